@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import {
+  ConflictError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+  uuidv7,
+  type StoreId,
+} from '@storefleet/shared';
+import type { FleetService } from '../fleet/fleet-service.js';
+import type { Principal, Role } from '../http/principal.js';
+import type { AuthRepository, User } from './auth-repository.js';
+import { hashSecret, newSecret, verifySecret } from './passwords.js';
+import { PER_ACCOUNT, PER_ADDRESS, retryAfterSeconds } from './rate-limit.js';
+import type { StoreTokens } from './store-tokens.js';
+
+export interface AuthSettings {
+  readonly sessionTtlSeconds: number;
+  readonly storeTokenTtlSeconds: number;
+}
+
+export interface NewUser {
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly storeId?: string | undefined;
+  readonly password: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+// Verifying against a real hash when the account does not exist keeps the answer time the same either way.
+const DUMMY_HASH = hashSecret('storefleet-timing-equaliser');
+
+export class AuthService {
+  constructor(
+    readonly repo: AuthRepository,
+    readonly fleet: FleetService,
+    readonly tokens: StoreTokens,
+    readonly settings: AuthSettings,
+    readonly now: () => number,
+  ) {}
+
+  async createUser(input: NewUser): Promise<User> {
+    if (input.role !== 'ADMIN' && !input.storeId) throw new ValidationError(`a ${input.role} must belong to a store (storeId)`);
+    if (input.storeId) await this.fleet.get(input.storeId);
+    const user = await this.repo.insertUser(
+      {
+        id: uuidv7(this.now()) as User['id'],
+        email: input.email.toLowerCase(),
+        name: input.name,
+        role: input.role,
+        storeId: (input.storeId ?? null) as StoreId | null,
+        createdAt: this.now(),
+      },
+      await hashSecret(input.password),
+    );
+    if (!user) throw new ConflictError(`a user with email ${input.email.toLowerCase()} already exists`);
+    return user;
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.repo.listUsers();
+  }
+
+  /** Checks the password (rate-limited per account+address and per address) and opens a console session. */
+  async login(email: string, password: string, address: string): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
+    const account = `user:${email.toLowerCase()}|${address}`;
+    await this.#throttle(account, `ip:${address}`);
+    const found = await this.repo.userByEmail(email.toLowerCase());
+    const ok = await verifySecret(password, found?.passwordHash ?? (await DUMMY_HASH));
+    if (!found || !ok || found.user.disabled) {
+      await this.repo.recordFailure([account, `ip:${address}`], this.now());
+      throw new UnauthorizedError('email or password is wrong');
+    }
+    await this.repo.clearFailures(account);
+    const sessionToken = newSecret();
+    const expiresAt = this.now() + this.settings.sessionTtlSeconds * 1000;
+    await this.repo.insertSession(sha256(sessionToken), found.user.id, this.now(), expiresAt);
+    return { user: found.user, sessionToken, expiresAt };
+  }
+
+  async logout(sessionToken: string): Promise<void> {
+    await this.repo.deleteSession(sha256(sessionToken));
+  }
+
+  /** Exchanges a store's credential for a short-lived token (rate-limited like a login). */
+  async storeToken(storeId: string, secret: string, address: string): Promise<{ token: string; expiresAt: number }> {
+    const account = `store:${storeId}|${address}`;
+    await this.#throttle(account, `ip:${address}`);
+    const version = await this.fleet.verifyCredential(storeId, secret);
+    if (version === undefined) {
+      await this.repo.recordFailure([account, `ip:${address}`], this.now());
+      throw new UnauthorizedError('store id or secret is wrong');
+    }
+    await this.repo.clearFailures(account);
+    return this.tokens.issue(storeId, version, this.now(), this.settings.storeTokenTtlSeconds);
+  }
+
+  /** Who a bearer token or session cookie belongs to; throws UnauthorizedError for anything not valid now. */
+  async principalFor(credential: string): Promise<Principal> {
+    if (credential.split('.').length === 3) {
+      const claims = await this.tokens.verify(credential, this.now());
+      if ((await this.fleet.credentialVersion(claims.storeId)) !== claims.credentialVersion) {
+        throw new UnauthorizedError('store token was revoked by a credential rotation');
+      }
+      return { kind: 'store', storeId: claims.storeId };
+    }
+    const user = await this.repo.userBySession(sha256(credential), this.now());
+    if (!user) throw new UnauthorizedError('session expired or signed out; sign in again');
+    return { kind: 'user', userId: user.id, role: user.role, storeId: user.storeId };
+  }
+
+  async #throttle(accountKey: string, addressKey: string): Promise<void> {
+    const now = this.now();
+    const wait = Math.max(
+      retryAfterSeconds(await this.repo.failureTimes(accountKey, now - PER_ACCOUNT.windowMs), now, PER_ACCOUNT),
+      retryAfterSeconds(await this.repo.failureTimes(addressKey, now - PER_ADDRESS.windowMs), now, PER_ADDRESS),
+    );
+    if (wait > 0) throw new RateLimitedError(`too many failed sign-ins; try again in ${wait} s`, wait);
+  }
+}

@@ -1,0 +1,28 @@
+import type { RequestHandler } from 'express';
+import type { AuthService } from './auth-service.js';
+
+export const SESSION_COOKIE = 'sf_session';
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * Sets `req.principal` from `Authorization: Bearer …` (a store token or a session token) or the session cookie.
+ * No credential → anonymous (routes decide); a credential that is present but not valid → 401 at once, so a client
+ * with a stale token learns why instead of getting a confusing 403 later.
+ */
+export function authenticate(auth: AuthService): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('Authorization');
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const credential = bearer || readCookie(req.get('Cookie'), SESSION_COOKIE);
+    if (credential) req.principal = await auth.principalFor(credential);
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { principalOf, requireRole } from '../http/access.js';
+import { ROLES, type Role } from '../http/principal.js';
+import type { AuthService } from './auth-service.js';
+import { readCookie, SESSION_COOKIE } from './authenticate.js';
+
+const loginSchema = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
+const storeTokenSchema = z.strictObject({ storeId: uuidSchema, secret: z.string().min(1).max(256) });
+const newUserSchema = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(ROLES as [Role, ...Role[]]),
+  storeId: uuidSchema.optional(),
+  password: z.string().min(12, 'at least 12 characters').max(1024),
+});
+
+const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+export function authRoutes(auth: AuthService): Router {
+  const r = Router();
+  r.post('/auth/login', async (req, res) => {
+    const { email, password } = parseOrThrow(loginSchema, req.body, 'sign-in');
+    const { user, sessionToken, expiresAt } = await auth.login(email, password, address(req));
+    res.cookie(SESSION_COOKIE, sessionToken, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/',
+      expires: new Date(expiresAt),
+    });
+    res.json({ user, expiresAt });
+  });
+  r.post('/auth/logout', async (req, res) => {
+    const token = readCookie(req.get('Cookie'), SESSION_COOKIE);
+    if (token) await auth.logout(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+  r.get('/auth/me', (req, res) => {
+    res.json(principalOf(req));
+  });
+  r.post('/auth/store-token', async (req, res) => {
+    const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
+    res.json(await auth.storeToken(storeId, secret, address(req)));
+  });
+  r.post('/users', requireRole('ADMIN'), async (req, res) => {
+    res.status(201).json(await auth.createUser(parseOrThrow(newUserSchema, req.body, 'user')));
+  });
+  r.get('/users', requireRole('ADMIN'), async (_req, res) => {
+    res.json({ items: await auth.listUsers() });
+  });
+  return r;
+}

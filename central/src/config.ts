@@ -1,0 +1,34 @@
+import type { HubModule } from './modules/hub-module.js';
+
+export interface HubConfig {
+  /** Port to listen on; 0 picks a free one (tests). Default 8080. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Postgres URL; without it the hub runs on embedded PGlite in `dataDir`. */
+  readonly databaseUrl?: string | undefined;
+  /** PGlite's folder (default `./data/hub`), or `memory`. */
+  readonly dataDir?: string | undefined;
+  readonly poolSize?: number;
+  readonly logLevel?: string;
+  /** The hub's clock; tests move it to expire tokens and holds. */
+  readonly now?: () => number;
+  /** Defaults to the folders found under `central/src/modules/`. */
+  readonly modules?: readonly HubModule[];
+  readonly sessionTtlSeconds?: number;
+  readonly storeTokenTtlSeconds?: number;
+  /** Express `trust proxy`, for the client address behind a load balancer (rate limits use it). */
+  readonly trustProxy?: boolean | string | number;
+  /** Largest JSON body accepted; sync batches do not travel over HTTP. */
+  readonly bodyLimit?: string;
+}
+
+export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  return {
+    port: env.PORT ? Number(env.PORT) : 8080,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.HUB_DATA_DIR || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    trustProxy: env.TRUST_PROXY ?? false,
+  };
+}

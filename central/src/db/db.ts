@@ -1,0 +1,28 @@
+/**
+ * The hub's one database interface. Two implementations: `PgDb` (a pg Pool, when DATABASE_URL is set) and
+ * `PgliteDb` (embedded Postgres in a data folder, the default). Repositories take a `Queryable`, so the same SQL
+ * runs inside or outside a transaction. Both return int8 columns as JS numbers (epoch ms fit in 2^53).
+ */
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement with `$1…` parameters. */
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** A script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly dialect: 'postgres' | 'pglite';
+  /**
+   * Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws (and the error is rethrown).
+   * Nested calls are not supported: pass the `tx` down instead.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

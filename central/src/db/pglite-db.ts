@@ -1,0 +1,60 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+/**
+ * PGlite is one backend in-process. Every top-level call goes through one FIFO lock so a query from another request
+ * can never run inside someone else's open transaction.
+ */
+export class PgliteDb implements Db {
+  readonly dialect = 'pglite' as const;
+  readonly #pg: PGlite;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  private constructor(pg: PGlite) {
+    this.#pg = pg;
+  }
+
+  /** `dataDir` undefined → in memory (tests); otherwise a folder that persists across restarts. */
+  static async open(dataDir?: string): Promise<PgliteDb> {
+    return new PgliteDb(await PGlite.create(dataDir));
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    return this.#serial(async () => toResult<R>(await this.#pg.query<R>(sql, params as unknown[])));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#serial(async () => {
+      await this.#pg.exec(sql);
+    });
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#serial(() => this.#pg.transaction((tx) => fn(wrapTx(tx))));
+  }
+
+  async close(): Promise<void> {
+    await this.#serial(() => this.#pg.close());
+  }
+}
+
+function toResult<R>(res: { rows: R[]; affectedRows?: number }): QueryResult<R> {
+  return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+}
+
+function wrapTx(tx: Transaction): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []) {
+      return toResult<R>(await tx.query<R>(sql, params as unknown[]));
+    },
+    async exec(sql: string) {
+      await tx.exec(sql);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { latSchema, lonSchema, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { assertStoreAccess, requireRole } from '../http/access.js';
+import type { FleetService } from './fleet-service.js';
+
+const newLocationSchema = z.strictObject({
+  code: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes'),
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(['STORE', 'DC']),
+  lat: latSchema,
+  lon: lonSchema,
+  timezone: z.string().min(1).max(64).optional(),
+});
+const patchSchema = newLocationSchema.pick({ name: true, lat: true, lon: true, timezone: true }).partial();
+const listQuery = z.object({
+  kind: z.enum(['STORE', 'DC']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().max(32).optional(),
+});
+const idParam = z.object({ id: uuidSchema });
+
+export function fleetRoutes(fleet: FleetService): Router {
+  const r = Router();
+  r.post('/locations', requireRole('ADMIN'), async (req, res) => {
+    const result = await fleet.register(parseOrThrow(newLocationSchema, req.body, 'location'));
+    res.status(201).json(result);
+  });
+  r.get('/locations', requireRole('ADMIN'), async (req, res) => {
+    const q = parseOrThrow(listQuery, req.query, 'query');
+    const items = await fleet.list(q.kind, q.limit, q.after);
+    res.json({ items, next: items.length === q.limit ? items.at(-1)?.code : null });
+  });
+  r.get('/locations/:id', async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'location id');
+    assertStoreAccess(req, id);
+    res.json(await fleet.get(id));
+  });
+  r.patch('/locations/:id', requireRole('ADMIN'), async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'location id');
+    res.json(await fleet.update(id, parseOrThrow(patchSchema, req.body, 'location change')));
+  });
+  r.post('/locations/:id/credential', requireRole('ADMIN'), async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'location id');
+    res.status(201).json(await fleet.rotateCredential(id));
+  });
+  return r;
+}

@@ -1,0 +1,160 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import {
+  createLogger,
+  createRegistry,
+  errorHandler,
+  httpMetrics,
+  metricsRoute,
+  newSecretKey,
+  notFoundHandler,
+  requireJsonBody,
+} from './http/plumbing.js';
+import type { HubConfig } from './config.js';
+import type { Db } from './db/db.js';
+import { openDb } from './db/open-db.js';
+import { loadMigrations, type MigrationSource } from './migrations/load-migrations.js';
+import { migrate } from './migrations/migrate.js';
+import { discoverModules } from './modules/discover-modules.js';
+import type { HubContext, HubModule } from './modules/hub-module.js';
+import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
+import { idempotency } from './core/idempotency/idempotency-middleware.js';
+import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
+import { AuthRepository, AuthService, StoreTokens, authMigrations, authRoutes, authenticate } from './auth/index.js';
+
+export const coreMigrations = new URL('./core/schema/', import.meta.url);
+
+export interface Hub {
+  readonly app: Express;
+  readonly db: Db;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly auth: AuthService;
+  readonly fleet: FleetService;
+  readonly modules: readonly HubModule[];
+  /** Listens and starts module background work; resolves to the base URL. */
+  start(): Promise<string>;
+  /** Stops listening, stops modules, closes the database. Safe to call twice. */
+  stop(): Promise<void>;
+  readonly url: string | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Opens the database, runs every migration, and builds the HTTP app; `start()` makes it listen. */
+export async function createHub(config: HubConfig = {}): Promise<Hub> {
+  const now = config.now ?? Date.now;
+  const log = createLogger('hub', config.logLevel);
+  const metrics = createRegistry('storefleet_hub_');
+  const modules = config.modules ?? (await discoverModules());
+  const db = await openDb(config);
+
+  const sources: MigrationSource[] = [
+    { module: 'core', dir: coreMigrations },
+    { module: 'fleet', dir: fleetMigrations },
+    { module: 'auth', dir: authMigrations },
+    ...modules.flatMap((m) => (m.migrations ? [{ module: m.name, dir: m.migrations }] : [])),
+  ];
+  try {
+    const report = await migrate(db, loadMigrations(sources));
+    if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const authRepo = new AuthRepository(db);
+  const fleet = new FleetService(new FleetRepository(db), now);
+  const tokens = new StoreTokens(await authRepo.secret('store-token-key', newSecretKey(), now()));
+  const auth = new AuthService(
+    authRepo,
+    fleet,
+    tokens,
+    { sessionTtlSeconds: config.sessionTtlSeconds ?? 8 * 3600, storeTokenTtlSeconds: config.storeTokenTtlSeconds ?? 3600 },
+    now,
+  );
+  const idempotencyRepo = new IdempotencyRepository(db);
+  const ctx: HubContext = { db, log, metrics, now };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy ?? false);
+  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(httpMetrics(metrics, 'storefleet_hub_'));
+  app.get('/healthz', async (_req, res) => {
+    await db.query('SELECT 1');
+    res.json({ status: 'ok', db: db.dialect, modules: modules.map((m) => m.name) });
+  });
+  app.get('/metrics', metricsRoute(metrics));
+
+  const api = express.Router();
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
+  api.use(authenticate(auth));
+  api.use(idempotency(idempotencyRepo, log, now));
+  api.use(authRoutes(auth));
+  api.use(fleetRoutes(fleet));
+  for (const m of modules) if (m.routes) api.use(m.routes(ctx));
+  app.use('/api', api);
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  let housekeeping: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const purge = async () => {
+    try {
+      await idempotencyRepo.purgeOlderThan(now() - DAY_MS);
+      await authRepo.purgeExpired(now(), now() - DAY_MS);
+    } catch (err) {
+      log.warn({ err }, 'housekeeping failed; will retry');
+    }
+  };
+
+  return {
+    app,
+    db,
+    log,
+    metrics,
+    auth,
+    fleet,
+    modules,
+    get url() {
+      return url;
+    },
+    async start() {
+      for (const m of modules) await m.start?.(ctx);
+      server = createServer(app);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port ?? 8080, config.host ?? '127.0.0.1', resolve);
+      });
+      const addr = server.address() as AddressInfo;
+      url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      housekeeping = setInterval(() => void purge(), 3600_000);
+      housekeeping.unref();
+      log.info({ url, db: db.dialect }, 'hub listening');
+      return url;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(housekeeping);
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        });
+      }
+      for (const m of [...modules].reverse()) await m.stop?.();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export { createHub, type Hub } from './hub.js';
+export { hubConfigFromEnv, type HubConfig } from './config.js';
+export type { Db, Queryable } from './db/db.js';
+export type { HubModule, HubContext } from './modules/hub-module.js';
+export type { Principal, Role } from './http/principal.js';

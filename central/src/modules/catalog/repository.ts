@@ -1,0 +1,77 @@
+import type { Queryable } from '../../db/db.js';
+import type { Product, ProductInput, ProductQuery, TaxClass } from './types.js';
+
+interface ProductRow {
+  sku: string;
+  gtin: string | null;
+  name: string;
+  brand: string | null;
+  size: string | null;
+  category: string;
+  price_minor: number;
+  currency: string;
+  tax_class: TaxClass;
+  updated_at: number;
+}
+
+const toProduct = (r: ProductRow): Product => ({
+  sku: r.sku,
+  gtin: r.gtin,
+  name: r.name,
+  brand: r.brand,
+  size: r.size,
+  category: r.category,
+  priceMinor: r.price_minor,
+  currency: r.currency,
+  taxClass: r.tax_class,
+  updatedAt: r.updated_at,
+});
+
+export class CatalogRepository {
+  constructor(readonly db: Queryable) {}
+
+  /** Upserts many products in one statement (unnest), so a 2,000-sku import is one round trip. */
+  async upsert(items: readonly ProductInput[], now: number): Promise<number> {
+    if (items.length === 0) return 0;
+    const col = <K extends keyof ProductInput>(k: K) => items.map((p) => p[k]);
+    const res = await this.db.query(
+      `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+       SELECT *, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                         $7::bigint[], $8::text[], $9::text[])
+       ON CONFLICT (sku) DO UPDATE SET gtin = EXCLUDED.gtin, name = EXCLUDED.name, brand = EXCLUDED.brand,
+         size = EXCLUDED.size, category = EXCLUDED.category, price_minor = EXCLUDED.price_minor,
+         currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, updated_at = EXCLUDED.updated_at`,
+      [col('sku'), col('gtin'), col('name'), col('brand'), col('size'), col('category'), col('priceMinor'), col('currency'), col('taxClass'), now],
+    );
+    return res.rowCount;
+  }
+
+  async get(sku: string): Promise<Product | undefined> {
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku = $1', [sku]);
+    return rows[0] && toProduct(rows[0]);
+  }
+
+  async skusWithGtins(gtins: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.db.query<{ gtin: string; sku: string }>('SELECT gtin, sku FROM catalog_products WHERE gtin = ANY($1::text[])', [gtins]);
+    return new Map(rows.map((r) => [r.gtin, r.sku]));
+  }
+
+  async list(q: ProductQuery): Promise<Product[]> {
+    const { rows } = await this.db.query<ProductRow>(
+      `SELECT * FROM catalog_products
+       WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR brand ILIKE '%' || $1 || '%' OR gtin = $1 OR sku = $1)
+         AND ($2::text IS NULL OR category = $2)
+         AND ($3::text IS NULL OR sku > $3)
+       ORDER BY sku LIMIT $4`,
+      [q.q ?? null, q.category ?? null, q.after ?? null, q.limit],
+    );
+    return rows.map(toProduct);
+  }
+
+  async categories(): Promise<{ category: string; products: number }[]> {
+    const { rows } = await this.db.query<{ category: string; products: number }>(
+      'SELECT category, count(*)::int AS products FROM catalog_products GROUP BY category ORDER BY category',
+    );
+    return rows;
+  }
+}

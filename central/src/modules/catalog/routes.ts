@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { isValidGtin, minorUnitsSchema, parseOrThrow, skuSchema, toGtin14 } from '@storefleet/shared';
+import { requireAuth, requireRole } from '../../http/access.js';
+import type { CatalogService } from './service.js';
+import { TAX_CLASSES } from './types.js';
+
+const productBody = z.strictObject({
+  gtin: z
+    .string()
+    .refine(isValidGtin, 'must be a GTIN-8/12/13/14 with a valid check digit')
+    .transform(toGtin14)
+    .nullable()
+    .default(null),
+  name: z.string().trim().min(1).max(300),
+  brand: z.string().trim().max(200).nullable().default(null),
+  size: z.string().trim().max(100).nullable().default(null),
+  category: z.string().trim().min(1).max(100),
+  priceMinor: minorUnitsSchema,
+  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  taxClass: z.enum(TAX_CLASSES).default('STANDARD'),
+});
+const importBody = z.strictObject({ items: z.array(productBody.extend({ sku: skuSchema })).min(1).max(5000) });
+const listQuery = z.object({
+  q: z.string().trim().min(1).max(100).optional(),
+  category: z.string().max(100).optional(),
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const skuParam = z.object({ sku: skuSchema });
+
+export function catalogRoutes(catalog: CatalogService): Router {
+  const r = Router();
+  r.get('/catalog/products', requireAuth, async (req, res) => {
+    const q = parseOrThrow(listQuery, req.query, 'query');
+    const items = await catalog.list(q);
+    res.json({ items, next: items.length === q.limit ? items.at(-1)?.sku : null });
+  });
+  r.get('/catalog/categories', requireAuth, async (_req, res) => {
+    res.json({ items: await catalog.categories() });
+  });
+  r.get('/catalog/products/:sku', requireAuth, async (req, res) => {
+    res.json(await catalog.get(parseOrThrow(skuParam, req.params, 'sku').sku));
+  });
+  r.put('/catalog/products/:sku', requireRole('ADMIN'), async (req, res) => {
+    const { sku } = parseOrThrow(skuParam, req.params, 'sku');
+    await catalog.upsert([{ sku, ...parseOrThrow(productBody, req.body, 'product') }]);
+    res.json(await catalog.get(sku));
+  });
+  r.post('/catalog/products/import', requireRole('ADMIN'), async (req, res) => {
+    res.json(await catalog.upsert(parseOrThrow(importBody, req.body, 'catalog import').items));
+  });
+  return r;
+}

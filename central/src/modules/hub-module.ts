@@ -1,0 +1,29 @@
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Db } from '../db/db.js';
+
+/** What the hub hands each module. */
+export interface HubContext {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  /** The hub's clock (epoch ms); tests move it. */
+  readonly now: () => number;
+}
+
+/**
+ * A hub module: one folder under `central/src/modules/<name>/` whose `index.ts` exports `hubModule`. The hub finds
+ * it at start, runs its migrations, mounts its routes under `/api`, and starts and stops it; nothing else in the hub
+ * changes when a module is added. Modules do not import each other (flows across modules live in `workflows/`).
+ */
+export interface HubModule {
+  readonly name: string;
+  /** The module's `schema/` folder of `NNN_name.sql` migrations. */
+  readonly migrations?: URL;
+  /** Routes, mounted under `/api` after authentication and idempotency. */
+  routes?(ctx: HubContext): Router;
+  /** Background work (sweepers, subscriptions); called once after migrations. */
+  start?(ctx: HubContext): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}

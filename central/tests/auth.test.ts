@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from './support/db-targets.js';
+import { ADMIN, TestHub } from './support/test-hub.js';
+
+describe.each(dbTargets)('auth on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let storeA: { id: string; secret: string; token: string };
+  let storeB: { id: string; secret: string; token: string };
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+    storeA = await t.store('A001', admin);
+    storeB = await t.store('B002', admin);
+  });
+  afterAll(() => t?.stop());
+
+  it('lets a store read its own record with its token', async () => {
+    const res = await t.call('GET', `/api/locations/${storeA.id}`, undefined, { bearer: storeA.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: storeA.id, code: 'A001', kind: 'STORE' });
+  });
+
+  it("refuses store A's token for store B's data", async () => {
+    const res = await t.call('GET', `/api/locations/${storeB.id}`, undefined, { bearer: storeA.token });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.detail).toBe(`no access to store ${storeB.id}`);
+  });
+
+  it('refuses a store token for admin routes', async () => {
+    const res = await t.call('GET', '/api/locations', undefined, { bearer: storeA.token });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a wrong store secret without saying which part was wrong', async () => {
+    const res = await t.call('POST', '/api/auth/store-token', { storeId: storeB.id, secret: storeA.secret });
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toBe('store id or secret is wrong');
+  });
+
+  it('refuses a tampered token and a garbage token', async () => {
+    const [h, p, s] = storeA.token.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: storeB.id })).toString('base64url')}.${s}`;
+    const tampered = await t.call('GET', `/api/locations/${storeB.id}`, undefined, { bearer: forged });
+    expect(tampered.status).toBe(401);
+    expect(tampered.body.detail).toBe('store token is not valid');
+    const garbage = await t.call('GET', `/api/locations/${storeA.id}`, undefined, { bearer: 'x.y.z' });
+    expect(garbage.status).toBe(401);
+  });
+
+  it('refuses an expired store token', async () => {
+    const { body } = await t.call('POST', '/api/auth/store-token', { storeId: storeA.id, secret: storeA.secret });
+    t.clock.offsetMs = 2 * 3600_000; // past the one-hour token lifetime
+    try {
+      const res = await t.call('GET', `/api/locations/${storeA.id}`, undefined, { bearer: body.token });
+      expect(res.status).toBe(401);
+      expect(res.body.detail).toBe('store token expired; request a new one');
+    } finally {
+      t.clock.offsetMs = 0;
+    }
+  });
+
+  it('revokes old tokens when a store credential is rotated', async () => {
+    const c = await t.store('C003', admin);
+    const rotated = await t.call('POST', `/api/locations/${c.id}/credential`, undefined, { cookie: admin });
+    expect(rotated.status).toBe(201);
+    const old = await t.call('GET', `/api/locations/${c.id}`, undefined, { bearer: c.token });
+    expect(old.status).toBe(401);
+    const oldSecret = await t.call('POST', '/api/auth/store-token', { storeId: c.id, secret: c.secret });
+    expect(oldSecret.status).toBe(401);
+    const fresh = await t.call('POST', '/api/auth/store-token', { storeId: c.id, secret: rotated.body.secret });
+    expect(fresh.status).toBe(200);
+    expect((await t.call('GET', `/api/locations/${c.id}`, undefined, { bearer: fresh.body.token })).status).toBe(200);
+  });
+
+  it('signs an admin in with a session cookie and out again', async () => {
+    const cookie = await t.login();
+    expect(cookie).toMatch(/^sf_session=/);
+    const me = await t.call('GET', '/api/auth/me', undefined, { cookie });
+    expect(me.body).toMatchObject({ kind: 'user', role: 'ADMIN' });
+    expect((await t.call('POST', '/api/auth/logout', undefined, { cookie })).status).toBe(204);
+    const after = await t.call('GET', '/api/auth/me', undefined, { cookie });
+    expect(after.status).toBe(401);
+    expect(after.body.detail).toBe('session expired or signed out; sign in again');
+  });
+
+  it('keeps an associate of store A to store A', async () => {
+    const created = await t.call(
+      'POST',
+      '/api/users',
+      { email: 'Ana@Example.test', name: 'Ana', role: 'ASSOCIATE', storeId: storeA.id, password: 'twelve chars long!' },
+      { cookie: admin },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ email: 'ana@example.test', role: 'ASSOCIATE', storeId: storeA.id });
+    expect(JSON.stringify(created.body)).not.toContain('twelve chars');
+    const ana = await t.login('ana@example.test', 'twelve chars long!');
+    expect((await t.call('GET', `/api/locations/${storeA.id}`, undefined, { cookie: ana })).status).toBe(200);
+    expect((await t.call('GET', `/api/locations/${storeB.id}`, undefined, { cookie: ana })).status).toBe(403);
+    expect((await t.call('GET', '/api/users', undefined, { cookie: ana })).status).toBe(403);
+  });
+
+  it('stores passwords as scrypt hashes, never in clear', async () => {
+    const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
+    expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(rows[0]!.password_hash).not.toContain(ADMIN.password);
+  });
+
+  it('rate-limits sign-in after five failures, even with the right password', async () => {
+    const email = 'victim@example.test';
+    await t.call('POST', '/api/users', { email, name: 'V', role: 'ADMIN', password: 'the right password' }, { cookie: admin });
+    for (let i = 0; i < 5; i++) {
+      const res = await t.call('POST', '/api/auth/login', { email, password: `guess ${i}` });
+      expect(res.status).toBe(401);
+    }
+    const blocked = await t.call('POST', '/api/auth/login', { email, password: 'the right password' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
+    t.clock.offsetMs = 16 * 60_000; // the window has passed
+    try {
+      expect((await t.call('POST', '/api/auth/login', { email, password: 'the right password' })).status).toBe(200);
+    } finally {
+      t.clock.offsetMs = 0;
+    }
+  });
+
+  it('refuses anonymous calls to protected routes', async () => {
+    const res = await t.call('GET', '/api/catalog/products');
+    expect(res.status).toBe(401);
+    expect(res.body.title).toBe('Authentication required');
+  });
+});

@@ -1,0 +1,50 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** One registry per hub instance, so several hubs in one process (tests) keep separate figures. */
+export function createRegistry(prefix: string): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  return registry;
+}
+
+interface MetricsRequest {
+  readonly method: string;
+  readonly baseUrl: string;
+  readonly route?: { readonly path: unknown } | undefined;
+}
+interface MetricsResponse {
+  readonly statusCode: number;
+  on(event: 'finish', listener: () => void): unknown;
+}
+
+export function httpMetrics(registry: Registry, prefix: string) {
+  const requests = new Counter({
+    name: `${prefix}http_requests_total`,
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: `${prefix}http_request_duration_seconds`,
+    help: 'HTTP request duration by method and route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return (req: MetricsRequest, res: MetricsResponse, next: () => void): void => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The route pattern, not the raw path: ids in paths would make unbounded label sets.
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  };
+}
+
+export function metricsRoute(registry: Registry) {
+  return async (_req: unknown, res: { type(t: string): { send(body: string): unknown } }): Promise<void> => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Which migrations to run, decided without I/O; the hub (Postgres) and the store node (SQLite) both use it.
+ * A migration is `schema/NNN_name.sql` of one module; it runs once, in version order within its module, modules in
+ * the order given. An applied migration whose text changed since is an error, never silently re-run or skipped.
+ */
+export interface MigrationFile {
+  readonly module: string;
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly checksum: string;
+}
+
+export interface AppliedMigration {
+  readonly module: string;
+  readonly version: number;
+  readonly checksum: string;
+}
+
+const FILE_RE = /^(\d{3})_([a-z0-9_-]+)\.sql$/;
+
+/** `001_init.sql` → { version: 1, name: 'init' }; other names (README, .bak…) → undefined. */
+export function parseMigrationFileName(fileName: string): { version: number; name: string } | undefined {
+  const m = FILE_RE.exec(fileName);
+  return m ? { version: Number(m[1]), name: m[2]! } : undefined;
+}
+
+export function planMigrations(available: readonly MigrationFile[], applied: readonly AppliedMigration[]): MigrationFile[] {
+  const done = new Map(applied.map((a) => [`${a.module}/${a.version}`, a]));
+  const seen = new Set<string>();
+  const pending: MigrationFile[] = [];
+  for (const file of available) {
+    const key = `${file.module}/${file.version}`;
+    if (seen.has(key)) throw new Error(`migration ${key} is defined twice (${file.name})`);
+    seen.add(key);
+    const prior = done.get(key);
+    if (!prior) pending.push(file);
+    else if (prior.checksum !== file.checksum) {
+      throw new Error(`migration ${key}_${file.name} was changed after it was applied; add a new migration instead`);
+    }
+  }
+  const order = new Map<string, number>();
+  for (const f of available) if (!order.has(f.module)) order.set(f.module, order.size);
+  return pending.sort((a, b) => order.get(a.module)! - order.get(b.module)! || a.version - b.version);
+}
