@@ -9,6 +9,7 @@ import {
   createRegistry,
   errorHandler,
   httpMetrics,
+  markRoutePrefix,
   metricsRoute,
   newSecretKey,
   notFoundHandler,
@@ -92,6 +93,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   app.get('/metrics', metricsRoute(metrics));
 
   const api = express.Router();
+  api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
   api.use(authenticate(auth));

@@ -44,8 +44,9 @@ export class PgliteDb implements Db {
   }
 }
 
+// pg counts returned rows for a SELECT and affected rows for a write; PGlite reports 0 affected for a SELECT.
 function toResult<R>(res: { rows: R[]; affectedRows?: number }): QueryResult<R> {
-  return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+  return { rows: res.rows, rowCount: Math.max(res.affectedRows ?? 0, res.rows.length) };
 }
 
 function wrapTx(tx: Transaction): Queryable {

@@ -5,6 +5,7 @@ export {
   createRegistry,
   errorHandler,
   httpMetrics,
+  markRoutePrefix,
   metricsRoute,
   notFoundHandler,
   requireJsonBody,

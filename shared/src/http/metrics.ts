@@ -14,6 +14,7 @@ interface MetricsRequest {
 }
 interface MetricsResponse {
   readonly statusCode: number;
+  readonly locals: Record<string, unknown>;
   on(event: 'finish', listener: () => void): unknown;
 }
 
@@ -35,7 +36,9 @@ export function httpMetrics(registry: Registry, prefix: string) {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       // The route pattern, not the raw path: ids in paths would make unbounded label sets.
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      // Express has restored `baseUrl` by now: `markRoutePrefix` kept the prefix of the router that matched.
+      const prefix = typeof res.locals.routePrefix === 'string' ? res.locals.routePrefix : req.baseUrl;
+      const route = req.route ? `${prefix}${String(req.route.path)}` : 'unmatched';
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       duration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - start) / 1e9);
     });
@@ -47,4 +50,10 @@ export function metricsRoute(registry: Registry) {
   return async (_req: unknown, res: { type(t: string): { send(body: string): unknown } }): Promise<void> => {
     res.type(registry.contentType).send(await registry.metrics());
   };
+}
+
+/** Mount at the top of a sub-router so route labels keep its prefix (`/api/locations/:id`, not `/locations/:id`). */
+export function markRoutePrefix(req: { readonly baseUrl: string }, res: { readonly locals: Record<string, unknown> }, next: () => void): void {
+  res.locals.routePrefix = req.baseUrl;
+  next();
 }
