@@ -25,6 +25,26 @@ export function parseMigrationFileName(fileName: string): { version: number; nam
   return m ? { version: Number(m[1]), name: m[2]! } : undefined;
 }
 
+/** FNV-1a 64-bit of the text: enough to notice an edited migration, and pure (no crypto module needed). */
+export function migrationChecksum(sql: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < sql.length; i++) {
+    h ^= BigInt(sql.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** The migrations among one module's schema folder listing, in version order. */
+export function migrationsOf(module: string, listing: readonly { fileName: string; sql: string }[]): MigrationFile[] {
+  return listing
+    .flatMap(({ fileName, sql }) => {
+      const parsed = parseMigrationFileName(fileName);
+      return parsed ? [{ module, ...parsed, sql, checksum: migrationChecksum(sql) }] : [];
+    })
+    .sort((a, b) => a.version - b.version);
+}
+
 export function planMigrations(available: readonly MigrationFile[], applied: readonly AppliedMigration[]): MigrationFile[] {
   const done = new Map(applied.map((a) => [`${a.module}/${a.version}`, a]));
   const seen = new Set<string>();

@@ -1,0 +1,28 @@
+import type { HubCredential } from './hub-link/hub-link.js';
+
+export interface StoreNodeConfig {
+  /** The store's SQLite file (default `./data/store/store.sqlite`). */
+  readonly dbPath?: string;
+  /** 0 picks a free port (tests). Default 8090. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly logLevel?: string;
+  /** A display name for pages and logs. */
+  readonly name?: string;
+  /** Without it the node runs stand-alone (no sync). */
+  readonly hub?: HubCredential | undefined;
+  readonly now?: () => number;
+}
+
+export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
+  const hub =
+    env.HUB_URL && env.STORE_ID && env.STORE_SECRET ? { url: env.HUB_URL, storeId: env.STORE_ID, secret: env.STORE_SECRET } : undefined;
+  return {
+    dbPath: env.STORE_DB ?? './data/store/store.sqlite',
+    port: env.PORT ? Number(env.PORT) : 8090,
+    host: env.HOST ?? '127.0.0.1',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    name: env.STORE_NAME,
+    hub,
+  };
+}

@@ -1,0 +1,122 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import {
+  createLogger,
+  createRegistry,
+  errorHandler,
+  httpMetrics,
+  markRoutePrefix,
+  metricsRoute,
+  notFoundHandler,
+  requireJsonBody,
+} from '@storefleet/shared';
+import type { StoreNodeConfig } from './config.js';
+import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
+import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
+import { HubLink } from './hub-link/hub-link.js';
+
+export const coreMigrations = new URL('./core/schema/', import.meta.url);
+
+export interface StoreNode {
+  readonly app: Express;
+  readonly db: SqliteDb;
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly hubLink: HubLink;
+  readonly url: string | undefined;
+  start(): Promise<string>;
+  /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
+  const now = config.now ?? Date.now;
+  const log = createLogger('store-node', config.logLevel);
+  const metrics = createRegistry('storefleet_store_');
+  const dbPath = config.dbPath ?? './data/store/store.sqlite';
+  const db = openSqlite(dbPath);
+  try {
+    const applied = migrateSqlite(db, loadSqliteMigrations([{ module: 'core', dir: coreMigrations }]));
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const hubLink = new HubLink(config.hub, log, now);
+  if (config.hub) {
+    db.prepare(
+      `INSERT INTO node_meta (key, value, updated_at) VALUES ('store_id', ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(config.hub.storeId, now());
+  }
+  const storeId = (db.prepare("SELECT value FROM node_meta WHERE key = 'store_id'").get() as { value: string } | undefined)?.value ?? null;
+
+  new Gauge({
+    name: 'storefleet_store_hub_link_up',
+    help: '1 when the hub accepts this store credential, 0 otherwise',
+    registers: [metrics],
+    collect() {
+      this.set(hubLink.state === 'connected' ? 1 : 0);
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(httpMetrics(metrics, 'storefleet_store_'));
+  app.get('/healthz', (_req, res) => {
+    db.prepare('SELECT 1').get();
+    res.json({ status: 'ok', storeId, name: config.name ?? null, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
+  });
+  app.get('/metrics', metricsRoute(metrics));
+  const api = express.Router();
+  api.use(markRoutePrefix);
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: '256kb' }));
+  app.use('/api', api);
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  let stopped = false;
+  return {
+    app,
+    db,
+    log,
+    metrics,
+    hubLink,
+    get url() {
+      return url;
+    },
+    async start() {
+      server = createServer(app);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port ?? 8090, config.host ?? '127.0.0.1', resolve);
+      });
+      const addr = server.address() as AddressInfo;
+      url = `http://${addr.address}:${addr.port}`;
+      log.info({ url, storeId, dbPath }, 'store node listening');
+      if (config.hub) hubLink.token().catch(() => undefined); // state and reason are kept on the link and shown at /healthz
+      return url;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        });
+      }
+      db.close();
+    },
+  };
+}
