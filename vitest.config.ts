@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Hub tests open PGlite (WASM) and real Postgres databases; two cores want few parallel files.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './.ci/vitest-summary.ts'],
   },
 });

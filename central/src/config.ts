@@ -10,6 +10,8 @@ export interface HubConfig {
   readonly dataDir?: string | undefined;
   readonly poolSize?: number;
   readonly logLevel?: string;
+  /** Where log lines go (default stdout); tests read them. */
+  readonly logDestination?: { write(line: string): void };
   /** The hub's clock; tests move it to expire tokens and holds. */
   readonly now?: () => number;
   /** Defaults to the folders found under `central/src/modules/`. */

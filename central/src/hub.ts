@@ -49,7 +49,7 @@ const DAY_MS = 86_400_000;
 /** Opens the database, runs every migration, and builds the HTTP app; `start()` makes it listen. */
 export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const now = config.now ?? Date.now;
-  const log = createLogger('hub', config.logLevel);
+  const log = createLogger('hub', config.logLevel, config.logDestination);
   const metrics = createRegistry('storefleet_hub_');
   const modules = config.modules ?? (await discoverModules());
   const db = await openDb(config);

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs the named ones. Each prints progress on
+ * stderr and, last, one JSON line per figure on stdout (DESIGN.md, "Benchmark output contract").
+ */
+import { hubHttp } from './benches/hub-http.js';
+import type { Benchmark } from './figure.js';
+
+const ALL: readonly Benchmark[] = [hubHttp];
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${ALL.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+const chosen = wanted.length ? ALL.filter((b) => wanted.includes(b.name)) : ALL;
+const lines: string[] = [];
+for (const b of chosen) {
+  console.error(`▶ ${b.name}: ${b.description}`);
+  const started = Date.now();
+  const figures = await b.run();
+  console.error(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  lines.push(...figures.map((f) => JSON.stringify(f)));
+}
+console.log(lines.join('\n'));
+process.exit(0);

@@ -1,0 +1,28 @@
+import { createHub } from './hub.js';
+import { hubConfigFromEnv } from './config.js';
+
+/**
+ * Runs one hub from environment variables (README). With HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD set and no user in
+ * the database yet, creates that first admin; the password is never logged.
+ */
+const hub = await createHub(hubConfigFromEnv());
+const { HUB_ADMIN_EMAIL: email, HUB_ADMIN_PASSWORD: password } = process.env;
+if (email && password && !(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
+  await hub.auth.createUser({ email, password, name: 'Administrator', role: 'ADMIN' });
+  hub.log.info({ email }, 'first admin created');
+}
+await hub.start();
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    hub.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        hub.log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  });
+}
