@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@storefleet/shared';
 import { createHub } from './hub.js';
 import { hubConfigFromEnv } from './config.js';
 
@@ -12,17 +13,4 @@ if (email && password && !(await hub.db.query('SELECT 1 FROM users LIMIT 1')).ro
   hub.log.info({ email }, 'first admin created');
 }
 await hub.start();
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    hub.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        hub.log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(() => hub.stop(), hub.log);

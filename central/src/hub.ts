@@ -11,10 +11,10 @@ import {
   httpMetrics,
   markRoutePrefix,
   metricsRoute,
-  newSecretKey,
   notFoundHandler,
   requireJsonBody,
-} from './http/plumbing.js';
+} from '@storefleet/shared';
+import { newSecret } from './auth/passwords.js';
 import type { HubConfig } from './config.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open-db.js';
@@ -70,7 +70,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
 
   const authRepo = new AuthRepository(db);
   const fleet = new FleetService(new FleetRepository(db), now);
-  const tokens = new StoreTokens(await authRepo.secret('store-token-key', newSecretKey(), now()));
+  const tokens = new StoreTokens(await authRepo.secret('store-token-key', newSecret(), now()));
   const auth = new AuthService(
     authRepo,
     fleet,

@@ -8,3 +8,4 @@ export * from './http/logger.js';
 export * from './http/metrics.js';
 export * from './http/problem-handlers.js';
 export * from './gtin.js';
+export * from './stop-on-signals.js';
