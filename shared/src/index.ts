@@ -9,3 +9,4 @@ export * from './http/metrics.js';
 export * from './http/problem-handlers.js';
 export * from './gtin.js';
 export * from './stop-on-signals.js';
+export * from './protocol/messages.js';

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The sync wire protocol between a store node and the hub: JSON text frames over one WebSocket per store.
+ *
+ * Versions: 1 — events up, feed down. 2 — adds `doc-sync` (Automerge documents) and `pending` in `event-batch`.
+ * Changes are additive, so a hub on N accepts stores on N−1; a store newer than its hub is refused with
+ * `unsupported-protocol` and stays refused until one of them is upgraded (it does not hammer the hub).
+ *
+ * Up:   store → `event-batch` (contiguous seqs of its own outbox) → hub applies once → `ack` (highest contiguous seq),
+ *       or `resend` (from the first seq it is missing) when a batch starts past a gap.
+ * Down: hub → `feed-page` (the store's feed after its cursor) → store applies once → `feed-ack` (its new cursor).
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** Bounds both sides enforce; a peer that sends more is closed. */
+export const LIMITS = {
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxBatchEvents: 2000,
+  maxBatchBytes: 1024 * 1024,
+  maxFeedPageEntries: 1000,
+  /** Event batches a store may have unacknowledged at once. */
+  uploadWindow: 4,
+  maxEventTypeLength: 64,
+  maxPayloadBytes: 64 * 1024,
+} as const;
+
+/** WebSocket close codes (4000–4999 are ours). */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  policyViolation: 1008,
+  tooBig: 1009,
+  unsupportedProtocol: 4002,
+  unauthorized: 4001,
+  replaced: 4003,
+} as const;
+
+const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const eventType = z.string().min(1).max(LIMITS.maxEventTypeLength).regex(/^[a-z][a-z0-9._-]*$/);
+
+export const wireEventSchema = z.strictObject({
+  origin: z.string().min(1).max(64),
+  seq,
+  hlc: z.string().min(20).max(100),
+  type: eventType,
+  payload: z.unknown(),
+});
+export type WireEvent = z.infer<typeof wireEventSchema>;
+
+export const feedEntrySchema = z.strictObject({ seq, type: eventType, payload: z.unknown(), createdAt: z.number() });
+export type FeedEntry = z.infer<typeof feedEntrySchema>;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    protocol: z.number().int().min(0),
+    storeId: z.string(),
+    /** The store's outbox head, so the hub can show what is pending up before it arrives. */
+    outboxHead: z.number().int().min(0),
+    feedCursor: z.number().int().min(0),
+    hlc: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('event-batch'),
+    events: z.array(wireEventSchema).min(1).max(LIMITS.maxBatchEvents),
+    pending: z.number().int().min(0).optional(),
+  }),
+  z.strictObject({ type: z.literal('feed-ack'), seq: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal('doc-sync'), docId: z.string().min(1).max(200), data: z.string().max(LIMITS.maxFrameBytes) }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+export type HubMessage =
+  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number }
+  | { type: 'ack'; seq: number }
+  | { type: 'resend'; fromSeq: number; reason: string }
+  | { type: 'feed-page'; entries: FeedEntry[]; head: number }
+  | { type: 'doc-sync'; docId: string; data: string }
+  | { type: 'error'; code: 'unsupported-protocol' | 'bad-message' | 'forbidden' | 'internal'; message: string };
+
+export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number(), hubTime: z.number(), ackedSeq: z.number(), feedHead: z.number() }),
+  z.object({ type: z.literal('ack'), seq: z.number() }),
+  z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),
+  z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),
+  z.object({ type: z.literal('doc-sync'), docId: z.string(), data: z.string() }),
+  z.object({ type: z.literal('error'), code: z.enum(['unsupported-protocol', 'bad-message', 'forbidden', 'internal']), message: z.string() }),
+]) as z.ZodType<HubMessage>;
+
+/** Parses one text frame; undefined with a reason when it is not a valid message. */
+export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; message: T } | { ok: false; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'frame is not JSON' };
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { ok: false, reason: `invalid ${String((raw as { type?: unknown })?.type ?? 'message')}: ${i?.path.join('.') || '(root)'} ${i?.message ?? ''}`.trim() };
+  }
+  return { ok: true, message: r.data };
+}

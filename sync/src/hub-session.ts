@@ -1,0 +1,223 @@
+import {
+  CLOSE,
+  LIMITS,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  clientMessageSchema,
+  parseFrame,
+  type ClientMessage,
+  type HubMessage,
+} from '@storefleet/shared';
+import { batchFault } from './batch-rules.js';
+import type { HubSyncStorage, ServerTransport, SyncLogger } from './interfaces.js';
+
+export interface HubSessionOptions {
+  readonly replica: string;
+  /** The newest protocol this hub speaks (tests pin an older hub). */
+  readonly protocol?: number;
+  readonly minProtocol?: number;
+  readonly now?: () => number;
+  /** Feed pages in flight before waiting for the store's `feed-ack`. */
+  readonly feedWindow?: number;
+  /** Stop sending feed pages while more than this many bytes wait in the socket. */
+  readonly maxBufferedBytes?: number;
+  readonly onDocSync?: (storeId: string, docId: string, data: string, session: HubSyncSession) => void;
+  /** Called when a refusal or failure should be visible (metrics, console). */
+  readonly onRefused?: (storeId: string, reason: string) => void;
+}
+
+type SessionPhase = 'awaiting-hello' | 'open' | 'closed';
+
+/**
+ * The hub's end of one store's connection; the store is already authenticated (its token was checked at upgrade).
+ * Frames are handled one at a time in arrival order, so a store's batches apply in seq order. Anything malformed, a
+ * claim on another store's origin, or an unsupported protocol is refused, logged, and closes the connection with
+ * nothing applied. Feed pages go out within a window and only while the socket drains (backpressure).
+ */
+export class HubSyncSession {
+  #phase: SessionPhase = 'awaiting-hello';
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #feedSent = 0;
+  #feedAcked = 0;
+  #feedHead = 0;
+  #pagesInFlight = 0;
+  #pumping = false;
+  protocol = 0;
+  readonly openedAt: number;
+
+  constructor(
+    readonly storeId: string,
+    readonly transport: ServerTransport,
+    readonly storage: HubSyncStorage,
+    readonly log: SyncLogger,
+    readonly options: HubSessionOptions,
+  ) {
+    this.openedAt = (options.now ?? Date.now)();
+  }
+
+  get phase(): SessionPhase {
+    return this.#phase;
+  }
+
+  onMessage(text: string): void {
+    if (this.#phase === 'closed') return;
+    // A store may have `uploadWindow` batches outstanding plus a feed-ack or two; far more means it ignores the window.
+    if (++this.#queued > LIMITS.uploadWindow * 4 + 8) {
+      this.#refuse(CLOSE.policyViolation, 'bad-message', 'too many frames in flight: the upload window was not respected');
+      return;
+    }
+    this.#queue = this.#queue
+      .then(() => this.#handle(text))
+      .catch((err: unknown) => {
+        this.log.error({ err, storeId: this.storeId }, 'sync frame failed');
+        this.#refuse(CLOSE.goingAway, 'internal', 'the hub could not process the last frame; reconnect and resume');
+      })
+      .finally(() => {
+        this.#queued--;
+      });
+  }
+
+  onClose(): void {
+    if (this.#phase === 'closed') return;
+    const wasOpen = this.#phase === 'open';
+    this.#phase = 'closed';
+    if (wasOpen) {
+      this.#queue = this.#queue.then(() =>
+        this.storage.closed(this.storeId, this.options.replica).catch((err: unknown) => this.log.warn({ err }, 'could not record the disconnect')),
+      );
+    }
+  }
+
+  /** Something was appended to this store's feed (a notification, possibly from another replica). */
+  feedChanged(): void {
+    if (this.#phase !== 'open') return;
+    void this.#pumpFeed();
+  }
+
+  /** The socket drained; resume feed pages held back by backpressure. */
+  drained(): void {
+    this.feedChanged();
+  }
+
+  sendDoc(docId: string, data: string): boolean {
+    if (this.#phase !== 'open' || this.protocol < 2) return false;
+    this.#send({ type: 'doc-sync', docId, data });
+    return true;
+  }
+
+  async #handle(text: string): Promise<void> {
+    if (this.#phase === 'closed') return;
+    const parsed = parseFrame(clientMessageSchema, text);
+    if (!parsed.ok) return this.#refuse(CLOSE.protocolError, 'bad-message', parsed.reason);
+    const m: ClientMessage = parsed.message;
+    if (this.#phase === 'awaiting-hello') {
+      if (m.type !== 'hello') return this.#refuse(CLOSE.protocolError, 'bad-message', `expected hello first, got ${m.type}`);
+      return this.#hello(m);
+    }
+    switch (m.type) {
+      case 'hello':
+        return this.#refuse(CLOSE.protocolError, 'bad-message', 'hello sent twice');
+      case 'event-batch':
+        return this.#batch(m.events, m.pending);
+      case 'feed-ack':
+        return this.#feedAck(m.seq);
+      case 'doc-sync':
+        if (this.protocol < 2) return this.#refuse(CLOSE.protocolError, 'bad-message', 'doc-sync needs protocol 2');
+        this.options.onDocSync?.(this.storeId, m.docId, m.data, this);
+    }
+  }
+
+  async #hello(m: Extract<ClientMessage, { type: 'hello' }>): Promise<void> {
+    const newest = this.options.protocol ?? PROTOCOL_VERSION;
+    const oldest = this.options.minProtocol ?? MIN_PROTOCOL_VERSION;
+    if (m.protocol < oldest || m.protocol > newest) {
+      const advice = m.protocol > newest ? 'upgrade the hub before this store' : 'upgrade this store node';
+      return this.#refuse(CLOSE.unsupportedProtocol, 'unsupported-protocol', `hub speaks sync protocol ${oldest}–${newest}, store speaks ${m.protocol}: ${advice}`);
+    }
+    if (m.storeId !== this.storeId) {
+      return this.#refuse(CLOSE.unauthorized, 'forbidden', `hello names store ${m.storeId}, but the credential is store ${this.storeId}`);
+    }
+    this.protocol = m.protocol;
+    const { ackedSeq, feedHead } = await this.storage.open(this.storeId, {
+      protocol: m.protocol,
+      outboxHead: m.outboxHead,
+      feedCursor: m.feedCursor,
+      replica: this.options.replica,
+    });
+    if (this.#phase === 'closed') return;
+    this.#phase = 'open';
+    this.#feedSent = this.#feedAcked = Math.min(m.feedCursor, feedHead);
+    this.#feedHead = feedHead;
+    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, feedHead });
+    void this.#pumpFeed();
+  }
+
+  async #batch(events: Extract<ClientMessage, { type: 'event-batch' }>['events'], pending: number | undefined): Promise<void> {
+    const fault = batchFault(events, this.storeId);
+    if (fault) {
+      const forbidden = fault.includes('claims origin');
+      return this.#refuse(forbidden ? CLOSE.unauthorized : CLOSE.protocolError, forbidden ? 'forbidden' : 'bad-message', fault);
+    }
+    const bytes = events.reduce((n, e) => n + JSON.stringify(e.payload ?? null).length, 0);
+    if (bytes > LIMITS.maxBatchBytes * 2) return this.#refuse(CLOSE.tooBig, 'bad-message', `batch of ${bytes} bytes is over the limit`);
+    const result = await this.storage.applyBatch(this.storeId, events, pending);
+    if (result.gapFrom !== undefined) {
+      this.#send({ type: 'resend', fromSeq: result.gapFrom, reason: `batch starts at ${events[0]!.seq}, hub holds up to ${result.ackedSeq}` });
+    } else {
+      this.#send({ type: 'ack', seq: result.ackedSeq });
+    }
+  }
+
+  async #feedAck(seq: number): Promise<void> {
+    if (seq > this.#feedSent) return this.#refuse(CLOSE.protocolError, 'bad-message', `feed-ack ${seq} is past what was sent (${this.#feedSent})`);
+    if (seq > this.#feedAcked) {
+      this.#feedAcked = seq;
+      await this.storage.ackFeed(this.storeId, seq);
+    }
+    this.#pagesInFlight = Math.max(0, this.#pagesInFlight - 1);
+    void this.#pumpFeed();
+  }
+
+  async #pumpFeed(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const window = this.options.feedWindow ?? 2;
+      const maxBuffered = this.options.maxBufferedBytes ?? 1024 * 1024;
+      let checkedHead = false;
+      while (this.#phase === 'open' && this.#pagesInFlight < window && this.transport.bufferedAmount() < maxBuffered) {
+        const entries = await this.storage.readFeed(this.storeId, this.#feedSent, LIMITS.maxFeedPageEntries);
+        if (entries.length === 0) {
+          if (checkedHead) break;
+          checkedHead = true;
+          this.#feedHead = Math.max(this.#feedHead, await this.storage.feedHead(this.storeId));
+          if (this.#feedHead <= this.#feedSent) break;
+          continue;
+        }
+        if (this.#phase !== 'open') break;
+        this.#feedSent = entries[entries.length - 1]!.seq;
+        this.#feedHead = Math.max(this.#feedHead, this.#feedSent);
+        this.#pagesInFlight++;
+        this.#send({ type: 'feed-page', entries, head: this.#feedHead });
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #refuse(code: number, kind: Extract<HubMessage, { type: 'error' }>['code'], message: string): void {
+    if (this.#phase === 'closed') return;
+    this.log.warn({ storeId: this.storeId, kind, reason: message }, 'sync connection refused');
+    this.options.onRefused?.(this.storeId, message);
+    this.#send({ type: 'error', code: kind, message });
+    const wasOpen = this.#phase === 'open';
+    this.#phase = 'closed';
+    this.transport.close(code, message.slice(0, 120));
+    if (wasOpen) void this.storage.closed(this.storeId, this.options.replica).catch(() => undefined);
+  }
+
+  #send(m: HubMessage): void {
+    this.transport.send(JSON.stringify(m));
+  }
+}

@@ -1,0 +1,69 @@
+import type { FeedEntry, WireEvent } from '@storefleet/shared';
+
+/**
+ * What the sync client needs from the store's database; store-node implements it over SQLite. Calls are
+ * synchronous because the store's database is (better-sqlite3); a throw stops the current step and is shown in status.
+ */
+export interface StoreSyncStorage {
+  readonly storeId: string;
+  outboxHead(): number;
+  /** Highest seq the hub has acknowledged, as recorded locally. */
+  ackedSeq(): number;
+  /** Contiguous events from `fromSeq`, at most `maxEvents` and about `maxBytes` of payload (at least one). */
+  readBatch(fromSeq: number, maxEvents: number, maxBytes: number): WireEvent[];
+  markAcked(seq: number): void;
+  feedCursor(): number;
+  /** Applies the entries after the cursor in one transaction, each exactly once; returns the new cursor. */
+  applyFeed(entries: readonly FeedEntry[]): number;
+}
+
+/** A connected socket as the client sees it. */
+export interface ClientTransport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface ConnectionHandlers {
+  onMessage(text: string): void;
+  onClose(code: number, reason: string): void;
+}
+
+/** Opens one connection to the hub (with the store's credential); rejects when it cannot. */
+export interface Connector {
+  connect(handlers: ConnectionHandlers): Promise<ClientTransport>;
+}
+
+/** What the hub session needs from the hub's database; central implements it over Postgres/PGlite. */
+export interface HubSyncStorage {
+  /** Records the connection; returns what the hub holds from this origin and the head of its feed. */
+  open(storeId: string, info: { protocol: number; outboxHead: number; feedCursor: number; replica: string }): Promise<{ ackedSeq: number; feedHead: number }>;
+  /**
+   * Applies a well-formed batch in one transaction under a lock on the origin, using `decideBatch`; returns the
+   * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).
+   */
+  applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }>;
+  readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]>;
+  feedHead(storeId: string): Promise<number>;
+  ackFeed(storeId: string, seq: number): Promise<void>;
+  closed(storeId: string, replica: string): Promise<void>;
+}
+
+/** A connected socket as the hub sees it. */
+export interface ServerTransport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the network (backpressure). */
+  bufferedAmount(): number;
+}
+
+/** Automerge document sync riding on the same socket (protocol ≥ 2). */
+export interface DocChannel {
+  /** A `doc-sync` frame arrived from the peer. */
+  receive(docId: string, data: Uint8Array): Promise<void> | void;
+}
+
+export interface SyncLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}

@@ -1,0 +1,221 @@
+import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, parseFrame, type ClientMessage, type HubMessage } from '@storefleet/shared';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import type { ClientTransport, Connector, StoreSyncStorage, SyncLogger } from './interfaces.js';
+import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
+
+export interface SyncStatus {
+  readonly phase: Phase;
+  readonly ackedSeq: number;
+  readonly outboxHead: number;
+  readonly pendingUp: number;
+  readonly feedCursor: number;
+  readonly feedHead: number;
+  readonly lastError: string | null;
+  readonly lastHubContactAt: number | null;
+  readonly reconnects: number;
+}
+
+export interface SyncClientOptions {
+  readonly protocol?: number;
+  readonly backoff?: BackoffPolicy;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** Called on every status change (pages show it as the sync badge). */
+  readonly onStatus?: (s: SyncStatus) => void;
+  /** Incoming `doc-sync` frames. */
+  readonly onDocSync?: (docId: string, data: string) => void;
+}
+
+/**
+ * The store's end of the sync connection: keeps one connection to the hub, streams the outbox up within the upload
+ * window, applies its feed down, and reconnects with jittered backoff after any break, resuming from the positions
+ * the hub states in `welcome` (never a full resync). The protocol rules are in `upload-window.ts`; this is the shell.
+ */
+export class SyncClient {
+  #state: UploadState;
+  #transport: ClientTransport | undefined;
+  #attempt = 0;
+  #reconnects = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = true;
+  #lastError: string | null = null;
+  #lastContact: number | null = null;
+  #feedHead = 0;
+  readonly #protocol: number;
+  readonly #now: () => number;
+
+  constructor(
+    readonly storage: StoreSyncStorage,
+    readonly connector: Connector,
+    readonly log: SyncLogger,
+    readonly options: SyncClientOptions = {},
+  ) {
+    this.#state = initialUpload(storage.ackedSeq(), storage.outboxHead());
+    this.#protocol = options.protocol ?? PROTOCOL_VERSION;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get status(): SyncStatus {
+    const head = Math.max(this.#state.head, this.storage.outboxHead());
+    return {
+      phase: this.#state.phase,
+      ackedSeq: this.#state.ackedSeq,
+      outboxHead: head,
+      pendingUp: head - this.#state.ackedSeq,
+      feedCursor: this.storage.feedCursor(),
+      feedHead: Math.max(this.#feedHead, this.storage.feedCursor()),
+      lastError: this.#lastError,
+      lastHubContactAt: this.#lastContact,
+      reconnects: this.#reconnects,
+    };
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    void this.#connect();
+  }
+
+  /** Closes the connection and stops reconnecting; unacknowledged events stay in the outbox for next time. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#transport?.close(CLOSE.goingAway, 'store node stopping');
+    this.#transport = undefined;
+  }
+
+  /** Tell the client the outbox grew (after a committed local transaction). */
+  outboxChanged(): void {
+    this.#dispatch({ type: 'outbox-head', head: this.storage.outboxHead() });
+  }
+
+  /** Sends a document sync frame if connected; false when offline (the document layer retries on reconnect). */
+  sendDoc(docId: string, data: string): boolean {
+    if (this.#state.phase !== 'syncing' || !this.#transport) return false;
+    this.#send({ type: 'doc-sync', docId, data });
+    return true;
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const transport = await this.connector.connect({
+        onMessage: (text) => this.#onMessage(text),
+        onClose: (code, reason) => this.#onClose(code, reason),
+      });
+      if (this.#stopped) return transport.close(CLOSE.goingAway, 'store node stopping');
+      this.#transport = transport;
+      this.#dispatch({ type: 'connected' });
+    } catch (err) {
+      this.#lastError = `cannot reach the hub: ${(err as Error).message}`;
+      this.#scheduleReconnect();
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (!this.#transport) return;
+    this.#transport = undefined;
+    if (code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+    this.#dispatch({ type: 'closed' });
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    // A hub that refused our protocol will not change its mind soon: ask again rarely, not on the usual schedule.
+    const delay =
+      this.#state.phase === 'incompatible' ? policy.capMs * 10 : backoffDelay(this.#attempt++, policy, this.options.random);
+    this.#reconnects++;
+    this.#timer = setTimeout(() => void this.#connect(), delay);
+    this.#timer.unref?.();
+    this.#emit();
+  }
+
+  #onMessage(text: string): void {
+    const parsed = parseFrame(hubMessageSchema, text);
+    if (!parsed.ok) {
+      this.log.warn({ reason: parsed.reason }, 'ignoring a malformed frame from the hub');
+      return;
+    }
+    this.#lastContact = this.#now();
+    const m: HubMessage = parsed.message;
+    try {
+      switch (m.type) {
+        case 'welcome':
+          this.#attempt = 0;
+          this.#lastError = null;
+          this.#feedHead = m.feedHead;
+          this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq });
+          break;
+        case 'ack':
+          this.#dispatch({ type: 'ack', seq: m.seq });
+          break;
+        case 'resend':
+          this.log.warn({ fromSeq: m.fromSeq, reason: m.reason }, 'hub asked for a resend');
+          this.#dispatch({ type: 'resend', fromSeq: m.fromSeq });
+          break;
+        case 'feed-page': {
+          this.#feedHead = Math.max(this.#feedHead, m.head);
+          const cursor = this.storage.applyFeed(m.entries);
+          this.#send({ type: 'feed-ack', seq: cursor });
+          this.#emit();
+          break;
+        }
+        case 'doc-sync':
+          this.options.onDocSync?.(m.docId, m.data);
+          break;
+        case 'error':
+          this.#lastError = `hub refused: ${m.message}`;
+          this.log.error({ code: m.code }, this.#lastError);
+          if (m.code === 'unsupported-protocol') this.#dispatch({ type: 'refused' });
+          break;
+      }
+    } catch (err) {
+      // A local failure (disk full, a feed handler bug) must not be mistaken for progress: drop the connection and
+      // resume from the recorded positions after a backoff.
+      this.#lastError = `sync step failed: ${(err as Error).message}`;
+      this.log.error({ err }, 'sync step failed; reconnecting');
+      this.#transport?.close(CLOSE.protocolError, 'store-side failure');
+    }
+  }
+
+  #dispatch(input: UploadInput): void {
+    let pending: UploadInput | undefined = input;
+    while (pending) {
+      const { state, effects } = uploadStep(this.#state, pending);
+      this.#state = state;
+      pending = undefined;
+      for (const e of effects) {
+        if (e.kind === 'send-hello') {
+          this.#send({
+            type: 'hello',
+            protocol: this.#protocol,
+            storeId: this.storage.storeId,
+            outboxHead: this.storage.outboxHead(),
+            feedCursor: this.storage.feedCursor(),
+          });
+        } else if (e.kind === 'mark-acked') {
+          this.storage.markAcked(e.seq);
+        } else {
+          const events = this.storage.readBatch(e.fromSeq, LIMITS.maxBatchEvents, LIMITS.maxBatchBytes);
+          if (events.length === 0) continue;
+          const head = this.storage.outboxHead();
+          const last = events[events.length - 1]!.seq;
+          this.#send(this.#protocol >= 2 ? { type: 'event-batch', events, pending: head - last } : { type: 'event-batch', events });
+          pending = { type: 'batch-sent', lastSeq: last };
+        }
+      }
+    }
+    this.#emit();
+  }
+
+  #send(m: ClientMessage): void {
+    this.#transport?.send(JSON.stringify(m));
+  }
+
+  #emit(): void {
+    this.options.onStatus?.(this.status);
+  }
+}
