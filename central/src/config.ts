@@ -20,6 +20,11 @@ export interface HubConfig {
   readonly storeTokenTtlSeconds?: number;
   /** Express `trust proxy`, for the client address behind a load balancer (rate limits use it). */
   readonly trustProxy?: boolean | string | number;
+  /** This process's name among hub replicas (default host-pid). */
+  readonly replica?: string;
+  /** The newest sync protocol this hub speaks (default the current one; tests pin an older hub). */
+  readonly syncProtocol?: number;
+  readonly syncHeartbeatMs?: number;
   /** Largest JSON body accepted; sync batches do not travel over HTTP. */
   readonly bodyLimit?: string;
 }

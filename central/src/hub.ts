@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -26,6 +27,17 @@ import { IdempotencyRepository } from './core/idempotency/idempotency-repository
 import { idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
 import { AuthRepository, AuthService, StoreTokens, authMigrations, authRoutes, authenticate } from './auth/index.js';
+import {
+  EventHandlerRegistry,
+  FEED_CHANNEL,
+  FeedWriter,
+  SyncRepository,
+  SyncServer,
+  SyncStatusRepository,
+  registerSyncMetrics,
+  syncMigrations,
+  syncRoutes,
+} from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 
@@ -37,6 +49,7 @@ export interface Hub {
   readonly auth: AuthService;
   readonly fleet: FleetService;
   readonly modules: readonly HubModule[];
+  readonly sync: { readonly repo: SyncRepository; readonly feed: FeedWriter; readonly server: SyncServer | undefined };
   /** Listens and starts module background work; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops listening, stops modules, closes the database. Safe to call twice. */
@@ -58,6 +71,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     { module: 'core', dir: coreMigrations },
     { module: 'fleet', dir: fleetMigrations },
     { module: 'auth', dir: authMigrations },
+    { module: 'sync', dir: syncMigrations },
     ...modules.flatMap((m) => (m.migrations ? [{ module: m.name, dir: m.migrations }] : [])),
   ];
   try {
@@ -79,7 +93,17 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     now,
   );
   const idempotencyRepo = new IdempotencyRepository(db);
-  const ctx: HubContext = { db, log, metrics, now };
+  const feed = new FeedWriter(now);
+  const ctx: HubContext = { db, log, metrics, now, feed };
+  const handlers = new EventHandlerRegistry();
+  for (const m of modules) {
+    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);
+  }
+  const replica = config.replica ?? `${hostname()}-${process.pid}`;
+  const syncRepo = new SyncRepository(db, handlers, now);
+  const syncStatus = new SyncStatusRepository(db);
+  let syncServer: SyncServer | undefined;
+  registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
   const app = express();
   app.disable('x-powered-by');
@@ -100,6 +124,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(idempotency(idempotencyRepo, log, now));
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
+  api.use(syncRoutes(syncStatus));
   for (const m of modules) if (m.routes) api.use(m.routes(ctx));
   app.use('/api', api);
   app.use(notFoundHandler);
@@ -109,6 +134,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   let url: string | undefined;
   let housekeeping: NodeJS.Timeout | undefined;
   let stopped = false;
+  let unlisten: (() => Promise<void>) | undefined;
 
   const purge = async () => {
     try {
@@ -127,12 +153,25 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     auth,
     fleet,
     modules,
+    get sync() {
+      return { repo: syncRepo, feed, server: syncServer };
+    },
     get url() {
       return url;
     },
     async start() {
       for (const m of modules) await m.start?.(ctx);
       server = createServer(app);
+      await syncRepo.resetReplica(replica);
+      syncServer = new SyncServer(auth, syncRepo, log, {
+        replica,
+        now,
+        protocol: config.syncProtocol,
+        heartbeatMs: config.syncHeartbeatMs,
+      });
+      syncServer.attach(server);
+      const fanOut = syncServer;
+      unlisten = await db.listen(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port ?? 8080, config.host ?? '127.0.0.1', resolve);
@@ -148,6 +187,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       clearInterval(housekeeping);
+      await unlisten?.();
+      await syncServer?.close();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

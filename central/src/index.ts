@@ -3,3 +3,5 @@ export { hubConfigFromEnv, type HubConfig } from './config.js';
 export type { Db, Queryable } from './db/db.js';
 export type { HubModule, HubContext } from './modules/hub-module.js';
 export type { Principal, Role } from './http/principal.js';
+export type { AppliedEvent, EventHandler, FeedItem, FeedWriter, StoreSyncState } from './sync/index.js';
+export { discoverModules } from './modules/discover-modules.js';

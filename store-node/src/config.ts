@@ -1,4 +1,5 @@
 import type { HubCredential } from './hub-link/hub-link.js';
+import type { StoreSyncOptions } from './sync/store-sync.js';
 
 export interface StoreNodeConfig {
   /** The store's SQLite file (default `./data/store/store.sqlite`). */
@@ -12,6 +13,9 @@ export interface StoreNodeConfig {
   /** Without it the node runs stand-alone (no sync). */
   readonly hub?: HubCredential | undefined;
   readonly now?: () => number;
+  /** Acknowledged outbox events are kept this long for audit, then pruned (default 7). */
+  readonly outboxRetentionDays?: number;
+  readonly sync?: StoreSyncOptions;
 }
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {

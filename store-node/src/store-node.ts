@@ -19,6 +19,8 @@ import type { StoreNodeConfig } from './config.js';
 import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
 import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
 import { HubLink } from './hub-link/hub-link.js';
+import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
+import { syncMigrations } from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 
@@ -28,6 +30,7 @@ export interface StoreNode {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly hubLink: HubLink;
+  readonly sync: StoreSync;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -41,7 +44,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const dbPath = config.dbPath ?? './data/store/store.sqlite';
   const db = openSqlite(dbPath);
   try {
-    const applied = migrateSqlite(db, loadSqliteMigrations([{ module: 'core', dir: coreMigrations }]));
+    const applied = migrateSqlite(db, loadSqliteMigrations([
+      { module: 'core', dir: coreMigrations },
+      { module: 'sync', dir: syncMigrations },
+    ]));
     if (applied.length) log.info({ applied }, 'migrations applied');
   } catch (err) {
     db.close();
@@ -56,6 +62,15 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   }
   const storeId = (db.prepare("SELECT value FROM node_meta WHERE key = 'store_id'").get() as { value: string } | undefined)?.value ?? null;
 
+  const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
+  const syncGauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
+  syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
+  syncGauge('pending_up_events', 'outbox events the hub has not acknowledged', () => sync.status().pendingUp);
+  syncGauge('feed_lag_entries', 'feed entries announced by the hub and not yet applied here', () => {
+    const s = sync.status();
+    return s.feedHead - s.feedCursor;
+  });
   new Gauge({
     name: 'storefleet_store_hub_link_up',
     help: '1 when the hub accepts this store credential, 0 otherwise',
@@ -78,6 +93,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
+  api.get('/sync/status', (_req, res) => {
+    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length });
+  });
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
@@ -85,12 +103,14 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   let server: Server | undefined;
   let url: string | undefined;
   let stopped = false;
+  let prune: NodeJS.Timeout | undefined;
   return {
     app,
     db,
     log,
     metrics,
     hubLink,
+    sync,
     get url() {
       return url;
     },
@@ -103,12 +123,23 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       const addr = server.address() as AddressInfo;
       url = `http://${addr.address}:${addr.port}`;
       log.info({ url, storeId, dbPath }, 'store node listening');
-      if (config.hub) hubLink.token().catch(() => undefined); // state and reason are kept on the link and shown at /healthz
+      sync.start();
+      prune = setInterval(() => {
+        try {
+          const removed = sync.storage.pruneAcked(now() - (config.outboxRetentionDays ?? 7) * 86_400_000);
+          if (removed) log.info({ removed }, 'pruned acknowledged outbox events');
+        } catch (err) {
+          log.warn({ err }, 'outbox pruning failed; will retry');
+        }
+      }, 3600_000);
+      prune.unref();
       return url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(prune);
+      sync.stop();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

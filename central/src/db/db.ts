@@ -24,5 +24,14 @@ export interface Db extends Queryable {
    * Nested calls are not supported: pass the `tx` down instead.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onPayload` for each NOTIFY on `channel` (sent with `SELECT pg_notify(channel, payload)`, delivered at
+   * commit, to every hub process on the database). After a lost listening connection is re-established it calls
+   * `onPayload(MAYBE_MISSED)`: notifications may have been missed, so re-check. Resolves to an unsubscribe function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** Passed to a listener after its connection was re-established: anything may have changed meanwhile. */
+export const MAYBE_MISSED = '*';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './db.js';
+import { MAYBE_MISSED, type Db, type Queryable, type QueryResult } from './db.js';
 
 const INT8_OID = 20;
 
@@ -27,6 +27,8 @@ export class PgDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #q: Queryable;
+  readonly #connectionString: string;
+  readonly #listeners = new Set<() => Promise<void>>();
 
   constructor(connectionString: string, options: { max?: number; applicationName?: string } = {}) {
     this.#pool = new pg.Pool({
@@ -38,6 +40,7 @@ export class PgDb implements Db {
     // An idle client that loses its connection emits here; without a listener it would crash the process.
     this.#pool.on('error', () => {});
     this.#q = wrap(this.#pool);
+    this.#connectionString = connectionString;
   }
 
   query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
@@ -68,7 +71,44 @@ export class PgDb implements Db {
     }
   }
 
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let closed = false;
+    const lost = (c: pg.Client) => {
+      if (closed || client !== c) return;
+      client = undefined;
+      c.end().catch(() => undefined);
+      retry();
+    };
+    // Re-listen after a pause, for as long as it takes; then the listener re-checks, as notifications may be lost.
+    const retry = () =>
+      setTimeout(() => {
+        if (closed) return;
+        connect().then(() => onPayload(MAYBE_MISSED), retry);
+      }, 1000).unref();
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.#connectionString, application_name: 'storefleet-hub-listen' });
+      c.on('notification', (n) => {
+        if (n.channel === channel) onPayload(n.payload ?? '');
+      });
+      c.on('error', () => lost(c));
+      c.on('end', () => lost(c));
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      client = c;
+    };
+    await connect();
+    const unlisten = async () => {
+      closed = true;
+      this.#listeners.delete(unlisten);
+      await client?.end().catch(() => undefined);
+    };
+    this.#listeners.add(unlisten);
+    return unlisten;
+  }
+
   async close(): Promise<void> {
+    for (const unlisten of [...this.#listeners]) await unlisten();
     await this.#pool.end();
   }
 }

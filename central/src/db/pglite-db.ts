@@ -39,6 +39,11 @@ export class PgliteDb implements Db {
     return this.#serial(() => this.#pg.transaction((tx) => fn(wrapTx(tx))));
   }
 
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const unlisten = await this.#serial(() => this.#pg.listen(channel, onPayload));
+    return () => this.#serial(() => unlisten());
+  }
+
   async close(): Promise<void> {
     await this.#serial(() => this.#pg.close());
   }

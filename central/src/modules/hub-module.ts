@@ -2,6 +2,8 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from '../db/db.js';
+import type { EventHandler } from '../sync/event-handlers.js';
+import type { FeedWriter } from '../sync/feed-writer.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -10,6 +12,8 @@ export interface HubContext {
   readonly metrics: Registry;
   /** The hub's clock (epoch ms); tests move it. */
   readonly now: () => number;
+  /** Appends hub-owned changes to a store's feed, in the caller's transaction. */
+  readonly feed: FeedWriter;
 }
 
 /**
@@ -23,6 +27,8 @@ export interface HubModule {
   readonly migrations?: URL;
   /** Routes, mounted under `/api` after authentication and idempotency. */
   routes?(ctx: HubContext): Router;
+  /** Handlers for event types uploaded by stores (`sale`, `stock.moved`…); a type belongs to one module only. */
+  eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   stop?(): Promise<void> | void;

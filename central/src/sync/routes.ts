@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { assertStoreAccess, requireRole } from '../http/access.js';
+import type { SyncStatusRepository } from './sync-status.js';
+
+const parkedQuery = z.object({ storeId: uuidSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export function syncRoutes(status: SyncStatusRepository): Router {
+  const r = Router();
+  r.get('/sync/stores', requireRole('ADMIN'), async (_req, res) => {
+    res.json({ items: await status.list() });
+  });
+  r.get('/sync/stores/:id', async (req, res) => {
+    const { id } = parseOrThrow(z.object({ id: uuidSchema }), req.params, 'store id');
+    assertStoreAccess(req, id);
+    const [state] = await status.list(id);
+    if (!state) throw new NotFoundError('store', id);
+    res.json(state);
+  });
+  r.get('/sync/parked', requireRole('ADMIN'), async (req, res) => {
+    const q = parseOrThrow(parkedQuery, req.query, 'query');
+    res.json({ items: await status.parked(q.storeId, q.limit) });
+  });
+  return r;
+}

@@ -1,0 +1,160 @@
+import { decideBatch, type HubSyncStorage } from '@storefleet/sync';
+import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import type { Db, Queryable } from '../db/db.js';
+import type { AppliedEvent, EventHandlerRegistry } from './event-handlers.js';
+
+export interface ApplyStats {
+  applied: number;
+  parked: number;
+}
+
+/**
+ * The hub's sync storage over Postgres/PGlite: every SQL statement of the sync engine's hub side lives here.
+ * A batch applies in one transaction that first locks the origin's row, so concurrent connections of one store (a
+ * reconnect racing the old socket) are serialised and each seq is applied once.
+ */
+export class SyncRepository implements HubSyncStorage {
+  readonly stats: ApplyStats = { applied: 0, parked: 0 };
+
+  constructor(
+    readonly db: Db,
+    readonly handlers: EventHandlerRegistry,
+    readonly now: () => number,
+  ) {}
+
+  async open(storeId: string, info: { protocol: number; outboxHead: number; feedCursor: number; replica: string }) {
+    const now = this.now();
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO sync_origins (store_id, outbox_head) VALUES ($1, $2)
+         ON CONFLICT (store_id) DO UPDATE SET outbox_head = GREATEST(sync_origins.outbox_head, $2)`,
+        [storeId, info.outboxHead],
+      );
+      await tx.query(
+        `INSERT INTO sync_connections (store_id, replica, protocol, connected, connected_at, last_seen_at) VALUES ($1, $2, $3, true, $4, $4)
+         ON CONFLICT (store_id) DO UPDATE SET replica = $2, protocol = $3, connected = true, connected_at = $4, last_seen_at = $4`,
+        [storeId, info.replica, info.protocol, now],
+      );
+      await this.#recordCursor(tx, storeId, info.feedCursor, now);
+      const { rows } = await tx.query<{ acked_seq: number; head: number | null }>(
+        `SELECT o.acked_seq, h.head FROM sync_origins o LEFT JOIN sync_feed_heads h ON h.store_id = o.store_id WHERE o.store_id = $1`,
+        [storeId],
+      );
+      return { ackedSeq: rows[0]!.acked_seq, feedHead: rows[0]!.head ?? 0 };
+    });
+  }
+
+  async applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined) {
+    const now = this.now();
+    return this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
+      const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
+      const acked = rows[0]!.acked_seq;
+      const decision = decideBatch(events, acked);
+      if (decision.kind === 'gap') return { ackedSeq: acked, gapFrom: decision.fromSeq };
+      if (decision.kind === 'duplicate') return { ackedSeq: acked };
+      const fresh = decision.events;
+      const inserted = await tx.query(
+        `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
+         SELECT $1, s, h, t, p, $6 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
+         ON CONFLICT (origin, seq) DO NOTHING`,
+        [storeId, fresh.map((e) => e.seq), fresh.map((e) => e.hlc), fresh.map((e) => e.type), fresh.map((e) => JSON.stringify(e.payload ?? null)), now],
+      );
+      if (inserted.rowCount !== fresh.length) {
+        throw new Error(`store ${storeId}: sync_events already holds seqs past acked_seq ${acked}; refusing to apply twice`);
+      }
+      let applied = 0;
+      let parked = 0;
+      for (const run of runsByType(fresh)) {
+        const handle = this.handlers.get(run[0]!.type);
+        if (!handle) {
+          await this.#park(tx, storeId, run, `no module handles event type ${run[0]!.type}`, now);
+          parked += run.length;
+          continue;
+        }
+        await tx.query('SAVEPOINT apply_run');
+        try {
+          await handle(tx, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
+          await tx.query('RELEASE SAVEPOINT apply_run');
+          applied += run.length;
+        } catch (err) {
+          await tx.query('ROLLBACK TO SAVEPOINT apply_run');
+          await this.#park(tx, storeId, run, `handler failed: ${(err as Error).message}`, now);
+          parked += run.length;
+        }
+      }
+      const last = fresh[fresh.length - 1]!.seq;
+      await tx.query(
+        `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4 WHERE store_id = $1`,
+        [storeId, last, last + (pending ?? 0), now],
+      );
+      this.stats.applied += applied;
+      this.stats.parked += parked;
+      return { ackedSeq: last };
+    });
+  }
+
+  async readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]> {
+    const { rows } = await this.db.query<{ seq: number; type: string; payload: unknown; created_at: number }>(
+      'SELECT seq, type, payload, created_at FROM sync_feed WHERE store_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [storeId, afterSeq, limit],
+    );
+    return rows.map((r) => ({ seq: r.seq, type: r.type, payload: r.payload, createdAt: r.created_at }));
+  }
+
+  async feedHead(storeId: string): Promise<number> {
+    const { rows } = await this.db.query<{ head: number }>('SELECT head FROM sync_feed_heads WHERE store_id = $1', [storeId]);
+    return rows[0]?.head ?? 0;
+  }
+
+  async ackFeed(storeId: string, seq: number): Promise<void> {
+    await this.#recordCursor(this.db, storeId, seq, this.now());
+  }
+
+  async closed(storeId: string, replica: string): Promise<void> {
+    await this.db.query('UPDATE sync_connections SET connected = false, last_seen_at = $3 WHERE store_id = $1 AND replica = $2', [
+      storeId,
+      replica,
+      this.now(),
+    ]);
+  }
+
+  /** Marks stores this replica holds as seen now (heartbeats), in one statement. */
+  async touch(storeIds: readonly string[], replica: string): Promise<void> {
+    if (!storeIds.length) return;
+    await this.db.query('UPDATE sync_connections SET last_seen_at = $3 WHERE store_id = ANY($1::uuid[]) AND replica = $2', [storeIds, replica, this.now()]);
+  }
+
+  /** At start: connections this replica recorded before it stopped are not connected any more. */
+  async resetReplica(replica: string): Promise<void> {
+    await this.db.query('UPDATE sync_connections SET connected = false WHERE replica = $1', [replica]);
+  }
+
+  async #recordCursor(q: Queryable, storeId: string, seq: number, now: number): Promise<void> {
+    await q.query(
+      `INSERT INTO sync_feed_cursors (store_id, acked, acked_at) VALUES ($1, $2, $3)
+       ON CONFLICT (store_id) DO UPDATE SET acked = GREATEST(sync_feed_cursors.acked, $2), acked_at = $3`,
+      [storeId, seq, now],
+    );
+  }
+
+  async #park(tx: Queryable, storeId: string, events: readonly WireEvent[], reason: string, now: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO sync_parked (origin, seq, type, payload, reason, parked_at)
+       SELECT $1, s, t, p, $5, $6 FROM unnest($2::bigint[], $3::text[], $4::jsonb[]) AS x(s, t, p)
+       ON CONFLICT (origin, seq) DO NOTHING`,
+      [storeId, events.map((e) => e.seq), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null)), reason, now],
+    );
+  }
+}
+
+/** Consecutive events of one type, so a handler writes each run in one statement while seq order is kept. */
+function runsByType(events: readonly WireEvent[]): WireEvent[][] {
+  const runs: WireEvent[][] = [];
+  for (const e of events) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.type === e.type) last.push(e);
+    else runs.push([e]);
+  }
+  return runs;
+}

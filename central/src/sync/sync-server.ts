@@ -1,0 +1,126 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { CLOSE, LIMITS } from '@storefleet/shared';
+import { HubSyncSession, type HubSessionOptions } from '@storefleet/sync';
+import type { AuthService } from '../auth/auth-service.js';
+import type { SyncRepository } from './sync-repository.js';
+
+export const SYNC_PATH = '/sync';
+
+export interface SyncServerOptions extends Omit<HubSessionOptions, 'replica'> {
+  readonly replica: string;
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * Accepts store connections on `/sync`. The store's token is checked at the HTTP upgrade (401 before any WebSocket
+ * exists); one live session per store (a newer connection replaces an older one); ping/pong heartbeats end
+ * connections whose peer vanished; feed notifications from any replica wake the store's session here.
+ */
+export class SyncServer {
+  readonly #wss: WebSocketServer;
+  readonly #sessions = new Map<string, { ws: WebSocket; session: HubSyncSession }>();
+  readonly #alive = new WeakSet<WebSocket>();
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly auth: AuthService,
+    readonly repo: SyncRepository,
+    readonly log: Logger,
+    readonly options: SyncServerOptions,
+  ) {
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+  }
+
+  get connectedStores(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  session(storeId: string): HubSyncSession | undefined {
+    return this.#sessions.get(storeId)?.session;
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket, head));
+    const every = this.options.heartbeatMs ?? 15_000;
+    this.#heartbeat = setInterval(() => this.#beat(), every);
+    this.#heartbeat.unref();
+  }
+
+  /** A store's feed grew (local or another replica's NOTIFY); `*` means re-check every connected store. */
+  feedChanged(storeId: string): void {
+    if (storeId === '*') for (const { session } of this.#sessions.values()) session.feedChanged();
+    else this.#sessions.get(storeId)?.session.feedChanged();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    for (const { ws } of this.#sessions.values()) ws.close(CLOSE.goingAway, 'hub restarting');
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    for (const { ws } of this.#sessions.values()) ws.terminate();
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://hub').pathname !== SYNC_PATH) return; // other upgrade handlers may own it
+    const reject = (status: number, message: string) => {
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/problem+json\r\nconnection: close\r\n\r\n${JSON.stringify({ status, detail: message })}`);
+    };
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) return reject(401, 'a store token is required (Authorization: Bearer …)');
+    let storeId: string;
+    try {
+      const principal = await this.auth.principalFor(header.slice(7).trim());
+      if (principal.kind !== 'store') return reject(403, 'only store nodes sync over /sync');
+      storeId = principal.storeId;
+    } catch (err) {
+      return reject(401, (err as Error).message);
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, storeId));
+  }
+
+  #accept(ws: WebSocket, storeId: string): void {
+    const previous = this.#sessions.get(storeId);
+    if (previous) {
+      previous.session.onClose();
+      previous.ws.close(CLOSE.replaced, 'replaced by a newer connection of this store');
+    }
+    const session = new HubSyncSession(
+      storeId,
+      { send: (t) => ws.send(t), close: (c, r) => ws.close(c, r), bufferedAmount: () => ws.bufferedAmount },
+      this.repo,
+      this.log,
+      this.options,
+    );
+    this.#sessions.set(storeId, { ws, session });
+    this.#alive.add(ws);
+    ws.on('pong', () => this.#alive.add(ws));
+    ws.on('message', (data, isBinary) => {
+      this.#alive.add(ws);
+      if (isBinary) return ws.close(CLOSE.protocolError, 'text frames only');
+      session.onMessage(data.toString());
+    });
+    ws.on('close', () => {
+      session.onClose();
+      if (this.#sessions.get(storeId)?.ws === ws) this.#sessions.delete(storeId);
+    });
+    ws.on('error', (err) => this.log.warn({ err, storeId }, 'sync socket error'));
+  }
+
+  #beat(): void {
+    const seen: string[] = [];
+    for (const [storeId, { ws, session }] of this.#sessions) {
+      if (!this.#alive.has(ws)) {
+        this.log.warn({ storeId }, 'no heartbeat from store; dropping its connection');
+        ws.terminate();
+        continue;
+      }
+      this.#alive.delete(ws);
+      ws.ping();
+      seen.push(storeId);
+      if (ws.bufferedAmount === 0) session.drained();
+    }
+    this.repo.touch(seen, this.options.replica).catch((err: unknown) => this.log.warn({ err }, 'could not record heartbeats'));
+  }
+}

@@ -1,0 +1,86 @@
+import type { Queryable } from '../db/db.js';
+
+export interface StoreSyncState {
+  readonly storeId: string;
+  readonly code: string;
+  readonly name: string;
+  readonly connected: boolean;
+  readonly replica: string | null;
+  readonly protocol: number | null;
+  readonly lastSeenAt: number | null;
+  readonly ackedSeq: number;
+  readonly outboxHead: number;
+  /** Events the store has reported but the hub does not hold yet. */
+  readonly pendingUp: number;
+  readonly feedHead: number;
+  readonly feedAcked: number;
+  /** Feed entries the store has not acknowledged yet. */
+  readonly feedLag: number;
+  readonly parked: number;
+}
+
+interface StateRow {
+  store_id: string;
+  code: string;
+  name: string;
+  connected: boolean | null;
+  replica: string | null;
+  protocol: number | null;
+  last_seen_at: number | null;
+  acked_seq: number | null;
+  outbox_head: number | null;
+  head: number | null;
+  acked: number | null;
+  parked: number;
+}
+
+/** Read side of sync for the console and /metrics: one row per store, from the sync tables. */
+export class SyncStatusRepository {
+  constructor(readonly db: Queryable) {}
+
+  async list(storeId?: string): Promise<StoreSyncState[]> {
+    const { rows } = await this.db.query<StateRow>(
+      `SELECT l.id AS store_id, l.code, l.name, c.connected, c.replica, c.protocol, c.last_seen_at,
+              o.acked_seq, o.outbox_head, h.head, k.acked,
+              (SELECT count(*)::int FROM sync_parked p WHERE p.origin = l.id AND p.resolved_at IS NULL) AS parked
+       FROM locations l
+       LEFT JOIN sync_connections c ON c.store_id = l.id
+       LEFT JOIN sync_origins o ON o.store_id = l.id
+       LEFT JOIN sync_feed_heads h ON h.store_id = l.id
+       LEFT JOIN sync_feed_cursors k ON k.store_id = l.id
+       WHERE l.kind = 'STORE' AND ($1::uuid IS NULL OR l.id = $1)
+       ORDER BY l.code`,
+      [storeId ?? null],
+    );
+    return rows.map((r) => {
+      const acked = r.acked_seq ?? 0;
+      const head = r.head ?? 0;
+      const feedAcked = r.acked ?? 0;
+      return {
+        storeId: r.store_id,
+        code: r.code,
+        name: r.name,
+        connected: r.connected ?? false,
+        replica: r.replica,
+        protocol: r.protocol,
+        lastSeenAt: r.last_seen_at,
+        ackedSeq: acked,
+        outboxHead: Math.max(r.outbox_head ?? 0, acked),
+        pendingUp: Math.max(0, (r.outbox_head ?? 0) - acked),
+        feedHead: head,
+        feedAcked,
+        feedLag: Math.max(0, head - feedAcked),
+        parked: r.parked,
+      };
+    });
+  }
+
+  async parked(storeId: string | undefined, limit: number) {
+    const { rows } = await this.db.query<{ origin: string; seq: number; type: string; payload: unknown; reason: string; parked_at: number }>(
+      `SELECT origin, seq, type, payload, reason, parked_at FROM sync_parked
+       WHERE resolved_at IS NULL AND ($1::uuid IS NULL OR origin = $1) ORDER BY parked_at, origin, seq LIMIT $2`,
+      [storeId ?? null, limit],
+    );
+    return rows.map((r) => ({ storeId: r.origin, seq: r.seq, type: r.type, payload: r.payload, reason: r.reason, parkedAt: r.parked_at }));
+  }
+}

@@ -1,0 +1,46 @@
+import { HybridClock, hlcDecode, hlcEncode, LIMITS } from '@storefleet/shared';
+import type { SqliteDb } from '../db/open-sqlite.js';
+
+export interface OutboxEvent {
+  readonly seq: number;
+  readonly hlc: string;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/**
+ * The store's outbox. `append` must run inside the transaction that makes the change it describes (it refuses to run
+ * outside one), so a change and its event commit or vanish together. Each event gets the next seq and an HLC stamp;
+ * the clock resumes from the newest stamp on disk, so stamps keep rising across restarts and clock jumps.
+ */
+export class SqliteOutbox {
+  readonly clock: HybridClock;
+  readonly #insert;
+  readonly #head;
+
+  constructor(
+    readonly db: SqliteDb,
+    node: string,
+    now: () => number = Date.now,
+  ) {
+    const last = db.prepare('SELECT hlc FROM sync_outbox ORDER BY seq DESC LIMIT 1').get() as { hlc: string } | undefined;
+    this.clock = new HybridClock(node, now, last ? { ...hlcDecode(last.hlc), node } : undefined);
+    this.#insert = db.prepare('INSERT INTO sync_outbox (hlc, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING seq');
+    this.#head = db.prepare('SELECT COALESCE(MAX(seq), 0) AS head FROM sync_outbox');
+  }
+
+  append(type: string, payload: unknown): OutboxEvent {
+    if (!this.db.inTransaction) throw new Error(`outbox.append(${type}) must run inside the transaction of the change it records`);
+    if (!/^[a-z][a-z0-9._-]*$/.test(type) || type.length > LIMITS.maxEventTypeLength) throw new Error(`invalid event type ${type}`);
+    const json = JSON.stringify(payload ?? null);
+    if (json.length > LIMITS.maxPayloadBytes) throw new Error(`event ${type} payload is ${json.length} bytes, over ${LIMITS.maxPayloadBytes}`);
+    const stamp = this.clock.tick();
+    const hlc = hlcEncode(stamp);
+    const { seq } = this.#insert.get(hlc, type, json, stamp.wallMs) as { seq: number };
+    return { seq, hlc, type, payload };
+  }
+
+  head(): number {
+    return (this.#head.get() as { head: number }).head;
+  }
+}

@@ -1,0 +1,81 @@
+import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import type { StoreSyncStorage } from '@storefleet/sync';
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { FeedHandlerRegistry } from './feed-handlers.js';
+import type { SqliteOutbox } from './outbox.js';
+
+/** The sync engine's view of the store's SQLite file: every SQL statement of the store's sync side is here. */
+export class SqliteSyncStorage implements StoreSyncStorage {
+  readonly #read;
+  readonly #get;
+  readonly #set;
+  readonly #park;
+
+  constructor(
+    readonly db: SqliteDb,
+    readonly storeId: string,
+    readonly outbox: SqliteOutbox,
+    readonly handlers: FeedHandlerRegistry,
+    readonly now: () => number = Date.now,
+  ) {
+    this.#read = db.prepare('SELECT seq, hlc, type, payload FROM sync_outbox WHERE seq >= ? ORDER BY seq LIMIT ?');
+    this.#get = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
+    this.#set = db.prepare('UPDATE sync_state SET value = ? WHERE key = ? AND value < ?');
+    this.#park = db.prepare('INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  outboxHead(): number {
+    return this.outbox.head();
+  }
+
+  ackedSeq(): number {
+    return this.#get.get('acked_seq') as number;
+  }
+
+  readBatch(fromSeq: number, maxEvents: number, maxBytes: number): WireEvent[] {
+    const rows = this.#read.all(fromSeq, maxEvents) as { seq: number; hlc: string; type: string; payload: string }[];
+    const events: WireEvent[] = [];
+    let bytes = 0;
+    for (const r of rows) {
+      if (events.length && (bytes += r.payload.length) > maxBytes) break;
+      if (events.length && r.seq !== events[events.length - 1]!.seq + 1) break; // pruned or missing: stop at the gap
+      events.push({ origin: this.storeId, seq: r.seq, hlc: r.hlc, type: r.type, payload: JSON.parse(r.payload) });
+    }
+    return events;
+  }
+
+  markAcked(seq: number): void {
+    this.#set.run(seq, 'acked_seq', seq);
+  }
+
+  feedCursor(): number {
+    return this.#get.get('feed_cursor') as number;
+  }
+
+  applyFeed(entries: readonly FeedEntry[]): number {
+    return this.db.transaction(() => {
+      let cursor = this.feedCursor();
+      for (const e of entries) {
+        if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
+        if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
+        const handle = this.handlers.get(e.type);
+        if (handle) handle(this.db, e);
+        else this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), `no handler for feed type ${e.type}`, this.now());
+        cursor = e.seq;
+      }
+      this.#set.run(cursor, 'feed_cursor', cursor);
+      return cursor;
+    }).immediate();
+  }
+
+  /** Deletes acknowledged events older than `before` (epoch ms); returns how many. */
+  pruneAcked(before: number): number {
+    const acked = this.ackedSeq();
+    const res = this.db.prepare('DELETE FROM sync_outbox WHERE seq <= ? AND created_at < ?').run(acked, before);
+    return res.changes;
+  }
+
+  parkedFeed(): { seq: number; type: string; reason: string }[] {
+    return this.db.prepare('SELECT seq, type, reason FROM sync_feed_parked ORDER BY seq').all() as { seq: number; type: string; reason: string }[];
+  }
+}

@@ -1,0 +1,72 @@
+import { SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } from '@storefleet/sync';
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { HubLink } from '../hub-link/hub-link.js';
+import { FeedHandlerRegistry } from './feed-handlers.js';
+import { SqliteOutbox, type OutboxEvent } from './outbox.js';
+import { SqliteSyncStorage } from './sqlite-sync-storage.js';
+import { WsConnector } from './ws-connector.js';
+
+export type Emit = (type: string, payload: unknown) => OutboxEvent;
+
+export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus' | 'onDocSync'> {
+  readonly silenceMs?: number;
+}
+
+/**
+ * The store node's sync: the outbox, the feed handlers, and (when a hub is configured) the client that keeps them in
+ * step with the hub. Modules write through `write`, the one call that puts a change and its events in one
+ * transaction and then wakes the uploader.
+ */
+export class StoreSync {
+  readonly outbox: SqliteOutbox;
+  readonly feedHandlers = new FeedHandlerRegistry();
+  readonly storage: SqliteSyncStorage;
+  readonly client: SyncClient | undefined;
+
+  constructor(
+    readonly db: SqliteDb,
+    readonly storeId: string,
+    hub: { url: string; link: HubLink } | undefined,
+    log: SyncLogger,
+    now: () => number,
+    options: StoreSyncOptions = {},
+  ) {
+    this.outbox = new SqliteOutbox(db, storeId, now);
+    this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
+    this.client = hub
+      ? new SyncClient(this.storage, new WsConnector(hub.url, hub.link, { silenceMs: options.silenceMs }), log, { ...options, now })
+      : undefined;
+  }
+
+  /** Runs `change` in one IMMEDIATE transaction with `emit` for its events; after commit, wakes the uploader. */
+  write<T>(change: (emit: Emit) => T): T {
+    const result = this.db.transaction(() => change((type, payload) => this.outbox.append(type, payload))).immediate();
+    this.client?.outboxChanged();
+    return result;
+  }
+
+  status(): SyncStatus {
+    if (this.client) return this.client.status;
+    const head = this.outbox.head();
+    const acked = this.storage.ackedSeq();
+    return {
+      phase: 'offline',
+      ackedSeq: acked,
+      outboxHead: head,
+      pendingUp: head - acked,
+      feedCursor: this.storage.feedCursor(),
+      feedHead: this.storage.feedCursor(),
+      lastError: 'no hub configured',
+      lastHubContactAt: null,
+      reconnects: 0,
+    };
+  }
+
+  start(): void {
+    this.client?.start();
+  }
+
+  stop(): void {
+    this.client?.stop();
+  }
+}
