@@ -115,7 +115,9 @@ export class SyncClient {
   #onClose(code: number, reason: string): void {
     if (!this.#transport) return;
     this.#transport = undefined;
-    if (code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+    // After a refusal the hub's own words (kept in lastError) say more than the close code that follows them.
+    const refused = this.#state.phase === 'incompatible';
+    if (!refused && code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
     this.#dispatch({ type: 'closed' });
     this.#scheduleReconnect();
   }

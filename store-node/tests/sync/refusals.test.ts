@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '@storefleet/central/testing';
+import { CLOSE } from '@storefleet/shared';
+import { SyncFixture, waitFor } from '../support/sync-fixture.js';
+import { RawStore, sale } from '../support/raw-store.js';
+
+describe.each(dbTargets)('sync refusals on $name', (target) => {
+  let f: SyncFixture;
+  const tokenOf = async (code: string) => {
+    if (!f.credentials.has(code)) {
+      const reg = await f.hub.fleet.register({ code, name: code, kind: 'STORE', lat: 1, lon: 1 });
+      f.credentials.set(code, reg.credential!);
+    }
+    const c = f.credentials.get(code)!;
+    return { id: c.storeId, token: (await f.hub.auth.storeToken(c.storeId, c.secret, 'test')).token };
+  };
+  const hello = (storeId: string, protocol = 2) => ({ type: 'hello', protocol, storeId, outboxHead: 0, feedCursor: 0 });
+
+  beforeAll(async () => {
+    f = await SyncFixture.start(target);
+  });
+  afterAll(() => f?.stop());
+
+  it('refuses a connection without a store token, or with a console session', async () => {
+    await expect(RawStore.open(f.hubUrl, undefined)).rejects.toThrow('HTTP 401');
+    await expect(RawStore.open(f.hubUrl, 'not.a.token')).rejects.toThrow('HTTP 401');
+    await f.hub.auth.createUser({ email: 'ops@example.test', password: 'a long enough password', name: 'Ops', role: 'ADMIN' });
+    const { sessionToken } = await f.hub.auth.login('ops@example.test', 'a long enough password', 'test');
+    await expect(RawStore.open(f.hubUrl, sessionToken)).rejects.toThrow('HTTP 403');
+  });
+
+  it("refuses a store that names another store or claims its origin, applying nothing", async () => {
+    const a = await tokenOf('RA');
+    const b = await tokenOf('RB');
+    const impostor = await RawStore.open(f.hubUrl, a.token);
+    impostor.send(hello(b.id));
+    expect(await impostor.next('error')).toEqual({ type: 'error', code: 'forbidden', message: `hello names store ${b.id}, but the credential is store ${a.id}` });
+    expect((await impostor.waitClosed()).code).toBe(CLOSE.unauthorized);
+
+    const sneaky = await RawStore.open(f.hubUrl, a.token);
+    sneaky.send(hello(a.id));
+    await sneaky.next('welcome');
+    sneaky.send({ type: 'event-batch', events: [sale(a.id, 1), sale(b.id, 2)] });
+    expect((await sneaky.next('error')).message).toBe(`event 2 claims origin ${b.id}, but this connection is store ${a.id}`);
+    expect((await f.ledger(a.id)).count).toBe(0);
+    expect((await f.ledger(b.id)).count).toBe(0);
+  });
+
+  it('refuses malformed, non-contiguous and oversized frames', async () => {
+    const c = await tokenOf('RC');
+    const garbage = await RawStore.open(f.hubUrl, c.token);
+    garbage.send('{"type": "hello", ');
+    expect(await garbage.next('error')).toMatchObject({ code: 'bad-message', message: 'frame is not JSON' });
+    expect((await garbage.waitClosed()).code).toBe(CLOSE.protocolError);
+
+    const skipping = await RawStore.open(f.hubUrl, c.token);
+    skipping.send(hello(c.id));
+    await skipping.next('welcome');
+    skipping.send({ type: 'event-batch', events: [sale(c.id, 1), sale(c.id, 3)] });
+    expect((await skipping.next('error')).message).toBe('batch is not contiguous at seq 3');
+
+    const huge = await RawStore.open(f.hubUrl, c.token);
+    huge.send(hello(c.id));
+    await huge.next('welcome');
+    huge.send({ type: 'event-batch', events: [{ ...sale(c.id, 1), payload: { blob: 'x'.repeat(5 * 1024 * 1024) } }] });
+    expect((await huge.waitClosed()).code).toBe(CLOSE.tooBig);
+    expect((await f.ledger(c.id)).count).toBe(0);
+  });
+
+  it('asks for a resend past a gap, and a resent batch changes nothing', async () => {
+    const d = await tokenOf('RD');
+    const s = await RawStore.open(f.hubUrl, d.token);
+    s.send(hello(d.id));
+    expect(await s.next('welcome')).toMatchObject({ ackedSeq: 0, feedHead: 0 });
+    s.send({ type: 'event-batch', events: [sale(d.id, 5), sale(d.id, 6)] });
+    expect(await s.next('resend')).toMatchObject({ fromSeq: 1 });
+    const batch = { type: 'event-batch', events: [1, 2, 3, 4, 5, 6].map((n) => sale(d.id, n, n)) };
+    s.send(batch);
+    expect(await s.next('ack')).toEqual({ type: 'ack', seq: 6 });
+    s.send(batch);
+    s.send({ type: 'event-batch', events: [sale(d.id, 4, 4), sale(d.id, 5, 5), sale(d.id, 6, 6), sale(d.id, 7, 7)] });
+    expect(await s.next('ack')).toEqual({ type: 'ack', seq: 6 });
+    expect(await s.next('ack')).toEqual({ type: 'ack', seq: 7 });
+    expect(await f.ledger(d.id)).toEqual({ count: 7, total: 28, maxSeq: 7 });
+  });
+
+  it('speaks protocol 1 to an older store and refuses a newer one clearly', async () => {
+    const e = await tokenOf('RE');
+    const old = await RawStore.open(f.hubUrl, e.token);
+    old.send(hello(e.id, 1));
+    expect(await old.next('welcome')).toMatchObject({ protocol: 1 });
+    old.send({ type: 'event-batch', events: [sale(e.id, 1, 5)] }); // v1 batches carry no `pending`
+    expect(await old.next('ack')).toEqual({ type: 'ack', seq: 1 });
+    expect((await f.ledger(e.id)).total).toBe(5);
+
+    const future = await RawStore.open(f.hubUrl, e.token);
+    future.send(hello(e.id, 3));
+    expect(await future.next('error')).toEqual({
+      type: 'error',
+      code: 'unsupported-protocol',
+      message: 'hub speaks sync protocol 1–2, store speaks 3: upgrade the hub before this store',
+    });
+    expect((await future.waitClosed()).code).toBe(CLOSE.unsupportedProtocol);
+  });
+});
+
+describe('a store newer than its hub', () => {
+  it('is refused clearly and stays refused without hammering the hub', async () => {
+    const f = await SyncFixture.start(dbTargets[0]!, { syncProtocol: 1 });
+    try {
+      const store = await f.store('NEWER');
+      await waitFor('the refusal', () => store.sync.status().phase === 'incompatible');
+      expect(store.sync.status().lastError).toBe('hub refused: hub speaks sync protocol 1–1, store speaks 2: upgrade the hub before this store');
+      const attempts = store.sync.status().reconnects;
+      await new Promise((r) => setTimeout(r, 700)); // longer than its usual backoff cap in this fixture
+      expect(store.sync.status().reconnects).toBe(attempts);
+    } finally {
+      await f.stop();
+    }
+  });
+});
