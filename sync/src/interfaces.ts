@@ -15,6 +15,8 @@ export interface StoreSyncStorage {
   feedCursor(): number;
   /** Applies the entries after the cursor in one transaction, each exactly once; returns the new cursor. */
   applyFeed(entries: readonly FeedEntry[]): number;
+  /** The hub's clock reading (welcome, feed entries): merged into the store's HLC so effects order after causes. */
+  observeHubTime(wallMs: number): void;
 }
 
 /** A connected socket as the client sees it. */

@@ -149,6 +149,7 @@ export class SyncClient {
           this.#attempt = 0;
           this.#lastError = null;
           this.#feedHead = m.feedHead;
+          this.storage.observeHubTime(m.hubTime);
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq });
           break;
         case 'ack':

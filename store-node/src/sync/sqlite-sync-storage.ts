@@ -62,10 +62,15 @@ export class SqliteSyncStorage implements StoreSyncStorage {
         if (handle) handle(this.db, e);
         else this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), `no handler for feed type ${e.type}`, this.now());
         cursor = e.seq;
+        this.observeHubTime(e.createdAt);
       }
       this.#set.run(cursor, 'feed_cursor', cursor);
       return cursor;
     }).immediate();
+  }
+
+  observeHubTime(wallMs: number): void {
+    this.outbox.clock.receive({ wallMs, counter: 0, node: 'hub' });
   }
 
   /** Deletes acknowledged events older than `before` (epoch ms); returns how many. */
