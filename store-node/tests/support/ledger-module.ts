@@ -1,3 +1,4 @@
+import { Router } from 'express';
 import type { HubModule } from '@storefleet/central';
 
 /**
@@ -7,6 +8,14 @@ import type { HubModule } from '@storefleet/central';
 export const ledgerModule: HubModule = {
   name: 'test_ledger',
   migrations: new URL('./ledger-schema/', import.meta.url),
+  routes: (ctx) =>
+    Router().get('/test-ledger/:storeId', async (req, res) => {
+      const { rows } = await ctx.db.query<{ count: number; total: number | null; max: number | null }>(
+        `SELECT count(*)::int AS count, (SELECT qty FROM test_totals WHERE origin = $1) AS total, max(seq) AS max FROM test_ledger WHERE origin = $1`,
+        [req.params.storeId],
+      );
+      res.json({ count: rows[0]!.count, total: Number(rows[0]!.total ?? 0), maxSeq: Number(rows[0]!.max ?? 0) });
+    }),
   eventHandlers: () => ({
     'test.sale': async (tx, events) => {
       await tx.query(
