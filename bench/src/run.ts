@@ -3,9 +3,10 @@
  * stderr and, last, one JSON line per figure on stdout (DESIGN.md, "Benchmark output contract").
  */
 import { hubHttp } from './benches/hub-http.js';
+import { syncCatchup } from './benches/sync-catchup.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

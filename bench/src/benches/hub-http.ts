@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { createHub } from '@storefleet/central';
 import { against, type Benchmark } from '../figure.js';
+import { benchTargets, withDb } from '../support/bench-db.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
@@ -26,18 +27,19 @@ export const hubHttp: Benchmark = {
     const anchor = await load(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
     bare.close();
 
-    const databaseUrl = process.env.DATABASE_URL;
-    const hub = await createHub({ port: 0, logLevel: 'silent', databaseUrl, dataDir: databaseUrl ? undefined : 'memory' });
-    try {
-      const url = await hub.start();
-      const ours = await load(`${url}/healthz`);
-      const db = hub.db.dialect;
-      return [
-        against({ bench: 'hub-http', metric: 'requests_per_s', value: ours.rps, unit: '1/s', db, n: ours.n }, 'bare-node-http', anchor.rps),
-        { bench: 'hub-http', metric: 'p99_ms', value: ours.p99, unit: 'ms', db, n: ours.n },
-      ];
-    } finally {
-      await hub.stop();
-    }
+    return withDb(benchTargets[0]!, async (place) => {
+      const hub = await createHub({ port: 0, logLevel: 'silent', ...place });
+      try {
+        const url = await hub.start();
+        const ours = await load(`${url}/healthz`);
+        const db = hub.db.dialect;
+        return [
+          against({ bench: 'hub-http', metric: 'requests_per_s', value: ours.rps, unit: '1/s', db, n: ours.n }, 'bare-node-http', anchor.rps),
+          { bench: 'hub-http', metric: 'p99_ms', value: ours.p99, unit: 'ms', db, n: ours.n },
+        ];
+      } finally {
+        await hub.stop();
+      }
+    });
   },
 };
