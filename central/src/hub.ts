@@ -16,6 +16,7 @@ import {
   requireJsonBody,
 } from '@storefleet/shared';
 import { newSecret } from './auth/passwords.js';
+import type { StoreId } from '@storefleet/shared';
 import type { HubConfig } from './config.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open-db.js';
@@ -37,6 +38,10 @@ import {
   registerSyncMetrics,
   syncMigrations,
   syncRoutes,
+  DocAccess,
+  DocRepository,
+  DOC_CHANNEL,
+  HubDocs,
 } from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
@@ -49,7 +54,7 @@ export interface Hub {
   readonly auth: AuthService;
   readonly fleet: FleetService;
   readonly modules: readonly HubModule[];
-  readonly sync: { readonly repo: SyncRepository; readonly feed: FeedWriter; readonly server: SyncServer | undefined };
+  readonly sync: { readonly repo: SyncRepository; readonly feed: FeedWriter; readonly docs: HubDocs; readonly server: SyncServer | undefined };
   /** Listens and starts module background work; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops listening, stops modules, closes the database. Safe to call twice. */
@@ -94,7 +99,10 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   );
   const idempotencyRepo = new IdempotencyRepository(db);
   const feed = new FeedWriter(now);
-  const ctx: HubContext = { db, log, metrics, now, feed };
+  const docAccess = new DocAccess();
+  for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
+  const docs = new HubDocs(new DocRepository(db, now), docAccess, log);
+  const ctx: HubContext = { db, log, metrics, now, feed, docs };
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
     for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);
@@ -154,7 +162,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     fleet,
     modules,
     get sync() {
-      return { repo: syncRepo, feed, server: syncServer };
+      return { repo: syncRepo, feed, docs, server: syncServer };
     },
     get url() {
       return url;
@@ -168,10 +176,24 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         now,
         protocol: config.syncProtocol,
         heartbeatMs: config.syncHeartbeatMs,
+        onDocSync: (storeId, docId, data, session) => {
+          const send = (id: string, d: string) => session.sendDoc(id, d);
+          docs.fromPeer(`store:${storeId}`, { kind: 'store', storeId: storeId as StoreId }, send, docId, data).catch((err: unknown) => {
+            log.warn({ err, storeId, docId }, 'document sync refused or failed');
+          });
+        },
+        onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),
       });
       syncServer.attach(server);
       const fanOut = syncServer;
-      unlisten = await db.listen(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
+      const unlistenFeed = await db.listen(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
+      const unlistenDocs = await db.listen(DOC_CHANNEL, (docId) => {
+        docs.changedElsewhere(docId).catch((err: unknown) => log.warn({ err, docId }, 'could not refresh a document'));
+      });
+      unlisten = async () => {
+        await unlistenFeed();
+        await unlistenDocs();
+      };
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port ?? 8080, config.host ?? '127.0.0.1', resolve);

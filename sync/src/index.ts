@@ -4,3 +4,4 @@ export * from './upload-window.js';
 export * from './interfaces.js';
 export * from './sync-client.js';
 export * from './hub-session.js';
+export * from './docs/doc-replica.js';

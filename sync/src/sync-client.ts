@@ -22,6 +22,8 @@ export interface SyncClientOptions {
   readonly random?: () => number;
   /** Called on every status change (pages show it as the sync badge). */
   readonly onStatus?: (s: SyncStatus) => void;
+  /** The hub welcomed us (after every (re)connect): documents re-sync from here. */
+  readonly onConnected?: () => void;
   /** Incoming `doc-sync` frames. */
   readonly onDocSync?: (docId: string, data: string) => void;
 }
@@ -151,6 +153,7 @@ export class SyncClient {
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq });
+          if (this.#protocol >= 2) this.options.onConnected?.();
           break;
         case 'ack':
           this.#dispatch({ type: 'ack', seq: m.seq });

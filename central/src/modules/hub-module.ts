@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import type { Db } from '../db/db.js';
 import type { EventHandler } from '../sync/event-handlers.js';
 import type { FeedWriter } from '../sync/feed-writer.js';
+import type { DocAccessRule } from '../sync/docs/doc-access.js';
+import type { HubDocs } from '../sync/docs/hub-docs.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -14,6 +16,8 @@ export interface HubContext {
   readonly now: () => number;
   /** Appends hub-owned changes to a store's feed, in the caller's transaction. */
   readonly feed: FeedWriter;
+  /** Automerge documents (open, change, subscribe), with the access rules modules declare. */
+  readonly docs: HubDocs;
 }
 
 /**
@@ -29,6 +33,8 @@ export interface HubModule {
   routes?(ctx: HubContext): Router;
   /** Handlers for event types uploaded by stores (`sale`, `stock.moved`…); a type belongs to one module only. */
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
+  /** Who may read/write the documents of each namespace this module owns (`cart` → its rule). */
+  readonly docAccess?: Record<string, DocAccessRule>;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   stop?(): Promise<void> | void;

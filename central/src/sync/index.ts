@@ -6,3 +6,4 @@ export { SyncStatusRepository, type StoreSyncState } from './sync-status.js';
 export { syncRoutes } from './routes.js';
 export { registerSyncMetrics } from './sync-metrics.js';
 export const syncMigrations = new URL('./schema/', import.meta.url);
+export * from './docs/index.js';

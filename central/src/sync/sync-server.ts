@@ -12,6 +12,8 @@ export const SYNC_PATH = '/sync';
 export interface SyncServerOptions extends Omit<HubSessionOptions, 'replica'> {
   readonly replica: string;
   readonly heartbeatMs?: number;
+  /** A store's session ended (documents drop its sync states). */
+  readonly onSessionClosed?: (storeId: string) => void;
 }
 
 /**
@@ -103,7 +105,10 @@ export class SyncServer {
     });
     ws.on('close', () => {
       session.onClose();
-      if (this.#sessions.get(storeId)?.ws === ws) this.#sessions.delete(storeId);
+      if (this.#sessions.get(storeId)?.ws === ws) {
+        this.#sessions.delete(storeId);
+        this.options.onSessionClosed?.(storeId);
+      }
     });
     ws.on('error', (err) => this.log.warn({ err, storeId }, 'sync socket error'));
   }

@@ -2,13 +2,14 @@ import { SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } 
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubLink } from '../hub-link/hub-link.js';
 import { FeedHandlerRegistry } from './feed-handlers.js';
+import { StoreDocs } from './store-docs.js';
 import { SqliteOutbox, type OutboxEvent } from './outbox.js';
 import { SqliteSyncStorage } from './sqlite-sync-storage.js';
 import { WsConnector } from './ws-connector.js';
 
 export type Emit = (type: string, payload: unknown) => OutboxEvent;
 
-export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus' | 'onDocSync'> {
+export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus'> {
   readonly silenceMs?: number;
 }
 
@@ -22,6 +23,7 @@ export class StoreSync {
   readonly feedHandlers = new FeedHandlerRegistry();
   readonly storage: SqliteSyncStorage;
   readonly client: SyncClient | undefined;
+  readonly docs: StoreDocs;
 
   constructor(
     readonly db: SqliteDb,
@@ -33,8 +35,14 @@ export class StoreSync {
   ) {
     this.outbox = new SqliteOutbox(db, storeId, now);
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
+    this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
-      ? new SyncClient(this.storage, new WsConnector(hub.url, hub.link, { silenceMs: options.silenceMs }), log, { ...options, now })
+      ? new SyncClient(this.storage, new WsConnector(hub.url, hub.link, { silenceMs: options.silenceMs }), log, {
+          ...options,
+          now,
+          onDocSync: (docId, data) => this.docs.receive(docId, data),
+          onConnected: () => this.docs.connected(),
+        })
       : undefined;
   }
 

@@ -8,6 +8,11 @@ import type { HubModule } from '@storefleet/central';
 export const ledgerModule: HubModule = {
   name: 'test_ledger',
   migrations: new URL('./ledger-schema/', import.meta.url),
+  docAccess: {
+    // every store and admins may edit `shared:*`; `tasks:<storeId>` belongs to that store (and admins)
+    shared: (p) => (p.kind === 'store' || p.role === 'ADMIN' ? 'write' : 'none'),
+    tasks: (p, key) => ((p.kind === 'store' && p.storeId === key) || (p.kind === 'user' && p.role === 'ADMIN') ? 'write' : 'none'),
+  },
   routes: (ctx) =>
     Router().get('/test-ledger/:storeId', async (req, res) => {
       const { rows } = await ctx.db.query<{ count: number; total: number | null; max: number | null }>(

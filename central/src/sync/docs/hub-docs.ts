@@ -1,0 +1,138 @@
+import type { ChangeFn, Doc } from '@automerge/automerge';
+import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
+import type { Logger } from 'pino';
+import type { Principal } from '../../http/principal.js';
+import type { DocAccess } from './doc-access.js';
+import type { DocRepository } from './doc-repository.js';
+
+/** Send a sync message to one connected peer; false when it is gone. */
+export type PeerSender = (docId: string, data: string) => boolean;
+
+interface Entry {
+  replica: DocReplica<any>;
+  lastSeq: number;
+  chunksSinceSnapshot: number;
+  queue: Promise<unknown>;
+}
+
+const COMPACT_AFTER_CHUNKS = 64;
+
+/**
+ * The hub's Automerge documents. Each document is loaded once per replica and kept with a sync state per connected
+ * peer (`store:<id>` for store nodes). Changes, from a peer or through the API, are appended to Postgres and announced
+ * with NOTIFY, so peers on other replicas receive them as well. Work on one document is serialised in this replica.
+ */
+export class HubDocs {
+  readonly #docs = new Map<string, Entry>();
+  readonly #peers = new Map<string, PeerSender>();
+  readonly #listeners = new Map<string, Set<(doc: Doc<unknown>) => void>>();
+
+  constructor(
+    readonly repo: DocRepository,
+    readonly access: DocAccess,
+    readonly log: Logger,
+  ) {}
+
+  /** A sync frame from a connected peer; refuses documents outside its rights (the frame is dropped). */
+  async fromPeer(peer: string, principal: Principal, send: PeerSender, docId: string, data: string): Promise<void> {
+    const right = this.access.check(principal, docId, 'read');
+    this.#peers.set(peer, send);
+    await this.#serial(docId, async (e) => {
+      if (e.replica.receive(peer, fromBase64(data), right === 'read')) await this.#persist(docId, e, peer);
+      this.#flushTo(e, peer);
+    });
+  }
+
+  /** The peer disconnected: forget its sync states. */
+  peerGone(peer: string): void {
+    this.#peers.delete(peer);
+    for (const e of this.#docs.values()) e.replica.dropPeer(peer);
+  }
+
+  async read<T>(principal: Principal, docId: string): Promise<Doc<T>> {
+    this.access.check(principal, docId, 'read');
+    return this.#serial(docId, async (e) => e.replica.doc as Doc<T>);
+  }
+
+  /** A change through the API (web and app clients); synced to every peer of the document. */
+  async change<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
+    this.access.check(principal, docId, 'write');
+    return this.#serial(docId, async (e) => {
+      if (e.replica.change(fn as ChangeFn<any>)) await this.#persist(docId, e);
+      return e.replica.doc as Doc<T>;
+    });
+  }
+
+  subscribe<T>(docId: string, listener: (doc: Doc<T>) => void): () => void {
+    const set = this.#listeners.get(docId) ?? new Set();
+    set.add(listener as (doc: Doc<unknown>) => void);
+    this.#listeners.set(docId, set);
+    return () => set.delete(listener as (doc: Doc<unknown>) => void);
+  }
+
+  /** NOTIFY from any replica (this one too): pull chunks we have not seen; `*` re-checks every loaded document. */
+  async changedElsewhere(docId: string): Promise<void> {
+    const ids = docId === '*' ? [...this.#docs.keys()] : this.#docs.has(docId) ? [docId] : [];
+    for (const id of ids) {
+      await this.#serial(id, async (e) => {
+        let moved = false;
+        for (const c of await this.repo.chunks(id, e.lastSeq)) {
+          moved = e.replica.merge(c.data) || moved;
+          e.lastSeq = c.seq;
+          e.chunksSinceSnapshot++;
+        }
+        if (moved) this.#announce(id, e);
+      });
+    }
+  }
+
+  async #persist(docId: string, e: Entry, from?: string): Promise<void> {
+    const chunk = e.replica.takeIncremental();
+    if (chunk.length) {
+      e.lastSeq = Math.max(e.lastSeq, await this.repo.append(docId, chunk));
+      if (++e.chunksSinceSnapshot >= COMPACT_AFTER_CHUNKS) {
+        await this.repo.compact(docId, e.replica.snapshot(), e.lastSeq);
+        e.chunksSinceSnapshot = 0;
+      }
+    }
+    this.#announce(docId, e, from);
+  }
+
+  #announce(docId: string, e: Entry, except?: string): void {
+    for (const l of this.#listeners.get(docId) ?? []) {
+      try {
+        l(e.replica.doc);
+      } catch (err) {
+        this.log.error({ err, docId }, 'a document listener failed');
+      }
+    }
+    for (const peer of e.replica.peers()) if (peer !== except) this.#flushTo(e, peer);
+  }
+
+  #flushTo(e: Entry, peer: string): void {
+    const send = this.#peers.get(peer);
+    if (!send) return e.replica.dropPeer(peer);
+    for (let i = 0; i < 8; i++) {
+      const message = e.replica.generate(peer);
+      if (!message) return;
+      if (!send(e.replica.docId, toBase64(message))) return this.peerGone(peer);
+    }
+  }
+
+  #serial<T>(docId: string, fn: (e: Entry) => Promise<T>): Promise<T> {
+    let e = this.#docs.get(docId);
+    if (!e) {
+      const entry: Entry = { replica: DocReplica.fromChunks(docId, []), lastSeq: 0, chunksSinceSnapshot: 0, queue: Promise.resolve() };
+      entry.queue = this.repo.chunks(docId).then((chunks) => {
+        entry.replica = DocReplica.fromChunks(docId, chunks.map((c) => c.data));
+        entry.lastSeq = chunks.at(-1)?.seq ?? 0;
+        entry.chunksSinceSnapshot = chunks.length;
+      });
+      this.#docs.set(docId, entry);
+      e = entry;
+    }
+    const run = e.queue.then(() => fn(e));
+    e.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,108 @@
+import * as A from '@automerge/automerge';
+
+/**
+ * One Automerge document and the sync state it keeps with each peer it talks to (the store: the hub; the hub: each
+ * connected store and browser). Automerge's sync protocol does the rest: a peer that reconnects starts from a fresh
+ * state and the two exchange only what the other lacks.
+ */
+export class DocReplica<T = unknown> {
+  #doc: A.Doc<T>;
+  readonly #peers = new Map<string, A.SyncState>();
+
+  private constructor(
+    readonly docId: string,
+    doc: A.Doc<T>,
+  ) {
+    this.#doc = doc;
+  }
+
+  /** From stored chunks (a snapshot and/or incremental saves, in order); none → an empty document. */
+  static fromChunks<T>(docId: string, chunks: readonly Uint8Array[]): DocReplica<T> {
+    let doc = A.init<T>();
+    for (const c of chunks) doc = A.loadIncremental(doc, c);
+    A.saveIncremental(doc); // mark everything loaded as saved, so the next incremental save holds only new changes
+    return new DocReplica(docId, doc);
+  }
+
+  get doc(): A.Doc<T> {
+    return this.#doc;
+  }
+
+  heads(): string[] {
+    return A.getHeads(this.#doc);
+  }
+
+  /** Applies a local change; false when `fn` changed nothing. */
+  change(fn: A.ChangeFn<T>): boolean {
+    const before = this.heads().join();
+    this.#doc = A.change(this.#doc, fn);
+    return this.heads().join() !== before;
+  }
+
+  /** Applies changes loaded from storage (another replica wrote them); true when the document moved. */
+  merge(chunk: Uint8Array): boolean {
+    const before = this.heads().join();
+    this.#doc = A.loadIncremental(this.#doc, chunk);
+    return this.heads().join() !== before;
+  }
+
+  /** Takes a sync message from `peer`; true when it brought changes. `readOnly` peers may not bring any. */
+  receive(peer: string, message: Uint8Array, readOnly = false): boolean {
+    const before = this.heads().join();
+    const [doc, state] = A.receiveSyncMessage(this.#doc, this.#state(peer), message);
+    const changed = A.getHeads(doc).join() !== before;
+    if (changed && readOnly) throw new Error(`peer ${peer} may only read ${this.docId} but sent changes`);
+    this.#doc = doc;
+    this.#peers.set(peer, state);
+    return changed;
+  }
+
+  /** The next message for `peer`, or null when it has everything it asked for. */
+  generate(peer: string): Uint8Array | null {
+    const [state, message] = A.generateSyncMessage(this.#doc, this.#state(peer));
+    this.#peers.set(peer, state);
+    return message;
+  }
+
+  /** A peer reconnected: forget what we believed it had. */
+  resetPeer(peer: string): void {
+    this.#peers.set(peer, A.initSyncState());
+  }
+
+  dropPeer(peer: string): void {
+    this.#peers.delete(peer);
+  }
+
+  peers(): string[] {
+    return [...this.#peers.keys()];
+  }
+
+  /** Changes since the last save or load, for append-only storage (empty when none). */
+  takeIncremental(): Uint8Array {
+    return A.saveIncremental(this.#doc);
+  }
+
+  /** The whole document, compacted. */
+  snapshot(): Uint8Array {
+    return A.save(this.#doc);
+  }
+
+  #state(peer: string): A.SyncState {
+    let s = this.#peers.get(peer);
+    if (!s) {
+      s = A.initSyncState();
+      this.#peers.set(peer, s);
+    }
+    return s;
+  }
+}
+
+export const DOC_ID_RE = /^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9._-]{1,128}$/;
+
+/** `cart:0190…` → `cart`; the namespace decides who may read or write. */
+export function docNamespace(docId: string): string | undefined {
+  return DOC_ID_RE.test(docId) ? docId.slice(0, docId.indexOf(':')) : undefined;
+}
+
+export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+export const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
