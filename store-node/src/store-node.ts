@@ -23,6 +23,11 @@ import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
+/** The store node's schema folders, in the order they apply. */
+export const storeMigrationSources = [
+  { module: 'core', dir: coreMigrations },
+  { module: 'sync', dir: syncMigrations },
+];
 
 export interface StoreNode {
   readonly app: Express;
@@ -44,10 +49,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const dbPath = config.dbPath ?? './data/store/store.sqlite';
   const db = openSqlite(dbPath);
   try {
-    const applied = migrateSqlite(db, loadSqliteMigrations([
-      { module: 'core', dir: coreMigrations },
-      { module: 'sync', dir: syncMigrations },
-    ]));
+    const applied = migrateSqlite(db, loadSqliteMigrations(storeMigrationSources));
     if (applied.length) log.info({ applied }, 'migrations applied');
   } catch (err) {
     db.close();

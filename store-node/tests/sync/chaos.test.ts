@@ -95,7 +95,8 @@ describe(`sync under faults (${target.name}, ${TRIALS} trials each)`, () => {
   const trials = async (kind: 'connection' | 'store' | 'hub') => {
     let lastCount = storeTruth().count;
     for (let t = 1; t <= TRIALS; t++) {
-      store.send(`write ${20 + Math.floor(Math.random() * 200)}`);
+      const burst = 20 + Math.floor(Math.random() * 200);
+      store.send(`write ${burst}`);
       await sleep(Math.random() * 150);
       if (kind === 'connection') proxy.cut();
       if (kind === 'store') {
@@ -106,6 +107,7 @@ describe(`sync under faults (${target.name}, ${TRIALS} trials each)`, () => {
         await hub.kill();
         await startHub();
       }
+      if (kind !== 'store') await store.waitFor(`WROTE ${burst}`); // a killed store's burst simply stopped
       await converge(`${kind} trial ${t}`);
       const now = storeTruth().count;
       expect(now).toBeGreaterThanOrEqual(lastCount);
