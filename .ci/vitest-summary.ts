@@ -5,13 +5,16 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const m of testModules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === 'passed') counts.passed++;
-        else if (state === 'failed') counts.failed++;
+        else if (state === 'failed') failedHere++;
         else counts.skipped++;
       }
-      if (m.state() === 'failed' && !m.children.size) counts.failed++; // a file that failed to load
+      // A file that failed to load, or whose hook failed so its tests never ran, is a failure, not a skip.
+      if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
+      counts.failed += failedHere;
     }
     process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }

@@ -20,6 +20,8 @@ export interface HubConfig {
   readonly storeTokenTtlSeconds?: number;
   /** Express `trust proxy`, for the client address behind a load balancer (rate limits use it). */
   readonly trustProxy?: boolean | string | number;
+  /** NATS server for replica fan-out (JetStream); without it replicas use Postgres LISTEN/NOTIFY. */
+  readonly natsUrl?: string | undefined;
   /** This process's name among hub replicas (default host-pid). */
   readonly replica?: string;
   /** The newest sync protocol this hub speaks (default the current one; tests pin an older hub). */
@@ -37,5 +39,6 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     dataDir: env.HUB_DATA_DIR || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: env.TRUST_PROXY ?? false,
+    natsUrl: env.NATS_URL || undefined,
   };
 }

@@ -42,6 +42,9 @@ import {
   DocRepository,
   DOC_CHANNEL,
   HubDocs,
+  NatsChangeBus,
+  PgChangeBus,
+  type ChangeBus,
 } from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
@@ -64,6 +67,17 @@ export interface Hub {
 
 const DAY_MS = 86_400_000;
 
+/** The hub's schema folders in the order they apply: its core parts, then each module's. */
+export function hubMigrationSources(modules: readonly HubModule[]): MigrationSource[] {
+  return [
+    { module: 'core', dir: coreMigrations },
+    { module: 'fleet', dir: fleetMigrations },
+    { module: 'auth', dir: authMigrations },
+    { module: 'sync', dir: syncMigrations },
+    ...modules.flatMap((m) => (m.migrations ? [{ module: m.name, dir: m.migrations }] : [])),
+  ];
+}
+
 /** Opens the database, runs every migration, and builds the HTTP app; `start()` makes it listen. */
 export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const now = config.now ?? Date.now;
@@ -72,15 +86,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const modules = config.modules ?? (await discoverModules());
   const db = await openDb(config);
 
-  const sources: MigrationSource[] = [
-    { module: 'core', dir: coreMigrations },
-    { module: 'fleet', dir: fleetMigrations },
-    { module: 'auth', dir: authMigrations },
-    { module: 'sync', dir: syncMigrations },
-    ...modules.flatMap((m) => (m.migrations ? [{ module: m.name, dir: m.migrations }] : [])),
-  ];
   try {
-    const report = await migrate(db, loadMigrations(sources));
+    const report = await migrate(db, loadMigrations(hubMigrationSources(modules)));
     if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
   } catch (err) {
     await db.close();
@@ -98,10 +105,17 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     now,
   );
   const idempotencyRepo = new IdempotencyRepository(db);
-  const feed = new FeedWriter(now);
+  let bus: ChangeBus;
+  try {
+    bus = config.natsUrl ? await NatsChangeBus.connect(config.natsUrl, log) : new PgChangeBus(db);
+  } catch (err) {
+    await db.close();
+    throw new Error(`cannot reach NATS at ${config.natsUrl}: ${(err as Error).message}`, { cause: err });
+  }
+  const feed = new FeedWriter(now, bus);
   const docAccess = new DocAccess();
   for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
-  const docs = new HubDocs(new DocRepository(db, now), docAccess, log);
+  const docs = new HubDocs(new DocRepository(db, now, bus), docAccess, log);
   const ctx: HubContext = { db, log, metrics, now, feed, docs };
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
@@ -120,7 +134,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
   app.get('/healthz', async (_req, res) => {
     await db.query('SELECT 1');
-    res.json({ status: 'ok', db: db.dialect, modules: modules.map((m) => m.name) });
+    res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name) });
   });
   app.get('/metrics', metricsRoute(metrics));
 
@@ -186,8 +200,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       });
       syncServer.attach(server);
       const fanOut = syncServer;
-      const unlistenFeed = await db.listen(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
-      const unlistenDocs = await db.listen(DOC_CHANNEL, (docId) => {
+      const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
+      const unlistenDocs = await bus.subscribe(DOC_CHANNEL, (docId) => {
         docs.changedElsewhere(docId).catch((err: unknown) => log.warn({ err, docId }, 'could not refresh a document'));
       });
       unlisten = async () => {
@@ -219,6 +233,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         });
       }
       for (const m of [...modules].reverse()) await m.stop?.();
+      await bus.close();
       await db.close();
     },
   };

@@ -15,6 +15,8 @@ export interface Queryable {
   query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** A script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** Runs `fn` once the surrounding transaction has committed (at once outside one); never after a rollback. */
+  afterCommit(fn: () => void): void;
 }
 
 export interface Db extends Queryable {

@@ -11,8 +11,12 @@ const types = {
   },
 };
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Queryable {
   return {
+    afterCommit(fn) {
+      if (committed) committed.push(fn);
+      else fn();
+    },
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       const res = await client.query(sql, params as unknown[]);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
@@ -51,13 +55,19 @@ export class PgDb implements Db {
     return this.#q.exec(sql);
   }
 
+  afterCommit(fn: () => void): void {
+    fn();
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
+    const committed: (() => void)[] = [];
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client));
+      const result = await fn(wrap(client, committed));
       await client.query('COMMIT');
+      runAll(committed);
       return result;
     } catch (err) {
       try {
@@ -110,5 +120,16 @@ export class PgDb implements Db {
   async close(): Promise<void> {
     for (const unlisten of [...this.#listeners]) await unlisten();
     await this.#pool.end();
+  }
+}
+
+/** Post-commit hooks must not undo a commit by throwing: each runs, failures are swallowed by design of the hook. */
+export function runAll(hooks: readonly (() => void)[]): void {
+  for (const h of hooks) {
+    try {
+      h();
+    } catch {
+      // a hook reports its own failures (e.g. a publish that logs); the transaction already committed
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { runAll } from './pg-db.js';
 
 /**
  * PGlite is one backend in-process. Every top-level call goes through one FIFO lock so a query from another request
@@ -35,8 +36,17 @@ export class PgliteDb implements Db {
     });
   }
 
+  afterCommit(fn: () => void): void {
+    fn();
+  }
+
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#serial(() => this.#pg.transaction((tx) => fn(wrapTx(tx))));
+    return this.#serial(async () => {
+      const committed: (() => void)[] = [];
+      const result = await this.#pg.transaction((tx) => fn(wrapTx(tx, committed)));
+      runAll(committed);
+      return result;
+    });
   }
 
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
@@ -54,8 +64,11 @@ function toResult<R>(res: { rows: R[]; affectedRows?: number }): QueryResult<R> 
   return { rows: res.rows, rowCount: Math.max(res.affectedRows ?? 0, res.rows.length) };
 }
 
-function wrapTx(tx: Transaction): Queryable {
+function wrapTx(tx: Transaction, committed: (() => void)[]): Queryable {
   return {
+    afterCommit(fn) {
+      committed.push(fn);
+    },
     async query<R>(sql: string, params: readonly unknown[] = []) {
       return toResult<R>(await tx.query<R>(sql, params as unknown[]));
     },

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import type { ChangeBus } from './change-bus.js';
 
 export const FEED_CHANNEL = 'sf_feed';
 
@@ -9,10 +10,13 @@ export interface FeedItem {
 
 /**
  * How modules put hub-owned changes into a store's feed: call `append` with the transaction that makes the change,
- * so the feed entry exists exactly when the change does. The NOTIFY goes out at commit, to every hub replica.
+ * so the feed entry exists exactly when the change does. Every hub replica hears of it at commit (the ChangeBus).
  */
 export class FeedWriter {
-  constructor(readonly now: () => number) {}
+  constructor(
+    readonly now: () => number,
+    readonly bus: ChangeBus,
+  ) {}
 
   /** Appends entries to one store's feed; returns the new head. */
   async append(tx: Queryable, storeId: string, items: readonly FeedItem[]): Promise<number> {
@@ -29,7 +33,7 @@ export class FeedWriter {
        SELECT $1, $2::bigint + i - 1, t, p, $5 FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS x(t, p, i)`,
       [storeId, first, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
     );
-    await tx.query('SELECT pg_notify($1, $2)', [FEED_CHANNEL, storeId]);
+    await this.bus.publish(tx, FEED_CHANNEL, storeId);
     return head;
   }
 }

@@ -7,3 +7,5 @@ export { syncRoutes } from './routes.js';
 export { registerSyncMetrics } from './sync-metrics.js';
 export const syncMigrations = new URL('./schema/', import.meta.url);
 export * from './docs/index.js';
+export { PgChangeBus, type ChangeBus } from './change-bus.js';
+export { NatsChangeBus } from './nats-change-bus.js';

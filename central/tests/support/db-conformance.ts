@@ -71,6 +71,23 @@ export function runDbConformance(open: () => Promise<{ db: Db; drop(): Promise<v
     expect((await db.query<{ amount: number }>('SELECT amount FROM ledger WHERE id = 6')).rows[0]!.amount).toBe(20);
   });
 
+  it('runs after-commit hooks only when the transaction commits', async () => {
+    const ran: string[] = [];
+    await db.transaction(async (tx) => {
+      tx.afterCommit(() => ran.push('committed'));
+      expect(ran).toEqual([]); // not before the commit
+      await tx.query('INSERT INTO notes VALUES ($1)', ['hook']);
+    });
+    await db
+      .transaction(async (tx) => {
+        tx.afterCommit(() => ran.push('rolled back'));
+        throw new Error('void the sale');
+      })
+      .catch(() => undefined);
+    expect(ran).toEqual(['committed']);
+    await db.query("DELETE FROM notes WHERE body = 'hook'");
+  });
+
   it('runs multi-statement scripts with exec', async () => {
     await db.exec("INSERT INTO notes VALUES ('a'); INSERT INTO notes VALUES ('b');");
     expect((await db.query('SELECT count(*)::int AS n FROM notes')).rows[0]).toEqual({ n: 2 });

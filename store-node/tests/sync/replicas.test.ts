@@ -6,12 +6,15 @@ import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 const postgres = dbTargets.find((t) => t.name === 'postgres');
 
 // Several hub processes share one Postgres; PGlite is one process by nature, so this runs where Postgres is given.
-describe.skipIf(!postgres)('two hub replicas on one Postgres', () => {
+// Fan-out between them goes through Postgres NOTIFY, and through NATS JetStream where NATS_URL is given.
+const buses = [{ bus: 'postgres-notify', natsUrl: undefined }, ...(process.env.NATS_URL ? [{ bus: 'nats-jetstream', natsUrl: process.env.NATS_URL }] : [])];
+
+describe.skipIf(!postgres).each(buses)('two hub replicas on one Postgres, fan-out by $bus', ({ bus, natsUrl }) => {
   let f: SyncFixture;
   let replicaB: Hub;
   beforeAll(async () => {
-    f = await SyncFixture.start(postgres!, { replica: 'replica-a' });
-    replicaB = await createHub({ databaseUrl: f.hubConfig.databaseUrl, port: 0, logLevel: 'silent', replica: 'replica-b', modules: await discoverModules() });
+    f = await SyncFixture.start(postgres!, { replica: 'replica-a', natsUrl });
+    replicaB = await createHub({ databaseUrl: f.hubConfig.databaseUrl, natsUrl, port: 0, logLevel: 'silent', replica: 'replica-b', modules: await discoverModules() });
     await replicaB.start();
   });
   afterAll(async () => {
@@ -32,6 +35,7 @@ describe.skipIf(!postgres)('two hub replicas on one Postgres', () => {
       await waitFor(`entry ${i + 1}`, () => arrived.length === i + 1, 1000);
       expect(arrived[i]! - committedAt).toBeLessThan(1000);
     }
+    expect(((await (await fetch(`${f.hubUrl}/healthz`)).json()) as { changeBus: string }).changeBus).toBe(bus);
     const states = (await replicaB.db.query<{ replica: string; connected: boolean }>('SELECT replica, connected FROM sync_connections WHERE store_id = $1', [storeId])).rows;
     expect(states).toEqual([{ replica: 'replica-a', connected: true }]);
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/db.js';
+import type { ChangeBus } from '../change-bus.js';
 
 export const DOC_CHANNEL = 'sf_doc';
 
@@ -12,6 +13,7 @@ export class DocRepository {
   constructor(
     readonly db: Db,
     readonly now: () => number,
+    readonly bus: ChangeBus,
   ) {}
 
   async chunks(docId: string, afterSeq = 0): Promise<DocChunk[]> {
@@ -29,7 +31,7 @@ export class DocRepository {
         'INSERT INTO sync_doc_chunks (doc_id, data, created_at) VALUES ($1, $2, $3) RETURNING seq',
         [docId, Buffer.from(data), this.now()],
       );
-      await tx.query('SELECT pg_notify($1, $2)', [DOC_CHANNEL, docId]);
+      await this.bus.publish(tx, DOC_CHANNEL, docId);
       return rows[0]!.seq;
     });
   }

@@ -1,0 +1,29 @@
+import type { Db, Queryable } from '../db/db.js';
+
+/**
+ * How hub replicas tell each other that something changed (a store's feed grew, a document moved), so the replica
+ * holding the affected connection acts within a second. `publish` goes out only if the transaction commits.
+ * `subscribe` may call back with `*` after a gap in delivery: re-check everything then.
+ */
+export interface ChangeBus {
+  readonly kind: 'postgres-notify' | 'nats-jetstream';
+  publish(tx: Queryable, channel: string, payload: string): Promise<void>;
+  subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The default: Postgres LISTEN/NOTIFY, which delivers at commit to every process listening on the database. */
+export class PgChangeBus implements ChangeBus {
+  readonly kind = 'postgres-notify' as const;
+  constructor(readonly db: Db) {}
+
+  async publish(tx: Queryable, channel: string, payload: string): Promise<void> {
+    await tx.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onPayload);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,67 @@
+import { connect, consumerOpts, StorageType, StringCodec, type JetStreamClient, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import type { Queryable } from '../db/db.js';
+import type { ChangeBus } from './change-bus.js';
+
+const STREAM = 'STOREFLEET_CHANGES';
+const SUBJECT = 'storefleet.changes';
+const sc = StringCodec();
+
+/**
+ * Replica fan-out through NATS JetStream (when NATS_URL is set), for fleets where one Postgres should not carry
+ * every replica's LISTEN connection. Messages are published after commit into a memory stream kept five minutes;
+ * each replica reads new messages with a push-based ordered consumer (it works with NATS servers from 2.9, where the
+ * pull-based one does not), which the client re-creates after a gap or disconnect.
+ */
+export class NatsChangeBus implements ChangeBus {
+  readonly kind = 'nats-jetstream' as const;
+  readonly #stops: (() => Promise<void>)[] = [];
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly log: Logger,
+  ) {}
+
+  static async connect(url: string, log: Logger): Promise<NatsChangeBus> {
+    const nc = await connect({ servers: url, name: 'storefleet-hub', maxReconnectAttempts: -1 });
+    const jsm = await nc.jetstreamManager();
+    try {
+      await jsm.streams.info(STREAM);
+    } catch {
+      await jsm.streams.add({ name: STREAM, subjects: [`${SUBJECT}.>`], storage: StorageType.Memory, max_age: 5 * 60 * 1e9 });
+    }
+    return new NatsChangeBus(nc, nc.jetstream(), log);
+  }
+
+  async publish(tx: Queryable, channel: string, payload: string): Promise<void> {
+    tx.afterCommit(() => {
+      this.js.publish(`${SUBJECT}.${channel}`, sc.encode(payload)).catch((err: unknown) => {
+        this.log.error({ err, channel }, 'could not publish a change to NATS; the affected store catches up at its next reconnect');
+      });
+    });
+  }
+
+  async subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const opts = consumerOpts();
+    opts.orderedConsumer();
+    opts.deliverNew();
+    const sub = await this.js.subscribe(`${SUBJECT}.${channel}`, opts);
+    let stopped = false;
+    void (async () => {
+      for await (const m of sub) onPayload(sc.decode(m.data));
+      if (!stopped) onPayload('*');
+    })().catch((err: unknown) => this.log.error({ err, channel }, 'NATS subscription ended'));
+    const stop = async () => {
+      stopped = true;
+      sub.unsubscribe();
+    };
+    this.#stops.push(stop);
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.#stops.splice(0)) await stop().catch(() => undefined);
+    await this.nc.drain();
+  }
+}
