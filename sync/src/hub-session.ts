@@ -139,7 +139,7 @@ export class HubSyncSession {
       return this.#refuse(CLOSE.unauthorized, 'forbidden', `hello names store ${m.storeId}, but the credential is store ${this.storeId}`);
     }
     this.protocol = m.protocol;
-    const { ackedSeq, feedHead } = await this.storage.open(this.storeId, {
+    const { ackedSeq, ackedHlc, feedHead } = await this.storage.open(this.storeId, {
       protocol: m.protocol,
       outboxHead: m.outboxHead,
       feedCursor: m.feedCursor,
@@ -149,7 +149,7 @@ export class HubSyncSession {
     this.#phase = 'open';
     this.#feedSent = this.#feedAcked = Math.min(m.feedCursor, feedHead);
     this.#feedHead = feedHead;
-    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, feedHead });
+    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead });
     void this.#pumpFeed();
   }
 

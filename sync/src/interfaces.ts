@@ -12,6 +12,13 @@ export interface StoreSyncStorage {
   /** Contiguous events from `fromSeq`, at most `maxEvents` and about `maxBytes` of payload (at least one). */
   readBatch(fromSeq: number, maxEvents: number, maxBytes: number): WireEvent[];
   markAcked(seq: number): void;
+  /**
+   * Called with the hub's position for this origin before uploading resumes. When the store's own event at that seq
+   * is missing or differs (its disk was replaced or restored from a backup), the hub holds events this file never
+   * had: renumber every event the hub has not confirmed to follow the hub's position, so none is taken for a
+   * duplicate. Returns how many were renumbered.
+   */
+  reconcile(hubAckedSeq: number, hubAckedHlc: string | null): number;
   feedCursor(): number;
   /** Applies the entries after the cursor in one transaction, each exactly once; returns the new cursor. */
   applyFeed(entries: readonly FeedEntry[]): number;
@@ -38,7 +45,10 @@ export interface Connector {
 /** What the hub session needs from the hub's database; central implements it over Postgres/PGlite. */
 export interface HubSyncStorage {
   /** Records the connection; returns what the hub holds from this origin and the head of its feed. */
-  open(storeId: string, info: { protocol: number; outboxHead: number; feedCursor: number; replica: string }): Promise<{ ackedSeq: number; feedHead: number }>;
+  open(
+    storeId: string,
+    info: { protocol: number; outboxHead: number; feedCursor: number; replica: string },
+  ): Promise<{ ackedSeq: number; ackedHlc: string | null; feedHead: number }>;
   /**
    * Applies a well-formed batch in one transaction under a lock on the origin, using `decideBatch`; returns the
    * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).

@@ -152,7 +152,11 @@ export class SyncClient {
           this.#lastError = null;
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
-          this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq });
+          if (m.ackedHlc !== undefined) {
+            const moved = this.storage.reconcile(m.ackedSeq, m.ackedHlc);
+            if (moved) this.log.warn({ moved, hubAckedSeq: m.ackedSeq }, 'this store file is behind the hub (new or restored disk): renumbered its unsent events');
+          }
+          this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq, head: this.storage.outboxHead() });
           if (this.#protocol >= 2) this.options.onConnected?.();
           break;
         case 'ack':

@@ -24,7 +24,7 @@ export interface UploadState {
 
 export type UploadInput =
   | { readonly type: 'connected' }
-  | { readonly type: 'welcome'; readonly ackedSeq: number }
+  | { readonly type: 'welcome'; readonly ackedSeq: number; readonly head: number }
   | { readonly type: 'ack'; readonly seq: number }
   | { readonly type: 'resend'; readonly fromSeq: number }
   | { readonly type: 'outbox-head'; readonly head: number }
@@ -48,7 +48,7 @@ export function uploadStep(s: UploadState, input: UploadInput): { state: UploadS
       return { state: { ...s, phase: 'handshaking', inflight: [] }, effects: [{ kind: 'send-hello' }] };
     case 'welcome': {
       const acked = Math.max(s.ackedSeq, input.ackedSeq);
-      const state = { ...s, phase: 'syncing' as const, ackedSeq: acked, nextSeq: input.ackedSeq + 1, inflight: [] };
+      const state = { ...s, phase: 'syncing' as const, ackedSeq: acked, nextSeq: input.ackedSeq + 1, inflight: [], head: Math.max(s.head, input.head) };
       return pump(state, acked > s.ackedSeq ? [{ kind: 'mark-acked', seq: acked }] : []);
     }
     case 'ack': {

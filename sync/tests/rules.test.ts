@@ -67,13 +67,13 @@ describe('store upload window', () => {
   };
 
   it('resumes right after what the hub holds, not from the start', () => {
-    const { s, effects } = run(initialUpload(0, 50), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 40 }]);
+    const { s, effects } = run(initialUpload(0, 50), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 40, head: 50 }]);
     expect(effects).toEqual([{ kind: 'send-hello' }, { kind: 'mark-acked', seq: 40 }, { kind: 'send-batch', fromSeq: 41 }]);
     expect(s.phase).toBe('syncing');
   });
 
   it('keeps at most the window of batches unacknowledged', () => {
-    let s = run(initialUpload(0, 10_000, 4), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 0 }]).s;
+    let s = run(initialUpload(0, 10_000, 4), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 0, head: 10_000 }]).s;
     let sends = 1;
     for (let last = 100; ; last += 100) {
       const r = uploadStep(s, { type: 'batch-sent', lastSeq: last });
@@ -89,7 +89,7 @@ describe('store upload window', () => {
   });
 
   it('rewinds on resend and stays refused after an unsupported protocol', () => {
-    let s = run(initialUpload(0, 100), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 0 }, { type: 'batch-sent', lastSeq: 50 }]).s;
+    let s = run(initialUpload(0, 100), [{ type: 'connected' }, { type: 'welcome', ackedSeq: 0, head: 10_000 }, { type: 'batch-sent', lastSeq: 50 }]).s;
     const r = uploadStep(s, { type: 'resend', fromSeq: 1 });
     expect(r.effects).toEqual([{ kind: 'send-batch', fromSeq: 1 }]);
     s = run(s, [{ type: 'refused' }, { type: 'closed' }, { type: 'connected' }]).s;

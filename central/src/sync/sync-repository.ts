@@ -36,11 +36,14 @@ export class SyncRepository implements HubSyncStorage {
         [storeId, info.replica, info.protocol, now],
       );
       await this.#recordCursor(tx, storeId, info.feedCursor, now);
-      const { rows } = await tx.query<{ acked_seq: number; head: number | null }>(
-        `SELECT o.acked_seq, h.head FROM sync_origins o LEFT JOIN sync_feed_heads h ON h.store_id = o.store_id WHERE o.store_id = $1`,
+      const { rows } = await tx.query<{ acked_seq: number; head: number | null; hlc: string | null }>(
+        `SELECT o.acked_seq, h.head, e.hlc FROM sync_origins o
+         LEFT JOIN sync_feed_heads h ON h.store_id = o.store_id
+         LEFT JOIN sync_events e ON e.origin = o.store_id AND e.seq = o.acked_seq
+         WHERE o.store_id = $1`,
         [storeId],
       );
-      return { ackedSeq: rows[0]!.acked_seq, feedHead: rows[0]!.head ?? 0 };
+      return { ackedSeq: rows[0]!.acked_seq, ackedHlc: rows[0]!.hlc, feedHead: rows[0]!.head ?? 0 };
     });
   }
 

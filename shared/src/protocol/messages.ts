@@ -74,7 +74,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export type HubMessage =
-  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number }
+  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null }
   | { type: 'ack'; seq: number }
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
@@ -82,7 +82,14 @@ export type HubMessage =
   | { type: 'error'; code: 'unsupported-protocol' | 'bad-message' | 'forbidden' | 'internal'; message: string };
 
 export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.number(), hubTime: z.number(), ackedSeq: z.number(), feedHead: z.number() }),
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.number(),
+    hubTime: z.number(),
+    ackedSeq: z.number(),
+    feedHead: z.number(),
+    ackedHlc: z.string().nullable().optional(),
+  }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),
   z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),

@@ -25,8 +25,11 @@ export class SqliteOutbox {
   ) {
     const last = db.prepare('SELECT hlc FROM sync_outbox ORDER BY seq DESC LIMIT 1').get() as { hlc: string } | undefined;
     this.clock = new HybridClock(node, now, last ? { ...hlcDecode(last.hlc), node } : undefined);
-    this.#insert = db.prepare('INSERT INTO sync_outbox (hlc, type, payload, created_at) VALUES (?, ?, ?, ?) RETURNING seq');
-    this.#head = db.prepare('SELECT COALESCE(MAX(seq), 0) AS head FROM sync_outbox');
+    // The next seq follows both the newest row and what the hub acknowledged: after pruning every row, or after a
+    // reconcile with a hub that is ahead of this file, numbering must not restart (the hub would drop the repeats).
+    const lastSeq = `MAX(COALESCE((SELECT MAX(seq) FROM sync_outbox), 0), (SELECT value FROM sync_state WHERE key = 'acked_seq'))`;
+    this.#insert = db.prepare(`INSERT INTO sync_outbox (seq, hlc, type, payload, created_at) SELECT ${lastSeq} + 1, ?, ?, ?, ? RETURNING seq`);
+    this.#head = db.prepare(`SELECT ${lastSeq} AS head`);
   }
 
   append(type: string, payload: unknown): OutboxEvent {

@@ -48,6 +48,24 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.#set.run(seq, 'acked_seq', seq);
   }
 
+  reconcile(hubAckedSeq: number, hubAckedHlc: string | null): number {
+    return this.db
+      .transaction(() => {
+        const localAcked = this.ackedSeq();
+        // The hub holds no more than this file confirmed: same history (older rows may be pruned).
+        if (hubAckedSeq <= localAcked) return 0;
+        const mine = this.db.prepare('SELECT hlc FROM sync_outbox WHERE seq = ?').pluck().get(hubAckedSeq) as string | undefined;
+        if (mine !== undefined && mine === hubAckedHlc) return 0; // our ack was lost; the hub has exactly our events
+        const moved = this.db.prepare('SELECT count(*) FROM sync_outbox WHERE seq > ?').pluck().get(localAcked) as number;
+        // Two steps through negative seqs, because the old and new ranges may overlap.
+        this.db.prepare('UPDATE sync_outbox SET seq = -seq WHERE seq > ?').run(localAcked);
+        this.db.prepare('UPDATE sync_outbox SET seq = -seq + ? WHERE seq < 0').run(hubAckedSeq - localAcked);
+        this.db.prepare("UPDATE sync_state SET value = ? WHERE key = 'acked_seq'").run(hubAckedSeq);
+        return moved;
+      })
+      .immediate();
+  }
+
   feedCursor(): number {
     return this.#get.get('feed_cursor') as number;
   }
