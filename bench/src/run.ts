@@ -4,9 +4,10 @@
  */
 import { hubHttp } from './benches/hub-http.js';
 import { syncCatchup } from './benches/sync-catchup.js';
+import { syncFleet } from './benches/sync-fleet.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

@@ -43,6 +43,8 @@ export class HubSyncSession {
   #feedHead = 0;
   #pagesInFlight = 0;
   #pumping = false;
+  /** Feed pages were held back because the socket had not drained. */
+  #heldBack = false;
   protocol = 0;
   readonly openedAt: number;
 
@@ -95,9 +97,9 @@ export class HubSyncSession {
     void this.#pumpFeed();
   }
 
-  /** The socket drained; resume feed pages held back by backpressure. */
+  /** The socket drained; resume feed pages if backpressure held some back (otherwise there is nothing to do). */
   drained(): void {
-    this.feedChanged();
+    if (this.#heldBack) this.feedChanged();
   }
 
   sendDoc(docId: string, data: string): boolean {
@@ -186,7 +188,12 @@ export class HubSyncSession {
       const window = this.options.feedWindow ?? 2;
       const maxBuffered = this.options.maxBufferedBytes ?? 1024 * 1024;
       let checkedHead = false;
-      while (this.#phase === 'open' && this.#pagesInFlight < window && this.transport.bufferedAmount() < maxBuffered) {
+      this.#heldBack = false;
+      while (this.#phase === 'open' && this.#pagesInFlight < window) {
+        if (this.transport.bufferedAmount() >= maxBuffered) {
+          this.#heldBack = true;
+          break;
+        }
         const entries = await this.storage.readFeed(this.storeId, this.#feedSent, LIMITS.maxFeedPageEntries);
         if (entries.length === 0) {
           if (checkedHead) break;

@@ -37,7 +37,7 @@ export class StoreSync {
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
     this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
-      ? new SyncClient(this.storage, new WsConnector(hub.url, hub.link, { silenceMs: options.silenceMs }), log, {
+      ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs }), log, {
           ...options,
           now,
           onDocSync: (docId, data) => this.docs.receive(docId, data),

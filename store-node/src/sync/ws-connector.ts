@@ -1,23 +1,22 @@
 import WebSocket from 'ws';
 import { LIMITS } from '@storefleet/shared';
 import type { ClientTransport, ConnectionHandlers, Connector } from '@storefleet/sync';
-import type { HubLink } from '../hub-link/hub-link.js';
 
 export interface WsConnectorOptions {
   /** No frame or ping from the hub for this long → the connection is taken for dead. */
   readonly silenceMs?: number;
 }
 
-/** Opens the store's WebSocket to the hub's `/sync` with a fresh token from the hub link. */
+/** Opens the store's WebSocket to the hub's `/sync` with a fresh token (from the hub link, in a store node). */
 export class WsConnector implements Connector {
   constructor(
     readonly hubUrl: string,
-    readonly link: HubLink,
+    readonly token: () => Promise<string>,
     readonly options: WsConnectorOptions = {},
   ) {}
 
   async connect(handlers: ConnectionHandlers): Promise<ClientTransport> {
-    const token = await this.link.token();
+    const token = await this.token();
     const url = `${this.hubUrl.replace(/^http/, 'ws')}/sync`;
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
