@@ -5,9 +5,10 @@
 import { hubHttp } from './benches/hub-http.js';
 import { syncCatchup } from './benches/sync-catchup.js';
 import { syncFleet } from './benches/sync-fleet.js';
+import { syncReconnectStorm } from './benches/sync-reconnect-storm.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

@@ -1,0 +1,47 @@
+import { round, type Benchmark } from '../figure.js';
+import { benchTargets, withDb } from '../support/bench-db.js';
+import { Fleet, until } from '../support/fleet.js';
+
+const STORES = Number(process.env.BENCH_STORES ?? 2000);
+
+/**
+ * The hub process is killed (SIGKILL) under 2,000 connected stores that keep selling, and started again: how long
+ * until every store is back and caught up, and how many had to resync from scratch (the hub holding less than the
+ * store had confirmed) — which must be 0. Backoff is the stores' real one: full jitter up to 10 s.
+ */
+export const syncReconnectStorm: Benchmark = {
+  name: 'sync-reconnect-storm',
+  description: `restart the hub under ${STORES} connected stores: time until all are back and caught up, full resyncs`,
+  async run() {
+    return withDb(benchTargets[0]!, async (place) => {
+      const fleet = new Fleet(STORES, place);
+      try {
+        await fleet.connectAll(await fleet.startHub());
+        for (const s of fleet.stores) s.append(5);
+        fleet.clients.forEach((c) => c.outboxChanged());
+        await until(() => fleet.stores.every((s) => s.acked === s.events.length), 60_000, 'the first sales');
+
+        await fleet.hub.kill();
+        const downAt = performance.now();
+        for (const s of fleet.stores) s.append(3); // the lanes keep selling while the hub is away
+        fleet.clients.forEach((c) => c.outboxChanged());
+        await fleet.startHub();
+        const restartedS = (performance.now() - downAt) / 1000;
+        await until(() => fleet.clients.every((c) => c.status.phase === 'syncing'), 120_000, 'every store to reconnect');
+        const backS = (performance.now() - downAt) / 1000;
+        await until(() => fleet.stores.every((s) => s.acked === s.events.length), 120_000, 'every store to catch up');
+        const caughtUpS = (performance.now() - downAt) / 1000;
+        const rewinds = fleet.stores.reduce((n, s) => n + s.rewinds, 0);
+        const db = place.databaseUrl ? 'postgres' : 'pglite';
+        console.error(`  hub back after ${restartedS.toFixed(1)} s; all stores reconnected at ${backS.toFixed(1)} s, caught up at ${caughtUpS.toFixed(1)} s`);
+        return [
+          { bench: 'sync-reconnect-storm', metric: 'caught_up_s', value: round(caughtUpS, 1), unit: 's', db, n: STORES },
+          { bench: 'sync-reconnect-storm', metric: 'hub_restart_s', value: round(restartedS, 1), unit: 's', db, n: STORES },
+          { bench: 'sync-reconnect-storm', metric: 'full_resyncs', value: rewinds, unit: 'count', db, n: STORES },
+        ];
+      } finally {
+        await fleet.stop();
+      }
+    });
+  },
+};
