@@ -45,6 +45,9 @@ import {
   NatsChangeBus,
   PgChangeBus,
   type ChangeBus,
+  bootstrapRoutes,
+  historySource,
+  type SnapshotSource,
 } from './sync/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
@@ -121,6 +124,14 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   for (const m of modules) {
     for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);
   }
+  const snapshots = new Map<string, SnapshotSource>();
+  for (const m of modules) {
+    for (const [section, source] of Object.entries(m.bootstrap?.(ctx) ?? {})) {
+      if (snapshots.has(section)) throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
+      snapshots.set(section, source);
+    }
+  }
+  snapshots.set('history', historySource(now));
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const syncRepo = new SyncRepository(db, handlers, now);
   const syncStatus = new SyncStatusRepository(db);
@@ -147,6 +158,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
   api.use(syncRoutes(syncStatus));
+  api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctx));
   app.use('/api', api);
   app.use(notFoundHandler);

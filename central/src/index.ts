@@ -5,3 +5,4 @@ export type { HubModule, HubContext } from './modules/hub-module.js';
 export type { Principal, Role } from './http/principal.js';
 export type { AppliedEvent, EventHandler, FeedItem, FeedWriter, StoreSyncState } from './sync/index.js';
 export { discoverModules } from './modules/discover-modules.js';
+export type { SnapshotSource } from './sync/index.js';

@@ -21,12 +21,14 @@ import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
 import { HubLink } from './hub-link/hub-link.js';
 import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
+import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
 export const storeMigrationSources = [
   { module: 'core', dir: coreMigrations },
   { module: 'sync', dir: syncMigrations },
+  { module: 'catalog', dir: catalogMigrations },
 ];
 
 export interface StoreNode {
@@ -65,6 +67,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const storeId = (db.prepare("SELECT value FROM node_meta WHERE key = 'store_id'").get() as { value: string } | undefined)?.value ?? null;
 
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
+  sync.bootstrap?.sinks.set('catalog', upsertCatalog);
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
   syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
@@ -96,7 +99,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
   api.get('/sync/status', (_req, res) => {
-    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length });
+    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null });
   });
   app.use('/api', api);
   app.use(notFoundHandler);

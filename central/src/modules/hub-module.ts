@@ -6,6 +6,7 @@ import type { EventHandler } from '../sync/event-handlers.js';
 import type { FeedWriter } from '../sync/feed-writer.js';
 import type { DocAccessRule } from '../sync/docs/doc-access.js';
 import type { HubDocs } from '../sync/docs/hub-docs.js';
+import type { SnapshotSource } from '../sync/bootstrap.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -35,6 +36,8 @@ export interface HubModule {
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
   /** Who may read/write the documents of each namespace this module owns (`cart` → its rule). */
   readonly docAccess?: Record<string, DocAccessRule>;
+  /** Sections of a new store's cold start this module provides (`catalog` → its pages), fetched in module order. */
+  bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   stop?(): Promise<void> | void;

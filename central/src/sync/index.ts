@@ -9,3 +9,4 @@ export const syncMigrations = new URL('./schema/', import.meta.url);
 export * from './docs/index.js';
 export { PgChangeBus, type ChangeBus } from './change-bus.js';
 export { NatsChangeBus } from './nats-change-bus.js';
+export { bootstrapRoutes, historySource, HISTORY_DAYS, type SnapshotSource } from './bootstrap.js';

@@ -1,4 +1,5 @@
-import { SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } from '@storefleet/sync';
+import { backoffDelay, SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } from '@storefleet/sync';
+import { Bootstrapper } from './bootstrap.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubLink } from '../hub-link/hub-link.js';
 import { FeedHandlerRegistry } from './feed-handlers.js';
@@ -24,17 +25,21 @@ export class StoreSync {
   readonly storage: SqliteSyncStorage;
   readonly client: SyncClient | undefined;
   readonly docs: StoreDocs;
+  readonly bootstrap: Bootstrapper | undefined;
+  #stopped = true;
+  #retry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly db: SqliteDb,
     readonly storeId: string,
     hub: { url: string; link: HubLink } | undefined,
-    log: SyncLogger,
+    readonly log: SyncLogger,
     now: () => number,
     options: StoreSyncOptions = {},
   ) {
     this.outbox = new SqliteOutbox(db, storeId, now);
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
+    this.bootstrap = hub ? new Bootstrapper(db, hub.url, () => hub.link.token(), log, now) : undefined;
     this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
       ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs }), log, {
@@ -70,11 +75,29 @@ export class StoreSync {
     };
   }
 
+  /** Starts syncing; a fresh file first bootstraps from the hub (retried with backoff until it succeeds). */
   start(): void {
-    this.client?.start();
+    this.#stopped = false;
+    if (!this.bootstrap?.needed()) return this.client?.start();
+    const attempt = (n: number) => {
+      this.bootstrap!.run().then(
+        () => {
+          if (!this.#stopped) this.client?.start();
+        },
+        (err: unknown) => {
+          if (this.#stopped) return;
+          this.log.warn({ err: (err as Error).message, attempt: n }, 'bootstrap from the hub failed; it resumes where it stopped');
+          this.#retry = setTimeout(() => attempt(n + 1), backoffDelay(n, { baseMs: 1000, capMs: 30_000 }));
+          this.#retry.unref();
+        },
+      );
+    };
+    attempt(0);
   }
 
   stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
     this.client?.stop();
   }
 }

@@ -68,6 +68,16 @@ export class CatalogRepository {
     return rows.map(toProduct);
   }
 
+  async count(): Promise<number> {
+    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_products')).rows[0]!.n;
+  }
+
+  /** A page of the whole catalog in sku order (a store's cold start). */
+  async pageAfter(after: string | null, limit: number): Promise<Product[]> {
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku > $1 ORDER BY sku LIMIT $2', [after ?? '', limit]);
+    return rows.map(toProduct);
+  }
+
   async categories(): Promise<{ category: string; products: number }[]> {
     const { rows } = await this.db.query<{ category: string; products: number }>(
       'SELECT category, count(*)::int AS products FROM catalog_products GROUP BY category ORDER BY category',

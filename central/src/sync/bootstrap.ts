@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
+import type { Db, Queryable } from '../db/db.js';
+import { principalOf } from '../http/access.js';
+
+/**
+ * One section of a store's cold start (the catalog, its stock, its own history): pages in a stable key order, so a
+ * store that lost its connection halfway asks again from the last key it applied.
+ */
+export interface SnapshotSource {
+  count(q: Queryable, storeId: string): Promise<number>;
+  page(q: Queryable, storeId: string, after: string | null, limit: number): Promise<{ rows: unknown[]; next: string | null }>;
+}
+
+export const HISTORY_DAYS = 7;
+
+/** The store's own events the hub holds from the last seven days, by seq. */
+export function historySource(now: () => number): SnapshotSource {
+  const since = () => now() - HISTORY_DAYS * 86_400_000;
+  return {
+    async count(q, storeId) {
+      const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1 AND received_at >= $2', [storeId, since()]);
+      return rows[0]!.n;
+    },
+    async page(q, storeId, after, limit) {
+      const { rows } = await q.query<{ seq: number; hlc: string; type: string; payload: unknown; received_at: number }>(
+        `SELECT seq, hlc, type, payload, received_at FROM sync_events
+         WHERE origin = $1 AND received_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+        [storeId, since(), Number(after ?? 0), limit],
+      );
+      return { rows, next: rows.length === limit ? String(rows.at(-1)!.seq) : null };
+    },
+  };
+}
+
+const pageQuery = z.object({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(5000) });
+
+/** `GET /api/sync/bootstrap` (sections and their sizes) and `…/:section` pages; for store tokens only. */
+export function bootstrapRoutes(db: Db, sources: ReadonlyMap<string, SnapshotSource>): Router {
+  const storeOf = (req: Parameters<typeof principalOf>[0]) => {
+    const p = principalOf(req);
+    if (p.kind !== 'store') throw new ForbiddenError('bootstrap is for store nodes (use a store token)');
+    return p.storeId;
+  };
+  const r = Router();
+  r.get('/sync/bootstrap', async (req, res) => {
+    const storeId = storeOf(req);
+    const sections = [];
+    for (const [name, source] of sources) sections.push({ name, total: await source.count(db, storeId) });
+    res.json({ sections });
+  });
+  r.get('/sync/bootstrap/:section', async (req, res) => {
+    const storeId = storeOf(req);
+    const source = sources.get(String(req.params.section));
+    if (!source) throw new NotFoundError('bootstrap section', String(req.params.section));
+    const q = parseOrThrow(pageQuery, req.query, 'query');
+    res.json(await source.page(db, storeId, q.after ?? null, q.limit));
+  });
+  return r;
+}

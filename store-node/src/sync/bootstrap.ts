@@ -1,0 +1,122 @@
+import type { SyncLogger } from '@storefleet/sync';
+import type { SqliteDb } from '../db/open-sqlite.js';
+
+/** Writes one page of a section inside the page's transaction. */
+export type BootstrapSink = (db: SqliteDb, rows: readonly unknown[]) => void;
+
+export interface SectionProgress {
+  readonly name: string;
+  readonly rows: number;
+  readonly total: number;
+  readonly done: boolean;
+}
+
+export interface BootstrapProgress {
+  readonly state: 'not-needed' | 'pending' | 'running' | 'done';
+  readonly sections: readonly SectionProgress[];
+  readonly lastError: string | null;
+}
+
+const PAGE = 5000;
+
+/**
+ * A new store's cold start (or one whose disk was replaced): every section the hub offers and this node has a sink
+ * for, page by page. Each page and the section's cursor commit together, so after any break the next run asks for
+ * the page after the last one applied. The feed then replays from the store's own cursor: skipping entries because
+ * a snapshot "probably" covers them would lose any feed type no section captures, so feed handlers are idempotent and
+ * keep the newer version instead (the catalog sink ignores rows older than what it holds).
+ */
+export class Bootstrapper {
+  readonly sinks = new Map<string, BootstrapSink>();
+  #running = false;
+  #lastError: string | null = null;
+
+  constructor(
+    readonly db: SqliteDb,
+    readonly hubUrl: string,
+    readonly token: () => Promise<string>,
+    readonly log: SyncLogger,
+    readonly now: () => number = Date.now,
+  ) {
+    this.sinks.set('history', (d, rows) => {
+      const insert = d.prepare('INSERT OR IGNORE INTO sync_history (seq, hlc, type, payload, received_at) VALUES (?, ?, ?, ?, ?)');
+      for (const r of rows as { seq: number; hlc: string; type: string; payload: unknown; received_at: number }[]) {
+        insert.run(r.seq, r.hlc, r.type, JSON.stringify(r.payload ?? null), r.received_at);
+      }
+    });
+  }
+
+  /** A file that never finished a bootstrap and never received its feed. */
+  needed(): boolean {
+    const state = this.db.prepare("SELECT key, value FROM sync_state WHERE key IN ('bootstrap_done', 'feed_cursor')").all() as { key: string; value: number }[];
+    const get = (k: string) => state.find((s) => s.key === k)?.value ?? 0;
+    return get('bootstrap_done') === 0 && get('feed_cursor') === 0;
+  }
+
+  progress(): BootstrapProgress {
+    const sections = (this.db.prepare('SELECT section AS name, rows, total, done FROM sync_bootstrap ORDER BY rowid').all() as {
+      name: string;
+      rows: number;
+      total: number;
+      done: number;
+    }[]).map((s) => ({ ...s, done: s.done === 1 }));
+    const done = (this.db.prepare("SELECT value FROM sync_state WHERE key = 'bootstrap_done'").pluck().get() as number) === 1;
+    const state = this.#running ? 'running' : done ? 'done' : this.needed() ? 'pending' : 'not-needed';
+    return { state, sections, lastError: this.#lastError };
+  }
+
+  /** Runs (or resumes) the bootstrap; throws when the hub cannot be reached or refuses (call again later). */
+  async run(): Promise<void> {
+    this.#running = true;
+    try {
+      const plan = (await this.#get('/api/sync/bootstrap')) as { sections: { name: string; total: number }[] };
+      const upsert = this.db.prepare(
+        `INSERT INTO sync_bootstrap (section, total, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (section) DO UPDATE SET total = MAX(total, excluded.total)`,
+      );
+      for (const s of plan.sections) if (this.sinks.has(s.name)) upsert.run(s.name, s.total, this.now());
+      for (const s of plan.sections) {
+        const sink = this.sinks.get(s.name);
+        if (!sink) {
+          this.log.warn({ section: s.name }, 'the hub offers a bootstrap section this node does not know; skipped');
+          continue;
+        }
+        await this.#section(s.name, sink);
+      }
+      this.db.prepare("UPDATE sync_state SET value = 1 WHERE key = 'bootstrap_done'").run();
+      this.#lastError = null;
+      this.log.info({ sections: this.progress().sections }, 'bootstrap from the hub complete');
+    } catch (err) {
+      this.#lastError = (err as Error).message;
+      throw err;
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #section(name: string, sink: BootstrapSink): Promise<void> {
+    const row = () => this.db.prepare('SELECT cursor, rows, total, done FROM sync_bootstrap WHERE section = ?').get(name) as { cursor: string | null; rows: number; total: number; done: number };
+    const advance = this.db.prepare('UPDATE sync_bootstrap SET cursor = ?, rows = rows + ?, done = ?, updated_at = ? WHERE section = ?');
+    let reported = 0;
+    for (let state = row(); !state.done; state = row()) {
+      const q = new URLSearchParams({ limit: String(PAGE), ...(state.cursor ? { after: state.cursor } : {}) });
+      const page = (await this.#get(`/api/sync/bootstrap/${encodeURIComponent(name)}?${q}`)) as { rows: unknown[]; next: string | null };
+      this.db.transaction(() => {
+        sink(this.db, page.rows);
+        advance.run(page.next ?? state.cursor, page.rows.length, page.next === null ? 1 : 0, this.now(), name);
+      }).immediate();
+      const pct = state.total ? Math.floor(((state.rows + page.rows.length) / state.total) * 10) * 10 : 100;
+      if (pct >= reported + 10 || page.next === null) {
+        reported = pct;
+        this.log.info({ section: name, rows: state.rows + page.rows.length, total: state.total }, `bootstrap ${name}: ${Math.min(pct, 100)} %`);
+      }
+    }
+  }
+
+  async #get(path: string): Promise<unknown> {
+    const res = await fetch(this.hubUrl + path, { headers: { authorization: `Bearer ${await this.token()}` }, signal: AbortSignal.timeout(30_000) });
+    const body = (await res.json().catch(() => ({}))) as { detail?: string };
+    if (!res.ok) throw new Error(`bootstrap ${path} → ${res.status} ${body.detail ?? ''}`.trim());
+    return body;
+  }
+}
