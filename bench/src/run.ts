@@ -6,9 +6,10 @@ import { hubHttp } from './benches/hub-http.js';
 import { syncCatchup } from './benches/sync-catchup.js';
 import { syncFleet } from './benches/sync-fleet.js';
 import { syncReconnectStorm } from './benches/sync-reconnect-storm.js';
+import { syncBootstrap } from './benches/sync-bootstrap.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
