@@ -119,3 +119,42 @@ describe('a store newer than its hub', () => {
     }
   });
 });
+
+describe('a store that misbehaves on the wire', () => {
+  let f: SyncFixture;
+  beforeAll(async () => {
+    f = await SyncFixture.start(dbTargets[0]!);
+  });
+  afterAll(() => f?.stop());
+
+  const open = async (code: string) => {
+    const reg = await f.hub.fleet.register({ code, name: code, kind: 'STORE', lat: 1, lon: 1 });
+    const token = (await f.hub.auth.storeToken(reg.location.id, reg.credential!.secret, 'test')).token;
+    const s = await RawStore.open(f.hubUrl, token);
+    s.send({ type: 'hello', protocol: 2, storeId: reg.location.id, outboxHead: 0, feedCursor: 0 });
+    await s.next('welcome');
+    return { s, id: reg.location.id };
+  };
+
+  it('is cut off when it ignores the upload window, and what was applied stays whole', async () => {
+    const { s, id } = await open('FLOOD');
+    // Small frames arrive many to a TCP read, far faster than batches apply: the hub must not queue them without bound.
+    for (let b = 1; b <= 400; b++) s.send({ type: 'event-batch', events: [sale(id, b)] });
+    expect((await s.waitClosed(20_000)).code).toBe(CLOSE.policyViolation);
+    expect(s.received.find((m) => m.type === 'error')?.message).toBe('too many frames in flight: the upload window was not respected');
+    await new Promise((r) => setTimeout(r, 300)); // batches already queued may still finish
+    const ledger = await f.ledger(id);
+    expect(ledger.count).toBeLessThan(400);
+    expect(ledger.maxSeq).toBe(ledger.count); // a prefix, without gaps or doubles
+  });
+
+  it('is dropped when it stops answering heartbeats', async () => {
+    const { s, id } = await open('SILENT');
+    (s.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // the process hangs: pings go unanswered
+    await waitFor('the hub to drop the silent store', async () => {
+      const r = await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [id]);
+      return r.rows[0]?.connected === false;
+    }, 15_000);
+    expect(f.hub.sync.server!.connectedStores).not.toContain(id);
+  });
+});
