@@ -10,3 +10,4 @@ export * from './http/problem-handlers.js';
 export * from './gtin.js';
 export * from './stop-on-signals.js';
 export * from './protocol/messages.js';
+export * from './catalog.js';

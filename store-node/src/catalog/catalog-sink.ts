@@ -1,17 +1,5 @@
+import type { CatalogProduct } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
-
-interface HubProduct {
-  sku: string;
-  gtin: string | null;
-  name: string;
-  brand: string | null;
-  size: string | null;
-  category: string;
-  priceMinor: number;
-  currency: string;
-  taxClass: string;
-  updatedAt: number;
-}
 
 /** Writes catalog rows from the hub (bootstrap pages); newer rows win, so a replay never regresses a price. */
 export function upsertCatalog(db: SqliteDb, rows: readonly unknown[]): void {
@@ -23,7 +11,7 @@ export function upsertCatalog(db: SqliteDb, rows: readonly unknown[]): void {
        tax_class = excluded.tax_class, updated_at = excluded.updated_at
      WHERE excluded.updated_at >= catalog_products.updated_at`,
   );
-  for (const p of rows as HubProduct[]) stmt.run(p);
+  for (const p of rows as CatalogProduct[]) stmt.run(p);
 }
 
 export const catalogMigrations = new URL('./schema/', import.meta.url);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.js';
-import type { Product, ProductInput, ProductQuery, TaxClass } from './types.js';
+import type { TaxClass } from '@storefleet/shared';
+import type { Product, ProductInput, ProductQuery } from './types.js';
 
 interface ProductRow {
   sku: string;

@@ -1,18 +1,7 @@
-export const TAX_CLASSES = ['STANDARD', 'REDUCED', 'ZERO'] as const;
-export type TaxClass = (typeof TAX_CLASSES)[number];
+import type { CatalogProduct } from '@storefleet/shared';
 
-export interface Product {
-  readonly sku: string;
-  readonly gtin: string | null;
-  readonly name: string;
-  readonly brand: string | null;
-  readonly size: string | null;
-  readonly category: string;
-  readonly priceMinor: number;
-  readonly currency: string;
-  readonly taxClass: TaxClass;
-  readonly updatedAt: number;
-}
+export { TAX_CLASSES, type TaxClass } from '@storefleet/shared';
+export type Product = CatalogProduct;
 
 export type ProductInput = Omit<Product, 'updatedAt'>;
 

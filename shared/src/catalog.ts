@@ -1,0 +1,17 @@
+/** A catalog product as the hub serves it and stores receive it (API, bootstrap pages, feed). */
+export const TAX_CLASSES = ['STANDARD', 'REDUCED', 'ZERO'] as const;
+export type TaxClass = (typeof TAX_CLASSES)[number];
+
+export interface CatalogProduct {
+  readonly sku: string;
+  /** GTIN-14, zero-padded; what barcodes scan to. */
+  readonly gtin: string | null;
+  readonly name: string;
+  readonly brand: string | null;
+  readonly size: string | null;
+  readonly category: string;
+  readonly priceMinor: number;
+  readonly currency: string;
+  readonly taxClass: TaxClass;
+  readonly updatedAt: number;
+}
