@@ -97,6 +97,11 @@ export class HubSyncSession {
     void this.#pumpFeed();
   }
 
+  /** The feed head this session last knew; a safety net compares it with the database. */
+  get knownFeedHead(): number {
+    return this.#feedHead;
+  }
+
   /** The socket drained; resume feed pages if backpressure held some back (otherwise there is nothing to do). */
   drained(): void {
     if (this.#heldBack) this.feedChanged();

@@ -128,6 +128,12 @@ export class SyncRepository implements HubSyncStorage {
     await this.db.query('UPDATE sync_connections SET last_seen_at = $3 WHERE store_id = ANY($1::uuid[]) AND replica = $2', [storeIds, replica, this.now()]);
   }
 
+  async feedHeads(storeIds: readonly string[]): Promise<Map<string, number>> {
+    if (!storeIds.length) return new Map();
+    const { rows } = await this.db.query<{ store_id: string; head: number }>('SELECT store_id, head FROM sync_feed_heads WHERE store_id = ANY($1::uuid[])', [storeIds]);
+    return new Map(rows.map((r) => [r.store_id, r.head]));
+  }
+
   /** At start: connections this replica recorded before it stopped are not connected any more. */
   async resetReplica(replica: string): Promise<void> {
     await this.db.query('UPDATE sync_connections SET connected = false WHERE replica = $1', [replica]);

@@ -12,6 +12,8 @@ export const SYNC_PATH = '/sync';
 export interface SyncServerOptions extends Omit<HubSessionOptions, 'replica'> {
   readonly replica: string;
   readonly heartbeatMs?: number;
+  /** How often to compare feed heads with the database, in case a change notification was lost (default 30 s). */
+  readonly feedCheckMs?: number;
   /** A store's session ended (documents drop its sync states). */
   readonly onSessionClosed?: (storeId: string) => void;
 }
@@ -26,6 +28,7 @@ export class SyncServer {
   readonly #sessions = new Map<string, { ws: WebSocket; session: HubSyncSession }>();
   readonly #alive = new WeakSet<WebSocket>();
   #heartbeat: NodeJS.Timeout | undefined;
+  #feedCheck: NodeJS.Timeout | undefined;
 
   constructor(
     readonly auth: AuthService,
@@ -49,6 +52,31 @@ export class SyncServer {
     const every = this.options.heartbeatMs ?? 15_000;
     this.#heartbeat = setInterval(() => this.#beat(), every);
     this.#heartbeat.unref();
+    this.#feedCheck = setInterval(() => void this.checkFeeds(), this.options.feedCheckMs ?? 30_000);
+    this.#feedCheck.unref();
+  }
+
+  /**
+   * The safety net under NOTIFY/NATS: one query for the feed heads of the stores connected here, waking any session
+   * that is behind (a notification lost to a failed publish or a dropped listener). Returns how many were behind.
+   */
+  async checkFeeds(): Promise<number> {
+    try {
+      const heads = await this.repo.feedHeads(this.connectedStores);
+      let behind = 0;
+      for (const [storeId, head] of heads) {
+        const session = this.#sessions.get(storeId)?.session;
+        if (session && session.knownFeedHead < head) {
+          behind++;
+          session.feedChanged();
+        }
+      }
+      if (behind) this.log.warn({ behind }, 'feed changes found without a notification; stores woken');
+      return behind;
+    } catch (err) {
+      this.log.warn({ err }, 'feed safety check failed; will retry');
+      return 0;
+    }
   }
 
   /** A store's feed grew (local or another replica's NOTIFY); `*` means re-check every connected store. */
@@ -59,6 +87,7 @@ export class SyncServer {
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    clearInterval(this.#feedCheck);
     for (const { ws } of this.#sessions.values()) ws.close(CLOSE.goingAway, 'hub restarting');
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     for (const { ws } of this.#sessions.values()) ws.terminate();

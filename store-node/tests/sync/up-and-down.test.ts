@@ -80,3 +80,25 @@ describe.each(dbTargets)('sync up and down on $name', (target) => {
     ]);
   });
 });
+
+describe('a lost change notification', () => {
+  it('is made good by the periodic feed check', async () => {
+    const f = await SyncFixture.start(dbTargets[0]!);
+    try {
+      const store = await f.store('LOST');
+      const storeId = f.credentials.get('LOST')!.storeId;
+      await waitFor('online', () => store.sync.status().phase === 'syncing');
+      // Write to the feed the way a replica whose publish failed would: the rows commit, no notification goes out.
+      await f.hub.db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, 1) ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + 1`, [storeId]);
+        await tx.query(`INSERT INTO sync_feed (store_id, seq, type, payload, created_at) VALUES ($1, 1, 'test.note', '{}', $2)`, [storeId, Date.now()]);
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(store.sync.status().feedCursor).toBe(0); // nobody told the store
+      expect(await f.hub.sync.server!.checkFeeds()).toBe(1);
+      await waitFor('the entry to arrive', () => store.sync.status().feedCursor === 1);
+    } finally {
+      await f.stop();
+    }
+  });
+});
