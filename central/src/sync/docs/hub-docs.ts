@@ -16,6 +16,8 @@ interface Entry {
 }
 
 const COMPACT_AFTER_CHUNKS = 64;
+/** Documents kept in memory per replica before idle ones (no peer, no subscriber) are dropped; they reload on use. */
+const DEFAULT_MAX_CACHED = 5000;
 
 /**
  * The hub's Automerge documents. Each document is loaded once per replica and kept with a sync state per connected
@@ -31,6 +33,7 @@ export class HubDocs {
     readonly repo: DocRepository,
     readonly access: DocAccess,
     readonly log: Logger,
+    readonly maxCached: number = DEFAULT_MAX_CACHED,
   ) {}
 
   /** A sync frame from a connected peer; refuses documents outside its rights (the frame is dropped). */
@@ -119,9 +122,27 @@ export class HubDocs {
     }
   }
 
+  get cachedDocuments(): number {
+    return this.#docs.size;
+  }
+
+  #evictIdle(): void {
+    for (const [id, e] of this.#docs) {
+      if (this.#docs.size <= this.maxCached * 0.9) return;
+      if (e.replica.peers().length === 0 && !this.#listeners.get(id)?.size) {
+        // Drop only once its queue is idle, so no pending work is lost.
+        const queue = e.queue;
+        void queue.then(() => {
+          if (this.#docs.get(id)?.queue === queue && e.replica.peers().length === 0) this.#docs.delete(id);
+        });
+      }
+    }
+  }
+
   #serial<T>(docId: string, fn: (e: Entry) => Promise<T>): Promise<T> {
     let e = this.#docs.get(docId);
     if (!e) {
+      if (this.#docs.size >= this.maxCached) this.#evictIdle();
       const entry: Entry = { replica: DocReplica.fromChunks(docId, []), lastSeq: 0, chunksSinceSnapshot: 0, queue: Promise.resolve() };
       entry.queue = this.repo.chunks(docId).then((chunks) => {
         entry.replica = DocReplica.fromChunks(docId, chunks.map((c) => c.data));

@@ -1,0 +1,55 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserId } from '@storefleet/shared';
+import type { Db } from '../src/db/db.js';
+import { openDb } from '../src/db/open-db.js';
+import { loadMigrations } from '../src/migrations/load-migrations.js';
+import { migrate } from '../src/migrations/migrate.js';
+import { syncMigrations } from '../src/sync/index.js';
+import { DocAccess, DocRepository, HubDocs } from '../src/sync/docs/index.js';
+import { PgChangeBus } from '../src/sync/change-bus.js';
+import { dbTargets } from './support/db-targets.js';
+
+type Note = { text?: string };
+const admin = { kind: 'user', userId: '0190f0f0-0000-7000-8000-000000000009' as UserId, role: 'ADMIN', storeId: null } as const;
+
+describe.each(dbTargets)('hub documents on $name', (target) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    const place = await target.open();
+    drop = place.drop;
+    db = await openDb(place);
+    await migrate(db, loadMigrations([{ module: 'sync', dir: syncMigrations }]));
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  const docsWith = (maxCached: number) => {
+    const access = new DocAccess();
+    access.register('note', (p) => (p.kind === 'user' ? 'write' : 'none'));
+    return new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }), maxCached);
+  };
+
+  it('drops idle documents past its bound, keeps subscribed ones, and reloads dropped ones intact', async () => {
+    const docs = docsWith(4);
+    let heard = 0;
+    docs.subscribe('note:watched', () => heard++);
+    await docs.change<Note>(admin, 'note:watched', (d) => void (d.text = 'kept'));
+    for (let i = 0; i < 12; i++) await docs.change<Note>(admin, `note:n${i}`, (d) => void (d.text = `note ${i}`));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(docs.cachedDocuments).toBeLessThanOrEqual(5);
+    expect((await docs.read<Note>(admin, 'note:n0')).text).toBe('note 0'); // reloaded from the database
+    await docs.change<Note>(admin, 'note:watched', (d) => void (d.text = 'still heard'));
+    expect(heard).toBe(2);
+  });
+
+  it('refuses documents of a namespace nobody declared, and callers without rights', async () => {
+    const docs = docsWith(10);
+    await expect(docs.read(admin, 'secret:x')).rejects.toThrow('no read access to document secret:x');
+    await expect(docs.change({ kind: 'store', storeId: 's' as never }, 'note:y', () => {})).rejects.toThrow('no write access to document note:y');
+    await expect(docs.read(admin, 'no-namespace')).rejects.toThrow('not a document id: no-namespace');
+  });
+});
