@@ -244,7 +244,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
           s.closeIdleConnections();
         });
       }
-      for (const m of [...modules].reverse()) await m.stop?.();
+      for (const m of [...modules].reverse()) await m.stop?.(ctx);
       await bus.close();
       await db.close();
     },

@@ -40,5 +40,6 @@ export interface HubModule {
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
-  stop?(): Promise<void> | void;
+  /** Stops what `start` began for this hub (several hubs may share one module object in a process). */
+  stop?(ctx: HubContext): Promise<void> | void;
 }

@@ -9,12 +9,17 @@ export interface AppliedEvent {
   readonly payload: unknown;
 }
 
+/** Events a handler refused one by one (a malformed payload); they are parked with the reason, the rest apply. */
+export interface HandlerResult {
+  readonly rejected?: readonly { readonly seq: number; readonly reason: string }[];
+}
+
 /**
  * Applies events of one type inside the hub's apply transaction. Gets a run of consecutive events of its type (in seq
- * order) so it can write them in one statement. A throw parks these events with the message; it never loses them
- * and never blocks the stream.
+ * order) so it can write them in one statement. It returns the events it refuses individually; a throw parks the
+ * whole run with the message. Either way nothing is lost and the stream is never blocked.
  */
-export type EventHandler = (tx: Queryable, events: readonly AppliedEvent[]) => Promise<void>;
+export type EventHandler = (tx: Queryable, events: readonly AppliedEvent[]) => Promise<HandlerResult | void>;
 
 export class EventHandlerRegistry {
   readonly #handlers = new Map<string, { module: string; handle: EventHandler }>();

@@ -1,4 +1,4 @@
-export { EventHandlerRegistry, type AppliedEvent, type EventHandler } from './event-handlers.js';
+export { EventHandlerRegistry, type AppliedEvent, type EventHandler, type HandlerResult } from './event-handlers.js';
 export { FeedWriter, FEED_CHANNEL, type FeedItem } from './feed-writer.js';
 export { SyncRepository } from './sync-repository.js';
 export { SyncServer, SYNC_PATH } from './sync-server.js';

@@ -77,9 +77,14 @@ export class SyncRepository implements HubSyncStorage {
         }
         await tx.query('SAVEPOINT apply_run');
         try {
-          await handle(tx, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
+          const result = await handle(tx, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
           await tx.query('RELEASE SAVEPOINT apply_run');
-          applied += run.length;
+          for (const r of result?.rejected ?? []) {
+            const event = run.find((e) => e.seq === r.seq);
+            if (event) await this.#park(tx, storeId, [event], `rejected by ${event.type} handler: ${r.reason}`, now);
+          }
+          parked += result?.rejected?.length ?? 0;
+          applied += run.length - (result?.rejected?.length ?? 0);
         } catch (err) {
           await tx.query('ROLLBACK TO SAVEPOINT apply_run');
           await this.#park(tx, storeId, run, `handler failed: ${(err as Error).message}`, now);

@@ -1,0 +1,35 @@
+import type { HubContext, HubModule } from '../hub-module.js';
+import { ensureMovementPartitions, InventoryRepository } from './repository.js';
+import { inventoryRoutes } from './routes.js';
+import { InventoryService } from './service.js';
+
+export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
+
+const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
+
+/**
+ * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
+ * month, availability and "stores near a point with stock". Reservations (holds) arrive with issue #4's next part.
+ */
+export const hubModule: HubModule = {
+  name: 'inventory',
+  migrations: new URL('./schema/', import.meta.url),
+  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now)),
+  eventHandlers: (ctx) => {
+    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);
+    return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
+  },
+  async start(ctx) {
+    // This month and the next two exist before any movement needs them; checked again daily.
+    const made = await ensureMovementPartitions(ctx.db, ctx.now(), 3);
+    if (made.length) ctx.log.info({ partitions: made }, 'movement history partitions created');
+    const timer = setInterval(() => {
+      ensureMovementPartitions(ctx.db, ctx.now(), 3).catch((err: unknown) => ctx.log.error({ err }, 'could not create movement partitions'));
+    }, 86_400_000);
+    timer.unref();
+    upkeep.set(ctx, timer);
+  },
+  stop(ctx) {
+    clearInterval(upkeep.get(ctx));
+  },
+};

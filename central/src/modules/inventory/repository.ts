@@ -1,0 +1,118 @@
+import type { Db, Queryable } from '../../db/db.js';
+import { available, monthPartition, netBySku } from './stock-rules.js';
+import type { Movement, MovementKind, MovementSource, NearbyStore, StockLevel } from './types.js';
+
+export interface NewMovement {
+  readonly sku: string;
+  readonly delta: number;
+  readonly kind: MovementKind;
+  readonly source: MovementSource;
+  readonly originSeq: number | null;
+  readonly at: number;
+}
+
+interface StockRow {
+  store_id: string;
+  sku: string;
+  on_hand: number;
+  reserved: number;
+  safety: number;
+  updated_at: number;
+}
+
+const toLevel = (r: StockRow): StockLevel => ({
+  storeId: r.store_id,
+  sku: r.sku,
+  onHand: r.on_hand,
+  reserved: r.reserved,
+  safety: r.safety,
+  available: available(r.on_hand, r.reserved, r.safety),
+  updatedAt: r.updated_at,
+});
+
+/** All SQL of the inventory module. */
+export class InventoryRepository {
+  constructor(readonly db: Queryable) {}
+
+  /** Adds the movements to the PN-counter (one upsert per sku) and to the history (one insert). */
+  async applyMovements(storeId: string, moves: readonly NewMovement[], now: number): Promise<void> {
+    if (!moves.length) return;
+    const net = netBySku(moves);
+    await this.db.query(
+      `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at)
+       SELECT $1, s, d, $4 FROM unnest($2::text[], $3::bigint[]) AS x(s, d)
+       ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = inventory_stock.on_hand + EXCLUDED.on_hand, updated_at = $4`,
+      [storeId, [...net.keys()], [...net.values()], now],
+    );
+    const col = <K extends keyof NewMovement>(k: K) => moves.map((m) => m[k]);
+    await this.db.query(
+      `INSERT INTO inventory_movements (store_id, sku, delta, kind, source, origin_seq, at)
+       SELECT $1, s, d, k, src, o, a FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+         AS x(s, d, k, src, o, a)`,
+      [storeId, col('sku'), col('delta'), col('kind'), col('source'), col('originSeq'), col('at')],
+    );
+  }
+
+  async level(storeId: string, sku: string): Promise<StockLevel | undefined> {
+    const { rows } = await this.db.query<StockRow>('SELECT * FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, sku]);
+    return rows[0] && toLevel(rows[0]);
+  }
+
+  async movements(storeId: string, sku: string, limit: number): Promise<Movement[]> {
+    const { rows } = await this.db.query<{ sku: string; delta: number; kind: MovementKind; source: MovementSource; origin_seq: number | null; at: number }>(
+      'SELECT sku, delta, kind, source, origin_seq, at FROM inventory_movements WHERE store_id = $1 AND sku = $2 ORDER BY at DESC LIMIT $3',
+      [storeId, sku, limit],
+    );
+    return rows.map((r) => ({ sku: r.sku, delta: r.delta, kind: r.kind, source: r.source, originSeq: r.origin_seq, at: r.at }));
+  }
+
+  async setSafety(storeId: string, sku: string, safety: number, now: number): Promise<StockLevel> {
+    const { rows } = await this.db.query<StockRow>(
+      `INSERT INTO inventory_stock (store_id, sku, safety, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (store_id, sku) DO UPDATE SET safety = $3, updated_at = $4 RETURNING *`,
+      [storeId, sku, safety, now],
+    );
+    return toLevel(rows[0]!);
+  }
+
+  /**
+   * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
+   * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
+   */
+  async nearby(sku: string, lat: number, lon: number, radiusKm: number, qty: number, limit: number): Promise<NearbyStore[]> {
+    const dLat = radiusKm / 111.2;
+    const dLon = radiusKm / (111.2 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+    const { rows } = await this.db.query<{ store_id: string; code: string; name: string; km: number; available: number }>(
+      `SELECT * FROM (
+         SELECT l.id AS store_id, l.code, l.name,
+                2 * 6371.0088 * asin(sqrt(power(sin(radians(l.lat - $2) / 2), 2)
+                  + cos(radians($2)) * cos(radians(l.lat)) * power(sin(radians(l.lon - $3) / 2), 2))) AS km,
+                GREATEST(s.on_hand - s.reserved - s.safety, 0) AS available
+         FROM inventory_stock s JOIN locations l ON l.id = s.store_id
+         WHERE s.sku = $1 AND l.kind = 'STORE' AND s.on_hand - s.reserved - s.safety >= $5
+           AND l.lat BETWEEN $2 - $6 AND $2 + $6 AND l.lon BETWEEN $3 - $7 AND $3 + $7
+       ) near WHERE km <= $4 ORDER BY km LIMIT $8`,
+      [sku, lat, lon, radiusKm, qty, dLat, dLon, limit],
+    );
+    return rows.map((r) => ({ storeId: r.store_id, code: r.code, name: r.name, distanceKm: Math.round(r.km * 100) / 100, available: Number(r.available) }));
+  }
+}
+
+/** Creates the monthly partitions of movement history from `fromMs` for `months` months (idempotent). */
+export async function ensureMovementPartitions(db: Db, fromMs: number, months: number): Promise<string[]> {
+  const made: string[] = [];
+  const start = new Date(fromMs);
+  for (let i = 0; i < months; i++) {
+    const p = monthPartition(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
+    const exists = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [p.name]);
+    if (exists.rowCount) continue;
+    try {
+      await db.exec(`CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF inventory_movements FOR VALUES FROM (${p.from}) TO (${p.to})`);
+      made.push(p.name);
+    } catch (err) {
+      // Another replica created it at the same moment: fine. Anything else is for the caller to report.
+      if (!(await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [p.name])).rowCount) throw err;
+    }
+  }
+  return made;
+}

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ForbiddenError, latSchema, lonSchema, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
+import { assertStoreAccess, requireAuth } from '../../http/access.js';
+import type { InventoryService } from './service.js';
+
+const stockParams = z.object({ storeId: uuidSchema, sku: skuSchema });
+const nearbyQuery = z.object({
+  sku: skuSchema,
+  lat: z.coerce.number().pipe(latSchema),
+  lon: z.coerce.number().pipe(lonSchema),
+  radiusKm: z.coerce.number().positive().max(500).default(25),
+  qty: z.coerce.number().pipe(quantitySchema).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export function inventoryRoutes(inventory: InventoryService): Router {
+  const r = Router();
+  r.get('/inventory/stores/:storeId/stock/:sku', async (req, res) => {
+    const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
+    assertStoreAccess(req, storeId);
+    res.json(await inventory.level(storeId, sku));
+  });
+  r.get('/inventory/stores/:storeId/stock/:sku/movements', async (req, res) => {
+    const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
+    assertStoreAccess(req, storeId);
+    const { limit } = parseOrThrow(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
+    res.json({ items: await inventory.movements(storeId, sku, limit) });
+  });
+  r.put('/inventory/stores/:storeId/stock/:sku/safety', async (req, res) => {
+    const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
+    const p = assertStoreAccess(req, storeId);
+    if (p.kind !== 'user' || p.role === 'ASSOCIATE') throw new ForbiddenError('safety stock is set by an ADMIN or the store manager');
+    const { safety } = parseOrThrow(z.strictObject({ safety: z.number().int().min(0).max(1_000_000) }), req.body, 'safety stock');
+    res.json(await inventory.setSafety(storeId, sku, safety));
+  });
+  r.get('/inventory/nearby', requireAuth, async (req, res) => {
+    const q = parseOrThrow(nearbyQuery, req.query, 'query');
+    res.json({ items: await inventory.nearby(q.sku, q.lat, q.lon, q.radiusKm, q.qty, q.limit) });
+  });
+  return r;
+}

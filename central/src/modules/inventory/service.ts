@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { NotFoundError, skuSchema } from '@storefleet/shared';
+import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
+import type { InventoryRepository, NewMovement } from './repository.js';
+import { deltaFits, sourceOf } from './stock-rules.js';
+import { MOVEMENT_KINDS, type NearbyStore, type StockLevel } from './types.js';
+
+/** The payload of a store's `stock.moved` event: one signed movement of one sku. */
+export const stockMovedSchema = z.strictObject({
+  sku: skuSchema,
+  delta: z.number().int().min(-1_000_000).max(1_000_000),
+  kind: z.enum(MOVEMENT_KINDS),
+  /** When it happened at the store (epoch ms); the hub's receipt time when absent. */
+  at: z.number().int().positive().optional(),
+});
+
+export class InventoryService {
+  constructor(
+    /** A repository on the hub's database, for reads and admin writes. */
+    readonly repo: () => InventoryRepository,
+    readonly now: () => number,
+  ) {}
+
+  /**
+   * Applies `stock.moved` events from a store's outbox (inside the sync apply transaction). A payload that is
+   * malformed, or whose sign contradicts its kind (a sale that adds stock), is refused on its own and parked.
+   */
+  async applyStockEvents(repo: InventoryRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+    const rejected: { seq: number; reason: string }[] = [];
+    const moves: NewMovement[] = [];
+    for (const e of events) {
+      const parsed = stockMovedSchema.safeParse(e.payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        rejected.push({ seq: e.seq, reason: `invalid payload (${issue?.path.join('.') || '(root)'}: ${issue?.message})` });
+        continue;
+      }
+      const m = parsed.data;
+      if (!deltaFits(m.kind, m.delta)) {
+        rejected.push({ seq: e.seq, reason: `a ${m.kind} cannot move stock by ${m.delta}` });
+        continue;
+      }
+      moves.push({ sku: m.sku, delta: m.delta, kind: m.kind, source: sourceOf(m.kind), originSeq: e.seq, at: m.at ?? this.now() });
+    }
+    if (events.length) await repo.applyMovements(events[0]!.origin, moves, this.now());
+    return { rejected };
+  }
+
+  async level(storeId: string, sku: string): Promise<StockLevel> {
+    const level = await this.repo().level(storeId, sku);
+    if (!level) throw new NotFoundError('stock record', `${storeId}/${sku}`);
+    return level;
+  }
+
+  nearby(sku: string, lat: number, lon: number, radiusKm: number, qty: number, limit: number): Promise<NearbyStore[]> {
+    return this.repo().nearby(sku, lat, lon, radiusKm, qty, limit);
+  }
+
+  movements(storeId: string, sku: string, limit: number) {
+    return this.repo().movements(storeId, sku, limit);
+  }
+
+  setSafety(storeId: string, sku: string, safety: number): Promise<StockLevel> {
+    return this.repo().setSafety(storeId, sku, safety, this.now());
+  }
+}

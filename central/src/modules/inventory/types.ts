@@ -1,0 +1,31 @@
+export const MOVEMENT_KINDS = ['SALE', 'RETURN', 'RECEIVE', 'TRANSFER_OUT', 'TRANSFER_IN', 'ADJUSTMENT', 'RFID_RECONCILE', 'PICKUP'] as const;
+export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+export type MovementSource = 'POS' | 'ONLINE' | 'WAREHOUSE' | 'RFID';
+
+export interface StockLevel {
+  readonly storeId: string;
+  readonly sku: string;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly safety: number;
+  /** on_hand − reserved − safety, never shown below 0. */
+  readonly available: number;
+  readonly updatedAt: number | null;
+}
+
+export interface Movement {
+  readonly sku: string;
+  readonly delta: number;
+  readonly kind: MovementKind;
+  readonly source: MovementSource;
+  readonly originSeq: number | null;
+  readonly at: number;
+}
+
+export interface NearbyStore {
+  readonly storeId: string;
+  readonly code: string;
+  readonly name: string;
+  readonly distanceKm: number;
+  readonly available: number;
+}
