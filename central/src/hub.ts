@@ -23,7 +23,7 @@ import { openDb } from './db/open-db.js';
 import { loadMigrations, type MigrationSource } from './migrations/load-migrations.js';
 import { migrate } from './migrations/migrate.js';
 import { discoverModules } from './modules/discover-modules.js';
-import type { HubContext, HubModule } from './modules/hub-module.js';
+import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
 import { idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
@@ -119,7 +119,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const docAccess = new DocAccess();
   for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
   const docs = new HubDocs(new DocRepository(db, now, bus), docAccess, log);
-  const ctx: HubContext = { db, log, metrics, now, feed, docs };
+  const services = new ServiceRegistry();
+  const ctx: HubContext = { db, log, metrics, now, feed, docs, services };
+  for (const m of modules) for (const [name, service] of Object.entries(m.provides?.(ctx) ?? {})) services.provide(m.name, name, service);
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
     for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);

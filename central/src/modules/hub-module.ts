@@ -19,6 +19,28 @@ export interface HubContext {
   readonly feed: FeedWriter;
   /** Automerge documents (open, change, subscribe), with the access rules modules declare. */
   readonly docs: HubDocs;
+  /** Services modules provide to each other by name (see `HubModule.provides`). */
+  readonly services: ServiceRegistry;
+}
+
+/**
+ * How modules reach each other without importing each other: a module provides a service under a name; another
+ * declares the interface it needs in its own types and asks for it by that name when it runs.
+ */
+export class ServiceRegistry {
+  readonly #services = new Map<string, { module: string; service: unknown }>();
+
+  provide(module: string, name: string, service: unknown): void {
+    const existing = this.#services.get(name);
+    if (existing) throw new Error(`service ${name} is provided by both ${existing.module} and ${module}`);
+    this.#services.set(name, { module, service });
+  }
+
+  get<T>(name: string): T {
+    const entry = this.#services.get(name);
+    if (!entry) throw new Error(`no module provides the service ${name}`);
+    return entry.service as T;
+  }
 }
 
 /**
@@ -36,6 +58,8 @@ export interface HubModule {
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
   /** Who may read/write the documents of each namespace this module owns (`cart` → its rule). */
   readonly docAccess?: Record<string, DocAccessRule>;
+  /** Services this module offers other modules, by name (`inventory.holds`). */
+  provides?(ctx: HubContext): Record<string, unknown>;
   /** Sections of a new store's cold start this module provides (`catalog` → its pages), fetched in module order. */
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** Background work (sweepers, subscriptions); called once after migrations. */

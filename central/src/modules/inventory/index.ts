@@ -2,18 +2,21 @@ import type { HubContext, HubModule } from '../hub-module.js';
 import { ensureMovementPartitions, InventoryRepository } from './repository.js';
 import { inventoryRoutes } from './routes.js';
 import { InventoryService } from './service.js';
+import { stockHolds } from './stock-holds.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
+export type { StockHolds, HoldLine } from './stock-holds.js';
 
 const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
 
 /**
  * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
- * month, availability and "stores near a point with stock". Reservations (holds) arrive with issue #4's next part.
+ * month, availability and "stores near a point with stock"; it provides `inventory.holds` to the reservations module.
  */
 export const hubModule: HubModule = {
   name: 'inventory',
   migrations: new URL('./schema/', import.meta.url),
+  provides: () => ({ 'inventory.holds': stockHolds }),
   routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now)),
   eventHandlers: (ctx) => {
     const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);

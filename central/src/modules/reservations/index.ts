@@ -1,0 +1,42 @@
+import type { HubContext, HubModule } from '../hub-module.js';
+import { reservationRoutes } from './routes.js';
+import { ReservationService } from './service.js';
+import type { StockHolds } from './types.js';
+
+export type { Reservation, ReservationStatus, ReservationLine } from './types.js';
+
+const SWEEP_EVERY_MS = 1000;
+const sweepers = new WeakMap<HubContext, NodeJS.Timeout>();
+const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now);
+
+/**
+ * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired
+ * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; every change
+ * goes to the store's feed at once.
+ */
+export const hubModule: HubModule = {
+  name: 'reservations',
+  migrations: new URL('./schema/', import.meta.url),
+  routes: (ctx) => reservationRoutes(serviceOf(ctx)),
+  eventHandlers: (ctx) => ({ 'reservation.picked-up': (tx, events) => serviceOf(ctx).applyPickups(tx, events) }),
+  start(ctx) {
+    const service = serviceOf(ctx);
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      (async () => {
+        while ((await service.expireDue(500)) === 500);
+      })()
+        .catch((err: unknown) => ctx.log.error({ err }, 'reservation sweeper failed; it runs again in a second'))
+        .finally(() => {
+          running = false;
+        });
+    }, SWEEP_EVERY_MS);
+    timer.unref();
+    sweepers.set(ctx, timer);
+  },
+  stop(ctx) {
+    clearInterval(sweepers.get(ctx));
+  },
+};

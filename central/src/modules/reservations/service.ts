@@ -1,0 +1,137 @@
+import { ConflictError, ForbiddenError, isUuid, NotFoundError, ValidationError, uuidv7 } from '@storefleet/shared';
+import type { Db, Queryable } from '../../db/db.js';
+import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
+import type { FeedWriter } from '../../sync/feed-writer.js';
+import { ReservationRepository } from './repository.js';
+import { confirmOutcome, DEFAULT_TTL_MS, holdsStock, normaliseLines, PICKUP_WINDOW_MS } from './rules.js';
+import type { NewReservation, Reservation, StockHolds } from './types.js';
+
+/**
+ * BOPIS holds. Strong consistency lives here and only here: a hold is granted by conditional updates on the stock rows
+ * inside one transaction (never a lock held across requests), and every change reaches the store's feed in the same
+ * transaction, so the store learns of holds at once and can hand them over offline.
+ */
+export class ReservationService {
+  constructor(
+    readonly db: Db,
+    readonly holds: StockHolds,
+    readonly feed: FeedWriter,
+    readonly now: () => number,
+  ) {}
+
+  async reserve(input: NewReservation): Promise<Reservation> {
+    const lines = normaliseLines(input.lines);
+    const ttl = input.ttlMs ?? DEFAULT_TTL_MS;
+    return this.db.transaction(async (tx) => {
+      const repo = new ReservationRepository(tx);
+      const kind = await repo.storeKind(input.storeId);
+      if (!kind) throw new NotFoundError('store', input.storeId);
+      if (kind !== 'STORE') throw new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
+      const now = this.now();
+      const held = await this.holds.hold(tx, input.storeId, lines, now);
+      if (!held.ok) {
+        // The transaction rolls back, taking any lines already held with it: all or nothing.
+        throw new ConflictError(`only ${held.available} of ${held.sku} available at store ${input.storeId}`, { sku: held.sku, available: held.available });
+      }
+      const r: Reservation = { id: uuidv7(now), storeId: input.storeId, customerRef: input.customerRef, status: 'HELD', lines, expiresAt: now + ttl, createdAt: now, updatedAt: now };
+      await repo.insert(r);
+      await this.#announce(tx, r);
+      return r;
+    });
+  }
+
+  async get(id: string): Promise<Reservation> {
+    const r = await new ReservationRepository(this.db).get(id);
+    if (!r) throw new NotFoundError('reservation', id);
+    return r;
+  }
+
+  /** After payment: the hold stays for the pickup window. Racing the expiry, exactly one of the two wins. */
+  async confirm(id: string): Promise<Reservation> {
+    const result = await this.db.transaction(async (tx) => {
+      const repo = new ReservationRepository(tx);
+      const r = await repo.get(id, true);
+      if (!r) throw new NotFoundError('reservation', id);
+      const now = this.now();
+      switch (confirmOutcome(r.status, r.expiresAt, now)) {
+        case 'already':
+          return r;
+        case 'ended':
+          throw new ConflictError(`reservation ${id} is ${r.status}`, { status: r.status });
+        case 'expired':
+          await this.#end(tx, r, 'EXPIRED');
+          return 'expired' as const;
+        case 'confirm': {
+          const confirmed = await repo.setStatus(id, 'CONFIRMED', now + PICKUP_WINDOW_MS, now);
+          await this.#announce(tx, confirmed);
+          return confirmed;
+        }
+      }
+    });
+    if (result === 'expired') throw new ConflictError(`reservation ${id} expired before it was confirmed`, { status: 'EXPIRED' });
+    return result;
+  }
+
+  /** Cancels a hold and frees its units at once; releasing an ended one changes nothing. */
+  async release(id: string): Promise<Reservation> {
+    return this.db.transaction(async (tx) => {
+      const r = await new ReservationRepository(tx).get(id, true);
+      if (!r) throw new NotFoundError('reservation', id);
+      if (r.status === 'FULFILLED') throw new ConflictError(`reservation ${id} was already picked up`, { status: r.status });
+      return holdsStock(r.status) ? this.#end(tx, r, 'RELEASED') : r;
+    });
+  }
+
+  /** Expires up to `limit` due holds; safe to run from several sweepers at once (SKIP LOCKED). Returns how many. */
+  async expireDue(limit = 500): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const due = await new ReservationRepository(tx).lockDue(this.now(), limit);
+      for (const r of due) await this.#end(tx, r, 'EXPIRED');
+      return due.length;
+    });
+  }
+
+  byStore(storeId: string, status: Reservation['status'] | undefined, limit: number) {
+    return new ReservationRepository(this.db).byStore(storeId, status, limit);
+  }
+
+  /** `reservation.picked-up` events from a store's outbox, inside the sync apply transaction. */
+  async applyPickups(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+    const rejected: { seq: number; reason: string }[] = [];
+    const repo = new ReservationRepository(tx);
+    for (const e of events) {
+      const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
+      // Checked before querying: a failed statement would abort the whole apply transaction on Postgres.
+      const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
+      if (!r) rejected.push({ seq: e.seq, reason: `unknown reservation ${String(id)}` });
+      else if (r.storeId !== e.origin) rejected.push({ seq: e.seq, reason: `reservation ${r.id} belongs to another store` });
+      else if (r.status === 'FULFILLED') rejected.push({ seq: e.seq, reason: `reservation ${r.id} was already picked up` });
+      else if (holdsStock(r.status)) await this.#end(tx, r, 'FULFILLED');
+      else await repo.setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
+    }
+    return { rejected };
+  }
+
+  /** Checks a caller may act on the reservation's store (the route passes its access check in). */
+  async forStore(id: string, check: (storeId: string) => void): Promise<Reservation> {
+    const r = await this.get(id);
+    try {
+      check(r.storeId);
+    } catch {
+      throw new ForbiddenError(`no access to reservation ${id}`);
+    }
+    return r;
+  }
+
+  async #end(tx: Queryable, r: Reservation, status: 'RELEASED' | 'EXPIRED' | 'FULFILLED'): Promise<Reservation> {
+    const now = this.now();
+    await this.holds.unhold(tx, r.storeId, r.lines, now);
+    const ended = await new ReservationRepository(tx).setStatus(r.id, status, r.expiresAt, now);
+    await this.#announce(tx, ended);
+    return ended;
+  }
+
+  async #announce(tx: Queryable, r: Reservation): Promise<void> {
+    await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: r }]);
+  }
+}

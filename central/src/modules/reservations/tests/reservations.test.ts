@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hlcEncode } from '@storefleet/shared';
+import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { TestHub } from '../../../../tests/support/test-hub.js';
+import { ReservationService } from '../service.js';
+import type { StockHolds } from '../types.js';
+
+describe.each(dbTargets)('reservations on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let store: { id: string; token: string };
+  let other: { id: string; token: string };
+  let seq = 0;
+
+  const receive = async (storeId: string, sku: string, qty: number) => {
+    seq++;
+    await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }), type: 'stock.moved', payload: { sku, delta: qty, kind: 'RECEIVE' } }], 0);
+  };
+  const level = async (sku: string, storeId = store.id) =>
+    (await t.hub.db.query<{ on_hand: number; reserved: number }>('SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, sku])).rows[0]!;
+  const reserve = (lines: { sku: string; qty: number }[], who: { cookie?: string; bearer?: string } = { cookie: admin }, storeId = store.id) =>
+    t.call('POST', '/api/reservations', { storeId, customerRef: 'cust-1', lines }, who);
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+    const a = await t.store('RSV-A', admin);
+    const b = await t.store('RSV-B', admin);
+    store = { id: a.id, token: a.token };
+    other = { id: b.id, token: b.token };
+    seq = 0;
+  });
+  afterAll(() => t?.stop());
+
+  it('holds exactly the 100 units there are when 1,000 customers race for them', async () => {
+    await receive(store.id, 'DOORBUSTER-TV', 100);
+    let lowest = Infinity;
+    const watch = setInterval(async () => {
+      const l = await level('DOORBUSTER-TV').catch(() => undefined);
+      if (l) lowest = Math.min(lowest, l.on_hand - l.reserved);
+    }, 5);
+    const statuses: number[] = [];
+    for (let wave = 0; wave < 10; wave++) {
+      const answers = await Promise.all(Array.from({ length: 100 }, () => reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }])));
+      statuses.push(...answers.map((a) => a.status));
+    }
+    clearInterval(watch);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(900);
+    expect(await level('DOORBUSTER-TV')).toEqual({ on_hand: 100, reserved: 100 });
+    expect(lowest).toBeGreaterThanOrEqual(0);
+    const refused = await reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }]);
+    expect(refused.body.detail).toBe(`only 0 of DOORBUSTER-TV available at store ${store.id}`);
+  });
+
+  it('holds all lines or none', async () => {
+    await receive(store.id, 'CHIPS', 10);
+    await receive(store.id, 'SALSA', 1);
+    const res = await reserve([{ sku: 'CHIPS', qty: 4 }, { sku: 'SALSA', qty: 2 }]);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ sku: 'SALSA', available: 1 });
+    expect(await level('CHIPS')).toEqual({ on_hand: 10, reserved: 0 });
+    const ok = await reserve([{ sku: 'SALSA', qty: 1 }, { sku: 'CHIPS', qty: 4 }, { sku: 'CHIPS', qty: 1 }]);
+    expect(ok.status).toBe(201);
+    expect(ok.body.lines).toEqual([{ sku: 'CHIPS', qty: 5 }, { sku: 'SALSA', qty: 1 }]);
+  });
+
+  it('sends every hold to its store feed at once', async () => {
+    await receive(store.id, 'BATTERIES', 5);
+    const r = await reserve([{ sku: 'BATTERIES', qty: 2 }]);
+    const feed = await t.hub.db.query<{ type: string; payload: { id: string; status: string } }>(
+      "SELECT type, payload FROM sync_feed WHERE store_id = $1 AND payload->>'id' = $2",
+      [store.id, r.body.id],
+    );
+    expect(feed.rows).toEqual([{ type: 'reservation.changed', payload: expect.objectContaining({ id: r.body.id, status: 'HELD' }) }]);
+  });
+
+  it('expires each hold exactly once with two sweepers, within 5 s, freeing the stock at once', async () => {
+    await receive(store.id, 'KAYAK', 10);
+    const live = await t.call('POST', '/api/reservations', { storeId: store.id, customerRef: 'keeps', lines: [{ sku: 'KAYAK', qty: 3 }], ttlMinutes: 60 }, { cookie: admin });
+    const dying = await Promise.all([1, 2, 3, 4, 5].map(() => reserve([{ sku: 'KAYAK', qty: 1 }])));
+    expect(await level('KAYAK')).toEqual({ on_hand: 10, reserved: 8 });
+    t.clock.offsetMs = 16 * 60_000; // the five 15-minute holds are due; the 60-minute one is not
+    try {
+      const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+      const second = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
+      const dueAt = Date.now();
+      await Promise.all([second.expireDue(), second.expireDue()]); // two sweepers here, and the hub's own each second
+      // A double release would take `reserved` below the live hold's 3 (to the floor of 0).
+      await expect.poll(async () => (await level('KAYAK')).reserved, { timeout: 5000 }).toBe(3);
+      expect(Date.now() - dueAt).toBeLessThan(5000);
+      await new Promise((r) => setTimeout(r, 1500)); // let the hub's sweeper have its go too
+      expect((await level('KAYAK')).reserved).toBe(3);
+      const ends = await t.hub.db.query<{ id: string; n: number }>(
+        `SELECT payload->>'id' AS id, count(*)::int AS n FROM sync_feed WHERE store_id = $1 AND payload->>'status' = 'EXPIRED'
+         AND payload->>'id' = ANY($2::text[]) GROUP BY 1`,
+        [store.id, dying.map((d) => d.body.id)],
+      );
+      expect(ends.rows.map((r) => r.n)).toEqual([1, 1, 1, 1, 1]); // each expired exactly once
+      const statuses = await Promise.all(dying.map(async (d) => (await t.call('GET', `/api/reservations/${d.body.id}`, undefined, { cookie: admin })).body.status));
+      expect(statuses).toEqual(['EXPIRED', 'EXPIRED', 'EXPIRED', 'EXPIRED', 'EXPIRED']);
+      expect((await t.call('GET', `/api/reservations/${live.body.id}`, undefined, { cookie: admin })).body.status).toBe('HELD');
+    } finally {
+      t.clock.offsetMs = 0;
+    }
+  });
+
+  it('lets confirm and expiry race with one winner', async () => {
+    await receive(store.id, 'GRILL', 4);
+    const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+    for (let i = 0; i < 4; i++) {
+      const r = await reserve([{ sku: 'GRILL', qty: 1 }]);
+      t.clock.offsetMs = 15 * 60_000 + 1;
+      try {
+        const sweeper = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
+        const [confirm, expired] = await Promise.all([t.call('POST', `/api/reservations/${r.body.id}/confirm`, undefined, { cookie: admin }), sweeper.expireDue()]);
+        expect(confirm.status).toBe(409); // past its expiry, whoever gets the row first: it ends EXPIRED, once
+        expect(expired).toBeLessThanOrEqual(1);
+        expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe('EXPIRED');
+      } finally {
+        t.clock.offsetMs = 0;
+      }
+    }
+    expect(await level('GRILL')).toEqual({ on_hand: 4, reserved: 0 });
+    const paid = await reserve([{ sku: 'GRILL', qty: 2 }]);
+    const confirmed = await t.call('POST', `/api/reservations/${paid.body.id}/confirm`, undefined, { cookie: admin });
+    expect(confirmed.body).toMatchObject({ status: 'CONFIRMED' });
+    expect(confirmed.body.expiresAt - Date.now()).toBeGreaterThan(71 * 3600_000);
+  });
+
+  it('is fulfilled by the store’s pickup event, once', async () => {
+    await receive(store.id, 'LAMP', 2);
+    const r = await reserve([{ sku: 'LAMP', qty: 2 }]);
+    const pickup = (s: number) => ({ origin: store.id, seq: s, hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }), type: 'reservation.picked-up', payload: { reservationId: r.body.id } });
+    const stockOut = (s: number) => ({ origin: store.id, seq: s, hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }), type: 'stock.moved', payload: { sku: 'LAMP', delta: -2, kind: 'PICKUP' } });
+    seq += 3;
+    await t.hub.sync.repo.applyBatch(store.id, [stockOut(seq - 2), pickup(seq - 1), pickup(seq)], 0);
+    expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe('FULFILLED');
+    expect(await level('LAMP')).toEqual({ on_hand: 0, reserved: 0 });
+    const parked = await t.call('GET', `/api/sync/parked?storeId=${store.id}`, undefined, { cookie: admin });
+    expect(parked.body.items.map((p: { reason: string }) => p.reason)).toContain(`rejected by reservation.picked-up handler: reservation ${r.body.id} was already picked up`);
+  });
+
+  it('refuses bad input and other stores, changing nothing', async () => {
+    await receive(store.id, 'SOAP', 5);
+    expect((await reserve([{ sku: 'SOAP', qty: 0 }])).status).toBe(400);
+    expect((await reserve([{ sku: 'SOAP', qty: 1_000_000 }])).status).toBe(400);
+    expect((await reserve([])).status).toBe(400);
+    const unknownStore = await reserve([{ sku: 'SOAP', qty: 1 }], { cookie: admin }, '0190f0f0-0000-7000-8000-0000000000aa');
+    expect(unknownStore.status).toBe(404);
+    expect((await reserve([{ sku: 'NO-SUCH-SKU', qty: 1 }])).status).toBe(409);
+    const mine = await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: store.token });
+    expect(mine.status).toBe(201);
+    expect((await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: other.token })).status).toBe(403);
+    expect((await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: other.token })).status).toBe(403);
+    expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 1 });
+    const released = await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: store.token });
+    expect(released.body.status).toBe('RELEASED');
+    expect((await t.call('POST', `/api/reservations/${mine.body.id}/confirm`, undefined, { bearer: store.token })).status).toBe(409);
+    expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 0 });
+  });
+});
