@@ -7,9 +7,10 @@ import { syncCatchup } from './benches/sync-catchup.js';
 import { syncFleet } from './benches/sync-fleet.js';
 import { syncReconnectStorm } from './benches/sync-reconnect-storm.js';
 import { syncBootstrap } from './benches/sync-bootstrap.js';
+import { reserveBench } from './benches/reserve.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

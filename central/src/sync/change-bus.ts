@@ -8,6 +8,7 @@ import type { Db, Queryable } from '../db/db.js';
 export interface ChangeBus {
   readonly kind: 'postgres-notify' | 'nats-jetstream';
   publish(tx: Queryable, channel: string, payload: string): Promise<void>;
+  publishMany(tx: Queryable, channel: string, payloads: readonly string[]): Promise<void>;
   subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -19,6 +20,10 @@ export class PgChangeBus implements ChangeBus {
 
   async publish(tx: Queryable, channel: string, payload: string): Promise<void> {
     await tx.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  async publishMany(tx: Queryable, channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length) await tx.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
   }
 
   subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {

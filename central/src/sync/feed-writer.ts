@@ -21,19 +21,35 @@ export class FeedWriter {
   /** Appends entries to one store's feed; returns the new head. */
   async append(tx: Queryable, storeId: string, items: readonly FeedItem[]): Promise<number> {
     if (items.length === 0) return 0;
-    const { rows } = await tx.query<{ head: number }>(
-      `INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, $2)
-       ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + $2 RETURNING head`,
-      [storeId, items.length],
+    return (await this.appendMany(tx, items.map((i) => ({ ...i, storeId }))))[storeId]!;
+  }
+
+  /**
+   * Appends entries to many stores' feeds in three statements (group commits of reservations touch dozens of stores).
+   * Entries keep their order within each store. Returns each store's new head.
+   */
+  async appendMany(tx: Queryable, items: readonly (FeedItem & { readonly storeId: string })[]): Promise<Record<string, number>> {
+    if (items.length === 0) return {};
+    const count = new Map<string, number>();
+    for (const i of items) count.set(i.storeId, (count.get(i.storeId) ?? 0) + 1);
+    const { rows } = await tx.query<{ store_id: string; head: number }>(
+      `INSERT INTO sync_feed_heads (store_id, head) SELECT * FROM unnest($1::uuid[], $2::bigint[])
+       ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + EXCLUDED.head RETURNING store_id, head`,
+      [[...count.keys()], [...count.values()]],
     );
-    const head = rows[0]!.head;
-    const first = head - items.length + 1;
+    const heads = Object.fromEntries(rows.map((r) => [r.store_id, r.head]));
+    const next = new Map(rows.map((r) => [r.store_id, r.head - count.get(r.store_id)! + 1]));
+    const seqs = items.map((i) => {
+      const s = next.get(i.storeId)!;
+      next.set(i.storeId, s + 1);
+      return s;
+    });
     await tx.query(
       `INSERT INTO sync_feed (store_id, seq, type, payload, created_at)
-       SELECT $1, $2::bigint + i - 1, t, p, $5 FROM unnest($3::text[], $4::jsonb[]) WITH ORDINALITY AS x(t, p, i)`,
-      [storeId, first, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
+       SELECT s, q, t, p, $5 FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) AS x(s, q, t, p)`,
+      [items.map((i) => i.storeId), seqs, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
     );
-    await this.bus.publish(tx, FEED_CHANNEL, storeId);
-    return head;
+    await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);
+    return heads;
   }
 }

@@ -42,6 +42,10 @@ export class NatsChangeBus implements ChangeBus {
     });
   }
 
+  async publishMany(tx: Queryable, channel: string, payloads: readonly string[]): Promise<void> {
+    for (const p of payloads) await this.publish(tx, channel, p);
+  }
+
   async subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     const opts = consumerOpts();
     opts.orderedConsumer();

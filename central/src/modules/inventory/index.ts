@@ -5,7 +5,7 @@ import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
-export type { StockHolds, HoldLine } from './stock-holds.js';
+export type { StockHolds, StockKey } from './stock-holds.js';
 
 const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
 

@@ -1,43 +1,48 @@
 import type { Queryable } from '../../db/db.js';
 
-export interface HoldLine {
+export interface StockKey {
+  readonly storeId: string;
   readonly sku: string;
-  readonly qty: number;
 }
 
+export const stockKey = (k: StockKey): string => `${k.storeId}/${k.sku}`;
+
 /**
- * Holds against available stock, for the reservations module (provided as the service `inventory.holds`). Every
- * method runs in the caller's transaction. `hold` is all-or-nothing through that transaction: it stops at the first
- * line that does not fit and says which; the caller rolls back. Lines go in sku order, so two multi-line holds on
- * the same skus lock rows in the same order and cannot deadlock.
+ * Stock primitives for the reservations module (provided as the service `inventory.holds`); each runs in the
+ * caller's transaction and touches any number of rows in one statement.
  */
 export const stockHolds = {
-  async hold(tx: Queryable, storeId: string, lines: readonly HoldLine[], now: number): Promise<{ ok: true } | { ok: false; sku: string; available: number }> {
-    for (const line of [...lines].sort((a, b) => a.sku.localeCompare(b.sku))) {
-      const res = await tx.query(
-        `UPDATE inventory_stock SET reserved = reserved + $3, updated_at = $4
-         WHERE store_id = $1 AND sku = $2 AND on_hand - reserved - safety >= $3`,
-        [storeId, line.sku, line.qty, now],
-      );
-      if (res.rowCount === 0) {
-        const { rows } = await tx.query<{ available: number }>(
-          'SELECT GREATEST(on_hand - reserved - safety, 0) AS available FROM inventory_stock WHERE store_id = $1 AND sku = $2',
-          [storeId, line.sku],
-        );
-        return { ok: false, sku: line.sku, available: Number(rows[0]?.available ?? 0) };
-      }
-    }
-    return { ok: true };
+  /**
+   * Locks the rows of `keys` until the transaction ends and returns what each can still promise (on hand − reserved −
+   * safety; a sku never stocked there is absent, i.e. 0). Rows lock in (store, sku) order, so two transactions over
+   * overlapping rows wait for each other instead of deadlocking.
+   */
+  async lockAvailable(tx: Queryable, keys: readonly StockKey[]): Promise<Map<string, number>> {
+    if (!keys.length) return new Map();
+    const { rows } = await tx.query<{ store_id: string; sku: string; available: number }>(
+      `SELECT s.store_id, s.sku, s.on_hand - s.reserved - s.safety AS available
+       FROM inventory_stock s JOIN unnest($1::uuid[], $2::text[]) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku
+       ORDER BY s.store_id, s.sku FOR UPDATE OF s`,
+      [keys.map((k) => k.storeId), keys.map((k) => k.sku)],
+    );
+    return new Map(rows.map((r) => [stockKey({ storeId: r.store_id, sku: r.sku }), Number(r.available)]));
   },
 
-  /** Gives held units back (a release, an expiry, or a pickup whose stock left through a PICKUP movement). */
-  async unhold(tx: Queryable, storeId: string, lines: readonly HoldLine[], now: number): Promise<void> {
-    for (const line of [...lines].sort((a, b) => a.sku.localeCompare(b.sku))) {
-      await tx.query(
-        'UPDATE inventory_stock SET reserved = GREATEST(reserved - $3, 0), updated_at = $4 WHERE store_id = $1 AND sku = $2',
-        [storeId, line.sku, line.qty, now],
-      );
+  /** Adds signed amounts to `reserved` (never below 0), one statement for all rows. */
+  async addReserved(tx: Queryable, changes: readonly (StockKey & { readonly qty: number })[], now: number): Promise<void> {
+    const net = new Map<string, StockKey & { qty: number }>();
+    for (const c of changes) {
+      const k = stockKey(c);
+      net.set(k, { storeId: c.storeId, sku: c.sku, qty: (net.get(k)?.qty ?? 0) + c.qty });
     }
+    const all = [...net.values()].filter((c) => c.qty !== 0);
+    if (!all.length) return;
+    await tx.query(
+      `UPDATE inventory_stock s SET reserved = GREATEST(s.reserved + d.qty, 0), updated_at = $4
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS d(store_id, sku, qty)
+       WHERE s.store_id = d.store_id AND s.sku = d.sku`,
+      [all.map((c) => c.storeId), all.map((c) => c.sku), all.map((c) => c.qty), now],
+    );
   },
 };
 

@@ -27,12 +27,20 @@ const toReservation = (r: Row): Reservation => ({
 export class ReservationRepository {
   constructor(readonly db: Queryable) {}
 
-  async insert(r: Reservation): Promise<void> {
+  async insertMany(list: readonly Reservation[]): Promise<void> {
+    const col = <K extends keyof Reservation>(k: K) => list.map((r) => r[k]);
     await this.db.query(
       `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-      [r.id, r.storeId, r.customerRef, r.status, JSON.stringify(r.lines), r.expiresAt, r.createdAt],
+       SELECT i, s, c, st, l, e, t, t FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[])
+         AS x(i, s, c, st, l, e, t)`,
+      [col('id'), col('storeId'), col('customerRef'), col('status'), list.map((r) => JSON.stringify(r.lines)), col('expiresAt'), col('createdAt')],
     );
+  }
+
+  /** Ends many reservations in one statement (expiry sweeps). */
+  async setStatusMany(ids: readonly string[], status: ReservationStatus, now: number): Promise<Reservation[]> {
+    const { rows } = await this.db.query<Row>('UPDATE reservations SET status = $2, updated_at = $3 WHERE id = ANY($1::uuid[]) RETURNING *', [ids, status, now]);
+    return rows.map(toReservation);
   }
 
   /** The reservation, locked for the rest of the transaction when `lock` (status changes go through here). */
@@ -68,8 +76,8 @@ export class ReservationRepository {
     return rows.map(toReservation);
   }
 
-  async storeKind(storeId: string): Promise<string | undefined> {
-    const { rows } = await this.db.query<{ kind: string }>('SELECT kind FROM locations WHERE id = $1', [storeId]);
-    return rows[0]?.kind;
+  async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
+    return new Map(rows.map((r) => [r.id, r.kind]));
   }
 }

@@ -1,43 +1,33 @@
-import { ConflictError, ForbiddenError, isUuid, NotFoundError, ValidationError, uuidv7 } from '@storefleet/shared';
+import { ConflictError, ForbiddenError, isUuid, NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
-import { confirmOutcome, DEFAULT_TTL_MS, holdsStock, normaliseLines, PICKUP_WINDOW_MS } from './rules.js';
+import { HoldBatcher } from './hold-batcher.js';
+import { confirmOutcome, holdsStock, PICKUP_WINDOW_MS } from './rules.js';
 import type { NewReservation, Reservation, StockHolds } from './types.js';
 
 /**
- * BOPIS holds. Strong consistency lives here and only here: a hold is granted by conditional updates on the stock rows
- * inside one transaction (never a lock held across requests), and every change reaches the store's feed in the same
- * transaction, so the store learns of holds at once and can hand them over offline.
+ * BOPIS holds. Strong consistency lives here and only here: holds are granted under the stock rows' own locks inside
+ * one transaction (a group commit, see HoldBatcher; never a lock held across requests or a distributed lock), and
+ * every change reaches the store's feed in the same transaction, so the store learns of holds at once and can hand
+ * them over offline.
  */
 export class ReservationService {
+  readonly #batcher: HoldBatcher;
+
   constructor(
     readonly db: Db,
     readonly holds: StockHolds,
     readonly feed: FeedWriter,
     readonly now: () => number,
-  ) {}
+  ) {
+    this.#batcher = new HoldBatcher(db, holds, feed, now);
+  }
 
-  async reserve(input: NewReservation): Promise<Reservation> {
-    const lines = normaliseLines(input.lines);
-    const ttl = input.ttlMs ?? DEFAULT_TTL_MS;
-    return this.db.transaction(async (tx) => {
-      const repo = new ReservationRepository(tx);
-      const kind = await repo.storeKind(input.storeId);
-      if (!kind) throw new NotFoundError('store', input.storeId);
-      if (kind !== 'STORE') throw new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
-      const now = this.now();
-      const held = await this.holds.hold(tx, input.storeId, lines, now);
-      if (!held.ok) {
-        // The transaction rolls back, taking any lines already held with it: all or nothing.
-        throw new ConflictError(`only ${held.available} of ${held.sku} available at store ${input.storeId}`, { sku: held.sku, available: held.available });
-      }
-      const r: Reservation = { id: uuidv7(now), storeId: input.storeId, customerRef: input.customerRef, status: 'HELD', lines, expiresAt: now + ttl, createdAt: now, updatedAt: now };
-      await repo.insert(r);
-      await this.#announce(tx, r);
-      return r;
-    });
+  /** Places a hold: all lines or none, granted in a group commit with whatever else is being reserved right now. */
+  reserve(input: NewReservation): Promise<Reservation> {
+    return this.#batcher.submit(input);
   }
 
   async get(id: string): Promise<Reservation> {
@@ -85,8 +75,13 @@ export class ReservationService {
   /** Expires up to `limit` due holds; safe to run from several sweepers at once (SKIP LOCKED). Returns how many. */
   async expireDue(limit = 500): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const due = await new ReservationRepository(tx).lockDue(this.now(), limit);
-      for (const r of due) await this.#end(tx, r, 'EXPIRED');
+      const repo = new ReservationRepository(tx);
+      const due = await repo.lockDue(this.now(), limit);
+      if (!due.length) return 0;
+      const now = this.now();
+      await this.holds.addReserved(tx, due.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }))), now);
+      const ended = await repo.setStatusMany(due.map((r) => r.id), 'EXPIRED', now);
+      await this.feed.appendMany(tx, ended.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
       return due.length;
     });
   }
@@ -125,7 +120,7 @@ export class ReservationService {
 
   async #end(tx: Queryable, r: Reservation, status: 'RELEASED' | 'EXPIRED' | 'FULFILLED'): Promise<Reservation> {
     const now = this.now();
-    await this.holds.unhold(tx, r.storeId, r.lines, now);
+    await this.holds.addReserved(tx, r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty })), now);
     const ended = await new ReservationRepository(tx).setStatus(r.id, status, r.expiresAt, now);
     await this.#announce(tx, ended);
     return ended;
