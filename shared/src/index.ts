@@ -11,3 +11,4 @@ export * from './gtin.js';
 export * from './stop-on-signals.js';
 export * from './protocol/messages.js';
 export * from './catalog.js';
+export * from './pickup-code.js';

@@ -22,6 +22,7 @@ import { HubLink } from './hub-link/hub-link.js';
 import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
+import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -29,6 +30,7 @@ export const storeMigrationSources = [
   { module: 'core', dir: coreMigrations },
   { module: 'sync', dir: syncMigrations },
   { module: 'catalog', dir: catalogMigrations },
+  { module: 'bopis', dir: bopisMigrations },
 ];
 
 export interface StoreNode {
@@ -38,6 +40,7 @@ export interface StoreNode {
   readonly metrics: Registry;
   readonly hubLink: HubLink;
   readonly sync: StoreSync;
+  readonly bopis: BopisService;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -68,6 +71,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
 
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
+  const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
+  sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
   syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
@@ -101,6 +106,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.get('/sync/status', (_req, res) => {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null });
   });
+  api.use(bopisRoutes(bopis));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
@@ -109,6 +115,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   let url: string | undefined;
   let stopped = false;
   let prune: NodeJS.Timeout | undefined;
+  let stopKeyRefresh: (() => void) | undefined;
   return {
     app,
     db,
@@ -116,6 +123,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     metrics,
     hubLink,
     sync,
+    bopis,
     get url() {
       return url;
     },
@@ -129,6 +137,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       url = `http://${addr.address}:${addr.port}`;
       log.info({ url, storeId, dbPath }, 'store node listening');
       sync.start();
+      if (config.hub) stopKeyRefresh = keepPickupKey(bopis, config.hub.url, hubLink, log);
       prune = setInterval(() => {
         try {
           const removed = sync.storage.pruneAcked(now() - (config.outboxRetentionDays ?? 7) * 86_400_000);
@@ -144,6 +153,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       if (stopped) return;
       stopped = true;
       clearInterval(prune);
+      stopKeyRefresh?.();
       sync.stop();
       if (server) {
         const s = server;

@@ -1,4 +1,5 @@
 import type { HubContext, HubModule } from '../hub-module.js';
+import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
 import type { StockHolds } from './types.js';
@@ -17,8 +18,15 @@ const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.servic
 export const hubModule: HubModule = {
   name: 'reservations',
   migrations: new URL('./schema/', import.meta.url),
-  routes: (ctx) => reservationRoutes(serviceOf(ctx)),
-  eventHandlers: (ctx) => ({ 'reservation.picked-up': (tx, events) => serviceOf(ctx).applyPickups(tx, events) }),
+  routes: (ctx) => {
+    const codes = PickupCodes.load(ctx.db, ctx.now());
+    codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));
+    return reservationRoutes(serviceOf(ctx), codes);
+  },
+  eventHandlers: (ctx) => ({
+    'reservation.picked-up': (tx, events) => serviceOf(ctx).applyPickups(tx, events),
+    'reservation.no-show': (tx, events) => serviceOf(ctx).applyNoShows(tx, events),
+  }),
   start(ctx) {
     const service = serviceOf(ctx);
     let running = false;

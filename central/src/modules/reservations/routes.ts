@@ -1,8 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess } from '../../http/access.js';
+import { assertStoreAccess, requireAuth } from '../../http/access.js';
+import type { PickupCodes } from './pickup-codes.js';
 import type { ReservationService } from './service.js';
+import type { Reservation } from './types.js';
+import { PICKUP_WINDOW_MS } from './rules.js';
 import { RESERVATION_STATUSES } from './types.js';
 
 const newReservation = z.strictObject({
@@ -14,17 +17,26 @@ const newReservation = z.strictObject({
 const idParam = z.object({ id: uuidSchema });
 const storeQuery = z.object({ status: z.enum(RESERVATION_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
-export function reservationRoutes(reservations: ReservationService): Router {
+export function reservationRoutes(reservations: ReservationService, codes: Promise<PickupCodes>): Router {
   const r = Router();
+  /** The reservation as callers see it: with the signed code the customer shows at pickup. */
+  // The code stays valid for the pickup window from creation, whatever the hold's own expiry: the store honours it.
+  const withCode = async (x: Reservation) => ({
+    ...x,
+    pickupCode: (await codes).code({ reservationId: x.id, storeId: x.storeId, lines: x.lines, expiresAt: x.createdAt + PICKUP_WINDOW_MS }),
+  });
+  r.get('/reservations/pickup-key', requireAuth, async (_req, res) => {
+    res.json({ algorithm: 'Ed25519', publicKey: (await codes).publicKey, format: 'spki-der-base64url' });
+  });
   r.post('/reservations', async (req, res) => {
     const body = parseOrThrow(newReservation, req.body, 'reservation');
     assertStoreAccess(req, body.storeId);
     const created = await reservations.reserve({ ...body, ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000 });
-    res.status(201).json(created);
+    res.status(201).json(await withCode(created));
   });
   r.get('/reservations/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'reservation id');
-    res.json(await reservations.forStore(id, (storeId) => assertStoreAccess(req, storeId)));
+    res.json(await withCode(await reservations.forStore(id, (storeId) => assertStoreAccess(req, storeId))));
   });
   for (const action of ['confirm', 'release'] as const) {
     r.post(`/reservations/:id/${action}`, async (req, res) => {

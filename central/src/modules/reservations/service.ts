@@ -107,6 +107,21 @@ export class ReservationService {
     return { rejected };
   }
 
+  /** `reservation.no-show` events: the customer never came; the hold is released (a paid order is refunded by #7). */
+  async applyNoShows(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+    const rejected: { seq: number; reason: string }[] = [];
+    const repo = new ReservationRepository(tx);
+    for (const e of events) {
+      const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
+      const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
+      if (!r) rejected.push({ seq: e.seq, reason: `unknown reservation ${String(id)}` });
+      else if (r.storeId !== e.origin) rejected.push({ seq: e.seq, reason: `reservation ${r.id} belongs to another store` });
+      else if (r.status === 'FULFILLED') rejected.push({ seq: e.seq, reason: `reservation ${r.id} was picked up; not a no-show` });
+      else if (holdsStock(r.status)) await this.#end(tx, r, 'RELEASED');
+    }
+    return { rejected };
+  }
+
   /** Checks a caller may act on the reservation's store (the route passes its access check in). */
   async forStore(id: string, check: (storeId: string) => void): Promise<Reservation> {
     const r = await this.get(id);

@@ -1,0 +1,81 @@
+import type { SqliteDb } from '../db/open-sqlite.js';
+
+export interface LocalReservation {
+  readonly id: string;
+  readonly status: string;
+  readonly customerRef: string;
+  readonly lines: { sku: string; qty: number }[];
+  readonly expiresAt: number;
+  readonly updatedAt: number;
+  readonly handedOverAt: number | null;
+  readonly noShowAt: number | null;
+}
+
+interface Row {
+  id: string;
+  status: string;
+  customer_ref: string;
+  lines: string;
+  expires_at: number;
+  updated_at: number;
+  handed_over_at: number | null;
+  no_show_at: number | null;
+}
+
+const toLocal = (r: Row): LocalReservation => ({
+  id: r.id,
+  status: r.status,
+  customerRef: r.customer_ref,
+  lines: JSON.parse(r.lines) as { sku: string; qty: number }[],
+  expiresAt: r.expires_at,
+  updatedAt: r.updated_at,
+  handedOverAt: r.handed_over_at,
+  noShowAt: r.no_show_at,
+});
+
+/** All SQL of the store's BOPIS module. */
+export class BopisRepository {
+  constructor(readonly db: SqliteDb) {}
+
+  /** Applies the hub's version unless an older one, and never undoes what this store did (hand-over, no-show). */
+  upsertFromHub(r: { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number }): void {
+    this.db
+      .prepare(
+        `INSERT INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           status = CASE WHEN handed_over_at IS NOT NULL THEN 'FULFILLED' WHEN no_show_at IS NOT NULL THEN status ELSE excluded.status END,
+           customer_ref = excluded.customer_ref, lines = excluded.lines, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+         WHERE excluded.updated_at >= bopis_reservations.updated_at`,
+      )
+      .run(r.id, r.status, r.customerRef, JSON.stringify(r.lines), r.expiresAt, r.updatedAt);
+  }
+
+  insertFromCode(id: string, lines: unknown, expiresAt: number): void {
+    this.db
+      .prepare(`INSERT OR IGNORE INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, 'CONFIRMED', '(pickup code)', ?, ?, 0)`)
+      .run(id, JSON.stringify(lines), expiresAt);
+  }
+
+  get(id: string): LocalReservation | undefined {
+    const row = this.db.prepare('SELECT * FROM bopis_reservations WHERE id = ?').get(id) as Row | undefined;
+    return row && toLocal(row);
+  }
+
+  /** Open reservations, soonest expiry first; `q` matches the start of the id or part of the customer reference. */
+  search(q: string | undefined, limit: number): LocalReservation[] {
+    const rows = q
+      ? (this.db
+          .prepare(`SELECT * FROM bopis_reservations WHERE id LIKE ? || '%' OR customer_ref LIKE '%' || ? || '%' ORDER BY expires_at LIMIT ?`)
+          .all(q, q, limit) as Row[])
+      : (this.db.prepare(`SELECT * FROM bopis_reservations WHERE status IN ('HELD', 'CONFIRMED') ORDER BY expires_at LIMIT ?`).all(limit) as Row[]);
+    return rows.map(toLocal);
+  }
+
+  markHandedOver(id: string, at: number): void {
+    this.db.prepare(`UPDATE bopis_reservations SET status = 'FULFILLED', handed_over_at = ? WHERE id = ?`).run(at, id);
+  }
+
+  markNoShow(id: string, at: number): void {
+    this.db.prepare(`UPDATE bopis_reservations SET status = 'NO_SHOW', no_show_at = ? WHERE id = ?`).run(at, id);
+  }
+}

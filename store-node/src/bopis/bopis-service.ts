@@ -1,0 +1,86 @@
+import { AppError, ConflictError, NotFoundError, ValidationError } from '@storefleet/shared';
+import type { FeedEntry } from '@storefleet/shared';
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { StoreSync } from '../sync/store-sync.js';
+import { BopisRepository, type LocalReservation } from './bopis-repository.js';
+import { verifyPickupCode } from './pickup-verifier.js';
+
+const CLOSED: Record<string, string> = {
+  FULFILLED: 'was already handed over',
+  RELEASED: 'was cancelled',
+  EXPIRED: 'expired unpaid',
+  NO_SHOW: 'was marked a no-show',
+};
+
+/**
+ * Pickups at the store, online or not. A hand-over is one local transaction: the PICKUP stock movements and the
+ * `reservation.picked-up` event go into the outbox with it, and reach the hub whenever it is reachable.
+ */
+export class BopisService {
+  readonly repo: BopisRepository;
+
+  constructor(
+    readonly db: SqliteDb,
+    readonly sync: StoreSync,
+    readonly storeId: string,
+    readonly now: () => number,
+  ) {
+    this.repo = new BopisRepository(db);
+  }
+
+  /** Feed handler for `reservation.changed`. */
+  applyFeed(entry: FeedEntry): void {
+    const r = entry.payload as { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number };
+    this.repo.upsertFromHub(r);
+  }
+
+  publicKey(): string | undefined {
+    return (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_public_key'").pluck().get() as string | undefined) ?? undefined;
+  }
+
+  savePublicKey(key: string): void {
+    this.db
+      .prepare("INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_public_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+      .run(key, this.now());
+  }
+
+  search(q: string | undefined, limit: number): LocalReservation[] {
+    return this.repo.search(q, limit);
+  }
+
+  /** What a scanned code says, checked offline; also makes the reservation known here if its feed entry is late. */
+  verify(code: string): LocalReservation {
+    const verdict = verifyPickupCode(code, this.publicKey(), this.storeId, this.now());
+    if (!verdict.ok) throw new AppError('unprocessable', verdict.reason);
+    this.repo.insertFromCode(verdict.claim.reservationId, verdict.claim.lines, verdict.claim.expiresAt);
+    return this.repo.get(verdict.claim.reservationId)!;
+  }
+
+  handOver(id: string): LocalReservation {
+    return this.sync.write((emit) => {
+      const r = this.#open(id);
+      for (const line of r.lines) emit('stock.moved', { sku: line.sku, delta: -line.qty, kind: 'PICKUP', at: this.now() });
+      emit('reservation.picked-up', { reservationId: r.id });
+      this.repo.markHandedOver(r.id, this.now());
+      return this.repo.get(r.id)!;
+    });
+  }
+
+  noShow(id: string): LocalReservation {
+    return this.sync.write((emit) => {
+      const r = this.#open(id);
+      emit('reservation.no-show', { reservationId: r.id });
+      this.repo.markNoShow(r.id, this.now());
+      return this.repo.get(r.id)!;
+    });
+  }
+
+  #open(id: string): LocalReservation {
+    const r = this.repo.get(id);
+    if (!r) throw new NotFoundError('reservation', id);
+    const closed = CLOSED[r.status];
+    if (closed) throw new ConflictError(`reservation ${id} ${closed}`, { status: r.status });
+    if (!r.lines.length) throw new ValidationError(`reservation ${id} has no lines`);
+    return r;
+  }
+}
