@@ -1,5 +1,6 @@
 import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
+import type { PaymentTerminal } from './pos/payment-terminal.js';
 
 export interface StoreNodeConfig {
   /** The store's SQLite file (default `./data/store/store.sqlite`). */
@@ -16,6 +17,11 @@ export interface StoreNodeConfig {
   /** Acknowledged outbox events are kept this long for audit, then pruned (default 7). */
   readonly outboxRetentionDays?: number;
   readonly sync?: StoreSyncOptions;
+  /** The card terminal (default: the simulator). */
+  readonly paymentTerminal?: PaymentTerminal;
+  /** Tax per catalog tax class in ppm (default: STANDARD 8.875 %, REDUCED and ZERO 0). */
+  readonly taxRatesPpm?: Readonly<Record<string, number>>;
+  readonly currency?: string;
 }
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {

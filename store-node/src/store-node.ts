@@ -23,6 +23,12 @@ import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
+import { StockLedger, stockMigrations } from './stock/stock-ledger.js';
+import { stockRoutes } from './stock/routes.js';
+import { PosService } from './pos/pos-service.js';
+import { posRoutes } from './pos/routes.js';
+import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
+import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -30,7 +36,9 @@ export const storeMigrationSources = [
   { module: 'core', dir: coreMigrations },
   { module: 'sync', dir: syncMigrations },
   { module: 'catalog', dir: catalogMigrations },
+  { module: 'stock', dir: stockMigrations },
   { module: 'bopis', dir: bopisMigrations },
+  { module: 'pos', dir: new URL('./pos/schema/', import.meta.url) },
 ];
 
 export interface StoreNode {
@@ -41,6 +49,8 @@ export interface StoreNode {
   readonly hubLink: HubLink;
   readonly sync: StoreSync;
   readonly bopis: BopisService;
+  readonly pos: PosService;
+  readonly terminal: PaymentTerminal;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -73,6 +83,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
+  const terminal = config.paymentTerminal ?? new SimulatedTerminal();
+  const stock = new StockLedger(db);
+  const pos = new PosService(db, sync, terminal, config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM, config.currency ?? 'USD', config.name ?? 'Storefleet store', now);
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
   syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
@@ -107,6 +120,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null });
   });
   api.use(bopisRoutes(bopis));
+  api.use(posRoutes(pos));
+  api.use(stockRoutes(stock, sync, now));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
@@ -124,6 +139,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     hubLink,
     sync,
     bopis,
+    pos,
+    terminal,
     get url() {
       return url;
     },

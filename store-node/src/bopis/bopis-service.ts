@@ -4,6 +4,7 @@ import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreSync } from '../sync/store-sync.js';
 import { BopisRepository, type LocalReservation } from './bopis-repository.js';
 import { verifyPickupCode } from './pickup-verifier.js';
+import { StockLedger } from '../stock/stock-ledger.js';
 
 const CLOSED: Record<string, string> = {
   FULFILLED: 'was already handed over',
@@ -18,6 +19,7 @@ const CLOSED: Record<string, string> = {
  */
 export class BopisService {
   readonly repo: BopisRepository;
+  readonly stock: StockLedger;
 
   constructor(
     readonly db: SqliteDb,
@@ -26,6 +28,7 @@ export class BopisService {
     readonly now: () => number,
   ) {
     this.repo = new BopisRepository(db);
+    this.stock = new StockLedger(db);
   }
 
   /** Feed handler for `reservation.changed`. */
@@ -59,7 +62,7 @@ export class BopisService {
   handOver(id: string): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
-      for (const line of r.lines) emit('stock.moved', { sku: line.sku, delta: -line.qty, kind: 'PICKUP', at: this.now() });
+      for (const line of r.lines) this.stock.move(emit, line.sku, -line.qty, 'PICKUP', this.now(), r.id);
       emit('reservation.picked-up', { reservationId: r.id });
       this.repo.markHandedOver(r.id, this.now());
       return this.repo.get(r.id)!;

@@ -12,6 +12,8 @@ export const stockMovedSchema = z.strictObject({
   kind: z.enum(MOVEMENT_KINDS),
   /** When it happened at the store (epoch ms); the hub's receipt time when absent. */
   at: z.number().int().positive().optional(),
+  /** What caused it at the store (a sale id, a reservation id), for tracing. */
+  ref: z.string().max(100).optional(),
 });
 
 export class InventoryService {

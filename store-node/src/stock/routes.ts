@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseOrThrow, skuSchema, ValidationError } from '@storefleet/shared';
+import type { StoreSync } from '../sync/store-sync.js';
+import type { StockLedger } from './stock-ledger.js';
+
+const movement = z.strictObject({
+  sku: skuSchema,
+  delta: z.number().int().min(-100_000).max(100_000).refine((d) => d !== 0, 'must not be 0'),
+  kind: z.enum(['RECEIVE', 'TRANSFER_IN', 'TRANSFER_OUT', 'ADJUSTMENT']),
+  ref: z.string().max(100).optional(),
+});
+
+/** Receiving, transfers and counts from handhelds; sales, returns and pickups move stock through their own flows. */
+export function stockRoutes(stock: StockLedger, sync: StoreSync, now: () => number): Router {
+  const r = Router();
+  r.get('/stock/low', (req, res) => {
+    const { limit } = parseOrThrow(z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    res.json({ items: stock.lowStock(limit) });
+  });
+  r.get('/stock/:sku', (req, res) => {
+    const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
+    res.json({ sku, onHand: stock.onHand(sku) });
+  });
+  r.post('/stock/movements', (req, res) => {
+    const m = parseOrThrow(movement, req.body, 'stock movement');
+    const wrongWay = (['RECEIVE', 'TRANSFER_IN'].includes(m.kind) && m.delta < 0) || (m.kind === 'TRANSFER_OUT' && m.delta > 0);
+    if (wrongWay) throw new ValidationError(`a ${m.kind} cannot move stock by ${m.delta}`);
+    sync.write((emit) => stock.move(emit, m.sku, m.delta, m.kind, now(), m.ref));
+    res.status(201).json({ sku: m.sku, onHand: stock.onHand(m.sku) });
+  });
+  r.put('/stock/:sku/low-stock-at', (req, res) => {
+    const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
+    const { lowStockAt } = parseOrThrow(z.strictObject({ lowStockAt: z.number().int().min(0).max(1_000_000) }), req.body, 'threshold');
+    stock.setThreshold(sku, lowStockAt, now());
+    res.json({ sku, onHand: stock.onHand(sku), lowStockAt });
+  });
+  return r;
+}

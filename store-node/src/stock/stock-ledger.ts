@@ -1,0 +1,44 @@
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { Emit } from '../sync/store-sync.js';
+
+export type StockKind = 'SALE' | 'RETURN' | 'RECEIVE' | 'TRANSFER_OUT' | 'TRANSFER_IN' | 'ADJUSTMENT' | 'RFID_RECONCILE' | 'PICKUP';
+
+/**
+ * The one way store code moves stock: the local count changes and a `stock.moved` event for the hub is emitted, in
+ * the caller's transaction (`node.sync.write`), so the store's view and the hub's PN-counter never disagree for long.
+ */
+export class StockLedger {
+  readonly #move;
+  readonly #level;
+
+  constructor(readonly db: SqliteDb) {
+    this.#move = db.prepare(
+      `INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand, updated_at = excluded.updated_at`,
+    );
+    this.#level = db.prepare('SELECT on_hand FROM stock WHERE sku = ?').pluck();
+  }
+
+  move(emit: Emit, sku: string, delta: number, kind: StockKind, at: number, ref?: string): void {
+    this.#move.run(sku, delta, at);
+    emit('stock.moved', { sku, delta, kind, at, ...(ref ? { ref } : {}) });
+  }
+
+  onHand(sku: string): number {
+    return (this.#level.get(sku) as number | undefined) ?? 0;
+  }
+
+  lowStock(limit: number): { sku: string; onHand: number; lowStockAt: number }[] {
+    return this.db
+      .prepare('SELECT sku, on_hand AS onHand, low_stock_at AS lowStockAt FROM stock WHERE on_hand <= low_stock_at ORDER BY on_hand - low_stock_at, sku LIMIT ?')
+      .all(limit) as { sku: string; onHand: number; lowStockAt: number }[];
+  }
+
+  setThreshold(sku: string, lowStockAt: number, at: number): void {
+    this.db
+      .prepare('INSERT INTO stock (sku, low_stock_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET low_stock_at = excluded.low_stock_at, updated_at = excluded.updated_at')
+      .run(sku, lowStockAt, at);
+  }
+}
+
+export const stockMigrations = new URL('./schema/', import.meta.url);
