@@ -9,9 +9,10 @@ import { syncReconnectStorm } from './benches/sync-reconnect-storm.js';
 import { syncBootstrap } from './benches/sync-bootstrap.js';
 import { reserveBench } from './benches/reserve.js';
 import { availabilityBench } from './benches/availability.js';
+import { posBench } from './benches/pos.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

@@ -41,6 +41,15 @@ export function applyRatePpm(amount: Money, ratePpm: number): Money {
   return money(roundHalfAwayFromZero((amount.minor * ratePpm) / 1_000_000), amount.currency);
 }
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** `$1,234.56`. Formatters are cached: building one costs far more than using it (a receipt formats a dozen amounts). */
 export function formatMoney(m: Money, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.minor / 100);
+  const key = `${locale}/${m.currency}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency });
+    formatters.set(key, f);
+  }
+  return f.format(m.minor / 100);
 }

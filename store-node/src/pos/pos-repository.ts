@@ -32,50 +32,40 @@ export interface ProductRow {
 
 /** All SQL of the till. */
 export class PosRepository {
-  constructor(readonly db: SqliteDb) {}
+  readonly #product;
+  readonly #insertSale;
+  readonly #insertLine;
+  readonly #sale;
+  readonly #lines;
 
-  product(code: string, gtin14: string | undefined): ProductRow | undefined {
-    return this.db
-      .prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ? OR gtin = ? LIMIT 1')
-      .get(code, gtin14 ?? null) as ProductRow | undefined;
+  constructor(readonly db: SqliteDb) {
+    // Prepared once: a till runs these thousands of times a day.
+    this.#product = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ? OR gtin = ? LIMIT 1');
+    this.#insertSale = db.prepare(
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at)`,
+    );
+    this.#insertLine = db.prepare('INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
+    this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid');
   }
 
-  openSale(id: string, currency: string, at: number): void {
-    this.db.prepare("INSERT INTO sales (id, status, currency, opened_at) VALUES (?, 'OPEN', ?, ?)").run(id, currency, at);
+  product(code: string, gtin14: string | undefined): ProductRow | undefined {
+    return this.#product.get(code, gtin14 ?? null) as ProductRow | undefined;
+  }
+
+  /** Writes a closed sale (completed or voided) with its lines; the caller's transaction joins it to its stock moves. */
+  insertSale(s: SaleRow, lines: readonly LineRow[]): void {
+    this.#insertSale.run(s);
+    for (const l of lines) this.#insertLine.run(s.id, l.sku, l.name, l.tax_class, l.unit_price_minor, l.qty);
   }
 
   sale(id: string): SaleRow | undefined {
-    return this.db.prepare('SELECT * FROM sales WHERE id = ?').get(id) as SaleRow | undefined;
+    return this.#sale.get(id) as SaleRow | undefined;
   }
 
   lines(id: string): LineRow[] {
-    return this.db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid').all(id) as LineRow[];
-  }
-
-  addLine(saleId: string, p: ProductRow, qty: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (sale_id, sku) DO UPDATE SET qty = qty + excluded.qty`,
-      )
-      .run(saleId, p.sku, p.name, p.tax_class, p.price_minor, qty);
-  }
-
-  setQty(saleId: string, sku: string, qty: number): number {
-    if (qty === 0) return this.db.prepare('DELETE FROM sale_lines WHERE sale_id = ? AND sku = ?').run(saleId, sku).changes;
-    return this.db.prepare('UPDATE sale_lines SET qty = ? WHERE sale_id = ? AND sku = ?').run(qty, saleId, sku).changes;
-  }
-
-  /** Closes an open sale; false when it was not open any more (a second tender, a void racing a tender). */
-  close(id: string, status: 'COMPLETED' | 'VOIDED', totals: { sub: number; tax: number; total: number }, tender: { kind: string; ref: string | null; given: number | null } | null, at: number): boolean {
-    return (
-      this.db
-        .prepare(
-          `UPDATE sales SET status = ?, subtotal_minor = ?, tax_minor = ?, total_minor = ?, tender_kind = ?, tender_ref = ?, cash_given_minor = ?, closed_at = ?
-           WHERE id = ? AND status = 'OPEN'`,
-        )
-        .run(status, totals.sub, totals.tax, totals.total, tender?.kind ?? null, tender?.ref ?? null, tender?.given ?? null, at, id).changes === 1
-    );
+    return this.#lines.all(id) as LineRow[];
   }
 
   returnedQty(saleId: string): Map<string, number> {

@@ -22,14 +22,25 @@ export interface SaleView {
 
 const priced = (l: LineRow): PricedLine => ({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class });
 
+interface Basket {
+  readonly id: string;
+  readonly openedAt: number;
+  readonly lines: Map<string, LineRow>;
+  /** Set while a card is being authorised, so the basket cannot change or be tendered twice meanwhile. */
+  paying: boolean;
+}
+
 /**
- * The till. A completed sale is one SQLite transaction (WAL, synchronous=FULL): the sale, its stock movements and
- * their outbox events, so once the receipt prints the sale survives a power cut and reaches the hub exactly once.
- * Card authorisation happens before that transaction; a declined card leaves the basket open.
+ * The till. An open basket lives in memory: scanning costs no disk write, and a basket lost in a power cut is
+ * harmless (the customer is still at the lane). A completed sale is one SQLite transaction (WAL, synchronous=FULL):
+ * the sale, its lines, its stock movements and their outbox events, so once the receipt prints the sale survives a
+ * power cut and reaches the hub exactly once. Card authorisation happens before that transaction; a declined card
+ * leaves the basket open. Voids are written too, for the audit trail.
  */
 export class PosService {
   readonly repo: PosRepository;
   readonly stock: StockLedger;
+  readonly #baskets = new Map<string, Basket>();
 
   constructor(
     readonly db: SqliteDb,
@@ -46,28 +57,32 @@ export class PosService {
 
   open(): SaleView {
     const id = uuidv7(this.now());
-    this.repo.openSale(id, this.currency, this.now());
+    this.#baskets.set(id, { id, openedAt: this.now(), lines: new Map(), paying: false });
     return this.view(id);
   }
 
   /** Adds a scanned barcode (GTIN-8/12/13/14) or a typed sku. */
   add(saleId: string, code: string, qty: number): SaleView {
-    this.#open(saleId);
-    const product = this.repo.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
-    if (!product) throw new NotFoundError('product', code);
-    this.repo.addLine(saleId, product, qty);
+    const basket = this.#open(saleId);
+    const p = this.repo.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
+    if (!p) throw new NotFoundError('product', code);
+    const line = basket.lines.get(p.sku);
+    basket.lines.set(p.sku, { sku: p.sku, name: p.name, tax_class: p.tax_class, unit_price_minor: p.price_minor, qty: (line?.qty ?? 0) + qty });
     return this.view(saleId);
   }
 
   setQty(saleId: string, sku: string, qty: number): SaleView {
-    this.#open(saleId);
-    if (this.repo.setQty(saleId, sku, qty) === 0) throw new NotFoundError('basket line', sku);
+    const basket = this.#open(saleId);
+    const line = basket.lines.get(sku);
+    if (!line) throw new NotFoundError('basket line', sku);
+    if (qty === 0) basket.lines.delete(sku);
+    else basket.lines.set(sku, { ...line, qty });
     return this.view(saleId);
   }
 
   async tender(saleId: string, tender: Tender): Promise<SaleView> {
-    this.#open(saleId);
-    const lines = this.repo.lines(saleId);
+    const basket = this.#open(saleId);
+    const lines = [...basket.lines.values()];
     if (!lines.length) throw new ValidationError('the basket is empty');
     const t = basketTotals(lines.map(priced), this.rates, this.currency);
     let ref: string | null = null;
@@ -75,22 +90,47 @@ export class PosService {
       throw new ValidationError(`cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(t.total)})`);
     }
     if (tender.kind === 'CARD') {
-      const auth = await this.terminal.authorise(t.total.minor, this.currency, saleId);
-      if (!auth.approved) throw new AppError('unprocessable', `card declined: ${auth.reason}`, { declined: true });
-      ref = auth.reference;
+      basket.paying = true;
+      try {
+        const auth = await this.terminal.authorise(t.total.minor, this.currency, saleId);
+        if (!auth.approved) throw new AppError('unprocessable', `card declined: ${auth.reason}`, { declined: true });
+        ref = auth.reference;
+      } finally {
+        basket.paying = false;
+      }
     }
+    const at = this.now();
+    const row: SaleRow = {
+      id: saleId,
+      status: 'COMPLETED',
+      currency: this.currency,
+      subtotal_minor: t.subtotal.minor,
+      tax_minor: t.tax.minor,
+      total_minor: t.total.minor,
+      tender_kind: tender.kind,
+      tender_ref: ref,
+      cash_given_minor: tender.kind === 'CASH' ? tender.givenMinor : null,
+      opened_at: basket.openedAt,
+      closed_at: at,
+    };
     this.sync.write((emit) => {
-      const at = this.now();
-      const closed = this.repo.close(saleId, 'COMPLETED', { sub: t.subtotal.minor, tax: t.tax.minor, total: t.total.minor }, { kind: tender.kind, ref, given: tender.kind === 'CASH' ? tender.givenMinor : null }, at);
-      if (!closed) throw new ConflictError(`sale ${saleId} was closed meanwhile`);
+      this.repo.insertSale(row, lines);
       for (const l of lines) this.stock.move(emit, l.sku, -l.qty, 'SALE', at, saleId);
     });
-    return this.view(saleId);
+    this.#baskets.delete(saleId);
+    return this.#viewOf(row, lines); // what was just committed; no need to read it back
   }
 
   void(saleId: string): SaleView {
-    this.#open(saleId);
-    if (!this.repo.close(saleId, 'VOIDED', { sub: 0, tax: 0, total: 0 }, null, this.now())) throw new ConflictError(`sale ${saleId} was closed meanwhile`);
+    const basket = this.#open(saleId);
+    const at = this.now();
+    this.db.transaction(() =>
+      this.repo.insertSale(
+        { id: saleId, status: 'VOIDED', currency: this.currency, subtotal_minor: 0, tax_minor: 0, total_minor: 0, tender_kind: null, tender_ref: null, cash_given_minor: null, opened_at: basket.openedAt, closed_at: at },
+        [...basket.lines.values()],
+      ),
+    )();
+    this.#baskets.delete(saleId);
     return this.view(saleId);
   }
 
@@ -118,9 +158,15 @@ export class PosService {
   }
 
   view(saleId: string): SaleView {
-    const s = this.repo.sale(saleId);
+    const basket = this.#baskets.get(saleId);
+    const s: SaleRow | undefined = basket
+      ? { id: basket.id, status: 'OPEN', currency: this.currency, subtotal_minor: 0, tax_minor: 0, total_minor: 0, tender_kind: null, tender_ref: null, cash_given_minor: null, opened_at: basket.openedAt, closed_at: null }
+      : this.repo.sale(saleId);
     if (!s) throw new NotFoundError('sale', saleId);
-    const lines = this.repo.lines(saleId);
+    return this.#viewOf(s, basket ? [...basket.lines.values()] : this.repo.lines(saleId));
+  }
+
+  #viewOf(s: SaleRow, lines: readonly LineRow[]): SaleView {
     const t = basketTotals(lines.map(priced), this.rates, s.currency);
     const done = s.status === 'COMPLETED';
     const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
@@ -137,7 +183,7 @@ export class PosService {
     };
   }
 
-  #receipt(s: SaleRow, lines: LineRow[], change: number | null): string {
+  #receipt(s: SaleRow, lines: readonly LineRow[], change: number | null): string {
     const m = (minor: number) => formatMoney(money(minor, s.currency));
     const row = (left: string, right: string) => `${left.slice(0, 30).padEnd(30)}${right.padStart(12)}`;
     return [
@@ -155,10 +201,12 @@ export class PosService {
     ].join('\n');
   }
 
-  #open(saleId: string): SaleRow {
+  #open(saleId: string): Basket {
+    const basket = this.#baskets.get(saleId);
+    if (basket && basket.paying) throw new ConflictError(`sale ${saleId} is waiting for the card terminal`);
+    if (basket) return basket;
     const s = this.repo.sale(saleId);
     if (!s) throw new NotFoundError('sale', saleId);
-    if (s.status !== 'OPEN') throw new ConflictError(`sale ${saleId} is ${s.status}`);
-    return s;
+    throw new ConflictError(`sale ${saleId} is ${s.status}`);
   }
 }
