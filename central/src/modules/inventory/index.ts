@@ -3,9 +3,11 @@ import { ensureMovementPartitions, InventoryRepository } from './repository.js';
 import { inventoryRoutes } from './routes.js';
 import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
+import { incidents } from './incidents.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
+export type { Incident, Incidents } from './incidents.js';
 
 const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
 
@@ -16,8 +18,8 @@ const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
 export const hubModule: HubModule = {
   name: 'inventory',
   migrations: new URL('./schema/', import.meta.url),
-  provides: () => ({ 'inventory.holds': stockHolds }),
-  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now)),
+  provides: () => ({ 'inventory.holds': stockHolds, 'inventory.incidents': incidents }),
+  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now), ctx.db),
   eventHandlers: (ctx) => {
     const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);
     return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };

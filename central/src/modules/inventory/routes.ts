@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, latSchema, lonSchema, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, requireAuth } from '../../http/access.js';
+import { assertStoreAccess, requireAuth, requireRole } from '../../http/access.js';
 import type { InventoryService } from './service.js';
+import { incidents } from './incidents.js';
+import type { Db } from '../../db/db.js';
 
 const stockParams = z.object({ storeId: uuidSchema, sku: skuSchema });
 const nearbyQuery = z.object({
@@ -14,8 +16,12 @@ const nearbyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-export function inventoryRoutes(inventory: InventoryService): Router {
+export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
   const r = Router();
+  r.get('/inventory/incidents', requireRole('ADMIN'), async (req, res) => {
+    const q = parseOrThrow(z.object({ status: z.enum(['OPEN', 'REPAIRED']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    res.json({ items: await incidents.list(db, q.status, q.limit) });
+  });
   r.get('/inventory/stores/:storeId/stock/:sku', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     assertStoreAccess(req, storeId);

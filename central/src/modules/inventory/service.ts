@@ -3,6 +3,7 @@ import { NotFoundError, skuSchema } from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
+import { incidents } from './incidents.js';
 import { MOVEMENT_KINDS, type NearbyStore, type StockLevel } from './types.js';
 
 /** The payload of a store's `stock.moved` event: one signed movement of one sku. */
@@ -44,7 +45,11 @@ export class InventoryService {
       }
       moves.push({ sku: m.sku, delta: m.delta, kind: m.kind, source: sourceOf(m.kind), originSeq: e.seq, at: m.at ?? this.now() });
     }
-    if (events.length) await repo.applyMovements(events[0]!.origin, moves, this.now());
+    if (events.length) {
+      await repo.applyMovements(events[0]!.origin, moves, this.now());
+      // A store that sold offline what the hub promised online: record it; the reservations module repairs it.
+      await incidents.detect(repo.db, events[0]!.origin, [...new Set(moves.filter((m) => m.delta < 0).map((m) => m.sku))], this.now());
+    }
     return { rejected };
   }
 

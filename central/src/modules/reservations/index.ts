@@ -2,18 +2,22 @@ import type { HubContext, HubModule } from '../hub-module.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
-import type { StockHolds } from './types.js';
+import type { IncidentDesk, StockHolds } from './types.js';
+import { OversellRepair } from './oversell-repair.js';
 
 export type { Reservation, ReservationStatus, ReservationLine } from './types.js';
 
 const SWEEP_EVERY_MS = 1000;
-const sweepers = new WeakMap<HubContext, NodeJS.Timeout>();
+const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
+export const repairOf = (ctx: HubContext) =>
+  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now);
 const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now);
 
 /**
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired
- * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; every change
- * goes to the store's feed at once.
+ * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; oversells
+ * detected by inventory are repaired every two seconds (re-sourced nearby or cancelled). Every change goes to the
+ * stores' feeds at once.
  */
 export const hubModule: HubModule = {
   name: 'reservations',
@@ -42,9 +46,22 @@ export const hubModule: HubModule = {
         });
     }, SWEEP_EVERY_MS);
     timer.unref();
-    sweepers.set(ctx, timer);
+    const repair = repairOf(ctx);
+    let repairing = false;
+    const repairer = setInterval(() => {
+      if (repairing) return;
+      repairing = true;
+      repair
+        .repairOpen()
+        .catch((err: unknown) => ctx.log.error({ err }, 'oversell repair failed; it runs again shortly'))
+        .finally(() => {
+          repairing = false;
+        });
+    }, 2 * SWEEP_EVERY_MS);
+    repairer.unref();
+    sweepers.set(ctx, [timer, repairer]);
   },
   stop(ctx) {
-    clearInterval(sweepers.get(ctx));
+    for (const t of sweepers.get(ctx) ?? []) clearInterval(t);
   },
 };

@@ -76,6 +76,21 @@ export class ReservationRepository {
     return rows.map(toReservation);
   }
 
+  /** Open holds at a store that include `sku`, newest first, locked: the ones an oversell repair moves first. */
+  async lockHoldingSku(storeId: string, sku: string): Promise<Reservation[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED') AND lines @> $2::jsonb
+       ORDER BY created_at DESC FOR UPDATE`,
+      [storeId, JSON.stringify([{ sku }])],
+    );
+    return rows.map(toReservation);
+  }
+
+  async moveToStore(id: string, storeId: string, now: number): Promise<Reservation> {
+    const { rows } = await this.db.query<Row>('UPDATE reservations SET store_id = $2, updated_at = $3 WHERE id = $1 RETURNING *', [id, storeId, now]);
+    return toReservation(rows[0]!);
+  }
+
   async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {
     const { rows } = await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
     return new Map(rows.map((r) => [r.id, r.kind]));

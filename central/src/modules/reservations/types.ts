@@ -31,3 +31,17 @@ export interface StockHolds {
   /** Adds signed quantities to the held counts, one statement. */
   addReserved(tx: unknown, changes: readonly { storeId: string; sku: string; qty: number }[], now: number): Promise<void>;
 }
+
+export interface IncidentRef {
+  readonly id: string;
+  readonly storeId: string;
+  readonly sku: string;
+  readonly short: number;
+}
+
+/** What reservations need of oversell incidents (the inventory module provides it as `inventory.incidents`). */
+export interface IncidentDesk {
+  lockOpen(tx: unknown, limit: number): Promise<IncidentRef[]>;
+  resolve(tx: unknown, id: string, resolution: unknown, now: number): Promise<void>;
+  storesNear(tx: unknown, storeId: string, radiusKm: number, limit: number): Promise<{ storeId: string; distanceKm: number }[]>;
+}

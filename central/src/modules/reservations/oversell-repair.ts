@@ -1,0 +1,71 @@
+import type { Db, Queryable } from '../../db/db.js';
+import type { FeedWriter } from '../../sync/feed-writer.js';
+import { ReservationRepository } from './repository.js';
+import type { IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
+
+export const RESOURCE_RADIUS_KM = 50;
+
+export type RepairAction =
+  | { reservationId: string; action: 'RESOURCED'; toStoreId: string; distanceKm: number }
+  | { reservationId: string; action: 'CANCELLED'; notice: string };
+
+/**
+ * Repairs oversell incidents: a store sold offline units the hub had promised. The holds at that store that include
+ * the short sku move, newest first, to the nearest store within 50 km that can cover all their lines (under those rows'
+ * locks, like any hold); a hold no store can take is cancelled with a notice for the customer. Both stores' feeds
+ * learn of every move. Safe with a repairer on every replica (SKIP LOCKED).
+ */
+export class OversellRepair {
+  constructor(
+    readonly db: Db,
+    readonly holds: StockHolds,
+    readonly desk: IncidentDesk,
+    readonly feed: FeedWriter,
+    readonly now: () => number,
+  ) {}
+
+  async repairOpen(limit = 20): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const open = await this.desk.lockOpen(tx, limit);
+      for (const incident of open) {
+        const actions = await this.#repair(tx, incident);
+        await this.desk.resolve(tx, incident.id, { short: incident.short, actions }, this.now());
+      }
+      return open.length;
+    });
+  }
+
+  async #repair(tx: Queryable, incident: IncidentRef): Promise<RepairAction[]> {
+    const repo = new ReservationRepository(tx);
+    const actions: RepairAction[] = [];
+    let remaining = incident.short;
+    const near = await this.desk.storesNear(tx, incident.storeId, RESOURCE_RADIUS_KM, 10);
+    for (const r of await repo.lockHoldingSku(incident.storeId, incident.sku)) {
+      if (remaining <= 0) break;
+      remaining -= r.lines.find((l) => l.sku === incident.sku)?.qty ?? 0;
+      actions.push(await this.#moveOrCancel(tx, repo, r, near));
+    }
+    return actions;
+  }
+
+  async #moveOrCancel(tx: Queryable, repo: ReservationRepository, r: Reservation, near: { storeId: string; distanceKm: number }[]): Promise<RepairAction> {
+    const now = this.now();
+    const give = r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }));
+    for (const candidate of near) {
+      const available = await this.holds.lockAvailable(tx, r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku })));
+      if (!r.lines.every((l) => (available.get(`${candidate.storeId}/${l.sku}`) ?? 0) >= l.qty)) continue;
+      await this.holds.addReserved(tx, [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))], now);
+      const moved = await repo.moveToStore(r.id, candidate.storeId, now);
+      await this.feed.appendMany(tx, [
+        { storeId: r.storeId, type: 'reservation.changed', payload: { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId } },
+        { storeId: candidate.storeId, type: 'reservation.changed', payload: moved },
+      ]);
+      return { reservationId: r.id, action: 'RESOURCED', toStoreId: candidate.storeId, distanceKm: candidate.distanceKm };
+    }
+    await this.holds.addReserved(tx, give, now);
+    const cancelled = await repo.setStatus(r.id, 'RELEASED', r.expiresAt, now);
+    const notice = `sorry: the store sold out of these items and no store within ${RESOURCE_RADIUS_KM} km has them; the order was cancelled`;
+    await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: { ...cancelled, notice } }]);
+    return { reservationId: r.id, action: 'CANCELLED', notice };
+  }
+}
