@@ -58,3 +58,17 @@ export function monthPartition(atMs: number): { name: string; from: number; to: 
     to: Date.UTC(y, m + 1, 1),
   };
 }
+
+/** How far back sales velocity is measured, and the longest silence the buffer grows with. */
+export const VELOCITY_WINDOW_MS = 7 * 86_400_000;
+export const MAX_SILENCE_MS = 72 * 3600_000;
+
+/**
+ * Units to hold back from promising at a store the hub has not heard from for `silentMs`: what it probably sold
+ * meanwhile at its recent pace (sales over the last 7 days), rounded up. A connected store gets none: its sales reach
+ * the hub within seconds. The hub thus promises only from what it can be sure of — an escrow, as DESIGN.md describes.
+ */
+export function offlineBuffer(soldInWindow: number, silentMs: number): number {
+  if (silentMs <= 0 || soldInWindow <= 0) return 0;
+  return Math.ceil((soldInWindow * Math.min(silentMs, MAX_SILENCE_MS)) / VELOCITY_WINDOW_MS);
+}

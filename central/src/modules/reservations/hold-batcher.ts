@@ -70,7 +70,7 @@ export class HoldBatcher {
       const requests = batch.map((p) => ({ p, lines: normaliseLines(p.input.lines) }));
       const keys = new Map<string, { storeId: string; sku: string }>();
       for (const { p, lines } of requests) for (const l of lines) keys.set(`${p.input.storeId}/${l.sku}`, { storeId: p.input.storeId, sku: l.sku });
-      const available = await this.holds.lockAvailable(tx, [...keys.values()]);
+      const available = await this.holds.lockAvailable(tx, [...keys.values()], now);
 
       const granted: Reservation[] = [];
       const results: (Reservation | Error)[] = requests.map(({ p, lines }) => {

@@ -52,7 +52,7 @@ export class OversellRepair {
     const now = this.now();
     const give = r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }));
     for (const candidate of near) {
-      const available = await this.holds.lockAvailable(tx, r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku })));
+      const available = await this.holds.lockAvailable(tx, r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku })), now);
       if (!r.lines.every((l) => (available.get(`${candidate.storeId}/${l.sku}`) ?? 0) >= l.qty)) continue;
       await this.holds.addReserved(tx, [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))], now);
       const moved = await repo.moveToStore(r.id, candidate.storeId, now);

@@ -27,7 +27,7 @@ export interface NewReservation {
 /** What reservations need from whoever counts stock (the inventory module provides it as `inventory.holds`). */
 export interface StockHolds {
   /** Locks the rows until commit, in a deadlock-free order; what each `store/sku` can still promise. */
-  lockAvailable(tx: unknown, keys: readonly { storeId: string; sku: string }[]): Promise<Map<string, number>>;
+  lockAvailable(tx: unknown, keys: readonly { storeId: string; sku: string }[], now: number): Promise<Map<string, number>>;
   /** Adds signed quantities to the held counts, one statement. */
   addReserved(tx: unknown, changes: readonly { storeId: string; sku: string; qty: number }[], now: number): Promise<void>;
 }

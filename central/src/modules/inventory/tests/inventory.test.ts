@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
+import { offlineBuffer } from '../stock-rules.js';
 
 const STORES = {
   manhattan: { lat: 40.758, lon: -73.9855 },
@@ -9,6 +10,17 @@ const STORES = {
   jersey: { lat: 40.7178, lon: -74.0431 }, // ~6.5 km
   philadelphia: { lat: 39.9526, lon: -75.1652 }, // ~130 km
 };
+
+describe('the offline buffer', () => {
+  it('grows with the store’s sales pace and its silence, up to 72 hours', () => {
+    const hour = 3600_000;
+    expect(offlineBuffer(168, 0)).toBe(0); // connected or just heard from
+    expect(offlineBuffer(168, 10 * hour)).toBe(10); // 1 an hour, 10 hours
+    expect(offlineBuffer(168, 10 * hour + 1)).toBe(11); // rounded up: never promise a unit it may have sold
+    expect(offlineBuffer(168, 500 * hour)).toBe(72);
+    expect(offlineBuffer(0, 500 * hour)).toBe(0); // nothing sold lately, nothing to hold back
+  });
+});
 
 describe.each(dbTargets)('inventory on $name', (target) => {
   let t: TestHub;

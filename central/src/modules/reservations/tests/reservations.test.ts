@@ -141,6 +141,26 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     expect(parked.body.items.map((p: { reason: string }) => p.reason)).toContain(`rejected by reservation.picked-up handler: reservation ${r.body.id} was already picked up`);
   });
 
+  it('promises less from a store it has not heard from, by its recent sales pace', async () => {
+    const at = Date.now() - 2 * 86_400_000;
+    await t.hub.sync.repo.applyBatch(other.id, [
+      { origin: other.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: other.id }), type: 'stock.moved', payload: { sku: 'FAN', delta: 268, kind: 'RECEIVE' } },
+      { origin: other.id, seq: 2, hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: other.id }), type: 'stock.moved', payload: { sku: 'FAN', delta: -168, kind: 'SALE', at } },
+    ], 0); // 100 on hand; 168 sold in the last 7 days = 1 an hour
+    await t.hub.db.query(
+      `INSERT INTO sync_connections (store_id, replica, protocol, connected, connected_at, last_seen_at) VALUES ($1, 'r', 2, false, $2, $2)`,
+      [other.id, Date.now() - 10 * 3600_000 + 60_000],
+    ); // silent for just under 10 hours: it has probably sold 10 more
+    const tooMany = await reserve([{ sku: 'FAN', qty: 91 }], { cookie: admin }, other.id);
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body).toMatchObject({ sku: 'FAN', available: 90 });
+    const ok = await reserve([{ sku: 'FAN', qty: 90 }], { cookie: admin }, other.id);
+    expect(ok.status).toBe(201);
+    await t.call('POST', `/api/reservations/${ok.body.id}/release`, undefined, { cookie: admin });
+    await t.hub.db.query('UPDATE sync_connections SET connected = true WHERE store_id = $1', [other.id]);
+    expect((await reserve([{ sku: 'FAN', qty: 100 }], { cookie: admin }, other.id)).status).toBe(201); // back online: all of it
+  });
+
   it('refuses bad input and other stores, changing nothing', async () => {
     await receive(store.id, 'SOAP', 5);
     expect((await reserve([{ sku: 'SOAP', qty: 0 }])).status).toBe(400);
