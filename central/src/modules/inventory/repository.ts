@@ -2,14 +2,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import { available, monthPartition, netBySku } from './stock-rules.js';
 import type { Movement, MovementKind, MovementSource, NearbyStore, StockLevel } from './types.js';
 
-export interface NewMovement {
-  readonly sku: string;
-  readonly delta: number;
-  readonly kind: MovementKind;
-  readonly source: MovementSource;
-  readonly originSeq: number | null;
-  readonly at: number;
-}
+export type NewMovement = Movement;
 
 interface StockRow {
   store_id: string;

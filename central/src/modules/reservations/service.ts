@@ -91,33 +91,34 @@ export class ReservationService {
   }
 
   /** `reservation.picked-up` events from a store's outbox, inside the sync apply transaction. */
-  async applyPickups(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+  applyPickups(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+    return this.#eachOwned(tx, events, async (r) => {
+      if (r.status === 'FULFILLED') return `reservation ${r.id} was already picked up`;
+      if (holdsStock(r.status)) await this.#end(tx, r, 'FULFILLED');
+      else await new ReservationRepository(tx).setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
+      return undefined;
+    });
+  }
+
+  /** `reservation.no-show` events: the customer never came; the hold is released (a paid order is refunded by #7). */
+  applyNoShows(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+    return this.#eachOwned(tx, events, async (r) => {
+      if (r.status === 'FULFILLED') return `reservation ${r.id} was picked up; not a no-show`;
+      if (holdsStock(r.status)) await this.#end(tx, r, 'RELEASED');
+      return undefined;
+    });
+  }
+
+  /** Runs `fn` for each event's reservation (locked) that belongs to the sending store; `fn` returns a refusal or nothing. */
+  async #eachOwned(tx: Queryable, events: readonly AppliedEvent[], fn: (r: Reservation) => Promise<string | undefined>): Promise<HandlerResult> {
     const rejected: { seq: number; reason: string }[] = [];
     const repo = new ReservationRepository(tx);
     for (const e of events) {
       const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
       // Checked before querying: a failed statement would abort the whole apply transaction on Postgres.
       const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
-      if (!r) rejected.push({ seq: e.seq, reason: `unknown reservation ${String(id)}` });
-      else if (r.storeId !== e.origin) rejected.push({ seq: e.seq, reason: `reservation ${r.id} belongs to another store` });
-      else if (r.status === 'FULFILLED') rejected.push({ seq: e.seq, reason: `reservation ${r.id} was already picked up` });
-      else if (holdsStock(r.status)) await this.#end(tx, r, 'FULFILLED');
-      else await repo.setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
-    }
-    return { rejected };
-  }
-
-  /** `reservation.no-show` events: the customer never came; the hold is released (a paid order is refunded by #7). */
-  async applyNoShows(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
-    const rejected: { seq: number; reason: string }[] = [];
-    const repo = new ReservationRepository(tx);
-    for (const e of events) {
-      const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
-      const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
-      if (!r) rejected.push({ seq: e.seq, reason: `unknown reservation ${String(id)}` });
-      else if (r.storeId !== e.origin) rejected.push({ seq: e.seq, reason: `reservation ${r.id} belongs to another store` });
-      else if (r.status === 'FULFILLED') rejected.push({ seq: e.seq, reason: `reservation ${r.id} was picked up; not a no-show` });
-      else if (holdsStock(r.status)) await this.#end(tx, r, 'RELEASED');
+      const reason = !r ? `unknown reservation ${String(id)}` : r.storeId !== e.origin ? `reservation ${r.id} belongs to another store` : await fn(r);
+      if (reason) rejected.push({ seq: e.seq, reason });
     }
     return { rejected };
   }
