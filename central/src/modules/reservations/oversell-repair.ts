@@ -52,7 +52,9 @@ export class OversellRepair {
     const now = this.now();
     const give = r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }));
     for (const candidate of near) {
-      const available = await this.holds.lockAvailable(tx, r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku })), now);
+      // Both stores' rows in one statement, so they lock in the same (store, sku) order the hold batcher uses.
+      const keys = r.lines.flatMap((l) => [{ storeId: r.storeId, sku: l.sku }, { storeId: candidate.storeId, sku: l.sku }]);
+      const available = await this.holds.lockAvailable(tx, keys, now);
       if (!r.lines.every((l) => (available.get(`${candidate.storeId}/${l.sku}`) ?? 0) >= l.qty)) continue;
       await this.holds.addReserved(tx, [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))], now);
       const moved = await repo.moveToStore(r.id, candidate.storeId, now);
