@@ -1,8 +1,11 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, SerializedError, TestModule } from 'vitest/node';
 
-/** Ends a run with the plain line CI reads: `N passed, N failed, N skipped`. */
+/**
+ * Ends a run with the plain line CI reads: `N passed, N failed, N skipped`. Errors no test owned (an unhandled
+ * rejection after a test ended) fail the run in vitest, so they count as failures here too.
+ */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError> = []): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const m of testModules) {
       let failedHere = 0;
@@ -16,6 +19,7 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === 'failed' && failedHere === 0) failedHere = 1;
       counts.failed += failedHere;
     }
+    counts.failed += unhandledErrors.length;
     process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
 }
