@@ -85,7 +85,7 @@ export const reserveBench: Benchmark = {
            SELECT s, 'SKU-' || g, 1000000, 0 FROM unnest($1::uuid[]) AS s, generate_series(1, ${SKUS}) g`,
           [storeIds],
         );
-        const reservations = (hub as unknown as { reservations?: Reserver }).reservations ?? (await reserverOf(hub));
+        const reservations = await reserverOf(hub);
         const ours = (k: { storeId: string; sku: string }) =>
           reservations.reserve({ storeId: k.storeId, customerRef: 'bench', lines: [{ sku: k.sku, qty: 1 }] }).then(
             () => true,
