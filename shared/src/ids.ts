@@ -12,6 +12,11 @@ const UUID_V7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 let lastMs = -1;
 let seq = 0;
 
+// Random bytes drawn 4 KiB at a time: one getRandomValues call per id costs more than the rest of the id.
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function uuidv7(nowMs: number = Date.now()): string {
   // A clock that steps back must not make ids go backwards: keep the last timestamp and count on.
   let ms = Math.max(nowMs, lastMs);
@@ -25,20 +30,18 @@ export function uuidv7(nowMs: number = Date.now()): string {
     seq = 0;
   }
   lastMs = ms;
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
+  if (poolAt + 8 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const r = pool.subarray(poolAt, (poolAt += 8));
   const hi = Math.floor(ms / 2 ** 16);
-  bytes[0] = (hi >>> 24) & 0xff;
-  bytes[1] = (hi >>> 16) & 0xff;
-  bytes[2] = (hi >>> 8) & 0xff;
-  bytes[3] = hi & 0xff;
-  bytes[4] = (ms >>> 8) & 0xff;
-  bytes[5] = ms & 0xff;
-  bytes[6] = 0x70 | ((seq >>> 8) & 0x0f);
-  bytes[7] = seq & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const h = (b: number) => HEX[b & 0xff]!;
+  return (
+    h(hi >>> 24) + h(hi >>> 16) + h(hi >>> 8) + h(hi) + '-' + h(ms >>> 8) + h(ms) + '-' +
+    h(0x70 | ((seq >>> 8) & 0x0f)) + h(seq) + '-' + h(0x80 | (r[0]! & 0x3f)) + h(r[1]!) + '-' +
+    h(r[2]!) + h(r[3]!) + h(r[4]!) + h(r[5]!) + h(r[6]!) + h(r[7]!)
+  );
 }
 
 /** The creation time (epoch ms) carried in a UUIDv7. */

@@ -47,6 +47,17 @@ describe('money', () => {
     );
     expect(formatMoney(money(123456))).toBe('$1,234.56');
   });
+
+  it('formats amounts exactly as Intl does, in several locales and currencies', () => {
+    const cases = [['en-US', 'USD'], ['de-DE', 'EUR'], ['fr-FR', 'EUR'], ['en-GB', 'GBP'], ['en-IN', 'INR'], ['ja-JP', 'JPY'], ['de-CH', 'CHF']];
+    fc.assert(
+      fc.property(fc.constantFrom(...cases), fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }), ([locale, currency], minor) => {
+        const intl = new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
+        expect(formatMoney(money(minor, currency), locale)).toBe(intl);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('GTIN', () => {

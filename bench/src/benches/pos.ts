@@ -2,11 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createStoreNode } from '@storefleet/store-node';
+import { createStoreNode, type StoreNode } from '@storefleet/store-node';
 import { against, type Benchmark } from '../figure.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SKUS = 2000;
+const LANES = Number(process.env.BENCH_POS_LANES ?? 12);
 const dir = () => mkdtempSync(join(tmpdir(), 'sf-posb-'));
 
 /** The anchor: the same rows a 3-line sale writes (sale, lines, stock, outbox), bare, one transaction each. */
@@ -40,6 +41,22 @@ function bareSqlite(): number {
   return n / SECONDS;
 }
 
+/** `lanes` tills selling back to back on one store node (as a store's lanes do), each sale tendered in cash. */
+async function sellFor(node: StoreNode, lanes: number, seconds: number): Promise<{ n: number; perS: number }> {
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  const lane = async (k: number) => {
+    for (let i = 0; performance.now() < end; i++) {
+      const sale = node.pos.open();
+      for (let j = 0; j < 3; j++) node.pos.add(sale.id, `SF-${(k * 7919 + i * 3 + j) % SKUS}`, 1);
+      await node.pos.tender(sale.id, { kind: 'CASH', givenMinor: 1_000_000 });
+      n++;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));
+  return { n, perS: n / seconds };
+}
+
 export const posBench: Benchmark = {
   name: 'pos',
   description: 'completed, durable 3-line sales per second through the till, including outbox events',
@@ -53,18 +70,17 @@ export const posBench: Benchmark = {
       node.db.transaction(() => {
         for (let i = 0; i < SKUS; i++) put.run(`SF-${i}`, `Product ${i}`, 199 + i);
       })();
-      let n = 0;
-      const end = performance.now() + SECONDS * 1000;
-      while (performance.now() < end) {
-        const sale = node.pos.open();
-        for (let k = 0; k < 3; k++) node.pos.add(sale.id, `SF-${(n * 3 + k) % SKUS}`, 1);
-        await node.pos.tender(sale.id, { kind: 'CASH', givenMinor: 1_000_000 });
-        n++;
-      }
-      const perS = n / SECONDS;
+      const single = await sellFor(node, 1, SECONDS / 2);
+      const lanes = await sellFor(node, LANES, SECONDS);
       const events = (node.db.prepare("SELECT count(*) AS c FROM sync_outbox WHERE type = 'stock.moved'").get() as { c: number }).c;
-      if (events !== n * 3) throw new Error(`expected ${n * 3} outbox events, found ${events}`);
-      return [against({ bench: 'pos', metric: 'sales_per_s', value: perS, unit: '1/s', db: 'sqlite', n }, 'bare-sqlite-same-writes', anchor)];
+      if (events !== (single.n + lanes.n) * 3) throw new Error(`expected ${(single.n + lanes.n) * 3} outbox events, found ${events}`);
+      const { commits } = node.sync.groupStats();
+      const laneCommits = commits - single.n; // the one-lane phase commits each sale alone
+      return [
+        against({ bench: 'pos', metric: `sales_per_s_${LANES}_lanes`, value: lanes.perS, unit: '1/s', db: 'sqlite', n: lanes.n }, 'bare-sqlite-same-writes', anchor),
+        { bench: 'pos', metric: `sales_per_commit_${LANES}_lanes`, value: +(lanes.n / laneCommits).toFixed(1), unit: 'sales', db: 'sqlite', n: laneCommits },
+        against({ bench: 'pos', metric: 'sales_per_s_one_lane', value: single.perS, unit: '1/s', db: 'sqlite', n: single.n }, 'bare-sqlite-same-writes', anchor),
+      ];
     } finally {
       await node.stop();
     }

@@ -62,7 +62,7 @@ export class BopisService {
   handOver(id: string): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
-      for (const line of r.lines) this.stock.move(emit, line.sku, -line.qty, 'PICKUP', this.now(), r.id);
+      this.stock.moveAll(emit, r.lines.map((l) => ({ sku: l.sku, delta: -l.qty })), 'PICKUP', this.now(), r.id);
       emit('reservation.picked-up', { reservationId: r.id });
       this.repo.markHandedOver(r.id, this.now());
       return this.repo.get(r.id)!;

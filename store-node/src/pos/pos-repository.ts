@@ -1,3 +1,4 @@
+import { MultiRowInsert } from '../db/multi-row.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
 export interface SaleRow {
@@ -32,32 +33,35 @@ export interface ProductRow {
 
 /** All SQL of the till. */
 export class PosRepository {
-  readonly #product;
+  readonly #bySku;
+  readonly #byGtin;
   readonly #insertSale;
-  readonly #insertLine;
+  readonly #insertLines;
   readonly #sale;
   readonly #lines;
 
   constructor(readonly db: SqliteDb) {
     // Prepared once: a till runs these thousands of times a day.
-    this.#product = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ? OR gtin = ? LIMIT 1');
+    this.#bySku = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ?');
+    this.#byGtin = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1');
     this.#insertSale = db.prepare(
       `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at)
        VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at)`,
     );
-    this.#insertLine = db.prepare('INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insertLines = new MultiRowInsert(db, 'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES', '(?, ?, ?, ?, ?, ?)');
     this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
     this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid');
   }
 
   product(code: string, gtin14: string | undefined): ProductRow | undefined {
-    return this.#product.get(code, gtin14 ?? null) as ProductRow | undefined;
+    // A typed sku first; a scanned barcode (valid GTIN) falls back to the GTIN index.
+    return (this.#bySku.get(code) ?? (gtin14 ? this.#byGtin.get(gtin14) : undefined)) as ProductRow | undefined;
   }
 
   /** Writes a closed sale (completed or voided) with its lines; the caller's transaction joins it to its stock moves. */
   insertSale(s: SaleRow, lines: readonly LineRow[]): void {
     this.#insertSale.run(s);
-    for (const l of lines) this.#insertLine.run(s.id, l.sku, l.name, l.tax_class, l.unit_price_minor, l.qty);
+    this.#insertLines.run(lines.map((l) => [s.id, l.sku, l.name, l.tax_class, l.unit_price_minor, l.qty]));
   }
 
   sale(id: string): SaleRow | undefined {

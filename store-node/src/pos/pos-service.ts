@@ -26,7 +26,7 @@ interface Basket {
   readonly id: string;
   readonly openedAt: number;
   readonly lines: Map<string, LineRow>;
-  /** Set while a card is being authorised, so the basket cannot change or be tendered twice meanwhile. */
+  /** Set while a card is being authorised or the sale commits, so the basket cannot change or be tendered twice. */
   paying: boolean;
 }
 
@@ -113,10 +113,15 @@ export class PosService {
       opened_at: basket.openedAt,
       closed_at: at,
     };
-    this.sync.write((emit) => {
-      this.repo.insertSale(row, lines);
-      for (const l of lines) this.stock.move(emit, l.sku, -l.qty, 'SALE', at, saleId);
-    });
+    basket.paying = true; // closing: no changes while the commit is pending
+    try {
+      await this.sync.writeGrouped((emit) => {
+        this.repo.insertSale(row, lines);
+        this.stock.moveAll(emit, lines.map((l) => ({ sku: l.sku, delta: -l.qty })), 'SALE', at, saleId);
+      });
+    } finally {
+      basket.paying = false;
+    }
     this.#baskets.delete(saleId);
     return this.#viewOf(row, lines); // what was just committed; no need to read it back
   }
@@ -151,7 +156,7 @@ export class PosService {
         return { sku: i.sku, qty: i.qty, refund: lineTotals({ ...priced(line), qty: i.qty }, this.rates, this.currency).total.minor };
       });
       this.repo.insertReturn(returnId, saleId, refunds, at);
-      for (const r of refunds) this.stock.move(emit, r.sku, r.qty, 'RETURN', at, saleId);
+      this.stock.moveAll(emit, refunds.map((r) => ({ sku: r.sku, delta: r.qty })), 'RETURN', at, saleId);
       return refunds.reduce((n, r) => n + r.refund, 0);
     });
     return { returnId, refundMinor, sale: this.view(saleId) };
@@ -167,16 +172,16 @@ export class PosService {
   }
 
   #viewOf(s: SaleRow, lines: readonly LineRow[]): SaleView {
-    const t = basketTotals(lines.map(priced), this.rates, s.currency);
     const done = s.status === 'COMPLETED';
+    const t = done ? { subtotal: { minor: s.subtotal_minor }, tax: { minor: s.tax_minor }, total: { minor: s.total_minor } } : basketTotals(lines.map(priced), this.rates, s.currency);
     const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
     return {
       id: s.id,
       status: s.status,
       lines: lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPriceMinor: l.unit_price_minor, taxClass: l.tax_class, totalMinor: l.unit_price_minor * l.qty })),
-      subtotalMinor: done ? s.subtotal_minor : t.subtotal.minor,
-      taxMinor: done ? s.tax_minor : t.tax.minor,
-      totalMinor: done ? s.total_minor : t.total.minor,
+      subtotalMinor: t.subtotal.minor,
+      taxMinor: t.tax.minor,
+      totalMinor: t.total.minor,
       currency: s.currency,
       tender: s.tender_kind ? { kind: s.tender_kind, reference: s.tender_ref, changeMinor: change } : null,
       receipt: done ? this.#receipt(s, lines, change) : null,
@@ -203,7 +208,7 @@ export class PosService {
 
   #open(saleId: string): Basket {
     const basket = this.#baskets.get(saleId);
-    if (basket && basket.paying) throw new ConflictError(`sale ${saleId} is waiting for the card terminal`);
+    if (basket && basket.paying) throw new ConflictError(`sale ${saleId} is being tendered`);
     if (basket) return basket;
     const s = this.repo.sale(saleId);
     if (!s) throw new NotFoundError('sale', saleId);

@@ -1,3 +1,4 @@
+import { MultiRowInsert } from '../db/multi-row.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { Emit } from '../sync/store-sync.js';
 
@@ -9,6 +10,7 @@ export type StockKind = 'SALE' | 'RETURN' | 'RECEIVE' | 'TRANSFER_OUT' | 'TRANSF
  */
 export class StockLedger {
   readonly #move;
+  readonly #moveAll;
   readonly #level;
 
   constructor(readonly db: SqliteDb) {
@@ -16,12 +18,24 @@ export class StockLedger {
       `INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand, updated_at = excluded.updated_at`,
     );
+    this.#moveAll = new MultiRowInsert(
+      db,
+      'INSERT INTO stock (sku, on_hand, updated_at) VALUES',
+      '(?, ?, ?)',
+      'ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand, updated_at = excluded.updated_at',
+    );
     this.#level = db.prepare('SELECT on_hand FROM stock WHERE sku = ?').pluck();
   }
 
   move(emit: Emit, sku: string, delta: number, kind: StockKind, at: number, ref?: string): void {
     this.#move.run(sku, delta, at);
     emit('stock.moved', { sku, delta, kind, at, ...(ref ? { ref } : {}) });
+  }
+
+  /** The movements of one document (a sale, a return, a pickup) in one statement each for stock and outbox. */
+  moveAll(emit: Emit, moves: readonly { sku: string; delta: number }[], kind: StockKind, at: number, ref?: string): void {
+    this.#moveAll.run(moves.map((m) => [m.sku, m.delta, at]));
+    emit.all(moves.map((m) => ({ type: 'stock.moved', payload: { sku: m.sku, delta: m.delta, kind, at, ...(ref ? { ref } : {}) } })));
   }
 
   onHand(sku: string): number {
