@@ -14,4 +14,6 @@ export interface CatalogProduct {
   readonly currency: string;
   readonly taxClass: TaxClass;
   readonly updatedAt: number;
+  /** The catalog version of this product's latest change (rises with every change; stores pull changes after theirs). */
+  readonly version: number;
 }

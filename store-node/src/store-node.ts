@@ -22,6 +22,8 @@ import { HubLink } from './hub-link/hub-link.js';
 import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
+import { CatalogPuller } from './catalog/catalog-puller.js';
+import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 import { StockLedger, stockMigrations } from './stock/stock-ledger.js';
 import { stockRoutes } from './stock/routes.js';
@@ -50,6 +52,8 @@ export interface StoreNode {
   readonly sync: StoreSync;
   readonly bopis: BopisService;
   readonly pos: PosService;
+  /** Keeps the catalog at the hub's version (absent without a hub). */
+  readonly catalog: CatalogPuller | undefined;
   readonly terminal: PaymentTerminal;
   readonly url: string | undefined;
   start(): Promise<string>;
@@ -81,6 +85,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
 
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
+  const catalog = config.hub ? new CatalogPuller(db, hubGetter(config.hub.url, () => hubLink.token()), log) : undefined;
+  sync.feedHandlers.register('catalog.changed', (_db, entry) => {
+    const version = (entry.payload as { version?: unknown } | null)?.version;
+    if (Number.isSafeInteger(version) && (version as number) > 0) catalog?.noticed(version as number);
+    else log.warn({ seq: entry.seq, payload: entry.payload }, 'catalog.changed without a valid version; ignored');
+  });
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   const terminal = config.paymentTerminal ?? new SimulatedTerminal();
@@ -117,7 +127,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
   api.get('/sync/status', (_req, res) => {
-    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null });
+    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
   });
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos));
@@ -140,6 +150,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     sync,
     bopis,
     pos,
+    catalog,
     terminal,
     get url() {
       return url;
@@ -154,6 +165,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       url = `http://${addr.address}:${addr.port}`;
       log.info({ url, storeId, dbPath }, 'store node listening');
       sync.start();
+      catalog?.poke(); // a notice received before a restart
       if (config.hub) stopKeyRefresh = keepPickupKey(bopis, config.hub.url, hubLink, log);
       prune = setInterval(() => {
         try {
@@ -171,6 +183,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopped = true;
       clearInterval(prune);
       stopKeyRefresh?.();
+      catalog?.stop();
       sync.stop();
       if (server) {
         const s = server;

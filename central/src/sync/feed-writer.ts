@@ -52,4 +52,21 @@ export class FeedWriter {
     await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);
     return heads;
   }
+
+  /**
+   * Appends one entry to the feed of every store (a catalog or price change): one statement whatever the fleet's
+   * size. Keep such entries small notices ("catalog version 812 exists"); stores fetch the data themselves, so a
+   * 5,000-product import costs 5,000 feed rows, not 25 million.
+   */
+  async broadcast(tx: Queryable, item: FeedItem): Promise<number> {
+    const { rowCount } = await tx.query(
+      `WITH heads AS (
+         INSERT INTO sync_feed_heads (store_id, head) SELECT id, 1 FROM locations WHERE kind = 'STORE'
+         ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + 1 RETURNING store_id, head)
+       INSERT INTO sync_feed (store_id, seq, type, payload, created_at) SELECT store_id, head, $1, $2::jsonb, $3 FROM heads`,
+      [item.type, JSON.stringify(item.payload ?? null), this.now()],
+    );
+    await this.bus.publish(tx, FEED_CHANNEL, '*');
+    return rowCount;
+  }
 }

@@ -1,17 +1,25 @@
 import type { CatalogProduct } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
-/** Writes catalog rows from the hub (bootstrap pages); newer rows win, so a replay never regresses a price. */
+/**
+ * Writes catalog rows from the hub (bootstrap pages and later pulls, both in version order) and moves the copy's
+ * version to the newest applied. A row older than the one held is skipped, so a replay never regresses a price.
+ */
 export function upsertCatalog(db: SqliteDb, rows: readonly unknown[]): void {
   const stmt = db.prepare(
-    `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
-     VALUES (@sku, @gtin, @name, @brand, @size, @category, @priceMinor, @currency, @taxClass, @updatedAt)
+    `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at, version)
+     VALUES (@sku, @gtin, @name, @brand, @size, @category, @priceMinor, @currency, @taxClass, @updatedAt, @version)
      ON CONFLICT (sku) DO UPDATE SET gtin = excluded.gtin, name = excluded.name, brand = excluded.brand, size = excluded.size,
        category = excluded.category, price_minor = excluded.price_minor, currency = excluded.currency,
-       tax_class = excluded.tax_class, updated_at = excluded.updated_at
-     WHERE excluded.updated_at >= catalog_products.updated_at`,
+       tax_class = excluded.tax_class, updated_at = excluded.updated_at, version = excluded.version
+     WHERE excluded.version > catalog_products.version`,
   );
-  for (const p of rows as CatalogProduct[]) stmt.run(p);
+  let newest = 0;
+  for (const p of rows as CatalogProduct[]) {
+    stmt.run(p);
+    newest = Math.max(newest, p.version);
+  }
+  db.prepare('UPDATE catalog_sync SET version = MAX(version, ?) WHERE id = 1').run(newest);
 }
 
 export const catalogMigrations = new URL('./schema/', import.meta.url);

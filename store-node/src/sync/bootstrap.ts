@@ -1,5 +1,6 @@
 import type { SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
+import type { HubGet } from '../hub-link/hub-get.js';
 
 /** Writes one page of a section inside the page's transaction. */
 export type BootstrapSink = (db: SqliteDb, rows: readonly unknown[]) => void;
@@ -33,8 +34,7 @@ export class Bootstrapper {
 
   constructor(
     readonly db: SqliteDb,
-    readonly hubUrl: string,
-    readonly token: () => Promise<string>,
+    readonly get: HubGet,
     readonly log: SyncLogger,
     readonly now: () => number = Date.now,
   ) {
@@ -69,7 +69,7 @@ export class Bootstrapper {
   async run(): Promise<void> {
     this.#running = true;
     try {
-      const plan = (await this.#get('/api/sync/bootstrap')) as { sections: { name: string; total: number }[] };
+      const plan = (await this.get('/api/sync/bootstrap')) as { sections: { name: string; total: number }[] };
       const upsert = this.db.prepare(
         `INSERT INTO sync_bootstrap (section, total, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (section) DO UPDATE SET total = MAX(total, excluded.total)`,
@@ -100,7 +100,7 @@ export class Bootstrapper {
     let reported = 0;
     for (let state = row(); !state.done; state = row()) {
       const q = new URLSearchParams({ limit: String(PAGE), ...(state.cursor ? { after: state.cursor } : {}) });
-      const page = (await this.#get(`/api/sync/bootstrap/${encodeURIComponent(name)}?${q}`)) as { rows: unknown[]; next: string | null };
+      const page = (await this.get(`/api/sync/bootstrap/${encodeURIComponent(name)}?${q}`)) as { rows: unknown[]; next: string | null };
       this.db.transaction(() => {
         sink(this.db, page.rows);
         advance.run(page.next ?? state.cursor, page.rows.length, page.next === null ? 1 : 0, this.now(), name);
@@ -111,12 +111,5 @@ export class Bootstrapper {
         this.log.info({ section: name, rows: state.rows + page.rows.length, total: state.total }, `bootstrap ${name}: ${Math.min(pct, 100)} %`);
       }
     }
-  }
-
-  async #get(path: string): Promise<unknown> {
-    const res = await fetch(this.hubUrl + path, { headers: { authorization: `Bearer ${await this.token()}` }, signal: AbortSignal.timeout(30_000) });
-    const body = (await res.json().catch(() => ({}))) as { detail?: string };
-    if (!res.ok) throw new Error(`bootstrap ${path} → ${res.status} ${body.detail ?? ''}`.trim());
-    return body;
   }
 }

@@ -1,6 +1,7 @@
 import { backoffDelay, SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } from '@storefleet/sync';
 import { Bootstrapper } from './bootstrap.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
+import { hubGetter } from '../hub-link/hub-get.js';
 import type { HubLink } from '../hub-link/hub-link.js';
 import { FeedHandlerRegistry } from './feed-handlers.js';
 import { GroupCommit } from './group-commit.js';
@@ -50,7 +51,7 @@ export class StoreSync {
       all: (events: readonly { type: string; payload: unknown }[]) => this.outbox.appendAll(events),
     });
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
-    this.bootstrap = hub ? new Bootstrapper(db, hub.url, () => hub.link.token(), log, now) : undefined;
+    this.bootstrap = hub ? new Bootstrapper(db, hubGetter(hub.url, () => hub.link.token()), log, now) : undefined;
     this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
       ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs }), log, {

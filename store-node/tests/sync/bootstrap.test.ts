@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import { Bootstrapper } from '../../src/sync/bootstrap.js';
+import { hubGetter } from '../../src/hub-link/hub-get.js';
 import { upsertCatalog } from '../../src/catalog/catalog-sink.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 
@@ -57,10 +58,11 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
   it('resumes a bootstrap broken halfway from its last page', async () => {
     const node = await f.store('HALF', {}, false);
     let calls = 0;
-    const flaky = new Bootstrapper(node.db, f.hubUrl, async () => {
+    const hubGet = hubGetter(f.hubUrl, async () => {
       if (++calls === 3) throw new Error('network cable pulled'); // plan, page 1, then the break
       return node.hubLink.token();
-    }, { info() {}, warn() {}, error() {} });
+    });
+    const flaky = new Bootstrapper(node.db, hubGet, { info() {}, warn() {}, error() {} });
     flaky.sinks.set('catalog', upsertCatalog);
     await expect(flaky.run()).rejects.toThrow('network cable pulled');
     const halfway = flaky.progress().sections.find((s) => s.name === 'catalog')!;

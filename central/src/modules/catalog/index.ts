@@ -4,18 +4,19 @@ import { catalogRoutes } from './routes.js';
 import { CatalogService } from './service.js';
 
 export type { Product, ProductInput, TaxClass } from './types.js';
-export { CatalogService } from './service.js';
+export { CATALOG_CHANGED, CatalogService } from './service.js';
 
 export const hubModule: HubModule = {
   name: 'catalog',
   migrations: new URL('./schema/', import.meta.url),
-  routes: (ctx) => catalogRoutes(new CatalogService(new CatalogRepository(ctx.db), ctx.now)),
+  routes: (ctx) => catalogRoutes(new CatalogService(ctx.db, ctx.feed, ctx.now)),
+  // The store's cold start and its later pulls are one query: products changed after the version it holds.
   bootstrap: () => ({
     catalog: {
       count: (q) => new CatalogRepository(q).count(),
       async page(q, _storeId, after, limit) {
-        const rows = await new CatalogRepository(q).pageAfter(after, limit);
-        return { rows, next: rows.length === limit ? rows.at(-1)!.sku : null };
+        const rows = await new CatalogRepository(q).changedAfter(Number(after ?? 0), limit);
+        return { rows, next: rows.length === limit ? String(rows.at(-1)!.version) : null };
       },
     },
   }),

@@ -13,6 +13,7 @@ interface ProductRow {
   currency: string;
   tax_class: TaxClass;
   updated_at: number;
+  version: string | number;
 }
 
 const toProduct = (r: ProductRow): Product => ({
@@ -26,6 +27,7 @@ const toProduct = (r: ProductRow): Product => ({
   currency: r.currency,
   taxClass: r.tax_class,
   updatedAt: r.updated_at,
+  version: Number(r.version),
 });
 
 export class CatalogRepository {
@@ -41,7 +43,8 @@ export class CatalogRepository {
                                          $7::bigint[], $8::text[], $9::text[])
        ON CONFLICT (sku) DO UPDATE SET gtin = EXCLUDED.gtin, name = EXCLUDED.name, brand = EXCLUDED.brand,
          size = EXCLUDED.size, category = EXCLUDED.category, price_minor = EXCLUDED.price_minor,
-         currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, updated_at = EXCLUDED.updated_at`,
+         currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, updated_at = EXCLUDED.updated_at,
+         version = nextval('catalog_version')`,
       [col('sku'), col('gtin'), col('name'), col('brand'), col('size'), col('category'), col('priceMinor'), col('currency'), col('taxClass'), now],
     );
     return res.rowCount;
@@ -73,10 +76,22 @@ export class CatalogRepository {
     return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_products')).rows[0]!.n;
   }
 
-  /** A page of the whole catalog in sku order (a store's cold start). */
-  async pageAfter(after: string | null, limit: number): Promise<Product[]> {
-    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku > $1 ORDER BY sku LIMIT $2', [after ?? '', limit]);
+  /**
+   * Products changed after catalog version `after`, oldest change first: a store's cold start (from 0) and its pulls
+   * after a `catalog.changed` notice. A product changed while a store pages moves to a later page, never missed.
+   */
+  async changedAfter(after: number, limit: number): Promise<Product[]> {
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE version > $1 ORDER BY version LIMIT $2', [after, limit]);
     return rows.map(toProduct);
+  }
+
+  /** Serialises catalog writers until commit, so versions become visible in the order they were taken. */
+  async lockForWrite(): Promise<void> {
+    await this.db.query("SELECT pg_advisory_xact_lock(hashtext('catalog_products'))");
+  }
+
+  async version(): Promise<number> {
+    return Number((await this.db.query<{ v: string | null }>('SELECT max(version)::text AS v FROM catalog_products')).rows[0]!.v ?? 0);
   }
 
   async categories(): Promise<{ category: string; products: number }[]> {

@@ -1,12 +1,21 @@
 import { ConflictError, NotFoundError } from '@storefleet/shared';
-import type { CatalogRepository } from './repository.js';
+import type { Db } from '../../db/db.js';
+import type { FeedWriter } from '../../sync/feed-writer.js';
+import { CatalogRepository } from './repository.js';
 import type { Product, ProductInput, ProductQuery } from './types.js';
 
+export const CATALOG_CHANGED = 'catalog.changed';
+
 export class CatalogService {
+  readonly repo: CatalogRepository;
+
   constructor(
-    readonly repo: CatalogRepository,
+    readonly db: Db,
+    readonly feed: FeedWriter,
     readonly now: () => number,
-  ) {}
+  ) {
+    this.repo = new CatalogRepository(db);
+  }
 
   async get(sku: string): Promise<Product> {
     const p = await this.repo.get(sku);
@@ -31,10 +40,17 @@ export class CatalogService {
       if (other && other !== p.sku) throw new ConflictError(`GTIN ${p.gtin} is given to both ${other} and ${p.sku}`);
       byGtin.set(p.gtin, p.sku);
     }
-    const existing = await this.repo.skusWithGtins([...byGtin.keys()]);
-    for (const [gtin, sku] of existing) {
-      if (byGtin.get(gtin) !== sku) throw new ConflictError(`GTIN ${gtin} already belongs to ${sku}`, { gtin, sku });
-    }
-    return { upserted: await this.repo.upsert(items, this.now()) };
+    return this.db.transaction(async (tx) => {
+      const repo = new CatalogRepository(tx);
+      await repo.lockForWrite();
+      const existing = await repo.skusWithGtins([...byGtin.keys()]);
+      for (const [gtin, sku] of existing) {
+        if (byGtin.get(gtin) !== sku) throw new ConflictError(`GTIN ${gtin} already belongs to ${sku}`, { gtin, sku });
+      }
+      const upserted = await repo.upsert(items, this.now());
+      // Every store hears of it through its feed, and pulls the changed products (online now, or when it reconnects).
+      await this.feed.broadcast(tx, { type: CATALOG_CHANGED, payload: { version: await repo.version() } });
+      return { upserted };
+    });
   }
 }
