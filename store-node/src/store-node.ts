@@ -25,7 +25,7 @@ import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { CatalogPuller } from './catalog/catalog-puller.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
-import { StockLedger, stockMigrations } from './stock/stock-ledger.js';
+import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
 import { stockRoutes } from './stock/routes.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
@@ -85,6 +85,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
 
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
+  sync.bootstrap?.sinks.set('stock', applyStockSnapshot);
   const catalog = config.hub ? new CatalogPuller(db, hubGetter(config.hub.url, () => hubLink.token()), log) : undefined;
   sync.feedHandlers.register('catalog.changed', (_db, entry) => {
     const version = (entry.payload as { version?: unknown } | null)?.version;

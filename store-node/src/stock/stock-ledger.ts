@@ -55,4 +55,20 @@ export class StockLedger {
   }
 }
 
+/**
+ * The bootstrap sink for the hub's `stock` section: on-hand as the hub counts it, plus this file's own movements.
+ * A bootstrapping file has never connected (the uploader starts after the bootstrap), so none of its outbox
+ * events is in the hub's count yet: a sale rung up during the cold start is added on top, not lost.
+ */
+export function applyStockSnapshot(db: SqliteDb, rows: readonly unknown[]): void {
+  const local = new Map(
+    (db
+      .prepare(`SELECT json_extract(payload, '$.sku') AS sku, SUM(json_extract(payload, '$.delta')) AS delta FROM sync_outbox WHERE type = 'stock.moved' GROUP BY 1`)
+      .all() as { sku: string; delta: number }[]).map((r) => [r.sku, r.delta]),
+  );
+  const put = db.prepare('INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at');
+  const at = Date.now();
+  for (const r of rows as { sku: string; onHand: number }[]) put.run(r.sku, r.onHand + (local.get(r.sku) ?? 0), at);
+}
+
 export const stockMigrations = new URL('./schema/', import.meta.url);

@@ -24,6 +24,16 @@ export const hubModule: HubModule = {
     const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);
     return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
   },
+  // A store whose disk was replaced gets back its on-hand counts as the hub holds them.
+  bootstrap: () => ({
+    stock: {
+      count: (q, storeId) => new InventoryRepository(q).snapshotCount(storeId),
+      async page(q, storeId, after, limit) {
+        const rows = await new InventoryRepository(q).snapshotPage(storeId, after, limit);
+        return { rows, next: rows.length === limit ? rows.at(-1)!.sku : null };
+      },
+    },
+  }),
   async start(ctx) {
     // This month and the next two exist before any movement needs them; checked again daily.
     const made = await ensureMovementPartitions(ctx.db, ctx.now(), 3);

@@ -72,6 +72,19 @@ export class InventoryRepository {
    * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
    * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
    */
+  /** A page of one store's on-hand counts in sku order: its cold start after a disk replacement. */
+  async snapshotPage(storeId: string, after: string | null, limit: number): Promise<{ sku: string; onHand: number }[]> {
+    const { rows } = await this.db.query<{ sku: string; onHand: number }>(
+      'SELECT sku, on_hand AS "onHand" FROM inventory_stock WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3',
+      [storeId, after ?? '', limit],
+    );
+    return rows;
+  }
+
+  async snapshotCount(storeId: string): Promise<number> {
+    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM inventory_stock WHERE store_id = $1', [storeId])).rows[0]!.n;
+  }
+
   async nearby(sku: string, lat: number, lon: number, radiusKm: number, qty: number, limit: number): Promise<NearbyStore[]> {
     const dLat = radiusKm / 111.2;
     const dLon = radiusKm / (111.2 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
