@@ -27,6 +27,7 @@ import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
 import { stockRoutes } from './stock/routes.js';
+import { ReorderSuggestions } from './stock/reorder-suggestions.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
@@ -96,6 +97,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   const terminal = config.paymentTerminal ?? new SimulatedTerminal();
   const stock = new StockLedger(db);
+  const suggestions = new ReorderSuggestions(db);
+  suggestions.register(sync.feedHandlers);
   const pos = new PosService(db, sync, terminal, config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM, config.currency ?? 'USD', config.name ?? 'Storefleet store', now);
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
@@ -132,7 +135,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos));
-  api.use(stockRoutes(stock, sync, now));
+  api.use(stockRoutes(stock, suggestions, sync, now));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseOrThrow, skuSchema, ValidationError } from '@storefleet/shared';
 import type { StoreSync } from '../sync/store-sync.js';
 import type { StockLedger } from './stock-ledger.js';
+import type { ReorderSuggestions } from './reorder-suggestions.js';
 
 const movement = z.strictObject({
   sku: skuSchema,
@@ -12,11 +13,15 @@ const movement = z.strictObject({
 });
 
 /** Receiving, transfers and counts from handhelds; sales, returns and pickups move stock through their own flows. */
-export function stockRoutes(stock: StockLedger, sync: StoreSync, now: () => number): Router {
+export function stockRoutes(stock: StockLedger, suggestions: ReorderSuggestions, sync: StoreSync, now: () => number): Router {
   const r = Router();
   r.get('/stock/low', (req, res) => {
     const { limit } = parseOrThrow(z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
     res.json({ items: stock.lowStock(limit) });
+  });
+  r.get('/stock/reorder-suggestions', (req, res) => {
+    const { limit } = parseOrThrow(z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    res.json({ items: suggestions.list(limit) });
   });
   r.get('/stock/:sku', (req, res) => {
     const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');

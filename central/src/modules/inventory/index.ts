@@ -4,16 +4,21 @@ import { inventoryRoutes } from './routes.js';
 import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
 import { incidents } from './incidents.js';
+import { ReplenishmentSweep } from './replenishment.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
 export type { Incident, Incidents } from './incidents.js';
+export type { StockAlert } from './replenishment.js';
 
-const upkeep = new WeakMap<HubContext, NodeJS.Timeout>();
+const upkeep = new WeakMap<HubContext, NodeJS.Timeout[]>();
+/** How often low-stock alerts are re-evaluated for the stock rows that changed (SF_REPLENISH_MS). */
+const REPLENISH_EVERY_MS = Number(process.env.SF_REPLENISH_MS ?? 5000);
 
 /**
  * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
- * month, availability and "stores near a point with stock"; it provides `inventory.holds` to the reservations module.
+ * month, availability and "stores near a point with stock", low-stock alerts with reorder suggestions (published to
+ * each store's feed); it provides `inventory.holds` to the reservations module.
  */
 export const hubModule: HubModule = {
   name: 'inventory',
@@ -42,9 +47,20 @@ export const hubModule: HubModule = {
       ensureMovementPartitions(ctx.db, ctx.now(), 3).catch((err: unknown) => ctx.log.error({ err }, 'could not create movement partitions'));
     }, 86_400_000);
     timer.unref();
-    upkeep.set(ctx, timer);
+    const sweep = new ReplenishmentSweep(ctx.db, ctx.feed, ctx.now);
+    let sweeping = false;
+    const replenish = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      sweep
+        .sweep()
+        .catch((err: unknown) => ctx.log.error({ err }, 'low-stock sweep failed; retried next round'))
+        .finally(() => (sweeping = false));
+    }, REPLENISH_EVERY_MS);
+    replenish.unref();
+    upkeep.set(ctx, [timer, replenish]);
   },
   stop(ctx) {
-    clearInterval(upkeep.get(ctx));
+    for (const t of upkeep.get(ctx) ?? []) clearInterval(t);
   },
 };

@@ -68,10 +68,15 @@ export class InventoryRepository {
     return toLevel(rows[0]!);
   }
 
-  /**
-   * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
-   * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
-   */
+  async setLeadTime(storeId: string, sku: string, days: number, now: number): Promise<StockLevel & { leadTimeDays: number }> {
+    const { rows } = await this.db.query<StockRow & { lead_time_days: number }>(
+      `INSERT INTO inventory_stock (store_id, sku, lead_time_days, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (store_id, sku) DO UPDATE SET lead_time_days = $3, updated_at = $4 RETURNING *`,
+      [storeId, sku, days, now],
+    );
+    return { ...toLevel(rows[0]!), leadTimeDays: rows[0]!.lead_time_days };
+  }
+
   /** A page of one store's on-hand counts in sku order: its cold start after a disk replacement. */
   async snapshotPage(storeId: string, after: string | null, limit: number): Promise<{ sku: string; onHand: number }[]> {
     const { rows } = await this.db.query<{ sku: string; onHand: number }>(
@@ -85,6 +90,10 @@ export class InventoryRepository {
     return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM inventory_stock WHERE store_id = $1', [storeId])).rows[0]!.n;
   }
 
+  /**
+   * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
+   * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
+   */
   async nearby(sku: string, lat: number, lon: number, radiusKm: number, qty: number, limit: number): Promise<NearbyStore[]> {
     const dLat = radiusKm / 111.2;
     const dLon = radiusKm / (111.2 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));

@@ -70,4 +70,9 @@ export class InventoryService {
   setSafety(storeId: string, sku: string, safety: number): Promise<StockLevel> {
     return this.repo().setSafety(storeId, sku, safety, this.now());
   }
+
+  /** Days from ordering to the shelf for this store and sku: the reorder point covers demand over it. */
+  setLeadTime(storeId: string, sku: string, days: number): Promise<StockLevel & { leadTimeDays: number }> {
+    return this.repo().setLeadTime(storeId, sku, days, this.now());
+  }
 }

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { FeedEntry } from '@storefleet/shared';
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
+
+const lowStock = z.object({ sku: z.string(), onHand: z.number(), reorderPoint: z.number(), suggestedQty: z.number(), velocityPerDay: z.number() });
+const restocked = z.object({ sku: z.string() });
+
+export interface ReorderSuggestion {
+  readonly sku: string;
+  readonly onHand: number;
+  readonly reorderPoint: number;
+  readonly suggestedQty: number;
+  readonly velocityPerDay: number;
+  readonly raisedAt: number;
+}
+
+/** The hub's reorder suggestions for this store, kept from its feed. */
+export class ReorderSuggestions {
+  constructor(readonly db: SqliteDb) {}
+
+  register(handlers: FeedHandlerRegistry): void {
+    handlers.register('inventory.low-stock', (db, entry: FeedEntry) => {
+      const s = lowStock.parse(entry.payload);
+      db.prepare(
+        `INSERT INTO reorder_suggestions (sku, on_hand, reorder_point, suggested_qty, velocity_per_day, raised_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, reorder_point = excluded.reorder_point,
+           suggested_qty = excluded.suggested_qty, velocity_per_day = excluded.velocity_per_day, raised_at = excluded.raised_at`,
+      ).run(s.sku, s.onHand, s.reorderPoint, s.suggestedQty, s.velocityPerDay, entry.createdAt);
+    });
+    handlers.register('inventory.restocked', (db, entry: FeedEntry) => {
+      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ?').run(restocked.parse(entry.payload).sku);
+    });
+  }
+
+  list(limit: number): ReorderSuggestion[] {
+    return this.db
+      .prepare(
+        `SELECT sku, on_hand AS onHand, reorder_point AS reorderPoint, suggested_qty AS suggestedQty, velocity_per_day AS velocityPerDay,
+           raised_at AS raisedAt FROM reorder_suggestions ORDER BY raised_at DESC, sku LIMIT ?`,
+      )
+      .all(limit) as ReorderSuggestion[];
+  }
+}
