@@ -31,8 +31,8 @@ export const syncBootstrap: Benchmark = {
             [now],
           );
           await hub.db.query(
-            `INSERT INTO bench_stock (store_id, sku, on_hand) SELECT $1, 'SF-' || lpad(g::text, 6, '0'), g % 97 FROM generate_series(1, ${SKUS}) g`,
-            [location.id],
+            `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) SELECT $1, 'SF-' || lpad(g::text, 6, '0'), g % 97, $2 FROM generate_series(1, ${SKUS}) g`,
+            [location.id, now],
           );
           await hub.db.query(
             `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
@@ -46,11 +46,6 @@ export const syncBootstrap: Benchmark = {
             port: 0,
             logLevel: 'silent',
             hub: { url, ...credential! },
-          });
-          node.db.exec('CREATE TABLE bench_stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL)');
-          node.sync.bootstrap!.sinks.set('stock', (db, rows) => {
-            const put = db.prepare('INSERT OR REPLACE INTO bench_stock (sku, on_hand) VALUES (@sku, @on_hand)');
-            for (const r of rows as { sku: string; on_hand: number }[]) put.run(r);
           });
           const started = performance.now();
           await node.start();

@@ -23,20 +23,6 @@ export const stockModule: HubModule = {
       );
     },
   }),
-  bootstrap: () => ({
-    stock: {
-      async count(q, storeId) {
-        return (await q.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_stock WHERE store_id = $1', [storeId])).rows[0]!.n;
-      },
-      async page(q, storeId, after, limit) {
-        const { rows } = await q.query<{ sku: string; on_hand: number }>(
-          'SELECT sku, on_hand FROM bench_stock WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3',
-          [storeId, after ?? '', limit],
-        );
-        return { rows, next: rows.length === limit ? rows.at(-1)!.sku : null };
-      },
-    },
-  }),
   routes: (ctx) =>
     Router().post('/bench/event', json(), async (req, res) => {
       const { origin, seq, sku, qty } = req.body as { origin: string; seq: number; sku: string; qty: number };
