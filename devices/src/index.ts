@@ -1,0 +1,1 @@
+export * from './epc/sgtin96.js';
