@@ -1,0 +1,129 @@
+import { decodeSgtin96, EpcError } from '../epc/sgtin96.js';
+import type { TagRead } from '../rfid/frames.js';
+
+export interface ReconcilerOptions {
+  /** Consecutive cycles a drift must persist (same direction) before stock is adjusted. */
+  readonly cyclesToConfirm: number;
+  /** Reads weaker than this are tags outside the zone (the next aisle, the back room) and are ignored. */
+  readonly minRssi: number;
+  readonly zoneOfAntenna: (antenna: number) => string;
+  readonly skuOfGtin: (gtin14: string) => string | undefined;
+}
+
+export const DEFAULT_RECONCILER: Pick<ReconcilerOptions, 'cyclesToConfirm' | 'minRssi'> = { cyclesToConfirm: 3, minRssi: -65 };
+
+export interface SkuDrift {
+  readonly sku: string;
+  readonly expected: number;
+  readonly counted: number;
+  readonly drift: number;
+  /** Cycles in a row this drift has pointed the same way. */
+  readonly streak: number;
+}
+
+export interface DriftReport {
+  readonly cycle: number;
+  readonly reads: number;
+  readonly uniqueTags: number;
+  readonly weakReads: number;
+  readonly invalidEpcs: number;
+  readonly unknownGtins: readonly string[];
+  /** Counted units per sku in each zone (a tag heard by several antennas counts once, where it was loudest). */
+  readonly zones: Record<string, Record<string, number>>;
+  readonly skus: readonly SkuDrift[];
+  /** Adjustments this cycle confirmed: counted − expected, held across the whole streak. */
+  readonly adjustments: readonly { sku: string; delta: number }[];
+}
+
+interface Streak {
+  sign: number;
+  cycles: number;
+  /** The smallest drift seen in the streak: adjust only by what every cycle agreed on. */
+  minAbs: number;
+}
+
+/**
+ * RFID cycle counting without phantom moves. Each cycle takes the reads of one window (many sweeps of the floor),
+ * dedupes them by EPC, decodes SGTIN-96 to GTIN to sku, and compares the count per sku with the expected on-hand.
+ * A drift becomes an adjustment only after it has persisted in the same direction for `cyclesToConfirm` cycles, and
+ * only by the smallest drift seen meanwhile: a tag missed once, a sale between read and count, or a stray from the
+ * next aisle never moves stock. Pure: no I/O, the caller supplies reads and expected counts and applies adjustments.
+ */
+export class RfidReconciler {
+  readonly #streaks = new Map<string, Streak>();
+  #cycle = 0;
+
+  constructor(readonly options: ReconcilerOptions) {}
+
+  /** `expected`: on-hand of every RFID-tracked sku (skus not in it and never read are left alone). */
+  cycle(reads: Iterable<TagRead>, expected: ReadonlyMap<string, number>): DriftReport {
+    this.#cycle++;
+    const loudest = new Map<string, TagRead>();
+    let total = 0;
+    let weak = 0;
+    for (const r of reads) {
+      total++;
+      if (r.rssi < this.options.minRssi) {
+        weak++;
+        continue;
+      }
+      const seen = loudest.get(r.epc);
+      if (!seen || r.rssi > seen.rssi) loudest.set(r.epc, r);
+    }
+    let invalid = 0;
+    const unknown = new Set<string>();
+    const zones: Record<string, Record<string, number>> = {};
+    const counted = new Map<string, number>();
+    for (const [epc, r] of loudest) {
+      let gtin: string;
+      try {
+        gtin = decodeSgtin96(epc).gtin14;
+      } catch (err) {
+        if (!(err instanceof EpcError)) throw err;
+        invalid++;
+        continue;
+      }
+      const sku = this.options.skuOfGtin(gtin);
+      if (!sku) {
+        unknown.add(gtin);
+        continue;
+      }
+      const zone = this.options.zoneOfAntenna(r.antenna);
+      const z = (zones[zone] ??= {});
+      z[sku] = (z[sku] ?? 0) + 1;
+      counted.set(sku, (counted.get(sku) ?? 0) + 1);
+    }
+    const skus: SkuDrift[] = [];
+    const adjustments: { sku: string; delta: number }[] = [];
+    for (const sku of new Set([...expected.keys(), ...counted.keys()])) {
+      const exp = expected.get(sku) ?? 0;
+      const got = counted.get(sku) ?? 0;
+      const drift = got - exp;
+      const streak = this.#track(sku, drift);
+      skus.push({ sku, expected: exp, counted: got, drift, streak: streak?.cycles ?? 0 });
+      if (streak && streak.cycles >= this.options.cyclesToConfirm) {
+        adjustments.push({ sku, delta: streak.sign * streak.minAbs });
+        this.#streaks.delete(sku);
+      }
+    }
+    skus.sort((a, b) => Math.abs(b.drift) - Math.abs(a.drift) || a.sku.localeCompare(b.sku));
+    return { cycle: this.#cycle, reads: total, uniqueTags: loudest.size, weakReads: weak, invalidEpcs: invalid, unknownGtins: [...unknown].sort(), zones, skus, adjustments };
+  }
+
+  #track(sku: string, drift: number): Streak | undefined {
+    const sign = Math.sign(drift);
+    if (sign === 0) {
+      this.#streaks.delete(sku);
+      return undefined;
+    }
+    const s = this.#streaks.get(sku);
+    if (!s || s.sign !== sign) {
+      const fresh = { sign, cycles: 1, minAbs: Math.abs(drift) };
+      this.#streaks.set(sku, fresh);
+      return fresh;
+    }
+    s.cycles++;
+    s.minAbs = Math.min(s.minAbs, Math.abs(drift));
+    return s;
+  }
+}

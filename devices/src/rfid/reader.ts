@@ -1,0 +1,64 @@
+import type { ByteSink, DeviceDriver } from '../serial/serial-link.js';
+import { RateMeter } from '../serial/rate-meter.js';
+import { Command, commands, FrameParser, FrameType, tagFromNotice, type TagRead } from './frames.js';
+
+export interface TimedTagRead extends TagRead {
+  readonly at: number;
+}
+
+/**
+ * The UHF reader driver: parses frames, turns tag notices into reads, and keeps the reader inventorying (after every
+ * (re)open it sets the power and starts a continuous multi-poll). Bad frames are counted and dropped.
+ */
+export class RfidReader implements DeviceDriver {
+  readonly kind = 'rfid';
+  readonly parser = new FrameParser();
+  reads = 0;
+  errorResponses = 0;
+  #sink: ByteSink | undefined;
+  #inventory = false;
+  readonly #rate = new RateMeter();
+
+  constructor(
+    readonly onTag: (read: TimedTagRead) => void,
+    readonly powerDbm = 26,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  onOpen(sink: ByteSink): void {
+    this.#sink = sink;
+    sink.write(commands.setPower(this.powerDbm));
+    if (this.#inventory) sink.write(commands.multiPoll());
+  }
+
+  startInventory(): void {
+    this.#inventory = true;
+    this.#sink?.write(commands.multiPoll());
+  }
+
+  stopInventory(): void {
+    this.#inventory = false;
+    this.#sink?.write(commands.stopPoll());
+  }
+
+  onData(chunk: Buffer): void {
+    const at = this.now();
+    for (const f of this.parser.push(chunk)) {
+      if (f.type === FrameType.RESPONSE && f.command === Command.ERROR) this.errorResponses++;
+      const tag = tagFromNotice(f);
+      if (!tag) continue;
+      this.reads++;
+      this.#rate.add(at);
+      this.onTag({ ...tag, at });
+    }
+  }
+
+  /** Reads per second over the last 10 s. */
+  readRate(): number {
+    return this.#rate.perSecond(this.now());
+  }
+
+  stats(): Record<string, number> {
+    return { reads: this.reads, readsPerSecond: this.readRate(), badFrames: this.parser.counters.badFrames, skippedBytes: this.parser.counters.skippedBytes, errorResponses: this.errorResponses };
+  }
+}
