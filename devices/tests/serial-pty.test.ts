@@ -1,0 +1,108 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  emulatorLink,
+  encodeSgtin96,
+  PrinterDriver,
+  PrinterEmulator,
+  PtyPair,
+  RfidFloorEmulator,
+  RfidReader,
+  ScaleDriver,
+  ScaleEmulator,
+  ScannerDriver,
+  ScannerEmulator,
+  SerialLink,
+  type TagRead,
+} from '../src/index.js';
+
+async function until<T>(what: string, check: () => T | undefined | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('devices over a real pty (socat), through the serialport binding', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  const pair = async (name: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sf-pty-'));
+    const p = await PtyPair.create(join(dir, `${name}-device`), join(dir, `${name}-host`));
+    cleanup.push(() => p.unplug());
+    return p;
+  };
+  const run = (link: SerialLink) => {
+    link.start();
+    cleanup.push(() => link.stop());
+    return link;
+  };
+
+  it('an RFID reader inventories the emulated floor, and resumes by itself after being unplugged and plugged back', async () => {
+    const p = await pair('rfid');
+    const epcs = Array.from({ length: 25 }, (_, i) => encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }));
+    const floor = new RfidFloorEmulator([{ antenna: 1, tags: epcs }], { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: 7 }, 30);
+    run(emulatorLink(p.hostPath, floor));
+    const seen = new Set<string>();
+    const reader = new RfidReader((r: TagRead) => seen.add(r.epc), 27);
+    const link = run(new SerialLink(p.devicePath, 115200, reader));
+    reader.startInventory();
+    await until('every tag read', () => seen.size === 25);
+    expect(floor.powerDbm).toBe(27);
+    expect(reader.stats().badFrames).toBeGreaterThanOrEqual(0);
+
+    await p.unplug();
+    await until('the link to notice', () => link.status().state === 'waiting');
+    const before = reader.reads;
+    await p.plug();
+    await until('the link to reopen', () => link.status().state === 'open' && link.status().opens === 2);
+    await until('reads again without anyone asking', () => reader.reads > before + 50);
+    expect(link.status().lastError).toBeNull();
+  });
+
+  it('a scanner, a scale and a receipt printer speak their protocols end to end', async () => {
+    const [sp, wp, pp] = [await pair('scan'), await pair('scale'), await pair('print')];
+    const scanner = new ScannerEmulator();
+    run(emulatorLink(sp.hostPath, scanner));
+    const scans: string[] = [];
+    const scanDriver = new ScannerDriver((s) => scans.push(s.gtin14 ?? s.code));
+    run(new SerialLink(sp.devicePath, 9600, scanDriver));
+    await until('scanner attached', () => scanner.attached);
+    scanner.scan('4006381333931');
+    scanner.scan('4006381333932'); // misread check digit
+    scanner.scan('SKU-1');
+    await until('two scans', () => scans.length === 2);
+    await until('the misread counted', () => scanDriver.stats().rejected === 1);
+    expect(scans).toEqual(['04006381333931', 'SKU-1']);
+
+    const scale = new ScaleEmulator(20);
+    run(emulatorLink(wp.hostPath, scale));
+    const scaleDriver = new ScaleDriver();
+    run(new SerialLink(wp.devicePath, 9600, scaleDriver));
+    scale.place(1234, 3);
+    await until('a stable 1,234 g', () => scaleDriver.latestStable?.grams === 1234);
+
+    const printer = new PrinterEmulator();
+    run(emulatorLink(pp.hostPath, printer));
+    const printDriver = new PrinterDriver();
+    const printLink = run(new SerialLink(pp.devicePath, 9600, printDriver));
+    await until('printer open', () => printLink.status().state === 'open');
+    expect(printDriver.print('Storefleet #7\nTOTAL  $4.99')).toBe(true);
+    await until('the receipt printed and cut', () => printer.reader.receipts.length === 1);
+    expect(printer.reader.receipts[0]!.lines.slice(0, 2)).toEqual(['Storefleet #7', 'TOTAL  $4.99']);
+  });
+
+  it('a port that does not exist is retried with backoff, with the reason shown', async () => {
+    const link = run(new SerialLink('/dev/does-not-exist-sf', 9600, new ScaleDriver()));
+    await until('a failed open', () => link.status().lastError);
+    expect(link.status()).toMatchObject({ state: 'waiting', opens: 0 });
+    expect(link.status().lastError).toMatch(/No such file|ENOENT|cannot open/i);
+  });
+});
