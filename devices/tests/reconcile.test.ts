@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeSgtin96, RfidFloorEmulator, RfidReader, RfidReconciler, type TagRead } from '../src/index.js';
 
 const SKUS = { 'TEE-M': '80614141123458', 'JEANS-32': '08719139005740', 'SOCKS': '03483387813215' } as const;
-const skuOfGtin = new Map(Object.entries(SKUS).map(([sku, gtin]) => [gtin, sku]));
+const skuOfGtin = new Map<string, string>(Object.entries(SKUS).map(([sku, gtin]) => [gtin, sku]));
 const tagsOf = (sku: keyof typeof SKUS, n: number, from = 1) =>
   Array.from({ length: n }, (_, i) => encodeSgtin96({ gtin14: SKUS[sku], companyPrefixLength: 7, serial: from + i }));
 

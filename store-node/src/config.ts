@@ -1,6 +1,7 @@
 import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
+import type { DeviceConfig, RfidCountingConfig } from './devices/config.js';
 
 export interface StoreNodeConfig {
   /** The store's SQLite file (default `./data/store/store.sqlite`). */
@@ -22,6 +23,9 @@ export interface StoreNodeConfig {
   /** Tax per catalog tax class in ppm (default: STANDARD 8.875 %, REDUCED and ZERO 0). */
   readonly taxRatesPpm?: Readonly<Record<string, number>>;
   readonly currency?: string;
+  /** Serial devices plugged into this node (RFID readers, scanners, scales, printers). */
+  readonly devices?: readonly DeviceConfig[];
+  readonly rfid?: RfidCountingConfig;
 }
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
@@ -34,5 +38,16 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     logLevel: env.LOG_LEVEL ?? 'info',
     name: env.STORE_NAME,
     hub,
+    devices: env.STORE_DEVICES ? parseDevices(env.STORE_DEVICES) : [],
   };
+}
+
+/** `STORE_DEVICES`: a JSON array of device configs, e.g. `[{"name":"rfid-1","kind":"rfid","path":"/dev/ttyUSB0"}]`. */
+function parseDevices(json: string): DeviceConfig[] {
+  const list = JSON.parse(json) as unknown;
+  if (!Array.isArray(list)) throw new Error('STORE_DEVICES must be a JSON array of {name, kind, path}');
+  for (const d of list as DeviceConfig[]) {
+    if (!d?.name || !d.path || !['rfid', 'scanner', 'scale', 'printer'].includes(d.kind)) throw new Error(`STORE_DEVICES: bad entry ${JSON.stringify(d)}`);
+  }
+  return list as DeviceConfig[];
 }

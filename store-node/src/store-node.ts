@@ -28,6 +28,10 @@ import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bop
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
 import { stockRoutes } from './stock/routes.js';
 import { ReorderSuggestions } from './stock/reorder-suggestions.js';
+import { DeviceManager } from './devices/device-manager.js';
+import { RfidCycleCounter } from './devices/rfid-cycle-counter.js';
+import { deviceRoutes } from './devices/routes.js';
+import { registerDeviceMetrics } from './devices/metrics.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
@@ -42,6 +46,7 @@ export const storeMigrationSources = [
   { module: 'stock', dir: stockMigrations },
   { module: 'bopis', dir: bopisMigrations },
   { module: 'pos', dir: new URL('./pos/schema/', import.meta.url) },
+  { module: 'devices', dir: new URL('./devices/schema/', import.meta.url) },
 ];
 
 export interface StoreNode {
@@ -56,6 +61,7 @@ export interface StoreNode {
   /** Keeps the catalog at the hub's version (absent without a hub). */
   readonly catalog: CatalogPuller | undefined;
   readonly terminal: PaymentTerminal;
+  readonly devices: DeviceManager;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -100,6 +106,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
   const pos = new PosService(db, sync, terminal, config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM, config.currency ?? 'USD', config.name ?? 'Storefleet store', now);
+  const devices = new DeviceManager(config.devices ?? [], new RfidCycleCounter(db, sync, stock, log, now, config.rfid), log, now);
+  registerDeviceMetrics(metrics, devices);
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
   syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
@@ -134,7 +142,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
   });
   api.use(bopisRoutes(bopis));
-  api.use(posRoutes(pos));
+  api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
+  api.use(deviceRoutes(devices));
   api.use(stockRoutes(stock, suggestions, sync, now));
   app.use('/api', api);
   app.use(notFoundHandler);
@@ -156,6 +165,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     pos,
     catalog,
     terminal,
+    devices,
     get url() {
       return url;
     },
@@ -170,6 +180,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       log.info({ url, storeId, dbPath }, 'store node listening');
       sync.start();
       catalog?.poke(); // a notice received before a restart
+      devices.start();
       if (config.hub) stopKeyRefresh = keepPickupKey(bopis, config.hub.url, hubLink, log);
       prune = setInterval(() => {
         try {
@@ -188,6 +199,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       clearInterval(prune);
       stopKeyRefresh?.();
       catalog?.stop();
+      await devices.stop();
       sync.stop();
       if (server) {
         const s = server;

@@ -8,6 +8,8 @@ export interface ReconcilerOptions {
   readonly minRssi: number;
   readonly zoneOfAntenna: (antenna: number) => string;
   readonly skuOfGtin: (gtin14: string) => string | undefined;
+  /** On-hand of a sku read this cycle but missing from `expected` (read for the first time); 0 if absent. */
+  readonly onHandOf?: (sku: string) => number;
 }
 
 export const DEFAULT_RECONCILER: Pick<ReconcilerOptions, 'cyclesToConfirm' | 'minRssi'> = { cyclesToConfirm: 3, minRssi: -65 };
@@ -96,7 +98,7 @@ export class RfidReconciler {
     const skus: SkuDrift[] = [];
     const adjustments: { sku: string; delta: number }[] = [];
     for (const sku of new Set([...expected.keys(), ...counted.keys()])) {
-      const exp = expected.get(sku) ?? 0;
+      const exp = expected.get(sku) ?? this.options.onHandOf?.(sku) ?? 0;
       const got = counted.get(sku) ?? 0;
       const drift = got - exp;
       const streak = this.#track(sku, drift);

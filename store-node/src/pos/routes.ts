@@ -10,7 +10,8 @@ const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CARD') }),
 ]);
 
-export function posRoutes(pos: PosService): Router {
+/** `print` sends a receipt to the lane's printer, if one is connected (false otherwise: the receipt is on screen). */
+export function posRoutes(pos: PosService, print: (receipt: string) => boolean = () => false): Router {
   const r = Router();
   r.post('/pos/sales', (_req, res) => {
     res.status(201).json(pos.open());
@@ -29,7 +30,8 @@ export function posRoutes(pos: PosService): Router {
   });
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const { id } = parseOrThrow(saleParam, req.params, 'sale id');
-    res.json(await pos.tender(id, parseOrThrow(tender, req.body, 'tender')));
+    const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'));
+    res.json({ ...sale, printed: sale.receipt ? print(sale.receipt) : false });
   });
   r.post('/pos/sales/:id/void', (req, res) => {
     res.json(pos.void(parseOrThrow(saleParam, req.params, 'sale id').id));
