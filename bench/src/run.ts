@@ -10,9 +10,10 @@ import { syncBootstrap } from './benches/sync-bootstrap.js';
 import { reserveBench } from './benches/reserve.js';
 import { availabilityBench } from './benches/availability.js';
 import { posBench } from './benches/pos.js';
+import { rfidBench } from './benches/rfid.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

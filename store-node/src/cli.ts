@@ -1,8 +1,27 @@
-import { stopOnSignals } from '@storefleet/shared';
+import { basename, dirname, join } from 'node:path';
+import { createLogger, stopOnSignals } from '@storefleet/shared';
 import { createStoreNode } from './store-node.js';
 import { storeNodeConfigFromEnv } from './config.js';
+import { EmulatedDevices } from './demo/emulated-devices.js';
 
-/** Runs one store node from environment variables (see README); stops cleanly on SIGINT/SIGTERM. */
-const node = createStoreNode(storeNodeConfigFromEnv());
+/**
+ * Runs one store node from environment variables (see README); stops cleanly on SIGINT/SIGTERM.
+ * STORE_EMULATE_DEVICES=1 adds emulated RFID reader, scanner, scale and printer on ptys beside the database.
+ */
+const config = storeNodeConfigFromEnv();
+const deviceDir = join(dirname(config.dbPath!), 'devices', basename(config.dbPath!, '.sqlite'));
+const emulated = process.env.STORE_EMULATE_DEVICES === '1' ? await EmulatedDevices.start(deviceDir, createLogger('devices', config.logLevel)) : undefined;
+const node = createStoreNode({ ...config, devices: [...(config.devices ?? []), ...(emulated?.configs ?? [])], rfid: { cycleMs: 20_000 } });
 await node.start();
-stopOnSignals(() => node.stop(), node.log);
+if (emulated) {
+  const wait = setInterval(() => {
+    if (node.sync.bootstrap?.progress().state === 'running' || node.sync.bootstrap?.progress().state === 'pending') return;
+    clearInterval(wait);
+    emulated.follow(node);
+  }, 1000);
+  wait.unref();
+}
+stopOnSignals(async () => {
+  await node.stop();
+  await emulated?.stop();
+}, node.log);

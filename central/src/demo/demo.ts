@@ -94,13 +94,14 @@ for (let i = 0; i < storeCount; i++) {
       STORE_ID: secrets.stores[s.code]!.storeId,
       STORE_SECRET: secrets.stores[s.code]!.secret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      STORE_EMULATE_DEVICES: '1',
     },
   });
   child.on('exit', (code, signal) => {
     if (!stopping) console.error(`store node ${s.code} exited (${signal ?? code}); the others keep running`);
   });
   children.push(child);
-  storeUrls.push(`  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/healthz`);
+  storeUrls.push(`  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/healthz   devices: http://127.0.0.1:${port}/api/devices`);
 }
 
 console.log(`
