@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{shared,sync,devices,store-node,central,bench}/**/tests/**/*.test.ts'],
+    include: ['{shared,sync,devices,executor,store-node,central,bench}/**/tests/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

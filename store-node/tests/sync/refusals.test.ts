@@ -109,7 +109,8 @@ describe('a store newer than its hub', () => {
     const f = await SyncFixture.start(dbTargets[0]!, { syncProtocol: 1 });
     try {
       const store = await f.store('NEWER');
-      await waitFor('the refusal', () => store.sync.status().phase === 'incompatible');
+      // the refusal, then the close that follows it (which schedules the next, distant, attempt)
+      await waitFor('the refusal', () => store.sync.status().phase === 'incompatible' && store.sync.status().reconnects >= 1);
       expect(store.sync.status().lastError).toBe('hub refused: hub speaks sync protocol 1–1, store speaks 2: upgrade the hub before this store');
       const attempts = store.sync.status().reconnects;
       await new Promise((r) => setTimeout(r, 700)); // longer than its usual backoff cap in this fixture

@@ -1,0 +1,383 @@
+import { availableParallelism } from 'node:os';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { AbortError, DroppedError, RejectedError, TaskError, TimeoutError, WorkerCrashedError } from './errors.js';
+import { PRIORITIES, TaskQueue, type Priority } from './task-queue.js';
+
+export type RejectionPolicy = 'REJECT' | 'CALLER_RUNS' | 'DROP_OLDEST_LOW';
+export type ExecutorState = 'RUNNING' | 'SHUTDOWN' | 'TERMINATED';
+
+export interface ExecutorOptions {
+  /** Modules whose exported functions are the tasks, by export name (file URLs; .ts works under tsx). */
+  readonly taskModules: readonly (string | URL)[];
+  /** Workers (default: the machine's cores). */
+  readonly size?: number;
+  /** Tasks waiting at most (default 10,000); beyond it the rejection policy decides. */
+  readonly queueLimit?: number;
+  readonly rejectionPolicy?: RejectionPolicy;
+  /** A NORMAL or LOW task waiting this long goes before HIGH work (default: off, strict priority). */
+  readonly agingMs?: number;
+  /** Warm workers kept ready to replace a terminated one at once (default 1). */
+  readonly spares?: number;
+  /** Per worker, e.g. { maxOldGenerationSizeMb: 256 }: a task over it kills its worker, not the node. */
+  readonly resourceLimits?: ResourceLimits;
+  /** Called with each task's wait from submit to dispatch, in seconds (for a histogram). */
+  readonly onDispatchLatency?: (seconds: number) => void;
+}
+
+export interface SubmitOptions {
+  readonly priority?: Priority;
+  /** Running time allowed (queue time does not count); past it the task fails and its worker is replaced. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExecutorStats {
+  readonly state: ExecutorState;
+  readonly workers: number;
+  readonly active: number;
+  readonly queued: Record<Priority, number>;
+  readonly completed: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly timedOut: number;
+  readonly aborted: number;
+  readonly crashed: number;
+  readonly dropped: number;
+  readonly workersReplaced: number;
+  /** Busy share of the pool since the previous call (0–1). */
+  readonly utilisation: number;
+}
+
+interface Task {
+  readonly id: number;
+  readonly name: string;
+  readonly args: unknown;
+  readonly priority: Priority;
+  readonly enqueuedAt: number;
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  onAbort?: () => void;
+  slot?: Slot;
+  timer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  ready: boolean;
+  dead: boolean;
+  task: Task | undefined;
+  busySince: number;
+}
+
+const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+const STARTUP_FAILURES_TO_GIVE_UP = 3;
+
+/**
+ * A fixed pool of worker threads with ThreadPoolExecutor semantics: `submit(name, args, {priority, timeoutMs,
+ * signal})` runs the task module function `name` on a free worker, FIFO within HIGH, NORMAL, LOW; a bounded queue
+ * with a rejection policy; timeouts and aborts terminate the worker (JavaScript cannot interrupt a running function
+ * any other way: a runaway loop would hold its thread forever) and a warm spare takes its place at once; a task that
+ * throws fails alone; a worker that dies is replaced and its task fails with WorkerCrashedError.
+ */
+export class Executor {
+  readonly size: number;
+  readonly queueLimit: number;
+  readonly policy: RejectionPolicy;
+  #state: ExecutorState = 'RUNNING';
+  readonly #queue: TaskQueue<Task>;
+  readonly #pool = new Set<Slot>();
+  readonly #idle: Slot[] = [];
+  readonly #spares: Slot[] = [];
+  readonly #modules: string[];
+  #nextId = 1;
+  #startupFailures = 0;
+  #startupError: Error | undefined;
+  #busyMs = 0;
+  #utilisationAt = performance.now();
+  #utilisationBusy = 0;
+  readonly #counts = { completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, crashed: 0, dropped: 0, workersReplaced: 0 };
+  #terminated: Promise<void>;
+  #markTerminated!: () => void;
+  #callerModules: Promise<Map<string, (a: unknown) => unknown>> | undefined;
+
+  constructor(readonly options: ExecutorOptions) {
+    this.size = options.size ?? availableParallelism();
+    this.queueLimit = options.queueLimit ?? 10_000;
+    this.policy = options.rejectionPolicy ?? 'REJECT';
+    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`pool size must be a positive integer, got ${this.size}`);
+    this.#queue = new TaskQueue(options.agingMs);
+    this.#modules = options.taskModules.map((m) => String(m));
+    this.#terminated = new Promise((resolve) => (this.#markTerminated = resolve));
+    for (let i = 0; i < this.size; i++) this.#pool.add(this.#spawn());
+    for (let i = 0; i < (options.spares ?? 1); i++) this.#spares.push(this.#spawn());
+  }
+
+  get state(): ExecutorState {
+    return this.#state;
+  }
+
+  /** Runs task `name` with `args` (structured-cloned to the worker) and resolves with its result. */
+  submit<T = unknown>(name: string, args?: unknown, opts: SubmitOptions = {}): Promise<T> {
+    if (this.#state !== 'RUNNING') return this.#refuse(new RejectedError(`the executor is ${this.#state.toLowerCase()}; task ${name} not accepted`));
+    if (this.#startupError) return this.#refuse(this.#startupError);
+    if (opts.signal?.aborted) return Promise.reject(new AbortError(`task ${name} was aborted before it was queued`));
+    const priority = opts.priority ?? 'NORMAL';
+    if (!PRIORITIES.includes(priority)) return this.#refuse(new RangeError(`priority must be HIGH, NORMAL or LOW, got ${String(priority)}`));
+    if (this.#queue.size >= this.queueLimit && !this.#idle.length) {
+      if (this.policy === 'CALLER_RUNS') return this.#runOnCaller(name, args) as Promise<T>;
+      const victim = this.policy === 'DROP_OLDEST_LOW' ? this.#queue.shiftOldest('LOW') : undefined;
+      if (!victim) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks); task ${name} rejected`));
+      this.#counts.dropped++;
+      this.#settle(victim, false, new DroppedError(`task ${victim.name} (LOW) was dropped for newer work: the queue was full`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const task: Task = {
+        id: this.#nextId++,
+        name,
+        args,
+        priority,
+        enqueuedAt: performance.now(),
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      };
+      if (opts.signal) {
+        task.onAbort = () => this.#abort(task);
+        opts.signal.addEventListener('abort', task.onAbort, { once: true });
+      }
+      const slot = this.#queue.size === 0 ? this.#idle.pop() : undefined;
+      if (slot) this.#run(slot, task);
+      else {
+        this.#queue.push(task);
+        this.#dispatch();
+      }
+    });
+  }
+
+  /** No new tasks; queued and running ones finish; then the workers stop. */
+  shutdown(): void {
+    if (this.#state !== 'RUNNING') return;
+    this.#state = 'SHUTDOWN';
+    this.#maybeTerminate();
+  }
+
+  /** No new tasks; queued ones are rejected (DroppedError), running ones stopped (AbortError). Returns how many never ran. */
+  shutdownNow(): number {
+    if (this.#state === 'TERMINATED') return 0;
+    this.#state = 'SHUTDOWN';
+    const never = this.#queue.drain();
+    for (const t of never) this.#settle(t, false, new DroppedError(`task ${t.name} was dropped: the executor was shut down`));
+    for (const slot of [...this.#pool]) if (slot.task) this.#kill(slot, new AbortError(`task ${slot.task.name} was stopped: the executor was shut down`), false);
+    this.#maybeTerminate();
+    return never.length;
+  }
+
+  /** Resolves true once TERMINATED, or false if `timeoutMs` passes first. */
+  async awaitTermination(timeoutMs = Infinity): Promise<boolean> {
+    if (timeoutMs === Infinity) return this.#terminated.then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = await Promise.race([this.#terminated.then(() => true), late]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  stats(): ExecutorStats {
+    const now = performance.now();
+    let busy = this.#busyMs;
+    let active = 0;
+    for (const s of this.#pool) {
+      if (!s.task) continue;
+      active++;
+      busy += now - s.busySince;
+    }
+    const elapsed = now - this.#utilisationAt;
+    const utilisation = elapsed > 0 ? Math.min(1, (busy - this.#utilisationBusy) / (elapsed * this.size)) : 0;
+    this.#utilisationAt = now;
+    this.#utilisationBusy = busy;
+    return {
+      state: this.#state,
+      workers: this.#pool.size,
+      active,
+      queued: { HIGH: this.#queue.sizeOf('HIGH'), NORMAL: this.#queue.sizeOf('NORMAL'), LOW: this.#queue.sizeOf('LOW') },
+      ...this.#counts,
+      utilisation,
+    };
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(ENTRY, { workerData: { modules: this.#modules }, resourceLimits: this.options.resourceLimits });
+    const slot: Slot = { worker, ready: false, dead: false, task: undefined, busySince: 0 };
+    worker.on('message', (msg: [number | 'ready', unknown, unknown]) => {
+      if (msg[0] === 'ready') return this.#ready(slot);
+      this.#finished(slot, msg[0], msg[1] === 0, msg[2]);
+    });
+    worker.on('error', (err) => this.#died(slot, err));
+    worker.on('exit', (code) => this.#died(slot, new Error(`the worker exited with code ${code}`)));
+    return slot;
+  }
+
+  #ready(slot: Slot): void {
+    slot.ready = true;
+    this.#startupFailures = 0;
+    if (this.#pool.has(slot)) {
+      this.#idle.push(slot);
+      this.#dispatch();
+    }
+  }
+
+  #dispatch(): void {
+    while (this.#idle.length && this.#queue.size) this.#run(this.#idle.pop()!, this.#queue.take(performance.now())!);
+    if (this.#state === 'SHUTDOWN') this.#maybeTerminate();
+  }
+
+  #run(slot: Slot, task: Task): void {
+    const now = performance.now();
+    this.options.onDispatchLatency?.((now - task.enqueuedAt) / 1000);
+    slot.task = task;
+    slot.busySince = now;
+    task.slot = slot;
+    try {
+      slot.worker.postMessage([task.id, task.name, task.args]);
+    } catch (err) {
+      // Arguments that cannot be cloned (a function, a socket): the task fails, the worker never saw it.
+      slot.task = undefined;
+      this.#idle.push(slot);
+      this.#counts.failed++;
+      this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${(err as Error).message})`));
+      return;
+    }
+    if (task.timeoutMs !== undefined) {
+      task.timer = setTimeout(() => {
+        this.#counts.timedOut++;
+        this.#kill(slot, new TimeoutError(`task ${task.name} ran past its ${task.timeoutMs} ms timeout; its worker was replaced`));
+      }, task.timeoutMs);
+    }
+  }
+
+  #finished(slot: Slot, id: number, ok: boolean, value: unknown): void {
+    const task = slot.task;
+    if (!task || task.id !== id || slot.dead) return;
+    slot.task = undefined;
+    this.#busyMs += performance.now() - slot.busySince;
+    this.#idle.push(slot);
+    this.#dispatch(); // the worker gets its next task before this one's continuations run
+    if (ok) {
+      this.#counts.completed++;
+      this.#settle(task, true, value);
+    } else {
+      this.#counts.failed++;
+      const e = value as { name: string; message: string; stack?: string };
+      this.#settle(task, false, new TaskError(e.message, e.name, e.stack));
+    }
+  }
+
+  #abort(task: Task): void {
+    this.#counts.aborted++;
+    const err = new AbortError(`task ${task.name} was aborted`);
+    if (task.slot) this.#kill(task.slot, err);
+    else if (this.#queue.remove(task)) this.#settle(task, false, err);
+  }
+
+  /** Terminates a worker on purpose (timeout, abort): its task fails with `err`, and it is replaced unless `replace` is false. */
+  #kill(slot: Slot, err: Error, replace = true): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const task = slot.task;
+    slot.task = undefined;
+    this.#forget(slot);
+    if (task) {
+      this.#busyMs += performance.now() - slot.busySince;
+      this.#settle(task, false, err);
+    }
+    void slot.worker.terminate();
+    if (replace) this.#replace();
+    else this.#maybeTerminate();
+  }
+
+  #died(slot: Slot, err: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const wasReady = slot.ready;
+    const task = slot.task;
+    slot.task = undefined;
+    const wasInPool = this.#forget(slot);
+    if (task) {
+      this.#counts.crashed++;
+      this.#settle(task, false, new WorkerCrashedError(`the worker running task ${task.name} died: ${err.message}`));
+    }
+    if (this.#state === 'TERMINATED') return;
+    if (!wasReady && ++this.#startupFailures >= STARTUP_FAILURES_TO_GIVE_UP) {
+      this.#startupError = new WorkerCrashedError(`workers fail to start: ${err.message}`);
+      for (const t of this.#queue.drain()) this.#settle(t, false, this.#startupError);
+      return;
+    }
+    if (wasInPool) this.#replace();
+    else this.#spares.push(this.#spawn());
+  }
+
+  /** Removes a slot from the pool, the idle list and the spares; true if it was a pool member. */
+  #forget(slot: Slot): boolean {
+    const i = this.#idle.indexOf(slot);
+    if (i >= 0) this.#idle.splice(i, 1);
+    const s = this.#spares.indexOf(slot);
+    if (s >= 0) this.#spares.splice(s, 1);
+    return this.#pool.delete(slot);
+  }
+
+  /** Capacity back at once from a warm spare (then a new spare warms up), else from a fresh worker. */
+  #replace(): void {
+    if (this.#state === 'TERMINATED') return;
+    this.#counts.workersReplaced++;
+    const spare = this.#spares.findIndex((s) => s.ready);
+    if (spare >= 0) {
+      const slot = this.#spares.splice(spare, 1)[0]!;
+      this.#pool.add(slot);
+      this.#idle.push(slot);
+      if (this.#state === 'RUNNING') this.#spares.push(this.#spawn());
+      this.#dispatch();
+    } else {
+      this.#pool.add(this.#spawn());
+    }
+  }
+
+  #maybeTerminate(): void {
+    if (this.#state !== 'SHUTDOWN' || this.#queue.size) return;
+    for (const s of this.#pool) if (s.task) return;
+    this.#state = 'TERMINATED';
+    for (const s of [...this.#pool, ...this.#spares]) {
+      s.dead = true;
+      void s.worker.terminate();
+    }
+    this.#pool.clear();
+    this.#spares.length = 0;
+    this.#idle.length = 0;
+    this.#markTerminated();
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown): void {
+    clearTimeout(task.timer);
+    if (task.onAbort) task.signal?.removeEventListener('abort', task.onAbort);
+    if (ok) task.resolve(value);
+    else task.reject(value);
+  }
+
+  #refuse(err: Error): Promise<never> {
+    this.#counts.rejected++;
+    return Promise.reject(err);
+  }
+
+  async #runOnCaller(name: string, args: unknown): Promise<unknown> {
+    this.#callerModules ??= (async () => {
+      const fns = new Map<string, (a: unknown) => unknown>();
+      for (const m of this.#modules) for (const [k, v] of Object.entries(await import(m))) if (typeof v === 'function') fns.set(k, v as (a: unknown) => unknown);
+      return fns;
+    })();
+    const fn = (await this.#callerModules).get(name);
+    if (!fn) throw new TaskError(`no task named ${name}`, 'Error', undefined);
+    return fn(args);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './executor.js';
+export * from './errors.js';
+export { PRIORITIES, type Priority } from './task-queue.js';
