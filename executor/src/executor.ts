@@ -118,6 +118,16 @@ export class Executor {
     return this.#state;
   }
 
+  /** Resolves once every pool worker has loaded its task modules (tasks submitted earlier simply wait). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    while ([...this.#pool].some((s) => !s.ready)) {
+      if (this.#startupError) throw this.#startupError;
+      if (performance.now() > end) throw new Error(`workers not ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** Runs task `name` with `args` (structured-cloned to the worker) and resolves with its result. */
   submit<T = unknown>(name: string, args?: unknown, opts: SubmitOptions = {}): Promise<T> {
     if (this.#state !== 'RUNNING') return this.#refuse(new RejectedError(`the executor is ${this.#state.toLowerCase()}; task ${name} not accepted`));
