@@ -11,9 +11,10 @@ import { reserveBench } from './benches/reserve.js';
 import { availabilityBench } from './benches/availability.js';
 import { posBench } from './benches/pos.js';
 import { rfidBench } from './benches/rfid.js';
+import { executorBench, executorPriorityBench } from './benches/executor.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench, executorBench, executorPriorityBench];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

@@ -67,9 +67,14 @@ interface Slot {
   readonly worker: Worker;
   ready: boolean;
   dead: boolean;
-  task: Task | undefined;
+  /** Tasks sent to this worker and not yet answered (one, or a batch of tiny ones). */
+  tasks: Task[];
   busySince: number;
 }
+
+/** Tasks whose mean run time is below this are sent in batches of up to BATCH_MAX per message. */
+const TINY_MICROS = 50;
+const BATCH_MAX = 32;
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 const STARTUP_FAILURES_TO_GIVE_UP = 3;
@@ -101,6 +106,8 @@ export class Executor {
   #terminated: Promise<void>;
   #markTerminated!: () => void;
   #callerModules: Promise<Map<string, (a: unknown) => unknown>> | undefined;
+  /** Mean run time per task name (µs, exponentially weighted), from the workers' own measurements. */
+  readonly #runMicros = new Map<string, number>();
 
   constructor(readonly options: ExecutorOptions) {
     this.size = options.size ?? availableParallelism();
@@ -159,7 +166,7 @@ export class Executor {
         opts.signal.addEventListener('abort', task.onAbort, { once: true });
       }
       const slot = this.#queue.size === 0 ? this.#idle.pop() : undefined;
-      if (slot) this.#run(slot, task);
+      if (slot) this.#run(slot, [task]);
       else {
         this.#queue.push(task);
         this.#dispatch();
@@ -180,7 +187,7 @@ export class Executor {
     this.#state = 'SHUTDOWN';
     const never = this.#queue.drain();
     for (const t of never) this.#settle(t, false, new DroppedError(`task ${t.name} was dropped: the executor was shut down`));
-    for (const slot of [...this.#pool]) if (slot.task) this.#kill(slot, new AbortError(`task ${slot.task.name} was stopped: the executor was shut down`), false);
+    for (const slot of [...this.#pool]) if (slot.tasks.length) this.#kill(slot, new AbortError(`task ${slot.tasks[0]!.name} was stopped: the executor was shut down`), false);
     this.#maybeTerminate();
     return never.length;
   }
@@ -200,8 +207,8 @@ export class Executor {
     let busy = this.#busyMs;
     let active = 0;
     for (const s of this.#pool) {
-      if (!s.task) continue;
-      active++;
+      if (!s.tasks.length) continue;
+      active += s.tasks.length;
       busy += now - s.busySince;
     }
     const elapsed = now - this.#utilisationAt;
@@ -220,10 +227,10 @@ export class Executor {
 
   #spawn(): Slot {
     const worker = new Worker(ENTRY, { workerData: { modules: this.#modules }, resourceLimits: this.options.resourceLimits });
-    const slot: Slot = { worker, ready: false, dead: false, task: undefined, busySince: 0 };
-    worker.on('message', (msg: [number | 'ready', unknown, unknown]) => {
-      if (msg[0] === 'ready') return this.#ready(slot);
-      this.#finished(slot, msg[0], msg[1] === 0, msg[2]);
+    const slot: Slot = { worker, ready: false, dead: false, tasks: [], busySince: 0 };
+    worker.on('message', (msg: 'ready' | [number, 0 | 1, unknown, number][]) => {
+      if (msg === 'ready') return this.#ready(slot);
+      this.#finished(slot, msg);
     });
     worker.on('error', (err) => this.#died(slot, err));
     worker.on('exit', (code) => this.#died(slot, new Error(`the worker exited with code ${code}`)));
@@ -240,26 +247,54 @@ export class Executor {
   }
 
   #dispatch(): void {
-    while (this.#idle.length && this.#queue.size) this.#run(this.#idle.pop()!, this.#queue.take(performance.now())!);
+    while (this.#idle.length && this.#queue.size) {
+      const now = performance.now();
+      const first = this.#queue.take(now)!;
+      const batch = [first];
+      // Tiny tasks travel together: one message each way for many. A task with a timeout or a signal travels alone
+      // (killing its worker must not take others with it); so does anything slower than TINY_MICROS, which keeps a
+      // HIGH task's wait behind running work to one task's run time (or one batch of tiny ones).
+      // With several idle workers, work is spread rather than batched onto one.
+      if (this.#batchable(first) && this.#idle.length === 1) {
+        while (batch.length < BATCH_MAX && this.#queue.size) {
+          const next = this.#queue.take(now)!;
+          if (!this.#batchable(next)) {
+            this.#queue.unshift(next);
+            break;
+          }
+          batch.push(next);
+        }
+      }
+      this.#run(this.#idle.pop()!, batch);
+    }
     if (this.#state === 'SHUTDOWN') this.#maybeTerminate();
   }
 
-  #run(slot: Slot, task: Task): void {
+  #batchable(t: Task): boolean {
+    return t.timeoutMs === undefined && t.signal === undefined && (this.#runMicros.get(t.name) ?? Infinity) < TINY_MICROS;
+  }
+
+  #run(slot: Slot, batch: Task[]): void {
     const now = performance.now();
-    this.options.onDispatchLatency?.((now - task.enqueuedAt) / 1000);
-    slot.task = task;
+    for (const task of batch) {
+      this.options.onDispatchLatency?.((now - task.enqueuedAt) / 1000);
+      task.slot = slot;
+    }
+    slot.tasks = batch;
     slot.busySince = now;
-    task.slot = slot;
     try {
-      slot.worker.postMessage([task.id, task.name, task.args]);
+      slot.worker.postMessage(batch.map((t) => [t.id, t.name, t.args]));
     } catch (err) {
-      // Arguments that cannot be cloned (a function, a socket): the task fails, the worker never saw it.
-      slot.task = undefined;
+      // Arguments that cannot be cloned (a function, a socket): the tasks fail, the worker never saw them.
+      slot.tasks = [];
       this.#idle.push(slot);
-      this.#counts.failed++;
-      this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${(err as Error).message})`));
+      for (const task of batch) {
+        this.#counts.failed++;
+        this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${(err as Error).message})`));
+      }
       return;
     }
+    const task = batch[0]!;
     if (task.timeoutMs !== undefined) {
       task.timer = setTimeout(() => {
         this.#counts.timedOut++;
@@ -268,21 +303,26 @@ export class Executor {
     }
   }
 
-  #finished(slot: Slot, id: number, ok: boolean, value: unknown): void {
-    const task = slot.task;
-    if (!task || task.id !== id || slot.dead) return;
-    slot.task = undefined;
+  #finished(slot: Slot, results: [number, 0 | 1, unknown, number][]): void {
+    const batch = slot.tasks;
+    if (slot.dead || !batch.length || batch[0]!.id !== results[0]?.[0]) return;
+    slot.tasks = [];
     this.#busyMs += performance.now() - slot.busySince;
     this.#idle.push(slot);
-    this.#dispatch(); // the worker gets its next task before this one's continuations run
-    if (ok) {
-      this.#counts.completed++;
-      this.#settle(task, true, value);
-    } else {
-      this.#counts.failed++;
-      const e = value as { name: string; message: string; stack?: string };
-      this.#settle(task, false, new TaskError(e.message, e.name, e.stack));
-    }
+    this.#dispatch(); // the worker gets its next work before these tasks' continuations run
+    results.forEach(([, ok, value, micros], i) => {
+      const task = batch[i]!;
+      const mean = this.#runMicros.get(task.name);
+      this.#runMicros.set(task.name, mean === undefined ? micros : mean * 0.9 + micros * 0.1);
+      if (ok === 0) {
+        this.#counts.completed++;
+        this.#settle(task, true, value);
+      } else {
+        this.#counts.failed++;
+        const e = value as { name: string; message: string; stack?: string };
+        this.#settle(task, false, new TaskError(e.message, e.name, e.stack));
+      }
+    });
   }
 
   #abort(task: Task): void {
@@ -296,13 +336,11 @@ export class Executor {
   #kill(slot: Slot, err: Error, replace = true): void {
     if (slot.dead) return;
     slot.dead = true;
-    const task = slot.task;
-    slot.task = undefined;
+    const tasks = slot.tasks;
+    slot.tasks = [];
     this.#forget(slot);
-    if (task) {
-      this.#busyMs += performance.now() - slot.busySince;
-      this.#settle(task, false, err);
-    }
+    if (tasks.length) this.#busyMs += performance.now() - slot.busySince;
+    for (const task of tasks) this.#settle(task, false, err);
     void slot.worker.terminate();
     if (replace) this.#replace();
     else this.#maybeTerminate();
@@ -312,12 +350,13 @@ export class Executor {
     if (slot.dead) return;
     slot.dead = true;
     const wasReady = slot.ready;
-    const task = slot.task;
-    slot.task = undefined;
+    const tasks = slot.tasks;
+    slot.tasks = [];
     const wasInPool = this.#forget(slot);
-    if (task) {
+    for (const task of tasks) {
       this.#counts.crashed++;
-      this.#settle(task, false, new WorkerCrashedError(`the worker running task ${task.name} died: ${err.message}`));
+      const batch = tasks.length > 1 ? ` (one of a batch of ${tasks.length} tiny tasks sent together)` : '';
+      this.#settle(task, false, new WorkerCrashedError(`the worker running task ${task.name} died${batch}: ${err.message}`));
     }
     if (this.#state === 'TERMINATED') return;
     if (!wasReady && ++this.#startupFailures >= STARTUP_FAILURES_TO_GIVE_UP) {
@@ -356,7 +395,7 @@ export class Executor {
 
   #maybeTerminate(): void {
     if (this.#state !== 'SHUTDOWN' || this.#queue.size) return;
-    for (const s of this.#pool) if (s.task) return;
+    for (const s of this.#pool) if (s.tasks.length) return;
     this.#state = 'TERMINATED';
     for (const s of [...this.#pool, ...this.#spares]) {
       s.dead = true;

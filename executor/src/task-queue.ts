@@ -14,6 +14,12 @@ class Fifo<T> {
     this.#items.push(item);
   }
 
+  /** Puts an item back at the head (a task taken for a batch it did not fit). */
+  unshift(item: T): void {
+    if (this.#head > 0) this.#items[--this.#head] = item;
+    else this.#items.unshift(item);
+  }
+
   peek(): T | undefined {
     return this.#items[this.#head];
   }
@@ -79,6 +85,10 @@ export class TaskQueue<T extends Queued> {
       }
     }
     return this.#fifos.HIGH.shift() ?? this.#fifos.NORMAL.shift() ?? this.#fifos.LOW.shift();
+  }
+
+  unshift(task: T): void {
+    this.#fifos[task.priority].unshift(task);
   }
 
   shiftOldest(p: Priority): T | undefined {
