@@ -2,6 +2,7 @@ import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
 import type { DeviceConfig, RfidCountingConfig } from './devices/config.js';
+import type { ExecutorConfig } from './tasks/store-executor.js';
 
 export interface StoreNodeConfig {
   /** The store's SQLite file (default `./data/store/store.sqlite`). */
@@ -26,6 +27,8 @@ export interface StoreNodeConfig {
   /** Serial devices plugged into this node (RFID readers, scanners, scales, printers). */
   readonly devices?: readonly DeviceConfig[];
   readonly rfid?: RfidCountingConfig;
+  /** The local worker pool (default: one worker per core). */
+  readonly executor?: ExecutorConfig;
 }
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {

@@ -32,6 +32,8 @@ import { DeviceManager } from './devices/device-manager.js';
 import { RfidCycleCounter } from './devices/rfid-cycle-counter.js';
 import { deviceRoutes } from './devices/routes.js';
 import { registerDeviceMetrics } from './devices/metrics.js';
+import { StoreExecutor } from './tasks/store-executor.js';
+import { reportRoutes } from './reports/routes.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
@@ -62,6 +64,8 @@ export interface StoreNode {
   readonly catalog: CatalogPuller | undefined;
   readonly terminal: PaymentTerminal;
   readonly devices: DeviceManager;
+  /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
+  readonly executor: StoreExecutor;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -106,7 +110,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
   const pos = new PosService(db, sync, terminal, config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM, config.currency ?? 'USD', config.name ?? 'Storefleet store', now);
-  const devices = new DeviceManager(config.devices ?? [], new RfidCycleCounter(db, sync, stock, log, now, config.rfid), log, now);
+  const executor = new StoreExecutor(config.executor ?? {}, metrics);
+  const devices = new DeviceManager(config.devices ?? [], new RfidCycleCounter(db, executor, sync, stock, log, now, config.rfid), log, now);
   registerDeviceMetrics(metrics, devices);
   const syncGauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
@@ -144,6 +149,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
   api.use(deviceRoutes(devices));
+  api.use(reportRoutes(executor, dbPath, now));
   api.use(stockRoutes(stock, suggestions, sync, now));
   app.use('/api', api);
   app.use(notFoundHandler);
@@ -166,6 +172,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     catalog,
     terminal,
     devices,
+    executor,
     get url() {
       return url;
     },
@@ -200,6 +207,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopKeyRefresh?.();
       catalog?.stop();
       await devices.stop();
+      await executor.stop();
       sync.stop();
       if (server) {
         const s = server;

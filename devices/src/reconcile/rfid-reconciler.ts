@@ -37,11 +37,17 @@ export interface DriftReport {
   readonly adjustments: readonly { sku: string; delta: number }[];
 }
 
-interface Streak {
+export interface Streak {
   sign: number;
   cycles: number;
   /** The smallest drift seen in the streak: adjust only by what every cycle agreed on. */
   minAbs: number;
+}
+
+/** What a reconciler remembers between cycles (plain data: it can cross to a worker thread and back). */
+export interface ReconcilerState {
+  readonly cycle: number;
+  readonly streaks: Record<string, Streak>;
 }
 
 /**
@@ -52,10 +58,20 @@ interface Streak {
  * next aisle never moves stock. Pure: no I/O, the caller supplies reads and expected counts and applies adjustments.
  */
 export class RfidReconciler {
-  readonly #streaks = new Map<string, Streak>();
-  #cycle = 0;
+  readonly #streaks: Map<string, Streak>;
+  #cycle: number;
 
-  constructor(readonly options: ReconcilerOptions) {}
+  constructor(
+    readonly options: ReconcilerOptions,
+    state: ReconcilerState = { cycle: 0, streaks: {} },
+  ) {
+    this.#cycle = state.cycle;
+    this.#streaks = new Map(Object.entries(state.streaks).map(([k, v]) => [k, { ...v }]));
+  }
+
+  state(): ReconcilerState {
+    return { cycle: this.#cycle, streaks: Object.fromEntries([...this.#streaks].map(([k, v]) => [k, { ...v }])) };
+  }
 
   /** `expected`: on-hand of every RFID-tracked sku (skus not in it and never read are left alone). */
   cycle(reads: Iterable<TagRead>, expected: ReadonlyMap<string, number>): DriftReport {

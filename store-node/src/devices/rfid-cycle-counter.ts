@@ -1,29 +1,34 @@
-import { DEFAULT_RECONCILER, RfidReconciler, type DriftReport, type TagRead } from '@storefleet/devices';
+import { DEFAULT_RECONCILER, type DriftReport, type ReconcilerState, type TagRead } from '@storefleet/devices';
 import type { Logger } from 'pino';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
 import type { StoreSync } from '../sync/store-sync.js';
 import type { RfidCountingConfig } from './config.js';
+import type { StoreExecutor } from '../tasks/store-executor.js';
 
 /**
- * The store's RFID cycle count: reads from every reader go into the current window; each cycle the window is
- * reconciled against local on-hand (only for RFID-tracked skus), confirmed drifts become RFID_RECONCILE movements
- * (and `stock.moved` events for the hub), and the drift report is kept for the handheld.
+ * The store's RFID cycle count: reads from every reader go into the current window (the loudest read per EPC is
+ * enough); each cycle the window is reconciled on the local executor against local on-hand (only RFID-tracked
+ * skus), and back on the main thread confirmed drifts become RFID_RECONCILE movements (and `stock.moved` events for
+ * the hub), and the drift report is kept for the handheld.
  */
 export class RfidCycleCounter {
-  readonly reconciler: RfidReconciler;
   readonly cycleMs: number;
-  #window: TagRead[] = [];
+  readonly cyclesToConfirm: number;
+  readonly minRssi: number;
+  #window = new Map<string, TagRead>();
+  #readsInWindow = 0;
+  #state: ReconcilerState = { cycle: 0, streaks: {} };
+  #running = false;
   #timer: NodeJS.Timeout | undefined;
   #last: (DriftReport & { at: number }) | null = null;
-  readonly #zoneNames = new Map<number, string>();
-  readonly #skuOfGtin;
+  readonly #zoneNames: Record<string, string> = {};
   readonly #track;
-  readonly #tracked;
   adjustmentsApplied = 0;
 
   constructor(
     readonly db: SqliteDb,
+    readonly executor: StoreExecutor,
     readonly sync: StoreSync,
     readonly stock: StockLedger,
     readonly log: Logger,
@@ -31,30 +36,27 @@ export class RfidCycleCounter {
     config: RfidCountingConfig = {},
   ) {
     this.cycleMs = config.cycleMs ?? 60_000;
-    this.#skuOfGtin = db.prepare('SELECT sku FROM catalog_products WHERE gtin = ?').pluck();
+    this.cyclesToConfirm = config.cyclesToConfirm ?? DEFAULT_RECONCILER.cyclesToConfirm;
+    this.minRssi = config.minRssi ?? DEFAULT_RECONCILER.minRssi;
     this.#track = db.prepare('INSERT OR IGNORE INTO rfid_tracked_skus (sku, first_read_at) VALUES (?, ?)');
-    this.#tracked = db.prepare('SELECT sku FROM rfid_tracked_skus').pluck();
-    this.reconciler = new RfidReconciler({
-      cyclesToConfirm: config.cyclesToConfirm ?? DEFAULT_RECONCILER.cyclesToConfirm,
-      minRssi: config.minRssi ?? DEFAULT_RECONCILER.minRssi,
-      zoneOfAntenna: (a) => this.#zoneNames.get(a) ?? `zone-${a}`,
-      skuOfGtin: (g) => this.#skuOfGtin.get(g) as string | undefined,
-      onHandOf: (sku) => this.stock.onHand(sku),
-    });
     const saved = db.prepare('SELECT report, at FROM rfid_reports ORDER BY id DESC LIMIT 1').get() as { report: string; at: number } | undefined;
     if (saved) this.#last = { ...(JSON.parse(saved.report) as DriftReport), at: saved.at };
   }
 
   nameZones(zones: Readonly<Record<number, string>>): void {
-    for (const [a, z] of Object.entries(zones)) this.#zoneNames.set(Number(a), z);
+    Object.assign(this.#zoneNames, zones);
   }
 
   add(read: TagRead): void {
-    this.#window.push(read);
+    this.#readsInWindow++;
+    const seen = this.#window.get(read.epc);
+    if (!seen || read.rssi > seen.rssi) this.#window.set(read.epc, read);
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.runCycle(), this.cycleMs);
+    this.#timer = setInterval(() => {
+      this.runCycle().catch((err: unknown) => this.log.error({ err }, 'RFID cycle failed; the next one starts afresh'));
+    }, this.cycleMs);
     this.#timer.unref();
   }
 
@@ -67,23 +69,34 @@ export class RfidCycleCounter {
   }
 
   /** Reconciles the window read since the last cycle; an empty window (no reader running) is not a count of zero. */
-  runCycle(): DriftReport | null {
-    const reads = this.#window;
-    this.#window = [];
-    if (!reads.length) return null;
-    const at = this.now();
-    // Tracked skus not read at all this cycle count as 0 read (a shelf emptied); skus read for the first time join.
-    const tracked = this.#tracked.all() as string[];
-    const report = this.reconciler.cycle(reads, new Map(tracked.map((sku) => [sku, this.stock.onHand(sku)])));
-    this.sync.write((emit) => {
-      for (const z of Object.values(report.zones)) for (const sku of Object.keys(z)) this.#track.run(sku, at);
-      if (report.adjustments.length) this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
-      this.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(report), at);
-      this.db.prepare('DELETE FROM rfid_reports WHERE id < (SELECT max(id) - 100 FROM rfid_reports)').run();
-    });
-    this.adjustmentsApplied += report.adjustments.length;
-    if (report.adjustments.length) this.log.info({ adjustments: report.adjustments }, 'RFID count confirmed a drift; stock adjusted');
-    this.#last = { ...report, at };
-    return report;
+  async runCycle(): Promise<DriftReport | null> {
+    if (this.#running || !this.#window.size) return null; // a slow cycle: this window joins the next
+    const reads = [...this.#window.values()];
+    const total = this.#readsInWindow;
+    this.#window = new Map();
+    this.#readsInWindow = 0;
+    this.#running = true;
+    try {
+      const out = await this.executor.submit<{ report: DriftReport; state: ReconcilerState }>(
+        'rfidCycle',
+        { dbPath: this.db.name, reads, state: this.#state, cyclesToConfirm: this.cyclesToConfirm, minRssi: this.minRssi, zones: this.#zoneNames },
+        { priority: 'NORMAL', timeoutMs: 60_000 },
+      );
+      this.#state = out.state;
+      const report = { ...out.report, reads: total };
+      const at = this.now();
+      this.sync.write((emit) => {
+        for (const z of Object.values(report.zones)) for (const sku of Object.keys(z)) this.#track.run(sku, at);
+        if (report.adjustments.length) this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
+        this.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(report), at);
+        this.db.prepare('DELETE FROM rfid_reports WHERE id < (SELECT max(id) - 100 FROM rfid_reports)').run();
+      });
+      this.adjustmentsApplied += report.adjustments.length;
+      if (report.adjustments.length) this.log.info({ adjustments: report.adjustments }, 'RFID count confirmed a drift; stock adjusted');
+      this.#last = { ...report, at };
+      return report;
+    } finally {
+      this.#running = false;
+    }
   }
 }
