@@ -15,8 +15,12 @@ export class RfidReader implements DeviceDriver {
   readonly parser = new FrameParser();
   reads = 0;
   errorResponses = 0;
+  /** Times the watchdog re-sent the inventory command to a silent reader. */
+  rearmed = 0;
   #sink: ByteSink | undefined;
   #inventory = false;
+  #lastFrameAt = 0;
+  #watchdog: NodeJS.Timeout | undefined;
   readonly #rate = new RateMeter();
 
   constructor(
@@ -27,8 +31,25 @@ export class RfidReader implements DeviceDriver {
 
   onOpen(sink: ByteSink): void {
     this.#sink = sink;
+    this.#lastFrameAt = this.now();
     sink.write(commands.setPower(this.powerDbm));
     if (this.#inventory) sink.write(commands.multiPoll());
+    // A command sent while the reader was still waking up (or lost on a replug) would leave it silent: while
+    // inventory is wanted and nothing is heard for 2 s, ask again.
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => {
+      if (this.#inventory && this.now() - this.#lastFrameAt > 2000) {
+        this.#lastFrameAt = this.now();
+        this.rearmed++;
+        this.#sink?.write(commands.multiPoll());
+      }
+    }, 500);
+    this.#watchdog.unref();
+  }
+
+  onClose(): void {
+    clearInterval(this.#watchdog);
+    this.#sink = undefined;
   }
 
   startInventory(): void {
@@ -43,7 +64,9 @@ export class RfidReader implements DeviceDriver {
 
   onData(chunk: Buffer): void {
     const at = this.now();
-    for (const f of this.parser.push(chunk)) {
+    const frames = this.parser.push(chunk);
+    if (frames.length) this.#lastFrameAt = at;
+    for (const f of frames) {
       if (f.type === FrameType.RESPONSE && f.command === Command.ERROR) this.errorResponses++;
       const tag = tagFromNotice(f);
       if (!tag) continue;
@@ -59,6 +82,6 @@ export class RfidReader implements DeviceDriver {
   }
 
   stats(): Record<string, number> {
-    return { reads: this.reads, readsPerSecond: this.readRate(), badFrames: this.parser.counters.badFrames, skippedBytes: this.parser.counters.skippedBytes, errorResponses: this.errorResponses };
+    return { reads: this.reads, readsPerSecond: this.readRate(), badFrames: this.parser.counters.badFrames, skippedBytes: this.parser.counters.skippedBytes, errorResponses: this.errorResponses, rearmed: this.rearmed };
   }
 }

@@ -74,6 +74,7 @@ export class SerialLink {
     clearTimeout(this.#retry);
     const port = this.#port;
     this.#port = undefined;
+    this.driver.onClose?.();
     this.#set('closed');
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
