@@ -27,6 +27,7 @@ import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
 import { idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
+import { ModuleSockets, type SocketHandler } from './http/module-sockets.js';
 import { AuthRepository, AuthService, StoreTokens, authMigrations, authRoutes, authenticate } from './auth/index.js';
 import {
   EventHandlerRegistry,
@@ -138,6 +139,15 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const syncRepo = new SyncRepository(db, handlers, now);
   const syncStatus = new SyncStatusRepository(db);
   let syncServer: SyncServer | undefined;
+  const socketHandlers = new Map<string, SocketHandler>();
+  for (const m of modules) {
+    for (const [path, handler] of Object.entries(m.sockets?.(ctx) ?? {})) {
+      if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
+      if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
+      socketHandlers.set(path, handler);
+    }
+  }
+  const moduleSockets = new ModuleSockets(auth, socketHandlers);
   registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
   const app = express();
@@ -213,6 +223,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),
       });
       syncServer.attach(server);
+      moduleSockets.attach(server);
       const fanOut = syncServer;
       const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
       const unlistenDocs = await bus.subscribe(DOC_CHANNEL, (docId) => {
@@ -239,6 +250,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       clearInterval(housekeeping);
       await unlisten?.();
       await syncServer?.close();
+      await moduleSockets.close();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

@@ -12,3 +12,4 @@ export * from './stop-on-signals.js';
 export * from './protocol/messages.js';
 export * from './catalog.js';
 export * from './pickup-code.js';
+export * from './cart.js';

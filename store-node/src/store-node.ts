@@ -34,6 +34,8 @@ import { deviceRoutes } from './devices/routes.js';
 import { registerDeviceMetrics } from './devices/metrics.js';
 import { StoreExecutor } from './tasks/store-executor.js';
 import { reportRoutes } from './reports/routes.js';
+import { KioskCarts } from './carts/kiosk-carts.js';
+import { kioskCartRoutes } from './carts/routes.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
@@ -150,6 +152,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
   api.use(deviceRoutes(devices));
   api.use(reportRoutes(executor, dbPath, now));
+  api.use(kioskCartRoutes(new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now)));
   api.use(stockRoutes(stock, suggestions, sync, now));
   app.use('/api', api);
   app.use(notFoundHandler);

@@ -7,6 +7,7 @@ import type { FeedWriter } from '../sync/feed-writer.js';
 import type { DocAccessRule } from '../sync/docs/doc-access.js';
 import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SnapshotSource } from '../sync/bootstrap.js';
+import type { SocketHandler } from '../http/module-sockets.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -62,6 +63,8 @@ export interface HubModule {
   provides?(ctx: HubContext): Record<string, unknown>;
   /** Sections of a new store's cold start this module provides (`catalog` → its pages), fetched in module order. */
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
+  /** WebSocket endpoints by path prefix under `/api/` (`/api/carts/` → live cart updates); authenticated like the API. */
+  sockets?(ctx: HubContext): Record<string, SocketHandler>;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   /** Stops what `start` began for this hub (several hubs may share one module object in a process). */

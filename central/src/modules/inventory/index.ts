@@ -23,7 +23,14 @@ const REPLENISH_EVERY_MS = Number(process.env.SF_REPLENISH_MS ?? 5000);
 export const hubModule: HubModule = {
   name: 'inventory',
   migrations: new URL('./schema/', import.meta.url),
-  provides: () => ({ 'inventory.holds': stockHolds, 'inventory.incidents': incidents }),
+  provides: (ctx) => ({
+    'inventory.holds': stockHolds,
+    'inventory.incidents': incidents,
+    'inventory.availability': {
+      atLocation: (locationId: string, sku: string) => new InventoryRepository(ctx.db).availableAt(locationId, sku),
+      dcsCovering: (lines: readonly { sku: string; qty: number }[]) => new InventoryRepository(ctx.db).dcsCovering(lines),
+    },
+  }),
   routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now), ctx.db),
   eventHandlers: (ctx) => {
     const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);

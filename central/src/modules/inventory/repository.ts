@@ -77,6 +77,25 @@ export class InventoryRepository {
     return { ...toLevel(rows[0]!), leadTimeDays: rows[0]!.lead_time_days };
   }
 
+  /** What a location can promise of a sku now (on hand − reserved − safety), without locking: a soft check for carts. */
+  async availableAt(locationId: string, sku: string): Promise<number> {
+    const { rows } = await this.db.query<{ a: number }>('SELECT on_hand - reserved - safety AS a FROM inventory_stock WHERE store_id = $1 AND sku = $2', [locationId, sku]);
+    return Math.max(0, Number(rows[0]?.a ?? 0));
+  }
+
+  /** Distribution centres that can cover every line, most stock first (for orders shipped from a DC). */
+  async dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string; available: number }[]> {
+    const { rows } = await this.db.query<{ id: string; available: number }>(
+      `SELECT l.id, min(s.on_hand - s.reserved - s.safety)::bigint AS available
+       FROM locations l JOIN inventory_stock s ON s.store_id = l.id
+       JOIN unnest($1::text[], $2::bigint[]) AS want(sku, qty) ON want.sku = s.sku
+       WHERE l.kind = 'DC' AND s.on_hand - s.reserved - s.safety >= want.qty
+       GROUP BY l.id HAVING count(*) = $3 ORDER BY available DESC, l.id LIMIT 10`,
+      [lines.map((l) => l.sku), lines.map((l) => l.qty), lines.length],
+    );
+    return rows.map((r) => ({ id: r.id, available: Number(r.available) }));
+  }
+
   /** A page of one store's on-hand counts in sku order: its cold start after a disk replacement. */
   async snapshotPage(storeId: string, after: string | null, limit: number): Promise<{ sku: string; onHand: number }[]> {
     const { rows } = await this.db.query<{ sku: string; onHand: number }>(

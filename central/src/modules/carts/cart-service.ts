@@ -1,0 +1,83 @@
+import {
+  addToCart,
+  cartDocId,
+  cartQty,
+  cartView,
+  ConflictError,
+  NotFoundError,
+  setCartQty,
+  setFulfilment,
+  ValidationError,
+  type CartDoc,
+  type CartView,
+  type Fulfilment,
+} from '@storefleet/shared';
+import type { Principal } from '../../http/principal.js';
+import type { HubDocs } from '../../sync/docs/hub-docs.js';
+import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
+
+const actorOf = (p: Principal) => (p.kind === 'store' ? `store:${p.storeId}` : `user:${p.userId}`);
+
+/**
+ * The cart through the hub's API (web and app). The document itself is the one the stores edit; this adds what
+ * only the hub can check: the product and its current price, and availability for the chosen fulfilment.
+ */
+export class CartService {
+  constructor(
+    readonly docs: HubDocs,
+    readonly catalog: CatalogProducts,
+    readonly availability: Availability,
+    readonly customers: CustomerDirectory,
+    readonly now: () => number,
+  ) {}
+
+  async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
+    await this.#customer(customerId);
+    return { customerId, ...cartView(await this.docs.read<CartDoc>(principal, cartDocId(customerId))) };
+  }
+
+  async add(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
+    await this.#customer(customerId);
+    const product = await this.catalog.get(sku);
+    if (!product) throw new NotFoundError('product', sku);
+    const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
+    const view = cartView(doc);
+    await this.#assertAvailable(view.fulfilment, sku, cartQty(doc, sku) + qty);
+    const snapshot = { sku, name: product.name, unitPriceMinor: product.priceMinor, currency: product.currency, taxClass: product.taxClass };
+    return this.#change(principal, customerId, (d) => addToCart(d, snapshot, qty, actorOf(principal), this.now()));
+  }
+
+  async setQty(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
+    const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
+    if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
+    if (qty > cartQty(doc, sku)) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
+    return this.#change(principal, customerId, (d) => void setCartQty(d, sku, qty));
+  }
+
+  /** Changes how the order will be fulfilled; every line must be available that way. */
+  async setFulfilment(principal: Principal, customerId: string, f: Fulfilment): Promise<CartView & { customerId: string }> {
+    if (f.type !== 'SHIP' && !f.storeId) throw new ValidationError(`${f.type} needs a storeId`);
+    if (f.type === 'SHIP' && f.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
+    const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
+    for (const line of cartView(doc).lines) await this.#assertAvailable(f, line.sku, line.qty);
+    return this.#change(principal, customerId, (d) => setFulfilment(d, f));
+  }
+
+  async #change(principal: Principal, customerId: string, fn: (d: CartDoc) => void): Promise<CartView & { customerId: string }> {
+    return { customerId, ...cartView(await this.docs.change<CartDoc>(principal, cartDocId(customerId), fn)) };
+  }
+
+  async #customer(id: string): Promise<void> {
+    if (!(await this.customers.get(id))) throw new NotFoundError('customer', id);
+  }
+
+  async #assertAvailable(f: Fulfilment, sku: string, qty: number): Promise<void> {
+    if (f.type === 'SHIP') {
+      if ((await this.availability.dcsCovering([{ sku, qty }])).length) return;
+      throw new ConflictError(`${sku} is out of stock for shipping: no distribution centre has ${qty}`, { sku, wanted: qty, outOfStock: true });
+    }
+    const here = await this.availability.atLocation(f.storeId!, sku);
+    if (here >= qty) return;
+    throw new ConflictError(`only ${here} of ${sku} available for ${f.type.toLowerCase()} at that store (wanted ${qty})`, { sku, wanted: qty, available: here, outOfStock: true });
+  }
+}

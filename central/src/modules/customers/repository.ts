@@ -1,0 +1,75 @@
+import { ConflictError, uuidv7 } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
+import type { Customer, CustomerInput } from './types.js';
+
+interface Row {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  preferred_store_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toCustomer = (r: Row): Customer => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  phone: r.phone,
+  preferredStoreId: r.preferred_store_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+/** All SQL of customer profiles. */
+export class CustomerRepository {
+  constructor(readonly db: Queryable) {}
+
+  async create(input: CustomerInput, now: number): Promise<Customer> {
+    try {
+      const { rows } = await this.db.query<Row>(
+        `INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`,
+        [uuidv7(now), input.name, input.email ?? null, input.phone ?? null, input.preferredStoreId ?? null, now],
+      );
+      return toCustomer(rows[0]!);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`a customer with the email ${input.email} exists`);
+      throw err;
+    }
+  }
+
+  async update(id: string, input: Partial<CustomerInput>, now: number): Promise<Customer | undefined> {
+    try {
+      const { rows } = await this.db.query<Row>(
+        `UPDATE customers SET name = coalesce($2, name),
+           email = CASE WHEN $3::boolean THEN $4 ELSE email END,
+           phone = CASE WHEN $5::boolean THEN $6 ELSE phone END,
+           preferred_store_id = CASE WHEN $7::boolean THEN $8::uuid ELSE preferred_store_id END,
+           updated_at = $9
+         WHERE id = $1 RETURNING *`,
+        [id, input.name ?? null, 'email' in input, input.email ?? null, 'phone' in input, input.phone ?? null, 'preferredStoreId' in input, input.preferredStoreId ?? null, now],
+      );
+      return rows[0] && toCustomer(rows[0]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`a customer with the email ${input.email} exists`);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<Customer | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM customers WHERE id = $1', [id]);
+    return rows[0] && toCustomer(rows[0]);
+  }
+
+  async find(q: { email?: string | undefined; name?: string | undefined; limit: number }): Promise<Customer[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM customers WHERE ($1::text IS NULL OR email = $1) AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%')
+       ORDER BY name, id LIMIT $3`,
+      [q.email ?? null, q.name ?? null, q.limit],
+    );
+    return rows.map(toCustomer);
+  }
+}

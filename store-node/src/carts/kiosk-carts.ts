@@ -1,0 +1,57 @@
+import {
+  addToCart,
+  cartDocId,
+  cartQty,
+  cartView,
+  ConflictError,
+  isValidGtin,
+  NotFoundError,
+  setCartQty,
+  toGtin14,
+  type CartDoc,
+  type CartView,
+} from '@storefleet/shared';
+import type { PosRepository } from '../pos/pos-repository.js';
+import type { StockLedger } from '../stock/stock-ledger.js';
+import type { StoreSync } from '../sync/store-sync.js';
+
+/**
+ * The customer's shared cart at a lane or kiosk: the same Automerge document the web and app edit, changed here
+ * locally (offline too) and synced with the hub when it can be. Products come from the store's catalog copy; for a
+ * pickup here, availability is the store's own stock. Other fulfilments are checked by the hub at checkout.
+ */
+export class KioskCarts {
+  constructor(
+    readonly sync: StoreSync,
+    readonly products: PosRepository,
+    readonly stock: StockLedger,
+    readonly storeId: string,
+    readonly now: () => number,
+  ) {}
+
+  view(customerId: string): CartView & { customerId: string } {
+    return { customerId, ...cartView(this.sync.docs.open<CartDoc>(cartDocId(customerId))) };
+  }
+
+  add(customerId: string, code: string, qty: number): CartView & { customerId: string } {
+    const p = this.products.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
+    if (!p) throw new NotFoundError('product', code);
+    const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
+    const f = cartView(doc).fulfilment;
+    if ((f.type === 'PICKUP' || f.type === 'CURBSIDE') && f.storeId === this.storeId) {
+      const want = cartQty(doc, p.sku) + qty;
+      const here = this.stock.onHand(p.sku);
+      if (here < want) throw new ConflictError(`only ${Math.max(0, here)} of ${p.sku} in this store (wanted ${want})`, { outOfStock: true });
+    }
+    const snapshot = { sku: p.sku, name: p.name, unitPriceMinor: p.price_minor, currency: p.currency, taxClass: p.tax_class };
+    this.sync.docs.change<CartDoc>(cartDocId(customerId), (d) => addToCart(d, snapshot, qty, `store:${this.storeId}`, this.now()));
+    return this.view(customerId);
+  }
+
+  setQty(customerId: string, sku: string, qty: number): CartView & { customerId: string } {
+    const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
+    if (cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
+    this.sync.docs.change<CartDoc>(cartDocId(customerId), (d) => void setCartQty(d, sku, qty));
+    return this.view(customerId);
+  }
+}
