@@ -29,6 +29,11 @@ export interface HubConfig {
   readonly syncHeartbeatMs?: number;
   /** Largest JSON body accepted; sync batches do not travel over HTTP. */
   readonly bodyLimit?: string;
+  /**
+   * External parties by service name (`payments.provider`, `warehouse.fulfilment`): real adapters in production,
+   * test-controlled simulators in tests. A module falls back to its own simulator when one is absent.
+   */
+  readonly externals?: Readonly<Record<string, unknown>>;
 }
 
 export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -41,4 +46,5 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     trustProxy: env.TRUST_PROXY ?? false,
     natsUrl: env.NATS_URL || undefined,
   };
+
 }

@@ -121,6 +121,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
   const docs = new HubDocs(new DocRepository(db, now, bus), docAccess, log);
   const services = new ServiceRegistry();
+  for (const [name, service] of Object.entries(config.externals ?? {})) services.provide('config', name, service);
   const ctx: HubContext = { db, log, metrics, now, feed, docs, services };
   for (const m of modules) for (const [name, service] of Object.entries(m.provides?.(ctx) ?? {})) services.provide(m.name, name, service);
   const handlers = new EventHandlerRegistry();

@@ -17,3 +17,6 @@ export interface CatalogProduct {
   /** The catalog version of this product's latest change (rises with every change; stores pull changes after theirs). */
   readonly version: number;
 }
+
+/** Tax per class in parts per million until per-market rate tables exist: STANDARD 8.875 % (New York City), the rest 0. */
+export const DEFAULT_TAX_RATES_PPM: Readonly<Record<string, number>> = { STANDARD: 88_750, REDUCED: 0, ZERO: 0 };

@@ -37,6 +37,11 @@ export class ServiceRegistry {
     this.#services.set(name, { module, service });
   }
 
+  /** The service, or undefined when no module (or the hub's config, for external parties) provides it. */
+  find<T>(name: string): T | undefined {
+    return this.#services.get(name)?.service as T | undefined;
+  }
+
   get<T>(name: string): T {
     const entry = this.#services.get(name);
     if (!entry) throw new Error(`no module provides the service ${name}`);

@@ -8,7 +8,7 @@ import { applyRatePpm, money, type Money } from '@storefleet/shared';
 export type TaxRates = Readonly<Record<string, number>>;
 
 /** New York City's combined sales tax, with groceries exempt: a sensible default for the demo fleet. */
-export const DEFAULT_TAX_RATES_PPM: TaxRates = { STANDARD: 88_750, REDUCED: 0, ZERO: 0 };
+export { DEFAULT_TAX_RATES_PPM } from '@storefleet/shared';
 
 export interface PricedLine {
   readonly sku: string;

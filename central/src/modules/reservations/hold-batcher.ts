@@ -76,7 +76,7 @@ export class HoldBatcher {
       const results: (Reservation | Error)[] = requests.map(({ p, lines }) => {
         const kind = kinds.get(p.input.storeId);
         if (!kind) return new NotFoundError('store', p.input.storeId);
-        if (kind !== 'STORE') return new ValidationError(`location ${p.input.storeId} is a ${kind}, not a store: pickups happen at stores`);
+        if (kind !== 'STORE' && !(kind === 'DC' && p.input.fromDistributionCentre)) return new ValidationError(`location ${p.input.storeId} is a ${kind}, not a store: pickups happen at stores`);
         const short = lines.find((l) => (available.get(`${p.input.storeId}/${l.sku}`) ?? 0) < l.qty);
         if (short) {
           const left = Math.max(0, available.get(`${p.input.storeId}/${short.sku}`) ?? 0);
@@ -84,7 +84,7 @@ export class HoldBatcher {
         }
         for (const l of lines) available.set(`${p.input.storeId}/${l.sku}`, available.get(`${p.input.storeId}/${l.sku}`)! - l.qty);
         const r: Reservation = {
-          id: uuidv7(now),
+          id: p.input.id ?? uuidv7(now),
           storeId: p.input.storeId,
           customerRef: p.input.customerRef,
           status: 'HELD',

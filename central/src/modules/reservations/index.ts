@@ -22,6 +22,7 @@ const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.servic
 export const hubModule: HubModule = {
   name: 'reservations',
   migrations: new URL('./schema/', import.meta.url),
+  provides: (ctx) => ({ 'reservations.service': serviceOf(ctx) }),
   routes: (ctx) => {
     const codes = PickupCodes.load(ctx.db, ctx.now());
     codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));

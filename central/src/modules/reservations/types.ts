@@ -18,6 +18,10 @@ export interface Reservation {
 }
 
 export interface NewReservation {
+  /** Chosen by the caller when it must be able to find the hold again after a crash (an order's saga). */
+  readonly id?: string | undefined;
+  /** Orders shipped from a distribution centre hold stock there; pickups are at stores only. */
+  readonly fromDistributionCentre?: boolean;
   readonly storeId: string;
   readonly customerRef: string;
   readonly lines: readonly ReservationLine[];

@@ -1,0 +1,73 @@
+import type { HubContext, HubModule } from '../hub-module.js';
+import { OrderSaga } from './order-saga.js';
+import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
+import { orderRoutes } from './routes.js';
+import type { Reservations, Warehouse } from './types.js';
+import { SimulatedWarehouse } from './warehouse.js';
+
+export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
+export { SimulatedWarehouse } from './warehouse.js';
+export type { Order } from './types.js';
+
+const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout }>();
+
+/** One saga per hub: payments and the warehouse come from the hub's config (`externals`), else simulators. */
+function sagaOf(ctx: HubContext): OrderSaga {
+  let entry = sagas.get(ctx);
+  if (!entry) {
+    const payments = ctx.services.find<PaymentProvider>('payments.provider') ?? new SimulatedPaymentProvider();
+    const saga = new OrderSaga({
+      db: ctx.db,
+      reservations: () => ctx.services.get<Reservations>('reservations.service'),
+      payments,
+      warehouse: ctx.services.find<Warehouse>('warehouse.fulfilment') ?? new SimulatedWarehouse(),
+      availability: () => ctx.services.get('inventory.availability'),
+      docs: ctx.docs,
+      log: ctx.log,
+      now: ctx.now,
+      crashAfter: process.env.SF_ORDERS_CRASH_AFTER || undefined,
+    });
+    if (payments instanceof SimulatedPaymentProvider) payments.onCallback = (key, status) => void saga.paymentCallback(key, status);
+    entry = { saga };
+    sagas.set(ctx, entry);
+  }
+  return entry.saga;
+}
+
+/**
+ * Omnichannel orders: `place` runs a saga persisted in Postgres (reserve → authorise payment → fulfil → confirm, with
+ * compensation in reverse), resumed by any replica after a crash; status and timeline, curbside check-in,
+ * cancellation before pickup.
+ */
+export const hubModule: HubModule = {
+  name: 'orders',
+  migrations: new URL('./schema/', import.meta.url),
+  routes: (ctx) =>
+    orderRoutes({
+      saga: sagaOf(ctx),
+      db: ctx.db,
+      docs: ctx.docs,
+      feed: ctx.feed,
+      catalog: () => ctx.services.get('catalog.products'),
+      customers: () => ctx.services.get('customers.directory'),
+      now: ctx.now,
+    }),
+  start(ctx) {
+    const entry = sagas.get(ctx) ?? (sagaOf(ctx), sagas.get(ctx)!);
+    let running = false;
+    const resume = () => {
+      if (running) return;
+      running = true;
+      entry.saga
+        .resumeStale()
+        .catch((err: unknown) => ctx.log.error({ err }, 'resuming order sagas failed'))
+        .finally(() => (running = false));
+    };
+    resume();
+    entry.timer = setInterval(resume, 1000);
+    entry.timer.unref();
+  },
+  stop(ctx) {
+    clearInterval(sagas.get(ctx)?.timer);
+  },
+};

@@ -1,0 +1,118 @@
+/**
+ * The payment provider, an external party behind an interface. Every call carries the order's key, so a retry (after
+ * a timeout or a hub restart) never charges twice; `void` of a key the provider has not approved yet is remembered,
+ * and a late approval for it is voided at once.
+ */
+export interface PaymentProvider {
+  /** Throws PaymentTimeoutError when the provider does not answer in time (it may still approve later). */
+  authorise(req: { key: string; amountMinor: number; currency: string }): Promise<{ approved: true; ref: string } | { approved: false; reason: string }>;
+  /** Cancels an authorisation or refunds a charge; idempotent. */
+  void(key: string): Promise<void>;
+  /** What the provider holds for the key, for recovery after a timeout or a crash. */
+  status(key: string): Promise<PaymentStatus>;
+}
+
+export type PaymentStatus = 'APPROVED' | 'DECLINED' | 'VOIDED' | 'UNKNOWN';
+
+export class PaymentTimeoutError extends Error {
+  override readonly name = 'PaymentTimeoutError';
+}
+
+export type SimulatedOutcome = 'approve' | 'decline' | 'timeout-then-approve' | 'timeout';
+
+interface Payment {
+  status: PaymentStatus;
+  amountMinor: number;
+}
+
+/**
+ * The provider simulator: approves by default; tests queue outcomes (`next('decline')`). A timeout answers nothing
+ * within `timeoutMs`, and with `timeout-then-approve` approves later and calls back (twice, as providers do).
+ */
+export class SimulatedPaymentProvider implements PaymentProvider {
+  readonly payments = new Map<string, Payment>();
+  readonly #voided = new Set<string>();
+  readonly #outcomes: SimulatedOutcome[] = [];
+  onCallback: (key: string, status: PaymentStatus) => void = () => {};
+  authorisations = 0;
+
+  constructor(readonly timeoutMs = 200) {}
+
+  next(...outcomes: SimulatedOutcome[]): this {
+    this.#outcomes.push(...outcomes);
+    return this;
+  }
+
+  /** Money the customer is out of for this key now. */
+  charged(key: string): number {
+    const p = this.payments.get(key);
+    return p?.status === 'APPROVED' ? p.amountMinor : 0;
+  }
+
+  async authorise(req: { key: string; amountMinor: number; currency: string }) {
+    this.authorisations++;
+    const existing = this.payments.get(req.key);
+    if (existing?.status === 'APPROVED') return { approved: true as const, ref: `sim-${req.key}` };
+    if (existing?.status === 'VOIDED' || this.#voided.has(req.key)) return { approved: false as const, reason: 'voided' };
+    const outcome = this.#outcomes.shift() ?? 'approve';
+    if (outcome === 'decline') {
+      this.payments.set(req.key, { status: 'DECLINED', amountMinor: req.amountMinor });
+      return { approved: false as const, reason: 'insufficient funds' };
+    }
+    if (outcome === 'timeout' || outcome === 'timeout-then-approve') {
+      if (outcome === 'timeout-then-approve') {
+        setTimeout(() => {
+          const voided = this.#voided.has(req.key);
+          this.payments.set(req.key, { status: voided ? 'VOIDED' : 'APPROVED', amountMinor: req.amountMinor });
+          this.onCallback(req.key, voided ? 'VOIDED' : 'APPROVED');
+          this.onCallback(req.key, voided ? 'VOIDED' : 'APPROVED'); // a duplicate delivery
+        }, this.timeoutMs * 2).unref();
+      }
+      await new Promise((r) => setTimeout(r, this.timeoutMs));
+      throw new PaymentTimeoutError(`the payment provider did not answer within ${this.timeoutMs} ms`);
+    }
+    this.payments.set(req.key, { status: 'APPROVED', amountMinor: req.amountMinor });
+    return { approved: true as const, ref: `sim-${req.key}` };
+  }
+
+  async void(key: string): Promise<void> {
+    this.#voided.add(key);
+    const p = this.payments.get(key);
+    if (p && p.status === 'APPROVED') p.status = 'VOIDED';
+  }
+
+  async status(key: string): Promise<PaymentStatus> {
+    return this.payments.get(key)?.status ?? (this.#voided.has(key) ? 'VOIDED' : 'UNKNOWN');
+  }
+}
+
+/** The provider over HTTP (a real gateway's adapter has this shape; tests run the simulator behind it in another process). */
+export class HttpPaymentProvider implements PaymentProvider {
+  constructor(
+    readonly baseUrl: string,
+    readonly timeoutMs = 2000,
+  ) {}
+
+  async authorise(req: { key: string; amountMinor: number; currency: string }) {
+    return (await this.#post('/authorise', req)) as { approved: true; ref: string } | { approved: false; reason: string };
+  }
+
+  async void(key: string): Promise<void> {
+    await this.#post('/void', { key });
+  }
+
+  async status(key: string): Promise<PaymentStatus> {
+    return ((await this.#post('/status', { key })) as { status: PaymentStatus }).status;
+  }
+
+  async #post(path: string, body: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new PaymentTimeoutError(`the payment provider did not answer: ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new Error(`payment provider ${path} → ${res.status}`);
+    return res.json();
+  }
+}

@@ -1,0 +1,153 @@
+import type { Queryable } from '../../db/db.js';
+import type { Compensation, OrderStatus, Step } from './saga-rules.js';
+import type { Order, OrderEvent, OrderFulfilment, OrderLine } from './types.js';
+
+interface Row {
+  id: string;
+  customer_id: string;
+  place_key: string;
+  status: OrderStatus;
+  step: Step | 'DONE';
+  compensations: Compensation[];
+  end_status: 'FAILED' | 'CANCELLED' | null;
+  fulfilment: OrderFulfilment;
+  lines: OrderLine[];
+  from_cart: boolean;
+  subtotal_minor: number;
+  tax_minor: number;
+  total_minor: number;
+  currency: string;
+  reservation_id: string | null;
+  payment_attempted: boolean;
+  payment_ref: string | null;
+  fulfilment_ref: string | null;
+  failure: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const toOrder = (r: Row): Order => ({
+  id: r.id,
+  customerId: r.customer_id,
+  placeKey: r.place_key,
+  status: r.status,
+  step: r.step,
+  compensations: r.compensations,
+  endStatus: r.end_status,
+  fulfilment: r.fulfilment,
+  lines: r.lines,
+  fromCart: r.from_cart,
+  subtotalMinor: Number(r.subtotal_minor),
+  taxMinor: Number(r.tax_minor),
+  totalMinor: Number(r.total_minor),
+  currency: r.currency,
+  reservationId: r.reservation_id,
+  paymentAttempted: r.payment_attempted,
+  paymentRef: r.payment_ref,
+  fulfilmentRef: r.fulfilment_ref,
+  failure: r.failure,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** What a step or compensation changes on the order (only the named fields). */
+export type OrderPatch = Partial<{
+  status: OrderStatus;
+  step: Step | 'DONE';
+  compensations: Compensation[];
+  endStatus: 'FAILED' | 'CANCELLED' | null;
+  fulfilment: OrderFulfilment;
+  reservationId: string;
+  paymentAttempted: boolean;
+  paymentRef: string;
+  fulfilmentRef: string | null;
+  failure: string;
+}>;
+
+const COLUMNS: Record<keyof OrderPatch, [string, string]> = {
+  status: ['status', 'text'],
+  step: ['step', 'text'],
+  compensations: ['compensations', 'jsonb'],
+  endStatus: ['end_status', 'text'],
+  fulfilment: ['fulfilment', 'jsonb'],
+  reservationId: ['reservation_id', 'uuid'],
+  paymentAttempted: ['payment_attempted', 'boolean'],
+  paymentRef: ['payment_ref', 'text'],
+  fulfilmentRef: ['fulfilment_ref', 'text'],
+  failure: ['failure', 'text'],
+};
+
+/** All SQL of orders and their timeline. */
+export class OrderRepository {
+  constructor(readonly db: Queryable) {}
+
+  /** Inserts a new order, or returns the one already placed with this key (`created` tells which). */
+  /** The new order is born leased to its placer (`leaseUntil`), so the resumer does not race the request that placed it. */
+  async insertOrGet(o: Omit<Order, 'compensations' | 'endStatus' | 'reservationId' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure'>, leaseUntil: number): Promise<{ order: Order; created: boolean }> {
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) ON CONFLICT (place_key) DO NOTHING RETURNING *`,
+      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil],
+    );
+    if (rows[0]) return { order: toOrder(rows[0]), created: true };
+    const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);
+    return { order: toOrder(existing.rows[0]!), created: false };
+  }
+
+  async byPlaceKey(placeKey: string): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [placeKey]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE id = $1', [id]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /** Takes (or renews) the saga's lease; undefined when another runner holds it or the saga is over. */
+  async claim(id: string, now: number, leaseMs: number, renew = false): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET lease_until = $2 + $3 WHERE id = $1 AND status IN ('PENDING', 'COMPENSATING') AND (lease_until < $2 OR $4) RETURNING *`,
+      [id, now, leaseMs, renew],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  async releaseLease(id: string): Promise<void> {
+    await this.db.query('UPDATE orders SET lease_until = 0 WHERE id = $1', [id]);
+  }
+
+  async update(id: string, patch: OrderPatch, now: number): Promise<Order> {
+    const keys = Object.keys(patch) as (keyof OrderPatch)[];
+    const sets = keys.map((k, i) => `${COLUMNS[k][0]} = $${i + 3}::${COLUMNS[k][1]}`);
+    const values = keys.map((k) => (COLUMNS[k][1] === 'jsonb' ? JSON.stringify(patch[k]) : patch[k]));
+    const { rows } = await this.db.query<Row>(`UPDATE orders SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`, [id, now, ...values]);
+    return toOrder(rows[0]!);
+  }
+
+  async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO order_events (order_id, seq, at, kind, detail)
+       SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4 FROM order_events WHERE order_id = $1`,
+      [orderId, at, kind, JSON.stringify(detail ?? null)],
+    );
+  }
+
+  async events(orderId: string): Promise<OrderEvent[]> {
+    const { rows } = await this.db.query<OrderEvent>('SELECT seq, at, kind, detail FROM order_events WHERE order_id = $1 ORDER BY seq', [orderId]);
+    return rows;
+  }
+
+  async stale(now: number, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM orders WHERE status IN ('PENDING', 'COMPENSATING') AND lease_until < $1 ORDER BY created_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async byCustomer(customerId: string, limit: number): Promise<Order[]> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2', [customerId, limit]);
+    return rows.map(toOrder);
+  }
+}

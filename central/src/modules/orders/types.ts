@@ -1,0 +1,63 @@
+import type { Fulfilment, FulfilmentType } from '@storefleet/shared';
+import type { Compensation, OrderStatus, Step } from './saga-rules.js';
+
+export interface OrderLine {
+  readonly sku: string;
+  readonly name: string;
+  readonly qty: number;
+  readonly unitPriceMinor: number;
+  readonly taxClass: string;
+}
+
+export interface OrderFulfilment extends Fulfilment {
+  readonly type: FulfilmentType;
+  /** Where the stock is held: the store, or for SHIP the distribution centre chosen at RESERVE. */
+  readonly locationId: string | null;
+  readonly parkingSpot?: string | null;
+  readonly checkedInAt?: number | null;
+}
+
+export interface Order {
+  readonly id: string;
+  readonly customerId: string;
+  readonly placeKey: string;
+  readonly status: OrderStatus;
+  readonly step: Step | 'DONE';
+  readonly compensations: Compensation[];
+  readonly endStatus: 'FAILED' | 'CANCELLED' | null;
+  readonly fulfilment: OrderFulfilment;
+  readonly lines: OrderLine[];
+  readonly fromCart: boolean;
+  readonly subtotalMinor: number;
+  readonly taxMinor: number;
+  readonly totalMinor: number;
+  readonly currency: string;
+  readonly reservationId: string | null;
+  readonly paymentAttempted: boolean;
+  readonly paymentRef: string | null;
+  readonly fulfilmentRef: string | null;
+  readonly failure: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface OrderEvent {
+  readonly seq: number;
+  readonly at: number;
+  readonly kind: string;
+  readonly detail: unknown;
+}
+
+/** What orders need of the reservations module (service `reservations.service`). */
+export interface Reservations {
+  reserve(input: { id?: string; storeId: string; customerRef: string; lines: readonly { sku: string; qty: number }[]; ttlMs?: number; fromDistributionCentre?: boolean }): Promise<{ id: string }>;
+  get(id: string): Promise<{ id: string; status: string }>;
+  confirm(id: string): Promise<{ id: string; status: string }>;
+  release(id: string): Promise<{ id: string; status: string }>;
+}
+
+/** A distribution centre's shipping desk: an external system, simulated until one is connected. */
+export interface Warehouse {
+  createShipment(req: { key: string; dcId: string; lines: readonly { sku: string; qty: number }[] }): Promise<{ ref: string }>;
+  cancelShipment(key: string): Promise<void>;
+}
