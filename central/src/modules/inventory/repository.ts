@@ -141,7 +141,15 @@ export async function ensureMovementPartitions(db: Db, fromMs: number, months: n
     const exists = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [p.name]);
     if (exists.rowCount) continue;
     try {
-      await db.exec(`CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF inventory_movements FOR VALUES FROM (${p.from}) TO (${p.to})`);
+      // Movements for this month may already sit in the default partition (a store clock far ahead, or a hub that
+      // applied events before its partitions existed): move them into the new month, then attach it, in one
+      // transaction. A plain CREATE … PARTITION OF would fail on them, and keep failing at every start.
+      await db.transaction(async (tx) => {
+        await tx.query(`CREATE TABLE ${p.name} (LIKE inventory_movements INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+        const range = `at >= ${p.from} AND at < ${p.to}`;
+        await tx.query(`WITH moved AS (DELETE FROM inventory_movements_default WHERE ${range} RETURNING *) INSERT INTO ${p.name} SELECT * FROM moved`);
+        await tx.query(`ALTER TABLE inventory_movements ATTACH PARTITION ${p.name} FOR VALUES FROM (${p.from}) TO (${p.to})`);
+      });
       made.push(p.name);
     } catch (err) {
       // Another replica created it at the same moment: fine. Anything else is for the caller to report.

@@ -3,6 +3,7 @@ import { hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { offlineBuffer } from '../stock-rules.js';
+import { ensureMovementPartitions } from '../repository.js';
 
 const STORES = {
   manhattan: { lat: 40.758, lon: -73.9855 },
@@ -61,6 +62,16 @@ describe.each(dbTargets)('inventory on $name', (target) => {
     );
     const partition = await t.hub.db.query<{ part: string }>("SELECT DISTINCT tableoid::regclass::text AS part FROM inventory_movements WHERE sku = 'MILK-1L'");
     expect(partition.rows.map((r) => r.part)).toEqual([`inventory_movements_y${new Date().getUTCFullYear()}m${String(new Date().getUTCMonth() + 1).padStart(2, '0')}`]);
+  });
+
+  it('creates a month’s partition even when movements for that month already landed in the default one', async () => {
+    const ahead = Date.now() + 200 * 86_400_000; // a store clock far in the future: no partition yet
+    await move('jersey', { sku: 'CLOCK', delta: 3, kind: 'RECEIVE', at: ahead });
+    const where = async () => (await t.hub.db.query<{ part: string }>("SELECT tableoid::regclass::text AS part FROM inventory_movements WHERE sku = 'CLOCK'")).rows.map((r) => r.part);
+    expect(await where()).toEqual(['inventory_movements_default']);
+    const made = await ensureMovementPartitions(t.hub.db, ahead, 1);
+    expect(made).toHaveLength(1);
+    expect(await where()).toEqual(made);
   });
 
   it('applies a thousand sales of a batch as one counter update, exactly', async () => {
