@@ -8,7 +8,8 @@ import { SimulatedPaymentProvider } from '../payments.js';
 
 const HUB = fileURLToPath(new URL('./support/run-hub.ts', import.meta.url));
 const CUSTOMER = '0190f0f0-0000-7000-8000-0000000c0de1';
-// One database is enough to show recovery; Postgres when CI has it.
+// Recovery is shown on Postgres (CI sets DATABASE_URL): production hubs that can be killed run on it, while PGlite is
+// the single-process embedded database of the demo, not meant to be SIGKILLed under a running saga.
 const target = dbTargets.at(-1)!;
 
 /** The payment provider in this process, over HTTP, so it outlives the hub it serves. */
@@ -27,7 +28,7 @@ async function providerServer(p: SimulatedPaymentProvider): Promise<{ url: strin
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe(`orders survive a hub killed between any two saga steps (${target.name})`, () => {
+describe.skipIf(target.name !== 'postgres')(`orders survive a hub killed between any two saga steps (${target.name})`, () => {
   const payments = new SimulatedPaymentProvider(300);
   let provider: { url: string; server: Server };
   let place: Awaited<ReturnType<typeof target.open>>;
