@@ -107,6 +107,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
+  sync.feedHandlers.register('order.checked-in', (_db, entry) => {
+    const p = entry.payload as { orderId: string; reservationId: string; parkingSpot: string; at: number };
+    if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at)) log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');
+  });
   const terminal = config.paymentTerminal ?? new SimulatedTerminal();
   const stock = new StockLedger(db);
   const suggestions = new ReorderSuggestions(db);

@@ -9,6 +9,9 @@ export interface LocalReservation {
   readonly updatedAt: number;
   readonly handedOverAt: number | null;
   readonly noShowAt: number | null;
+  /** Curbside: where the customer parked and when they said they arrived. */
+  readonly parkingSpot: string | null;
+  readonly arrivedAt: number | null;
 }
 
 interface Row {
@@ -20,6 +23,8 @@ interface Row {
   updated_at: number;
   handed_over_at: number | null;
   no_show_at: number | null;
+  parking_spot: string | null;
+  arrived_at: number | null;
 }
 
 const toLocal = (r: Row): LocalReservation => ({
@@ -31,11 +36,18 @@ const toLocal = (r: Row): LocalReservation => ({
   updatedAt: r.updated_at,
   handedOverAt: r.handed_over_at,
   noShowAt: r.no_show_at,
+  parkingSpot: r.parking_spot,
+  arrivedAt: r.arrived_at,
 });
 
 /** All SQL of the store's BOPIS module. */
 export class BopisRepository {
   constructor(readonly db: SqliteDb) {}
+
+  /** A curbside customer's arrival (the feed's `order.checked-in`); false when the hold has not reached this store. */
+  checkIn(reservationId: string, orderId: string, parkingSpot: string, at: number): boolean {
+    return this.db.prepare('UPDATE bopis_reservations SET order_id = ?, parking_spot = ?, arrived_at = ? WHERE id = ?').run(orderId, parkingSpot, at, reservationId).changes > 0;
+  }
 
   /** Applies the hub's version unless an older one, and never undoes what this store did (hand-over, no-show). */
   upsertFromHub(r: { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number }): void {

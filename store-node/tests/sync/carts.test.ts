@@ -88,4 +88,14 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
     expect(summary((await hub('GET', `/api/carts/${customerId}`)).body)).toBe('MUG×5 TEA×4'); // nothing changed
     expect((await hub('GET', `/api/carts/${customerId}`)).body.fulfilment).toEqual({ type: 'PICKUP', storeId: storeA });
   });
+
+  it('checks out curbside: the order shows in the store’s pickup list, and the "I’m here" with the parking spot follows', async () => {
+    const placed = await hub('POST', '/api/orders', { customerId, placeKey: `curbside-${target.name}`, lines: [{ sku: 'TEA', qty: 2 }], fulfilment: { type: 'CURBSIDE', storeId: storeA } });
+    expect(placed.status).toBe(201);
+    expect(placed.body.status).toBe('CONFIRMED');
+    const inList = async () => ((await at(a, 'GET', '/api/bopis/pickups?q=Ada')).body.items as { id: string; parkingSpot: string | null }[]).find((p) => p.id === placed.body.reservationId);
+    await waitFor('the order in the store’s pickup list', inList);
+    await hub('POST', `/api/orders/${placed.body.id}/check-in`, { parkingSpot: 'C7' });
+    await waitFor('the arrival at the store', async () => (await inList())?.parkingSpot === 'C7');
+  });
 });
