@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, applyRatePpm, cartDocId, cartQty, ConflictError, DEFAULT_TAX_RATES_PPM, money, NotFoundError, setCartQty, uuidv7, type CartDoc, type UserId } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
@@ -10,6 +11,15 @@ import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;
 const SYSTEM = { kind: 'user', userId: '00000000-0000-7000-8000-000000000000' as UserId, role: 'ADMIN', storeId: null } as const;
+
+/**
+ * The id of an order's hold, derived from the order's id: after a crash the saga finds the hold it may have been
+ * granted without having had to record anything first.
+ */
+export function holdIdOf(orderId: string): string {
+  const h = createHash('sha256').update(`order-hold:${orderId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /** A step that cannot succeed: the saga compensates and the order ends FAILED with this reason. */
 class StepFailed extends Error {}
@@ -56,8 +66,10 @@ export class OrderSaga {
     const now = this.deps.now();
     const subtotal = input.lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
     const tax = input.lines.reduce((n, l) => n + applyRatePpm(money(l.unitPriceMinor * l.qty, input.currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor, 0);
+    const id = uuidv7(now);
     const { order, created } = await this.#repo.insertOrGet({
-      id: uuidv7(now),
+      id,
+      reservationId: holdIdOf(id),
       customerId: input.customerId,
       placeKey: input.placeKey,
       status: 'PENDING',
@@ -71,10 +83,9 @@ export class OrderSaga {
       currency: input.currency,
       createdAt: now,
       updatedAt: now,
-    }, now + LEASE_MS);
+    }, now + LEASE_MS, { customerName: input.customerName, total: subtotal + tax });
     if (!created) return { order: await this.settled(order.id), created };
-    await this.#repo.addEvent(order.id, 'PLACED', { customerName: input.customerName, total: subtotal + tax }, now);
-    return { order: await this.drive(order.id, input.customerName, true), created };
+    return { order: await this.drive(order.id, input.customerName, order), created };
   }
 
   /** A repeated `place` while the first is still running: wait (a little) for its outcome. */
@@ -86,18 +97,17 @@ export class OrderSaga {
     }
   }
 
-  /** Runs the saga to its end if no other runner holds it (`owned`: this caller holds the lease); returns the order. */
-  async drive(id: string, customerName = 'customer', owned = false): Promise<Order> {
-    let order = await this.#repo.claim(id, this.deps.now(), LEASE_MS, owned);
+  /** Runs the saga to its end if no other runner holds it (`owned`: the order as its placer holds it). */
+  async drive(id: string, customerName = 'customer', owned?: Order): Promise<Order> {
+    let order = owned ?? (await this.#repo.claim(id, this.deps.now(), LEASE_MS));
     if (!order) return (await this.#repo.get(id))!;
     try {
       while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
-        order = (await this.#repo.claim(id, this.deps.now(), LEASE_MS, true)) ?? order;
-        if (order.status === 'PENDING') order = await this.#forward(order, customerName);
-        else order = await this.#compensate(order);
+        order = order.status === 'PENDING' ? await this.#forward(order, customerName) : await this.#compensate(order);
       }
-    } finally {
-      await this.#repo.releaseLease(id);
+    } catch (err) {
+      await this.#repo.releaseLease(id).catch(() => undefined); // let a resumer retry at once
+      throw err;
     }
     return order;
   }
@@ -113,9 +123,8 @@ export class OrderSaga {
       if (hold.status === 'FULFILLED') throw new ConflictError(`order ${id} was picked up; return it at a store instead`);
     }
     const now = this.deps.now();
-    await this.#repo.update(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor(order) }, now);
-    await this.#repo.addEvent(id, 'CANCEL_REQUESTED', null, now);
-    return this.drive(id);
+    const claimed = await this.#repo.record(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor({ at: 'DONE', fulfilmentRef: order.fulfilmentRef }) }, [{ kind: 'CANCEL_REQUESTED' }], now, now + LEASE_MS);
+    return this.drive(id, undefined, claimed);
   }
 
   /** Orders whose runner died (lease expired): resumed here. */
@@ -139,28 +148,31 @@ export class OrderSaga {
 
   async #forward(order: Order, customerName: string): Promise<Order> {
     const step = order.step as Step | 'DONE';
-    const now = this.deps.now();
-    if (step === 'DONE') {
-      const done = await this.#repo.update(order.id, { status: 'CONFIRMED' }, now);
-      await this.#repo.addEvent(order.id, 'CONFIRMED', null, now);
-      if (order.fromCart) await this.#takeFromCart(order);
-      return done;
-    }
+    if (step === 'DONE') return this.#repo.record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0);
     let patch: OrderPatch;
     try {
       patch = await this.#run(step, order, customerName);
     } catch (err) {
-      if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease lapses, a runner retries
-      const fresh = (await this.#repo.get(order.id))!;
-      const failed = await this.#repo.update(order.id, { status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor(fresh) }, this.deps.now());
-      await this.#repo.addEvent(order.id, `${step}_FAILED`, { reason: err.message }, this.deps.now());
+      if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease is released, a runner retries
+      const now = this.deps.now();
+      const failed = await this.#repo.record(
+        order.id,
+        { status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor({ at: step, fulfilmentRef: order.fulfilmentRef }) },
+        [{ kind: `${step}_FAILED`, detail: { reason: err.message } }],
+        now,
+        now + LEASE_MS,
+      );
       this.#maybeCrash(`${step}_FAILED`);
       return failed;
     }
-    const next = await this.#repo.update(order.id, { ...patch, step: nextStep(step) }, this.deps.now());
-    await this.#repo.addEvent(order.id, step, patch, this.deps.now());
+    const next = nextStep(step);
+    const now = this.deps.now();
+    // The last step and the confirmation share one commit.
+    const done = next === 'DONE';
+    const recorded = await this.#repo.record(order.id, { ...patch, step: next, ...(done ? { status: 'CONFIRMED' as const } : {}) }, [{ kind: step, detail: patch }, ...(done ? [{ kind: 'CONFIRMED' }] : [])], now, done ? 0 : now + LEASE_MS);
     this.#maybeCrash(step);
-    return next;
+    if (done && order.fromCart) await this.#takeFromCart(recorded);
+    return recorded;
   }
 
   async #run(step: Step, order: Order, customerName: string): Promise<OrderPatch> {
@@ -168,29 +180,24 @@ export class OrderSaga {
     switch (step) {
       case 'RESERVE': {
         const lines = order.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
-        let location = order.fulfilment.locationId ?? order.fulfilment.storeId;
-        if (order.fulfilment.type === 'SHIP' && !order.fulfilment.locationId) {
+        const reservationId = order.reservationId!;
+        // Granted before a crash? The hold's id is derived from the order's, so it is found rather than doubled.
+        const existing = await d.reservations().get(reservationId).catch(() => undefined);
+        if (existing) return { fulfilment: { ...order.fulfilment, locationId: existing.storeId } };
+        let location = order.fulfilment.storeId;
+        if (order.fulfilment.type === 'SHIP') {
           location = (await d.availability().dcsCovering(lines))[0]?.id ?? null;
           if (!location) throw new StepFailed('out of stock: no distribution centre can ship every line');
         }
-        // The hold's id is committed before the hold is asked for, so a crash in between is found again, not doubled.
-        const reservationId = order.reservationId ?? uuidv7(d.now());
-        if (!order.reservationId || !order.fulfilment.locationId) {
-          await this.#repo.update(order.id, { reservationId, fulfilment: { ...order.fulfilment, locationId: location } }, d.now());
+        try {
+          await d.reservations().reserve({ id: reservationId, storeId: location!, customerRef: customerName, lines, ttlMs: HOLD_TTL_MS, fromDistributionCentre: order.fulfilment.type === 'SHIP' });
+        } catch (err) {
+          if (err instanceof AppError) throw new StepFailed(`out of stock: ${err.message}`);
+          throw err;
         }
-        const existing = await d.reservations().get(reservationId).catch(() => undefined);
-        if (!existing) {
-          try {
-            await d.reservations().reserve({ id: reservationId, storeId: location!, customerRef: customerName, lines, ttlMs: HOLD_TTL_MS, fromDistributionCentre: order.fulfilment.type === 'SHIP' });
-          } catch (err) {
-            if (err instanceof AppError) throw new StepFailed(`out of stock: ${err.message}`);
-            throw err;
-          }
-        }
-        return {};
+        return { fulfilment: { ...order.fulfilment, locationId: location } };
       }
       case 'AUTHORISE': {
-        if (!order.paymentAttempted) await this.#repo.update(order.id, { paymentAttempted: true }, d.now());
         let result;
         try {
           result = await d.payments.authorise({ key: order.id, amountMinor: order.totalMinor, currency: order.currency });
@@ -199,7 +206,7 @@ export class OrderSaga {
           throw err;
         }
         if (!result.approved) throw new StepFailed(`payment declined: ${result.reason}`);
-        return { paymentRef: result.ref };
+        return { paymentRef: result.ref, paymentAttempted: true };
       }
       case 'FULFIL': {
         const type = order.fulfilment.type;
@@ -229,14 +236,9 @@ export class OrderSaga {
   async #compensate(order: Order): Promise<Order> {
     const [first, ...rest] = order.compensations;
     const now = this.deps.now();
-    if (!first) {
-      const end = await this.#repo.update(order.id, { status: order.endStatus ?? 'FAILED' }, now);
-      await this.#repo.addEvent(order.id, end.status, { reason: order.failure }, now);
-      return end;
-    }
+    if (!first) return this.#repo.record(order.id, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
     await this.#undo(first, order);
-    const next = await this.#repo.update(order.id, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, this.deps.now());
-    await this.#repo.addEvent(order.id, first, null, this.deps.now());
+    const next = await this.#repo.record(order.id, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + LEASE_MS);
     this.#maybeCrash(first);
     return next;
   }

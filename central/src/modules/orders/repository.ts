@@ -83,11 +83,19 @@ export class OrderRepository {
 
   /** Inserts a new order, or returns the one already placed with this key (`created` tells which). */
   /** The new order is born leased to its placer (`leaseUntil`), so the resumer does not race the request that placed it. */
-  async insertOrGet(o: Omit<Order, 'compensations' | 'endStatus' | 'reservationId' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure'>, leaseUntil: number): Promise<{ order: Order; created: boolean }> {
+  async insertOrGet(
+    o: Omit<Order, 'compensations' | 'endStatus' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure'>,
+    leaseUntil: number,
+    placed: unknown,
+  ): Promise<{ order: Order; created: boolean }> {
+    // One statement, one commit: the order and the first line of its timeline.
     const { rows } = await this.db.query<Row>(
-      `INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) ON CONFLICT (place_key) DO NOTHING RETURNING *`,
-      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil],
+      `WITH o AS (
+         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) ON CONFLICT (place_key) DO NOTHING RETURNING *),
+       e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
+       SELECT * FROM o`,
+      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed)],
     );
     if (rows[0]) return { order: toOrder(rows[0]), created: true };
     const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);
@@ -122,6 +130,25 @@ export class OrderRepository {
     const sets = keys.map((k, i) => `${COLUMNS[k][0]} = $${i + 3}::${COLUMNS[k][1]}`);
     const values = keys.map((k) => (COLUMNS[k][1] === 'jsonb' ? JSON.stringify(patch[k]) : patch[k]));
     const { rows } = await this.db.query<Row>(`UPDATE orders SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`, [id, now, ...values]);
+    return toOrder(rows[0]!);
+  }
+
+  /**
+   * A saga step's outcome in one statement (one commit): the order's new state, its lease (renewed while the saga
+   * runs, 0 when it ends) and the step's lines in the timeline.
+   */
+  async record(id: string, patch: OrderPatch, events: readonly { kind: string; detail?: unknown }[], now: number, leaseUntil: number): Promise<Order> {
+    const keys = Object.keys(patch) as (keyof OrderPatch)[];
+    const sets = keys.map((k, i) => `${COLUMNS[k][0]} = $${i + 5}::${COLUMNS[k][1]}`);
+    const values = keys.map((k) => (COLUMNS[k][1] === 'jsonb' ? JSON.stringify(patch[k]) : patch[k]));
+    const { rows } = await this.db.query<Row>(
+      `WITH o AS (UPDATE orders SET ${[...sets, 'updated_at = $2', 'lease_until = $3'].join(', ')} WHERE id = $1 RETURNING *),
+       e AS (INSERT INTO order_events (order_id, seq, at, kind, detail)
+             SELECT $1, coalesce((SELECT max(seq) FROM order_events WHERE order_id = $1), 0) + x.n, $2, x.e ->> 'kind', x.e -> 'detail'
+             FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS x(e, n))
+       SELECT * FROM o`,
+      [id, now, leaseUntil, JSON.stringify(events.map((e) => ({ kind: e.kind, detail: e.detail ?? null }))), ...values],
+    );
     return toOrder(rows[0]!);
   }
 

@@ -10,11 +10,10 @@ export type Compensation = (typeof COMPENSATIONS)[number];
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'COMPENSATING' | 'FAILED' | 'CANCELLED';
 
-/** What an order holds that must be given back: filled in as steps succeed (or might have, see AUTHORISE). */
+/** Where the saga stood when it turned back, and what fulfilment it had created. */
 export interface SagaProgress {
-  readonly reservationId: string | null;
-  /** Set as soon as authorisation is attempted: a timeout may still become a charge. */
-  readonly paymentAttempted: boolean;
+  /** The step that failed (or DONE, for a cancellation). */
+  readonly at: Step | 'DONE';
   readonly fulfilmentRef: string | null;
 }
 
@@ -25,9 +24,13 @@ export function nextStep(step: Step): Step | 'DONE' {
 
 /** The compensations owed, in the order they must run. */
 export function compensationsFor(p: SagaProgress): Compensation[] {
+  const reached = (s: Step) => p.at === 'DONE' || STEPS.indexOf(p.at) >= STEPS.indexOf(s);
   const due: Compensation[] = [];
   if (p.fulfilmentRef) due.push('CANCEL_FULFILMENT');
-  if (p.paymentAttempted) due.push('VOID_PAYMENT');
-  if (p.reservationId) due.push('RELEASE_HOLD');
+  // An authorisation that failed or timed out may still turn into a charge: void by the order's key (a void of a key
+  // the provider never saw is remembered and harmless).
+  if (reached('AUTHORISE')) due.push('VOID_PAYMENT');
+  // RESERVE may have granted the hold before failing to record it; releasing a hold that does not exist is a no-op.
+  due.push('RELEASE_HOLD');
   return due;
 }

@@ -51,7 +51,7 @@ export interface OrderEvent {
 /** What orders need of the reservations module (service `reservations.service`). */
 export interface Reservations {
   reserve(input: { id?: string; storeId: string; customerRef: string; lines: readonly { sku: string; qty: number }[]; ttlMs?: number; fromDistributionCentre?: boolean }): Promise<{ id: string }>;
-  get(id: string): Promise<{ id: string; status: string }>;
+  get(id: string): Promise<{ id: string; status: string; storeId: string }>;
   confirm(id: string): Promise<{ id: string; status: string }>;
   release(id: string): Promise<{ id: string; status: string }>;
 }

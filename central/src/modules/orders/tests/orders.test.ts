@@ -27,7 +27,7 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
   const pickup = () => ({ type: 'PICKUP', storeId: store });
 
   beforeAll(async () => {
-    t = await TestHub.start(target, { externals: { 'payments.provider': payments, 'warehouse.fulfilment': warehouse } });
+    t = await TestHub.start(target, { logLevel: process.env.ORDERS_LOG ?? 'silent', externals: { 'payments.provider': payments, 'warehouse.fulfilment': warehouse } });
     admin = await t.login();
     const reg = async (code: string, kind: string) => (await t.call('POST', '/api/locations', { code, name: code, kind, lat: 40, lon: -74 }, { cookie: admin })).body.location.id as string;
     store = await reg('ORD1', 'STORE');
