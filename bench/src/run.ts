@@ -13,9 +13,10 @@ import { posBench } from './benches/pos.js';
 import { rfidBench } from './benches/rfid.js';
 import { executorBench, executorPriorityBench } from './benches/executor.js';
 import { ordersBench } from './benches/orders.js';
+import { cartMergeBench } from './benches/cart-merge.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench, executorBench, executorPriorityBench, ordersBench];
+const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench, executorBench, executorPriorityBench, ordersBench, cartMergeBench];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
