@@ -69,6 +69,7 @@ export class OrderSaga {
     const id = uuidv7(now);
     const { order, created } = await this.#repo.insertOrGet({
       id,
+      customerName: input.customerName,
       reservationId: holdIdOf(id),
       customerId: input.customerId,
       placeKey: input.placeKey,
@@ -85,7 +86,7 @@ export class OrderSaga {
       updatedAt: now,
     }, now + LEASE_MS, { customerName: input.customerName, total: subtotal + tax });
     if (!created) return { order: await this.settled(order.id), created };
-    return { order: await this.drive(order.id, input.customerName, order), created };
+    return { order: await this.drive(order.id, order), created };
   }
 
   /** A repeated `place` while the first is still running: wait (a little) for its outcome. */
@@ -98,12 +99,12 @@ export class OrderSaga {
   }
 
   /** Runs the saga to its end if no other runner holds it (`owned`: the order as its placer holds it). */
-  async drive(id: string, customerName = 'customer', owned?: Order): Promise<Order> {
+  async drive(id: string, owned?: Order): Promise<Order> {
     let order = owned ?? (await this.#repo.claim(id, this.deps.now(), LEASE_MS));
     if (!order) return (await this.#repo.get(id))!;
     try {
       while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
-        order = order.status === 'PENDING' ? await this.#forward(order, customerName) : await this.#compensate(order);
+        order = order.status === 'PENDING' ? await this.#forward(order) : await this.#compensate(order);
       }
     } catch (err) {
       await this.#repo.releaseLease(id).catch(() => undefined); // let a resumer retry at once
@@ -124,7 +125,7 @@ export class OrderSaga {
     }
     const now = this.deps.now();
     const claimed = await this.#repo.record(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor({ at: 'DONE', fulfilmentRef: order.fulfilmentRef }) }, [{ kind: 'CANCEL_REQUESTED' }], now, now + LEASE_MS);
-    return this.drive(id, undefined, claimed);
+    return this.drive(id, claimed);
   }
 
   /** Orders whose runner died (lease expired): resumed here. */
@@ -146,12 +147,12 @@ export class OrderSaga {
     }
   }
 
-  async #forward(order: Order, customerName: string): Promise<Order> {
+  async #forward(order: Order): Promise<Order> {
     const step = order.step as Step | 'DONE';
     if (step === 'DONE') return this.#repo.record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0);
     let patch: OrderPatch;
     try {
-      patch = await this.#run(step, order, customerName);
+      patch = await this.#run(step, order);
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease is released, a runner retries
       const now = this.deps.now();
@@ -175,7 +176,7 @@ export class OrderSaga {
     return recorded;
   }
 
-  async #run(step: Step, order: Order, customerName: string): Promise<OrderPatch> {
+  async #run(step: Step, order: Order): Promise<OrderPatch> {
     const d = this.deps;
     switch (step) {
       case 'RESERVE': {
@@ -190,7 +191,7 @@ export class OrderSaga {
           if (!location) throw new StepFailed('out of stock: no distribution centre can ship every line');
         }
         try {
-          await d.reservations().reserve({ id: reservationId, storeId: location!, customerRef: customerName, lines, ttlMs: HOLD_TTL_MS, fromDistributionCentre: order.fulfilment.type === 'SHIP' });
+          await d.reservations().reserve({ id: reservationId, storeId: location!, customerRef: order.customerName || 'customer', lines, ttlMs: HOLD_TTL_MS, fromDistributionCentre: order.fulfilment.type === 'SHIP' });
         } catch (err) {
           if (err instanceof AppError) throw new StepFailed(`out of stock: ${err.message}`);
           throw err;

@@ -5,6 +5,7 @@ import type { Order, OrderEvent, OrderFulfilment, OrderLine } from './types.js';
 interface Row {
   id: string;
   customer_id: string;
+  customer_name: string;
   place_key: string;
   status: OrderStatus;
   step: Step | 'DONE';
@@ -29,6 +30,7 @@ interface Row {
 const toOrder = (r: Row): Order => ({
   id: r.id,
   customerId: r.customer_id,
+  customerName: r.customer_name,
   placeKey: r.place_key,
   status: r.status,
   step: r.step,
@@ -91,11 +93,11 @@ export class OrderRepository {
     // One statement, one commit: the order and the first line of its timeline.
     const { rows } = await this.db.query<Row>(
       `WITH o AS (
-         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) ON CONFLICT (place_key) DO NOTHING RETURNING *),
+         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17) ON CONFLICT (place_key) DO NOTHING RETURNING *),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
        SELECT * FROM o`,
-      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed)],
+      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed), o.customerName],
     );
     if (rows[0]) return { order: toOrder(rows[0]), created: true };
     const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);

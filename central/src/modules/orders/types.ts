@@ -20,6 +20,8 @@ export interface OrderFulfilment extends Fulfilment {
 export interface Order {
   readonly id: string;
   readonly customerId: string;
+  /** As the store's pickup list shows it. */
+  readonly customerName: string;
   readonly placeKey: string;
   readonly status: OrderStatus;
   readonly step: Step | 'DONE';

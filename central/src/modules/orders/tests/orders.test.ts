@@ -51,7 +51,7 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     expect(payments.charged(id)).toBe(4355);
     expect(await reserved(store, 'LAMP')).toBe(2);
     const r = await t.call('GET', `/api/reservations/${first.body.reservationId}`, undefined, { cookie: admin });
-    expect(r.body.status).toBe('CONFIRMED');
+    expect(r.body).toMatchObject({ status: 'CONFIRMED', customerRef: 'Grace Buyer' }); // the name the store's pickup list shows
     const again = await t.call('POST', '/api/orders', { customerId: customer, placeKey }, { cookie: admin });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(id);
