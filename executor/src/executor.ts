@@ -44,7 +44,7 @@ export interface ExecutorStats {
   readonly crashed: number;
   readonly dropped: number;
   readonly workersReplaced: number;
-  /** Busy share of the pool since the previous call (0–1). */
+  /** Busy share of the pool over the last whole window of a second or more (0–1). */
   readonly utilisation: number;
 }
 
@@ -102,6 +102,7 @@ export class Executor {
   #busyMs = 0;
   #utilisationAt = performance.now();
   #utilisationBusy = 0;
+  #utilisation = 0;
   readonly #counts = { completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, crashed: 0, dropped: 0, workersReplaced: 0 };
   #terminated: Promise<void>;
   #markTerminated!: () => void;
@@ -211,10 +212,14 @@ export class Executor {
       active += s.tasks.length;
       busy += now - s.busySince;
     }
+    // Measured over windows of at least a second, so several readers (one per metric) see the same figure.
     const elapsed = now - this.#utilisationAt;
-    const utilisation = elapsed > 0 ? Math.min(1, (busy - this.#utilisationBusy) / (elapsed * this.size)) : 0;
-    this.#utilisationAt = now;
-    this.#utilisationBusy = busy;
+    if (elapsed >= 1000) {
+      this.#utilisation = Math.min(1, (busy - this.#utilisationBusy) / (elapsed * this.size));
+      this.#utilisationAt = now;
+      this.#utilisationBusy = busy;
+    }
+    const utilisation = this.#utilisation;
     return {
       state: this.#state,
       workers: this.#pool.size,

@@ -99,7 +99,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
   sync.bootstrap?.sinks.set('stock', applyStockSnapshot);
-  const catalog = config.hub ? new CatalogPuller(db, hubGetter(config.hub.url, () => hubLink.token()), log) : undefined;
+  const hubGet = config.hub ? hubGetter(config.hub.url, () => hubLink.token(), 10_000) : undefined;
+  const catalog = hubGet ? new CatalogPuller(db, hubGet, log) : undefined;
   sync.feedHandlers.register('catalog.changed', (_db, entry) => {
     const version = (entry.payload as { version?: unknown } | null)?.version;
     if (Number.isSafeInteger(version) && (version as number) > 0) catalog?.noticed(version as number);
@@ -195,7 +196,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       sync.start();
       catalog?.poke(); // a notice received before a restart
       devices.start();
-      if (config.hub) stopKeyRefresh = keepPickupKey(bopis, config.hub.url, hubLink, log);
+      if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
       prune = setInterval(() => {
         try {
           const removed = sync.storage.pruneAcked(now() - (config.outboxRetentionDays ?? 7) * 86_400_000);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HubLink } from '../hub-link/hub-link.js';
+import type { HubGet } from '../hub-link/hub-get.js';
 import type { BopisService } from './bopis-service.js';
 
 export { BopisService } from './bopis-service.js';
@@ -10,7 +10,7 @@ export const bopisMigrations = new URL('./schema/', import.meta.url);
  * Fetches the hub's pickup-code key (until it succeeds, then daily), so codes verify offline afterwards. The returned
  * function stops it; a fetch still in flight then ends without touching the (closing) database.
  */
-export function keepPickupKey(bopis: BopisService, hubUrl: string, link: HubLink, log: Logger): () => void {
+export function keepPickupKey(bopis: BopisService, hubGet: HubGet, log: Logger): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const again = (ms: number) => {
@@ -20,9 +20,7 @@ export function keepPickupKey(bopis: BopisService, hubUrl: string, link: HubLink
   };
   const fetchKey = async () => {
     try {
-      const res = await fetch(`${hubUrl}/api/reservations/pickup-key`, { headers: { authorization: `Bearer ${await link.token()}` }, signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const { publicKey } = (await res.json()) as { publicKey: string };
+      const { publicKey } = (await hubGet('/api/reservations/pickup-key')) as { publicKey: string };
       if (stopped) return;
       bopis.savePublicKey(publicKey);
       again(86_400_000);

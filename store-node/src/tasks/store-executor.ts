@@ -38,7 +38,7 @@ export class StoreExecutor {
     stat('crashed', 'tasks whose worker died', (s) => s.crashed);
     stat('active_tasks', 'tasks running now', (s) => s.active);
     stat('workers', 'worker threads in the pool', (s) => s.workers);
-    stat('utilisation', 'busy share of the pool since the last scrape (0–1)', (s) => s.utilisation);
+    stat('utilisation', 'busy share of the pool over the last second or more (0–1)', (s) => s.utilisation);
     gauge('queued', 'tasks waiting, per priority', (g) => {
       const q = this.#executor?.stats().queued;
       for (const p of ['HIGH', 'NORMAL', 'LOW'] as Priority[]) g.set({ priority: p }, q?.[p] ?? 0);

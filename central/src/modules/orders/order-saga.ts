@@ -183,7 +183,10 @@ export class OrderSaga {
         const lines = order.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
         const reservationId = order.reservationId!;
         // Granted before a crash? The hold's id is derived from the order's, so it is found rather than doubled.
-        const existing = await d.reservations().get(reservationId).catch(() => undefined);
+        const existing = await d.reservations().get(reservationId).catch((err: unknown) => {
+          if (err instanceof NotFoundError) return undefined; // never granted: ask for it now
+          throw err;
+        });
         if (existing) return { fulfilment: { ...order.fulfilment, locationId: existing.storeId } };
         let location = order.fulfilment.storeId;
         if (order.fulfilment.type === 'SHIP') {

@@ -114,11 +114,11 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  /** Takes (or renews) the saga's lease; undefined when another runner holds it or the saga is over. */
-  async claim(id: string, now: number, leaseMs: number, renew = false): Promise<Order | undefined> {
+  /** Takes the saga's lease; undefined when another runner holds it or the saga is over. */
+  async claim(id: string, now: number, leaseMs: number): Promise<Order | undefined> {
     const { rows } = await this.db.query<Row>(
-      `UPDATE orders SET lease_until = $2 + $3 WHERE id = $1 AND status IN ('PENDING', 'COMPENSATING') AND (lease_until < $2 OR $4) RETURNING *`,
-      [id, now, leaseMs, renew],
+      `UPDATE orders SET lease_until = $2 + $3 WHERE id = $1 AND status IN ('PENDING', 'COMPENSATING') AND lease_until < $2 RETURNING *`,
+      [id, now, leaseMs],
     );
     return rows[0] && toOrder(rows[0]);
   }
