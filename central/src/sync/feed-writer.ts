@@ -32,23 +32,28 @@ export class FeedWriter {
     if (items.length === 0) return {};
     const count = new Map<string, number>();
     for (const i of items) count.set(i.storeId, (count.get(i.storeId) ?? 0) + 1);
+    // Each entry's rank within its store (1, 2, …) turns the store's new head into the entry's seq, so heads and
+    // entries are written in one statement.
+    const ranks = new Map<string, number>();
+    const rank = items.map((i) => {
+      const r = (ranks.get(i.storeId) ?? 0) + 1;
+      ranks.set(i.storeId, r);
+      return r;
+    });
     const { rows } = await tx.query<{ store_id: string; head: number }>(
-      `INSERT INTO sync_feed_heads (store_id, head) SELECT * FROM unnest($1::uuid[], $2::bigint[])
-       ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + EXCLUDED.head RETURNING store_id, head`,
-      [[...count.keys()], [...count.values()]],
+      `WITH heads AS (
+         INSERT INTO sync_feed_heads (store_id, head) SELECT * FROM unnest($1::uuid[], $2::bigint[])
+         ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + EXCLUDED.head RETURNING store_id, head),
+       counts AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS c(store_id, n)),
+       entries AS (
+         INSERT INTO sync_feed (store_id, seq, type, payload, created_at)
+         SELECT x.s, h.head - c.n + x.r, x.t, x.p, $7
+         FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::jsonb[]) AS x(s, r, t, p)
+         JOIN heads h ON h.store_id = x.s JOIN counts c ON c.store_id = x.s)
+       SELECT store_id, head FROM heads`,
+      [[...count.keys()], [...count.values()], items.map((i) => i.storeId), rank, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
     );
     const heads = Object.fromEntries(rows.map((r) => [r.store_id, r.head]));
-    const next = new Map(rows.map((r) => [r.store_id, r.head - count.get(r.store_id)! + 1]));
-    const seqs = items.map((i) => {
-      const s = next.get(i.storeId)!;
-      next.set(i.storeId, s + 1);
-      return s;
-    });
-    await tx.query(
-      `INSERT INTO sync_feed (store_id, seq, type, payload, created_at)
-       SELECT s, q, t, p, $5 FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) AS x(s, q, t, p)`,
-      [items.map((i) => i.storeId), seqs, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
-    );
     await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);
     return heads;
   }
