@@ -49,6 +49,15 @@ export class ReservationRepository {
     return rows[0] && toReservation(rows[0]);
   }
 
+  /** Confirms a hold that is still HELD and unexpired in one statement; undefined otherwise (the caller looks why). */
+  async confirmIfHeld(id: string, expiresAt: number, now: number): Promise<Reservation | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE reservations SET status = 'CONFIRMED', expires_at = $2, updated_at = $3 WHERE id = $1 AND status = 'HELD' AND expires_at > $3 RETURNING *`,
+      [id, expiresAt, now],
+    );
+    return rows[0] && toReservation(rows[0]);
+  }
+
   async setStatus(id: string, status: ReservationStatus, expiresAt: number, now: number): Promise<Reservation> {
     const { rows } = await this.db.query<Row>('UPDATE reservations SET status = $2, expires_at = $3, updated_at = $4 WHERE id = $1 RETURNING *', [
       id,

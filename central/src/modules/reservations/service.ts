@@ -40,9 +40,14 @@ export class ReservationService {
   async confirm(id: string): Promise<Reservation> {
     const result = await this.db.transaction(async (tx) => {
       const repo = new ReservationRepository(tx);
+      const now = this.now();
+      const confirmedNow = await repo.confirmIfHeld(id, now + PICKUP_WINDOW_MS, now); // the usual case, one statement
+      if (confirmedNow) {
+        await this.#announce(tx, confirmedNow);
+        return confirmedNow;
+      }
       const r = await repo.get(id, true);
       if (!r) throw new NotFoundError('reservation', id);
-      const now = this.now();
       switch (confirmOutcome(r.status, r.expiresAt, now)) {
         case 'already':
           return r;
