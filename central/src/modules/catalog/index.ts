@@ -10,7 +10,12 @@ export const hubModule: HubModule = {
   name: 'catalog',
   migrations: new URL('./schema/', import.meta.url),
   routes: (ctx) => catalogRoutes(new CatalogService(ctx.db, ctx.feed, ctx.now)),
-  provides: (ctx) => ({ 'catalog.products': { get: (sku: string) => new CatalogRepository(ctx.db).get(sku) } }),
+  provides: (ctx) => ({
+    'catalog.products': {
+      get: (sku: string) => new CatalogRepository(ctx.db).get(sku),
+      many: (skus: readonly string[]) => new CatalogRepository(ctx.db).many(skus),
+    },
+  }),
   // The store's cold start and its later pulls are one query: products changed after the version it holds.
   bootstrap: () => ({
     catalog: {

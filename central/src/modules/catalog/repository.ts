@@ -55,6 +55,12 @@ export class CatalogRepository {
     return rows[0] && toProduct(rows[0]);
   }
 
+  /** The products with these skus, by sku (unknown skus are absent). */
+  async many(skus: readonly string[]): Promise<Map<string, Product>> {
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku = ANY($1::text[])', [skus]);
+    return new Map(rows.map((r) => [r.sku, toProduct(r)]));
+  }
+
   async skusWithGtins(gtins: readonly string[]): Promise<Map<string, string>> {
     const { rows } = await this.db.query<{ gtin: string; sku: string }>('SELECT gtin, sku FROM catalog_products WHERE gtin = ANY($1::text[])', [gtins]);
     return new Map(rows.map((r) => [r.gtin, r.sku]));

@@ -7,7 +7,7 @@ import type { FeedWriter } from '../../sync/feed-writer.js';
 import type { Db } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
-import type { OrderLine } from './types.js';
+import type { Order, OrderLine } from './types.js';
 
 const placeBody = z.strictObject({
   customerId: uuidSchema,
@@ -24,7 +24,7 @@ export interface OrderRouteDeps {
   readonly db: Db;
   readonly docs: HubDocs;
   readonly feed: FeedWriter;
-  readonly catalog: () => { get(sku: string): Promise<{ name: string; priceMinor: number; taxClass: string; currency: string } | undefined> };
+  readonly catalog: () => { many(skus: readonly string[]): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>> };
   readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
   readonly now: () => number;
 }
@@ -37,24 +37,28 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     const body = parseOrThrow(placeBody, req.body, 'order');
     const customer = await d.customers().get(body.customerId);
     if (!customer) throw new NotFoundError('customer', body.customerId);
-    // Placed before with this key: the same order (the cart it came from has been emptied since).
-    const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
-    if (placed) {
+    const samePlace = (placed: Order) => {
       if (placed.customerId !== body.customerId) throw new ValidationError("that placeKey belongs to another customer's order");
-      return void res.status(200).json(await d.saga.settled(placed.id));
-    }
+    };
     let lines: OrderLine[];
     let fulfilment = body.fulfilment;
     let currency = 'USD';
     if (body.lines) {
-      lines = [];
-      for (const l of body.lines) {
-        const p = await d.catalog().get(l.sku);
+      // Placed before with this key: `place` finds it and returns it instead of a second order.
+      const products = await d.catalog().many(body.lines.map((l) => l.sku));
+      lines = body.lines.map((l) => {
+        const p = products.get(l.sku);
         if (!p) throw new NotFoundError('product', l.sku);
         currency = p.currency;
-        lines.push({ sku: l.sku, name: p.name, qty: l.qty, unitPriceMinor: p.priceMinor, taxClass: p.taxClass });
-      }
+        return { sku: l.sku, name: p.name, qty: l.qty, unitPriceMinor: p.priceMinor, taxClass: p.taxClass };
+      });
     } else {
+      // Placed before with this key: the same order (the cart it came from has been emptied since, so look first).
+      const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
+      if (placed) {
+        samePlace(placed);
+        return void res.status(200).json(await d.saga.settled(placed.id));
+      }
       const cart = cartView(await d.docs.read<CartDoc>(principalOf(req), cartDocId(body.customerId)));
       if (!cart.lines.length) throw new ValidationError('the cart is empty: add something before checking out');
       lines = cart.lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPriceMinor: l.unitPriceMinor, taxClass: l.taxClass }));
@@ -65,6 +69,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     if (fulfilment.type !== 'SHIP' && !fulfilment.storeId) throw new ValidationError(`${fulfilment.type} needs a storeId`);
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new ValidationError('each sku may appear once');
     const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, lines, fulfilment, fromCart: !body.lines, currency });
+    if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(order);
   });
   r.get('/orders/:id', async (req, res) => {
