@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payments.js';
-import { OrderRepository, type OrderPatch } from './repository.js';
+import { OrderRepository, type OrderPatch, type StepRecord } from './repository.js';
+import { CallBatcher } from '../../db/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
 import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from './types.js';
 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;
+/** Step-record batches in flight at once (see `npm run bench -- orders`). */
+const RECORD_BATCHES = Number(process.env.SF_ORDER_RECORD_BATCHES ?? 2);
 const SYSTEM = { kind: 'user', userId: '00000000-0000-7000-8000-000000000000' as UserId, role: 'ADMIN', storeId: null } as const;
 
 /**
@@ -56,7 +59,16 @@ export interface NewOrder {
  * what was done, newest first.
  */
 export class OrderSaga {
-  constructor(readonly deps: SagaDeps) {}
+  /** Steps of concurrent orders share commits (each order still commits a step before it starts the next). */
+  readonly #records: CallBatcher<StepRecord, Order>;
+
+  constructor(readonly deps: SagaDeps) {
+    this.#records = new CallBatcher((steps) => new OrderRepository(deps.db).recordMany(steps), { concurrency: RECORD_BATCHES, maxBatch: 128, clash: (a, b) => a.id === b.id });
+  }
+
+  #record(id: string, patch: OrderPatch, events: StepRecord['events'], now: number, leaseUntil: number): Promise<Order> {
+    return this.#records.call({ id, patch, events, now, leaseUntil });
+  }
 
   get #repo(): OrderRepository {
     return new OrderRepository(this.deps.db);
@@ -86,7 +98,7 @@ export class OrderSaga {
       updatedAt: now,
     }, now + LEASE_MS, { customerName: input.customerName, total: subtotal + tax });
     if (!created) return { order: await this.settled(order.id), created };
-    return { order: await this.drive(order.id, order), created };
+    return { order: await this.drive(order.id, order, true), created };
   }
 
   /** A repeated `place` while the first is still running: wait (a little) for its outcome. */
@@ -98,13 +110,17 @@ export class OrderSaga {
     }
   }
 
-  /** Runs the saga to its end if no other runner holds it (`owned`: the order as its placer holds it). */
-  async drive(id: string, owned?: Order): Promise<Order> {
+  /**
+   * Runs the saga to its end if no other runner holds it (`owned`: the order as its placer holds it; `fresh`: just
+   * inserted by this runner, so no step of it can have run before).
+   */
+  async drive(id: string, owned?: Order, fresh = false): Promise<Order> {
     let order = owned ?? (await this.#repo.claim(id, this.deps.now(), LEASE_MS));
     if (!order) return (await this.#repo.get(id))!;
     try {
       while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
-        order = order.status === 'PENDING' ? await this.#forward(order) : await this.#compensate(order);
+        order = order.status === 'PENDING' ? await this.#forward(order, fresh) : await this.#compensate(order);
+        fresh = false;
       }
     } catch (err) {
       await this.#repo.releaseLease(id).catch(() => undefined); // let a resumer retry at once
@@ -124,7 +140,7 @@ export class OrderSaga {
       if (hold.status === 'FULFILLED') throw new ConflictError(`order ${id} was picked up; return it at a store instead`);
     }
     const now = this.deps.now();
-    const claimed = await this.#repo.record(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor({ at: 'DONE', fulfilmentRef: order.fulfilmentRef }) }, [{ kind: 'CANCEL_REQUESTED' }], now, now + LEASE_MS);
+    const claimed = await this.#record(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor({ at: 'DONE', fulfilmentRef: order.fulfilmentRef }) }, [{ kind: 'CANCEL_REQUESTED' }], now, now + LEASE_MS);
     return this.drive(id, claimed);
   }
 
@@ -147,46 +163,60 @@ export class OrderSaga {
     }
   }
 
-  async #forward(order: Order): Promise<Order> {
-    const step = order.step as Step | 'DONE';
-    if (step === 'DONE') return this.#repo.record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0);
-    let patch: OrderPatch;
+  async #forward(order: Order, fresh: boolean): Promise<Order> {
+    let step = order.step as Step | 'DONE';
+    if (step === 'DONE') return this.#record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0);
+    let patch: OrderPatch = {};
+    const done: { kind: string; detail: OrderPatch }[] = [];
     try {
-      patch = await this.#run(step, order);
+      // A step that only computes (no call outside the hub's database) shares its predecessor's commit: a crash
+      // between them would redo nothing but arithmetic.
+      for (let first = true; step !== 'DONE' && (first || this.#isLocal(step, order)); first = false) {
+        const p = await this.#run(step, { ...order, ...patch } as Order, fresh);
+        done.push({ kind: step, detail: p });
+        patch = { ...patch, ...p };
+        step = nextStep(step);
+      }
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease is released, a runner retries
       const now = this.deps.now();
-      const failed = await this.#repo.record(
+      const failed = await this.#record(
         order.id,
-        { status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor({ at: step, fulfilmentRef: order.fulfilmentRef }) },
-        [{ kind: `${step}_FAILED`, detail: { reason: err.message } }],
+        { ...patch, status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor({ at: step as Step, fulfilmentRef: patch.fulfilmentRef ?? order.fulfilmentRef }) },
+        [...done, { kind: `${step}_FAILED`, detail: { reason: err.message } }],
         now,
         now + LEASE_MS,
       );
       this.#maybeCrash(`${step}_FAILED`);
       return failed;
     }
-    const next = nextStep(step);
     const now = this.deps.now();
     // The last step and the confirmation share one commit.
-    const done = next === 'DONE';
-    const recorded = await this.#repo.record(order.id, { ...patch, step: next, ...(done ? { status: 'CONFIRMED' as const } : {}) }, [{ kind: step, detail: patch }, ...(done ? [{ kind: 'CONFIRMED' }] : [])], now, done ? 0 : now + LEASE_MS);
-    this.#maybeCrash(step);
-    if (done && order.fromCart) await this.#takeFromCart(recorded);
+    const over = step === 'DONE';
+    const recorded = await this.#record(order.id, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + LEASE_MS);
+    for (const d of done) this.#maybeCrash(d.kind);
+    if (over && order.fromCart) await this.#takeFromCart(recorded);
     return recorded;
   }
 
-  async #run(step: Step, order: Order): Promise<OrderPatch> {
+  /** Steps that call nothing outside the hub's database: a store pickup or a delivery request is only recorded. */
+  #isLocal(step: Step, order: Order): boolean {
+    return step === 'FULFIL' && order.fulfilment.type !== 'SHIP';
+  }
+
+  async #run(step: Step, order: Order, fresh: boolean): Promise<OrderPatch> {
     const d = this.deps;
     switch (step) {
       case 'RESERVE': {
         const lines = order.lines.map((l) => ({ sku: l.sku, qty: l.qty }));
         const reservationId = order.reservationId!;
         // Granted before a crash? The hold's id is derived from the order's, so it is found rather than doubled.
-        const existing = await d.reservations().get(reservationId).catch((err: unknown) => {
-          if (err instanceof NotFoundError) return undefined; // never granted: ask for it now
-          throw err;
-        });
+        const existing = fresh
+          ? undefined
+          : await d.reservations().get(reservationId).catch((err: unknown) => {
+              if (err instanceof NotFoundError) return undefined; // never granted: ask for it now
+              throw err;
+            });
         if (existing) return { fulfilment: { ...order.fulfilment, locationId: existing.storeId } };
         let location = order.fulfilment.storeId;
         if (order.fulfilment.type === 'SHIP') {
@@ -240,9 +270,9 @@ export class OrderSaga {
   async #compensate(order: Order): Promise<Order> {
     const [first, ...rest] = order.compensations;
     const now = this.deps.now();
-    if (!first) return this.#repo.record(order.id, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
+    if (!first) return this.#record(order.id, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
     await this.#undo(first, order);
-    const next = await this.#repo.record(order.id, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + LEASE_MS);
+    const next = await this.#record(order.id, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + LEASE_MS);
     this.#maybeCrash(first);
     return next;
   }

@@ -79,6 +79,15 @@ const COLUMNS: Record<keyof OrderPatch, [string, string]> = {
   failure: ['failure', 'text'],
 };
 
+/** One saga step's outcome: the order's changed fields, its timeline lines, and its lease from now on. */
+export interface StepRecord {
+  readonly id: string;
+  readonly patch: OrderPatch;
+  readonly events: readonly { kind: string; detail?: unknown }[];
+  readonly now: number;
+  readonly leaseUntil: number;
+}
+
 /** All SQL of orders and their timeline. */
 export class OrderRepository {
   constructor(readonly db: Queryable) {}
@@ -136,22 +145,30 @@ export class OrderRepository {
   }
 
   /**
-   * A saga step's outcome in one statement (one commit): the order's new state, its lease (renewed while the saga
-   * runs, 0 when it ends) and the step's lines in the timeline.
+   * Saga steps' outcomes (of different orders) in one statement, one commit: each order's new state, its lease
+   * (renewed while the saga runs, 0 when it ends) and the step's lines in its timeline. Answers in the input's order.
    */
-  async record(id: string, patch: OrderPatch, events: readonly { kind: string; detail?: unknown }[], now: number, leaseUntil: number): Promise<Order> {
-    const keys = Object.keys(patch) as (keyof OrderPatch)[];
-    const sets = keys.map((k, i) => `${COLUMNS[k][0]} = $${i + 5}::${COLUMNS[k][1]}`);
-    const values = keys.map((k) => (COLUMNS[k][1] === 'jsonb' ? JSON.stringify(patch[k]) : patch[k]));
+  async recordMany(steps: readonly StepRecord[]): Promise<Order[]> {
+    const sets = (Object.keys(COLUMNS) as (keyof OrderPatch)[]).map((k) => {
+      const [col, type] = COLUMNS[k];
+      const value = type === 'jsonb' ? `p.patch -> '${k}'` : `(p.patch ->> '${k}')::${type}`;
+      return `${col} = CASE WHEN p.patch ? '${k}' THEN ${value} ELSE o.${col} END`;
+    });
     const { rows } = await this.db.query<Row>(
-      `WITH o AS (UPDATE orders SET ${[...sets, 'updated_at = $2', 'lease_until = $3'].join(', ')} WHERE id = $1 RETURNING *),
+      `WITH p AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(id uuid, patch jsonb, events jsonb, at bigint, lease bigint)),
+       o AS (UPDATE orders o SET ${[...sets, 'updated_at = p.at', 'lease_until = p.lease'].join(', ')} FROM p WHERE o.id = p.id RETURNING o.*),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail)
-             SELECT $1, coalesce((SELECT max(seq) FROM order_events WHERE order_id = $1), 0) + x.n, $2, x.e ->> 'kind', x.e -> 'detail'
-             FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS x(e, n))
+             SELECT p.id, coalesce((SELECT max(seq) FROM order_events WHERE order_id = p.id), 0) + x.n, p.at, x.e ->> 'kind', x.e -> 'detail'
+             FROM p, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, n))
        SELECT * FROM o`,
-      [id, now, leaseUntil, JSON.stringify(events.map((e) => ({ kind: e.kind, detail: e.detail ?? null }))), ...values],
+      [JSON.stringify(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil })))],
     );
-    return toOrder(rows[0]!);
+    const byId = new Map(rows.map((r) => [r.id, toOrder(r)]));
+    return steps.map((s) => {
+      const o = byId.get(s.id);
+      if (!o) throw new Error(`order ${s.id} vanished while its saga ran`);
+      return o;
+    });
   }
 
   async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {
