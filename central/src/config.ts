@@ -26,6 +26,8 @@ export interface HubConfig {
   readonly replica?: string;
   /** The newest sync protocol this hub speaks (default the current one; tests pin an older hub). */
   readonly syncProtocol?: number;
+  /** How often sync lag is sampled for the console's chart (default 15 s). */
+  readonly syncLagSampleMs?: number;
   readonly syncHeartbeatMs?: number;
   /** Largest JSON body accepted; sync batches do not travel over HTTP. */
   readonly bodyLimit?: string;

@@ -28,6 +28,8 @@ import { IdempotencyRepository } from './core/idempotency/idempotency-repository
 import { idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
 import { ModuleSockets, type SocketHandler } from './http/module-sockets.js';
+import { ConsoleLive } from './console/console-live.js';
+import { consolePagesRoute, consoleStatic } from './console/console-pages.js';
 import { AuthRepository, AuthService, StoreTokens, authMigrations, authRoutes, authenticate } from './auth/index.js';
 import {
   EventHandlerRegistry,
@@ -48,6 +50,7 @@ import {
   type ChangeBus,
   bootstrapRoutes,
   historySource,
+  LagHistory,
   type SnapshotSource,
 } from './sync/index.js';
 
@@ -148,6 +151,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       socketHandlers.set(path, handler);
     }
   }
+  const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
+  const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
+  socketHandlers.set('/api/console/live', consoleLive.handler);
   const moduleSockets = new ModuleSockets(auth, socketHandlers);
   registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
@@ -161,6 +167,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name) });
   });
   app.get('/metrics', metricsRoute(metrics));
+  app.use(consoleStatic(modules));
 
   const api = express.Router();
   api.use(markRoutePrefix);
@@ -170,7 +177,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(idempotency(idempotencyRepo, log, now));
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
-  api.use(syncRoutes(syncStatus));
+  api.use(syncRoutes(syncStatus, lagHistory, now));
+  api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctx));
   app.use('/api', api);
@@ -226,7 +234,11 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       syncServer.attach(server);
       moduleSockets.attach(server);
       const fanOut = syncServer;
-      const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => fanOut.feedChanged(storeId));
+      const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => {
+        fanOut.feedChanged(storeId);
+        consoleLive.storeChanged(storeId);
+      });
+      lagHistory.start();
       const unlistenDocs = await bus.subscribe(DOC_CHANNEL, (docId) => {
         docs.changedElsewhere(docId).catch((err: unknown) => log.warn({ err, docId }, 'could not refresh a document'));
       });
@@ -250,6 +262,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       stopped = true;
       clearInterval(housekeeping);
       await unlisten?.();
+      lagHistory.stop();
+      consoleLive.close();
       await syncServer?.close();
       await moduleSockets.close();
       if (server) {

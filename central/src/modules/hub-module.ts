@@ -8,6 +8,7 @@ import type { DocAccessRule } from '../sync/docs/doc-access.js';
 import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SnapshotSource } from '../sync/bootstrap.js';
 import type { SocketHandler } from '../http/module-sockets.js';
+import type { ModuleConsole } from '../console/console-pages.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -70,6 +71,8 @@ export interface HubModule {
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** WebSocket endpoints by path prefix under `/api/` (`/api/carts/` → live cart updates); authenticated like the API. */
   sockets?(ctx: HubContext): Record<string, SocketHandler>;
+  /** Pages this module adds to the admin console (browser ES modules in its `console/` folder). */
+  readonly console?: ModuleConsole;
   /** Background work (sweepers, subscriptions); called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   /** Stops what `start` began for this hub (several hubs may share one module object in a process). */

@@ -4,6 +4,7 @@ export { SyncRepository } from './sync-repository.js';
 export { SyncServer, SYNC_PATH } from './sync-server.js';
 export { SyncStatusRepository, type StoreSyncState } from './sync-status.js';
 export { syncRoutes } from './routes.js';
+export { LagHistory } from './lag-history.js';
 export { registerSyncMetrics } from './sync-metrics.js';
 export const syncMigrations = new URL('./schema/', import.meta.url);
 export * from './docs/index.js';

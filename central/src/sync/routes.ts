@@ -3,11 +3,24 @@ import { z } from 'zod';
 import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { assertStoreAccess, requireRole } from '../http/access.js';
 import type { SyncStatusRepository } from './sync-status.js';
+import type { LagHistory } from './lag-history.js';
 
 const parkedQuery = z.object({ storeId: uuidSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export function syncRoutes(status: SyncStatusRepository): Router {
+const lagQuery = z.object({
+  storeId: uuidSchema.optional(),
+  /** How far back, in minutes (default one hour, at most the day kept). */
+  minutes: z.coerce.number().int().min(1).max(1440).default(60),
+});
+
+export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: () => number): Router {
   const r = Router();
+  r.get('/sync/lag-history', async (req, res) => {
+    const q = parseOrThrow(lagQuery, req.query, 'query');
+    if (q.storeId) assertStoreAccess(req, q.storeId);
+    else requireRole('ADMIN')(req, res, () => undefined);
+    res.json({ storeId: q.storeId ?? null, items: await lag.series(now() - q.minutes * 60_000, q.storeId) });
+  });
   r.get('/sync/stores', requireRole('ADMIN'), async (_req, res) => {
     res.json({ items: await status.list() });
   });

@@ -23,6 +23,10 @@ const REPLENISH_EVERY_MS = Number(process.env.SF_REPLENISH_MS ?? 5000);
 export const hubModule: HubModule = {
   name: 'inventory',
   migrations: new URL('./schema/', import.meta.url),
+  console: { dir: new URL('./console/', import.meta.url), pages: [
+      { path: 'inventory', title: 'Inventory', script: 'inventory.js' },
+      { path: 'incidents', title: 'Incidents & alerts', script: 'incidents.js' },
+    ] },
   provides: (ctx) => ({
     'inventory.holds': stockHolds,
     'inventory.incidents': incidents,

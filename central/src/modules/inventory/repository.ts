@@ -51,6 +51,16 @@ export class InventoryRepository {
     return rows[0] && toLevel(rows[0]);
   }
 
+  /** A store's stock rows by sku (keyset paging after `after`), those whose sku starts with `prefix` when given. */
+  async levels(storeId: string, prefix: string | null, after: string | null, limit: number): Promise<StockLevel[]> {
+    const { rows } = await this.db.query<StockRow>(
+      `SELECT * FROM inventory_stock WHERE store_id = $1 AND ($2::text IS NULL OR sku LIKE $2 || '%') AND ($3::text IS NULL OR sku > $3)
+       ORDER BY sku LIMIT $4`,
+      [storeId, prefix?.replace(/[%_\\]/g, '\\$&') ?? null, after, limit],
+    );
+    return rows.map(toLevel);
+  }
+
   async movements(storeId: string, sku: string, limit: number): Promise<Movement[]> {
     const { rows } = await this.db.query<{ sku: string; delta: number; kind: MovementKind; source: MovementSource; origin_seq: number | null; at: number }>(
       'SELECT sku, delta, kind, source, origin_seq, at FROM inventory_movements WHERE store_id = $1 AND sku = $2 ORDER BY at DESC LIMIT $3',

@@ -23,6 +23,16 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
     const q = parseOrThrow(z.object({ status: z.enum(['OPEN', 'REPAIRED']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
     res.json({ items: await incidents.list(db, q.status, q.limit) });
   });
+  r.get('/inventory/stores/:storeId/stock', async (req, res) => {
+    const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
+    assertStoreAccess(req, storeId);
+    const q = parseOrThrow(
+      z.object({ sku: z.string().trim().max(64).optional(), after: skuSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      req.query,
+      'query',
+    );
+    res.json({ items: await inventory.levels(storeId, q.sku || null, q.after ?? null, q.limit) });
+  });
   r.get('/inventory/stores/:storeId/stock/:sku', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     assertStoreAccess(req, storeId);

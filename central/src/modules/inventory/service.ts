@@ -63,6 +63,10 @@ export class InventoryService {
     return this.repo().nearby(sku, lat, lon, radiusKm, qty, limit);
   }
 
+  levels(storeId: string, prefix: string | null, after: string | null, limit: number) {
+    return this.repo().levels(storeId, prefix, after, limit);
+  }
+
   movements(storeId: string, sku: string, limit: number) {
     return this.repo().movements(storeId, sku, limit);
   }

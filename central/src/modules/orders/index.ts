@@ -42,6 +42,7 @@ function sagaOf(ctx: HubContext): OrderSaga {
 export const hubModule: HubModule = {
   name: 'orders',
   migrations: new URL('./schema/', import.meta.url),
+  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }] },
   routes: (ctx) =>
     orderRoutes({
       saga: sagaOf(ctx),

@@ -192,6 +192,12 @@ export class OrderRepository {
     return rows.map((r) => r.id);
   }
 
+  /** The newest orders (of one status when given), for the console. */
+  async list(status: string | null, limit: number): Promise<Order[]> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2', [status, limit]);
+    return rows.map(toOrder);
+  }
+
   async byCustomer(customerId: string, limit: number): Promise<Order[]> {
     const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2', [customerId, limit]);
     return rows.map(toOrder);

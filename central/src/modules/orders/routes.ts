@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { cartDocId, cartView, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
-import { principalOf, requireAuth } from '../../http/access.js';
+import { principalOf, requireAuth, requireRole } from '../../http/access.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import type { Db } from '../../db/db.js';
@@ -71,6 +71,10 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, lines, fulfilment, fromCart: !body.lines, currency });
     if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(order);
+  });
+  r.get('/orders', requireRole('ADMIN'), async (req, res) => {
+    const q = parseOrThrow(z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    res.json({ items: await new OrderRepository(d.db).list(q.status ?? null, q.limit) });
   });
   r.get('/orders/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');

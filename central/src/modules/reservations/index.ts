@@ -22,6 +22,7 @@ const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.servic
 export const hubModule: HubModule = {
   name: 'reservations',
   migrations: new URL('./schema/', import.meta.url),
+  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'reservations', title: 'Reservations', script: 'reservations.js' }] },
   provides: (ctx) => ({ 'reservations.service': serviceOf(ctx) }),
   routes: (ctx) => {
     const codes = PickupCodes.load(ctx.db, ctx.now());

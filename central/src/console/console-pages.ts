@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
+import { requireRole } from '../http/access.js';
+import type { HubModule } from '../modules/hub-module.js';
+
+/** A page of the admin console: a browser ES module whose default export renders into the page's element. */
+export interface ConsolePage {
+  /** The page's address in the console (`#/inventory`). */
+  readonly path: string;
+  readonly title: string;
+  /** The script's file name inside the module's console folder. */
+  readonly script: string;
+}
+
+/** What a module adds to the console: its folder of browser files and the pages in it. */
+export interface ModuleConsole {
+  readonly dir: URL;
+  readonly pages: readonly ConsolePage[];
+}
+
+const SHELL_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const CORE_PAGES = [{ path: 'fleet', title: 'Fleet', script: '/console/pages/fleet.js', module: 'core' }];
+
+/**
+ * The console: its shell at `/console/`, each module's browser files at `/console/modules/<name>/`, and the list of
+ * pages the shell's menu shows (`GET /api/console/pages`). A module adds a page by naming it in `console`; nothing
+ * else changes. The files are public (they hold no data); every call they make needs a signed-in ADMIN.
+ */
+export function consoleStatic(modules: readonly HubModule[]): Router {
+  const r = Router();
+  r.get('/', (_req, res) => res.redirect('/console/'));
+  r.use('/console', express.static(SHELL_DIR, { index: 'index.html', fallthrough: true }));
+  for (const m of modules) {
+    if (!m.console) continue;
+    r.use(`/console/modules/${m.name}`, express.static(fileURLToPath(m.console.dir), { index: false }));
+  }
+  return r;
+}
+
+export function consolePagesRoute(modules: readonly HubModule[]): Router {
+  const pages = [
+    ...CORE_PAGES,
+    ...modules.flatMap((m) => (m.console?.pages ?? []).map((p) => ({ path: p.path, title: p.title, script: `/console/modules/${m.name}/${p.script}`, module: m.name }))),
+  ];
+  const seen = new Set<string>();
+  for (const p of pages) {
+    if (seen.has(p.path)) throw new Error(`console page ${p.path} is claimed twice (module ${p.module})`);
+    seen.add(p.path);
+  }
+  const r = Router();
+  r.get('/console/pages', requireRole('ADMIN'), (_req, res) => res.json({ items: pages }));
+  return r;
+}

@@ -1,0 +1,116 @@
+// The console shell: sign-in, the menu of pages (core and modules), hash routing, and the live socket.
+import { api, h, showError } from '/console/lib.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const badge = document.getElementById('live');
+
+/** Live messages from the hub (`fleet`, `store-changed`); pages subscribe while they are shown. */
+const live = {
+  listeners: new Set(),
+  last: new Map(),
+  on(fn) {
+    this.listeners.add(fn);
+    for (const m of this.last.values()) fn(m); // the latest fleet state at once
+    return () => this.listeners.delete(fn);
+  },
+  emit(m) {
+    if (m.type === 'fleet') this.last.set('fleet', m);
+    for (const fn of this.listeners) fn(m);
+  },
+};
+
+function connectLive(delay = 500) {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/console/live`);
+  ws.onopen = () => {
+    badge.textContent = 'live';
+    badge.className = 'badge ok';
+    delay = 500;
+  };
+  ws.onmessage = (e) => live.emit(JSON.parse(e.data));
+  ws.onclose = () => {
+    badge.textContent = 'reconnecting…';
+    badge.className = 'badge warn';
+    setTimeout(() => connectLive(Math.min(delay * 2, 10_000)), delay);
+  };
+}
+
+function loginForm(message) {
+  const error = h('div');
+  const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true });
+  const password = h('input', { id: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = h(
+    'form',
+    { class: 'login', 'aria-labelledby': 'login-title' },
+    h('h1', { id: 'login-title' }, 'Sign in to the Storefleet console'),
+    message ? h('p', {}, message) : '',
+    h('label', { for: 'email' }, 'Email'),
+    email,
+    h('label', { for: 'password' }, 'Password'),
+    password,
+    h('button', { type: 'submit' }, 'Sign in'),
+    error,
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', '/api/auth/login', { email: email.value, password: password.value });
+      location.reload();
+    } catch (err) {
+      showError(error, err);
+      password.select();
+    }
+  });
+  main.replaceChildren(form);
+  email.focus();
+}
+
+let pages = [];
+let cleanup;
+
+async function route() {
+  const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
+  const page = pages.find((p) => p.path === path) ?? pages[0];
+  for (const a of nav.querySelectorAll('a')) a.setAttribute('aria-current', a.dataset.path === page.path ? 'page' : 'false');
+  cleanup?.();
+  cleanup = undefined;
+  const el = h('section', { 'aria-labelledby': 'page-title' }, h('h1', { id: 'page-title' }, page.title));
+  main.replaceChildren(el);
+  try {
+    const mod = await import(page.script);
+    cleanup = await mod.default.render({
+      el,
+      api,
+      live,
+      params: new URLSearchParams(query ?? ''),
+      navigate: (p, params) => (location.hash = `#/${p}${params ? `?${new URLSearchParams(params)}` : ''}`),
+    });
+  } catch (err) {
+    showError(el, err);
+  }
+}
+
+async function boot() {
+  let me;
+  try {
+    me = await api('GET', '/api/auth/me');
+  } catch (err) {
+    if (err.status === 401) return loginForm();
+    return showError(main, err);
+  }
+  if (me.kind !== 'user' || me.role !== 'ADMIN') return loginForm('The console needs an ADMIN account.');
+  document.getElementById('who').textContent = me.email ?? me.name ?? '';
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  out.onclick = async () => {
+    await api('POST', '/api/auth/logout');
+    location.reload();
+  };
+  pages = (await api('GET', '/api/console/pages')).items;
+  nav.replaceChildren(...pages.map((p) => h('a', { href: `#/${p.path}`, 'data-path': p.path }, p.title)));
+  connectLive();
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+boot();

@@ -1,0 +1,110 @@
+// Helpers shared by console pages (plain browser ES modules; no build step).
+
+/** Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. */
+export async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+/** Creates an element: h('td', { class: 'n' }, 'text', child…). Strings become text, never HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+export const time = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
+export const ago = (ms, now = Date.now()) => {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+
+/** A table with a caption and headers; `row(item)` returns the cells (strings or nodes). */
+export function table(caption, headers, items, row, onPick) {
+  return h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'tbody',
+      {},
+      items.length
+        ? items.map((it) => {
+            const tr = h('tr', onPick ? { tabindex: 0, class: 'pick', onclick: () => onPick(it), onkeydown: (e) => e.key === 'Enter' && onPick(it) } : {}, row(it).map((c) => h('td', {}, c)));
+            return tr;
+          })
+        : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, 'Nothing to show')),
+    ),
+  );
+}
+
+/**
+ * A line chart as SVG: `series` = [{ name, points: [[x, y], …] }]; x is epoch ms. Labelled for screen readers by
+ * `title`; the latest value of each series is printed in the legend.
+ */
+export function lineChart(title, series, { height = 180 } = {}) {
+  const width = 640;
+  const pad = { l: 44, r: 8, t: 8, b: 22 };
+  const all = series.flatMap((s) => s.points);
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  svg.classList.add('chart');
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(svgNs, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  if (!all.length) {
+    el('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'muted' }, 'No samples yet');
+    return h('figure', {}, svg, h('figcaption', {}, title));
+  }
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => p[1]);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.min(0, ...ys), Math.max(1, ...ys)];
+  const sx = (x) => pad.l + ((x - x0) / Math.max(1, x1 - x0)) * (width - pad.l - pad.r);
+  const sy = (y) => height - pad.b - ((y - y0) / Math.max(1e-9, y1 - y0)) * (height - pad.t - pad.b);
+  el('line', { x1: pad.l, y1: sy(y0), x2: width - pad.r, y2: sy(y0), class: 'axis' });
+  el('text', { x: pad.l - 4, y: sy(y1) + 4, 'text-anchor': 'end', class: 'tick' }, String(y1));
+  el('text', { x: pad.l - 4, y: sy(y0), 'text-anchor': 'end', class: 'tick' }, String(y0));
+  el('text', { x: pad.l, y: height - 4, class: 'tick' }, new Date(x0).toLocaleTimeString());
+  el('text', { x: width - pad.r, y: height - 4, 'text-anchor': 'end', class: 'tick' }, new Date(x1).toLocaleTimeString());
+  series.forEach((s, i) => {
+    if (!s.points.length) return;
+    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ');
+    el('path', { d, class: `line s${i}` });
+  });
+  const legend = h('figcaption', {}, title, ' — ', series.map((s, i) => h('span', { class: `key s${i}` }, `${s.name}: ${s.points.at(-1)?.[1] ?? '—'} `)));
+  return h('figure', {}, svg, legend);
+}
+
+/** Shows an error (or clears it) in a page's alert area. */
+export function showError(area, err) {
+  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : '');
+}

@@ -1,0 +1,36 @@
+// Oversell incidents (a store sold what the hub had promised) and low-stock alerts, live.
+import { h, showError, table, time } from '/console/lib.js';
+
+export default {
+  async render({ el, api, live }) {
+    const stores = new Map((await api('GET', '/api/sync/stores')).items.map((s) => [s.storeId, s]));
+    const name = (id) => (stores.get(id) ? `${stores.get(id).code} — ${stores.get(id).name}` : id);
+    const errors = h('div');
+    const incidentsArea = h('div', { class: 'card' });
+    const alertsArea = h('div', { class: 'card' });
+    el.append(errors, incidentsArea, alertsArea);
+    const refresh = async () => {
+      try {
+        const [{ items: incidents }, { items: alerts }] = await Promise.all([api('GET', '/api/inventory/incidents?limit=200'), api('GET', '/api/inventory/alerts?limit=200')]);
+        incidentsArea.replaceChildren(
+          table('Oversell incidents', ['Detected', 'Store', 'Sku', 'On hand', 'Reserved', 'Short', 'Status', 'Resolution'], incidents, (i) => [
+            time(i.detectedAt),
+            name(i.storeId),
+            i.sku,
+            String(i.onHand),
+            String(i.reserved),
+            String(i.short),
+            h('span', { class: `badge ${i.status === 'OPEN' ? 'bad' : 'ok'}` }, i.status),
+            i.resolution ? JSON.stringify(i.resolution) : '—',
+          ]),
+        );
+        alertsArea.replaceChildren(table('Low-stock alerts', ['Store', 'Sku', 'Detail'], alerts, (a) => [name(a.storeId), a.sku, JSON.stringify({ ...a, storeId: undefined, sku: undefined })]));
+        showError(errors);
+      } catch (err) {
+        showError(errors, err);
+      }
+    };
+    await refresh();
+    return live.on((m) => m.type === 'store-changed' && void refresh());
+  },
+};
