@@ -82,8 +82,11 @@ export class SyncClient {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#transport?.close(CLOSE.goingAway, 'store node stopping');
+    const transport = this.#transport;
     this.#transport = undefined;
+    transport?.close(CLOSE.goingAway, 'store node stopping');
+    // The close event finds no transport and is ignored, so the status says offline here (not "syncing" forever).
+    if (transport) this.#dispatch({ type: 'closed' });
   }
 
   /** Tell the client the outbox grew (after a committed local transaction). */
