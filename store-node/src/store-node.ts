@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -23,6 +24,7 @@ import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { CatalogPuller } from './catalog/catalog-puller.js';
+import { catalogRoutes } from './catalog/routes.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
@@ -159,7 +161,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(reportRoutes(executor, dbPath, now));
   api.use(kioskCartRoutes(new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now)));
   api.use(stockRoutes(stock, suggestions, sync, now));
+  api.use(catalogRoutes(db, storeId, hubGet));
   app.use('/api', api);
+  // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
+  app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 

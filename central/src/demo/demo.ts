@@ -101,12 +101,12 @@ for (let i = 0; i < storeCount; i++) {
     if (!stopping) console.error(`store node ${s.code} exited (${signal ?? code}); the others keep running`);
   });
   children.push(child);
-  storeUrls.push(`  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/healthz   devices: http://127.0.0.1:${port}/api/devices`);
+  storeUrls.push(`  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · handheld /handheld.html)`);
 }
 
 console.log(`
 Storefleet is running.
-  Hub (API + console):  ${hubUrl}   health: ${hubUrl}/healthz   metrics: ${hubUrl}/metrics
+  Admin console:        ${hubUrl}/console/   health: ${hubUrl}/healthz   metrics: ${hubUrl}/metrics
   Sign in as:           ${secrets.admin.email} / ${secrets.admin.password}
                         (kept in ${secretsFile}; also: curl -c jar -H 'content-type: application/json' \\
                          -d '{"email":"${secrets.admin.email}","password":"…"}' ${hubUrl}/api/auth/login)

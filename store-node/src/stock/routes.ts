@@ -34,6 +34,17 @@ export function stockRoutes(stock: StockLedger, suggestions: ReorderSuggestions,
     sync.write((emit) => stock.move(emit, m.sku, m.delta, m.kind, now(), m.ref));
     res.status(201).json({ sku: m.sku, onHand: stock.onHand(m.sku) });
   });
+  // A cycle count: the counted quantity replaces what the node believed, as one adjustment (read and written in one
+  // transaction, so a sale rung up meanwhile is not overwritten).
+  r.post('/stock/counts', (req, res) => {
+    const { sku, counted } = parseOrThrow(z.strictObject({ sku: skuSchema, counted: z.number().int().min(0).max(1_000_000) }), req.body, 'count');
+    let delta = 0;
+    sync.write((emit) => {
+      delta = counted - stock.onHand(sku);
+      if (delta !== 0) stock.move(emit, sku, delta, 'ADJUSTMENT', now(), 'cycle count');
+    });
+    res.status(201).json({ sku, counted, adjustedBy: delta, onHand: stock.onHand(sku) });
+  });
   r.put('/stock/:sku/low-stock-at', (req, res) => {
     const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
     const { lowStockAt } = parseOrThrow(z.strictObject({ lowStockAt: z.number().int().min(0).max(1_000_000) }), req.body, 'threshold');

@@ -1,0 +1,72 @@
+// Helpers for the store's pages (plain browser ES modules served by the store node; no build step).
+
+/** Calls the store node's API; throws an Error carrying the problem+json detail on failure. */
+export async function api(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new Error('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+  }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+/** Creates an element: h('td', { class: 'n' }, 'text', child…). Strings become text, never HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
+
+/** Shows an error (or clears it) in an alert area. */
+export function say(area, err, ok) {
+  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : ok ? h('p', { role: 'status', class: 'ok' }, ok) : '');
+}
+
+/**
+ * The bar every store page carries: the store's name, an offline banner while the hub is unreachable (the page keeps
+ * working on the store node), and a sync badge — events waiting to go up, feed entries still to come down.
+ */
+export function statusBar(title) {
+  const banner = h('div', { id: 'offline', class: 'banner', role: 'status', hidden: true });
+  const badge = h('span', { id: 'sync-badge', class: 'badge', 'aria-live': 'polite' }, 'sync …');
+  const name = h('span', { class: 'store-name' });
+  const bar = h('header', { class: 'top' }, h('strong', {}, title), name, h('nav', { 'aria-label': 'Store pages' }, [['/pos.html', 'POS'], ['/kiosk.html', 'Kiosk'], ['/pickup.html', 'Pickups'], ['/handheld.html', 'Handheld']].map(([href, t]) => h('a', { href, 'aria-current': location.pathname === href ? 'page' : 'false' }, t))), badge);
+  document.body.prepend(bar, banner);
+  const refresh = async () => {
+    try {
+      const [health, sync] = await Promise.all([api('GET', '/healthz'), api('GET', '/api/sync/status')]);
+      name.textContent = health.name ?? '';
+      const online = health.hub.state === 'connected' && sync.phase === 'syncing';
+      banner.hidden = online;
+      banner.textContent = online ? '' : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
+      const down = Math.max(0, sync.feedHead - sync.feedCursor);
+      badge.textContent = `↑ ${sync.pendingUp} waiting · ↓ ${down} to apply`;
+      badge.className = `badge ${online ? (sync.pendingUp || down ? 'warn' : 'ok') : 'bad'}`;
+      badge.title = sync.lastHubContactAt ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}` : 'no contact with the hub yet';
+    } catch (err) {
+      banner.hidden = false;
+      banner.textContent = err.message;
+      badge.textContent = 'sync unknown';
+      badge.className = 'badge bad';
+    }
+  };
+  void refresh();
+  setInterval(refresh, 2000);
+}
