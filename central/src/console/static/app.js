@@ -99,7 +99,7 @@ async function boot() {
     return showError(main, err);
   }
   if (me.kind !== 'user' || me.role !== 'ADMIN') return loginForm('The console needs an ADMIN account.');
-  document.getElementById('who').textContent = me.email ?? me.name ?? '';
+  document.getElementById('who').textContent = `signed in (${me.role})`;
   const out = document.getElementById('signout');
   out.hidden = false;
   out.onclick = async () => {
