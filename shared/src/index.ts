@@ -13,3 +13,4 @@ export * from './protocol/messages.js';
 export * from './catalog.js';
 export * from './pickup-code.js';
 export * from './cart.js';
+export * from './browser-assets.js';

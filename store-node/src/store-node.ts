@@ -15,6 +15,7 @@ import {
   metricsRoute,
   notFoundHandler,
   requireJsonBody,
+  browserAssetsDir,
 } from '@storefleet/shared';
 import type { StoreNodeConfig } from './config.js';
 import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
@@ -165,6 +166,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
+  app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { browserAssetsDir } from '@storefleet/shared';
 import { requireRole } from '../http/access.js';
 import type { HubModule } from '../modules/hub-module.js';
 
@@ -30,6 +31,7 @@ export function consoleStatic(modules: readonly HubModule[]): Router {
   const r = Router();
   r.get('/', (_req, res) => res.redirect('/console/'));
   r.use('/console', express.static(SHELL_DIR, { index: 'index.html', fallthrough: true }));
+  r.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   for (const m of modules) {
     if (!m.console) continue;
     r.use(`/console/modules/${m.name}`, express.static(fileURLToPath(m.console.dir), { index: false }));

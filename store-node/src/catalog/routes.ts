@@ -1,22 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError, parseOrThrow, skuSchema } from '@storefleet/shared';
+import { AppError, NotFoundError, parseOrThrow, skuSchema, type CatalogProduct } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubGet } from '../hub-link/hub-get.js';
 
-export interface StoreProduct {
-  readonly sku: string;
-  readonly gtin: string | null;
-  readonly name: string;
-  readonly brand: string | null;
-  readonly size: string | null;
-  readonly category: string;
-  readonly priceMinor: number;
-  readonly currency: string;
-  readonly taxClass: string;
-  /** This store's on-hand count (0 when never stocked here). */
-  readonly onHand: number;
-}
+/** A product as the store's pages see it: the catalog's fields and this store's on-hand count (0 if never stocked). */
+export type StoreProduct = Omit<CatalogProduct, 'updatedAt' | 'version'> & { readonly onHand: number };
 
 const search = z.object({
   q: z.string().trim().max(100).optional(),

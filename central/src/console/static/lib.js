@@ -1,35 +1,11 @@
 // Helpers shared by console pages (plain browser ES modules; no build step).
 
-/** Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. */
-export async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
-    err.status = res.status;
-    throw err;
-  }
-  return data;
-}
+import { callJson, h, money } from '/shared/dom.js';
 
-/** Creates an element: h('td', { class: 'n' }, 'text', child…). Strings become text, never HTML. */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'value') el.value = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
+export { h, money };
+
+/** Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. */
+export const api = (method, path, body) => callJson(method, path, body, 'The hub cannot be reached.');
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
 export const ago = (ms, now = Date.now()) => {
@@ -37,7 +13,6 @@ export const ago = (ms, now = Date.now()) => {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
-export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
 
 /** A table with a caption and headers; `row(item)` returns the cells (strings or nodes). */
 export function table(caption, headers, items, row, onPick) {

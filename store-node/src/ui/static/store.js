@@ -1,37 +1,12 @@
 // Helpers for the store's pages (plain browser ES modules served by the store node; no build step).
 
+import { callJson, h, money } from '/shared/dom.js';
+
+export { h, money };
+
 /** Calls the store node's API; throws an Error carrying the problem+json detail on failure. */
-export async function api(method, path, body) {
-  let res;
-  try {
-    res = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new Error('This screen cannot reach the store node. Check the cable or Wi-Fi.');
-  }
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
-    err.status = res.status;
-    throw err;
-  }
-  return data;
-}
+export const api = (method, path, body) => callJson(method, path, body, 'This screen cannot reach the store node. Check the cable or Wi-Fi.');
 
-/** Creates an element: h('td', { class: 'n' }, 'text', child…). Strings become text, never HTML. */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'value') el.value = v;
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-
-export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
 
 /** Shows an error (or clears it) in an alert area. */

@@ -1,0 +1,37 @@
+// Browser helpers shared by the hub's console and the store's pages (served by both as /shared/dom.js).
+
+/** Creates an element: h('td', { class: 'n' }, 'text', child…). Strings become text, never HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+/**
+ * Calls a JSON API on the page's own server; throws an Error carrying the problem+json detail (and `status`) on a
+ * refusal, or `unreachable` when the server cannot be reached at all.
+ */
+export async function callJson(method, path, body, unreachable = 'The server cannot be reached.') {
+  let res;
+  try {
+    res = await fetch(path, { method, credentials: 'same-origin', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new Error(unreachable);
+  }
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
