@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+import { discoverModules } from '../src/index.js';
+import type { HubModule } from '../src/modules/hub-module.js';
+
+// A module that only adds a console page: one folder, nothing else in the hub changes.
+const helloModule: HubModule = {
+  name: 'hello',
+  console: { dir: new URL('./console-module/console/', import.meta.url), pages: [{ path: 'hello', title: 'Hello', script: 'hello.js' }] },
+};
+
+describe.each(dbTargets)('the admin console’s server side on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let store: { id: string; token: string };
+
+  beforeAll(async () => {
+    t = await TestHub.start(target, { modules: [...(await discoverModules()), helloModule], syncLagSampleMs: 200 });
+    admin = await t.login();
+    store = await t.store('CON1', admin);
+  });
+  afterAll(() => t?.stop());
+
+  it('serves the shell to anyone and lists pages, a module’s own among them, to admins only', async () => {
+    const shell = await fetch(`${t.url}/console/`);
+    expect(shell.status).toBe(200);
+    expect(await shell.text()).toContain('<script type="module" src="/console/app.js">');
+    expect((await fetch(`${t.url}/shared/dom.js`)).status).toBe(200);
+
+    const pages = await t.call('GET', '/api/console/pages', undefined, { cookie: admin });
+    expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual(['fleet', 'inventory', 'incidents', 'orders', 'reservations', 'hello']);
+    expect(pages.body.items.at(-1)).toEqual({ path: 'hello', title: 'Hello', script: '/console/modules/hello/hello.js', module: 'hello' });
+    const script = await fetch(`${t.url}/console/modules/hello/hello.js`);
+    expect(await script.text()).toContain('hello from a module');
+
+    expect((await t.call('GET', '/api/console/pages')).status).toBe(401);
+    expect((await t.call('GET', '/api/console/pages', undefined, { bearer: store.token })).status).toBe(403);
+  });
+
+  it('samples sync lag; a store reads only its own, the fleet series is for admins', async () => {
+    // The store never connected: it is sampled (offline), and the fleet count says so.
+    await new Promise((r) => setTimeout(r, 500));
+    const fleet = await t.call('GET', '/api/sync/lag-history?minutes=5', undefined, { cookie: admin });
+    expect(fleet.status).toBe(200);
+    expect(fleet.body.items.length).toBeGreaterThan(0);
+    expect(fleet.body.items.at(-1)).toMatchObject({ connected: 0, pendingUp: 0, feedLag: 0 });
+    const own = await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: store.token });
+    expect(own.status).toBe(200);
+    expect(own.body.items.at(-1)).toMatchObject({ connected: false });
+
+    const other = await t.store('CON2', admin);
+    expect((await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: other.token })).status).toBe(403);
+    expect((await t.call('GET', '/api/sync/lag-history', undefined, { bearer: store.token })).status).toBe(403);
+    const bad = await t.call('GET', '/api/sync/lag-history?minutes=0', undefined, { cookie: admin });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('pushes the fleet to a signed-in admin over the live socket, and turns a store token away', async () => {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { cookie: admin } });
+    const first = await new Promise<any>((resolve, reject) => {
+      ws.once('message', (m) => resolve(JSON.parse(String(m))));
+      ws.once('error', reject);
+    });
+    expect(first.type).toBe('fleet');
+    expect(first.items.map((s: { code: string }) => s.code)).toContain('CON1');
+    // A reservation at the store is a feed entry: the console hears "store changed".
+    await t.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'CUP', 5, 1)`, [store.id]);
+    const changed = new Promise<any>((resolve) => ws.on('message', (m) => JSON.parse(String(m)).type === 'store-changed' && resolve(JSON.parse(String(m)))));
+    const hold = await t.call('POST', '/api/reservations', { storeId: store.id, customerRef: 'Sam', lines: [{ sku: 'CUP', qty: 1 }] }, { cookie: admin });
+    expect(hold.status).toBe(201);
+    expect(await changed).toEqual({ type: 'store-changed', storeId: store.id });
+    ws.close();
+
+    const refused = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { authorization: `Bearer ${store.token}` } });
+    const code = await new Promise<number>((resolve) => refused.once('close', (c) => resolve(c)));
+    expect(code).toBe(1008);
+  });
+});
