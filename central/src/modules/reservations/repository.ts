@@ -49,13 +49,14 @@ export class ReservationRepository {
     return rows[0] && toReservation(rows[0]);
   }
 
-  /** Confirms a hold that is still HELD and unexpired in one statement; undefined otherwise (the caller looks why). */
-  async confirmIfHeld(id: string, expiresAt: number, now: number): Promise<Reservation | undefined> {
+  /** Confirms, in one statement, those of the holds that are still HELD and unexpired (the caller looks why not). */
+  async confirmIfHeld(ids: readonly string[], expiresAt: number, now: number): Promise<Reservation[]> {
     const { rows } = await this.db.query<Row>(
-      `UPDATE reservations SET status = 'CONFIRMED', expires_at = $2, updated_at = $3 WHERE id = $1 AND status = 'HELD' AND expires_at > $3 RETURNING *`,
-      [id, expiresAt, now],
+      `UPDATE reservations SET status = 'CONFIRMED', expires_at = $2, updated_at = $3
+       WHERE id = ANY($1::uuid[]) AND status = 'HELD' AND expires_at > $3 RETURNING *`,
+      [ids, expiresAt, now],
     );
-    return rows[0] && toReservation(rows[0]);
+    return rows.map(toReservation);
   }
 
   async setStatus(id: string, status: ReservationStatus, expiresAt: number, now: number): Promise<Reservation> {

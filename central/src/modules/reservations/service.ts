@@ -4,6 +4,7 @@ import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 import { HoldBatcher } from './hold-batcher.js';
+import { CallBatcher } from '../../db/call-batcher.js';
 import { confirmOutcome, holdsStock, PICKUP_WINDOW_MS } from './rules.js';
 import type { NewReservation, Reservation, StockHolds } from './types.js';
 
@@ -15,6 +16,8 @@ import type { NewReservation, Reservation, StockHolds } from './types.js';
  */
 export class ReservationService {
   readonly #batcher: HoldBatcher;
+  /** Confirmations of live holds, many per transaction under load (checkouts confirm at the rate they place). */
+  readonly #confirms: CallBatcher<string, Reservation | undefined>;
 
   constructor(
     readonly db: Db,
@@ -23,6 +26,7 @@ export class ReservationService {
     readonly now: () => number,
   ) {
     this.#batcher = new HoldBatcher(db, holds, feed, now);
+    this.#confirms = new CallBatcher((ids) => this.#confirmLive(ids), { concurrency: 1, maxBatch: 256 });
   }
 
   /** Places a hold: all lines or none, granted in a group commit with whatever else is being reserved right now. */
@@ -38,16 +42,15 @@ export class ReservationService {
 
   /** After payment: the hold stays for the pickup window. Racing the expiry, exactly one of the two wins. */
   async confirm(id: string): Promise<Reservation> {
+    if (!isUuid(id)) throw new NotFoundError('reservation', id);
+    const live = await this.#confirms.call(id); // the usual case
+    if (live) return live;
+    // Not a live hold: already confirmed, ended, expired or unknown; decided under the row's lock.
     const result = await this.db.transaction(async (tx) => {
       const repo = new ReservationRepository(tx);
-      const now = this.now();
-      const confirmedNow = await repo.confirmIfHeld(id, now + PICKUP_WINDOW_MS, now); // the usual case, one statement
-      if (confirmedNow) {
-        await this.#announce(tx, confirmedNow);
-        return confirmedNow;
-      }
       const r = await repo.get(id, true);
       if (!r) throw new NotFoundError('reservation', id);
+      const now = this.now();
       switch (confirmOutcome(r.status, r.expiresAt, now)) {
         case 'already':
           return r;
@@ -65,6 +68,17 @@ export class ReservationService {
     });
     if (result === 'expired') throw new ConflictError(`reservation ${id} expired before it was confirmed`, { status: 'EXPIRED' });
     return result;
+  }
+
+  /** Confirms those of `ids` that are live holds, in one transaction with their feed entries; undefined for the rest. */
+  async #confirmLive(ids: readonly string[]): Promise<(Reservation | undefined)[]> {
+    const confirmed = await this.db.transaction(async (tx) => {
+      const now = this.now();
+      const rows = await new ReservationRepository(tx).confirmIfHeld(ids, now + PICKUP_WINDOW_MS, now);
+      await this.feed.appendMany(tx, rows.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
+      return new Map(rows.map((r) => [r.id, r]));
+    });
+    return ids.map((id) => confirmed.get(id));
   }
 
   /** Cancels a hold and frees its units at once; releasing an ended one changes nothing. */
