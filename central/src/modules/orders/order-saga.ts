@@ -53,13 +53,13 @@ export interface NewOrder {
 /**
  * The order saga: RESERVE (a hold at the store, or at a distribution centre for SHIP) → AUTHORISE (the payment
  * provider, keyed by the order id) → FULFIL (a shipment, a store pickup, or a delivery request) → CONFIRM (the hold
- * becomes a pickup). Each step's outcome is committed before the next begins, under a lease, so a hub that dies
- * mid-saga leaves an order that any replica resumes; each step is idempotent by the order's own keys (the hold's id
- * is written before it is asked for; the payment and the shipment are keyed by the order id). A failure compensates
- * what was done, newest first.
+ * becomes a pickup). Step outcomes are committed under a lease, so a hub that dies mid-saga leaves an order that any
+ * replica resumes; each step is idempotent by the order's own keys (the hold's id is derived from the order's; the
+ * payment and the shipment are keyed by the order id), which lets a step share the next one's commit where repeating
+ * it after a crash is harmless (`#joinsCommit`). A failure compensates what was done, newest first.
  */
 export class OrderSaga {
-  /** Steps of concurrent orders share commits (each order still commits a step before it starts the next). */
+  /** Step records of concurrent orders share commits (one order's records still commit in order). */
   readonly #records: CallBatcher<StepRecord, Order>;
 
   constructor(readonly deps: SagaDeps) {
@@ -169,13 +169,14 @@ export class OrderSaga {
     let patch: OrderPatch = {};
     const done: { kind: string; detail: OrderPatch }[] = [];
     try {
-      // A step that only computes (no call outside the hub's database) shares its predecessor's commit: a crash
-      // between them would redo nothing but arithmetic.
-      for (let first = true; step !== 'DONE' && (first || this.#isLocal(step, order)); first = false) {
+      for (let prev: Step | undefined; step !== 'DONE' && (!prev || this.#joinsCommit(prev, step, order)); ) {
         const p = await this.#run(step, { ...order, ...patch } as Order, fresh);
         done.push({ kind: step, detail: p });
         patch = { ...patch, ...p };
+        prev = step;
         step = nextStep(step);
+        // A step whose outcome waits for the next one's commit: a crash here leaves it done but unrecorded.
+        if (step !== 'DONE' && this.#joinsCommit(prev, step, order)) this.#maybeCrash(prev);
       }
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease is released, a runner retries
@@ -194,14 +195,19 @@ export class OrderSaga {
     // The last step and the confirmation share one commit.
     const over = step === 'DONE';
     const recorded = await this.#record(order.id, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + LEASE_MS);
-    for (const d of done) this.#maybeCrash(d.kind);
+    this.#maybeCrash(done.at(-1)!.kind);
     if (over && order.fromCart) await this.#takeFromCart(recorded);
     return recorded;
   }
 
-  /** Steps that call nothing outside the hub's database: a store pickup or a delivery request is only recorded. */
-  #isLocal(step: Step, order: Order): boolean {
-    return step === 'FULFIL' && order.fulfilment.type !== 'SHIP';
+  /**
+   * Whether `next` may run before `prev`'s outcome is committed, the two sharing one commit. A crash between them must
+   * then repeat nothing harmful: true after RESERVE (a resumed saga finds the hold by its derived id rather than take
+   * a second), and before a step that only computes (a store pickup or a delivery request is only recorded). Every
+   * other step commits its outcome before the next begins.
+   */
+  #joinsCommit(prev: Step, next: Step, order: Order): boolean {
+    return prev === 'RESERVE' || (next === 'FULFIL' && order.fulfilment.type !== 'SHIP');
   }
 
   async #run(step: Step, order: Order, fresh: boolean): Promise<OrderPatch> {
