@@ -217,6 +217,12 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     await page.getByLabel('Customer card (scan it or type the number)').fill(customer.id);
     await page.getByRole('button', { name: 'Open cart' }).click();
     await page.getByText('The cart is empty.').waitFor();
+    // Stock at nearby stores comes from the hub: another store two doors away has 7.
+    const other = await f.store('UI2');
+    await fetch(`${other.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'MUG-RED', delta: 7, kind: 'RECEIVE' }) });
+    await waitFor('the other store’s stock at the hub', async () => (await f.hub.db.query<{ on_hand: number }>('SELECT on_hand FROM inventory_stock WHERE sku = $1 AND store_id = $2', ['MUG-RED', f.credentials.get('UI2')!.storeId])).rows[0]?.on_hand === 7);
+    await mug.getByRole('button', { name: 'Nearby stores' }).click();
+    await expect.poll(() => mug.getByRole('listitem').first().textContent()).toBe('Store UI2: 7 (0 km)');
     await mug.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByLabel('Quantity of Red enamel mug').waitFor();
     await screenshot(page, 'kiosk-cart-1920');
@@ -237,5 +243,38 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     expect(errors).toEqual([]);
     await page.close();
     await handheld.close();
+  });
+
+  it('a return against a receipt and a voided sale at the lane', async () => {
+    const pos = await browser.newPage({ viewport: DESKTOP });
+    const errors = pageErrors(pos);
+    await pos.goto(`${store.url}/pos.html`);
+    const teaBefore = ((await (await fetch(`${store.url}/api/stock/TEA-GREEN`)).json()) as { onHand: number }).onHand;
+    await pos.getByLabel('Scan or type a sku / barcode').fill('TEA-GREEN');
+    await pos.keyboard.press('Enter');
+    await pos.getByLabel('Quantity of Green tea, 20 bags').waitFor();
+    await pos.keyboard.press('F4'); // card
+    const receipt = await pos.getByLabel('Receipt', { exact: true }).textContent();
+    const saleId = /Sale (\S+)/.exec(receipt!)![1]!;
+
+    await pos.getByLabel('Sale number (from the receipt)').fill(saleId);
+    await pos.getByLabel('Sku', { exact: true }).fill('TEA-GREEN');
+    await pos.getByRole('button', { name: 'Refund' }).click();
+    await expect.poll(() => pos.locator('#return-msg').textContent()).toMatch(/^Refund \$3\.99 \(return /); // REDUCED-rate tea carries no tax here
+    await pos.getByRole('button', { name: 'Refund' }).click(); // the same item again: nothing left to return
+    await expect.poll(() => pos.locator('#return-msg [role=alert]').textContent()).toMatch(/TEA-GREEN/);
+    expect(((await (await fetch(`${store.url}/api/stock/TEA-GREEN`)).json()) as { onHand: number }).onHand).toBe(teaBefore);
+
+    await pos.getByRole('button', { name: /New sale/ }).click();
+    await pos.getByLabel('Scan or type a sku / barcode').fill('MUG-RED');
+    await pos.keyboard.press('Enter');
+    await pos.getByLabel('Quantity of Red enamel mug').waitFor();
+    await pos.getByRole('button', { name: 'Void sale' }).click();
+    await pos.getByRole('button', { name: 'Press again to void' }).click();
+    await expect.poll(() => pos.locator('#pay-msg').textContent()).toBe('Sale voided.');
+    expect(await pos.getByRole('button', { name: /Card/ }).isDisabled()).toBe(true);
+    await screenshot(pos, 'pos-voided-1920');
+    expect(errors).toEqual([]);
+    await pos.close();
   });
 });
