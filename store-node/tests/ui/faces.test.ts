@@ -140,6 +140,8 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     const incident = page.getByRole('table', { name: 'Oversell incidents' }).getByRole('row', { name: /MUG-RED/ });
     await incident.waitFor({ timeout: 20_000 });
     expect(await incident.textContent()).toMatch(/UI1.*MUG-RED\s*8?4\s*8\s*4\s*OPEN/);
+    // The hub repairs it (no other store has mugs: the hold is cancelled with a notice); the page follows live.
+    await expect.poll(() => incident.textContent(), { timeout: 20_000 }).toMatch(/REPAIRED.*hold \w{8} cancelled/);
     await screenshot(page, 'console-incidents-1920');
     for (const p of ['reservations', 'orders']) {
       await page.getByRole('link', { name: p[0]!.toUpperCase() + p.slice(1) }).click();
@@ -243,6 +245,26 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     expect(errors).toEqual([]);
     await page.close();
     await handheld.close();
+  });
+
+  it('an order placed on the web shows its saga timeline in the console, and its pickup at the store', async () => {
+    const customer = await hubCall('POST', '/api/customers', { name: 'Noor Haddad' });
+    const order = await hubCall('POST', '/api/orders', { customerId: customer.id, placeKey: 'web-checkout-0001', lines: [{ sku: 'TEA-GREEN', qty: 3 }], fulfilment: { type: 'PICKUP', storeId } });
+    expect(order.status).toBe('CONFIRMED');
+    const page = await browser.newPage({ viewport: DESKTOP });
+    const errors = pageErrors(page);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('row', { name: /Noor Haddad/ }).click();
+    const timeline = page.getByRole('list', { name: 'Saga timeline' });
+    await timeline.waitFor();
+    expect((await timeline.getByRole('listitem').allTextContents()).map((t) => t.split(' — ')[0])).toEqual(['PLACED', 'RESERVE', 'AUTHORISE', 'FULFIL', 'CONFIRM', 'CONFIRMED']);
+    await screenshot(page, 'console-order-timeline-1920');
+
+    await page.goto(`${store.url}/pickup.html`);
+    await page.getByRole('row', { name: /Noor Haddad.*3 × TEA-GREEN/ }).waitFor({ timeout: 20_000 });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('a return against a receipt and a voided sale at the lane', async () => {

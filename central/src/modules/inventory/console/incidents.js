@@ -1,6 +1,15 @@
 // Oversell incidents (a store sold what the hub had promised) and low-stock alerts, live.
 import { h, showError, table, time } from '/console/lib.js';
 
+/** The repair of an incident in words: each affected hold re-sourced to another store or cancelled with a notice. */
+function describeResolution(r, name) {
+  if (!r) return '—';
+  if (!Array.isArray(r.actions)) return JSON.stringify(r);
+  return r.actions
+    .map((a) => (a.action === 'RESOURCED' ? `hold ${a.reservationId.slice(0, 8)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)` : a.action === 'CANCELLED' ? `hold ${a.reservationId.slice(0, 8)} cancelled: ${a.notice}` : JSON.stringify(a)))
+    .join('; ');
+}
+
 export default {
   async render({ el, api, live }) {
     const stores = new Map((await api('GET', '/api/sync/stores')).items.map((s) => [s.storeId, s]));
@@ -21,10 +30,21 @@ export default {
             String(i.reserved),
             String(i.short),
             h('span', { class: `badge ${i.status === 'OPEN' ? 'bad' : 'ok'}` }, i.status),
-            i.resolution ? JSON.stringify(i.resolution) : '—',
+            describeResolution(i.resolution, name),
           ]),
         );
-        alertsArea.replaceChildren(table('Low-stock alerts', ['Store', 'Sku', 'Detail'], alerts, (a) => [name(a.storeId), a.sku, JSON.stringify({ ...a, storeId: undefined, sku: undefined })]));
+        alertsArea.replaceChildren(
+          table('Low-stock alerts', ['Since', 'Store', 'Sku', 'On hand', 'Reserved', 'Sold per day', 'Reorder point', 'Suggested order'], alerts, (a) => [
+            time(a.changedAt),
+            name(a.storeId),
+            a.sku,
+            String(a.onHand),
+            String(a.reserved),
+            a.velocityPerDay.toFixed(1),
+            String(a.reorderPoint),
+            String(a.suggestedQty),
+          ]),
+        );
         showError(errors);
       } catch (err) {
         showError(errors, err);
