@@ -27,12 +27,30 @@ export class OversellRepair {
   async repairOpen(limit = 20): Promise<number> {
     return this.db.transaction(async (tx) => {
       const open = await this.desk.lockOpen(tx, limit);
+      await this.#lockEveryRowAMoveMayTouch(tx, open);
       for (const incident of open) {
         const actions = await this.#repair(tx, incident);
         await this.desk.resolve(tx, incident.id, { short: incident.short, actions }, this.now());
       }
       return open.length;
     });
+  }
+
+  /**
+   * Locks, in one sorted statement (the hold batcher's order), the stock rows of every hold these incidents may move
+   * at its own store and at each candidate store. Locking them move by move would take a lower key after a higher one
+   * and could deadlock with a batch of holds, failing that batch's customers.
+   */
+  async #lockEveryRowAMoveMayTouch(tx: Queryable, incidents: readonly IncidentRef[]): Promise<void> {
+    const repo = new ReservationRepository(tx);
+    const keys: { storeId: string; sku: string }[] = [];
+    for (const incident of incidents) {
+      const near = await this.desk.storesNear(tx, incident.storeId, RESOURCE_RADIUS_KM, 10);
+      for (const r of await repo.lockHoldingSku(incident.storeId, incident.sku)) {
+        for (const l of r.lines) keys.push({ storeId: r.storeId, sku: l.sku }, ...near.map((n) => ({ storeId: n.storeId, sku: l.sku })));
+      }
+    }
+    await this.holds.lockAvailable(tx, keys, this.now());
   }
 
   async #repair(tx: Queryable, incident: IncidentRef): Promise<RepairAction[]> {
