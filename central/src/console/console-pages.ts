@@ -20,7 +20,10 @@ export interface ModuleConsole {
 }
 
 const SHELL_DIR = fileURLToPath(new URL('./static/', import.meta.url));
-const CORE_PAGES = [{ path: 'fleet', title: 'Fleet', script: '/console/pages/fleet.js', module: 'core' }];
+const CORE_PAGES = [
+  { path: 'fleet', title: 'Fleet', script: '/console/pages/fleet.js', module: 'core' },
+  { path: 'users', title: 'Users', script: '/console/pages/users.js', module: 'core' },
+];
 
 /**
  * The console: its shell at `/console/`, each module's browser files at `/console/modules/<name>/`, and the list of

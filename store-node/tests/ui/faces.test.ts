@@ -149,6 +149,20 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
       await page.waitForLoadState('networkidle');
       await screenshot(page, `console-${p}-1920`);
     }
+    // An admin adds a store manager; a too-short password is refused with the hub's words.
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Email').fill('manager@example.test');
+    await page.getByLabel('Name').fill('Rui Costa');
+    await page.getByLabel('Role').selectOption('STORE_MANAGER');
+    await page.getByLabel('Store').selectOption(storeId);
+    await page.getByLabel('First password (12+ characters)').evaluate((i) => i.removeAttribute('minlength')); // let the hub judge it
+    await page.getByLabel('First password (12+ characters)').fill('short');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/at least 12 characters/);
+    await page.getByLabel('First password (12+ characters)').fill('a long manager password');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('row', { name: /manager@example\.test.*Rui Costa.*STORE_MANAGER.*UI1/ }).waitFor();
+    await screenshot(page, 'console-users-1920');
     await page.setViewportSize(HANDHELD);
     await page.getByRole('link', { name: 'Fleet' }).click();
     await page.getByRole('table', { name: 'Stores' }).waitFor();
