@@ -60,18 +60,27 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
 
   it('pushes the fleet to a signed-in admin over the live socket, and turns a store token away', async () => {
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { cookie: admin } });
-    const first = await new Promise<any>((resolve, reject) => {
-      ws.once('message', (m) => resolve(JSON.parse(String(m))));
-      ws.once('error', reject);
-    });
-    expect(first.type).toBe('fleet');
-    expect(first.items.map((s: { code: string }) => s.code)).toContain('CON1');
-    // A reservation at the store is a feed entry: the console hears "store changed".
+    const heard: any[] = [];
+    ws.on('message', (m) => heard.push(JSON.parse(String(m))));
+    const hear = async (what: (m: any) => boolean) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+        const m = heard.find(what);
+        if (m) return m;
+      }
+      throw new Error(`heard nothing like that; heard ${JSON.stringify(heard)}`);
+    };
+    const first = await hear(() => true);
+    expect(first).toMatchObject({ type: 'fleet', complete: true });
+    expect(first.items.map((s: { code: string }) => s.code)).toEqual(['CON1', 'CON2']);
+    // A reservation at the store is a feed entry: the console hears "store changed"…
     await t.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'CUP', 5, 1)`, [store.id]);
-    const changed = new Promise<any>((resolve) => ws.on('message', (m) => JSON.parse(String(m)).type === 'store-changed' && resolve(JSON.parse(String(m)))));
     const hold = await t.call('POST', '/api/reservations', { storeId: store.id, customerRef: 'Sam', lines: [{ sku: 'CUP', qty: 1 }] }, { cookie: admin });
     expect(hold.status).toBe(201);
-    expect(await changed).toEqual({ type: 'store-changed', storeId: store.id });
+    expect(await hear((m) => m.type === 'store-changed')).toEqual({ type: 'store-changed', storeId: store.id });
+    // …and then only what changed: CON1's feed lags by one entry; CON2 is not sent again.
+    const diff = await hear((m) => m.type === 'fleet' && !m.complete);
+    expect(diff).toMatchObject({ complete: false, items: [{ code: 'CON1', feedLag: 1 }] });
+    expect(diff.items).toHaveLength(1);
     ws.close();
 
     const refused = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { authorization: `Bearer ${store.token}` } });

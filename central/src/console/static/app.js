@@ -5,17 +5,24 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const badge = document.getElementById('live');
 
-/** Live messages from the hub (`fleet`, `store-changed`); pages subscribe while they are shown. */
+/**
+ * Live messages from the hub; pages subscribe while they are shown. The hub sends the whole fleet once, then only the
+ * stores that changed: pages always get `{ type: 'fleet', items }` with every store, merged here.
+ */
 const live = {
   listeners: new Set(),
-  last: new Map(),
+  fleet: null,
   on(fn) {
     this.listeners.add(fn);
-    for (const m of this.last.values()) fn(m); // the latest fleet state at once
+    if (this.fleet) fn({ type: 'fleet', items: [...this.fleet.values()] }); // the latest fleet state at once
     return () => this.listeners.delete(fn);
   },
   emit(m) {
-    if (m.type === 'fleet') this.last.set('fleet', m);
+    if (m.type === 'fleet') {
+      if (m.complete || !this.fleet) this.fleet = new Map();
+      for (const s of m.items) this.fleet.set(s.storeId, s);
+      m = { type: 'fleet', items: [...this.fleet.values()] };
+    }
     for (const fn of this.listeners) fn(m);
   },
 };

@@ -22,19 +22,30 @@ export default {
       );
     };
 
-    const drawList = (items) => {
+    // Thousands of stores: those needing attention first (offline, then the most lag), a filter, 200 rows drawn.
+    const SHOWN = 200;
+    const filter = h('input', { id: 'fleet-filter', type: 'search', placeholder: 'code or name', autocomplete: 'off' });
+    el.insertBefore(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'fleet-filter' }, 'Find a store'), filter)), listArea);
+    let all = [];
+    const attention = (a, b) => Number(a.connected) - Number(b.connected) || b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) || a.code.localeCompare(b.code);
+    const drawList = (items = all) => {
+      all = items;
       const online = items.filter((s) => s.connected).length;
-      summary.textContent = `${online} of ${items.length} stores connected`;
+      const lagging = items.filter((s) => s.pendingUp + s.feedLag > 0).length;
+      summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag`;
+      const q = filter.value.trim().toLowerCase();
+      const matching = (q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items).slice().sort(attention);
       listArea.replaceChildren(
         table(
-          'Stores',
+          matching.length > SHOWN ? `Stores (the first ${SHOWN} of ${matching.length}; refine the search)` : 'Stores',
           ['Store', 'Name', 'Connection', 'Last seen', 'Events waiting (up)', 'Feed lag (down)', 'Parked'],
-          items,
-          (s) => [s.code, s.name, h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'), ago(s.lastSeenAt), String(s.pendingUp), String(s.feedLag), String(s.parked)],
+          matching.slice(0, SHOWN),
+          (s) => [s.code, s.name, h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'), s.connected ? 'now' : ago(s.lastSeenAt), String(s.pendingUp), String(s.feedLag), String(s.parked)],
           (s) => navigate('fleet', { store: s.storeId }),
         ),
       );
     };
+    filter.addEventListener('input', () => drawList());
 
     drawList((await api('GET', '/api/sync/stores')).items);
     await drawChart();
