@@ -103,6 +103,31 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect((await t.call('GET', '/api/users', undefined, { cookie: ana })).status).toBe(403);
   });
 
+  it('disables an account and gives it a new password, each signing the user out everywhere', async () => {
+    const created = await t.call('POST', '/api/users', { email: 'rui@example.test', name: 'Rui', role: 'STORE_MANAGER', storeId: storeA.id, password: 'first password here' }, { cookie: admin });
+    const rui = await t.login('rui@example.test', 'first password here');
+    const disabled = await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: true }, { cookie: admin });
+    expect(disabled.body).toMatchObject({ email: 'rui@example.test', disabled: true });
+    expect((await t.call('GET', `/api/locations/${storeA.id}`, undefined, { cookie: rui })).status).toBe(401);
+    await expect(t.login('rui@example.test', 'first password here')).rejects.toThrow('login failed: 401');
+
+    await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: false, password: 'a brand new password' }, { cookie: admin });
+    await expect(t.login('rui@example.test', 'first password here')).rejects.toThrow('login failed: 401');
+    const again = await t.login('rui@example.test', 'a brand new password');
+    expect((await t.call('GET', `/api/locations/${storeA.id}`, undefined, { cookie: again })).status).toBe(200);
+
+    const me = (await t.call('GET', '/api/auth/me', undefined, { cookie: admin })).body;
+    const self = await t.call('PATCH', `/api/users/${me.userId}`, { disabled: true }, { cookie: admin });
+    expect(self.status).toBe(409);
+    expect(self.body.detail).toBe('you cannot disable your own account');
+    const short = await t.call('PATCH', `/api/users/${created.body.id}`, { password: 'short' }, { cookie: admin });
+    expect(short.status).toBe(400);
+    expect(short.headers.get('content-type')).toContain('application/problem+json');
+    expect((await t.call('PATCH', `/api/users/${created.body.id}`, {}, { cookie: admin })).status).toBe(400);
+    expect((await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: true }, { cookie: again })).status).toBe(403);
+    expect((await t.call('PATCH', '/api/users/0190a0e0-0000-7000-8000-000000000000', { disabled: true }, { cookie: admin })).status).toBe(404);
+  });
+
   it('stores passwords as scrypt hashes, never in clear', async () => {
     const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);

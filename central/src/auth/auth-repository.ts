@@ -56,6 +56,17 @@ export class AuthRepository {
     return rows.map(toUser);
   }
 
+  /** Changes a user's disabled flag and/or password hash and ends all their sessions, in one statement. */
+  async updateUser(id: string, change: { disabled?: boolean; passwordHash?: string }): Promise<User | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `WITH u AS (UPDATE users SET disabled = coalesce($2, disabled), password_hash = coalesce($3, password_hash) WHERE id = $1 RETURNING *),
+       s AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u))
+       SELECT * FROM u`,
+      [id, change.disabled ?? null, change.passwordHash ?? null],
+    );
+    return rows[0] && toUser(rows[0]);
+  }
+
   async insertSession(tokenHash: string, userId: string, now: number, expiresAt: number): Promise<void> {
     await this.db.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
       tokenHash,

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
   ConflictError,
+  NotFoundError,
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
   uuidv7,
   type StoreId,
+  type UserId,
 } from '@storefleet/shared';
 import type { FleetService } from '../fleet/fleet-service.js';
 import type { Principal, Role } from '../http/principal.js';
@@ -55,6 +57,18 @@ export class AuthService {
       await hashSecret(input.password),
     );
     if (!user) throw new ConflictError(`a user with email ${input.email.toLowerCase()} already exists`);
+    return user;
+  }
+
+  /**
+   * Disables or re-enables an account, or gives it a new password; either way the user is signed out everywhere.
+   * An admin cannot disable their own account (so the last admin cannot lock everyone out by a slip).
+   */
+  async updateUser(id: string, change: { disabled?: boolean | undefined; password?: string | undefined }, by: UserId | null): Promise<User> {
+    if (change.disabled === undefined && change.password === undefined) throw new ValidationError('say what to change: disabled and/or password');
+    if (change.disabled && id === by) throw new ConflictError('you cannot disable your own account');
+    const user = await this.repo.updateUser(id, { disabled: change.disabled, passwordHash: change.password === undefined ? undefined : await hashSecret(change.password) });
+    if (!user) throw new NotFoundError('user', id);
     return user;
   }
 

@@ -16,6 +16,11 @@ const newUserSchema = z.strictObject({
   password: z.string().min(12, 'at least 12 characters').max(1024),
 });
 
+const userChange = z.strictObject({
+  disabled: z.boolean().optional(),
+  password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
+});
+
 const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 export function authRoutes(auth: AuthService): Router {
@@ -47,6 +52,12 @@ export function authRoutes(auth: AuthService): Router {
   });
   r.post('/users', requireRole('ADMIN'), async (req, res) => {
     res.status(201).json(await auth.createUser(parseOrThrow(newUserSchema, req.body, 'user')));
+  });
+  r.patch('/users/:id', requireRole('ADMIN'), async (req, res) => {
+    const { id } = parseOrThrow(z.object({ id: uuidSchema }), req.params, 'user id');
+    const change = parseOrThrow(userChange, req.body, 'user change');
+    const by = principalOf(req);
+    res.json(await auth.updateUser(id, change, by.kind === 'user' ? by.userId : null));
   });
   r.get('/users', requireRole('ADMIN'), async (_req, res) => {
     res.json({ items: await auth.listUsers() });

@@ -162,6 +162,9 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     await page.getByLabel('First password (12+ characters)').fill('a long manager password');
     await page.getByRole('button', { name: 'Add user' }).click();
     await page.getByRole('row', { name: /manager@example\.test.*Rui Costa.*STORE_MANAGER.*UI1/ }).waitFor();
+    await page.getByRole('button', { name: 'Disable manager@example.test' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /manager@example\.test/ }).textContent()).toMatch(/disabled/);
+    expect((await fetch(`${f.hubUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'manager@example.test', password: 'a long manager password' }) })).status).toBe(401);
     await screenshot(page, 'console-users-1920');
     await page.setViewportSize(HANDHELD);
     await page.getByRole('link', { name: 'Fleet' }).click();

@@ -23,9 +23,43 @@ export default {
       field('user-password', 'First password (12+ characters)', password),
       h('button', { type: 'submit' }, 'Add user'),
     );
+    const change = async (u, body, done) => {
+      try {
+        await api('PATCH', `/api/users/${u.id}`, body);
+        message.replaceChildren(h('p', { role: 'status', class: 'ok' }, done));
+        await refresh();
+      } catch (err) {
+        showError(message, err);
+      }
+    };
+    // A new password is typed in the row itself; both changes sign the user out everywhere.
+    const newPassword = (u) => {
+      const input = h('input', { type: 'password', placeholder: 'new password', 'aria-label': `New password for ${u.email}`, autocomplete: 'new-password', minlength: 12 });
+      const form = h('form', { class: 'row-form' }, input, h('button', { type: 'submit', class: 'secondary' }, 'Set password'));
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        void change(u, { password: input.value }, `${u.email} has a new password and was signed out.`);
+      });
+      return form;
+    };
     const refresh = async () => {
       const { items } = await api('GET', '/api/users');
-      listArea.replaceChildren(table('Users', ['Email', 'Name', 'Role', 'Store', 'Since', 'State'], items, (u) => [u.email, u.name, u.role, u.storeId ? (storeName.get(u.storeId) ?? u.storeId) : '—', time(u.createdAt), u.disabled ? 'disabled' : 'active']));
+      listArea.replaceChildren(
+        table('Users', ['Email', 'Name', 'Role', 'Store', 'Since', 'State', 'Actions'], items, (u) => [
+          u.email,
+          u.name,
+          u.role,
+          u.storeId ? (storeName.get(u.storeId) ?? u.storeId) : '—',
+          time(u.createdAt),
+          h('span', { class: `badge ${u.disabled ? 'bad' : 'ok'}` }, u.disabled ? 'disabled' : 'active'),
+          h(
+            'div',
+            { class: 'actions' },
+            h('button', { type: 'button', class: 'secondary', 'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.email}`, onclick: () => change(u, { disabled: !u.disabled }, `${u.email} is ${u.disabled ? 'enabled' : 'disabled and signed out'}.`) }, u.disabled ? 'Enable' : 'Disable'),
+            newPassword(u),
+          ),
+        ]),
+      );
     };
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
