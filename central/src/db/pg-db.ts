@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MAYBE_MISSED, type Db, type Queryable, type QueryResult } from './db.js';
 
@@ -11,6 +12,25 @@ const types = {
   },
 };
 
+/**
+ * Statements the hub runs are prepared once per connection and reused by name: Postgres then skips parsing and
+ * planning (measured: orders end to end ~+25 %). The name is the SQL text's hash. Text built at run time could make
+ * names without end, so only the first MAX_PREPARED distinct texts of a process are prepared; later ones run unnamed.
+ * SF_PG_PREPARED=0 turns it off (a pooler in transaction mode that cannot keep prepared statements, e.g. PgBouncer
+ * before 1.21).
+ */
+const MAX_PREPARED = process.env.SF_PG_PREPARED === '0' ? 0 : 1000;
+const prepared = new Map<string, string>();
+
+function statementName(sql: string): string | undefined {
+  let name = prepared.get(sql);
+  if (name === undefined && prepared.size < MAX_PREPARED) {
+    name = `sf_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    prepared.set(sql, name);
+  }
+  return name;
+}
+
 function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Queryable {
   return {
     afterCommit(fn) {
@@ -18,7 +38,7 @@ function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Quer
       else fn();
     },
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const res = await client.query(sql, params as unknown[]);
+      const res = await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
       return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
     },
     async exec(sql: string): Promise<void> {
