@@ -40,6 +40,8 @@ export class FeedWriter {
       ranks.set(i.storeId, r);
       return r;
     });
+    // With LISTEN/NOTIFY as the bus, the notices ride in the same statement (one round trip less per feed write).
+    const inline = this.bus.kind === 'postgres-notify';
     const { rows } = await tx.query<{ store_id: string; head: number }>(
       `WITH heads AS (
          INSERT INTO sync_feed_heads (store_id, head) SELECT * FROM unnest($1::uuid[], $2::bigint[])
@@ -50,11 +52,11 @@ export class FeedWriter {
          SELECT x.s, h.head - c.n + x.r, x.t, x.p, $7
          FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::jsonb[]) AS x(s, r, t, p)
          JOIN heads h ON h.store_id = x.s JOIN counts c ON c.store_id = x.s)
-       SELECT store_id, head FROM heads`,
+       ${inline ? `SELECT h.store_id, h.head FROM heads h, (SELECT count(pg_notify('${FEED_CHANNEL}', c.store_id::text)) FROM counts c) n` : 'SELECT store_id, head FROM heads'}`,
       [[...count.keys()], [...count.values()], items.map((i) => i.storeId), rank, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
     );
     const heads = Object.fromEntries(rows.map((r) => [r.store_id, r.head]));
-    await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);
+    if (!inline) await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);
     return heads;
   }
 
