@@ -29,6 +29,11 @@ export interface StoreNodeConfig {
   readonly rfid?: RfidCountingConfig;
   /** The local worker pool (default: one worker per core). */
   readonly executor?: ExecutorConfig;
+  /**
+   * Addresses whose calls need no pairing: the node's own screens (default loopback). Devices on the store's network
+   * (handhelds) pair once with a code shown on a trusted screen.
+   */
+  readonly trustedAddresses?: readonly string[];
 }
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
@@ -42,6 +47,7 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     name: env.STORE_NAME,
     hub,
     devices: env.STORE_DEVICES ? parseDevices(env.STORE_DEVICES) : [],
+    ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: env.STORE_TRUSTED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean) } : {}),
   };
 }
 

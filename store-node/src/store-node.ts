@@ -26,6 +26,8 @@ import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { CatalogPuller } from './catalog/catalog-puller.js';
 import { catalogRoutes } from './catalog/routes.js';
+import { PairingService } from './pairing/pairing-service.js';
+import { LOOPBACK, pairingRoutes, requirePairedDevice } from './pairing/routes.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
@@ -54,6 +56,7 @@ export const storeMigrationSources = [
   { module: 'bopis', dir: bopisMigrations },
   { module: 'pos', dir: new URL('./pos/schema/', import.meta.url) },
   { module: 'devices', dir: new URL('./devices/schema/', import.meta.url) },
+  { module: 'pairing', dir: new URL('./pairing/schema/', import.meta.url) },
 ];
 
 export interface StoreNode {
@@ -71,6 +74,8 @@ export interface StoreNode {
   readonly devices: DeviceManager;
   /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
   readonly executor: StoreExecutor;
+  /** Handhelds paired with this node (a code from a trusted screen → a device token). */
+  readonly pairing: PairingService;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -140,6 +145,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     },
   });
 
+  const pairing = new PairingService(db, now);
+  const trusted = new Set(config.trustedAddresses ?? LOOPBACK);
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
@@ -148,11 +155,13 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     db.prepare('SELECT 1').get();
     res.json({ status: 'ok', storeId, name: config.name ?? null, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
   });
-  app.get('/metrics', metricsRoute(metrics));
+  app.get('/metrics', requirePairedDevice(pairing, trusted), metricsRoute(metrics));
   const api = express.Router();
   api.use(markRoutePrefix);
+  api.use(requirePairedDevice(pairing, trusted));
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
+  api.use(pairingRoutes(pairing, trusted));
   api.get('/sync/status', (_req, res) => {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
   });
@@ -188,6 +197,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     terminal,
     devices,
     executor,
+    pairing,
     get url() {
       return url;
     },

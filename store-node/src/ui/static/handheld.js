@@ -71,5 +71,14 @@ async function refreshDevices() {
     say($('devices'), err);
   }
 }
+$('pair-start').addEventListener('click', async () => {
+  try {
+    const { code, expiresAt } = await api('POST', '/api/pairing/codes');
+    $('pair-code-area').replaceChildren(h('p', { class: 'ok' }, 'Pairing code ', h('strong', { id: 'pairing-code' }, code), ` — valid until ${time(expiresAt)}, once.`));
+  } catch (err) {
+    say($('pair-code-area'), err);
+  }
+});
+
 await refreshDevices();
 setInterval(refreshDevices, 3000);

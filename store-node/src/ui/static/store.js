@@ -4,8 +4,18 @@ import { callJson, h, money } from '/shared/dom.js';
 
 export { h, money };
 
-/** Calls the store node's API; throws an Error carrying the problem+json detail on failure. */
-export const api = (method, path, body) => callJson(method, path, body, 'This screen cannot reach the store node. Check the cable or Wi-Fi.');
+/**
+ * Calls the store node's API; throws an Error carrying the problem+json detail on failure. A device that is not paired
+ * (a handheld on the store's network) is sent to the pairing page.
+ */
+export async function api(method, path, body) {
+  try {
+    return await callJson(method, path, body, 'This screen cannot reach the store node. Check the cable or Wi-Fi.');
+  } catch (err) {
+    if (err.status === 401 && location.pathname !== '/pair.html') location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
+    throw err;
+  }
+}
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
 

@@ -1,0 +1,15 @@
+// Pairs a handheld with the store node: the code from a trusted screen buys a device token (a cookie).
+import { api, say } from '/store.js';
+
+const $ = (id) => document.getElementById(id);
+$('pair-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    await api('POST', '/api/pairing/pair', { code: $('pair-code').value.trim(), name: $('pair-name').value.trim() });
+    say($('pair-msg'), null, 'Paired. Opening your page…');
+    const then = new URLSearchParams(location.search).get('then');
+    location.href = then && then.startsWith('/') && !then.startsWith('//') ? then : '/handheld.html';
+  } catch (err) {
+    say($('pair-msg'), err);
+  }
+});

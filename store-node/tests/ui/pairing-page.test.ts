@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createStoreNode, type StoreNode } from '../../src/index.js';
+import { HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
+
+// A handheld on the store's network, as seen by a node that trusts no address (so 127.0.0.1 stands for the LAN).
+describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromium', () => {
+  let node: StoreNode;
+  let browser: Browser;
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-ui-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    await node.start();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it('sends an unpaired handheld to the pairing page, and back to its page once paired', async () => {
+    const page = await browser.newPage({ viewport: HANDHELD });
+    const errors = pageErrors(page);
+    await page.goto(`${node.url}/handheld.html`);
+    await page.waitForURL(/\/pair\.html\?then=%2Fhandheld\.html$/);
+    await page.getByLabel('Pairing code').fill('000000'); // no code is open yet: any code is wrong
+    await page.getByLabel('Name of this device').fill('Handheld 7');
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/pairing code is wrong, used or expired/);
+    await screenshot(page, 'pair-refused-390');
+
+    await page.getByLabel('Pairing code').fill(node.pairing.startPairing().code);
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await page.waitForURL(/\/handheld\.html$/);
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    await expect.poll(() => page.locator('#devices').textContent()).toMatch(/No devices configured/);
+    expect(node.pairing.list().map((d) => d.name)).toEqual(['Handheld 7']);
+    // A handheld cannot show codes for further devices.
+    await page.getByRole('button', { name: 'Show a pairing code' }).click();
+    await expect.poll(() => page.locator('#pair-code-area').textContent()).toBe('only the store node’s own screens can pair or unpair devices');
+    await screenshot(page, 'handheld-paired-390');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
