@@ -1,16 +1,8 @@
 import type { RequestHandler } from 'express';
+import { readCookie } from '@storefleet/shared';
 import type { AuthService } from './auth-service.js';
 
 export const SESSION_COOKIE = 'sf_session';
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
 
 /**
  * Sets `req.principal` from `Authorization: Bearer …` (a store token or a session token) or the session cookie.

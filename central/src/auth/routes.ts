@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { parseOrThrow, readCookie, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../http/access.js';
 import { ROLES, type Role } from '../http/principal.js';
 import type { AuthService } from './auth-service.js';
-import { readCookie, SESSION_COOKIE } from './authenticate.js';
+import { SESSION_COOKIE } from './authenticate.js';
 
 const loginSchema = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
 const storeTokenSchema = z.strictObject({ storeId: uuidSchema, secret: z.string().min(1).max(256) });

@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.js';
-import { readCookie, SESSION_COOKIE } from '../auth/authenticate.js';
+import { readCookie } from '@storefleet/shared';
+import { SESSION_COOKIE } from '../auth/authenticate.js';
 import type { Principal } from './principal.js';
 
 /** A module's WebSocket endpoint: called for an authenticated upgrade on its path; it owns the socket from then on. */

@@ -1,19 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, parseOrThrow, UnauthorizedError } from '@storefleet/shared';
+import { ForbiddenError, parseOrThrow, readCookie, UnauthorizedError } from '@storefleet/shared';
 import type { PairingService } from './pairing-service.js';
 
 export const DEVICE_COOKIE = 'sf_device';
 /** The node's own machine: its screens (a lane, a kiosk, the Electron shell) are trusted without pairing. */
 export const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
 
 const trustedScreen = (req: Request, trusted: ReadonlySet<string>) => trusted.has(req.socket.remoteAddress ?? '');
 
