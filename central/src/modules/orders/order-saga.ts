@@ -12,7 +12,7 @@ import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;
 /** Step-record batches in flight at once (see `npm run bench -- orders`). */
-const RECORD_BATCHES = Number(process.env.SF_ORDER_RECORD_BATCHES ?? 2);
+const RECORD_BATCHES = Number(process.env.SF_ORDER_RECORD_BATCHES ?? 1);
 const SYSTEM = { kind: 'user', userId: '00000000-0000-7000-8000-000000000000' as UserId, role: 'ADMIN', storeId: null } as const;
 
 /**
@@ -151,13 +151,15 @@ export class OrderSaga {
     return ids.length;
   }
 
-  /** The provider's callback (late or duplicated): an approval for an order that is no longer waiting is voided. */
+  /**
+   * The provider's callback (early, late or duplicated): an approval for an order that has turned back (compensating,
+   * failed or cancelled) is voided. A PENDING order is left to its saga, whose authorisation may still be in flight
+   * (its outcome is recorded only with the next commit): it keeps the payment, or voids it by key if it turns back.
+   */
   async paymentCallback(key: string, status: string): Promise<void> {
     const order = await this.#repo.get(key);
     if (!order || status !== 'APPROVED') return;
-    const waiting = order.status === 'PENDING' && order.step === 'AUTHORISE';
-    const kept = order.status === 'CONFIRMED' || (order.status === 'PENDING' && order.paymentRef);
-    if (!waiting && !kept) {
+    if (order.status !== 'PENDING' && order.status !== 'CONFIRMED') {
       await this.deps.payments.void(key);
       await this.#repo.addEvent(key, 'LATE_PAYMENT_VOIDED', null, this.deps.now());
     }

@@ -18,7 +18,7 @@ export class PaymentTimeoutError extends Error {
   override readonly name = 'PaymentTimeoutError';
 }
 
-export type SimulatedOutcome = 'approve' | 'decline' | 'timeout-then-approve' | 'timeout';
+export type SimulatedOutcome = 'approve' | 'decline' | 'timeout-then-approve' | 'timeout' | 'callback-before-answer';
 
 interface Payment {
   status: PaymentStatus;
@@ -27,7 +27,8 @@ interface Payment {
 
 /**
  * The provider simulator: approves by default; tests queue outcomes (`next('decline')`). A timeout answers nothing
- * within `timeoutMs`, and with `timeout-then-approve` approves later and calls back (twice, as providers do).
+ * within `timeoutMs`, and with `timeout-then-approve` approves later and calls back (twice, as providers do);
+ * `callback-before-answer` approves and delivers its callback before the answer to the call itself arrives.
  */
 export class SimulatedPaymentProvider implements PaymentProvider {
   readonly payments = new Map<string, Payment>();
@@ -72,6 +73,10 @@ export class SimulatedPaymentProvider implements PaymentProvider {
       throw new PaymentTimeoutError(`the payment provider did not answer within ${this.timeoutMs} ms`);
     }
     this.payments.set(req.key, { status: 'APPROVED', amountMinor: req.amountMinor });
+    if (outcome === 'callback-before-answer') {
+      this.onCallback(req.key, 'APPROVED');
+      await new Promise((r) => setTimeout(r, 50)); // the webhook is handled while the answer is still on its way
+    }
     return { approved: true as const, ref: `sim-${req.key}` };
   }
 

@@ -98,6 +98,14 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     expect(await reserved(store, 'BULB')).toBe(0);
   });
 
+  it('an approval whose callback arrives before the answer is kept: the order is confirmed and charged once', async () => {
+    payments.next('callback-before-answer');
+    const o = (await place({ lines: [{ sku: 'BULB', qty: 1 }], fulfilment: pickup() })).body;
+    expect(o.status).toBe('CONFIRMED');
+    expect(await payments.status(o.id)).toBe('APPROVED');
+    expect(payments.charged(o.id)).toBe(o.totalMinor);
+  });
+
   it('FULFIL failing (the warehouse refuses a shipment): payment voided, the DC hold released', async () => {
     warehouse.refuseNext = 1;
     const o = (await place({ lines: [{ sku: 'LAMP', qty: 3 }], fulfilment: { type: 'SHIP' } })).body;
