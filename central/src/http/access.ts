@@ -7,13 +7,17 @@ export function principalOf(req: Request): Principal {
   return req.principal;
 }
 
-/** Route guard: a console user with one of `roles`. Store credentials never pass. */
+/** Throws unless the caller is a console user with one of `roles`. Store credentials never pass. */
+export function assertRole(req: Request, ...roles: Role[]): Principal {
+  const p = principalOf(req);
+  if (p.kind !== 'user' || !roles.includes(p.role)) throw new ForbiddenError(`this action needs the role ${roles.join(' or ')}`);
+  return p;
+}
+
+/** Route guard: a console user with one of `roles`. */
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
-    const p = principalOf(req);
-    if (p.kind !== 'user' || !roles.includes(p.role)) {
-      throw new ForbiddenError(`this action needs the role ${roles.join(' or ')}`);
-    }
+    assertRole(req, ...roles);
     next();
   };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/db.js';
 import type { Logger } from 'pino';
+import { STORES_WITH_SYNC } from './sync-status.js';
 
 export interface LagSample {
   readonly at: number;
@@ -17,12 +18,7 @@ const PER_STORE = `
   SELECT l.id AS store_id, coalesce(c.connected, false) AS connected,
          greatest(coalesce(o.outbox_head, 0) - coalesce(o.acked_seq, 0), 0) AS pending_up,
          greatest(coalesce(h.head, 0) - coalesce(k.acked, 0), 0) AS feed_lag
-  FROM locations l
-  LEFT JOIN sync_connections c ON c.store_id = l.id
-  LEFT JOIN sync_origins o ON o.store_id = l.id
-  LEFT JOIN sync_feed_heads h ON h.store_id = l.id
-  LEFT JOIN sync_feed_cursors k ON k.store_id = l.id
-  WHERE l.kind = 'STORE'`;
+  ${STORES_WITH_SYNC}`;
 
 /** Samples sync lag every `everyMs` (two statements a sample whatever the fleet's size) and answers the chart. */
 export class LagHistory {

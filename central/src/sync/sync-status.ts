@@ -34,6 +34,18 @@ interface StateRow {
   parked: number;
 }
 
+/**
+ * Every store with its sync tables (aliases: l location, c connection, o origin, h feed head, k feed cursor); the
+ * fleet list and the lag history read the same rows.
+ */
+export const STORES_WITH_SYNC = `
+  FROM locations l
+  LEFT JOIN sync_connections c ON c.store_id = l.id
+  LEFT JOIN sync_origins o ON o.store_id = l.id
+  LEFT JOIN sync_feed_heads h ON h.store_id = l.id
+  LEFT JOIN sync_feed_cursors k ON k.store_id = l.id
+  WHERE l.kind = 'STORE'`;
+
 /** Read side of sync for the console and /metrics: one row per store, from the sync tables. */
 export class SyncStatusRepository {
   constructor(readonly db: Queryable) {}
@@ -43,12 +55,7 @@ export class SyncStatusRepository {
       `SELECT l.id AS store_id, l.code, l.name, c.connected, c.replica, c.protocol, c.last_seen_at,
               o.acked_seq, o.outbox_head, h.head, k.acked,
               (SELECT count(*)::int FROM sync_parked p WHERE p.origin = l.id AND p.resolved_at IS NULL) AS parked
-       FROM locations l
-       LEFT JOIN sync_connections c ON c.store_id = l.id
-       LEFT JOIN sync_origins o ON o.store_id = l.id
-       LEFT JOIN sync_feed_heads h ON h.store_id = l.id
-       LEFT JOIN sync_feed_cursors k ON k.store_id = l.id
-       WHERE l.kind = 'STORE' AND ($1::uuid IS NULL OR l.id = $1)
+       ${STORES_WITH_SYNC} AND ($1::uuid IS NULL OR l.id = $1)
        ORDER BY l.code`,
       [storeId ?? null],
     );
