@@ -7,7 +7,7 @@ export * from './migration-plan.js';
 export * from './http/logger.js';
 export * from './http/metrics.js';
 export * from './http/problem-handlers.js';
-export * from './http/cookies.js';
+export * from './http/credentials.js';
 export * from './gtin.js';
 export * from './stop-on-signals.js';
 export * from './protocol/messages.js';

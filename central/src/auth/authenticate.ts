@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { readCookie } from '@storefleet/shared';
+import { presentedCredential } from '@storefleet/shared';
 import type { AuthService } from './auth-service.js';
 
 export const SESSION_COOKIE = 'sf_session';
@@ -11,9 +11,7 @@ export const SESSION_COOKIE = 'sf_session';
  */
 export function authenticate(auth: AuthService): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.get('Authorization');
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const credential = bearer || readCookie(req.get('Cookie'), SESSION_COOKIE);
+    const credential = presentedCredential(req.get('Authorization'), req.get('Cookie'), SESSION_COOKIE);
     if (credential) req.principal = await auth.principalFor(credential);
     next();
   };

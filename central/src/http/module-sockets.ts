@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.js';
-import { readCookie } from '@storefleet/shared';
+import { presentedCredential } from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import type { Principal } from './principal.js';
 
@@ -38,8 +38,7 @@ export class ModuleSockets {
     const reject = (status: number, detail: string): void => {
       socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/problem+json\r\nconnection: close\r\n\r\n${JSON.stringify({ status, detail })}`);
     };
-    const header = req.headers.authorization;
-    const credential = header?.startsWith('Bearer ') ? header.slice(7).trim() : readCookie(req.headers.cookie, SESSION_COOKIE);
+    const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
     if (!credential) return reject(401, 'sign in first (Authorization: Bearer … or the session cookie)');
     let principal: Principal;
     try {

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, parseOrThrow, readCookie, UnauthorizedError } from '@storefleet/shared';
+import { ForbiddenError, parseOrThrow, presentedCredential, UnauthorizedError } from '@storefleet/shared';
 import type { PairingService } from './pairing-service.js';
 
 export const DEVICE_COOKIE = 'sf_device';
@@ -16,8 +16,7 @@ const trustedScreen = (req: Request, trusted: ReadonlySet<string>) => trusted.ha
 export function requirePairedDevice(pairing: PairingService, trusted: ReadonlySet<string>): RequestHandler {
   return (req, _res, next) => {
     if (trustedScreen(req, trusted) || req.path === '/pairing/pair') return next();
-    const header = req.get('Authorization');
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : readCookie(req.get('Cookie'), DEVICE_COOKIE);
+    const token = presentedCredential(req.get('Authorization'), req.get('Cookie'), DEVICE_COOKIE);
     if (!token) throw new UnauthorizedError('this device is not paired with the store node: open /pair.html and enter a pairing code');
     if (!pairing.deviceFor(token)) throw new UnauthorizedError('this device’s pairing was revoked or is unknown: pair it again');
     next();
