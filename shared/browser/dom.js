@@ -34,4 +34,9 @@ export async function callJson(method, path, body, unreachable = 'The server can
   return data;
 }
 
+/** Shows an error (an alert), or a success message (a status), or clears the area. */
+export function say(area, err, ok) {
+  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : ok ? h('p', { role: 'status', class: 'ok' }, ok) : '');
+}
+
 export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);

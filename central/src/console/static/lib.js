@@ -1,8 +1,8 @@
 // Helpers shared by console pages (plain browser ES modules; no build step).
 
-import { callJson, h, money } from '/shared/dom.js';
+import { callJson, h, money, say } from '/shared/dom.js';
 
-export { h, money };
+export { h, money, say };
 
 /** Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. */
 export const api = (method, path, body) => callJson(method, path, body, 'The hub cannot be reached.');
@@ -80,6 +80,4 @@ export function lineChart(title, series, { height = 180 } = {}) {
 }
 
 /** Shows an error (or clears it) in a page's alert area. */
-export function showError(area, err) {
-  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : '');
-}
+export const showError = (area, err) => say(area, err);

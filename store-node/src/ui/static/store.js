@@ -1,8 +1,8 @@
 // Helpers for the store's pages (plain browser ES modules served by the store node; no build step).
 
-import { callJson, h, money } from '/shared/dom.js';
+import { callJson, h, money, say } from '/shared/dom.js';
 
-export { h, money };
+export { h, money, say };
 
 /**
  * Calls the store node's API; throws an Error carrying the problem+json detail on failure. A device that is not paired
@@ -18,11 +18,6 @@ export async function api(method, path, body) {
 }
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
-
-/** Shows an error (or clears it) in an alert area. */
-export function say(area, err, ok) {
-  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : ok ? h('p', { role: 'status', class: 'ok' }, ok) : '');
-}
 
 /**
  * The bar every store page carries: the store's name, an offline banner while the hub is unreachable (the page keeps

@@ -1,5 +1,5 @@
 // Console users: who may sign in, with which role and for which store; an admin adds accounts here.
-import { h, showError, table, time } from '/console/lib.js';
+import { h, say, showError, table, time } from '/console/lib.js';
 
 export default {
   async render({ el, api }) {
@@ -26,7 +26,7 @@ export default {
     const change = async (u, body, done) => {
       try {
         await api('PATCH', `/api/users/${u.id}`, body);
-        message.replaceChildren(h('p', { role: 'status', class: 'ok' }, done));
+        say(message, null, done);
         await refresh();
       } catch (err) {
         showError(message, err);
@@ -65,7 +65,7 @@ export default {
       e.preventDefault();
       try {
         const user = await api('POST', '/api/users', { email: email.value, name: name.value, role: role.value, password: password.value, ...(store.value ? { storeId: store.value } : {}) });
-        message.replaceChildren(h('p', { role: 'status', class: 'ok' }, `Added ${user.email}.`));
+        say(message, null, `Added ${user.email}.`);
         form.reset();
         await refresh();
       } catch (err) {
