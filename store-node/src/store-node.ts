@@ -26,6 +26,7 @@ import { syncMigrations } from './sync/index.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { CatalogPuller } from './catalog/catalog-puller.js';
 import { catalogRoutes } from './catalog/routes.js';
+import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { LOOPBACK, pairingRoutes, requirePairedDevice } from './pairing/routes.js';
 import { hubGetter } from './hub-link/hub-get.js';
@@ -155,10 +156,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     db.prepare('SELECT 1').get();
     res.json({ status: 'ok', storeId, name: config.name ?? null, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
   });
-  app.get('/metrics', requirePairedDevice(pairing, trusted), metricsRoute(metrics));
+  const paired = requirePairedDevice(pairing, trusted);
+  app.get('/metrics', paired, metricsRoute(metrics));
   const api = express.Router();
   api.use(markRoutePrefix);
-  api.use(requirePairedDevice(pairing, trusted));
+  api.use(paired);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
   api.use(pairingRoutes(pairing, trusted));
@@ -171,7 +173,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(reportRoutes(executor, dbPath, now));
   api.use(kioskCartRoutes(new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now)));
   api.use(stockRoutes(stock, suggestions, sync, now));
-  api.use(catalogRoutes(db, storeId, hubGet));
+  api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet));
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));

@@ -233,6 +233,10 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     const mug = page.getByRole('article', { name: 'Red enamel mug' });
     await mug.waitFor();
     expect(await mug.textContent()).toMatch(/\$12\.50.*in this store/);
+    // A scanned barcode (EAN-13) finds it too, though the catalog keeps GTIN-14.
+    await page.getByLabel('Search by name, brand or barcode').fill('4006381333931');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('article').allTextContents()).toEqual([expect.stringMatching(/^Red enamel mug/)]);
     await page.getByLabel('Customer card (scan it or type the number)').fill(customer.id);
     await page.getByRole('button', { name: 'Open cart' }).click();
     await page.getByText('The cart is empty.').waitFor();
