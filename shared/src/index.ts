@@ -15,3 +15,4 @@ export * from './catalog.js';
 export * from './pickup-code.js';
 export * from './cart.js';
 export * from './browser-assets.js';
+export * from './http/idempotency-capture.js';

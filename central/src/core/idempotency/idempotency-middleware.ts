@@ -1,12 +1,18 @@
-import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { ConflictError, UnprocessableError, ValidationError } from '@storefleet/shared';
+import {
+  answerToStore,
+  captureAnswer,
+  ConflictError,
+  IDEMPOTENCY_KEY_RE,
+  IDEMPOTENT_METHODS,
+  requestFingerprint,
+  UnprocessableError,
+  ValidationError,
+} from '@storefleet/shared';
 import { principalKey } from '../../http/principal.js';
 import type { IdempotencyRepository } from './idempotency-repository.js';
 
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 /** A claim older than this whose answer never came is taken to be from a process that died mid-request. */
 const STALE_CLAIM_MS = 60_000;
 
@@ -19,13 +25,11 @@ const STALE_CLAIM_MS = 60_000;
 export function idempotency(repo: IdempotencyRepository, log: Logger, now: () => number): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('Idempotency-Key');
-    if (key === undefined || !WRITE_METHODS.has(req.method)) return next();
-    if (!KEY_RE.test(key)) throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters');
+    if (key === undefined || !IDEMPOTENT_METHODS.has(req.method)) return next();
+    if (!IDEMPOTENCY_KEY_RE.test(key)) throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters');
 
     const scope = principalKey(req.principal);
-    const hash = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
-      .digest('hex');
+    const hash = requestFingerprint(req.method, req.originalUrl, req.body);
     const t = now();
     const claimed = (await repo.claim(scope, key, hash, t)) || (await repo.reclaimStale(scope, key, hash, t - STALE_CLAIM_MS, t));
     if (!claimed) {
@@ -44,29 +48,17 @@ export function idempotency(repo: IdempotencyRepository, log: Logger, now: () =>
       return;
     }
 
-    captureAnswer(res, async (status, contentType, body) => {
+    captureAnswer(res, async (answer) => {
       try {
-        if (status >= 500 || status === 429) await repo.release(scope, key);
-        else await repo.complete(scope, key, status, contentType, body);
+        if (answer.status >= 500 || answer.status === 429) await repo.release(scope, key);
+        else {
+          const kept = answerToStore(res, answer, key);
+          await repo.complete(scope, key, kept.status, kept.contentType, kept.body);
+        }
       } catch (err) {
         log.error({ err, scope }, 'could not record the answer for an Idempotency-Key');
       }
     });
     next();
   };
-}
-
-/** Calls `record` with the answer before it is sent, so a retry that arrives after the response always finds it. */
-function captureAnswer(res: Response, record: (status: number, contentType: string | null, body: string) => Promise<void>): void {
-  const send = res.send.bind(res);
-  let captured = false;
-  res.send = ((body?: unknown) => {
-    if (captured) return send(body);
-    captured = true;
-    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? '');
-    const isObject = typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
-    const contentType = (res.get('Content-Type') ?? (isObject ? 'application/json; charset=utf-8' : null)) || null;
-    void record(res.statusCode, contentType, text).finally(() => send(body));
-    return res;
-  }) as Response['send'];
 }

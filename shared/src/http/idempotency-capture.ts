@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { ConflictError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
+
+/**
+ * The parts of `Idempotency-Key` handling that the hub (Postgres) and the store node (SQLite) share: which requests
+ * take a key, what a valid key is, the request's fingerprint, the capture of the first answer, and the rule that an
+ * answer carrying a one-time secret is never stored.
+ */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+/** What a retry must repeat to get the stored answer: the method, the URL and the JSON body. */
+export function requestFingerprint(method: string, originalUrl: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${originalUrl}\n${JSON.stringify(body ?? null)}`).digest('hex');
+}
+
+/** The slice of an express response that capture needs (typed structurally: `shared` does not depend on express). */
+export interface CapturableResponse {
+  statusCode: number;
+  locals: Record<string, unknown>;
+  send(body?: unknown): unknown;
+  get(name: string): string | undefined;
+  setHeader(name: string, value: string): unknown;
+}
+
+const SECRET = Symbol.for('storefleet.answer-carries-secret');
+
+/**
+ * Marks an answer as carrying a one-time secret (a store credential, a device token): it gets `Cache-Control:
+ * no-store`, and the idempotency layer keeps only a note that it was given, never the answer itself.
+ */
+export function markSecretAnswer(res: CapturableResponse): void {
+  res.locals[SECRET as unknown as string] = true;
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+export function carriesSecret(res: CapturableResponse): boolean {
+  return res.locals[SECRET as unknown as string] === true;
+}
+
+export interface CapturedAnswer {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly body: string;
+}
+
+/**
+ * What is stored for an answer: the answer itself, or, when it carried a secret, a problem saying the first request
+ * succeeded and its secret was shown once (a retry must never see the secret again, nor create a second one).
+ */
+export function answerToStore(res: CapturableResponse, answer: CapturedAnswer, key: string): CapturedAnswer {
+  if (!carriesSecret(res)) return answer;
+  const problem = toProblem(
+    new ConflictError(
+      `the request with Idempotency-Key ${key} succeeded (${answer.status}); its answer held a one-time secret, ` +
+        'which is shown once and not kept: issue a new one if it was lost',
+    ),
+  );
+  return { status: 409, contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(problem) };
+}
+
+/**
+ * Calls `record` with the first answer before it is sent, so a retry that arrives after the response always finds
+ * it. `record` must not throw (log instead); the answer is sent either way.
+ */
+export function captureAnswer(res: CapturableResponse, record: (answer: CapturedAnswer) => Promise<void> | void): void {
+  const send = res.send.bind(res);
+  let captured = false;
+  res.send = ((body?: unknown) => {
+    if (captured) return send(body);
+    captured = true;
+    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? '');
+    const isObject = typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
+    const contentType = (res.get('Content-Type') ?? (isObject ? 'application/json; charset=utf-8' : null)) || null;
+    void Promise.resolve()
+      .then(() => record({ status: res.statusCode, contentType, body: text }))
+      .catch(() => undefined)
+      .finally(() => send(body));
+    return res;
+  }) as CapturableResponse['send'];
+}
