@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
 import { assertStoreAccess, requireAuth } from '../../http/access.js';
@@ -25,7 +25,15 @@ export function reservationRoutes(reservations: ReservationService, codes: Promi
     ...x,
     pickupCode: (await codes).code({ reservationId: x.id, storeId: x.storeId, lines: x.lines, expiresAt: x.createdAt + PICKUP_WINDOW_MS }),
   });
-  r.get('/reservations/pickup-key', requireAuth, async (_req, res) => {
+  // Signed in before anything is looked up: an anonymous caller learns nothing about which ids exist.
+  r.use('/reservations', requireAuth);
+  /** The hold, if the caller may see it; another store's hold is missing to it, exactly like an id that never was. */
+  const visible = async (req: Request, id: string) => {
+    const hold = await reservations.get(id);
+    assertStoreAccess(req, hold.storeId, { entity: 'reservation', id });
+    return hold;
+  };
+  r.get('/reservations/pickup-key', async (_req, res) => {
     res.json({ algorithm: 'Ed25519', publicKey: (await codes).publicKey, format: 'spki-der-base64url' });
   });
   r.post('/reservations', async (req, res) => {
@@ -36,12 +44,12 @@ export function reservationRoutes(reservations: ReservationService, codes: Promi
   });
   r.get('/reservations/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'reservation id');
-    res.json(await withCode(await reservations.forStore(id, (storeId) => assertStoreAccess(req, storeId))));
+    res.json(await withCode(await visible(req, id)));
   });
   for (const action of ['confirm', 'release'] as const) {
     r.post(`/reservations/:id/${action}`, async (req, res) => {
       const { id } = parseOrThrow(idParam, req.params, 'reservation id');
-      await reservations.forStore(id, (storeId) => assertStoreAccess(req, storeId));
+      await visible(req, id);
       res.json(await reservations[action](id));
     });
   }

@@ -172,11 +172,38 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     const mine = await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: store.token });
     expect(mine.status).toBe(201);
     expect((await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: other.token })).status).toBe(403);
-    expect((await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: other.token })).status).toBe(403);
+    expect((await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: other.token })).status).toBe(404);
     expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 1 });
     const released = await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: store.token });
     expect(released.body.status).toBe('RELEASED');
     expect((await t.call('POST', `/api/reservations/${mine.body.id}/confirm`, undefined, { bearer: store.token })).status).toBe(409);
     expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 0 });
+  });
+
+  it('answers the same for a hold that is not yours and one that does not exist, to other stores and to anonymous callers', async () => {
+    await receive(store.id, 'TOWEL', 5);
+    const mine = await reserve([{ sku: 'TOWEL', qty: 2 }], { bearer: store.token });
+    expect(mine.status).toBe(201);
+    const missing = '0190f0f0-0000-7000-8000-00000000f00d';
+    // What a caller sees, with the id it asked about taken out: identical for both ids means nothing is revealed.
+    const seen = async (method: string, path: (id: string) => string, who: { bearer?: string }) => {
+      const answers = [];
+      for (const id of [mine.body.id as string, missing]) {
+        const res = await t.call(method, `/api/reservations/${path(id)}`, undefined, who);
+        answers.push({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')) });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      return answers[0]!;
+    };
+    for (const [method, path] of [['GET', (id: string) => id], ['POST', (id: string) => `${id}/confirm`], ['POST', (id: string) => `${id}/release`]] as const) {
+      const toOther = await seen(method, path, { bearer: other.token });
+      expect(toOther.status).toBe(404);
+      expect(toOther.type).toMatch(/application\/problem\+json/);
+      expect(toOther.body.detail).toBe('reservation ID not found');
+      expect((await seen(method, path, {})).status).toBe(401);
+    }
+    // nothing changed: still held, and its own store still sees it
+    expect(await level('TOWEL')).toEqual({ on_hand: 5, reserved: 2 });
+    expect((await t.call('GET', `/api/reservations/${mine.body.id}`, undefined, { bearer: store.token })).body.status).toBe('HELD');
   });
 });
