@@ -128,6 +128,35 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect((await t.call('PATCH', '/api/users/0190a0e0-0000-7000-8000-000000000000', { disabled: true }, { cookie: admin })).status).toBe(404);
   });
 
+  it('lets a user whose session was ended by a password reset sign in and out with the stale cookie still sent', async () => {
+    const created = await t.call('POST', '/api/users', { email: 'sam@example.test', name: 'Sam', role: 'ASSOCIATE', storeId: storeA.id, password: 'old password here' }, { cookie: admin });
+    const stale = await t.login('sam@example.test', 'old password here');
+    await t.call('PATCH', `/api/users/${created.body.id}`, { password: 'new password here' }, { cookie: admin });
+    const expired = (res: { headers: Headers }) => res.headers.getSetCookie().filter((c) => c.startsWith('sf_session=;') && c.includes('Expires=Thu, 01 Jan 1970'));
+
+    const out = await t.call('POST', '/api/auth/logout', undefined, { cookie: stale });
+    expect(out.status).toBe(204);
+    expect(expired(out)).toHaveLength(1);
+
+    const wrong = await t.call('POST', '/api/auth/login', { email: 'sam@example.test', password: 'old password here' }, { cookie: stale });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.detail).toBe('email or password is wrong'); // not "session expired": the cookie was ignored…
+    expect(expired(wrong)).toHaveLength(1); // …and the browser is told to drop it
+
+    const signIn = await t.call('POST', '/api/auth/login', { email: 'sam@example.test', password: 'new password here' }, { cookie: stale });
+    expect(signIn.status).toBe(200);
+    expect(signIn.body.user).toMatchObject({ email: 'sam@example.test' });
+    const cookies = signIn.headers.getSetCookie();
+    expect(cookies).toHaveLength(1); // only the new session, no clearing after it
+    const fresh = cookies[0]!.split(';')[0]!;
+    expect(fresh).not.toBe(stale);
+    expect((await t.call('GET', '/api/auth/me', undefined, { cookie: fresh })).body).toMatchObject({ kind: 'user', userId: created.body.id });
+    // Elsewhere a stale cookie is still a 401 that says why.
+    const me = await t.call('GET', '/api/auth/me', undefined, { cookie: stale });
+    expect(me.status).toBe(401);
+    expect(me.body.detail).toBe('session expired or signed out; sign in again');
+  });
+
   it('stores passwords as scrypt hashes, never in clear', async () => {
     const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './support/db-targets.js';
-import { TestHub } from './support/test-hub.js';
+import { callFrom } from './support/from-address.js';
+import { ADMIN, TestHub } from './support/test-hub.js';
 
 describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
   let t: TestHub;
@@ -15,15 +16,64 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
   const count = async (code: string) =>
     (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM locations WHERE code = $1', [code])).rows[0]!.n;
 
-  it('returns the first answer to a retry and creates one location', async () => {
+  const rowsHolding = async (text: string) =>
+    (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM idempotency_keys WHERE strpos(body, $1) > 0', [text])).rows[0]!.n;
+  const credentialVersion = async (id: string) =>
+    (await t.hub.db.query<{ v: number }>('SELECT credential_version AS v FROM locations WHERE id = $1', [id])).rows[0]!.v;
+
+  it('answers a retried registration with a 409 saying the secret was shown once, and keeps no copy of the secret', async () => {
     const first = await t.call('POST', '/api/locations', location('IK1'), { cookie: admin, idempotencyKey: 'key-1' });
     const retry = await t.call('POST', '/api/locations', location('IK1'), { cookie: admin, idempotencyKey: 'key-1' });
     expect(first.status).toBe(201);
-    expect(retry.status).toBe(201);
-    expect(retry.body).toEqual(first.body); // the same id and the same one-time secret
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const { secret } = first.body.credential;
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('content-type')).toContain('application/problem+json');
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(retry.body.detail).toBe(
+      'the request with Idempotency-Key key-1 succeeded (201); its answer held a one-time secret, which is shown once and not kept: issue a new one if it was lost',
+    );
+    expect(JSON.stringify(retry.body)).not.toContain(secret);
     expect(await count('IK1')).toBe(1);
+    expect(await rowsHolding(secret)).toBe(0);
+    expect(await rowsHolding(first.body.location.id)).toBe(0); // nothing of the first answer is kept
+  });
+
+  it('answers a retried credential rotation with the same 409: one rotation, no stored secret', async () => {
+    const store = await t.store('IKR', admin);
+    const first = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, { cookie: admin, idempotencyKey: 'rot-1' });
+    const retry = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, { cookie: admin, idempotencyKey: 'rot-1' });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(409);
+    expect(JSON.stringify(retry.body)).not.toContain(first.body.secret);
+    expect(await credentialVersion(store.id)).toBe(2); // rotated once, not twice
+    expect(await rowsHolding(first.body.secret)).toBe(0);
+    const exchange = await t.call('POST', '/api/auth/store-token', { storeId: store.id, secret: first.body.secret });
+    expect(exchange.status).toBe(200); // the secret the first answer gave is the one in force
+  });
+
+  it('answers a retried store-token exchange with the 409 and keeps no token', async () => {
+    const store = await t.store('IKT', admin);
+    const body = { storeId: store.id, secret: store.secret };
+    const first = await t.call('POST', '/api/auth/store-token', body, { idempotencyKey: 'tok-1' });
+    const retry = await t.call('POST', '/api/auth/store-token', body, { idempotencyKey: 'tok-1' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(retry.status).toBe(409);
+    expect(JSON.stringify(retry.body)).not.toContain(first.body.token);
+    expect(await rowsHolding(first.body.token)).toBe(0);
+  });
+
+  it('answers a retried sign-in with the 409 and keeps no session', async () => {
+    const body = { email: ADMIN.email, password: ADMIN.password };
+    const first = await t.call('POST', '/api/auth/login', body, { idempotencyKey: 'login-1' });
+    const retry = await t.call('POST', '/api/auth/login', body, { idempotencyKey: 'login-1' });
+    expect(first.status).toBe(200);
+    const session = (first.headers.get('set-cookie') ?? '').split(';')[0]!.split('=')[1]!;
+    expect(session.length).toBeGreaterThan(20);
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get('set-cookie')).toBeNull();
+    expect(await rowsHolding(session)).toBe(0);
   });
 
   it('refuses the same key with another body with 422', async () => {
@@ -50,9 +100,7 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-    expect(statuses).toContain(201);
-    const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.location.id));
-    expect(ids.size).toBe(1);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1); // the others were told it is running, or that it succeeded
     expect(await count('IK5')).toBe(1);
   });
 
@@ -63,6 +111,28 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     // The same key from a store is its own key: it runs (and is refused on role), it does not replay the admin's answer.
     const fromStore = await t.call('POST', '/api/locations', location('IK6'), { bearer: store.token, idempotencyKey: 'shared-key' });
     expect(fromStore.status).toBe(403);
+  });
+
+  it("keeps anonymous callers' keys apart by address and by route", async () => {
+    const store = await t.store('IKA', admin);
+    const wrong = { storeId: store.id, secret: 'not the secret' };
+    const right = { storeId: store.id, secret: store.secret };
+    const key = { 'idempotency-key': 'anon-key' };
+    const fromA = await callFrom(t.url, '127.0.0.2', 'POST', '/api/auth/store-token', wrong, key);
+    expect(fromA.status).toBe(401);
+    // Another client at another address with the same key runs its own request: no 422, no replay of A's answer.
+    const fromB = await callFrom(t.url, '127.0.0.3', 'POST', '/api/auth/store-token', right, key);
+    expect(fromB.status).toBe(200);
+    expect(fromB.headers['idempotent-replayed']).toBeUndefined();
+    expect(typeof fromB.body.token).toBe('string');
+    // The same client with the same key on another route is another request too.
+    const signIn = await callFrom(t.url, '127.0.0.2', 'POST', '/api/auth/login', { email: ADMIN.email, password: 'wrong password' }, key);
+    expect(signIn.status).toBe(401);
+    expect(signIn.body.detail).toBe('email or password is wrong');
+    // …while a retry from A itself still gets A's first answer.
+    const retryA = await callFrom(t.url, '127.0.0.2', 'POST', '/api/auth/store-token', wrong, key);
+    expect(retryA.status).toBe(401);
+    expect(retryA.headers['idempotent-replayed']).toBe('true');
   });
 
   it('refuses a malformed key', async () => {

@@ -1,10 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, readCookie, uuidSchema } from '@storefleet/shared';
+import { markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../http/access.js';
 import { ROLES, type Role } from '../http/principal.js';
 import type { AuthService } from './auth-service.js';
-import { SESSION_COOKIE } from './authenticate.js';
+import { clearSessionCookie, SESSION_COOKIE, sessionCookieOf } from './authenticate.js';
 
 const loginSchema = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
 const storeTokenSchema = z.strictObject({ storeId: uuidSchema, secret: z.string().min(1).max(256) });
@@ -23,11 +23,22 @@ const userChange = z.strictObject({
 
 const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
+/** Drops any Set-Cookie for the session set earlier in this answer (a stale cookie being cleared), keeping others. */
+function dropSessionSetCookie(res: Response): void {
+  const prior = res.getHeader('Set-Cookie');
+  if (prior === undefined) return;
+  const kept = (Array.isArray(prior) ? prior : [String(prior)]).filter((c) => !c.startsWith(`${SESSION_COOKIE}=`));
+  if (kept.length) res.setHeader('Set-Cookie', kept);
+  else res.removeHeader('Set-Cookie');
+}
+
 export function authRoutes(auth: AuthService): Router {
   const r = Router();
   r.post('/auth/login', async (req, res) => {
     const { email, password } = parseOrThrow(loginSchema, req.body, 'sign-in');
     const { user, sessionToken, expiresAt } = await auth.login(email, password, address(req));
+    markSecretAnswer(res); // the answer sets a session cookie: a retry must not be told it succeeded without one
+    dropSessionSetCookie(res);
     res.cookie(SESSION_COOKIE, sessionToken, {
       httpOnly: true,
       sameSite: 'strict',
@@ -38,9 +49,10 @@ export function authRoutes(auth: AuthService): Router {
     res.json({ user, expiresAt });
   });
   r.post('/auth/logout', async (req, res) => {
-    const token = readCookie(req.get('Cookie'), SESSION_COOKIE);
+    const token = sessionCookieOf(req);
     if (token) await auth.logout(token);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    dropSessionSetCookie(res);
+    clearSessionCookie(res);
     res.status(204).end();
   });
   r.get('/auth/me', (req, res) => {
@@ -48,7 +60,9 @@ export function authRoutes(auth: AuthService): Router {
   });
   r.post('/auth/store-token', async (req, res) => {
     const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
-    res.json(await auth.storeToken(storeId, secret, address(req)));
+    const token = await auth.storeToken(storeId, secret, address(req));
+    markSecretAnswer(res);
+    res.json(token);
   });
   r.post('/users', requireRole('ADMIN'), async (req, res) => {
     res.status(201).json(await auth.createUser(parseOrThrow(newUserSchema, req.body, 'user')));

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { latSchema, lonSchema, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { latSchema, lonSchema, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { assertStoreAccess, requireRole } from '../http/access.js';
 import type { FleetService } from './fleet-service.js';
 
@@ -24,6 +24,7 @@ export function fleetRoutes(fleet: FleetService): Router {
   const r = Router();
   r.post('/locations', requireRole('ADMIN'), async (req, res) => {
     const result = await fleet.register(parseOrThrow(newLocationSchema, req.body, 'location'));
+    if (result.credential) markSecretAnswer(res); // a store's secret is shown once: never stored, never replayed
     res.status(201).json(result);
   });
   r.get('/locations', requireRole('ADMIN'), async (req, res) => {
@@ -42,7 +43,9 @@ export function fleetRoutes(fleet: FleetService): Router {
   });
   r.post('/locations/:id/credential', requireRole('ADMIN'), async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'location id');
-    res.status(201).json(await fleet.rotateCredential(id));
+    const credential = await fleet.rotateCredential(id);
+    markSecretAnswer(res);
+    res.status(201).json(credential);
   });
   return r;
 }

@@ -20,7 +20,9 @@ const STALE_CLAIM_MS = 60_000;
  * `Idempotency-Key` on any write: the first answer (2xx–4xx) is stored and a retry with the same key and the same
  * request gets it back byte for byte, marked `Idempotent-Replayed: true`. The same key with another method, path or
  * body → 422. A retry while the first is still running → 409. 5xx and 429 answers are not stored: the retry runs.
- * Keys are scoped by caller, so two stores can never see each other's answers.
+ * Keys are scoped by caller (an anonymous caller by its address and route), so two callers never see each other's
+ * answers. An answer marked with `markSecretAnswer` (it carried a credential) is kept only as a 409 saying the first
+ * request succeeded and its secret was shown once: the secret is never stored, and a retry never mints a second one.
  */
 export function idempotency(repo: IdempotencyRepository, log: Logger, now: () => number): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -28,7 +30,8 @@ export function idempotency(repo: IdempotencyRepository, log: Logger, now: () =>
     if (key === undefined || !IDEMPOTENT_METHODS.has(req.method)) return next();
     if (!IDEMPOTENCY_KEY_RE.test(key)) throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters');
 
-    const scope = principalKey(req.principal);
+    const route = `${req.method} ${req.originalUrl.split('?')[0]}`;
+    const scope = principalKey(req.principal, { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', route });
     const hash = requestFingerprint(req.method, req.originalUrl, req.body);
     const t = now();
     const claimed = (await repo.claim(scope, key, hash, t)) || (await repo.reclaimStale(scope, key, hash, t - STALE_CLAIM_MS, t));
