@@ -16,3 +16,4 @@ export * from './pickup-code.js';
 export * from './cart.js';
 export * from './browser-assets.js';
 export * from './http/idempotency-capture.js';
+export * from './http/access-matrix-types.js';

@@ -1,0 +1,55 @@
+import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared';
+
+/**
+ * Who may call what on the hub (issue #13): the hub's own routes here; each module lists its routes in
+ * `modules/<name>/access-matrix.ts` (export `accessMatrix`), so a module added later touches nothing outside its folder.
+ * `central/tests/authorization-matrix.test.ts` calls every route as every role below and fails for a route that
+ * is in no table.
+ *
+ * The roles: nobody signed in; a head-office ADMIN; the STORE_MANAGER and an ASSOCIATE of store A; store A's own
+ * token (its node); store B's token (another store, asking for store A's things). The fixtures' ids all belong to
+ * store A, so `storeB` is "someone else's store". The policy:
+ * - anonymous reaches health, metrics, the console's files and sign-in/out/store-token; everything else is 401;
+ * - ADMIN reaches every route meant for people (store-token-only routes stay for stores);
+ * - store-scoped data (a location, its stock, its reservations, its sync state) is store A's and its users' only;
+ * - routes that need ADMIN or a manager stay as they are.
+ */
+export type HubAccessRole = 'anonymous' | 'admin' | 'managerA' | 'associateA' | 'storeA' | 'storeB';
+export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = ['anonymous', 'admin', 'managerA', 'associateA', 'storeA', 'storeB'];
+export type HubAccessRow = AccessRow<HubAccessRole>;
+
+/** A table of hub rows; columns in `HUB_ACCESS_ROLES` order. */
+export const hubAccessTable = (lines: readonly AccessLine[]): HubAccessRow[] => accessTable(HUB_ACCESS_ROLES, lines);
+
+const PUBLIC = 'allow allow allow allow allow allow';
+const SIGNED_IN = 'deny  allow allow allow allow allow';
+const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny';
+const STORE_A = 'deny  allow allow allow allow deny';
+
+export const accessMatrix: HubAccessRow[] = hubAccessTable([
+  //                                                 anon  admin mgrA  asocA tokA  tokB
+  ['GET', '/healthz',                                PUBLIC],
+  ['GET', '/metrics',                                PUBLIC, 'as today: scraped by the monitoring on the hub’s network'],
+  ['GET', '/',                                       PUBLIC, 'a redirect to the console'],
+  ['GET', '/console/*',                              PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
+  ['GET', '/shared/*',                               PUBLIC, 'browser helpers shared by the console and the store pages'],
+  ['POST', '/api/auth/login',                        PUBLIC, 'a stale or foreign credential must not stop a sign-in'],
+  ['POST', '/api/auth/logout',                       PUBLIC],
+  ['POST', '/api/auth/store-token',                  PUBLIC, 'the store’s secret is the credential'],
+  ['GET', '/api/auth/me',                            SIGNED_IN],
+  ['POST', '/api/users',                             ADMIN_ONLY],
+  ['GET', '/api/users',                              ADMIN_ONLY],
+  ['PATCH', '/api/users/:id',                        ADMIN_ONLY],
+  ['POST', '/api/locations',                         ADMIN_ONLY],
+  ['GET', '/api/locations',                          ADMIN_ONLY],
+  ['GET', '/api/locations/:id',                      STORE_A],
+  ['PATCH', '/api/locations/:id',                    ADMIN_ONLY],
+  ['POST', '/api/locations/:id/credential',          ADMIN_ONLY],
+  ['GET', '/api/sync/lag-history',                   STORE_A, 'with ?storeId= of store A; the whole fleet’s series is ADMIN only'],
+  ['GET', '/api/sync/stores',                        ADMIN_ONLY],
+  ['GET', '/api/sync/stores/:id',                    STORE_A],
+  ['GET', '/api/sync/parked',                        ADMIN_ONLY],
+  ['GET', '/api/console/pages',                      ADMIN_ONLY],
+  ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow', 'a store’s own cold start: store tokens only, each gets its own data'],
+  ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow', 'a store’s own cold start: store tokens only, each gets its own data'],
+]);

@@ -1,0 +1,80 @@
+import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared';
+
+/**
+ * Who may call what on the store node (issue #13); `store-node/tests/authorization-matrix.test.ts` calls every route
+ * and page as every role and fails for a route or page that is not here. The roles:
+ * - `lane`: one of the node's own screens (a trusted address, loopback by default) without the kiosk marker: all;
+ * - `kiosk`: a trusted screen carrying the cookie `sf_screen=kiosk` (set whenever the node serves /kiosk.html, and
+ *   by the Electron shell for a kiosk window), or a LAN device paired with a code of role "kiosk": the kiosk page,
+ *   its assets and the customer-facing API (catalog, stock at nearby stores, the kiosk cart); staff pages and staff
+ *   APIs answer 403 (a staff sign-in on shared screens is issue #27);
+ * - `handheld`: a LAN device paired with a handheld code: everything but minting pairing codes and unpairing;
+ * - `unpaired`: a LAN device without a token: health, the static pages (they hold no data) and pairing only (401).
+ */
+export type StoreAccessRole = 'lane' | 'kiosk' | 'handheld' | 'unpaired';
+export const STORE_ACCESS_ROLES: readonly StoreAccessRole[] = ['lane', 'kiosk', 'handheld', 'unpaired'];
+export type StoreAccessRow = AccessRow<StoreAccessRole>;
+
+const table = (lines: readonly AccessLine[]): StoreAccessRow[] => accessTable(STORE_ACCESS_ROLES, lines);
+
+const EVERYONE = 'allow allow allow allow';
+const STAFF = 'allow deny  allow deny';
+const CUSTOMER = 'allow allow allow deny';
+const STAFF_PAGE = 'allow deny  allow allow';
+
+export const accessMatrix: StoreAccessRow[] = table([
+  //                                                  lane  kiosk hand  unpaired
+  ['GET', '/healthz',                                 EVERYONE],
+  ['GET', '/metrics',                                 STAFF],
+  // pages: static files with no data in them; a kiosk gets only its own (and pairing's)
+  ['GET', '/',                                        STAFF_PAGE, 'the staff start page'],
+  ['GET', '/index.html',                              STAFF_PAGE],
+  ['GET', '/pos.html',                                STAFF_PAGE],
+  ['GET', '/pos.js',                                  STAFF_PAGE],
+  ['GET', '/pickup.html',                             STAFF_PAGE],
+  ['GET', '/pickup.js',                               STAFF_PAGE],
+  ['GET', '/handheld.html',                           STAFF_PAGE],
+  ['GET', '/handheld.js',                             STAFF_PAGE],
+  ['GET', '/kiosk.html',                              EVERYONE],
+  ['GET', '/kiosk.js',                                EVERYONE],
+  ['GET', '/pair.html',                               EVERYONE],
+  ['GET', '/pair.js',                                 EVERYONE],
+  ['GET', '/store.css',                               EVERYONE],
+  ['GET', '/store.js',                                EVERYONE],
+  ['GET', '/shared/*',                                EVERYONE, 'browser helpers for every page'],
+  // pairing: codes are minted and devices unpaired only on the node's own staff screens
+  ['POST', '/api/pairing/codes',                      'allow deny  deny  deny', 'trusted staff screens only'],
+  ['POST', '/api/pairing/pair',                       'allow deny  allow allow', 'open to a device that is not paired yet: the code is the secret'],
+  ['GET', '/api/pairing/devices',                     STAFF],
+  ['DELETE', '/api/pairing/devices/:id',              'allow deny  deny  deny', 'trusted staff screens only'],
+  ['GET', '/api/sync/status',                         STAFF],
+  ['GET', '/api/bopis/pickups',                       STAFF],
+  ['POST', '/api/bopis/pickups/verify',               STAFF],
+  ['POST', '/api/bopis/pickups/:id/hand-over',        STAFF],
+  ['POST', '/api/bopis/pickups/:id/no-show',          STAFF],
+  ['POST', '/api/pos/sales',                          STAFF],
+  ['GET', '/api/pos/sales/:id',                       STAFF],
+  ['POST', '/api/pos/sales/:id/lines',                STAFF],
+  ['PUT', '/api/pos/sales/:id/lines/:sku',            STAFF],
+  ['POST', '/api/pos/sales/:id/tender',               STAFF],
+  ['POST', '/api/pos/sales/:id/void',                 STAFF],
+  ['POST', '/api/pos/sales/:id/returns',              STAFF],
+  ['GET', '/api/devices',                             STAFF],
+  ['GET', '/api/devices/rfid/report',                 STAFF],
+  ['GET', '/api/devices/scans',                       STAFF],
+  ['GET', '/api/devices/scale',                       STAFF],
+  ['GET', '/api/reports/sales',                       STAFF],
+  ['GET', '/api/stock/low',                           STAFF],
+  ['GET', '/api/stock/reorder-suggestions',           STAFF],
+  ['GET', '/api/stock/:sku',                          STAFF],
+  ['POST', '/api/stock/movements',                    STAFF],
+  ['POST', '/api/stock/counts',                       STAFF],
+  ['PUT', '/api/stock/:sku/low-stock-at',             STAFF],
+  // what the kiosk page calls: products, stock at nearby stores, the customer's cart
+  ['GET', '/api/catalog/products',                    CUSTOMER],
+  ['GET', '/api/catalog/products/:sku',               CUSTOMER],
+  ['GET', '/api/catalog/products/:sku/nearby',        CUSTOMER],
+  ['GET', '/api/carts/:customerId',                   CUSTOMER],
+  ['POST', '/api/carts/:customerId/lines',            CUSTOMER],
+  ['PUT', '/api/carts/:customerId/lines/:sku',        CUSTOMER],
+]);
