@@ -1,0 +1,108 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessMatrix as coreRows, HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../src/access-matrix.js';
+import type { HubModule } from '../src/modules/hub-module.js';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+import { discoverRoutes } from './support/express-routes.js';
+import { rawCall, inBatches } from './support/raw-http.js';
+import { accessMismatch } from './support/access-verdict.js';
+import { filesUnder, hubStaticRoots } from './support/hub-static-roots.js';
+import { hubAccessFixture, PASSWORD, type HubAccessFixture } from './support/hub-access-fixture.js';
+import { hubProbe } from './support/hub-access-probes.js';
+
+const MODULES_DIR = fileURLToPath(new URL('../src/modules/', import.meta.url));
+
+/** Each module the hub runs, with the rows of its `access-matrix.ts` (undefined when the file is missing). */
+async function moduleRows(modules: readonly HubModule[]): Promise<Map<string, HubAccessRow[] | undefined>> {
+  const byName = new Map<string, HubAccessRow[] | undefined>(modules.map((m) => [m.name, undefined]));
+  for (const e of readdirSync(MODULES_DIR, { withFileTypes: true })) {
+    if (!e.isDirectory() || !existsSync(join(MODULES_DIR, e.name, 'index.ts'))) continue;
+    const { hubModule } = (await import(pathToFileURL(join(MODULES_DIR, e.name, 'index.ts')).href)) as { hubModule: HubModule };
+    if (!byName.has(hubModule.name)) continue;
+    const file = join(MODULES_DIR, e.name, 'access-matrix.ts');
+    if (existsSync(file)) byName.set(hubModule.name, ((await import(pathToFileURL(file).href)) as { accessMatrix: HubAccessRow[] }).accessMatrix);
+  }
+  return byName;
+}
+
+const key = (method: string, path: string) => `${method} ${path}`;
+
+describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) => {
+  let t: TestHub;
+  let fx: HubAccessFixture;
+  let rows: HubAccessRow[];
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    fx = await hubAccessFixture(t);
+    const perModule = await moduleRows(t.hub.modules);
+    rows = [...coreRows, ...[...perModule.values()].flatMap((r) => r ?? [])];
+  });
+  afterAll(() => t?.stop());
+
+  it('every module with routes or console pages declares its rows in modules/<name>/access-matrix.ts', async () => {
+    const perModule = await moduleRows(t.hub.modules);
+    const missing = t.hub.modules.filter((m) => (m.routes || m.console) && !perModule.get(m.name)).map((m) => `module ${m.name} has routes but no access-matrix.ts`);
+    expect(missing).toEqual([]);
+  });
+
+  it('has exactly one row for each route and static mount the running hub has, and no row without one', () => {
+    const { routes, statics } = discoverRoutes(t.hub.app as never);
+    const existing = [...routes.map((r) => key(r.method, r.path)), ...statics.map((s) => key('GET', `${s.mount}/*`))];
+    const tabled = rows.map((r) => key(r.method, r.path));
+    const dupes = tabled.filter((k, i) => tabled.indexOf(k) !== i);
+    expect(dupes, 'rows listed twice').toEqual([]);
+    expect(existing.filter((k) => !tabled.includes(k)), 'routes missing from the authorization matrix').toEqual([]);
+    expect(tabled.filter((k) => !existing.includes(k)), 'rows for routes the hub does not have').toEqual([]);
+    // every static mount is one we know the folder of, so its files are checked below
+    const roots = hubStaticRoots(t.hub.modules);
+    expect(statics.map((s) => s.mount).filter((m) => !roots.has(m))).toEqual([]);
+  });
+
+  it('answers every route, as every role, as the table says', async () => {
+    const roots = hubStaticRoots(t.hub.modules);
+    // Sign-out ends the session it is given: each person signs out a session of its own.
+    const freshSession = async (role: HubAccessRole): Promise<Record<string, string>> => {
+      const who = { admin: undefined, managerA: 'manager-a@example.test', associateA: 'associate-a@example.test' } as Record<string, string | undefined>;
+      if (!(role in who)) return fx.credentials[role];
+      return { cookie: role === 'admin' ? await t.login() : await t.login(who[role], PASSWORD) };
+    };
+    const tasks: (() => Promise<string | undefined>)[] = [];
+    for (const row of rows) {
+      for (const role of HUB_ACCESS_ROLES) {
+        if (row.path.endsWith('/*')) {
+          const mount = row.path.slice(0, -2);
+          const files = mount === '/console' ? ['', ...filesUnder(roots.get(mount)!)] : filesUnder(roots.get(mount)!);
+          for (const f of files) {
+            tasks.push(async () => {
+              const res = await rawCall(t.url, { method: 'GET', path: `${mount}/${f}`, headers: fx.credentials[role] });
+              if (res.status !== 200 && row.cells[role] === 'allow') return `${role.padEnd(10)} GET ${mount}/${f} → ${res.status}; the table says allow (a file that exists)`;
+              return accessMismatch(row, role, res.status);
+            });
+          }
+          continue;
+        }
+        tasks.push(async () => {
+          const probe = hubProbe(row, role, fx);
+          const headers = row.path === '/api/auth/logout' ? await freshSession(role) : fx.credentials[role];
+          const call = (path: string) =>
+            rawCall(t.url, {
+              method: row.method,
+              path,
+              headers: { ...headers, ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }) },
+              ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
+            });
+          const res = await call(probe.path);
+          const missing = probe.missing ? (await call(probe.missing)).status : undefined;
+          if (res.status >= 500) return `${role.padEnd(10)} ${row.method} ${probe.path} → ${res.status}: ${res.text.slice(0, 200)}`;
+          return accessMismatch(row, role, res.status, missing);
+        });
+      }
+    }
+    const mismatches = (await inBatches(tasks, 12)).filter((m): m is string => !!m);
+    expect(mismatches).toEqual([]);
+  });
+});
