@@ -22,7 +22,8 @@ const MAX_CONCURRENT_BATCHES = Number(process.env.SF_HOLD_BATCHES ?? 1);
  * Group commit for holds. Requests that arrive while batches are running wait for the next one; a batch is one
  * transaction that locks every stock row it needs (in one order, so batches never deadlock), grants requests in
  * arrival order against what is available (each request all lines or none), then writes all deltas, reservations and
- * feed entries in a few statements. A thousand shoppers on one doorbuster cost a few transactions, not a thousand
+ * feed entries in a few statements. A batch the database refuses as a whole is retried in halves (`#settle`), so one
+ * bad request fails alone. A thousand shoppers on one doorbuster cost a few transactions, not a thousand
  * row-lock hand-offs; correctness still rests on the row locks, so several hub replicas batching at once stay exact.
  */
 export class HoldBatcher {
@@ -49,14 +50,30 @@ export class HoldBatcher {
     while (this.#running < MAX_CONCURRENT_BATCHES && this.#queue.length) {
       const batch = this.#queue.splice(0, MAX_BATCH);
       this.#running++;
-      this.#run(batch)
+      this.#settle(batch)
         .catch((err: unknown) => {
-          for (const p of batch) p.reject(err);
+          for (const p of batch) p.reject(err); // not reached: #settle answers every request itself
         })
         .finally(() => {
           this.#running--;
           this.#pump();
         });
+    }
+  }
+
+  /**
+   * Runs a batch; when its transaction fails as a whole (a value the database refuses, a constraint, a lost
+   * connection), nothing of it was committed, so it is split in halves and each half runs again, down to single
+   * requests: every valid neighbour is still granted and only the request that fails alone gets the error.
+   */
+  async #settle(batch: Pending[]): Promise<void> {
+    try {
+      await this.#run(batch);
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      const half = Math.ceil(batch.length / 2);
+      await this.#settle(batch.slice(0, half));
+      await this.#settle(batch.slice(half));
     }
   }
 

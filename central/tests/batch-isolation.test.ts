@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hlcEncode } from '@storefleet/shared';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+import { ReservationService } from '../src/modules/reservations/service.js';
+import type { StockHolds } from '../src/modules/reservations/types.js';
+
+/**
+ * One request must never fail its group commit: a hold the database refuses (here a customer reference with U+0000,
+ * which the HTTP edge refuses but a direct service call lets through) fails alone, and its 39 neighbours in the same
+ * batch are granted.
+ */
+describe.each(dbTargets)('group commits isolate a bad request on $name', (target) => {
+  let t: TestHub;
+  let storeId: string;
+  let service: ReservationService;
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    const admin = await t.login();
+    storeId = (await t.store('ISO-A', admin)).id;
+    const hlc = hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId });
+    await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq: 1, hlc, type: 'stock.moved', payload: { sku: 'ISO-SKU', delta: 100, kind: 'RECEIVE' } }], 0);
+    const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+    service = new ReservationService(t.hub.db, holds, t.hub.sync.feed, Date.now);
+  });
+  afterAll(() => t?.stop());
+
+  it('grants the 39 valid holds among 40 concurrent ones when one is refused by the database', async () => {
+    const refs = Array.from({ length: 40 }, (_, i) => (i === 20 ? 'iso-bad\u0000ref' : `iso-${i}`));
+    const results = await Promise.allSettled(refs.map((customerRef) => service.reserve({ storeId, customerRef, lines: [{ sku: 'ISO-SKU', qty: 1 }] })));
+
+    const granted = results.flatMap((r, i) => (r.status === 'fulfilled' ? [refs[i]] : []));
+    expect(granted).toEqual(refs.filter((_, i) => i !== 20));
+    expect(results[20]!.status).toBe('rejected');
+
+    const rows = await t.hub.db.query<{ customer_ref: string }>('SELECT customer_ref FROM reservations WHERE store_id = $1 ORDER BY customer_ref', [storeId]);
+    expect(rows.rows.map((r) => r.customer_ref)).toEqual([...granted].sort());
+    const stock = await t.hub.db.query<{ reserved: number }>('SELECT reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, 'ISO-SKU']);
+    expect(stock.rows[0]!.reserved).toBe(39);
+    const feed = await t.hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_feed WHERE store_id = $1 AND type = 'reservation.changed'", [storeId]);
+    expect(feed.rows[0]!.n).toBe(39);
+  });
+});
