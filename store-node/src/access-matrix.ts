@@ -29,6 +29,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   // pages: static files with no data in them; a kiosk gets only its own (and pairing's)
   ['GET', '/',                                        STAFF_PAGE, 'the staff start page'],
   ['GET', '/index.html',                              STAFF_PAGE],
+  ['GET', '/index.js',                                STAFF_PAGE],
   ['GET', '/pos.html',                                STAFF_PAGE],
   ['GET', '/pos.js',                                  STAFF_PAGE],
   ['GET', '/pickup.html',                             STAFF_PAGE],
