@@ -1,8 +1,9 @@
 // The Electron shell of a store node: the node runs in this (main) process — database, sync, devices — and a window
 // shows one of its pages. Kept thin on purpose: everything a person does goes through the same HTTP pages and API
-// that browsers and the tests use. Configuration is the store node's environment (README, "Store node").
-import { app, BrowserWindow } from 'electron';
-import { windowPlan } from './window-plan.mjs';
+// that browsers and the tests use, and every decision of the window's lock is in window-plan.mjs (tested without
+// Electron). Configuration is the store node's environment (README, "Store node").
+import { app, BrowserWindow, Menu, session } from 'electron';
+import { navigationAllowed, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from './window-plan.mjs';
 
 // The store node is TypeScript run as is (the same files as `npm start`): tsx compiles it on load.
 const { register } = await import('tsx/esm/api');
@@ -12,14 +13,39 @@ const { createStoreNode, storeNodeConfigFromEnv } = await import('../src/index.t
 const plan = windowPlan(process.argv, process.env);
 const node = createStoreNode({ ...storeNodeConfigFromEnv(), host: '127.0.0.1' });
 
+// No webview and no pop-up in any web contents, whoever created it.
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
 app.whenReady().then(async () => {
   const url = await node.start();
+  if (plan.kiosk) Menu.setApplicationMenu(null); // no menu: no DevTools, reload or zoom items with their shortcuts
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(permissionAllowed(url, { permission, requestingUrl: details.requestingUrl, mediaTypes: details.mediaTypes })),
+  );
+  ses.setPermissionCheckHandler((_wc, permission, _origin, details) =>
+    permissionAllowed(url, { permission, requestingUrl: details.requestingUrl, mediaTypes: details.mediaType ? [details.mediaType] : [] }),
+  );
+  const cookie = screenCookie(plan, url);
+  if (cookie.set) await ses.cookies.set(cookie.set);
+  else await ses.cookies.remove(cookie.remove.url, cookie.remove.name);
+
   const win = new BrowserWindow(plan.window);
-  // Links stay inside the store node; anything else is refused rather than opened in this window.
-  win.webContents.on('will-navigate', (e, target) => {
-    if (!target.startsWith(url)) e.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // Every frame stays on the store node's origin, redirects included; anything else is refused, not opened.
+  const keepHome = (e) => {
+    if (!navigationAllowed(url, e.url)) e.preventDefault();
+  };
+  win.webContents.on('will-navigate', keepHome);
+  win.webContents.on('will-frame-navigate', keepHome);
+  win.webContents.on('will-redirect', keepHome);
+  if (plan.kiosk) {
+    win.webContents.on('before-input-event', (e, input) => {
+      if (shortcutBlocked(input)) e.preventDefault();
+    });
+  }
   await win.loadURL(url + plan.path);
 });
 

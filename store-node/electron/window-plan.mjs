@@ -1,21 +1,30 @@
-// What the Electron shell opens, decided from its command line and environment alone (no Electron here), so it is
-// tested without the Electron binary.
+// What the Electron shell opens and what its window may do, decided from plain data alone (no Electron here), so every
+// decision is tested without the Electron binary; main.mjs only wires these into Electron's events.
+//
+// The lock: the window shows only the store node's own origin (parsed and compared, never by string prefix), in
+// every frame and across redirects; it opens no other windows; it grants no permission except the camera (video only)
+// to the node's handheld page for barcode scanning; in kiosk mode it has no menu and ignores the DevTools, reload,
+// close and zoom shortcuts. A kiosk page's window carries the `sf_screen=kiosk` marker, so the node treats it as a
+// kiosk screen (customer-facing API only); other pages' windows carry none.
 
 const PAGES = { pos: '/pos.html', kiosk: '/kiosk.html', pickup: '/pickup.html', handheld: '/handheld.html' };
+export const SCREEN_COOKIE = 'sf_screen';
 
 /**
  * `--page=pos|kiosk|pickup|handheld` (or STORE_PAGE) picks the screen; `--kiosk` (or STORE_KIOSK=1) makes it
- * full-screen kiosk mode with no menu, for customer-facing kiosks and locked-down lanes.
- * Returns the page's path and the BrowserWindow options.
+ * full-screen kiosk mode with no menu and no DevTools, for customer-facing kiosks and locked-down lanes.
+ * Returns the page, its path, whether the window is locked down, and the BrowserWindow options.
  */
 export function windowPlan(argv, env = {}) {
   const flag = (name) => argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   const value = (name) => flag(name)?.split('=')[1];
   const page = value('page') ?? env.STORE_PAGE ?? 'pos';
-  if (!(page in PAGES)) throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
+  if (!Object.hasOwn(PAGES, page)) throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
   const kiosk = Boolean(flag('kiosk')) || env.STORE_KIOSK === '1';
   return {
+    page,
     path: PAGES[page],
+    kiosk,
     window: {
       width: 1920,
       height: 1080,
@@ -23,7 +32,66 @@ export function windowPlan(argv, env = {}) {
       fullscreen: kiosk,
       autoHideMenuBar: true,
       title: `Storefleet — ${page}`,
-      webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true },
+      webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false, navigateOnDragDrop: false, devTools: !kiosk },
     },
   };
+}
+
+/**
+ * Whether the window (any of its frames, or a redirect) may go to `target`: only http(s) on the store node's own
+ * origin — scheme, host and port parsed and compared — and never with credentials in the URL
+ * (`http://127.0.0.1:8090@evil:8091/` is a user name on another host). Anything that does not parse is refused.
+ */
+export function navigationAllowed(nodeUrl, target) {
+  let base;
+  let url;
+  try {
+    base = new URL(nodeUrl);
+    url = new URL(target);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username !== '' || url.password !== '') return false;
+  return url.origin === base.origin;
+}
+
+/**
+ * Whether a permission request (or check) is granted: only `media` asking for video alone (the camera, for barcode
+ * scanning), from the node's handheld page. Microphone, screen capture, notifications, geolocation, USB, serial… are
+ * refused for every frame; so is anything from another origin or another page.
+ */
+export function permissionAllowed(nodeUrl, { permission, requestingUrl, mediaTypes }) {
+  if (permission !== 'media') return false;
+  if (!Array.isArray(mediaTypes) || mediaTypes.length === 0 || mediaTypes.some((t) => t !== 'video')) return false;
+  if (typeof requestingUrl !== 'string' || !navigationAllowed(nodeUrl, requestingUrl)) return false;
+  return new URL(requestingUrl).pathname === PAGES.handheld;
+}
+
+const DEVTOOLS_KEYS = new Set(['i', 'j', 'c']);
+const ZOOM_KEYS = new Set(['+', '-', '=', '0']);
+
+/**
+ * Whether a key press is swallowed in kiosk mode (`input` is Electron's before-input-event input): DevTools (F12,
+ * Ctrl/Cmd+Shift+I/J/C, Cmd+Alt+I/J/C), reload (F5, Ctrl/Cmd+R, Ctrl/Cmd+Shift+R), full screen (F11), close and quit
+ * (Ctrl/Cmd+W, Ctrl/Cmd+Q) and zoom (Ctrl/Cmd with +, -, =, 0). Everything a page uses (F2, F4, F8, typing, Ctrl+C) passes.
+ */
+export function shortcutBlocked(input) {
+  const key = String(input.key ?? '').toLowerCase();
+  if (['f5', 'f11', 'f12', 'browserrefresh'].includes(key)) return true;
+  const mod = Boolean(input.control || input.meta);
+  if (!mod) return false;
+  if (key === 'r' || key === 'w' || key === 'q' || ZOOM_KEYS.has(key)) return true;
+  return DEVTOOLS_KEYS.has(key) && Boolean(input.shift || (input.meta && input.alt));
+}
+
+/**
+ * The kiosk marker for this window, set (or cleared) in the session before the page loads: a kiosk page's window is a
+ * kiosk screen; any other page's window must not inherit a marker left by an earlier run.
+ */
+export function screenCookie(plan, nodeUrl) {
+  const url = new URL('/', nodeUrl).href;
+  return plan.page === 'kiosk'
+    ? { set: { url, name: SCREEN_COOKIE, value: 'kiosk', path: '/', httpOnly: true, sameSite: 'strict' } }
+    : { remove: { url, name: SCREEN_COOKIE } };
 }
