@@ -1,6 +1,7 @@
 import type { StoreId, UserId } from '@storefleet/shared';
-import type { Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import type { Role } from '../http/principal.js';
+import type { AttemptLimit } from './rate-limit.js';
 
 export interface User {
   readonly id: UserId;
@@ -33,8 +34,32 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
 });
 
+/** The answer to a reservation: granted, or refused by `limit`, whose attempts in the window were `attempts`. */
+export type Reservation = { readonly granted: true } | { readonly granted: false; readonly limit: AttemptLimit; readonly attempts: number[] };
+
+class Refused extends Error {
+  constructor(readonly reservation: Reservation & { granted: false }) {
+    super('sign-in attempt refused');
+  }
+}
+
+/**
+ * Reserves one attempt under a key in one statement: the upsert takes the key's row (concurrent attempts on the key
+ * wait for each other), drops attempts that left the window, and adds this one only while fewer than `max` remain.
+ * `granted` is false when the row was full; `attempts` is then the row as it was.
+ */
+const RESERVE = `
+  WITH kept AS (
+    INSERT INTO sign_in_attempts AS a (key, attempts) VALUES ($1, ARRAY[$2::bigint])
+    ON CONFLICT (key) DO UPDATE
+      SET attempts = ARRAY(SELECT t FROM unnest(a.attempts) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
+      WHERE (SELECT count(*) FROM unnest(a.attempts) t WHERE t > $3::bigint) < $4::int
+    RETURNING key
+  )
+  SELECT EXISTS (SELECT 1 FROM kept) AS granted, (SELECT attempts FROM sign_in_attempts WHERE key = $1) AS attempts`;
+
 export class AuthRepository {
-  constructor(readonly db: Queryable) {}
+  constructor(readonly db: Db) {}
 
   async insertUser(u: Omit<User, 'disabled'>, passwordHash: string): Promise<User | undefined> {
     const { rows } = await this.db.query<UserRow>(
@@ -89,17 +114,44 @@ export class AuthRepository {
     await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
   }
 
-  async recordFailure(keys: readonly string[], at: number): Promise<void> {
-    for (const key of keys) await this.db.query('INSERT INTO auth_failures (key, at) VALUES ($1, $2)', [key, at]);
+  /**
+   * Reserves an attempt at `at` under every limit, all or none, before any password is checked: a burst of concurrent
+   * attempts gets at most each limit's `maxAttempts` through. The first full limit refuses (and nothing is kept).
+   */
+  async reserveAttempt(limits: readonly AttemptLimit[], at: number): Promise<Reservation> {
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const limit of limits) {
+          const { rows } = await tx.query<{ granted: boolean; attempts: (number | string)[] | null }>(RESERVE, [
+            limit.key,
+            at,
+            at - limit.windowMs,
+            limit.maxAttempts,
+          ]);
+          const row = rows[0]!;
+          if (!row.granted) throw new Refused({ granted: false, limit, attempts: (row.attempts ?? []).map(Number) });
+        }
+      });
+      return { granted: true };
+    } catch (err) {
+      if (err instanceof Refused) return err.reservation;
+      throw err;
+    }
   }
 
-  async failureTimes(key: string, since: number): Promise<number[]> {
-    const { rows } = await this.db.query<{ at: number }>('SELECT at FROM auth_failures WHERE key = $1 AND at > $2', [key, since]);
-    return rows.map((r) => r.at);
+  /** Gives back the attempt reserved at `at` under `key` (one of them, if several share the millisecond). */
+  async giveBackAttempt(key: string, at: number): Promise<void> {
+    await this.db.query(
+      `UPDATE sign_in_attempts
+       SET attempts = attempts[:array_position(attempts, $2::bigint) - 1] || attempts[array_position(attempts, $2::bigint) + 1:]
+       WHERE key = $1 AND $2::bigint = ANY (attempts)`,
+      [key, at],
+    );
   }
 
-  async clearFailures(key: string): Promise<void> {
-    await this.db.query('DELETE FROM auth_failures WHERE key = $1', [key]);
+  /** Forgets every attempt under `key` (an account's failures, after it signed in). */
+  async clearAttempts(key: string): Promise<void> {
+    await this.db.query('DELETE FROM sign_in_attempts WHERE key = $1', [key]);
   }
 
   /** Returns the named secret, creating it with `candidate` if no replica has yet; every replica gets the same. */
@@ -113,8 +165,9 @@ export class AuthRepository {
     return rows[0]!.value;
   }
 
-  async purgeExpired(now: number, failuresBefore: number): Promise<void> {
+  /** Drops ended sessions, and limit rows whose attempts are all at or before `attemptsBefore`. */
+  async purgeExpired(now: number, attemptsBefore: number): Promise<void> {
     await this.db.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
-    await this.db.query('DELETE FROM auth_failures WHERE at <= $1', [failuresBefore]);
+    await this.db.query('DELETE FROM sign_in_attempts WHERE NOT EXISTS (SELECT 1 FROM unnest(attempts) t WHERE t > $1::bigint)', [attemptsBefore]);
   }
 }

@@ -13,7 +13,7 @@ import type { FleetService } from '../fleet/fleet-service.js';
 import type { Principal, Role } from '../http/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
-import { PER_ACCOUNT, PER_ADDRESS, retryAfterSeconds } from './rate-limit.js';
+import { personLimits, retryAfterSeconds, storeLimits, type AttemptLimit } from './rate-limit.js';
 import type { StoreTokens } from './store-tokens.js';
 
 export interface AuthSettings {
@@ -76,17 +76,18 @@ export class AuthService {
     return this.repo.listUsers();
   }
 
-  /** Checks the password (rate-limited per account+address and per address) and opens a console session. */
+  /**
+   * Checks the password and opens a console session. An attempt is reserved under the person's limits (per account
+   * at the address, per address) before the password is checked; a failure keeps it, a success gives it back.
+   */
   async login(email: string, password: string, address: string): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
-    const account = `user:${email.toLowerCase()}|${address}`;
-    await this.#throttle(account, `ip:${address}`);
-    const found = await this.repo.userByEmail(email.toLowerCase());
-    const ok = await verifySecret(password, found?.passwordHash ?? (await DUMMY_HASH));
-    if (!found || !ok || found.user.disabled) {
-      await this.repo.recordFailure([account, `ip:${address}`], this.now());
-      throw new UnauthorizedError('email or password is wrong');
-    }
-    await this.repo.clearFailures(account);
+    const limits = personLimits(email, address);
+    const found = await this.#checked(limits, async () => {
+      const user = await this.repo.userByEmail(email.toLowerCase());
+      const ok = await verifySecret(password, user?.passwordHash ?? (await DUMMY_HASH));
+      return ok && user && !user.user.disabled ? user : undefined;
+    });
+    if (!found) throw new UnauthorizedError('email or password is wrong');
     const sessionToken = newSecret();
     const expiresAt = this.now() + this.settings.sessionTtlSeconds * 1000;
     await this.repo.insertSession(sha256(sessionToken), found.user.id, this.now(), expiresAt);
@@ -97,16 +98,10 @@ export class AuthService {
     await this.repo.deleteSession(sha256(sessionToken));
   }
 
-  /** Exchanges a store's credential for a short-lived token (rate-limited like a login). */
+  /** Exchanges a store's credential for a short-lived token, under the stores' own limits (never people's). */
   async storeToken(storeId: string, secret: string, address: string): Promise<{ token: string; expiresAt: number }> {
-    const account = `store:${storeId}|${address}`;
-    await this.#throttle(account, `ip:${address}`);
-    const version = await this.fleet.verifyCredential(storeId, secret);
-    if (version === undefined) {
-      await this.repo.recordFailure([account, `ip:${address}`], this.now());
-      throw new UnauthorizedError('store id or secret is wrong');
-    }
-    await this.repo.clearFailures(account);
+    const version = await this.#checked(storeLimits(storeId, address), () => this.fleet.verifyCredential(storeId, secret));
+    if (version === undefined) throw new UnauthorizedError('store id or secret is wrong');
     return this.tokens.issue(storeId, version, this.now(), this.settings.storeTokenTtlSeconds);
   }
 
@@ -124,12 +119,30 @@ export class AuthService {
     return { kind: 'user', userId: user.id, role: user.role, storeId: user.storeId };
   }
 
-  async #throttle(accountKey: string, addressKey: string): Promise<void> {
-    const now = this.now();
-    const wait = Math.max(
-      retryAfterSeconds(await this.repo.failureTimes(accountKey, now - PER_ACCOUNT.windowMs), now, PER_ACCOUNT),
-      retryAfterSeconds(await this.repo.failureTimes(addressKey, now - PER_ADDRESS.windowMs), now, PER_ADDRESS),
-    );
-    if (wait > 0) throw new RateLimitedError(`too many failed sign-ins; try again in ${wait} s`, wait);
+  /**
+   * Runs `check` under an attempt reserved in `limits` (429 when one is full, before anything is checked). An
+   * undefined result is a failure and keeps the attempt; a success forgets the account's failures and gives the
+   * attempt back to the address; a throw (not the caller's fault) gives it back everywhere.
+   */
+  async #checked<T>(limits: readonly AttemptLimit[], check: () => Promise<T | undefined>): Promise<T | undefined> {
+    const at = this.now();
+    const reservation = await this.repo.reserveAttempt(limits, at);
+    if (!reservation.granted) {
+      const wait = Math.max(1, retryAfterSeconds(reservation.attempts, at, reservation.limit));
+      throw new RateLimitedError(`too many failed sign-ins; try again in ${wait} s`, wait);
+    }
+    let result: T | undefined;
+    try {
+      result = await check();
+    } catch (err) {
+      for (const limit of limits) await this.repo.giveBackAttempt(limit.key, at);
+      throw err;
+    }
+    if (result !== undefined) {
+      const [account, ...rest] = limits;
+      if (account) await this.repo.clearAttempts(account.key);
+      for (const limit of rest) await this.repo.giveBackAttempt(limit.key, at);
+    }
+    return result;
   }
 }
