@@ -14,6 +14,7 @@ import {
 } from '@storefleet/shared';
 import type { Principal } from '../../http/principal.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
+import type { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
 
 const actorOf = (p: Principal) => (p.kind === 'store' ? `store:${p.storeId}` : `user:${p.userId}`);
@@ -28,16 +29,19 @@ export class CartService {
     readonly catalog: CatalogProducts,
     readonly availability: Availability,
     readonly customers: CustomerDirectory,
+    readonly links: StoreCartLinks,
     readonly now: () => number,
   ) {}
 
   async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
     await this.#customer(customerId);
+    await this.links.opened(principal, customerId);
     return { customerId, ...cartView(await this.docs.read<CartDoc>(principal, cartDocId(customerId))) };
   }
 
   async add(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
     await this.#customer(customerId);
+    await this.links.opened(principal, customerId);
     const product = await this.catalog.get(sku);
     if (!product) throw new NotFoundError('product', sku);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
@@ -48,6 +52,7 @@ export class CartService {
   }
 
   async setQty(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
+    await this.links.opened(principal, customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
     if (qty > cartQty(doc, sku)) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
@@ -58,6 +63,7 @@ export class CartService {
   async setFulfilment(principal: Principal, customerId: string, f: Fulfilment): Promise<CartView & { customerId: string }> {
     if (f.type !== 'SHIP' && !f.storeId) throw new ValidationError(`${f.type} needs a storeId`);
     if (f.type === 'SHIP' && f.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
+    await this.links.opened(principal, customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     for (const line of cartView(doc).lines) await this.#assertAvailable(f, line.sku, line.qty);
     return this.#change(principal, customerId, (d) => setFulfilment(d, f));

@@ -1,15 +1,31 @@
-import type { HubModule } from '../hub-module.js';
+import { isUuid } from '@storefleet/shared';
+import type { HubContext, HubModule } from '../hub-module.js';
 import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
 import { cartRoutes } from './routes.js';
+import { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
 
-const serviceOf = (ctx: Parameters<NonNullable<HubModule['routes']>>[0]) =>
+const links = new WeakMap<HubContext, StoreCartLinks>();
+const unhooks = new WeakMap<HubContext, () => void>();
+
+/** One memory of linked (store, customer) pairs per hub. */
+function linksOf(ctx: HubContext): StoreCartLinks {
+  let l = links.get(ctx);
+  if (!l) {
+    l = new StoreCartLinks(() => ctx.services.get<CustomerDirectory>('customers.directory'), ctx.log);
+    links.set(ctx, l);
+  }
+  return l;
+}
+
+const serviceOf = (ctx: HubContext) =>
   new CartService(
     ctx.docs,
     ctx.services.get<CatalogProducts>('catalog.products'),
     ctx.services.get<Availability>('inventory.availability'),
     ctx.services.get<CustomerDirectory>('customers.directory'),
+    linksOf(ctx),
     ctx.now,
   );
 
@@ -20,8 +36,19 @@ const serviceOf = (ctx: Parameters<NonNullable<HubModule['routes']>>[0]) =>
 export const hubModule: HubModule = {
   name: 'carts',
   // Signed-in channels (the web/app backend's service account, console users) and every store (a customer may walk
-  // into any of them) may edit a cart.
-  docAccess: { cart: (p) => (p.kind === 'store' || p.kind === 'user' ? 'write' : 'none') },
+  // into any of them) may edit a customer's cart, named by the customer's id. The id is what the customer shows at a
+  // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list
+  // ids (no customer search for stores, other stores' orders are missing to it), so knowing it stands for the
+  // customer's consent. A store that opens the cart is linked to the customer (`start`), as the customer policy says.
+  docAccess: { cart: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none') },
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
   sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(ctx.docs) }),
+  start(ctx) {
+    // Every granted access to a cart (a kiosk's sync frames, the API, the live socket) links a store to its customer.
+    const l = linksOf(ctx);
+    unhooks.set(ctx, ctx.docs.access.onGranted('cart', (principal, customerId) => l.openedInBackground(principal, customerId)));
+  },
+  stop(ctx) {
+    unhooks.get(ctx)?.();
+  },
 };

@@ -13,4 +13,6 @@ export interface Availability {
 
 export interface CustomerDirectory {
   get(id: string): Promise<{ id: string; name: string } | undefined>;
+  /** Lets the store read and edit the customer from now on (idempotent; an unknown customer links nothing). */
+  linkStore(customerId: string, storeId: string, via: 'cart'): Promise<void>;
 }

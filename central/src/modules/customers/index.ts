@@ -3,12 +3,17 @@ import { CustomerRepository } from './repository.js';
 import { customerRoutes } from './routes.js';
 import type { CustomerDirectory } from './types.js';
 
-export type { Customer, CustomerDirectory } from './types.js';
+export type { Customer, CustomerDirectory, StoreLinkVia } from './types.js';
 
 /** Unified customer profiles (web, app, stores); provides `customers.directory` to carts and orders. */
 export const hubModule: HubModule = {
   name: 'customers',
   migrations: new URL('./schema/', import.meta.url),
   routes: (ctx) => customerRoutes(() => new CustomerRepository(ctx.db), ctx.now),
-  provides: (ctx): Record<string, CustomerDirectory> => ({ 'customers.directory': { get: (id) => new CustomerRepository(ctx.db).get(id) } }),
+  provides: (ctx): Record<string, CustomerDirectory> => ({
+    'customers.directory': {
+      get: (id) => new CustomerRepository(ctx.db).get(id),
+      linkStore: (customerId, storeId, via) => new CustomerRepository(ctx.db).link(customerId, storeId, via, ctx.now()),
+    },
+  }),
 };

@@ -1,6 +1,6 @@
 import { ConflictError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
-import type { Customer, CustomerInput } from './types.js';
+import type { Customer, CustomerInput, StoreLinkVia } from './types.js';
 
 interface Row {
   id: string;
@@ -28,11 +28,14 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 export class CustomerRepository {
   constructor(readonly db: Queryable) {}
 
-  async create(input: CustomerInput, now: number): Promise<Customer> {
+  /** A new customer; signed up by a store (`byStore`), it is linked to that store in the same statement. */
+  async create(input: CustomerInput, now: number, byStore: string | null = null): Promise<Customer> {
     try {
       const { rows } = await this.db.query<Row>(
-        `INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`,
-        [uuidv7(now), input.name, input.email ?? null, input.phone ?? null, input.preferredStoreId ?? null, now],
+        `WITH c AS (INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *),
+         l AS (INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $7::uuid, id, 'sign-up', $6 FROM c WHERE $7::uuid IS NOT NULL)
+         SELECT * FROM c`,
+        [uuidv7(now), input.name, input.email ?? null, input.phone ?? null, input.preferredStoreId ?? null, now, byStore],
       );
       return toCustomer(rows[0]!);
     } catch (err) {
@@ -71,5 +74,19 @@ export class CustomerRepository {
       [q.email ?? null, q.name ?? null, q.limit],
     );
     return rows.map(toCustomer);
+  }
+
+  /** Links a store to an existing customer (the first link's `via` is kept); an unknown customer id links nothing. */
+  async link(customerId: string, storeId: string, via: StoreLinkVia, now: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $2, id, $3, $4 FROM customers WHERE id = $1
+       ON CONFLICT (store_id, customer_id) DO NOTHING`,
+      [customerId, storeId, via, now],
+    );
+  }
+
+  async isLinked(customerId: string, storeId: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM customer_stores WHERE store_id = $1 AND customer_id = $2', [storeId, customerId]);
+    return rows.length > 0;
   }
 }

@@ -44,6 +44,8 @@ export interface NewOrder {
   readonly customerId: string;
   readonly customerName: string;
   readonly placeKey: string;
+  /** The store whose lane or kiosk places it (null for the web, apps and head office). */
+  readonly placedStoreId: string | null;
   readonly lines: OrderLine[];
   readonly fulfilment: Omit<OrderFulfilment, 'locationId'>;
   readonly fromCart: boolean;
@@ -85,6 +87,7 @@ export class OrderSaga {
       reservationId: holdIdOf(id),
       customerId: input.customerId,
       placeKey: input.placeKey,
+      placedStoreId: input.placedStoreId,
       status: 'PENDING',
       step: 'RESERVE',
       fulfilment: { ...input.fulfilment, locationId: null },

@@ -7,6 +7,7 @@ interface Row {
   customer_id: string;
   customer_name: string;
   place_key: string;
+  placed_store_id: string | null;
   status: OrderStatus;
   step: Step | 'DONE';
   compensations: Compensation[];
@@ -32,6 +33,7 @@ const toOrder = (r: Row): Order => ({
   customerId: r.customer_id,
   customerName: r.customer_name,
   placeKey: r.place_key,
+  placedStoreId: r.placed_store_id,
   status: r.status,
   step: r.step,
   compensations: r.compensations,
@@ -102,11 +104,11 @@ export class OrderRepository {
     // One statement, one commit: the order and the first line of its timeline.
     const { rows } = await this.db.query<Row>(
       `WITH o AS (
-         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17) ON CONFLICT (place_key) DO NOTHING RETURNING *),
+         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name, placed_store_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18) ON CONFLICT (place_key) DO NOTHING RETURNING *),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
        SELECT * FROM o`,
-      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed), o.customerName],
+      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed), o.customerName, o.placedStoreId],
     );
     if (rows[0]) return { order: toOrder(rows[0]), created: true };
     const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);
@@ -198,8 +200,14 @@ export class OrderRepository {
     return rows.map(toOrder);
   }
 
-  async byCustomer(customerId: string, limit: number): Promise<Order[]> {
-    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2', [customerId, limit]);
+  /** A customer's newest orders; with `storeId`, only those that store placed or fulfils (see `storesOf`). */
+  async byCustomer(customerId: string, limit: number, storeId: string | null = null): Promise<Order[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM orders WHERE customer_id = $1
+         AND ($3::uuid IS NULL OR placed_store_id = $3 OR (fulfilment ->> 'type' <> 'SHIP' AND fulfilment ->> 'storeId' = $3::text))
+       ORDER BY created_at DESC LIMIT $2`,
+      [customerId, limit, storeId],
+    );
     return rows.map(toOrder);
   }
 }

@@ -1,11 +1,12 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cartDocId, cartView, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
-import { principalOf, requireAuth, requireRole } from '../../http/access.js';
+import { cartDocId, cartView, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
+import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import type { Db } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
+import { storesOf } from './order-owners.js';
 import { OrderRepository } from './repository.js';
 import type { Order, OrderLine } from './types.js';
 
@@ -25,20 +26,39 @@ export interface OrderRouteDeps {
   readonly docs: HubDocs;
   readonly feed: FeedWriter;
   readonly catalog: () => { many(skus: readonly string[]): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>> };
-  readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
+  readonly customers: () => {
+    get(id: string): Promise<{ name: string } | undefined>;
+    /** Lets the store read and edit the customer from now on (service `customers.directory`). */
+    linkStore(customerId: string, storeId: string, via: 'order'): Promise<void>;
+  };
   readonly now: () => number;
 }
 
-/** Placing orders (from the cart or explicit lines), status and timeline, curbside check-in, cancellation. */
+/**
+ * Placing orders (from the cart or explicit lines), status and timeline, curbside check-in, cancellation.
+ *
+ * Who may do what: head office (ADMIN) everything. A store (its token or a user of the store) places orders fulfilled
+ * at itself or shipped (fulfilment at another store is refused, as a hold there is), and reads, cancels and checks in
+ * only the orders it owns (`storesOf`): another store's order answers exactly as a missing one. Listing every order is
+ * head office's; a customer's orders, to a store, are those it owns.
+ */
 export function orderRoutes(d: OrderRouteDeps): Router {
   const r = Router();
   r.use('/orders', requireAuth);
+  /** The order, if the caller may see it; to another store it is missing, exactly like an id that never was. */
+  const visible = (req: Request, o: Order | undefined, id: string): Order => {
+    if (!o) throw new NotFoundError('order', id);
+    assertOwner(req, storesOf(o), { entity: 'order', id });
+    return o;
+  };
   r.post('/orders', async (req, res) => {
     const body = parseOrThrow(placeBody, req.body, 'order');
+    const principal = principalOf(req);
     const customer = await d.customers().get(body.customerId);
     if (!customer) throw new NotFoundError('customer', body.customerId);
+    // Placed before with this key: answered only to the same customer, through a caller that may see that order.
     const samePlace = (placed: Order) => {
-      if (placed.customerId !== body.customerId) throw new ValidationError("that placeKey belongs to another customer's order");
+      if (placed.customerId !== body.customerId || !ownsAny(principal, storesOf(placed))) throw new ValidationError('that placeKey belongs to another order');
     };
     let lines: OrderLine[];
     let fulfilment = body.fulfilment;
@@ -67,8 +87,16 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     }
     fulfilment ??= { type: 'SHIP', storeId: null };
     if (fulfilment.type !== 'SHIP' && !fulfilment.storeId) throw new ValidationError(`${fulfilment.type} needs a storeId`);
+    if (fulfilment.type === 'SHIP' && fulfilment.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new ValidationError('each sku may appear once');
-    const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, lines, fulfilment, fromCart: !body.lines, currency });
+    // A store fulfils its own orders only: a pickup elsewhere would take a hold at a store it may not reserve at.
+    if (fulfilment.type !== 'SHIP' && !ownsAny(principal, [fulfilment.storeId])) {
+      throw new ForbiddenError(`a store places orders fulfilled at itself or shipped: no access to store ${fulfilment.storeId}`);
+    }
+    const placedStoreId = storeOf(principal);
+    // The stores of this order may see its customer from now on (linked before the saga, so a resumed one needs none).
+    for (const storeId of storesOf({ fulfilment, placedStoreId })) await d.customers().linkStore(body.customerId, storeId, 'order');
+    const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, placedStoreId, lines, fulfilment, fromCart: !body.lines, currency });
     if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(order);
   });
@@ -79,24 +107,28 @@ export function orderRoutes(d: OrderRouteDeps): Router {
   r.get('/orders/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
     const repo = new OrderRepository(d.db);
-    const order = await repo.get(id);
-    if (!order) throw new NotFoundError('order', id);
+    const order = visible(req, await repo.get(id), id);
     res.json({ ...order, timeline: await repo.events(id) });
   });
   r.get('/customers/:id/orders', requireAuth, async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'customer id');
-    res.json({ items: await new OrderRepository(d.db).byCustomer(id, 50) });
+    const p = principalOf(req);
+    const repo = new OrderRepository(d.db);
+    if (isHeadOffice(p)) return void res.json({ items: await repo.byCustomer(id, 50) });
+    const store = storeOf(p);
+    res.json({ items: store ? await repo.byCustomer(id, 50, store) : [] });
   });
   r.post('/orders/:id/cancel', async (req, res) => {
-    res.json(await d.saga.cancel(parseOrThrow(idParam, req.params, 'order id').id));
+    const { id } = parseOrThrow(idParam, req.params, 'order id');
+    visible(req, await new OrderRepository(d.db).get(id), id);
+    res.json(await d.saga.cancel(id));
   });
   r.post('/orders/:id/check-in', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
     const { parkingSpot } = parseOrThrow(z.strictObject({ parkingSpot: z.string().trim().min(1).max(20) }), req.body, 'check-in');
     const order = await d.db.transaction(async (tx) => {
       const repo = new OrderRepository(tx);
-      const o = await repo.get(id);
-      if (!o) throw new NotFoundError('order', id);
+      const o = visible(req, await repo.get(id), id);
       if (o.fulfilment.type !== 'CURBSIDE' || o.status !== 'CONFIRMED') throw new ValidationError(`order ${id} is not a confirmed curbside order`);
       const at = d.now();
       const updated = await repo.update(id, { fulfilment: { ...o.fulfilment, parkingSpot, checkedInAt: at } }, at);

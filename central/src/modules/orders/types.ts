@@ -23,6 +23,8 @@ export interface Order {
   /** As the store's pickup list shows it. */
   readonly customerName: string;
   readonly placeKey: string;
+  /** The store whose lane or kiosk placed it; null when the web, an app or head office did. */
+  readonly placedStoreId: string | null;
   readonly status: OrderStatus;
   readonly step: Step | 'DONE';
   readonly compensations: Compensation[];

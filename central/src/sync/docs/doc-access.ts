@@ -7,12 +7,16 @@ export type DocRight = 'write' | 'read' | 'none';
 /** Decides what a caller may do with a document of one namespace (`cart:…`, `tasks:…`). */
 export type DocAccessRule = (principal: Principal, key: string) => DocRight;
 
+/** Told of every access `check` grants in one namespace (see `DocAccess.onGranted`). */
+export type DocGrantListener = (principal: Principal, key: string, right: 'read' | 'write') => void;
+
 /**
  * Who may read or write which document. Modules declare rules per namespace; a namespace nobody declared is closed
  * to everyone, so a new kind of document is private until its module says otherwise.
  */
 export class DocAccess {
   readonly #rules = new Map<string, DocAccessRule>();
+  readonly #granted = new Map<string, Set<DocGrantListener>>();
 
   register(namespace: string, rule: DocAccessRule): void {
     if (this.#rules.has(namespace)) throw new Error(`document namespace ${namespace} is declared twice`);
@@ -30,6 +34,20 @@ export class DocAccess {
   check(principal: Principal, docId: string, needed: 'read' | 'write'): DocRight {
     const right = this.right(principal, docId);
     if (right === 'none' || (needed === 'write' && right === 'read')) throw new ForbiddenError(`no ${needed} access to document ${docId}`);
+    const ns = docNamespace(docId)!;
+    for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), right);
     return right;
+  }
+
+  /**
+   * Calls `listener` each time `check` grants a document of `namespace`, from a peer's sync frame or through the API
+   * (a module records who opened what: the store working on a customer's cart). It runs inside the check, so it must
+   * neither throw nor wait: async work is its own to start and to log. Returns the function that removes it.
+   */
+  onGranted(namespace: string, listener: DocGrantListener): () => void {
+    const set = this.#granted.get(namespace) ?? new Set();
+    set.add(listener);
+    this.#granted.set(namespace, set);
+    return () => set.delete(listener);
   }
 }
