@@ -28,7 +28,9 @@ import { CatalogPuller } from './catalog/catalog-puller.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
-import { LOOPBACK, pairingRoutes, requirePairedDevice } from './pairing/routes.js';
+import { pairingRoutes } from './pairing/routes.js';
+import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
+import { idempotency, IDEMPOTENCY_RETENTION_MS, idempotencyMigrations, SqliteIdempotencyKeys } from './idempotency/idempotency.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
@@ -58,7 +60,16 @@ export const storeMigrationSources = [
   { module: 'pos', dir: new URL('./pos/schema/', import.meta.url) },
   { module: 'devices', dir: new URL('./devices/schema/', import.meta.url) },
   { module: 'pairing', dir: new URL('./pairing/schema/', import.meta.url) },
+  { module: 'idempotency', dir: idempotencyMigrations },
 ];
+
+/**
+ * Every response of the node carries it; what the pages need: their own scripts and styles (no inline code), calls
+ * to the node, images from the node or data: URLs. Not framable, no plugins, no <base>, forms post to the node.
+ */
+export const STORE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+  "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 export interface StoreNode {
   readonly app: Express;
@@ -75,8 +86,12 @@ export interface StoreNode {
   readonly devices: DeviceManager;
   /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
   readonly executor: StoreExecutor;
-  /** Handhelds paired with this node (a code from a trusted screen → a device token). */
+  /** Handhelds and LAN kiosks paired with this node (a code from a trusted screen → a device token). */
   readonly pairing: PairingService;
+  /** The first answers to keyed writes (`Idempotency-Key`), per caller. */
+  readonly idempotencyKeys: SqliteIdempotencyKeys;
+  /** What the hourly timer does: prunes acknowledged outbox events past retention and Idempotency-Keys past a day. */
+  housekeeping(): void;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -147,23 +162,30 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
 
   const pairing = new PairingService(db, now);
+  const idempotencyKeys = new SqliteIdempotencyKeys(db);
   const trusted = new Set(config.trustedAddresses ?? LOOPBACK);
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
   app.use(httpMetrics(metrics, 'storefleet_store_'));
+  app.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', STORE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  // Decides once who calls (lane, kiosk, handheld, unpaired device) and refuses what that role may not reach.
+  app.use(screenGuard(pairing, trusted));
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
     res.json({ status: 'ok', storeId, name: config.name ?? null, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
   });
-  const paired = requirePairedDevice(pairing, trusted);
-  app.get('/metrics', paired, metricsRoute(metrics));
+  app.get('/metrics', metricsRoute(metrics));
   const api = express.Router();
   api.use(markRoutePrefix);
-  api.use(paired);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
-  api.use(pairingRoutes(pairing, trusted));
+  api.use(idempotency(idempotencyKeys, (res) => callerOf(res).scope, log, now));
+  api.use(pairingRoutes(pairing));
   api.get('/sync/status', (_req, res) => {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
   });
@@ -176,6 +198,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet));
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
+  // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may.
+  app.get('/kiosk.html', (req, res, next) => {
+    res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    next();
+  });
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);
@@ -186,6 +213,20 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   let stopped = false;
   let prune: NodeJS.Timeout | undefined;
   let stopKeyRefresh: (() => void) | undefined;
+  const housekeeping = () => {
+    try {
+      const removed = sync.storage.pruneAcked(now() - (config.outboxRetentionDays ?? 7) * 86_400_000);
+      if (removed) log.info({ removed }, 'pruned acknowledged outbox events');
+    } catch (err) {
+      log.warn({ err }, 'outbox pruning failed; will retry');
+    }
+    try {
+      const purged = idempotencyKeys.purgeOlderThan(now() - IDEMPOTENCY_RETENTION_MS);
+      if (purged) log.info({ purged }, 'purged Idempotency-Keys older than a day');
+    } catch (err) {
+      log.warn({ err }, 'purging Idempotency-Keys failed; will retry');
+    }
+  };
   return {
     app,
     db,
@@ -200,6 +241,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     devices,
     executor,
     pairing,
+    idempotencyKeys,
+    housekeeping,
     get url() {
       return url;
     },
@@ -216,14 +259,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       catalog?.poke(); // a notice received before a restart
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
-      prune = setInterval(() => {
-        try {
-          const removed = sync.storage.pruneAcked(now() - (config.outboxRetentionDays ?? 7) * 86_400_000);
-          if (removed) log.info({ removed }, 'pruned acknowledged outbox events');
-        } catch (err) {
-          log.warn({ err }, 'outbox pruning failed; will retry');
-        }
-      }, 3600_000);
+      prune = setInterval(housekeeping, 3600_000);
       prune.unref();
       return url;
     },

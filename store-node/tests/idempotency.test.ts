@@ -1,0 +1,233 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStoreNode, type StoreNode } from '../src/index.js';
+import type { Authorisation, PaymentTerminal } from '../src/pos/payment-terminal.js';
+
+/**
+ * A card terminal (an external party) that holds each authorisation until the test lets it answer, and counts how
+ * many times a card was asked: a payment taken twice would show here.
+ */
+class HeldTerminal implements PaymentTerminal {
+  asked = 0;
+  #release: (() => void) | undefined;
+  #hold = false;
+  #fail = false;
+  /** The next authorisation fails as a broken serial line would (the node answers 500). */
+  failNext(): void {
+    this.#fail = true;
+  }
+  holdNext(): void {
+    this.#hold = true;
+  }
+  release(): void {
+    this.#release?.();
+  }
+  async authorise(_amountMinor: number, _currency: string, saleId: string): Promise<Authorisation> {
+    this.asked++;
+    if (this.#fail) {
+      this.#fail = false;
+      throw new Error('the terminal’s serial line dropped');
+    }
+    if (this.#hold) {
+      this.#hold = false;
+      await new Promise<void>((resolve) => (this.#release = resolve));
+    }
+    return { approved: true, reference: `CARD-${saleId.slice(-6)}-${this.asked}` };
+  }
+}
+
+interface Answer {
+  status: number;
+  type: string;
+  replayed: string | null;
+  text: string;
+  body: any;
+}
+
+describe('Idempotency-Key on the store node’s writes', () => {
+  let node: StoreNode;
+  let clock = Date.parse('2026-03-02T10:00:00Z');
+  const terminal = new HeldTerminal();
+  const call = async (method: string, path: string, body?: unknown, key?: string, token?: string): Promise<Answer> => {
+    const res = await fetch(node.url + path, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(key ? { 'idempotency-key': key } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, type: res.headers.get('content-type') ?? '', replayed: res.headers.get('idempotent-replayed'), text, body: parsed };
+  };
+  const count = (sql: string, ...args: unknown[]) => (node.db.prepare(sql).get(...args) as { n: number }).n;
+  const openSaleWith = async (sku: string, qty = 1) => {
+    const sale = (await call('POST', '/api/pos/sales')).body;
+    await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: sku, qty });
+    return sale.id as string;
+  };
+
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-')), 'store.sqlite'), port: 0, logLevel: 'silent', paymentTerminal: terminal, now: () => clock });
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+         VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
+      )
+      .run();
+    await node.start();
+    await call('POST', '/api/stock/movements', { sku: 'MUG', delta: 50, kind: 'RECEIVE' });
+  });
+  afterAll(() => node?.stop());
+
+  it('a tender retried with the same key gets the first answer: one sale, one payment, one outbox event', async () => {
+    const saleId = await openSaleWith('MUG');
+    const first = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0001');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ id: saleId, status: 'COMPLETED', tender: { kind: 'CARD', reference: expect.stringMatching(/^CARD-/) } });
+    expect(first.replayed).toBeNull();
+
+    const retry = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0001');
+    expect(retry.status).toBe(200);
+    expect(retry.replayed).toBe('true');
+    expect(retry.text).toBe(first.text); // byte for byte: the same receipt, the same card reference
+    expect(retry.type).toBe(first.type);
+
+    expect(count("SELECT count(*) AS n FROM sales WHERE id = ? AND status = 'COMPLETED'", saleId)).toBe(1);
+    expect(terminal.asked).toBe(1);
+    expect(count("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?", `%${saleId}%`)).toBe(1);
+    expect((await call('GET', '/api/stock/MUG')).body.onHand).toBe(49);
+  });
+
+  it('a retry while the card is still being authorised gets 409 with Retry-After, then the first answer', async () => {
+    const saleId = await openSaleWith('MUG');
+    terminal.holdNext();
+    const asked = terminal.asked;
+    const first = call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0002');
+    await expect.poll(() => terminal.asked).toBe(asked + 1); // the card is at the terminal
+    const meanwhile = await fetch(`${node.url}/api/pos/sales/${saleId}/tender`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'lane-1-tender-0002' },
+      body: JSON.stringify({ kind: 'CARD' }),
+    });
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.headers.get('retry-after')).toBe('1');
+    expect(((await meanwhile.json()) as { detail: string }).detail).toBe('request with Idempotency-Key lane-1-tender-0002 is still being processed');
+    terminal.release();
+    const answered = await first;
+    expect(answered.body.status).toBe('COMPLETED');
+    const later = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0002');
+    expect(later.replayed).toBe('true');
+    expect(later.text).toBe(answered.text);
+    expect(terminal.asked).toBe(asked + 1);
+  });
+
+  it('refuses the same key for another request (422) and a malformed key (400)', async () => {
+    const saleId = await openSaleWith('MUG');
+    await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 2000 }, 'lane-1-tender-0003');
+    const other = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 5000 }, 'lane-1-tender-0003');
+    expect(other.status).toBe(422);
+    expect(other.type).toContain('application/problem+json');
+    expect(other.body.detail).toBe('Idempotency-Key lane-1-tender-0003 was already used for a different request');
+    const bad = await call('POST', '/api/pos/sales', undefined, 'has spaces in it');
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toBe('Idempotency-Key must be 1–255 printable ASCII characters');
+  });
+
+  it('keeps a 4xx answer too (a declined card is not charged again by the retry); a new key tries again', async () => {
+    const saleId = await openSaleWith('MUG');
+    const short = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1 }, 'lane-1-tender-0004');
+    expect(short.status).toBe(400);
+    const again = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1 }, 'lane-1-tender-0004');
+    expect(again).toMatchObject({ status: 400, replayed: 'true', text: short.text });
+    expect((await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1000 }, 'lane-1-tender-0005')).body.status).toBe('COMPLETED');
+  });
+
+  it('opens one sale and refunds once however often the lane retries', async () => {
+    const a = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0001');
+    const b = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0001');
+    expect(a.status).toBe(201);
+    expect(b).toMatchObject({ status: 201, replayed: 'true' });
+    expect(b.body.id).toBe(a.body.id);
+
+    const saleId = await openSaleWith('MUG', 3);
+    await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 3000 });
+    const refund = await call('POST', `/api/pos/sales/${saleId}/returns`, { items: [{ sku: 'MUG', qty: 1 }] }, 'lane-1-return-0001');
+    const retried = await call('POST', `/api/pos/sales/${saleId}/returns`, { items: [{ sku: 'MUG', qty: 1 }] }, 'lane-1-return-0001');
+    expect(refund.status).toBe(201);
+    expect(retried).toMatchObject({ status: 201, replayed: 'true', text: refund.text });
+    expect(count('SELECT count(*) AS n FROM sale_returns WHERE sale_id = ?', saleId)).toBe(1);
+  });
+
+  it('scopes keys by caller: a paired device’s key does not meet the lane’s', async () => {
+    // Calls from 127.0.0.1 are the lane here; a second node that trusts no address sees the same socket as a LAN device.
+    const lan = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-lan-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    await lan.start();
+    try {
+      const pairCall = async (key: string, body: unknown, token?: string) => {
+        const res = await fetch(`${lan.url}/api/pairing/pair`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, cache: res.headers.get('cache-control'), body: (await res.json()) as any };
+      };
+      const mint = (role: 'handheld' | 'kiosk' = 'handheld') => lan.pairing.startPairing(role).code;
+      const codeA = mint();
+      const a = await pairCall('pair-0001', { code: codeA, name: 'Handheld A' });
+      expect(a.status).toBe(201);
+      expect(a.cache).toBe('no-store');
+      // The pairing answer carries the device token: a retry never sees it again, and pairs nothing more.
+      const again = await pairCall('pair-0001', { code: codeA, name: 'Handheld A' });
+      expect(again.status).toBe(409);
+      expect(again.body.detail).toMatch(/^the request with Idempotency-Key pair-0001 succeeded \(201\); its answer held a one-time secret/);
+      expect(JSON.stringify(again.body)).not.toContain(a.body.token);
+      expect(lan.pairing.list().map((d) => d.name)).toEqual(['Handheld A']);
+      const stored = lan.db.prepare('SELECT body FROM idempotency_keys').all() as { body: string }[];
+      expect(stored.some((r) => r.body.includes(a.body.token))).toBe(false);
+
+      const b = await pairCall('pair-0002', { code: mint(), name: 'Handheld B' });
+      const tokenA = a.body.token as string;
+      const tokenB = b.body.token as string;
+      const open = (token: string) =>
+        fetch(`${lan.url}/api/pos/sales`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'same-key' } }).then(async (r) => ({
+          replayed: r.headers.get('idempotent-replayed'),
+          id: ((await r.json()) as { id: string }).id,
+        }));
+      const fromA = await open(tokenA);
+      const fromB = await open(tokenB);
+      expect(fromB.replayed).toBeNull(); // device B's key is its own
+      expect(fromB.id).not.toBe(fromA.id);
+      expect((await open(tokenA)).id).toBe(fromA.id);
+    } finally {
+      await lan.stop();
+    }
+  });
+
+  it('does not keep a 5xx answer: the retry runs', async () => {
+    const saleId = await openSaleWith('MUG');
+    terminal.failNext();
+    const broken = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0006');
+    expect(broken.status).toBe(500);
+    const retry = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0006');
+    expect(retry).toMatchObject({ status: 200, replayed: null, body: { status: 'COMPLETED' } });
+  });
+
+  it('forgets keys after a day', async () => {
+    const first = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0002');
+    clock += 86_400_000 + 1;
+    node.housekeeping();
+    const later = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0002');
+    expect(later.replayed).toBeNull();
+    expect(later.body.id).not.toBe(first.body.id);
+  });
+});
