@@ -6,18 +6,33 @@ export const CODE_TTL_MS = 10 * 60_000;
 /** Wrong codes tolerated while codes are open; then every open code is void (a LAN guesser gets ~10 tries in 10^6). */
 export const MAX_WRONG_CODES = 10;
 
+/** What a paired device may do: a handheld is a staff device; a kiosk reaches only the kiosk page and the customer API. */
+export type DeviceRole = 'handheld' | 'kiosk';
+export const DEVICE_ROLES: readonly DeviceRole[] = ['handheld', 'kiosk'];
+
 export interface PairedDevice {
   readonly id: string;
   readonly name: string;
+  readonly role: DeviceRole;
   readonly pairedAt: number;
   readonly revokedAt: number | null;
 }
 
+interface DeviceRow {
+  id: string;
+  name: string;
+  role: DeviceRole;
+  paired_at: number;
+  revoked_at: number | null;
+}
+const toDevice = (r: DeviceRow): PairedDevice => ({ id: r.id, name: r.name, role: r.role, pairedAt: r.paired_at, revokedAt: r.revoked_at });
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * Pairing of handhelds with this node: a screen the node trusts (its own machine) shows a one-time 6-digit code; the
- * handheld sends it back with a name and gets a device token (kept as a cookie). Works offline; the hub is not asked.
+ * Pairing of handhelds (and kiosks on the store's network) with this node: a screen the node trusts (its own machine)
+ * shows a one-time 6-digit code minted for a role; the device sends it back with a name and gets a device token (kept
+ * as a cookie) and keeps the code's role. Works offline; the hub is not asked.
  */
 export class PairingService {
   #wrong = 0;
@@ -27,22 +42,24 @@ export class PairingService {
     readonly now: () => number,
   ) {}
 
-  startPairing(): { code: string; expiresAt: number } {
+  startPairing(role: DeviceRole = 'handheld'): { code: string; role: DeviceRole; expiresAt: number } {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = this.now() + CODE_TTL_MS;
-    this.db.prepare('INSERT OR REPLACE INTO pairing_codes (code_hash, expires_at, used_at) VALUES (?, ?, NULL)').run(sha256(code), expiresAt);
-    return { code, expiresAt };
+    this.db.prepare('INSERT OR REPLACE INTO pairing_codes (code_hash, expires_at, used_at, role) VALUES (?, ?, NULL, ?)').run(sha256(code), expiresAt, role);
+    return { code, role, expiresAt };
   }
 
   pair(code: string, name: string): { device: PairedDevice; token: string } {
     const now = this.now();
     const paired = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT expires_at, used_at FROM pairing_codes WHERE code_hash = ?').get(sha256(code)) as { expires_at: number; used_at: number | null } | undefined;
+      const row = this.db.prepare('SELECT expires_at, used_at, role FROM pairing_codes WHERE code_hash = ?').get(sha256(code)) as
+        | { expires_at: number; used_at: number | null; role: DeviceRole }
+        | undefined;
       if (!row || row.used_at !== null || row.expires_at <= now) return undefined;
       this.db.prepare('UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?').run(now, sha256(code));
       const token = randomBytes(32).toString('base64url');
-      const device = { id: uuidv7(now), name, pairedAt: now, revokedAt: null };
-      this.db.prepare('INSERT INTO paired_devices (id, name, token_hash, paired_at) VALUES (?, ?, ?, ?)').run(device.id, name, sha256(token), now);
+      const device: PairedDevice = { id: uuidv7(now), name, role: row.role, pairedAt: now, revokedAt: null };
+      this.db.prepare('INSERT INTO paired_devices (id, name, role, token_hash, paired_at) VALUES (?, ?, ?, ?, ?)').run(device.id, name, device.role, sha256(token), now);
       return { device, token };
     })();
     if (paired) return paired;
@@ -55,15 +72,14 @@ export class PairingService {
 
   /** The device holding this token, unless it was revoked. */
   deviceFor(token: string): PairedDevice | undefined {
-    const r = this.db.prepare('SELECT id, name, paired_at, revoked_at FROM paired_devices WHERE token_hash = ? AND revoked_at IS NULL').get(sha256(token)) as
-      | { id: string; name: string; paired_at: number; revoked_at: null }
+    const r = this.db.prepare('SELECT id, name, role, paired_at, revoked_at FROM paired_devices WHERE token_hash = ? AND revoked_at IS NULL').get(sha256(token)) as
+      | DeviceRow
       | undefined;
-    return r && { id: r.id, name: r.name, pairedAt: r.paired_at, revokedAt: null };
+    return r && toDevice(r);
   }
 
   list(): PairedDevice[] {
-    const rows = this.db.prepare('SELECT id, name, paired_at, revoked_at FROM paired_devices ORDER BY paired_at').all() as { id: string; name: string; paired_at: number; revoked_at: number | null }[];
-    return rows.map((r) => ({ id: r.id, name: r.name, pairedAt: r.paired_at, revokedAt: r.revoked_at }));
+    return (this.db.prepare('SELECT id, name, role, paired_at, revoked_at FROM paired_devices ORDER BY paired_at').all() as DeviceRow[]).map(toDevice);
   }
 
   revoke(id: string): PairedDevice {

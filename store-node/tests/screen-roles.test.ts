@@ -1,0 +1,197 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStoreNode, type StoreNode } from '../src/index.js';
+import { KIOSK_REFUSAL } from '../src/access/screen-policy.js';
+
+const KIOSK = 'sf_screen=kiosk';
+const CUSTOMER = '0190a4b2-7c4d-7e1f-8a2b-3c4d5e6f7a8b';
+
+const request = async (base: string, method: string, path: string, opts: { cookie?: string; token?: string; body?: unknown; accept?: string } = {}) => {
+  const res = await fetch(base + path, {
+    method,
+    redirect: 'manual',
+    headers: {
+      ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(opts.cookie ? { cookie: opts.cookie } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.accept ? { accept: opts.accept } : {}),
+    },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* a page */
+  }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy'), setCookie: res.headers.get('set-cookie'), text, body };
+};
+
+const tempDb = (prefix: string) => join(mkdtempSync(join(tmpdir(), prefix)), 'store.sqlite');
+
+describe('a kiosk on the node’s own machine (a trusted address with the kiosk marker)', () => {
+  let node: StoreNode;
+  const kiosk = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, { ...opts, cookie: KIOSK });
+  const lane = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, opts);
+
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: tempDb('sf-roles-'), port: 0, logLevel: 'silent' });
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+         VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
+      )
+      .run();
+    await node.start();
+  });
+  afterAll(() => node?.stop());
+
+  it('the node marks a browser as a kiosk when it serves the kiosk page (httpOnly, sameSite strict, path /)', async () => {
+    const page = await lane('GET', '/kiosk.html');
+    expect(page.status).toBe(200);
+    expect(page.setCookie).toMatch(/^sf_screen=kiosk; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect((await lane('GET', '/pos.html')).setCookie).toBeNull();
+  });
+
+  it('reaches the kiosk page, its assets and the customer-facing API', async () => {
+    for (const path of ['/healthz', '/kiosk.html', '/kiosk.js', '/store.css', '/store.js', '/shared/dom.js', '/pair.html', '/pair.js']) {
+      expect((await kiosk('GET', path)).status, path).toBe(200);
+    }
+    expect((await kiosk('GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual(['MUG']);
+    expect((await kiosk('GET', '/api/catalog/products/MUG')).body).toMatchObject({ sku: 'MUG', name: 'Mug' });
+    expect((await kiosk('GET', '/api/catalog/products/MUG/nearby')).status).toBe(503); // allowed; no hub here to ask
+    expect((await kiosk('GET', `/api/carts/${CUSTOMER}`)).status).toBe(200);
+    const added = await kiosk('POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 2 } });
+    expect(added.status).toBe(200);
+    expect((await kiosk('PUT', `/api/carts/${CUSTOMER}/lines/MUG`, { body: { qty: 1 } })).status).toBe(200);
+  });
+
+  it('is refused the staff pages and every staff API with 403 problem+json naming the reason', async () => {
+    const refusals: [string, string, unknown?][] = [
+      ['POST', '/api/pairing/codes', { role: 'handheld' }],
+      ['POST', '/api/pairing/codes'],
+      ['GET', '/api/pairing/devices'],
+      ['POST', '/api/pos/sales'],
+      ['GET', '/api/bopis/pickups'],
+      ['POST', '/api/stock/counts', { sku: 'MUG', counted: 0 }],
+      ['POST', '/api/stock/movements', { sku: 'MUG', delta: 1, kind: 'RECEIVE' }],
+      ['GET', '/api/stock/MUG'],
+      ['GET', '/api/devices'],
+      ['GET', '/api/reports/sales'],
+      ['GET', '/api/sync/status'],
+      ['GET', '/metrics'],
+      ['GET', '/'],
+      ['GET', '/index.html'],
+      ['GET', '/pos.html'],
+      ['GET', '/pickup.html'],
+      ['GET', '/handheld.html'],
+      ['GET', '/pos.js'],
+      ['GET', '/API/pos/sales/x'],
+    ];
+    for (const [method, path, body] of refusals) {
+      const r = await kiosk(method, path, { body });
+      expect(r.status, `${method} ${path}`).toBe(403);
+      expect(r.type, `${method} ${path}`).toContain('application/problem+json');
+      expect(r.body.detail, `${method} ${path}`).toBe(KIOSK_REFUSAL);
+    }
+    expect(node.pairing.list()).toEqual([]);
+  });
+
+  it('a kiosk’s browser asking for a staff page gets a refusal page that leads back to the kiosk', async () => {
+    const page = await kiosk('GET', '/pos.html', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+    expect(page.status).toBe(403);
+    expect(page.type).toContain('text/html');
+    expect(page.text).toContain('<h1>This is a kiosk screen</h1>');
+    expect(page.text).toContain(`${KIOSK_REFUSAL}.`);
+    expect(page.text).toContain('<a href="/kiosk.html">Back to the kiosk</a>');
+    expect(page.text).not.toContain('pos.js');
+  });
+
+  it('the same machine without the marker is a lane and reaches everything', async () => {
+    for (const [method, path] of [['POST', '/api/pos/sales'], ['GET', '/api/sync/status'], ['GET', '/pos.html'], ['GET', '/metrics'], ['GET', '/api/stock/MUG']]) {
+      expect((await lane(method!, path!)).status, path).toBeLessThan(300);
+    }
+    expect((await lane('POST', '/api/pairing/codes', { body: { role: 'kiosk' } })).body).toMatchObject({ role: 'kiosk', code: expect.stringMatching(/^\d{6}$/) });
+  });
+
+  it('every page and answer carries the Content-Security-Policy', async () => {
+    for (const path of ['/pos.html', '/kiosk.html', '/store.js', '/healthz']) {
+      const { csp } = await lane('GET', path);
+      expect(csp, path).toContain("default-src 'self'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).toContain("object-src 'none'");
+      expect(csp, path).toContain("base-uri 'none'");
+      expect(csp, path).not.toContain('unsafe-inline');
+    }
+    expect((await kiosk('GET', '/pos.html', { accept: 'text/html' })).csp).toContain("frame-ancestors 'none'");
+  });
+});
+
+// Calls from 127.0.0.1 stand for devices on the store's network once the node trusts no address.
+describe('devices on the store’s network keep the role of the code they paired with', () => {
+  let node: StoreNode;
+  const device = (method: string, path: string, token?: string, body?: unknown) => request(node.url!, method, path, { token, body });
+  const pair = async (role: 'handheld' | 'kiosk', name: string) => {
+    const r = await device('POST', '/api/pairing/pair', undefined, { code: node.pairing.startPairing(role).code, name });
+    expect(r.status).toBe(201);
+    expect(r.body.device).toMatchObject({ name, role });
+    return r.body.token as string;
+  };
+
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: tempDb('sf-roles-lan-'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    await node.start();
+  });
+  afterAll(() => node?.stop());
+
+  it('a kiosk paired with a kiosk code reaches only what a kiosk reaches', async () => {
+    const token = await pair('kiosk', 'Kiosk by the door');
+    expect((await device('GET', '/api/catalog/products', token)).status).toBe(200);
+    expect((await device('GET', `/api/carts/${CUSTOMER}`, token)).status).toBe(200);
+    for (const [method, path] of [['POST', '/api/pos/sales'], ['GET', '/api/stock/MUG'], ['POST', '/api/pairing/codes'], ['GET', '/pos.html'], ['GET', '/metrics']]) {
+      const r = await device(method!, path!, token);
+      expect(r.status, path).toBe(403);
+      expect(r.body.detail, path).toBe(KIOSK_REFUSAL);
+    }
+    expect(node.pairing.list().find((d) => d.name === 'Kiosk by the door')?.role).toBe('kiosk');
+  });
+
+  it('a handheld reaches the staff API but cannot mint codes or unpair', async () => {
+    const token = await pair('handheld', 'Handheld 4');
+    expect((await device('GET', '/api/stock/MUG', token)).status).toBe(200);
+    expect((await device('POST', '/api/pos/sales', token)).status).toBe(201);
+    expect((await device('GET', '/metrics', token)).status).toBe(200);
+    for (const [method, path] of [['POST', '/api/pairing/codes'], ['POST', '/API/Pairing/Codes/'], ['DELETE', `/api/pairing/devices/${node.pairing.list()[0]!.id}`]]) {
+      const r = await device(method!, path!, token);
+      expect(r.status, path).toBe(403);
+      expect(r.body.detail).toBe('only the store node’s own screens can pair or unpair devices');
+    }
+    expect(node.pairing.list().every((d) => d.revokedAt === null)).toBe(true);
+  });
+
+  it('an unpaired device gets the pages and the pairing call, and 401 for every other API', async () => {
+    for (const path of ['/healthz', '/pos.html', '/kiosk.html', '/pair.html', '/']) expect((await device('GET', path)).status, path).toBe(200);
+    for (const [method, path] of [['GET', '/api/stock/MUG'], ['GET', '/api/catalog/products'], ['POST', '/api/pairing/codes'], ['GET', '/metrics'], ['GET', '/api/nothing-here']]) {
+      const r = await device(method!, path!);
+      expect(r.status, path).toBe(401);
+      expect(r.body.detail).toBe('this device is not paired with the store node: open /pair.html and enter a pairing code');
+    }
+    expect((await device('POST', '/api/pairing/pair', undefined, { code: '12ab', name: 'x' })).status).toBe(400); // reached the route
+  });
+
+  it('a pairing code asks for a known role', async () => {
+    const lane = createStoreNode({ dbPath: tempDb('sf-roles-code-'), port: 0, logLevel: 'silent' });
+    await lane.start();
+    try {
+      const bad = await request(lane.url!, 'POST', '/api/pairing/codes', { body: { role: 'manager' } });
+      expect(bad.status).toBe(400);
+      expect((await request(lane.url!, 'POST', '/api/pairing/codes')).body.role).toBe('handheld');
+    } finally {
+      await lane.stop();
+    }
+  });
+});
