@@ -157,6 +157,16 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect(me.body.detail).toBe('session expired or signed out; sign in again');
   });
 
+  it('signs in and out past a cookie that is not even readable, and clears it', async () => {
+    const broken = 'sf_session=%E0%A4%A';
+    const signIn = await t.call('POST', '/api/auth/login', { email: ADMIN.email, password: ADMIN.password }, { cookie: broken });
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.getSetCookie()).toHaveLength(1);
+    const out = await t.call('POST', '/api/auth/logout', undefined, { cookie: broken });
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/)]);
+  });
+
   it('stores passwords as scrypt hashes, never in clear', async () => {
     const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);

@@ -17,12 +17,15 @@ export function clearSessionCookie(res: Response): void {
   res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' });
 }
 
+/** A cookie that cannot be decoded (a 400 from the shared reader, or the URIError of a reader that lets it out). */
+const unreadable = (err: unknown) => err instanceof ValidationError || err instanceof URIError;
+
 /** The session cookie's value, or undefined when absent or not readable (a broken cookie is no session). */
 export function sessionCookieOf(req: Request): string | undefined {
   try {
     return readCookie(req.get('Cookie'), SESSION_COOKIE);
   } catch (err) {
-    if (err instanceof ValidationError) return undefined;
+    if (unreadable(err)) return undefined;
     throw err;
   }
 }
@@ -40,7 +43,7 @@ export function authenticate(auth: AuthService): RequestHandler {
       const credential = presentedCredential(req.get('Authorization'), req.get('Cookie'), SESSION_COOKIE);
       if (credential) req.principal = await auth.principalFor(credential);
     } catch (err) {
-      const stale = err instanceof UnauthorizedError || err instanceof ValidationError;
+      const stale = err instanceof UnauthorizedError || unreadable(err);
       if (!stale || !SIGN_IN_ROUTES.has(`${req.method} ${req.path}`)) throw err;
       if (!presentsBearer(req)) clearSessionCookie(res);
     }
