@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestFingerprint } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
 import { callFrom } from './support/from-address.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
@@ -111,6 +112,20 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     // The same key from a store is its own key: it runs (and is refused on role), it does not replay the admin's answer.
     const fromStore = await t.call('POST', '/api/locations', location('IK6'), { bearer: store.token, idempotencyKey: 'shared-key' });
     expect(fromStore.status).toBe(403);
+  });
+
+  it('keeps no fast hash of a password or a secret in the fingerprint of a request', async () => {
+    const signIn = { email: ADMIN.email, password: ADMIN.password };
+    expect((await t.call('POST', '/api/auth/login', signIn, { idempotencyKey: 'fp-1' })).status).toBe(200);
+    const user = { email: 'fp@example.test', name: 'Fp', role: 'ADMIN', password: 'a new user password' };
+    expect((await t.call('POST', '/api/users', user, { cookie: admin, idempotencyKey: 'fp-2' })).status).toBe(201);
+    // What someone holding a copy of the table could test password guesses against: the fingerprint with the password.
+    const guesses = [requestFingerprint('POST', '/api/auth/login', signIn), requestFingerprint('POST', '/api/users', user)];
+    const { rows } = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM idempotency_keys WHERE request_hash = ANY ($1)', [guesses]);
+    expect(rows[0]!.n).toBe(0);
+    // The key still stands for its request: another email under it is refused.
+    const other = await t.call('POST', '/api/users', { ...user, email: 'fp2@example.test' }, { cookie: admin, idempotencyKey: 'fp-2' });
+    expect(other.status).toBe(422);
   });
 
   it("keeps anonymous callers' keys apart by address and by route", async () => {

@@ -13,13 +13,28 @@ import {
 import { principalKey } from '../../http/principal.js';
 import type { IdempotencyRepository } from './idempotency-repository.js';
 
+/**
+ * Body fields that hold a password or a secret. They are left out of the stored fingerprint: a SHA-256 over a known
+ * request with a password in it is a fast hash of that password, which a copy of the table would let anyone test
+ * guesses against. A retry that differs only in them counts as the same request (it gets the first answer).
+ */
+const CREDENTIAL_FIELDS: readonly string[] = ['password', 'secret'];
+
+function withoutCredentials(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const kept = { ...(body as Record<string, unknown>) };
+  for (const field of CREDENTIAL_FIELDS) if (field in kept) kept[field] = '(not kept)';
+  return kept;
+}
+
 /** A claim older than this whose answer never came is taken to be from a process that died mid-request. */
 const STALE_CLAIM_MS = 60_000;
 
 /**
  * `Idempotency-Key` on any write: the first answer (2xx–4xx) is stored and a retry with the same key and the same
  * request gets it back byte for byte, marked `Idempotent-Replayed: true`. The same key with another method, path or
- * body → 422. A retry while the first is still running → 409. 5xx and 429 answers are not stored: the retry runs.
+ * body (credentials aside, see above) → 422. A retry while the first is still running → 409. 5xx and 429 answers
+ * are not stored: the retry runs.
  * Keys are scoped by caller (an anonymous caller by its address and route), so two callers never see each other's
  * answers. An answer marked with `markSecretAnswer` (it carried a credential) is kept only as a 409 saying the first
  * request succeeded and its secret was shown once: the secret is never stored, and a retry never mints a second one.
@@ -32,7 +47,7 @@ export function idempotency(repo: IdempotencyRepository, log: Logger, now: () =>
 
     const route = `${req.method} ${req.originalUrl.split('?')[0]}`;
     const scope = principalKey(req.principal, { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', route });
-    const hash = requestFingerprint(req.method, req.originalUrl, req.body);
+    const hash = requestFingerprint(req.method, req.originalUrl, withoutCredentials(req.body));
     const t = now();
     const claimed = (await repo.claim(scope, key, hash, t)) || (await repo.reclaimStale(scope, key, hash, t - STALE_CLAIM_MS, t));
     if (!claimed) {
