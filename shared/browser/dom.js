@@ -14,13 +14,14 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /**
- * Calls a JSON API on the page's own server; throws an Error carrying the problem+json detail (and `status`) on a
- * refusal, or `unreachable` when the server cannot be reached at all.
+ * Calls a JSON API on the page's own server; throws an Error carrying the problem+json detail (and `status`, and
+ * `retryAfter` when the server sent one) on a refusal, or `unreachable` (no `status`) when the server cannot be reached
+ * at all. `headers` are added to the request (e.g. an Idempotency-Key).
  */
-export async function callJson(method, path, body, unreachable = 'The server cannot be reached.') {
+export async function callJson(method, path, body, unreachable = 'The server cannot be reached.', headers = {}) {
   let res;
   try {
-    res = await fetch(path, { method, credentials: 'same-origin', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, credentials: 'same-origin', headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new Error(unreachable);
   }
@@ -29,6 +30,7 @@ export async function callJson(method, path, body, unreachable = 'The server can
   if (!res.ok) {
     const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
     err.status = res.status;
+    if (res.headers.has('retry-after')) err.retryAfter = res.headers.get('retry-after');
     throw err;
   }
   return data;

@@ -208,26 +208,32 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
       handheld: ['Sku or barcode', 'Units received', 'Units counted'],
     };
     for (const [name, viewport] of [['1920', DESKTOP], ['390', HANDHELD]] as const) {
-      const page = await browser.newPage({ viewport });
-      const errors = pageErrors(page);
+      // The staff pages in the lane's browser; the kiosk in a browser of its own (opening it makes a browser a kiosk).
+      const lane = await browser.newPage({ viewport });
+      const kiosk = await browser.newPage({ viewport });
+      const errors = [...[lane, kiosk].map(pageErrors)];
       for (const [p, wanted] of Object.entries(labels)) {
+        const page = p === 'kiosk' ? kiosk : lane;
         await page.goto(`${store.url}/${p}.html`);
         for (const l of wanted) expect(await page.getByLabel(l, { exact: true }).count(), `${p}: ${l}`).toBe(1);
-        await page.locator('#sync-badge').filter({ hasText: /waiting/ }).waitFor();
+        if (p === 'kiosk') await page.locator('.store-name').filter({ hasText: 'Harbour Street' }).waitFor(); // a kiosk shows no sync badge
+        else await page.locator('#sync-badge').filter({ hasText: /waiting/ }).waitFor();
         // Nothing wider than the screen: no sideways scrolling on a handheld.
         expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${p} at ${name}`).toBeLessThanOrEqual(viewport.width);
         await screenshot(page, `${p}-${name}`);
       }
-      expect(errors).toEqual([]);
-      await page.close();
+      expect(errors).toEqual([[], []]);
+      await lane.close();
+      await kiosk.close();
     }
   });
 
   it('the kiosk finds products offline, opens the customer’s cart and adds to it; the handheld counts stock', async () => {
     const customer = await hubCall('POST', '/api/customers', { name: 'Ava Ng' });
-    const page = await browser.newPage({ viewport: DESKTOP });
+    const page = await browser.newPage({ viewport: DESKTOP }); // a browser context of its own: the kiosk's
     const errors = pageErrors(page);
     await page.goto(`${store.url}/kiosk.html`);
+    expect((await page.context().cookies()).find((c) => c.name === 'sf_screen')?.value).toBe('kiosk');
     await page.getByLabel('Search by name, brand or barcode').fill('mug');
     await page.keyboard.press('Enter');
     const mug = page.getByRole('article', { name: 'Red enamel mug' });

@@ -44,4 +44,22 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('a kiosk on the store’s network pairs with a kiosk code and then reaches only the kiosk', async () => {
+    const page = await browser.newPage({ viewport: HANDHELD });
+    const errors = pageErrors(page);
+    await page.goto(`${node.url}/handheld.html`);
+    await page.waitForURL(/\/pair\.html\?then=%2Fhandheld\.html$/);
+    await page.getByLabel('Pairing code').fill(node.pairing.startPairing('kiosk').code);
+    await page.getByLabel('Name of this device').fill('Kiosk by the door');
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await page.waitForURL(/\/kiosk\.html$/); // whatever page sent it to pairing
+    await page.getByRole('heading', { name: 'Find a product' }).waitFor();
+    expect(await page.getByRole('link').count()).toBe(0);
+    await page.goto(`${node.url}/handheld.html`);
+    await page.getByRole('heading', { name: 'This is a kiosk screen' }).waitFor();
+    await screenshot(page, 'kiosk-paired-refused-handheld-390');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -71,10 +71,11 @@ async function refreshDevices() {
     say($('devices'), err);
   }
 }
-$('pair-start').addEventListener('click', async () => {
+$('pair-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
   try {
-    const { code, expiresAt } = await api('POST', '/api/pairing/codes');
-    $('pair-code-area').replaceChildren(h('p', { class: 'ok' }, 'Pairing code ', h('strong', { id: 'pairing-code' }, code), ` — valid until ${time(expiresAt)}, once.`));
+    const { code, role, expiresAt } = await api('POST', '/api/pairing/codes', { role: $('pair-role').value });
+    $('pair-code-area').replaceChildren(h('p', { class: 'ok' }, `Pairing code for a ${role} `, h('strong', { id: 'pairing-code' }, code), ` — valid until ${time(expiresAt)}, once.`));
   } catch (err) {
     say($('pair-code-area'), err);
   }

@@ -2,7 +2,7 @@
 // (when the hub answers), and the customer's shared cart.
 import { api, h, money, say, statusBar } from '/store.js';
 
-statusBar('Kiosk');
+statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
 const $ = (id) => document.getElementById(id);
 let customerId = null;
 

@@ -5,10 +5,11 @@ const $ = (id) => document.getElementById(id);
 $('pair-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
-    await api('POST', '/api/pairing/pair', { code: $('pair-code').value.trim(), name: $('pair-name').value.trim() });
+    const { device } = await api('POST', '/api/pairing/pair', { code: $('pair-code').value.trim(), name: $('pair-name').value.trim() });
     say($('pair-msg'), null, 'Paired. Opening your page…');
+    // A kiosk reaches only the kiosk page, whatever page sent it here.
     const then = new URLSearchParams(location.search).get('then');
-    location.href = then && then.startsWith('/') && !then.startsWith('//') ? then : '/handheld.html';
+    location.href = device.role === 'kiosk' ? '/kiosk.html' : then && then.startsWith('/') && !then.startsWith('//') ? then : '/handheld.html';
   } catch (err) {
     say($('pair-msg'), err);
   }

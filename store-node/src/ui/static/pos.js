@@ -68,6 +68,7 @@ async function tender(body) {
     sale = await api('POST', `/api/pos/sales/${sale.id}/tender`, body);
     const change = sale.tender?.changeMinor ? ` Change due: ${money(sale.tender.changeMinor, sale.currency)}.` : '';
     say($('pay-msg'), null, `Paid.${change}`);
+    $('cash-given').value = '';
     $('receipt-area').replaceChildren(
       h('h2', {}, 'Receipt'),
       h('pre', { class: 'receipt', 'aria-label': 'Receipt' }, sale.receipt),
@@ -101,8 +102,9 @@ $('scan-form').addEventListener('submit', (e) => {
 $('cash-form').addEventListener('submit', (e) => {
   e.preventDefault();
   try {
+    // The amount stays in the field until the sale is paid: pressing F2 again after "cannot reach the store node"
+    // repeats the same tender (the same Idempotency-Key), and the node answers with the first result.
     void tender({ kind: 'CASH', givenMinor: cashGiven() });
-    $('cash-given').value = '';
   } catch (err) {
     say($('pay-msg'), err);
   }

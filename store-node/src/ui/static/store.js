@@ -4,14 +4,34 @@ import { callJson, h, money, say } from '/shared/dom.js';
 
 export { h, money, say };
 
+const UNREACHABLE = 'This screen cannot reach the store node. Check the cable or Wi-Fi.';
+
+/** Random, and available on a handheld's plain-http page too (crypto.randomUUID needs a secure context). */
+const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
 /**
- * Calls the store node's API; throws an Error carrying the problem+json detail on failure. A device that is not paired
- * (a handheld on the store's network) is sent to the pairing page.
+ * The Idempotency-Key of each write that got no answer (the node could not be reached, failed, or was still working
+ * on it), by what it asked: doing the same write again reuses the key, so the node answers with the first result
+ * instead of doing it twice (a tender retried after a timeout is one sale). A write that got its answer forgets its
+ * key; two identical writes in flight (the same item scanned twice) have keys of their own.
+ */
+const unanswered = new Map();
+const noAnswer = (err) => err.status === undefined || err.status >= 500 || (err.status === 409 && err.retryAfter !== undefined);
+
+/**
+ * Calls the store node's API; throws an Error carrying the problem+json detail on failure. Every write carries an
+ * Idempotency-Key (see above). A device that is not paired (a handheld on the store's network) is sent to the pairing
+ * page.
  */
 export async function api(method, path, body) {
+  const write = method !== 'GET' && method !== 'HEAD';
+  const what = `${method} ${path} ${JSON.stringify(body ?? null)}`;
+  const key = write ? (unanswered.get(what) ?? newKey()) : undefined;
+  if (write) unanswered.delete(what);
   try {
-    return await callJson(method, path, body, 'This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    return await callJson(method, path, body, UNREACHABLE, key ? { 'Idempotency-Key': key } : {});
   } catch (err) {
+    if (write && noAnswer(err)) unanswered.set(what, key);
     if (err.status === 401 && location.pathname !== '/pair.html') location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
     throw err;
   }
@@ -19,34 +39,50 @@ export async function api(method, path, body) {
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
 
+/** The staff pages. The kiosk is not among them: opening it makes the browser a kiosk screen (staff pages closed). */
+const STAFF_PAGES = [['/pos.html', 'POS'], ['/pickup.html', 'Pickups'], ['/handheld.html', 'Handheld']];
+
 /**
  * The bar every store page carries: the store's name, an offline banner while the hub is unreachable (the page keeps
- * working on the store node), and a sync badge — events waiting to go up, feed entries still to come down.
+ * working on the store node), and, on staff pages, links to the others and a sync badge — events waiting to go up,
+ * feed entries still to come down. A kiosk (`{ kiosk: true }`) gets neither: it links nowhere and reads only /healthz.
  */
-export function statusBar(title) {
+export function statusBar(title, { kiosk = false } = {}) {
   const banner = h('div', { id: 'offline', class: 'banner', role: 'status', hidden: true });
-  const badge = h('span', { id: 'sync-badge', class: 'badge', 'aria-live': 'polite' }, 'sync …');
+  const badge = kiosk ? null : h('span', { id: 'sync-badge', class: 'badge', 'aria-live': 'polite' }, 'sync …');
   const name = h('span', { class: 'store-name' });
-  const bar = h('header', { class: 'top' }, h('strong', {}, title), name, h('nav', { 'aria-label': 'Store pages' }, [['/pos.html', 'POS'], ['/kiosk.html', 'Kiosk'], ['/pickup.html', 'Pickups'], ['/handheld.html', 'Handheld']].map(([href, t]) => h('a', { href, 'aria-current': location.pathname === href ? 'page' : 'false' }, t))), badge);
+  const nav = kiosk ? null : h('nav', { 'aria-label': 'Store pages' }, STAFF_PAGES.map(([href, t]) => h('a', { href, 'aria-current': location.pathname === href ? 'page' : 'false' }, t)));
+  const bar = h('header', { class: 'top' }, h('strong', {}, title), name, nav, badge);
   document.body.prepend(bar, banner);
-  const refresh = async () => {
-    try {
-      const [health, sync] = await Promise.all([api('GET', '/healthz'), api('GET', '/api/sync/status')]);
-      name.textContent = health.name ?? '';
-      const online = health.hub.state === 'connected' && sync.phase === 'syncing';
-      banner.hidden = online;
-      banner.textContent = online ? '' : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
-      const down = Math.max(0, sync.feedHead - sync.feedCursor);
-      badge.textContent = `↑ ${sync.pendingUp} waiting · ↓ ${down} to apply`;
-      badge.className = `badge ${online ? (sync.pendingUp || down ? 'warn' : 'ok') : 'bad'}`;
-      badge.title = sync.lastHubContactAt ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}` : 'no contact with the hub yet';
-    } catch (err) {
-      banner.hidden = false;
-      banner.textContent = err.message;
+  const refresh = kiosk ? refreshKiosk : refreshStaff;
+  const show = () => refresh({ banner, badge, name }).catch((err) => {
+    banner.hidden = false;
+    banner.textContent = err.message;
+    if (badge) {
       badge.textContent = 'sync unknown';
       badge.className = 'badge bad';
     }
-  };
-  void refresh();
-  setInterval(refresh, 2000);
+  });
+  void show();
+  setInterval(show, 2000);
+}
+
+async function refreshStaff({ banner, badge, name }) {
+  const [health, sync] = await Promise.all([api('GET', '/healthz'), api('GET', '/api/sync/status')]);
+  name.textContent = health.name ?? '';
+  const online = health.hub.state === 'connected' && sync.phase === 'syncing';
+  banner.hidden = online;
+  banner.textContent = online ? '' : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
+  const down = Math.max(0, sync.feedHead - sync.feedCursor);
+  badge.textContent = `↑ ${sync.pendingUp} waiting · ↓ ${down} to apply`;
+  badge.className = `badge ${online ? (sync.pendingUp || down ? 'warn' : 'ok') : 'bad'}`;
+  badge.title = sync.lastHubContactAt ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}` : 'no contact with the hub yet';
+}
+
+async function refreshKiosk({ banner, name }) {
+  const health = await api('GET', '/healthz');
+  name.textContent = health.name ?? '';
+  const online = health.hub.state === 'connected';
+  banner.hidden = online;
+  banner.textContent = online ? '' : 'Offline: prices and stock in this store are shown as usual; stock at other stores cannot be checked right now.';
 }
