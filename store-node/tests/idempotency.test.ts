@@ -196,6 +196,12 @@ describe('Idempotency-Key on the store node’s writes', () => {
       expect(stored.some((r) => r.body.includes(a.body.token))).toBe(false);
 
       const b = await pairCall('pair-0002', { code: mint(), name: 'Handheld B' });
+      // The lane's pairing code is a one-time secret too: kept only as its hash, never as an answer to replay.
+      const codes = (key: string) => fetch(`${node.url}/api/pairing/codes`, { method: 'POST', headers: { 'idempotency-key': key } });
+      const minted = (await (await codes('codes-0001')).json()) as { code: string };
+      const mintedAgain = await codes('codes-0001');
+      expect(mintedAgain.status).toBe(409);
+      expect(JSON.stringify(node.db.prepare('SELECT body FROM idempotency_keys').all())).not.toContain(`"${minted.code}"`);
       const tokenA = a.body.token as string;
       const tokenB = b.body.token as string;
       const open = (token: string) =>

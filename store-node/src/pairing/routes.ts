@@ -15,7 +15,9 @@ export function pairingRoutes(pairing: PairingService): Router {
   const r = Router();
   r.post('/pairing/codes', (req, res) => {
     const { role } = parseOrThrow(codeRequest, req.body ?? {}, 'pairing code');
-    res.status(201).json(pairing.startPairing(role));
+    const minted = pairing.startPairing(role);
+    markSecretAnswer(res); // only the code's hash is kept, here and in the Idempotency-Key table
+    res.status(201).json(minted);
   });
   r.post('/pairing/pair', (req, res) => {
     const { code, name } = parseOrThrow(z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'six digits'), name: z.string().trim().min(1).max(60) }), req.body, 'pairing');
