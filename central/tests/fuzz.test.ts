@@ -1,0 +1,153 @@
+import { connect } from 'node:net';
+import fc from 'fast-check';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '@storefleet/shared';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+import { discoverRoutes } from './support/express-routes.js';
+import { rawCall } from './support/raw-http.js';
+import { describeRequest, Findings, FUZZ_RUNS, fuzzedRequest, ODD_STRINGS } from './support/fuzz-requests.js';
+import { hubFingerprint } from './support/db-fingerprint.js';
+import { hubAccessFixture, type HubAccessFixture } from './support/hub-access-fixture.js';
+
+/**
+ * Fuzzing the hub (issue #13): random requests to every JSON route it has (found by walking its routers), and random
+ * frames on its WebSockets. A refused request is a 4xx problem+json and changes nothing in the database; nothing
+ * answers 5xx; the hub stays up. `FUZZ_RUNS` sets the runs per property (default in fuzz-requests.ts).
+ */
+describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
+  let t: TestHub;
+  let fx: HubAccessFixture;
+  const alive = async () => expect((await rawCall(t.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    fx = await hubAccessFixture(t);
+  });
+  // A socket the hub leaves hanging also holds its graceful stop: say so instead of waiting out the hook's timeout.
+  afterAll(async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the hub did not stop within 15 s: a connection it left open holds it')), 15_000);
+    });
+    try {
+      await Promise.race([t?.stop(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  it('answers random requests to every API route with a 4xx problem+json that changes nothing, never a 5xx', async () => {
+    const routes = discoverRoutes(t.hub.app as never).routes.filter((r) => r.path.startsWith('/api/'));
+    const ids = [fx.a.id, fx.b.id, fx.customer.id, fx.order.id, fx.reservation.id, fx.cartCustomer.id, fx.spare.id, 'MATRIX-MUG', 'catalog'];
+    const { admin, managerA, storeA, storeB } = fx.credentials;
+    const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
+    const findings = new Findings();
+    let before = await hubFingerprint(t.hub.db);
+    await fc.assert(
+      fc.asyncProperty(fuzzedRequest(ctx), async (req) => {
+        let res;
+        try {
+          res = await rawCall(t.url, req);
+        } catch (err) {
+          findings.add(`${req.method} on ${req.route}: no answer (${(err as Error).message})`, describeRequest(req));
+          return;
+        }
+        if (res.status >= 500) findings.add(`${req.method} on ${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`, describeRequest(req));
+        if (res.status < 400) {
+          before = await hubFingerprint(t.hub.db); // a random request that was valid: its change is legitimate
+          return;
+        }
+        if (!res.contentType.includes('application/problem+json')) findings.add(`${res.status} not as problem+json (${res.contentType || 'no content type'})`, describeRequest(req));
+        const after = await hubFingerprint(t.hub.db);
+        if (after !== before && res.status < 500) findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
+        before = after;
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+    await alive();
+    expect(findings.list).toEqual([]);
+  });
+
+  it('answers garbage WebSocket handshakes with a 4xx (or a close) at once, and stays up', async () => {
+    // Each handshake gets two seconds: a socket left hanging is a finding too (it holds a connection open for nothing).
+    const handshake = (path: string, extra: string) =>
+      new Promise<string | 'hung'>((resolve) => {
+        const s = connect(Number(new URL(t.url).port), '127.0.0.1');
+        let got = '';
+        s.on('data', (d) => (got += d.toString('latin1')));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve(got));
+        s.setTimeout(2000, () => {
+          resolve(got || 'hung');
+          s.destroy();
+        });
+        s.write(`GET ${path} HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+      });
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    const paths = ['/sync', '/sync?%E0%A4%A', '/%%%', '/api/console/live', '/api/carts/%E0%A4%A/live', '/api/carts/x/live', `/api/carts/${fx.cartCustomer.id}/live`, '/api/carts/', '/sync/../sync'];
+    const extras = [
+      '',
+      `${key}Cookie: sf_session=%E0%A4%A\r\n`,
+      `${key}Cookie: sf_session=%%%\r\n`,
+      `${key}Authorization: Bearer %E0%A4%A\r\n`,
+      `Sec-WebSocket-Key: !!\r\nCookie: ${fx.credentials.admin.cookie}\r\n`,
+      `${key}Sec-WebSocket-Version: 99\r\nAuthorization: ${fx.credentials.storeA.authorization}\r\n`,
+      `${key}X-Fill: ${'a'.repeat(70_000)}\r\n`,
+    ];
+    const findings = new Findings();
+    await Promise.all(
+      paths.flatMap((path) =>
+        extras.map(async (extra) => {
+          const answer = await handshake(path, extra);
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+          const what = `${path} with ${extra.replace(/\r\n/g, ' ').slice(0, 90) || 'no key'}`;
+          if (answer === 'hung') findings.add(`upgrade ${path.split('?')[0]} left hanging`, what);
+          else if (status >= 500) findings.add(`upgrade ${path.split('?')[0]} → ${status}`, what);
+          else if (status !== 0 && status !== 101 && status < 400) findings.add(`upgrade ${path.split('?')[0]} → ${status}`, what);
+        }),
+      ),
+    );
+    await alive();
+    expect(findings.list).toEqual([]);
+  });
+
+  it('survives random frames after a valid handshake on /sync and the module sockets: an error frame or a close code, never an internal error', async () => {
+    const frame = fc.oneof(
+      fc.constantFrom(...ODD_STRINGS),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+      fc.record({ type: fc.constantFrom('hello', 'event-batch', 'feed-ack', 'doc-sync', 'nope', ''), seq: fc.oneof(fc.integer(), fc.constant(-1)), events: fc.anything({ maxDepth: 2 }), docId: fc.constantFrom('cart:x', 'nope:1', '', '\u0000'), data: fc.string({ maxLength: 50 }), protocol: fc.integer({ min: -5, max: 9 }), storeId: fc.constantFrom(fx.a.id, fx.b.id, ''), outboxHead: fc.integer(), feedCursor: fc.integer() }, { requiredKeys: ['type'] }).map((v) => JSON.stringify(v)),
+      fc.constantFrom('['.repeat(10_000), `{"type":"doc-sync","docId":"cart:${'x'.repeat(300)}","data":"AAAA"}`, `{"type":"event-batch","events":[{"origin":"x","seq":1,"hlc":"${'0'.repeat(25)}","type":"a","payload":"\\u0000"}]}`),
+    );
+    const sockets = [
+      { path: '/sync', headers: { authorization: fx.credentials.storeA.authorization! }, hello: true },
+      { path: '/api/console/live', headers: { cookie: fx.credentials.admin.cookie! }, hello: false },
+      { path: `/api/carts/${fx.cartCustomer.id}/live`, headers: { cookie: fx.credentials.admin.cookie! }, hello: false },
+    ];
+    const wsUrl = t.url.replace('http', 'ws');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...sockets), fc.array(fc.oneof(frame, frame.map((f) => Buffer.from(f))), { minLength: 1, maxLength: 6 }), async (s, frames) => {
+        const ws = new WebSocket(wsUrl + s.path, { headers: s.headers });
+        const received: string[] = [];
+        const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+        ws.on('message', (d) => received.push(d.toString()));
+        ws.on('error', () => undefined);
+        await new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('unexpected-response', (_req, res) => reject(new Error(`${s.path} refused a valid handshake: ${res.statusCode}`)));
+        });
+        if (s.hello) ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: fx.a.id, outboxHead: 1, feedCursor: 0 }));
+        for (const f of frames) if (ws.readyState === ws.OPEN) ws.send(f);
+        if (ws.readyState === ws.OPEN) ws.close(1000);
+        const code = await closed;
+        const errors = received.map((m) => { try { return JSON.parse(m) as { type?: string; code?: string }; } catch { return {}; } }).filter((m) => m.type === 'error');
+        expect(errors.filter((e) => e.code === 'internal'), `${s.path}: the hub failed on a frame`).toEqual([]);
+        expect(code, `${s.path}: closed with ${code}`).not.toBe(1011);
+        await alive();
+      }),
+      { numRuns: Math.max(10, Math.round(FUZZ_RUNS / 3)), endOnFailure: true },
+    );
+  });
+});
