@@ -1,4 +1,4 @@
-import { stopOnSignals } from '@storefleet/shared';
+import { exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
 import { createHub } from './hub.js';
 import { hubConfigFromEnv } from './config.js';
 
@@ -7,6 +7,7 @@ import { hubConfigFromEnv } from './config.js';
  * the database yet, creates that first admin; the password is never logged.
  */
 const hub = await createHub(hubConfigFromEnv());
+exitOnFatalErrors(hub.log);
 const { HUB_ADMIN_EMAIL: email, HUB_ADMIN_PASSWORD: password } = process.env;
 if (email && password && !(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
   await hub.auth.createUser({ email, password, name: 'Administrator', role: 'ADMIN' });

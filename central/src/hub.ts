@@ -13,7 +13,10 @@ import {
   markRoutePrefix,
   metricsRoute,
   notFoundHandler,
+  refuseNulText,
   requireJsonBody,
+  answerClientError,
+  AppError,
 } from '@storefleet/shared';
 import { newSecret } from './auth/passwords.js';
 import type { StoreId } from '@storefleet/shared';
@@ -154,7 +157,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
-  const moduleSockets = new ModuleSockets(auth, socketHandlers);
+  const moduleSockets = new ModuleSockets(auth, socketHandlers, log);
   registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
   const app = express();
@@ -173,6 +176,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
+  api.use(refuseNulText);
   api.use(authenticate(auth));
   api.use(idempotency(idempotencyRepo, log, now));
   api.use(authRoutes(auth));
@@ -217,6 +221,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     async start() {
       for (const m of modules) await m.start?.(ctx);
       server = createServer(app);
+      server.on('clientError', answerClientError);
       await syncRepo.resetReplica(replica);
       syncServer = new SyncServer(auth, syncRepo, log, {
         replica,
@@ -226,7 +231,10 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         onDocSync: (storeId, docId, data, session) => {
           const send = (id: string, d: string) => session.sendDoc(id, d);
           docs.fromPeer(`store:${storeId}`, { kind: 'store', storeId: storeId as StoreId }, send, docId, data).catch((err: unknown) => {
+            // The store hears why (its connection stays open); our own failures say nothing internal.
+            const detail = err instanceof AppError ? err.message : `the hub could not process the sync of document ${docId}; try again later`;
             log.warn({ err, storeId, docId }, 'document sync refused or failed');
+            session.sendDocError(docId, detail);
           });
         },
         onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),

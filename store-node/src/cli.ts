@@ -1,5 +1,5 @@
 import { basename, dirname, join } from 'node:path';
-import { createLogger, stopOnSignals } from '@storefleet/shared';
+import { createLogger, exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
 import { createStoreNode } from './store-node.js';
 import { storeNodeConfigFromEnv } from './config.js';
 import { EmulatedDevices } from './demo/emulated-devices.js';
@@ -12,6 +12,7 @@ const config = storeNodeConfigFromEnv();
 const deviceDir = join(dirname(config.dbPath!), 'devices', basename(config.dbPath!, '.sqlite'));
 const emulated = process.env.STORE_EMULATE_DEVICES === '1' ? await EmulatedDevices.start(deviceDir, createLogger('devices', config.logLevel)) : undefined;
 const node = createStoreNode({ ...config, devices: [...(config.devices ?? []), ...(emulated?.configs ?? [])], rfid: { cycleMs: 20_000 } });
+exitOnFatalErrors(node.log);
 await node.start();
 if (emulated) {
   const wait = setInterval(() => {

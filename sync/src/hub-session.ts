@@ -4,6 +4,7 @@ import {
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   clientMessageSchema,
+  closeReason,
   parseFrame,
   type ClientMessage,
   type HubMessage,
@@ -110,6 +111,16 @@ export class HubSyncSession {
   sendDoc(docId: string, data: string): boolean {
     if (this.#phase !== 'open' || this.protocol < 2) return false;
     this.#send({ type: 'doc-sync', docId, data });
+    return true;
+  }
+
+  /**
+   * Tells the store that its `doc-sync` for `docId` was refused (no rights, an undeclared namespace, data that is not
+   * a sync message); the connection stays open and nothing of that frame was applied.
+   */
+  sendDocError(docId: string, detail: string): boolean {
+    if (this.#phase !== 'open') return false;
+    this.#send({ type: 'doc-error', docId: docId.slice(0, 200), detail: detail.slice(0, 500) });
     return true;
   }
 
@@ -225,7 +236,7 @@ export class HubSyncSession {
     this.#send({ type: 'error', code: kind, message });
     const wasOpen = this.#phase === 'open';
     this.#phase = 'closed';
-    this.transport.close(code, message.slice(0, 120));
+    this.transport.close(code, closeReason(message));
     if (wasOpen) void this.storage.closed(this.storeId, this.options.replica).catch(() => undefined);
   }
 

@@ -26,6 +26,8 @@ export interface SyncClientOptions {
   readonly onConnected?: () => void;
   /** Incoming `doc-sync` frames. */
   readonly onDocSync?: (docId: string, data: string) => void;
+  /** The hub refused one of our `doc-sync` frames (logged either way; the connection stays open). */
+  readonly onDocError?: (docId: string, detail: string) => void;
 }
 
 /**
@@ -178,6 +180,10 @@ export class SyncClient {
         }
         case 'doc-sync':
           this.options.onDocSync?.(m.docId, m.data);
+          break;
+        case 'doc-error':
+          this.log.warn({ docId: m.docId, detail: m.detail }, 'the hub refused a document sync');
+          this.options.onDocError?.(m.docId, m.detail);
           break;
         case 'error':
           this.#lastError = `hub refused: ${m.message}`;

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { exitOnFatalErrors } from '@storefleet/shared';
 import { createHub } from '../hub.js';
 import { parseCsv } from './csv.js';
 import { demoStore } from './demo-stores.js';
@@ -39,6 +40,12 @@ const saveSecrets = () => {
 
 console.log(`Starting the Storefleet demo in ${dataDir} …`);
 const hub = await createHub({ dataDir: join(dataDir, 'hub'), port: hubPort, host: '127.0.0.1', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+// A bug that escapes must not leave the store nodes running without their hub: stop them, then exit non-zero.
+exitOnFatalErrors(hub.log, (code) => {
+  setTimeout(() => process.exit(code), 10_000).unref();
+  stop(code).catch(() => process.exit(code)); // before start-up finished there is nothing to stop yet
+
+});
 const hubUrl = await hub.start();
 
 if (!(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
@@ -115,7 +122,7 @@ ${storeUrls.join('\n')}
 Press Ctrl-C to stop.`);
 
 let stopping = false;
-async function stop(): Promise<void> {
+async function stop(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping store nodes and the hub …');
@@ -132,7 +139,7 @@ async function stop(): Promise<void> {
   );
   await hub.stop();
   console.log('Stopped.');
-  process.exit(0);
+  process.exit(code);
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

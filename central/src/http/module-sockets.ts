@@ -1,9 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.js';
-import { presentedCredential } from '@storefleet/shared';
+import { AppError, CLOSE, closeReason, guardSocket, presentedCredential, rejectUpgrade, UnauthorizedError, ValidationError } from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
+import { pathOf, SYNC_PATH } from '../sync/sync-server.js';
 import type { Principal } from './principal.js';
 
 /** A module's WebSocket endpoint: called for an authenticated upgrade on its path; it owns the socket from then on. */
@@ -12,7 +14,9 @@ export type SocketHandler = (ws: WebSocket, principal: Principal, url: URL) => v
 /**
  * WebSockets for modules under `/api/…` (live carts for web and app clients, console updates), beside the stores'
  * `/sync`. The caller authenticates as for the HTTP API: a bearer token or the session cookie (browsers send it with
- * the upgrade); the longest matching path prefix picks the module's handler.
+ * the upgrade); the longest matching path prefix picks the module's handler. Every upgrade other than `/sync` gets an
+ * answer here: a refusal (400 unreadable target or cookie, 401, 404 no such socket) is an HTTP response with a
+ * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers.
  */
 export class ModuleSockets {
   readonly #wss = new WebSocketServer({ noServer: true });
@@ -20,10 +24,16 @@ export class ModuleSockets {
   constructor(
     readonly auth: AuthService,
     readonly handlers: ReadonlyMap<string, SocketHandler>,
+    readonly log?: Logger,
   ) {}
 
   attach(server: Server): void {
-    server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      this.#upgrade(req, socket, head).catch((err: unknown) => {
+        this.log?.error({ err, url: req.url }, 'module socket upgrade failed');
+        rejectUpgrade(socket, err);
+      });
+    });
   }
 
   async close(): Promise<void> {
@@ -32,25 +42,31 @@ export class ModuleSockets {
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://hub');
-    const path = [...this.handlers.keys()].filter((p) => url.pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0];
-    if (!path) return; // /sync or nobody's: another upgrade handler owns it, or the socket times out
-    const reject = (status: number, detail: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/problem+json\r\nconnection: close\r\n\r\n${JSON.stringify({ status, detail })}`);
-    };
-    const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
-    if (!credential) return reject(401, 'sign in first (Authorization: Bearer … or the session cookie)');
+    const pathname = pathOf(req.url);
+    if (pathname === SYNC_PATH) return; // the stores' sync server owns it
+    guardSocket(socket, (err) => this.log?.debug({ err }, 'module socket failed before the handshake'));
+    let path: string;
     let principal: Principal;
     try {
+      if (pathname === undefined) throw new ValidationError(`not a valid request target: ${String(req.url).slice(0, 100)}`);
+      const match = [...this.handlers.keys()].filter((p) => pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+      if (!match) throw new AppError('not-found', `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
+      path = match;
+      const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
+      if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');
       principal = await this.auth.principalFor(credential);
     } catch (err) {
-      return reject(401, (err as Error).message);
+      if (!(err instanceof AppError)) this.log?.error({ err }, 'module socket upgrade failed');
+      return rejectUpgrade(socket, err, pathname);
     }
+    if (socket.destroyed) return;
+    const url = new URL(req.url ?? '/', 'http://hub'); // parsed once already (pathOf), so this cannot throw
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         this.handlers.get(path)!(ws, principal, url);
       } catch (err) {
-        ws.close(1008, (err as Error).message.slice(0, 120));
+        if (!(err instanceof AppError)) this.log?.error({ err, path }, 'a module socket handler failed');
+        ws.close(CLOSE.policyViolation, closeReason((err as Error).message));
       }
     });
   }

@@ -2,12 +2,21 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CLOSE, LIMITS } from '@storefleet/shared';
+import { AppError, CLOSE, ForbiddenError, guardSocket, LIMITS, rejectUpgrade, UnauthorizedError } from '@storefleet/shared';
 import { HubSyncSession, type HubSessionOptions } from '@storefleet/sync';
 import type { AuthService } from '../auth/auth-service.js';
 import type { SyncRepository } from './sync-repository.js';
 
 export const SYNC_PATH = '/sync';
+
+/** The path of an upgrade's request target, or undefined when it is not a URL at all (`//`, `http://[`). */
+export function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://hub').pathname;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SyncServerOptions extends Omit<HubSessionOptions, 'replica'> {
   readonly replica: string;
@@ -48,7 +57,12 @@ export class SyncServer {
   }
 
   attach(server: Server): void {
-    server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      this.#upgrade(req, socket, head).catch((err: unknown) => {
+        this.log.error({ err }, 'sync upgrade failed');
+        rejectUpgrade(socket, err);
+      });
+    });
     const every = this.options.heartbeatMs ?? 15_000;
     this.#heartbeat = setInterval(() => this.#beat(), every);
     this.#heartbeat.unref();
@@ -93,22 +107,33 @@ export class SyncServer {
     for (const { ws } of this.#sessions.values()) ws.terminate();
   }
 
+  /**
+   * Every way this can fail ends as an HTTP answer on the socket (401/403 for a credential, 400 for a request that
+   * cannot be read); nothing a client sends reaches the process's last-resort handlers.
+   */
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (new URL(req.url ?? '/', 'http://hub').pathname !== SYNC_PATH) return; // other upgrade handlers may own it
-    const reject = (status: number, message: string) => {
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\ncontent-type: application/problem+json\r\nconnection: close\r\n\r\n${JSON.stringify({ status, detail: message })}`);
-    };
-    const header = req.headers.authorization;
-    if (!header?.startsWith('Bearer ')) return reject(401, 'a store token is required (Authorization: Bearer …)');
+    if (pathOf(req.url) !== SYNC_PATH) return; // other upgrade handlers own it (or refuse it)
+    guardSocket(socket, (err) => this.log.debug({ err }, 'sync upgrade socket failed before the handshake'));
     let storeId: string;
     try {
+      const header = req.headers.authorization;
+      if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('a store token is required (Authorization: Bearer …)');
       const principal = await this.auth.principalFor(header.slice(7).trim());
-      if (principal.kind !== 'store') return reject(403, 'only store nodes sync over /sync');
+      if (principal.kind !== 'store') throw new ForbiddenError('only store nodes sync over /sync');
       storeId = principal.storeId;
     } catch (err) {
-      return reject(401, (err as Error).message);
+      if (!(err instanceof AppError)) this.log.error({ err }, 'sync upgrade failed');
+      return rejectUpgrade(socket, err, SYNC_PATH);
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, storeId));
+    if (socket.destroyed) return;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        this.#accept(ws, storeId);
+      } catch (err) {
+        this.log.error({ err, storeId }, 'could not start a sync session');
+        ws.close(CLOSE.internalError, 'the hub could not start this session; reconnect');
+      }
+    });
   }
 
   #accept(ws: WebSocket, storeId: string): void {
@@ -129,7 +154,7 @@ export class SyncServer {
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
       this.#alive.add(ws);
-      if (isBinary) return ws.close(CLOSE.protocolError, 'text frames only');
+      if (isBinary) return ws.close(CLOSE.unsupportedData, 'binary frame refused: the sync protocol uses JSON text frames only');
       session.onMessage(data.toString());
     });
     ws.on('close', () => {

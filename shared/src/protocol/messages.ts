@@ -10,6 +10,9 @@ import { z } from 'zod';
  * Up:   store → `event-batch` (contiguous seqs of its own outbox) → hub applies once → `ack` (highest contiguous seq),
  *       or `resend` (from the first seq it is missing) when a batch starts past a gap.
  * Down: hub → `feed-page` (the store's feed after its cursor) → store applies once → `feed-ack` (its new cursor).
+ * Documents: `doc-sync` both ways; a `doc-sync` the hub refuses (a document outside the store's rights, an undeclared
+ *       namespace, data that is not an Automerge sync message) is answered with `doc-error` naming the document, and
+ *       the connection stays open. A protocol-2 store that predates `doc-error` logs it as an unknown frame.
  */
 export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
@@ -31,8 +34,11 @@ export const CLOSE = {
   normal: 1000,
   goingAway: 1001,
   protocolError: 1002,
+  /** A frame of a kind this end does not take (binary on the sync socket). */
+  unsupportedData: 1003,
   policyViolation: 1008,
   tooBig: 1009,
+  internalError: 1011,
   unsupportedProtocol: 4002,
   unauthorized: 4001,
   replaced: 4003,
@@ -79,6 +85,7 @@ export type HubMessage =
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
   | { type: 'doc-sync'; docId: string; data: string }
+  | { type: 'doc-error'; docId: string; detail: string }
   | { type: 'error'; code: 'unsupported-protocol' | 'bad-message' | 'forbidden' | 'internal'; message: string };
 
 export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('type', [
@@ -94,8 +101,23 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),
   z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),
   z.object({ type: z.literal('doc-sync'), docId: z.string(), data: z.string() }),
+  z.object({ type: z.literal('doc-error'), docId: z.string(), detail: z.string() }),
   z.object({ type: z.literal('error'), code: z.enum(['unsupported-protocol', 'bad-message', 'forbidden', 'internal']), message: z.string() }),
 ]) as z.ZodType<HubMessage>;
+
+/**
+ * A WebSocket close reason cut to the 123 bytes the protocol allows (`ws` throws on a longer one, and a reason may
+ * quote what the peer sent, in any script).
+ */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= 123) return text;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch) > 120) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
 
 /** Parses one text frame; undefined with a reason when it is not a valid message. */
 export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; message: T } | { ok: false; reason: string } {

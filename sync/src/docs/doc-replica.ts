@@ -1,4 +1,5 @@
 import * as A from '@automerge/automerge';
+import { ForbiddenError } from '@storefleet/shared';
 
 /**
  * One Automerge document and the sync state it keeps with each peer it talks to (the store: the hub; the hub: each
@@ -51,7 +52,7 @@ export class DocReplica<T = unknown> {
     const before = this.heads().join();
     const [doc, state] = A.receiveSyncMessage(this.#doc, this.#state(peer), message);
     const changed = A.getHeads(doc).join() !== before;
-    if (changed && readOnly) throw new Error(`peer ${peer} may only read ${this.docId} but sent changes`);
+    if (changed && readOnly) throw new ForbiddenError(`peer ${peer} may only read ${this.docId} but sent changes`);
     this.#doc = doc;
     this.#peers.set(peer, state);
     return changed;

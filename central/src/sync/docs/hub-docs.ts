@@ -1,6 +1,7 @@
 import type { ChangeFn, Doc } from '@automerge/automerge';
 import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import type { Logger } from 'pino';
+import { AppError, ValidationError } from '@storefleet/shared';
 import type { Principal } from '../../http/principal.js';
 import type { DocAccess } from './doc-access.js';
 import type { DocRepository } from './doc-repository.js';
@@ -36,12 +37,22 @@ export class HubDocs {
     readonly maxCached: number = DEFAULT_MAX_CACHED,
   ) {}
 
-  /** A sync frame from a connected peer; refuses documents outside its rights (the frame is dropped). */
+  /**
+   * A sync frame from a connected peer. Throws ForbiddenError for a document outside its rights (or changes to one it
+   * may only read) and ValidationError for a doc id or data that is not a sync message; nothing of the frame is applied.
+   */
   async fromPeer(peer: string, principal: Principal, send: PeerSender, docId: string, data: string): Promise<void> {
     const right = this.access.check(principal, docId, 'read');
     this.#peers.set(peer, send);
     await this.#serial(docId, async (e) => {
-      if (e.replica.receive(peer, fromBase64(data), right === 'read')) await this.#persist(docId, e, peer);
+      let changed: boolean;
+      try {
+        changed = e.replica.receive(peer, fromBase64(data), right === 'read');
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        throw new ValidationError(`doc-sync for ${docId} is not a sync message for this document (${(err as Error).message})`);
+      }
+      if (changed) await this.#persist(docId, e, peer);
       this.#flushTo(e, peer);
     });
   }

@@ -1,0 +1,209 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CLOSE, uuidv7 } from '@storefleet/shared';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+
+/** Sends `request` as raw bytes and returns everything the hub answers until it closes the connection. */
+function raw(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname, () => s.write(request));
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (got += d));
+    s.on('close', () => resolve(got));
+    s.on('error', reject);
+    s.setTimeout(10_000, () => s.destroy(new Error(`no answer; got ${JSON.stringify(got)}`)));
+  });
+}
+
+const upgrade = (path: string, extra = '') =>
+  `GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+
+/** Status line and problem body of a raw answer. */
+function answer(text: string): { status: number; contentType: string | undefined; body: any } {
+  const [head, body] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  const contentType = /^content-type: *(.*)$/im.exec(head)?.[1]?.trim();
+  return { status, contentType, body: body ? JSON.parse(body) : undefined };
+}
+
+describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+  });
+  afterAll(() => t?.stop());
+
+  const healthy = async () => expect((await t.call('GET', '/healthz')).status).toBe(200);
+  const count = async (table: string) => (await t.hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+
+  describe('WebSocket upgrades', () => {
+    it('answers a malformed session cookie on /api/console/live and /api/carts/…/live with 400 problem+json, and keeps serving', async () => {
+      for (const path of ['/api/console/live', `/api/carts/${uuidv7()}/live`]) {
+        const a = answer(await raw(t.url, upgrade(path, 'Cookie: sf_session=%E0%A4%A\r\n')));
+        expect(a.status).toBe(400);
+        expect(a.contentType).toBe('application/problem+json; charset=utf-8');
+        expect(a.body).toMatchObject({ type: 'urn:storefleet:problem:validation', status: 400, detail: 'malformed cookie sf_session: its value is not valid percent-encoding' });
+      }
+      await healthy();
+    });
+
+    it('answers a request target that is not a URL with 400, on /sync and the module sockets alike', async () => {
+      for (const target of ['//', '//[', 'http://[']) {
+        const a = answer(await raw(t.url, upgrade(target, 'Authorization: Bearer x.y.z\r\n')));
+        expect(a.status).toBe(400);
+        expect(a.body.detail).toMatch(/^not a valid request target/);
+      }
+      await healthy();
+    });
+
+    it('answers an upgrade to no socket with 404, and an unsigned one with 401, each as problem+json', async () => {
+      const nowhere = answer(await raw(t.url, upgrade('/api/no-such-socket', `Cookie: ${admin}\r\n`)));
+      expect(nowhere).toMatchObject({ status: 404, body: { status: 404, detail: 'no WebSocket endpoint at /api/no-such-socket' } });
+      const anonymous = answer(await raw(t.url, upgrade('/api/console/live')));
+      expect(anonymous).toMatchObject({ status: 401, body: { type: 'urn:storefleet:problem:unauthorized', status: 401 } });
+      const noToken = answer(await raw(t.url, upgrade('/sync')));
+      expect(noToken).toMatchObject({ status: 401, body: { detail: 'a store token is required (Authorization: Bearer …)' } });
+    });
+
+    it('survives clients that reset the connection while their credential is being checked', async () => {
+      const { hostname, port } = new URL(t.url);
+      for (let i = 0; i < 20; i++) {
+        for (const path of ['/api/console/live', '/sync']) {
+          const s = connect(Number(port), hostname);
+          s.on('error', () => undefined);
+          await new Promise<void>((r) => s.once('connect', r));
+          s.write(upgrade(path, `Authorization: Bearer ${i % 2 ? 'a.b.c' : 'session-token-that-is-looked-up'}\r\n`));
+          s.resetAndDestroy();
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      await healthy();
+    });
+  });
+
+  describe('HTTP requests', () => {
+    it('answers a malformed session cookie on an API route with 400, not 500', async () => {
+      for (const cookie of ['sf_session=%%%', 'sf_session=%E0%A4%A']) {
+        const res = await t.call('GET', '/api/auth/me', undefined, { cookie });
+        expect(res.status).toBe(400);
+        expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+        expect(res.body.detail).toBe('malformed cookie sf_session: its value is not valid percent-encoding');
+      }
+    });
+
+    it('answers an oversized header with 431 problem+json, and a request it cannot parse with 400', async () => {
+      const big = answer(await raw(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      expect(big).toMatchObject({
+        status: 431,
+        contentType: 'application/problem+json; charset=utf-8',
+        body: { type: 'urn:storefleet:problem:header-too-large', status: 431 },
+      });
+      const garbage = answer(await raw(t.url, 'NOT HTTP AT ALL\r\n\r\n'));
+      expect(garbage).toMatchObject({ status: 400, body: { type: 'urn:storefleet:problem:validation', status: 400 } });
+      await healthy();
+    });
+
+    it('refuses U+0000 in body strings and keys, query values and the path with 400, storing nothing', async () => {
+      const customers = await count('customers');
+      const products = await count('catalog_products');
+      const reservations = await count('reservations');
+      const store = await t.store('NUL-A', admin);
+      const cases: [string, string, unknown, RegExp][] = [
+        ['POST', '/api/customers', { name: 'a\u0000b' }, /^name: text may not contain U\+0000/],
+        ['POST', '/api/customers', { ['na\u0000me']: 'x' }, /\(a key\): text may not contain U\+0000/],
+        ['PUT', '/api/catalog/products/NUL-SKU', { name: 'Tea\u0000', category: 'Drinks', priceMinor: 100 }, /^name: /],
+        ['POST', '/api/reservations', { storeId: store.id, customerRef: 'c\u0000', lines: [{ sku: 'NUL-SKU', qty: 1 }] }, /^customerRef: /],
+        ['POST', '/api/customers', { name: 'ok', nested: [{ deep: ['x', 'y\u0000'] }] }, /^nested\.0\.deep\.1: /],
+        ['GET', '/api/customers?name=a%00b', undefined, /NUL/],
+        ['GET', '/api/customers/%00', undefined, /NUL/],
+        ['GET', '/api/catalog/products/A%00B', undefined, /NUL/],
+      ];
+      for (const [method, path, body, detail] of cases) {
+        const res = await t.call(method, path, body, { cookie: admin });
+        expect({ path, status: res.status, type: res.body.type }).toEqual({ path, status: 400, type: 'urn:storefleet:problem:validation' });
+        expect(res.body.detail).toMatch(detail);
+      }
+      expect(await count('customers')).toBe(customers);
+      expect(await count('catalog_products')).toBe(products);
+      expect(await count('reservations')).toBe(reservations);
+    });
+  });
+
+  describe('the sync socket', () => {
+    const open = async (token: string, storeId: string) => {
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/sync`, { headers: { authorization: `Bearer ${token}` } });
+      const frames: any[] = [];
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+      ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const next = async (type: string) => {
+        for (let i = 0; i < 200; i++) {
+          const at = frames.findIndex((f) => f.type === type);
+          if (at >= 0) return frames.splice(at, 1)[0];
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        throw new Error(`no ${type} frame; got ${JSON.stringify(frames)}`);
+      };
+      const hello = () => ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor: 0 }));
+      return { ws, frames, closed, next, hello };
+    };
+
+    it('answers a refused doc-sync with a doc-error frame and keeps the connection', async () => {
+      const a = await t.store('DOC-A', admin);
+      const s = await open(a.token, a.id);
+      s.hello();
+      await s.next('welcome');
+      s.ws.send(JSON.stringify({ type: 'doc-sync', docId: 'secret:plans', data: 'AAAA' }));
+      expect(await s.next('doc-error')).toEqual({ type: 'doc-error', docId: 'secret:plans', detail: 'no read access to document secret:plans' });
+      s.ws.send(JSON.stringify({ type: 'doc-sync', docId: 'no-namespace', data: 'AAAA' }));
+      expect(await s.next('doc-error')).toEqual({ type: 'doc-error', docId: 'no-namespace', detail: 'not a document id: no-namespace (expected namespace:key)' });
+      const cart = `cart:${uuidv7()}`;
+      s.ws.send(JSON.stringify({ type: 'doc-sync', docId: cart, data: Buffer.from('garbage, not automerge').toString('base64') }));
+      expect(await s.next('doc-error')).toMatchObject({ type: 'doc-error', docId: cart, detail: expect.stringMatching(new RegExp(`^doc-sync for ${cart} is not a sync message`)) });
+      expect(t.hub.sync.server!.connectedStores).toContain(a.id);
+      s.ws.close();
+    });
+
+    it('closes on a binary frame (1003), a frame of the wrong shape, or a peer naming itself in any script, and serves other stores meanwhile', async () => {
+      const bystander = await t.store('BYST', admin);
+      const b = await open(bystander.token, bystander.id);
+      b.hello();
+      await b.next('welcome');
+
+      const a = await t.store('WIRE-A', admin);
+      const binary = await open(a.token, a.id);
+      binary.hello();
+      await binary.next('welcome');
+      binary.ws.send(Buffer.from([0, 1, 2, 3]));
+      expect(await binary.closed).toEqual({ code: 1003, reason: 'binary frame refused: the sync protocol uses JSON text frames only' });
+
+      const shape = await open(a.token, a.id);
+      shape.ws.send(JSON.stringify({ type: 'hello', protocol: 'two', storeId: 5 }));
+      expect(await shape.next('error')).toMatchObject({ code: 'bad-message' });
+      expect((await shape.closed).code).toBe(CLOSE.protocolError);
+
+      const script = await open(a.token, a.id);
+      script.hello = () => script.ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId: 'é'.repeat(200), outboxHead: 0, feedCursor: 0 }));
+      script.hello();
+      expect(await script.next('error')).toMatchObject({ code: 'forbidden' });
+      const closed = await script.closed;
+      expect(closed.code).toBe(CLOSE.unauthorized);
+      expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+
+      b.ws.send(JSON.stringify({ type: 'doc-sync', docId: 'secret:still-here', data: 'AAAA' }));
+      expect(await b.next('doc-error')).toMatchObject({ docId: 'secret:still-here' });
+      expect(t.hub.sync.server!.connectedStores).toContain(bystander.id);
+      b.ws.close();
+      await healthy();
+    });
+  });
+});

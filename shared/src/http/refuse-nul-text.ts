@@ -1,0 +1,56 @@
+import { ValidationError } from '../errors.js';
+
+/**
+ * U+0000 in text is refused at the edge, by the hub and the store node alike: Postgres cannot store it (a 500 deep in
+ * a statement, which in a group commit also failed its neighbours) and SQLite would keep it silently, so one rule
+ * everywhere. Mount after `express.json()`: it checks the URL (path and query, raw `%00` and decoded), every string
+ * and key of the JSON body. Typed structurally so `shared` does not depend on express.
+ */
+export interface NulCheckedRequest {
+  readonly originalUrl: string;
+  readonly path: string;
+  readonly query?: unknown;
+  readonly body?: unknown;
+}
+
+const hasNul = (s: string) => s.includes('\u0000');
+
+/** Where in `value` a U+0000 sits (a dotted path, `(root)` for the value itself), or undefined. Iterative: deep bodies cannot overflow the stack. */
+export function findNulText(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (hasNul(v)) return at || '(root)';
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], at ? `${at}.${i}` : String(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        const path = at ? `${at}.${k}` : k;
+        if (hasNul(k)) return `${path.replace(/\u0000/g, '\\u0000')} (a key)`;
+        stack.push([child, path]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function decodedOrRaw(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function refuseNulText(req: NulCheckedRequest, _res: unknown, next: (err?: unknown) => void): void {
+  const url = req.originalUrl;
+  if (/%00/i.test(url) || hasNul(url) || hasNul(decodedOrRaw(req.path))) {
+    throw new ValidationError('the URL contains a NUL character (%00); text may not contain U+0000', [{ path: '(url)', message: 'contains U+0000' }]);
+  }
+  const inQuery = findNulText(req.query);
+  if (inQuery) throw new ValidationError(`query ${inQuery}: text may not contain U+0000 (NUL)`, [{ path: inQuery, message: 'contains U+0000' }]);
+  const inBody = findNulText(req.body);
+  if (inBody) throw new ValidationError(`${inBody}: text may not contain U+0000 (NUL)`, [{ path: inBody, message: 'contains U+0000' }]);
+  next();
+}
