@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { answerClientError, refuseNulText } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
@@ -184,6 +185,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
+  api.use(refuseNulText);
   api.use(idempotency(idempotencyKeys, (res) => callerOf(res).scope, log, now));
   api.use(pairingRoutes(pairing));
   api.get('/sync/status', (_req, res) => {
@@ -248,6 +250,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     },
     async start() {
       server = createServer(app);
+      server.on('clientError', answerClientError);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port ?? 8090, config.host ?? '127.0.0.1', resolve);

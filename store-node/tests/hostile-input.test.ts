@@ -1,0 +1,63 @@
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStoreNode, type StoreNode } from '../src/index.js';
+
+/** Sends `request` as raw bytes; the node's whole answer once it closes the connection. */
+function raw(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname, () => s.write(request));
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (got += d));
+    s.on('close', () => resolve(got));
+    s.on('error', reject);
+  });
+}
+
+// Calls from 127.0.0.1 look like a LAN device here: loopback is not trusted, so the device cookie is read.
+describe('hostile input to the store node', () => {
+  let node: StoreNode;
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(node.url + path, init);
+    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json().catch(() => null)) as any };
+  };
+
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-hostile-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    await node.start();
+  });
+  afterAll(() => node?.stop());
+
+  it('answers a device cookie that is not valid percent-encoding with a 4xx problem (malformed, or not paired), never 500', async () => {
+    for (const cookie of ['sf_device=%%%', 'sf_device=%E0%A4%A']) {
+      const res = await call('/api/stock/MUG', { headers: { cookie } });
+      expect(res.type).toBe('application/problem+json; charset=utf-8');
+      expect([400, 401]).toContain(res.status);
+      expect(res.body.status).toBe(res.status);
+    }
+    expect((await call('/healthz')).status).toBe(200);
+  });
+
+  it('refuses U+0000 in a JSON body or the URL with 400, before anything reaches SQLite', async () => {
+    const { code } = node.pairing.startPairing();
+    const nul = await call('/api/pairing/pair', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: 'Hand\u0000held' }) });
+    expect(nul).toMatchObject({ status: 400, body: { type: 'urn:storefleet:problem:validation', detail: 'name: text may not contain U+0000 (NUL)' } });
+    expect(node.pairing.list()).toEqual([]);
+    const paired = await call('/api/pairing/pair', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: 'Handheld' }) });
+    expect(paired.status).toBe(201); // the refused attempt did not use up the code
+    const inPath = await call('/api/stock/MU%00G', { headers: { authorization: `Bearer ${paired.body.token}` } });
+    expect(inPath).toMatchObject({ status: 400, body: { detail: 'the URL contains a NUL character (%00); text may not contain U+0000' } });
+  });
+
+  it('answers an oversized header with 431 problem+json', async () => {
+    const text = await raw(node.url!, `GET /healthz HTTP/1.1\r\nHost: node\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+    expect(text).toMatch(/\r\nContent-Type: application\/problem\+json; charset=utf-8\r\n/);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, type: 'urn:storefleet:problem:header-too-large' });
+    expect((await call('/healthz')).status).toBe(200);
+  });
+});
