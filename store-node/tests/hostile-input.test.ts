@@ -3,7 +3,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '@storefleet/central/testing';
 import { createStoreNode, type StoreNode } from '../src/index.js';
+import { SyncFixture, waitFor } from './support/sync-fixture.js';
 
 /** Sends `request` as raw bytes; the node's whole answer once it closes the connection. */
 function raw(url: string, request: string): Promise<string> {
@@ -59,5 +61,23 @@ describe('hostile input to the store node', () => {
     expect(text).toMatch(/\r\nContent-Type: application\/problem\+json; charset=utf-8\r\n/);
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, type: 'urn:storefleet:problem:header-too-large' });
     expect((await call('/healthz')).status).toBe(200);
+  });
+});
+
+describe('a document sync the hub refuses', () => {
+  let f: SyncFixture;
+  beforeAll(async () => {
+    f = await SyncFixture.start(dbTargets[0]!);
+  });
+  afterAll(() => f?.stop());
+
+  it('is reported to the store (doc-error), which keeps syncing on the same connection', async () => {
+    const store = await f.store('DOCREF');
+    await waitFor('the store to connect', () => store.sync.status().phase === 'syncing');
+    const reconnects = store.sync.status().reconnects;
+    store.sync.docs.open('secret:plans'); // a namespace no hub module declares
+    const refused = await waitFor('the refusal', () => store.sync.status().lastDocError);
+    expect(refused).toEqual({ docId: 'secret:plans', detail: 'no read access to document secret:plans' });
+    expect(store.sync.status()).toMatchObject({ phase: 'syncing', reconnects, lastError: null });
   });
 });

@@ -13,6 +13,8 @@ export interface SyncStatus {
   readonly lastError: string | null;
   readonly lastHubContactAt: number | null;
   readonly reconnects: number;
+  /** The hub's last refusal of a document sync (`doc-error`); the connection stayed open. */
+  readonly lastDocError?: { readonly docId: string; readonly detail: string } | null;
 }
 
 export interface SyncClientOptions {
@@ -44,6 +46,7 @@ export class SyncClient {
   #stopped = true;
   #lastError: string | null = null;
   #lastContact: number | null = null;
+  #lastDocError: { docId: string; detail: string } | null = null;
   #feedHead = 0;
   readonly #protocol: number;
   readonly #now: () => number;
@@ -71,6 +74,7 @@ export class SyncClient {
       lastError: this.#lastError,
       lastHubContactAt: this.#lastContact,
       reconnects: this.#reconnects,
+      lastDocError: this.#lastDocError,
     };
   }
 
@@ -183,7 +187,9 @@ export class SyncClient {
           break;
         case 'doc-error':
           this.log.warn({ docId: m.docId, detail: m.detail }, 'the hub refused a document sync');
+          this.#lastDocError = { docId: m.docId, detail: m.detail };
           this.options.onDocError?.(m.docId, m.detail);
+          this.#emit();
           break;
         case 'error':
           this.#lastError = `hub refused: ${m.message}`;
