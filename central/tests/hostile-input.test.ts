@@ -97,6 +97,20 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       }
     });
 
+    it('answers a path that is not valid percent-encoding, and a body nested half a million deep, with 4xx problem+json', async () => {
+      for (const path of ['/api/locations/%E0%A4%A', '/api/customers/%']) {
+        const res = await t.call('GET', path, undefined, { cookie: admin });
+        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 400, type: 'application/problem+json; charset=utf-8' });
+      }
+      const page = await t.call('GET', '/console/%E0%A4%A', undefined, { cookie: admin });
+      expect(page).toMatchObject({ status: 404, body: { status: 404 } }); // a static file that cannot exist
+      const deep = '['.repeat(400_000) + ']'.repeat(400_000);
+      const res = await t.call('POST', '/api/customers', undefined, { cookie: admin, rawBody: deep });
+      expect(res.status).toBe(400);
+      expect(res.body.type).toBe('urn:storefleet:problem:validation');
+      await healthy();
+    });
+
     it('answers an oversized header with 431 problem+json, and a request it cannot parse with 400', async () => {
       const big = answer(await raw(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
       expect(big).toMatchObject({
