@@ -71,6 +71,30 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       expect(noToken).toMatchObject({ status: 401, body: { detail: 'a store token is required (Authorization: Bearer …)' } });
     });
 
+    it('survives a signed-in client that sends an invalid WebSocket frame after the handshake', async () => {
+      const { hostname, port } = new URL(t.url);
+      const store = await t.store('FRAME-A', admin);
+      const sockets: [string, string][] = [
+        ['/api/console/live', `Cookie: ${admin}\r\n`],
+        [`/api/carts/${uuidv7()}/live`, `Cookie: ${admin}\r\n`],
+        ['/sync', `Authorization: Bearer ${store.token}\r\n`],
+      ];
+      for (const [path, credential] of sockets) {
+        const s = connect(Number(port), hostname);
+        s.on('error', () => undefined);
+        let got = '';
+        s.on('data', (d) => (got += d.toString('latin1')));
+        const closed = new Promise<void>((r) => s.on('close', () => r()));
+        await new Promise<void>((r) => s.once('connect', r));
+        s.write(upgrade(path, credential));
+        for (let i = 0; i < 100 && !got.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(got).toMatch(/^HTTP\/1\.1 101 /);
+        s.write(Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f])); // a text frame without the mask every client frame needs
+        await closed;
+      }
+      await healthy();
+    });
+
     it('survives clients that reset the connection while their credential is being checked', async () => {
       const { hostname, port } = new URL(t.url);
       for (let i = 0; i < 20; i++) {

@@ -19,7 +19,8 @@ export type SocketHandler = (ws: WebSocket, principal: Principal, url: URL) => v
  * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers.
  */
 export class ModuleSockets {
-  readonly #wss = new WebSocketServer({ noServer: true });
+  /** Clients of these sockets only listen (carts, console); a few KiB is plenty for anything they may send. */
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
   constructor(
     readonly auth: AuthService,
@@ -62,6 +63,9 @@ export class ModuleSockets {
     if (socket.destroyed) return;
     const url = new URL(req.url ?? '/', 'http://hub'); // parsed once already (pathOf), so this cannot throw
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // An invalid frame (unmasked, oversized, bad UTF-8) makes ws close the socket and emit `error`; with no
+      // listener that error would end the process. Handlers may add their own.
+      ws.on('error', (err) => this.log?.debug({ err, path }, 'module socket closed on an invalid frame'));
       try {
         this.handlers.get(path)!(ws, principal, url);
       } catch (err) {
