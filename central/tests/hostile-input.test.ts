@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CLOSE, uuidv7 } from '@storefleet/shared';
+import { CLOSE, hlcEncode, uuidv7 } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 
@@ -204,6 +204,18 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       expect(closed.code).toBe(CLOSE.unauthorized);
       expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
       expect(closed.reason).toMatch(/^hello names store é+…$/);
+    });
+
+    it('refuses an event whose payload carries U+0000 as a bad message naming it, applying nothing of the batch', async () => {
+      const a = await t.store('NULEV-A', admin);
+      const s = await open(a.token, a.id);
+      s.hello();
+      await s.next('welcome');
+      const event = (seq: number, sku: string) => ({ origin: a.id, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: a.id }), type: 'stock.moved', payload: { sku, delta: 1, kind: 'RECEIVE' } });
+      s.ws.send(JSON.stringify({ type: 'event-batch', events: [event(1, 'NUL-OK'), event(2, 'NUL\u0000SKU')] }));
+      expect(await s.next('error')).toEqual({ type: 'error', code: 'bad-message', message: 'event 2 payload.sku contains U+0000 (NUL), which the hub cannot store' });
+      expect((await s.closed).code).toBe(CLOSE.protocolError);
+      expect((await t.hub.db.query('SELECT 1 FROM inventory_stock WHERE store_id = $1', [a.id])).rows).toEqual([]);
     });
 
     it('answers a refused doc-sync with a doc-error frame and keeps the connection', async () => {

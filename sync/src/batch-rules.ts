@@ -1,4 +1,4 @@
-import type { WireEvent } from '@storefleet/shared';
+import { findNulText, type WireEvent } from '@storefleet/shared';
 
 /**
  * What the hub does with an uploaded batch, given the highest contiguous seq it already holds for that origin.
@@ -18,12 +18,17 @@ export function decideBatch(events: readonly WireEvent[], ackedSeq: number): Bat
   return fresh.length ? { kind: 'apply', events: fresh } : { kind: 'duplicate' };
 }
 
-/** Why a batch is malformed (not contiguous, or claims another origin), or undefined when it is well formed. */
+/**
+ * Why a batch is malformed (not contiguous, claims another origin, carries U+0000 text the hub's database cannot
+ * store), or undefined when it is well formed.
+ */
 export function batchFault(events: readonly WireEvent[], authenticatedOrigin: string): string | undefined {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     if (e.origin !== authenticatedOrigin) return `event ${e.seq} claims origin ${e.origin}, but this connection is store ${authenticatedOrigin}`;
     if (i > 0 && e.seq !== events[i - 1]!.seq + 1) return `batch is not contiguous at seq ${e.seq}`;
+    const nul = findNulText(e.payload);
+    if (nul) return `event ${e.seq} payload.${nul} contains U+0000 (NUL), which the hub cannot store`;
   }
   return undefined;
 }
