@@ -15,20 +15,39 @@ export interface NulCheckedRequest {
 
 const hasNul = (s: string) => s.includes('\u0000');
 
-/** Where in `value` a U+0000 sits (a dotted path, `(root)` for the value itself), or undefined. Iterative: deep bodies cannot overflow the stack. */
+interface Step {
+  readonly value: unknown;
+  readonly key: string | undefined;
+  readonly parent: Step | undefined;
+}
+
+/** The dotted path to `step` (its last 16 keys at most: bodies may nest very deep). */
+const pathOf = (step: Step): string => {
+  const keys: string[] = [];
+  let s: Step | undefined = step;
+  for (; s?.key !== undefined && keys.length < 16; s = s.parent) keys.push(s.key.replace(/\u0000/g, '\\u0000').slice(0, 64));
+  if (s?.key !== undefined) keys.push('…');
+  return keys.reverse().join('.') || '(root)';
+};
+
+/**
+ * Where in `value` a U+0000 sits (a dotted path, `(root)` for the value itself), or undefined. Iterative, so a deeply
+ * nested body cannot overflow the stack; paths are built only for a hit (this runs on every request and event).
+ */
 export function findNulText(value: unknown): string | undefined {
-  const stack: [unknown, string][] = [[value, '']];
+  const stack: Step[] = [{ value, key: undefined, parent: undefined }];
   while (stack.length) {
-    const [v, at] = stack.pop()!;
+    const step = stack.pop()!;
+    const v = step.value;
     if (typeof v === 'string') {
-      if (hasNul(v)) return at || '(root)';
+      if (hasNul(v)) return pathOf(step);
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], at ? `${at}.${i}` : String(i)]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: String(i), parent: step });
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        const path = at ? `${at}.${k}` : k;
-        if (hasNul(k)) return `${path.replace(/\u0000/g, '\\u0000')} (a key)`;
-        stack.push([child, path]);
+      for (const k of Object.keys(v)) {
+        const child: Step = { value: (v as Record<string, unknown>)[k], key: k, parent: step };
+        if (hasNul(k)) return `${pathOf(child)} (a key)`;
+        stack.push(child);
       }
     }
   }
