@@ -167,6 +167,30 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/)]);
   });
 
+  it('recognises sign-in as the router does (any case, a trailing slash) and gets past an unreadable cookie there', async () => {
+    for (const path of ['/api/auth/login/', '/api/Auth/LOGIN']) {
+      const signIn = await t.call('POST', path, { email: ADMIN.email, password: ADMIN.password }, { cookie: 'sf_session=%%%' });
+      expect(signIn.status).toBe(200);
+      expect(signIn.body.user).toMatchObject({ email: ADMIN.email });
+    }
+    const out = await t.call('POST', '/api/auth/logout/', undefined, { cookie: 'sf_session=%%%' });
+    expect(out.status).toBe(204);
+  });
+
+  it('answers an unreadable session cookie on any other route like a stale one: 401 that clears it', async () => {
+    for (const cookie of ['sf_session=%%%', 'sf_session=%E0%A4%A']) {
+      const me = await t.call('GET', '/api/auth/me', undefined, { cookie });
+      expect(me.status).toBe(401);
+      expect(me.headers.get('content-type')).toContain('application/problem+json');
+      expect(me.body.detail).toBe('session cookie unreadable; sign in again');
+      expect(me.headers.getSetCookie()).toEqual([expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/)]);
+    }
+    // A bearer token that is garbage is a 401 too, but the browser's cookie is not touched: it did not send one.
+    const bearer = await t.call('GET', '/api/auth/me', undefined, { bearer: '%E0%A4%A' });
+    expect(bearer.status).toBe(401);
+    expect(bearer.headers.getSetCookie()).toEqual([]);
+  });
+
   it('stores passwords as scrypt hashes, never in clear', async () => {
     const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);

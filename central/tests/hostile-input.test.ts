@@ -112,12 +112,12 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
   });
 
   describe('HTTP requests', () => {
-    it('answers a malformed session cookie on an API route with 400, not 500', async () => {
+    it('answers a malformed session cookie on an API route with 401 (sign in again), not 500', async () => {
       for (const cookie of ['sf_session=%%%', 'sf_session=%E0%A4%A']) {
         const res = await t.call('GET', '/api/auth/me', undefined, { cookie });
-        expect(res.status).toBe(400);
+        expect(res.status).toBe(401);
         expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-        expect(res.body.detail).toBe('malformed cookie sf_session: its value is not valid percent-encoding');
+        expect(res.body.detail).toBe('session cookie unreadable; sign in again');
       }
     });
 
