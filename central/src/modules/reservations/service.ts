@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, isUuid, NotFoundError } from '@storefleet/shared';
+import { ConflictError, isUuid, NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
@@ -140,17 +140,6 @@ export class ReservationService {
       if (reason) rejected.push({ seq: e.seq, reason });
     }
     return { rejected };
-  }
-
-  /** Checks a caller may act on the reservation's store (the route passes its access check in). */
-  async forStore(id: string, check: (storeId: string) => void): Promise<Reservation> {
-    const r = await this.get(id);
-    try {
-      check(r.storeId);
-    } catch {
-      throw new ForbiddenError(`no access to reservation ${id}`);
-    }
-    return r;
   }
 
   async #end(tx: Queryable, r: Reservation, status: 'RELEASED' | 'EXPIRED' | 'FULFILLED'): Promise<Reservation> {
