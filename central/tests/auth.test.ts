@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/auth/passwords.js';
 import { dbTargets } from './support/db-targets.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
 
@@ -195,6 +197,25 @@ describe.each(dbTargets)('auth on $name', (target) => {
     const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(rows[0]!.password_hash).not.toContain(ADMIN.password);
+  });
+
+  it('keeps a store secret as one fast SHA-256, and rewrites an older scrypt hash in that form at its next exchange', async () => {
+    const secretHash = async (id: string) =>
+      (await t.hub.db.query<{ secret_hash: string }>('SELECT secret_hash FROM locations WHERE id = $1', [id])).rows[0]!.secret_hash;
+    const fast = `sha256$${createHash('sha256').update(storeA.secret).digest('base64url')}`;
+    expect(await secretHash(storeA.id)).toBe(fast);
+
+    const legacy = await t.store('L004', admin);
+    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [legacy.id, await hashSecret(legacy.secret)]);
+    expect(await secretHash(legacy.id)).toMatch(/^scrypt\$/);
+    expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: 'not the secret' })).status).toBe(401);
+    expect(await secretHash(legacy.id)).toMatch(/^scrypt\$/); // a wrong secret changes nothing
+    const exchanged = await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret });
+    expect(exchanged.status).toBe(200);
+    expect(await secretHash(legacy.id)).toBe(`sha256$${createHash('sha256').update(legacy.secret).digest('base64url')}`);
+    // The old tokens stay valid (the credential is the same), and the secret still works in the new form.
+    expect((await t.call('GET', `/api/locations/${legacy.id}`, undefined, { bearer: legacy.token })).status).toBe(200);
+    expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret })).status).toBe(200);
   });
 
   it('rate-limits sign-in after five failures, even with the right password', async () => {

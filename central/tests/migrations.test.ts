@@ -102,7 +102,7 @@ describe.each(dbTargets)('migrations on $name', (target) => {
       expect((await migrate(hubs[1]!.db, files)).applied).toEqual([]); // …and nothing left for anyone to apply
       // both hubs agree on the token key, so a token from one is accepted by the other
       const loc = await hubs[0]!.fleet.register({ code: 'S1', name: 's', kind: 'STORE', lat: 0, lon: 0 });
-      const token = await hubs[0]!.auth.storeToken(loc.credential!.storeId, loc.credential!.secret, 'test');
+      const token = await hubs[0]!.auth.storeToken(loc.credential!.storeId, loc.credential!.secret);
       await expect(hubs[1]!.auth.principalFor(token.token)).resolves.toMatchObject({ kind: 'store', storeId: loc.location.id });
     } finally {
       for (const h of hubs) await h.stop();

@@ -13,7 +13,7 @@ import type { FleetService } from '../fleet/fleet-service.js';
 import type { Principal, Role } from '../http/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
-import { personLimits, retryAfterSeconds, storeLimits, type AttemptLimit } from './rate-limit.js';
+import { accountKey, personLimits, retryAfterSeconds, type AttemptLimit } from './rate-limit.js';
 import type { StoreTokens } from './store-tokens.js';
 
 export interface AuthSettings {
@@ -78,12 +78,13 @@ export class AuthService {
 
   /**
    * Checks the password and opens a console session. An attempt is reserved under the person's limits (per account
-   * at the address, per address) before the password is checked; a failure keeps it, a success gives it back.
+   * at the address, per account, per address; see rate-limit.ts) before the password is checked; a failure keeps it,
+   * a success gives it back.
    */
   async login(email: string, password: string, address: string): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
     const limits = personLimits(email, address);
     const found = await this.#checked(limits, async () => {
-      const user = await this.repo.userByEmail(email.toLowerCase());
+      const user = await this.repo.userByEmail(accountKey(email));
       const ok = await verifySecret(password, user?.passwordHash ?? (await DUMMY_HASH));
       return ok && user && !user.user.disabled ? user : undefined;
     });
@@ -98,11 +99,16 @@ export class AuthService {
     await this.repo.deleteSession(sha256(sessionToken));
   }
 
-  /** Exchanges a store's credential for a short-lived token, under the stores' own limits (never people's). */
-  async storeToken(storeId: string, secret: string, address: string): Promise<{ token: string; expiresAt: number }> {
-    const version = await this.#checked(storeLimits(storeId, address), () => this.fleet.verifyCredential(storeId, secret));
+  /**
+   * Exchanges a store's credential for a short-lived token. No sign-in limit applies: the secret is 256 random bits
+   * checked with one fast hash, so guessing is hopeless and cheap to refuse, and a store's right secret is never
+   * refused because someone behind its NAT sent wrong ones. The id is taken lower-case (the token names the store).
+   */
+  async storeToken(storeId: string, secret: string): Promise<{ token: string; expiresAt: number }> {
+    const id = storeId.toLowerCase();
+    const version = await this.fleet.verifyCredential(id, secret);
     if (version === undefined) throw new UnauthorizedError('store id or secret is wrong');
-    return this.tokens.issue(storeId, version, this.now(), this.settings.storeTokenTtlSeconds);
+    return this.tokens.issue(id, version, this.now(), this.settings.storeTokenTtlSeconds);
   }
 
   /** Who a bearer token or session cookie belongs to; throws UnauthorizedError for anything not valid now. */
@@ -121,8 +127,8 @@ export class AuthService {
 
   /**
    * Runs `check` under an attempt reserved in `limits` (429 when one is full, before anything is checked). An
-   * undefined result is a failure and keeps the attempt; a success forgets the account's failures and gives the
-   * attempt back to the address; a throw (not the caller's fault) gives it back everywhere.
+   * undefined result is a failure and keeps the attempt; a success forgets the failures of the limits marked
+   * `forgetOnSuccess` and gives the attempt back to the others; a throw (not the caller's fault) gives it back everywhere.
    */
   async #checked<T>(limits: readonly AttemptLimit[], check: () => Promise<T | undefined>): Promise<T | undefined> {
     const at = this.now();
@@ -139,9 +145,10 @@ export class AuthService {
       throw err;
     }
     if (result !== undefined) {
-      const [account, ...rest] = limits;
-      if (account) await this.repo.clearAttempts(account.key);
-      for (const limit of rest) await this.repo.giveBackAttempt(limit.key, at);
+      for (const limit of limits) {
+        if (limit.forgetOnSuccess) await this.repo.clearAttempts(limit.key);
+        else await this.repo.giveBackAttempt(limit.key, at);
+      }
     }
     return result;
   }

@@ -1,42 +1,48 @@
 /**
- * Sign-in limits, decided without I/O. A key may hold `maxAttempts` unforgiven attempts within `windowMs`; an
- * attempt is reserved before the password is checked and given back when it succeeds, so what stays in the window
- * are failures and attempts still being checked. When the key is full, the caller waits until the oldest attempt in
- * the window ages out.
+ * Sign-in limits for people, decided without I/O. A key may hold `maxAttempts` unforgiven attempts within
+ * `windowMs`; an attempt is reserved before the password is checked and given back when it succeeds, so what stays in
+ * the window are failures and attempts still being checked. When the key is full, the caller waits until the oldest
+ * attempt in the window ages out.
  *
- * People and stores have separate limits, each keyed by the account first (the account at that address) and then by
- * the address alone: a person's failures never fill a store's limits, so nobody behind a store's NAT can lock the
- * store out of its token renewal by failing console sign-ins.
+ * A person's sign-in is limited three ways at once: per account at the address (5), per account across all addresses
+ * (20: many addresses must not multiply the guesses), and per address (50). The cost of the account-wide cap: anyone
+ * can lock an account out for 15 minutes with 20 wrong passwords from anywhere.
+ *
+ * Stores have no limit here: a store's secret is 256 random bits, verified with one fast hash (see passwords.ts), so
+ * guessing is hopeless and a limit would only let someone behind the store's NAT lock it out of its token renewal.
  */
 export interface RateLimitPolicy {
   readonly maxAttempts: number;
   readonly windowMs: number;
 }
 
-/** One limit to reserve an attempt under: its key and its policy. */
+/** One limit to reserve an attempt under: its key, its policy, and whether a success forgets its failures. */
 export interface AttemptLimit extends RateLimitPolicy {
   readonly key: string;
+  /** A success clears the key (the person proved who they are from there); otherwise it only gives its attempt back. */
+  readonly forgetOnSuccess: boolean;
 }
 
 const WINDOW_MS = 15 * 60_000;
-export const PER_ACCOUNT: RateLimitPolicy = { maxAttempts: 5, windowMs: WINDOW_MS };
+export const PER_ACCOUNT_AT_ADDRESS: RateLimitPolicy = { maxAttempts: 5, windowMs: WINDOW_MS };
+export const PER_ACCOUNT: RateLimitPolicy = { maxAttempts: 20, windowMs: WINDOW_MS };
 export const PER_ADDRESS: RateLimitPolicy = { maxAttempts: 50, windowMs: WINDOW_MS };
 /** The longest window of any limit: attempts older than this can be purged. */
 export const LONGEST_WINDOW_MS = WINDOW_MS;
 
-/** A person's console sign-in: per email at the address, then per address. */
-export function personLimits(email: string, address: string): readonly AttemptLimit[] {
-  return [
-    { key: `user:${email.toLowerCase()}|${address}`, ...PER_ACCOUNT },
-    { key: `ip:${address}`, ...PER_ADDRESS },
-  ];
-}
+/** An account's key part: the email as accounts are stored (trimmed, lower-case), so case gives no fresh limit. */
+export const accountKey = (email: string) => email.trim().toLowerCase();
 
-/** A store's credential exchange: per store at the address, then per address — both apart from people's. */
-export function storeLimits(storeId: string, address: string): readonly AttemptLimit[] {
+/**
+ * A person's console sign-in: per account at the address, per account, per address. A success forgets only the
+ * failures at that address: failures elsewhere (someone else guessing) still count against the account.
+ */
+export function personLimits(email: string, address: string): readonly AttemptLimit[] {
+  const account = accountKey(email);
   return [
-    { key: `store:${storeId}|${address}`, ...PER_ACCOUNT },
-    { key: `store-ip:${address}`, ...PER_ADDRESS },
+    { key: `user:${account}|${address}`, ...PER_ACCOUNT_AT_ADDRESS, forgetOnSuccess: true },
+    { key: `account:${account}`, ...PER_ACCOUNT, forgetOnSuccess: false },
+    { key: `ip:${address}`, ...PER_ADDRESS, forgetOnSuccess: false },
   ];
 }
 

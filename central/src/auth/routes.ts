@@ -60,7 +60,7 @@ export function authRoutes(auth: AuthService): Router {
   });
   r.post('/auth/store-token', async (req, res) => {
     const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
-    const token = await auth.storeToken(storeId, secret, address(req));
+    const token = await auth.storeToken(storeId, secret);
     markSecretAnswer(res);
     res.json(token);
   });

@@ -78,6 +78,14 @@ export class FleetRepository {
     return r && { secretHash: r.secret_hash, version: r.credential_version };
   }
 
+  /**
+   * Rewrites the hash of the same credential in another form (no version bump: tokens stay valid), only while the
+   * stored hash is still `from` — a rotation in between wins.
+   */
+  async replaceSecretHash(id: string, from: string, to: string): Promise<void> {
+    await this.db.query('UPDATE locations SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2', [id, from, to]);
+  }
+
   /** Replaces the credential and bumps its version, which revokes every token issued under the old one. */
   async rotateCredential(id: string, secretHash: string, now: number): Promise<boolean> {
     const res = await this.db.query(

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, uuidv7, type StoreId } from '@storefleet/shared';
-import { hashSecret, newSecret, verifySecret } from '../auth/passwords.js';
+import { hashStoreSecret, newSecret, verifyStoreSecret } from '../auth/passwords.js';
 import type { FleetRepository } from './fleet-repository.js';
 import type { Location, LocationKind, NewLocation, StoreCredential } from './types.js';
 
@@ -12,7 +12,7 @@ export class FleetService {
   /** Registers a store or DC. A store gets its credential here, the only time the secret is ever shown. */
   async register(input: NewLocation): Promise<{ location: Location; credential: StoreCredential | null }> {
     const secret = input.kind === 'STORE' ? newSecret() : null;
-    const location = await this.repo.insert(uuidv7(this.now()), input, secret ? await hashSecret(secret) : null, this.now());
+    const location = await this.repo.insert(uuidv7(this.now()), input, secret ? hashStoreSecret(secret) : null, this.now());
     if (!location) throw new ConflictError(`a location with code ${input.code} already exists`, { code: input.code });
     return { location, credential: secret ? { storeId: location.id, secret } : null };
   }
@@ -35,15 +35,21 @@ export class FleetService {
 
   async rotateCredential(id: string): Promise<StoreCredential> {
     const secret = newSecret();
-    if (!(await this.repo.rotateCredential(id, await hashSecret(secret), this.now()))) throw new NotFoundError('store', id);
+    if (!(await this.repo.rotateCredential(id, hashStoreSecret(secret), this.now()))) throw new NotFoundError('store', id);
     return { storeId: id as StoreId, secret };
   }
 
-  /** The credential version when `secret` is the store's current one; undefined otherwise (unknown store too). */
+  /**
+   * The credential version when `secret` is the store's current one; undefined otherwise (unknown store too). A
+   * credential still kept as an scrypt hash (from before the fast form) is rewritten in the fast form once it matches.
+   */
   async verifyCredential(storeId: string, secret: string): Promise<number | undefined> {
     const cred = await this.repo.credential(storeId);
     if (!cred?.secretHash) return undefined;
-    return (await verifySecret(secret, cred.secretHash)) ? cred.version : undefined;
+    const checked = await verifyStoreSecret(secret, cred.secretHash);
+    if (!checked.ok) return undefined;
+    if (checked.upgrade) await this.repo.replaceSecretHash(storeId, cred.secretHash, checked.upgrade);
+    return cred.version;
   }
 
   async credentialVersion(storeId: string): Promise<number | undefined> {

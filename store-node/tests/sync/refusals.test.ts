@@ -12,7 +12,7 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
       f.credentials.set(code, reg.credential!);
     }
     const c = f.credentials.get(code)!;
-    return { id: c.storeId, token: (await f.hub.auth.storeToken(c.storeId, c.secret, 'test')).token };
+    return { id: c.storeId, token: (await f.hub.auth.storeToken(c.storeId, c.secret)).token };
   };
   const hello = (storeId: string, protocol = 2) => ({ type: 'hello', protocol, storeId, outboxHead: 0, feedCursor: 0 });
 
@@ -130,7 +130,7 @@ describe('a store that misbehaves on the wire', () => {
 
   const open = async (code: string) => {
     const reg = await f.hub.fleet.register({ code, name: code, kind: 'STORE', lat: 1, lon: 1 });
-    const token = (await f.hub.auth.storeToken(reg.location.id, reg.credential!.secret, 'test')).token;
+    const token = (await f.hub.auth.storeToken(reg.location.id, reg.credential!.secret)).token;
     const s = await RawStore.open(f.hubUrl, token);
     s.send({ type: 'hello', protocol: 2, storeId: reg.location.id, outboxHead: 0, feedCursor: 0 });
     await s.next('welcome');
