@@ -4,7 +4,8 @@
  *   BB | type | command | length (2 bytes, big-endian) | parameters… | checksum | 7E
  *
  * type 00 = command (host → reader), 01 = response, 02 = notice (a tag read during inventory). The checksum is the
- * low byte of the sum of type, command, length and parameters.
+ * low byte of the sum of type, command, length and parameters: it misses two swapped bytes, so a tag notice is also
+ * checked against the CRC-16 the tag itself backscattered (see `tagFromNotice`).
  */
 export const FRAME_HEAD = 0xbb;
 export const FRAME_END = 0x7e;
@@ -45,6 +46,30 @@ function checksum(bytes: Uint8Array, from: number, to: number): number {
   return sum & 0xff;
 }
 
+/**
+ * The EPC Gen2 CRC-16 a tag sends after its PC and EPC (CRC-16/CCITT polynomial 0x1021, preset 0xFFFF, complemented;
+ * also known as CRC-16/GENIBUS): the reader forwards it big-endian after the EPC.
+ */
+export function gen2Crc16(bytes: Uint8Array): number {
+  let crc = 0xffff;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return ~crc & 0xffff;
+}
+
+const isFrameType = (t: number) => t === FrameType.COMMAND || t === FrameType.RESPONSE || t === FrameType.NOTICE;
+
+/** Where the frame whose head is at `at` ends (its end byte), if it is whole and valid; -1 if not (yet). */
+function validFrameEnd(buf: Buffer, at: number): number {
+  if (buf.length - at < 7 || !isFrameType(buf[at + 1]!)) return -1;
+  const len = buf.readUInt16BE(at + 3);
+  const end = at + 6 + len;
+  if (len > MAX_PARAMS || end >= buf.length) return -1;
+  return buf[end] === FRAME_END && buf[end - 1] === checksum(buf, at + 1, end - 1) ? end : -1;
+}
+
 export interface ParserCounters {
   frames: number;
   /** Frames whose checksum or end byte was wrong: dropped. */
@@ -56,7 +81,9 @@ export interface ParserCounters {
 /**
  * Reassembles frames from serial chunks, which split frames anywhere and may carry garbage between them. On a bad
  * frame it drops only the head byte and searches again from the next one, so a real frame hiding behind a false head
- * is still found. Never throws.
+ * is still found. A head whose frame is not whole yet is waited for — unless a whole valid frame already starts after
+ * it: frames do not nest, so that head was noise (a stray 0xBB announcing hundreds of bytes would otherwise hold every
+ * real frame behind it until that many bytes had arrived). Never throws.
  */
 export class FrameParser {
   readonly counters: ParserCounters = { frames: 0, badFrames: 0, skippedBytes: 0 };
@@ -75,17 +102,22 @@ export class FrameParser {
       }
       if (buf.length - at < 7) break; // wait for more
       const len = buf.readUInt16BE(at + 3);
-      if (len > MAX_PARAMS) {
-        this.counters.badFrames++;
-        this.counters.skippedBytes++;
+      if (len > MAX_PARAMS || !isFrameType(buf[at + 1]!)) {
+        this.#dropHead();
         at++;
         continue;
       }
       const end = at + 6 + len;
-      if (end >= buf.length) break;
+      if (end >= buf.length) {
+        if (this.#validFrameAfter(buf, at)) {
+          this.#dropHead();
+          at++;
+          continue;
+        }
+        break; // wait for more
+      }
       if (buf[end] !== FRAME_END || buf[end - 1] !== checksum(buf, at + 1, end - 1)) {
-        this.counters.badFrames++;
-        this.counters.skippedBytes++;
+        this.#dropHead();
         at++;
         continue;
       }
@@ -102,6 +134,18 @@ export class FrameParser {
     return frames;
   }
 
+  #dropHead(): void {
+    this.counters.badFrames++;
+    this.counters.skippedBytes++;
+  }
+
+  /** Whether a whole valid frame starts somewhere after `at` in what has arrived. */
+  #validFrameAfter(buf: Buffer, at: number): boolean {
+    for (let j = buf.indexOf(FRAME_HEAD, at + 1); j !== -1 && buf.length - j >= 7; j = buf.indexOf(FRAME_HEAD, j + 1)) {
+      if (validFrameEnd(buf, j) !== -1) return true;
+    }
+    return false;
+  }
 }
 
 export interface TagRead {
@@ -116,7 +160,8 @@ export interface TagRead {
 /**
  * A tag notice (type 02, command 22): RSSI, PC, EPC (its length in words is PC bits 15–11), CRC-16, and — on the
  * multi-port readers of the family — one more byte naming the antenna; single-port modules omit it (antenna 1).
- * Returns undefined for a notice whose lengths do not add up.
+ * Returns undefined for a notice whose lengths do not add up or whose CRC-16 is not the Gen2 CRC of its PC and EPC
+ * (a byte garbled on the line that the frame's byte sum did not catch: never a different, real-looking tag).
  */
 export function tagFromNotice(f: Frame): TagRead | undefined {
   if (f.type !== FrameType.NOTICE || f.command !== Command.SINGLE_POLL || f.params.length < 5) return undefined;
@@ -125,6 +170,7 @@ export function tagFromNotice(f: Frame): TagRead | undefined {
   const epcBytes = (pc >> 11) * 2;
   const base = 1 + 2 + epcBytes + 2;
   if (epcBytes === 0 || (p.length !== base && p.length !== base + 1)) return undefined;
+  if (((p[base - 2]! << 8) | p[base - 1]!) !== gen2Crc16(p.subarray(1, base - 2))) return undefined;
   const epc = Buffer.from(p.subarray(3, 3 + epcBytes)).toString('hex').toUpperCase();
   const rssi = p[0]! > 127 ? p[0]! - 256 : p[0]!;
   return { epc, pc, rssi, antenna: p.length === base + 1 ? p[base]! : 1 };
@@ -135,7 +181,8 @@ export function noticeFor(epcHex: string, rssi: number, antenna?: number): Buffe
   const epc = Buffer.from(epcHex, 'hex');
   const words = epc.length / 2;
   const pc = (words << 11) & 0xffff;
-  const params = [rssi & 0xff, pc >> 8, pc & 0xff, ...epc, 0x12, 0x34, ...(antenna === undefined ? [] : [antenna])];
+  const crc = gen2Crc16(Buffer.from([pc >> 8, pc & 0xff, ...epc]));
+  const params = [rssi & 0xff, pc >> 8, pc & 0xff, ...epc, crc >> 8, crc & 0xff, ...(antenna === undefined ? [] : [antenna])];
   return encodeFrame(FrameType.NOTICE, Command.SINGLE_POLL, params);
 }
 

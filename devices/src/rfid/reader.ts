@@ -14,6 +14,8 @@ export class RfidReader implements DeviceDriver {
   readonly kind = 'rfid';
   readonly parser = new FrameParser();
   reads = 0;
+  /** Tag notices dropped because their CRC-16 (or lengths) did not check out: a garbled EPC, never another tag. */
+  badTags = 0;
   errorResponses = 0;
   /** Times the watchdog re-sent the inventory command to a silent reader. */
   rearmed = 0;
@@ -68,8 +70,12 @@ export class RfidReader implements DeviceDriver {
     if (frames.length) this.#lastFrameAt = at;
     for (const f of frames) {
       if (f.type === FrameType.RESPONSE && f.command === Command.ERROR) this.errorResponses++;
+      if (f.type !== FrameType.NOTICE || f.command !== Command.SINGLE_POLL) continue;
       const tag = tagFromNotice(f);
-      if (!tag) continue;
+      if (!tag) {
+        this.badTags++;
+        continue;
+      }
       this.reads++;
       this.#rate.add(at);
       this.onTag({ ...tag, at });
@@ -82,6 +88,6 @@ export class RfidReader implements DeviceDriver {
   }
 
   stats(): Record<string, number> {
-    return { reads: this.reads, readsPerSecond: this.readRate(), badFrames: this.parser.counters.badFrames, skippedBytes: this.parser.counters.skippedBytes, errorResponses: this.errorResponses, rearmed: this.rearmed };
+    return { reads: this.reads, readsPerSecond: this.readRate(), badFrames: this.parser.counters.badFrames, badTags: this.badTags, skippedBytes: this.parser.counters.skippedBytes, errorResponses: this.errorResponses, rearmed: this.rearmed };
   }
 }
