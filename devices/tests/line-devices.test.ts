@@ -47,3 +47,15 @@ describe('ESC/POS receipts', () => {
     }
   });
 });
+
+describe('an over-long scanner line', () => {
+  it('is dropped up to its line end however it is chunked: its tail never becomes a scan', () => {
+    const evil = `${'X'.repeat(300)}SKU-EVIL\r\n`;
+    for (const cut of [1, 100, 257, 300, 304, evil.length - 1]) {
+      const s = new LineSplitter();
+      const lines = [...s.push(Buffer.from(evil.slice(0, cut), 'latin1')), ...s.push(Buffer.from(evil.slice(cut), 'latin1')), ...s.push(Buffer.from('SKU-1\r\n'))];
+      expect({ cut, lines }).toEqual({ cut, lines: ['SKU-1'] });
+      expect(s.counters.overflowBytes).toBeGreaterThanOrEqual(300);
+    }
+  });
+});

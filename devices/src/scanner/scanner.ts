@@ -14,23 +14,44 @@ export interface LineCounters {
   overflowBytes: number;
 }
 
-/** Splits a byte stream into CR/LF/CRLF-terminated lines, however the chunks fall; caps a runaway line. */
+/**
+ * Splits a byte stream into CR/LF/CRLF-terminated lines, however the chunks fall. A line longer than `maxLine` is
+ * dropped whole, up to its line end: once a runaway line is cut, the rest of it is skipped too, so its tail never
+ * arrives as a line of its own (which chunking alone would otherwise decide).
+ */
 export class LineSplitter {
   #pending = '';
+  /** Inside an over-long line: drop until the next line end. */
+  #skipping = false;
   constructor(
     readonly maxLine = 256,
     readonly counters: LineCounters = { lines: 0, rejected: 0, overflowBytes: 0 },
   ) {}
 
   push(chunk: Uint8Array): string[] {
-    const text = this.#pending + Buffer.from(chunk).toString('latin1');
-    const parts = text.split(/\r\n|\r|\n/);
-    this.#pending = parts.pop()!;
-    if (this.#pending.length > this.maxLine) {
-      this.counters.overflowBytes += this.#pending.length;
-      this.#pending = '';
+    let text = this.#pending + Buffer.from(chunk).toString('latin1');
+    this.#pending = '';
+    if (this.#skipping) {
+      const end = text.search(/[\r\n]/);
+      if (end === -1) {
+        this.counters.overflowBytes += text.length;
+        return [];
+      }
+      this.counters.overflowBytes += end;
+      this.#skipping = false;
+      text = text.slice(end);
     }
-    const lines = parts.filter((l) => l.length > 0);
+    const parts = text.split(/\r\n|\r|\n/);
+    const last = parts.pop()!;
+    if (last.length > this.maxLine) {
+      this.counters.overflowBytes += last.length;
+      this.#skipping = true;
+    } else this.#pending = last;
+    const lines: string[] = [];
+    for (const l of parts) {
+      if (l.length > this.maxLine) this.counters.overflowBytes += l.length;
+      else if (l.length > 0) lines.push(l);
+    }
     this.counters.lines += lines.length;
     return lines;
   }
