@@ -41,6 +41,18 @@ export interface LinkStatus {
   readonly bytesIn: number;
 }
 
+const closing = new WeakMap<PortLike, Promise<void>>();
+
+/** Closes a port once, however many parties ask; resolves when its descriptor is closed (never rejects). */
+function closePort(port: PortLike): Promise<void> {
+  const pending = closing.get(port);
+  if (pending) return pending;
+  if (!port.isOpen) return Promise.resolve();
+  const done = new Promise<void>((resolve) => port.close(() => resolve()));
+  closing.set(port, done);
+  return done;
+}
+
 /**
  * Keeps one device's serial port open: opens it by path (SerialPort.list() needs udevadm, which store PCs may lack),
  * and when the port fails or disappears (a USB reader unplugged) reopens it with backoff (0.2 s doubling to 5 s)
@@ -55,6 +67,8 @@ export class SerialLink {
   #bytesIn = 0;
   #lastError: string | null = null;
   #stopped = true;
+  /** Settles when the current port has opened or failed to. */
+  #settled: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
@@ -69,14 +83,25 @@ export class SerialLink {
     this.#connect();
   }
 
+  /**
+   * Closes the port and stops reopening it. Resolves once the port is closed — a port still opening is waited for (up
+   * to 5 s; if it opens later still, it is closed then) so that no descriptor outlives the link.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
     const port = this.#port;
+    const settled = this.#settled;
     this.#port = undefined;
     this.driver.onClose?.();
     this.#set('closed');
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (!port) return;
+    if (!port.isOpen && settled) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+    }
+    await closePort(port);
   }
 
   status(): LinkStatus {
@@ -97,15 +122,25 @@ export class SerialLink {
       return this.#lost(err as Error);
     }
     this.#port = port;
+    this.#settled = new Promise<void>((resolve) => {
+      port.on('open', () => resolve());
+      port.on('error', () => resolve());
+      port.on('close', () => resolve());
+    });
     let done = false;
     const lost = (err?: Error | null) => {
       if (done || this.#port !== port) return;
       done = true;
       this.#port = undefined;
-      if (port.isOpen) port.close(() => undefined);
+      void closePort(port);
       this.#lost(err ?? new Error('port closed'));
     };
     port.on('open', () => {
+      if (this.#port !== port) {
+        // Stopped (or replaced) while it was opening: this port is nobody's now.
+        void closePort(port);
+        return;
+      }
       this.#attempt = 0;
       this.#opens++;
       this.#lastError = null;
