@@ -4,7 +4,8 @@ import { hubConfigFromEnv } from './config.js';
 
 /**
  * Runs one hub from environment variables (README). With HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD set and no user in
- * the database yet, creates that first admin; the password is never logged.
+ * the database yet, creates that first admin; the password is never logged. HUB_METRICS_TOKEN, when set, is the bearer
+ * token a Prometheus scraper presents for /metrics (otherwise only an ADMIN session reads it); never logged either.
  */
 const hub = await createHub(hubConfigFromEnv());
 exitOnFatalErrors(hub.log);

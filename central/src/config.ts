@@ -36,6 +36,11 @@ export interface HubConfig {
    * test-controlled simulators in tests. A module falls back to its own simulator when one is absent.
    */
   readonly externals?: Readonly<Record<string, unknown>>;
+  /**
+   * A bearer token that lets a scraper read `/metrics` (HUB_METRICS_TOKEN); without it only an ADMIN session can.
+   * A secret: never logged.
+   */
+  readonly metricsToken?: string | undefined;
 }
 
 export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -47,6 +52,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: env.TRUST_PROXY ?? false,
     natsUrl: env.NATS_URL || undefined,
+    metricsToken: env.HUB_METRICS_TOKEN || undefined,
   };
 
 }

@@ -19,6 +19,8 @@ import {
   AppError,
 } from '@storefleet/shared';
 import { newSecret } from './auth/passwords.js';
+import { LONGEST_WINDOW_MS } from './auth/rate-limit.js';
+import { metricsAccess } from './auth/metrics-access.js';
 import type { StoreId } from '@storefleet/shared';
 import type { HubConfig } from './config.js';
 import type { Db } from './db/db.js';
@@ -169,7 +171,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     await db.query('SELECT 1');
     res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name) });
   });
-  app.get('/metrics', metricsRoute(metrics));
+  app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
   app.use(consoleStatic(modules));
 
   const api = express.Router();
@@ -198,7 +200,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const purge = async () => {
     try {
       await idempotencyRepo.purgeOlderThan(now() - DAY_MS);
-      await authRepo.purgeExpired(now(), now() - DAY_MS);
+      await authRepo.purgeExpired(now(), now() - LONGEST_WINDOW_MS);
     } catch (err) {
       log.warn({ err }, 'housekeeping failed; will retry');
     }

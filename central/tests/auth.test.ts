@@ -236,6 +236,23 @@ describe.each(dbTargets)('auth on $name', (target) => {
     }
   });
 
+  it('shows /metrics (whose labels name stores) to an ADMIN only when no metrics token is configured', async () => {
+    const anonymous = await t.call('GET', '/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
+    expect(anonymous.body.detail).toBe('metrics need an ADMIN session or the metrics token');
+    expect((await t.call('GET', '/metrics', undefined, { bearer: 'a guessed token' })).status).toBe(401);
+    const store = await t.call('GET', '/metrics', undefined, { bearer: storeA.token });
+    expect(store.status).toBe(403);
+    expect(store.body.detail).toBe('metrics are for head office: an ADMIN session or the metrics token');
+    await t.call('POST', '/api/users', { email: 'mia@example.test', name: 'Mia', role: 'STORE_MANAGER', storeId: storeA.id, password: 'manager password' }, { cookie: admin });
+    expect((await t.call('GET', '/metrics', undefined, { cookie: await t.login('mia@example.test', 'manager password') })).status).toBe(403);
+    const shown = await t.call('GET', '/metrics', undefined, { cookie: admin });
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('content-type')).toContain('text/plain');
+    expect(shown.body).toContain('storefleet_hub_http_requests_total');
+  });
+
   it('refuses anonymous calls to protected routes', async () => {
     const res = await t.call('GET', '/api/catalog/products');
     expect(res.status).toBe(401);

@@ -73,7 +73,7 @@ describe.each(dbTargets)('problem+json answers on $name', (target) => {
   it('serves health and Prometheus metrics', async () => {
     const health = await t.call('GET', '/healthz');
     expect(health.body).toMatchObject({ status: 'ok', db: target.name, modules: expect.arrayContaining(['catalog']) });
-    const metrics = await t.call('GET', '/metrics');
+    const metrics = await t.call('GET', '/metrics', undefined, { cookie: admin }); // an ADMIN's (or the metrics token's)
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.body).toMatch(/storefleet_hub_http_requests_total\{method="GET",route="\/api\/locations\/:id",status="404"\} \d+/);
   });

@@ -2,13 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHub } from './support/test-hub.js';
 import { dbTargets } from './support/db-targets.js';
 
+const METRICS_TOKEN = 'metrics-token-that-only-the-scraper-knows';
+
 describe('logs', () => {
   const lines: string[] = [];
   let t: TestHub;
   beforeAll(async () => {
-    t = await TestHub.start(dbTargets[0]!, { logLevel: 'debug', logDestination: { write: (l: string) => void lines.push(l) } });
+    t = await TestHub.start(dbTargets[0]!, { logLevel: 'debug', logDestination: { write: (l: string) => void lines.push(l) }, metricsToken: METRICS_TOKEN });
   });
   afterAll(() => t?.stop());
+
+  it('let a scraper read /metrics with the metrics token, and never log the token', async () => {
+    const scraped = await t.call('GET', '/metrics', undefined, { bearer: METRICS_TOKEN });
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toContain('storefleet_hub_http_requests_total');
+    const wrong = await t.call('GET', '/metrics', undefined, { bearer: `${METRICS_TOKEN}x` });
+    expect(wrong.status).toBe(401);
+    await t.call('GET', '/api/auth/me', undefined, { bearer: METRICS_TOKEN }); // the token is no credential elsewhere
+    expect(lines.join('')).not.toContain(METRICS_TOKEN);
+  });
 
   it('never contain passwords, store secrets, tokens or session cookies', async () => {
     const admin = await t.login();

@@ -11,6 +11,7 @@ const hub = await createHub({
   port,
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.HUB_DATA_DIR,
+  metricsToken: process.env.HUB_METRICS_TOKEN || undefined,
   logLevel: 'silent',
   syncHeartbeatMs: Number(process.env.HEARTBEAT_MS ?? 5000),
   modules: [...(await discoverModules()), stockModule],

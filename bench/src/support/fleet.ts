@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ export async function freePort(): Promise<number> {
 export class Fleet {
   readonly dir = mkdtempSync(join(tmpdir(), 'sf-fleet-'));
   readonly latencies: number[] = [];
+  /** The hub's HUB_METRICS_TOKEN: /metrics answers only an ADMIN or the scraper that holds it. */
+  readonly #metricsToken = randomBytes(24).toString('base64url');
   readonly stores: MemoryStore[] = [];
   readonly clients: SyncClient[] = [];
   hub!: Child;
@@ -42,6 +45,7 @@ export class Fleet {
     this.hub = new Child(FLEET_HUB, [String(this.port), String(this.count), join(this.dir, 'tokens.json')], {
       DATABASE_URL: this.place.databaseUrl ?? '',
       HUB_DATA_DIR: dataDir,
+      HUB_METRICS_TOKEN: this.#metricsToken,
     });
     await this.hub.waitFor('READY', 180_000);
     return JSON.parse(readFileSync(join(this.dir, 'tokens.json'), 'utf8')) as { id: string; token: string }[];
@@ -65,7 +69,9 @@ export class Fleet {
   }
 
   async metric(name: string): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const res = await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${this.#metricsToken}` } });
+    if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+    const text = await res.text();
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     if (!line) throw new Error(`metric ${name} not found`);
     return Number(line.split(' ')[1]);

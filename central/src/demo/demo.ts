@@ -39,7 +39,13 @@ const saveSecrets = () => {
 };
 
 console.log(`Starting the Storefleet demo in ${dataDir} …`);
-const hub = await createHub({ dataDir: join(dataDir, 'hub'), port: hubPort, host: '127.0.0.1', logLevel: process.env.LOG_LEVEL ?? 'warn' });
+const hub = await createHub({
+  dataDir: join(dataDir, 'hub'),
+  port: hubPort,
+  host: '127.0.0.1',
+  logLevel: process.env.LOG_LEVEL ?? 'warn',
+  metricsToken: process.env.HUB_METRICS_TOKEN || undefined,
+});
 // A bug that escapes must not leave the store nodes running without their hub: stop them, then exit non-zero.
 exitOnFatalErrors(hub.log, (code) => {
   setTimeout(() => process.exit(code), 10_000).unref();
@@ -113,7 +119,8 @@ for (let i = 0; i < storeCount; i++) {
 
 console.log(`
 Storefleet is running.
-  Admin console:        ${hubUrl}/console/   health: ${hubUrl}/healthz   metrics: ${hubUrl}/metrics
+  Admin console:        ${hubUrl}/console/   health: ${hubUrl}/healthz
+  Metrics:              ${hubUrl}/metrics (signed in as the admin, or Authorization: Bearer $HUB_METRICS_TOKEN)
   Sign in as:           ${secrets.admin.email} / ${secrets.admin.password}
                         (kept in ${secretsFile}; also: curl -c jar -H 'content-type: application/json' \\
                          -d '{"email":"${secrets.admin.email}","password":"…"}' ${hubUrl}/api/auth/login)
