@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
+import { ForbiddenError } from '@storefleet/shared';
 import type { WebSocket } from 'ws';
 import type { SocketHandler } from '../http/module-sockets.js';
 import type { StoreSyncState } from '../sync/sync-status.js';
+import type { Principal } from '../http/principal.js';
+
+const isAdmin = (p: Principal) => p.kind === 'user' && p.role === 'ADMIN';
 
 /**
  * Live updates for console pages over one WebSocket (`/api/console/live`, ADMINs only):
@@ -26,8 +30,20 @@ export class ConsoleLive {
     readonly pollMs = 1000,
   ) {}
 
-  readonly handler: SocketHandler = (ws, principal) => {
-    if (principal.kind !== 'user' || principal.role !== 'ADMIN') return ws.close(1008, 'the console needs an ADMIN');
+  readonly handler: SocketHandler = Object.assign(
+    (ws: WebSocket, principal: Principal) => {
+      if (!isAdmin(principal)) return ws.close(1008, 'the console needs an ADMIN');
+      this.#open(ws);
+    },
+    {
+      // refused at the upgrade (403), before any socket exists
+      authorize: (principal: Principal) => {
+        if (!isAdmin(principal)) throw new ForbiddenError('the console needs an ADMIN');
+      },
+    },
+  );
+
+  #open(ws: WebSocket): void {
     this.#sockets.add(ws);
     ws.on('close', () => {
       this.#sockets.delete(ws);
@@ -39,7 +55,7 @@ export class ConsoleLive {
       void this.#poll();
       this.#timer = setInterval(() => void this.#poll(), this.pollMs);
     }
-  };
+  }
 
   storeChanged(storeId: string): void {
     this.#send({ type: 'store-changed', storeId });

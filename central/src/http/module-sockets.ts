@@ -8,15 +8,22 @@ import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { pathOf, SYNC_PATH } from '../sync/sync-server.js';
 import type { Principal } from './principal.js';
 
-/** A module's WebSocket endpoint: called for an authenticated upgrade on its path; it owns the socket from then on. */
-export type SocketHandler = (ws: WebSocket, principal: Principal, url: URL) => void;
+/**
+ * A module's WebSocket endpoint: called for an authenticated upgrade on its path; it owns the socket from then on.
+ * Its optional `authorize` runs before the upgrade: a throw (ForbiddenError, NotFoundError…) answers the upgrade with
+ * that problem (403, 404…) and no socket opens, so a caller the endpoint refuses never gets a 101.
+ */
+export type SocketHandler = ((ws: WebSocket, principal: Principal, url: URL) => void) & {
+  readonly authorize?: (principal: Principal, url: URL) => void | Promise<void>;
+};
 
 /**
  * WebSockets for modules under `/api/…` (live carts for web and app clients, console updates), beside the stores'
  * `/sync`. The caller authenticates as for the HTTP API: a bearer token or the session cookie (browsers send it with
  * the upgrade); the longest matching path prefix picks the module's handler. Every upgrade other than `/sync` gets an
  * answer here: a refusal (400 unreadable target or cookie, 401, 404 no such socket) is an HTTP response with a
- * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers.
+ * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers. A handler's
+ * `authorize` refuses a signed-in caller the same way (403/404) before any WebSocket exists.
  */
 export class ModuleSockets {
   /** Clients of these sockets only listen (carts, console); a few KiB is plenty for anything they may send. */
@@ -56,6 +63,7 @@ export class ModuleSockets {
       const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
       if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');
       principal = await this.auth.principalFor(credential);
+      await this.handlers.get(path)!.authorize?.(principal, new URL(req.url ?? '/', 'http://hub'));
     } catch (err) {
       if (!(err instanceof AppError)) this.log?.error({ err }, 'module socket upgrade failed');
       return rejectUpgrade(socket, err, pathname);
