@@ -7,30 +7,33 @@ import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared
  * is in no table.
  *
  * The roles: nobody signed in; a head-office ADMIN; the STORE_MANAGER and an ASSOCIATE of store A; store A's own
- * token (its node); store B's token (another store, asking for store A's things). The fixtures' ids all belong to
- * store A, so `storeB` is "someone else's store". The policy:
- * - anonymous reaches health, metrics, the console's files and sign-in/out/store-token; everything else is 401;
+ * token (its node); store B's token (another store, asking for store A's things); an ASSOCIATE of store B (a person
+ * of another store, so a check through the user's storeId is covered too). The fixtures' ids all belong to store A,
+ * so `storeB` and `associateB` are "someone else's store". `WS` rows are the WebSocket endpoints (the hub's `/sync`
+ * and console socket here, module sockets in their module's table). The policy:
+ * - anonymous reaches health, the console's files and sign-in/out/store-token; everything else is 401 (metrics need
+ *   an ADMIN or the monitoring's metrics token);
  * - ADMIN reaches every route meant for people (store-token-only routes stay for stores);
  * - store-scoped data (a location, its stock, its reservations, its sync state) is store A's and its users' only;
  * - routes that need ADMIN or a manager stay as they are.
  */
-export type HubAccessRole = 'anonymous' | 'admin' | 'managerA' | 'associateA' | 'storeA' | 'storeB';
-export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = ['anonymous', 'admin', 'managerA', 'associateA', 'storeA', 'storeB'];
+export type HubAccessRole = 'anonymous' | 'admin' | 'managerA' | 'associateA' | 'storeA' | 'storeB' | 'associateB';
+export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = ['anonymous', 'admin', 'managerA', 'associateA', 'storeA', 'storeB', 'associateB'];
 export type HubAccessRow = AccessRow<HubAccessRole>;
 
 /** A table of hub rows; columns in `HUB_ACCESS_ROLES` order. */
 export const hubAccessTable = (lines: readonly AccessLine[]): HubAccessRow[] => accessTable(HUB_ACCESS_ROLES, lines);
 
-const PUBLIC = 'allow allow allow allow allow allow';
-const SIGNED_IN = 'deny  allow allow allow allow allow';
-const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny';
-const STORE_A = 'deny  allow allow allow allow deny';
+const PUBLIC = 'allow allow allow allow allow allow allow';
+const SIGNED_IN = 'deny  allow allow allow allow allow allow';
+const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny  deny';
+const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
-  //                                                 anon  admin mgrA  asocA tokA  tokB
+  //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/healthz',                                PUBLIC],
-  ['GET', '/metrics',                                PUBLIC, 'as today: scraped by the monitoring on the hub’s network'],
-  ['GET', '/',                                       PUBLIC, 'a redirect to the console'],
+  ['GET', '/metrics',                                ADMIN_ONLY, 'an ADMIN, or the monitoring with the metrics token (config, not a role here)'],
+  ['GET', '/',                                       PUBLIC, 'answers 302: a redirect to the console'],
   ['GET', '/console/*',                              PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
   ['GET', '/shared/*',                               PUBLIC, 'browser helpers shared by the console and the store pages'],
   ['POST', '/api/auth/login',                        PUBLIC, 'a stale or foreign credential must not stop a sign-in'],
@@ -50,6 +53,9 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/api/sync/stores/:id',                    STORE_A],
   ['GET', '/api/sync/parked',                        ADMIN_ONLY],
   ['GET', '/api/console/pages',                      ADMIN_ONLY],
-  ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow', 'a store’s own cold start: store tokens only, each gets its own data'],
-  ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow', 'a store’s own cold start: store tokens only, each gets its own data'],
+  ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
+  ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
+  // WebSockets: allow = the upgrade succeeds (101); deny = the upgrade is answered 401/403/404
+  ['WS', '/sync',                                    'deny  deny  deny  deny  allow allow deny', 'store nodes only, each syncing its own data; a person gets 403'],
+  ['WS', '/api/console/live',                        ADMIN_ONLY, 'the console’s live fleet view'],
 ]);

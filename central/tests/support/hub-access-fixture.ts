@@ -11,24 +11,28 @@ export type Credentials = Record<HubAccessRole, Record<string, string>>;
 
 /**
  * A hub with store A and store B (and a spare store C for the routes that rotate or edit a location), an ADMIN,
- * a STORE_MANAGER and an ASSOCIATE of store A, and things that belong to store A: stock, a reservation, a customer
- * store A signed up with a pickup order there, and a cart of another customer. Built through the API as stores and
- * people would (stock arrives as a store's sync events).
+ * a STORE_MANAGER and an ASSOCIATE of store A, an ASSOCIATE of store B, and things that belong to store A: stock,
+ * a reservation, a customer store A signed up with a pickup order there, and a cart of another customer. A route
+ * whose valid call uses its target up gets a target of its own (a hold to release, an order to cancel, a curbside
+ * order to check in), so every row's most privileged caller can make a real call that succeeds. Built through the
+ * API as stores and people would (stock arrives as a store's sync events).
  */
 export async function hubAccessFixture(t: TestHub) {
   const admin = await t.login();
   const a = await t.store('MATRIX-A', admin);
   const b = await t.store('MATRIX-B', admin);
   const c = await t.store('MATRIX-C', admin);
-  const user = async (email: string, role: 'STORE_MANAGER' | 'ASSOCIATE') =>
-    t.hub.auth.createUser({ email, name: email, role, storeId: a.id, password: PASSWORD });
+  const user = async (email: string, role: 'STORE_MANAGER' | 'ASSOCIATE', storeId = a.id) =>
+    t.hub.auth.createUser({ email, name: email, role, storeId: storeId as never, password: PASSWORD });
   await user('manager-a@example.test', 'STORE_MANAGER');
   await user('associate-a@example.test', 'ASSOCIATE');
+  await user('associate-b@example.test', 'ASSOCIATE', b.id);
   const spare = await user('spare-a@example.test', 'ASSOCIATE');
   const cookies = {
     admin,
     managerA: await t.login('manager-a@example.test', PASSWORD),
     associateA: await t.login('associate-a@example.test', PASSWORD),
+    associateB: await t.login('associate-b@example.test', PASSWORD),
   };
   const must = async (what: string, p: Promise<{ status: number; body: any }>) => {
     const r = await p;
@@ -38,9 +42,15 @@ export async function hubAccessFixture(t: TestHub) {
   await must('catalog', t.call('POST', '/api/catalog/products/import', { items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] }, { cookie: admin }));
   await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: a.id }), type: 'stock.moved', payload: { sku: SKU, delta: 500, kind: 'RECEIVE' } }], 0);
   const storeA = { bearer: a.token };
-  const reservation = await must('reservation', t.call('POST', '/api/reservations', { storeId: a.id, customerRef: 'Matrix', lines: [{ sku: SKU, qty: 1 }] }, storeA));
+  const hold = (ref: string) => must(ref, t.call('POST', '/api/reservations', { storeId: a.id, customerRef: ref, lines: [{ sku: SKU, qty: 1 }] }, storeA));
+  const reservation = await hold('Matrix');
+  const releasable = await hold('Matrix release');
   const customer = await must('customer', t.call('POST', '/api/customers', { name: 'Signed up at A' }, storeA));
-  const order = await must('order', t.call('POST', '/api/orders', { customerId: customer.id, placeKey: `matrix-${randomUUID()}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type: 'PICKUP', storeId: a.id } }, storeA));
+  const placeAtA = (what: string, type: 'PICKUP' | 'CURBSIDE') =>
+    must(what, t.call('POST', '/api/orders', { customerId: customer.id, placeKey: `matrix-${randomUUID()}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type, storeId: a.id } }, storeA));
+  const order = await placeAtA('order', 'PICKUP');
+  const cancellable = await placeAtA('order to cancel', 'PICKUP');
+  const curbside = await placeAtA('curbside order', 'CURBSIDE');
   const cartCustomer = await must('cart customer', t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }));
   await must('cart fulfilment', t.call('PUT', `/api/carts/${cartCustomer.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }));
   await must('cart', t.call('POST', `/api/carts/${cartCustomer.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }));
@@ -51,7 +61,8 @@ export async function hubAccessFixture(t: TestHub) {
     associateA: { cookie: cookies.associateA },
     storeA: { authorization: `Bearer ${a.token}` },
     storeB: { authorization: `Bearer ${b.token}` },
+    associateB: { cookie: cookies.associateB },
   };
-  return { a, b, c, spare, reservation, customer, order, cartCustomer, credentials };
+  return { a, b, c, spare, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, credentials };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HubAccessRole, HubAccessRow } from '../../src/access-matrix.js';
-import { SKU, type HubAccessFixture } from './hub-access-fixture.js';
+import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 
 /** One call the matrix test makes for a row: the concrete path and, for writes, a body. */
 export interface Probe {
@@ -11,9 +11,47 @@ export interface Probe {
 }
 
 /**
- * The concrete call for `row` as `role`. Ids are store A's (the fixture's); a write gets a minimal body unless the
- * gate depends on the body (placing an order or a hold at store A), where the body names store A. A route whose
- * `:id` this does not know throws, so a new route gets a probe here along with its row.
+ * The valid body of each write (`METHOD path` as the table lists it): what a real caller sends, so an allowed call
+ * runs the route instead of stopping at validation with a 400. A write without an entry here throws.
+ */
+function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknown {
+  const unique = `${role}-${randomUUID().slice(0, 8)}`;
+  const bodies: Record<string, () => unknown> = {
+    'POST /api/auth/login': () => ({ email: 'associate-a@example.test', password: PASSWORD }),
+    'POST /api/auth/logout': () => ({}),
+    'POST /api/auth/store-token': () => ({ storeId: fx.b.id, secret: fx.b.secret }),
+    'POST /api/users': () => ({ email: `matrix-${unique}@example.test`, name: `Matrix ${role}`, role: 'ASSOCIATE', storeId: fx.a.id, password: PASSWORD }),
+    'PATCH /api/users/:id': () => ({ disabled: false }),
+    'POST /api/locations': () => ({ code: `M-${unique}`.slice(0, 32), name: `Matrix ${role}`, kind: 'STORE', lat: 40.7, lon: -74 }),
+    'PATCH /api/locations/:id': () => ({ name: `Store C, renamed by ${role}` }),
+    'POST /api/locations/:id/credential': () => ({}),
+    'PUT /api/catalog/products/:sku': () => ({ name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }),
+    'POST /api/catalog/products/import': () => ({ items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] }),
+    'PUT /api/inventory/stores/:storeId/stock/:sku/safety': () => ({ safety: 2 }),
+    'PUT /api/inventory/stores/:storeId/stock/:sku/lead-time': () => ({ leadTimeDays: 3 }),
+    'POST /api/customers': () => ({ name: `Matrix ${role}` }),
+    'PATCH /api/customers/:id': () => ({ phone: '+1 555 0100' }),
+    'POST /api/carts/:customerId/lines': () => ({ sku: SKU, qty: 1 }),
+    'PUT /api/carts/:customerId/lines/:sku': () => ({ qty: 2 }),
+    'DELETE /api/carts/:customerId/lines/:sku': () => undefined,
+    'PUT /api/carts/:customerId/fulfilment': () => ({ type: 'PICKUP', storeId: fx.a.id }),
+    'POST /api/orders': () => ({ customerId: fx.customer.id, placeKey: `matrix-${unique}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type: 'PICKUP', storeId: fx.a.id } }),
+    'POST /api/orders/:id/cancel': () => ({}),
+    'POST /api/orders/:id/check-in': () => ({ parkingSpot: '7' }),
+    'POST /api/reservations': () => ({ storeId: fx.a.id, customerRef: `matrix ${role}`, lines: [{ sku: SKU, qty: 1 }] }),
+    'POST /api/reservations/:id/confirm': () => ({}),
+    'POST /api/reservations/:id/release': () => ({}),
+  };
+  const make = bodies[key];
+  if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
+  return make();
+}
+
+/**
+ * The concrete call for `row` as `role`: every parameter is an id of store A's fixture (a route that uses its target
+ * up — release, cancel, check-in — has a target of its own), and a write sends a valid body, so the most privileged
+ * allowed caller gets a 2xx. A route whose `:id` this does not know throws, so a new route gets a probe here along
+ * with its row.
  */
 export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFixture): Probe {
   const m = row.method;
@@ -23,7 +61,10 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/locations/')) return m === 'GET' ? fx.a.id : fx.c.id; // edits and rotations on a spare store
     if (p.startsWith('/api/sync/stores/')) return fx.a.id;
     if (p.startsWith('/api/customers/')) return fx.customer.id;
+    if (p === '/api/orders/:id/cancel') return fx.cancellable.id;
+    if (p === '/api/orders/:id/check-in') return fx.curbside.id;
     if (p.startsWith('/api/orders/')) return fx.order.id;
+    if (p === '/api/reservations/:id/release') return fx.releasable.id;
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
@@ -36,6 +77,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
+  if (path.includes(':')) throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,
@@ -43,12 +85,6 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/customers': '?name=Signed',
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
-  let body: unknown;
-  if (m !== 'GET') body = {};
-  if (m === 'POST' && p === '/api/orders') {
-    body = { customerId: fx.customer.id, placeKey: `matrix-${role}-${randomUUID()}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type: 'PICKUP', storeId: fx.a.id } };
-  }
-  if (m === 'POST' && p === '/api/reservations') body = { storeId: fx.a.id, customerRef: `matrix ${role}`, lines: [{ sku: SKU, qty: 1 }] };
-  if (p === '/api/orders/:id/check-in') body = { parkingSpot: '7' };
+  const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);
   return { path: path + q, body, ...(hasId && row.hidesExistence ? { missing: fill(randomUUID()) + q } : {}) };
 }

@@ -1,11 +1,11 @@
 import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
 
-const SIGNED_IN = 'deny  allow allow allow allow allow';
-const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny';
+const SIGNED_IN = 'deny  allow allow allow allow allow allow';
+const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny  deny';
 
 /** Who may call the catalog routes; see `central/src/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
-  //                                                 anon  admin mgrA  asocA tokA  tokB
+  //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/api/catalog/products',                   SIGNED_IN],
   ['GET', '/api/catalog/categories',                 SIGNED_IN],
   ['GET', '/api/catalog/products/:sku',              SIGNED_IN],

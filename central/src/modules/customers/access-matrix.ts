@@ -7,9 +7,9 @@ import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
  * does not exist.
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
-  //                                                 anon  admin mgrA  asocA tokA  tokB
-  ['POST', '/api/customers',                         'deny  allow allow allow allow allow', 'a sign-up at any store’s lane'],
-  ['GET', '/api/customers',                          'deny  allow deny  deny  deny  deny', 'search is head office’s: a store never searches'],
-  ['GET', '/api/customers/:id',                      'deny  allow allow allow allow deny', 'hides existence: 404 to a store the customer has no order or cart at'],
-  ['PATCH', '/api/customers/:id',                    'deny  allow allow allow allow deny', 'hides existence: 404 to a store the customer has no order or cart at'],
+  //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
+  ['POST', '/api/customers',                         'deny  allow allow allow allow allow allow', 'a sign-up at any store’s lane'],
+  ['GET', '/api/customers',                          'deny  allow deny  deny  deny  deny  deny', 'search is head office’s: a store never searches'],
+  ['GET', '/api/customers/:id',                      'deny  allow allow allow allow deny  deny', 'hides existence: 404 to a store the customer has no order or cart at'],
+  ['PATCH', '/api/customers/:id',                    'deny  allow allow allow allow deny  deny', 'hides existence: 404 to a store the customer has no order or cart at'],
 ]);

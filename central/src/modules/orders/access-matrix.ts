@@ -1,6 +1,6 @@
 import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
 
-const OWNERS = 'deny  allow allow allow allow deny';
+const OWNERS = 'deny  allow allow allow allow deny  deny';
 
 /**
  * Who may call the order routes and read its console page; see `central/src/access-matrix.ts` for the roles. An
@@ -9,12 +9,12 @@ const OWNERS = 'deny  allow allow allow allow deny';
  * the probe places a pickup at store A, so store B is refused exactly as `POST /api/reservations` refuses it.
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
-  //                                                 anon  admin mgrA  asocA tokA  tokB
-  ['GET', '/console/modules/orders/*',               'allow allow allow allow allow allow', 'console files hold no data'],
+  //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
+  ['GET', '/console/modules/orders/*',               'allow allow allow allow allow allow allow', 'console files hold no data'],
   ['POST', '/api/orders',                            OWNERS, 'a pickup at store A: store B may not place it'],
-  ['GET', '/api/orders',                             'deny  allow deny  deny  deny  deny', 'every order: head office only'],
+  ['GET', '/api/orders',                             'deny  allow deny  deny  deny  deny  deny', 'every order: head office only'],
   ['GET', '/api/orders/:id',                         OWNERS, 'hides existence: another store gets what a missing id gets'],
-  ['GET', '/api/customers/:id/orders',               'deny  allow allow allow allow allow', 'a store lists only its own orders of the customer (none, for store B)'],
+  ['GET', '/api/customers/:id/orders',               'deny  allow allow allow allow allow allow', 'a store lists only its own orders of the customer (none, for store B)'],
   ['POST', '/api/orders/:id/cancel',                 OWNERS, 'hides existence: as for reading it'],
   ['POST', '/api/orders/:id/check-in',               OWNERS, 'hides existence: as for reading it'],
 ]);
