@@ -34,14 +34,22 @@ export class CartService {
   ) {}
 
   async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
+    return { customerId, ...cartView(await this.readable(principal, customerId)) };
+  }
+
+  /**
+   * The cart, to a caller that may read it: head office, or a store that works on the customer's cart or fulfils it
+   * (see StoreCartLinks.mayRead). To any other store the customer is missing, exactly as an id that does not exist.
+   */
+  async readable(principal: Principal, customerId: string): Promise<CartDoc> {
     await this.#customer(customerId);
-    await this.links.opened(principal, customerId);
-    return { customerId, ...cartView(await this.docs.read<CartDoc>(principal, cartDocId(customerId))) };
+    const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
+    if (!(await this.links.mayRead(principal, customerId, cartView(doc).fulfilment.storeId))) throw new NotFoundError('customer', customerId);
+    return doc;
   }
 
   async add(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
     await this.#customer(customerId);
-    await this.links.opened(principal, customerId);
     const product = await this.catalog.get(sku);
     if (!product) throw new NotFoundError('product', sku);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
@@ -52,7 +60,6 @@ export class CartService {
   }
 
   async setQty(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
-    await this.links.opened(principal, customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
     if (qty > cartQty(doc, sku)) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
@@ -63,14 +70,16 @@ export class CartService {
   async setFulfilment(principal: Principal, customerId: string, f: Fulfilment): Promise<CartView & { customerId: string }> {
     if (f.type !== 'SHIP' && !f.storeId) throw new ValidationError(`${f.type} needs a storeId`);
     if (f.type === 'SHIP' && f.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
-    await this.links.opened(principal, customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     for (const line of cartView(doc).lines) await this.#assertAvailable(f, line.sku, line.qty);
     return this.#change(principal, customerId, (d) => setFulfilment(d, f));
   }
 
+  /** Applies a change; a store that made it is linked to the customer before the answer (a refused change links nothing). */
   async #change(principal: Principal, customerId: string, fn: (d: CartDoc) => void): Promise<CartView & { customerId: string }> {
-    return { customerId, ...cartView(await this.docs.change<CartDoc>(principal, cartDocId(customerId), fn)) };
+    const doc = await this.docs.change<CartDoc>(principal, cartDocId(customerId), fn);
+    await this.links.changed(principal, customerId);
+    return { customerId, ...cartView(doc) };
   }
 
   async #customer(id: string): Promise<void> {

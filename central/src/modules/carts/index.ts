@@ -39,14 +39,16 @@ export const hubModule: HubModule = {
   // into any of them) may edit a customer's cart, named by the customer's id. The id is what the customer shows at a
   // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list
   // ids (no customer search for stores, other stores' orders are missing to it), so knowing it stands for the
-  // customer's consent. A store that opens the cart is linked to the customer (`start`), as the customer policy says.
+  // customer's consent. A store that changes the cart is linked to the customer (`start`), as the customer policy
+  // says; through the API and the live socket a store reads only a cart it has changed or fulfils (`readable`).
   docAccess: { cart: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none') },
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
-  sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(ctx.docs) }),
+  sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(serviceOf(ctx), ctx.docs) }),
   start(ctx) {
-    // Every granted access to a cart (a kiosk's sync frames, the API, the live socket) links a store to its customer.
+    // Every change a store makes to a cart (a kiosk's sync frame carrying changes, the API) links it to the customer;
+    // reads (a sync frame with nothing new, the API, the live socket) link nothing.
     const l = linksOf(ctx);
-    unhooks.set(ctx, ctx.docs.access.onGranted('cart', (principal, customerId) => l.openedInBackground(principal, customerId)));
+    unhooks.set(ctx, ctx.docs.access.onGranted('cart', (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId)));
   },
   stop(ctx) {
     unhooks.get(ctx)?.();

@@ -13,6 +13,7 @@ export interface Availability {
 
 export interface CustomerDirectory {
   get(id: string): Promise<{ id: string; name: string } | undefined>;
-  /** Lets the store read and edit the customer from now on (idempotent; an unknown customer links nothing). */
-  linkStore(customerId: string, storeId: string, via: 'cart'): Promise<void>;
+  /** Lets the store read and edit the customer from now on (idempotent); false for an unknown customer (nothing linked). */
+  linkStore(customerId: string, storeId: string, via: 'cart'): Promise<boolean>;
+  isLinked(customerId: string, storeId: string): Promise<boolean>;
 }

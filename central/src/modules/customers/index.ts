@@ -13,7 +13,8 @@ export const hubModule: HubModule = {
   provides: (ctx): Record<string, CustomerDirectory> => ({
     'customers.directory': {
       get: (id) => new CustomerRepository(ctx.db).get(id),
-      linkStore: (customerId, storeId, via) => new CustomerRepository(ctx.db).link(customerId, storeId, via, ctx.now()),
+      linkStore: (customerId, storeId, via, tx) => new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
+      isLinked: (customerId, storeId) => new CustomerRepository(ctx.db).isLinked(customerId, storeId),
     },
   }),
 };

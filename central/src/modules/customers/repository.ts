@@ -76,13 +76,18 @@ export class CustomerRepository {
     return rows.map(toCustomer);
   }
 
-  /** Links a store to an existing customer (the first link's `via` is kept); an unknown customer id links nothing. */
-  async link(customerId: string, storeId: string, via: StoreLinkVia, now: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $2, id, $3, $4 FROM customers WHERE id = $1
-       ON CONFLICT (store_id, customer_id) DO NOTHING`,
+  /**
+   * Links a store to an existing customer (the first link's `via` is kept). True when the pair is linked now (just
+   * made or made before); false for an unknown customer id, which links nothing.
+   */
+  async link(customerId: string, storeId: string, via: StoreLinkVia, now: number): Promise<boolean> {
+    const { rows } = await this.db.query<{ linked: boolean }>(
+      `WITH c AS (SELECT id FROM customers WHERE id = $1),
+       l AS (INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $2, id, $3, $4 FROM c ON CONFLICT (store_id, customer_id) DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM c) AS linked`,
       [customerId, storeId, via, now],
     );
+    return rows[0]!.linked;
   }
 
   async isLinked(customerId: string, storeId: string): Promise<boolean> {

@@ -1,3 +1,5 @@
+import type { Queryable } from '../../db/db.js';
+
 export interface Customer {
   readonly id: string;
   readonly name: string;
@@ -17,9 +19,12 @@ export type StoreLinkVia = 'sign-up' | 'order' | 'cart';
 export interface CustomerDirectory {
   get(id: string): Promise<Customer | undefined>;
   /**
-   * Records that `storeId` deals with the customer (an order placed or fulfilled there, its cart worked on there), so
-   * the store may read and edit the profile. Idempotent; a customer that does not exist is not linked (no error).
-   * Callers that hold no transaction await it before answering, so the store sees the customer at once.
+   * Records that `storeId` deals with the customer (an order of theirs placed or fulfilled there, their cart changed
+   * there), so the store may read and edit the profile. Idempotent. Resolves true when the pair is linked, false when
+   * the customer does not exist (nothing is linked, no error). With `tx`, the link is part of the caller's
+   * transaction; callers without one await it before answering, so the store sees the customer at once.
    */
-  linkStore(customerId: string, storeId: string, via: StoreLinkVia): Promise<void>;
+  linkStore(customerId: string, storeId: string, via: StoreLinkVia, tx?: Queryable): Promise<boolean>;
+  /** Whether `storeId` is linked to the customer (false for an unknown customer). */
+  isLinked(customerId: string, storeId: string): Promise<boolean>;
 }

@@ -2,7 +2,8 @@ import type { HubContext, HubModule } from '../hub-module.js';
 import { OrderSaga } from './order-saga.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
 import { orderRoutes } from './routes.js';
-import type { Reservations, Warehouse } from './types.js';
+import { storesOf } from './order-owners.js';
+import type { CustomerLinks, Reservations, Warehouse } from './types.js';
 import { SimulatedWarehouse } from './warehouse.js';
 
 export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
@@ -25,6 +26,10 @@ function sagaOf(ctx: HubContext): OrderSaga {
       docs: ctx.docs,
       log: ctx.log,
       now: ctx.now,
+      // A confirmed order's stores may see its customer from now on (a refused or failed order links nobody).
+      onConfirmed: async (order) => {
+        for (const storeId of storesOf(order)) await ctx.services.get<CustomerLinks>('customers.directory').linkStore(order.customerId, storeId, 'order');
+      },
       crashAfter: process.env.SF_ORDERS_CRASH_AFTER || undefined,
     });
     if (payments instanceof SimulatedPaymentProvider) payments.onCallback = (key, status) => void saga.paymentCallback(key, status);

@@ -36,6 +36,11 @@ export interface SagaDeps {
   readonly docs: HubDocs;
   readonly log: Logger;
   readonly now: () => number;
+  /**
+   * Told once an order is confirmed (by its placer or a runner that resumed it), before `place` answers: the orders
+   * module links the order's stores to its customer here. A throw is logged; the order stays confirmed.
+   */
+  readonly onConfirmed?: ((order: Order) => Promise<void>) | undefined;
   /** Fault injection for the crash tests: the process SIGKILLs itself right after persisting this step. */
   readonly crashAfter?: string | undefined;
 }
@@ -170,7 +175,7 @@ export class OrderSaga {
 
   async #forward(order: Order, fresh: boolean): Promise<Order> {
     let step = order.step as Step | 'DONE';
-    if (step === 'DONE') return this.#record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0);
+    if (step === 'DONE') return this.#confirmed(await this.#record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0));
     let patch: OrderPatch = {};
     const done: { kind: string; detail: OrderPatch }[] = [];
     try {
@@ -201,8 +206,14 @@ export class OrderSaga {
     const over = step === 'DONE';
     const recorded = await this.#record(order.id, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + LEASE_MS);
     this.#maybeCrash(done.at(-1)!.kind);
-    if (over && order.fromCart) await this.#takeFromCart(recorded);
-    return recorded;
+    if (!over) return recorded;
+    if (order.fromCart) await this.#takeFromCart(recorded);
+    return this.#confirmed(recorded);
+  }
+
+  async #confirmed(order: Order): Promise<Order> {
+    await this.deps.onConfirmed?.(order).catch((err: unknown) => this.deps.log.warn({ err, orderId: order.id }, 'an order was confirmed but what follows its confirmation failed'));
+    return order;
   }
 
   /**

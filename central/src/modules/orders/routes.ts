@@ -26,11 +26,7 @@ export interface OrderRouteDeps {
   readonly docs: HubDocs;
   readonly feed: FeedWriter;
   readonly catalog: () => { many(skus: readonly string[]): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>> };
-  readonly customers: () => {
-    get(id: string): Promise<{ name: string } | undefined>;
-    /** Lets the store read and edit the customer from now on (service `customers.directory`). */
-    linkStore(customerId: string, storeId: string, via: 'order'): Promise<void>;
-  };
+  readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
   readonly now: () => number;
 }
 
@@ -93,9 +89,9 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     if (fulfilment.type !== 'SHIP' && !ownsAny(principal, [fulfilment.storeId])) {
       throw new ForbiddenError(`a store places orders fulfilled at itself or shipped: no access to store ${fulfilment.storeId}`);
     }
+    // Its stores are linked to the customer once the order is confirmed (the saga's onConfirmed), not before: a refused
+    // or failed order links nobody.
     const placedStoreId = storeOf(principal);
-    // The stores of this order may see its customer from now on (linked before the saga, so a resumed one needs none).
-    for (const storeId of storesOf({ fulfilment, placedStoreId })) await d.customers().linkStore(body.customerId, storeId, 'order');
     const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, placedStoreId, lines, fulfilment, fromCart: !body.lines, currency });
     if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(order);

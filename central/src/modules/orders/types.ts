@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/db.js';
 import type { Fulfilment, FulfilmentType } from '@storefleet/shared';
 import type { Compensation, OrderStatus, Step } from './saga-rules.js';
 
@@ -58,6 +59,12 @@ export interface Reservations {
   get(id: string): Promise<{ id: string; status: string; storeId: string }>;
   confirm(id: string): Promise<{ id: string; status: string }>;
   release(id: string): Promise<{ id: string; status: string }>;
+}
+
+/** What orders need of the customers module (service `customers.directory`). */
+export interface CustomerLinks {
+  /** Lets the store read and edit the customer from now on (idempotent; with `tx`, in the caller's transaction). */
+  linkStore(customerId: string, storeId: string, via: 'order', tx?: Queryable): Promise<boolean>;
 }
 
 /** A distribution centre's shipping desk: an external system, simulated until one is connected. */

@@ -7,8 +7,8 @@ export type DocRight = 'write' | 'read' | 'none';
 /** Decides what a caller may do with a document of one namespace (`cart:…`, `tasks:…`). */
 export type DocAccessRule = (principal: Principal, key: string) => DocRight;
 
-/** Told of every access `check` grants in one namespace (see `DocAccess.onGranted`). */
-export type DocGrantListener = (principal: Principal, key: string, right: 'read' | 'write') => void;
+/** Told of every access `check` grants in one namespace (see `DocAccess.onGranted`); `used` is the access checked. */
+export type DocGrantListener = (principal: Principal, key: string, used: 'read' | 'write') => void;
 
 /**
  * Who may read or write which document. Modules declare rules per namespace; a namespace nobody declared is closed
@@ -35,13 +35,14 @@ export class DocAccess {
     const right = this.right(principal, docId);
     if (right === 'none' || (needed === 'write' && right === 'read')) throw new ForbiddenError(`no ${needed} access to document ${docId}`);
     const ns = docNamespace(docId)!;
-    for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), right);
+    for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), needed);
     return right;
   }
 
   /**
    * Calls `listener` each time `check` grants a document of `namespace`, from a peer's sync frame or through the API
-   * (a module records who opened what: the store working on a customer's cart). It runs inside the check, so it must
+   * (a module records who changed what: the store working on a customer's cart). `used` is 'write' for a change
+   * through the API and for a peer's sync frame that carried changes, 'read' otherwise. It runs inside the check, so it must
    * neither throw nor wait: async work is its own to start and to log. Returns the function that removes it.
    */
   onGranted(namespace: string, listener: DocGrantListener): () => void {

@@ -52,7 +52,10 @@ export class HubDocs {
         if (err instanceof AppError) throw err;
         throw new ValidationError(`doc-sync for ${docId} is not a sync message for this document (${(err as Error).message})`);
       }
-      if (changed) await this.#persist(docId, e, peer);
+      if (changed) {
+        await this.#persist(docId, e, peer);
+        this.access.check(principal, docId, 'write'); // the frame was a write: its listeners hear so
+      }
       this.#flushTo(e, peer);
     });
   }

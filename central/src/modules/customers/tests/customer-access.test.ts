@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { hlcEncode } from '@storefleet/shared';
+import { addToCart, hlcEncode, type CartDoc } from '@storefleet/shared';
+import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
 
@@ -46,6 +47,10 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     b = { bearer: storeB.token };
     await t.hub.auth.createUser({ email: 'manager-b@example.test', password: 'a long enough password', name: 'Manager B', role: 'STORE_MANAGER', storeId: storeB.id as never });
     managerB = { cookie: await t.login('manager-b@example.test', 'a long enough password') };
+    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'VASE', name: 'Vase', category: 'Home', priceMinor: 1500, taxClass: 'STANDARD' }] }, admin);
+    for (const store of [storeA, storeB]) {
+      await t.hub.sync.repo.applyBatch(store.id, [{ origin: store.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: store.id }), type: 'stock.moved', payload: { sku: 'VASE', delta: 5, kind: 'RECEIVE' } }], 0);
+    }
   });
   afterAll(() => t?.stop());
 
@@ -77,8 +82,6 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
   });
 
   it('an order placed or fulfilled at a store lets that store see the customer, and only that store', async () => {
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'VASE', name: 'Vase', category: 'Home', priceMinor: 1500, taxClass: 'STANDARD' }] }, admin);
-    await t.hub.sync.repo.applyBatch(storeB.id, [{ origin: storeB.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: storeB.id }), type: 'stock.moved', payload: { sku: 'VASE', delta: 5, kind: 'RECEIVE' } }], 0);
     const id = await signUp('Pickup Person', admin);
     await expectMissingTo(b, id);
     const order = await t.call('POST', '/api/orders', { customerId: id, placeKey: `pickup-at-b-${target.name}`, lines: [{ sku: 'VASE', qty: 1 }], fulfilment: { type: 'PICKUP', storeId: storeB.id } }, admin);
@@ -86,31 +89,113 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     expect((await t.call('GET', `/api/customers/${id}`, undefined, b)).body.name).toBe('Pickup Person');
     expect((await t.call('GET', `/api/customers/${id}`, undefined, managerB)).status).toBe(200);
     await expectMissingTo(a, id);
+
+    // store A replaying that order's placeKey is refused, and learns nothing of the customer by it
+    const replay = await t.call('POST', '/api/orders', { customerId: id, placeKey: `pickup-at-b-${target.name}`, lines: [{ sku: 'VASE', qty: 1 }] }, a);
+    expect(replay.status).toBe(400);
+    expect(replay.body.detail).toBe('that placeKey belongs to another order');
+    await expectMissingTo(a, id);
   });
 
-  it('a store that works on a customer’s cart (by the id on their card) may see the customer from then on', async () => {
-    const viaApi = await signUp('Cart Api', admin);
-    await expectMissingTo(a, viaApi);
-    expect((await t.call('GET', `/api/carts/${viaApi}`, undefined, a)).status).toBe(200);
-    expect((await t.call('GET', `/api/customers/${viaApi}`, undefined, a)).body.name).toBe('Cart Api');
-    await expectMissingTo(b, viaApi);
+  it('an order that fails (out of stock) links no store to the customer', async () => {
+    const id = await signUp('Failed Order', admin);
+    const order = await t.call('POST', '/api/orders', { customerId: id, placeKey: `too-many-${target.name}`, lines: [{ sku: 'VASE', qty: 99 }], fulfilment: { type: 'PICKUP', storeId: storeB.id } }, b);
+    expect(order.body.status).toBe('FAILED');
+    expect(order.body.failure).toMatch(/^out of stock/);
+    await expectMissingTo(b, id);
+  });
 
-    // opened by a store's device over a socket, as a kiosk syncing its copy does: the same document access check
-    const viaSocket = await signUp('Cart Socket', admin);
-    await expectMissingTo(b, viaSocket);
-    const live = new WebSocket(`${t.url.replace('http', 'ws')}/api/carts/${viaSocket}/live`, { headers: { authorization: `Bearer ${storeB.token}` } });
-    const first = await new Promise<{ type: string; customerId: string }>((resolve, reject) => {
-      live.once('message', (m) => resolve(JSON.parse(String(m))));
-      live.once('error', reject);
-    });
-    live.close();
-    expect(first).toMatchObject({ type: 'cart', customerId: viaSocket });
-    let seen: ApiAnswer | undefined;
-    for (let i = 0; i < 100 && seen?.status !== 200; i++) {
-      if (i) await new Promise((r) => setTimeout(r, 50)); // the link is written beside the socket's answer
-      seen = await t.call('GET', `/api/customers/${viaSocket}`, undefined, b);
+  /** Store `store`'s device syncing its copy of the customer's cart with the hub, as its sync client does. */
+  const syncCart = async (store: { id: string }, customerId: string, change?: (d: CartDoc) => void) => {
+    const docId = `cart:${customerId}`;
+    const device = DocReplica.fromChunks<CartDoc>(docId, []);
+    if (change) device.change(change);
+    const replies: string[] = [];
+    const send = (_id: string, data: string) => replies.push(data) > 0;
+    for (let round = 0; round < 10; round++) {
+      const message = device.generate('hub');
+      if (!message) break;
+      await t.hub.sync.docs.fromPeer(`store:${store.id}`, { kind: 'store', storeId: store.id as never }, send, docId, toBase64(message));
+      for (const r of replies.splice(0)) device.receive('hub', fromBase64(r));
     }
-    expect(seen!.body.name).toBe('Cart Socket');
-    await expectMissingTo(a, viaSocket);
+    return device.doc;
+  };
+  const aMug = (d: CartDoc) => addToCart(d, { sku: 'VASE', name: 'Vase', unitPriceMinor: 1500, currency: 'USD', taxClass: 'STANDARD' }, 1, 'store:kiosk', Date.now());
+  /** The customer as the store sees it, once its link (written beside the sync) is there; undefined if it never comes. */
+  const seenBy = async (who: Caller, id: string) => {
+    for (let i = 0; i < 200; i++) {
+      const res = await t.call('GET', `/api/customers/${id}`, undefined, who);
+      if (res.status === 200) return res.body as { name: string };
+      await new Promise((r) => setTimeout(r, 50)); // the link is written beside the frame's answer
+    }
+    return undefined;
+  };
+
+  it('a store that changes a customer’s cart (by the id on their card) may see the customer and the cart from then on', async () => {
+    const id = await signUp('Cart Api', admin);
+    await expectMissingTo(a, id);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status).toBe(200);
+    const added = await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, a);
+    expect(added.status).toBe(200);
+    expect(added.body.lines.map((l: { sku: string }) => l.sku)).toEqual(['VASE']);
+    expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).body.name).toBe('Cart Api');
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, a)).body.lines).toHaveLength(1);
+    await expectMissingTo(b, id);
   });
+
+  it('reading a cart links nothing: another store reads it only as its fulfilment store; to others the customer is missing', async () => {
+    const id = await signUp('Cart Reader', admin);
+    const read = await t.call('GET', `/api/carts/${id}`, undefined, b);
+    expect(read.status).toBe(404);
+    expect(read.body.detail).toBe(`customer ${id} not found`);
+    expect(masked(read, id)).toEqual(masked(await t.call('GET', `/api/carts/${missingId}`, undefined, b), missingId));
+    await expectMissingTo(b, id);
+
+    // the live socket is a read too: closed with the API's answer, exactly as for a customer that does not exist
+    const closeOf = async (customerId: string) => {
+      const live = new WebSocket(`${t.url.replace('http', 'ws')}/api/carts/${customerId}/live`, { headers: { authorization: `Bearer ${storeB.token}` } });
+      const got = await new Promise<{ code: number; reason: string; message?: string }>((resolve, reject) => {
+        live.once('message', (m) => resolve({ code: 0, reason: '', message: String(m) }));
+        live.once('close', (code, reason) => resolve({ code, reason: String(reason) }));
+        live.once('error', reject);
+      });
+      live.close();
+      return { ...got, reason: got.reason.replaceAll(customerId, 'ID') };
+    };
+    expect(await closeOf(id)).toEqual({ code: 1008, reason: 'customer ID not found' });
+    expect(await closeOf(missingId)).toEqual({ code: 1008, reason: 'customer ID not found' });
+    await expectMissingTo(b, id);
+
+    // a cart to be picked up at store B: B reads it (its pickup list needs it), and still does not see the customer
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status).toBe(200);
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, b)).body.fulfilment).toEqual({ type: 'PICKUP', storeId: storeB.id });
+    await expectMissingTo(b, id);
+    await expectMissingTo(a, id);
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, a)).status).toBe(404);
+  });
+
+  it('a kiosk’s sync of a cart links its store when it carries changes, not when it only reads', async () => {
+    const id = await signUp('Cart Socket', admin);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status).toBe(200);
+    expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, admin)).status).toBe(200);
+    const copy = await syncCart(storeB, id); // opened by customer card: the kiosk gets the cart, changing nothing
+    expect(Object.keys(copy.lines ?? {})).toEqual(['VASE']);
+    await expectMissingTo(b, id);
+
+    await syncCart(storeB, id, aMug); // the kiosk adds a line (offline, say) and syncs it
+    expect((await seenBy(b, id))?.name).toBe('Cart Socket');
+    await expectMissingTo(a, id);
+  });
+
+  it('a cart changed before its customer exists links its store once a later change finds the customer', async () => {
+    const id = '0190f0f0-0000-7000-8000-0000000f0e11';
+    // a store works on the cart of a customer whose row is not at this hub yet: nothing to link (and nothing remembered)
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200);
+    expect((await t.hub.db.query('SELECT 1 FROM customer_stores WHERE customer_id = $1', [id])).rows).toEqual([]);
+    await t.hub.db.query(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ($1, 'Late Row', 0, 0)`, [id]);
+    expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, a)).status).toBe(409); // no DC ships vases
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200);
+    expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).body.name).toBe('Late Row');
+  });
+
 });
