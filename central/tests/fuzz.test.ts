@@ -133,15 +133,37 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
         const received: string[] = [];
         const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
         ws.on('message', (d) => received.push(d.toString()));
-        ws.on('error', () => undefined);
-        await new Promise<void>((resolve, reject) => {
-          ws.once('open', () => resolve());
-          ws.once('unexpected-response', (_req, res) => reject(new Error(`${s.path} refused a valid handshake: ${res.statusCode}`)));
-        });
-        if (s.hello) ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: fx.a.id, outboxHead: 1, feedCursor: 0 }));
-        for (const f of frames) if (ws.readyState === ws.OPEN) ws.send(f);
-        if (ws.readyState === ws.OPEN) ws.close(1000);
-        const code = await closed;
+        let code: number;
+        try {
+          // bounded, and failing with what went wrong: a refusal, a socket error, or no answer at all
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`${s.path}: no answer to a valid handshake within 10 s`)), 10_000);
+            const fail = (err: Error) => {
+              clearTimeout(timer);
+              reject(err);
+            };
+            ws.once('open', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.once('unexpected-response', (_req, res) => fail(new Error(`${s.path} refused a valid handshake: ${res.statusCode}`)));
+            ws.once('error', (err) => fail(new Error(`${s.path}: the handshake failed: ${err.message}`)));
+          });
+          ws.on('error', () => undefined); // after the handshake, what counts is how the hub closes
+          if (s.hello) ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: fx.a.id, outboxHead: 1, feedCursor: 0 }));
+          for (const f of frames) if (ws.readyState === ws.OPEN) ws.send(f);
+          if (ws.readyState === ws.OPEN) ws.close(1000);
+          let timer: NodeJS.Timeout | undefined;
+          code = await Promise.race([
+            closed,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`${s.path}: the socket did not close within 10 s of our close`)), 10_000);
+            }),
+          ]).finally(() => clearTimeout(timer));
+        } finally {
+          ws.on('error', () => undefined);
+          if (ws.readyState !== ws.CLOSED) ws.terminate();
+        }
         const errors = received.map((m) => { try { return JSON.parse(m) as { type?: string; code?: string }; } catch { return {}; } }).filter((m) => m.type === 'error');
         expect(errors.filter((e) => e.code === 'internal'), `${s.path}: the hub failed on a frame`).toEqual([]);
         expect(code, `${s.path}: closed with ${code}`).not.toBe(1011);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE, hlcEncode, uuidv7 } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
+import { watchServerSockets } from './support/server-sockets.js';
 import { TestHub } from './support/test-hub.js';
 
 /** Sends `request` as raw bytes and returns everything the hub answers until it closes the connection. */
@@ -21,6 +22,15 @@ function raw(url: string, request: string): Promise<string> {
 
 const upgrade = (path: string, extra = '') =>
   `GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
+
+/** `p`, or a rejection naming `what` when it takes longer than `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Status line and problem body of a raw answer. */
 function answer(text: string): { status: number; contentType: string | undefined; body: any } {
@@ -86,17 +96,34 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         s.on('data', (d) => (got += d.toString('latin1')));
         const closed = new Promise<void>((r) => s.on('close', () => r()));
         await new Promise<void>((r) => s.once('connect', r));
+        const head = new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${path}: no answer to the upgrade within 10 s; got ${JSON.stringify(got)}`)), 10_000);
+          const check = () => {
+            if (!got.includes('\r\n\r\n')) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          s.on('data', check);
+          s.once('close', () => {
+            clearTimeout(timer);
+            if (!got.includes('\r\n\r\n')) reject(new Error(`${path}: closed before answering the upgrade; got ${JSON.stringify(got)}`));
+          });
+        });
         s.write(upgrade(path, credential));
-        for (let i = 0; i < 100 && !got.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 20));
+        await head.catch((err: Error) => {
+          s.destroy();
+          throw err;
+        });
         expect(got).toMatch(/^HTTP\/1\.1 101 /);
         s.write(Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f])); // a text frame without the mask every client frame needs
-        await closed;
+        await within(closed, 10_000, `${path}: the hub to close the socket after an unmasked frame`).finally(() => s.destroy());
       }
       await healthy();
     });
 
     it('survives clients that reset the connection while their credential is being checked', async () => {
       const { hostname, port } = new URL(t.url);
+      const server = watchServerSockets(Number(port));
       for (let i = 0; i < 20; i++) {
         for (const path of ['/api/console/live', '/sync']) {
           const s = connect(Number(port), hostname);
@@ -106,7 +133,8 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
           s.resetAndDestroy();
         }
       }
-      await new Promise((r) => setTimeout(r, 200));
+      // every upgrade handler is done with its socket once the server has closed them all (a reset one included)
+      await server.allClosed(40).finally(() => server.stop());
       await healthy();
     });
   });
