@@ -74,7 +74,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   // what the kiosk page calls: products, stock at nearby stores, the customer's cart
   ['GET', '/api/catalog/products',                    CUSTOMER],
   ['GET', '/api/catalog/products/:sku',               CUSTOMER],
-  ['GET', '/api/catalog/products/:sku/nearby',        CUSTOMER],
+  ['GET', '/api/catalog/products/:sku/nearby',        CUSTOMER, 'answers 503 on the matrix’s node: it asks the hub, and that node has none'],
   ['GET', '/api/carts/:customerId',                   CUSTOMER],
   ['POST', '/api/carts/:customerId/lines',            CUSTOMER],
   ['PUT', '/api/carts/:customerId/lines/:sku',        CUSTOMER],

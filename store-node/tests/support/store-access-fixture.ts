@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { PICKUP_CODE_PREFIX, pickupPayload, type FeedEntry } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../../src/index.js';
 import type { StoreAccessRole } from '../../src/access-matrix.js';
 import { rawCall, type RawAnswer, type RawRequest } from '../../../central/tests/support/raw-http.js';
@@ -22,10 +23,12 @@ export interface StoreCaller {
 /**
  * A stand-alone store node that trusts only 127.0.0.2, so one node serves every role: its lane and kiosk screens
  * call from 127.0.0.2 (the kiosk with `sf_screen=kiosk`), LAN devices from 127.0.0.1 — a handheld and a kiosk
- * paired through the API with codes the lane minted, and a device that never paired. Also an open sale, and a
- * spare paired device for the unpair route.
+ * paired through the API with codes the lane minted, and a device that never paired. Also what every route's valid
+ * call needs, each of the node's own: a product with stock, sales (an open one, and one each to tender, void and
+ * return from), held pickups (one to hand over, one for a no-show) as the hub's feed brings them, a pickup code
+ * signed with the key the node trusts, an unused pairing code per caller and a spare paired device for the unpair route.
  */
-export async function storeAccessFixture(): Promise<{ node: StoreNode; callers: StoreCaller[]; saleId: string; spareDeviceId: string; customerId: string; call: (c: StoreCaller, r: Omit<RawRequest, 'localAddress'>) => Promise<RawAnswer> }> {
+export async function storeAccessFixture(): Promise<StoreAccessFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-matrix-'));
   const node = createStoreNode({ dbPath: join(dir, 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [SCREEN_ADDRESS], name: 'Matrix store' });
   await node.start();
@@ -43,7 +46,39 @@ export async function storeAccessFixture(): Promise<{ node: StoreNode; callers: 
   const handheld = await pairAs('handheld', 'Matrix handheld');
   const kiosk = await pairAs('kiosk', 'Matrix kiosk');
   const spare = await pairAs('handheld', 'Spare handheld');
-  const sale = await must('a sale', rawCall(url, { method: 'POST', path: '/api/pos/sales', localAddress: SCREEN_ADDRESS, ...json({}) }));
+
+  // a product, as the catalog puller writes it, and stock received at the lane
+  node.db
+    .prepare(`INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', '0000000000017', 'Matrix mug', NULL, NULL, 'Kitchen', 900, 'USD', 'STANDARD', 1)`)
+    .run();
+  const lane = (method: string, path: string, body?: unknown) => rawCall(url, { method, path, localAddress: SCREEN_ADDRESS, ...(body === undefined ? {} : json(body)) });
+  await must('stock', lane('POST', '/api/stock/movements', { sku: 'MUG', delta: 100, kind: 'RECEIVE' }));
+  const openSale = async (what: string, withLine: boolean) => {
+    const s = await must(what, lane('POST', '/api/pos/sales', {}));
+    if (withLine) await must(`${what}: a line`, lane('POST', `/api/pos/sales/${s.id}/lines`, { code: 'MUG', qty: 1 }));
+    return s.id as string;
+  };
+  const sales = {
+    open: await openSale('a sale', false),
+    toTender: await openSale('a sale to tender', true),
+    toVoid: await openSale('a sale to void', true),
+    paid: await openSale('a paid sale', true),
+  };
+  await must('paying a sale', lane('POST', `/api/pos/sales/${sales.paid}/tender`, { kind: 'CASH', givenMinor: 100_000 }));
+
+  // held pickups as the hub's feed brings them, and a pickup code signed with the key the node has from the hub
+  const now = Date.now();
+  const held = (customerRef: string) => {
+    const id = randomUUID();
+    const entry = { seq: 0, type: 'reservation.changed', createdAt: now, payload: { id, status: 'HELD', customerRef, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: now + 3_600_000, updatedAt: now } };
+    node.bopis.applyFeed(entry as FeedEntry);
+    return id;
+  };
+  const pickups = { toHandOver: held('Matrix hand-over'), toMiss: held('Matrix no-show') };
+  const { privateKey } = generateKeyPairSync('ed25519');
+  node.bopis.savePublicKey(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64url'));
+  const payload = pickupPayload({ reservationId: randomUUID(), storeId: node.bopis.storeId, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: now + 3_600_000 });
+  const pickupCode = `${PICKUP_CODE_PREFIX}.${payload}.${sign(null, Buffer.from(payload), privateKey).toString('base64url')}`;
   const callers: StoreCaller[] = [
     { role: 'lane', label: 'lane', localAddress: SCREEN_ADDRESS, headers: {} },
     { role: 'kiosk', label: 'kiosk screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=kiosk' } },
@@ -51,6 +86,22 @@ export async function storeAccessFixture(): Promise<{ node: StoreNode; callers: 
     { role: 'handheld', label: 'handheld', localAddress: LAN_ADDRESS, headers: { authorization: `Bearer ${handheld.token}` } },
     { role: 'unpaired', label: 'unpaired', localAddress: LAN_ADDRESS, headers: {} },
   ];
+  // pairing uses its code up, and a used code is a wrong credential (401): each caller gets a code of its own
+  const pairingCodes: Record<string, string> = {};
+  for (const c of callers) pairingCodes[c.label] = (await must('a code', rawCall(url, { method: 'POST', path: '/api/pairing/codes', localAddress: SCREEN_ADDRESS, ...json({ role: 'handheld' }) }))).code;
   const call = (c: StoreCaller, r: Omit<RawRequest, 'localAddress'>) => rawCall(url, { ...r, localAddress: c.localAddress, headers: { ...c.headers, ...r.headers } });
-  return { node, callers, saleId: sale.id, spareDeviceId: spare.device.id, customerId: randomUUID(), call };
+  return { node, callers, sales, pickups, pickupCode, pairingCodes, spareDeviceId: spare.device.id, customerId: randomUUID(), call };
+}
+
+export interface StoreAccessFixture {
+  readonly node: StoreNode;
+  readonly callers: StoreCaller[];
+  readonly sales: { readonly open: string; readonly toTender: string; readonly toVoid: string; readonly paid: string };
+  readonly pickups: { readonly toHandOver: string; readonly toMiss: string };
+  readonly pickupCode: string;
+  /** An unused pairing code for each caller, by its label. */
+  readonly pairingCodes: Readonly<Record<string, string>>;
+  readonly spareDeviceId: string;
+  readonly customerId: string;
+  call(c: StoreCaller, r: Omit<RawRequest, 'localAddress'>): Promise<RawAnswer>;
 }
