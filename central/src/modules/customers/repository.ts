@@ -1,5 +1,6 @@
 import { ConflictError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
+import { refusalWaitSeconds, STORE_EMAIL_REFUSALS } from './email-refusals.js';
 import type { Customer, CustomerInput, StoreLinkVia } from './types.js';
 
 interface Row {
@@ -24,6 +25,23 @@ const toCustomer = (r: Row): Customer => ({
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
+/** The email is another customer's (the only unique field); the route words the answer for its caller. */
+export class EmailTakenError extends ConflictError {
+  constructor() {
+    super('a customer with that email exists');
+  }
+}
+
+/** Records one refusal under a store's row, only while fewer than `max` are inside the window (one statement). */
+const RECORD_REFUSAL = `
+  WITH kept AS (
+    INSERT INTO customer_email_refusals AS r (store_id, refusals) VALUES ($1, ARRAY[$2::bigint])
+    ON CONFLICT (store_id) DO UPDATE
+      SET refusals = ARRAY(SELECT t FROM unnest(r.refusals) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
+      WHERE (SELECT count(*) FROM unnest(r.refusals) t WHERE t > $3::bigint) < $4::int
+    RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM kept) AS kept`;
+
 /** All SQL of customer profiles. */
 export class CustomerRepository {
   constructor(readonly db: Queryable) {}
@@ -39,7 +57,7 @@ export class CustomerRepository {
       );
       return toCustomer(rows[0]!);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a customer with the email ${input.email} exists`);
+      if (isUniqueViolation(err)) throw new EmailTakenError();
       throw err;
     }
   }
@@ -57,7 +75,7 @@ export class CustomerRepository {
       );
       return rows[0] && toCustomer(rows[0]);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a customer with the email ${input.email} exists`);
+      if (isUniqueViolation(err)) throw new EmailTakenError();
       throw err;
     }
   }
@@ -88,6 +106,18 @@ export class CustomerRepository {
       [customerId, storeId, via, now],
     );
     return rows[0]!.linked;
+  }
+
+  /** Seconds the store must wait before its next sign-up or edit with an email (0: none). */
+  async emailRefusalWait(storeId: string, now: number): Promise<number> {
+    const { rows } = await this.db.query<{ refusals: (number | string)[] }>('SELECT refusals FROM customer_email_refusals WHERE store_id = $1', [storeId]);
+    return refusalWaitSeconds((rows[0]?.refusals ?? []).map(Number), now);
+  }
+
+  /** Records that the store was told an email is taken; false (nothing recorded) when its cap was already full. */
+  async recordEmailRefusal(storeId: string, now: number): Promise<boolean> {
+    const { rows } = await this.db.query<{ kept: boolean }>(RECORD_REFUSAL, [storeId, now, now - STORE_EMAIL_REFUSALS.windowMs, STORE_EMAIL_REFUSALS.max]);
+    return rows[0]!.kept;
   }
 
   async isLinked(customerId: string, storeId: string): Promise<boolean> {

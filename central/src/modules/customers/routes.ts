@@ -1,8 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { ConflictError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
-import type { CustomerRepository } from './repository.js';
+import { EMAIL_TAKEN_AT_STORE, emailTaken, tooManyEmailRefusals } from './email-refusals.js';
+import { EmailTakenError, type CustomerRepository } from './repository.js';
 
 const email = z.string().trim().toLowerCase().email().max(200);
 const fields = {
@@ -22,6 +23,10 @@ const idParam = z.object({ id: uuidSchema });
  * Head office (ADMIN) searches, reads and edits every customer. A store (its token or a user of the store) never
  * searches; it reads and edits only the customers linked to it (signed up there, an order placed or fulfilled
  * there, their cart worked on there); any other customer is missing to it, exactly like an id that does not exist.
+ *
+ * An email that belongs to another customer: head office is told which; a store is told what to do (ask for the
+ * customer's card or app) without the email, and at most `STORE_EMAIL_REFUSALS` times an hour — past that, each
+ * sign-up or edit with an email from that store gets 429, so a store cannot test a list of emails.
  */
 export function customerRoutes(repo: () => CustomerRepository, now: () => number): Router {
   const r = Router();
@@ -32,10 +37,29 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     const store = storeOf(p);
     if (!store || !(await repo().isLinked(id, store))) throw new NotFoundError('customer', id);
   };
+  /** Runs a write that may set `email`, answering a taken email as the caller may be told (see above). */
+  const withEmail = async <T>(req: Request, email: string | null | undefined, write: () => Promise<T>): Promise<T> => {
+    const p = principalOf(req);
+    const store = storeOf(p);
+    if (store && email) {
+      const wait = await repo().emailRefusalWait(store, now());
+      if (wait) throw tooManyEmailRefusals(wait);
+    }
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof EmailTakenError)) throw err;
+      if (isHeadOffice(p)) throw emailTaken(email);
+      // Recorded under the row's lock: of a concurrent burst, only the cap's worth are told.
+      if (store && !(await repo().recordEmailRefusal(store, now()))) throw tooManyEmailRefusals(Math.max(1, await repo().emailRefusalWait(store, now())));
+      throw new ConflictError(EMAIL_TAKEN_AT_STORE, { field: 'email' });
+    }
+  };
   r.post('/customers', async (req, res) => {
     const p = principalOf(req);
+    const body = parseOrThrow(createBody, req.body, 'customer');
     // A sign-up at a lane: the store that signs the customer up may see them from now on.
-    res.status(201).json(await repo().create(parseOrThrow(createBody, req.body, 'customer'), now(), storeOf(p)));
+    res.status(201).json(await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p))));
   });
   r.get('/customers', requireRole('ADMIN'), async (req, res) => {
     const q = parseOrThrow(z.object({ email: email.optional(), name: z.string().trim().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), req.query, 'query');
@@ -51,7 +75,8 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
   r.patch('/customers/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'customer id');
     await assertVisible(req, id);
-    const c = await repo().update(id, parseOrThrow(patchBody, req.body, 'customer'), now());
+    const body = parseOrThrow(patchBody, req.body, 'customer');
+    const c = await withEmail(req, body.email, () => repo().update(id, body, now()));
     if (!c) throw new NotFoundError('customer', id);
     res.json(c);
   });
