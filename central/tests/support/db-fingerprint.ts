@@ -1,11 +1,11 @@
 import type { Db } from '../../src/db/db.js';
 
 /**
- * Tables whose rows change without any domain change: replayed answers, sign-in bookkeeping, sessions, background
+ * Tables whose rows change without any domain change: replayed answers, sign-in and taken-email limits, sessions, background
  * samplers and sweeps, heartbeats. A refused request may touch these; it must touch nothing else.
  */
 export const BOOKKEEPING_TABLES = new Set([
-  'idempotency_keys', 'sessions', 'sign_in_attempts', 'schema_migrations', 'hub_secrets',
+  'idempotency_keys', 'sessions', 'sign_in_attempts', 'customer_email_refusals', 'schema_migrations', 'hub_secrets',
   'sync_connections', 'sync_lag_fleet', 'sync_lag_stores', 'inventory_sweeps',
 ]);
 
