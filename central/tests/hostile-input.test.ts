@@ -84,9 +84,10 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
     it('survives a signed-in client that sends an invalid WebSocket frame after the handshake', async () => {
       const { hostname, port } = new URL(t.url);
       const store = await t.store('FRAME-A', admin);
+      const customer = await t.call('POST', '/api/customers', { name: 'Frame Tester' }, { cookie: admin }); // a cart socket opens only for a customer that exists
       const sockets: [string, string][] = [
         ['/api/console/live', `Cookie: ${admin}\r\n`],
-        [`/api/carts/${uuidv7()}/live`, `Cookie: ${admin}\r\n`],
+        [`/api/carts/${customer.body.id}/live`, `Cookie: ${admin}\r\n`],
         ['/sync', `Authorization: Bearer ${store.token}\r\n`],
       ];
       for (const [path, credential] of sockets) {

@@ -14,8 +14,9 @@ export type Credentials = Record<HubAccessRole, Record<string, string>>;
  * a STORE_MANAGER and an ASSOCIATE of store A, an ASSOCIATE of store B, and things that belong to store A: stock,
  * a reservation, a customer store A signed up with a pickup order there, and a cart of another customer. A route
  * whose valid call uses its target up gets a target of its own (a hold to release, an order to cancel, a curbside
- * order to check in), so every row's most privileged caller can make a real call that succeeds. Built through the
- * API as stores and people would (stock arrives as a store's sync events).
+ * order to check in; a cart for the writes, as changing a cart lets a store read it), so every row's most privileged
+ * caller can make a real call that succeeds. Built through the API as stores and people would (stock arrives as a
+ * store's sync events).
  */
 export async function hubAccessFixture(t: TestHub) {
   const admin = await t.login();
@@ -54,6 +55,10 @@ export async function hubAccessFixture(t: TestHub) {
   const cartCustomer = await must('cart customer', t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }));
   await must('cart fulfilment', t.call('PUT', `/api/carts/${cartCustomer.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }));
   await must('cart', t.call('POST', `/api/carts/${cartCustomer.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }));
+  // the carts the probes change: a store that changes a cart may read it from then on, so they are not the one read
+  const writeCart = await must('cart to change', t.call('POST', '/api/customers', { name: 'Cart changed by everyone' }, { cookie: admin }));
+  await must('cart to change: fulfilment', t.call('PUT', `/api/carts/${writeCart.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }));
+  await must('cart to change: a line', t.call('POST', `/api/carts/${writeCart.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }));
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -63,6 +68,6 @@ export async function hubAccessFixture(t: TestHub) {
     storeB: { authorization: `Bearer ${b.token}` },
     associateB: { cookie: cookies.associateB },
   };
-  return { a, b, c, spare, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, credentials };
+  return { a, b, c, spare, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

@@ -71,7 +71,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   const fill = (id: string) =>
     p
       .replace(':storeId', fx.a.id)
-      .replace(':customerId', fx.cartCustomer.id)
+      .replace(':customerId', m === 'GET' || m === 'WS' ? fx.cartCustomer.id : fx.writeCart.id)
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
       .replace(':id', id);

@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 export interface HandshakeAnswer {
   /** 101 when the upgrade succeeded, else the HTTP status the server answered it with. */
   readonly status: number;
+  /** The body of an answer that refused the upgrade (a problem+json), as text. */
+  readonly body?: string;
   /** The first frame the server sent (asked for with `waitForFrame`), as text. */
   readonly firstFrame?: string;
   /** The close code, when the server closed the socket before sending any frame. */
@@ -42,9 +44,14 @@ export function handshake(url: string, o: HandshakeOptions = {}): Promise<Handsh
     };
     const timer = setTimeout(() => done(new Error(`${new URL(url).pathname}: no ${stage} within ${timeoutMs} ms`)), timeoutMs);
     ws.on('unexpected-response', (req, res) => {
-      res.resume();
-      req.destroy();
-      done(undefined, { status: res.statusCode ?? 0 });
+      stage = 'body of the refusal';
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => done(undefined, { status: res.statusCode ?? 0, body }));
+      res.on('error', () => done(undefined, { status: res.statusCode ?? 0, body }));
+      res.on('close', () => done(undefined, { status: res.statusCode ?? 0, body }));
+      void req;
     });
     ws.on('error', (err) => done(new Error(`${new URL(url).pathname}: ${stage} failed: ${err.message}`)));
     ws.on('open', () => {

@@ -1,17 +1,19 @@
-import { cartDocId, cartView, isUuid, type CartDoc } from '@storefleet/shared';
+import { cartDocId, cartView, isUuid, ValidationError, type CartDoc } from '@storefleet/shared';
 import type { WebSocket } from 'ws';
 import type { SocketHandler } from '../../http/module-sockets.js';
+import type { Principal } from '../../http/principal.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import type { CartService } from './cart-service.js';
 
 /**
  * `/api/carts/{customerId}/live`: the customer's open devices get the cart view now and after every change, from any
  * device (web, app, a store's kiosk syncing its copy). One JSON message per change: `{ type: 'cart', cart }`. Open to
- * whoever may read the cart through the API (`CartService.readable`); anyone else is closed with the reason the API
- * gives (`customer {id} not found`), for a customer of another store exactly as for one that does not exist.
+ * whoever may read the cart through the API (`CartService.readable`); anyone else gets the API's answer to the upgrade
+ * (404 `customer {id} not found`), for a customer of another store exactly as for one that does not exist, and no
+ * socket opens.
  */
 export function cartLiveSocket(carts: CartService, docs: HubDocs): SocketHandler {
-  return (ws: WebSocket, principal, url) => {
+  const open = (ws: WebSocket, principal: Principal, url: URL) => {
     const customerId = /^\/api\/carts\/([^/]+)\/live$/.exec(url.pathname)?.[1];
     if (!customerId || !isUuid(customerId)) return ws.close(1008, 'expected /api/carts/{customerId}/live');
     const docId = cartDocId(customerId);
@@ -27,4 +29,12 @@ export function cartLiveSocket(carts: CartService, docs: HubDocs): SocketHandler
       (err: Error) => ws.close(1008, err.message.slice(0, 120)),
     );
   };
+  return Object.assign(open, {
+    // Refused at the upgrade, before any socket exists: 404 for a cart the caller may not read, as the API answers.
+    authorize: async (principal: Principal, url: URL) => {
+      const customerId = /^\/api\/carts\/([^/]+)\/live$/.exec(url.pathname)?.[1];
+      if (!customerId || !isUuid(customerId)) throw new ValidationError('expected /api/carts/{customerId}/live');
+      await carts.readable(principal, customerId);
+    },
+  });
 }
