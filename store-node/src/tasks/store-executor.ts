@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import { Executor, type Priority, type SubmitOptions } from '@storefleet/executor';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -5,7 +6,18 @@ export interface ExecutorConfig {
   /** Worker threads (default: the machine's cores). */
   readonly size?: number;
   readonly queueLimit?: number;
+  /** Per worker thread; default STORE_WORKER_LIMITS. */
+  readonly resourceLimits?: ResourceLimits;
 }
+
+/**
+ * What one worker may take by default, sized for a store PC (8 GB shared by the node, the Electron UI and the OS;
+ * one worker per core): a task past it ends its own worker (WorkerCrashedError), not the node. Unlimited, V8 lets
+ * each worker grow a heap of ~4 GB. These cap the V8 heap (and the stack) only: the contents of ArrayBuffers,
+ * Buffers and typed arrays, and native memory such as SQLite's page cache, are outside it — the store's tasks keep
+ * those small (rows are read into plain objects; each read-only connection keeps SQLite's default ~2 MB cache).
+ */
+export const STORE_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
 
 const TASK_MODULE = new URL('./store-tasks.ts', import.meta.url);
 
@@ -36,6 +48,9 @@ export class StoreExecutor {
     stat('rejected', 'tasks refused (queue full or shut down)', (s) => s.rejected);
     stat('timed_out', 'tasks killed at their timeout', (s) => s.timedOut);
     stat('crashed', 'tasks whose worker died', (s) => s.crashed);
+    stat('aborted', 'tasks aborted by their caller or stopped at shutdown', (s) => s.aborted);
+    stat('dropped', 'queued tasks dropped (queue full or shutdown)', (s) => s.dropped);
+    stat('stray_errors', 'errors thrown by task code after its task settled (a timer, an unhandled rejection)', (s) => s.strayErrors);
     stat('active_tasks', 'tasks running now', (s) => s.active);
     stat('workers', 'worker threads in the pool', (s) => s.workers);
     stat('utilisation', 'busy share of the pool over the last second or more (0–1)', (s) => s.utilisation);
@@ -50,6 +65,7 @@ export class StoreExecutor {
       taskModules: [TASK_MODULE],
       size: this.config.size,
       queueLimit: this.config.queueLimit,
+      resourceLimits: this.config.resourceLimits ?? STORE_WORKER_LIMITS,
       onDispatchLatency: (s) => this.#dispatch.observe(s),
     });
     return this.#executor.submit<T>(name, args, opts);

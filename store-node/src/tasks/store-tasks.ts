@@ -3,8 +3,9 @@
  * the store's SQLite file read-only (WAL lets it read beside the writer) and returns plain data; writes stay on the
  * main thread, in its transactions.
  */
+import { getHeapStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
-import { RfidReconciler, type DriftReport, type ReconcilerState, type TagRead } from '@storefleet/devices';
+import { RfidReconciler, type DriftReport, type ReaderWindow, type ReconcilerState, type TagRead } from '@storefleet/devices';
 import { salesReportOf, type SalesReport } from '../reports/sales-report.js';
 
 const connections = new Map<string, Database.Database>();
@@ -22,6 +23,8 @@ function readOnly(path: string): Database.Database {
 export interface RfidCycleInput {
   readonly dbPath: string;
   readonly reads: readonly TagRead[];
+  /** What each reader did in the window: an incomplete window moves no stock. */
+  readonly coverage: readonly ReaderWindow[];
   readonly state: ReconcilerState;
   readonly cyclesToConfirm: number;
   readonly minRssi: number;
@@ -45,11 +48,17 @@ export function rfidCycle(input: RfidCycleInput): { report: DriftReport; state: 
     },
     input.state,
   );
-  const report = reconciler.cycle(input.reads, new Map(tracked.map((sku) => [sku, level(sku)])));
+  const report = reconciler.cycle(input.reads, new Map(tracked.map((sku) => [sku, level(sku)])), input.coverage);
   return { report, state: reconciler.state() };
 }
 
 /** The end-of-day (or any period's) sales report. */
 export function salesReport(input: { dbPath: string; fromMs: number; toMs: number }): SalesReport {
   return salesReportOf(readOnly(input.dbPath), input.fromMs, input.toMs);
+}
+
+/** What the worker it runs on may take and holds now, in MB: its V8 heap limit, heap in use, and ArrayBuffer memory (outside the limit). */
+export function workerMemory(): { heapLimitMb: number; heapUsedMb: number; arrayBuffersMb: number } {
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  return { heapLimitMb: mb(getHeapStatistics().heap_size_limit), heapUsedMb: mb(process.memoryUsage().heapUsed), arrayBuffersMb: mb(process.memoryUsage().arrayBuffers) };
 }
