@@ -15,3 +15,4 @@ export * from './emulators/rfid-floor.js';
 export * from './emulators/simple-emulators.js';
 export * from './emulators/random.js';
 export * from './reconcile/rfid-reconciler.js';
+export * from './reconcile/window-coverage.js';

@@ -1,5 +1,6 @@
 import { decodeSgtin96, EpcError } from '../epc/sgtin96.js';
 import type { TagRead } from '../rfid/frames.js';
+import { incompleteReasons, type ReaderWindow } from './window-coverage.js';
 
 export interface ReconcilerOptions {
   /** Consecutive cycles a drift must persist (same direction) before stock is adjusted. */
@@ -25,6 +26,10 @@ export interface SkuDrift {
 
 export interface DriftReport {
   readonly cycle: number;
+  /** Every reader kept its link and swept enough: only a complete window counts towards an adjustment. */
+  readonly complete: boolean;
+  /** Why the window was incomplete (empty when complete). */
+  readonly incomplete: readonly string[];
   readonly reads: number;
   readonly uniqueTags: number;
   readonly weakReads: number;
@@ -55,7 +60,9 @@ export interface ReconcilerState {
  * dedupes them by EPC, decodes SGTIN-96 to GTIN to sku, and compares the count per sku with the expected on-hand.
  * A drift becomes an adjustment only after it has persisted in the same direction for `cyclesToConfirm` cycles, and
  * only by the smallest drift seen meanwhile: a tag missed once, a sale between read and count, or a stray from the
- * next aisle never moves stock. Pure: no I/O, the caller supplies reads and expected counts and applies adjustments.
+ * next aisle never moves stock. A window that was incomplete (a reader's link dropped or reopened, or it heard too few
+ * sweeps: see window-coverage.ts) is reported but neither moves stock nor counts towards a streak. Pure: no I/O, the
+ * caller supplies reads, expected counts and what each reader did in the window, and applies adjustments.
  */
 export class RfidReconciler {
   readonly #streaks: Map<string, Streak>;
@@ -73,9 +80,15 @@ export class RfidReconciler {
     return { cycle: this.#cycle, streaks: Object.fromEntries([...this.#streaks].map(([k, v]) => [k, { ...v }])) };
   }
 
-  /** `expected`: on-hand of every RFID-tracked sku (skus not in it and never read are left alone). */
-  cycle(reads: Iterable<TagRead>, expected: ReadonlyMap<string, number>): DriftReport {
+  /**
+   * `expected`: on-hand of every RFID-tracked sku (skus not in it and never read are left alone). `coverage`: what each
+   * reader feeding the window did (from `RfidReader.takeWindow`); reads that came over a link must bring it. Omitted,
+   * the reads are taken as a full look (reads replayed from bytes in a test or a benchmark).
+   */
+  cycle(reads: Iterable<TagRead>, expected: ReadonlyMap<string, number>, coverage?: readonly ReaderWindow[]): DriftReport {
     this.#cycle++;
+    const incomplete = coverage ? incompleteReasons(coverage) : [];
+    const complete = incomplete.length === 0;
     const loudest = new Map<string, TagRead>();
     let total = 0;
     let weak = 0;
@@ -117,15 +130,15 @@ export class RfidReconciler {
       const exp = expected.get(sku) ?? this.options.onHandOf?.(sku) ?? 0;
       const got = counted.get(sku) ?? 0;
       const drift = got - exp;
-      const streak = this.#track(sku, drift);
+      const streak = complete ? this.#track(sku, drift) : this.#streaks.get(sku);
       skus.push({ sku, expected: exp, counted: got, drift, streak: streak?.cycles ?? 0 });
-      if (streak && streak.cycles >= this.options.cyclesToConfirm) {
+      if (complete && streak && streak.cycles >= this.options.cyclesToConfirm) {
         adjustments.push({ sku, delta: streak.sign * streak.minAbs });
         this.#streaks.delete(sku);
       }
     }
     skus.sort((a, b) => Math.abs(b.drift) - Math.abs(a.drift) || a.sku.localeCompare(b.sku));
-    return { cycle: this.#cycle, reads: total, uniqueTags: loudest.size, weakReads: weak, invalidEpcs: invalid, unknownGtins: [...unknown].sort(), zones, skus, adjustments };
+    return { cycle: this.#cycle, complete, incomplete, reads: total, uniqueTags: loudest.size, weakReads: weak, invalidEpcs: invalid, unknownGtins: [...unknown].sort(), zones, skus, adjustments };
   }
 
   #track(sku: string, drift: number): Streak | undefined {

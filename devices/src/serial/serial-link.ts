@@ -14,6 +14,11 @@ export interface DeviceDriver {
   onClose?(): void;
   /** Counters for /metrics and the device API. */
   stats(): Record<string, number>;
+  /**
+   * The port is open but the device should have said something by now and has not (a port with nothing behind it).
+   * Drivers of devices that are quiet by nature (a scanner nobody uses) leave it out.
+   */
+  silent?(): boolean;
 }
 
 /** The part of a serial port the link uses; `serialport`'s SerialPort (real or mock binding) fits. */
@@ -30,7 +35,8 @@ export type PortOpener = (path: string, baudRate: number) => PortLike;
 
 export const openSerialPort: PortOpener = (path, baudRate) => new SerialPort({ path, baudRate });
 
-export type LinkState = 'opening' | 'open' | 'waiting' | 'closed';
+/** `silent`: the port is open but the driver hears nothing from the device (see `DeviceDriver.silent`). */
+export type LinkState = 'opening' | 'open' | 'silent' | 'waiting' | 'closed';
 
 export interface LinkStatus {
   readonly path: string;
@@ -105,7 +111,8 @@ export class SerialLink {
   }
 
   status(): LinkStatus {
-    return { path: this.path, kind: this.driver.kind, state: this.#state, opens: this.#opens, lastError: this.#lastError, bytesIn: this.#bytesIn };
+    const state = this.#state === 'open' && this.driver.silent?.() ? 'silent' : this.#state;
+    return { path: this.path, kind: this.driver.kind, state, opens: this.#opens, lastError: this.#lastError, bytesIn: this.#bytesIn };
   }
 
   write(data: Uint8Array): void {
