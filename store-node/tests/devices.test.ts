@@ -37,7 +37,7 @@ describe('devices at a store node (emulators over socat ptys)', () => {
       logLevel: 'silent',
       name: 'Device Store',
       devices: [
-        { name: 'floor-reader', kind: 'rfid', path: pairs[0]!.devicePath, zones: { 1: 'apparel', 2: 'hats' } },
+        { name: 'floor-reader', kind: 'rfid', path: pairs[0]!.devicePath, zones: { 1: 'apparel', 2: 'hats' }, sweepMs: 25 },
         { name: 'lane-1-scanner', kind: 'scanner', path: pairs[1]!.devicePath },
         { name: 'lane-1-printer', kind: 'printer', path: pairs[2]!.devicePath },
       ],
@@ -69,9 +69,9 @@ describe('devices at a store node (emulators over socat ptys)', () => {
   });
 
   it('counts the floor per zone without moving stock while it agrees, then adjusts after a sustained drift only', async () => {
-    const agreeing = await waitFor('three agreeing cycles', async () => {
+    const agreeing = await waitFor('three cycles, the last one complete', async () => {
       const { report } = await call('GET', '/api/devices/rfid/report');
-      return report && report.cycle >= 3 ? report : undefined;
+      return report && report.cycle >= 3 && report.complete ? report : undefined;
     });
     expect(agreeing.zones).toEqual({ apparel: { TEE: 10 }, hats: { CAP: 6 } });
     expect(agreeing.adjustments).toEqual([]);
@@ -79,7 +79,7 @@ describe('devices at a store node (emulators over socat ptys)', () => {
     expect(node.executor.stats()!.completed).toBeGreaterThanOrEqual(3); // reconciled on the worker pool, not the event loop
 
     floor.zones[0]!.tags.splice(0, 3); // three tees gone from the shelf without a sale
-    await waitFor('the RFID adjustment', () => node.pos.stock.onHand('TEE') === 7, 10_000);
+    await waitFor('the RFID adjustment', () => node.pos.stock.onHand('TEE') === 7, 30_000);
     const events = node.db.prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE '%RFID_RECONCILE%'").all() as { payload: string }[];
     // Taken mid-cycle, the first short cycle may agree on less than 3: then the rest follows once confirmed again.
     const moves = events.map((e) => JSON.parse(e.payload) as { sku: string; delta: number });

@@ -54,7 +54,7 @@ async function endToEnd(cycleMs: number, cyclesToConfirm: number): Promise<Figur
   const floor = new RfidFloorEmulator([{ antenna: 1, tags }], { miss: 0.08, repeat: 0.3, strays: [], strayChance: 0, garbageBytes: 0 }, 20);
   const emu = emulatorLink(pair.hostPath, floor);
   emu.start();
-  const node = createStoreNode({ dbPath: join(dir, 's.sqlite'), port: 0, logLevel: 'silent', devices: [{ name: 'r', kind: 'rfid', path: pair.devicePath }], rfid: { cycleMs, cyclesToConfirm } });
+  const node = createStoreNode({ dbPath: join(dir, 's.sqlite'), port: 0, logLevel: 'silent', devices: [{ name: 'r', kind: 'rfid', path: pair.devicePath, sweepMs: 20 }], rfid: { cycleMs, cyclesToConfirm } });
   try {
     node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES ('TEE', ?, 'Tee', 'A', 100, 'USD', 'STANDARD', 1)`).run(gtinOf(0));
     node.sync.write((emit) => node.pos.stock.move(emit, 'TEE', UNITS_PER_SKU, 'RECEIVE', Date.now()));

@@ -11,6 +11,10 @@ export interface DeviceConfig {
   readonly zones?: Readonly<Record<number, string>>;
   /** RFID: transmit power in dBm (default 26). */
   readonly powerDbm?: number;
+  /** RFID: how long the reader takes to sweep its zones once (default 500 ms); windows are judged in these sweeps. */
+  readonly sweepMs?: number;
+  /** RFID: open, inventorying and not a frame for this long → the reader shows as `silent` (default 10 sweeps, ≥ 2 s). */
+  readonly silentAfterMs?: number;
 }
 
 export interface RfidCountingConfig {
@@ -20,4 +24,10 @@ export interface RfidCountingConfig {
   readonly cyclesToConfirm?: number;
   /** Reads weaker than this (dBm) are tags outside the zone (default −65). */
   readonly minRssi?: number;
+  /**
+   * The fewest sweeps every reader must have heard in a cycle for it to count (default 3; at least a third of the
+   * sweeps the cycle's length allows is required as well). A cycle in which a reader's link dropped or reopened, or
+   * that heard fewer sweeps, is reported as incomplete and never moves stock.
+   */
+  readonly minSweeps?: number;
 }

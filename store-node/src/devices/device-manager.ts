@@ -81,9 +81,12 @@ export class DeviceManager {
 
   #driverFor(c: DeviceConfig): DeviceDriver {
     switch (c.kind) {
-      case 'rfid':
+      case 'rfid': {
         if (c.zones) this.rfid.nameZones(c.zones);
-        return new RfidReader((r) => this.rfid.add(r), c.powerDbm ?? 26, this.now);
+        const reader = new RfidReader((r) => this.rfid.add(r), c.powerDbm ?? 26, this.now, { sweepMs: c.sweepMs, silentAfterMs: c.silentAfterMs });
+        this.rfid.addReader(c.name, reader);
+        return reader;
+      }
       case 'scanner':
         return new ScannerDriver((s) => {
           this.scans.push({ ...s, device: c.name });

@@ -1,4 +1,4 @@
-import { DEFAULT_RECONCILER, type DriftReport, type ReconcilerState, type TagRead } from '@storefleet/devices';
+import { DEFAULT_RECONCILER, type DriftReport, type ReconcilerState, type RfidReader, type TagRead } from '@storefleet/devices';
 import type { Logger } from 'pino';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
@@ -10,12 +10,16 @@ import type { StoreExecutor } from '../tasks/store-executor.js';
  * The store's RFID cycle count: reads from every reader go into the current window (the loudest read per EPC is
  * enough); each cycle the window is reconciled on the local executor against local on-hand (only RFID-tracked
  * skus), and back on the main thread confirmed drifts become RFID_RECONCILE movements (and `stock.moved` events for
- * the hub), and the drift report is kept for the handheld.
+ * the hub), and the drift report is kept for the handheld. Each window goes with what every reader did in it (link
+ * drops and reopens, sweeps heard): a window that did not see the whole floor is reported as incomplete and moves
+ * nothing.
  */
 export class RfidCycleCounter {
   readonly cycleMs: number;
   readonly cyclesToConfirm: number;
   readonly minRssi: number;
+  readonly minSweeps: number;
+  readonly #readers = new Map<string, RfidReader>();
   #window = new Map<string, TagRead>();
   #readsInWindow = 0;
   #state: ReconcilerState = { cycle: 0, streaks: {} };
@@ -25,6 +29,7 @@ export class RfidCycleCounter {
   readonly #zoneNames: Record<string, string> = {};
   readonly #track;
   adjustmentsApplied = 0;
+  incompleteWindows = 0;
 
   constructor(
     readonly db: SqliteDb,
@@ -38,6 +43,7 @@ export class RfidCycleCounter {
     this.cycleMs = config.cycleMs ?? 60_000;
     this.cyclesToConfirm = config.cyclesToConfirm ?? DEFAULT_RECONCILER.cyclesToConfirm;
     this.minRssi = config.minRssi ?? DEFAULT_RECONCILER.minRssi;
+    this.minSweeps = config.minSweeps ?? 3;
     this.#track = db.prepare('INSERT OR IGNORE INTO rfid_tracked_skus (sku, first_read_at) VALUES (?, ?)');
     const saved = db.prepare('SELECT report, at FROM rfid_reports ORDER BY id DESC LIMIT 1').get() as { report: string; at: number } | undefined;
     if (saved) this.#last = { ...(JSON.parse(saved.report) as DriftReport), at: saved.at };
@@ -45,6 +51,11 @@ export class RfidCycleCounter {
 
   nameZones(zones: Readonly<Record<number, string>>): void {
     Object.assign(this.#zoneNames, zones);
+  }
+
+  /** A reader whose reads come to `add`: every window's verdict asks it what it did. */
+  addReader(name: string, reader: RfidReader): void {
+    this.#readers.set(name, reader);
   }
 
   add(read: TagRead): void {
@@ -73,13 +84,14 @@ export class RfidCycleCounter {
     if (this.#running || !this.#window.size) return null; // a slow cycle: this window joins the next
     const reads = [...this.#window.values()];
     const total = this.#readsInWindow;
+    const coverage = [...this.#readers].map(([name, reader]) => reader.takeWindow(name, this.minSweeps));
     this.#window = new Map();
     this.#readsInWindow = 0;
     this.#running = true;
     try {
       const out = await this.executor.submit<{ report: DriftReport; state: ReconcilerState }>(
         'rfidCycle',
-        { dbPath: this.db.name, reads, state: this.#state, cyclesToConfirm: this.cyclesToConfirm, minRssi: this.minRssi, zones: this.#zoneNames },
+        { dbPath: this.db.name, reads, coverage, state: this.#state, cyclesToConfirm: this.cyclesToConfirm, minRssi: this.minRssi, zones: this.#zoneNames },
         { priority: 'NORMAL', timeoutMs: 60_000 },
       );
       this.#state = out.state;
@@ -92,7 +104,9 @@ export class RfidCycleCounter {
         this.db.prepare('DELETE FROM rfid_reports WHERE id < (SELECT max(id) - 100 FROM rfid_reports)').run();
       });
       this.adjustmentsApplied += report.adjustments.length;
+      if (!report.complete) this.incompleteWindows++;
       if (report.adjustments.length) this.log.info({ adjustments: report.adjustments }, 'RFID count confirmed a drift; stock adjusted');
+      if (!report.complete) this.log.warn({ cycle: report.cycle, incomplete: report.incomplete }, 'RFID window incomplete: counted, but no stock moved');
       this.#last = { ...report, at };
       return report;
     } finally {
