@@ -13,7 +13,7 @@ import {
   markRoutePrefix,
   metricsRoute,
   notFoundHandler,
-  refuseNulText,
+  refuseBadText,
   requireJsonBody,
   answerClientError,
   AppError,
@@ -178,7 +178,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
-  api.use(refuseNulText);
+  api.use(refuseBadText);
   api.use(authenticate(auth));
   api.use(idempotency(idempotencyRepo, log, now));
   api.use(authRoutes(auth));

@@ -18,4 +18,4 @@ export * from './browser-assets.js';
 export * from './http/idempotency-capture.js';
 export * from './http/access-matrix-types.js';
 export * from './http/raw-answers.js';
-export * from './http/refuse-nul-text.js';
+export * from './http/refuse-bad-text.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { answerClientError, refuseNulText } from '@storefleet/shared';
+import { answerClientError, refuseBadText } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
@@ -185,7 +185,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '256kb' }));
-  api.use(refuseNulText);
+  api.use(refuseBadText);
   api.use(idempotency(idempotencyKeys, (res) => callerOf(res).scope, log, now));
   api.use(pairingRoutes(pairing));
   api.get('/sync/status', (_req, res) => {

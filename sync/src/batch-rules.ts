@@ -1,4 +1,4 @@
-import { findNulText, type WireEvent } from '@storefleet/shared';
+import { findBadText, type WireEvent } from '@storefleet/shared';
 
 /**
  * What the hub does with an uploaded batch, given the highest contiguous seq it already holds for that origin.
@@ -27,8 +27,8 @@ export function batchFault(events: readonly WireEvent[], authenticatedOrigin: st
     const e = events[i]!;
     if (e.origin !== authenticatedOrigin) return `event ${e.seq} claims origin ${e.origin}, but this connection is store ${authenticatedOrigin}`;
     if (i > 0 && e.seq !== events[i - 1]!.seq + 1) return `batch is not contiguous at seq ${e.seq}`;
-    const nul = findNulText(e.payload);
-    if (nul) return `event ${e.seq} payload.${nul} contains U+0000 (NUL), which the hub cannot store`;
+    const bad = findBadText(e.payload);
+    if (bad) return `event ${e.seq} payload.${bad.path} ${bad.problem}, which the hub cannot store`;
   }
   return undefined;
 }
