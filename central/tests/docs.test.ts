@@ -46,6 +46,17 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
     expect(heard).toBe(2);
   });
 
+  it('refuses a change that would put text no database keeps (U+0000) or break its namespace rule, keeping the document', async () => {
+    const access = new DocAccess();
+    access.register('memo', { access: () => 'write', validate: (d) => (typeof (d as Note).text === 'string' && (d as Note).text!.length > 5 ? [{ path: 'text', message: 'at most 5 characters' }] : []) });
+    const docs = new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }));
+    await docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'ok'));
+    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'a\u0000b'))).rejects.toThrow('changes to memo:a refused: text: contains U+0000 (NUL)');
+    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'too long'))).rejects.toThrow('changes to memo:a refused: text: at most 5 characters');
+    expect((await docs.read<Note>(admin, 'memo:a')).text).toBe('ok');
+    expect((await db.query('SELECT 1 FROM sync_doc_chunks WHERE doc_id = $1', ['memo:a'])).rows).toHaveLength(1);
+  });
+
   it('refuses documents of a namespace nobody declared, and callers without rights', async () => {
     const docs = docsWith(10);
     await expect(docs.read(admin, 'secret:x')).rejects.toThrow('no read access to document secret:x');

@@ -1,4 +1,10 @@
 import { Counter } from '@automerge/automerge';
+import { z } from 'zod';
+import { TAX_CLASSES } from './catalog.js';
+import type { FieldIssue } from './errors.js';
+import { findBadText } from './http/refuse-bad-text.js';
+import { isUuid } from './ids.js';
+import { minorUnitsSchema, skuSchema } from './validation.js';
 
 /**
  * The shared cart: one Automerge document per customer (`cart:<customerId>`), edited by the web and app through the
@@ -8,7 +14,10 @@ import { Counter } from '@automerge/automerge';
  *   concurrently both count (a line that falls to 0 or below is gone).
  * - A line removed on one device while another adds the same sku afresh (it had no such line) stays: adds win. A
  *   quantity change to a line that another device removed concurrently is lost with the line.
- * - Prices are snapshotted when the line is first added; the fulfilment choice is last-writer-wins.
+ * - Prices are snapshotted when the line is first added, for display: a checkout prices the order from the catalog.
+ *   The fulfilment choice is last-writer-wins.
+ * What a cart may hold is `cartDocSchema`: the hub refuses a change (from a store or its own API) that would break it,
+ * and `cartView` skips any line that does not parse, so a malformed line never travels on to a checkout.
  */
 export const FULFILMENT_TYPES = ['SHIP', 'PICKUP', 'CURBSIDE', 'DELIVERY'] as const;
 export type FulfilmentType = (typeof FULFILMENT_TYPES)[number];
@@ -48,12 +57,70 @@ export interface CartView {
   readonly itemCount: number;
   readonly subtotalMinor: number;
   readonly fulfilment: Fulfilment;
+  /** Lines left out because they do not parse (`lines.<key>`: what is wrong); absent when there are none. */
+  readonly skipped?: readonly { readonly line: string; readonly problem: string }[];
+}
+
+/** Lines one cart may hold; a quantity's bound either way (concurrent lowering may take a counter below zero). */
+export const MAX_CART_LINES = 100;
+export const MAX_CART_QTY = 10_000;
+
+const isCounter = (v: unknown): v is Counter => v instanceof Counter;
+
+/** One line as the document must hold it (closed: no other keys). */
+export const cartLineSchema = z.strictObject({
+  sku: skuSchema,
+  name: z.string().min(1).max(300),
+  unitPriceMinor: minorUnitsSchema,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code'),
+  taxClass: z.enum(TAX_CLASSES),
+  qty: z
+    .custom<Counter>(isCounter, 'must be an Automerge counter')
+    .refine((c) => Number.isSafeInteger(c.value) && Math.abs(c.value) <= MAX_CART_QTY, `must be a whole number between -${MAX_CART_QTY} and ${MAX_CART_QTY}`),
+  addedAt: z.number().int().min(0),
+  addedBy: z.string().min(1).max(100),
+});
+
+const fulfilmentSchema = z.strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: z.string().refine(isUuid, 'must be a UUID').nullable() });
+
+/** The whole document (closed): at most `MAX_CART_LINES` lines keyed by their sku, and the fulfilment choice. */
+export const cartDocSchema = z.strictObject({
+  lines: z
+    .record(z.string(), z.unknown())
+    .superRefine((lines, ctx) => {
+      const keys = Object.keys(lines);
+      if (keys.length > MAX_CART_LINES) ctx.addIssue({ code: 'custom', message: `a cart holds at most ${MAX_CART_LINES} lines` });
+      for (const key of keys) {
+        const line = cartLineSchema.safeParse(lines[key]);
+        if (!line.success) for (const i of line.error.issues) ctx.addIssue({ code: 'custom', path: [key, ...i.path.map(String)], message: i.message });
+        else if (line.data.sku !== key) ctx.addIssue({ code: 'custom', path: [key, 'sku'], message: `must equal the line's key ${key}` });
+      }
+    })
+    .optional(),
+  fulfilment: fulfilmentSchema.optional(),
+});
+
+/**
+ * Everything wrong with a cart document (empty when it is a valid cart): text no database can keep (U+0000, lone
+ * surrogates) anywhere, then the shape of `cartDocSchema`. The carts module declares this as the `cart` namespace's
+ * content check, so the hub refuses a change that would make a cart fail it.
+ */
+export function cartDocProblems(doc: unknown): FieldIssue[] {
+  const problems: FieldIssue[] = [];
+  const text = findBadText(doc);
+  if (text) problems.push({ path: text.path, message: text.problem });
+  const parsed = cartDocSchema.safeParse(doc);
+  if (!parsed.success) for (const i of parsed.error.issues) problems.push({ path: i.path.map(String).join('.') || '(root)', message: i.message });
+  return problems;
 }
 
 export const cartDocId = (customerId: string) => `cart:${customerId}`;
 export const DEFAULT_FULFILMENT: Fulfilment = { type: 'SHIP', storeId: null };
 
-export const cartQty = (doc: CartDoc, sku: string): number => Math.max(0, doc.lines?.[sku]?.qty.value ?? 0);
+export const cartQty = (doc: CartDoc, sku: string): number => {
+  const qty: unknown = doc.lines?.[sku]?.qty;
+  return isCounter(qty) && Number.isFinite(qty.value) ? Math.max(0, qty.value) : 0;
+};
 
 /** Adds `qty` of a product (inside an Automerge change callback). */
 export function addToCart(doc: CartDoc, product: ProductSnapshot, qty: number, by: string, at: number): void {
@@ -81,8 +148,26 @@ export function clearCart(doc: CartDoc): void {
   for (const sku of Object.keys(doc.lines ?? {})) delete doc.lines![sku];
 }
 
+/**
+ * What a cart shows and a checkout takes. A line that does not parse as `cartLineSchema` (or holds text no database
+ * can keep) is left out and named in `skipped`, never handed on: carts stored before the hub checked content, or a
+ * store's copy holding a change the hub refused, may have one.
+ */
 export function cartView(doc: CartDoc): CartView {
-  const lines = Object.values(doc.lines ?? {})
+  const skipped: { line: string; problem: string }[] = [];
+  const good: CartLineDoc[] = [];
+  const all: Record<string, CartLineDoc> = doc.lines !== null && typeof doc.lines === 'object' && !Array.isArray(doc.lines) ? doc.lines : {};
+  for (const [key, raw] of Object.entries(all)) {
+    const parsed = cartLineSchema.safeParse(raw);
+    const text = findBadText(raw);
+    if (parsed.success && !text && parsed.data.sku === key) good.push(raw);
+    else {
+      const i = parsed.success ? undefined : parsed.error.issues[0];
+      const problem = text ? `${text.path} ${text.problem}` : i ? `${i.path.join('.') || '(line)'}: ${i.message}` : `sku is not its key`;
+      skipped.push({ line: `lines.${key}`, problem });
+    }
+  }
+  const lines = good
     .map((l) => ({ sku: l.sku, name: l.name, qty: Math.max(0, l.qty.value), unitPriceMinor: l.unitPriceMinor, currency: l.currency, taxClass: l.taxClass }))
     .filter((l) => l.qty > 0)
     .sort((a, b) => a.sku.localeCompare(b.sku))
@@ -91,6 +176,7 @@ export function cartView(doc: CartDoc): CartView {
     lines,
     itemCount: lines.reduce((n, l) => n + l.qty, 0),
     subtotalMinor: lines.reduce((n, l) => n + l.totalMinor, 0),
-    fulfilment: doc.fulfilment ? { type: doc.fulfilment.type, storeId: doc.fulfilment.storeId } : DEFAULT_FULFILMENT,
+    fulfilment: fulfilmentSchema.safeParse(doc.fulfilment).data ?? DEFAULT_FULFILMENT,
+    ...(skipped.length ? { skipped } : {}),
   };
 }

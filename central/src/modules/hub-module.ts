@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Db } from '../db/db.js';
 import type { EventHandler } from '../sync/event-handlers.js';
 import type { FeedWriter } from '../sync/feed-writer.js';
-import type { DocAccessRule } from '../sync/docs/doc-access.js';
+import type { DocAccessRule, DocNamespaceRules } from '../sync/docs/doc-access.js';
 import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SnapshotSource } from '../sync/bootstrap.js';
 import type { SocketHandler } from '../http/module-sockets.js';
@@ -63,8 +63,8 @@ export interface HubModule {
   routes?(ctx: HubContext): Router;
   /** Handlers for event types uploaded by stores (`sale`, `stock.moved`…); a type belongs to one module only. */
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
-  /** Who may read/write the documents of each namespace this module owns (`cart` → its rule). */
-  readonly docAccess?: Record<string, DocAccessRule>;
+  /** Who may read/write the documents of each namespace this module owns (`cart` → its rule), and what they may hold. */
+  readonly docAccess?: Record<string, DocAccessRule | DocNamespaceRules>;
   /** Services this module offers other modules, by name (`inventory.holds`). */
   provides?(ctx: HubContext): Record<string, unknown>;
   /** Sections of a new store's cold start this module provides (`catalog` → its pages), fetched in module order. */

@@ -1,5 +1,22 @@
 import * as A from '@automerge/automerge';
-import { ForbiddenError } from '@storefleet/shared';
+import { ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/shared';
+
+/**
+ * What is wrong with a document a peer's changes would produce (empty: nothing, the changes are kept). Gets the
+ * document as it would be and as it is, so a check may tolerate what was already there.
+ */
+export type DocContentCheck = (after: A.Doc<any>, before: A.Doc<any>) => readonly FieldIssue[];
+
+/** Thrown when changes are refused for their content; nothing of them was applied. */
+export class DocContentError extends ValidationError {
+  constructor(
+    readonly docId: string,
+    issues: readonly FieldIssue[],
+  ) {
+    const listed = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+    super(`changes to ${docId} refused: ${listed}${issues.length > 5 ? `; +${issues.length - 5} more` : ''}`, issues.slice(0, 20));
+  }
+}
 
 /**
  * One Automerge document and the sync state it keeps with each peer it talks to (the store: the hub; the hub: each
@@ -33,11 +50,18 @@ export class DocReplica<T = unknown> {
     return A.getHeads(this.#doc);
   }
 
-  /** Applies a local change; false when `fn` changed nothing. */
-  change(fn: A.ChangeFn<T>): boolean {
+  /**
+   * Applies a local change; false when `fn` changed nothing. With `check`, the change is made on a copy and kept only
+   * if the check finds nothing wrong; otherwise DocContentError is thrown and the document stays as it was.
+   */
+  change(fn: A.ChangeFn<T>, check?: DocContentCheck): boolean {
     const before = this.heads().join();
-    this.#doc = A.change(this.#doc, fn);
-    return this.heads().join() !== before;
+    const after = A.change(check ? A.clone(this.#doc) : this.#doc, fn);
+    if (A.getHeads(after).join() === before) return false;
+    const issues = check?.(after, this.#doc) ?? [];
+    if (issues.length) throw new DocContentError(this.docId, issues);
+    this.#doc = after;
+    return true;
   }
 
   /** Applies changes loaded from storage (another replica wrote them); true when the document moved. */
@@ -47,12 +71,21 @@ export class DocReplica<T = unknown> {
     return this.heads().join() !== before;
   }
 
-  /** Takes a sync message from `peer`; true when it brought changes. `readOnly` peers may not bring any. */
-  receive(peer: string, message: Uint8Array, readOnly = false): boolean {
+  /**
+   * Takes a sync message from `peer`; true when it brought changes. `readOnly` peers may not bring any. With `check`,
+   * a message that carries changes is applied to a copy first: if the check finds anything wrong, DocContentError is
+   * thrown, and the document and this peer's sync state stay as they were (as if the message never came).
+   */
+  receive(peer: string, message: Uint8Array, readOnly = false, check?: DocContentCheck): boolean {
     const before = this.heads().join();
-    const [doc, state] = A.receiveSyncMessage(this.#doc, this.#state(peer), message);
+    const copy = check && A.decodeSyncMessage(message).changes.length > 0;
+    const [doc, state] = A.receiveSyncMessage(copy ? A.clone(this.#doc) : this.#doc, this.#state(peer), message);
     const changed = A.getHeads(doc).join() !== before;
     if (changed && readOnly) throw new ForbiddenError(`peer ${peer} may only read ${this.docId} but sent changes`);
+    if (changed && check) {
+      const issues = check(doc, this.#doc);
+      if (issues.length) throw new DocContentError(this.docId, issues);
+    }
     this.#doc = doc;
     this.#peers.set(peer, state);
     return changed;

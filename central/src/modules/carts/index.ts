@@ -1,4 +1,4 @@
-import { isUuid } from '@storefleet/shared';
+import { cartDocProblems, isUuid } from '@storefleet/shared';
 import type { HubContext, HubModule } from '../hub-module.js';
 import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
@@ -41,7 +41,14 @@ export const hubModule: HubModule = {
   // ids (no customer search for stores, other stores' orders are missing to it), so knowing it stands for the
   // customer's consent. A store that changes the cart is linked to the customer (`start`), as the customer policy
   // says; through the API and the live socket a store reads only a cart it has changed or fulfils (`readable`).
-  docAccess: { cart: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none') },
+  // What a cart may hold is `cartDocSchema` (shared/src/cart.ts): the hub refuses any change, from a store's sync or
+  // this API, that would break it (a NUL in a name, a price that is not whole minor units, a 101st line…).
+  docAccess: {
+    cart: {
+      access: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none'),
+      validate: cartDocProblems,
+    },
+  },
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
   sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(serviceOf(ctx), ctx.docs) }),
   start(ctx) {

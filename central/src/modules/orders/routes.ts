@@ -77,8 +77,15 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       }
       const cart = cartView(await d.docs.read<CartDoc>(principalOf(req), cartDocId(body.customerId)));
       if (!cart.lines.length) throw new ValidationError('the cart is empty: add something before checking out');
-      lines = cart.lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPriceMinor: l.unitPriceMinor, taxClass: l.taxClass }));
-      currency = cart.lines[0]!.currency;
+      // The cart gives sku and qty; name, price and tax class come from the catalog now, as for explicit lines (the
+      // cart's snapshot is for display, and any store may write a cart, so it cannot price an order).
+      const products = await d.catalog().many(cart.lines.map((l) => l.sku));
+      lines = cart.lines.map((l) => {
+        const p = products.get(l.sku);
+        if (!p) throw new NotFoundError('product', l.sku);
+        currency = p.currency;
+        return { sku: l.sku, name: p.name, qty: l.qty, unitPriceMinor: p.priceMinor, taxClass: p.taxClass };
+      });
       fulfilment ??= cart.fulfilment;
     }
     fulfilment ??= { type: 'SHIP', storeId: null };

@@ -1,5 +1,5 @@
 import type { ChangeFn, Doc } from '@automerge/automerge';
-import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
+import { DocContentError, DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import type { Logger } from 'pino';
 import { AppError, ValidationError } from '@storefleet/shared';
 import type { Principal } from '../../http/principal.js';
@@ -17,6 +17,8 @@ interface Entry {
 }
 
 const COMPACT_AFTER_CHUNKS = 64;
+/** Documents a peer may have refused per connection before the oldest refusal is forgotten. */
+const MAX_REFUSED_PER_PEER = 1000;
 /** Documents kept in memory per replica before idle ones (no peer, no subscriber) are dropped; they reload on use. */
 const DEFAULT_MAX_CACHED = 5000;
 
@@ -24,10 +26,21 @@ const DEFAULT_MAX_CACHED = 5000;
  * The hub's Automerge documents. Each document is loaded once per replica and kept with a sync state per connected
  * peer (`store:<id>` for store nodes). Changes, from a peer or through the API, are appended to Postgres and announced
  * with NOTIFY, so peers on other replicas receive them as well. Work on one document is serialised in this replica.
+ *
+ * Content: every change, from a peer or through the API, is applied to a copy first and kept only if the document it
+ * makes passes `DocAccess.contentCheck` (no U+0000 or lone surrogate anywhere, the namespace's own rule); a refused
+ * change is not stored, announced or sent on, and the hub's copy stays as it was. A peer whose change was refused
+ * cannot take it back (Automerge changes are permanent and later ones build on it), and Automerge's sync would ask it
+ * for that change again and again; so the document is closed to that peer until it reconnects: its frames for it are
+ * answered with the refusal, nothing more, and it hears no more changes to it. After a reconnect the peer offers the
+ * change again and is refused once more: one refusal per connection, never a loop. (The store logs each refusal and
+ * shows the last in its sync status as `lastDocError`; its own copy keeps the change.)
  */
 export class HubDocs {
   readonly #docs = new Map<string, Entry>();
   readonly #peers = new Map<string, PeerSender>();
+  /** Per peer: documents whose changes from it were refused on this connection, with why. */
+  readonly #refused = new Map<string, Map<string, string>>();
   readonly #listeners = new Map<string, Set<(doc: Doc<unknown>) => void>>();
 
   constructor(
@@ -39,16 +52,21 @@ export class HubDocs {
 
   /**
    * A sync frame from a connected peer. Throws ForbiddenError for a document outside its rights (or changes to one it
-   * may only read) and ValidationError for a doc id or data that is not a sync message; nothing of the frame is applied.
+   * may only read), ValidationError for a doc id or data that is not a sync message, and DocContentError (a
+   * ValidationError naming each problem) for changes that would make the document invalid, or for any frame on a
+   * document refused to this peer before on this connection; nothing of the frame is applied.
    */
   async fromPeer(peer: string, principal: Principal, send: PeerSender, docId: string, data: string): Promise<void> {
     const right = this.access.check(principal, docId, 'read');
     this.#peers.set(peer, send);
     await this.#serial(docId, async (e) => {
+      const refused = this.#refused.get(peer)?.get(docId);
+      if (refused) throw new ValidationError(`${refused} (this document no longer syncs with this store until it reconnects)`);
       let changed: boolean;
       try {
-        changed = e.replica.receive(peer, fromBase64(data), right === 'read');
+        changed = e.replica.receive(peer, fromBase64(data), right === 'read', this.access.contentCheck(docId));
       } catch (err) {
+        if (err instanceof DocContentError) this.#refuse(peer, e, err);
         if (err instanceof AppError) throw err;
         throw new ValidationError(`doc-sync for ${docId} is not a sync message for this document (${(err as Error).message})`);
       }
@@ -60,9 +78,10 @@ export class HubDocs {
     });
   }
 
-  /** The peer disconnected: forget its sync states. */
+  /** The peer disconnected: forget its sync states (and the documents refused to it). */
   peerGone(peer: string): void {
     this.#peers.delete(peer);
+    this.#refused.delete(peer);
     for (const e of this.#docs.values()) e.replica.dropPeer(peer);
   }
 
@@ -71,11 +90,14 @@ export class HubDocs {
     return this.#serial(docId, async (e) => e.replica.doc as Doc<T>);
   }
 
-  /** A change through the API (web and app clients); synced to every peer of the document. */
+  /**
+   * A change through the API (web and app clients); synced to every peer of the document. Throws DocContentError (a
+   * ValidationError, 400) when the change would make the document invalid; nothing is kept then.
+   */
   async change<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
     this.access.check(principal, docId, 'write');
     return this.#serial(docId, async (e) => {
-      if (e.replica.change(fn as ChangeFn<any>)) await this.#persist(docId, e);
+      if (e.replica.change(fn as ChangeFn<any>, this.access.contentCheck(docId))) await this.#persist(docId, e);
       return e.replica.doc as Doc<T>;
     });
   }
@@ -101,6 +123,16 @@ export class HubDocs {
         if (moved) this.#announce(id, e);
       });
     }
+  }
+
+  /** Closes the document to `peer` for this connection (see the class comment) and forgets its sync state for it. */
+  #refuse(peer: string, e: Entry, err: DocContentError): void {
+    this.log.warn({ peer, docId: e.replica.docId, problems: err.issues }, 'refused changes to a document that would make it invalid');
+    const refused = this.#refused.get(peer) ?? new Map<string, string>();
+    if (refused.size >= MAX_REFUSED_PER_PEER) refused.delete(refused.keys().next().value!);
+    refused.set(e.replica.docId, err.message);
+    this.#refused.set(peer, refused);
+    e.replica.dropPeer(peer);
   }
 
   async #persist(docId: string, e: Entry, from?: string): Promise<void> {

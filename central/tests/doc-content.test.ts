@@ -1,0 +1,223 @@
+import * as A from '@automerge/automerge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { hlcEncode, type CartDoc } from '@storefleet/shared';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+
+/** Polls `probe` until it returns something (a generous bound: 10 s). */
+async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = await probe();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A store as the hub sees it on /sync, keeping one Automerge document in sync the way a store node does: it answers
+ * every `doc-sync` from the hub at once and sends what it has (so a sync loop would show as endless frames).
+ */
+class StorePeer {
+  readonly frames: any[] = [];
+  sent = 0;
+  doc: A.Doc<CartDoc>;
+  #state = A.initSyncState();
+
+  private constructor(
+    readonly ws: WebSocket,
+    readonly docId: string,
+    doc: A.Doc<CartDoc>,
+  ) {
+    this.doc = doc;
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      this.frames.push(m);
+      if (m.type === 'doc-sync' && m.docId === this.docId) {
+        [this.doc, this.#state] = A.receiveSyncMessage(this.doc, this.#state, new Uint8Array(Buffer.from(m.data, 'base64')));
+        this.push();
+      }
+    });
+  }
+
+  static async connect(hubUrl: string, store: { id: string; token: string }, docId: string, doc = A.init<CartDoc>()): Promise<StorePeer> {
+    const ws = new WebSocket(`${hubUrl.replace('http', 'ws')}/sync`, { headers: { authorization: `Bearer ${store.token}` } });
+    const peer = new StorePeer(ws, docId, doc);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId: store.id, outboxHead: 0, feedCursor: 0 }));
+    await waitFor('welcome', () => peer.frames.some((f) => f.type === 'welcome'));
+    peer.push();
+    return peer;
+  }
+
+  /** Sends the next sync message, if Automerge has one. */
+  push(): void {
+    const [state, message] = A.generateSyncMessage(this.doc, this.#state);
+    this.#state = state;
+    if (!message) return;
+    this.sent++;
+    this.ws.send(JSON.stringify({ type: 'doc-sync', docId: this.docId, data: Buffer.from(message).toString('base64') }));
+  }
+
+  change(fn: A.ChangeFn<CartDoc>): void {
+    this.doc = A.change(this.doc, fn);
+    this.push();
+  }
+
+  of(type: string): any[] {
+    return this.frames.filter((f) => f.type === type && f.docId === this.docId);
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise((r) => this.ws.once('close', r));
+    this.ws.close();
+    await closed;
+  }
+}
+
+describe.each(dbTargets)('document content from peers, on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let storeA: string;
+  let storeB: { id: string; secret: string; token: string };
+  const seqs = new Map<string, number>();
+
+  const stock = (location: string, sku: string, delta: number) => {
+    const seq = (seqs.get(location) ?? 0) + 1;
+    seqs.set(location, seq);
+    return t.hub.sync.repo.applyBatch(location, [{ origin: location, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }), type: 'stock.moved', payload: { sku, delta, kind: 'RECEIVE' } }], 0);
+  };
+  const newCustomer = async (name: string) => (await t.call('POST', '/api/customers', { name }, { cookie: admin })).body.id as string;
+  const chunks = async (docId: string) => (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_doc_chunks WHERE doc_id = $1', [docId])).rows[0]!.n;
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+    storeA = (await t.store('DOCC-A', admin)).id;
+    storeB = await t.store('DOCC-B', admin);
+    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000, taxClass: 'STANDARD' }, { sku: 'BULB', name: 'Bulb', category: 'Home', priceMinor: 300, taxClass: 'STANDARD' }] }, { cookie: admin });
+    await stock(storeA, 'LAMP', 50);
+    await stock(storeA, 'BULB', 50);
+  });
+  afterAll(() => t?.stop());
+
+  it("refuses a store's cart change carrying U+0000: a doc-error names it, nothing is kept or sent on, no sync loop, and checkout still works", async () => {
+    const customer = await newCustomer('Yara Cart');
+    const docId = `cart:${customer}`;
+    await t.call('PUT', `/api/carts/${customer}/fulfilment`, { type: 'PICKUP', storeId: storeA }, { cookie: admin });
+    expect((await t.call('POST', `/api/carts/${customer}/lines`, { sku: 'LAMP', qty: 1 }, { cookie: admin })).status).toBe(200);
+    const live = new WebSocket(`${t.url.replace('http', 'ws')}/api/carts/${customer}/live`, { headers: { cookie: admin } });
+    const heard: any[] = [];
+    live.on('message', (d) => heard.push(JSON.parse(d.toString())));
+
+    const b = await StorePeer.connect(t.url, storeB, docId);
+    await waitFor("the hub's cart at store B", () => b.doc.lines?.LAMP);
+    const stored = await chunks(docId);
+    const beforeRefusal = b.frames.length;
+    const sentBefore = b.sent;
+
+    // The reproduction: a line written straight into the document, as a store's own code could.
+    b.change((d) => {
+      d.lines!.NUL1 = { sku: 'NUL1', name: 'a\u0000b', qty: new A.Counter(1), unitPriceMinor: 1, currency: 'USD', taxClass: 'std' } as never;
+    });
+    const [refusal] = await waitFor('the doc-error', () => b.of('doc-error').length > 0 && b.of('doc-error'));
+    expect(refusal.detail).toMatch(new RegExp(`^changes to ${docId} refused: lines\\.NUL1\\.name: contains U\\+0000 \\(NUL\\);`));
+    expect(refusal.detail).toContain('lines.NUL1.taxClass');
+
+    // A later change builds on the refused one: it is refused too, with one answer per frame and nothing else.
+    b.change((d) => void d.lines!.LAMP!.qty.increment(1));
+    await waitFor('a second doc-error', () => b.of('doc-error').length >= 2);
+    expect(b.of('doc-error')[1].detail).toMatch(/no longer syncs with this store until it reconnects/);
+    const after = b.frames.slice(beforeRefusal);
+    expect(after.filter((f) => f.type === 'doc-sync')).toEqual([]);
+    expect(b.sent - sentBefore).toBe(2);
+    expect(b.of('doc-error')).toHaveLength(2); // one answer per frame the store sent, and no more
+
+    // The hub's copy is as before: not stored, not shown, not broadcast.
+    expect(await chunks(docId)).toBe(stored);
+    const cart = (await t.call('GET', `/api/carts/${customer}`, undefined, { cookie: admin })).body;
+    expect(cart.lines).toEqual([expect.objectContaining({ sku: 'LAMP', qty: 1, unitPriceMinor: 2000 })]);
+    expect(cart).not.toHaveProperty('skipped');
+    await t.call('POST', `/api/carts/${customer}/lines`, { sku: 'BULB', qty: 1 }, { cookie: admin });
+    await waitFor('the live view with BULB', () => heard.some((m) => m.cart.lines.some((l: any) => l.sku === 'BULB')));
+    expect(heard.flatMap((m) => m.cart.lines.map((l: any) => l.sku))).not.toContain('NUL1');
+    live.close();
+
+    // Reconnecting, the store offers its change again: refused once more, once.
+    await b.close();
+    const again = await StorePeer.connect(t.url, storeB, docId, b.doc);
+    await waitFor('the doc-error after reconnecting', () => again.of('doc-error').length > 0);
+    expect(again.of('doc-error')[0].detail).toMatch(/lines\.NUL1\.name: contains U\+0000/);
+    expect(await chunks(docId)).toBe(stored + 1); // only the BULB line added through the API
+    await again.close();
+
+    const order = await t.call('POST', '/api/orders', { customerId: customer, placeKey: `nul-cart-${target.name}` }, { cookie: admin });
+    expect(order.status).toBe(201);
+    expect(order.body.lines.map((l: any) => [l.sku, l.name, l.qty, l.unitPriceMinor])).toEqual([
+      ['BULB', 'Bulb', 1, 300],
+      ['LAMP', 'Lamp', 1, 2000],
+    ]);
+    expect(order.body.subtotalMinor).toBe(2300);
+  });
+
+  it("syncs a valid change from a store, but a checkout prices it from the catalog, not the cart's snapshot", async () => {
+    const customer = await newCustomer('Cheap Trick');
+    const docId = `cart:${customer}`;
+    await t.call('PUT', `/api/carts/${customer}/fulfilment`, { type: 'PICKUP', storeId: storeA }, { cookie: admin });
+    const b = await StorePeer.connect(t.url, storeB, docId);
+    await waitFor('the fulfilment at store B', () => b.doc.fulfilment);
+    b.change((d) => {
+      d.lines ??= {};
+      d.lines.LAMP = { sku: 'LAMP', name: 'Lamp (sale)', qty: new A.Counter(2), unitPriceMinor: 1, currency: 'USD', taxClass: 'STANDARD', addedAt: Date.now(), addedBy: `store:${storeB.id}` };
+    });
+    const line = await waitFor('the line at the hub', async () => (await t.call('GET', `/api/carts/${customer}`, undefined, { cookie: admin })).body.lines[0]);
+    expect(line).toMatchObject({ sku: 'LAMP', name: 'Lamp (sale)', qty: 2, unitPriceMinor: 1 });
+    expect(b.of('doc-error')).toEqual([]);
+    await b.close();
+
+    const order = await t.call('POST', '/api/orders', { customerId: customer, placeKey: `cheap-cart-${target.name}` }, { cookie: admin });
+    expect(order.status).toBe(201);
+    expect(order.body.lines).toEqual([expect.objectContaining({ sku: 'LAMP', name: 'Lamp', qty: 2, unitPriceMinor: 2000 })]);
+    expect(order.body.subtotalMinor).toBe(4000);
+  });
+
+  it('refuses an API change that would break the cart (a quantity past the bound) with 400, keeping the cart', async () => {
+    const customer = await newCustomer('Bulk Buyer');
+    await stock(storeA, 'BULB', 20_000);
+    await t.call('PUT', `/api/carts/${customer}/fulfilment`, { type: 'PICKUP', storeId: storeA }, { cookie: admin });
+    expect((await t.call('POST', `/api/carts/${customer}/lines`, { sku: 'BULB', qty: 10_000 }, { cookie: admin })).status).toBe(200);
+    const over = await t.call('POST', `/api/carts/${customer}/lines`, { sku: 'BULB', qty: 1 }, { cookie: admin });
+    expect(over.status).toBe(400);
+    expect(over.body).toMatchObject({ type: 'urn:storefleet:problem:validation', detail: `changes to cart:${customer} refused: lines.BULB.qty: must be a whole number between -10000 and 10000` });
+    expect((await t.call('GET', `/api/carts/${customer}`, undefined, { cookie: admin })).body.lines).toEqual([expect.objectContaining({ sku: 'BULB', qty: 10_000 })]);
+  });
+});
+
+describe.each(dbTargets)('text no database keeps, on the hub ($name)', (target) => {
+  let t: TestHub;
+  let admin: string;
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+  });
+  afterAll(() => t?.stop());
+
+  it('refuses a lone surrogate in a JSON body (escaped, as JSON.parse reads it) with 400, storing nothing', async () => {
+    const count = async () => (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM customers')).rows[0]!.n;
+    const before = await count();
+    for (const rawBody of ['{"name":"\\ud800x"}', '{"name":"x\\udfff"}']) {
+      const res = await t.call('POST', '/api/customers', undefined, { cookie: admin, rawBody });
+      expect({ rawBody, status: res.status, detail: res.body.detail }).toEqual({ rawBody, status: 400, detail: 'name: text may not contain a lone surrogate (U+D800–U+DFFF outside a pair)' });
+    }
+    const viaObject = await t.call('POST', '/api/customers', { name: 'ok', note: { ['k\ud800']: 1 } }, { cookie: admin });
+    expect(viaObject.status).toBe(400);
+    expect(await count()).toBe(before);
+    const paired = await t.call('POST', '/api/customers', { name: 'Zoë 😀' }, { cookie: admin });
+    expect(paired.status).toBe(201);
+    expect(paired.body.name).toBe('Zoë 😀');
+  });
+});
