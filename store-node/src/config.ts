@@ -34,7 +34,24 @@ export interface StoreNodeConfig {
    * (handhelds) pair once with a code shown on a trusted screen.
    */
   readonly trustedAddresses?: readonly string[];
+  /**
+   * What a caller from a trusted address is (`STORE_LOOPBACK_ROLE`, default `lane`). `lane`: a staff screen, unless its
+   * browser carries the kiosk marker (`sf_screen=kiosk`, set when it opened /kiosk.html). `kiosk`: a machine that IS a
+   * kiosk — every trusted caller is a kiosk whatever its cookies (a private window or a cleared cookie jar stays a
+   * kiosk); such a node has no lane, so pairing codes are minted elsewhere. The Electron shell sets `kiosk` for a kiosk
+   * window.
+   */
+  readonly loopbackRole?: LoopbackRole;
+  /**
+   * Host names the node answers to besides IP literals and `localhost` (`STORE_HOSTNAMES`, comma-separated, e.g.
+   * `store-0042.local`). A request naming any other host is refused (403): a page on another site that rebinds its
+   * own name to this node's address (DNS rebinding) reaches nothing.
+   */
+  readonly hostnames?: readonly string[];
 }
+
+export type LoopbackRole = 'lane' | 'kiosk';
+export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk'];
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
   const hub =
@@ -47,8 +64,18 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     name: env.STORE_NAME,
     hub,
     devices: env.STORE_DEVICES ? parseDevices(env.STORE_DEVICES) : [],
-    ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: env.STORE_TRUSTED_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean) } : {}),
+    ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: list(env.STORE_TRUSTED_ADDRESSES) } : {}),
+    ...(env.STORE_LOOPBACK_ROLE !== undefined ? { loopbackRole: parseLoopbackRole(env.STORE_LOOPBACK_ROLE) } : {}),
+    ...(env.STORE_HOSTNAMES !== undefined ? { hostnames: list(env.STORE_HOSTNAMES) } : {}),
   };
+}
+
+const list = (csv: string) => csv.split(',').map((a) => a.trim()).filter(Boolean);
+
+function parseLoopbackRole(value: string): LoopbackRole {
+  const role = value.trim();
+  if (!(LOOPBACK_ROLES as readonly string[]).includes(role)) throw new Error(`STORE_LOOPBACK_ROLE must be lane or kiosk, not "${value}"`);
+  return role as LoopbackRole;
 }
 
 /** `STORE_DEVICES`: a JSON array of device configs, e.g. `[{"name":"rfid-1","kind":"rfid","path":"/dev/ttyUSB0"}]`. */

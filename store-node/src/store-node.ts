@@ -31,6 +31,7 @@ import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
+import { siteGuard } from './access/site-guard.js';
 import { idempotency, IDEMPOTENCY_RETENTION_MS, idempotencyMigrations, SqliteIdempotencyKeys } from './idempotency/idempotency.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
@@ -174,11 +175,18 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // Only requests naming this node (no DNS rebinding), and writes only from its own pages (no cross-site posts).
+  app.use(siteGuard(config.hostnames));
   // Decides once who calls (lane, kiosk, handheld, unpaired device) and refuses what that role may not reach.
-  app.use(screenGuard(pairing, trusted));
+  app.use(screenGuard(pairing, trusted, config.loopbackRole ?? 'lane'));
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
-    res.json({ status: 'ok', storeId, name: config.name ?? null, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
+    const brief = { status: 'ok', name: config.name ?? null, online: hubLink.state === 'connected' };
+    // A kiosk and an unpaired device learn only that the node is up and whether the hub is reachable; the hub link's
+    // error text (addresses, credentials' fate) and the store id are for staff screens.
+    const { role } = callerOf(res);
+    if (role === 'kiosk' || role === 'unpaired') return void res.json(brief);
+    res.json({ ...brief, storeId, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
   });
   app.get('/metrics', metricsRoute(metrics));
   const api = express.Router();

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { KIOSK_REFUSAL } from '../src/access/screen-policy.js';
+import { WAY_BACK } from '../src/access/screen-guard.js';
+import { storeNodeConfigFromEnv } from '../src/config.js';
 
 const KIOSK = 'sf_screen=kiosk';
 const CUSTOMER = '0190a4b2-7c4d-7e1f-8a2b-3c4d5e6f7a8b';
@@ -49,10 +51,11 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
   });
   afterAll(() => node?.stop());
 
-  it('the node marks a browser as a kiosk when it serves the kiosk page (httpOnly, sameSite strict, path /)', async () => {
+  it('the node marks a browser as a kiosk when it serves the kiosk page (a session cookie: httpOnly, sameSite strict, path /)', async () => {
     const page = await lane('GET', '/kiosk.html');
     expect(page.status).toBe(200);
     expect(page.setCookie).toMatch(/^sf_screen=kiosk; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(page.setCookie).not.toMatch(/Expires|Max-Age/i); // gone when the browser closes
     expect((await lane('GET', '/pos.html')).setCookie).toBeNull();
   });
 
@@ -100,14 +103,23 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
     expect(node.pairing.list()).toEqual([]);
   });
 
-  it('a kiosk’s browser asking for a staff page gets a refusal page that leads back to the kiosk', async () => {
+  it('a kiosk’s browser asking for a staff page gets a refusal page that leads back to the kiosk, and tells staff how to get the screen back', async () => {
     const page = await kiosk('GET', '/pos.html', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
     expect(page.status).toBe(403);
     expect(page.type).toContain('text/html');
     expect(page.text).toContain('<h1>This is a kiosk screen</h1>');
     expect(page.text).toContain(`${KIOSK_REFUSAL}.`);
     expect(page.text).toContain('<a href="/kiosk.html">Back to the kiosk</a>');
+    expect(page.text).toContain('<h2 id="staff-way-back">Staff: getting this screen back</h2>');
+    expect(page.text).toContain(`<p>${WAY_BACK.marker}</p>`);
+    expect(WAY_BACK.marker).toContain('close every window of this browser');
+    expect(WAY_BACK.marker).toContain('clear this site’s data');
     expect(page.text).not.toContain('pos.js');
+  });
+
+  it('/healthz tells a kiosk only whether the node is up and online; a lane gets the hub link’s state and error', async () => {
+    expect((await kiosk('GET', '/healthz')).body).toEqual({ status: 'ok', name: null, online: false });
+    expect((await lane('GET', '/healthz')).body).toEqual({ status: 'ok', name: null, online: false, storeId: null, hub: { state: 'not-configured', error: null } });
   });
 
   it('the same machine without the marker is a lane and reaches everything', async () => {
@@ -173,6 +185,22 @@ describe('devices on the store’s network keep the role of the code they paired
     expect(node.pairing.list().every((d) => d.revokedAt === null)).toBe(true);
   });
 
+  it('/healthz: a paired kiosk and an unpaired device get only {status, name, online}; a handheld gets the full body', async () => {
+    const kioskToken = await pair('kiosk', 'Kiosk in aisle 2');
+    const handheldToken = await pair('handheld', 'Handheld 9');
+    const brief = { status: 'ok', name: null, online: false };
+    expect((await device('GET', '/healthz', kioskToken)).body).toEqual(brief);
+    expect((await device('GET', '/healthz')).body).toEqual(brief);
+    expect((await device('GET', '/healthz', handheldToken)).body).toEqual({ ...brief, storeId: null, hub: { state: 'not-configured', error: null } });
+  });
+
+  it('a paired kiosk’s refusal page tells staff how to make it a staff device again', async () => {
+    const token = await pair('kiosk', 'Kiosk by the till');
+    const page = await request(node.url!, 'GET', '/handheld.html', { token, accept: 'text/html' });
+    expect(page.status).toBe(403);
+    expect(page.text).toContain(`<p>${WAY_BACK.pairing}</p>`);
+  });
+
   it('an unpaired device gets the pages and the pairing call, and 401 for every other API', async () => {
     for (const path of ['/healthz', '/pos.html', '/kiosk.html', '/pair.html', '/']) expect((await device('GET', path)).status, path).toBe(200);
     for (const [method, path] of [['GET', '/api/stock/MUG'], ['GET', '/api/catalog/products'], ['POST', '/api/pairing/codes'], ['GET', '/metrics'], ['GET', '/api/nothing-here']]) {
@@ -193,5 +221,62 @@ describe('devices on the store’s network keep the role of the code they paired
     } finally {
       await lane.stop();
     }
+  });
+});
+
+// A machine that IS a kiosk (the Electron shell's kiosk page, or STORE_LOOPBACK_ROLE=kiosk): every caller from a
+// trusted address is a kiosk, with or without the marker cookie (a private window, localhost instead of 127.0.0.1,
+// a cleared cookie jar).
+describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () => {
+  let node: StoreNode;
+  beforeAll(async () => {
+    node = createStoreNode({ dbPath: tempDb('sf-roles-machine-'), port: 0, logLevel: 'silent', loopbackRole: 'kiosk', name: 'Kiosk machine' });
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+         VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
+      )
+      .run();
+    await node.start();
+  });
+  afterAll(() => node?.stop());
+
+  it('treats a caller without the marker as a kiosk: staff APIs and pages 403, nothing minted or sold', async () => {
+    for (const cookie of [undefined, 'sf_screen=lane', 'sf_screen=kiosk']) {
+      for (const [method, path, body] of [
+        ['POST', '/api/pairing/codes', { role: 'handheld' }],
+        ['POST', '/api/pos/sales', undefined],
+        ['GET', '/api/sync/status', undefined],
+        ['GET', '/pos.html', undefined],
+        ['GET', '/', undefined],
+      ] as const) {
+        const r = await request(node.url!, method, path, { cookie, body });
+        expect(r.status, `${method} ${path} ${cookie}`).toBe(403);
+        expect(r.body.detail).toBe(KIOSK_REFUSAL);
+      }
+    }
+    expect(node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get()).toEqual({ n: 0 });
+    expect(node.db.prepare('SELECT count(*) AS n FROM sales').get()).toEqual({ n: 0 });
+  });
+
+  it('reaches the kiosk page and the customer API, and /healthz says only what a kiosk may know', async () => {
+    expect((await request(node.url!, 'GET', '/kiosk.html')).status).toBe(200);
+    expect((await request(node.url!, 'GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual(['MUG']);
+    expect((await request(node.url!, 'POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 1 } })).status).toBe(200);
+    expect((await request(node.url!, 'GET', '/healthz')).body).toEqual({ status: 'ok', name: 'Kiosk machine', online: false });
+  });
+
+  it('its refusal page says the machine is a kiosk and where staff work instead', async () => {
+    const page = await request(node.url!, 'GET', '/pos.html', { accept: 'text/html' });
+    expect(page.status).toBe(403);
+    expect(page.text).toContain(`<p>${WAY_BACK.machine}</p>`);
+    expect(page.text).not.toContain('close every window');
+  });
+
+  it('is configured by STORE_LOOPBACK_ROLE (default lane), and an unknown value stops the start with a clear message', () => {
+    expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'kiosk' }).loopbackRole).toBe('kiosk');
+    expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'lane' }).loopbackRole).toBe('lane');
+    expect(storeNodeConfigFromEnv({}).loopbackRole).toBeUndefined();
+    expect(() => storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'till' })).toThrow('STORE_LOOPBACK_ROLE must be lane or kiosk, not "till"');
   });
 });

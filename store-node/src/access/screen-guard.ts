@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, presentedCredential, UnauthorizedError } from '@storefleet/shared';
 import type { PairingService } from '../pairing/pairing-service.js';
+import type { LoopbackRole } from '../config.js';
 import { decideAccess, KIOSK_REFUSAL, type ScreenRole } from './screen-policy.js';
 
 export const DEVICE_COOKIE = 'sf_device';
@@ -25,9 +26,20 @@ function hasKioskMarker(cookieHeader: string | undefined): boolean {
   });
 }
 
-function resolveCaller(req: Request, pairing: PairingService, trusted: ReadonlySet<string>): Caller & { unpairedBecause?: 'no-token' | 'bad-token' } {
+/** Why a caller is a kiosk: its browser's marker, the machine's configuration (`loopbackRole: 'kiosk'`) or its pairing. */
+type KioskBy = 'marker' | 'machine' | 'pairing';
+
+interface Resolved extends Caller {
+  readonly unpairedBecause?: 'no-token' | 'bad-token';
+  readonly kioskBy?: KioskBy;
+}
+
+function resolveCaller(req: Request, pairing: PairingService, trusted: ReadonlySet<string>, loopbackRole: LoopbackRole): Resolved {
   const address = req.socket.remoteAddress ?? '';
-  if (trusted.has(address)) return hasKioskMarker(req.get('Cookie')) ? { role: 'kiosk', scope: 'kiosk' } : { role: 'lane', scope: 'lane' };
+  if (trusted.has(address)) {
+    if (loopbackRole === 'kiosk') return { role: 'kiosk', scope: 'kiosk', kioskBy: 'machine' };
+    return hasKioskMarker(req.get('Cookie')) ? { role: 'kiosk', scope: 'kiosk', kioskBy: 'marker' } : { role: 'lane', scope: 'lane' };
+  }
   let token: string | undefined;
   try {
     token = presentedCredential(req.get('Authorization'), req.get('Cookie'), DEVICE_COOKIE);
@@ -37,7 +49,7 @@ function resolveCaller(req: Request, pairing: PairingService, trusted: ReadonlyS
   if (!token) return { role: 'unpaired', scope: `unpaired:${address}`, unpairedBecause: 'no-token' };
   const device = pairing.deviceFor(token);
   if (!device) return { role: 'unpaired', scope: `unpaired:${address}`, unpairedBecause: 'bad-token' };
-  return { role: device.role, scope: `device:${device.id}`, deviceId: device.id };
+  return { role: device.role, scope: `device:${device.id}`, deviceId: device.id, ...(device.role === 'kiosk' ? { kioskBy: 'pairing' as const } : {}) };
 }
 
 /** The caller the guard decided for this request (the guard runs before every route). */
@@ -50,32 +62,55 @@ export function callerOf(res: Response): Caller {
 /**
  * The one guard of the store node, in front of every page and API: decides the caller's role (`screen-policy.ts`),
  * keeps it for the routes (`callerOf`) and refuses what the role may not reach — 401/403 problem+json, or, for a
- * kiosk's browser asking for a staff page, a small 403 page that leads back to the kiosk.
+ * kiosk's browser asking for a staff page, a small 403 page that leads back to the kiosk and tells staff how this
+ * screen becomes a staff screen again. `loopbackRole` says what a trusted address is (config `loopbackRole`).
  */
-export function screenGuard(pairing: PairingService, trusted: ReadonlySet<string>): RequestHandler {
+export function screenGuard(pairing: PairingService, trusted: ReadonlySet<string>, loopbackRole: LoopbackRole = 'lane'): RequestHandler {
   return (req, res, next) => {
-    const { unpairedBecause, ...caller } = resolveCaller(req, pairing, trusted);
+    const { unpairedBecause, kioskBy, ...caller } = resolveCaller(req, pairing, trusted, loopbackRole);
     res.locals.caller = caller;
     const decision = decideAccess(caller.role, req.method, req.path, unpairedBecause);
     if (decision.allow) return next();
     if (decision.status === 401) throw new UnauthorizedError(decision.detail);
     const wantsPage = !req.path.toLowerCase().startsWith('/api') && /\btext\/html\b/.test(req.get('Accept') ?? '');
     if (wantsPage) {
-      res.status(403).type('html').send(refusalPage(decision.detail));
+      res.status(403).type('html').send(refusalPage(decision.detail, kioskBy));
       return;
     }
     throw new ForbiddenError(decision.detail);
   };
 }
 
-const refusalPage = (detail: string) => `<!doctype html>
+/** How staff get this screen back, by why it is a kiosk: no dead end (a staff sign-in on shared screens is #27). */
+export const WAY_BACK: Record<KioskBy, string> = {
+  marker:
+    'This browser became a kiosk screen when it opened the kiosk page. To use it as a staff screen again, close every ' +
+    'window of this browser and open the store page again, or clear this site’s data (cookies) in the browser’s settings.',
+  machine:
+    'This machine is set up as a kiosk (the kiosk shell, or STORE_LOOPBACK_ROLE=kiosk): every screen on it is a kiosk. ' +
+    'Use a POS lane or a paired handheld for staff work.',
+  pairing:
+    'This device is paired as a kiosk. To use it as a staff device, clear this site’s data (cookies) in the browser’s ' +
+    'settings, which forgets the pairing, and pair it again with a handheld code from a POS lane.',
+};
+
+const refusalPage = (detail: string, kioskBy: KioskBy | undefined) => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not here — Storefleet</title><link rel="stylesheet" href="/store.css"></head>
 <body>
   <main>
     <h1>${detail === KIOSK_REFUSAL ? 'This is a kiosk screen' : 'Not allowed here'}</h1>
     <p role="alert" class="error">${detail.replace(/[<>&]/g, '')}.</p>
-    <p><a href="/kiosk.html">Back to the kiosk</a></p>
+    <p><a href="/kiosk.html">Back to the kiosk</a></p>${
+      kioskBy
+        ? `
+    <section class="card" aria-labelledby="staff-way-back">
+      <h2 id="staff-way-back">Staff: getting this screen back</h2>
+      <p>${WAY_BACK[kioskBy]}</p>
+      <p class="muted">A staff sign-in on kiosk screens is coming (issue #27).</p>
+    </section>`
+        : ''
+    }
   </main>
 </body>
 </html>

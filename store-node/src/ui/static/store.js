@@ -20,17 +20,21 @@ const noAnswer = (err) => err.status === undefined || err.status >= 500 || (err.
 
 /**
  * Calls the store node's API; throws an Error carrying the problem+json detail on failure. Every write carries an
- * Idempotency-Key (see above). A device that is not paired (a handheld on the store's network) is sent to the pairing
- * page.
+ * Idempotency-Key (see above), unless `{ keyed: false }`: a write that is harmless to repeat and whose answer is a
+ * one-time secret (minting a pairing code), where a retry must get a fresh answer, not "shown once". An error on a
+ * retried write says so (`err.retried`). A device that is not paired (a handheld on the store's network) is sent to the
+ * pairing page.
  */
-export async function api(method, path, body) {
-  const write = method !== 'GET' && method !== 'HEAD';
+export async function api(method, path, body, { keyed = true } = {}) {
+  const write = method !== 'GET' && method !== 'HEAD' && keyed;
   const what = `${method} ${path} ${JSON.stringify(body ?? null)}`;
+  const retried = write && unanswered.has(what);
   const key = write ? (unanswered.get(what) ?? newKey()) : undefined;
   if (write) unanswered.delete(what);
   try {
     return await callJson(method, path, body, UNREACHABLE, key ? { 'Idempotency-Key': key } : {});
   } catch (err) {
+    err.retried = retried;
     if (write && noAnswer(err)) unanswered.set(what, key);
     if (err.status === 401 && location.pathname !== '/pair.html') location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
     throw err;
@@ -70,7 +74,7 @@ export function statusBar(title, { kiosk = false } = {}) {
 async function refreshStaff({ banner, badge, name }) {
   const [health, sync] = await Promise.all([api('GET', '/healthz'), api('GET', '/api/sync/status')]);
   name.textContent = health.name ?? '';
-  const online = health.hub.state === 'connected' && sync.phase === 'syncing';
+  const online = health.online && sync.phase === 'syncing';
   banner.hidden = online;
   banner.textContent = online ? '' : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
   const down = Math.max(0, sync.feedHead - sync.feedCursor);
@@ -82,7 +86,7 @@ async function refreshStaff({ banner, badge, name }) {
 async function refreshKiosk({ banner, name }) {
   const health = await api('GET', '/healthz');
   name.textContent = health.name ?? '';
-  const online = health.hub.state === 'connected';
+  const online = health.online; // a kiosk gets only {status, name, online}
   banner.hidden = online;
   banner.textContent = online ? '' : 'Offline: prices and stock in this store are shown as usual; stock at other stores cannot be checked right now.';
 }
