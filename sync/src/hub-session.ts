@@ -116,7 +116,8 @@ export class HubSyncSession {
 
   /**
    * Tells the store that its `doc-sync` for `docId` was refused (no rights, an undeclared namespace, data that is not
-   * a sync message); the connection stays open and nothing of that frame was applied.
+   * a sync message, changes that would make the document invalid); the connection stays open and nothing of that
+   * frame was applied. The store logs it and shows the last one in its sync status (`lastDocError`).
    */
   sendDocError(docId: string, detail: string): boolean {
     if (this.#phase !== 'open') return false;

@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.js';
 import { AppError, CLOSE, closeReason, guardSocket, presentedCredential, rejectUpgrade, UnauthorizedError, ValidationError } from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
-import { pathOf, SYNC_PATH } from '../sync/sync-server.js';
+import { SYNC_PATH } from '../sync/sync-server.js';
+import { pathOf } from './path-of.js';
 import type { Principal } from './principal.js';
 
 /**

@@ -5,18 +5,10 @@ import type { Logger } from 'pino';
 import { AppError, CLOSE, ForbiddenError, guardSocket, LIMITS, rejectUpgrade, UnauthorizedError } from '@storefleet/shared';
 import { HubSyncSession, type HubSessionOptions } from '@storefleet/sync';
 import type { AuthService } from '../auth/auth-service.js';
+import { pathOf } from '../http/path-of.js';
 import type { SyncRepository } from './sync-repository.js';
 
 export const SYNC_PATH = '/sync';
-
-/** The path of an upgrade's request target, or undefined when it is not a URL at all (`//`, `http://[`). */
-export function pathOf(target: string | undefined): string | undefined {
-  try {
-    return new URL(target ?? '/', 'http://hub').pathname;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface SyncServerOptions extends Omit<HubSessionOptions, 'replica'> {
   readonly replica: string;

@@ -11,8 +11,9 @@ import { z } from 'zod';
  *       or `resend` (from the first seq it is missing) when a batch starts past a gap.
  * Down: hub → `feed-page` (the store's feed after its cursor) → store applies once → `feed-ack` (its new cursor).
  * Documents: `doc-sync` both ways; a `doc-sync` the hub refuses (a document outside the store's rights, an undeclared
- *       namespace, data that is not an Automerge sync message) is answered with `doc-error` naming the document, and
- *       the connection stays open. A protocol-2 store that predates `doc-error` logs it as an unknown frame.
+ *       namespace, data that is not an Automerge sync message, changes that would make the document invalid — its
+ *       detail then names each problem, and the document stops syncing with that store until it reconnects) is
+ *       answered with `doc-error` naming the document, and the connection stays open. A protocol-2 store that predates `doc-error` logs it as an unknown frame.
  */
 export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
