@@ -87,6 +87,60 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await lane.close();
   });
 
+  it('the start page makes a lane a kiosk only after a confirmation that says how to undo it; the refusal page tells staff the way back', async () => {
+    const lane = await browser.newContext({ viewport: DESKTOP });
+    const page = await lane.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${node.url}/`);
+    expect(await page.getByRole('link', { name: /kiosk/i }).count()).toBe(0); // no one-click way into the kiosk
+    await page.getByRole('button', { name: 'Open this screen as a kiosk…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Make this browser a kiosk?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('the POS, pickups and handheld pages will be refused in it');
+    expect(await dialog.textContent()).toContain('To undo it: close every window of this browser and open the store page again, or clear this site\'s data');
+    await screenshot(page, 'index-kiosk-confirm-1920');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(page.url()).toBe(`${node.url}/`);
+    expect((await lane.cookies()).find((c) => c.name === 'sf_screen')).toBeUndefined();
+
+    await page.getByRole('button', { name: 'Open this screen as a kiosk…' }).click();
+    await dialog.getByRole('button', { name: 'Make this browser a kiosk' }).click();
+    await page.getByRole('heading', { name: 'Find a product' }).waitFor();
+    expect((await lane.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({ value: 'kiosk', expires: -1 }); // a session cookie
+    await page.goto(`${node.url}/pos.html`);
+    await page.getByRole('heading', { name: 'Staff: getting this screen back' }).waitFor();
+    expect(await page.locator('#staff-way-back + p').textContent()).toMatch(/^This browser became a kiosk screen .* close every window of this browser .* clear this site’s data/);
+    await screenshot(page, 'kiosk-refused-pos-way-back-1920');
+    expect(errors).toEqual([]);
+    await lane.close();
+  });
+
+  it('a pairing code whose answer was lost: pressing again shows a fresh code (no Idempotency-Key, no “shown once” refusal)', async () => {
+    const lane = await browser.newContext({ viewport: DESKTOP });
+    const page = await lane.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${node.url}/handheld.html`);
+    const keys: (string | undefined)[] = [];
+    let lost = false;
+    await page.route('**/api/pairing/codes', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']);
+      if (lost) return route.continue();
+      lost = true;
+      await route.fetch(); // the node mints a code…
+      await route.abort('connectionreset'); // …and the page never sees it
+    });
+    const before = (node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get() as { n: number }).n;
+    await page.getByRole('button', { name: 'Show a pairing code' }).click();
+    await expect.poll(() => page.locator('#pair-code-area').textContent()).toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    await page.getByRole('button', { name: 'Show a pairing code' }).click();
+    await expect.poll(() => page.locator('#pair-code-area').textContent()).toMatch(/^Pairing code for a handheld \d{6} — valid until/);
+    expect(keys).toEqual([undefined, undefined]);
+    expect(node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get()).toEqual({ n: before + 2 });
+    expect(errors).toEqual([]);
+    await lane.close();
+  });
+
   it('a tender whose answer is lost is paid once when the cashier presses Card again', async () => {
     const lane = await browser.newContext({ viewport: DESKTOP });
     const page = await lane.newPage();

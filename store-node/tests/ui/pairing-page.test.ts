@@ -45,6 +45,34 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.close();
   });
 
+  it('a pairing whose answer was lost: pressing Pair again says the device may already be paired, not a raw key', async () => {
+    const page = await browser.newPage({ viewport: HANDHELD });
+    const errors = pageErrors(page);
+    await page.goto(`${node.url}/pair.html`);
+    const keys: string[] = [];
+    let lost = false;
+    await page.route('**/api/pairing/pair', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (lost) return route.continue();
+      lost = true;
+      await route.fetch(); // the node pairs the device…
+      await page.context().clearCookies(); // (Playwright keeps the answer's cookie; the page never got it)
+      await route.abort('connectionreset'); // …and its answer, cookie and all, never arrives
+    });
+    await page.getByLabel('Pairing code').fill(node.pairing.startPairing().code);
+    await page.getByLabel('Name of this device').fill('Handheld 8');
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This device may already be paired: reload the page, or ask for a new code.');
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]); // the retry was the same request: one device, not two
+    expect(node.pairing.list().filter((d) => d.name === 'Handheld 8')).toHaveLength(1);
+    await screenshot(page, 'pair-answer-lost-390');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('a kiosk on the store’s network pairs with a kiosk code and then reaches only the kiosk', async () => {
     const page = await browser.newPage({ viewport: HANDHELD });
     const errors = pageErrors(page);

@@ -74,7 +74,8 @@ async function refreshDevices() {
 $('pair-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
-    const { code, role, expiresAt } = await api('POST', '/api/pairing/codes', { role: $('pair-role').value });
+    // No Idempotency-Key: a code whose answer was lost is shown once and gone; pressing again mints a fresh one.
+    const { code, role, expiresAt } = await api('POST', '/api/pairing/codes', { role: $('pair-role').value }, { keyed: false });
     $('pair-code-area').replaceChildren(h('p', { class: 'ok' }, `Pairing code for a ${role} `, h('strong', { id: 'pairing-code' }, code), ` — valid until ${time(expiresAt)}, once.`));
   } catch (err) {
     say($('pair-code-area'), err);

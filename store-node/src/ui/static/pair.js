@@ -11,6 +11,8 @@ $('pair-form').addEventListener('submit', async (e) => {
     const then = new URLSearchParams(location.search).get('then');
     location.href = device.role === 'kiosk' ? '/kiosk.html' : then && then.startsWith('/') && !then.startsWith('//') ? then : '/handheld.html';
   } catch (err) {
-    say($('pair-msg'), err);
+    // A retry of a pairing whose answer was lost: the node paired the device the first time and shows a token once.
+    const lostAnswer = err.retried && err.status === 409 && err.retryAfter === undefined;
+    say($('pair-msg'), lostAnswer ? new Error('This device may already be paired: reload the page, or ask for a new code.') : err);
   }
 });
