@@ -3,15 +3,33 @@
 // that browsers and the tests use, and every decision of the window's lock is in window-plan.mjs (tested without
 // Electron). Configuration is the store node's environment (README, "Store node").
 import { app, BrowserWindow, Menu, session } from 'electron';
-import { navigationAllowed, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from './window-plan.mjs';
+import { navigationAllowed, nodeConfig, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from './window-plan.mjs';
 
 // The store node is TypeScript run as is (the same files as `npm start`): tsx compiles it on load.
 const { register } = await import('tsx/esm/api');
 register();
+const { createLogger, exitOnFatalErrors } = await import('@storefleet/shared');
 const { createStoreNode, storeNodeConfigFromEnv } = await import('../src/index.ts');
 
-const plan = windowPlan(process.argv, process.env);
-const node = createStoreNode({ ...storeNodeConfigFromEnv(), host: '127.0.0.1' });
+// A bug must not put Electron's error dialog (a stack trace) on a customer's screen: with these handlers installed
+// Electron shows none; the error is logged and the process exits 70 for its supervisor to restart it.
+const log = createLogger('electron-shell', process.env.LOG_LEVEL ?? 'info');
+exitOnFatalErrors(log, (code) => app.exit(code));
+/** A start-up failure (a bad --page, a bad environment, a port in use): logged, and the shell exits 1. */
+const cannotStart = (err) => {
+  log.fatal({ err }, 'the store shell cannot start');
+  log.flush?.();
+  app.exit(1);
+};
+
+let plan;
+let node;
+try {
+  plan = windowPlan(process.argv, process.env);
+  node = createStoreNode(nodeConfig(plan, storeNodeConfigFromEnv()));
+} catch (err) {
+  cannotStart(err);
+}
 
 // No webview and no pop-up in any web contents, whoever created it.
 app.on('web-contents-created', (_e, contents) => {
@@ -19,7 +37,7 @@ app.on('web-contents-created', (_e, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-app.whenReady().then(async () => {
+if (node) app.whenReady().then(async () => {
   const url = await node.start();
   if (plan.kiosk) Menu.setApplicationMenu(null); // no menu: no DevTools, reload or zoom items with their shortcuts
   const ses = session.defaultSession;
@@ -46,12 +64,13 @@ app.whenReady().then(async () => {
       if (shortcutBlocked(input)) e.preventDefault();
     });
   }
-  await win.loadURL(url + plan.path);
-});
+  // A page that fails to load leaves the window showing Chromium's error page; the node keeps running.
+  await win.loadURL(url + plan.path).catch((err) => log.error({ err, page: plan.path }, 'the page did not load'));
+}).catch(cannotStart);
 
 let stopping = false;
 app.on('before-quit', (e) => {
-  if (stopping) return;
+  if (stopping || !node) return;
   e.preventDefault();
   stopping = true;
   node.stop().finally(() => app.exit(0)); // close the SQLite file cleanly before the process ends

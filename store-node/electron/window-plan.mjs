@@ -4,15 +4,18 @@
 // The lock: the window shows only the store node's own origin (parsed and compared, never by string prefix), in
 // every frame and across redirects; it opens no other windows; it grants no permission except the camera (video only)
 // to the node's handheld page for barcode scanning; in kiosk mode it has no menu and ignores the DevTools, reload,
-// close and zoom shortcuts. A kiosk page's window carries the `sf_screen=kiosk` marker, so the node treats it as a
-// kiosk screen (customer-facing API only); other pages' windows carry none.
+// close and zoom shortcuts. The kiosk page always gets the full lock. A kiosk page's shell runs its node with
+// `loopbackRole: 'kiosk'`: the machine IS a kiosk, so its window is a kiosk screen (customer-facing API only) with or
+// without a cookie; the window also carries the `sf_screen=kiosk` marker (a session cookie). Other pages' windows carry
+// none.
 
 const PAGES = { pos: '/pos.html', kiosk: '/kiosk.html', pickup: '/pickup.html', handheld: '/handheld.html' };
 export const SCREEN_COOKIE = 'sf_screen';
 
 /**
  * `--page=pos|kiosk|pickup|handheld` (or STORE_PAGE) picks the screen; `--kiosk` (or STORE_KIOSK=1) makes it
- * full-screen kiosk mode with no menu and no DevTools, for customer-facing kiosks and locked-down lanes.
+ * full-screen kiosk mode with no menu and no DevTools, for locked-down lanes. The kiosk page is a customer's screen:
+ * it is always in kiosk mode, with or without `--kiosk`.
  * Returns the page, its path, whether the window is locked down, and the BrowserWindow options.
  */
 export function windowPlan(argv, env = {}) {
@@ -20,7 +23,7 @@ export function windowPlan(argv, env = {}) {
   const value = (name) => flag(name)?.split('=')[1];
   const page = value('page') ?? env.STORE_PAGE ?? 'pos';
   if (!Object.hasOwn(PAGES, page)) throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
-  const kiosk = Boolean(flag('kiosk')) || env.STORE_KIOSK === '1';
+  const kiosk = page === 'kiosk' || Boolean(flag('kiosk')) || env.STORE_KIOSK === '1';
   return {
     page,
     path: PAGES[page],
@@ -94,4 +97,13 @@ export function screenCookie(plan, nodeUrl) {
   return plan.page === 'kiosk'
     ? { set: { url, name: SCREEN_COOKIE, value: 'kiosk', path: '/', httpOnly: true, sameSite: 'strict' } }
     : { remove: { url, name: SCREEN_COOKIE } };
+}
+
+/**
+ * The store node's configuration for this shell, from the one the environment gives (`storeNodeConfigFromEnv()`): it
+ * listens on loopback only, and for the kiosk page the machine is a kiosk (`loopbackRole: 'kiosk'`), so the window is
+ * a kiosk screen whatever its cookies, and no other browser on this machine is a lane either.
+ */
+export function nodeConfig(plan, config) {
+  return { ...config, host: '127.0.0.1', ...(plan.page === 'kiosk' ? { loopbackRole: 'kiosk' } : {}) };
 }
