@@ -34,6 +34,12 @@ export function markSecretAnswer(res: CapturableResponse): void {
   res.setHeader('Cache-Control', 'no-store');
 }
 
+/**
+ * Whether a route marked this answer with `markSecretAnswer` (it shows a one-time secret: a pairing code, a store
+ * secret). Read by the idempotency layers of the hub and the store node before they keep an answer: such an answer is
+ * never stored as sent (see `answerToStore`). False for every answer not marked, so a route that forgets to mark is
+ * the risk, not a false alarm.
+ */
 export function carriesSecret(res: CapturableResponse): boolean {
   return res.locals[SECRET as unknown as string] === true;
 }
@@ -46,12 +52,6 @@ export interface CapturedAnswer {
 
 /**
  * What is stored for an answer: the answer itself, or, when it carried a secret, a problem saying the first request
-/**
- * Whether a route marked this answer with `markSecretAnswer` (it shows a one-time secret: a pairing code, a store
- * secret). Read by the idempotency layers of the hub and the store node before they keep an answer: such an answer is
- * never stored as sent (see `answerToStore`). False for every answer not marked, so a route that forgets to mark is
- * the risk, not a false alarm.
- */
  * succeeded and its secret was shown once (a retry must never see the secret again, nor create a second one).
  */
 export function answerToStore(res: CapturableResponse, answer: CapturedAnswer, key: string): CapturedAnswer {
