@@ -1,5 +1,7 @@
 import type { HubContext, HubModule } from '../hub-module.js';
+import type { Queryable } from '../../db/db.js';
 import { OrderSaga } from './order-saga.js';
+import { OrderRepository } from './repository.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
 import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
@@ -48,6 +50,20 @@ export const hubModule: HubModule = {
   name: 'orders',
   migrations: new URL('./schema/', import.meta.url),
   console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }] },
+  provides: (ctx) => ({
+    // Oversell repair moved an order's hold to another store (in the repair's transaction): the order follows it, is
+    // that store's to read and check in from now on, and that store may see its customer. (Telling the customer and
+    // cancelling the order when the hold is cancelled instead are the workflows of issue #15.)
+    'orders.hold-moves': {
+      moved: async (tx: Queryable, m: { reservationId: string; fromStoreId: string; toStoreId: string }) => {
+        const repo = new OrderRepository(tx);
+        const order = await repo.followHold(m.reservationId, m.toStoreId, ctx.now());
+        if (!order) return;
+        await repo.addEvent(order.id, 'HOLD_MOVED', { fromStoreId: m.fromStoreId, toStoreId: m.toStoreId }, ctx.now());
+        if (order.fulfilment.type !== 'SHIP') await ctx.services.get<CustomerLinks>('customers.directory').linkStore(order.customerId, m.toStoreId, 'order', tx);
+      },
+    },
+  }),
   routes: (ctx) =>
     orderRoutes({
       saga: sagaOf(ctx),

@@ -173,6 +173,21 @@ export class OrderRepository {
     });
   }
 
+  /**
+   * The order whose hold moved to `toStoreId` (oversell repair), now fulfilled from there: its location, and for a
+   * store fulfilment its store, follow the hold. Undefined when no order has that hold.
+   */
+  async followHold(reservationId: string, toStoreId: string, now: number): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET fulfilment = fulfilment || jsonb_build_object('locationId', $2::text)
+         || CASE WHEN fulfilment ->> 'type' <> 'SHIP' THEN jsonb_build_object('storeId', $2::text) ELSE '{}'::jsonb END,
+         updated_at = $3
+       WHERE reservation_id = $1 RETURNING *`,
+      [reservationId, toStoreId, now],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
   async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {
     await this.db.query(
       `INSERT INTO order_events (order_id, seq, at, kind, detail)

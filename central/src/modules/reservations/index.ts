@@ -2,7 +2,7 @@ import type { HubContext, HubModule } from '../hub-module.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
-import type { IncidentDesk, StockHolds } from './types.js';
+import type { HoldMoves, IncidentDesk, StockHolds } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 
 export type { Reservation, ReservationStatus, ReservationLine } from './types.js';
@@ -10,7 +10,9 @@ export type { Reservation, ReservationStatus, ReservationLine } from './types.js
 const SWEEP_EVERY_MS = 1000;
 const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
-  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now);
+  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, () =>
+    ctx.services.find<HoldMoves>('orders.hold-moves'),
+  );
 const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now);
 
 /**

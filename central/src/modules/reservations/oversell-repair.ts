@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
-import type { IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
+import type { HoldMoves, IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
 
 export const RESOURCE_RADIUS_KM = 50;
 
@@ -13,7 +13,7 @@ export type RepairAction =
  * Repairs oversell incidents: a store sold offline units the hub had promised. The holds at that store that include
  * the short sku move, newest first, to the nearest store within 50 km that can cover all their lines (under those rows'
  * locks, like any hold); a hold no store can take is cancelled with a notice for the customer. Both stores' feeds
- * learn of every move. Safe with a repairer on every replica (SKIP LOCKED).
+ * learn of every move, and so does `moves` (an order follows its hold to the new store) in the same transaction. Safe with a repairer on every replica (SKIP LOCKED).
  */
 export class OversellRepair {
   constructor(
@@ -22,6 +22,8 @@ export class OversellRepair {
     readonly desk: IncidentDesk,
     readonly feed: FeedWriter,
     readonly now: () => number,
+    /** Who hears of each move (an order follows its hold); none when no module listens. */
+    readonly moves: () => HoldMoves | undefined = () => undefined,
   ) {}
 
   async repairOpen(limit = 20): Promise<number> {
@@ -80,6 +82,7 @@ export class OversellRepair {
         { storeId: r.storeId, type: 'reservation.changed', payload: { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId } },
         { storeId: candidate.storeId, type: 'reservation.changed', payload: moved },
       ]);
+      await this.moves()?.moved(tx, { reservationId: r.id, fromStoreId: r.storeId, toStoreId: candidate.storeId });
       return { reservationId: r.id, action: 'RESOURCED', toStoreId: candidate.storeId, distanceKm: candidate.distanceKm };
     }
     await this.holds.addReserved(tx, give, now);

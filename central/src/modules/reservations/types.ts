@@ -49,3 +49,12 @@ export interface IncidentDesk {
   resolve(tx: unknown, id: string, resolution: unknown, now: number): Promise<void>;
   storesNear(tx: unknown, storeId: string, radiusKm: number, limit: number): Promise<{ storeId: string; distanceKm: number }[]>;
 }
+
+/**
+ * Told when oversell repair moves a hold to another store, inside the repair's transaction (the orders module provides
+ * it as `orders.hold-moves`, so an order follows its hold; absent, nobody is told). A throw rolls the repair back; the
+ * repairer tries again shortly.
+ */
+export interface HoldMoves {
+  moved(tx: unknown, move: { readonly reservationId: string; readonly fromStoreId: string; readonly toStoreId: string }): Promise<void>;
+}
