@@ -30,7 +30,7 @@ import { migrate } from './migrations/migrate.js';
 import { discoverModules } from './modules/discover-modules.js';
 import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
-import { idempotency } from './core/idempotency/idempotency-middleware.js';
+import { FINGERPRINT_SECRET, idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
 import { ModuleSockets, type SocketHandler } from './http/module-sockets.js';
 import { ConsoleLive } from './console/console-live.js';
@@ -117,6 +117,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     now,
   );
   const idempotencyRepo = new IdempotencyRepository(db);
+  const fingerprintKey = await authRepo.secret(FINGERPRINT_SECRET, newSecret(), now());
   let bus: ChangeBus;
   try {
     bus = config.natsUrl ? await NatsChangeBus.connect(config.natsUrl, log) : new PgChangeBus(db);
@@ -180,7 +181,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
   api.use(refuseBadText);
   api.use(authenticate(auth));
-  api.use(idempotency(idempotencyRepo, log, now));
+  api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
   api.use(syncRoutes(syncStatus, lagHistory, now));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestFingerprint } from '@storefleet/shared';
+import { createHash } from 'node:crypto';
 import { dbTargets } from './support/db-targets.js';
 import { callFrom } from './support/from-address.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
@@ -114,18 +114,36 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     expect(fromStore.status).toBe(403);
   });
 
-  it('keeps no fast hash of a password or a secret in the fingerprint of a request', async () => {
+  /** What someone holding a copy of the table could test password guesses against: a plain hash of the request. */
+  const plainFingerprint = (method: string, url: string, body: unknown) => createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+
+  it('keeps no plain hash of a request in the table: fingerprints are keyed by a hub secret', async () => {
     const signIn = { email: ADMIN.email, password: ADMIN.password };
     expect((await t.call('POST', '/api/auth/login', signIn, { idempotencyKey: 'fp-1' })).status).toBe(200);
     const user = { email: 'fp@example.test', name: 'Fp', role: 'ADMIN', password: 'a new user password' };
     expect((await t.call('POST', '/api/users', user, { cookie: admin, idempotencyKey: 'fp-2' })).status).toBe(201);
-    // What someone holding a copy of the table could test password guesses against: the fingerprint with the password.
-    const guesses = [requestFingerprint('POST', '/api/auth/login', signIn), requestFingerprint('POST', '/api/users', user)];
-    const { rows } = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM idempotency_keys WHERE request_hash = ANY ($1)', [guesses]);
-    expect(rows[0]!.n).toBe(0);
+    const { rows } = await t.hub.db.query<{ request_hash: string }>('SELECT request_hash FROM idempotency_keys');
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const plain = new Set([plainFingerprint('POST', '/api/auth/login', signIn), plainFingerprint('POST', '/api/users', user)]);
+    for (const r of rows) expect(plain.has(r.request_hash)).toBe(false);
     // The key still stands for its request: another email under it is refused.
     const other = await t.call('POST', '/api/users', { ...user, email: 'fp2@example.test' }, { cookie: admin, idempotencyKey: 'fp-2' });
     expect(other.status).toBe(422);
+  });
+
+  it('treats a retry with a corrected password as another request (422), not a replay of the first 401', async () => {
+    const from = '127.0.0.31';
+    const key = { 'idempotency-key': 'pw-1' };
+    const wrong = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: 'a typo in it' }, key);
+    expect(wrong.status).toBe(401);
+    const corrected = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: ADMIN.password }, key);
+    expect(corrected.status).toBe(422);
+    expect(corrected.headers['idempotent-replayed']).toBeUndefined();
+    expect(corrected.body.detail).toBe('Idempotency-Key pw-1 was already used for a different request');
+    // The same wrong password again is the same request: its 401 is replayed.
+    const again = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: 'a typo in it' }, key);
+    expect(again.status).toBe(401);
+    expect(again.headers['idempotent-replayed']).toBe('true');
   });
 
   it("keeps anonymous callers' keys apart by address and by route", async () => {

@@ -16,6 +16,7 @@ export * from './pickup-code.js';
 export * from './cart.js';
 export * from './browser-assets.js';
 export * from './http/idempotency-capture.js';
+export * from './http/idempotency-middleware.js';
 export * from './http/access-matrix-types.js';
 export * from './http/raw-answers.js';
 export * from './http/refuse-bad-text.js';

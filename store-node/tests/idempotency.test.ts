@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,31 @@ describe('Idempotency-Key on the store node’s writes', () => {
     expect(terminal.asked).toBe(asked + 1);
   });
 
+  it('never lets a retry take over a card payment that is still authorising, however long it takes', async () => {
+    const saleId = await openSaleWith('MUG');
+    terminal.holdNext();
+    const asked = terminal.asked;
+    const first = call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0007');
+    await expect.poll(() => terminal.asked).toBe(asked + 1);
+    clock += 10 * 60_000; // the terminal has waited ten minutes for the card
+    const meanwhile = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0007');
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.body.detail).toBe('request with Idempotency-Key lane-1-tender-0007 is still being processed');
+    terminal.release();
+    expect((await first).body.status).toBe('COMPLETED');
+    expect(terminal.asked).toBe(asked + 1); // the card was asked once
+  });
+
+  it('keeps no plain hash of a request: fingerprints are keyed by the node’s own secret', async () => {
+    const saleId = await openSaleWith('MUG');
+    const body = { kind: 'CASH', givenMinor: 1000 };
+    expect((await call('POST', `/api/pos/sales/${saleId}/tender`, body, 'lane-1-tender-0008')).status).toBe(200);
+    const plain = createHash('sha256').update(`POST /api/pos/sales/${saleId}/tender\n${JSON.stringify(body)}`).digest('hex');
+    const row = node.db.prepare("SELECT request_hash FROM idempotency_keys WHERE key = 'lane-1-tender-0008'").get() as { request_hash: string };
+    expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.request_hash).not.toBe(plain);
+  });
+
   it('refuses the same key for another request (422) and a malformed key (400)', async () => {
     const saleId = await openSaleWith('MUG');
     await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 2000 }, 'lane-1-tender-0003');
@@ -226,6 +252,39 @@ describe('Idempotency-Key on the store node’s writes', () => {
     expect(broken.status).toBe(500);
     const retry = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0006');
     expect(retry).toMatchObject({ status: 200, replayed: null, body: { status: 'COMPLETED' } });
+  });
+
+  it('clears a claim left pending by a run that crashed, at start-up, so the retry runs', async () => {
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'sf-idem-crash-')), 'store.sqlite');
+    const open = (on: StoreNode, key: string) =>
+      fetch(`${on.url}/api/pos/sales`, { method: 'POST', headers: { 'idempotency-key': key } }).then(async (r) => ({
+        status: r.status,
+        replayed: r.headers.get('idempotent-replayed'),
+        body: (await r.json()) as any,
+      }));
+    const crashed = createStoreNode({ dbPath, port: 0, logLevel: 'silent', now: () => clock });
+    await crashed.start();
+    expect((await open(crashed, 'probe-0001')).status).toBe(201);
+    const { scope } = crashed.db.prepare("SELECT scope FROM idempotency_keys WHERE key = 'probe-0001'").get() as { scope: string };
+    // The lane's sale was being opened when the process died: its claim is left pending in the file.
+    crashed.db
+      .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, 'lane-1-open-0009', 'in flight when it died', 'pending', ?)")
+      .run(scope, clock);
+    await crashed.stop();
+
+    const restarted = createStoreNode({ dbPath, port: 0, logLevel: 'silent', now: () => clock });
+    await restarted.start();
+    try {
+      expect((restarted.db.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE state = 'pending'").get() as { n: number }).n).toBe(0);
+      const retry = await open(restarted, 'lane-1-open-0009');
+      expect(retry).toMatchObject({ status: 201, replayed: null, body: { status: 'OPEN' } });
+      const again = await open(restarted, 'lane-1-open-0009');
+      expect(again).toMatchObject({ status: 201, replayed: 'true', body: { id: retry.body.id } });
+      // What was answered before the crash is still answered.
+      expect((await open(restarted, 'probe-0001')).replayed).toBe('true');
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it('forgets keys after a day', async () => {

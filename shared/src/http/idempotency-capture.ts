@@ -1,17 +1,29 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ConflictError, PROBLEM_CONTENT_TYPE, toProblem } from '../errors.js';
 
 /**
  * The parts of `Idempotency-Key` handling that the hub (Postgres) and the store node (SQLite) share: which requests
  * take a key, what a valid key is, the request's fingerprint, the capture of the first answer, and the rule that an
- * answer carrying a one-time secret is never stored.
+ * answer carrying a one-time secret is never stored. The protocol itself is `idempotencyMiddleware`.
  */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
-/** What a retry must repeat to get the stored answer: the method, the URL and the JSON body. */
-export function requestFingerprint(method: string, originalUrl: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${originalUrl}\n${JSON.stringify(body ?? null)}`).digest('hex');
+/** The parts of a request its fingerprint covers: a retry must repeat all of them to get the stored answer. */
+export interface FingerprintedRequest {
+  readonly method: string;
+  readonly originalUrl: string;
+  readonly body?: unknown;
+}
+
+/**
+ * Fingerprints whole requests (method, URL, JSON body — passwords and secrets included, so a retry with a corrected
+ * password is another request) with an HMAC-SHA256 under `key`, a secret of the server's own. A plain hash of a
+ * known request would be a fast hash of the password in it, which a copy of the table would let anyone test guesses
+ * against; without the key there is nothing to test.
+ */
+export function keyedRequestFingerprint(key: string): (req: FingerprintedRequest) => string {
+  return (req) => createHmac('sha256', key).update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
 }
 
 /** The slice of an express response that capture needs (typed structurally: `shared` does not depend on express). */

@@ -1,11 +1,7 @@
+import type { IdempotencyRecord, IdempotencyStore } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 
-export interface StoredAnswer {
-  readonly requestHash: string;
-  readonly state: 'pending' | 'done';
-  readonly status: number | null;
-  readonly contentType: string | null;
-  readonly body: string | null;
+export interface StoredAnswer extends IdempotencyRecord {
   readonly createdAt: number;
 }
 
@@ -18,7 +14,8 @@ interface AnswerRow {
   created_at: number;
 }
 
-export class IdempotencyRepository {
+/** The hub's first answers to keyed writes, in Postgres (all of their SQL); the shared middleware's store. */
+export class IdempotencyRepository implements IdempotencyStore {
   constructor(readonly db: Queryable) {}
 
   /** Claims the key; false when someone already holds it. */
