@@ -23,7 +23,7 @@ describe('fuzzing the store node', () => {
     const url = fx.node.url!;
     const routes = discoverRoutes(fx.node.app as never).routes.filter((r) => r.path.startsWith('/api/'));
     const [lane, kioskScreen, pairedKiosk, handheld] = fx.callers.map((c) => c.headers);
-    const ctx = { routes, ids: [fx.saleId, fx.spareDeviceId, fx.customerId, 'MUG'], callers: [lane!, kioskScreen!, pairedKiosk!, handheld!], cookieNames: ['sf_device', 'sf_screen'] };
+    const ctx = { routes, ids: [fx.sales.open, fx.sales.paid, fx.pickups.toHandOver, fx.spareDeviceId, fx.customerId, 'MUG'], callers: [lane!, kioskScreen!, pairedKiosk!, handheld!], cookieNames: ['sf_device', 'sf_screen'] };
     const findings = new Findings();
     let before = storeFingerprint(fx.node.db);
     await fc.assert(
