@@ -1,7 +1,10 @@
 // A stand-in for the part of Electron's main-process API that electron/main.mjs uses (Electron is an external party:
 // its binary is not installed for tests). It reports what the shell did as JSON lines `{"stub": …}` on stdout, and
 // with STUB_ELECTRON_THROW=1 a window callback throws once the page is loaded, as a bug in the shell would.
-const report = (what) => process.stdout.write(`${JSON.stringify({ stub: what })}\n`);
+import { writeSync } from 'node:fs';
+
+// Written synchronously: a report just before app.exit must not be lost with the process.
+const report = (what) => writeSync(1, `${JSON.stringify({ stub: what })}\n`);
 
 export const app = {
   on() {},
