@@ -19,6 +19,7 @@ describe.each(dbTargets)('group commits isolate a bad request on $name', (target
     t = await TestHub.start(target);
     const admin = await t.login();
     storeId = (await t.store('ISO-A', admin)).id;
+    await t.hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('ISO-SKU', 'Iso', 'Test', 100, 'USD', 'STANDARD', 1)`);
     const hlc = hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId });
     await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq: 1, hlc, type: 'stock.moved', payload: { sku: 'ISO-SKU', delta: 100, kind: 'RECEIVE' } }], 0);
     const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;

@@ -1,3 +1,4 @@
+import type { Queryable } from '../../db/db.js';
 import type { HubModule } from '../hub-module.js';
 import { CatalogRepository } from './repository.js';
 import { catalogRoutes } from './routes.js';
@@ -13,7 +14,8 @@ export const hubModule: HubModule = {
   provides: (ctx) => ({
     'catalog.products': {
       get: (sku: string) => new CatalogRepository(ctx.db).get(sku),
-      many: (skus: readonly string[]) => new CatalogRepository(ctx.db).many(skus),
+      /** `q`: the caller's transaction (a sync event handler's), else the hub's database. */
+      many: (skus: readonly string[], q: Queryable = ctx.db) => new CatalogRepository(q).many(skus),
     },
   }),
   // The store's cold start and its later pulls are one query: products changed after the version it holds.

@@ -5,6 +5,7 @@ import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
 import { incidents } from './incidents.js';
 import { ReplenishmentSweep } from './replenishment.js';
+import type { CatalogSkus } from './types.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
@@ -35,9 +36,9 @@ export const hubModule: HubModule = {
       dcsCovering: (lines: readonly { sku: string; qty: number }[]) => new InventoryRepository(ctx.db).dcsCovering(lines),
     },
   }),
-  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now), ctx.db),
+  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get<CatalogSkus>('catalog.products')), ctx.db),
   eventHandlers: (ctx) => {
-    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now);
+    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get<CatalogSkus>('catalog.products'));
     return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
   },
   // A store whose disk was replaced gets back its on-hand counts as the hub holds them.

@@ -4,7 +4,7 @@ import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
 import { incidents } from './incidents.js';
-import { MOVEMENT_KINDS, type NearbyStore, type StockLevel } from './types.js';
+import { MOVEMENT_KINDS, type CatalogSkus, type NearbyStore, type StockLevel } from './types.js';
 
 /** The payload of a store's `stock.moved` event: one signed movement of one sku. */
 export const stockMovedSchema = z.strictObject({
@@ -22,11 +22,15 @@ export class InventoryService {
     /** A repository on the hub's database, for reads and admin writes. */
     readonly repo: () => InventoryRepository,
     readonly now: () => number,
+    /** The catalog, asked which skus exist before a store's movements are counted. */
+    readonly catalog: CatalogSkus,
   ) {}
 
   /**
    * Applies `stock.moved` events from a store's outbox (inside the sync apply transaction). A payload that is
-   * malformed, or whose sign contradicts its kind (a sale that adds stock), is refused on its own and parked.
+   * malformed, whose sign contradicts its kind (a sale that adds stock), or whose sku is not in the hub's catalog (a
+   * barcode typed as a sku: it would become a phantom product with stock) is refused on its own and parked with the
+   * reason; the rest of the batch applies.
    */
   async applyStockEvents(repo: InventoryRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     const rejected: { seq: number; reason: string }[] = [];
@@ -45,12 +49,16 @@ export class InventoryService {
       }
       moves.push({ sku: m.sku, delta: m.delta, kind: m.kind, source: sourceOf(m.kind), originSeq: e.seq, at: m.at ?? this.now() });
     }
+    // One look-up per run: the catalog is asked in this transaction (on PGlite another connection would wait for it).
+    const known = moves.length ? await this.catalog.many([...new Set(moves.map((m) => m.sku))], repo.db) : new Map<string, unknown>();
+    const counted = moves.filter((m) => known.has(m.sku));
+    for (const m of moves) if (!known.has(m.sku)) rejected.push({ seq: m.originSeq!, reason: `no product with sku ${m.sku} in the hub's catalog` });
     if (events.length) {
-      await repo.applyMovements(events[0]!.origin, moves, this.now());
+      await repo.applyMovements(events[0]!.origin, counted, this.now());
       // A store that sold offline what the hub promised online: record it; the reservations module repairs it.
-      await incidents.detect(repo.db, events[0]!.origin, [...new Set(moves.filter((m) => m.delta < 0).map((m) => m.sku))], this.now());
+      await incidents.detect(repo.db, events[0]!.origin, [...new Set(counted.filter((m) => m.delta < 0).map((m) => m.sku))], this.now());
     }
-    return { rejected };
+    return { rejected: rejected.sort((a, b) => a.seq - b.seq) };
   }
 
   async level(storeId: string, sku: string): Promise<StockLevel> {

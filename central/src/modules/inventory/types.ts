@@ -1,3 +1,5 @@
+import type { Queryable } from '../../db/db.js';
+
 export const MOVEMENT_KINDS = ['SALE', 'RETURN', 'RECEIVE', 'TRANSFER_OUT', 'TRANSFER_IN', 'ADJUSTMENT', 'RFID_RECONCILE', 'PICKUP'] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 export type MovementSource = 'POS' | 'ONLINE' | 'WAREHOUSE' | 'RFID';
@@ -28,4 +30,13 @@ export interface NearbyStore {
   readonly name: string;
   readonly distanceKm: number;
   readonly available: number;
+}
+
+/**
+ * What inventory needs of the catalog module (its `catalog.products` service): which of these skus the catalog holds,
+ * read in the caller's transaction. A sync handler asks it before counting a store's movements, so a sku the hub does
+ * not know is never created as stock.
+ */
+export interface CatalogSkus {
+  many(skus: readonly string[], q: Queryable): Promise<ReadonlyMap<string, unknown>>;
 }

@@ -43,6 +43,8 @@ describe.each(dbTargets)('low-stock alerts and reorder suggestions on $name', (t
   beforeAll(async () => {
     t = await TestHub.start(target);
     admin = await t.login();
+    const items = ['MILK', 'EGGS'].map((sku) => ({ sku, name: sku.toLowerCase(), category: 'Grocery', priceMinor: 100 }));
+    expect((await t.call('POST', '/api/catalog/products/import', { items }, { cookie: admin })).status).toBe(200);
     const reg = await t.call('POST', '/api/locations', { code: 'REPL', name: 'Replenished', kind: 'STORE', lat: 40, lon: -74 }, { cookie: admin });
     store = { id: reg.body.location.id, token: (await t.call('POST', '/api/auth/store-token', reg.body.credential)).body.token };
   });

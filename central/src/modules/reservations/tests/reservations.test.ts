@@ -29,6 +29,12 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     store = { id: a.id, token: a.token };
     other = { id: b.id, token: b.token };
     seq = 0;
+    // The hub counts stock only for skus its catalog holds.
+    await t.hub.db.query(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at)
+       SELECT s, s, 'Test', 100, 'USD', 'STANDARD', 1 FROM unnest($1::text[]) AS s`,
+      [['BATTERIES', 'CHIPS', 'DOORBUSTER-TV', 'FAN', 'GRILL', 'KAYAK', 'LAMP', 'SALSA', 'SOAP', 'TOWEL']],
+    );
   });
   afterAll(() => t?.stop());
 
