@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { MAX_WRONG_CODES } from '../src/pairing/pairing-service.js';
 
+/** The product the probes look up (stock is kept only for products in the store's catalog). */
+const withMug = (node: StoreNode) =>
+  node.db.prepare(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`).run();
+
 // Calls from 127.0.0.1 are what a handheld on the store's network looks like once loopback is not trusted.
 describe('handhelds pair with the store node before they may use its API', () => {
   let node: StoreNode;
@@ -19,6 +23,7 @@ describe('handhelds pair with the store node before they may use its API', () =>
 
   beforeAll(async () => {
     node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    withMug(node);
     await node.start();
   });
   afterAll(() => node?.stop());
@@ -63,6 +68,7 @@ describe('handhelds pair with the store node before they may use its API', () =>
 describe('the node’s own screens need no pairing', () => {
   it('answers calls from loopback by default', async () => {
     const node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
+    withMug(node);
     await node.start();
     try {
       expect((await fetch(`${node.url}/api/stock/MUG`)).status).toBe(200);

@@ -156,6 +156,8 @@ describe('devices on the store’s network keep the role of the code they paired
 
   beforeAll(async () => {
     node = createStoreNode({ dbPath: tempDb('sf-roles-lan-'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    // The product the probes look up (stock is kept only for products in the store's catalog).
+    node.db.prepare(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`).run();
     await node.start();
   });
   afterAll(() => node?.stop());

@@ -23,15 +23,24 @@ $('lookup-form').addEventListener('submit', async (e) => {
   $('lookup').select();
 });
 
+// The sku fields take a sku or a scanned barcode; the node answers with the catalog's sku and name. A code the
+// catalog does not hold is refused with a message naming it ("no product with code … in this store's catalog"):
+// show it and select the code, so the next scan replaces it.
+for (const id of ['receive-sku', 'count-sku']) $(id).placeholder = 'sku or scan a barcode';
+function refused(area, field, err) {
+  say(area, err);
+  if (err.status === 404 || err.status === 422) field.select();
+}
+
 $('receive-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     const ref = $('receive-ref').value.trim();
     const r = await api('POST', '/api/stock/movements', { sku: $('receive-sku').value.trim(), delta: Number($('receive-qty').value), kind: 'RECEIVE', ...(ref ? { ref } : {}) });
-    say($('receive-msg'), null, `Received. ${r.sku} now has ${r.onHand} on hand.`);
+    say($('receive-msg'), null, `Received. ${r.name} (${r.sku}) now has ${r.onHand} on hand.`);
     $('receive-form').reset();
   } catch (err) {
-    say($('receive-msg'), err);
+    refused($('receive-msg'), $('receive-sku'), err);
   }
 });
 
@@ -39,10 +48,10 @@ $('count-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     const r = await api('POST', '/api/stock/counts', { sku: $('count-sku').value.trim(), counted: Number($('count-qty').value) });
-    say($('count-msg'), null, r.adjustedBy === 0 ? `Count matches: ${r.onHand} on hand.` : `Adjusted by ${r.adjustedBy > 0 ? '+' : ''}${r.adjustedBy}; ${r.sku} now has ${r.onHand} on hand.`);
+    say($('count-msg'), null, r.adjustedBy === 0 ? `Count matches: ${r.name} (${r.sku}) has ${r.onHand} on hand.` : `Adjusted by ${r.adjustedBy > 0 ? '+' : ''}${r.adjustedBy}; ${r.name} (${r.sku}) now has ${r.onHand} on hand.`);
     $('count-form').reset();
   } catch (err) {
-    say($('count-msg'), err);
+    refused($('count-msg'), $('count-sku'), err);
   }
 });
 
