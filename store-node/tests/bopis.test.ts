@@ -25,6 +25,10 @@ describe.each(dbTargets)('BOPIS pickup at the store on $name', (target) => {
     f = await SyncFixture.start(target);
     await f.hub.auth.createUser({ email: 'web@example.test', password: 'a long enough password', name: 'Web', role: 'ADMIN' });
     cookie = `sf_session=${(await f.hub.auth.login('web@example.test', 'a long enough password', 'test')).sessionToken}`;
+    await f.hub.db.query(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at)
+       VALUES ('KETTLE', 'Kettle', 'Home', 3000, 'USD', 'STANDARD', 1), ('TOASTER', 'Toaster', 'Home', 2500, 'USD', 'STANDARD', 1)`,
+    ); // the hub counts stock only for skus its catalog holds
     store = await f.store('BOPIS');
     storeId = f.credentials.get('BOPIS')!.storeId;
     store.sync.write((emit) => {

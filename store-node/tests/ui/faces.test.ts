@@ -47,11 +47,11 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     await hubCall('POST', '/api/catalog/products/import', { items: PRODUCTS });
     store = await f.store('UI1', { name: 'Harbour Street' });
     storeId = f.credentials.get('UI1')!.storeId;
+    await waitFor('the catalog at the store', () => store.pos.repo.product('MUG-RED', undefined)); // stock is received only for catalog products
     for (const [sku, delta] of [['MUG-RED', 10], ['TEA-GREEN', 30]] as const) {
       await fetch(`${store.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, delta, kind: 'RECEIVE' }) });
     }
     await waitFor('stock at the hub', async () => (await hubStock('MUG-RED'))?.on_hand === 10);
-    await waitFor('the catalog at the store', () => store.pos.repo.product('MUG-RED', undefined));
     await waitFor('the pickup key', () => store.bopis.publicKey() !== undefined);
     browser = await launchChromium();
   });
@@ -248,6 +248,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     await page.getByText('The cart is empty.').waitFor();
     // Stock at nearby stores comes from the hub: another store two doors away has 7.
     const other = await f.store('UI2');
+    await waitFor('the catalog at the other store', () => other.pos.repo.product('MUG-RED', undefined));
     await fetch(`${other.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'MUG-RED', delta: 7, kind: 'RECEIVE' }) });
     await waitFor('the other store’s stock at the hub', async () => (await f.hub.db.query<{ on_hand: number }>('SELECT on_hand FROM inventory_stock WHERE sku = $1 AND store_id = $2', ['MUG-RED', f.credentials.get('UI2')!.storeId])).rows[0]?.on_hand === 7);
     await mug.getByRole('button', { name: 'Nearby stores' }).click();
@@ -263,7 +264,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
     await handheld.getByLabel('Sku', { exact: true }).nth(1).fill('TEA-GREEN');
     await handheld.getByLabel('Units counted').fill(String(before - 3));
     await handheld.getByRole('button', { name: 'Record count' }).click();
-    await expect.poll(() => handheld.locator('#count-msg').textContent()).toBe(`Adjusted by -3; TEA-GREEN now has ${before - 3} on hand.`);
+    await expect.poll(() => handheld.locator('#count-msg').textContent()).toBe(`Adjusted by -3; Green tea, 20 bags (TEA-GREEN) now has ${before - 3} on hand.`);
     await handheld.getByLabel('Units received').fill('-4');
     await handheld.locator('#receive-sku').fill('TEA-GREEN');
     await handheld.getByRole('button', { name: 'Receive' }).click();
