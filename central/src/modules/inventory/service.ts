@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, skuSchema } from '@storefleet/shared';
+import { AppError, NotFoundError, skuSchema } from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
@@ -79,12 +79,21 @@ export class InventoryService {
     return this.repo().movements(storeId, sku, limit);
   }
 
-  setSafety(storeId: string, sku: string, safety: number): Promise<StockLevel> {
-    return this.repo().setSafety(storeId, sku, safety, this.now());
+  async setSafety(storeId: string, sku: string, safety: number): Promise<StockLevel> {
+    const repo = this.repo();
+    await this.#mustKnow(repo, sku);
+    return repo.setSafety(storeId, sku, safety, this.now());
   }
 
   /** Days from ordering to the shelf for this store and sku: the reorder point covers demand over it. */
-  setLeadTime(storeId: string, sku: string, days: number): Promise<StockLevel & { leadTimeDays: number }> {
-    return this.repo().setLeadTime(storeId, sku, days, this.now());
+  async setLeadTime(storeId: string, sku: string, days: number): Promise<StockLevel & { leadTimeDays: number }> {
+    const repo = this.repo();
+    await this.#mustKnow(repo, sku);
+    return repo.setLeadTime(storeId, sku, days, this.now());
+  }
+
+  /** A setting for a sku the catalog does not hold would create a stock row for it, as a phantom movement did. */
+  async #mustKnow(repo: InventoryRepository, sku: string): Promise<void> {
+    if (!(await this.catalog.many([sku], repo.db)).has(sku)) throw new AppError('not-found', `no product with sku ${sku} in the hub's catalog`, { sku });
   }
 }

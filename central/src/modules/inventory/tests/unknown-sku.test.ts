@@ -110,4 +110,15 @@ describe.each(dbTargets)('a stock.moved for a sku the hub does not know, on $nam
     const parked = await t.call('GET', `/api/sync/parked?storeId=${store.id}`, undefined, { cookie: admin });
     expect(parked.body.items.map((p: { seq: number }) => p.seq)).toEqual([1]);
   });
+
+  it('refuses safety stock and lead times for a sku the catalog does not hold, creating no stock row', async () => {
+    const store = await t.store('SETTINGS', admin);
+    for (const [setting, body] of [['safety', { safety: 2 }], ['lead-time', { leadTimeDays: 3 }]] as const) {
+      const r = await t.call('PUT', `/api/inventory/stores/${store.id}/stock/SF-99999/${setting}`, body, { cookie: admin });
+      expect({ setting, status: r.status, detail: r.body.detail }).toEqual({ setting, status: 404, detail: "no product with sku SF-99999 in the hub's catalog" });
+    }
+    expect((await t.call('PUT', `/api/inventory/stores/${store.id}/stock/KETTLE/safety`, { safety: 2 }, { cookie: admin })).body).toMatchObject({ sku: 'KETTLE', safety: 2 });
+    const levels = await t.call('GET', `/api/inventory/stores/${store.id}/stock`, undefined, { cookie: admin });
+    expect(levels.body.items.map((l: { sku: string }) => l.sku)).toEqual(['KETTLE']);
+  });
 });
