@@ -1,5 +1,5 @@
-import { exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
-import { createHub } from './hub.js';
+import { AppError, exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
+import { createHub, type Hub } from './hub.js';
 import { hubConfigFromEnv } from './config.js';
 
 /**
@@ -10,9 +10,22 @@ import { hubConfigFromEnv } from './config.js';
 const hub = await createHub(hubConfigFromEnv());
 exitOnFatalErrors(hub.log);
 const { HUB_ADMIN_EMAIL: email, HUB_ADMIN_PASSWORD: password } = process.env;
-if (email && password && !(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
-  await hub.auth.createUser({ email, password, name: 'Administrator', role: 'ADMIN' });
-  hub.log.info({ email }, 'first admin created');
-}
+if (email && password) await ensureFirstAdmin(hub, email, password);
 await hub.start();
 stopOnSignals(() => hub.stop(), hub.log);
+
+/**
+ * Creates the first admin when the database has no user. Idempotent across replicas: several starting together on a
+ * new database all see no user, one insert wins and the others' unique-email conflict means the admin exists.
+ */
+async function ensureFirstAdmin(h: Hub, adminEmail: string, adminPassword: string): Promise<void> {
+  const anyUser = async () => Boolean((await h.db.query('SELECT 1 FROM users LIMIT 1')).rowCount);
+  if (await anyUser()) return;
+  try {
+    await h.auth.createUser({ email: adminEmail, password: adminPassword, name: 'Administrator', role: 'ADMIN' });
+    h.log.info({ email: adminEmail }, 'first admin created');
+  } catch (err) {
+    if (!(err instanceof AppError && err.type === 'conflict' && (await anyUser()))) throw err;
+    h.log.info({ email: adminEmail }, 'first admin already created by another replica');
+  }
+}
