@@ -267,6 +267,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       url = `http://${addr.address}:${addr.port}`;
       log.info({ url, storeId, dbPath }, 'store node listening');
       sync.start();
+      void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)
       catalog?.poke(); // a notice received before a restart
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);

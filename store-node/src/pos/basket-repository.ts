@@ -1,0 +1,83 @@
+import type { SqliteDb } from '../db/open-sqlite.js';
+import type { LineRow } from './pos-repository.js';
+
+export interface BasketRow {
+  sale_id: string;
+  opened_at: number;
+  tender_state: 'NONE' | 'AUTHORISING';
+  tender_amount_minor: number | null;
+  tender_started_at: number | null;
+  note: string | null;
+}
+
+/**
+ * All SQL of the open baskets (schema/002): each scan is one small transaction, so a basket survives the process. A
+ * basket is removed (`remove`) inside the transaction that writes its closed sale, never on its own.
+ */
+export class BasketRepository {
+  readonly #insert;
+  readonly #get;
+  readonly #lines;
+  readonly #line;
+  readonly #upsertLine;
+  readonly #deleteLine;
+  readonly #tender;
+  readonly #remove;
+  readonly #authorising;
+
+  constructor(readonly db: SqliteDb) {
+    this.#insert = db.prepare('INSERT INTO pos_baskets (sale_id, opened_at) VALUES (?, ?)');
+    this.#get = db.prepare('SELECT * FROM pos_baskets WHERE sale_id = ?');
+    this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid');
+    this.#line = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
+    // An upsert keeps the line's rowid, so the basket keeps the order in which items were first scanned.
+    this.#upsertLine = db.prepare(
+      `INSERT INTO pos_basket_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (@sale_id, @sku, @name, @tax_class, @unit_price_minor, @qty)
+       ON CONFLICT (sale_id, sku) DO UPDATE SET name = excluded.name, tax_class = excluded.tax_class, unit_price_minor = excluded.unit_price_minor, qty = excluded.qty`,
+    );
+    this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
+    this.#tender = db.prepare('UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ? WHERE sale_id = ?');
+    this.#remove = db.prepare('DELETE FROM pos_baskets WHERE sale_id = ?');
+    this.#authorising = db.prepare("SELECT sale_id FROM pos_baskets WHERE tender_state = 'AUTHORISING' ORDER BY sale_id");
+  }
+
+  open(saleId: string, openedAt: number): void {
+    this.#insert.run(saleId, openedAt);
+  }
+
+  basket(saleId: string): BasketRow | undefined {
+    return this.#get.get(saleId) as BasketRow | undefined;
+  }
+
+  lines(saleId: string): LineRow[] {
+    return this.#lines.all(saleId) as LineRow[];
+  }
+
+  line(saleId: string, sku: string): LineRow | undefined {
+    return this.#line.get(saleId, sku) as LineRow | undefined;
+  }
+
+  putLine(saleId: string, line: LineRow): void {
+    this.#upsertLine.run({ sale_id: saleId, ...line });
+  }
+
+  deleteLine(saleId: string, sku: string): void {
+    this.#deleteLine.run(saleId, sku);
+  }
+
+  /** Marks a card tender in flight (before the terminal is asked) or settles it back to NONE with a note for the cashier. */
+  setTender(saleId: string, t: { state: 'AUTHORISING'; amountMinor: number; at: number } | { state: 'NONE'; note: string | null }): void {
+    if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, saleId);
+    else this.#tender.run('NONE', null, null, t.note, saleId);
+  }
+
+  /** Deletes the basket and its lines; call inside the transaction that writes the closed sale. */
+  remove(saleId: string): void {
+    this.#remove.run(saleId);
+  }
+
+  /** Baskets whose card tender was in flight when the process stopped (none while the node runs normally). */
+  authorising(): string[] {
+    return (this.#authorising.all() as { sale_id: string }[]).map((r) => r.sale_id);
+  }
+}
