@@ -5,6 +5,22 @@ statusBar('POS lane');
 const $ = (id) => document.getElementById(id);
 const scan = $('scan');
 let sale = null;
+// The open sale of this lane, kept by the browser (it outlives a reload and an Electron crash) and on the node (which
+// keeps open baskets on disk), so a restart of either brings the lane back to its basket.
+const OPEN_SALE = 'sf-pos-open-sale';
+let polling = false;
+
+/** Remembers the sale while it is open; forgets it once it is closed. */
+function keep(s) {
+  sale = s;
+  try {
+    if (sale?.status === 'OPEN') localStorage.setItem(OPEN_SALE, sale.id);
+    else localStorage.removeItem(OPEN_SALE);
+  } catch {
+    // storage disabled: the lane still works, it only cannot pick its basket up after a reload
+  }
+  return sale;
+}
 
 function render() {
   const body = $('basket').tBodies[0];
@@ -27,22 +43,102 @@ function render() {
   $('subtotal').textContent = sale ? money(sale.subtotalMinor, sale.currency) : '—';
   $('tax').textContent = sale ? money(sale.taxMinor, sale.currency) : '—';
   $('total').textContent = sale ? money(sale.totalMinor, sale.currency) : '—';
-  const open = sale?.status === 'OPEN' && lines.length > 0;
+  const open = sale?.status === 'OPEN' && lines.length > 0 && !sale.payment;
   for (const id of ['pay-cash', 'pay-card', 'void']) $(id).disabled = !open;
+  scan.disabled = sale?.payment === 'AUTHORISING';
 }
 
-async function ensureSale() {
-  if (!sale || sale.status !== 'OPEN') {
-    sale = await api('POST', '/api/pos/sales');
-    $('receipt-area').replaceChildren();
+function showReceipt() {
+  $('receipt-area').replaceChildren(
+    h('h2', {}, 'Receipt'),
+    h('pre', { class: 'receipt', 'aria-label': 'Receipt' }, sale.receipt),
+    h('p', { class: 'muted' }, sale.printed ? 'Sent to the receipt printer.' : 'No receipt printer connected: print from here if the customer wants paper.'),
+    h('button', { type: 'button', class: 'secondary no-print', onclick: () => window.print() }, 'Print receipt'),
+  );
+}
+
+/** Says what the node knows about the sale the lane picked up (after a reload or a restart of the node). */
+function sayResumed() {
+  if (sale.status === 'COMPLETED') {
+    say($('pay-msg'), null, sale.tender?.kind === 'CARD' ? `This sale was paid by card (${sale.tender.reference}).` : 'This sale was paid.');
+    showReceipt();
+  } else if (sale.status === 'VOIDED') {
+    say($('pay-msg'), null, 'This sale was voided.');
+  } else if (sale.payment === 'AUTHORISING') {
+    say($('pay-msg'), null, `Asking the card terminal whether this sale was paid… ${sale.note ?? ''}`.trim());
+    void pollPayment();
+  } else if (sale.note) {
+    say($('pay-msg'), new Error(sale.note));
+  } else {
+    say($('pay-msg'));
   }
-  return sale;
+}
+
+/** While the node waits for the card terminal's word on this sale, reads the sale again until it has it. */
+async function pollPayment() {
+  if (polling) return;
+  polling = true;
+  try {
+    while (sale?.payment === 'AUTHORISING') {
+      await new Promise((r) => setTimeout(r, 2000));
+      const id = sale.id;
+      try {
+        const s = await api('GET', `/api/pos/sales/${id}`);
+        if (sale?.id !== id) break;
+        keep(s);
+      } catch (err) {
+        say($('pay-msg'), err);
+        continue;
+      }
+      sayResumed();
+      render();
+    }
+  } finally {
+    polling = false;
+  }
+}
+
+/** Picks up this lane's open sale, if it had one when the page (or the node) stopped. */
+async function resume() {
+  let id = null;
+  try {
+    id = localStorage.getItem(OPEN_SALE);
+  } catch {
+    return;
+  }
+  if (!id) return;
+  try {
+    const s = await api('GET', `/api/pos/sales/${encodeURIComponent(id)}`);
+    keep(s);
+    sayResumed();
+  } catch (err) {
+    if (err.status === 404) keep(null);
+    else say($('pay-msg'), err);
+  }
+  render();
+}
+
+let opening = null;
+/** The open sale, opening one if needed: scans that arrive while it opens (a scanner types fast) share it. */
+async function ensureSale() {
+  await resumed; // a scan right after a reload goes to the basket being picked up
+  if (sale?.status === 'OPEN') return sale;
+  opening ??= api('POST', '/api/pos/sales')
+    .then((s) => {
+      keep(s);
+      $('receipt-area').replaceChildren();
+      return s;
+    })
+    .finally(() => {
+      opening = null;
+    });
+  return opening;
 }
 
 async function add(code, qty) {
   try {
     const s = await ensureSale();
-    sale = await api('POST', `/api/pos/sales/${s.id}/lines`, { code, qty });
+    keep(await api('POST', `/api/pos/sales/${s.id}/lines`, { code, qty }));
     say($('basket-msg'));
   } catch (err) {
     say($('basket-msg'), err);
@@ -52,7 +148,7 @@ async function add(code, qty) {
 
 async function setQty(sku, qty) {
   try {
-    sale = await api('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty });
+    keep(await api('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty }));
     say($('basket-msg'));
   } catch (err) {
     say($('basket-msg'), err);
@@ -65,18 +161,22 @@ async function tender(body) {
   if (!sale || sale.status !== 'OPEN') return;
   try {
     say($('pay-msg'), null, 'Paying…');
-    sale = await api('POST', `/api/pos/sales/${sale.id}/tender`, body);
+    keep(await api('POST', `/api/pos/sales/${sale.id}/tender`, body));
     const change = sale.tender?.changeMinor ? ` Change due: ${money(sale.tender.changeMinor, sale.currency)}.` : '';
     say($('pay-msg'), null, `Paid.${change}`);
     $('cash-given').value = '';
-    $('receipt-area').replaceChildren(
-      h('h2', {}, 'Receipt'),
-      h('pre', { class: 'receipt', 'aria-label': 'Receipt' }, sale.receipt),
-      h('p', { class: 'muted' }, sale.printed ? 'Sent to the receipt printer.' : 'No receipt printer connected: print from here if the customer wants paper.'),
-      h('button', { type: 'button', class: 'secondary no-print', onclick: () => window.print() }, 'Print receipt'),
-    );
+    showReceipt();
   } catch (err) {
     say($('pay-msg'), err);
+    // A conflict means the node knows better (the sale was paid before a restart, or waits for the terminal): show that.
+    if (err.status === 409) {
+      try {
+        keep(await api('GET', `/api/pos/sales/${sale.id}`));
+        if (sale.status !== 'OPEN' || sale.payment) sayResumed();
+      } catch {
+        // the error above stays on screen
+      }
+    }
   }
   render();
   scan.focus();
@@ -123,7 +223,7 @@ $('void').addEventListener('click', async () => {
     return;
   }
   try {
-    sale = await api('POST', `/api/pos/sales/${sale.id}/void`);
+    keep(await api('POST', `/api/pos/sales/${sale.id}/void`));
     say($('pay-msg'), null, 'Sale voided.');
   } catch (err) {
     say($('pay-msg'), err);
@@ -134,7 +234,7 @@ $('void').addEventListener('click', async () => {
   scan.focus();
 });
 $('new-sale').addEventListener('click', () => {
-  sale = null;
+  keep(null);
   $('receipt-area').replaceChildren();
   say($('pay-msg'));
   render();
@@ -162,3 +262,4 @@ document.addEventListener('keydown', (e) => {
   }
 });
 render();
+const resumed = resume();
