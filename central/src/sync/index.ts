@@ -1,6 +1,8 @@
 export { EventHandlerRegistry, type AppliedEvent, type EventHandler, type HandlerResult } from './event-handlers.js';
 export { FeedWriter, FEED_CHANNEL, type FeedItem } from './feed-writer.js';
 export { SyncRepository } from './sync-repository.js';
+export { ParkedReplay, type ReplayOutcome, type TypeReplay } from './parked-replay.js';
+export { isTransientDbError, retryTransient, type RetryOptions } from './transient-errors.js';
 export { SyncServer, SYNC_PATH } from './sync-server.js';
 export { SyncStatusRepository, type StoreSyncState } from './sync-status.js';
 export { syncRoutes } from './routes.js';

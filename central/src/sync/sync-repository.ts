@@ -2,6 +2,9 @@ import { decideBatch, type HubSyncStorage } from '@storefleet/sync';
 import type { FeedEntry, WireEvent } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
 import type { AppliedEvent, EventHandlerRegistry } from './event-handlers.js';
+import { applyIsolated } from './apply-isolated.js';
+import { ParkedReplay } from './parked-replay.js';
+import { retryTransient, type RetryOptions } from './transient-errors.js';
 
 export interface ApplyStats {
   applied: number;
@@ -20,7 +23,16 @@ export class SyncRepository implements HubSyncStorage {
     readonly db: Db,
     readonly handlers: EventHandlerRegistry,
     readonly now: () => number,
-  ) {}
+    /** How transient database errors are retried (tests shorten the pauses; a log line per retry). */
+    readonly retry: RetryOptions = {},
+  ) {
+    this.replay = new ParkedReplay(db, handlers, now, retry, (n) => {
+      this.stats.applied += n;
+    });
+  }
+
+  /** Replays of parked events, through the same handlers, isolation and retries as an upload. */
+  readonly replay: ParkedReplay;
 
   async open(storeId: string, info: { protocol: number; outboxHead: number; feedCursor: number; replica: string }) {
     const now = this.now();
@@ -47,15 +59,28 @@ export class SyncRepository implements HubSyncStorage {
     });
   }
 
-  async applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined) {
+  /**
+   * Applies a batch once (the origin's row lock and UNIQUE (origin, seq) guard it). An event that fails on its own is
+   * parked alone and the rest of its run applies; a transient database error (deadlock, serialization failure, lost
+   * connection) retries the whole transaction a few times and parks nothing — if it persists, the error reaches the
+   * session and the store resends later.
+   */
+  async applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }> {
+    const outcome = await retryTransient(() => this.#applyOnce(storeId, events, pending), this.retry);
+    this.stats.applied += outcome.applied;
+    this.stats.parked += outcome.parked;
+    return outcome.answer;
+  }
+
+  async #applyOnce(storeId: string, events: readonly WireEvent[], pending: number | undefined) {
     const now = this.now();
-    return this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx): Promise<{ answer: { ackedSeq: number; gapFrom?: number }; applied: number; parked: number }> => {
       await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
       const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
       const acked = rows[0]!.acked_seq;
       const decision = decideBatch(events, acked);
-      if (decision.kind === 'gap') return { ackedSeq: acked, gapFrom: decision.fromSeq };
-      if (decision.kind === 'duplicate') return { ackedSeq: acked };
+      if (decision.kind === 'gap') return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0 };
+      if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0 };
       const fresh = decision.events;
       const inserted = await tx.query(
         `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
@@ -75,30 +100,17 @@ export class SyncRepository implements HubSyncStorage {
           parked += run.length;
           continue;
         }
-        await tx.query('SAVEPOINT apply_run');
-        try {
-          const result = await handle(tx, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
-          await tx.query('RELEASE SAVEPOINT apply_run');
-          for (const r of result?.rejected ?? []) {
-            const event = run.find((e) => e.seq === r.seq);
-            if (event) await this.#park(tx, storeId, [event], `rejected by ${event.type} handler: ${r.reason}`, now);
-          }
-          parked += result?.rejected?.length ?? 0;
-          applied += run.length - (result?.rejected?.length ?? 0);
-        } catch (err) {
-          await tx.query('ROLLBACK TO SAVEPOINT apply_run');
-          await this.#park(tx, storeId, run, `handler failed: ${(err as Error).message}`, now);
-          parked += run.length;
-        }
+        const failures = await applyIsolated(tx, handle, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
+        for (const f of failures) await this.#park(tx, storeId, [f.event], f.reason, now);
+        parked += failures.length;
+        applied += run.length - failures.length;
       }
       const last = fresh[fresh.length - 1]!.seq;
       await tx.query(
         `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4 WHERE store_id = $1`,
         [storeId, last, last + (pending ?? 0), now],
       );
-      this.stats.applied += applied;
-      this.stats.parked += parked;
-      return { ackedSeq: last };
+      return { answer: { ackedSeq: last }, applied, parked };
     });
   }
 
@@ -152,12 +164,12 @@ export class SyncRepository implements HubSyncStorage {
     );
   }
 
-  async #park(tx: Queryable, storeId: string, events: readonly WireEvent[], reason: string, now: number): Promise<void> {
+  async #park(tx: Queryable, storeId: string, events: readonly Pick<WireEvent, 'seq' | 'hlc' | 'type' | 'payload'>[], reason: string, now: number): Promise<void> {
     await tx.query(
-      `INSERT INTO sync_parked (origin, seq, type, payload, reason, parked_at)
-       SELECT $1, s, t, p, $5, $6 FROM unnest($2::bigint[], $3::text[], $4::jsonb[]) AS x(s, t, p)
+      `INSERT INTO sync_parked (origin, seq, hlc, type, payload, reason, parked_at)
+       SELECT $1, s, h, t, p, $6, $7 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
        ON CONFLICT (origin, seq) DO NOTHING`,
-      [storeId, events.map((e) => e.seq), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null)), reason, now],
+      [storeId, events.map((e) => e.seq), events.map((e) => e.hlc), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null)), reason, now],
     );
   }
 }

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hlcEncode, type WireEvent } from '@storefleet/shared';
+import type { HubModule } from '../src/modules/hub-module.js';
+import type { AppliedEvent } from '../src/sync/event-handlers.js';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+
+/** What the test handler does next; each test sets it. */
+const behaviour: { failFor: Set<number>; transientLeft: number; transientCode: string; calls: number } = { failFor: new Set(), transientLeft: 0, transientCode: '40P01', calls: 0 };
+
+/** The error pg (and PGlite) raise for a deadlock or a serialization failure: a DatabaseError carrying its SQLSTATE. */
+function dbError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code, severity: 'ERROR' });
+}
+
+/**
+ * A module whose handler writes a whole run in one statement, as real handlers do, so one bad event fails the
+ * statement for all of its run.
+ */
+const tallyModule: HubModule = {
+  name: 'tally',
+  eventHandlers: () => ({
+    'tally.counted': async (tx, events: readonly AppliedEvent[]) => {
+      behaviour.calls++;
+      if (behaviour.transientLeft > 0) {
+        behaviour.transientLeft--;
+        throw dbError(behaviour.transientCode, behaviour.transientCode === '40P01' ? 'deadlock detected' : 'could not serialize access due to concurrent update');
+      }
+      const bad = events.find((e) => behaviour.failFor.has(e.seq));
+      await tx.query('INSERT INTO tally (origin, seq) SELECT $1, unnest($2::bigint[])', [events[0]!.origin, events.map((e) => e.seq)]);
+      if (bad) throw new Error(`tally ${bad.seq} cannot be counted`);
+    },
+  }),
+};
+
+describe.each(dbTargets)('a transient error at the hub parks nothing; a failing event is parked alone, on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    const { discoverModules } = await import('../src/modules/discover-modules.js');
+    t = await TestHub.start(target, { modules: [...(await discoverModules()), tallyModule] });
+    await t.hub.db.exec('CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))');
+    admin = await t.login();
+  });
+  beforeEach(() => {
+    behaviour.failFor = new Set();
+    behaviour.transientLeft = 0;
+    behaviour.calls = 0;
+  });
+  afterAll(() => t?.stop());
+
+  const newStore = async () => (await t.store(`TALLY-${++n}`, admin)).id;
+  const run = (storeId: string, from: number, count: number): WireEvent[] =>
+    Array.from({ length: count }, (_, i) => ({ origin: storeId, seq: from + i, hlc: hlcEncode({ wallMs: Date.now(), counter: i, node: storeId }), type: 'tally.counted', payload: { n: from + i } }));
+  const counted = async (storeId: string) =>
+    (await t.hub.db.query<{ seq: number }>('SELECT seq FROM tally WHERE origin = $1 ORDER BY seq', [storeId])).rows.map((r) => r.seq);
+  const parked = async (storeId: string) => {
+    const r = await t.call('GET', `/api/sync/parked?storeId=${storeId}`, undefined, { cookie: admin });
+    expect(r.status).toBe(200);
+    return r.body.items.map((p: { seq: number; reason: string }) => [p.seq, p.reason]);
+  };
+
+  it('parks the one event of a run of 20 that fails on its own, and applies the other 19', async () => {
+    const storeId = await newStore();
+    behaviour.failFor = new Set([13]);
+    expect(await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 20), 0)).toEqual({ ackedSeq: 20 });
+    expect(await parked(storeId)).toEqual([[13, 'handler failed: tally 13 cannot be counted']]);
+    expect(await counted(storeId)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1).filter((s) => s !== 13));
+    const state = await t.call('GET', `/api/sync/stores/${storeId}`, undefined, { cookie: admin });
+    expect(state.body).toMatchObject({ ackedSeq: 20, parked: 1 });
+  });
+
+  it('parks each of several failing events alone (the first and the last of the run too)', async () => {
+    const storeId = await newStore();
+    behaviour.failFor = new Set([1, 8, 9, 20]);
+    await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 20), 0);
+    expect((await parked(storeId)).map(([seq]: [number]) => seq)).toEqual([1, 8, 9, 20]);
+    expect(await counted(storeId)).toHaveLength(16);
+  });
+
+  it('retries a handler that throws a deadlock twice, then applies the whole run and parks nothing', async () => {
+    const storeId = await newStore();
+    behaviour.transientLeft = 2;
+    behaviour.transientCode = '40P01';
+    expect(await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 20), 0)).toEqual({ ackedSeq: 20 });
+    expect(await parked(storeId)).toEqual([]);
+    expect(await counted(storeId)).toHaveLength(20);
+    expect(behaviour.calls).toBe(3);
+  });
+
+  it('retries a serialization failure the same way', async () => {
+    const storeId = await newStore();
+    behaviour.transientLeft = 1;
+    behaviour.transientCode = '40001';
+    await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 5), 0);
+    expect(await parked(storeId)).toEqual([]);
+    expect(await counted(storeId)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('parks nothing and acks nothing when the database keeps failing; the resend applies once it recovers', async () => {
+    const storeId = await newStore();
+    behaviour.transientLeft = 1_000;
+    behaviour.transientCode = '40P01';
+    await expect(t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 10), 0)).rejects.toThrow('deadlock detected');
+    expect(await parked(storeId)).toEqual([]);
+    expect(await counted(storeId)).toEqual([]);
+    expect((await t.call('GET', `/api/sync/stores/${storeId}`, undefined, { cookie: admin })).body).toMatchObject({ ackedSeq: 0, parked: 0 });
+    behaviour.transientLeft = 0;
+    expect(await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 10), 0)).toEqual({ ackedSeq: 10 });
+    expect(await counted(storeId)).toHaveLength(10);
+    expect(await parked(storeId)).toEqual([]);
+  });
+});
