@@ -31,7 +31,7 @@ import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
-import { siteGuard } from './access/site-guard.js';
+import { fromOwnPages, siteGuard } from './access/site-guard.js';
 import { idempotency, IDEMPOTENCY_RETENTION_MS, idempotencyMigrations, SqliteIdempotencyKeys } from './idempotency/idempotency.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
@@ -208,9 +208,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet));
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
-  // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may.
+  // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may. Only
+  // when it is opened from the node's own pages or by a person (fromOwnPages): a link on another site would otherwise
+  // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set).
   app.get('/kiosk.html', (req, res, next) => {
-    res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    if (fromOwnPages(req)) res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     next();
   });
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));

@@ -10,7 +10,7 @@ import { storeNodeConfigFromEnv } from '../src/config.js';
 const KIOSK = 'sf_screen=kiosk';
 const CUSTOMER = '0190a4b2-7c4d-7e1f-8a2b-3c4d5e6f7a8b';
 
-const request = async (base: string, method: string, path: string, opts: { cookie?: string; token?: string; body?: unknown; accept?: string } = {}) => {
+const request = async (base: string, method: string, path: string, opts: { cookie?: string; token?: string; body?: unknown; accept?: string; headers?: Record<string, string> } = {}) => {
   const res = await fetch(base + path, {
     method,
     redirect: 'manual',
@@ -19,6 +19,7 @@ const request = async (base: string, method: string, path: string, opts: { cooki
       ...(opts.cookie ? { cookie: opts.cookie } : {}),
       ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
       ...(opts.accept ? { accept: opts.accept } : {}),
+      ...opts.headers,
     },
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
@@ -34,20 +35,26 @@ const request = async (base: string, method: string, path: string, opts: { cooki
 
 const tempDb = (prefix: string) => join(mkdtempSync(join(tmpdir(), prefix)), 'store.sqlite');
 
+/** A started node whose catalog has one product, MUG (what a kiosk searches and puts in a cart). */
+const startNodeWithMug = async (prefix: string, config: Partial<Parameters<typeof createStoreNode>[0]> = {}): Promise<StoreNode> => {
+  const node = createStoreNode({ dbPath: tempDb(prefix), port: 0, logLevel: 'silent', ...config });
+  node.db
+    .prepare(
+      `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+       VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
+    )
+    .run();
+  await node.start();
+  return node;
+};
+
 describe('a kiosk on the node’s own machine (a trusted address with the kiosk marker)', () => {
   let node: StoreNode;
   const kiosk = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, { ...opts, cookie: KIOSK });
   const lane = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, opts);
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: tempDb('sf-roles-'), port: 0, logLevel: 'silent' });
-    node.db
-      .prepare(
-        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
-         VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
-      )
-      .run();
-    await node.start();
+    node = await startNodeWithMug('sf-roles-');
   });
   afterAll(() => node?.stop());
 
@@ -57,6 +64,19 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
     expect(page.setCookie).toMatch(/^sf_screen=kiosk; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(page.setCookie).not.toMatch(/Expires|Max-Age/i); // gone when the browser closes
     expect((await lane('GET', '/pos.html')).setCookie).toBeNull();
+  });
+
+  it('marks it only when the kiosk page is opened from the node’s own pages or by a person, never by another site’s link', async () => {
+    for (const site of ['same-origin', 'none']) {
+      expect((await lane('GET', '/kiosk.html', { headers: { 'sec-fetch-site': site } })).setCookie, site).toMatch(/^sf_screen=kiosk;/);
+    }
+    // A link or redirect on another site (or another port of this machine: same-site) gets the page but no marker,
+    // so the lane browser that followed it is still a lane.
+    for (const site of ['cross-site', 'same-site']) {
+      const page = await lane('GET', '/kiosk.html', { headers: { 'sec-fetch-site': site } });
+      expect(page.status, site).toBe(200);
+      expect(page.setCookie, site).toBeNull();
+    }
   });
 
   it('reaches the kiosk page, its assets and the customer-facing API', async () => {
@@ -232,14 +252,7 @@ describe('devices on the store’s network keep the role of the code they paired
 describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () => {
   let node: StoreNode;
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: tempDb('sf-roles-machine-'), port: 0, logLevel: 'silent', loopbackRole: 'kiosk', name: 'Kiosk machine' });
-    node.db
-      .prepare(
-        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
-         VALUES ('MUG', NULL, 'Mug', NULL, NULL, 'Home', 1000, 'USD', 'ZERO', 1)`,
-      )
-      .run();
-    await node.start();
+    node = await startNodeWithMug('sf-roles-machine-', { loopbackRole: 'kiosk', name: 'Kiosk machine' });
   });
   afterAll(() => node?.stop());
 

@@ -73,6 +73,9 @@ describe('the store node answers only for itself and takes writes only from its 
       { origin: 'not a url' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'cross-site', origin: `http://${host}` },
+      { 'sec-fetch-site': 'same-site' }, // another port of this machine, or a sibling name: another site's page
+      { 'sec-fetch-site': 'Same-Site', origin: `http://${host}` },
+      { 'sec-fetch-site': 'bogus' },
     ];
     for (const headers of refused) {
       for (const [method, path, body] of [

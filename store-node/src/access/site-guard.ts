@@ -10,9 +10,11 @@ import { ForbiddenError } from '@storefleet/shared';
  *   (`STORE_HOSTNAMES`), any port. Any other name is refused: a site that rebinds its own DNS name to this node's
  *   address (DNS rebinding) gets its pages' requests refused, so it reads and writes nothing through a lane's trust.
  *   A request without a Host is refused too (every browser sends one).
- * - **Writes** (every method but GET, HEAD, OPTIONS): refused when the browser says the request is cross-site
- *   (`Sec-Fetch-Site: cross-site`) or sends an `Origin` that is not the request's own (`null` included). A request
- *   with neither (curl, the tests, a device's own client) is not a browser's cross-site request and passes.
+ * - **Writes** (every method but GET, HEAD, OPTIONS): refused when the browser says the request is not from this
+ *   node's own pages (`Sec-Fetch-Site` present and not `same-origin` or `none`: `cross-site`, and `same-site` too —
+ *   another port of this machine or a sibling name is another site's page) or sends an `Origin` that is not the
+ *   request's own (`null` included). A request with neither (curl, the tests, a device's own client) is not a
+ *   browser's cross-site request and passes.
  */
 export const FOREIGN_HOST = 'this store node does not answer to that host name';
 export const CROSS_SITE_WRITE = 'a write from another site is refused: the store node takes writes only from its own pages';
@@ -36,10 +38,22 @@ export function answersTo(header: string | undefined, names: ReadonlySet<string>
   return isIP(host) !== 0 || host === 'localhost' || names.has(host);
 }
 
+/**
+ * Whether the browser's fetch metadata allows that this request comes from this node's own pages or from a person
+ * (an address typed, a bookmark): `Sec-Fetch-Site` is `same-origin` or `none`, or absent (curl, a device's own client,
+ * a browser too old to send it). `same-site` and `cross-site` are another site's page.
+ */
+export function fromOwnPages(req: Pick<Request, 'get'>): boolean {
+  const site = req.get('Sec-Fetch-Site');
+  if (site === undefined) return true;
+  const s = site.trim().toLowerCase();
+  return s === 'same-origin' || s === 'none';
+}
+
 /** Why a write is refused as cross-site, or undefined when it may pass. */
 export function crossSiteWrite(req: Pick<Request, 'method' | 'protocol' | 'get'>): string | undefined {
   if (SAFE_METHODS.has(req.method)) return undefined;
-  if ((req.get('Sec-Fetch-Site') ?? '').trim().toLowerCase() === 'cross-site') return 'cross-site';
+  if (!fromOwnPages(req)) return 'cross-site';
   const origin = req.get('Origin');
   if (origin === undefined) return undefined;
   try {
