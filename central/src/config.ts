@@ -9,6 +9,15 @@ export interface HubConfig {
   /** PGlite's folder (default `./data/hub`), or `memory`. */
   readonly dataDir?: string | undefined;
   readonly poolSize?: number;
+  /** Postgres: how long getting a connection may take before a request gets 503 (DB_CONNECT_TIMEOUT_MS, default 5 s). */
+  readonly dbConnectTimeoutMs?: number | undefined;
+  /**
+   * Postgres: how long one statement may wait for an answer before its connection is dropped and the request gets 503
+   * (DB_QUERY_TIMEOUT_MS, default 60 s): how a database that went silent is noticed.
+   */
+  readonly dbQueryTimeoutMs?: number | undefined;
+  /** How long `/healthz` waits for the database before answering 503 (default 2 s). */
+  readonly healthTimeoutMs?: number;
   readonly logLevel?: string;
   /** Where log lines go (default stdout); tests read them. */
   readonly logDestination?: { write(line: string): void };
@@ -53,6 +62,16 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     trustProxy: env.TRUST_PROXY ?? false,
     natsUrl: env.NATS_URL || undefined,
     metricsToken: env.HUB_METRICS_TOKEN || undefined,
+    dbConnectTimeoutMs: positive(env.DB_CONNECT_TIMEOUT_MS),
+    dbQueryTimeoutMs: positive(env.DB_QUERY_TIMEOUT_MS),
   };
 
+}
+
+/** A positive whole number of milliseconds from the environment, or undefined (the default applies). */
+function positive(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive number of milliseconds, got ${value}`);
+  return n;
 }

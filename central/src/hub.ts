@@ -25,6 +25,7 @@ import type { StoreId } from '@storefleet/shared';
 import type { HubConfig } from './config.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open-db.js';
+import { DatabaseUnreachableError } from './db/db-unreachable.js';
 import { loadMigrations, type MigrationSource } from './migrations/load-migrations.js';
 import { migrate } from './migrations/migrate.js';
 import { discoverModules } from './modules/discover-modules.js';
@@ -169,7 +170,16 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
   app.get('/healthz', async (_req, res) => {
-    await db.query('SELECT 1');
+    // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
+    const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
+    try {
+      await db.ping(healthTimeoutMs);
+    } catch (err) {
+      const reason = err instanceof DatabaseUnreachableError ? err.reason : 'the database check failed';
+      log.warn({ err }, 'health check: database unreachable');
+      res.status(503).json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
+      return;
+    }
     res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name) });
   });
   app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));

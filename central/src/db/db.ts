@@ -32,6 +32,11 @@ export interface Db extends Queryable {
    * `onPayload(MAYBE_MISSED)`: notifications may have been missed, so re-check. Resolves to an unsubscribe function.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves when the database answers a trivial statement within `timeoutMs`; otherwise rejects, by then at the
+   * latest, with DatabaseUnreachableError saying why (refused, lost, silent). For `/healthz`.
+   */
+  ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

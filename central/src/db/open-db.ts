@@ -9,10 +9,14 @@ export interface DbConfig {
   /** PGlite's data folder; `memory` keeps everything in memory (tests). */
   readonly dataDir?: string | 'memory' | undefined;
   readonly poolSize?: number | undefined;
+  /** Postgres only: how long getting a connection may take (default 5 s); see PgDbOptions. */
+  readonly dbConnectTimeoutMs?: number | undefined;
+  /** Postgres only: how long one statement may wait for its answer (default 60 s); see PgDbOptions. */
+  readonly dbQueryTimeoutMs?: number | undefined;
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
-  if (config.databaseUrl) return new PgDb(config.databaseUrl, { max: config.poolSize });
+  if (config.databaseUrl) return new PgDb(config.databaseUrl, { max: config.poolSize, connectTimeoutMs: config.dbConnectTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs });
   if (config.dataDir === 'memory') return PgliteDb.open();
   const dir = config.dataDir ?? './data/hub';
   mkdirSync(dir, { recursive: true });

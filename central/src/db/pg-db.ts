@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MAYBE_MISSED, type Db, type Queryable, type QueryResult } from './db.js';
+import { asUnreachable, DatabaseUnreachableError, isConnectionError } from './db-unreachable.js';
 
 const INT8_OID = 20;
 
@@ -31,6 +32,11 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** Scripts (migrations) may run long on a big database: they get this much, not the statement timeout. */
+const SCRIPT_TIMEOUT_MS = 3600_000;
+/** Waiting for an advisory lock (a replica behind another's migrations) is waiting for work, not for a silent database. */
+const LOCK_WAIT = /^\s*SELECT\s+pg_advisory(_xact)?_lock\(/i;
+
 function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Queryable {
   return {
     afterCommit(fn) {
@@ -38,13 +44,39 @@ function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Quer
       else fn();
     },
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-      const res = await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
-      return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      try {
+        const query: pg.QueryConfig = { name: statementName(sql), text: sql, values: params as unknown[] };
+        if (LOCK_WAIT.test(sql)) Object.assign(query, { query_timeout: SCRIPT_TIMEOUT_MS });
+        const res = await client.query(query);
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      } catch (err) {
+        throw asUnreachable(err);
+      }
     },
     async exec(sql: string): Promise<void> {
-      await client.query(sql);
+      try {
+        await client.query({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS } as pg.QueryConfig);
+      } catch (err) {
+        throw asUnreachable(err);
+      }
     },
   };
+}
+
+export interface PgDbOptions {
+  readonly max?: number | undefined;
+  readonly applicationName?: string | undefined;
+  /**
+   * How long getting a connection may take before the call fails with DatabaseUnreachableError (default 5 s): a
+   * black-holed database must not hold requests for minutes.
+   */
+  readonly connectTimeoutMs?: number | undefined;
+  /**
+   * How long one statement may wait for its answer (default 60 s; scripts get an hour). Past it the connection is
+   * dropped and the call fails with DatabaseUnreachableError — the only way to notice a database that went silent
+   * without closing the connection.
+   */
+  readonly queryTimeoutMs?: number | undefined;
 }
 
 export class PgDb implements Db {
@@ -54,11 +86,14 @@ export class PgDb implements Db {
   readonly #connectionString: string;
   readonly #listeners = new Set<() => Promise<void>>();
 
-  constructor(connectionString: string, options: { max?: number; applicationName?: string } = {}) {
+  constructor(connectionString: string, options: PgDbOptions = {}) {
     this.#pool = new pg.Pool({
       connectionString,
       max: options.max ?? 16,
       application_name: options.applicationName ?? 'storefleet-hub',
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      query_timeout: options.queryTimeoutMs ?? 60_000,
+      keepAlive: true,
       types,
     });
     // An idle client that loses its connection emits here; without a listener it would crash the process.
@@ -79,9 +114,37 @@ export class PgDb implements Db {
     fn();
   }
 
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))), timeoutMs);
+    });
+    // The probe's own statement gives up at the same bound, so a silent database does not keep its connection.
+    const probe = this.#pool.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig).catch((err: unknown) => {
+      throw asUnreachable(err);
+    });
+    try {
+      await Promise.race([probe, silent]);
+    } finally {
+      clearTimeout(timer);
+      probe.catch(() => undefined); // answered (or failed) after the bound: already reported
+    }
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw asUnreachable(err);
+    }
+    // A checked-out client has no listener of the pool's: a connection lost now (Postgres restarted, the network
+    // cut) would emit an unhandled 'error' and end the process. Keep it, and destroy the connection on release.
     let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
     const committed: (() => void)[] = [];
     try {
       await client.query('BEGIN');
@@ -90,13 +153,18 @@ export class PgDb implements Db {
       runAll(committed);
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr as Error; // the connection is unusable: destroy it rather than return it to the pool
+      if (broken || isConnectionError(err)) {
+        broken ??= err as Error; // no ROLLBACK over a dead connection: Postgres rolls back when it ends
+      } else {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr as Error; // the connection is unusable: destroy it rather than return it to the pool
+        }
       }
-      throw err;
+      throw asUnreachable(err);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

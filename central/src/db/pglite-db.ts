@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { runAll } from './pg-db.js';
+import { DatabaseUnreachableError } from './db-unreachable.js';
 
 /**
  * PGlite is one backend in-process. Every top-level call goes through one FIFO lock so a query from another request
@@ -52,6 +53,21 @@ export class PgliteDb implements Db {
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     const unlisten = await this.#serial(() => this.#pg.listen(channel, onPayload));
     return () => this.#serial(() => unlisten());
+  }
+
+  /** PGlite is in-process: it is slow only behind a long transaction, which the bound then reports. */
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const busy = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))), timeoutMs);
+    });
+    const probe = this.query('SELECT 1');
+    try {
+      await Promise.race([probe, busy]);
+    } finally {
+      clearTimeout(timer);
+      probe.catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
