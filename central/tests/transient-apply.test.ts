@@ -20,6 +20,15 @@ function dbError(code: string, message: string): Error {
 const tallyModule: HubModule = {
   name: 'tally',
   eventHandlers: () => ({
+    // Locks two rows in the order the event names, meeting the other store's batch in between: a real deadlock.
+    'tally.crossed': async (tx, events: readonly AppliedEvent[]) => {
+      for (const e of events) {
+        const { first, second } = e.payload as { first: number; second: number };
+        await tx.query('UPDATE tally_pair SET n = n + 1 WHERE id = $1', [first]);
+        await crossing.meet();
+        await tx.query('UPDATE tally_pair SET n = n + 1 WHERE id = $1', [second]);
+      }
+    },
     'tally.counted': async (tx, events: readonly AppliedEvent[]) => {
       behaviour.calls++;
       if (behaviour.transientLeft > 0) {
@@ -33,6 +42,29 @@ const tallyModule: HubModule = {
   }),
 };
 
+/**
+ * Two handlers each wait here (once) until both hold their first row, so each then asks for the row the other holds.
+ * Bounded, so a run where the two never meet goes on instead of hanging.
+ */
+const crossing = {
+  waiting: [] as (() => void)[],
+  armed: false,
+  async meet(): Promise<void> {
+    if (!this.armed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 20_000);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.waiting.length === 2) {
+        this.armed = false;
+        for (const go of this.waiting.splice(0)) go();
+      }
+    });
+  },
+};
+
 describe.each(dbTargets)('a transient error at the hub parks nothing; a failing event is parked alone, on $name', (target) => {
   let t: TestHub;
   let admin: string;
@@ -42,12 +74,15 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     const { discoverModules } = await import('../src/modules/discover-modules.js');
     t = await TestHub.start(target, { modules: [...(await discoverModules()), tallyModule] });
     await t.hub.db.exec('CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))');
+    await t.hub.db.exec('CREATE TABLE tally_pair (id int PRIMARY KEY, n int NOT NULL); INSERT INTO tally_pair VALUES (1, 0), (2, 0)');
     admin = await t.login();
   });
   beforeEach(() => {
     behaviour.failFor = new Set();
     behaviour.transientLeft = 0;
     behaviour.calls = 0;
+    crossing.armed = false;
+    for (const go of crossing.waiting.splice(0)) go();
   });
   afterAll(() => t?.stop());
 
@@ -111,5 +146,18 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     expect(await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 10), 0)).toEqual({ ackedSeq: 10 });
     expect(await counted(storeId)).toHaveLength(10);
     expect(await parked(storeId)).toEqual([]);
+  });
+
+  // A real deadlock needs two connections: PGlite has one, so this runs where a Postgres is reachable (DATABASE_URL).
+  it.skipIf(target.name !== 'postgres')('applies both batches of a real deadlock (Postgres aborts one: it is retried, not parked)', async () => {
+    const [a, b] = [await newStore(), await newStore()];
+    const crossed = (storeId: string, first: number, second: number): WireEvent[] => [
+      { origin: storeId, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }), type: 'tally.crossed', payload: { first, second } },
+    ];
+    crossing.armed = true;
+    const results = await Promise.all([t.hub.sync.repo.applyBatch(a, crossed(a, 1, 2), 0), t.hub.sync.repo.applyBatch(b, crossed(b, 2, 1), 0)]);
+    expect(results).toEqual([{ ackedSeq: 1 }, { ackedSeq: 1 }]);
+    expect([...(await parked(a)), ...(await parked(b))]).toEqual([]);
+    expect((await t.hub.db.query('SELECT id, n FROM tally_pair ORDER BY id')).rows).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
   });
 });
