@@ -52,6 +52,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/api/sync/stores',                        ADMIN_ONLY],
   ['GET', '/api/sync/stores/:id',                    STORE_A],
   ['GET', '/api/sync/parked',                        ADMIN_ONLY],
+  ['POST', '/api/sync/parked/replay',                ADMIN_ONLY, 'replays every open parked event of a type after a fix; 200 with how many applied and which failed again'],
+  ['POST', '/api/sync/parked/:storeId/:seq/replay',  ADMIN_ONLY, 'store A’s parked event (the fixture parks one); 200 with the outcome, `failed` when it stays parked'],
   ['GET', '/api/console/pages',                      ADMIN_ONLY],
   ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
   ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],

@@ -194,7 +194,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
-  api.use(syncRoutes(syncStatus, lagHistory, now));
+  api.use(syncRoutes(syncStatus, lagHistory, now, syncRepo.replay));
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctx));

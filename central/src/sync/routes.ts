@@ -1,11 +1,26 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { assertRole, assertStoreAccess, requireRole } from '../http/access.js';
+import { assertRole, assertStoreAccess, principalOf, requireRole } from '../http/access.js';
+import type { ParkedReplay } from './parked-replay.js';
 import type { SyncStatusRepository } from './sync-status.js';
 import type { LagHistory } from './lag-history.js';
 
-const parkedQuery = z.object({ storeId: uuidSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const parkedQuery = z.object({
+  storeId: uuidSchema.optional(),
+  type: z.string().min(1).max(200).optional(),
+  /** open (default): still parked; resolved: applied by a replay (who, when); all. */
+  state: z.enum(['open', 'resolved', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const parkedEvent = z.object({ storeId: uuidSchema, seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+const replayType = z.object({ type: z.string().min(1).max(200), storeId: uuidSchema.optional() }).strict();
+
+/** Who replays: recorded as the user's id (an ADMIN; the routes refuse anyone else). */
+const replayer = (req: Parameters<typeof principalOf>[0]) => {
+  const p = principalOf(req);
+  return p.kind === 'user' ? p.userId : `store:${p.storeId}`;
+};
 
 const lagQuery = z.object({
   storeId: uuidSchema.optional(),
@@ -13,7 +28,7 @@ const lagQuery = z.object({
   minutes: z.coerce.number().int().min(1).max(1440).default(60),
 });
 
-export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: () => number): Router {
+export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: () => number, replay: ParkedReplay): Router {
   const r = Router();
   r.get('/sync/lag-history', async (req, res) => {
     const q = parseOrThrow(lagQuery, req.query, 'query');
@@ -33,7 +48,17 @@ export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: (
   });
   r.get('/sync/parked', requireRole('ADMIN'), async (req, res) => {
     const q = parseOrThrow(parkedQuery, req.query, 'query');
-    res.json({ items: await status.parked(q.storeId, q.limit) });
+    res.json({ items: await status.parked(q.storeId, q.limit, { state: q.state, type: q.type }), types: await status.parkedTypes() });
+  });
+  // Replays after a fix is deployed: applied once whatever happens (see ParkedReplay); 200 with the outcome, which
+  // says `failed` (and the new reason) when the event stays parked.
+  r.post('/sync/parked/replay', requireRole('ADMIN'), async (req, res) => {
+    const body = parseOrThrow(replayType, req.body ?? {}, 'replay');
+    res.json(await replay.ofType(body.type, replayer(req), body.storeId));
+  });
+  r.post('/sync/parked/:storeId/:seq/replay', requireRole('ADMIN'), async (req, res) => {
+    const { storeId, seq } = parseOrThrow(parkedEvent, req.params, 'parked event');
+    res.json(await replay.one(storeId, seq, replayer(req)));
   });
   return r;
 }

@@ -82,12 +82,54 @@ export class SyncStatusRepository {
     });
   }
 
-  async parked(storeId: string | undefined, limit: number) {
-    const { rows } = await this.db.query<{ origin: string; seq: number; type: string; payload: unknown; reason: string; parked_at: number }>(
-      `SELECT origin, seq, type, payload, reason, parked_at FROM sync_parked
-       WHERE resolved_at IS NULL AND ($1::uuid IS NULL OR origin = $1) ORDER BY parked_at, origin, seq LIMIT $2`,
-      [storeId ?? null, limit],
+  /**
+   * Parked events, oldest first: `open` ones (still to replay), `resolved` ones (a replay applied them: when, by
+   * whom — the user's id and email), or `all`; each with how many replays were tried.
+   */
+  async parked(storeId: string | undefined, limit: number, filter: { state?: 'open' | 'resolved' | 'all'; type?: string } = {}) {
+    const state = filter.state ?? 'open';
+    const { rows } = await this.db.query<ParkedRow>(
+      `SELECT p.origin, p.seq, p.type, p.payload, p.reason, p.parked_at, p.resolved_at, p.resolved_by, p.outcome, p.replays, u.email AS resolved_by_email
+       FROM sync_parked p LEFT JOIN users u ON u.id::text = p.resolved_by
+       WHERE ($1::uuid IS NULL OR p.origin = $1) AND ($3::text IS NULL OR p.type = $3)
+         AND ($4 = 'all' OR ($4 = 'open') = (p.resolved_at IS NULL))
+       ORDER BY p.parked_at, p.origin, p.seq LIMIT $2`,
+      [storeId ?? null, limit, filter.type ?? null, state],
     );
-    return rows.map((r) => ({ storeId: r.origin, seq: r.seq, type: r.type, payload: r.payload, reason: r.reason, parkedAt: r.parked_at }));
+    return rows.map((r) => ({
+      storeId: r.origin,
+      seq: r.seq,
+      type: r.type,
+      payload: r.payload,
+      reason: r.reason,
+      parkedAt: r.parked_at,
+      replays: r.replays,
+      resolvedAt: r.resolved_at,
+      resolvedBy: r.resolved_by,
+      resolvedByEmail: r.resolved_by_email,
+      outcome: r.outcome,
+    }));
   }
+
+  /** Open parked events per type (the console's "replay all of a type" list). */
+  async parkedTypes(): Promise<{ type: string; count: number; stores: number }[]> {
+    const { rows } = await this.db.query<{ type: string; count: number; stores: number }>(
+      `SELECT type, count(*)::int AS count, count(DISTINCT origin)::int AS stores FROM sync_parked WHERE resolved_at IS NULL GROUP BY type ORDER BY type`,
+    );
+    return rows;
+  }
+}
+
+interface ParkedRow {
+  origin: string;
+  seq: number;
+  type: string;
+  payload: unknown;
+  reason: string;
+  parked_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolved_by_email: string | null;
+  outcome: string | null;
+  replays: number;
 }

@@ -42,6 +42,9 @@ export async function hubAccessFixture(t: TestHub) {
   };
   await must('catalog', t.call('POST', '/api/catalog/products/import', { items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] }, { cookie: admin }));
   await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: a.id }), type: 'stock.moved', payload: { sku: SKU, delta: 500, kind: 'RECEIVE' } }], 0);
+  // a movement of a sku the catalog lacks is parked: the replay routes' target (it fails again, so it stays parked)
+  const parked = { storeId: a.id, seq: 2 };
+  await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 2, hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: a.id }), type: 'stock.moved', payload: { sku: 'MATRIX-UNKNOWN', delta: 1, kind: 'RECEIVE' } }], 0);
   const storeA = { bearer: a.token };
   const hold = (ref: string) => must(ref, t.call('POST', '/api/reservations', { storeId: a.id, customerRef: ref, lines: [{ sku: SKU, qty: 1 }] }, storeA));
   const reservation = await hold('Matrix');
@@ -68,6 +71,6 @@ export async function hubAccessFixture(t: TestHub) {
     storeB: { authorization: `Bearer ${b.token}` },
     associateB: { cookie: cookies.associateB },
   };
-  return { a, b, c, spare, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
+  return { a, b, c, spare, parked, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

@@ -41,6 +41,8 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/reservations': () => ({ storeId: fx.a.id, customerRef: `matrix ${role}`, lines: [{ sku: SKU, qty: 1 }] }),
     'POST /api/reservations/:id/confirm': () => ({}),
     'POST /api/reservations/:id/release': () => ({}),
+    'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
+    'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -74,6 +76,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':customerId', m === 'GET' || m === 'WS' ? fx.cartCustomer.id : fx.writeCart.id)
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
+      .replace(':seq', String(fx.parked.seq))
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
