@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import type { HubModule } from '../src/modules/hub-module.js';
 import { dbTargets } from './support/db-targets.js';
@@ -15,6 +18,11 @@ const tallyModule: HubModule = {
     },
   }),
 };
+
+/** Debian's Chromium (CHROMIUM_PATH names another); the console test is skipped without one. */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Generous: the machine is shared and slow. */
+const UI_WAIT_MS = 30_000;
 
 describe.each(dbTargets)('parked events can be replayed once a fix is deployed, on $name', (target) => {
   let t: TestHub;
@@ -134,5 +142,32 @@ describe.each(dbTargets)('parked events can be replayed once a fix is deployed, 
     expect(missing.status).toBe(404);
     expect(missing.body.detail).toContain(`${store.id}/99`);
     expect((await t.call('POST', '/api/sync/parked/replay', {}, { cookie: admin })).status).toBe(400);
+  });
+
+  it.skipIf(!existsSync(chromiumPath))('shows parked events on the console’s Fleet page and replays one with its button', async () => {
+    const store = await newStore();
+    broken.add(2);
+    await t.hub.sync.repo.applyBatch(store.id, tallies(store.id, 1, 3), 0);
+    broken.delete(2);
+    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const context = await browser.newContext();
+      const [name, value] = admin.split('=') as [string, string];
+      await context.addCookies([{ name, value, url: t.url }]);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${t.url}/console/#/fleet?store=${store.id}`);
+      const row = page.getByRole('row').filter({ hasText: 'handler failed: tally 2 hit the bug' });
+      await row.waitFor({ timeout: UI_WAIT_MS });
+      await page.screenshot({ path: fileURLToPath(new URL('../../.test-artifacts/screenshots/console-parked-events.png', import.meta.url)), fullPage: true });
+      await page.getByRole('button', { name: `Replay event 2 of REPLAY-${n} — Store REPLAY-${n}` }).click();
+      await page.getByText(`Event 2 of REPLAY-${n} — Store REPLAY-${n} applied.`).waitFor({ timeout: UI_WAIT_MS });
+      await row.waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+      expect(await counted(store.id)).toEqual([1, 2, 3]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

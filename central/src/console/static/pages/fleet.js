@@ -1,5 +1,7 @@
-// Fleet: every store with its connection, last contact and sync lag, live; lag over time as a chart.
+// Fleet: every store with its connection, last contact and sync lag, live; lag over time as a chart; parked events
+// with their replay buttons.
 import { ago, h, lineChart, table } from '/console/lib.js';
+import { parkedSection } from '/console/pages/parked.js';
 
 export default {
   async render({ el, api, live, params, navigate }) {
@@ -8,6 +10,13 @@ export default {
     const listArea = h('div', { class: 'card' });
     const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
     el.append(summary, chartArea, listArea);
+    let all = [];
+    const nameOf = (id) => {
+      const s = all.find((x) => x.storeId === id);
+      return s ? `${s.code} — ${s.name}` : id;
+    };
+    const parked = parkedSection({ api, storeId, storeName: nameOf });
+    el.append(parked.el);
 
     const drawChart = async () => {
       const q = storeId ? `?storeId=${storeId}&minutes=60` : '?minutes=60';
@@ -26,10 +35,15 @@ export default {
     const SHOWN = 200;
     const filter = h('input', { id: 'fleet-filter', type: 'search', placeholder: 'code or name', autocomplete: 'off' });
     el.insertBefore(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'fleet-filter' }, 'Find a store'), filter)), listArea);
-    let all = [];
     const attention = (a, b) => Number(a.connected) - Number(b.connected) || b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) || a.code.localeCompare(b.code);
+    let parkedTotal = -1;
     const drawList = (items = all) => {
       all = items;
+      const total = items.reduce((n, s) => n + s.parked, 0);
+      if (total !== parkedTotal) {
+        parkedTotal = total;
+        void parked.refresh(); // a store parked an event or a replay resolved one (it shows its own errors)
+      }
       const online = items.filter((s) => s.connected).length;
       const lagging = items.filter((s) => s.pendingUp + s.feedLag > 0).length;
       summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag`;
