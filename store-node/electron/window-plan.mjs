@@ -16,14 +16,18 @@ export const SCREEN_COOKIE = 'sf_screen';
  * `--page=pos|kiosk|pickup|handheld` (or STORE_PAGE) picks the screen; `--kiosk` (or STORE_KIOSK=1) makes it
  * full-screen kiosk mode with no menu and no DevTools, for locked-down lanes. The kiosk page is a customer's screen:
  * it is always in kiosk mode, with or without `--kiosk`.
+ * Flags are read strictly, since a lane started wrong stays wrong all day: `--kiosk` alone or `--kiosk=1|0|true|false`
+ * (STORE_KIOSK the same values, or empty for off), `--page` only a name of the page table (never `toString` or
+ * `__proto__`), each given at most once. Anything else throws an Error whose message says what is allowed.
  * Returns the page, its path, whether the window is locked down, and the BrowserWindow options.
  */
 export function windowPlan(argv, env = {}) {
-  const flag = (name) => argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  const value = (name) => flag(name)?.split('=')[1];
-  const page = value('page') ?? env.STORE_PAGE ?? 'pos';
+  const page = flagValue(argv, 'page') ?? env.STORE_PAGE ?? 'pos';
   if (!Object.hasOwn(PAGES, page)) throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
-  const kiosk = page === 'kiosk' || Boolean(flag('kiosk')) || env.STORE_KIOSK === '1';
+  const kioskFlag = flagValue(argv, 'kiosk', 'true');
+  const kioskAsked =
+    kioskFlag !== undefined ? onOff('--kiosk', kioskFlag) : env.STORE_KIOSK !== undefined && env.STORE_KIOSK !== '' && onOff('STORE_KIOSK', env.STORE_KIOSK);
+  const kiosk = page === 'kiosk' || kioskAsked;
   return {
     page,
     path: PAGES[page],
@@ -38,6 +42,30 @@ export function windowPlan(argv, env = {}) {
       webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false, navigateOnDragDrop: false, devTools: !kiosk },
     },
   };
+}
+
+/**
+ * The value of `--name=value` (everything after the first `=`), `bare` for `--name` alone, undefined when absent.
+ * A flag given twice is refused: which one wins would be a guess.
+ */
+function flagValue(argv, name, bare) {
+  const found = argv.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (found.length > 1) throw new Error(`--${name} is given ${found.length} times: give it once`);
+  if (found.length === 0) return undefined;
+  const eq = found[0].indexOf('=');
+  if (eq === -1) {
+    if (bare === undefined) throw new Error(`--${name} needs a value: --${name}=…`);
+    return bare;
+  }
+  return found[0].slice(eq + 1);
+}
+
+const ON_OFF = { 1: true, true: true, 0: false, false: false };
+
+/** `1`/`true` → true, `0`/`false` → false; anything else ("yes", "on", "") is refused with what is allowed. */
+function onOff(what, value) {
+  if (!Object.hasOwn(ON_OFF, value)) throw new Error(`${what} must be 1, 0, true or false, not "${value}"`);
+  return ON_OFF[value];
 }
 
 /**

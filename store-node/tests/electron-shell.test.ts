@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
+import { errorPage, NO_CRASHES, RECOVERY_DEFAULTS, recoveryPolicy, rendererGone } from '../electron/screen-recovery.mjs';
+// @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
+import { startFailure } from '../electron/start-failure.mjs';
+// @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
+import { updatePlan } from '../electron/update-plan.mjs';
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
 import { navigationAllowed, nodeConfig, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from '../electron/window-plan.mjs';
-import { KIOSK_REFUSAL } from '../src/access/screen-policy.js';
 
 const NODE = 'http://127.0.0.1:8090';
 
@@ -43,6 +43,38 @@ describe('the Electron shell’s window plan', () => {
   it('refuses an unknown page with a clear message', () => {
     expect(() => windowPlan(['electron', '.', '--page=till'], {})).toThrow('--page must be one of pos, kiosk, pickup, handheld, not "till"');
     expect(() => windowPlan(['electron', '.', '--page=constructor'], {})).toThrow('not "constructor"');
+  });
+
+  it('takes --page only from the page table: no inherited name, no value with more after it, once', () => {
+    for (const name of ['toString', '__proto__', 'hasOwnProperty', 'valueOf', '']) {
+      expect(() => windowPlan(['electron', '.', `--page=${name}`], {}), name).toThrow(`--page must be one of pos, kiosk, pickup, handheld, not "${name}"`);
+    }
+    expect(() => windowPlan(['electron', '.'], { STORE_PAGE: 'toString' })).toThrow('not "toString"');
+    expect(() => windowPlan(['electron', '.', '--page=pos=kiosk'], {})).toThrow('not "pos=kiosk"'); // was read as "pos"
+    expect(() => windowPlan(['electron', '.', '--page'], {})).toThrow('--page needs a value: --page=…');
+    expect(() => windowPlan(['electron', '.', '--page=pos', '--page=kiosk'], {})).toThrow('--page is given 2 times: give it once');
+  });
+
+  it('reads --kiosk strictly: --kiosk=0 and =false are off, --kiosk, =1 and =true on, anything else refused', () => {
+    const kiosk = (...args: string[]) => windowPlan(['electron', '.', '--page=pos', ...args], {}).window.kiosk;
+    expect(kiosk('--kiosk=0')).toBe(false); // turned kiosk mode on
+    expect(kiosk('--kiosk=false')).toBe(false);
+    expect(kiosk()).toBe(false);
+    expect(kiosk('--kiosk')).toBe(true);
+    expect(kiosk('--kiosk=1')).toBe(true);
+    expect(kiosk('--kiosk=true')).toBe(true);
+    for (const v of ['yes', 'on', '', '2', 'TRUE']) expect(() => kiosk(`--kiosk=${v}`), v).toThrow(`--kiosk must be 1, 0, true or false, not "${v}"`);
+    expect(() => kiosk('--kiosk', '--kiosk=0')).toThrow('--kiosk is given 2 times: give it once');
+    expect(() => windowPlan(['electron', '.', '--page=kiosk', '--kiosk=yes'], {})).toThrow('--kiosk must be 1, 0, true or false, not "yes"');
+  });
+
+  it('reads STORE_KIOSK the same way (empty is off), and a flag wins over it', () => {
+    const kiosk = (env: Record<string, string>, ...args: string[]) => windowPlan(['electron', '.', ...args], env).kiosk;
+    expect(kiosk({ STORE_KIOSK: '0' })).toBe(false);
+    expect(kiosk({ STORE_KIOSK: '' })).toBe(false);
+    expect(kiosk({ STORE_KIOSK: 'true' })).toBe(true);
+    expect(kiosk({ STORE_KIOSK: '1' }, '--kiosk=0')).toBe(false);
+    expect(() => kiosk({ STORE_KIOSK: 'on' })).toThrow('STORE_KIOSK must be 1, 0, true or false, not "on"');
   });
 });
 
@@ -137,76 +169,95 @@ describe('the kiosk marker cookie', () => {
   });
 });
 
-// electron/main.mjs itself, run under plain Node with a stand-in for Electron's API (tests/support/electron-stub).
-describe('the Electron shell’s main process', () => {
-  const main = fileURLToPath(new URL('../electron/main.mjs', import.meta.url));
-  const stub = new URL('./support/electron-stub/register.mjs', import.meta.url).href;
-  let child: ChildProcess | undefined;
-  afterEach(() => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    child = undefined;
+/** The text a person reads on a data: page, tags dropped. */
+const pageText = (dataUrl: string) => decodeURIComponent(dataUrl.replace(/^data:text\/html;charset=utf-8,/, '')).replace(/<style>.*?<\/style>/s, '').replace(/<[^>]+>/g, ' ');
+
+describe('a crashed or hung page', () => {
+  const crash = (reason = 'crashed') => ({ reason, exitCode: 133 });
+
+  it('is reloaded, and after three crashes in two minutes the window shows a plain page that says so and retries', () => {
+    let step = rendererGone(NO_CRASHES, crash(), 1_000);
+    expect(step.effect).toEqual({ do: 'reload' });
+    step = rendererGone(step.state, crash(), 20_000);
+    expect(step.effect).toEqual({ do: 'reload' });
+    step = rendererGone(step.state, crash('oom'), 40_000);
+    expect(step.effect).toMatchObject({ do: 'error-page', retryMs: 30_000 });
+    expect(step.effect.html).toMatch(/^data:text\/html;charset=utf-8,/);
+    const text = pageText(step.effect.html);
+    expect(text).toContain('This screen stopped working');
+    expect(text).toContain('Its page stopped 3 times in 2 minutes; the last time it ran out of memory.');
+    expect(text).toContain('The store node on this computer is still running');
+    expect(text).toContain('Trying again in 30 seconds.');
+    expect(decodeURIComponent(step.effect.html)).not.toContain('<script');
   });
 
-  /** Starts the shell; `lines` collects its stdout as parsed JSON lines (the stub's reports and the shell's logs). */
-  const shell = (args: string[], env: Record<string, string> = {}) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sf-shell-'));
-    child = spawn(process.execPath, ['--import', stub, main, ...args], {
-      env: { ...process.env, PORT: '0', STORE_DB: join(dir, 'store.sqlite'), LOG_LEVEL: 'info', STORE_LOOPBACK_ROLE: 'lane', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('keeps reloading a page that crashes now and then (crashes older than the window are forgotten)', () => {
+    let state = NO_CRASHES;
+    for (let i = 0; i < 10; i++) {
+      const step = rendererGone(state, crash(), i * 61_000);
+      expect(step.effect, `crash ${i}`).toEqual({ do: 'reload' });
+      state = step.state;
+    }
+  });
+
+  it('shows the error page again for each crash past the limit, and ignores a clean exit', () => {
+    let state = NO_CRASHES;
+    for (const t of [0, 1, 2]) state = rendererGone(state, crash(), t).state;
+    expect(rendererGone(state, crash('killed'), 30_003).effect).toMatchObject({ do: 'error-page' });
+    expect(pageText(rendererGone(state, crash('killed'), 30_003).effect.html)).toContain('it was stopped (hung, or ended by the system)');
+    expect(rendererGone(state, { reason: 'clean-exit', exitCode: 0 }, 30_003)).toEqual({ state, effect: { do: 'nothing' } });
+  });
+
+  it('takes its limits from the environment, refusing values that are not positive whole numbers', () => {
+    expect(recoveryPolicy({})).toEqual(RECOVERY_DEFAULTS);
+    expect(recoveryPolicy({ STORE_CRASH_MAX: '5', STORE_CRASH_RETRY_MS: '1000', STORE_HANG_MS: '' })).toEqual({ ...RECOVERY_DEFAULTS, maxCrashes: 5, retryMs: 1000 });
+    expect(() => recoveryPolicy({ STORE_CRASH_MAX: '0' })).toThrow('STORE_CRASH_MAX must be a positive whole number, not "0"');
+    expect(() => recoveryPolicy({ STORE_HANG_MS: '1e99' })).toThrow('STORE_HANG_MS must be a positive whole number, not "1e99"');
+  });
+
+  it('escapes what it shows', () => {
+    expect(pageText(errorPage('<b>x</b>', ['a & <script>alert(1)</script>']))).toContain('&lt;b&gt;x&lt;/b&gt;');
+    expect(decodeURIComponent(errorPage('t', ['<script>alert(1)</script>']))).not.toContain('<script>');
+  });
+});
+
+describe('a shell that cannot start', () => {
+  it('says in plain words that the port is taken and what to do', () => {
+    const err = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8090'), { code: 'EADDRINUSE', port: 8090 });
+    expect(startFailure(err, { port: 8090 })).toEqual({
+      title: 'Storefleet Store cannot start',
+      text:
+        'Port 8090 on this computer is already in use by another program, so the store node cannot open its screens. ' +
+        'Close that program (or another copy of Storefleet Store started from another account), or set PORT to a free port, then start Storefleet Store again.',
     });
-    const lines: any[] = [];
-    let stderr = '';
-    let rest = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      const parts = (rest + d).split('\n');
-      rest = parts.pop()!;
-      for (const p of parts) lines.push(JSON.parse(p));
+  });
+
+  it('gives a configuration error’s message, without a stack', () => {
+    const { text } = startFailure(new Error('--kiosk must be 1, 0, true or false, not "yes"'));
+    expect(text).toBe('--kiosk must be 1, 0, true or false, not "yes". The details are in the store node\'s log. Fix the setting, then start Storefleet Store again.');
+    expect(text).not.toContain('    at ');
+  });
+});
+
+describe('the update channel', () => {
+  it('is off unless STORE_UPDATE_URL is set', () => {
+    expect(updatePlan({})).toEqual({ enabled: false, reason: 'STORE_UPDATE_URL is not set' });
+    expect(updatePlan({ STORE_UPDATE_URL: ' ' })).toMatchObject({ enabled: false });
+  });
+
+  it('checks the generic feed at STORE_UPDATE_URL every six hours, or as configured', () => {
+    expect(updatePlan({ STORE_UPDATE_URL: 'https://hub.example/registry/store-shell/' })).toEqual({
+      enabled: true,
+      feed: { provider: 'generic', url: 'https://hub.example/registry/store-shell/', channel: 'latest' },
+      intervalMs: 6 * 3600_000,
     });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    const until = async <T>(what: string, find: () => T | undefined): Promise<T> => {
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const found = find();
-        if (found !== undefined) return found;
-        if (child!.exitCode !== null || Date.now() > deadline) throw new Error(`no ${what}; exit ${child!.exitCode}; stdout ${JSON.stringify(lines)}; stderr ${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    return { lines, exited, until, stderr: () => stderr };
-  };
+    expect(updatePlan({ STORE_UPDATE_URL: 'http://10.0.0.1:8080/u', STORE_UPDATE_INTERVAL_MS: '600000' })).toMatchObject({ intervalMs: 600_000 });
+  });
 
-  it('runs a kiosk page’s node as a kiosk machine: its window is a kiosk without any cookie', async () => {
-    const s = shell(['--page=kiosk']);
-    const loaded: string = await s.until('page load', () => s.lines.find((l) => l.stub?.loaded)?.stub.loaded);
-    const base = new URL(loaded).origin;
-    expect(new URL(loaded).pathname).toBe('/kiosk.html');
-    expect(s.lines.find((l) => 'menu' in (l.stub ?? {}))).toEqual({ stub: { menu: null } }); // kiosk mode without --kiosk
-    const sale = await fetch(`${base}/api/pos/sales`, { method: 'POST' }); // no cookie, from the machine itself
-    expect(sale.status).toBe(403);
-    expect(((await sale.json()) as { detail: string }).detail).toBe(KIOSK_REFUSAL);
-    expect((await fetch(`${base}/api/catalog/products`)).status).toBe(200);
-  }, 120_000);
-
-  it('a POS page’s node stays a lane', async () => {
-    const s = shell(['--page=pos']);
-    const loaded: string = await s.until('page load', () => s.lines.find((l) => l.stub?.loaded)?.stub.loaded);
-    expect((await fetch(`${new URL(loaded).origin}/api/pos/sales`, { method: 'POST' })).status).toBe(201);
-  }, 120_000);
-
-  it('a bug (an uncaught exception) is logged and the shell exits 70 for its supervisor, with no error dialog', async () => {
-    const s = shell(['--page=kiosk'], { STORE_LOOPBACK_ROLE: 'kiosk', STUB_ELECTRON_THROW: '1' });
-    expect(await s.exited).toBe(70);
-    const fatal = s.lines.find((l) => l.level === 60);
-    expect(fatal).toMatchObject({ name: 'electron-shell', msg: 'uncaught exception; exiting for the supervisor to restart this process', err: { message: 'a bug in a window callback' } });
-    expect(s.lines).toContainEqual({ stub: { exit: 70 } }); // through app.exit
-    expect(s.stderr()).toBe('');
-  }, 120_000);
-
-  it('a start-up failure (an unknown page) is logged and the shell exits 1', async () => {
-    const s = shell(['--page=till']);
-    expect(await s.exited).toBe(1);
-    expect(s.lines.find((l) => l.level === 60)).toMatchObject({ msg: 'the store shell cannot start', err: { message: '--page must be one of pos, kiosk, pickup, handheld, not "till"' } });
-    expect(s.stderr()).toBe('');
-  }, 120_000);
+  it('refuses a URL that is not http(s), carries credentials, or an interval under a minute', () => {
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'hub/updates' })).toThrow('STORE_UPDATE_URL must be an http(s) URL, not "hub/updates"');
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'file:///srv/updates' })).toThrow('must be an http(s) URL');
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://u:p@hub.example/u' })).toThrow('STORE_UPDATE_URL must not carry a user name or password');
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://hub.example/u', STORE_UPDATE_INTERVAL_MS: '1000' })).toThrow('STORE_UPDATE_INTERVAL_MS must be a whole number of at least 60000, not "1000"');
+  });
 });
