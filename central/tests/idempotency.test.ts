@@ -168,6 +168,18 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     expect(retryA.headers['idempotent-replayed']).toBe('true');
   });
 
+  it('replays an answer sent with a bare end() (a keyed sign-out: 204), instead of leaving its claim pending (409)', async () => {
+    // No session: the key's scope is the anonymous caller's address and route, the same for the retry (a signed-in
+    // caller's retry comes without the session the first call ended, so it is another caller).
+    const first = await t.call('POST', '/api/auth/logout', undefined, { idempotencyKey: 'logout-1' });
+    const retry = await t.call('POST', '/api/auth/logout', undefined, { idempotencyKey: 'logout-1' });
+    expect(first.status).toBe(204);
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const { rows } = await t.hub.db.query<{ state: string; status: number }>("SELECT state, status FROM idempotency_keys WHERE key = 'logout-1'");
+    expect(rows).toEqual([{ state: 'done', status: 204 }]);
+  });
+
   it('refuses a malformed key', async () => {
     const res = await t.call('POST', '/api/locations', location('IK8'), { cookie: admin, idempotencyKey: 'has space' });
     expect(res.status).toBe(400);

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import express from 'express';
+import { pino } from 'pino';
 import { createStoreNode, type StoreNode } from '../src/index.js';
+import { idempotency, SqliteIdempotencyKeys } from '../src/idempotency/idempotency.js';
 import type { Authorisation, PaymentTerminal } from '../src/pos/payment-terminal.js';
 
 /**
@@ -284,6 +289,50 @@ describe('Idempotency-Key on the store node’s writes', () => {
       expect((await open(restarted, 'probe-0001')).replayed).toBe('true');
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('replays an answer sent with a bare end() (a 204), instead of leaving its claim pending (409 until a restart)', async () => {
+    // No route of the node answers with end() today; a route that does is served here through the node's own
+    // Idempotency-Key layer over the node's own file.
+    const app = express();
+    let removed = 0;
+    app.use(idempotency(new SqliteIdempotencyKeys(node.db), () => 'lane', pino({ level: 'silent' }), () => clock));
+    app.delete('/things/:id', (_req, res) => {
+      removed++;
+      res.status(204).end();
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const del = () => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/things/7`, { method: 'DELETE', headers: { 'idempotency-key': 'del-0001' } });
+      const first = await del();
+      const retry = await del();
+      expect(first.status).toBe(204);
+      expect(retry.status).toBe(204);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(removed).toBe(1);
+      expect(node.db.prepare("SELECT state, status FROM idempotency_keys WHERE key = 'del-0001'").all()).toEqual([{ state: 'done', status: 204 }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('releases the claim when the answer cannot be recorded, so the retry runs instead of 409 until a restart', async () => {
+    // The file refuses to record this key's answer (as a full disk would); nothing else about the request changes.
+    node.db.exec(
+      `CREATE TRIGGER refuse_answer BEFORE UPDATE ON idempotency_keys WHEN NEW.key = 'lane-1-open-0031' AND NEW.state = 'done'
+       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+    );
+    try {
+      const first = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0031');
+      expect(first.status).toBe(201);
+      const retry = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0031');
+      expect(retry).toMatchObject({ status: 201, replayed: null, body: { status: 'OPEN' } });
+      expect(count("SELECT count(*) AS n FROM idempotency_keys WHERE key = 'lane-1-open-0031'")).toBe(0);
+    } finally {
+      node.db.exec('DROP TRIGGER refuse_answer');
     }
   });
 

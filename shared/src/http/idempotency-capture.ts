@@ -31,6 +31,10 @@ export interface CapturableResponse {
   statusCode: number;
   locals: Record<string, unknown>;
   send(body?: unknown): unknown;
+  /** Node's `ServerResponse.end` (chunk?, encoding?, callback?): every answer leaves through it (`send` calls it). */
+  end(...args: any[]): unknown;
+  /** Node's `ServerResponse.write`: a body written in parts (a stream) cannot be kept as one answer. */
+  write(...args: any[]): unknown;
   get(name: string): string | undefined;
   setHeader(name: string, value: string): unknown;
 }
@@ -79,21 +83,30 @@ export function answerToStore(res: CapturableResponse, answer: CapturedAnswer, k
 
 /**
  * Calls `record` with the first answer before it is sent, so a retry that arrives after the response always finds
- * it. `record` must not throw (log instead); the answer is sent either way.
+ * it. Every answer is seen — `send`/`json` and a bare `res.status(204).end()` alike — because it is taken where they
+ * all leave, at `end`. A body written in parts (`write`, a piped stream) is not kept: `record` gets `null`, and the
+ * claim should be released. `record` must not throw (log instead); the answer is sent either way.
  */
-export function captureAnswer(res: CapturableResponse, record: (answer: CapturedAnswer) => Promise<void> | void): void {
-  const send = res.send.bind(res);
+export function captureAnswer(res: CapturableResponse, record: (answer: CapturedAnswer | null) => Promise<void> | void): void {
+  const end = res.end.bind(res);
+  const write = res.write.bind(res);
+  let streamed = false;
   let captured = false;
-  res.send = ((body?: unknown) => {
-    if (captured) return send(body);
+  res.write = ((...args: unknown[]) => {
+    streamed = true;
+    return write(...args);
+  }) as CapturableResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (captured) return end(...args);
     captured = true;
-    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? '');
-    const isObject = typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
-    const contentType = (res.get('Content-Type') ?? (isObject ? 'application/json; charset=utf-8' : null)) || null;
+    const chunk = typeof args[0] === 'function' ? undefined : args[0];
+    const encoding = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : 'utf8';
+    const text = chunk === undefined || chunk === null ? '' : typeof chunk === 'string' ? Buffer.from(chunk, encoding).toString('utf8') : Buffer.from(chunk as Uint8Array).toString('utf8');
+    const answer = streamed ? null : { status: res.statusCode, contentType: res.get('Content-Type') || null, body: text };
     void Promise.resolve()
-      .then(() => record({ status: res.statusCode, contentType, body: text }))
+      .then(() => record(answer))
       .catch(() => undefined)
-      .finally(() => send(body));
+      .finally(() => end(...args));
     return res;
-  }) as CapturableResponse['send'];
+  }) as CapturableResponse['end'];
 }

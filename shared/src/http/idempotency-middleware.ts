@@ -13,6 +13,7 @@ import {
  *
  *   no row ──claim──▶ pending ──answer 2xx–4xx──▶ done (replayed to every retry with the same request)
  *                        │ └──answer 5xx / 429──▶ released (no row: the retry runs)
+ *                        ├──recording the answer fails, or its body was streamed──▶ released
  *                        └──older than staleClaimMs (only if given)──▶ reclaimed by a retry of the same request
  *
  * A retry with the same key: another request (fingerprint differs) → 422; the first still pending → 409 with
@@ -38,8 +39,11 @@ export interface IdempotencyRecord {
 export interface IdempotencyStore {
   /** Claims the key for a request as pending; false when a row for (scope, key) exists already. */
   claim(scope: string, key: string, requestHash: string, now: number): Promise<boolean>;
-  /** Takes over a pending claim of the same request made before `staleBefore` (its holder died); false otherwise. */
-  reclaimStale(scope: string, key: string, requestHash: string, staleBefore: number, now: number): Promise<boolean>;
+  /**
+   * Takes over a pending claim of the same request made before `staleBefore` (its holder died); false otherwise.
+   * Needed only with `staleClaimMs` (a store whose server never reclaims by age leaves it out).
+   */
+  reclaimStale?(scope: string, key: string, requestHash: string, staleBefore: number, now: number): Promise<boolean>;
   find(scope: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Records the answer of a pending claim. */
   complete(scope: string, key: string, status: number, contentType: string | null, body: string): Promise<void>;
@@ -77,6 +81,8 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
   opts: IdempotencyOptions<Req, Res>,
 ): (req: Req, res: Res, next: () => void) => Promise<void> {
   const { store, scopeOf, fingerprint, log, now, staleClaimMs } = opts;
+  const reclaimStale = staleClaimMs === undefined ? undefined : store.reclaimStale?.bind(store);
+  if (staleClaimMs !== undefined && !reclaimStale) throw new TypeError('staleClaimMs needs a store with reclaimStale');
   return async (req, res, next) => {
     const key = req.get('Idempotency-Key');
     if (key === undefined || !IDEMPOTENT_METHODS.has(req.method)) return next();
@@ -86,7 +92,7 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
     const hash = fingerprint(req);
     const t = now();
     const claimed =
-      (await store.claim(scope, key, hash, t)) || (staleClaimMs !== undefined && (await store.reclaimStale(scope, key, hash, t - staleClaimMs, t)));
+      (await store.claim(scope, key, hash, t)) || (reclaimStale !== undefined && (await reclaimStale(scope, key, hash, t - staleClaimMs!, t)));
     if (!claimed) {
       const prior = await store.find(scope, key);
       if (!prior) throw new ConflictError(`request with Idempotency-Key ${key} was just released; retry it`);
@@ -103,13 +109,16 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
 
     captureAnswer(res, async (answer) => {
       try {
-        if (answer.status >= 500 || answer.status === 429) await store.release(scope, key);
+        // A streamed body (not kept whole), a 5xx or a 429 is not a first answer to replay: the retry runs.
+        if (answer === null || answer.status >= 500 || answer.status === 429) await store.release(scope, key);
         else {
           const kept = answerToStore(res, answer, key);
           await store.complete(scope, key, kept.status, kept.contentType, kept.body);
         }
       } catch (err) {
-        log.error({ err, scope }, 'could not record the answer for an Idempotency-Key');
+        log.error({ err, scope }, 'could not record the answer for an Idempotency-Key; releasing its claim');
+        // Left pending, every retry would be 409 (on the store node until a restart): let the retry run instead.
+        await store.release(scope, key).catch((e: unknown) => log.error({ err: e, scope }, 'could not release the claim of an Idempotency-Key'));
       }
     });
     next();

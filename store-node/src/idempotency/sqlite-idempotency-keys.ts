@@ -25,15 +25,6 @@ export class SqliteIdempotencyKeys implements IdempotencyStore {
     );
   }
 
-  /** Part of the store contract; the node does not reclaim by age (it clears pending claims at start-up instead). */
-  async reclaimStale(scope: string, key: string, requestHash: string, staleBefore: number, now: number): Promise<boolean> {
-    return (
-      this.db
-        .prepare(`UPDATE idempotency_keys SET created_at = ? WHERE scope = ? AND key = ? AND request_hash = ? AND state = 'pending' AND created_at < ?`)
-        .run(now, scope, key, requestHash, staleBefore).changes === 1
-    );
-  }
-
   async find(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
     const r = this.db.prepare('SELECT request_hash, state, status, content_type, body FROM idempotency_keys WHERE scope = ? AND key = ?').get(scope, key) as
       | AnswerRow
