@@ -1,5 +1,8 @@
-// Module hook: `import … from 'electron'` gets the stand-in; everything else resolves as usual.
+// Module hook: `import … from 'electron'` (and 'electron-updater', which drives Electron) gets the stand-in beside
+// this file; everything else resolves as usual.
+const STANDINS = { electron: './electron.mjs', 'electron-updater': './electron-updater.mjs' };
+
 export async function resolve(specifier, context, next) {
-  if (specifier === 'electron') return { url: new URL('./electron.mjs', import.meta.url).href, shortCircuit: true };
+  if (Object.hasOwn(STANDINS, specifier)) return { url: new URL(STANDINS[specifier], import.meta.url).href, shortCircuit: true };
   return next(specifier, context);
 }
