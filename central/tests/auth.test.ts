@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../src/auth/passwords.js';
+import { hashSecret, LEGACY_STORE_VERIFY_CAP, legacyStoreVerifies } from '../src/auth/passwords.js';
 import { dbTargets } from './support/db-targets.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
 
@@ -216,6 +216,25 @@ describe.each(dbTargets)('auth on $name', (target) => {
     // The old tokens stay valid (the credential is the same), and the secret still works in the new form.
     expect((await t.call('GET', `/api/locations/${legacy.id}`, undefined, { bearer: legacy.token })).status).toBe(200);
     expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret })).status).toBe(200);
+  });
+
+  it('checks at most LEGACY_STORE_VERIFY_CAP old scrypt hashes at once: past it 503 with Retry-After, while the fast hash is never refused', async () => {
+    const legacy = await t.store('L005', admin);
+    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [legacy.id, await hashSecret(legacy.secret)]);
+    legacyStoreVerifies.peak = 0;
+    // A burst of wrong secrets for the store not yet upgraded, and beside it storeA (fast hash) renewing its token.
+    const burst = Array.from({ length: 24 }, (_, i) => t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: `wrong ${i}` }));
+    const fast = Array.from({ length: 8 }, () => t.call('POST', '/api/auth/store-token', { storeId: storeA.id, secret: storeA.secret }));
+    const [wrong, right] = await Promise.all([Promise.all(burst), Promise.all(fast)]);
+    expect(legacyStoreVerifies.peak).toBeGreaterThan(0);
+    expect(legacyStoreVerifies.peak).toBeLessThanOrEqual(LEGACY_STORE_VERIFY_CAP);
+    expect(new Set(wrong.map((r) => r.status))).toEqual(new Set([401, 503]));
+    for (const busy of wrong.filter((r) => r.status === 503)) {
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(busy.body.detail).toBe('too many store credentials are being checked right now; retry shortly');
+    }
+    expect(right.map((r) => r.status)).toEqual(right.map(() => 200));
+    expect(legacyStoreVerifies.active).toBe(0);
   });
 
   it('rate-limits sign-in after five failures, even with the right password', async () => {

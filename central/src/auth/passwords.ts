@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { AppError } from '@storefleet/shared';
 
 /**
  * Password hashes: scrypt (RFC 7914) with N=2^15, r=8, p=1 and a 16-byte salt, stored as
@@ -50,15 +51,47 @@ export function hashStoreSecret(secret: string): string {
 }
 
 /**
- * Checks a store secret against its stored hash, the fast form or the scrypt form credentials had before.
- * `upgrade` is set when the secret matched a scrypt hash: the caller stores it in place of the old one.
+ * How many store secrets may be checked against an old scrypt hash at once, in this process. Each such check holds
+ * one of libuv's few pool threads (4 by default) for tens of ms, and the exchange has no failure limit, so unbounded,
+ * wrong secrets sent for a store not yet upgraded would leave no thread for people's sign-ins. Past the cap the
+ * exchange answers 503 with Retry-After; the fast form never waits for this gate.
  */
-export async function verifyStoreSecret(secret: string, stored: string): Promise<{ ok: boolean; upgrade?: string }> {
-  if (stored.startsWith('sha256$')) {
-    const expected = Buffer.from(stored);
-    const actual = Buffer.from(hashStoreSecret(secret));
-    return { ok: actual.length === expected.length && timingSafeEqual(actual, expected) };
+export const LEGACY_STORE_VERIFY_CAP = 2;
+
+/** Counts the scrypt checks of store secrets running now and the most ever seen at once (for tests and metrics). */
+export const legacyStoreVerifies = { active: 0, peak: 0 };
+
+/** The store exchange is busy checking old scrypt hashes: 503, retry after `retryAfterSeconds`. */
+export class StoreVerifyBusyError extends AppError {
+  constructor(readonly retryAfterSeconds = 1) {
+    super('unavailable', 'too many store credentials are being checked right now; retry shortly', { retryAfterSeconds });
   }
-  const ok = await verifySecret(secret, stored);
-  return ok ? { ok, upgrade: hashStoreSecret(secret) } : { ok };
+}
+
+/** Compared against when the store id is unknown, so that answer costs the same SHA-256 as a wrong secret. */
+const UNKNOWN_STORE_HASH = hashStoreSecret(newSecret());
+
+/**
+ * Checks a store secret against its stored hash, the fast form or the scrypt form credentials had before, or — when
+ * `stored` is undefined (no such store, or no credential) — against a hash nothing matches, at the fast form's cost,
+ * so the time of the answer does not tell which store ids exist. `upgrade` is set when the secret matched a scrypt
+ * hash: the caller stores it in place of the old one. Throws StoreVerifyBusyError when an scrypt check would pass
+ * LEGACY_STORE_VERIFY_CAP.
+ */
+export async function verifyStoreSecret(secret: string, stored: string | null | undefined): Promise<{ ok: boolean; upgrade?: string }> {
+  if (!stored || stored.startsWith('sha256$')) {
+    const expected = Buffer.from(stored || UNKNOWN_STORE_HASH);
+    const actual = Buffer.from(hashStoreSecret(secret));
+    const same = actual.length === expected.length && timingSafeEqual(actual, expected);
+    return { ok: same && !!stored };
+  }
+  if (legacyStoreVerifies.active >= LEGACY_STORE_VERIFY_CAP) throw new StoreVerifyBusyError();
+  legacyStoreVerifies.active++;
+  legacyStoreVerifies.peak = Math.max(legacyStoreVerifies.peak, legacyStoreVerifies.active);
+  try {
+    const ok = await verifySecret(secret, stored);
+    return ok ? { ok, upgrade: hashStoreSecret(secret) } : { ok };
+  } finally {
+    legacyStoreVerifies.active--;
+  }
 }

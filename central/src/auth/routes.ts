@@ -4,6 +4,7 @@ import { markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../http/access.js';
 import { ROLES, type Role } from '../http/principal.js';
 import type { AuthService } from './auth-service.js';
+import { StoreVerifyBusyError } from './passwords.js';
 import { clearSessionCookie, SESSION_COOKIE, sessionCookieOf } from './authenticate.js';
 
 const loginSchema = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
@@ -60,7 +61,10 @@ export function authRoutes(auth: AuthService): Router {
   });
   r.post('/auth/store-token', async (req, res) => {
     const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
-    const token = await auth.storeToken(storeId, secret);
+    const token = await auth.storeToken(storeId, secret).catch((err: unknown) => {
+      if (err instanceof StoreVerifyBusyError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    });
     markSecretAnswer(res);
     res.json(token);
   });

@@ -45,9 +45,8 @@ export class FleetService {
    */
   async verifyCredential(storeId: string, secret: string): Promise<number | undefined> {
     const cred = await this.repo.credential(storeId);
-    if (!cred?.secretHash) return undefined;
-    const checked = await verifyStoreSecret(secret, cred.secretHash);
-    if (!checked.ok) return undefined;
+    const checked = await verifyStoreSecret(secret, cred?.secretHash); // an unknown id costs the same hash
+    if (!checked.ok || !cred?.secretHash) return undefined;
     if (checked.upgrade) await this.repo.replaceSecretHash(storeId, cred.secretHash, checked.upgrade);
     return cred.version;
   }
