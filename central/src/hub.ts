@@ -28,6 +28,7 @@ import { openDb } from './db/open-db.js';
 import { DatabaseUnreachableError } from './db/db-unreachable.js';
 import { loadMigrations, type MigrationSource } from './migrations/load-migrations.js';
 import { migrate } from './migrations/migrate.js';
+import { StoreFeedParked } from './sync/store-feed-parked.js';
 import { discoverModules } from './modules/discover-modules.js';
 import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
@@ -149,6 +150,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const syncRepo = new SyncRepository(db, handlers, now);
   const syncStatus = new SyncStatusRepository(db);
+  const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
   const socketHandlers = new Map<string, SocketHandler>();
   for (const m of modules) {
@@ -251,6 +253,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
           });
         },
         onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),
+        onFeedParked: (storeId, parked) => storeFeedParked.record(storeId, parked),
       });
       syncServer.attach(server);
       moduleSockets.attach(server);

@@ -25,6 +25,11 @@ export interface HubSessionOptions {
   readonly onDocSync?: (storeId: string, docId: string, data: string, session: HubSyncSession) => void;
   /** Called when a refusal or failure should be visible (metrics, console). */
   readonly onRefused?: (storeId: string, reason: string) => void;
+  /**
+   * The store reports the feed entries it parked (its handler refused them): how many and the latest reason. Awaited
+   * in frame order; the hub keeps it in the store's sync status. When set, `welcome` lists the `feed-parked` feature.
+   */
+  readonly onFeedParked?: (storeId: string, parked: { count: number; reason: string | null }) => Promise<void>;
 }
 
 type SessionPhase = 'awaiting-hello' | 'open' | 'closed';
@@ -46,6 +51,8 @@ export class HubSyncSession {
   #pumping = false;
   /** Feed pages were held back because the socket had not drained. */
   #heldBack = false;
+  /** The store's last parked-feed report on this connection. */
+  #parked: { count: number; reason: string | null } | undefined;
   protocol = 0;
   readonly openedAt: number;
 
@@ -140,6 +147,7 @@ export class HubSyncSession {
       case 'event-batch':
         return this.#batch(m.events, m.pending);
       case 'feed-ack':
+        await this.#feedParked(m.parked);
         return this.#feedAck(m.seq);
       case 'doc-sync':
         if (this.protocol < 2) return this.#refuse(CLOSE.protocolError, 'bad-message', 'doc-sync needs protocol 2');
@@ -168,7 +176,8 @@ export class HubSyncSession {
     this.#phase = 'open';
     this.#feedSent = this.#feedAcked = Math.min(m.feedCursor, feedHead);
     this.#feedHead = feedHead;
-    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead });
+    const features = this.options.onFeedParked ? { features: ['feed-parked'] } : {};
+    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features });
     void this.#pumpFeed();
   }
 
@@ -196,6 +205,19 @@ export class HubSyncSession {
     }
     this.#pagesInFlight = Math.max(0, this.#pagesInFlight - 1);
     void this.#pumpFeed();
+  }
+
+  /** Passes a changed parked-feed report on (each `feed-ack` repeats it; only a change is recorded). */
+  async #feedParked(parked: { count: number; reason: string | null } | undefined): Promise<void> {
+    if (!parked || !this.options.onFeedParked) return;
+    if (this.#parked && this.#parked.count === parked.count && this.#parked.reason === parked.reason) return;
+    try {
+      await this.options.onFeedParked(this.storeId, parked);
+      this.#parked = parked;
+    } catch (err) {
+      // Only the report is lost (the next feed-ack repeats it); the feed itself goes on.
+      this.log.warn({ err, storeId: this.storeId }, "could not record the store's parked feed entries");
+    }
   }
 
   async #pumpFeed(): Promise<void> {

@@ -20,10 +20,21 @@ export interface StoreSyncStorage {
    */
   reconcile(hubAckedSeq: number, hubAckedHlc: string | null): number;
   feedCursor(): number;
-  /** Applies the entries after the cursor in one transaction, each exactly once; returns the new cursor. */
+  /**
+   * Applies the entries after the cursor in one transaction, each exactly once; returns the new cursor. An entry its
+   * handler refuses is parked (kept, counted in `feedParked`) and the rest apply; a throw means the store itself
+   * failed (its disk), nothing of the page is applied, and the client retries after a backoff.
+   */
   applyFeed(entries: readonly FeedEntry[]): number;
+  /** Feed entries parked so far and the latest one (shown in the sync status and reported to the hub). */
+  feedParked?(): FeedParkedSummary;
   /** The hub's clock reading (welcome, feed entries): merged into the store's HLC so effects order after causes. */
   observeHubTime(wallMs: number): void;
+}
+
+export interface FeedParkedSummary {
+  readonly count: number;
+  readonly latest: { readonly seq: number; readonly type: string; readonly reason: string; readonly parkedAt: number } | null;
 }
 
 /** A connected socket as the client sees it. */

@@ -1,6 +1,6 @@
 import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, parseFrame, type ClientMessage, type HubMessage } from '@storefleet/shared';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { ClientTransport, Connector, StoreSyncStorage, SyncLogger } from './interfaces.js';
+import type { ClientTransport, Connector, FeedParkedSummary, StoreSyncStorage, SyncLogger } from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
 
 export interface SyncStatus {
@@ -13,6 +13,10 @@ export interface SyncStatus {
   readonly lastError: string | null;
   readonly lastHubContactAt: number | null;
   readonly reconnects: number;
+  /** Feed entries this store parked (their handler refused them; the rest of the feed went on). */
+  readonly parkedFeed?: number;
+  /** The latest parked feed entry and why. */
+  readonly lastParkedFeed?: FeedParkedSummary['latest'];
   /** The hub's last refusal of a document sync (`doc-error`); the connection stayed open. */
   readonly lastDocError?: { readonly docId: string; readonly detail: string } | null;
 }
@@ -22,6 +26,12 @@ export interface SyncClientOptions {
   readonly backoff?: BackoffPolicy;
   readonly now?: () => number;
   readonly random?: () => number;
+  /**
+   * A connection that stayed up this long counts as healthy: the next reconnect starts from the shortest backoff again.
+   * (So does one that made progress and caught up both ways.) Until then every break lengthens the backoff, so a
+   * connection that fails soon after `welcome` does not reconnect in a tight loop. Default 30 s.
+   */
+  readonly healthyMs?: number;
   /** Called on every status change (pages show it as the sync badge). */
   readonly onStatus?: (s: SyncStatus) => void;
   /** The hub welcomed us (after every (re)connect): documents re-sync from here. */
@@ -48,6 +58,11 @@ export class SyncClient {
   #lastContact: number | null = null;
   #lastDocError: { docId: string; detail: string } | null = null;
   #feedHead = 0;
+  /** When the current connection was welcomed. */
+  #welcomedAt: number | null = null;
+  #hubTakesParked = false;
+  /** This end closed the connection after a local failure (lastError says which). */
+  #closingAfterFailure = false;
   readonly #protocol: number;
   readonly #now: () => number;
 
@@ -64,6 +79,7 @@ export class SyncClient {
 
   get status(): SyncStatus {
     const head = Math.max(this.#state.head, this.storage.outboxHead());
+    const parked = this.storage.feedParked?.();
     return {
       phase: this.#state.phase,
       ackedSeq: this.#state.ackedSeq,
@@ -74,6 +90,7 @@ export class SyncClient {
       lastError: this.#lastError,
       lastHubContactAt: this.#lastContact,
       reconnects: this.#reconnects,
+      ...(parked ? { parkedFeed: parked.count, lastParkedFeed: parked.latest } : {}),
       lastDocError: this.#lastDocError,
     };
   }
@@ -126,9 +143,13 @@ export class SyncClient {
   #onClose(code: number, reason: string): void {
     if (!this.#transport) return;
     this.#transport = undefined;
-    // After a refusal the hub's own words (kept in lastError) say more than the close code that follows them.
-    const refused = this.#state.phase === 'incompatible';
+    // After a refusal the hub's own words (kept in lastError) say more than the close code that follows them; after a
+    // store-side failure, so does the failure.
+    const refused = this.#state.phase === 'incompatible' || this.#closingAfterFailure;
+    this.#closingAfterFailure = false;
     if (!refused && code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+    if (this.#welcomedAt !== null && this.#now() - this.#welcomedAt >= (this.options.healthyMs ?? 30_000)) this.#attempt = 0;
+    this.#welcomedAt = null;
     this.#dispatch({ type: 'closed' });
     this.#scheduleReconnect();
   }
@@ -157,7 +178,10 @@ export class SyncClient {
     try {
       switch (m.type) {
         case 'welcome':
-          this.#attempt = 0;
+          // Not a reset of the backoff: a hub that welcomes and then fails (or a step here that fails) would have
+          // the store reconnect at once, forever. The backoff resets once the connection has proved healthy.
+          this.#welcomedAt = this.#now();
+          this.#hubTakesParked = m.features?.includes('feed-parked') ?? false;
           this.#lastError = null;
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
@@ -170,6 +194,7 @@ export class SyncClient {
           break;
         case 'ack':
           this.#dispatch({ type: 'ack', seq: m.seq });
+          this.#madeProgress();
           break;
         case 'resend':
           this.log.warn({ fromSeq: m.fromSeq, reason: m.reason }, 'hub asked for a resend');
@@ -178,7 +203,9 @@ export class SyncClient {
         case 'feed-page': {
           this.#feedHead = Math.max(this.#feedHead, m.head);
           const cursor = this.storage.applyFeed(m.entries);
-          this.#send({ type: 'feed-ack', seq: cursor });
+          const parked = this.#hubTakesParked ? this.storage.feedParked?.() : undefined;
+          this.#send(parked ? { type: 'feed-ack', seq: cursor, parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null } } : { type: 'feed-ack', seq: cursor });
+          this.#madeProgress();
           this.#emit();
           break;
         }
@@ -202,8 +229,15 @@ export class SyncClient {
       // resume from the recorded positions after a backoff.
       this.#lastError = `sync step failed: ${(err as Error).message}`;
       this.log.error({ err }, 'sync step failed; reconnecting');
+      this.#closingAfterFailure = this.#transport !== undefined;
       this.#transport?.close(CLOSE.protocolError, 'store-side failure');
     }
+  }
+
+  /** Something moved on this connection; once everything is across both ways, it has proved healthy. */
+  #madeProgress(): void {
+    const s = this.status;
+    if (this.#state.inflight.length === 0 && s.pendingUp <= 0 && s.feedCursor >= s.feedHead) this.#attempt = 0;
   }
 
   #dispatch(input: UploadInput): void {

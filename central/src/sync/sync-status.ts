@@ -17,6 +17,9 @@ export interface StoreSyncState {
   /** Feed entries the store has not acknowledged yet. */
   readonly feedLag: number;
   readonly parked: number;
+  /** Feed entries the store parked (its handler refused them), as it last reported, and the latest one's reason. */
+  readonly feedParked: number;
+  readonly feedParkedReason: string | null;
 }
 
 interface StateRow {
@@ -32,6 +35,8 @@ interface StateRow {
   head: number | null;
   acked: number | null;
   parked: number;
+  feed_parked: number | null;
+  feed_parked_reason: string | null;
 }
 
 /**
@@ -54,7 +59,9 @@ export class SyncStatusRepository {
     const { rows } = await this.db.query<StateRow>(
       `SELECT l.id AS store_id, l.code, l.name, c.connected, c.replica, c.protocol, c.last_seen_at,
               o.acked_seq, o.outbox_head, h.head, k.acked,
-              (SELECT count(*)::int FROM sync_parked p WHERE p.origin = l.id AND p.resolved_at IS NULL) AS parked
+              (SELECT count(*)::int FROM sync_parked p WHERE p.origin = l.id AND p.resolved_at IS NULL) AS parked,
+              (SELECT f.parked FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked,
+              (SELECT f.reason FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked_reason
        ${STORES_WITH_SYNC} AND ($1::uuid IS NULL OR l.id = $1)
        ORDER BY l.code`,
       [storeId ?? null],
@@ -78,6 +85,8 @@ export class SyncStatusRepository {
         feedAcked,
         feedLag: Math.max(0, head - feedAcked),
         parked: r.parked,
+        feedParked: r.feed_parked ?? 0,
+        feedParkedReason: r.feed_parked_reason,
       };
     });
   }

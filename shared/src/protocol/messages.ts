@@ -75,13 +75,21 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     events: z.array(wireEventSchema).min(1).max(LIMITS.maxBatchEvents),
     pending: z.number().int().min(0).optional(),
   }),
-  z.strictObject({ type: z.literal('feed-ack'), seq: z.number().int().min(0) }),
+  z.strictObject({
+    type: z.literal('feed-ack'),
+    seq: z.number().int().min(0),
+    /**
+     * Feed entries the store has parked (its handler refused them): how many, and the latest one's reason. Sent only
+     * to a hub whose `welcome` lists the `feed-parked` feature (an older hub refuses fields it does not know).
+     */
+    parked: z.strictObject({ count: z.number().int().min(0), reason: z.string().max(500).nullable() }).optional(),
+  }),
   z.strictObject({ type: z.literal('doc-sync'), docId: z.string().min(1).max(200), data: z.string().max(LIMITS.maxFrameBytes) }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export type HubMessage =
-  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null }
+  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null; features?: string[] }
   | { type: 'ack'; seq: number }
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
@@ -97,6 +105,8 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
     ackedSeq: z.number(),
     feedHead: z.number(),
     ackedHlc: z.string().nullable().optional(),
+    /** Optional wire fields this hub takes from the store: `feed-parked` (`parked` in `feed-ack`). */
+    features: z.array(z.string()).optional(),
   }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),

@@ -1,7 +1,11 @@
 import type { FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
-/** Applies one feed entry inside the feed transaction; a throw rolls the whole page back (it is retried). */
+/**
+ * Applies one feed entry inside the feed transaction, in a savepoint of its own. A throw refuses the entry: what it
+ * wrote is undone, it is parked (`sync_feed_parked`, shown in the sync status and at the hub) and the rest of the
+ * page applies. Only a failure of the store's own database (disk full, I/O) rolls the whole page back to be retried.
+ */
 export type FeedHandler = (db: SqliteDb, entry: FeedEntry) => void;
 
 export class FeedHandlerRegistry {

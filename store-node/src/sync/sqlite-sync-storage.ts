@@ -1,5 +1,5 @@
 import type { FeedEntry, WireEvent } from '@storefleet/shared';
-import type { StoreSyncStorage } from '@storefleet/sync';
+import type { FeedParkedSummary, StoreSyncStorage } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from './feed-handlers.js';
 import type { SqliteOutbox } from './outbox.js';
@@ -10,6 +10,8 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   readonly #get;
   readonly #set;
   readonly #park;
+  readonly #parkedCount;
+  readonly #parkedLatest;
 
   constructor(
     readonly db: SqliteDb,
@@ -22,6 +24,8 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.#get = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
     this.#set = db.prepare('UPDATE sync_state SET value = ? WHERE key = ? AND value < ?');
     this.#park = db.prepare('INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at) VALUES (?, ?, ?, ?, ?)');
+    this.#parkedCount = db.prepare('SELECT count(*) FROM sync_feed_parked').pluck();
+    this.#parkedLatest = db.prepare('SELECT seq, type, reason, parked_at AS parkedAt FROM sync_feed_parked ORDER BY parked_at DESC, seq DESC LIMIT 1');
   }
 
   outboxHead(): number {
@@ -77,14 +81,32 @@ export class SqliteSyncStorage implements StoreSyncStorage {
         if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
         if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
         const handle = this.handlers.get(e.type);
-        if (handle) handle(this.db, e);
-        else this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), `no handler for feed type ${e.type}`, this.now());
+        if (!handle) this.#parkEntry(e, `no handler for feed type ${e.type}`);
+        else {
+          // Each entry in its own savepoint: one the handler refuses is undone alone and parked, the rest apply.
+          try {
+            this.db.transaction(() => handle(this.db, e))();
+          } catch (err) {
+            if (storeSideFailure(err)) throw err; // the disk, not the entry: nothing of the page applies, retried later
+            this.#parkEntry(e, `the ${e.type} handler refused entry ${e.seq}: ${(err as Error)?.message ?? String(err)}`);
+          }
+        }
         cursor = e.seq;
         this.observeHubTime(e.createdAt);
       }
       this.#set.run(cursor, 'feed_cursor', cursor);
       return cursor;
     }).immediate();
+  }
+
+  #parkEntry(e: FeedEntry, reason: string): void {
+    this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), reason.slice(0, 1000), this.now());
+  }
+
+  feedParked(): FeedParkedSummary {
+    const count = this.#parkedCount.get() as number;
+    const latest = count ? (this.#parkedLatest.get() as NonNullable<FeedParkedSummary['latest']>) : null;
+    return { count, latest };
   }
 
   observeHubTime(wallMs: number): void {
@@ -101,4 +123,13 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   parkedFeed(): { seq: number; type: string; reason: string }[] {
     return this.db.prepare('SELECT seq, type, reason FROM sync_feed_parked ORDER BY seq').all() as { seq: number; type: string; reason: string }[];
   }
+}
+
+/**
+ * A failure of the store itself rather than of one entry (disk full or failing, the file locked or read-only, out of
+ * memory): parking the entry would lose it for a reason that has nothing to do with it.
+ */
+function storeSideFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|NOMEM|READONLY|CANTOPEN|CORRUPT|NOTADB|INTERRUPT)/.test(code);
 }

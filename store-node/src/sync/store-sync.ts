@@ -16,7 +16,7 @@ export interface Emit {
   all(events: readonly { type: string; payload: unknown }[]): OutboxEvent[];
 }
 
-export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus'> {
+export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus' | 'healthyMs'> {
   readonly silenceMs?: number;
 }
 
@@ -89,6 +89,7 @@ export class StoreSync {
     if (this.client) return this.client.status;
     const head = this.outbox.head();
     const acked = this.storage.ackedSeq();
+    const parked = this.storage.feedParked();
     return {
       phase: 'offline',
       ackedSeq: acked,
@@ -99,6 +100,8 @@ export class StoreSync {
       lastError: 'no hub configured',
       lastHubContactAt: null,
       reconnects: 0,
+      parkedFeed: parked.count,
+      lastParkedFeed: parked.latest,
     };
   }
 
