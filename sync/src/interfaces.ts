@@ -32,6 +32,10 @@ export interface StoreSyncStorage {
   observeHubTime(wallMs: number): void;
 }
 
+/**
+ * The feed entries a store has parked (read by the sync client for its status after every step, and sent to a hub
+ * that takes it in `feed-ack`): how many, and the most recent one with the handler's reason.
+ */
 export interface FeedParkedSummary {
   readonly count: number;
   readonly latest: { readonly seq: number; readonly type: string; readonly reason: string; readonly parkedAt: number } | null;

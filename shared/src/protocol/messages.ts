@@ -10,6 +10,8 @@ import { z } from 'zod';
  * Up:   store → `event-batch` (contiguous seqs of its own outbox) → hub applies once → `ack` (highest contiguous seq),
  *       or `resend` (from the first seq it is missing) when a batch starts past a gap.
  * Down: hub → `feed-page` (the store's feed after its cursor) → store applies once → `feed-ack` (its new cursor).
+ *       An entry the store's handler refuses is parked there and passed; a hub whose `welcome` lists `feed-parked`
+ *       gets the store's parked count and latest reason in `feed-ack` (optional fields: no protocol bump).
  * Documents: `doc-sync` both ways; a `doc-sync` the hub refuses (a document outside the store's rights, an undeclared
  *       namespace, data that is not an Automerge sync message, changes that would make the document invalid — its
  *       detail then names each problem, and the document stops syncing with that store until it reconnects) is
