@@ -91,6 +91,11 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     Array.from({ length: count }, (_, i) => ({ origin: storeId, seq: from + i, hlc: hlcEncode({ wallMs: Date.now(), counter: i, node: storeId }), type: 'tally.counted', payload: { n: from + i } }));
   const counted = async (storeId: string) =>
     (await t.hub.db.query<{ seq: number }>('SELECT seq FROM tally WHERE origin = $1 ORDER BY seq', [storeId])).rows.map((r) => r.seq);
+  /** The retries /metrics reports (monitoring sees transient errors there, not as parked events). */
+  const retriesMetric = async () => {
+    const text = (await t.call('GET', '/metrics', undefined, { cookie: admin })).body as string;
+    return Number(/^storefleet_hub_sync_transient_retries (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
   const parked = async (storeId: string) => {
     const r = await t.call('GET', `/api/sync/parked?storeId=${storeId}`, undefined, { cookie: admin });
     expect(r.status).toBe(200);
@@ -119,10 +124,12 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     const storeId = await newStore();
     behaviour.transientLeft = 2;
     behaviour.transientCode = '40P01';
+    const retriesBefore = await retriesMetric();
     expect(await t.hub.sync.repo.applyBatch(storeId, run(storeId, 1, 20), 0)).toEqual({ ackedSeq: 20 });
     expect(await parked(storeId)).toEqual([]);
     expect(await counted(storeId)).toHaveLength(20);
     expect(behaviour.calls).toBe(3);
+    expect((await retriesMetric()) - retriesBefore).toBe(2);
   });
 
   it('retries a serialization failure the same way', async () => {

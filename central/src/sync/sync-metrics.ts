@@ -44,6 +44,14 @@ export function registerSyncMetrics(registry: Registry, status: SyncStatusReposi
     },
   });
   new Gauge({
+    name: 'storefleet_hub_sync_transient_retries',
+    help: 'apply transactions retried after a transient database error (deadlock, serialization failure, lost connection) by this replica since it started',
+    registers: [registry],
+    collect() {
+      this.set(repo.stats.retries);
+    },
+  });
+  new Gauge({
     name: 'storefleet_hub_sync_events_parked',
     help: 'events parked by this replica since it started',
     registers: [registry],

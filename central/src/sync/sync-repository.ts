@@ -9,6 +9,8 @@ import { retryTransient, type RetryOptions } from './transient-errors.js';
 export interface ApplyStats {
   applied: number;
   parked: number;
+  /** Transactions (uploads and replays) tried again after a transient database error. */
+  retries: number;
 }
 
 /**
@@ -17,22 +19,30 @@ export interface ApplyStats {
  * reconnect racing the old socket) are serialised and each seq is applied once.
  */
 export class SyncRepository implements HubSyncStorage {
-  readonly stats: ApplyStats = { applied: 0, parked: 0 };
+  readonly stats: ApplyStats = { applied: 0, parked: 0, retries: 0 };
 
   constructor(
     readonly db: Db,
     readonly handlers: EventHandlerRegistry,
     readonly now: () => number,
     /** How transient database errors are retried (tests shorten the pauses; a log line per retry). */
-    readonly retry: RetryOptions = {},
+    retry: RetryOptions = {},
   ) {
-    this.replay = new ParkedReplay(db, handlers, now, retry, (n) => {
+    this.retry = {
+      ...retry,
+      onRetry: (err, attempt) => {
+        this.stats.retries++;
+        retry.onRetry?.(err, attempt);
+      },
+    };
+    this.replay = new ParkedReplay(db, handlers, now, this.retry, (n) => {
       this.stats.applied += n;
     });
   }
 
   /** Replays of parked events, through the same handlers, isolation and retries as an upload. */
   readonly replay: ParkedReplay;
+  readonly retry: RetryOptions;
 
   async open(storeId: string, info: { protocol: number; outboxHead: number; feedCursor: number; replica: string }) {
     const now = this.now();
