@@ -4,9 +4,12 @@ import type { HubModule } from '../src/modules/hub-module.js';
 import type { AppliedEvent } from '../src/sync/event-handlers.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
+import { isTransientDbError } from '../src/sync/transient-errors.js';
 
 /** What the test handler does next; each test sets it. */
 const behaviour: { failFor: Set<number>; transientLeft: number; transientCode: string; calls: number } = { failFor: new Set(), transientLeft: 0, transientCode: '40P01', calls: 0 };
+
+const severed = { left: 0 };
 
 /** The error pg (and PGlite) raise for a deadlock or a serialization failure: a DatabaseError carrying its SQLSTATE. */
 function dbError(code: string, message: string): Error {
@@ -20,6 +23,11 @@ function dbError(code: string, message: string): Error {
 const tallyModule: HubModule = {
   name: 'tally',
   eventHandlers: () => ({
+    // Ends its own database session once (as a Postgres restart or a failover would), then applies.
+    'tally.severed': async (tx, events: readonly AppliedEvent[]) => {
+      if (severed.left-- > 0) await tx.query('SELECT pg_terminate_backend(pg_backend_pid())');
+      await tx.query('INSERT INTO tally (origin, seq) SELECT $1, unnest($2::bigint[])', [events[0]!.origin, events.map((e) => e.seq)]);
+    },
     // Locks two rows in the order the event names, meeting the other store's batch in between: a real deadlock.
     'tally.crossed': async (tx, events: readonly AppliedEvent[]) => {
       for (const e of events) {
@@ -166,5 +174,23 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     expect(results).toEqual([{ ackedSeq: 1 }, { ackedSeq: 1 }]);
     expect([...(await parked(a)), ...(await parked(b))]).toEqual([]);
     expect((await t.hub.db.query('SELECT id, n FROM tally_pair ORDER BY id')).rows).toEqual([{ id: 1, n: 2 }, { id: 2, n: 2 }]);
+  });
+
+  it.skipIf(target.name !== 'postgres')('applies a batch whose database connection is cut mid-transaction (retried on a new one, not parked)', async () => {
+    const storeId = await newStore();
+    severed.left = 1;
+    const events = run(storeId, 1, 3).map((e) => ({ ...e, type: 'tally.severed' }));
+    expect(await t.hub.sync.repo.applyBatch(storeId, events, 0)).toEqual({ ackedSeq: 3 });
+    expect(await parked(storeId)).toEqual([]);
+    expect(await counted(storeId)).toEqual([1, 2, 3]);
+    expect((await t.call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('tells a transient database error from the event's own (what is retried, what is isolated and parked)', () => {
+    const transient = ['40001', '40P01', '55P03', '08006', '08003', '57P01'].map((code) => dbError(code, code));
+    transient.push(new Error('Connection terminated unexpectedly'), new Error('the hub database is unreachable', { cause: Object.assign(new Error('read'), { code: 'ECONNRESET' }) }));
+    expect(transient.filter((e) => !isTransientDbError(e)).map((e) => e.message)).toEqual([]);
+    const own = [dbError('23505', 'duplicate key value'), dbError('22P02', 'invalid input syntax'), new Error('tally 3 cannot be counted'), 'a string', undefined];
+    expect(own.filter((e) => isTransientDbError(e))).toEqual([]);
   });
 });
