@@ -186,7 +186,7 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
     expect((await t.call('GET', '/healthz')).status).toBe(200);
   });
 
-  it('tells a transient database error from the event's own (what is retried, what is isolated and parked)', () => {
+  it('tells a transient database error from the event’s own (what is retried, what is isolated and parked)', () => {
     const transient = ['40001', '40P01', '55P03', '08006', '08003', '57P01'].map((code) => dbError(code, code));
     transient.push(new Error('Connection terminated unexpectedly'), new Error('the hub database is unreachable', { cause: Object.assign(new Error('read'), { code: 'ECONNRESET' }) }));
     expect(transient.filter((e) => !isTransientDbError(e)).map((e) => e.message)).toEqual([]);
