@@ -32,7 +32,7 @@ async function answer(res: Response): Promise<{ status: number; type: string; bo
 }
 
 // The hub as operators run it (cli.ts, its own process) on a real Postgres reached through a proxy the test breaks.
-describe.skipIf(!postgres)('the hub through a Postgres outage (skipped without DATABASE_URL)', () => {
+describe.skipIf(!postgres)('the hub through a Postgres outage (skipped without DATABASE_URL)', { timeout: 150_000 }, () => {
   let proxy: FaultProxy;
   let hub: HubProcess;
   let url: string;

@@ -7,7 +7,7 @@ const postgres = dbTargets.find((t) => t.name === 'postgres');
 const ADMIN = { email: 'first.admin@example.test', password: 'a long enough first password' };
 
 // Two replicas of one hub, started together on a database nobody has used yet, both with HUB_ADMIN_EMAIL set.
-describe.skipIf(!postgres)('first admin on a fresh Postgres (skipped without DATABASE_URL)', () => {
+describe.skipIf(!postgres)('first admin on a fresh Postgres (skipped without DATABASE_URL)', { timeout: 150_000 }, () => {
   const started: HubProcess[] = [];
   let drop: (() => Promise<void>) | undefined;
   afterEach(async () => {

@@ -125,7 +125,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
   sync.bootstrap?.sinks.set('stock', applyStockSnapshot);
-  const hubGet = config.hub ? hubGetter(config.hub.url, () => hubLink.token(), 10_000) : undefined;
+  const hubGet = config.hub ? hubGetter(config.hub.url, () => hubLink.token(), 10_000, (t, why) => hubLink.refused(t, why)) : undefined;
   const catalog = hubGet ? new CatalogPuller(db, hubGet, log) : undefined;
   sync.feedHandlers.register('catalog.changed', (_db, entry) => {
     const version = (entry.payload as { version?: unknown } | null)?.version;

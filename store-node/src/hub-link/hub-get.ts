@@ -1,10 +1,21 @@
 /** GETs JSON from the hub with the store's token; a refusal throws with the hub's problem detail. */
 export type HubGet = (path: string) => Promise<unknown>;
 
-export function hubGetter(hubUrl: string, token: () => Promise<string>, timeoutMs = 30_000): HubGet {
+/**
+ * `onRefused` hears a 401 with the token that got it (the hub link then drops that token), so the caller's next
+ * try — each caller retries with its own backoff — exchanges the credential again instead of reusing a dead token.
+ */
+export function hubGetter(
+  hubUrl: string,
+  token: () => Promise<string>,
+  timeoutMs = 30_000,
+  onRefused?: (token: string, detail: string) => void,
+): HubGet {
   return async (path) => {
-    const res = await fetch(hubUrl + path, { headers: { authorization: `Bearer ${await token()}` }, signal: AbortSignal.timeout(timeoutMs) });
+    const bearer = await token();
+    const res = await fetch(hubUrl + path, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json().catch(() => ({}))) as { detail?: string };
+    if (res.status === 401) onRefused?.(bearer, `HTTP 401${body.detail ? `: ${body.detail}` : ''}`);
     if (!res.ok) throw new Error(`GET ${path} → ${res.status} ${body.detail ?? ''}`.trim());
     return body;
   };

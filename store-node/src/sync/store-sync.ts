@@ -51,10 +51,10 @@ export class StoreSync {
       all: (events: readonly { type: string; payload: unknown }[]) => this.outbox.appendAll(events),
     });
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
-    this.bootstrap = hub ? new Bootstrapper(db, hubGetter(hub.url, () => hub.link.token()), log, now) : undefined;
+    this.bootstrap = hub ? new Bootstrapper(db, hubGetter(hub.url, () => hub.link.token(), undefined, (t, why) => hub.link.refused(t, why)), log, now) : undefined;
     this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
-      ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs }), log, {
+      ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs, onTokenRefused: (t, why) => hub.link.refused(t, why) }), log, {
           ...options,
           now,
           onDocSync: (docId, data) => this.docs.receive(docId, data),

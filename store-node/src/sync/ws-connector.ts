@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { LIMITS } from '@storefleet/shared';
 import type { ClientTransport, ConnectionHandlers, Connector } from '@storefleet/sync';
@@ -5,6 +6,31 @@ import type { ClientTransport, ConnectionHandlers, Connector } from '@storefleet
 export interface WsConnectorOptions {
   /** No frame or ping from the hub for this long → the connection is taken for dead. */
   readonly silenceMs?: number;
+  /**
+   * The hub answered the handshake with 401: `token` is no good there (expired by the hub's clock, revoked). The hub
+   * link drops it so the next attempt, after the sync client's backoff, exchanges the credential again.
+   */
+  readonly onTokenRefused?: (token: string, detail: string) => void;
+}
+
+/** The hub's words on a refused handshake (its problem+json `detail`), read briefly; '' when there are none. */
+async function refusalDetail(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    res.on('data', (c: Buffer) => {
+      if ((size += c.length) <= 4096) chunks.push(c);
+    });
+    res.once('end', resolve).once('error', resolve).once('close', resolve);
+    timer.unref();
+  });
+  try {
+    const detail = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { detail?: unknown }).detail;
+    return typeof detail === 'string' ? detail : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Opens the store's WebSocket to the hub's `/sync` with a fresh token (from the hub link, in a store node). */
@@ -21,7 +47,14 @@ export class WsConnector implements Connector {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`hub refused the sync connection: HTTP ${res.statusCode}`)));
+      ws.once('unexpected-response', (req, res) => {
+        void refusalDetail(res).then((detail) => {
+          req.destroy();
+          const said = `HTTP ${res.statusCode}${detail ? `: ${detail}` : ''}`;
+          if (res.statusCode === 401) this.options.onTokenRefused?.(token, said);
+          reject(new Error(`hub refused the sync connection: ${said}`));
+        });
+      });
       ws.once('error', reject);
     });
     const silenceMs = this.options.silenceMs ?? 45_000;
