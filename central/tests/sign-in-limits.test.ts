@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressKey, personLimits } from '../src/auth/rate-limit.js';
 import { dbTargets } from './support/db-targets.js';
 import { callFrom, type AnswerFrom } from './support/from-address.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
@@ -108,5 +109,57 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
     } finally {
       t.clock.offsetMs = 0;
     }
+  });
+
+  it("never locks the owner out at the address they signed in from, however many wrong passwords come from elsewhere", async () => {
+    const owner = { email: 'owner@example.test', password: 'the right password' };
+    expect((await t.call('POST', '/api/users', { ...owner, name: 'Owner', role: 'ADMIN' }, { cookie: admin })).status).toBe(201);
+    const home = '127.0.0.41';
+    expect((await login(home, owner.email, owner.password)).status).toBe(200);
+    const { rows } = await t.hub.db.query<{ address: string }>('SELECT address FROM sign_in_known_addresses WHERE account = $1', [owner.email]);
+    expect(rows).toEqual([{ address: home }]);
+    // Twenty wrong passwords from five other addresses fill the account-wide cap…
+    const attackers = ['127.0.0.42', '127.0.0.43', '127.0.0.44', '127.0.0.45', '127.0.0.46'];
+    const answers = await Promise.all(attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, owner.email, `guess ${i}`))));
+    expect(tally(answers)).toEqual({ checked: 20, limited: 5, other: 0 });
+    expectLimited(await login('127.0.0.47', owner.email, owner.password)); // …so a new address waits…
+    expect((await login(home, ' Owner@Example.test ', owner.password)).status).toBe(200); // …and the owner's does not.
+    // The owner's address still has its own cap of five for the account.
+    const guesses = await Promise.all(Array.from({ length: 6 }, (_, i) => login(home, owner.email, `typo ${i}`)));
+    expect(tally(guesses)).toEqual({ checked: 5, limited: 1, other: 0 });
+  });
+
+  it('forgets a known address 30 days after its last successful sign-in', async () => {
+    const away = { email: 'away@example.test', password: 'the right password' };
+    expect((await t.call('POST', '/api/users', { ...away, name: 'Away', role: 'ADMIN' }, { cookie: admin })).status).toBe(201);
+    const home = '127.0.0.51';
+    expect((await login(home, away.email, away.password)).status).toBe(200);
+    t.clock.offsetMs = 31 * 86_400_000;
+    try {
+      const attackers = ['127.0.0.52', '127.0.0.53', '127.0.0.54', '127.0.0.55'];
+      const answers = await Promise.all(attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, away.email, `guess ${i}`))));
+      expect(tally(answers)).toEqual({ checked: 20, limited: 0, other: 0 });
+      expectLimited(await login(home, away.email, away.password));
+    } finally {
+      t.clock.offsetMs = 0;
+    }
+  });
+});
+
+describe('the address sign-in limits count', () => {
+  it('is an IPv6 address’s /64 (one machine may use any address of it), an IPv4 address as it is', () => {
+    expect(addressKey('2001:db8:0:1:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('2001:DB8:0:1::5')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('2001:db8:0:2::5')).toBe('2001:db8:0:2::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(addressKey('10.1.2.3')).toBe('10.1.2.3');
+    expect(addressKey('unknown')).toBe('unknown');
+    const keys = (address: string, known = false) => personLimits('A@Example.test', address, known).map((l) => l.key);
+    // Every address of one /64 shares the per-address limits.
+    expect(keys('2001:db8:0:1::aaaa')).toEqual(keys('2001:db8:0:1:ffff:ffff:ffff:ffff'));
+    expect(keys('2001:db8:0:1::aaaa')).toEqual(['user:a@example.test|2001:db8:0:1::/64', 'account:a@example.test', 'ip:2001:db8:0:1::/64']);
+    // A known address keeps its own caps but not the account-wide one.
+    expect(keys('10.1.2.3', true)).toEqual(['user:a@example.test|10.1.2.3', 'ip:10.1.2.3']);
   });
 });

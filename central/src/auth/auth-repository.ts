@@ -1,7 +1,7 @@
 import type { StoreId, UserId } from '@storefleet/shared';
 import type { Db } from '../db/db.js';
 import type { Role } from '../http/principal.js';
-import type { AttemptLimit } from './rate-limit.js';
+import { KNOWN_ADDRESS_MS, type AttemptLimit } from './rate-limit.js';
 
 export interface User {
   readonly id: UserId;
@@ -154,6 +154,25 @@ export class AuthRepository {
     await this.db.query('DELETE FROM sign_in_attempts WHERE key = $1', [key]);
   }
 
+  /** Whether `account` signed in successfully from `address` (an addressKey) at or after `since`. */
+  async isKnownAddress(account: string, address: string, since: number): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM sign_in_known_addresses WHERE account = $1 AND address = $2 AND last_success_at >= $3', [
+      account,
+      address,
+      since,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Records a successful sign-in of `account` from `address` (an addressKey) at `at`. */
+  async rememberAddress(account: string, address: string, at: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO sign_in_known_addresses (account, address, last_success_at) VALUES ($1, $2, $3)
+       ON CONFLICT (account, address) DO UPDATE SET last_success_at = GREATEST(sign_in_known_addresses.last_success_at, EXCLUDED.last_success_at)`,
+      [account, address, at],
+    );
+  }
+
   /** Returns the named secret, creating it with `candidate` if no replica has yet; every replica gets the same. */
   async secret(name: string, candidate: string, now: number): Promise<string> {
     await this.db.query('INSERT INTO hub_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
@@ -165,9 +184,13 @@ export class AuthRepository {
     return rows[0]!.value;
   }
 
-  /** Drops ended sessions, and limit rows whose attempts are all at or before `attemptsBefore`. */
+  /**
+   * Drops ended sessions, limit rows whose attempts are all at or before `attemptsBefore`, and known sign-in
+   * addresses not used for KNOWN_ADDRESS_MS.
+   */
   async purgeExpired(now: number, attemptsBefore: number): Promise<void> {
     await this.db.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
+    await this.db.query('DELETE FROM sign_in_known_addresses WHERE last_success_at < $1', [now - KNOWN_ADDRESS_MS]);
     await this.db.query('DELETE FROM sign_in_attempts WHERE NOT EXISTS (SELECT 1 FROM unnest(attempts) t WHERE t > $1::bigint)', [attemptsBefore]);
   }
 }

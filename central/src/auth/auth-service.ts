@@ -13,7 +13,7 @@ import type { FleetService } from '../fleet/fleet-service.js';
 import type { Principal, Role } from '../http/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
-import { accountKey, personLimits, retryAfterSeconds, type AttemptLimit } from './rate-limit.js';
+import { accountKey, addressKey, KNOWN_ADDRESS_MS, personLimits, retryAfterSeconds, type AttemptLimit } from './rate-limit.js';
 import type { StoreTokens } from './store-tokens.js';
 
 export interface AuthSettings {
@@ -78,17 +78,22 @@ export class AuthService {
 
   /**
    * Checks the password and opens a console session. An attempt is reserved under the person's limits (per account
-   * at the address, per account, per address; see rate-limit.ts) before the password is checked; a failure keeps it,
-   * a success gives it back.
+   * at the address, per account unless the account signed in from this address within 30 days, per address; see
+   * rate-limit.ts) before the password is checked; a failure keeps it, a success gives it back and makes the address
+   * a known one for the account.
    */
   async login(email: string, password: string, address: string): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
-    const limits = personLimits(email, address);
-    const found = await this.#checked(limits, async () => {
-      const user = await this.repo.userByEmail(accountKey(email));
+    const account = accountKey(email);
+    const at = addressKey(address);
+    // The owner's usual address (a success there within 30 days) is exempt from the account-wide cap.
+    const known = await this.repo.isKnownAddress(account, at, this.now() - KNOWN_ADDRESS_MS);
+    const found = await this.#checked(personLimits(email, address, known), async () => {
+      const user = await this.repo.userByEmail(account);
       const ok = await verifySecret(password, user?.passwordHash ?? (await DUMMY_HASH));
       return ok && user && !user.user.disabled ? user : undefined;
     });
     if (!found) throw new UnauthorizedError('email or password is wrong');
+    await this.repo.rememberAddress(account, at, this.now());
     const sessionToken = newSecret();
     const expiresAt = this.now() + this.settings.sessionTtlSeconds * 1000;
     await this.repo.insertSession(sha256(sessionToken), found.user.id, this.now(), expiresAt);

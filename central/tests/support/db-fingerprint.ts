@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/db.js';
  * samplers and sweeps, heartbeats. A refused request may touch these; it must touch nothing else.
  */
 export const BOOKKEEPING_TABLES = new Set([
-  'idempotency_keys', 'sessions', 'sign_in_attempts', 'customer_email_refusals', 'schema_migrations', 'hub_secrets',
+  'idempotency_keys', 'sessions', 'sign_in_attempts', 'sign_in_known_addresses', 'customer_email_refusals', 'schema_migrations', 'hub_secrets',
   'sync_connections', 'sync_lag_fleet', 'sync_lag_stores', 'inventory_sweeps',
 ]);
 
