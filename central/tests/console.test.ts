@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
+import { waitFor } from './support/wait-for.js';
 import { discoverModules } from '../src/index.js';
 import type { HubModule } from '../src/modules/hub-module.js';
 
@@ -40,15 +41,18 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
   });
 
   it('samples sync lag; a store reads only its own, the fleet series is for admins', async () => {
-    // The store never connected: it is sampled (offline), and the fleet count says so.
-    await new Promise((r) => setTimeout(r, 500));
+    // The store never connected: once the sampler has run since it was registered, it is sampled offline (samples
+    // from before it existed read as up to date), and the fleet count says so.
+    const own = await waitFor('a lag sample showing the store offline', async () => {
+      const r = await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: store.token });
+      return r.status !== 200 || r.body.items.at(-1)?.connected === false ? r : undefined;
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.items.at(-1)).toMatchObject({ connected: false, pendingUp: 0, feedLag: 0 });
     const fleet = await t.call('GET', '/api/sync/lag-history?minutes=5', undefined, { cookie: admin });
     expect(fleet.status).toBe(200);
     expect(fleet.body.items.length).toBeGreaterThan(0);
     expect(fleet.body.items.at(-1)).toMatchObject({ connected: 0, pendingUp: 0, feedLag: 0 });
-    const own = await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: store.token });
-    expect(own.status).toBe(200);
-    expect(own.body.items.at(-1)).toMatchObject({ connected: false });
 
     const other = await t.store('CON2', admin);
     expect((await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: other.token })).status).toBe(403);

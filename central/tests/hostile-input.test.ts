@@ -3,22 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE, hlcEncode, uuidv7 } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
+import { rawExchange } from './support/raw-socket.js';
 import { watchServerSockets } from './support/server-sockets.js';
 import { TestHub } from './support/test-hub.js';
 
-/** Sends `request` as raw bytes and returns everything the hub answers until it closes the connection. */
-function raw(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), hostname, () => s.write(request));
-    let got = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => (got += d));
-    s.on('close', () => resolve(got));
-    s.on('error', reject);
-    s.setTimeout(10_000, () => s.destroy(new Error(`no answer; got ${JSON.stringify(got)}`)));
-  });
-}
 
 const upgrade = (path: string, extra = '') =>
   `GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
@@ -55,7 +43,7 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
   describe('WebSocket upgrades', () => {
     it('answers a malformed session cookie on /api/console/live and /api/carts/…/live with 400 problem+json, and keeps serving', async () => {
       for (const path of ['/api/console/live', `/api/carts/${uuidv7()}/live`]) {
-        const a = answer(await raw(t.url, upgrade(path, 'Cookie: sf_session=%E0%A4%A\r\n')));
+        const a = answer(await rawExchange(t.url, upgrade(path, 'Cookie: sf_session=%E0%A4%A\r\n')));
         expect(a.status).toBe(400);
         expect(a.contentType).toBe('application/problem+json; charset=utf-8');
         expect(a.body).toMatchObject({ type: 'urn:storefleet:problem:validation', status: 400, detail: 'malformed cookie sf_session: its value is not valid percent-encoding' });
@@ -65,7 +53,7 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
 
     it('answers a request target that is not a URL with 400, on /sync and the module sockets alike', async () => {
       for (const target of ['//', '//[', 'http://[']) {
-        const a = answer(await raw(t.url, upgrade(target, 'Authorization: Bearer x.y.z\r\n')));
+        const a = answer(await rawExchange(t.url, upgrade(target, 'Authorization: Bearer x.y.z\r\n')));
         expect(a.status).toBe(400);
         expect(a.body.detail).toMatch(/^not a valid request target/);
       }
@@ -73,11 +61,11 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
     });
 
     it('answers an upgrade to no socket with 404, and an unsigned one with 401, each as problem+json', async () => {
-      const nowhere = answer(await raw(t.url, upgrade('/api/no-such-socket', `Cookie: ${admin}\r\n`)));
+      const nowhere = answer(await rawExchange(t.url, upgrade('/api/no-such-socket', `Cookie: ${admin}\r\n`)));
       expect(nowhere).toMatchObject({ status: 404, body: { status: 404, detail: 'no WebSocket endpoint at /api/no-such-socket' } });
-      const anonymous = answer(await raw(t.url, upgrade('/api/console/live')));
+      const anonymous = answer(await rawExchange(t.url, upgrade('/api/console/live')));
       expect(anonymous).toMatchObject({ status: 401, body: { type: 'urn:storefleet:problem:unauthorized', status: 401 } });
-      const noToken = answer(await raw(t.url, upgrade('/sync')));
+      const noToken = answer(await rawExchange(t.url, upgrade('/sync')));
       expect(noToken).toMatchObject({ status: 401, body: { detail: 'a store token is required (Authorization: Bearer …)' } });
     });
 
@@ -165,13 +153,13 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
     });
 
     it('answers an oversized header with 431 problem+json, and a request it cannot parse with 400', async () => {
-      const big = answer(await raw(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      const big = answer(await rawExchange(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
       expect(big).toMatchObject({
         status: 431,
         contentType: 'application/problem+json; charset=utf-8',
         body: { type: 'urn:storefleet:problem:header-too-large', status: 431 },
       });
-      const garbage = answer(await raw(t.url, 'NOT HTTP AT ALL\r\n\r\n'));
+      const garbage = answer(await rawExchange(t.url, 'NOT HTTP AT ALL\r\n\r\n'));
       expect(garbage).toMatchObject({ status: 400, body: { type: 'urn:storefleet:problem:validation', status: 400 } });
       await healthy();
     });

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,20 +6,8 @@ import { dbTargets } from '@storefleet/central/testing';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { SyncFixture, waitFor } from './support/sync-fixture.js';
 import { PAIRING_REVOKED } from '../src/access/screen-policy.js';
+import { rawExchange } from '../../central/tests/support/raw-socket.js';
 
-/** Sends `request` as raw bytes; the node's whole answer once it closes the connection (an error after 10 s of silence). */
-function raw(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), hostname, () => s.write(request));
-    let got = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => (got += d));
-    s.on('close', () => resolve(got));
-    s.on('error', reject);
-    s.setTimeout(10_000, () => s.destroy(new Error(`no answer; got ${JSON.stringify(got)}`)));
-  });
-}
 
 // Calls from 127.0.0.1 look like a LAN device here: loopback is not trusted, so the device cookie is read.
 describe('hostile input to the store node', () => {
@@ -56,7 +43,7 @@ describe('hostile input to the store node', () => {
   });
 
   it('answers an oversized header with 431 problem+json', async () => {
-    const text = await raw(node.url!, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const text = await rawExchange(node.url!, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(text).toMatch(/^HTTP\/1\.1 431 /);
     expect(text).toMatch(/\r\nContent-Type: application\/problem\+json; charset=utf-8\r\n/);
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 431, type: 'urn:storefleet:problem:header-too-large' });
