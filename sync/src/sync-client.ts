@@ -260,6 +260,14 @@ export class SyncClient {
         } else {
           const events = this.storage.readBatch(e.fromSeq, LIMITS.maxBatchEvents, LIMITS.maxBatchBytes);
           if (events.length === 0) continue;
+          if (events[0]!.seq !== e.fromSeq) {
+            // The hub (restored from an older backup) lacks events this store pruned after the hub had acknowledged
+            // them: sending what follows would only be answered with the same `resend`, round after round.
+            const error = `the hub lacks events ${e.fromSeq}–${events[0]!.seq - 1} of this store, which this store no longer holds (pruned after the hub acknowledged them): uploads wait until that is resolved`;
+            if (error !== this.#lastError) this.log.error({ fromSeq: e.fromSeq, firstHeld: events[0]!.seq }, error);
+            this.#lastError = error;
+            continue;
+          }
           const head = this.storage.outboxHead();
           const last = events[events.length - 1]!.seq;
           this.#send(this.#protocol >= 2 ? { type: 'event-batch', events, pending: head - last } : { type: 'event-batch', events });
