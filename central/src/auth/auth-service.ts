@@ -107,7 +107,9 @@ export class AuthService {
   /**
    * Exchanges a store's credential for a short-lived token. No sign-in limit applies: the secret is 256 random bits
    * checked with one fast hash, so guessing is hopeless and cheap to refuse, and a store's right secret is never
-   * refused because someone behind its NAT sent wrong ones. The id is taken lower-case (the token names the store).
+   * refused because someone behind its NAT sent wrong ones. A credential still kept as an old scrypt hash is checked
+   * under a small cap of concurrent checks (StoreVerifyBusyError, 503, past it; see passwords.ts). The id is taken
+   * lower-case (the token names the store).
    */
   async storeToken(storeId: string, secret: string): Promise<{ token: string; expiresAt: number }> {
     const id = storeId.toLowerCase();
