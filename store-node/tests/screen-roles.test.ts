@@ -51,7 +51,7 @@ const startNodeWithMug = async (prefix: string, config: Partial<Parameters<typeo
 describe('a kiosk on the node’s own machine (a trusted address with the kiosk marker)', () => {
   let node: StoreNode;
   const kiosk = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, { ...opts, cookie: KIOSK });
-  const lane = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, opts);
+  const lane = (method: string, path: string, opts: { body?: unknown; accept?: string; headers?: Record<string, string> } = {}) => request(node.url!, method, path, opts);
 
   beforeAll(async () => {
     node = await startNodeWithMug('sf-roles-');
