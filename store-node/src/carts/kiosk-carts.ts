@@ -1,5 +1,6 @@
 import {
   addToCart,
+  cartBoundsProblem,
   cartDocId,
   cartQty,
   cartView,
@@ -37,6 +38,7 @@ export class KioskCarts {
     const p = this.products.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
     if (!p) throw new NotFoundError('product', code);
     const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
+    this.#withinBounds(doc, p.sku, { add: qty });
     const f = cartView(doc).fulfilment;
     if ((f.type === 'PICKUP' || f.type === 'CURBSIDE') && f.storeId === this.storeId) {
       const want = cartQty(doc, p.sku) + qty;
@@ -51,7 +53,17 @@ export class KioskCarts {
   setQty(customerId: string, sku: string, qty: number): CartView & { customerId: string } {
     const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
     if (cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
+    this.#withinBounds(doc, sku, { setTo: qty });
     this.sync.docs.change<CartDoc>(cartDocId(customerId), (d) => void setCartQty(d, sku, qty));
     return this.view(customerId);
+  }
+
+  /**
+   * Refuses (409) an edit that would take a line past MAX_CART_QTY or the cart past MAX_CART_LINES: the hub would
+   * accept it but could not check the cart out, and the customer is here to fix it now.
+   */
+  #withinBounds(doc: CartDoc, sku: string, change: { add: number } | { setTo: number }): void {
+    const problem = cartBoundsProblem(doc, sku, change);
+    if (problem) throw new ConflictError(problem, { sku });
   }
 }

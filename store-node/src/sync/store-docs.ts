@@ -1,8 +1,20 @@
 import type { ChangeFn, Doc } from '@automerge/automerge';
-import { DocReplica, DOC_ID_RE, fromBase64, toBase64, type SyncLogger } from '@storefleet/sync';
+import { CART_GENESIS, cartDocProblems, type FieldIssue } from '@storefleet/shared';
+import { DocReplica, DOC_ID_RE, docNamespace, fromBase64, newProblemsCheck, toBase64, type DocContentCheck, type SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
 const HUB = 'hub';
+
+/**
+ * What the store knows of each namespace the hub declares: its content rule (the same the hub runs, so a change the
+ * hub would refuse is refused here, before it is saved and can cut the document's sync) and its fixed first change.
+ */
+const NAMESPACES: Record<string, { validate: (doc: unknown) => readonly FieldIssue[]; genesis?: Uint8Array }> = {
+  cart: { validate: cartDocProblems, genesis: CART_GENESIS },
+};
+const checks = new Map(Object.entries(NAMESPACES).map(([ns, n]) => [ns, newProblemsCheck(n.validate)] as const));
+const checkOf = (docId: string): DocContentCheck | undefined => checks.get(docNamespace(docId) ?? '');
+const genesisOf = (docId: string): Uint8Array | undefined => NAMESPACES[docNamespace(docId) ?? '']?.genesis;
 type Listener = (doc: Doc<unknown>) => void;
 
 /**
@@ -34,9 +46,13 @@ export class StoreDocs {
     return this.#replica<T>(docId).doc;
   }
 
+  /**
+   * Changes the document here (offline too) and syncs it. Throws DocContentError (a ValidationError, 400) when the
+   * change would break its namespace's content rule; nothing is kept or sent then.
+   */
   change<T>(docId: string, fn: ChangeFn<T>): Doc<T> {
     const r = this.#replica<T>(docId);
-    if (r.change(fn)) this.#changed(r);
+    if (r.change(fn, checkOf(docId))) this.#changed(r);
     return r.doc;
   }
 
@@ -69,7 +85,7 @@ export class StoreDocs {
     if (r) return r;
     if (!DOC_ID_RE.test(docId)) throw new Error(`not a document id: ${docId} (expected namespace:key)`);
     const stored = this.#load.get(docId) as Buffer | undefined;
-    r = DocReplica.fromChunks<T>(docId, stored ? [new Uint8Array(stored)] : []);
+    r = DocReplica.fromChunks<T>(docId, stored ? [new Uint8Array(stored)] : [], genesisOf(docId));
     this.#open.set(docId, r as DocReplica);
     if (announce) this.#flush(r);
     return r;

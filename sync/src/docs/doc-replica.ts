@@ -7,6 +7,19 @@ import { ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/sh
  */
 export type DocContentCheck = (after: A.Doc<any>, before: A.Doc<any>) => readonly FieldIssue[];
 
+/**
+ * A check that refuses only what a change adds: the problems `rule` finds in the document after it and not before, so
+ * a document stored before a rule existed can still be repaired, but never made worse.
+ */
+export function newProblemsCheck(rule: (doc: unknown) => readonly FieldIssue[]): DocContentCheck {
+  return (after, before) => {
+    const found = rule(after);
+    if (!found.length) return found;
+    const had = new Set(rule(before).map((p) => `${p.path}\u0000${p.message}`));
+    return found.filter((p) => !had.has(`${p.path}\u0000${p.message}`));
+  };
+}
+
 /** Thrown when changes are refused for their content; nothing of them was applied. */
 export class DocContentError extends ValidationError {
   constructor(
@@ -34,9 +47,13 @@ export class DocReplica<T = unknown> {
     this.#doc = doc;
   }
 
-  /** From stored chunks (a snapshot and/or incremental saves, in order); none → an empty document. */
-  static fromChunks<T>(docId: string, chunks: readonly Uint8Array[]): DocReplica<T> {
-    let doc = A.init<T>();
+  /**
+   * From stored chunks (a snapshot and/or incremental saves, in order); none → an empty document. `genesis` is the
+   * namespace's fixed first change, if it has one (the same bytes on every replica, so all share its objects); it is
+   * never stored, since every load adds it again.
+   */
+  static fromChunks<T>(docId: string, chunks: readonly Uint8Array[], genesis?: Uint8Array): DocReplica<T> {
+    let doc = genesis ? A.load<T>(genesis) : A.init<T>();
     for (const c of chunks) doc = A.loadIncremental(doc, c);
     A.saveIncremental(doc); // mark everything loaded as saved, so the next incremental save holds only new changes
     return new DocReplica(docId, doc);
@@ -57,6 +74,20 @@ export class DocReplica<T = unknown> {
   change(fn: A.ChangeFn<T>, check?: DocContentCheck): boolean {
     const before = this.heads().join();
     const after = A.change(check ? A.clone(this.#doc) : this.#doc, fn);
+    if (A.getHeads(after).join() === before) return false;
+    const issues = check?.(after, this.#doc) ?? [];
+    if (issues.length) throw new DocContentError(this.docId, issues);
+    this.#doc = after;
+    return true;
+  }
+
+  /**
+   * Applies changes a peer brought (as `A.getChanges` gives them); true when the document moved. With `check`, as
+   * `change`: applied to a copy, kept only if the check finds nothing wrong, else DocContentError and nothing changes.
+   */
+  apply(changes: Uint8Array[], check?: DocContentCheck): boolean {
+    const before = this.heads().join();
+    const [after] = A.applyChanges(check ? A.clone(this.#doc) : this.#doc, changes);
     if (A.getHeads(after).join() === before) return false;
     const issues = check?.(after, this.#doc) ?? [];
     if (issues.length) throw new DocContentError(this.docId, issues);

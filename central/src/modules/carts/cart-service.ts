@@ -1,5 +1,6 @@
 import {
   addToCart,
+  cartBoundsProblem,
   cartDocId,
   cartQty,
   cartView,
@@ -54,6 +55,8 @@ export class CartService {
     if (!product) throw new NotFoundError('product', sku);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     const view = cartView(doc);
+    const bounds = cartBoundsProblem(doc, sku, { add: qty });
+    if (bounds) throw new ConflictError(bounds, { sku });
     await this.#assertAvailable(view.fulfilment, sku, cartQty(doc, sku) + qty);
     const snapshot = { sku, name: product.name, unitPriceMinor: product.priceMinor, currency: product.currency, taxClass: product.taxClass };
     return this.#change(principal, customerId, (d) => addToCart(d, snapshot, qty, actorOf(principal), this.now()));
@@ -75,10 +78,13 @@ export class CartService {
     return this.#change(principal, customerId, (d) => setFulfilment(d, f));
   }
 
-  /** Applies a change; a store that made it is linked to the customer before the answer (a refused change links nothing). */
+  /**
+   * Applies a change; a store that made it is linked to the customer before the answer. A refused change, or one that
+   * changed nothing (the fulfilment the cart already has), links nothing.
+   */
   async #change(principal: Principal, customerId: string, fn: (d: CartDoc) => void): Promise<CartView & { customerId: string }> {
-    const doc = await this.docs.change<CartDoc>(principal, cartDocId(customerId), fn);
-    await this.links.changed(principal, customerId);
+    const { doc, changed } = await this.docs.update<CartDoc>(principal, cartDocId(customerId), fn);
+    if (changed) await this.links.changed(principal, customerId);
     return { customerId, ...cartView(doc) };
   }
 

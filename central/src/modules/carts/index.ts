@@ -1,4 +1,4 @@
-import { cartDocProblems, isUuid } from '@storefleet/shared';
+import { CART_GENESIS, cartDocProblems, cartView, isUuid, type CartDoc } from '@storefleet/shared';
 import type { HubContext, HubModule } from '../hub-module.js';
 import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
@@ -7,7 +7,7 @@ import { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
 
 const links = new WeakMap<HubContext, StoreCartLinks>();
-const unhooks = new WeakMap<HubContext, () => void>();
+const unhooks = new WeakMap<HubContext, (() => void)[]>();
 
 /** One memory of linked (store, customer) pairs per hub. */
 function linksOf(ctx: HubContext): StoreCartLinks {
@@ -40,13 +40,16 @@ export const hubModule: HubModule = {
   // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list
   // ids (no customer search for stores, other stores' orders are missing to it), so knowing it stands for the
   // customer's consent. A store that changes the cart is linked to the customer (`start`), as the customer policy
-  // says; through the API and the live socket a store reads only a cart it has changed or fulfils (`readable`).
+  // says; a store reads only a cart it has changed or fulfils: through the API and the live socket (`readable`), and
+  // through its sync (the `cart` read gate, set in `start`: an unlinked store is sent nothing of the cart until it
+  // changes it). Every replica starts from CART_GENESIS, so a store's first line lands in the hub's `lines` map.
   // What a cart may hold is `cartDocSchema` (shared/src/cart.ts): the hub refuses any change, from a store's sync or
   // this API, that would break it (a NUL in a name, a price that is not whole minor units, a 101st line…).
   docAccess: {
     cart: {
       access: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none'),
       validate: cartDocProblems,
+      genesis: CART_GENESIS,
     },
   },
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
@@ -55,9 +58,16 @@ export const hubModule: HubModule = {
     // Every change a store makes to a cart (a kiosk's sync frame carrying changes, the API) links it to the customer;
     // reads (a sync frame with nothing new, the API, the live socket) link nothing.
     const l = linksOf(ctx);
-    unhooks.set(ctx, ctx.docs.access.onGranted('cart', (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId)));
+    unhooks.set(ctx, [
+      ctx.docs.access.onGranted('cart', (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId)),
+      ctx.docs.access.gateReads(
+        'cart',
+        (principal, customerId, doc) => l.mayRead(principal, customerId, cartView(doc as CartDoc).fulfilment.storeId),
+        'not linked to this customer; a change links it',
+      ),
+    ]);
   },
   stop(ctx) {
-    unhooks.get(ctx)?.();
+    for (const unhook of unhooks.get(ctx) ?? []) unhook();
   },
 };

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cartDocId, cartView, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
+import { cartDocId, cartView, ConflictError, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
 import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
@@ -77,6 +77,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       }
       const cart = cartView(await d.docs.read<CartDoc>(principalOf(req), cartDocId(body.customerId)));
       if (!cart.lines.length) throw new ValidationError('the cart is empty: add something before checking out');
+      if (cart.overBounds) throw new ConflictError(cart.overBounds); // merged edits passed a bound: the customer decides
       // The cart gives sku and qty; name, price and tax class come from the catalog now, as for explicit lines (the
       // cart's snapshot is for display, and any store may write a cart, so it cannot price an order).
       const products = await d.catalog().many(cart.lines.map((l) => l.sku));

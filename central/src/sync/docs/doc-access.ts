@@ -1,8 +1,10 @@
 import { findBadText, ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/shared';
-import { docNamespace, type DocContentCheck } from '@storefleet/sync';
+import { docNamespace, newProblemsCheck, type DocContentCheck } from '@storefleet/sync';
 import type { Principal } from '../../http/principal.js';
 
 export type DocRight = 'write' | 'read' | 'none';
+
+const DEFAULT_REFUSAL = 'not readable by this caller now';
 
 /** Decides what a caller may do with a document of one namespace (`cart:…`, `tasks:…`). */
 export type DocAccessRule = (principal: Principal, key: string) => DocRight;
@@ -13,10 +15,23 @@ export type DocAccessRule = (principal: Principal, key: string) => DocRight;
  */
 export type DocContentRule = (doc: unknown) => readonly FieldIssue[];
 
+/**
+ * Whether a caller with read access may be sent the document's content now (`doc`: the hub's copy). Asked for every
+ * sync frame from a peer; a caller it refuses may still write, and a write may change its answer (a store that changed
+ * a customer's cart is linked to the customer). May look things up; a throw refuses the frame.
+ */
+export type DocReadGate = (principal: Principal, key: string, doc: unknown) => boolean | Promise<boolean>;
+
 /** A namespace as a module declares it: who may do what, and (optionally) what its documents may hold. */
 export interface DocNamespaceRules {
   readonly access: DocAccessRule;
   readonly validate?: DocContentRule;
+  /** Who of those with read access may see the content now (see DocReadGate); a module may set it at start (`gateReads`). */
+  readonly mayRead?: DocReadGate;
+  /** What a peer the gate refuses is told (once per connection), e.g. how it may come to read. */
+  readonly readRefusal?: string;
+  /** The namespace's fixed first change (see DocReplica.fromChunks): every replica of every document starts from it. */
+  readonly genesis?: Uint8Array;
 }
 
 /** Told of every access `check` grants in one namespace (see `DocAccess.onGranted`); `used` is the access checked. */
@@ -31,6 +46,8 @@ export class DocAccess {
   readonly #rules = new Map<string, DocAccessRule>();
   readonly #content = new Map<string, DocContentRule>();
   readonly #granted = new Map<string, Set<DocGrantListener>>();
+  readonly #gates = new Map<string, { gate: DocReadGate; refusal: string }>();
+  readonly #genesis = new Map<string, Uint8Array>();
 
   register(namespace: string, rule: DocAccessRule | DocNamespaceRules): void {
     if (this.#rules.has(namespace)) throw new Error(`document namespace ${namespace} is declared twice`);
@@ -38,7 +55,37 @@ export class DocAccess {
     else {
       this.#rules.set(namespace, rule.access);
       if (rule.validate) this.#content.set(namespace, rule.validate);
+      if (rule.mayRead) this.#gates.set(namespace, { gate: rule.mayRead, refusal: rule.readRefusal ?? DEFAULT_REFUSAL });
+      if (rule.genesis) this.#genesis.set(namespace, rule.genesis);
     }
+  }
+
+  /**
+   * Sets the read gate of a declared namespace and what a refused peer is told (a module whose gate needs its running
+   * services sets it in `start`). Returns the function that removes it.
+   */
+  gateReads(namespace: string, gate: DocReadGate, refusal = DEFAULT_REFUSAL): () => void {
+    if (!this.#rules.has(namespace)) throw new Error(`document namespace ${namespace} is not declared`);
+    const entry = { gate, refusal };
+    this.#gates.set(namespace, entry);
+    return () => this.#gates.get(namespace) === entry && this.#gates.delete(namespace);
+  }
+
+  /** Whether `principal` (who has read access) may be sent the content of `docId` as it is (`doc`); true with no gate. */
+  async mayRead(principal: Principal, docId: string, doc: unknown): Promise<boolean> {
+    const ns = docNamespace(docId);
+    const entry = ns ? this.#gates.get(ns) : undefined;
+    return entry ? entry.gate(principal, docId.slice(ns!.length + 1), doc) : true;
+  }
+
+  /** What a peer refused a read of `docId` is told. */
+  readRefusal(docId: string): string {
+    return this.#gates.get(docNamespace(docId) ?? '')?.refusal ?? DEFAULT_REFUSAL;
+  }
+
+  /** The fixed first change of `docId`'s namespace, if it declares one. */
+  genesis(docId: string): Uint8Array | undefined {
+    return this.#genesis.get(docNamespace(docId) ?? '');
   }
 
   /** Everything wrong with `doc` as a document `docId`: bad text anywhere, then its namespace's content rule. */
@@ -55,12 +102,7 @@ export class DocAccess {
    * before, so a document stored before a rule existed can still be repaired, but never made worse.
    */
   contentCheck(docId: string): DocContentCheck {
-    return (after, before) => {
-      const found = this.problems(docId, after);
-      if (!found.length) return found;
-      const had = new Set(this.problems(docId, before).map((p) => `${p.path}\u0000${p.message}`));
-      return found.filter((p) => !had.has(`${p.path}\u0000${p.message}`));
-    };
+    return newProblemsCheck((doc) => this.problems(docId, doc));
   }
 
   right(principal: Principal, docId: string): DocRight {
@@ -70,20 +112,25 @@ export class DocAccess {
     return rule ? rule(principal, docId.slice(ns.length + 1)) : 'none';
   }
 
-  /** Throws ForbiddenError unless `principal` has at least `needed` on the document. */
+  /** Throws ForbiddenError unless `principal` has at least `needed` on the document; tells no listener. */
   check(principal: Principal, docId: string, needed: 'read' | 'write'): DocRight {
     const right = this.right(principal, docId);
     if (right === 'none' || (needed === 'write' && right === 'read')) throw new ForbiddenError(`no ${needed} access to document ${docId}`);
-    const ns = docNamespace(docId)!;
-    for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), needed);
     return right;
   }
 
+  /** Tells the namespace's listeners (see `onGranted`) that `principal` used `used` on `docId`. */
+  used(principal: Principal, docId: string, used: 'read' | 'write'): void {
+    const ns = docNamespace(docId)!;
+    for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), used);
+  }
+
   /**
-   * Calls `listener` each time `check` grants a document of `namespace`, from a peer's sync frame or through the API
-   * (a module records who changed what: the store working on a customer's cart). `used` is 'write' for a change
-   * through the API and for a peer's sync frame that carried changes, 'read' otherwise. It runs inside the check, so it must
-   * neither throw nor wait: async work is its own to start and to log. Returns the function that removes it.
+   * Calls `listener` each time a document of `namespace` is used, from a peer's sync frame or through the API (a
+   * module records who changed what: the store working on a customer's cart). `used` is 'write' only once changes
+   * were kept — a change through the API or a peer's sync frame that moved the document, never one that changed
+   * nothing or was refused — and 'read' for a read. It runs inside HubDocs' work on the document, so it must neither
+   * throw nor wait: async work is its own to start and to log. Returns the function that removes it.
    */
   onGranted(namespace: string, listener: DocGrantListener): () => void {
     const set = this.#granted.get(namespace) ?? new Set();

@@ -1,13 +1,25 @@
+import * as A from '@automerge/automerge';
 import type { ChangeFn, Doc } from '@automerge/automerge';
 import { DocContentError, DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import type { Logger } from 'pino';
-import { AppError, ValidationError } from '@storefleet/shared';
+import { AppError, ForbiddenError, ValidationError } from '@storefleet/shared';
 import type { Principal } from '../../http/principal.js';
 import type { DocAccess } from './doc-access.js';
 import type { DocRepository } from './doc-repository.js';
 
 /** Send a sync message to one connected peer; false when it is gone. */
 export type PeerSender = (docId: string, data: string) => boolean;
+
+/**
+ * What a peer that may not read a document (DocAccess.mayRead) syncs with instead: a copy holding only the namespace's
+ * first change and what that peer itself sent. So it learns nothing of the document, yet Automerge's sync asks it for
+ * its changes (a peer sends changes only to one that answers), and those are applied to the real document.
+ */
+interface Blind {
+  doc: Doc<unknown>;
+  state: A.SyncState;
+  told: boolean;
+}
 
 interface Entry {
   replica: DocReplica<any>;
@@ -35,12 +47,20 @@ const DEFAULT_MAX_CACHED = 5000;
  * answered with the refusal, nothing more, and it hears no more changes to it. After a reconnect the peer offers the
  * change again and is refused once more: one refusal per connection, never a loop. (The store logs each refusal and
  * shows the last in its sync status as `lastDocError`; its own copy keeps the change.)
+ *
+ * Reads: a peer with read access whose namespace's read gate (DocAccess.mayRead) says no — a store not linked to a
+ * cart's customer — is sent nothing of the document: it syncs with a blind copy (see Blind) and hears one `doc-error`
+ * per connection saying why. A frame of its that carries changes is a write (its rights permitting): the changes are
+ * applied like any peer's, and if the gate then lets it read (the write linked it), it is served the whole document
+ * from then on, starting from a fresh sync state.
  */
 export class HubDocs {
   readonly #docs = new Map<string, Entry>();
   readonly #peers = new Map<string, PeerSender>();
   /** Per peer: documents whose changes from it were refused on this connection, with why. */
   readonly #refused = new Map<string, Map<string, string>>();
+  /** Per peer: documents it may not read (yet), each with the blind copy it syncs with. */
+  readonly #blind = new Map<string, Map<string, Blind>>();
   readonly #listeners = new Map<string, Set<(doc: Doc<unknown>) => void>>();
 
   constructor(
@@ -52,9 +72,10 @@ export class HubDocs {
 
   /**
    * A sync frame from a connected peer. Throws ForbiddenError for a document outside its rights (or changes to one it
-   * may only read), ValidationError for a doc id or data that is not a sync message, and DocContentError (a
+   * may only read), and once per connection for a document it may not read yet (see the class comment; its changes
+   * were kept all the same), ValidationError for a doc id or data that is not a sync message, and DocContentError (a
    * ValidationError naming each problem) for changes that would make the document invalid, or for any frame on a
-   * document refused to this peer before on this connection; nothing of the frame is applied.
+   * document refused to this peer before on this connection; nothing of a refused frame is applied.
    */
   async fromPeer(peer: string, principal: Principal, send: PeerSender, docId: string, data: string): Promise<void> {
     const right = this.access.check(principal, docId, 'read');
@@ -62,44 +83,111 @@ export class HubDocs {
     await this.#serial(docId, async (e) => {
       const refused = this.#refused.get(peer)?.get(docId);
       if (refused) throw new ValidationError(`${refused} (this document no longer syncs with this store until it reconnects)`);
+      if (!(await this.access.mayRead(principal, docId, e.replica.doc))) return this.#fromBlindPeer(peer, principal, send, e, data, right === 'read');
+      if (this.#blind.get(peer)?.delete(docId)) e.replica.resetPeer(peer); // it may read now (linked elsewhere): serve it
       let changed: boolean;
       try {
         changed = e.replica.receive(peer, fromBase64(data), right === 'read', this.access.contentCheck(docId));
       } catch (err) {
-        if (err instanceof DocContentError) this.#refuse(peer, e, err);
-        if (err instanceof AppError) throw err;
-        throw new ValidationError(`doc-sync for ${docId} is not a sync message for this document (${(err as Error).message})`);
+        this.#failed(peer, e, err);
       }
       if (changed) {
         await this.#persist(docId, e, peer);
-        this.access.check(principal, docId, 'write'); // the frame was a write: its listeners hear so
-      }
+        this.access.used(principal, docId, 'write'); // the frame was a write: its listeners hear so
+      } else this.access.used(principal, docId, 'read');
       this.#flushTo(e, peer);
     });
+  }
+
+  /** A frame from a peer that may not read the document (see Blind); inside the document's queue. */
+  async #fromBlindPeer(peer: string, principal: Principal, send: PeerSender, e: Entry, data: string, readOnly: boolean): Promise<void> {
+    const docId = e.replica.docId;
+    const blinds = this.#blind.get(peer) ?? new Map<string, Blind>();
+    this.#blind.set(peer, blinds);
+    let b = blinds.get(docId);
+    if (!b) {
+      const genesis = this.access.genesis(docId);
+      b = { doc: genesis ? A.load(genesis) : A.init(), state: A.initSyncState(), told: false };
+      if (blinds.size >= MAX_REFUSED_PER_PEER) blinds.delete(blinds.keys().next().value!);
+      blinds.set(docId, b);
+      e.replica.dropPeer(peer); // it hears no more of the document, should it have been a reader before
+    }
+    let doc: Doc<unknown>;
+    let state: A.SyncState;
+    let changed = false;
+    try {
+      [doc, state] = A.receiveSyncMessage(b.doc, b.state, fromBase64(data));
+      const brought = A.getChanges(b.doc, doc);
+      if (brought.length && readOnly) throw new ForbiddenError(`peer ${peer} may only read ${docId} but sent changes`);
+      if (brought.length) changed = e.replica.apply(brought, this.access.contentCheck(docId));
+    } catch (err) {
+      this.#failed(peer, e, err);
+    }
+    b.doc = doc;
+    b.state = state;
+    if (changed) {
+      await this.#persist(docId, e, peer);
+      this.access.used(principal, docId, 'write');
+      if (await this.access.mayRead(principal, docId, e.replica.doc)) {
+        // Its write let it read: from now on it syncs with the document itself, from a fresh state.
+        blinds.delete(docId);
+        e.replica.resetPeer(peer);
+        return this.#flushTo(e, peer);
+      }
+    }
+    const [next, message] = A.generateSyncMessage(b.doc, b.state);
+    b.state = next;
+    if (message && !send(docId, toBase64(message))) return this.peerGone(peer);
+    if (!b.told) {
+      b.told = true;
+      throw new ForbiddenError(`${docId}: ${this.access.readRefusal(docId)} (until then this store is sent nothing of it)`);
+    }
+  }
+
+  /** A frame's changes could not be taken: refuse the document to the peer for content, and say why. */
+  #failed(peer: string, e: Entry, err: unknown): never {
+    if (err instanceof DocContentError) this.#refuse(peer, e, err);
+    if (err instanceof AppError) throw err;
+    throw new ValidationError(`doc-sync for ${e.replica.docId} is not a sync message for this document (${(err as Error).message})`);
   }
 
   /** The peer disconnected: forget its sync states (and the documents refused to it). */
   peerGone(peer: string): void {
     this.#peers.delete(peer);
     this.#refused.delete(peer);
+    this.#blind.delete(peer);
     for (const e of this.#docs.values()) e.replica.dropPeer(peer);
   }
 
+  /** The document, to a caller with read access (a module applies its read gate itself, as its API answers differ). */
   async read<T>(principal: Principal, docId: string): Promise<Doc<T>> {
     this.access.check(principal, docId, 'read');
-    return this.#serial(docId, async (e) => e.replica.doc as Doc<T>);
+    return this.#serial(docId, async (e) => {
+      this.access.used(principal, docId, 'read');
+      return e.replica.doc as Doc<T>;
+    });
   }
 
   /**
-   * A change through the API (web and app clients); synced to every peer of the document. Throws DocContentError (a
-   * ValidationError, 400) when the change would make the document invalid; nothing is kept then.
+   * A change through the API (web and app clients); synced to every peer of the document. `changed` is false when `fn`
+   * changed nothing (listeners then hear no write). Throws DocContentError (a ValidationError, 400) when the change
+   * would make the document invalid; nothing is kept then.
    */
-  async change<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
+  async update<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<{ doc: Doc<T>; changed: boolean }> {
     this.access.check(principal, docId, 'write');
     return this.#serial(docId, async (e) => {
-      if (e.replica.change(fn as ChangeFn<any>, this.access.contentCheck(docId))) await this.#persist(docId, e);
-      return e.replica.doc as Doc<T>;
+      const changed = e.replica.change(fn as ChangeFn<any>, this.access.contentCheck(docId));
+      if (changed) {
+        await this.#persist(docId, e);
+        this.access.used(principal, docId, 'write');
+      }
+      return { doc: e.replica.doc as Doc<T>, changed };
     });
+  }
+
+  /** `update`, for callers that need only the document. */
+  async change<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
+    return (await this.update(principal, docId, fn)).doc;
   }
 
   subscribe<T>(docId: string, listener: (doc: Doc<T>) => void): () => void {
@@ -189,9 +277,10 @@ export class HubDocs {
     let e = this.#docs.get(docId);
     if (!e) {
       if (this.#docs.size >= this.maxCached) this.#evictIdle();
-      const entry: Entry = { replica: DocReplica.fromChunks(docId, []), lastSeq: 0, chunksSinceSnapshot: 0, queue: Promise.resolve() };
+      const genesis = this.access.genesis(docId);
+      const entry: Entry = { replica: DocReplica.fromChunks(docId, [], genesis), lastSeq: 0, chunksSinceSnapshot: 0, queue: Promise.resolve() };
       entry.queue = this.repo.chunks(docId).then((chunks) => {
-        entry.replica = DocReplica.fromChunks(docId, chunks.map((c) => c.data));
+        entry.replica = DocReplica.fromChunks(docId, chunks.map((c) => c.data), genesis);
         entry.lastSeq = chunks.at(-1)?.seq ?? 0;
         entry.chunksSinceSnapshot = chunks.length;
       });

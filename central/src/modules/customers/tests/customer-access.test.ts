@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addToCart, hlcEncode, type CartDoc } from '@storefleet/shared';
+import { addToCart, CART_GENESIS, hlcEncode, type CartDoc } from '@storefleet/shared';
 import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
@@ -105,22 +105,28 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     await expectMissingTo(b, id);
   });
 
-  /** Store `store`'s device syncing its copy of the customer's cart with the hub, as its sync client does. */
+  /**
+   * Store `store`'s device syncing its copy of the customer's cart with the hub, as its sync client does (one
+   * connection: `errors` are the doc-errors the hub's answer would carry).
+   */
   const syncCart = async (store: { id: string }, customerId: string, change?: (d: CartDoc) => void) => {
     const docId = `cart:${customerId}`;
-    const device = DocReplica.fromChunks<CartDoc>(docId, []);
+    const device = DocReplica.fromChunks<CartDoc>(docId, [], CART_GENESIS);
     if (change) device.change(change);
     const replies: string[] = [];
+    const errors: string[] = [];
     const send = (_id: string, data: string) => replies.push(data) > 0;
+    const peer = `store:${store.id}`;
     for (let round = 0; round < 10; round++) {
       const message = device.generate('hub');
       if (!message) break;
-      await t.hub.sync.docs.fromPeer(`store:${store.id}`, { kind: 'store', storeId: store.id as never }, send, docId, toBase64(message));
+      await t.hub.sync.docs.fromPeer(peer, { kind: 'store', storeId: store.id as never }, send, docId, toBase64(message)).catch((err: Error) => errors.push(err.message));
       for (const r of replies.splice(0)) device.receive('hub', fromBase64(r));
     }
-    return device.doc;
+    t.hub.sync.docs.peerGone(peer);
+    return { doc: device.doc, errors };
   };
-  const aMug = (d: CartDoc) => addToCart(d, { sku: 'VASE', name: 'Vase', unitPriceMinor: 1500, currency: 'USD', taxClass: 'STANDARD' }, 1, 'store:kiosk', Date.now());
+  const aCup = (d: CartDoc) => addToCart(d, { sku: 'CUP', name: 'Cup', unitPriceMinor: 900, currency: 'USD', taxClass: 'STANDARD' }, 1, 'store:kiosk', Date.now());
   /** The customer as the store sees it, once its link (written beside the sync) is there; fails, saying what the store got, after 10 s. */
   const seenBy = async (who: Caller, id: string) => {
     const until = Date.now() + 10_000;
@@ -169,17 +175,38 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     expect((await t.call('GET', `/api/carts/${id}`, undefined, a)).status).toBe(404);
   });
 
-  it('a kiosk’s sync of a cart links its store when it carries changes, not when it only reads', async () => {
+  it('a kiosk’s sync of a cart sends an unlinked store nothing and links it when it carries changes; then it gets the whole cart', async () => {
     const id = await signUp('Cart Socket', admin);
     expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status).toBe(200);
     expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, admin)).status).toBe(200);
-    const copy = await syncCart(storeB, id); // opened by customer card: the kiosk gets the cart, changing nothing
-    expect(Object.keys(copy.lines ?? {})).toEqual(['VASE']);
+    // opened by customer card at store B, changing nothing: B is sent nothing of the cart, and hears why, once
+    const read = await syncCart(storeB, id);
+    expect(read.doc.lines).toEqual({});
+    expect(read.doc.fulfilment).toBeUndefined();
+    expect(read.errors).toEqual([`cart:${id}: not linked to this customer; a change links it (until then this store is sent nothing of it)`]);
     await expectMissingTo(b, id);
 
-    await syncCart(storeB, id, aMug); // the kiosk adds a line (offline, say) and syncs it
+    const wrote = await syncCart(storeB, id, aCup); // the kiosk adds a line (offline, say) and syncs it
+    expect(Object.keys(wrote.doc.lines ?? {}).sort()).toEqual(['CUP', 'VASE']); // the whole cart, from its write on
+    expect(wrote.doc.fulfilment).toEqual({ type: 'PICKUP', storeId: storeA.id });
     expect((await seenBy(b, id))?.name).toBe('Cart Socket');
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, admin)).body.lines.map((l: { sku: string }) => l.sku)).toEqual(['CUP', 'VASE']);
     await expectMissingTo(a, id);
+  });
+
+  it('a write that changes nothing links no store (the fulfilment the cart has); adding a line and setting it back to 0 does', async () => {
+    const id = await signUp('Same Again', admin);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status).toBe(200);
+    const same = await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, b);
+    expect(same.status).toBe(200);
+    expect(same.body.fulfilment).toEqual({ type: 'PICKUP', storeId: storeA.id });
+    await expectMissingTo(b, id);
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, b)).status).toBe(404);
+
+    expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, b)).status).toBe(200);
+    expect((await t.call('PUT', `/api/carts/${id}/lines/VASE`, { qty: 0 }, b)).status).toBe(200);
+    expect((await seenBy(b, id)).name).toBe('Same Again');
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, b)).body.lines).toEqual([]);
   });
 
   it('a cart changed before its customer exists links its store once a later change finds the customer', async () => {
@@ -189,7 +216,9 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     expect((await t.hub.db.query('SELECT 1 FROM customer_stores WHERE customer_id = $1', [id])).rows).toEqual([]);
     await t.hub.db.query(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ($1, 'Late Row', 0, 0)`, [id]);
     expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, a)).status).toBe(409); // no DC ships vases
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200); // changes nothing: links nothing
+    expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).status).toBe(404);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, a)).status).toBe(200);
     expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).body.name).toBe('Late Row');
   });
 
