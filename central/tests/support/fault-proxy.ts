@@ -7,6 +7,8 @@ interface Pair {
   /** Bytes the client sent while the hole was open, delivered when it closes (as TCP would retransmit them). */
   readonly toUpstream: Buffer[];
   readonly toClient: Buffer[];
+  /** This connection stopped at a marker (`holdAt`): nothing passes either way until `cut()` or `restore()`. */
+  holding: boolean;
 }
 
 /**
@@ -14,10 +16,12 @@ interface Pair {
  * `cut()` severs every connection at once, `refuse()` also stops listening (new connections: ECONNREFUSED),
  * `blackHole()` lets nothing through either way and leaves every connection open (new ones too), `restore()` ends
  * any of these. What the client sent into the hole is kept (`held()`), and delivered on `restore()`.
+ * `holdAt(marker)` stops only the connections that send `marker` (e.g. a transaction's BEGIN) from then on.
  */
 export class FaultProxy {
   readonly #pairs = new Set<Pair>();
   #mode: 'pass' | 'black-hole' | 'refused' = 'pass';
+  #holdAt: string | undefined;
   #port = 0;
   readonly #server: Server;
 
@@ -40,7 +44,18 @@ export class FaultProxy {
     return [...this.#pairs].map((p) => Buffer.concat(p.toUpstream).toString('latin1')).join('\n');
   }
 
+  /** From now on, a connection whose client sends `marker` stops there (the chunk with it is held). */
+  holdAt(marker: string): void {
+    this.#holdAt = marker;
+  }
+
+  /** How many connections are stopped at the marker. */
+  holding(): number {
+    return [...this.#pairs].filter((p) => p.holding).length;
+  }
+
   cut(): number {
+    this.#holdAt = undefined;
     const n = this.#pairs.size;
     for (const p of this.#pairs) {
       p.client.destroy();
@@ -63,8 +78,12 @@ export class FaultProxy {
   async restore(): Promise<void> {
     const was = this.#mode;
     this.#mode = 'pass';
+    this.#holdAt = undefined;
     if (was === 'refused') await this.#listen(this.#port);
-    for (const p of this.#pairs) this.#flush(p);
+    for (const p of this.#pairs) {
+      p.holding = false;
+      this.#flush(p);
+    }
   }
 
   async close(): Promise<void> {
@@ -85,7 +104,7 @@ export class FaultProxy {
   }
 
   #accept(client: Socket): void {
-    const pair: Pair = { client, upstream: undefined, toUpstream: [], toClient: [] };
+    const pair: Pair = { client, upstream: undefined, toUpstream: [], toClient: [], holding: false };
     this.#pairs.add(pair);
     const done = () => {
       this.#pairs.delete(pair);
@@ -93,6 +112,7 @@ export class FaultProxy {
       pair.upstream?.destroy();
     };
     client.on('data', (d: Buffer) => {
+      if (this.#holdAt && d.toString('latin1').includes(this.#holdAt)) pair.holding = true;
       pair.toUpstream.push(d);
       this.#flush(pair);
     });
@@ -101,7 +121,7 @@ export class FaultProxy {
   }
 
   #flush(pair: Pair): void {
-    if (this.#mode !== 'pass') return;
+    if (this.#mode !== 'pass' || pair.holding) return;
     if (!pair.upstream) {
       const upstream = connect(this.targetPort, this.targetHost);
       pair.upstream = upstream;
