@@ -14,6 +14,7 @@ export type ErrorType =
   | 'rate-limited'
   | 'timeout'
   | 'unavailable'
+  | 'insufficient-storage'
   | 'internal';
 
 const STATUS: Record<ErrorType, number> = {
@@ -29,6 +30,7 @@ const STATUS: Record<ErrorType, number> = {
   internal: 500,
   unavailable: 503,
   timeout: 504,
+  'insufficient-storage': 507,
 };
 
 const TITLE: Record<ErrorType, string> = {
@@ -44,6 +46,7 @@ const TITLE: Record<ErrorType, string> = {
   internal: 'Internal error',
   unavailable: 'Service unavailable',
   timeout: 'Timed out',
+  'insufficient-storage': 'Disk full',
 };
 
 export interface FieldIssue {
@@ -109,6 +112,27 @@ export class TimeoutError extends AppError {
   }
 }
 
+/**
+ * The disk (or the database file's size limit) is full: nothing of the request was recorded. Thrown in place of a
+ * driver's SQLITE_FULL or an fs ENOSPC (`isDiskFull`), so callers can tell it apart and the answer is a 507 that says
+ * what to do rather than a 500.
+ */
+export class DiskFullError extends AppError {
+  constructor(message = 'the disk is full: nothing was recorded; free space on this machine, then try again', options?: ErrorOptions) {
+    super('insufficient-storage', message, {}, options);
+  }
+}
+
+/** True when `err` (or an error it wraps, via `cause`) says the disk is full: SQLite's SQLITE_FULL or fs ENOSPC. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DiskFullError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC') return true;
+  }
+  return false;
+}
+
 /** RFC 9457 problem details. */
 export interface Problem {
   readonly type: string;
@@ -157,5 +181,6 @@ export function classifyError(err: unknown): AppError {
       return new ValidationError('request aborted by the client');
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new ValidationError(String(e.message));
+  if (isDiskFull(err)) return new DiskFullError(undefined, { cause: err });
   return new AppError('internal', 'an unexpected error occurred', {}, { cause: err });
 }
