@@ -8,6 +8,7 @@ import {
   parseFrame,
   type ClientMessage,
   type HubMessage,
+  type StoreDisk,
 } from '@storefleet/shared';
 import { batchFault } from './batch-rules.js';
 import type { HubSyncStorage, ServerTransport, SyncLogger } from './interfaces.js';
@@ -30,6 +31,11 @@ export interface HubSessionOptions {
    * in frame order; the hub keeps it in the store's sync status. When set, `welcome` lists the `feed-parked` feature.
    */
   readonly onFeedParked?: (storeId: string, parked: { count: number; reason: string | null }) => Promise<void>;
+  /**
+   * The store reports its disk (full after a local write failed for lack of space, or not). Awaited in frame order; a
+   * failure loses only the report. When set, `welcome` lists the `store-status` feature.
+   */
+  readonly onStoreStatus?: (storeId: string, status: { disk: StoreDisk }) => Promise<void>;
 }
 
 type SessionPhase = 'awaiting-hello' | 'open' | 'closed';
@@ -152,6 +158,14 @@ export class HubSyncSession {
       case 'doc-sync':
         if (this.protocol < 2) return this.#refuse(CLOSE.protocolError, 'bad-message', 'doc-sync needs protocol 2');
         this.options.onDocSync?.(this.storeId, m.docId, m.data, this);
+        return;
+      case 'store-status':
+        if (!this.options.onStoreStatus) return this.#refuse(CLOSE.protocolError, 'bad-message', 'store-status was not offered by this hub');
+        try {
+          await this.options.onStoreStatus(this.storeId, { disk: m.disk });
+        } catch (err) {
+          this.log.warn({ err, storeId: this.storeId }, "could not record the store's status");
+        }
     }
   }
 
@@ -176,7 +190,8 @@ export class HubSyncSession {
     this.#phase = 'open';
     this.#feedSent = this.#feedAcked = Math.min(m.feedCursor, feedHead);
     this.#feedHead = feedHead;
-    const features = this.options.onFeedParked ? { features: ['feed-parked'] } : {};
+    const offered = [...(this.options.onFeedParked ? ['feed-parked'] : []), ...(this.options.onStoreStatus ? ['store-status'] : [])];
+    const features = offered.length ? { features: offered } : {};
     this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features });
     void this.#pumpFeed();
   }

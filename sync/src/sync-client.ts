@@ -1,4 +1,4 @@
-import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, parseFrame, type ClientMessage, type HubMessage } from '@storefleet/shared';
+import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, parseFrame, type ClientMessage, type HubMessage, type StoreDisk } from '@storefleet/shared';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import type { ClientTransport, Connector, FeedParkedSummary, StoreSyncStorage, SyncLogger } from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
@@ -40,6 +40,11 @@ export interface SyncClientOptions {
   readonly onDocSync?: (docId: string, data: string) => void;
   /** The hub refused one of our `doc-sync` frames (logged either way; the connection stays open). */
   readonly onDocError?: (docId: string, detail: string) => void;
+  /**
+   * A sync step's local write failed because the disk is full (the step was rolled back). The connection stays open;
+   * the owner records it and reports the disk back through `reportDisk`.
+   */
+  readonly onDiskFull?: (err: unknown) => void;
 }
 
 /**
@@ -61,6 +66,11 @@ export class SyncClient {
   /** When the current connection was welcomed. */
   #welcomedAt: number | null = null;
   #hubTakesParked = false;
+  #hubTakesStatus = false;
+  /** The store's disk as last reported by the owner; sent to a hub that takes `store-status`. */
+  #disk: StoreDisk | null = null;
+  /** A feed page could not be applied for lack of space: later pages would leave a gap, so they wait for a reconnect. */
+  #feedStalled = false;
   /** This end closed the connection after a local failure (lastError says which). */
   #closingAfterFailure = false;
   readonly #protocol: number;
@@ -117,6 +127,25 @@ export class SyncClient {
     this.#dispatch({ type: 'outbox-head', head: this.storage.outboxHead() });
   }
 
+  /**
+   * The store's disk changed (full after a write failed for lack of space, or not after a write succeeded): the hub
+   * hears it now if connected, else after the next `welcome`. When the disk is back and a feed page was left unapplied,
+   * the connection is renewed so the feed resumes from the recorded cursor.
+   */
+  reportDisk(disk: StoreDisk): void {
+    this.#disk = disk;
+    this.#sendDisk();
+    if (!disk.full && this.#feedStalled && this.#transport) {
+      this.#feedStalled = false;
+      this.#closingAfterFailure = true;
+      this.#transport.close(CLOSE.goingAway, 'disk space is back: resuming the feed');
+    }
+  }
+
+  #sendDisk(): void {
+    if (this.#disk && this.#hubTakesStatus && this.#state.phase === 'syncing') this.#send({ type: 'store-status', disk: this.#disk });
+  }
+
   /** Sends a document sync frame if connected; false when offline (the document layer retries on reconnect). */
   sendDoc(docId: string, data: string): boolean {
     if (this.#state.phase !== 'syncing' || !this.#transport) return false;
@@ -150,6 +179,7 @@ export class SyncClient {
     if (!refused && code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
     if (this.#welcomedAt !== null && this.#now() - this.#welcomedAt >= (this.options.healthyMs ?? 30_000)) this.#attempt = 0;
     this.#welcomedAt = null;
+    this.#feedStalled = false;
     this.#dispatch({ type: 'closed' });
     this.#scheduleReconnect();
   }
@@ -182,6 +212,7 @@ export class SyncClient {
           // the store reconnect at once, forever. The backoff resets once the connection has proved healthy.
           this.#welcomedAt = this.#now();
           this.#hubTakesParked = m.features?.includes('feed-parked') ?? false;
+          this.#hubTakesStatus = m.features?.includes('store-status') ?? false;
           this.#lastError = null;
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
@@ -190,6 +221,7 @@ export class SyncClient {
             if (moved) this.log.warn({ moved, hubAckedSeq: m.ackedSeq }, 'this store file is behind the hub (new or restored disk): renumbered its unsent events');
           }
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq, head: this.storage.outboxHead() });
+          this.#sendDisk();
           if (this.#protocol >= 2) this.options.onConnected?.();
           break;
         case 'ack':
@@ -202,6 +234,7 @@ export class SyncClient {
           break;
         case 'feed-page': {
           this.#feedHead = Math.max(this.#feedHead, m.head);
+          if (this.#feedStalled) break; // an earlier page is unapplied: this one would start past a gap
           const cursor = this.storage.applyFeed(m.entries);
           const parked = this.#hubTakesParked ? this.storage.feedParked?.() : undefined;
           this.#send(parked ? { type: 'feed-ack', seq: cursor, parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null } } : { type: 'feed-ack', seq: cursor });
@@ -225,6 +258,16 @@ export class SyncClient {
           break;
       }
     } catch (err) {
+      if (isDiskFull(err)) {
+        // The disk, not the link: keep the connection (events still go up, the hub hears the disk is full); a feed page
+        // that could not be applied waits, with the ones after it, until the disk is back (see reportDisk).
+        this.#lastError = `sync step failed: the store's disk is full (${(err as Error).message})`;
+        this.log.error({ err }, 'sync step failed: the disk is full; the connection stays open');
+        if (m.type === 'feed-page') this.#feedStalled = true;
+        this.options.onDiskFull?.(err);
+        this.#emit();
+        return;
+      }
       // A local failure (disk full, a feed handler bug) must not be mistaken for progress: drop the connection and
       // resume from the recorded positions after a backoff.
       this.#lastError = `sync step failed: ${(err as Error).message}`;

@@ -12,6 +12,9 @@ import { z } from 'zod';
  * Down: hub → `feed-page` (the store's feed after its cursor) → store applies once → `feed-ack` (its new cursor).
  *       An entry the store's handler refuses is parked there and passed; a hub whose `welcome` lists `feed-parked`
  *       gets the store's parked count and latest reason in `feed-ack` (optional fields: no protocol bump).
+ * Store status: a hub whose `welcome` lists `store-status` gets `store-status` frames (after `welcome` and on every
+ *       change): the store's disk, full (a local write failed for lack of space; nothing of it was recorded) or not.
+ *       Sent only to such a hub, so an older hub never sees the frame (no protocol bump).
  * Documents: `doc-sync` both ways; a `doc-sync` the hub refuses (a document outside the store's rights, an undeclared
  *       namespace, data that is not an Automerge sync message, changes that would make the document invalid — its
  *       detail then names each problem, and the document stops syncing with that store until it reconnects) is
@@ -62,6 +65,17 @@ export type WireEvent = z.infer<typeof wireEventSchema>;
 export const feedEntrySchema = z.strictObject({ seq, type: eventType, payload: z.unknown(), createdAt: z.number() });
 export type FeedEntry = z.infer<typeof feedEntrySchema>;
 
+/**
+ * The store's disk as the store last saw it: `full` from a local write refused for lack of space (SQLITE_FULL,
+ * ENOSPC) until a write succeeds again; `at` when it changed (store clock, epoch ms); `reason` the failure's words.
+ */
+export const storeDiskSchema = z.strictObject({
+  full: z.boolean(),
+  at: z.number().int().min(0),
+  reason: z.string().max(500).nullable().optional(),
+});
+export type StoreDisk = z.infer<typeof storeDiskSchema>;
+
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
@@ -87,6 +101,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     parked: z.strictObject({ count: z.number().int().min(0), reason: z.string().max(500).nullable() }).optional(),
   }),
   z.strictObject({ type: z.literal('doc-sync'), docId: z.string().min(1).max(200), data: z.string().max(LIMITS.maxFrameBytes) }),
+  z.strictObject({ type: z.literal('store-status'), disk: storeDiskSchema }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -107,7 +122,10 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
     ackedSeq: z.number(),
     feedHead: z.number(),
     ackedHlc: z.string().nullable().optional(),
-    /** Optional wire fields this hub takes from the store: `feed-parked` (`parked` in `feed-ack`). */
+    /**
+     * Optional wire fields and frames this hub takes from the store: `feed-parked` (`parked` in `feed-ack`),
+     * `store-status` (the `store-status` frame).
+     */
     features: z.array(z.string()).optional(),
   }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
