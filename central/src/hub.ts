@@ -256,6 +256,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         },
         onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),
         onFeedParked: (storeId, parked) => storeFeedParked.record(storeId, parked),
+        onStoreStatus: (storeId, status) => syncStatus.recordDisk(storeId, status.disk, now()),
       });
       syncServer.attach(server);
       moduleSockets.attach(server);

@@ -20,6 +20,11 @@ export interface StoreSyncState {
   /** Feed entries the store parked (its handler refused them), as it last reported, and the latest one's reason. */
   readonly feedParked: number;
   readonly feedParkedReason: string | null;
+  /**
+   * The store's disk as it last reported: `full` since a write there failed for lack of space (it cannot record
+   * sales; someone must free space on the store PC), `since` when that changed (store clock), `reason` its words.
+   */
+  readonly disk: { readonly full: boolean; readonly since: number | null; readonly reason: string | null };
 }
 
 interface StateRow {
@@ -37,6 +42,9 @@ interface StateRow {
   parked: number;
   feed_parked: number | null;
   feed_parked_reason: string | null;
+  disk_full: boolean | null;
+  disk_changed_at: number | null;
+  disk_reason: string | null;
 }
 
 /**
@@ -61,7 +69,10 @@ export class SyncStatusRepository {
               o.acked_seq, o.outbox_head, h.head, k.acked,
               (SELECT count(*)::int FROM sync_parked p WHERE p.origin = l.id AND p.resolved_at IS NULL) AS parked,
               (SELECT f.parked FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked,
-              (SELECT f.reason FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked_reason
+              (SELECT f.reason FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked_reason,
+              (SELECT d.disk_full FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_full,
+              (SELECT d.changed_at FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_changed_at,
+              (SELECT d.reason FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_reason
        ${STORES_WITH_SYNC} AND ($1::uuid IS NULL OR l.id = $1)
        ORDER BY l.code`,
       [storeId ?? null],
@@ -87,8 +98,18 @@ export class SyncStatusRepository {
         parked: r.parked,
         feedParked: r.feed_parked ?? 0,
         feedParkedReason: r.feed_parked_reason,
+        disk: { full: r.disk_full ?? false, since: r.disk_changed_at === null ? null : Number(r.disk_changed_at), reason: r.disk_reason },
       };
     });
+  }
+
+  /** Keeps a store's report of its disk (the sync session calls it for each `store-status` frame). */
+  async recordDisk(storeId: string, disk: { full: boolean; at: number; reason?: string | null }, now: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO sync_store_disk (store_id, disk_full, changed_at, reason, reported_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (store_id) DO UPDATE SET disk_full = $2, changed_at = $3, reason = $4, reported_at = $5`,
+      [storeId, disk.full, disk.at, disk.reason ?? null, now],
+    );
   }
 
   /**

@@ -35,7 +35,9 @@ export default {
     const SHOWN = 200;
     const filter = h('input', { id: 'fleet-filter', type: 'search', placeholder: 'code or name', autocomplete: 'off' });
     el.insertBefore(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'fleet-filter' }, 'Find a store'), filter)), listArea);
-    const attention = (a, b) => Number(a.connected) - Number(b.connected) || b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) || a.code.localeCompare(b.code);
+    // A store whose disk is full cannot record sales: first of all, with a badge saying what to do.
+    const diskFull = (s) => Boolean(s.disk?.full);
+    const attention = (a, b) => Number(diskFull(b)) - Number(diskFull(a)) || Number(a.connected) - Number(b.connected) || b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) || a.code.localeCompare(b.code);
     let parkedTotal = -1;
     const drawList = (items = all) => {
       all = items;
@@ -46,15 +48,20 @@ export default {
       }
       const online = items.filter((s) => s.connected).length;
       const lagging = items.filter((s) => s.pendingUp + s.feedLag > 0).length;
-      summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag`;
+      const full = items.filter(diskFull).length;
+      summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag${full ? `; ${full} with a full disk` : ''}`;
       const q = filter.value.trim().toLowerCase();
       const matching = (q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items).slice().sort(attention);
       listArea.replaceChildren(
         table(
           matching.length > SHOWN ? `Stores (the first ${SHOWN} of ${matching.length}; refine the search)` : 'Stores',
-          ['Store', 'Name', 'Connection', 'Last seen', 'Events waiting (up)', 'Feed lag (down)', 'Parked'],
+          ['Store', 'Name', 'Connection', 'Disk', 'Last seen', 'Events waiting (up)', 'Feed lag (down)', 'Parked'],
           matching.slice(0, SHOWN),
-          (s) => [s.code, s.name, h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'), s.connected ? 'now' : ago(s.lastSeenAt), String(s.pendingUp), String(s.feedLag), String(s.parked)],
+          (s) => [s.code, s.name, h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'),
+            diskFull(s)
+              ? h('span', { class: 'badge warn', title: `full ${ago(s.disk.since)}: the store cannot record sales until space is freed on the store PC${s.disk.reason ? ` (${s.disk.reason})` : ''}` }, 'disk full')
+              : h('span', { class: 'badge ok' }, 'ok'),
+            s.connected ? 'now' : ago(s.lastSeenAt), String(s.pendingUp), String(s.feedLag), String(s.parked)],
           (s) => navigate('fleet', { store: s.storeId }),
         ),
       );
