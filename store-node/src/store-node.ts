@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { answerClientError, refuseBadText } from '@storefleet/shared';
+import { answerClientError, DiskFullError, refuseBadText } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
@@ -72,6 +72,9 @@ export const storeMigrationSources = [
 export const STORE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/** What a request refused for lack of disk space is told (507), and what `/healthz` says while the disk is full. */
+export const STORE_DISK_FULL = "the store's disk is full: nothing was recorded. Free space on the store PC, then try again";
 
 export interface StoreNode {
   readonly app: Express;
@@ -181,7 +184,15 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   app.use(screenGuard(pairing, trusted, config.loopbackRole ?? 'lane'));
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
-    const brief = { status: 'ok', name: config.name ?? null, online: hubLink.state === 'connected' };
+    // While the last write failed for lack of space the node cannot record a sale: not ok, and why (until one succeeds).
+    const disk = sync.disk.current;
+    const brief = {
+      status: disk.full ? 'disk-full' : 'ok',
+      ...(disk.full ? { reason: STORE_DISK_FULL, diskFullSince: disk.at } : {}),
+      name: config.name ?? null,
+      online: hubLink.state === 'connected',
+    };
+    if (disk.full) res.status(503);
     // A kiosk and an unpaired device learn only that the node is up and whether the hub is reachable; the hub link's
     // error text (addresses, credentials' fate) and the store id are for staff screens.
     const { role } = callerOf(res);
@@ -218,6 +229,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);
+  // A full disk (SQLITE_FULL, ENOSPC) from any route: the store's own words and what to do (507), and /healthz says so.
+  const diskFull: ErrorRequestHandler = (err, _req, _res, next) => next(sync.disk.failed(err) ? new DiskFullError(STORE_DISK_FULL, { cause: err }) : err);
+  app.use(diskFull);
   app.use(errorHandler(log));
 
   let server: Server | undefined;

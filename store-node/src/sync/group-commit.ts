@@ -83,6 +83,9 @@ export class GroupCommit {
       this.#release.run();
       return { ok: true, value };
     } catch (err) {
+      // Some errors (SQLITE_FULL: the disk is full) make SQLite roll the whole transaction back: then the savepoint is
+      // gone too, and it is this error, not "no such savepoint", that fails the batch.
+      if (!this.db.inTransaction) throw err;
       this.#undo.run();
       this.#release.run();
       return { ok: false, err };

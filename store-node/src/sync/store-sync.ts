@@ -1,5 +1,6 @@
 import { backoffDelay, SyncClient, type SyncClientOptions, type SyncLogger, type SyncStatus } from '@storefleet/sync';
 import { Bootstrapper } from './bootstrap.js';
+import { DiskStatus } from './disk-status.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { hubGetter } from '../hub-link/hub-get.js';
 import type { HubLink } from '../hub-link/hub-link.js';
@@ -32,6 +33,8 @@ export class StoreSync {
   readonly client: SyncClient | undefined;
   readonly docs: StoreDocs;
   readonly bootstrap: Bootstrapper | undefined;
+  /** Whether the store's disk is full (a write refused for lack of space, until one succeeds); the hub is told. */
+  readonly disk: DiskStatus;
   readonly #group: GroupCommit;
   readonly #emit: Emit;
   #stopped = true;
@@ -46,6 +49,7 @@ export class StoreSync {
     options: StoreSyncOptions = {},
   ) {
     this.outbox = new SqliteOutbox(db, storeId, now);
+    this.disk = new DiskStatus(now);
     this.#group = new GroupCommit(db);
     this.#emit = Object.assign((type: string, payload: unknown) => this.outbox.append(type, payload), {
       all: (events: readonly { type: string; payload: unknown }[]) => this.outbox.appendAll(events),
@@ -59,13 +63,22 @@ export class StoreSync {
           now,
           onDocSync: (docId, data) => this.docs.receive(docId, data),
           onConnected: () => this.docs.connected(),
+          onDiskFull: (err) => this.disk.failed(err),
         })
       : undefined;
+    this.disk.onChange((disk) => this.client?.reportDisk(disk));
   }
 
   /** Runs `change` in one IMMEDIATE transaction with `emit` for its events; after commit, wakes the uploader. */
   write<T>(change: (emit: Emit) => T): T {
-    const result = this.db.transaction(() => change(this.#emit)).immediate();
+    let result: T;
+    try {
+      result = this.db.transaction(() => change(this.#emit)).immediate();
+    } catch (err) {
+      this.disk.failed(err);
+      throw err;
+    }
+    this.disk.succeeded();
     this.client?.outboxChanged();
     return result;
   }
@@ -75,7 +88,14 @@ export class StoreSync {
    * resolves once committed. For the hot path of many lanes closing sales at once.
    */
   async writeGrouped<T>(change: (emit: Emit) => T): Promise<T> {
-    const result = await this.#group.submit(() => change(this.#emit));
+    let result: T;
+    try {
+      result = await this.#group.submit(() => change(this.#emit));
+    } catch (err) {
+      this.disk.failed(err);
+      throw err;
+    }
+    this.disk.succeeded();
     this.client?.outboxChanged();
     return result;
   }

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '@storefleet/central/testing';
+import { STORE_DISK_FULL } from '../src/store-node.js';
+import { SyncFixture, waitFor } from './support/sync-fixture.js';
+
+/**
+ * A full disk at the store, for real: SQLite's `max_page_count` on the node's own connection makes a write that needs
+ * a new page fail with SQLITE_FULL, exactly as a full disk does. The lane is told so (507, what to do), nothing of the
+ * refused sale is on disk, /healthz says why it is not ok, the hub shows the store's disk full, and the sync link
+ * stays up; with space back, the same sale goes through and everything says ok again.
+ */
+describe.each(dbTargets)('a full disk at the store on $name', (target) => {
+  let f: SyncFixture;
+
+  beforeAll(async () => {
+    f = await SyncFixture.start(target);
+  }, 120_000);
+  afterAll(() => f?.stop(), 60_000);
+
+  it('refuses a tender with 507 and says so in /healthz and at the hub, keeps the link, and recovers', async () => {
+    const store = await f.store('DISKFULL');
+    const { storeId, secret } = f.credentials.get('DISKFULL')!;
+    store.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+         VALUES ('MUG', NULL, 'Red enamel mug', NULL, NULL, 'Test', 799, 'USD', 'STANDARD', 1)`,
+      )
+      .run();
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(store.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+    };
+    const BASKETS = 60;
+    expect((await call('POST', '/api/stock/movements', { sku: 'MUG', delta: BASKETS, kind: 'RECEIVE' })).status).toBe(201);
+    await waitFor('the store to connect', () => store.sync.status().phase === 'syncing', 60_000);
+
+    // Baskets ready on every lane, then the disk is one page from full.
+    const sales: string[] = [];
+    for (let i = 0; i < BASKETS; i++) {
+      const sale = (await call('POST', '/api/pos/sales')).body as { id: string };
+      expect((await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'MUG', qty: 1 })).status).toBe(200);
+      sales.push(sale.id);
+    }
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages + 1}`);
+
+    // Tenders until the disk is full.
+    let refused: { saleId: string; status: number; type: string | null; body: any } | undefined;
+    let sold = 0;
+    for (const saleId of sales) {
+      const r = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1000 });
+      if (r.status !== 200) {
+        refused = { saleId, ...r };
+        break;
+      }
+      sold++;
+    }
+    expect(refused, `all ${BASKETS} tenders went through: the disk never filled`).toBeDefined();
+    expect(refused).toMatchObject({
+      status: 507,
+      type: expect.stringContaining('application/problem+json'),
+      body: { status: 507, title: 'Disk full', detail: STORE_DISK_FULL, type: 'urn:storefleet:problem:insufficient-storage' },
+    });
+    expect(refused!.body.detail).toBe("the store's disk is full: nothing was recorded. Free space on the store PC, then try again");
+
+    // Nothing of the refused sale is on disk: no sale row, no stock move, no outbox event; its basket is still open.
+    const saleRows = store.db.prepare("SELECT id FROM sales WHERE status = 'COMPLETED'").pluck().all() as string[];
+    expect(saleRows).toHaveLength(sold);
+    expect(saleRows).not.toContain(refused!.saleId);
+    const soldRefs = store.db.prepare("SELECT DISTINCT json_extract(payload, '$.ref') FROM sync_outbox WHERE type = 'stock.moved' AND json_extract(payload, '$.kind') = 'SALE'").pluck().all() as string[];
+    expect(soldRefs.sort()).toEqual([...saleRows].sort());
+    expect((await call('GET', '/api/stock/MUG')).body.onHand).toBe(BASKETS - sold);
+    expect((await call('GET', `/api/pos/sales/${refused!.saleId}`)).body).toMatchObject({ status: 'OPEN', lines: [expect.objectContaining({ sku: 'MUG', qty: 1 })] });
+
+    // /healthz is not ok while the last write failed for lack of space, and says why.
+    const health = await fetch(`${store.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'disk-full', reason: STORE_DISK_FULL });
+
+    // The hub shows the store's disk full; the store kept its one connection.
+    const { token } = await f.hub.auth.storeToken(storeId, secret);
+    const atHub = async () => (await (await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
+    const seen = await waitFor('the hub to show the disk full', async () => {
+      const s = await atHub();
+      return s.disk?.full ? s : undefined;
+    }, 60_000);
+    expect(seen).toMatchObject({ connected: true, disk: { full: true, since: expect.any(Number), reason: expect.stringMatching(/full/i) } });
+    expect(store.sync.status()).toMatchObject({ phase: 'syncing', reconnects: 0 });
+
+    // A hold sent down while the disk is full cannot be written either: the store says why and keeps the connection.
+    const cursor = store.sync.status().feedCursor;
+    const hold = { id: 'r-big', status: 'CONFIRMED', customerRef: 'c'.repeat(20_000), lines: [{ sku: 'MUG', qty: 1 }], expiresAt: 4_102_444_800_000, updatedAt: 1 };
+    const head = await f.hub.db.transaction((tx) => f.hub.sync.feed.append(tx, storeId, [{ type: 'reservation.changed', payload: hold }]));
+    await waitFor('the store to find it cannot apply the hold', () => /disk is full/.test(store.sync.status().lastError ?? ''), 60_000);
+    expect(store.sync.status()).toMatchObject({ phase: 'syncing', reconnects: 0, feedCursor: cursor, parkedFeed: 0 });
+    expect(await atHub()).toMatchObject({ connected: true, disk: { full: true } });
+
+    // Space is back: the refused sale goes through as it was, /healthz is ok, the hub hears it.
+    store.db.pragma('max_page_count = 1073741823');
+    const retried = await call('POST', `/api/pos/sales/${refused!.saleId}/tender`, { kind: 'CASH', givenMinor: 1000 });
+    expect(retried).toMatchObject({ status: 200, body: { status: 'COMPLETED', totalMinor: expect.any(Number) } });
+    const healthy = await fetch(`${store.url}/healthz`);
+    expect(healthy.status).toBe(200);
+    expect(await healthy.json()).toMatchObject({ status: 'ok' });
+    expect((await call('GET', '/api/stock/MUG')).body.onHand).toBe(BASKETS - sold - 1);
+    // (The store renews its connection once, to resume the feed page the full disk left unapplied.)
+    const cleared = await waitFor('the hub to show the store connected, its disk no longer full', async () => {
+      const s = await atHub();
+      return s.connected && s.disk && !s.disk.full ? s : undefined;
+    }, 60_000);
+    expect(cleared).toMatchObject({ connected: true, disk: { full: false, reason: null } });
+    // The hold waited, and arrives now (the feed resumes from the store's cursor, nothing skipped or parked).
+    await waitFor('the hold to arrive', () => store.sync.status().feedCursor === head, 60_000);
+    expect(store.db.prepare('SELECT id FROM bopis_reservations').pluck().all()).toEqual(['r-big']);
+    expect(store.sync.status()).toMatchObject({ phase: 'syncing', parkedFeed: 0, lastError: null });
+  }, 300_000);
+});
