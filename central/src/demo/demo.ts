@@ -50,9 +50,20 @@ const hub = await createHub({
 exitOnFatalErrors(hub.log, (code) => {
   setTimeout(() => process.exit(code), 10_000).unref();
   stop(code).catch(() => process.exit(code)); // before start-up finished there is nothing to stop yet
-
 });
-const hubUrl = await hub.start();
+let hubUrl: string;
+try {
+  hubUrl = await hub.start();
+} catch (err) {
+  const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+  console.error(
+    inUse
+      ? `Port ${hubPort} on 127.0.0.1 is already in use (another demo or program?): stop it, or start with --port <another>.`
+      : `The hub could not start: ${(err as Error).message}`,
+  );
+  await hub.stop();
+  process.exit(1);
+}
 
 if (!(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
   await hub.auth.createUser({ ...secrets.admin, name: 'Demo Admin', role: 'ADMIN' });
