@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import { STORE_DISK_FULL } from '../src/store-node.js';
+import { haveChromium, launchChromium, pageErrors, screenshot } from './support/browser.js';
 import { SyncFixture, waitFor } from './support/sync-fixture.js';
 
 /**
@@ -18,6 +19,18 @@ describe.each(dbTargets)('a full disk at the store on $name', (target) => {
   afterAll(() => f?.stop(), 60_000);
 
   it('refuses a tender with 507 and says so in /healthz and at the hub, keeps the link, and recovers', async () => {
+    // Head office: an admin, and the product in the hub's catalog (so the store's sales count in the hub's ledger).
+    const ops = { email: 'ops@example.test', password: 'correct horse battery staple' };
+    await f.hub.auth.createUser({ ...ops, name: 'Ops', role: 'ADMIN' });
+    const login = await fetch(`${f.hubUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ops) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const hubCall = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(f.hubUrl + path, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect((await hubCall('POST', '/api/catalog/products/import', { items: [{ sku: 'MUG', name: 'Red enamel mug', category: 'Test', priceMinor: 799 }] })).status).toBeLessThan(300);
+
     const store = await f.store('DISKFULL');
     const { storeId, secret } = f.credentials.get('DISKFULL')!;
     store.db
@@ -87,6 +100,28 @@ describe.each(dbTargets)('a full disk at the store on $name', (target) => {
     expect(seen).toMatchObject({ connected: true, disk: { full: true, since: expect.any(Number), reason: expect.stringMatching(/full/i) } });
     expect(store.sync.status()).toMatchObject({ phase: 'syncing', reconnects: 0 });
 
+    // Head office sees it on the console's Fleet page: the store's row carries a "disk full" badge saying what to do.
+    if (haveChromium) {
+      const [name, value] = cookie.split('=') as [string, string];
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext();
+        await context.addCookies([{ name, value, url: f.hubUrl }]);
+        const page = await context.newPage();
+        const errors = pageErrors(page);
+        await page.goto(`${f.hubUrl}/console/#/fleet`);
+        const row = page.getByRole('row').filter({ hasText: 'DISKFULL' });
+        const badge = row.getByText('disk full', { exact: true });
+        await badge.waitFor({ timeout: 60_000 });
+        expect(await badge.getAttribute('title')).toContain('the store cannot record sales until space is freed on the store PC');
+        await expect(page.locator('.summary').textContent()).resolves.toContain('1 with a full disk');
+        await screenshot(page, 'console-fleet-disk-full');
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }
+
     // A hold sent down while the disk is full cannot be written either: the store says why and keeps the connection.
     const cursor = store.sync.status().feedCursor;
     const hold = { id: 'r-big', status: 'CONFIRMED', customerRef: 'c'.repeat(20_000), lines: [{ sku: 'MUG', qty: 1 }], expiresAt: 4_102_444_800_000, updatedAt: 1 };
@@ -113,5 +148,9 @@ describe.each(dbTargets)('a full disk at the store on $name', (target) => {
     await waitFor('the hold to arrive', () => store.sync.status().feedCursor === head, 60_000);
     expect(store.db.prepare('SELECT id FROM bopis_reservations').pluck().all()).toEqual(['r-big']);
     expect(store.sync.status()).toMatchObject({ phase: 'syncing', parkedFeed: 0, lastError: null });
+    // The hub's ledger counts every sale once: the refused attempt not at all, its retry once.
+    const stockAtHub = async () => (await hubCall('GET', `/api/inventory/stores/${storeId}/stock/MUG`)).body as { onHand?: number };
+    await waitFor('the hub to count every sale', async () => (await stockAtHub()).onHand === BASKETS - sold - 1, 60_000);
+    expect((await hubCall('GET', `/api/sync/stores/${storeId}`)).body).toMatchObject({ parked: 0, pendingUp: 0 });
   }, 300_000);
 });
