@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
+import { SyncClient, type ConnectionHandlers, type StoreSyncStorage } from '@storefleet/sync';
 import { STORE_DISK_FULL } from '../src/store-node.js';
 import { haveChromium, launchChromium, pageErrors, screenshot } from './support/browser.js';
 import { SyncFixture, waitFor } from './support/sync-fixture.js';
@@ -153,4 +154,66 @@ describe.each(dbTargets)('a full disk at the store on $name', (target) => {
     await waitFor('the hub to count every sale', async () => (await stockAtHub()).onHand === BASKETS - sold - 1, 60_000);
     expect((await hubCall('GET', `/api/sync/stores/${storeId}`)).body).toMatchObject({ parked: 0, pendingUp: 0 });
   }, 300_000);
+});
+
+/** The disk report rides on a frame only a hub that offers it (`store-status` in `welcome`) is sent: old hubs see none. */
+describe('the store-status frame', () => {
+  const storage: StoreSyncStorage = {
+    storeId: 'storeA',
+    outboxHead: () => 0,
+    ackedSeq: () => 0,
+    readBatch: () => [],
+    markAcked: () => undefined,
+    reconcile: () => 0,
+    feedCursor: () => 0,
+    applyFeed: () => 0,
+    observeHubTime: () => undefined,
+  };
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  /** A hub that welcomes the store (with `features`) and records what the store sends it. */
+  const hubWith = (features: string[] | undefined) => {
+    const frames: { type: string; disk?: unknown }[] = [];
+    let handlers: ConnectionHandlers | undefined;
+    const connector = {
+      connect(h: ConnectionHandlers) {
+        handlers = h;
+        return Promise.resolve({
+          send(text: string) {
+            const m = JSON.parse(text) as { type: string };
+            frames.push(m);
+            if (m.type === 'hello') h.onMessage(JSON.stringify({ type: 'welcome', protocol: 2, hubTime: 1, ackedSeq: 0, feedHead: 0, ...(features ? { features } : {}) }));
+          },
+          close: () => undefined,
+        });
+      },
+    };
+    return { frames, connector, connected: () => handlers !== undefined };
+  };
+
+  it.each([
+    { hub: 'an older hub (no features)', features: undefined, sent: false },
+    { hub: 'a hub that takes only feed-parked', features: ['feed-parked'], sent: false },
+    { hub: 'a hub that offers store-status', features: ['feed-parked', 'store-status'], sent: true },
+  ])('$hub is sent the disk report: $sent', async ({ features, sent }) => {
+    const hub = hubWith(features);
+    const client = new SyncClient(storage, hub.connector, log, {});
+    try {
+      client.reportDisk({ full: true, at: 5, reason: 'database or disk is full' }); // before connecting: sent after welcome
+      client.start();
+      await waitFor('the store to be welcomed', () => client.status.phase === 'syncing', 30_000);
+      client.reportDisk({ full: false, at: 6, reason: null });
+      const reports = hub.frames.filter((m) => m.type === 'store-status');
+      expect(reports).toEqual(
+        sent
+          ? [
+              { type: 'store-status', disk: { full: true, at: 5, reason: 'database or disk is full' } },
+              { type: 'store-status', disk: { full: false, at: 6, reason: null } },
+            ]
+          : [],
+      );
+      expect(client.status.phase).toBe('syncing');
+    } finally {
+      client.stop();
+    }
+  });
 });
