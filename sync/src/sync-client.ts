@@ -258,17 +258,18 @@ export class SyncClient {
           break;
       }
     } catch (err) {
-      if (isDiskFull(err)) {
+      if (isDiskFull(err)) this.options.onDiskFull?.(err);
+      if (isDiskFull(err) && m.type !== 'welcome') {
         // The disk, not the link: keep the connection (events still go up, the hub hears the disk is full); a feed page
-        // that could not be applied waits, with the ones after it, until the disk is back (see reportDisk).
+        // that could not be applied waits, with the ones after it, until the disk is back (see reportDisk). A welcome
+        // that could not be taken leaves nothing to go on with: that one still reconnects.
         this.#lastError = `sync step failed: the store's disk is full (${(err as Error).message})`;
         this.log.error({ err }, 'sync step failed: the disk is full; the connection stays open');
         if (m.type === 'feed-page') this.#feedStalled = true;
-        this.options.onDiskFull?.(err);
         this.#emit();
         return;
       }
-      // A local failure (disk full, a feed handler bug) must not be mistaken for progress: drop the connection and
+      // A local failure (a welcome the full disk could not take, a feed handler bug) must not be mistaken for progress: drop the connection and
       // resume from the recorded positions after a backoff.
       this.#lastError = `sync step failed: ${(err as Error).message}`;
       this.log.error({ err }, 'sync step failed; reconnecting');
