@@ -116,7 +116,11 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the store pages and the conso
       await hubCall('POST', '/api/reservations', { storeId, customerRef: 'Kim Lee', lines: [{ sku: 'TEA-GREEN', qty: 1 }] }); // waits in the feed
       const row = page.getByRole('row', { name: /UI1/ });
       await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/offline.*never|offline/);
-      await expect.poll(() => row.locator('td').nth(5).textContent(), { timeout: 20_000 }).toBe('1'); // feed lag: one entry waiting
+      // Found by its header, so a column added to the fleet table does not move what is checked.
+      const headers = await row.locator('xpath=ancestor::table[1]//th').allTextContents();
+      const feedLag = headers.indexOf('Feed lag (down)');
+      expect(feedLag).toBeGreaterThan(0);
+      await expect.poll(() => row.locator('td').nth(feedLag).textContent(), { timeout: 20_000 }).toBe('1'); // one entry waiting
       await row.click();
       await expect.poll(() => page.locator('figcaption').first().textContent(), { timeout: 20_000 }).toMatch(/feed entries waiting at stores: 1/);
       await screenshot(page, 'console-fleet-lag-1920');
