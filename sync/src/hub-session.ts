@@ -192,7 +192,8 @@ export class HubSyncSession {
     this.#feedHead = feedHead;
     const offered = [...(this.options.onFeedParked ? ['feed-parked'] : []), ...(this.options.onStoreStatus ? ['store-status'] : [])];
     const features = offered.length ? { features: offered } : {};
-    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features });
+    const docWindow = LIMITS.docWindow;
+    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features, docWindow });
     void this.#pumpFeed();
   }
 

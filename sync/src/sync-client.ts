@@ -34,8 +34,11 @@ export interface SyncClientOptions {
   readonly healthyMs?: number;
   /** Called on every status change (pages show it as the sync badge). */
   readonly onStatus?: (s: SyncStatus) => void;
-  /** The hub welcomed us (after every (re)connect): documents re-sync from here. */
-  readonly onConnected?: () => void;
+  /**
+   * The hub welcomed us (after every (re)connect): documents re-sync from here, with at most `docWindow` `doc-sync`
+   * frames unanswered at once (the hub's word, or LIMITS.defaultDocWindow from a hub that does not say).
+   */
+  readonly onConnected?: (hub: { readonly docWindow: number }) => void;
   /** Incoming `doc-sync` frames. */
   readonly onDocSync?: (docId: string, data: string) => void;
   /** The hub refused one of our `doc-sync` frames (logged either way; the connection stays open). */
@@ -222,7 +225,7 @@ export class SyncClient {
           }
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq, head: this.storage.outboxHead() });
           this.#sendDisk();
-          if (this.#protocol >= 2) this.options.onConnected?.();
+          if (this.#protocol >= 2) this.options.onConnected?.({ docWindow: m.docWindow ?? LIMITS.defaultDocWindow });
           break;
         case 'ack':
           this.#dispatch({ type: 'ack', seq: m.seq });

@@ -31,6 +31,13 @@ export const LIMITS = {
   maxFeedPageEntries: 1000,
   /** Event batches a store may have unacknowledged at once. */
   uploadWindow: 4,
+  /**
+   * `doc-sync` frames a store may have unanswered at once (the hub says so in `welcome` as `docWindow`; a store whose
+   * hub does not say uses `defaultDocWindow`). With the upload window and feed-acks it stays under the hub's limit on
+   * frames in flight (uploadWindow × 4 + 8).
+   */
+  docWindow: 8,
+  defaultDocWindow: 4,
   maxEventTypeLength: 64,
   maxPayloadBytes: 64 * 1024,
 } as const;
@@ -106,7 +113,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export type HubMessage =
-  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null; features?: string[] }
+  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null; features?: string[]; docWindow?: number }
   | { type: 'ack'; seq: number }
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
@@ -127,6 +134,8 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
      * `store-status` (the `store-status` frame).
      */
     features: z.array(z.string()).optional(),
+    /** `doc-sync` frames the store may have unanswered at once (absent: LIMITS.defaultDocWindow). */
+    docWindow: z.number().int().min(1).max(64).optional(),
   }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),

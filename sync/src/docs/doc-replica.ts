@@ -129,6 +129,14 @@ export class DocReplica<T = unknown> {
     return message;
   }
 
+  /** True when `peer` is known to hold every change of this document (its last heads match ours). */
+  inSyncWith(peer: string): boolean {
+    const shared = this.#peers.get(peer)?.sharedHeads;
+    if (!shared) return false;
+    const ours = this.heads();
+    return shared.length === ours.length && ours.every((h) => shared.includes(h));
+  }
+
   /** A peer reconnected: forget what we believed it had. */
   resetPeer(peer: string): void {
     this.#peers.set(peer, A.initSyncState());
