@@ -62,7 +62,8 @@ export class StoreSync {
           ...options,
           now,
           onDocSync: (docId, data) => this.docs.receive(docId, data),
-          onConnected: () => this.docs.connected(),
+          onConnected: (hub) => this.docs.connected(hub),
+          onDocError: (docId) => this.docs.refused(docId),
           onDiskFull: (err) => this.disk.failed(err),
         })
       : undefined;
