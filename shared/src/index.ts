@@ -20,3 +20,4 @@ export * from './http/idempotency-middleware.js';
 export * from './http/access-matrix-types.js';
 export * from './http/raw-answers.js';
 export * from './http/refuse-bad-text.js';
+export * from './protocol/events.js';
