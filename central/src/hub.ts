@@ -150,7 +150,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const syncRepo = new SyncRepository(db, handlers, now, {
     onRetry: (err, attempt) => log.warn({ err, attempt }, 'transient database error while applying store events; retrying the transaction'),
-  });
+  }, log);
   const syncStatus = new SyncStatusRepository(db);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;

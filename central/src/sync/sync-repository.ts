@@ -11,6 +11,13 @@ export interface ApplyStats {
   parked: number;
   /** Transactions (uploads and replays) tried again after a transient database error. */
   retries: number;
+  /** Events acknowledged without applying: the hub already held them under other seqs (a restored store file). */
+  repeats: number;
+}
+
+/** Where the repository tells operators what they should know (the hub's pino logger fits). */
+export interface SyncLog {
+  warn(fields: object, message: string): void;
 }
 
 /**
@@ -19,7 +26,7 @@ export interface ApplyStats {
  * reconnect racing the old socket) are serialised and each seq is applied once.
  */
 export class SyncRepository implements HubSyncStorage {
-  readonly stats: ApplyStats = { applied: 0, parked: 0, retries: 0 };
+  readonly stats: ApplyStats = { applied: 0, parked: 0, retries: 0, repeats: 0 };
 
   constructor(
     readonly db: Db,
@@ -27,6 +34,8 @@ export class SyncRepository implements HubSyncStorage {
     readonly now: () => number,
     /** How transient database errors are retried (tests shorten the pauses; a log line per retry). */
     retry: RetryOptions = {},
+    /** Told when a batch repeated events the hub already held (a store file restored from a backup). */
+    readonly log?: SyncLog,
   ) {
     this.retry = {
       ...retry,
@@ -73,37 +82,55 @@ export class SyncRepository implements HubSyncStorage {
    * Applies a batch once (the origin's row lock and UNIQUE (origin, seq) guard it). An event that fails on its own is
    * parked alone and the rest of its run applies; a transient database error (deadlock, serialization failure, lost
    * connection) retries the whole transaction a few times and parks nothing — if it persists, the error reaches the
-   * session and the store resends later.
+   * session and the store resends later. An event the hub already holds under another seq (same HLC, type and
+   * payload: a store file restored from a backup renumbered and resent it) is recorded at its new seq as a repeat and
+   * acknowledged, but no handler sees it again.
    */
   async applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }> {
     const outcome = await retryTransient(() => this.#applyOnce(storeId, events, pending), this.retry);
     this.stats.applied += outcome.applied;
     this.stats.parked += outcome.parked;
+    if (outcome.repeats) {
+      this.stats.repeats += outcome.repeats;
+      this.log?.warn(
+        { storeId, repeats: outcome.repeats, ackedSeq: outcome.answer.ackedSeq },
+        `${outcome.repeats} events this store had already sent under other numbers (a restored store file) were acknowledged without applying them`,
+      );
+    }
     return outcome.answer;
   }
 
   async #applyOnce(storeId: string, events: readonly WireEvent[], pending: number | undefined) {
     const now = this.now();
-    return this.db.transaction(async (tx): Promise<{ answer: { ackedSeq: number; gapFrom?: number }; applied: number; parked: number }> => {
+    return this.db.transaction(async (tx): Promise<{ answer: { ackedSeq: number; gapFrom?: number }; applied: number; parked: number; repeats: number }> => {
       await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
       const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
       const acked = rows[0]!.acked_seq;
       const decision = decideBatch(events, acked);
-      if (decision.kind === 'gap') return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0 };
-      if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0 };
+      if (decision.kind === 'gap') return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0, repeats: 0 };
+      if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0, repeats: 0 };
       const fresh = decision.events;
+      const heldAt = await this.#heldAlready(tx, storeId, fresh);
       const inserted = await tx.query(
-        `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
-         SELECT $1, s, h, t, p, $6 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
+        `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at, repeat_of)
+         SELECT $1, s, h, t, p, $6, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[], $7::bigint[]) AS x(s, h, t, p, r)
          ON CONFLICT (origin, seq) DO NOTHING`,
-        [storeId, fresh.map((e) => e.seq), fresh.map((e) => e.hlc), fresh.map((e) => e.type), fresh.map((e) => JSON.stringify(e.payload ?? null)), now],
+        [
+          storeId,
+          fresh.map((e) => e.seq),
+          fresh.map((e) => e.hlc),
+          fresh.map((e) => e.type),
+          fresh.map((e) => (heldAt.has(e.seq) ? null : JSON.stringify(e.payload ?? null))),
+          now,
+          fresh.map((e) => heldAt.get(e.seq) ?? null),
+        ],
       );
       if (inserted.rowCount !== fresh.length) {
         throw new Error(`store ${storeId}: sync_events already holds seqs past acked_seq ${acked}; refusing to apply twice`);
       }
       let applied = 0;
       let parked = 0;
-      for (const run of runsByType(fresh)) {
+      for (const run of runsByType(fresh.filter((e) => !heldAt.has(e.seq)))) {
         const handle = this.handlers.get(run[0]!.type);
         if (!handle) {
           await this.#park(tx, storeId, run, `no module handles event type ${run[0]!.type}`, now);
@@ -120,8 +147,27 @@ export class SyncRepository implements HubSyncStorage {
         `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4 WHERE store_id = $1`,
         [storeId, last, last + (pending ?? 0), now],
       );
-      return { answer: { ackedSeq: last }, applied, parked };
+      return { answer: { ackedSeq: last }, applied, parked, repeats: heldAt.size };
     });
+  }
+
+  /**
+   * Which of these events the hub already holds from this origin under an earlier seq, applied or parked: the same
+   * HLC (a store never stamps two events alike) with the same type and payload. Maps each repeat's seq to the seq
+   * that holds it. Same HLC with other content is a different event. One indexed lookup per batch.
+   */
+  async #heldAlready(tx: Queryable, storeId: string, events: readonly WireEvent[]): Promise<Map<number, number>> {
+    const { rows } = await tx.query<{ seq: number; held: number }>(
+      `SELECT x.s AS seq, min(k.seq) AS held
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
+       JOIN (SELECT seq, hlc, type, payload FROM sync_events WHERE origin = $1 AND hlc = ANY($3::text[]) AND repeat_of IS NULL
+             UNION ALL
+             SELECT seq, hlc, type, payload FROM sync_parked WHERE origin = $1 AND hlc = ANY($3::text[])) k
+         ON k.hlc = x.h AND k.type = x.t AND k.payload = x.p AND k.seq < x.s
+       GROUP BY x.s`,
+      [storeId, events.map((e) => e.seq), events.map((e) => e.hlc), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null))],
+    );
+    return new Map(rows.map((r) => [Number(r.seq), Number(r.held)]));
   }
 
   async readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]> {
