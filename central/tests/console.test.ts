@@ -31,7 +31,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     expect((await fetch(`${t.url}/shared/dom.js`)).status).toBe(200);
 
     const pages = await t.call('GET', '/api/console/pages', undefined, { cookie: admin });
-    expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual(['fleet', 'users', 'inventory', 'incidents', 'orders', 'reservations', 'hello']);
+    expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual(['fleet', 'users', 'inventory', 'incidents', 'orders', 'reservations', 'sales', 'hello']);
     expect(pages.body.items.at(-1)).toEqual({ path: 'hello', title: 'Hello', script: '/console/modules/hello/hello.js', module: 'hello' });
     const script = await fetch(`${t.url}/console/modules/hello/hello.js`);
     expect(await script.text()).toContain('hello from a module');

@@ -40,7 +40,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
 
   it('answers random requests to every API route with a 4xx problem+json that changes nothing, never a 5xx', async () => {
     const routes = discoverRoutes(t.hub.app as never).routes.filter((r) => r.path.startsWith('/api/'));
-    const ids = [fx.a.id, fx.b.id, fx.customer.id, fx.order.id, fx.reservation.id, fx.cartCustomer.id, fx.spare.id, 'MATRIX-MUG', 'catalog'];
+    const ids = [fx.a.id, fx.b.id, fx.customer.id, fx.order.id, fx.reservation.id, fx.cartCustomer.id, fx.spare.id, 'MATRIX-MUG', 'catalog', fx.sale.saleId];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
     const findings = new Findings();

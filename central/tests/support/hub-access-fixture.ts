@@ -16,7 +16,7 @@ export type Credentials = Record<HubAccessRole, Record<string, string>>;
  * whose valid call uses its target up gets a target of its own (a hold to release, an order to cancel, a curbside
  * order to check in; a cart for the writes, as changing a cart lets a store read it), so every row's most privileged
  * caller can make a real call that succeeds. Built through the API as stores and people would (stock arrives as a
- * store's sync events).
+ * store's sync events, and so does store A's one sale).
  */
 export async function hubAccessFixture(t: TestHub) {
   const admin = await t.login();
@@ -45,6 +45,11 @@ export async function hubAccessFixture(t: TestHub) {
   // a movement of a sku the catalog lacks is parked: the replay routes' target (it fails again, so it stays parked)
   const parked = { storeId: a.id, seq: 2 };
   await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 2, hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: a.id }), type: 'stock.moved', payload: { sku: 'MATRIX-UNKNOWN', delta: 1, kind: 'RECEIVE' } }], 0);
+  // a sale rung up at store A: the sales ledger's routes read it
+  const sale = { saleId: 'MATRIX-SALE' };
+  const saleLine = { sku: SKU, qty: 1, unitPriceMinor: 900, taxClass: 'STANDARD', subtotalMinor: 900, taxMinor: 90 };
+  const salePayload = { ...sale, lane: null, currency: 'USD', openedAt: Date.now() - 1000, closedAt: Date.now(), lines: [saleLine], subtotalMinor: 900, taxMinor: 90, totalMinor: 990, tenders: [{ kind: 'CASH', amountMinor: 990, givenMinor: 1000 }] };
+  await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 3, hlc: hlcEncode({ wallMs: Date.now(), counter: 3, node: a.id }), type: 'sale.completed', payload: salePayload }], 0);
   const storeA = { bearer: a.token };
   const hold = (ref: string) => must(ref, t.call('POST', '/api/reservations', { storeId: a.id, customerRef: ref, lines: [{ sku: SKU, qty: 1 }] }, storeA));
   const reservation = await hold('Matrix');
@@ -71,6 +76,6 @@ export async function hubAccessFixture(t: TestHub) {
     storeB: { authorization: `Bearer ${b.token}` },
     associateB: { cookie: cookies.associateB },
   };
-  return { a, b, c, spare, parked, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
+  return { a, b, c, spare, parked, sale, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

@@ -43,6 +43,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/reservations/:id/release': () => ({}),
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
+    'POST /api/sync/retention/run': () => ({}),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -77,6 +78,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
       .replace(':seq', String(fx.parked.seq))
+      .replace(':saleId', fx.sale.saleId)
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
@@ -86,6 +88,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,
     '/api/inventory/nearby': `?sku=${SKU}&lat=40.7&lon=-74`,
     '/api/customers': '?name=Signed',
+    '/api/sales/daily': `?store=${fx.a.id}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
   const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);

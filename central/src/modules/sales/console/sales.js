@@ -1,0 +1,98 @@
+// Daily sales per store: how many sales, gross, tax, returns, voids and net, each day in the store's own time zone.
+import { h, money, showError, table } from '/console/lib.js';
+
+/** A local day (`YYYY-MM-DD`) as people read it; the day is already the store's, so no zone shifts it. */
+const dayLabel = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+
+/** The period's totals per currency (a fleet may sell in several). */
+function periodTotals(items) {
+  const by = new Map();
+  for (const d of items) {
+    const t = by.get(d.currency) ?? { currency: d.currency, sales: 0, gross: 0, tax: 0, returns: 0, refunds: 0, voids: 0, net: 0 };
+    t.sales += d.salesCount;
+    t.gross += d.grossMinor;
+    t.tax += d.taxMinor;
+    t.returns += d.returnsCount;
+    t.refunds += d.returnsMinor;
+    t.voids += d.voidsCount;
+    t.net += d.netMinor;
+    by.set(d.currency, t);
+  }
+  return [...by.values()];
+}
+
+const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+export default {
+  async render({ el, api, live, params, navigate }) {
+    const stores = (await api('GET', '/api/sync/stores')).items;
+    const storeId = params.get('store') ?? '';
+    const storeSelect = h('select', { id: 'sales-store' }, h('option', { value: '' }, 'Every store'), stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)));
+    const from = h('input', { id: 'sales-from', type: 'date', value: params.get('from') ?? '' });
+    const to = h('input', { id: 'sales-to', type: 'date', value: params.get('to') ?? '' });
+    const form = h(
+      'form',
+      { class: 'filters', role: 'search' },
+      h('div', {}, h('label', { for: 'sales-store' }, 'Store'), storeSelect),
+      h('div', {}, h('label', { for: 'sales-from' }, 'From'), from),
+      h('div', {}, h('label', { for: 'sales-to' }, 'To'), to),
+      h('button', { type: 'submit' }, 'Show sales'),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      navigate('sales', { ...(storeSelect.value ? { store: storeSelect.value } : {}), ...(from.value ? { from: from.value } : {}), ...(to.value ? { to: to.value } : {}) });
+    });
+    const errors = h('div');
+    const summary = h('div', { class: 'card', 'aria-live': 'polite' });
+    const area = h('div', { class: 'card' });
+    el.append(form, errors, summary, area);
+
+    const refresh = async () => {
+      const q = new URLSearchParams({ limit: '2000', ...(storeId ? { store: storeId } : {}), ...(params.get('from') ? { from: params.get('from') } : {}), ...(params.get('to') ? { to: params.get('to') } : {}) });
+      const page = await api('GET', `/api/sales/daily?${q}`);
+      from.value = page.from;
+      to.value = page.to;
+      const shown = storeId ? stores.find((s) => s.storeId === storeId) : undefined;
+      const zone = page.items[0]?.timezone;
+      summary.replaceChildren(
+        h('h2', {}, `${shown ? `${shown.code} — ${shown.name}` : 'Every store'}, ${dayLabel(page.from)} to ${dayLabel(page.to)}`),
+        ...periodTotals(page.items).map((t) =>
+          h('p', {}, `${plural(t.sales, 'sale')}, gross ${money(t.gross, t.currency)} (tax ${money(t.tax, t.currency)}), ${plural(t.returns, 'return')} refunding ${money(t.refunds, t.currency)}, ${plural(t.voids, 'void')}: net ${money(t.net, t.currency)}`),
+        ),
+        h('p', { class: 'muted' }, shown && zone ? `Days are the store’s own calendar days (${zone}).` : 'Days are each store’s own calendar days, in its time zone.'),
+        page.next ? h('p', { class: 'muted' }, 'Only the newest 2,000 rows are shown: pick one store or fewer days to see the rest.') : '',
+      );
+      area.replaceChildren(
+        table('Sales per store and day, newest day first', ['Day', 'Store', 'Sales', 'Gross', 'Tax', 'Returns', 'Voids', 'Net'], page.items, (d) => [
+          dayLabel(d.day),
+          `${d.storeCode} — ${d.storeName}`,
+          d.salesCount.toLocaleString(),
+          money(d.grossMinor, d.currency),
+          money(d.taxMinor, d.currency),
+          d.returnsCount ? `${d.returnsCount.toLocaleString()} (${money(d.returnsMinor, d.currency)})` : '0',
+          d.voidsCount.toLocaleString(),
+          money(d.netMinor, d.currency),
+        ], (d) => navigate('sales', { store: d.storeId, from: page.from, to: page.to })),
+      );
+    };
+    const show = () => refresh().then(() => showError(errors), (err) => showError(errors, err));
+    await show();
+    // A store's events reaching the hub move its acknowledged seq: re-read, at most every few seconds.
+    const acked = new Map();
+    let timer;
+    const off = live.on((m) => {
+      if (m.type !== 'fleet') return;
+      let changed = false;
+      for (const s of m.items) {
+        if (storeId && s.storeId !== storeId) continue;
+        if (acked.has(s.storeId) && acked.get(s.storeId) !== s.ackedSeq) changed = true;
+        acked.set(s.storeId, s.ackedSeq);
+      }
+      if (changed && !timer) timer = setTimeout(() => ((timer = undefined), void show()), 3000);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  },
+};

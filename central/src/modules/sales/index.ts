@@ -1,0 +1,25 @@
+import type { HubModule } from '../hub-module.js';
+import { SalesRepository } from './repository.js';
+import { salesRoutes } from './routes.js';
+import { SalesService } from './service.js';
+
+export type { DailyTotals, SaleDetail, SaleRecord, ReturnRecord, SaleStatus } from './types.js';
+
+/**
+ * The fleet's sales ledger from every store's `sale.completed`, `sale.voided` and `sale.returned` events, with daily
+ * totals per store and local day (sales, gross, tax, returns, voids, net) kept as the events apply, and a console page.
+ */
+export const hubModule: HubModule = {
+  name: 'sales',
+  migrations: new URL('./schema/', import.meta.url),
+  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'sales', title: 'Sales', script: 'sales.js' }] },
+  routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now)),
+  eventHandlers: (ctx) => {
+    const service = new SalesService(() => new SalesRepository(ctx.db), ctx.now);
+    return {
+      'sale.completed': (tx, events) => service.applyCompleted(new SalesRepository(tx), events),
+      'sale.voided': (tx, events) => service.applyVoided(new SalesRepository(tx), events),
+      'sale.returned': (tx, events) => service.applyReturned(new SalesRepository(tx), events),
+    };
+  },
+};

@@ -1,0 +1,202 @@
+import type { Queryable } from '../../db/db.js';
+import type { DailyQuery, DailyTotals, NewReturn, NewSale, ReturnRecord, SaleRecord, SaleStatus } from './types.js';
+
+/**
+ * Adds to the day's totals what the CTE `fresh` returns (only rows the ledger did not hold yet), in the statement that
+ * wrote them: `fresh` yields (day, currency, sales, gross, tax, returns, refunds, voids). $1 = store, $3 = now.
+ */
+const addToDaily = `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
+  SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), $3 FROM fresh GROUP BY day, currency
+  ON CONFLICT (store_id, day, currency) DO UPDATE SET
+    sales_count = d.sales_count + EXCLUDED.sales_count, gross_minor = d.gross_minor + EXCLUDED.gross_minor,
+    tax_minor = d.tax_minor + EXCLUDED.tax_minor, returns_count = d.returns_count + EXCLUDED.returns_count,
+    returns_minor = d.returns_minor + EXCLUDED.returns_minor, voids_count = d.voids_count + EXCLUDED.voids_count,
+    updated_at = EXCLUDED.updated_at`;
+
+const SALE_COLUMNS = `store_id, sale_id, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
+  voided_card_reference, origin_seq, received_at`;
+const RETURN_COLUMNS = 'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at';
+
+interface SaleRow {
+  store_id: string;
+  sale_id: string;
+  status: SaleStatus;
+  lane: string | null;
+  currency: string;
+  opened_at: number;
+  closed_at: number;
+  day: string;
+  subtotal_minor: number;
+  tax_minor: number;
+  total_minor: number;
+  lines: unknown[];
+  tenders: NewSale['tenders'];
+  voided_card_reference: string | null;
+  origin_seq: number;
+  received_at: number;
+}
+
+interface ReturnRow {
+  store_id: string;
+  return_id: string;
+  sale_id: string;
+  currency: string;
+  at: number;
+  day: string;
+  refund_minor: number;
+  lines: NewReturn['lines'];
+  refund: NewReturn['refund'];
+  origin_seq: number;
+  received_at: number;
+}
+
+interface DailyRow {
+  store_id: string;
+  code: string;
+  name: string;
+  timezone: string;
+  day: string;
+  currency: string;
+  sales_count: number;
+  gross_minor: number;
+  tax_minor: number;
+  returns_count: number;
+  returns_minor: number;
+  voids_count: number;
+}
+
+const toSale = (r: SaleRow): SaleRecord => ({
+  storeId: r.store_id,
+  saleId: r.sale_id,
+  status: r.status,
+  lane: r.lane,
+  currency: r.currency,
+  openedAt: r.opened_at,
+  closedAt: r.closed_at,
+  day: r.day,
+  subtotalMinor: r.subtotal_minor,
+  taxMinor: r.tax_minor,
+  totalMinor: r.total_minor,
+  lines: r.lines,
+  tenders: r.tenders,
+  voidedCardReference: r.voided_card_reference,
+  originSeq: r.origin_seq,
+  receivedAt: r.received_at,
+});
+
+const toReturn = (r: ReturnRow): ReturnRecord => ({
+  storeId: r.store_id,
+  returnId: r.return_id,
+  saleId: r.sale_id,
+  currency: r.currency,
+  at: r.at,
+  day: r.day,
+  refundMinor: r.refund_minor,
+  lines: r.lines,
+  refund: r.refund,
+  originSeq: r.origin_seq,
+  receivedAt: r.received_at,
+});
+
+const toDaily = (r: DailyRow): DailyTotals => ({
+  storeId: r.store_id,
+  storeCode: r.code,
+  storeName: r.name,
+  timezone: r.timezone,
+  day: r.day,
+  currency: r.currency,
+  salesCount: r.sales_count,
+  grossMinor: r.gross_minor,
+  taxMinor: r.tax_minor,
+  returnsCount: r.returns_count,
+  returnsMinor: r.returns_minor,
+  voidsCount: r.voids_count,
+  netMinor: r.gross_minor - r.returns_minor,
+});
+
+/** All SQL of the sales module: the ledger (sales, returns) and its daily totals. */
+export class SalesRepository {
+  constructor(readonly db: Queryable) {}
+
+  /** The store's time zone as its location says (null when the hub has no such location). */
+  async storeTimezone(storeId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ timezone: string }>('SELECT timezone FROM locations WHERE id = $1', [storeId]);
+    return rows[0]?.timezone ?? null;
+  }
+
+  /**
+   * Writes the sales the ledger does not hold yet and adds them to their days' totals, in one statement; a sale id
+   * the store already sent (under any seq) is skipped and counts nothing. Returns the ids written.
+   */
+  async insertSales(storeId: string, sales: readonly NewSale[], now: number): Promise<Set<string>> {
+    if (!sales.length) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `WITH fresh AS (
+         INSERT INTO sales (store_id, sale_id, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at)
+         SELECT $1, x."saleId", x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3
+         FROM jsonb_to_recordset($2::jsonb) AS x("saleId" text, status text, lane text, currency text, "openedAt" bigint, "closedAt" bigint, day text,
+           "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint)
+         ON CONFLICT (store_id, sale_id) DO NOTHING
+         RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids
+       ), totals AS (${addToDaily})
+       SELECT sale_id AS id FROM fresh`,
+      [storeId, JSON.stringify(sales), now],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** What the ledger holds for these sale ids of the store. */
+  async statuses(storeId: string, saleIds: readonly string[]): Promise<Map<string, SaleStatus>> {
+    const { rows } = await this.db.query<{ sale_id: string; status: SaleStatus }>('SELECT sale_id, status FROM sales WHERE store_id = $1 AND sale_id = ANY($2::text[])', [storeId, saleIds]);
+    return new Map(rows.map((r) => [r.sale_id, r.status]));
+  }
+
+  /** As `insertSales`, for returns: a return id already held is skipped; its sale need not be in the ledger. */
+  async insertReturns(storeId: string, returns: readonly NewReturn[], now: number): Promise<Set<string>> {
+    if (!returns.length) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `WITH fresh AS (
+         INSERT INTO sale_returns (store_id, return_id, sale_id, currency, at, day, refund_minor, lines, refund, origin_seq, received_at)
+         SELECT $1, x."returnId", x."saleId", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3
+         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint)
+         ON CONFLICT (store_id, return_id) DO NOTHING
+         RETURNING return_id, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids
+       ), totals AS (${addToDaily})
+       SELECT return_id AS id FROM fresh`,
+      [storeId, JSON.stringify(returns), now],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Daily totals from `from` to `to` (local days, inclusive), newest day first, then by store and currency. */
+  async daily(q: DailyQuery): Promise<DailyTotals[]> {
+    const { rows } = await this.db.query<DailyRow>(
+      `SELECT d.store_id, coalesce(l.code, '?') AS code, coalesce(l.name, 'unknown store') AS name, coalesce(l.timezone, 'UTC') AS timezone,
+              d.day::text AS day, d.currency, d.sales_count, d.gross_minor, d.tax_minor, d.returns_count, d.returns_minor, d.voids_count
+       FROM sales_daily d LEFT JOIN locations l ON l.id = d.store_id
+       WHERE ($1::uuid IS NULL OR d.store_id = $1) AND d.day BETWEEN $2::date AND $3::date
+         AND ($4::date IS NULL OR d.day < $4::date OR (d.day = $4::date AND (d.store_id, d.currency) > ($5::uuid, $6::text)))
+       ORDER BY d.day DESC, d.store_id, d.currency LIMIT $7`,
+      [q.storeId, q.from, q.to, q.after?.day ?? null, q.after?.storeId ?? null, q.after?.currency ?? null, q.limit],
+    );
+    return rows.map(toDaily);
+  }
+
+  /** The sales with this id, in `storeId` only when given (at most two: enough to tell an ambiguous id). */
+  async salesById(saleId: string, storeId: string | null): Promise<SaleRecord[]> {
+    const { rows } = await this.db.query<SaleRow>(
+      `SELECT ${SALE_COLUMNS} FROM sales WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id LIMIT 2`,
+      [saleId, storeId],
+    );
+    return rows.map(toSale);
+  }
+
+  /** Returns of the sale id, oldest first, in `storeId` only when given. */
+  async returnsOf(saleId: string, storeId: string | null, limit = 500): Promise<ReturnRecord[]> {
+    const { rows } = await this.db.query<ReturnRow>(
+      `SELECT ${RETURN_COLUMNS} FROM sale_returns WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY at, return_id LIMIT $3`,
+      [saleId, storeId, limit],
+    );
+    return rows.map(toReturn);
+  }
+}

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { assertStoreAccess, isHeadOffice, principalOf, storeOf } from '../../http/access.js';
+import { isCalendarDay } from './sales-rules.js';
+import type { SalesService } from './service.js';
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine(isCalendarDay, 'not a date on the calendar');
+const cursor = z
+  .string()
+  .regex(/^(\d{4}-\d{2}-\d{2})_([0-9a-fA-F-]{36})_([A-Z]{3})$/, 'the `next` of the previous page')
+  .transform((s) => {
+    const [d, storeId, currency] = s.split('_') as [string, string, string];
+    return { day: d, storeId, currency };
+  })
+  .refine((c) => isCalendarDay(c.day) && uuidSchema.safeParse(c.storeId).success, 'the `next` of the previous page');
+const dailyQuery = z.object({
+  store: uuidSchema.optional(),
+  from: day.optional(),
+  to: day.optional(),
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  after: cursor.optional(),
+});
+const saleParams = z.object({ saleId: z.string().min(1).max(64) });
+const saleQuery = z.object({ store: uuidSchema.optional() });
+
+/** Reads of the sales ledger: a store's days (or the fleet's, for head office) and one sale with its returns. */
+export function salesRoutes(sales: SalesService): Router {
+  const r = Router();
+  r.get('/sales/daily', async (req, res) => {
+    const p = principalOf(req);
+    const q = parseOrThrow(dailyQuery, req.query, 'query');
+    if (q.store) assertStoreAccess(req, q.store);
+    else if (!isHeadOffice(p)) throw new ForbiddenError('name your store with ?store=; the whole fleet’s totals are for an ADMIN');
+    res.json(await sales.daily({ storeId: q.store ?? null, from: q.from ?? null, to: q.to ?? null, limit: q.limit, after: q.after ?? null }));
+  });
+  r.get('/sales/:saleId', async (req, res) => {
+    const p = principalOf(req);
+    const { saleId } = parseOrThrow(saleParams, req.params, 'sale id');
+    const { store } = parseOrThrow(saleQuery, req.query, 'query');
+    // A store's callers search their own store only: another store's sale reads exactly as a missing one.
+    const scope = isHeadOffice(p) ? (store ?? null) : storeOf(p);
+    if (!scope && !isHeadOffice(p)) throw new NotFoundError('sale', saleId);
+    if (store && scope !== store) throw new NotFoundError('sale', saleId);
+    res.json(await sales.sale(saleId, scope));
+  });
+  return r;
+}

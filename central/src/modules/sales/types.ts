@@ -1,0 +1,85 @@
+import type { SaleCompleted, SaleReturned } from '@storefleet/shared';
+
+/** A sale id is either paid or a basket voided before payment; the first event for the id decides. */
+export type SaleStatus = 'COMPLETED' | 'VOIDED';
+
+/** A local calendar day, `YYYY-MM-DD`, in the store's time zone. */
+export type LocalDay = string;
+
+/** One row of the ledger as it is written: a `sale.completed` or `sale.voided` payload with its day and seq. */
+export interface NewSale {
+  readonly saleId: string;
+  readonly status: SaleStatus;
+  readonly lane: string | null;
+  readonly currency: string;
+  readonly openedAt: number;
+  readonly closedAt: number;
+  readonly day: LocalDay;
+  readonly subtotalMinor: number;
+  readonly taxMinor: number;
+  readonly totalMinor: number;
+  readonly lines: readonly unknown[];
+  readonly tenders: SaleCompleted['tenders'];
+  readonly voidedCardReference: string | null;
+  readonly originSeq: number;
+}
+
+export interface NewReturn {
+  readonly returnId: string;
+  readonly saleId: string;
+  readonly currency: string;
+  readonly at: number;
+  readonly day: LocalDay;
+  readonly refundMinor: number;
+  readonly lines: SaleReturned['lines'];
+  readonly refund: SaleReturned['refund'];
+  readonly originSeq: number;
+}
+
+export interface SaleRecord extends NewSale {
+  readonly storeId: string;
+  readonly receivedAt: number;
+}
+
+export interface ReturnRecord extends NewReturn {
+  readonly storeId: string;
+  readonly receivedAt: number;
+}
+
+/** A sale as `GET /api/sales/:saleId` answers: the sale when the hub has it, and every return of it it has. */
+export interface SaleDetail {
+  readonly storeId: string;
+  readonly saleId: string;
+  /** Null while only returns of it have arrived (its own event may be parked or still on its way). */
+  readonly sale: SaleRecord | null;
+  readonly returns: readonly ReturnRecord[];
+}
+
+/** One store's totals for one local day in one currency. Amounts in minor units, tax included. */
+export interface DailyTotals {
+  readonly storeId: string;
+  readonly storeCode: string;
+  readonly storeName: string;
+  /** The store's time zone now (its days were cut in the zone it had when each event was applied). */
+  readonly timezone: string;
+  readonly day: LocalDay;
+  readonly currency: string;
+  readonly salesCount: number;
+  readonly grossMinor: number;
+  readonly taxMinor: number;
+  readonly returnsCount: number;
+  readonly returnsMinor: number;
+  readonly voidsCount: number;
+  /** gross − refunds. */
+  readonly netMinor: number;
+}
+
+export interface DailyQuery {
+  /** One store, or null for every store (head office). */
+  readonly storeId: string | null;
+  readonly from: LocalDay;
+  readonly to: LocalDay;
+  readonly limit: number;
+  /** Keyset: rows after this one in (day descending, store, currency) order. */
+  readonly after: { readonly day: LocalDay; readonly storeId: string; readonly currency: string } | null;
+}
