@@ -54,6 +54,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/api/sync/parked',                        ADMIN_ONLY],
   ['POST', '/api/sync/parked/replay',                ADMIN_ONLY, 'replays every open parked event of a type after a fix; 200 with how many applied and which failed again'],
   ['POST', '/api/sync/parked/:storeId/:seq/replay',  ADMIN_ONLY, 'store A’s parked event (the fixture parks one); 200 with the outcome, `failed` when it stays parked'],
+  ['GET', '/api/sync/retention',                     ADMIN_ONLY, 'per table: rows, oldest row, what sweeps archived or removed, archive months that can be detached'],
+  ['POST', '/api/sync/retention/run',                ADMIN_ONLY, 'starts a retention sweep now: 202, `started` or `already-running`'],
   ['GET', '/api/console/pages',                      ADMIN_ONLY],
   ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
   ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],

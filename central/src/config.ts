@@ -1,4 +1,5 @@
 import type { HubModule } from './modules/hub-module.js';
+import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
 
 export interface HubConfig {
   /** Port to listen on; 0 picks a free one (tests). Default 8080. */
@@ -50,6 +51,11 @@ export interface HubConfig {
    * A secret: never logged.
    */
   readonly metricsToken?: string | undefined;
+  /**
+   * What the hub keeps and for how long (RETENTION_* variables; defaults and their reasons in
+   * sync/retention-settings.ts). A value out of range stops the hub at start, naming the variable.
+   */
+  readonly retention?: Partial<RetentionSettings>;
 }
 
 export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
@@ -64,6 +70,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     metricsToken: env.HUB_METRICS_TOKEN || undefined,
     dbConnectTimeoutMs: positive(env.DB_CONNECT_TIMEOUT_MS),
     dbQueryTimeoutMs: positive(env.DB_QUERY_TIMEOUT_MS),
+    retention: retentionFromEnv(env),
   };
 
 }

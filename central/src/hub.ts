@@ -29,6 +29,11 @@ import { DatabaseUnreachableError } from './db/db-unreachable.js';
 import { loadMigrations, type MigrationSource } from './migrations/load-migrations.js';
 import { migrate } from './migrations/migrate.js';
 import { StoreFeedParked } from './sync/store-feed-parked.js';
+import { Retention } from './sync/retention.js';
+import { retentionRoutes } from './sync/retention-routes.js';
+import { retentionSettings } from './sync/retention-settings.js';
+import { syncRetentionTargets } from './sync/retention-sync-targets.js';
+import type { RetentionTarget } from './sync/retention-target.js';
 import { discoverModules } from './modules/discover-modules.js';
 import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
@@ -72,6 +77,8 @@ export interface Hub {
   readonly fleet: FleetService;
   readonly modules: readonly HubModule[];
   readonly sync: { readonly repo: SyncRepository; readonly feed: FeedWriter; readonly docs: HubDocs; readonly server: SyncServer | undefined };
+  /** Pruning and archiving of the sync and order tables (sweeps hourly; `run` for one now). */
+  readonly retention: Retention;
   /** Listens and starts module background work; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops listening, stops modules, closes the database. Safe to call twice. */
@@ -95,6 +102,7 @@ export function hubMigrationSources(modules: readonly HubModule[]): MigrationSou
 /** Opens the database, runs every migration, and builds the HTTP app; `start()` makes it listen. */
 export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const now = config.now ?? Date.now;
+  const retentionConfig = retentionSettings(config.retention); // bad values stop the hub before it opens anything
   const log = createLogger('hub', config.logLevel, config.logDestination);
   const metrics = createRegistry('storefleet_hub_');
   const modules = config.modules ?? (await discoverModules());
@@ -152,6 +160,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     onRetry: (err, attempt) => log.warn({ err, attempt }, 'transient database error while applying store events; retrying the transaction'),
   }, log);
   const syncStatus = new SyncStatusRepository(db);
+  // The hub's sync tables, then each module's that offers a `<module>.retention` (the orders' timelines).
+  const retentionTargets = [...syncRetentionTargets, ...modules.flatMap((m) => services.find<RetentionTarget>(`${m.name}.retention`) ?? [])];
+  const retention = new Retention(db, retentionTargets, retentionConfig, now, log, replica);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
   const socketHandlers = new Map<string, SocketHandler>();
@@ -199,6 +210,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));
   api.use(syncRoutes(syncStatus, lagHistory, now, syncRepo.replay));
+  api.use(retentionRoutes(retention));
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctx));
@@ -229,6 +241,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     auth,
     fleet,
     modules,
+    retention,
     get sync() {
       return { repo: syncRepo, feed, docs, server: syncServer };
     },
@@ -266,6 +279,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         consoleLive.storeChanged(storeId);
       });
       lagHistory.start();
+      retention.start();
       const unlistenDocs = await bus.subscribe(DOC_CHANNEL, (docId) => {
         docs.changedElsewhere(docId).catch((err: unknown) => log.warn({ err, docId }, 'could not refresh a document'));
       });
@@ -288,6 +302,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       clearInterval(housekeeping);
+      await retention.stop();
       await unlisten?.();
       lagHistory.stop();
       consoleLive.close();

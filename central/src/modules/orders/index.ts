@@ -7,6 +7,7 @@ import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
 import type { CustomerLinks, Reservations, Warehouse } from './types.js';
 import { SimulatedWarehouse } from './warehouse.js';
+import { timelineRetention } from './timeline-archive.js';
 
 export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
@@ -51,6 +52,8 @@ export const hubModule: HubModule = {
   migrations: new URL('./schema/', import.meta.url),
   console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }] },
   provides: (ctx) => ({
+    // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
+    'orders.retention': timelineRetention,
     // Oversell repair moved an order's hold to another store (in the repair's transaction): the order follows it, is
     // that store's to read and check in from now on, and that store may see its customer. (Telling the customer and
     // cancelling the order when the hold is cancelled instead are the workflows of issue #15.)

@@ -191,13 +191,19 @@ export class OrderRepository {
   async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {
     await this.db.query(
       `INSERT INTO order_events (order_id, seq, at, kind, detail)
-       SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4 FROM order_events WHERE order_id = $1`,
+       SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4
+       FROM (SELECT seq FROM order_events WHERE order_id = $1 UNION ALL SELECT seq FROM order_events_archive WHERE order_id = $1) s`,
       [orderId, at, kind, JSON.stringify(detail ?? null)],
     );
   }
 
+  /** The order's timeline: hot, or in the archive once it ended long ago (retention), unless that month was detached. */
   async events(orderId: string): Promise<OrderEvent[]> {
-    const { rows } = await this.db.query<OrderEvent>('SELECT seq, at, kind, detail FROM order_events WHERE order_id = $1 ORDER BY seq', [orderId]);
+    const { rows } = await this.db.query<OrderEvent>(
+      `SELECT seq, at, kind, detail FROM order_events WHERE order_id = $1
+       UNION ALL SELECT seq, at, kind, detail FROM order_events_archive WHERE order_id = $1 ORDER BY seq`,
+      [orderId],
+    );
     return rows;
   }
 
