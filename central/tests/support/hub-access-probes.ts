@@ -44,7 +44,6 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
-    'POST /api/sync/retention/run': () => ({}),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
