@@ -89,6 +89,25 @@ function decodedOrRaw(s: string): string {
   }
 }
 
+/** How deep a request's JSON may nest: deeper bodies are refused before any route (or a fingerprint) walks them. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether `value` nests arrays/objects deeper than `max` levels. Iterative: a body nested 100,000 levels deep (which
+ * `JSON.parse` accepts) would overflow the stack of any recursive walk after it — `JSON.stringify` in a request
+ * fingerprint, a schema check — and answer 500.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const refusal = (where: string, problem: BadTextProblem) =>
   new ValidationError(`${where}: text may not contain ${problem === 'contains U+0000 (NUL)' ? 'U+0000 (NUL)' : 'a lone surrogate (U+D800–U+DFFF outside a pair)'}`, [
     { path: where, message: problem },
@@ -97,7 +116,8 @@ const refusal = (where: string, problem: BadTextProblem) =>
 /**
  * Express middleware (typed structurally so `shared` does not depend on express), mounted after `express.json()` by
  * the hub and the store node: a request whose URL (path and query, raw `%00` and decoded), JSON body string or key
- * carries U+0000 or a lone surrogate is refused with a 400 `validation` problem naming where, before any route runs.
+ * carries U+0000 or a lone surrogate, or whose body nests deeper than MAX_JSON_DEPTH, is refused with a 400
+ * `validation` problem naming where, before any route runs.
  */
 export function refuseBadText(req: NulCheckedRequest, _res: unknown, next: (err?: unknown) => void): void {
   const url = req.originalUrl;
@@ -108,6 +128,9 @@ export function refuseBadText(req: NulCheckedRequest, _res: unknown, next: (err?
   if (inPath) throw refusal('(url)', inPath);
   const inQuery = findBadText(req.query);
   if (inQuery) throw refusal(`query ${inQuery.path}`, inQuery.problem);
+  if (nestsDeeperThan(req.body, MAX_JSON_DEPTH)) {
+    throw new ValidationError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+  }
   const inBody = findBadText(req.body);
   if (inBody) throw refusal(inBody.path, inBody.problem);
   next();
