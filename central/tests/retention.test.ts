@@ -1,60 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
-import type { HubModule } from '../src/modules/hub-module.js';
-import { discoverModules } from '../src/modules/discover-modules.js';
 import type { SweepRecord } from '../src/sync/retention-repository.js';
 import { dbTargets } from './support/db-targets.js';
-import { TestHub } from './support/test-hub.js';
-
-const DAY = 86_400_000;
-
-/** Store sales the hub applies (handler does nothing of note); `fail: true` parks one while the handler is "broken". */
-let broken = true;
-const soldModule: HubModule = {
-  name: 'retention_test',
-  eventHandlers: () => ({
-    'retention.sold': async (_tx, events) => {
-      if (broken && events.some((e) => (e.payload as { fail?: boolean }).fail)) throw new Error('the sold handler hit a bug');
-    },
-  }),
-};
+import { range, retentionHub, sold } from './support/retention-fixture.js';
 
 describe.each(dbTargets)('retention keeps what recovery and audits need, on $name', (target) => {
-  let t: TestHub;
-  let admin: string;
+  const r = retentionHub(target);
+  const { at, newStore, sell, feed, seqs } = r;
   let n = 0;
-
-  beforeAll(async () => {
-    t = await TestHub.start(target, { modules: [...(await discoverModules()), soldModule], retention: { everyMinutes: 0, batchRows: 7 } });
-    admin = await t.login();
-  });
-  afterAll(() => t?.stop());
-
-  /** The hub's clock moved to `days` after the test started; sessions expire with it, so sign in again. */
-  const at = async (days: number) => {
-    t.clock.offsetMs = days * DAY;
-    admin = await t.login();
-  };
-  const newStore = async () => (await t.store(`RET-${target.name}-${++n}`, admin)).id;
-  const sell = (storeId: string, from: number, count: number, payload: Record<string, unknown> = {}) => {
-    const events: WireEvent[] = Array.from({ length: count }, (_, i) => ({
-      origin: storeId,
-      seq: from + i,
-      hlc: hlcEncode({ wallMs: Date.now() + t.clock.offsetMs, counter: from + i, node: storeId }),
-      type: 'retention.sold',
-      payload: { n: from + i, ...payload },
-    }));
-    return t.hub.sync.repo.applyBatch(storeId, events, 0);
-  };
-  const feed = (storeId: string, count: number) =>
-    t.hub.db.transaction((tx) => t.hub.sync.feed.append(tx, storeId, Array.from({ length: count }, (_, i) => ({ type: 'test.note', payload: { i } }))));
-  const seqs = async (table: string, column: string, storeId: string) =>
-    (await t.hub.db.query<{ s: number }>(`SELECT seq AS s FROM ${table} WHERE ${column} = $1 ORDER BY seq`, [storeId])).rows.map((r) => Number(r.s));
-  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
   const sweep = async () => {
-    const r = await t.hub.retention.run('test');
-    expect(r.state).toBe('done');
-    return r as SweepRecord;
+    const done = await r.t.hub.retention.run('test');
+    expect(done.state).toBe('done');
+    return done as SweepRecord;
   };
 
   it('moves exactly what the rules allow as the clock moves on, and keeps the rest', async () => {
@@ -62,35 +19,35 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     const [a, b, c] = [await newStore(), await newStore(), await newStore()];
     await sell(a, 1, 20);
     await feed(a, 10);
-    await t.hub.sync.repo.ackFeed(a, 6);
+    await r.t.hub.sync.repo.ackFeed(a, 6);
     await feed(b, 5); // store B never connects
     await sell(c, 1, 5); // store C goes quiet after day 0
     await sell(c, 6, 1, { fail: true }); // parked; replayed (resolved) below
     await sell(c, 7, 1, { fail: true }); // parked for good
-    broken = false;
-    expect((await t.call('POST', `/api/sync/parked/${c}/6/replay`, {}, { cookie: admin })).body).toMatchObject({ outcome: 'applied' });
-    broken = true;
+    sold.broken = false;
+    expect((await r.t.call('POST', `/api/sync/parked/${c}/6/replay`, {}, { cookie: r.admin })).body).toMatchObject({ outcome: 'applied' });
+    sold.broken = true;
     const shop = await newStore();
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'RET-LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000 }] }, { cookie: admin });
+    await r.t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'RET-LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000 }] }, { cookie: r.admin });
     const moved: WireEvent = { origin: shop, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: shop }), type: 'stock.moved', payload: { sku: 'RET-LAMP', delta: 10, kind: 'RECEIVE' } };
-    await t.hub.sync.repo.applyBatch(shop, [moved], 0);
-    const customerId = (await t.call('POST', '/api/customers', { name: 'Ada Audit' }, { cookie: admin })).body.id;
+    await r.t.hub.sync.repo.applyBatch(shop, [moved], 0);
+    const customerId = (await r.t.call('POST', '/api/customers', { name: 'Ada Audit' }, { cookie: r.admin })).body.id;
     const order = async (qty: number) =>
-      (await t.call('POST', '/api/orders', { customerId, placeKey: `ret-${target.name}-${++n}`, lines: [{ sku: 'RET-LAMP', qty }], fulfilment: { type: 'PICKUP', storeId: shop } }, { cookie: admin })).body;
+      (await r.t.call('POST', '/api/orders', { customerId, placeKey: `ret-${target.name}-${++n}`, lines: [{ sku: 'RET-LAMP', qty }], fulfilment: { type: 'PICKUP', storeId: shop } }, { cookie: r.admin })).body;
     const open = await order(1);
     const cancelled = await order(1);
-    expect((await t.call('POST', `/api/orders/${cancelled.id}/cancel`, undefined, { cookie: admin })).body.status).toBe('CANCELLED');
+    expect((await r.t.call('POST', `/api/orders/${cancelled.id}/cancel`, undefined, { cookie: r.admin })).body.status).toBe('CANCELLED');
     const failed = await order(50); // out of stock
     expect([open.status, failed.status]).toEqual(['CONFIRMED', 'FAILED']);
-    const timeline = async (id: string) => (await t.call('GET', `/api/orders/${id}`, undefined, { cookie: admin })).body.timeline.map((e: { kind: string }) => e.kind);
-    const hotEvents = async (id: string) => (await t.hub.db.query('SELECT 1 FROM order_events WHERE order_id = $1', [id])).rowCount;
+    const timeline = async (id: string) => (await r.t.call('GET', `/api/orders/${id}`, undefined, { cookie: r.admin })).body.timeline.map((e: { kind: string }) => e.kind);
+    const hotEvents = async (id: string) => (await r.t.hub.db.query('SELECT 1 FROM order_events WHERE order_id = $1', [id])).rowCount;
     const before = { open: await timeline(open.id), cancelled: await timeline(cancelled.id), failed: await timeline(failed.id) };
 
     await at(25);
     await sell(a, 21, 5);
     await feed(a, 3);
     const lateCancel = await order(1);
-    await t.call('POST', `/api/orders/${lateCancel.id}/cancel`, undefined, { cookie: admin });
+    await r.t.call('POST', `/api/orders/${lateCancel.id}/cancel`, undefined, { cookie: r.admin });
 
     await at(40);
     const first = await sweep();
@@ -101,21 +58,21 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     expect(await seqs('sync_events_archive', 'origin', c)).toEqual(range(1, 6));
     // feed: A acknowledged up to 6: 1–5 go, 6 (its cursor) stays, 7 on were never acknowledged; B keeps all (its notes
     // and the catalog change every store's feed got)
-    const [headA, headB] = [await t.hub.sync.repo.feedHead(a), await t.hub.sync.repo.feedHead(b)];
+    const [headA, headB] = [await r.t.hub.sync.repo.feedHead(a), await r.t.hub.sync.repo.feedHead(b)];
     expect([headA, headB]).toEqual([14, 6]);
     expect(await seqs('sync_feed', 'store_id', a)).toEqual(range(6, headA));
     expect(await seqs('sync_feed', 'store_id', b)).toEqual(range(1, headB));
     expect(first.moved).toMatchObject({ sync_events: 26, sync_feed: 5, sync_parked: 0, order_events: 0 });
 
     // each archived event sits in the partition of its month
-    const parts = await t.hub.db.query<{ part: string; received_at: number }>('SELECT tableoid::regclass::text AS part, received_at FROM sync_events_archive WHERE origin = $1', [a]);
+    const parts = await r.t.hub.db.query<{ part: string; received_at: number }>('SELECT tableoid::regclass::text AS part, received_at FROM sync_events_archive WHERE origin = $1', [a]);
     for (const r of parts.rows) {
       const d = new Date(Number(r.received_at));
       expect(r.part).toBe(`sync_events_archive_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
     }
 
     // the operator's view says who holds feed entries past their age, and since when
-    const status = (await t.call('GET', '/api/sync/retention', undefined, { cookie: admin })).body;
+    const status = (await r.t.call('GET', '/api/sync/retention', undefined, { cookie: r.admin })).body;
     const feedStatus = status.tables.find((x: { table: string }) => x.table === 'sync_feed');
     const waiting = (storeId: string) => feedStatus.waiting.worst.find((w: { storeId: string }) => w.storeId === storeId);
     expect(waiting(a)).toMatchObject({ entries: headA - 6, acked: 6, neverConnected: true });
