@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
@@ -21,6 +22,11 @@ export interface StoreNodeConfig {
   readonly sync?: StoreSyncOptions;
   /** The card terminal (default: the simulator). */
   readonly paymentTerminal?: PaymentTerminal;
+  /**
+   * An open basket nobody has changed for this many minutes is voided by the hourly housekeeping, a card approved on
+   * it voided at the terminal first (`STORE_BASKET_EXPIRY_MINUTES`; default 240, i.e. 4 hours; 15 to 10,080, a week).
+   */
+  readonly basketExpiryMinutes?: number;
   /** Tax per catalog tax class in ppm (default: STANDARD 8.875 %, REDUCED and ZERO 0). */
   readonly taxRatesPpm?: Readonly<Record<string, number>>;
   readonly currency?: string;
@@ -67,7 +73,19 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: list(env.STORE_TRUSTED_ADDRESSES) } : {}),
     ...(env.STORE_LOOPBACK_ROLE !== undefined ? { loopbackRole: parseLoopbackRole(env.STORE_LOOPBACK_ROLE) } : {}),
     ...(env.STORE_HOSTNAMES !== undefined ? { hostnames: list(env.STORE_HOSTNAMES) } : {}),
+    ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) } : {}),
   };
+}
+
+export const DEFAULT_BASKET_EXPIRY_MINUTES = 240;
+const expiryMinutes = z.coerce.number().int().min(15).max(10_080);
+
+/** The open-basket expiry, checked (from the environment's text or the config's number); stops the node if it is off. */
+export function basketExpiryMinutes(value: string | number | undefined): number {
+  if (value === undefined) return DEFAULT_BASKET_EXPIRY_MINUTES;
+  const parsed = expiryMinutes.safeParse(typeof value === 'string' && value.trim() === '' ? NaN : value);
+  if (!parsed.success) throw new Error(`STORE_BASKET_EXPIRY_MINUTES (basketExpiryMinutes) must be a whole number of minutes from 15 to 10080 (a week), not "${value}"`);
+  return parsed.data;
 }
 
 const list = (csv: string) => csv.split(',').map((a) => a.trim()).filter(Boolean);

@@ -18,7 +18,7 @@ import {
   requireJsonBody,
   browserAssetsDir,
 } from '@storefleet/shared';
-import type { StoreNodeConfig } from './config.js';
+import { basketExpiryMinutes, type StoreNodeConfig } from './config.js';
 import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
 import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
 import { HubLink } from './hub-link/hub-link.js';
@@ -48,6 +48,7 @@ import { KioskCarts } from './carts/kiosk-carts.js';
 import { kioskCartRoutes } from './carts/routes.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
+import { tillHousekeeping } from './pos/till-housekeeping.js';
 import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
 import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
 
@@ -95,8 +96,12 @@ export interface StoreNode {
   readonly pairing: PairingService;
   /** The first answers to keyed writes (`Idempotency-Key`), per caller. */
   readonly idempotencyKeys: SqliteIdempotencyKeys;
-  /** What the hourly timer does: prunes acknowledged outbox events past retention and Idempotency-Keys past a day. */
-  housekeeping(): void;
+  /**
+   * What the hourly timer does: prunes acknowledged outbox events past retention and Idempotency-Keys past a day; voids
+   * open baskets left untouched past `basketExpiryMinutes` and asks again about card refunds left waiting (resolves
+   * when the card terminal has answered; the rest is done when it returns).
+   */
+  housekeeping(): Promise<void>;
   readonly url: string | undefined;
   start(): Promise<string>;
   /** Stops listening and closes the SQLite file (a checkpoint of the WAL). Safe to call twice. */
@@ -105,6 +110,7 @@ export interface StoreNode {
 
 export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const now = config.now ?? Date.now;
+  const basketExpiryMs = basketExpiryMinutes(config.basketExpiryMinutes) * 60_000; // checked before anything opens
   const log = createLogger('store-node', config.logLevel);
   const metrics = createRegistry('storefleet_store_');
   const dbPath = config.dbPath ?? './data/store/store.sqlite';
@@ -252,6 +258,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     } catch (err) {
       log.warn({ err }, 'purging Idempotency-Keys failed; will retry');
     }
+    return tillHousekeeping(pos, basketExpiryMs, log); // expires idle baskets; resolves once the card terminal answered
   };
   return {
     app,

@@ -35,8 +35,8 @@ describe('sales closed at the same moment on several lanes', () => {
     const other = new Database(dbPath, { readonly: true });
     try {
       expect((other.prepare("SELECT count(*) AS n FROM sales WHERE status = 'COMPLETED'").get() as { n: number }).n).toBe(10);
-      const seqs = (other.prepare("SELECT seq FROM sync_outbox WHERE type = 'stock.moved' ORDER BY seq").all() as { seq: number }[]).map((r) => r.seq);
-      expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => seqs[0]! + i));
+      const seqs = (other.prepare("SELECT seq FROM sync_outbox WHERE type IN ('stock.moved', 'sale.completed') ORDER BY seq").all() as { seq: number }[]).map((r) => r.seq);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => seqs[0]! + i)); // per sale: 3 stock moves and its sale.completed
     } finally {
       other.close();
     }

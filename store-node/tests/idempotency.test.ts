@@ -9,7 +9,7 @@ import express from 'express';
 import { pino } from 'pino';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { idempotency, SqliteIdempotencyKeys } from '../src/idempotency/idempotency.js';
-import type { Authorisation, PaymentTerminal } from '../src/pos/payment-terminal.js';
+import type { Authorisation, PaymentTerminal, RefundOutcome, VoidOutcome } from '../src/pos/payment-terminal.js';
 
 /**
  * A card terminal (an external party) that holds each authorisation until the test lets it answer, and counts how
@@ -41,6 +41,12 @@ class HeldTerminal implements PaymentTerminal {
       await new Promise<void>((resolve) => (this.#release = resolve));
     }
     return { approved: true, reference: `CARD-${saleId.slice(-6)}-${this.asked}` };
+  }
+  async void(): Promise<VoidOutcome> {
+    return { voided: true };
+  }
+  async refund(): Promise<RefundOutcome> {
+    return { refunded: false, reason: 'this terminal takes no refunds in these tests' };
   }
 }
 

@@ -34,13 +34,15 @@ class TerminalOverHttp {
     });
   }
 
-  async #answer(path: string, b: { amountMinor: number; currency: string; saleId: string }, res: import('node:http').ServerResponse): Promise<void> {
+  async #answer(path: string, b: { amountMinor: number; currency: string; saleId: string; reference: string; refundId: string }, res: import('node:http').ServerResponse): Promise<void> {
     const send = (out: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
     if (!this.reachable) return void res.writeHead(503).end('{}');
     if (path === '/lookup') {
       send(this.waiting.has(b.saleId) ? { state: 'pending' } : await this.sim.lookup(b.saleId));
       return;
     }
+    if (path === '/void') return void send(await this.sim.void(b.reference, b.saleId));
+    if (path === '/refund') return void send(await this.sim.refund(b.reference, b.amountMinor, b.currency, b.refundId));
     if (this.mode === 'hang-before-charge') {
       this.waiting.add(b.saleId);
       res.on('close', () => this.waiting.delete(b.saleId)); // the node went away: the terminal cancels, nothing charged
@@ -230,6 +232,30 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     expect(done).toMatchObject({ totalMinor: 1396, tender: { kind: 'CARD' } });
     expect(terminal.sim.authorisations).toBe(asked + 1);
     expect(onDisk(sale.id).saleEvents).toBe(1);
+  });
+
+  it('voids the card the terminal approved before the node died when the cashier voids the waiting basket', { timeout: 4 * SLOW }, async () => {
+    freshFile();
+    await startStore();
+    const sale = (await call('POST', '/api/pos/sales')).body;
+    await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'HEADPHONES' });
+    terminal.mode = 'charge-then-hang';
+    const inFlight = call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' }).catch((err: Error) => err);
+    await waitUntil('the card charged at the terminal', async () => (await terminal.sim.lookup(sale.id)).state === 'approved');
+    await store!.kill();
+    await inFlight;
+    terminal.mode = 'answer';
+    terminal.reachable = false; // the restart cannot settle it: the basket waits
+    await startStore();
+    const refused = await call('POST', `/api/pos/sales/${sale.id}/void`);
+    expect(refused).toMatchObject({ status: 409, body: { detail: `the card terminal cannot be asked whether sale ${sale.id} was paid (the terminal answered 503): the sale stays open; void it again when the terminal answers` } });
+
+    terminal.reachable = true;
+    const voided = await call('POST', `/api/pos/sales/${sale.id}/void`);
+    const reference = voided.body.tender?.reference as string;
+    expect(voided.body).toMatchObject({ status: 'VOIDED', note: `Voided at the lane. Card payment ${reference} was voided at the terminal: the customer was not charged.` });
+    expect(terminal.sim.statement(reference)).toMatchObject({ authorisedMinor: 1089, voided: true, chargedMinor: 0 });
+    expect(onDisk(sale.id)).toEqual({ sales: [{ status: 'VOIDED', tender_ref: reference }], saleEvents: 0 });
   });
 
   describe.skipIf(!haveChromium)('the POS page', () => {

@@ -7,7 +7,11 @@ export interface BasketRow {
   tender_state: 'NONE' | 'AUTHORISING';
   tender_amount_minor: number | null;
   tender_started_at: number | null;
+  /** An approval kept on an AUTHORISING basket whose sale could not be recorded (schema/003), else null. */
+  tender_ref: string | null;
   note: string | null;
+  /** When the basket was last changed (opened, scanned, a quantity, a card tender begun): expiry counts from here. */
+  touched_at: number;
 }
 
 /**
@@ -26,9 +30,14 @@ export class BasketRepository {
   readonly #authorising;
   readonly #normal;
   readonly #full;
+  readonly #touch;
+  readonly #keepApproval;
+  readonly #untouched;
+  /** Runs a scan's statements as one commit (a line and the basket's touched_at). */
+  readonly #together: (write: () => unknown) => unknown;
 
   constructor(readonly db: SqliteDb) {
-    this.#insert = db.prepare('INSERT INTO pos_baskets (sale_id, opened_at) VALUES (?, ?)');
+    this.#insert = db.prepare('INSERT INTO pos_baskets (sale_id, opened_at, touched_at) VALUES (?, ?, ?)');
     this.#get = db.prepare('SELECT * FROM pos_baskets WHERE sale_id = ?');
     this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid');
     this.#line = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
@@ -38,7 +47,11 @@ export class BasketRepository {
        ON CONFLICT (sale_id, sku) DO UPDATE SET name = excluded.name, tax_class = excluded.tax_class, unit_price_minor = excluded.unit_price_minor, qty = excluded.qty`,
     );
     this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
-    this.#tender = db.prepare('UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ? WHERE sale_id = ?');
+    this.#tender = db.prepare('UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
+    this.#together = db.transaction((write: () => unknown) => write());
+    this.#keepApproval = db.prepare("UPDATE pos_baskets SET tender_ref = ?, note = ? WHERE sale_id = ? AND tender_state = 'AUTHORISING'");
+    this.#touch = db.prepare('UPDATE pos_baskets SET touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
+    this.#untouched = db.prepare('SELECT sale_id FROM pos_baskets WHERE touched_at < ? ORDER BY touched_at, sale_id').pluck();
     this.#remove = db.prepare('DELETE FROM pos_baskets WHERE sale_id = ?');
     this.#normal = db.prepare('PRAGMA synchronous = NORMAL');
     this.#full = db.prepare('PRAGMA synchronous = FULL');
@@ -46,7 +59,7 @@ export class BasketRepository {
   }
 
   open(saleId: string, openedAt: number): void {
-    this.#scan(() => this.#insert.run(saleId, openedAt));
+    this.#scan(() => this.#insert.run(saleId, openedAt, openedAt));
   }
 
   basket(saleId: string): BasketRow | undefined {
@@ -61,12 +74,18 @@ export class BasketRepository {
     return this.#line.get(saleId, sku) as LineRow | undefined;
   }
 
-  putLine(saleId: string, line: LineRow): void {
-    this.#scan(() => this.#upsertLine.run({ sale_id: saleId, ...line }));
+  putLine(saleId: string, line: LineRow, at: number): void {
+    this.#scan(() => {
+      this.#upsertLine.run({ sale_id: saleId, ...line });
+      this.#touch.run(at, saleId);
+    });
   }
 
-  deleteLine(saleId: string, sku: string): void {
-    this.#scan(() => this.#deleteLine.run(saleId, sku));
+  deleteLine(saleId: string, sku: string, at: number): void {
+    this.#scan(() => {
+      this.#deleteLine.run(saleId, sku);
+      this.#touch.run(at, saleId);
+    });
   }
 
   /**
@@ -79,7 +98,7 @@ export class BasketRepository {
     if (this.db.inTransaction) return void write();
     this.#normal.run();
     try {
-      write();
+      this.#together(write);
     } finally {
       this.#full.run();
     }
@@ -87,13 +106,26 @@ export class BasketRepository {
 
   /** Marks a card tender in flight (before the terminal is asked) or settles it back to NONE with a note for the cashier. */
   setTender(saleId: string, t: { state: 'AUTHORISING'; amountMinor: number; at: number } | { state: 'NONE'; note: string | null }): void {
-    if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, saleId);
-    else this.#tender.run('NONE', null, null, t.note, saleId);
+    if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, t.at, saleId);
+    else this.#tender.run('NONE', null, null, t.note, 0, saleId);
+  }
+
+  /**
+   * Keeps the card approval `reference` on an AUTHORISING basket whose sale could not be recorded and whose approval
+   * the terminal could not void yet, with a note for the cashier.
+   */
+  keepApproval(saleId: string, reference: string, note: string): void {
+    this.#keepApproval.run(reference, note, saleId);
   }
 
   /** Deletes the basket and its lines; call inside the transaction that writes the closed sale. */
   remove(saleId: string): void {
     this.#remove.run(saleId);
+  }
+
+  /** Baskets nobody has changed since `cutoff` (epoch ms), oldest first: housekeeping voids them. */
+  untouchedSince(cutoff: number): string[] {
+    return this.#untouched.all(cutoff) as string[];
   }
 
   /** Baskets whose card tender was in flight when the process stopped (none while the node runs normally). */

@@ -48,3 +48,21 @@ export function returnable(sold: ReadonlyMap<string, number>, returned: Readonly
   for (const [sku, qty] of sold) left.set(sku, qty - (returned.get(sku) ?? 0));
   return left;
 }
+
+/** A basket's bounds: those of the `sale.completed` event the hub checks (shared/src/protocol/events.ts). */
+export const BASKET_LIMITS = { lines: 100, qtyPerLine: 10_000 } as const;
+
+/**
+ * Caps a return's refunds so that all refunds of a sale never pass what was paid for it: tax rounded on part of a
+ * line can come to a cent more than its share of the line's tax. The excess comes off the last lines.
+ */
+export function capRefunds<T extends { readonly refund: number }>(lines: readonly T[], leftMinor: number): T[] {
+  let excess = lines.reduce((n, l) => n + l.refund, 0) - Math.max(0, leftMinor);
+  const capped = [...lines];
+  for (let i = capped.length - 1; i >= 0 && excess > 0; i--) {
+    const cut = Math.min(excess, capped[i]!.refund);
+    capped[i] = { ...capped[i]!, refund: capped[i]!.refund - cut };
+    excess -= cut;
+  }
+  return capped;
+}

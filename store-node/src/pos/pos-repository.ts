@@ -13,6 +13,8 @@ export interface SaleRow {
   cash_given_minor: number | null;
   opened_at: number;
   closed_at: number | null;
+  /** Why a VOIDED sale was voided, for the lane; null otherwise. */
+  void_reason: string | null;
 }
 
 export interface LineRow {
@@ -31,7 +33,7 @@ export interface ProductRow {
   currency: string;
 }
 
-/** All SQL of the till. */
+/** All SQL of the till's sales (returns: return-repository.ts). */
 export class PosRepository {
   readonly #bySku;
   readonly #byGtin;
@@ -45,8 +47,8 @@ export class PosRepository {
     this.#bySku = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ?');
     this.#byGtin = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1');
     this.#insertSale = db.prepare(
-      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at)
-       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at)`,
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason)`,
     );
     this.#insertLines = new MultiRowInsert(db, 'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES', '(?, ?, ?, ?, ?, ?)');
     this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
@@ -70,18 +72,5 @@ export class PosRepository {
 
   lines(id: string): LineRow[] {
     return this.#lines.all(id) as LineRow[];
-  }
-
-  returnedQty(saleId: string): Map<string, number> {
-    const rows = this.db
-      .prepare('SELECT l.sku, SUM(l.qty) AS qty FROM sale_return_lines l JOIN sale_returns r ON r.id = l.return_id WHERE r.sale_id = ? GROUP BY l.sku')
-      .all(saleId) as { sku: string; qty: number }[];
-    return new Map(rows.map((r) => [r.sku, r.qty]));
-  }
-
-  insertReturn(id: string, saleId: string, lines: { sku: string; qty: number; refund: number }[], at: number): void {
-    this.db.prepare('INSERT INTO sale_returns (id, sale_id, refund_minor, at) VALUES (?, ?, ?, ?)').run(id, saleId, lines.reduce((n, l) => n + l.refund, 0), at);
-    const put = this.db.prepare('INSERT INTO sale_return_lines (return_id, sku, qty, refund_minor) VALUES (?, ?, ?, ?)');
-    for (const l of lines) put.run(id, l.sku, l.qty, l.refund);
   }
 }

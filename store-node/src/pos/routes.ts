@@ -5,6 +5,11 @@ import type { PosService } from './pos-service.js';
 
 const saleParam = z.object({ id: z.string().min(8).max(64) });
 const qty = z.number().int().min(1).max(999);
+const returnItems = z
+  .array(z.strictObject({ sku: skuSchema, qty }))
+  .min(1)
+  .max(100)
+  .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'name each sku once, with its whole quantity');
 const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CASH'), givenMinor: z.number().int().min(0).max(100_000_00) }),
   z.strictObject({ kind: z.literal('CARD') }),
@@ -33,13 +38,14 @@ export function posRoutes(pos: PosService, print: (receipt: string) => boolean =
     const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'));
     res.json({ ...sale, printed: sale.receipt ? print(sale.receipt) : false });
   });
-  r.post('/pos/sales/:id/void', (req, res) => {
-    res.json(pos.void(parseOrThrow(saleParam, req.params, 'sale id').id));
+  r.post('/pos/sales/:id/void', async (req, res) => {
+    res.json(await pos.void(parseOrThrow(saleParam, req.params, 'sale id').id));
   });
-  r.post('/pos/sales/:id/returns', (req, res) => {
+  /** The answer's `refund` says how the money went back: `{kind: 'CARD', reference}` to the sale's card, or `{kind: 'CASH'}`. */
+  r.post('/pos/sales/:id/returns', async (req, res) => {
     const { id } = parseOrThrow(saleParam, req.params, 'sale id');
-    const body = parseOrThrow(z.strictObject({ items: z.array(z.strictObject({ sku: skuSchema, qty })).min(1).max(100) }), req.body, 'return');
-    res.status(201).json(pos.returnItems(id, body.items));
+    const body = parseOrThrow(z.strictObject({ items: returnItems }), req.body, 'return');
+    res.status(201).json(await pos.returnItems(id, body.items));
   });
   return r;
 }

@@ -1,0 +1,141 @@
+import { AppError, ConflictError, formatMoney, money, NotFoundError, UnprocessableError, uuidv7, ValidationError } from '@storefleet/shared';
+import type { StockLedger } from '../stock/stock-ledger.js';
+import type { Emit, StoreSync } from '../sync/store-sync.js';
+import { capRefunds, lineTotals, returnable, type TaxRates } from './basket-rules.js';
+import type { PaymentTerminal, RefundOutcome } from './payment-terminal.js';
+import type { PosRepository, SaleRow } from './pos-repository.js';
+import { ReturnRepository, type ReturnLine, type ReturnRow } from './return-repository.js';
+import { emitSaleEvent, saleReturnedPayload } from './sale-events.js';
+
+/** How a return's money went back: in cash, or to the card the sale was paid with (the terminal's refund reference). */
+export type RefundTender = { kind: 'CASH' } | { kind: 'CARD'; reference: string };
+
+export interface ReturnAnswer {
+  readonly returnId: string;
+  readonly refundMinor: number;
+  readonly refund: RefundTender;
+}
+
+type NewReturn = Omit<ReturnRow, 'refundMinor'>;
+
+/**
+ * Returns at the till: never more than was sold (less what came back before), refunded at the sale's prices and never
+ * more than was paid, the money going back the way it came.
+ *
+ * A cash sale's return is one transaction: the return, its stock moves, its `sale.returned` event. A card sale's
+ * return asks the terminal in between, so it is written in two steps:
+ *
+ *   (none) ──write REFUNDING (holds the quantities)──▶ REFUNDING ──terminal refunds──▶ DONE (+ stock moves, event)
+ *                                                          │ └──terminal refuses──▶ deleted (nothing returned)
+ *                                                          └──terminal unreachable, or the commit fails──▶ stays
+ *
+ * A return left REFUNDING is asked again with the same refund id (its return id), which the terminal answers without
+ * refunding twice: when the lane retries the same return (same sale, same items: that retry's answer is the first
+ * return's), before any other return of that sale, at start-up and hourly (`resumeRefunds`).
+ */
+export class PosReturns {
+  readonly repo: ReturnRepository;
+  /** The settling of a card return in progress, by return id: one at a time. */
+  readonly #settling = new Map<string, Promise<ReturnAnswer>>();
+
+  constructor(
+    readonly sync: StoreSync,
+    readonly terminal: PaymentTerminal,
+    readonly sales: PosRepository,
+    readonly stock: StockLedger,
+    readonly rates: TaxRates,
+    readonly now: () => number,
+  ) {
+    this.repo = new ReturnRepository(sync.db);
+  }
+
+  async returnItems(saleId: string, items: readonly { sku: string; qty: number }[]): Promise<ReturnAnswer> {
+    const sale = this.sales.sale(saleId);
+    if (!sale) throw new NotFoundError('sale', saleId);
+    if (sale.status !== 'COMPLETED') throw new ConflictError(`sale ${saleId} is ${sale.status}; only completed sales take returns`);
+    if (sale.tender_kind === 'CARD') {
+      for (const waiting of this.repo.refunding(saleId)) {
+        const settled = this.#settle(sale, waiting);
+        if (sameItems(waiting.lines, items)) return settled;
+        await settled.catch(() => undefined); // another return's fate is its own; this one is priced after it
+      }
+    }
+    const returnId = uuidv7(this.now());
+    const recorded = this.sync.write((emit) => {
+      const lines = this.#priced(sale, items);
+      const byCard = sale.tender_kind === 'CARD' && lines.some((l) => l.refund > 0); // nothing to send back: no terminal
+      const r: NewReturn = { id: returnId, saleId, at: this.now(), refundKind: byCard ? 'CARD' : 'CASH', refundRef: null, state: byCard ? 'REFUNDING' : 'DONE', lines };
+      this.repo.insert(r);
+      if (!byCard) this.#restock(emit, sale, r, null);
+      return r;
+    });
+    return recorded.state === 'DONE' ? answerOf(recorded, { kind: 'CASH' }) : this.#settle(sale, recorded);
+  }
+
+  /** Settles every card return left waiting for the terminal (at start-up, hourly). Never throws. */
+  async resumeRefunds(): Promise<{ settled: number; waiting: number }> {
+    let settled = 0;
+    const waiting = this.repo.refunding();
+    for (const r of waiting) {
+      const sale = this.sales.sale(r.saleId);
+      if (sale && (await this.#settle(sale, r).then(() => true, () => false))) settled++;
+    }
+    return { settled, waiting: waiting.length - settled };
+  }
+
+  /** The items priced as a refund at the sale's prices, checked against what may still come back; in the caller's transaction. */
+  #priced(sale: SaleRow, items: readonly { sku: string; qty: number }[]): ReturnLine[] {
+    const lines = new Map(this.sales.lines(sale.id).map((l) => [l.sku, l]));
+    const left = returnable(new Map([...lines].map(([sku, l]) => [sku, l.qty])), this.repo.returnedQty(sale.id));
+    const priced = items.map((i) => {
+      const line = lines.get(i.sku);
+      if (!line) throw new ValidationError(`${i.sku} was not sold in sale ${sale.id}`);
+      if (i.qty > (left.get(i.sku) ?? 0)) throw new ConflictError(`only ${left.get(i.sku)} of ${i.sku} from sale ${sale.id} can still be returned`);
+      const t = lineTotals({ sku: i.sku, unitPriceMinor: line.unit_price_minor, qty: i.qty, taxClass: line.tax_class }, this.rates, sale.currency);
+      return { sku: i.sku, qty: i.qty, refund: t.total.minor };
+    });
+    return capRefunds(priced, sale.total_minor - this.repo.refundedMinor(sale.id));
+  }
+
+  /** The returned goods back on hand, and the hub told, in the transaction that records the return as done. */
+  #restock(emit: Emit, sale: SaleRow, r: NewReturn, cardRefundReference: string | null): void {
+    this.stock.moveAll(emit, r.lines.map((l) => ({ sku: l.sku, delta: l.qty })), 'RETURN', r.at, sale.id);
+    emitSaleEvent(emit, 'sale.returned', saleReturnedPayload({ returnId: r.id, saleId: sale.id, currency: sale.currency, at: r.at, lines: r.lines, cardRefundReference }));
+  }
+
+  #settle(sale: SaleRow, r: NewReturn): Promise<ReturnAnswer> {
+    const running = this.#settling.get(r.id);
+    if (running) return running;
+    const settling = this.#refund(sale, r).finally(() => this.#settling.delete(r.id));
+    this.#settling.set(r.id, settling);
+    return settling;
+  }
+
+  async #refund(sale: SaleRow, r: NewReturn): Promise<ReturnAnswer> {
+    if (!sale.tender_ref) throw new ConflictError(`sale ${sale.id} was paid by card but has no card reference: refund it by hand`);
+    const amount = r.lines.reduce((n, l) => n + l.refund, 0);
+    const what = `${formatMoney(money(amount, sale.currency))} to card payment ${sale.tender_ref}`;
+    let out: RefundOutcome;
+    try {
+      out = await this.terminal.refund(sale.tender_ref, amount, sale.currency, r.id);
+    } catch (err) {
+      throw new AppError('unavailable', `the card terminal could not be reached to refund ${what} (${(err as Error).message}): return ${r.id} is kept and its refund asked again when the return is retried`);
+    }
+    if (!out.refunded) {
+      this.sync.write(() => this.repo.deleteRefunding(r.id));
+      throw new UnprocessableError(`the card terminal refused to refund ${what}: ${out.reason}; nothing was returned`);
+    }
+    const reference = out.reference;
+    this.sync.write((emit) => {
+      if (this.repo.markRefunded(r.id, reference)) this.#restock(emit, sale, r, reference);
+    });
+    return answerOf(r, { kind: 'CARD', reference });
+  }
+}
+
+const answerOf = (r: NewReturn, refund: RefundTender): ReturnAnswer => ({ returnId: r.id, refundMinor: r.lines.reduce((n, l) => n + l.refund, 0), refund });
+
+function sameItems(lines: readonly ReturnLine[], items: readonly { sku: string; qty: number }[]): boolean {
+  const key = (xs: readonly { sku: string; qty: number }[]) => JSON.stringify(xs.map((x) => [x.sku, x.qty]).sort());
+  return key(lines) === key(items);
+}
