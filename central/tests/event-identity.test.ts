@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import { EventHandlerRegistry } from '../src/sync/event-handlers.js';
@@ -115,6 +116,18 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
       [3, 1],
       [4, 2],
     ]);
+  });
+
+  it('finds repeats of events held before the hub was upgraded (migration 010 marks the newest stamp held)', async () => {
+    const store = await newStore();
+    await repo.applyBatch(store, counted(store, 1, 1, 3), 0);
+    await t.hub.db.query('UPDATE sync_origins SET newest_hlc = NULL WHERE store_id = $1', [store]);
+    const migration = readFileSync(new URL('../src/sync/schema/010_newest_hlc.sql', import.meta.url), 'utf8');
+    await t.hub.db.exec(migration.slice(migration.indexOf('UPDATE sync_origins'))); // its backfill
+    await repo.applyBatch(store, counted(store, 4, 2, 2), 0);
+
+    expect((await tallied(store)).length).toBe(3);
+    expect((await held(store)).map((r) => r.repeat_of)).toEqual([null, null, null, 2, 3]);
   });
 
   it('points a second restore of the same backup at the original, not at the first repeat', async () => {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { decideBatch, type HubSyncStorage } from '@storefleet/sync';
 import type { FeedEntry, WireEvent } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
@@ -104,13 +105,19 @@ export class SyncRepository implements HubSyncStorage {
     const now = this.now();
     return this.db.transaction(async (tx): Promise<{ answer: { ackedSeq: number; gapFrom?: number }; applied: number; parked: number; repeats: number }> => {
       await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
-      const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
+      const { rows } = await tx.query<{ acked_seq: number; newest_hlc: string | null }>(
+        'SELECT acked_seq, newest_hlc FROM sync_origins WHERE store_id = $1 FOR UPDATE',
+        [storeId],
+      );
       const acked = rows[0]!.acked_seq;
+      const newest = rows[0]!.newest_hlc;
       const decision = decideBatch(events, acked);
       if (decision.kind === 'gap') return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0, repeats: 0 };
       if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0, repeats: 0 };
       const fresh = decision.events;
-      const heldAt = await this.#heldAlready(tx, storeId, fresh);
+      // Only an event stamped at or before the newest HLC the hub holds can be one it holds: a store's stamps rise
+      // with its seqs, so this is no event at all unless a store file went back in time (a restore).
+      const heldAt = await this.#heldAlready(tx, storeId, newest === null ? [] : fresh.filter((e) => e.hlc <= newest));
       const inserted = await tx.query(
         `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at, repeat_of)
          SELECT $1, s, h, t, p, $6, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[], $7::bigint[]) AS x(s, h, t, p, r)
@@ -144,8 +151,8 @@ export class SyncRepository implements HubSyncStorage {
       }
       const last = fresh[fresh.length - 1]!.seq;
       await tx.query(
-        `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4 WHERE store_id = $1`,
-        [storeId, last, last + (pending ?? 0), now],
+        `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4, newest_hlc = $5 WHERE store_id = $1`,
+        [storeId, last, last + (pending ?? 0), now, fresh.reduce((max, e) => (e.hlc > max ? e.hlc : max), newest ?? '')],
       );
       return { answer: { ackedSeq: last }, applied, parked, repeats: heldAt.size };
     });
@@ -154,20 +161,29 @@ export class SyncRepository implements HubSyncStorage {
   /**
    * Which of these events the hub already holds from this origin under an earlier seq, applied or parked: the same
    * HLC (a store never stamps two events alike) with the same type and payload. Maps each repeat's seq to the seq
-   * that holds it. Same HLC with other content is a different event. One indexed lookup per batch.
+   * that holds it. Same HLC with other content is a different event. One indexed lookup by HLC per batch; contents
+   * are compared only for what it finds (nothing, unless a restored store file is resending).
    */
   async #heldAlready(tx: Queryable, storeId: string, events: readonly WireEvent[]): Promise<Map<number, number>> {
-    const { rows } = await tx.query<{ seq: number; held: number }>(
-      `SELECT x.s AS seq, min(k.seq) AS held
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
-       JOIN (SELECT seq, hlc, type, payload FROM sync_events WHERE origin = $1 AND hlc = ANY($3::text[]) AND repeat_of IS NULL
-             UNION ALL
-             SELECT seq, hlc, type, payload FROM sync_parked WHERE origin = $1 AND hlc = ANY($3::text[])) k
-         ON k.hlc = x.h AND k.type = x.t AND k.payload = x.p AND k.seq < x.s
-       GROUP BY x.s`,
-      [storeId, events.map((e) => e.seq), events.map((e) => e.hlc), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null))],
+    if (!events.length) return new Map();
+    const { rows } = await tx.query<{ seq: number; hlc: string; type: string; payload: unknown }>(
+      `SELECT seq, hlc, type, payload FROM sync_events WHERE origin = $1 AND hlc = ANY($2::text[]) AND repeat_of IS NULL
+       UNION ALL
+       SELECT seq, hlc, type, payload FROM sync_parked WHERE origin = $1 AND hlc = ANY($2::text[])`,
+      [storeId, events.map((e) => e.hlc)],
     );
-    return new Map(rows.map((r) => [Number(r.seq), Number(r.held)]));
+    const heldAt = new Map<number, number>();
+    if (!rows.length) return heldAt;
+    const byHlc = new Map<string, typeof rows>();
+    for (const r of rows) byHlc.set(r.hlc, [...(byHlc.get(r.hlc) ?? []), r]);
+    for (const e of events) {
+      for (const r of byHlc.get(e.hlc) ?? []) {
+        const seq = Number(r.seq);
+        if (seq >= e.seq || r.type !== e.type || !isDeepStrictEqual(r.payload, e.payload ?? null)) continue;
+        heldAt.set(e.seq, Math.min(heldAt.get(e.seq) ?? seq, seq));
+      }
+    }
+    return heldAt;
   }
 
   async readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]> {

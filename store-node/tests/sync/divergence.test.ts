@@ -2,13 +2,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
-import type { StoreNode } from '../../src/index.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
-
-const sell = (node: StoreNode, n: number, qty: number) =>
-  node.sync.write((emit) => {
-    for (let i = 0; i < n; i++) emit('test.sale', { qty });
-  });
+import { sellTestSales as sell } from '../support/test-sales.js';
 
 describe.each(dbTargets)('a store file that is behind the hub, on $name', (target) => {
   let f: SyncFixture;
