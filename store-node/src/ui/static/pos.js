@@ -44,7 +44,9 @@ function render() {
   $('tax').textContent = sale ? money(sale.taxMinor, sale.currency) : '—';
   $('total').textContent = sale ? money(sale.totalMinor, sale.currency) : '—';
   const open = sale?.status === 'OPEN' && lines.length > 0 && !sale.payment;
-  for (const id of ['pay-cash', 'pay-card', 'void']) $(id).disabled = !open;
+  for (const id of ['pay-cash', 'pay-card']) $(id).disabled = !open;
+  // A basket waiting for the card terminal can still be voided: the node voids its approved card at the terminal first.
+  $('void').disabled = !(sale?.status === 'OPEN' && lines.length > 0);
   scan.disabled = sale?.payment === 'AUTHORISING';
 }
 
@@ -63,7 +65,7 @@ function sayResumed() {
     say($('pay-msg'), null, sale.tender?.kind === 'CARD' ? `This sale was paid by card (${sale.tender.reference}).` : 'This sale was paid.');
     showReceipt();
   } else if (sale.status === 'VOIDED') {
-    say($('pay-msg'), null, 'This sale was voided.');
+    say($('pay-msg'), null, sale.note ?? 'This sale was voided.'); // who voided it and why (expiry, a voided card)
   } else if (sale.payment === 'AUTHORISING') {
     say($('pay-msg'), null, `Asking the card terminal whether this sale was paid… ${sale.note ?? ''}`.trim());
     void pollPayment();
@@ -169,10 +171,11 @@ async function tender(body) {
   } catch (err) {
     say($('pay-msg'), err);
     // A conflict means the node knows better (the sale was paid before a restart, or waits for the terminal): show that.
-    if (err.status === 409) {
+    // A card tender that failed otherwise may have been approved and then voided: the basket's note says what the card got.
+    if (err.status === 409 || (body.kind === 'CARD' && err.status >= 500)) {
       try {
         keep(await api('GET', `/api/pos/sales/${sale.id}`));
-        if (sale.status !== 'OPEN' || sale.payment) sayResumed();
+        if (sale.status !== 'OPEN' || sale.payment || sale.note) sayResumed();
       } catch {
         // the error above stays on screen
       }
@@ -224,7 +227,7 @@ $('void').addEventListener('click', async () => {
   }
   try {
     keep(await api('POST', `/api/pos/sales/${sale.id}/void`));
-    say($('pay-msg'), null, 'Sale voided.');
+    say($('pay-msg'), null, sale.tender ? sale.note : 'Sale voided.'); // with a card: which payment was voided
   } catch (err) {
     say($('pay-msg'), err);
   }
@@ -244,7 +247,8 @@ $('return-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     const r = await api('POST', `/api/pos/sales/${encodeURIComponent($('return-sale').value.trim())}/returns`, { items: [{ sku: $('return-sku').value.trim(), qty: Number($('return-qty').value) || 1 }] });
-    say($('return-msg'), null, `Refund ${money(r.refundMinor, r.sale.currency)} (return ${r.returnId.slice(0, 8)}).`);
+    const how = r.refund?.kind === 'CARD' ? `to the customer's card (refund ${r.refund.reference})` : 'in cash';
+    say($('return-msg'), null, `Refund ${money(r.refundMinor, r.sale.currency)} (return ${r.returnId.slice(0, 8)}), ${how}.`);
   } catch (err) {
     say($('return-msg'), err);
   }
