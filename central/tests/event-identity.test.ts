@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import { EventHandlerRegistry } from '../src/sync/event-handlers.js';
 import { SyncRepository } from '../src/sync/sync-repository.js';
+import { historySource } from '../src/sync/bootstrap.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 
@@ -72,6 +73,11 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
         message: '10 events this store had already sent under other numbers (a restored store file) were acknowledged without applying them',
       },
     ]);
+    // A store bootstrapping its history gets each event once: the repeats (no payload) are not handed out.
+    const history = historySource(Date.now);
+    expect(await history.count(t.hub.db, store)).toBe(15);
+    const page = (await history.page(t.hub.db, store, null, 100)).rows as { seq: number }[];
+    expect(page.map((r) => r.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 
   it('applies an event with a held HLC but other content: it is not a repeat', async () => {

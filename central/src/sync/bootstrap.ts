@@ -15,18 +15,21 @@ export interface SnapshotSource {
 
 export const HISTORY_DAYS = 7;
 
-/** The store's own events the hub holds from the last seven days, by seq. */
+/**
+ * The store's own events the hub holds from the last seven days, by seq. Repeats (a restored store file's events the
+ * hub already held under another seq, `repeat_of` set, no payload) are left out: the event they repeat is the one held.
+ */
 export function historySource(now: () => number): SnapshotSource {
   const since = () => now() - HISTORY_DAYS * 86_400_000;
   return {
     async count(q, storeId) {
-      const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1 AND received_at >= $2', [storeId, since()]);
+      const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1 AND received_at >= $2 AND repeat_of IS NULL', [storeId, since()]);
       return rows[0]!.n;
     },
     async page(q, storeId, after, limit) {
       const { rows } = await q.query<{ seq: number; hlc: string; type: string; payload: unknown; received_at: number }>(
         `SELECT seq, hlc, type, payload, received_at FROM sync_events
-         WHERE origin = $1 AND received_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+         WHERE origin = $1 AND received_at >= $2 AND repeat_of IS NULL AND seq > $3 ORDER BY seq LIMIT $4`,
         [storeId, since(), Number(after ?? 0), limit],
       );
       return { rows, next: rows.length === limit ? String(rows.at(-1)!.seq) : null };
