@@ -111,7 +111,7 @@ describe('the till', () => {
 });
 
 describe.each(dbTargets)('a sale reaching the hub on $name', (target) => {
-  it('lowers the hub’s stock for the store', async () => {
+  it('lowers the hub’s stock for the store, and its sales ledger holds the sale, its card return and a void', async () => {
     const f = await SyncFixture.start(target);
     try {
       await f.hub.db.query(
@@ -129,6 +129,22 @@ describe.each(dbTargets)('a sale reaching the hub on $name', (target) => {
         const r = await f.hub.db.query<{ on_hand: number }>("SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = 'MUG'", [storeId]);
         return r.rows[0]?.on_hand === 4;
       });
+
+      // The sale, a return of it to the card, and a voided basket reach the hub's sales ledger, none parked.
+      const returned = await api(`/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'MUG', qty: 1 }] });
+      expect(returned.refund).toMatchObject({ kind: 'CARD' });
+      const other = await api('/api/pos/sales');
+      await api(`/api/pos/sales/${other.id}/lines`, { code: 'MUG', qty: 1 });
+      expect((await api(`/api/pos/sales/${other.id}/void`)).status).toBe('VOIDED');
+      const ledger = async () =>
+        (await f.hub.db.query<{ sale_id: string; status: string; total_minor: string | number }>('SELECT sale_id, status, total_minor FROM sales WHERE store_id = $1 ORDER BY closed_at, sale_id', [storeId])).rows;
+      await waitFor('the hub ledger', async () => (await ledger()).length === 2);
+      expect((await ledger()).map((r) => [r.sale_id, r.status, Number(r.total_minor)])).toEqual([
+        [sale.id, 'COMPLETED', 1598 + 142],
+        [other.id, 'VOIDED', 0],
+      ]);
+      await waitFor('the return at the hub', async () => (await f.hub.db.query('SELECT 1 FROM sale_returns WHERE store_id = $1 AND return_id = $2', [storeId, returned.returnId])).rows.length === 1);
+      expect((await f.hub.db.query('SELECT count(*)::int AS n FROM sync_parked WHERE origin = $1', [storeId])).rows[0]).toEqual({ n: 0 });
     } finally {
       await f.stop();
     }
