@@ -7,6 +7,8 @@ import {
   closeReason,
   parseFrame,
   type ClientMessage,
+  type FeedPosition,
+  type FeedRebaseReport,
   type HubMessage,
   type StoreDisk,
 } from '@storefleet/shared';
@@ -55,6 +57,12 @@ export class HubSyncSession {
   #feedHead = 0;
   #pagesInFlight = 0;
   #pumping = false;
+  /** Pages carry entries after this seq; an ack at or below it confirms a cursor and answers no page. */
+  #pageFloor = 0;
+  /** Bumped by a feed rebase: a page read before it is numbered by the old feed and must not go out. */
+  #feedEpoch = 0;
+  /** `welcome` listed `feed-rebase` (the storage can rebase and said what it holds at the store's cursor). */
+  #rebaseOffered = false;
   /** Feed pages were held back because the socket had not drained. */
   #heldBack = false;
   /** The store's last parked-feed report on this connection. */
@@ -155,6 +163,8 @@ export class HubSyncSession {
       case 'feed-ack':
         await this.#feedParked(m.parked);
         return this.#feedAck(m.seq);
+      case 'feed-rebase':
+        return this.#feedRebase(m.cursor, m.at);
       case 'doc-sync':
         if (this.protocol < 2) return this.#refuse(CLOSE.protocolError, 'bad-message', 'doc-sync needs protocol 2');
         this.options.onDocSync?.(this.storeId, m.docId, m.data, this);
@@ -180,7 +190,7 @@ export class HubSyncSession {
       return this.#refuse(CLOSE.unauthorized, 'forbidden', `hello names store ${m.storeId}, but the credential is store ${this.storeId}`);
     }
     this.protocol = m.protocol;
-    const { ackedSeq, ackedHlc, feedHead } = await this.storage.open(this.storeId, {
+    const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased } = await this.storage.open(this.storeId, {
       protocol: m.protocol,
       outboxHead: m.outboxHead,
       feedCursor: m.feedCursor,
@@ -188,13 +198,44 @@ export class HubSyncSession {
     });
     if (this.#phase === 'closed') return;
     this.#phase = 'open';
-    this.#feedSent = this.#feedAcked = Math.min(m.feedCursor, feedHead);
+    this.#feedSent = this.#pageFloor = Math.min(m.feedCursor, feedHead);
+    this.#feedAcked = Math.min(feedAcked ?? m.feedCursor, this.#feedSent);
     this.#feedHead = feedHead;
-    const offered = [...(this.options.onFeedParked ? ['feed-parked'] : []), ...(this.options.onStoreStatus ? ['store-status'] : [])];
+    if (feedRebased) this.#logRebase(m.feedCursor, feedHead, feedRebased, 'its cursor was past the hub’s feed');
+    this.#rebaseOffered = this.storage.rebaseFeed !== undefined && feedAt !== undefined;
+    const offered = [
+      ...(this.options.onFeedParked ? ['feed-parked'] : []),
+      ...(this.options.onStoreStatus ? ['store-status'] : []),
+      ...(this.#rebaseOffered ? ['feed-rebase'] : []),
+    ];
     const features = offered.length ? { features: offered } : {};
+    const feed = { ...(feedAt !== undefined ? { feedAt } : {}), ...(feedRebased ? { feedRebased } : {}) };
     const docWindow = LIMITS.docWindow;
-    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features, docWindow });
+    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features, docWindow, ...feed });
     void this.#pumpFeed();
+  }
+
+  /**
+   * The store applied another entry at its cursor than the one this hub holds there (a hub restored from an older
+   * backup): the hub rebases the store's feed to follow its cursor, and pages start again from there. Pages sent
+   * before were numbered by the old feed; the store ignored them, so they count no more.
+   */
+  async #feedRebase(cursor: number, at: FeedPosition | null): Promise<void> {
+    if (!this.#rebaseOffered || !this.storage.rebaseFeed) return this.#refuse(CLOSE.protocolError, 'bad-message', 'feed-rebase was not offered by this hub');
+    if (at && at.seq !== cursor) return this.#refuse(CLOSE.protocolError, 'bad-message', `feed-rebase names entry ${at.seq}, not the cursor ${cursor}`);
+    const { head, rebased } = await this.storage.rebaseFeed(this.storeId, { cursor, at });
+    if (this.#phase !== 'open') return;
+    this.#feedEpoch++;
+    this.#feedSent = this.#feedAcked = this.#pageFloor = cursor;
+    this.#feedHead = head;
+    this.#pagesInFlight = 0;
+    if (rebased) this.#logRebase(cursor, head, rebased, 'it applied another entry at its cursor');
+    this.#send({ type: 'feed-rebased', cursor, head, rebasedAt: rebased?.at ?? null, moved: rebased?.moved ?? 0 });
+    void this.#pumpFeed();
+  }
+
+  #logRebase(cursor: number, head: number, rebased: FeedRebaseReport, why: string): void {
+    this.log.warn({ storeId: this.storeId, cursor, head, moved: rebased.moved }, `feed rebased after a hub restore: ${why}; ${rebased.moved} entries follow its cursor ${cursor}`);
   }
 
   async #batch(events: Extract<ClientMessage, { type: 'event-batch' }>['events'], pending: number | undefined): Promise<void> {
@@ -219,7 +260,7 @@ export class HubSyncSession {
       this.#feedAcked = seq;
       await this.storage.ackFeed(this.storeId, seq);
     }
-    this.#pagesInFlight = Math.max(0, this.#pagesInFlight - 1);
+    if (seq > this.#pageFloor) this.#pagesInFlight = Math.max(0, this.#pagesInFlight - 1);
     void this.#pumpFeed();
   }
 
@@ -249,11 +290,15 @@ export class HubSyncSession {
           this.#heldBack = true;
           break;
         }
+        const epoch = this.#feedEpoch;
         const entries = await this.storage.readFeed(this.storeId, this.#feedSent, LIMITS.maxFeedPageEntries);
+        if (epoch !== this.#feedEpoch) continue; // read before a rebase: numbered by the old feed
         if (entries.length === 0) {
           if (checkedHead) break;
           checkedHead = true;
-          this.#feedHead = Math.max(this.#feedHead, await this.storage.feedHead(this.storeId));
+          const head = await this.storage.feedHead(this.storeId);
+          if (epoch !== this.#feedEpoch) continue;
+          this.#feedHead = Math.max(this.#feedHead, head);
           if (this.#feedHead <= this.#feedSent) break;
           continue;
         }

@@ -1,4 +1,4 @@
-import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
 
 /**
  * What the sync client needs from the store's database; store-node implements it over SQLite. Calls are
@@ -30,6 +30,18 @@ export interface StoreSyncStorage {
   feedParked?(): FeedParkedSummary;
   /** The hub's clock reading (welcome, feed entries): merged into the store's HLC so effects order after causes. */
   observeHubTime(wallMs: number): void;
+  /**
+   * The feed entry applied last (`seq` is the cursor; `createdAt` as the hub wrote it, null when it was applied before
+   * this was recorded), or null before any. Compared with the hub's `feedAt` after each welcome, to notice a hub
+   * restored from an older backup. Without it the store never asks for a feed rebase.
+   */
+  feedPosition?(): { readonly seq: number; readonly createdAt: number | null } | null;
+  /** Records the hub's createdAt for the entry at the cursor, when `feedPosition` did not know it. */
+  adoptFeedPosition?(at: FeedPosition): void;
+  /** Records that the hub rebased this store's feed (kept for the sync status). */
+  recordFeedRebase?(report: FeedRebaseReport): void;
+  /** The last feed rebase recorded, or null. */
+  lastFeedRebase?(): FeedRebaseReport | null;
 }
 
 /**
@@ -63,7 +75,24 @@ export interface HubSyncStorage {
   open(
     storeId: string,
     info: { protocol: number; outboxHead: number; feedCursor: number; replica: string },
-  ): Promise<{ ackedSeq: number; ackedHlc: string | null; feedHead: number }>;
+  ): Promise<{
+    ackedSeq: number;
+    ackedHlc: string | null;
+    feedHead: number;
+    /** The store's feed cursor as this hub recorded it from acks (absent: taken to be the store's own). */
+    feedAcked?: number;
+    /** The entry this hub holds at the store's cursor (null: none to compare); absent when it cannot rebase. */
+    feedAt?: FeedPosition | null;
+    /** The hub rebased the store's feed while opening (the cursor was past its head, or at an entry it lacks). */
+    feedRebased?: FeedRebaseReport;
+  }>;
+  /**
+   * The store says the entry this hub holds at its cursor is not the one it applied (`at`): under a lock on the
+   * store's feed, and only if they still differ, renumbers what the store may lack to follow `cursor`, appends each
+   * module's reconcile entries, and records the rebase. Returns the new head and the rebase, or null when there was
+   * nothing to rebase. Absent: the hub does not offer `feed-rebase`.
+   */
+  rebaseFeed?(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null }>;
   /**
    * Applies a well-formed batch in one transaction under a lock on the origin, using `decideBatch`; returns the
    * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).

@@ -1,4 +1,5 @@
-import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, parseFrame, type ClientMessage, type HubMessage, type StoreDisk } from '@storefleet/shared';
+import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, parseFrame, type ClientMessage, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
+import { checkFeed } from './feed-check.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import type { ClientTransport, Connector, FeedParkedSummary, StoreSyncStorage, SyncLogger } from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
@@ -19,6 +20,8 @@ export interface SyncStatus {
   readonly lastParkedFeed?: FeedParkedSummary['latest'];
   /** The hub's last refusal of a document sync (`doc-error`); the connection stayed open. */
   readonly lastDocError?: { readonly docId: string; readonly detail: string } | null;
+  /** The hub's last rebase of this store's feed (after a hub restore): when (hub clock) and how many entries it resent. */
+  readonly lastFeedRebase?: FeedRebaseReport | null;
 }
 
 export interface SyncClientOptions {
@@ -74,6 +77,8 @@ export class SyncClient {
   #disk: StoreDisk | null = null;
   /** A feed page could not be applied for lack of space: later pages would leave a gap, so they wait for a reconnect. */
   #feedStalled = false;
+  /** Our feed disagrees with the hub's (a restored hub): pages wait until the hub answers `feed-rebase`. */
+  #feedRebasing = false;
   /** This end closed the connection after a local failure (lastError says which). */
   #closingAfterFailure = false;
   readonly #protocol: number;
@@ -105,6 +110,7 @@ export class SyncClient {
       reconnects: this.#reconnects,
       ...(parked ? { parkedFeed: parked.count, lastParkedFeed: parked.latest } : {}),
       lastDocError: this.#lastDocError,
+      ...(this.storage.lastFeedRebase ? { lastFeedRebase: this.storage.lastFeedRebase() } : {}),
     };
   }
 
@@ -183,6 +189,7 @@ export class SyncClient {
     if (this.#welcomedAt !== null && this.#now() - this.#welcomedAt >= (this.options.healthyMs ?? 30_000)) this.#attempt = 0;
     this.#welcomedAt = null;
     this.#feedStalled = false;
+    this.#feedRebasing = false;
     this.#dispatch({ type: 'closed' });
     this.#scheduleReconnect();
   }
@@ -223,6 +230,7 @@ export class SyncClient {
             const moved = this.storage.reconcile(m.ackedSeq, m.ackedHlc);
             if (moved) this.log.warn({ moved, hubAckedSeq: m.ackedSeq }, 'this store file is behind the hub (new or restored disk): renumbered its unsent events');
           }
+          this.#checkFeed(m);
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq, head: this.storage.outboxHead() });
           this.#sendDisk();
           if (this.#protocol >= 2) this.options.onConnected?.({ docWindow: m.docWindow ?? LIMITS.defaultDocWindow });
@@ -238,13 +246,22 @@ export class SyncClient {
         case 'feed-page': {
           this.#feedHead = Math.max(this.#feedHead, m.head);
           if (this.#feedStalled) break; // an earlier page is unapplied: this one would start past a gap
-          const cursor = this.storage.applyFeed(m.entries);
-          const parked = this.#hubTakesParked ? this.storage.feedParked?.() : undefined;
-          this.#send(parked ? { type: 'feed-ack', seq: cursor, parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null } } : { type: 'feed-ack', seq: cursor });
+          if (this.#feedRebasing) break; // numbered by the feed we asked the hub to rebase
+          this.#sendFeedAck(this.storage.applyFeed(m.entries));
           this.#madeProgress();
           this.#emit();
           break;
         }
+        case 'feed-rebased':
+          if (!this.#feedRebasing) {
+            this.log.warn({ cursor: m.cursor }, 'ignoring a feed-rebased this store did not ask for');
+            break;
+          }
+          this.#feedRebasing = false;
+          this.#feedHead = m.head;
+          if (m.rebasedAt !== null) this.#feedRebased({ at: m.rebasedAt, moved: m.moved }, m.cursor);
+          this.#emit();
+          break;
         case 'doc-sync':
           this.options.onDocSync?.(m.docId, m.data);
           break;
@@ -279,6 +296,37 @@ export class SyncClient {
       this.#closingAfterFailure = this.#transport !== undefined;
       this.#transport?.close(CLOSE.protocolError, 'store-side failure');
     }
+  }
+
+  /**
+   * After a welcome: does the hub hold, at our cursor, the entry we applied there? A hub restored from an older backup
+   * numbers new entries at seqs this store already passed (see feed-check.ts); then pages wait and the hub is asked to
+   * rebase the feed. When they agree the cursor is confirmed with a `feed-ack` (the hub records no unconfirmed cursor).
+   */
+  #checkFeed(m: Extract<HubMessage, { type: 'welcome' }>): void {
+    if (m.feedRebased) this.#feedRebased(m.feedRebased, this.storage.feedCursor());
+    if (!m.features?.includes('feed-rebase') || !this.storage.feedPosition) return;
+    const cursor = this.storage.feedCursor();
+    const mine = this.storage.feedPosition();
+    const verdict = checkFeed(cursor, mine, m.feedAt);
+    if (verdict === 'rebase') {
+      this.#feedRebasing = true;
+      this.log.warn({ cursor, applied: mine, atHub: m.feedAt }, "the hub holds another feed entry at this store's cursor (a hub restored from a backup): asking it to rebase the feed");
+      this.#send({ type: 'feed-rebase', cursor, at: { seq: cursor, createdAt: mine!.createdAt! } });
+      return;
+    }
+    if (verdict === 'adopt' && m.feedAt) this.storage.adoptFeedPosition?.(m.feedAt);
+    if (verdict !== 'unknown' && cursor > 0) this.#sendFeedAck(cursor);
+  }
+
+  #feedRebased(report: FeedRebaseReport, cursor: number): void {
+    this.storage.recordFeedRebase?.(report);
+    this.log.warn({ ...report, cursor }, `the hub rebased this store's feed after a hub restore: ${report.moved} entries resent after ${cursor}`);
+  }
+
+  #sendFeedAck(cursor: number): void {
+    const parked = this.#hubTakesParked ? this.storage.feedParked?.() : undefined;
+    this.#send(parked ? { type: 'feed-ack', seq: cursor, parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null } } : { type: 'feed-ack', seq: cursor });
   }
 
   /** Something moved on this connection; once everything is across both ways, it has proved healthy. */

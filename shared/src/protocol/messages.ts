@@ -19,6 +19,12 @@ import { z } from 'zod';
  *       namespace, data that is not an Automerge sync message, changes that would make the document invalid — its
  *       detail then names each problem, and the document stops syncing with that store until it reconnects) is
  *       answered with `doc-error` naming the document, and the connection stays open. A protocol-2 store that predates `doc-error` logs it as an unknown frame.
+ * Feed identity: a hub restored from an older backup numbers its feed anew below what a store applied. A hub whose
+ *       `welcome` lists `feed-rebase` says which entry it holds at the store's cursor (`feedAt`); a store that applied
+ *       another entry there stops applying pages and sends `feed-rebase`; the hub renumbers what the store may lack to
+ *       follow the store's cursor, appends each module's reconcile entries, and answers `feed-rebased`. A cursor past
+ *       the hub's head (or at an entry the hub never pruned but lacks) is rebased by the hub itself at `hello`, which
+ *       `welcome` then reports in `feedRebased` (older stores ignore both fields). No protocol bump.
  */
 export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
@@ -72,6 +78,28 @@ export type WireEvent = z.infer<typeof wireEventSchema>;
 export const feedEntrySchema = z.strictObject({ seq, type: eventType, payload: z.unknown(), createdAt: z.number() });
 export type FeedEntry = z.infer<typeof feedEntrySchema>;
 
+/** A feed entry's identity: its seq and the hub's createdAt (a restored hub writes other entries at the same seqs). */
+export const feedPositionSchema = z.strictObject({ seq, createdAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+export type FeedPosition = z.infer<typeof feedPositionSchema>;
+
+/** The hub rebased this store's feed: when (hub clock), and how many entries it resent after the store's cursor. */
+export interface FeedRebaseReport {
+  readonly at: number;
+  readonly moved: number;
+}
+
+/**
+ * `reservation.snapshot` feed entries: after a feed rebase, the hub's active holds at this store with ids in
+ * [from, to) (null: unbounded), sorted. The store ends its own open holds in that range that are not listed (the hub
+ * no longer holds them), except ones handed over or marked no-show here.
+ */
+export const holdSnapshotSchema = z.strictObject({
+  from: z.string().min(1).max(64).nullable(),
+  to: z.string().min(1).max(64).nullable(),
+  ids: z.array(z.string().min(1).max(64)).max(5000),
+});
+export type HoldSnapshot = z.infer<typeof holdSnapshotSchema>;
+
 /**
  * The store's disk as the store last saw it: `full` from a local write refused for lack of space (SQLITE_FULL,
  * ENOSPC) until a write succeeds again; `at` when it changed (store clock, epoch ms); `reason` the failure's words.
@@ -109,11 +137,29 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('doc-sync'), docId: z.string().min(1).max(200), data: z.string().max(LIMITS.maxFrameBytes) }),
   z.strictObject({ type: z.literal('store-status'), disk: storeDiskSchema }),
+  /**
+   * The entry the hub holds at this store's cursor (`feedAt` in `welcome`) is not the one the store applied there:
+   * the store stops applying feed pages and asks the hub to rebase its feed after `cursor`. Sent only to a hub whose
+   * `welcome` lists `feed-rebase`. `at` is the entry the store applied last (null when it does not know).
+   */
+  z.strictObject({ type: z.literal('feed-rebase'), cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), at: feedPositionSchema.nullable() }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 export type HubMessage =
-  | { type: 'welcome'; protocol: number; hubTime: number; ackedSeq: number; feedHead: number; ackedHlc?: string | null; features?: string[]; docWindow?: number }
+  | {
+      type: 'welcome';
+      protocol: number;
+      hubTime: number;
+      ackedSeq: number;
+      feedHead: number;
+      ackedHlc?: string | null;
+      features?: string[];
+      docWindow?: number;
+      feedAt?: FeedPosition | null;
+      feedRebased?: FeedRebaseReport;
+    }
+  | { type: 'feed-rebased'; cursor: number; head: number; rebasedAt: number | null; moved: number }
   | { type: 'ack'; seq: number }
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
@@ -131,12 +177,21 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
     ackedHlc: z.string().nullable().optional(),
     /**
      * Optional wire fields and frames this hub takes from the store: `feed-parked` (`parked` in `feed-ack`),
-     * `store-status` (the `store-status` frame).
+     * `store-status` (the `store-status` frame), `feed-rebase` (the `feed-rebase` frame; `feedAt` is meaningful).
      */
     features: z.array(z.string()).optional(),
     /** `doc-sync` frames the store may have unanswered at once (absent: LIMITS.defaultDocWindow). */
     docWindow: z.number().int().min(1).max(64).optional(),
+    /** The entry this hub holds at the store's `hello` cursor (null: none to compare: cursor 0, pruned, or rebased). */
+    feedAt: z.object({ seq, createdAt: z.number().finite() }).nullable().optional(),
+    /** This hub rebased the store's feed while opening the connection (its cursor was past the hub's head). */
+    feedRebased: z.object({ at: z.number(), moved: z.number().int().min(0) }).optional(),
   }),
+  /**
+   * The answer to `feed-rebase`: the store's feed now follows `cursor` up to `head`; `rebasedAt` null when the hub
+   * found nothing to rebase (its entry there matches, or another connection rebased it first).
+   */
+  z.object({ type: z.literal('feed-rebased'), cursor: z.number(), head: z.number(), rebasedAt: z.number().nullable(), moved: z.number() }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),
   z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),
