@@ -34,6 +34,7 @@ import { retentionRoutes } from './sync/retention-routes.js';
 import { retentionSettings } from './sync/retention-settings.js';
 import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './sync/retention-target.js';
+import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './modules/discover-modules.js';
 import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
@@ -158,7 +159,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const syncRepo = new SyncRepository(db, handlers, now, {
     onRetry: (err, attempt) => log.warn({ err, attempt }, 'transient database error while applying store events; retrying the transaction'),
-  }, log);
+  }, log, new FeedRebase(feed, now));
   const syncStatus = new SyncStatusRepository(db);
   // The hub's sync tables, then each module's that offers a `<module>.retention` (the orders' timelines).
   const retentionTargets = [...syncRetentionTargets, ...modules.flatMap((m) => services.find<RetentionTarget>(`${m.name}.retention`) ?? [])];

@@ -9,14 +9,36 @@ export interface FeedItem {
 }
 
 /**
+ * What a module says a store should hold after its feed was rebased (a hub restored from an older backup lost entries
+ * the store had applied): entries appended right after the renumbered ones, in the rebase's transaction and under
+ * the lock on the store's feed head, so every later change of that module follows them. Keep them idempotent at the
+ * store. A throw fails the rebase (the store asks again on its next connection).
+ */
+export type FeedReconciler = (tx: Queryable, storeId: string) => Promise<readonly FeedItem[]>;
+
+/**
  * How modules put hub-owned changes into a store's feed: call `append` with the transaction that makes the change,
  * so the feed entry exists exactly when the change does. Every hub replica hears of it at commit (the ChangeBus).
  */
 export class FeedWriter {
+  readonly #reconcilers = new Map<string, FeedReconciler>();
+
   constructor(
     readonly now: () => number,
     readonly bus: ChangeBus,
   ) {}
+
+  /** A module's reconcile entries for rebased feeds (see FeedReconciler); one per module name. */
+  reconcileWith(module: string, reconciler: FeedReconciler): void {
+    this.#reconcilers.set(module, reconciler);
+  }
+
+  /** Every module's reconcile entries for `storeId`, in registration order. */
+  async reconcileItems(tx: Queryable, storeId: string): Promise<FeedItem[]> {
+    const items: FeedItem[] = [];
+    for (const reconcile of this.#reconcilers.values()) items.push(...(await reconcile(tx, storeId)));
+    return items;
+  }
 
   /** Appends entries to one store's feed; returns the new head. */
   async append(tx: Queryable, storeId: string, items: readonly FeedItem[]): Promise<number> {

@@ -1,10 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { decideBatch, type HubSyncStorage } from '@storefleet/sync';
-import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
 import type { AppliedEvent, EventHandlerRegistry } from './event-handlers.js';
 import { applyIsolated } from './apply-isolated.js';
 import { ParkedReplay } from './parked-replay.js';
+import type { FeedRebase } from './feed-rebase.js';
 import { retryTransient, type RetryOptions } from './transient-errors.js';
 
 export interface ApplyStats {
@@ -37,6 +38,8 @@ export class SyncRepository implements HubSyncStorage {
     retry: RetryOptions = {},
     /** Told when a batch repeated events the hub already held (a store file restored from a backup). */
     readonly log?: SyncLog,
+    /** Feed identity checks and rebases after a hub restore; without it stores are not offered `feed-rebase`. */
+    readonly feedRebase?: FeedRebase,
   ) {
     this.retry = {
       ...retry,
@@ -67,7 +70,10 @@ export class SyncRepository implements HubSyncStorage {
          ON CONFLICT (store_id) DO UPDATE SET replica = $2, protocol = $3, connected = true, connected_at = $4, last_seen_at = $4`,
         [storeId, info.replica, info.protocol, now],
       );
-      await this.#recordCursor(tx, storeId, info.feedCursor, now);
+      // With feed identity checks, a cursor is recorded only from feed-acks: one from `hello` may be past entries a
+      // restored hub wrote anew under the same seqs, and would hide them from a rebase.
+      const feed = this.feedRebase ? await this.feedRebase.onOpen(tx, storeId, info.feedCursor) : undefined;
+      if (!feed) await this.#recordCursor(tx, storeId, info.feedCursor, now);
       const { rows } = await tx.query<{ acked_seq: number; head: number | null; hlc: string | null }>(
         `SELECT o.acked_seq, h.head, e.hlc FROM sync_origins o
          LEFT JOIN sync_feed_heads h ON h.store_id = o.store_id
@@ -75,8 +81,16 @@ export class SyncRepository implements HubSyncStorage {
          WHERE o.store_id = $1`,
         [storeId],
       );
-      return { ackedSeq: rows[0]!.acked_seq, ackedHlc: rows[0]!.hlc, feedHead: rows[0]!.head ?? 0 };
+      const known = { ackedSeq: rows[0]!.acked_seq, ackedHlc: rows[0]!.hlc, feedHead: rows[0]!.head ?? 0 };
+      return feed ? { ...known, feedAcked: feed.feedAcked, feedAt: feed.feedAt, ...(feed.feedRebased ? { feedRebased: feed.feedRebased } : {}) } : known;
     });
+  }
+
+  /** The store applied another entry at its cursor than this hub holds there; see FeedRebase.onClaim. */
+  async rebaseFeed(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null }> {
+    const rebase = this.feedRebase;
+    if (!rebase) return { head: await this.feedHead(storeId), rebased: null };
+    return retryTransient(() => this.db.transaction((tx) => rebase.onClaim(tx, storeId, claim.cursor, claim.at)), this.retry);
   }
 
   /**

@@ -25,6 +25,11 @@ export interface StoreSyncState {
    * sales; someone must free space on the store PC), `since` when that changed (store clock), `reason` its words.
    */
   readonly disk: { readonly full: boolean; readonly since: number | null; readonly reason: string | null };
+  /**
+   * The latest rebase of the store's feed (the hub's database was restored from an older backup and numbered the feed
+   * below what the store had applied): when, the store's cursor then, entries resent after it, and a note for people.
+   */
+  readonly feedRebase: { readonly at: number; readonly cursor: number; readonly moved: number; readonly note: string } | null;
 }
 
 interface StateRow {
@@ -45,6 +50,7 @@ interface StateRow {
   disk_full: boolean | null;
   disk_changed_at: number | null;
   disk_reason: string | null;
+  rebase: { at: number; cursor: number; moved: number } | null;
 }
 
 /**
@@ -72,7 +78,9 @@ export class SyncStatusRepository {
               (SELECT f.reason FROM sync_store_feed_parked f WHERE f.store_id = l.id) AS feed_parked_reason,
               (SELECT d.disk_full FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_full,
               (SELECT d.changed_at FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_changed_at,
-              (SELECT d.reason FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_reason
+              (SELECT d.reason FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_reason,
+              (SELECT json_build_object('at', r.rebased_at, 'cursor', r.cursor, 'moved', r.moved) FROM sync_feed_rebases r
+                WHERE r.store_id = l.id ORDER BY r.rebased_at DESC, r.id DESC LIMIT 1) AS rebase
        ${STORES_WITH_SYNC} AND ($1::uuid IS NULL OR l.id = $1)
        ORDER BY l.code`,
       [storeId ?? null],
@@ -99,6 +107,12 @@ export class SyncStatusRepository {
         feedParked: r.feed_parked ?? 0,
         feedParkedReason: r.feed_parked_reason,
         disk: { full: r.disk_full ?? false, since: r.disk_changed_at === null ? null : Number(r.disk_changed_at), reason: r.disk_reason },
+        feedRebase: r.rebase && {
+          at: Number(r.rebase.at),
+          cursor: Number(r.rebase.cursor),
+          moved: r.rebase.moved,
+          note: `feed rebased after a hub restore at ${new Date(Number(r.rebase.at)).toISOString()}: ${r.rebase.moved} entries resent after the store's cursor ${r.rebase.cursor}`,
+        },
       };
     });
   }

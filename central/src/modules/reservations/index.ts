@@ -4,6 +4,7 @@ import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
 import type { HoldMoves, IncidentDesk, StockHolds } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
+import { holdSnapshot } from './hold-snapshot.js';
 
 export type { Reservation, ReservationStatus, ReservationLine } from './types.js';
 
@@ -19,7 +20,7 @@ const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.servic
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired
  * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; oversells
  * detected by inventory are repaired every two seconds (re-sourced nearby or cancelled). Every change goes to the
- * stores' feeds at once.
+ * stores' feeds at once; a store's feed rebased after a hub restore gets the holds it has now (hold-snapshot.ts).
  */
 export const hubModule: HubModule = {
   name: 'reservations',
@@ -36,6 +37,7 @@ export const hubModule: HubModule = {
     'reservation.no-show': (tx, events) => serviceOf(ctx).applyNoShows(tx, events),
   }),
   start(ctx) {
+    ctx.feed.reconcileWith('reservations', holdSnapshot);
     const service = serviceOf(ctx);
     let running = false;
     const timer = setInterval(() => {

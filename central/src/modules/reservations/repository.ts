@@ -101,6 +101,15 @@ export class ReservationRepository {
     return toReservation(rows[0]!);
   }
 
+  /** Ids of the store's open holds (HELD or CONFIRMED), sorted as text (as the store compares them). */
+  async activeIds(storeId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id::text AS id FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED') ORDER BY id::text COLLATE "C"`,
+      [storeId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {
     const { rows } = await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
     return new Map(rows.map((r) => [r.id, r.kind]));
