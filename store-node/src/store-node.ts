@@ -21,6 +21,7 @@ import {
 import { basketExpiryMinutes, type StoreNodeConfig } from './config.js';
 import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
 import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
+import { reclaimFreePages } from './db/reclaim-free-pages.js';
 import { HubLink } from './hub-link/hub-link.js';
 import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
@@ -97,9 +98,10 @@ export interface StoreNode {
   /** The first answers to keyed writes (`Idempotency-Key`), per caller. */
   readonly idempotencyKeys: SqliteIdempotencyKeys;
   /**
-   * What the hourly timer does: prunes acknowledged outbox events past retention and Idempotency-Keys past a day; voids
-   * open baskets left untouched past `basketExpiryMinutes` and asks again about card refunds left waiting (resolves
-   * when the card terminal has answered; the rest is done when it returns).
+   * What the hourly timer does: prunes acknowledged outbox events past retention and Idempotency-Keys past a day, then
+   * gives the freed pages back to the disk (files made with incremental auto-vacuum; see `openSqlite`); voids open
+   * baskets left untouched past `basketExpiryMinutes` and asks again about card refunds left waiting (resolves when the
+   * card terminal has answered; the rest is done when it returns).
    */
   housekeeping(): Promise<void>;
   readonly url: string | undefined;
@@ -257,6 +259,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       if (purged) log.info({ purged }, 'purged Idempotency-Keys older than a day');
     } catch (err) {
       log.warn({ err }, 'purging Idempotency-Keys failed; will retry');
+    }
+    try {
+      const pages = reclaimFreePages(db);
+      if (pages) log.info({ pages }, 'gave freed pages of the store file back to the disk');
+    } catch (err) {
+      log.warn({ err }, 'giving freed pages back to the disk failed; will retry');
     }
     return tillHousekeeping(pos, basketExpiryMs, log); // expires idle baskets; resolves once the card terminal answered
   };
