@@ -145,6 +145,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
+  sync.feedHandlers.register('reservation.snapshot', (_db, entry) => {
+    const ended = bopis.applySnapshot(entry);
+    if (ended) log.warn({ ended, seq: entry.seq }, 'ended holds the hub no longer holds (its feed was rebased after a hub restore)');
+  });
   sync.feedHandlers.register('order.checked-in', (_db, entry) => {
     const p = entry.payload as { orderId: string; reservationId: string; parkingSpot: string; at: number };
     if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at)) log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');

@@ -1,3 +1,4 @@
+import type { HoldSnapshot } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
 export interface LocalReservation {
@@ -12,6 +13,8 @@ export interface LocalReservation {
   /** Curbside: where the customer parked and when they said they arrived. */
   readonly parkingSpot: string | null;
   readonly arrivedAt: number | null;
+  /** Why this store ended the hold itself (the hub no longer held it), or null. */
+  readonly endedReason: string | null;
 }
 
 interface Row {
@@ -25,6 +28,7 @@ interface Row {
   no_show_at: number | null;
   parking_spot: string | null;
   arrived_at: number | null;
+  ended_reason: string | null;
 }
 
 const toLocal = (r: Row): LocalReservation => ({
@@ -38,6 +42,7 @@ const toLocal = (r: Row): LocalReservation => ({
   noShowAt: r.no_show_at,
   parkingSpot: r.parking_spot,
   arrivedAt: r.arrived_at,
+  endedReason: r.ended_reason,
 });
 
 /** All SQL of the store's BOPIS module. */
@@ -56,10 +61,26 @@ export class BopisRepository {
         `INSERT INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
            status = CASE WHEN handed_over_at IS NOT NULL THEN 'FULFILLED' WHEN no_show_at IS NOT NULL THEN status ELSE excluded.status END,
-           customer_ref = excluded.customer_ref, lines = excluded.lines, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+           customer_ref = excluded.customer_ref, lines = excluded.lines, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+           ended_reason = NULL
          WHERE excluded.updated_at >= bopis_reservations.updated_at`,
       )
       .run(r.id, r.status, r.customerRef, JSON.stringify(r.lines), r.expiresAt, r.updatedAt);
+  }
+
+  /**
+   * Ends, with `reason`, this store's open holds with ids in the snapshot's range that it does not list (the hub no
+   * longer holds them). A hold handed over or marked no-show here stays as it is (its event goes up as usual).
+   * Returns how many ended.
+   */
+  endUnlisted(snapshot: HoldSnapshot, reason: string): number {
+    return this.db
+      .prepare(
+        `UPDATE bopis_reservations SET status = 'RELEASED', ended_reason = @reason
+         WHERE status IN ('HELD', 'CONFIRMED') AND handed_over_at IS NULL AND no_show_at IS NULL
+           AND (@from IS NULL OR id >= @from) AND (@to IS NULL OR id < @to) AND id NOT IN (SELECT value FROM json_each(@ids))`,
+      )
+      .run({ from: snapshot.from, to: snapshot.to, ids: JSON.stringify(snapshot.ids), reason }).changes;
   }
 
   insertFromCode(id: string, lines: unknown, expiresAt: number): void {

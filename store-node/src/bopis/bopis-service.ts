@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError, ValidationError } from '@storefleet/shared';
+import { AppError, ConflictError, holdSnapshotSchema, NotFoundError, ValidationError } from '@storefleet/shared';
 import type { FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -12,6 +12,9 @@ const CLOSED: Record<string, string> = {
   EXPIRED: 'expired unpaid',
   NO_SHOW: 'was marked a no-show',
 };
+
+/** Why a hold ended here when the hub's snapshot (after a hub restore) did not list it. */
+export const HUB_NO_LONGER_HOLDS = 'the hub no longer holds this reservation';
 
 /**
  * Pickups at the store, online or not. A hand-over is one local transaction: the PICKUP stock movements and the
@@ -35,6 +38,15 @@ export class BopisService {
   applyFeed(entry: FeedEntry): void {
     const r = entry.payload as { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number };
     this.repo.upsertFromHub(r);
+  }
+
+  /**
+   * Feed handler for `reservation.snapshot` (after the hub rebased this store's feed): ends the open holds in the
+   * snapshot's range that the hub no longer holds. A payload that is not a snapshot throws (the entry is parked).
+   * Returns how many ended.
+   */
+  applySnapshot(entry: FeedEntry): number {
+    return this.repo.endUnlisted(holdSnapshotSchema.parse(entry.payload), HUB_NO_LONGER_HOLDS);
   }
 
   publicKey(): string | undefined {
@@ -82,7 +94,7 @@ export class BopisService {
     const r = this.repo.get(id);
     if (!r) throw new NotFoundError('reservation', id);
     const closed = CLOSED[r.status];
-    if (closed) throw new ConflictError(`reservation ${id} ${closed}`, { status: r.status });
+    if (closed) throw new ConflictError(`reservation ${id} ${r.endedReason ? `was ended: ${r.endedReason}` : closed}`, { status: r.status });
     if (!r.lines.length) throw new ValidationError(`reservation ${id} has no lines`);
     return r;
   }

@@ -1,4 +1,4 @@
-import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
 import type { FeedParkedSummary, StoreSyncStorage } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from './feed-handlers.js';
@@ -12,6 +12,7 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   readonly #park;
   readonly #parkedCount;
   readonly #parkedLatest;
+  readonly #put;
 
   constructor(
     readonly db: SqliteDb,
@@ -26,6 +27,8 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.#park = db.prepare('INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at) VALUES (?, ?, ?, ?, ?)');
     this.#parkedCount = db.prepare('SELECT count(*) FROM sync_feed_parked').pluck();
     this.#parkedLatest = db.prepare('SELECT seq, type, reason, parked_at AS parkedAt FROM sync_feed_parked ORDER BY parked_at DESC, seq DESC LIMIT 1');
+    // Keys a store file may not have yet (feed_at, feed_rebased_*): written whole, read as absent.
+    this.#put = db.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   }
 
   outboxHead(): number {
@@ -76,7 +79,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
 
   applyFeed(entries: readonly FeedEntry[]): number {
     return this.db.transaction(() => {
-      let cursor = this.feedCursor();
+      const from = this.feedCursor();
+      let cursor = from;
+      let createdAt = 0;
       for (const e of entries) {
         if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
         if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
@@ -92,11 +97,42 @@ export class SqliteSyncStorage implements StoreSyncStorage {
           }
         }
         cursor = e.seq;
+        createdAt = e.createdAt;
         this.observeHubTime(e.createdAt);
       }
       this.#set.run(cursor, 'feed_cursor', cursor);
+      // The entry at the cursor, by the hub's createdAt: a restored hub may write another one at the same seq.
+      if (cursor > from) this.#putFeedAt(cursor, createdAt);
       return cursor;
     }).immediate();
+  }
+
+  feedPosition(): { seq: number; createdAt: number | null } | null {
+    const seq = this.feedCursor();
+    if (seq === 0) return null;
+    const known = this.#get.get('feed_at_seq') === seq;
+    return { seq, createdAt: known ? ((this.#get.get('feed_at') as number | undefined) ?? null) : null };
+  }
+
+  adoptFeedPosition(at: FeedPosition): void {
+    if (at.seq === this.feedCursor()) this.db.transaction(() => this.#putFeedAt(at.seq, at.createdAt))();
+  }
+
+  #putFeedAt(seq: number, createdAt: number): void {
+    this.#put.run('feed_at_seq', seq);
+    this.#put.run('feed_at', Math.round(createdAt));
+  }
+
+  recordFeedRebase(report: FeedRebaseReport): void {
+    this.db.transaction(() => {
+      this.#put.run('feed_rebased_at', Math.round(report.at));
+      this.#put.run('feed_rebased_moved', report.moved);
+    })();
+  }
+
+  lastFeedRebase(): FeedRebaseReport | null {
+    const at = this.#get.get('feed_rebased_at') as number | undefined;
+    return at === undefined ? null : { at, moved: (this.#get.get('feed_rebased_moved') as number | undefined) ?? 0 };
   }
 
   #parkEntry(e: FeedEntry, reason: string): void {
