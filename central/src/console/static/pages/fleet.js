@@ -2,6 +2,7 @@
 // with their replay buttons.
 import { ago, h, lineChart, table } from '/console/lib.js';
 import { parkedSection } from '/console/pages/parked.js';
+import { retentionSection } from '/console/pages/retention.js';
 
 export default {
   async render({ el, api, live, params, navigate }) {
@@ -17,6 +18,12 @@ export default {
     };
     const parked = parkedSection({ api, storeId, storeName: nameOf });
     el.append(parked.el);
+    // What the hub keeps of its sync and order tables: a fleet-wide matter, not shown for one store.
+    const retention = storeId ? null : retentionSection({ api });
+    if (retention) {
+      el.append(retention.el);
+      void retention.refresh();
+    }
 
     const drawChart = async () => {
       const q = storeId ? `?storeId=${storeId}&minutes=60` : '?minutes=60';
@@ -71,7 +78,10 @@ export default {
     drawList((await api('GET', '/api/sync/stores')).items);
     await drawChart();
     const off = live.on((m) => m.type === 'fleet' && drawList(m.items));
-    const timer = setInterval(() => void drawChart().catch(() => undefined), 15_000);
+    const timer = setInterval(() => {
+      void drawChart().catch(() => undefined);
+      void retention?.refresh();
+    }, 15_000);
     return () => {
       off();
       clearInterval(timer);
