@@ -24,6 +24,11 @@ describe.each(dbTargets)('the feed after a hub restore on $name', (target) => {
   const feedCursorAtHub = async (storeId: string) =>
     Number((await f.hub.db.query<{ acked: number }>('SELECT acked FROM sync_feed_cursors WHERE store_id = $1', [storeId])).rows[0]?.acked ?? 0);
   const feedHeadAtHub = (storeId: string) => f.hub.sync.repo.feedHead(storeId);
+  /** A store registered at the hub, for a hand-driven connection (RawStore). */
+  const rawStoreAt = async (code: string) => {
+    const { storeId, secret } = (await f.hub.fleet.register({ code, name: `Store ${code}`, kind: 'STORE', lat: 40, lon: -74 })).credential!;
+    return { storeId, token: (await f.hub.auth.storeToken(storeId, secret)).token };
+  };
 
   it.each([
     { written: 0, what: 'nothing', detectedBy: 'hub' },
@@ -72,9 +77,7 @@ describe.each(dbTargets)('the feed after a hub restore on $name', (target) => {
   }, 300_000);
 
   it('an older store, which never compares entries, still gets new holds when its cursor is past the hub head', async () => {
-    const reg = await f.hub.fleet.register({ code: 'OLDSTORE', name: 'Store OLDSTORE', kind: 'STORE', lat: 40, lon: -74 });
-    const { storeId, secret } = reg.credential!;
-    const { token } = await f.hub.auth.storeToken(storeId, secret);
+    const { storeId, token } = await rawStoreAt('OLDSTORE');
     await f.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'MUG', 100, 1)`, [storeId]);
     const hello = (feedCursor: number) => ({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor });
 
@@ -113,9 +116,7 @@ describe.each(dbTargets)('the feed after a hub restore on $name', (target) => {
   }, 120_000);
 
   it('refuses a feed-rebase that names another entry than the cursor, or is malformed', async () => {
-    const reg = await f.hub.fleet.register({ code: 'HOSTILE', name: 'Store HOSTILE', kind: 'STORE', lat: 40, lon: -74 });
-    const { storeId, secret } = reg.credential!;
-    const { token } = await f.hub.auth.storeToken(storeId, secret);
+    const { storeId, token } = await rawStoreAt('HOSTILE');
     for (const [frame, reason] of [
       [{ type: 'feed-rebase', cursor: 3, at: { seq: 2, createdAt: 1 } }, 'feed-rebase names entry 2, not the cursor 3'],
       [{ type: 'feed-rebase', cursor: -1, at: null }, 'invalid feed-rebase: cursor'],
