@@ -134,6 +134,9 @@ describe.each(dbTargets)('retention sweeps: stopped, crashed, concurrent, detach
     const s = (await r.t.call('GET', '/api/sync/retention', undefined, { cookie: r.admin })).body;
     expect(s.settings).toMatchObject({ feedDays: 7, eventsDays: 30, orderEventsDays: 400, parkedDays: 90, batchRows: 7 });
     expect(s.tables.map((x: { table: string }) => x.table)).toEqual(['sync_parked', 'sync_feed', 'sync_events', 'order_events']);
+    const stopping = sweeper(r.t.hub.retention.targets, 'stopping-replica');
+    await stopping.stop();
+    await expect(stopping.begin('late')).rejects.toThrow('this hub is stopping');
   });
 });
 

@@ -70,9 +70,17 @@ export async function retentionStatus(
       ...(await t.details?.(r.db, now - r.settings[t.ageSetting] * DAY_MS)),
     });
   }
-  const runningElsewhere = runningHere ? null : await r.repo.latest('running');
-  const running = runningHere ?? (runningElsewhere ? { sweepId: runningElsewhere.id, startedAt: runningElsewhere.startedAt } : null);
-  return { settings: r.settings, running, lastSweep: await r.repo.latestEnded(), tables };
+  return { settings: r.settings, running: runningHere ?? (await runningElsewhere(r.repo)), lastSweep: await r.repo.latestEnded(), tables };
+}
+
+/** A sweep another hub process runs: its row says 'running' and the sweep lock is held (else that process died). */
+async function runningElsewhere(repo: RetentionRepository): Promise<RetentionStatus['running']> {
+  const row = await repo.latest('running');
+  if (!row) return null;
+  const release = await repo.tryLock();
+  if (!release) return { sweepId: row.id, startedAt: row.startedAt };
+  await release();
+  return null;
 }
 
 async function archiveStatus(db: Db, parent: string, detachableBefore: number): Promise<NonNullable<TableStatus['archive']>> {

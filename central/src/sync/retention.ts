@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { AppError } from '@storefleet/shared';
 import type { Db } from '../db/db.js';
 import { RetentionRepository, type SweepRecord, type SweepState } from './retention-repository.js';
 import type { RetentionSettings } from './retention-settings.js';
@@ -23,6 +24,14 @@ export interface SweepOptions {
   readonly onBatch?: (progress: { table: string; moved: number; due: number }) => void;
 }
 
+/** The sweep this process runs. */
+interface Running {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly abort: AbortController;
+  done: Promise<SweepRecord>;
+}
+
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
@@ -35,7 +44,7 @@ export class Retention {
   readonly repo: RetentionRepository;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  #current: { id: number; startedAt: number; abort: AbortController; done: Promise<SweepRecord> } | undefined;
+  #current: Running | undefined;
 
   constructor(
     readonly db: Db,
@@ -71,17 +80,28 @@ export class Retention {
 
   /** Starts a sweep in the background unless one is running; resolves once it has started (or not). */
   async begin(trigger: string, options: SweepOptions = {}): Promise<SweepStart> {
+    return (await this.#begin(trigger, options)).start;
+  }
+
+  /** One whole sweep: the record of how it ended, or how it did not start. */
+  async run(trigger: string, options: SweepOptions = {}): Promise<SweepRecord | SweepStart> {
+    const { start, done } = await this.#begin(trigger, options);
+    return done ?? start;
+  }
+
+  async #begin(trigger: string, options: SweepOptions): Promise<{ start: SweepStart; done?: Promise<SweepRecord> }> {
+    if (this.#stopped) throw new AppError('unavailable', 'this hub is stopping: run the sweep on another hub replica, or once it has restarted');
     const here = this.#runningHere();
-    if (here) return here;
+    if (here) return { start: here };
     const release = await this.repo.tryLock();
     if (!release) {
       const elsewhere = await this.repo.latest('running');
-      return { state: 'already-running', sweepId: elsewhere?.id ?? null, startedAt: elsewhere?.startedAt ?? null };
+      return { start: { state: 'already-running', sweepId: elsewhere?.id ?? null, startedAt: elsewhere?.startedAt ?? null } };
     }
     const raced = this.#runningHere(); // another begin() of this process got there while this one took the lock
     if (raced) {
       await release();
-      return raced;
+      return { start: raced };
     }
     const startedAt = this.now();
     let id: number;
@@ -93,25 +113,22 @@ export class Retention {
     }
     const abort = new AbortController();
     options.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-    if (options.signal?.aborted || this.#stopped) abort.abort();
+    if (options.signal?.aborted || this.#stopped) abort.abort(); // stopped while this one took the lock
+    const entry: Running = { id, startedAt, abort, done: Promise.resolve({} as SweepRecord) };
+    this.#current = entry; // before the sweep can end, so its end always clears it
     const done = this.#sweep(id, trigger, startedAt, abort.signal, options)
       .finally(() => release())
-      .finally(() => (this.#current = undefined));
-    this.#current = { id, startedAt, abort, done };
+      .finally(() => {
+        if (this.#current === entry) this.#current = undefined;
+      });
+    entry.done = done;
     this.log.info({ sweepId: id, trigger }, 'retention sweep started');
-    return { state: 'started', sweepId: id, startedAt };
+    return { start: { state: 'started', sweepId: id, startedAt }, done };
   }
 
   #runningHere(): SweepStart | undefined {
     const c = this.#current;
     return c && { state: 'already-running', sweepId: c.id, startedAt: c.startedAt };
-  }
-
-  /** One whole sweep: the record of how it ended, or how it did not start. */
-  async run(trigger: string, options: SweepOptions = {}): Promise<SweepRecord | SweepStart> {
-    const start = await this.begin(trigger, options);
-    if (start.state !== 'started') return start;
-    return this.#current!.done;
   }
 
   async status(): Promise<RetentionStatus> {
