@@ -10,7 +10,7 @@ export interface BasketRow {
   /** An approval kept on an AUTHORISING basket whose sale could not be recorded (schema/003), else null. */
   tender_ref: string | null;
   note: string | null;
-  /** When the basket was last changed (opened, scanned, a quantity, a card tender begun): expiry counts from here. */
+  /** When the basket itself was last changed (opened, a line removed, a card tender begun); its lines keep their own. */
   touched_at: number;
 }
 
@@ -33,7 +33,9 @@ export class BasketRepository {
   readonly #touch;
   readonly #keepApproval;
   readonly #untouched;
-  /** Runs a scan's statements as one commit (a line and the basket's touched_at). */
+  readonly #lastTouched;
+  readonly #lineCount;
+  /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
   constructor(readonly db: SqliteDb) {
@@ -43,15 +45,20 @@ export class BasketRepository {
     this.#line = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
     // An upsert keeps the line's rowid, so the basket keeps the order in which items were first scanned.
     this.#upsertLine = db.prepare(
-      `INSERT INTO pos_basket_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (@sale_id, @sku, @name, @tax_class, @unit_price_minor, @qty)
-       ON CONFLICT (sale_id, sku) DO UPDATE SET name = excluded.name, tax_class = excluded.tax_class, unit_price_minor = excluded.unit_price_minor, qty = excluded.qty`,
+      `INSERT INTO pos_basket_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, changed_at)
+       VALUES (@sale_id, @sku, @name, @tax_class, @unit_price_minor, @qty, @changed_at)
+       ON CONFLICT (sale_id, sku) DO UPDATE SET name = excluded.name, tax_class = excluded.tax_class, unit_price_minor = excluded.unit_price_minor,
+         qty = excluded.qty, changed_at = excluded.changed_at`,
     );
     this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
     this.#tender = db.prepare('UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
     this.#together = db.transaction((write: () => unknown) => write());
     this.#keepApproval = db.prepare("UPDATE pos_baskets SET tender_ref = ?, note = ? WHERE sale_id = ? AND tender_state = 'AUTHORISING'");
     this.#touch = db.prepare('UPDATE pos_baskets SET touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
-    this.#untouched = db.prepare('SELECT sale_id FROM pos_baskets WHERE touched_at < ? ORDER BY touched_at, sale_id').pluck();
+    const lastChange = '(SELECT MAX(changed_at) FROM pos_basket_lines l WHERE l.sale_id = b.sale_id)';
+    this.#untouched = db.prepare(`SELECT sale_id FROM pos_baskets b WHERE touched_at < @cutoff AND COALESCE(${lastChange}, 0) < @cutoff ORDER BY touched_at, sale_id`).pluck();
+    this.#lastTouched = db.prepare(`SELECT MAX(touched_at, COALESCE(${lastChange}, 0)) FROM pos_baskets b WHERE sale_id = ?`).pluck();
+    this.#lineCount = db.prepare('SELECT count(*) FROM pos_basket_lines WHERE sale_id = ?').pluck();
     this.#remove = db.prepare('DELETE FROM pos_baskets WHERE sale_id = ?');
     this.#normal = db.prepare('PRAGMA synchronous = NORMAL');
     this.#full = db.prepare('PRAGMA synchronous = FULL');
@@ -74,18 +81,21 @@ export class BasketRepository {
     return this.#line.get(saleId, sku) as LineRow | undefined;
   }
 
+  lineCount(saleId: string): number {
+    return this.#lineCount.get(saleId) as number;
+  }
+
   putLine(saleId: string, line: LineRow, at: number): void {
-    this.#scan(() => {
-      this.#upsertLine.run({ sale_id: saleId, ...line });
-      this.#touch.run(at, saleId);
-    });
+    this.#scan(() => this.#upsertLine.run({ sale_id: saleId, ...line, changed_at: at }));
   }
 
   deleteLine(saleId: string, sku: string, at: number): void {
-    this.#scan(() => {
-      this.#deleteLine.run(saleId, sku);
-      this.#touch.run(at, saleId);
-    });
+    this.#scan(() =>
+      this.#together(() => {
+        this.#deleteLine.run(saleId, sku);
+        this.#touch.run(at, saleId);
+      }),
+    );
   }
 
   /**
@@ -98,7 +108,7 @@ export class BasketRepository {
     if (this.db.inTransaction) return void write();
     this.#normal.run();
     try {
-      this.#together(write);
+      write();
     } finally {
       this.#full.run();
     }
@@ -125,7 +135,12 @@ export class BasketRepository {
 
   /** Baskets nobody has changed since `cutoff` (epoch ms), oldest first: housekeeping voids them. */
   untouchedSince(cutoff: number): string[] {
-    return this.#untouched.all(cutoff) as string[];
+    return this.#untouched.all({ cutoff }) as string[];
+  }
+
+  /** When the basket or one of its lines last changed (epoch ms), or undefined if there is no such basket. */
+  lastTouched(saleId: string): number | undefined {
+    return this.#lastTouched.get(saleId) as number | undefined;
   }
 
   /** Baskets whose card tender was in flight when the process stopped (none while the node runs normally). */

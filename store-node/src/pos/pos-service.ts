@@ -71,7 +71,7 @@ export class PosService {
     const p = this.repo.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
     if (!p) throw new NotFoundError('product', code);
     const line = this.baskets.line(saleId, p.sku);
-    if (!line && this.baskets.lines(saleId).length >= BASKET_LIMITS.lines) {
+    if (!line && this.baskets.lineCount(saleId) >= BASKET_LIMITS.lines) {
       throw new ConflictError(`a sale holds at most ${BASKET_LIMITS.lines} different items: take payment for this one and start another`);
     }
     this.#putLine(saleId, { sku: p.sku, name: p.name, tax_class: p.tax_class, unit_price_minor: p.price_minor, qty: (line?.qty ?? 0) + qty });
@@ -259,7 +259,7 @@ export class PosService {
   async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
     let basket = this.baskets.basket(saleId);
     if (!basket) throw this.#notOpen(saleId);
-    if (untouchedSince !== undefined && basket.touched_at >= untouchedSince) throw new ConflictError(`sale ${saleId} was changed meanwhile`);
+    if (untouchedSince !== undefined && (this.baskets.lastTouched(saleId) ?? 0) >= untouchedSince) throw new ConflictError(`sale ${saleId} was changed meanwhile`);
     let card: string | null = null;
     if (basket.tender_state === 'AUTHORISING') {
       card = await this.cards.cancel(saleId, basket);

@@ -1,9 +1,11 @@
 -- The till gives money back the way it came (#15).
--- When a basket was last changed (opened, scanned, quantity, tender): the hourly housekeeping voids one left
--- untouched past the configured expiry.
+-- When a basket was last changed: the later of its own touched_at (opened, a line removed, a card tender begun) and
+-- its lines' changed_at (each scan or quantity: the line's own upsert, no second write per scan). The hourly
+-- housekeeping voids a basket left untouched past the configured expiry.
 ALTER TABLE pos_baskets ADD COLUMN touched_at INTEGER NOT NULL DEFAULT 0;
 UPDATE pos_baskets SET touched_at = COALESCE(tender_started_at, opened_at);
 CREATE INDEX pos_baskets_by_touched ON pos_baskets (touched_at);
+ALTER TABLE pos_basket_lines ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
 -- The card approval of an AUTHORISING basket whose sale could not be recorded and whose approval could not be voided
 -- yet: voiding the basket voids this approval; a retry that records the sale completes it with this payment.
 ALTER TABLE pos_baskets ADD COLUMN tender_ref TEXT;
