@@ -100,7 +100,7 @@ export class PosService {
    */
   async resumeTenders(): Promise<void> {
     await Promise.all(this.baskets.authorising().map((id) => this.#settleInBackground(id)));
-    await this.returns.resumeRefunds();
+    await this.returns.resumeRefunds().catch(() => undefined); // asked again by the hourly housekeeping, which logs
   }
 
   /**
@@ -261,8 +261,10 @@ export class PosService {
     if (!basket) throw this.#notOpen(saleId);
     if (untouchedSince !== undefined && (this.baskets.lastTouched(saleId) ?? 0) >= untouchedSince) throw new ConflictError(`sale ${saleId} was changed meanwhile`);
     let card: string | null = null;
+    let caveat = '';
     if (basket.tender_state === 'AUTHORISING') {
       card = await this.cards.cancel(saleId, basket);
+      if (!card && !this.terminal.lookup) caveat = ' The card terminal cannot say whether the card was charged: check its last slip for this sale.';
       basket = this.baskets.basket(saleId);
       if (!basket) throw this.#notOpen(saleId);
     }
@@ -273,7 +275,7 @@ export class PosService {
       tender_kind: card ? 'CARD' : null,
       tender_ref: card,
       closed_at: this.now(),
-      void_reason: card ? `${reason} Card payment ${card} was voided at the terminal: the customer was not charged.` : reason,
+      void_reason: card ? `${reason} Card payment ${card} was voided at the terminal: the customer was not charged.` : reason + caveat,
     };
     this.sync.write((emit) => {
       this.repo.insertSale(row, lines);
