@@ -52,6 +52,24 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
       )
     ).rows;
 
+  it('finds repeats of events retention has moved to the archive', async () => {
+    const store = await newStore();
+    await repo.applyBatch(store, counted(store, 1, 1, 15), 0);
+    const now = Date.now();
+    await t.hub.db.exec(
+      `CREATE TABLE IF NOT EXISTS sync_events_archive_identity_test PARTITION OF sync_events_archive FOR VALUES FROM (${now - 86_400_000}) TO (${now + 86_400_000})`,
+    );
+    await t.hub.db.query(
+      `WITH moved AS (DELETE FROM sync_events WHERE origin = $1 AND seq <= 10 RETURNING *)
+       INSERT INTO sync_events_archive SELECT moved.*, $2 FROM moved`,
+      [store, now],
+    );
+    // A backup older than the archive age comes back: its events 6–15 resent as 16–25.
+    expect(await repo.applyBatch(store, counted(store, 16, 6, 10), 0)).toEqual({ ackedSeq: 25 });
+    expect((await tallied(store)).length).toBe(15);
+    expect((await held(store)).filter((r) => r.repeat_of !== null).map((r) => r.repeat_of)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  });
+
   it('acknowledges events resent under new seqs without applying them again, and says so', async () => {
     const store = await newStore();
     await repo.applyBatch(store, counted(store, 1, 1, 15), 0);

@@ -173,7 +173,8 @@ export class SyncRepository implements HubSyncStorage {
   }
 
   /**
-   * Which of these events the hub already holds from this origin under an earlier seq, applied or parked: the same
+   * Which of these events the hub already holds from this origin under an earlier seq, applied, parked or archived
+   * (retention moves events past 30 days to sync_events_archive; a detached month is no longer seen): the same
    * HLC (a store never stamps two events alike) with the same type and payload. Maps each repeat's seq to the seq
    * that holds it. Same HLC with other content is a different event. One indexed lookup by HLC per batch; contents
    * are compared only for what it finds (nothing, unless a restored store file is resending).
@@ -183,7 +184,9 @@ export class SyncRepository implements HubSyncStorage {
     const { rows } = await tx.query<{ seq: number; hlc: string; type: string; payload: unknown }>(
       `SELECT seq, hlc, type, payload FROM sync_events WHERE origin = $1 AND hlc = ANY($2::text[]) AND repeat_of IS NULL
        UNION ALL
-       SELECT seq, hlc, type, payload FROM sync_parked WHERE origin = $1 AND hlc = ANY($2::text[])`,
+       SELECT seq, hlc, type, payload FROM sync_parked WHERE origin = $1 AND hlc = ANY($2::text[])
+       UNION ALL
+       SELECT seq, hlc, type, payload FROM sync_events_archive WHERE origin = $1 AND hlc = ANY($2::text[]) AND repeat_of IS NULL`,
       [storeId, events.map((e) => e.hlc)],
     );
     const heldAt = new Map<number, number>();
