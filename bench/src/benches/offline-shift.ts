@@ -1,0 +1,126 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { openShiftStore, runShift, seedCatalog, SimClock, type ShiftPlan, type ShiftStore } from '../../../store-node/tests/support/offline-shift.js';
+import { diskUse, hubHolding, storeOnHand } from '../../../store-node/tests/support/shift-measures.js';
+import { SyncFixture, waitFor } from '../../../store-node/tests/support/sync-fixture.js';
+import { against, round, type Benchmark, type Figure } from '../figure.js';
+import { benchTargets } from '../support/bench-db.js';
+
+const EVENTS = Number(process.env.OFFLINE_SHIFT_EVENTS ?? 100_000);
+/** The anchor store's shift (same mix and seed; its rates are per event): at full size it alone would take minutes. */
+const ANCHOR_EVENTS = Number(process.env.OFFLINE_SHIFT_ANCHOR_EVENTS ?? 20_000);
+const SKUS = 2_000;
+const DAY = 86_400_000;
+const MB = 1024 * 1024;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * The most live JS heap (measured after a full collection, every 2 s) above where it stood when sampling began, in MiB:
+ * what is held, not garbage waiting for the collector. The hub runs in this process too, so both ends count.
+ */
+function liveHeapPeak(): { stop(): number } {
+  const live = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const base = live();
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, live())), 2000);
+  return {
+    stop() {
+      clearInterval(timer);
+      return (Math.max(peak, live()) - base) / MB;
+    },
+  };
+}
+
+async function untilHubHolds(f: SyncFixture, s: ShiftStore): Promise<void> {
+  const head = s.node.sync.outbox.head();
+  await waitFor(`the hub to hold store ${s.storeId}'s ${head} events`, async () => s.node.sync.status().pendingUp === 0 && (await hubHolding(f.hub, s.storeId)).events.count === head, 900_000);
+}
+
+/**
+ * The anchor: a store online the whole time, making the same shift (same mix, same seed) while it uploads. Measured:
+ * how fast it makes events, how long after its last event the hub holds everything, and its heap's peak meanwhile.
+ */
+async function onlineShift(f: SyncFixture, clock: SimClock, plan: ShiftPlan) {
+  const online = await openShiftStore(f, 'ONLINE', clock, plan.skus);
+  const heap = liveHeapPeak();
+  const shift = await runShift(online.node, clock, plan);
+  const lastEvent = performance.now();
+  await untilHubHolds(f, online);
+  const lagS = (performance.now() - lastEvent) / 1000;
+  const heapMb = heap.stop();
+  await online.node.stop();
+  await online.network.down();
+  return { perS: shift.events / (shift.ms / 1000), lagS, heapMb };
+}
+
+/** A store offline for the 72 hours, then back: the shift, the catch-up, the check, and pruning once retention passed. */
+async function offlineShift(f: SyncFixture, clock: SimClock, plan: ShiftPlan) {
+  const s = await openShiftStore(f, 'OFFLINE', clock, plan.skus);
+  await s.network.down();
+  const shift = await runShift(s.node, clock, plan);
+  const away = diskUse(s.node, s.dbPath);
+  const expected = storeOnHand(s.node);
+  const head = s.node.sync.outbox.head();
+  const heap = liveHeapPeak();
+  const back = performance.now();
+  await s.network.up();
+  await untilHubHolds(f, s);
+  const convergeS = (performance.now() - back) / 1000;
+  const heapMb = heap.stop();
+  const held = await hubHolding(f.hub, s.storeId);
+  const skusOff = new Set([...Object.keys(expected), ...Object.keys(held.onHand)].filter((sku) => expected[sku] !== held.onHand[sku])).size;
+  const eventsOff = Math.abs(held.events.count - head) + (held.events.maxSeq - held.events.count) + (held.movements.count - held.movements.distinctSeqs);
+  clock.advance(8 * DAY); // past the default retention of 7 days, all acknowledged
+  const pruning = performance.now();
+  await s.node.housekeeping();
+  const pruneMs = performance.now() - pruning;
+  await fetch(`${s.node.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: plan.skus[0], delta: 1, kind: 'RECEIVE' }) });
+  const pruned = diskUse(s.node, s.dbPath);
+  await s.node.stop();
+  await s.network.down();
+  return { shift, away, convergeS, heapMb, skusOff, eventsOff, parked: held.parked, pruneMs, pruned };
+}
+
+export const offlineShiftBench: Benchmark = {
+  name: 'offline-shift',
+  description: `a store offline for 72 simulated hours making ${EVENTS} events (sales, returns, receipts, counts), then back: convergence, disk and memory (anchor: a store online all along, ${ANCHOR_EVENTS} events)`,
+  async run() {
+    // One database: Postgres where DATABASE_URL names one (or BENCH_DB picks), the two shifts of 100,000 take minutes.
+    const target = benchTargets[0]!;
+    const clock = new SimClock();
+    const f = await SyncFixture.start(target, { now: clock.now });
+    try {
+      const db = f.hub.db.dialect;
+      const plan: ShiftPlan = { events: EVENTS, hours: 72, skus: await seedCatalog(f, SKUS), lanes: 4, seed: 14 };
+      const on = await onlineShift(f, clock, { ...plan, events: ANCHOR_EVENTS });
+      console.error(`  ${db}: online ${on.perS.toFixed(0)} events/s, hub caught up ${on.lagS.toFixed(1)} s after the last`);
+      const off = await offlineShift(f, clock, plan);
+      const n = off.shift.events;
+      const awayBytes = off.away.fileBytes + off.away.walBytes;
+      const prunedBytes = off.pruned.fileBytes + off.pruned.walBytes;
+      console.error(`  ${db}: offline ${(n / (off.shift.ms / 1000)).toFixed(0)} events/s; converged in ${off.convergeS.toFixed(1)} s; file+WAL ${(awayBytes / MB).toFixed(1)} → ${(prunedBytes / MB).toFixed(1)} MiB after pruning (${off.pruneMs.toFixed(0)} ms)`);
+      const fig = (metric: string, value: number, unit: string): Figure => ({ bench: 'offline-shift', metric, value, unit, db, n });
+      return [
+        against(fig('events_per_s', n / (off.shift.ms / 1000), '1/s'), 'online-whole-shift', on.perS),
+        against(fig('converge_s', off.convergeS, 's'), 'online-lag-after-last-event', on.lagS, false),
+        fig('catchup_events_per_s', round(n / off.convergeS), '1/s'),
+        // correctness: must be 0 (skus whose hub count differs from the store's; events missing, doubled or parked)
+        fig('skus_off', off.skusOff, 'skus'),
+        fig('events_off', off.eventsOff + off.parked, 'events'),
+        fig('bytes_per_event', round(awayBytes / n), 'B'),
+        against(fig('outbox_bytes_per_event', off.away.outboxBytes / n, 'B'), 'event-data-bytes', off.away.outboxDataBytes / n, false),
+        fig('file_mb_after_shift', round(awayBytes / MB, 1), 'MiB'),
+        against(fig('file_mb_after_prune', round(prunedBytes / MB, 1), 'MiB'), 'file-mb-after-shift', awayBytes / MB, false),
+        fig('prune_pause_ms', round(off.pruneMs), 'ms'),
+        against(fig('catchup_live_heap_mb', round(off.heapMb, 1), 'MiB'), 'online-shift-live-heap', on.heapMb, false),
+      ];
+    } finally {
+      await f.stop();
+    }
+  },
+};
