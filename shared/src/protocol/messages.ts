@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/refuse-bad-text.js';
 
 /**
  * The sync wire protocol between a store node and the hub: JSON text frames over one WebSocket per store.
@@ -222,6 +223,9 @@ export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; m
   } catch {
     return { ok: false, reason: 'frame is not JSON' };
   }
+  // JSON.parse takes any depth, but a payload nested thousands of levels deep overflows the stack of whatever walks it
+  // next (JSON.stringify into the database): the batch would fail on every resend, for good.
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) return { ok: false, reason: `frame nests deeper than ${MAX_JSON_DEPTH} levels` };
   const r = schema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];

@@ -46,6 +46,25 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
     expect((await f.ledger(b.id)).count).toBe(0);
   });
 
+  it('refuses a batch whose payload nests thousands of levels deep, applies nothing and keeps serving', async () => {
+    const d = await tokenOf('RDEEP');
+    const deep = await RawStore.open(f.hubUrl, d.token);
+    deep.send(hello(d.id));
+    await deep.next('welcome');
+    // Under the 64 KiB payload limit, but 20,000 levels deep: JSON.stringify into sync_events overflowed the stack, so
+    // the batch failed on every resend and the store's uploads stopped for good.
+    deep.send(`{"type":"event-batch","events":[{"origin":"${d.id}","seq":1,"hlc":"${sale(d.id, 1).hlc}","type":"test.sale","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`);
+    expect(await deep.next('error')).toMatchObject({ code: 'bad-message', message: 'frame nests deeper than 64 levels' });
+    expect((await deep.waitClosed()).code).toBe(CLOSE.protocolError);
+    expect((await f.ledger(d.id)).count).toBe(0);
+    const next = await RawStore.open(f.hubUrl, d.token);
+    next.send(hello(d.id));
+    await next.next('welcome');
+    next.send({ type: 'event-batch', events: [sale(d.id, 1)] });
+    expect(await next.next('ack')).toMatchObject({ seq: 1 });
+    expect((await f.ledger(d.id)).count).toBe(1);
+  });
+
   it('refuses malformed, non-contiguous and oversized frames', async () => {
     const c = await tokenOf('RC');
     const garbage = await RawStore.open(f.hubUrl, c.token);
