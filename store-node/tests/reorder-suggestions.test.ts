@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import type { StoreNode } from '../src/index.js';
 import { SyncFixture, waitFor } from './support/sync-fixture.js';
+import type { SqliteDb } from '../src/db/open-sqlite.js';
+import { ReorderSuggestions } from '../src/stock/reorder-suggestions.js';
+import { FeedHandlerRegistry } from '../src/sync/feed-handlers.js';
 
 process.env.SF_REPLENISH_MS = '300'; // read when the hub loads its modules
 
@@ -33,5 +38,36 @@ describe.each(dbTargets)('the hub’s reorder suggestions at the store, on $name
     await call('POST', '/api/stock/movements', { sku: 'SOAP', delta: 12, kind: 'RECEIVE' });
     await waitFor('the suggestion withdrawn', async () => (await call('GET', '/api/stock/reorder-suggestions')).items.length === 0);
     expect(node.sync.storage.parkedFeed()).toEqual([]);
+  });
+});
+
+describe('reorder suggestions resent after a feed rebase', () => {
+  const open = () => {
+    const db = new Database(':memory:');
+    db.exec(readFileSync(new URL('../src/stock/schema/002_reorder_suggestions.sql', import.meta.url), 'utf8'));
+    const handlers = new FeedHandlerRegistry();
+    const suggestions = new ReorderSuggestions(db as unknown as SqliteDb);
+    suggestions.register(handlers);
+    const apply = (seq: number, type: string, payload: unknown, createdAt: number) => handlers.get(type)!(db as unknown as SqliteDb, { seq, type, payload, createdAt });
+    return { suggestions, apply };
+  };
+  const low = (suggestedQty: number) => ({ sku: 'SOAP', onHand: 1, reorderPoint: 2, suggestedQty, velocityPerDay: 0.5 });
+
+  it('keep the newer suggestion when an older one arrives again', () => {
+    const { suggestions, apply } = open();
+    apply(1, 'inventory.low-stock', low(3), 1_000);
+    apply(2, 'inventory.low-stock', low(7), 2_000);
+    apply(3, 'inventory.low-stock', low(3), 1_000); // entry 1, renumbered and resent
+    expect(suggestions.list(10)).toEqual([expect.objectContaining({ sku: 'SOAP', suggestedQty: 7, raisedAt: 2_000 })]);
+  });
+
+  it('let an old restock notice clear only what it postdates', () => {
+    const { suggestions, apply } = open();
+    apply(1, 'inventory.restocked', { sku: 'SOAP' }, 1_500);
+    apply(2, 'inventory.low-stock', low(7), 2_000);
+    apply(3, 'inventory.restocked', { sku: 'SOAP' }, 1_500); // resent
+    expect(suggestions.list(10)).toEqual([expect.objectContaining({ suggestedQty: 7 })]);
+    apply(4, 'inventory.restocked', { sku: 'SOAP' }, 2_500);
+    expect(suggestions.list(10)).toEqual([]);
   });
 });

@@ -15,7 +15,10 @@ export interface ReorderSuggestion {
   readonly raisedAt: number;
 }
 
-/** The hub's reorder suggestions for this store, kept from its feed. */
+/**
+ * The hub's reorder suggestions for this store, kept from its feed. An entry resent after a feed rebase (a hub restored
+ * from a backup) may be older than what is held: the newer suggestion stays, and a restock clears only what it postdates.
+ */
 export class ReorderSuggestions {
   constructor(readonly db: SqliteDb) {}
 
@@ -25,11 +28,12 @@ export class ReorderSuggestions {
       db.prepare(
         `INSERT INTO reorder_suggestions (sku, on_hand, reorder_point, suggested_qty, velocity_per_day, raised_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, reorder_point = excluded.reorder_point,
-           suggested_qty = excluded.suggested_qty, velocity_per_day = excluded.velocity_per_day, raised_at = excluded.raised_at`,
+           suggested_qty = excluded.suggested_qty, velocity_per_day = excluded.velocity_per_day, raised_at = excluded.raised_at
+         WHERE excluded.raised_at >= reorder_suggestions.raised_at`,
       ).run(s.sku, s.onHand, s.reorderPoint, s.suggestedQty, s.velocityPerDay, entry.createdAt);
     });
     handlers.register('inventory.restocked', (db, entry: FeedEntry) => {
-      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ?').run(restocked.parse(entry.payload).sku);
+      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ? AND raised_at <= ?').run(restocked.parse(entry.payload).sku, entry.createdAt);
     });
   }
 
