@@ -345,7 +345,7 @@ describe('Idempotency-Key on the store node’s writes', () => {
   it('forgets keys after a day', async () => {
     const first = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0002');
     clock += 86_400_000 + 1;
-    node.housekeeping();
+    await node.housekeeping();
     const later = await call('POST', '/api/pos/sales', undefined, 'lane-1-open-0002');
     expect(later.replayed).toBeNull();
     expect(later.body.id).not.toBe(first.body.id);

@@ -149,10 +149,16 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.outbox.clock.receive({ wallMs, counter: 0, node: 'hub' });
   }
 
-  /** Deletes acknowledged events older than `before` (epoch ms); returns how many. */
-  pruneAcked(before: number): number {
+  /**
+   * Deletes acknowledged events older than `before` (epoch ms), at most `limit` of the oldest in one statement;
+   * returns how many. Call again until it returns less than `limit` (a 100,000-event backlog in one DELETE held the
+   * event loop, and every lane, for ~300 ms).
+   */
+  pruneAcked(before: number, limit = Number.MAX_SAFE_INTEGER): number {
     const acked = this.ackedSeq();
-    const res = this.db.prepare('DELETE FROM sync_outbox WHERE seq <= ? AND created_at < ?').run(acked, before);
+    const res = this.db
+      .prepare('DELETE FROM sync_outbox WHERE seq IN (SELECT seq FROM sync_outbox WHERE seq <= ? AND created_at < ? ORDER BY seq LIMIT ?)')
+      .run(acked, before, limit);
     return res.changes;
   }
 

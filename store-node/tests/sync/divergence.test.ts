@@ -58,4 +58,18 @@ describe.each(dbTargets)('a store file that is behind the hub, on $name', (targe
     await waitFor('3 more', async () => (await f.ledger(storeId)).count === 13);
     expect(await f.ledger(storeId)).toEqual({ count: 13, total: 25, maxSeq: 13 });
   });
+
+  it('prunes a large acknowledged backlog in chunks, every acknowledged event and none that is not', async () => {
+    const node = await f.store('CHUNKS', { outboxRetentionDays: 0 });
+    sell(node, 12_000, 1);
+    await waitFor('12,000 acknowledged', () => node.sync.status().pendingUp === 0, 120_000);
+    node.sync.stop(); // the next 7 stay unsent
+    sell(node, 7, 2);
+    const rows = () => node.db.prepare('SELECT count(*) FROM sync_outbox').pluck().get() as number;
+    expect(node.sync.storage.pruneAcked(Date.now() + 1, 5_000)).toBe(5_000);
+    expect(rows()).toBe(7_007);
+    await node.housekeeping(); // with retention past: the rest, 5,000 at a time
+    expect(rows()).toBe(7);
+    expect(node.sync.storage.readBatch(12_001, 100, 1 << 20).map((e) => e.seq)).toEqual([12_001, 12_002, 12_003, 12_004, 12_005, 12_006, 12_007]);
+  }, 180_000);
 });
