@@ -1,4 +1,4 @@
-import { AppError } from '@storefleet/shared';
+import { AppError, DiskFullError } from '@storefleet/shared';
 
 /** Socket errors of a refused, reset or unreachable database connection. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -35,8 +35,16 @@ export function isConnectionError(err: unknown): boolean {
   return typeof message === 'string' && LOST.test(message);
 }
 
-/** Rethrows a connection error as DatabaseUnreachableError; any other error unchanged. */
+/** SQLSTATE 53100 (disk_full): Postgres could not extend a file; the statement and its transaction did nothing. */
+export const DATABASE_DISK_FULL = "the hub's database is out of disk space: nothing was recorded; retry later (the hub's operators must free or add space)";
+
+/**
+ * Rethrows a connection error as DatabaseUnreachableError and the database's disk full (53100) as DiskFullError (507,
+ * saying so, not a 500); any other error unchanged. The driver's error stays the `cause`, so retry rules that read
+ * its code (sync's `isTransientDbError`) still see it.
+ */
 export function asUnreachable(err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code === '53100') return new DiskFullError(DATABASE_DISK_FULL, { cause: err });
   return isConnectionError(err) && !(err instanceof DatabaseUnreachableError) ? new DatabaseUnreachableError(err) : err;
 }
 

@@ -1,7 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { runAll } from './pg-db.js';
-import { DatabaseUnreachableError } from './db-unreachable.js';
+import { asUnreachable, DatabaseUnreachableError } from './db-unreachable.js';
 
 /**
  * PGlite is one backend in-process. Every top-level call goes through one FIFO lock so a query from another request
@@ -21,10 +21,13 @@ export class PgliteDb implements Db {
     return new PgliteDb(await PGlite.create(dataDir));
   }
 
+  /** Runs `fn` after every call before it; its failure is told as the Postgres stack tells it (disk full → 507). */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#tail.then(fn, fn);
     this.#tail = run.catch(() => undefined);
-    return run;
+    return run.catch((err: unknown) => {
+      throw asUnreachable(err);
+    });
   }
 
   query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
