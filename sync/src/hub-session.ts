@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   clientMessageSchema,
   closeReason,
+  lostEventsNote,
   parseFrame,
   type ClientMessage,
   type FeedPosition,
@@ -63,6 +64,8 @@ export class HubSyncSession {
   #feedEpoch = 0;
   /** `welcome` listed `feed-rebase` (the storage can rebase and said what it holds at the store's cursor). */
   #rebaseOffered = false;
+  /** The store's outbox head as it said in `hello`: it cannot have lost events past it. */
+  #storeHead = 0;
   /** Feed pages were held back because the socket had not drained. */
   #heldBack = false;
   /** The store's last parked-feed report on this connection. */
@@ -165,6 +168,8 @@ export class HubSyncSession {
         return this.#feedAck(m.seq);
       case 'feed-rebase':
         return this.#feedRebase(m.cursor, m.at);
+      case 'events-lost':
+        return this.#eventsLost(m);
       case 'doc-sync':
         if (this.protocol < 2) return this.#refuse(CLOSE.protocolError, 'bad-message', 'doc-sync needs protocol 2');
         this.options.onDocSync?.(this.storeId, m.docId, m.data, this);
@@ -190,6 +195,7 @@ export class HubSyncSession {
       return this.#refuse(CLOSE.unauthorized, 'forbidden', `hello names store ${m.storeId}, but the credential is store ${this.storeId}`);
     }
     this.protocol = m.protocol;
+    this.#storeHead = m.outboxHead;
     const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased } = await this.storage.open(this.storeId, {
       protocol: m.protocol,
       outboxHead: m.outboxHead,
@@ -207,6 +213,7 @@ export class HubSyncSession {
       ...(this.options.onFeedParked ? ['feed-parked'] : []),
       ...(this.options.onStoreStatus ? ['store-status'] : []),
       ...(this.#rebaseOffered ? ['feed-rebase'] : []),
+      ...(this.storage.recordLostEvents ? ['events-lost'] : []),
     ];
     const features = offered.length ? { features: offered } : {};
     const feed = { ...(feedAt !== undefined ? { feedAt } : {}), ...(feedRebased ? { feedRebased } : {}) };
@@ -252,6 +259,29 @@ export class HubSyncSession {
     } else {
       this.#send({ type: 'ack', seq: result.ackedSeq });
     }
+  }
+
+  /**
+   * The store no longer holds events this hub lacks (the hub was restored from a backup older than the store keeps
+   * acknowledged events). The loss is done: recorded, and uploads go on after it rather than wait for good. Only the
+   * exact gap is taken (see HubSyncStorage.recordLostEvents); anything else is refused with nothing changed.
+   */
+  async #eventsLost(m: Extract<ClientMessage, { type: 'events-lost' }>): Promise<void> {
+    if (!this.storage.recordLostEvents) return this.#refuse(CLOSE.protocolError, 'bad-message', 'events-lost was not offered by this hub');
+    const range = `events-lost ${m.fromSeq}–${m.toSeq}`;
+    if (m.toSeq < m.fromSeq) return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is not a range: it ends before it starts`);
+    if (m.toSeq > this.#storeHead) {
+      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} reaches past this store's outbox head ${this.#storeHead}: a store cannot lose events it never made`);
+    }
+    const result = await this.storage.recordLostEvents(this.storeId, { fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason });
+    if ('refused' in result) return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} refused: ${result.refused}`);
+    if (result.recorded) {
+      this.log.warn(
+        { storeId: this.storeId, fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason },
+        `${lostEventsNote(m.fromSeq, m.toSeq)}; recorded, and the store's uploads go on after them`,
+      );
+    }
+    if (this.#phase === 'open') this.#send({ type: 'ack', seq: result.ackedSeq });
   }
 
   async #feedAck(seq: number): Promise<void> {

@@ -42,6 +42,20 @@ export interface StoreSyncStorage {
   recordFeedRebase?(report: FeedRebaseReport): void;
   /** The last feed rebase recorded, or null. */
   lastFeedRebase?(): FeedRebaseReport | null;
+  /** Records that this store told the hub its events `fromSeq`–`toSeq` are lost (kept for the sync status). */
+  recordLostEvents?(lost: LostEvents): void;
+  /** The last loss recorded, or null. */
+  lostEvents?(): LostEvents | null;
+}
+
+/**
+ * Events the hub lacks and the store no longer holds (pruned after a hub acknowledged them, then the hub was restored
+ * from an older backup), as the store reported them with `events-lost`; `at` is when (store clock, epoch ms).
+ */
+export interface LostEvents {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly at: number;
 }
 
 /**
@@ -98,6 +112,17 @@ export interface HubSyncStorage {
    * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).
    */
   applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }>;
+  /**
+   * The store says it no longer holds events `fromSeq`–`toSeq` the hub lacks. Under the origin's lock (the one
+   * `applyBatch` takes), and only when `fromSeq` is the hub's acked seq + 1 and the hub holds none of the range: records
+   * the loss with the store's `reason` and moves the acked seq to `toSeq` (`recorded`). The same report again, once
+   * recorded, changes nothing and answers the acked seq. Anything else answers `refused` (why) and changes nothing.
+   * Absent: the hub does not offer `events-lost`.
+   */
+  recordLostEvents?(
+    storeId: string,
+    lost: { fromSeq: number; toSeq: number; reason: string },
+  ): Promise<{ ackedSeq: number; recorded: boolean } | { refused: string }>;
   readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]>;
   feedHead(storeId: string): Promise<number>;
   ackFeed(storeId: string, seq: number): Promise<void>;

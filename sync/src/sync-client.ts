@@ -1,7 +1,7 @@
-import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, parseFrame, type ClientMessage, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
+import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, lostEventsNote, parseFrame, type ClientMessage, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
 import { checkFeed } from './feed-check.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { ClientTransport, Connector, FeedParkedSummary, StoreSyncStorage, SyncLogger } from './interfaces.js';
+import type { ClientTransport, Connector, FeedParkedSummary, LostEvents, StoreSyncStorage, SyncLogger } from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
 
 export interface SyncStatus {
@@ -22,6 +22,11 @@ export interface SyncStatus {
   readonly lastDocError?: { readonly docId: string; readonly detail: string } | null;
   /** The hub's last rebase of this store's feed (after a hub restore): when (hub clock) and how many entries it resent. */
   readonly lastFeedRebase?: FeedRebaseReport | null;
+  /**
+   * The last events this store told the hub were lost: the hub lacked them (restored from an older backup) and this
+   * store had already pruned them. Uploads went on after them; counters may need a stock count (`note` says so).
+   */
+  readonly lostEvents?: (LostEvents & { readonly note: string }) | null;
 }
 
 export interface SyncClientOptions {
@@ -73,6 +78,9 @@ export class SyncClient {
   #welcomedAt: number | null = null;
   #hubTakesParked = false;
   #hubTakesStatus = false;
+  #hubTakesLost = false;
+  /** The last loss reported (kept here too when the storage cannot keep it). */
+  #lostEvents: LostEvents | null = null;
   /** The store's disk as last reported by the owner; sent to a hub that takes `store-status`. */
   #disk: StoreDisk | null = null;
   /** A feed page could not be applied for lack of space: later pages would leave a gap, so they wait for a reconnect. */
@@ -98,6 +106,7 @@ export class SyncClient {
   get status(): SyncStatus {
     const head = Math.max(this.#state.head, this.storage.outboxHead());
     const parked = this.storage.feedParked?.();
+    const lost = this.storage.lostEvents?.() ?? this.#lostEvents;
     return {
       phase: this.#state.phase,
       ackedSeq: this.#state.ackedSeq,
@@ -111,6 +120,7 @@ export class SyncClient {
       ...(parked ? { parkedFeed: parked.count, lastParkedFeed: parked.latest } : {}),
       lastDocError: this.#lastDocError,
       ...(this.storage.lastFeedRebase ? { lastFeedRebase: this.storage.lastFeedRebase() } : {}),
+      lostEvents: lost && { ...lost, note: lostEventsNote(lost.fromSeq, lost.toSeq) },
     };
   }
 
@@ -223,6 +233,7 @@ export class SyncClient {
           this.#welcomedAt = this.#now();
           this.#hubTakesParked = m.features?.includes('feed-parked') ?? false;
           this.#hubTakesStatus = m.features?.includes('store-status') ?? false;
+          this.#hubTakesLost = m.features?.includes('events-lost') ?? false;
           this.#lastError = null;
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
@@ -354,15 +365,16 @@ export class SyncClient {
           this.storage.markAcked(e.seq);
         } else {
           const events = this.storage.readBatch(e.fromSeq, LIMITS.maxBatchEvents, LIMITS.maxBatchBytes);
-          if (events.length === 0) continue;
-          if (events[0]!.seq !== e.fromSeq) {
+          // Missing from here on: up to the first event still held, or (none held) up to the head, which never falls
+          // below what was acknowledged.
+          const missingTo = events.length ? events[0]!.seq - 1 : Math.min(this.storage.outboxHead(), this.storage.ackedSeq());
+          if (missingTo >= e.fromSeq) {
             // The hub (restored from an older backup) lacks events this store pruned after the hub had acknowledged
             // them: sending what follows would only be answered with the same `resend`, round after round.
-            const error = `the hub lacks events ${e.fromSeq}–${events[0]!.seq - 1} of this store, which this store no longer holds (pruned after the hub acknowledged them): uploads wait until that is resolved`;
-            if (error !== this.#lastError) this.log.error({ fromSeq: e.fromSeq, firstHeld: events[0]!.seq }, error);
-            this.#lastError = error;
+            if (this.#reportLost(e.fromSeq, missingTo)) pending = { type: 'batch-sent', lastSeq: missingTo };
             continue;
           }
+          if (events.length === 0) continue;
           const head = this.storage.outboxHead();
           const last = events[events.length - 1]!.seq;
           this.#send(this.#protocol >= 2 ? { type: 'event-batch', events, pending: head - last } : { type: 'event-batch', events });
@@ -371,6 +383,28 @@ export class SyncClient {
       }
     }
     this.#emit();
+  }
+
+  /**
+   * Tells a hub that takes it that events `fromSeq`–`toSeq` are lost: it records them and acknowledges up to `toSeq`,
+   * which frees the window slot the report takes like a batch. An older hub is told nothing: uploads wait, as
+   * `lastError` says. Returns whether the report went out.
+   */
+  #reportLost(fromSeq: number, toSeq: number): boolean {
+    const pruned = toSeq <= this.storage.ackedSeq(); // this store prunes only what a hub acknowledged
+    if (!this.#hubTakesLost || !pruned) {
+      const error = `the hub lacks events ${fromSeq}–${toSeq} of this store, which this store no longer holds (pruned after the hub acknowledged them): uploads wait until that is resolved`;
+      if (error !== this.#lastError) this.log.error({ fromSeq, toSeq }, error);
+      this.#lastError = error;
+      return false;
+    }
+    const lost = { fromSeq, toSeq, at: this.#now() };
+    this.#lostEvents = lost;
+    this.storage.recordLostEvents?.(lost);
+    this.log.warn({ fromSeq, toSeq }, `${lostEventsNote(fromSeq, toSeq)}: this store pruned them after the hub acknowledged them; uploads go on after them`);
+    const reason = `this store pruned events ${fromSeq}–${toSeq} after the hub acknowledged them (it keeps acknowledged events for a limited time)`;
+    this.#send({ type: 'events-lost', fromSeq, toSeq, reason });
+    return true;
   }
 
   #send(m: ClientMessage): void {

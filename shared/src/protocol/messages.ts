@@ -26,6 +26,9 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/refuse-bad-text.js';
  *       follow the store's cursor, appends each module's reconcile entries, and answers `feed-rebased`. A cursor past
  *       the hub's head (or at an entry the hub never pruned but lacks) is rebased by the hub itself at `hello`, which
  *       `welcome` then reports in `feedRebased` (older stores ignore both fields). No protocol bump.
+ * Lost events: a hub restored from a backup older than the store's retention of acknowledged events lacks events the
+ *       store has pruned. A hub whose `welcome` lists `events-lost` takes `events-lost` for exactly that gap (from its
+ *       acked seq + 1), records it, answers `ack` and uploads go on; anything else is refused. No protocol bump.
  */
 export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
@@ -144,6 +147,13 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
    * `welcome` lists `feed-rebase`. `at` is the entry the store applied last (null when it does not know).
    */
   z.strictObject({ type: z.literal('feed-rebase'), cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), at: feedPositionSchema.nullable() }),
+  /**
+   * The hub lacks this store's events `fromSeq`–`toSeq` (it was restored from a backup older than the store keeps
+   * acknowledged events) and the store no longer holds them: the loss is done. The hub records it, holds the store's
+   * events up to `toSeq` from then on and answers `ack toSeq`; the store's next batch starts at `toSeq + 1`. Sent only
+   * to a hub whose `welcome` lists `events-lost` (an older hub never sees it; the store's uploads wait there, as before).
+   */
+  z.strictObject({ type: z.literal('events-lost'), fromSeq: seq, toSeq: seq, reason: z.string().max(500) }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
@@ -178,7 +188,8 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
     ackedHlc: z.string().nullable().optional(),
     /**
      * Optional wire fields and frames this hub takes from the store: `feed-parked` (`parked` in `feed-ack`),
-     * `store-status` (the `store-status` frame), `feed-rebase` (the `feed-rebase` frame; `feedAt` is meaningful).
+     * `store-status` (the `store-status` frame), `feed-rebase` (the `feed-rebase` frame; `feedAt` is meaningful),
+     * `events-lost` (the `events-lost` frame).
      */
     features: z.array(z.string()).optional(),
     /** `doc-sync` frames the store may have unanswered at once (absent: LIMITS.defaultDocWindow). */
@@ -200,6 +211,12 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
   z.object({ type: z.literal('doc-error'), docId: z.string(), detail: z.string() }),
   z.object({ type: z.literal('error'), code: z.enum(['unsupported-protocol', 'bad-message', 'forbidden', 'internal']), message: z.string() }),
 ]) as z.ZodType<HubMessage>;
+
+/** What a store's status, the hub's and the console say of events a store lost to a hub restore (`events-lost`). */
+export function lostEventsNote(fromSeq: number, toSeq: number): string {
+  const range = fromSeq === toSeq ? `event ${fromSeq}` : `events ${fromSeq}–${toSeq}`;
+  return `${range} of this store ${fromSeq === toSeq ? 'was' : 'were'} lost (the hub was restored from a backup older than the store keeps acknowledged events); counters may need a stock count`;
+}
 
 /**
  * A WebSocket close reason cut to the 123 bytes the protocol allows (`ws` throws on a longer one, and a reason may
