@@ -1,13 +1,21 @@
 import { AppError, exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
 import { createHub, type Hub } from './hub.js';
-import { hubConfigFromEnv } from './config.js';
+import { HubConfigError, hubConfigFromEnv, type HubConfig } from './config.js';
 
 /**
  * Runs one hub from environment variables (README). With HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD set and no user in
  * the database yet, creates that first admin; the password is never logged. HUB_METRICS_TOKEN, when set, is the bearer
  * token a Prometheus scraper presents for /metrics (otherwise only an ADMIN session reads it); never logged either.
  */
-const hub = await createHub(hubConfigFromEnv());
+let config: HubConfig;
+try {
+  config = hubConfigFromEnv();
+} catch (err) {
+  if (!(err instanceof HubConfigError)) throw err;
+  console.error(err.message); // what to fix, without a stack trace
+  process.exit(2);
+}
+const hub = await createHub(config);
 exitOnFatalErrors(hub.log);
 const { HUB_ADMIN_EMAIL: email, HUB_ADMIN_PASSWORD: password } = process.env;
 if (email && password) await ensureFirstAdmin(hub, email, password);

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { HubModule } from './modules/hub-module.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
+import { allowed, HUB_MODES, TUNING_ENV, type HubMode, type HubTestHooks, type HubTuning, type PaymentProviderChoice, type WarehouseChoice } from './hub-settings.js';
 
 export interface HubConfig {
   /** Port to listen on; 0 picks a free one (tests). Default 8080. */
@@ -42,10 +44,23 @@ export interface HubConfig {
   /** Largest JSON body accepted; sync batches do not travel over HTTP. */
   readonly bodyLimit?: string;
   /**
-   * External parties by service name (`payments.provider`, `warehouse.fulfilment`): real adapters in production,
-   * test-controlled simulators in tests. A module falls back to its own simulator when one is absent.
+   * How the hub was started (HUB_MODE, default `production`): only `demo` and `test` run the simulators of external
+   * parties nobody named; a production hub with no payment provider refuses orders (503) and says so at start.
+   */
+  readonly mode?: HubMode;
+  /** The payment provider (PAYMENT_PROVIDER = simulator | http, with PAYMENT_PROVIDER_URL for http). */
+  readonly paymentProvider?: PaymentProviderChoice | undefined;
+  /** The warehouse adapter (WAREHOUSE_ADAPTER = simulator). */
+  readonly warehouseAdapter?: WarehouseChoice | undefined;
+  /**
+   * External parties as objects by service name (`payments.provider`, `warehouse.fulfilment`), for embedders and
+   * tests that hold their own adapter or a test-controlled simulator; they win over the named adapters above.
    */
   readonly externals?: Readonly<Record<string, unknown>>;
+  /** Group-commit and sweep knobs (HOLD_BATCHES_IN_FLIGHT …; see hub-settings.ts). A bad value stops the hub at start. */
+  readonly tuning?: Partial<HubTuning>;
+  /** Seams for the test harness only (a crash after a saga step); no environment variable sets them. */
+  readonly testHooks?: HubTestHooks;
   /**
    * A bearer token that lets a scraper read `/metrics` (HUB_METRICS_TOKEN); without it only an ADMIN session can.
    * A secret: never logged.
@@ -58,27 +73,101 @@ export interface HubConfig {
   readonly retention?: Partial<RetentionSettings>;
 }
 
+/**
+ * The hub's configuration from its environment (README), checked in one place: every variable that is set but not
+ * allowed is listed in one error (naming it and what it may be), so a bad value stops the hub before it opens anything
+ * instead of misbehaving later (`SF_HOLD_BATCHES=abc` used to hang every reservation).
+ */
 export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  return {
-    port: env.PORT ? Number(env.PORT) : 8080,
+  const problems: string[] = [];
+  const read = <T>(name: string, schema: z.ZodType<T>, rule: string): T | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const parsed = schema.safeParse(raw.trim());
+    if (parsed.success) return parsed.data;
+    problems.push(`${name} ${rule}; got ${JSON.stringify(raw)}`);
+    return undefined;
+  };
+  const guard = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
+  };
+  const config: HubConfig = {
+    port: read('PORT', wholeText(0, 65_535), 'must be a TCP port from 0 to 65535') ?? 8080,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.HUB_DATA_DIR || undefined,
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: read('LOG_LEVEL', z.enum(LOG_LEVELS), `must be one of ${LOG_LEVELS.join(', ')}`) ?? 'info',
     trustProxy: env.TRUST_PROXY ?? false,
     natsUrl: env.NATS_URL || undefined,
     metricsToken: env.HUB_METRICS_TOKEN || undefined,
-    dbConnectTimeoutMs: positive(env.DB_CONNECT_TIMEOUT_MS),
-    dbQueryTimeoutMs: positive(env.DB_QUERY_TIMEOUT_MS),
-    retention: retentionFromEnv(env),
+    dbConnectTimeoutMs: guard(() => positive('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS)),
+    dbQueryTimeoutMs: guard(() => positive('DB_QUERY_TIMEOUT_MS', env.DB_QUERY_TIMEOUT_MS)),
+    retention: guard(() => retentionFromEnv(env)) ?? {},
+    mode: read('HUB_MODE', z.enum(HUB_MODES), `must be one of ${HUB_MODES.join(', ')} (production runs no simulator it was not told to)`) ?? 'production',
+    paymentProvider: paymentFromEnv(env, read, problems),
+    warehouseAdapter: read('WAREHOUSE_ADAPTER', z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })), 'must be simulator (the only warehouse adapter so far)'),
+    tuning: tuningFromEnv(env, read, problems),
   };
+  if (problems.length) throw new HubConfigError(problems);
+  return config;
+}
 
+/** The hub's environment names values it cannot use; `problems` has one line per variable. */
+export class HubConfigError extends Error {
+  override readonly name = 'HubConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`the hub cannot start: its configuration is not valid\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Read = <T>(name: string, schema: z.ZodType<T>, rule: string) => T | undefined;
+
+/** Digits only (no sign, no decimals, no `1e3`), as a whole number in [min, max]. */
+function wholeText(min: number, max: number): z.ZodType<number> {
+  return z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+}
+
+function paymentFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): PaymentProviderChoice | undefined {
+  const adapter = read('PAYMENT_PROVIDER', z.enum(['simulator', 'http']), 'must be simulator or http (with PAYMENT_PROVIDER_URL)');
+  const url = read('PAYMENT_PROVIDER_URL', z.url({ protocol: /^https?$/ }), 'must be an http(s) URL');
+  if (adapter !== 'http') return adapter && { adapter };
+  if (!url) {
+    if (!env.PAYMENT_PROVIDER_URL) problems.push('PAYMENT_PROVIDER=http needs PAYMENT_PROVIDER_URL (the gateway\'s base URL)');
+    return undefined;
+  }
+  return { adapter, url };
+}
+
+/** The tuning knobs; each also answers to its old SF_* name, and setting both to different values is refused. */
+function tuningFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): Partial<HubTuning> {
+  const tuning: { -readonly [K in keyof HubTuning]?: HubTuning[K] } = {};
+  for (const [key, rule] of Object.entries(TUNING_ENV) as [keyof typeof TUNING_ENV, (typeof TUNING_ENV)[keyof typeof TUNING_ENV]][]) {
+    const schema = wholeText(rule.min, rule.max);
+    const given = read(rule.env, schema, allowed(rule));
+    const old = read(rule.old, schema, `(the old name of ${rule.env}) ${allowed(rule)}`);
+    if (given !== undefined && old !== undefined && given !== old) problems.push(`${rule.env}=${given} and its old name ${rule.old}=${old} disagree: set only ${rule.env}`);
+    const value = given ?? old;
+    if (value !== undefined) tuning[key] = value;
+  }
+  const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
+  const prepared = read('PG_PREPARED_STATEMENTS', onOff, 'must be on or off (off for a pooler that cannot keep prepared statements)');
+  const oldPrepared = read('SF_PG_PREPARED', z.enum(['0', '1']).transform((v) => v === '1'), '(the old name of PG_PREPARED_STATEMENTS) must be 0 or 1');
+  const pg = prepared ?? oldPrepared;
+  if (pg !== undefined) tuning.pgPreparedStatements = pg;
+  return tuning;
 }
 
 /** A positive whole number of milliseconds from the environment, or undefined (the default applies). */
-function positive(value: string | undefined): number | undefined {
+function positive(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive number of milliseconds, got ${value}`);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number of milliseconds; got ${JSON.stringify(value)}`);
   return n;
 }

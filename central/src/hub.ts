@@ -32,6 +32,7 @@ import { StoreFeedParked } from './sync/store-feed-parked.js';
 import { Retention } from './sync/retention.js';
 import { retentionRoutes } from './sync/retention-routes.js';
 import { retentionSettings } from './sync/retention-settings.js';
+import { resolveSettings } from './hub-settings.js';
 import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './sync/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
@@ -104,7 +105,9 @@ export function hubMigrationSources(modules: readonly HubModule[]): MigrationSou
 export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const now = config.now ?? Date.now;
   const retentionConfig = retentionSettings(config.retention); // bad values stop the hub before it opens anything
+  const { settings, parties, warnings } = resolveSettings(config); // so do these
   const log = createLogger('hub', config.logLevel, config.logDestination);
+  for (const warning of warnings) log.warn({ mode: settings.mode, parties }, `EXTERNAL PARTY: ${warning}`);
   const metrics = createRegistry('storefleet_hub_');
   const modules = config.modules ?? (await discoverModules());
   const db = await openDb(config);
@@ -142,7 +145,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const docs = new HubDocs(new DocRepository(db, now, bus), docAccess, log);
   const services = new ServiceRegistry();
   for (const [name, service] of Object.entries(config.externals ?? {})) services.provide('config', name, service);
-  const ctx: HubContext = { db, log, metrics, now, feed, docs, services };
+  const ctx: HubContext = { db, log, metrics, now, feed, docs, services, settings, testHooks: config.testHooks ?? {} };
   for (const m of modules) for (const [name, service] of Object.entries(m.provides?.(ctx) ?? {})) services.provide(m.name, name, service);
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
@@ -196,7 +199,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       res.status(503).json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
       return;
     }
-    res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name) });
+    res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name), mode: settings.mode, externalParties: parties, warnings });
   });
   app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
   app.use(consoleStatic(modules));

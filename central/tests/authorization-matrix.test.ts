@@ -15,6 +15,7 @@ import { handshake } from './support/ws-handshake.js';
 import { filesUnder, hubStaticRoots } from './support/hub-static-roots.js';
 import { hubAccessFixture, PASSWORD, type HubAccessFixture } from './support/hub-access-fixture.js';
 import { hubProbe } from './support/hub-access-probes.js';
+import { resolveSettings } from '../src/hub-settings.js';
 
 const MODULES_DIR = fileURLToPath(new URL('../src/modules/', import.meta.url));
 
@@ -74,7 +75,7 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
   it('has a WS row for each WebSocket endpoint (the hub’s own and every module’s), and no WS row without one', () => {
     // a module's `sockets` only builds its handlers; the services they will use are not asked for here
     const services = { get: () => ({}), find: () => undefined, provide: () => undefined } as unknown as ServiceRegistry;
-    const ctx = { db: t.hub.db, log: t.hub.log, metrics: t.hub.metrics, now: Date.now, feed: t.hub.sync.feed, docs: t.hub.sync.docs, services };
+    const ctx = { db: t.hub.db, log: t.hub.log, metrics: t.hub.metrics, now: Date.now, feed: t.hub.sync.feed, docs: t.hub.sync.docs, services, settings: resolveSettings({ mode: 'test' }).settings, testHooks: {} };
     const sockets = [...HUB_SOCKETS, ...t.hub.modules.flatMap((m) => Object.keys(m.sockets?.(ctx) ?? {}))];
     const wsRows = rows.filter((r) => r.method === 'WS').map((r) => r.path);
     // a module socket is a path prefix (`/api/carts/`); its row names the full path (`/api/carts/:customerId/live`)

@@ -11,7 +11,7 @@ describe('store node ↔ hub credential', () => {
   let cred: { storeId: string; secret: string };
 
   beforeAll(async () => {
-    hub = await createHub({ dataDir: 'memory', port: 0, logLevel: 'silent' });
+    hub = await createHub({ dataDir: 'memory', port: 0, logLevel: 'silent', mode: 'test' });
     hubUrl = await hub.start();
     const reg = await hub.fleet.register({ code: 'S100', name: 'Main St', kind: 'STORE', lat: 40, lon: -73 });
     cred = reg.credential!;

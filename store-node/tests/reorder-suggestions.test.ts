@@ -8,8 +8,6 @@ import type { SqliteDb } from '../src/db/open-sqlite.js';
 import { ReorderSuggestions } from '../src/stock/reorder-suggestions.js';
 import { FeedHandlerRegistry } from '../src/sync/feed-handlers.js';
 
-process.env.SF_REPLENISH_MS = '300'; // read when the hub loads its modules
-
 describe.each(dbTargets)('the hub’s reorder suggestions at the store, on $name', (target) => {
   let f: SyncFixture;
   let node: StoreNode;
@@ -17,7 +15,7 @@ describe.each(dbTargets)('the hub’s reorder suggestions at the store, on $name
     (await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
 
   beforeAll(async () => {
-    f = await SyncFixture.start(target);
+    f = await SyncFixture.start(target, { tuning: { lowStockSweepMs: 300 } });
     await f.hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('SOAP', 'Soap', 'Household', 199, 'USD', 'STANDARD', 1)`);
     node = await f.store('SUDS');
     await waitFor('the catalog', () => node.sync.bootstrap!.progress().state === 'done');

@@ -47,6 +47,7 @@ async function live(place: { databaseUrl?: string; dataDir?: string }, retention
   const hub = await createHub({
     port: 0,
     logLevel: 'silent',
+    mode: 'test',
     ...place,
     now: () => Date.now() + clock.offset,
     modules: await discoverModules(),

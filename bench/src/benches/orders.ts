@@ -2,6 +2,7 @@ import { createHub, discoverModules } from '@storefleet/central';
 import { hlcEncode } from '@storefleet/shared';
 import { round, type Benchmark, type Figure } from '../figure.js';
 import { benchTargets, withDb } from '../support/bench-db.js';
+import { benchTuning } from '../support/bench-tuning.js';
 import { percentile } from '../support/memory-store.js';
 
 const CLIENTS = 16;
@@ -17,7 +18,7 @@ export const ordersBench: Benchmark = {
     const figures: Figure[] = [];
     for (const target of benchTargets) {
       await withDb(target, async (place) => {
-        const hub = await createHub({ port: 0, logLevel: 'silent', ...place, modules: await discoverModules() });
+        const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', ...place, modules: await discoverModules(), tuning: benchTuning() });
         try {
           const url = await hub.start();
           await hub.auth.createUser({ email: 'bench@example.test', password: 'a long enough password', name: 'Bench', role: 'ADMIN' });

@@ -3,6 +3,7 @@ import { createHub, discoverModules, type Hub } from '@storefleet/central';
 import { uuidv7 } from '@storefleet/shared';
 import { against, round, type Benchmark, type Figure } from '../figure.js';
 import { benchTargets, withDb } from '../support/bench-db.js';
+import { benchTuning } from '../support/bench-tuning.js';
 import { percentile } from '../support/memory-store.js';
 
 const CLIENTS = 32;
@@ -69,7 +70,7 @@ export const reserveBench: Benchmark = {
   async run() {
     const target = benchTargets[0]!;
     return withDb(target, async (place) => {
-      const hub = await createHub({ port: 0, logLevel: 'silent', poolSize: CLIENTS, ...place, modules: await discoverModules() });
+      const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', poolSize: CLIENTS, ...place, modules: await discoverModules(), tuning: benchTuning() });
       const figures: Figure[] = [];
       const pool = place.databaseUrl ? new pg.Pool({ connectionString: place.databaseUrl, max: CLIENTS }) : undefined;
       try {

@@ -13,10 +13,12 @@ export interface DbConfig {
   readonly dbConnectTimeoutMs?: number | undefined;
   /** Postgres only: how long one statement may wait for its answer (default 60 s); see PgDbOptions. */
   readonly dbQueryTimeoutMs?: number | undefined;
+  /** Postgres only: prepare statements once per connection (default on; PG_PREPARED_STATEMENTS). */
+  readonly tuning?: { readonly pgPreparedStatements?: boolean | undefined } | undefined;
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
-  if (config.databaseUrl) return new PgDb(config.databaseUrl, { max: config.poolSize, connectTimeoutMs: config.dbConnectTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs });
+  if (config.databaseUrl) return new PgDb(config.databaseUrl, { max: config.poolSize, connectTimeoutMs: config.dbConnectTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, preparedStatements: config.tuning?.pgPreparedStatements });
   if (config.dataDir === 'memory') return PgliteDb.open();
   const dir = config.dataDir ?? './data/hub';
   mkdirSync(dir, { recursive: true });

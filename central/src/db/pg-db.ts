@@ -17,13 +17,14 @@ const types = {
  * Statements the hub runs are prepared once per connection and reused by name: Postgres then skips parsing and
  * planning (measured: orders end to end ~+25 %). The name is the SQL text's hash. Text built at run time could make
  * names without end, so only the first MAX_PREPARED distinct texts of a process are prepared; later ones run unnamed.
- * SF_PG_PREPARED=0 turns it off (a pooler in transaction mode that cannot keep prepared statements, e.g. PgBouncer
- * before 1.21).
+ * `preparedStatements: false` (PG_PREPARED_STATEMENTS=off) turns it off for a pool (a pooler in transaction mode that
+ * cannot keep prepared statements, e.g. PgBouncer before 1.21).
  */
-const MAX_PREPARED = process.env.SF_PG_PREPARED === '0' ? 0 : 1000;
+const MAX_PREPARED = 1000;
 const prepared = new Map<string, string>();
 
-function statementName(sql: string): string | undefined {
+function statementName(sql: string, prepare: boolean): string | undefined {
+  if (!prepare) return undefined;
   let name = prepared.get(sql);
   if (name === undefined && prepared.size < MAX_PREPARED) {
     name = `sf_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
@@ -37,7 +38,7 @@ const SCRIPT_TIMEOUT_MS = 3600_000;
 /** Waiting for an advisory lock (a replica behind another's migrations) is waiting for work, not for a silent database. */
 const LOCK_WAIT = /^\s*SELECT\s+pg_advisory(_xact)?_lock\(/i;
 
-function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, prepare: boolean, committed?: (() => void)[]): Queryable {
   return {
     afterCommit(fn) {
       if (committed) committed.push(fn);
@@ -45,7 +46,7 @@ function wrap(client: pg.Pool | pg.PoolClient, committed?: (() => void)[]): Quer
     },
     async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
       try {
-        const query: pg.QueryConfig = { name: statementName(sql), text: sql, values: params as unknown[] };
+        const query: pg.QueryConfig = { name: statementName(sql, prepare), text: sql, values: params as unknown[] };
         if (LOCK_WAIT.test(sql)) Object.assign(query, { query_timeout: SCRIPT_TIMEOUT_MS });
         const res = await client.query(query);
         return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
@@ -77,6 +78,8 @@ export interface PgDbOptions {
    * without closing the connection.
    */
   readonly queryTimeoutMs?: number | undefined;
+  /** Prepare each statement once per connection (default true); see MAX_PREPARED. */
+  readonly preparedStatements?: boolean | undefined;
 }
 
 export class PgDb implements Db {
@@ -85,6 +88,7 @@ export class PgDb implements Db {
   readonly #q: Queryable;
   readonly #connectionString: string;
   readonly #listeners = new Set<() => Promise<void>>();
+  readonly #prepare: boolean;
 
   constructor(connectionString: string, options: PgDbOptions = {}) {
     this.#pool = new pg.Pool({
@@ -98,7 +102,8 @@ export class PgDb implements Db {
     });
     // An idle client that loses its connection emits here; without a listener it would crash the process.
     this.#pool.on('error', () => {});
-    this.#q = wrap(this.#pool);
+    this.#prepare = options.preparedStatements ?? true;
+    this.#q = wrap(this.#pool, this.#prepare);
     this.#connectionString = connectionString;
   }
 
@@ -148,7 +153,7 @@ export class PgDb implements Db {
     const committed: (() => void)[] = [];
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client, committed));
+      const result = await fn(wrap(client, this.#prepare, committed));
       await client.query('COMMIT');
       runAll(committed);
       return result;

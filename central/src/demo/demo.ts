@@ -40,6 +40,7 @@ const saveSecrets = () => {
 
 console.log(`Starting the Storefleet demo in ${dataDir} …`);
 const hub = await createHub({
+  mode: 'demo', // the payment provider and the warehouse are simulators
   dataDir: join(dataDir, 'hub'),
   port: hubPort,
   host: '127.0.0.1',
@@ -119,6 +120,7 @@ for (let i = 0; i < storeCount; i++) {
       STORE_SECRET: secrets.stores[s.code]!.secret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       STORE_EMULATE_DEVICES: '1',
+      STORE_MODE: 'demo', // the card terminal is the simulator
     },
   });
   child.on('exit', (code, signal) => {

@@ -9,6 +9,7 @@ import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SnapshotSource } from '../sync/bootstrap.js';
 import type { SocketHandler } from '../http/module-sockets.js';
 import type { ModuleConsole } from '../console/console-pages.js';
+import type { HubSettings, HubTestHooks } from '../hub-settings.js';
 
 /** What the hub hands each module. */
 export interface HubContext {
@@ -23,6 +24,13 @@ export interface HubContext {
   readonly docs: HubDocs;
   /** Services modules provide to each other by name (see `HubModule.provides`). */
   readonly services: ServiceRegistry;
+  /**
+   * The hub's mode, tuning and named external parties, validated at start: modules read their settings here, never
+   * from the environment.
+   */
+  readonly settings: HubSettings;
+  /** Seams the test harness sets (empty in a real hub). */
+  readonly testHooks: HubTestHooks;
 }
 
 /**

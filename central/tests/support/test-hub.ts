@@ -33,6 +33,7 @@ export class TestHub {
     const hub = await createHub({
       port: 0,
       logLevel: 'silent',
+      mode: 'test', // the simulators stand in for external parties nobody named
       databaseUrl: db.databaseUrl,
       dataDir: db.dataDir,
       now: () => Date.now() + clock.offsetMs,

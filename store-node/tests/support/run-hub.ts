@@ -7,6 +7,7 @@ const hub = await createHub({
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.HUB_DATA_DIR,
   logLevel: 'silent',
+  mode: 'test',
   syncHeartbeatMs: 1000,
   modules: [...(await discoverModules()), ledgerModule],
 });

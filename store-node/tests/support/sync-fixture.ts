@@ -28,6 +28,7 @@ export class SyncFixture {
   async startHub(port = 0): Promise<void> {
     this.hub = await createHub({
       logLevel: 'silent',
+      mode: 'test',
       syncHeartbeatMs: 2000,
       modules: [...(await discoverModules()), ledgerModule],
       ...this.hubConfig,

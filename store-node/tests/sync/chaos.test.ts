@@ -76,7 +76,7 @@ describe(`sync under faults (${target.name}, ${TRIALS} trials each)`, () => {
     place = await target.open();
     const pgliteDir = place.databaseUrl ? undefined : join(dir, 'hub');
     hubEnv = { DATABASE_URL: place.databaseUrl ?? '', HUB_DATA_DIR: pgliteDir };
-    const setup = await createHub({ databaseUrl: place.databaseUrl, dataDir: pgliteDir, logLevel: 'silent', modules: [...(await discoverModules()), ledgerModule] });
+    const setup = await createHub({ databaseUrl: place.databaseUrl, dataDir: pgliteDir, logLevel: 'silent', mode: 'test', modules: [...(await discoverModules()), ledgerModule] });
     cred = (await setup.fleet.register({ code: 'CHAOS', name: 'Chaos', kind: 'STORE', lat: 0, lon: 0 })).credential!;
     await setup.stop();
     hubPort = await freePort();

@@ -14,7 +14,7 @@ describe.skipIf(!postgres).each(buses)('two hub replicas on one Postgres, fan-ou
   let replicaB: Hub;
   beforeAll(async () => {
     f = await SyncFixture.start(postgres!, { replica: 'replica-a', natsUrl });
-    replicaB = await createHub({ databaseUrl: f.hubConfig.databaseUrl, natsUrl, port: 0, logLevel: 'silent', replica: 'replica-b', modules: await discoverModules() });
+    replicaB = await createHub({ databaseUrl: f.hubConfig.databaseUrl, natsUrl, port: 0, logLevel: 'silent', mode: 'test', replica: 'replica-b', modules: await discoverModules() });
     await replicaB.start();
   });
   afterAll(async () => {

@@ -13,8 +13,6 @@ export type { Incident, Incidents } from './incidents.js';
 export type { StockAlert } from './replenishment.js';
 
 const upkeep = new WeakMap<HubContext, NodeJS.Timeout[]>();
-/** How often low-stock alerts are re-evaluated for the stock rows that changed (SF_REPLENISH_MS). */
-const REPLENISH_EVERY_MS = Number(process.env.SF_REPLENISH_MS ?? 5000);
 
 /**
  * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
@@ -61,6 +59,7 @@ export const hubModule: HubModule = {
     timer.unref();
     const sweep = new ReplenishmentSweep(ctx.db, ctx.feed, ctx.now);
     let sweeping = false;
+    // Low-stock alerts are re-evaluated for the stock rows that changed every LOW_STOCK_SWEEP_MS (default 5 s).
     const replenish = setInterval(() => {
       if (sweeping) return;
       sweeping = true;
@@ -68,7 +67,7 @@ export const hubModule: HubModule = {
         .sweep()
         .catch((err: unknown) => ctx.log.error({ err }, 'low-stock sweep failed; retried next round'))
         .finally(() => (sweeping = false));
-    }, REPLENISH_EVERY_MS);
+    }, ctx.settings.tuning.lowStockSweepMs);
     replenish.unref();
     upkeep.set(ctx, [timer, replenish]);
   },

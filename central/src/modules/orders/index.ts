@@ -1,12 +1,14 @@
+import { Router } from 'express';
 import type { HubContext, HubModule } from '../hub-module.js';
+import { requireAuth } from '../../http/access.js';
 import type { Queryable } from '../../db/db.js';
 import { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
+import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
 import type { CustomerLinks, Reservations, Warehouse } from './types.js';
-import { SimulatedWarehouse } from './warehouse.js';
 import { timelineRetention } from './timeline-archive.js';
 
 export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
@@ -15,16 +17,20 @@ export type { Order } from './types.js';
 
 const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout }>();
 
-/** One saga per hub: payments and the warehouse come from the hub's config (`externals`), else simulators. */
+/**
+ * One saga per hub: payments and the warehouse are the objects the hub was given (`externals`), else the adapters its
+ * settings name (simulators only when named, or in demo/test mode), else none: then nothing is approved or shipped.
+ */
 function sagaOf(ctx: HubContext): OrderSaga {
   let entry = sagas.get(ctx);
   if (!entry) {
-    const payments = ctx.services.find<PaymentProvider>('payments.provider') ?? new SimulatedPaymentProvider();
+    const payments = ctx.services.find<PaymentProvider>('payments.provider') ?? paymentProviderFor(ctx.settings.payments);
     const saga = new OrderSaga({
       db: ctx.db,
       reservations: () => ctx.services.get<Reservations>('reservations.service'),
       payments,
-      warehouse: ctx.services.find<Warehouse>('warehouse.fulfilment') ?? new SimulatedWarehouse(),
+      warehouse: ctx.services.find<Warehouse>('warehouse.fulfilment') ?? warehouseFor(ctx.settings.warehouse),
+      recordBatches: ctx.settings.tuning.orderRecordBatches,
       availability: () => ctx.services.get('inventory.availability'),
       docs: ctx.docs,
       log: ctx.log,
@@ -33,7 +39,7 @@ function sagaOf(ctx: HubContext): OrderSaga {
       onConfirmed: async (order) => {
         for (const storeId of storesOf(order)) await ctx.services.get<CustomerLinks>('customers.directory').linkStore(order.customerId, storeId, 'order');
       },
-      crashAfter: process.env.SF_ORDERS_CRASH_AFTER || undefined,
+      crashAfter: ctx.testHooks.ordersCrashAfter,
     });
     if (payments instanceof SimulatedPaymentProvider) payments.onCallback = (key, status) => void saga.paymentCallback(key, status);
     entry = { saga };
@@ -67,16 +73,25 @@ export const hubModule: HubModule = {
       },
     },
   }),
-  routes: (ctx) =>
-    orderRoutes({
-      saga: sagaOf(ctx),
+  routes: (ctx) => {
+    const saga = sagaOf(ctx);
+    const routes = orderRoutes({
+      saga,
       db: ctx.db,
       docs: ctx.docs,
       feed: ctx.feed,
       catalog: () => ctx.services.get('catalog.products'),
       customers: () => ctx.services.get('customers.directory'),
       now: ctx.now,
-    }),
+    });
+    if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;
+    // No payment provider (a production hub nobody configured): refused before anything is held, never approved.
+    return Router()
+      .post('/orders', requireAuth, () => {
+        throw new NoPaymentProviderError();
+      })
+      .use(routes);
+  },
   start(ctx) {
     const entry = sagas.get(ctx) ?? (sagaOf(ctx), sagas.get(ctx)!);
     let running = false;

@@ -11,8 +11,6 @@ import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from 
 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;
-/** Step-record batches in flight at once (see `npm run bench -- orders`). */
-const RECORD_BATCHES = Number(process.env.SF_ORDER_RECORD_BATCHES ?? 1);
 const SYSTEM = { kind: 'user', userId: '00000000-0000-7000-8000-000000000000' as UserId, role: 'ADMIN', storeId: null } as const;
 
 /**
@@ -41,7 +39,9 @@ export interface SagaDeps {
    * module links the order's stores to its customer here. A throw is logged; the order stays confirmed.
    */
   readonly onConfirmed?: ((order: Order) => Promise<void>) | undefined;
-  /** Fault injection for the crash tests: the process SIGKILLs itself right after persisting this step. */
+  /** Step-record batches in flight at once (ORDER_RECORD_BATCHES_IN_FLIGHT, default 1; see `npm run bench -- orders`). */
+  readonly recordBatches?: number | undefined;
+  /** Fault injection for the crash tests (the harness's `testHooks`): the process SIGKILLs itself right after persisting this step. */
   readonly crashAfter?: string | undefined;
 }
 
@@ -70,7 +70,7 @@ export class OrderSaga {
   readonly #records: CallBatcher<StepRecord, Order>;
 
   constructor(readonly deps: SagaDeps) {
-    this.#records = new CallBatcher((steps) => new OrderRepository(deps.db).recordMany(steps), { concurrency: RECORD_BATCHES, maxBatch: 128, clash: (a, b) => a.id === b.id });
+    this.#records = new CallBatcher((steps) => new OrderRepository(deps.db).recordMany(steps), { concurrency: deps.recordBatches ?? 1, maxBatch: 128, clash: (a, b) => a.id === b.id });
   }
 
   #record(id: string, patch: OrderPatch, events: StepRecord['events'], now: number, leaseUntil: number): Promise<Order> {

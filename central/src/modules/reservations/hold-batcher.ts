@@ -12,11 +12,6 @@ interface Pending {
 }
 
 const MAX_BATCH = 256;
-/**
- * Batches in flight at once. Measured here (2 cores, `npm run bench -- reserve`): 1 → 7,800 spread / 11,700 hot
- * holds/s, 2 → 6,400 / 7,800, 4 → 5,000 / 3,600; fewer, larger transactions win. A bigger database host may prefer 2.
- */
-const MAX_CONCURRENT_BATCHES = Number(process.env.SF_HOLD_BATCHES ?? 1);
 
 /**
  * Group commit for holds. Requests that arrive while batches are running wait for the next one; a batch is one
@@ -37,6 +32,12 @@ export class HoldBatcher {
     readonly holds: StockHolds,
     readonly feed: FeedWriter,
     readonly now: () => number,
+    /**
+     * Batches in flight at once (HOLD_BATCHES_IN_FLIGHT). Measured here (2 cores, `npm run bench -- reserve`): 1 →
+     * 7,800 spread / 11,700 hot holds/s, 2 → 6,400 / 7,800, 4 → 5,000 / 3,600; fewer, larger transactions win. A bigger
+     * database host may prefer 2.
+     */
+    readonly concurrency = 1,
   ) {}
 
   submit(input: NewReservation): Promise<Reservation> {
@@ -47,7 +48,7 @@ export class HoldBatcher {
   }
 
   #pump(): void {
-    while (this.#running < MAX_CONCURRENT_BATCHES && this.#queue.length) {
+    while (this.#running < this.concurrency && this.#queue.length) {
       const batch = this.#queue.splice(0, MAX_BATCH);
       this.#running++;
       this.#settle(batch)

@@ -37,8 +37,8 @@ describe.skipIf(target.name !== 'postgres')(`orders survive a hub killed between
   let storeId = '';
 
   const startHub = async (crashAfter?: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', HUB, String(port)], {
-      env: { ...process.env, DATABASE_URL: place.databaseUrl ?? '', HUB_DATA_DIR: place.dataDir, PAYMENT_URL: provider.url, SF_ORDERS_CRASH_AFTER: crashAfter ?? '' },
+    const child = spawn(process.execPath, ['--import', 'tsx', HUB, String(port), crashAfter ?? ''], {
+      env: { ...process.env, DATABASE_URL: place.databaseUrl ?? '', HUB_DATA_DIR: place.dataDir, PAYMENT_URL: provider.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     hub = child;

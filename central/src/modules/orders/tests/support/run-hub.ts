@@ -1,5 +1,6 @@
-// A hub process for the order crash trials: `run-hub.ts PORT`, with DATABASE_URL or HUB_DATA_DIR, PAYMENT_URL (the
-// provider simulator, outside this process) and optionally SF_ORDERS_CRASH_AFTER. Seeds a store with stock once.
+// A hub process for the order crash trials: `run-hub.ts PORT [CRASH_AFTER]`, with DATABASE_URL or HUB_DATA_DIR and
+// PAYMENT_URL (the provider simulator, outside this process). CRASH_AFTER (a saga step) reaches the hub as a test hook,
+// never through the environment the hub reads. Seeds a store with stock once.
 // Prints `READY <storeId>` when listening.
 import { hlcEncode } from '@storefleet/shared';
 import { createHub, discoverModules } from '../../../../index.js';
@@ -10,6 +11,8 @@ const hub = await createHub({
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.HUB_DATA_DIR,
   logLevel: 'silent',
+  mode: 'test',
+  testHooks: { ordersCrashAfter: process.argv[3] || undefined },
   modules: await discoverModules(),
   externals: { 'payments.provider': new HttpPaymentProvider(process.env.PAYMENT_URL!) },
 });

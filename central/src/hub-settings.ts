@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * How the hub was started. `production` (the default) runs no simulator it was not told to: with no payment provider
+ * named, orders are refused. `demo` (`npm start`) and `test` (the test harness) run the simulators of the external
+ * parties nobody named.
+ */
+export type HubMode = 'production' | 'demo' | 'test';
+export const HUB_MODES: readonly HubMode[] = ['production', 'demo', 'test'];
+
+/** The payment provider's adapter: the simulator, or a provider's gateway over HTTP. */
+export type PaymentProviderChoice = { readonly adapter: 'simulator' } | { readonly adapter: 'http'; readonly url: string };
+/** The distribution centres' shipping desk; only the simulator exists so far. */
+export type WarehouseChoice = { readonly adapter: 'simulator' };
+
+/**
+ * Throughput knobs of the hub's group commits and sweeps, measured in `bench/` (defaults and reasons beside each
+ * consumer). Modules read them from their context, never from the environment.
+ */
+export interface HubTuning {
+  /** Reservation group commits in flight at once (see reservations/hold-batcher.ts). */
+  readonly holdBatches: number;
+  /** Order step-record batches in flight at once (see orders/order-saga.ts). */
+  readonly orderRecordBatches: number;
+  /** How often low-stock alerts are re-evaluated for the stock rows that changed, in ms. */
+  readonly lowStockSweepMs: number;
+  /** Postgres: prepare the hub's statements once per connection (off for a pooler that cannot keep them). */
+  readonly pgPreparedStatements: boolean;
+}
+
+export const TUNING_DEFAULTS: HubTuning = { holdBatches: 1, orderRecordBatches: 1, lowStockSweepMs: 5_000, pgPreparedStatements: true };
+
+/** Each numeric tuning setting's variable, its old name (still read), and the range that makes sense. */
+export const TUNING_ENV = {
+  holdBatches: { env: 'HOLD_BATCHES_IN_FLIGHT', old: 'SF_HOLD_BATCHES', min: 1, max: 64, what: 'reservation group commits in flight at once' },
+  orderRecordBatches: { env: 'ORDER_RECORD_BATCHES_IN_FLIGHT', old: 'SF_ORDER_RECORD_BATCHES', min: 1, max: 64, what: 'order step-record batches in flight at once' },
+  lowStockSweepMs: { env: 'LOW_STOCK_SWEEP_MS', old: 'SF_REPLENISH_MS', min: 100, max: 86_400_000, what: 'milliseconds between low-stock sweeps' },
+} as const satisfies Partial<Record<keyof HubTuning, { env: string; old: string; min: number; max: number; what: string }>>;
+
+/**
+ * Seams only a test harness sets (never the environment): `ordersCrashAfter` makes the order saga SIGKILL its own
+ * process right after persisting that step (RESERVE, AUTHORISE, …), for the crash-recovery trials.
+ */
+export interface HubTestHooks {
+  readonly ordersCrashAfter?: string | undefined;
+}
+
+/** What each module gets as `ctx.settings`: validated, defaults filled in. */
+export interface HubSettings {
+  readonly mode: HubMode;
+  readonly tuning: HubTuning;
+  /** Named payment provider, or undefined (then the simulator runs in demo/test mode, and nothing in production). */
+  readonly payments: PaymentProviderChoice | undefined;
+  readonly warehouse: WarehouseChoice | undefined;
+}
+
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** The settings with defaults filled in; a value out of range throws, naming its variable and what it must be. */
+export function tuningSettings(given: Partial<HubTuning> = {}): HubTuning {
+  const tuning = { ...TUNING_DEFAULTS, ...given };
+  for (const [key, rule] of Object.entries(TUNING_ENV)) {
+    const v = tuning[key as keyof typeof TUNING_ENV];
+    if (!whole(rule.min, rule.max).safeParse(v).success) throw new Error(`${rule.env} (tuning.${key}) ${allowed(rule)}; got ${String(v)}`);
+  }
+  if (typeof tuning.pgPreparedStatements !== 'boolean') throw new Error(`PG_PREPARED_STATEMENTS (tuning.pgPreparedStatements) must be on or off; got ${String(tuning.pgPreparedStatements)}`);
+  return tuning;
+}
+
+export function allowed(rule: { min: number; max: number; what: string }): string {
+  return `must be a whole number from ${rule.min} to ${rule.max} (${rule.what})`;
+}
+
+/** An external party's adapter as the hub runs it, for `/healthz` and the start-up log. */
+export type PartyInUse = 'simulator' | 'http' | 'supplied' | 'none';
+
+export interface ResolvedSettings {
+  readonly settings: HubSettings;
+  /** Which adapter each external party runs on (`supplied`: an object given in `externals`). */
+  readonly parties: { readonly payments: PartyInUse; readonly warehouse: PartyInUse };
+  /** Loud warnings for the start-up log and `/healthz`: what a production hub runs that is not real, or lacks. */
+  readonly warnings: readonly string[];
+}
+
+const PARTIES = {
+  payments: { service: 'payments.provider', name: 'payment provider', env: 'PAYMENT_PROVIDER', without: 'Every order is refused (503) until one is.', simulated: 'every payment is approved and no money moves' },
+  warehouse: { service: 'warehouse.fulfilment', name: 'warehouse adapter', env: 'WAREHOUSE_ADAPTER', without: 'Orders shipped from a distribution centre fail at fulfilment until one is.', simulated: 'no shipment leaves a distribution centre' },
+} as const;
+
+/**
+ * Settles what the hub runs with: the mode, the tuning (checked), and each external party — the one named, else in
+ * demo/test mode its simulator, else (production) none, with a warning. A simulator named in production also warns.
+ */
+export function resolveSettings(config: {
+  readonly mode?: HubMode | undefined;
+  readonly tuning?: Partial<HubTuning> | undefined;
+  readonly paymentProvider?: PaymentProviderChoice | undefined;
+  readonly warehouseAdapter?: WarehouseChoice | undefined;
+  readonly externals?: Readonly<Record<string, unknown>> | undefined;
+}): ResolvedSettings {
+  const mode = config.mode ?? 'production';
+  if (!HUB_MODES.includes(mode)) throw new Error(`HUB_MODE (mode) must be one of ${HUB_MODES.join(', ')}; got ${String(mode)}`);
+  const simulate = mode !== 'production';
+  const warnings: string[] = [];
+  const party = <C extends { adapter: string }>(named: C | undefined, p: (typeof PARTIES)[keyof typeof PARTIES]) => {
+    if (config.externals?.[p.service] !== undefined) return { inUse: 'supplied' as const, choice: named };
+    const choice = named ?? (simulate ? ({ adapter: 'simulator' } as C) : undefined);
+    if (!choice) warnings.push(`no ${p.name} is configured: set ${p.env}. ${p.without}`);
+    else if (choice.adapter === 'simulator' && !simulate) warnings.push(`${p.env}=simulator in production: ${p.simulated}`);
+    return { inUse: (choice?.adapter ?? 'none') as PartyInUse, choice };
+  };
+  const payments = party(config.paymentProvider, PARTIES.payments);
+  const warehouse = party(config.warehouseAdapter, PARTIES.warehouse);
+  return {
+    settings: { mode, tuning: tuningSettings(config.tuning), payments: payments.choice, warehouse: warehouse.choice },
+    parties: { payments: payments.inUse, warehouse: warehouse.inUse },
+    warnings,
+  };
+}
