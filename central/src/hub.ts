@@ -37,6 +37,7 @@ import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './sync/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './modules/discover-modules.js';
+import { createWorkflows, workflowMigrations } from './workflows/index.js';
 import { ServiceRegistry, type HubContext, type HubModule } from './modules/hub-module.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
 import { FINGERPRINT_SECRET, idempotency } from './core/idempotency/idempotency-middleware.js';
@@ -98,6 +99,7 @@ export function hubMigrationSources(modules: readonly HubModule[]): MigrationSou
     { module: 'auth', dir: authMigrations },
     { module: 'sync', dir: syncMigrations },
     ...modules.flatMap((m) => (m.migrations ? [{ module: m.name, dir: m.migrations }] : [])),
+    { module: 'workflows', dir: workflowMigrations },
   ];
 }
 
@@ -147,6 +149,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   for (const [name, service] of Object.entries(config.externals ?? {})) services.provide('config', name, service);
   const ctx: HubContext = { db, log, metrics, now, feed, docs, services, settings, testHooks: config.testHooks ?? {} };
   for (const m of modules) for (const [name, service] of Object.entries(m.provides?.(ctx) ?? {})) services.provide(m.name, name, service);
+  // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
+  const workflows = createWorkflows(ctx);
+  for (const [name, service] of Object.entries(workflows.services)) services.provide('workflows', name, service);
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
     for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);
@@ -254,6 +259,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     },
     async start() {
       for (const m of modules) await m.start?.(ctx);
+      workflows.start();
       server = createServer(app);
       server.on('clientError', answerClientError);
       await syncRepo.resetReplica(replica);
@@ -319,6 +325,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
           s.closeIdleConnections();
         });
       }
+      workflows.stop();
       for (const m of [...modules].reverse()) await m.stop?.(ctx);
       await bus.close();
       await db.close();

@@ -1,21 +1,22 @@
 import { Router } from 'express';
 import type { HubContext, HubModule } from '../hub-module.js';
 import { requireAuth } from '../../http/access.js';
-import type { Queryable } from '../../db/db.js';
 import { OrderSaga } from './order-saga.js';
-import { OrderRepository } from './repository.js';
+import { OrderFlows } from './order-flows.js';
+import { captureDue } from './payment-capture.js';
 import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
 import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
-import type { CustomerLinks, Reservations, Warehouse } from './types.js';
+import type { CustomerLinks, OrderCancellation, Reservations, Warehouse } from './types.js';
 import { timelineRetention } from './timeline-archive.js';
 
 export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
-export type { Order } from './types.js';
+export type { Order, OrderCancellation } from './types.js';
+export type { OrderFlows } from './order-flows.js';
 
-const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout }>();
+const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout; captureSoon?: () => void }>();
 
 /**
  * One saga per hub: payments and the warehouse are the objects the hub was given (`externals`), else the adapters its
@@ -60,18 +61,14 @@ export const hubModule: HubModule = {
   provides: (ctx) => ({
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
     'orders.retention': timelineRetention,
-    // Oversell repair moved an order's hold to another store (in the repair's transaction): the order follows it, is
-    // that store's to read and check in from now on, and that store may see its customer. (Telling the customer and
-    // cancelling the order when the hold is cancelled instead are the workflows of issue #15.)
-    'orders.hold-moves': {
-      moved: async (tx: Queryable, m: { reservationId: string; fromStoreId: string; toStoreId: string }) => {
-        const repo = new OrderRepository(tx);
-        const order = await repo.followHold(m.reservationId, m.toStoreId, ctx.now());
-        if (!order) return;
-        await repo.addEvent(order.id, 'HOLD_MOVED', { fromStoreId: m.fromStoreId, toStoreId: m.toStoreId }, ctx.now());
-        if (order.fulfilment.type !== 'SHIP') await ctx.services.get<CustomerLinks>('customers.directory').linkStore(order.customerId, m.toStoreId, 'order', tx);
-      },
-    },
+    // What the hub's cross-module flows (central/src/workflows/) may do to an order: follow its hold when oversell
+    // repair moves it, complete it when the store hands it over, cancel it when its hold ends another way.
+    'orders.flows': new OrderFlows({
+      saga: () => sagaOf(ctx),
+      customers: () => ctx.services.get<CustomerLinks>('customers.directory'),
+      captureSoon: () => sagas.get(ctx)?.captureSoon?.(),
+      now: ctx.now,
+    }),
   }),
   routes: (ctx) => {
     const saga = sagaOf(ctx);
@@ -82,6 +79,7 @@ export const hubModule: HubModule = {
       feed: ctx.feed,
       catalog: () => ctx.services.get('catalog.products'),
       customers: () => ctx.services.get('customers.directory'),
+      cancellation: () => ctx.services.get<OrderCancellation>('workflows.cancel-order'),
       now: ctx.now,
     });
     if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;
@@ -103,8 +101,20 @@ export const hubModule: HubModule = {
         .catch((err: unknown) => ctx.log.error({ err }, 'resuming order sagas failed'))
         .finally(() => (running = false));
     };
+    // Picked-up orders' payments are captured after the hand-over commits (nudged then, and every second).
+    let capturing = false;
+    entry.captureSoon = () => {
+      if (capturing) return;
+      capturing = true;
+      captureDue(ctx.db, entry.saga.deps.payments, ctx.log, ctx.now)
+        .catch((err: unknown) => ctx.log.error({ err }, 'capturing picked-up orders failed'))
+        .finally(() => (capturing = false));
+    };
     resume();
-    entry.timer = setInterval(resume, 1000);
+    entry.timer = setInterval(() => {
+      resume();
+      entry.captureSoon!();
+    }, 1000);
     entry.timer.unref();
   },
   stop(ctx) {

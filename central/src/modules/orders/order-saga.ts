@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, applyRatePpm, cartDocId, cartQty, ConflictError, DEFAULT_TAX_RATES_PPM, money, NotFoundError, setCartQty, uuidv7, type CartDoc, type UserId } from '@storefleet/shared';
+import { AppError, applyRatePpm, cartDocId, cartQty, DEFAULT_TAX_RATES_PPM, money, NotFoundError, setCartQty, uuidv7, type CartDoc, type UserId } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
@@ -137,19 +137,13 @@ export class OrderSaga {
     return order;
   }
 
-  /** A customer's cancellation before pickup: compensations run, the order ends CANCELLED. */
-  async cancel(id: string): Promise<Order> {
-    const order = await this.#repo.get(id);
-    if (!order) throw new NotFoundError('order', id);
-    if (order.status === 'CANCELLED') return order;
-    if (order.status !== 'CONFIRMED') throw new ConflictError(`order ${id} is ${order.status}; only confirmed orders can be cancelled`);
-    if (order.reservationId) {
-      const hold = await this.deps.reservations().get(order.reservationId);
-      if (hold.status === 'FULFILLED') throw new ConflictError(`order ${id} was picked up; return it at a store instead`);
-    }
-    const now = this.deps.now();
-    const claimed = await this.#record(id, { status: 'COMPENSATING', endStatus: 'CANCELLED', compensations: compensationsFor({ at: 'DONE', fulfilmentRef: order.fulfilmentRef }) }, [{ kind: 'CANCEL_REQUESTED' }], now, now + LEASE_MS);
-    return this.drive(id, claimed);
+  /**
+   * An order turned back outside its saga (a cancellation, a no-show: central/src/workflows/): runs what it owes now if
+   * no other runner took it first, else waits a little for that runner's outcome.
+   */
+  async finish(id: string): Promise<Order> {
+    const order = await this.drive(id);
+    return order.status === 'COMPENSATING' ? this.settled(id) : order;
   }
 
   /** Orders whose runner died (lease expired): resumed here. */
@@ -167,7 +161,7 @@ export class OrderSaga {
   async paymentCallback(key: string, status: string): Promise<void> {
     const order = await this.#repo.get(key);
     if (!order || status !== 'APPROVED') return;
-    if (order.status !== 'PENDING' && order.status !== 'CONFIRMED') {
+    if (order.status !== 'PENDING' && order.status !== 'CONFIRMED' && order.status !== 'PICKED_UP') {
       await this.deps.payments.void(key);
       await this.#repo.addEvent(key, 'LATE_PAYMENT_VOIDED', null, this.deps.now());
     }

@@ -1,18 +1,21 @@
 /**
  * The payment provider, an external party behind an interface. Every call carries the order's key, so a retry (after
  * a timeout or a hub restart) never charges twice; `void` of a key the provider has not approved yet is remembered,
- * and a late approval for it is voided at once.
+ * and a late approval for it is voided at once. `authorise` only holds the money; `capture` takes it once the goods
+ * are handed over.
  */
 export interface PaymentProvider {
   /** Throws PaymentTimeoutError when the provider does not answer in time (it may still approve later). */
   authorise(req: { key: string; amountMinor: number; currency: string }): Promise<{ approved: true; ref: string } | { approved: false; reason: string }>;
   /** Cancels an authorisation or refunds a charge; idempotent. */
   void(key: string): Promise<void>;
+  /** Takes the authorised money (the goods were handed over); idempotent. Throws when nothing is authorised under the key. */
+  capture(key: string): Promise<void>;
   /** What the provider holds for the key, for recovery after a timeout or a crash. */
   status(key: string): Promise<PaymentStatus>;
 }
 
-export type PaymentStatus = 'APPROVED' | 'DECLINED' | 'VOIDED' | 'UNKNOWN';
+export type PaymentStatus = 'APPROVED' | 'CAPTURED' | 'DECLINED' | 'VOIDED' | 'REFUNDED' | 'UNKNOWN';
 
 export class PaymentTimeoutError extends Error {
   override readonly name = 'PaymentTimeoutError';
@@ -47,7 +50,7 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   /** Money the customer is out of for this key now. */
   charged(key: string): number {
     const p = this.payments.get(key);
-    return p?.status === 'APPROVED' ? p.amountMinor : 0;
+    return p?.status === 'APPROVED' || p?.status === 'CAPTURED' ? p.amountMinor : 0;
   }
 
   async authorise(req: { key: string; amountMinor: number; currency: string }) {
@@ -84,6 +87,14 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     this.#voided.add(key);
     const p = this.payments.get(key);
     if (p && p.status === 'APPROVED') p.status = 'VOIDED';
+    if (p && p.status === 'CAPTURED') p.status = 'REFUNDED';
+  }
+
+  async capture(key: string): Promise<void> {
+    const p = this.payments.get(key);
+    if (p?.status === 'CAPTURED') return;
+    if (p?.status !== 'APPROVED') throw new Error(`payment ${key} cannot be captured: it is ${p?.status ?? 'UNKNOWN'}`);
+    p.status = 'CAPTURED';
   }
 
   async status(key: string): Promise<PaymentStatus> {
@@ -104,6 +115,10 @@ export class HttpPaymentProvider implements PaymentProvider {
 
   async void(key: string): Promise<void> {
     await this.#post('/void', { key });
+  }
+
+  async capture(key: string): Promise<void> {
+    await this.#post('/capture', { key });
   }
 
   async status(key: string): Promise<PaymentStatus> {

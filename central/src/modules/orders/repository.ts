@@ -24,6 +24,9 @@ interface Row {
   payment_ref: string | null;
   fulfilment_ref: string | null;
   failure: string | null;
+  picked_up_at: number | null;
+  picked_up_store_id: string | null;
+  payment_captured_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -50,6 +53,8 @@ const toOrder = (r: Row): Order => ({
   paymentRef: r.payment_ref,
   fulfilmentRef: r.fulfilment_ref,
   failure: r.failure,
+  pickedUp: r.picked_up_at === null || r.picked_up_store_id === null ? null : { at: Number(r.picked_up_at), storeId: r.picked_up_store_id },
+  paymentCapturedAt: r.payment_captured_at === null ? null : Number(r.payment_captured_at),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -97,7 +102,7 @@ export class OrderRepository {
   /** Inserts a new order, or returns the one already placed with this key (`created` tells which). */
   /** The new order is born leased to its placer (`leaseUntil`), so the resumer does not race the request that placed it. */
   async insertOrGet(
-    o: Omit<Order, 'compensations' | 'endStatus' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure'>,
+    o: Omit<Order, 'compensations' | 'endStatus' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure' | 'pickedUp' | 'paymentCapturedAt'>,
     leaseUntil: number,
     placed: unknown,
   ): Promise<{ order: Order; created: boolean }> {
@@ -186,6 +191,58 @@ export class OrderRepository {
       [reservationId, toStoreId, now],
     );
     return rows[0] && toOrder(rows[0]);
+  }
+
+  /** The order standing on this hold, its row locked for the rest of the transaction (flows that follow a hold). */
+  async lockByReservation(reservationId: string): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE reservation_id = $1 FOR UPDATE', [reservationId]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  async lock(id: string): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /** A confirmed order whose goods a store handed over: PICKED_UP, when and where. Undefined when it was not CONFIRMED. */
+  async markPickedUp(id: string, storeId: string, at: number, now: number): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET status = 'PICKED_UP', picked_up_at = $3, picked_up_store_id = $2, updated_at = $4 WHERE id = $1 AND status = 'CONFIRMED' RETURNING *`,
+      [id, storeId, at, now],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /**
+   * Turns a confirmed order back: COMPENSATING towards CANCELLED with `compensations` to run, its lease free so a
+   * runner takes it at once. Undefined when it was not CONFIRMED.
+   */
+  async beginCancel(id: string, compensations: readonly Compensation[], reason: string | null, now: number): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET status = 'COMPENSATING', end_status = 'CANCELLED', compensations = $2::jsonb, failure = $3, lease_until = 0, updated_at = $4
+       WHERE id = $1 AND status = 'CONFIRMED' RETURNING *`,
+      [id, JSON.stringify(compensations), reason, now],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /** Picked-up orders whose authorised payment is not captured yet, oldest hand-over first. */
+  async captureDue(limit: number): Promise<Order[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM orders WHERE status = 'PICKED_UP' AND payment_captured_at IS NULL AND payment_attempted ORDER BY picked_up_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** Records the capture and its line in the timeline, in one statement; once (a second call changes nothing). */
+  async markCaptured(id: string, now: number): Promise<void> {
+    await this.db.query(
+      `WITH o AS (UPDATE orders SET payment_captured_at = $2, updated_at = $2 WHERE id = $1 AND payment_captured_at IS NULL RETURNING id)
+       INSERT INTO order_events (order_id, seq, at, kind, detail)
+       SELECT o.id, coalesce((SELECT max(seq) FROM order_events WHERE order_id = o.id), 0) + 1, $2, 'PAYMENT_CAPTURED', NULL FROM o`,
+      [id, now],
+    );
   }
 
   async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {

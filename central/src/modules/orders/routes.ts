@@ -8,7 +8,7 @@ import type { Db } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { storesOf } from './order-owners.js';
 import { OrderRepository } from './repository.js';
-import type { Order, OrderLine } from './types.js';
+import type { Order, OrderCancellation, OrderLine } from './types.js';
 
 const placeBody = z.strictObject({
   customerId: uuidSchema,
@@ -27,6 +27,8 @@ export interface OrderRouteDeps {
   readonly feed: FeedWriter;
   readonly catalog: () => { many(skus: readonly string[]): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>> };
   readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
+  /** Cancellation crosses modules (the hold is released first): the hub's workflows do it. */
+  readonly cancellation: () => OrderCancellation;
   readonly now: () => number;
 }
 
@@ -105,7 +107,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     res.status(created ? 201 : 200).json(order);
   });
   r.get('/orders', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    const q = parseOrThrow(z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED', 'PICKED_UP']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
     res.json({ items: await new OrderRepository(d.db).list(q.status ?? null, q.limit) });
   });
   r.get('/orders/:id', async (req, res) => {
@@ -125,7 +127,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
   r.post('/orders/:id/cancel', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
     visible(req, await new OrderRepository(d.db).get(id), id);
-    res.json(await d.saga.cancel(id));
+    res.json(await d.cancellation().cancel(id));
   });
   r.post('/orders/:id/check-in', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');

@@ -8,7 +8,8 @@ export type Step = (typeof STEPS)[number];
 export const COMPENSATIONS = ['CANCEL_FULFILMENT', 'VOID_PAYMENT', 'RELEASE_HOLD'] as const;
 export type Compensation = (typeof COMPENSATIONS)[number];
 
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'COMPENSATING' | 'FAILED' | 'CANCELLED';
+/** PICKED_UP: a store handed the goods over (the saga is over; its payment is captured after). */
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'COMPENSATING' | 'FAILED' | 'CANCELLED' | 'PICKED_UP';
 
 /** Where the saga stood when it turned back, and what fulfilment it had created. */
 export interface SagaProgress {
@@ -33,4 +34,9 @@ export function compensationsFor(p: SagaProgress): Compensation[] {
   // RESERVE may have granted the hold before failing to record it; releasing a hold that does not exist is a no-op.
   due.push('RELEASE_HOLD');
   return due;
+}
+
+/** What a confirmed order still owes when it is cancelled after its hold was ended (released under its lock, expired, cancelled by repair). */
+export function compensationsWithoutHold(fulfilmentRef: string | null): Compensation[] {
+  return compensationsFor({ at: 'DONE', fulfilmentRef }).filter((c) => c !== 'RELEASE_HOLD');
 }

@@ -42,6 +42,10 @@ export interface Order {
   readonly paymentRef: string | null;
   readonly fulfilmentRef: string | null;
   readonly failure: string | null;
+  /** Set when a store handed the goods over: when (the store's clock) and which store. */
+  readonly pickedUp: { readonly at: number; readonly storeId: string } | null;
+  /** When the authorised payment was captured (after the hand-over). */
+  readonly paymentCapturedAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -59,6 +63,14 @@ export interface Reservations {
   get(id: string): Promise<{ id: string; status: string; storeId: string }>;
   confirm(id: string): Promise<{ id: string; status: string }>;
   release(id: string): Promise<{ id: string; status: string }>;
+}
+
+/**
+ * Cancels an order across modules (the hub's workflows provide it as `workflows.cancel-order`): the hold is released
+ * before the payment is voided, and an order already handed over is refused (409).
+ */
+export interface OrderCancellation {
+  cancel(orderId: string): Promise<Order>;
 }
 
 /** What orders need of the customers module (service `customers.directory`). */

@@ -2,19 +2,20 @@ import type { HubContext, HubModule } from '../hub-module.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
-import type { HoldMoves, IncidentDesk, StockHolds } from './types.js';
+import type { HoldHooks, IncidentDesk, StockHolds } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
 
-export type { Reservation, ReservationStatus, ReservationLine } from './types.js';
+export type { Reservation, ReservationStatus, ReservationLine, HoldHooks, HoldEnd } from './types.js';
+export type { ReservationService } from './service.js';
 
 const SWEEP_EVERY_MS = 1000;
+/** The flows that follow hold changes across modules: the hub provides them (central/src/workflows/). */
+const hooksOf = (ctx: HubContext) => () => ctx.services.find<HoldHooks>('reservations.hold-hooks');
 const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
-  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, () =>
-    ctx.services.find<HoldMoves>('orders.hold-moves'),
-  );
-const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now);
+  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, hooksOf(ctx));
+const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now, hooksOf(ctx));
 
 /**
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired

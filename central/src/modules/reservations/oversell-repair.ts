@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
-import type { HoldMoves, IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
+import type { HoldHooks, IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
 
 export const RESOURCE_RADIUS_KM = 50;
 
@@ -13,7 +13,8 @@ export type RepairAction =
  * Repairs oversell incidents: a store sold offline units the hub had promised. The holds at that store that include
  * the short sku move, newest first, to the nearest store within 50 km that can cover all their lines (under those rows'
  * locks, like any hold); a hold no store can take is cancelled with a notice for the customer. Both stores' feeds
- * learn of every move, and so does `moves` (an order follows its hold to the new store) in the same transaction. Safe with a repairer on every replica (SKIP LOCKED).
+ * learn of every move, and so do the `hooks` (an order follows its hold to the new store, or is cancelled with it) in
+ * the same transaction. Safe with a repairer on every replica (SKIP LOCKED).
  */
 export class OversellRepair {
   constructor(
@@ -22,8 +23,8 @@ export class OversellRepair {
     readonly desk: IncidentDesk,
     readonly feed: FeedWriter,
     readonly now: () => number,
-    /** Who hears of each move (an order follows its hold); none when no module listens. */
-    readonly moves: () => HoldMoves | undefined = () => undefined,
+    /** Who hears of each move and cancellation (the hub's workflows); none when nobody listens. */
+    readonly hooks: () => HoldHooks | undefined = () => undefined,
   ) {}
 
   async repairOpen(limit = 20): Promise<number> {
@@ -82,13 +83,14 @@ export class OversellRepair {
         { storeId: r.storeId, type: 'reservation.changed', payload: { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId } },
         { storeId: candidate.storeId, type: 'reservation.changed', payload: moved },
       ]);
-      await this.moves()?.moved(tx, { reservationId: r.id, fromStoreId: r.storeId, toStoreId: candidate.storeId });
+      await this.hooks()?.moved(tx, { hold: moved, fromStoreId: r.storeId, toStoreId: candidate.storeId, distanceKm: candidate.distanceKm });
       return { reservationId: r.id, action: 'RESOURCED', toStoreId: candidate.storeId, distanceKm: candidate.distanceKm };
     }
     await this.holds.addReserved(tx, give, now);
     const cancelled = await repo.setStatus(r.id, 'RELEASED', r.expiresAt, now);
     const notice = `sorry: the store sold out of these items and no store within ${RESOURCE_RADIUS_KM} km has them; the order was cancelled`;
     await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: { ...cancelled, notice } }]);
+    await this.hooks()?.ended(tx, cancelled, { how: 'CANCELLED_BY_REPAIR', notice });
     return { reservationId: r.id, action: 'CANCELLED', notice };
   }
 }

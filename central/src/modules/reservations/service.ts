@@ -1,4 +1,4 @@
-import { ConflictError, isUuid, NotFoundError } from '@storefleet/shared';
+import { ConflictError, hlcDecode, isUuid, NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
@@ -6,13 +6,14 @@ import { ReservationRepository } from './repository.js';
 import { HoldBatcher } from './hold-batcher.js';
 import { CallBatcher } from '../../db/call-batcher.js';
 import { confirmOutcome, holdsStock, PICKUP_WINDOW_MS } from './rules.js';
-import type { NewReservation, Reservation, StockHolds } from './types.js';
+import type { HoldHooks, NewReservation, Reservation, StockHolds } from './types.js';
 
 /**
  * BOPIS holds. Strong consistency lives here and only here: holds are granted under the stock rows' own locks inside
  * one transaction (a group commit, see HoldBatcher; never a lock held across requests or a distributed lock), and
  * every change reaches the store's feed in the same transaction, so the store learns of holds at once and can hand
- * them over offline.
+ * them over offline. The flows that follow a hold (an order's pickup, no-show, cancellation) hear of each change through
+ * `hooks`, in the same transaction.
  */
 export class ReservationService {
   readonly #batcher: HoldBatcher;
@@ -24,6 +25,8 @@ export class ReservationService {
     readonly holds: StockHolds,
     readonly feed: FeedWriter,
     readonly now: () => number,
+    /** Who follows hold changes (the hub's workflows); none when nobody listens. */
+    readonly hooks: () => HoldHooks | undefined = () => undefined,
   ) {
     this.#batcher = new HoldBatcher(db, holds, feed, now);
     this.#confirms = new CallBatcher((ids) => this.#confirmLive(ids), { concurrency: 1, maxBatch: 256 });
@@ -84,11 +87,20 @@ export class ReservationService {
   /** Cancels a hold and frees its units at once; releasing an ended one changes nothing. */
   async release(id: string): Promise<Reservation> {
     return this.db.transaction(async (tx) => {
-      const r = await new ReservationRepository(tx).get(id, true);
-      if (!r) throw new NotFoundError('reservation', id);
+      const r = await this.releaseUnlessPickedUp(tx, id);
       if (r.status === 'FULFILLED') throw new ConflictError(`reservation ${id} was already picked up`, { status: r.status });
-      return holdsStock(r.status) ? this.#end(tx, r, 'RELEASED') : r;
+      return r;
     });
+  }
+
+  /**
+   * In the caller's transaction, under the hold's row lock (kept until it commits): releases the hold unless a store
+   * handed it over. Returns the hold as it is now: FULFILLED when it was picked up (nothing changed), else ended.
+   */
+  async releaseUnlessPickedUp(tx: Queryable, id: string): Promise<Reservation> {
+    const r = isUuid(id) ? await new ReservationRepository(tx).get(id, true) : undefined;
+    if (!r) throw new NotFoundError('reservation', id);
+    return holdsStock(r.status) ? this.#end(tx, r, 'RELEASED') : r;
   }
 
   /** Expires up to `limit` due holds; safe to run from several sweepers at once (SKIP LOCKED). Returns how many. */
@@ -101,6 +113,8 @@ export class ReservationService {
       await this.holds.addReserved(tx, due.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }))), now);
       const ended = await repo.setStatusMany(due.map((r) => r.id), 'EXPIRED', now);
       await this.feed.appendMany(tx, ended.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
+      const hooks = this.hooks();
+      for (const r of hooks ? ended : []) await hooks!.ended(tx, r, { how: 'EXPIRED' });
       return due.length;
     });
   }
@@ -111,32 +125,34 @@ export class ReservationService {
 
   /** `reservation.picked-up` events from a store's outbox, inside the sync apply transaction. */
   applyPickups(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
-    return this.#eachOwned(tx, events, async (r) => {
+    return this.#eachOwned(tx, events, async (r, e) => {
       if (r.status === 'FULFILLED') return `reservation ${r.id} was already picked up`;
-      if (holdsStock(r.status)) await this.#end(tx, r, 'FULFILLED');
-      else await new ReservationRepository(tx).setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
+      const hold = holdsStock(r.status)
+        ? await this.#end(tx, r, 'FULFILLED')
+        : await new ReservationRepository(tx).setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
+      await this.hooks()?.handedOver(tx, { hold, storeId: e.origin, at: handedOverAt(e.hlc, this.now()), endedBefore: holdsStock(r.status) ? null : r.status });
       return undefined;
     });
   }
 
-  /** `reservation.no-show` events: the customer never came; the hold is released (a paid order is refunded by #7). */
+  /** `reservation.no-show` events: the customer never came; the hold is released (its order is cancelled by the hooks). */
   applyNoShows(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
-    return this.#eachOwned(tx, events, async (r) => {
+    return this.#eachOwned(tx, events, async (r, e) => {
       if (r.status === 'FULFILLED') return `reservation ${r.id} was picked up; not a no-show`;
-      if (holdsStock(r.status)) await this.#end(tx, r, 'RELEASED');
+      if (holdsStock(r.status)) await this.hooks()?.ended(tx, await this.#end(tx, r, 'RELEASED'), { how: 'NO_SHOW', storeId: e.origin });
       return undefined;
     });
   }
 
   /** Runs `fn` for each event's reservation (locked) that belongs to the sending store; `fn` returns a refusal or nothing. */
-  async #eachOwned(tx: Queryable, events: readonly AppliedEvent[], fn: (r: Reservation) => Promise<string | undefined>): Promise<HandlerResult> {
+  async #eachOwned(tx: Queryable, events: readonly AppliedEvent[], fn: (r: Reservation, e: AppliedEvent) => Promise<string | undefined>): Promise<HandlerResult> {
     const rejected: { seq: number; reason: string }[] = [];
     const repo = new ReservationRepository(tx);
     for (const e of events) {
       const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
       // Checked before querying: a failed statement would abort the whole apply transaction on Postgres.
       const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
-      const reason = !r ? `unknown reservation ${String(id)}` : r.storeId !== e.origin ? `reservation ${r.id} belongs to another store` : await fn(r);
+      const reason = !r ? `unknown reservation ${String(id)}` : r.storeId !== e.origin ? `reservation ${r.id} belongs to another store` : await fn(r, e);
       if (reason) rejected.push({ seq: e.seq, reason });
     }
     return { rejected };
@@ -152,5 +168,14 @@ export class ReservationService {
 
   async #announce(tx: Queryable, r: Reservation): Promise<void> {
     await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: r }]);
+  }
+}
+
+/** When the store handed the hold over, by its clock (the event's hybrid logical clock), never later than now. */
+function handedOverAt(hlc: string, now: number): number {
+  try {
+    return Math.min(hlcDecode(hlc).wallMs, now);
+  } catch {
+    return now;
   }
 }

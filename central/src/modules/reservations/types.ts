@@ -1,3 +1,5 @@
+import type { Queryable } from '../../db/db.js';
+
 export const RESERVATION_STATUSES = ['HELD', 'CONFIRMED', 'RELEASED', 'EXPIRED', 'FULFILLED'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
@@ -50,11 +52,27 @@ export interface IncidentDesk {
   storesNear(tx: unknown, storeId: string, radiusKm: number, limit: number): Promise<{ storeId: string; distanceKm: number }[]>;
 }
 
+/** How a hold ended without being handed over, as the flows that follow it need to know. */
+export type HoldEnd =
+  | { readonly how: 'EXPIRED' }
+  | { readonly how: 'NO_SHOW'; readonly storeId: string }
+  | { readonly how: 'CANCELLED_BY_REPAIR'; readonly notice: string };
+
 /**
- * Told when oversell repair moves a hold to another store, inside the repair's transaction (the orders module provides
- * it as `orders.hold-moves`, so an order follows its hold; absent, nobody is told). A throw rolls the repair back; the
- * repairer tries again shortly.
+ * Typed hooks for the flows that follow a hold across modules (the hub wires `central/src/workflows/` to them as the
+ * service `reservations.hold-hooks`; absent, nobody is told). Each is called inside the transaction that changes the
+ * hold, with the hold's row locked, after the change: what a hook writes commits or rolls back with it. A throw rolls
+ * the change back (a store's event is parked with the message, a sweep or a repair runs again shortly).
  */
-export interface HoldMoves {
-  moved(tx: unknown, move: { readonly reservationId: string; readonly fromStoreId: string; readonly toStoreId: string }): Promise<void>;
+export interface HoldHooks {
+  /**
+   * A store handed the hold over (its `reservation.picked-up` event, which may come long after an offline hand-over):
+   * `at` is the store's clock at the hand-over, `endedBefore` the status the hub had ended the hold with before the
+   * event arrived (RELEASED or EXPIRED), or null when it was still open.
+   */
+  handedOver(tx: Queryable, e: { readonly hold: Reservation; readonly storeId: string; readonly at: number; readonly endedBefore: ReservationStatus | null }): Promise<void>;
+  /** The hold ended with no hand-over: its TTL or pickup window ran out, the store marked a no-show, or oversell repair cancelled it. */
+  ended(tx: Queryable, hold: Reservation, end: HoldEnd): Promise<void>;
+  /** Oversell repair moved the hold to another store (`hold` is as it is now, at `toStoreId`). */
+  moved(tx: Queryable, e: { readonly hold: Reservation; readonly fromStoreId: string; readonly toStoreId: string; readonly distanceKm: number }): Promise<void>;
 }

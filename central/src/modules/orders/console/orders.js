@@ -5,7 +5,7 @@ export default {
   async render({ el, api, live, params, navigate }) {
     const status = params.get('status') ?? '';
     const orderId = params.get('order');
-    const statusSelect = h('select', { id: 'ord-status' }, ['', 'PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED'].map((s) => h('option', { value: s, selected: s === status }, s || 'any')));
+    const statusSelect = h('select', { id: 'ord-status' }, ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'].map((s) => h('option', { value: s, selected: s === status }, s || 'any')));
     const form = h('form', { class: 'filters' }, h('div', {}, h('label', { for: 'ord-status' }, 'Status'), statusSelect), h('button', { type: 'submit' }, 'Show orders'));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -15,7 +15,7 @@ export default {
     const listArea = h('div', { class: 'card' });
     const detailArea = h('div', { class: 'card', 'aria-live': 'polite' });
     el.append(form, errors, h('div', { class: 'grid' }, listArea, detailArea));
-    const badge = (s) => h('span', { class: `badge ${s === 'CONFIRMED' ? 'ok' : s === 'FAILED' || s === 'CANCELLED' ? 'bad' : 'warn'}` }, s);
+    const badge = (s) => h('span', { class: `badge ${s === 'CONFIRMED' || s === 'PICKED_UP' ? 'ok' : s === 'FAILED' || s === 'CANCELLED' ? 'bad' : 'warn'}` }, s);
     const refresh = async () => {
       try {
         const { items } = await api('GET', `/api/orders?limit=100${status ? `&status=${status}` : ''}`);

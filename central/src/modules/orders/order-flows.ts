@@ -1,0 +1,88 @@
+import type { Queryable } from '../../db/db.js';
+import type { OrderSaga } from './order-saga.js';
+import { OrderRepository } from './repository.js';
+import { compensationsWithoutHold } from './saga-rules.js';
+import type { CustomerLinks, Order } from './types.js';
+
+/**
+ * What the orders module lets the hub's cross-module flows (central/src/workflows/) do to an order, provided as
+ * `orders.flows`. Every method but `finish` runs in the caller's transaction (the one that changes the order's hold)
+ * and locks the order's row; external parties (the payment provider) are called only after that transaction
+ * commits, by the saga's runner and the capture runner, so a rolled-back change never moves money.
+ */
+export class OrderFlows {
+  constructor(
+    readonly deps: {
+      readonly saga: () => OrderSaga;
+      readonly customers: () => CustomerLinks;
+      /** Asks the capture runner to run now (it also runs every second). */
+      readonly captureSoon: () => void;
+      readonly now: () => number;
+    },
+  ) {}
+
+  /** The order standing on the hold, locked; undefined for a hold no order placed (a reservation from the API). */
+  byHold(tx: Queryable, reservationId: string): Promise<Order | undefined> {
+    return new OrderRepository(tx).lockByReservation(reservationId);
+  }
+
+  /** The order as it is (no lock). */
+  get(q: Queryable, orderId: string): Promise<Order | undefined> {
+    return new OrderRepository(q).get(orderId);
+  }
+
+  /** The order, locked. */
+  lock(tx: Queryable, orderId: string): Promise<Order | undefined> {
+    return new OrderRepository(tx).lock(orderId);
+  }
+
+  /** A line in the order's timeline. */
+  note(tx: Queryable, orderId: string, kind: string, detail: unknown): Promise<void> {
+    return new OrderRepository(tx).addEvent(orderId, kind, detail, this.deps.now());
+  }
+
+  /**
+   * A confirmed order's goods were handed over at `storeId` at `at`: PICKED_UP, in its timeline, and its authorised
+   * payment captured once this transaction commits. Undefined (nothing changed) when the order was not CONFIRMED.
+   */
+  async pickedUp(tx: Queryable, order: Order, where: { readonly storeId: string; readonly at: number }): Promise<Order | undefined> {
+    const repo = new OrderRepository(tx);
+    const done = await repo.markPickedUp(order.id, where.storeId, where.at, this.deps.now());
+    if (!done) return undefined;
+    await repo.addEvent(order.id, 'PICKED_UP', { storeId: where.storeId, at: where.at }, this.deps.now());
+    tx.afterCommit(this.deps.captureSoon);
+    return done;
+  }
+
+  /**
+   * Cancels a confirmed order whose hold has already ended (released under its lock by the caller, expired, cancelled
+   * by repair): `kind` and `detail` go in its timeline, and once this transaction commits the saga's runner voids or
+   * refunds the payment (and cancels a shipment) and ends it CANCELLED. Undefined when the order was not CONFIRMED.
+   */
+  async cancel(tx: Queryable, order: Order, why: { readonly kind: string; readonly detail?: unknown; readonly reason?: string }): Promise<Order | undefined> {
+    const repo = new OrderRepository(tx);
+    const turned = await repo.beginCancel(order.id, compensationsWithoutHold(order.fulfilmentRef), why.reason ?? null, this.deps.now());
+    if (!turned) return undefined;
+    await repo.addEvent(order.id, why.kind, why.detail ?? null, this.deps.now());
+    tx.afterCommit(() => void this.deps.saga().drive(order.id).catch((err: unknown) => this.deps.saga().deps.log.warn({ err, orderId: order.id }, 'a cancelled order could not be finished now; its runner retries')));
+    return turned;
+  }
+
+  /** Runs what a cancelled order owes (after `cancel` committed) and answers the order as it ends. */
+  finish(orderId: string): Promise<Order> {
+    return this.deps.saga().finish(orderId);
+  }
+
+  /**
+   * Oversell repair moved the order's hold: the order is fulfilled from `toStoreId` from now on (its pickup store for
+   * a store fulfilment), that store may see its customer, and its timeline says so. Undefined when no order has the hold.
+   */
+  async followHold(tx: Queryable, move: { readonly reservationId: string; readonly fromStoreId: string; readonly toStoreId: string }): Promise<Order | undefined> {
+    const repo = new OrderRepository(tx);
+    const order = await repo.followHold(move.reservationId, move.toStoreId, this.deps.now());
+    if (!order) return undefined;
+    await repo.addEvent(order.id, 'HOLD_MOVED', { fromStoreId: move.fromStoreId, toStoreId: move.toStoreId }, this.deps.now());
+    if (order.fulfilment.type !== 'SHIP') await this.deps.customers().linkStore(order.customerId, move.toStoreId, 'order', tx);
+    return order;
+  }
+}

@@ -1,0 +1,70 @@
+import type { HubContext } from '../modules/hub-module.js';
+import type { OrderFlows } from '../modules/orders/index.js';
+import type { HoldHooks } from '../modules/reservations/index.js';
+import { CancelOrderFlow, type HoldRelease } from './cancel-order.js';
+import { NotificationOutbox, type CustomerNotifier } from './notifications.js';
+import { PickupToOrder } from './pickup-to-order.js';
+import { RepairToOrder } from './repair-to-order.js';
+
+export { SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
+
+/**
+ * The hub's cross-module flows (issue #15): what must happen to an order when its hold changes, and the cancel that
+ * races a store's hand-over. Each flow is one file with its tests in tests/:
+ *   pickup-to-order.ts   a hand-over completes the order (PICKED_UP, payment captured); a no-show or expiry cancels it
+ *                        (payment voided or refunded); a hand-over of a hold the hub had ended raises an incident
+ *   repair-to-order.ts   oversell repair moved the hold: the order's pickup store follows, the customer is told;
+ *                        repair cancelled the hold: the order is cancelled and refunded, the customer is told
+ *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
+ *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
+ *
+ * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
+ * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the
+ * hold's row locked; the hub registers this layer as the service `reservations.hold-hooks` (hub.ts). What a flow
+ * writes (the order's new state and timeline, a notice, an incident) commits or rolls back with the hold's change;
+ * nothing external is called inside it: the payment is voided or captured and the notice sent after the commit
+ * (durable to-dos: the order's row, the outbox row), so a hub that dies in between finishes them on restart.
+ *
+ * How the flows reach modules: through their public services only (`orders.flows`, `reservations.service`), never
+ * their files; modules never import this layer (the orders module asks for `workflows.cancel-order` by name).
+ * Lock order, everywhere: a hold's row before its order's row.
+ */
+export const workflowMigrations = new URL('./schema/', import.meta.url);
+
+export interface Workflows {
+  /** Services the layer provides to modules (by name). */
+  readonly services: Readonly<Record<string, unknown>>;
+  readonly outbox: NotificationOutbox;
+  /** Starts the notification sender (every second, and after each commit that wrote a notice). */
+  start(): void;
+  stop(): void;
+}
+
+/** Builds the flows over the hub's modules (found lazily, by service name: absent modules make the flows do nothing). */
+export function createWorkflows(ctx: HubContext): Workflows {
+  const orders = () => ctx.services.find<OrderFlows>('orders.flows');
+  const notifier = ctx.services.find<CustomerNotifier>('notifications.sender');
+  const outbox = new NotificationOutbox(ctx.db, notifier, ctx.log, ctx.now);
+  const pickups = new PickupToOrder(orders, ctx.log, ctx.now);
+  const repairs = new RepairToOrder(orders, outbox);
+  const hooks: HoldHooks = {
+    handedOver: pickups.handedOver,
+    moved: repairs.moved,
+    ended: (tx, hold, end) => (end.how === 'CANCELLED_BY_REPAIR' ? repairs.cancelled(tx, hold, end.notice) : pickups.ended(tx, hold, end.how, end.how === 'NO_SHOW' ? end.storeId : hold.storeId)),
+  };
+  const cancel = new CancelOrderFlow(ctx.db, () => ctx.services.get<OrderFlows>('orders.flows'), () => ctx.services.get<HoldRelease>('reservations.service'), ctx.log);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    services: { 'reservations.hold-hooks': hooks, 'workflows.cancel-order': cancel },
+    outbox,
+    start() {
+      if (!notifier) ctx.log.warn('no customer notification sender is configured (external notifications.sender): notices wait in the outbox');
+      timer = setInterval(() => outbox.drainSoon(), 1000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

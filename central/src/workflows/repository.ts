@@ -1,0 +1,118 @@
+import { uuidv7 } from '@storefleet/shared';
+import type { Queryable } from '../db/db.js';
+
+export interface CustomerNotification {
+  readonly id: string;
+  readonly customerId: string;
+  readonly orderId: string | null;
+  /** PICKUP_MOVED, ORDER_CANCELLED… */
+  readonly kind: string;
+  readonly message: string;
+  readonly createdAt: number;
+  readonly attempts: number;
+}
+
+export interface WorkflowIncident {
+  readonly id: string;
+  /** PICKUP_AFTER_END: a store handed over a hold the hub had ended. */
+  readonly kind: string;
+  readonly storeId: string;
+  readonly reservationId: string | null;
+  readonly orderId: string | null;
+  readonly detail: unknown;
+  readonly raisedAt: number;
+}
+
+interface NotificationRow {
+  id: string;
+  customer_id: string;
+  order_id: string | null;
+  kind: string;
+  message: string;
+  created_at: number;
+  attempts: number;
+  sent_at: number | null;
+}
+
+const toNotification = (r: NotificationRow) => ({
+  id: r.id,
+  customerId: r.customer_id,
+  orderId: r.order_id,
+  kind: r.kind,
+  message: r.message,
+  createdAt: Number(r.created_at),
+  attempts: r.attempts,
+  sentAt: r.sent_at === null ? null : Number(r.sent_at),
+});
+
+/** All SQL of the workflows layer: its notifications outbox and incidents, and the store names its messages use. */
+export class WorkflowRepository {
+  constructor(readonly db: Queryable) {}
+
+  async enqueue(n: Omit<CustomerNotification, 'id' | 'attempts'>): Promise<string> {
+    const id = uuidv7(n.createdAt);
+    await this.db.query('INSERT INTO customer_notifications (id, customer_id, order_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      id,
+      n.customerId,
+      n.orderId,
+      n.kind,
+      n.message,
+      n.createdAt,
+    ]);
+    return id;
+  }
+
+  /** Claims up to `limit` unsent notices, oldest first, until `until`; rows another sender holds are skipped. */
+  async claimUnsent(now: number, until: number, limit: number): Promise<CustomerNotification[]> {
+    const { rows } = await this.db.query<NotificationRow>(
+      `UPDATE customer_notifications SET claimed_until = $2, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND claimed_until < $1 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, until, limit],
+    );
+    return rows.map(toNotification).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async markSent(id: string, now: number): Promise<void> {
+    await this.db.query('UPDATE customer_notifications SET sent_at = $2, last_error = NULL WHERE id = $1', [id, now]);
+  }
+
+  /** The send failed: kept for the next round, with why. */
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.db.query('UPDATE customer_notifications SET claimed_until = 0, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
+  }
+
+  /** Notices about one order, oldest first (tests and support). */
+  async notificationsOf(orderId: string): Promise<(CustomerNotification & { sentAt: number | null })[]> {
+    const { rows } = await this.db.query<NotificationRow>('SELECT * FROM customer_notifications WHERE order_id = $1 ORDER BY created_at, id', [orderId]);
+    return rows.map(toNotification);
+  }
+
+  async raiseIncident(i: Omit<WorkflowIncident, 'id'>): Promise<string> {
+    const id = uuidv7(i.raisedAt);
+    await this.db.query('INSERT INTO workflow_incidents (id, kind, store_id, reservation_id, order_id, detail, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      id,
+      i.kind,
+      i.storeId,
+      i.reservationId,
+      i.orderId,
+      JSON.stringify(i.detail),
+      i.raisedAt,
+    ]);
+    return id;
+  }
+
+  async incidents(limit: number): Promise<WorkflowIncident[]> {
+    const { rows } = await this.db.query<{ id: string; kind: string; store_id: string; reservation_id: string | null; order_id: string | null; detail: unknown; raised_at: number }>(
+      'SELECT * FROM workflow_incidents ORDER BY raised_at DESC, id DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, kind: r.kind, storeId: r.store_id, reservationId: r.reservation_id, orderId: r.order_id, detail: r.detail, raisedAt: Number(r.raised_at) }));
+  }
+
+  /** A store as its staff and customers know it: "Store Riverside (RIV)"; the id when it is not registered. */
+  async storeLabel(storeId: string): Promise<string> {
+    const { rows } = await this.db.query<{ name: string; code: string }>('SELECT name, code FROM locations WHERE id = $1', [storeId]);
+    return rows[0] ? `${rows[0].name} (${rows[0].code})` : `store ${storeId}`;
+  }
+}
