@@ -20,7 +20,14 @@ export interface StoreNodeConfig {
   /** Acknowledged outbox events are kept this long for audit, then pruned (default 7). */
   readonly outboxRetentionDays?: number;
   readonly sync?: StoreSyncOptions;
-  /** The card terminal (default: the simulator). */
+  /**
+   * How the node was started (`STORE_MODE`, default `production`). Only `demo` (`npm start`) and `test` run the
+   * simulated card terminal when none is named; a production node with none refuses card tenders (cash still works).
+   */
+  readonly mode?: StoreMode;
+  /** The card terminal's driver by name (`STORE_PAYMENT_TERMINAL=simulator`; a simulator in production logs a warning). */
+  readonly paymentTerminalName?: PaymentTerminalName | undefined;
+  /** The card terminal as an object (embedders, tests); wins over `paymentTerminalName`. */
   readonly paymentTerminal?: PaymentTerminal;
   /**
    * An open basket nobody has changed for this many minutes is voided by the hourly housekeeping, a card approved on
@@ -56,6 +63,10 @@ export interface StoreNodeConfig {
   readonly hostnames?: readonly string[];
 }
 
+export type StoreMode = 'production' | 'demo' | 'test';
+export const STORE_MODES: readonly StoreMode[] = ['production', 'demo', 'test'];
+export type PaymentTerminalName = 'simulator';
+
 export type LoopbackRole = 'lane' | 'kiosk';
 export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk'];
 
@@ -64,7 +75,7 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     env.HUB_URL && env.STORE_ID && env.STORE_SECRET ? { url: env.HUB_URL, storeId: env.STORE_ID, secret: env.STORE_SECRET } : undefined;
   return {
     dbPath: env.STORE_DB ?? './data/store/store.sqlite',
-    port: env.PORT ? Number(env.PORT) : 8090,
+    port: checked('PORT', env.PORT, z.string().regex(/^\d+$/).transform(Number).pipe(z.number().max(65_535)), 'a TCP port from 0 to 65535') ?? 8090,
     host: env.HOST ?? '127.0.0.1',
     logLevel: env.LOG_LEVEL ?? 'info',
     name: env.STORE_NAME,
@@ -73,6 +84,8 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: list(env.STORE_TRUSTED_ADDRESSES) } : {}),
     ...(env.STORE_LOOPBACK_ROLE !== undefined ? { loopbackRole: parseLoopbackRole(env.STORE_LOOPBACK_ROLE) } : {}),
     ...(env.STORE_HOSTNAMES !== undefined ? { hostnames: list(env.STORE_HOSTNAMES) } : {}),
+    mode: checked('STORE_MODE', env.STORE_MODE, z.enum(STORE_MODES), `one of ${STORE_MODES.join(', ')} (production runs no simulator it was not told to)`) ?? 'production',
+    paymentTerminalName: checked('STORE_PAYMENT_TERMINAL', env.STORE_PAYMENT_TERMINAL, z.literal('simulator'), 'simulator (the only terminal driver so far)'),
     ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) } : {}),
   };
 }
@@ -85,6 +98,14 @@ export function basketExpiryMinutes(value: string | number | undefined): number 
   if (value === undefined) return DEFAULT_BASKET_EXPIRY_MINUTES;
   const parsed = expiryMinutes.safeParse(typeof value === 'string' && value.trim() === '' ? NaN : value);
   if (!parsed.success) throw new Error(`STORE_BASKET_EXPIRY_MINUTES (basketExpiryMinutes) must be a whole number of minutes from 15 to 10080 (a week), not "${value}"`);
+  return parsed.data;
+}
+
+/** A set variable checked against `schema`; a value it refuses stops the node, naming the variable and what it may be. */
+function checked<T>(name: string, raw: string | undefined, schema: z.ZodType<T>, allowed: string): T | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const parsed = schema.safeParse(raw.trim());
+  if (!parsed.success) throw new Error(`${name} must be ${allowed}, not "${raw}"`);
   return parsed.data;
 }
 

@@ -50,7 +50,8 @@ import { kioskCartRoutes } from './carts/routes.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { tillHousekeeping } from './pos/till-housekeeping.js';
-import { SimulatedTerminal, type PaymentTerminal } from './pos/payment-terminal.js';
+import type { PaymentTerminal } from './pos/payment-terminal.js';
+import { chooseTerminal } from './pos/terminal-choice.js';
 import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
@@ -118,6 +119,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const now = config.now ?? Date.now;
   const basketExpiryMs = basketExpiryMinutes(config.basketExpiryMinutes) * 60_000; // checked before anything opens
   const log = createLogger('store-node', config.logLevel);
+  const card = chooseTerminal(config); // a bad mode stops the node before anything opens
+  if (card.warning) log.warn({ cardTerminal: card.inUse }, `EXTERNAL PARTY: ${card.warning}`);
   const metrics = createRegistry('storefleet_store_');
   const dbPath = config.dbPath ?? './data/store/store.sqlite';
   const db = openSqlite(dbPath);
@@ -157,7 +160,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     const p = entry.payload as { orderId: string; reservationId: string; parkingSpot: string; at: number };
     if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at)) log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');
   });
-  const terminal = config.paymentTerminal ?? new SimulatedTerminal();
+  const terminal = card.terminal;
   const stock = new StockLedger(db);
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
@@ -213,7 +216,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     // error text (addresses, credentials' fate) and the store id are for staff screens.
     const { role } = callerOf(res);
     if (role === 'kiosk' || role === 'unpaired') return void res.json(brief);
-    res.json({ ...brief, storeId, hub: { state: hubLink.state, error: hubLink.lastError ?? null } });
+    res.json({ ...brief, storeId, hub: { state: hubLink.state, error: hubLink.lastError ?? null }, cardTerminal: card.inUse, ...(card.warning ? { warning: card.warning } : {}) });
   });
   app.get('/metrics', metricsRoute(metrics));
   const api = express.Router();

@@ -24,7 +24,7 @@ describe('the till', () => {
 
   beforeAll(async () => {
     dbPath = join(mkdtempSync(join(tmpdir(), 'sf-pos-')), 'store.sqlite');
-    node = createStoreNode({ dbPath, port: 0, logLevel: 'silent', name: 'Test Store #1' });
+    node = createStoreNode({ dbPath, port: 0, logLevel: 'silent', mode: 'test', name: 'Test Store #1' });
     const put = node.db.prepare(
       `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
        VALUES (@sku, @gtin, @name, NULL, NULL, 'Test', @price_minor, 'USD', @tax_class, 1)`,

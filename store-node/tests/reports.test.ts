@@ -17,7 +17,7 @@ describe('the end-of-day sales report, built on the local executor', () => {
   };
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-report-')), 'store.sqlite'), port: 0, logLevel: 'silent', executor: { size: 1 } });
+    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-report-')), 'store.sqlite'), port: 0, logLevel: 'silent', mode: 'test', executor: { size: 1 } });
     const put = node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES (?, NULL, ?, 'Test', ?, 'USD', ?, 1)`);
     put.run('MUG', 'Mug', 1000, 'STANDARD');
     put.run('TEA', 'Tea', 450, 'REDUCED');

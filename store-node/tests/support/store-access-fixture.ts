@@ -30,7 +30,7 @@ export interface StoreCaller {
  */
 export async function storeAccessFixture(): Promise<StoreAccessFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-matrix-'));
-  const node = createStoreNode({ dbPath: join(dir, 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [SCREEN_ADDRESS], name: 'Matrix store' });
+  const node = createStoreNode({ dbPath: join(dir, 'store.sqlite'), port: 0, logLevel: 'silent', mode: 'test', trustedAddresses: [SCREEN_ADDRESS], name: 'Matrix store' });
   await node.start();
   const url = node.url!;
   const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

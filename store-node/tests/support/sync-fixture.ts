@@ -49,6 +49,7 @@ export class SyncFixture {
       dbPath: join(this.dir, `${code}.sqlite`),
       port: 0,
       logLevel: 'silent',
+      mode: 'test',
       hub: { url: this.hubUrl, ...cred },
       sync: { backoff: { baseMs: 50, capMs: 500 }, silenceMs: 6000 },
       ...extra,

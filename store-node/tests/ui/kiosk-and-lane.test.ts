@@ -14,7 +14,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
   const csp: string[] = [];
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-kiosk-ui-')), 'store.sqlite'), port: 0, logLevel: 'silent', name: 'Harbour Street' });
+    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-kiosk-ui-')), 'store.sqlite'), port: 0, logLevel: 'silent', mode: 'test', name: 'Harbour Street' });
     const put = node.db.prepare(
       `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
        VALUES (?, NULL, ?, NULL, NULL, 'Kitchen', ?, 'USD', 'ZERO', 1)`,
