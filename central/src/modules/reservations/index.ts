@@ -15,7 +15,7 @@ const hooksOf = (ctx: HubContext) => () => ctx.services.find<HoldHooks>('reserva
 const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
   new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, hooksOf(ctx));
-const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now, hooksOf(ctx));
+const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now, hooksOf(ctx), ctx.settings.tuning.holdBatches);
 
 /**
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired

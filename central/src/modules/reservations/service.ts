@@ -27,8 +27,10 @@ export class ReservationService {
     readonly now: () => number,
     /** Who follows hold changes (the hub's workflows); none when nobody listens. */
     readonly hooks: () => HoldHooks | undefined = () => undefined,
+    /** Hold group commits in flight at once (the hub's HOLD_BATCHES_IN_FLIGHT; see HoldBatcher). */
+    holdBatches = 1,
   ) {
-    this.#batcher = new HoldBatcher(db, holds, feed, now);
+    this.#batcher = new HoldBatcher(db, holds, feed, now, holdBatches);
     this.#confirms = new CallBatcher((ids) => this.#confirmLive(ids), { concurrency: 1, maxBatch: 256 });
   }
 
