@@ -270,6 +270,9 @@ export class HubSyncSession {
     if (!this.storage.recordLostEvents) return this.#refuse(CLOSE.protocolError, 'bad-message', 'events-lost was not offered by this hub');
     const range = `events-lost ${m.fromSeq}–${m.toSeq}`;
     if (m.toSeq < m.fromSeq) return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is not a range: it ends before it starts`);
+    if (m.toSeq - m.fromSeq >= LIMITS.maxLostEvents) {
+      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is more than the ${LIMITS.maxLostEvents} events one report may say are lost`);
+    }
     if (m.toSeq > this.#storeHead) {
       return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} reaches past this store's outbox head ${this.#storeHead}: a store cannot lose events it never made`);
     }

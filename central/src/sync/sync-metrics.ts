@@ -5,25 +5,47 @@ import type { SyncStatusRepository } from './sync-status.js';
 
 /** Sync figures at /metrics: per-store state (one query per scrape) and this replica's totals. */
 export function registerSyncMetrics(registry: Registry, status: SyncStatusRepository, repo: SyncRepository, server: () => SyncServer | undefined): void {
-  const perStore = (name: string, help: string) => new Gauge({ name: `storefleet_hub_sync_${name}`, help, labelNames: ['store'] as const, registers: [registry] });
-  const connected = perStore('store_connected', '1 while the store holds a sync connection to some replica');
-  const pendingUp = perStore('store_pending_up_events', 'events the store reported that the hub does not hold yet');
-  const feedLag = perStore('store_feed_lag_entries', 'feed entries the store has not acknowledged');
-  const parked = perStore('store_parked_events', 'events from the store that no module could apply');
-  const lastSeen = perStore('store_last_seen_seconds', 'epoch seconds the store was last heard from');
-  new Gauge({
-    name: 'storefleet_hub_sync_store_state_refresh',
-    help: 'refreshes the per-store sync gauges on each scrape (always 1)',
-    registers: [registry],
-    async collect() {
-      for (const g of [connected, pendingUp, feedLag, parked, lastSeen]) g.reset();
-      for (const s of await status.list()) {
+  // Every per-store gauge waits for one query per scrape: prom-client reads each gauge as soon as its own collect is
+  // done, so gauges filled by another gauge's collect showed the previous scrape (nothing at all on the first).
+  let refreshing: Promise<void> | undefined;
+  const refresh = () =>
+    (refreshing ??= (async () => {
+      const states = await status.list();
+      for (const g of gauges) g.reset();
+      for (const s of states) {
         connected.set({ store: s.code }, s.connected ? 1 : 0);
         pendingUp.set({ store: s.code }, s.pendingUp);
         feedLag.set({ store: s.code }, s.feedLag);
         parked.set({ store: s.code }, s.parked);
         if (s.lastSeenAt) lastSeen.set({ store: s.code }, Math.floor(s.lastSeenAt / 1000));
+        if (s.lostEvents.length) lost.set({ store: s.code }, s.lostEvents.reduce((n, r) => n + r.count, 0));
       }
+    })().finally(() => {
+      refreshing = undefined;
+    }));
+  const perStore = (name: string, help: string) =>
+    new Gauge({
+      name: `storefleet_hub_sync_${name}`,
+      help,
+      labelNames: ['store'] as const,
+      registers: [registry],
+      async collect() {
+        await refresh();
+      },
+    });
+  const connected = perStore('store_connected', '1 while the store holds a sync connection to some replica');
+  const pendingUp = perStore('store_pending_up_events', 'events the store reported that the hub does not hold yet');
+  const feedLag = perStore('store_feed_lag_entries', 'feed entries the store has not acknowledged');
+  const parked = perStore('store_parked_events', 'events from the store that no module could apply');
+  const lastSeen = perStore('store_last_seen_seconds', 'epoch seconds the store was last heard from');
+  const lost = perStore('store_lost_events', "the store's events the hub lacks for good (restored from a backup older than the store keeps acknowledged events)");
+  const gauges = [connected, pendingUp, feedLag, parked, lastSeen, lost];
+  new Gauge({
+    name: 'storefleet_hub_sync_store_state_refresh',
+    help: 'refreshes the per-store sync gauges on each scrape (always 1)',
+    registers: [registry],
+    async collect() {
+      await refresh();
       this.set(1);
     },
   });

@@ -203,6 +203,41 @@ export class SyncRepository implements HubSyncStorage {
     return heldAt;
   }
 
+  /**
+   * The store no longer holds events `fromSeq`–`toSeq` that this hub lacks (restored from a backup older than the
+   * store keeps acknowledged events). Under the origin's row lock, as a batch: taken only for exactly the gap after
+   * acked_seq and a range holding none of the hub's events, then recorded in sync_lost_ranges and acked_seq moved to
+   * `toSeq`, so the store's uploads go on. The same report again answers acked_seq and records nothing.
+   */
+  async recordLostEvents(storeId: string, lost: { fromSeq: number; toSeq: number; reason: string }): Promise<{ ackedSeq: number; recorded: boolean } | { refused: string }> {
+    const now = this.now();
+    return retryTransient(() => this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
+      const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
+      const acked = Number(rows[0]!.acked_seq);
+      const same = await tx.query('SELECT 1 FROM sync_lost_ranges WHERE store_id = $1 AND from_seq = $2 AND to_seq = $3', [storeId, lost.fromSeq, lost.toSeq]);
+      if (same.rows.length && acked >= lost.toSeq) return { ackedSeq: acked, recorded: false };
+      if (lost.fromSeq !== acked + 1) {
+        return { refused: `the hub holds this store's events up to ${acked}, so only a gap starting at ${acked + 1} can be reported lost` };
+      }
+      const held = await tx.query<{ seq: number }>('SELECT seq FROM sync_events WHERE origin = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT 1', [storeId, lost.fromSeq, lost.toSeq]);
+      if (held.rows.length) return { refused: `the hub holds event ${Number(held.rows[0]!.seq)} of this store, inside the range` };
+      // A row at this start survives only from before a later restore: the newer report replaces it.
+      await tx.query(
+        `INSERT INTO sync_lost_ranges (store_id, from_seq, to_seq, reported_at, reason) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (store_id, from_seq) DO UPDATE SET to_seq = $3, reported_at = $4, reason = $5`,
+        [
+        storeId,
+        lost.fromSeq,
+        lost.toSeq,
+        now,
+        lost.reason,
+      ]);
+      await tx.query('UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $2) WHERE store_id = $1', [storeId, lost.toSeq]);
+      return { ackedSeq: lost.toSeq, recorded: true };
+    }), this.retry);
+  }
+
   async readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]> {
     const { rows } = await this.db.query<{ seq: number; type: string; payload: unknown; created_at: number }>(
       'SELECT seq, type, payload, created_at FROM sync_feed WHERE store_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',

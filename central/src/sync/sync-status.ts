@@ -1,3 +1,4 @@
+import { lostEventsNote } from '@storefleet/shared';
 import type { Queryable } from '../db/db.js';
 
 export interface StoreSyncState {
@@ -30,6 +31,21 @@ export interface StoreSyncState {
    * below what the store had applied): when, the store's cursor then, entries resent after it, and a note for people.
    */
   readonly feedRebase: { readonly at: number; readonly cursor: number; readonly moved: number; readonly note: string } | null;
+  /**
+   * Events of this store the hub lacks for good, oldest first: the hub was restored from a backup older than the store
+   * keeps acknowledged events, and the store had pruned them (it said so with `events-lost`). Each with when it was
+   * reported (hub clock), the store's words and a note for people; counters built from them may need a stock count.
+   */
+  readonly lostEvents: readonly LostRange[];
+}
+
+export interface LostRange {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly count: number;
+  readonly reportedAt: number;
+  readonly reason: string;
+  readonly note: string;
 }
 
 interface StateRow {
@@ -51,6 +67,7 @@ interface StateRow {
   disk_changed_at: number | null;
   disk_reason: string | null;
   rebase: { at: number; cursor: number; moved: number } | null;
+  lost: { from: number; to: number; at: number; reason: string }[] | null;
 }
 
 /**
@@ -80,7 +97,9 @@ export class SyncStatusRepository {
               (SELECT d.changed_at FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_changed_at,
               (SELECT d.reason FROM sync_store_disk d WHERE d.store_id = l.id) AS disk_reason,
               (SELECT json_build_object('at', r.rebased_at, 'cursor', r.cursor, 'moved', r.moved) FROM sync_feed_rebases r
-                WHERE r.store_id = l.id ORDER BY r.rebased_at DESC, r.id DESC LIMIT 1) AS rebase
+                WHERE r.store_id = l.id ORDER BY r.rebased_at DESC, r.id DESC LIMIT 1) AS rebase,
+              (SELECT json_agg(json_build_object('from', x.from_seq, 'to', x.to_seq, 'at', x.reported_at, 'reason', x.reason) ORDER BY x.from_seq)
+                FROM sync_lost_ranges x WHERE x.store_id = l.id) AS lost
        ${STORES_WITH_SYNC} AND ($1::uuid IS NULL OR l.id = $1)
        ORDER BY l.code`,
       [storeId ?? null],
@@ -113,6 +132,7 @@ export class SyncStatusRepository {
           moved: r.rebase.moved,
           note: `feed rebased after a hub restore at ${new Date(Number(r.rebase.at)).toISOString()}: ${r.rebase.moved} entries resent after the store's cursor ${r.rebase.cursor}`,
         },
+        lostEvents: (r.lost ?? []).map(lostRange),
       };
     });
   }
@@ -162,6 +182,11 @@ export class SyncStatusRepository {
     );
     return rows;
   }
+}
+
+function lostRange(x: { from: number; to: number; at: number; reason: string }): LostRange {
+  const [fromSeq, toSeq] = [Number(x.from), Number(x.to)];
+  return { fromSeq, toSeq, count: toSeq - fromSeq + 1, reportedAt: Number(x.at), reason: x.reason, note: lostEventsNote(fromSeq, toSeq) };
 }
 
 interface ParkedRow {

@@ -50,6 +50,11 @@ export const LIMITS = {
   defaultDocWindow: 4,
   maxEventTypeLength: 64,
   maxPayloadBytes: 64 * 1024,
+  /**
+   * Events one `events-lost` may report (a busy store's events over years). More is refused: a forged report could
+   * otherwise move the hub's acked seq so far that the store's next events would be numbered past the safe range.
+   */
+  maxLostEvents: 100_000_000,
 } as const;
 
 /** WebSocket close codes (4000–4999 are ours). */

@@ -1,5 +1,5 @@
 import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
-import type { FeedParkedSummary, StoreSyncStorage } from '@storefleet/sync';
+import type { FeedParkedSummary, LostEvents, StoreSyncStorage } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from './feed-handlers.js';
 import type { SqliteOutbox } from './outbox.js';
@@ -133,6 +133,19 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   lastFeedRebase(): FeedRebaseReport | null {
     const at = this.#get.get('feed_rebased_at') as number | undefined;
     return at === undefined ? null : { at, moved: (this.#get.get('feed_rebased_moved') as number | undefined) ?? 0 };
+  }
+
+  recordLostEvents(lost: LostEvents): void {
+    this.db.transaction(() => {
+      this.#put.run('lost_from', lost.fromSeq);
+      this.#put.run('lost_to', lost.toSeq);
+      this.#put.run('lost_at', Math.round(lost.at));
+    })();
+  }
+
+  lostEvents(): LostEvents | null {
+    const at = this.#get.get('lost_at') as number | undefined;
+    return at === undefined ? null : { fromSeq: this.#get.get('lost_from') as number, toSeq: this.#get.get('lost_to') as number, at };
   }
 
   #parkEntry(e: FeedEntry, reason: string): void {

@@ -6,6 +6,19 @@ import type { SyncFixture } from './sync-fixture.js';
 export const FEED_TABLES = ['sync_feed', 'sync_feed_heads', 'sync_feed_cursors', 'reservations', 'inventory_stock'] as const;
 
 /**
+ * The hub's database as restored from a backup holding a store's first `kept` events: its later events leave the sync
+ * tables and the test ledger (the store should be away meanwhile, as it would be while the hub is down).
+ */
+export async function hubLosesEventsAfter(hub: Hub, storeId: string, kept: number): Promise<void> {
+  await hub.db.transaction(async (tx) => {
+    await tx.query('DELETE FROM sync_events WHERE origin = $1 AND seq > $2', [storeId, kept]);
+    await tx.query('DELETE FROM test_ledger WHERE origin = $1 AND seq > $2', [storeId, kept]);
+    await tx.query('UPDATE test_totals SET qty = (SELECT sum(qty) FROM test_ledger WHERE origin = $1) WHERE origin = $1', [storeId]);
+    await tx.query('UPDATE sync_origins SET acked_seq = $2 WHERE store_id = $1', [storeId, kept]);
+  });
+}
+
+/**
  * A copy of some hub tables taken now, and the rollback to it: the hub's database as restored from a backup taken at
  * that moment (the store should be away while it is restored, as it would be while the hub is down).
  */

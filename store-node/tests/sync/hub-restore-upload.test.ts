@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
+import { hubLosesEventsAfter } from '../support/hub-restore.js';
 
 /**
  * A hub restored from a dump that lacks the last 8,625 of a store's acknowledged events (more than the upload window
@@ -28,12 +29,7 @@ describe.each(dbTargets)('uploads after a hub restore on $name', (target) => {
 
     // The restore: the hub's sync tables and the ledger lose the store's last 8,625 events, while the store is away.
     store.sync.stop();
-    await f.hub.db.transaction(async (tx) => {
-      await tx.query('DELETE FROM sync_events WHERE origin = $1 AND seq > $2', [storeId, KEPT]);
-      await tx.query('DELETE FROM test_ledger WHERE origin = $1 AND seq > $2', [storeId, KEPT]);
-      await tx.query('UPDATE test_totals SET qty = (SELECT sum(qty) FROM test_ledger WHERE origin = $1) WHERE origin = $1', [storeId]);
-      await tx.query('UPDATE sync_origins SET acked_seq = $2 WHERE store_id = $1', [storeId, KEPT]);
-    });
+    await hubLosesEventsAfter(f.hub, storeId, KEPT);
     expect(await f.ledger(storeId)).toEqual({ count: KEPT, total: total(KEPT), maxSeq: KEPT });
 
     store.sync.start();
