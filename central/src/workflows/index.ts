@@ -2,7 +2,7 @@ import type { HubContext } from '../modules/hub-module.js';
 import type { OrderFlows } from '../modules/orders/index.js';
 import type { HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow, type HoldRelease } from './cancel-order.js';
-import { NotificationOutbox, type CustomerNotifier } from './notifications.js';
+import { NotificationOutbox, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
 
@@ -44,7 +44,8 @@ export interface Workflows {
 /** Builds the flows over the hub's modules (found lazily, by service name: absent modules make the flows do nothing). */
 export function createWorkflows(ctx: HubContext): Workflows {
   const orders = () => ctx.services.find<OrderFlows>('orders.flows');
-  const notifier = ctx.services.find<CustomerNotifier>('notifications.sender');
+  // Configured like the other external parties: the sender the hub was given, else the simulator in demo/test mode only.
+  const notifier = ctx.services.find<CustomerNotifier>('notifications.sender') ?? (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
   const outbox = new NotificationOutbox(ctx.db, notifier, ctx.log, ctx.now);
   const pickups = new PickupToOrder(orders, ctx.log, ctx.now);
   const repairs = new RepairToOrder(orders, outbox);
@@ -59,7 +60,7 @@ export function createWorkflows(ctx: HubContext): Workflows {
     services: { 'reservations.hold-hooks': hooks, 'workflows.cancel-order': cancel },
     outbox,
     start() {
-      if (!notifier) ctx.log.warn('no customer notification sender is configured (external notifications.sender): notices wait in the outbox');
+      if (!notifier) ctx.log.warn('EXTERNAL PARTY: no customer notification sender is configured (external notifications.sender): notices to customers wait in the outbox until one is');
       timer = setInterval(() => outbox.drainSoon(), 1000);
       timer.unref();
     },
