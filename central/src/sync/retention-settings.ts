@@ -7,7 +7,7 @@ import { HISTORY_DAYS } from './bootstrap.js';
  *   its whole feed; the status says how many entries wait, for which stores, since when).
  * - `eventsDays` 30: store events this old move to `sync_events_archive` (never the one at each store's acknowledged
  *   seq: the welcome reads its HLC). At least HISTORY_DAYS (7), the history a new store disk gets at its bootstrap.
- * - `orderEventsDays` 400: the timeline of an order that ended (FAILED, CANCELLED) this long ago moves to
+ * - `orderEventsDays` 400: the timeline of an order that ended (FAILED, CANCELLED, PICKED_UP) this long ago moves to
  *   `order_events_archive` — over a year, so a yearly audit finds the past year's orders hot.
  * - `parkedDays` 90: a parked event resolved (replayed) this long ago is removed; an unresolved one never is.
  * - `batchRows` 5,000: rows a statement moves at most; each batch is its own transaction.

@@ -3,7 +3,7 @@ import type { RetentionTarget } from '../../sync/retention-target.js';
 import { archiveBatch } from '../../sync/retention-tables.js';
 
 // Orders that ended (failed or cancelled) before the cutoff and whose timeline is still hot, oldest first.
-const ENDED = `SELECT id FROM orders WHERE status IN ('FAILED', 'CANCELLED') AND timeline_archived_at IS NULL AND updated_at < $1`;
+const ENDED = `SELECT id FROM orders WHERE status IN ('FAILED', 'CANCELLED', 'PICKED_UP') AND timeline_archived_at IS NULL AND updated_at < $1`;
 const ENDED_FIRST = `${ENDED} ORDER BY updated_at, id LIMIT $2`;
 
 /** A timeline is a handful of events (placed, each step, confirmed or its compensations): orders per batch. */
