@@ -61,7 +61,7 @@ export default {
       const lagging = items.filter((s) => s.pendingUp + s.feedLag > 0).length;
       const full = items.filter(diskFull).length;
       const lost = items.filter(lostCount).length;
-      summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag${full ? `; ${full} with a full disk` : ''}${lost ? `; ${lost} lost events to a hub restore` : ''}`;
+      summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag${full ? `; ${full} with a full disk` : ''}${lost ? `; ${lost} with events lost to a hub restore` : ''}`;
       const chosen = storeId ? items.find((s) => s.storeId === storeId) : undefined;
       const q = filter.value.trim().toLowerCase();
       const matching = (q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items).slice().sort(attention);
