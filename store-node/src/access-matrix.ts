@@ -49,6 +49,8 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/api/pairing/devices',                     STAFF],
   ['DELETE', '/api/pairing/devices/:id',              'allow deny  deny  deny', 'trusted staff screens only'],
   ['GET', '/api/sync/status',                         STAFF],
+  ['GET', '/api/sync/parked-feed',                    STAFF],
+  ['POST', '/api/sync/parked-feed/replay',            'allow deny  deny  deny', 'the back-office screens only: a store manager replays after an upgrade or a fix'],
   ['GET', '/api/bopis/pickups',                       STAFF],
   ['POST', '/api/bopis/pickups/verify',               STAFF],
   ['POST', '/api/bopis/pickups/:id/hand-over',        STAFF],

@@ -25,6 +25,7 @@ import { reclaimFreePages } from './db/reclaim-free-pages.js';
 import { HubLink } from './hub-link/hub-link.js';
 import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
+import { parkedFeedRoutes } from './sync/routes.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';
 import { CatalogPuller } from './catalog/catalog-puller.js';
 import { catalogRoutes } from './catalog/routes.js';
@@ -229,6 +230,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.get('/sync/status', (_req, res) => {
     res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
   });
+  api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
   api.use(deviceRoutes(devices));
@@ -317,6 +319,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       const addr = server.address() as AddressInfo;
       url = `http://${addr.address}:${addr.port}`;
       log.info({ url, storeId, dbPath }, 'store node listening');
+      // Parked feed entries whose type has a handler now (this node was upgraded, or the cause fixed), before the hub
+      // hears this store's parked count again in its first feed-ack.
+      await sync.replayParkedFeed('start-up').catch((err: unknown) => log.error({ err }, 'replaying the parked feed failed; the entries stay parked'));
+      if (stopped) return url;
       sync.start();
       void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)
       catalog?.poke(); // a notice received before a restart

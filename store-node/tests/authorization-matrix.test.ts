@@ -44,6 +44,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
 function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unknown {
   const bodies: Record<string, unknown> = {
     'POST /api/pairing/codes': { role: 'handheld' },
+    'POST /api/sync/parked-feed/replay': {},
     'POST /api/pairing/pair': { code: fx.pairingCodes[caller.label], name: 'Matrix device' },
     'DELETE /api/pairing/devices/:id': undefined,
     'POST /api/bopis/pickups/verify': { code: fx.pickupCode },

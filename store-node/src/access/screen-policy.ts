@@ -5,7 +5,8 @@
  *   lane      a trusted address (loopback by default) without the kiosk marker: everything.
  *   kiosk     a trusted address carrying `sf_screen=kiosk`, or a LAN device paired with a kiosk code: only the kiosk
  *             page, its assets and the customer-facing API below (KIOSK_ALLOWED); everything else 403.
- *   handheld  a LAN device paired with a handheld code: everything except minting pairing codes and unpairing (403).
+ *   handheld  a LAN device paired with a handheld code: everything except minting pairing codes, unpairing and
+ *             replaying parked feed entries (403).
  *   unpaired  a LAN device without a valid token: /healthz, the static pages (they carry no data) and
  *             POST /api/pairing/pair; every other API (and /metrics) 401.
  */
@@ -15,6 +16,7 @@ export type AccessDecision = { readonly allow: true } | { readonly allow: false;
 
 export const KIOSK_REFUSAL = 'this is a kiosk screen: staff pages need a staff sign-in';
 export const LANE_ONLY_REFUSAL = 'only the store node’s own screens can pair or unpair devices';
+export const REPLAY_LANE_ONLY = 'only the store node’s own screens (the back office) can replay parked feed entries';
 export const NOT_PAIRED = 'this device is not paired with the store node: open /pair.html and enter a pairing code';
 export const PAIRING_REVOKED = 'this device’s pairing was revoked or is unknown: pair it again';
 
@@ -43,9 +45,10 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
 ];
 
 /** Routes only a lane (the node's own staff screens) may call. Matched on a normalised path: the router ignores case. */
-const LANE_ONLY: readonly Rule[] = [
-  { methods: ['POST'], path: /^\/api\/pairing\/codes$/ },
-  { methods: ['DELETE'], path: new RegExp(`^/api/pairing/devices/${SEGMENT}$`) },
+const LANE_ONLY: readonly (Rule & { readonly detail: string })[] = [
+  { methods: ['POST'], path: /^\/api\/pairing\/codes$/, detail: LANE_ONLY_REFUSAL },
+  { methods: ['DELETE'], path: new RegExp(`^/api/pairing/devices/${SEGMENT}$`), detail: LANE_ONLY_REFUSAL },
+  { methods: ['POST'], path: /^\/api\/sync\/parked-feed\/replay$/, detail: REPLAY_LANE_ONLY },
 ];
 
 const matches = (rules: readonly Rule[], method: string, path: string) => rules.some((r) => r.methods.includes(method) && r.path.test(path));
@@ -62,5 +65,6 @@ export function decideAccess(role: ScreenRole, method: string, path: string, unp
     if (!isApi || (method === 'POST' && p === '/api/pairing/pair')) return { allow: true };
     return { allow: false, status: 401, detail: unpairedBecause === 'bad-token' ? PAIRING_REVOKED : NOT_PAIRED };
   }
-  return matches(LANE_ONLY, method, p) ? { allow: false, status: 403, detail: LANE_ONLY_REFUSAL } : { allow: true };
+  const laneOnly = LANE_ONLY.find((r) => r.methods.includes(method) && r.path.test(p));
+  return laneOnly ? { allow: false, status: 403, detail: laneOnly.detail } : { allow: true };
 }

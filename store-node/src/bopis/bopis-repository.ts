@@ -49,9 +49,15 @@ const toLocal = (r: Row): LocalReservation => ({
 export class BopisRepository {
   constructor(readonly db: SqliteDb) {}
 
-  /** A curbside customer's arrival (the feed's `order.checked-in`); false when the hold has not reached this store. */
+  /**
+   * A curbside customer's arrival (the feed's `order.checked-in`); false when the hold has not reached this store. An
+   * arrival older than the one recorded (a parked entry replayed after a later check-in) leaves the later one.
+   */
   checkIn(reservationId: string, orderId: string, parkingSpot: string, at: number): boolean {
-    return this.db.prepare('UPDATE bopis_reservations SET order_id = ?, parking_spot = ?, arrived_at = ? WHERE id = ?').run(orderId, parkingSpot, at, reservationId).changes > 0;
+    const changed = this.db
+      .prepare('UPDATE bopis_reservations SET order_id = ?, parking_spot = ?, arrived_at = ? WHERE id = ? AND (arrived_at IS NULL OR arrived_at <= ?)')
+      .run(orderId, parkingSpot, at, reservationId, at).changes;
+    return changed > 0 || this.get(reservationId) !== undefined;
   }
 
   /** Applies the hub's version unless an older one, and never undoes what this store did (hand-over, no-show). */
@@ -70,17 +76,18 @@ export class BopisRepository {
 
   /**
    * Ends, with `reason`, this store's open holds with ids in the snapshot's range that it does not list (the hub no
-   * longer holds them). A hold handed over or marked no-show here stays as it is (its event goes up as usual).
-   * Returns how many ended.
+   * longer holds them). A hold handed over or marked no-show here stays as it is (its event goes up as usual), and so
+   * does one the hub changed after `asOf` (the snapshot's createdAt): a snapshot replayed late (it was parked) does not
+   * end holds that reached the store after it. Returns how many ended.
    */
-  endUnlisted(snapshot: HoldSnapshot, reason: string): number {
+  endUnlisted(snapshot: HoldSnapshot, reason: string, asOf: number): number {
     return this.db
       .prepare(
         `UPDATE bopis_reservations SET status = 'RELEASED', ended_reason = @reason
-         WHERE status IN ('HELD', 'CONFIRMED') AND handed_over_at IS NULL AND no_show_at IS NULL
+         WHERE status IN ('HELD', 'CONFIRMED') AND handed_over_at IS NULL AND no_show_at IS NULL AND updated_at <= @asOf
            AND (@from IS NULL OR id >= @from) AND (@to IS NULL OR id < @to) AND id NOT IN (SELECT value FROM json_each(@ids))`,
       )
-      .run({ from: snapshot.from, to: snapshot.to, ids: JSON.stringify(snapshot.ids), reason }).changes;
+      .run({ from: snapshot.from, to: snapshot.to, ids: JSON.stringify(snapshot.ids), reason, asOf }).changes;
   }
 
   insertFromCode(id: string, lines: unknown, expiresAt: number): void {

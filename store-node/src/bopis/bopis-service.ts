@@ -46,7 +46,7 @@ export class BopisService {
    * Returns how many ended.
    */
   applySnapshot(entry: FeedEntry): number {
-    return this.repo.endUnlisted(holdSnapshotSchema.parse(entry.payload), HUB_NO_LONGER_HOLDS);
+    return this.repo.endUnlisted(holdSnapshotSchema.parse(entry.payload), HUB_NO_LONGER_HOLDS, entry.createdAt);
   }
 
   publicKey(): string | undefined {

@@ -3,16 +3,16 @@ import type { FeedParkedSummary, LostEvents, StoreSyncStorage } from '@storeflee
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from './feed-handlers.js';
 import type { SqliteOutbox } from './outbox.js';
+import { SqliteParkedFeed } from './parked-feed.js';
 
 /** The sync engine's view of the store's SQLite file: every SQL statement of the store's sync side is here. */
 export class SqliteSyncStorage implements StoreSyncStorage {
   readonly #read;
   readonly #get;
   readonly #set;
-  readonly #park;
-  readonly #parkedCount;
-  readonly #parkedLatest;
   readonly #put;
+  /** The feed entries this store parked: kept, counted while unresolved, replayed once a handler exists. */
+  readonly parked: SqliteParkedFeed;
 
   constructor(
     readonly db: SqliteDb,
@@ -24,9 +24,7 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.#read = db.prepare('SELECT seq, hlc, type, payload FROM sync_outbox WHERE seq >= ? ORDER BY seq LIMIT ?');
     this.#get = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
     this.#set = db.prepare('UPDATE sync_state SET value = ? WHERE key = ? AND value < ?');
-    this.#park = db.prepare('INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at) VALUES (?, ?, ?, ?, ?)');
-    this.#parkedCount = db.prepare('SELECT count(*) FROM sync_feed_parked').pluck();
-    this.#parkedLatest = db.prepare('SELECT seq, type, reason, parked_at AS parkedAt FROM sync_feed_parked ORDER BY parked_at DESC, seq DESC LIMIT 1');
+    this.parked = new SqliteParkedFeed(db, handlers, now);
     // Keys a store file may not have yet (feed_at, feed_rebased_*): written whole, read as absent.
     this.#put = db.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   }
@@ -85,17 +83,10 @@ export class SqliteSyncStorage implements StoreSyncStorage {
       for (const e of entries) {
         if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
         if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
-        const handle = this.handlers.get(e.type);
-        if (!handle) this.#parkEntry(e, `no handler for feed type ${e.type}`);
-        else {
-          // Each entry in its own savepoint: one the handler refuses is undone alone and parked, the rest apply.
-          try {
-            this.db.transaction(() => handle(this.db, e))();
-          } catch (err) {
-            if (storeSideFailure(err)) throw err; // the disk, not the entry: nothing of the page applies, retried later
-            this.#parkEntry(e, `the ${e.type} handler refused entry ${e.seq}: ${(err as Error)?.message ?? String(err)}`);
-          }
-        }
+        // Each entry in its own savepoint: one refused is undone alone and parked, the rest apply. A failure of the
+        // store's own disk throws: nothing of the page applies, it is retried later.
+        const refused = this.handlers.apply(this.db, e);
+        if (refused !== null) this.parked.park(e, refused);
         cursor = e.seq;
         createdAt = e.createdAt;
         this.observeHubTime(e.createdAt);
@@ -148,14 +139,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     return at === undefined ? null : { fromSeq: this.#get.get('lost_from') as number, toSeq: this.#get.get('lost_to') as number, at };
   }
 
-  #parkEntry(e: FeedEntry, reason: string): void {
-    this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), reason.slice(0, 1000), this.now());
-  }
-
+  /** Unresolved parked entries only: a replayed one no longer counts, here or at the hub (`feed-ack`). */
   feedParked(): FeedParkedSummary {
-    const count = this.#parkedCount.get() as number;
-    const latest = count ? (this.#parkedLatest.get() as NonNullable<FeedParkedSummary['latest']>) : null;
-    return { count, latest };
+    return this.parked.summary();
   }
 
   observeHubTime(wallMs: number): void {
@@ -175,16 +161,8 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     return res.changes;
   }
 
+  /** The entries still parked (not resolved by a replay), in seq order. */
   parkedFeed(): { seq: number; type: string; reason: string }[] {
-    return this.db.prepare('SELECT seq, type, reason FROM sync_feed_parked ORDER BY seq').all() as { seq: number; type: string; reason: string }[];
+    return this.parked.list('parked', Number.MAX_SAFE_INTEGER).map(({ seq, type, reason }) => ({ seq, type, reason }));
   }
-}
-
-/**
- * A failure of the store itself rather than of one entry (disk full or failing, the file locked or read-only, out of
- * memory): parking the entry would lose it for a reason that has nothing to do with it.
- */
-function storeSideFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|NOMEM|READONLY|CANTOPEN|CORRUPT|NOTADB|INTERRUPT)/.test(code);
 }

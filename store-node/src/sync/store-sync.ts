@@ -9,6 +9,7 @@ import { GroupCommit } from './group-commit.js';
 import { StoreDocs } from './store-docs.js';
 import { SqliteOutbox, type OutboxEvent } from './outbox.js';
 import { SqliteSyncStorage } from './sqlite-sync-storage.js';
+import type { ReplayedEntry } from './parked-feed.js';
 import { WsConnector } from './ws-connector.js';
 
 /** Appends an event to the outbox in the current transaction; `emit.all` appends several in one statement. */
@@ -16,6 +17,21 @@ export interface Emit {
   (type: string, payload: unknown): OutboxEvent;
   all(events: readonly { type: string; payload: unknown }[]): OutboxEvent[];
 }
+
+/** What a replay of the parked feed did (`POST /api/sync/parked-feed/replay`, and at every start). */
+export interface ParkedFeedReplay {
+  /** Entries whose type has a handler now, tried in seq order. */
+  readonly tried: number;
+  readonly applied: number;
+  /** The entries refused again (the first 100), each with its new reason; they stay parked. */
+  readonly refused: readonly ReplayedEntry[];
+  /** Entries still parked after the replay (refused again, or still without a handler). */
+  readonly parked: number;
+}
+
+/** Parked entries replayed per transaction; the lanes' requests get in between. */
+const REPLAY_STEP = 200;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface StoreSyncOptions extends Pick<SyncClientOptions, 'protocol' | 'backoff' | 'onStatus' | 'healthyMs'> {
   readonly silenceMs?: number;
@@ -39,6 +55,7 @@ export class StoreSync {
   readonly #emit: Emit;
   #stopped = true;
   #retry: NodeJS.Timeout | undefined;
+  #replaying: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly db: SqliteDb,
@@ -124,6 +141,46 @@ export class StoreSync {
       parkedFeed: parked.count,
       lastParkedFeed: parked.latest,
     };
+  }
+
+  /**
+   * Replays the parked feed entries whose type has a handler now (after an upgrade or a fix), in seq order, each as
+   * the feed would apply it (`SqliteParkedFeed.replayStep`); `by` is kept with each one resolved (`start-up`, or the
+   * caller). One replay at a time: a second waits for the first. A failure of the store's own disk stops it (what is
+   * not replayed stays parked, nothing is lost) and rejects. Entries applied since may be newer than a replayed one:
+   * each handler keeps the newer version.
+   */
+  replayParkedFeed(by: string, only: { seq?: number; type?: string } = {}): Promise<ParkedFeedReplay> {
+    const run = this.#replaying.then(() => this.#replay(by, only));
+    this.#replaying = run.catch(() => undefined);
+    return run;
+  }
+
+  async #replay(by: string, only: { seq?: number; type?: string }): Promise<ParkedFeedReplay> {
+    let tried = 0;
+    let applied = 0;
+    const refused: ReplayedEntry[] = [];
+    for (let after = 0; ; ) {
+      let step;
+      try {
+        step = this.storage.parked.replayStep(by, after, REPLAY_STEP, only);
+      } catch (err) {
+        this.disk.failed(err);
+        throw err;
+      }
+      tried += step.replayed.length;
+      for (const r of step.replayed) {
+        if (r.outcome === 'applied') applied++;
+        else if (refused.length < 100) refused.push(r);
+      }
+      if (!step.more) break;
+      after = step.lastSeq;
+      await yieldToRequests();
+      if (!this.db.open) throw new Error('the store node stopped during the replay of its parked feed; the rest is replayed at the next start');
+    }
+    const parked = this.storage.parked.summary().count;
+    if (tried) this.log.info({ by, tried, applied, refused: tried - applied, parked }, 'replayed parked feed entries');
+    return { tried, applied, refused, parked };
   }
 
   /** Starts syncing; a fresh file first bootstraps from the hub (retried with backoff until it succeeds). */
