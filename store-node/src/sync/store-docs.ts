@@ -43,7 +43,10 @@ export interface StoreDocsOptions {
 export class StoreDocs {
   readonly #open = new Map<string, DocReplica>();
   readonly #listeners = new Map<string, Set<Listener>>();
-  /** Documents changed here that the hub has not confirmed holding (they re-sync on every reconnect). */
+  /**
+   * Documents changed here that the hub has not confirmed holding (they re-sync on every reconnect). Kept in SQLite
+   * too (`sync_docs.unconfirmed`), so after a restart they re-sync on connect without being opened.
+   */
   readonly #unsynced = new Set<string>();
   /** Documents with a `doc-sync` frame unanswered. */
   readonly #inFlight = new Set<string>();
@@ -56,6 +59,7 @@ export class StoreDocs {
   readonly #answerMs: number;
   readonly #load;
   readonly #save;
+  readonly #confirm;
 
   constructor(
     readonly db: SqliteDb,
@@ -67,9 +71,13 @@ export class StoreDocs {
     this.#maxOpen = Math.max(1, options.maxOpen ?? DEFAULT_MAX_OPEN);
     this.#answerMs = options.answerMs ?? DEFAULT_ANSWER_MS;
     this.#load = db.prepare('SELECT data FROM sync_docs WHERE doc_id = ?').pluck();
+    // A change from the hub leaves the mark as it was; only the hub's confirmation clears it (#confirmed).
     this.#save = db.prepare(
-      'INSERT INTO sync_docs (doc_id, data, updated_at) VALUES (?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
+      `INSERT INTO sync_docs (doc_id, data, updated_at, unconfirmed) VALUES (?, ?, ?, ?) ON CONFLICT (doc_id) DO UPDATE SET
+         data = excluded.data, updated_at = excluded.updated_at, unconfirmed = max(sync_docs.unconfirmed, excluded.unconfirmed)`,
     );
+    this.#confirm = db.prepare('UPDATE sync_docs SET unconfirmed = 0 WHERE doc_id = ? AND unconfirmed = 1');
+    for (const docId of db.prepare('SELECT doc_id FROM sync_docs WHERE unconfirmed = 1 ORDER BY updated_at').pluck().all() as string[]) this.#unsynced.add(docId);
   }
 
   /** Documents held in memory now (at most `maxOpen`, plus any with a subscriber or a frame unanswered). */
@@ -90,7 +98,7 @@ export class StoreDocs {
     const r = this.#replica<T>(docId);
     if (r.change(fn, checkOf(docId))) {
       this.#unsynced.add(docId);
-      this.#changed(r);
+      this.#changed(r, true, true);
     }
     return r.doc;
   }
@@ -113,7 +121,7 @@ export class StoreDocs {
     const r = this.#replica(docId, false);
     if (r.receive(HUB, fromBase64(data))) this.#changed(r, false);
     this.#flush(r);
-    if (r.inSyncWith(HUB)) this.#unsynced.delete(docId);
+    if (r.inSyncWith(HUB)) this.#confirmed(docId);
     this.#pump();
   }
 
@@ -163,8 +171,9 @@ export class StoreDocs {
     }
   }
 
-  #changed(r: DocReplica<any>, sync = true): void {
-    this.#save.run(r.docId, Buffer.from(r.snapshot()), this.now());
+  /** Saves the document (a change made here marks it unconfirmed until the hub holds it), tells listeners, syncs. */
+  #changed(r: DocReplica<any>, sync = true, local = false): void {
+    this.#save.run(r.docId, Buffer.from(r.snapshot()), this.now(), local ? 1 : 0);
     for (const l of this.#listeners.get(r.docId) ?? []) {
       try {
         l(r.doc);
@@ -204,9 +213,14 @@ export class StoreDocs {
       const r = open ?? this.#replica(docId, false);
       if (!open) r.resetPeer(HUB);
       this.#flush(r);
-      if (r.inSyncWith(HUB)) this.#unsynced.delete(docId);
+      if (r.inSyncWith(HUB)) this.#confirmed(docId);
     }
     this.#evict();
+  }
+
+  /** The hub holds everything of the document this store has: it no longer needs a re-sync on connect. */
+  #confirmed(docId: string): void {
+    if (this.#unsynced.delete(docId)) this.#confirm.run(docId);
   }
 
   #answered(docId: string): void {
