@@ -78,7 +78,9 @@ const eventType = z.string().min(1).max(LIMITS.maxEventTypeLength).regex(/^[a-z]
 export const wireEventSchema = z.strictObject({
   origin: z.string().min(1).max(64),
   seq,
-  hlc: z.string().min(20).max(100),
+  /** The HLC stamp as `hlcEncode` writes it (13 hex digits of wall ms, 4 of counter, the node): a stamp the hub
+   * compares as text (the newest one per store gates the repeat check) must not be any string that sorts high. */
+  hlc: z.string().min(20).max(100).regex(/^[0-9a-f]{13}-[0-9a-f]{4}-[^\s]+$/, 'not an HLC stamp (13 hex digits-4 hex digits-node)'),
   type: eventType,
   payload: z.unknown(),
 });

@@ -65,6 +65,19 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
     expect((await f.ledger(d.id)).count).toBe(1);
   });
 
+  it('refuses an event whose HLC is not a stamp, so it cannot pin the newest stamp the hub compares against', async () => {
+    const h = await tokenOf('RHLC');
+    const forged = await RawStore.open(f.hubUrl, h.token);
+    forged.send(hello(h.id));
+    await forged.next('welcome');
+    forged.send({ type: 'event-batch', events: [{ ...sale(h.id, 1), hlc: 'zzzzzzzzzzzzzzzzzzzzzzzz' }] });
+    expect(await forged.next('error')).toMatchObject({ code: 'bad-message', message: expect.stringMatching(/not an HLC stamp/) });
+    expect((await forged.waitClosed()).code).toBe(CLOSE.protocolError);
+    const { rows } = await f.hub.db.query<{ newest_hlc: string | null }>('SELECT newest_hlc FROM sync_origins WHERE store_id = $1', [h.id]);
+    expect(rows[0]?.newest_hlc ?? null).toBeNull();
+    expect((await f.ledger(h.id)).count).toBe(0);
+  });
+
   it('refuses malformed, non-contiguous and oversized frames', async () => {
     const c = await tokenOf('RC');
     const garbage = await RawStore.open(f.hubUrl, c.token);
