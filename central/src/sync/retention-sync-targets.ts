@@ -50,16 +50,20 @@ export const feedRetention: RetentionTarget = {
     return scalar(q, 'SELECT min(f.created_at) AS v FROM sync_feed_heads h CROSS JOIN LATERAL (SELECT created_at FROM sync_feed WHERE store_id = h.store_id ORDER BY seq LIMIT 1) f');
   },
   async details(q, cutoff) {
-    // Entries kept past the age only because their store has not acknowledged them: the stores, worst first.
+    // Entries kept past the age only because their store has not acknowledged them: the stores, worst first. Each
+    // store's unacknowledged entries are read through the primary key (seq > acked), never the whole feed: a scan of
+    // a million acknowledged rows took 3 s and, on PGlite, held up the hub with it.
     const { rows } = await q.query<{ store_id: string; code: string | null; name: string | null; entries: number; oldest_at: number; acked: number | null; last_seen_at: number | null; registered_at: number | null }>(
-      `SELECT f.store_id, l.code, l.name, count(*) AS entries, min(f.created_at) AS oldest_at, k.acked, c.last_seen_at, l.created_at AS registered_at
-       FROM sync_feed f
-       LEFT JOIN sync_feed_cursors k ON k.store_id = f.store_id
-       LEFT JOIN sync_connections c ON c.store_id = f.store_id
-       LEFT JOIN locations l ON l.id = f.store_id
-       WHERE f.created_at < $1 AND f.seq > coalesce(k.acked, 0)
-       GROUP BY f.store_id, l.code, l.name, k.acked, c.last_seen_at, l.created_at
-       ORDER BY min(f.created_at), f.store_id`,
+      `SELECT h.store_id, l.code, l.name, w.entries, w.oldest_at, k.acked, c.last_seen_at, l.created_at AS registered_at
+       FROM sync_feed_heads h
+       LEFT JOIN sync_feed_cursors k ON k.store_id = h.store_id
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS entries, min(f.created_at) AS oldest_at FROM sync_feed f
+         WHERE f.store_id = h.store_id AND f.seq > coalesce(k.acked, 0) AND f.created_at < $1) w
+       LEFT JOIN sync_connections c ON c.store_id = h.store_id
+       LEFT JOIN locations l ON l.id = h.store_id
+       WHERE h.head > coalesce(k.acked, 0) AND w.entries > 0
+       ORDER BY w.oldest_at, h.store_id`,
       [cutoff],
     );
     return {

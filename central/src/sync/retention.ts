@@ -131,9 +131,15 @@ export class Retention {
     return c && { state: 'already-running', sweepId: c.id, startedAt: c.startedAt };
   }
 
-  async status(): Promise<RetentionStatus> {
-    return retentionStatus(this, this.#current ? { sweepId: this.#current.id, startedAt: this.#current.startedAt } : null);
+  /** Callers asking at the same moment (every open Fleet page polls it) share one reading of the database. */
+  status(): Promise<RetentionStatus> {
+    this.#statusReading ??= retentionStatus(this, this.#current ? { sweepId: this.#current.id, startedAt: this.#current.startedAt } : null).finally(() => {
+      this.#statusReading = undefined;
+    });
+    return this.#statusReading;
   }
+
+  #statusReading: Promise<RetentionStatus> | undefined;
 
   async #sweep(id: number, trigger: string, startedAt: number, signal: AbortSignal, options: SweepOptions): Promise<SweepRecord> {
     const moved: Record<string, number> = {};
