@@ -139,7 +139,16 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
 
   it('/healthz tells a kiosk only whether the node is up and online; a lane gets the hub link’s state and error', async () => {
     expect((await kiosk('GET', '/healthz')).body).toEqual({ status: 'ok', name: null, online: false });
-    expect((await lane('GET', '/healthz')).body).toEqual({ status: 'ok', name: null, online: false, storeId: null, hub: { state: 'not-configured', error: null } });
+    // Staff also hear about the card terminal (this node runs in production mode with none named, so card tenders are refused).
+    expect((await lane('GET', '/healthz')).body).toEqual({
+      status: 'ok',
+      name: null,
+      online: false,
+      storeId: null,
+      hub: { state: 'not-configured', error: null },
+      cardTerminal: 'none',
+      warning: expect.stringMatching(/STORE_PAYMENT_TERMINAL/),
+    });
   });
 
   it('the same machine without the marker is a lane and reaches everything', async () => {
@@ -213,7 +222,13 @@ describe('devices on the store’s network keep the role of the code they paired
     const brief = { status: 'ok', name: null, online: false };
     expect((await device('GET', '/healthz', kioskToken)).body).toEqual(brief);
     expect((await device('GET', '/healthz')).body).toEqual(brief);
-    expect((await device('GET', '/healthz', handheldToken)).body).toEqual({ ...brief, storeId: null, hub: { state: 'not-configured', error: null } });
+    expect((await device('GET', '/healthz', handheldToken)).body).toEqual({
+      ...brief,
+      storeId: null,
+      hub: { state: 'not-configured', error: null },
+      cardTerminal: 'none',
+      warning: expect.stringMatching(/STORE_PAYMENT_TERMINAL/),
+    });
   });
 
   it('a paired kiosk’s refusal page tells staff how to make it a staff device again', async () => {
