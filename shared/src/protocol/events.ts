@@ -32,7 +32,35 @@ export const saleTenderSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CARD'), amountMinor: minor, reference: z.string().min(1).max(128) }),
 ]);
 
-export const saleCompletedSchema = z.strictObject({
+/** The sum of `minorOf` over `items`. */
+const sum = <T>(items: readonly T[], minorOf: (t: T) => number) => items.reduce((n, t) => n + minorOf(t), 0);
+/** The arithmetic is checked only on a payload whose fields are each well-formed: one fault, one message. */
+const wellFormed = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
+/**
+ * A paid sale must add up the way a receipt does: every line is qty × unit price, the sale's subtotal and tax are its
+ * lines' sums, its total is subtotal + tax, the tenders pay exactly the total, and cash given covers its tender. A
+ * payload that breaks one is refused whole (its message names the field and both numbers), so a bad total can never
+ * reach the hub's daily figures.
+ */
+function checkSaleArithmetic(s: z.output<typeof saleShape>, ctx: z.RefinementCtx): void {
+  const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  s.lines.forEach((l, i) => {
+    if (l.subtotalMinor !== l.qty * l.unitPriceMinor) fail(['lines', i, 'subtotalMinor'], `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`);
+  });
+  const linesSubtotal = sum(s.lines, (l) => l.subtotalMinor);
+  const linesTax = sum(s.lines, (l) => l.taxMinor);
+  if (s.subtotalMinor !== linesSubtotal) fail(['subtotalMinor'], `subtotalMinor ${s.subtotalMinor} is not the lines' subtotals ${linesSubtotal}`);
+  if (s.taxMinor !== linesTax) fail(['taxMinor'], `taxMinor ${s.taxMinor} is not the lines' tax ${linesTax}`);
+  if (s.totalMinor !== s.subtotalMinor + s.taxMinor) fail(['totalMinor'], `totalMinor ${s.totalMinor} is not subtotal ${s.subtotalMinor} + tax ${s.taxMinor}`);
+  const tendered = sum(s.tenders, (t) => t.amountMinor);
+  if (tendered !== s.totalMinor) fail(['tenders'], `the tenders pay ${tendered}, not the totalMinor ${s.totalMinor}`);
+  s.tenders.forEach((t, i) => {
+    if (t.kind === 'CASH' && t.givenMinor < t.amountMinor) fail(['tenders', i, 'givenMinor'], `givenMinor ${t.givenMinor} is less than the cash amountMinor ${t.amountMinor}`);
+  });
+}
+
+const saleShape = z.strictObject({
   saleId: id,
   /** The lane (till) that rang it up, when the store knows it. */
   lane: z.string().min(1).max(64).nullable(),
@@ -45,6 +73,7 @@ export const saleCompletedSchema = z.strictObject({
   totalMinor: minor,
   tenders: z.array(saleTenderSchema).min(1).max(10),
 });
+export const saleCompletedSchema = saleShape.superRefine(checkSaleArithmetic, wellFormed);
 export type SaleCompleted = z.infer<typeof saleCompletedSchema>;
 
 export const saleVoidedSchema = z.strictObject({
@@ -60,7 +89,13 @@ export const saleVoidedSchema = z.strictObject({
 });
 export type SaleVoided = z.infer<typeof saleVoidedSchema>;
 
-export const saleReturnedSchema = z.strictObject({
+/** A return's refund is the sum of its lines' refunds (each line's refund includes its tax). */
+function checkReturnArithmetic(r: z.output<typeof returnShape>, ctx: z.RefinementCtx): void {
+  const lines = sum(r.lines, (l) => l.refundMinor);
+  if (r.refundMinor !== lines) ctx.addIssue({ code: 'custom', path: ['refundMinor'], message: `refundMinor ${r.refundMinor} is not the lines' refunds ${lines}` });
+}
+
+const returnShape = z.strictObject({
   returnId: id,
   saleId: id,
   currency,
@@ -73,6 +108,7 @@ export const saleReturnedSchema = z.strictObject({
     z.strictObject({ kind: z.literal('CARD'), reference: z.string().min(1).max(128) }),
   ]),
 });
+export const saleReturnedSchema = returnShape.superRefine(checkReturnArithmetic, wellFormed);
 export type SaleReturned = z.infer<typeof saleReturnedSchema>;
 
 /** Every event type with a schema here, by name: the hub's handlers and the store's emitters look them up. */
