@@ -3,7 +3,7 @@ import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
 import { SalesService } from './service.js';
 
-export type { DailyTotals, SaleDetail, SaleRecord, ReturnRecord, SaleStatus } from './types.js';
+export type { DailyTotals, SaleDetail, SaleLookup, SaleRecord, ReturnRecord, ReturnStatus, SaleStatus } from './types.js';
 
 /**
  * The fleet's sales ledger from every store's `sale.completed`, `sale.voided` and `sale.returned` events, with daily

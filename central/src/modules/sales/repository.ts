@@ -1,12 +1,13 @@
 import type { Queryable } from '../../db/db.js';
-import type { DailyQuery, DailyTotals, NewReturn, NewSale, ReturnRecord, SaleRecord, SaleStatus } from './types.js';
+import type { HeldReturn, SaleFacts } from './return-checks.js';
+import type { DailyQuery, DailyTotals, NewReturn, NewSale, ReturnRecord, ReturnStatus, SaleRecord, SaleStatus } from './types.js';
 
 /**
- * Adds to the day's totals what the CTE `fresh` returns (only rows the ledger did not hold yet), in the statement that
- * wrote them: `fresh` yields (day, currency, sales, gross, tax, returns, refunds, voids). $1 = store, $3 = now.
+ * Adds to the day's totals what the CTE `cte` returns (only rows the ledger did not count yet), in the statement that
+ * wrote them: `cte` yields (day, currency, sales, gross, tax, returns, refunds, voids). $1 = store, $3 = now.
  */
-const addToDaily = `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
-  SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), $3 FROM fresh GROUP BY day, currency
+const addToDaily = (cte: string) => `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
+  SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), $3 FROM ${cte} GROUP BY day, currency
   ON CONFLICT (store_id, day, currency) DO UPDATE SET
     sales_count = d.sales_count + EXCLUDED.sales_count, gross_minor = d.gross_minor + EXCLUDED.gross_minor,
     tax_minor = d.tax_minor + EXCLUDED.tax_minor, returns_count = d.returns_count + EXCLUDED.returns_count,
@@ -15,7 +16,7 @@ const addToDaily = `INSERT INTO sales_daily AS d (store_id, day, currency, sales
 
 const SALE_COLUMNS = `store_id, sale_id, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
   voided_card_reference, origin_seq, received_at`;
-const RETURN_COLUMNS = 'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at';
+const RETURN_COLUMNS = 'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
 
 interface SaleRow {
   store_id: string;
@@ -48,6 +49,8 @@ interface ReturnRow {
   refund: NewReturn['refund'];
   origin_seq: number;
   received_at: number;
+  status: ReturnStatus;
+  refused_reason: string | null;
 }
 
 interface DailyRow {
@@ -96,6 +99,8 @@ const toReturn = (r: ReturnRow): ReturnRecord => ({
   refund: r.refund,
   originSeq: r.origin_seq,
   receivedAt: r.received_at,
+  status: r.status,
+  refusedReason: r.refused_reason,
 });
 
 const toDaily = (r: DailyRow): DailyTotals => ({
@@ -138,7 +143,7 @@ export class SalesRepository {
            "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint)
          ON CONFLICT (store_id, sale_id) DO NOTHING
          RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids
-       ), totals AS (${addToDaily})
+       ), totals AS (${addToDaily('fresh')})
        SELECT sale_id AS id FROM fresh`,
       [storeId, JSON.stringify(sales), now],
     );
@@ -151,21 +156,60 @@ export class SalesRepository {
     return new Map(rows.map((r) => [r.sale_id, r.status]));
   }
 
-  /** As `insertSales`, for returns: a return id already held is skipped; its sale need not be in the ledger. */
+  /**
+   * As `insertSales`, for returns: a return id already held is skipped. Only a COUNTED one adds to its day's totals;
+   * a PENDING one is held apart until `settleReturns` judges it.
+   */
   async insertReturns(storeId: string, returns: readonly NewReturn[], now: number): Promise<Set<string>> {
     if (!returns.length) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
       `WITH fresh AS (
-         INSERT INTO sale_returns (store_id, return_id, sale_id, currency, at, day, refund_minor, lines, refund, origin_seq, received_at)
-         SELECT $1, x."returnId", x."saleId", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3
-         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint)
+         INSERT INTO sale_returns (store_id, return_id, sale_id, currency, at, day, refund_minor, lines, refund, origin_seq, received_at, status)
+         SELECT $1, x."returnId", x."saleId", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3, x.status
+         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint, status text)
          ON CONFLICT (store_id, return_id) DO NOTHING
-         RETURNING return_id, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids
-       ), totals AS (${addToDaily})
+         RETURNING return_id, status, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids
+       ), counted AS (SELECT * FROM fresh WHERE status = 'COUNTED'),
+       totals AS (${addToDaily('counted')})
        SELECT return_id AS id FROM fresh`,
       [storeId, JSON.stringify(returns), now],
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** What a return is judged against (return-checks.ts): the store's sales of these ids. */
+  async saleFacts(storeId: string, saleIds: readonly string[]): Promise<SaleFacts[]> {
+    if (!saleIds.length) return [];
+    const { rows } = await this.db.query<{ sale_id: string; status: SaleStatus; currency: string; total_minor: number; lines: SaleFacts['lines'] }>(
+      'SELECT sale_id, status, currency, total_minor, lines FROM sales WHERE store_id = $1 AND sale_id = ANY($2::text[])',
+      [storeId, saleIds],
+    );
+    return rows.map((r) => ({ saleId: r.sale_id, status: r.status, currency: r.currency, totalMinor: r.total_minor, lines: r.lines }));
+  }
+
+  /** The store's returns of these sales, and those with these return ids (resends), in seq order. */
+  async returnsFor(storeId: string, saleIds: readonly string[], returnIds: readonly string[] = []): Promise<HeldReturn[]> {
+    const { rows } = await this.db.query<{ return_id: string; sale_id: string; currency: string; refund_minor: number; lines: NewReturn['lines']; status: ReturnStatus }>(
+      `SELECT return_id, sale_id, currency, refund_minor, lines, status FROM sale_returns
+       WHERE store_id = $1 AND (sale_id = ANY($2::text[]) OR return_id = ANY($3::text[])) ORDER BY origin_seq, return_id`,
+      [storeId, saleIds, returnIds],
+    );
+    return rows.map((r) => ({ returnId: r.return_id, saleId: r.sale_id, currency: r.currency, refundMinor: r.refund_minor, lines: r.lines, status: r.status }));
+  }
+
+  /** Settles PENDING returns as judged, in one statement: a COUNTED one adds to its own day's totals. */
+  async settleReturns(storeId: string, verdicts: readonly { returnId: string; status: 'COUNTED' | 'REFUSED'; reason: string | null }[], now: number): Promise<void> {
+    if (!verdicts.length) return;
+    await this.db.query(
+      `WITH settled AS (
+         UPDATE sale_returns r SET status = x.status, refused_reason = x.reason
+         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, status text, reason text)
+         WHERE r.store_id = $1 AND r.return_id = x."returnId" AND r.status = 'PENDING'
+         RETURNING r.status, r.day, r.currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, r.refund_minor AS refunds, 0 AS voids
+       ), counted AS (SELECT * FROM settled WHERE status = 'COUNTED')
+       ${addToDaily('counted')}`,
+      [storeId, JSON.stringify(verdicts), now],
+    );
   }
 
   /** Daily totals from `from` to `to` (local days, inclusive), newest day first, then by store and currency. */
@@ -182,19 +226,25 @@ export class SalesRepository {
     return rows.map(toDaily);
   }
 
-  /** The sales with this id, in `storeId` only when given (at most two: enough to tell an ambiguous id). */
-  async salesById(saleId: string, storeId: string | null): Promise<SaleRecord[]> {
+  /** The sales with this id, in `storeId` only when given, by store. */
+  async salesById(saleId: string, storeId: string | null, limit: number): Promise<SaleRecord[]> {
     const { rows } = await this.db.query<SaleRow>(
-      `SELECT ${SALE_COLUMNS} FROM sales WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id LIMIT 2`,
-      [saleId, storeId],
+      `SELECT ${SALE_COLUMNS} FROM sales WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id LIMIT $3`,
+      [saleId, storeId, limit],
     );
     return rows.map(toSale);
   }
 
-  /** Returns of the sale id, oldest first, in `storeId` only when given. */
+  /** The code and name of these stores, as their locations say. */
+  async storeLabels(storeIds: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
+    const { rows } = await this.db.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
+    return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
+  }
+
+  /** Returns of the sale id, oldest first, in `storeId` only when given (every store's otherwise). */
   async returnsOf(saleId: string, storeId: string | null, limit = 500): Promise<ReturnRecord[]> {
     const { rows } = await this.db.query<ReturnRow>(
-      `SELECT ${RETURN_COLUMNS} FROM sale_returns WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY at, return_id LIMIT $3`,
+      `SELECT ${RETURN_COLUMNS} FROM sale_returns WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id, at, return_id LIMIT $3`,
       [saleId, storeId, limit],
     );
     return rows.map(toReturn);

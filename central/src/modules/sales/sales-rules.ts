@@ -118,6 +118,7 @@ export function voidedRow(p: SaleVoided, seq: number, zone: string): NewSale {
   };
 }
 
-export function returnRow(p: SaleReturned, seq: number, zone: string): NewReturn {
-  return { returnId: p.returnId, saleId: p.saleId, currency: p.currency, at: p.at, day: localDay(p.at, zone), refundMinor: p.refundMinor, lines: p.lines, refund: p.refund, originSeq: seq };
+/** A return as written; `status` is what judging it against its sale said (return-checks.ts). */
+export function returnRow(p: SaleReturned, seq: number, zone: string, status: NewReturn['status']): NewReturn {
+  return { returnId: p.returnId, saleId: p.saleId, currency: p.currency, at: p.at, day: localDay(p.at, zone), refundMinor: p.refundMinor, lines: p.lines, refund: p.refund, originSeq: seq, status };
 }

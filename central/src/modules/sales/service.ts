@@ -1,24 +1,34 @@
-import { ConflictError, NotFoundError, saleCompletedSchema, saleReturnedSchema, saleVoidedSchema, ValidationError } from '@storefleet/shared';
+import { NotFoundError, saleCompletedSchema, saleReturnedSchema, saleVoidedSchema, ValidationError } from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { SalesRepository } from './repository.js';
+import { ReturnJudge, type SaleFacts } from './return-checks.js';
 import { addDays, completedRow, firstPerId, localDay, parseRun, returnRow, voidedRow, zoneOrUtc, type Refusal } from './sales-rules.js';
-import type { DailyQuery, DailyTotals, LocalDay, NewSale, SaleDetail, SaleStatus } from './types.js';
+import type { DailyQuery, DailyTotals, LocalDay, NewReturn, NewSale, SaleLookup, SaleStatus } from './types.js';
 
 /** The longest span one daily query may cover. */
 const MAX_DAYS = 366;
 /** UTC+14: the first zone to reach a new date, so the default window holds every store's today. */
 const EARLIEST_ZONE = 'Pacific/Kiritimati';
+/** How many stores' sales one lookup of an id lists, and how many returns in all. */
+const MAX_MATCHES = 100;
+const MAX_RETURNS = 1_000;
 
 /** A daily query as a caller asks it: the days are optional. */
 export type DailyRequest = Omit<DailyQuery, 'from' | 'to'> & { readonly from: LocalDay | null; readonly to: LocalDay | null };
 
 const bySeq = (a: Refusal, b: Refusal) => a.seq - b.seq;
+const unique = (ids: readonly string[]) => [...new Set(ids)];
 
 /**
  * The fleet's sales ledger. The sync handlers get a run of one store's events of one type inside the hub's apply
  * transaction: each payload is validated with its shared schema (a bad one is refused alone, the reason naming the
  * field), the rest are written in one statement that also adds them to their days' totals. Counting is idempotent by
  * the store's sale and return ids, so a sale sent twice under two seqs counts once.
+ *
+ * A return is judged against the store's sale of its id (return-checks.ts): one that does not fit a sale the ledger
+ * holds is parked; one whose sale is not held yet is kept PENDING, out of the totals, and judged when the sale
+ * arrives — then counted on its own day, or marked REFUSED with the reason (its event was acked long before, so it
+ * cannot be parked; it is shown with the sale instead). Each run costs a fixed number of statements, whatever its size.
  */
 export class SalesService {
   constructor(
@@ -39,12 +49,36 @@ export class SalesService {
 
   async applyReturned(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     const { valid, refused } = parseRun(saleReturnedSchema, events);
-    if (valid.length) {
-      const storeId = events[0]!.origin;
-      const zone = zoneOrUtc(await repo.storeTimezone(storeId));
-      await repo.insertReturns(storeId, firstPerId(valid.map((v) => returnRow(v.data, v.seq, zone)), (r) => r.returnId), this.now());
+    if (!valid.length) return { rejected: refused.sort(bySeq) };
+    const storeId = events[0]!.origin;
+    const zone = zoneOrUtc(await repo.storeTimezone(storeId));
+    const claims = firstPerId(valid.map((v) => returnRow(v.data, v.seq, zone, 'PENDING')), (r) => r.returnId);
+    const sales = await repo.saleFacts(storeId, unique(claims.map((c) => c.saleId)));
+    const held = await repo.returnsFor(storeId, sales.map((s) => s.saleId), claims.map((c) => c.returnId));
+    const heldIds = new Set(held.map((h) => h.returnId));
+    const judge = new ReturnJudge(sales, held.filter((h) => h.status === 'COUNTED'));
+    const rows: NewReturn[] = [];
+    for (const c of claims) {
+      if (heldIds.has(c.returnId)) continue; // sent before: the first one stands
+      const verdict = judge.judge(c);
+      if (verdict.status === 'REFUSED') refused.push({ seq: c.originSeq, reason: verdict.reason });
+      else rows.push({ ...c, status: verdict.status });
     }
+    await repo.insertReturns(storeId, rows, this.now());
     return { rejected: refused.sort(bySeq) };
+  }
+
+  /** Judges the store's returns that were waiting for these sales, just written; in the same transaction. */
+  async #settlePending(repo: SalesRepository, storeId: string, sales: readonly SaleFacts[]): Promise<void> {
+    const held = await repo.returnsFor(storeId, sales.map((s) => s.saleId));
+    const pending = held.filter((h) => h.status === 'PENDING');
+    if (!pending.length) return;
+    const judge = new ReturnJudge(sales, held.filter((h) => h.status === 'COUNTED'));
+    const verdicts = pending.map((p) => {
+      const v = judge.judge(p);
+      return v.status === 'REFUSED' ? { returnId: p.returnId, status: v.status, reason: v.reason } : { returnId: p.returnId, status: 'COUNTED' as const, reason: null };
+    });
+    await repo.settleReturns(storeId, verdicts, this.now());
   }
 
   /**
@@ -55,7 +89,10 @@ export class SalesService {
     if (refused.length === events.length) return { rejected: refused };
     const storeId = events[0]!.origin;
     const all = rows(zoneOrUtc(await repo.storeTimezone(storeId)));
-    const written = await repo.insertSales(storeId, firstPerId(all, (s) => s.saleId), this.now());
+    const firsts = firstPerId(all, (s) => s.saleId);
+    const written = await repo.insertSales(storeId, firsts, this.now());
+    // Both kinds of lines carry sku and qty: all a return is judged by.
+    if (written.size) await this.#settlePending(repo, storeId, firsts.filter((s) => written.has(s.saleId)) as SaleFacts[]);
     const again = all.filter((s) => !written.has(s.saleId));
     if (again.length) {
       const held = await repo.statuses(storeId, [...new Set(again.map((s) => s.saleId))]);
@@ -85,19 +122,25 @@ export class SalesService {
   }
 
   /**
-   * A sale and its returns. `storeId` limits the search to one store (a store's own callers always; head office when
-   * it names one). An id two stores both used is ambiguous for head office until it names the store.
+   * Every store's sale of this id with its returns, by store. `storeId` limits the search to one store (a store's own
+   * callers always; head office when it names one). Sale ids are each store's own: head office sees every store that
+   * used the id. Throws NotFoundError when no store the caller may see has a sale or a return of that id.
    */
-  async sale(saleId: string, storeId: string | null): Promise<SaleDetail> {
+  async sale(saleId: string, storeId: string | null): Promise<SaleLookup> {
     const repo = this.repo();
-    const sales = await repo.salesById(saleId, storeId);
-    if (sales.length > 1) throw new ConflictError(`sale id ${saleId} is used by more than one store; name the store with ?store=`);
-    const sale = sales[0] ?? null;
-    const returns = await repo.returnsOf(saleId, sale?.storeId ?? storeId);
-    const stores = new Set(returns.map((r) => r.storeId));
-    if (!sale && stores.size > 1) throw new ConflictError(`sale id ${saleId} is used by more than one store; name the store with ?store=`);
-    const owner = sale?.storeId ?? returns[0]?.storeId;
-    if (!owner) throw new NotFoundError('sale', saleId);
-    return { storeId: owner, saleId, sale, returns };
+    const sales = await repo.salesById(saleId, storeId, MAX_MATCHES);
+    const returns = await repo.returnsOf(saleId, storeId, MAX_RETURNS);
+    const stores = unique([...sales.map((s) => s.storeId), ...returns.map((r) => r.storeId)]).sort().slice(0, MAX_MATCHES);
+    if (!stores.length) throw new NotFoundError('sale', saleId);
+    const labels = await repo.storeLabels(stores);
+    const matches = stores.map((id) => ({
+      storeId: id,
+      storeCode: labels.get(id)?.code ?? '?',
+      storeName: labels.get(id)?.name ?? 'unknown store',
+      saleId,
+      sale: sales.find((s) => s.storeId === id) ?? null,
+      returns: returns.filter((r) => r.storeId === id),
+    }));
+    return { saleId, matches };
   }
 }

@@ -24,6 +24,12 @@ export interface NewSale {
   readonly originSeq: number;
 }
 
+/**
+ * A return in the ledger: COUNTED in its day's totals; PENDING while its sale is not held (not counted); REFUSED when
+ * its sale arrived and the return did not fit it (kept with the reason, not counted). See return-checks.ts.
+ */
+export type ReturnStatus = 'COUNTED' | 'PENDING' | 'REFUSED';
+
 export interface NewReturn {
   readonly returnId: string;
   readonly saleId: string;
@@ -34,6 +40,8 @@ export interface NewReturn {
   readonly lines: SaleReturned['lines'];
   readonly refund: SaleReturned['refund'];
   readonly originSeq: number;
+  /** How it was written: COUNTED (its sale held and it fits) or PENDING (its sale not held yet). */
+  readonly status: Exclude<ReturnStatus, 'REFUSED'>;
 }
 
 export interface SaleRecord extends NewSale {
@@ -41,18 +49,32 @@ export interface SaleRecord extends NewSale {
   readonly receivedAt: number;
 }
 
-export interface ReturnRecord extends NewReturn {
+export interface ReturnRecord extends Omit<NewReturn, 'status'> {
   readonly storeId: string;
   readonly receivedAt: number;
+  readonly status: ReturnStatus;
+  /** Why a REFUSED return does not count; null otherwise. */
+  readonly refusedReason: string | null;
 }
 
-/** A sale as `GET /api/sales/:saleId` answers: the sale when the hub has it, and every return of it it has. */
+/** One store's sale of an id: the sale when the hub has it, and every return of it it has. */
 export interface SaleDetail {
   readonly storeId: string;
+  readonly storeCode: string;
+  readonly storeName: string;
   readonly saleId: string;
   /** Null while only returns of it have arrived (its own event may be parked or still on its way). */
   readonly sale: SaleRecord | null;
   readonly returns: readonly ReturnRecord[];
+}
+
+/**
+ * What `GET /api/sales/:saleId` answers: every store's sale of that id the caller may see, by store. Sale ids are the
+ * stores' own, so two stores can use the same one; a store's own callers only ever see their store's.
+ */
+export interface SaleLookup {
+  readonly saleId: string;
+  readonly matches: readonly SaleDetail[];
 }
 
 /** One store's totals for one local day in one currency. Amounts in minor units, tax included. */

@@ -51,7 +51,7 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
     // another store's sale reads exactly as one that does not exist
     expect((await get('/api/sales/B-1', { cookie: managerA })).status).toBe(404);
     expect((await get(`/api/sales/B-1?store=${b.id}`, { cookie: managerA })).status).toBe(404);
-    expect((await get('/api/sales/A-1', { cookie: managerA })).body.sale).toMatchObject({ saleId: 'A-1', storeId: a.id });
+    expect((await get('/api/sales/A-1', { cookie: managerA })).body.matches).toMatchObject([{ storeId: a.id, storeCode: 'SALES-A', sale: { saleId: 'A-1', storeId: a.id } }]);
     expect((await get('/api/sales/A-1', { bearer: b.token })).status).toBe(404);
     expect((await get('/api/sales/A-1', {})).status).toBe(401);
   });
