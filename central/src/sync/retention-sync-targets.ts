@@ -10,6 +10,13 @@ import type { RetentionTarget } from './retention-target.js';
 const FIRST_UUID = '00000000-0000-0000-0000-000000000000';
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/**
+ * How many rows a sweep has before it, for its progress line only: counted up to DUE_CAP (an exact count of 500 M old
+ * events took minutes and ran into the statement timeout, failing every sweep before its first batch).
+ */
+export const DUE_CAP = 1_000_000;
+const capped = (fromWhere: string) => `SELECT count(*) AS v FROM (SELECT 1 ${fromWhere} LIMIT ${DUE_CAP}) capped`;
+
 async function scalar(q: Queryable, sql: string, params: readonly unknown[] = []): Promise<number | null> {
   const { rows } = await q.query<{ v: unknown }>(sql, params);
   return n(rows[0]?.v);
@@ -28,7 +35,7 @@ export const feedRetention: RetentionTarget = {
   rule: (s) =>
     `removed once the store has acknowledged a later entry and ${s.feedDays} days old; the entry at each store's cursor and every entry a store has not acknowledged stay`,
   async due(q, cutoff) {
-    return (await scalar(q, 'SELECT count(*) AS v FROM sync_feed f JOIN sync_feed_cursors c ON c.store_id = f.store_id WHERE f.seq < c.acked AND f.created_at < $1', [cutoff])) ?? 0;
+    return (await scalar(q, capped('FROM sync_feed f JOIN sync_feed_cursors c ON c.store_id = f.store_id WHERE f.seq < c.acked AND f.created_at < $1'), [cutoff])) ?? 0;
   },
   async batch(db, cutoff, limit, _now, record, after) {
     return db.transaction(async (tx) => {
@@ -100,7 +107,7 @@ export const eventsRetention: RetentionTarget = {
   ageSetting: 'eventsDays',
   rule: (s) => `archived to sync_events_archive when ${s.eventsDays} days old; the event at each store's acknowledged seq stays`,
   async due(q, cutoff) {
-    return (await scalar(q, `SELECT count(*) AS v ${EVENTS_DUE}`, [cutoff])) ?? 0;
+    return (await scalar(q, capped(EVENTS_DUE), [cutoff])) ?? 0;
   },
   async batch(db, cutoff, limit, now, record) {
     const moved = await archiveBatch(
@@ -141,7 +148,7 @@ export const parkedRetention: RetentionTarget = {
   ageSetting: 'parkedDays',
   rule: (s) => `removed ${s.parkedDays} days after a replay resolved them; unresolved ones stay`,
   async due(q, cutoff) {
-    return (await scalar(q, 'SELECT count(*) AS v FROM sync_parked WHERE resolved_at < $1', [cutoff])) ?? 0;
+    return (await scalar(q, capped('FROM sync_parked WHERE resolved_at < $1'), [cutoff])) ?? 0;
   },
   async batch(db, cutoff, limit, _now, record) {
     return db.transaction(async (tx) => {

@@ -4,6 +4,7 @@ import type { Db } from '../db/db.js';
 import { RetentionRepository, type SweepRecord, type SweepState } from './retention-repository.js';
 import type { RetentionSettings } from './retention-settings.js';
 import type { RetentionTarget } from './retention-target.js';
+import { DUE_CAP } from './retention-sync-targets.js';
 import { retentionStatus, type RetentionStatus } from './retention-status.js';
 
 const DAY_MS = 86_400_000;
@@ -170,7 +171,11 @@ export class Retention {
     const days = this.settings[t.ageSetting];
     const cutoff = startedAt - days * DAY_MS;
     const verb = t.action === 'archive' ? 'archived' : 'removed';
-    const due = await t.due(this.db, cutoff);
+    // Progress only: a count that fails (or times out) must not stop the sweep it describes.
+    const due = await t.due(this.db, cutoff).catch((err: unknown) => {
+      this.log.warn({ err, table: t.table }, `${t.table}: could not count the rows due; sweeping without a total`);
+      return 0;
+    });
     let moved = 0;
     let after: string | undefined;
     let logged = Date.now();
@@ -183,7 +188,7 @@ export class Retention {
       options.onBatch?.({ table: t.table, moved, due });
       if (b.done || Date.now() - logged >= PROGRESS_EVERY_MS) {
         logged = Date.now();
-        if (due || moved) this.log.info({ table: t.table, moved, due, sweepId }, `${t.table}: ${verb} ${fmt(moved)} of ~${fmt(due)} ${t.noun} older than ${days} days`);
+        if (due || moved) this.log.info({ table: t.table, moved, due, sweepId }, `${t.table}: ${verb} ${fmt(moved)} of ${due >= DUE_CAP ? 'more than ' : '~'}${fmt(due)} ${t.noun} older than ${days} days`);
       }
       // A target that moves nothing twice running has nothing left whatever it says: never spin on the database.
       idle = b.moved ? 0 : idle + 1;
