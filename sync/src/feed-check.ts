@@ -23,3 +23,20 @@ export function checkFeed(
   if (!mine || mine.seq !== cursor || mine.createdAt === null) return 'adopt';
   return mine.createdAt === hubAt.createdAt ? 'agree' : 'rebase';
 }
+
+/**
+ * Splits entries (in seq order) at the first gap after `cursor`: `run` is the entries that follow the cursor without a
+ * gap (those at or below it are dropped: already applied), `next` the seq of the first entry past a gap, or null.
+ * The hub sends a page only up to a gap and tells the store to skip it first; the store checks the same before applying.
+ */
+export function splitAtGap<T extends { readonly seq: number }>(cursor: number, entries: readonly T[]): { run: T[]; next: number | null } {
+  const run: T[] = [];
+  let last = cursor;
+  for (const e of entries) {
+    if (e.seq <= last) continue;
+    if (e.seq !== last + 1) return { run, next: e.seq };
+    run.push(e);
+    last = e.seq;
+  }
+  return { run, next: null };
+}

@@ -14,6 +14,7 @@ import {
   type StoreDisk,
 } from '@storefleet/shared';
 import { batchFault } from './batch-rules.js';
+import { splitAtGap } from './feed-check.js';
 import type { HubSyncStorage, ServerTransport, SyncLogger } from './interfaces.js';
 
 export interface HubSessionOptions {
@@ -64,6 +65,8 @@ export class HubSyncSession {
   #feedEpoch = 0;
   /** `welcome` listed `feed-rebase` (the storage can rebase and said what it holds at the store's cursor). */
   #rebaseOffered = false;
+  /** The store's feed was rebased, or a rebase asked for, on this connection: one is all a connection gets. */
+  #rebasedHere = false;
   /** The store's outbox head as it said in `hello`: it cannot have lost events past it. */
   #storeHead = 0;
   /** Feed pages were held back because the socket had not drained. */
@@ -196,14 +199,16 @@ export class HubSyncSession {
     }
     this.protocol = m.protocol;
     this.#storeHead = m.outboxHead;
-    const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased } = await this.storage.open(this.storeId, {
+    const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased, feedRefused } = await this.storage.open(this.storeId, {
       protocol: m.protocol,
       outboxHead: m.outboxHead,
       feedCursor: m.feedCursor,
       replica: this.options.replica,
     });
     if (this.#phase === 'closed') return;
+    if (feedRefused) return this.#refuse(CLOSE.policyViolation, 'bad-message', feedRefused);
     this.#phase = 'open';
+    this.#rebasedHere = feedRebased !== undefined;
     this.#feedSent = this.#pageFloor = Math.min(m.feedCursor, feedHead);
     this.#feedAcked = Math.min(feedAcked ?? m.feedCursor, this.#feedSent);
     this.#feedHead = feedHead;
@@ -230,7 +235,11 @@ export class HubSyncSession {
   async #feedRebase(cursor: number, at: FeedPosition | null): Promise<void> {
     if (!this.#rebaseOffered || !this.storage.rebaseFeed) return this.#refuse(CLOSE.protocolError, 'bad-message', 'feed-rebase was not offered by this hub');
     if (at && at.seq !== cursor) return this.#refuse(CLOSE.protocolError, 'bad-message', `feed-rebase names entry ${at.seq}, not the cursor ${cursor}`);
-    const { head, rebased } = await this.storage.rebaseFeed(this.storeId, { cursor, at });
+    if (this.#rebasedHere) return this.#refuse(CLOSE.policyViolation, 'bad-message', 'feed-rebase after this connection already rebased the feed (one per connection)');
+    this.#rebasedHere = true;
+    const answer = await this.storage.rebaseFeed(this.storeId, { cursor, at });
+    if ('refused' in answer) return this.#refuse(CLOSE.policyViolation, 'bad-message', answer.refused);
+    const { head, rebased } = answer;
     if (this.#phase !== 'open') return;
     this.#feedEpoch++;
     this.#feedSent = this.#feedAcked = this.#pageFloor = cursor;
@@ -324,8 +333,13 @@ export class HubSyncSession {
           break;
         }
         const epoch = this.#feedEpoch;
-        const entries = await this.storage.readFeed(this.storeId, this.#feedSent, LIMITS.maxFeedPageEntries);
+        const read = await this.storage.readFeed(this.storeId, this.#feedSent, LIMITS.maxFeedPageEntries);
         if (epoch !== this.#feedEpoch) continue; // read before a rebase: numbered by the old feed
+        const { run: entries, next } = splitAtGap(this.#feedSent, read);
+        if (entries.length === 0 && next !== null) {
+          if (!(await this.#skipGap(next))) break; // gone meanwhile: a rebase or a feed change pumps again
+          continue;
+        }
         if (entries.length === 0) {
           if (checkedHead) break;
           checkedHead = true;
@@ -344,6 +358,24 @@ export class HubSyncSession {
     } finally {
       this.#pumping = false;
     }
+  }
+
+  /**
+   * The next entry the hub holds is `next`, past the store's cursor + 1: the entries between are gone (retention, or a
+   * rebase renumbered past them). Checked again under the feed's lock (a reconcile entry is made to follow the gap),
+   * then the store is told to skip them before the page. False when the gap was gone by then or the feed was rebased.
+   */
+  async #skipGap(next: number): Promise<boolean> {
+    const epoch = this.#feedEpoch;
+    const fromSeq = this.#feedSent + 1;
+    const gap = this.storage.skipFeedGap ? await this.storage.skipFeedGap(this.storeId, this.#feedSent) : { toSeq: next - 1, head: this.#feedHead, reconciled: 0 };
+    if (!gap || epoch !== this.#feedEpoch || this.#phase !== 'open' || gap.toSeq < fromSeq) return false;
+    this.#feedSent = gap.toSeq;
+    this.#feedHead = Math.max(this.#feedHead, gap.head);
+    const reason = `entries ${fromSeq}–${gap.toSeq} are no longer in this store's feed at the hub (removed by retention after a store disk acknowledged them, or renumbered past them by a feed rebase); a hold snapshot follows`;
+    this.log.warn({ storeId: this.storeId, fromSeq, toSeq: gap.toSeq, reconciled: gap.reconciled }, `feed gap: told the store to skip ${reason}`);
+    this.#send({ type: 'feed-skip', fromSeq, toSeq: gap.toSeq, head: this.#feedHead, reason });
+    return true;
   }
 
   #refuse(code: number, kind: Extract<HubMessage, { type: 'error' }>['code'], message: string): void {

@@ -42,10 +42,26 @@ export interface StoreSyncStorage {
   recordFeedRebase?(report: FeedRebaseReport): void;
   /** The last feed rebase recorded, or null. */
   lastFeedRebase?(): FeedRebaseReport | null;
+  /**
+   * The hub says feed entries `fromSeq`–`toSeq` are gone (`feed-skip`): when the cursor is at `fromSeq − 1` or more
+   * and below `toSeq`, moves it to `toSeq` and records the skip (kept for the sync status); returns whether it did.
+   * Absent: the store ignores `feed-skip` and a page past a gap stops its feed as before.
+   */
+  skipFeed?(skip: FeedSkip): boolean;
+  /** The last skip recorded, or null. */
+  lastFeedSkip?(): FeedSkip | null;
   /** Records that this store told the hub its events `fromSeq`–`toSeq` are lost (kept for the sync status). */
   recordLostEvents?(lost: LostEvents): void;
   /** The last loss recorded, or null. */
   lostEvents?(): LostEvents | null;
+}
+
+/** Feed entries the hub said were gone (`feed-skip`) and the store skipped: which, why, when (store clock). */
+export interface FeedSkip {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly reason: string;
+  readonly at: number;
 }
 
 /**
@@ -99,14 +115,27 @@ export interface HubSyncStorage {
     feedAt?: FeedPosition | null;
     /** The hub rebased the store's feed while opening (the cursor was past its head, or at an entry it lacks). */
     feedRebased?: FeedRebaseReport;
+    /** The store's feed needed a rebase the hub refuses (cursor far past its head, too many rebases): why. */
+    feedRefused?: string;
   }>;
   /**
    * The store says the entry this hub holds at its cursor is not the one it applied (`at`): under a lock on the
    * store's feed, and only if they still differ, renumbers what the store may lack to follow `cursor`, appends each
    * module's reconcile entries, and records the rebase. Returns the new head and the rebase, or null when there was
-   * nothing to rebase. Absent: the hub does not offer `feed-rebase`.
+   * nothing to rebase; `refused` (why, nothing changed) when the claim would move the feed too far or too often.
+   * Absent: the hub does not offer `feed-rebase`.
    */
-  rebaseFeed?(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null }>;
+  rebaseFeed?(
+    storeId: string,
+    claim: { cursor: number; at: FeedPosition | null },
+  ): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }>;
+  /**
+   * The store's feed after `cursor` starts past a gap (entries removed by retention after a store disk acknowledged
+   * them, or renumbered past them). Under the lock on the store's feed, checks the gap again and makes sure a reconcile
+   * entry follows it; returns the gap's last seq and the head, or null when there is no gap after all. Called before
+   * the session tells the store to skip it. Absent: the session measures the gap from the page alone.
+   */
+  skipFeedGap?(storeId: string, cursor: number): Promise<{ toSeq: number; head: number; reconciled: number } | null>;
   /**
    * Applies a well-formed batch in one transaction under a lock on the origin, using `decideBatch`; returns the
    * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).

@@ -1,7 +1,7 @@
-import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, lostEventsNote, parseFrame, type ClientMessage, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
-import { checkFeed } from './feed-check.js';
+import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, lostEventsNote, parseFrame, type ClientMessage, type FeedEntry, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
+import { checkFeed, splitAtGap } from './feed-check.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { ClientTransport, Connector, FeedParkedSummary, LostEvents, StoreSyncStorage, SyncLogger } from './interfaces.js';
+import type { ClientTransport, Connector, FeedParkedSummary, FeedSkip, LostEvents, StoreSyncStorage, SyncLogger } from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
 
 export interface SyncStatus {
@@ -22,6 +22,8 @@ export interface SyncStatus {
   readonly lastDocError?: { readonly docId: string; readonly detail: string } | null;
   /** The hub's last rebase of this store's feed (after a hub restore): when (hub clock) and how many entries it resent. */
   readonly lastFeedRebase?: FeedRebaseReport | null;
+  /** The last feed entries the hub said were gone (retention, or renumbered past them) and this store skipped. */
+  readonly lastFeedSkip?: FeedSkip | null;
   /**
    * The last events this store told the hub were lost: the hub lacked them (restored from an older backup) and this
    * store had already pruned them. Uploads went on after them; counters may need a stock count (`note` says so).
@@ -87,6 +89,9 @@ export class SyncClient {
   #feedStalled = false;
   /** Our feed disagrees with the hub's (a restored hub): pages wait until the hub answers `feed-rebase`. */
   #feedRebasing = false;
+  /** This connection's hub takes `feed-rebase`, and whether we sent one on it (a hub takes one per connection). */
+  #hubTakesRebase = false;
+  #rebaseAsked = false;
   /** This end closed the connection after a local failure (lastError says which). */
   #closingAfterFailure = false;
   readonly #protocol: number;
@@ -120,6 +125,7 @@ export class SyncClient {
       ...(parked ? { parkedFeed: parked.count, lastParkedFeed: parked.latest } : {}),
       lastDocError: this.#lastDocError,
       ...(this.storage.lastFeedRebase ? { lastFeedRebase: this.storage.lastFeedRebase() } : {}),
+      ...(this.storage.lastFeedSkip ? { lastFeedSkip: this.storage.lastFeedSkip() } : {}),
       lostEvents: lost && { ...lost, note: lostEventsNote(lost.fromSeq, lost.toSeq) },
     };
   }
@@ -234,6 +240,8 @@ export class SyncClient {
           this.#hubTakesParked = m.features?.includes('feed-parked') ?? false;
           this.#hubTakesStatus = m.features?.includes('store-status') ?? false;
           this.#hubTakesLost = m.features?.includes('events-lost') ?? false;
+          this.#hubTakesRebase = m.features?.includes('feed-rebase') ?? false;
+          this.#rebaseAsked = false;
           this.#lastError = null;
           this.#feedHead = m.feedHead;
           this.storage.observeHubTime(m.hubTime);
@@ -258,11 +266,16 @@ export class SyncClient {
           this.#feedHead = Math.max(this.#feedHead, m.head);
           if (this.#feedStalled) break; // an earlier page is unapplied: this one would start past a gap
           if (this.#feedRebasing) break; // numbered by the feed we asked the hub to rebase
-          this.#sendFeedAck(this.storage.applyFeed(m.entries));
+          this.#applyPage(m.entries);
           this.#madeProgress();
           this.#emit();
           break;
         }
+        case 'feed-skip':
+          this.#feedHead = Math.max(this.#feedHead, m.head);
+          if (this.#feedStalled || this.#feedRebasing) break; // as for a page: the hub says it again after a reconnect
+          this.#skipFeed(m);
+          break;
         case 'feed-rebased':
           if (!this.#feedRebasing) {
             this.log.warn({ cursor: m.cursor }, 'ignoring a feed-rebased this store did not ask for');
@@ -316,18 +329,49 @@ export class SyncClient {
    */
   #checkFeed(m: Extract<HubMessage, { type: 'welcome' }>): void {
     if (m.feedRebased) this.#feedRebased(m.feedRebased, this.storage.feedCursor());
+    if (m.feedRebased) this.#rebaseAsked = true; // the hub rebased on this connection: it takes no other
     if (!m.features?.includes('feed-rebase') || !this.storage.feedPosition) return;
     const cursor = this.storage.feedCursor();
     const mine = this.storage.feedPosition();
     const verdict = checkFeed(cursor, mine, m.feedAt);
     if (verdict === 'rebase') {
-      this.#feedRebasing = true;
+      this.#feedRebasing = this.#rebaseAsked = true;
       this.log.warn({ cursor, applied: mine, atHub: m.feedAt }, "the hub holds another feed entry at this store's cursor (a hub restored from a backup): asking it to rebase the feed");
       this.#send({ type: 'feed-rebase', cursor, at: { seq: cursor, createdAt: mine!.createdAt! } });
       return;
     }
     if (verdict === 'adopt' && m.feedAt) this.storage.adoptFeedPosition?.(m.feedAt);
     if (verdict !== 'unknown' && cursor > 0) this.#sendFeedAck(cursor);
+  }
+
+  /**
+   * Applies a page up to a gap, if any. A hub that heals gaps says `feed-skip` before such a page; one that did not
+   * (or a race) would leave the feed stuck, so the store asks a hub that takes it to rebase (once per connection: it
+   * answers with the skip), else fails the step and resumes after a backoff, as before.
+   */
+  #applyPage(entries: readonly FeedEntry[]): void {
+    const cursor = this.storage.feedCursor();
+    const { run, next } = splitAtGap(cursor, entries);
+    if (next === null) return this.#sendFeedAck(this.storage.applyFeed(entries));
+    if (run.length) this.#sendFeedAck(this.storage.applyFeed(run));
+    const at = this.storage.feedCursor();
+    const gap = `feed gap: cursor ${at}, next entry ${next}`;
+    if (!this.#hubTakesRebase || this.#rebaseAsked) throw new Error(`${gap} (the hub did not say the entries between are gone)`);
+    const mine = this.storage.feedPosition?.();
+    this.#feedRebasing = this.#rebaseAsked = true;
+    this.log.warn({ cursor: at, next }, `${gap}: asking the hub to rebase this store's feed`);
+    this.#send({ type: 'feed-rebase', cursor: at, at: mine && mine.seq === at && mine.createdAt !== null ? { seq: at, createdAt: mine.createdAt } : null });
+  }
+
+  /** The hub says entries `fromSeq`–`toSeq` are gone: the cursor moves past them (only from where it stands). */
+  #skipFeed(m: { fromSeq: number; toSeq: number; reason: string }): void {
+    const skip: FeedSkip = { fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason, at: this.#now() };
+    if (!this.storage.skipFeed?.(skip)) {
+      this.log.warn({ fromSeq: m.fromSeq, toSeq: m.toSeq, cursor: this.storage.feedCursor() }, 'ignoring a feed-skip that does not start at this store\'s cursor');
+      return;
+    }
+    this.log.warn({ fromSeq: m.fromSeq, toSeq: m.toSeq }, `the hub says feed entries ${m.fromSeq}–${m.toSeq} are gone (${m.reason}): skipped them`);
+    this.#emit();
   }
 
   #feedRebased(report: FeedRebaseReport, cursor: number): void {

@@ -82,15 +82,26 @@ export class SyncRepository implements HubSyncStorage {
         [storeId],
       );
       const known = { ackedSeq: rows[0]!.acked_seq, ackedHlc: rows[0]!.hlc, feedHead: rows[0]!.head ?? 0 };
-      return feed ? { ...known, feedAcked: feed.feedAcked, feedAt: feed.feedAt, ...(feed.feedRebased ? { feedRebased: feed.feedRebased } : {}) } : known;
+      if (!feed) return known;
+      const { feedAcked, feedAt, feedRebased, feedRefused } = feed;
+      return { ...known, feedAcked, feedAt, ...(feedRebased ? { feedRebased } : {}), ...(feedRefused ? { feedRefused } : {}) };
     });
   }
 
   /** The store applied another entry at its cursor than this hub holds there; see FeedRebase.onClaim. */
-  async rebaseFeed(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null }> {
+  async rebaseFeed(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }> {
     const rebase = this.feedRebase;
     if (!rebase) return { head: await this.feedHead(storeId), rebased: null };
     return retryTransient(() => this.db.transaction((tx) => rebase.onClaim(tx, storeId, claim.cursor, claim.at)), this.retry);
+  }
+
+  /** The entries after `cursor` start past a gap: see FeedRebase.onGap (without it, only the gap is measured). */
+  async skipFeedGap(storeId: string, cursor: number): Promise<{ toSeq: number; head: number; reconciled: number } | null> {
+    const rebase = this.feedRebase;
+    if (rebase) return retryTransient(() => this.db.transaction((tx) => rebase.onGap(tx, storeId, cursor)), this.retry);
+    const { rows } = await this.db.query<{ next: number | null }>('SELECT min(seq) AS next FROM sync_feed WHERE store_id = $1 AND seq > $2', [storeId, cursor]);
+    const next = rows[0]?.next === null || rows[0]?.next === undefined ? null : Number(rows[0].next);
+    return next === null || next === cursor + 1 ? null : { toSeq: next - 1, head: await this.feedHead(storeId), reconciled: 0 };
   }
 
   /**

@@ -25,7 +25,14 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/refuse-bad-text.js';
  *       another entry there stops applying pages and sends `feed-rebase`; the hub renumbers what the store may lack to
  *       follow the store's cursor, appends each module's reconcile entries, and answers `feed-rebased`. A cursor past
  *       the hub's head (or at an entry the hub never pruned but lacks) is rebased by the hub itself at `hello`, which
- *       `welcome` then reports in `feedRebased` (older stores ignore both fields). No protocol bump.
+ *       `welcome` then reports in `feedRebased` (older stores ignore both fields). No protocol bump. A hub rebases a
+ *       store's feed at most once per connection and LIMITS.feedRebasesPerHour times an hour, never moves entries at
+ *       or below the cursor the store acknowledged, and never follows a cursor more than LIMITS.maxFeedAhead past its
+ *       head; past those it refuses with `error` and closes.
+ * Feed gaps: entries the hub no longer holds (removed by retention after a store disk acknowledged them, or renumbered
+ *       past them by a rebase) would leave a store whose cursor is below them before a page that starts past a gap.
+ *       The hub says so first with `feed-skip` (the store moves its cursor to `toSeq`, logs it and shows it) and makes
+ *       sure a reconcile entry (`reservation.snapshot`) follows the gap. An older store ignores the frame (as before).
  * Lost events: a hub restored from a backup older than the store's retention of acknowledged events lacks events the
  *       store has pruned. A hub whose `welcome` lists `events-lost` takes `events-lost` for exactly that gap (from its
  *       acked seq + 1), records it, answers `ack` and uploads go on; anything else is refused. No protocol bump.
@@ -55,6 +62,14 @@ export const LIMITS = {
    * otherwise move the hub's acked seq so far that the store's next events would be numbered past the safe range.
    */
   maxLostEvents: 100_000_000,
+  /**
+   * Entries a store's claimed feed cursor (`hello`, `feed-rebase`) may be past the hub's head for the hub to renumber
+   * its feed to follow it (a hub restored from a backup lost at most the entries written since: far fewer). More is
+   * refused: a forged cursor would otherwise push the store's feed numbering towards the end of the safe range.
+   */
+  maxFeedAhead: 10_000_000,
+  /** Rebases of one store's feed the hub makes in an hour (each renumbers and appends a snapshot); more are refused. */
+  feedRebasesPerHour: 6,
 } as const;
 
 /** WebSocket close codes (4000–4999 are ours). */
@@ -178,6 +193,7 @@ export type HubMessage =
       feedRebased?: FeedRebaseReport;
     }
   | { type: 'feed-rebased'; cursor: number; head: number; rebasedAt: number | null; moved: number }
+  | { type: 'feed-skip'; fromSeq: number; toSeq: number; head: number; reason: string }
   | { type: 'ack'; seq: number }
   | { type: 'resend'; fromSeq: number; reason: string }
   | { type: 'feed-page'; entries: FeedEntry[]; head: number }
@@ -211,6 +227,12 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
    * found nothing to rebase (its entry there matches, or another connection rebased it first).
    */
   z.object({ type: z.literal('feed-rebased'), cursor: z.number(), head: z.number(), rebasedAt: z.number().nullable(), moved: z.number() }),
+  /**
+   * Entries `fromSeq`–`toSeq` of the store's feed are gone from the hub (removed by retention after a store disk
+   * acknowledged them, or renumbered past them by a feed rebase): a store whose cursor is `fromSeq − 1` or more moves it
+   * to `toSeq` and applies on; a reconcile entry follows later in the feed. Sent before a page that would start past a gap.
+   */
+  z.object({ type: z.literal('feed-skip'), fromSeq: seq, toSeq: seq, head: z.number(), reason: z.string().max(500) }),
   z.object({ type: z.literal('ack'), seq: z.number() }),
   z.object({ type: z.literal('resend'), fromSeq: z.number(), reason: z.string() }),
   z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),

@@ -1,5 +1,5 @@
-import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
-import type { FeedParkedSummary, LostEvents, StoreSyncStorage } from '@storefleet/sync';
+import { LIMITS, type FeedEntry, type FeedPosition, type FeedRebaseReport, type WireEvent } from '@storefleet/shared';
+import type { FeedParkedSummary, FeedSkip, LostEvents, StoreSyncStorage } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from './feed-handlers.js';
 import type { SqliteOutbox } from './outbox.js';
@@ -59,6 +59,7 @@ export class SqliteSyncStorage implements StoreSyncStorage {
         const localAcked = this.ackedSeq();
         // The hub holds no more than this file confirmed: same history (older rows may be pruned).
         if (hubAckedSeq <= localAcked) return 0;
+        this.#refuseRenumbering(hubAckedSeq);
         const mine = this.db.prepare('SELECT hlc FROM sync_outbox WHERE seq = ?').pluck().get(hubAckedSeq) as string | undefined;
         if (mine !== undefined && mine === hubAckedHlc) return 0; // our ack was lost; the hub has exactly our events
         const moved = this.db.prepare('SELECT count(*) FROM sync_outbox WHERE seq > ?').pluck().get(localAcked) as number;
@@ -69,6 +70,19 @@ export class SqliteSyncStorage implements StoreSyncStorage {
         return moved;
       })
       .immediate();
+  }
+
+  /**
+   * A hub's acked seq far past anything this store made (more than LIMITS.maxLostEvents past its head, or near the end
+   * of the safe range) is not a restore: a forged `events-lost` moved it. Renumbering to follow it would push this
+   * store's numbering out of range, so the step fails, saying so (the sync status shows it) and nothing moves.
+   */
+  #refuseRenumbering(hubAckedSeq: number): void {
+    const head = this.outboxHead();
+    if (hubAckedSeq - head <= LIMITS.maxLostEvents && hubAckedSeq < 2 ** 50) return;
+    throw new Error(
+      `the hub says it holds this store's events up to ${hubAckedSeq}, ${hubAckedSeq - head} past this store's outbox head ${head} (more than ${LIMITS.maxLostEvents} events a store could have lost): not renumbering this store's unsent events to follow it; the hub's record for this store needs an operator`,
+    );
   }
 
   feedCursor(): number {
@@ -124,6 +138,28 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   lastFeedRebase(): FeedRebaseReport | null {
     const at = this.#get.get('feed_rebased_at') as number | undefined;
     return at === undefined ? null : { at, moved: (this.#get.get('feed_rebased_moved') as number | undefined) ?? 0 };
+  }
+
+  skipFeed(skip: FeedSkip): boolean {
+    return this.db
+      .transaction(() => {
+        const cursor = this.feedCursor();
+        if (skip.fromSeq > cursor + 1 || skip.toSeq <= cursor) return false;
+        this.#set.run(skip.toSeq, 'feed_cursor', skip.toSeq);
+        this.#put.run('feed_skipped_from', skip.fromSeq);
+        this.#put.run('feed_skipped_to', skip.toSeq);
+        this.#put.run('feed_skipped_at', Math.round(skip.at));
+        this.#put.run('feed_skipped_reason', skip.reason.slice(0, 500));
+        return true;
+      })
+      .immediate();
+  }
+
+  lastFeedSkip(): FeedSkip | null {
+    const at = this.#get.get('feed_skipped_at') as number | undefined;
+    if (at === undefined) return null;
+    const [fromSeq, toSeq, reason] = ['feed_skipped_from', 'feed_skipped_to', 'feed_skipped_reason'].map((k) => this.#get.get(k));
+    return { fromSeq: fromSeq as number, toSeq: toSeq as number, reason: reason as string, at };
   }
 
   recordLostEvents(lost: LostEvents): void {
