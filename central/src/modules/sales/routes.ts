@@ -24,7 +24,10 @@ const dailyQuery = z.object({
 const saleParams = z.object({ saleId: z.string().min(1).max(64) });
 const saleQuery = z.object({ store: uuidSchema.optional() });
 
-/** Reads of the sales ledger: a store's days (or the fleet's, for head office) and one sale with its returns. */
+/**
+ * Reads of the sales ledger: a store's days (or the fleet's, for head office), and a sale id with its returns, by
+ * store (`SaleLookup`: head office sees every store that used the id; a store's callers see their store's only).
+ */
 export function salesRoutes(sales: SalesService): Router {
   const r = Router();
   r.get('/sales/daily', async (req, res) => {

@@ -102,5 +102,13 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     ]);
     expect(await returnsOf('C-2')).toEqual([['C-R3', 'REFUSED', 'return C-R3 of sale C-2: it refunds in EUR but the sale was paid in USD']]);
     expect(await returnsOf('C-3')).toEqual([['C-R4', 'REFUSED', 'return C-R4 of sale C-3: the sale was voided, nothing was paid to refund']]);
+
+    // Later batches are judged against what earlier ones already took back: C-2 took 550 for two teas.
+    await o.send(o.event('sale.returned', returned('C-R5', 'C-2', nextDay, 'TEA', 1, 275)));
+    await o.send(o.event('sale.returned', returned('C-R6', 'C-2', nextDay, 'TEA', 1, 300)));
+    expect(await parkedOf(t, admin, c.id)).toEqual([
+      { seq: 10, type: 'sale.returned', reason: 'rejected by sale.returned handler: return C-R6 of sale C-2: it refunds 300 but the sale took 550, of which 275 is already refunded' },
+    ]);
+    expect((await daily(c.id))[0]).toMatchObject({ day: '2024-08-02', returns: 2, refunds: 825 });
   });
 });
