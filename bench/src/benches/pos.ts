@@ -3,15 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createStoreNode, type StoreNode } from '@storefleet/store-node';
-import { against, type Benchmark } from '../figure.js';
+import { against, round, type Benchmark, type Figure } from '../figure.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SKUS = 2000;
 const LANES = Number(process.env.BENCH_POS_LANES ?? 12);
-const dir = () => mkdtempSync(join(tmpdir(), 'sf-posb-'));
+/** Where the store files go (BENCH_POS_DIR=/dev/shm takes the disk's fsync out of the picture, not out of the CPU). */
+const dir = () => mkdtempSync(join(process.env.BENCH_POS_DIR ?? tmpdir(), 'sf-posb-'));
+const ANCHOR = 'bare-sqlite-same-writes';
 
-/** The anchor: the same rows a 3-line sale writes (sale, lines, stock, outbox), bare, one transaction each. */
-function bareSqlite(): number {
+/** CPU time (user + system, every thread of this process) from `start` until now, in µs. */
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
+
+interface Run {
+  readonly n: number;
+  readonly perS: number;
+  /** CPU per completed sale, in µs. */
+  readonly cpuUs: number;
+}
+
+/**
+ * The anchor: the rows a 3-line cash sale writes at the till — the sale, its lines, the stock, a `stock.moved` per line
+ * and the sale's `sale.completed` (the same fields the till sends) — bare, one transaction each, no checks.
+ */
+function bareSqlite(): Run {
   const db = new Database(join(dir(), 'bare.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -24,26 +42,33 @@ function bareSqlite(): number {
   const stock = db.prepare('INSERT INTO stock VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand');
   const out = db.prepare('INSERT INTO outbox (type, payload) VALUES (?, ?)');
   const write = db.transaction((id: string, skus: string[]) => {
-    sale.run(id, 1000, Date.now());
-    for (const sku of skus) {
-      line.run(id, sku, 1, 333);
-      stock.run(sku, -1);
-      out.run('stock.moved', JSON.stringify({ sku, delta: -1, kind: 'SALE', ref: id }));
+    const at = Date.now();
+    const lines = skus.map((sku) => ({ sku, qty: 1, unitPriceMinor: 333, taxClass: 'STANDARD', subtotalMinor: 333, taxMinor: 30 }));
+    sale.run(id, 1089, at);
+    for (const l of lines) {
+      line.run(id, l.sku, l.qty, l.unitPriceMinor);
+      stock.run(l.sku, -1);
+      out.run('stock.moved', JSON.stringify({ sku: l.sku, delta: -1, kind: 'SALE', at, ref: id }));
     }
+    const completed = { saleId: id, lane: null, currency: 'USD', openedAt: at, closedAt: at, lines, subtotalMinor: 999, taxMinor: 90, totalMinor: 1089, tenders: [{ kind: 'CASH', amountMinor: 1089, givenMinor: 1_000_000 }] };
+    out.run('sale.completed', JSON.stringify(completed));
   });
   let n = 0;
+  const cpu = process.cpuUsage();
   const end = performance.now() + SECONDS * 1000;
   while (performance.now() < end) {
     write(`sale-${n}`, [0, 1, 2].map((k) => `SF-${(n * 3 + k) % SKUS}`));
     n++;
   }
+  const cpuUs = cpuSince(cpu) / n;
   db.close();
-  return n / SECONDS;
+  return { n, perS: n / SECONDS, cpuUs };
 }
 
 /** `lanes` tills selling back to back on one store node (as a store's lanes do), each sale tendered in cash. */
-async function sellFor(node: StoreNode, lanes: number, seconds: number): Promise<{ n: number; perS: number }> {
+async function sellFor(node: StoreNode, lanes: number, seconds: number): Promise<Run> {
   let n = 0;
+  const cpu = process.cpuUsage();
   const end = performance.now() + seconds * 1000;
   const lane = async (k: number) => {
     for (let i = 0; performance.now() < end; i++) {
@@ -54,12 +79,20 @@ async function sellFor(node: StoreNode, lanes: number, seconds: number): Promise
     }
   };
   await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));
-  return { n, perS: n / seconds };
+  return { n, perS: n / seconds, cpuUs: cpuSince(cpu) / n };
+}
+
+/** The till wrote what the anchor writes: 3 `stock.moved` and one `sale.completed` per sale. */
+function checkOutbox(node: StoreNode, sales: number): void {
+  const count = (type: string) => node.db.prepare('SELECT count(*) FROM sync_outbox WHERE type = ?').pluck().get(type) as number;
+  const moved = count('stock.moved');
+  const completed = count('sale.completed');
+  if (moved !== sales * 3 || completed !== sales) throw new Error(`expected ${sales * 3} stock.moved and ${sales} sale.completed events in the outbox, found ${moved} and ${completed}`);
 }
 
 export const posBench: Benchmark = {
   name: 'pos',
-  description: 'completed, durable 3-line sales per second through the till, including outbox events',
+  description: 'completed, durable 3-line sales per second and CPU per sale through the till, including its outbox events',
   async run() {
     const anchor = bareSqlite();
     const node = createStoreNode({ dbPath: join(dir(), 'store.sqlite'), port: 0, logLevel: 'silent' });
@@ -72,14 +105,18 @@ export const posBench: Benchmark = {
       })();
       const single = await sellFor(node, 1, SECONDS / 2);
       const lanes = await sellFor(node, LANES, SECONDS);
-      const events = (node.db.prepare("SELECT count(*) AS c FROM sync_outbox WHERE type = 'stock.moved'").get() as { c: number }).c;
-      if (events !== (single.n + lanes.n) * 3) throw new Error(`expected ${(single.n + lanes.n) * 3} outbox events, found ${events}`);
+      checkOutbox(node, single.n + lanes.n);
       const { commits } = node.sync.groupStats();
       const laneCommits = commits - single.n; // the one-lane phase commits each sale alone
+      const fig = (metric: string, run: Run, unit: string, value: number): Omit<Figure, 'anchor' | 'anchor_value' | 'ratio'> => ({ bench: 'pos', metric, value, unit, db: 'sqlite', n: run.n });
+      console.error(`  anchor ${anchor.perS.toFixed(0)} sales/s, ${anchor.cpuUs.toFixed(0)} µs CPU a sale; one lane ${single.perS.toFixed(0)}/s, ${single.cpuUs.toFixed(0)} µs; ${LANES} lanes ${lanes.perS.toFixed(0)}/s, ${lanes.cpuUs.toFixed(0)} µs`);
       return [
-        against({ bench: 'pos', metric: `sales_per_s_${LANES}_lanes`, value: lanes.perS, unit: '1/s', db: 'sqlite', n: lanes.n }, 'bare-sqlite-same-writes', anchor),
-        { bench: 'pos', metric: `sales_per_commit_${LANES}_lanes`, value: +(lanes.n / laneCommits).toFixed(1), unit: 'sales', db: 'sqlite', n: laneCommits },
-        against({ bench: 'pos', metric: 'sales_per_s_one_lane', value: single.perS, unit: '1/s', db: 'sqlite', n: single.n }, 'bare-sqlite-same-writes', anchor),
+        against(fig(`sales_per_s_${LANES}_lanes`, lanes, '1/s', lanes.perS), `${ANCHOR}-sales-per-s`, anchor.perS),
+        { bench: 'pos', metric: `sales_per_commit_${LANES}_lanes`, value: round(lanes.n / laneCommits), unit: 'sales', db: 'sqlite', n: laneCommits },
+        against(fig('sales_per_s_one_lane', single, '1/s', single.perS), `${ANCHOR}-sales-per-s`, anchor.perS),
+        // CPU the process spent per sale (the till's rules, its event checks, SQLite): lower is better.
+        against(fig(`cpu_us_per_sale_${LANES}_lanes`, lanes, 'us', lanes.cpuUs), `${ANCHOR}-cpu-us-per-sale`, anchor.cpuUs, false),
+        against(fig('cpu_us_per_sale_one_lane', single, 'us', single.cpuUs), `${ANCHOR}-cpu-us-per-sale`, anchor.cpuUs, false),
       ];
     } finally {
       await node.stop();
