@@ -206,8 +206,8 @@ export class HubSyncSession {
       replica: this.options.replica,
     });
     if (this.#phase === 'closed') return;
+    this.#phase = 'open'; // recorded as connected: a refusal from here on records the disconnect too
     if (feedRefused) return this.#refuse(CLOSE.policyViolation, 'bad-message', feedRefused);
-    this.#phase = 'open';
     this.#rebasedHere = feedRebased !== undefined;
     this.#feedSent = this.#pageFloor = Math.min(m.feedCursor, feedHead);
     this.#feedAcked = Math.min(feedAcked ?? m.feedCursor, this.#feedSent);

@@ -74,6 +74,8 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
     expect((await evil.next('error')).message).toMatch(/^feed cursor 1000000000000 is \d+ entries past this hub's feed head \d+ for this store \(at most 10000000 are taken after a hub restore\)/);
     expect((await evil.waitClosed()).code).toBe(1008);
     expect((await f.hub.db.query('SELECT 1 FROM sync_feed_rebases WHERE store_id = $1', [storeId])).rowCount).toBe(0);
+    const connected = async () => (await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [storeId])).rows[0]?.connected;
+    await waitFor('the refused connection recorded as closed', async () => (await connected()) === false);
 
     store.sync.start();
     const late = await desk.reserve(storeId, 'MUG');
