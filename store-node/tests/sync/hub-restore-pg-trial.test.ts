@@ -148,6 +148,7 @@ describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — skipped: needs a r
     expect(await f.ledger(storeId)).toEqual({ ...sold, maxSeq: sold.count + 1 });
     const atHub = (await desk.call('GET', `/api/sync/stores/${storeId}`)).body;
     expect(atHub).toMatchObject({ pendingUp: 0, feedLag: 0, feedRebase: { note: expect.stringMatching(/^feed rebased after a hub restore at /) } });
+    await waitFor('the store to hear the last ack', () => store.sync.status().pendingUp === 0, 30_000); // the hub commits before the ack arrives
     expect(store.sync.status()).toMatchObject({ phase: 'syncing', pendingUp: 0, lastError: null, reconnects, lastFeedRebase: { at: expect.any(Number) } });
     console.info(
       `restored-backup trial: ${sold.count} sales, dump ${statSync(dump).size} bytes in ${dumpMs} ms, restore ${restoreMs} ms, ` +

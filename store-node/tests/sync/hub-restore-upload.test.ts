@@ -50,6 +50,8 @@ describe.each(dbTargets)('uploads after a hub restore on $name', (target) => {
       const l = await f.ledger(storeId);
       return l.count === SALES + 1 ? l : undefined;
     }, 60_000)).toEqual({ count: SALES + 1, total: total(SALES) + 5, maxSeq: SALES + 1 });
+    // The hub commits before its ack reaches the store: wait for the ack rather than read the status at once.
+    await waitFor('the store to hear the ack', () => store.sync.status().pendingUp === 0, 60_000);
     expect(store.sync.status()).toMatchObject({ phase: 'syncing', pendingUp: 0, lastError: null });
   }, 600_000);
 });
