@@ -21,3 +21,4 @@ export * from './http/access-matrix-types.js';
 export * from './http/raw-answers.js';
 export * from './http/refuse-bad-text.js';
 export * from './protocol/events.js';
+export * from './protocol/feed-entries.js';

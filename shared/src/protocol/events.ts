@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { skuSchema } from '../validation.js';
+import { feedPayloadSchemas } from './feed-entries.js';
 
 /**
  * Payloads of the events stores send up and the feed entries the hub sends down, defined once: the sending end builds
@@ -111,10 +113,71 @@ const returnShape = z.strictObject({
 export const saleReturnedSchema = returnShape.superRefine(checkReturnArithmetic, wellFormed);
 export type SaleReturned = z.infer<typeof saleReturnedSchema>;
 
-/** Every event type with a schema here, by name: the hub's handlers and the store's emitters look them up. */
+export const MOVEMENT_KINDS = ['SALE', 'RETURN', 'RECEIVE', 'TRANSFER_OUT', 'TRANSFER_IN', 'ADJUSTMENT', 'RFID_RECONCILE', 'PICKUP'] as const;
+export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+
+/** `stock.moved` (store → hub): one signed movement of one sku; the hub adds it to the store's PN-counter. */
+export const stockMovedSchema = z.strictObject({
+  sku: skuSchema,
+  delta: z.number().int().min(-1_000_000).max(1_000_000),
+  kind: z.enum(MOVEMENT_KINDS),
+  /** When it happened at the store (epoch ms); the hub's receipt time when absent. */
+  at: z.number().int().positive().max(8_640_000_000_000).optional(),
+  /** What caused it at the store (a sale id, a reservation id), for tracing. */
+  ref: z.string().max(100).optional(),
+});
+export type StockMoved = z.infer<typeof stockMovedSchema>;
+
+/** `reservation.picked-up` / `reservation.no-show` (store → hub): a hold was handed over, or its customer never came. */
+export const reservationEndedAtStoreSchema = z.strictObject({ reservationId: id });
+export type ReservationEndedAtStore = z.infer<typeof reservationEndedAtStoreSchema>;
+
+/**
+ * Every event type with a schema, by name: what stores send up (sales, stock, pickups) and the feed entries the hub
+ * sends down (`feed-entries.ts`). The hub's handlers and the store's feed handlers validate with them; a test fails
+ * when a type is emitted or appended anywhere without an entry here.
+ */
 export const eventPayloadSchemas = {
   'sale.completed': saleCompletedSchema,
   'sale.voided': saleVoidedSchema,
   'sale.returned': saleReturnedSchema,
+  'stock.moved': stockMovedSchema,
+  'reservation.picked-up': reservationEndedAtStoreSchema,
+  'reservation.no-show': reservationEndedAtStoreSchema,
+  ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;
+export type EventPayload<T extends SchemaEventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
+
+/**
+ * The payload of a `type` event checked against its schema: the data when it conforms, or a message naming the first
+ * faulty field (and how many more), for a refusal or a parked entry.
+ */
+export function checkEventPayload<T extends SchemaEventType>(type: T, payload: unknown): { ok: true; data: EventPayload<T> } | { ok: false; reason: string } {
+  const parsed = eventPayloadSchemas[type].safeParse(payload);
+  if (parsed.success) return { ok: true, data: parsed.data as EventPayload<T> };
+  const [first, ...rest] = parsed.error.issues;
+  return { ok: false, reason: `invalid ${type} payload: ${first?.path.join('.') || '(root)'}: ${first?.message}${rest.length ? ` (+${rest.length} more)` : ''}` };
+}
+
+/** The payload of a `type` event or feed entry, checked: throws with the reason when it does not conform (a store's feed handler throws it, so the entry is parked). */
+export function parseEventPayload<T extends SchemaEventType>(type: T, payload: unknown): EventPayload<T> {
+  const checked = checkEventPayload(type, payload);
+  if (!checked.ok) throw new Error(checked.reason);
+  return checked.data;
+}
+
+/**
+ * Splits a run of `type` events (a handler's batch) into those whose payload conforms and a refusal for each of the
+ * rest, so a receiver parks a bad payload alone and applies its neighbours.
+ */
+export function partitionByPayload<E extends { readonly seq: number; readonly payload: unknown }>(type: SchemaEventType, events: readonly E[]): { valid: E[]; refused: { seq: number; reason: string }[] } {
+  const valid: E[] = [];
+  const refused: { seq: number; reason: string }[] = [];
+  for (const e of events) {
+    const checked = checkEventPayload(type, e.payload);
+    if (checked.ok) valid.push(e);
+    else refused.push({ seq: e.seq, reason: checked.reason });
+  }
+  return { valid, refused };
+}
