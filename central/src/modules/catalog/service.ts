@@ -1,10 +1,10 @@
-import { ConflictError, NotFoundError } from '@storefleet/shared';
+import { ConflictError, feedEntry, NotFoundError, type FeedType } from '@storefleet/shared';
 import type { Db } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { CatalogRepository } from './repository.js';
 import type { Product, ProductInput, ProductQuery } from './types.js';
 
-export const CATALOG_CHANGED = 'catalog.changed';
+export const CATALOG_CHANGED = 'catalog.changed' satisfies FeedType;
 
 export class CatalogService {
   readonly repo: CatalogRepository;
@@ -49,7 +49,7 @@ export class CatalogService {
       }
       const upserted = await repo.upsert(items, this.now());
       // Every store hears of it through its feed, and pulls the changed products (online now, or when it reconnects).
-      await this.feed.broadcast(tx, { type: CATALOG_CHANGED, payload: { version: await repo.version() } });
+      await this.feed.broadcast(tx, feedEntry(CATALOG_CHANGED, { version: await repo.version() }));
       return { upserted };
     });
   }

@@ -1,3 +1,4 @@
+import { feedEntry } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { replenishment, VELOCITY_DAYS, type Replenishment } from './replenishment-rules.js';
@@ -66,14 +67,14 @@ export class ReplenishmentSweep {
         [cursor?.updated_at ?? -1, cursor?.store_id ?? '00000000-0000-0000-0000-000000000000', cursor?.sku ?? '', now - VELOCITY_DAYS * 86_400_000, now - SETTLE_MS],
       );
       if (!rows.length) return { checked: 0, lowered: 0, restocked: 0 };
-      const events: { storeId: string; type: string; payload: unknown }[] = [];
+      const events: ({ storeId: string } & ReturnType<typeof feedEntry<typeof LOW_STOCK | typeof RESTOCKED>>)[] = [];
       const alerts = rows.map((r) => {
         const onHand = Number(r.on_hand);
         const reserved = Number(r.reserved);
         const rep = replenishment({ onHand, reserved, safety: Number(r.safety), soldInWindow: Number(r.sold ?? 0), leadTimeDays: r.lead_time_days });
         const flipped = rep.low !== (r.was_low ?? false);
-        if (flipped && rep.low) events.push({ storeId: r.store_id, type: LOW_STOCK, payload: { sku: r.sku, onHand, reserved, ...rep } });
-        if (flipped && !rep.low) events.push({ storeId: r.store_id, type: RESTOCKED, payload: { sku: r.sku, onHand, reserved } });
+        if (flipped && rep.low) events.push({ storeId: r.store_id, ...feedEntry(LOW_STOCK, { sku: r.sku, onHand, reserved, velocityPerDay: rep.velocityPerDay, reorderPoint: rep.reorderPoint, suggestedQty: rep.suggestedQty, low: true }) });
+        if (flipped && !rep.low) events.push({ storeId: r.store_id, ...feedEntry(RESTOCKED, { sku: r.sku, onHand, reserved }) });
         return { r, rep, flipped };
       });
       // Keys never low stay out of the table: it holds what is or was low, not the whole catalog of every store.

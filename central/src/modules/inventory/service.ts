@@ -1,21 +1,9 @@
-import { z } from 'zod';
-import { AppError, NotFoundError, skuSchema } from '@storefleet/shared';
+import { AppError, NotFoundError, stockMovedSchema } from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
 import { incidents } from './incidents.js';
-import { MOVEMENT_KINDS, type CatalogSkus, type NearbyStore, type StockLevel } from './types.js';
-
-/** The payload of a store's `stock.moved` event: one signed movement of one sku. */
-export const stockMovedSchema = z.strictObject({
-  sku: skuSchema,
-  delta: z.number().int().min(-1_000_000).max(1_000_000),
-  kind: z.enum(MOVEMENT_KINDS),
-  /** When it happened at the store (epoch ms); the hub's receipt time when absent. */
-  at: z.number().int().positive().optional(),
-  /** What caused it at the store (a sale id, a reservation id), for tracing. */
-  ref: z.string().max(100).optional(),
-});
+import { type CatalogSkus, type NearbyStore, type StockLevel } from './types.js';
 
 export class InventoryService {
   constructor(

@@ -1,7 +1,8 @@
+import type { MovementKind } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 
-export const MOVEMENT_KINDS = ['SALE', 'RETURN', 'RECEIVE', 'TRANSFER_OUT', 'TRANSFER_IN', 'ADJUSTMENT', 'RFID_RECONCILE', 'PICKUP'] as const;
-export type MovementKind = (typeof MOVEMENT_KINDS)[number];
+/** The kinds of stock movement a store sends (`stock.moved`, shared/src/protocol/events.ts). */
+export { MOVEMENT_KINDS, type MovementKind } from '@storefleet/shared';
 export type MovementSource = 'POS' | 'ONLINE' | 'WAREHOUSE' | 'RFID';
 
 export interface StockLevel {

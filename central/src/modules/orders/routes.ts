@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cartDocId, cartView, ConflictError, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
+import { cartDocId, cartView, ConflictError, feedEntry, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
 import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
@@ -136,11 +136,13 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       const repo = new OrderRepository(tx);
       const o = visible(req, await repo.get(id), id);
       if (o.fulfilment.type !== 'CURBSIDE' || o.status !== 'CONFIRMED') throw new ValidationError(`order ${id} is not a confirmed curbside order`);
+      const reservationId = o.reservationId;
+      if (!reservationId) throw new ConflictError(`order ${id} has no hold at its store to check in against`);
       const at = d.now();
       const updated = await repo.update(id, { fulfilment: { ...o.fulfilment, parkingSpot, checkedInAt: at } }, at);
       await repo.addEvent(id, 'CHECKED_IN', { parkingSpot }, at);
       // "I'm here": the store's pickup list shows the arrival and the spot at once.
-      await d.feed.append(tx, o.fulfilment.storeId!, [{ type: 'order.checked-in', payload: { orderId: id, reservationId: o.reservationId, parkingSpot, at } }]);
+      await d.feed.append(tx, o.fulfilment.storeId!, [feedEntry('order.checked-in', { orderId: id, reservationId, parkingSpot, at })]);
       return updated;
     });
     res.json(order);

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError, uuidv7 } from '@storefleet/shared';
+import { ConflictError, feedEntry, NotFoundError, ValidationError, uuidv7 } from '@storefleet/shared';
 import type { Db } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
@@ -117,7 +117,7 @@ export class HoldBatcher {
       if (granted.length) {
         await this.holds.addReserved(tx, granted.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: l.qty }))), now);
         await repo.insertMany(granted);
-        await this.feed.appendMany(tx, granted.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
+        await this.feed.appendMany(tx, granted.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
       }
       return results;
     });

@@ -1,4 +1,4 @@
-import type { HoldSnapshot } from '@storefleet/shared';
+import { feedEntry, type HoldSnapshot } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import type { FeedItem } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
@@ -13,7 +13,7 @@ export const HOLD_SNAPSHOT_PAGE = 1000;
  */
 export async function holdSnapshot(tx: Queryable, storeId: string): Promise<FeedItem[]> {
   const ids = await new ReservationRepository(tx).activeIds(storeId);
-  return snapshotPages(ids, HOLD_SNAPSHOT_PAGE).map((payload) => ({ type: 'reservation.snapshot', payload }));
+  return snapshotPages(ids, HOLD_SNAPSHOT_PAGE).map((payload) => feedEntry('reservation.snapshot', payload));
 }
 
 /** Sorted ids cut into pages: page i covers [its first id, the next page's first id); the first and last are open. */

@@ -1,3 +1,6 @@
+import { partitionByPayload } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
+import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { HubContext, HubModule } from '../hub-module.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
@@ -17,6 +20,15 @@ export const repairOf = (ctx: HubContext) =>
   new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, hooksOf(ctx));
 const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now, hooksOf(ctx), ctx.settings.tuning.holdBatches);
 
+/** `handle` applied to the events whose payload conforms to the shared schema of `type`; each of the rest is refused alone. */
+const checked =
+  (type: 'reservation.picked-up' | 'reservation.no-show', handle: (tx: Queryable, events: readonly AppliedEvent[]) => Promise<HandlerResult>) =>
+  async (tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> => {
+    const { valid, refused } = partitionByPayload(type, events);
+    const applied = valid.length ? await handle(tx, valid) : {};
+    return { rejected: [...refused, ...(applied.rejected ?? [])].sort((x, y) => x.seq - y.seq) };
+  };
+
 /**
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired
  * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; oversells
@@ -34,8 +46,8 @@ export const hubModule: HubModule = {
     return reservationRoutes(serviceOf(ctx), codes);
   },
   eventHandlers: (ctx) => ({
-    'reservation.picked-up': (tx, events) => serviceOf(ctx).applyPickups(tx, events),
-    'reservation.no-show': (tx, events) => serviceOf(ctx).applyNoShows(tx, events),
+    'reservation.picked-up': checked('reservation.picked-up', (tx, events) => serviceOf(ctx).applyPickups(tx, events)),
+    'reservation.no-show': checked('reservation.no-show', (tx, events) => serviceOf(ctx).applyNoShows(tx, events)),
   }),
   start(ctx) {
     ctx.feed.reconcileWith('reservations', holdSnapshot);

@@ -1,3 +1,4 @@
+import { feedEntry } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
 import { ReservationRepository } from './repository.js';
@@ -80,8 +81,8 @@ export class OversellRepair {
       await this.holds.addReserved(tx, [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))], now);
       const moved = await repo.moveToStore(r.id, candidate.storeId, now);
       await this.feed.appendMany(tx, [
-        { storeId: r.storeId, type: 'reservation.changed', payload: { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId } },
-        { storeId: candidate.storeId, type: 'reservation.changed', payload: moved },
+        { storeId: r.storeId, ...feedEntry('reservation.changed', { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId }) },
+        { storeId: candidate.storeId, ...feedEntry('reservation.changed', moved) },
       ]);
       await this.hooks()?.moved(tx, { hold: moved, fromStoreId: r.storeId, toStoreId: candidate.storeId, distanceKm: candidate.distanceKm });
       return { reservationId: r.id, action: 'RESOURCED', toStoreId: candidate.storeId, distanceKm: candidate.distanceKm };
@@ -89,7 +90,7 @@ export class OversellRepair {
     await this.holds.addReserved(tx, give, now);
     const cancelled = await repo.setStatus(r.id, 'RELEASED', r.expiresAt, now);
     const notice = `sorry: the store sold out of these items and no store within ${RESOURCE_RADIUS_KM} km has them; the order was cancelled`;
-    await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: { ...cancelled, notice } }]);
+    await this.feed.append(tx, r.storeId, [feedEntry('reservation.changed', { ...cancelled, notice })]);
     await this.hooks()?.ended(tx, cancelled, { how: 'CANCELLED_BY_REPAIR', notice });
     return { reservationId: r.id, action: 'CANCELLED', notice };
   }

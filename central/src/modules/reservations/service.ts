@@ -1,4 +1,4 @@
-import { ConflictError, hlcDecode, isUuid, NotFoundError } from '@storefleet/shared';
+import { ConflictError, feedEntry, hlcDecode, isUuid, NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
 import type { FeedWriter } from '../../sync/feed-writer.js';
@@ -80,7 +80,7 @@ export class ReservationService {
     const confirmed = await this.db.transaction(async (tx) => {
       const now = this.now();
       const rows = await new ReservationRepository(tx).confirmIfHeld(ids, now + PICKUP_WINDOW_MS, now);
-      await this.feed.appendMany(tx, rows.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
+      await this.feed.appendMany(tx, rows.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
       return new Map(rows.map((r) => [r.id, r]));
     });
     return ids.map((id) => confirmed.get(id));
@@ -114,7 +114,7 @@ export class ReservationService {
       const now = this.now();
       await this.holds.addReserved(tx, due.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }))), now);
       const ended = await repo.setStatusMany(due.map((r) => r.id), 'EXPIRED', now);
-      await this.feed.appendMany(tx, ended.map((r) => ({ storeId: r.storeId, type: 'reservation.changed', payload: r })));
+      await this.feed.appendMany(tx, ended.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
       const hooks = this.hooks();
       for (const r of hooks ? ended : []) await hooks!.ended(tx, r, { how: 'EXPIRED' });
       return due.length;
@@ -169,7 +169,7 @@ export class ReservationService {
   }
 
   async #announce(tx: Queryable, r: Reservation): Promise<void> {
-    await this.feed.append(tx, r.storeId, [{ type: 'reservation.changed', payload: r }]);
+    await this.feed.append(tx, r.storeId, [feedEntry('reservation.changed', r)]);
   }
 }
 
