@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { answerClientError, DiskFullError, refuseBadText } from '@storefleet/shared';
+import { answerClientError, DiskFullError, parseEventPayload, refuseBadText } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
@@ -147,9 +147,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const hubGet = config.hub ? hubGetter(config.hub.url, () => hubLink.token(), 10_000, (t, why) => hubLink.refused(t, why)) : undefined;
   const catalog = hubGet ? new CatalogPuller(db, hubGet, log) : undefined;
   sync.feedHandlers.register('catalog.changed', (_db, entry) => {
-    const version = (entry.payload as { version?: unknown } | null)?.version;
-    if (Number.isSafeInteger(version) && (version as number) > 0) catalog?.noticed(version as number);
-    else log.warn({ seq: entry.seq, payload: entry.payload }, 'catalog.changed without a valid version; ignored');
+    const { version } = parseEventPayload('catalog.changed', entry.payload); // checked even with no hub to pull from
+    catalog?.noticed(version);
   });
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
@@ -158,7 +157,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     if (ended) log.warn({ ended, seq: entry.seq }, 'ended holds the hub no longer holds (its feed was rebased after a hub restore)');
   });
   sync.feedHandlers.register('order.checked-in', (_db, entry) => {
-    const p = entry.payload as { orderId: string; reservationId: string; parkingSpot: string; at: number };
+    const p = parseEventPayload('order.checked-in', entry.payload);
     if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at)) log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');
   });
   const terminal = card.terminal;

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, holdSnapshotSchema, NotFoundError, ValidationError } from '@storefleet/shared';
+import { AppError, ConflictError, NotFoundError, parseEventPayload, ValidationError, type ReservationEndedAtStore } from '@storefleet/shared';
 import type { FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -34,10 +34,9 @@ export class BopisService {
     this.stock = new StockLedger(db);
   }
 
-  /** Feed handler for `reservation.changed`. */
+  /** Feed handler for `reservation.changed`. A payload that is not a hold (shared schema) throws: the entry is parked. */
   applyFeed(entry: FeedEntry): void {
-    const r = entry.payload as { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number };
-    this.repo.upsertFromHub(r);
+    this.repo.upsertFromHub(parseEventPayload('reservation.changed', entry.payload));
   }
 
   /**
@@ -46,7 +45,7 @@ export class BopisService {
    * Returns how many ended.
    */
   applySnapshot(entry: FeedEntry): number {
-    return this.repo.endUnlisted(holdSnapshotSchema.parse(entry.payload), HUB_NO_LONGER_HOLDS, entry.createdAt);
+    return this.repo.endUnlisted(parseEventPayload('reservation.snapshot', entry.payload), HUB_NO_LONGER_HOLDS, entry.createdAt);
   }
 
   publicKey(): string | undefined {
@@ -75,7 +74,7 @@ export class BopisService {
     return this.sync.write((emit) => {
       const r = this.#open(id);
       this.stock.moveAll(emit, r.lines.map((l) => ({ sku: l.sku, delta: -l.qty })), 'PICKUP', this.now(), r.id);
-      emit('reservation.picked-up', { reservationId: r.id });
+      emit('reservation.picked-up', { reservationId: r.id } satisfies ReservationEndedAtStore);
       this.repo.markHandedOver(r.id, this.now());
       return this.repo.get(r.id)!;
     });
@@ -84,7 +83,7 @@ export class BopisService {
   noShow(id: string): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
-      emit('reservation.no-show', { reservationId: r.id });
+      emit('reservation.no-show', { reservationId: r.id } satisfies ReservationEndedAtStore);
       this.repo.markNoShow(r.id, this.now());
       return this.repo.get(r.id)!;
     });

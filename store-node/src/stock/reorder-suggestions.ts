@@ -1,10 +1,7 @@
-import { z } from 'zod';
-import type { FeedEntry } from '@storefleet/shared';
+import { parseEventPayload, type FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
 
-const lowStock = z.object({ sku: z.string(), onHand: z.number(), reorderPoint: z.number(), suggestedQty: z.number(), velocityPerDay: z.number() });
-const restocked = z.object({ sku: z.string() });
 
 export interface ReorderSuggestion {
   readonly sku: string;
@@ -24,7 +21,7 @@ export class ReorderSuggestions {
 
   register(handlers: FeedHandlerRegistry): void {
     handlers.register('inventory.low-stock', (db, entry: FeedEntry) => {
-      const s = lowStock.parse(entry.payload);
+      const s = parseEventPayload('inventory.low-stock', entry.payload);
       db.prepare(
         `INSERT INTO reorder_suggestions (sku, on_hand, reorder_point, suggested_qty, velocity_per_day, raised_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, reorder_point = excluded.reorder_point,
@@ -33,7 +30,7 @@ export class ReorderSuggestions {
       ).run(s.sku, s.onHand, s.reorderPoint, s.suggestedQty, s.velocityPerDay, entry.createdAt);
     });
     handlers.register('inventory.restocked', (db, entry: FeedEntry) => {
-      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ? AND raised_at <= ?').run(restocked.parse(entry.payload).sku, entry.createdAt);
+      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ? AND raised_at <= ?').run(parseEventPayload('inventory.restocked', entry.payload).sku, entry.createdAt);
     });
   }
 

@@ -1,8 +1,12 @@
+import type { MovementKind, StockMoved } from '@storefleet/shared';
 import { MultiRowInsert } from '../db/multi-row.js';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { Emit } from '../sync/store-sync.js';
 
-export type StockKind = 'SALE' | 'RETURN' | 'RECEIVE' | 'TRANSFER_OUT' | 'TRANSFER_IN' | 'ADJUSTMENT' | 'RFID_RECONCILE' | 'PICKUP';
+export type StockKind = MovementKind;
+
+/** The `stock.moved` payload (shared/src/protocol/events.ts) of one movement. */
+const moved = (sku: string, delta: number, kind: StockKind, at: number, ref?: string): StockMoved => ({ sku, delta, kind, at, ...(ref ? { ref } : {}) });
 
 /**
  * The one way store code moves stock: the local count changes and a `stock.moved` event for the hub is emitted, in
@@ -29,13 +33,13 @@ export class StockLedger {
 
   move(emit: Emit, sku: string, delta: number, kind: StockKind, at: number, ref?: string): void {
     this.#move.run(sku, delta, at);
-    emit('stock.moved', { sku, delta, kind, at, ...(ref ? { ref } : {}) });
+    emit('stock.moved', moved(sku, delta, kind, at, ref));
   }
 
   /** The movements of one document (a sale, a return, a pickup) in one statement each for stock and outbox. */
   moveAll(emit: Emit, moves: readonly { sku: string; delta: number }[], kind: StockKind, at: number, ref?: string): void {
     this.#moveAll.run(moves.map((m) => [m.sku, m.delta, at]));
-    emit.all(moves.map((m) => ({ type: 'stock.moved', payload: { sku: m.sku, delta: m.delta, kind, at, ...(ref ? { ref } : {}) } })));
+    emit.all(moves.map((m) => ({ type: 'stock.moved', payload: moved(m.sku, m.delta, kind, at, ref) })));
   }
 
   onHand(sku: string): number {
