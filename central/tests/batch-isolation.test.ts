@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlcEncode } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
+import { stockedStore } from './support/stocked-store.js';
 import { TestHub } from './support/test-hub.js';
-import { ReservationService } from '../src/modules/reservations/service.js';
-import type { StockHolds } from '../src/modules/reservations/types.js';
+import type { ReservationService } from '../src/modules/reservations/service.js';
 
 /**
  * One request must never fail its group commit: a hold the database refuses (here a customer reference with U+0000,
@@ -17,13 +16,7 @@ describe.each(dbTargets)('group commits isolate a bad request on $name', (target
 
   beforeAll(async () => {
     t = await TestHub.start(target);
-    const admin = await t.login();
-    storeId = (await t.store('ISO-A', admin)).id;
-    await t.hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('ISO-SKU', 'Iso', 'Test', 100, 'USD', 'STANDARD', 1)`);
-    const hlc = hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId });
-    await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq: 1, hlc, type: 'stock.moved', payload: { sku: 'ISO-SKU', delta: 100, kind: 'RECEIVE' } }], 0);
-    const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
-    service = new ReservationService(t.hub.db, holds, t.hub.sync.feed, Date.now);
+    ({ storeId, reservations: service } = await stockedStore(t, 'ISO-A', 'ISO-SKU', 100));
   });
   afterAll(() => t?.stop());
 

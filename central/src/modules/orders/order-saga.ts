@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
 import type { HubDocs } from '../../sync/docs/hub-docs.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payments.js';
-import { OrderRepository, type OrderPatch, type StepRecord } from './repository.js';
+import { OrderRepository, type Claimed, type OrderPatch, type StepRecord } from './repository.js';
+import { LeaseLostError, SagaLease } from './saga-lease.js';
 import { CallBatcher } from '../../db/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
 import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from './types.js';
@@ -41,6 +42,8 @@ export interface SagaDeps {
   readonly onConfirmed?: ((order: Order) => Promise<void>) | undefined;
   /** Step-record batches in flight at once (ORDER_RECORD_BATCHES_IN_FLIGHT, default 1; see `npm run bench -- orders`). */
   readonly recordBatches?: number | undefined;
+  /** How long a runner's lease lasts unrenewed (default 5 s); it is renewed every third of that while the runner works. */
+  readonly leaseMs?: number | undefined;
   /** Fault injection for the crash tests (the harness's `testHooks`): the process SIGKILLs itself right after persisting this step. */
   readonly crashAfter?: string | undefined;
 }
@@ -67,14 +70,19 @@ export interface NewOrder {
  */
 export class OrderSaga {
   /** Step records of concurrent orders share commits (one order's records still commit in order). */
-  readonly #records: CallBatcher<StepRecord, Order>;
+  readonly #records: CallBatcher<StepRecord, Order | undefined>;
+  readonly #leaseMs: number;
 
   constructor(readonly deps: SagaDeps) {
+    this.#leaseMs = deps.leaseMs ?? LEASE_MS;
     this.#records = new CallBatcher((steps) => new OrderRepository(deps.db).recordMany(steps), { concurrency: deps.recordBatches ?? 1, maxBatch: 128, clash: (a, b) => a.id === b.id });
   }
 
-  #record(id: string, patch: OrderPatch, events: StepRecord['events'], now: number, leaseUntil: number): Promise<Order> {
-    return this.#records.call({ id, patch, events, now, leaseUntil });
+  /** Records a step under the runner's lease epoch; throws LeaseLostError (nothing written) when another runner took over. */
+  async #record(lease: SagaLease, patch: OrderPatch, events: StepRecord['events'], now: number, leaseUntil: number): Promise<Order> {
+    const order = await this.#records.call({ id: lease.orderId, patch, events, now, leaseUntil, epoch: lease.epoch });
+    if (!order) throw new LeaseLostError(lease.orderId);
+    return order;
   }
 
   get #repo(): OrderRepository {
@@ -86,7 +94,7 @@ export class OrderSaga {
     const subtotal = input.lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
     const tax = input.lines.reduce((n, l) => n + applyRatePpm(money(l.unitPriceMinor * l.qty, input.currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor, 0);
     const id = uuidv7(now);
-    const { order, created } = await this.#repo.insertOrGet({
+    const { order, created, epoch } = await this.#repo.insertOrGet({
       id,
       customerName: input.customerName,
       reservationId: holdIdOf(id),
@@ -104,9 +112,9 @@ export class OrderSaga {
       currency: input.currency,
       createdAt: now,
       updatedAt: now,
-    }, now + LEASE_MS, { customerName: input.customerName, total: subtotal + tax });
+    }, now + this.#leaseMs, { customerName: input.customerName, total: subtotal + tax });
     if (!created) return { order: await this.settled(order.id), created };
-    return { order: await this.drive(order.id, order, true), created };
+    return { order: await this.drive(order.id, { order, epoch }, true), created };
   }
 
   /** A repeated `place` while the first is still running: wait (a little) for its outcome. */
@@ -122,18 +130,28 @@ export class OrderSaga {
    * Runs the saga to its end if no other runner holds it (`owned`: the order as its placer holds it; `fresh`: just
    * inserted by this runner, so no step of it can have run before).
    */
-  async drive(id: string, owned?: Order, fresh = false): Promise<Order> {
-    let order = owned ?? (await this.#repo.claim(id, this.deps.now(), LEASE_MS));
-    if (!order) return (await this.#repo.get(id))!;
+  async drive(id: string, owned?: Claimed, fresh = false): Promise<Order> {
+    const claimed = owned ?? (await this.#repo.claim(id, this.deps.now(), this.#leaseMs));
+    if (!claimed) return (await this.#repo.get(id))!;
+    const lease = new SagaLease(id, claimed.epoch, { repo: () => this.#repo, leaseMs: this.#leaseMs, now: this.deps.now, log: this.deps.log }).start();
+    let order = claimed.order;
     try {
       while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
-        order = order.status === 'PENDING' ? await this.#forward(order, fresh) : await this.#compensate(order);
+        lease.held();
+        order = order.status === 'PENDING' ? await this.#forward(order, lease, fresh) : await this.#compensate(order, lease);
         fresh = false;
       }
     } catch (err) {
-      await this.#repo.releaseLease(id).catch(() => undefined); // let a resumer retry at once
+      await lease.stop();
+      if (err instanceof LeaseLostError) {
+        // Another runner took the order over after this one's lease expired: its outcome is the order's.
+        this.deps.log.warn({ orderId: id, epoch: lease.epoch }, err.message);
+        return this.settled(id);
+      }
+      await this.#repo.releaseLease(id, lease.epoch).catch(() => undefined); // let a resumer retry at once
       throw err;
     }
+    await lease.stop();
     return order;
   }
 
@@ -167,13 +185,14 @@ export class OrderSaga {
     }
   }
 
-  async #forward(order: Order, fresh: boolean): Promise<Order> {
+  async #forward(order: Order, lease: SagaLease, fresh: boolean): Promise<Order> {
     let step = order.step as Step | 'DONE';
-    if (step === 'DONE') return this.#confirmed(await this.#record(order.id, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0));
+    if (step === 'DONE') return this.#confirmed(await this.#record(lease, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0));
     let patch: OrderPatch = {};
     const done: { kind: string; detail: OrderPatch }[] = [];
     try {
       for (let prev: Step | undefined; step !== 'DONE' && (!prev || this.#joinsCommit(prev, step, order)); ) {
+        lease.held();
         const p = await this.#run(step, { ...order, ...patch } as Order, fresh);
         done.push({ kind: step, detail: p });
         patch = { ...patch, ...p };
@@ -186,11 +205,11 @@ export class OrderSaga {
       if (!(err instanceof StepFailed)) throw err; // unexpected (database down…): the lease is released, a runner retries
       const now = this.deps.now();
       const failed = await this.#record(
-        order.id,
+        lease,
         { ...patch, status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor({ at: step as Step, fulfilmentRef: patch.fulfilmentRef ?? order.fulfilmentRef }) },
         [...done, { kind: `${step}_FAILED`, detail: { reason: err.message } }],
         now,
-        now + LEASE_MS,
+        now + this.#leaseMs,
       );
       this.#maybeCrash(`${step}_FAILED`);
       return failed;
@@ -198,7 +217,7 @@ export class OrderSaga {
     const now = this.deps.now();
     // The last step and the confirmation share one commit.
     const over = step === 'DONE';
-    const recorded = await this.#record(order.id, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + LEASE_MS);
+    const recorded = await this.#record(lease, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + this.#leaseMs);
     this.#maybeCrash(done.at(-1)!.kind);
     if (!over) return recorded;
     if (order.fromCart) await this.#takeFromCart(recorded);
@@ -283,12 +302,12 @@ export class OrderSaga {
     }
   }
 
-  async #compensate(order: Order): Promise<Order> {
+  async #compensate(order: Order, lease: SagaLease): Promise<Order> {
     const [first, ...rest] = order.compensations;
     const now = this.deps.now();
-    if (!first) return this.#record(order.id, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
+    if (!first) return this.#record(lease, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
     await this.#undo(first, order);
-    const next = await this.#record(order.id, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + LEASE_MS);
+    const next = await this.#record(lease, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + this.#leaseMs);
     this.#maybeCrash(first);
     return next;
   }

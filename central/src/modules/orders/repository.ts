@@ -29,6 +29,7 @@ interface Row {
   payment_captured_at: number | null;
   created_at: number;
   updated_at: number;
+  lease_epoch: number;
 }
 
 const toOrder = (r: Row): Order => ({
@@ -93,7 +94,23 @@ export interface StepRecord {
   readonly events: readonly { kind: string; detail?: unknown }[];
   readonly now: number;
   readonly leaseUntil: number;
+  /** The lease epoch its runner claimed: the record is refused (the order left as it is) under any other. */
+  readonly epoch: number;
 }
+
+/** An order as its saga's runner claimed it: the lease's epoch fences every record it writes. */
+export interface Claimed {
+  readonly order: Order;
+  readonly epoch: number;
+}
+
+/**
+ * The seq the order's next timeline line follows, read under the order's row lock (inside an UPDATE of `alias`):
+ * event_seq, or for an order whose timeline predates it (0), its highest seq, hot or archived.
+ */
+const lastSeq = (alias: string) =>
+  `CASE WHEN ${alias}.event_seq > 0 THEN ${alias}.event_seq ELSE (SELECT coalesce(max(s.seq), 0) FROM
+     (SELECT seq FROM order_events WHERE order_id = ${alias}.id UNION ALL SELECT seq FROM order_events_archive WHERE order_id = ${alias}.id) s) END`;
 
 /** All SQL of orders and their timeline. */
 export class OrderRepository {
@@ -105,19 +122,19 @@ export class OrderRepository {
     o: Omit<Order, 'compensations' | 'endStatus' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure' | 'pickedUp' | 'paymentCapturedAt'>,
     leaseUntil: number,
     placed: unknown,
-  ): Promise<{ order: Order; created: boolean }> {
-    // One statement, one commit: the order and the first line of its timeline.
+  ): Promise<{ order: Order; created: boolean; epoch: number }> {
+    // One statement, one commit: the order and the first line of its timeline; its placer holds lease epoch 1.
     const { rows } = await this.db.query<Row>(
       `WITH o AS (
-         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name, placed_store_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18) ON CONFLICT (place_key) DO NOTHING RETURNING *),
+         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name, placed_store_id, lease_epoch, event_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18, 1, 1) ON CONFLICT (place_key) DO NOTHING RETURNING *),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
        SELECT * FROM o`,
       [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed), o.customerName, o.placedStoreId],
     );
-    if (rows[0]) return { order: toOrder(rows[0]), created: true };
+    if (rows[0]) return { order: toOrder(rows[0]), created: true, epoch: Number(rows[0].lease_epoch) };
     const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);
-    return { order: toOrder(existing.rows[0]!), created: false };
+    return { order: toOrder(existing.rows[0]!), created: false, epoch: Number(existing.rows[0]!.lease_epoch) };
   }
 
   async byPlaceKey(placeKey: string): Promise<Order | undefined> {
@@ -130,17 +147,28 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  /** Takes the saga's lease; undefined when another runner holds it or the saga is over. */
-  async claim(id: string, now: number, leaseMs: number): Promise<Order | undefined> {
+  /** Takes the saga's lease under a new epoch; undefined when another runner holds it or the saga is over. */
+  async claim(id: string, now: number, leaseMs: number): Promise<Claimed | undefined> {
     const { rows } = await this.db.query<Row>(
-      `UPDATE orders SET lease_until = $2 + $3 WHERE id = $1 AND status IN ('PENDING', 'COMPENSATING') AND lease_until < $2 RETURNING *`,
+      `UPDATE orders SET lease_until = $2 + $3, lease_epoch = lease_epoch + 1
+       WHERE id = $1 AND status IN ('PENDING', 'COMPENSATING') AND lease_until < $2 RETURNING *`,
       [id, now, leaseMs],
     );
-    return rows[0] && toOrder(rows[0]);
+    return rows[0] && { order: toOrder(rows[0]), epoch: Number(rows[0].lease_epoch) };
   }
 
-  async releaseLease(id: string): Promise<void> {
-    await this.db.query('UPDATE orders SET lease_until = 0 WHERE id = $1', [id]);
+  /** Extends the lease of the runner holding `epoch`; false when it lost the lease (or the saga is over). */
+  async renewLease(id: string, epoch: number, leaseUntil: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE orders SET lease_until = $3 WHERE id = $1 AND lease_epoch = $2 AND status IN ('PENDING', 'COMPENSATING') AND lease_until > 0`,
+      [id, epoch, leaseUntil],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Gives the lease up (a resumer may take it at once), if `epoch` still holds it. */
+  async releaseLease(id: string, epoch: number): Promise<void> {
+    await this.db.query('UPDATE orders SET lease_until = 0 WHERE id = $1 AND lease_epoch = $2', [id, epoch]);
   }
 
   async update(id: string, patch: OrderPatch, now: number): Promise<Order> {
@@ -153,29 +181,28 @@ export class OrderRepository {
 
   /**
    * Saga steps' outcomes (of different orders) in one statement, one commit: each order's new state, its lease
-   * (renewed while the saga runs, 0 when it ends) and the step's lines in its timeline. Answers in the input's order.
+   * (renewed while the saga runs, 0 when it ends) and the step's lines in its timeline, numbered on from event_seq
+   * under the order's row lock. Answers in the input's order; undefined for a record whose epoch no longer holds the
+   * lease (nothing of it is written).
    */
-  async recordMany(steps: readonly StepRecord[]): Promise<Order[]> {
+  async recordMany(steps: readonly StepRecord[]): Promise<(Order | undefined)[]> {
     const sets = (Object.keys(COLUMNS) as (keyof OrderPatch)[]).map((k) => {
       const [col, type] = COLUMNS[k];
       const value = type === 'jsonb' ? `p.patch -> '${k}'` : `(p.patch ->> '${k}')::${type}`;
       return `${col} = CASE WHEN p.patch ? '${k}' THEN ${value} ELSE o.${col} END`;
     });
     const { rows } = await this.db.query<Row>(
-      `WITH p AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(id uuid, patch jsonb, events jsonb, at bigint, lease bigint)),
-       o AS (UPDATE orders o SET ${[...sets, 'updated_at = p.at', 'lease_until = p.lease'].join(', ')} FROM p WHERE o.id = p.id RETURNING o.*),
+      `WITH p AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(id uuid, patch jsonb, events jsonb, at bigint, lease bigint, epoch bigint)),
+       o AS (UPDATE orders o SET ${[...sets, 'updated_at = p.at', 'lease_until = p.lease', `event_seq = ${lastSeq('o')} + jsonb_array_length(p.events)`].join(', ')}
+             FROM p WHERE o.id = p.id AND o.lease_epoch = p.epoch RETURNING o.*),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail)
-             SELECT p.id, coalesce((SELECT max(seq) FROM order_events WHERE order_id = p.id), 0) + x.n, p.at, x.e ->> 'kind', x.e -> 'detail'
-             FROM p, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, n))
+             SELECT o.id, o.event_seq - jsonb_array_length(p.events) + x.n, p.at, x.e ->> 'kind', x.e -> 'detail'
+             FROM o JOIN p ON p.id = o.id, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, n))
        SELECT * FROM o`,
-      [JSON.stringify(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil })))],
+      [JSON.stringify(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil, epoch: s.epoch })))],
     );
     const byId = new Map(rows.map((r) => [r.id, toOrder(r)]));
-    return steps.map((s) => {
-      const o = byId.get(s.id);
-      if (!o) throw new Error(`order ${s.id} vanished while its saga ran`);
-      return o;
-    });
+    return steps.map((s) => byId.get(s.id));
   }
 
   /**
@@ -219,7 +246,8 @@ export class OrderRepository {
    */
   async beginCancel(id: string, compensations: readonly Compensation[], reason: string | null, now: number): Promise<Order | undefined> {
     const { rows } = await this.db.query<Row>(
-      `UPDATE orders SET status = 'COMPENSATING', end_status = 'CANCELLED', compensations = $2::jsonb, failure = $3, lease_until = 0, updated_at = $4
+      `UPDATE orders SET status = 'COMPENSATING', end_status = 'CANCELLED', compensations = $2::jsonb, failure = $3, lease_until = 0,
+         lease_epoch = lease_epoch + 1, updated_at = $4
        WHERE id = $1 AND status = 'CONFIRMED' RETURNING *`,
       [id, JSON.stringify(compensations), reason, now],
     );
@@ -238,18 +266,18 @@ export class OrderRepository {
   /** Records the capture and its line in the timeline, in one statement; once (a second call changes nothing). */
   async markCaptured(id: string, now: number): Promise<void> {
     await this.db.query(
-      `WITH o AS (UPDATE orders SET payment_captured_at = $2, updated_at = $2 WHERE id = $1 AND payment_captured_at IS NULL RETURNING id)
-       INSERT INTO order_events (order_id, seq, at, kind, detail)
-       SELECT o.id, coalesce((SELECT max(seq) FROM order_events WHERE order_id = o.id), 0) + 1, $2, 'PAYMENT_CAPTURED', NULL FROM o`,
+      `WITH o AS (UPDATE orders o SET payment_captured_at = $2, updated_at = $2, event_seq = ${lastSeq('o')} + 1
+                  WHERE id = $1 AND payment_captured_at IS NULL RETURNING id, event_seq)
+       INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT o.id, o.event_seq, $2, 'PAYMENT_CAPTURED', NULL FROM o`,
       [id, now],
     );
   }
 
+  /** A line in the order's timeline, its seq taken under the order's row lock (a racing step record waits for it). */
   async addEvent(orderId: string, kind: string, detail: unknown, at: number): Promise<void> {
     await this.db.query(
-      `INSERT INTO order_events (order_id, seq, at, kind, detail)
-       SELECT $1, coalesce(max(seq), 0) + 1, $2, $3, $4
-       FROM (SELECT seq FROM order_events WHERE order_id = $1 UNION ALL SELECT seq FROM order_events_archive WHERE order_id = $1) s`,
+      `WITH o AS (UPDATE orders o SET event_seq = ${lastSeq('o')} + 1 WHERE id = $1 RETURNING id, event_seq)
+       INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT o.id, o.event_seq, $2, $3, $4 FROM o`,
       [orderId, at, kind, JSON.stringify(detail ?? null)],
     );
   }
