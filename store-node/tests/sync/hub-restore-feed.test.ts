@@ -46,6 +46,8 @@ describe.each(dbTargets)('the feed after a hub restore on $name', (target) => {
 
     const lost = [await desk.reserve(storeId, 'MUG'), await desk.reserve(storeId, 'MUG'), await desk.reserve(storeId, 'MUG')];
     await waitFor('the holds the backup lacks at the store', () => lost.every((id) => holdAtStore(store, id)));
+    // Their ack recorded before the restore (one still in flight would land after it, past the restored head).
+    await waitFor('the hub to record the store at its head', async () => (await feedCursorAtHub(storeId)) === (await feedHeadAtHub(storeId)));
     const reconnects = store.sync.status().reconnects;
     store.sync.stop();
     await backup.restore(f.hub);
