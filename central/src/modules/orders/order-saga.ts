@@ -23,6 +23,14 @@ export function holdIdOf(orderId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * The group commit of saga step records (the hub's one batcher): records of concurrent orders share commits, one
+ * order's records never share a batch, and a record the database refuses fails its own order alone.
+ */
+export function stepRecords(db: Db, batches: number): CallBatcher<StepRecord, Order | undefined> {
+  return new CallBatcher((steps) => new OrderRepository(db).recordMany(steps), { concurrency: batches, maxBatch: 128, clash: (a, b) => a.id === b.id });
+}
+
 /** A step that cannot succeed: the saga compensates and the order ends FAILED with this reason. */
 class StepFailed extends Error {}
 
@@ -75,7 +83,7 @@ export class OrderSaga {
 
   constructor(readonly deps: SagaDeps) {
     this.#leaseMs = deps.leaseMs ?? LEASE_MS;
-    this.#records = new CallBatcher((steps) => new OrderRepository(deps.db).recordMany(steps), { concurrency: deps.recordBatches ?? 1, maxBatch: 128, clash: (a, b) => a.id === b.id });
+    this.#records = stepRecords(deps.db, deps.recordBatches ?? 1);
   }
 
   /** Records a step under the runner's lease epoch; throws LeaseLostError (nothing written) when another runner took over. */

@@ -112,6 +112,13 @@ const lastSeq = (alias: string) =>
   `CASE WHEN ${alias}.event_seq > 0 THEN ${alias}.event_seq ELSE (SELECT coalesce(max(s.seq), 0) FROM
      (SELECT seq FROM order_events WHERE order_id = ${alias}.id UNION ALL SELECT seq FROM order_events_archive WHERE order_id = ${alias}.id) s) END`;
 
+/**
+ * JSON for a jsonb parameter. Text from external parties (a payment provider's decline reason, a warehouse's shipment
+ * ref) may hold U+0000, which Postgres cannot store: it is replaced by U+FFFD, so the record that carries it is not
+ * refused (a refused failure record left the order PENDING, retried and refused every second, its hold kept).
+ */
+const storable = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
+
 /** All SQL of orders and their timeline. */
 export class OrderRepository {
   constructor(readonly db: Queryable) {}
@@ -199,7 +206,7 @@ export class OrderRepository {
              SELECT o.id, o.event_seq - jsonb_array_length(p.events) + x.n, p.at, x.e ->> 'kind', x.e -> 'detail'
              FROM o JOIN p ON p.id = o.id, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, n))
        SELECT * FROM o`,
-      [JSON.stringify(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil, epoch: s.epoch })))],
+      [storable(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil, epoch: s.epoch })))],
     );
     const byId = new Map(rows.map((r) => [r.id, toOrder(r)]));
     return steps.map((s) => byId.get(s.id));
@@ -278,7 +285,7 @@ export class OrderRepository {
     await this.db.query(
       `WITH o AS (UPDATE orders o SET event_seq = ${lastSeq('o')} + 1 WHERE id = $1 RETURNING id, event_seq)
        INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT o.id, o.event_seq, $2, $3, $4 FROM o`,
-      [orderId, at, kind, JSON.stringify(detail ?? null)],
+      [orderId, at, kind, storable(detail ?? null)],
     );
   }
 
