@@ -115,7 +115,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const db = await openDb(config);
 
   try {
-    const report = await migrate(db, loadMigrations(hubMigrationSources(modules)));
+    const report = await migrate(db, loadMigrations(hubMigrationSources(modules)), { log });
     if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
   } catch (err) {
     await db.close();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import { EventHandlerRegistry } from '../src/sync/event-handlers.js';
@@ -142,16 +141,21 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
     ]);
   });
 
-  it('finds repeats of events held before the hub was upgraded (migration 010 marks the newest stamp held)', async () => {
+  it('finds repeats of events held before the hub was upgraded: an origin with no newest-HLC mark is looked up', async () => {
     const store = await newStore();
-    await repo.applyBatch(store, counted(store, 1, 1, 3), 0);
-    await t.hub.db.query('UPDATE sync_origins SET newest_hlc = NULL WHERE store_id = $1', [store]);
-    const migration = readFileSync(new URL('../src/sync/schema/010_newest_hlc.sql', import.meta.url), 'utf8');
-    await t.hub.db.exec(migration.slice(migration.indexOf('UPDATE sync_origins'))); // its backfill
-    await repo.applyBatch(store, counted(store, 4, 2, 2), 0);
+    await repo.applyBatch(store, counted(store, 1, 1, 5), 0);
+    await t.hub.db.query('UPDATE sync_origins SET newest_hlc = NULL WHERE store_id = $1', [store]); // as migration 010 leaves it
+    const mark = async () => (await t.hub.db.query<{ newest_hlc: string | null }>('SELECT newest_hlc FROM sync_origins WHERE store_id = $1', [store])).rows[0]!.newest_hlc;
 
-    expect((await tallied(store)).length).toBe(3);
-    expect((await held(store)).map((r) => r.repeat_of)).toEqual([null, null, null, 2, 3]);
+    // A restored file resends stamps 2–3 as seqs 6–7, then 4–5 as 8–9: the mark stays unknown while it resends…
+    await repo.applyBatch(store, counted(store, 6, 2, 2), 0);
+    await repo.applyBatch(store, counted(store, 8, 4, 2), 0);
+    // …and its first batch with no repeat sets it.
+    await repo.applyBatch(store, counted(store, 10, 100, 2), 0);
+
+    expect((await tallied(store)).map((r) => r.n)).toEqual([1, 2, 3, 4, 5, 100, 101]);
+    expect((await held(store)).map((r) => r.repeat_of)).toEqual([null, null, null, null, null, 2, 3, 4, 5, null, null]);
+    expect(await mark()).toBe(stamp(store, 101));
   });
 
   it('points a second restore of the same backup at the original, not at the first repeat', async () => {

@@ -2,6 +2,14 @@
  * Which migrations to run, decided without I/O; the hub (Postgres) and the store node (SQLite) both use it.
  * A migration is `schema/NNN_name.sql` of one module; it runs once, in version order within its module, modules in
  * the order given. An applied migration whose text changed since is an error, never silently re-run or skipped.
+ *
+ * A file may begin with directive lines (the hub reads them; the store node's SQLite runner ignores them):
+ * - `-- migrate: no-transaction` — run outside a transaction, one statement at a time (for Postgres's
+ *   `CREATE INDEX CONCURRENTLY IF NOT EXISTS`). Every statement must be safe to run again: a crash halfway re-runs
+ *   the whole file.
+ * - `-- migrate: amends <checksum>` — an earlier text of this file, applied by a build that never left testing and
+ *   demo data folders, whose effects the new text and the files after it keep; an applied record with that
+ *   checksum counts as this file applied. Never for a released file: add a new migration instead.
  */
 export interface MigrationFile {
   readonly module: string;
@@ -9,6 +17,10 @@ export interface MigrationFile {
   readonly name: string;
   readonly sql: string;
   readonly checksum: string;
+  /** `-- migrate: no-transaction`: the hub runs it outside a transaction, statement by statement. */
+  readonly noTransaction?: boolean;
+  /** Checksums of earlier texts of this file (`-- migrate: amends …`) accepted as this file applied. */
+  readonly amends?: readonly string[];
 }
 
 export interface AppliedMigration {
@@ -35,12 +47,28 @@ export function migrationChecksum(sql: string): string {
   return h.toString(16).padStart(16, '0');
 }
 
+const DIRECTIVE_RE = /^--\s*migrate:\s*(.*?)\s*$/;
+
+/** The directives of a file's leading `-- migrate: …` lines; an unknown one is an error, never ignored. */
+export function migrationDirectives(fileName: string, sql: string): { noTransaction: boolean; amends: string[] } {
+  const found = { noTransaction: false, amends: [] as string[] };
+  for (const line of sql.split('\n')) {
+    const m = DIRECTIVE_RE.exec(line.trim());
+    if (!m) break;
+    const [word, arg, ...rest] = m[1]!.split(/\s+/);
+    if (word === 'no-transaction' && arg === undefined) found.noTransaction = true;
+    else if (word === 'amends' && arg !== undefined && /^[0-9a-f]{16}$/.test(arg) && !rest.length) found.amends.push(arg);
+    else throw new Error(`migration ${fileName}: unknown directive '${m[1]}' (expected 'no-transaction' or 'amends <16 hex digits>')`);
+  }
+  return found;
+}
+
 /** The migrations among one module's schema folder listing, in version order. */
 export function migrationsOf(module: string, listing: readonly { fileName: string; sql: string }[]): MigrationFile[] {
   return listing
     .flatMap(({ fileName, sql }) => {
       const parsed = parseMigrationFileName(fileName);
-      return parsed ? [{ module, ...parsed, sql, checksum: migrationChecksum(sql) }] : [];
+      return parsed ? [{ module, ...parsed, sql, checksum: migrationChecksum(sql), ...migrationDirectives(`${module}/${fileName}`, sql) }] : [];
     })
     .sort((a, b) => a.version - b.version);
 }
@@ -55,7 +83,7 @@ export function planMigrations(available: readonly MigrationFile[], applied: rea
     seen.add(key);
     const prior = done.get(key);
     if (!prior) pending.push(file);
-    else if (prior.checksum !== file.checksum) {
+    else if (prior.checksum !== file.checksum && !file.amends?.includes(prior.checksum)) {
       throw new Error(`migration ${key}_${file.name} was changed after it was applied; add a new migration instead`);
     }
   }

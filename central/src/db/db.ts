@@ -27,6 +27,12 @@ export interface Db extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
+   * Runs `fn` on one connection of its own, outside any transaction (each statement commits alone): for statements
+   * that refuse a transaction (CREATE INDEX CONCURRENTLY) run under a session-level advisory lock. The connection is
+   * closed afterwards, never reused, so no lock or setting of the session outlives it. The migration runner's.
+   */
+  session<T>(fn: (session: Queryable) => Promise<T>): Promise<T>;
+  /**
    * Calls `onPayload` for each NOTIFY on `channel` (sent with `SELECT pg_notify(channel, payload)`, delivered at
    * commit, to every hub process on the database). After a lost listening connection is re-established it calls
    * `onPayload(MAYBE_MISSED)`: notifications may have been missed, so re-check. Resolves to an unsubscribe function.

@@ -137,12 +137,7 @@ export class PgDb implements Db {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw asUnreachable(err);
-    }
+    const client = await this.#connect();
     // A checked-out client has no listener of the pool's: a connection lost now (Postgres restarted, the network
     // cut) would emit an unhandled 'error' and end the process. Keep it, and destroy the connection on release.
     let broken: Error | undefined;
@@ -171,6 +166,26 @@ export class PgDb implements Db {
     } finally {
       client.removeListener('error', onError);
       client.release(broken);
+    }
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (err) {
+      throw asUnreachable(err);
+    }
+  }
+
+  async session<T>(fn: (session: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    const onError = () => {}; // a lost connection fails the statement running on it; it is destroyed below anyway
+    client.on('error', onError);
+    try {
+      return await fn(wrap(client, this.#prepare));
+    } finally {
+      client.removeListener('error', onError);
+      client.release(true);
     }
   }
 

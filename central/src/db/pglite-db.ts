@@ -53,6 +53,11 @@ export class PgliteDb implements Db {
     });
   }
 
+  /** PGlite has one connection: the session is it, between transactions, and nothing else runs meanwhile. */
+  session<T>(fn: (session: Queryable) => Promise<T>): Promise<T> {
+    return this.#serial(() => fn(wrapTx(this.#pg, null)));
+  }
+
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     const unlisten = await this.#serial(() => this.#pg.listen(channel, onPayload));
     return () => this.#serial(() => unlisten());
@@ -83,10 +88,12 @@ function toResult<R>(res: { rows: R[]; affectedRows?: number }): QueryResult<R> 
   return { rows: res.rows, rowCount: Math.max(res.affectedRows ?? 0, res.rows.length) };
 }
 
-function wrapTx(tx: Transaction, committed: (() => void)[]): Queryable {
+/** `committed` null: outside a transaction, where a post-commit hook runs at once. */
+function wrapTx(tx: Pick<Transaction, 'query' | 'exec'>, committed: (() => void)[] | null): Queryable {
   return {
     afterCommit(fn) {
-      committed.push(fn);
+      if (committed) committed.push(fn);
+      else fn();
     },
     async query<R>(sql: string, params: readonly unknown[] = []) {
       return toResult<R>(await tx.query<R>(sql, params as unknown[]));

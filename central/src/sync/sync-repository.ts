@@ -141,8 +141,9 @@ export class SyncRepository implements HubSyncStorage {
       if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0, repeats: 0 };
       const fresh = decision.events;
       // Only an event stamped at or before the newest HLC the hub holds can be one it holds: a store's stamps rise
-      // with its seqs, so this is no event at all unless a store file went back in time (a restore).
-      const heldAt = await this.#heldAlready(tx, storeId, newest === null ? [] : fresh.filter((e) => e.hlc <= newest));
+      // with its seqs, so this is no event at all unless a store file went back in time (a restore). No mark (null)
+      // means unknown — an origin the hub held before migration 010, or a new one — so every event is looked up.
+      const heldAt = await this.#heldAlready(tx, storeId, newest === null ? fresh : fresh.filter((e) => e.hlc <= newest));
       const inserted = await tx.query(
         `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at, repeat_of)
          SELECT $1, s, h, t, p, $6, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[], $7::bigint[]) AS x(s, h, t, p, r)
@@ -177,7 +178,7 @@ export class SyncRepository implements HubSyncStorage {
       const last = fresh[fresh.length - 1]!.seq;
       await tx.query(
         `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4, newest_hlc = $5 WHERE store_id = $1`,
-        [storeId, last, last + (pending ?? 0), now, fresh.reduce((max, e) => (e.hlc > max ? e.hlc : max), newest ?? '')],
+        [storeId, last, last + (pending ?? 0), now, nextNewestHlc(newest, fresh, heldAt.size)],
       );
       return { answer: { ackedSeq: last }, applied, parked, repeats: heldAt.size };
     });
@@ -318,4 +319,14 @@ function runsByType(events: readonly WireEvent[]): WireEvent[][] {
     else runs.push([e]);
   }
   return runs;
+}
+
+/**
+ * The origin's newest-HLC mark after a batch: raised to the batch's newest stamp. An unknown mark (null) stays unknown
+ * after a batch with repeats: the origin is resending after a restore, its stamps may lie below what the hub holds,
+ * and its next batches must be looked up too; the first batch without one sets it.
+ */
+function nextNewestHlc(newest: string | null, fresh: readonly WireEvent[], repeats: number): string | null {
+  if (newest === null && repeats > 0) return null;
+  return fresh.reduce((max, e) => (e.hlc > max ? e.hlc : max), newest ?? '');
 }

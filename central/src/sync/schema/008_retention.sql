@@ -1,10 +1,9 @@
+-- migrate: amends efe78db661dfd701
 -- Retention at the hub (issue #14): feed entries every store has acknowledged are removed after a while, old events
 -- move to an archive an operator can detach and dump, resolved parked events go. See central/src/sync/retention.ts.
 
--- Sweeps find events past the archive age by when they arrived. On a hub whose sync_events is already large, build
--- this index beforehand with CREATE INDEX CONCURRENTLY under the same name: this migration then finds it and does not
--- hold up uploads while it builds.
-CREATE INDEX IF NOT EXISTS sync_events_received_at ON sync_events (received_at);
+-- Sweeps find events past the archive age by when they arrived: sync_events_received_at, built in 013 without
+-- holding up uploads.
 
 -- Events past the archive age (30 days by default), one partition per month of received_at, created as sweeps need
 -- them (sync_events_archive_y2026m01…): DETACH an old month, dump it, drop it. No primary key (it would have to carry
@@ -14,7 +13,8 @@ CREATE TABLE sync_events_archive (
   archived_at bigint NOT NULL
 ) PARTITION BY RANGE (received_at);
 -- An event's identity is (origin, hlc): a store file restored from an old backup resends events the hub may hold
--- only here.
+-- only here. Built here, not concurrently: the archive is new and empty (and Postgres builds no index on a
+-- partitioned table concurrently); each month's partition gets it as a sweep creates the partition.
 CREATE INDEX sync_events_archive_identity ON sync_events_archive (origin, hlc);
 
 -- One row per sweep, its counts updated with every batch. A sweep whose process died stays 'running' until the next
