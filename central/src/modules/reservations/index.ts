@@ -8,6 +8,7 @@ import { ReservationService } from './service.js';
 import type { HoldHooks, IncidentDesk, StockHolds } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
+import { holdBootstrap } from './hold-bootstrap.js';
 
 export type { Reservation, ReservationStatus, ReservationLine, HoldHooks, HoldEnd } from './types.js';
 export type { ReservationService } from './service.js';
@@ -45,6 +46,8 @@ export const hubModule: HubModule = {
     codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));
     return reservationRoutes(serviceOf(ctx), codes);
   },
+  // A new store disk (or one whose feed skipped entries retention removed) gets the open holds it lacks.
+  bootstrap: () => ({ holds: holdBootstrap }),
   eventHandlers: (ctx) => ({
     'reservation.picked-up': checked('reservation.picked-up', (tx, events) => serviceOf(ctx).applyPickups(tx, events)),
     'reservation.no-show': checked('reservation.no-show', (tx, events) => serviceOf(ctx).applyNoShows(tx, events)),

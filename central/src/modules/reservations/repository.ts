@@ -110,6 +110,22 @@ export class ReservationRepository {
     return rows.map((r) => r.id);
   }
 
+  /** How many open holds (HELD or CONFIRMED) the store has: the size of its `holds` bootstrap section. */
+  async activeCount(storeId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED')`, [storeId]);
+    return rows[0]!.n;
+  }
+
+  /** The store's open holds with ids after `after` (compared as text, as `activeIds` sorts them), at most `limit`. */
+  async activePage(storeId: string, after: string | null, limit: number): Promise<Reservation[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED') AND ($2::text IS NULL OR id::text COLLATE "C" > $2::text COLLATE "C")
+       ORDER BY id::text COLLATE "C" LIMIT $3`,
+      [storeId, after, limit],
+    );
+    return rows.map(toReservation);
+  }
+
   async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {
     const { rows } = await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
     return new Map(rows.map((r) => [r.id, r.kind]));
