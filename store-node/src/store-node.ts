@@ -36,7 +36,7 @@ import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-
 import { fromOwnPages, siteGuard } from './access/site-guard.js';
 import { idempotency, IDEMPOTENCY_RETENTION_MS, idempotencyMigrations, SqliteIdempotencyKeys } from './idempotency/idempotency.js';
 import { hubGetter } from './hub-link/hub-get.js';
-import { BopisService, bopisMigrations, bopisRoutes, keepPickupKey } from './bopis/index.js';
+import { BopisService, bopisMigrations, bopisRoutes, holdsSink, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
 import { stockRoutes } from './stock/routes.js';
 import { ReorderSuggestions } from './stock/reorder-suggestions.js';
@@ -152,6 +152,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
+  sync.bootstrap?.sinks.set('holds', holdsSink(bopis, log));
+  sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed
   sync.feedHandlers.register('reservation.snapshot', (_db, entry) => {
     const ended = bopis.applySnapshot(entry);
     if (ended) log.warn({ ended, seq: entry.seq }, 'ended holds the hub no longer holds (its feed was rebased after a hub restore)');

@@ -58,6 +58,8 @@ export interface SyncClientOptions {
    * the owner records it and reports the disk back through `reportDisk`.
    */
   readonly onDiskFull?: (err: unknown) => void;
+  /** The store skipped feed entries the hub said were gone (`feed-skip`): the owner may fetch what they carried. */
+  readonly onFeedSkip?: (skip: FeedSkip) => void;
 }
 
 /**
@@ -371,6 +373,7 @@ export class SyncClient {
       return;
     }
     this.log.warn({ fromSeq: m.fromSeq, toSeq: m.toSeq }, `the hub says feed entries ${m.fromSeq}–${m.toSeq} are gone (${m.reason}): skipped them`);
+    this.options.onFeedSkip?.(skip);
     this.#emit();
   }
 

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError, parseEventPayload, ValidationError, type ReservationEndedAtStore } from '@storefleet/shared';
+import { AppError, ConflictError, NotFoundError, parseEventPayload, ValidationError, type ReservationChanged, type ReservationEndedAtStore } from '@storefleet/shared';
 import type { FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -36,7 +36,15 @@ export class BopisService {
 
   /** Feed handler for `reservation.changed`. A payload that is not a hold (shared schema) throws: the entry is parked. */
   applyFeed(entry: FeedEntry): void {
-    this.repo.upsertFromHub(parseEventPayload('reservation.changed', entry.payload));
+    this.applyHold(parseEventPayload('reservation.changed', entry.payload));
+  }
+
+  /**
+   * A hold as the hub has it, from a `reservation.changed` feed entry or the `holds` bootstrap section: kept unless
+   * this store's copy is newer (`updatedAt`); a hold handed over or marked no-show here stays so.
+   */
+  applyHold(hold: ReservationChanged): void {
+    this.repo.upsertFromHub(hold);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { BopisService } from './bopis-service.js';
 
 export { BopisService } from './bopis-service.js';
 export { bopisRoutes } from './routes.js';
+export { holdsSink } from './holds-sink.js';
 export const bopisMigrations = new URL('./schema/', import.meta.url);
 
 /**

@@ -1,4 +1,4 @@
-import type { SyncLogger } from '@storefleet/sync';
+import { backoffDelay, type SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubGet } from '../hub-link/hub-get.js';
 
@@ -16,6 +16,8 @@ export interface BootstrapProgress {
   readonly state: 'not-needed' | 'pending' | 'running' | 'done';
   readonly sections: readonly SectionProgress[];
   readonly lastError: string | null;
+  /** Sections being pulled again after the feed skipped entries the hub no longer holds (`afterFeedSkip`). */
+  readonly refreshing: readonly string[];
 }
 
 const PAGE = 5000;
@@ -29,7 +31,16 @@ const PAGE = 5000;
  */
 export class Bootstrapper {
   readonly sinks = new Map<string, BootstrapSink>();
+  /**
+   * Sections pulled again, from their start, after the hub said feed entries this store never applied are gone
+   * (`feed-skip`): what those entries carried reaches the store no other way (the holds retention removed).
+   */
+  readonly afterFeedSkip = new Set<string>();
   #running = false;
+  #refreshing: string[] = [];
+  #refreshAttempt = 0;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
   #lastError: string | null = null;
 
   constructor(
@@ -61,8 +72,8 @@ export class Bootstrapper {
       done: number;
     }[]).map((s) => ({ ...s, done: s.done === 1 }));
     const done = (this.db.prepare("SELECT value FROM sync_state WHERE key = 'bootstrap_done'").pluck().get() as number) === 1;
-    const state = this.#running ? 'running' : done ? 'done' : this.needed() ? 'pending' : 'not-needed';
-    return { state, sections, lastError: this.#lastError };
+    const state = this.#running || this.#refreshing.length ? 'running' : done ? 'done' : this.needed() ? 'pending' : 'not-needed';
+    return { state, sections, lastError: this.#lastError, refreshing: this.#refreshing };
   }
 
   /** Runs (or resumes) the bootstrap; throws when the hub cannot be reached or refuses (call again later). */
@@ -91,6 +102,70 @@ export class Bootstrapper {
       throw err;
     } finally {
       this.#running = false;
+    }
+  }
+
+  /**
+   * The feed skipped entries this store never applied: the `afterFeedSkip` sections are marked to be pulled again from
+   * their start (in the file, so a restart resumes them) and pulled in the background, retried with backoff.
+   */
+  feedSkipped(): void {
+    const mark = this.db.prepare(
+      `INSERT INTO sync_bootstrap (section, updated_at) VALUES (?, ?)
+       ON CONFLICT (section) DO UPDATE SET cursor = NULL, rows = 0, done = 0, updated_at = excluded.updated_at`,
+    );
+    this.db.transaction(() => {
+      for (const name of this.afterFeedSkip) if (this.sinks.has(name)) mark.run(name, this.now());
+    }).immediate();
+    this.resumeRefresh();
+  }
+
+  /** Pulls the `afterFeedSkip` sections a feed skip left unfinished (at start, and after a skip); one run at a time. */
+  resumeRefresh(): void {
+    this.#stopped = false;
+    if (this.#refreshing.length || this.#refreshTimer) return;
+    const unfinished = new Set((this.db.prepare('SELECT section FROM sync_bootstrap WHERE done = 0').pluck().all() as string[]));
+    const names = [...this.afterFeedSkip].filter((n) => unfinished.has(n) && this.sinks.has(n));
+    if (!names.length) return;
+    this.#refreshing = names;
+    this.#refresh(names).then(
+      () => {
+        this.#refreshing = [];
+        this.#refreshAttempt = 0;
+        this.#lastError = null;
+        this.log.info({ sections: names }, `pulled ${names.join(', ')} from the hub again after a feed skip`);
+        if (!this.#stopped) this.resumeRefresh(); // a skip during the pull marked them again
+      },
+      (err: unknown) => {
+        this.#refreshing = [];
+        if (this.#stopped) return;
+        this.#lastError = (err as Error).message;
+        const attempt = this.#refreshAttempt++;
+        this.log.warn({ err: this.#lastError, sections: names, attempt }, 'pulling sections again after a feed skip failed; it resumes where it stopped');
+        this.#refreshTimer = setTimeout(() => {
+          this.#refreshTimer = undefined;
+          this.resumeRefresh();
+        }, backoffDelay(attempt, { baseMs: 1000, capMs: 30_000 }));
+        this.#refreshTimer.unref();
+      },
+    );
+  }
+
+  /** Stops a background pull (the next page is not asked for); `resumeRefresh` goes on from where it stopped. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+  }
+
+  async #refresh(names: readonly string[]): Promise<void> {
+    const plan = (await this.get('/api/sync/bootstrap')) as { sections: { name: string; total: number }[] };
+    const total = this.db.prepare('UPDATE sync_bootstrap SET total = ?, done = ? WHERE section = ?');
+    const offered = new Map(plan.sections.map((s) => [s.name, s.total]));
+    for (const name of names) total.run(offered.get(name) ?? 0, offered.has(name) ? 0 : 1, name); // a hub without it: nothing to pull
+    for (const name of names.filter((n) => offered.has(n))) {
+      if (this.#stopped) throw new Error('the store node stopped while pulling sections again');
+      await this.#section(name, this.sinks.get(name)!);
     }
   }
 

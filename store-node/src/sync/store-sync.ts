@@ -82,6 +82,14 @@ export class StoreSync {
           onConnected: (hub) => this.docs.connected(hub),
           onDocError: (docId) => this.docs.refused(docId),
           onDiskFull: (err) => this.disk.failed(err),
+          onFeedSkip: () => {
+            try {
+              this.bootstrap?.feedSkipped();
+            } catch (err) {
+              this.disk.failed(err);
+              log.error({ err }, 'could not mark the sections to pull again after a feed skip');
+            }
+          },
         })
       : undefined;
     this.disk.onChange((disk) => this.client?.reportDisk(disk));
@@ -186,7 +194,10 @@ export class StoreSync {
   /** Starts syncing; a fresh file first bootstraps from the hub (retried with backoff until it succeeds). */
   start(): void {
     this.#stopped = false;
-    if (!this.bootstrap?.needed()) return this.client?.start();
+    if (!this.bootstrap?.needed()) {
+      this.bootstrap?.resumeRefresh();
+      return this.client?.start();
+    }
     const attempt = (n: number) => {
       this.bootstrap!.run().then(
         () => {
@@ -207,6 +218,7 @@ export class StoreSync {
     this.#group.flush();
     this.#stopped = true;
     clearTimeout(this.#retry);
+    this.bootstrap?.stop();
     this.client?.stop();
   }
 }
