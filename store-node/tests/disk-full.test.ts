@@ -125,7 +125,9 @@ describe.each(dbTargets)('a full disk at the store on $name', (target) => {
 
     // A hold sent down while the disk is full cannot be written either: the store says why and keeps the connection.
     const cursor = store.sync.status().feedCursor;
-    const hold = { id: 'r-big', status: 'CONFIRMED', customerRef: 'c'.repeat(20_000), lines: [{ sku: 'MUG', qty: 1 }], expiresAt: 4_102_444_800_000, updatedAt: 1 };
+    // As large as the shared schema lets a hold be (500 lines of 64-character skus), so writing it needs new pages.
+    const lines = Array.from({ length: 500 }, (_, i) => ({ sku: `SKU-${String(i).padStart(60, '0')}`, qty: 1 }));
+    const hold = { id: 'r-big', status: 'CONFIRMED', customerRef: 'c'.repeat(500), lines, expiresAt: 4_102_444_800_000, updatedAt: 1 };
     const head = await f.hub.db.transaction((tx) => f.hub.sync.feed.append(tx, storeId, [{ type: 'reservation.changed', payload: hold }]));
     await waitFor('the store to find it cannot apply the hold', () => /disk is full/.test(store.sync.status().lastError ?? ''), 60_000);
     expect(store.sync.status()).toMatchObject({ phase: 'syncing', reconnects: 0, feedCursor: cursor, parkedFeed: 0 });
