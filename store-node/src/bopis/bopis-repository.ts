@@ -83,7 +83,9 @@ export class BopisRepository {
   endUnlisted(snapshot: HoldSnapshot, reason: string, asOf: number): number {
     return this.db
       .prepare(
-        `UPDATE bopis_reservations SET status = 'RELEASED', ended_reason = @reason
+        // updated_at moves to the snapshot's time, so a copy of the hold no newer than the snapshot (a re-pulled cold-start
+        // row, a resent feed entry) cannot reopen what it ended.
+        `UPDATE bopis_reservations SET status = 'RELEASED', ended_reason = @reason, updated_at = @asOf
          WHERE status IN ('HELD', 'CONFIRMED') AND handed_over_at IS NULL AND no_show_at IS NULL AND updated_at <= @asOf
            AND (@from IS NULL OR id >= @from) AND (@to IS NULL OR id < @to) AND id NOT IN (SELECT value FROM json_each(@ids))`,
       )
