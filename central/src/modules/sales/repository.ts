@@ -187,6 +187,15 @@ export class SalesRepository {
     return rows.map((r) => ({ saleId: r.sale_id, status: r.status, currency: r.currency, totalMinor: r.total_minor, lines: r.lines }));
   }
 
+  /** How many of the store's returns wait for their sale (PENDING), counted up to `atMost`. */
+  async pendingCount(storeId: string, atMost: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM (SELECT 1 FROM sale_returns WHERE store_id = $1 AND status = 'PENDING' LIMIT $2) w",
+      [storeId, atMost],
+    );
+    return rows[0]!.n;
+  }
+
   /** The store's returns of these sales, and those with these return ids (resends), in seq order. */
   async returnsFor(storeId: string, saleIds: readonly string[], returnIds: readonly string[] = []): Promise<HeldReturn[]> {
     const { rows } = await this.db.query<{ return_id: string; sale_id: string; currency: string; refund_minor: number; lines: NewReturn['lines']; status: ReturnStatus }>(

@@ -12,6 +12,12 @@ const EARLIEST_ZONE = 'Pacific/Kiritimati';
 /** How many stores' sales one lookup of an id lists, and how many returns in all. */
 const MAX_MATCHES = 100;
 const MAX_RETURNS = 1_000;
+/**
+ * How many returns of one store may wait (PENDING) for sales the hub has not seen. A store's returns wait only while
+ * their sale's event is on its way or parked, a few at a time; a store sending returns of sales it never reports would
+ * otherwise grow the ledger without end. Past this a new one is parked, to be replayed once its sale arrives.
+ */
+export const MAX_PENDING_RETURNS = 10_000;
 
 /** A daily query as a caller asks it: the days are optional. */
 export type DailyRequest = Omit<DailyQuery, 'from' | 'to'> & { readonly from: LocalDay | null; readonly to: LocalDay | null };
@@ -58,11 +64,17 @@ export class SalesService {
     const heldIds = new Set(held.map((h) => h.returnId));
     const judge = new ReturnJudge(sales, held.filter((h) => h.status === 'COUNTED'));
     const rows: NewReturn[] = [];
+    let waiting: number | null = null; // the store's PENDING returns, read once the run has one more
     for (const c of claims) {
       if (heldIds.has(c.returnId)) continue; // sent before: the first one stands
       const verdict = judge.judge(c);
       if (verdict.status === 'REFUSED') refused.push({ seq: c.originSeq, reason: verdict.reason });
-      else rows.push({ ...c, status: verdict.status });
+      else if (verdict.status === 'PENDING' && (waiting ??= await repo.pendingCount(storeId, MAX_PENDING_RETURNS)) >= MAX_PENDING_RETURNS) {
+        refused.push({ seq: c.originSeq, reason: `return ${c.returnId} of sale ${c.saleId}: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives` });
+      } else {
+        if (verdict.status === 'PENDING') waiting!++;
+        rows.push({ ...c, status: verdict.status });
+      }
     }
     await repo.insertReturns(storeId, rows, this.now());
     return { rejected: refused.sort(bySeq) };
