@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { HubModule } from './modules/hub-module.js';
+import type { HubModule } from './kernel/module-contract.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
-import { allowed, HUB_MODES, TUNING_ENV, type HubMode, type HubTestHooks, type HubTuning, type PaymentProviderChoice, type WarehouseChoice } from './hub-settings.js';
+import { allowed, HUB_MODES, TUNING_ENV, type HubMode, type HubTestHooks, type HubTuning, type PaymentProviderChoice, type WarehouseChoice } from './kernel/hub-settings.js';
 
 export interface HubConfig {
   /** Port to listen on; 0 picks a free one (tests). Default 8080. */

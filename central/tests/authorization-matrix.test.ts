@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessMatrix as coreRows, HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../src/access-matrix.js';
-import type { HubModule, ServiceRegistry } from '../src/modules/hub-module.js';
+import { accessMatrix as coreRows, HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../src/kernel/access-matrix.js';
+import type { HubModule, ServiceRegistry } from '../src/kernel/module-contract.js';
 import { SYNC_PATH } from '../src/sync/sync-server.js';
 import { PROTOCOL_VERSION } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
@@ -15,7 +15,7 @@ import { handshake } from './support/ws-handshake.js';
 import { filesUnder, hubStaticRoots } from './support/hub-static-roots.js';
 import { hubAccessFixture, PASSWORD, type HubAccessFixture } from './support/hub-access-fixture.js';
 import { hubProbe } from './support/hub-access-probes.js';
-import { resolveSettings } from '../src/hub-settings.js';
+import { resolveSettings } from '../src/kernel/hub-settings.js';
 
 const MODULES_DIR = fileURLToPath(new URL('../src/modules/', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallBatcher } from '../src/db/call-batcher.js';
+import { CallBatcher } from '../src/kernel/call-batcher.js';
 
 describe('CallBatcher (group commit for one-statement writes)', () => {
   it('calls made while a batch runs share the next one, and each caller gets its own answer', async () => {

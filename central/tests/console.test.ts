@@ -4,7 +4,7 @@ import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait-for.js';
 import { discoverModules } from '../src/index.js';
-import type { HubModule } from '../src/modules/hub-module.js';
+import type { HubModule } from '../src/kernel/module-contract.js';
 
 // A module that only adds a console page: one folder, nothing else in the hub changes.
 const helloModule: HubModule = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
-import { EventHandlerRegistry } from '../src/sync/event-handlers.js';
+import { EventHandlerRegistry } from '../src/kernel/event-handlers.js';
 import { SyncRepository } from '../src/sync/sync-repository.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';

@@ -9,7 +9,7 @@ import { migrate } from '../src/migrations/migrate.js';
 import { syncMigrations } from '../src/sync/index.js';
 import { DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import { DocAccess, DocRepository, HubDocs } from '../src/sync/docs/index.js';
-import { PgChangeBus } from '../src/sync/change-bus.js';
+import { PgChangeBus } from '../src/kernel/change-bus.js';
 import { dbTargets } from './support/db-targets.js';
 
 type Note = { text?: string; note?: string };

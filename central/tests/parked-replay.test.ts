@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
-import type { HubModule } from '../src/modules/hub-module.js';
+import type { HubModule } from '../src/kernel/module-contract.js';
 import { dbTargets } from './support/db-targets.js';
 import { ADMIN, TestHub } from './support/test-hub.js';
 
@@ -31,7 +31,7 @@ describe.each(dbTargets)('parked events can be replayed once a fix is deployed, 
   let n = 0;
 
   beforeAll(async () => {
-    const { discoverModules } = await import('../src/modules/discover-modules.js');
+    const { discoverModules } = await import('../src/kernel/discover-modules.js');
     t = await TestHub.start(target, { modules: [...(await discoverModules()), tallyModule] });
     await t.hub.db.exec('CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))');
     admin = await t.login();

@@ -4,7 +4,7 @@ import { Retention } from '../src/sync/retention.js';
 import type { SweepRecord } from '../src/sync/retention-repository.js';
 import { retentionSettings } from '../src/sync/retention-settings.js';
 import { eventsRetention } from '../src/sync/retention-sync-targets.js';
-import type { RetentionTarget } from '../src/sync/retention-target.js';
+import type { RetentionTarget } from '../src/kernel/retention-target.js';
 import { dbTargets } from './support/db-targets.js';
 import { DAY, range, retentionHub } from './support/retention-fixture.js';
 

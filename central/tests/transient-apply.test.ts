@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
-import type { HubModule } from '../src/modules/hub-module.js';
-import type { AppliedEvent } from '../src/sync/event-handlers.js';
+import type { HubModule } from '../src/kernel/module-contract.js';
+import type { AppliedEvent } from '../src/kernel/event-handlers.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 import { isTransientDbError } from '../src/sync/transient-errors.js';
@@ -79,7 +79,7 @@ describe.each(dbTargets)('a transient error at the hub parks nothing; a failing 
   let n = 0;
 
   beforeAll(async () => {
-    const { discoverModules } = await import('../src/modules/discover-modules.js');
+    const { discoverModules } = await import('../src/kernel/discover-modules.js');
     t = await TestHub.start(target, { modules: [...(await discoverModules()), tallyModule] });
     await t.hub.db.exec('CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))');
     await t.hub.db.exec('CREATE TABLE tally_pair (id int PRIMARY KEY, n int NOT NULL); INSERT INTO tally_pair VALUES (1, 0), (2, 0)');

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { discoverModules } from '../../../central/src/modules/discover-modules.js';
+import { discoverModules } from '../../../central/src/kernel/discover-modules.js';
 import { hubMigrationSources } from '../../../central/src/hub.js';
 import { loadMigrations } from '../../../central/src/migrations/load-migrations.js';
 import { migrate } from '../../../central/src/migrations/migrate.js';

@@ -1,6 +1,6 @@
 import type { StoreId, UserId } from '@storefleet/shared';
 import type { Db } from '../db/db.js';
-import type { Role } from '../http/principal.js';
+import type { Role } from '../kernel/principal.js';
 import { KNOWN_ADDRESS_MS, type AttemptLimit } from './rate-limit.js';
 
 export interface User {

@@ -10,7 +10,7 @@ import {
   type UserId,
 } from '@storefleet/shared';
 import type { FleetService } from '../fleet/fleet-service.js';
-import type { Principal, Role } from '../http/principal.js';
+import type { Principal, Role } from '../kernel/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
 import { accountKey, addressKey, KNOWN_ADDRESS_MS, personLimits, retryAfterSeconds, type AttemptLimit } from './rate-limit.js';

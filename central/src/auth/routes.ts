@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { principalOf, requireRole } from '../http/access.js';
-import { ROLES, type Role } from '../http/principal.js';
+import { principalOf, requireRole } from '../kernel/access.js';
+import { ROLES, type Role } from '../kernel/principal.js';
 import type { AuthService } from './auth-service.js';
 import { StoreVerifyBusyError } from './passwords.js';
 import { clearSessionCookie, SESSION_COOKIE, sessionCookieOf } from './authenticate.js';

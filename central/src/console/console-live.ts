@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { ForbiddenError } from '@storefleet/shared';
 import type { WebSocket } from 'ws';
-import type { SocketHandler } from '../http/module-sockets.js';
+import type { SocketHandler } from '../kernel/module-sockets.js';
 import type { StoreSyncState } from '../sync/sync-status.js';
-import type { Principal } from '../http/principal.js';
+import type { Principal } from '../kernel/principal.js';
 
 const isAdmin = (p: Principal) => p.kind === 'user' && p.role === 'ADMIN';
 

@@ -1,23 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { browserAssetsDir } from '@storefleet/shared';
-import { requireRole } from '../http/access.js';
-import type { HubModule } from '../modules/hub-module.js';
-
-/** A page of the admin console: a browser ES module whose default export renders into the page's element. */
-export interface ConsolePage {
-  /** The page's address in the console (`#/inventory`). */
-  readonly path: string;
-  readonly title: string;
-  /** The script's file name inside the module's console folder. */
-  readonly script: string;
-}
-
-/** What a module adds to the console: its folder of browser files and the pages in it. */
-export interface ModuleConsole {
-  readonly dir: URL;
-  readonly pages: readonly ConsolePage[];
-}
+import { requireRole } from '../kernel/access.js';
+import type { HubModule } from '../kernel/module-contract.js';
 
 const SHELL_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const CORE_PAGES = [

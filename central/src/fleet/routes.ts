@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { latSchema, lonSchema, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, requireRole } from '../http/access.js';
+import { assertStoreAccess, requireRole } from '../kernel/access.js';
 import type { FleetService } from './fleet-service.js';
 
 const newLocationSchema = z.strictObject({

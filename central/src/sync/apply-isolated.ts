@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { AppliedEvent, EventHandler } from './event-handlers.js';
+import type { AppliedEvent, EventHandler } from '../kernel/event-handlers.js';
 import { isTransientDbError } from './transient-errors.js';
 
 /** An event that failed on its own, with why (what a parked row's `reason` says). */

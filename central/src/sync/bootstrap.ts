@@ -2,16 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
-import { principalOf } from '../http/access.js';
-
-/**
- * One section of a store's cold start (the catalog, its stock, its own history): pages in a stable key order, so a
- * store that lost its connection halfway asks again from the last key it applied.
- */
-export interface SnapshotSource {
-  count(q: Queryable, storeId: string): Promise<number>;
-  page(q: Queryable, storeId: string, after: string | null, limit: number): Promise<{ rows: unknown[]; next: string | null }>;
-}
+import { principalOf } from '../kernel/access.js';
+import type { SnapshotSource } from '../kernel/module-contract.js';
 
 export const HISTORY_DAYS = 7;
 

@@ -1,6 +1,6 @@
 import { LIMITS, type FeedPosition, type FeedRebaseReport } from '@storefleet/shared';
 import type { Queryable } from '../db/db.js';
-import type { FeedWriter } from './feed-writer.js';
+import type { FeedWriter } from '../kernel/feed-writer.js';
 
 /** What the hub holds of a store's feed: its head, the cursor it recorded from the store's acks, its entry at a seq. */
 interface FeedSight {

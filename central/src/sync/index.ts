@@ -1,5 +1,5 @@
-export { EventHandlerRegistry, type AppliedEvent, type EventHandler, type HandlerResult } from './event-handlers.js';
-export { FeedWriter, FEED_CHANNEL, type FeedItem } from './feed-writer.js';
+export { EventHandlerRegistry, type AppliedEvent, type EventHandler, type HandlerResult } from '../kernel/event-handlers.js';
+export { FeedWriter, FEED_CHANNEL, type FeedItem } from '../kernel/feed-writer.js';
 export { SyncRepository } from './sync-repository.js';
 export { ParkedReplay, type ReplayOutcome, type TypeReplay } from './parked-replay.js';
 export { isTransientDbError, retryTransient, type RetryOptions } from './transient-errors.js';
@@ -10,6 +10,7 @@ export { LagHistory } from './lag-history.js';
 export { registerSyncMetrics } from './sync-metrics.js';
 export const syncMigrations = new URL('./schema/', import.meta.url);
 export * from './docs/index.js';
-export { PgChangeBus, type ChangeBus } from './change-bus.js';
+export { PgChangeBus, type ChangeBus } from '../kernel/change-bus.js';
 export { NatsChangeBus } from './nats-change-bus.js';
-export { bootstrapRoutes, historySource, HISTORY_DAYS, type SnapshotSource } from './bootstrap.js';
+export { bootstrapRoutes, historySource, HISTORY_DAYS } from './bootstrap.js';
+export type { SnapshotSource } from '../kernel/module-contract.js';

@@ -1,7 +1,7 @@
 import { connect, consumerOpts, StorageType, StringCodec, type JetStreamClient, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/db.js';
-import type { ChangeBus } from './change-bus.js';
+import type { ChangeBus } from '../kernel/change-bus.js';
 
 const STREAM = 'STOREFLEET_CHANGES';
 const SUBJECT = 'storefleet.changes';

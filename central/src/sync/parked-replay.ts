@@ -1,6 +1,6 @@
 import { NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
-import type { AppliedEvent, EventHandlerRegistry } from './event-handlers.js';
+import type { AppliedEvent, EventHandlerRegistry } from '../kernel/event-handlers.js';
 import { applyIsolated, type IsolatedFailure } from './apply-isolated.js';
 import { retryTransient, type RetryOptions } from './transient-errors.js';
 

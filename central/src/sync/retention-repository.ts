@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js';
-import type { RecordMoved } from './retention-target.js';
+import type { RecordMoved } from '../kernel/retention-target.js';
 
 /** Any fixed 64-bit number shared by every hub process: the key of the advisory lock one sweep holds at a time. */
 const SWEEP_LOCK_KEY = 727_274_014;

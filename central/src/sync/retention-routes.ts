@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseOrThrow } from '@storefleet/shared';
-import { principalOf, requireRole } from '../http/access.js';
+import { principalOf, requireRole } from '../kernel/access.js';
 import type { Retention } from './retention.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Db } from '../db/db.js';
 import type { RetentionRepository, SweepRecord } from './retention-repository.js';
 import type { RetentionSettings } from './retention-settings.js';
-import type { RetentionTarget } from './retention-target.js';
-import { attachedPartitions, tableSize } from './retention-tables.js';
+import type { RetentionTarget } from '../kernel/retention-target.js';
+import { attachedPartitions, tableSize } from '../kernel/retention-tables.js';
 
 const DAY_MS = 86_400_000;
 

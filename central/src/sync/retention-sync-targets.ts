@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
-import { archiveBatch } from './retention-tables.js';
-import type { RetentionTarget } from './retention-target.js';
+import { archiveBatch } from '../kernel/retention-tables.js';
+import type { RetentionTarget } from '../kernel/retention-target.js';
 
 /**
  * The retention rules of the hub's sync tables, and all their SQL (see RetentionTarget). Ages come from the settings;

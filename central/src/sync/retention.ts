@@ -3,7 +3,7 @@ import { AppError } from '@storefleet/shared';
 import type { Db } from '../db/db.js';
 import { RetentionRepository, type SweepRecord, type SweepState } from './retention-repository.js';
 import type { RetentionSettings } from './retention-settings.js';
-import type { RetentionTarget } from './retention-target.js';
+import type { RetentionTarget } from '../kernel/retention-target.js';
 import { DUE_CAP } from './retention-sync-targets.js';
 import { retentionStatus, type RetentionStatus } from './retention-status.js';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { assertRole, assertStoreAccess, principalOf, requireRole } from '../http/access.js';
+import { assertRole, assertStoreAccess, principalOf, requireRole } from '../kernel/access.js';
 import type { ParkedReplay } from './parked-replay.js';
 import type { SyncStatusRepository } from './sync-status.js';
 import type { LagHistory } from './lag-history.js';

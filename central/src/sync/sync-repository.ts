@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { decideBatch, type HubSyncStorage } from '@storefleet/sync';
 import type { FeedEntry, FeedPosition, FeedRebaseReport, WireEvent } from '@storefleet/shared';
 import type { Db, Queryable } from '../db/db.js';
-import type { AppliedEvent, EventHandlerRegistry } from './event-handlers.js';
+import type { AppliedEvent, EventHandlerRegistry } from '../kernel/event-handlers.js';
 import { applyIsolated } from './apply-isolated.js';
 import { ParkedReplay } from './parked-replay.js';
 import type { FeedRebase } from './feed-rebase.js';

@@ -1,4 +1,4 @@
-import type { HubContext } from '../modules/hub-module.js';
+import type { HubContext } from '../kernel/module-contract.js';
 import type { OrderFlows } from '../modules/orders/index.js';
 import type { HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow, type HoldRelease } from './cancel-order.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
-import type { HubAccessRole } from '../../src/access-matrix.js';
+import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
 
 export const PASSWORD = 'a long enough password 123';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HubAccessRole, HubAccessRow } from '../../src/access-matrix.js';
+import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 
 /** One call the matrix test makes for a row: the concrete path and, for writes, a body. */

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserAssetsDir } from '@storefleet/shared';
-import type { HubModule } from '../../src/modules/hub-module.js';
+import type { HubModule } from '../../src/kernel/module-contract.js';
 
 /** Where each of the hub's static mounts reads its files from (the console shell, shared helpers, module pages). */
 export function hubStaticRoots(modules: readonly HubModule[]): Map<string, string> {

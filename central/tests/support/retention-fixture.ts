@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import type { HubConfig } from '../../src/config.js';
-import type { HubModule } from '../../src/modules/hub-module.js';
-import { discoverModules } from '../../src/modules/discover-modules.js';
+import type { HubModule } from '../../src/kernel/module-contract.js';
+import { discoverModules } from '../../src/kernel/discover-modules.js';
 import type { DbTarget } from './db-targets.js';
 import { TestHub } from './test-hub.js';
 

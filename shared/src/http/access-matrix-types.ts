@@ -1,5 +1,5 @@
 /**
- * The authorization matrix's row type, shared by the hub's table (`central/src/access-matrix.ts` plus each module's
+ * The authorization matrix's row type, shared by the hub's table (`central/src/kernel/access-matrix.ts` plus each module's
  * `access-matrix.ts`) and the store node's (`store-node/src/access-matrix.ts`). One test per server walks its express
  * routers, fails for a route without a row (and a row without a route), and calls every route as every role:
  * - `allow`: the call gets past the gate — any answer but 401/403 (nor, on a row that hides existence, 404); and

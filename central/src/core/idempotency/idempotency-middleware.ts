@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { idempotencyMiddleware, keyedRequestFingerprint } from '@storefleet/shared';
-import { principalKey } from '../../http/principal.js';
+import { principalKey } from '../../kernel/principal.js';
 import type { IdempotencyRepository } from './idempotency-repository.js';
 
 /** A claim older than this whose answer never came is taken to be from a replica that died mid-request. */

@@ -1,4 +1,4 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 // A customer may walk into any store: every store and signed-in channel may work on a cart (issue #13 keeps this).
 const SIGNED_IN = 'deny  allow allow allow allow allow allow';
@@ -6,7 +6,7 @@ const SIGNED_IN = 'deny  allow allow allow allow allow allow';
 // a store that has changed it (the probes' writes go to another cart, so store B never becomes one here).
 const READERS = 'deny  allow allow allow allow deny  deny';
 
-/** Who may call the cart routes; see `central/src/access-matrix.ts` for the roles. */
+/** Who may call the cart routes; see `central/src/kernel/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/api/carts/:customerId',                  READERS, 'hides existence: to another store the customer is missing (404)'],

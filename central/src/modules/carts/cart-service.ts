@@ -13,8 +13,8 @@ import {
   type CartView,
   type Fulfilment,
 } from '@storefleet/shared';
-import type { Principal } from '../../http/principal.js';
-import type { HubDocs } from '../../sync/docs/hub-docs.js';
+import type { Principal } from '../../kernel/principal.js';
+import type { HubDocs } from '../../kernel/module-contract.js';
 import type { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
 

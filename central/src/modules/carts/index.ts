@@ -1,5 +1,5 @@
 import { CART_GENESIS, cartDocProblems, cartView, isUuid, type CartDoc } from '@storefleet/shared';
-import type { HubContext, HubModule } from '../hub-module.js';
+import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
 import { cartRoutes } from './routes.js';

@@ -1,8 +1,8 @@
 import { cartDocId, cartView, isUuid, ValidationError, type CartDoc } from '@storefleet/shared';
 import type { WebSocket } from 'ws';
-import type { SocketHandler } from '../../http/module-sockets.js';
-import type { Principal } from '../../http/principal.js';
-import type { HubDocs } from '../../sync/docs/hub-docs.js';
+import type { SocketHandler } from '../../kernel/module-sockets.js';
+import type { Principal } from '../../kernel/principal.js';
+import type { HubDocs } from '../../kernel/module-contract.js';
 import type { CartService } from './cart-service.js';
 
 /**

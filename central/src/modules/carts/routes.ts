@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { FULFILMENT_TYPES, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { principalOf, requireAuth } from '../../http/access.js';
+import { principalOf, requireAuth } from '../../kernel/access.js';
 import type { CartService } from './cart-service.js';
 
 const customerParam = z.object({ customerId: uuidSchema });

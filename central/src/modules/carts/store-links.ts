@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isUuid } from '@storefleet/shared';
-import { storeOf } from '../../http/access.js';
-import type { Principal } from '../../http/principal.js';
+import { storeOf } from '../../kernel/access.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { CustomerDirectory } from './types.js';
 
 /** Pairs remembered per hub before the memory starts over (a forgotten pair is only looked up or linked again). */

@@ -1,9 +1,9 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 const SIGNED_IN = 'deny  allow allow allow allow allow allow';
 const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny  deny';
 
-/** Who may call the catalog routes; see `central/src/access-matrix.ts` for the roles. */
+/** Who may call the catalog routes; see `central/src/kernel/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/api/catalog/products',                   SIGNED_IN],

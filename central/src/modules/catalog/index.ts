@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.js';
-import type { HubModule } from '../hub-module.js';
+import type { HubModule } from '../../kernel/module-contract.js';
 import { CatalogRepository } from './repository.js';
 import { catalogRoutes } from './routes.js';
 import { CatalogService } from './service.js';

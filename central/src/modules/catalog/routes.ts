@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { isValidGtin, minorUnitsSchema, parseOrThrow, skuSchema, toGtin14 } from '@storefleet/shared';
-import { requireAuth, requireRole } from '../../http/access.js';
+import { requireAuth, requireRole } from '../../kernel/access.js';
 import type { CatalogService } from './service.js';
 import { TAX_CLASSES } from './types.js';
 

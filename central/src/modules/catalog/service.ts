@@ -1,6 +1,6 @@
 import { ConflictError, feedEntry, NotFoundError, type FeedType } from '@storefleet/shared';
 import type { Db } from '../../db/db.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { CatalogRepository } from './repository.js';
 import type { Product, ProductInput, ProductQuery } from './types.js';
 

@@ -1,7 +1,7 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 /**
- * Who may call the customer routes; see `central/src/access-matrix.ts` for the roles. Customers belong to themselves
+ * Who may call the customer routes; see `central/src/kernel/access-matrix.ts` for the roles. Customers belong to themselves
  * and to head office: a store sees one only through an order or cart at that store (the fixture's customer was
  * signed up by store A and has an order there), never by search, and another store gets the 404 of a customer that
  * does not exist.

@@ -1,4 +1,4 @@
-import type { HubModule } from '../hub-module.js';
+import type { HubModule } from '../../kernel/module-contract.js';
 import { CustomerRepository } from './repository.js';
 import { customerRoutes } from './routes.js';
 import type { CustomerDirectory } from './types.js';

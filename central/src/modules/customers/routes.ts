@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
+import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
 import { EMAIL_TAKEN_AT_STORE, emailTaken, tooManyEmailRefusals } from './email-refusals.js';
 import { EmailTakenError, type CustomerRepository } from './repository.js';
 

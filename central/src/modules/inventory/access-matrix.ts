@@ -1,9 +1,9 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 const STORE_A = 'deny  allow allow allow allow deny  deny';
 const MANAGER_A = 'deny  allow allow deny  deny  deny  deny';
 
-/** Who may call the inventory routes and read its console pages; see `central/src/access-matrix.ts` for the roles. */
+/** Who may call the inventory routes and read its console pages; see `central/src/kernel/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                             anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/console/modules/inventory/*',                        'allow allow allow allow allow allow allow', 'console files hold no data'],

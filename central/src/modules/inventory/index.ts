@@ -1,4 +1,4 @@
-import type { HubContext, HubModule } from '../hub-module.js';
+import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { ensureMovementPartitions, InventoryRepository } from './repository.js';
 import { inventoryRoutes } from './routes.js';
 import { InventoryService } from './service.js';

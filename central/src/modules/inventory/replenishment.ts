@@ -1,6 +1,6 @@
 import { feedEntry } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { replenishment, VELOCITY_DAYS, type Replenishment } from './replenishment-rules.js';
 
 export const LOW_STOCK = 'inventory.low-stock';

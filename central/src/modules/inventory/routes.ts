@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, latSchema, lonSchema, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, principalOf, requireAuth, requireRole } from '../../http/access.js';
+import { assertStoreAccess, principalOf, requireAuth, requireRole } from '../../kernel/access.js';
 import type { InventoryService } from './service.js';
 import { incidents } from './incidents.js';
 import { listAlerts } from './replenishment.js';

@@ -1,5 +1,5 @@
 import { AppError, NotFoundError, stockMovedSchema } from '@storefleet/shared';
-import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
+import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
 import { incidents } from './incidents.js';

@@ -1,9 +1,9 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 const OWNERS = 'deny  allow allow allow allow deny  deny';
 
 /**
- * Who may call the order routes and read its console page; see `central/src/access-matrix.ts` for the roles. An
+ * Who may call the order routes and read its console page; see `central/src/kernel/access-matrix.ts` for the roles. An
  * order belongs to its customer and to the store that fulfils it (and, for a SHIP order a store placed, to that
  * store): the fixture's order is a pickup at store A. A store places orders only for fulfilment at itself or SHIP:
  * the probe places a pickup at store A, so store B is refused exactly as `POST /api/reservations` refuses it.

@@ -1,5 +1,5 @@
 import { AppError } from '@storefleet/shared';
-import type { HubSettings } from '../../hub-settings.js';
+import type { HubSettings } from '../../kernel/hub-settings.js';
 import { HttpPaymentProvider, SimulatedPaymentProvider, type PaymentProvider, type PaymentStatus } from './payments.js';
 import type { Warehouse } from './types.js';
 import { SimulatedWarehouse } from './warehouse.js';

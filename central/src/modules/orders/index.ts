@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { HubContext, HubModule } from '../hub-module.js';
-import { requireAuth } from '../../http/access.js';
+import type { HubContext, HubModule } from '../../kernel/module-contract.js';
+import { requireAuth } from '../../kernel/access.js';
 import { OrderSaga } from './order-saga.js';
 import { OrderFlows } from './order-flows.js';
 import { captureDue } from './payment-capture.js';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { AppError, applyRatePpm, cartDocId, cartQty, DEFAULT_TAX_RATES_PPM, money, NotFoundError, setCartQty, uuidv7, type CartDoc, type UserId } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
-import type { HubDocs } from '../../sync/docs/hub-docs.js';
+import type { HubDocs } from '../../kernel/module-contract.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payments.js';
 import { OrderRepository, type Claimed, type OrderPatch, type StepRecord } from './repository.js';
 import { LeaseLostError, SagaLease } from './saga-lease.js';
-import { CallBatcher } from '../../db/call-batcher.js';
+import { CallBatcher } from '../../kernel/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
 import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from './types.js';
 

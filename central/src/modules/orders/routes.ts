@@ -1,9 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { cartDocId, cartView, ConflictError, feedEntry, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
-import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../http/access.js';
-import type { HubDocs } from '../../sync/docs/hub-docs.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
+import type { HubDocs } from '../../kernel/module-contract.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { Db } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { storesOf } from './order-owners.js';

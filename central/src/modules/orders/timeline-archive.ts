@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
-import type { RetentionTarget } from '../../sync/retention-target.js';
-import { archiveBatch } from '../../sync/retention-tables.js';
+import type { RetentionTarget } from '../../kernel/retention-target.js';
+import { archiveBatch } from '../../kernel/retention-tables.js';
 
 // Orders that ended (failed or cancelled) before the cutoff and whose timeline is still hot, oldest first.
 const ENDED = `SELECT id FROM orders WHERE status IN ('FAILED', 'CANCELLED', 'PICKED_UP') AND timeline_archived_at IS NULL AND updated_at < $1`;

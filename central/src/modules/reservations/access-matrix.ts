@@ -1,9 +1,9 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 /**
- * Who may call the reservation routes and read its console page; see `central/src/access-matrix.ts` for the roles.
+ * Who may call the reservation routes and read its console page; see `central/src/kernel/access-matrix.ts` for the roles.
  * The fixture's reservation is a hold at store A; the probe for placing one asks for a hold at store A.
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([

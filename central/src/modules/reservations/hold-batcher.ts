@@ -1,7 +1,7 @@
 import { ConflictError, feedEntry, NotFoundError, ValidationError, uuidv7 } from '@storefleet/shared';
-import { CallBatcher } from '../../db/call-batcher.js';
+import { CallBatcher } from '../../kernel/call-batcher.js';
 import type { Db } from '../../db/db.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 import { DEFAULT_TTL_MS, normaliseLines } from './rules.js';
 import type { NewReservation, Reservation, StockHolds } from './types.js';

@@ -1,5 +1,5 @@
 import { feedEntry } from '@storefleet/shared';
-import type { SnapshotSource } from '../../sync/bootstrap.js';
+import type { SnapshotSource } from '../../kernel/module-contract.js';
 import { ReservationRepository } from './repository.js';
 
 /**

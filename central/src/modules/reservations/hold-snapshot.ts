@@ -1,6 +1,6 @@
 import { feedEntry, type HoldSnapshot } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
-import type { FeedItem } from '../../sync/feed-writer.js';
+import type { FeedItem } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 
 /** Hold ids per `reservation.snapshot` entry: about 40 kB of payload, a small part of one feed page. */

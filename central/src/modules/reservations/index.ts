@@ -1,7 +1,7 @@
 import { partitionByPayload } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
-import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
-import type { HubContext, HubModule } from '../hub-module.js';
+import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
+import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';

@@ -1,6 +1,6 @@
 import { feedEntry } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 import type { HoldHooks, IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
 

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, requireAuth } from '../../http/access.js';
+import { assertStoreAccess, requireAuth } from '../../kernel/access.js';
 import type { PickupCodes } from './pickup-codes.js';
 import type { ReservationService } from './service.js';
 import type { Reservation } from './types.js';

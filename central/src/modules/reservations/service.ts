@@ -1,10 +1,10 @@
 import { ConflictError, feedEntry, hlcDecode, isUuid, NotFoundError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
-import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
-import type { FeedWriter } from '../../sync/feed-writer.js';
+import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
+import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 import { HoldBatcher } from './hold-batcher.js';
-import { CallBatcher } from '../../db/call-batcher.js';
+import { CallBatcher } from '../../kernel/call-batcher.js';
 import { confirmOutcome, holdsStock, PICKUP_WINDOW_MS } from './rules.js';
 import type { HoldHooks, NewReservation, Reservation, StockHolds } from './types.js';
 

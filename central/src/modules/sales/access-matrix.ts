@@ -1,9 +1,9 @@
-import { hubAccessTable, type HubAccessRow } from '../../access-matrix.js';
+import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js';
 
 const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 /**
- * Who may read the sales ledger; see `central/src/access-matrix.ts` for the roles. A store's totals and sales are
+ * Who may read the sales ledger; see `central/src/kernel/access-matrix.ts` for the roles. A store's totals and sales are
  * its own and its people's (manager and associates); head office reads every store's. The fixture's sale is store A's.
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([

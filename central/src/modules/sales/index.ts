@@ -1,4 +1,4 @@
-import type { HubModule } from '../hub-module.js';
+import type { HubModule } from '../../kernel/module-contract.js';
 import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
 import { SalesService } from './service.js';

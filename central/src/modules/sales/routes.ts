@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, isHeadOffice, principalOf, storeOf } from '../../http/access.js';
+import { assertStoreAccess, isHeadOffice, principalOf, storeOf } from '../../kernel/access.js';
 import { isCalendarDay } from './sales-rules.js';
 import type { SalesService } from './service.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SaleCompleted, SaleReturned, SaleVoided } from '@storefleet/shared';
-import type { AppliedEvent } from '../../sync/event-handlers.js';
+import type { AppliedEvent } from '../../kernel/event-handlers.js';
 import type { LocalDay, NewReturn, NewSale } from './types.js';
 
 /** An event the ledger refuses on its own, with why (the parked row's reason). */

@@ -1,5 +1,5 @@
 import { NotFoundError, saleCompletedSchema, saleReturnedSchema, saleVoidedSchema, ValidationError } from '@storefleet/shared';
-import type { AppliedEvent, HandlerResult } from '../../sync/event-handlers.js';
+import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
 import type { SalesRepository } from './repository.js';
 import { ReturnJudge, type SaleFacts } from './return-checks.js';
 import { addDays, completedRow, firstPerId, localDay, parseRun, returnRow, voidedRow, zoneOrUtc, type Refusal } from './sales-rules.js';

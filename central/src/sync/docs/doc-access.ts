@@ -1,6 +1,6 @@
 import { findBadText, ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/shared';
 import { docNamespace, newProblemsCheck, type DocContentCheck } from '@storefleet/sync';
-import type { Principal } from '../../http/principal.js';
+import type { Principal } from '../../kernel/principal.js';
 
 export type DocRight = 'write' | 'read' | 'none';
 

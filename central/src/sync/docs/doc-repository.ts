@@ -1,5 +1,5 @@
 import type { Db } from '../../db/db.js';
-import type { ChangeBus } from '../change-bus.js';
+import type { ChangeBus } from '../../kernel/change-bus.js';
 
 export const DOC_CHANNEL = 'sf_doc';
 

@@ -3,7 +3,7 @@ import type { ChangeFn, Doc } from '@automerge/automerge';
 import { DocContentError, DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import type { Logger } from 'pino';
 import { AppError, ForbiddenError, ValidationError } from '@storefleet/shared';
-import type { Principal } from '../../http/principal.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { DocAccess } from './doc-access.js';
 import type { DocRepository } from './doc-repository.js';
 

@@ -1,15 +1,44 @@
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Db } from '../db/db.js';
-import type { EventHandler } from '../sync/event-handlers.js';
-import type { FeedWriter } from '../sync/feed-writer.js';
+import type { EventHandler } from './event-handlers.js';
+import type { FeedWriter } from './feed-writer.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { DocAccessRule, DocNamespaceRules } from '../sync/docs/doc-access.js';
 import type { HubDocs } from '../sync/docs/hub-docs.js';
-import type { SnapshotSource } from '../sync/bootstrap.js';
-import type { SocketHandler } from '../http/module-sockets.js';
-import type { ModuleConsole } from '../console/console-pages.js';
-import type { HubSettings, HubTestHooks } from '../hub-settings.js';
+import type { SocketHandler } from './module-sockets.js';
+import type { HubSettings, HubTestHooks } from './hub-settings.js';
+
+/**
+ * The contract between the hub and its modules, in one place: what the hub hands a module (`HubContext`), what a
+ * module offers (`HubModule`), and the types of what it offers (console pages, cold-start sections, document rules).
+ * Modules import this folder (`kernel/`), `db/` and `@storefleet/shared` only (`central/tests/module-boundaries.test.ts`).
+ */
+export type { DocAccessRule, DocNamespaceRules, HubDocs };
+
+/** A page of the admin console: a browser ES module whose default export renders into the page's element. */
+export interface ConsolePage {
+  /** The page's address in the console (`#/inventory`). */
+  readonly path: string;
+  readonly title: string;
+  /** The script's file name inside the module's console folder. */
+  readonly script: string;
+}
+
+/** What a module adds to the console: its folder of browser files and the pages in it. */
+export interface ModuleConsole {
+  readonly dir: URL;
+  readonly pages: readonly ConsolePage[];
+}
+
+/**
+ * One section of a store's cold start (the catalog, its stock, its own history): pages in a stable key order, so a
+ * store that lost its connection halfway asks again from the last key it applied.
+ */
+export interface SnapshotSource {
+  count(q: Queryable, storeId: string): Promise<number>;
+  page(q: Queryable, storeId: string, after: string | null, limit: number): Promise<{ rows: unknown[]; next: string | null }>;
+}
 
 /** What the hub hands each module. */
 export interface HubContext {

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { HubModule } from './hub-module.js';
+import type { HubModule } from './module-contract.js';
 
-const MODULES_DIR = fileURLToPath(new URL('.', import.meta.url));
+const MODULES_DIR = fileURLToPath(new URL('../modules/', import.meta.url));
 
 /** Every `modules/<name>/index.{ts,js}` that exports `hubModule`, in name order. */
 export async function discoverModules(dir: string = MODULES_DIR): Promise<HubModule[]> {

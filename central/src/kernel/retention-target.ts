@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import type { RetentionSettings } from './retention-settings.js';
+import type { RetentionSettings } from '../sync/retention-settings.js';
 
 /** The setting that says how old a target's rows must be before they go. */
 export type RetentionAge = 'feedDays' | 'eventsDays' | 'orderEventsDays' | 'parkedDays';

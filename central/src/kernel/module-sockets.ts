@@ -6,7 +6,7 @@ import type { AuthService } from '../auth/auth-service.js';
 import { AppError, CLOSE, closeReason, guardSocket, presentedCredential, rejectUpgrade, UnauthorizedError, ValidationError } from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { SYNC_PATH } from '../sync/sync-server.js';
-import { pathOf } from './path-of.js';
+import { pathOf } from '../http/path-of.js';
 import type { Principal } from './principal.js';
 
 /**

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@storefleet/shared';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
-import { stockedStore } from '../../../../tests/support/stocked-store.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
-import { waitFor } from '../../../../tests/support/wait-for.js';
-import type { ReservationService } from '../../reservations/service.js';
-import { OrderSaga, type NewOrder } from '../order-saga.js';
-import { PaymentTimeoutError, SimulatedPaymentProvider } from '../payments.js';
-import { OrderRepository } from '../repository.js';
-import { SimulatedWarehouse } from '../warehouse.js';
+import { dbTargets } from './support/db-targets.js';
+import { stockedStore } from './support/stocked-store.js';
+import { TestHub } from './support/test-hub.js';
+import { waitFor } from './support/wait-for.js';
+import type { ReservationService } from '../src/modules/reservations/service.js';
+import { OrderSaga, type NewOrder } from '../src/modules/orders/order-saga.js';
+import { PaymentTimeoutError, SimulatedPaymentProvider } from '../src/modules/orders/payments.js';
+import { OrderRepository } from '../src/modules/orders/repository.js';
+import { SimulatedWarehouse } from '../src/modules/orders/warehouse.js';
 
 /** The simulator, with a gate: the next authorisation waits until the test lets it answer (or time out). */
 class GatedPayments extends SimulatedPaymentProvider {
