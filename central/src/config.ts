@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HubModule } from './kernel/module-contract.js';
+import type { Provision } from './kernel/ports.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
 import { allowed, HUB_MODES, TUNING_ENV, type HubMode, type HubTestHooks, type HubTuning, type PaymentProviderChoice, type WarehouseChoice } from './kernel/hub-settings.js';
 
@@ -53,10 +54,11 @@ export interface HubConfig {
   /** The warehouse adapter (WAREHOUSE_ADAPTER = simulator). */
   readonly warehouseAdapter?: WarehouseChoice | undefined;
   /**
-   * External parties as objects by service name (`payments.provider`, `warehouse.fulfilment`), for embedders and
-   * tests that hold their own adapter or a test-controlled simulator; they win over the named adapters above.
+   * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
+   * NOTIFICATIONS_SENDER), for embedders and tests that hold their own adapter or a test-controlled simulator; they
+   * win over the named adapters above.
    */
-  readonly externals?: Readonly<Record<string, unknown>>;
+  readonly externals?: readonly Provision[];
   /** Group-commit and sweep knobs (HOLD_BATCHES_IN_FLIGHT …; see hub-settings.ts). A bad value stops the hub at start. */
   readonly tuning?: Partial<HubTuning>;
   /** Seams for the test harness only (a crash after a saga step); no environment variable sets them. */

@@ -37,8 +37,9 @@ import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
-import { createWorkflows, workflowMigrations } from './workflows/index.js';
-import { ServiceRegistry, type HubContext, type HubModule } from './kernel/module-contract.js';
+import { createWorkflows, workflowMigrations, workflowPorts, type Workflows } from './workflows/index.js';
+import type { HubContext, HubModule } from './kernel/module-contract.js';
+import { ServiceRegistry } from './kernel/ports.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
 import { FINGERPRINT_SECRET, idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
@@ -145,20 +146,31 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const docAccess = new DocAccess();
   for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
   const docs = new HubDocs(new DocRepository(db, now, bus), docAccess, log);
+  // Ports (kernel/ports.ts): each module sees only the ports it declared; every need has one provider, or no start.
   const services = new ServiceRegistry();
-  for (const [name, service] of Object.entries(config.externals ?? {})) services.provide('config', name, service);
-  const ctx: HubContext = { db, log, metrics, now, feed, docs, services, settings, testHooks: config.testHooks ?? {} };
-  for (const m of modules) for (const [name, service] of Object.entries(m.provides?.(ctx) ?? {})) services.provide(m.name, name, service);
-  // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
-  const workflows = createWorkflows(ctx);
-  for (const [name, service] of Object.entries(workflows.services)) services.provide('workflows', name, service);
+  services.provide("the hub's externals", config.externals ?? []);
+  const base = { db, log, metrics, now, feed, docs, settings, testHooks: config.testHooks ?? {} };
+  const contexts = new Map(modules.map((m): [HubModule, HubContext] => [m, { ...base, services: services.servicesFor(`module ${m.name}`, m) }]));
+  const ctxOf = (m: HubModule): HubContext => contexts.get(m)!;
+  let workflows: Workflows;
+  try {
+    for (const m of modules) services.provide(`module ${m.name}`, m.provides?.(ctxOf(m)) ?? []);
+    // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
+    workflows = createWorkflows({ ...base, services: services.servicesFor('the workflows', workflowPorts) });
+    services.provide('the workflows', workflows.provisions);
+    services.check();
+  } catch (err) {
+    await bus.close();
+    await db.close();
+    throw err;
+  }
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
-    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctx) ?? {})) handlers.register(m.name, type, handle);
+    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {})) handlers.register(m.name, type, handle);
   }
   const snapshots = new Map<string, SnapshotSource>();
   for (const m of modules) {
-    for (const [section, source] of Object.entries(m.bootstrap?.(ctx) ?? {})) {
+    for (const [section, source] of Object.entries(m.bootstrap?.(ctxOf(m)) ?? {})) {
       if (snapshots.has(section)) throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
       snapshots.set(section, source);
     }
@@ -170,13 +182,13 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   }, log, new FeedRebase(feed, now));
   const syncStatus = new SyncStatusRepository(db);
   // The hub's sync tables, then each module's that offers a `<module>.retention` (the orders' timelines).
-  const retentionTargets = [...syncRetentionTargets, ...modules.flatMap((m) => services.find<RetentionTarget>(`${m.name}.retention`) ?? [])];
+  const retentionTargets = [...syncRetentionTargets, ...modules.flatMap((m) => (services.byName(`${m.name}.retention`) as RetentionTarget | undefined) ?? [])];
   const retention = new Retention(db, retentionTargets, retentionConfig, now, log, replica);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
   const socketHandlers = new Map<string, SocketHandler>();
   for (const m of modules) {
-    for (const [path, handler] of Object.entries(m.sockets?.(ctx) ?? {})) {
+    for (const [path, handler] of Object.entries(m.sockets?.(ctxOf(m)) ?? {})) {
       if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
       if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
       socketHandlers.set(path, handler);
@@ -222,7 +234,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(retentionRoutes(retention));
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
-  for (const m of modules) if (m.routes) api.use(m.routes(ctx));
+  for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
@@ -258,7 +270,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       return url;
     },
     async start() {
-      for (const m of modules) await m.start?.(ctx);
+      for (const m of modules) await m.start?.(ctxOf(m));
       workflows.start();
       server = createServer(app);
       server.on('clientError', answerClientError);
@@ -326,7 +338,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         });
       }
       workflows.stop();
-      for (const m of [...modules].reverse()) await m.stop?.(ctx);
+      for (const m of [...modules].reverse()) await m.stop?.(ctxOf(m));
       await bus.close();
       await db.close();
     },

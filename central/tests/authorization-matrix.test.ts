@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessMatrix as coreRows, HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../src/kernel/access-matrix.js';
-import type { HubModule, ServiceRegistry } from '../src/kernel/module-contract.js';
+import type { HubModule } from '../src/kernel/module-contract.js';
+import type { Services } from '../src/kernel/ports.js';
 import { SYNC_PATH } from '../src/sync/sync-server.js';
 import { PROTOCOL_VERSION } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
@@ -74,7 +75,7 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
 
   it('has a WS row for each WebSocket endpoint (the hub’s own and every module’s), and no WS row without one', () => {
     // a module's `sockets` only builds its handlers; the services they will use are not asked for here
-    const services = { get: () => ({}), find: () => undefined, provide: () => undefined } as unknown as ServiceRegistry;
+    const services = { get: () => ({}), find: () => undefined } as unknown as Services;
     const ctx = { db: t.hub.db, log: t.hub.log, metrics: t.hub.metrics, now: Date.now, feed: t.hub.sync.feed, docs: t.hub.sync.docs, services, settings: resolveSettings({ mode: 'test' }).settings, testHooks: {} };
     const sockets = [...HUB_SOCKETS, ...t.hub.modules.flatMap((m) => Object.keys(m.sockets?.(ctx) ?? {}))];
     const wsRows = rows.filter((r) => r.method === 'WS').map((r) => r.path);

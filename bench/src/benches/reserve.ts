@@ -116,6 +116,8 @@ export const reserveBench: Benchmark = {
 /** The hub's own reservation service, as its routes use it (the module's service over the hub's context). */
 async function reserverOf(hub: Hub): Promise<Reserver> {
   const { ReservationService } = await import('../../../central/src/modules/reservations/service.js');
-  const holds = hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'];
-  return new ReservationService(hub.db, holds as never, hub.sync.feed, Date.now);
+  const { provided } = await import('../../../central/src/kernel/ports.js');
+  const { INVENTORY_HOLDS } = await import('../../../central/src/kernel/ports/inventory.js');
+  const holds = provided(hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
+  return new ReservationService(hub.db, holds, hub.sync.feed, Date.now);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Provision } from './ports.js';
 
 /**
  * How the hub was started. `production` (the default) runs no simulator it was not told to: with no payment provider
@@ -96,14 +97,14 @@ export function resolveSettings(config: {
   readonly tuning?: Partial<HubTuning> | undefined;
   readonly paymentProvider?: PaymentProviderChoice | undefined;
   readonly warehouseAdapter?: WarehouseChoice | undefined;
-  readonly externals?: Readonly<Record<string, unknown>> | undefined;
+  readonly externals?: readonly Provision[] | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode)) throw new Error(`HUB_MODE (mode) must be one of ${HUB_MODES.join(', ')}; got ${String(mode)}`);
   const simulate = mode !== 'production';
   const warnings: string[] = [];
   const party = <C extends { adapter: string }>(named: C | undefined, p: (typeof PARTIES)[keyof typeof PARTIES]) => {
-    if (config.externals?.[p.service] !== undefined) return { inUse: 'supplied' as const, choice: named };
+    if (config.externals?.some((e) => e.port.name === p.service)) return { inUse: 'supplied' as const, choice: named };
     const choice = named ?? (simulate ? ({ adapter: 'simulator' } as C) : undefined);
     if (!choice) warnings.push(`no ${p.name} is configured: set ${p.env}. ${p.without}`);
     else if (choice.adapter === 'simulator' && !simulate) warnings.push(`${p.env}=simulator in production: ${p.simulated}`);

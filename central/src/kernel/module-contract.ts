@@ -8,6 +8,7 @@ import type { DocAccessRule, DocNamespaceRules } from '../sync/docs/doc-access.j
 import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SocketHandler } from './module-sockets.js';
 import type { HubSettings, HubTestHooks } from './hub-settings.js';
+import type { PortDeclarations, Provision, Services } from './ports.js';
 
 /**
  * The contract between the hub and its modules, in one place: what the hub hands a module (`HubContext`), what a
@@ -51,8 +52,8 @@ export interface HubContext {
   readonly feed: FeedWriter;
   /** Automerge documents (open, change, subscribe), with the access rules modules declare. */
   readonly docs: HubDocs;
-  /** Services modules provide to each other by name (see `HubModule.provides`). */
-  readonly services: ServiceRegistry;
+  /** The services of the ports this module declared (`HubModule.needs`, `uses`), typed by the port (kernel/ports.ts). */
+  readonly services: Services;
   /**
    * The hub's mode, tuning and named external parties, validated at start: modules read their settings here, never
    * from the environment.
@@ -63,36 +64,11 @@ export interface HubContext {
 }
 
 /**
- * How modules reach each other without importing each other: a module provides a service under a name; another
- * declares the interface it needs in its own types and asks for it by that name when it runs.
- */
-export class ServiceRegistry {
-  readonly #services = new Map<string, { module: string; service: unknown }>();
-
-  provide(module: string, name: string, service: unknown): void {
-    const existing = this.#services.get(name);
-    if (existing) throw new Error(`service ${name} is provided by both ${existing.module} and ${module}`);
-    this.#services.set(name, { module, service });
-  }
-
-  /** The service, or undefined when no module (or the hub's config, for external parties) provides it. */
-  find<T>(name: string): T | undefined {
-    return this.#services.get(name)?.service as T | undefined;
-  }
-
-  get<T>(name: string): T {
-    const entry = this.#services.get(name);
-    if (!entry) throw new Error(`no module provides the service ${name}`);
-    return entry.service as T;
-  }
-}
-
-/**
  * A hub module: one folder under `central/src/modules/<name>/` whose `index.ts` exports `hubModule`. The hub finds
  * it at start, runs its migrations, mounts its routes under `/api`, and starts and stops it; nothing else in the hub
  * changes when a module is added. Modules do not import each other (flows across modules live in `workflows/`).
  */
-export interface HubModule {
+export interface HubModule extends PortDeclarations {
   readonly name: string;
   /** The module's `schema/` folder of `NNN_name.sql` migrations. */
   readonly migrations?: URL;
@@ -102,8 +78,8 @@ export interface HubModule {
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
   /** Who may read/write the documents of each namespace this module owns (`cart` → its rule), and what they may hold. */
   readonly docAccess?: Record<string, DocAccessRule | DocNamespaceRules>;
-  /** Services this module offers other modules, by name (`inventory.holds`). */
-  provides?(ctx: HubContext): Record<string, unknown>;
+  /** The ports this module fills (`[provide(INVENTORY_HOLDS, stockHolds)]`); `needs` and `uses` are the ones it asks for. */
+  provides?(ctx: HubContext): readonly Provision[];
   /** Sections of a new store's cold start this module provides (`catalog` → its pages), fetched in module order. */
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** WebSocket endpoints by path prefix under `/api/` (`/api/carts/` → live cart updates); authenticated like the API. */

@@ -2,13 +2,11 @@ import { AppError, ConflictError, NotFoundError } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../db/db.js';
 import type { Order, OrderCancellation, OrderFlows } from '../modules/orders/index.js';
-import type { Reservation } from '../modules/reservations/index.js';
+import type { Reservations } from '../kernel/ports/reservations.js';
 import { WorkflowRepository } from './repository.js';
 
-/** What cancelling needs of the reservations module (its `reservations.service`). */
-export interface HoldRelease {
-  releaseUnlessPickedUp(tx: Queryable, id: string): Promise<Reservation>;
-}
+/** What cancelling needs of the reservations module (the port `RESERVATIONS`). */
+export type HoldRelease = Pick<Reservations, 'releaseUnlessPickedUp'>;
 
 /** Tries of the release-and-turn-back transaction before the cancel answers an error (nothing changed then). */
 const TRIES = 3;

@@ -1,12 +1,14 @@
 import type { HubContext } from '../kernel/module-contract.js';
-import type { OrderFlows } from '../modules/orders/index.js';
-import type { HoldHooks } from '../modules/reservations/index.js';
-import { CancelOrderFlow, type HoldRelease } from './cancel-order.js';
-import { NotificationOutbox, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+import { provide, type PortDeclarations, type Provision } from '../kernel/ports.js';
+import { RESERVATIONS } from '../kernel/ports/reservations.js';
+import { ORDER_CANCELLATION, ORDER_FLOWS } from '../modules/orders/index.js';
+import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
+import { CancelOrderFlow } from './cancel-order.js';
+import { NOTIFICATIONS_SENDER, NotificationOutbox, SimulatedNotifier } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
 
-export { SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+export { NOTIFICATIONS_SENDER, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
 export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
 
 /**
@@ -21,31 +23,34 @@ export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } 
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
  * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the
- * hold's row locked; the hub registers this layer as the service `reservations.hold-hooks` (hub.ts). What a flow
+ * hold's row locked; the hub registers this layer as the port `HOLD_HOOKS` (hub.ts). What a flow
  * writes (the order's new state and timeline, a notice, an incident) commits or rolls back with the hold's change;
  * nothing external is called inside it: the payment is voided or captured and the notice sent after the commit
  * (durable to-dos: the order's row, the outbox row), so a hub that dies in between finishes them on restart.
  *
- * How the flows reach modules: through their public services only (`orders.flows`, `reservations.service`), never
- * their files; modules never import this layer (the orders module asks for `workflows.cancel-order` by name).
+ * How the flows reach modules: through the ports they provide only (`ORDER_FLOWS`, `RESERVATIONS`), never their
+ * files; modules never import this layer (the orders module asks for the port `ORDER_CANCELLATION`).
  * Lock order, everywhere: a hold's row before its order's row.
  */
 export const workflowMigrations = new URL('./schema/', import.meta.url);
 
 export interface Workflows {
-  /** Services the layer provides to modules (by name). */
-  readonly services: Readonly<Record<string, unknown>>;
+  /** The ports the layer fills for modules. */
+  readonly provisions: readonly Provision[];
   readonly outbox: NotificationOutbox;
   /** Starts the notification sender (every second, and after each commit that wrote a notice). */
   start(): void;
   stop(): void;
 }
 
-/** Builds the flows over the hub's modules (found lazily, by service name: absent modules make the flows do nothing). */
+/** What the flows ask for: all optional (found lazily: absent modules make the flows do nothing). */
+export const workflowPorts: PortDeclarations = { uses: [ORDER_FLOWS, RESERVATIONS, NOTIFICATIONS_SENDER] };
+
+/** Builds the flows over the hub's modules; `ctx.services` is the layer's own (`workflowPorts`). */
 export function createWorkflows(ctx: HubContext): Workflows {
-  const orders = () => ctx.services.find<OrderFlows>('orders.flows');
+  const orders = () => ctx.services.find(ORDER_FLOWS);
   // Configured like the other external parties: the sender the hub was given, else the simulator in demo/test mode only.
-  const notifier = ctx.services.find<CustomerNotifier>('notifications.sender') ?? (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
+  const notifier = ctx.services.find(NOTIFICATIONS_SENDER) ?? (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
   const outbox = new NotificationOutbox(ctx.db, notifier, ctx.log, ctx.now);
   const pickups = new PickupToOrder(orders, ctx.log, ctx.now);
   const repairs = new RepairToOrder(orders, outbox);
@@ -54,13 +59,13 @@ export function createWorkflows(ctx: HubContext): Workflows {
     moved: repairs.moved,
     ended: (tx, hold, end) => (end.how === 'CANCELLED_BY_REPAIR' ? repairs.cancelled(tx, hold, end.notice) : pickups.ended(tx, hold, end.how, end.how === 'NO_SHOW' ? end.storeId : hold.storeId)),
   };
-  const cancel = new CancelOrderFlow(ctx.db, () => ctx.services.get<OrderFlows>('orders.flows'), () => ctx.services.get<HoldRelease>('reservations.service'), ctx.log);
+  const cancel = new CancelOrderFlow(ctx.db, () => ctx.services.get(ORDER_FLOWS), () => ctx.services.get(RESERVATIONS), ctx.log);
   let timer: NodeJS.Timeout | undefined;
   return {
-    services: { 'reservations.hold-hooks': hooks, 'workflows.cancel-order': cancel },
+    provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
     outbox,
     start() {
-      if (!notifier) ctx.log.warn('EXTERNAL PARTY: no customer notification sender is configured (external notifications.sender): notices to customers wait in the outbox until one is');
+      if (!notifier) ctx.log.warn('EXTERNAL PARTY: no customer notification sender is configured (external NOTIFICATIONS_SENDER): notices to customers wait in the outbox until one is');
       timer = setInterval(() => outbox.drainSoon(), 1000);
       timer.unref();
     },

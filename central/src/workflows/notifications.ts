@@ -1,16 +1,19 @@
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../db/db.js';
+import { definePort } from '../kernel/ports.js';
 import { WorkflowRepository, type CustomerNotification } from './repository.js';
 
 /**
  * Whoever delivers notices to customers (e-mail, SMS, the app's push service): an external party behind an interface,
- * configured as the hub's external `notifications.sender`. `send` is called after the notice's transaction committed,
+ * configured as the hub's external `NOTIFICATIONS_SENDER`. `send` is called after the notice's transaction committed,
  * at least once per notice (a hub that dies after sending sends again): a real sender dedupes by `id`. A throw keeps
  * the notice for the next round.
  */
 export interface CustomerNotifier {
   send(notice: CustomerNotification): Promise<void>;
 }
+
+export const NOTIFICATIONS_SENDER = definePort<CustomerNotifier>('notifications.sender', 'whoever delivers notices to customers');
 
 /** The sender simulator: records what it "sent" (one entry per notice id), or fails while `failing` is set. */
 export class SimulatedNotifier implements CustomerNotifier {

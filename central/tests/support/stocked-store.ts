@@ -1,6 +1,7 @@
 import { hlcEncode } from '@storefleet/shared';
 import { ReservationService } from '../../src/modules/reservations/service.js';
-import type { StockHolds } from '../../src/modules/reservations/types.js';
+import { provided } from '../../src/kernel/ports.js';
+import { INVENTORY_HOLDS } from '../../src/kernel/ports/inventory.js';
 import type { TestHub } from './test-hub.js';
 
 /**
@@ -13,6 +14,6 @@ export async function stockedStore(t: TestHub, code: string, sku: string, qty: n
   await t.hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ($1, $1, 'Test', 1000, 'USD', 'EXEMPT', 1)`, [sku]);
   const hlc = hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId });
   await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq: 1, hlc, type: 'stock.moved', payload: { sku, delta: qty, kind: 'RECEIVE' } }], 0);
-  const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+  const holds = provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
   return { storeId, reservations: new ReservationService(t.hub.db, holds, t.hub.sync.feed, Date.now) };
 }

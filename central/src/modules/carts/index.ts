@@ -4,7 +4,9 @@ import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
 import { cartRoutes } from './routes.js';
 import { StoreCartLinks } from './store-links.js';
-import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 
 const links = new WeakMap<HubContext, StoreCartLinks>();
 const unhooks = new WeakMap<HubContext, (() => void)[]>();
@@ -13,7 +15,7 @@ const unhooks = new WeakMap<HubContext, (() => void)[]>();
 function linksOf(ctx: HubContext): StoreCartLinks {
   let l = links.get(ctx);
   if (!l) {
-    l = new StoreCartLinks(() => ctx.services.get<CustomerDirectory>('customers.directory'), ctx.log);
+    l = new StoreCartLinks(() => ctx.services.get(CUSTOMER_DIRECTORY), ctx.log);
     links.set(ctx, l);
   }
   return l;
@@ -22,9 +24,9 @@ function linksOf(ctx: HubContext): StoreCartLinks {
 const serviceOf = (ctx: HubContext) =>
   new CartService(
     ctx.docs,
-    ctx.services.get<CatalogProducts>('catalog.products'),
-    ctx.services.get<Availability>('inventory.availability'),
-    ctx.services.get<CustomerDirectory>('customers.directory'),
+    ctx.services.get(CATALOG_PRODUCTS),
+    ctx.services.get(INVENTORY_AVAILABILITY),
+    ctx.services.get(CUSTOMER_DIRECTORY),
     linksOf(ctx),
     ctx.now,
   );
@@ -35,6 +37,7 @@ const serviceOf = (ctx: HubContext) =>
  */
 export const hubModule: HubModule = {
   name: 'carts',
+  needs: [CATALOG_PRODUCTS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY],
   // Signed-in channels (the web/app backend's service account, console users) and every store (a customer may walk
   // into any of them) may edit a customer's cart, named by the customer's id. The id is what the customer shows at a
   // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list

@@ -1,5 +1,7 @@
 import type { Queryable } from '../../db/db.js';
 import type { HubModule } from '../../kernel/module-contract.js';
+import { provide } from '../../kernel/ports.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CatalogRepository } from './repository.js';
 import { catalogRoutes } from './routes.js';
 import { CatalogService } from './service.js';
@@ -11,13 +13,13 @@ export const hubModule: HubModule = {
   name: 'catalog',
   migrations: new URL('./schema/', import.meta.url),
   routes: (ctx) => catalogRoutes(new CatalogService(ctx.db, ctx.feed, ctx.now)),
-  provides: (ctx) => ({
-    'catalog.products': {
-      get: (sku: string) => new CatalogRepository(ctx.db).get(sku),
+  provides: (ctx) => [
+    provide(CATALOG_PRODUCTS, {
+      get: (sku) => new CatalogRepository(ctx.db).get(sku),
       /** `q`: the caller's transaction (a sync event handler's), else the hub's database. */
-      many: (skus: readonly string[], q: Queryable = ctx.db) => new CatalogRepository(q).many(skus),
-    },
-  }),
+      many: (skus, q: Queryable = ctx.db) => new CatalogRepository(q).many(skus),
+    }),
+  ],
   // The store's cold start and its later pulls are one query: products changed after the version it holds.
   bootstrap: () => ({
     catalog: {

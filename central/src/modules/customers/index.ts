@@ -1,20 +1,21 @@
 import type { HubModule } from '../../kernel/module-contract.js';
 import { CustomerRepository } from './repository.js';
 import { customerRoutes } from './routes.js';
-import type { CustomerDirectory } from './types.js';
+import { provide } from '../../kernel/ports.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 
 export type { Customer, CustomerDirectory, StoreLinkVia } from './types.js';
 
-/** Unified customer profiles (web, app, stores); provides `customers.directory` to carts and orders. */
+/** Unified customer profiles (web, app, stores); provides `CUSTOMER_DIRECTORY` to carts and orders. */
 export const hubModule: HubModule = {
   name: 'customers',
   migrations: new URL('./schema/', import.meta.url),
   routes: (ctx) => customerRoutes(() => new CustomerRepository(ctx.db), ctx.now),
-  provides: (ctx): Record<string, CustomerDirectory> => ({
-    'customers.directory': {
+  provides: (ctx) => [
+    provide(CUSTOMER_DIRECTORY, {
       get: (id) => new CustomerRepository(ctx.db).get(id),
       linkStore: (customerId, storeId, via, tx) => new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
       isLinked: (customerId, storeId) => new CustomerRepository(ctx.db).isLinked(customerId, storeId),
-    },
-  }),
+    }),
+  ],
 };

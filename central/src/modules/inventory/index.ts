@@ -5,7 +5,9 @@ import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
 import { incidents } from './incidents.js';
 import { ReplenishmentSweep } from './replenishment.js';
-import type { CatalogSkus } from './types.js';
+import { provide } from '../../kernel/ports.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { INVENTORY_AVAILABILITY, INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
@@ -17,7 +19,7 @@ const upkeep = new WeakMap<HubContext, NodeJS.Timeout[]>();
 /**
  * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
  * month, availability and "stores near a point with stock", low-stock alerts with reorder suggestions (published to
- * each store's feed); it provides `inventory.holds` to the reservations module.
+ * each store's feed); it provides `INVENTORY_HOLDS` to the reservations module.
  */
 export const hubModule: HubModule = {
   name: 'inventory',
@@ -26,17 +28,18 @@ export const hubModule: HubModule = {
       { path: 'inventory', title: 'Inventory', script: 'inventory.js' },
       { path: 'incidents', title: 'Incidents & alerts', script: 'incidents.js' },
     ] },
-  provides: (ctx) => ({
-    'inventory.holds': stockHolds,
-    'inventory.incidents': incidents,
-    'inventory.availability': {
-      atLocation: (locationId: string, sku: string) => new InventoryRepository(ctx.db).availableAt(locationId, sku),
-      dcsCovering: (lines: readonly { sku: string; qty: number }[]) => new InventoryRepository(ctx.db).dcsCovering(lines),
-    },
-  }),
-  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get<CatalogSkus>('catalog.products')), ctx.db),
+  needs: [CATALOG_PRODUCTS],
+  provides: (ctx) => [
+    provide(INVENTORY_HOLDS, stockHolds),
+    provide(INVENTORY_INCIDENTS, incidents),
+    provide(INVENTORY_AVAILABILITY, {
+      atLocation: (locationId, sku) => new InventoryRepository(ctx.db).availableAt(locationId, sku),
+      dcsCovering: (lines) => new InventoryRepository(ctx.db).dcsCovering(lines),
+    }),
+  ],
+  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS)), ctx.db),
   eventHandlers: (ctx) => {
-    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get<CatalogSkus>('catalog.products'));
+    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS));
     return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
   },
   // A store whose disk was replaced gets back its on-hand counts as the hub holds them.

@@ -1,5 +1,4 @@
 import type { MovementKind } from '@storefleet/shared';
-import type { Queryable } from '../../db/db.js';
 
 /** The kinds of stock movement a store sends (`stock.moved`, shared/src/protocol/events.ts). */
 export { MOVEMENT_KINDS, type MovementKind } from '@storefleet/shared';
@@ -33,11 +32,5 @@ export interface NearbyStore {
   readonly available: number;
 }
 
-/**
- * What inventory needs of the catalog module (its `catalog.products` service): which of these skus the catalog holds,
- * read in the caller's transaction. A sync handler asks it before counting a store's movements, so a sku the hub does
- * not know is never created as stock.
- */
-export interface CatalogSkus {
-  many(skus: readonly string[], q: Queryable): Promise<ReadonlyMap<string, unknown>>;
-}
+// What inventory needs of the catalog is a port between modules (kernel/ports/catalog.ts).
+export type { CatalogSkus } from '../../kernel/ports/catalog.js';

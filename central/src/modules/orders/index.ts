@@ -4,17 +4,23 @@ import { requireAuth } from '../../kernel/access.js';
 import { OrderSaga } from './order-saga.js';
 import { OrderFlows } from './order-flows.js';
 import { captureDue } from './payment-capture.js';
-import { SimulatedPaymentProvider, type PaymentProvider } from './payments.js';
+import { SimulatedPaymentProvider } from './payments.js';
 import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
-import type { CustomerLinks, OrderCancellation, Reservations, Warehouse } from './types.js';
+import { provide } from '../../kernel/ports.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
+import { RESERVATIONS } from '../../kernel/ports/reservations.js';
+import { ORDER_CANCELLATION, ORDER_FLOWS, ORDERS_RETENTION, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
 import { timelineRetention } from './timeline-archive.js';
 
 export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
 export type { Order, OrderCancellation } from './types.js';
 export type { OrderFlows } from './order-flows.js';
+export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
 
 const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout; captureSoon?: () => void }>();
 
@@ -25,20 +31,20 @@ const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout;
 function sagaOf(ctx: HubContext): OrderSaga {
   let entry = sagas.get(ctx);
   if (!entry) {
-    const payments = ctx.services.find<PaymentProvider>('payments.provider') ?? paymentProviderFor(ctx.settings.payments);
+    const payments = ctx.services.find(PAYMENTS_PROVIDER) ?? paymentProviderFor(ctx.settings.payments);
     const saga = new OrderSaga({
       db: ctx.db,
-      reservations: () => ctx.services.get<Reservations>('reservations.service'),
+      reservations: () => ctx.services.get(RESERVATIONS),
       payments,
-      warehouse: ctx.services.find<Warehouse>('warehouse.fulfilment') ?? warehouseFor(ctx.settings.warehouse),
+      warehouse: ctx.services.find(WAREHOUSE) ?? warehouseFor(ctx.settings.warehouse),
       recordBatches: ctx.settings.tuning.orderRecordBatches,
-      availability: () => ctx.services.get('inventory.availability'),
+      availability: () => ctx.services.get(INVENTORY_AVAILABILITY),
       docs: ctx.docs,
       log: ctx.log,
       now: ctx.now,
       // A confirmed order's stores may see its customer from now on (a refused or failed order links nobody).
       onConfirmed: async (order) => {
-        for (const storeId of storesOf(order)) await ctx.services.get<CustomerLinks>('customers.directory').linkStore(order.customerId, storeId, 'order');
+        for (const storeId of storesOf(order)) await ctx.services.get(CUSTOMER_DIRECTORY).linkStore(order.customerId, storeId, 'order');
       },
       crashAfter: ctx.testHooks.ordersCrashAfter,
     });
@@ -58,18 +64,23 @@ export const hubModule: HubModule = {
   name: 'orders',
   migrations: new URL('./schema/', import.meta.url),
   console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }] },
-  provides: (ctx) => ({
+  needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE],
+  provides: (ctx) => [
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
-    'orders.retention': timelineRetention,
+    provide(ORDERS_RETENTION, timelineRetention),
     // What the hub's cross-module flows (central/src/workflows/) may do to an order: follow its hold when oversell
     // repair moves it, complete it when the store hands it over, cancel it when its hold ends another way.
-    'orders.flows': new OrderFlows({
-      saga: () => sagaOf(ctx),
-      customers: () => ctx.services.get<CustomerLinks>('customers.directory'),
-      captureSoon: () => sagas.get(ctx)?.captureSoon?.(),
-      now: ctx.now,
-    }),
-  }),
+    provide(
+      ORDER_FLOWS,
+      new OrderFlows({
+        saga: () => sagaOf(ctx),
+        customers: () => ctx.services.get(CUSTOMER_DIRECTORY),
+        captureSoon: () => sagas.get(ctx)?.captureSoon?.(),
+        now: ctx.now,
+      }),
+    ),
+  ],
   routes: (ctx) => {
     const saga = sagaOf(ctx);
     const routes = orderRoutes({
@@ -77,9 +88,9 @@ export const hubModule: HubModule = {
       db: ctx.db,
       docs: ctx.docs,
       feed: ctx.feed,
-      catalog: () => ctx.services.get('catalog.products'),
-      customers: () => ctx.services.get('customers.directory'),
-      cancellation: () => ctx.services.get<OrderCancellation>('workflows.cancel-order'),
+      catalog: () => ctx.services.get(CATALOG_PRODUCTS),
+      customers: () => ctx.services.get(CUSTOMER_DIRECTORY),
+      cancellation: () => ctx.services.get(ORDER_CANCELLATION),
       now: ctx.now,
     });
     if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;

@@ -2,11 +2,12 @@ import type { Queryable } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
 import { compensationsWithoutHold } from './saga-rules.js';
-import type { CustomerLinks, Order } from './types.js';
+import type { CustomerDirectory } from '../../kernel/ports/customers.js';
+import type { Order } from './types.js';
 
 /**
  * What the orders module lets the hub's cross-module flows (central/src/workflows/) do to an order, provided as
- * `orders.flows`. Every method but `finish` runs in the caller's transaction (the one that changes the order's hold)
+ * the port `ORDER_FLOWS`. Every method but `finish` runs in the caller's transaction (the one that changes the order's hold)
  * and locks the order's row; external parties (the payment provider) are called only after that transaction
  * commits, by the saga's runner and the capture runner, so a rolled-back change never moves money.
  */
@@ -14,7 +15,7 @@ export class OrderFlows {
   constructor(
     readonly deps: {
       readonly saga: () => OrderSaga;
-      readonly customers: () => CustomerLinks;
+      readonly customers: () => Pick<CustomerDirectory, 'linkStore'>;
       /** Asks the capture runner to run now (it also runs every second). */
       readonly captureSoon: () => void;
       readonly now: () => number;

@@ -8,7 +8,8 @@ import { OrderRepository, type Claimed, type OrderPatch, type StepRecord } from 
 import { LeaseLostError, SagaLease } from './saga-lease.js';
 import { CallBatcher } from '../../kernel/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
-import type { Order, OrderFulfilment, OrderLine, Reservations, Warehouse } from './types.js';
+import type { Reservations } from '../../kernel/ports/reservations.js';
+import type { Order, OrderFulfilment, OrderLine, Warehouse } from './types.js';
 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;

@@ -1,4 +1,3 @@
-import type { Queryable } from '../../db/db.js';
 import type { Fulfilment, FulfilmentType } from '@storefleet/shared';
 import type { Compensation, OrderStatus, Step } from './saga-rules.js';
 
@@ -57,26 +56,12 @@ export interface OrderEvent {
   readonly detail: unknown;
 }
 
-/** What orders need of the reservations module (service `reservations.service`). */
-export interface Reservations {
-  reserve(input: { id?: string; storeId: string; customerRef: string; lines: readonly { sku: string; qty: number }[]; ttlMs?: number; fromDistributionCentre?: boolean }): Promise<{ id: string }>;
-  get(id: string): Promise<{ id: string; status: string; storeId: string }>;
-  confirm(id: string): Promise<{ id: string; status: string }>;
-  release(id: string): Promise<{ id: string; status: string }>;
-}
-
 /**
  * Cancels an order across modules (the hub's workflows provide it as `workflows.cancel-order`): the hold is released
  * before the payment is voided, and an order already handed over is refused (409).
  */
 export interface OrderCancellation {
   cancel(orderId: string): Promise<Order>;
-}
-
-/** What orders need of the customers module (service `customers.directory`). */
-export interface CustomerLinks {
-  /** Lets the store read and edit the customer from now on (idempotent; with `tx`, in the caller's transaction). */
-  linkStore(customerId: string, storeId: string, via: 'order', tx?: Queryable): Promise<boolean>;
 }
 
 /** A distribution centre's shipping desk: an external system, simulated until one is connected. */

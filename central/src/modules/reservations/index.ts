@@ -5,21 +5,24 @@ import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { PickupCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
-import type { HoldHooks, IncidentDesk, StockHolds } from './types.js';
+import { provide } from '../../kernel/ports.js';
+import { INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
+import { RESERVATIONS } from '../../kernel/ports/reservations.js';
+import { HOLD_HOOKS } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
 import { holdBootstrap } from './hold-bootstrap.js';
 
-export type { Reservation, ReservationStatus, ReservationLine, HoldHooks, HoldEnd } from './types.js';
+export { HOLD_HOOKS, type Reservation, type ReservationStatus, type ReservationLine, type HoldHooks, type HoldEnd } from './types.js';
 export type { ReservationService } from './service.js';
 
 const SWEEP_EVERY_MS = 1000;
 /** The flows that follow hold changes across modules: the hub provides them (central/src/workflows/). */
-const hooksOf = (ctx: HubContext) => () => ctx.services.find<HoldHooks>('reservations.hold-hooks');
+const hooksOf = (ctx: HubContext) => () => ctx.services.find(HOLD_HOOKS);
 const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
-  new OversellRepair(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.services.get<IncidentDesk>('inventory.incidents'), ctx.feed, ctx.now, hooksOf(ctx));
-const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get<StockHolds>('inventory.holds'), ctx.feed, ctx.now, hooksOf(ctx), ctx.settings.tuning.holdBatches);
+  new OversellRepair(ctx.db, ctx.services.get(INVENTORY_HOLDS), ctx.services.get(INVENTORY_INCIDENTS), ctx.feed, ctx.now, hooksOf(ctx));
+const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get(INVENTORY_HOLDS), ctx.feed, ctx.now, hooksOf(ctx), ctx.settings.tuning.holdBatches);
 
 /** `handle` applied to the events whose payload conforms to the shared schema of `type`; each of the rest is refused alone. */
 const checked =
@@ -40,7 +43,9 @@ export const hubModule: HubModule = {
   name: 'reservations',
   migrations: new URL('./schema/', import.meta.url),
   console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'reservations', title: 'Reservations', script: 'reservations.js' }] },
-  provides: (ctx) => ({ 'reservations.service': serviceOf(ctx) }),
+  needs: [INVENTORY_HOLDS, INVENTORY_INCIDENTS],
+  uses: [HOLD_HOOKS],
+  provides: (ctx) => [provide(RESERVATIONS, serviceOf(ctx))],
   routes: (ctx) => {
     const codes = PickupCodes.load(ctx.db, ctx.now());
     codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));

@@ -4,6 +4,8 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
 import { SimulatedPaymentProvider } from '../payments.js';
 import { SimulatedWarehouse } from '../warehouse.js';
+import { provide } from '../../../kernel/ports.js';
+import { PAYMENTS_PROVIDER, WAREHOUSE } from '../ports.js';
 
 /** Issue #13: an order belongs to its customer and to the stores that fulfil or placed it, and to no other store. */
 describe.each(dbTargets)('who reaches an order, on $name', (target) => {
@@ -33,7 +35,7 @@ describe.each(dbTargets)('who reaches an order, on $name', (target) => {
   const masked = (res: ApiAnswer, id: string) => ({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')) });
 
   beforeAll(async () => {
-    t = await TestHub.start(target, { logLevel: 'silent', externals: { 'payments.provider': payments, 'warehouse.fulfilment': new SimulatedWarehouse() } });
+    t = await TestHub.start(target, { logLevel: 'silent', externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, new SimulatedWarehouse())] });
     admin = { cookie: await t.login() };
     storeA = await t.store('OA-A', admin.cookie!);
     storeB = await t.store('OA-B', admin.cookie!);

@@ -4,6 +4,8 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { SimulatedPaymentProvider } from '../payments.js';
 import { SimulatedWarehouse } from '../warehouse.js';
+import { provide } from '../../../kernel/ports.js';
+import { PAYMENTS_PROVIDER, WAREHOUSE } from '../ports.js';
 
 describe.each(dbTargets)('orders as a saga, on $name', (target) => {
   let t: TestHub;
@@ -27,7 +29,7 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
   const pickup = () => ({ type: 'PICKUP', storeId: store });
 
   beforeAll(async () => {
-    t = await TestHub.start(target, { logLevel: process.env.ORDERS_LOG ?? 'silent', externals: { 'payments.provider': payments, 'warehouse.fulfilment': warehouse } });
+    t = await TestHub.start(target, { logLevel: process.env.ORDERS_LOG ?? 'silent', externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, warehouse)] });
     admin = await t.login();
     const reg = async (code: string, kind: string) => (await t.call('POST', '/api/locations', { code, name: code, kind, lat: 40, lon: -74 }, { cookie: admin })).body.location.id as string;
     store = await reg('ORD1', 'STORE');

@@ -3,7 +3,8 @@ import { hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { ReservationService } from '../service.js';
-import type { StockHolds } from '../types.js';
+import { provided } from '../../../kernel/ports.js';
+import { INVENTORY_HOLDS } from '../../../kernel/ports/inventory.js';
 
 describe.each(dbTargets)('reservations on $name', (target) => {
   let t: TestHub;
@@ -88,7 +89,7 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     expect(await level('KAYAK')).toEqual({ on_hand: 10, reserved: 8 });
     t.clock.offsetMs = 16 * 60_000; // the five 15-minute holds are due; the 60-minute one is not
     try {
-      const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+      const holds = provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
       const second = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
       const dueAt = Date.now();
       await Promise.all([second.expireDue(), second.expireDue()]); // two sweepers here, and the hub's own each second
@@ -113,7 +114,7 @@ describe.each(dbTargets)('reservations on $name', (target) => {
 
   it('lets confirm and expiry race with one winner', async () => {
     await receive(store.id, 'GRILL', 4);
-    const holds = t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never)['inventory.holds'] as StockHolds;
+    const holds = provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
     for (let i = 0; i < 4; i++) {
       const r = await reserve([{ sku: 'GRILL', qty: 1 }]);
       t.clock.offsetMs = 15 * 60_000 + 1;

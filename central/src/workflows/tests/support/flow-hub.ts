@@ -1,8 +1,9 @@
 import { hlcEncode } from '@storefleet/shared';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
-import { SimulatedPaymentProvider } from '../../../modules/orders/index.js';
-import { SimulatedNotifier } from '../../index.js';
+import { provide } from '../../../kernel/ports.js';
+import { PAYMENTS_PROVIDER, SimulatedPaymentProvider } from '../../../modules/orders/index.js';
+import { NOTIFICATIONS_SENDER, SimulatedNotifier } from '../../index.js';
 
 /** Bounded wait for what a runner does after a commit (the saga's runner, the capture runner, the sender: each second). */
 export async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
@@ -28,7 +29,7 @@ export class FlowHub {
   storeB!: { id: string; token: string };
 
   async start(target: DbTarget, codes: [string, string]): Promise<this> {
-    this.t = await TestHub.start(target, { logLevel: 'silent', externals: { 'payments.provider': this.payments, 'notifications.sender': this.notifier } });
+    this.t = await TestHub.start(target, { logLevel: 'silent', externals: [provide(PAYMENTS_PROVIDER, this.payments), provide(NOTIFICATIONS_SENDER, this.notifier)] });
     this.admin = { cookie: await this.t.login() };
     this.storeA = await this.t.store(codes[0], this.admin.cookie!);
     this.storeB = await this.t.store(codes[1], this.admin.cookie!);

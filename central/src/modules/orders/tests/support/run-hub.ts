@@ -4,6 +4,8 @@
 // Prints `READY <storeId>` when listening.
 import { hlcEncode } from '@storefleet/shared';
 import { createHub, discoverModules } from '../../../../index.js';
+import { provide } from '../../../../kernel/ports.js';
+import { PAYMENTS_PROVIDER } from '../../ports.js';
 import { HttpPaymentProvider } from '../../payments.js';
 
 const hub = await createHub({
@@ -14,7 +16,7 @@ const hub = await createHub({
   mode: 'test',
   testHooks: { ordersCrashAfter: process.argv[3] || undefined },
   modules: await discoverModules(),
-  externals: { 'payments.provider': new HttpPaymentProvider(process.env.PAYMENT_URL!) },
+  externals: [provide(PAYMENTS_PROVIDER, new HttpPaymentProvider(process.env.PAYMENT_URL!))],
 });
 let storeId = (await hub.db.query<{ id: string }>("SELECT id FROM locations WHERE code = 'CRASH'")).rows[0]?.id;
 if (!storeId) {

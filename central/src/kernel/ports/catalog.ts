@@ -1,0 +1,18 @@
+import type { CatalogProduct } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
+import { definePort } from '../ports.js';
+
+/** What other modules read of the catalog (carts price lines, orders name and price them, inventory checks skus). */
+export interface CatalogProducts {
+  get(sku: string): Promise<CatalogProduct | undefined>;
+  /** The products the catalog holds among `skus`; `q`: the caller's transaction (a sync event handler's), else the hub's database. */
+  many(skus: readonly string[], q?: Queryable): Promise<Map<string, CatalogProduct>>;
+}
+
+/**
+ * What inventory needs of the catalog: which of these skus the catalog holds, read in the caller's transaction. A
+ * sync handler asks it before counting a store's movements, so a sku the hub does not know is never created as stock.
+ */
+export type CatalogSkus = Pick<CatalogProducts, 'many'>;
+
+export const CATALOG_PRODUCTS = definePort<CatalogProducts>('catalog.products', 'the products carts, orders and stock counts are checked against');

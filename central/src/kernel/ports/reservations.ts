@@ -1,0 +1,44 @@
+import type { Queryable } from '../../db/db.js';
+import { definePort } from '../ports.js';
+
+export const RESERVATION_STATUSES = ['HELD', 'CONFIRMED', 'RELEASED', 'EXPIRED', 'FULFILLED'] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+export interface ReservationLine {
+  readonly sku: string;
+  readonly qty: number;
+}
+
+export interface Reservation {
+  readonly id: string;
+  readonly storeId: string;
+  readonly customerRef: string;
+  readonly status: ReservationStatus;
+  readonly lines: readonly ReservationLine[];
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewReservation {
+  /** Chosen by the caller when it must be able to find the hold again after a crash (an order's saga). */
+  readonly id?: string | undefined;
+  /** Orders shipped from a distribution centre hold stock there; pickups are at stores only. */
+  readonly fromDistributionCentre?: boolean;
+  readonly storeId: string;
+  readonly customerRef: string;
+  readonly lines: readonly ReservationLine[];
+  readonly ttlMs?: number | undefined;
+}
+
+/** What orders (and the cancel flow in central/src/workflows/) ask of the reservations module. */
+export interface Reservations {
+  reserve(input: NewReservation): Promise<Reservation>;
+  get(id: string): Promise<Reservation>;
+  confirm(id: string): Promise<Reservation>;
+  release(id: string): Promise<Reservation>;
+  /** Releases the hold in the caller's transaction under its row lock, unless a store has handed it over. */
+  releaseUnlessPickedUp(tx: Queryable, id: string): Promise<Reservation>;
+}
+
+export const RESERVATIONS = definePort<Reservations>('reservations.service', 'the holds orders reserve, confirm and release');

@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHub, discoverModules } from '../src/index.js';
+import type { HubModule } from '../src/kernel/module-contract.js';
+import { provide } from '../src/kernel/ports.js';
+import { CATALOG_PRODUCTS } from '../src/kernel/ports/catalog.js';
+import { INVENTORY_HOLDS } from '../src/kernel/ports/inventory.js';
+import { PAYMENTS_PROVIDER } from '../src/modules/orders/index.js';
+import { dbTargets, type DbTarget } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+
+/**
+ * Modules reach each other through typed ports (issue #15): a hub whose modules need a port nobody provides, or that
+ * two modules provide, does not start and says which module and which port; a module that asks for a port it did not
+ * declare is refused, so what a module declares is what it uses.
+ */
+async function startFails(target: DbTarget, modules: readonly HubModule[]): Promise<string> {
+  const db = await target.open();
+  try {
+    const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl: db.databaseUrl, dataDir: db.dataDir, modules });
+    await hub.stop();
+    return 'the hub was created';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await db.drop();
+  }
+}
+
+// A module that prices things from the catalog: it declares the port, and `get` hands it the catalog's typed service.
+const pricer: HubModule = {
+  name: 'pricer',
+  needs: [CATALOG_PRODUCTS],
+  uses: [PAYMENTS_PROVIDER],
+  routes: (ctx) =>
+    Router().get('/pricer/:sku', async (req, res) => {
+      const product = await ctx.services.get(CATALOG_PRODUCTS).get(req.params.sku!);
+      res.json({ priceMinor: product?.priceMinor ?? null, payments: ctx.services.find(PAYMENTS_PROVIDER) === undefined ? 'none' : 'some' });
+    }),
+};
+
+describe.each(dbTargets)('ports between hub modules on $name', (target) => {
+  let all: HubModule[];
+  beforeAll(async () => {
+    all = await discoverModules();
+  });
+
+  it('stops the hub when a module needs a port no module provides, naming both', async () => {
+    const message = await startFails(target, all.filter((m) => m.name !== 'catalog'));
+    expect(message).toBe('module carts needs catalog.products (the products carts, orders and stock counts are checked against), which no module provides');
+  });
+
+  it('stops the hub when two modules provide one port, naming both', async () => {
+    // A provider is checked against the port's type: half a StockHolds does not compile.
+    // @ts-expect-error addReserved is missing
+    provide(INVENTORY_HOLDS, { lockAvailable: async () => new Map<string, number>() });
+    const twin: HubModule = { name: 'stock-twin', provides: () => [provide(INVENTORY_HOLDS, { lockAvailable: async () => new Map(), addReserved: async () => {} })] };
+    expect(await startFails(target, [...all, twin])).toBe('inventory.holds is provided by both module inventory and module stock-twin; a port has one provider');
+  });
+
+  it('refuses a module that asks for a port it did not declare', async () => {
+    const sneak: HubModule = { name: 'sneak', routes: (ctx) => (ctx.services.get(CATALOG_PRODUCTS), Router()) };
+    expect(await startFails(target, [...all, sneak])).toBe('module sneak asked for catalog.products without declaring it in its needs or uses');
+  });
+
+  describe('a module that declares what it asks for', () => {
+    let t: TestHub;
+    beforeAll(async () => {
+      t = await TestHub.start(target, { modules: [...all, pricer] });
+    });
+    afterAll(() => t?.stop());
+
+    it('gets the typed service of a needed port, and finds an unprovided optional one absent', async () => {
+      const admin = await t.login();
+      const made = await t.call('PUT', '/api/catalog/products/PORT-1', { name: 'Port', category: 'Test', priceMinor: 1234, currency: 'USD' }, { cookie: admin });
+      expect(made.status).toBeLessThan(300);
+      expect((await t.call('GET', '/api/pricer/PORT-1', undefined, { cookie: admin })).body).toEqual({ priceMinor: 1234, payments: 'none' });
+    });
+  });
+});
