@@ -1,7 +1,7 @@
 import { applyRatePpm, money, type SaleCompleted } from '@storefleet/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
+import { signedInHub } from '../../../../tests/support/signed-in-hub.js';
 import { SalesRepository } from '../repository.js';
 import { ReturnJudge, type SaleFacts } from '../return-checks.js';
 import { MAX_PENDING_RETURNS } from '../service.js';
@@ -24,25 +24,18 @@ function pensAndMug(saleId: string): SaleCompleted {
 }
 
 describe.each(dbTargets)('a return refunds no more per line than the line took, on $name', (target) => {
-  let t: TestHub;
-  let admin: string;
-
-  beforeAll(async () => {
-    t = await TestHub.start(target);
-    admin = await t.login();
-  });
-  afterAll(() => t?.stop());
+  const hub = signedInHub(target);
 
   const statuses = async (saleId: string) =>
-    (await t.call('GET', `/api/sales/${saleId}`, undefined, { cookie: admin })).body.matches[0].returns.map((r: { returnId: string; status: string; refusedReason: string | null }) => [r.returnId, r.status, r.refusedReason]);
+    (await hub.t.call('GET', `/api/sales/${saleId}`, undefined, { cookie: hub.admin })).body.matches[0].returns.map((r: { returnId: string; status: string; refusedReason: string | null }) => [r.returnId, r.status, r.refusedReason]);
 
   it("refuses a 1¢ line refunding $10, naming the line and both numbers, whether its sale is held or arrives later", async () => {
-    const s = await t.store('LINE-A', admin);
-    const o = new StoreOutbox(t, s.id);
+    const s = await hub.t.store('LINE-A', hub.admin);
+    const o = new StoreOutbox(hub.t, s.id);
     const sale = completed('L-1', noon, [['MUG', 1, 5_000], ['CANDY', 1, 1]]); // took 5,501 in all, 1 for the candy
     await o.send(o.event('sale.returned', returned('L-R0', 'L-2', noon + 1, 'CANDY', 1, 1_000))); // L-2 not held yet: waits
     expect(await o.send(o.event('sale.completed', sale), o.event('sale.returned', returned('L-R1', 'L-1', noon + 2, 'CANDY', 1, 1_000)))).toEqual({ ackedSeq: 3 });
-    expect(await parkedOf(t, admin, s.id)).toEqual([
+    expect(await parkedOf(hub.t, hub.admin, s.id)).toEqual([
       { seq: 3, type: 'sale.returned', reason: "rejected by sale.returned handler: return L-R1 of sale L-1: it refunds 1000 for 1 of CANDY but the sale's CANDY line took 1 for 1, of which 0 is already refunded: at most 1 can be refunded for 1" },
     ]);
     await o.send(o.event('sale.completed', { ...sale, saleId: 'L-2' }));
@@ -52,8 +45,8 @@ describe.each(dbTargets)('a return refunds no more per line than the line took, 
   });
 
   it("counts the till's own partial returns of one line, a cent of tax rounding each, and refuses a cent more", async () => {
-    const s = await t.store('LINE-B', admin);
-    const o = new StoreOutbox(t, s.id);
+    const s = await hub.t.store('LINE-B', hub.admin);
+    const o = new StoreOutbox(hub.t, s.id);
     const one = tillTotal(10, 1, 50_000); // 11: the till's refund of one pen, 33 for three on a line that took 32
     const answer = await o.send(
       o.event('sale.completed', pensAndMug('P-1')),
@@ -63,29 +56,29 @@ describe.each(dbTargets)('a return refunds no more per line than the line took, 
       o.event('sale.returned', returned('P-R4', 'P-1', noon + 4, 'PEN', 1, one)),
     );
     expect(answer).toEqual({ ackedSeq: 5 });
-    expect(await parkedOf(t, admin, s.id)).toEqual([
+    expect(await parkedOf(hub.t, hub.admin, s.id)).toEqual([
       { seq: 4, type: 'sale.returned', reason: "rejected by sale.returned handler: return P-R3 of sale P-1: it refunds 12 for 1 of PEN but the sale's PEN line took 32 for 3, of which 22 is already refunded: at most 11 can be refunded for 1" },
     ]);
     expect((await statuses('P-1')).map((r: unknown[]) => r.slice(0, 2))).toEqual([['P-R1', 'COUNTED'], ['P-R2', 'COUNTED'], ['P-R4', 'COUNTED']]);
   });
 
   it(`parks a new return waiting for an unseen sale once ${MAX_PENDING_RETURNS} of the store's already wait; one of a held sale still counts`, async () => {
-    const s = await t.store('LINE-C', admin);
+    const s = await hub.t.store('LINE-C', hub.admin);
     const waiting: NewReturn[] = Array.from({ length: MAX_PENDING_RETURNS }, (_, i) => ({
       ...returned(`W-${i}`, `UNSEEN-${i}`, noon, 'MUG', 1, 550),
       day: '2024-08-01',
       originSeq: 0,
       status: 'PENDING',
     }));
-    await new SalesRepository(t.hub.db).insertReturns(s.id, waiting, noon);
-    const o = new StoreOutbox(t, s.id);
+    await new SalesRepository(hub.t.hub.db).insertReturns(s.id, waiting, noon);
+    const o = new StoreOutbox(hub.t, s.id);
     const answer = await o.send(
       o.event('sale.completed', completed('H-1', noon, [['MUG', 1, 500]])),
       o.event('sale.returned', returned('H-R1', 'H-1', noon + 1, 'MUG', 1, 550)),
       o.event('sale.returned', returned('X-R1', 'UNSEEN-X', noon + 2, 'MUG', 1, 550)),
     );
     expect(answer).toEqual({ ackedSeq: 3 });
-    expect(await parkedOf(t, admin, s.id)).toEqual([
+    expect(await parkedOf(hub.t, hub.admin, s.id)).toEqual([
       { seq: 3, type: 'sale.returned', reason: `rejected by sale.returned handler: return X-R1 of sale UNSEEN-X: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives` },
     ]);
     expect(await statuses('H-1')).toEqual([['H-R1', 'COUNTED', null]]);

@@ -1,35 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
+import { signedInHub } from '../../../../tests/support/signed-in-hub.js';
 import { completed, parkedOf, returned, StoreOutbox, voided } from './sales-fixture.js';
 
 const noon = Date.parse('2024-08-01T12:00:00Z');
 const nextDay = noon + 86_400_000;
 
 describe.each(dbTargets)('returns checked against their sales on $name', (target) => {
-  let t: TestHub;
-  let admin: string;
-
-  beforeAll(async () => {
-    t = await TestHub.start(target);
-    admin = await t.login();
-  });
-  afterAll(() => t?.stop());
+  const hub = signedInHub(target);
 
   const daily = async (storeId: string, from = '2024-08-01', to = '2024-08-02') => {
-    const r = await t.call('GET', `/api/sales/daily?store=${storeId}&from=${from}&to=${to}`, undefined, { cookie: admin });
+    const r = await hub.t.call('GET', `/api/sales/daily?store=${storeId}&from=${from}&to=${to}`, undefined, { cookie: hub.admin });
     expect(r.status).toBe(200);
     return r.body.items.map((d: Record<string, unknown>) => ({ day: d.day, currency: d.currency, sales: d.salesCount, gross: d.grossMinor, returns: d.returnsCount, refunds: d.returnsMinor, net: d.netMinor }));
   };
-  const lookup = (saleId: string, who: { cookie?: string; bearer?: string } = { cookie: admin }) => t.call('GET', `/api/sales/${saleId}`, undefined, who);
+  const lookup = (saleId: string, who: { cookie?: string; bearer?: string } = { cookie: hub.admin }) => hub.t.call('GET', `/api/sales/${saleId}`, undefined, who);
   const returnsOf = async (saleId: string) =>
     (await lookup(saleId)).body.matches[0].returns.map((r: { returnId: string; status: string; refusedReason: string | null }) => [r.returnId, r.status, r.refusedReason]);
 
   it('parks a lying sale and every return that does not fit its sale, with the reason; the rest of the batch applies and the totals stay true', async () => {
-    const a = await t.store('CHECK-A', admin);
-    const b = await t.store('CHECK-B', admin);
-    const oa = new StoreOutbox(t, a.id);
-    const ob = new StoreOutbox(t, b.id);
+    const a = await hub.t.store('CHECK-A', hub.admin);
+    const b = await hub.t.store('CHECK-B', hub.admin);
+    const oa = new StoreOutbox(hub.t, a.id);
+    const ob = new StoreOutbox(hub.t, b.id);
     expect(await ob.send(ob.event('sale.completed', completed('SALE-B-1', noon, [['MUG', 1, 500]])))).toEqual({ ackedSeq: 1 });
 
     const cheap = completed('A-LIE', noon, [['MUG', 1, 1]]);
@@ -49,7 +42,7 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     );
     expect(answer).toEqual({ ackedSeq: 11 });
 
-    expect(await parkedOf(t, admin, a.id)).toEqual([
+    expect(await parkedOf(hub.t, hub.admin, a.id)).toEqual([
       { seq: 2, type: 'sale.completed', reason: 'rejected by sale.completed handler: invalid payload: totalMinor: totalMinor 100000000000 is not subtotal 1 + tax 0 (+1 more)' },
       { seq: 3, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R1 of sale A-1: it refunds 100000000000 but the sale took 550, of which 0 is already refunded' },
       { seq: 4, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R2 of sale A-1: it refunds in EUR but the sale was paid in USD' },
@@ -74,8 +67,8 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
   });
 
   it('counts a waiting return on its own day when its sale arrives, and keeps one that does not fit as refused, with why', async () => {
-    const c = await t.store('CHECK-C', admin);
-    const o = new StoreOutbox(t, c.id);
+    const c = await hub.t.store('CHECK-C', hub.admin);
+    const o = new StoreOutbox(hub.t, c.id);
     await o.send(
       o.event('sale.returned', returned('C-R1', 'C-1', nextDay, 'MUG', 1, 550)),
       o.event('sale.returned', returned('C-R2', 'C-1', nextDay + 1, 'MUG', 1, 550)), // C-1 sold one mug only
@@ -91,7 +84,7 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
       o.event('sale.voided', voided('C-3', noon)),
       o.event('sale.returned', returned('C-R1', 'C-1', nextDay, 'MUG', 1, 550)), // sent again: counts once
     );
-    expect(await parkedOf(t, admin, c.id)).toEqual([]);
+    expect(await parkedOf(hub.t, hub.admin, c.id)).toEqual([]);
     expect(await daily(c.id)).toEqual([
       { day: '2024-08-02', currency: 'USD', sales: 0, gross: 0, returns: 1, refunds: 550, net: -550 },
       { day: '2024-08-01', currency: 'USD', sales: 2, gross: 550 + 550, returns: 0, refunds: 0, net: 1100 },
@@ -106,7 +99,7 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     // Later batches are judged against what earlier ones already took back: C-2 took 550 for two teas.
     await o.send(o.event('sale.returned', returned('C-R5', 'C-2', nextDay, 'TEA', 1, 275)));
     await o.send(o.event('sale.returned', returned('C-R6', 'C-2', nextDay, 'TEA', 1, 300)));
-    expect(await parkedOf(t, admin, c.id)).toEqual([
+    expect(await parkedOf(hub.t, hub.admin, c.id)).toEqual([
       { seq: 10, type: 'sale.returned', reason: 'rejected by sale.returned handler: return C-R6 of sale C-2: it refunds 300 but the sale took 550, of which 275 is already refunded' },
     ]);
     expect((await daily(c.id))[0]).toMatchObject({ day: '2024-08-02', returns: 2, refunds: 825 });
