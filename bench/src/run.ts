@@ -18,7 +18,23 @@ import { hubDisk } from './benches/hub-disk.js';
 import { offlineShiftBench } from './benches/offline-shift.js';
 import type { Benchmark } from './figure.js';
 
-const ALL: readonly Benchmark[] = [hubHttp, syncCatchup, syncFleet, syncReconnectStorm, syncBootstrap, reserveBench, availabilityBench, posBench, rfidBench, executorBench, executorPriorityBench, ordersBench, cartMergeBench, offlineShiftBench, hubDisk];
+const ALL: readonly Benchmark[] = [
+  hubHttp,
+  syncCatchup,
+  syncFleet,
+  syncReconnectStorm,
+  syncBootstrap,
+  reserveBench,
+  availabilityBench,
+  posBench,
+  rfidBench,
+  executorBench,
+  executorPriorityBench,
+  ordersBench,
+  cartMergeBench,
+  offlineShiftBench,
+  hubDisk,
+];
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));

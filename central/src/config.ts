@@ -2,7 +2,16 @@ import { z } from 'zod';
 import type { HubModule } from './kernel/module-contract.js';
 import type { Provision } from './kernel/ports.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
-import { allowed, HUB_MODES, TUNING_ENV, type HubMode, type HubTestHooks, type HubTuning, type PaymentProviderChoice, type WarehouseChoice } from './kernel/hub-settings.js';
+import {
+  allowed,
+  HUB_MODES,
+  TUNING_ENV,
+  type HubMode,
+  type HubTestHooks,
+  type HubTuning,
+  type PaymentProviderChoice,
+  type WarehouseChoice,
+} from './kernel/hub-settings.js';
 
 export interface HubConfig {
   /** Port to listen on; 0 picks a free one (tests). Default 8080. */
@@ -110,9 +119,18 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     dbConnectTimeoutMs: guard(() => positive('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS)),
     dbQueryTimeoutMs: guard(() => positive('DB_QUERY_TIMEOUT_MS', env.DB_QUERY_TIMEOUT_MS)),
     retention: guard(() => retentionFromEnv(env)) ?? {},
-    mode: read('HUB_MODE', z.enum(HUB_MODES), `must be one of ${HUB_MODES.join(', ')} (production runs no simulator it was not told to)`) ?? 'production',
+    mode:
+      read(
+        'HUB_MODE',
+        z.enum(HUB_MODES),
+        `must be one of ${HUB_MODES.join(', ')} (production runs no simulator it was not told to)`,
+      ) ?? 'production',
     paymentProvider: paymentFromEnv(env, read, problems),
-    warehouseAdapter: read('WAREHOUSE_ADAPTER', z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })), 'must be simulator (the only warehouse adapter so far)'),
+    warehouseAdapter: read(
+      'WAREHOUSE_ADAPTER',
+      z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })),
+      'must be simulator (the only warehouse adapter so far)',
+    ),
     tuning: tuningFromEnv(env, read, problems),
   };
   if (problems.length) throw new HubConfigError(problems);
@@ -137,11 +155,16 @@ function wholeText(min: number, max: number): z.ZodType<number> {
 }
 
 function paymentFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): PaymentProviderChoice | undefined {
-  const adapter = read('PAYMENT_PROVIDER', z.enum(['simulator', 'http']), 'must be simulator or http (with PAYMENT_PROVIDER_URL)');
+  const adapter = read(
+    'PAYMENT_PROVIDER',
+    z.enum(['simulator', 'http']),
+    'must be simulator or http (with PAYMENT_PROVIDER_URL)',
+  );
   const url = read('PAYMENT_PROVIDER_URL', z.url({ protocol: /^https?$/ }), 'must be an http(s) URL');
   if (adapter !== 'http') return adapter && { adapter };
   if (!url) {
-    if (!env.PAYMENT_PROVIDER_URL) problems.push('PAYMENT_PROVIDER=http needs PAYMENT_PROVIDER_URL (the gateway\'s base URL)');
+    if (!env.PAYMENT_PROVIDER_URL)
+      problems.push("PAYMENT_PROVIDER=http needs PAYMENT_PROVIDER_URL (the gateway's base URL)");
     return undefined;
   }
   return { adapter, url };
@@ -150,17 +173,29 @@ function paymentFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]):
 /** The tuning knobs; each also answers to its old SF_* name, and setting both to different values is refused. */
 function tuningFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): Partial<HubTuning> {
   const tuning: { -readonly [K in keyof HubTuning]?: HubTuning[K] } = {};
-  for (const [key, rule] of Object.entries(TUNING_ENV) as [keyof typeof TUNING_ENV, (typeof TUNING_ENV)[keyof typeof TUNING_ENV]][]) {
+  for (const [key, rule] of Object.entries(TUNING_ENV) as [
+    keyof typeof TUNING_ENV,
+    (typeof TUNING_ENV)[keyof typeof TUNING_ENV],
+  ][]) {
     const schema = wholeText(rule.min, rule.max);
     const given = read(rule.env, schema, allowed(rule));
     const old = read(rule.old, schema, `(the old name of ${rule.env}) ${allowed(rule)}`);
-    if (given !== undefined && old !== undefined && given !== old) problems.push(`${rule.env}=${given} and its old name ${rule.old}=${old} disagree: set only ${rule.env}`);
+    if (given !== undefined && old !== undefined && given !== old)
+      problems.push(`${rule.env}=${given} and its old name ${rule.old}=${old} disagree: set only ${rule.env}`);
     const value = given ?? old;
     if (value !== undefined) tuning[key] = value;
   }
   const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
-  const prepared = read('PG_PREPARED_STATEMENTS', onOff, 'must be on or off (off for a pooler that cannot keep prepared statements)');
-  const oldPrepared = read('SF_PG_PREPARED', z.enum(['0', '1']).transform((v) => v === '1'), '(the old name of PG_PREPARED_STATEMENTS) must be 0 or 1');
+  const prepared = read(
+    'PG_PREPARED_STATEMENTS',
+    onOff,
+    'must be on or off (off for a pooler that cannot keep prepared statements)',
+  );
+  const oldPrepared = read(
+    'SF_PG_PREPARED',
+    z.enum(['0', '1']).transform((v) => v === '1'),
+    '(the old name of PG_PREPARED_STATEMENTS) must be 0 or 1',
+  );
   const pg = prepared ?? oldPrepared;
   if (pg !== undefined) tuning.pgPreparedStatements = pg;
   return tuning;
@@ -170,6 +205,7 @@ function tuningFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): 
 function positive(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number of milliseconds; got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive whole number of milliseconds; got ${JSON.stringify(value)}`);
   return n;
 }

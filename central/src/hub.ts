@@ -80,7 +80,12 @@ export interface Hub {
   readonly auth: AuthService;
   readonly fleet: FleetService;
   readonly modules: readonly HubModule[];
-  readonly sync: { readonly repo: SyncRepository; readonly feed: FeedWriter; readonly docs: HubDocs; readonly server: SyncServer | undefined };
+  readonly sync: {
+    readonly repo: SyncRepository;
+    readonly feed: FeedWriter;
+    readonly docs: HubDocs;
+    readonly server: SyncServer | undefined;
+  };
   /** Pruning and archiving of the sync and order tables (sweeps hourly; `run` for one now). */
   readonly retention: Retention;
   /** Listens and starts module background work; resolves to the base URL. */
@@ -130,7 +135,10 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     authRepo,
     fleet,
     tokens,
-    { sessionTtlSeconds: config.sessionTtlSeconds ?? 8 * 3600, storeTokenTtlSeconds: config.storeTokenTtlSeconds ?? 3600 },
+    {
+      sessionTtlSeconds: config.sessionTtlSeconds ?? 8 * 3600,
+      storeTokenTtlSeconds: config.storeTokenTtlSeconds ?? 3600,
+    },
     now,
   );
   const idempotencyRepo = new IdempotencyRepository(db);
@@ -150,7 +158,12 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const services = new ServiceRegistry();
   services.provide("the hub's externals", config.externals ?? []);
   const base = { db, log, metrics, now, feed, docs, settings, testHooks: config.testHooks ?? {} };
-  const contexts = new Map(modules.map((m): [HubModule, HubContext] => [m, { ...base, services: services.servicesFor(`module ${m.name}`, m) }]));
+  const contexts = new Map(
+    modules.map((m): [HubModule, HubContext] => [
+      m,
+      { ...base, services: services.servicesFor(`module ${m.name}`, m) },
+    ]),
+  );
   const ctxOf = (m: HubModule): HubContext => contexts.get(m)!;
   let workflows: Workflows;
   try {
@@ -166,7 +179,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   }
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
-    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {})) handlers.register(m.name, type, handle);
+    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
+      handlers.register(m.name, type, handle);
   }
   const snapshots = new Map<string, SnapshotSource>();
   for (const m of modules) {
@@ -177,12 +191,23 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   }
   snapshots.set('history', historySource(now));
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
-  const syncRepo = new SyncRepository(db, handlers, now, {
-    onRetry: (err, attempt) => log.warn({ err, attempt }, 'transient database error while applying store events; retrying the transaction'),
-  }, log, new FeedRebase(feed, now));
+  const syncRepo = new SyncRepository(
+    db,
+    handlers,
+    now,
+    {
+      onRetry: (err, attempt) =>
+        log.warn({ err, attempt }, 'transient database error while applying store events; retrying the transaction'),
+    },
+    log,
+    new FeedRebase(feed, now),
+  );
   const syncStatus = new SyncStatusRepository(db);
   // The hub's sync tables, then each module's that offers a `<module>.retention` (the orders' timelines).
-  const retentionTargets = [...syncRetentionTargets, ...modules.flatMap((m) => (services.byName(`${m.name}.retention`) as RetentionTarget | undefined) ?? [])];
+  const retentionTargets = [
+    ...syncRetentionTargets,
+    ...modules.flatMap((m) => (services.byName(`${m.name}.retention`) as RetentionTarget | undefined) ?? []),
+  ];
   const retention = new Retention(db, retentionTargets, retentionConfig, now, log, replica);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
@@ -203,7 +228,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy ?? false);
-  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(
+    pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }),
+  );
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
   app.get('/healthz', async (_req, res) => {
     // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
@@ -213,10 +240,20 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     } catch (err) {
       const reason = err instanceof DatabaseUnreachableError ? err.reason : 'the database check failed';
       log.warn({ err }, 'health check: database unreachable');
-      res.status(503).json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
+      res
+        .status(503)
+        .json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
       return;
     }
-    res.json({ status: 'ok', db: db.dialect, changeBus: bus.kind, modules: modules.map((m) => m.name), mode: settings.mode, externalParties: parties, warnings });
+    res.json({
+      status: 'ok',
+      db: db.dialect,
+      changeBus: bus.kind,
+      modules: modules.map((m) => m.name),
+      mode: settings.mode,
+      externalParties: parties,
+      warnings,
+    });
   });
   app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
   app.use(consoleStatic(modules));
@@ -282,12 +319,17 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         heartbeatMs: config.syncHeartbeatMs,
         onDocSync: (storeId, docId, data, session) => {
           const send = (id: string, d: string) => session.sendDoc(id, d);
-          docs.fromPeer(`store:${storeId}`, { kind: 'store', storeId: storeId as StoreId }, send, docId, data).catch((err: unknown) => {
-            // The store hears why (its connection stays open); our own failures say nothing internal.
-            const detail = err instanceof AppError ? err.message : `the hub could not process the sync of document ${docId}; try again later`;
-            log.warn({ err, storeId, docId }, 'document sync refused or failed');
-            session.sendDocError(docId, detail);
-          });
+          docs
+            .fromPeer(`store:${storeId}`, { kind: 'store', storeId: storeId as StoreId }, send, docId, data)
+            .catch((err: unknown) => {
+              // The store hears why (its connection stays open); our own failures say nothing internal.
+              const detail =
+                err instanceof AppError
+                  ? err.message
+                  : `the hub could not process the sync of document ${docId}; try again later`;
+              log.warn({ err, storeId, docId }, 'document sync refused or failed');
+              session.sendDocError(docId, detail);
+            });
         },
         onSessionClosed: (storeId) => docs.peerGone(`store:${storeId}`),
         onFeedParked: (storeId, parked) => storeFeedParked.record(storeId, parked),

@@ -106,14 +106,30 @@ describe.each(dbTargets)('auth on $name', (target) => {
   });
 
   it('disables an account and gives it a new password, each signing the user out everywhere', async () => {
-    const created = await t.call('POST', '/api/users', { email: 'rui@example.test', name: 'Rui', role: 'STORE_MANAGER', storeId: storeA.id, password: 'first password here' }, { cookie: admin });
+    const created = await t.call(
+      'POST',
+      '/api/users',
+      {
+        email: 'rui@example.test',
+        name: 'Rui',
+        role: 'STORE_MANAGER',
+        storeId: storeA.id,
+        password: 'first password here',
+      },
+      { cookie: admin },
+    );
     const rui = await t.login('rui@example.test', 'first password here');
     const disabled = await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: true }, { cookie: admin });
     expect(disabled.body).toMatchObject({ email: 'rui@example.test', disabled: true });
     expect((await t.call('GET', `/api/locations/${storeA.id}`, undefined, { cookie: rui })).status).toBe(401);
     await expect(t.login('rui@example.test', 'first password here')).rejects.toThrow('login failed: 401');
 
-    await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: false, password: 'a brand new password' }, { cookie: admin });
+    await t.call(
+      'PATCH',
+      `/api/users/${created.body.id}`,
+      { disabled: false, password: 'a brand new password' },
+      { cookie: admin },
+    );
     await expect(t.login('rui@example.test', 'first password here')).rejects.toThrow('login failed: 401');
     const again = await t.login('rui@example.test', 'a brand new password');
     expect((await t.call('GET', `/api/locations/${storeA.id}`, undefined, { cookie: again })).status).toBe(200);
@@ -126,33 +142,57 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect(short.status).toBe(400);
     expect(short.headers.get('content-type')).toContain('application/problem+json');
     expect((await t.call('PATCH', `/api/users/${created.body.id}`, {}, { cookie: admin })).status).toBe(400);
-    expect((await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: true }, { cookie: again })).status).toBe(403);
-    expect((await t.call('PATCH', '/api/users/0190a0e0-0000-7000-8000-000000000000', { disabled: true }, { cookie: admin })).status).toBe(404);
+    expect((await t.call('PATCH', `/api/users/${created.body.id}`, { disabled: true }, { cookie: again })).status).toBe(
+      403,
+    );
+    expect(
+      (await t.call('PATCH', '/api/users/0190a0e0-0000-7000-8000-000000000000', { disabled: true }, { cookie: admin }))
+        .status,
+    ).toBe(404);
   });
 
   it('lets a user whose session was ended by a password reset sign in and out with the stale cookie still sent', async () => {
-    const created = await t.call('POST', '/api/users', { email: 'sam@example.test', name: 'Sam', role: 'ASSOCIATE', storeId: storeA.id, password: 'old password here' }, { cookie: admin });
+    const created = await t.call(
+      'POST',
+      '/api/users',
+      { email: 'sam@example.test', name: 'Sam', role: 'ASSOCIATE', storeId: storeA.id, password: 'old password here' },
+      { cookie: admin },
+    );
     const stale = await t.login('sam@example.test', 'old password here');
     await t.call('PATCH', `/api/users/${created.body.id}`, { password: 'new password here' }, { cookie: admin });
-    const expired = (res: { headers: Headers }) => res.headers.getSetCookie().filter((c) => c.startsWith('sf_session=;') && c.includes('Expires=Thu, 01 Jan 1970'));
+    const expired = (res: { headers: Headers }) =>
+      res.headers.getSetCookie().filter((c) => c.startsWith('sf_session=;') && c.includes('Expires=Thu, 01 Jan 1970'));
 
     const out = await t.call('POST', '/api/auth/logout', undefined, { cookie: stale });
     expect(out.status).toBe(204);
     expect(expired(out)).toHaveLength(1);
 
-    const wrong = await t.call('POST', '/api/auth/login', { email: 'sam@example.test', password: 'old password here' }, { cookie: stale });
+    const wrong = await t.call(
+      'POST',
+      '/api/auth/login',
+      { email: 'sam@example.test', password: 'old password here' },
+      { cookie: stale },
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.body.detail).toBe('email or password is wrong'); // not "session expired": the cookie was ignored…
     expect(expired(wrong)).toHaveLength(1); // …and the browser is told to drop it
 
-    const signIn = await t.call('POST', '/api/auth/login', { email: 'sam@example.test', password: 'new password here' }, { cookie: stale });
+    const signIn = await t.call(
+      'POST',
+      '/api/auth/login',
+      { email: 'sam@example.test', password: 'new password here' },
+      { cookie: stale },
+    );
     expect(signIn.status).toBe(200);
     expect(signIn.body.user).toMatchObject({ email: 'sam@example.test' });
     const cookies = signIn.headers.getSetCookie();
     expect(cookies).toHaveLength(1); // only the new session, no clearing after it
     const fresh = cookies[0]!.split(';')[0]!;
     expect(fresh).not.toBe(stale);
-    expect((await t.call('GET', '/api/auth/me', undefined, { cookie: fresh })).body).toMatchObject({ kind: 'user', userId: created.body.id });
+    expect((await t.call('GET', '/api/auth/me', undefined, { cookie: fresh })).body).toMatchObject({
+      kind: 'user',
+      userId: created.body.id,
+    });
     // Elsewhere a stale cookie is still a 401 that says why.
     const me = await t.call('GET', '/api/auth/me', undefined, { cookie: stale });
     expect(me.status).toBe(401);
@@ -161,7 +201,12 @@ describe.each(dbTargets)('auth on $name', (target) => {
 
   it('signs in and out past a cookie that is not even readable, and clears it', async () => {
     const broken = 'sf_session=%E0%A4%A';
-    const signIn = await t.call('POST', '/api/auth/login', { email: ADMIN.email, password: ADMIN.password }, { cookie: broken });
+    const signIn = await t.call(
+      'POST',
+      '/api/auth/login',
+      { email: ADMIN.email, password: ADMIN.password },
+      { cookie: broken },
+    );
     expect(signIn.status).toBe(200);
     expect(signIn.headers.getSetCookie()).toHaveLength(1);
     const out = await t.call('POST', '/api/auth/logout', undefined, { cookie: broken });
@@ -171,7 +216,12 @@ describe.each(dbTargets)('auth on $name', (target) => {
 
   it('recognises sign-in as the router does (any case, a trailing slash) and gets past an unreadable cookie there', async () => {
     for (const path of ['/api/auth/login/', '/api/Auth/LOGIN']) {
-      const signIn = await t.call('POST', path, { email: ADMIN.email, password: ADMIN.password }, { cookie: 'sf_session=%%%' });
+      const signIn = await t.call(
+        'POST',
+        path,
+        { email: ADMIN.email, password: ADMIN.password },
+        { cookie: 'sf_session=%%%' },
+      );
       expect(signIn.status).toBe(200);
       expect(signIn.body.user).toMatchObject({ email: ADMIN.email });
     }
@@ -194,37 +244,57 @@ describe.each(dbTargets)('auth on $name', (target) => {
   });
 
   it('stores passwords as scrypt hashes, never in clear', async () => {
-    const { rows } = await t.hub.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [ADMIN.email]);
+    const { rows } = await t.hub.db.query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE email = $1',
+      [ADMIN.email],
+    );
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(rows[0]!.password_hash).not.toContain(ADMIN.password);
   });
 
   it('keeps a store secret as one fast SHA-256, and rewrites an older scrypt hash in that form at its next exchange', async () => {
     const secretHash = async (id: string) =>
-      (await t.hub.db.query<{ secret_hash: string }>('SELECT secret_hash FROM locations WHERE id = $1', [id])).rows[0]!.secret_hash;
+      (await t.hub.db.query<{ secret_hash: string }>('SELECT secret_hash FROM locations WHERE id = $1', [id])).rows[0]!
+        .secret_hash;
     const fast = `sha256$${createHash('sha256').update(storeA.secret).digest('base64url')}`;
     expect(await secretHash(storeA.id)).toBe(fast);
 
     const legacy = await t.store('L004', admin);
-    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [legacy.id, await hashSecret(legacy.secret)]);
+    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [
+      legacy.id,
+      await hashSecret(legacy.secret),
+    ]);
     expect(await secretHash(legacy.id)).toMatch(/^scrypt\$/);
-    expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: 'not the secret' })).status).toBe(401);
+    expect(
+      (await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: 'not the secret' })).status,
+    ).toBe(401);
     expect(await secretHash(legacy.id)).toMatch(/^scrypt\$/); // a wrong secret changes nothing
     const exchanged = await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret });
     expect(exchanged.status).toBe(200);
-    expect(await secretHash(legacy.id)).toBe(`sha256$${createHash('sha256').update(legacy.secret).digest('base64url')}`);
+    expect(await secretHash(legacy.id)).toBe(
+      `sha256$${createHash('sha256').update(legacy.secret).digest('base64url')}`,
+    );
     // The old tokens stay valid (the credential is the same), and the secret still works in the new form.
     expect((await t.call('GET', `/api/locations/${legacy.id}`, undefined, { bearer: legacy.token })).status).toBe(200);
-    expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret })).status).toBe(200);
+    expect((await t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: legacy.secret })).status).toBe(
+      200,
+    );
   });
 
   it('checks at most LEGACY_STORE_VERIFY_CAP old scrypt hashes at once: past it 503 with Retry-After, while the fast hash is never refused', async () => {
     const legacy = await t.store('L005', admin);
-    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [legacy.id, await hashSecret(legacy.secret)]);
+    await t.hub.db.query('UPDATE locations SET secret_hash = $2 WHERE id = $1', [
+      legacy.id,
+      await hashSecret(legacy.secret),
+    ]);
     legacyStoreVerifies.peak = 0;
     // A burst of wrong secrets for the store not yet upgraded, and beside it storeA (fast hash) renewing its token.
-    const burst = Array.from({ length: 24 }, (_, i) => t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: `wrong ${i}` }));
-    const fast = Array.from({ length: 8 }, () => t.call('POST', '/api/auth/store-token', { storeId: storeA.id, secret: storeA.secret }));
+    const burst = Array.from({ length: 24 }, (_, i) =>
+      t.call('POST', '/api/auth/store-token', { storeId: legacy.id, secret: `wrong ${i}` }),
+    );
+    const fast = Array.from({ length: 8 }, () =>
+      t.call('POST', '/api/auth/store-token', { storeId: storeA.id, secret: storeA.secret }),
+    );
     const [wrong, right] = await Promise.all([Promise.all(burst), Promise.all(fast)]);
     expect(legacyStoreVerifies.peak).toBeGreaterThan(0);
     expect(legacyStoreVerifies.peak).toBeLessThanOrEqual(LEGACY_STORE_VERIFY_CAP);
@@ -239,7 +309,12 @@ describe.each(dbTargets)('auth on $name', (target) => {
 
   it('rate-limits sign-in after five failures, even with the right password', async () => {
     const email = 'victim@example.test';
-    await t.call('POST', '/api/users', { email, name: 'V', role: 'ADMIN', password: 'the right password' }, { cookie: admin });
+    await t.call(
+      'POST',
+      '/api/users',
+      { email, name: 'V', role: 'ADMIN', password: 'the right password' },
+      { cookie: admin },
+    );
     for (let i = 0; i < 5; i++) {
       const res = await t.call('POST', '/api/auth/login', { email, password: `guess ${i}` });
       expect(res.status).toBe(401);
@@ -264,8 +339,22 @@ describe.each(dbTargets)('auth on $name', (target) => {
     const store = await t.call('GET', '/metrics', undefined, { bearer: storeA.token });
     expect(store.status).toBe(403);
     expect(store.body.detail).toBe('metrics are for head office: an ADMIN session or the metrics token');
-    await t.call('POST', '/api/users', { email: 'mia@example.test', name: 'Mia', role: 'STORE_MANAGER', storeId: storeA.id, password: 'manager password' }, { cookie: admin });
-    expect((await t.call('GET', '/metrics', undefined, { cookie: await t.login('mia@example.test', 'manager password') })).status).toBe(403);
+    await t.call(
+      'POST',
+      '/api/users',
+      {
+        email: 'mia@example.test',
+        name: 'Mia',
+        role: 'STORE_MANAGER',
+        storeId: storeA.id,
+        password: 'manager password',
+      },
+      { cookie: admin },
+    );
+    expect(
+      (await t.call('GET', '/metrics', undefined, { cookie: await t.login('mia@example.test', 'manager password') }))
+        .status,
+    ).toBe(403);
     const shown = await t.call('GET', '/metrics', undefined, { cookie: admin });
     expect(shown.status).toBe(200);
     expect(shown.headers.get('content-type')).toContain('text/plain');

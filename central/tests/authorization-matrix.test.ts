@@ -2,7 +2,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessMatrix as coreRows, HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../src/kernel/access-matrix.js';
+import {
+  accessMatrix as coreRows,
+  HUB_ACCESS_ROLES,
+  type HubAccessRole,
+  type HubAccessRow,
+} from '../src/kernel/access-matrix.js';
 import type { HubModule } from '../src/kernel/module-contract.js';
 import type { Services } from '../src/kernel/ports.js';
 import { SYNC_PATH } from '../src/sync/sync-server.js';
@@ -25,10 +30,16 @@ async function moduleRows(modules: readonly HubModule[]): Promise<Map<string, Hu
   const byName = new Map<string, HubAccessRow[] | undefined>(modules.map((m) => [m.name, undefined]));
   for (const e of readdirSync(MODULES_DIR, { withFileTypes: true })) {
     if (!e.isDirectory() || !existsSync(join(MODULES_DIR, e.name, 'index.ts'))) continue;
-    const { hubModule } = (await import(pathToFileURL(join(MODULES_DIR, e.name, 'index.ts')).href)) as { hubModule: HubModule };
+    const { hubModule } = (await import(pathToFileURL(join(MODULES_DIR, e.name, 'index.ts')).href)) as {
+      hubModule: HubModule;
+    };
     if (!byName.has(hubModule.name)) continue;
     const file = join(MODULES_DIR, e.name, 'access-matrix.ts');
-    if (existsSync(file)) byName.set(hubModule.name, ((await import(pathToFileURL(file).href)) as { accessMatrix: HubAccessRow[] }).accessMatrix);
+    if (existsSync(file))
+      byName.set(
+        hubModule.name,
+        ((await import(pathToFileURL(file).href)) as { accessMatrix: HubAccessRow[] }).accessMatrix,
+      );
   }
   return byName;
 }
@@ -56,7 +67,9 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
 
   it('every module with routes or console pages declares its rows in modules/<name>/access-matrix.ts', async () => {
     const perModule = await moduleRows(t.hub.modules);
-    const missing = t.hub.modules.filter((m) => (m.routes || m.console) && !perModule.get(m.name)).map((m) => `module ${m.name} has routes but no access-matrix.ts`);
+    const missing = t.hub.modules
+      .filter((m) => (m.routes || m.console) && !perModule.get(m.name))
+      .map((m) => `module ${m.name} has routes but no access-matrix.ts`);
     expect(missing).toEqual([]);
   });
 
@@ -66,8 +79,14 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
     const tabled = rows.filter((r) => r.method !== 'WS').map((r) => key(r.method, r.path));
     const dupes = tabled.filter((k, i) => tabled.indexOf(k) !== i);
     expect(dupes, 'rows listed twice').toEqual([]);
-    expect(existing.filter((k) => !tabled.includes(k)), 'routes missing from the authorization matrix').toEqual([]);
-    expect(tabled.filter((k) => !existing.includes(k)), 'rows for routes the hub does not have').toEqual([]);
+    expect(
+      existing.filter((k) => !tabled.includes(k)),
+      'routes missing from the authorization matrix',
+    ).toEqual([]);
+    expect(
+      tabled.filter((k) => !existing.includes(k)),
+      'rows for routes the hub does not have',
+    ).toEqual([]);
     // every static mount is one we know the folder of, so its files are checked below
     const roots = hubStaticRoots(t.hub.modules);
     expect(statics.map((s) => s.mount).filter((m) => !roots.has(m))).toEqual([]);
@@ -76,19 +95,40 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
   it('has a WS row for each WebSocket endpoint (the hub’s own and every module’s), and no WS row without one', () => {
     // a module's `sockets` only builds its handlers; the services they will use are not asked for here
     const services = { get: () => ({}), find: () => undefined } as unknown as Services;
-    const ctx = { db: t.hub.db, log: t.hub.log, metrics: t.hub.metrics, now: Date.now, feed: t.hub.sync.feed, docs: t.hub.sync.docs, services, settings: resolveSettings({ mode: 'test' }).settings, testHooks: {} };
+    const ctx = {
+      db: t.hub.db,
+      log: t.hub.log,
+      metrics: t.hub.metrics,
+      now: Date.now,
+      feed: t.hub.sync.feed,
+      docs: t.hub.sync.docs,
+      services,
+      settings: resolveSettings({ mode: 'test' }).settings,
+      testHooks: {},
+    };
     const sockets = [...HUB_SOCKETS, ...t.hub.modules.flatMap((m) => Object.keys(m.sockets?.(ctx) ?? {}))];
     const wsRows = rows.filter((r) => r.method === 'WS').map((r) => r.path);
     // a module socket is a path prefix (`/api/carts/`); its row names the full path (`/api/carts/:customerId/live`)
-    expect(sockets.filter((s) => !wsRows.some((p) => p === s || (s.endsWith('/') && p.startsWith(s)))), 'sockets missing from the authorization matrix').toEqual([]);
-    expect(wsRows.filter((p) => !sockets.some((s) => p === s || (s.endsWith('/') && p.startsWith(s)))), 'WS rows for sockets the hub does not have').toEqual([]);
+    expect(
+      sockets.filter((s) => !wsRows.some((p) => p === s || (s.endsWith('/') && p.startsWith(s)))),
+      'sockets missing from the authorization matrix',
+    ).toEqual([]);
+    expect(
+      wsRows.filter((p) => !sockets.some((s) => p === s || (s.endsWith('/') && p.startsWith(s)))),
+      'WS rows for sockets the hub does not have',
+    ).toEqual([]);
   });
 
   it('answers every route, as every role, as the table says', async () => {
     const roots = hubStaticRoots(t.hub.modules);
     // Sign-out ends the session it is given: each person signs out a session of its own.
     const freshSession = async (role: HubAccessRole): Promise<Record<string, string>> => {
-      const who = { admin: undefined, managerA: 'manager-a@example.test', associateA: 'associate-a@example.test', associateB: 'associate-b@example.test' } as Record<string, string | undefined>;
+      const who = {
+        admin: undefined,
+        managerA: 'manager-a@example.test',
+        associateA: 'associate-a@example.test',
+        associateB: 'associate-b@example.test',
+      } as Record<string, string | undefined>;
       if (!(role in who)) return fx.credentials[role];
       return { cookie: role === 'admin' ? await t.login() : await t.login(who[role], PASSWORD) };
     };
@@ -109,7 +149,8 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
           for (const f of files) {
             rest.push(async () => {
               const res = await rawCall(t.url, { method: 'GET', path: `${mount}/${f}`, headers: fx.credentials[role] });
-              if (res.status !== 200 && row.cells[role] === 'allow') return `${role.padEnd(10)} GET ${mount}/${f} → ${res.status}; the table says allow (a file that exists)`;
+              if (res.status !== 200 && row.cells[role] === 'allow')
+                return `${role.padEnd(10)} GET ${mount}/${f} → ${res.status}; the table says allow (a file that exists)`;
               return accessMismatch(row, role, res.status);
             });
           }
@@ -119,7 +160,13 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
           const probe = hubProbe(row, role, fx);
           if (row.method === 'WS') {
             const isSync = row.path === SYNC_PATH;
-            const hello = JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: fx.a.id, outboxHead: 1, feedCursor: 0 });
+            const hello = JSON.stringify({
+              type: 'hello',
+              protocol: PROTOCOL_VERSION,
+              storeId: fx.a.id,
+              outboxHead: 1,
+              feedCursor: 0,
+            });
             const ans = await handshake(wsUrl + probe.path, {
               headers: fx.credentials[role],
               // the privileged caller must be served, not just upgraded: a first frame, not a close
@@ -129,7 +176,10 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
             if (role === privileged && ans.status === 101 && ans.firstFrame === undefined) {
               return `${role.padEnd(10)} WS ${row.path} → 101, then closed with ${ans.closedWith} before any frame; the table says allow`;
             }
-            return accessMismatch(row, role, ans.status) ?? (role === privileged ? successMismatch(row, role, ans.status) : undefined);
+            return (
+              accessMismatch(row, role, ans.status) ??
+              (role === privileged ? successMismatch(row, role, ans.status) : undefined)
+            );
           }
           const headers = row.path === '/api/auth/logout' ? await freshSession(role) : fx.credentials[role];
           const call = (path: string) =>
@@ -141,13 +191,21 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
             });
           const res = await call(probe.path);
           const missing = probe.missing ? (await call(probe.missing)).status : undefined;
-          if (res.status >= 500) return `${role.padEnd(10)} ${row.method} ${probe.path} → ${res.status}: ${res.text.slice(0, 200)}`;
-          return accessMismatch(row, role, res.status, missing) ?? (role === privileged ? successMismatch(row, role, res.status, res.text.slice(0, 200)) : undefined);
+          if (res.status >= 500)
+            return `${role.padEnd(10)} ${row.method} ${probe.path} → ${res.status}: ${res.text.slice(0, 200)}`;
+          return (
+            accessMismatch(row, role, res.status, missing) ??
+            (role === privileged ? successMismatch(row, role, res.status, res.text.slice(0, 200)) : undefined)
+          );
         };
         (role === privileged ? first : row.path.startsWith('/api/auth/log') ? serial : rest).push(task);
       }
     }
-    const mismatches = [...(await inBatches(first, 1)), ...(await inBatches(serial, 1)), ...(await inBatches(rest, 12))].filter((m): m is string => !!m);
+    const mismatches = [
+      ...(await inBatches(first, 1)),
+      ...(await inBatches(serial, 1)),
+      ...(await inBatches(rest, 12)),
+    ].filter((m): m is string => !!m);
     expect(mismatches).toEqual([]);
   });
 });

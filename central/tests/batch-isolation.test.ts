@@ -22,18 +22,31 @@ describe.each(dbTargets)('group commits isolate a bad request on $name', (target
 
   it('grants the 255 valid holds among a batch of 256 when one is refused by the database', async () => {
     // The first hold runs alone at once; the 256 that arrive while it commits share the next batch.
-    const refs = Array.from({ length: 257 }, (_, i) => (i === 200 ? 'iso-bad\u0000ref' : `iso-${String(i).padStart(3, '0')}`));
-    const results = await Promise.allSettled(refs.map((customerRef) => service.reserve({ storeId, customerRef, lines: [{ sku: 'ISO-SKU', qty: 1 }] })));
+    const refs = Array.from({ length: 257 }, (_, i) =>
+      i === 200 ? 'iso-bad\u0000ref' : `iso-${String(i).padStart(3, '0')}`,
+    );
+    const results = await Promise.allSettled(
+      refs.map((customerRef) => service.reserve({ storeId, customerRef, lines: [{ sku: 'ISO-SKU', qty: 1 }] })),
+    );
 
     const granted = results.flatMap((r, i) => (r.status === 'fulfilled' ? [refs[i]] : []));
     expect(granted).toEqual(refs.filter((_, i) => i !== 200));
     expect(results[200]!.status).toBe('rejected');
 
-    const rows = await t.hub.db.query<{ customer_ref: string }>('SELECT customer_ref FROM reservations WHERE store_id = $1 ORDER BY customer_ref', [storeId]);
+    const rows = await t.hub.db.query<{ customer_ref: string }>(
+      'SELECT customer_ref FROM reservations WHERE store_id = $1 ORDER BY customer_ref',
+      [storeId],
+    );
     expect(rows.rows.map((r) => r.customer_ref)).toEqual([...granted].sort());
-    const stock = await t.hub.db.query<{ reserved: number }>('SELECT reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, 'ISO-SKU']);
+    const stock = await t.hub.db.query<{ reserved: number }>(
+      'SELECT reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+      [storeId, 'ISO-SKU'],
+    );
     expect(stock.rows[0]!.reserved).toBe(256);
-    const feed = await t.hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_feed WHERE store_id = $1 AND type = 'reservation.changed'", [storeId]);
+    const feed = await t.hub.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM sync_feed WHERE store_id = $1 AND type = 'reservation.changed'",
+      [storeId],
+    );
     expect(feed.rows[0]!.n).toBe(256);
   });
 });

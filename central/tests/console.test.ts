@@ -9,7 +9,10 @@ import type { HubModule } from '../src/kernel/module-contract.js';
 // A module that only adds a console page: one folder, nothing else in the hub changes.
 const helloModule: HubModule = {
   name: 'hello',
-  console: { dir: new URL('./console-module/console/', import.meta.url), pages: [{ path: 'hello', title: 'Hello', script: 'hello.js' }] },
+  console: {
+    dir: new URL('./console-module/console/', import.meta.url),
+    pages: [{ path: 'hello', title: 'Hello', script: 'hello.js' }],
+  },
 };
 
 describe.each(dbTargets)('the admin console’s server side on $name', (target) => {
@@ -31,8 +34,22 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     expect((await fetch(`${t.url}/shared/dom.js`)).status).toBe(200);
 
     const pages = await t.call('GET', '/api/console/pages', undefined, { cookie: admin });
-    expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual(['fleet', 'users', 'inventory', 'incidents', 'orders', 'reservations', 'sales', 'hello']);
-    expect(pages.body.items.at(-1)).toEqual({ path: 'hello', title: 'Hello', script: '/console/modules/hello/hello.js', module: 'hello' });
+    expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual([
+      'fleet',
+      'users',
+      'inventory',
+      'incidents',
+      'orders',
+      'reservations',
+      'sales',
+      'hello',
+    ]);
+    expect(pages.body.items.at(-1)).toEqual({
+      path: 'hello',
+      title: 'Hello',
+      script: '/console/modules/hello/hello.js',
+      module: 'hello',
+    });
     const script = await fetch(`${t.url}/console/modules/hello/hello.js`);
     expect(await script.text()).toContain('hello from a module');
 
@@ -55,7 +72,9 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     expect(fleet.body.items.at(-1)).toMatchObject({ connected: 0, pendingUp: 0, feedLag: 0 });
 
     const other = await t.store('CON2', admin);
-    expect((await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: other.token })).status).toBe(403);
+    expect(
+      (await t.call('GET', `/api/sync/lag-history?storeId=${store.id}`, undefined, { bearer: other.token })).status,
+    ).toBe(403);
     expect((await t.call('GET', '/api/sync/lag-history', undefined, { bearer: store.token })).status).toBe(403);
     const bad = await t.call('GET', '/api/sync/lag-history?minutes=0', undefined, { cookie: admin });
     expect(bad.status).toBe(400);
@@ -77,8 +96,15 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     expect(first).toMatchObject({ type: 'fleet', complete: true });
     expect(first.items.map((s: { code: string }) => s.code)).toEqual(['CON1', 'CON2']);
     // A reservation at the store is a feed entry: the console hears "store changed"…
-    await t.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'CUP', 5, 1)`, [store.id]);
-    const hold = await t.call('POST', '/api/reservations', { storeId: store.id, customerRef: 'Sam', lines: [{ sku: 'CUP', qty: 1 }] }, { cookie: admin });
+    await t.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'CUP', 5, 1)`, [
+      store.id,
+    ]);
+    const hold = await t.call(
+      'POST',
+      '/api/reservations',
+      { storeId: store.id, customerRef: 'Sam', lines: [{ sku: 'CUP', qty: 1 }] },
+      { cookie: admin },
+    );
     expect(hold.status).toBe(201);
     expect(await hear((m) => m.type === 'store-changed')).toEqual({ type: 'store-changed', storeId: store.id });
     // …and then only what changed: CON1's feed lags by one entry; CON2 is not sent again.
@@ -88,7 +114,9 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     ws.close();
 
     // a store is refused at the upgrade: no socket opens
-    const refused = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { authorization: `Bearer ${store.token}` } });
+    const refused = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, {
+      headers: { authorization: `Bearer ${store.token}` },
+    });
     refused.on('error', () => undefined);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       refused.once('unexpected-response', (_req, res) => {

@@ -37,15 +37,23 @@ describe.each(dbTargets)("the hub's database disk full, on $name", (target) => {
     } finally {
       await free('customers');
     }
-    expect((await t.hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM customers WHERE name = 'Ada Lovelace'")).rows[0]!.n).toBe(0);
+    expect(
+      (await t.hub.db.query<{ n: number }>("SELECT count(*)::int AS n FROM customers WHERE name = 'Ada Lovelace'"))
+        .rows[0]!.n,
+    ).toBe(0);
     expect((await t.call('POST', '/api/customers', { name: 'Ada Lovelace' }, { cookie: admin })).status).toBe(201);
   });
 
   it('parks none of an upload it could not write; the store resends and each event applies once', async () => {
-    await t.hub.db.exec('CREATE TABLE disk_tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))');
+    await t.hub.db.exec(
+      'CREATE TABLE disk_tally (origin uuid NOT NULL, seq bigint NOT NULL, PRIMARY KEY (origin, seq))',
+    );
     const handlers = new EventHandlerRegistry();
     handlers.register('tally', 'tally.counted', async (tx, events) => {
-      await tx.query('INSERT INTO disk_tally (origin, seq) SELECT $1, s FROM unnest($2::bigint[]) AS s', [events[0]!.origin, events.map((e) => e.seq)]);
+      await tx.query('INSERT INTO disk_tally (origin, seq) SELECT $1, s FROM unnest($2::bigint[]) AS s', [
+        events[0]!.origin,
+        events.map((e) => e.seq),
+      ]);
     });
     const repo = new SyncRepository(t.hub.db, handlers, Date.now, { attempts: 2, baseMs: 1 });
     const store = randomUUID();
@@ -62,10 +70,14 @@ describe.each(dbTargets)("the hub's database disk full, on $name", (target) => {
     } finally {
       await free('disk_tally');
     }
-    const parked = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_parked WHERE origin = $1', [store]);
+    const parked = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_parked WHERE origin = $1', [
+      store,
+    ]);
     expect(parked.rows[0]!.n).toBe(0);
     expect(await repo.applyBatch(store, batch, 0)).toEqual({ ackedSeq: 20 });
-    const tally = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM disk_tally WHERE origin = $1', [store]);
+    const tally = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM disk_tally WHERE origin = $1', [
+      store,
+    ]);
     expect(tally.rows[0]!.n).toBe(20);
   });
 });

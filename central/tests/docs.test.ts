@@ -13,7 +13,12 @@ import { PgChangeBus } from '../src/kernel/change-bus.js';
 import { dbTargets } from './support/db-targets.js';
 
 type Note = { text?: string; note?: string };
-const admin = { kind: 'user', userId: '0190f0f0-0000-7000-8000-000000000009' as UserId, role: 'ADMIN', storeId: null } as const;
+const admin = {
+  kind: 'user',
+  userId: '0190f0f0-0000-7000-8000-000000000009' as UserId,
+  role: 'ADMIN',
+  storeId: null,
+} as const;
 
 describe.each(dbTargets)('hub documents on $name', (target) => {
   let db: Db;
@@ -32,7 +37,12 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
   const docsWith = (maxCached: number) => {
     const access = new DocAccess();
     access.register('note', (p) => (p.kind === 'user' ? 'write' : 'none'));
-    return new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }), maxCached);
+    return new HubDocs(
+      new DocRepository(db, Date.now, new PgChangeBus(db)),
+      access,
+      pino({ level: 'silent' }),
+      maxCached,
+    );
   };
 
   it('drops idle documents past its bound, keeps subscribed ones, and reloads dropped ones intact', async () => {
@@ -54,11 +64,21 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
 
   it('refuses a change that would put text no database keeps (U+0000) or break its namespace rule, keeping the document', async () => {
     const access = new DocAccess();
-    access.register('memo', { access: () => 'write', validate: (d) => (typeof (d as Note).text === 'string' && (d as Note).text!.length > 5 ? [{ path: 'text', message: 'at most 5 characters' }] : []) });
+    access.register('memo', {
+      access: () => 'write',
+      validate: (d) =>
+        typeof (d as Note).text === 'string' && (d as Note).text!.length > 5
+          ? [{ path: 'text', message: 'at most 5 characters' }]
+          : [],
+    });
     const docs = new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }));
     await docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'ok'));
-    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'a\u0000b'))).rejects.toThrow('changes to memo:a refused: text: contains U+0000 (NUL)');
-    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'too long'))).rejects.toThrow('changes to memo:a refused: text: at most 5 characters');
+    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'a\u0000b'))).rejects.toThrow(
+      'changes to memo:a refused: text: contains U+0000 (NUL)',
+    );
+    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'too long'))).rejects.toThrow(
+      'changes to memo:a refused: text: at most 5 characters',
+    );
     expect((await docs.read<Note>(admin, 'memo:a')).text).toBe('ok');
     expect((await db.query('SELECT 1 FROM sync_doc_chunks WHERE doc_id = $1', ['memo:a'])).rows).toHaveLength(1);
   });
@@ -66,8 +86,15 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
   it('sends a peer its read gate refuses nothing of the document, takes its changes, and serves it once the gate opens', async () => {
     const access = new DocAccess();
     const readers = new Set<string>();
-    access.register('memo', { access: () => 'write', mayRead: (p) => p.kind !== 'store' || readers.has(p.storeId), readRefusal: 'ask first' });
-    access.onGranted('memo', (p, _key, used) => void (used === 'write' && p.kind === 'store' && readers.add(p.storeId))); // a write opens it
+    access.register('memo', {
+      access: () => 'write',
+      mayRead: (p) => p.kind !== 'store' || readers.has(p.storeId),
+      readRefusal: 'ask first',
+    });
+    access.onGranted(
+      'memo',
+      (p, _key, used) => void (used === 'write' && p.kind === 'store' && readers.add(p.storeId)),
+    ); // a write opens it
     const docs = new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }));
     await docs.change<Note>(admin, 'memo:gated', (d) => void (d.text = 'secret'));
     const storeB = { kind: 'store', storeId: 'b' as never } as const;
@@ -79,7 +106,9 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
       for (let round = 0; round < 10; round++) {
         const message = device.generate('hub');
         if (!message) return;
-        await docs.fromPeer('store:b', storeB, (_id, data) => replies.push(data) > 0, 'memo:gated', toBase64(message)).catch((e: Error) => errors.push(e.message));
+        await docs
+          .fromPeer('store:b', storeB, (_id, data) => replies.push(data) > 0, 'memo:gated', toBase64(message))
+          .catch((e: Error) => errors.push(e.message));
         for (const r of replies.splice(0)) device.receive('hub', fromBase64(r));
       }
     };
@@ -101,7 +130,9 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
     const replies: string[] = [];
     const frame = async () => {
       const m = later.generate('hub') ?? A.generateSyncMessage(later.doc, A.initSyncState())[1]!;
-      await docs.fromPeer('store:c', peerC, (_id, d) => replies.push(d) > 0, 'memo:gated', toBase64(m)).catch(() => undefined);
+      await docs
+        .fromPeer('store:c', peerC, (_id, d) => replies.push(d) > 0, 'memo:gated', toBase64(m))
+        .catch(() => undefined);
       for (const r of replies.splice(0)) later.receive('hub', fromBase64(r));
     };
     await frame();
@@ -114,7 +145,9 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
   it('refuses documents of a namespace nobody declared, and callers without rights', async () => {
     const docs = docsWith(10);
     await expect(docs.read(admin, 'secret:x')).rejects.toThrow('no read access to document secret:x');
-    await expect(docs.change({ kind: 'store', storeId: 's' as never }, 'note:y', () => {})).rejects.toThrow('no write access to document note:y');
+    await expect(docs.change({ kind: 'store', storeId: 's' as never }, 'note:y', () => {})).rejects.toThrow(
+      'no write access to document note:y',
+    );
     await expect(docs.read(admin, 'no-namespace')).rejects.toThrow('not a document id: no-namespace');
   });
 });

@@ -18,31 +18,48 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
 
   beforeAll(async () => {
     t = await TestHub.start(target);
-    await t.hub.db.exec('CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, n int NOT NULL, PRIMARY KEY (origin, seq))');
+    await t.hub.db.exec(
+      'CREATE TABLE tally (origin uuid NOT NULL, seq bigint NOT NULL, n int NOT NULL, PRIMARY KEY (origin, seq))',
+    );
     const handlers = new EventHandlerRegistry();
     handlers.register('tally', 'tally.counted', async (tx, events) => {
-      await tx.query('INSERT INTO tally (origin, seq, n) SELECT $1, s, c FROM unnest($2::bigint[], $3::int[]) AS x(s, c)', [
-        events[0]!.origin,
-        events.map((e) => e.seq),
-        events.map((e) => (e.payload as { n: number }).n),
-      ]);
+      await tx.query(
+        'INSERT INTO tally (origin, seq, n) SELECT $1, s, c FROM unnest($2::bigint[], $3::int[]) AS x(s, c)',
+        [events[0]!.origin, events.map((e) => e.seq), events.map((e) => (e.payload as { n: number }).n)],
+      );
     });
     handlers.register('tally', 'tally.broken', async () => {
       throw new Error('the tally module cannot apply this yet');
     });
-    repo = new SyncRepository(t.hub.db, handlers, Date.now, {}, { warn: (fields, message) => warnings.push({ fields, message }) });
+    repo = new SyncRepository(
+      t.hub.db,
+      handlers,
+      Date.now,
+      {},
+      { warn: (fields, message) => warnings.push({ fields, message }) },
+    );
   });
   afterAll(() => t?.stop());
 
   // sync_events has no foreign key to the fleet: any store id will do.
   const newStore = async () => randomUUID();
   const stamp = (storeId: string, i: number) => hlcEncode({ wallMs: 1_700_000_000_000 + i, counter: 0, node: storeId });
-  const event = (storeId: string, seq: number, hlc: string, n: number, type = 'tally.counted'): WireEvent => ({ origin: storeId, seq, hlc, type, payload: { n } });
+  const event = (storeId: string, seq: number, hlc: string, n: number, type = 'tally.counted'): WireEvent => ({
+    origin: storeId,
+    seq,
+    hlc,
+    type,
+    payload: { n },
+  });
   /** `count` events stamped from `first`, numbered from `seq`. */
   const counted = (storeId: string, seq: number, first: number, count: number) =>
     Array.from({ length: count }, (_, i) => event(storeId, seq + i, stamp(storeId, first + i), first + i));
   const tallied = async (storeId: string) =>
-    (await t.hub.db.query<{ seq: number; n: number }>('SELECT seq, n FROM tally WHERE origin = $1 ORDER BY seq', [storeId])).rows;
+    (
+      await t.hub.db.query<{ seq: number; n: number }>('SELECT seq, n FROM tally WHERE origin = $1 ORDER BY seq', [
+        storeId,
+      ])
+    ).rows;
   const held = async (storeId: string) =>
     (
       await t.hub.db.query<{ seq: number; repeat_of: number | null; payload: unknown }>(
@@ -66,7 +83,9 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
     // A backup older than the archive age comes back: its events 6–15 resent as 16–25.
     expect(await repo.applyBatch(store, counted(store, 16, 6, 10), 0)).toEqual({ ackedSeq: 25 });
     expect((await tallied(store)).length).toBe(15);
-    expect((await held(store)).filter((r) => r.repeat_of !== null).map((r) => r.repeat_of)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect((await held(store)).filter((r) => r.repeat_of !== null).map((r) => r.repeat_of)).toEqual([
+      6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    ]);
   });
 
   it('acknowledges events resent under new seqs without applying them again, and says so', async () => {
@@ -81,13 +100,16 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
     expect((await tallied(store)).length).toBe(15);
     const rows = await held(store);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    expect(rows.slice(15).map((r) => [r.seq, r.repeat_of, r.payload])).toEqual(Array.from({ length: 10 }, (_, i) => [16 + i, 6 + i, null]));
+    expect(rows.slice(15).map((r) => [r.seq, r.repeat_of, r.payload])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [16 + i, 6 + i, null]),
+    );
     expect(repo.stats.repeats - before.repeats).toBe(10);
     expect(repo.stats.applied - before.applied).toBe(0);
     expect(warnings).toEqual([
       {
         fields: { storeId: store, repeats: 10, ackedSeq: 25 },
-        message: '10 events this store had already sent under other numbers (a restored store file) were acknowledged without applying them',
+        message:
+          '10 events this store had already sent under other numbers (a restored store file) were acknowledged without applying them',
       },
     ]);
     // A store bootstrapping its history gets each event once: the repeats (no payload) are not handed out.
@@ -127,12 +149,22 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
 
   it('does not apply a repeat of a parked event, even once its sync_events row is gone', async () => {
     const store = await newStore();
-    await repo.applyBatch(store, [event(store, 1, stamp(store, 1), 1, 'tally.broken'), event(store, 2, stamp(store, 2), 2, 'tally.broken')], 0);
+    await repo.applyBatch(
+      store,
+      [event(store, 1, stamp(store, 1), 1, 'tally.broken'), event(store, 2, stamp(store, 2), 2, 'tally.broken')],
+      0,
+    );
     // Retention may archive sync_events rows; the parked row alone still says the hub holds the event.
     await t.hub.db.query('DELETE FROM sync_events WHERE origin = $1 AND seq = 2', [store]);
-    await repo.applyBatch(store, [event(store, 3, stamp(store, 1), 1, 'tally.broken'), event(store, 4, stamp(store, 2), 2, 'tally.broken')], 0);
+    await repo.applyBatch(
+      store,
+      [event(store, 3, stamp(store, 1), 1, 'tally.broken'), event(store, 4, stamp(store, 2), 2, 'tally.broken')],
+      0,
+    );
 
-    const parked = await t.hub.db.query<{ seq: number }>('SELECT seq FROM sync_parked WHERE origin = $1 ORDER BY seq', [store]);
+    const parked = await t.hub.db.query<{ seq: number }>('SELECT seq FROM sync_parked WHERE origin = $1 ORDER BY seq', [
+      store,
+    ]);
     expect(parked.rows.map((r) => r.seq)).toEqual([1, 2]);
     expect((await held(store)).map((r) => [r.seq, r.repeat_of])).toEqual([
       [1, null],
@@ -145,7 +177,12 @@ describe.each(dbTargets)('an event resent under another seq applies once, on $na
     const store = await newStore();
     await repo.applyBatch(store, counted(store, 1, 1, 5), 0);
     await t.hub.db.query('UPDATE sync_origins SET newest_hlc = NULL WHERE store_id = $1', [store]); // as migration 010 leaves it
-    const mark = async () => (await t.hub.db.query<{ newest_hlc: string | null }>('SELECT newest_hlc FROM sync_origins WHERE store_id = $1', [store])).rows[0]!.newest_hlc;
+    const mark = async () =>
+      (
+        await t.hub.db.query<{ newest_hlc: string | null }>('SELECT newest_hlc FROM sync_origins WHERE store_id = $1', [
+          store,
+        ])
+      ).rows[0]!.newest_hlc;
 
     // A restored file resends stamps 2–3 as seqs 6–7, then 4–5 as 8–9: the mark stays unknown while it resends…
     await repo.applyBatch(store, counted(store, 6, 2, 2), 0);

@@ -29,7 +29,10 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
   afterAll(async () => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the hub did not stop within 15 s: a connection it left open holds it')), 15_000);
+      timer = setTimeout(
+        () => reject(new Error('the hub did not stop within 15 s: a connection it left open holds it')),
+        15_000,
+      );
     });
     try {
       await Promise.race([t?.stop(), late]);
@@ -40,7 +43,18 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
 
   it('answers random requests to every API route with a 4xx problem+json that changes nothing, never a 5xx', async () => {
     const routes = discoverRoutes(t.hub.app as never).routes.filter((r) => r.path.startsWith('/api/'));
-    const ids = [fx.a.id, fx.b.id, fx.customer.id, fx.order.id, fx.reservation.id, fx.cartCustomer.id, fx.spare.id, 'MATRIX-MUG', 'catalog', fx.sale.saleId];
+    const ids = [
+      fx.a.id,
+      fx.b.id,
+      fx.customer.id,
+      fx.order.id,
+      fx.reservation.id,
+      fx.cartCustomer.id,
+      fx.spare.id,
+      'MATRIX-MUG',
+      'catalog',
+      fx.sale.saleId,
+    ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
     const findings = new Findings();
@@ -54,14 +68,23 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
           findings.add(`${req.method} on ${req.route}: no answer (${(err as Error).message})`, describeRequest(req));
           return;
         }
-        if (res.status >= 500) findings.add(`${req.method} on ${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`, describeRequest(req));
+        if (res.status >= 500)
+          findings.add(
+            `${req.method} on ${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`,
+            describeRequest(req),
+          );
         if (res.status < 400) {
           before = await hubFingerprint(t.hub.db); // a random request that was valid: its change is legitimate
           return;
         }
-        if (!res.contentType.includes('application/problem+json')) findings.add(`${res.status} not as problem+json (${res.contentType || 'no content type'})`, describeRequest(req));
+        if (!res.contentType.includes('application/problem+json'))
+          findings.add(
+            `${res.status} not as problem+json (${res.contentType || 'no content type'})`,
+            describeRequest(req),
+          );
         const after = await hubFingerprint(t.hub.db);
-        if (after !== before && res.status < 500) findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
+        if (after !== before && res.status < 500)
+          findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
         before = after;
       }),
       { numRuns: FUZZ_RUNS },
@@ -83,10 +106,22 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
           resolve(got || 'hung');
           s.destroy();
         });
-        s.write(`GET ${path} HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+        s.write(
+          `GET ${path} HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+        );
       });
     const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
-    const paths = ['/sync', '/sync?%E0%A4%A', '/%%%', '/api/console/live', '/api/carts/%E0%A4%A/live', '/api/carts/x/live', `/api/carts/${fx.cartCustomer.id}/live`, '/api/carts/', '/sync/../sync'];
+    const paths = [
+      '/sync',
+      '/sync?%E0%A4%A',
+      '/%%%',
+      '/api/console/live',
+      '/api/carts/%E0%A4%A/live',
+      '/api/carts/x/live',
+      `/api/carts/${fx.cartCustomer.id}/live`,
+      '/api/carts/',
+      '/sync/../sync',
+    ];
     const extras = [
       '',
       `${key}Cookie: sf_session=%E0%A4%A\r\n`,
@@ -105,7 +140,8 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
           const what = `${path} with ${extra.replace(/\r\n/g, ' ').slice(0, 90) || 'no key'}`;
           if (answer === 'hung') findings.add(`upgrade ${path.split('?')[0]} left hanging`, what);
           else if (status >= 500) findings.add(`upgrade ${path.split('?')[0]} → ${status}`, what);
-          else if (status !== 0 && status !== 101 && status < 400) findings.add(`upgrade ${path.split('?')[0]} → ${status}`, what);
+          else if (status !== 0 && status !== 101 && status < 400)
+            findings.add(`upgrade ${path.split('?')[0]} → ${status}`, what);
         }),
       ),
     );
@@ -118,57 +154,118 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fc.constantFrom(...ODD_STRINGS),
       fc.string({ unit: 'binary', maxLength: 200 }),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-      fc.record({ type: fc.constantFrom('hello', 'event-batch', 'feed-ack', 'doc-sync', 'nope', ''), seq: fc.oneof(fc.integer(), fc.constant(-1)), events: fc.anything({ maxDepth: 2 }), docId: fc.constantFrom('cart:x', 'nope:1', '', '\u0000'), data: fc.string({ maxLength: 50 }), protocol: fc.integer({ min: -5, max: 9 }), storeId: fc.constantFrom(fx.a.id, fx.b.id, ''), outboxHead: fc.integer(), feedCursor: fc.integer() }, { requiredKeys: ['type'] }).map((v) => JSON.stringify(v)),
-      fc.constantFrom('['.repeat(10_000), `{"type":"doc-sync","docId":"cart:${'x'.repeat(300)}","data":"AAAA"}`, `{"type":"event-batch","events":[{"origin":"x","seq":1,"hlc":"${'0'.repeat(25)}","type":"a","payload":"\\u0000"}]}`),
+      fc
+        .record(
+          {
+            type: fc.constantFrom('hello', 'event-batch', 'feed-ack', 'doc-sync', 'nope', ''),
+            seq: fc.oneof(fc.integer(), fc.constant(-1)),
+            events: fc.anything({ maxDepth: 2 }),
+            docId: fc.constantFrom('cart:x', 'nope:1', '', '\u0000'),
+            data: fc.string({ maxLength: 50 }),
+            protocol: fc.integer({ min: -5, max: 9 }),
+            storeId: fc.constantFrom(fx.a.id, fx.b.id, ''),
+            outboxHead: fc.integer(),
+            feedCursor: fc.integer(),
+          },
+          { requiredKeys: ['type'] },
+        )
+        .map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        '['.repeat(10_000),
+        `{"type":"doc-sync","docId":"cart:${'x'.repeat(300)}","data":"AAAA"}`,
+        `{"type":"event-batch","events":[{"origin":"x","seq":1,"hlc":"${'0'.repeat(25)}","type":"a","payload":"\\u0000"}]}`,
+      ),
     );
     const sockets = [
       { path: '/sync', headers: { authorization: fx.credentials.storeA.authorization! }, hello: true },
       { path: '/api/console/live', headers: { cookie: fx.credentials.admin.cookie! }, hello: false },
-      { path: `/api/carts/${fx.cartCustomer.id}/live`, headers: { cookie: fx.credentials.admin.cookie! }, hello: false },
+      {
+        path: `/api/carts/${fx.cartCustomer.id}/live`,
+        headers: { cookie: fx.credentials.admin.cookie! },
+        hello: false,
+      },
     ];
     const wsUrl = t.url.replace('http', 'ws');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...sockets), fc.array(fc.oneof(frame, frame.map((f) => Buffer.from(f))), { minLength: 1, maxLength: 6 }), async (s, frames) => {
-        const ws = new WebSocket(wsUrl + s.path, { headers: s.headers });
-        const received: string[] = [];
-        const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-        ws.on('message', (d) => received.push(d.toString()));
-        let code: number;
-        try {
-          // bounded, and failing with what went wrong: a refusal, a socket error, or no answer at all
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`${s.path}: no answer to a valid handshake within 10 s`)), 10_000);
-            const fail = (err: Error) => {
-              clearTimeout(timer);
-              reject(err);
-            };
-            ws.once('open', () => {
-              clearTimeout(timer);
-              resolve();
+      fc.asyncProperty(
+        fc.constantFrom(...sockets),
+        fc.array(
+          fc.oneof(
+            frame,
+            frame.map((f) => Buffer.from(f)),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (s, frames) => {
+          const ws = new WebSocket(wsUrl + s.path, { headers: s.headers });
+          const received: string[] = [];
+          const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+          ws.on('message', (d) => received.push(d.toString()));
+          let code: number;
+          try {
+            // bounded, and failing with what went wrong: a refusal, a socket error, or no answer at all
+            await new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(
+                () => reject(new Error(`${s.path}: no answer to a valid handshake within 10 s`)),
+                10_000,
+              );
+              const fail = (err: Error) => {
+                clearTimeout(timer);
+                reject(err);
+              };
+              ws.once('open', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              ws.once('unexpected-response', (_req, res) =>
+                fail(new Error(`${s.path} refused a valid handshake: ${res.statusCode}`)),
+              );
+              ws.once('error', (err) => fail(new Error(`${s.path}: the handshake failed: ${err.message}`)));
             });
-            ws.once('unexpected-response', (_req, res) => fail(new Error(`${s.path} refused a valid handshake: ${res.statusCode}`)));
-            ws.once('error', (err) => fail(new Error(`${s.path}: the handshake failed: ${err.message}`)));
-          });
-          ws.on('error', () => undefined); // after the handshake, what counts is how the hub closes
-          if (s.hello) ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: fx.a.id, outboxHead: 1, feedCursor: 0 }));
-          for (const f of frames) if (ws.readyState === ws.OPEN) ws.send(f);
-          if (ws.readyState === ws.OPEN) ws.close(1000);
-          let timer: NodeJS.Timeout | undefined;
-          code = await Promise.race([
-            closed,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`${s.path}: the socket did not close within 10 s of our close`)), 10_000);
-            }),
-          ]).finally(() => clearTimeout(timer));
-        } finally {
-          ws.on('error', () => undefined);
-          if (ws.readyState !== ws.CLOSED) ws.terminate();
-        }
-        const errors = received.map((m) => { try { return JSON.parse(m) as { type?: string; code?: string }; } catch { return {}; } }).filter((m) => m.type === 'error');
-        expect(errors.filter((e) => e.code === 'internal'), `${s.path}: the hub failed on a frame`).toEqual([]);
-        expect(code, `${s.path}: closed with ${code}`).not.toBe(1011);
-        await alive();
-      }),
+            ws.on('error', () => undefined); // after the handshake, what counts is how the hub closes
+            if (s.hello)
+              ws.send(
+                JSON.stringify({
+                  type: 'hello',
+                  protocol: PROTOCOL_VERSION,
+                  storeId: fx.a.id,
+                  outboxHead: 1,
+                  feedCursor: 0,
+                }),
+              );
+            for (const f of frames) if (ws.readyState === ws.OPEN) ws.send(f);
+            if (ws.readyState === ws.OPEN) ws.close(1000);
+            let timer: NodeJS.Timeout | undefined;
+            code = await Promise.race([
+              closed,
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(
+                  () => reject(new Error(`${s.path}: the socket did not close within 10 s of our close`)),
+                  10_000,
+                );
+              }),
+            ]).finally(() => clearTimeout(timer));
+          } finally {
+            ws.on('error', () => undefined);
+            if (ws.readyState !== ws.CLOSED) ws.terminate();
+          }
+          const errors = received
+            .map((m) => {
+              try {
+                return JSON.parse(m) as { type?: string; code?: string };
+              } catch {
+                return {};
+              }
+            })
+            .filter((m) => m.type === 'error');
+          expect(
+            errors.filter((e) => e.code === 'internal'),
+            `${s.path}: the hub failed on a frame`,
+          ).toEqual([]);
+          expect(code, `${s.path}: closed with ${code}`).not.toBe(1011);
+          await alive();
+        },
+      ),
       { numRuns: Math.max(10, Math.round(FUZZ_RUNS / 3)), endOnFailure: true },
     );
   });

@@ -7,7 +7,6 @@ import { rawExchange } from './support/raw-socket.js';
 import { watchServerSockets } from './support/server-sockets.js';
 import { TestHub } from './support/test-hub.js';
 
-
 const upgrade = (path: string, extra = '') =>
   `GET ${path} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
 
@@ -38,7 +37,8 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
   afterAll(() => t?.stop());
 
   const healthy = async () => expect((await t.call('GET', '/healthz')).status).toBe(200);
-  const count = async (table: string) => (await t.hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+  const count = async (table: string) =>
+    (await t.hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
 
   describe('WebSocket upgrades', () => {
     it('answers a malformed session cookie on /api/console/live and /api/carts/…/live with 400 problem+json, and keeps serving', async () => {
@@ -46,7 +46,11 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         const a = answer(await rawExchange(t.url, upgrade(path, 'Cookie: sf_session=%E0%A4%A\r\n')));
         expect(a.status).toBe(400);
         expect(a.contentType).toBe('application/problem+json; charset=utf-8');
-        expect(a.body).toMatchObject({ type: 'urn:storefleet:problem:validation', status: 400, detail: 'malformed cookie sf_session: its value is not valid percent-encoding' });
+        expect(a.body).toMatchObject({
+          type: 'urn:storefleet:problem:validation',
+          status: 400,
+          detail: 'malformed cookie sf_session: its value is not valid percent-encoding',
+        });
       }
       await healthy();
     });
@@ -62,11 +66,20 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
 
     it('answers an upgrade to no socket with 404, and an unsigned one with 401, each as problem+json', async () => {
       const nowhere = answer(await rawExchange(t.url, upgrade('/api/no-such-socket', `Cookie: ${admin}\r\n`)));
-      expect(nowhere).toMatchObject({ status: 404, body: { status: 404, detail: 'no WebSocket endpoint at /api/no-such-socket' } });
+      expect(nowhere).toMatchObject({
+        status: 404,
+        body: { status: 404, detail: 'no WebSocket endpoint at /api/no-such-socket' },
+      });
       const anonymous = answer(await rawExchange(t.url, upgrade('/api/console/live')));
-      expect(anonymous).toMatchObject({ status: 401, body: { type: 'urn:storefleet:problem:unauthorized', status: 401 } });
+      expect(anonymous).toMatchObject({
+        status: 401,
+        body: { type: 'urn:storefleet:problem:unauthorized', status: 401 },
+      });
       const noToken = answer(await rawExchange(t.url, upgrade('/sync')));
-      expect(noToken).toMatchObject({ status: 401, body: { detail: 'a store token is required (Authorization: Bearer …)' } });
+      expect(noToken).toMatchObject({
+        status: 401,
+        body: { detail: 'a store token is required (Authorization: Bearer …)' },
+      });
     });
 
     it('survives a signed-in client that sends an invalid WebSocket frame after the handshake', async () => {
@@ -86,7 +99,10 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         const closed = new Promise<void>((r) => s.on('close', () => r()));
         await new Promise<void>((r) => s.once('connect', r));
         const head = new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`${path}: no answer to the upgrade within 10 s; got ${JSON.stringify(got)}`)), 10_000);
+          const timer = setTimeout(
+            () => reject(new Error(`${path}: no answer to the upgrade within 10 s; got ${JSON.stringify(got)}`)),
+            10_000,
+          );
           const check = () => {
             if (!got.includes('\r\n\r\n')) return;
             clearTimeout(timer);
@@ -95,7 +111,8 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
           s.on('data', check);
           s.once('close', () => {
             clearTimeout(timer);
-            if (!got.includes('\r\n\r\n')) reject(new Error(`${path}: closed before answering the upgrade; got ${JSON.stringify(got)}`));
+            if (!got.includes('\r\n\r\n'))
+              reject(new Error(`${path}: closed before answering the upgrade; got ${JSON.stringify(got)}`));
           });
         });
         s.write(upgrade(path, credential));
@@ -105,7 +122,9 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         });
         expect(got).toMatch(/^HTTP\/1\.1 101 /);
         s.write(Buffer.from([0x81, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f])); // a text frame without the mask every client frame needs
-        await within(closed, 10_000, `${path}: the hub to close the socket after an unmasked frame`).finally(() => s.destroy());
+        await within(closed, 10_000, `${path}: the hub to close the socket after an unmasked frame`).finally(() =>
+          s.destroy(),
+        );
       }
       await healthy();
     });
@@ -141,7 +160,11 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
     it('answers a path that is not valid percent-encoding, and a body nested half a million deep, with 4xx problem+json', async () => {
       for (const path of ['/api/locations/%E0%A4%A', '/api/customers/%']) {
         const res = await t.call('GET', path, undefined, { cookie: admin });
-        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({ path, status: 400, type: 'application/problem+json; charset=utf-8' });
+        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+          path,
+          status: 400,
+          type: 'application/problem+json; charset=utf-8',
+        });
       }
       const page = await t.call('GET', '/console/%E0%A4%A', undefined, { cookie: admin });
       expect(page).toMatchObject({ status: 404, body: { status: 404 } }); // a static file that cannot exist
@@ -153,7 +176,9 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
     });
 
     it('answers an oversized header with 431 problem+json, and a request it cannot parse with 400', async () => {
-      const big = answer(await rawExchange(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      const big = answer(
+        await rawExchange(t.url, `GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
       expect(big).toMatchObject({
         status: 431,
         contentType: 'application/problem+json; charset=utf-8',
@@ -173,7 +198,12 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         ['POST', '/api/customers', { name: 'a\u0000b' }, /^name: text may not contain U\+0000/],
         ['POST', '/api/customers', { ['na\u0000me']: 'x' }, /\(a key\): text may not contain U\+0000/],
         ['PUT', '/api/catalog/products/NUL-SKU', { name: 'Tea\u0000', category: 'Drinks', priceMinor: 100 }, /^name: /],
-        ['POST', '/api/reservations', { storeId: store.id, customerRef: 'c\u0000', lines: [{ sku: 'NUL-SKU', qty: 1 }] }, /^customerRef: /],
+        [
+          'POST',
+          '/api/reservations',
+          { storeId: store.id, customerRef: 'c\u0000', lines: [{ sku: 'NUL-SKU', qty: 1 }] },
+          /^customerRef: /,
+        ],
         ['POST', '/api/customers', { name: 'ok', nested: [{ deep: ['x', 'y\u0000'] }] }, /^nested\.0\.deep\.1: /],
         ['GET', '/api/customers?name=a%00b', undefined, /NUL/],
         ['GET', '/api/customers/%00', undefined, /NUL/],
@@ -181,7 +211,11 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       ];
       for (const [method, path, body, detail] of cases) {
         const res = await t.call(method, path, body, { cookie: admin });
-        expect({ path, status: res.status, type: res.body.type }).toEqual({ path, status: 400, type: 'urn:storefleet:problem:validation' });
+        expect({ path, status: res.status, type: res.body.type }).toEqual({
+          path,
+          status: 400,
+          type: 'urn:storefleet:problem:validation',
+        });
         expect(res.body.detail).toMatch(detail);
       }
       expect(await count('customers')).toBe(customers);
@@ -192,9 +226,13 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
 
   describe('the sync socket', () => {
     const open = async (token: string, storeId: string) => {
-      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/sync`, { headers: { authorization: `Bearer ${token}` } });
+      const ws = new WebSocket(`${t.url.replace('http', 'ws')}/sync`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const frames: any[] = [];
-      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
       ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
       await new Promise((resolve, reject) => {
         ws.once('open', resolve);
@@ -208,14 +246,17 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
         }
         throw new Error(`no ${type} frame; got ${JSON.stringify(frames)}`);
       };
-      const hello = () => ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor: 0 }));
+      const hello = () =>
+        ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor: 0 }));
       return { ws, frames, closed, next, hello };
     };
 
     it('closes a store whose hello names another store in a non-Latin script, with a reason that fits a close frame', async () => {
       const a = await t.store('SCRIPT-A', admin);
       const script = await open(a.token, a.id);
-      script.ws.send(JSON.stringify({ type: 'hello', protocol: 2, storeId: 'é'.repeat(200), outboxHead: 0, feedCursor: 0 }));
+      script.ws.send(
+        JSON.stringify({ type: 'hello', protocol: 2, storeId: 'é'.repeat(200), outboxHead: 0, feedCursor: 0 }),
+      );
       expect(await script.next('error')).toMatchObject({ code: 'forbidden', message: expect.stringContaining('éééé') });
       const closed = await script.closed;
       expect(closed.code).toBe(CLOSE.unauthorized);
@@ -228,9 +269,19 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       const s = await open(a.token, a.id);
       s.hello();
       await s.next('welcome');
-      const event = (seq: number, sku: string) => ({ origin: a.id, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: a.id }), type: 'stock.moved', payload: { sku, delta: 1, kind: 'RECEIVE' } });
+      const event = (seq: number, sku: string) => ({
+        origin: a.id,
+        seq,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: a.id }),
+        type: 'stock.moved',
+        payload: { sku, delta: 1, kind: 'RECEIVE' },
+      });
       s.ws.send(JSON.stringify({ type: 'event-batch', events: [event(1, 'NUL-OK'), event(2, 'NUL\u0000SKU')] }));
-      expect(await s.next('error')).toEqual({ type: 'error', code: 'bad-message', message: 'event 2 payload.sku contains U+0000 (NUL), which the hub cannot store' });
+      expect(await s.next('error')).toEqual({
+        type: 'error',
+        code: 'bad-message',
+        message: 'event 2 payload.sku contains U+0000 (NUL), which the hub cannot store',
+      });
       expect((await s.closed).code).toBe(CLOSE.protocolError);
       expect((await t.hub.db.query('SELECT 1 FROM inventory_stock WHERE store_id = $1', [a.id])).rows).toEqual([]);
     });
@@ -241,12 +292,30 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       s.hello();
       await s.next('welcome');
       s.ws.send(JSON.stringify({ type: 'doc-sync', docId: 'secret:plans', data: 'AAAA' }));
-      expect(await s.next('doc-error')).toEqual({ type: 'doc-error', docId: 'secret:plans', detail: 'no read access to document secret:plans' });
+      expect(await s.next('doc-error')).toEqual({
+        type: 'doc-error',
+        docId: 'secret:plans',
+        detail: 'no read access to document secret:plans',
+      });
       s.ws.send(JSON.stringify({ type: 'doc-sync', docId: 'no-namespace', data: 'AAAA' }));
-      expect(await s.next('doc-error')).toEqual({ type: 'doc-error', docId: 'no-namespace', detail: 'not a document id: no-namespace (expected namespace:key)' });
+      expect(await s.next('doc-error')).toEqual({
+        type: 'doc-error',
+        docId: 'no-namespace',
+        detail: 'not a document id: no-namespace (expected namespace:key)',
+      });
       const cart = `cart:${uuidv7()}`;
-      s.ws.send(JSON.stringify({ type: 'doc-sync', docId: cart, data: Buffer.from('garbage, not automerge').toString('base64') }));
-      expect(await s.next('doc-error')).toMatchObject({ type: 'doc-error', docId: cart, detail: expect.stringMatching(new RegExp(`^doc-sync for ${cart} is not a sync message`)) });
+      s.ws.send(
+        JSON.stringify({
+          type: 'doc-sync',
+          docId: cart,
+          data: Buffer.from('garbage, not automerge').toString('base64'),
+        }),
+      );
+      expect(await s.next('doc-error')).toMatchObject({
+        type: 'doc-error',
+        docId: cart,
+        detail: expect.stringMatching(new RegExp(`^doc-sync for ${cart} is not a sync message`)),
+      });
       expect(t.hub.sync.server!.connectedStores).toContain(a.id);
       s.ws.close();
     });
@@ -262,7 +331,10 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       binary.hello();
       await binary.next('welcome');
       binary.ws.send(Buffer.from([0, 1, 2, 3]));
-      expect(await binary.closed).toEqual({ code: 1003, reason: 'binary frame refused: the sync protocol uses JSON text frames only' });
+      expect(await binary.closed).toEqual({
+        code: 1003,
+        reason: 'binary frame refused: the sync protocol uses JSON text frames only',
+      });
 
       const shape = await open(a.token, a.id);
       shape.ws.send(JSON.stringify({ type: 'hello', protocol: 'two', storeId: 5 }));

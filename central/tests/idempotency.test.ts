@@ -15,12 +15,19 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
 
   const location = (code: string) => ({ code, name: `Store ${code}`, kind: 'STORE', lat: 51.5, lon: -0.12 });
   const count = async (code: string) =>
-    (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM locations WHERE code = $1', [code])).rows[0]!.n;
+    (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM locations WHERE code = $1', [code])).rows[0]!
+      .n;
 
   const rowsHolding = async (text: string) =>
-    (await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM idempotency_keys WHERE strpos(body, $1) > 0', [text])).rows[0]!.n;
+    (
+      await t.hub.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM idempotency_keys WHERE strpos(body, $1) > 0',
+        [text],
+      )
+    ).rows[0]!.n;
   const credentialVersion = async (id: string) =>
-    (await t.hub.db.query<{ v: number }>('SELECT credential_version AS v FROM locations WHERE id = $1', [id])).rows[0]!.v;
+    (await t.hub.db.query<{ v: number }>('SELECT credential_version AS v FROM locations WHERE id = $1', [id])).rows[0]!
+      .v;
 
   it('answers a retried registration with a 409 saying the secret was shown once, and keeps no copy of the secret', async () => {
     const first = await t.call('POST', '/api/locations', location('IK1'), { cookie: admin, idempotencyKey: 'key-1' });
@@ -42,8 +49,14 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
 
   it('answers a retried credential rotation with the same 409: one rotation, no stored secret', async () => {
     const store = await t.store('IKR', admin);
-    const first = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, { cookie: admin, idempotencyKey: 'rot-1' });
-    const retry = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, { cookie: admin, idempotencyKey: 'rot-1' });
+    const first = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, {
+      cookie: admin,
+      idempotencyKey: 'rot-1',
+    });
+    const retry = await t.call('POST', `/api/locations/${store.id}/credential`, undefined, {
+      cookie: admin,
+      idempotencyKey: 'rot-1',
+    });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(409);
     expect(JSON.stringify(retry.body)).not.toContain(first.body.secret);
@@ -97,7 +110,9 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
 
   it('lets concurrent retries produce exactly one location', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => t.call('POST', '/api/locations', location('IK5'), { cookie: admin, idempotencyKey: 'key-5' })),
+      Array.from({ length: 8 }, () =>
+        t.call('POST', '/api/locations', location('IK5'), { cookie: admin, idempotencyKey: 'key-5' }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
@@ -106,16 +121,25 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
   });
 
   it('keeps keys apart between callers', async () => {
-    const adminA = await t.call('POST', '/api/locations', location('IK6'), { cookie: admin, idempotencyKey: 'shared-key' });
+    const adminA = await t.call('POST', '/api/locations', location('IK6'), {
+      cookie: admin,
+      idempotencyKey: 'shared-key',
+    });
     expect(adminA.status).toBe(201);
     const store = await t.store('IK7', admin);
     // The same key from a store is its own key: it runs (and is refused on role), it does not replay the admin's answer.
-    const fromStore = await t.call('POST', '/api/locations', location('IK6'), { bearer: store.token, idempotencyKey: 'shared-key' });
+    const fromStore = await t.call('POST', '/api/locations', location('IK6'), {
+      bearer: store.token,
+      idempotencyKey: 'shared-key',
+    });
     expect(fromStore.status).toBe(403);
   });
 
   /** What someone holding a copy of the table could test password guesses against: a plain hash of the request. */
-  const plainFingerprint = (method: string, url: string, body: unknown) => createHash('sha256').update(`${method} ${url}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  const plainFingerprint = (method: string, url: string, body: unknown) =>
+    createHash('sha256')
+      .update(`${method} ${url}\n${JSON.stringify(body ?? null)}`)
+      .digest('hex');
 
   it('keeps no plain hash of a request in the table: fingerprints are keyed by a hub secret', async () => {
     const signIn = { email: ADMIN.email, password: ADMIN.password };
@@ -124,24 +148,53 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     expect((await t.call('POST', '/api/users', user, { cookie: admin, idempotencyKey: 'fp-2' })).status).toBe(201);
     const { rows } = await t.hub.db.query<{ request_hash: string }>('SELECT request_hash FROM idempotency_keys');
     expect(rows.length).toBeGreaterThanOrEqual(2);
-    const plain = new Set([plainFingerprint('POST', '/api/auth/login', signIn), plainFingerprint('POST', '/api/users', user)]);
+    const plain = new Set([
+      plainFingerprint('POST', '/api/auth/login', signIn),
+      plainFingerprint('POST', '/api/users', user),
+    ]);
     for (const r of rows) expect(plain.has(r.request_hash)).toBe(false);
     // The key still stands for its request: another email under it is refused.
-    const other = await t.call('POST', '/api/users', { ...user, email: 'fp2@example.test' }, { cookie: admin, idempotencyKey: 'fp-2' });
+    const other = await t.call(
+      'POST',
+      '/api/users',
+      { ...user, email: 'fp2@example.test' },
+      { cookie: admin, idempotencyKey: 'fp-2' },
+    );
     expect(other.status).toBe(422);
   });
 
   it('treats a retry with a corrected password as another request (422), not a replay of the first 401', async () => {
     const from = '127.0.0.31';
     const key = { 'idempotency-key': 'pw-1' };
-    const wrong = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: 'a typo in it' }, key);
+    const wrong = await callFrom(
+      t.url,
+      from,
+      'POST',
+      '/api/auth/login',
+      { email: ADMIN.email, password: 'a typo in it' },
+      key,
+    );
     expect(wrong.status).toBe(401);
-    const corrected = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: ADMIN.password }, key);
+    const corrected = await callFrom(
+      t.url,
+      from,
+      'POST',
+      '/api/auth/login',
+      { email: ADMIN.email, password: ADMIN.password },
+      key,
+    );
     expect(corrected.status).toBe(422);
     expect(corrected.headers['idempotent-replayed']).toBeUndefined();
     expect(corrected.body.detail).toBe('Idempotency-Key pw-1 was already used for a different request');
     // The same wrong password again is the same request: its 401 is replayed.
-    const again = await callFrom(t.url, from, 'POST', '/api/auth/login', { email: ADMIN.email, password: 'a typo in it' }, key);
+    const again = await callFrom(
+      t.url,
+      from,
+      'POST',
+      '/api/auth/login',
+      { email: ADMIN.email, password: 'a typo in it' },
+      key,
+    );
     expect(again.status).toBe(401);
     expect(again.headers['idempotent-replayed']).toBe('true');
   });
@@ -159,7 +212,14 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     expect(fromB.headers['idempotent-replayed']).toBeUndefined();
     expect(typeof fromB.body.token).toBe('string');
     // The same client with the same key on another route is another request too.
-    const signIn = await callFrom(t.url, '127.0.0.2', 'POST', '/api/auth/login', { email: ADMIN.email, password: 'wrong password' }, key);
+    const signIn = await callFrom(
+      t.url,
+      '127.0.0.2',
+      'POST',
+      '/api/auth/login',
+      { email: ADMIN.email, password: 'wrong password' },
+      key,
+    );
     expect(signIn.status).toBe(401);
     expect(signIn.body.detail).toBe('email or password is wrong');
     // …while a retry from A itself still gets A's first answer.
@@ -176,7 +236,9 @@ describe.each(dbTargets)('Idempotency-Key on $name', (target) => {
     expect(first.status).toBe(204);
     expect(retry.status).toBe(204);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    const { rows } = await t.hub.db.query<{ state: string; status: number }>("SELECT state, status FROM idempotency_keys WHERE key = 'logout-1'");
+    const { rows } = await t.hub.db.query<{ state: string; status: number }>(
+      "SELECT state, status FROM idempotency_keys WHERE key = 'logout-1'",
+    );
     expect(rows).toEqual([{ state: 'done', status: 204 }]);
   });
 

@@ -8,7 +8,11 @@ describe('logs', () => {
   const lines: string[] = [];
   let t: TestHub;
   beforeAll(async () => {
-    t = await TestHub.start(dbTargets[0]!, { logLevel: 'debug', logDestination: { write: (l: string) => void lines.push(l) }, metricsToken: METRICS_TOKEN });
+    t = await TestHub.start(dbTargets[0]!, {
+      logLevel: 'debug',
+      logDestination: { write: (l: string) => void lines.push(l) },
+      metricsToken: METRICS_TOKEN,
+    });
   });
   afterAll(() => t?.stop());
 
@@ -29,7 +33,13 @@ describe('logs', () => {
     await t.call('POST', '/api/auth/login', { email: 'admin@example.test', password: 'a wrong password' });
     const text = lines.join('');
     expect(text).toContain('/api/auth/store-token'); // the requests were logged…
-    for (const secret of ['correct horse battery staple', 'a wrong password', store.secret, store.token, admin.split('=')[1]!]) {
+    for (const secret of [
+      'correct horse battery staple',
+      'a wrong password',
+      store.secret,
+      store.token,
+      admin.split('=')[1]!,
+    ]) {
       expect(text).not.toContain(secret); // …without what they carried
     }
   });

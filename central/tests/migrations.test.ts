@@ -19,12 +19,18 @@ function moduleDir(files: Record<string, string>): string {
 }
 
 async function recorded(db: Db, module: string): Promise<number[]> {
-  const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations WHERE module = $1 ORDER BY version', [module]);
+  const { rows } = await db.query<{ version: number }>(
+    'SELECT version FROM schema_migrations WHERE module = $1 ORDER BY version',
+    [module],
+  );
   return rows.map((r) => r.version);
 }
 
 async function indexValid(db: Db, name: string): Promise<boolean | undefined> {
-  const { rows } = await db.query<{ valid: boolean }>('SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)', [name]);
+  const { rows } = await db.query<{ valid: boolean }>(
+    'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
+    [name],
+  );
   return rows[0]?.valid;
 }
 
@@ -54,7 +60,9 @@ describe.each(dbTargets)('migrations on $name', (target) => {
     const files = loadMigrations([{ module: 'shelves', dir }]);
     expect((await migrate(db, files)).applied).toEqual(['shelves/shelf', 'shelves/label', 'shelves/add_note']);
     expect((await migrate(db, files)).applied).toEqual([]);
-    const { rows } = await db.query<{ version: number }>("SELECT version FROM schema_migrations WHERE module = 'shelves' ORDER BY version");
+    const { rows } = await db.query<{ version: number }>(
+      "SELECT version FROM schema_migrations WHERE module = 'shelves' ORDER BY version",
+    );
     expect(rows.map((r) => r.version)).toEqual([1, 2, 10]);
     await db.query("INSERT INTO shelf (id, label, note) VALUES (1, 'A', 'n')");
   });
@@ -76,9 +84,15 @@ describe.each(dbTargets)('migrations on $name', (target) => {
       '002_bad.sql': 'CREATE TABLE broken (id nosuchtype);',
       '003_later.sql': 'CREATE TABLE later (id int);',
     });
-    await expect(migrate(db, loadMigrations([{ module: 'm', dir }]))).rejects.toThrow(/^migration m\/002_bad failed: type "nosuchtype" does not exist/);
+    await expect(migrate(db, loadMigrations([{ module: 'm', dir }]))).rejects.toThrow(
+      /^migration m\/002_bad failed: type "nosuchtype" does not exist/,
+    );
     const tables = async () =>
-      (await db.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_name IN ('good', 'broken', 'later') ORDER BY 1")).rows.map((r) => r.t);
+      (
+        await db.query<{ t: string }>(
+          "SELECT table_name AS t FROM information_schema.tables WHERE table_name IN ('good', 'broken', 'later') ORDER BY 1",
+        )
+      ).rows.map((r) => r.t);
     expect(await tables()).toEqual(['good']);
     expect(await recorded(db, 'm')).toEqual([1]);
 
@@ -109,7 +123,10 @@ describe.each(dbTargets)('migrations on $name', (target) => {
     } finally {
       if (other !== db) await other.close();
     }
-    expect((await db.query<{ file: string }>('SELECT file FROM runs ORDER BY file')).rows.map((r) => r.file)).toEqual(['002', '003']);
+    expect((await db.query<{ file: string }>('SELECT file FROM runs ORDER BY file')).rows.map((r) => r.file)).toEqual([
+      '002',
+      '003',
+    ]);
     expect(await recorded(db, 'm')).toEqual([1, 2, 3]);
     expect(await indexValid(db, 'runs_file')).toBe(true);
   });
@@ -118,18 +135,29 @@ describe.each(dbTargets)('migrations on $name', (target) => {
     const { db } = await freshDb();
     await db.exec("CREATE TABLE shelf (code text); INSERT INTO shelf VALUES ('A1'), ('A1')");
     // A unique build over duplicates fails after creating its index: left behind INVALID, as a crash mid-build leaves it.
-    await expect(db.exec('CREATE UNIQUE INDEX CONCURRENTLY shelf_code ON shelf (code)')).rejects.toThrow(/could not create unique index/);
+    await expect(db.exec('CREATE UNIQUE INDEX CONCURRENTLY shelf_code ON shelf (code)')).rejects.toThrow(
+      /could not create unique index/,
+    );
     expect(await indexValid(db, 'shelf_code')).toBe(false);
     await db.exec("DELETE FROM shelf; INSERT INTO shelf VALUES ('A1')");
 
     const warnings: string[] = [];
-    const dir = moduleDir({ '001_shelf_code.sql': '-- migrate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS shelf_code ON shelf (code);\n' });
-    const report = await migrate(db, loadMigrations([{ module: 'shelves', dir }]), { log: { info: () => {}, warn: (_f, m) => warnings.push(m) } });
+    const dir = moduleDir({
+      '001_shelf_code.sql':
+        '-- migrate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS shelf_code ON shelf (code);\n',
+    });
+    const report = await migrate(db, loadMigrations([{ module: 'shelves', dir }]), {
+      log: { info: () => {}, warn: (_f, m) => warnings.push(m) },
+    });
 
     expect(report.applied).toEqual(['shelves/shelf_code']);
     expect(await indexValid(db, 'shelf_code')).toBe(true);
-    await expect(db.query("INSERT INTO shelf VALUES ('A1')")).rejects.toThrow(/duplicate key value violates unique constraint "shelf_code"/);
-    expect(warnings).toEqual(['migration shelves/001_shelf_code: index shelf_code was left INVALID by an interrupted build; dropping it to build it again']);
+    await expect(db.query("INSERT INTO shelf VALUES ('A1')")).rejects.toThrow(
+      /duplicate key value violates unique constraint "shelf_code"/,
+    );
+    expect(warnings).toEqual([
+      'migration shelves/001_shelf_code: index shelf_code was left INVALID by an interrupted build; dropping it to build it again',
+    ]);
   });
 
   it('refuses a concurrent index build that could not run again after a crash', async () => {
@@ -150,13 +178,24 @@ describe.each(dbTargets)('migrations on $name', (target) => {
     const dir = moduleDir({ '001_shelf.sql': first });
     await migrate(db, loadMigrations([{ module: 'shelves', dir }]));
     // A demo data folder applied the first text; the index now moves to a concurrent build of its own.
-    writeFileSync(join(dir, '001_shelf.sql'), `-- migrate: amends ${migrationChecksum(first)}\nCREATE TABLE shelf (code text);\n`);
-    writeFileSync(join(dir, '002_shelf_code.sql'), '-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS shelf_code ON shelf (code);\n');
+    writeFileSync(
+      join(dir, '001_shelf.sql'),
+      `-- migrate: amends ${migrationChecksum(first)}\nCREATE TABLE shelf (code text);\n`,
+    );
+    writeFileSync(
+      join(dir, '002_shelf_code.sql'),
+      '-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS shelf_code ON shelf (code);\n',
+    );
     expect((await migrate(db, loadMigrations([{ module: 'shelves', dir }]))).applied).toEqual(['shelves/shelf_code']);
     expect(await indexValid(db, 'shelf_code')).toBe(true);
 
-    writeFileSync(join(dir, '001_shelf.sql'), `-- migrate: amends ${migrationChecksum('CREATE TABLE shelf (id int);')}\nCREATE TABLE shelf (code text);\n`);
-    await expect(migrate(db, loadMigrations([{ module: 'shelves', dir }]))).rejects.toThrow('migration shelves/1_shelf was changed after it was applied');
+    writeFileSync(
+      join(dir, '001_shelf.sql'),
+      `-- migrate: amends ${migrationChecksum('CREATE TABLE shelf (id int);')}\nCREATE TABLE shelf (code text);\n`,
+    );
+    await expect(migrate(db, loadMigrations([{ module: 'shelves', dir }]))).rejects.toThrow(
+      'migration shelves/1_shelf was changed after it was applied',
+    );
   });
 
   it('lets two hubs start at once on one database', async () => {
@@ -182,7 +221,10 @@ describe.each(dbTargets)('migrations on $name', (target) => {
       // both hubs agree on the token key, so a token from one is accepted by the other
       const loc = await hubs[0]!.fleet.register({ code: 'S1', name: 's', kind: 'STORE', lat: 0, lon: 0 });
       const token = await hubs[0]!.auth.storeToken(loc.credential!.storeId, loc.credential!.secret);
-      await expect(hubs[1]!.auth.principalFor(token.token)).resolves.toMatchObject({ kind: 'store', storeId: loc.location.id });
+      await expect(hubs[1]!.auth.principalFor(token.token)).resolves.toMatchObject({
+        kind: 'store',
+        storeId: loc.location.id,
+      });
     } finally {
       for (const h of hubs) await h.stop();
     }

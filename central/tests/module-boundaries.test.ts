@@ -30,7 +30,10 @@ const posix = (path: string) => path.split(sep).join('/');
 
 /** Why `spec`, imported by `file` of module `own`, crosses the boundary; null when it may. */
 function refusal(own: string, file: string, spec: string): string | null {
-  if (!spec.startsWith('.')) return spec === '@storefleet/central' || spec.startsWith('@storefleet/central/') ? 'the hub itself (by package name)' : null;
+  if (!spec.startsWith('.'))
+    return spec === '@storefleet/central' || spec.startsWith('@storefleet/central/')
+      ? 'the hub itself (by package name)'
+      : null;
   const target = posix(relative(CENTRAL, resolve(dirname(file), spec))).replace(/\.js$/, '.ts');
   const module = /^src\/modules\/([^/]+)\//.exec(target)?.[1];
   if (module === own) return null;
@@ -57,17 +60,30 @@ function boundaryBreaches(modulesDir: string): string[] {
 
 describe('hub modules import shared, db and the kernel only', () => {
   it('no module file (tests included) imports another module, the workflows or a hub file outside the kernel', () => {
-    expect(boundaryBreaches(MODULES), 'move what modules need into central/src/kernel/, or the cross-module flow into central/src/workflows/').toEqual([]);
+    expect(
+      boundaryBreaches(MODULES),
+      'move what modules need into central/src/kernel/, or the cross-module flow into central/src/workflows/',
+    ).toEqual([]);
   });
 
   it('the rule refuses another module, the workflows, hub internals and other db files, and lets the kernel and (in tests) the harness through', () => {
     expect(tsFiles(MODULES).length).toBeGreaterThan(20);
-    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../reservations/service.js')).toBe('another module (reservations)');
-    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../sync/feed-writer.js')).toContain('central/src/sync/feed-writer.ts');
-    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../workflows/index.js')).toBe('the workflows layer');
-    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../db/open-db.js')).toContain('central/src/db/open-db.ts');
+    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../reservations/service.js')).toBe(
+      'another module (reservations)',
+    );
+    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../sync/feed-writer.js')).toContain(
+      'central/src/sync/feed-writer.ts',
+    );
+    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../workflows/index.js')).toBe(
+      'the workflows layer',
+    );
+    expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../db/open-db.js')).toContain(
+      'central/src/db/open-db.ts',
+    );
     expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../../tests/support/test-hub.js')).not.toBeNull();
-    expect(refusal('orders', join(MODULES, 'orders/tests/a.test.ts'), '../../../../tests/support/test-hub.js')).toBeNull();
+    expect(
+      refusal('orders', join(MODULES, 'orders/tests/a.test.ts'), '../../../../tests/support/test-hub.js'),
+    ).toBeNull();
     expect(refusal('orders', join(MODULES, 'orders/routes.ts'), '../../kernel/feed-writer.js')).toBeNull();
   });
 });

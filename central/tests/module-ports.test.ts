@@ -17,7 +17,14 @@ import { TestHub } from './support/test-hub.js';
 async function startFails(target: DbTarget, modules: readonly HubModule[]): Promise<string> {
   const db = await target.open();
   try {
-    const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl: db.databaseUrl, dataDir: db.dataDir, modules });
+    const hub = await createHub({
+      port: 0,
+      logLevel: 'silent',
+      mode: 'test',
+      databaseUrl: db.databaseUrl,
+      dataDir: db.dataDir,
+      modules,
+    });
     await hub.stop();
     return 'the hub was created';
   } catch (err) {
@@ -35,7 +42,10 @@ const pricer: HubModule = {
   routes: (ctx) =>
     Router().get('/pricer/:sku', async (req, res) => {
       const product = await ctx.services.get(CATALOG_PRODUCTS).get(req.params.sku!);
-      res.json({ priceMinor: product?.priceMinor ?? null, payments: ctx.services.find(PAYMENTS_PROVIDER) === undefined ? 'none' : 'some' });
+      res.json({
+        priceMinor: product?.priceMinor ?? null,
+        payments: ctx.services.find(PAYMENTS_PROVIDER) === undefined ? 'none' : 'some',
+      });
     }),
 };
 
@@ -46,21 +56,33 @@ describe.each(dbTargets)('ports between hub modules on $name', (target) => {
   });
 
   it('stops the hub when a module needs a port no module provides, naming both', async () => {
-    const message = await startFails(target, all.filter((m) => m.name !== 'catalog'));
-    expect(message).toBe('module carts needs catalog.products (the products carts, orders and stock counts are checked against), which no module provides');
+    const message = await startFails(
+      target,
+      all.filter((m) => m.name !== 'catalog'),
+    );
+    expect(message).toBe(
+      'module carts needs catalog.products (the products carts, orders and stock counts are checked against), which no module provides',
+    );
   });
 
   it('stops the hub when two modules provide one port, naming both', async () => {
     // A provider is checked against the port's type: half a StockHolds does not compile.
     // @ts-expect-error addReserved is missing
     provide(INVENTORY_HOLDS, { lockAvailable: async () => new Map<string, number>() });
-    const twin: HubModule = { name: 'stock-twin', provides: () => [provide(INVENTORY_HOLDS, { lockAvailable: async () => new Map(), addReserved: async () => {} })] };
-    expect(await startFails(target, [...all, twin])).toBe('inventory.holds is provided by both module inventory and module stock-twin; a port has one provider');
+    const twin: HubModule = {
+      name: 'stock-twin',
+      provides: () => [provide(INVENTORY_HOLDS, { lockAvailable: async () => new Map(), addReserved: async () => {} })],
+    };
+    expect(await startFails(target, [...all, twin])).toBe(
+      'inventory.holds is provided by both module inventory and module stock-twin; a port has one provider',
+    );
   });
 
   it('refuses a module that asks for a port it did not declare', async () => {
     const sneak: HubModule = { name: 'sneak', routes: (ctx) => (ctx.services.get(CATALOG_PRODUCTS), Router()) };
-    expect(await startFails(target, [...all, sneak])).toBe('module sneak asked for catalog.products without declaring it in its needs or uses');
+    expect(await startFails(target, [...all, sneak])).toBe(
+      'module sneak asked for catalog.products without declaring it in its needs or uses',
+    );
   });
 
   describe('a module that declares what it asks for', () => {
@@ -72,9 +94,17 @@ describe.each(dbTargets)('ports between hub modules on $name', (target) => {
 
     it('gets the typed service of a needed port, and finds an unprovided optional one absent', async () => {
       const admin = await t.login();
-      const made = await t.call('PUT', '/api/catalog/products/PORT-1', { name: 'Port', category: 'Test', priceMinor: 1234, currency: 'USD' }, { cookie: admin });
+      const made = await t.call(
+        'PUT',
+        '/api/catalog/products/PORT-1',
+        { name: 'Port', category: 'Test', priceMinor: 1234, currency: 'USD' },
+        { cookie: admin },
+      );
       expect(made.status).toBeLessThan(300);
-      expect((await t.call('GET', '/api/pricer/PORT-1', undefined, { cookie: admin })).body).toEqual({ priceMinor: 1234, payments: 'none' });
+      expect((await t.call('GET', '/api/pricer/PORT-1', undefined, { cookie: admin })).body).toEqual({
+        priceMinor: 1234,
+        payments: 'none',
+      });
     });
   });
 });

@@ -7,7 +7,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where the environment may be read: each program's config.ts (checked there), its cli.ts, the demo, and tests. */
 const ALLOWED = [/(^|\/)config\.ts$/, /(^|\/)cli\.ts$/, /\/demo\//, /\/tests\//];
 /** `process.env`, `process['env']`, `const { env } = process`, and `env` imported from node:process. */
-const READS = [/\bprocess\s*(\.\s*env\b|\[\s*['"`]env['"`]\s*\])/, /\{[^}]*\benv\b[^}]*\}\s*=\s*(globalThis\.)?process\b/, /import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*['"](node:)?process['"]/];
+const READS = [
+  /\bprocess\s*(\.\s*env\b|\[\s*['"`]env['"`]\s*\])/,
+  /\{[^}]*\benv\b[^}]*\}\s*=\s*(globalThis\.)?process\b/,
+  /import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*['"](node:)?process['"]/,
+];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -27,6 +31,8 @@ describe('domain code reads no environment variable (settings come through confi
           .split('\n')
           .flatMap((line, i) => (READS.some((r) => r.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
       );
-    expect(hits, 'read the setting in config.ts and pass it through the module context / node config instead').toEqual([]);
+    expect(hits, 'read the setting in config.ts and pass it through the module context / node config instead').toEqual(
+      [],
+    );
   });
 });

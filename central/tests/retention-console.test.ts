@@ -18,9 +18,17 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Fleet page shows ret
     await r.sell(store, 1, 12);
     await r.at(200);
     await r.t.hub.retention.run('test');
-    const [part] = (await r.t.hub.db.query<{ part: string }>('SELECT DISTINCT tableoid::regclass::text AS part FROM sync_events_archive')).rows.map((x) => x.part);
+    const [part] = (
+      await r.t.hub.db.query<{ part: string }>(
+        'SELECT DISTINCT tableoid::regclass::text AS part FROM sync_events_archive',
+      )
+    ).rows.map((x) => x.part);
 
-    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     try {
       const context = await browser.newContext();
       const [name, value] = r.admin.split('=') as [string, string];
@@ -29,12 +37,22 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Fleet page shows ret
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${r.t.url}/console/#/fleet`);
-      const events = page.getByRole('row').filter({ hasText: "archived to sync_events_archive when 30 days old; the event at each store's acknowledged seq stays" });
+      const events = page
+        .getByRole('row')
+        .filter({
+          hasText: "archived to sync_events_archive when 30 days old; the event at each store's acknowledged seq stays",
+        });
       await events.waitFor({ timeout: UI_WAIT_MS });
       expect(await events.textContent()).toContain('11'); // archived so far
-      await page.getByRole('row').filter({ hasText: `ALTER TABLE sync_events_archive DETACH PARTITION ${part};` }).waitFor({ timeout: UI_WAIT_MS });
+      await page
+        .getByRole('row')
+        .filter({ hasText: `ALTER TABLE sync_events_archive DETACH PARTITION ${part};` })
+        .waitFor({ timeout: UI_WAIT_MS });
       await page.getByText('Last sweep finished').waitFor({ timeout: UI_WAIT_MS });
-      await page.screenshot({ path: fileURLToPath(new URL('../../.test-artifacts/screenshots/console-retention.png', import.meta.url)), fullPage: true });
+      await page.screenshot({
+        path: fileURLToPath(new URL('../../.test-artifacts/screenshots/console-retention.png', import.meta.url)),
+        fullPage: true,
+      });
       await page.getByRole('button', { name: 'Run a sweep now' }).click();
       await page.getByText('Sweep started; this section shows its progress.').waitFor({ timeout: UI_WAIT_MS });
       expect(errors).toEqual([]);

@@ -25,23 +25,58 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     await sell(c, 6, 1, { fail: true }); // parked; replayed (resolved) below
     await sell(c, 7, 1, { fail: true }); // parked for good
     sold.broken = false;
-    expect((await r.t.call('POST', `/api/sync/parked/${c}/6/replay`, {}, { cookie: r.admin })).body).toMatchObject({ outcome: 'applied' });
+    expect((await r.t.call('POST', `/api/sync/parked/${c}/6/replay`, {}, { cookie: r.admin })).body).toMatchObject({
+      outcome: 'applied',
+    });
     sold.broken = true;
     const shop = await newStore();
-    await r.t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'RET-LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000 }] }, { cookie: r.admin });
-    const moved: WireEvent = { origin: shop, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: shop }), type: 'stock.moved', payload: { sku: 'RET-LAMP', delta: 10, kind: 'RECEIVE' } };
+    await r.t.call(
+      'POST',
+      '/api/catalog/products/import',
+      { items: [{ sku: 'RET-LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000 }] },
+      { cookie: r.admin },
+    );
+    const moved: WireEvent = {
+      origin: shop,
+      seq: 1,
+      hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: shop }),
+      type: 'stock.moved',
+      payload: { sku: 'RET-LAMP', delta: 10, kind: 'RECEIVE' },
+    };
     await r.t.hub.sync.repo.applyBatch(shop, [moved], 0);
     const customerId = (await r.t.call('POST', '/api/customers', { name: 'Ada Audit' }, { cookie: r.admin })).body.id;
     const order = async (qty: number) =>
-      (await r.t.call('POST', '/api/orders', { customerId, placeKey: `ret-${target.name}-${++n}`, lines: [{ sku: 'RET-LAMP', qty }], fulfilment: { type: 'PICKUP', storeId: shop } }, { cookie: r.admin })).body;
+      (
+        await r.t.call(
+          'POST',
+          '/api/orders',
+          {
+            customerId,
+            placeKey: `ret-${target.name}-${++n}`,
+            lines: [{ sku: 'RET-LAMP', qty }],
+            fulfilment: { type: 'PICKUP', storeId: shop },
+          },
+          { cookie: r.admin },
+        )
+      ).body;
     const open = await order(1);
     const cancelled = await order(1);
-    expect((await r.t.call('POST', `/api/orders/${cancelled.id}/cancel`, undefined, { cookie: r.admin })).body.status).toBe('CANCELLED');
+    expect(
+      (await r.t.call('POST', `/api/orders/${cancelled.id}/cancel`, undefined, { cookie: r.admin })).body.status,
+    ).toBe('CANCELLED');
     const failed = await order(50); // out of stock
     expect([open.status, failed.status]).toEqual(['CONFIRMED', 'FAILED']);
-    const timeline = async (id: string) => (await r.t.call('GET', `/api/orders/${id}`, undefined, { cookie: r.admin })).body.timeline.map((e: { kind: string }) => e.kind);
-    const hotEvents = async (id: string) => (await r.t.hub.db.query('SELECT 1 FROM order_events WHERE order_id = $1', [id])).rowCount;
-    const before = { open: await timeline(open.id), cancelled: await timeline(cancelled.id), failed: await timeline(failed.id) };
+    const timeline = async (id: string) =>
+      (await r.t.call('GET', `/api/orders/${id}`, undefined, { cookie: r.admin })).body.timeline.map(
+        (e: { kind: string }) => e.kind,
+      );
+    const hotEvents = async (id: string) =>
+      (await r.t.hub.db.query('SELECT 1 FROM order_events WHERE order_id = $1', [id])).rowCount;
+    const before = {
+      open: await timeline(open.id),
+      cancelled: await timeline(cancelled.id),
+      failed: await timeline(failed.id),
+    };
 
     await at(25);
     await sell(a, 21, 5);
@@ -65,7 +100,10 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     expect(first.moved).toMatchObject({ sync_events: 26, sync_feed: 5, sync_parked: 0, order_events: 0 });
 
     // each archived event sits in the partition of its month
-    const parts = await r.t.hub.db.query<{ part: string; received_at: number }>('SELECT tableoid::regclass::text AS part, received_at FROM sync_events_archive WHERE origin = $1', [a]);
+    const parts = await r.t.hub.db.query<{ part: string; received_at: number }>(
+      'SELECT tableoid::regclass::text AS part, received_at FROM sync_events_archive WHERE origin = $1',
+      [a],
+    );
     for (const r of parts.rows) {
       const d = new Date(Number(r.received_at));
       expect(r.part).toBe(`sync_events_archive_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
@@ -74,7 +112,8 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     // the operator's view says who holds feed entries past their age, and since when
     const status = (await r.t.call('GET', '/api/sync/retention', undefined, { cookie: r.admin })).body;
     const feedStatus = status.tables.find((x: { table: string }) => x.table === 'sync_feed');
-    const waiting = (storeId: string) => feedStatus.waiting.worst.find((w: { storeId: string }) => w.storeId === storeId);
+    const waiting = (storeId: string) =>
+      feedStatus.waiting.worst.find((w: { storeId: string }) => w.storeId === storeId);
     expect(waiting(a)).toMatchObject({ entries: headA - 6, acked: 6, neverConnected: true });
     expect(waiting(b)).toMatchObject({ entries: headB, acked: 0, neverConnected: true, oldestAt: expect.any(Number) });
     expect(status.lastSweep).toMatchObject({ state: 'done', trigger: 'test', moved: first.moved });
@@ -96,6 +135,10 @@ describe.each(dbTargets)('retention keeps what recovery and audits need, on $nam
     expect([await hotEvents(cancelled.id), await hotEvents(failed.id)]).toEqual([0, 0]);
     expect(await hotEvents(open.id)).toBe(before.open.length);
     expect(await hotEvents(lateCancel.id)).toBeGreaterThan(0);
-    expect({ open: await timeline(open.id), cancelled: await timeline(cancelled.id), failed: await timeline(failed.id) }).toEqual(before);
+    expect({
+      open: await timeline(open.id),
+      cancelled: await timeline(cancelled.id),
+      failed: await timeline(failed.id),
+    }).toEqual(before);
   });
 });

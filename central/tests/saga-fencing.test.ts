@@ -28,7 +28,8 @@ class GatedPayments extends SimulatedPaymentProvider {
     this.#gate = undefined;
     if (gate) {
       gate.arrived();
-      if ((await gate.answer) === 'timeout') throw new PaymentTimeoutError('the payment provider did not answer in time');
+      if ((await gate.answer) === 'timeout')
+        throw new PaymentTimeoutError('the payment provider did not answer in time');
     }
     return super.authorise(req);
   }
@@ -102,7 +103,14 @@ describe.each(dbTargets)('order saga fencing on $name', (target) => {
     expect(byA.order.status).toBe('CONFIRMED');
     expect(payments.charged(id)).toBe(1000);
     expect(payments.voids).toBe(0);
-    expect(await timeline(id)).toEqual(['1:PLACED', '2:RESERVE', '3:AUTHORISE', '4:FULFIL', '5:CONFIRM', '6:CONFIRMED']);
+    expect(await timeline(id)).toEqual([
+      '1:PLACED',
+      '2:RESERVE',
+      '3:AUTHORISE',
+      '4:FULFIL',
+      '5:CONFIRM',
+      '6:CONFIRMED',
+    ]);
     expect((await reservations.get(final.reservationId!)).status).toBe('CONFIRMED');
   });
 
@@ -113,9 +121,16 @@ describe.each(dbTargets)('order saga fencing on $name', (target) => {
     const placing = a.place(newOrder());
     try {
       await gate.arrived;
-      const id = (await t.hub.db.query<{ id: string }>('SELECT id FROM orders WHERE place_key = $1', [`fence-${n}-${target.name}`])).rows[0]!.id;
+      const id = (
+        await t.hub.db.query<{ id: string }>('SELECT id FROM orders WHERE place_key = $1', [
+          `fence-${n}-${target.name}`,
+        ])
+      ).rows[0]!.id;
       clock.ms += 5001; // the lease as placed has run out by the clock
-      const lease = async () => Number((await t.hub.db.query<{ l: number }>('SELECT lease_until AS l FROM orders WHERE id = $1', [id])).rows[0]!.l);
+      const lease = async () =>
+        Number(
+          (await t.hub.db.query<{ l: number }>('SELECT lease_until AS l FROM orders WHERE id = $1', [id])).rows[0]!.l,
+        );
       await waitFor('the slow runner to renew its lease', async () => (await lease()) > clock.ms, 10_000);
       expect(await b.resumeStale()).toBe(0);
     } finally {
@@ -124,14 +139,33 @@ describe.each(dbTargets)('order saga fencing on $name', (target) => {
     const byA = await placing;
     expect(byA.order.status).toBe('CONFIRMED');
     expect(payments.authorisations).toBe(1);
-    expect(await timeline(byA.order.id)).toEqual(['1:PLACED', '2:RESERVE', '3:AUTHORISE', '4:FULFIL', '5:CONFIRM', '6:CONFIRMED']);
+    expect(await timeline(byA.order.id)).toEqual([
+      '1:PLACED',
+      '2:RESERVE',
+      '3:AUTHORISE',
+      '4:FULFIL',
+      '5:CONFIRM',
+      '6:CONFIRMED',
+    ]);
   });
 
   it("a payment callback's timeline line written while a step record is under way gets its own seq", async () => {
     const id = uuidv7();
     const o = newOrder();
     await repo().insertOrGet(
-      { ...o, id, reservationId: uuidv7(), status: 'PENDING', step: 'RESERVE', fulfilment: { ...o.fulfilment, locationId: null }, subtotalMinor: 1000, taxMinor: 0, totalMinor: 1000, createdAt: clock.ms, updatedAt: clock.ms },
+      {
+        ...o,
+        id,
+        reservationId: uuidv7(),
+        status: 'PENDING',
+        step: 'RESERVE',
+        fulfilment: { ...o.fulfilment, locationId: null },
+        subtotalMinor: 1000,
+        taxMinor: 0,
+        totalMinor: 1000,
+        createdAt: clock.ms,
+        updatedAt: clock.ms,
+      },
       clock.ms + 60_000,
       {},
     );
@@ -145,11 +179,28 @@ describe.each(dbTargets)('order saga fencing on $name', (target) => {
       await written; // the callback's transaction is still open while the step record runs
     });
     await addedNow;
-    const step = repo().recordMany([{ id, patch: { step: 'AUTHORISE' }, events: [{ kind: 'RESERVE' }], now: clock.ms, leaseUntil: clock.ms + 60_000, epoch: 1 }]);
+    const step = repo().recordMany([
+      {
+        id,
+        patch: { step: 'AUTHORISE' },
+        events: [{ kind: 'RESERVE' }],
+        now: clock.ms,
+        leaseUntil: clock.ms + 60_000,
+        epoch: 1,
+      },
+    ]);
     try {
       // On Postgres the record reaches the database and waits behind the callback (PGlite runs one statement at a time).
       if (target.name === 'postgres') {
-        await waitFor('the step record to wait for the callback', async () => (await t.hub.db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rowCount! > 0);
+        await waitFor(
+          'the step record to wait for the callback',
+          async () =>
+            (
+              await t.hub.db.query(
+                `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+              )
+            ).rowCount! > 0,
+        );
       }
     } finally {
       commit();

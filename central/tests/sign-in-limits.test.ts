@@ -23,8 +23,10 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
   });
   afterAll(() => t?.stop());
 
-  const login = (from: string, email: string, password: string) => callFrom(t.url, from, 'POST', '/api/auth/login', { email, password });
-  const exchange = (from: string, storeId: string, secret: string) => callFrom(t.url, from, 'POST', '/api/auth/store-token', { storeId, secret });
+  const login = (from: string, email: string, password: string) =>
+    callFrom(t.url, from, 'POST', '/api/auth/login', { email, password });
+  const exchange = (from: string, storeId: string, secret: string) =>
+    callFrom(t.url, from, 'POST', '/api/auth/store-token', { storeId, secret });
   const tally = (answers: readonly AnswerFrom[]) => {
     const n = (status: number) => answers.filter((a) => a.status === status).length;
     return { checked: n(401), limited: n(429), other: answers.length - n(401) - n(429) };
@@ -35,17 +37,22 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
     expect(Number(a.headers['retry-after'])).toBeGreaterThan(0);
   };
 
-  it.each([20, 100])('checks at most five of %i concurrent wrong passwords for one account; the rest get 429', async (n) => {
-    const from = n === 20 ? '127.0.0.11' : '127.0.0.12';
-    const answers = await Promise.all(Array.from({ length: n }, (_, i) => login(from, victim.email, `guess ${i}`)));
-    expect(tally(answers)).toEqual({ checked: 5, limited: n - 5, other: 0 });
-    for (const a of answers.filter((x) => x.status === 429)) expectLimited(a);
-    // The right password now waits too: the burst used the account's attempts up.
-    expectLimited(await login(from, victim.email, victim.password));
-  });
+  it.each([20, 100])(
+    'checks at most five of %i concurrent wrong passwords for one account; the rest get 429',
+    async (n) => {
+      const from = n === 20 ? '127.0.0.11' : '127.0.0.12';
+      const answers = await Promise.all(Array.from({ length: n }, (_, i) => login(from, victim.email, `guess ${i}`)));
+      expect(tally(answers)).toEqual({ checked: 5, limited: n - 5, other: 0 });
+      for (const a of answers.filter((x) => x.status === 429)) expectLimited(a);
+      // The right password now waits too: the burst used the account's attempts up.
+      expectLimited(await login(from, victim.email, victim.password));
+    },
+  );
 
   it('checks at most fifty of 100 concurrent wrong sign-ins on different accounts from one address', async () => {
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => login('127.0.0.13', `nobody${i}@example.test`, 'a guess')));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => login('127.0.0.13', `nobody${i}@example.test`, 'a guess')),
+    );
     expect(tally(answers)).toEqual({ checked: 50, limited: 50, other: 0 });
     expectLimited(await login('127.0.0.13', ADMIN.email, ADMIN.password));
     // Another address is not affected.
@@ -87,17 +94,23 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
     expect(upper.status).toBe(200);
     const claims = JSON.parse(Buffer.from(String(upper.body.token).split('.')[1]!, 'base64url').toString());
     expect(claims.sub).toBe(store.id);
-    expect((await t.call('GET', `/api/locations/${store.id}`, undefined, { bearer: upper.body.token })).status).toBe(200);
+    expect((await t.call('GET', `/api/locations/${store.id}`, undefined, { bearer: upper.body.token })).status).toBe(
+      200,
+    );
     // A person at that address signs in: stores' failures do not fill people's limit either.
     expect((await login(from, ADMIN.email, ADMIN.password)).status).toBe(200);
   });
 
   it('caps one account at twenty failures across addresses, still five per address', async () => {
     const spread = { email: 'spread@example.test', password: 'the right password' };
-    expect((await t.call('POST', '/api/users', { ...spread, name: 'Spread', role: 'ADMIN' }, { cookie: admin })).status).toBe(201);
+    expect(
+      (await t.call('POST', '/api/users', { ...spread, name: 'Spread', role: 'ADMIN' }, { cookie: admin })).status,
+    ).toBe(201);
     const addresses = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24', '127.0.0.25'];
     // Six tries from each of five addresses: five checked at each (the per-address cap), but only twenty in all.
-    const answers = await Promise.all(addresses.flatMap((from) => Array.from({ length: 6 }, (_, i) => login(from, spread.email, `guess ${i}`))));
+    const answers = await Promise.all(
+      addresses.flatMap((from) => Array.from({ length: 6 }, (_, i) => login(from, spread.email, `guess ${i}`))),
+    );
     expect(tally(answers)).toEqual({ checked: 20, limited: 10, other: 0 });
     // The account is closed from everywhere for the window, the right password (in another case) too…
     expectLimited(await login('127.0.0.26', ' Spread@Example.test ', spread.password));
@@ -111,16 +124,23 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
     }
   });
 
-  it("never locks the owner out at the address they signed in from, however many wrong passwords come from elsewhere", async () => {
+  it('never locks the owner out at the address they signed in from, however many wrong passwords come from elsewhere', async () => {
     const owner = { email: 'owner@example.test', password: 'the right password' };
-    expect((await t.call('POST', '/api/users', { ...owner, name: 'Owner', role: 'ADMIN' }, { cookie: admin })).status).toBe(201);
+    expect(
+      (await t.call('POST', '/api/users', { ...owner, name: 'Owner', role: 'ADMIN' }, { cookie: admin })).status,
+    ).toBe(201);
     const home = '127.0.0.41';
     expect((await login(home, owner.email, owner.password)).status).toBe(200);
-    const { rows } = await t.hub.db.query<{ address: string }>('SELECT address FROM sign_in_known_addresses WHERE account = $1', [owner.email]);
+    const { rows } = await t.hub.db.query<{ address: string }>(
+      'SELECT address FROM sign_in_known_addresses WHERE account = $1',
+      [owner.email],
+    );
     expect(rows).toEqual([{ address: home }]);
     // Twenty wrong passwords from five other addresses fill the account-wide cap…
     const attackers = ['127.0.0.42', '127.0.0.43', '127.0.0.44', '127.0.0.45', '127.0.0.46'];
-    const answers = await Promise.all(attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, owner.email, `guess ${i}`))));
+    const answers = await Promise.all(
+      attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, owner.email, `guess ${i}`))),
+    );
     expect(tally(answers)).toEqual({ checked: 20, limited: 5, other: 0 });
     expectLimited(await login('127.0.0.47', owner.email, owner.password)); // …so a new address waits…
     expect((await login(home, ' Owner@Example.test ', owner.password)).status).toBe(200); // …and the owner's does not.
@@ -131,13 +151,17 @@ describe.each(dbTargets)('sign-in limits on $name', (target) => {
 
   it('forgets a known address 30 days after its last successful sign-in', async () => {
     const away = { email: 'away@example.test', password: 'the right password' };
-    expect((await t.call('POST', '/api/users', { ...away, name: 'Away', role: 'ADMIN' }, { cookie: admin })).status).toBe(201);
+    expect(
+      (await t.call('POST', '/api/users', { ...away, name: 'Away', role: 'ADMIN' }, { cookie: admin })).status,
+    ).toBe(201);
     const home = '127.0.0.51';
     expect((await login(home, away.email, away.password)).status).toBe(200);
     t.clock.offsetMs = 31 * 86_400_000;
     try {
       const attackers = ['127.0.0.52', '127.0.0.53', '127.0.0.54', '127.0.0.55'];
-      const answers = await Promise.all(attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, away.email, `guess ${i}`))));
+      const answers = await Promise.all(
+        attackers.flatMap((from) => Array.from({ length: 5 }, (_, i) => login(from, away.email, `guess ${i}`))),
+      );
       expect(tally(answers)).toEqual({ checked: 20, limited: 0, other: 0 });
       expectLimited(await login(home, away.email, away.password));
     } finally {
@@ -158,7 +182,11 @@ describe('the address sign-in limits count', () => {
     const keys = (address: string, known = false) => personLimits('A@Example.test', address, known).map((l) => l.key);
     // Every address of one /64 shares the per-address limits.
     expect(keys('2001:db8:0:1::aaaa')).toEqual(keys('2001:db8:0:1:ffff:ffff:ffff:ffff'));
-    expect(keys('2001:db8:0:1::aaaa')).toEqual(['user:a@example.test|2001:db8:0:1::/64', 'account:a@example.test', 'ip:2001:db8:0:1::/64']);
+    expect(keys('2001:db8:0:1::aaaa')).toEqual([
+      'user:a@example.test|2001:db8:0:1::/64',
+      'account:a@example.test',
+      'ip:2001:db8:0:1::/64',
+    ]);
     // A known address keeps its own caps but not the account-wide one.
     expect(keys('10.1.2.3', true)).toEqual(['user:a@example.test|10.1.2.3', 'ip:10.1.2.3']);
   });

@@ -14,7 +14,9 @@ describe.each(dbTargets.slice(0, 1))('the hub’s static roots never serve a fil
   afterAll(() => t?.stop());
 
   it('has the roots this test walks (the console, shared helpers, each module’s console pages)', () => {
-    expect([...hubStaticRoots(t.hub.modules).keys()]).toEqual(expect.arrayContaining(['/console', '/shared', '/console/modules/inventory']));
+    expect([...hubStaticRoots(t.hub.modules).keys()]).toEqual(
+      expect.arrayContaining(['/console', '/shared', '/console/modules/inventory']),
+    );
   });
 
   it('answers every traversal attempt on every root with a 4xx that carries nothing from outside the root', async () => {
@@ -22,7 +24,11 @@ describe.each(dbTargets.slice(0, 1))('the hub’s static roots never serve a fil
     const attempts = [...hubStaticRoots(t.hub.modules).keys()].flatMap((root) => traversalPaths(`${root}/`));
     const leaks = (
       await inBatches(
-        attempts.flatMap((path) => ([{}, { cookie: admin }] as Record<string, string>[]).map((headers: Record<string, string>) => () => traversalLeak(t.url, path, headers))),
+        attempts.flatMap((path) =>
+          ([{}, { cookie: admin }] as Record<string, string>[]).map(
+            (headers: Record<string, string>) => () => traversalLeak(t.url, path, headers),
+          ),
+        ),
         12,
       )
     ).filter(Boolean);

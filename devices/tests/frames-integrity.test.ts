@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameParser, FrameType, gen2Crc16, noticeFor, RfidReader, seededRandom, tagFromNotice, type TagRead } from '../src/index.js';
+import {
+  encodeFrame,
+  FrameParser,
+  FrameType,
+  gen2Crc16,
+  noticeFor,
+  RfidReader,
+  seededRandom,
+  tagFromNotice,
+  type TagRead,
+} from '../src/index.js';
 
 const EPC = '3074257BF7194E4000001A85';
 
@@ -34,7 +44,9 @@ describe('resynchronising after a stray frame head', () => {
   it('a stray 0xBB in line noise does not hold back the real frame right behind it', () => {
     const p = new FrameParser();
     // 0xBB 0x02 0x22 0x01 0xF0: a plausible head announcing 496 parameter bytes, then the real notice.
-    const frames = p.push(Buffer.concat([Buffer.from([0x11, 0xbb, 0x02, 0x22, 0x01, 0xf0, 0x33]), noticeFor(EPC, -48, 1)]));
+    const frames = p.push(
+      Buffer.concat([Buffer.from([0x11, 0xbb, 0x02, 0x22, 0x01, 0xf0, 0x33]), noticeFor(EPC, -48, 1)]),
+    );
     expect(frames.map((f) => tagFromNotice(f)?.epc)).toEqual([EPC]);
     expect(p.counters.badFrames).toBe(1);
   });

@@ -15,11 +15,19 @@ describe('the UHF reader frame parser', () => {
   });
 
   it('reassembles frames split at every possible point', () => {
-    const stream = Buffer.concat([noticeFor(EPC, -50, 1), encodeFrame(FrameType.RESPONSE, 0xb6, [0]), noticeFor('3034257BF7194E4000001A85', -61, 2)]);
+    const stream = Buffer.concat([
+      noticeFor(EPC, -50, 1),
+      encodeFrame(FrameType.RESPONSE, 0xb6, [0]),
+      noticeFor('3034257BF7194E4000001A85', -61, 2),
+    ]);
     for (let a = 0; a < stream.length; a++) {
       for (let b = a; b < stream.length; b++) {
         const p = new FrameParser();
-        const frames = [...p.push(stream.subarray(0, a)), ...p.push(stream.subarray(a, b)), ...p.push(stream.subarray(b))];
+        const frames = [
+          ...p.push(stream.subarray(0, a)),
+          ...p.push(stream.subarray(a, b)),
+          ...p.push(stream.subarray(b)),
+        ];
         expect(frames.map((f) => f.command)).toEqual([0x22, 0xb6, 0x22]);
         expect(p.counters.badFrames).toBe(0);
       }
@@ -28,19 +36,25 @@ describe('the UHF reader frame parser', () => {
 
   it('finds every frame among random garbage and chunking, and never throws', () => {
     const garbage = fc.uint8Array({ maxLength: 40 }).map((g) => g.map((b) => (b === 0xbb ? 0 : b))); // no false frame heads here
-    const epc = fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex').toUpperCase());
+    const epc = fc
+      .uint8Array({ minLength: 12, maxLength: 12 })
+      .map((b) => Buffer.from(b).toString('hex').toUpperCase());
     fc.assert(
-      fc.property(fc.array(fc.tuple(garbage, epc, fc.integer({ min: -90, max: -20 }))), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }), (parts, cuts) => {
-        const stream = Buffer.concat(parts.flatMap(([g, e, r]) => [Buffer.from(g), noticeFor(e, r, 1)]));
-        const p = new FrameParser();
-        const got: Frame[] = [];
-        for (let at = 0, i = 0; at < stream.length; i++) {
-          const n = cuts[i % cuts.length]!;
-          got.push(...p.push(stream.subarray(at, at + n)));
-          at += n;
-        }
-        expect(tags(got).map((t) => `${t.epc}/${t.rssi}`)).toEqual(parts.map(([, e, r]) => `${e}/${r}`));
-      }),
+      fc.property(
+        fc.array(fc.tuple(garbage, epc, fc.integer({ min: -90, max: -20 }))),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 }),
+        (parts, cuts) => {
+          const stream = Buffer.concat(parts.flatMap(([g, e, r]) => [Buffer.from(g), noticeFor(e, r, 1)]));
+          const p = new FrameParser();
+          const got: Frame[] = [];
+          for (let at = 0, i = 0; at < stream.length; i++) {
+            const n = cuts[i % cuts.length]!;
+            got.push(...p.push(stream.subarray(at, at + n)));
+            at += n;
+          }
+          expect(tags(got).map((t) => `${t.epc}/${t.rssi}`)).toEqual(parts.map(([, e, r]) => `${e}/${r}`));
+        },
+      ),
       { numRuns: 300 },
     );
   });

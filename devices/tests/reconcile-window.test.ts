@@ -1,16 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSgtin96, RfidFloorEmulator, RfidReader, RfidReconciler, type ReaderWindow, type TagRead } from '../src/index.js';
+import {
+  encodeSgtin96,
+  RfidFloorEmulator,
+  RfidReader,
+  RfidReconciler,
+  type ReaderWindow,
+  type TagRead,
+} from '../src/index.js';
 
 const TEE = '80614141123458';
-const shelf = (n: number) => Array.from({ length: n }, (_, i) => encodeSgtin96({ gtin14: TEE, companyPrefixLength: 7, serial: i + 1 }));
-const reconciler = () => new RfidReconciler({ cyclesToConfirm: 3, minRssi: -65, zoneOfAntenna: () => 'floor', skuOfGtin: (g) => (g === TEE ? 'TEE' : undefined) });
+const shelf = (n: number) =>
+  Array.from({ length: n }, (_, i) => encodeSgtin96({ gtin14: TEE, companyPrefixLength: 7, serial: i + 1 }));
+const reconciler = () =>
+  new RfidReconciler({
+    cyclesToConfirm: 3,
+    minRssi: -65,
+    zoneOfAntenna: () => 'floor',
+    skuOfGtin: (g) => (g === TEE ? 'TEE' : undefined),
+  });
 
 /** A reader on a fake clock and a fake port, fed the emulator's sweeps as bytes. */
 function bench(sweepMs: number, tags = shelf(300)) {
   let t = 0;
-  const floor = new RfidFloorEmulator([{ antenna: 1, tags }], { miss: 0.5, repeat: 0, strays: [], strayChance: 0, garbageBytes: 3 }, sweepMs, 11);
+  const floor = new RfidFloorEmulator(
+    [{ antenna: 1, tags }],
+    { miss: 0.5, repeat: 0, strays: [], strayChance: 0, garbageBytes: 3 },
+    sweepMs,
+    11,
+  );
   const reads: TagRead[] = [];
-  const reader = new RfidReader((r) => reads.push(r), 26, () => t, { sweepMs, silentAfterMs: 10 * sweepMs });
+  const reader = new RfidReader(
+    (r) => reads.push(r),
+    26,
+    () => t,
+    { sweepMs, silentAfterMs: 10 * sweepMs },
+  );
   const sink = { write: () => {} };
   return {
     reader,
@@ -49,7 +73,11 @@ describe('a reconciliation window that is incomplete never moves stock', () => {
     expect(onHand).toBe(300);
     expect(reports.every((x) => !x.complete && x.adjustments.length === 0)).toBe(true);
     expect(reports[1]!.skus[0]!.counted).toBeLessThan(300); // the short count was there, and was not believed
-    expect(reports[1]!.incomplete).toEqual(['floor-reader: link down at the end of the window', 'floor-reader: link dropped or reopened during the window (2×)', 'floor-reader: heard 2 of 6 expected sweeps']);
+    expect(reports[1]!.incomplete).toEqual([
+      'floor-reader: link down at the end of the window',
+      'floor-reader: link dropped or reopened during the window (2×)',
+      'floor-reader: heard 2 of 6 expected sweeps',
+    ]);
   });
 
   it('a window with the link open throughout but too few sweeps heard is incomplete; full windows count again', () => {
@@ -66,7 +94,11 @@ describe('a reconciliation window that is incomplete never moves stock', () => {
     const stalled = r.cycle(b.reads.splice(0), expected, [b.reader.takeWindow('floor-reader', 3)]);
     expect(stalled).toMatchObject({ complete: false, incomplete: ['floor-reader: heard 2 of 6 expected sweeps'] });
     b.sweepUntil(3000);
-    expect(r.cycle(b.reads.splice(0), expected, [b.reader.takeWindow('floor-reader', 3)])).toMatchObject({ complete: true, incomplete: [], adjustments: [] });
+    expect(r.cycle(b.reads.splice(0), expected, [b.reader.takeWindow('floor-reader', 3)])).toMatchObject({
+      complete: true,
+      incomplete: [],
+      adjustments: [],
+    });
     // A real loss still confirms over three complete windows.
     const gone = bench(50, shelf(36));
     gone.reader.startInventory();

@@ -57,7 +57,12 @@ describe('stopping a serial link', () => {
     await link.stop();
     await until('the pending open to settle', () => ports.length === 1 && ports[0]!.settled);
 
-    expect({ state: link.status().state, opens, portOpen: ports[0]!.port.isOpen, descriptors: descriptorsOn(device).length }).toEqual({ state: 'closed', opens: 0, portOpen: false, descriptors: 0 });
+    expect({
+      state: link.status().state,
+      opens,
+      portOpen: ports[0]!.port.isOpen,
+      descriptors: descriptorsOn(device).length,
+    }).toEqual({ state: 'closed', opens: 0, portOpen: false, descriptors: 0 });
     expect(states).toEqual(['opening', 'closed']);
   });
 });

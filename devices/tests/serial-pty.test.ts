@@ -47,8 +47,14 @@ describe('devices over a real pty (socat), through the serialport binding', () =
 
   it('an RFID reader inventories the emulated floor, and resumes by itself after being unplugged and plugged back', async () => {
     const p = await pair('rfid');
-    const epcs = Array.from({ length: 25 }, (_, i) => encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }));
-    const floor = new RfidFloorEmulator([{ antenna: 1, tags: epcs }], { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: 7 }, 30);
+    const epcs = Array.from({ length: 25 }, (_, i) =>
+      encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }),
+    );
+    const floor = new RfidFloorEmulator(
+      [{ antenna: 1, tags: epcs }],
+      { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: 7 },
+      30,
+    );
     run(emulatorLink(p.hostPath, floor));
     const seen = new Set<string>();
     const reader = new RfidReader((r: TagRead) => seen.add(r.epc), 27);

@@ -133,7 +133,17 @@ export class Executor {
   #utilisationAt = performance.now();
   #utilisationBusy = 0;
   #utilisation = 0;
-  readonly #counts = { completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, crashed: 0, dropped: 0, workersReplaced: 0, strayErrors: 0 };
+  readonly #counts = {
+    completed: 0,
+    failed: 0,
+    rejected: 0,
+    timedOut: 0,
+    aborted: 0,
+    crashed: 0,
+    dropped: 0,
+    workersReplaced: 0,
+    strayErrors: 0,
+  };
   #terminated: Promise<void>;
   #markTerminated!: () => void;
   /** The CALLER_RUNS policy's own worker: runs one overflow task at a time, outside the pool. */
@@ -145,7 +155,8 @@ export class Executor {
     this.size = options.size ?? availableParallelism();
     this.queueLimit = options.queueLimit ?? 10_000;
     this.policy = options.rejectionPolicy ?? 'REJECT';
-    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`pool size must be a positive integer, got ${this.size}`);
+    if (!Number.isInteger(this.size) || this.size < 1)
+      throw new RangeError(`pool size must be a positive integer, got ${this.size}`);
     this.#queue = new TaskQueue(options.agingMs);
     this.#modules = options.taskModules.map((m) => String(m));
     this.#terminated = new Promise((resolve) => (this.#markTerminated = resolve));
@@ -170,12 +181,14 @@ export class Executor {
 
   /** Runs task `name` with `args` (structured-cloned to the worker) and resolves with its result. */
   submit<T = unknown>(name: string, args?: unknown, opts: SubmitOptions = {}): Promise<T> {
-    if (this.#state !== 'RUNNING') return this.#refuse(new RejectedError(`the executor is ${this.#state.toLowerCase()}; task ${name} not accepted`));
+    if (this.#state !== 'RUNNING')
+      return this.#refuse(new RejectedError(`the executor is ${this.#state.toLowerCase()}; task ${name} not accepted`));
     if (this.#startupError) return this.#refuse(this.#startupError);
     if (opts.signal?.aborted) return Promise.reject(new AbortError(`task ${name} was aborted before it was queued`));
     // A caller's mistake is not a refusal for lack of room: it is not counted as rejected.
     const priority = opts.priority ?? 'NORMAL';
-    if (!PRIORITIES.includes(priority)) return Promise.reject(new RangeError(`priority must be HIGH, NORMAL or LOW, got ${String(priority)}`));
+    if (!PRIORITIES.includes(priority))
+      return Promise.reject(new RangeError(`priority must be HIGH, NORMAL or LOW, got ${String(priority)}`));
     let timeoutMs: number | undefined;
     try {
       timeoutMs = checkTimeoutMs(name, opts.timeoutMs);
@@ -186,12 +199,22 @@ export class Executor {
     if (this.#queue.size >= this.queueLimit && !this.#idle.length) {
       if (this.policy === 'CALLER_RUNS') {
         lane = this.#lane;
-        if (!lane?.ready || lane.tasks.length) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks) and the caller-runs worker is busy; task ${name} rejected`));
+        if (!lane?.ready || lane.tasks.length)
+          return this.#refuse(
+            new RejectedError(
+              `the queue is full (${this.queueLimit} tasks) and the caller-runs worker is busy; task ${name} rejected`,
+            ),
+          );
       } else {
         const victim = this.policy === 'DROP_OLDEST_LOW' ? this.#queue.shiftOldest('LOW') : undefined;
-        if (!victim) return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks); task ${name} rejected`));
+        if (!victim)
+          return this.#refuse(new RejectedError(`the queue is full (${this.queueLimit} tasks); task ${name} rejected`));
         this.#counts.dropped++;
-        this.#settle(victim, false, new DroppedError(`task ${victim.name} (LOW) was dropped for newer work: the queue was full`));
+        this.#settle(
+          victim,
+          false,
+          new DroppedError(`task ${victim.name} (LOW) was dropped for newer work: the queue was full`),
+        );
       }
     }
     return new Promise<T>((resolve, reject) => {
@@ -229,7 +252,8 @@ export class Executor {
     this.#state = 'SHUTDOWN';
     const never = this.#queue.drain();
     this.#counts.dropped += never.length;
-    for (const t of never) this.#settle(t, false, new DroppedError(`task ${t.name} was dropped: the executor was shut down`));
+    for (const t of never)
+      this.#settle(t, false, new DroppedError(`task ${t.name} was dropped: the executor was shut down`));
     for (const slot of [...this.#pool, ...(this.#lane ? [this.#lane] : [])]) {
       if (!slot.tasks.length) continue;
       this.#counts.aborted += slot.tasks.length;
@@ -270,14 +294,21 @@ export class Executor {
       state: this.#state,
       workers: this.#pool.size,
       active,
-      queued: { HIGH: this.#queue.sizeOf('HIGH'), NORMAL: this.#queue.sizeOf('NORMAL'), LOW: this.#queue.sizeOf('LOW') },
+      queued: {
+        HIGH: this.#queue.sizeOf('HIGH'),
+        NORMAL: this.#queue.sizeOf('NORMAL'),
+        LOW: this.#queue.sizeOf('LOW'),
+      },
       ...this.#counts,
       utilisation,
     };
   }
 
   #spawn(): Slot {
-    const worker = new Worker(ENTRY, { workerData: { modules: this.#modules }, resourceLimits: this.options.resourceLimits });
+    const worker = new Worker(ENTRY, {
+      workerData: { modules: this.#modules },
+      resourceLimits: this.options.resourceLimits,
+    });
     const slot: Slot = { worker, ready: false, dead: false, tasks: [], busySince: 0 };
     worker.on('message', (msg: 'ready' | [number, 0 | 1, unknown, number][] | { stray: TaskErrorData }) => {
       if (msg === 'ready') return this.#ready(slot);
@@ -357,13 +388,21 @@ export class Executor {
         }
         task.slot = undefined;
         this.#counts.failed++;
-        this.#settle(task, false, new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${why})`));
+        this.#settle(
+          task,
+          false,
+          new TypeError(`task ${task.name}: its arguments cannot be sent to a worker (${why})`),
+        );
         return false;
       });
       if (sendable.length === batch.length) {
         for (const task of batch) {
           this.#counts.failed++;
-          this.#settle(task, false, new TypeError(`task ${task.name}: its batch cannot be sent to a worker (${(err as Error).message})`));
+          this.#settle(
+            task,
+            false,
+            new TypeError(`task ${task.name}: its batch cannot be sent to a worker (${(err as Error).message})`),
+          );
         }
       } else if (sendable.length) return this.#run(slot, sendable);
       if (slot !== this.#lane) this.#idle.push(slot);
@@ -373,7 +412,10 @@ export class Executor {
     if (task.timeoutMs !== undefined) {
       task.timer = new LongTimer(task.timeoutMs, () => {
         this.#counts.timedOut++;
-        this.#kill(slot, new TimeoutError(`task ${task.name} ran past its ${task.timeoutMs} ms timeout; its worker was replaced`));
+        this.#kill(
+          slot,
+          new TimeoutError(`task ${task.name} ran past its ${task.timeoutMs} ms timeout; its worker was replaced`),
+        );
       });
     }
   }
@@ -464,7 +506,11 @@ export class Executor {
     for (const task of tasks) {
       this.#counts.crashed++;
       const batch = tasks.length > 1 ? ` (one of a batch of ${tasks.length} tiny tasks sent together)` : '';
-      this.#settle(task, false, new WorkerCrashedError(`the worker running task ${task.name} died${batch}: ${err.message}`));
+      this.#settle(
+        task,
+        false,
+        new WorkerCrashedError(`the worker running task ${task.name} died${batch}: ${err.message}`),
+      );
     }
     if (this.#state === 'TERMINATED') return;
     if (!wasReady && ++this.#startupFailures >= STARTUP_FAILURES_TO_GIVE_UP) {

@@ -7,8 +7,12 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function checkTimeoutMs(task: string, timeoutMs: unknown): number | undefined {
   if (timeoutMs === undefined || timeoutMs === Infinity) return undefined;
-  if (typeof timeoutMs !== 'number') throw new TypeError(`timeoutMs of task ${task} must be a number of milliseconds, got ${typeof timeoutMs}`);
-  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs of task ${task} must be a positive number of milliseconds (or Infinity for none), got ${timeoutMs}`);
+  if (typeof timeoutMs !== 'number')
+    throw new TypeError(`timeoutMs of task ${task} must be a number of milliseconds, got ${typeof timeoutMs}`);
+  if (!(timeoutMs > 0))
+    throw new RangeError(
+      `timeoutMs of task ${task} must be a positive number of milliseconds (or Infinity for none), got ${timeoutMs}`,
+    );
   return timeoutMs;
 }
 
@@ -19,11 +23,14 @@ export class LongTimer {
   constructor(ms: number, fire: () => void) {
     const deadline = performance.now() + ms;
     const arm = (left: number) => {
-      this.#timer = setTimeout(() => {
-        const rest = deadline - performance.now();
-        if (rest > 1) arm(rest);
-        else fire();
-      }, Math.min(left, MAX_TIMER_MS));
+      this.#timer = setTimeout(
+        () => {
+          const rest = deadline - performance.now();
+          if (rest > 1) arm(rest);
+          else fire();
+        },
+        Math.min(left, MAX_TIMER_MS),
+      );
     };
     arm(ms);
   }

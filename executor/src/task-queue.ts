@@ -57,7 +57,8 @@ class Fifo<T> {
   }
 
   #skipRemoved(): void {
-    while (this.#removed.size && this.#head < this.#items.length && this.#removed.delete(this.#items[this.#head]!)) this.#items[this.#head++] = undefined;
+    while (this.#removed.size && this.#head < this.#items.length && this.#removed.delete(this.#items[this.#head]!))
+      this.#items[this.#head++] = undefined;
   }
 }
 

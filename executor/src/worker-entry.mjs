@@ -22,7 +22,10 @@ const field = (read, fallback) => {
 };
 const errorOf = (err) => ({
   name: field(() => err.name, 'Error'),
-  message: field(() => (err !== null && typeof err === 'object' ? err.message : err), 'a thrown value whose message could not be read'),
+  message: field(
+    () => (err !== null && typeof err === 'object' ? err.message : err),
+    'a thrown value whose message could not be read',
+  ),
   stack: field(() => err.stack, undefined),
 });
 
@@ -64,14 +67,25 @@ async function runAll([budgetMicros, batch]) {
     parentPort.postMessage(out);
   } catch {
     // A result (or an error's field) that cannot be cloned fails its own task, not the batch or the worker.
-    parentPort.postMessage(out.map((r, i) => {
-      try {
-        structuredClone(r[2]);
-        return r;
-      } catch (err) {
-        return [r[0], 1, errorOf(new TypeError(`the result of task ${batch[i][1]} cannot be sent back from the worker (${field(() => err.message, 'not cloneable')})`)), r[3]];
-      }
-    }));
+    parentPort.postMessage(
+      out.map((r, i) => {
+        try {
+          structuredClone(r[2]);
+          return r;
+        } catch (err) {
+          return [
+            r[0],
+            1,
+            errorOf(
+              new TypeError(
+                `the result of task ${batch[i][1]} cannot be sent back from the worker (${field(() => err.message, 'not cloneable')})`,
+              ),
+            ),
+            r[3],
+          ];
+        }
+      }),
+    );
   }
 }
 

@@ -1,7 +1,15 @@
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LongTimer } from '../src/long-timer.js';
-import { AbortError, Executor, RejectedError, TaskError, TimeoutError, WorkerCrashedError, type ExecutorOptions } from '../src/index.js';
+import {
+  AbortError,
+  Executor,
+  RejectedError,
+  TaskError,
+  TimeoutError,
+  WorkerCrashedError,
+  type ExecutorOptions,
+} from '../src/index.js';
 
 const TASKS = new URL('./fixtures/tasks.ts', import.meta.url);
 const pools: Executor[] = [];
@@ -31,7 +39,9 @@ describe('timeoutMs', () => {
       expect(err).toBeInstanceOf(RangeError);
       expect((err as Error).message).toMatch(/^timeoutMs of task add must be a positive number/);
     }
-    const err = await e.submit('add', { x: 1, y: 1 }, { timeoutMs: '100' as unknown as number }).catch((x: unknown) => x);
+    const err = await e
+      .submit('add', { x: 1, y: 1 }, { timeoutMs: '100' as unknown as number })
+      .catch((x: unknown) => x);
     expect(err).toBeInstanceOf(TypeError);
     expect((err as Error).message).toBe('timeoutMs of task add must be a number of milliseconds, got string');
     expect(e.stats()).toMatchObject({ rejected: 0, completed: 0, queued: { HIGH: 0, NORMAL: 0, LOW: 0 } });
@@ -77,14 +87,21 @@ describe('batches', () => {
     const high = blocker.then(() => e.submit<number>('counted', { counter, ms: 0 }, { priority: 'HIGH' }));
     const ranBeforeHigh = await high;
     expect(ranBeforeHigh).toBeLessThanOrEqual(1); // was 32: the whole batch ran first
-    expect((await Promise.all(slow)).sort((a, b) => a - b)).toEqual([...Array(33).keys()].filter((n) => n !== ranBeforeHigh));
+    expect((await Promise.all(slow)).sort((a, b) => a - b)).toEqual(
+      [...Array(33).keys()].filter((n) => n !== ranBeforeHigh),
+    );
   });
 
   it('an argument that cannot be cloned fails only its own task, not its 31 batch-mates', async () => {
     const e = await pool();
     await warm(e, 'add', { x: 0, y: 0 });
     const blocker = e.submit('sleep', { ms: 20 });
-    const batch = Array.from({ length: 32 }, (_, i) => e.submit('add', i === 5 ? { x: () => 5, y: 0 } : { x: i, y: 0 }).then((v) => v, (err: unknown) => err));
+    const batch = Array.from({ length: 32 }, (_, i) =>
+      e.submit('add', i === 5 ? { x: () => 5, y: 0 } : { x: i, y: 0 }).then(
+        (v) => v,
+        (err: unknown) => err,
+      ),
+    );
     await blocker;
     const out = await Promise.all(batch);
     expect(out[5]).toBeInstanceOf(TypeError);
@@ -102,9 +119,15 @@ describe('CALLER_RUNS', () => {
     const queued = e.submit<number>('whoami'); // the queue is full from here on
     const there = await e.submit<number>('whoami');
     expect(there).not.toBe(threadId);
-    expect(await e.submit('fail', { message: 'bad shelf' }).catch((x: unknown) => x)).toMatchObject({ name: 'TaskError', taskErrorName: 'RangeError', message: 'bad shelf' });
+    expect(await e.submit('fail', { message: 'bad shelf' }).catch((x: unknown) => x)).toMatchObject({
+      name: 'TaskError',
+      taskErrorName: 'RangeError',
+      message: 'bad shelf',
+    });
     const runaway = e.submit('spin', { ms: 60_000 }, { timeoutMs: 100 });
-    await expect(e.submit('add', { x: 1, y: 1 })).rejects.toThrow(/queue is full \(1 tasks\) and the caller-runs worker is busy/);
+    await expect(e.submit('add', { x: 1, y: 1 })).rejects.toThrow(
+      /queue is full \(1 tasks\) and the caller-runs worker is busy/,
+    );
     await expect(runaway).rejects.toBeInstanceOf(TimeoutError);
     await e.ready(); // its replacement is warm
     await expect(e.submit('crash')).rejects.toBeInstanceOf(WorkerCrashedError);
@@ -160,7 +183,9 @@ describe('abort and shutdownNow', () => {
     const gate = new AbortController();
     const blocker = e.submit('sleep', { ms: 60_000 }, { signal: gate.signal }).catch(() => undefined);
     const ac = new AbortController();
-    const tasks = Array.from({ length: N }, (_, i) => e.submit('add', { x: i, y: 0 }, { signal: ac.signal }).catch((x: unknown) => x));
+    const tasks = Array.from({ length: N }, (_, i) =>
+      e.submit('add', { x: i, y: 0 }, { signal: ac.signal }).catch((x: unknown) => x),
+    );
     const t0 = performance.now();
     ac.abort();
     const blockedMs = performance.now() - t0;
@@ -177,7 +202,9 @@ describe('abort and shutdownNow', () => {
   it('shutdownNow() counts what it dropped and what it stopped', async () => {
     const e = await pool();
     const running = e.submit('spin', { ms: 60_000 }).catch((x: unknown) => x);
-    const queued = [e.submit('add', { x: 1, y: 1 }), e.submit('add', { x: 2, y: 2 })].map((p) => p.catch((x: unknown) => x));
+    const queued = [e.submit('add', { x: 1, y: 1 }), e.submit('add', { x: 2, y: 2 })].map((p) =>
+      p.catch((x: unknown) => x),
+    );
     expect(e.shutdownNow()).toBe(2);
     expect(await running).toBeInstanceOf(AbortError);
     await Promise.all(queued);

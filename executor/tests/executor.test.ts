@@ -1,7 +1,16 @@
 import { threadId } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, DroppedError, Executor, RejectedError, TaskError, TimeoutError, WorkerCrashedError, type ExecutorOptions } from '../src/index.js';
+import {
+  AbortError,
+  DroppedError,
+  Executor,
+  RejectedError,
+  TaskError,
+  TimeoutError,
+  WorkerCrashedError,
+  type ExecutorOptions,
+} from '../src/index.js';
 
 const TASKS = new URL('./fixtures/tasks.ts', import.meta.url);
 const pools: Executor[] = [];
@@ -36,7 +45,13 @@ describe('the executor', () => {
     const order: string[] = [];
     const blocker = e.submit('sleep', { ms: 100 });
     const tasks = ['L1', 'N1', 'H1', 'L2', 'H2', 'N2', 'H3', 'L3'].map((label) =>
-      e.submit('sleep', { ms: 1, value: label }, { priority: label[0] === 'H' ? 'HIGH' : label[0] === 'N' ? 'NORMAL' : 'LOW' }).then((v) => order.push(v as string)),
+      e
+        .submit(
+          'sleep',
+          { ms: 1, value: label },
+          { priority: label[0] === 'H' ? 'HIGH' : label[0] === 'N' ? 'NORMAL' : 'LOW' },
+        )
+        .then((v) => order.push(v as string)),
     );
     await Promise.all([blocker, ...tasks]);
     expect(order).toEqual(['H1', 'H2', 'H3', 'N1', 'N2', 'L1', 'L2', 'L3']);
@@ -44,7 +59,10 @@ describe('the executor', () => {
 
   it('refuses work beyond its queue bound, or runs it on the caller, or drops the oldest LOW, as configured', async () => {
     const rejecting = await pool({ queueLimit: 3 });
-    const held = [rejecting.submit('sleep', { ms: 150 }), ...[1, 2, 3].map(() => rejecting.submit('add', { x: 1, y: 1 }))];
+    const held = [
+      rejecting.submit('sleep', { ms: 150 }),
+      ...[1, 2, 3].map(() => rejecting.submit('add', { x: 1, y: 1 })),
+    ];
     await expect(rejecting.submit('add', { x: 1, y: 1 })).rejects.toBeInstanceOf(RejectedError);
     expect(rejecting.stats()).toMatchObject({ rejected: 1, queued: { NORMAL: 3 } });
     await Promise.all(held);
@@ -104,7 +122,11 @@ describe('the executor', () => {
 
   it('shutdown() finishes queued and running work, then terminates; new work is refused', async () => {
     const e = await pool();
-    const work = [e.submit('sleep', { ms: 50, value: 'a' }), e.submit('sleep', { ms: 10, value: 'b' }), e.submit('add', { x: 1, y: 2 })];
+    const work = [
+      e.submit('sleep', { ms: 50, value: 'a' }),
+      e.submit('sleep', { ms: 10, value: 'b' }),
+      e.submit('add', { x: 1, y: 2 }),
+    ];
     e.shutdown();
     expect(e.state).toBe('SHUTDOWN');
     await expect(e.submit('add', { x: 1, y: 1 })).rejects.toBeInstanceOf(RejectedError);
@@ -119,7 +141,10 @@ describe('the executor', () => {
     const queued = [e.submit('add', { x: 1, y: 1 }), e.submit('add', { x: 2, y: 2 })];
     await new Promise((r) => setTimeout(r, 50));
     expect(e.shutdownNow()).toBe(2);
-    await Promise.all([expect(running).rejects.toBeInstanceOf(AbortError), ...queued.map((q) => expect(q).rejects.toBeInstanceOf(DroppedError))]);
+    await Promise.all([
+      expect(running).rejects.toBeInstanceOf(AbortError),
+      ...queued.map((q) => expect(q).rejects.toBeInstanceOf(DroppedError)),
+    ]);
     expect(await e.awaitTermination(1000)).toBe(true);
     expect(e.state).toBe('TERMINATED');
   });
@@ -128,9 +153,11 @@ describe('the executor', () => {
     const lowWait = async (e: Executor, patienceMs: number) => {
       let stop = false;
       // four callers keep HIGH work queued at all times
-      const flood = Promise.all([1, 2, 3, 4].map(async () => {
-        while (!stop) await e.submit('sleep', { ms: 5 }, { priority: 'HIGH' });
-      }));
+      const flood = Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          while (!stop) await e.submit('sleep', { ms: 5 }, { priority: 'HIGH' });
+        }),
+      );
       const t0 = Date.now();
       const low = e.submit('add', { x: 1, y: 1 }, { priority: 'LOW' }).then(() => Date.now() - t0);
       const waited = await Promise.race([low, new Promise<null>((r) => setTimeout(() => r(null), patienceMs))]);
@@ -148,8 +175,17 @@ describe('the executor', () => {
   it('settles every accepted task exactly once, whatever many callers submit at once (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ kind: fc.constantFrom('add', 'fail', 'sleep', 'abort', 'timeout'), caller: fc.integer({ min: 0, max: 7 }), priority: fc.constantFrom('HIGH', 'NORMAL', 'LOW') as fc.Arbitrary<'HIGH' | 'NORMAL' | 'LOW'> }), { minLength: 1, maxLength: 40 }),
-        fc.constantFrom('REJECT', 'CALLER_RUNS', 'DROP_OLDEST_LOW') as fc.Arbitrary<'REJECT' | 'CALLER_RUNS' | 'DROP_OLDEST_LOW'>,
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('add', 'fail', 'sleep', 'abort', 'timeout'),
+            caller: fc.integer({ min: 0, max: 7 }),
+            priority: fc.constantFrom('HIGH', 'NORMAL', 'LOW') as fc.Arbitrary<'HIGH' | 'NORMAL' | 'LOW'>,
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.constantFrom('REJECT', 'CALLER_RUNS', 'DROP_OLDEST_LOW') as fc.Arbitrary<
+          'REJECT' | 'CALLER_RUNS' | 'DROP_OLDEST_LOW'
+        >,
         async (plan, policy) => {
           const e = await pool({ size: 2, queueLimit: 6, rejectionPolicy: policy });
           const settled = new Map<number, number>();
@@ -160,11 +196,15 @@ describe('the executor', () => {
                 await new Promise((r) => setImmediate(r));
                 const ac = new AbortController();
                 const p =
-                  step.kind === 'add' ? e.submit('add', { x: i, y: 0 }, { priority: step.priority })
-                  : step.kind === 'fail' ? e.submit('fail', { message: String(i) }, { priority: step.priority })
-                  : step.kind === 'sleep' ? e.submit('sleep', { ms: 2, value: i }, { priority: step.priority })
-                  : step.kind === 'abort' ? e.submit('sleep', { ms: 50 }, { priority: step.priority, signal: ac.signal })
-                  : e.submit('spin', { ms: 5000 }, { priority: step.priority, timeoutMs: 30 });
+                  step.kind === 'add'
+                    ? e.submit('add', { x: i, y: 0 }, { priority: step.priority })
+                    : step.kind === 'fail'
+                      ? e.submit('fail', { message: String(i) }, { priority: step.priority })
+                      : step.kind === 'sleep'
+                        ? e.submit('sleep', { ms: 2, value: i }, { priority: step.priority })
+                        : step.kind === 'abort'
+                          ? e.submit('sleep', { ms: 50 }, { priority: step.priority, signal: ac.signal })
+                          : e.submit('spin', { ms: 5000 }, { priority: step.priority, timeoutMs: 30 });
                 if (step.kind === 'abort') setTimeout(() => ac.abort(), 5);
                 void p.then(
                   () => settled.set(i, (settled.get(i) ?? 0) + 1),

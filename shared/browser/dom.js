@@ -9,7 +9,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'value') el.value = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat())
+    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -21,7 +22,12 @@ export function h(tag, attrs = {}, ...children) {
 export async function callJson(method, path, body, unreachable = 'The server cannot be reached.', headers = {}) {
   let res;
   try {
-    res = await fetch(path, { method, credentials: 'same-origin', headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch {
     throw new Error(unreachable);
   }
@@ -38,7 +44,14 @@ export async function callJson(method, path, body, unreachable = 'The server can
 
 /** Shows an error (an alert), or a success message (a status), or clears the area. */
 export function say(area, err, ok) {
-  area.replaceChildren(err ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err)) : ok ? h('p', { role: 'status', class: 'ok' }, ok) : '');
+  area.replaceChildren(
+    err
+      ? h('p', { role: 'alert', class: 'error' }, err.message ?? String(err))
+      : ok
+        ? h('p', { role: 'status', class: 'ok' }, ok)
+        : '',
+  );
 }
 
-export const money = (minor, currency = 'USD') => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+export const money = (minor, currency = 'USD') =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);

@@ -59,7 +59,15 @@ export interface ProductSnapshot {
 }
 
 export interface CartView {
-  readonly lines: { sku: string; name: string; qty: number; unitPriceMinor: number; currency: string; taxClass: string; totalMinor: number }[];
+  readonly lines: {
+    sku: string;
+    name: string;
+    qty: number;
+    unitPriceMinor: number;
+    currency: string;
+    taxClass: string;
+    totalMinor: number;
+  }[];
   readonly itemCount: number;
   readonly subtotalMinor: number;
   readonly fulfilment: Fulfilment;
@@ -78,17 +86,24 @@ export const MAX_CART_QTY = 10_000;
  * at the screen; undefined when it stays within them. Each device runs it before its own change (the hub's API, a
  * store's kiosk and lane), so only merges of valid edits can pass a bound.
  */
-export function cartBoundsProblem(doc: CartDoc, sku: string, change: { add: number } | { setTo: number }): string | undefined {
+export function cartBoundsProblem(
+  doc: CartDoc,
+  sku: string,
+  change: { add: number } | { setTo: number },
+): string | undefined {
   const now = cartQty(doc, sku);
   const qty = 'add' in change ? now + change.add : change.setTo;
   if (qty > MAX_CART_QTY) return `a cart line holds at most ${MAX_CART_QTY} of a product: ${sku} would have ${qty}`;
   const lines = Object.keys(doc.lines ?? {}).filter((k) => cartQty(doc, k) > 0).length;
-  if (now === 0 && qty > 0 && lines >= MAX_CART_LINES) return `a cart holds at most ${MAX_CART_LINES} lines: remove one before adding ${sku}`;
+  if (now === 0 && qty > 0 && lines >= MAX_CART_LINES)
+    return `a cart holds at most ${MAX_CART_LINES} lines: remove one before adding ${sku}`;
   return undefined;
 }
 
 /** The first change of every cart (an empty `lines` map, by a fixed actor at time 0): the same bytes on every device. */
-export const CART_GENESIS: Uint8Array = save(change(init<CartDoc>({ actor: '00'.repeat(16) }), { time: 0 }, (d) => void (d.lines = {})));
+export const CART_GENESIS: Uint8Array = save(
+  change(init<CartDoc>({ actor: '00'.repeat(16) }), { time: 0 }, (d) => void (d.lines = {})),
+);
 
 const isCounter = (v: unknown): v is Counter => v instanceof Counter;
 
@@ -100,12 +115,17 @@ export const cartLineSchema = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code'),
   taxClass: z.enum(TAX_CLASSES),
   // Any whole number: concurrent adds may pass MAX_CART_QTY and concurrent lowering may go below 0 (cartView clamps).
-  qty: z.custom<Counter>(isCounter, 'must be an Automerge counter').refine((c) => Number.isSafeInteger(c.value), 'must be a whole number'),
+  qty: z
+    .custom<Counter>(isCounter, 'must be an Automerge counter')
+    .refine((c) => Number.isSafeInteger(c.value), 'must be a whole number'),
   addedAt: z.number().int().min(0),
   addedBy: z.string().min(1).max(100),
 });
 
-const fulfilmentSchema = z.strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: z.string().refine(isUuid, 'must be a UUID').nullable() });
+const fulfilmentSchema = z.strictObject({
+  type: z.enum(FULFILMENT_TYPES),
+  storeId: z.string().refine(isUuid, 'must be a UUID').nullable(),
+});
 
 /** The whole document (closed): lines keyed by their sku (any number: see `cartView`), and the fulfilment choice. */
 export const cartDocSchema = z.strictObject({
@@ -114,8 +134,11 @@ export const cartDocSchema = z.strictObject({
     .superRefine((lines, ctx) => {
       for (const key of Object.keys(lines)) {
         const line = cartLineSchema.safeParse(lines[key]);
-        if (!line.success) for (const i of line.error.issues) ctx.addIssue({ code: 'custom', path: [key, ...i.path.map(String)], message: i.message });
-        else if (line.data.sku !== key) ctx.addIssue({ code: 'custom', path: [key, 'sku'], message: `must equal the line's key ${key}` });
+        if (!line.success)
+          for (const i of line.error.issues)
+            ctx.addIssue({ code: 'custom', path: [key, ...i.path.map(String)], message: i.message });
+        else if (line.data.sku !== key)
+          ctx.addIssue({ code: 'custom', path: [key, 'sku'], message: `must equal the line's key ${key}` });
       }
     })
     .optional(),
@@ -132,7 +155,9 @@ export function cartDocProblems(doc: unknown): FieldIssue[] {
   const text = findBadText(doc);
   if (text) problems.push({ path: text.path, message: text.problem });
   const parsed = cartDocSchema.safeParse(doc);
-  if (!parsed.success) for (const i of parsed.error.issues) problems.push({ path: i.path.map(String).join('.') || '(root)', message: i.message });
+  if (!parsed.success)
+    for (const i of parsed.error.issues)
+      problems.push({ path: i.path.map(String).join('.') || '(root)', message: i.message });
   return problems;
 }
 
@@ -182,20 +207,32 @@ export function clearCart(doc: CartDoc): void {
 export function cartView(doc: CartDoc): CartView {
   const skipped: { line: string; problem: string }[] = [];
   const good: CartLineDoc[] = [];
-  const all: Record<string, CartLineDoc> = doc.lines !== null && typeof doc.lines === 'object' && !Array.isArray(doc.lines) ? doc.lines : {};
+  const all: Record<string, CartLineDoc> =
+    doc.lines !== null && typeof doc.lines === 'object' && !Array.isArray(doc.lines) ? doc.lines : {};
   for (const [key, raw] of Object.entries(all)) {
     const parsed = cartLineSchema.safeParse(raw);
     const text = findBadText(raw);
     if (parsed.success && !text && parsed.data.sku === key) good.push(raw);
     else {
       const i = parsed.success ? undefined : parsed.error.issues[0];
-      const problem = text ? `${text.path} ${text.problem}` : i ? `${i.path.join('.') || '(line)'}: ${i.message}` : `sku is not its key`;
+      const problem = text
+        ? `${text.path} ${text.problem}`
+        : i
+          ? `${i.path.join('.') || '(line)'}: ${i.message}`
+          : `sku is not its key`;
       skipped.push({ line: `lines.${key}`, problem });
     }
   }
   const over: string[] = [];
   const present = good
-    .map((l) => ({ sku: l.sku, name: l.name, qty: Math.max(0, l.qty.value), unitPriceMinor: l.unitPriceMinor, currency: l.currency, taxClass: l.taxClass }))
+    .map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      qty: Math.max(0, l.qty.value),
+      unitPriceMinor: l.unitPriceMinor,
+      currency: l.currency,
+      taxClass: l.taxClass,
+    }))
     .filter((l) => l.qty > 0)
     .sort((a, b) => a.sku.localeCompare(b.sku));
   for (const l of present) {
@@ -204,14 +241,20 @@ export function cartView(doc: CartDoc): CartView {
     l.qty = MAX_CART_QTY;
   }
   const lines = present.slice(0, MAX_CART_LINES).map((l) => ({ ...l, totalMinor: l.qty * l.unitPriceMinor }));
-  for (const l of present.slice(MAX_CART_LINES)) skipped.push({ line: `lines.${l.sku}`, problem: `past the ${MAX_CART_LINES} lines a cart holds` });
-  if (present.length > lines.length) over.push(`it has ${present.length} lines, more than a cart holds (${MAX_CART_LINES})`);
+  for (const l of present.slice(MAX_CART_LINES))
+    skipped.push({ line: `lines.${l.sku}`, problem: `past the ${MAX_CART_LINES} lines a cart holds` });
+  if (present.length > lines.length)
+    over.push(`it has ${present.length} lines, more than a cart holds (${MAX_CART_LINES})`);
   return {
     lines,
     itemCount: lines.reduce((n, l) => n + l.qty, 0),
     subtotalMinor: lines.reduce((n, l) => n + l.totalMinor, 0),
     fulfilment: fulfilmentSchema.safeParse(doc.fulfilment).data ?? DEFAULT_FULFILMENT,
     ...(skipped.length ? { skipped } : {}),
-    ...(over.length ? { overBounds: `edits made on several devices at once took this cart past its bounds: ${over.join('; ')}; change it before checking out` } : {}),
+    ...(over.length
+      ? {
+          overBounds: `edits made on several devices at once took this cart past its bounds: ${over.join('; ')}; change it before checking out`,
+        }
+      : {}),
   };
 }

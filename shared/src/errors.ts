@@ -72,7 +72,10 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, readonly issues: readonly FieldIssue[] = []) {
+  constructor(
+    message: string,
+    readonly issues: readonly FieldIssue[] = [],
+  ) {
     super('validation', message, issues.length ? { errors: issues } : {});
   }
 }
@@ -102,7 +105,10 @@ export class UnprocessableError extends AppError {
   }
 }
 export class RateLimitedError extends AppError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super('rate-limited', message, { retryAfterSeconds });
   }
 }
@@ -118,7 +124,10 @@ export class TimeoutError extends AppError {
  * what to do rather than a 500.
  */
 export class DiskFullError extends AppError {
-  constructor(message = 'the disk is full: nothing was recorded; free space on this machine, then try again', options?: ErrorOptions) {
+  constructor(
+    message = 'the disk is full: nothing was recorded; free space on this machine, then try again',
+    options?: ErrorOptions,
+  ) {
     super('insufficient-storage', message, {}, options);
   }
 }

@@ -38,9 +38,26 @@ export function uuidv7(nowMs: number = Date.now()): string {
   const hi = Math.floor(ms / 2 ** 16);
   const h = (b: number) => HEX[b & 0xff]!;
   return (
-    h(hi >>> 24) + h(hi >>> 16) + h(hi >>> 8) + h(hi) + '-' + h(ms >>> 8) + h(ms) + '-' +
-    h(0x70 | ((seq >>> 8) & 0x0f)) + h(seq) + '-' + h(0x80 | (r[0]! & 0x3f)) + h(r[1]!) + '-' +
-    h(r[2]!) + h(r[3]!) + h(r[4]!) + h(r[5]!) + h(r[6]!) + h(r[7]!)
+    h(hi >>> 24) +
+    h(hi >>> 16) +
+    h(hi >>> 8) +
+    h(hi) +
+    '-' +
+    h(ms >>> 8) +
+    h(ms) +
+    '-' +
+    h(0x70 | ((seq >>> 8) & 0x0f)) +
+    h(seq) +
+    '-' +
+    h(0x80 | (r[0]! & 0x3f)) +
+    h(r[1]!) +
+    '-' +
+    h(r[2]!) +
+    h(r[3]!) +
+    h(r[4]!) +
+    h(r[5]!) +
+    h(r[6]!) +
+    h(r[7]!)
   );
 }
 

@@ -57,8 +57,12 @@ export function migrationDirectives(fileName: string, sql: string): { noTransact
     if (!m) break;
     const [word, arg, ...rest] = m[1]!.split(/\s+/);
     if (word === 'no-transaction' && arg === undefined) found.noTransaction = true;
-    else if (word === 'amends' && arg !== undefined && /^[0-9a-f]{16}$/.test(arg) && !rest.length) found.amends.push(arg);
-    else throw new Error(`migration ${fileName}: unknown directive '${m[1]}' (expected 'no-transaction' or 'amends <16 hex digits>')`);
+    else if (word === 'amends' && arg !== undefined && /^[0-9a-f]{16}$/.test(arg) && !rest.length)
+      found.amends.push(arg);
+    else
+      throw new Error(
+        `migration ${fileName}: unknown directive '${m[1]}' (expected 'no-transaction' or 'amends <16 hex digits>')`,
+      );
   }
   return found;
 }
@@ -68,12 +72,25 @@ export function migrationsOf(module: string, listing: readonly { fileName: strin
   return listing
     .flatMap(({ fileName, sql }) => {
       const parsed = parseMigrationFileName(fileName);
-      return parsed ? [{ module, ...parsed, sql, checksum: migrationChecksum(sql), ...migrationDirectives(`${module}/${fileName}`, sql) }] : [];
+      return parsed
+        ? [
+            {
+              module,
+              ...parsed,
+              sql,
+              checksum: migrationChecksum(sql),
+              ...migrationDirectives(`${module}/${fileName}`, sql),
+            },
+          ]
+        : [];
     })
     .sort((a, b) => a.version - b.version);
 }
 
-export function planMigrations(available: readonly MigrationFile[], applied: readonly AppliedMigration[]): MigrationFile[] {
+export function planMigrations(
+  available: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+): MigrationFile[] {
   const done = new Map(applied.map((a) => [`${a.module}/${a.version}`, a]));
   const seen = new Set<string>();
   const pending: MigrationFile[] = [];

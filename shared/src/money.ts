@@ -36,7 +36,8 @@ export function roundHalfAwayFromZero(value: number): number {
 
 /** Applies a rate in parts per million (8.875 % = 88_750 ppm) and rounds to a whole minor unit. */
 export function applyRatePpm(amount: Money, ratePpm: number): Money {
-  if (!Number.isSafeInteger(ratePpm) || ratePpm < 0) throw new RangeError(`rate must be a non-negative integer ppm, got ${ratePpm}`);
+  if (!Number.isSafeInteger(ratePpm) || ratePpm < 0)
+    throw new RangeError(`rate must be a non-negative integer ppm, got ${ratePpm}`);
   // Integer maths: minor * ppm fits in 2^53 for any till amount below ~9e9 minor units at 100 % rate.
   return money(roundHalfAwayFromZero((amount.minor * ratePpm) / 1_000_000), amount.currency);
 }
@@ -57,7 +58,8 @@ function formatterFor(locale: string, currency: Currency): Formatter {
   const last = parts.findIndex((p) => p.type === 'fraction');
   const group = parts.find((p) => p.type === 'group')?.value;
   const decimal = parts.find((p) => p.type === 'decimal')?.value;
-  const standard = ints.join() === '1,3,3' && parts[last]?.value === '89' && /^[0-9]+$/.test(parts[first]!.value) && group && decimal;
+  const standard =
+    ints.join() === '1,3,3' && parts[last]?.value === '89' && /^[0-9]+$/.test(parts[first]!.value) && group && decimal;
   if (!standard || intl.resolvedOptions().maximumFractionDigits !== 2) return { intl };
   const text = (ps: Intl.NumberFormatPart[]) => ps.map((p) => p.value).join('');
   return { intl, plain: { prefix: text(parts.slice(0, first)), suffix: text(parts.slice(last + 1)), group, decimal } };

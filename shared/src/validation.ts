@@ -12,13 +12,20 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   }));
   const first = issues[0];
   const summary = first ? `${first.path}: ${first.message}` : 'invalid';
-  throw new ValidationError(`invalid ${what} (${summary}${issues.length > 1 ? `, +${issues.length - 1} more` : ''})`, issues);
+  throw new ValidationError(
+    `invalid ${what} (${summary}${issues.length > 1 ? `, +${issues.length - 1} more` : ''})`,
+    issues,
+  );
 }
 
 export const uuidSchema = z.string().refine(isUuid, { message: 'must be a UUID' });
 /** Integer minor units; the upper bound stops absurd amounts before they reach arithmetic. */
 export const minorUnitsSchema = z.number().int().min(0).max(1_000_000_000_00);
-export const skuSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore');
+export const skuSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore');
 /** A line quantity a real till or order could carry. */
 export const quantitySchema = z.number().int().min(1).max(10_000);
 export const latSchema = z.number().min(-90).max(90);

@@ -18,12 +18,14 @@ const sources = (dir: string): string[] =>
   });
 
 /** Where a wire type appears as a literal: emitted, built as an event or feed item, handled, or named as a constant. */
-const WIRE_TYPE = /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const [A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
+const WIRE_TYPE =
+  /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const [A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
 
 function wireTypes(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const file of ['store-node/src', 'central/src', 'sync/src'].flatMap(sources)) {
-    for (const m of readFileSync(join(root, file), 'utf8').matchAll(WIRE_TYPE)) found.set(m[1]!, [...(found.get(m[1]!) ?? []), file]);
+    for (const m of readFileSync(join(root, file), 'utf8').matchAll(WIRE_TYPE))
+      found.set(m[1]!, [...(found.get(m[1]!) ?? []), file]);
   }
   return found;
 }
@@ -32,10 +34,22 @@ describe('wire events defined once', () => {
   it('has a shared schema for every event type the store emits and every feed entry type the hub appends', () => {
     const found = wireTypes();
     // The scan sees what it must: the store's stock and pickup events, the hub's feed entries.
-    for (const t of ['stock.moved', 'reservation.picked-up', 'reservation.no-show', 'reservation.changed', 'reservation.snapshot', 'catalog.changed', 'order.checked-in', 'inventory.low-stock', 'inventory.restocked']) {
+    for (const t of [
+      'stock.moved',
+      'reservation.picked-up',
+      'reservation.no-show',
+      'reservation.changed',
+      'reservation.snapshot',
+      'catalog.changed',
+      'order.checked-in',
+      'inventory.low-stock',
+      'inventory.restocked',
+    ]) {
       expect(found.has(t), `${t} found in the source`).toBe(true);
     }
-    const missing = [...found].filter(([t]) => !(t in eventPayloadSchemas)).map(([t, files]) => `${t} (${[...new Set(files)].join(', ')})`);
+    const missing = [...found]
+      .filter(([t]) => !(t in eventPayloadSchemas))
+      .map(([t, files]) => `${t} (${[...new Set(files)].join(', ')})`);
     expect(missing).toEqual([]);
   });
 });

@@ -12,8 +12,14 @@ function runProcess(body: string): { code: number | null; lines: any[]; stdout: 
     exitOnFatalErrors(log);
     ${body}
   `;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
-  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
   return { code: r.status, lines, stdout: r.stdout };
 }
 
@@ -31,6 +37,10 @@ describe('process-level handlers of the hub and store-node CLIs', () => {
     const rejection = r.lines.find((l) => l.msg?.startsWith('unhandled promise rejection'));
     expect(rejection).toMatchObject({ level: 50, name: 'test', err: { message: 'a forgotten promise' } });
     const fatal = r.lines.find((l) => l.level === 60);
-    expect(fatal).toMatchObject({ msg: 'uncaught exception; exiting for the supervisor to restart this process', err: { message: 'a bug' }, origin: 'uncaughtException' });
+    expect(fatal).toMatchObject({
+      msg: 'uncaught exception; exiting for the supervisor to restart this process',
+      err: { message: 'a bug' },
+      origin: 'uncaughtException',
+    });
   });
 });

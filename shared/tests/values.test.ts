@@ -49,12 +49,24 @@ describe('money', () => {
   });
 
   it('formats amounts exactly as Intl does, in several locales and currencies', () => {
-    const cases = [['en-US', 'USD'], ['de-DE', 'EUR'], ['fr-FR', 'EUR'], ['en-GB', 'GBP'], ['en-IN', 'INR'], ['ja-JP', 'JPY'], ['de-CH', 'CHF']];
+    const cases = [
+      ['en-US', 'USD'],
+      ['de-DE', 'EUR'],
+      ['fr-FR', 'EUR'],
+      ['en-GB', 'GBP'],
+      ['en-IN', 'INR'],
+      ['ja-JP', 'JPY'],
+      ['de-CH', 'CHF'],
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...cases), fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }), ([locale, currency], minor) => {
-        const intl = new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
-        expect(formatMoney(money(minor, currency), locale)).toBe(intl);
-      }),
+      fc.property(
+        fc.constantFrom(...cases),
+        fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }),
+        ([locale, currency], minor) => {
+          const intl = new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
+          expect(formatMoney(money(minor, currency), locale)).toBe(intl);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -105,13 +117,24 @@ describe('problems', () => {
 });
 
 describe('migration planning', () => {
-  const f = (module: string, version: number, checksum = 'c'): MigrationFile => ({ module, version, name: `m${version}`, sql: '', checksum });
+  const f = (module: string, version: number, checksum = 'c'): MigrationFile => ({
+    module,
+    version,
+    name: `m${version}`,
+    sql: '',
+    checksum,
+  });
   it('orders by module as given, then version, skipping applied ones', () => {
-    const plan = planMigrations([f('core', 2), f('core', 1), f('inv', 1)], [{ module: 'core', version: 1, checksum: 'c' }]);
+    const plan = planMigrations(
+      [f('core', 2), f('core', 1), f('inv', 1)],
+      [{ module: 'core', version: 1, checksum: 'c' }],
+    );
     expect(plan.map((p) => `${p.module}/${p.version}`)).toEqual(['core/2', 'inv/1']);
   });
   it('refuses duplicates and edited history', () => {
     expect(() => planMigrations([f('a', 1), f('a', 1)], [])).toThrow('migration a/1 is defined twice');
-    expect(() => planMigrations([f('a', 1, 'new')], [{ module: 'a', version: 1, checksum: 'old' }])).toThrow(/was changed after it was applied/);
+    expect(() => planMigrations([f('a', 1, 'new')], [{ module: 'a', version: 1, checksum: 'old' }])).toThrow(
+      /was changed after it was applied/,
+    );
   });
 });

@@ -25,6 +25,12 @@ export function startFailure(err, { port } = {}) {
       text: `This account may not use port ${at}. Set PORT to a port above 1024, then start Storefleet Store again.`,
     };
   }
-  const detail = (typeof err?.message === 'string' && err.message !== '' ? err.message : String(err)).replace(/[.\s]+$/, '');
-  return { title, text: `${detail}. The details are in the store node's log. Fix the setting, then start Storefleet Store again.` };
+  const detail = (typeof err?.message === 'string' && err.message !== '' ? err.message : String(err)).replace(
+    /[.\s]+$/,
+    '',
+  );
+  return {
+    title,
+    text: `${detail}. The details are in the store node's log. Fix the setting, then start Storefleet Store again.`,
+  };
 }

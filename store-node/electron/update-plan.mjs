@@ -23,8 +23,10 @@ export function updatePlan(env = {}) {
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new Error(`STORE_UPDATE_URL must be an http(s) URL, not "${raw}"`);
-  if (url.username !== '' || url.password !== '') throw new Error('STORE_UPDATE_URL must not carry a user name or password');
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new Error(`STORE_UPDATE_URL must be an http(s) URL, not "${raw}"`);
+  if (url.username !== '' || url.password !== '')
+    throw new Error('STORE_UPDATE_URL must not carry a user name or password');
   let intervalMs = UPDATE_INTERVAL_MS;
   const every = env.STORE_UPDATE_INTERVAL_MS;
   if (every !== undefined && every !== '') {

@@ -21,9 +21,13 @@ export async function startUpdater(plan, log) {
     downloaded = info;
     log.info({ version: info?.version }, 'an update is downloaded; it is installed when the shell next quits');
   });
-  autoUpdater.on('error', (err) => log.warn({ err, url: plan.feed.url }, 'the update check failed; trying again later'));
+  autoUpdater.on('error', (err) =>
+    log.warn({ err, url: plan.feed.url }, 'the update check failed; trying again later'),
+  );
   const check = () =>
-    autoUpdater.checkForUpdates().catch((err) => log.warn({ err, url: plan.feed.url }, 'the update check failed; trying again later'));
+    autoUpdater
+      .checkForUpdates()
+      .catch((err) => log.warn({ err, url: plan.feed.url }, 'the update check failed; trying again later'));
   log.info({ url: plan.feed.url, intervalMs: plan.intervalMs }, 'checking for updates');
   check();
   const timer = setInterval(check, plan.intervalMs);

@@ -23,10 +23,13 @@ export const SCREEN_COOKIE = 'sf_screen';
  */
 export function windowPlan(argv, env = {}) {
   const page = flagValue(argv, 'page') ?? env.STORE_PAGE ?? 'pos';
-  if (!Object.hasOwn(PAGES, page)) throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
+  if (!Object.hasOwn(PAGES, page))
+    throw new Error(`--page must be one of ${Object.keys(PAGES).join(', ')}, not "${page}"`);
   const kioskFlag = flagValue(argv, 'kiosk', 'true');
   const kioskAsked =
-    kioskFlag !== undefined ? onOff('--kiosk', kioskFlag) : env.STORE_KIOSK !== undefined && env.STORE_KIOSK !== '' && onOff('STORE_KIOSK', env.STORE_KIOSK);
+    kioskFlag !== undefined
+      ? onOff('--kiosk', kioskFlag)
+      : env.STORE_KIOSK !== undefined && env.STORE_KIOSK !== '' && onOff('STORE_KIOSK', env.STORE_KIOSK);
   const kiosk = page === 'kiosk' || kioskAsked;
   return {
     page,
@@ -39,7 +42,14 @@ export function windowPlan(argv, env = {}) {
       fullscreen: kiosk,
       autoHideMenuBar: true,
       title: `Storefleet — ${page}`,
-      webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false, navigateOnDragDrop: false, devTools: !kiosk },
+      webPreferences: {
+        contextIsolation: true,
+        nodeIntegration: false,
+        sandbox: true,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        devTools: !kiosk,
+      },
     },
   };
 }

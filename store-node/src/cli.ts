@@ -10,13 +10,21 @@ import { EmulatedDevices } from './demo/emulated-devices.js';
  */
 const config = storeNodeConfigFromEnv();
 const deviceDir = join(dirname(config.dbPath!), 'devices', basename(config.dbPath!, '.sqlite'));
-const emulated = process.env.STORE_EMULATE_DEVICES === '1' ? await EmulatedDevices.start(deviceDir, createLogger('devices', config.logLevel)) : undefined;
-const node = createStoreNode({ ...config, devices: [...(config.devices ?? []), ...(emulated?.configs ?? [])], rfid: { cycleMs: 20_000 } });
+const emulated =
+  process.env.STORE_EMULATE_DEVICES === '1'
+    ? await EmulatedDevices.start(deviceDir, createLogger('devices', config.logLevel))
+    : undefined;
+const node = createStoreNode({
+  ...config,
+  devices: [...(config.devices ?? []), ...(emulated?.configs ?? [])],
+  rfid: { cycleMs: 20_000 },
+});
 exitOnFatalErrors(node.log);
 await node.start();
 if (emulated) {
   const wait = setInterval(() => {
-    if (node.sync.bootstrap?.progress().state === 'running' || node.sync.bootstrap?.progress().state === 'pending') return;
+    if (node.sync.bootstrap?.progress().state === 'running' || node.sync.bootstrap?.progress().state === 'pending')
+      return;
     clearInterval(wait);
     emulated.follow(node);
   }, 1000);

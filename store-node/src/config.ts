@@ -72,10 +72,18 @@ export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk'];
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
   const hub =
-    env.HUB_URL && env.STORE_ID && env.STORE_SECRET ? { url: env.HUB_URL, storeId: env.STORE_ID, secret: env.STORE_SECRET } : undefined;
+    env.HUB_URL && env.STORE_ID && env.STORE_SECRET
+      ? { url: env.HUB_URL, storeId: env.STORE_ID, secret: env.STORE_SECRET }
+      : undefined;
   return {
     dbPath: env.STORE_DB ?? './data/store/store.sqlite',
-    port: checked('PORT', env.PORT, z.string().regex(/^\d+$/).transform(Number).pipe(z.number().max(65_535)), 'a TCP port from 0 to 65535') ?? 8090,
+    port:
+      checked(
+        'PORT',
+        env.PORT,
+        z.string().regex(/^\d+$/).transform(Number).pipe(z.number().max(65_535)),
+        'a TCP port from 0 to 65535',
+      ) ?? 8090,
     host: env.HOST ?? '127.0.0.1',
     logLevel: env.LOG_LEVEL ?? 'info',
     name: env.STORE_NAME,
@@ -84,9 +92,22 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     ...(env.STORE_TRUSTED_ADDRESSES !== undefined ? { trustedAddresses: list(env.STORE_TRUSTED_ADDRESSES) } : {}),
     ...(env.STORE_LOOPBACK_ROLE !== undefined ? { loopbackRole: parseLoopbackRole(env.STORE_LOOPBACK_ROLE) } : {}),
     ...(env.STORE_HOSTNAMES !== undefined ? { hostnames: list(env.STORE_HOSTNAMES) } : {}),
-    mode: checked('STORE_MODE', env.STORE_MODE, z.enum(STORE_MODES), `one of ${STORE_MODES.join(', ')} (production runs no simulator it was not told to)`) ?? 'production',
-    paymentTerminalName: checked('STORE_PAYMENT_TERMINAL', env.STORE_PAYMENT_TERMINAL, z.literal('simulator'), 'simulator (the only terminal driver so far)'),
-    ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) } : {}),
+    mode:
+      checked(
+        'STORE_MODE',
+        env.STORE_MODE,
+        z.enum(STORE_MODES),
+        `one of ${STORE_MODES.join(', ')} (production runs no simulator it was not told to)`,
+      ) ?? 'production',
+    paymentTerminalName: checked(
+      'STORE_PAYMENT_TERMINAL',
+      env.STORE_PAYMENT_TERMINAL,
+      z.literal('simulator'),
+      'simulator (the only terminal driver so far)',
+    ),
+    ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined
+      ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) }
+      : {}),
   };
 }
 
@@ -97,7 +118,10 @@ const expiryMinutes = z.coerce.number().int().min(15).max(10_080);
 export function basketExpiryMinutes(value: string | number | undefined): number {
   if (value === undefined) return DEFAULT_BASKET_EXPIRY_MINUTES;
   const parsed = expiryMinutes.safeParse(typeof value === 'string' && value.trim() === '' ? NaN : value);
-  if (!parsed.success) throw new Error(`STORE_BASKET_EXPIRY_MINUTES (basketExpiryMinutes) must be a whole number of minutes from 15 to 10080 (a week), not "${value}"`);
+  if (!parsed.success)
+    throw new Error(
+      `STORE_BASKET_EXPIRY_MINUTES (basketExpiryMinutes) must be a whole number of minutes from 15 to 10080 (a week), not "${value}"`,
+    );
   return parsed.data;
 }
 
@@ -109,11 +133,16 @@ function checked<T>(name: string, raw: string | undefined, schema: z.ZodType<T>,
   return parsed.data;
 }
 
-const list = (csv: string) => csv.split(',').map((a) => a.trim()).filter(Boolean);
+const list = (csv: string) =>
+  csv
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
 
 function parseLoopbackRole(value: string): LoopbackRole {
   const role = value.trim();
-  if (!(LOOPBACK_ROLES as readonly string[]).includes(role)) throw new Error(`STORE_LOOPBACK_ROLE must be lane or kiosk, not "${value}"`);
+  if (!(LOOPBACK_ROLES as readonly string[]).includes(role))
+    throw new Error(`STORE_LOOPBACK_ROLE must be lane or kiosk, not "${value}"`);
   return role as LoopbackRole;
 }
 
@@ -122,7 +151,8 @@ function parseDevices(json: string): DeviceConfig[] {
   const list = JSON.parse(json) as unknown;
   if (!Array.isArray(list)) throw new Error('STORE_DEVICES must be a JSON array of {name, kind, path}');
   for (const d of list as DeviceConfig[]) {
-    if (!d?.name || !d.path || !['rfid', 'scanner', 'scale', 'printer'].includes(d.kind)) throw new Error(`STORE_DEVICES: bad entry ${JSON.stringify(d)}`);
+    if (!d?.name || !d.path || !['rfid', 'scanner', 'scale', 'printer'].includes(d.kind))
+      throw new Error(`STORE_DEVICES: bad entry ${JSON.stringify(d)}`);
   }
   return list as DeviceConfig[];
 }

@@ -34,7 +34,12 @@ import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
 import { fromOwnPages, siteGuard } from './access/site-guard.js';
-import { idempotency, IDEMPOTENCY_RETENTION_MS, idempotencyMigrations, SqliteIdempotencyKeys } from './idempotency/idempotency.js';
+import {
+  idempotency,
+  IDEMPOTENCY_RETENTION_MS,
+  idempotencyMigrations,
+  SqliteIdempotencyKeys,
+} from './idempotency/idempotency.js';
 import { hubGetter } from './hub-link/hub-get.js';
 import { BopisService, bopisMigrations, bopisRoutes, holdsSink, keepPickupKey } from './bopis/index.js';
 import { applyStockSnapshot, StockLedger, stockMigrations } from './stock/stock-ledger.js';
@@ -82,7 +87,8 @@ const PRUNE_CHUNK = 5_000;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What a request refused for lack of disk space is told (507), and what `/healthz` says while the disk is full. */
-export const STORE_DISK_FULL = "the store's disk is full: nothing was recorded. Free space on the store PC, then try again";
+export const STORE_DISK_FULL =
+  "the store's disk is full: nothing was recorded. Free space on the store PC, then try again";
 
 export interface StoreNode {
   readonly app: Express;
@@ -139,12 +145,28 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     ).run(config.hub.storeId, now());
   }
-  const storeId = (db.prepare("SELECT value FROM node_meta WHERE key = 'store_id'").get() as { value: string } | undefined)?.value ?? null;
+  const storeId =
+    (db.prepare("SELECT value FROM node_meta WHERE key = 'store_id'").get() as { value: string } | undefined)?.value ??
+    null;
 
-  const sync = new StoreSync(db, storeId ?? 'unregistered', config.hub ? { url: config.hub.url, link: hubLink } : undefined, log, now, config.sync);
+  const sync = new StoreSync(
+    db,
+    storeId ?? 'unregistered',
+    config.hub ? { url: config.hub.url, link: hubLink } : undefined,
+    log,
+    now,
+    config.sync,
+  );
   sync.bootstrap?.sinks.set('catalog', upsertCatalog);
   sync.bootstrap?.sinks.set('stock', applyStockSnapshot);
-  const hubGet = config.hub ? hubGetter(config.hub.url, () => hubLink.token(), 10_000, (t, why) => hubLink.refused(t, why)) : undefined;
+  const hubGet = config.hub
+    ? hubGetter(
+        config.hub.url,
+        () => hubLink.token(),
+        10_000,
+        (t, why) => hubLink.refused(t, why),
+      )
+    : undefined;
   const catalog = hubGet ? new CatalogPuller(db, hubGet, log) : undefined;
   sync.feedHandlers.register('catalog.changed', (_db, entry) => {
     const { version } = parseEventPayload('catalog.changed', entry.payload); // checked even with no hub to pull from
@@ -156,22 +178,47 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed
   sync.feedHandlers.register('reservation.snapshot', (_db, entry) => {
     const ended = bopis.applySnapshot(entry);
-    if (ended) log.warn({ ended, seq: entry.seq }, 'ended holds the hub no longer holds (its feed was rebased after a hub restore)');
+    if (ended)
+      log.warn(
+        { ended, seq: entry.seq },
+        'ended holds the hub no longer holds (its feed was rebased after a hub restore)',
+      );
   });
   sync.feedHandlers.register('order.checked-in', (_db, entry) => {
     const p = parseEventPayload('order.checked-in', entry.payload);
-    if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at)) log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');
+    if (!bopis.repo.checkIn(p.reservationId, p.orderId, p.parkingSpot, p.at))
+      log.warn({ orderId: p.orderId }, 'a curbside arrival for a hold this store does not know');
   });
   const terminal = card.terminal;
   const stock = new StockLedger(db);
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
-  const pos = new PosService(db, sync, terminal, config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM, config.currency ?? 'USD', config.name ?? 'Storefleet store', now);
+  const pos = new PosService(
+    db,
+    sync,
+    terminal,
+    config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM,
+    config.currency ?? 'USD',
+    config.name ?? 'Storefleet store',
+    now,
+  );
   const executor = new StoreExecutor(config.executor ?? {}, metrics);
-  const devices = new DeviceManager(config.devices ?? [], new RfidCycleCounter(db, executor, sync, stock, log, now, config.rfid), log, now);
+  const devices = new DeviceManager(
+    config.devices ?? [],
+    new RfidCycleCounter(db, executor, sync, stock, log, now, config.rfid),
+    log,
+    now,
+  );
   registerDeviceMetrics(metrics, devices);
   const syncGauge = (name: string, help: string, read: () => number) =>
-    new Gauge({ name: `storefleet_store_sync_${name}`, help, registers: [metrics], collect() { this.set(read()); } });
+    new Gauge({
+      name: `storefleet_store_sync_${name}`,
+      help,
+      registers: [metrics],
+      collect() {
+        this.set(read());
+      },
+    });
   syncGauge('connected', '1 while syncing with the hub', () => (sync.status().phase === 'syncing' ? 1 : 0));
   syncGauge('pending_up_events', 'outbox events the hub has not acknowledged', () => sync.status().pendingUp);
   syncGauge('feed_lag_entries', 'feed entries announced by the hub and not yet applied here', () => {
@@ -192,7 +239,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const trusted = new Set(config.trustedAddresses ?? LOOPBACK);
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }));
+  app.use(
+    pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }),
+  );
   app.use(httpMetrics(metrics, 'storefleet_store_'));
   app.use((_req, res, next) => {
     res.setHeader('Content-Security-Policy', STORE_CSP);
@@ -218,7 +267,13 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     // error text (addresses, credentials' fate) and the store id are for staff screens.
     const { role } = callerOf(res);
     if (role === 'kiosk' || role === 'unpaired') return void res.json(brief);
-    res.json({ ...brief, storeId, hub: { state: hubLink.state, error: hubLink.lastError ?? null }, cardTerminal: card.inUse, ...(card.warning ? { warning: card.warning } : {}) });
+    res.json({
+      ...brief,
+      storeId,
+      hub: { state: hubLink.state, error: hubLink.lastError ?? null },
+      cardTerminal: card.inUse,
+      ...(card.warning ? { warning: card.warning } : {}),
+    });
   });
   app.get('/metrics', metricsRoute(metrics));
   const api = express.Router();
@@ -229,7 +284,13 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(idempotency(idempotencyKeys, (res) => callerOf(res).scope, log, now));
   api.use(pairingRoutes(pairing));
   api.get('/sync/status', (_req, res) => {
-    res.json({ storeId, ...sync.status(), parkedFeed: sync.storage.parkedFeed().length, bootstrap: sync.bootstrap?.progress() ?? null, catalog: catalog?.status() ?? null });
+    res.json({
+      storeId,
+      ...sync.status(),
+      parkedFeed: sync.storage.parkedFeed().length,
+      bootstrap: sync.bootstrap?.progress() ?? null,
+      catalog: catalog?.status() ?? null,
+    });
   });
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
@@ -245,14 +306,16 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // when it is opened from the node's own pages or by a person (fromOwnPages): a link on another site would otherwise
   // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set).
   app.get('/kiosk.html', (req, res, next) => {
-    if (fromOwnPages(req)) res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    if (fromOwnPages(req))
+      res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     next();
   });
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);
   // A full disk (SQLITE_FULL, ENOSPC) from any route: the store's own words and what to do (507), and /healthz says so.
-  const diskFull: ErrorRequestHandler = (err, _req, _res, next) => next(sync.disk.failed(err) ? new DiskFullError(STORE_DISK_FULL, { cause: err }) : err);
+  const diskFull: ErrorRequestHandler = (err, _req, _res, next) =>
+    next(sync.disk.failed(err) ? new DiskFullError(STORE_DISK_FULL, { cause: err }) : err);
   app.use(diskFull);
   app.use(errorHandler(log));
 
@@ -322,7 +385,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       log.info({ url, storeId, dbPath }, 'store node listening');
       // Parked feed entries whose type has a handler now (this node was upgraded, or the cause fixed), before the hub
       // hears this store's parked count again in its first feed-ack.
-      await sync.replayParkedFeed('start-up').catch((err: unknown) => log.error({ err }, 'replaying the parked feed failed; the entries stay parked'));
+      await sync
+        .replayParkedFeed('start-up')
+        .catch((err: unknown) => log.error({ err }, 'replaying the parked feed failed; the entries stay parked'));
       if (stopped) return url;
       sync.start();
       void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)

@@ -77,19 +77,34 @@ describe('the store node’s authorization matrix', () => {
 
   it('has exactly one row for each route and page the running node has, and no row without one', () => {
     const { routes, statics } = discoverRoutes(node.app as never);
-    expect(statics.map((s) => s.mount).filter((m) => !STATIC_ROOTS.has(m)), 'static mounts of unknown folders').toEqual([]);
+    expect(
+      statics.map((s) => s.mount).filter((m) => !STATIC_ROOTS.has(m)),
+      'static mounts of unknown folders',
+    ).toEqual([]);
     const pages = statics.flatMap((s) =>
-      s.mount === '/' ? ['GET /', ...filesUnder(STATIC_ROOTS.get('/')!).map((f) => key('GET', `/${f}`))] : [key('GET', `${s.mount}/*`)],
+      s.mount === '/'
+        ? ['GET /', ...filesUnder(STATIC_ROOTS.get('/')!).map((f) => key('GET', `/${f}`))]
+        : [key('GET', `${s.mount}/*`)],
     );
     const existing = [...routes.map((r) => key(r.method, r.path)), ...pages];
     const tabled = accessMatrix.map((r) => key(r.method, r.path));
-    expect(tabled.filter((k, i) => tabled.indexOf(k) !== i), 'rows listed twice').toEqual([]);
-    expect(existing.filter((k) => !tabled.includes(k)), 'routes and pages missing from the authorization matrix').toEqual([]);
-    expect(tabled.filter((k) => !existing.includes(k)), 'rows for routes or pages the node does not have').toEqual([]);
+    expect(
+      tabled.filter((k, i) => tabled.indexOf(k) !== i),
+      'rows listed twice',
+    ).toEqual([]);
+    expect(
+      existing.filter((k) => !tabled.includes(k)),
+      'routes and pages missing from the authorization matrix',
+    ).toEqual([]);
+    expect(
+      tabled.filter((k) => !existing.includes(k)),
+      'rows for routes or pages the node does not have',
+    ).toEqual([]);
   });
 
   it('answers every route and page, as every role (the kiosk both ways in), as the table says', async () => {
-    const paths = (path: string): string[] => (path === '/shared/*' ? filesUnder(STATIC_ROOTS.get('/shared')!).map((f) => `/shared/${f}`) : [pathFor(path, fx)]);
+    const paths = (path: string): string[] =>
+      path === '/shared/*' ? filesUnder(STATIC_ROOTS.get('/shared')!).map((f) => `/shared/${f}`) : [pathFor(path, fx)];
     // Each row's most privileged allowed caller goes first, one row at a time, with a valid call (it must succeed);
     // every other call runs after, so a call that uses its target up (tender, hand-over, pairing) cannot starve it.
     const first: (() => Promise<string | undefined>)[] = [];
@@ -99,7 +114,10 @@ describe('the store node’s authorization matrix', () => {
       for (const caller of fx.callers) {
         for (const path of paths(row.path)) {
           if (path.includes(':')) throw new Error(`no fixture for the parameters of ${row.method} ${row.path}`);
-          const isFirst = caller.role === privileged && caller === fx.callers.find((c) => c.role === privileged) && !row.path.endsWith('/*');
+          const isFirst =
+            caller.role === privileged &&
+            caller === fx.callers.find((c) => c.role === privileged) &&
+            !row.path.endsWith('/*');
           (isFirst ? first : rest).push(async () => {
             const body = row.method === 'GET' ? undefined : bodyFor(key(row.method, row.path), fx, caller);
             const res = await fx.call(caller, {
@@ -108,9 +126,15 @@ describe('the store node’s authorization matrix', () => {
               headers: body === undefined ? {} : { 'content-type': 'application/json' },
               ...(body === undefined ? {} : { body: JSON.stringify(body) }),
             });
-            if (res.status >= 500 && row.expects !== res.status) return `${caller.label} ${row.method} ${path} → ${res.status}: ${res.text.slice(0, 200)}`;
-            const mismatch = accessMismatch(row, caller.role, res.status) ?? (isFirst ? successMismatch(row, caller.role, res.status, res.text.slice(0, 200)) : undefined);
-            return mismatch && `${mismatch.replace(caller.role.padEnd(10), caller.label.padEnd(12))}${path !== row.path ? ` (${path})` : ''}`;
+            if (res.status >= 500 && row.expects !== res.status)
+              return `${caller.label} ${row.method} ${path} → ${res.status}: ${res.text.slice(0, 200)}`;
+            const mismatch =
+              accessMismatch(row, caller.role, res.status) ??
+              (isFirst ? successMismatch(row, caller.role, res.status, res.text.slice(0, 200)) : undefined);
+            return (
+              mismatch &&
+              `${mismatch.replace(caller.role.padEnd(10), caller.label.padEnd(12))}${path !== row.path ? ` (${path})` : ''}`
+            );
           });
         }
       }

@@ -16,11 +16,24 @@ describe('the card terminal a store node runs with', () => {
   });
 
   const start = async (config: StoreNodeConfig) => {
-    node = createStoreNode({ ...config, dbPath: join(mkdtempSync(join(tmpdir(), 'sf-terminal-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
-    node.db.prepare(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 800, 'USD', 'ZERO', 1)`).run();
+    node = createStoreNode({
+      ...config,
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-terminal-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+    });
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 800, 'USD', 'ZERO', 1)`,
+      )
+      .run();
     const url = await node.start();
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(url + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
     await call('POST', '/api/stock/movements', { sku: 'MUG', delta: 5, kind: 'RECEIVE' });
@@ -33,30 +46,54 @@ describe('the card terminal a store node runs with', () => {
     const { call, sale } = await start({ mode: 'production' });
     const card = await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CARD' });
     expect(card.status).toBe(503);
-    expect(card.body.detail).toBe('no card terminal is configured at this store node: set STORE_PAYMENT_TERMINAL (the node runs in production mode). Take cash, or call a supervisor');
+    expect(card.body.detail).toBe(
+      'no card terminal is configured at this store node: set STORE_PAYMENT_TERMINAL (the node runs in production mode). Take cash, or call a supervisor',
+    );
     expect((await call('GET', `/api/pos/sales/${sale}`)).body).toMatchObject({ status: 'OPEN' });
-    expect((await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CASH', givenMinor: 1000 })).body).toMatchObject({ status: 'COMPLETED', tender: { kind: 'CASH' } });
-    expect((await call('GET', '/healthz')).body).toMatchObject({ cardTerminal: 'none', warning: expect.stringContaining('card tenders are refused until STORE_PAYMENT_TERMINAL names one') });
+    expect(
+      (await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CASH', givenMinor: 1000 })).body,
+    ).toMatchObject({ status: 'COMPLETED', tender: { kind: 'CASH' } });
+    expect((await call('GET', '/healthz')).body).toMatchObject({
+      cardTerminal: 'none',
+      warning: expect.stringContaining('card tenders are refused until STORE_PAYMENT_TERMINAL names one'),
+    });
   });
 
   it('production with STORE_PAYMENT_TERMINAL=simulator: cards are approved, and /healthz warns that no money moves', async () => {
-    const { call, sale } = await start(storeNodeConfigFromEnv({ STORE_PAYMENT_TERMINAL: 'simulator', STORE_DB: 'unused' }));
-    expect((await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CARD' })).body).toMatchObject({ status: 'COMPLETED', tender: { kind: 'CARD' } });
-    expect((await call('GET', '/healthz')).body).toMatchObject({ cardTerminal: 'simulator', warning: 'STORE_PAYMENT_TERMINAL=simulator in production: every card is approved and no money moves' });
+    const { call, sale } = await start(
+      storeNodeConfigFromEnv({ STORE_PAYMENT_TERMINAL: 'simulator', STORE_DB: 'unused' }),
+    );
+    expect((await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CARD' })).body).toMatchObject({
+      status: 'COMPLETED',
+      tender: { kind: 'CARD' },
+    });
+    expect((await call('GET', '/healthz')).body).toMatchObject({
+      cardTerminal: 'simulator',
+      warning: 'STORE_PAYMENT_TERMINAL=simulator in production: every card is approved and no money moves',
+    });
   });
 
   it('demo mode (npm start) with none named runs the simulator without a warning', async () => {
     const { call, sale } = await start(storeNodeConfigFromEnv({ STORE_MODE: 'demo', STORE_DB: 'unused' }));
-    expect((await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CARD' })).body).toMatchObject({ status: 'COMPLETED' });
+    expect((await call('POST', `/api/pos/sales/${sale}/tender`, { kind: 'CARD' })).body).toMatchObject({
+      status: 'COMPLETED',
+    });
     const health = (await call('GET', '/healthz')).body;
     expect(health.cardTerminal).toBe('simulator');
     expect(health.warning).toBeUndefined();
   });
 
   it('a mode, terminal or port the node does not know stops it at start, naming the variable', () => {
-    expect(() => storeNodeConfigFromEnv({ STORE_MODE: 'prod' })).toThrow('STORE_MODE must be one of production, demo, test (production runs no simulator it was not told to), not "prod"');
-    expect(() => storeNodeConfigFromEnv({ STORE_PAYMENT_TERMINAL: 'ingenico' })).toThrow('STORE_PAYMENT_TERMINAL must be simulator (the only terminal driver so far), not "ingenico"');
-    for (const port of ['abc', 'NaN', '-1', '1e3', '70000']) expect(() => storeNodeConfigFromEnv({ PORT: port })).toThrow(`PORT must be a TCP port from 0 to 65535, not "${port}"`);
+    expect(() => storeNodeConfigFromEnv({ STORE_MODE: 'prod' })).toThrow(
+      'STORE_MODE must be one of production, demo, test (production runs no simulator it was not told to), not "prod"',
+    );
+    expect(() => storeNodeConfigFromEnv({ STORE_PAYMENT_TERMINAL: 'ingenico' })).toThrow(
+      'STORE_PAYMENT_TERMINAL must be simulator (the only terminal driver so far), not "ingenico"',
+    );
+    for (const port of ['abc', 'NaN', '-1', '1e3', '70000'])
+      expect(() => storeNodeConfigFromEnv({ PORT: port })).toThrow(
+        `PORT must be a TCP port from 0 to 65535, not "${port}"`,
+      );
     expect(storeNodeConfigFromEnv({})).toMatchObject({ mode: 'production', port: 8090 });
   });
 });

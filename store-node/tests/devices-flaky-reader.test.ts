@@ -2,13 +2,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorLink, encodeSgtin96, PtyPair, RfidFloorEmulator, type DriftReport, type SerialLink } from '@storefleet/devices';
+import {
+  emulatorLink,
+  encodeSgtin96,
+  PtyPair,
+  RfidFloorEmulator,
+  type DriftReport,
+  type SerialLink,
+} from '@storefleet/devices';
 import { gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { waitFor } from './support/sync-fixture.js';
 
 const TEE = '0061414112345' + gtinCheckDigit('0061414112345');
-const SHELF = Array.from({ length: 300 }, (_, i) => encodeSgtin96({ gtin14: TEE, companyPrefixLength: 7, serial: i + 1 }));
+const SHELF = Array.from({ length: 300 }, (_, i) =>
+  encodeSgtin96({ gtin14: TEE, companyPrefixLength: 7, serial: i + 1 }),
+);
 
 /**
  * A store node whose reader (the emulator on a socat pty) drops out every cycle: each window hears a sweep or two
@@ -21,9 +30,15 @@ describe('a reader that keeps dropping out (emulator over a real pty)', () => {
   let emulator: SerialLink;
   let node: StoreNode;
   // Half the tags go unheard in any one sweep: a window of a sweep or two is a short count every time.
-  const floor = new RfidFloorEmulator([{ antenna: 1, tags: SHELF }], { miss: 0.5, repeat: 0, strays: [], strayChance: 0, garbageBytes: 4 }, 50, 3);
+  const floor = new RfidFloorEmulator(
+    [{ antenna: 1, tags: SHELF }],
+    { miss: 0.5, repeat: 0, strays: [], strayChance: 0, garbageBytes: 4 },
+    50,
+    3,
+  );
   const call = async (path: string) => (await fetch(node.url + path)).json() as Promise<any>;
-  const reader = async () => (await call('/api/devices')).items[0] as { state: string; stats: { reads: number; sweeps: number } };
+  const reader = async () =>
+    (await call('/api/devices')).items[0] as { state: string; stats: { reads: number; sweeps: number } };
 
   beforeAll(async () => {
     pair = await PtyPair.create(join(dir, 'rfid-dev'), join(dir, 'rfid-host'));
@@ -37,9 +52,17 @@ describe('a reader that keeps dropping out (emulator over a real pty)', () => {
       devices: [{ name: 'floor-reader', kind: 'rfid', path: pair.devicePath, sweepMs: 50 }],
       rfid: { cycleMs: 3_600_000, cyclesToConfirm: 3 },
     });
-    node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES ('TEE', ?, 'T-shirt', 'Apparel', 1500, 'USD', 'STANDARD', 1)`).run(TEE);
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES ('TEE', ?, 'T-shirt', 'Apparel', 1500, 'USD', 'STANDARD', 1)`,
+      )
+      .run(TEE);
     await node.start();
-    await fetch(`${node.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'TEE', delta: 300, kind: 'RECEIVE' }) });
+    await fetch(`${node.url}/api/stock/movements`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'TEE', delta: 300, kind: 'RECEIVE' }),
+    });
   }, 60_000);
   afterAll(async () => {
     await node?.stop();
@@ -60,7 +83,9 @@ describe('a reader that keeps dropping out (emulator over a real pty)', () => {
       reports.push(report!);
     }
     const onHand = (await call('/api/stock/TEE')).onHand;
-    const moved = node.db.prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE '%RFID_RECONCILE%'").get() as { n: number };
+    const moved = node.db
+      .prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE '%RFID_RECONCILE%'")
+      .get() as { n: number };
     expect({ onHand, rfidMoves: moved.n }).toEqual({ onHand: 300, rfidMoves: 0 });
     expect(reports.map((r) => r.complete)).toEqual([false, false, false, false, false, false]);
     expect(reports.some((r) => r.skus[0]!.counted < 300)).toBe(true); // the short counts were there

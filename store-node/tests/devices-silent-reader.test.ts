@@ -12,7 +12,12 @@ describe('a silent reader (a pty with no device behind it)', () => {
   let pair: PtyPair;
   let node: StoreNode;
   let emulator: SerialLink | undefined;
-  const devices = async () => ((await (await fetch(`${node.url}/api/devices`)).json()) as { items: unknown }).items as { name: string; state: string; stats: Record<string, number> }[];
+  const devices = async () =>
+    ((await (await fetch(`${node.url}/api/devices`)).json()) as { items: unknown }).items as {
+      name: string;
+      state: string;
+      stats: Record<string, number>;
+    }[];
   const metrics = async () => (await fetch(`${node.url}/metrics`)).text();
 
   beforeAll(async () => {
@@ -33,7 +38,9 @@ describe('a silent reader (a pty with no device behind it)', () => {
   });
 
   it('shows as silent, not up, in the device API and at /metrics; and open once a reader answers', async () => {
-    const [silent] = await waitFor('the reader reported silent', async () => ((await devices())[0]?.state === 'silent' ? devices() : undefined));
+    const [silent] = await waitFor('the reader reported silent', async () =>
+      (await devices())[0]?.state === 'silent' ? devices() : undefined,
+    );
     expect(silent).toMatchObject({ name: 'back-room-reader', state: 'silent', stats: { reads: 0, silent: 1 } });
     expect(silent!.stats.msSinceHeard).toBeGreaterThan(500);
     const text = await metrics();
@@ -41,10 +48,16 @@ describe('a silent reader (a pty with no device behind it)', () => {
     expect(text).toMatch(/storefleet_store_device_state\{device="back-room-reader",kind="rfid",state="silent"\} 1/);
     expect(text).toMatch(/storefleet_store_device_state\{device="back-room-reader",kind="rfid",state="open"\} 0/);
 
-    const tags = Array.from({ length: 5 }, (_, i) => encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }));
+    const tags = Array.from({ length: 5 }, (_, i) =>
+      encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }),
+    );
     emulator = emulatorLink(pair.hostPath, new RfidFloorEmulator([{ antenna: 1, tags }], undefined, 50));
     emulator.start();
-    const [up] = await waitFor('the reader heard', async () => ((await devices())[0]?.state === 'open' ? devices() : undefined), 30_000);
+    const [up] = await waitFor(
+      'the reader heard',
+      async () => ((await devices())[0]?.state === 'open' ? devices() : undefined),
+      30_000,
+    );
     expect(up!.stats.reads).toBeGreaterThan(0);
     expect(await metrics()).toMatch(/storefleet_store_device_up\{device="back-room-reader",kind="rfid"\} 1/);
   }, 60_000);

@@ -2,7 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorLink, encodeSgtin96, PrinterEmulator, PtyPair, RfidFloorEmulator, ScannerEmulator, type SerialLink } from '@storefleet/devices';
+import {
+  emulatorLink,
+  encodeSgtin96,
+  PrinterEmulator,
+  PtyPair,
+  RfidFloorEmulator,
+  ScannerEmulator,
+  type SerialLink,
+} from '@storefleet/devices';
 import { gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { waitFor } from './support/sync-fixture.js';
@@ -10,7 +18,8 @@ import { waitFor } from './support/sync-fixture.js';
 const gtin = (body13: string) => body13 + gtinCheckDigit(body13);
 const TEE = gtin('0061414112345');
 const CAP = gtin('0061414154321');
-const tags = (g: string, n: number, from = 1) => Array.from({ length: n }, (_, i) => encodeSgtin96({ gtin14: g, companyPrefixLength: 7, serial: from + i }));
+const tags = (g: string, n: number, from = 1) =>
+  Array.from({ length: n }, (_, i) => encodeSgtin96({ gtin14: g, companyPrefixLength: 7, serial: from + i }));
 
 describe('devices at a store node (emulators over socat ptys)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sf-devices-'));
@@ -21,11 +30,25 @@ describe('devices at a store node (emulators over socat ptys)', () => {
   const scanner = new ScannerEmulator();
   const printer = new PrinterEmulator();
   const call = async (method: string, path: string, body?: unknown) =>
-    (await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
+    (
+      await fetch(node.url + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json() as Promise<any>;
 
   beforeAll(async () => {
-    for (const name of ['rfid', 'scanner', 'printer']) pairs.push(await PtyPair.create(join(dir, `${name}-dev`), join(dir, `${name}-host`)));
-    floor = new RfidFloorEmulator([{ antenna: 1, tags: tags(TEE, 10) }, { antenna: 2, tags: tags(CAP, 6) }], { miss: 0.2, repeat: 0.3, strays: tags(CAP, 5, 500), strayChance: 0.3, garbageBytes: 5 }, 25);
+    for (const name of ['rfid', 'scanner', 'printer'])
+      pairs.push(await PtyPair.create(join(dir, `${name}-dev`), join(dir, `${name}-host`)));
+    floor = new RfidFloorEmulator(
+      [
+        { antenna: 1, tags: tags(TEE, 10) },
+        { antenna: 2, tags: tags(CAP, 6) },
+      ],
+      { miss: 0.2, repeat: 0.3, strays: tags(CAP, 5, 500), strayChance: 0.3, garbageBytes: 5 },
+      25,
+    );
     for (const [i, em] of [floor, scanner, printer].entries()) {
       const link = emulatorLink(pairs[i]!.hostPath, em);
       link.start();
@@ -37,13 +60,21 @@ describe('devices at a store node (emulators over socat ptys)', () => {
       logLevel: 'silent',
       name: 'Device Store',
       devices: [
-        { name: 'floor-reader', kind: 'rfid', path: pairs[0]!.devicePath, zones: { 1: 'apparel', 2: 'hats' }, sweepMs: 25 },
+        {
+          name: 'floor-reader',
+          kind: 'rfid',
+          path: pairs[0]!.devicePath,
+          zones: { 1: 'apparel', 2: 'hats' },
+          sweepMs: 25,
+        },
         { name: 'lane-1-scanner', kind: 'scanner', path: pairs[1]!.devicePath },
         { name: 'lane-1-printer', kind: 'printer', path: pairs[2]!.devicePath },
       ],
       rfid: { cycleMs: 300, cyclesToConfirm: 3 },
     });
-    const put = node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES (?, ?, ?, 'Apparel', 1500, 'USD', 'STANDARD', 1)`);
+    const put = node.db.prepare(
+      `INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES (?, ?, ?, 'Apparel', 1500, 'USD', 'STANDARD', 1)`,
+    );
     put.run('TEE', TEE, 'T-shirt');
     put.run('CAP', CAP, 'Cap');
     await node.start();
@@ -62,7 +93,9 @@ describe('devices at a store node (emulators over socat ptys)', () => {
       return list.every((d) => d.state === 'open') && list.length === 3 ? list : undefined;
     });
     expect(items.map((d) => d.name)).toEqual(['floor-reader', 'lane-1-scanner', 'lane-1-printer']);
-    await waitFor('tag reads', async () => ((await call('GET', '/api/devices')).items[0].stats.reads > 100 ? true : undefined));
+    await waitFor('tag reads', async () =>
+      (await call('GET', '/api/devices')).items[0].stats.reads > 100 ? true : undefined,
+    );
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
     expect(metrics).toMatch(/storefleet_store_device_up\{device="floor-reader",kind="rfid"\} 1/);
     expect(metrics).toMatch(/storefleet_store_device_stat\{device="floor-reader",stat="reads"\} \d+/);
@@ -80,7 +113,9 @@ describe('devices at a store node (emulators over socat ptys)', () => {
 
     floor.zones[0]!.tags.splice(0, 3); // three tees gone from the shelf without a sale
     await waitFor('the RFID adjustment', () => node.pos.stock.onHand('TEE') === 7, 30_000);
-    const events = node.db.prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE '%RFID_RECONCILE%'").all() as { payload: string }[];
+    const events = node.db
+      .prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE '%RFID_RECONCILE%'")
+      .all() as { payload: string }[];
     // Taken mid-cycle, the first short cycle may agree on less than 3: then the rest follows once confirmed again.
     const moves = events.map((e) => JSON.parse(e.payload) as { sku: string; delta: number });
     expect(moves.every((m) => m.sku === 'TEE' && m.delta < 0)).toBe(true);
@@ -90,7 +125,11 @@ describe('devices at a store node (emulators over socat ptys)', () => {
 
   it('a scan from the lane scanner shows up for the till, and the sale’s receipt comes out of the printer', async () => {
     scanner.scan(TEE.slice(1)); // the EAN-13 on the label
-    const scans = await waitFor('the scan', async () => ((await call('GET', '/api/devices/scans')).items as unknown[]).length ? (await call('GET', '/api/devices/scans')).items : undefined);
+    const scans = await waitFor('the scan', async () =>
+      ((await call('GET', '/api/devices/scans')).items as unknown[]).length
+        ? (await call('GET', '/api/devices/scans')).items
+        : undefined,
+    );
     expect(scans[0]).toMatchObject({ gtin14: TEE, device: 'lane-1-scanner' });
     const sale = await call('POST', '/api/pos/sales');
     await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: scans[0].code });

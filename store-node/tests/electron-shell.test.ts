@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+// biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
 import { errorPage, NO_CRASHES, RECOVERY_DEFAULTS, recoveryPolicy, rendererGone } from '../electron/screen-recovery.mjs';
+// biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
 import { startFailure } from '../electron/start-failure.mjs';
+// biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
 import { updatePlan } from '../electron/update-plan.mjs';
+// biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
 import { navigationAllowed, nodeConfig, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from '../electron/window-plan.mjs';
 
@@ -17,42 +21,83 @@ describe('the Electron shell’s window plan', () => {
     expect(plan.window).toMatchObject({
       kiosk: false,
       fullscreen: false,
-      webPreferences: { contextIsolation: true, nodeIntegration: false, sandbox: true, webviewTag: false, devTools: true },
+      webPreferences: {
+        contextIsolation: true,
+        nodeIntegration: false,
+        sandbox: true,
+        webviewTag: false,
+        devTools: true,
+      },
     });
   });
 
   it('opens the kiosk full-screen in kiosk mode by a flag or the environment, without DevTools', () => {
-    expect(windowPlan(['electron', '.', '--page=kiosk', '--kiosk'], {})).toMatchObject({ path: '/kiosk.html', kiosk: true, window: { kiosk: true, fullscreen: true, webPreferences: { devTools: false } } });
-    expect(windowPlan(['electron', '.'], { STORE_PAGE: 'pickup', STORE_KIOSK: '1' })).toMatchObject({ path: '/pickup.html', window: { kiosk: true } });
+    expect(windowPlan(['electron', '.', '--page=kiosk', '--kiosk'], {})).toMatchObject({
+      path: '/kiosk.html',
+      kiosk: true,
+      window: { kiosk: true, fullscreen: true, webPreferences: { devTools: false } },
+    });
+    expect(windowPlan(['electron', '.'], { STORE_PAGE: 'pickup', STORE_KIOSK: '1' })).toMatchObject({
+      path: '/pickup.html',
+      window: { kiosk: true },
+    });
   });
 
   it('always locks the kiosk page, with or without --kiosk: no DevTools, no menu, full screen', () => {
-    for (const plan of [windowPlan(['electron', '.', '--page=kiosk'], {}), windowPlan(['electron', '.'], { STORE_PAGE: 'kiosk' }), windowPlan(['electron', '.', '--page=kiosk'], { STORE_KIOSK: '0' })]) {
-      expect(plan).toMatchObject({ page: 'kiosk', kiosk: true, window: { kiosk: true, fullscreen: true, webPreferences: { devTools: false } } });
+    for (const plan of [
+      windowPlan(['electron', '.', '--page=kiosk'], {}),
+      windowPlan(['electron', '.'], { STORE_PAGE: 'kiosk' }),
+      windowPlan(['electron', '.', '--page=kiosk'], { STORE_KIOSK: '0' }),
+    ]) {
+      expect(plan).toMatchObject({
+        page: 'kiosk',
+        kiosk: true,
+        window: { kiosk: true, fullscreen: true, webPreferences: { devTools: false } },
+      });
     }
-    expect(windowPlan(['electron', '.', '--page=pos'], {})).toMatchObject({ kiosk: false, window: { webPreferences: { devTools: true } } });
+    expect(windowPlan(['electron', '.', '--page=pos'], {})).toMatchObject({
+      kiosk: false,
+      window: { webPreferences: { devTools: true } },
+    });
   });
 
   it('runs the node of a kiosk page as a kiosk machine (loopbackRole kiosk), on loopback; other pages keep the configured role', () => {
     const env = { dbPath: '/tmp/x.sqlite', host: '0.0.0.0', loopbackRole: 'lane', port: 8090 };
-    expect(nodeConfig(windowPlan(['electron', '.', '--page=kiosk'], {}), env)).toEqual({ dbPath: '/tmp/x.sqlite', host: '127.0.0.1', loopbackRole: 'kiosk', port: 8090 });
-    expect(nodeConfig(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), env)).toEqual({ ...env, host: '127.0.0.1' });
-    expect(nodeConfig(windowPlan(['electron', '.', '--page=pickup'], {}), { port: 1 })).toEqual({ port: 1, host: '127.0.0.1' });
+    expect(nodeConfig(windowPlan(['electron', '.', '--page=kiosk'], {}), env)).toEqual({
+      dbPath: '/tmp/x.sqlite',
+      host: '127.0.0.1',
+      loopbackRole: 'kiosk',
+      port: 8090,
+    });
+    expect(nodeConfig(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), env)).toEqual({
+      ...env,
+      host: '127.0.0.1',
+    });
+    expect(nodeConfig(windowPlan(['electron', '.', '--page=pickup'], {}), { port: 1 })).toEqual({
+      port: 1,
+      host: '127.0.0.1',
+    });
   });
 
   it('refuses an unknown page with a clear message', () => {
-    expect(() => windowPlan(['electron', '.', '--page=till'], {})).toThrow('--page must be one of pos, kiosk, pickup, handheld, not "till"');
+    expect(() => windowPlan(['electron', '.', '--page=till'], {})).toThrow(
+      '--page must be one of pos, kiosk, pickup, handheld, not "till"',
+    );
     expect(() => windowPlan(['electron', '.', '--page=constructor'], {})).toThrow('not "constructor"');
   });
 
   it('takes --page only from the page table: no inherited name, no value with more after it, once', () => {
     for (const name of ['toString', '__proto__', 'hasOwnProperty', 'valueOf', '']) {
-      expect(() => windowPlan(['electron', '.', `--page=${name}`], {}), name).toThrow(`--page must be one of pos, kiosk, pickup, handheld, not "${name}"`);
+      expect(() => windowPlan(['electron', '.', `--page=${name}`], {}), name).toThrow(
+        `--page must be one of pos, kiosk, pickup, handheld, not "${name}"`,
+      );
     }
     expect(() => windowPlan(['electron', '.'], { STORE_PAGE: 'toString' })).toThrow('not "toString"');
     expect(() => windowPlan(['electron', '.', '--page=pos=kiosk'], {})).toThrow('not "pos=kiosk"'); // was read as "pos"
     expect(() => windowPlan(['electron', '.', '--page'], {})).toThrow('--page needs a value: --page=…');
-    expect(() => windowPlan(['electron', '.', '--page=pos', '--page=kiosk'], {})).toThrow('--page is given 2 times: give it once');
+    expect(() => windowPlan(['electron', '.', '--page=pos', '--page=kiosk'], {})).toThrow(
+      '--page is given 2 times: give it once',
+    );
   });
 
   it('reads --kiosk strictly: --kiosk=0 and =false are off, --kiosk, =1 and =true on, anything else refused', () => {
@@ -63,9 +108,12 @@ describe('the Electron shell’s window plan', () => {
     expect(kiosk('--kiosk')).toBe(true);
     expect(kiosk('--kiosk=1')).toBe(true);
     expect(kiosk('--kiosk=true')).toBe(true);
-    for (const v of ['yes', 'on', '', '2', 'TRUE']) expect(() => kiosk(`--kiosk=${v}`), v).toThrow(`--kiosk must be 1, 0, true or false, not "${v}"`);
+    for (const v of ['yes', 'on', '', '2', 'TRUE'])
+      expect(() => kiosk(`--kiosk=${v}`), v).toThrow(`--kiosk must be 1, 0, true or false, not "${v}"`);
     expect(() => kiosk('--kiosk', '--kiosk=0')).toThrow('--kiosk is given 2 times: give it once');
-    expect(() => windowPlan(['electron', '.', '--page=kiosk', '--kiosk=yes'], {})).toThrow('--kiosk must be 1, 0, true or false, not "yes"');
+    expect(() => windowPlan(['electron', '.', '--page=kiosk', '--kiosk=yes'], {})).toThrow(
+      '--kiosk must be 1, 0, true or false, not "yes"',
+    );
   });
 
   it('reads STORE_KIOSK the same way (empty is off), and a flag wins over it', () => {
@@ -80,7 +128,13 @@ describe('the Electron shell’s window plan', () => {
 
 describe('the window stays on the store node', () => {
   it('allows the node’s own pages, whatever the path or query', () => {
-    for (const url of [`${NODE}/kiosk.html`, `${NODE}/`, `${NODE}/pair.html?then=%2Fhandheld.html`, `${NODE}/shared/dom.js#x`]) expect(navigationAllowed(NODE, url), url).toBe(true);
+    for (const url of [
+      `${NODE}/kiosk.html`,
+      `${NODE}/`,
+      `${NODE}/pair.html?then=%2Fhandheld.html`,
+      `${NODE}/shared/dom.js#x`,
+    ])
+      expect(navigationAllowed(NODE, url), url).toBe(true);
   });
 
   it('refuses a URL that only starts with the node’s address (the @ trick), other ports, hosts and schemes', () => {
@@ -108,7 +162,8 @@ describe('the window stays on the store node', () => {
 });
 
 describe('permissions', () => {
-  const ask = (permission: string, requestingUrl: string | undefined, mediaTypes?: string[]) => permissionAllowed(NODE, { permission, requestingUrl, mediaTypes });
+  const ask = (permission: string, requestingUrl: string | undefined, mediaTypes?: string[]) =>
+    permissionAllowed(NODE, { permission, requestingUrl, mediaTypes });
 
   it('grants the camera (video only) to the node’s handheld page, for barcode scanning', () => {
     expect(ask('media', `${NODE}/handheld.html`, ['video'])).toBe(true);
@@ -123,14 +178,26 @@ describe('permissions', () => {
     expect(ask('media', 'http://127.0.0.1:8091/handheld.html', ['video'])).toBe(false);
     expect(ask('media', 'http://127.0.0.1:8090@127.0.0.1:8091/handheld.html', ['video'])).toBe(false);
     expect(ask('media', undefined, ['video'])).toBe(false);
-    for (const p of ['display-capture', 'notifications', 'geolocation', 'clipboard-read', 'serial', 'usb', 'hid', 'openExternal', 'fullscreen', 'pointerLock']) {
+    for (const p of [
+      'display-capture',
+      'notifications',
+      'geolocation',
+      'clipboard-read',
+      'serial',
+      'usb',
+      'hid',
+      'openExternal',
+      'fullscreen',
+      'pointerLock',
+    ]) {
       expect(ask(p, `${NODE}/handheld.html`, ['video']), p).toBe(false);
     }
   });
 });
 
 describe('kiosk mode shortcuts', () => {
-  const key = (k: string, mods: Partial<Record<'control' | 'meta' | 'shift' | 'alt', boolean>> = {}) => shortcutBlocked({ key: k, control: false, meta: false, shift: false, alt: false, ...mods });
+  const key = (k: string, mods: Partial<Record<'control' | 'meta' | 'shift' | 'alt', boolean>> = {}) =>
+    shortcutBlocked({ key: k, control: false, meta: false, shift: false, alt: false, ...mods });
 
   it('swallows DevTools, reload, full screen, close, quit and zoom', () => {
     expect(key('F12')).toBe(true);
@@ -158,19 +225,26 @@ describe('kiosk mode shortcuts', () => {
 
 describe('the kiosk marker cookie', () => {
   it('is a session cookie: gone when the shell closes', () => {
-    expect(screenCookie(windowPlan(['electron', '.', '--page=kiosk'], {}), NODE).set).not.toHaveProperty('expirationDate');
+    expect(screenCookie(windowPlan(['electron', '.', '--page=kiosk'], {}), NODE).set).not.toHaveProperty(
+      'expirationDate',
+    );
   });
 
   it('is set for a kiosk page’s window (httpOnly, sameSite strict, path /) and cleared for any other page', () => {
     expect(screenCookie(windowPlan(['electron', '.', '--page=kiosk'], {}), NODE)).toEqual({
       set: { url: `${NODE}/`, name: 'sf_screen', value: 'kiosk', path: '/', httpOnly: true, sameSite: 'strict' },
     });
-    expect(screenCookie(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), NODE)).toEqual({ remove: { url: `${NODE}/`, name: 'sf_screen' } });
+    expect(screenCookie(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), NODE)).toEqual({
+      remove: { url: `${NODE}/`, name: 'sf_screen' },
+    });
   });
 });
 
 /** The text a person reads on a data: page, tags dropped. */
-const pageText = (dataUrl: string) => decodeURIComponent(dataUrl.replace(/^data:text\/html;charset=utf-8,/, '')).replace(/<style>.*?<\/style>/s, '').replace(/<[^>]+>/g, ' ');
+const pageText = (dataUrl: string) =>
+  decodeURIComponent(dataUrl.replace(/^data:text\/html;charset=utf-8,/, ''))
+    .replace(/<style>.*?<\/style>/s, '')
+    .replace(/<[^>]+>/g, ' ');
 
 describe('a crashed or hung page', () => {
   const crash = (reason = 'crashed') => ({ reason, exitCode: 133 });
@@ -204,15 +278,28 @@ describe('a crashed or hung page', () => {
     let state = NO_CRASHES;
     for (const t of [0, 1, 2]) state = rendererGone(state, crash(), t).state;
     expect(rendererGone(state, crash('killed'), 30_003).effect).toMatchObject({ do: 'error-page' });
-    expect(pageText(rendererGone(state, crash('killed'), 30_003).effect.html)).toContain('it was stopped (hung, or ended by the system)');
-    expect(rendererGone(state, { reason: 'clean-exit', exitCode: 0 }, 30_003)).toEqual({ state, effect: { do: 'nothing' } });
+    expect(pageText(rendererGone(state, crash('killed'), 30_003).effect.html)).toContain(
+      'it was stopped (hung, or ended by the system)',
+    );
+    expect(rendererGone(state, { reason: 'clean-exit', exitCode: 0 }, 30_003)).toEqual({
+      state,
+      effect: { do: 'nothing' },
+    });
   });
 
   it('takes its limits from the environment, refusing values that are not positive whole numbers', () => {
     expect(recoveryPolicy({})).toEqual(RECOVERY_DEFAULTS);
-    expect(recoveryPolicy({ STORE_CRASH_MAX: '5', STORE_CRASH_RETRY_MS: '1000', STORE_HANG_MS: '' })).toEqual({ ...RECOVERY_DEFAULTS, maxCrashes: 5, retryMs: 1000 });
-    expect(() => recoveryPolicy({ STORE_CRASH_MAX: '0' })).toThrow('STORE_CRASH_MAX must be a positive whole number, not "0"');
-    expect(() => recoveryPolicy({ STORE_HANG_MS: '1e99' })).toThrow('STORE_HANG_MS must be a positive whole number, not "1e99"');
+    expect(recoveryPolicy({ STORE_CRASH_MAX: '5', STORE_CRASH_RETRY_MS: '1000', STORE_HANG_MS: '' })).toEqual({
+      ...RECOVERY_DEFAULTS,
+      maxCrashes: 5,
+      retryMs: 1000,
+    });
+    expect(() => recoveryPolicy({ STORE_CRASH_MAX: '0' })).toThrow(
+      'STORE_CRASH_MAX must be a positive whole number, not "0"',
+    );
+    expect(() => recoveryPolicy({ STORE_HANG_MS: '1e99' })).toThrow(
+      'STORE_HANG_MS must be a positive whole number, not "1e99"',
+    );
   });
 
   it('escapes what it shows', () => {
@@ -223,7 +310,10 @@ describe('a crashed or hung page', () => {
 
 describe('a shell that cannot start', () => {
   it('says in plain words that the port is taken and what to do', () => {
-    const err = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8090'), { code: 'EADDRINUSE', port: 8090 });
+    const err = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8090'), {
+      code: 'EADDRINUSE',
+      port: 8090,
+    });
     expect(startFailure(err, { port: 8090 })).toEqual({
       title: 'Storefleet Store cannot start',
       text:
@@ -234,7 +324,9 @@ describe('a shell that cannot start', () => {
 
   it('gives a configuration error’s message, without a stack', () => {
     const { text } = startFailure(new Error('--kiosk must be 1, 0, true or false, not "yes"'));
-    expect(text).toBe('--kiosk must be 1, 0, true or false, not "yes". The details are in the store node\'s log. Fix the setting, then start Storefleet Store again.');
+    expect(text).toBe(
+      '--kiosk must be 1, 0, true or false, not "yes". The details are in the store node\'s log. Fix the setting, then start Storefleet Store again.',
+    );
     expect(text).not.toContain('    at ');
   });
 });
@@ -251,13 +343,21 @@ describe('the update channel', () => {
       feed: { provider: 'generic', url: 'https://hub.example/registry/store-shell/', channel: 'latest' },
       intervalMs: 6 * 3600_000,
     });
-    expect(updatePlan({ STORE_UPDATE_URL: 'http://10.0.0.1:8080/u', STORE_UPDATE_INTERVAL_MS: '600000' })).toMatchObject({ intervalMs: 600_000 });
+    expect(
+      updatePlan({ STORE_UPDATE_URL: 'http://10.0.0.1:8080/u', STORE_UPDATE_INTERVAL_MS: '600000' }),
+    ).toMatchObject({ intervalMs: 600_000 });
   });
 
   it('refuses a URL that is not http(s), carries credentials, or an interval under a minute', () => {
-    expect(() => updatePlan({ STORE_UPDATE_URL: 'hub/updates' })).toThrow('STORE_UPDATE_URL must be an http(s) URL, not "hub/updates"');
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'hub/updates' })).toThrow(
+      'STORE_UPDATE_URL must be an http(s) URL, not "hub/updates"',
+    );
     expect(() => updatePlan({ STORE_UPDATE_URL: 'file:///srv/updates' })).toThrow('must be an http(s) URL');
-    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://u:p@hub.example/u' })).toThrow('STORE_UPDATE_URL must not carry a user name or password');
-    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://hub.example/u', STORE_UPDATE_INTERVAL_MS: '1000' })).toThrow('STORE_UPDATE_INTERVAL_MS must be a whole number of at least 60000, not "1000"');
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://u:p@hub.example/u' })).toThrow(
+      'STORE_UPDATE_URL must not carry a user name or password',
+    );
+    expect(() => updatePlan({ STORE_UPDATE_URL: 'https://hub.example/u', STORE_UPDATE_INTERVAL_MS: '1000' })).toThrow(
+      'STORE_UPDATE_INTERVAL_MS must be a whole number of at least 60000, not "1000"',
+    );
   });
 });

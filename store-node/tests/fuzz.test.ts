@@ -23,7 +23,12 @@ describe('fuzzing the store node', () => {
     const url = fx.node.url!;
     const routes = discoverRoutes(fx.node.app as never).routes.filter((r) => r.path.startsWith('/api/'));
     const [lane, kioskScreen, pairedKiosk, handheld] = fx.callers.map((c) => c.headers);
-    const ctx = { routes, ids: [fx.sales.open, fx.sales.paid, fx.pickups.toHandOver, fx.spareDeviceId, fx.customerId, 'MUG'], callers: [lane!, kioskScreen!, pairedKiosk!, handheld!], cookieNames: ['sf_device', 'sf_screen'] };
+    const ctx = {
+      routes,
+      ids: [fx.sales.open, fx.sales.paid, fx.pickups.toHandOver, fx.spareDeviceId, fx.customerId, 'MUG'],
+      callers: [lane!, kioskScreen!, pairedKiosk!, handheld!],
+      cookieNames: ['sf_device', 'sf_screen'],
+    };
     const findings = new Findings();
     let before = storeFingerprint(fx.node.db);
     await fc.assert(
@@ -36,14 +41,23 @@ describe('fuzzing the store node', () => {
           return;
         }
         const unavailable = res.status === 503 && String(res.json?.type ?? '').includes('unavailable');
-        if (res.status >= 500 && !unavailable) findings.add(`${req.method} on ${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`, describeRequest(req));
+        if (res.status >= 500 && !unavailable)
+          findings.add(
+            `${req.method} on ${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`,
+            describeRequest(req),
+          );
         if (res.status < 400) {
           before = storeFingerprint(fx.node.db); // a random request that was valid: its change is legitimate
           return;
         }
-        if (!res.contentType.includes('application/problem+json')) findings.add(`${res.status} not as problem+json (${res.contentType || 'no content type'})`, describeRequest(req));
+        if (!res.contentType.includes('application/problem+json'))
+          findings.add(
+            `${res.status} not as problem+json (${res.contentType || 'no content type'})`,
+            describeRequest(req),
+          );
         const after = storeFingerprint(fx.node.db);
-        if (after !== before && res.status < 500) findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
+        if (after !== before && res.status < 500)
+          findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
         before = after;
       }),
       { numRuns: FUZZ_RUNS },

@@ -34,8 +34,14 @@ describe('sales closed at the same moment on several lanes', () => {
     // Another connection, as after a power cut: what the lanes were told is what the file holds.
     const other = new Database(dbPath, { readonly: true });
     try {
-      expect((other.prepare("SELECT count(*) AS n FROM sales WHERE status = 'COMPLETED'").get() as { n: number }).n).toBe(10);
-      const seqs = (other.prepare("SELECT seq FROM sync_outbox WHERE type IN ('stock.moved', 'sale.completed') ORDER BY seq").all() as { seq: number }[]).map((r) => r.seq);
+      expect(
+        (other.prepare("SELECT count(*) AS n FROM sales WHERE status = 'COMPLETED'").get() as { n: number }).n,
+      ).toBe(10);
+      const seqs = (
+        other
+          .prepare("SELECT seq FROM sync_outbox WHERE type IN ('stock.moved', 'sale.completed') ORDER BY seq")
+          .all() as { seq: number }[]
+      ).map((r) => r.seq);
       expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => seqs[0]! + i)); // per sale: 3 stock moves and its sale.completed
     } finally {
       other.close();
@@ -47,7 +53,15 @@ describe('sales closed at the same moment on several lanes', () => {
     const head = node.sync.outbox.head();
     const write = (sku: string, fail: boolean) =>
       node.sync.writeGrouped((emit) => {
-        node.pos.stock.moveAll(emit, [{ sku, delta: 4 }, { sku: 'SKU-19', delta: 1 }], 'RECEIVE', 1);
+        node.pos.stock.moveAll(
+          emit,
+          [
+            { sku, delta: 4 },
+            { sku: 'SKU-19', delta: 1 },
+          ],
+          'RECEIVE',
+          1,
+        );
         if (fail) throw new Error(`receiving ${sku} failed`);
         return sku;
       });
@@ -56,7 +70,10 @@ describe('sales closed at the same moment on several lanes', () => {
     expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('receiving SKU-2 failed');
     expect([1, 2, 3].map((i) => node.pos.stock.onHand(`SKU-${i}`))).toEqual([4, 0, 4]);
     expect(node.pos.stock.onHand('SKU-19')).toBe(2);
-    const rows = node.db.prepare('SELECT seq, payload FROM sync_outbox WHERE seq > ? ORDER BY seq').all(head) as { seq: number; payload: string }[];
+    const rows = node.db.prepare('SELECT seq, payload FROM sync_outbox WHERE seq > ? ORDER BY seq').all(head) as {
+      seq: number;
+      payload: string;
+    }[];
     expect(rows.map((r) => r.seq)).toEqual([head + 1, head + 2, head + 3, head + 4]);
     expect(rows.map((r) => JSON.parse(r.payload).sku)).toEqual(['SKU-1', 'SKU-19', 'SKU-3', 'SKU-19']);
   });

@@ -29,8 +29,10 @@ describe('a store whose clock is behind the hub', { timeout: 150_000 }, () => {
   let storeId: string;
   let code = 0;
 
-  const health = async () => (await (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) })).json()) as Health;
-  const syncStatus = async () => (await (await fetch(`${url}/api/sync/status`, { signal: AbortSignal.timeout(30_000) })).json()) as SyncStatus;
+  const health = async () =>
+    (await (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(30_000) })).json()) as Health;
+  const syncStatus = async () =>
+    (await (await fetch(`${url}/api/sync/status`, { signal: AbortSignal.timeout(30_000) })).json()) as SyncStatus;
   /** A sale rung up now, and whether the hub has it (what the store's staff and head office would check). */
   const sellAndSync = async () => {
     node.sync.write((emit) => emit('test.sale', { qty: 1 }));
@@ -50,10 +52,19 @@ describe('a store whose clock is behind the hub', { timeout: 150_000 }, () => {
     shift.hub = 0;
     shift.store = 0;
     const storeCode = `CLK${++code}`;
-    const reg = await f.hub.fleet.register({ code: storeCode, name: `Store ${storeCode}`, kind: 'STORE', lat: 40, lon: -74 });
+    const reg = await f.hub.fleet.register({
+      code: storeCode,
+      name: `Store ${storeCode}`,
+      kind: 'STORE',
+      lat: 40,
+      lon: -74,
+    });
     storeId = reg.credential!.storeId;
     f.credentials.set(storeCode, reg.credential!);
-    node = await f.store(storeCode, { hub: { url: proxy.url, ...reg.credential! }, now: () => Date.now() - DAY + shift.store });
+    node = await f.store(storeCode, {
+      hub: { url: proxy.url, ...reg.credential! },
+      now: () => Date.now() - DAY + shift.store,
+    });
     url = node.url!;
     await sellAndSync();
     expect(await health()).toMatchObject({ online: true, hub: { state: 'connected', error: null } });
@@ -98,11 +109,18 @@ describe('a store whose clock is behind the hub', { timeout: 150_000 }, () => {
     await startStore();
     await f.hub.fleet.rotateCredential(storeId); // the hub no longer takes this store's token, nor its secret
     proxy.cut();
-    const seen = await waitFor('the refusal in /healthz', async () => {
-      const h = await health();
-      return h.hub.state === 'unauthorized' ? h : undefined;
-    }, 60_000);
-    expect(seen).toMatchObject({ online: false, hub: { error: expect.stringMatching(/^hub refused the store credential: 401/) } });
+    const seen = await waitFor(
+      'the refusal in /healthz',
+      async () => {
+        const h = await health();
+        return h.hub.state === 'unauthorized' ? h : undefined;
+      },
+      60_000,
+    );
+    expect(seen).toMatchObject({
+      online: false,
+      hub: { error: expect.stringMatching(/^hub refused the store credential: 401/) },
+    });
     const status = await syncStatus();
     expect(status.phase).not.toBe('syncing');
     expect(status.lastError).toMatch(/401/);

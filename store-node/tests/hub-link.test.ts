@@ -19,7 +19,12 @@ describe('store node ↔ hub credential', () => {
   afterAll(() => hub?.stop());
 
   const nodeWith = (hubCfg: { url: string; storeId: string; secret: string }) =>
-    createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-link-')), 's.sqlite'), port: 0, logLevel: 'silent', hub: hubCfg });
+    createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-link-')), 's.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      hub: hubCfg,
+    });
 
   it('gets a token the hub accepts for its own store only', async () => {
     const node = nodeWith({ url: hubUrl, ...cred });
@@ -27,7 +32,9 @@ describe('store node ↔ hub credential', () => {
       const token = await node.hubLink.token();
       expect(node.hubLink.state).toBe('connected');
       expect(await node.hubLink.token()).toBe(token); // cached until near expiry
-      const own = await fetch(`${hubUrl}/api/locations/${cred.storeId}`, { headers: { authorization: `Bearer ${token}` } });
+      const own = await fetch(`${hubUrl}/api/locations/${cred.storeId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(own.status).toBe(200);
       expect(((await own.json()) as { name: string }).name).toBe('Main St');
     } finally {

@@ -79,7 +79,13 @@ describe('Idempotency-Key on the store node’s writes', () => {
     } catch {
       /* not JSON */
     }
-    return { status: res.status, type: res.headers.get('content-type') ?? '', replayed: res.headers.get('idempotent-replayed'), text, body: parsed };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      replayed: res.headers.get('idempotent-replayed'),
+      text,
+      body: parsed,
+    };
   };
   const count = (sql: string, ...args: unknown[]) => (node.db.prepare(sql).get(...args) as { n: number }).n;
   const openSaleWith = async (sku: string, qty = 1) => {
@@ -89,7 +95,13 @@ describe('Idempotency-Key on the store node’s writes', () => {
   };
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-')), 'store.sqlite'), port: 0, logLevel: 'silent', paymentTerminal: terminal, now: () => clock });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      paymentTerminal: terminal,
+      now: () => clock,
+    });
     node.db
       .prepare(
         `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
@@ -105,7 +117,11 @@ describe('Idempotency-Key on the store node’s writes', () => {
     const saleId = await openSaleWith('MUG');
     const first = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0001');
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ id: saleId, status: 'COMPLETED', tender: { kind: 'CARD', reference: expect.stringMatching(/^CARD-/) } });
+    expect(first.body).toMatchObject({
+      id: saleId,
+      status: 'COMPLETED',
+      tender: { kind: 'CARD', reference: expect.stringMatching(/^CARD-/) },
+    });
     expect(first.replayed).toBeNull();
 
     const retry = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CARD' }, 'lane-1-tender-0001');
@@ -116,7 +132,9 @@ describe('Idempotency-Key on the store node’s writes', () => {
 
     expect(count("SELECT count(*) AS n FROM sales WHERE id = ? AND status = 'COMPLETED'", saleId)).toBe(1);
     expect(terminal.asked).toBe(1);
-    expect(count("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?", `%${saleId}%`)).toBe(1);
+    expect(
+      count("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?", `%${saleId}%`),
+    ).toBe(1);
     expect((await call('GET', '/api/stock/MUG')).body.onHand).toBe(49);
   });
 
@@ -133,7 +151,9 @@ describe('Idempotency-Key on the store node’s writes', () => {
     });
     expect(meanwhile.status).toBe(409);
     expect(meanwhile.headers.get('retry-after')).toBe('1');
-    expect(((await meanwhile.json()) as { detail: string }).detail).toBe('request with Idempotency-Key lane-1-tender-0002 is still being processed');
+    expect(((await meanwhile.json()) as { detail: string }).detail).toBe(
+      'request with Idempotency-Key lane-1-tender-0002 is still being processed',
+    );
     terminal.release();
     const answered = await first;
     expect(answered.body.status).toBe('COMPLETED');
@@ -162,8 +182,12 @@ describe('Idempotency-Key on the store node’s writes', () => {
     const saleId = await openSaleWith('MUG');
     const body = { kind: 'CASH', givenMinor: 1000 };
     expect((await call('POST', `/api/pos/sales/${saleId}/tender`, body, 'lane-1-tender-0008')).status).toBe(200);
-    const plain = createHash('sha256').update(`POST /api/pos/sales/${saleId}/tender\n${JSON.stringify(body)}`).digest('hex');
-    const row = node.db.prepare("SELECT request_hash FROM idempotency_keys WHERE key = 'lane-1-tender-0008'").get() as { request_hash: string };
+    const plain = createHash('sha256')
+      .update(`POST /api/pos/sales/${saleId}/tender\n${JSON.stringify(body)}`)
+      .digest('hex');
+    const row = node.db.prepare("SELECT request_hash FROM idempotency_keys WHERE key = 'lane-1-tender-0008'").get() as {
+      request_hash: string;
+    };
     expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.request_hash).not.toBe(plain);
   });
@@ -171,7 +195,12 @@ describe('Idempotency-Key on the store node’s writes', () => {
   it('refuses the same key for another request (422) and a malformed key (400)', async () => {
     const saleId = await openSaleWith('MUG');
     await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 2000 }, 'lane-1-tender-0003');
-    const other = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 5000 }, 'lane-1-tender-0003');
+    const other = await call(
+      'POST',
+      `/api/pos/sales/${saleId}/tender`,
+      { kind: 'CASH', givenMinor: 5000 },
+      'lane-1-tender-0003',
+    );
     expect(other.status).toBe(422);
     expect(other.type).toContain('application/problem+json');
     expect(other.body.detail).toBe('Idempotency-Key lane-1-tender-0003 was already used for a different request');
@@ -182,11 +211,24 @@ describe('Idempotency-Key on the store node’s writes', () => {
 
   it('keeps a 4xx answer too (a declined card is not charged again by the retry); a new key tries again', async () => {
     const saleId = await openSaleWith('MUG');
-    const short = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1 }, 'lane-1-tender-0004');
+    const short = await call(
+      'POST',
+      `/api/pos/sales/${saleId}/tender`,
+      { kind: 'CASH', givenMinor: 1 },
+      'lane-1-tender-0004',
+    );
     expect(short.status).toBe(400);
-    const again = await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1 }, 'lane-1-tender-0004');
+    const again = await call(
+      'POST',
+      `/api/pos/sales/${saleId}/tender`,
+      { kind: 'CASH', givenMinor: 1 },
+      'lane-1-tender-0004',
+    );
     expect(again).toMatchObject({ status: 400, replayed: 'true', text: short.text });
-    expect((await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1000 }, 'lane-1-tender-0005')).body.status).toBe('COMPLETED');
+    expect(
+      (await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 1000 }, 'lane-1-tender-0005'))
+        .body.status,
+    ).toBe('COMPLETED');
   });
 
   it('opens one sale and refunds once however often the lane retries', async () => {
@@ -198,8 +240,18 @@ describe('Idempotency-Key on the store node’s writes', () => {
 
     const saleId = await openSaleWith('MUG', 3);
     await call('POST', `/api/pos/sales/${saleId}/tender`, { kind: 'CASH', givenMinor: 3000 });
-    const refund = await call('POST', `/api/pos/sales/${saleId}/returns`, { items: [{ sku: 'MUG', qty: 1 }] }, 'lane-1-return-0001');
-    const retried = await call('POST', `/api/pos/sales/${saleId}/returns`, { items: [{ sku: 'MUG', qty: 1 }] }, 'lane-1-return-0001');
+    const refund = await call(
+      'POST',
+      `/api/pos/sales/${saleId}/returns`,
+      { items: [{ sku: 'MUG', qty: 1 }] },
+      'lane-1-return-0001',
+    );
+    const retried = await call(
+      'POST',
+      `/api/pos/sales/${saleId}/returns`,
+      { items: [{ sku: 'MUG', qty: 1 }] },
+      'lane-1-return-0001',
+    );
     expect(refund.status).toBe(201);
     expect(retried).toMatchObject({ status: 201, replayed: 'true', text: refund.text });
     expect(count('SELECT count(*) AS n FROM sale_returns WHERE sale_id = ?', saleId)).toBe(1);
@@ -207,13 +259,22 @@ describe('Idempotency-Key on the store node’s writes', () => {
 
   it('scopes keys by caller: a paired device’s key does not meet the lane’s', async () => {
     // Calls from 127.0.0.1 are the lane here; a second node that trusts no address sees the same socket as a LAN device.
-    const lan = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-lan-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    const lan = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-idem-lan-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      trustedAddresses: [],
+    });
     await lan.start();
     try {
       const pairCall = async (key: string, body: unknown, token?: string) => {
         const res = await fetch(`${lan.url}/api/pairing/pair`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': key,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body: JSON.stringify(body),
         });
         return { status: res.status, cache: res.headers.get('cache-control'), body: (await res.json()) as any };
@@ -226,7 +287,9 @@ describe('Idempotency-Key on the store node’s writes', () => {
       // The pairing answer carries the device token: a retry never sees it again, and pairs nothing more.
       const again = await pairCall('pair-0001', { code: codeA, name: 'Handheld A' });
       expect(again.status).toBe(409);
-      expect(again.body.detail).toMatch(/^the request with Idempotency-Key pair-0001 succeeded \(201\); its answer held a one-time secret/);
+      expect(again.body.detail).toMatch(
+        /^the request with Idempotency-Key pair-0001 succeeded \(201\); its answer held a one-time secret/,
+      );
       expect(JSON.stringify(again.body)).not.toContain(a.body.token);
       expect(lan.pairing.list().map((d) => d.name)).toEqual(['Handheld A']);
       const stored = lan.db.prepare('SELECT body FROM idempotency_keys').all() as { body: string }[];
@@ -234,15 +297,21 @@ describe('Idempotency-Key on the store node’s writes', () => {
 
       const b = await pairCall('pair-0002', { code: mint(), name: 'Handheld B' });
       // The lane's pairing code is a one-time secret too: kept only as its hash, never as an answer to replay.
-      const codes = (key: string) => fetch(`${node.url}/api/pairing/codes`, { method: 'POST', headers: { 'idempotency-key': key } });
+      const codes = (key: string) =>
+        fetch(`${node.url}/api/pairing/codes`, { method: 'POST', headers: { 'idempotency-key': key } });
       const minted = (await (await codes('codes-0001')).json()) as { code: string };
       const mintedAgain = await codes('codes-0001');
       expect(mintedAgain.status).toBe(409);
-      expect(JSON.stringify(node.db.prepare('SELECT body FROM idempotency_keys').all())).not.toContain(`"${minted.code}"`);
+      expect(JSON.stringify(node.db.prepare('SELECT body FROM idempotency_keys').all())).not.toContain(
+        `"${minted.code}"`,
+      );
       const tokenA = a.body.token as string;
       const tokenB = b.body.token as string;
       const open = (token: string) =>
-        fetch(`${lan.url}/api/pos/sales`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'same-key' } }).then(async (r) => ({
+        fetch(`${lan.url}/api/pos/sales`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'same-key' },
+        }).then(async (r) => ({
           replayed: r.headers.get('idempotent-replayed'),
           id: ((await r.json()) as { id: string }).id,
         }));
@@ -276,17 +345,27 @@ describe('Idempotency-Key on the store node’s writes', () => {
     const crashed = createStoreNode({ dbPath, port: 0, logLevel: 'silent', now: () => clock });
     await crashed.start();
     expect((await open(crashed, 'probe-0001')).status).toBe(201);
-    const { scope } = crashed.db.prepare("SELECT scope FROM idempotency_keys WHERE key = 'probe-0001'").get() as { scope: string };
+    const { scope } = crashed.db.prepare("SELECT scope FROM idempotency_keys WHERE key = 'probe-0001'").get() as {
+      scope: string;
+    };
     // The lane's sale was being opened when the process died: its claim is left pending in the file.
     crashed.db
-      .prepare("INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, 'lane-1-open-0009', 'in flight when it died', 'pending', ?)")
+      .prepare(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, 'lane-1-open-0009', 'in flight when it died', 'pending', ?)",
+      )
       .run(scope, clock);
     await crashed.stop();
 
     const restarted = createStoreNode({ dbPath, port: 0, logLevel: 'silent', now: () => clock });
     await restarted.start();
     try {
-      expect((restarted.db.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE state = 'pending'").get() as { n: number }).n).toBe(0);
+      expect(
+        (
+          restarted.db.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE state = 'pending'").get() as {
+            n: number;
+          }
+        ).n,
+      ).toBe(0);
       const retry = await open(restarted, 'lane-1-open-0009');
       expect(retry).toMatchObject({ status: 201, replayed: null, body: { status: 'OPEN' } });
       const again = await open(restarted, 'lane-1-open-0009');
@@ -303,7 +382,14 @@ describe('Idempotency-Key on the store node’s writes', () => {
     // Idempotency-Key layer over the node's own file.
     const app = express();
     let removed = 0;
-    app.use(idempotency(new SqliteIdempotencyKeys(node.db), () => 'lane', pino({ level: 'silent' }), () => clock));
+    app.use(
+      idempotency(
+        new SqliteIdempotencyKeys(node.db),
+        () => 'lane',
+        pino({ level: 'silent' }),
+        () => clock,
+      ),
+    );
     app.delete('/things/:id', (_req, res) => {
       removed++;
       res.status(204).end();
@@ -312,14 +398,20 @@ describe('Idempotency-Key on the store node’s writes', () => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     try {
-      const del = () => fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/things/7`, { method: 'DELETE', headers: { 'idempotency-key': 'del-0001' } });
+      const del = () =>
+        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/things/7`, {
+          method: 'DELETE',
+          headers: { 'idempotency-key': 'del-0001' },
+        });
       const first = await del();
       const retry = await del();
       expect(first.status).toBe(204);
       expect(retry.status).toBe(204);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
       expect(removed).toBe(1);
-      expect(node.db.prepare("SELECT state, status FROM idempotency_keys WHERE key = 'del-0001'").all()).toEqual([{ state: 'done', status: 204 }]);
+      expect(node.db.prepare("SELECT state, status FROM idempotency_keys WHERE key = 'del-0001'").all()).toEqual([
+        { state: 'done', status: 204 },
+      ]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

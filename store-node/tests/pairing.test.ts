@@ -7,7 +7,11 @@ import { MAX_WRONG_CODES } from '../src/pairing/pairing-service.js';
 
 /** The product the probes look up (stock is kept only for products in the store's catalog). */
 const withMug = (node: StoreNode) =>
-  node.db.prepare(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`).run();
+  node.db
+    .prepare(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`,
+    )
+    .run();
 
 // Calls from 127.0.0.1 are what a handheld on the store's network looks like once loopback is not trusted.
 describe('handhelds pair with the store node before they may use its API', () => {
@@ -15,14 +19,27 @@ describe('handhelds pair with the store node before they may use its API', () =>
   const call = async (method: string, path: string, body?: unknown, token?: string) => {
     const res = await fetch(node.url + path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json().catch(() => null)) as any, cookie: res.headers.get('set-cookie') };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: (await res.json().catch(() => null)) as any,
+      cookie: res.headers.get('set-cookie'),
+    };
   };
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      trustedAddresses: [],
+    });
     withMug(node);
     await node.start();
   });
@@ -32,7 +49,9 @@ describe('handhelds pair with the store node before they may use its API', () =>
     const refused = await call('GET', '/api/stock/MUG');
     expect(refused.status).toBe(401);
     expect(refused.type).toContain('application/problem+json');
-    expect(refused.body.detail).toBe('this device is not paired with the store node: open /pair.html and enter a pairing code');
+    expect(refused.body.detail).toBe(
+      'this device is not paired with the store node: open /pair.html and enter a pairing code',
+    );
     expect((await call('POST', '/api/pairing/codes')).status).toBe(401);
     expect((await fetch(`${node.url}/metrics`)).status).toBe(401);
 
@@ -57,17 +76,23 @@ describe('handhelds pair with the store node before they may use its API', () =>
   });
 
   it('voids every open code after too many wrong guesses', async () => {
-    for (let i = 0; i < MAX_WRONG_CODES; i++) await call('POST', '/api/pairing/pair', { code: '999999', name: 'reset' }); // whatever count the test above left
+    for (let i = 0; i < MAX_WRONG_CODES; i++)
+      await call('POST', '/api/pairing/pair', { code: '999999', name: 'reset' }); // whatever count the test above left
     const { code } = node.pairing.startPairing();
     const wrong = code === '000000' ? '000001' : '000000';
-    for (let i = 0; i < MAX_WRONG_CODES; i++) expect((await call('POST', '/api/pairing/pair', { code: wrong, name: 'guesser' })).status).toBe(401);
+    for (let i = 0; i < MAX_WRONG_CODES; i++)
+      expect((await call('POST', '/api/pairing/pair', { code: wrong, name: 'guesser' })).status).toBe(401);
     expect((await call('POST', '/api/pairing/pair', { code, name: 'late' })).status).toBe(401);
   });
 });
 
 describe('the node’s own screens need no pairing', () => {
   it('answers calls from loopback by default', async () => {
-    const node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
+    const node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+    });
     withMug(node);
     await node.start();
     try {

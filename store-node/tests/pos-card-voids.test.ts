@@ -46,7 +46,10 @@ describe('card approvals the till could not turn into a sale', () => {
     expect(terminal.statement(reference)).toMatchObject({ chargedMinor: 0 });
     expect(till.eventsAbout(saleId)).toEqual(['stock.moved', 'sale.completed']);
     expect(till.events('sale.completed', saleId)).toEqual([
-      expect.objectContaining({ totalMinor: 2178, tenders: [{ kind: 'CARD', amountMinor: 2178, reference: paid.body.tender.reference }] }),
+      expect.objectContaining({
+        totalMinor: 2178,
+        tenders: [{ kind: 'CARD', amountMinor: 2178, reference: paid.body.tender.reference }],
+      }),
     ]);
   });
 
@@ -78,7 +81,15 @@ describe('card approvals the till could not turn into a sale', () => {
     expect(terminal.authorisations).toBe(1);
     expect(till.eventsAbout(saleId)).toEqual(['sale.voided']);
     expect(till.events('sale.voided', saleId)).toEqual([
-      { saleId, lane: null, currency: 'USD', openedAt: till.clock.now, voidedAt: till.clock.now, lines: [{ sku: 'CEREAL', qty: 3 }], voidedCardReference: reference },
+      {
+        saleId,
+        lane: null,
+        currency: 'USD',
+        openedAt: till.clock.now,
+        voidedAt: till.clock.now,
+        lines: [{ sku: 'CEREAL', qty: 3 }],
+        voidedCardReference: reference,
+      },
     ]);
     heal();
   });
@@ -102,14 +113,22 @@ describe('card approvals the till could not turn into a sale', () => {
     clock.now = t0 + 4 * 3_600_000 + 60_000;
     await node.housekeeping();
 
-    expect((await call('GET', `/api/pos/sales/${idle}`)).body).toMatchObject({ status: 'VOIDED', note: 'Voided by the store node: nobody touched this basket for 4 h.' });
+    expect((await call('GET', `/api/pos/sales/${idle}`)).body).toMatchObject({
+      status: 'VOIDED',
+      note: 'Voided by the store node: nobody touched this basket for 4 h.',
+    });
     expect((await call('GET', `/api/pos/sales/${withCard}`)).body).toMatchObject({
       status: 'VOIDED',
       note: `Voided by the store node: nobody touched this basket for 4 h. Card payment ${card} was voided at the terminal: the customer was not charged.`,
     });
     expect(terminal.statement(card)).toMatchObject({ voided: true, chargedMinor: 0 });
-    expect((await call('GET', `/api/pos/sales/${recent}`)).body).toMatchObject({ status: 'OPEN', lines: [expect.objectContaining({ sku: 'CEREAL', qty: 1 })] });
-    expect(till.events('sale.voided', idle)).toEqual([expect.objectContaining({ lines: [{ sku: 'HEADPHONES', qty: 1 }], voidedCardReference: null })]);
+    expect((await call('GET', `/api/pos/sales/${recent}`)).body).toMatchObject({
+      status: 'OPEN',
+      lines: [expect.objectContaining({ sku: 'CEREAL', qty: 1 })],
+    });
+    expect(till.events('sale.voided', idle)).toEqual([
+      expect.objectContaining({ lines: [{ sku: 'HEADPHONES', qty: 1 }], voidedCardReference: null }),
+    ]);
     expect(till.events('sale.voided', withCard)).toEqual([expect.objectContaining({ voidedCardReference: card })]);
     expect(till.eventsAbout(recent)).toEqual([]);
 
@@ -125,6 +144,8 @@ describe('card approvals the till could not turn into a sale', () => {
         `STORE_BASKET_EXPIRY_MINUTES (basketExpiryMinutes) must be a whole number of minutes from 15 to 10080 (a week), not "${bad}"`,
       );
     }
-    expect(() => createStoreNode({ dbPath: ':memory:', basketExpiryMinutes: Number.NaN })).toThrow(/basketExpiryMinutes/);
+    expect(() => createStoreNode({ dbPath: ':memory:', basketExpiryMinutes: Number.NaN })).toThrow(
+      /basketExpiryMinutes/,
+    );
   });
 });

@@ -34,7 +34,9 @@ describe.skipIf(!haveChromium)('the POS page tells the cashier what the card got
     await scan(page, 'HEADPHONES', 'Wireless headphones');
     const heal = till.breakCommits('disk-full');
     await page.keyboard.press('F4');
-    await expect.poll(() => message(page)).toMatch(/so card payment SIM-\S+ was voided: the customer was not charged\. Take payment again\.$/);
+    await expect
+      .poll(() => message(page))
+      .toMatch(/so card payment SIM-\S+ was voided: the customer was not charged\. Take payment again\.$/);
     await screenshot(page, 'pos-card-voided-disk-full-1920');
     heal();
     await page.keyboard.press('F4');
@@ -44,7 +46,9 @@ describe.skipIf(!haveChromium)('the POS page tells the cashier what the card got
     await page.getByLabel('Sale number (from the receipt)').fill(saleId);
     await page.getByLabel('Sku', { exact: true }).fill('HEADPHONES');
     await page.getByRole('button', { name: 'Refund' }).click();
-    await expect.poll(() => page.locator('#return-msg').textContent()).toMatch(/^Refund \$10\.89 \(return \S+\), to the customer's card \(refund SIMR-\S+\)\.$/);
+    await expect
+      .poll(() => page.locator('#return-msg').textContent())
+      .toMatch(/^Refund \$10\.89 \(return \S+\), to the customer's card \(refund SIMR-\S+\)\.$/);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -55,11 +59,19 @@ describe.skipIf(!haveChromium)('the POS page tells the cashier what the card got
     const heal = till.breakCommits('fault');
     till.terminal.voidsFail = true;
     await page.keyboard.press('F4');
-    await expect.poll(() => message(page)).toMatch(/^Asking the card terminal whether this sale was paid… The card was approved \(SIM-\S+\) but the sale was not completed/);
+    await expect
+      .poll(() => message(page))
+      .toMatch(
+        /^Asking the card terminal whether this sale was paid… The card was approved \(SIM-\S+\) but the sale was not completed/,
+      );
     till.terminal.voidsFail = false;
     await page.getByRole('button', { name: 'Void sale' }).click();
     await page.getByRole('button', { name: 'Press again to void' }).click();
-    await expect.poll(() => message(page)).toMatch(/^Voided at the lane\. Card payment SIM-\S+ was voided at the terminal: the customer was not charged\.$/);
+    await expect
+      .poll(() => message(page))
+      .toMatch(
+        /^Voided at the lane\. Card payment SIM-\S+ was voided at the terminal: the customer was not charged\.$/,
+      );
     heal();
     expect(errors).toEqual([]);
     await page.close();

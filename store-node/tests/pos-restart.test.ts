@@ -34,7 +34,11 @@ class TerminalOverHttp {
     });
   }
 
-  async #answer(path: string, b: { amountMinor: number; currency: string; saleId: string; reference: string; refundId: string }, res: import('node:http').ServerResponse): Promise<void> {
+  async #answer(
+    path: string,
+    b: { amountMinor: number; currency: string; saleId: string; reference: string; refundId: string },
+    res: import('node:http').ServerResponse,
+  ): Promise<void> {
     const send = (out: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
     if (!this.reachable) return void res.writeHead(503).end('{}');
     if (path === '/lookup') {
@@ -89,7 +93,11 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     return url;
   };
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   /** What the store's file holds for a sale, read by another process. */
@@ -98,7 +106,11 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     try {
       return {
         sales: db.prepare('SELECT status, tender_ref FROM sales WHERE id = ?').all(saleId),
-        saleEvents: (db.prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?").get(`%${saleId}%`) as { n: number }).n,
+        saleEvents: (
+          db
+            .prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?")
+            .get(`%${saleId}%`) as { n: number }
+        ).n,
       };
     } finally {
       db.close();
@@ -119,7 +131,11 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
   const freshFile = () => {
     dbPath = join(mkdtempSync(join(tmpdir(), 'sf-pos-restart-')), 'store.sqlite');
   };
-  const basketOf = (b: any) => ({ status: b.status, lines: b.lines.map((l: any) => [l.sku, l.qty]), totalMinor: b.totalMinor });
+  const basketOf = (b: any) => ({
+    status: b.status,
+    lines: b.lines.map((l: any) => [l.sku, l.qty]),
+    totalMinor: b.totalMinor,
+  });
 
   it('brings a lane’s basket back, lines and quantities, after a SIGKILL mid-scan', { timeout: 4 * SLOW }, async () => {
     freshFile();
@@ -130,7 +146,15 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'MUG' });
     await call('PUT', `/api/pos/sales/${sale.id}/lines/CEREAL`, { qty: 2 });
     const before = (await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'HEADPHONES' })).body;
-    expect(basketOf(before)).toEqual({ status: 'OPEN', lines: [['HEADPHONES', 2], ['CEREAL', 2], ['MUG', 1]], totalMinor: 2000 + 178 + 698 + 799 + 71 });
+    expect(basketOf(before)).toEqual({
+      status: 'OPEN',
+      lines: [
+        ['HEADPHONES', 2],
+        ['CEREAL', 2],
+        ['MUG', 1],
+      ],
+      totalMinor: 2000 + 178 + 698 + 799 + 71,
+    });
 
     await store!.kill();
     await startStore();
@@ -145,7 +169,9 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     expect(onDisk(sale.id)).toEqual({ sales: [{ status: 'COMPLETED', tender_ref: null }], saleEvents: 2 });
   });
 
-  it('completes, without asking the card again, a sale the terminal approved just before the node died', { timeout: 4 * SLOW }, async () => {
+  it('completes, without asking the card again, a sale the terminal approved just before the node died', {
+    timeout: 4 * SLOW,
+  }, async () => {
     freshFile();
     await startStore();
     const sale = (await call('POST', '/api/pos/sales')).body;
@@ -164,13 +190,22 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     expect(retry.status).toBe(409);
     expect(retry.body.detail).toBe(`sale ${sale.id} is COMPLETED`);
     const seen = (await call('GET', `/api/pos/sales/${sale.id}`)).body;
-    expect(seen).toMatchObject({ status: 'COMPLETED', totalMinor: 1598 + 142, tender: { kind: 'CARD', reference: expect.stringMatching(/^SIM-/) } });
+    expect(seen).toMatchObject({
+      status: 'COMPLETED',
+      totalMinor: 1598 + 142,
+      tender: { kind: 'CARD', reference: expect.stringMatching(/^SIM-/) },
+    });
     expect(seen.receipt).toMatch(/TOTAL\s+\$17\.40/);
     expect(terminal.sim.authorisations).toBe(asked + 1);
-    expect(onDisk(sale.id)).toEqual({ sales: [{ status: 'COMPLETED', tender_ref: seen.tender.reference }], saleEvents: 1 });
+    expect(onDisk(sale.id)).toEqual({
+      sales: [{ status: 'COMPLETED', tender_ref: seen.tender.reference }],
+      saleEvents: 1,
+    });
   });
 
-  it('reopens a basket whose card was never charged, says so, and charges once on the retry', { timeout: 4 * SLOW }, async () => {
+  it('reopens a basket whose card was never charged, says so, and charges once on the retry', {
+    timeout: 4 * SLOW,
+  }, async () => {
     freshFile();
     await startStore();
     const sale = (await call('POST', '/api/pos/sales')).body;
@@ -190,15 +225,29 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
       const b = (await call('GET', `/api/pos/sales/${sale.id}`)).body;
       return b.payment === null ? b : undefined;
     });
-    expect(basketOf(reopened)).toEqual({ status: 'OPEN', lines: [['HEADPHONES', 1], ['CEREAL', 1]], totalMinor: 1000 + 89 + 349 });
-    expect(reopened.note).toBe('The card was not charged: the store node restarted before the terminal answered. Take payment again.');
+    expect(basketOf(reopened)).toEqual({
+      status: 'OPEN',
+      lines: [
+        ['HEADPHONES', 1],
+        ['CEREAL', 1],
+      ],
+      totalMinor: 1000 + 89 + 349,
+    });
+    expect(reopened.note).toBe(
+      'The card was not charged: the store node restarted before the terminal answered. Take payment again.',
+    );
     const paid = await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' });
     expect(paid.body).toMatchObject({ status: 'COMPLETED', tender: { kind: 'CARD' } });
     expect(terminal.sim.authorisations).toBe(asked + 1);
-    expect(onDisk(sale.id)).toEqual({ sales: [{ status: 'COMPLETED', tender_ref: paid.body.tender.reference }], saleEvents: 2 });
+    expect(onDisk(sale.id)).toEqual({
+      sales: [{ status: 'COMPLETED', tender_ref: paid.body.tender.reference }],
+      saleEvents: 2,
+    });
   });
 
-  it('keeps a basket waiting, unchangeable, while the terminal cannot be asked, and settles it when it can', { timeout: 4 * SLOW }, async () => {
+  it('keeps a basket waiting, unchangeable, while the terminal cannot be asked, and settles it when it can', {
+    timeout: 4 * SLOW,
+  }, async () => {
     freshFile();
     await startStore();
     const sale = (await call('POST', '/api/pos/sales')).body;
@@ -217,12 +266,21 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
       const b = (await call('GET', `/api/pos/sales/${sale.id}`)).body;
       return b.note ? b : undefined;
     });
-    expect(waiting).toMatchObject({ status: 'OPEN', payment: 'AUTHORISING', note: `the card terminal could not be asked whether sale ${sale.id} was paid (the terminal answered 503)` });
+    expect(waiting).toMatchObject({
+      status: 'OPEN',
+      payment: 'AUTHORISING',
+      note: `the card terminal could not be asked whether sale ${sale.id} was paid (the terminal answered 503)`,
+    });
     const scan = await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'MUG' });
-    expect(scan).toMatchObject({ status: 409, body: { detail: `sale ${sale.id} is waiting for the card terminal to say whether it was paid` } });
+    expect(scan).toMatchObject({
+      status: 409,
+      body: { detail: `sale ${sale.id} is waiting for the card terminal to say whether it was paid` },
+    });
     const cash = await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CASH', givenMinor: 5000 });
     expect(cash.status).toBe(409);
-    expect(cash.body.detail).toBe(`the card terminal could not be asked whether sale ${sale.id} was paid (the terminal answered 503); the sale stays open and is asked again`);
+    expect(cash.body.detail).toBe(
+      `the card terminal could not be asked whether sale ${sale.id} was paid (the terminal answered 503); the sale stays open and is asked again`,
+    );
 
     terminal.reachable = true;
     const done = await waitUntil('the sale settled', async () => {
@@ -234,26 +292,39 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
     expect(onDisk(sale.id).saleEvents).toBe(1);
   });
 
-  it('voids the card the terminal approved before the node died when the cashier voids the waiting basket', { timeout: 4 * SLOW }, async () => {
+  it('voids the card the terminal approved before the node died when the cashier voids the waiting basket', {
+    timeout: 4 * SLOW,
+  }, async () => {
     freshFile();
     await startStore();
     const sale = (await call('POST', '/api/pos/sales')).body;
     await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'HEADPHONES' });
     terminal.mode = 'charge-then-hang';
     const inFlight = call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' }).catch((err: Error) => err);
-    await waitUntil('the card charged at the terminal', async () => (await terminal.sim.lookup(sale.id)).state === 'approved');
+    await waitUntil(
+      'the card charged at the terminal',
+      async () => (await terminal.sim.lookup(sale.id)).state === 'approved',
+    );
     await store!.kill();
     await inFlight;
     terminal.mode = 'answer';
     terminal.reachable = false; // the restart cannot settle it: the basket waits
     await startStore();
     const refused = await call('POST', `/api/pos/sales/${sale.id}/void`);
-    expect(refused).toMatchObject({ status: 409, body: { detail: `the card terminal cannot be asked whether sale ${sale.id} was paid (the terminal answered 503): the sale stays open; void it again when the terminal answers` } });
+    expect(refused).toMatchObject({
+      status: 409,
+      body: {
+        detail: `the card terminal cannot be asked whether sale ${sale.id} was paid (the terminal answered 503): the sale stays open; void it again when the terminal answers`,
+      },
+    });
 
     terminal.reachable = true;
     const voided = await call('POST', `/api/pos/sales/${sale.id}/void`);
     const reference = voided.body.tender?.reference as string;
-    expect(voided.body).toMatchObject({ status: 'VOIDED', note: `Voided at the lane. Card payment ${reference} was voided at the terminal: the customer was not charged.` });
+    expect(voided.body).toMatchObject({
+      status: 'VOIDED',
+      note: `Voided at the lane. Card payment ${reference} was voided at the terminal: the customer was not charged.`,
+    });
     expect(terminal.sim.statement(reference)).toMatchObject({ authorisedMinor: 1089, voided: true, chargedMinor: 0 });
     expect(onDisk(sale.id)).toEqual({ sales: [{ status: 'VOIDED', tender_ref: reference }], saleEvents: 0 });
   });
@@ -278,13 +349,17 @@ describe('open baskets survive a store node killed mid-basket and mid-tender', (
           await page.getByLabel('Scan or type a sku / barcode').fill(code);
           await page.keyboard.press('Enter');
         }
-        await expect.poll(() => page.getByLabel('Quantity of Red enamel mug').inputValue(), { timeout: SLOW }).toBe('2');
+        await expect
+          .poll(() => page.getByLabel('Quantity of Red enamel mug').inputValue(), { timeout: SLOW })
+          .toBe('2');
         await page.getByLabel('Quantity of Oat cereal 500 g').waitFor({ timeout: SLOW });
 
         await store!.kill();
         await startStore(Number(port)); // same address: the lane's page is the same origin
         await page.reload();
-        await expect.poll(() => page.getByLabel('Quantity of Red enamel mug').inputValue(), { timeout: SLOW }).toBe('2');
+        await expect
+          .poll(() => page.getByLabel('Quantity of Red enamel mug').inputValue(), { timeout: SLOW })
+          .toBe('2');
         expect(await page.getByLabel('Quantity of Oat cereal 500 g').inputValue()).toBe('1');
         expect(await page.locator('#total').textContent()).toBe('$20.89');
         await screenshot(page, 'pos-basket-after-restart-1920');

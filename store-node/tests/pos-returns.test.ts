@@ -26,7 +26,10 @@ describe('returns at the till', () => {
     const made = terminal.refundsMade;
 
     const first = await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }], 'return-1');
-    expect(first).toMatchObject({ status: 201, body: { refundMinor: 1089, refund: { kind: 'CARD', reference: expect.stringMatching(/^SIMR-/) } } });
+    expect(first).toMatchObject({
+      status: 201,
+      body: { refundMinor: 1089, refund: { kind: 'CARD', reference: expect.stringMatching(/^SIMR-/) } },
+    });
     const again = await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }], 'return-1');
     expect(again).toEqual(first);
     expect(terminal.refundsMade).toBe(made + 1);
@@ -46,7 +49,9 @@ describe('returns at the till', () => {
     const last = await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }]);
     expect(last.body).toMatchObject({ refundMinor: 1089, refund: { kind: 'CARD' } });
     expect(terminal.statement(card)).toMatchObject({ refundedMinor: 2178, chargedMinor: 0 });
-    expect((await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }])).body.detail).toBe(`only 0 of HEADPHONES from sale ${sale.id} can still be returned`);
+    expect((await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }])).body.detail).toBe(
+      `only 0 of HEADPHONES from sale ${sale.id} can still be returned`,
+    );
   });
 
   it('refunds a cash sale in cash', async () => {
@@ -55,7 +60,9 @@ describe('returns at the till', () => {
     const r = await giveBack(sale.id, [{ sku: 'CEREAL', qty: 2 }]);
     expect(r).toMatchObject({ status: 201, body: { refundMinor: 698, refund: { kind: 'CASH' } } });
     expect(till.terminal.refundsMade).toBe(made);
-    expect(till.events('sale.returned', sale.id)).toEqual([expect.objectContaining({ refundMinor: 698, refund: { kind: 'CASH' } })]);
+    expect(till.events('sale.returned', sale.id)).toEqual([
+      expect.objectContaining({ refundMinor: 698, refund: { kind: 'CASH' } }),
+    ]);
     expect(till.events('sale.completed', sale.id)).toEqual([
       {
         saleId: sale.id,
@@ -82,7 +89,11 @@ describe('returns at the till', () => {
     terminal.refundsFail = true;
     const unheard = await giveBack(sale.id, [{ sku: 'CEREAL', qty: 1 }], 'return-2');
     expect(unheard.status).toBe(503);
-    expect(unheard.body.detail).toMatch(new RegExp(`^the card terminal could not be reached to refund \\$3\\.49 to card payment ${sale.tender.reference} \\(the terminal is offline\\): return [0-9a-f-]{36} is kept`));
+    expect(unheard.body.detail).toMatch(
+      new RegExp(
+        `^the card terminal could not be reached to refund \\$3\\.49 to card payment ${sale.tender.reference} \\(the terminal is offline\\): return [0-9a-f-]{36} is kept`,
+      ),
+    );
     expect(node.pos.stock.onHand('CEREAL')).toBe(onHand);
     expect(till.events('sale.returned', sale.id)).toEqual([]);
 
@@ -99,7 +110,10 @@ describe('returns at the till', () => {
 
   it('refuses a return that names a sku twice', async () => {
     const sale = await sell({ CEREAL: 2 }, { kind: 'CASH', givenMinor: 1000 });
-    const r = await giveBack(sale.id, [{ sku: 'CEREAL', qty: 1 }, { sku: 'CEREAL', qty: 1 }]);
+    const r = await giveBack(sale.id, [
+      { sku: 'CEREAL', qty: 1 },
+      { sku: 'CEREAL', qty: 1 },
+    ]);
     expect(r.status).toBe(400);
   });
 });
@@ -109,15 +123,24 @@ describe('the simulated card terminal', () => {
     const t = new SimulatedTerminal();
     const a = await t.authorise(1000, 'USD', 'sale-1');
     if (!a.approved) throw new Error('approved by default');
-    expect(await t.refund(a.reference, 1001, 'USD', 'r-1')).toEqual({ refunded: false, reason: `a refund of $10.01 is more than the $10.00 left on card payment ${a.reference}` });
+    expect(await t.refund(a.reference, 1001, 'USD', 'r-1')).toEqual({
+      refunded: false,
+      reason: `a refund of $10.01 is more than the $10.00 left on card payment ${a.reference}`,
+    });
     const first = await t.refund(a.reference, 600, 'USD', 'r-2');
     expect(first).toMatchObject({ refunded: true });
     expect(await t.refund(a.reference, 600, 'USD', 'r-2')).toEqual(first);
-    expect(await t.refund(a.reference, 500, 'USD', 'r-2')).toEqual({ refunded: false, reason: 'refund id r-2 was used for another refund' });
+    expect(await t.refund(a.reference, 500, 'USD', 'r-2')).toEqual({
+      refunded: false,
+      reason: 'refund id r-2 was used for another refund',
+    });
     expect((await t.refund(a.reference, 500, 'USD', 'r-3')).refunded).toBe(false); // only $4.00 left
     expect(await t.refund(a.reference, 400, 'EUR', 'r-4')).toMatchObject({ refunded: false });
     expect(t.statement(a.reference)).toMatchObject({ refundedMinor: 600, chargedMinor: 400 });
     expect(t.refundsMade).toBe(1);
-    expect(await t.void(a.reference, 'sale-2')).toEqual({ voided: false, reason: `no card payment ${a.reference} for sale sale-2` });
+    expect(await t.void(a.reference, 'sale-2')).toEqual({
+      voided: false,
+      reason: `no card payment ${a.reference} for sale sale-2`,
+    });
   });
 });

@@ -18,7 +18,11 @@ describe('the till', () => {
   let url: string;
   let dbPath: string;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -52,7 +56,9 @@ describe('the till', () => {
     expect(done.receipt).toMatch(/TOTAL\s+\$25\.27/);
     expect(done.receipt).toMatch(/Change\s+\$4\.73/);
     expect((await call('GET', '/api/stock/HEADPHONES')).body.onHand).toBe(3);
-    const events = node.db.prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?").all(`%${sale.id}%`) as { payload: string }[];
+    const events = node.db
+      .prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?")
+      .all(`%${sale.id}%`) as { payload: string }[];
     expect(events.map((e) => JSON.parse(e.payload))).toEqual([
       expect.objectContaining({ sku: 'HEADPHONES', delta: -2, kind: 'SALE', ref: sale.id }),
       expect.objectContaining({ sku: 'CEREAL', delta: -1, kind: 'SALE', ref: sale.id }),
@@ -68,7 +74,11 @@ describe('the till', () => {
     expect(declined.body.detail).toBe('card declined: insufficient funds');
     expect((await call('GET', `/api/pos/sales/${sale.id}`)).body.status).toBe('OPEN');
     const paid = (await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' })).body;
-    expect(paid).toMatchObject({ status: 'COMPLETED', totalMinor: 698, tender: { kind: 'CARD', reference: expect.stringMatching(/^SIM-/) } });
+    expect(paid).toMatchObject({
+      status: 'COMPLETED',
+      totalMinor: 698,
+      tender: { kind: 'CARD', reference: expect.stringMatching(/^SIM-/) },
+    });
     expect((await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' })).status).toBe(409);
   });
 
@@ -83,19 +93,25 @@ describe('the till', () => {
     const tooMany = await call('POST', `/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'HEADPHONES', qty: 2 }] });
     expect(tooMany.status).toBe(409);
     expect(tooMany.body.detail).toBe(`only 1 of HEADPHONES from sale ${sale.id} can still be returned`);
-    expect((await call('POST', `/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'CEREAL', qty: 1 }] })).status).toBe(400);
+    expect(
+      (await call('POST', `/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'CEREAL', qty: 1 }] })).status,
+    ).toBe(400);
     expect((await call('GET', '/api/stock/HEADPHONES')).body.onHand).toBe(before + 1);
   });
 
   it('voids an open basket and refuses bad input', async () => {
     const sale = (await call('POST', '/api/pos/sales')).body;
-    expect((await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CASH', givenMinor: 100 })).body.detail).toBe('the basket is empty');
+    expect(
+      (await call('POST', `/api/pos/sales/${sale.id}/tender`, { kind: 'CASH', givenMinor: 100 })).body.detail,
+    ).toBe('the basket is empty');
     expect((await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: '4006381333932' })).status).toBe(404); // bad check digit
     expect((await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'CEREAL', qty: 0 })).status).toBe(400);
     await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'CEREAL' });
     expect((await call('POST', `/api/pos/sales/${sale.id}/void`)).body.status).toBe('VOIDED');
     expect((await call('POST', `/api/pos/sales/${sale.id}/lines`, { code: 'CEREAL' })).status).toBe(409);
-    expect((await call('POST', '/api/stock/movements', { sku: 'CEREAL', delta: -3, kind: 'RECEIVE' })).status).toBe(400);
+    expect((await call('POST', '/api/stock/movements', { sku: 'CEREAL', delta: -3, kind: 'RECEIVE' })).status).toBe(
+      400,
+    );
   });
 
   it('keeps a completed sale through a power cut', async () => {
@@ -105,7 +121,9 @@ describe('the till', () => {
     // Another process opening the file sees the committed sale and its events, without the node closing anything.
     const after = new Database(dbPath, { readonly: true });
     expect(after.prepare('SELECT status FROM sales WHERE id = ?').get(sale.id)).toEqual({ status: 'COMPLETED' });
-    expect(after.prepare('SELECT type FROM sync_outbox WHERE payload LIKE ? ORDER BY seq').pluck().all(`%${sale.id}%`)).toEqual(['stock.moved', 'sale.completed']);
+    expect(
+      after.prepare('SELECT type FROM sync_outbox WHERE payload LIKE ? ORDER BY seq').pluck().all(`%${sale.id}%`),
+    ).toEqual(['stock.moved', 'sale.completed']);
     after.close();
   });
 });
@@ -120,13 +138,21 @@ describe.each(dbTargets)('a sale reaching the hub on $name', (target) => {
       const store = await f.store('TILL');
       const storeId = f.credentials.get('TILL')!.storeId;
       await waitFor('the catalog at the store', () => store.sync.bootstrap!.progress().state === 'done');
-      const api = (path: string, body?: unknown) => fetch(store.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      const api = (path: string, body?: unknown) =>
+        fetch(store.url + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }).then((r) => r.json() as Promise<any>);
       await api('/api/stock/movements', { sku: 'MUG', delta: 6, kind: 'RECEIVE' });
       const sale = await api('/api/pos/sales');
       await api(`/api/pos/sales/${sale.id}/lines`, { code: 'MUG', qty: 2 });
       expect((await api(`/api/pos/sales/${sale.id}/tender`, { kind: 'CARD' })).status).toBe('COMPLETED');
       await waitFor('the hub stock', async () => {
-        const r = await f.hub.db.query<{ on_hand: number }>("SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = 'MUG'", [storeId]);
+        const r = await f.hub.db.query<{ on_hand: number }>(
+          "SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = 'MUG'",
+          [storeId],
+        );
         return r.rows[0]?.on_hand === 4;
       });
 
@@ -137,14 +163,30 @@ describe.each(dbTargets)('a sale reaching the hub on $name', (target) => {
       await api(`/api/pos/sales/${other.id}/lines`, { code: 'MUG', qty: 1 });
       expect((await api(`/api/pos/sales/${other.id}/void`)).status).toBe('VOIDED');
       const ledger = async () =>
-        (await f.hub.db.query<{ sale_id: string; status: string; total_minor: string | number }>('SELECT sale_id, status, total_minor FROM sales WHERE store_id = $1 ORDER BY closed_at, sale_id', [storeId])).rows;
+        (
+          await f.hub.db.query<{ sale_id: string; status: string; total_minor: string | number }>(
+            'SELECT sale_id, status, total_minor FROM sales WHERE store_id = $1 ORDER BY closed_at, sale_id',
+            [storeId],
+          )
+        ).rows;
       await waitFor('the hub ledger', async () => (await ledger()).length === 2);
       expect((await ledger()).map((r) => [r.sale_id, r.status, Number(r.total_minor)])).toEqual([
         [sale.id, 'COMPLETED', 1598 + 142],
         [other.id, 'VOIDED', 0],
       ]);
-      await waitFor('the return at the hub', async () => (await f.hub.db.query('SELECT 1 FROM sale_returns WHERE store_id = $1 AND return_id = $2', [storeId, returned.returnId])).rows.length === 1);
-      expect((await f.hub.db.query('SELECT count(*)::int AS n FROM sync_parked WHERE origin = $1', [storeId])).rows[0]).toEqual({ n: 0 });
+      await waitFor(
+        'the return at the hub',
+        async () =>
+          (
+            await f.hub.db.query('SELECT 1 FROM sale_returns WHERE store_id = $1 AND return_id = $2', [
+              storeId,
+              returned.returnId,
+            ])
+          ).rows.length === 1,
+      );
+      expect(
+        (await f.hub.db.query('SELECT count(*)::int AS n FROM sync_parked WHERE origin = $1', [storeId])).rows[0],
+      ).toEqual({ n: 0 });
     } finally {
       await f.stop();
     }

@@ -12,11 +12,19 @@ describe.each(dbTargets)('the hub’s reorder suggestions at the store, on $name
   let f: SyncFixture;
   let node: StoreNode;
   const call = async (method: string, path: string, body?: unknown) =>
-    (await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<any>;
+    (
+      await fetch(node.url + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json() as Promise<any>;
 
   beforeAll(async () => {
     f = await SyncFixture.start(target, { tuning: { lowStockSweepMs: 300 } });
-    await f.hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('SOAP', 'Soap', 'Household', 199, 'USD', 'STANDARD', 1)`);
+    await f.hub.db.query(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('SOAP', 'Soap', 'Household', 199, 'USD', 'STANDARD', 1)`,
+    );
     node = await f.store('SUDS');
     await waitFor('the catalog', () => node.sync.bootstrap!.progress().state === 'done');
   });
@@ -34,7 +42,10 @@ describe.each(dbTargets)('the hub’s reorder suggestions at the store, on $name
     });
     expect(items).toEqual([expect.objectContaining({ sku: 'SOAP', onHand: 1, reorderPoint: 1, suggestedQty: 3 })]);
     await call('POST', '/api/stock/movements', { sku: 'SOAP', delta: 12, kind: 'RECEIVE' });
-    await waitFor('the suggestion withdrawn', async () => (await call('GET', '/api/stock/reorder-suggestions')).items.length === 0);
+    await waitFor(
+      'the suggestion withdrawn',
+      async () => (await call('GET', '/api/stock/reorder-suggestions')).items.length === 0,
+    );
     expect(node.sync.storage.parkedFeed()).toEqual([]);
   });
 });
@@ -46,10 +57,17 @@ describe('reorder suggestions resent after a feed rebase', () => {
     const handlers = new FeedHandlerRegistry();
     const suggestions = new ReorderSuggestions(db as unknown as SqliteDb);
     suggestions.register(handlers);
-    const apply = (seq: number, type: string, payload: unknown, createdAt: number) => handlers.get(type)!(db as unknown as SqliteDb, { seq, type, payload, createdAt });
+    const apply = (seq: number, type: string, payload: unknown, createdAt: number) =>
+      handlers.get(type)!(db as unknown as SqliteDb, { seq, type, payload, createdAt });
     return { suggestions, apply };
   };
-  const low = (suggestedQty: number) => ({ sku: 'SOAP', onHand: 1, reorderPoint: 2, suggestedQty, velocityPerDay: 0.5 });
+  const low = (suggestedQty: number) => ({
+    sku: 'SOAP',
+    onHand: 1,
+    reorderPoint: 2,
+    suggestedQty,
+    velocityPerDay: 0.5,
+  });
 
   it('keep the newer suggestion when an older one arrives again', () => {
     const { suggestions, apply } = open();

@@ -10,7 +10,12 @@ import { storeNodeConfigFromEnv } from '../src/config.js';
 const KIOSK = 'sf_screen=kiosk';
 const CUSTOMER = '0190a4b2-7c4d-7e1f-8a2b-3c4d5e6f7a8b';
 
-const request = async (base: string, method: string, path: string, opts: { cookie?: string; token?: string; body?: unknown; accept?: string; headers?: Record<string, string> } = {}) => {
+const request = async (
+  base: string,
+  method: string,
+  path: string,
+  opts: { cookie?: string; token?: string; body?: unknown; accept?: string; headers?: Record<string, string> } = {},
+) => {
   const res = await fetch(base + path, {
     method,
     redirect: 'manual',
@@ -30,13 +35,23 @@ const request = async (base: string, method: string, path: string, opts: { cooki
   } catch {
     /* a page */
   }
-  return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy'), setCookie: res.headers.get('set-cookie'), text, body };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    csp: res.headers.get('content-security-policy'),
+    setCookie: res.headers.get('set-cookie'),
+    text,
+    body,
+  };
 };
 
 const tempDb = (prefix: string) => join(mkdtempSync(join(tmpdir(), prefix)), 'store.sqlite');
 
 /** A started node whose catalog has one product, MUG (what a kiosk searches and puts in a cart). */
-const startNodeWithMug = async (prefix: string, config: Partial<Parameters<typeof createStoreNode>[0]> = {}): Promise<StoreNode> => {
+const startNodeWithMug = async (
+  prefix: string,
+  config: Partial<Parameters<typeof createStoreNode>[0]> = {},
+): Promise<StoreNode> => {
   const node = createStoreNode({ dbPath: tempDb(prefix), port: 0, logLevel: 'silent', ...config });
   node.db
     .prepare(
@@ -50,8 +65,13 @@ const startNodeWithMug = async (prefix: string, config: Partial<Parameters<typeo
 
 describe('a kiosk on the node’s own machine (a trusted address with the kiosk marker)', () => {
   let node: StoreNode;
-  const kiosk = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) => request(node.url!, method, path, { ...opts, cookie: KIOSK });
-  const lane = (method: string, path: string, opts: { body?: unknown; accept?: string; headers?: Record<string, string> } = {}) => request(node.url!, method, path, opts);
+  const kiosk = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) =>
+    request(node.url!, method, path, { ...opts, cookie: KIOSK });
+  const lane = (
+    method: string,
+    path: string,
+    opts: { body?: unknown; accept?: string; headers?: Record<string, string> } = {},
+  ) => request(node.url!, method, path, opts);
 
   beforeAll(async () => {
     node = await startNodeWithMug('sf-roles-');
@@ -68,7 +88,9 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
 
   it('marks it only when the kiosk page is opened from the node’s own pages or by a person, never by another site’s link', async () => {
     for (const site of ['same-origin', 'none']) {
-      expect((await lane('GET', '/kiosk.html', { headers: { 'sec-fetch-site': site } })).setCookie, site).toMatch(/^sf_screen=kiosk;/);
+      expect((await lane('GET', '/kiosk.html', { headers: { 'sec-fetch-site': site } })).setCookie, site).toMatch(
+        /^sf_screen=kiosk;/,
+      );
     }
     // A link or redirect on another site (or another port of this machine: same-site) gets the page but no marker,
     // so the lane browser that followed it is still a lane.
@@ -80,10 +102,21 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
   });
 
   it('reaches the kiosk page, its assets and the customer-facing API', async () => {
-    for (const path of ['/healthz', '/kiosk.html', '/kiosk.js', '/store.css', '/store.js', '/shared/dom.js', '/pair.html', '/pair.js']) {
+    for (const path of [
+      '/healthz',
+      '/kiosk.html',
+      '/kiosk.js',
+      '/store.css',
+      '/store.js',
+      '/shared/dom.js',
+      '/pair.html',
+      '/pair.js',
+    ]) {
       expect((await kiosk('GET', path)).status, path).toBe(200);
     }
-    expect((await kiosk('GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual(['MUG']);
+    expect((await kiosk('GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual([
+      'MUG',
+    ]);
     expect((await kiosk('GET', '/api/catalog/products/MUG')).body).toMatchObject({ sku: 'MUG', name: 'Mug' });
     expect((await kiosk('GET', '/api/catalog/products/MUG/nearby')).status).toBe(503); // allowed; no hub here to ask
     expect((await kiosk('GET', `/api/carts/${CUSTOMER}`)).status).toBe(200);
@@ -152,10 +185,19 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
   });
 
   it('the same machine without the marker is a lane and reaches everything', async () => {
-    for (const [method, path] of [['POST', '/api/pos/sales'], ['GET', '/api/sync/status'], ['GET', '/pos.html'], ['GET', '/metrics'], ['GET', '/api/stock/MUG']]) {
+    for (const [method, path] of [
+      ['POST', '/api/pos/sales'],
+      ['GET', '/api/sync/status'],
+      ['GET', '/pos.html'],
+      ['GET', '/metrics'],
+      ['GET', '/api/stock/MUG'],
+    ]) {
       expect((await lane(method!, path!)).status, path).toBeLessThan(300);
     }
-    expect((await lane('POST', '/api/pairing/codes', { body: { role: 'kiosk' } })).body).toMatchObject({ role: 'kiosk', code: expect.stringMatching(/^\d{6}$/) });
+    expect((await lane('POST', '/api/pairing/codes', { body: { role: 'kiosk' } })).body).toMatchObject({
+      role: 'kiosk',
+      code: expect.stringMatching(/^\d{6}$/),
+    });
   });
 
   it('every page and answer carries the Content-Security-Policy', async () => {
@@ -175,9 +217,13 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
 // Calls from 127.0.0.1 stand for devices on the store's network once the node trusts no address.
 describe('devices on the store’s network keep the role of the code they paired with', () => {
   let node: StoreNode;
-  const device = (method: string, path: string, token?: string, body?: unknown) => request(node.url!, method, path, { token, body });
+  const device = (method: string, path: string, token?: string, body?: unknown) =>
+    request(node.url!, method, path, { token, body });
   const pair = async (role: 'handheld' | 'kiosk', name: string) => {
-    const r = await device('POST', '/api/pairing/pair', undefined, { code: node.pairing.startPairing(role).code, name });
+    const r = await device('POST', '/api/pairing/pair', undefined, {
+      code: node.pairing.startPairing(role).code,
+      name,
+    });
     expect(r.status).toBe(201);
     expect(r.body.device).toMatchObject({ name, role });
     return r.body.token as string;
@@ -186,7 +232,11 @@ describe('devices on the store’s network keep the role of the code they paired
   beforeAll(async () => {
     node = createStoreNode({ dbPath: tempDb('sf-roles-lan-'), port: 0, logLevel: 'silent', trustedAddresses: [] });
     // The product the probes look up (stock is kept only for products in the store's catalog).
-    node.db.prepare(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`).run();
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', 'Mug', 'Home', 799, 'USD', 'STANDARD', 1)`,
+      )
+      .run();
     await node.start();
   });
   afterAll(() => node?.stop());
@@ -195,7 +245,13 @@ describe('devices on the store’s network keep the role of the code they paired
     const token = await pair('kiosk', 'Kiosk by the door');
     expect((await device('GET', '/api/catalog/products', token)).status).toBe(200);
     expect((await device('GET', `/api/carts/${CUSTOMER}`, token)).status).toBe(200);
-    for (const [method, path] of [['POST', '/api/pos/sales'], ['GET', '/api/stock/MUG'], ['POST', '/api/pairing/codes'], ['GET', '/pos.html'], ['GET', '/metrics']]) {
+    for (const [method, path] of [
+      ['POST', '/api/pos/sales'],
+      ['GET', '/api/stock/MUG'],
+      ['POST', '/api/pairing/codes'],
+      ['GET', '/pos.html'],
+      ['GET', '/metrics'],
+    ]) {
       const r = await device(method!, path!, token);
       expect(r.status, path).toBe(403);
       expect(r.body.detail, path).toBe(KIOSK_REFUSAL);
@@ -208,7 +264,11 @@ describe('devices on the store’s network keep the role of the code they paired
     expect((await device('GET', '/api/stock/MUG', token)).status).toBe(200);
     expect((await device('POST', '/api/pos/sales', token)).status).toBe(201);
     expect((await device('GET', '/metrics', token)).status).toBe(200);
-    for (const [method, path] of [['POST', '/api/pairing/codes'], ['POST', '/API/Pairing/Codes/'], ['DELETE', `/api/pairing/devices/${node.pairing.list()[0]!.id}`]]) {
+    for (const [method, path] of [
+      ['POST', '/api/pairing/codes'],
+      ['POST', '/API/Pairing/Codes/'],
+      ['DELETE', `/api/pairing/devices/${node.pairing.list()[0]!.id}`],
+    ]) {
       const r = await device(method!, path!, token);
       expect(r.status, path).toBe(403);
       expect(r.body.detail).toBe('only the store node’s own screens can pair or unpair devices');
@@ -239,11 +299,20 @@ describe('devices on the store’s network keep the role of the code they paired
   });
 
   it('an unpaired device gets the pages and the pairing call, and 401 for every other API', async () => {
-    for (const path of ['/healthz', '/pos.html', '/kiosk.html', '/pair.html', '/']) expect((await device('GET', path)).status, path).toBe(200);
-    for (const [method, path] of [['GET', '/api/stock/MUG'], ['GET', '/api/catalog/products'], ['POST', '/api/pairing/codes'], ['GET', '/metrics'], ['GET', '/api/nothing-here']]) {
+    for (const path of ['/healthz', '/pos.html', '/kiosk.html', '/pair.html', '/'])
+      expect((await device('GET', path)).status, path).toBe(200);
+    for (const [method, path] of [
+      ['GET', '/api/stock/MUG'],
+      ['GET', '/api/catalog/products'],
+      ['POST', '/api/pairing/codes'],
+      ['GET', '/metrics'],
+      ['GET', '/api/nothing-here'],
+    ]) {
       const r = await device(method!, path!);
       expect(r.status, path).toBe(401);
-      expect(r.body.detail).toBe('this device is not paired with the store node: open /pair.html and enter a pairing code');
+      expect(r.body.detail).toBe(
+        'this device is not paired with the store node: open /pair.html and enter a pairing code',
+      );
     }
     expect((await device('POST', '/api/pairing/pair', undefined, { code: '12ab', name: 'x' })).status).toBe(400); // reached the route
   });
@@ -291,9 +360,17 @@ describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () =>
 
   it('reaches the kiosk page and the customer API, and /healthz says only what a kiosk may know', async () => {
     expect((await request(node.url!, 'GET', '/kiosk.html')).status).toBe(200);
-    expect((await request(node.url!, 'GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual(['MUG']);
-    expect((await request(node.url!, 'POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 1 } })).status).toBe(200);
-    expect((await request(node.url!, 'GET', '/healthz')).body).toEqual({ status: 'ok', name: 'Kiosk machine', online: false });
+    expect(
+      (await request(node.url!, 'GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku),
+    ).toEqual(['MUG']);
+    expect(
+      (await request(node.url!, 'POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 1 } })).status,
+    ).toBe(200);
+    expect((await request(node.url!, 'GET', '/healthz')).body).toEqual({
+      status: 'ok',
+      name: 'Kiosk machine',
+      online: false,
+    });
   });
 
   it('its refusal page says the machine is a kiosk and where staff work instead', async () => {
@@ -307,6 +384,8 @@ describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () =>
     expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'kiosk' }).loopbackRole).toBe('kiosk');
     expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'lane' }).loopbackRole).toBe('lane');
     expect(storeNodeConfigFromEnv({}).loopbackRole).toBeUndefined();
-    expect(() => storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'till' })).toThrow('STORE_LOOPBACK_ROLE must be lane or kiosk, not "till"');
+    expect(() => storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'till' })).toThrow(
+      'STORE_LOOPBACK_ROLE must be lane or kiosk, not "till"',
+    );
   });
 });

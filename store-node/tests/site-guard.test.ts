@@ -13,7 +13,12 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
 describe('the store node answers only for itself and takes writes only from its own pages', () => {
   let node: StoreNode;
   let port: string;
-  const call = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<RawAnswer> =>
+  const call = (
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: unknown,
+  ): Promise<RawAnswer> =>
     rawCall(node.url!, {
       method,
       path,
@@ -26,7 +31,12 @@ describe('the store node answers only for itself and takes writes only from its 
   });
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-site-')), 'store.sqlite'), port: 0, logLevel: 'silent', hostnames: ['Till-3.Store.Local'] });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-site-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      hostnames: ['Till-3.Store.Local'],
+    });
     await node.start();
     port = new URL(node.url!).port;
   });
@@ -45,19 +55,41 @@ describe('the store node answers only for itself and takes writes only from its 
       const r = await call(method, path, { host: `evil.example:${port}` }, body);
       expect(r.status, `${method} ${path}`).toBe(403);
       expect(r.contentType, `${method} ${path}`).toBe(PROBLEM);
-      expect(r.json.detail, `${method} ${path}`).toBe(`${FOREIGN_HOST} ("evil.example:${port}"): open it by its address (http://127.0.0.1:port) or add the name to STORE_HOSTNAMES`);
+      expect(r.json.detail, `${method} ${path}`).toBe(
+        `${FOREIGN_HOST} ("evil.example:${port}"): open it by its address (http://127.0.0.1:port) or add the name to STORE_HOSTNAMES`,
+      );
     }
-    for (const host of ['localhost.evil.example', '127.0.0.1.evil.example', 'evil.example', 'till-3.store.local.evil.example', '[::1', '[evil]:80', '127.0.0.1:80:80']) {
+    for (const host of [
+      'localhost.evil.example',
+      '127.0.0.1.evil.example',
+      'evil.example',
+      'till-3.store.local.evil.example',
+      '[::1',
+      '[evil]:80',
+      '127.0.0.1:80:80',
+    ]) {
       expect((await call('GET', '/healthz', { host })).status, host).toBe(403);
     }
     expect(counts()).toEqual(before);
   });
 
   it('answers to IP literals (v4 and v6), localhost and the configured names, on any port, in any case', async () => {
-    for (const host of [`127.0.0.1:${port}`, '127.0.0.1', '10.1.2.3:8090', `[::1]:${port}`, '[::ffff:127.0.0.1]', `localhost:${port}`, 'LOCALHOST', 'till-3.store.local', `TILL-3.store.local:${port}`]) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      '127.0.0.1',
+      '10.1.2.3:8090',
+      `[::1]:${port}`,
+      '[::ffff:127.0.0.1]',
+      `localhost:${port}`,
+      'LOCALHOST',
+      'till-3.store.local',
+      `TILL-3.store.local:${port}`,
+    ]) {
       expect((await call('GET', '/healthz', { host })).status, host).toBe(200);
     }
-    expect((await call('POST', '/api/pairing/codes', { host: `localhost:${port}` }, { role: 'handheld' })).status).toBe(201);
+    expect((await call('POST', '/api/pairing/codes', { host: `localhost:${port}` }, { role: 'handheld' })).status).toBe(
+      201,
+    );
   });
 
   it('refuses a write whose Origin is another site, or that the browser marks cross-site, and changes nothing', async () => {
@@ -94,17 +126,30 @@ describe('the store node answers only for itself and takes writes only from its 
 
   it('takes writes from its own pages (same origin, same-origin fetch metadata) and from clients that send no Origin', async () => {
     const host = `127.0.0.1:${port}`;
-    expect((await call('POST', '/api/pos/sales', { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' })).status).toBe(201);
-    expect((await call('POST', '/api/pos/sales', { host: `LOCALHOST:${port}`, origin: `http://localhost:${port}` })).status).toBe(201);
-    expect((await call('POST', '/api/pos/sales', { host: 'till-3.store.local', origin: 'http://till-3.store.local:80' })).status).toBe(201);
+    expect(
+      (await call('POST', '/api/pos/sales', { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/api/pos/sales', { host: `LOCALHOST:${port}`, origin: `http://localhost:${port}` })).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/api/pos/sales', { host: 'till-3.store.local', origin: 'http://till-3.store.local:80' }))
+        .status,
+    ).toBe(201);
     expect((await call('POST', '/api/pos/sales', { host, 'sec-fetch-site': 'none' })).status).toBe(201); // typed by a person
     expect((await call('POST', '/api/pos/sales', { host })).status).toBe(201); // curl, a device's own client
     // Reads are not writes: a cross-site image or link reaches a page (the Host check keeps rebinding out).
-    expect((await call('GET', '/pos.html', { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(200);
+    expect(
+      (await call('GET', '/pos.html', { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' })).status,
+    ).toBe(200);
   });
 
   it('reads its names from STORE_HOSTNAMES', () => {
-    expect(storeNodeConfigFromEnv({ STORE_HOSTNAMES: ' till-3.store.local, backoffice ,' }).hostnames).toEqual(['till-3.store.local', 'backoffice']);
+    expect(storeNodeConfigFromEnv({ STORE_HOSTNAMES: ' till-3.store.local, backoffice ,' }).hostnames).toEqual([
+      'till-3.store.local',
+      'backoffice',
+    ]);
     expect(storeNodeConfigFromEnv({}).hostnames).toBeUndefined();
   });
 });

@@ -9,7 +9,11 @@ import { traversalLeak, traversalPaths } from '../../central/tests/support/trave
 describe('the store node’s static roots never serve a file outside them', () => {
   let node: StoreNode;
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-traversal-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-traversal-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+    });
     await node.start();
   });
   afterAll(() => node?.stop());
@@ -19,7 +23,9 @@ describe('the store node’s static roots never serve a file outside them', () =
     const callers: Record<string, string>[] = [{}, { cookie: 'sf_screen=kiosk' }];
     const leaks = (
       await inBatches(
-        attempts.flatMap((path) => callers.map((headers: Record<string, string>) => () => traversalLeak(node.url!, path, headers))),
+        attempts.flatMap((path) =>
+          callers.map((headers: Record<string, string>) => () => traversalLeak(node.url!, path, headers)),
+        ),
         12,
       )
     ).filter(Boolean);

@@ -15,16 +15,30 @@ const MINTS_EAN8 = '96385074';
 describe('stock codes at the store node', () => {
   let node: StoreNode;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(node.url + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const stockRows = () => node.db.prepare('SELECT sku, on_hand AS onHand FROM stock ORDER BY sku').all();
   const outbox = () =>
-    (node.db.prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' ORDER BY seq").all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
+    (
+      node.db.prepare("SELECT payload FROM sync_outbox WHERE type = 'stock.moved' ORDER BY seq").all() as {
+        payload: string;
+      }[]
+    ).map((r) => JSON.parse(r.payload));
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-stock-codes-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
-    const put = node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES (?, ?, ?, 'Test', 500, 'USD', 'STANDARD', 1)`);
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-stock-codes-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+    });
+    const put = node.db.prepare(
+      `INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES (?, ?, ?, 'Test', 500, 'USD', 'STANDARD', 1)`,
+    );
     put.run('KETTLE', KETTLE_EAN13.padStart(14, '0'), 'Kettle');
     put.run('TEA-GREEN', TEA_UPCA.padStart(14, '0'), 'Green tea');
     put.run('MINTS', MINTS_EAN8.padStart(14, '0'), 'Mints');
@@ -33,18 +47,43 @@ describe('stock codes at the store node', () => {
   afterAll(() => node?.stop());
 
   it('receives a scanned barcode (EAN-13) as the catalog’s sku, here and in the event for the hub', async () => {
-    const r = await call('POST', '/api/stock/movements', { sku: KETTLE_EAN13, delta: 12, kind: 'RECEIVE', ref: 'DN-1' });
+    const r = await call('POST', '/api/stock/movements', {
+      sku: KETTLE_EAN13,
+      delta: 12,
+      kind: 'RECEIVE',
+      ref: 'DN-1',
+    });
     expect(r).toEqual({ status: 201, body: { sku: 'KETTLE', name: 'Kettle', onHand: 12 } });
     expect(stockRows()).toEqual([{ sku: 'KETTLE', onHand: 12 }]);
     expect(outbox().at(-1)).toMatchObject({ sku: 'KETTLE', delta: 12, kind: 'RECEIVE', ref: 'DN-1' });
   });
 
   it('counts by UPC-A, GTIN-14, EAN-8 or sku, always against the catalog’s sku', async () => {
-    expect((await call('POST', '/api/stock/counts', { sku: TEA_UPCA, counted: 7 })).body).toEqual({ sku: 'TEA-GREEN', name: 'Green tea', counted: 7, adjustedBy: 7, onHand: 7 });
-    expect((await call('POST', '/api/stock/counts', { sku: TEA_UPCA.padStart(14, '0'), counted: 5 })).body).toMatchObject({ sku: 'TEA-GREEN', adjustedBy: -2, onHand: 5 });
-    expect((await call('POST', '/api/stock/counts', { sku: MINTS_EAN8, counted: 3 })).body).toMatchObject({ sku: 'MINTS', adjustedBy: 3, onHand: 3 });
-    expect((await call('POST', '/api/stock/counts', { sku: 'MINTS', counted: 3 })).body).toMatchObject({ sku: 'MINTS', adjustedBy: 0, onHand: 3 });
-    expect(stockRows()).toEqual([{ sku: 'KETTLE', onHand: 12 }, { sku: 'MINTS', onHand: 3 }, { sku: 'TEA-GREEN', onHand: 5 }]);
+    expect((await call('POST', '/api/stock/counts', { sku: TEA_UPCA, counted: 7 })).body).toEqual({
+      sku: 'TEA-GREEN',
+      name: 'Green tea',
+      counted: 7,
+      adjustedBy: 7,
+      onHand: 7,
+    });
+    expect(
+      (await call('POST', '/api/stock/counts', { sku: TEA_UPCA.padStart(14, '0'), counted: 5 })).body,
+    ).toMatchObject({ sku: 'TEA-GREEN', adjustedBy: -2, onHand: 5 });
+    expect((await call('POST', '/api/stock/counts', { sku: MINTS_EAN8, counted: 3 })).body).toMatchObject({
+      sku: 'MINTS',
+      adjustedBy: 3,
+      onHand: 3,
+    });
+    expect((await call('POST', '/api/stock/counts', { sku: 'MINTS', counted: 3 })).body).toMatchObject({
+      sku: 'MINTS',
+      adjustedBy: 0,
+      onHand: 3,
+    });
+    expect(stockRows()).toEqual([
+      { sku: 'KETTLE', onHand: 12 },
+      { sku: 'MINTS', onHand: 3 },
+      { sku: 'TEA-GREEN', onHand: 5 },
+    ]);
   });
 
   it('refuses a code the catalog does not hold, naming it, and stocks nothing', async () => {
@@ -67,26 +106,48 @@ describe('stock codes at the store node', () => {
     }
     // A barcode with a wrong check digit (a misread, or a typo) says so.
     const misread = await call('POST', '/api/stock/counts', { sku: '4006381333932', counted: 1 });
-    expect(misread.body.detail).toBe("no product with code 4006381333932 in this store's catalog (as a barcode its check digit is wrong: scan it again)");
+    expect(misread.body.detail).toBe(
+      "no product with code 4006381333932 in this store's catalog (as a barcode its check digit is wrong: scan it again)",
+    );
     expect({ rows: stockRows(), events: outbox().length }).toEqual(before);
   });
 
   it('looks up and sets the low-stock level by a code too; an unknown code is 404', async () => {
-    expect(await call('GET', `/api/stock/${KETTLE_EAN13}`)).toEqual({ status: 200, body: { sku: 'KETTLE', onHand: 12 } });
-    expect(await call('PUT', `/api/stock/${MINTS_EAN8}/low-stock-at`, { lowStockAt: 4 })).toEqual({ status: 200, body: { sku: 'MINTS', onHand: 3, lowStockAt: 4 } });
+    expect(await call('GET', `/api/stock/${KETTLE_EAN13}`)).toEqual({
+      status: 200,
+      body: { sku: 'KETTLE', onHand: 12 },
+    });
+    expect(await call('PUT', `/api/stock/${MINTS_EAN8}/low-stock-at`, { lowStockAt: 4 })).toEqual({
+      status: 200,
+      body: { sku: 'MINTS', onHand: 3, lowStockAt: 4 },
+    });
     expect((await call('GET', '/api/stock/low')).body.items).toEqual([{ sku: 'MINTS', onHand: 3, lowStockAt: 4 }]);
-    for (const [method, path] of [['GET', '/api/stock/SF-99999'], ['PUT', '/api/stock/SF-99999/low-stock-at']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/stock/SF-99999'],
+      ['PUT', '/api/stock/SF-99999/low-stock-at'],
+    ] as const) {
       const r = await call(method, path, method === 'PUT' ? { lowStockAt: 2 } : undefined);
-      expect({ status: r.status, detail: r.body.detail }).toEqual({ status: 404, detail: "no product with code SF-99999 in this store's catalog" });
+      expect({ status: r.status, detail: r.body.detail }).toEqual({
+        status: 404,
+        detail: "no product with code SF-99999 in this store's catalog",
+      });
     }
     expect(stockRows().map((r: any) => r.sku)).toEqual(['KETTLE', 'MINTS', 'TEA-GREEN']);
   });
 
   it('says the catalog has not arrived yet when a fresh node has none', async () => {
-    const fresh = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-stock-codes-empty-')), 'store.sqlite'), port: 0, logLevel: 'silent' });
+    const fresh = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-stock-codes-empty-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+    });
     await fresh.start();
     try {
-      const res = await fetch(`${fresh.url}/api/stock/counts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'MUG', counted: 2 }) });
+      const res = await fetch(`${fresh.url}/api/stock/counts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sku: 'MUG', counted: 2 }),
+      });
       expect({ status: res.status, detail: ((await res.json()) as { detail: string }).detail }).toEqual({
         status: 422,
         detail: "no product with code MUG in this store's catalog (the catalog has not arrived from the hub yet)",
@@ -111,13 +172,17 @@ describe('stock codes at the store node', () => {
         await page.locator('#receive-sku').fill('SF-99999');
         await page.locator('#receive-qty').fill('4');
         await page.getByRole('button', { name: 'Receive' }).click();
-        await expect.poll(() => page.locator('#receive-msg').getByRole('alert').textContent(), { timeout: 30_000 }).toBe("no product with code SF-99999 in this store's catalog");
+        await expect
+          .poll(() => page.locator('#receive-msg').getByRole('alert').textContent(), { timeout: 30_000 })
+          .toBe("no product with code SF-99999 in this store's catalog");
         await screenshot(page, 'handheld-unknown-code-390');
 
         await page.locator('#count-sku').fill(KETTLE_EAN13);
         await page.locator('#count-qty').fill('10');
         await page.getByRole('button', { name: 'Record count' }).click();
-        await expect.poll(() => page.locator('#count-msg').getByRole('status').textContent(), { timeout: 30_000 }).toBe('Adjusted by -2; Kettle (KETTLE) now has 10 on hand.');
+        await expect
+          .poll(() => page.locator('#count-msg').getByRole('status').textContent(), { timeout: 30_000 })
+          .toBe('Adjusted by -2; Kettle (KETTLE) now has 10 on hand.');
         expect(stockRows().map((r: any) => r.sku)).toEqual(['KETTLE', 'MINTS', 'TEA-GREEN']);
         expect(errors).toEqual([]);
       } finally {

@@ -39,7 +39,11 @@ describe('store node', () => {
     const missing = await fetch(`${url}/api/nothing`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
-    const bad = await fetch(`${url}/api/nothing`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const bad = await fetch(`${url}/api/nothing`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/^malformed JSON body/);
   });
@@ -48,9 +52,13 @@ describe('store node', () => {
     const first = await start();
     await first.node.stop();
     const again = await start(first.dbPath);
-    const rows = again.node.db.prepare('SELECT module, version, count(*) OVER () AS n FROM schema_migrations').all() as { n: number }[];
+    const rows = again.node.db
+      .prepare('SELECT module, version, count(*) OVER () AS n FROM schema_migrations')
+      .all() as { n: number }[];
     expect(rows.length).toBe(migrationCount);
-    expect(again.node.db.prepare('SELECT count(DISTINCT module || version) AS n FROM schema_migrations').get()).toEqual({ n: migrationCount });
+    expect(again.node.db.prepare('SELECT count(DISTINCT module || version) AS n FROM schema_migrations').get()).toEqual(
+      { n: migrationCount },
+    );
   });
 
   it('lets two processes open one new file at once', async () => {
@@ -64,7 +72,11 @@ describe('store node', () => {
     expect(await Promise.all([runOne(), runOne()])).toEqual([0, 0]);
     const db = openSqlite(dbPath);
     // each migration recorded once, though two processes raced to apply them
-    expect(db.prepare("SELECT count(*) AS n, count(DISTINCT module || '/' || version) AS distinct_n FROM schema_migrations").get()).toEqual({
+    expect(
+      db
+        .prepare("SELECT count(*) AS n, count(DISTINCT module || '/' || version) AS distinct_n FROM schema_migrations")
+        .get(),
+    ).toEqual({
       n: migrationCount,
       distinct_n: migrationCount,
     });

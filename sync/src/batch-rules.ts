@@ -25,7 +25,8 @@ export function decideBatch(events: readonly WireEvent[], ackedSeq: number): Bat
 export function batchFault(events: readonly WireEvent[], authenticatedOrigin: string): string | undefined {
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    if (e.origin !== authenticatedOrigin) return `event ${e.seq} claims origin ${e.origin}, but this connection is store ${authenticatedOrigin}`;
+    if (e.origin !== authenticatedOrigin)
+      return `event ${e.seq} claims origin ${e.origin}, but this connection is store ${authenticatedOrigin}`;
     if (i > 0 && e.seq !== events[i - 1]!.seq + 1) return `batch is not contiguous at seq ${e.seq}`;
     const bad = findBadText(e.payload);
     if (bad) return `event ${e.seq} payload.${bad.path} ${bad.problem}, which the hub cannot store`;

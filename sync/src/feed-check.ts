@@ -29,7 +29,10 @@ export function checkFeed(
  * gap (those at or below it are dropped: already applied), `next` the seq of the first entry past a gap, or null.
  * The hub sends a page only up to a gap and tells the store to skip it first; the store checks the same before applying.
  */
-export function splitAtGap<T extends { readonly seq: number }>(cursor: number, entries: readonly T[]): { run: T[]; next: number | null } {
+export function splitAtGap<T extends { readonly seq: number }>(
+  cursor: number,
+  entries: readonly T[],
+): { run: T[]; next: number | null } {
   const run: T[] = [];
   let last = cursor;
   for (const e of entries) {

@@ -94,7 +94,11 @@ export class HubSyncSession {
     if (this.#phase === 'closed') return;
     // A store may have `uploadWindow` batches outstanding plus a feed-ack or two; far more means it ignores the window.
     if (++this.#queued > LIMITS.uploadWindow * 4 + 8) {
-      this.#refuse(CLOSE.policyViolation, 'bad-message', 'too many frames in flight: the upload window was not respected');
+      this.#refuse(
+        CLOSE.policyViolation,
+        'bad-message',
+        'too many frames in flight: the upload window was not respected',
+      );
       return;
     }
     this.#queue = this.#queue
@@ -114,7 +118,9 @@ export class HubSyncSession {
     this.#phase = 'closed';
     if (wasOpen) {
       this.#queue = this.#queue.then(() =>
-        this.storage.closed(this.storeId, this.options.replica).catch((err: unknown) => this.log.warn({ err }, 'could not record the disconnect')),
+        this.storage
+          .closed(this.storeId, this.options.replica)
+          .catch((err: unknown) => this.log.warn({ err }, 'could not record the disconnect')),
       );
     }
   }
@@ -158,7 +164,8 @@ export class HubSyncSession {
     if (!parsed.ok) return this.#refuse(CLOSE.protocolError, 'bad-message', parsed.reason);
     const m: ClientMessage = parsed.message;
     if (this.#phase === 'awaiting-hello') {
-      if (m.type !== 'hello') return this.#refuse(CLOSE.protocolError, 'bad-message', `expected hello first, got ${m.type}`);
+      if (m.type !== 'hello')
+        return this.#refuse(CLOSE.protocolError, 'bad-message', `expected hello first, got ${m.type}`);
       return this.#hello(m);
     }
     switch (m.type) {
@@ -178,7 +185,8 @@ export class HubSyncSession {
         this.options.onDocSync?.(this.storeId, m.docId, m.data, this);
         return;
       case 'store-status':
-        if (!this.options.onStoreStatus) return this.#refuse(CLOSE.protocolError, 'bad-message', 'store-status was not offered by this hub');
+        if (!this.options.onStoreStatus)
+          return this.#refuse(CLOSE.protocolError, 'bad-message', 'store-status was not offered by this hub');
         try {
           await this.options.onStoreStatus(this.storeId, { disk: m.disk });
         } catch (err) {
@@ -192,19 +200,30 @@ export class HubSyncSession {
     const oldest = this.options.minProtocol ?? MIN_PROTOCOL_VERSION;
     if (m.protocol < oldest || m.protocol > newest) {
       const advice = m.protocol > newest ? 'upgrade the hub before this store' : 'upgrade this store node';
-      return this.#refuse(CLOSE.unsupportedProtocol, 'unsupported-protocol', `hub speaks sync protocol ${oldest}–${newest}, store speaks ${m.protocol}: ${advice}`);
+      return this.#refuse(
+        CLOSE.unsupportedProtocol,
+        'unsupported-protocol',
+        `hub speaks sync protocol ${oldest}–${newest}, store speaks ${m.protocol}: ${advice}`,
+      );
     }
     if (m.storeId !== this.storeId) {
-      return this.#refuse(CLOSE.unauthorized, 'forbidden', `hello names store ${m.storeId}, but the credential is store ${this.storeId}`);
+      return this.#refuse(
+        CLOSE.unauthorized,
+        'forbidden',
+        `hello names store ${m.storeId}, but the credential is store ${this.storeId}`,
+      );
     }
     this.protocol = m.protocol;
     this.#storeHead = m.outboxHead;
-    const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased, feedRefused } = await this.storage.open(this.storeId, {
-      protocol: m.protocol,
-      outboxHead: m.outboxHead,
-      feedCursor: m.feedCursor,
-      replica: this.options.replica,
-    });
+    const { ackedSeq, ackedHlc, feedHead, feedAcked, feedAt, feedRebased, feedRefused } = await this.storage.open(
+      this.storeId,
+      {
+        protocol: m.protocol,
+        outboxHead: m.outboxHead,
+        feedCursor: m.feedCursor,
+        replica: this.options.replica,
+      },
+    );
     if (this.#phase === 'closed') return;
     this.#phase = 'open'; // recorded as connected: a refusal from here on records the disconnect too
     if (feedRefused) return this.#refuse(CLOSE.policyViolation, 'bad-message', feedRefused);
@@ -223,7 +242,17 @@ export class HubSyncSession {
     const features = offered.length ? { features: offered } : {};
     const feed = { ...(feedAt !== undefined ? { feedAt } : {}), ...(feedRebased ? { feedRebased } : {}) };
     const docWindow = LIMITS.docWindow;
-    this.#send({ type: 'welcome', protocol: m.protocol, hubTime: (this.options.now ?? Date.now)(), ackedSeq, ackedHlc, feedHead, ...features, docWindow, ...feed });
+    this.#send({
+      type: 'welcome',
+      protocol: m.protocol,
+      hubTime: (this.options.now ?? Date.now)(),
+      ackedSeq,
+      ackedHlc,
+      feedHead,
+      ...features,
+      docWindow,
+      ...feed,
+    });
     void this.#pumpFeed();
   }
 
@@ -233,9 +262,20 @@ export class HubSyncSession {
    * before were numbered by the old feed; the store ignored them, so they count no more.
    */
   async #feedRebase(cursor: number, at: FeedPosition | null): Promise<void> {
-    if (!this.#rebaseOffered || !this.storage.rebaseFeed) return this.#refuse(CLOSE.protocolError, 'bad-message', 'feed-rebase was not offered by this hub');
-    if (at && at.seq !== cursor) return this.#refuse(CLOSE.protocolError, 'bad-message', `feed-rebase names entry ${at.seq}, not the cursor ${cursor}`);
-    if (this.#rebasedHere) return this.#refuse(CLOSE.policyViolation, 'bad-message', 'feed-rebase after this connection already rebased the feed (one per connection)');
+    if (!this.#rebaseOffered || !this.storage.rebaseFeed)
+      return this.#refuse(CLOSE.protocolError, 'bad-message', 'feed-rebase was not offered by this hub');
+    if (at && at.seq !== cursor)
+      return this.#refuse(
+        CLOSE.protocolError,
+        'bad-message',
+        `feed-rebase names entry ${at.seq}, not the cursor ${cursor}`,
+      );
+    if (this.#rebasedHere)
+      return this.#refuse(
+        CLOSE.policyViolation,
+        'bad-message',
+        'feed-rebase after this connection already rebased the feed (one per connection)',
+      );
     this.#rebasedHere = true;
     const answer = await this.storage.rebaseFeed(this.storeId, { cursor, at });
     if ('refused' in answer) return this.#refuse(CLOSE.policyViolation, 'bad-message', answer.refused);
@@ -251,20 +291,35 @@ export class HubSyncSession {
   }
 
   #logRebase(cursor: number, head: number, rebased: FeedRebaseReport, why: string): void {
-    this.log.warn({ storeId: this.storeId, cursor, head, moved: rebased.moved }, `feed rebased after a hub restore: ${why}; ${rebased.moved} entries follow its cursor ${cursor}`);
+    this.log.warn(
+      { storeId: this.storeId, cursor, head, moved: rebased.moved },
+      `feed rebased after a hub restore: ${why}; ${rebased.moved} entries follow its cursor ${cursor}`,
+    );
   }
 
-  async #batch(events: Extract<ClientMessage, { type: 'event-batch' }>['events'], pending: number | undefined): Promise<void> {
+  async #batch(
+    events: Extract<ClientMessage, { type: 'event-batch' }>['events'],
+    pending: number | undefined,
+  ): Promise<void> {
     const fault = batchFault(events, this.storeId);
     if (fault) {
       const forbidden = fault.includes('claims origin');
-      return this.#refuse(forbidden ? CLOSE.unauthorized : CLOSE.protocolError, forbidden ? 'forbidden' : 'bad-message', fault);
+      return this.#refuse(
+        forbidden ? CLOSE.unauthorized : CLOSE.protocolError,
+        forbidden ? 'forbidden' : 'bad-message',
+        fault,
+      );
     }
     const bytes = events.reduce((n, e) => n + JSON.stringify(e.payload ?? null).length, 0);
-    if (bytes > LIMITS.maxBatchBytes * 2) return this.#refuse(CLOSE.tooBig, 'bad-message', `batch of ${bytes} bytes is over the limit`);
+    if (bytes > LIMITS.maxBatchBytes * 2)
+      return this.#refuse(CLOSE.tooBig, 'bad-message', `batch of ${bytes} bytes is over the limit`);
     const result = await this.storage.applyBatch(this.storeId, events, pending);
     if (result.gapFrom !== undefined) {
-      this.#send({ type: 'resend', fromSeq: result.gapFrom, reason: `batch starts at ${events[0]!.seq}, hub holds up to ${result.ackedSeq}` });
+      this.#send({
+        type: 'resend',
+        fromSeq: result.gapFrom,
+        reason: `batch starts at ${events[0]!.seq}, hub holds up to ${result.ackedSeq}`,
+      });
     } else {
       this.#send({ type: 'ack', seq: result.ackedSeq });
     }
@@ -276,17 +331,32 @@ export class HubSyncSession {
    * exact gap is taken (see HubSyncStorage.recordLostEvents); anything else is refused with nothing changed.
    */
   async #eventsLost(m: Extract<ClientMessage, { type: 'events-lost' }>): Promise<void> {
-    if (!this.storage.recordLostEvents) return this.#refuse(CLOSE.protocolError, 'bad-message', 'events-lost was not offered by this hub');
+    if (!this.storage.recordLostEvents)
+      return this.#refuse(CLOSE.protocolError, 'bad-message', 'events-lost was not offered by this hub');
     const range = `events-lost ${m.fromSeq}–${m.toSeq}`;
-    if (m.toSeq < m.fromSeq) return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is not a range: it ends before it starts`);
+    if (m.toSeq < m.fromSeq)
+      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is not a range: it ends before it starts`);
     if (m.toSeq - m.fromSeq >= LIMITS.maxLostEvents) {
-      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} is more than the ${LIMITS.maxLostEvents} events one report may say are lost`);
+      return this.#refuse(
+        CLOSE.protocolError,
+        'bad-message',
+        `${range} is more than the ${LIMITS.maxLostEvents} events one report may say are lost`,
+      );
     }
     if (m.toSeq > this.#storeHead) {
-      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} reaches past this store's outbox head ${this.#storeHead}: a store cannot lose events it never made`);
+      return this.#refuse(
+        CLOSE.protocolError,
+        'bad-message',
+        `${range} reaches past this store's outbox head ${this.#storeHead}: a store cannot lose events it never made`,
+      );
     }
-    const result = await this.storage.recordLostEvents(this.storeId, { fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason });
-    if ('refused' in result) return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} refused: ${result.refused}`);
+    const result = await this.storage.recordLostEvents(this.storeId, {
+      fromSeq: m.fromSeq,
+      toSeq: m.toSeq,
+      reason: m.reason,
+    });
+    if ('refused' in result)
+      return this.#refuse(CLOSE.protocolError, 'bad-message', `${range} refused: ${result.refused}`);
     if (result.recorded) {
       this.log.warn(
         { storeId: this.storeId, fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason },
@@ -297,7 +367,12 @@ export class HubSyncSession {
   }
 
   async #feedAck(seq: number): Promise<void> {
-    if (seq > this.#feedSent) return this.#refuse(CLOSE.protocolError, 'bad-message', `feed-ack ${seq} is past what was sent (${this.#feedSent})`);
+    if (seq > this.#feedSent)
+      return this.#refuse(
+        CLOSE.protocolError,
+        'bad-message',
+        `feed-ack ${seq} is past what was sent (${this.#feedSent})`,
+      );
     if (seq > this.#feedAcked) {
       this.#feedAcked = seq;
       await this.storage.ackFeed(this.storeId, seq);
@@ -368,12 +443,17 @@ export class HubSyncSession {
   async #skipGap(next: number): Promise<boolean> {
     const epoch = this.#feedEpoch;
     const fromSeq = this.#feedSent + 1;
-    const gap = this.storage.skipFeedGap ? await this.storage.skipFeedGap(this.storeId, this.#feedSent) : { toSeq: next - 1, head: this.#feedHead, reconciled: 0 };
+    const gap = this.storage.skipFeedGap
+      ? await this.storage.skipFeedGap(this.storeId, this.#feedSent)
+      : { toSeq: next - 1, head: this.#feedHead, reconciled: 0 };
     if (!gap || epoch !== this.#feedEpoch || this.#phase !== 'open' || gap.toSeq < fromSeq) return false;
     this.#feedSent = gap.toSeq;
     this.#feedHead = Math.max(this.#feedHead, gap.head);
     const reason = `entries ${fromSeq}–${gap.toSeq} are no longer in this store's feed at the hub (removed by retention after a store disk acknowledged them, or renumbered past them by a feed rebase); a hold snapshot follows`;
-    this.log.warn({ storeId: this.storeId, fromSeq, toSeq: gap.toSeq, reconciled: gap.reconciled }, `feed gap: told the store to skip ${reason}`);
+    this.log.warn(
+      { storeId: this.storeId, fromSeq, toSeq: gap.toSeq, reconciled: gap.reconciled },
+      `feed gap: told the store to skip ${reason}`,
+    );
     this.#send({ type: 'feed-skip', fromSeq, toSeq: gap.toSeq, head: this.#feedHead, reason });
     return true;
   }

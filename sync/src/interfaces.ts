@@ -80,7 +80,12 @@ export interface LostEvents {
  */
 export interface FeedParkedSummary {
   readonly count: number;
-  readonly latest: { readonly seq: number; readonly type: string; readonly reason: string; readonly parkedAt: number } | null;
+  readonly latest: {
+    readonly seq: number;
+    readonly type: string;
+    readonly reason: string;
+    readonly parkedAt: number;
+  } | null;
 }
 
 /** A connected socket as the client sees it. */
@@ -140,7 +145,11 @@ export interface HubSyncStorage {
    * Applies a well-formed batch in one transaction under a lock on the origin, using `decideBatch`; returns the
    * highest contiguous seq now held, and `gapFrom` when the batch started past a gap (nothing applied then).
    */
-  applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }>;
+  applyBatch(
+    storeId: string,
+    events: readonly WireEvent[],
+    pending: number | undefined,
+  ): Promise<{ ackedSeq: number; gapFrom?: number }>;
   /**
    * The store says it no longer holds events `fromSeq`–`toSeq` the hub lacks. Under the origin's lock (the one
    * `applyBatch` takes), and only when `fromSeq` is the hub's acked seq + 1 and the hub holds none of the range: records

@@ -1,7 +1,28 @@
-import { CLOSE, LIMITS, PROTOCOL_VERSION, hubMessageSchema, isDiskFull, lostEventsNote, parseFrame, type ClientMessage, type FeedEntry, type FeedRebaseReport, type HubMessage, type StoreDisk } from '@storefleet/shared';
+import {
+  CLOSE,
+  LIMITS,
+  PROTOCOL_VERSION,
+  hubMessageSchema,
+  isDiskFull,
+  lostEventsNote,
+  parseFrame,
+  type ClientMessage,
+  type FeedEntry,
+  type FeedRebaseReport,
+  type HubMessage,
+  type StoreDisk,
+} from '@storefleet/shared';
 import { checkFeed, splitAtGap } from './feed-check.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { ClientTransport, Connector, FeedParkedSummary, FeedSkip, LostEvents, StoreSyncStorage, SyncLogger } from './interfaces.js';
+import type {
+  ClientTransport,
+  Connector,
+  FeedParkedSummary,
+  FeedSkip,
+  LostEvents,
+  StoreSyncStorage,
+  SyncLogger,
+} from './interfaces.js';
 import { initialUpload, uploadStep, type Phase, type UploadInput, type UploadState } from './upload-window.js';
 
 export interface SyncStatus {
@@ -170,7 +191,8 @@ export class SyncClient {
   }
 
   #sendDisk(): void {
-    if (this.#disk && this.#hubTakesStatus && this.#state.phase === 'syncing') this.#send({ type: 'store-status', disk: this.#disk });
+    if (this.#disk && this.#hubTakesStatus && this.#state.phase === 'syncing')
+      this.#send({ type: 'store-status', disk: this.#disk });
   }
 
   /** Sends a document sync frame if connected; false when offline (the document layer retries on reconnect). */
@@ -203,8 +225,10 @@ export class SyncClient {
     // store-side failure, so does the failure.
     const refused = this.#state.phase === 'incompatible' || this.#closingAfterFailure;
     this.#closingAfterFailure = false;
-    if (!refused && code !== CLOSE.goingAway && code !== CLOSE.normal) this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
-    if (this.#welcomedAt !== null && this.#now() - this.#welcomedAt >= (this.options.healthyMs ?? 30_000)) this.#attempt = 0;
+    if (!refused && code !== CLOSE.goingAway && code !== CLOSE.normal)
+      this.#lastError = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+    if (this.#welcomedAt !== null && this.#now() - this.#welcomedAt >= (this.options.healthyMs ?? 30_000))
+      this.#attempt = 0;
     this.#welcomedAt = null;
     this.#feedStalled = false;
     this.#feedRebasing = false;
@@ -218,7 +242,9 @@ export class SyncClient {
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
     // A hub that refused our protocol will not change its mind soon: ask again rarely, not on the usual schedule.
     const delay =
-      this.#state.phase === 'incompatible' ? policy.capMs * 10 : backoffDelay(this.#attempt++, policy, this.options.random);
+      this.#state.phase === 'incompatible'
+        ? policy.capMs * 10
+        : backoffDelay(this.#attempt++, policy, this.options.random);
     this.#reconnects++;
     this.#timer = setTimeout(() => void this.#connect(), delay);
     this.#timer.unref?.();
@@ -249,7 +275,11 @@ export class SyncClient {
           this.storage.observeHubTime(m.hubTime);
           if (m.ackedHlc !== undefined) {
             const moved = this.storage.reconcile(m.ackedSeq, m.ackedHlc);
-            if (moved) this.log.warn({ moved, hubAckedSeq: m.ackedSeq }, 'this store file is behind the hub (new or restored disk): renumbered its unsent events');
+            if (moved)
+              this.log.warn(
+                { moved, hubAckedSeq: m.ackedSeq },
+                'this store file is behind the hub (new or restored disk): renumbered its unsent events',
+              );
           }
           this.#checkFeed(m);
           this.#dispatch({ type: 'welcome', ackedSeq: m.ackedSeq, head: this.storage.outboxHead() });
@@ -338,7 +368,10 @@ export class SyncClient {
     const verdict = checkFeed(cursor, mine, m.feedAt);
     if (verdict === 'rebase') {
       this.#feedRebasing = this.#rebaseAsked = true;
-      this.log.warn({ cursor, applied: mine, atHub: m.feedAt }, "the hub holds another feed entry at this store's cursor (a hub restored from a backup): asking it to rebase the feed");
+      this.log.warn(
+        { cursor, applied: mine, atHub: m.feedAt },
+        "the hub holds another feed entry at this store's cursor (a hub restored from a backup): asking it to rebase the feed",
+      );
       this.#send({ type: 'feed-rebase', cursor, at: { seq: cursor, createdAt: mine!.createdAt! } });
       return;
     }
@@ -358,33 +391,55 @@ export class SyncClient {
     if (run.length) this.#sendFeedAck(this.storage.applyFeed(run));
     const at = this.storage.feedCursor();
     const gap = `feed gap: cursor ${at}, next entry ${next}`;
-    if (!this.#hubTakesRebase || this.#rebaseAsked) throw new Error(`${gap} (the hub did not say the entries between are gone)`);
+    if (!this.#hubTakesRebase || this.#rebaseAsked)
+      throw new Error(`${gap} (the hub did not say the entries between are gone)`);
     const mine = this.storage.feedPosition?.();
     this.#feedRebasing = this.#rebaseAsked = true;
     this.log.warn({ cursor: at, next }, `${gap}: asking the hub to rebase this store's feed`);
-    this.#send({ type: 'feed-rebase', cursor: at, at: mine && mine.seq === at && mine.createdAt !== null ? { seq: at, createdAt: mine.createdAt } : null });
+    this.#send({
+      type: 'feed-rebase',
+      cursor: at,
+      at: mine && mine.seq === at && mine.createdAt !== null ? { seq: at, createdAt: mine.createdAt } : null,
+    });
   }
 
   /** The hub says entries `fromSeq`–`toSeq` are gone: the cursor moves past them (only from where it stands). */
   #skipFeed(m: { fromSeq: number; toSeq: number; reason: string }): void {
     const skip: FeedSkip = { fromSeq: m.fromSeq, toSeq: m.toSeq, reason: m.reason, at: this.#now() };
     if (!this.storage.skipFeed?.(skip)) {
-      this.log.warn({ fromSeq: m.fromSeq, toSeq: m.toSeq, cursor: this.storage.feedCursor() }, 'ignoring a feed-skip that does not start at this store\'s cursor');
+      this.log.warn(
+        { fromSeq: m.fromSeq, toSeq: m.toSeq, cursor: this.storage.feedCursor() },
+        "ignoring a feed-skip that does not start at this store's cursor",
+      );
       return;
     }
-    this.log.warn({ fromSeq: m.fromSeq, toSeq: m.toSeq }, `the hub says feed entries ${m.fromSeq}–${m.toSeq} are gone (${m.reason}): skipped them`);
+    this.log.warn(
+      { fromSeq: m.fromSeq, toSeq: m.toSeq },
+      `the hub says feed entries ${m.fromSeq}–${m.toSeq} are gone (${m.reason}): skipped them`,
+    );
     this.options.onFeedSkip?.(skip);
     this.#emit();
   }
 
   #feedRebased(report: FeedRebaseReport, cursor: number): void {
     this.storage.recordFeedRebase?.(report);
-    this.log.warn({ ...report, cursor }, `the hub rebased this store's feed after a hub restore: ${report.moved} entries resent after ${cursor}`);
+    this.log.warn(
+      { ...report, cursor },
+      `the hub rebased this store's feed after a hub restore: ${report.moved} entries resent after ${cursor}`,
+    );
   }
 
   #sendFeedAck(cursor: number): void {
     const parked = this.#hubTakesParked ? this.storage.feedParked?.() : undefined;
-    this.#send(parked ? { type: 'feed-ack', seq: cursor, parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null } } : { type: 'feed-ack', seq: cursor });
+    this.#send(
+      parked
+        ? {
+            type: 'feed-ack',
+            seq: cursor,
+            parked: { count: parked.count, reason: parked.latest?.reason.slice(0, 500) ?? null },
+          }
+        : { type: 'feed-ack', seq: cursor },
+    );
   }
 
   /** Something moved on this connection; once everything is across both ways, it has proved healthy. */
@@ -414,7 +469,9 @@ export class SyncClient {
           const events = this.storage.readBatch(e.fromSeq, LIMITS.maxBatchEvents, LIMITS.maxBatchBytes);
           // Missing from here on: up to the first event still held, or (none held) up to the head, which never falls
           // below what was acknowledged.
-          const missingTo = events.length ? events[0]!.seq - 1 : Math.min(this.storage.outboxHead(), this.storage.ackedSeq());
+          const missingTo = events.length
+            ? events[0]!.seq - 1
+            : Math.min(this.storage.outboxHead(), this.storage.ackedSeq());
           if (missingTo >= e.fromSeq) {
             // The hub (restored from an older backup) lacks events this store pruned after the hub had acknowledged
             // them: sending what follows would only be answered with the same `resend`, round after round.
@@ -424,7 +481,11 @@ export class SyncClient {
           if (events.length === 0) continue;
           const head = this.storage.outboxHead();
           const last = events[events.length - 1]!.seq;
-          this.#send(this.#protocol >= 2 ? { type: 'event-batch', events, pending: head - last } : { type: 'event-batch', events });
+          this.#send(
+            this.#protocol >= 2
+              ? { type: 'event-batch', events, pending: head - last }
+              : { type: 'event-batch', events },
+          );
           pending = { type: 'batch-sent', lastSeq: last };
         }
       }
@@ -448,7 +509,10 @@ export class SyncClient {
     const lost = { fromSeq, toSeq, at: this.#now() };
     this.#lostEvents = lost;
     this.storage.recordLostEvents?.(lost);
-    this.log.warn({ fromSeq, toSeq }, `${lostEventsNote(fromSeq, toSeq)}: this store pruned them after the hub acknowledged them; uploads go on after them`);
+    this.log.warn(
+      { fromSeq, toSeq },
+      `${lostEventsNote(fromSeq, toSeq)}: this store pruned them after the hub acknowledged them; uploads go on after them`,
+    );
     const reason = `this store pruned events ${fromSeq}–${toSeq} after the hub acknowledged them (it keeps acknowledged events for a limited time)`;
     this.#send({ type: 'events-lost', fromSeq, toSeq, reason });
     return true;

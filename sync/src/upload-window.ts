@@ -56,12 +56,23 @@ export function uploadStep(s: UploadState, input: UploadInput): { state: UploadS
       return { state: { ...s, phase: 'handshaking', inflight: [] }, effects: [{ kind: 'send-hello' }] };
     case 'welcome': {
       // The hub's word on what it holds, even below what this store marked (a restored hub): resend from there.
-      const state = { ...s, phase: 'syncing' as const, ackedSeq: input.ackedSeq, nextSeq: input.ackedSeq + 1, inflight: [], head: Math.max(s.head, input.head) };
+      const state = {
+        ...s,
+        phase: 'syncing' as const,
+        ackedSeq: input.ackedSeq,
+        nextSeq: input.ackedSeq + 1,
+        inflight: [],
+        head: Math.max(s.head, input.head),
+      };
       return pump(mark(state));
     }
     case 'ack': {
       if (s.phase !== 'syncing') return { state: s, effects: [] };
-      const state = { ...s, ackedSeq: Math.max(s.ackedSeq, input.seq), inflight: s.inflight.filter((last) => last > input.seq) };
+      const state = {
+        ...s,
+        ackedSeq: Math.max(s.ackedSeq, input.seq),
+        inflight: s.inflight.filter((last) => last > input.seq),
+      };
       return pump(mark(state));
     }
     case 'resend':
@@ -73,7 +84,10 @@ export function uploadStep(s: UploadState, input: UploadInput): { state: UploadS
     case 'batch-sent':
       return pump({ ...s, nextSeq: input.lastSeq + 1, inflight: [...s.inflight, input.lastSeq] });
     case 'closed':
-      return { state: { ...s, phase: s.phase === 'incompatible' ? 'incompatible' : 'offline', inflight: [] }, effects: [] };
+      return {
+        state: { ...s, phase: s.phase === 'incompatible' ? 'incompatible' : 'offline', inflight: [] },
+        effects: [],
+      };
     case 'refused':
       return { state: { ...s, phase: 'incompatible', inflight: [] }, effects: [] };
   }
@@ -86,7 +100,10 @@ function mark(s: UploadState): { state: UploadState; effects: UploadEffect[] } {
 }
 
 /** One `send-batch` at most per step: the shell reads the batch, sends it and reports `batch-sent`. */
-function pump(step: UploadState | { state: UploadState; effects: UploadEffect[] }): { state: UploadState; effects: UploadEffect[] } {
+function pump(step: UploadState | { state: UploadState; effects: UploadEffect[] }): {
+  state: UploadState;
+  effects: UploadEffect[];
+} {
   const { state: s, effects } = 'state' in step ? step : { state: step, effects: [] as UploadEffect[] };
   if (s.phase === 'syncing' && s.inflight.length < s.window && s.nextSeq <= s.head) {
     return { state: s, effects: [...effects, { kind: 'send-batch', fromSeq: s.nextSeq }] };

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decideBatch, SyncClient, type ClientTransport, type ConnectionHandlers, type Connector, type StoreSyncStorage } from '../src/index.js';
+import {
+  decideBatch,
+  SyncClient,
+  type ClientTransport,
+  type ConnectionHandlers,
+  type Connector,
+  type StoreSyncStorage,
+} from '../src/index.js';
 import type { FeedEntry, WireEvent } from '@storefleet/shared';
 
 /**
@@ -12,7 +19,10 @@ class PrunedOutbox implements StoreSyncStorage {
   readonly storeId = 'storeA';
   /** Every event up to the head was acknowledged by the hub before its restore. */
   acked: number;
-  constructor(readonly firstKept: number, public head: number) {
+  constructor(
+    readonly firstKept: number,
+    public head: number,
+  ) {
     this.acked = head;
   }
   outboxHead = () => this.head;
@@ -20,7 +30,13 @@ class PrunedOutbox implements StoreSyncStorage {
   readBatch(fromSeq: number, maxEvents: number): WireEvent[] {
     const out: WireEvent[] = [];
     for (let s = Math.max(fromSeq, this.firstKept); s <= this.head && out.length < maxEvents; s++) {
-      out.push({ origin: this.storeId, seq: s, hlc: '0000000000001-0000-storeA', type: 'test.sale', payload: { qty: 1 } });
+      out.push({
+        origin: this.storeId,
+        seq: s,
+        hlc: '0000000000001-0000-storeA',
+        type: 'test.sale',
+        payload: { qty: 1 },
+      });
     }
     return out;
   }
@@ -37,13 +53,24 @@ class PrunedOutbox implements StoreSyncStorage {
 class RestoredHub implements Connector {
   batches = 0;
   readonly lostReports: { fromSeq: number; toSeq: number }[] = [];
-  constructor(public acked: number, readonly features: string[] = []) {}
+  constructor(
+    public acked: number,
+    readonly features: string[] = [],
+  ) {}
   connect(h: ConnectionHandlers): Promise<ClientTransport> {
     // One network hop = 1 ms of the fake clock, so a resend loop shows as a count rather than starving the test.
     const reply = (m: object) => setTimeout(() => h.onMessage(JSON.stringify(m)), 1);
     const send = (text: string) => {
       const m = JSON.parse(text) as { type: string; events?: WireEvent[]; fromSeq?: number; toSeq?: number };
-      if (m.type === 'hello') reply({ type: 'welcome', protocol: 2, hubTime: Date.now(), ackedSeq: this.acked, feedHead: 0, features: this.features });
+      if (m.type === 'hello')
+        reply({
+          type: 'welcome',
+          protocol: 2,
+          hubTime: Date.now(),
+          ackedSeq: this.acked,
+          feedHead: 0,
+          features: this.features,
+        });
       if (m.type === 'events-lost') {
         this.lostReports.push({ fromSeq: m.fromSeq!, toSeq: m.toSeq! });
         if (m.fromSeq !== this.acked + 1) return reply({ type: 'error', code: 'bad-message', message: 'not the gap' });
@@ -105,7 +132,11 @@ describe('a restored hub that lacks events this store pruned', () => {
     client.start();
     await vi.advanceTimersByTimeAsync(200);
     expect(hub.lostReports).toEqual([{ fromSeq: 1_376, toSeq: 5_100 }]);
-    expect(client.status).toMatchObject({ pendingUp: 0, lastError: null, lostEvents: { fromSeq: 1_376, toSeq: 5_100 } });
+    expect(client.status).toMatchObject({
+      pendingUp: 0,
+      lastError: null,
+      lostEvents: { fromSeq: 1_376, toSeq: 5_100 },
+    });
     store.head = 5_101;
     client.outboxChanged();
     await vi.advanceTimersByTimeAsync(200);
@@ -124,7 +155,8 @@ describe('a restored hub that lacks events this store pruned', () => {
       phase: 'syncing',
       pendingUp: 3_725,
       lostEvents: null,
-      lastError: 'the hub lacks events 1376–5000 of this store, which this store no longer holds (pruned after the hub acknowledged them): uploads wait until that is resolved',
+      lastError:
+        'the hub lacks events 1376–5000 of this store, which this store no longer holds (pruned after the hub acknowledged them): uploads wait until that is resolved',
     });
   });
 });

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FeedEntry, WireEvent } from '@storefleet/shared';
-import { SyncClient, type ClientTransport, type ConnectionHandlers, type Connector, type StoreSyncStorage } from '../src/index.js';
+import {
+  SyncClient,
+  type ClientTransport,
+  type ConnectionHandlers,
+  type Connector,
+  type StoreSyncStorage,
+} from '../src/index.js';
 
 /**
  * How often a store reconnects when its connection keeps failing, counted (not timed) on a fake clock: the backoff may
@@ -40,9 +46,25 @@ class ScriptedHub implements Connector {
       if (!open) return;
       if (m.type === 'hello') {
         queueMicrotask(() => {
-          h.onMessage(JSON.stringify({ type: 'welcome', protocol: 2, hubTime: Date.now(), ackedSeq: 0, feedHead: this.options.feedHead }));
-          if (this.options.feedHead) h.onMessage(JSON.stringify({ type: 'feed-page', entries: [{ seq: 1, type: 'x.changed', payload: null, createdAt: 1 }], head: 1 }));
-          if (this.options.closeAfterMs !== undefined) setTimeout(() => close(1001, 'hub restarting'), this.options.closeAfterMs);
+          h.onMessage(
+            JSON.stringify({
+              type: 'welcome',
+              protocol: 2,
+              hubTime: Date.now(),
+              ackedSeq: 0,
+              feedHead: this.options.feedHead,
+            }),
+          );
+          if (this.options.feedHead)
+            h.onMessage(
+              JSON.stringify({
+                type: 'feed-page',
+                entries: [{ seq: 1, type: 'x.changed', payload: null, createdAt: 1 }],
+                head: 1,
+              }),
+            );
+          if (this.options.closeAfterMs !== undefined)
+            setTimeout(() => close(1001, 'hub restarting'), this.options.closeAfterMs);
         });
       }
       if (m.type === 'feed-ack' && this.options.closeOnFeedAck) close(1001, 'hub restarting');

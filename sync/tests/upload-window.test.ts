@@ -18,7 +18,8 @@ describe('store upload window after a hub restore', () => {
     let hub = hubHolds;
     const unacked: number[] = [];
     for (let steps = 0; steps < 10_000; steps++) {
-      const input = queue.shift() ?? (unacked.length ? { type: 'ack' as const, seq: (hub = unacked.shift()!) } : undefined);
+      const input =
+        queue.shift() ?? (unacked.length ? { type: 'ack' as const, seq: (hub = unacked.shift()!) } : undefined);
       if (!input) break;
       const r = uploadStep(s, input);
       s = r.state;
@@ -46,7 +47,11 @@ describe('store upload window after a hub restore', () => {
 
   it('shows what the hub lacks as pending, and marks only what goes past its own mark', () => {
     // 10,000 marked, 500 more unsent; the hub holds 1,375.
-    const welcomed = uploadStep(uploadStep(initialUpload(10_000, 10_500, 4), { type: 'connected' }).state, { type: 'welcome', ackedSeq: 1_375, head: 10_500 });
+    const welcomed = uploadStep(uploadStep(initialUpload(10_000, 10_500, 4), { type: 'connected' }).state, {
+      type: 'welcome',
+      ackedSeq: 1_375,
+      head: 10_500,
+    });
     expect(welcomed.state.ackedSeq).toBe(1_375); // pending up = head − ackedSeq = 9,125, not 500
     expect(welcomed.effects).toEqual([{ kind: 'send-batch', fromSeq: 1_376 }]);
     const { hub, marks } = converge(10_000, 1_375, 10_500);
@@ -55,7 +60,11 @@ describe('store upload window after a hub restore', () => {
   });
 
   it('frees the window slot of an ack at or below its own mark', () => {
-    let s = uploadStep(uploadStep(initialUpload(10_000, 10_000, 4), { type: 'connected' }).state, { type: 'welcome', ackedSeq: 0, head: 10_000 }).state;
+    let s = uploadStep(uploadStep(initialUpload(10_000, 10_000, 4), { type: 'connected' }).state, {
+      type: 'welcome',
+      ackedSeq: 0,
+      head: 10_000,
+    }).state;
     for (const last of [2000, 4000, 6000, 8000]) s = uploadStep(s, { type: 'batch-sent', lastSeq: last }).state;
     expect(s.inflight).toEqual([2000, 4000, 6000, 8000]);
     const r = uploadStep(s, { type: 'ack', seq: 2000 });
@@ -64,7 +73,11 @@ describe('store upload window after a hub restore', () => {
   });
 
   it('resends from what the hub says it lacks, even below its own mark', () => {
-    const s = uploadStep(uploadStep(initialUpload(100, 100, 4), { type: 'connected' }).state, { type: 'welcome', ackedSeq: 100, head: 100 }).state;
+    const s = uploadStep(uploadStep(initialUpload(100, 100, 4), { type: 'connected' }).state, {
+      type: 'welcome',
+      ackedSeq: 100,
+      head: 100,
+    }).state;
     const r = uploadStep(s, { type: 'resend', fromSeq: 41 });
     expect(r.effects).toEqual([{ kind: 'send-batch', fromSeq: 41 }]);
     expect(r.state.ackedSeq).toBe(40);

@@ -49,14 +49,37 @@ export const availabilityBench: Benchmark = {
         let found = 0;
         const nearby = await time(async () => {
           const c = coords[Math.floor(Math.random() * coords.length)]!;
-          found += (await repo.nearby(sku(), c.lat + (Math.random() - 0.5) * 0.6, c.lon + (Math.random() - 0.5) * 0.6, 50, 1, 20)).length;
+          found += (
+            await repo.nearby(
+              sku(),
+              c.lat + (Math.random() - 0.5) * 0.6,
+              c.lon + (Math.random() - 0.5) * 0.6,
+              50,
+              1,
+              20,
+            )
+          ).length;
         });
         const db = hub.db.dialect;
         const n = STORES * SKUS;
         const figures: Figure[] = [
           { bench: 'availability', metric: 'p95_ms', value: round(percentile(level, 95), 2), unit: 'ms', db, n },
-          { bench: 'availability', metric: 'nearby_p95_ms', value: round(percentile(nearby, 95), 2), unit: 'ms', db, n },
-          { bench: 'availability', metric: 'nearby_stores_found_avg', value: round(found / QUERIES, 1), unit: 'count', db, n: QUERIES },
+          {
+            bench: 'availability',
+            metric: 'nearby_p95_ms',
+            value: round(percentile(nearby, 95), 2),
+            unit: 'ms',
+            db,
+            n,
+          },
+          {
+            bench: 'availability',
+            metric: 'nearby_stores_found_avg',
+            value: round(found / QUERIES, 1),
+            unit: 'count',
+            db,
+            n: QUERIES,
+          },
         ];
         return figures;
       } finally {

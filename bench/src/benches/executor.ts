@@ -55,12 +55,47 @@ export const executorBench: Benchmark = {
       const o = await throughput(runOurs);
       const pl = await latency(runPiscina);
       const ol = await latency(runOurs);
-      console.error(`  executor ${Math.round(o.perS)}/s p50 ${ol.p50.toFixed(0)} µs p99 ${ol.p99.toFixed(0)} µs · piscina ${Math.round(p.perS)}/s p50 ${pl.p50.toFixed(0)} µs p99 ${pl.p99.toFixed(0)} µs`);
+      console.error(
+        `  executor ${Math.round(o.perS)}/s p50 ${ol.p50.toFixed(0)} µs p99 ${ol.p99.toFixed(0)} µs · piscina ${Math.round(p.perS)}/s p50 ${pl.p50.toFixed(0)} µs p99 ${pl.p99.toFixed(0)} µs`,
+      );
       const figures: Figure[] = [
-        { bench: 'executor', metric: 'tasks_per_s', value: Math.round(o.perS), unit: '1/s', n: o.n, anchor: 'piscina', anchor_value: Math.round(p.perS), ratio: round(o.perS / p.perS, 2) },
-        { bench: 'executor', metric: 'throughput_ratio_vs_piscina', value: round(o.perS / p.perS, 2), unit: 'x', n: o.n },
-        { bench: 'executor', metric: 'round_trip_p50_us', value: round(ol.p50, 0), unit: 'µs', n: LATENCY_SAMPLES, anchor: 'piscina', anchor_value: round(pl.p50, 0), ratio: round(pl.p50 / ol.p50, 2) },
-        { bench: 'executor', metric: 'round_trip_p99_us', value: round(ol.p99, 0), unit: 'µs', n: LATENCY_SAMPLES, anchor: 'piscina', anchor_value: round(pl.p99, 0), ratio: round(pl.p99 / ol.p99, 2) },
+        {
+          bench: 'executor',
+          metric: 'tasks_per_s',
+          value: Math.round(o.perS),
+          unit: '1/s',
+          n: o.n,
+          anchor: 'piscina',
+          anchor_value: Math.round(p.perS),
+          ratio: round(o.perS / p.perS, 2),
+        },
+        {
+          bench: 'executor',
+          metric: 'throughput_ratio_vs_piscina',
+          value: round(o.perS / p.perS, 2),
+          unit: 'x',
+          n: o.n,
+        },
+        {
+          bench: 'executor',
+          metric: 'round_trip_p50_us',
+          value: round(ol.p50, 0),
+          unit: 'µs',
+          n: LATENCY_SAMPLES,
+          anchor: 'piscina',
+          anchor_value: round(pl.p50, 0),
+          ratio: round(pl.p50 / ol.p50, 2),
+        },
+        {
+          bench: 'executor',
+          metric: 'round_trip_p99_us',
+          value: round(ol.p99, 0),
+          unit: 'µs',
+          n: LATENCY_SAMPLES,
+          anchor: 'piscina',
+          anchor_value: round(pl.p99, 0),
+          ratio: round(pl.p99 / ol.p99, 2),
+        },
       ];
       return figures;
     } finally {
@@ -79,7 +114,9 @@ export const executorPriorityBench: Benchmark = {
     const e = new Executor({ taskModules: [TASKS], size: WORKERS, queueLimit: 20_000 });
     await e.ready();
     try {
-      const lows = Array.from({ length: 10_000 }, () => e.submit('spin', { ms: RUN_MS }, { priority: 'LOW' }).catch(() => undefined));
+      const lows = Array.from({ length: 10_000 }, () =>
+        e.submit('spin', { ms: RUN_MS }, { priority: 'LOW' }).catch(() => undefined),
+      );
       const waits: number[] = [];
       for (let i = 0; i < 21; i++) {
         await new Promise((r) => setTimeout(r, 7 + (i % 5))); // the workers are busy with LOW work, at varied phases
@@ -88,7 +125,8 @@ export const executorPriorityBench: Benchmark = {
         waits.push(started - submittedAt);
       }
       const left = e.stats().queued.LOW;
-      if (left < 5000) throw new Error(`only ${left} LOW tasks were still queued: the measurement no longer sits behind 10,000`);
+      if (left < 5000)
+        throw new Error(`only ${left} LOW tasks were still queued: the measurement no longer sits behind 10,000`);
       waits.sort((a, b) => a - b);
       const highWaitMs = waits[10]!;
       e.shutdownNow();
@@ -110,11 +148,37 @@ export const executorPriorityBench: Benchmark = {
       one.shutdownNow();
       await one.awaitTermination(5000);
       if (name !== 'TimeoutError') throw new Error(`the runaway task ended with ${name}`);
-      console.error(`  HIGH waited p50 ${highWaitMs.toFixed(2)} ms, max ${waits.at(-1)!.toFixed(2)} ms (21 tries) behind 10,000 LOW (${RUN_MS} ms each); runaway killed ${(killedAt - t0 - timeoutMs).toFixed(1)} ms after its timeout, next task done ${replacedMs.toFixed(1)} ms after it`);
+      console.error(
+        `  HIGH waited p50 ${highWaitMs.toFixed(2)} ms, max ${waits.at(-1)!.toFixed(2)} ms (21 tries) behind 10,000 LOW (${RUN_MS} ms each); runaway killed ${(killedAt - t0 - timeoutMs).toFixed(1)} ms after its timeout, next task done ${replacedMs.toFixed(1)} ms after it`,
+      );
       return [
-        { bench: 'executor-priority', metric: 'high_wait_p50_ms_behind_10000_low', value: round(highWaitMs, 2), unit: 'ms', n: waits.length, anchor: 'one_low_task_run_ms', anchor_value: RUN_MS, ratio: round(RUN_MS / highWaitMs, 2) },
-        { bench: 'executor-priority', metric: 'high_wait_max_ms_behind_10000_low', value: round(waits.at(-1)!, 2), unit: 'ms', n: waits.length, anchor: 'one_low_task_run_ms', anchor_value: RUN_MS, ratio: round(RUN_MS / waits.at(-1)!, 2) },
-        { bench: 'executor-priority', metric: 'timeout_to_next_task_done_ms', value: round(replacedMs, 1), unit: 'ms', n: 1 },
+        {
+          bench: 'executor-priority',
+          metric: 'high_wait_p50_ms_behind_10000_low',
+          value: round(highWaitMs, 2),
+          unit: 'ms',
+          n: waits.length,
+          anchor: 'one_low_task_run_ms',
+          anchor_value: RUN_MS,
+          ratio: round(RUN_MS / highWaitMs, 2),
+        },
+        {
+          bench: 'executor-priority',
+          metric: 'high_wait_max_ms_behind_10000_low',
+          value: round(waits.at(-1)!, 2),
+          unit: 'ms',
+          n: waits.length,
+          anchor: 'one_low_task_run_ms',
+          anchor_value: RUN_MS,
+          ratio: round(RUN_MS / waits.at(-1)!, 2),
+        },
+        {
+          bench: 'executor-priority',
+          metric: 'timeout_to_next_task_done_ms',
+          value: round(replacedMs, 1),
+          unit: 'ms',
+          n: 1,
+        },
       ];
     } finally {
       e.shutdownNow();

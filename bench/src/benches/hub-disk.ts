@@ -3,7 +3,16 @@ import { dbTargets, type DbTarget } from '@storefleet/central/testing';
 import { hlcEncode } from '@storefleet/shared';
 import { against, round, type Benchmark, type Figure } from '../figure.js';
 import { withDb } from '../support/bench-db.js';
-import { bytesOf, groupOf, growth, snapshot, sumGroups, TABLE_GROUPS, type Snapshot, type TableGroup } from '../support/table-growth.js';
+import {
+  bytesOf,
+  groupOf,
+  growth,
+  snapshot,
+  sumGroups,
+  TABLE_GROUPS,
+  type Snapshot,
+  type TableGroup,
+} from '../support/table-growth.js';
 import { tillDay, type TillEvent } from '../support/till-day.js';
 
 /**
@@ -56,9 +65,19 @@ async function live(place: { databaseUrl?: string; dataDir?: string }, retention
     const password = 'a long enough password';
     await hub.auth.createUser({ email, password, name: 'Bench', role: 'ADMIN' });
     const call = async (cookie: string, path: string, body: unknown) =>
-      (await fetch(`${url}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ id: string; status: string }>;
+      (
+        await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json() as Promise<{ id: string; status: string }>;
     const signIn = async () => {
-      const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      const res = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
       return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     };
     await hub.db.query(
@@ -67,19 +86,37 @@ async function live(place: { databaseUrl?: string; dataDir?: string }, retention
     );
     const products = Array.from({ length: SKUS }, (_, k) => ({ sku: `D-${k + 1}`, priceMinor: 501 + k }));
     const stores: { id: string; seq: number }[] = [];
-    for (let s = 0; s < STORES; s++) stores.push({ id: (await hub.fleet.register({ code: `DISK${s}`, name: `Disk ${s}`, kind: 'STORE', lat: 40, lon: -74 })).location.id, seq: 0 });
+    for (let s = 0; s < STORES; s++)
+      stores.push({
+        id: (await hub.fleet.register({ code: `DISK${s}`, name: `Disk ${s}`, kind: 'STORE', lat: 40, lon: -74 }))
+          .location.id,
+        seq: 0,
+      });
     const upload = async (store: { id: string; seq: number }, sent: readonly TillEvent[]) => {
       for (let i = 0; i < sent.length; i += 1000) {
         const events = sent.slice(i, i + 1000).map(({ type, payload }) => {
           store.seq++;
-          return { origin: store.id, seq: store.seq, hlc: hlcEncode({ wallMs: Date.now() + clock.offset, counter: store.seq % 65_000, node: store.id }), type, payload };
+          return {
+            origin: store.id,
+            seq: store.seq,
+            hlc: hlcEncode({ wallMs: Date.now() + clock.offset, counter: store.seq % 65_000, node: store.id }),
+            type,
+            payload,
+          };
         });
         await hub.sync.repo.applyBatch(store.id, events, 0);
       }
     };
     let cookie = await signIn();
     const customer = (await call(cookie, '/api/customers', { name: 'Disk customer' })).id;
-    for (const store of stores) await upload(store, products.map((p) => ({ type: 'stock.moved', payload: { sku: p.sku, delta: 1_000_000, kind: 'RECEIVE', at: Date.now() } })));
+    for (const store of stores)
+      await upload(
+        store,
+        products.map((p) => ({
+          type: 'stock.moved',
+          payload: { sku: p.sku, delta: 1_000_000, kind: 'RECEIVE', at: Date.now() },
+        })),
+      );
     const base = await snapshot(hub);
     let from = base;
     let sales = 0;
@@ -94,10 +131,17 @@ async function live(place: { databaseUrl?: string; dataDir?: string }, retention
         await upload(store, till.events);
         const placed = await Promise.all(
           Array.from({ length: ORDERS }, (_, i) =>
-            call(cookie, '/api/orders', { customerId: customer, placeKey: `disk-${day}-${s}-${i}`, lines: [{ sku: `D-${(i % SKUS) + 1}`, qty: 1 }], fulfilment: { type: 'PICKUP', storeId: store.id } }),
+            call(cookie, '/api/orders', {
+              customerId: customer,
+              placeKey: `disk-${day}-${s}-${i}`,
+              lines: [{ sku: `D-${(i % SKUS) + 1}`, qty: 1 }],
+              fulfilment: { type: 'PICKUP', storeId: store.id },
+            }),
           ),
         );
-        await Promise.all(placed.filter((_, i) => i % 5 === 0).map((o) => call(cookie, `/api/orders/${o.id}/cancel`, {})));
+        await Promise.all(
+          placed.filter((_, i) => i % 5 === 0).map((o) => call(cookie, `/api/orders/${o.id}/cancel`, {})),
+        );
         await hub.sync.repo.ackFeed(store.id, await hub.sync.repo.feedHead(store.id)); // a connected store keeps up
       }
       if (retention) await hub.retention.run('bench');
@@ -116,7 +160,10 @@ async function live(place: { databaseUrl?: string; dataDir?: string }, retention
 /** Bytes per store per day each group gained over the steady days. */
 function perStoreDay(h: Lived): Record<TableGroup, number> & { grown: Map<string, number> } {
   const grown = growth(h.from, h.to);
-  const by = Object.fromEntries(TABLE_GROUPS.map((g) => [g, sumGroups(grown, [g]) / STEADY / STORES])) as Record<TableGroup, number>;
+  const by = Object.fromEntries(TABLE_GROUPS.map((g) => [g, sumGroups(grown, [g]) / STEADY / STORES])) as Record<
+    TableGroup,
+    number
+  >;
   return { ...by, grown };
 }
 
@@ -146,19 +193,46 @@ export const hubDisk: Benchmark = {
         `; without: ${TABLE_GROUPS.map((g) => `${g} ${kib(a[g])}`).join(', ')}\n` +
         `  growing with retention: ${tables.map(([t, b]) => `${t} (${groupOf(t)}) ${kib(b / STEADY / STORES)}`).join(', ')}`,
     );
-    const figure = (metric: string, value: number, count = n): Omit<Figure, 'anchor' | 'anchor_value' | 'ratio'> => ({ bench, metric, value, unit: 'B', db, n: count });
+    const figure = (metric: string, value: number, count = n): Omit<Figure, 'anchor' | 'anchor_value' | 'ratio'> => ({
+      bench,
+      metric,
+      value,
+      unit: 'B',
+      db,
+      n: count,
+    });
     const without = 'same-days-without-retention';
     return [
       // What one store adds each day to the tables the hub keeps live, once the 30-day event window is full.
       against(figure('hot_bytes_per_store_day', hot), `${without}-hot-bytes-per-store-day`, anchorHot, false),
       // ...and to the disk as a whole (live + archive) over 30 such days: retention moves bytes, it frees few.
-      against(figure('disk_bytes_per_store_30_days', WINDOW * (hot + k.archive)), `${without}-disk-bytes-per-store-30-days`, WINDOW * (anchorHot + a.archive), false),
-      against(figure(`hot_bytes_per_store_after_${DAYS}_days`, footprint(kept)), `${without}-hot-bytes-per-store-after-${DAYS}-days`, footprint(none), false),
+      against(
+        figure('disk_bytes_per_store_30_days', WINDOW * (hot + k.archive)),
+        `${without}-disk-bytes-per-store-30-days`,
+        WINDOW * (anchorHot + a.archive),
+        false,
+      ),
+      against(
+        figure(`hot_bytes_per_store_after_${DAYS}_days`, footprint(kept)),
+        `${without}-hot-bytes-per-store-after-${DAYS}-days`,
+        footprint(none),
+        false,
+      ),
       { bench, metric: 'archived_bytes_per_store_day', value: round(k.archive), unit: 'B', db, n },
       // With retention, what still grows every day without bound, by part of the hub (sync should be ~0).
       ...HOT.map((g) => ({ bench, metric: `retained_${g}_bytes_per_store_day`, value: round(k[g]), unit: 'B', db, n })),
-      against(figure(`fleet_hot_bytes_${WINDOW}_days`, FLEET * WINDOW * hot, FLEET * WINDOW), `${without}-fleet-hot-bytes-${WINDOW}-days`, FLEET * WINDOW * anchorHot, false),
-      against(figure(`fleet_disk_bytes_${WINDOW}_days`, FLEET * WINDOW * (hot + k.archive), FLEET * WINDOW), `${without}-fleet-disk-bytes-${WINDOW}-days`, FLEET * WINDOW * (anchorHot + a.archive), false),
+      against(
+        figure(`fleet_hot_bytes_${WINDOW}_days`, FLEET * WINDOW * hot, FLEET * WINDOW),
+        `${without}-fleet-hot-bytes-${WINDOW}-days`,
+        FLEET * WINDOW * anchorHot,
+        false,
+      ),
+      against(
+        figure(`fleet_disk_bytes_${WINDOW}_days`, FLEET * WINDOW * (hot + k.archive), FLEET * WINDOW),
+        `${without}-fleet-disk-bytes-${WINDOW}-days`,
+        FLEET * WINDOW * (anchorHot + a.archive),
+        false,
+      ),
     ];
   },
 };

@@ -10,7 +10,8 @@ const CONNECTIONS = 32;
 
 async function load(url: string): Promise<{ rps: number; p99: number; n: number }> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
-  if (result.errors || result.non2xx) throw new Error(`load run against ${url} had ${result.errors} errors and ${result.non2xx} non-2xx answers`);
+  if (result.errors || result.non2xx)
+    throw new Error(`load run against ${url} had ${result.errors} errors and ${result.non2xx} non-2xx answers`);
   return { rps: result.requests.average, p99: result.latency.p99, n: result.requests.total };
 }
 
@@ -34,7 +35,11 @@ export const hubHttp: Benchmark = {
         const ours = await load(`${url}/healthz`);
         const db = hub.db.dialect;
         return [
-          against({ bench: 'hub-http', metric: 'requests_per_s', value: ours.rps, unit: '1/s', db, n: ours.n }, 'bare-node-http', anchor.rps),
+          against(
+            { bench: 'hub-http', metric: 'requests_per_s', value: ours.rps, unit: '1/s', db, n: ours.n },
+            'bare-node-http',
+            anchor.rps,
+          ),
           { bench: 'hub-http', metric: 'p99_ms', value: ours.p99, unit: 'ms', db, n: ours.n },
         ];
       } finally {

@@ -39,25 +39,48 @@ function bareSqlite(): Run {
     CREATE TABLE outbox (seq INTEGER PRIMARY KEY, type TEXT, payload TEXT)`);
   const sale = db.prepare('INSERT INTO sales VALUES (?, ?, ?)');
   const line = db.prepare('INSERT INTO sale_lines VALUES (?, ?, ?, ?)');
-  const stock = db.prepare('INSERT INTO stock VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand');
+  const stock = db.prepare(
+    'INSERT INTO stock VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = on_hand + excluded.on_hand',
+  );
   const out = db.prepare('INSERT INTO outbox (type, payload) VALUES (?, ?)');
   const write = db.transaction((id: string, skus: string[]) => {
     const at = Date.now();
-    const lines = skus.map((sku) => ({ sku, qty: 1, unitPriceMinor: 333, taxClass: 'STANDARD', subtotalMinor: 333, taxMinor: 30 }));
+    const lines = skus.map((sku) => ({
+      sku,
+      qty: 1,
+      unitPriceMinor: 333,
+      taxClass: 'STANDARD',
+      subtotalMinor: 333,
+      taxMinor: 30,
+    }));
     sale.run(id, 1089, at);
     for (const l of lines) {
       line.run(id, l.sku, l.qty, l.unitPriceMinor);
       stock.run(l.sku, -1);
       out.run('stock.moved', JSON.stringify({ sku: l.sku, delta: -1, kind: 'SALE', at, ref: id }));
     }
-    const completed = { saleId: id, lane: null, currency: 'USD', openedAt: at, closedAt: at, lines, subtotalMinor: 999, taxMinor: 90, totalMinor: 1089, tenders: [{ kind: 'CASH', amountMinor: 1089, givenMinor: 1_000_000 }] };
+    const completed = {
+      saleId: id,
+      lane: null,
+      currency: 'USD',
+      openedAt: at,
+      closedAt: at,
+      lines,
+      subtotalMinor: 999,
+      taxMinor: 90,
+      totalMinor: 1089,
+      tenders: [{ kind: 'CASH', amountMinor: 1089, givenMinor: 1_000_000 }],
+    };
     out.run('sale.completed', JSON.stringify(completed));
   });
   let n = 0;
   const cpu = process.cpuUsage();
   const end = performance.now() + SECONDS * 1000;
   while (performance.now() < end) {
-    write(`sale-${n}`, [0, 1, 2].map((k) => `SF-${(n * 3 + k) % SKUS}`));
+    write(
+      `sale-${n}`,
+      [0, 1, 2].map((k) => `SF-${(n * 3 + k) % SKUS}`),
+    );
     n++;
   }
   const cpuUs = cpuSince(cpu) / n;
@@ -84,15 +107,20 @@ async function sellFor(node: StoreNode, lanes: number, seconds: number): Promise
 
 /** The till wrote what the anchor writes: 3 `stock.moved` and one `sale.completed` per sale. */
 function checkOutbox(node: StoreNode, sales: number): void {
-  const count = (type: string) => node.db.prepare('SELECT count(*) FROM sync_outbox WHERE type = ?').pluck().get(type) as number;
+  const count = (type: string) =>
+    node.db.prepare('SELECT count(*) FROM sync_outbox WHERE type = ?').pluck().get(type) as number;
   const moved = count('stock.moved');
   const completed = count('sale.completed');
-  if (moved !== sales * 3 || completed !== sales) throw new Error(`expected ${sales * 3} stock.moved and ${sales} sale.completed events in the outbox, found ${moved} and ${completed}`);
+  if (moved !== sales * 3 || completed !== sales)
+    throw new Error(
+      `expected ${sales * 3} stock.moved and ${sales} sale.completed events in the outbox, found ${moved} and ${completed}`,
+    );
 }
 
 export const posBench: Benchmark = {
   name: 'pos',
-  description: 'completed, durable 3-line sales per second and CPU per sale through the till, including its outbox events',
+  description:
+    'completed, durable 3-line sales per second and CPU per sale through the till, including its outbox events',
   async run() {
     const anchor = bareSqlite();
     const node = createStoreNode({ dbPath: join(dir(), 'store.sqlite'), port: 0, logLevel: 'silent' });
@@ -108,15 +136,46 @@ export const posBench: Benchmark = {
       checkOutbox(node, single.n + lanes.n);
       const { commits } = node.sync.groupStats();
       const laneCommits = commits - single.n; // the one-lane phase commits each sale alone
-      const fig = (metric: string, run: Run, unit: string, value: number): Omit<Figure, 'anchor' | 'anchor_value' | 'ratio'> => ({ bench: 'pos', metric, value, unit, db: 'sqlite', n: run.n });
-      console.error(`  anchor ${anchor.perS.toFixed(0)} sales/s, ${anchor.cpuUs.toFixed(0)} µs CPU a sale; one lane ${single.perS.toFixed(0)}/s, ${single.cpuUs.toFixed(0)} µs; ${LANES} lanes ${lanes.perS.toFixed(0)}/s, ${lanes.cpuUs.toFixed(0)} µs`);
+      const fig = (
+        metric: string,
+        run: Run,
+        unit: string,
+        value: number,
+      ): Omit<Figure, 'anchor' | 'anchor_value' | 'ratio'> => ({
+        bench: 'pos',
+        metric,
+        value,
+        unit,
+        db: 'sqlite',
+        n: run.n,
+      });
+      console.error(
+        `  anchor ${anchor.perS.toFixed(0)} sales/s, ${anchor.cpuUs.toFixed(0)} µs CPU a sale; one lane ${single.perS.toFixed(0)}/s, ${single.cpuUs.toFixed(0)} µs; ${LANES} lanes ${lanes.perS.toFixed(0)}/s, ${lanes.cpuUs.toFixed(0)} µs`,
+      );
       return [
         against(fig(`sales_per_s_${LANES}_lanes`, lanes, '1/s', lanes.perS), `${ANCHOR}-sales-per-s`, anchor.perS),
-        { bench: 'pos', metric: `sales_per_commit_${LANES}_lanes`, value: round(lanes.n / laneCommits), unit: 'sales', db: 'sqlite', n: laneCommits },
+        {
+          bench: 'pos',
+          metric: `sales_per_commit_${LANES}_lanes`,
+          value: round(lanes.n / laneCommits),
+          unit: 'sales',
+          db: 'sqlite',
+          n: laneCommits,
+        },
         against(fig('sales_per_s_one_lane', single, '1/s', single.perS), `${ANCHOR}-sales-per-s`, anchor.perS),
         // CPU the process spent per sale (the till's rules, its event checks, SQLite): lower is better.
-        against(fig(`cpu_us_per_sale_${LANES}_lanes`, lanes, 'us', lanes.cpuUs), `${ANCHOR}-cpu-us-per-sale`, anchor.cpuUs, false),
-        against(fig('cpu_us_per_sale_one_lane', single, 'us', single.cpuUs), `${ANCHOR}-cpu-us-per-sale`, anchor.cpuUs, false),
+        against(
+          fig(`cpu_us_per_sale_${LANES}_lanes`, lanes, 'us', lanes.cpuUs),
+          `${ANCHOR}-cpu-us-per-sale`,
+          anchor.cpuUs,
+          false,
+        ),
+        against(
+          fig('cpu_us_per_sale_one_lane', single, 'us', single.cpuUs),
+          `${ANCHOR}-cpu-us-per-sale`,
+          anchor.cpuUs,
+          false,
+        ),
       ];
     } finally {
       await node.stop();

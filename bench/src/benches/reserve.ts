@@ -16,7 +16,10 @@ interface Reserver {
 }
 
 /** CLIENTS callers in a loop for SECONDS: granted holds per second and p95 latency of every call. */
-async function load(pick: () => { storeId: string; sku: string }, call: (k: { storeId: string; sku: string }) => Promise<boolean>) {
+async function load(
+  pick: () => { storeId: string; sku: string },
+  call: (k: { storeId: string; sku: string }) => Promise<boolean>,
+) {
   const latencies: number[] = [];
   let granted = 0;
   const end = performance.now() + SECONDS * 1000;
@@ -38,11 +41,17 @@ function seedApproach(pool: pg.Pool) {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      const { rows } = await c.query('SELECT on_hand, reserved, safety FROM inventory_stock WHERE store_id = $1 AND sku = $2 FOR UPDATE', [k.storeId, k.sku]);
+      const { rows } = await c.query(
+        'SELECT on_hand, reserved, safety FROM inventory_stock WHERE store_id = $1 AND sku = $2 FOR UPDATE',
+        [k.storeId, k.sku],
+      );
       const r = rows[0] as { on_hand: string; reserved: string; safety: string } | undefined;
       const ok = !!r && Number(r.on_hand) - Number(r.reserved) - Number(r.safety) >= 1;
       if (ok) {
-        await c.query('UPDATE inventory_stock SET reserved = reserved + 1 WHERE store_id = $1 AND sku = $2', [k.storeId, k.sku]);
+        await c.query('UPDATE inventory_stock SET reserved = reserved + 1 WHERE store_id = $1 AND sku = $2', [
+          k.storeId,
+          k.sku,
+        ]);
         await c.query(
           `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at) VALUES ($1, $2, 'bench', 'HELD', $3, $4, $5, $5)`,
           [uuidv7(), k.storeId, JSON.stringify([{ sku: k.sku, qty: 1 }]), Date.now() + 900_000, Date.now()],
@@ -60,7 +69,9 @@ function seedApproach(pool: pg.Pool) {
 }
 
 async function oversold(hub: Hub): Promise<number> {
-  const { rows } = await hub.db.query<{ n: number | null }>('SELECT sum(GREATEST(reserved - (on_hand - safety), 0))::bigint AS n FROM inventory_stock');
+  const { rows } = await hub.db.query<{ n: number | null }>(
+    'SELECT sum(GREATEST(reserved - (on_hand - safety), 0))::bigint AS n FROM inventory_stock',
+  );
   return Number(rows[0]!.n ?? 0);
 }
 
@@ -70,7 +81,15 @@ export const reserveBench: Benchmark = {
   async run() {
     const target = benchTargets[0]!;
     return withDb(target, async (place) => {
-      const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', poolSize: CLIENTS, ...place, modules: await discoverModules(), tuning: benchTuning() });
+      const hub = await createHub({
+        port: 0,
+        logLevel: 'silent',
+        mode: 'test',
+        poolSize: CLIENTS,
+        ...place,
+        modules: await discoverModules(),
+        tuning: benchTuning(),
+      });
       const figures: Figure[] = [];
       const pool = place.databaseUrl ? new pg.Pool({ connectionString: place.databaseUrl, max: CLIENTS }) : undefined;
       try {
@@ -92,18 +111,49 @@ export const reserveBench: Benchmark = {
             () => true,
             () => false,
           );
-        const spread = () => ({ storeId: storeIds[Math.floor(Math.random() * STORES)]!, sku: `SKU-${1 + Math.floor(Math.random() * SKUS)}` });
+        const spread = () => ({
+          storeId: storeIds[Math.floor(Math.random() * STORES)]!,
+          sku: `SKU-${1 + Math.floor(Math.random() * SKUS)}`,
+        });
         const hot = () => ({ storeId: storeIds[0]!, sku: 'SKU-1' });
         const db = hub.db.dialect;
-        for (const [scenario, pick] of [['spread', spread], ['hot', hot]] as const) {
+        for (const [scenario, pick] of [
+          ['spread', spread],
+          ['hot', hot],
+        ] as const) {
           const anchor = pool ? await load(pick, seedApproach(pool)) : undefined;
           const mine = await load(pick, ours);
-          const base = { bench: 'reserve', metric: `holds_per_s_${scenario}`, value: mine.perS, unit: '1/s', db, n: mine.n };
-          figures.push(anchor ? against(base, 'select-for-update-then-update', anchor.perS) : { ...base, value: round(mine.perS) });
-          figures.push({ bench: 'reserve', metric: `p95_ms_${scenario}`, value: round(mine.p95, 1), unit: 'ms', db, n: mine.n });
-          console.error(`  ${scenario}: ${mine.perS.toFixed(0)} holds/s (p95 ${mine.p95.toFixed(1)} ms)${anchor ? `; seed approach ${anchor.perS.toFixed(0)}/s (p95 ${anchor.p95.toFixed(1)} ms)` : ''}`);
+          const base = {
+            bench: 'reserve',
+            metric: `holds_per_s_${scenario}`,
+            value: mine.perS,
+            unit: '1/s',
+            db,
+            n: mine.n,
+          };
+          figures.push(
+            anchor ? against(base, 'select-for-update-then-update', anchor.perS) : { ...base, value: round(mine.perS) },
+          );
+          figures.push({
+            bench: 'reserve',
+            metric: `p95_ms_${scenario}`,
+            value: round(mine.p95, 1),
+            unit: 'ms',
+            db,
+            n: mine.n,
+          });
+          console.error(
+            `  ${scenario}: ${mine.perS.toFixed(0)} holds/s (p95 ${mine.p95.toFixed(1)} ms)${anchor ? `; seed approach ${anchor.perS.toFixed(0)}/s (p95 ${anchor.p95.toFixed(1)} ms)` : ''}`,
+          );
         }
-        figures.push({ bench: 'reserve', metric: 'oversold_units', value: await oversold(hub), unit: 'units', db, n: STORES * SKUS });
+        figures.push({
+          bench: 'reserve',
+          metric: 'oversold_units',
+          value: await oversold(hub),
+          unit: 'units',
+          db,
+          n: STORES * SKUS,
+        });
         return figures;
       } finally {
         await pool?.end();

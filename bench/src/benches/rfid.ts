@@ -1,7 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emulatorLink, encodeSgtin96, PtyPair, RfidFloorEmulator, RfidReader, RfidReconciler, type TagRead } from '@storefleet/devices';
+import {
+  emulatorLink,
+  encodeSgtin96,
+  PtyPair,
+  RfidFloorEmulator,
+  RfidReader,
+  RfidReconciler,
+  type TagRead,
+} from '@storefleet/devices';
 import { gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode } from '@storefleet/store-node';
 import { round, type Benchmark, type Figure } from '../figure.js';
@@ -15,18 +23,31 @@ const gtinOf = (i: number) => {
   const body = `0061414${String(1_000_000 + i).slice(1)}`;
   return body + gtinCheckDigit(body);
 };
-const floorTags = (sku: number) => Array.from({ length: UNITS_PER_SKU }, (_, u) => encodeSgtin96({ gtin14: gtinOf(sku), companyPrefixLength: 7, serial: u + 1 }));
+const floorTags = (sku: number) =>
+  Array.from({ length: UNITS_PER_SKU }, (_, u) =>
+    encodeSgtin96({ gtin14: gtinOf(sku), companyPrefixLength: 7, serial: u + 1 }),
+  );
 
 /** Parser + dedupe + reconciliation on one core: pre-made reader bytes (noise, repeats, strays, garbage), fed in 4 KiB chunks. */
 function throughput(): Figure {
   const floor = new RfidFloorEmulator(
-    [0, 1].map((z) => ({ antenna: z + 1, tags: Array.from({ length: SKUS / 2 }, (_, k) => floorTags(z * (SKUS / 2) + k)).flat() })),
+    [0, 1].map((z) => ({
+      antenna: z + 1,
+      tags: Array.from({ length: SKUS / 2 }, (_, k) => floorTags(z * (SKUS / 2) + k)).flat(),
+    })),
     { miss: 0.08, repeat: 0.3, strays: floorTags(SKUS + 1), strayChance: 0.2, garbageBytes: 16 },
   );
-  const cycles = Array.from({ length: CYCLES }, () => Array.from({ length: SWEEPS_PER_CYCLE }, () => floor.sweepBytes()));
+  const cycles = Array.from({ length: CYCLES }, () =>
+    Array.from({ length: SWEEPS_PER_CYCLE }, () => floor.sweepBytes()),
+  );
   const skuOf = new Map(Array.from({ length: SKUS }, (_, i) => [gtinOf(i), `SKU-${i}`]));
   const expected = new Map([...skuOf.values()].map((sku) => [sku, UNITS_PER_SKU]));
-  const reconciler = new RfidReconciler({ cyclesToConfirm: 3, minRssi: -65, zoneOfAntenna: (a) => `zone-${a}`, skuOfGtin: (g) => skuOf.get(g) });
+  const reconciler = new RfidReconciler({
+    cyclesToConfirm: 3,
+    minRssi: -65,
+    zoneOfAntenna: (a) => `zone-${a}`,
+    skuOfGtin: (g) => skuOf.get(g),
+  });
   let reads = 0;
   let adjustments = 0;
   const started = performance.now();
@@ -51,12 +72,26 @@ async function endToEnd(cycleMs: number, cyclesToConfirm: number): Promise<Figur
   const dir = mkdtempSync(join(tmpdir(), 'sf-rfidb-'));
   const pair = await PtyPair.create(join(dir, 'dev'), join(dir, 'host'));
   const tags = floorTags(0);
-  const floor = new RfidFloorEmulator([{ antenna: 1, tags }], { miss: 0.08, repeat: 0.3, strays: [], strayChance: 0, garbageBytes: 0 }, 20);
+  const floor = new RfidFloorEmulator(
+    [{ antenna: 1, tags }],
+    { miss: 0.08, repeat: 0.3, strays: [], strayChance: 0, garbageBytes: 0 },
+    20,
+  );
   const emu = emulatorLink(pair.hostPath, floor);
   emu.start();
-  const node = createStoreNode({ dbPath: join(dir, 's.sqlite'), port: 0, logLevel: 'silent', devices: [{ name: 'r', kind: 'rfid', path: pair.devicePath, sweepMs: 20 }], rfid: { cycleMs, cyclesToConfirm } });
+  const node = createStoreNode({
+    dbPath: join(dir, 's.sqlite'),
+    port: 0,
+    logLevel: 'silent',
+    devices: [{ name: 'r', kind: 'rfid', path: pair.devicePath, sweepMs: 20 }],
+    rfid: { cycleMs, cyclesToConfirm },
+  });
   try {
-    node.db.prepare(`INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES ('TEE', ?, 'Tee', 'A', 100, 'USD', 'STANDARD', 1)`).run(gtinOf(0));
+    node.db
+      .prepare(
+        `INSERT INTO catalog_products (sku, gtin, name, category, price_minor, currency, tax_class, updated_at) VALUES ('TEE', ?, 'Tee', 'A', 100, 'USD', 'STANDARD', 1)`,
+      )
+      .run(gtinOf(0));
     node.sync.write((emit) => node.pos.stock.move(emit, 'TEE', UNITS_PER_SKU, 'RECEIVE', Date.now()));
     await node.start();
     while (!node.devices.rfid.lastReport()) await new Promise((r) => setTimeout(r, 10));
@@ -73,7 +108,13 @@ async function endToEnd(cycleMs: number, cyclesToConfirm: number): Promise<Figur
       delays.push(performance.now() - t0);
     }
     delays.sort((a, b) => a - b);
-    return { bench: 'rfid', metric: `shelf_to_stock_ms_cycle_${cycleMs}ms_n${cyclesToConfirm}`, value: round(delays[1]!, 0), unit: 'ms', n: delays.length };
+    return {
+      bench: 'rfid',
+      metric: `shelf_to_stock_ms_cycle_${cycleMs}ms_n${cyclesToConfirm}`,
+      value: round(delays[1]!, 0),
+      unit: 'ms',
+      n: delays.length,
+    };
   } finally {
     await node.stop();
     await emu.stop();

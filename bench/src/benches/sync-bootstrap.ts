@@ -18,10 +18,21 @@ export const syncBootstrap: Benchmark = {
     const figures: Figure[] = [];
     for (const target of benchTargets) {
       await withDb(target, async (place) => {
-        const hub = await createHub({ port: 0, logLevel: 'silent', ...place, modules: [...(await discoverModules()), stockModule] });
+        const hub = await createHub({
+          port: 0,
+          logLevel: 'silent',
+          ...place,
+          modules: [...(await discoverModules()), stockModule],
+        });
         try {
           const url = await hub.start();
-          const { location, credential } = await hub.fleet.register({ code: 'BOOT', name: 'Boot', kind: 'STORE', lat: 0, lon: 0 });
+          const { location, credential } = await hub.fleet.register({
+            code: 'BOOT',
+            name: 'Boot',
+            kind: 'STORE',
+            lat: 0,
+            lon: 0,
+          });
           const now = Date.now();
           await hub.db.query(
             `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
@@ -51,7 +62,8 @@ export const syncBootstrap: Benchmark = {
           await node.start();
           const deadline = Date.now() + 300_000;
           while (node.sync.bootstrap!.progress().state !== 'done') {
-            if (Date.now() > deadline) throw new Error(`bootstrap did not finish: ${JSON.stringify(node.sync.bootstrap!.progress())}`);
+            if (Date.now() > deadline)
+              throw new Error(`bootstrap did not finish: ${JSON.stringify(node.sync.bootstrap!.progress())}`);
             await new Promise((r) => setTimeout(r, 10));
           }
           const seconds = (performance.now() - started) / 1000;
@@ -59,8 +71,22 @@ export const syncBootstrap: Benchmark = {
           await node.stop();
           const db = hub.db.dialect;
           console.error(`  ${db}: ${rows} rows in ${seconds.toFixed(1)} s`);
-          figures.push({ bench: 'sync-bootstrap', metric: 'bootstrap_s', value: round(seconds, 1), unit: 's', db, n: rows });
-          figures.push({ bench: 'sync-bootstrap', metric: 'rows_per_s', value: Math.round(rows / seconds), unit: '1/s', db, n: rows });
+          figures.push({
+            bench: 'sync-bootstrap',
+            metric: 'bootstrap_s',
+            value: round(seconds, 1),
+            unit: 's',
+            db,
+            n: rows,
+          });
+          figures.push({
+            bench: 'sync-bootstrap',
+            metric: 'rows_per_s',
+            value: Math.round(rows / seconds),
+            unit: '1/s',
+            db,
+            n: rows,
+          });
         } finally {
           await hub.stop();
         }

@@ -34,7 +34,8 @@ async function catchUp(hub: Hub): Promise<{ seconds: number }> {
   });
   for (let i = 0; i < EVENTS; i += 1000) {
     node.sync.write((emit) => {
-      for (let j = i; j < Math.min(i + 1000, EVENTS); j++) emit('sale', { sku: `SF-${(j * 7919) % SKUS}`, qty: 1 + (j % 3), saleId: uuidv7() });
+      for (let j = i; j < Math.min(i + 1000, EVENTS); j++)
+        emit('sale', { sku: `SF-${(j * 7919) % SKUS}`, qty: 1 + (j % 3), saleId: uuidv7() });
     });
   }
   const started = performance.now();
@@ -46,7 +47,9 @@ async function catchUp(hub: Hub): Promise<{ seconds: number }> {
   }
   const seconds = (performance.now() - started) / 1000;
   await node.stop();
-  const held = (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1', [reg.location.id])).rows[0]!.n;
+  const held = (
+    await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1', [reg.location.id])
+  ).rows[0]!.n;
   if (held !== EVENTS) throw new Error(`hub holds ${held} of ${EVENTS} events`);
   return { seconds };
 }
@@ -85,8 +88,21 @@ export const syncCatchup: Benchmark = {
           const db = hub.db.dialect;
           anchor ??= await httpPerEvent(hub); // measured on the first target: Postgres where given
           const { seconds } = await catchUp(hub);
-          figures.push(against({ bench: 'sync-catchup', metric: 'events_per_s', value: EVENTS / seconds, unit: '1/s', db, n: EVENTS }, 'http-post-per-event', anchor));
-          figures.push({ bench: 'sync-catchup', metric: 'converge_s', value: round(seconds, 2), unit: 's', db, n: EVENTS });
+          figures.push(
+            against(
+              { bench: 'sync-catchup', metric: 'events_per_s', value: EVENTS / seconds, unit: '1/s', db, n: EVENTS },
+              'http-post-per-event',
+              anchor,
+            ),
+          );
+          figures.push({
+            bench: 'sync-catchup',
+            metric: 'converge_s',
+            value: round(seconds, 2),
+            unit: 's',
+            db,
+            n: EVENTS,
+          });
           console.error(`  ${db}: ${EVENTS} events in ${seconds.toFixed(2)} s`);
         } finally {
           await hub.stop();

@@ -27,9 +27,30 @@ export const syncFleet: Benchmark = {
         const db = place.databaseUrl ? 'postgres' : 'pglite';
         const figures: Figure[] = [
           { bench: 'sync-fleet', metric: 'connections', value: held, unit: 'count', db, n: STORES },
-          { bench: 'sync-fleet', metric: 'bytes_per_connection', value: Math.round((rssAfter - rssBefore) / held), unit: 'B', db, n: STORES },
-          { bench: 'sync-fleet', metric: 'apply_p99_ms', value: round(percentile(fleet.latencies, 99), 1), unit: 'ms', db, n: sent },
-          { bench: 'sync-fleet', metric: 'apply_p50_ms', value: round(percentile(fleet.latencies, 50), 1), unit: 'ms', db, n: sent },
+          {
+            bench: 'sync-fleet',
+            metric: 'bytes_per_connection',
+            value: Math.round((rssAfter - rssBefore) / held),
+            unit: 'B',
+            db,
+            n: STORES,
+          },
+          {
+            bench: 'sync-fleet',
+            metric: 'apply_p99_ms',
+            value: round(percentile(fleet.latencies, 99), 1),
+            unit: 'ms',
+            db,
+            n: sent,
+          },
+          {
+            bench: 'sync-fleet',
+            metric: 'apply_p50_ms',
+            value: round(percentile(fleet.latencies, 50), 1),
+            unit: 'ms',
+            db,
+            n: sent,
+          },
           { bench: 'sync-fleet', metric: 'connect_all_s', value: round(connectS, 1), unit: 's', db, n: STORES },
         ];
         return figures;

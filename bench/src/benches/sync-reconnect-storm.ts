@@ -27,16 +27,36 @@ export const syncReconnectStorm: Benchmark = {
         fleet.clients.forEach((c) => c.outboxChanged());
         await fleet.startHub();
         const restartedS = (performance.now() - downAt) / 1000;
-        await until(() => fleet.clients.every((c) => c.status.phase === 'syncing'), 120_000, 'every store to reconnect');
+        await until(
+          () => fleet.clients.every((c) => c.status.phase === 'syncing'),
+          120_000,
+          'every store to reconnect',
+        );
         const backS = (performance.now() - downAt) / 1000;
         await until(() => fleet.stores.every((s) => s.acked === s.events.length), 120_000, 'every store to catch up');
         const caughtUpS = (performance.now() - downAt) / 1000;
         const rewinds = fleet.stores.reduce((n, s) => n + s.rewinds, 0);
         const db = place.databaseUrl ? 'postgres' : 'pglite';
-        console.error(`  hub back after ${restartedS.toFixed(1)} s; all stores reconnected at ${backS.toFixed(1)} s, caught up at ${caughtUpS.toFixed(1)} s`);
+        console.error(
+          `  hub back after ${restartedS.toFixed(1)} s; all stores reconnected at ${backS.toFixed(1)} s, caught up at ${caughtUpS.toFixed(1)} s`,
+        );
         return [
-          { bench: 'sync-reconnect-storm', metric: 'caught_up_s', value: round(caughtUpS, 1), unit: 's', db, n: STORES },
-          { bench: 'sync-reconnect-storm', metric: 'hub_restart_s', value: round(restartedS, 1), unit: 's', db, n: STORES },
+          {
+            bench: 'sync-reconnect-storm',
+            metric: 'caught_up_s',
+            value: round(caughtUpS, 1),
+            unit: 's',
+            db,
+            n: STORES,
+          },
+          {
+            bench: 'sync-reconnect-storm',
+            metric: 'hub_restart_s',
+            value: round(restartedS, 1),
+            unit: 's',
+            db,
+            n: STORES,
+          },
           { bench: 'sync-reconnect-storm', metric: 'full_resyncs', value: rewinds, unit: 'count', db, n: STORES },
         ];
       } finally {

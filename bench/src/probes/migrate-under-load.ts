@@ -59,12 +59,10 @@ try {
       try {
         await store.query('BEGIN');
         await store.query('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [origin]);
-        await store.query(`INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at) VALUES ($1, $2, $3, 't', 'null', $4)`, [
-          origin,
-          seq,
-          `${(1_800_000_000_000 + seq).toString(16).padStart(13, '0')}-0000-${origin}`,
-          Date.now(),
-        ]);
+        await store.query(
+          `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at) VALUES ($1, $2, $3, 't', 'null', $4)`,
+          [origin, seq, `${(1_800_000_000_000 + seq).toString(16).padStart(13, '0')}-0000-${origin}`, Date.now()],
+        );
         await store.query('UPDATE sync_origins SET acked_seq = $2 WHERE store_id = $1', [origin, seq]);
         await store.query('COMMIT');
       } catch (err) {
@@ -78,10 +76,12 @@ try {
   await sleep(300);
   t = Date.now();
   let migrationError: unknown;
-  const report = await migrate(db, files, { log: { info: () => {}, warn: (_f, m) => console.error(`  ${m}`) } }).catch((err: unknown) => {
-    migrationError = err;
-    return { applied: [] as string[] };
-  });
+  const report = await migrate(db, files, { log: { info: () => {}, warn: (_f, m) => console.error(`  ${m}`) } }).catch(
+    (err: unknown) => {
+      migrationError = err;
+      return { applied: [] as string[] };
+    },
+  );
   const took = Date.now() - t;
   stop = true;
   await uploads;

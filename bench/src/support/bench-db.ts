@@ -8,7 +8,10 @@ export const benchTargets: readonly DbTarget[] = [...dbTargets]
   .filter((t) => !process.env.BENCH_DB || t.name === process.env.BENCH_DB) // BENCH_DB=postgres|pglite: one target only
   .sort((a) => (a.name === 'postgres' ? -1 : 1));
 
-export async function withDb<T>(target: DbTarget, run: (db: { databaseUrl?: string; dataDir?: string }) => Promise<T>): Promise<T> {
+export async function withDb<T>(
+  target: DbTarget,
+  run: (db: { databaseUrl?: string; dataDir?: string }) => Promise<T>,
+): Promise<T> {
   const place = await target.open();
   try {
     return await run(place);

@@ -29,7 +29,11 @@ if (ids.length < count) {
   );
   ids = [...ids, ...fresh];
 }
-const tokens = await Promise.all(ids.slice(0, count).map(async (id) => ({ id, token: (await hub.auth.tokens.issue(id, 1, Date.now(), 6 * 3600)).token })));
+const tokens = await Promise.all(
+  ids
+    .slice(0, count)
+    .map(async (id) => ({ id, token: (await hub.auth.tokens.issue(id, 1, Date.now(), 6 * 3600)).token })),
+);
 writeFileSync(tokensFile, JSON.stringify(tokens));
 await hub.start();
 process.stdout.write('READY\n');

@@ -56,9 +56,14 @@ export class Fleet {
     for (let i = 0; i < tokens.length; i += parallel) {
       const started = tokens.slice(i, i + parallel).map(({ id, token }) => {
         const store = new MemoryStore(id, this.latencies);
-        const client = new SyncClient(store, new WsConnector(this.url, async () => token, { silenceMs: 60_000 }), quiet, {
-          backoff: { baseMs: 250, capMs: 10_000 },
-        });
+        const client = new SyncClient(
+          store,
+          new WsConnector(this.url, async () => token, { silenceMs: 60_000 }),
+          quiet,
+          {
+            backoff: { baseMs: 250, capMs: 10_000 },
+          },
+        );
         this.stores.push(store);
         this.clients.push(client);
         client.start();

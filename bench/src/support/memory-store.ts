@@ -22,7 +22,13 @@ export class MemoryStore implements StoreSyncStorage {
   append(n: number): void {
     for (let i = 0; i < n; i++) {
       const seq = this.events.length + 1;
-      this.events.push({ origin: this.storeId, seq, hlc: `${Date.now().toString(16).padStart(13, '0')}-0000-${this.storeId}`, type: 'sale', payload: { sku: `SF-${seq % 50}`, qty: 1 } });
+      this.events.push({
+        origin: this.storeId,
+        seq,
+        hlc: `${Date.now().toString(16).padStart(13, '0')}-0000-${this.storeId}`,
+        type: 'sale',
+        payload: { sku: `SF-${seq % 50}`, qty: 1 },
+      });
       this.#appendedAt.push(performance.now());
     }
   }

@@ -27,7 +27,10 @@ export const stockModule: HubModule = {
     Router().post('/bench/event', json(), async (req, res) => {
       const { origin, seq, sku, qty } = req.body as { origin: string; seq: number; sku: string; qty: number };
       await ctx.db.transaction(async (tx) => {
-        const ins = await tx.query('INSERT INTO bench_http_events (origin, seq, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [origin, seq, JSON.stringify({ sku, qty })]);
+        const ins = await tx.query(
+          'INSERT INTO bench_http_events (origin, seq, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [origin, seq, JSON.stringify({ sku, qty })],
+        );
         if (ins.rowCount === 1) {
           await tx.query(
             `INSERT INTO bench_stock (store_id, sku, on_hand) VALUES ($1, $2, $3)

@@ -14,7 +14,13 @@ export function groupOf(table: string): TableGroup {
   if (table.startsWith('inventory_movements')) return 'movements';
   if (table.startsWith('sync_')) return 'sync';
   if (table === 'sales' || table.startsWith('sale_') || table.startsWith('sales_')) return 'sales';
-  if (table.startsWith('order') || table === 'reservations' || table.startsWith('customer_') || table === 'workflow_incidents') return 'orders';
+  if (
+    table.startsWith('order') ||
+    table === 'reservations' ||
+    table.startsWith('customer_') ||
+    table === 'workflow_incidents'
+  )
+    return 'orders';
   return 'other';
 }
 
@@ -34,7 +40,9 @@ export async function snapshot(hub: Hub): Promise<Snapshot> {
   ).rows;
   const out = new Map<string, TableSize>();
   for (const t of tables) {
-    const [count] = (await hub.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM "${t.name.replaceAll('"', '""')}"`)).rows;
+    const [count] = (
+      await hub.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM "${t.name.replaceAll('"', '""')}"`)
+    ).rows;
     out.set(t.name, { rows: Number(count!.n), bytes: Number(t.bytes) });
   }
   return out;

@@ -40,20 +40,56 @@ export function tillDay(products: readonly TillProduct[], sales: number, at: num
     const lines: LineRow[] = [];
     for (let n = 1 + Math.floor(random() * 3); lines.length < n; ) {
       const p = products[Math.floor(random() * products.length)]!;
-      if (!lines.some((l) => l.sku === p.sku)) lines.push({ sku: p.sku, name: p.sku, tax_class: 'STANDARD', unit_price_minor: p.priceMinor, qty: 1 + Math.floor(random() * 2) });
+      if (!lines.some((l) => l.sku === p.sku))
+        lines.push({
+          sku: p.sku,
+          name: p.sku,
+          tax_class: 'STANDARD',
+          unit_price_minor: p.priceMinor,
+          qty: 1 + Math.floor(random() * 2),
+        });
     }
-    const t = basketTotals(lines.map((l) => ({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class })), DEFAULT_TAX_RATES_PPM, CURRENCY);
+    const t = basketTotals(
+      lines.map((l) => ({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class })),
+      DEFAULT_TAX_RATES_PPM,
+      CURRENCY,
+    );
     const row: SaleRow = {
-      id, status: 'COMPLETED', currency: CURRENCY, subtotal_minor: t.subtotal.minor, tax_minor: t.tax.minor, total_minor: t.total.minor,
-      tender_kind: 'CASH', tender_ref: null, cash_given_minor: t.total.minor, opened_at: saleAt, closed_at: saleAt, void_reason: null,
+      id,
+      status: 'COMPLETED',
+      currency: CURRENCY,
+      subtotal_minor: t.subtotal.minor,
+      tax_minor: t.tax.minor,
+      total_minor: t.total.minor,
+      tender_kind: 'CASH',
+      tender_ref: null,
+      cash_given_minor: t.total.minor,
+      opened_at: saleAt,
+      closed_at: saleAt,
+      void_reason: null,
     };
-    for (const l of lines) events.push({ type: 'stock.moved', payload: { sku: l.sku, delta: -l.qty, kind: 'SALE', at: saleAt, ref: id } });
+    for (const l of lines)
+      events.push({ type: 'stock.moved', payload: { sku: l.sku, delta: -l.qty, kind: 'SALE', at: saleAt, ref: id } });
     events.push({ type: 'sale.completed', payload: saleCompletedPayload(row, lines, DEFAULT_TAX_RATES_PPM) });
     if (random() < RETURN_RATE) {
       const l = lines[0]!;
-      const refund = lineTotals({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: 1, taxClass: l.tax_class }, DEFAULT_TAX_RATES_PPM, CURRENCY).total.minor;
+      const refund = lineTotals(
+        { sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: 1, taxClass: l.tax_class },
+        DEFAULT_TAX_RATES_PPM,
+        CURRENCY,
+      ).total.minor;
       events.push({ type: 'stock.moved', payload: { sku: l.sku, delta: 1, kind: 'RETURN', at: saleAt, ref: id } });
-      events.push({ type: 'sale.returned', payload: saleReturnedPayload({ returnId: uuidv7(saleAt), saleId: id, currency: CURRENCY, at: saleAt, lines: [{ sku: l.sku, qty: 1, refund }], cardRefundReference: null }) });
+      events.push({
+        type: 'sale.returned',
+        payload: saleReturnedPayload({
+          returnId: uuidv7(saleAt),
+          saleId: id,
+          currency: CURRENCY,
+          at: saleAt,
+          lines: [{ sku: l.sku, qty: 1, refund }],
+          cardRefundReference: null,
+        }),
+      });
       returns++;
     }
   }

@@ -35,7 +35,9 @@ const toUser = (r: UserRow): User => ({
 });
 
 /** The answer to a reservation: granted, or refused by `limit`, whose attempts in the window were `attempts`. */
-export type Reservation = { readonly granted: true } | { readonly granted: false; readonly limit: AttemptLimit; readonly attempts: number[] };
+export type Reservation =
+  | { readonly granted: true }
+  | { readonly granted: false; readonly limit: AttemptLimit; readonly attempts: number[] };
 
 class Refused extends Error {
   constructor(readonly reservation: Reservation & { granted: false }) {
@@ -156,11 +158,10 @@ export class AuthRepository {
 
   /** Whether `account` signed in successfully from `address` (an addressKey) at or after `since`. */
   async isKnownAddress(account: string, address: string, since: number): Promise<boolean> {
-    const { rows } = await this.db.query('SELECT 1 FROM sign_in_known_addresses WHERE account = $1 AND address = $2 AND last_success_at >= $3', [
-      account,
-      address,
-      since,
-    ]);
+    const { rows } = await this.db.query(
+      'SELECT 1 FROM sign_in_known_addresses WHERE account = $1 AND address = $2 AND last_success_at >= $3',
+      [account, address, since],
+    );
     return rows.length > 0;
   }
 
@@ -175,11 +176,10 @@ export class AuthRepository {
 
   /** Returns the named secret, creating it with `candidate` if no replica has yet; every replica gets the same. */
   async secret(name: string, candidate: string, now: number): Promise<string> {
-    await this.db.query('INSERT INTO hub_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [
-      name,
-      candidate,
-      now,
-    ]);
+    await this.db.query(
+      'INSERT INTO hub_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [name, candidate, now],
+    );
     const { rows } = await this.db.query<{ value: string }>('SELECT value FROM hub_secrets WHERE name = $1', [name]);
     return rows[0]!.value;
   }
@@ -191,6 +191,9 @@ export class AuthRepository {
   async purgeExpired(now: number, attemptsBefore: number): Promise<void> {
     await this.db.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
     await this.db.query('DELETE FROM sign_in_known_addresses WHERE last_success_at < $1', [now - KNOWN_ADDRESS_MS]);
-    await this.db.query('DELETE FROM sign_in_attempts WHERE NOT EXISTS (SELECT 1 FROM unnest(attempts) t WHERE t > $1::bigint)', [attemptsBefore]);
+    await this.db.query(
+      'DELETE FROM sign_in_attempts WHERE NOT EXISTS (SELECT 1 FROM unnest(attempts) t WHERE t > $1::bigint)',
+      [attemptsBefore],
+    );
   }
 }

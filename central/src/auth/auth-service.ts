@@ -13,7 +13,14 @@ import type { FleetService } from '../fleet/fleet-service.js';
 import type { Principal, Role } from '../kernel/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
-import { accountKey, addressKey, KNOWN_ADDRESS_MS, personLimits, retryAfterSeconds, type AttemptLimit } from './rate-limit.js';
+import {
+  accountKey,
+  addressKey,
+  KNOWN_ADDRESS_MS,
+  personLimits,
+  retryAfterSeconds,
+  type AttemptLimit,
+} from './rate-limit.js';
 import type { StoreTokens } from './store-tokens.js';
 
 export interface AuthSettings {
@@ -43,7 +50,8 @@ export class AuthService {
   ) {}
 
   async createUser(input: NewUser): Promise<User> {
-    if (input.role !== 'ADMIN' && !input.storeId) throw new ValidationError(`a ${input.role} must belong to a store (storeId)`);
+    if (input.role !== 'ADMIN' && !input.storeId)
+      throw new ValidationError(`a ${input.role} must belong to a store (storeId)`);
     if (input.storeId) await this.fleet.get(input.storeId);
     const user = await this.repo.insertUser(
       {
@@ -64,10 +72,18 @@ export class AuthService {
    * Disables or re-enables an account, or gives it a new password; either way the user is signed out everywhere.
    * An admin cannot disable their own account (so the last admin cannot lock everyone out by a slip).
    */
-  async updateUser(id: string, change: { disabled?: boolean | undefined; password?: string | undefined }, by: UserId | null): Promise<User> {
-    if (change.disabled === undefined && change.password === undefined) throw new ValidationError('say what to change: disabled and/or password');
+  async updateUser(
+    id: string,
+    change: { disabled?: boolean | undefined; password?: string | undefined },
+    by: UserId | null,
+  ): Promise<User> {
+    if (change.disabled === undefined && change.password === undefined)
+      throw new ValidationError('say what to change: disabled and/or password');
     if (change.disabled && id === by) throw new ConflictError('you cannot disable your own account');
-    const user = await this.repo.updateUser(id, { disabled: change.disabled, passwordHash: change.password === undefined ? undefined : await hashSecret(change.password) });
+    const user = await this.repo.updateUser(id, {
+      disabled: change.disabled,
+      passwordHash: change.password === undefined ? undefined : await hashSecret(change.password),
+    });
     if (!user) throw new NotFoundError('user', id);
     return user;
   }
@@ -82,7 +98,11 @@ export class AuthService {
    * rate-limit.ts) before the password is checked; a failure keeps it, a success gives it back and makes the address
    * a known one for the account.
    */
-  async login(email: string, password: string, address: string): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
+  async login(
+    email: string,
+    password: string,
+    address: string,
+  ): Promise<{ user: User; sessionToken: string; expiresAt: number }> {
     const account = accountKey(email);
     const at = addressKey(address);
     // The owner's usual address (a success there within 30 days) is exempt from the account-wide cap.

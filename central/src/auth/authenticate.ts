@@ -5,7 +5,11 @@ import type { AuthService } from './auth-service.js';
 export const SESSION_COOKIE = 'sf_session';
 
 /** Where a stale or unreadable credential must not stand in the way: signing in, signing out, a store's exchange. */
-const SIGN_IN_ROUTES: ReadonlySet<string> = new Set(['POST /auth/login', 'POST /auth/logout', 'POST /auth/store-token']);
+const SIGN_IN_ROUTES: ReadonlySet<string> = new Set([
+  'POST /auth/login',
+  'POST /auth/logout',
+  'POST /auth/store-token',
+]);
 
 /**
  * The route as the router matches it: express routes case-insensitively and with or without a trailing slash, so

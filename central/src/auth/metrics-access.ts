@@ -19,15 +19,20 @@ export function metricsAccess(auth: AuthService, metricsToken: string | undefine
     try {
       credential = presentedCredential(req.get('Authorization'), req.get('Cookie'), SESSION_COOKIE);
     } catch {
-      throw new UnauthorizedError('metrics need an ADMIN session or the metrics token; the session cookie is unreadable');
+      throw new UnauthorizedError(
+        'metrics need an ADMIN session or the metrics token; the session cookie is unreadable',
+      );
     }
     if (!credential) throw new UnauthorizedError('metrics need an ADMIN session or the metrics token');
     // Equal-length digests: the comparison takes the same time whatever was sent.
     if (expected && timingSafeEqual(digest(credential), expected)) return next();
     const who = await auth.principalFor(credential).catch((err: unknown) => {
-      throw err instanceof UnauthorizedError ? new UnauthorizedError('metrics need an ADMIN session or the metrics token') : err;
+      throw err instanceof UnauthorizedError
+        ? new UnauthorizedError('metrics need an ADMIN session or the metrics token')
+        : err;
     });
-    if (who.kind !== 'user' || who.role !== 'ADMIN') throw new ForbiddenError('metrics are for head office: an ADMIN session or the metrics token');
+    if (who.kind !== 'user' || who.role !== 'ADMIN')
+      throw new ForbiddenError('metrics are for head office: an ADMIN session or the metrics token');
     next();
   };
 }

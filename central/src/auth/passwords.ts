@@ -64,7 +64,9 @@ export const legacyStoreVerifies = { active: 0, peak: 0 };
 /** The store exchange is busy checking old scrypt hashes: 503, retry after `retryAfterSeconds`. */
 export class StoreVerifyBusyError extends AppError {
   constructor(readonly retryAfterSeconds = 1) {
-    super('unavailable', 'too many store credentials are being checked right now; retry shortly', { retryAfterSeconds });
+    super('unavailable', 'too many store credentials are being checked right now; retry shortly', {
+      retryAfterSeconds,
+    });
   }
 }
 
@@ -78,7 +80,10 @@ const UNKNOWN_STORE_HASH = hashStoreSecret(newSecret());
  * hash: the caller stores it in place of the old one. Throws StoreVerifyBusyError when an scrypt check would pass
  * LEGACY_STORE_VERIFY_CAP.
  */
-export async function verifyStoreSecret(secret: string, stored: string | null | undefined): Promise<{ ok: boolean; upgrade?: string }> {
+export async function verifyStoreSecret(
+  secret: string,
+  stored: string | null | undefined,
+): Promise<{ ok: boolean; upgrade?: string }> {
   if (!stored || stored.startsWith('sha256$')) {
     const expected = Buffer.from(stored || UNKNOWN_STORE_HASH);
     const actual = Buffer.from(hashStoreSecret(secret));

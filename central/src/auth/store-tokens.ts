@@ -19,7 +19,12 @@ export class StoreTokens {
     this.#key = Buffer.from(keyBase64url, 'base64url');
   }
 
-  async issue(storeId: string, credentialVersion: number, now: number, ttlSeconds: number): Promise<{ token: string; expiresAt: number }> {
+  async issue(
+    storeId: string,
+    credentialVersion: number,
+    now: number,
+    ttlSeconds: number,
+  ): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
     const token = await new SignJWT({ cv: credentialVersion, kind: 'store' })
       .setProtectedHeader({ alg: 'HS256' })

@@ -30,7 +30,14 @@ export function consoleStatic(modules: readonly HubModule[]): Router {
 export function consolePagesRoute(modules: readonly HubModule[]): Router {
   const pages = [
     ...CORE_PAGES,
-    ...modules.flatMap((m) => (m.console?.pages ?? []).map((p) => ({ path: p.path, title: p.title, script: `/console/modules/${m.name}/${p.script}`, module: m.name }))),
+    ...modules.flatMap((m) =>
+      (m.console?.pages ?? []).map((p) => ({
+        path: p.path,
+        title: p.title,
+        script: `/console/modules/${m.name}/${p.script}`,
+        module: m.name,
+      })),
+    ),
   ];
   const seen = new Set<string>();
   for (const p of pages) {

@@ -18,7 +18,13 @@ export interface DbConfig {
 }
 
 export async function openDb(config: DbConfig): Promise<Db> {
-  if (config.databaseUrl) return new PgDb(config.databaseUrl, { max: config.poolSize, connectTimeoutMs: config.dbConnectTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, preparedStatements: config.tuning?.pgPreparedStatements });
+  if (config.databaseUrl)
+    return new PgDb(config.databaseUrl, {
+      max: config.poolSize,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      queryTimeoutMs: config.dbQueryTimeoutMs,
+      preparedStatements: config.tuning?.pgPreparedStatements,
+    });
   if (config.dataDir === 'memory') return PgliteDb.open();
   const dir = config.dataDir ?? './data/hub';
   mkdirSync(dir, { recursive: true });

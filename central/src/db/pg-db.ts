@@ -122,12 +122,17 @@ export class PgDb implements Db {
   async ping(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const silent = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))), timeoutMs);
+      timer = setTimeout(
+        () => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))),
+        timeoutMs,
+      );
     });
     // The probe's own statement gives up at the same bound, so a silent database does not keep its connection.
-    const probe = this.#pool.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig).catch((err: unknown) => {
-      throw asUnreachable(err);
-    });
+    const probe = this.#pool
+      .query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig)
+      .catch((err: unknown) => {
+        throw asUnreachable(err);
+      });
     try {
       await Promise.race([probe, silent]);
     } finally {

@@ -67,7 +67,10 @@ export class PgliteDb implements Db {
   async ping(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const busy = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))), timeoutMs);
+      timer = setTimeout(
+        () => reject(new DatabaseUnreachableError(new Error(`Query read timeout after ${timeoutMs} ms`))),
+        timeoutMs,
+      );
     });
     const probe = this.query('SELECT 1');
     try {

@@ -1,6 +1,6 @@
 /** Demo stores: real city centres, so "stores near me" answers look right on a map. */
 export const DEMO_CITIES: readonly [name: string, lat: number, lon: number, tz: string][] = [
-  ['Manhattan', 40.7580, -73.9855, 'America/New_York'],
+  ['Manhattan', 40.758, -73.9855, 'America/New_York'],
   ['Brooklyn', 40.6782, -73.9442, 'America/New_York'],
   ['Jersey City', 40.7178, -74.0431, 'America/New_York'],
   ['Philadelphia', 39.9526, -75.1652, 'America/New_York'],

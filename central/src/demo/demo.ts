@@ -15,12 +15,18 @@ import { parseCsv } from './csv.js';
 import { demoStore } from './demo-stores.js';
 
 const { values } = parseArgs({
-  options: { stores: { type: 'string', default: '3' }, port: { type: 'string', default: process.env.PORT ?? '8080' }, 'data-dir': { type: 'string', default: './data/demo' } },
+  options: {
+    stores: { type: 'string', default: '3' },
+    port: { type: 'string', default: process.env.PORT ?? '8080' },
+    'data-dir': { type: 'string', default: './data/demo' },
+  },
 });
 const storeCount = Number(values.stores);
 const hubPort = Number(values.port);
-if (!Number.isInteger(storeCount) || storeCount < 1 || storeCount > 200) throw new Error('--stores must be a whole number from 1 to 200');
-if (!Number.isInteger(hubPort) || hubPort < 1 || hubPort > 65535 - storeCount) throw new Error('--port must be a free TCP port');
+if (!Number.isInteger(storeCount) || storeCount < 1 || storeCount > 200)
+  throw new Error('--stores must be a whole number from 1 to 200');
+if (!Number.isInteger(hubPort) || hubPort < 1 || hubPort > 65535 - storeCount)
+  throw new Error('--port must be a free TCP port');
 
 const dataDir = resolve(values['data-dir']!);
 const secretsFile = join(dataDir, 'demo-credentials.json');
@@ -70,11 +76,19 @@ if (!(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
   await hub.auth.createUser({ ...secrets.admin, name: 'Demo Admin', role: 'ADMIN' });
   saveSecrets();
 }
-const login = await fetch(`${hubUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(secrets.admin) });
+const login = await fetch(`${hubUrl}/api/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(secrets.admin),
+});
 if (!login.ok) throw new Error(`the demo admin could not sign in (${login.status}); delete ${dataDir} to start over`);
 const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
 const api = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(hubUrl + path, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(hubUrl + path, {
+    method,
+    headers: { cookie, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
   return res.json() as Promise<any>;
 };
@@ -85,7 +99,14 @@ if (someProducts.length === 0) {
   const items = rows
     .filter((r) => r.length >= 8)
     .map(([sku, gtin, name, brand, size, category, price, taxClass]) => ({
-      sku, gtin, name, brand: brand || null, size: size || null, category, priceMinor: Number(price), taxClass,
+      sku,
+      gtin,
+      name,
+      brand: brand || null,
+      size: size || null,
+      category,
+      priceMinor: Number(price),
+      taxClass,
     }));
   for (let i = 0; i < items.length; i += 1000) {
     await api('POST', '/api/catalog/products/import', { items: items.slice(i, i + 1000) });
@@ -127,7 +148,9 @@ for (let i = 0; i < storeCount; i++) {
     if (!stopping) console.error(`store node ${s.code} exited (${signal ?? code}); the others keep running`);
   });
   children.push(child);
-  storeUrls.push(`  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · handheld /handheld.html)`);
+  storeUrls.push(
+    `  ${s.code} ${s.name.padEnd(24)} http://127.0.0.1:${port}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · handheld /handheld.html)`,
+  );
 }
 
 console.log(`

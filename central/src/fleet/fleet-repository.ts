@@ -59,7 +59,11 @@ export class FleetRepository {
     return rows.map(toLocation);
   }
 
-  async update(id: string, patch: Partial<Pick<Location, 'name' | 'lat' | 'lon' | 'timezone'>>, now: number): Promise<Location | undefined> {
+  async update(
+    id: string,
+    patch: Partial<Pick<Location, 'name' | 'lat' | 'lon' | 'timezone'>>,
+    now: number,
+  ): Promise<Location | undefined> {
     const { rows } = await this.db.query<LocationRow>(
       `UPDATE locations SET name = COALESCE($2, name), lat = COALESCE($3, lat), lon = COALESCE($4, lon),
          timezone = COALESCE($5, timezone), updated_at = $6

@@ -12,7 +12,12 @@ export class FleetService {
   /** Registers a store or DC. A store gets its credential here, the only time the secret is ever shown. */
   async register(input: NewLocation): Promise<{ location: Location; credential: StoreCredential | null }> {
     const secret = input.kind === 'STORE' ? newSecret() : null;
-    const location = await this.repo.insert(uuidv7(this.now()), input, secret ? hashStoreSecret(secret) : null, this.now());
+    const location = await this.repo.insert(
+      uuidv7(this.now()),
+      input,
+      secret ? hashStoreSecret(secret) : null,
+      this.now(),
+    );
     if (!location) throw new ConflictError(`a location with code ${input.code} already exists`, { code: input.code });
     return { location, credential: secret ? { storeId: location.id, secret } : null };
   }
@@ -35,7 +40,8 @@ export class FleetService {
 
   async rotateCredential(id: string): Promise<StoreCredential> {
     const secret = newSecret();
-    if (!(await this.repo.rotateCredential(id, hashStoreSecret(secret), this.now()))) throw new NotFoundError('store', id);
+    if (!(await this.repo.rotateCredential(id, hashStoreSecret(secret), this.now())))
+      throw new NotFoundError('store', id);
     return { storeId: id as StoreId, secret };
   }
 

@@ -5,7 +5,12 @@ import { assertStoreAccess, requireRole } from '../kernel/access.js';
 import type { FleetService } from './fleet-service.js';
 
 const newLocationSchema = z.strictObject({
-  code: z.string().trim().min(1).max(32).regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes'),
+  code: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9-]+$/, 'letters, digits and dashes'),
   name: z.string().trim().min(1).max(200),
   kind: z.enum(['STORE', 'DC']),
   lat: latSchema,

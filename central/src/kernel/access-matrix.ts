@@ -18,7 +18,15 @@ import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared
  * - routes that need ADMIN or a manager stay as they are.
  */
 export type HubAccessRole = 'anonymous' | 'admin' | 'managerA' | 'associateA' | 'storeA' | 'storeB' | 'associateB';
-export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = ['anonymous', 'admin', 'managerA', 'associateA', 'storeA', 'storeB', 'associateB'];
+export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = [
+  'anonymous',
+  'admin',
+  'managerA',
+  'associateA',
+  'storeA',
+  'storeB',
+  'associateB',
+];
 export type HubAccessRow = AccessRow<HubAccessRole>;
 
 /** A table of hub rows; columns in `HUB_ACCESS_ROLES` order. */
@@ -31,35 +39,65 @@ const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
-  ['GET', '/healthz',                                PUBLIC],
-  ['GET', '/metrics',                                ADMIN_ONLY, 'an ADMIN, or the monitoring with the metrics token (config, not a role here)'],
-  ['GET', '/',                                       PUBLIC, 'answers 302: a redirect to the console'],
-  ['GET', '/console/*',                              PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
-  ['GET', '/shared/*',                               PUBLIC, 'browser helpers shared by the console and the store pages'],
-  ['POST', '/api/auth/login',                        PUBLIC, 'a stale or foreign credential must not stop a sign-in'],
-  ['POST', '/api/auth/logout',                       PUBLIC],
-  ['POST', '/api/auth/store-token',                  PUBLIC, 'the store’s secret is the credential'],
-  ['GET', '/api/auth/me',                            SIGNED_IN],
-  ['POST', '/api/users',                             ADMIN_ONLY],
-  ['GET', '/api/users',                              ADMIN_ONLY],
-  ['PATCH', '/api/users/:id',                        ADMIN_ONLY],
-  ['POST', '/api/locations',                         ADMIN_ONLY],
-  ['GET', '/api/locations',                          ADMIN_ONLY],
-  ['GET', '/api/locations/:id',                      STORE_A],
-  ['PATCH', '/api/locations/:id',                    ADMIN_ONLY],
-  ['POST', '/api/locations/:id/credential',          ADMIN_ONLY],
-  ['GET', '/api/sync/lag-history',                   STORE_A, 'with ?storeId= of store A; the whole fleet’s series is ADMIN only'],
-  ['GET', '/api/sync/stores',                        ADMIN_ONLY],
-  ['GET', '/api/sync/stores/:id',                    STORE_A],
-  ['GET', '/api/sync/parked',                        ADMIN_ONLY],
-  ['POST', '/api/sync/parked/replay',                ADMIN_ONLY, 'replays every open parked event of a type after a fix; 200 with how many applied and which failed again'],
-  ['POST', '/api/sync/parked/:storeId/:seq/replay',  ADMIN_ONLY, 'store A’s parked event (the fixture parks one); 200 with the outcome, `failed` when it stays parked'],
-  ['GET', '/api/sync/retention',                     ADMIN_ONLY, 'per table: rows, oldest row, what sweeps archived or removed, archive months that can be detached'],
-  ['POST', '/api/sync/retention/run',                ADMIN_ONLY, 'starts a retention sweep now: 202, `started` or `already-running`'],
-  ['GET', '/api/console/pages',                      ADMIN_ONLY],
-  ['GET', '/api/sync/bootstrap',                     'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
-  ['GET', '/api/sync/bootstrap/:section',            'deny  deny  deny  deny  allow allow deny', 'a store’s own cold start: store tokens only, each gets its own data'],
+  ['GET', '/healthz', PUBLIC],
+  ['GET', '/metrics', ADMIN_ONLY, 'an ADMIN, or the monitoring with the metrics token (config, not a role here)'],
+  ['GET', '/', PUBLIC, 'answers 302: a redirect to the console'],
+  ['GET', '/console/*', PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
+  ['GET', '/shared/*', PUBLIC, 'browser helpers shared by the console and the store pages'],
+  ['POST', '/api/auth/login', PUBLIC, 'a stale or foreign credential must not stop a sign-in'],
+  ['POST', '/api/auth/logout', PUBLIC],
+  ['POST', '/api/auth/store-token', PUBLIC, 'the store’s secret is the credential'],
+  ['GET', '/api/auth/me', SIGNED_IN],
+  ['POST', '/api/users', ADMIN_ONLY],
+  ['GET', '/api/users', ADMIN_ONLY],
+  ['PATCH', '/api/users/:id', ADMIN_ONLY],
+  ['POST', '/api/locations', ADMIN_ONLY],
+  ['GET', '/api/locations', ADMIN_ONLY],
+  ['GET', '/api/locations/:id', STORE_A],
+  ['PATCH', '/api/locations/:id', ADMIN_ONLY],
+  ['POST', '/api/locations/:id/credential', ADMIN_ONLY],
+  ['GET', '/api/sync/lag-history', STORE_A, 'with ?storeId= of store A; the whole fleet’s series is ADMIN only'],
+  ['GET', '/api/sync/stores', ADMIN_ONLY],
+  ['GET', '/api/sync/stores/:id', STORE_A],
+  ['GET', '/api/sync/parked', ADMIN_ONLY],
+  [
+    'POST',
+    '/api/sync/parked/replay',
+    ADMIN_ONLY,
+    'replays every open parked event of a type after a fix; 200 with how many applied and which failed again',
+  ],
+  [
+    'POST',
+    '/api/sync/parked/:storeId/:seq/replay',
+    ADMIN_ONLY,
+    'store A’s parked event (the fixture parks one); 200 with the outcome, `failed` when it stays parked',
+  ],
+  [
+    'GET',
+    '/api/sync/retention',
+    ADMIN_ONLY,
+    'per table: rows, oldest row, what sweeps archived or removed, archive months that can be detached',
+  ],
+  ['POST', '/api/sync/retention/run', ADMIN_ONLY, 'starts a retention sweep now: 202, `started` or `already-running`'],
+  ['GET', '/api/console/pages', ADMIN_ONLY],
+  [
+    'GET',
+    '/api/sync/bootstrap',
+    'deny  deny  deny  deny  allow allow deny',
+    'a store’s own cold start: store tokens only, each gets its own data',
+  ],
+  [
+    'GET',
+    '/api/sync/bootstrap/:section',
+    'deny  deny  deny  deny  allow allow deny',
+    'a store’s own cold start: store tokens only, each gets its own data',
+  ],
   // WebSockets: allow = the upgrade succeeds (101); deny = the upgrade is answered 401/403/404
-  ['WS', '/sync',                                    'deny  deny  deny  deny  allow allow deny', 'store nodes only, each syncing its own data; a person gets 403'],
-  ['WS', '/api/console/live',                        ADMIN_ONLY, 'the console’s live fleet view'],
+  [
+    'WS',
+    '/sync',
+    'deny  deny  deny  deny  allow allow deny',
+    'store nodes only, each syncing its own data; a person gets 403',
+  ],
+  ['WS', '/api/console/live', ADMIN_ONLY, 'the console’s live fleet view'],
 ]);

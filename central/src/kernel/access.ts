@@ -10,7 +10,8 @@ export function principalOf(req: Request): Principal {
 /** Throws unless the caller is a console user with one of `roles`. Store credentials never pass. */
 export function assertRole(req: Request, ...roles: Role[]): Principal {
   const p = principalOf(req);
-  if (p.kind !== 'user' || !roles.includes(p.role)) throw new ForbiddenError(`this action needs the role ${roles.join(' or ')}`);
+  if (p.kind !== 'user' || !roles.includes(p.role))
+    throw new ForbiddenError(`this action needs the role ${roles.join(' or ')}`);
   return p;
 }
 

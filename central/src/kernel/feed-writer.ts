@@ -43,14 +43,22 @@ export class FeedWriter {
   /** Appends entries to one store's feed; returns the new head. */
   async append(tx: Queryable, storeId: string, items: readonly FeedItem[]): Promise<number> {
     if (items.length === 0) return 0;
-    return (await this.appendMany(tx, items.map((i) => ({ ...i, storeId }))))[storeId]!;
+    return (
+      await this.appendMany(
+        tx,
+        items.map((i) => ({ ...i, storeId })),
+      )
+    )[storeId]!;
   }
 
   /**
    * Appends entries to many stores' feeds in three statements (group commits of reservations touch dozens of stores).
    * Entries keep their order within each store. Returns each store's new head.
    */
-  async appendMany(tx: Queryable, items: readonly (FeedItem & { readonly storeId: string })[]): Promise<Record<string, number>> {
+  async appendMany(
+    tx: Queryable,
+    items: readonly (FeedItem & { readonly storeId: string })[],
+  ): Promise<Record<string, number>> {
     if (items.length === 0) return {};
     const count = new Map<string, number>();
     for (const i of items) count.set(i.storeId, (count.get(i.storeId) ?? 0) + 1);
@@ -75,7 +83,15 @@ export class FeedWriter {
          FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::jsonb[]) AS x(s, r, t, p)
          JOIN heads h ON h.store_id = x.s JOIN counts c ON c.store_id = x.s)
        ${inline ? `SELECT h.store_id, h.head FROM heads h, (SELECT count(pg_notify('${FEED_CHANNEL}', c.store_id::text)) FROM counts c) n` : 'SELECT store_id, head FROM heads'}`,
-      [[...count.keys()], [...count.values()], items.map((i) => i.storeId), rank, items.map((i) => i.type), items.map((i) => JSON.stringify(i.payload ?? null)), this.now()],
+      [
+        [...count.keys()],
+        [...count.values()],
+        items.map((i) => i.storeId),
+        rank,
+        items.map((i) => i.type),
+        items.map((i) => JSON.stringify(i.payload ?? null)),
+        this.now(),
+      ],
     );
     const heads = Object.fromEntries(rows.map((r) => [r.store_id, r.head]));
     if (!inline) await this.bus.publishMany(tx, FEED_CHANNEL, [...count.keys()]);

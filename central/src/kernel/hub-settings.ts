@@ -10,7 +10,9 @@ export type HubMode = 'production' | 'demo' | 'test';
 export const HUB_MODES: readonly HubMode[] = ['production', 'demo', 'test'];
 
 /** The payment provider's adapter: the simulator, or a provider's gateway over HTTP. */
-export type PaymentProviderChoice = { readonly adapter: 'simulator' } | { readonly adapter: 'http'; readonly url: string };
+export type PaymentProviderChoice =
+  | { readonly adapter: 'simulator' }
+  | { readonly adapter: 'http'; readonly url: string };
 /** The distribution centres' shipping desk; only the simulator exists so far. */
 export type WarehouseChoice = { readonly adapter: 'simulator' };
 
@@ -29,14 +31,39 @@ export interface HubTuning {
   readonly pgPreparedStatements: boolean;
 }
 
-export const TUNING_DEFAULTS: HubTuning = { holdBatches: 1, orderRecordBatches: 1, lowStockSweepMs: 5_000, pgPreparedStatements: true };
+export const TUNING_DEFAULTS: HubTuning = {
+  holdBatches: 1,
+  orderRecordBatches: 1,
+  lowStockSweepMs: 5_000,
+  pgPreparedStatements: true,
+};
 
 /** Each numeric tuning setting's variable, its old name (still read), and the range that makes sense. */
 export const TUNING_ENV = {
-  holdBatches: { env: 'HOLD_BATCHES_IN_FLIGHT', old: 'SF_HOLD_BATCHES', min: 1, max: 64, what: 'reservation group commits in flight at once' },
-  orderRecordBatches: { env: 'ORDER_RECORD_BATCHES_IN_FLIGHT', old: 'SF_ORDER_RECORD_BATCHES', min: 1, max: 64, what: 'order step-record batches in flight at once' },
-  lowStockSweepMs: { env: 'LOW_STOCK_SWEEP_MS', old: 'SF_REPLENISH_MS', min: 100, max: 86_400_000, what: 'milliseconds between low-stock sweeps' },
-} as const satisfies Partial<Record<keyof HubTuning, { env: string; old: string; min: number; max: number; what: string }>>;
+  holdBatches: {
+    env: 'HOLD_BATCHES_IN_FLIGHT',
+    old: 'SF_HOLD_BATCHES',
+    min: 1,
+    max: 64,
+    what: 'reservation group commits in flight at once',
+  },
+  orderRecordBatches: {
+    env: 'ORDER_RECORD_BATCHES_IN_FLIGHT',
+    old: 'SF_ORDER_RECORD_BATCHES',
+    min: 1,
+    max: 64,
+    what: 'order step-record batches in flight at once',
+  },
+  lowStockSweepMs: {
+    env: 'LOW_STOCK_SWEEP_MS',
+    old: 'SF_REPLENISH_MS',
+    min: 100,
+    max: 86_400_000,
+    what: 'milliseconds between low-stock sweeps',
+  },
+} as const satisfies Partial<
+  Record<keyof HubTuning, { env: string; old: string; min: number; max: number; what: string }>
+>;
 
 /**
  * Seams only a test harness sets (never the environment): `ordersCrashAfter` makes the order saga SIGKILL its own
@@ -62,9 +89,13 @@ export function tuningSettings(given: Partial<HubTuning> = {}): HubTuning {
   const tuning = { ...TUNING_DEFAULTS, ...given };
   for (const [key, rule] of Object.entries(TUNING_ENV)) {
     const v = tuning[key as keyof typeof TUNING_ENV];
-    if (!whole(rule.min, rule.max).safeParse(v).success) throw new Error(`${rule.env} (tuning.${key}) ${allowed(rule)}; got ${String(v)}`);
+    if (!whole(rule.min, rule.max).safeParse(v).success)
+      throw new Error(`${rule.env} (tuning.${key}) ${allowed(rule)}; got ${String(v)}`);
   }
-  if (typeof tuning.pgPreparedStatements !== 'boolean') throw new Error(`PG_PREPARED_STATEMENTS (tuning.pgPreparedStatements) must be on or off; got ${String(tuning.pgPreparedStatements)}`);
+  if (typeof tuning.pgPreparedStatements !== 'boolean')
+    throw new Error(
+      `PG_PREPARED_STATEMENTS (tuning.pgPreparedStatements) must be on or off; got ${String(tuning.pgPreparedStatements)}`,
+    );
   return tuning;
 }
 
@@ -84,8 +115,20 @@ export interface ResolvedSettings {
 }
 
 const PARTIES = {
-  payments: { service: 'payments.provider', name: 'payment provider', env: 'PAYMENT_PROVIDER', without: 'Every order is refused (503) until one is.', simulated: 'every payment is approved and no money moves' },
-  warehouse: { service: 'warehouse.fulfilment', name: 'warehouse adapter', env: 'WAREHOUSE_ADAPTER', without: 'Orders shipped from a distribution centre fail at fulfilment until one is.', simulated: 'no shipment leaves a distribution centre' },
+  payments: {
+    service: 'payments.provider',
+    name: 'payment provider',
+    env: 'PAYMENT_PROVIDER',
+    without: 'Every order is refused (503) until one is.',
+    simulated: 'every payment is approved and no money moves',
+  },
+  warehouse: {
+    service: 'warehouse.fulfilment',
+    name: 'warehouse adapter',
+    env: 'WAREHOUSE_ADAPTER',
+    without: 'Orders shipped from a distribution centre fail at fulfilment until one is.',
+    simulated: 'no shipment leaves a distribution centre',
+  },
 } as const;
 
 /**
@@ -100,14 +143,16 @@ export function resolveSettings(config: {
   readonly externals?: readonly Provision[] | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
-  if (!HUB_MODES.includes(mode)) throw new Error(`HUB_MODE (mode) must be one of ${HUB_MODES.join(', ')}; got ${String(mode)}`);
+  if (!HUB_MODES.includes(mode))
+    throw new Error(`HUB_MODE (mode) must be one of ${HUB_MODES.join(', ')}; got ${String(mode)}`);
   const simulate = mode !== 'production';
   const warnings: string[] = [];
   const party = <C extends { adapter: string }>(named: C | undefined, p: (typeof PARTIES)[keyof typeof PARTIES]) => {
     if (config.externals?.some((e) => e.port.name === p.service)) return { inUse: 'supplied' as const, choice: named };
     const choice = named ?? (simulate ? ({ adapter: 'simulator' } as C) : undefined);
     if (!choice) warnings.push(`no ${p.name} is configured: set ${p.env}. ${p.without}`);
-    else if (choice.adapter === 'simulator' && !simulate) warnings.push(`${p.env}=simulator in production: ${p.simulated}`);
+    else if (choice.adapter === 'simulator' && !simulate)
+      warnings.push(`${p.env}=simulator in production: ${p.simulated}`);
     return { inUse: (choice?.adapter ?? 'none') as PartyInUse, choice };
   };
   const payments = party(config.paymentProvider, PARTIES.payments);

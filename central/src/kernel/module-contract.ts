@@ -38,7 +38,12 @@ export interface ModuleConsole {
  */
 export interface SnapshotSource {
   count(q: Queryable, storeId: string): Promise<number>;
-  page(q: Queryable, storeId: string, after: string | null, limit: number): Promise<{ rows: unknown[]; next: string | null }>;
+  page(
+    q: Queryable,
+    storeId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ rows: unknown[]; next: string | null }>;
 }
 
 /** What the hub hands each module. */

@@ -3,7 +3,16 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthService } from '../auth/auth-service.js';
-import { AppError, CLOSE, closeReason, guardSocket, presentedCredential, rejectUpgrade, UnauthorizedError, ValidationError } from '@storefleet/shared';
+import {
+  AppError,
+  CLOSE,
+  closeReason,
+  guardSocket,
+  presentedCredential,
+  rejectUpgrade,
+  UnauthorizedError,
+  ValidationError,
+} from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { SYNC_PATH } from '../sync/sync-server.js';
 import { pathOf } from '../http/path-of.js';
@@ -57,8 +66,11 @@ export class ModuleSockets {
     let path: string;
     let principal: Principal;
     try {
-      if (pathname === undefined) throw new ValidationError(`not a valid request target: ${String(req.url).slice(0, 100)}`);
-      const match = [...this.handlers.keys()].filter((p) => pathname.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+      if (pathname === undefined)
+        throw new ValidationError(`not a valid request target: ${String(req.url).slice(0, 100)}`);
+      const match = [...this.handlers.keys()]
+        .filter((p) => pathname.startsWith(p))
+        .sort((a, b) => b.length - a.length)[0];
       if (!match) throw new AppError('not-found', `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
       path = match;
       const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);

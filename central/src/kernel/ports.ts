@@ -57,7 +57,8 @@ export class ServiceRegistry {
   provide(by: string, provisions: readonly Provision[]): void {
     for (const { port, service } of provisions) {
       const existing = this.#providers.get(port.name);
-      if (existing) throw new Error(`${port.name} is provided by both ${existing.by} and ${by}; a port has one provider`);
+      if (existing)
+        throw new Error(`${port.name} is provided by both ${existing.by} and ${by}; a port has one provider`);
       this.#providers.set(port.name, { by, port, service });
     }
   }
@@ -66,7 +67,8 @@ export class ServiceRegistry {
   check(): void {
     for (const { by, ports } of this.#declared) {
       for (const port of ports.needs ?? []) {
-        if (!this.#providers.has(port.name)) throw new Error(`${by} needs ${port.name} (${port.purpose}), which no module provides`);
+        if (!this.#providers.has(port.name))
+          throw new Error(`${by} needs ${port.name} (${port.purpose}), which no module provides`);
       }
     }
   }
@@ -81,14 +83,16 @@ export class ServiceRegistry {
     const declared = new Set([...(ports.needs ?? []), ...(ports.uses ?? [])].map((p) => p.name));
     const find = <T>(port: Port<T>): T | undefined => {
       // Checked at the call: a module asks lazily (inside routes and sweeps), so only the call shows what it uses.
-      if (!declared.has(port.name)) throw new Error(`${by} asked for ${port.name} without declaring it in its needs or uses`);
+      if (!declared.has(port.name))
+        throw new Error(`${by} asked for ${port.name} without declaring it in its needs or uses`);
       return this.#providers.get(port.name)?.service as T | undefined;
     };
     return {
       find,
       get: (port) => {
         const service = find(port);
-        if (service === undefined) throw new Error(`${by} asked for ${port.name} (${port.purpose}), which no module provides`);
+        if (service === undefined)
+          throw new Error(`${by} asked for ${port.name} (${port.purpose}), which no module provides`);
         return service;
       },
     };

@@ -70,7 +70,9 @@ export async function ensureMonthPartitions(db: Db, parent: string, fromMs: numb
     if (attached.some((p) => p.from <= m.from && p.to >= m.to)) continue;
     const name = await freeName(db, `${identifier(parent)}_${m.label}`);
     try {
-      await db.transaction((tx) => tx.exec(`CREATE TABLE ${name} PARTITION OF ${parent} FOR VALUES FROM (${m.from}) TO (${m.to})`));
+      await db.transaction((tx) =>
+        tx.exec(`CREATE TABLE ${name} PARTITION OF ${parent} FOR VALUES FROM (${m.from}) TO (${m.to})`),
+      );
       made.push(name);
     } catch (err) {
       // Another hub process created it at the same moment: fine. Anything else is for the sweep to report.
@@ -116,7 +118,11 @@ export interface ArchiveMove {
  * One archive batch: the months its rows fall in get their partitions first (each in its own short transaction),
  * then the rows move and `record` runs, in one transaction. Returns the rows moved (0: nothing was due).
  */
-export async function archiveBatch(db: Db, m: ArchiveMove, record: (tx: Queryable, moved: number) => Promise<void>): Promise<number> {
+export async function archiveBatch(
+  db: Db,
+  m: ArchiveMove,
+  record: (tx: Queryable, moved: number) => Promise<void>,
+): Promise<number> {
   const span = await m.span(db);
   if (!span) return 0;
   await ensureMonthPartitions(db, m.archive, span.lo, span.hi);

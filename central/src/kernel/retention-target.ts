@@ -37,7 +37,14 @@ export interface RetentionTarget {
   /** Rows due for a sweep with this cutoff (epoch ms: rows older go). For progress: may be approximate. */
   due(q: Queryable, cutoff: number): Promise<number>;
   /** One batch (see above); `after` is what the previous batch of this sweep returned, undefined at first. */
-  batch(db: Db, cutoff: number, limit: number, now: number, record: RecordMoved, after?: string): Promise<RetentionBatch>;
+  batch(
+    db: Db,
+    cutoff: number,
+    limit: number,
+    now: number,
+    record: RecordMoved,
+    after?: string,
+  ): Promise<RetentionBatch>;
   /** When its oldest row was written (epoch ms), null when it is empty. */
   oldest(q: Queryable): Promise<number | null>;
   /** Facts the status adds for this table (the feed: entries kept for stores that have not acknowledged them). */

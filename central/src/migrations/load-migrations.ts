@@ -13,6 +13,9 @@ export function loadMigrations(sources: readonly MigrationSource[]): MigrationFi
   return sources.flatMap(({ module, dir }) => {
     const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
     if (!existsSync(path)) throw new Error(`migrations folder of module ${module} not found: ${path}`);
-    return migrationsOf(module, readdirSync(path).map((fileName) => ({ fileName, sql: readFileSync(join(path, fileName), 'utf8') })));
+    return migrationsOf(
+      module,
+      readdirSync(path).map((fileName) => ({ fileName, sql: readFileSync(join(path, fileName), 'utf8') })),
+    );
   });
 }

@@ -61,7 +61,11 @@ class LockWaitError extends Error {
  * would wait for forever. A hub that dies mid-file releases the lock with its connection, and the next run repeats
  * the whole file (its statements must be idempotent).
  */
-export async function migrate(db: Db, files: readonly MigrationFile[], options: MigrateOptions = {}): Promise<MigrationReport> {
+export async function migrate(
+  db: Db,
+  files: readonly MigrationFile[],
+  options: MigrateOptions = {},
+): Promise<MigrationReport> {
   const run: Run = {
     db,
     repo: new MigrationRepository(),
@@ -123,7 +127,9 @@ async function attempt(file: MigrationFile, fn: () => Promise<void>): Promise<vo
     const code = sqlState(err);
     if (code && LOCK_WAIT_CODES.has(code)) throw new LockWaitError(label, code, err);
     const message = (err as Error).message;
-    throw new Error(message.startsWith(`migration ${label}`) ? message : `migration ${label} failed: ${message}`, { cause: err });
+    throw new Error(message.startsWith(`migration ${label}`) ? message : `migration ${label} failed: ${message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -154,7 +160,10 @@ async function underLock<T>(run: Run, fn: (tx: Queryable) => Promise<T>): Promis
     if (out) return out.value;
     if (toldAt === undefined || Date.now() - toldAt >= 60_000) {
       toldAt = Date.now();
-      run.log?.info({ waitedMs: toldAt - since }, 'another hub is applying migrations to this database; waiting for it to finish');
+      run.log?.info(
+        { waitedMs: toldAt - since },
+        'another hub is applying migrations to this database; waiting for it to finish',
+      );
     }
     await sleep(pause);
   }

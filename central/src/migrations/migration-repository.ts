@@ -18,13 +18,17 @@ export class MigrationRepository {
    * older snapshot, so a hub queued behind another hub's CREATE INDEX CONCURRENTLY would hold that build up for good.
    */
   async tryLock(tx: Queryable): Promise<boolean> {
-    const { rows } = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS got', [MIGRATION_LOCK_KEY]);
+    const { rows } = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS got', [
+      MIGRATION_LOCK_KEY,
+    ]);
     return rows[0]!.got;
   }
 
   /** The same lock for a whole session (Db.session), outside any transaction; see `tryLock`. */
   async tryLockSession(session: Queryable): Promise<boolean> {
-    const { rows } = await session.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [MIGRATION_LOCK_KEY]);
+    const { rows } = await session.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [
+      MIGRATION_LOCK_KEY,
+    ]);
     return rows[0]!.got;
   }
 

@@ -10,7 +10,8 @@ export interface MigrationLog {
   warn(fields: object, message: string): void;
 }
 
-const CONCURRENT_INDEX = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)?/i;
+const CONCURRENT_INDEX =
+  /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)?/i;
 
 /** `migration sync/013_sync_events_indexes`: how logs and errors name a file. */
 export function migrationLabel(file: MigrationFile): string {
@@ -36,7 +37,9 @@ export async function runOutsideTransaction(
   for (const statement of splitStatements(file.sql)) {
     const index = CONCURRENT_INDEX.exec(statement);
     if (index && (!index[1] || !index[2])) {
-      throw new Error(`migration ${label}: write CREATE INDEX CONCURRENTLY IF NOT EXISTS <name>, so the file can run again after a crash: ${statement.slice(0, 120)}`);
+      throw new Error(
+        `migration ${label}: write CREATE INDEX CONCURRENTLY IF NOT EXISTS <name>, so the file can run again after a crash: ${statement.slice(0, 120)}`,
+      );
     }
     if (index) await clearInterruptedBuild(session, repo, index[2]!, label, log, pollMs);
     await session.exec(statement);
@@ -56,12 +59,18 @@ async function clearInterruptedBuild(
     const state = await repo.indexState(session, index);
     if (!state || state.valid) return;
     if (state.buildingPid === null) {
-      log?.warn({ migration: label, index }, `migration ${label}: index ${index} was left INVALID by an interrupted build; dropping it to build it again`);
+      log?.warn(
+        { migration: label, index },
+        `migration ${label}: index ${index} was left INVALID by an interrupted build; dropping it to build it again`,
+      );
       await repo.dropIndexConcurrently(session, index);
       return;
     }
     if (!told) {
-      log?.info({ migration: label, index, pid: state.buildingPid }, `migration ${label}: index ${index} is still being built by database connection ${state.buildingPid} (a hub that stopped mid-build); waiting for it`);
+      log?.info(
+        { migration: label, index, pid: state.buildingPid },
+        `migration ${label}: index ${index} is still being built by database connection ${state.buildingPid} (a hub that stopped mid-build); waiting for it`,
+      );
       told = true;
     }
     await sleep(pollMs);

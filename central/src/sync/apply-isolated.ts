@@ -19,7 +19,11 @@ export interface IsolatedFailure {
  *   fault, so the caller retries the whole transaction (`retryTransient`) and nothing is parked for it.
  * Runs inside the caller's transaction; returns the failures (the caller parks them or records a failed replay).
  */
-export async function applyIsolated(tx: Queryable, handle: EventHandler, events: readonly AppliedEvent[]): Promise<IsolatedFailure[]> {
+export async function applyIsolated(
+  tx: Queryable,
+  handle: EventHandler,
+  events: readonly AppliedEvent[],
+): Promise<IsolatedFailure[]> {
   const failures: IsolatedFailure[] = [];
   const attempt = async (part: readonly AppliedEvent[]): Promise<void> => {
     await tx.query('SAVEPOINT apply_run');

@@ -15,7 +15,10 @@ export function historySource(now: () => number): SnapshotSource {
   const since = () => now() - HISTORY_DAYS * 86_400_000;
   return {
     async count(q, storeId) {
-      const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1 AND received_at >= $2 AND repeat_of IS NULL', [storeId, since()]);
+      const { rows } = await q.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM sync_events WHERE origin = $1 AND received_at >= $2 AND repeat_of IS NULL',
+        [storeId, since()],
+      );
       return rows[0]!.n;
     },
     async page(q, storeId, after, limit) {
@@ -29,7 +32,10 @@ export function historySource(now: () => number): SnapshotSource {
   };
 }
 
-const pageQuery = z.object({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(5000) });
+const pageQuery = z.object({
+  after: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+});
 
 /** `GET /api/sync/bootstrap` (sections and their sizes) and `…/:section` pages; for store tokens only. */
 export function bootstrapRoutes(db: Db, sources: ReadonlyMap<string, SnapshotSource>): Router {

@@ -69,17 +69,30 @@ export class FeedRebase {
       sight = await this.#look(tx, storeId, cursor, true);
       if (lostByHub(sight, cursor)) {
         const done = await this.#rebase(tx, storeId, cursor, sight, 'hub');
-        if ('refused' in done) return { feedHead: sight.head, feedAcked: sight.acked, feedAt: null, feedRefused: done.refused };
-        return { feedHead: done.head, feedAcked: Math.max(cursor, sight.acked), feedAt: null, feedRebased: done.report };
+        if ('refused' in done)
+          return { feedHead: sight.head, feedAcked: sight.acked, feedAt: null, feedRefused: done.refused };
+        return {
+          feedHead: done.head,
+          feedAcked: Math.max(cursor, sight.acked),
+          feedAt: null,
+          feedRebased: done.report,
+        };
       }
     }
     return { feedHead: sight.head, feedAcked: sight.acked, feedAt: sight.at };
   }
 
   /** The store applied `at` at its cursor: rebases when the hub's entry there still differs (or it lacks one). */
-  async onClaim(tx: Queryable, storeId: string, cursor: number, at: FeedPosition | null): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }> {
+  async onClaim(
+    tx: Queryable,
+    storeId: string,
+    cursor: number,
+    at: FeedPosition | null,
+  ): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }> {
     const sight = await this.#look(tx, storeId, cursor, true);
-    const differs = lostByHub(sight, cursor) || (cursor > 0 && sight.at !== null && at !== null && sight.at.createdAt !== at.createdAt);
+    const differs =
+      lostByHub(sight, cursor) ||
+      (cursor > 0 && sight.at !== null && at !== null && sight.at.createdAt !== at.createdAt);
     if (!differs) return { head: sight.head, rebased: null };
     const done = await this.#rebase(tx, storeId, cursor, sight, 'store');
     return 'refused' in done ? { refused: done.refused } : { head: done.head, rebased: done.report };
@@ -119,7 +132,9 @@ export class FeedRebase {
   }
 
   async #lock(tx: Queryable, storeId: string): Promise<void> {
-    await tx.query('INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, 0) ON CONFLICT (store_id) DO NOTHING', [storeId]);
+    await tx.query('INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, 0) ON CONFLICT (store_id) DO NOTHING', [
+      storeId,
+    ]);
     await tx.query('SELECT head FROM sync_feed_heads WHERE store_id = $1 FOR UPDATE', [storeId]);
   }
 
@@ -133,11 +148,21 @@ export class FeedRebase {
       [storeId, cursor],
     );
     const r = rows[0]!;
-    return { head: Number(r.head ?? 0), acked: Number(r.acked ?? 0), at: r.created_at === null ? null : { seq: cursor, createdAt: Number(r.created_at) } };
+    return {
+      head: Number(r.head ?? 0),
+      acked: Number(r.acked ?? 0),
+      at: r.created_at === null ? null : { seq: cursor, createdAt: Number(r.created_at) },
+    };
   }
 
   /** Why a rebase to `cursor` is refused now (too far ahead, too often), or null. */
-  async #refusal(tx: Queryable, storeId: string, cursor: number, sight: FeedSight, now: number): Promise<string | null> {
+  async #refusal(
+    tx: Queryable,
+    storeId: string,
+    cursor: number,
+    sight: FeedSight,
+    now: number,
+  ): Promise<string | null> {
     const { ahead, perHour } = this.limits;
     if (cursor - sight.head > ahead) {
       return `feed cursor ${cursor} is ${cursor - sight.head} entries past this hub's feed head ${sight.head} for this store (at most ${ahead} are taken after a hub restore): the hub will not renumber the feed to follow it`;
@@ -152,7 +177,13 @@ export class FeedRebase {
     return `this store's feed was rebased ${n} times in the last hour (at most ${perHour}): the hub refuses another until ${again}`;
   }
 
-  async #rebase(tx: Queryable, storeId: string, cursor: number, sight: FeedSight, detectedBy: 'hub' | 'store'): Promise<{ head: number; report: FeedRebaseReport } | { refused: string }> {
+  async #rebase(
+    tx: Queryable,
+    storeId: string,
+    cursor: number,
+    sight: FeedSight,
+    detectedBy: 'hub' | 'store',
+  ): Promise<{ head: number; report: FeedRebaseReport } | { refused: string }> {
     const now = this.now();
     const refused = await this.#refusal(tx, storeId, cursor, sight, now);
     if (refused) return { refused };
@@ -173,7 +204,8 @@ export class FeedRebase {
     }
     // The head follows what moved; with nothing to move it still reaches the cursor (an ack may be past the head).
     const before = base > from ? base + count : Math.max(sight.head, base);
-    if (before !== sight.head) await tx.query('UPDATE sync_feed_heads SET head = $2 WHERE store_id = $1', [storeId, before]);
+    if (before !== sight.head)
+      await tx.query('UPDATE sync_feed_heads SET head = $2 WHERE store_id = $1', [storeId, before]);
     const items = await this.feed.reconcileItems(tx, storeId);
     const head = items.length ? await this.feed.append(tx, storeId, items) : before;
     await tx.query(

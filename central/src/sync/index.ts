@@ -1,4 +1,9 @@
-export { EventHandlerRegistry, type AppliedEvent, type EventHandler, type HandlerResult } from '../kernel/event-handlers.js';
+export {
+  EventHandlerRegistry,
+  type AppliedEvent,
+  type EventHandler,
+  type HandlerResult,
+} from '../kernel/event-handlers.js';
 export { FeedWriter, FEED_CHANNEL, type FeedItem } from '../kernel/feed-writer.js';
 export { SyncRepository } from './sync-repository.js';
 export { ParkedReplay, type ReplayOutcome, type TypeReplay } from './parked-replay.js';

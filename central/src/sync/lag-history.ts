@@ -32,7 +32,8 @@ export class LagHistory {
   ) {}
 
   start(): void {
-    const tick = () => void this.sample().catch((err: unknown) => this.log.warn({ err }, 'sync lag sample failed; will retry'));
+    const tick = () =>
+      void this.sample().catch((err: unknown) => this.log.warn({ err }, 'sync lag sample failed; will retry'));
     tick();
     this.#timer = setInterval(tick, this.everyMs);
     this.#timer.unref();
@@ -69,14 +70,29 @@ export class LagHistory {
         'SELECT at, connected, pending_up, feed_lag FROM sync_lag_fleet WHERE at >= $1 ORDER BY at',
         [since],
       );
-      return rows.map((r) => ({ at: Number(r.at), connected: Number(r.connected), pendingUp: Number(r.pending_up), feedLag: Number(r.feed_lag) }));
+      return rows.map((r) => ({
+        at: Number(r.at),
+        connected: Number(r.connected),
+        pendingUp: Number(r.pending_up),
+        feedLag: Number(r.feed_lag),
+      }));
     }
-    const { rows } = await this.db.query<{ at: number; connected: boolean | null; pending_up: number | null; feed_lag: number | null }>(
+    const { rows } = await this.db.query<{
+      at: number;
+      connected: boolean | null;
+      pending_up: number | null;
+      feed_lag: number | null;
+    }>(
       `SELECT f.at, s.connected, s.pending_up, s.feed_lag FROM sync_lag_fleet f
        LEFT JOIN sync_lag_stores s ON s.at = f.at AND s.store_id = $2
        WHERE f.at >= $1 ORDER BY f.at`,
       [since, storeId],
     );
-    return rows.map((r) => ({ at: Number(r.at), connected: r.connected ?? true, pendingUp: Number(r.pending_up ?? 0), feedLag: Number(r.feed_lag ?? 0) }));
+    return rows.map((r) => ({
+      at: Number(r.at),
+      connected: r.connected ?? true,
+      pendingUp: Number(r.pending_up ?? 0),
+      feedLag: Number(r.feed_lag ?? 0),
+    }));
   }
 }

@@ -29,7 +29,12 @@ export class NatsChangeBus implements ChangeBus {
     try {
       await jsm.streams.info(STREAM);
     } catch {
-      await jsm.streams.add({ name: STREAM, subjects: [`${SUBJECT}.>`], storage: StorageType.Memory, max_age: 5 * 60 * 1e9 });
+      await jsm.streams.add({
+        name: STREAM,
+        subjects: [`${SUBJECT}.>`],
+        storage: StorageType.Memory,
+        max_age: 5 * 60 * 1e9,
+      });
     }
     return new NatsChangeBus(nc, nc.jetstream(), log);
   }
@@ -37,7 +42,10 @@ export class NatsChangeBus implements ChangeBus {
   async publish(tx: Queryable, channel: string, payload: string): Promise<void> {
     tx.afterCommit(() => {
       this.js.publish(`${SUBJECT}.${channel}`, sc.encode(payload)).catch((err: unknown) => {
-        this.log.error({ err, channel }, 'could not publish a change to NATS; the affected store catches up at its next reconnect');
+        this.log.error(
+          { err, channel },
+          'could not publish a change to NATS; the affected store catches up at its next reconnect',
+        );
       });
     });
   }

@@ -120,18 +120,33 @@ export class ParkedReplay {
   async #replay(tx: Queryable, rows: readonly ParkedRow[], by: string): Promise<ReplayOutcome[]> {
     const now = this.now();
     const open = rows.filter((r) => r.resolved_at === null);
-    const events: AppliedEvent[] = open.map((r) => ({ origin: r.origin, seq: r.seq, hlc: r.hlc ?? '', type: r.type, payload: r.payload }));
+    const events: AppliedEvent[] = open.map((r) => ({
+      origin: r.origin,
+      seq: r.seq,
+      hlc: r.hlc ?? '',
+      type: r.type,
+      payload: r.payload,
+    }));
     const failures = new Map<number, string>();
     // Consecutive rows of one type go to their handler together, as an upload's run would.
     for (const run of runsOf(events)) {
       const handle = this.handlers.get(run[0]!.type);
-      const failed: IsolatedFailure[] = handle ? await applyIsolated(tx, handle, run) : run.map((event) => ({ event, reason: `no module handles event type ${event.type}` }));
+      const failed: IsolatedFailure[] = handle
+        ? await applyIsolated(tx, handle, run)
+        : run.map((event) => ({ event, reason: `no module handles event type ${event.type}` }));
       for (const f of failed) failures.set(f.event.seq, f.reason);
     }
     const outcomes: ReplayOutcome[] = [];
     for (const r of rows) {
       if (r.resolved_at !== null) {
-        outcomes.push({ storeId: r.origin, seq: r.seq, type: r.type, outcome: 'already-applied', resolvedAt: r.resolved_at, resolvedBy: r.resolved_by ?? undefined });
+        outcomes.push({
+          storeId: r.origin,
+          seq: r.seq,
+          type: r.type,
+          outcome: 'already-applied',
+          resolvedAt: r.resolved_at,
+          resolvedBy: r.resolved_by ?? undefined,
+        });
         continue;
       }
       const reason = failures.get(r.seq);

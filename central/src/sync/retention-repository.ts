@@ -66,7 +66,9 @@ export class RetentionRepository {
     let fail!: (err: unknown) => void;
     const got = new Promise<boolean>((resolve, reject) => ((answer = resolve), (fail = reject)));
     const held = db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS got', [SWEEP_LOCK_KEY]);
+      const { rows } = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS got', [
+        SWEEP_LOCK_KEY,
+      ]);
       answer(rows[0]!.got);
       if (rows[0]!.got) await released;
     });
@@ -82,7 +84,10 @@ export class RetentionRepository {
 
   /** Records a new sweep (the lock is held: any sweep still 'running' died with its process). */
   async begin(replica: string, trigger: string, now: number, tables: readonly string[]): Promise<number> {
-    await this.db.query(`UPDATE sync_retention_sweeps SET state = 'interrupted', finished_at = $1 WHERE state = 'running'`, [now]);
+    await this.db.query(
+      `UPDATE sync_retention_sweeps SET state = 'interrupted', finished_at = $1 WHERE state = 'running'`,
+      [now],
+    );
     const { rows } = await this.db.query<{ id: number }>(
       `INSERT INTO sync_retention_sweeps (replica, trigger, started_at, state, moved) VALUES ($1, $2, $3, 'running', $4) RETURNING id`,
       [replica, trigger, now, JSON.stringify(Object.fromEntries(tables.map((t) => [t, 0])))],
@@ -107,24 +112,36 @@ export class RetentionRepository {
   }
 
   async finish(id: number, state: SweepState, now: number, error?: string): Promise<void> {
-    await this.db.query('UPDATE sync_retention_sweeps SET state = $2, finished_at = $3, error = $4 WHERE id = $1', [id, state, now, error ?? null]);
+    await this.db.query('UPDATE sync_retention_sweeps SET state = $2, finished_at = $3, error = $4 WHERE id = $1', [
+      id,
+      state,
+      now,
+      error ?? null,
+    ]);
   }
 
   /** The latest sweep in `state`. */
   async latest(state: SweepState): Promise<SweepRecord | null> {
-    const { rows } = await this.db.query<SweepRow>('SELECT * FROM sync_retention_sweeps WHERE state = $1 ORDER BY id DESC LIMIT 1', [state]);
+    const { rows } = await this.db.query<SweepRow>(
+      'SELECT * FROM sync_retention_sweeps WHERE state = $1 ORDER BY id DESC LIMIT 1',
+      [state],
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** The latest sweep that ended, however it ended. */
   async latestEnded(): Promise<SweepRecord | null> {
-    const { rows } = await this.db.query<SweepRow>(`SELECT * FROM sync_retention_sweeps WHERE state <> 'running' ORDER BY id DESC LIMIT 1`);
+    const { rows } = await this.db.query<SweepRow>(
+      `SELECT * FROM sync_retention_sweeps WHERE state <> 'running' ORDER BY id DESC LIMIT 1`,
+    );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** Rows archived or removed per table over all sweeps, and when last. */
   async totals(): Promise<Map<string, { moved: number; lastAt: number }>> {
-    const { rows } = await this.db.query<{ tbl: string; moved: number; last_at: number }>('SELECT tbl, moved, last_at FROM sync_retention_totals');
+    const { rows } = await this.db.query<{ tbl: string; moved: number; last_at: number }>(
+      'SELECT tbl, moved, last_at FROM sync_retention_totals',
+    );
     return new Map(rows.map((r) => [r.tbl, { moved: Number(r.moved), lastAt: Number(r.last_at) }]));
   }
 }

@@ -37,9 +37,19 @@ export const RETENTION_DEFAULTS: RetentionSettings = {
 };
 
 /** Each setting's environment variable and the smallest value that keeps what it must. */
-export const RETENTION_ENV: Readonly<Record<keyof RetentionSettings, { readonly env: string; readonly min: number; readonly max: number; readonly unit: string }>> = {
+export const RETENTION_ENV: Readonly<
+  Record<
+    keyof RetentionSettings,
+    { readonly env: string; readonly min: number; readonly max: number; readonly unit: string }
+  >
+> = {
   feedDays: { env: 'RETENTION_FEED_DAYS', min: 1, max: 36_500, unit: 'days' },
-  eventsDays: { env: 'RETENTION_EVENTS_DAYS', min: HISTORY_DAYS, max: 36_500, unit: `days (at least ${HISTORY_DAYS}: a new store disk gets that much history at its bootstrap)` },
+  eventsDays: {
+    env: 'RETENTION_EVENTS_DAYS',
+    min: HISTORY_DAYS,
+    max: 36_500,
+    unit: `days (at least ${HISTORY_DAYS}: a new store disk gets that much history at its bootstrap)`,
+  },
   orderEventsDays: { env: 'RETENTION_ORDER_EVENTS_DAYS', min: 1, max: 36_500, unit: 'days' },
   parkedDays: { env: 'RETENTION_PARKED_DAYS', min: 1, max: 36_500, unit: 'days' },
   batchRows: { env: 'RETENTION_BATCH_ROWS', min: 1, max: 100_000, unit: 'rows' },
@@ -50,10 +60,15 @@ export const RETENTION_ENV: Readonly<Record<keyof RetentionSettings, { readonly 
 /** The settings with defaults filled in; a value out of range throws, naming its variable and what it must be. */
 export function retentionSettings(given: Partial<RetentionSettings> = {}): RetentionSettings {
   const settings = { ...RETENTION_DEFAULTS, ...given };
-  for (const [key, rule] of Object.entries(RETENTION_ENV) as [keyof RetentionSettings, (typeof RETENTION_ENV)[keyof RetentionSettings]][]) {
+  for (const [key, rule] of Object.entries(RETENTION_ENV) as [
+    keyof RetentionSettings,
+    (typeof RETENTION_ENV)[keyof RetentionSettings],
+  ][]) {
     const v = settings[key];
     if (!Number.isSafeInteger(v) || v < rule.min || v > rule.max) {
-      throw new Error(`${rule.env} (retention.${key}) must be a whole number from ${rule.min} to ${rule.max} ${rule.unit}; got ${String(v)}`);
+      throw new Error(
+        `${rule.env} (retention.${key}) must be a whole number from ${rule.min} to ${rule.max} ${rule.unit}; got ${String(v)}`,
+      );
     }
   }
   return settings;

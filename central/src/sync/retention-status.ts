@@ -32,7 +32,12 @@ export interface TableStatus {
   /** Rows archived or removed from it by every sweep so far, and when last. */
   readonly movedTotal: number;
   readonly lastMovedAt: number | null;
-  readonly archive?: { readonly table: string; readonly rows: number; readonly bytes: number; readonly partitions: readonly PartitionStatus[] };
+  readonly archive?: {
+    readonly table: string;
+    readonly rows: number;
+    readonly bytes: number;
+    readonly partitions: readonly PartitionStatus[];
+  };
   readonly [detail: string]: unknown;
 }
 
@@ -47,7 +52,13 @@ export interface RetentionStatus {
 
 /** What `GET /api/sync/retention` answers; cheap on a big hub (row counts past 100,000 are Postgres' estimates). */
 export async function retentionStatus(
-  r: { readonly db: Db; readonly repo: RetentionRepository; readonly targets: readonly RetentionTarget[]; readonly settings: RetentionSettings; readonly now: () => number },
+  r: {
+    readonly db: Db;
+    readonly repo: RetentionRepository;
+    readonly targets: readonly RetentionTarget[];
+    readonly settings: RetentionSettings;
+    readonly now: () => number;
+  },
   runningHere: { sweepId: number; startedAt: number } | null,
 ): Promise<RetentionStatus> {
   const now = r.now();
@@ -66,11 +77,18 @@ export async function retentionStatus(
       oldestAt: await t.oldest(r.db),
       movedTotal: total?.moved ?? 0,
       lastMovedAt: total?.lastAt ?? null,
-      ...(t.archive ? { archive: await archiveStatus(r.db, t.archive, now - r.settings.detachableAfterDays * DAY_MS) } : {}),
+      ...(t.archive
+        ? { archive: await archiveStatus(r.db, t.archive, now - r.settings.detachableAfterDays * DAY_MS) }
+        : {}),
       ...(await t.details?.(r.db, now - r.settings[t.ageSetting] * DAY_MS)),
     });
   }
-  return { settings: r.settings, running: runningHere ?? (await runningElsewhere(r.repo)), lastSweep: await r.repo.latestEnded(), tables };
+  return {
+    settings: r.settings,
+    running: runningHere ?? (await runningElsewhere(r.repo)),
+    lastSweep: await r.repo.latestEnded(),
+    tables,
+  };
 }
 
 /** A sweep another hub process runs: its row says 'running' and the sweep lock is held (else that process died). */
@@ -83,7 +101,11 @@ async function runningElsewhere(repo: RetentionRepository): Promise<RetentionSta
   return null;
 }
 
-async function archiveStatus(db: Db, parent: string, detachableBefore: number): Promise<NonNullable<TableStatus['archive']>> {
+async function archiveStatus(
+  db: Db,
+  parent: string,
+  detachableBefore: number,
+): Promise<NonNullable<TableStatus['archive']>> {
   const partitions: PartitionStatus[] = [];
   for (const p of await attachedPartitions(db, parent)) {
     const size = await tableSize(db, p.name);
@@ -98,5 +120,10 @@ async function archiveStatus(db: Db, parent: string, detachableBefore: number): 
       detach: `ALTER TABLE ${parent} DETACH PARTITION ${p.name};`,
     });
   }
-  return { table: parent, rows: partitions.reduce((n, p) => n + p.rows, 0), bytes: partitions.reduce((n, p) => n + p.bytes, 0), partitions };
+  return {
+    table: parent,
+    rows: partitions.reduce((n, p) => n + p.rows, 0),
+    bytes: partitions.reduce((n, p) => n + p.bytes, 0),
+    partitions,
+  };
 }

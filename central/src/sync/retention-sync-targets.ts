@@ -35,7 +35,15 @@ export const feedRetention: RetentionTarget = {
   rule: (s) =>
     `removed once the store has acknowledged a later entry and ${s.feedDays} days old; the entry at each store's cursor and every entry a store has not acknowledged stay`,
   async due(q, cutoff) {
-    return (await scalar(q, capped('FROM sync_feed f JOIN sync_feed_cursors c ON c.store_id = f.store_id WHERE f.seq < c.acked AND f.created_at < $1'), [cutoff])) ?? 0;
+    return (
+      (await scalar(
+        q,
+        capped(
+          'FROM sync_feed f JOIN sync_feed_cursors c ON c.store_id = f.store_id WHERE f.seq < c.acked AND f.created_at < $1',
+        ),
+        [cutoff],
+      )) ?? 0
+    );
   },
   async batch(db, cutoff, limit, _now, record, after) {
     return db.transaction(async (tx) => {
@@ -54,13 +62,25 @@ export const feedRetention: RetentionTarget = {
   },
   async oldest(q) {
     // The first entry of each store's feed, by its primary key: no scan of the whole feed.
-    return scalar(q, 'SELECT min(f.created_at) AS v FROM sync_feed_heads h CROSS JOIN LATERAL (SELECT created_at FROM sync_feed WHERE store_id = h.store_id ORDER BY seq LIMIT 1) f');
+    return scalar(
+      q,
+      'SELECT min(f.created_at) AS v FROM sync_feed_heads h CROSS JOIN LATERAL (SELECT created_at FROM sync_feed WHERE store_id = h.store_id ORDER BY seq LIMIT 1) f',
+    );
   },
   async details(q, cutoff) {
     // Entries kept past the age only because their store has not acknowledged them: the stores, worst first. Each
     // store's unacknowledged entries are read through the primary key (seq > acked), never the whole feed: a scan of
     // a million acknowledged rows took 3 s and, on PGlite, held up the hub with it.
-    const { rows } = await q.query<{ store_id: string; code: string | null; name: string | null; entries: number; oldest_at: number; acked: number | null; last_seen_at: number | null; registered_at: number | null }>(
+    const { rows } = await q.query<{
+      store_id: string;
+      code: string | null;
+      name: string | null;
+      entries: number;
+      oldest_at: number;
+      acked: number | null;
+      last_seen_at: number | null;
+      registered_at: number | null;
+    }>(
       `SELECT h.store_id, l.code, l.name, w.entries, w.oldest_at, k.acked, c.last_seen_at, l.created_at AS registered_at
        FROM sync_feed_heads h
        LEFT JOIN sync_feed_cursors k ON k.store_id = h.store_id
@@ -105,7 +125,8 @@ export const eventsRetention: RetentionTarget = {
   action: 'archive',
   archive: 'sync_events_archive',
   ageSetting: 'eventsDays',
-  rule: (s) => `archived to sync_events_archive when ${s.eventsDays} days old; the event at each store's acknowledged seq stays`,
+  rule: (s) =>
+    `archived to sync_events_archive when ${s.eventsDays} days old; the event at each store's acknowledged seq stays`,
   async due(q, cutoff) {
     return (await scalar(q, capped(EVENTS_DUE), [cutoff])) ?? 0;
   },
@@ -119,7 +140,9 @@ export const eventsRetention: RetentionTarget = {
             `SELECT min(received_at) AS lo, max(received_at) AS hi FROM (SELECT e.received_at ${EVENTS_DUE} ORDER BY e.received_at LIMIT $2) x`,
             [cutoff, limit],
           );
-          return rows[0]?.lo === null || rows[0]?.lo === undefined ? null : { lo: Number(rows[0].lo), hi: Number(rows[0].hi) };
+          return rows[0]?.lo === null || rows[0]?.lo === undefined
+            ? null
+            : { lo: Number(rows[0].lo), hi: Number(rows[0].hi) };
         },
         async move(tx) {
           const res = await tx.query(

@@ -64,7 +64,9 @@ export class Retention {
     const delay = this.settings.everyMinutes * 60_000 * (0.8 + 0.4 * Math.random());
     this.#timer = setTimeout(() => {
       this.run('schedule')
-        .catch((err: unknown) => this.log.error({ err }, 'retention sweep could not start; the next one will try again'))
+        .catch((err: unknown) =>
+          this.log.error({ err }, 'retention sweep could not start; the next one will try again'),
+        )
         .finally(() => this.start());
     }, delay);
     this.#timer.unref();
@@ -91,13 +93,19 @@ export class Retention {
   }
 
   async #begin(trigger: string, options: SweepOptions): Promise<{ start: SweepStart; done?: Promise<SweepRecord> }> {
-    if (this.#stopped) throw new AppError('unavailable', 'this hub is stopping: run the sweep on another hub replica, or once it has restarted');
+    if (this.#stopped)
+      throw new AppError(
+        'unavailable',
+        'this hub is stopping: run the sweep on another hub replica, or once it has restarted',
+      );
     const here = this.#runningHere();
     if (here) return { start: here };
     const release = await this.repo.tryLock();
     if (!release) {
       const elsewhere = await this.repo.latest('running');
-      return { start: { state: 'already-running', sweepId: elsewhere?.id ?? null, startedAt: elsewhere?.startedAt ?? null } };
+      return {
+        start: { state: 'already-running', sweepId: elsewhere?.id ?? null, startedAt: elsewhere?.startedAt ?? null },
+      };
     }
     const raced = this.#runningHere(); // another begin() of this process got there while this one took the lock
     if (raced) {
@@ -107,7 +115,12 @@ export class Retention {
     const startedAt = this.now();
     let id: number;
     try {
-      id = await this.repo.begin(this.replica, trigger, startedAt, this.targets.map((t) => t.table));
+      id = await this.repo.begin(
+        this.replica,
+        trigger,
+        startedAt,
+        this.targets.map((t) => t.table),
+      );
     } catch (err) {
       await release();
       throw err;
@@ -134,7 +147,10 @@ export class Retention {
 
   /** Callers asking at the same moment (every open Fleet page polls it) share one reading of the database. */
   status(): Promise<RetentionStatus> {
-    this.#statusReading ??= retentionStatus(this, this.#current ? { sweepId: this.#current.id, startedAt: this.#current.startedAt } : null).finally(() => {
+    this.#statusReading ??= retentionStatus(
+      this,
+      this.#current ? { sweepId: this.#current.id, startedAt: this.#current.startedAt } : null,
+    ).finally(() => {
       this.#statusReading = undefined;
     });
     return this.#statusReading;
@@ -142,7 +158,13 @@ export class Retention {
 
   #statusReading: Promise<RetentionStatus> | undefined;
 
-  async #sweep(id: number, trigger: string, startedAt: number, signal: AbortSignal, options: SweepOptions): Promise<SweepRecord> {
+  async #sweep(
+    id: number,
+    trigger: string,
+    startedAt: number,
+    signal: AbortSignal,
+    options: SweepOptions,
+  ): Promise<SweepRecord> {
     const moved: Record<string, number> = {};
     let state: SweepState = 'done';
     let error: string | undefined;
@@ -155,7 +177,10 @@ export class Retention {
     } catch (err) {
       state = 'failed';
       error = (err as Error).message;
-      this.log.error({ err, sweepId: id }, 'retention sweep failed; what it finished stays done, the next sweep goes on from there');
+      this.log.error(
+        { err, sweepId: id },
+        'retention sweep failed; what it finished stays done, the next sweep goes on from there',
+      );
     }
     const finishedAt = this.now();
     try {
@@ -167,7 +192,13 @@ export class Retention {
     return { id, replica: this.replica, trigger, startedAt, finishedAt, state, moved, error: error ?? null };
   }
 
-  async #sweepTable(t: RetentionTarget, sweepId: number, startedAt: number, signal: AbortSignal, options: SweepOptions): Promise<number> {
+  async #sweepTable(
+    t: RetentionTarget,
+    sweepId: number,
+    startedAt: number,
+    signal: AbortSignal,
+    options: SweepOptions,
+  ): Promise<number> {
     const days = this.settings[t.ageSetting];
     const cutoff = startedAt - days * DAY_MS;
     const verb = t.action === 'archive' ? 'archived' : 'removed';
@@ -182,13 +213,24 @@ export class Retention {
     let idle = 0;
     for (;;) {
       if (signal.aborted) break;
-      const b = await t.batch(this.db, cutoff, this.settings.batchRows, this.now(), this.repo.recorder(sweepId, t.table, this.now()), after);
+      const b = await t.batch(
+        this.db,
+        cutoff,
+        this.settings.batchRows,
+        this.now(),
+        this.repo.recorder(sweepId, t.table, this.now()),
+        after,
+      );
       moved += b.moved;
       after = b.after;
       options.onBatch?.({ table: t.table, moved, due });
       if (b.done || Date.now() - logged >= PROGRESS_EVERY_MS) {
         logged = Date.now();
-        if (due || moved) this.log.info({ table: t.table, moved, due, sweepId }, `${t.table}: ${verb} ${fmt(moved)} of ${due >= DUE_CAP ? 'more than ' : '~'}${fmt(due)} ${t.noun} older than ${days} days`);
+        if (due || moved)
+          this.log.info(
+            { table: t.table, moved, due, sweepId },
+            `${t.table}: ${verb} ${fmt(moved)} of ${due >= DUE_CAP ? 'more than ' : '~'}${fmt(due)} ${t.noun} older than ${days} days`,
+          );
       }
       // A target that moves nothing twice running has nothing left whatever it says: never spin on the database.
       idle = b.moved ? 0 : idle + 1;

@@ -28,7 +28,12 @@ const lagQuery = z.object({
   minutes: z.coerce.number().int().min(1).max(1440).default(60),
 });
 
-export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: () => number, replay: ParkedReplay): Router {
+export function syncRoutes(
+  status: SyncStatusRepository,
+  lag: LagHistory,
+  now: () => number,
+  replay: ParkedReplay,
+): Router {
   const r = Router();
   r.get('/sync/lag-history', async (req, res) => {
     const q = parseOrThrow(lagQuery, req.query, 'query');
@@ -48,7 +53,10 @@ export function syncRoutes(status: SyncStatusRepository, lag: LagHistory, now: (
   });
   r.get('/sync/parked', requireRole('ADMIN'), async (req, res) => {
     const q = parseOrThrow(parkedQuery, req.query, 'query');
-    res.json({ items: await status.parked(q.storeId, q.limit, { state: q.state, type: q.type }), types: await status.parkedTypes() });
+    res.json({
+      items: await status.parked(q.storeId, q.limit, { state: q.state, type: q.type }),
+      types: await status.parkedTypes(),
+    });
   });
   // Replays after a fix is deployed: applied once whatever happens (see ParkedReplay); 200 with the outcome, which
   // says `failed` (and the new reason) when the event stays parked.

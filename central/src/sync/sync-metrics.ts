@@ -4,7 +4,12 @@ import type { SyncServer } from './sync-server.js';
 import type { SyncStatusRepository } from './sync-status.js';
 
 /** Sync figures at /metrics: per-store state (one query per scrape) and this replica's totals. */
-export function registerSyncMetrics(registry: Registry, status: SyncStatusRepository, repo: SyncRepository, server: () => SyncServer | undefined): void {
+export function registerSyncMetrics(
+  registry: Registry,
+  status: SyncStatusRepository,
+  repo: SyncRepository,
+  server: () => SyncServer | undefined,
+): void {
   // Every per-store gauge waits for one query per scrape: prom-client reads each gauge as soon as its own collect is
   // done, so gauges filled by another gauge's collect showed the previous scrape (nothing at all on the first).
   let refreshing: Promise<void> | undefined;
@@ -18,7 +23,11 @@ export function registerSyncMetrics(registry: Registry, status: SyncStatusReposi
         feedLag.set({ store: s.code }, s.feedLag);
         parked.set({ store: s.code }, s.parked);
         if (s.lastSeenAt) lastSeen.set({ store: s.code }, Math.floor(s.lastSeenAt / 1000));
-        if (s.lostEvents.length) lost.set({ store: s.code }, s.lostEvents.reduce((n, r) => n + r.count, 0));
+        if (s.lostEvents.length)
+          lost.set(
+            { store: s.code },
+            s.lostEvents.reduce((n, r) => n + r.count, 0),
+          );
       }
     })().finally(() => {
       refreshing = undefined;
@@ -38,7 +47,10 @@ export function registerSyncMetrics(registry: Registry, status: SyncStatusReposi
   const feedLag = perStore('store_feed_lag_entries', 'feed entries the store has not acknowledged');
   const parked = perStore('store_parked_events', 'events from the store that no module could apply');
   const lastSeen = perStore('store_last_seen_seconds', 'epoch seconds the store was last heard from');
-  const lost = perStore('store_lost_events', "the store's events the hub lacks for good (restored from a backup older than the store keeps acknowledged events)");
+  const lost = perStore(
+    'store_lost_events',
+    "the store's events the hub lacks for good (restored from a backup older than the store keeps acknowledged events)",
+  );
   const gauges = [connected, pendingUp, feedLag, parked, lastSeen, lost];
   new Gauge({
     name: 'storefleet_hub_sync_store_state_refresh',

@@ -84,24 +84,44 @@ export class SyncRepository implements HubSyncStorage {
       const known = { ackedSeq: rows[0]!.acked_seq, ackedHlc: rows[0]!.hlc, feedHead: rows[0]!.head ?? 0 };
       if (!feed) return known;
       const { feedAcked, feedAt, feedRebased, feedRefused } = feed;
-      return { ...known, feedAcked, feedAt, ...(feedRebased ? { feedRebased } : {}), ...(feedRefused ? { feedRefused } : {}) };
+      return {
+        ...known,
+        feedAcked,
+        feedAt,
+        ...(feedRebased ? { feedRebased } : {}),
+        ...(feedRefused ? { feedRefused } : {}),
+      };
     });
   }
 
   /** The store applied another entry at its cursor than this hub holds there; see FeedRebase.onClaim. */
-  async rebaseFeed(storeId: string, claim: { cursor: number; at: FeedPosition | null }): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }> {
+  async rebaseFeed(
+    storeId: string,
+    claim: { cursor: number; at: FeedPosition | null },
+  ): Promise<{ head: number; rebased: FeedRebaseReport | null } | { refused: string }> {
     const rebase = this.feedRebase;
     if (!rebase) return { head: await this.feedHead(storeId), rebased: null };
-    return retryTransient(() => this.db.transaction((tx) => rebase.onClaim(tx, storeId, claim.cursor, claim.at)), this.retry);
+    return retryTransient(
+      () => this.db.transaction((tx) => rebase.onClaim(tx, storeId, claim.cursor, claim.at)),
+      this.retry,
+    );
   }
 
   /** The entries after `cursor` start past a gap: see FeedRebase.onGap (without it, only the gap is measured). */
-  async skipFeedGap(storeId: string, cursor: number): Promise<{ toSeq: number; head: number; reconciled: number } | null> {
+  async skipFeedGap(
+    storeId: string,
+    cursor: number,
+  ): Promise<{ toSeq: number; head: number; reconciled: number } | null> {
     const rebase = this.feedRebase;
     if (rebase) return retryTransient(() => this.db.transaction((tx) => rebase.onGap(tx, storeId, cursor)), this.retry);
-    const { rows } = await this.db.query<{ next: number | null }>('SELECT min(seq) AS next FROM sync_feed WHERE store_id = $1 AND seq > $2', [storeId, cursor]);
+    const { rows } = await this.db.query<{ next: number | null }>(
+      'SELECT min(seq) AS next FROM sync_feed WHERE store_id = $1 AND seq > $2',
+      [storeId, cursor],
+    );
     const next = rows[0]?.next === null || rows[0]?.next === undefined ? null : Number(rows[0].next);
-    return next === null || next === cursor + 1 ? null : { toSeq: next - 1, head: await this.feedHead(storeId), reconciled: 0 };
+    return next === null || next === cursor + 1
+      ? null
+      : { toSeq: next - 1, head: await this.feedHead(storeId), reconciled: 0 };
   }
 
   /**
@@ -112,7 +132,11 @@ export class SyncRepository implements HubSyncStorage {
    * payload: a store file restored from a backup renumbered and resent it) is recorded at its new seq as a repeat and
    * acknowledged, but no handler sees it again.
    */
-  async applyBatch(storeId: string, events: readonly WireEvent[], pending: number | undefined): Promise<{ ackedSeq: number; gapFrom?: number }> {
+  async applyBatch(
+    storeId: string,
+    events: readonly WireEvent[],
+    pending: number | undefined,
+  ): Promise<{ ackedSeq: number; gapFrom?: number }> {
     const outcome = await retryTransient(() => this.#applyOnce(storeId, events, pending), this.retry);
     this.stats.applied += outcome.applied;
     this.stats.parked += outcome.parked;
@@ -128,60 +152,83 @@ export class SyncRepository implements HubSyncStorage {
 
   async #applyOnce(storeId: string, events: readonly WireEvent[], pending: number | undefined) {
     const now = this.now();
-    return this.db.transaction(async (tx): Promise<{ answer: { ackedSeq: number; gapFrom?: number }; applied: number; parked: number; repeats: number }> => {
-      await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
-      const { rows } = await tx.query<{ acked_seq: number; newest_hlc: string | null }>(
-        'SELECT acked_seq, newest_hlc FROM sync_origins WHERE store_id = $1 FOR UPDATE',
-        [storeId],
-      );
-      const acked = rows[0]!.acked_seq;
-      const newest = rows[0]!.newest_hlc;
-      const decision = decideBatch(events, acked);
-      if (decision.kind === 'gap') return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0, repeats: 0 };
-      if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0, repeats: 0 };
-      const fresh = decision.events;
-      // Only an event stamped at or before the newest HLC the hub holds can be one it holds: a store's stamps rise
-      // with its seqs, so this is no event at all unless a store file went back in time (a restore). No mark (null)
-      // means unknown — an origin the hub held before migration 010, or a new one — so every event is looked up.
-      const heldAt = await this.#heldAlready(tx, storeId, newest === null ? fresh : fresh.filter((e) => e.hlc <= newest));
-      const inserted = await tx.query(
-        `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at, repeat_of)
+    return this.db.transaction(
+      async (
+        tx,
+      ): Promise<{
+        answer: { ackedSeq: number; gapFrom?: number };
+        applied: number;
+        parked: number;
+        repeats: number;
+      }> => {
+        await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
+        const { rows } = await tx.query<{ acked_seq: number; newest_hlc: string | null }>(
+          'SELECT acked_seq, newest_hlc FROM sync_origins WHERE store_id = $1 FOR UPDATE',
+          [storeId],
+        );
+        const acked = rows[0]!.acked_seq;
+        const newest = rows[0]!.newest_hlc;
+        const decision = decideBatch(events, acked);
+        if (decision.kind === 'gap')
+          return { answer: { ackedSeq: acked, gapFrom: decision.fromSeq }, applied: 0, parked: 0, repeats: 0 };
+        if (decision.kind === 'duplicate') return { answer: { ackedSeq: acked }, applied: 0, parked: 0, repeats: 0 };
+        const fresh = decision.events;
+        // Only an event stamped at or before the newest HLC the hub holds can be one it holds: a store's stamps rise
+        // with its seqs, so this is no event at all unless a store file went back in time (a restore). No mark (null)
+        // means unknown — an origin the hub held before migration 010, or a new one — so every event is looked up.
+        const heldAt = await this.#heldAlready(
+          tx,
+          storeId,
+          newest === null ? fresh : fresh.filter((e) => e.hlc <= newest),
+        );
+        const inserted = await tx.query(
+          `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at, repeat_of)
          SELECT $1, s, h, t, p, $6, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[], $7::bigint[]) AS x(s, h, t, p, r)
          ON CONFLICT (origin, seq) DO NOTHING`,
-        [
-          storeId,
-          fresh.map((e) => e.seq),
-          fresh.map((e) => e.hlc),
-          fresh.map((e) => e.type),
-          fresh.map((e) => (heldAt.has(e.seq) ? null : JSON.stringify(e.payload ?? null))),
-          now,
-          fresh.map((e) => heldAt.get(e.seq) ?? null),
-        ],
-      );
-      if (inserted.rowCount !== fresh.length) {
-        throw new Error(`store ${storeId}: sync_events already holds seqs past acked_seq ${acked}; refusing to apply twice`);
-      }
-      let applied = 0;
-      let parked = 0;
-      for (const run of runsByType(fresh.filter((e) => !heldAt.has(e.seq)))) {
-        const handle = this.handlers.get(run[0]!.type);
-        if (!handle) {
-          await this.#park(tx, storeId, run, `no module handles event type ${run[0]!.type}`, now);
-          parked += run.length;
-          continue;
+          [
+            storeId,
+            fresh.map((e) => e.seq),
+            fresh.map((e) => e.hlc),
+            fresh.map((e) => e.type),
+            fresh.map((e) => (heldAt.has(e.seq) ? null : JSON.stringify(e.payload ?? null))),
+            now,
+            fresh.map((e) => heldAt.get(e.seq) ?? null),
+          ],
+        );
+        if (inserted.rowCount !== fresh.length) {
+          throw new Error(
+            `store ${storeId}: sync_events already holds seqs past acked_seq ${acked}; refusing to apply twice`,
+          );
         }
-        const failures = await applyIsolated(tx, handle, run.map((e) => ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent));
-        for (const f of failures) await this.#park(tx, storeId, [f.event], f.reason, now);
-        parked += failures.length;
-        applied += run.length - failures.length;
-      }
-      const last = fresh[fresh.length - 1]!.seq;
-      await tx.query(
-        `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4, newest_hlc = $5 WHERE store_id = $1`,
-        [storeId, last, last + (pending ?? 0), now, nextNewestHlc(newest, fresh, heldAt.size)],
-      );
-      return { answer: { ackedSeq: last }, applied, parked, repeats: heldAt.size };
-    });
+        let applied = 0;
+        let parked = 0;
+        for (const run of runsByType(fresh.filter((e) => !heldAt.has(e.seq)))) {
+          const handle = this.handlers.get(run[0]!.type);
+          if (!handle) {
+            await this.#park(tx, storeId, run, `no module handles event type ${run[0]!.type}`, now);
+            parked += run.length;
+            continue;
+          }
+          const failures = await applyIsolated(
+            tx,
+            handle,
+            run.map(
+              (e) =>
+                ({ origin: storeId, seq: e.seq, hlc: e.hlc, type: e.type, payload: e.payload }) satisfies AppliedEvent,
+            ),
+          );
+          for (const f of failures) await this.#park(tx, storeId, [f.event], f.reason, now);
+          parked += failures.length;
+          applied += run.length - failures.length;
+        }
+        const last = fresh[fresh.length - 1]!.seq;
+        await tx.query(
+          `UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $3), last_event_at = $4, newest_hlc = $5 WHERE store_id = $1`,
+          [storeId, last, last + (pending ?? 0), now, nextNewestHlc(newest, fresh, heldAt.size)],
+        );
+        return { answer: { ackedSeq: last }, applied, parked, repeats: heldAt.size };
+      },
+    );
   }
 
   /**
@@ -221,33 +268,52 @@ export class SyncRepository implements HubSyncStorage {
    * acked_seq and a range holding none of the hub's events, then recorded in sync_lost_ranges and acked_seq moved to
    * `toSeq`, so the store's uploads go on. The same report again answers acked_seq and records nothing.
    */
-  async recordLostEvents(storeId: string, lost: { fromSeq: number; toSeq: number; reason: string }): Promise<{ ackedSeq: number; recorded: boolean } | { refused: string }> {
+  async recordLostEvents(
+    storeId: string,
+    lost: { fromSeq: number; toSeq: number; reason: string },
+  ): Promise<{ ackedSeq: number; recorded: boolean } | { refused: string }> {
     const now = this.now();
-    return retryTransient(() => this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
-      const { rows } = await tx.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE', [storeId]);
-      const acked = Number(rows[0]!.acked_seq);
-      const same = await tx.query('SELECT 1 FROM sync_lost_ranges WHERE store_id = $1 AND from_seq = $2 AND to_seq = $3', [storeId, lost.fromSeq, lost.toSeq]);
-      if (same.rows.length && acked >= lost.toSeq) return { ackedSeq: acked, recorded: false };
-      if (lost.fromSeq !== acked + 1) {
-        return { refused: `the hub holds this store's events up to ${acked}, so only a gap starting at ${acked + 1} can be reported lost` };
-      }
-      const held = await tx.query<{ seq: number }>('SELECT seq FROM sync_events WHERE origin = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT 1', [storeId, lost.fromSeq, lost.toSeq]);
-      if (held.rows.length) return { refused: `the hub holds event ${Number(held.rows[0]!.seq)} of this store, inside the range` };
-      // A row at this start survives only from before a later restore: the newer report replaces it.
-      await tx.query(
-        `INSERT INTO sync_lost_ranges (store_id, from_seq, to_seq, reported_at, reason) VALUES ($1, $2, $3, $4, $5)
+    return retryTransient(
+      () =>
+        this.db.transaction(async (tx) => {
+          await tx.query('INSERT INTO sync_origins (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [
+            storeId,
+          ]);
+          const { rows } = await tx.query<{ acked_seq: number }>(
+            'SELECT acked_seq FROM sync_origins WHERE store_id = $1 FOR UPDATE',
+            [storeId],
+          );
+          const acked = Number(rows[0]!.acked_seq);
+          const same = await tx.query(
+            'SELECT 1 FROM sync_lost_ranges WHERE store_id = $1 AND from_seq = $2 AND to_seq = $3',
+            [storeId, lost.fromSeq, lost.toSeq],
+          );
+          if (same.rows.length && acked >= lost.toSeq) return { ackedSeq: acked, recorded: false };
+          if (lost.fromSeq !== acked + 1) {
+            return {
+              refused: `the hub holds this store's events up to ${acked}, so only a gap starting at ${acked + 1} can be reported lost`,
+            };
+          }
+          const held = await tx.query<{ seq: number }>(
+            'SELECT seq FROM sync_events WHERE origin = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT 1',
+            [storeId, lost.fromSeq, lost.toSeq],
+          );
+          if (held.rows.length)
+            return { refused: `the hub holds event ${Number(held.rows[0]!.seq)} of this store, inside the range` };
+          // A row at this start survives only from before a later restore: the newer report replaces it.
+          await tx.query(
+            `INSERT INTO sync_lost_ranges (store_id, from_seq, to_seq, reported_at, reason) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (store_id, from_seq) DO UPDATE SET to_seq = $3, reported_at = $4, reason = $5`,
-        [
-        storeId,
-        lost.fromSeq,
-        lost.toSeq,
-        now,
-        lost.reason,
-      ]);
-      await tx.query('UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $2) WHERE store_id = $1', [storeId, lost.toSeq]);
-      return { ackedSeq: lost.toSeq, recorded: true };
-    }), this.retry);
+            [storeId, lost.fromSeq, lost.toSeq, now, lost.reason],
+          );
+          await tx.query(
+            'UPDATE sync_origins SET acked_seq = $2, outbox_head = GREATEST(outbox_head, $2) WHERE store_id = $1',
+            [storeId, lost.toSeq],
+          );
+          return { ackedSeq: lost.toSeq, recorded: true };
+        }),
+      this.retry,
+    );
   }
 
   async readFeed(storeId: string, afterSeq: number, limit: number): Promise<FeedEntry[]> {
@@ -259,7 +325,9 @@ export class SyncRepository implements HubSyncStorage {
   }
 
   async feedHead(storeId: string): Promise<number> {
-    const { rows } = await this.db.query<{ head: number }>('SELECT head FROM sync_feed_heads WHERE store_id = $1', [storeId]);
+    const { rows } = await this.db.query<{ head: number }>('SELECT head FROM sync_feed_heads WHERE store_id = $1', [
+      storeId,
+    ]);
     return rows[0]?.head ?? 0;
   }
 
@@ -268,22 +336,27 @@ export class SyncRepository implements HubSyncStorage {
   }
 
   async closed(storeId: string, replica: string): Promise<void> {
-    await this.db.query('UPDATE sync_connections SET connected = false, last_seen_at = $3 WHERE store_id = $1 AND replica = $2', [
-      storeId,
-      replica,
-      this.now(),
-    ]);
+    await this.db.query(
+      'UPDATE sync_connections SET connected = false, last_seen_at = $3 WHERE store_id = $1 AND replica = $2',
+      [storeId, replica, this.now()],
+    );
   }
 
   /** Marks stores this replica holds as seen now (heartbeats), in one statement. */
   async touch(storeIds: readonly string[], replica: string): Promise<void> {
     if (!storeIds.length) return;
-    await this.db.query('UPDATE sync_connections SET last_seen_at = $3 WHERE store_id = ANY($1::uuid[]) AND replica = $2', [storeIds, replica, this.now()]);
+    await this.db.query(
+      'UPDATE sync_connections SET last_seen_at = $3 WHERE store_id = ANY($1::uuid[]) AND replica = $2',
+      [storeIds, replica, this.now()],
+    );
   }
 
   async feedHeads(storeIds: readonly string[]): Promise<Map<string, number>> {
     if (!storeIds.length) return new Map();
-    const { rows } = await this.db.query<{ store_id: string; head: number }>('SELECT store_id, head FROM sync_feed_heads WHERE store_id = ANY($1::uuid[])', [storeIds]);
+    const { rows } = await this.db.query<{ store_id: string; head: number }>(
+      'SELECT store_id, head FROM sync_feed_heads WHERE store_id = ANY($1::uuid[])',
+      [storeIds],
+    );
     return new Map(rows.map((r) => [r.store_id, r.head]));
   }
 
@@ -300,12 +373,26 @@ export class SyncRepository implements HubSyncStorage {
     );
   }
 
-  async #park(tx: Queryable, storeId: string, events: readonly Pick<WireEvent, 'seq' | 'hlc' | 'type' | 'payload'>[], reason: string, now: number): Promise<void> {
+  async #park(
+    tx: Queryable,
+    storeId: string,
+    events: readonly Pick<WireEvent, 'seq' | 'hlc' | 'type' | 'payload'>[],
+    reason: string,
+    now: number,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO sync_parked (origin, seq, hlc, type, payload, reason, parked_at)
        SELECT $1, s, h, t, p, $6, $7 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::jsonb[]) AS x(s, h, t, p)
        ON CONFLICT (origin, seq) DO NOTHING`,
-      [storeId, events.map((e) => e.seq), events.map((e) => e.hlc), events.map((e) => e.type), events.map((e) => JSON.stringify(e.payload ?? null)), reason, now],
+      [
+        storeId,
+        events.map((e) => e.seq),
+        events.map((e) => e.hlc),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.payload ?? null)),
+        reason,
+        now,
+      ],
     );
   }
 }

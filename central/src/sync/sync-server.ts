@@ -2,7 +2,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { AppError, CLOSE, ForbiddenError, guardSocket, LIMITS, rejectUpgrade, UnauthorizedError } from '@storefleet/shared';
+import {
+  AppError,
+  CLOSE,
+  ForbiddenError,
+  guardSocket,
+  LIMITS,
+  rejectUpgrade,
+  UnauthorizedError,
+} from '@storefleet/shared';
 import { HubSyncSession, type HubSessionOptions } from '@storefleet/sync';
 import type { AuthService } from '../auth/auth-service.js';
 import { pathOf } from '../http/path-of.js';
@@ -109,7 +117,8 @@ export class SyncServer {
     let storeId: string;
     try {
       const header = req.headers.authorization;
-      if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('a store token is required (Authorization: Bearer …)');
+      if (!header?.startsWith('Bearer '))
+        throw new UnauthorizedError('a store token is required (Authorization: Bearer …)');
       const principal = await this.auth.principalFor(header.slice(7).trim());
       if (principal.kind !== 'store') throw new ForbiddenError('only store nodes sync over /sync');
       storeId = principal.storeId;
@@ -146,7 +155,8 @@ export class SyncServer {
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('message', (data, isBinary) => {
       this.#alive.add(ws);
-      if (isBinary) return ws.close(CLOSE.unsupportedData, 'binary frame refused: the sync protocol uses JSON text frames only');
+      if (isBinary)
+        return ws.close(CLOSE.unsupportedData, 'binary frame refused: the sync protocol uses JSON text frames only');
       session.onMessage(data.toString());
     });
     ws.on('close', () => {
@@ -172,6 +182,8 @@ export class SyncServer {
       seen.push(storeId);
       if (ws.bufferedAmount === 0) session.drained();
     }
-    this.repo.touch(seen, this.options.replica).catch((err: unknown) => this.log.warn({ err }, 'could not record heartbeats'));
+    this.repo
+      .touch(seen, this.options.replica)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not record heartbeats'));
   }
 }

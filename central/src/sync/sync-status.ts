@@ -30,7 +30,12 @@ export interface StoreSyncState {
    * The latest rebase of the store's feed (the hub's database was restored from an older backup and numbered the feed
    * below what the store had applied): when, the store's cursor then, entries resent after it, and a note for people.
    */
-  readonly feedRebase: { readonly at: number; readonly cursor: number; readonly moved: number; readonly note: string } | null;
+  readonly feedRebase: {
+    readonly at: number;
+    readonly cursor: number;
+    readonly moved: number;
+    readonly note: string;
+  } | null;
   /**
    * Events of this store the hub lacks for good, oldest first: the hub was restored from a backup older than the store
    * keeps acknowledged events, and the store had pruned them (it said so with `events-lost`). Each with when it was
@@ -125,7 +130,11 @@ export class SyncStatusRepository {
         parked: r.parked,
         feedParked: r.feed_parked ?? 0,
         feedParkedReason: r.feed_parked_reason,
-        disk: { full: r.disk_full ?? false, since: r.disk_changed_at === null ? null : Number(r.disk_changed_at), reason: r.disk_reason },
+        disk: {
+          full: r.disk_full ?? false,
+          since: r.disk_changed_at === null ? null : Number(r.disk_changed_at),
+          reason: r.disk_reason,
+        },
         feedRebase: r.rebase && {
           at: Number(r.rebase.at),
           cursor: Number(r.rebase.cursor),
@@ -138,7 +147,11 @@ export class SyncStatusRepository {
   }
 
   /** Keeps a store's report of its disk (the sync session calls it for each `store-status` frame). */
-  async recordDisk(storeId: string, disk: { full: boolean; at: number; reason?: string | null }, now: number): Promise<void> {
+  async recordDisk(
+    storeId: string,
+    disk: { full: boolean; at: number; reason?: string | null },
+    now: number,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO sync_store_disk (store_id, disk_full, changed_at, reason, reported_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (store_id) DO UPDATE SET disk_full = $2, changed_at = $3, reason = $4, reported_at = $5`,
@@ -150,7 +163,11 @@ export class SyncStatusRepository {
    * Parked events, oldest first: `open` ones (still to replay), `resolved` ones (a replay applied them: when, by
    * whom — the user's id and email), or `all`; each with how many replays were tried.
    */
-  async parked(storeId: string | undefined, limit: number, filter: { state?: 'open' | 'resolved' | 'all'; type?: string } = {}) {
+  async parked(
+    storeId: string | undefined,
+    limit: number,
+    filter: { state?: 'open' | 'resolved' | 'all'; type?: string } = {},
+  ) {
     const state = filter.state ?? 'open';
     const { rows } = await this.db.query<ParkedRow>(
       `SELECT p.origin, p.seq, p.type, p.payload, p.reason, p.parked_at, p.resolved_at, p.resolved_by, p.outcome, p.replays, u.email AS resolved_by_email
@@ -186,7 +203,14 @@ export class SyncStatusRepository {
 
 function lostRange(x: { from: number; to: number; at: number; reason: string }): LostRange {
   const [fromSeq, toSeq] = [Number(x.from), Number(x.to)];
-  return { fromSeq, toSeq, count: toSeq - fromSeq + 1, reportedAt: Number(x.at), reason: x.reason, note: lostEventsNote(fromSeq, toSeq) };
+  return {
+    fromSeq,
+    toSeq,
+    count: toSeq - fromSeq + 1,
+    reportedAt: Number(x.at),
+    reason: x.reason,
+    note: lostEventsNote(fromSeq, toSeq),
+  };
 }
 
 interface ParkedRow {

@@ -12,14 +12,19 @@
 const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03']);
 /** Node socket errors of a lost or refused connection. */
 const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-const LOST_CONNECTION = /connection terminated|connection (was )?closed|client has encountered a connection error|terminating connection/i;
+const LOST_CONNECTION =
+  /connection terminated|connection (was )?closed|client has encountered a connection error|terminating connection/i;
 
 /** Whether `err` (or an error it wraps, through `cause`) is transient: 40001, 40P01, 55P03, 08xxx, 53xxx, 57P0x, a lost socket. */
 export function isTransientDbError(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (typeof e !== 'object') return false;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08') || code.startsWith('53') || SOCKET_CODES.has(code))) return true;
+    if (
+      typeof code === 'string' &&
+      (TRANSIENT_CODES.has(code) || code.startsWith('08') || code.startsWith('53') || SOCKET_CODES.has(code))
+    )
+      return true;
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && LOST_CONNECTION.test(message)) return true;
   }

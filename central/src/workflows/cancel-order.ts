@@ -33,7 +33,10 @@ export class CancelOrderFlow implements OrderCancellation {
     if (!seen) throw new NotFoundError('order', orderId);
     if (seen.status === 'CANCELLED') return seen;
     if (seen.status === 'PICKED_UP') throw await this.#pickedUp(seen, seen.pickedUp!.storeId, seen.pickedUp!.at);
-    if (seen.status !== 'CONFIRMED') throw new ConflictError(`order ${orderId} is ${seen.status}; only confirmed orders can be cancelled`, { status: seen.status });
+    if (seen.status !== 'CONFIRMED')
+      throw new ConflictError(`order ${orderId} is ${seen.status}; only confirmed orders can be cancelled`, {
+        status: seen.status,
+      });
     const outcome = await this.#releaseThenTurnBack(seen);
     if (outcome.refused) throw await this.#pickedUp(outcome.refused.order, outcome.refused.storeId, outcome.refused.at);
     return this.orders().finish(orderId);
@@ -43,26 +46,38 @@ export class CancelOrderFlow implements OrderCancellation {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(async (tx) => {
-          const hold = seen.reservationId ? await this.holds().releaseUnlessPickedUp(tx, seen.reservationId) : undefined;
+          const hold = seen.reservationId
+            ? await this.holds().releaseUnlessPickedUp(tx, seen.reservationId)
+            : undefined;
           const order = (await this.orders().lock(tx, seen.id))!;
-          if (order.status === 'PICKED_UP') return { refused: { order, storeId: order.pickedUp!.storeId, at: order.pickedUp!.at } };
+          if (order.status === 'PICKED_UP')
+            return { refused: { order, storeId: order.pickedUp!.storeId, at: order.pickedUp!.at } };
           if (hold?.status === 'FULFILLED') return { refused: { order, storeId: hold.storeId, at: hold.updatedAt } };
           if (order.status !== 'CONFIRMED') return {}; // another cancel turned it back first: wait for its outcome
-          await this.orders().cancel(tx, order, { kind: 'CANCEL_REQUESTED', detail: { holdReleased: hold?.id ?? null } });
+          await this.orders().cancel(tx, order, {
+            kind: 'CANCEL_REQUESTED',
+            detail: { holdReleased: hold?.id ?? null },
+          });
           return {};
         });
       } catch (err) {
         if (err instanceof AppError || attempt >= TRIES) throw err;
-        this.log.warn({ err, orderId: seen.id, attempt }, 'releasing the hold of a cancelled order failed; trying again');
+        this.log.warn(
+          { err, orderId: seen.id, attempt },
+          'releasing the hold of a cancelled order failed; trying again',
+        );
       }
     }
   }
 
   async #pickedUp(order: Order, storeId: string, at: number): Promise<ConflictError> {
     const store = await new WorkflowRepository(this.db).storeLabel(storeId);
-    return new ConflictError(`order ${order.id} was already picked up at ${store} at ${new Date(at).toISOString()}; start a return instead`, {
-      status: 'PICKED_UP',
-      pickedUp: { storeId, at },
-    });
+    return new ConflictError(
+      `order ${order.id} was already picked up at ${store} at ${new Date(at).toISOString()}; start a return instead`,
+      {
+        status: 'PICKED_UP',
+        pickedUp: { storeId, at },
+      },
+    );
   }
 }

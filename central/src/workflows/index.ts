@@ -50,22 +50,35 @@ export const workflowPorts: PortDeclarations = { uses: [ORDER_FLOWS, RESERVATION
 export function createWorkflows(ctx: HubContext): Workflows {
   const orders = () => ctx.services.find(ORDER_FLOWS);
   // Configured like the other external parties: the sender the hub was given, else the simulator in demo/test mode only.
-  const notifier = ctx.services.find(NOTIFICATIONS_SENDER) ?? (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
+  const notifier =
+    ctx.services.find(NOTIFICATIONS_SENDER) ??
+    (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
   const outbox = new NotificationOutbox(ctx.db, notifier, ctx.log, ctx.now);
   const pickups = new PickupToOrder(orders, ctx.log, ctx.now);
   const repairs = new RepairToOrder(orders, outbox);
   const hooks: HoldHooks = {
     handedOver: pickups.handedOver,
     moved: repairs.moved,
-    ended: (tx, hold, end) => (end.how === 'CANCELLED_BY_REPAIR' ? repairs.cancelled(tx, hold, end.notice) : pickups.ended(tx, hold, end.how, end.how === 'NO_SHOW' ? end.storeId : hold.storeId)),
+    ended: (tx, hold, end) =>
+      end.how === 'CANCELLED_BY_REPAIR'
+        ? repairs.cancelled(tx, hold, end.notice)
+        : pickups.ended(tx, hold, end.how, end.how === 'NO_SHOW' ? end.storeId : hold.storeId),
   };
-  const cancel = new CancelOrderFlow(ctx.db, () => ctx.services.get(ORDER_FLOWS), () => ctx.services.get(RESERVATIONS), ctx.log);
+  const cancel = new CancelOrderFlow(
+    ctx.db,
+    () => ctx.services.get(ORDER_FLOWS),
+    () => ctx.services.get(RESERVATIONS),
+    ctx.log,
+  );
   let timer: NodeJS.Timeout | undefined;
   return {
     provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
     outbox,
     start() {
-      if (!notifier) ctx.log.warn('EXTERNAL PARTY: no customer notification sender is configured (external NOTIFICATIONS_SENDER): notices to customers wait in the outbox until one is');
+      if (!notifier)
+        ctx.log.warn(
+          'EXTERNAL PARTY: no customer notification sender is configured (external NOTIFICATIONS_SENDER): notices to customers wait in the outbox until one is',
+        );
       timer = setInterval(() => outbox.drainSoon(), 1000);
       timer.unref();
     },

@@ -13,7 +13,10 @@ export interface CustomerNotifier {
   send(notice: CustomerNotification): Promise<void>;
 }
 
-export const NOTIFICATIONS_SENDER = definePort<CustomerNotifier>('notifications.sender', 'whoever delivers notices to customers');
+export const NOTIFICATIONS_SENDER = definePort<CustomerNotifier>(
+  'notifications.sender',
+  'whoever delivers notices to customers',
+);
 
 /** The sender simulator: records what it "sent" (one entry per notice id), or fails while `failing` is set. */
 export class SimulatedNotifier implements CustomerNotifier {
@@ -44,7 +47,10 @@ export class NotificationOutbox {
   ) {}
 
   /** In the caller's transaction; sent once it commits. */
-  async enqueue(tx: Queryable, n: { customerId: string; orderId: string | null; kind: string; message: string }): Promise<void> {
+  async enqueue(
+    tx: Queryable,
+    n: { customerId: string; orderId: string | null; kind: string; message: string },
+  ): Promise<void> {
     await new WorkflowRepository(tx).enqueue({ ...n, createdAt: this.now() });
     tx.afterCommit(() => this.drainSoon());
   }
@@ -69,7 +75,10 @@ export class NotificationOutbox {
         await repo.markSent(notice.id, this.now());
         sent++;
       } catch (err) {
-        this.log.warn({ err, notificationId: notice.id, orderId: notice.orderId }, 'a customer notice could not be sent; retried next round');
+        this.log.warn(
+          { err, notificationId: notice.id, orderId: notice.orderId },
+          'a customer notice could not be sent; retried next round',
+        );
         await repo.markFailed(notice.id, (err as Error).message ?? String(err));
       }
     }

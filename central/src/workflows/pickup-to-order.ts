@@ -45,10 +45,27 @@ export class PickupToOrder {
     );
   }
 
-  async #afterEnd(tx: Queryable, hold: Reservation, storeId: string, at: number, endedAs: string, order: { id: string; status: string } | undefined): Promise<void> {
+  async #afterEnd(
+    tx: Queryable,
+    hold: Reservation,
+    storeId: string,
+    at: number,
+    endedAs: string,
+    order: { id: string; status: string } | undefined,
+  ): Promise<void> {
     const detail = { holdEndedAs: endedAs, handedOverAt: at, orderStatus: order?.status ?? null };
-    await new WorkflowRepository(tx).raiseIncident({ kind: 'PICKUP_AFTER_END', storeId, reservationId: hold.id, orderId: order?.id ?? null, detail, raisedAt: this.now() });
+    await new WorkflowRepository(tx).raiseIncident({
+      kind: 'PICKUP_AFTER_END',
+      storeId,
+      reservationId: hold.id,
+      orderId: order?.id ?? null,
+      detail,
+      raisedAt: this.now(),
+    });
     if (order) await this.orders()!.note(tx, order.id, 'HANDED_OVER_AFTER_END', { storeId, at, holdEndedAs: endedAs });
-    this.log.warn({ storeId, reservationId: hold.id, orderId: order?.id, endedAs }, 'a store handed over a hold the hub had already ended; incident raised');
+    this.log.warn(
+      { storeId, reservationId: hold.id, orderId: order?.id, endedAs },
+      'a store handed over a hold the hub had already ended; incident raised',
+    );
   }
 }

@@ -19,7 +19,11 @@ export class RepairToOrder {
   ) {}
 
   readonly moved: HoldHooks['moved'] = async (tx, e) => {
-    const order = await this.orders()?.followHold(tx, { reservationId: e.hold.id, fromStoreId: e.fromStoreId, toStoreId: e.toStoreId });
+    const order = await this.orders()?.followHold(tx, {
+      reservationId: e.hold.id,
+      fromStoreId: e.fromStoreId,
+      toStoreId: e.toStoreId,
+    });
     if (!order || order.status !== 'CONFIRMED') return; // a saga still running is told nothing yet: its checkout answers
     const repo = new WorkflowRepository(tx);
     const [from, to] = [await repo.storeLabel(e.fromStoreId), await repo.storeLabel(e.toStoreId)];
@@ -31,8 +35,17 @@ export class RepairToOrder {
     const flows = this.orders();
     const order = await flows?.byHold(tx, hold.id);
     if (!flows || order?.status !== 'CONFIRMED') return; // a saga still running fails at CONFIRM and refunds by itself
-    await flows.cancel(tx, order, { kind: 'HOLD_CANCELLED', detail: { storeId: hold.storeId, notice }, reason: notice });
+    await flows.cancel(tx, order, {
+      kind: 'HOLD_CANCELLED',
+      detail: { storeId: hold.storeId, notice },
+      reason: notice,
+    });
     const message = `${notice[0]!.toUpperCase()}${notice.slice(1)}. Your payment of ${(order.totalMinor / 100).toFixed(2)} ${order.currency} is refunded in full.`;
-    await this.outbox.enqueue(tx, { customerId: order.customerId, orderId: order.id, kind: 'ORDER_CANCELLED', message });
+    await this.outbox.enqueue(tx, {
+      customerId: order.customerId,
+      orderId: order.id,
+      kind: 'ORDER_CANCELLED',
+      message,
+    });
   }
 }

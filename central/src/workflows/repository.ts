@@ -51,14 +51,10 @@ export class WorkflowRepository {
 
   async enqueue(n: Omit<CustomerNotification, 'id' | 'attempts'>): Promise<string> {
     const id = uuidv7(n.createdAt);
-    await this.db.query('INSERT INTO customer_notifications (id, customer_id, order_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      id,
-      n.customerId,
-      n.orderId,
-      n.kind,
-      n.message,
-      n.createdAt,
-    ]);
+    await this.db.query(
+      'INSERT INTO customer_notifications (id, customer_id, order_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [id, n.customerId, n.orderId, n.kind, n.message, n.createdAt],
+    );
     return id;
   }
 
@@ -79,40 +75,57 @@ export class WorkflowRepository {
 
   /** The send failed: kept for the next round, with why. */
   async markFailed(id: string, error: string): Promise<void> {
-    await this.db.query('UPDATE customer_notifications SET claimed_until = 0, last_error = $2 WHERE id = $1', [id, error.slice(0, 500)]);
+    await this.db.query('UPDATE customer_notifications SET claimed_until = 0, last_error = $2 WHERE id = $1', [
+      id,
+      error.slice(0, 500),
+    ]);
   }
 
   /** Notices about one order, oldest first (tests and support). */
   async notificationsOf(orderId: string): Promise<(CustomerNotification & { sentAt: number | null })[]> {
-    const { rows } = await this.db.query<NotificationRow>('SELECT * FROM customer_notifications WHERE order_id = $1 ORDER BY created_at, id', [orderId]);
+    const { rows } = await this.db.query<NotificationRow>(
+      'SELECT * FROM customer_notifications WHERE order_id = $1 ORDER BY created_at, id',
+      [orderId],
+    );
     return rows.map(toNotification);
   }
 
   async raiseIncident(i: Omit<WorkflowIncident, 'id'>): Promise<string> {
     const id = uuidv7(i.raisedAt);
-    await this.db.query('INSERT INTO workflow_incidents (id, kind, store_id, reservation_id, order_id, detail, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      id,
-      i.kind,
-      i.storeId,
-      i.reservationId,
-      i.orderId,
-      JSON.stringify(i.detail),
-      i.raisedAt,
-    ]);
+    await this.db.query(
+      'INSERT INTO workflow_incidents (id, kind, store_id, reservation_id, order_id, detail, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, i.kind, i.storeId, i.reservationId, i.orderId, JSON.stringify(i.detail), i.raisedAt],
+    );
     return id;
   }
 
   async incidents(limit: number): Promise<WorkflowIncident[]> {
-    const { rows } = await this.db.query<{ id: string; kind: string; store_id: string; reservation_id: string | null; order_id: string | null; detail: unknown; raised_at: number }>(
-      'SELECT * FROM workflow_incidents ORDER BY raised_at DESC, id DESC LIMIT $1',
-      [limit],
-    );
-    return rows.map((r) => ({ id: r.id, kind: r.kind, storeId: r.store_id, reservationId: r.reservation_id, orderId: r.order_id, detail: r.detail, raisedAt: Number(r.raised_at) }));
+    const { rows } = await this.db.query<{
+      id: string;
+      kind: string;
+      store_id: string;
+      reservation_id: string | null;
+      order_id: string | null;
+      detail: unknown;
+      raised_at: number;
+    }>('SELECT * FROM workflow_incidents ORDER BY raised_at DESC, id DESC LIMIT $1', [limit]);
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      storeId: r.store_id,
+      reservationId: r.reservation_id,
+      orderId: r.order_id,
+      detail: r.detail,
+      raisedAt: Number(r.raised_at),
+    }));
   }
 
   /** A store as its staff and customers know it: "Store Riverside (RIV)"; the id when it is not registered. */
   async storeLabel(storeId: string): Promise<string> {
-    const { rows } = await this.db.query<{ name: string; code: string }>('SELECT name, code FROM locations WHERE id = $1', [storeId]);
+    const { rows } = await this.db.query<{ name: string; code: string }>(
+      'SELECT name, code FROM locations WHERE id = $1',
+      [storeId],
+    );
     return rows[0] ? `${rows[0].name} (${rows[0].code})` : `store ${storeId}`;
   }
 }

@@ -16,7 +16,9 @@ export function accessMismatch(
   if (row.method === 'WS') {
     // A socket is open or it is not: allow is the upgrade itself (101), deny an HTTP refusal of the upgrade.
     if (cell === 'allow') return status === 101 ? undefined : `${where}; the table says allow (101)`;
-    return status === 401 || status === 403 || status === 404 ? undefined : `${where}; the table says deny (the upgrade answered 401/403/404)`;
+    return status === 401 || status === 403 || status === 404
+      ? undefined
+      : `${where}; the table says deny (the upgrade answered 401/403/404)`;
   }
   const refused = status === 401 || status === 403;
   const hidden = !!row.hidesExistence && status === 404;
@@ -35,7 +37,12 @@ export function accessMismatch(
  * 400 for a body the route never read, or a 404 for an id that does not exist.
  */
 export function successMismatch(row: AccessRow<string>, role: string, status: number, detail = ''): string | undefined {
-  const ok = row.expects !== undefined ? status === row.expects : row.method === 'WS' ? status === 101 : status >= 200 && status < 300;
+  const ok =
+    row.expects !== undefined
+      ? status === row.expects
+      : row.method === 'WS'
+        ? status === 101
+        : status >= 200 && status < 300;
   if (ok) return undefined;
   const want = row.expects ?? (row.method === 'WS' ? 101 : '2xx');
   return `${role.padEnd(10)} ${row.method} ${row.path} → ${status}; the most privileged allowed caller’s valid call must answer ${want}${detail ? `: ${detail}` : ''}`;

@@ -5,8 +5,17 @@ import type { Db } from '../../src/db/db.js';
  * samplers and sweeps, heartbeats. A refused request may touch these; it must touch nothing else.
  */
 export const BOOKKEEPING_TABLES = new Set([
-  'idempotency_keys', 'sessions', 'sign_in_attempts', 'sign_in_known_addresses', 'customer_email_refusals', 'schema_migrations', 'hub_secrets',
-  'sync_connections', 'sync_lag_fleet', 'sync_lag_stores', 'inventory_sweeps',
+  'idempotency_keys',
+  'sessions',
+  'sign_in_attempts',
+  'sign_in_known_addresses',
+  'customer_email_refusals',
+  'schema_migrations',
+  'hub_secrets',
+  'sync_connections',
+  'sync_lag_fleet',
+  'sync_lag_stores',
+  'inventory_sweeps',
 ]);
 
 /** Row count and an md5 of the rows of every other table of the hub, in one query: equal strings, same data. */
@@ -17,7 +26,13 @@ export async function hubFingerprint(db: Db): Promise<string> {
   const parts = tables
     .map((r) => r.t)
     .filter((t) => !BOOKKEEPING_TABLES.has(t))
-    .map((t) => `SELECT '${t}' AS t, count(*)::int AS n, coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM "${t}" x`);
+    .map(
+      (t) =>
+        `SELECT '${t}' AS t, count(*)::int AS n, coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM "${t}" x`,
+    );
   const { rows } = await db.query<{ t: string; n: number; h: string }>(parts.join(' UNION ALL '));
-  return rows.map((r) => `${r.t}:${r.n}:${r.h}`).sort().join('\n');
+  return rows
+    .map((r) => `${r.t}:${r.n}:${r.h}`)
+    .sort()
+    .join('\n');
 }

@@ -41,4 +41,6 @@ function postgres(adminUrl: string): DbTarget {
   };
 }
 
-export const dbTargets: readonly DbTarget[] = process.env.DATABASE_URL ? [pglite, postgres(process.env.DATABASE_URL)] : [pglite];
+export const dbTargets: readonly DbTarget[] = process.env.DATABASE_URL
+  ? [pglite, postgres(process.env.DATABASE_URL)]
+  : [pglite];

@@ -34,7 +34,10 @@ function pathOf(raw: unknown, what: string): string {
 }
 
 /** Every route and static mount of `app` (an express 5 application), in declaration order, without duplicates. */
-export function discoverRoutes(app: { readonly router: { readonly stack: readonly LayerLike[] } }): { routes: DiscoveredRoute[]; statics: DiscoveredStatic[] } {
+export function discoverRoutes(app: { readonly router: { readonly stack: readonly LayerLike[] } }): {
+  routes: DiscoveredRoute[];
+  statics: DiscoveredStatic[];
+} {
   const routes: DiscoveredRoute[] = [];
   const statics: DiscoveredStatic[] = [];
   const seen = new Set<string>();

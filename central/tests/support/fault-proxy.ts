@@ -25,7 +25,10 @@ export class FaultProxy {
   #port = 0;
   readonly #server: Server;
 
-  private constructor(readonly targetHost: string, readonly targetPort: number) {
+  private constructor(
+    readonly targetHost: string,
+    readonly targetPort: number,
+  ) {
     this.#server = createServer((client) => this.#accept(client));
   }
 

@@ -7,18 +7,79 @@ export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
 /** Strings people do not type: NUL, lone surrogates, bidi overrides, escapes that do not decode, very long text. */
 export const ODD_STRINGS = [
-  '', ' ', '\u0000', 'a\u0000b', '\uD800', '\uDFFF', 'x\uD83D', '\u202E', '𝄞', '%E0%A4%A', '%%%', '%00', '..', '../..', '\\', '"',
-  "'; DROP TABLE users; --", '<script>', 'null', 'undefined', '__proto__', 'constructor', '0', '-1', '1e309', 'x'.repeat(5000),
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  '\uDFFF',
+  'x\uD83D',
+  '\u202E',
+  '𝄞',
+  '%E0%A4%A',
+  '%%%',
+  '%00',
+  '..',
+  '../..',
+  '\\',
+  '"',
+  "'; DROP TABLE users; --",
+  '<script>',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  '0',
+  '-1',
+  '1e309',
+  'x'.repeat(5000),
 ];
 
 const FIELDS = [
-  'sku', 'qty', 'storeId', 'customerId', 'lines', 'name', 'email', 'phone', 'code', 'fulfilment', 'type', 'items', 'safety',
-  'leadTimeDays', 'placeKey', 'customerRef', 'password', 'role', 'secret', 'kind', 'lat', 'lon', 'delta', 'counted',
-  'parkingSpot', 'givenMinor', 'priceMinor', 'category', 'disabled', 'lowStockAt', 'ttlMinutes', '__proto__', 'constructor',
+  'sku',
+  'qty',
+  'storeId',
+  'customerId',
+  'lines',
+  'name',
+  'email',
+  'phone',
+  'code',
+  'fulfilment',
+  'type',
+  'items',
+  'safety',
+  'leadTimeDays',
+  'placeKey',
+  'customerRef',
+  'password',
+  'role',
+  'secret',
+  'kind',
+  'lat',
+  'lon',
+  'delta',
+  'counted',
+  'parkingSpot',
+  'givenMinor',
+  'priceMinor',
+  'category',
+  'disabled',
+  'lowStockAt',
+  'ttlMinutes',
+  '__proto__',
+  'constructor',
 ];
 
-const oddString = fc.oneof(fc.constantFrom(...ODD_STRINGS), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 20 }));
-const oddNumber = fc.oneof(fc.integer(), fc.constantFrom(-0, 0.5, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 2 ** 31, 999_999_999_999));
+const oddString = fc.oneof(
+  fc.constantFrom(...ODD_STRINGS),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ maxLength: 20 }),
+);
+const oddNumber = fc.oneof(
+  fc.integer(),
+  fc.constantFrom(-0, 0.5, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 2 ** 31, 999_999_999_999),
+);
 const leaf = fc.oneof(oddString, oddNumber, fc.boolean(), fc.constant(null));
 /** JSON values whose keys are mostly the fields our routes read, so validation is reached past the first check. */
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
@@ -32,11 +93,27 @@ const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
 
 /** Bodies that are not JSON, or JSON at the edges: deep nesting, huge, prototype keys. */
 const rawBodies = fc.constantFrom(
-  '{"a":', '{', '[', 'nul', '\u0000', '{"sku":"a\\u0000b"}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}',
-  '"just a string"', '123', 'true', 'null', '[]', '{}', '\uFEFF{}', '{"a":1,"a":2}',
+  '{"a":',
+  '{',
+  '[',
+  'nul',
+  '\u0000',
+  '{"sku":"a\\u0000b"}',
+  '{"__proto__":{"admin":true}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  '"just a string"',
+  '123',
+  'true',
+  'null',
+  '[]',
+  '{}',
+  '\uFEFF{}',
+  '{"a":1,"a":2}',
   '['.repeat(20_000) + ']'.repeat(20_000),
   '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000),
-  JSON.stringify({ items: Array.from({ length: 6000 }, (_, i) => ({ sku: `S${i}`, name: 'n', category: 'c', priceMinor: 1 })) }),
+  JSON.stringify({
+    items: Array.from({ length: 6000 }, (_, i) => ({ sku: `S${i}`, name: 'n', category: 'c', priceMinor: 1 })),
+  }),
   JSON.stringify({ name: 'x'.repeat(2_000_000) }),
 );
 
@@ -48,7 +125,10 @@ const param = (realIds: readonly string[]) =>
     fc.constantFrom('%E0%A4%A', '%%%', '%00', '%2e%2e', '%2F', 'a%2Fb', '%C0%AF', '%FF%FE', '%uD800', '..', '.'),
   );
 
-const headerText = fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 60 }), fc.constantFrom('%E0%A4%A', '%%%', '%00', 'é', '\u00ff\u00fe'));
+const headerText = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii', maxLength: 60 }),
+  fc.constantFrom('%E0%A4%A', '%%%', '%00', 'é', '\u00ff\u00fe'),
+);
 
 export interface FuzzContext {
   readonly routes: readonly DiscoveredRoute[];
@@ -63,7 +143,9 @@ export interface FuzzContext {
 /** A short description of a fuzzed request for a finding: method, path, header sizes, the start of the body. */
 export function describeRequest(r: RawRequest): string {
   const clip = (x: string, n: number) => (x.length > n ? `${x.slice(0, n)}…(${x.length})` : x);
-  const headers = Object.entries(r.headers ?? {}).map(([k, v]) => `${k}: ${clip(v, 40)}`).join('; ');
+  const headers = Object.entries(r.headers ?? {})
+    .map(([k, v]) => `${k}: ${clip(v, 40)}`)
+    .join('; ');
   const body = r.body === undefined ? '' : ` body ${clip(JSON.stringify(String(r.body)), 120)}`;
   return `${r.method} ${clip(r.path, 160)} [${headers}]${body}`;
 }
@@ -86,23 +168,80 @@ export class Findings {
 export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { route: string }> {
   const cookie = fc.oneof(
     fc.constant(undefined),
-    fc.tuple(fc.constantFrom(...ctx.cookieNames), fc.constantFrom('%E0%A4%A', '%%%', '%', 'a%zz', '%00', '', '=', '"quoted"', 'é', 'x'.repeat(3000))).map(([n, v]) => `${n}=${v}`),
+    fc
+      .tuple(
+        fc.constantFrom(...ctx.cookieNames),
+        fc.constantFrom('%E0%A4%A', '%%%', '%', 'a%zz', '%00', '', '=', '"quoted"', 'é', 'x'.repeat(3000)),
+      )
+      .map(([n, v]) => `${n}=${v}`),
     fc.tuple(fc.constantFrom(...ctx.cookieNames), headerText).map(([n, v]) => `${n}=${v}; ${n}=${v}`),
     headerText.map((t) => t.replace(/[;\r\n]/g, '')),
   );
-  const authorization = fc.oneof(fc.constant(undefined), fc.constantFrom('Bearer', 'Bearer ', 'Basic YTpi', 'bearer x', 'Bearer %E0%A4%A'), headerText.map((t) => `Bearer ${t}`));
+  const authorization = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('Bearer', 'Bearer ', 'Basic YTpi', 'bearer x', 'Bearer %E0%A4%A'),
+    headerText.map((t) => `Bearer ${t}`),
+  );
   const query = fc.oneof(
     fc.constant(''),
-    fc.dictionary(fc.constantFrom('limit', 'after', 'q', 'storeId', 'sku', 'status', 'email', 'name', 'lat', 'lon', 'since', 'date', 'minutes', 'kind', 'x'), fc.oneof(param(ctx.ids), fc.constantFrom('-1', '0', '1e9', 'NaN', '')), { maxKeys: 4 })
-      .map((d) => (Object.keys(d).length ? `?${Object.entries(d).map(([k, v]) => `${k}=${v}`).join('&')}` : '')),
-    fc.constantFrom('?limit=1&limit=2', '?storeId[]=x', '?storeId[a]=b', '?%E0%A4%A=1', '?%%%', '?q=%00', '?limit=' + '9'.repeat(400)),
+    fc
+      .dictionary(
+        fc.constantFrom(
+          'limit',
+          'after',
+          'q',
+          'storeId',
+          'sku',
+          'status',
+          'email',
+          'name',
+          'lat',
+          'lon',
+          'since',
+          'date',
+          'minutes',
+          'kind',
+          'x',
+        ),
+        fc.oneof(param(ctx.ids), fc.constantFrom('-1', '0', '1e9', 'NaN', '')),
+        { maxKeys: 4 },
+      )
+      .map((d) =>
+        Object.keys(d).length
+          ? `?${Object.entries(d)
+              .map(([k, v]) => `${k}=${v}`)
+              .join('&')}`
+          : '',
+      ),
+    fc.constantFrom(
+      '?limit=1&limit=2',
+      '?storeId[]=x',
+      '?storeId[a]=b',
+      '?%E0%A4%A=1',
+      '?%%%',
+      '?q=%00',
+      '?limit=' + '9'.repeat(400),
+    ),
   );
   const body = fc.oneof(
     { weight: 4, arbitrary: value.map((v) => JSON.stringify(v) ?? 'null') },
     { weight: 1, arbitrary: rawBodies },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
-  const contentType = fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/json; charset=%%%') });
+  const contentType = fc.oneof(
+    { weight: 6, arbitrary: fc.constant('application/json') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'text/plain',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        '',
+        'application/json; charset=%%%',
+      ),
+    },
+  );
   return fc
     .record({
       route: fc.constantFrom(...ctx.routes),
@@ -128,6 +267,12 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
       if (g.overlong !== null) headers['x-fill'] = 'a'.repeat(g.overlong);
       const withBody = g.body !== undefined && method !== 'GET';
       if (withBody && g.contentType) headers['content-type'] = g.contentType;
-      return { route: `${g.route.method} ${g.route.path}`, method, path, headers, ...(withBody ? { body: g.body } : {}) };
+      return {
+        route: `${g.route.method} ${g.route.path}`,
+        method,
+        path,
+        headers,
+        ...(withBody ? { body: g.body } : {}),
+      };
     });
 }

@@ -40,33 +40,120 @@ export async function hubAccessFixture(t: TestHub) {
     if (r.status >= 300) throw new Error(`fixture: ${what} answered ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
-  await must('catalog', t.call('POST', '/api/catalog/products/import', { items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] }, { cookie: admin }));
-  await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: a.id }), type: 'stock.moved', payload: { sku: SKU, delta: 500, kind: 'RECEIVE' } }], 0);
+  await must(
+    'catalog',
+    t.call(
+      'POST',
+      '/api/catalog/products/import',
+      { items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] },
+      { cookie: admin },
+    ),
+  );
+  await t.hub.sync.repo.applyBatch(
+    a.id,
+    [
+      {
+        origin: a.id,
+        seq: 1,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: a.id }),
+        type: 'stock.moved',
+        payload: { sku: SKU, delta: 500, kind: 'RECEIVE' },
+      },
+    ],
+    0,
+  );
   // a movement of a sku the catalog lacks is parked: the replay routes' target (it fails again, so it stays parked)
   const parked = { storeId: a.id, seq: 2 };
-  await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 2, hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: a.id }), type: 'stock.moved', payload: { sku: 'MATRIX-UNKNOWN', delta: 1, kind: 'RECEIVE' } }], 0);
+  await t.hub.sync.repo.applyBatch(
+    a.id,
+    [
+      {
+        origin: a.id,
+        seq: 2,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: a.id }),
+        type: 'stock.moved',
+        payload: { sku: 'MATRIX-UNKNOWN', delta: 1, kind: 'RECEIVE' },
+      },
+    ],
+    0,
+  );
   // a sale rung up at store A: the sales ledger's routes read it
   const sale = { saleId: 'MATRIX-SALE' };
   const saleLine = { sku: SKU, qty: 1, unitPriceMinor: 900, taxClass: 'STANDARD', subtotalMinor: 900, taxMinor: 90 };
-  const salePayload = { ...sale, lane: null, currency: 'USD', openedAt: Date.now() - 1000, closedAt: Date.now(), lines: [saleLine], subtotalMinor: 900, taxMinor: 90, totalMinor: 990, tenders: [{ kind: 'CASH', amountMinor: 990, givenMinor: 1000 }] };
-  await t.hub.sync.repo.applyBatch(a.id, [{ origin: a.id, seq: 3, hlc: hlcEncode({ wallMs: Date.now(), counter: 3, node: a.id }), type: 'sale.completed', payload: salePayload }], 0);
+  const salePayload = {
+    ...sale,
+    lane: null,
+    currency: 'USD',
+    openedAt: Date.now() - 1000,
+    closedAt: Date.now(),
+    lines: [saleLine],
+    subtotalMinor: 900,
+    taxMinor: 90,
+    totalMinor: 990,
+    tenders: [{ kind: 'CASH', amountMinor: 990, givenMinor: 1000 }],
+  };
+  await t.hub.sync.repo.applyBatch(
+    a.id,
+    [
+      {
+        origin: a.id,
+        seq: 3,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 3, node: a.id }),
+        type: 'sale.completed',
+        payload: salePayload,
+      },
+    ],
+    0,
+  );
   const storeA = { bearer: a.token };
-  const hold = (ref: string) => must(ref, t.call('POST', '/api/reservations', { storeId: a.id, customerRef: ref, lines: [{ sku: SKU, qty: 1 }] }, storeA));
+  const hold = (ref: string) =>
+    must(
+      ref,
+      t.call('POST', '/api/reservations', { storeId: a.id, customerRef: ref, lines: [{ sku: SKU, qty: 1 }] }, storeA),
+    );
   const reservation = await hold('Matrix');
   const releasable = await hold('Matrix release');
   const customer = await must('customer', t.call('POST', '/api/customers', { name: 'Signed up at A' }, storeA));
   const placeAtA = (what: string, type: 'PICKUP' | 'CURBSIDE') =>
-    must(what, t.call('POST', '/api/orders', { customerId: customer.id, placeKey: `matrix-${randomUUID()}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type, storeId: a.id } }, storeA));
+    must(
+      what,
+      t.call(
+        'POST',
+        '/api/orders',
+        {
+          customerId: customer.id,
+          placeKey: `matrix-${randomUUID()}`,
+          lines: [{ sku: SKU, qty: 1 }],
+          fulfilment: { type, storeId: a.id },
+        },
+        storeA,
+      ),
+    );
   const order = await placeAtA('order', 'PICKUP');
   const cancellable = await placeAtA('order to cancel', 'PICKUP');
   const curbside = await placeAtA('curbside order', 'CURBSIDE');
-  const cartCustomer = await must('cart customer', t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }));
-  await must('cart fulfilment', t.call('PUT', `/api/carts/${cartCustomer.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }));
+  const cartCustomer = await must(
+    'cart customer',
+    t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }),
+  );
+  await must(
+    'cart fulfilment',
+    t.call('PUT', `/api/carts/${cartCustomer.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }),
+  );
   await must('cart', t.call('POST', `/api/carts/${cartCustomer.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }));
   // the carts the probes change: a store that changes a cart may read it from then on, so they are not the one read
-  const writeCart = await must('cart to change', t.call('POST', '/api/customers', { name: 'Cart changed by everyone' }, { cookie: admin }));
-  await must('cart to change: fulfilment', t.call('PUT', `/api/carts/${writeCart.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }));
-  await must('cart to change: a line', t.call('POST', `/api/carts/${writeCart.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }));
+  const writeCart = await must(
+    'cart to change',
+    t.call('POST', '/api/customers', { name: 'Cart changed by everyone' }, { cookie: admin }),
+  );
+  await must(
+    'cart to change: fulfilment',
+    t.call('PUT', `/api/carts/${writeCart.id}/fulfilment`, { type: 'PICKUP', storeId: a.id }, { cookie: admin }),
+  );
+  await must(
+    'cart to change: a line',
+    t.call('POST', `/api/carts/${writeCart.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }),
+  );
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -76,6 +163,22 @@ export async function hubAccessFixture(t: TestHub) {
     storeB: { authorization: `Bearer ${b.token}` },
     associateB: { cookie: cookies.associateB },
   };
-  return { a, b, c, spare, parked, sale, reservation, releasable, customer, order, cancellable, curbside, cartCustomer, writeCart, credentials };
+  return {
+    a,
+    b,
+    c,
+    spare,
+    parked,
+    sale,
+    reservation,
+    releasable,
+    customer,
+    order,
+    cancellable,
+    curbside,
+    cartCustomer,
+    writeCart,
+    credentials,
+  };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

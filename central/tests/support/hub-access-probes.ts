@@ -20,13 +20,27 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/auth/login': () => ({ email: 'associate-a@example.test', password: PASSWORD }),
     'POST /api/auth/logout': () => ({}),
     'POST /api/auth/store-token': () => ({ storeId: fx.b.id, secret: fx.b.secret }),
-    'POST /api/users': () => ({ email: `matrix-${unique}@example.test`, name: `Matrix ${role}`, role: 'ASSOCIATE', storeId: fx.a.id, password: PASSWORD }),
+    'POST /api/users': () => ({
+      email: `matrix-${unique}@example.test`,
+      name: `Matrix ${role}`,
+      role: 'ASSOCIATE',
+      storeId: fx.a.id,
+      password: PASSWORD,
+    }),
     'PATCH /api/users/:id': () => ({ disabled: false }),
-    'POST /api/locations': () => ({ code: `M-${unique}`.slice(0, 32), name: `Matrix ${role}`, kind: 'STORE', lat: 40.7, lon: -74 }),
+    'POST /api/locations': () => ({
+      code: `M-${unique}`.slice(0, 32),
+      name: `Matrix ${role}`,
+      kind: 'STORE',
+      lat: 40.7,
+      lon: -74,
+    }),
     'PATCH /api/locations/:id': () => ({ name: `Store C, renamed by ${role}` }),
     'POST /api/locations/:id/credential': () => ({}),
     'PUT /api/catalog/products/:sku': () => ({ name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }),
-    'POST /api/catalog/products/import': () => ({ items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }] }),
+    'POST /api/catalog/products/import': () => ({
+      items: [{ sku: SKU, name: 'Matrix mug', category: 'Kitchen', priceMinor: 900 }],
+    }),
     'PUT /api/inventory/stores/:storeId/stock/:sku/safety': () => ({ safety: 2 }),
     'PUT /api/inventory/stores/:storeId/stock/:sku/lead-time': () => ({ leadTimeDays: 3 }),
     'POST /api/customers': () => ({ name: `Matrix ${role}` }),
@@ -35,10 +49,19 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'PUT /api/carts/:customerId/lines/:sku': () => ({ qty: 2 }),
     'DELETE /api/carts/:customerId/lines/:sku': () => undefined,
     'PUT /api/carts/:customerId/fulfilment': () => ({ type: 'PICKUP', storeId: fx.a.id }),
-    'POST /api/orders': () => ({ customerId: fx.customer.id, placeKey: `matrix-${unique}`, lines: [{ sku: SKU, qty: 1 }], fulfilment: { type: 'PICKUP', storeId: fx.a.id } }),
+    'POST /api/orders': () => ({
+      customerId: fx.customer.id,
+      placeKey: `matrix-${unique}`,
+      lines: [{ sku: SKU, qty: 1 }],
+      fulfilment: { type: 'PICKUP', storeId: fx.a.id },
+    }),
     'POST /api/orders/:id/cancel': () => ({}),
     'POST /api/orders/:id/check-in': () => ({ parkingSpot: '7' }),
-    'POST /api/reservations': () => ({ storeId: fx.a.id, customerRef: `matrix ${role}`, lines: [{ sku: SKU, qty: 1 }] }),
+    'POST /api/reservations': () => ({
+      storeId: fx.a.id,
+      customerRef: `matrix ${role}`,
+      lines: [{ sku: SKU, qty: 1 }],
+    }),
     'POST /api/reservations/:id/confirm': () => ({}),
     'POST /api/reservations/:id/release': () => ({}),
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
@@ -82,7 +105,8 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
-  if (path.includes(':')) throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
+  if (path.includes(':'))
+    throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,

@@ -14,7 +14,8 @@ const soldModule: HubModule = {
   name: 'retention_test',
   eventHandlers: () => ({
     'retention.sold': async (_tx, events) => {
-      if (sold.broken && events.some((e) => (e.payload as { fail?: boolean }).fail)) throw new Error('the sold handler hit a bug');
+      if (sold.broken && events.some((e) => (e.payload as { fail?: boolean }).fail))
+        throw new Error('the sold handler hit a bug');
     },
   }),
 };
@@ -41,7 +42,10 @@ export function retentionHub(target: DbTarget, retention: HubConfig['retention']
   let cookie = '';
   let stores = 0;
   beforeAll(async () => {
-    hub = await TestHub.start(target, { modules: [...(await discoverModules()), soldModule], retention: { everyMinutes: 0, batchRows: 7, ...retention } });
+    hub = await TestHub.start(target, {
+      modules: [...(await discoverModules()), soldModule],
+      retention: { everyMinutes: 0, batchRows: 7, ...retention },
+    });
     cookie = await hub.login();
   });
   afterAll(() => hub?.stop());
@@ -74,10 +78,20 @@ export function retentionHub(target: DbTarget, retention: HubConfig['retention']
       return t().hub.sync.repo.applyBatch(storeId, events, 0);
     },
     feed(storeId, count) {
-      return t().hub.db.transaction((tx) => t().hub.sync.feed.append(tx, storeId, Array.from({ length: count }, (_, i) => ({ type: 'test.note', payload: { i } }))));
+      return t().hub.db.transaction((tx) =>
+        t().hub.sync.feed.append(
+          tx,
+          storeId,
+          Array.from({ length: count }, (_, i) => ({ type: 'test.note', payload: { i } })),
+        ),
+      );
     },
     async seqs(table, column, storeId) {
-      return (await t().hub.db.query<{ s: number }>(`SELECT seq AS s FROM ${table} WHERE ${column} = $1 ORDER BY seq`, [storeId])).rows.map((r) => Number(r.s));
+      return (
+        await t().hub.db.query<{ s: number }>(`SELECT seq AS s FROM ${table} WHERE ${column} = $1 ORDER BY seq`, [
+          storeId,
+        ])
+      ).rows.map((r) => Number(r.s));
     },
   };
 }

@@ -7,7 +7,11 @@ import type { Socket } from 'node:net';
  * handlers are done with them — instead of sleeping. `allClosed(n)` resolves once it has accepted at least `n` and
  * none is open, and rejects, naming how many are still open, when that does not happen within `timeoutMs`.
  */
-export function watchServerSockets(port: number): { readonly accepted: () => number; allClosed(expected: number, timeoutMs?: number): Promise<void>; stop(): void } {
+export function watchServerSockets(port: number): {
+  readonly accepted: () => number;
+  allClosed(expected: number, timeoutMs?: number): Promise<void>;
+  stop(): void;
+} {
   const open = new Set<Socket>();
   let accepted = 0;
   const waiters = new Set<() => void>();
@@ -39,7 +43,11 @@ export function watchServerSockets(port: number): { readonly accepted: () => num
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`after ${timeoutMs} ms the server has accepted ${accepted} of ${expected} sockets and still holds ${open.size} open`));
+          reject(
+            new Error(
+              `after ${timeoutMs} ms the server has accepted ${accepted} of ${expected} sockets and still holds ${open.size} open`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
       });

@@ -26,7 +26,8 @@ export function signedInHub(target: DbTarget, overrides: Partial<HubConfig> = {}
       return state.t;
     },
     get admin() {
-      if (state.admin === undefined) throw new Error('the admin is not signed in yet: use it inside a test or a later hook');
+      if (state.admin === undefined)
+        throw new Error('the admin is not signed in yet: use it inside a test or a later hook');
       return state.admin;
     },
   };

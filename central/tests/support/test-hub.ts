@@ -73,7 +73,12 @@ export class TestHub {
 
   /** Registers a store and exchanges its credential for a token. */
   async store(code: string, adminCookie: string): Promise<{ id: string; secret: string; token: string }> {
-    const reg = await this.call('POST', '/api/locations', { code, name: `Store ${code}`, kind: 'STORE', lat: 40.7, lon: -74 }, { cookie: adminCookie });
+    const reg = await this.call(
+      'POST',
+      '/api/locations',
+      { code, name: `Store ${code}`, kind: 'STORE', lat: 40.7, lon: -74 },
+      { cookie: adminCookie },
+    );
     if (reg.status !== 201) throw new Error(`store registration failed: ${JSON.stringify(reg.body)}`);
     const { storeId, secret } = reg.body.credential;
     const tok = await this.call('POST', '/api/auth/store-token', { storeId, secret });

@@ -3,7 +3,11 @@
  * `timeoutMs` (generous: this waits for an event, it does not measure time) rejects naming `what` and the last value
  * seen, so a wait that never ends fails with what it was waiting for.
  */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

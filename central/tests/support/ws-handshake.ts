@@ -42,7 +42,10 @@ export function handshake(url: string, o: HandshakeOptions = {}): Promise<Handsh
       if (err) reject(err);
       else resolve(answer!);
     };
-    const timer = setTimeout(() => done(new Error(`${new URL(url).pathname}: no ${stage} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`${new URL(url).pathname}: no ${stage} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     ws.on('unexpected-response', (req, res) => {
       stage = 'body of the refusal';
       let body = '';

@@ -79,8 +79,10 @@ export class RfidFloorEmulator implements DeviceEmulator {
         parts.push(noticeFor(epc, rssi(true), zone.antenna));
         if (this.random() < this.noise.repeat) parts.push(noticeFor(epc, rssi(true), zone.antenna));
       }
-      for (const epc of this.noise.strays) if (this.random() < this.noise.strayChance) parts.push(noticeFor(epc, rssi(false), zone.antenna));
-      if (this.noise.garbageBytes) parts.push(Buffer.from(Array.from({ length: this.noise.garbageBytes }, () => Math.floor(this.random() * 256))));
+      for (const epc of this.noise.strays)
+        if (this.random() < this.noise.strayChance) parts.push(noticeFor(epc, rssi(false), zone.antenna));
+      if (this.noise.garbageBytes)
+        parts.push(Buffer.from(Array.from({ length: this.noise.garbageBytes }, () => Math.floor(this.random() * 256))));
     }
     this.sweeps++;
     return Buffer.concat(parts);
@@ -97,4 +99,3 @@ export class RfidFloorEmulator implements DeviceEmulator {
     this.#timer = undefined;
   }
 }
-

@@ -52,7 +52,9 @@ export class ScaleEmulator implements DeviceEmulator {
     const wobble = this.#settling > 0 ? Math.round((this.#settling * 7.3) % 23) : 0;
     const stable = this.#settling === 0;
     if (this.#settling > 0) this.#settling--;
-    this.#sink?.write(Buffer.from(`${formatWeighing({ grams: this.#grams + wobble, stable, overload: this.#grams > 30_000 })}\r\n`));
+    this.#sink?.write(
+      Buffer.from(`${formatWeighing({ grams: this.#grams + wobble, stable, overload: this.#grams > 30_000 })}\r\n`),
+    );
   }
 }
 

@@ -34,10 +34,12 @@ export class EpcError extends Error {}
 
 /** Decodes 24 hex digits (96 bits); throws EpcError for another header, a reserved partition, or fields out of range. */
 export function decodeSgtin96(hex: string): Sgtin96 {
-  if (!/^[0-9a-fA-F]{24}$/.test(hex)) throw new EpcError(`an SGTIN-96 is 24 hex digits, got ${JSON.stringify(hex.slice(0, 40))}`);
+  if (!/^[0-9a-fA-F]{24}$/.test(hex))
+    throw new EpcError(`an SGTIN-96 is 24 hex digits, got ${JSON.stringify(hex.slice(0, 40))}`);
   const v = BigInt(`0x${hex}`);
   const header = Number(v >> 88n);
-  if (header !== SGTIN96_HEADER) throw new EpcError(`header 0x${header.toString(16).padStart(2, '0')} is not SGTIN-96 (0x30)`);
+  if (header !== SGTIN96_HEADER)
+    throw new EpcError(`header 0x${header.toString(16).padStart(2, '0')} is not SGTIN-96 (0x30)`);
   const filter = Number((v >> 85n) & 7n);
   const partition = Number((v >> 82n) & 7n);
   const p = PARTITIONS[partition];
@@ -47,23 +49,38 @@ export function decodeSgtin96(hex: string): Sgtin96 {
   const serial = v & MAX_SERIAL;
   const companyPrefix = cp.toString();
   const itemReference = ir.toString();
-  if (companyPrefix.length > p.cpDigits) throw new EpcError(`company prefix ${companyPrefix} has more than ${p.cpDigits} digits`);
-  if (itemReference.length > p.irDigits) throw new EpcError(`item reference ${itemReference} has more than ${p.irDigits} digits`);
-  const fields = { filter, partition, companyPrefix: companyPrefix.padStart(p.cpDigits, '0'), itemReference: itemReference.padStart(p.irDigits, '0'), serial: serial.toString() };
+  if (companyPrefix.length > p.cpDigits)
+    throw new EpcError(`company prefix ${companyPrefix} has more than ${p.cpDigits} digits`);
+  if (itemReference.length > p.irDigits)
+    throw new EpcError(`item reference ${itemReference} has more than ${p.irDigits} digits`);
+  const fields = {
+    filter,
+    partition,
+    companyPrefix: companyPrefix.padStart(p.cpDigits, '0'),
+    itemReference: itemReference.padStart(p.irDigits, '0'),
+    serial: serial.toString(),
+  };
   return { ...fields, gtin14: gtin14Of(fields.companyPrefix, fields.itemReference) };
 }
 
 /** Encodes a GTIN-14 and serial; the company prefix length picks the partition (a GTIN alone does not tell it). */
-export function encodeSgtin96(input: { gtin14: string; companyPrefixLength: number; serial: string | number | bigint; filter?: number }): string {
+export function encodeSgtin96(input: {
+  gtin14: string;
+  companyPrefixLength: number;
+  serial: string | number | bigint;
+  filter?: number;
+}): string {
   const { gtin14, companyPrefixLength } = input;
-  if (!/^\d{14}$/.test(gtin14) || gtinCheckDigit(gtin14.slice(0, 13)) !== Number(gtin14[13])) throw new EpcError(`not a valid GTIN-14: ${gtin14}`);
+  if (!/^\d{14}$/.test(gtin14) || gtinCheckDigit(gtin14.slice(0, 13)) !== Number(gtin14[13]))
+    throw new EpcError(`not a valid GTIN-14: ${gtin14}`);
   const partition = PARTITIONS.findIndex((p) => p.cpDigits === companyPrefixLength);
   if (partition < 0) throw new EpcError(`a company prefix has 6 to 12 digits, not ${companyPrefixLength}`);
   const p = PARTITIONS[partition]!;
   const filter = input.filter ?? 1;
   if (!Number.isInteger(filter) || filter < 0 || filter > 7) throw new EpcError(`filter must be 0–7, got ${filter}`);
   const serialText = String(input.serial);
-  if (!/^(0|[1-9]\d*)$/.test(serialText) || BigInt(serialText) > MAX_SERIAL) throw new EpcError(`SGTIN-96 serial must be an integer 0–${MAX_SERIAL} without leading zeros, got ${serialText}`);
+  if (!/^(0|[1-9]\d*)$/.test(serialText) || BigInt(serialText) > MAX_SERIAL)
+    throw new EpcError(`SGTIN-96 serial must be an integer 0–${MAX_SERIAL} without leading zeros, got ${serialText}`);
   const companyPrefix = gtin14.slice(1, 1 + companyPrefixLength);
   const itemReference = gtin14[0]! + gtin14.slice(1 + companyPrefixLength, 13);
   let v = BigInt(SGTIN96_HEADER);
@@ -95,6 +112,7 @@ export function hexFromTagUri(uri: string): string {
   const m = /^urn:epc:tag:sgtin-96:([0-7])\.(\d{6,12})\.(\d{1,7})\.(0|[1-9]\d*)$/.exec(uri);
   if (!m) throw new EpcError(`not an SGTIN-96 tag URI: ${uri.slice(0, 80)}`);
   const [, filter, cp, ir, serial] = m as unknown as [string, string, string, string, string];
-  if (cp.length + ir.length !== 13) throw new EpcError(`company prefix and item reference must have 13 digits together: ${uri}`);
+  if (cp.length + ir.length !== 13)
+    throw new EpcError(`company prefix and item reference must have 13 digits together: ${uri}`);
   return encodeSgtin96({ gtin14: gtin14Of(cp, ir), companyPrefixLength: cp.length, serial, filter: Number(filter) });
 }

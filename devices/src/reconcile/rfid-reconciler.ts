@@ -13,7 +13,10 @@ export interface ReconcilerOptions {
   readonly onHandOf?: (sku: string) => number;
 }
 
-export const DEFAULT_RECONCILER: Pick<ReconcilerOptions, 'cyclesToConfirm' | 'minRssi'> = { cyclesToConfirm: 3, minRssi: -65 };
+export const DEFAULT_RECONCILER: Pick<ReconcilerOptions, 'cyclesToConfirm' | 'minRssi'> = {
+  cyclesToConfirm: 3,
+  minRssi: -65,
+};
 
 export interface SkuDrift {
   readonly sku: string;
@@ -85,7 +88,11 @@ export class RfidReconciler {
    * reader feeding the window did (from `RfidReader.takeWindow`); reads that came over a link must bring it. Omitted,
    * the reads are taken as a full look (reads replayed from bytes in a test or a benchmark).
    */
-  cycle(reads: Iterable<TagRead>, expected: ReadonlyMap<string, number>, coverage?: readonly ReaderWindow[]): DriftReport {
+  cycle(
+    reads: Iterable<TagRead>,
+    expected: ReadonlyMap<string, number>,
+    coverage?: readonly ReaderWindow[],
+  ): DriftReport {
     this.#cycle++;
     const incomplete = coverage ? incompleteReasons(coverage) : [];
     const complete = incomplete.length === 0;
@@ -138,7 +145,19 @@ export class RfidReconciler {
       }
     }
     skus.sort((a, b) => Math.abs(b.drift) - Math.abs(a.drift) || a.sku.localeCompare(b.sku));
-    return { cycle: this.#cycle, complete, incomplete, reads: total, uniqueTags: loudest.size, weakReads: weak, invalidEpcs: invalid, unknownGtins: [...unknown].sort(), zones, skus, adjustments };
+    return {
+      cycle: this.#cycle,
+      complete,
+      incomplete,
+      reads: total,
+      uniqueTags: loudest.size,
+      weakReads: weak,
+      invalidEpcs: invalid,
+      unknownGtins: [...unknown].sort(),
+      zones,
+      skus,
+      adjustments,
+    };
   }
 
   #track(sku: string, drift: number): Streak | undefined {

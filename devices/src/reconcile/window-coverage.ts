@@ -37,7 +37,8 @@ export function incompleteReasons(readers: readonly ReaderWindow[]): string[] {
   for (const r of readers) {
     if (!r.up) reasons.push(`${r.reader}: link down at the end of the window`);
     if (r.linkChanges > 0) reasons.push(`${r.reader}: link dropped or reopened during the window (${r.linkChanges}×)`);
-    if (r.sweeps < r.expectedSweeps) reasons.push(`${r.reader}: heard ${r.sweeps} of ${r.expectedSweeps} expected sweeps`);
+    if (r.sweeps < r.expectedSweeps)
+      reasons.push(`${r.reader}: heard ${r.sweeps} of ${r.expectedSweeps} expected sweeps`);
   }
   return reasons;
 }

@@ -121,7 +121,11 @@ export class FrameParser {
         at++;
         continue;
       }
-      frames.push({ type: buf[at + 1]!, command: buf[at + 2]!, params: Uint8Array.prototype.slice.call(buf, at + 5, end - 1) });
+      frames.push({
+        type: buf[at + 1]!,
+        command: buf[at + 2]!,
+        params: Uint8Array.prototype.slice.call(buf, at + 5, end - 1),
+      });
       this.counters.frames++;
       at = end + 1;
     }
@@ -171,7 +175,9 @@ export function tagFromNotice(f: Frame): TagRead | undefined {
   const base = 1 + 2 + epcBytes + 2;
   if (epcBytes === 0 || (p.length !== base && p.length !== base + 1)) return undefined;
   if (((p[base - 2]! << 8) | p[base - 1]!) !== gen2Crc16(p.subarray(1, base - 2))) return undefined;
-  const epc = Buffer.from(p.subarray(3, 3 + epcBytes)).toString('hex').toUpperCase();
+  const epc = Buffer.from(p.subarray(3, 3 + epcBytes))
+    .toString('hex')
+    .toUpperCase();
   const rssi = p[0]! > 127 ? p[0]! - 256 : p[0]!;
   return { epc, pc, rssi, antenna: p.length === base + 1 ? p[base]! : 1 };
 }
@@ -182,7 +188,15 @@ export function noticeFor(epcHex: string, rssi: number, antenna?: number): Buffe
   const words = epc.length / 2;
   const pc = (words << 11) & 0xffff;
   const crc = gen2Crc16(Buffer.from([pc >> 8, pc & 0xff, ...epc]));
-  const params = [rssi & 0xff, pc >> 8, pc & 0xff, ...epc, crc >> 8, crc & 0xff, ...(antenna === undefined ? [] : [antenna])];
+  const params = [
+    rssi & 0xff,
+    pc >> 8,
+    pc & 0xff,
+    ...epc,
+    crc >> 8,
+    crc & 0xff,
+    ...(antenna === undefined ? [] : [antenna]),
+  ];
   return encodeFrame(FrameType.NOTICE, Command.SINGLE_POLL, params);
 }
 

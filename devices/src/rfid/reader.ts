@@ -105,7 +105,14 @@ export class RfidReader implements DeviceDriver {
     const w = this.#window;
     this.#window = { startedAt: at, sweeps: 0, linkChanges: 0 };
     const ms = at - w.startedAt;
-    return { reader, ms, sweeps: w.sweeps, expectedSweeps: expectedSweeps(ms, this.sweepMs, minSweeps), linkChanges: w.linkChanges, up: this.#sink !== undefined };
+    return {
+      reader,
+      ms,
+      sweeps: w.sweeps,
+      expectedSweeps: expectedSweeps(ms, this.sweepMs, minSweeps),
+      linkChanges: w.linkChanges,
+      up: this.#sink !== undefined,
+    };
   }
 
   onData(chunk: Buffer): void {

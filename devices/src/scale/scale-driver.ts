@@ -26,6 +26,11 @@ export class ScaleDriver implements DeviceDriver {
   }
 
   stats(): Record<string, number> {
-    return { readings: this.readings, rejected: this.lines.counters.rejected, grams: this.latest?.grams ?? 0, stable: this.latest?.stable ? 1 : 0 };
+    return {
+      readings: this.readings,
+      rejected: this.lines.counters.rejected,
+      grams: this.latest?.grams ?? 0,
+      stable: this.latest?.stable ? 1 : 0,
+    };
   }
 }

@@ -28,6 +28,11 @@ export class ScannerDriver implements DeviceDriver {
   }
 
   stats(): Record<string, number> {
-    return { scans: this.scans, scansPerSecond: this.#rate.perSecond(this.now()), rejected: this.lines.counters.rejected, overflowBytes: this.lines.counters.overflowBytes };
+    return {
+      scans: this.scans,
+      scansPerSecond: this.#rate.perSecond(this.now()),
+      rejected: this.lines.counters.rejected,
+      overflowBytes: this.lines.counters.overflowBytes,
+    };
   }
 }

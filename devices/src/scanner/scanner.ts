@@ -65,6 +65,7 @@ export class LineSplitter {
 export function parseScan(line: string): Scan | undefined {
   const code = line.trim();
   if (!code || code.length > 64 || !/^[\x20-\x7e]+$/.test(code)) return undefined;
-  if (/^\d+$/.test(code) && [8, 12, 13, 14].includes(code.length)) return isValidGtin(code) ? { code, gtin14: toGtin14(code) } : undefined;
+  if (/^\d+$/.test(code) && [8, 12, 13, 14].includes(code.length))
+    return isValidGtin(code) ? { code, gtin14: toGtin14(code) } : undefined;
   return { code, gtin14: null };
 }

@@ -22,9 +22,13 @@ export class PtyPair {
 
   async plug(): Promise<void> {
     if (this.#socat) return;
-    const socat = spawn('socat', [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.hostPath}`], { stdio: 'ignore' });
+    const socat = spawn('socat', [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.hostPath}`], {
+      stdio: 'ignore',
+    });
     this.#socat = socat;
-    const failed = new Promise<never>((_, reject) => socat.once('error', (err) => reject(new Error(`socat could not start (is it installed?): ${err.message}`))));
+    const failed = new Promise<never>((_, reject) =>
+      socat.once('error', (err) => reject(new Error(`socat could not start (is it installed?): ${err.message}`))),
+    );
     const ready = (async () => {
       for (let i = 0; i < 200; i++) {
         if (existsSync(this.devicePath) && existsSync(this.hostPath)) return;

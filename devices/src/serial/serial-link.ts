@@ -112,7 +112,14 @@ export class SerialLink {
 
   status(): LinkStatus {
     const state = this.#state === 'open' && this.driver.silent?.() ? 'silent' : this.#state;
-    return { path: this.path, kind: this.driver.kind, state, opens: this.#opens, lastError: this.#lastError, bytesIn: this.#bytesIn };
+    return {
+      path: this.path,
+      kind: this.driver.kind,
+      state,
+      opens: this.#opens,
+      lastError: this.#lastError,
+      bytesIn: this.#bytesIn,
+    };
   }
 
   write(data: Uint8Array): void {

@@ -41,14 +41,19 @@ export type AccessLine = readonly [AccessMethod, string, string, string?];
  * `hidesExistence`; "answers NNN" in a note sets `expects`. Throws on a line with the wrong number of cells or an
  * unknown word.
  */
-export function accessTable<Role extends string>(roles: readonly Role[], lines: readonly AccessLine[]): AccessRow<Role>[] {
+export function accessTable<Role extends string>(
+  roles: readonly Role[],
+  lines: readonly AccessLine[],
+): AccessRow<Role>[] {
   return lines.map(([method, path, cellText, note]) => {
     const words = cellText.trim().split(/\s+/);
-    if (words.length !== roles.length) throw new Error(`${method} ${path}: ${words.length} cells for ${roles.length} roles (${roles.join(', ')})`);
+    if (words.length !== roles.length)
+      throw new Error(`${method} ${path}: ${words.length} cells for ${roles.length} roles (${roles.join(', ')})`);
     const cells = {} as Record<Role, AccessCell>;
     roles.forEach((role, i) => {
       const w = words[i];
-      if (w !== 'allow' && w !== 'deny') throw new Error(`${method} ${path}: cell ${role} is "${w}", not allow or deny`);
+      if (w !== 'allow' && w !== 'deny')
+        throw new Error(`${method} ${path}: cell ${role} is "${w}", not allow or deny`);
       cells[role] = w;
     });
     const expects = note ? /\banswers (\d{3})\b/.exec(note)?.[1] : undefined;

@@ -25,7 +25,11 @@ export function readCookie(header: string | undefined, name: string): string | u
  * clients and store nodes send bearer tokens). Used by both servers' credential checks and the hub's WebSocket
  * upgrades; throws a ValidationError for a malformed cookie (see `readCookie`).
  */
-export function presentedCredential(authorization: string | undefined, cookieHeader: string | undefined, cookie: string): string | undefined {
+export function presentedCredential(
+  authorization: string | undefined,
+  cookieHeader: string | undefined,
+  cookie: string,
+): string | undefined {
   const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
   return bearer || readCookie(cookieHeader, cookie);
 }

@@ -23,7 +23,10 @@ export interface FingerprintedRequest {
  * against; without the key there is nothing to test.
  */
 export function keyedRequestFingerprint(key: string): (req: FingerprintedRequest) => string {
-  return (req) => createHmac('sha256', key).update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+  return (req) =>
+    createHmac('sha256', key)
+      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
+      .digest('hex');
 }
 
 /** The slice of an express response that capture needs (typed structurally: `shared` does not depend on express). */
@@ -87,7 +90,10 @@ export function answerToStore(res: CapturableResponse, answer: CapturedAnswer, k
  * all leave, at `end`. A body written in parts (`write`, a piped stream) is not kept: `record` gets `null`, and the
  * claim should be released. `record` must not throw (log instead); the answer is sent either way.
  */
-export function captureAnswer(res: CapturableResponse, record: (answer: CapturedAnswer | null) => Promise<void> | void): void {
+export function captureAnswer(
+  res: CapturableResponse,
+  record: (answer: CapturedAnswer | null) => Promise<void> | void,
+): void {
   const end = res.end.bind(res);
   const write = res.write.bind(res);
   let streamed = false;
@@ -101,8 +107,15 @@ export function captureAnswer(res: CapturableResponse, record: (answer: Captured
     captured = true;
     const chunk = typeof args[0] === 'function' ? undefined : args[0];
     const encoding = typeof args[1] === 'string' ? (args[1] as BufferEncoding) : 'utf8';
-    const text = chunk === undefined || chunk === null ? '' : typeof chunk === 'string' ? Buffer.from(chunk, encoding).toString('utf8') : Buffer.from(chunk as Uint8Array).toString('utf8');
-    const answer = streamed ? null : { status: res.statusCode, contentType: res.get('Content-Type') || null, body: text };
+    const text =
+      chunk === undefined || chunk === null
+        ? ''
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, encoding).toString('utf8')
+          : Buffer.from(chunk as Uint8Array).toString('utf8');
+    const answer = streamed
+      ? null
+      : { status: res.statusCode, contentType: res.get('Content-Type') || null, body: text };
     void Promise.resolve()
       .then(() => record(answer))
       .catch(() => undefined)

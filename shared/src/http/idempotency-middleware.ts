@@ -86,17 +86,20 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
   return async (req, res, next) => {
     const key = req.get('Idempotency-Key');
     if (key === undefined || !IDEMPOTENT_METHODS.has(req.method)) return next();
-    if (!IDEMPOTENCY_KEY_RE.test(key)) throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters');
+    if (!IDEMPOTENCY_KEY_RE.test(key))
+      throw new ValidationError('Idempotency-Key must be 1–255 printable ASCII characters');
 
     const scope = scopeOf(req, res);
     const hash = fingerprint(req);
     const t = now();
     const claimed =
-      (await store.claim(scope, key, hash, t)) || (reclaimStale !== undefined && (await reclaimStale(scope, key, hash, t - staleClaimMs!, t)));
+      (await store.claim(scope, key, hash, t)) ||
+      (reclaimStale !== undefined && (await reclaimStale(scope, key, hash, t - staleClaimMs!, t)));
     if (!claimed) {
       const prior = await store.find(scope, key);
       if (!prior) throw new ConflictError(`request with Idempotency-Key ${key} was just released; retry it`);
-      if (prior.requestHash !== hash) throw new UnprocessableError(`Idempotency-Key ${key} was already used for a different request`);
+      if (prior.requestHash !== hash)
+        throw new UnprocessableError(`Idempotency-Key ${key} was already used for a different request`);
       if (prior.state === 'pending') {
         res.setHeader('Retry-After', '1');
         throw new ConflictError(`request with Idempotency-Key ${key} is still being processed`);
@@ -118,7 +121,9 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
       } catch (err) {
         log.error({ err, scope }, 'could not record the answer for an Idempotency-Key; releasing its claim');
         // Left pending, every retry would be 409 (on the store node until a restart): let the retry run instead.
-        await store.release(scope, key).catch((e: unknown) => log.error({ err: e, scope }, 'could not release the claim of an Idempotency-Key'));
+        await store
+          .release(scope, key)
+          .catch((e: unknown) => log.error({ err: e, scope }, 'could not release the claim of an Idempotency-Key'));
       }
     });
     next();

@@ -53,7 +53,11 @@ export function metricsRoute(registry: Registry) {
 }
 
 /** Mount at the top of a sub-router so route labels keep its prefix (`/api/locations/:id`, not `/locations/:id`). */
-export function markRoutePrefix(req: { readonly baseUrl: string }, res: { readonly locals: Record<string, unknown> }, next: () => void): void {
+export function markRoutePrefix(
+  req: { readonly baseUrl: string },
+  res: { readonly locals: Record<string, unknown> },
+  next: () => void,
+): void {
   res.locals.routePrefix = req.baseUrl;
   next();
 }

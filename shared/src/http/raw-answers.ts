@@ -72,11 +72,20 @@ export function answerClientError(err: ParserError, socket: RawSocket): void {
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
   const [status, title, detail] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request header fields too large', 'the request headers are larger than this server accepts (16 KiB in all)']
+      ? [
+          431,
+          'Request header fields too large',
+          'the request headers are larger than this server accepts (16 KiB in all)',
+        ]
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request timeout', 'the request was not received in time']
         : [400, 'Invalid request', `the request is not valid HTTP/1.1 (${err.code ?? 'unreadable'})`];
-  const type = status === 431 ? 'urn:storefleet:problem:header-too-large' : status === 408 ? 'urn:storefleet:problem:request-timeout' : 'urn:storefleet:problem:validation';
+  const type =
+    status === 431
+      ? 'urn:storefleet:problem:header-too-large'
+      : status === 408
+        ? 'urn:storefleet:problem:request-timeout'
+        : 'urn:storefleet:problem:validation';
   guardSocket(socket);
   socket.end(rawProblemResponse({ type, title, status, detail }), () => socket.destroy());
 }

@@ -36,7 +36,9 @@ interface Step {
 
 /** `key` as it may be shown in a message: NUL and lone surrogates escaped, 64 characters at most. */
 const shown = (key: string): string =>
-  key.replace(new RegExp(BAD_TEXT.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).slice(0, 64);
+  key
+    .replace(new RegExp(BAD_TEXT.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .slice(0, 64);
 
 /** The dotted path to `step` (its last 16 keys at most: bodies may nest very deep). */
 const pathOf = (step: Step): string => {
@@ -103,15 +105,17 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
     if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
 }
 
 const refusal = (where: string, problem: BadTextProblem) =>
-  new ValidationError(`${where}: text may not contain ${problem === 'contains U+0000 (NUL)' ? 'U+0000 (NUL)' : 'a lone surrogate (U+D800–U+DFFF outside a pair)'}`, [
-    { path: where, message: problem },
-  ]);
+  new ValidationError(
+    `${where}: text may not contain ${problem === 'contains U+0000 (NUL)' ? 'U+0000 (NUL)' : 'a lone surrogate (U+D800–U+DFFF outside a pair)'}`,
+    [{ path: where, message: problem }],
+  );
 
 /**
  * Express middleware (typed structurally so `shared` does not depend on express), mounted after `express.json()` by
@@ -122,14 +126,18 @@ const refusal = (where: string, problem: BadTextProblem) =>
 export function refuseBadText(req: NulCheckedRequest, _res: unknown, next: (err?: unknown) => void): void {
   const url = req.originalUrl;
   if (/%00/i.test(url) || url.includes('\u0000') || decodedOrRaw(req.path).includes('\u0000')) {
-    throw new ValidationError('the URL contains a NUL character (%00); text may not contain U+0000', [{ path: '(url)', message: 'contains U+0000' }]);
+    throw new ValidationError('the URL contains a NUL character (%00); text may not contain U+0000', [
+      { path: '(url)', message: 'contains U+0000' },
+    ]);
   }
   const inPath = badTextIn(decodedOrRaw(req.path));
   if (inPath) throw refusal('(url)', inPath);
   const inQuery = findBadText(req.query);
   if (inQuery) throw refusal(`query ${inQuery.path}`, inQuery.problem);
   if (nestsDeeperThan(req.body, MAX_JSON_DEPTH)) {
-    throw new ValidationError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    throw new ValidationError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+      { path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
   }
   const inBody = findBadText(req.body);
   if (inBody) throw refusal(inBody.path, inBody.problem);

@@ -48,17 +48,27 @@ const wellFormed = { when: (payload: { issues: readonly unknown[] }) => payload.
 function checkSaleArithmetic(s: z.output<typeof saleShape>, ctx: z.RefinementCtx): void {
   const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   s.lines.forEach((l, i) => {
-    if (l.subtotalMinor !== l.qty * l.unitPriceMinor) fail(['lines', i, 'subtotalMinor'], `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`);
+    if (l.subtotalMinor !== l.qty * l.unitPriceMinor)
+      fail(
+        ['lines', i, 'subtotalMinor'],
+        `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`,
+      );
   });
   const linesSubtotal = sum(s.lines, (l) => l.subtotalMinor);
   const linesTax = sum(s.lines, (l) => l.taxMinor);
-  if (s.subtotalMinor !== linesSubtotal) fail(['subtotalMinor'], `subtotalMinor ${s.subtotalMinor} is not the lines' subtotals ${linesSubtotal}`);
+  if (s.subtotalMinor !== linesSubtotal)
+    fail(['subtotalMinor'], `subtotalMinor ${s.subtotalMinor} is not the lines' subtotals ${linesSubtotal}`);
   if (s.taxMinor !== linesTax) fail(['taxMinor'], `taxMinor ${s.taxMinor} is not the lines' tax ${linesTax}`);
-  if (s.totalMinor !== s.subtotalMinor + s.taxMinor) fail(['totalMinor'], `totalMinor ${s.totalMinor} is not subtotal ${s.subtotalMinor} + tax ${s.taxMinor}`);
+  if (s.totalMinor !== s.subtotalMinor + s.taxMinor)
+    fail(['totalMinor'], `totalMinor ${s.totalMinor} is not subtotal ${s.subtotalMinor} + tax ${s.taxMinor}`);
   const tendered = sum(s.tenders, (t) => t.amountMinor);
   if (tendered !== s.totalMinor) fail(['tenders'], `the tenders pay ${tendered}, not the totalMinor ${s.totalMinor}`);
   s.tenders.forEach((t, i) => {
-    if (t.kind === 'CASH' && t.givenMinor < t.amountMinor) fail(['tenders', i, 'givenMinor'], `givenMinor ${t.givenMinor} is less than the cash amountMinor ${t.amountMinor}`);
+    if (t.kind === 'CASH' && t.givenMinor < t.amountMinor)
+      fail(
+        ['tenders', i, 'givenMinor'],
+        `givenMinor ${t.givenMinor} is less than the cash amountMinor ${t.amountMinor}`,
+      );
   });
 }
 
@@ -94,7 +104,12 @@ export type SaleVoided = z.infer<typeof saleVoidedSchema>;
 /** A return's refund is the sum of its lines' refunds (each line's refund includes its tax). */
 function checkReturnArithmetic(r: z.output<typeof returnShape>, ctx: z.RefinementCtx): void {
   const lines = sum(r.lines, (l) => l.refundMinor);
-  if (r.refundMinor !== lines) ctx.addIssue({ code: 'custom', path: ['refundMinor'], message: `refundMinor ${r.refundMinor} is not the lines' refunds ${lines}` });
+  if (r.refundMinor !== lines)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['refundMinor'],
+      message: `refundMinor ${r.refundMinor} is not the lines' refunds ${lines}`,
+    });
 }
 
 const returnShape = z.strictObject({
@@ -102,7 +117,10 @@ const returnShape = z.strictObject({
   saleId: id,
   currency,
   at: epochMs,
-  lines: z.array(z.strictObject({ sku, qty, refundMinor: minor })).min(1).max(100),
+  lines: z
+    .array(z.strictObject({ sku, qty, refundMinor: minor }))
+    .min(1)
+    .max(100),
   refundMinor: minor,
   /** How the money went back: to the card the sale was paid with (its refund reference) or in cash. */
   refund: z.discriminatedUnion('kind', [
@@ -113,7 +131,16 @@ const returnShape = z.strictObject({
 export const saleReturnedSchema = returnShape.superRefine(checkReturnArithmetic, wellFormed);
 export type SaleReturned = z.infer<typeof saleReturnedSchema>;
 
-export const MOVEMENT_KINDS = ['SALE', 'RETURN', 'RECEIVE', 'TRANSFER_OUT', 'TRANSFER_IN', 'ADJUSTMENT', 'RFID_RECONCILE', 'PICKUP'] as const;
+export const MOVEMENT_KINDS = [
+  'SALE',
+  'RETURN',
+  'RECEIVE',
+  'TRANSFER_OUT',
+  'TRANSFER_IN',
+  'ADJUSTMENT',
+  'RFID_RECONCILE',
+  'PICKUP',
+] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 
 /** `stock.moved` (store → hub): one signed movement of one sku; the hub adds it to the store's PN-counter. */
@@ -153,11 +180,17 @@ export type EventPayload<T extends SchemaEventType> = z.infer<(typeof eventPaylo
  * The payload of a `type` event checked against its schema: the data when it conforms, or a message naming the first
  * faulty field (and how many more), for a refusal or a parked entry.
  */
-export function checkEventPayload<T extends SchemaEventType>(type: T, payload: unknown): { ok: true; data: EventPayload<T> } | { ok: false; reason: string } {
+export function checkEventPayload<T extends SchemaEventType>(
+  type: T,
+  payload: unknown,
+): { ok: true; data: EventPayload<T> } | { ok: false; reason: string } {
   const parsed = eventPayloadSchemas[type].safeParse(payload);
   if (parsed.success) return { ok: true, data: parsed.data as EventPayload<T> };
   const [first, ...rest] = parsed.error.issues;
-  return { ok: false, reason: `invalid ${type} payload: ${first?.path.join('.') || '(root)'}: ${first?.message}${rest.length ? ` (+${rest.length} more)` : ''}` };
+  return {
+    ok: false,
+    reason: `invalid ${type} payload: ${first?.path.join('.') || '(root)'}: ${first?.message}${rest.length ? ` (+${rest.length} more)` : ''}`,
+  };
 }
 
 /** The payload of a `type` event or feed entry, checked: throws with the reason when it does not conform (a store's feed handler throws it, so the entry is parked). */
@@ -171,7 +204,10 @@ export function parseEventPayload<T extends SchemaEventType>(type: T, payload: u
  * Splits a run of `type` events (a handler's batch) into those whose payload conforms and a refusal for each of the
  * rest, so a receiver parks a bad payload alone and applies its neighbours.
  */
-export function partitionByPayload<E extends { readonly seq: number; readonly payload: unknown }>(type: SchemaEventType, events: readonly E[]): { valid: E[]; refused: { seq: number; reason: string }[] } {
+export function partitionByPayload<E extends { readonly seq: number; readonly payload: unknown }>(
+  type: SchemaEventType,
+  events: readonly E[],
+): { valid: E[]; refused: { seq: number; reason: string }[] } {
   const valid: E[] = [];
   const refused: { seq: number; reason: string }[] = [];
   for (const e of events) {

@@ -26,7 +26,10 @@ export const reservationChangedSchema = z.strictObject({
   storeId: id.optional(),
   customerRef: z.string().min(1).max(500),
   status: z.enum(HOLD_STATUSES),
-  lines: z.array(z.strictObject({ sku: skuSchema, qty: z.number().int().min(1).max(10_000) })).max(500).readonly(),
+  lines: z
+    .array(z.strictObject({ sku: skuSchema, qty: z.number().int().min(1).max(10_000) }))
+    .max(500)
+    .readonly(),
   expiresAt: epochMs,
   createdAt: epochMs.optional(),
   updatedAt: epochMs,
@@ -38,7 +41,12 @@ export const reservationChangedSchema = z.strictObject({
 export type ReservationChanged = z.infer<typeof reservationChangedSchema>;
 
 /** `order.checked-in`: a curbside customer of this hold has arrived and waits at `parkingSpot`. */
-export const orderCheckedInSchema = z.strictObject({ orderId: id, reservationId: id, parkingSpot: z.string().min(1).max(20), at: epochMs });
+export const orderCheckedInSchema = z.strictObject({
+  orderId: id,
+  reservationId: id,
+  parkingSpot: z.string().min(1).max(20),
+  at: epochMs,
+});
 export type OrderCheckedIn = z.infer<typeof orderCheckedInSchema>;
 
 /** `inventory.low-stock`: the hub's reorder suggestion for a sku of this store that fell to its reorder point. */
@@ -55,7 +63,11 @@ export const inventoryLowStockSchema = z.strictObject({
 export type InventoryLowStock = z.infer<typeof inventoryLowStockSchema>;
 
 /** `inventory.restocked`: the sku is back above its reorder point; its suggestion is withdrawn. */
-export const inventoryRestockedSchema = z.strictObject({ sku: skuSchema, onHand: count.optional(), reserved: count.optional() });
+export const inventoryRestockedSchema = z.strictObject({
+  sku: skuSchema,
+  onHand: count.optional(),
+  reserved: count.optional(),
+});
 export type InventoryRestocked = z.infer<typeof inventoryRestockedSchema>;
 
 /** Every feed entry type the hub sends down, by name. */
@@ -71,4 +83,7 @@ export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;
 
 /** A feed entry built with its schema's type, so the hub cannot append a payload its stores would park. */
-export const feedEntry = <T extends FeedType>(type: T, payload: FeedPayload<T>): { readonly type: T; readonly payload: FeedPayload<T> } => ({ type, payload });
+export const feedEntry = <T extends FeedType>(
+  type: T,
+  payload: FeedPayload<T>,
+): { readonly type: T; readonly payload: FeedPayload<T> } => ({ type, payload });

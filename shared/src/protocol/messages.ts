@@ -88,14 +88,22 @@ export const CLOSE = {
 } as const;
 
 const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const eventType = z.string().min(1).max(LIMITS.maxEventTypeLength).regex(/^[a-z][a-z0-9._-]*$/);
+const eventType = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxEventTypeLength)
+  .regex(/^[a-z][a-z0-9._-]*$/);
 
 export const wireEventSchema = z.strictObject({
   origin: z.string().min(1).max(64),
   seq,
   /** The HLC stamp as `hlcEncode` writes it (13 hex digits of wall ms, 4 of counter, the node): a stamp the hub
    * compares as text (the newest one per store gates the repeat check) must not be any string that sorts high. */
-  hlc: z.string().min(20).max(100).regex(/^[0-9a-f]{13}-[0-9a-f]{4}-[^\s]+$/, 'not an HLC stamp (13 hex digits-4 hex digits-node)'),
+  hlc: z
+    .string()
+    .min(20)
+    .max(100)
+    .regex(/^[0-9a-f]{13}-[0-9a-f]{4}-[^\s]+$/, 'not an HLC stamp (13 hex digits-4 hex digits-node)'),
   type: eventType,
   payload: z.unknown(),
 });
@@ -105,7 +113,10 @@ export const feedEntrySchema = z.strictObject({ seq, type: eventType, payload: z
 export type FeedEntry = z.infer<typeof feedEntrySchema>;
 
 /** A feed entry's identity: its seq and the hub's createdAt (a restored hub writes other entries at the same seqs). */
-export const feedPositionSchema = z.strictObject({ seq, createdAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+export const feedPositionSchema = z.strictObject({
+  seq,
+  createdAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 export type FeedPosition = z.infer<typeof feedPositionSchema>;
 
 /** The hub rebased this store's feed: when (hub clock), and how many entries it resent after the store's cursor. */
@@ -161,14 +172,22 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
      */
     parked: z.strictObject({ count: z.number().int().min(0), reason: z.string().max(500).nullable() }).optional(),
   }),
-  z.strictObject({ type: z.literal('doc-sync'), docId: z.string().min(1).max(200), data: z.string().max(LIMITS.maxFrameBytes) }),
+  z.strictObject({
+    type: z.literal('doc-sync'),
+    docId: z.string().min(1).max(200),
+    data: z.string().max(LIMITS.maxFrameBytes),
+  }),
   z.strictObject({ type: z.literal('store-status'), disk: storeDiskSchema }),
   /**
    * The entry the hub holds at this store's cursor (`feedAt` in `welcome`) is not the one the store applied there:
    * the store stops applying feed pages and asks the hub to rebase its feed after `cursor`. Sent only to a hub whose
    * `welcome` lists `feed-rebase`. `at` is the entry the store applied last (null when it does not know).
    */
-  z.strictObject({ type: z.literal('feed-rebase'), cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), at: feedPositionSchema.nullable() }),
+  z.strictObject({
+    type: z.literal('feed-rebase'),
+    cursor: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    at: feedPositionSchema.nullable(),
+  }),
   /**
    * The hub lacks this store's events `fromSeq`–`toSeq` (it was restored from a backup older than the store keeps
    * acknowledged events) and the store no longer holds them: the loss is done. The hub records it, holds the store's
@@ -226,7 +245,13 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
    * The answer to `feed-rebase`: the store's feed now follows `cursor` up to `head`; `rebasedAt` null when the hub
    * found nothing to rebase (its entry there matches, or another connection rebased it first).
    */
-  z.object({ type: z.literal('feed-rebased'), cursor: z.number(), head: z.number(), rebasedAt: z.number().nullable(), moved: z.number() }),
+  z.object({
+    type: z.literal('feed-rebased'),
+    cursor: z.number(),
+    head: z.number(),
+    rebasedAt: z.number().nullable(),
+    moved: z.number(),
+  }),
   /**
    * Entries `fromSeq`–`toSeq` of the store's feed are gone from the hub (removed by retention after a store disk
    * acknowledged them, or renumbered past them by a feed rebase): a store whose cursor is `fromSeq − 1` or more moves it
@@ -238,7 +263,11 @@ export const hubMessageSchema: z.ZodType<HubMessage> = z.discriminatedUnion('typ
   z.object({ type: z.literal('feed-page'), entries: z.array(feedEntrySchema), head: z.number() }),
   z.object({ type: z.literal('doc-sync'), docId: z.string(), data: z.string() }),
   z.object({ type: z.literal('doc-error'), docId: z.string(), detail: z.string() }),
-  z.object({ type: z.literal('error'), code: z.enum(['unsupported-protocol', 'bad-message', 'forbidden', 'internal']), message: z.string() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.enum(['unsupported-protocol', 'bad-message', 'forbidden', 'internal']),
+    message: z.string(),
+  }),
 ]) as z.ZodType<HubMessage>;
 
 /** What a store's status, the hub's and the console say of events a store lost to a hub restore (`events-lost`). */
@@ -262,7 +291,10 @@ export function closeReason(text: string): string {
 }
 
 /** Parses one text frame; undefined with a reason when it is not a valid message. */
-export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; message: T } | { ok: false; reason: string } {
+export function parseFrame<T>(
+  schema: z.ZodType<T>,
+  text: string,
+): { ok: true; message: T } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -271,11 +303,16 @@ export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; m
   }
   // JSON.parse takes any depth, but a payload nested thousands of levels deep overflows the stack of whatever walks it
   // next (JSON.stringify into the database): the batch would fail on every resend, for good.
-  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) return { ok: false, reason: `frame nests deeper than ${MAX_JSON_DEPTH} levels` };
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH))
+    return { ok: false, reason: `frame nests deeper than ${MAX_JSON_DEPTH} levels` };
   const r = schema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    return { ok: false, reason: `invalid ${String((raw as { type?: unknown })?.type ?? 'message')}: ${i?.path.join('.') || '(root)'} ${i?.message ?? ''}`.trim() };
+    return {
+      ok: false,
+      reason:
+        `invalid ${String((raw as { type?: unknown })?.type ?? 'message')}: ${i?.path.join('.') || '(root)'} ${i?.message ?? ''}`.trim(),
+    };
   }
   return { ok: true, message: r.data };
 }

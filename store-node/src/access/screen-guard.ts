@@ -34,11 +34,18 @@ interface Resolved extends Caller {
   readonly kioskBy?: KioskBy;
 }
 
-function resolveCaller(req: Request, pairing: PairingService, trusted: ReadonlySet<string>, loopbackRole: LoopbackRole): Resolved {
+function resolveCaller(
+  req: Request,
+  pairing: PairingService,
+  trusted: ReadonlySet<string>,
+  loopbackRole: LoopbackRole,
+): Resolved {
   const address = req.socket.remoteAddress ?? '';
   if (trusted.has(address)) {
     if (loopbackRole === 'kiosk') return { role: 'kiosk', scope: 'kiosk', kioskBy: 'machine' };
-    return hasKioskMarker(req.get('Cookie')) ? { role: 'kiosk', scope: 'kiosk', kioskBy: 'marker' } : { role: 'lane', scope: 'lane' };
+    return hasKioskMarker(req.get('Cookie'))
+      ? { role: 'kiosk', scope: 'kiosk', kioskBy: 'marker' }
+      : { role: 'lane', scope: 'lane' };
   }
   let token: string | undefined;
   try {
@@ -49,7 +56,12 @@ function resolveCaller(req: Request, pairing: PairingService, trusted: ReadonlyS
   if (!token) return { role: 'unpaired', scope: `unpaired:${address}`, unpairedBecause: 'no-token' };
   const device = pairing.deviceFor(token);
   if (!device) return { role: 'unpaired', scope: `unpaired:${address}`, unpairedBecause: 'bad-token' };
-  return { role: device.role, scope: `device:${device.id}`, deviceId: device.id, ...(device.role === 'kiosk' ? { kioskBy: 'pairing' as const } : {}) };
+  return {
+    role: device.role,
+    scope: `device:${device.id}`,
+    deviceId: device.id,
+    ...(device.role === 'kiosk' ? { kioskBy: 'pairing' as const } : {}),
+  };
 }
 
 /** The caller the guard decided for this request (the guard runs before every route). */
@@ -65,7 +77,11 @@ export function callerOf(res: Response): Caller {
  * kiosk's browser asking for a staff page, a small 403 page that leads back to the kiosk and tells staff how this
  * screen becomes a staff screen again. `loopbackRole` says what a trusted address is (config `loopbackRole`).
  */
-export function screenGuard(pairing: PairingService, trusted: ReadonlySet<string>, loopbackRole: LoopbackRole = 'lane'): RequestHandler {
+export function screenGuard(
+  pairing: PairingService,
+  trusted: ReadonlySet<string>,
+  loopbackRole: LoopbackRole = 'lane',
+): RequestHandler {
   return (req, res, next) => {
     const { unpairedBecause, kioskBy, ...caller } = resolveCaller(req, pairing, trusted, loopbackRole);
     res.locals.caller = caller;

@@ -12,7 +12,9 @@
  */
 export type ScreenRole = 'lane' | 'kiosk' | 'handheld' | 'unpaired';
 
-export type AccessDecision = { readonly allow: true } | { readonly allow: false; readonly status: 401 | 403; readonly detail: string };
+export type AccessDecision =
+  | { readonly allow: true }
+  | { readonly allow: false; readonly status: 401 | 403; readonly detail: string };
 
 export const KIOSK_REFUSAL = 'this is a kiosk screen: staff pages need a staff sign-in';
 export const LANE_ONLY_REFUSAL = 'only the store node’s own screens can pair or unpair devices';
@@ -51,14 +53,23 @@ const LANE_ONLY: readonly (Rule & { readonly detail: string })[] = [
   { methods: ['POST'], path: /^\/api\/sync\/parked-feed\/replay$/, detail: REPLAY_LANE_ONLY },
 ];
 
-const matches = (rules: readonly Rule[], method: string, path: string) => rules.some((r) => r.methods.includes(method) && r.path.test(path));
+const matches = (rules: readonly Rule[], method: string, path: string) =>
+  rules.some((r) => r.methods.includes(method) && r.path.test(path));
 /** The path as the router sees it for matching purposes: case-insensitive, trailing slashes ignored. */
 const routed = (path: string) => path.toLowerCase().replace(/\/+$/, '') || '/';
 
 /** `unpairedBecause`: why an unpaired caller is unpaired (no token, or a token that is revoked or unknown). */
-export function decideAccess(role: ScreenRole, method: string, path: string, unpairedBecause: 'no-token' | 'bad-token' = 'no-token'): AccessDecision {
+export function decideAccess(
+  role: ScreenRole,
+  method: string,
+  path: string,
+  unpairedBecause: 'no-token' | 'bad-token' = 'no-token',
+): AccessDecision {
   if (role === 'lane') return { allow: true };
-  if (role === 'kiosk') return matches(KIOSK_ALLOWED, method, path) ? { allow: true } : { allow: false, status: 403, detail: KIOSK_REFUSAL };
+  if (role === 'kiosk')
+    return matches(KIOSK_ALLOWED, method, path)
+      ? { allow: true }
+      : { allow: false, status: 403, detail: KIOSK_REFUSAL };
   const p = routed(path);
   if (role === 'unpaired') {
     const isApi = p === '/api' || p.startsWith('/api/') || p === '/metrics';

@@ -17,7 +17,8 @@ import { ForbiddenError } from '@storefleet/shared';
  *   browser's cross-site request and passes.
  */
 export const FOREIGN_HOST = 'this store node does not answer to that host name';
-export const CROSS_SITE_WRITE = 'a write from another site is refused: the store node takes writes only from its own pages';
+export const CROSS_SITE_WRITE =
+  'a write from another site is refused: the store node takes writes only from its own pages';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -57,7 +58,9 @@ export function crossSiteWrite(req: Pick<Request, 'method' | 'protocol' | 'get'>
   const origin = req.get('Origin');
   if (origin === undefined) return undefined;
   try {
-    return new URL(origin).origin === new URL(`${req.protocol}://${req.get('Host')}`).origin ? undefined : 'foreign origin';
+    return new URL(origin).origin === new URL(`${req.protocol}://${req.get('Host')}`).origin
+      ? undefined
+      : 'foreign origin';
   } catch {
     return 'unreadable origin';
   }
@@ -70,7 +73,9 @@ export function siteGuard(hostnames: readonly string[] = []): RequestHandler {
   return (req, _res, next) => {
     const host = req.get('Host');
     if (!answersTo(host, names)) {
-      throw new ForbiddenError(`${FOREIGN_HOST} (${shown(host)}): open it by its address (http://127.0.0.1:port) or add the name to STORE_HOSTNAMES`);
+      throw new ForbiddenError(
+        `${FOREIGN_HOST} (${shown(host)}): open it by its address (http://127.0.0.1:port) or add the name to STORE_HOSTNAMES`,
+      );
     }
     if (crossSiteWrite(req)) throw new ForbiddenError(`${CROSS_SITE_WRITE} (Origin ${shown(req.get('Origin'))})`);
     next();

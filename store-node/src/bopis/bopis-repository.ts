@@ -55,13 +55,22 @@ export class BopisRepository {
    */
   checkIn(reservationId: string, orderId: string, parkingSpot: string, at: number): boolean {
     const changed = this.db
-      .prepare('UPDATE bopis_reservations SET order_id = ?, parking_spot = ?, arrived_at = ? WHERE id = ? AND (arrived_at IS NULL OR arrived_at <= ?)')
+      .prepare(
+        'UPDATE bopis_reservations SET order_id = ?, parking_spot = ?, arrived_at = ? WHERE id = ? AND (arrived_at IS NULL OR arrived_at <= ?)',
+      )
       .run(orderId, parkingSpot, at, reservationId, at).changes;
     return changed > 0 || this.get(reservationId) !== undefined;
   }
 
   /** Applies the hub's version unless an older one, and never undoes what this store did (hand-over, no-show). */
-  upsertFromHub(r: { id: string; status: string; customerRef: string; lines: unknown; expiresAt: number; updatedAt: number }): void {
+  upsertFromHub(r: {
+    id: string;
+    status: string;
+    customerRef: string;
+    lines: unknown;
+    expiresAt: number;
+    updatedAt: number;
+  }): void {
     this.db
       .prepare(
         `INSERT INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -94,7 +103,9 @@ export class BopisRepository {
 
   insertFromCode(id: string, lines: unknown, expiresAt: number): void {
     this.db
-      .prepare(`INSERT OR IGNORE INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, 'CONFIRMED', '(pickup code)', ?, ?, 0)`)
+      .prepare(
+        `INSERT OR IGNORE INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, 'CONFIRMED', '(pickup code)', ?, ?, 0)`,
+      )
       .run(id, JSON.stringify(lines), expiresAt);
   }
 
@@ -107,9 +118,13 @@ export class BopisRepository {
   search(q: string | undefined, limit: number): LocalReservation[] {
     const rows = q
       ? (this.db
-          .prepare(`SELECT * FROM bopis_reservations WHERE id LIKE ? || '%' OR customer_ref LIKE '%' || ? || '%' ORDER BY expires_at LIMIT ?`)
+          .prepare(
+            `SELECT * FROM bopis_reservations WHERE id LIKE ? || '%' OR customer_ref LIKE '%' || ? || '%' ORDER BY expires_at LIMIT ?`,
+          )
           .all(q, q, limit) as Row[])
-      : (this.db.prepare(`SELECT * FROM bopis_reservations WHERE status IN ('HELD', 'CONFIRMED') ORDER BY expires_at LIMIT ?`).all(limit) as Row[]);
+      : (this.db
+          .prepare(`SELECT * FROM bopis_reservations WHERE status IN ('HELD', 'CONFIRMED') ORDER BY expires_at LIMIT ?`)
+          .all(limit) as Row[]);
     return rows.map(toLocal);
   }
 

@@ -1,4 +1,12 @@
-import { AppError, ConflictError, NotFoundError, parseEventPayload, ValidationError, type ReservationChanged, type ReservationEndedAtStore } from '@storefleet/shared';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  parseEventPayload,
+  ValidationError,
+  type ReservationChanged,
+  type ReservationEndedAtStore,
+} from '@storefleet/shared';
 import type { FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -53,16 +61,26 @@ export class BopisService {
    * Returns how many ended.
    */
   applySnapshot(entry: FeedEntry): number {
-    return this.repo.endUnlisted(parseEventPayload('reservation.snapshot', entry.payload), HUB_NO_LONGER_HOLDS, entry.createdAt);
+    return this.repo.endUnlisted(
+      parseEventPayload('reservation.snapshot', entry.payload),
+      HUB_NO_LONGER_HOLDS,
+      entry.createdAt,
+    );
   }
 
   publicKey(): string | undefined {
-    return (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_public_key'").pluck().get() as string | undefined) ?? undefined;
+    return (
+      (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_public_key'").pluck().get() as
+        | string
+        | undefined) ?? undefined
+    );
   }
 
   savePublicKey(key: string): void {
     this.db
-      .prepare("INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_public_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+      .prepare(
+        "INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_public_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      )
       .run(key, this.now());
   }
 
@@ -81,7 +99,13 @@ export class BopisService {
   handOver(id: string): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
-      this.stock.moveAll(emit, r.lines.map((l) => ({ sku: l.sku, delta: -l.qty })), 'PICKUP', this.now(), r.id);
+      this.stock.moveAll(
+        emit,
+        r.lines.map((l) => ({ sku: l.sku, delta: -l.qty })),
+        'PICKUP',
+        this.now(),
+        r.id,
+      );
       emit('reservation.picked-up', { reservationId: r.id } satisfies ReservationEndedAtStore);
       this.repo.markHandedOver(r.id, this.now());
       return this.repo.get(r.id)!;
@@ -101,7 +125,10 @@ export class BopisService {
     const r = this.repo.get(id);
     if (!r) throw new NotFoundError('reservation', id);
     const closed = CLOSED[r.status];
-    if (closed) throw new ConflictError(`reservation ${id} ${r.endedReason ? `was ended: ${r.endedReason}` : closed}`, { status: r.status });
+    if (closed)
+      throw new ConflictError(`reservation ${id} ${r.endedReason ? `was ended: ${r.endedReason}` : closed}`, {
+        status: r.status,
+      });
     if (!r.lines.length) throw new ValidationError(`reservation ${id} has no lines`);
     return r;
   }

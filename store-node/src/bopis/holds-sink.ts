@@ -17,6 +17,7 @@ export function holdsSink(bopis: BopisService, log: SyncLogger): BootstrapSink {
       if (checked.ok) bopis.applyHold(checked.data);
       else if (refused++ === 0) reason = checked.reason;
     }
-    if (refused) log.warn({ refused, reason }, `refused ${refused} hold(s) from the hub's holds section that are not holds`);
+    if (refused)
+      log.warn({ refused, reason }, `refused ${refused} hold(s) from the hub's holds section that are not holds`);
   };
 }

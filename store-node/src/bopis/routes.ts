@@ -8,7 +8,14 @@ const idParam = z.object({ id: z.string().min(8).max(64) });
 export function bopisRoutes(bopis: BopisService): Router {
   const r = Router();
   r.get('/bopis/pickups', (req, res) => {
-    const q = parseOrThrow(z.object({ q: z.string().trim().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), req.query, 'query');
+    const q = parseOrThrow(
+      z.object({
+        q: z.string().trim().min(1).max(100).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      req.query,
+      'query',
+    );
     res.json({ items: bopis.search(q.q, q.limit) });
   });
   r.post('/bopis/pickups/verify', (req, res) => {

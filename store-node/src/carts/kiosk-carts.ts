@@ -43,10 +43,21 @@ export class KioskCarts {
     if ((f.type === 'PICKUP' || f.type === 'CURBSIDE') && f.storeId === this.storeId) {
       const want = cartQty(doc, p.sku) + qty;
       const here = this.stock.onHand(p.sku);
-      if (here < want) throw new ConflictError(`only ${Math.max(0, here)} of ${p.sku} in this store (wanted ${want})`, { outOfStock: true });
+      if (here < want)
+        throw new ConflictError(`only ${Math.max(0, here)} of ${p.sku} in this store (wanted ${want})`, {
+          outOfStock: true,
+        });
     }
-    const snapshot = { sku: p.sku, name: p.name, unitPriceMinor: p.price_minor, currency: p.currency, taxClass: p.tax_class };
-    this.sync.docs.change<CartDoc>(cartDocId(customerId), (d) => addToCart(d, snapshot, qty, `store:${this.storeId}`, this.now()));
+    const snapshot = {
+      sku: p.sku,
+      name: p.name,
+      unitPriceMinor: p.price_minor,
+      currency: p.currency,
+      taxClass: p.tax_class,
+    };
+    this.sync.docs.change<CartDoc>(cartDocId(customerId), (d) =>
+      addToCart(d, snapshot, qty, `store:${this.storeId}`, this.now()),
+    );
     return this.view(customerId);
   }
 

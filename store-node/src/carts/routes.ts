@@ -13,7 +13,11 @@ export function kioskCartRoutes(carts: KioskCarts): Router {
   });
   r.post('/carts/:customerId/lines', (req, res) => {
     const { customerId } = parseOrThrow(customerParam, req.params, 'customer id');
-    const body = parseOrThrow(z.strictObject({ code: z.string().trim().min(1).max(64), qty: quantitySchema.default(1) }), req.body, 'cart line');
+    const body = parseOrThrow(
+      z.strictObject({ code: z.string().trim().min(1).max(64), qty: quantitySchema.default(1) }),
+      req.body,
+      'cart line',
+    );
     res.json(carts.add(customerId, body.code, body.qty));
   });
   r.put('/carts/:customerId/lines/:sku', (req, res) => {

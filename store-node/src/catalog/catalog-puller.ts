@@ -38,7 +38,10 @@ export class CatalogPuller {
   }
 
   status(): CatalogSyncStatus {
-    const { version, wanted } = this.db.prepare('SELECT version, wanted FROM catalog_sync WHERE id = 1').get() as { version: number; wanted: number };
+    const { version, wanted } = this.db.prepare('SELECT version, wanted FROM catalog_sync WHERE id = 1').get() as {
+      version: number;
+      wanted: number;
+    };
     return { version, wanted, pulling: this.#pulling, lastError: this.#lastError };
   }
 
@@ -75,12 +78,16 @@ export class CatalogPuller {
   async #pull(): Promise<void> {
     for (;;) {
       const { version, wanted } = this.status();
-      const page = (await this.get(`/api/sync/bootstrap/catalog?after=${version}&limit=${PAGE}`)) as { rows: unknown[]; next: string | null };
+      const page = (await this.get(`/api/sync/bootstrap/catalog?after=${version}&limit=${PAGE}`)) as {
+        rows: unknown[];
+        next: string | null;
+      };
       if (this.#stopped) return;
       this.db.transaction(() => upsertCatalog(this.db, page.rows)).immediate();
       if (page.next === null) {
         const now = this.status();
-        if (now.version < wanted) throw new Error(`the hub announced catalog version ${wanted} but served up to ${now.version}`);
+        if (now.version < wanted)
+          throw new Error(`the hub announced catalog version ${wanted} but served up to ${now.version}`);
         this.log.info({ version: now.version, products: page.rows.length }, 'catalog updated from the hub');
         return;
       }

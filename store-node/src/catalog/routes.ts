@@ -29,13 +29,19 @@ export function catalogRoutes(products: ProductSearch, storeId: string | null, h
   let here: { lat: number; lon: number } | undefined;
   r.get('/catalog/products/:sku/nearby', async (req, res) => {
     const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
-    if (!hubGet || !storeId) throw new AppError('unavailable', 'this store is not linked to a hub, so stock at other stores is unknown');
+    if (!hubGet || !storeId)
+      throw new AppError('unavailable', 'this store is not linked to a hub, so stock at other stores is unknown');
     try {
       here ??= (await hubGet(`/api/locations/${storeId}`)) as { lat: number; lon: number };
-      const { items } = (await hubGet(`/api/inventory/nearby?sku=${encodeURIComponent(sku)}&lat=${here.lat}&lon=${here.lon}&radiusKm=50&limit=10`)) as { items: { storeId: string }[] };
+      const { items } = (await hubGet(
+        `/api/inventory/nearby?sku=${encodeURIComponent(sku)}&lat=${here.lat}&lon=${here.lon}&radiusKm=50&limit=10`,
+      )) as { items: { storeId: string }[] };
       res.json({ items: items.filter((i) => i.storeId !== storeId) });
     } catch (err) {
-      throw new AppError('unavailable', `stock at other stores needs the hub, which did not answer: ${(err as Error).message}`);
+      throw new AppError(
+        'unavailable',
+        `stock at other stores needs the hub, which did not answer: ${(err as Error).message}`,
+      );
     }
   });
   return r;

@@ -13,7 +13,10 @@ export function loadSqliteMigrations(sources: readonly SqliteMigrationSource[]):
   return sources.flatMap(({ module, dir }) => {
     const path = fileURLToPath(dir);
     if (!existsSync(path)) throw new Error(`migrations folder of module ${module} not found: ${path}`);
-    return migrationsOf(module, readdirSync(path).map((fileName) => ({ fileName, sql: readFileSync(join(path, fileName), 'utf8') })));
+    return migrationsOf(
+      module,
+      readdirSync(path).map((fileName) => ({ fileName, sql: readFileSync(join(path, fileName), 'utf8') })),
+    );
   });
 }
 
@@ -28,12 +31,17 @@ export function migrateSqlite(db: SqliteDb, files: readonly MigrationFile[]): st
       applied_at INTEGER NOT NULL, PRIMARY KEY (module, version))`);
     const applied = db.prepare('SELECT module, version, checksum FROM schema_migrations').all() as AppliedMigration[];
     const pending = planMigrations(files, applied);
-    const record = db.prepare('INSERT INTO schema_migrations (module, version, name, checksum, applied_at) VALUES (?, ?, ?, ?, ?)');
+    const record = db.prepare(
+      'INSERT INTO schema_migrations (module, version, name, checksum, applied_at) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const file of pending) {
       try {
         db.exec(file.sql);
       } catch (err) {
-        throw new Error(`migration ${file.module}/${String(file.version).padStart(3, '0')}_${file.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `migration ${file.module}/${String(file.version).padStart(3, '0')}_${file.name} failed: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       record.run(file.module, file.version, file.name, file.checksum, Date.now());
     }

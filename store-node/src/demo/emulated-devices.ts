@@ -26,7 +26,14 @@ const OPENING_STOCK = 12;
  * node runs without devices and says so.
  */
 export class EmulatedDevices {
-  readonly floor = new RfidFloorEmulator([{ antenna: 1, tags: [] }, { antenna: 2, tags: [] }], REALISTIC_NOISE, 500);
+  readonly floor = new RfidFloorEmulator(
+    [
+      { antenna: 1, tags: [] },
+      { antenna: 2, tags: [] },
+    ],
+    REALISTIC_NOISE,
+    500,
+  );
   readonly scanner = new ScannerEmulator();
   readonly scale = new ScaleEmulator(500);
   readonly printer = new PrinterEmulator();
@@ -45,7 +52,12 @@ export class EmulatedDevices {
     }
     mkdirSync(dir, { recursive: true });
     const kinds = ['rfid', 'scanner', 'scale', 'printer'] as const;
-    const configs: DeviceConfig[] = kinds.map((kind) => ({ name: `emulated-${kind}`, kind, path: join(dir, `${kind}-device`), ...(kind === 'rfid' ? { zones: { 1: 'floor-front', 2: 'floor-back' } } : {}) }));
+    const configs: DeviceConfig[] = kinds.map((kind) => ({
+      name: `emulated-${kind}`,
+      kind,
+      path: join(dir, `${kind}-device`),
+      ...(kind === 'rfid' ? { zones: { 1: 'floor-front', 2: 'floor-back' } } : {}),
+    }));
     const devices = new EmulatedDevices(configs);
     const emulators = [devices.floor, devices.scanner, devices.scale, devices.printer];
     for (const [i, kind] of kinds.entries()) {
@@ -62,15 +74,29 @@ export class EmulatedDevices {
   /** Once the node has its catalog: opening stock if needed, then shelves that follow on-hand. */
   follow(node: StoreNode): void {
     const products = () =>
-      node.db.prepare(`SELECT sku, gtin FROM catalog_products WHERE gtin IS NOT NULL ORDER BY sku LIMIT ${TAGGED_SKUS}`).all() as { sku: string; gtin: string }[];
+      node.db
+        .prepare(`SELECT sku, gtin FROM catalog_products WHERE gtin IS NOT NULL ORDER BY sku LIMIT ${TAGGED_SKUS}`)
+        .all() as { sku: string; gtin: string }[];
     const refresh = () => {
       const list = products();
       if (!list.length) return; // catalog not bootstrapped yet
       if (list.every((p) => node.pos.stock.onHand(p.sku) <= 0)) {
-        node.sync.write((emit) => node.pos.stock.moveAll(emit, list.map((p) => ({ sku: p.sku, delta: OPENING_STOCK })), 'RECEIVE', Date.now(), 'demo-opening-delivery'));
+        node.sync.write((emit) =>
+          node.pos.stock.moveAll(
+            emit,
+            list.map((p) => ({ sku: p.sku, delta: OPENING_STOCK })),
+            'RECEIVE',
+            Date.now(),
+            'demo-opening-delivery',
+          ),
+        );
       }
       const shelf = (half: typeof list) =>
-        half.flatMap((p) => Array.from({ length: Math.max(0, node.pos.stock.onHand(p.sku)) }, (_, i) => encodeSgtin96({ gtin14: p.gtin, companyPrefixLength: 7, serial: i + 1 })));
+        half.flatMap((p) =>
+          Array.from({ length: Math.max(0, node.pos.stock.onHand(p.sku)) }, (_, i) =>
+            encodeSgtin96({ gtin14: p.gtin, companyPrefixLength: 7, serial: i + 1 }),
+          ),
+        );
       this.floor.zones[0]!.tags = shelf(list.slice(0, list.length / 2));
       this.floor.zones[1]!.tags = shelf(list.slice(list.length / 2));
     };

@@ -45,7 +45,8 @@ export class DeviceManager {
       const driver = this.#driverFor(c);
       const link = new SerialLink(c.path, c.baudRate ?? DEFAULT_BAUD[c.kind], driver, open, (s) => {
         if (s.state === 'open') log.info({ device: c.name, path: c.path }, 'device connected');
-        if (s.state === 'waiting') log.warn({ device: c.name, path: c.path, err: s.lastError }, 'device unavailable; retrying');
+        if (s.state === 'waiting')
+          log.warn({ device: c.name, path: c.path, err: s.lastError }, 'device unavailable; retrying');
       });
       this.#links.set(c.name, { config: c, link, driver });
     }
@@ -65,17 +66,23 @@ export class DeviceManager {
   }
 
   status(): DeviceStatus[] {
-    return [...this.#links.values()].map(({ config, link, driver }) => ({ name: config.name, ...link.status(), stats: driver.stats() }));
+    return [...this.#links.values()].map(({ config, link, driver }) => ({
+      name: config.name,
+      ...link.status(),
+      stats: driver.stats(),
+    }));
   }
 
   /** Prints on the first connected printer; false when there is none (the receipt is still on screen). */
   print(text: string): boolean {
-    for (const { driver } of this.#links.values()) if (driver instanceof PrinterDriver && driver.print(text)) return true;
+    for (const { driver } of this.#links.values())
+      if (driver instanceof PrinterDriver && driver.print(text)) return true;
     return false;
   }
 
   latestWeight(): ScaleDriver['latestStable'] {
-    for (const { driver } of this.#links.values()) if (driver instanceof ScaleDriver && driver.latestStable) return driver.latestStable;
+    for (const { driver } of this.#links.values())
+      if (driver instanceof ScaleDriver && driver.latestStable) return driver.latestStable;
     return null;
   }
 
@@ -83,7 +90,10 @@ export class DeviceManager {
     switch (c.kind) {
       case 'rfid': {
         if (c.zones) this.rfid.nameZones(c.zones);
-        const reader = new RfidReader((r) => this.rfid.add(r), c.powerDbm ?? 26, this.now, { sweepMs: c.sweepMs, silentAfterMs: c.silentAfterMs });
+        const reader = new RfidReader((r) => this.rfid.add(r), c.powerDbm ?? 26, this.now, {
+          sweepMs: c.sweepMs,
+          silentAfterMs: c.silentAfterMs,
+        });
         this.rfid.addReader(c.name, reader);
         return reader;
       }

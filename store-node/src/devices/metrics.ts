@@ -23,7 +23,8 @@ export function registerDeviceMetrics(metrics: Registry, devices: DeviceManager)
     labelNames: ['device', 'kind', 'state'],
     registers: [metrics],
     collect() {
-      for (const d of devices.status()) for (const state of STATES) this.set({ device: d.name, kind: d.kind, state }, d.state === state ? 1 : 0);
+      for (const d of devices.status())
+        for (const state of STATES) this.set({ device: d.name, kind: d.kind, state }, d.state === state ? 1 : 0);
     },
   });
   new Gauge({
@@ -32,7 +33,8 @@ export function registerDeviceMetrics(metrics: Registry, devices: DeviceManager)
     labelNames: ['device', 'stat'],
     registers: [metrics],
     collect() {
-      for (const d of devices.status()) for (const [stat, v] of Object.entries(d.stats)) this.set({ device: d.name, stat }, v);
+      for (const d of devices.status())
+        for (const [stat, v] of Object.entries(d.stats)) this.set({ device: d.name, stat }, v);
     },
   });
   new Gauge({

@@ -1,4 +1,10 @@
-import { DEFAULT_RECONCILER, type DriftReport, type ReconcilerState, type RfidReader, type TagRead } from '@storefleet/devices';
+import {
+  DEFAULT_RECONCILER,
+  type DriftReport,
+  type ReconcilerState,
+  type RfidReader,
+  type TagRead,
+} from '@storefleet/devices';
 import type { Logger } from 'pino';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
@@ -45,7 +51,9 @@ export class RfidCycleCounter {
     this.minRssi = config.minRssi ?? DEFAULT_RECONCILER.minRssi;
     this.minSweeps = config.minSweeps ?? 3;
     this.#track = db.prepare('INSERT OR IGNORE INTO rfid_tracked_skus (sku, first_read_at) VALUES (?, ?)');
-    const saved = db.prepare('SELECT report, at FROM rfid_reports ORDER BY id DESC LIMIT 1').get() as { report: string; at: number } | undefined;
+    const saved = db.prepare('SELECT report, at FROM rfid_reports ORDER BY id DESC LIMIT 1').get() as
+      | { report: string; at: number }
+      | undefined;
     if (saved) this.#last = { ...(JSON.parse(saved.report) as DriftReport), at: saved.at };
   }
 
@@ -91,7 +99,15 @@ export class RfidCycleCounter {
     try {
       const out = await this.executor.submit<{ report: DriftReport; state: ReconcilerState }>(
         'rfidCycle',
-        { dbPath: this.db.name, reads, coverage, state: this.#state, cyclesToConfirm: this.cyclesToConfirm, minRssi: this.minRssi, zones: this.#zoneNames },
+        {
+          dbPath: this.db.name,
+          reads,
+          coverage,
+          state: this.#state,
+          cyclesToConfirm: this.cyclesToConfirm,
+          minRssi: this.minRssi,
+          zones: this.#zoneNames,
+        },
         { priority: 'NORMAL', timeoutMs: 60_000 },
       );
       this.#state = out.state;
@@ -99,14 +115,20 @@ export class RfidCycleCounter {
       const at = this.now();
       this.sync.write((emit) => {
         for (const z of Object.values(report.zones)) for (const sku of Object.keys(z)) this.#track.run(sku, at);
-        if (report.adjustments.length) this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
+        if (report.adjustments.length)
+          this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
         this.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(report), at);
         this.db.prepare('DELETE FROM rfid_reports WHERE id < (SELECT max(id) - 100 FROM rfid_reports)').run();
       });
       this.adjustmentsApplied += report.adjustments.length;
       if (!report.complete) this.incompleteWindows++;
-      if (report.adjustments.length) this.log.info({ adjustments: report.adjustments }, 'RFID count confirmed a drift; stock adjusted');
-      if (!report.complete) this.log.warn({ cycle: report.cycle, incomplete: report.incomplete }, 'RFID window incomplete: counted, but no stock moved');
+      if (report.adjustments.length)
+        this.log.info({ adjustments: report.adjustments }, 'RFID count confirmed a drift; stock adjusted');
+      if (!report.complete)
+        this.log.warn(
+          { cycle: report.cycle, incomplete: report.incomplete },
+          'RFID window incomplete: counted, but no stock moved',
+        );
       this.#last = { ...report, at };
       return report;
     } finally {

@@ -13,7 +13,10 @@ export function hubGetter(
 ): HubGet {
   return async (path) => {
     const bearer = await token();
-    const res = await fetch(hubUrl + path, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(hubUrl + path, {
+      headers: { authorization: `Bearer ${bearer}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const body = (await res.json().catch(() => ({}))) as { detail?: string };
     if (res.status === 401) onRefused?.(bearer, `HTTP 401${body.detail ? `: ${body.detail}` : ''}`);
     if (!res.ok) throw new Error(`GET ${path} → ${res.status} ${body.detail ?? ''}`.trim());

@@ -71,9 +71,17 @@ export class HubLink {
       this.#fail('unreachable', `hub ${url} unreachable: ${(err as Error).message}`);
       throw new Error(this.#lastError);
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: string; expiresAt?: number; serverTime?: number; detail?: string };
+    const body = (await res.json().catch(() => ({}))) as {
+      token?: string;
+      expiresAt?: number;
+      serverTime?: number;
+      detail?: string;
+    };
     if (!res.ok || !body.token || !body.expiresAt) {
-      this.#fail(res.status === 401 || res.status === 403 ? 'unauthorized' : 'unreachable', `hub refused the store credential: ${res.status} ${body.detail ?? ''}`.trim());
+      this.#fail(
+        res.status === 401 || res.status === 403 ? 'unauthorized' : 'unreachable',
+        `hub refused the store credential: ${res.status} ${body.detail ?? ''}`.trim(),
+      );
       throw new Error(this.#lastError);
     }
     if (typeof body.serverTime === 'number' && Number.isFinite(body.serverTime)) this.#measureOffset(body.serverTime);
@@ -101,7 +109,10 @@ export class HubLink {
     const offset = serverTime - this.now();
     // Log a skew a person should fix (the store's receipts and reports carry its own clock), once per big change.
     if (Math.abs(offset) > 60_000 && Math.abs(offset - this.#offsetMs) > 60_000) {
-      this.log.warn({ clockOffsetMs: offset }, `this store's clock is ${Math.round(Math.abs(offset) / 1000)} s ${offset > 0 ? 'behind' : 'ahead of'} the hub's`);
+      this.log.warn(
+        { clockOffsetMs: offset },
+        `this store's clock is ${Math.round(Math.abs(offset) / 1000)} s ${offset > 0 ? 'behind' : 'ahead of'} the hub's`,
+      );
     }
     this.#offsetMs = offset;
   }

@@ -18,9 +18,15 @@ export const IDEMPOTENCY_RETENTION_MS = 86_400_000;
  * left by a run that died mid-request, and is cleared so its retry runs. Pending claims are never taken over by age
  * (a payment terminal may take minutes).
  */
-export function idempotency(keys: SqliteIdempotencyKeys, scopeOf: (res: Response) => string, log: Logger, now: () => number): RequestHandler {
+export function idempotency(
+  keys: SqliteIdempotencyKeys,
+  scopeOf: (res: Response) => string,
+  log: Logger,
+  now: () => number,
+): RequestHandler {
   const cleared = keys.clearPending();
-  if (cleared) log.warn({ cleared }, 'cleared Idempotency-Key claims left pending by the previous run; their retries will run');
+  if (cleared)
+    log.warn({ cleared }, 'cleared Idempotency-Key claims left pending by the previous run; their retries will run');
   return idempotencyMiddleware<Request, Response>({
     store: keys,
     scopeOf: (_req, res) => scopeOf(res),

@@ -20,20 +20,30 @@ export class SqliteIdempotencyKeys implements IdempotencyStore {
   async claim(scope: string, key: string, requestHash: string, now: number): Promise<boolean> {
     return (
       this.db
-        .prepare(`INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (scope, key) DO NOTHING`)
+        .prepare(
+          `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (scope, key) DO NOTHING`,
+        )
         .run(scope, key, requestHash, now).changes === 1
     );
   }
 
   async find(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const r = this.db.prepare('SELECT request_hash, state, status, content_type, body FROM idempotency_keys WHERE scope = ? AND key = ?').get(scope, key) as
-      | AnswerRow
-      | undefined;
-    return r && { requestHash: r.request_hash, state: r.state, status: r.status, contentType: r.content_type, body: r.body };
+    const r = this.db
+      .prepare(
+        'SELECT request_hash, state, status, content_type, body FROM idempotency_keys WHERE scope = ? AND key = ?',
+      )
+      .get(scope, key) as AnswerRow | undefined;
+    return (
+      r && { requestHash: r.request_hash, state: r.state, status: r.status, contentType: r.content_type, body: r.body }
+    );
   }
 
   async complete(scope: string, key: string, status: number, contentType: string | null, body: string): Promise<void> {
-    this.db.prepare(`UPDATE idempotency_keys SET state = 'done', status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?`).run(status, contentType, body, scope, key);
+    this.db
+      .prepare(
+        `UPDATE idempotency_keys SET state = 'done', status = ?, content_type = ?, body = ? WHERE scope = ? AND key = ?`,
+      )
+      .run(status, contentType, body, scope, key);
   }
 
   async release(scope: string, key: string): Promise<void> {
@@ -54,7 +64,9 @@ export class SqliteIdempotencyKeys implements IdempotencyStore {
 
   /** The node's fingerprint key, made on first use and kept in the file. */
   fingerprintKey(): string {
-    this.db.prepare('INSERT INTO idempotency_fingerprint_key (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING').run(randomBytes(32).toString('base64url'));
+    this.db
+      .prepare('INSERT INTO idempotency_fingerprint_key (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING')
+      .run(randomBytes(32).toString('base64url'));
     return (this.db.prepare('SELECT key FROM idempotency_fingerprint_key WHERE id = 1').get() as { key: string }).key;
   }
 }

@@ -25,7 +25,13 @@ interface DeviceRow {
   paired_at: number;
   revoked_at: number | null;
 }
-const toDevice = (r: DeviceRow): PairedDevice => ({ id: r.id, name: r.name, role: r.role, pairedAt: r.paired_at, revokedAt: r.revoked_at });
+const toDevice = (r: DeviceRow): PairedDevice => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  pairedAt: r.paired_at,
+  revokedAt: r.revoked_at,
+});
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -45,21 +51,25 @@ export class PairingService {
   startPairing(role: DeviceRole = 'handheld'): { code: string; role: DeviceRole; expiresAt: number } {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = this.now() + CODE_TTL_MS;
-    this.db.prepare('INSERT OR REPLACE INTO pairing_codes (code_hash, expires_at, used_at, role) VALUES (?, ?, NULL, ?)').run(sha256(code), expiresAt, role);
+    this.db
+      .prepare('INSERT OR REPLACE INTO pairing_codes (code_hash, expires_at, used_at, role) VALUES (?, ?, NULL, ?)')
+      .run(sha256(code), expiresAt, role);
     return { code, role, expiresAt };
   }
 
   pair(code: string, name: string): { device: PairedDevice; token: string } {
     const now = this.now();
     const paired = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT expires_at, used_at, role FROM pairing_codes WHERE code_hash = ?').get(sha256(code)) as
-        | { expires_at: number; used_at: number | null; role: DeviceRole }
-        | undefined;
+      const row = this.db
+        .prepare('SELECT expires_at, used_at, role FROM pairing_codes WHERE code_hash = ?')
+        .get(sha256(code)) as { expires_at: number; used_at: number | null; role: DeviceRole } | undefined;
       if (!row || row.used_at !== null || row.expires_at <= now) return undefined;
       this.db.prepare('UPDATE pairing_codes SET used_at = ? WHERE code_hash = ?').run(now, sha256(code));
       const token = randomBytes(32).toString('base64url');
       const device: PairedDevice = { id: uuidv7(now), name, role: row.role, pairedAt: now, revokedAt: null };
-      this.db.prepare('INSERT INTO paired_devices (id, name, role, token_hash, paired_at) VALUES (?, ?, ?, ?, ?)').run(device.id, name, device.role, sha256(token), now);
+      this.db
+        .prepare('INSERT INTO paired_devices (id, name, role, token_hash, paired_at) VALUES (?, ?, ?, ?, ?)')
+        .run(device.id, name, device.role, sha256(token), now);
       return { device, token };
     })();
     if (paired) return paired;
@@ -67,23 +77,34 @@ export class PairingService {
       this.db.prepare('UPDATE pairing_codes SET used_at = ? WHERE used_at IS NULL').run(now);
       this.#wrong = 0;
     }
-    throw new AppError('unauthorized', 'that pairing code is wrong, used or expired; ask for a new one on the store’s own screen');
+    throw new AppError(
+      'unauthorized',
+      'that pairing code is wrong, used or expired; ask for a new one on the store’s own screen',
+    );
   }
 
   /** The device holding this token, unless it was revoked. */
   deviceFor(token: string): PairedDevice | undefined {
-    const r = this.db.prepare('SELECT id, name, role, paired_at, revoked_at FROM paired_devices WHERE token_hash = ? AND revoked_at IS NULL').get(sha256(token)) as
-      | DeviceRow
-      | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT id, name, role, paired_at, revoked_at FROM paired_devices WHERE token_hash = ? AND revoked_at IS NULL',
+      )
+      .get(sha256(token)) as DeviceRow | undefined;
     return r && toDevice(r);
   }
 
   list(): PairedDevice[] {
-    return (this.db.prepare('SELECT id, name, role, paired_at, revoked_at FROM paired_devices ORDER BY paired_at').all() as DeviceRow[]).map(toDevice);
+    return (
+      this.db
+        .prepare('SELECT id, name, role, paired_at, revoked_at FROM paired_devices ORDER BY paired_at')
+        .all() as DeviceRow[]
+    ).map(toDevice);
   }
 
   revoke(id: string): PairedDevice {
-    const changed = this.db.prepare('UPDATE paired_devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(this.now(), id).changes;
+    const changed = this.db
+      .prepare('UPDATE paired_devices SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?')
+      .run(this.now(), id).changes;
     if (!changed) throw new NotFoundError('paired device', id);
     return this.list().find((d) => d.id === id)!;
   }

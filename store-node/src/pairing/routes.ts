@@ -20,10 +20,26 @@ export function pairingRoutes(pairing: PairingService): Router {
     res.status(201).json(minted);
   });
   r.post('/pairing/pair', (req, res) => {
-    const { code, name } = parseOrThrow(z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'six digits'), name: z.string().trim().min(1).max(60) }), req.body, 'pairing');
+    const { code, name } = parseOrThrow(
+      z.strictObject({
+        code: z
+          .string()
+          .trim()
+          .regex(/^\d{6}$/, 'six digits'),
+        name: z.string().trim().min(1).max(60),
+      }),
+      req.body,
+      'pairing',
+    );
     const { device, token } = pairing.pair(code, name);
     markSecretAnswer(res); // the token is shown once: a retry with the same Idempotency-Key never sees it again
-    res.cookie(DEVICE_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: 365 * 86_400_000 });
+    res.cookie(DEVICE_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/',
+      maxAge: 365 * 86_400_000,
+    });
     res.status(201).json({ device, token });
   });
   r.get('/pairing/devices', (_req, res) => {

@@ -41,8 +41,12 @@ export class BasketRepository {
   constructor(readonly db: SqliteDb) {
     this.#insert = db.prepare('INSERT INTO pos_baskets (sale_id, opened_at, touched_at) VALUES (?, ?, ?)');
     this.#get = db.prepare('SELECT * FROM pos_baskets WHERE sale_id = ?');
-    this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid');
-    this.#line = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
+    this.#lines = db.prepare(
+      'SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid',
+    );
+    this.#line = db.prepare(
+      'SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?',
+    );
     // An upsert keeps the line's rowid, so the basket keeps the order in which items were first scanned.
     this.#upsertLine = db.prepare(
       `INSERT INTO pos_basket_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, changed_at)
@@ -51,18 +55,30 @@ export class BasketRepository {
          qty = excluded.qty, changed_at = excluded.changed_at`,
     );
     this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
-    this.#tender = db.prepare('UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
+    this.#tender = db.prepare(
+      'UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
+    );
     this.#together = db.transaction((write: () => unknown) => write());
-    this.#keepApproval = db.prepare("UPDATE pos_baskets SET tender_ref = ?, note = ? WHERE sale_id = ? AND tender_state = 'AUTHORISING'");
+    this.#keepApproval = db.prepare(
+      "UPDATE pos_baskets SET tender_ref = ?, note = ? WHERE sale_id = ? AND tender_state = 'AUTHORISING'",
+    );
     this.#touch = db.prepare('UPDATE pos_baskets SET touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
     const lastChange = '(SELECT MAX(changed_at) FROM pos_basket_lines l WHERE l.sale_id = b.sale_id)';
-    this.#untouched = db.prepare(`SELECT sale_id FROM pos_baskets b WHERE touched_at < @cutoff AND COALESCE(${lastChange}, 0) < @cutoff ORDER BY touched_at, sale_id`).pluck();
-    this.#lastTouched = db.prepare(`SELECT MAX(touched_at, COALESCE(${lastChange}, 0)) FROM pos_baskets b WHERE sale_id = ?`).pluck();
+    this.#untouched = db
+      .prepare(
+        `SELECT sale_id FROM pos_baskets b WHERE touched_at < @cutoff AND COALESCE(${lastChange}, 0) < @cutoff ORDER BY touched_at, sale_id`,
+      )
+      .pluck();
+    this.#lastTouched = db
+      .prepare(`SELECT MAX(touched_at, COALESCE(${lastChange}, 0)) FROM pos_baskets b WHERE sale_id = ?`)
+      .pluck();
     this.#lineCount = db.prepare('SELECT count(*) FROM pos_basket_lines WHERE sale_id = ?').pluck();
     this.#remove = db.prepare('DELETE FROM pos_baskets WHERE sale_id = ?');
     this.#normal = db.prepare('PRAGMA synchronous = NORMAL');
     this.#full = db.prepare('PRAGMA synchronous = FULL');
-    this.#authorising = db.prepare("SELECT sale_id FROM pos_baskets WHERE tender_state = 'AUTHORISING' ORDER BY sale_id");
+    this.#authorising = db.prepare(
+      "SELECT sale_id FROM pos_baskets WHERE tender_state = 'AUTHORISING' ORDER BY sale_id",
+    );
   }
 
   open(saleId: string, openedAt: number): void {
@@ -115,7 +131,10 @@ export class BasketRepository {
   }
 
   /** Marks a card tender in flight (before the terminal is asked) or settles it back to NONE with a note for the cashier. */
-  setTender(saleId: string, t: { state: 'AUTHORISING'; amountMinor: number; at: number } | { state: 'NONE'; note: string | null }): void {
+  setTender(
+    saleId: string,
+    t: { state: 'AUTHORISING'; amountMinor: number; at: number } | { state: 'NONE'; note: string | null },
+  ): void {
     if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, t.at, saleId);
     else this.#tender.run('NONE', null, null, t.note, 0, saleId);
   }

@@ -43,7 +43,10 @@ export function basketTotals(lines: readonly PricedLine[], rates: TaxRates, curr
 }
 
 /** What may still be returned per sku: sold minus already returned. */
-export function returnable(sold: ReadonlyMap<string, number>, returned: ReadonlyMap<string, number>): Map<string, number> {
+export function returnable(
+  sold: ReadonlyMap<string, number>,
+  returned: ReadonlyMap<string, number>,
+): Map<string, number> {
   const left = new Map<string, number>();
   for (const [sku, qty] of sold) left.set(sku, qty - (returned.get(sku) ?? 0));
   return left;

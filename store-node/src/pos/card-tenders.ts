@@ -4,7 +4,10 @@ import type { PaymentTerminal, TerminalRecord, VoidOutcome } from './payment-ter
 import type { SaleView } from './sale-view.js';
 
 /** What became of a card tender left in flight (or of an approval whose sale could not be recorded). */
-export type Settled = { state: 'completed'; sale: SaleView } | { state: 'reopened' } | { state: 'waiting'; why: string };
+export type Settled =
+  | { state: 'completed'; sale: SaleView }
+  | { state: 'reopened' }
+  | { state: 'waiting'; why: string };
 
 /** Records the sale as paid by the card approval `reference`; throws if the commit fails (nothing recorded). */
 export type CompleteByCard = (reference: string) => Promise<SaleView>;
@@ -62,7 +65,9 @@ export class CardTenders {
       return await complete(reference);
     } catch (err) {
       // The commit's error is what the lane hears; the basket's note says what became of the card.
-      await this.#voidApproval(saleId, reference, `the sale could not be recorded: ${(err as Error).message}`).catch(() => undefined);
+      await this.#voidApproval(saleId, reference, `the sale could not be recorded: ${(err as Error).message}`).catch(
+        () => undefined,
+      );
       throw err;
     }
   }
@@ -77,7 +82,10 @@ export class CardTenders {
     const known = basket.tender_ref ?? this.#approvals.get(saleId);
     if (!this.terminal.lookup) {
       // Without a look-up an approval cannot be confirmed as still standing: void a known one, never complete on it.
-      if (known) return (await this.#voidApproval(saleId, known, null)) ? { state: 'reopened' } : { state: 'waiting', why: this.#notes.get(saleId)! };
+      if (known)
+        return (await this.#voidApproval(saleId, known, null))
+          ? { state: 'reopened' }
+          : { state: 'waiting', why: this.#notes.get(saleId)! };
       this.#reopen(saleId, NO_LOOKUP_NOTE);
       return { state: 'reopened' };
     }
@@ -100,13 +108,22 @@ export class CardTenders {
         return { state: 'completed', sale: await this.completeOrVoid(saleId, r.reference, complete) };
       }
       case 'voided':
-        this.#reopen(saleId, `The card payment ${r.reference} was voided at the terminal: the customer was not charged. Take payment again.`);
+        this.#reopen(
+          saleId,
+          `The card payment ${r.reference} was voided at the terminal: the customer was not charged. Take payment again.`,
+        );
         return { state: 'reopened' };
       case 'declined':
-        this.#reopen(saleId, `The card was declined (${r.reason}) before the store node restarted: take payment again.`);
+        this.#reopen(
+          saleId,
+          `The card was declined (${r.reason}) before the store node restarted: take payment again.`,
+        );
         return { state: 'reopened' };
       case 'none':
-        this.#reopen(saleId, 'The card was not charged: the store node restarted before the terminal answered. Take payment again.');
+        this.#reopen(
+          saleId,
+          'The card was not charged: the store node restarted before the terminal answered. Take payment again.',
+        );
         return { state: 'reopened' };
       case 'pending':
         return { state: 'waiting', why: `the card terminal is still working on sale ${saleId}` };
@@ -125,9 +142,14 @@ export class CardTenders {
       try {
         r = await this.terminal.lookup(saleId);
       } catch (err) {
-        throw new ConflictError(`the card terminal cannot be asked whether sale ${saleId} was paid (${(err as Error).message}): the sale stays open; void it again when the terminal answers`);
+        throw new ConflictError(
+          `the card terminal cannot be asked whether sale ${saleId} was paid (${(err as Error).message}): the sale stays open; void it again when the terminal answers`,
+        );
       }
-      if (r.state === 'pending') throw new ConflictError(`the card terminal is still waiting for the customer's card for sale ${saleId}: cancel it on the terminal, then void again`);
+      if (r.state === 'pending')
+        throw new ConflictError(
+          `the card terminal is still waiting for the customer's card for sale ${saleId}: cancel it on the terminal, then void again`,
+        );
       if (r.state === 'voided') return r.reference;
       reference = r.state === 'approved' ? r.reference : null;
     }
@@ -136,9 +158,14 @@ export class CardTenders {
     try {
       v = await this.terminal.void(reference, saleId);
     } catch (err) {
-      throw new ConflictError(`the card terminal could not be reached to void card payment ${reference} (${(err as Error).message}): the sale stays open with the card approved; void it again`);
+      throw new ConflictError(
+        `the card terminal could not be reached to void card payment ${reference} (${(err as Error).message}): the sale stays open with the card approved; void it again`,
+      );
     }
-    if (!v.voided) throw new ConflictError(`the card terminal would not void card payment ${reference} (${v.reason}): the sale stays open; call a supervisor`);
+    if (!v.voided)
+      throw new ConflictError(
+        `the card terminal would not void card payment ${reference} (${v.reason}): the sale stays open; call a supervisor`,
+      );
     return reference;
   }
 
@@ -152,7 +179,10 @@ export class CardTenders {
     }
     const because = why ? ` (${why})` : '';
     if (v.voided) {
-      this.#reopen(saleId, `The card was approved but the sale was not completed${because}, so card payment ${reference} was voided: the customer was not charged. Take payment again.`);
+      this.#reopen(
+        saleId,
+        `The card was approved but the sale was not completed${because}, so card payment ${reference} was voided: the customer was not charged. Take payment again.`,
+      );
       return true;
     }
     const note =

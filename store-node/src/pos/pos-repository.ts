@@ -45,14 +45,22 @@ export class PosRepository {
   constructor(readonly db: SqliteDb) {
     // Prepared once: a till runs these thousands of times a day.
     this.#bySku = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE sku = ?');
-    this.#byGtin = db.prepare('SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1');
+    this.#byGtin = db.prepare(
+      'SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1',
+    );
     this.#insertSale = db.prepare(
       `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason)
        VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason)`,
     );
-    this.#insertLines = new MultiRowInsert(db, 'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES', '(?, ?, ?, ?, ?, ?)');
+    this.#insertLines = new MultiRowInsert(
+      db,
+      'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES',
+      '(?, ?, ?, ?, ?, ?)',
+    );
     this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
-    this.#lines = db.prepare('SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid');
+    this.#lines = db.prepare(
+      'SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
+    );
   }
 
   product(code: string, gtin14: string | undefined): ProductRow | undefined {

@@ -1,4 +1,13 @@
-import { AppError, ConflictError, formatMoney, money, NotFoundError, UnprocessableError, uuidv7, ValidationError } from '@storefleet/shared';
+import {
+  AppError,
+  ConflictError,
+  formatMoney,
+  money,
+  NotFoundError,
+  UnprocessableError,
+  uuidv7,
+  ValidationError,
+} from '@storefleet/shared';
 import type { StockLedger } from '../stock/stock-ledger.js';
 import type { Emit, StoreSync } from '../sync/store-sync.js';
 import { capRefunds, lineTotals, returnable, type TaxRates } from './basket-rules.js';
@@ -52,7 +61,8 @@ export class PosReturns {
   async returnItems(saleId: string, items: readonly { sku: string; qty: number }[]): Promise<ReturnAnswer> {
     const sale = this.sales.sale(saleId);
     if (!sale) throw new NotFoundError('sale', saleId);
-    if (sale.status !== 'COMPLETED') throw new ConflictError(`sale ${saleId} is ${sale.status}; only completed sales take returns`);
+    if (sale.status !== 'COMPLETED')
+      throw new ConflictError(`sale ${saleId} is ${sale.status}; only completed sales take returns`);
     if (sale.tender_kind === 'CARD') {
       for (const waiting of this.repo.refunding(saleId)) {
         const settled = this.#settle(sale, waiting);
@@ -64,7 +74,15 @@ export class PosReturns {
     const recorded = this.sync.write((emit) => {
       const lines = this.#priced(sale, items);
       const byCard = sale.tender_kind === 'CARD' && lines.some((l) => l.refund > 0); // nothing to send back: no terminal
-      const r: NewReturn = { id: returnId, saleId, at: this.now(), refundKind: byCard ? 'CARD' : 'CASH', refundRef: null, state: byCard ? 'REFUNDING' : 'DONE', lines };
+      const r: NewReturn = {
+        id: returnId,
+        saleId,
+        at: this.now(),
+        refundKind: byCard ? 'CARD' : 'CASH',
+        refundRef: null,
+        state: byCard ? 'REFUNDING' : 'DONE',
+        lines,
+      };
       this.repo.insert(r);
       if (!byCard) this.#restock(emit, sale, r, null);
       return r;
@@ -78,7 +96,14 @@ export class PosReturns {
     const waiting = this.repo.refunding();
     for (const r of waiting) {
       const sale = this.sales.sale(r.saleId);
-      if (sale && (await this.#settle(sale, r).then(() => true, () => false))) settled++;
+      if (
+        sale &&
+        (await this.#settle(sale, r).then(
+          () => true,
+          () => false,
+        ))
+      )
+        settled++;
     }
     return { settled, waiting: waiting.length - settled };
   }
@@ -90,8 +115,13 @@ export class PosReturns {
     const priced = items.map((i) => {
       const line = lines.get(i.sku);
       if (!line) throw new ValidationError(`${i.sku} was not sold in sale ${sale.id}`);
-      if (i.qty > (left.get(i.sku) ?? 0)) throw new ConflictError(`only ${left.get(i.sku)} of ${i.sku} from sale ${sale.id} can still be returned`);
-      const t = lineTotals({ sku: i.sku, unitPriceMinor: line.unit_price_minor, qty: i.qty, taxClass: line.tax_class }, this.rates, sale.currency);
+      if (i.qty > (left.get(i.sku) ?? 0))
+        throw new ConflictError(`only ${left.get(i.sku)} of ${i.sku} from sale ${sale.id} can still be returned`);
+      const t = lineTotals(
+        { sku: i.sku, unitPriceMinor: line.unit_price_minor, qty: i.qty, taxClass: line.tax_class },
+        this.rates,
+        sale.currency,
+      );
       return { sku: i.sku, qty: i.qty, refund: t.total.minor };
     });
     return capRefunds(priced, sale.total_minor - this.repo.refundedMinor(sale.id));
@@ -99,8 +129,25 @@ export class PosReturns {
 
   /** The returned goods back on hand, and the hub told, in the transaction that records the return as done. */
   #restock(emit: Emit, sale: SaleRow, r: NewReturn, cardRefundReference: string | null): void {
-    this.stock.moveAll(emit, r.lines.map((l) => ({ sku: l.sku, delta: l.qty })), 'RETURN', r.at, sale.id);
-    emitSaleEvent(emit, 'sale.returned', saleReturnedPayload({ returnId: r.id, saleId: sale.id, currency: sale.currency, at: r.at, lines: r.lines, cardRefundReference }));
+    this.stock.moveAll(
+      emit,
+      r.lines.map((l) => ({ sku: l.sku, delta: l.qty })),
+      'RETURN',
+      r.at,
+      sale.id,
+    );
+    emitSaleEvent(
+      emit,
+      'sale.returned',
+      saleReturnedPayload({
+        returnId: r.id,
+        saleId: sale.id,
+        currency: sale.currency,
+        at: r.at,
+        lines: r.lines,
+        cardRefundReference,
+      }),
+    );
   }
 
   #settle(sale: SaleRow, r: NewReturn): Promise<ReturnAnswer> {
@@ -112,14 +159,18 @@ export class PosReturns {
   }
 
   async #refund(sale: SaleRow, r: NewReturn): Promise<ReturnAnswer> {
-    if (!sale.tender_ref) throw new ConflictError(`sale ${sale.id} was paid by card but has no card reference: refund it by hand`);
+    if (!sale.tender_ref)
+      throw new ConflictError(`sale ${sale.id} was paid by card but has no card reference: refund it by hand`);
     const amount = r.lines.reduce((n, l) => n + l.refund, 0);
     const what = `${formatMoney(money(amount, sale.currency))} to card payment ${sale.tender_ref}`;
     let out: RefundOutcome;
     try {
       out = await this.terminal.refund(sale.tender_ref, amount, sale.currency, r.id);
     } catch (err) {
-      throw new AppError('unavailable', `the card terminal could not be reached to refund ${what} (${(err as Error).message}): return ${r.id} is kept and its refund asked again when the return is retried`);
+      throw new AppError(
+        'unavailable',
+        `the card terminal could not be reached to refund ${what} (${(err as Error).message}): return ${r.id} is kept and its refund asked again when the return is retried`,
+      );
     }
     if (!out.refunded) {
       this.sync.write(() => this.repo.deleteRefunding(r.id));
@@ -133,7 +184,11 @@ export class PosReturns {
   }
 }
 
-const answerOf = (r: NewReturn, refund: RefundTender): ReturnAnswer => ({ returnId: r.id, refundMinor: r.lines.reduce((n, l) => n + l.refund, 0), refund });
+const answerOf = (r: NewReturn, refund: RefundTender): ReturnAnswer => ({
+  returnId: r.id,
+  refundMinor: r.lines.reduce((n, l) => n + l.refund, 0),
+  refund,
+});
 
 function sameItems(lines: readonly ReturnLine[], items: readonly { sku: string; qty: number }[]): boolean {
   const key = (xs: readonly { sku: string; qty: number }[]) => JSON.stringify(xs.map((x) => [x.sku, x.qty]).sort());

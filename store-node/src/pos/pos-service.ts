@@ -1,4 +1,14 @@
-import { AppError, ConflictError, formatMoney, isValidGtin, money, NotFoundError, toGtin14, uuidv7, ValidationError } from '@storefleet/shared';
+import {
+  AppError,
+  ConflictError,
+  formatMoney,
+  isValidGtin,
+  money,
+  NotFoundError,
+  toGtin14,
+  uuidv7,
+  ValidationError,
+} from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { StockLedger } from '../stock/stock-ledger.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -20,7 +30,11 @@ interface Busy {
   readonly done: Promise<unknown>;
 }
 
-const DOING: Record<Busy['kind'], string> = { tender: 'being tendered', settle: 'being settled with the card terminal', void: 'being voided' };
+const DOING: Record<Busy['kind'], string> = {
+  tender: 'being tendered',
+  settle: 'being settled with the card terminal',
+  void: 'being voided',
+};
 
 /**
  * The till. Open baskets are kept in SQLite (schema/002), one small transaction per scan, so a node killed mid-scan
@@ -72,9 +86,17 @@ export class PosService {
     if (!p) throw new NotFoundError('product', code);
     const line = this.baskets.line(saleId, p.sku);
     if (!line && this.baskets.lineCount(saleId) >= BASKET_LIMITS.lines) {
-      throw new ConflictError(`a sale holds at most ${BASKET_LIMITS.lines} different items: take payment for this one and start another`);
+      throw new ConflictError(
+        `a sale holds at most ${BASKET_LIMITS.lines} different items: take payment for this one and start another`,
+      );
     }
-    this.#putLine(saleId, { sku: p.sku, name: p.name, tax_class: p.tax_class, unit_price_minor: p.price_minor, qty: (line?.qty ?? 0) + qty });
+    this.#putLine(saleId, {
+      sku: p.sku,
+      name: p.name,
+      tax_class: p.tax_class,
+      unit_price_minor: p.price_minor,
+      qty: (line?.qty ?? 0) + qty,
+    });
     return this.view(saleId);
   }
 
@@ -146,7 +168,12 @@ export class PosService {
     const basket = this.baskets.basket(saleId);
     if (basket) {
       if (basket.tender_state === 'AUTHORISING' && !this.#busy.has(saleId)) void this.#settleInBackground(saleId);
-      return saleView(this.#openRow(saleId, basket.opened_at), this.baskets.lines(saleId), { rates: this.rates, storeName: this.storeName, basket, note: this.cards.note(saleId) });
+      return saleView(this.#openRow(saleId, basket.opened_at), this.baskets.lines(saleId), {
+        rates: this.rates,
+        storeName: this.storeName,
+        basket,
+        note: this.cards.note(saleId),
+      });
     }
     const s = this.repo.sale(saleId);
     if (!s) throw new NotFoundError('sale', saleId);
@@ -154,11 +181,25 @@ export class PosService {
   }
 
   #openRow(saleId: string, openedAt: number): SaleRow {
-    return { id: saleId, status: 'OPEN', currency: this.currency, subtotal_minor: 0, tax_minor: 0, total_minor: 0, tender_kind: null, tender_ref: null, cash_given_minor: null, opened_at: openedAt, closed_at: null, void_reason: null };
+    return {
+      id: saleId,
+      status: 'OPEN',
+      currency: this.currency,
+      subtotal_minor: 0,
+      tax_minor: 0,
+      total_minor: 0,
+      tender_kind: null,
+      tender_ref: null,
+      cash_given_minor: null,
+      opened_at: openedAt,
+      closed_at: null,
+      void_reason: null,
+    };
   }
 
   #putLine(saleId: string, line: LineRow): void {
-    if (line.qty > BASKET_LIMITS.qtyPerLine) throw new ConflictError(`a sale holds at most ${BASKET_LIMITS.qtyPerLine} of one item (${line.sku})`);
+    if (line.qty > BASKET_LIMITS.qtyPerLine)
+      throw new ConflictError(`a sale holds at most ${BASKET_LIMITS.qtyPerLine} of one item (${line.sku})`);
     this.baskets.putLine(saleId, line, this.now());
   }
 
@@ -166,7 +207,8 @@ export class PosService {
   #editable(saleId: string): void {
     const basket = this.baskets.basket(saleId);
     if (!basket) throw this.#notOpen(saleId);
-    if (basket.tender_state === 'AUTHORISING') throw new ConflictError(`sale ${saleId} is waiting for the card terminal to say whether it was paid`);
+    if (basket.tender_state === 'AUTHORISING')
+      throw new ConflictError(`sale ${saleId} is waiting for the card terminal to say whether it was paid`);
     const busy = this.#busy.get(saleId);
     if (busy) throw new ConflictError(`sale ${saleId} is ${DOING[busy.kind]}`);
   }
@@ -202,7 +244,8 @@ export class PosService {
       // A card was approved or asked for this sale before: the terminal's answer decides, not a new card.
       const outcome = await this.#settle(saleId);
       if (outcome.state === 'completed') return outcome.sale;
-      if (outcome.state === 'waiting') throw new ConflictError(`${outcome.why}; the sale stays open and is asked again`);
+      if (outcome.state === 'waiting')
+        throw new ConflictError(`${outcome.why}; the sale stays open and is asked again`);
       basket = this.baskets.basket(saleId)!;
     }
     const lines = this.baskets.lines(saleId);
@@ -210,7 +253,9 @@ export class PosService {
     const t = basketTotals(lines.map(pricedLine), this.rates, this.currency);
     if (tender.kind === 'CASH') {
       if (tender.givenMinor < t.total.minor) {
-        throw new ValidationError(`cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(t.total)})`);
+        throw new ValidationError(
+          `cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(t.total)})`,
+        );
       }
       return this.#complete(saleId, basket.opened_at, lines, tender, null);
     }
@@ -229,10 +274,18 @@ export class PosService {
       throw new AppError('unprocessable', `card declined: ${auth.reason}`, { declined: true });
     }
     const openedAt = basket.opened_at;
-    return this.cards.completeOrVoid(saleId, auth.reference, (ref) => this.#complete(saleId, openedAt, lines, tender, ref));
+    return this.cards.completeOrVoid(saleId, auth.reference, (ref) =>
+      this.#complete(saleId, openedAt, lines, tender, ref),
+    );
   }
 
-  async #complete(saleId: string, openedAt: number, lines: LineRow[], tender: Tender, ref: string | null): Promise<SaleView> {
+  async #complete(
+    saleId: string,
+    openedAt: number,
+    lines: LineRow[],
+    tender: Tender,
+    ref: string | null,
+  ): Promise<SaleView> {
     const t = basketTotals(lines.map(pricedLine), this.rates, this.currency);
     const at = this.now();
     const row: SaleRow = {
@@ -248,7 +301,13 @@ export class PosService {
     };
     await this.sync.writeGrouped((emit) => {
       this.repo.insertSale(row, lines);
-      this.stock.moveAll(emit, lines.map((l) => ({ sku: l.sku, delta: -l.qty })), 'SALE', at, saleId);
+      this.stock.moveAll(
+        emit,
+        lines.map((l) => ({ sku: l.sku, delta: -l.qty })),
+        'SALE',
+        at,
+        saleId,
+      );
       emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, lines, this.rates));
       this.baskets.remove(saleId);
     });
@@ -259,12 +318,14 @@ export class PosService {
   async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
     let basket = this.baskets.basket(saleId);
     if (!basket) throw this.#notOpen(saleId);
-    if (untouchedSince !== undefined && (this.baskets.lastTouched(saleId) ?? 0) >= untouchedSince) throw new ConflictError(`sale ${saleId} was changed meanwhile`);
+    if (untouchedSince !== undefined && (this.baskets.lastTouched(saleId) ?? 0) >= untouchedSince)
+      throw new ConflictError(`sale ${saleId} was changed meanwhile`);
     let card: string | null = null;
     let caveat = '';
     if (basket.tender_state === 'AUTHORISING') {
       card = await this.cards.cancel(saleId, basket);
-      if (!card && !this.terminal.lookup) caveat = ' The card terminal cannot say whether the card was charged: check its last slip for this sale.';
+      if (!card && !this.terminal.lookup)
+        caveat = ' The card terminal cannot say whether the card was charged: check its last slip for this sale.';
       basket = this.baskets.basket(saleId);
       if (!basket) throw this.#notOpen(saleId);
     }
@@ -275,7 +336,9 @@ export class PosService {
       tender_kind: card ? 'CARD' : null,
       tender_ref: card,
       closed_at: this.now(),
-      void_reason: card ? `${reason} Card payment ${card} was voided at the terminal: the customer was not charged.` : reason + caveat,
+      void_reason: card
+        ? `${reason} Card payment ${card} was voided at the terminal: the customer was not charged.`
+        : reason + caveat,
     };
     this.sync.write((emit) => {
       this.repo.insertSale(row, lines);
@@ -296,6 +359,8 @@ export class PosService {
   /** Settles a tender left in flight, as the one thing done with the sale; failures stay visible on the basket. */
   async #settleInBackground(saleId: string): Promise<void> {
     if (this.#busy.has(saleId)) return;
-    await this.#run(saleId, 'settle', () => this.#settle(saleId)).catch((err: unknown) => this.cards.failed(saleId, err));
+    await this.#run(saleId, 'settle', () => this.#settle(saleId)).catch((err: unknown) =>
+      this.cards.failed(saleId, err),
+    );
   }
 }

@@ -46,14 +46,24 @@ export class ReturnRepository {
       'SELECT l.sku, SUM(l.qty) AS qty FROM sale_return_lines l JOIN sale_returns r ON r.id = l.return_id WHERE r.sale_id = ? GROUP BY l.sku',
     );
     this.#refunded = db.prepare('SELECT COALESCE(SUM(refund_minor), 0) FROM sale_returns WHERE sale_id = ?').pluck();
-    this.#insert = db.prepare('INSERT INTO sale_returns (id, sale_id, refund_minor, at, refund_kind, refund_ref, state) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.#insertLine = db.prepare('INSERT INTO sale_return_lines (return_id, sku, qty, refund_minor) VALUES (?, ?, ?, ?)');
-    this.#done = db.prepare("UPDATE sale_returns SET state = 'DONE', refund_ref = ? WHERE id = ? AND state = 'REFUNDING'");
-    this.#deleteLines = db.prepare("DELETE FROM sale_return_lines WHERE return_id = (SELECT id FROM sale_returns WHERE id = ? AND state = 'REFUNDING')");
+    this.#insert = db.prepare(
+      'INSERT INTO sale_returns (id, sale_id, refund_minor, at, refund_kind, refund_ref, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertLine = db.prepare(
+      'INSERT INTO sale_return_lines (return_id, sku, qty, refund_minor) VALUES (?, ?, ?, ?)',
+    );
+    this.#done = db.prepare(
+      "UPDATE sale_returns SET state = 'DONE', refund_ref = ? WHERE id = ? AND state = 'REFUNDING'",
+    );
+    this.#deleteLines = db.prepare(
+      "DELETE FROM sale_return_lines WHERE return_id = (SELECT id FROM sale_returns WHERE id = ? AND state = 'REFUNDING')",
+    );
     this.#delete = db.prepare("DELETE FROM sale_returns WHERE id = ? AND state = 'REFUNDING'");
     this.#refunding = db.prepare("SELECT * FROM sale_returns WHERE state = 'REFUNDING' ORDER BY id");
     this.#refundingOf = db.prepare("SELECT * FROM sale_returns WHERE sale_id = ? AND state = 'REFUNDING' ORDER BY id");
-    this.#lines = db.prepare('SELECT sku, qty, refund_minor AS refund FROM sale_return_lines WHERE return_id = ? ORDER BY rowid');
+    this.#lines = db.prepare(
+      'SELECT sku, qty, refund_minor AS refund FROM sale_return_lines WHERE return_id = ? ORDER BY rowid',
+    );
   }
 
   /** Quantities per sku returned (or being refunded) from the sale so far. */
@@ -68,7 +78,15 @@ export class ReturnRepository {
   }
 
   insert(r: Omit<ReturnRow, 'refundMinor'>): void {
-    this.#insert.run(r.id, r.saleId, r.lines.reduce((n, l) => n + l.refund, 0), r.at, r.refundKind, r.refundRef, r.state);
+    this.#insert.run(
+      r.id,
+      r.saleId,
+      r.lines.reduce((n, l) => n + l.refund, 0),
+      r.at,
+      r.refundKind,
+      r.refundRef,
+      r.state,
+    );
     for (const l of r.lines) this.#insertLine.run(r.id, l.sku, l.qty, l.refund);
   }
 

@@ -9,7 +9,10 @@ const returnItems = z
   .array(z.strictObject({ sku: skuSchema, qty }))
   .min(1)
   .max(100)
-  .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'name each sku once, with its whole quantity');
+  .refine(
+    (items) => new Set(items.map((i) => i.sku)).size === items.length,
+    'name each sku once, with its whole quantity',
+  );
 const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CASH'), givenMinor: z.number().int().min(0).max(100_000_00) }),
   z.strictObject({ kind: z.literal('CARD') }),
@@ -26,12 +29,22 @@ export function posRoutes(pos: PosService, print: (receipt: string) => boolean =
   });
   r.post('/pos/sales/:id/lines', (req, res) => {
     const { id } = parseOrThrow(saleParam, req.params, 'sale id');
-    const body = parseOrThrow(z.strictObject({ code: z.string().trim().min(1).max(64), qty: qty.default(1) }), req.body, 'basket line');
+    const body = parseOrThrow(
+      z.strictObject({ code: z.string().trim().min(1).max(64), qty: qty.default(1) }),
+      req.body,
+      'basket line',
+    );
     res.json(pos.add(id, body.code, body.qty));
   });
   r.put('/pos/sales/:id/lines/:sku', (req, res) => {
     const { id, sku } = parseOrThrow(saleParam.extend({ sku: skuSchema }), req.params, 'basket line');
-    res.json(pos.setQty(id, sku, parseOrThrow(z.strictObject({ qty: z.number().int().min(0).max(999) }), req.body, 'quantity').qty));
+    res.json(
+      pos.setQty(
+        id,
+        sku,
+        parseOrThrow(z.strictObject({ qty: z.number().int().min(0).max(999) }), req.body, 'quantity').qty,
+      ),
+    );
   });
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const { id } = parseOrThrow(saleParam, req.params, 'sale id');

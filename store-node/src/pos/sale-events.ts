@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { eventPayloadSchemas, type SaleCompleted, type SaleReturned, type SaleVoided, type SchemaEventType } from '@storefleet/shared';
+import {
+  eventPayloadSchemas,
+  type SaleCompleted,
+  type SaleReturned,
+  type SaleVoided,
+  type SchemaEventType,
+} from '@storefleet/shared';
 import type { Emit } from '../sync/store-sync.js';
 import { lineTotals, type TaxRates } from './basket-rules.js';
 import type { LineRow, SaleRow } from './pos-repository.js';
@@ -11,11 +17,17 @@ import type { LineRow, SaleRow } from './pos-repository.js';
  * fails whole instead of sending the hub something it parks. The basket's limits (basket-rules.ts) keep a real sale
  * inside the schema's bounds.
  */
-export function emitSaleEvent<T extends SchemaEventType>(emit: Emit, type: T, payload: z.infer<(typeof eventPayloadSchemas)[T]>): void {
+export function emitSaleEvent<T extends SchemaEventType>(
+  emit: Emit,
+  type: T,
+  payload: z.infer<(typeof eventPayloadSchemas)[T]>,
+): void {
   const checked = eventPayloadSchemas[type].safeParse(payload);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new Error(`the ${type} event would be refused by the hub (${issue.path.join('.') || 'payload'}: ${issue.message}); nothing was recorded`);
+    throw new Error(
+      `the ${type} event would be refused by the hub (${issue.path.join('.') || 'payload'}: ${issue.message}); nothing was recorded`,
+    );
   }
   emit(type, checked.data);
 }
@@ -24,13 +36,25 @@ export function emitSaleEvent<T extends SchemaEventType>(emit: Emit, type: T, pa
 const header = (s: SaleRow) => ({ saleId: s.id, lane: null, currency: s.currency, openedAt: s.opened_at });
 
 export function saleCompletedPayload(s: SaleRow, lines: readonly LineRow[], rates: TaxRates): SaleCompleted {
-  if (s.tender_kind === 'CARD' && !s.tender_ref) throw new Error(`sale ${s.id} was paid by card without a terminal reference`);
+  if (s.tender_kind === 'CARD' && !s.tender_ref)
+    throw new Error(`sale ${s.id} was paid by card without a terminal reference`);
   return {
     ...header(s),
     closedAt: s.closed_at ?? s.opened_at,
     lines: lines.map((l) => {
-      const t = lineTotals({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class }, rates, s.currency);
-      return { sku: l.sku, qty: l.qty, unitPriceMinor: l.unit_price_minor, taxClass: l.tax_class, subtotalMinor: t.subtotal.minor, taxMinor: t.tax.minor };
+      const t = lineTotals(
+        { sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class },
+        rates,
+        s.currency,
+      );
+      return {
+        sku: l.sku,
+        qty: l.qty,
+        unitPriceMinor: l.unit_price_minor,
+        taxClass: l.tax_class,
+        subtotalMinor: t.subtotal.minor,
+        taxMinor: t.tax.minor,
+      };
     }),
     subtotalMinor: s.subtotal_minor,
     taxMinor: s.tax_minor,
@@ -43,7 +67,11 @@ export function saleCompletedPayload(s: SaleRow, lines: readonly LineRow[], rate
   };
 }
 
-export function saleVoidedPayload(s: SaleRow, lines: readonly LineRow[], voidedCardReference: string | null): SaleVoided {
+export function saleVoidedPayload(
+  s: SaleRow,
+  lines: readonly LineRow[],
+  voidedCardReference: string | null,
+): SaleVoided {
   return {
     ...header(s),
     voidedAt: s.closed_at ?? s.opened_at,

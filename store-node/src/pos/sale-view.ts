@@ -7,7 +7,14 @@ import type { LineRow, SaleRow } from './pos-repository.js';
 export interface SaleView {
   readonly id: string;
   readonly status: SaleRow['status'];
-  readonly lines: { sku: string; name: string; qty: number; unitPriceMinor: number; taxClass: string; totalMinor: number }[];
+  readonly lines: {
+    sku: string;
+    name: string;
+    qty: number;
+    unitPriceMinor: number;
+    taxClass: string;
+    totalMinor: number;
+  }[];
   readonly subtotalMinor: number;
   readonly taxMinor: number;
   readonly totalMinor: number;
@@ -24,17 +31,35 @@ export interface SaleView {
   readonly note: string | null;
 }
 
-export const pricedLine = (l: LineRow): PricedLine => ({ sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class });
+export const pricedLine = (l: LineRow): PricedLine => ({
+  sku: l.sku,
+  unitPriceMinor: l.unit_price_minor,
+  qty: l.qty,
+  taxClass: l.tax_class,
+});
 
 /** Builds the view of a sale row (for an open basket, a row with status OPEN and its basket). Pure. */
-export function saleView(s: SaleRow, lines: readonly LineRow[], ctx: { rates: TaxRates; storeName: string; basket?: BasketRow; note?: string | null }): SaleView {
+export function saleView(
+  s: SaleRow,
+  lines: readonly LineRow[],
+  ctx: { rates: TaxRates; storeName: string; basket?: BasketRow; note?: string | null },
+): SaleView {
   const done = s.status === 'COMPLETED';
-  const t = done ? { subtotal: { minor: s.subtotal_minor }, tax: { minor: s.tax_minor }, total: { minor: s.total_minor } } : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
+  const t = done
+    ? { subtotal: { minor: s.subtotal_minor }, tax: { minor: s.tax_minor }, total: { minor: s.total_minor } }
+    : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
   const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
   return {
     id: s.id,
     status: s.status,
-    lines: lines.map((l) => ({ sku: l.sku, name: l.name, qty: l.qty, unitPriceMinor: l.unit_price_minor, taxClass: l.tax_class, totalMinor: l.unit_price_minor * l.qty })),
+    lines: lines.map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      qty: l.qty,
+      unitPriceMinor: l.unit_price_minor,
+      taxClass: l.tax_class,
+      totalMinor: l.unit_price_minor * l.qty,
+    })),
     subtotalMinor: t.subtotal.minor,
     taxMinor: t.tax.minor,
     totalMinor: t.total.minor,

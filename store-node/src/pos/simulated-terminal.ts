@@ -46,7 +46,10 @@ export class SimulatedTerminal implements PaymentTerminal {
     if (amountMinor <= 0) return { approved: false, reason: 'amount must be positive' };
     this.authorisations++;
     const a = this.#next.shift() ?? { approved: true, reference: `SIM-${saleId.slice(-6)}-${++this.#counter}` };
-    this.#bySale.set(saleId, a.approved ? { state: 'approved', reference: a.reference, amountMinor } : { state: 'declined', reason: a.reason });
+    this.#bySale.set(
+      saleId,
+      a.approved ? { state: 'approved', reference: a.reference, amountMinor } : { state: 'declined', reason: a.reason },
+    );
     if (a.approved) this.#payments.set(a.reference, { saleId, currency, amountMinor, voided: false, refundedMinor: 0 });
     return a;
   }
@@ -79,12 +82,17 @@ export class SimulatedTerminal implements PaymentTerminal {
     const p = this.#payments.get(reference);
     if (!p) return { refunded: false, reason: `no card payment ${reference}` };
     if (p.voided) return { refunded: false, reason: `card payment ${reference} was voided: nothing was charged` };
-    if (currency !== p.currency) return { refunded: false, reason: `card payment ${reference} was in ${p.currency}, not ${currency}` };
+    if (currency !== p.currency)
+      return { refunded: false, reason: `card payment ${reference} was in ${p.currency}, not ${currency}` };
     const left = p.amountMinor - p.refundedMinor;
-    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) return { refunded: false, reason: 'a refund must be a positive amount' };
+    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0)
+      return { refunded: false, reason: 'a refund must be a positive amount' };
     if (amountMinor > left) {
       const m = (minor: number) => formatMoney(money(minor, currency));
-      return { refunded: false, reason: `a refund of ${m(amountMinor)} is more than the ${m(left)} left on card payment ${reference}` };
+      return {
+        refunded: false,
+        reason: `a refund of ${m(amountMinor)} is more than the ${m(left)} left on card payment ${reference}`,
+      };
     }
     p.refundedMinor += amountMinor;
     this.refundsMade++;
@@ -96,6 +104,13 @@ export class SimulatedTerminal implements PaymentTerminal {
     const p = this.#payments.get(reference);
     if (!p) return undefined;
     const chargedMinor = p.voided ? 0 : p.amountMinor - p.refundedMinor;
-    return { saleId: p.saleId, currency: p.currency, authorisedMinor: p.amountMinor, voided: p.voided, refundedMinor: p.refundedMinor, chargedMinor };
+    return {
+      saleId: p.saleId,
+      currency: p.currency,
+      authorisedMinor: p.amountMinor,
+      voided: p.voided,
+      refundedMinor: p.refundedMinor,
+      chargedMinor,
+    };
   }
 }

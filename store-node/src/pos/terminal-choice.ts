@@ -35,14 +35,23 @@ export interface TerminalChoice {
  * The terminal object given, else the one named (`STORE_PAYMENT_TERMINAL`), else in demo/test mode the simulator, else
  * none. A production node without one, or told to use the simulator, gets a warning.
  */
-export function chooseTerminal(config: Pick<StoreNodeConfig, 'mode' | 'paymentTerminal' | 'paymentTerminalName'>): TerminalChoice {
+export function chooseTerminal(
+  config: Pick<StoreNodeConfig, 'mode' | 'paymentTerminal' | 'paymentTerminalName'>,
+): TerminalChoice {
   if (config.paymentTerminal) return { terminal: config.paymentTerminal, inUse: 'supplied', warning: undefined };
   const mode = config.mode ?? 'production';
-  if (!STORE_MODES.includes(mode)) throw new Error(`STORE_MODE (mode) must be one of ${STORE_MODES.join(', ')}, not "${String(mode)}"`);
+  if (!STORE_MODES.includes(mode))
+    throw new Error(`STORE_MODE (mode) must be one of ${STORE_MODES.join(', ')}, not "${String(mode)}"`);
   const production = mode === 'production';
   if (config.paymentTerminalName === 'simulator' || !production) {
-    const warning = production ? 'STORE_PAYMENT_TERMINAL=simulator in production: every card is approved and no money moves' : undefined;
+    const warning = production
+      ? 'STORE_PAYMENT_TERMINAL=simulator in production: every card is approved and no money moves'
+      : undefined;
     return { terminal: new SimulatedTerminal(), inUse: 'simulator', warning };
   }
-  return { terminal: new NoTerminal(), inUse: 'none', warning: `${NO_TERMINAL.split(':')[0]}: card tenders are refused until STORE_PAYMENT_TERMINAL names one` };
+  return {
+    terminal: new NoTerminal(),
+    inUse: 'none',
+    warning: `${NO_TERMINAL.split(':')[0]}: card tenders are refused until STORE_PAYMENT_TERMINAL names one`,
+  };
 }

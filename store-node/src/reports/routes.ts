@@ -6,7 +6,10 @@ import type { SalesReport } from './sales-report.js';
 
 const reportQuery = z.object({
   /** A calendar day (UTC), `2026-11-25`; or an explicit range. */
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .optional(),
   from: z.coerce.number().int().min(0).optional(),
   to: z.coerce.number().int().min(0).optional(),
 });
@@ -20,7 +23,13 @@ export function reportRoutes(executor: StoreExecutor, dbPath: string, now: () =>
     const fromMs = q.from ?? Date.parse(`${day}T00:00:00Z`);
     const toMs = q.to ?? fromMs + 86_400_000;
     if (!(toMs > fromMs)) throw new ValidationError('the report period must end after it starts');
-    res.json(await executor.submit<SalesReport>('salesReport', { dbPath, fromMs, toMs }, { priority: 'LOW', timeoutMs: 120_000 }));
+    res.json(
+      await executor.submit<SalesReport>(
+        'salesReport',
+        { dbPath, fromMs, toMs },
+        { priority: 'LOW', timeoutMs: 120_000 },
+      ),
+    );
   });
   return r;
 }

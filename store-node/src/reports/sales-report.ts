@@ -33,7 +33,9 @@ export function salesReportOf(db: Database.Database, fromMs: number, toMs: numbe
     )
     .all(fromMs, toMs) as SalesReport['tenders'];
   const returns = db
-    .prepare('SELECT count(*) AS count, coalesce(sum(refund_minor), 0) AS refundMinor FROM sale_returns WHERE at >= ? AND at < ?')
+    .prepare(
+      'SELECT count(*) AS count, coalesce(sum(refund_minor), 0) AS refundMinor FROM sale_returns WHERE at >= ? AND at < ?',
+    )
     .get(fromMs, toMs) as SalesReport['returns'];
   const topSkus = db
     .prepare(

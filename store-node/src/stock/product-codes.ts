@@ -24,7 +24,9 @@ export class ProductCodes {
   }
 
   find(code: string): CodedProduct | undefined {
-    return (this.#bySku.get(code) ?? (isValidGtin(code) ? this.#byGtin.get(toGtin14(code)) : undefined)) as CodedProduct | undefined;
+    return (this.#bySku.get(code) ?? (isValidGtin(code) ? this.#byGtin.get(toGtin14(code)) : undefined)) as
+      | CodedProduct
+      | undefined;
   }
 
   /**
@@ -38,7 +40,8 @@ export class ProductCodes {
   }
 
   #why(code: string): string {
-    if (/^(\d{8}|\d{12,14})$/.test(code) && !isValidGtin(code)) return ' (as a barcode its check digit is wrong: scan it again)';
+    if (/^(\d{8}|\d{12,14})$/.test(code) && !isValidGtin(code))
+      return ' (as a barcode its check digit is wrong: scan it again)';
     if (!this.#products.get()) return ' (the catalog has not arrived from the hub yet)';
     return '';
   }

@@ -2,7 +2,6 @@ import { parseEventPayload, type FeedEntry } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
 
-
 export interface ReorderSuggestion {
   readonly sku: string;
   readonly onHand: number;
@@ -30,7 +29,10 @@ export class ReorderSuggestions {
       ).run(s.sku, s.onHand, s.reorderPoint, s.suggestedQty, s.velocityPerDay, entry.createdAt);
     });
     handlers.register('inventory.restocked', (db, entry: FeedEntry) => {
-      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ? AND raised_at <= ?').run(parseEventPayload('inventory.restocked', entry.payload).sku, entry.createdAt);
+      db.prepare('DELETE FROM reorder_suggestions WHERE sku = ? AND raised_at <= ?').run(
+        parseEventPayload('inventory.restocked', entry.payload).sku,
+        entry.createdAt,
+      );
     });
   }
 

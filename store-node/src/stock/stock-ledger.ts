@@ -6,7 +6,13 @@ import type { Emit } from '../sync/store-sync.js';
 export type StockKind = MovementKind;
 
 /** The `stock.moved` payload (shared/src/protocol/events.ts) of one movement. */
-const moved = (sku: string, delta: number, kind: StockKind, at: number, ref?: string): StockMoved => ({ sku, delta, kind, at, ...(ref ? { ref } : {}) });
+const moved = (sku: string, delta: number, kind: StockKind, at: number, ref?: string): StockMoved => ({
+  sku,
+  delta,
+  kind,
+  at,
+  ...(ref ? { ref } : {}),
+});
 
 /**
  * The one way store code moves stock: the local count changes and a `stock.moved` event for the hub is emitted, in
@@ -37,7 +43,13 @@ export class StockLedger {
   }
 
   /** The movements of one document (a sale, a return, a pickup) in one statement each for stock and outbox. */
-  moveAll(emit: Emit, moves: readonly { sku: string; delta: number }[], kind: StockKind, at: number, ref?: string): void {
+  moveAll(
+    emit: Emit,
+    moves: readonly { sku: string; delta: number }[],
+    kind: StockKind,
+    at: number,
+    ref?: string,
+  ): void {
     this.#moveAll.run(moves.map((m) => [m.sku, m.delta, at]));
     emit.all(moves.map((m) => ({ type: 'stock.moved', payload: moved(m.sku, m.delta, kind, at, ref) })));
   }
@@ -48,13 +60,17 @@ export class StockLedger {
 
   lowStock(limit: number): { sku: string; onHand: number; lowStockAt: number }[] {
     return this.db
-      .prepare('SELECT sku, on_hand AS onHand, low_stock_at AS lowStockAt FROM stock WHERE on_hand <= low_stock_at ORDER BY on_hand - low_stock_at, sku LIMIT ?')
+      .prepare(
+        'SELECT sku, on_hand AS onHand, low_stock_at AS lowStockAt FROM stock WHERE on_hand <= low_stock_at ORDER BY on_hand - low_stock_at, sku LIMIT ?',
+      )
       .all(limit) as { sku: string; onHand: number; lowStockAt: number }[];
   }
 
   setThreshold(sku: string, lowStockAt: number, at: number): void {
     this.db
-      .prepare('INSERT INTO stock (sku, low_stock_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET low_stock_at = excluded.low_stock_at, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO stock (sku, low_stock_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET low_stock_at = excluded.low_stock_at, updated_at = excluded.updated_at',
+      )
       .run(sku, lowStockAt, at);
   }
 }
@@ -66,11 +82,17 @@ export class StockLedger {
  */
 export function applyStockSnapshot(db: SqliteDb, rows: readonly unknown[]): void {
   const local = new Map(
-    (db
-      .prepare(`SELECT json_extract(payload, '$.sku') AS sku, SUM(json_extract(payload, '$.delta')) AS delta FROM sync_outbox WHERE type = 'stock.moved' GROUP BY 1`)
-      .all() as { sku: string; delta: number }[]).map((r) => [r.sku, r.delta]),
+    (
+      db
+        .prepare(
+          `SELECT json_extract(payload, '$.sku') AS sku, SUM(json_extract(payload, '$.delta')) AS delta FROM sync_outbox WHERE type = 'stock.moved' GROUP BY 1`,
+        )
+        .all() as { sku: string; delta: number }[]
+    ).map((r) => [r.sku, r.delta]),
   );
-  const put = db.prepare('INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at');
+  const put = db.prepare(
+    'INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at',
+  );
   const at = Date.now();
   for (const r of rows as { sku: string; onHand: number }[]) put.run(r.sku, r.onHand + (local.get(r.sku) ?? 0), at);
 }

@@ -50,7 +50,9 @@ export class Bootstrapper {
     readonly now: () => number = Date.now,
   ) {
     this.sinks.set('history', (d, rows) => {
-      const insert = d.prepare('INSERT OR IGNORE INTO sync_history (seq, hlc, type, payload, received_at) VALUES (?, ?, ?, ?, ?)');
+      const insert = d.prepare(
+        'INSERT OR IGNORE INTO sync_history (seq, hlc, type, payload, received_at) VALUES (?, ?, ?, ?, ?)',
+      );
       for (const r of rows as { seq: number; hlc: string; type: string; payload: unknown; received_at: number }[]) {
         insert.run(r.seq, r.hlc, r.type, JSON.stringify(r.payload ?? null), r.received_at);
       }
@@ -59,20 +61,26 @@ export class Bootstrapper {
 
   /** A file that never finished a bootstrap and never received its feed. */
   needed(): boolean {
-    const state = this.db.prepare("SELECT key, value FROM sync_state WHERE key IN ('bootstrap_done', 'feed_cursor')").all() as { key: string; value: number }[];
+    const state = this.db
+      .prepare("SELECT key, value FROM sync_state WHERE key IN ('bootstrap_done', 'feed_cursor')")
+      .all() as { key: string; value: number }[];
     const get = (k: string) => state.find((s) => s.key === k)?.value ?? 0;
     return get('bootstrap_done') === 0 && get('feed_cursor') === 0;
   }
 
   progress(): BootstrapProgress {
-    const sections = (this.db.prepare('SELECT section AS name, rows, total, done FROM sync_bootstrap ORDER BY rowid').all() as {
-      name: string;
-      rows: number;
-      total: number;
-      done: number;
-    }[]).map((s) => ({ ...s, done: s.done === 1 }));
-    const done = (this.db.prepare("SELECT value FROM sync_state WHERE key = 'bootstrap_done'").pluck().get() as number) === 1;
-    const state = this.#running || this.#refreshing.length ? 'running' : done ? 'done' : this.needed() ? 'pending' : 'not-needed';
+    const sections = (
+      this.db.prepare('SELECT section AS name, rows, total, done FROM sync_bootstrap ORDER BY rowid').all() as {
+        name: string;
+        rows: number;
+        total: number;
+        done: number;
+      }[]
+    ).map((s) => ({ ...s, done: s.done === 1 }));
+    const done =
+      (this.db.prepare("SELECT value FROM sync_state WHERE key = 'bootstrap_done'").pluck().get() as number) === 1;
+    const state =
+      this.#running || this.#refreshing.length ? 'running' : done ? 'done' : this.needed() ? 'pending' : 'not-needed';
     return { state, sections, lastError: this.#lastError, refreshing: this.#refreshing };
   }
 
@@ -114,9 +122,11 @@ export class Bootstrapper {
       `INSERT INTO sync_bootstrap (section, updated_at) VALUES (?, ?)
        ON CONFLICT (section) DO UPDATE SET cursor = NULL, rows = 0, done = 0, updated_at = excluded.updated_at`,
     );
-    this.db.transaction(() => {
-      for (const name of this.afterFeedSkip) if (this.sinks.has(name)) mark.run(name, this.now());
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const name of this.afterFeedSkip) if (this.sinks.has(name)) mark.run(name, this.now());
+      })
+      .immediate();
     this.resumeRefresh();
   }
 
@@ -124,7 +134,9 @@ export class Bootstrapper {
   resumeRefresh(): void {
     this.#stopped = false;
     if (this.#refreshing.length || this.#refreshTimer) return;
-    const unfinished = new Set((this.db.prepare('SELECT section FROM sync_bootstrap WHERE done = 0').pluck().all() as string[]));
+    const unfinished = new Set(
+      this.db.prepare('SELECT section FROM sync_bootstrap WHERE done = 0').pluck().all() as string[],
+    );
     const names = [...this.afterFeedSkip].filter((n) => unfinished.has(n) && this.sinks.has(n));
     if (!names.length) return;
     this.#refreshing = names;
@@ -141,11 +153,17 @@ export class Bootstrapper {
         if (this.#stopped) return;
         this.#lastError = (err as Error).message;
         const attempt = this.#refreshAttempt++;
-        this.log.warn({ err: this.#lastError, sections: names, attempt }, 'pulling sections again after a feed skip failed; it resumes where it stopped');
-        this.#refreshTimer = setTimeout(() => {
-          this.#refreshTimer = undefined;
-          this.resumeRefresh();
-        }, backoffDelay(attempt, { baseMs: 1000, capMs: 30_000 }));
+        this.log.warn(
+          { err: this.#lastError, sections: names, attempt },
+          'pulling sections again after a feed skip failed; it resumes where it stopped',
+        );
+        this.#refreshTimer = setTimeout(
+          () => {
+            this.#refreshTimer = undefined;
+            this.resumeRefresh();
+          },
+          backoffDelay(attempt, { baseMs: 1000, capMs: 30_000 }),
+        );
         this.#refreshTimer.unref();
       },
     );
@@ -170,20 +188,36 @@ export class Bootstrapper {
   }
 
   async #section(name: string, sink: BootstrapSink): Promise<void> {
-    const row = () => this.db.prepare('SELECT cursor, rows, total, done FROM sync_bootstrap WHERE section = ?').get(name) as { cursor: string | null; rows: number; total: number; done: number };
-    const advance = this.db.prepare('UPDATE sync_bootstrap SET cursor = ?, rows = rows + ?, done = ?, updated_at = ? WHERE section = ?');
+    const row = () =>
+      this.db.prepare('SELECT cursor, rows, total, done FROM sync_bootstrap WHERE section = ?').get(name) as {
+        cursor: string | null;
+        rows: number;
+        total: number;
+        done: number;
+      };
+    const advance = this.db.prepare(
+      'UPDATE sync_bootstrap SET cursor = ?, rows = rows + ?, done = ?, updated_at = ? WHERE section = ?',
+    );
     let reported = 0;
     for (let state = row(); !state.done; state = row()) {
       const q = new URLSearchParams({ limit: String(PAGE), ...(state.cursor ? { after: state.cursor } : {}) });
-      const page = (await this.get(`/api/sync/bootstrap/${encodeURIComponent(name)}?${q}`)) as { rows: unknown[]; next: string | null };
-      this.db.transaction(() => {
-        sink(this.db, page.rows);
-        advance.run(page.next ?? state.cursor, page.rows.length, page.next === null ? 1 : 0, this.now(), name);
-      }).immediate();
+      const page = (await this.get(`/api/sync/bootstrap/${encodeURIComponent(name)}?${q}`)) as {
+        rows: unknown[];
+        next: string | null;
+      };
+      this.db
+        .transaction(() => {
+          sink(this.db, page.rows);
+          advance.run(page.next ?? state.cursor, page.rows.length, page.next === null ? 1 : 0, this.now(), name);
+        })
+        .immediate();
       const pct = state.total ? Math.floor(((state.rows + page.rows.length) / state.total) * 10) * 10 : 100;
       if (pct >= reported + 10 || page.next === null) {
         reported = pct;
-        this.log.info({ section: name, rows: state.rows + page.rows.length, total: state.total }, `bootstrap ${name}: ${Math.min(pct, 100)} %`);
+        this.log.info(
+          { section: name, rows: state.rows + page.rows.length, total: state.total },
+          `bootstrap ${name}: ${Math.min(pct, 100)} %`,
+        );
       }
     }
   }

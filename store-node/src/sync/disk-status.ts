@@ -18,7 +18,8 @@ export class DiskStatus {
   /** Records a failed write; returns whether it was for lack of space (anything else is ignored). */
   failed(err: unknown): boolean {
     if (!isDiskFull(err)) return false;
-    if (!this.#disk.full) this.#set({ full: true, at: this.now(), reason: String((err as Error)?.message ?? err).slice(0, 500) });
+    if (!this.#disk.full)
+      this.#set({ full: true, at: this.now(), reason: String((err as Error)?.message ?? err).slice(0, 500) });
     return true;
   }
 

@@ -26,14 +26,22 @@ export class SqliteOutbox {
     node: string,
     now: () => number = Date.now,
   ) {
-    const last = db.prepare('SELECT hlc FROM sync_outbox ORDER BY seq DESC LIMIT 1').get() as { hlc: string } | undefined;
+    const last = db.prepare('SELECT hlc FROM sync_outbox ORDER BY seq DESC LIMIT 1').get() as
+      | { hlc: string }
+      | undefined;
     this.clock = new HybridClock(node, now, last ? { ...hlcDecode(last.hlc), node } : undefined);
     // The next seq follows both the newest row and what the hub acknowledged: after pruning every row, or after a
     // reconcile with a hub that is ahead of this file, numbering must not restart (the hub would drop the repeats).
     const lastSeq = `MAX(COALESCE((SELECT MAX(seq) FROM sync_outbox), 0), (SELECT value FROM sync_state WHERE key = 'acked_seq'))`;
-    this.#insert = db.prepare(`INSERT INTO sync_outbox (seq, hlc, type, payload, created_at) SELECT ${lastSeq} + 1, ?, ?, ?, ? RETURNING seq`);
+    this.#insert = db.prepare(
+      `INSERT INTO sync_outbox (seq, hlc, type, payload, created_at) SELECT ${lastSeq} + 1, ?, ?, ?, ? RETURNING seq`,
+    );
     this.#head = db.prepare(`SELECT ${lastSeq} AS head`);
-    this.#insertAll = new MultiRowInsert(db, 'INSERT INTO sync_outbox (seq, hlc, type, payload, created_at) VALUES', '(?, ?, ?, ?, ?)');
+    this.#insertAll = new MultiRowInsert(
+      db,
+      'INSERT INTO sync_outbox (seq, hlc, type, payload, created_at) VALUES',
+      '(?, ?, ?, ?, ?)',
+    );
   }
 
   append(type: string, payload: unknown): OutboxEvent {
@@ -63,16 +71,19 @@ export class SqliteOutbox {
   }
 
   #requireTransaction(type: string): void {
-    if (!this.db.inTransaction) throw new Error(`outbox.append(${type}) must run inside the transaction of the change it records`);
+    if (!this.db.inTransaction)
+      throw new Error(`outbox.append(${type}) must run inside the transaction of the change it records`);
   }
 
   #json(type: string, payload: unknown): string {
     if (!this.#validTypes.has(type)) {
-      if (!/^[a-z][a-z0-9._-]*$/.test(type) || type.length > LIMITS.maxEventTypeLength) throw new Error(`invalid event type ${type}`);
+      if (!/^[a-z][a-z0-9._-]*$/.test(type) || type.length > LIMITS.maxEventTypeLength)
+        throw new Error(`invalid event type ${type}`);
       this.#validTypes.add(type);
     }
     const json = JSON.stringify(payload ?? null);
-    if (json.length > LIMITS.maxPayloadBytes) throw new Error(`event ${type} payload is ${json.length} bytes, over ${LIMITS.maxPayloadBytes}`);
+    if (json.length > LIMITS.maxPayloadBytes)
+      throw new Error(`event ${type} payload is ${json.length} bytes, over ${LIMITS.maxPayloadBytes}`);
     return json;
   }
 

@@ -84,7 +84,9 @@ export class SqliteParkedFeed {
     readonly handlers: FeedHandlerRegistry,
     readonly now: () => number = Date.now,
   ) {
-    this.#park = db.prepare('INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#park = db.prepare(
+      'INSERT OR IGNORE INTO sync_feed_parked (seq, type, payload, reason, parked_at, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     this.#count = db.prepare('SELECT count(*) FROM sync_feed_parked WHERE resolved_at IS NULL').pluck();
     // The latest by what last happened to it: a replay that failed again brings its new reason forward.
     this.#latest = db.prepare(
@@ -98,12 +100,21 @@ export class SqliteParkedFeed {
     this.#resolve = db.prepare(
       "UPDATE sync_feed_parked SET resolved_at = @at, resolved_by = @by, outcome = 'applied', replays = replays + 1, replayed_at = @at WHERE seq = @seq AND resolved_at IS NULL",
     );
-    this.#refuse = db.prepare('UPDATE sync_feed_parked SET reason = @reason, replays = replays + 1, replayed_at = @at WHERE seq = @seq');
+    this.#refuse = db.prepare(
+      'UPDATE sync_feed_parked SET reason = @reason, replays = replays + 1, replayed_at = @at WHERE seq = @seq',
+    );
   }
 
   /** Parks an entry (in the feed page's transaction); an entry already parked keeps its first row. */
   park(e: FeedEntry, reason: string): void {
-    this.#park.run(e.seq, e.type, JSON.stringify(e.payload ?? null), reason.slice(0, 1000), this.now(), Math.round(e.createdAt));
+    this.#park.run(
+      e.seq,
+      e.type,
+      JSON.stringify(e.payload ?? null),
+      reason.slice(0, 1000),
+      this.now(),
+      Math.round(e.createdAt),
+    );
   }
 
   /** Unresolved entries and the latest of them (the sync status, and the hub via `feed-ack`). */
@@ -114,7 +125,9 @@ export class SqliteParkedFeed {
   }
 
   list(state: ParkedFeedState, limit: number, afterSeq = 0): ParkedFeedEntry[] {
-    const rows = this.db.prepare(`SELECT * FROM sync_feed_parked WHERE ${WHERE_STATE[state]} AND seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM sync_feed_parked WHERE ${WHERE_STATE[state]} AND seq > ? ORDER BY seq LIMIT ?`)
+      .all(afterSeq, limit) as Row[];
     return rows.map(toEntry);
   }
 
@@ -125,19 +138,38 @@ export class SqliteParkedFeed {
    * of the store itself (disk full, I/O) throws and rolls the whole step back: nothing is lost, the entries stay
    * parked. Returns what happened to each, the last seq looked at, and whether more may follow it.
    */
-  replayStep(by: string, afterSeq: number, limit: number, only: { seq?: number; type?: string } = {}): { replayed: ReplayedEntry[]; lastSeq: number; more: boolean } {
+  replayStep(
+    by: string,
+    afterSeq: number,
+    limit: number,
+    only: { seq?: number; type?: string } = {},
+  ): { replayed: ReplayedEntry[]; lastSeq: number; more: boolean } {
     return this.db
       .transaction(() => {
-        const rows = this.#open.all({ after: afterSeq, seq: only.seq ?? null, type: only.type ?? null, limit }) as Row[];
+        const rows = this.#open.all({
+          after: afterSeq,
+          seq: only.seq ?? null,
+          type: only.type ?? null,
+          limit,
+        }) as Row[];
         const replayed: ReplayedEntry[] = [];
         for (const r of rows) {
           if (!this.handlers.get(r.type)) continue; // still no handler: it waits for the upgrade that brings one
           const at = this.now();
-          const entry: FeedEntry = { seq: r.seq, type: r.type, payload: JSON.parse(r.payload), createdAt: r.created_at ?? 0 };
+          const entry: FeedEntry = {
+            seq: r.seq,
+            type: r.type,
+            payload: JSON.parse(r.payload),
+            createdAt: r.created_at ?? 0,
+          };
           const refused = this.handlers.apply(this.db, entry);
           if (refused === null) this.#resolve.run({ seq: r.seq, at, by });
           else this.#refuse.run({ seq: r.seq, at, reason: refused.slice(0, 1000) });
-          replayed.push(refused === null ? { seq: r.seq, type: r.type, outcome: 'applied' } : { seq: r.seq, type: r.type, outcome: 'parked', reason: refused });
+          replayed.push(
+            refused === null
+              ? { seq: r.seq, type: r.type, outcome: 'applied' }
+              : { seq: r.seq, type: r.type, outcome: 'parked', reason: refused },
+          );
         }
         return { replayed, lastSeq: rows.length ? rows[rows.length - 1]!.seq : afterSeq, more: rows.length === limit };
       })

@@ -10,7 +10,12 @@ const listQuery = z.object({
 });
 const replayBody = z.strictObject({
   seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  type: z.string().min(1).max(100).regex(/^[a-z][a-z0-9._-]*$/, 'a feed type such as reservation.changed').optional(),
+  type: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z][a-z0-9._-]*$/, 'a feed type such as reservation.changed')
+    .optional(),
 });
 
 /**

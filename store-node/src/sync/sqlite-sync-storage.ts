@@ -26,7 +26,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     this.#set = db.prepare('UPDATE sync_state SET value = ? WHERE key = ? AND value < ?');
     this.parked = new SqliteParkedFeed(db, handlers, now);
     // Keys a store file may not have yet (feed_at, feed_rebased_*): written whole, read as absent.
-    this.#put = db.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.#put = db.prepare(
+      'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
   }
 
   outboxHead(): number {
@@ -60,9 +62,14 @@ export class SqliteSyncStorage implements StoreSyncStorage {
         // The hub holds no more than this file confirmed: same history (older rows may be pruned).
         if (hubAckedSeq <= localAcked) return 0;
         this.#refuseRenumbering(hubAckedSeq);
-        const mine = this.db.prepare('SELECT hlc FROM sync_outbox WHERE seq = ?').pluck().get(hubAckedSeq) as string | undefined;
+        const mine = this.db.prepare('SELECT hlc FROM sync_outbox WHERE seq = ?').pluck().get(hubAckedSeq) as
+          | string
+          | undefined;
         if (mine !== undefined && mine === hubAckedHlc) return 0; // our ack was lost; the hub has exactly our events
-        const moved = this.db.prepare('SELECT count(*) FROM sync_outbox WHERE seq > ?').pluck().get(localAcked) as number;
+        const moved = this.db
+          .prepare('SELECT count(*) FROM sync_outbox WHERE seq > ?')
+          .pluck()
+          .get(localAcked) as number;
         // Two steps through negative seqs, because the old and new ranges may overlap.
         this.db.prepare('UPDATE sync_outbox SET seq = -seq WHERE seq > ?').run(localAcked);
         this.db.prepare('UPDATE sync_outbox SET seq = -seq + ? WHERE seq < 0').run(hubAckedSeq - localAcked);
@@ -90,26 +97,28 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   }
 
   applyFeed(entries: readonly FeedEntry[]): number {
-    return this.db.transaction(() => {
-      const from = this.feedCursor();
-      let cursor = from;
-      let createdAt = 0;
-      for (const e of entries) {
-        if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
-        if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
-        // Each entry in its own savepoint: one refused is undone alone and parked, the rest apply. A failure of the
-        // store's own disk throws: nothing of the page applies, it is retried later.
-        const refused = this.handlers.apply(this.db, e);
-        if (refused !== null) this.parked.park(e, refused);
-        cursor = e.seq;
-        createdAt = e.createdAt;
-        this.observeHubTime(e.createdAt);
-      }
-      this.#set.run(cursor, 'feed_cursor', cursor);
-      // The entry at the cursor, by the hub's createdAt: a restored hub may write another one at the same seq.
-      if (cursor > from) this.#putFeedAt(cursor, createdAt);
-      return cursor;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const from = this.feedCursor();
+        let cursor = from;
+        let createdAt = 0;
+        for (const e of entries) {
+          if (e.seq <= cursor) continue; // already applied: a page resent after a reconnect
+          if (e.seq !== cursor + 1) throw new Error(`feed gap: cursor ${cursor}, next entry ${e.seq}`);
+          // Each entry in its own savepoint: one refused is undone alone and parked, the rest apply. A failure of the
+          // store's own disk throws: nothing of the page applies, it is retried later.
+          const refused = this.handlers.apply(this.db, e);
+          if (refused !== null) this.parked.park(e, refused);
+          cursor = e.seq;
+          createdAt = e.createdAt;
+          this.observeHubTime(e.createdAt);
+        }
+        this.#set.run(cursor, 'feed_cursor', cursor);
+        // The entry at the cursor, by the hub's createdAt: a restored hub may write another one at the same seq.
+        if (cursor > from) this.#putFeedAt(cursor, createdAt);
+        return cursor;
+      })
+      .immediate();
   }
 
   feedPosition(): { seq: number; createdAt: number | null } | null {
@@ -158,7 +167,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   lastFeedSkip(): FeedSkip | null {
     const at = this.#get.get('feed_skipped_at') as number | undefined;
     if (at === undefined) return null;
-    const [fromSeq, toSeq, reason] = ['feed_skipped_from', 'feed_skipped_to', 'feed_skipped_reason'].map((k) => this.#get.get(k));
+    const [fromSeq, toSeq, reason] = ['feed_skipped_from', 'feed_skipped_to', 'feed_skipped_reason'].map((k) =>
+      this.#get.get(k),
+    );
     return { fromSeq: fromSeq as number, toSeq: toSeq as number, reason: reason as string, at };
   }
 
@@ -172,7 +183,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
 
   lostEvents(): LostEvents | null {
     const at = this.#get.get('lost_at') as number | undefined;
-    return at === undefined ? null : { fromSeq: this.#get.get('lost_from') as number, toSeq: this.#get.get('lost_to') as number, at };
+    return at === undefined
+      ? null
+      : { fromSeq: this.#get.get('lost_from') as number, toSeq: this.#get.get('lost_to') as number, at };
   }
 
   /** Unresolved parked entries only: a replayed one no longer counts, here or at the hub (`feed-ack`). */
@@ -192,7 +205,9 @@ export class SqliteSyncStorage implements StoreSyncStorage {
   pruneAcked(before: number, limit = Number.MAX_SAFE_INTEGER): number {
     const acked = this.ackedSeq();
     const res = this.db
-      .prepare('DELETE FROM sync_outbox WHERE seq IN (SELECT seq FROM sync_outbox WHERE seq <= ? AND created_at < ? ORDER BY seq LIMIT ?)')
+      .prepare(
+        'DELETE FROM sync_outbox WHERE seq IN (SELECT seq FROM sync_outbox WHERE seq <= ? AND created_at < ? ORDER BY seq LIMIT ?)',
+      )
       .run(acked, before, limit);
     return res.changes;
   }

@@ -1,6 +1,15 @@
 import type { ChangeFn, Doc } from '@automerge/automerge';
 import { CART_GENESIS, LIMITS, cartDocProblems, type FieldIssue } from '@storefleet/shared';
-import { DocReplica, DOC_ID_RE, docNamespace, fromBase64, newProblemsCheck, toBase64, type DocContentCheck, type SyncLogger } from '@storefleet/sync';
+import {
+  DocReplica,
+  DOC_ID_RE,
+  docNamespace,
+  fromBase64,
+  newProblemsCheck,
+  toBase64,
+  type DocContentCheck,
+  type SyncLogger,
+} from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
 const HUB = 'hub';
@@ -77,7 +86,11 @@ export class StoreDocs {
          data = excluded.data, updated_at = excluded.updated_at, unconfirmed = max(sync_docs.unconfirmed, excluded.unconfirmed)`,
     );
     this.#confirm = db.prepare('UPDATE sync_docs SET unconfirmed = 0 WHERE doc_id = ? AND unconfirmed = 1');
-    for (const docId of db.prepare('SELECT doc_id FROM sync_docs WHERE unconfirmed = 1 ORDER BY updated_at').pluck().all() as string[]) this.#unsynced.add(docId);
+    for (const docId of db
+      .prepare('SELECT doc_id FROM sync_docs WHERE unconfirmed = 1 ORDER BY updated_at')
+      .pluck()
+      .all() as string[])
+      this.#unsynced.add(docId);
   }
 
   /** Documents held in memory now (at most `maxOpen`, plus any with a subscriber or a frame unanswered). */

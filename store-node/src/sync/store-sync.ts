@@ -72,25 +72,45 @@ export class StoreSync {
       all: (events: readonly { type: string; payload: unknown }[]) => this.outbox.appendAll(events),
     });
     this.storage = new SqliteSyncStorage(db, storeId, this.outbox, this.feedHandlers, now);
-    this.bootstrap = hub ? new Bootstrapper(db, hubGetter(hub.url, () => hub.link.token(), undefined, (t, why) => hub.link.refused(t, why)), log, now) : undefined;
+    this.bootstrap = hub
+      ? new Bootstrapper(
+          db,
+          hubGetter(
+            hub.url,
+            () => hub.link.token(),
+            undefined,
+            (t, why) => hub.link.refused(t, why),
+          ),
+          log,
+          now,
+        )
+      : undefined;
     this.docs = new StoreDocs(db, (docId, data) => this.client?.sendDoc(docId, data) ?? false, log, now);
     this.client = hub
-      ? new SyncClient(this.storage, new WsConnector(hub.url, () => hub.link.token(), { silenceMs: options.silenceMs, onTokenRefused: (t, why) => hub.link.refused(t, why) }), log, {
-          ...options,
-          now,
-          onDocSync: (docId, data) => this.docs.receive(docId, data),
-          onConnected: (hub) => this.docs.connected(hub),
-          onDocError: (docId) => this.docs.refused(docId),
-          onDiskFull: (err) => this.disk.failed(err),
-          onFeedSkip: () => {
-            try {
-              this.bootstrap?.feedSkipped();
-            } catch (err) {
-              this.disk.failed(err);
-              log.error({ err }, 'could not mark the sections to pull again after a feed skip');
-            }
+      ? new SyncClient(
+          this.storage,
+          new WsConnector(hub.url, () => hub.link.token(), {
+            silenceMs: options.silenceMs,
+            onTokenRefused: (t, why) => hub.link.refused(t, why),
+          }),
+          log,
+          {
+            ...options,
+            now,
+            onDocSync: (docId, data) => this.docs.receive(docId, data),
+            onConnected: (hub) => this.docs.connected(hub),
+            onDocError: (docId) => this.docs.refused(docId),
+            onDiskFull: (err) => this.disk.failed(err),
+            onFeedSkip: () => {
+              try {
+                this.bootstrap?.feedSkipped();
+              } catch (err) {
+                this.disk.failed(err);
+                log.error({ err }, 'could not mark the sections to pull again after a feed skip');
+              }
+            },
           },
-        })
+        )
       : undefined;
     this.disk.onChange((disk) => this.client?.reportDisk(disk));
   }
@@ -184,7 +204,10 @@ export class StoreSync {
       if (!step.more) break;
       after = step.lastSeq;
       await yieldToRequests();
-      if (!this.db.open) throw new Error('the store node stopped during the replay of its parked feed; the rest is replayed at the next start');
+      if (!this.db.open)
+        throw new Error(
+          'the store node stopped during the replay of its parked feed; the rest is replayed at the next start',
+        );
     }
     const parked = this.storage.parked.summary().count;
     if (tried) this.log.info({ by, tried, applied, refused: tried - applied, parked }, 'replayed parked feed entries');
@@ -205,7 +228,10 @@ export class StoreSync {
         },
         (err: unknown) => {
           if (this.#stopped) return;
-          this.log.warn({ err: (err as Error).message, attempt: n }, 'bootstrap from the hub failed; it resumes where it stopped');
+          this.log.warn(
+            { err: (err as Error).message, attempt: n },
+            'bootstrap from the hub failed; it resumes where it stopped',
+          );
           this.#retry = setTimeout(() => attempt(n + 1), backoffDelay(n, { baseMs: 1000, capMs: 30_000 }));
           this.#retry.unref();
         },

@@ -44,7 +44,11 @@ export class WsConnector implements Connector {
   async connect(handlers: ConnectionHandlers): Promise<ClientTransport> {
     const token = await this.token();
     const url = `${this.hubUrl.replace(/^http/, 'ws')}/sync`;
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${token}` },
+      maxPayload: LIMITS.maxFrameBytes,
+      perMessageDeflate: false,
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('unexpected-response', (req, res) => {

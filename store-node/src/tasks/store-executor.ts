@@ -17,7 +17,11 @@ export interface ExecutorConfig {
  * Buffers and typed arrays, and native memory such as SQLite's page cache, are outside it — the store's tasks keep
  * those small (rows are read into plain objects; each read-only connection keeps SQLite's default ~2 MB cache).
  */
-export const STORE_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
+export const STORE_WORKER_LIMITS: ResourceLimits = {
+  maxOldGenerationSizeMb: 256,
+  maxYoungGenerationSizeMb: 32,
+  stackSizeMb: 4,
+};
 
 const TASK_MODULE = new URL('./store-tasks.ts', import.meta.url);
 
@@ -40,7 +44,15 @@ export class StoreExecutor {
       registers: [metrics],
     });
     const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []) =>
-      new Gauge({ name: `storefleet_store_executor_${name}`, help, labelNames, registers: [metrics], collect() { read(this); } });
+      new Gauge({
+        name: `storefleet_store_executor_${name}`,
+        help,
+        labelNames,
+        registers: [metrics],
+        collect() {
+          read(this);
+        },
+      });
     const stat = (name: string, help: string, pick: (s: ReturnType<Executor['stats']>) => number) =>
       gauge(name, help, (g) => g.set(this.#executor ? pick(this.#executor.stats()) : 0));
     stat('completed', 'tasks completed', (s) => s.completed);
@@ -50,14 +62,23 @@ export class StoreExecutor {
     stat('crashed', 'tasks whose worker died', (s) => s.crashed);
     stat('aborted', 'tasks aborted by their caller or stopped at shutdown', (s) => s.aborted);
     stat('dropped', 'queued tasks dropped (queue full or shutdown)', (s) => s.dropped);
-    stat('stray_errors', 'errors thrown by task code after its task settled (a timer, an unhandled rejection)', (s) => s.strayErrors);
+    stat(
+      'stray_errors',
+      'errors thrown by task code after its task settled (a timer, an unhandled rejection)',
+      (s) => s.strayErrors,
+    );
     stat('active_tasks', 'tasks running now', (s) => s.active);
     stat('workers', 'worker threads in the pool', (s) => s.workers);
     stat('utilisation', 'busy share of the pool over the last second or more (0–1)', (s) => s.utilisation);
-    gauge('queued', 'tasks waiting, per priority', (g) => {
-      const q = this.#executor?.stats().queued;
-      for (const p of ['HIGH', 'NORMAL', 'LOW'] as Priority[]) g.set({ priority: p }, q?.[p] ?? 0);
-    }, ['priority']);
+    gauge(
+      'queued',
+      'tasks waiting, per priority',
+      (g) => {
+        const q = this.#executor?.stats().queued;
+        for (const p of ['HIGH', 'NORMAL', 'LOW'] as Priority[]) g.set({ priority: p }, q?.[p] ?? 0);
+      },
+      ['priority'],
+    );
   }
 
   submit<T>(name: string, args: unknown, opts?: SubmitOptions): Promise<T> {

@@ -5,7 +5,13 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import Database from 'better-sqlite3';
-import { RfidReconciler, type DriftReport, type ReaderWindow, type ReconcilerState, type TagRead } from '@storefleet/devices';
+import {
+  RfidReconciler,
+  type DriftReport,
+  type ReaderWindow,
+  type ReconcilerState,
+  type TagRead,
+} from '@storefleet/devices';
 import { salesReportOf, type SalesReport } from '../reports/sales-report.js';
 
 const connections = new Map<string, Database.Database>();
@@ -60,5 +66,9 @@ export function salesReport(input: { dbPath: string; fromMs: number; toMs: numbe
 /** What the worker it runs on may take and holds now, in MB: its V8 heap limit, heap in use, and ArrayBuffer memory (outside the limit). */
 export function workerMemory(): { heapLimitMb: number; heapUsedMb: number; arrayBuffersMb: number } {
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-  return { heapLimitMb: mb(getHeapStatistics().heap_size_limit), heapUsedMb: mb(process.memoryUsage().heapUsed), arrayBuffersMb: mb(process.memoryUsage().arrayBuffers) };
+  return {
+    heapLimitMb: mb(getHeapStatistics().heap_size_limit),
+    heapUsedMb: mb(process.memoryUsage().heapUsed),
+    arrayBuffersMb: mb(process.memoryUsage().arrayBuffers),
+  };
 }

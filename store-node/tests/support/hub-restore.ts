@@ -3,7 +3,13 @@ import type { StoreNode } from '../../src/index.js';
 import type { SyncFixture } from './sync-fixture.js';
 
 /** What a restore rolls back for the feed: every store's feed, and the holds and held counts it announces. */
-export const FEED_TABLES = ['sync_feed', 'sync_feed_heads', 'sync_feed_cursors', 'reservations', 'inventory_stock'] as const;
+export const FEED_TABLES = [
+  'sync_feed',
+  'sync_feed_heads',
+  'sync_feed_cursors',
+  'reservations',
+  'inventory_stock',
+] as const;
 
 /**
  * The hub's database as restored from a backup holding a store's first `kept` events: its later events leave the sync
@@ -13,7 +19,10 @@ export async function hubLosesEventsAfter(hub: Hub, storeId: string, kept: numbe
   await hub.db.transaction(async (tx) => {
     await tx.query('DELETE FROM sync_events WHERE origin = $1 AND seq > $2', [storeId, kept]);
     await tx.query('DELETE FROM test_ledger WHERE origin = $1 AND seq > $2', [storeId, kept]);
-    await tx.query('UPDATE test_totals SET qty = (SELECT sum(qty) FROM test_ledger WHERE origin = $1) WHERE origin = $1', [storeId]);
+    await tx.query(
+      'UPDATE test_totals SET qty = (SELECT sum(qty) FROM test_ledger WHERE origin = $1) WHERE origin = $1',
+      [storeId],
+    );
     await tx.query('UPDATE sync_origins SET acked_seq = $2 WHERE store_id = $1', [storeId, kept]);
   });
 }
@@ -54,7 +63,12 @@ export class HoldDesk {
   ) {}
 
   static async open(f: SyncFixture, skus: readonly string[]): Promise<HoldDesk> {
-    await f.hub.auth.createUser({ email: 'desk@example.test', password: 'a long enough password', name: 'Desk', role: 'ADMIN' });
+    await f.hub.auth.createUser({
+      email: 'desk@example.test',
+      password: 'a long enough password',
+      name: 'Desk',
+      role: 'ADMIN',
+    });
     const { sessionToken } = await f.hub.auth.login('desk@example.test', 'a long enough password', 'test');
     for (const sku of skus) {
       await f.hub.db.query(
@@ -66,21 +80,38 @@ export class HoldDesk {
   }
 
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(this.f.hubUrl + path, { method, headers: { cookie: this.cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.f.hubUrl + path, {
+      method,
+      headers: { cookie: this.cookie, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   }
 
   async reserve(storeId: string, sku: string, qty = 1): Promise<string> {
-    const r = await this.call('POST', '/api/reservations', { storeId, customerRef: 'Dana Smith', lines: [{ sku, qty }] });
+    const r = await this.call('POST', '/api/reservations', {
+      storeId,
+      customerRef: 'Dana Smith',
+      lines: [{ sku, qty }],
+    });
     if (r.status !== 201 && r.status !== 200) throw new Error(`hold refused: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.id as string;
   }
 
   /** Receives `qty` of `sku` at the store (a `stock.moved` event) and waits until the hub counts it. */
-  async stock(store: StoreNode, storeId: string, sku: string, qty: number, wait: (what: string, check: () => Promise<boolean>) => Promise<unknown>): Promise<void> {
+  async stock(
+    store: StoreNode,
+    storeId: string,
+    sku: string,
+    qty: number,
+    wait: (what: string, check: () => Promise<boolean>) => Promise<unknown>,
+  ): Promise<void> {
     store.sync.write((emit) => emit('stock.moved', { sku, delta: qty, kind: 'RECEIVE' }));
     await wait(`${qty} ${sku} at the hub`, async () => {
-      const { rows } = await this.f.hub.db.query<{ on_hand: number }>('SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, sku]);
+      const { rows } = await this.f.hub.db.query<{ on_hand: number }>(
+        'SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+        [storeId, sku],
+      );
       return Number(rows[0]?.on_hand ?? 0) >= qty;
     });
   }

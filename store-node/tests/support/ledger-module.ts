@@ -11,7 +11,8 @@ export const ledgerModule: HubModule = {
   docAccess: {
     // every store and admins may edit `shared:*`; `tasks:<storeId>` belongs to that store (and admins)
     shared: (p) => (p.kind === 'store' || p.role === 'ADMIN' ? 'write' : 'none'),
-    tasks: (p, key) => ((p.kind === 'store' && p.storeId === key) || (p.kind === 'user' && p.role === 'ADMIN') ? 'write' : 'none'),
+    tasks: (p, key) =>
+      (p.kind === 'store' && p.storeId === key) || (p.kind === 'user' && p.role === 'ADMIN') ? 'write' : 'none',
   },
   routes: (ctx) =>
     Router().get('/test-ledger/:storeId', async (req, res) => {
@@ -26,7 +27,12 @@ export const ledgerModule: HubModule = {
       await tx.query(
         `INSERT INTO test_ledger (origin, seq, hlc, qty)
          SELECT $1, s, h, q FROM unnest($2::bigint[], $3::text[], $4::int[]) AS x(s, h, q)`,
-        [events[0]!.origin, events.map((e) => e.seq), events.map((e) => e.hlc), events.map((e) => (e.payload as { qty: number }).qty)],
+        [
+          events[0]!.origin,
+          events.map((e) => e.seq),
+          events.map((e) => e.hlc),
+          events.map((e) => (e.payload as { qty: number }).qty),
+        ],
       );
       const sum = events.reduce((n, e) => n + (e.payload as { qty: number }).qty, 0);
       await tx.query(

@@ -75,7 +75,11 @@ export async function runShift(node: StoreNode, clock: SimClock, plan: ShiftPlan
     }
   };
   const handheld = async (path: string, body: unknown, key: string) => {
-    const res = await fetch(node.url + path, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    const res = await fetch(node.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
     if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
   };
   const lane = async (k: number) => {
@@ -97,7 +101,11 @@ export async function runShift(node: StoreNode, clock: SimClock, plan: ShiftPlan
         await node.pos.returnItems(saleId, [{ sku: line.sku, qty: 1 }]);
         tally.returns++;
       } else if (r < 0.94) {
-        await handheld('/api/stock/movements', { sku: pick(plan.skus), delta: 12 + Math.floor(random() * 37), kind: 'RECEIVE', ref: `delivery ${k}-${i}` }, `rcv-${plan.seed}-${k}-${i}`);
+        await handheld(
+          '/api/stock/movements',
+          { sku: pick(plan.skus), delta: 12 + Math.floor(random() * 37), kind: 'RECEIVE', ref: `delivery ${k}-${i}` },
+          `rcv-${plan.seed}-${k}-${i}`,
+        );
         tally.receipts++;
       } else {
         const sku = pick(plan.skus);
@@ -132,7 +140,8 @@ export class StoreNetwork {
   }
 
   async up(): Promise<void> {
-    if (!this.proxy.server.listening) await new Promise<void>((resolve) => this.proxy.server.listen(this.#port, '127.0.0.1', resolve));
+    if (!this.proxy.server.listening)
+      await new Promise<void>((resolve) => this.proxy.server.listen(this.#port, '127.0.0.1', resolve));
   }
 }
 
@@ -157,14 +166,24 @@ export async function seedCatalog(f: SyncFixture, count: number): Promise<string
  * A store registered at the fixture's hub and reaching it through its own network, on the trial's clock: once its
  * catalog has arrived, the morning delivery (40 of every sku, through the handheld API) is received and acknowledged.
  */
-export async function openShiftStore(f: SyncFixture, code: string, clock: SimClock, skus: readonly string[], extra: Partial<StoreNodeConfig> = {}): Promise<ShiftStore> {
+export async function openShiftStore(
+  f: SyncFixture,
+  code: string,
+  clock: SimClock,
+  skus: readonly string[],
+  extra: Partial<StoreNodeConfig> = {},
+): Promise<ShiftStore> {
   const reg = await f.hub.fleet.register({ code, name: `Store ${code}`, kind: 'STORE', lat: 40, lon: -74 });
   f.credentials.set(code, reg.credential!);
   const network = await StoreNetwork.to(f.hubUrl);
   const node = await f.store(code, { now: clock.now, ...extra, hub: { url: network.url, ...reg.credential! } });
   await waitFor(`the catalog at store ${code}`, () => node.sync.bootstrap!.progress().state === 'done', 60_000);
   for (const sku of skus) {
-    const res = await fetch(`${node.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, delta: 40, kind: 'RECEIVE' }) });
+    const res = await fetch(`${node.url}/api/stock/movements`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku, delta: 40, kind: 'RECEIVE' }),
+    });
     if (res.status !== 201) throw new Error(`the morning delivery of ${sku} answered ${res.status}`);
   }
   await waitFor(`the morning delivery of store ${code} at the hub`, () => node.sync.status().pendingUp === 0, 60_000);

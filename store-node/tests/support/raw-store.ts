@@ -18,7 +18,10 @@ export class RawStore {
   }
 
   static async open(hubUrl: string, token: string | undefined): Promise<RawStore> {
-    const ws = new WebSocket(`${hubUrl.replace('http', 'ws')}/sync`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const ws = new WebSocket(
+      `${hubUrl.replace('http', 'ws')}/sync`,
+      token ? { headers: { authorization: `Bearer ${token}` } } : {},
+    );
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -37,7 +40,8 @@ export class RawStore {
     for (;;) {
       const i = this.received.findIndex((m) => m.type === type);
       if (i >= 0) return this.received.splice(i, 1)[0];
-      if (this.closed || Date.now() > deadline) throw new Error(`no ${type} (closed: ${JSON.stringify(this.closed)}, got ${JSON.stringify(this.received)})`);
+      if (this.closed || Date.now() > deadline)
+        throw new Error(`no ${type} (closed: ${JSON.stringify(this.closed)}, got ${JSON.stringify(this.received)})`);
       await new Promise<void>((r) => {
         this.#waiters.push(r);
         setTimeout(r, 50);

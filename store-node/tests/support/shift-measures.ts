@@ -36,7 +36,9 @@ export function diskUse(node: StoreNode, dbPath: string): DiskUse {
     outboxBytes: one("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'sync_outbox'"),
     outboxRows: one('SELECT count(*) FROM sync_outbox'),
     outboxDataBytes: one('SELECT coalesce(sum(16 + length(hlc) + length(type) + length(payload)), 0) FROM sync_outbox'),
-    salesBytes: one("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('sales', 'sale_lines', 'sale_returns', 'sale_return_lines') OR name LIKE 'sqlite_autoindex_sale%'"),
+    salesBytes: one(
+      "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('sales', 'sale_lines', 'sale_returns', 'sale_return_lines') OR name LIKE 'sqlite_autoindex_sale%'",
+    ),
   };
 }
 
@@ -53,10 +55,16 @@ export interface HubHolding {
 
 export async function hubHolding(hub: Hub, storeId: string): Promise<HubHolding> {
   const q = async <T>(sql: string) => (await hub.db.query<T>(sql, [storeId])).rows;
-  const stock = await q<{ sku: string; on_hand: string | number }>('SELECT sku, on_hand FROM inventory_stock WHERE store_id = $1');
-  const [events] = await q<{ count: number; min: string | null; max: string | null }>('SELECT count(*)::int AS count, min(seq) AS min, max(seq) AS max FROM sync_events WHERE origin = $1');
+  const stock = await q<{ sku: string; on_hand: string | number }>(
+    'SELECT sku, on_hand FROM inventory_stock WHERE store_id = $1',
+  );
+  const [events] = await q<{ count: number; min: string | null; max: string | null }>(
+    'SELECT count(*)::int AS count, min(seq) AS min, max(seq) AS max FROM sync_events WHERE origin = $1',
+  );
   const [acked] = await q<{ acked_seq: string }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1');
-  const [moves] = await q<{ count: number; seqs: number }>('SELECT count(*)::int AS count, count(DISTINCT origin_seq)::int AS seqs FROM inventory_movements WHERE store_id = $1');
+  const [moves] = await q<{ count: number; seqs: number }>(
+    'SELECT count(*)::int AS count, count(DISTINCT origin_seq)::int AS seqs FROM inventory_movements WHERE store_id = $1',
+  );
   const [parked] = await q<{ count: number }>('SELECT count(*)::int AS count FROM sync_parked WHERE origin = $1');
   return {
     onHand: Object.fromEntries(stock.map((r) => [r.sku, Number(r.on_hand)])),
@@ -69,5 +77,10 @@ export async function hubHolding(hub: Hub, storeId: string): Promise<HubHolding>
 
 /** on_hand per sku as the store counts it: every sku it ever moved. */
 export function storeOnHand(node: StoreNode): Record<string, number> {
-  return Object.fromEntries((node.db.prepare('SELECT sku, on_hand FROM stock').all() as { sku: string; on_hand: number }[]).map((r) => [r.sku, r.on_hand]));
+  return Object.fromEntries(
+    (node.db.prepare('SELECT sku, on_hand FROM stock').all() as { sku: string; on_hand: number }[]).map((r) => [
+      r.sku,
+      r.on_hand,
+    ]),
+  );
 }

@@ -30,7 +30,14 @@ export interface StoreCaller {
  */
 export async function storeAccessFixture(): Promise<StoreAccessFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-matrix-'));
-  const node = createStoreNode({ dbPath: join(dir, 'store.sqlite'), port: 0, logLevel: 'silent', mode: 'test', trustedAddresses: [SCREEN_ADDRESS], name: 'Matrix store' });
+  const node = createStoreNode({
+    dbPath: join(dir, 'store.sqlite'),
+    port: 0,
+    logLevel: 'silent',
+    mode: 'test',
+    trustedAddresses: [SCREEN_ADDRESS],
+    name: 'Matrix store',
+  });
   await node.start();
   const url = node.url!;
   const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -40,8 +47,14 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     return r.json;
   };
   const pairAs = async (role: 'handheld' | 'kiosk', name: string) => {
-    const { code } = await must(`a ${role} code`, rawCall(url, { method: 'POST', path: '/api/pairing/codes', localAddress: SCREEN_ADDRESS, ...json({ role }) }));
-    return must(`pairing a ${role}`, rawCall(url, { method: 'POST', path: '/api/pairing/pair', localAddress: LAN_ADDRESS, ...json({ code, name }) }));
+    const { code } = await must(
+      `a ${role} code`,
+      rawCall(url, { method: 'POST', path: '/api/pairing/codes', localAddress: SCREEN_ADDRESS, ...json({ role }) }),
+    );
+    return must(
+      `pairing a ${role}`,
+      rawCall(url, { method: 'POST', path: '/api/pairing/pair', localAddress: LAN_ADDRESS, ...json({ code, name }) }),
+    );
   };
   const handheld = await pairAs('handheld', 'Matrix handheld');
   const kiosk = await pairAs('kiosk', 'Matrix kiosk');
@@ -49,9 +62,12 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
 
   // a product, as the catalog puller writes it, and stock received at the lane
   node.db
-    .prepare(`INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', '0000000000017', 'Matrix mug', NULL, NULL, 'Kitchen', 900, 'USD', 'STANDARD', 1)`)
+    .prepare(
+      `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at) VALUES ('MUG', '0000000000017', 'Matrix mug', NULL, NULL, 'Kitchen', 900, 'USD', 'STANDARD', 1)`,
+    )
     .run();
-  const lane = (method: string, path: string, body?: unknown) => rawCall(url, { method, path, localAddress: SCREEN_ADDRESS, ...(body === undefined ? {} : json(body)) });
+  const lane = (method: string, path: string, body?: unknown) =>
+    rawCall(url, { method, path, localAddress: SCREEN_ADDRESS, ...(body === undefined ? {} : json(body)) });
   await must('stock', lane('POST', '/api/stock/movements', { sku: 'MUG', delta: 100, kind: 'RECEIVE' }));
   const openSale = async (what: string, withLine: boolean) => {
     const s = await must(what, lane('POST', '/api/pos/sales', {}));
@@ -64,33 +80,85 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     toVoid: await openSale('a sale to void', true),
     paid: await openSale('a paid sale', true),
   };
-  await must('paying a sale', lane('POST', `/api/pos/sales/${sales.paid}/tender`, { kind: 'CASH', givenMinor: 100_000 }));
+  await must(
+    'paying a sale',
+    lane('POST', `/api/pos/sales/${sales.paid}/tender`, { kind: 'CASH', givenMinor: 100_000 }),
+  );
 
   // held pickups as the hub's feed brings them, and a pickup code signed with the key the node has from the hub
   const now = Date.now();
   const held = (customerRef: string) => {
     const id = randomUUID();
-    const entry = { seq: 0, type: 'reservation.changed', createdAt: now, payload: { id, status: 'HELD', customerRef, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: now + 3_600_000, updatedAt: now } };
+    const entry = {
+      seq: 0,
+      type: 'reservation.changed',
+      createdAt: now,
+      payload: {
+        id,
+        status: 'HELD',
+        customerRef,
+        lines: [{ sku: 'MUG', qty: 1 }],
+        expiresAt: now + 3_600_000,
+        updatedAt: now,
+      },
+    };
     node.bopis.applyFeed(entry as FeedEntry);
     return id;
   };
   const pickups = { toHandOver: held('Matrix hand-over'), toMiss: held('Matrix no-show') };
   const { privateKey } = generateKeyPairSync('ed25519');
   node.bopis.savePublicKey(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64url'));
-  const payload = pickupPayload({ reservationId: randomUUID(), storeId: node.bopis.storeId, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: now + 3_600_000 });
+  const payload = pickupPayload({
+    reservationId: randomUUID(),
+    storeId: node.bopis.storeId,
+    lines: [{ sku: 'MUG', qty: 1 }],
+    expiresAt: now + 3_600_000,
+  });
   const pickupCode = `${PICKUP_CODE_PREFIX}.${payload}.${sign(null, Buffer.from(payload), privateKey).toString('base64url')}`;
   const callers: StoreCaller[] = [
     { role: 'lane', label: 'lane', localAddress: SCREEN_ADDRESS, headers: {} },
     { role: 'kiosk', label: 'kiosk screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=kiosk' } },
-    { role: 'kiosk', label: 'paired kiosk', localAddress: LAN_ADDRESS, headers: { authorization: `Bearer ${kiosk.token}` } },
-    { role: 'handheld', label: 'handheld', localAddress: LAN_ADDRESS, headers: { authorization: `Bearer ${handheld.token}` } },
+    {
+      role: 'kiosk',
+      label: 'paired kiosk',
+      localAddress: LAN_ADDRESS,
+      headers: { authorization: `Bearer ${kiosk.token}` },
+    },
+    {
+      role: 'handheld',
+      label: 'handheld',
+      localAddress: LAN_ADDRESS,
+      headers: { authorization: `Bearer ${handheld.token}` },
+    },
     { role: 'unpaired', label: 'unpaired', localAddress: LAN_ADDRESS, headers: {} },
   ];
   // pairing uses its code up, and a used code is a wrong credential (401): each caller gets a code of its own
   const pairingCodes: Record<string, string> = {};
-  for (const c of callers) pairingCodes[c.label] = (await must('a code', rawCall(url, { method: 'POST', path: '/api/pairing/codes', localAddress: SCREEN_ADDRESS, ...json({ role: 'handheld' }) }))).code;
-  const call = (c: StoreCaller, r: Omit<RawRequest, 'localAddress'>) => rawCall(url, { ...r, localAddress: c.localAddress, headers: { ...c.headers, ...r.headers } });
-  return { node, callers, sales, pickups, pickupCode, pairingCodes, spareDeviceId: spare.device.id, customerId: randomUUID(), call };
+  for (const c of callers)
+    pairingCodes[c.label] = (
+      await must(
+        'a code',
+        rawCall(url, {
+          method: 'POST',
+          path: '/api/pairing/codes',
+          localAddress: SCREEN_ADDRESS,
+          ...json({ role: 'handheld' }),
+        }),
+      )
+    ).code;
+  const call = (c: StoreCaller, r: Omit<RawRequest, 'localAddress'>) =>
+    rawCall(url, { ...r, localAddress: c.localAddress, headers: { ...c.headers, ...r.headers } });
+  return {
+    node,
+    callers,
+    sales,
+    pickups,
+    pickupCode,
+    pairingCodes,
+    spareDeviceId: spare.device.id,
+    customerId: randomUUID(),
+    call,
+  };
 }
 
 export interface StoreAccessFixture {

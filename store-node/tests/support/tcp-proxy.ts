@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** Forwards 127.0.0.1:port to the hub; `cut()` severs every connection at once, as a network failure would. */
 export class TcpProxy {
   readonly #pairs = new Set<[Socket, Socket]>();
-  private constructor(readonly server: Server, readonly targetPort: number) {}
+  private constructor(
+    readonly server: Server,
+    readonly targetPort: number,
+  ) {}
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const proxy: TcpProxy = new TcpProxy(

@@ -16,7 +16,12 @@ export class FlakyTerminal extends SimulatedTerminal {
     return super.void(reference, saleId);
   }
 
-  override async refund(reference: string, amountMinor: number, currency: string, refundId: string): Promise<RefundOutcome> {
+  override async refund(
+    reference: string,
+    amountMinor: number,
+    currency: string,
+    refundId: string,
+  ): Promise<RefundOutcome> {
     if (this.refundsFail) throw new Error('the terminal is offline');
     return super.refund(reference, amountMinor, currency, refundId);
   }
@@ -35,7 +40,15 @@ export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
   const terminal = new FlakyTerminal();
   const clock = { now: Date.parse('2026-03-02T09:00:00Z') };
   const dbPath = join(mkdtempSync(join(tmpdir(), 'sf-till-')), 'store.sqlite');
-  const node: StoreNode = createStoreNode({ dbPath, port: 0, logLevel: 'silent', name: 'Till Store', paymentTerminal: terminal, now: () => clock.now, ...opts });
+  const node: StoreNode = createStoreNode({
+    dbPath,
+    port: 0,
+    logLevel: 'silent',
+    name: 'Till Store',
+    paymentTerminal: terminal,
+    now: () => clock.now,
+    ...opts,
+  });
   const put = node.db.prepare(
     `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
      VALUES (?, NULL, ?, NULL, NULL, 'Test', ?, 'USD', ?, 1)`,
@@ -43,34 +56,58 @@ export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
   put.run('HEADPHONES', 'Wireless headphones', 1000, 'STANDARD');
   put.run('CEREAL', 'Oat cereal 500 g', 349, 'REDUCED');
   const url = await node.start();
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
-  for (const sku of ['HEADPHONES', 'CEREAL']) await call('POST', '/api/stock/movements', { sku, delta: 50, kind: 'RECEIVE' });
+  for (const sku of ['HEADPHONES', 'CEREAL'])
+    await call('POST', '/api/stock/movements', { sku, delta: 50, kind: 'RECEIVE' });
 
   /** A basket with these lines, open at the lane. */
   const basket = async (lines: Record<string, number>): Promise<string> => {
     const sale = (await call('POST', '/api/pos/sales')).body as { id: string };
-    for (const [code, qty] of Object.entries(lines)) await call('POST', `/api/pos/sales/${sale.id}/lines`, { code, qty });
+    for (const [code, qty] of Object.entries(lines))
+      await call('POST', `/api/pos/sales/${sale.id}/lines`, { code, qty });
     return sale.id;
   };
   /** The outbox events of one type about a sale, each payload checked against the shared schema the hub uses. */
   const events = (type: SchemaEventType, saleId: string) => {
-    const rows = node.db.prepare("SELECT payload FROM sync_outbox WHERE type = ? AND json_extract(payload, '$.saleId') = ? ORDER BY seq").pluck().all(type, saleId) as string[];
+    const rows = node.db
+      .prepare("SELECT payload FROM sync_outbox WHERE type = ? AND json_extract(payload, '$.saleId') = ? ORDER BY seq")
+      .pluck()
+      .all(type, saleId) as string[];
     return rows.map((p) => eventPayloadSchemas[type].parse(JSON.parse(p)));
   };
   /** Every outbox event that names the sale (its stock moves by `ref`, its sale events by `saleId`). */
   const eventsAbout = (saleId: string) =>
-    node.db.prepare("SELECT type FROM sync_outbox WHERE json_extract(payload, '$.saleId') = @id OR json_extract(payload, '$.ref') = @id ORDER BY seq").pluck().all({ id: saleId }) as string[];
+    node.db
+      .prepare(
+        "SELECT type FROM sync_outbox WHERE json_extract(payload, '$.saleId') = @id OR json_extract(payload, '$.ref') = @id ORDER BY seq",
+      )
+      .pluck()
+      .all({ id: saleId }) as string[];
   /**
    * Makes the next completed sale's commit fail inside its transaction, as the test harness's seam: `disk-full` fills
    * the file's size limit for real (SQLITE_FULL, as a full disk does), `fault` raises an error. `heal` undoes it.
    */
   const breakCommits = (how: 'disk-full' | 'fault') => {
     node.db.exec('CREATE TABLE IF NOT EXISTS test_filler (b BLOB)');
-    const body = how === 'disk-full' ? 'INSERT INTO main.test_filler VALUES (zeroblob(8000000));' : "SELECT RAISE(ABORT, 'the sale could not be written (injected)');";
-    node.db.exec(`CREATE TEMP TRIGGER break_commit BEFORE INSERT ON main.sales WHEN NEW.status = 'COMPLETED' BEGIN ${body} END`);
+    const body =
+      how === 'disk-full'
+        ? 'INSERT INTO main.test_filler VALUES (zeroblob(8000000));'
+        : "SELECT RAISE(ABORT, 'the sale could not be written (injected)');";
+    node.db.exec(
+      `CREATE TEMP TRIGGER break_commit BEFORE INSERT ON main.sales WHEN NEW.status = 'COMPLETED' BEGIN ${body} END`,
+    );
     node.db.pragma(`max_page_count = ${(node.db.pragma('page_count', { simple: true }) as number) + 64}`);
     return () => {
       node.db.exec('DROP TRIGGER IF EXISTS temp.break_commit');

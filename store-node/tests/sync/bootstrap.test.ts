@@ -26,11 +26,25 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
     const storeId = f.credentials.get('COLD')!.storeId;
     old.sync.write((emit) => {
       for (let i = 0; i < 300; i++) emit('test.sale', { qty: 1 });
-      old.pos.stock.moveAll(emit, [{ sku: 'SKU-000001', delta: 10 }, { sku: 'SKU-000002', delta: 4 }], 'RECEIVE', Date.now());
+      old.pos.stock.moveAll(
+        emit,
+        [
+          { sku: 'SKU-000001', delta: 10 },
+          { sku: 'SKU-000002', delta: 4 },
+        ],
+        'RECEIVE',
+        Date.now(),
+      );
       old.pos.stock.move(emit, 'SKU-000001', -3, 'SALE', Date.now());
     });
     await waitFor('the old disk’s sales at the hub', () => old.sync.status().pendingUp === 0);
-    await f.hub.db.transaction((tx) => f.hub.sync.feed.append(tx, storeId, [1, 2, 3].map((i) => ({ type: 'test.note', payload: { i } }))));
+    await f.hub.db.transaction((tx) =>
+      f.hub.sync.feed.append(
+        tx,
+        storeId,
+        [1, 2, 3].map((i) => ({ type: 'test.note', payload: { i } })),
+      ),
+    );
     await waitFor('the old disk’s feed', () => old.sync.status().feedCursor === 3);
     await old.stop();
 
@@ -39,11 +53,13 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
     await fresh.start();
     await waitFor('the bootstrap', () => fresh.sync.bootstrap!.progress().state === 'done', 60_000);
     const db = fresh.db;
-    expect(db.prepare('SELECT count(*) AS n, min(sku) AS first, max(sku) AS last FROM catalog_products').get()).toEqual({
-      n: PRODUCTS,
-      first: 'SKU-000001',
-      last: `SKU-${String(PRODUCTS).padStart(6, '0')}`,
-    });
+    expect(db.prepare('SELECT count(*) AS n, min(sku) AS first, max(sku) AS last FROM catalog_products').get()).toEqual(
+      {
+        n: PRODUCTS,
+        first: 'SKU-000001',
+        last: `SKU-${String(PRODUCTS).padStart(6, '0')}`,
+      },
+    );
     expect(db.prepare('SELECT count(*) AS n, max(seq) AS last FROM sync_history').get()).toEqual({ n: 303, last: 303 });
     // stock as the hub counts it (10 - 3, 4), plus the sale this disk made before its bootstrap
     expect([fresh.pos.stock.onHand('SKU-000001'), fresh.pos.stock.onHand('SKU-000002')]).toEqual([6, 4]);
@@ -62,7 +78,12 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
     fresh.sync.write((emit) => emit('test.sale', { qty: 5 }));
     await waitFor('the first sale of the new disk', async () => (await f.ledger(storeId)).count === 301);
     const hubOnHand = async () =>
-      (await f.hub.db.query<{ on_hand: number }>(`SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = 'SKU-000001'`, [storeId])).rows[0]?.on_hand;
+      (
+        await f.hub.db.query<{ on_hand: number }>(
+          `SELECT on_hand FROM inventory_stock WHERE store_id = $1 AND sku = 'SKU-000001'`,
+          [storeId],
+        )
+      ).rows[0]?.on_hand;
     await waitFor('the pre-bootstrap sale counted at the hub, once', async () => Number(await hubOnHand()) === 6);
   });
 
@@ -82,7 +103,12 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
 
     await node.start(); // the node's own bootstrapper picks up where the broken one stopped
     await waitFor('the bootstrap', () => node.sync.bootstrap!.progress().state === 'done', 60_000);
-    expect(node.sync.bootstrap!.progress().sections.find((s) => s.name === 'catalog')).toEqual({ name: 'catalog', rows: PRODUCTS, total: PRODUCTS, done: true });
+    expect(node.sync.bootstrap!.progress().sections.find((s) => s.name === 'catalog')).toEqual({
+      name: 'catalog',
+      rows: PRODUCTS,
+      total: PRODUCTS,
+      done: true,
+    });
     expect(node.db.prepare('SELECT count(*) AS n FROM catalog_products').get()).toEqual({ n: PRODUCTS });
   });
 });

@@ -17,17 +17,30 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
   let storeA: string;
 
   const hub = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(f.hubUrl + path, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(f.hubUrl + path, {
+      method,
+      headers: { cookie, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
   };
   const at = async (node: StoreNode, method: string, path: string, body?: unknown) => {
-    const res = await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(node.url + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 
   beforeAll(async () => {
     f = await SyncFixture.start(target);
-    await f.hub.auth.createUser({ email: 'web@example.test', password: 'a long enough password', name: 'Web backend', role: 'ADMIN' });
+    await f.hub.auth.createUser({
+      email: 'web@example.test',
+      password: 'a long enough password',
+      name: 'Web backend',
+      role: 'ADMIN',
+    });
     cookie = `sf_session=${(await f.hub.auth.login('web@example.test', 'a long enough password', 'test')).sessionToken}`;
     await hub('POST', '/api/catalog/products/import', {
       items: [
@@ -39,30 +52,47 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
     a = await f.store('CARTA');
     b = await f.store('CARTB');
     storeA = f.credentials.get('CARTA')!.storeId;
-    await waitFor('both stores online with the catalog', () => [a, b].every((n) => n.sync.status().phase === 'syncing' && n.pos.repo.product('SPOON', undefined)));
+    await waitFor('both stores online with the catalog', () =>
+      [a, b].every((n) => n.sync.status().phase === 'syncing' && n.pos.repo.product('SPOON', undefined)),
+    );
     for (const sku of ['MUG', 'TEA']) await at(a, 'POST', '/api/stock/movements', { sku, delta: 10, kind: 'RECEIVE' });
-    await waitFor('store A’s stock at the hub', async () => (await hub('GET', `/api/inventory/stores/${storeA}/stock/TEA`)).body.onHand === 10);
+    await waitFor(
+      'store A’s stock at the hub',
+      async () => (await hub('GET', `/api/inventory/stores/${storeA}/stock/TEA`)).body.onHand === 10,
+    );
     customerId = (await hub('POST', '/api/customers', { name: 'Ada Shopper', email: 'ada@example.test' })).body.id;
   });
   afterAll(() => f?.stop());
 
   it('converges when the web, a kiosk and an offline lane edit it at once, and open devices see it live', async () => {
-    const live = new WebSocket(`${f.hubUrl.replace('http', 'ws')}/api/carts/${customerId}/live`, { headers: { cookie } });
+    const live = new WebSocket(`${f.hubUrl.replace('http', 'ws')}/api/carts/${customerId}/live`, {
+      headers: { cookie },
+    });
     const seen: View[] = [];
     live.on('message', (m) => seen.push(JSON.parse(String(m)).cart));
     await new Promise((r) => live.once('open', r));
 
-    expect((await hub('PUT', `/api/carts/${customerId}/fulfilment`, { type: 'PICKUP', storeId: storeA })).status).toBe(200);
+    expect((await hub('PUT', `/api/carts/${customerId}/fulfilment`, { type: 'PICKUP', storeId: storeA })).status).toBe(
+      200,
+    );
     expect(summary((await hub('POST', `/api/carts/${customerId}/lines`, { sku: 'MUG', qty: 2 })).body)).toBe('MUG×2');
-    await waitFor('the kiosk to see the web’s mugs', async () => summary((await at(a, 'GET', `/api/carts/${customerId}`)).body) === 'MUG×2');
+    await waitFor(
+      'the kiosk to see the web’s mugs',
+      async () => summary((await at(a, 'GET', `/api/carts/${customerId}`)).body) === 'MUG×2',
+    );
     await at(a, 'POST', `/api/carts/${customerId}/lines`, { code: 'MUG', qty: 1 });
     await at(a, 'POST', `/api/carts/${customerId}/lines`, { code: 'TEA', qty: 1 });
     // The lane is at store B, which the customer has not used: it is sent nothing of the cart until it adds to it.
     expect(summary((await at(b, 'GET', `/api/carts/${customerId}`)).body)).toBe(''); // opening it asks the hub
-    await waitFor('the hub’s refusal to send the lane the cart', () => b.sync.status().lastDocError?.detail.includes('not linked to this customer'));
+    await waitFor('the hub’s refusal to send the lane the cart', () =>
+      b.sync.status().lastDocError?.detail.includes('not linked to this customer'),
+    );
     expect(summary((await at(b, 'GET', `/api/carts/${customerId}`)).body)).toBe('');
     await at(b, 'POST', `/api/carts/${customerId}/lines`, { code: 'SPOON', qty: 1 });
-    await waitFor('the lane to see the whole cart', async () => summary((await at(b, 'GET', `/api/carts/${customerId}`)).body) === 'MUG×3 SPOON×1 TEA×1');
+    await waitFor(
+      'the lane to see the whole cart',
+      async () => summary((await at(b, 'GET', `/api/carts/${customerId}`)).body) === 'MUG×3 SPOON×1 TEA×1',
+    );
 
     b.sync.client!.stop(); // the lane loses the network and keeps going
     await at(b, 'POST', `/api/carts/${customerId}/lines`, { code: 'MUG', qty: 2 });
@@ -74,10 +104,17 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
     // +2 +1 +2 mugs; tea 1, raised to 3 on the lane (+2) while the phone added 1: counters add up
     const expected = 'MUG×5 SPOON×1 TEA×4';
     await waitFor('all three devices to agree', async () => {
-      const views = [(await hub('GET', `/api/carts/${customerId}`)).body, (await at(a, 'GET', `/api/carts/${customerId}`)).body, (await at(b, 'GET', `/api/carts/${customerId}`)).body];
+      const views = [
+        (await hub('GET', `/api/carts/${customerId}`)).body,
+        (await at(a, 'GET', `/api/carts/${customerId}`)).body,
+        (await at(b, 'GET', `/api/carts/${customerId}`)).body,
+      ];
       return views.every((v) => summary(v) === expected);
     });
-    await waitFor('the open web device to have seen it live', () => seen.length > 0 && summary(seen.at(-1)!) === expected);
+    await waitFor(
+      'the open web device to have seen it live',
+      () => seen.length > 0 && summary(seen.at(-1)!) === expected,
+    );
     expect((await hub('GET', `/api/carts/${customerId}`)).body.subtotalMinor).toBe(5 * 1200 + 300 + 4 * 450); // prices as snapshotted
     live.close();
   });
@@ -106,7 +143,14 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
 
     // a full cart (lines written as a device would): a 101st line is refused, more of a line it has is not
     a.sync.docs.change<CartDoc>(cartDocId(id), (d) => {
-      for (let i = 1; i < MAX_CART_LINES; i++) addToCart(d, { sku: `FILL${i}`, name: 'Filler', unitPriceMinor: 1, currency: 'USD', taxClass: 'STANDARD' }, 1, 'store:test', 1);
+      for (let i = 1; i < MAX_CART_LINES; i++)
+        addToCart(
+          d,
+          { sku: `FILL${i}`, name: 'Filler', unitPriceMinor: 1, currency: 'USD', taxClass: 'STANDARD' },
+          1,
+          'store:test',
+          1,
+        );
     });
     const line101 = await at(a, 'POST', `/api/carts/${id}/lines`, { code: 'MUG', qty: 1 });
     expect(line101.status).toBe(409);
@@ -114,18 +158,31 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
     expect((await at(a, 'PUT', `/api/carts/${id}/lines/TEA`, { qty: 5 })).status).toBe(200);
 
     // content the hub refuses is refused here first, so it can never cut the cart's sync
-    expect(() => a.sync.docs.change<CartDoc>(cartDocId(id), (d) => void (d.lines!.TEA!.name = 'a\u0000b'))).toThrow(`changes to cart:${id} refused: lines.TEA.name: contains U+0000 (NUL)`);
+    expect(() => a.sync.docs.change<CartDoc>(cartDocId(id), (d) => void (d.lines!.TEA!.name = 'a\u0000b'))).toThrow(
+      `changes to cart:${id} refused: lines.TEA.name: contains U+0000 (NUL)`,
+    );
     const view = (await at(a, 'GET', `/api/carts/${id}`)).body;
     expect(view.lines.find((l: { sku: string }) => l.sku === 'TEA')).toMatchObject({ name: 'Tea', qty: 5 });
-    await waitFor('the whole cart at the hub', async () => (await hub('GET', `/api/carts/${id}`)).body.lines.length === MAX_CART_LINES);
+    await waitFor(
+      'the whole cart at the hub',
+      async () => (await hub('GET', `/api/carts/${id}`)).body.lines.length === MAX_CART_LINES,
+    );
     expect(a.sync.status().lastDocError?.detail).not.toMatch(/refused/); // at most 'not linked …' from its first read
   });
 
   it('checks out curbside: the order shows in the store’s pickup list, and the "I’m here" with the parking spot follows', async () => {
-    const placed = await hub('POST', '/api/orders', { customerId, placeKey: `curbside-${target.name}`, lines: [{ sku: 'TEA', qty: 2 }], fulfilment: { type: 'CURBSIDE', storeId: storeA } });
+    const placed = await hub('POST', '/api/orders', {
+      customerId,
+      placeKey: `curbside-${target.name}`,
+      lines: [{ sku: 'TEA', qty: 2 }],
+      fulfilment: { type: 'CURBSIDE', storeId: storeA },
+    });
     expect(placed.status).toBe(201);
     expect(placed.body.status).toBe('CONFIRMED');
-    const inList = async () => ((await at(a, 'GET', '/api/bopis/pickups?q=Ada')).body.items as { id: string; parkingSpot: string | null }[]).find((p) => p.id === placed.body.reservationId);
+    const inList = async () =>
+      (
+        (await at(a, 'GET', '/api/bopis/pickups?q=Ada')).body.items as { id: string; parkingSpot: string | null }[]
+      ).find((p) => p.id === placed.body.reservationId);
     await waitFor('the order in the store’s pickup list', inList);
     await hub('POST', `/api/orders/${placed.body.id}/check-in`, { parkingSpot: 'C7' });
     await waitFor('the arrival at the store', async () => (await inList())?.parkingSpot === 'C7');

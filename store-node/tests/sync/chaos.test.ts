@@ -47,14 +47,21 @@ describe(`sync under faults (${target.name}, ${TRIALS} trials each)`, () => {
     await hub.waitFor('READY', 60_000);
   };
   const startStore = async () => {
-    store = new Child(STORE, [], { STORE_DB: storeDb, HUB_URL: proxy.url, STORE_ID: cred.storeId, STORE_SECRET: cred.secret });
+    store = new Child(STORE, [], {
+      STORE_DB: storeDb,
+      HUB_URL: proxy.url,
+      STORE_ID: cred.storeId,
+      STORE_SECRET: cred.secret,
+    });
     await store.waitFor('READY');
   };
   const storeTruth = () => {
     const db = new Database(storeDb, { readonly: true });
     try {
       return db
-        .prepare("SELECT count(*) AS count, COALESCE(SUM(json_extract(payload, '$.qty')), 0) AS total FROM sync_outbox WHERE type = 'test.sale'")
+        .prepare(
+          "SELECT count(*) AS count, COALESCE(SUM(json_extract(payload, '$.qty')), 0) AS total FROM sync_outbox WHERE type = 'test.sale'",
+        )
         .get() as { count: number; total: number };
     } finally {
       db.close();
@@ -65,18 +72,30 @@ describe(`sync under faults (${target.name}, ${TRIALS} trials each)`, () => {
     return res?.ok ? ((await res.json()) as { count: number; total: number; maxSeq: number }) : undefined;
   };
   const converge = async (trial: string) => {
-    await waitFor(`${trial}: both ledgers to agree`, async () => {
-      const truth = storeTruth();
-      const ledger = await hubLedger();
-      return ledger && ledger.count === truth.count && ledger.total === truth.total && ledger.maxSeq === truth.count ? ledger : undefined;
-    }, 30_000);
+    await waitFor(
+      `${trial}: both ledgers to agree`,
+      async () => {
+        const truth = storeTruth();
+        const ledger = await hubLedger();
+        return ledger && ledger.count === truth.count && ledger.total === truth.total && ledger.maxSeq === truth.count
+          ? ledger
+          : undefined;
+      },
+      30_000,
+    );
   };
 
   beforeAll(async () => {
     place = await target.open();
     const pgliteDir = place.databaseUrl ? undefined : join(dir, 'hub');
     hubEnv = { DATABASE_URL: place.databaseUrl ?? '', HUB_DATA_DIR: pgliteDir };
-    const setup = await createHub({ databaseUrl: place.databaseUrl, dataDir: pgliteDir, logLevel: 'silent', mode: 'test', modules: [...(await discoverModules()), ledgerModule] });
+    const setup = await createHub({
+      databaseUrl: place.databaseUrl,
+      dataDir: pgliteDir,
+      logLevel: 'silent',
+      mode: 'test',
+      modules: [...(await discoverModules()), ledgerModule],
+    });
     cred = (await setup.fleet.register({ code: 'CHAOS', name: 'Chaos', kind: 'STORE', lat: 0, lon: 0 })).credential!;
     await setup.stop();
     hubPort = await freePort();

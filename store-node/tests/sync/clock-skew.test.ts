@@ -13,9 +13,14 @@ describe.each(dbTargets)('stores whose clocks are a day off, on $name', (target)
   afterAll(() => f?.stop());
 
   const hlcsInSeqOrder = async (storeId: string) =>
-    (await f.hub.db.query<{ hlc: string }>('SELECT hlc FROM test_ledger WHERE origin = $1 ORDER BY seq', [storeId])).rows.map((r) => r.hlc);
+    (
+      await f.hub.db.query<{ hlc: string }>('SELECT hlc FROM test_ledger WHERE origin = $1 ORDER BY seq', [storeId])
+    ).rows.map((r) => r.hlc);
 
-  for (const [label, skew] of [['ahead', DAY], ['behind', -DAY]] as const) {
+  for (const [label, skew] of [
+    ['ahead', DAY],
+    ['behind', -DAY],
+  ] as const) {
     it(`applies every event once with causal HLCs when the store is 24 h ${label}`, async () => {
       const code = `SKEW-${label}`;
       const store = await f.store(code, { now: () => Date.now() + skew }, false);

@@ -70,6 +70,8 @@ describe.each(dbTargets)('a store file that is behind the hub, on $name', (targe
     expect(rows()).toBe(7_007);
     await node.housekeeping(); // with retention past: the rest, 5,000 at a time
     expect(rows()).toBe(7);
-    expect(node.sync.storage.readBatch(12_001, 100, 1 << 20).map((e) => e.seq)).toEqual([12_001, 12_002, 12_003, 12_004, 12_005, 12_006, 12_007]);
+    expect(node.sync.storage.readBatch(12_001, 100, 1 << 20).map((e) => e.seq)).toEqual([
+      12_001, 12_002, 12_003, 12_004, 12_005, 12_006, 12_007,
+    ]);
   }, 180_000);
 });

@@ -23,9 +23,15 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
   afterAll(() => f?.stop());
 
   const stock = (storeId: string) =>
-    f.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'MUG', 100, 1) ON CONFLICT DO NOTHING`, [storeId]);
+    f.hub.db.query(
+      `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'MUG', 100, 1) ON CONFLICT DO NOTHING`,
+      [storeId],
+    );
   const feedAckedAtHub = async (storeId: string) =>
-    Number((await f.hub.db.query<{ acked: number }>('SELECT acked FROM sync_feed_cursors WHERE store_id = $1', [storeId])).rows[0]?.acked ?? 0);
+    Number(
+      (await f.hub.db.query<{ acked: number }>('SELECT acked FROM sync_feed_cursors WHERE store_id = $1', [storeId]))
+        .rows[0]?.acked ?? 0,
+    );
   const tokenOf = async (code: string) => {
     const { storeId, secret } = f.credentials.get(code)!;
     return (await f.hub.auth.storeToken(storeId, secret)).token;
@@ -34,7 +40,13 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
   it('a new disk below the entries retention removed skips them and gets new holds, with no reconnect loop', async () => {
     const node = await f.store('GAP');
     const storeId = f.credentials.get('GAP')!.storeId;
-    await f.hub.db.transaction((tx) => f.hub.sync.feed.append(tx, storeId, [1, 2, 3].map((i) => ({ type: 'test.note', payload: { i } }))));
+    await f.hub.db.transaction((tx) =>
+      f.hub.sync.feed.append(
+        tx,
+        storeId,
+        [1, 2, 3].map((i) => ({ type: 'test.note', payload: { i } })),
+      ),
+    );
     await waitFor('the feed at the store', () => node.sync.status().feedCursor === 3);
     await waitFor('the feed acknowledged', async () => (await feedAckedAtHub(storeId)) === 3);
     await node.stop();
@@ -48,15 +60,25 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
     const late = await desk.reserve(storeId, 'MUG');
     await waitFor('a new hold at the new disk', () => holdAtStore(fresh, late)?.status === 'HELD', 30_000);
     const s = fresh.sync.status();
-    expect(s).toMatchObject({ phase: 'syncing', lastError: null, lastFeedSkip: { fromSeq: 1, toSeq: 2, reason: expect.stringContaining('removed by retention') } });
+    expect(s).toMatchObject({
+      phase: 'syncing',
+      lastError: null,
+      lastFeedSkip: { fromSeq: 1, toSeq: 2, reason: expect.stringContaining('removed by retention') },
+    });
     expect(s.reconnects).toBeLessThanOrEqual(1);
     // The hub keeps the gap and made a hold snapshot follow it, once.
     const { rows } = await f.hub.db.query<{ to_seq: number; from_seq: number; reconcile_from: number | null }>(
       'SELECT to_seq, from_seq, reconcile_from FROM sync_feed_skips WHERE store_id = $1',
       [storeId],
     );
-    expect(rows.map((r) => ({ from: Number(r.from_seq), to: Number(r.to_seq), reconciled: r.reconcile_from !== null }))).toEqual([{ from: 1, to: 2, reconciled: true }]);
-    const snapshot = await f.hub.db.query('SELECT 1 FROM sync_feed WHERE store_id = $1 AND type = $2 AND seq = $3', [storeId, 'reservation.snapshot', Number(rows[0]!.reconcile_from)]);
+    expect(
+      rows.map((r) => ({ from: Number(r.from_seq), to: Number(r.to_seq), reconciled: r.reconcile_from !== null })),
+    ).toEqual([{ from: 1, to: 2, reconciled: true }]);
+    const snapshot = await f.hub.db.query('SELECT 1 FROM sync_feed WHERE store_id = $1 AND type = $2 AND seq = $3', [
+      storeId,
+      'reservation.snapshot',
+      Number(rows[0]!.reconcile_from),
+    ]);
     expect(snapshot.rowCount).toBe(1);
     await fresh.stop();
   }, 120_000);
@@ -71,10 +93,17 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
 
     const evil = await RawStore.open(f.hubUrl, await tokenOf('WEDGE'));
     evil.send({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor: 1_000_000_000_000 });
-    expect((await evil.next('error')).message).toMatch(/^feed cursor 1000000000000 is \d+ entries past this hub's feed head \d+ for this store \(at most 10000000 are taken after a hub restore\)/);
+    expect((await evil.next('error')).message).toMatch(
+      /^feed cursor 1000000000000 is \d+ entries past this hub's feed head \d+ for this store \(at most 10000000 are taken after a hub restore\)/,
+    );
     expect((await evil.waitClosed()).code).toBe(1008);
     expect((await f.hub.db.query('SELECT 1 FROM sync_feed_rebases WHERE store_id = $1', [storeId])).rowCount).toBe(0);
-    const connected = async () => (await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [storeId])).rows[0]?.connected;
+    const connected = async () =>
+      (
+        await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [
+          storeId,
+        ])
+      ).rows[0]?.connected;
     await waitFor('the refused connection recorded as closed', async () => (await connected()) === false);
 
     store.sync.start();
@@ -91,7 +120,10 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
     const first = await desk.reserve(storeId, 'MUG');
     await waitFor('the first hold at the store', () => holdAtStore(store, first));
     await waitFor('the first hold through the feed', () => store.sync.status().feedCursor >= 1); // its bootstrap may have brought it
-    await waitFor('the feed acknowledged', async () => (await feedAckedAtHub(storeId)) === store.sync.status().feedCursor);
+    await waitFor(
+      'the feed acknowledged',
+      async () => (await feedAckedAtHub(storeId)) === store.sync.status().feedCursor,
+    );
     store.sync.stop();
     const cursor = store.sync.status().feedCursor;
     const unseen = await desk.reserve(storeId, 'MUG'); // above the real store's cursor: renumbered by the forged rebase
@@ -104,8 +136,16 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
     const reconnects = store.sync.status().reconnects;
     store.sync.start();
     const late = await desk.reserve(storeId, 'MUG');
-    await waitFor('the renumbered hold and a new one at the real store', () => holdAtStore(store, unseen)?.status === 'HELD' && holdAtStore(store, late)?.status === 'HELD', 30_000);
-    expect(store.sync.status()).toMatchObject({ phase: 'syncing', lastError: null, lastFeedSkip: { fromSeq: cursor + 1, toSeq: cursor + 5000 } });
+    await waitFor(
+      'the renumbered hold and a new one at the real store',
+      () => holdAtStore(store, unseen)?.status === 'HELD' && holdAtStore(store, late)?.status === 'HELD',
+      30_000,
+    );
+    expect(store.sync.status()).toMatchObject({
+      phase: 'syncing',
+      lastError: null,
+      lastFeedSkip: { fromSeq: cursor + 1, toSeq: cursor + 5000 },
+    });
     expect(store.sync.status().reconnects - reconnects).toBeLessThanOrEqual(1);
     expect(holdAtStore(store, first)).toMatchObject({ status: 'HELD' }); // the snapshot after the gap keeps what the hub holds
     store.sync.stop();

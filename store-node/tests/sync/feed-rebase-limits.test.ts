@@ -20,20 +20,31 @@ describe.each(dbTargets)('limits on what a store can make the hub rebase, on $na
   afterAll(() => f?.stop());
 
   const feedRows = async (storeId: string) =>
-    (await f.hub.db.query<{ seq: number; created_at: number }>('SELECT seq, created_at FROM sync_feed WHERE store_id = $1 AND seq <= $2 ORDER BY seq', [storeId, N])).rows.map(
-      (r) => `${r.seq}@${r.created_at}`,
-    );
+    (
+      await f.hub.db.query<{ seq: number; created_at: number }>(
+        'SELECT seq, created_at FROM sync_feed WHERE store_id = $1 AND seq <= $2 ORDER BY seq',
+        [storeId, N],
+      )
+    ).rows.map((r) => `${r.seq}@${r.created_at}`);
 
   it('moves no acknowledged entry, takes one rebase per connection and six an hour', async () => {
-    const { storeId, secret } = (await f.hub.fleet.register({ code: 'AMP', name: 'Store AMP', kind: 'STORE', lat: 40, lon: -74 })).credential!;
+    const { storeId, secret } = (
+      await f.hub.fleet.register({ code: 'AMP', name: 'Store AMP', kind: 'STORE', lat: 40, lon: -74 })
+    ).credential!;
     const t0 = Date.now() - 86_400_000;
     await f.hub.db.query(
       `INSERT INTO sync_feed (store_id, seq, type, payload, created_at)
        SELECT $1, g, 'reorder.suggested', '{"sku":"X"}'::jsonb, $2::bigint + g FROM generate_series(1, $3::int) g`,
       [storeId, t0, N],
     );
-    await f.hub.db.query('INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, $2) ON CONFLICT (store_id) DO UPDATE SET head = $2', [storeId, N]);
-    await f.hub.db.query('INSERT INTO sync_feed_cursors (store_id, acked, acked_at) VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE SET acked = $2', [storeId, N, Date.now()]);
+    await f.hub.db.query(
+      'INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, $2) ON CONFLICT (store_id) DO UPDATE SET head = $2',
+      [storeId, N],
+    );
+    await f.hub.db.query(
+      'INSERT INTO sync_feed_cursors (store_id, acked, acked_at) VALUES ($1, $2, $3) ON CONFLICT (store_id) DO UPDATE SET acked = $2',
+      [storeId, N, Date.now()],
+    );
     const acknowledged = await feedRows(storeId);
     const token = (await f.hub.auth.storeToken(storeId, secret)).token;
     const connect = async () => {
@@ -46,9 +57,15 @@ describe.each(dbTargets)('limits on what a store can make the hub rebase, on $na
 
     const first = await connect();
     first.send(claim);
-    expect(await first.next('feed-rebased', 60_000)).toMatchObject({ cursor: N, moved: 0, rebasedAt: expect.any(Number) });
+    expect(await first.next('feed-rebased', 60_000)).toMatchObject({
+      cursor: N,
+      moved: 0,
+      rebasedAt: expect.any(Number),
+    });
     first.send(claim);
-    expect((await first.next('error')).message).toBe('feed-rebase after this connection already rebased the feed (one per connection)');
+    expect((await first.next('error')).message).toBe(
+      'feed-rebase after this connection already rebased the feed (one per connection)',
+    );
     expect((await first.waitClosed()).code).toBe(1008);
 
     for (let i = 1; i < 6; i++) {
@@ -59,11 +76,16 @@ describe.each(dbTargets)('limits on what a store can make the hub rebase, on $na
     }
     const seventh = await connect();
     seventh.send(claim);
-    expect((await seventh.next('error')).message).toMatch(/^this store's feed was rebased 6 times in the last hour \(at most 6\): the hub refuses another until \d{4}-\d\d-\d\dT/);
+    expect((await seventh.next('error')).message).toMatch(
+      /^this store's feed was rebased 6 times in the last hour \(at most 6\): the hub refuses another until \d{4}-\d\d-\d\dT/,
+    );
     expect((await seventh.waitClosed()).code).toBe(1008);
 
     expect(await feedRows(storeId)).toEqual(acknowledged); // not one acknowledged entry moved
-    const { rows } = await f.hub.db.query<{ n: number; moved: number }>('SELECT count(*)::int AS n, sum(moved)::int AS moved FROM sync_feed_rebases WHERE store_id = $1', [storeId]);
+    const { rows } = await f.hub.db.query<{ n: number; moved: number }>(
+      'SELECT count(*)::int AS n, sum(moved)::int AS moved FROM sync_feed_rebases WHERE store_id = $1',
+      [storeId],
+    );
     expect(rows[0]).toEqual({ n: 6, moved: 0 });
   }, 300_000);
 

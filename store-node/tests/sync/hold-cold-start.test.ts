@@ -27,15 +27,31 @@ describe.each(dbTargets)('holds retention removed from the feed reach a new or r
 
   /** A paid hold at the store, acknowledged, with a later feed entry after it; then the store stops. Returns the hold. */
   async function paidHoldAt(store: StoreNode, storeId: string): Promise<{ id: string; pickupCode: string }> {
-    await f.hub.db.query(`INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'MUG', 100, 1) ON CONFLICT DO NOTHING`, [storeId]);
+    await f.hub.db.query(
+      `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) VALUES ($1, 'MUG', 100, 1) ON CONFLICT DO NOTHING`,
+      [storeId],
+    );
     const id = await desk.reserve(storeId, 'MUG');
     const confirmed = await desk.call('POST', `/api/reservations/${id}/confirm`);
     expect(confirmed.status).toBe(200);
-    await f.hub.db.transaction((tx) => f.hub.sync.feed.append(tx, storeId, [{ type: 'test.note', payload: { after: id } }]));
-    const head = Number((await f.hub.db.query<{ head: number }>('SELECT max(seq) AS head FROM sync_feed WHERE store_id = $1', [storeId])).rows[0]!.head);
-    await waitFor('the paid hold and the entry after it at the store', () => holdAtStore(store, id)?.status === 'CONFIRMED' && store.sync.status().feedCursor === head);
+    await f.hub.db.transaction((tx) =>
+      f.hub.sync.feed.append(tx, storeId, [{ type: 'test.note', payload: { after: id } }]),
+    );
+    const head = Number(
+      (await f.hub.db.query<{ head: number }>('SELECT max(seq) AS head FROM sync_feed WHERE store_id = $1', [storeId]))
+        .rows[0]!.head,
+    );
+    await waitFor(
+      'the paid hold and the entry after it at the store',
+      () => holdAtStore(store, id)?.status === 'CONFIRMED' && store.sync.status().feedCursor === head,
+    );
     const cursor = head;
-    await waitFor('the feed acknowledged', async () => (await f.hub.db.query('SELECT 1 FROM sync_feed_cursors WHERE store_id = $1 AND acked >= $2', [storeId, cursor])).rowCount === 1);
+    await waitFor(
+      'the feed acknowledged',
+      async () =>
+        (await f.hub.db.query('SELECT 1 FROM sync_feed_cursors WHERE store_id = $1 AND acked >= $2', [storeId, cursor]))
+          .rowCount === 1,
+    );
     await store.stop();
     return { id, pickupCode: (await desk.call('GET', `/api/reservations/${id}`)).body.pickupCode as string };
   }
@@ -54,7 +70,11 @@ describe.each(dbTargets)('holds retention removed from the feed reach a new or r
     await waitFor('the pickup-code key', () => store.bopis.publicKey());
     store.sync.stop();
     expect(store.bopis.search('Dana', 10).map((r) => r.id)).toContain(hold.id); // on the pickup list before any scan
-    expect(store.bopis.verify(hold.pickupCode)).toMatchObject({ id: hold.id, status: 'CONFIRMED', customerRef: 'Dana Smith' });
+    expect(store.bopis.verify(hold.pickupCode)).toMatchObject({
+      id: hold.id,
+      status: 'CONFIRMED',
+      customerRef: 'Dana Smith',
+    });
     expect(store.bopis.handOver(hold.id)).toMatchObject({ id: hold.id, status: 'FULFILLED' });
   }
 
@@ -96,10 +116,28 @@ describe.each(dbTargets)('holds retention removed from the feed reach a new or r
 
   it('a holds page with rows that are not holds applies the rest and refuses those alone', async () => {
     const store = await f.store('ODD', {}, false);
-    const hold = { id: '01a22000-0000-7000-8000-000000000001', customerRef: 'Ali Khan', status: 'CONFIRMED', lines: [{ sku: 'MUG', qty: 2 }], expiresAt: Date.now() + DAY, updatedAt: 5 };
+    const hold = {
+      id: '01a22000-0000-7000-8000-000000000001',
+      customerRef: 'Ali Khan',
+      status: 'CONFIRMED',
+      lines: [{ sku: 'MUG', qty: 2 }],
+      expiresAt: Date.now() + DAY,
+      updatedAt: 5,
+    };
     const sink = store.sync.bootstrap!.sinks.get('holds')!;
-    sink(store.db, [{ id: 'not-an-id' }, null, 'HELD', { ...hold, status: 'STOLEN' }, hold, { ...hold, updatedAt: 4, status: 'HELD' }]);
-    expect(holdAtStore(store, hold.id)).toMatchObject({ status: 'CONFIRMED', customerRef: 'Ali Khan', lines: [{ sku: 'MUG', qty: 2 }] }); // the older copy did not win
+    sink(store.db, [
+      { id: 'not-an-id' },
+      null,
+      'HELD',
+      { ...hold, status: 'STOLEN' },
+      hold,
+      { ...hold, updatedAt: 4, status: 'HELD' },
+    ]);
+    expect(holdAtStore(store, hold.id)).toMatchObject({
+      status: 'CONFIRMED',
+      customerRef: 'Ali Khan',
+      lines: [{ sku: 'MUG', qty: 2 }],
+    }); // the older copy did not win
     expect(store.db.prepare('SELECT count(*) AS n FROM bopis_reservations').get()).toEqual({ n: 1 });
     await store.stop();
   });

@@ -41,7 +41,10 @@ describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — skipped: needs a r
     name: 'postgres',
     async open() {
       await admin(`CREATE DATABASE ${name}`);
-      return { databaseUrl: dbUrl(), drop: async () => void (await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+      return {
+        databaseUrl: dbUrl(),
+        drop: async () => void (await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+      };
     },
   };
 
@@ -50,7 +53,10 @@ describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — skipped: needs a r
     for (const tool of ['pg_dump', 'pg_restore']) {
       const { stdout } = await run(tool, ['--version']).catch(() => ({ stdout: '' }));
       const major = Number(/(\d+)\.\d+/.exec(stdout)?.[1]);
-      if (major !== Math.floor(server)) throw new Error(`${tool} ${major || 'is missing'}; the server is Postgres ${Math.floor(server)}: install the matching client tools`);
+      if (major !== Math.floor(server))
+        throw new Error(
+          `${tool} ${major || 'is missing'}; the server is Postgres ${Math.floor(server)}: install the matching client tools`,
+        );
     }
     f = await SyncFixture.start(target);
     desk = await HoldDesk.open(f, ['MUG']);
@@ -125,31 +131,60 @@ describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — skipped: needs a r
     const lostAtHub = ledgerBefore.count - (await f.ledger(storeId)).count;
     expect(lostAtHub).toBeGreaterThan(SALES - 1); // the dump lacks at least the sales made after it
 
-    const ledger = await waitFor('the hub to hold every sale again', async () => {
-      const l = await f.ledger(storeId);
-      return l.count === sold.count ? l : undefined;
-    }, 120_000);
+    const ledger = await waitFor(
+      'the hub to hold every sale again',
+      async () => {
+        const l = await f.ledger(storeId);
+        return l.count === sold.count ? l : undefined;
+      },
+      120_000,
+    );
     // Every event of the store once at the hub: the stock receipt and each sale (the ledger's seqs are outbox seqs).
     const events = store.sync.status().outboxHead;
     expect(events).toBe(sold.count + 1);
     expect(ledger).toEqual({ ...sold, maxSeq: events });
-    const { rows } = await f.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sync_events WHERE origin = $1', [storeId]);
+    const { rows } = await f.hub.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM sync_events WHERE origin = $1',
+      [storeId],
+    );
     expect(rows[0]!.n).toBe(events);
-    await waitFor('the lost holds to end at the store', () => lost.every((id) => holdAtStore(store, id)?.status === 'RELEASED'), 60_000);
+    await waitFor(
+      'the lost holds to end at the store',
+      () => lost.every((id) => holdAtStore(store, id)?.status === 'RELEASED'),
+      60_000,
+    );
     const convergedMs = Date.now() - restartedAt;
-    for (const id of lost) expect(holdAtStore(store, id)).toMatchObject({ status: 'RELEASED', endedReason: 'the hub no longer holds this reservation' });
+    for (const id of lost)
+      expect(holdAtStore(store, id)).toMatchObject({
+        status: 'RELEASED',
+        endedReason: 'the hub no longer holds this reservation',
+      });
     for (const id of kept) expect(holdAtStore(store, id)).toMatchObject({ status: 'HELD', endedReason: null });
 
     const reconnects = store.sync.status().reconnects;
     const fresh = await hold(storeId, 3);
     sell(store, 10);
-    await waitFor('holds placed after the restart at the store', () => fresh.every((id) => holdAtStore(store, id)?.status === 'HELD'), 30_000);
+    await waitFor(
+      'holds placed after the restart at the store',
+      () => fresh.every((id) => holdAtStore(store, id)?.status === 'HELD'),
+      30_000,
+    );
     await waitFor('the newest sales counted', async () => (await f.ledger(storeId)).count === sold.count, 30_000);
     expect(await f.ledger(storeId)).toEqual({ ...sold, maxSeq: sold.count + 1 });
     const atHub = (await desk.call('GET', `/api/sync/stores/${storeId}`)).body;
-    expect(atHub).toMatchObject({ pendingUp: 0, feedLag: 0, feedRebase: { note: expect.stringMatching(/^feed rebased after a hub restore at /) } });
+    expect(atHub).toMatchObject({
+      pendingUp: 0,
+      feedLag: 0,
+      feedRebase: { note: expect.stringMatching(/^feed rebased after a hub restore at /) },
+    });
     await waitFor('the store to hear the last ack', () => store.sync.status().pendingUp === 0, 30_000); // the hub commits before the ack arrives
-    expect(store.sync.status()).toMatchObject({ phase: 'syncing', pendingUp: 0, lastError: null, reconnects, lastFeedRebase: { at: expect.any(Number) } });
+    expect(store.sync.status()).toMatchObject({
+      phase: 'syncing',
+      pendingUp: 0,
+      lastError: null,
+      reconnects,
+      lastFeedRebase: { at: expect.any(Number) },
+    });
     console.info(
       `restored-backup trial: ${sold.count} sales, dump ${statSync(dump).size} bytes in ${dumpMs} ms, restore ${restoreMs} ms, ` +
         `${lostAtHub} sales lost by the restore resent, converged ${convergedMs} ms after the restart`,

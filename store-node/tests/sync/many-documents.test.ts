@@ -4,7 +4,12 @@ import { dbTargets } from '@storefleet/central/testing';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 
 type Look = { store?: number; hub?: string };
-const admin = { kind: 'user', userId: '0190f0f0-0000-7000-8000-000000000001' as UserId, role: 'ADMIN', storeId: null } as const;
+const admin = {
+  kind: 'user',
+  userId: '0190f0f0-0000-7000-8000-000000000001' as UserId,
+  role: 'ADMIN',
+  storeId: null,
+} as const;
 const DOCS = 5_000;
 /** StoreDocs' default cap on documents held in memory. */
 const MAX_OPEN = 200;
@@ -50,21 +55,28 @@ describe.each(dbTargets)('a store with 5,000 documents reconnecting on $name', (
       480_000,
     );
     // (After a storm the figures below say so; there is nothing more to wait for.)
-    if (missing.size === 0) await waitFor(
-      'the store to hold head office’s notes',
-      () => {
-        maxOpen = Math.max(maxOpen, store.sync.docs.openCount);
-        return sample.every((i) => store.sync.docs.open<Look>(idOf(i)).hub === `note ${i}`);
-      },
-      120_000,
-    );
+    if (missing.size === 0)
+      await waitFor(
+        'the store to hold head office’s notes',
+        () => {
+          maxOpen = Math.max(maxOpen, store.sync.docs.openCount);
+          return sample.every((i) => store.sync.docs.open<Look>(idOf(i)).hub === `note ${i}`);
+        },
+        120_000,
+      );
 
-    expect({ missing: missing.size, reconnects: store.sync.status().reconnects - reconnectsBefore, phase: store.sync.status().phase }).toEqual({
+    expect({
+      missing: missing.size,
+      reconnects: store.sync.status().reconnects - reconnectsBefore,
+      phase: store.sync.status().phase,
+    }).toEqual({
       missing: 0,
       reconnects: 0,
       phase: 'syncing',
     });
-    expect(sample.map((i) => store.sync.docs.open<Look>(idOf(i)))).toEqual(sample.map((i) => ({ store: i, hub: `note ${i}` })));
+    expect(sample.map((i) => store.sync.docs.open<Look>(idOf(i)))).toEqual(
+      sample.map((i) => ({ store: i, hub: `note ${i}` })),
+    );
     expect(maxOpen).toBeLessThanOrEqual(MAX_OPEN);
   }, 660_000);
 });

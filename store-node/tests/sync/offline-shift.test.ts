@@ -35,61 +35,92 @@ describe.each(dbTargets)('a 72-hour offline shift on $name', (target) => {
     f = network = undefined;
   });
 
-  it('converges exactly when the store reconnects, and its file gives the pruned backlog back to the disk', async () => {
-    const clock = new SimClock();
-    f = await SyncFixture.start(target, { now: clock.now });
-    const skus = await seedCatalog(f, 300);
-    const store = await openShiftStore(f, 'SHIFT', clock, skus, { outboxRetentionDays: 1 });
-    ({ network } = store);
-    const { node, storeId, dbPath } = store;
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(node.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return (await res.json()) as any;
-    };
-    const stockMoves = () => node.db.prepare("SELECT count(*) FROM sync_outbox WHERE type = 'stock.moved'").pluck().get() as number;
-    const morning = node.sync.outbox.head();
-    const morningMoves = stockMoves();
+  it(
+    'converges exactly when the store reconnects, and its file gives the pruned backlog back to the disk',
+    async () => {
+      const clock = new SimClock();
+      f = await SyncFixture.start(target, { now: clock.now });
+      const skus = await seedCatalog(f, 300);
+      const store = await openShiftStore(f, 'SHIFT', clock, skus, { outboxRetentionDays: 1 });
+      ({ network } = store);
+      const { node, storeId, dbPath } = store;
+      const api = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(node.url + path, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return (await res.json()) as any;
+      };
+      const stockMoves = () =>
+        node.db.prepare("SELECT count(*) FROM sync_outbox WHERE type = 'stock.moved'").pluck().get() as number;
+      const morning = node.sync.outbox.head();
+      const morningMoves = stockMoves();
 
-    await network.down();
-    const reads = vi.spyOn(node.sync.storage, 'readBatch');
-    const shift = await runShift(node, clock, { events: EVENTS, hours: 72, skus, lanes: 4, seed: 14 });
-    expect(shift.housekeeping).toBe(72);
-    const head = morning + shift.events;
-    // What the store says while away; housekeeping pruned only what the hub holds (the morning, past a day).
-    expect(await api('GET', '/api/sync/status')).toMatchObject({ phase: 'offline', ackedSeq: morning, outboxHead: head, pendingUp: shift.events });
-    expect(await api('GET', '/healthz')).toMatchObject({ status: 'ok', online: false });
-    const away = diskUse(node, dbPath);
-    expect(away.outboxRows).toBe(shift.events);
-    expect(away.outboxBytes).toBeLessThanOrEqual(OUTBOX_BYTES_PER_EVENT * shift.events);
-    expect(away.fileBytes + away.walBytes).toBeLessThanOrEqual(BYTES_PER_EVENT * head + WAL_SIZE_LIMIT_BYTES + BASE_BYTES);
-    const expected = storeOnHand(node);
-    const moves = morningMoves + stockMoves(); // the morning's rows were pruned during the shift
+      await network.down();
+      const reads = vi.spyOn(node.sync.storage, 'readBatch');
+      const shift = await runShift(node, clock, { events: EVENTS, hours: 72, skus, lanes: 4, seed: 14 });
+      expect(shift.housekeeping).toBe(72);
+      const head = morning + shift.events;
+      // What the store says while away; housekeeping pruned only what the hub holds (the morning, past a day).
+      expect(await api('GET', '/api/sync/status')).toMatchObject({
+        phase: 'offline',
+        ackedSeq: morning,
+        outboxHead: head,
+        pendingUp: shift.events,
+      });
+      expect(await api('GET', '/healthz')).toMatchObject({ status: 'ok', online: false });
+      const away = diskUse(node, dbPath);
+      expect(away.outboxRows).toBe(shift.events);
+      expect(away.outboxBytes).toBeLessThanOrEqual(OUTBOX_BYTES_PER_EVENT * shift.events);
+      expect(away.fileBytes + away.walBytes).toBeLessThanOrEqual(
+        BYTES_PER_EVENT * head + WAL_SIZE_LIMIT_BYTES + BASE_BYTES,
+      );
+      const expected = storeOnHand(node);
+      const moves = morningMoves + stockMoves(); // the morning's rows were pruned during the shift
 
-    await network.up();
-    await waitFor('the hub to hold every event', async () => (await hubHolding(f!.hub, storeId)).events.count === head && node.sync.status().pendingUp === 0, Math.max(60_000, EVENTS * 6));
-    expect(await hubHolding(f.hub, storeId)).toEqual({
-      onHand: expected,
-      events: { count: head, minSeq: 1, maxSeq: head },
-      ackedSeq: head,
-      movements: { count: moves, distinctSeqs: moves },
-      parked: 0,
-    });
-    expect(storeOnHand(node)).toEqual(expected);
-    expect(await api('GET', '/api/sync/status')).toMatchObject({ phase: 'syncing', ackedSeq: head, outboxHead: head, pendingUp: 0, lastError: null, parkedFeed: 0 });
-    expect(await api('GET', '/healthz')).toMatchObject({ status: 'ok', online: true, hub: { state: 'connected', error: null } });
-    // The upload read the backlog a batch at a time, never all of it at once.
-    const batches = reads.mock.results.map((r) => (r.value as unknown[]).length).filter((n) => n > 0);
-    expect(Math.max(...batches)).toBeLessThanOrEqual(LIMITS.maxBatchEvents);
-    expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(shift.events / LIMITS.maxBatchEvents));
+      await network.up();
+      await waitFor(
+        'the hub to hold every event',
+        async () => (await hubHolding(f!.hub, storeId)).events.count === head && node.sync.status().pendingUp === 0,
+        Math.max(60_000, EVENTS * 6),
+      );
+      expect(await hubHolding(f.hub, storeId)).toEqual({
+        onHand: expected,
+        events: { count: head, minSeq: 1, maxSeq: head },
+        ackedSeq: head,
+        movements: { count: moves, distinctSeqs: moves },
+        parked: 0,
+      });
+      expect(storeOnHand(node)).toEqual(expected);
+      expect(await api('GET', '/api/sync/status')).toMatchObject({
+        phase: 'syncing',
+        ackedSeq: head,
+        outboxHead: head,
+        pendingUp: 0,
+        lastError: null,
+        parkedFeed: 0,
+      });
+      expect(await api('GET', '/healthz')).toMatchObject({
+        status: 'ok',
+        online: true,
+        hub: { state: 'connected', error: null },
+      });
+      // The upload read the backlog a batch at a time, never all of it at once.
+      const batches = reads.mock.results.map((r) => (r.value as unknown[]).length).filter((n) => n > 0);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(LIMITS.maxBatchEvents);
+      expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(shift.events / LIMITS.maxBatchEvents));
 
-    // Retention passes with everything acknowledged: the next hourly run prunes the backlog and the file shrinks.
-    clock.advance(DAY + 3_600_000);
-    await node.housekeeping();
-    await api('POST', '/api/stock/movements', { sku: skus[0], delta: 5, kind: 'RECEIVE' }); // the next write after it
-    const pruned = diskUse(node, dbPath);
-    expect(pruned.outboxRows).toBe(1);
-    expect(pruned.fileBytes).toBeLessThanOrEqual(away.fileBytes - 0.8 * away.outboxBytes);
-    expect(pruned.walBytes).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
-    expect(pruned.fileBytes - pruned.salesBytes).toBeLessThanOrEqual(BASE_BYTES);
-  }, Math.max(120_000, EVENTS * 15));
+      // Retention passes with everything acknowledged: the next hourly run prunes the backlog and the file shrinks.
+      clock.advance(DAY + 3_600_000);
+      await node.housekeeping();
+      await api('POST', '/api/stock/movements', { sku: skus[0], delta: 5, kind: 'RECEIVE' }); // the next write after it
+      const pruned = diskUse(node, dbPath);
+      expect(pruned.outboxRows).toBe(1);
+      expect(pruned.fileBytes).toBeLessThanOrEqual(away.fileBytes - 0.8 * away.outboxBytes);
+      expect(pruned.walBytes).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+      expect(pruned.fileBytes - pruned.salesBytes).toBeLessThanOrEqual(BASE_BYTES);
+    },
+    Math.max(120_000, EVENTS * 15),
+  );
 });

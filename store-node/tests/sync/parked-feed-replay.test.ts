@@ -9,9 +9,18 @@ import { SyncFixture, waitFor } from '../support/sync-fixture.js';
  * replayed at the next start and on demand, once a handler exists; a resolved one stays listed as an audit, and the
  * store's and the hub's parked counts fall. A replayed entry older than what the store applied since leaves it be.
  */
-const hold = (id: string, status: string, updatedAt: number) => ({ id, status, customerRef: `cust-${id}`, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: 4_102_444_800_000, updatedAt });
+const hold = (id: string, status: string, updatedAt: number) => ({
+  id,
+  status,
+  customerRef: `cust-${id}`,
+  lines: [{ sku: 'MUG', qty: 1 }],
+  expiresAt: 4_102_444_800_000,
+  updatedAt,
+});
 const savePromo = (db: StoreNode['db'], e: FeedEntry) =>
-  void db.prepare("INSERT INTO node_meta (key, value, updated_at) VALUES ('promo', ?, ?)").run((e.payload as { promo: string }).promo, e.createdAt);
+  void db
+    .prepare("INSERT INTO node_meta (key, value, updated_at) VALUES ('promo', ?, ?)")
+    .run((e.payload as { promo: string }).promo, e.createdAt);
 
 describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
   let f: SyncFixture;
@@ -34,10 +43,13 @@ describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
   const feedParkedAtHub = async (code: string) => {
     const { storeId, secret } = f.credentials.get(code)!;
     const { token } = await f.hub.auth.storeToken(storeId, secret);
-    const res = await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return (await res.json()) as { feedParked: number; feedParkedReason: string | null };
   };
-  const getJson = async (store: StoreNode, path: string) => (await fetch(`${store.url}${path}`)).json() as Promise<Record<string, any>>;
+  const getJson = async (store: StoreNode, path: string) =>
+    (await fetch(`${store.url}${path}`)).json() as Promise<Record<string, any>>;
   /** The node again on its file, with `register` run before it starts (an upgraded node brings new handlers). */
   const restart = async (store: StoreNode, code: string, register: (node: StoreNode) => void = () => {}) => {
     await store.stop();
@@ -46,11 +58,14 @@ describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
     await next.start();
     return next;
   };
-  const promoRow = (store: StoreNode) => store.db.prepare("SELECT value FROM node_meta WHERE key = 'promo'").pluck().get();
+  const promoRow = (store: StoreNode) =>
+    store.db.prepare("SELECT value FROM node_meta WHERE key = 'promo'").pluck().get();
 
   it('applies an entry parked for want of a handler once the node restarts with one, and both counts fall to 0', async () => {
     let store = await storeWithParkedPromo('REPLAY1', 'mugs-2-for-1');
-    expect(store.sync.storage.parkedFeed()).toEqual([{ seq: 1, type: 'promo.changed', reason: 'no handler for feed type promo.changed' }]);
+    expect(store.sync.storage.parkedFeed()).toEqual([
+      { seq: 1, type: 'promo.changed', reason: 'no handler for feed type promo.changed' },
+    ]);
     await waitFor('the hub to show it', async () => (await feedParkedAtHub('REPLAY1')).feedParked === 1, 30_000);
 
     store = await restart(store, 'REPLAY1', (node) => node.sync.feedHandlers.register('promo.changed', savePromo));
@@ -58,13 +73,26 @@ describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
     expect(await getJson(store, '/api/sync/status')).toMatchObject({ parkedFeed: 0, lastParkedFeed: null });
     const resolved = await getJson(store, '/api/sync/parked-feed?state=resolved');
     expect(resolved.items).toEqual([
-      expect.objectContaining({ seq: 1, type: 'promo.changed', payload: { promo: 'mugs-2-for-1' }, reason: 'no handler for feed type promo.changed', replays: 1, resolvedBy: 'start-up', outcome: 'applied', resolvedAt: expect.any(Number) }),
+      expect.objectContaining({
+        seq: 1,
+        type: 'promo.changed',
+        payload: { promo: 'mugs-2-for-1' },
+        reason: 'no handler for feed type promo.changed',
+        replays: 1,
+        resolvedBy: 'start-up',
+        outcome: 'applied',
+        resolvedAt: expect.any(Number),
+      }),
     ]);
     expect((await getJson(store, '/api/sync/parked-feed')).items).toEqual([]);
-    const atHub = await waitFor('the hub’s count to fall', async () => {
-      const s = await feedParkedAtHub('REPLAY1');
-      return s.feedParked === 0 ? s : undefined;
-    }, 30_000);
+    const atHub = await waitFor(
+      'the hub’s count to fall',
+      async () => {
+        const s = await feedParkedAtHub('REPLAY1');
+        return s.feedParked === 0 ? s : undefined;
+      },
+      30_000,
+    );
     expect(atHub).toMatchObject({ feedParked: 0, feedParkedReason: null });
   }, 300_000);
 
@@ -80,13 +108,24 @@ describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
     );
     const newReason = 'the promo.changed handler refused entry 1: promotions need a start date';
     expect(store.sync.storage.parkedFeed()).toEqual([{ seq: 1, type: 'promo.changed', reason: newReason }]);
-    expect(await getJson(store, '/api/sync/status')).toMatchObject({ parkedFeed: 1, lastParkedFeed: { seq: 1, reason: newReason } });
-    await waitFor('the hub to show the new reason', async () => (await feedParkedAtHub('REPLAY2')).feedParkedReason === newReason, 30_000);
+    expect(await getJson(store, '/api/sync/status')).toMatchObject({
+      parkedFeed: 1,
+      lastParkedFeed: { seq: 1, reason: newReason },
+    });
+    await waitFor(
+      'the hub to show the new reason',
+      async () => (await feedParkedAtHub('REPLAY2')).feedParkedReason === newReason,
+      30_000,
+    );
 
     // The fix is deployed; the manager replays from the back office. A retry with the same key gets the same answer.
     refuse = false;
     const replay = () =>
-      fetch(`${store.url}/api/sync/parked-feed/replay`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'replay-promo-1' }, body: JSON.stringify({ type: 'promo.changed' }) });
+      fetch(`${store.url}/api/sync/parked-feed/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'replay-promo-1' },
+        body: JSON.stringify({ type: 'promo.changed' }),
+      });
     const first = await replay();
     expect(first.status).toBe(200);
     const answer = await first.json();
@@ -133,7 +172,11 @@ describe.each(dbTargets)('replaying parked feed entries on $name', (target) => {
     store.db.exec('DROP TRIGGER refuse_old_hold; DROP TRIGGER refuse_spot; DROP TRIGGER refuse_ending;');
     store = await restart(store, 'REPLAY3');
     expect(store.sync.storage.parkedFeed()).toEqual([]);
-    const holds = store.db.prepare('SELECT id, status, parking_spot AS spot, arrived_at AS arrivedAt, ended_reason IS NOT NULL AS ended FROM bopis_reservations ORDER BY id').all();
+    const holds = store.db
+      .prepare(
+        'SELECT id, status, parking_spot AS spot, arrived_at AS arrivedAt, ended_reason IS NOT NULL AS ended FROM bopis_reservations ORDER BY id',
+      )
+      .all();
     expect(holds).toEqual([
       { id: 'r-0', status: 'RELEASED', spot: 'P7', arrivedAt: 200, ended: 1 }, // the snapshot ended it; the later arrival stands
       { id: 'r-1', status: 'RELEASED', spot: null, arrivedAt: null, ended: 0 }, // the cancellation stands

@@ -9,7 +9,14 @@ import { SyncFixture, waitFor } from '../support/sync-fixture.js';
  */
 describe.each(dbTargets)('a poison feed entry on $name', (target) => {
   let f: SyncFixture;
-  const hold = (id: string, updatedAt: number) => ({ id, status: 'CONFIRMED', customerRef: `cust-${id}`, lines: [{ sku: 'MUG', qty: 1 }], expiresAt: 4_102_444_800_000, updatedAt });
+  const hold = (id: string, updatedAt: number) => ({
+    id,
+    status: 'CONFIRMED',
+    customerRef: `cust-${id}`,
+    lines: [{ sku: 'MUG', qty: 1 }],
+    expiresAt: 4_102_444_800_000,
+    updatedAt,
+  });
 
   beforeAll(async () => {
     f = await SyncFixture.start(target);
@@ -42,23 +49,49 @@ describe.each(dbTargets)('a poison feed entry on $name', (target) => {
       phase: 'syncing',
       feedCursor: 4,
       parkedFeed: 2,
-      lastParkedFeed: { seq: 3, type: 'order.checked-in', reason: 'the order.checked-in handler refused entry 3: invalid order.checked-in payload: (root): Invalid input: expected object, received null' },
+      lastParkedFeed: {
+        seq: 3,
+        type: 'order.checked-in',
+        reason:
+          'the order.checked-in handler refused entry 3: invalid order.checked-in payload: (root): Invalid input: expected object, received null',
+      },
       reconnects: 0,
       lastError: null,
     });
     expect(store.sync.storage.parkedFeed()).toEqual([
-      { seq: 2, type: 'reservation.changed', reason: 'the reservation.changed handler refused entry 2: invalid reservation.changed payload: customerRef: Invalid input: expected string, received undefined (+4 more)' },
-      { seq: 3, type: 'order.checked-in', reason: expect.stringContaining('the order.checked-in handler refused entry 3: ') },
+      {
+        seq: 2,
+        type: 'reservation.changed',
+        reason:
+          'the reservation.changed handler refused entry 2: invalid reservation.changed payload: customerRef: Invalid input: expected string, received undefined (+4 more)',
+      },
+      {
+        seq: 3,
+        type: 'order.checked-in',
+        reason: expect.stringContaining('the order.checked-in handler refused entry 3: '),
+      },
     ]);
 
     // The hub's view of the store says so too.
     const { token } = await f.hub.auth.storeToken(storeId, secret);
-    const atHub = async () => (await (await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, unknown>;
-    const seen = await waitFor('the hub to show the parked entries', async () => {
-      const s = await atHub();
-      return s.feedParked === 2 ? s : undefined;
-    }, 30_000);
-    expect(seen).toMatchObject({ feedParked: 2, feedParkedReason: expect.stringContaining('the order.checked-in handler refused entry 3: '), feedAcked: 4, feedLag: 0 });
+    const atHub = async () =>
+      (await (
+        await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as Record<string, unknown>;
+    const seen = await waitFor(
+      'the hub to show the parked entries',
+      async () => {
+        const s = await atHub();
+        return s.feedParked === 2 ? s : undefined;
+      },
+      30_000,
+    );
+    expect(seen).toMatchObject({
+      feedParked: 2,
+      feedParkedReason: expect.stringContaining('the order.checked-in handler refused entry 3: '),
+      feedAcked: 4,
+      feedLag: 0,
+    });
 
     // The feed goes on after the poison: a later hold arrives, on the same connection.
     await appendFeed(storeId, [{ type: 'reservation.changed', payload: hold('r-3', 3) }]);

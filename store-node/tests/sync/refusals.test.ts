@@ -24,24 +24,35 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
   it('refuses a connection without a store token, or with a console session', async () => {
     await expect(RawStore.open(f.hubUrl, undefined)).rejects.toThrow('HTTP 401');
     await expect(RawStore.open(f.hubUrl, 'not.a.token')).rejects.toThrow('HTTP 401');
-    await f.hub.auth.createUser({ email: 'ops@example.test', password: 'a long enough password', name: 'Ops', role: 'ADMIN' });
+    await f.hub.auth.createUser({
+      email: 'ops@example.test',
+      password: 'a long enough password',
+      name: 'Ops',
+      role: 'ADMIN',
+    });
     const { sessionToken } = await f.hub.auth.login('ops@example.test', 'a long enough password', 'test');
     await expect(RawStore.open(f.hubUrl, sessionToken)).rejects.toThrow('HTTP 403');
   });
 
-  it("refuses a store that names another store or claims its origin, applying nothing", async () => {
+  it('refuses a store that names another store or claims its origin, applying nothing', async () => {
     const a = await tokenOf('RA');
     const b = await tokenOf('RB');
     const impostor = await RawStore.open(f.hubUrl, a.token);
     impostor.send(hello(b.id));
-    expect(await impostor.next('error')).toEqual({ type: 'error', code: 'forbidden', message: `hello names store ${b.id}, but the credential is store ${a.id}` });
+    expect(await impostor.next('error')).toEqual({
+      type: 'error',
+      code: 'forbidden',
+      message: `hello names store ${b.id}, but the credential is store ${a.id}`,
+    });
     expect((await impostor.waitClosed()).code).toBe(CLOSE.unauthorized);
 
     const sneaky = await RawStore.open(f.hubUrl, a.token);
     sneaky.send(hello(a.id));
     await sneaky.next('welcome');
     sneaky.send({ type: 'event-batch', events: [sale(a.id, 1), sale(b.id, 2)] });
-    expect((await sneaky.next('error')).message).toBe(`event 2 claims origin ${b.id}, but this connection is store ${a.id}`);
+    expect((await sneaky.next('error')).message).toBe(
+      `event 2 claims origin ${b.id}, but this connection is store ${a.id}`,
+    );
     expect((await f.ledger(a.id)).count).toBe(0);
     expect((await f.ledger(b.id)).count).toBe(0);
   });
@@ -53,8 +64,13 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
     await deep.next('welcome');
     // Under the 64 KiB payload limit, but 20,000 levels deep: JSON.stringify into sync_events overflowed the stack, so
     // the batch failed on every resend and the store's uploads stopped for good.
-    deep.send(`{"type":"event-batch","events":[{"origin":"${d.id}","seq":1,"hlc":"${sale(d.id, 1).hlc}","type":"test.sale","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`);
-    expect(await deep.next('error')).toMatchObject({ code: 'bad-message', message: 'frame nests deeper than 64 levels' });
+    deep.send(
+      `{"type":"event-batch","events":[{"origin":"${d.id}","seq":1,"hlc":"${sale(d.id, 1).hlc}","type":"test.sale","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`,
+    );
+    expect(await deep.next('error')).toMatchObject({
+      code: 'bad-message',
+      message: 'frame nests deeper than 64 levels',
+    });
     expect((await deep.waitClosed()).code).toBe(CLOSE.protocolError);
     expect((await f.ledger(d.id)).count).toBe(0);
     const next = await RawStore.open(f.hubUrl, d.token);
@@ -71,9 +87,15 @@ describe.each(dbTargets)('sync refusals on $name', (target) => {
     forged.send(hello(h.id));
     await forged.next('welcome');
     forged.send({ type: 'event-batch', events: [{ ...sale(h.id, 1), hlc: 'zzzzzzzzzzzzzzzzzzzzzzzz' }] });
-    expect(await forged.next('error')).toMatchObject({ code: 'bad-message', message: expect.stringMatching(/not an HLC stamp/) });
+    expect(await forged.next('error')).toMatchObject({
+      code: 'bad-message',
+      message: expect.stringMatching(/not an HLC stamp/),
+    });
     expect((await forged.waitClosed()).code).toBe(CLOSE.protocolError);
-    const { rows } = await f.hub.db.query<{ newest_hlc: string | null }>('SELECT newest_hlc FROM sync_origins WHERE store_id = $1', [h.id]);
+    const { rows } = await f.hub.db.query<{ newest_hlc: string | null }>(
+      'SELECT newest_hlc FROM sync_origins WHERE store_id = $1',
+      [h.id],
+    );
     expect(rows[0]?.newest_hlc ?? null).toBeNull();
     expect((await f.ledger(h.id)).count).toBe(0);
   });
@@ -142,8 +164,13 @@ describe('a store newer than its hub', () => {
     try {
       const store = await f.store('NEWER');
       // the refusal, then the close that follows it (which schedules the next, distant, attempt)
-      await waitFor('the refusal', () => store.sync.status().phase === 'incompatible' && store.sync.status().reconnects >= 1);
-      expect(store.sync.status().lastError).toBe('hub refused: hub speaks sync protocol 1–1, store speaks 2: upgrade the hub before this store');
+      await waitFor(
+        'the refusal',
+        () => store.sync.status().phase === 'incompatible' && store.sync.status().reconnects >= 1,
+      );
+      expect(store.sync.status().lastError).toBe(
+        'hub refused: hub speaks sync protocol 1–1, store speaks 2: upgrade the hub before this store',
+      );
       const attempts = store.sync.status().reconnects;
       await new Promise((r) => setTimeout(r, 700)); // longer than its usual backoff cap in this fixture
       expect(store.sync.status().reconnects).toBe(attempts);
@@ -174,7 +201,9 @@ describe('a store that misbehaves on the wire', () => {
     // Small frames arrive many to a TCP read, far faster than batches apply: the hub must not queue them without bound.
     for (let b = 1; b <= 400; b++) s.send({ type: 'event-batch', events: [sale(id, b)] });
     expect((await s.waitClosed(20_000)).code).toBe(CLOSE.policyViolation);
-    expect(s.received.find((m) => m.type === 'error')?.message).toBe('too many frames in flight: the upload window was not respected');
+    expect(s.received.find((m) => m.type === 'error')?.message).toBe(
+      'too many frames in flight: the upload window was not respected',
+    );
     await new Promise((r) => setTimeout(r, 300)); // batches already queued may still finish
     const ledger = await f.ledger(id);
     expect(ledger.count).toBeLessThan(400);
@@ -184,10 +213,17 @@ describe('a store that misbehaves on the wire', () => {
   it('is dropped when it stops answering heartbeats', async () => {
     const { s, id } = await open('SILENT');
     (s.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // the process hangs: pings go unanswered
-    await waitFor('the hub to drop the silent store', async () => {
-      const r = await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [id]);
-      return r.rows[0]?.connected === false;
-    }, 15_000);
+    await waitFor(
+      'the hub to drop the silent store',
+      async () => {
+        const r = await f.hub.db.query<{ connected: boolean }>(
+          'SELECT connected FROM sync_connections WHERE store_id = $1',
+          [id],
+        );
+        return r.rows[0]?.connected === false;
+      },
+      15_000,
+    );
     expect(f.hub.sync.server!.connectedStores).not.toContain(id);
   });
 });

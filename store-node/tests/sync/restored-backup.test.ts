@@ -25,7 +25,10 @@ describe.each(dbTargets)('a store file restored from a backup counts each sale o
   const backUp = (code: string) => copyFileSync(fileOf(code), `${fileOf(code)}.bak`);
   const restore = (code: string) => copyFileSync(`${fileOf(code)}.bak`, fileOf(code));
   const hubAcked = async (storeId: string) =>
-    Number((await f.hub.db.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1', [storeId])).rows[0]?.acked_seq ?? 0);
+    Number(
+      (await f.hub.db.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1', [storeId]))
+        .rows[0]?.acked_seq ?? 0,
+    );
 
   /**
    * 20 sales acknowledged, then `unsent` more sold while the hub is unreachable, of which the hub may have applied
@@ -39,7 +42,12 @@ describe.each(dbTargets)('a store file restored from a backup counts each sale o
     await acked.stop();
     const offline = await f.store(code, {}, false);
     sell(offline, unsent, 2);
-    if (hubApplied) await f.hub.sync.repo.applyBatch(storeId, offline.sync.storage.readBatch(21, hubApplied, 1_000_000), unsent - hubApplied);
+    if (hubApplied)
+      await f.hub.sync.repo.applyBatch(
+        storeId,
+        offline.sync.storage.readBatch(21, hubApplied, 1_000_000),
+        unsent - hubApplied,
+      );
     await offline.stop();
     backUp(code);
     return storeId;
@@ -72,10 +80,15 @@ describe.each(dbTargets)('a store file restored from a backup counts each sale o
     await waitFor('the later sale acknowledged', () => node.sync.status().pendingUp === 0);
     const later = await f.ledger(storeId);
     const status = node.sync.status();
-    return { settled: { count: settled.count, total: settled.total }, later: { count: later.count, total: later.total }, status };
+    return {
+      settled: { count: settled.count, total: settled.total },
+      later: { count: later.count, total: later.total },
+      status,
+    };
   }
 
-  const expectSettled = (status: { pendingUp: number; lastError: string | null }) => expect({ pendingUp: status.pendingUp, lastError: status.lastError }).toEqual({ pendingUp: 0, lastError: null });
+  const expectSettled = (status: { pendingUp: number; lastError: string | null }) =>
+    expect({ pendingUp: status.pendingUp, lastError: status.lastError }).toEqual({ pendingUp: 0, lastError: null });
 
   it('(1) backup with everything acknowledged: the live file sold 10 more', async () => {
     const storeId = await takeBackup('ALL-ACKED', 0);

@@ -27,7 +27,12 @@ describe.each(dbTargets)('sync up and down on $name', (target) => {
     await waitFor('the store to see every event acknowledged', () => store.sync.status().pendingUp === 0);
     expect(await f.ledger(storeId)).toEqual({ count: 10_000, total: expectedTotal, maxSeq: 10_000 });
     const state = await waitFor('hub status', async () => {
-      const [s] = (await f.hub.sync.repo.db.query<{ acked_seq: number }>('SELECT acked_seq FROM sync_origins WHERE store_id = $1', [storeId])).rows;
+      const [s] = (
+        await f.hub.sync.repo.db.query<{ acked_seq: number }>(
+          'SELECT acked_seq FROM sync_origins WHERE store_id = $1',
+          [storeId],
+        )
+      ).rows;
       return s;
     });
     expect(state.acked_seq).toBe(10_000);
@@ -37,7 +42,10 @@ describe.each(dbTargets)('sync up and down on $name', (target) => {
     const seen: { store: string; seq: number; note: string }[] = [];
     const open = async (code: string) => {
       const node = await f.store(code, {}, false);
-      node.sync.feedHandlers.register('test.note', (_db, e) => void seen.push({ store: code, seq: e.seq, note: (e.payload as { note: string }).note }));
+      node.sync.feedHandlers.register(
+        'test.note',
+        (_db, e) => void seen.push({ store: code, seq: e.seq, note: (e.payload as { note: string }).note }),
+      );
       await node.start();
       return node;
     };
@@ -57,7 +65,9 @@ describe.each(dbTargets)('sync up and down on $name', (target) => {
     await waitFor('store A to catch up after its restart', () => a.sync.status().feedCursor === 5);
     expect(seen.map((s) => s.seq)).toEqual([1, 2, 3, 4, 5]);
     await waitFor('the hub to record the feed cursor', async () => {
-      const r = await f.hub.db.query<{ acked: number }>('SELECT acked FROM sync_feed_cursors WHERE store_id = $1', [idA]);
+      const r = await f.hub.db.query<{ acked: number }>('SELECT acked FROM sync_feed_cursors WHERE store_id = $1', [
+        idA,
+      ]);
       return r.rows[0]?.acked === 5;
     });
   });
@@ -73,7 +83,12 @@ describe.each(dbTargets)('sync up and down on $name', (target) => {
     });
     await waitFor('all four acknowledged', () => store.sync.status().pendingUp === 0);
     expect(await f.ledger(storeId)).toMatchObject({ count: 2, total: 3 });
-    const parked = (await f.hub.sync.repo.db.query<{ seq: number; reason: string }>('SELECT seq, reason FROM sync_parked WHERE origin = $1 ORDER BY seq', [storeId])).rows;
+    const parked = (
+      await f.hub.sync.repo.db.query<{ seq: number; reason: string }>(
+        'SELECT seq, reason FROM sync_parked WHERE origin = $1 ORDER BY seq',
+        [storeId],
+      )
+    ).rows;
     expect(parked).toEqual([
       { seq: 2, reason: 'no module handles event type test.unknown-kind' },
       { seq: 3, reason: 'handler failed: poisoned payload' },
@@ -90,8 +105,14 @@ describe('a lost change notification', () => {
       await waitFor('online', () => store.sync.status().phase === 'syncing');
       // Write to the feed the way a replica whose publish failed would: the rows commit, no notification goes out.
       await f.hub.db.transaction(async (tx) => {
-        await tx.query(`INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, 1) ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + 1`, [storeId]);
-        await tx.query(`INSERT INTO sync_feed (store_id, seq, type, payload, created_at) VALUES ($1, 1, 'test.note', '{}', $2)`, [storeId, Date.now()]);
+        await tx.query(
+          `INSERT INTO sync_feed_heads (store_id, head) VALUES ($1, 1) ON CONFLICT (store_id) DO UPDATE SET head = sync_feed_heads.head + 1`,
+          [storeId],
+        );
+        await tx.query(
+          `INSERT INTO sync_feed (store_id, seq, type, payload, created_at) VALUES ($1, 1, 'test.note', '{}', $2)`,
+          [storeId, Date.now()],
+        );
       });
       await new Promise((r) => setTimeout(r, 300));
       expect(store.sync.status().feedCursor).toBe(0); // nobody told the store

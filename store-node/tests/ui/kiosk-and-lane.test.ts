@@ -14,7 +14,13 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
   const csp: string[] = [];
 
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-kiosk-ui-')), 'store.sqlite'), port: 0, logLevel: 'silent', mode: 'test', name: 'Harbour Street' });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-kiosk-ui-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      mode: 'test',
+      name: 'Harbour Street',
+    });
     const put = node.db.prepare(
       `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
        VALUES (?, NULL, ?, NULL, NULL, 'Kitchen', ?, 'USD', 'ZERO', 1)`,
@@ -23,7 +29,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     put.run('TEA-GREEN', 'Green tea, 20 bags', 399);
     await node.start();
     for (const sku of ['MUG-RED', 'TEA-GREEN']) {
-      await fetch(`${node.url}/api/stock/movements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, delta: 10, kind: 'RECEIVE' }) });
+      await fetch(`${node.url}/api/stock/movements`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sku, delta: 10, kind: 'RECEIVE' }),
+      });
     }
     browser = await launchChromium();
   });
@@ -42,23 +52,42 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await expect.poll(() => page.locator('.store-name').textContent()).toBe('Harbour Street');
     expect(await page.getByRole('link').count()).toBe(0); // no POS, pickups or handheld: no link at all
     expect(await page.getByRole('navigation').count()).toBe(0);
-    expect((await kiosk.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({ value: 'kiosk', httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect((await kiosk.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({
+      value: 'kiosk',
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+    });
     await screenshot(page, 'kiosk-no-staff-links-1920');
 
     // Typed into the address bar (or a kiosk escaping its page): the POS is refused, with the way back.
     const refused = await page.goto(`${node.url}/pos.html`);
     expect(refused!.status()).toBe(403);
     await page.getByRole('heading', { name: 'This is a kiosk screen' }).waitFor();
-    expect(await page.getByRole('alert').textContent()).toBe('this is a kiosk screen: staff pages need a staff sign-in.');
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'this is a kiosk screen: staff pages need a staff sign-in.',
+    );
     expect(await page.getByLabel('Scan or type a sku / barcode').count()).toBe(0);
     await screenshot(page, 'kiosk-refused-pos-1920');
 
     // What the kiosk page's own script could send: refused, and no code minted.
     const minted = await page.evaluate(async () => {
-      const r = await fetch('/api/pairing/codes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"role":"handheld"}' });
-      return { status: r.status, type: r.headers.get('content-type'), detail: ((await r.json()) as { detail: string }).detail };
+      const r = await fetch('/api/pairing/codes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"role":"handheld"}',
+      });
+      return {
+        status: r.status,
+        type: r.headers.get('content-type'),
+        detail: ((await r.json()) as { detail: string }).detail,
+      };
     });
-    expect(minted).toEqual({ status: 403, type: 'application/problem+json; charset=utf-8', detail: 'this is a kiosk screen: staff pages need a staff sign-in' });
+    expect(minted).toEqual({
+      status: 403,
+      type: 'application/problem+json; charset=utf-8',
+      detail: 'this is a kiosk screen: staff pages need a staff sign-in',
+    });
     await page.getByRole('link', { name: 'Back to the kiosk' }).click();
     await page.getByRole('heading', { name: 'Find a product' }).waitFor();
     expect(errors).toEqual([]);
@@ -71,7 +100,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     const errors = pageErrors(page);
     page.on('console', (m) => m.type() === 'error' && /Content.Security.Policy/i.test(m.text()) && csp.push(m.text()));
     await page.goto(`${node.url}/`);
-    await page.locator('#sync-badge').filter({ hasText: /waiting/ }).waitFor(); // index.js ran (no inline script any more)
+    await page
+      .locator('#sync-badge')
+      .filter({ hasText: /waiting/ })
+      .waitFor(); // index.js ran (no inline script any more)
     await screenshot(page, 'index-1920');
     const nav = page.getByRole('navigation', { name: 'Store pages' });
     expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Handheld']);
@@ -80,7 +112,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await page.getByRole('link', { name: 'Handheld' }).click();
     await page.getByLabel('The device is').selectOption('kiosk');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    await expect.poll(() => page.locator('#pair-code-area').textContent()).toMatch(/^Pairing code for a kiosk \d{6} — valid until/);
+    await expect
+      .poll(() => page.locator('#pair-code-area').textContent())
+      .toMatch(/^Pairing code for a kiosk \d{6} — valid until/);
     expect((await lane.cookies()).find((c) => c.name === 'sf_screen')).toBeUndefined();
     expect(errors).toEqual([]);
     expect(csp).toEqual([]); // no page broke the Content-Security-Policy
@@ -97,7 +131,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     const dialog = page.getByRole('dialog', { name: 'Make this browser a kiosk?' });
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('the POS, pickups and handheld pages will be refused in it');
-    expect(await dialog.textContent()).toContain('To undo it: close every window of this browser and open the store page again, or clear this site\'s data');
+    expect(await dialog.textContent()).toContain(
+      "To undo it: close every window of this browser and open the store page again, or clear this site's data",
+    );
     await screenshot(page, 'index-kiosk-confirm-1920');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
@@ -110,7 +146,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     expect((await lane.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({ value: 'kiosk', expires: -1 }); // a session cookie
     await page.goto(`${node.url}/pos.html`);
     await page.getByRole('heading', { name: 'Staff: getting this screen back' }).waitFor();
-    expect(await page.locator('#staff-way-back + p').textContent()).toMatch(/^This browser became a kiosk screen .* close every window of this browser .* clear this site’s data/);
+    expect(await page.locator('#staff-way-back + p').textContent()).toMatch(
+      /^This browser became a kiosk screen .* close every window of this browser .* clear this site’s data/,
+    );
     await screenshot(page, 'kiosk-refused-pos-way-back-1920');
     expect(errors).toEqual([]);
     await lane.close();
@@ -132,9 +170,13 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     });
     const before = (node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get() as { n: number }).n;
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    await expect.poll(() => page.locator('#pair-code-area').textContent()).toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    await expect
+      .poll(() => page.locator('#pair-code-area').textContent())
+      .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    await expect.poll(() => page.locator('#pair-code-area').textContent()).toMatch(/^Pairing code for a handheld \d{6} — valid until/);
+    await expect
+      .poll(() => page.locator('#pair-code-area').textContent())
+      .toMatch(/^Pairing code for a handheld \d{6} — valid until/);
     expect(keys).toEqual([undefined, undefined]);
     expect(node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get()).toEqual({ n: before + 2 });
     expect(errors).toEqual([]);
@@ -160,7 +202,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       await route.abort('connectionreset'); // …and the page never hears
     });
     await page.getByRole('button', { name: /Card/ }).click();
-    await expect.poll(() => page.locator('#pay-msg').textContent()).toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    await expect
+      .poll(() => page.locator('#pay-msg').textContent())
+      .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: /Card/ }).click();
     await page.getByLabel('Receipt', { exact: true }).waitFor();
     expect(await page.locator('#pay-msg').textContent()).toBe('Paid.');
@@ -169,7 +213,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
     const saleId = /Sale (\S+)/.exec((await page.getByLabel('Receipt', { exact: true }).textContent())!)![1]!;
     expect(node.db.prepare("SELECT count(*) AS n FROM sales WHERE status = 'COMPLETED'").get()).toEqual({ n: 1 });
-    expect(node.db.prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?").get(`%${saleId}%`)).toEqual({ n: 1 });
+    expect(
+      node.db
+        .prepare("SELECT count(*) AS n FROM sync_outbox WHERE type = 'stock.moved' AND payload LIKE ?")
+        .get(`%${saleId}%`),
+    ).toEqual({ n: 1 });
     await screenshot(page, 'pos-tender-retried-1920');
     expect(errors).toEqual([]);
     await lane.close();

@@ -11,7 +11,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
   let node: StoreNode;
   let browser: Browser;
   beforeAll(async () => {
-    node = createStoreNode({ dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-ui-')), 'store.sqlite'), port: 0, logLevel: 'silent', trustedAddresses: [] });
+    node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-pair-ui-')), 'store.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      trustedAddresses: [],
+    });
     await node.start();
     browser = await launchChromium();
   });
@@ -39,7 +44,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     expect(node.pairing.list().map((d) => d.name)).toEqual(['Handheld 7']);
     // A handheld cannot show codes for further devices.
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
-    await expect.poll(() => page.locator('#pair-code-area').textContent()).toBe('only the store node’s own screens can pair or unpair devices');
+    await expect
+      .poll(() => page.locator('#pair-code-area').textContent())
+      .toBe('only the store node’s own screens can pair or unpair devices');
     await screenshot(page, 'handheld-paired-390');
     expect(errors).toEqual([]);
     await page.close();
@@ -62,9 +69,13 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.getByLabel('Pairing code').fill(node.pairing.startPairing().code);
     await page.getByLabel('Name of this device').fill('Handheld 8');
     await page.getByRole('button', { name: 'Pair' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: 'Pair' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This device may already be paired: reload the page, or ask for a new code.');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('This device may already be paired: reload the page, or ask for a new code.');
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]); // the retry was the same request: one device, not two
     expect(node.pairing.list().filter((d) => d.name === 'Handheld 8')).toHaveLength(1);

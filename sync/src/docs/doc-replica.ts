@@ -26,8 +26,14 @@ export class DocContentError extends ValidationError {
     readonly docId: string,
     issues: readonly FieldIssue[],
   ) {
-    const listed = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-    super(`changes to ${docId} refused: ${listed}${issues.length > 5 ? `; +${issues.length - 5} more` : ''}`, issues.slice(0, 20));
+    const listed = issues
+      .slice(0, 5)
+      .map((i) => `${i.path}: ${i.message}`)
+      .join('; ');
+    super(
+      `changes to ${docId} refused: ${listed}${issues.length > 5 ? `; +${issues.length - 5} more` : ''}`,
+      issues.slice(0, 20),
+    );
   }
 }
 

@@ -78,7 +78,8 @@ let cleanup;
 async function route() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
   const page = pages.find((p) => p.path === path) ?? pages[0];
-  for (const a of nav.querySelectorAll('a')) a.setAttribute('aria-current', a.dataset.path === page.path ? 'page' : 'false');
+  for (const a of nav.querySelectorAll('a'))
+    a.setAttribute('aria-current', a.dataset.path === page.path ? 'page' : 'false');
   cleanup?.();
   cleanup = undefined;
   const el = h('section', { 'aria-labelledby': 'page-title' }, h('h1', { id: 'page-title' }, page.title));

@@ -20,13 +20,32 @@ export function table(caption, headers, items, row, onPick) {
     'table',
     {},
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
     h(
       'tbody',
       {},
       items.length
         ? items.map((it) => {
-            const tr = h('tr', onPick ? { tabindex: 0, class: 'pick', onclick: () => onPick(it), onkeydown: (e) => e.key === 'Enter' && onPick(it) } : {}, row(it).map((c) => h('td', {}, c)));
+            const tr = h(
+              'tr',
+              onPick
+                ? {
+                    tabindex: 0,
+                    class: 'pick',
+                    onclick: () => onPick(it),
+                    onkeydown: (e) => e.key === 'Enter' && onPick(it),
+                  }
+                : {},
+              row(it).map((c) => h('td', {}, c)),
+            );
             return tr;
           })
         : h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, 'Nothing to show')),
@@ -69,13 +88,23 @@ export function lineChart(title, series, { height = 180 } = {}) {
   el('text', { x: pad.l - 4, y: sy(y1) + 4, 'text-anchor': 'end', class: 'tick' }, String(y1));
   el('text', { x: pad.l - 4, y: sy(y0), 'text-anchor': 'end', class: 'tick' }, String(y0));
   el('text', { x: pad.l, y: height - 4, class: 'tick' }, new Date(x0).toLocaleTimeString());
-  el('text', { x: width - pad.r, y: height - 4, 'text-anchor': 'end', class: 'tick' }, new Date(x1).toLocaleTimeString());
+  el(
+    'text',
+    { x: width - pad.r, y: height - 4, 'text-anchor': 'end', class: 'tick' },
+    new Date(x1).toLocaleTimeString(),
+  );
   series.forEach((s, i) => {
     if (!s.points.length) return;
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(' ');
     el('path', { d, class: `line s${i}` });
   });
-  const legend = h('figcaption', {}, title, ' — ', series.map((s, i) => h('span', { class: `key s${i}` }, `${s.name}: ${s.points.at(-1)?.[1] ?? '—'} `)));
+  const legend = h(
+    'figcaption',
+    {},
+    title,
+    ' — ',
+    series.map((s, i) => h('span', { class: `key s${i}` }, `${s.name}: ${s.points.at(-1)?.[1] ?? '—'} `)),
+  );
   return h('figure', {}, svg, legend);
 }
 

@@ -17,11 +17,19 @@ export const FINGERPRINT_SECRET = 'idempotency-fingerprint-key';
  * with a corrected password is another request (422), and a copy of the table gives nothing to test guesses against.
  * Replicas can die mid-request, so a claim pending for a minute is taken over by a retry.
  */
-export function idempotency(repo: IdempotencyRepository, fingerprintKey: string, log: Logger, now: () => number): RequestHandler {
+export function idempotency(
+  repo: IdempotencyRepository,
+  fingerprintKey: string,
+  log: Logger,
+  now: () => number,
+): RequestHandler {
   return idempotencyMiddleware<Request, Response>({
     store: repo,
     scopeOf: (req) =>
-      principalKey(req.principal, { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', route: `${req.method} ${req.originalUrl.split('?')[0]}` }),
+      principalKey(req.principal, {
+        address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        route: `${req.method} ${req.originalUrl.split('?')[0]}`,
+      }),
     fingerprint: keyedRequestFingerprint(fingerprintKey),
     log,
     now,

@@ -29,7 +29,13 @@ export class IdempotencyRepository implements IdempotencyStore {
   }
 
   /** Takes over a claim whose holder died before answering (pending since before `staleBefore`). */
-  async reclaimStale(scope: string, key: string, requestHash: string, staleBefore: number, now: number): Promise<boolean> {
+  async reclaimStale(
+    scope: string,
+    key: string,
+    requestHash: string,
+    staleBefore: number,
+    now: number,
+  ): Promise<boolean> {
     const res = await this.db.query(
       `UPDATE idempotency_keys SET created_at = $5
        WHERE scope = $1 AND key = $2 AND request_hash = $3 AND state = 'pending' AND created_at < $4`,
@@ -44,7 +50,16 @@ export class IdempotencyRepository implements IdempotencyStore {
       [scope, key],
     );
     const r = rows[0];
-    return r && { requestHash: r.request_hash, state: r.state, status: r.status, contentType: r.content_type, body: r.body, createdAt: r.created_at };
+    return (
+      r && {
+        requestHash: r.request_hash,
+        state: r.state,
+        status: r.status,
+        contentType: r.content_type,
+        body: r.body,
+        createdAt: r.created_at,
+      }
+    );
   }
 
   async complete(scope: string, key: string, status: number, contentType: string | null, body: string): Promise<void> {
@@ -55,7 +70,10 @@ export class IdempotencyRepository implements IdempotencyStore {
   }
 
   async release(scope: string, key: string): Promise<void> {
-    await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`, [scope, key]);
+    await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`, [
+      scope,
+      key,
+    ]);
   }
 
   async purgeOlderThan(cutoff: number): Promise<number> {

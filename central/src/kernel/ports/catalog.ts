@@ -15,4 +15,7 @@ export interface CatalogProducts {
  */
 export type CatalogSkus = Pick<CatalogProducts, 'many'>;
 
-export const CATALOG_PRODUCTS = definePort<CatalogProducts>('catalog.products', 'the products carts, orders and stock counts are checked against');
+export const CATALOG_PRODUCTS = definePort<CatalogProducts>(
+  'catalog.products',
+  'the products carts, orders and stock counts are checked against',
+);

@@ -28,4 +28,7 @@ export interface CustomerDirectory {
   isLinked(customerId: string, storeId: string): Promise<boolean>;
 }
 
-export const CUSTOMER_DIRECTORY = definePort<CustomerDirectory>('customers.directory', 'the customer profiles carts and orders name and link stores to');
+export const CUSTOMER_DIRECTORY = definePort<CustomerDirectory>(
+  'customers.directory',
+  'the customer profiles carts and orders name and link stores to',
+);

@@ -3,9 +3,17 @@ import { definePort } from '../ports.js';
 /** What reservations need from whoever counts stock. */
 export interface StockHolds {
   /** Locks the rows until commit, in a deadlock-free order; what each `store/sku` can still promise. */
-  lockAvailable(tx: unknown, keys: readonly { storeId: string; sku: string }[], now: number): Promise<Map<string, number>>;
+  lockAvailable(
+    tx: unknown,
+    keys: readonly { storeId: string; sku: string }[],
+    now: number,
+  ): Promise<Map<string, number>>;
   /** Adds signed quantities to the held counts, one statement. */
-  addReserved(tx: unknown, changes: readonly { storeId: string; sku: string; qty: number }[], now: number): Promise<void>;
+  addReserved(
+    tx: unknown,
+    changes: readonly { storeId: string; sku: string; qty: number }[],
+    now: number,
+  ): Promise<void>;
 }
 
 export interface IncidentRef {
@@ -19,7 +27,12 @@ export interface IncidentRef {
 export interface IncidentDesk {
   lockOpen(tx: unknown, limit: number): Promise<IncidentRef[]>;
   resolve(tx: unknown, id: string, resolution: unknown, now: number): Promise<void>;
-  storesNear(tx: unknown, storeId: string, radiusKm: number, limit: number): Promise<{ storeId: string; distanceKm: number }[]>;
+  storesNear(
+    tx: unknown,
+    storeId: string,
+    radiusKm: number,
+    limit: number,
+  ): Promise<{ storeId: string; distanceKm: number }[]>;
 }
 
 /** What carts and orders ask of stock: what a location can promise, and the distribution centres that cover an order. */
@@ -28,6 +41,15 @@ export interface Availability {
   dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string; available: number }[]>;
 }
 
-export const INVENTORY_HOLDS = definePort<StockHolds>('inventory.holds', 'what reservations need from whoever counts stock');
-export const INVENTORY_INCIDENTS = definePort<IncidentDesk>('inventory.incidents', 'the oversell incidents reservations repair');
-export const INVENTORY_AVAILABILITY = definePort<Availability>('inventory.availability', 'the stock carts show and orders are sourced from');
+export const INVENTORY_HOLDS = definePort<StockHolds>(
+  'inventory.holds',
+  'what reservations need from whoever counts stock',
+);
+export const INVENTORY_INCIDENTS = definePort<IncidentDesk>(
+  'inventory.incidents',
+  'the oversell incidents reservations repair',
+);
+export const INVENTORY_AVAILABILITY = definePort<Availability>(
+  'inventory.availability',
+  'the stock carts show and orders are sourced from',
+);

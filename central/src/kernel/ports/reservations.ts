@@ -41,4 +41,7 @@ export interface Reservations {
   releaseUnlessPickedUp(tx: Queryable, id: string): Promise<Reservation>;
 }
 
-export const RESERVATIONS = definePort<Reservations>('reservations.service', 'the holds orders reserve, confirm and release');
+export const RESERVATIONS = definePort<Reservations>(
+  'reservations.service',
+  'the holds orders reserve, confirm and release',
+);

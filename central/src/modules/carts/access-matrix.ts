@@ -9,10 +9,15 @@ const READERS = 'deny  allow allow allow allow deny  deny';
 /** Who may call the cart routes; see `central/src/kernel/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
-  ['GET', '/api/carts/:customerId',                  READERS, 'hides existence: to another store the customer is missing (404)'],
-  ['POST', '/api/carts/:customerId/lines',           SIGNED_IN],
-  ['PUT', '/api/carts/:customerId/lines/:sku',       SIGNED_IN],
-  ['DELETE', '/api/carts/:customerId/lines/:sku',    SIGNED_IN],
-  ['PUT', '/api/carts/:customerId/fulfilment',       SIGNED_IN],
-  ['WS', '/api/carts/:customerId/live',              READERS, 'the cart’s live view, to whoever may read it: another store’s upgrade is answered 404'],
+  ['GET', '/api/carts/:customerId', READERS, 'hides existence: to another store the customer is missing (404)'],
+  ['POST', '/api/carts/:customerId/lines', SIGNED_IN],
+  ['PUT', '/api/carts/:customerId/lines/:sku', SIGNED_IN],
+  ['DELETE', '/api/carts/:customerId/lines/:sku', SIGNED_IN],
+  ['PUT', '/api/carts/:customerId/fulfilment', SIGNED_IN],
+  [
+    'WS',
+    '/api/carts/:customerId/live',
+    READERS,
+    'the cart’s live view, to whoever may read it: another store’s upgrade is answered 404',
+  ],
 ]);

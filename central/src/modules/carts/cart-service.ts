@@ -45,11 +45,17 @@ export class CartService {
   async readable(principal: Principal, customerId: string): Promise<CartDoc> {
     await this.#customer(customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
-    if (!(await this.links.mayRead(principal, customerId, cartView(doc).fulfilment.storeId))) throw new NotFoundError('customer', customerId);
+    if (!(await this.links.mayRead(principal, customerId, cartView(doc).fulfilment.storeId)))
+      throw new NotFoundError('customer', customerId);
     return doc;
   }
 
-  async add(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
+  async add(
+    principal: Principal,
+    customerId: string,
+    sku: string,
+    qty: number,
+  ): Promise<CartView & { customerId: string }> {
     await this.#customer(customerId);
     const product = await this.catalog.get(sku);
     if (!product) throw new NotFoundError('product', sku);
@@ -58,11 +64,22 @@ export class CartService {
     const bounds = cartBoundsProblem(doc, sku, { add: qty });
     if (bounds) throw new ConflictError(bounds, { sku });
     await this.#assertAvailable(view.fulfilment, sku, cartQty(doc, sku) + qty);
-    const snapshot = { sku, name: product.name, unitPriceMinor: product.priceMinor, currency: product.currency, taxClass: product.taxClass };
+    const snapshot = {
+      sku,
+      name: product.name,
+      unitPriceMinor: product.priceMinor,
+      currency: product.currency,
+      taxClass: product.taxClass,
+    };
     return this.#change(principal, customerId, (d) => addToCart(d, snapshot, qty, actorOf(principal), this.now()));
   }
 
-  async setQty(principal: Principal, customerId: string, sku: string, qty: number): Promise<CartView & { customerId: string }> {
+  async setQty(
+    principal: Principal,
+    customerId: string,
+    sku: string,
+    qty: number,
+  ): Promise<CartView & { customerId: string }> {
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
     if (qty > cartQty(doc, sku)) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
@@ -70,9 +87,14 @@ export class CartService {
   }
 
   /** Changes how the order will be fulfilled; every line must be available that way. */
-  async setFulfilment(principal: Principal, customerId: string, f: Fulfilment): Promise<CartView & { customerId: string }> {
+  async setFulfilment(
+    principal: Principal,
+    customerId: string,
+    f: Fulfilment,
+  ): Promise<CartView & { customerId: string }> {
     if (f.type !== 'SHIP' && !f.storeId) throw new ValidationError(`${f.type} needs a storeId`);
-    if (f.type === 'SHIP' && f.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
+    if (f.type === 'SHIP' && f.storeId)
+      throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     for (const line of cartView(doc).lines) await this.#assertAvailable(f, line.sku, line.qty);
     return this.#change(principal, customerId, (d) => setFulfilment(d, f));
@@ -82,7 +104,11 @@ export class CartService {
    * Applies a change; a store that made it is linked to the customer before the answer. A refused change, or one that
    * changed nothing (the fulfilment the cart already has), links nothing.
    */
-  async #change(principal: Principal, customerId: string, fn: (d: CartDoc) => void): Promise<CartView & { customerId: string }> {
+  async #change(
+    principal: Principal,
+    customerId: string,
+    fn: (d: CartDoc) => void,
+  ): Promise<CartView & { customerId: string }> {
     const { doc, changed } = await this.docs.update<CartDoc>(principal, cartDocId(customerId), fn);
     if (changed) await this.links.changed(principal, customerId);
     return { customerId, ...cartView(doc) };
@@ -95,10 +121,17 @@ export class CartService {
   async #assertAvailable(f: Fulfilment, sku: string, qty: number): Promise<void> {
     if (f.type === 'SHIP') {
       if ((await this.availability.dcsCovering([{ sku, qty }])).length) return;
-      throw new ConflictError(`${sku} is out of stock for shipping: no distribution centre has ${qty}`, { sku, wanted: qty, outOfStock: true });
+      throw new ConflictError(`${sku} is out of stock for shipping: no distribution centre has ${qty}`, {
+        sku,
+        wanted: qty,
+        outOfStock: true,
+      });
     }
     const here = await this.availability.atLocation(f.storeId!, sku);
     if (here >= qty) return;
-    throw new ConflictError(`only ${here} of ${sku} available for ${f.type.toLowerCase()} at that store (wanted ${qty})`, { sku, wanted: qty, available: here, outOfStock: true });
+    throw new ConflictError(
+      `only ${here} of ${sku} available for ${f.type.toLowerCase()} at that store (wanted ${qty})`,
+      { sku, wanted: qty, available: here, outOfStock: true },
+    );
   }
 }

@@ -62,7 +62,10 @@ export const hubModule: HubModule = {
     // reads (a sync frame with nothing new, the API, the live socket) link nothing.
     const l = linksOf(ctx);
     unhooks.set(ctx, [
-      ctx.docs.access.onGranted('cart', (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId)),
+      ctx.docs.access.onGranted(
+        'cart',
+        (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId),
+      ),
       ctx.docs.access.gateReads(
         'cart',
         (principal, customerId, doc) => l.mayRead(principal, customerId, cartView(doc as CartDoc).fulfilment.storeId),

@@ -16,7 +16,11 @@ export function cartRoutes(carts: CartService): Router {
   });
   r.post('/carts/:customerId/lines', async (req, res) => {
     const { customerId } = parseOrThrow(customerParam, req.params, 'customer id');
-    const body = parseOrThrow(z.strictObject({ sku: skuSchema, qty: quantitySchema.default(1) }), req.body, 'cart line');
+    const body = parseOrThrow(
+      z.strictObject({ sku: skuSchema, qty: quantitySchema.default(1) }),
+      req.body,
+      'cart line',
+    );
     res.json(await carts.add(principalOf(req), customerId, body.sku, body.qty));
   });
   r.put('/carts/:customerId/lines/:sku', async (req, res) => {
@@ -30,7 +34,11 @@ export function cartRoutes(carts: CartService): Router {
   });
   r.put('/carts/:customerId/fulfilment', async (req, res) => {
     const { customerId } = parseOrThrow(customerParam, req.params, 'customer id');
-    const f = parseOrThrow(z.strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: uuidSchema.nullable().default(null) }), req.body, 'fulfilment');
+    const f = parseOrThrow(
+      z.strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: uuidSchema.nullable().default(null) }),
+      req.body,
+      'fulfilment',
+    );
     res.json(await carts.setFulfilment(principalOf(req), customerId, f));
   });
   return r;

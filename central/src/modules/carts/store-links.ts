@@ -39,7 +39,10 @@ export class StoreCartLinks {
   /** The same, for callers that cannot wait (a document access listener): a failure is logged. */
   changedInBackground(principal: Principal, customerId: string): void {
     this.changed(principal, customerId).catch((err: unknown) =>
-      this.log.warn({ err, customerId, storeId: storeOf(principal) }, 'could not record that a store works on this cart; its next change retries'),
+      this.log.warn(
+        { err, customerId, storeId: storeOf(principal) },
+        'could not record that a store works on this cart; its next change retries',
+      ),
     );
   }
 

@@ -45,7 +45,18 @@ export class CatalogRepository {
          size = EXCLUDED.size, category = EXCLUDED.category, price_minor = EXCLUDED.price_minor,
          currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, updated_at = EXCLUDED.updated_at,
          version = nextval('catalog_version')`,
-      [col('sku'), col('gtin'), col('name'), col('brand'), col('size'), col('category'), col('priceMinor'), col('currency'), col('taxClass'), now],
+      [
+        col('sku'),
+        col('gtin'),
+        col('name'),
+        col('brand'),
+        col('size'),
+        col('category'),
+        col('priceMinor'),
+        col('currency'),
+        col('taxClass'),
+        now,
+      ],
     );
     return res.rowCount;
   }
@@ -57,12 +68,17 @@ export class CatalogRepository {
 
   /** The products with these skus, by sku (unknown skus are absent). */
   async many(skus: readonly string[]): Promise<Map<string, Product>> {
-    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku = ANY($1::text[])', [skus]);
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE sku = ANY($1::text[])', [
+      skus,
+    ]);
     return new Map(rows.map((r) => [r.sku, toProduct(r)]));
   }
 
   async skusWithGtins(gtins: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.db.query<{ gtin: string; sku: string }>('SELECT gtin, sku FROM catalog_products WHERE gtin = ANY($1::text[])', [gtins]);
+    const { rows } = await this.db.query<{ gtin: string; sku: string }>(
+      'SELECT gtin, sku FROM catalog_products WHERE gtin = ANY($1::text[])',
+      [gtins],
+    );
     return new Map(rows.map((r) => [r.gtin, r.sku]));
   }
 
@@ -87,7 +103,10 @@ export class CatalogRepository {
    * after a `catalog.changed` notice. A product changed while a store pages moves to a later page, never missed.
    */
   async changedAfter(after: number, limit: number): Promise<Product[]> {
-    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE version > $1 ORDER BY version LIMIT $2', [after, limit]);
+    const { rows } = await this.db.query<ProductRow>(
+      'SELECT * FROM catalog_products WHERE version > $1 ORDER BY version LIMIT $2',
+      [after, limit],
+    );
     return rows.map(toProduct);
   }
 
@@ -97,7 +116,10 @@ export class CatalogRepository {
   }
 
   async version(): Promise<number> {
-    return Number((await this.db.query<{ v: string | null }>('SELECT max(version)::text AS v FROM catalog_products')).rows[0]!.v ?? 0);
+    return Number(
+      (await this.db.query<{ v: string | null }>('SELECT max(version)::text AS v FROM catalog_products')).rows[0]!.v ??
+        0,
+    );
   }
 
   async categories(): Promise<{ category: string; products: number }[]> {

@@ -17,10 +17,18 @@ const productBody = z.strictObject({
   size: z.string().trim().max(100).nullable().default(null),
   category: z.string().trim().min(1).max(100),
   priceMinor: minorUnitsSchema,
-  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('USD'),
   taxClass: z.enum(TAX_CLASSES).default('STANDARD'),
 });
-const importBody = z.strictObject({ items: z.array(productBody.extend({ sku: skuSchema })).min(1).max(5000) });
+const importBody = z.strictObject({
+  items: z
+    .array(productBody.extend({ sku: skuSchema }))
+    .min(1)
+    .max(5000),
+});
 const listQuery = z.object({
   q: z.string().trim().min(1).max(100).optional(),
   category: z.string().max(100).optional(),

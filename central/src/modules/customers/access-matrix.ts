@@ -8,8 +8,23 @@ import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
-  ['POST', '/api/customers',                         'deny  allow allow allow allow allow allow', 'a sign-up at any store’s lane'],
-  ['GET', '/api/customers',                          'deny  allow deny  deny  deny  deny  deny', 'search is head office’s: a store never searches'],
-  ['GET', '/api/customers/:id',                      'deny  allow allow allow allow deny  deny', 'hides existence: 404 to a store the customer has no order or cart at'],
-  ['PATCH', '/api/customers/:id',                    'deny  allow allow allow allow deny  deny', 'hides existence: 404 to a store the customer has no order or cart at'],
+  ['POST', '/api/customers', 'deny  allow allow allow allow allow allow', 'a sign-up at any store’s lane'],
+  [
+    'GET',
+    '/api/customers',
+    'deny  allow deny  deny  deny  deny  deny',
+    'search is head office’s: a store never searches',
+  ],
+  [
+    'GET',
+    '/api/customers/:id',
+    'deny  allow allow allow allow deny  deny',
+    'hides existence: 404 to a store the customer has no order or cart at',
+  ],
+  [
+    'PATCH',
+    '/api/customers/:id',
+    'deny  allow allow allow allow deny  deny',
+    'hides existence: 404 to a store the customer has no order or cart at',
+  ],
 ]);

@@ -9,10 +9,12 @@ import { ConflictError, RateLimitedError } from '@storefleet/shared';
 export const STORE_EMAIL_REFUSALS = { max: 20, windowMs: 60 * 60_000 } as const;
 
 /** What a store's staff is told when the email is taken: what to do, and not the email back. */
-export const EMAIL_TAKEN_AT_STORE = 'that email belongs to an existing customer account: ask the customer for their customer card or app';
+export const EMAIL_TAKEN_AT_STORE =
+  'that email belongs to an existing customer account: ask the customer for their customer card or app';
 
 /** The refusal head office gets. */
-export const emailTaken = (email: string | null | undefined) => new ConflictError(`a customer with the email ${email} exists`, { field: 'email' });
+export const emailTaken = (email: string | null | undefined) =>
+  new ConflictError(`a customer with the email ${email} exists`, { field: 'email' });
 
 /** A store past its cap: every sign-up or edit with an email waits, whether the email is taken or not. */
 export const tooManyEmailRefusals = (waitSeconds: number) =>

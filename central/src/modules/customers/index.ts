@@ -14,7 +14,8 @@ export const hubModule: HubModule = {
   provides: (ctx) => [
     provide(CUSTOMER_DIRECTORY, {
       get: (id) => new CustomerRepository(ctx.db).get(id),
-      linkStore: (customerId, storeId, via, tx) => new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
+      linkStore: (customerId, storeId, via, tx) =>
+        new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
       isLinked: (customerId, storeId) => new CustomerRepository(ctx.db).isLinked(customerId, storeId),
     }),
   ],

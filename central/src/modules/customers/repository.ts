@@ -53,7 +53,15 @@ export class CustomerRepository {
         `WITH c AS (INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *),
          l AS (INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $7::uuid, id, 'sign-up', $6 FROM c WHERE $7::uuid IS NOT NULL)
          SELECT * FROM c`,
-        [uuidv7(now), input.name, input.email ?? null, input.phone ?? null, input.preferredStoreId ?? null, now, byStore],
+        [
+          uuidv7(now),
+          input.name,
+          input.email ?? null,
+          input.phone ?? null,
+          input.preferredStoreId ?? null,
+          now,
+          byStore,
+        ],
       );
       return toCustomer(rows[0]!);
     } catch (err) {
@@ -71,7 +79,17 @@ export class CustomerRepository {
            preferred_store_id = CASE WHEN $7::boolean THEN $8::uuid ELSE preferred_store_id END,
            updated_at = $9
          WHERE id = $1 RETURNING *`,
-        [id, input.name ?? null, 'email' in input, input.email ?? null, 'phone' in input, input.phone ?? null, 'preferredStoreId' in input, input.preferredStoreId ?? null, now],
+        [
+          id,
+          input.name ?? null,
+          'email' in input,
+          input.email ?? null,
+          'phone' in input,
+          input.phone ?? null,
+          'preferredStoreId' in input,
+          input.preferredStoreId ?? null,
+          now,
+        ],
       );
       return rows[0] && toCustomer(rows[0]);
     } catch (err) {
@@ -110,18 +128,29 @@ export class CustomerRepository {
 
   /** Seconds the store must wait before its next sign-up or edit with an email (0: none). */
   async emailRefusalWait(storeId: string, now: number): Promise<number> {
-    const { rows } = await this.db.query<{ refusals: (number | string)[] }>('SELECT refusals FROM customer_email_refusals WHERE store_id = $1', [storeId]);
+    const { rows } = await this.db.query<{ refusals: (number | string)[] }>(
+      'SELECT refusals FROM customer_email_refusals WHERE store_id = $1',
+      [storeId],
+    );
     return refusalWaitSeconds((rows[0]?.refusals ?? []).map(Number), now);
   }
 
   /** Records that the store was told an email is taken; false (nothing recorded) when its cap was already full. */
   async recordEmailRefusal(storeId: string, now: number): Promise<boolean> {
-    const { rows } = await this.db.query<{ kept: boolean }>(RECORD_REFUSAL, [storeId, now, now - STORE_EMAIL_REFUSALS.windowMs, STORE_EMAIL_REFUSALS.max]);
+    const { rows } = await this.db.query<{ kept: boolean }>(RECORD_REFUSAL, [
+      storeId,
+      now,
+      now - STORE_EMAIL_REFUSALS.windowMs,
+      STORE_EMAIL_REFUSALS.max,
+    ]);
     return rows[0]!.kept;
   }
 
   async isLinked(customerId: string, storeId: string): Promise<boolean> {
-    const { rows } = await this.db.query('SELECT 1 FROM customer_stores WHERE store_id = $1 AND customer_id = $2', [storeId, customerId]);
+    const { rows } = await this.db.query('SELECT 1 FROM customer_stores WHERE store_id = $1 AND customer_id = $2', [
+      storeId,
+      customerId,
+    ]);
     return rows.length > 0;
   }
 }

@@ -9,10 +9,19 @@ const email = z.string().trim().toLowerCase().email().max(200);
 const fields = {
   name: z.string().trim().min(1).max(200),
   email: email.nullable(),
-  phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,30}$/, 'must be a phone number').nullable(),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{5,30}$/, 'must be a phone number')
+    .nullable(),
   preferredStoreId: uuidSchema.nullable(),
 };
-const createBody = z.strictObject({ ...fields, email: fields.email.optional(), phone: fields.phone.optional(), preferredStoreId: fields.preferredStoreId.optional() });
+const createBody = z.strictObject({
+  ...fields,
+  email: fields.email.optional(),
+  phone: fields.phone.optional(),
+  preferredStoreId: fields.preferredStoreId.optional(),
+});
 const patchBody = createBody.partial().refine((b) => Object.keys(b).length > 0, 'nothing to change');
 const idParam = z.object({ id: uuidSchema });
 
@@ -51,7 +60,8 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
       if (!(err instanceof EmailTakenError)) throw err;
       if (isHeadOffice(p)) throw emailTaken(email);
       // Recorded under the row's lock: of a concurrent burst, only the cap's worth are told.
-      if (store && !(await repo().recordEmailRefusal(store, now()))) throw tooManyEmailRefusals(Math.max(1, await repo().emailRefusalWait(store, now())));
+      if (store && !(await repo().recordEmailRefusal(store, now())))
+        throw tooManyEmailRefusals(Math.max(1, await repo().emailRefusalWait(store, now())));
       throw new ConflictError(EMAIL_TAKEN_AT_STORE, { field: 'email' });
     }
   };
@@ -62,7 +72,15 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     res.status(201).json(await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p))));
   });
   r.get('/customers', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(z.object({ email: email.optional(), name: z.string().trim().min(1).max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), req.query, 'query');
+    const q = parseOrThrow(
+      z.object({
+        email: email.optional(),
+        name: z.string().trim().min(1).max(100).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      req.query,
+      'query',
+    );
     res.json({ items: await repo().find(q) });
   });
   r.get('/customers/:id', async (req, res) => {

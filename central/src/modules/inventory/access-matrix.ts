@@ -6,13 +6,28 @@ const MANAGER_A = 'deny  allow allow deny  deny  deny  deny';
 /** Who may call the inventory routes and read its console pages; see `central/src/kernel/access-matrix.ts` for the roles. */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                             anon  admin mgrA  asocA tokA  tokB  asocB
-  ['GET', '/console/modules/inventory/*',                        'allow allow allow allow allow allow allow', 'console files hold no data'],
-  ['GET', '/api/inventory/incidents',                            'deny  allow deny  deny  deny  deny  deny'],
-  ['GET', '/api/inventory/stores/:storeId/stock',                STORE_A],
-  ['GET', '/api/inventory/stores/:storeId/stock/:sku',           STORE_A],
+  ['GET', '/console/modules/inventory/*', 'allow allow allow allow allow allow allow', 'console files hold no data'],
+  ['GET', '/api/inventory/incidents', 'deny  allow deny  deny  deny  deny  deny'],
+  ['GET', '/api/inventory/stores/:storeId/stock', STORE_A],
+  ['GET', '/api/inventory/stores/:storeId/stock/:sku', STORE_A],
   ['GET', '/api/inventory/stores/:storeId/stock/:sku/movements', STORE_A],
-  ['PUT', '/api/inventory/stores/:storeId/stock/:sku/safety',    MANAGER_A, 'safety stock is set by an ADMIN or the store’s manager'],
-  ['PUT', '/api/inventory/stores/:storeId/stock/:sku/lead-time', MANAGER_A, 'lead times are set by an ADMIN or the store’s manager'],
-  ['GET', '/api/inventory/alerts',                               STORE_A, 'with ?storeId= of store A; the whole fleet’s list is ADMIN only'],
-  ['GET', '/api/inventory/nearby',                               'deny  allow allow allow allow allow allow', 'which stores near a point have stock: for every lane and kiosk'],
+  [
+    'PUT',
+    '/api/inventory/stores/:storeId/stock/:sku/safety',
+    MANAGER_A,
+    'safety stock is set by an ADMIN or the store’s manager',
+  ],
+  [
+    'PUT',
+    '/api/inventory/stores/:storeId/stock/:sku/lead-time',
+    MANAGER_A,
+    'lead times are set by an ADMIN or the store’s manager',
+  ],
+  ['GET', '/api/inventory/alerts', STORE_A, 'with ?storeId= of store A; the whole fleet’s list is ADMIN only'],
+  [
+    'GET',
+    '/api/inventory/nearby',
+    'deny  allow allow allow allow allow allow',
+    'which stores near a point have stock: for every lane and kiosk',
+  ],
 ]);

@@ -66,12 +66,18 @@ export const incidents = {
 
   /** Open incidents to repair, locked; another repairer skips them. */
   async lockOpen(tx: Queryable, limit: number): Promise<Incident[]> {
-    const { rows } = await tx.query<Row>(`SELECT * FROM inventory_incidents WHERE status = 'OPEN' ORDER BY detected_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+    const { rows } = await tx.query<Row>(
+      `SELECT * FROM inventory_incidents WHERE status = 'OPEN' ORDER BY detected_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
     return rows.map(toIncident);
   },
 
   async resolve(tx: Queryable, id: string, resolution: unknown, now: number): Promise<void> {
-    await tx.query(`UPDATE inventory_incidents SET status = 'REPAIRED', resolution = $2, resolved_at = $3 WHERE id = $1`, [id, JSON.stringify(resolution), now]);
+    await tx.query(
+      `UPDATE inventory_incidents SET status = 'REPAIRED', resolution = $2, resolved_at = $3 WHERE id = $1`,
+      [id, JSON.stringify(resolution), now],
+    );
   },
 
   async list(q: Queryable, status: 'OPEN' | 'REPAIRED' | undefined, limit: number): Promise<Incident[]> {
@@ -83,7 +89,12 @@ export const incidents = {
   },
 
   /** Stores by distance from `storeId` (other stores only), for re-sourcing. */
-  async storesNear(q: Queryable, storeId: string, radiusKm: number, limit: number): Promise<{ storeId: string; distanceKm: number }[]> {
+  async storesNear(
+    q: Queryable,
+    storeId: string,
+    radiusKm: number,
+    limit: number,
+  ): Promise<{ storeId: string; distanceKm: number }[]> {
     const { rows } = await q.query<{ id: string; km: number }>(
       `SELECT * FROM (
          SELECT o.id, 2 * 6371.0088 * asin(sqrt(power(sin(radians(o.lat - s.lat) / 2), 2)

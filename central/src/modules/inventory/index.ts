@@ -24,10 +24,13 @@ const upkeep = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const hubModule: HubModule = {
   name: 'inventory',
   migrations: new URL('./schema/', import.meta.url),
-  console: { dir: new URL('./console/', import.meta.url), pages: [
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [
       { path: 'inventory', title: 'Inventory', script: 'inventory.js' },
       { path: 'incidents', title: 'Incidents & alerts', script: 'incidents.js' },
-    ] },
+    ],
+  },
   needs: [CATALOG_PRODUCTS],
   provides: (ctx) => [
     provide(INVENTORY_HOLDS, stockHolds),
@@ -37,9 +40,17 @@ export const hubModule: HubModule = {
       dcsCovering: (lines) => new InventoryRepository(ctx.db).dcsCovering(lines),
     }),
   ],
-  routes: (ctx) => inventoryRoutes(new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS)), ctx.db),
+  routes: (ctx) =>
+    inventoryRoutes(
+      new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS)),
+      ctx.db,
+    ),
   eventHandlers: (ctx) => {
-    const service = new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS));
+    const service = new InventoryService(
+      () => new InventoryRepository(ctx.db),
+      ctx.now,
+      ctx.services.get(CATALOG_PRODUCTS),
+    );
     return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
   },
   // A store whose disk was replaced gets back its on-hand counts as the hub holds them.
@@ -57,7 +68,9 @@ export const hubModule: HubModule = {
     const made = await ensureMovementPartitions(ctx.db, ctx.now(), 3);
     if (made.length) ctx.log.info({ partitions: made }, 'movement history partitions created');
     const timer = setInterval(() => {
-      ensureMovementPartitions(ctx.db, ctx.now(), 3).catch((err: unknown) => ctx.log.error({ err }, 'could not create movement partitions'));
+      ensureMovementPartitions(ctx.db, ctx.now(), 3).catch((err: unknown) =>
+        ctx.log.error({ err }, 'could not create movement partitions'),
+      );
     }, 86_400_000);
     timer.unref();
     const sweep = new ReplenishmentSweep(ctx.db, ctx.feed, ctx.now);

@@ -50,9 +50,15 @@ export class ReplenishmentSweep {
   /** Processes up to one batch of changed rows; returns how many it looked at (BATCH means: call again). */
   async sweepOnce(): Promise<{ checked: number; lowered: number; restocked: number }> {
     return this.db.transaction(async (tx) => {
-      const { rows: lock } = await tx.query<{ ok: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('inventory_replenishment')) AS ok");
+      const { rows: lock } = await tx.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('inventory_replenishment')) AS ok",
+      );
       if (!lock[0]!.ok) return { checked: 0, lowered: 0, restocked: 0 }; // another replica is sweeping
-      const cursor = (await tx.query<{ updated_at: number; store_id: string; sku: string }>("SELECT updated_at, store_id, sku FROM inventory_sweeps WHERE name = 'replenishment'")).rows[0];
+      const cursor = (
+        await tx.query<{ updated_at: number; store_id: string; sku: string }>(
+          "SELECT updated_at, store_id, sku FROM inventory_sweeps WHERE name = 'replenishment'",
+        )
+      ).rows[0];
       const now = this.now();
       const { rows } = await tx.query<ChangedRow>(
         `WITH changed AS (
@@ -64,17 +70,42 @@ export class ReplenishmentSweep {
             WHERE m.store_id = c.store_id AND m.sku = c.sku AND m.kind IN ('SALE', 'PICKUP') AND m.at >= $4) AS sold
          FROM changed c LEFT JOIN inventory_alerts a ON a.store_id = c.store_id AND a.sku = c.sku
          ORDER BY c.updated_at, c.store_id, c.sku`,
-        [cursor?.updated_at ?? -1, cursor?.store_id ?? '00000000-0000-0000-0000-000000000000', cursor?.sku ?? '', now - VELOCITY_DAYS * 86_400_000, now - SETTLE_MS],
+        [
+          cursor?.updated_at ?? -1,
+          cursor?.store_id ?? '00000000-0000-0000-0000-000000000000',
+          cursor?.sku ?? '',
+          now - VELOCITY_DAYS * 86_400_000,
+          now - SETTLE_MS,
+        ],
       );
       if (!rows.length) return { checked: 0, lowered: 0, restocked: 0 };
       const events: ({ storeId: string } & ReturnType<typeof feedEntry<typeof LOW_STOCK | typeof RESTOCKED>>)[] = [];
       const alerts = rows.map((r) => {
         const onHand = Number(r.on_hand);
         const reserved = Number(r.reserved);
-        const rep = replenishment({ onHand, reserved, safety: Number(r.safety), soldInWindow: Number(r.sold ?? 0), leadTimeDays: r.lead_time_days });
+        const rep = replenishment({
+          onHand,
+          reserved,
+          safety: Number(r.safety),
+          soldInWindow: Number(r.sold ?? 0),
+          leadTimeDays: r.lead_time_days,
+        });
         const flipped = rep.low !== (r.was_low ?? false);
-        if (flipped && rep.low) events.push({ storeId: r.store_id, ...feedEntry(LOW_STOCK, { sku: r.sku, onHand, reserved, velocityPerDay: rep.velocityPerDay, reorderPoint: rep.reorderPoint, suggestedQty: rep.suggestedQty, low: true }) });
-        if (flipped && !rep.low) events.push({ storeId: r.store_id, ...feedEntry(RESTOCKED, { sku: r.sku, onHand, reserved }) });
+        if (flipped && rep.low)
+          events.push({
+            storeId: r.store_id,
+            ...feedEntry(LOW_STOCK, {
+              sku: r.sku,
+              onHand,
+              reserved,
+              velocityPerDay: rep.velocityPerDay,
+              reorderPoint: rep.reorderPoint,
+              suggestedQty: rep.suggestedQty,
+              low: true,
+            }),
+          });
+        if (flipped && !rep.low)
+          events.push({ storeId: r.store_id, ...feedEntry(RESTOCKED, { sku: r.sku, onHand, reserved }) });
         return { r, rep, flipped };
       });
       // Keys never low stay out of the table: it holds what is or was low, not the whole catalog of every store.
@@ -106,7 +137,11 @@ export class ReplenishmentSweep {
          ON CONFLICT (name) DO UPDATE SET updated_at = $1, store_id = $2, sku = $3`,
         [last.updated_at, last.store_id, last.sku],
       );
-      return { checked: rows.length, lowered: events.filter((e) => e.type === LOW_STOCK).length, restocked: events.filter((e) => e.type === RESTOCKED).length };
+      return {
+        checked: rows.length,
+        lowered: events.filter((e) => e.type === LOW_STOCK).length,
+        restocked: events.filter((e) => e.type === RESTOCKED).length,
+      };
     });
   }
 

@@ -47,7 +47,10 @@ export class InventoryRepository {
   }
 
   async level(storeId: string, sku: string): Promise<StockLevel | undefined> {
-    const { rows } = await this.db.query<StockRow>('SELECT * FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, sku]);
+    const { rows } = await this.db.query<StockRow>('SELECT * FROM inventory_stock WHERE store_id = $1 AND sku = $2', [
+      storeId,
+      sku,
+    ]);
     return rows[0] && toLevel(rows[0]);
   }
 
@@ -62,11 +65,25 @@ export class InventoryRepository {
   }
 
   async movements(storeId: string, sku: string, limit: number): Promise<Movement[]> {
-    const { rows } = await this.db.query<{ sku: string; delta: number; kind: MovementKind; source: MovementSource; origin_seq: number | null; at: number }>(
+    const { rows } = await this.db.query<{
+      sku: string;
+      delta: number;
+      kind: MovementKind;
+      source: MovementSource;
+      origin_seq: number | null;
+      at: number;
+    }>(
       'SELECT sku, delta, kind, source, origin_seq, at FROM inventory_movements WHERE store_id = $1 AND sku = $2 ORDER BY at DESC LIMIT $3',
       [storeId, sku, limit],
     );
-    return rows.map((r) => ({ sku: r.sku, delta: r.delta, kind: r.kind, source: r.source, originSeq: r.origin_seq, at: r.at }));
+    return rows.map((r) => ({
+      sku: r.sku,
+      delta: r.delta,
+      kind: r.kind,
+      source: r.source,
+      originSeq: r.origin_seq,
+      at: r.at,
+    }));
   }
 
   async setSafety(storeId: string, sku: string, safety: number, now: number): Promise<StockLevel> {
@@ -78,7 +95,12 @@ export class InventoryRepository {
     return toLevel(rows[0]!);
   }
 
-  async setLeadTime(storeId: string, sku: string, days: number, now: number): Promise<StockLevel & { leadTimeDays: number }> {
+  async setLeadTime(
+    storeId: string,
+    sku: string,
+    days: number,
+    now: number,
+  ): Promise<StockLevel & { leadTimeDays: number }> {
     const { rows } = await this.db.query<StockRow & { lead_time_days: number }>(
       `INSERT INTO inventory_stock (store_id, sku, lead_time_days, updated_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (store_id, sku) DO UPDATE SET lead_time_days = $3, updated_at = $4 RETURNING *`,
@@ -89,7 +111,10 @@ export class InventoryRepository {
 
   /** What a location can promise of a sku now (on hand − reserved − safety), without locking: a soft check for carts. */
   async availableAt(locationId: string, sku: string): Promise<number> {
-    const { rows } = await this.db.query<{ a: number }>('SELECT on_hand - reserved - safety AS a FROM inventory_stock WHERE store_id = $1 AND sku = $2', [locationId, sku]);
+    const { rows } = await this.db.query<{ a: number }>(
+      'SELECT on_hand - reserved - safety AS a FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+      [locationId, sku],
+    );
     return Math.max(0, Number(rows[0]?.a ?? 0));
   }
 
@@ -116,17 +141,34 @@ export class InventoryRepository {
   }
 
   async snapshotCount(storeId: string): Promise<number> {
-    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM inventory_stock WHERE store_id = $1', [storeId])).rows[0]!.n;
+    return (
+      await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM inventory_stock WHERE store_id = $1', [
+        storeId,
+      ])
+    ).rows[0]!.n;
   }
 
   /**
    * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
    * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
    */
-  async nearby(sku: string, lat: number, lon: number, radiusKm: number, qty: number, limit: number): Promise<NearbyStore[]> {
+  async nearby(
+    sku: string,
+    lat: number,
+    lon: number,
+    radiusKm: number,
+    qty: number,
+    limit: number,
+  ): Promise<NearbyStore[]> {
     const dLat = radiusKm / 111.2;
     const dLon = radiusKm / (111.2 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
-    const { rows } = await this.db.query<{ store_id: string; code: string; name: string; km: number; available: number }>(
+    const { rows } = await this.db.query<{
+      store_id: string;
+      code: string;
+      name: string;
+      km: number;
+      available: number;
+    }>(
       `SELECT * FROM (
          SELECT l.id AS store_id, l.code, l.name,
                 2 * 6371.0088 * asin(sqrt(power(sin(radians(l.lat - $2) / 2), 2)
@@ -138,7 +180,13 @@ export class InventoryRepository {
        ) near WHERE km <= $4 ORDER BY km LIMIT $8`,
       [sku, lat, lon, radiusKm, qty, dLat, dLon, limit],
     );
-    return rows.map((r) => ({ storeId: r.store_id, code: r.code, name: r.name, distanceKm: Math.round(r.km * 100) / 100, available: Number(r.available) }));
+    return rows.map((r) => ({
+      storeId: r.store_id,
+      code: r.code,
+      name: r.name,
+      distanceKm: Math.round(r.km * 100) / 100,
+      available: Number(r.available),
+    }));
   }
 }
 
@@ -157,8 +205,12 @@ export async function ensureMovementPartitions(db: Db, fromMs: number, months: n
       await db.transaction(async (tx) => {
         await tx.query(`CREATE TABLE ${p.name} (LIKE inventory_movements INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
         const range = `at >= ${p.from} AND at < ${p.to}`;
-        await tx.query(`WITH moved AS (DELETE FROM inventory_movements_default WHERE ${range} RETURNING *) INSERT INTO ${p.name} SELECT * FROM moved`);
-        await tx.query(`ALTER TABLE inventory_movements ATTACH PARTITION ${p.name} FOR VALUES FROM (${p.from}) TO (${p.to})`);
+        await tx.query(
+          `WITH moved AS (DELETE FROM inventory_movements_default WHERE ${range} RETURNING *) INSERT INTO ${p.name} SELECT * FROM moved`,
+        );
+        await tx.query(
+          `ALTER TABLE inventory_movements ATTACH PARTITION ${p.name} FOR VALUES FROM (${p.from}) TO (${p.to})`,
+        );
       });
       made.push(p.name);
     } catch (err) {

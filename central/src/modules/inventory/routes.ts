@@ -1,6 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, latSchema, lonSchema, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
+import {
+  ForbiddenError,
+  latSchema,
+  lonSchema,
+  parseOrThrow,
+  quantitySchema,
+  skuSchema,
+  uuidSchema,
+} from '@storefleet/shared';
 import { assertStoreAccess, principalOf, requireAuth, requireRole } from '../../kernel/access.js';
 import type { InventoryService } from './service.js';
 import { incidents } from './incidents.js';
@@ -20,14 +28,25 @@ const nearbyQuery = z.object({
 export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
   const r = Router();
   r.get('/inventory/incidents', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(z.object({ status: z.enum(['OPEN', 'REPAIRED']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    const q = parseOrThrow(
+      z.object({
+        status: z.enum(['OPEN', 'REPAIRED']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      req.query,
+      'query',
+    );
     res.json({ items: await incidents.list(db, q.status, q.limit) });
   });
   r.get('/inventory/stores/:storeId/stock', async (req, res) => {
     const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
     assertStoreAccess(req, storeId);
     const q = parseOrThrow(
-      z.object({ sku: z.string().trim().max(64).optional(), after: skuSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      z.object({
+        sku: z.string().trim().max(64).optional(),
+        after: skuSchema.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
       req.query,
       'query',
     );
@@ -41,29 +60,48 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
   r.get('/inventory/stores/:storeId/stock/:sku/movements', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     assertStoreAccess(req, storeId);
-    const { limit } = parseOrThrow(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), req.query, 'query');
+    const { limit } = parseOrThrow(
+      z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      req.query,
+      'query',
+    );
     res.json({ items: await inventory.movements(storeId, sku, limit) });
   });
   r.put('/inventory/stores/:storeId/stock/:sku/safety', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     const p = assertStoreAccess(req, storeId);
-    if (p.kind !== 'user' || p.role === 'ASSOCIATE') throw new ForbiddenError('safety stock is set by an ADMIN or the store manager');
-    const { safety } = parseOrThrow(z.strictObject({ safety: z.number().int().min(0).max(1_000_000) }), req.body, 'safety stock');
+    if (p.kind !== 'user' || p.role === 'ASSOCIATE')
+      throw new ForbiddenError('safety stock is set by an ADMIN or the store manager');
+    const { safety } = parseOrThrow(
+      z.strictObject({ safety: z.number().int().min(0).max(1_000_000) }),
+      req.body,
+      'safety stock',
+    );
     res.json(await inventory.setSafety(storeId, sku, safety));
   });
   r.get('/inventory/alerts', async (req, res) => {
-    const q = parseOrThrow(z.object({ storeId: uuidSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }), req.query, 'query');
+    const q = parseOrThrow(
+      z.object({ storeId: uuidSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }),
+      req.query,
+      'query',
+    );
     // A store (or its staff) sees its own alerts; the whole fleet's list is for admins.
     const p = principalOf(req);
     if (q.storeId) assertStoreAccess(req, q.storeId);
-    else if (p.kind !== 'user' || p.role !== 'ADMIN') throw new ForbiddenError('name a storeId, or sign in as an ADMIN for the whole fleet');
+    else if (p.kind !== 'user' || p.role !== 'ADMIN')
+      throw new ForbiddenError('name a storeId, or sign in as an ADMIN for the whole fleet');
     res.json({ items: await listAlerts(db, q.storeId ?? null, q.limit) });
   });
   r.put('/inventory/stores/:storeId/stock/:sku/lead-time', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     const p = assertStoreAccess(req, storeId);
-    if (p.kind !== 'user' || p.role === 'ASSOCIATE') throw new ForbiddenError('lead times are set by an ADMIN or the store manager');
-    const { leadTimeDays } = parseOrThrow(z.strictObject({ leadTimeDays: z.number().int().min(0).max(365) }), req.body, 'lead time');
+    if (p.kind !== 'user' || p.role === 'ASSOCIATE')
+      throw new ForbiddenError('lead times are set by an ADMIN or the store manager');
+    const { leadTimeDays } = parseOrThrow(
+      z.strictObject({ leadTimeDays: z.number().int().min(0).max(365) }),
+      req.body,
+      'lead time',
+    );
     res.json(await inventory.setLeadTime(storeId, sku, leadTimeDays));
   });
   r.get('/inventory/nearby', requireAuth, async (req, res) => {

@@ -27,7 +27,10 @@ export class InventoryService {
       const parsed = stockMovedSchema.safeParse(e.payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        rejected.push({ seq: e.seq, reason: `invalid payload (${issue?.path.join('.') || '(root)'}: ${issue?.message})` });
+        rejected.push({
+          seq: e.seq,
+          reason: `invalid payload (${issue?.path.join('.') || '(root)'}: ${issue?.message})`,
+        });
         continue;
       }
       const m = parsed.data;
@@ -35,16 +38,32 @@ export class InventoryService {
         rejected.push({ seq: e.seq, reason: `a ${m.kind} cannot move stock by ${m.delta}` });
         continue;
       }
-      moves.push({ sku: m.sku, delta: m.delta, kind: m.kind, source: sourceOf(m.kind), originSeq: e.seq, at: m.at ?? this.now() });
+      moves.push({
+        sku: m.sku,
+        delta: m.delta,
+        kind: m.kind,
+        source: sourceOf(m.kind),
+        originSeq: e.seq,
+        at: m.at ?? this.now(),
+      });
     }
     // One look-up per run: the catalog is asked in this transaction (on PGlite another connection would wait for it).
-    const known = moves.length ? await this.catalog.many([...new Set(moves.map((m) => m.sku))], repo.db) : new Map<string, unknown>();
+    const known = moves.length
+      ? await this.catalog.many([...new Set(moves.map((m) => m.sku))], repo.db)
+      : new Map<string, unknown>();
     const counted = moves.filter((m) => known.has(m.sku));
-    for (const m of moves) if (!known.has(m.sku)) rejected.push({ seq: m.originSeq!, reason: `no product with sku ${m.sku} in the hub's catalog` });
+    for (const m of moves)
+      if (!known.has(m.sku))
+        rejected.push({ seq: m.originSeq!, reason: `no product with sku ${m.sku} in the hub's catalog` });
     if (events.length) {
       await repo.applyMovements(events[0]!.origin, counted, this.now());
       // A store that sold offline what the hub promised online: record it; the reservations module repairs it.
-      await incidents.detect(repo.db, events[0]!.origin, [...new Set(counted.filter((m) => m.delta < 0).map((m) => m.sku))], this.now());
+      await incidents.detect(
+        repo.db,
+        events[0]!.origin,
+        [...new Set(counted.filter((m) => m.delta < 0).map((m) => m.sku))],
+        this.now(),
+      );
     }
     return { rejected: rejected.sort((a, b) => a.seq - b.seq) };
   }
@@ -82,6 +101,7 @@ export class InventoryService {
 
   /** A setting for a sku the catalog does not hold would create a stock row for it, as a phantom movement did. */
   async #mustKnow(repo: InventoryRepository, sku: string): Promise<void> {
-    if (!(await this.catalog.many([sku], repo.db)).has(sku)) throw new AppError('not-found', `no product with sku ${sku} in the hub's catalog`, { sku });
+    if (!(await this.catalog.many([sku], repo.db)).has(sku))
+      throw new AppError('not-found', `no product with sku ${sku} in the hub's catalog`, { sku });
   }
 }

@@ -21,7 +21,13 @@ export const stockHolds = {
    */
   async lockAvailable(tx: Queryable, keys: readonly StockKey[], now: number): Promise<Map<string, number>> {
     if (!keys.length) return new Map();
-    const { rows } = await tx.query<{ store_id: string; sku: string; available: number; connected: boolean | null; last_seen_at: number | null }>(
+    const { rows } = await tx.query<{
+      store_id: string;
+      sku: string;
+      available: number;
+      connected: boolean | null;
+      last_seen_at: number | null;
+    }>(
       `SELECT s.store_id, s.sku, s.on_hand - s.reserved - s.safety AS available, c.connected, c.last_seen_at
        FROM inventory_stock s JOIN unnest($1::uuid[], $2::text[]) AS k(store_id, sku) ON s.store_id = k.store_id AND s.sku = k.sku
        LEFT JOIN sync_connections c ON c.store_id = s.store_id
@@ -47,7 +53,11 @@ export const stockHolds = {
   },
 
   /** Adds signed amounts to `reserved` (never below 0), one statement for all rows. */
-  async addReserved(tx: Queryable, changes: readonly (StockKey & { readonly qty: number })[], now: number): Promise<void> {
+  async addReserved(
+    tx: Queryable,
+    changes: readonly (StockKey & { readonly qty: number })[],
+    now: number,
+  ): Promise<void> {
     const net = new Map<string, StockKey & { qty: number }>();
     for (const c of changes) {
       const k = stockKey(c);

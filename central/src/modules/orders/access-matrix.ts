@@ -10,11 +10,16 @@ const OWNERS = 'deny  allow allow allow allow deny  deny';
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
-  ['GET', '/console/modules/orders/*',               'allow allow allow allow allow allow allow', 'console files hold no data'],
-  ['POST', '/api/orders',                            OWNERS, 'a pickup at store A: store B may not place it'],
-  ['GET', '/api/orders',                             'deny  allow deny  deny  deny  deny  deny', 'every order: head office only'],
-  ['GET', '/api/orders/:id',                         OWNERS, 'hides existence: another store gets what a missing id gets'],
-  ['GET', '/api/customers/:id/orders',               'deny  allow allow allow allow allow allow', 'a store lists only its own orders of the customer (none, for store B)'],
-  ['POST', '/api/orders/:id/cancel',                 OWNERS, 'hides existence: as for reading it'],
-  ['POST', '/api/orders/:id/check-in',               OWNERS, 'hides existence: as for reading it'],
+  ['GET', '/console/modules/orders/*', 'allow allow allow allow allow allow allow', 'console files hold no data'],
+  ['POST', '/api/orders', OWNERS, 'a pickup at store A: store B may not place it'],
+  ['GET', '/api/orders', 'deny  allow deny  deny  deny  deny  deny', 'every order: head office only'],
+  ['GET', '/api/orders/:id', OWNERS, 'hides existence: another store gets what a missing id gets'],
+  [
+    'GET',
+    '/api/customers/:id/orders',
+    'deny  allow allow allow allow allow allow',
+    'a store lists only its own orders of the customer (none, for store B)',
+  ],
+  ['POST', '/api/orders/:id/cancel', OWNERS, 'hides existence: as for reading it'],
+  ['POST', '/api/orders/:id/check-in', OWNERS, 'hides existence: as for reading it'],
 ]);

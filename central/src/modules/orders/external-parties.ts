@@ -7,7 +7,10 @@ import { SimulatedWarehouse } from './warehouse.js';
 /** A production hub with no payment provider named: orders are refused with this 503 until one is. */
 export class NoPaymentProviderError extends AppError {
   constructor() {
-    super('unavailable', 'no payment provider is configured: set PAYMENT_PROVIDER (orders cannot be paid until the hub has one)');
+    super(
+      'unavailable',
+      'no payment provider is configured: set PAYMENT_PROVIDER (orders cannot be paid until the hub has one)',
+    );
   }
 }
 

@@ -16,7 +16,12 @@ import { RESERVATIONS } from '../../kernel/ports/reservations.js';
 import { ORDER_CANCELLATION, ORDER_FLOWS, ORDERS_RETENTION, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
 import { timelineRetention } from './timeline-archive.js';
 
-export { SimulatedPaymentProvider, HttpPaymentProvider, PaymentTimeoutError, type PaymentProvider } from './payments.js';
+export {
+  SimulatedPaymentProvider,
+  HttpPaymentProvider,
+  PaymentTimeoutError,
+  type PaymentProvider,
+} from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
 export type { Order, OrderCancellation } from './types.js';
 export type { OrderFlows } from './order-flows.js';
@@ -44,11 +49,13 @@ function sagaOf(ctx: HubContext): OrderSaga {
       now: ctx.now,
       // A confirmed order's stores may see its customer from now on (a refused or failed order links nobody).
       onConfirmed: async (order) => {
-        for (const storeId of storesOf(order)) await ctx.services.get(CUSTOMER_DIRECTORY).linkStore(order.customerId, storeId, 'order');
+        for (const storeId of storesOf(order))
+          await ctx.services.get(CUSTOMER_DIRECTORY).linkStore(order.customerId, storeId, 'order');
       },
       crashAfter: ctx.testHooks.ordersCrashAfter,
     });
-    if (payments instanceof SimulatedPaymentProvider) payments.onCallback = (key, status) => void saga.paymentCallback(key, status);
+    if (payments instanceof SimulatedPaymentProvider)
+      payments.onCallback = (key, status) => void saga.paymentCallback(key, status);
     entry = { saga };
     sagas.set(ctx, entry);
   }
@@ -63,7 +70,10 @@ function sagaOf(ctx: HubContext): OrderSaga {
 export const hubModule: HubModule = {
   name: 'orders',
   migrations: new URL('./schema/', import.meta.url),
-  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }] },
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }],
+  },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
   uses: [PAYMENTS_PROVIDER, WAREHOUSE],
   provides: (ctx) => [

@@ -46,7 +46,11 @@ export class OrderFlows {
    * A confirmed order's goods were handed over at `storeId` at `at`: PICKED_UP, in its timeline, and its authorised
    * payment captured once this transaction commits. Undefined (nothing changed) when the order was not CONFIRMED.
    */
-  async pickedUp(tx: Queryable, order: Order, where: { readonly storeId: string; readonly at: number }): Promise<Order | undefined> {
+  async pickedUp(
+    tx: Queryable,
+    order: Order,
+    where: { readonly storeId: string; readonly at: number },
+  ): Promise<Order | undefined> {
     const repo = new OrderRepository(tx);
     const done = await repo.markPickedUp(order.id, where.storeId, where.at, this.deps.now());
     if (!done) return undefined;
@@ -60,12 +64,34 @@ export class OrderFlows {
    * by repair): `kind` and `detail` go in its timeline, and once this transaction commits the saga's runner voids or
    * refunds the payment (and cancels a shipment) and ends it CANCELLED. Undefined when the order was not CONFIRMED.
    */
-  async cancel(tx: Queryable, order: Order, why: { readonly kind: string; readonly detail?: unknown; readonly reason?: string }): Promise<Order | undefined> {
+  async cancel(
+    tx: Queryable,
+    order: Order,
+    why: { readonly kind: string; readonly detail?: unknown; readonly reason?: string },
+  ): Promise<Order | undefined> {
     const repo = new OrderRepository(tx);
-    const turned = await repo.beginCancel(order.id, compensationsWithoutHold(order.fulfilmentRef), why.reason ?? null, this.deps.now());
+    const turned = await repo.beginCancel(
+      order.id,
+      compensationsWithoutHold(order.fulfilmentRef),
+      why.reason ?? null,
+      this.deps.now(),
+    );
     if (!turned) return undefined;
     await repo.addEvent(order.id, why.kind, why.detail ?? null, this.deps.now());
-    tx.afterCommit(() => void this.deps.saga().drive(order.id).catch((err: unknown) => this.deps.saga().deps.log.warn({ err, orderId: order.id }, 'a cancelled order could not be finished now; its runner retries')));
+    tx.afterCommit(
+      () =>
+        void this.deps
+          .saga()
+          .drive(order.id)
+          .catch((err: unknown) =>
+            this.deps
+              .saga()
+              .deps.log.warn(
+                { err, orderId: order.id },
+                'a cancelled order could not be finished now; its runner retries',
+              ),
+          ),
+    );
     return turned;
   }
 
@@ -78,12 +104,21 @@ export class OrderFlows {
    * Oversell repair moved the order's hold: the order is fulfilled from `toStoreId` from now on (its pickup store for
    * a store fulfilment), that store may see its customer, and its timeline says so. Undefined when no order has the hold.
    */
-  async followHold(tx: Queryable, move: { readonly reservationId: string; readonly fromStoreId: string; readonly toStoreId: string }): Promise<Order | undefined> {
+  async followHold(
+    tx: Queryable,
+    move: { readonly reservationId: string; readonly fromStoreId: string; readonly toStoreId: string },
+  ): Promise<Order | undefined> {
     const repo = new OrderRepository(tx);
     const order = await repo.followHold(move.reservationId, move.toStoreId, this.deps.now());
     if (!order) return undefined;
-    await repo.addEvent(order.id, 'HOLD_MOVED', { fromStoreId: move.fromStoreId, toStoreId: move.toStoreId }, this.deps.now());
-    if (order.fulfilment.type !== 'SHIP') await this.deps.customers().linkStore(order.customerId, move.toStoreId, 'order', tx);
+    await repo.addEvent(
+      order.id,
+      'HOLD_MOVED',
+      { fromStoreId: move.fromStoreId, toStoreId: move.toStoreId },
+      this.deps.now(),
+    );
+    if (order.fulfilment.type !== 'SHIP')
+      await this.deps.customers().linkStore(order.customerId, move.toStoreId, 'order', tx);
     return order;
   }
 }

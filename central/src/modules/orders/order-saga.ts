@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { AppError, applyRatePpm, cartDocId, cartQty, DEFAULT_TAX_RATES_PPM, money, NotFoundError, setCartQty, uuidv7, type CartDoc, type UserId } from '@storefleet/shared';
+import {
+  AppError,
+  applyRatePpm,
+  cartDocId,
+  cartQty,
+  DEFAULT_TAX_RATES_PPM,
+  money,
+  NotFoundError,
+  setCartQty,
+  uuidv7,
+  type CartDoc,
+  type UserId,
+} from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
@@ -13,7 +25,12 @@ import type { Order, OrderFulfilment, OrderLine, Warehouse } from './types.js';
 
 const LEASE_MS = 5000;
 const HOLD_TTL_MS = 15 * 60_000;
-const SYSTEM = { kind: 'user', userId: '00000000-0000-7000-8000-000000000000' as UserId, role: 'ADMIN', storeId: null } as const;
+const SYSTEM = {
+  kind: 'user',
+  userId: '00000000-0000-7000-8000-000000000000' as UserId,
+  role: 'ADMIN',
+  storeId: null,
+} as const;
 
 /**
  * The id of an order's hold, derived from the order's id: after a crash the saga finds the hold it may have been
@@ -29,7 +46,11 @@ export function holdIdOf(orderId: string): string {
  * order's records never share a batch, and a record the database refuses fails its own order alone.
  */
 export function stepRecords(db: Db, batches: number): CallBatcher<StepRecord, Order | undefined> {
-  return new CallBatcher((steps) => new OrderRepository(db).recordMany(steps), { concurrency: batches, maxBatch: 128, clash: (a, b) => a.id === b.id });
+  return new CallBatcher((steps) => new OrderRepository(db).recordMany(steps), {
+    concurrency: batches,
+    maxBatch: 128,
+    clash: (a, b) => a.id === b.id,
+  });
 }
 
 /** A step that cannot succeed: the saga compensates and the order ends FAILED with this reason. */
@@ -40,7 +61,9 @@ export interface SagaDeps {
   readonly reservations: () => Reservations;
   readonly payments: PaymentProvider;
   readonly warehouse: Warehouse;
-  readonly availability: () => { dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string }[]> };
+  readonly availability: () => {
+    dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string }[]>;
+  };
   readonly docs: HubDocs;
   readonly log: Logger;
   readonly now: () => number;
@@ -88,7 +111,13 @@ export class OrderSaga {
   }
 
   /** Records a step under the runner's lease epoch; throws LeaseLostError (nothing written) when another runner took over. */
-  async #record(lease: SagaLease, patch: OrderPatch, events: StepRecord['events'], now: number, leaseUntil: number): Promise<Order> {
+  async #record(
+    lease: SagaLease,
+    patch: OrderPatch,
+    events: StepRecord['events'],
+    now: number,
+    leaseUntil: number,
+  ): Promise<Order> {
     const order = await this.#records.call({ id: lease.orderId, patch, events, now, leaseUntil, epoch: lease.epoch });
     if (!order) throw new LeaseLostError(lease.orderId);
     return order;
@@ -101,27 +130,35 @@ export class OrderSaga {
   async place(input: NewOrder): Promise<{ order: Order; created: boolean }> {
     const now = this.deps.now();
     const subtotal = input.lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
-    const tax = input.lines.reduce((n, l) => n + applyRatePpm(money(l.unitPriceMinor * l.qty, input.currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor, 0);
+    const tax = input.lines.reduce(
+      (n, l) =>
+        n + applyRatePpm(money(l.unitPriceMinor * l.qty, input.currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor,
+      0,
+    );
     const id = uuidv7(now);
-    const { order, created, epoch } = await this.#repo.insertOrGet({
-      id,
-      customerName: input.customerName,
-      reservationId: holdIdOf(id),
-      customerId: input.customerId,
-      placeKey: input.placeKey,
-      placedStoreId: input.placedStoreId,
-      status: 'PENDING',
-      step: 'RESERVE',
-      fulfilment: { ...input.fulfilment, locationId: null },
-      lines: input.lines,
-      fromCart: input.fromCart,
-      subtotalMinor: subtotal,
-      taxMinor: tax,
-      totalMinor: subtotal + tax,
-      currency: input.currency,
-      createdAt: now,
-      updatedAt: now,
-    }, now + this.#leaseMs, { customerName: input.customerName, total: subtotal + tax });
+    const { order, created, epoch } = await this.#repo.insertOrGet(
+      {
+        id,
+        customerName: input.customerName,
+        reservationId: holdIdOf(id),
+        customerId: input.customerId,
+        placeKey: input.placeKey,
+        placedStoreId: input.placedStoreId,
+        status: 'PENDING',
+        step: 'RESERVE',
+        fulfilment: { ...input.fulfilment, locationId: null },
+        lines: input.lines,
+        fromCart: input.fromCart,
+        subtotalMinor: subtotal,
+        taxMinor: tax,
+        totalMinor: subtotal + tax,
+        currency: input.currency,
+        createdAt: now,
+        updatedAt: now,
+      },
+      now + this.#leaseMs,
+      { customerName: input.customerName, total: subtotal + tax },
+    );
     if (!created) return { order: await this.settled(order.id), created };
     return { order: await this.drive(order.id, { order, epoch }, true), created };
   }
@@ -142,12 +179,18 @@ export class OrderSaga {
   async drive(id: string, owned?: Claimed, fresh = false): Promise<Order> {
     const claimed = owned ?? (await this.#repo.claim(id, this.deps.now(), this.#leaseMs));
     if (!claimed) return (await this.#repo.get(id))!;
-    const lease = new SagaLease(id, claimed.epoch, { repo: () => this.#repo, leaseMs: this.#leaseMs, now: this.deps.now, log: this.deps.log }).start();
+    const lease = new SagaLease(id, claimed.epoch, {
+      repo: () => this.#repo,
+      leaseMs: this.#leaseMs,
+      now: this.deps.now,
+      log: this.deps.log,
+    }).start();
     let order = claimed.order;
     try {
       while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
         lease.held();
-        order = order.status === 'PENDING' ? await this.#forward(order, lease, fresh) : await this.#compensate(order, lease);
+        order =
+          order.status === 'PENDING' ? await this.#forward(order, lease, fresh) : await this.#compensate(order, lease);
         fresh = false;
       }
     } catch (err) {
@@ -176,7 +219,10 @@ export class OrderSaga {
   /** Orders whose runner died (lease expired): resumed here. */
   async resumeStale(limit = 20): Promise<number> {
     const ids = await this.#repo.stale(this.deps.now(), limit);
-    for (const id of ids) await this.drive(id).catch((err: unknown) => this.deps.log.error({ err, orderId: id }, 'order saga could not resume'));
+    for (const id of ids)
+      await this.drive(id).catch((err: unknown) =>
+        this.deps.log.error({ err, orderId: id }, 'order saga could not resume'),
+      );
     return ids.length;
   }
 
@@ -196,7 +242,10 @@ export class OrderSaga {
 
   async #forward(order: Order, lease: SagaLease, fresh: boolean): Promise<Order> {
     let step = order.step as Step | 'DONE';
-    if (step === 'DONE') return this.#confirmed(await this.#record(lease, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0));
+    if (step === 'DONE')
+      return this.#confirmed(
+        await this.#record(lease, { status: 'CONFIRMED' }, [{ kind: 'CONFIRMED' }], this.deps.now(), 0),
+      );
     let patch: OrderPatch = {};
     const done: { kind: string; detail: OrderPatch }[] = [];
     try {
@@ -215,7 +264,16 @@ export class OrderSaga {
       const now = this.deps.now();
       const failed = await this.#record(
         lease,
-        { ...patch, status: 'COMPENSATING', endStatus: 'FAILED', failure: err.message, compensations: compensationsFor({ at: step as Step, fulfilmentRef: patch.fulfilmentRef ?? order.fulfilmentRef }) },
+        {
+          ...patch,
+          status: 'COMPENSATING',
+          endStatus: 'FAILED',
+          failure: err.message,
+          compensations: compensationsFor({
+            at: step as Step,
+            fulfilmentRef: patch.fulfilmentRef ?? order.fulfilmentRef,
+          }),
+        },
         [...done, { kind: `${step}_FAILED`, detail: { reason: err.message } }],
         now,
         now + this.#leaseMs,
@@ -226,7 +284,13 @@ export class OrderSaga {
     const now = this.deps.now();
     // The last step and the confirmation share one commit.
     const over = step === 'DONE';
-    const recorded = await this.#record(lease, { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) }, [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])], now, over ? 0 : now + this.#leaseMs);
+    const recorded = await this.#record(
+      lease,
+      { ...patch, step, ...(over ? { status: 'CONFIRMED' as const } : {}) },
+      [...done, ...(over ? [{ kind: 'CONFIRMED' }] : [])],
+      now,
+      over ? 0 : now + this.#leaseMs,
+    );
     this.#maybeCrash(done.at(-1)!.kind);
     if (!over) return recorded;
     if (order.fromCart) await this.#takeFromCart(recorded);
@@ -234,7 +298,14 @@ export class OrderSaga {
   }
 
   async #confirmed(order: Order): Promise<Order> {
-    await this.deps.onConfirmed?.(order).catch((err: unknown) => this.deps.log.warn({ err, orderId: order.id }, 'an order was confirmed but what follows its confirmation failed'));
+    await this.deps
+      .onConfirmed?.(order)
+      .catch((err: unknown) =>
+        this.deps.log.warn(
+          { err, orderId: order.id },
+          'an order was confirmed but what follows its confirmation failed',
+        ),
+      );
     return order;
   }
 
@@ -257,10 +328,13 @@ export class OrderSaga {
         // Granted before a crash? The hold's id is derived from the order's, so it is found rather than doubled.
         const existing = fresh
           ? undefined
-          : await d.reservations().get(reservationId).catch((err: unknown) => {
-              if (err instanceof NotFoundError) return undefined; // never granted: ask for it now
-              throw err;
-            });
+          : await d
+              .reservations()
+              .get(reservationId)
+              .catch((err: unknown) => {
+                if (err instanceof NotFoundError) return undefined; // never granted: ask for it now
+                throw err;
+              });
         if (existing) return { fulfilment: { ...order.fulfilment, locationId: existing.storeId } };
         let location = order.fulfilment.storeId;
         if (order.fulfilment.type === 'SHIP') {
@@ -268,7 +342,16 @@ export class OrderSaga {
           if (!location) throw new StepFailed('out of stock: no distribution centre can ship every line');
         }
         try {
-          await d.reservations().reserve({ id: reservationId, storeId: location!, customerRef: order.customerName || 'customer', lines, ttlMs: HOLD_TTL_MS, fromDistributionCentre: order.fulfilment.type === 'SHIP' });
+          await d
+            .reservations()
+            .reserve({
+              id: reservationId,
+              storeId: location!,
+              customerRef: order.customerName || 'customer',
+              lines,
+              ttlMs: HOLD_TTL_MS,
+              fromDistributionCentre: order.fulfilment.type === 'SHIP',
+            });
         } catch (err) {
           if (err instanceof AppError) throw new StepFailed(`out of stock: ${err.message}`);
           throw err;
@@ -278,7 +361,11 @@ export class OrderSaga {
       case 'AUTHORISE': {
         let result;
         try {
-          result = await d.payments.authorise({ key: order.id, amountMinor: order.totalMinor, currency: order.currency });
+          result = await d.payments.authorise({
+            key: order.id,
+            amountMinor: order.totalMinor,
+            currency: order.currency,
+          });
         } catch (err) {
           if (err instanceof PaymentTimeoutError) throw new StepFailed(`payment timed out: ${err.message}`);
           throw err;
@@ -290,14 +377,24 @@ export class OrderSaga {
         const type = order.fulfilment.type;
         if (type === 'SHIP') {
           try {
-            return { fulfilmentRef: (await d.warehouse.createShipment({ key: order.id, dcId: order.fulfilment.locationId!, lines: order.lines })).ref };
+            return {
+              fulfilmentRef: (
+                await d.warehouse.createShipment({
+                  key: order.id,
+                  dcId: order.fulfilment.locationId!,
+                  lines: order.lines,
+                })
+              ).ref,
+            };
           } catch (err) {
             throw new StepFailed(`the warehouse refused the shipment: ${(err as Error).message}`);
           }
         }
         // PICKUP and CURBSIDE: the hold is already in the store's BOPIS list (its feed); DELIVERY is recorded as a
         // request until a delivery module takes it.
-        return { fulfilmentRef: type === 'DELIVERY' ? `delivery-request:${order.id}` : `store-pickup:${order.reservationId}` };
+        return {
+          fulfilmentRef: type === 'DELIVERY' ? `delivery-request:${order.id}` : `store-pickup:${order.reservationId}`,
+        };
       }
       case 'CONFIRM': {
         try {
@@ -314,9 +411,22 @@ export class OrderSaga {
   async #compensate(order: Order, lease: SagaLease): Promise<Order> {
     const [first, ...rest] = order.compensations;
     const now = this.deps.now();
-    if (!first) return this.#record(lease, { status: order.endStatus ?? 'FAILED' }, [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }], now, 0);
+    if (!first)
+      return this.#record(
+        lease,
+        { status: order.endStatus ?? 'FAILED' },
+        [{ kind: order.endStatus ?? 'FAILED', detail: { reason: order.failure } }],
+        now,
+        0,
+      );
     await this.#undo(first, order);
-    const next = await this.#record(lease, { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) }, [{ kind: first }], this.deps.now(), this.deps.now() + this.#leaseMs);
+    const next = await this.#record(
+      lease,
+      { compensations: rest, ...(first === 'CANCEL_FULFILMENT' ? { fulfilmentRef: null } : {}) },
+      [{ kind: first }],
+      this.deps.now(),
+      this.deps.now() + this.#leaseMs,
+    );
     this.#maybeCrash(first);
     return next;
   }
@@ -329,7 +439,8 @@ export class OrderSaga {
       case 'VOID_PAYMENT':
         return this.deps.payments.void(order.id);
       case 'RELEASE_HOLD':
-        await this.deps.reservations()
+        await this.deps
+          .reservations()
           .release(order.reservationId!)
           .catch((err: unknown) => {
             // Never granted, already expired or released: nothing is held.
@@ -343,7 +454,9 @@ export class OrderSaga {
       .change<CartDoc>(SYSTEM, cartDocId(order.customerId), (d) => {
         for (const l of order.lines) setCartQty(d, l.sku, cartQty(d, l.sku) - l.qty);
       })
-      .catch((err: unknown) => this.deps.log.warn({ err, orderId: order.id }, 'the ordered lines could not be taken out of the cart'));
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err, orderId: order.id }, 'the ordered lines could not be taken out of the cart'),
+      );
   }
 
   #maybeCrash(point: string): void {

@@ -9,7 +9,13 @@ import { OrderRepository } from './repository.js';
  * answer captures again on restart, harmlessly (a capture is idempotent by the order's key). A failure is logged and
  * retried next round; the order's timeline says PAYMENT_CAPTURED once it succeeds.
  */
-export async function captureDue(db: Db, payments: PaymentProvider, log: Logger, now: () => number, limit = 50): Promise<number> {
+export async function captureDue(
+  db: Db,
+  payments: PaymentProvider,
+  log: Logger,
+  now: () => number,
+  limit = 50,
+): Promise<number> {
   const repo = new OrderRepository(db);
   const due = await repo.captureDue(limit);
   let captured = 0;

@@ -6,7 +6,11 @@
  */
 export interface PaymentProvider {
   /** Throws PaymentTimeoutError when the provider does not answer in time (it may still approve later). */
-  authorise(req: { key: string; amountMinor: number; currency: string }): Promise<{ approved: true; ref: string } | { approved: false; reason: string }>;
+  authorise(req: {
+    key: string;
+    amountMinor: number;
+    currency: string;
+  }): Promise<{ approved: true; ref: string } | { approved: false; reason: string }>;
   /** Cancels an authorisation or refunds a charge; idempotent. */
   void(key: string): Promise<void>;
   /** Takes the authorised money (the goods were handed over); idempotent. Throws when nothing is authorised under the key. */
@@ -57,7 +61,8 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     this.authorisations++;
     const existing = this.payments.get(req.key);
     if (existing?.status === 'APPROVED') return { approved: true as const, ref: `sim-${req.key}` };
-    if (existing?.status === 'VOIDED' || this.#voided.has(req.key)) return { approved: false as const, reason: 'voided' };
+    if (existing?.status === 'VOIDED' || this.#voided.has(req.key))
+      return { approved: false as const, reason: 'voided' };
     const outcome = this.#outcomes.shift() ?? 'approve';
     if (outcome === 'decline') {
       this.payments.set(req.key, { status: 'DECLINED', amountMinor: req.amountMinor });
@@ -110,7 +115,9 @@ export class HttpPaymentProvider implements PaymentProvider {
   ) {}
 
   async authorise(req: { key: string; amountMinor: number; currency: string }) {
-    return (await this.#post('/authorise', req)) as { approved: true; ref: string } | { approved: false; reason: string };
+    return (await this.#post('/authorise', req)) as
+      | { approved: true; ref: string }
+      | { approved: false; reason: string };
   }
 
   async void(key: string): Promise<void> {
@@ -128,7 +135,12 @@ export class HttpPaymentProvider implements PaymentProvider {
   async #post(path: string, body: unknown): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(this.baseUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(this.baseUrl + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
       throw new PaymentTimeoutError(`the payment provider did not answer: ${(err as Error).message}`);
     }

@@ -54,7 +54,10 @@ const toOrder = (r: Row): Order => ({
   paymentRef: r.payment_ref,
   fulfilmentRef: r.fulfilment_ref,
   failure: r.failure,
-  pickedUp: r.picked_up_at === null || r.picked_up_store_id === null ? null : { at: Number(r.picked_up_at), storeId: r.picked_up_store_id },
+  pickedUp:
+    r.picked_up_at === null || r.picked_up_store_id === null
+      ? null
+      : { at: Number(r.picked_up_at), storeId: r.picked_up_store_id },
   paymentCapturedAt: r.payment_captured_at === null ? null : Number(r.payment_captured_at),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -117,7 +120,8 @@ const lastSeq = (alias: string) =>
  * ref) may hold U+0000, which Postgres cannot store: it is replaced by U+FFFD, so the record that carries it is not
  * refused (a refused failure record left the order PENDING, retried and refused every second, its hold kept).
  */
-const storable = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
+const storable = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
 
 /** All SQL of orders and their timeline. */
 export class OrderRepository {
@@ -126,7 +130,17 @@ export class OrderRepository {
   /** Inserts a new order, or returns the one already placed with this key (`created` tells which). */
   /** The new order is born leased to its placer (`leaseUntil`), so the resumer does not race the request that placed it. */
   async insertOrGet(
-    o: Omit<Order, 'compensations' | 'endStatus' | 'paymentAttempted' | 'paymentRef' | 'fulfilmentRef' | 'failure' | 'pickedUp' | 'paymentCapturedAt'>,
+    o: Omit<
+      Order,
+      | 'compensations'
+      | 'endStatus'
+      | 'paymentAttempted'
+      | 'paymentRef'
+      | 'fulfilmentRef'
+      | 'failure'
+      | 'pickedUp'
+      | 'paymentCapturedAt'
+    >,
     leaseUntil: number,
     placed: unknown,
   ): Promise<{ order: Order; created: boolean; epoch: number }> {
@@ -137,7 +151,26 @@ export class OrderRepository {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18, 1, 1) ON CONFLICT (place_key) DO NOTHING RETURNING *),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
        SELECT * FROM o`,
-      [o.id, o.customerId, o.placeKey, o.status, o.step, JSON.stringify(o.fulfilment), JSON.stringify(o.lines), o.fromCart, o.subtotalMinor, o.taxMinor, o.totalMinor, o.currency, o.createdAt, leaseUntil, o.reservationId, JSON.stringify(placed), o.customerName, o.placedStoreId],
+      [
+        o.id,
+        o.customerId,
+        o.placeKey,
+        o.status,
+        o.step,
+        JSON.stringify(o.fulfilment),
+        JSON.stringify(o.lines),
+        o.fromCart,
+        o.subtotalMinor,
+        o.taxMinor,
+        o.totalMinor,
+        o.currency,
+        o.createdAt,
+        leaseUntil,
+        o.reservationId,
+        JSON.stringify(placed),
+        o.customerName,
+        o.placedStoreId,
+      ],
     );
     if (rows[0]) return { order: toOrder(rows[0]), created: true, epoch: Number(rows[0].lease_epoch) };
     const existing = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [o.placeKey]);
@@ -182,7 +215,10 @@ export class OrderRepository {
     const keys = Object.keys(patch) as (keyof OrderPatch)[];
     const sets = keys.map((k, i) => `${COLUMNS[k][0]} = $${i + 3}::${COLUMNS[k][1]}`);
     const values = keys.map((k) => (COLUMNS[k][1] === 'jsonb' ? JSON.stringify(patch[k]) : patch[k]));
-    const { rows } = await this.db.query<Row>(`UPDATE orders SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`, [id, now, ...values]);
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`,
+      [id, now, ...values],
+    );
     return toOrder(rows[0]!);
   }
 
@@ -206,7 +242,18 @@ export class OrderRepository {
              SELECT o.id, o.event_seq - jsonb_array_length(p.events) + x.n, p.at, x.e ->> 'kind', x.e -> 'detail'
              FROM o JOIN p ON p.id = o.id, jsonb_array_elements(p.events) WITH ORDINALITY AS x(e, n))
        SELECT * FROM o`,
-      [storable(steps.map((s) => ({ id: s.id, patch: s.patch, events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })), at: s.now, lease: s.leaseUntil, epoch: s.epoch })))],
+      [
+        storable(
+          steps.map((s) => ({
+            id: s.id,
+            patch: s.patch,
+            events: s.events.map((e) => ({ kind: e.kind, detail: e.detail ?? null })),
+            at: s.now,
+            lease: s.leaseUntil,
+            epoch: s.epoch,
+          })),
+        ),
+      ],
     );
     const byId = new Map(rows.map((r) => [r.id, toOrder(r)]));
     return steps.map((s) => byId.get(s.id));
@@ -229,7 +276,9 @@ export class OrderRepository {
 
   /** The order standing on this hold, its row locked for the rest of the transaction (flows that follow a hold). */
   async lockByReservation(reservationId: string): Promise<Order | undefined> {
-    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE reservation_id = $1 FOR UPDATE', [reservationId]);
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE reservation_id = $1 FOR UPDATE', [
+      reservationId,
+    ]);
     return rows[0] && toOrder(rows[0]);
   }
 
@@ -251,7 +300,12 @@ export class OrderRepository {
    * Turns a confirmed order back: COMPENSATING towards CANCELLED with `compensations` to run, its lease free so a
    * runner takes it at once. Undefined when it was not CONFIRMED.
    */
-  async beginCancel(id: string, compensations: readonly Compensation[], reason: string | null, now: number): Promise<Order | undefined> {
+  async beginCancel(
+    id: string,
+    compensations: readonly Compensation[],
+    reason: string | null,
+    now: number,
+  ): Promise<Order | undefined> {
     const { rows } = await this.db.query<Row>(
       `UPDATE orders SET status = 'COMPENSATING', end_status = 'CANCELLED', compensations = $2::jsonb, failure = $3, lease_until = 0,
          lease_epoch = lease_epoch + 1, updated_at = $4
@@ -309,7 +363,10 @@ export class OrderRepository {
 
   /** The newest orders (of one status when given), for the console. */
   async list(status: string | null, limit: number): Promise<Order[]> {
-    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2', [status, limit]);
+    const { rows } = await this.db.query<Row>(
+      'SELECT * FROM orders WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2',
+      [status, limit],
+    );
     return rows.map(toOrder);
   }
 

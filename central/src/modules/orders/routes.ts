@@ -1,7 +1,29 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cartDocId, cartView, ConflictError, feedEntry, ForbiddenError, FULFILMENT_TYPES, NotFoundError, parseOrThrow, quantitySchema, skuSchema, uuidSchema, ValidationError, type CartDoc } from '@storefleet/shared';
-import { assertOwner, isHeadOffice, ownsAny, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
+import {
+  cartDocId,
+  cartView,
+  ConflictError,
+  feedEntry,
+  ForbiddenError,
+  FULFILMENT_TYPES,
+  NotFoundError,
+  parseOrThrow,
+  quantitySchema,
+  skuSchema,
+  uuidSchema,
+  ValidationError,
+  type CartDoc,
+} from '@storefleet/shared';
+import {
+  assertOwner,
+  isHeadOffice,
+  ownsAny,
+  principalOf,
+  requireAuth,
+  requireRole,
+  storeOf,
+} from '../../kernel/access.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { Db } from '../../db/db.js';
@@ -15,8 +37,14 @@ const placeBody = z.strictObject({
   /** The client's key for this checkout: placing again with it returns the same order. */
   placeKey: z.string().trim().min(8).max(100),
   /** Defaults to the customer's cart, with its fulfilment. */
-  lines: z.array(z.strictObject({ sku: skuSchema, qty: quantitySchema })).min(1).max(50).optional(),
-  fulfilment: z.strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: uuidSchema.nullable().default(null) }).optional(),
+  lines: z
+    .array(z.strictObject({ sku: skuSchema, qty: quantitySchema }))
+    .min(1)
+    .max(50)
+    .optional(),
+  fulfilment: z
+    .strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: uuidSchema.nullable().default(null) })
+    .optional(),
 });
 const idParam = z.object({ id: uuidSchema });
 
@@ -25,7 +53,11 @@ export interface OrderRouteDeps {
   readonly db: Db;
   readonly docs: HubDocs;
   readonly feed: FeedWriter;
-  readonly catalog: () => { many(skus: readonly string[]): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>> };
+  readonly catalog: () => {
+    many(
+      skus: readonly string[],
+    ): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>>;
+  };
   readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
   /** Cancellation crosses modules (the hold is released first): the hub's workflows do it. */
   readonly cancellation: () => OrderCancellation;
@@ -56,7 +88,8 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     if (!customer) throw new NotFoundError('customer', body.customerId);
     // Placed before with this key: answered only to the same customer, through a caller that may see that order.
     const samePlace = (placed: Order) => {
-      if (placed.customerId !== body.customerId || !ownsAny(principal, storesOf(placed))) throw new ValidationError('that placeKey belongs to another order');
+      if (placed.customerId !== body.customerId || !ownsAny(principal, storesOf(placed)))
+        throw new ValidationError('that placeKey belongs to another order');
     };
     let lines: OrderLine[];
     let fulfilment = body.fulfilment;
@@ -92,22 +125,42 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       fulfilment ??= cart.fulfilment;
     }
     fulfilment ??= { type: 'SHIP', storeId: null };
-    if (fulfilment.type !== 'SHIP' && !fulfilment.storeId) throw new ValidationError(`${fulfilment.type} needs a storeId`);
-    if (fulfilment.type === 'SHIP' && fulfilment.storeId) throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
+    if (fulfilment.type !== 'SHIP' && !fulfilment.storeId)
+      throw new ValidationError(`${fulfilment.type} needs a storeId`);
+    if (fulfilment.type === 'SHIP' && fulfilment.storeId)
+      throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new ValidationError('each sku may appear once');
     // A store fulfils its own orders only: a pickup elsewhere would take a hold at a store it may not reserve at.
     if (fulfilment.type !== 'SHIP' && !ownsAny(principal, [fulfilment.storeId])) {
-      throw new ForbiddenError(`a store places orders fulfilled at itself or shipped: no access to store ${fulfilment.storeId}`);
+      throw new ForbiddenError(
+        `a store places orders fulfilled at itself or shipped: no access to store ${fulfilment.storeId}`,
+      );
     }
     // Its stores are linked to the customer once the order is confirmed (the saga's onConfirmed), not before: a refused
     // or failed order links nobody.
     const placedStoreId = storeOf(principal);
-    const { order, created } = await d.saga.place({ customerId: body.customerId, customerName: customer.name, placeKey: body.placeKey, placedStoreId, lines, fulfilment, fromCart: !body.lines, currency });
+    const { order, created } = await d.saga.place({
+      customerId: body.customerId,
+      customerName: customer.name,
+      placeKey: body.placeKey,
+      placedStoreId,
+      lines,
+      fulfilment,
+      fromCart: !body.lines,
+      currency,
+    });
     if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(order);
   });
   r.get('/orders', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED', 'PICKED_UP']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    const q = parseOrThrow(
+      z.object({
+        status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED', 'PICKED_UP']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      req.query,
+      'query',
+    );
     res.json({ items: await new OrderRepository(d.db).list(q.status ?? null, q.limit) });
   });
   r.get('/orders/:id', async (req, res) => {
@@ -131,18 +184,25 @@ export function orderRoutes(d: OrderRouteDeps): Router {
   });
   r.post('/orders/:id/check-in', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
-    const { parkingSpot } = parseOrThrow(z.strictObject({ parkingSpot: z.string().trim().min(1).max(20) }), req.body, 'check-in');
+    const { parkingSpot } = parseOrThrow(
+      z.strictObject({ parkingSpot: z.string().trim().min(1).max(20) }),
+      req.body,
+      'check-in',
+    );
     const order = await d.db.transaction(async (tx) => {
       const repo = new OrderRepository(tx);
       const o = visible(req, await repo.get(id), id);
-      if (o.fulfilment.type !== 'CURBSIDE' || o.status !== 'CONFIRMED') throw new ValidationError(`order ${id} is not a confirmed curbside order`);
+      if (o.fulfilment.type !== 'CURBSIDE' || o.status !== 'CONFIRMED')
+        throw new ValidationError(`order ${id} is not a confirmed curbside order`);
       const reservationId = o.reservationId;
       if (!reservationId) throw new ConflictError(`order ${id} has no hold at its store to check in against`);
       const at = d.now();
       const updated = await repo.update(id, { fulfilment: { ...o.fulfilment, parkingSpot, checkedInAt: at } }, at);
       await repo.addEvent(id, 'CHECKED_IN', { parkingSpot }, at);
       // "I'm here": the store's pickup list shows the arrival and the spot at once.
-      await d.feed.append(tx, o.fulfilment.storeId!, [feedEntry('order.checked-in', { orderId: id, reservationId, parkingSpot, at })]);
+      await d.feed.append(tx, o.fulfilment.storeId!, [
+        feedEntry('order.checked-in', { orderId: id, reservationId, parkingSpot, at }),
+      ]);
       return updated;
     });
     res.json(order);

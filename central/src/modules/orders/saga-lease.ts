@@ -23,14 +23,22 @@ export class SagaLease {
   constructor(
     readonly orderId: string,
     readonly epoch: number,
-    readonly deps: { readonly repo: () => OrderRepository; readonly leaseMs: number; readonly now: () => number; readonly log: Logger },
+    readonly deps: {
+      readonly repo: () => OrderRepository;
+      readonly leaseMs: number;
+      readonly now: () => number;
+      readonly log: Logger;
+    },
   ) {}
 
   /** Starts renewing in the background. */
   start(): this {
-    this.#timer = setInterval(() => {
-      this.#renewing = this.#renewing.then(() => this.#renew());
-    }, Math.max(1, Math.floor(this.deps.leaseMs / 3)));
+    this.#timer = setInterval(
+      () => {
+        this.#renewing = this.#renewing.then(() => this.#renew());
+      },
+      Math.max(1, Math.floor(this.deps.leaseMs / 3)),
+    );
     this.#timer.unref();
     return this;
   }
@@ -50,7 +58,8 @@ export class SagaLease {
   async #renew(): Promise<void> {
     if (this.#lost || !this.#timer) return;
     try {
-      if (!(await this.deps.repo().renewLease(this.orderId, this.epoch, this.deps.now() + this.deps.leaseMs))) this.#lost = true;
+      if (!(await this.deps.repo().renewLease(this.orderId, this.epoch, this.deps.now() + this.deps.leaseMs)))
+        this.#lost = true;
     } catch (err) {
       // A renewal the database did not take is tried again next time; the lease may expire meanwhile (the records stay fenced).
       this.deps.log.warn({ err, orderId: this.orderId }, 'renewing an order saga lease failed');

@@ -32,7 +32,10 @@ export const timelineRetention: RetentionTarget = {
     `the timeline of an order that failed or was cancelled ${s.orderEventsDays} days ago is archived to order_events_archive; open and confirmed orders keep their whole timeline`,
   async due(q, cutoff) {
     // Counted up to a million (progress only: an exact count on a big hub could outlast the statement timeout).
-    const { rows } = await q.query<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM order_events WHERE order_id IN (${ENDED}) LIMIT 1000000) capped`, [cutoff]);
+    const { rows } = await q.query<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM order_events WHERE order_id IN (${ENDED}) LIMIT 1000000) capped`,
+      [cutoff],
+    );
     return Number(rows[0]!.n);
   },
   async batch(db, cutoff, limit, now, record) {
@@ -46,7 +49,9 @@ export const timelineRetention: RetentionTarget = {
             `SELECT min(at) AS lo, max(at) AS hi FROM order_events WHERE order_id IN (${ENDED_FIRST})`,
             [cutoff, orders],
           );
-          return rows[0]?.lo === null || rows[0]?.lo === undefined ? null : { lo: Number(rows[0].lo), hi: Number(rows[0].hi) };
+          return rows[0]?.lo === null || rows[0]?.lo === undefined
+            ? null
+            : { lo: Number(rows[0].lo), hi: Number(rows[0].hi) };
         },
         async move(tx) {
           const res = await tx.query(
@@ -68,7 +73,9 @@ export const timelineRetention: RetentionTarget = {
   },
   async oldest(q) {
     // An order's first event is at its created_at.
-    const { rows } = await q.query<{ v: number | null }>('SELECT min(created_at) AS v FROM orders WHERE timeline_archived_at IS NULL');
+    const { rows } = await q.query<{ v: number | null }>(
+      'SELECT min(created_at) AS v FROM orders WHERE timeline_archived_at IS NULL',
+    );
     return rows[0]?.v === null || rows[0]?.v === undefined ? null : Number(rows[0].v);
   },
 };

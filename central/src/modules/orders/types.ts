@@ -66,6 +66,10 @@ export interface OrderCancellation {
 
 /** A distribution centre's shipping desk: an external system, simulated until one is connected. */
 export interface Warehouse {
-  createShipment(req: { key: string; dcId: string; lines: readonly { sku: string; qty: number }[] }): Promise<{ ref: string }>;
+  createShipment(req: {
+    key: string;
+    dcId: string;
+    lines: readonly { sku: string; qty: number }[];
+  }): Promise<{ ref: string }>;
   cancelShipment(key: string): Promise<void>;
 }

@@ -5,7 +5,11 @@ export class SimulatedWarehouse implements Warehouse {
   readonly shipments = new Map<string, { dcId: string; cancelled: boolean }>();
   refuseNext = 0;
 
-  async createShipment(req: { key: string; dcId: string; lines: readonly { sku: string; qty: number }[] }): Promise<{ ref: string }> {
+  async createShipment(req: {
+    key: string;
+    dcId: string;
+    lines: readonly { sku: string; qty: number }[];
+  }): Promise<{ ref: string }> {
     const existing = this.shipments.get(req.key);
     if (existing && !existing.cancelled) return { ref: `ship-${req.key}` };
     if (this.refuseNext > 0) {

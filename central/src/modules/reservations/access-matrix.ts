@@ -8,11 +8,21 @@ const STORE_A = 'deny  allow allow allow allow deny  deny';
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
-  ['GET', '/console/modules/reservations/*',         'allow allow allow allow allow allow allow', 'console files hold no data'],
-  ['GET', '/api/reservations/pickup-key',            'deny  allow allow allow allow allow allow', 'the public key every store verifies pickup codes with'],
-  ['POST', '/api/reservations',                      STORE_A],
-  ['GET', '/api/reservations/:id',                   STORE_A, 'hides existence: another store (and anyone signed out) gets what a missing id gets'],
-  ['POST', '/api/reservations/:id/confirm',          STORE_A, 'hides existence: as for reading it'],
-  ['POST', '/api/reservations/:id/release',          STORE_A, 'hides existence: as for reading it'],
-  ['GET', '/api/stores/:storeId/reservations',       STORE_A],
+  ['GET', '/console/modules/reservations/*', 'allow allow allow allow allow allow allow', 'console files hold no data'],
+  [
+    'GET',
+    '/api/reservations/pickup-key',
+    'deny  allow allow allow allow allow allow',
+    'the public key every store verifies pickup codes with',
+  ],
+  ['POST', '/api/reservations', STORE_A],
+  [
+    'GET',
+    '/api/reservations/:id',
+    STORE_A,
+    'hides existence: another store (and anyone signed out) gets what a missing id gets',
+  ],
+  ['POST', '/api/reservations/:id/confirm', STORE_A, 'hides existence: as for reading it'],
+  ['POST', '/api/reservations/:id/release', STORE_A, 'hides existence: as for reading it'],
+  ['GET', '/api/stores/:storeId/reservations', STORE_A],
 ]);

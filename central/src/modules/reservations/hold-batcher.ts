@@ -51,20 +51,26 @@ export class HoldBatcher {
       const kinds = this.#kinds;
       const requests = batch.map((input) => ({ input, lines: normaliseLines(input.lines) }));
       const keys = new Map<string, { storeId: string; sku: string }>();
-      for (const { input, lines } of requests) for (const l of lines) keys.set(`${input.storeId}/${l.sku}`, { storeId: input.storeId, sku: l.sku });
+      for (const { input, lines } of requests)
+        for (const l of lines) keys.set(`${input.storeId}/${l.sku}`, { storeId: input.storeId, sku: l.sku });
       const available = await this.holds.lockAvailable(tx, [...keys.values()], now);
 
       const granted: Reservation[] = [];
       const results: (Reservation | Error)[] = requests.map(({ input, lines }) => {
         const kind = kinds.get(input.storeId);
         if (!kind) return new NotFoundError('store', input.storeId);
-        if (kind !== 'STORE' && !(kind === 'DC' && input.fromDistributionCentre)) return new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
+        if (kind !== 'STORE' && !(kind === 'DC' && input.fromDistributionCentre))
+          return new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
         const short = lines.find((l) => (available.get(`${input.storeId}/${l.sku}`) ?? 0) < l.qty);
         if (short) {
           const left = Math.max(0, available.get(`${input.storeId}/${short.sku}`) ?? 0);
-          return new ConflictError(`only ${left} of ${short.sku} available at store ${input.storeId}`, { sku: short.sku, available: left });
+          return new ConflictError(`only ${left} of ${short.sku} available at store ${input.storeId}`, {
+            sku: short.sku,
+            available: left,
+          });
         }
-        for (const l of lines) available.set(`${input.storeId}/${l.sku}`, available.get(`${input.storeId}/${l.sku}`)! - l.qty);
+        for (const l of lines)
+          available.set(`${input.storeId}/${l.sku}`, available.get(`${input.storeId}/${l.sku}`)! - l.qty);
         const r: Reservation = {
           id: input.id ?? uuidv7(now),
           storeId: input.storeId,
@@ -79,9 +85,16 @@ export class HoldBatcher {
         return r;
       });
       if (granted.length) {
-        await this.holds.addReserved(tx, granted.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: l.qty }))), now);
+        await this.holds.addReserved(
+          tx,
+          granted.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: l.qty }))),
+          now,
+        );
         await repo.insertMany(granted);
-        await this.feed.appendMany(tx, granted.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
+        await this.feed.appendMany(
+          tx,
+          granted.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })),
+        );
       }
       return results;
     });

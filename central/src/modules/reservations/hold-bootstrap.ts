@@ -12,6 +12,9 @@ export const holdBootstrap: SnapshotSource = {
   count: (q, storeId) => new ReservationRepository(q).activeCount(storeId),
   async page(q, storeId, after, limit) {
     const holds = await new ReservationRepository(q).activePage(storeId, after, limit);
-    return { rows: holds.map((r) => feedEntry('reservation.changed', r).payload), next: holds.length === limit ? holds.at(-1)!.id : null };
+    return {
+      rows: holds.map((r) => feedEntry('reservation.changed', r).payload),
+      next: holds.length === limit ? holds.at(-1)!.id : null,
+    };
   },
 };

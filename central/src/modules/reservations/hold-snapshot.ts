@@ -21,7 +21,11 @@ export function snapshotPages(sortedIds: readonly string[], size: number): HoldS
   if (sortedIds.length === 0) return [{ from: null, to: null, ids: [] }];
   const pages: HoldSnapshot[] = [];
   for (let i = 0; i < sortedIds.length; i += size) {
-    pages.push({ from: i === 0 ? null : sortedIds[i]!, to: i + size < sortedIds.length ? sortedIds[i + size]! : null, ids: sortedIds.slice(i, i + size) });
+    pages.push({
+      from: i === 0 ? null : sortedIds[i]!,
+      to: i + size < sortedIds.length ? sortedIds[i + size]! : null,
+      ids: sortedIds.slice(i, i + size),
+    });
   }
   return pages;
 }

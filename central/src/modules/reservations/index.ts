@@ -13,7 +13,14 @@ import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
 import { holdBootstrap } from './hold-bootstrap.js';
 
-export { HOLD_HOOKS, type Reservation, type ReservationStatus, type ReservationLine, type HoldHooks, type HoldEnd } from './types.js';
+export {
+  HOLD_HOOKS,
+  type Reservation,
+  type ReservationStatus,
+  type ReservationLine,
+  type HoldHooks,
+  type HoldEnd,
+} from './types.js';
 export type { ReservationService } from './service.js';
 
 const SWEEP_EVERY_MS = 1000;
@@ -21,12 +28,30 @@ const SWEEP_EVERY_MS = 1000;
 const hooksOf = (ctx: HubContext) => () => ctx.services.find(HOLD_HOOKS);
 const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
-  new OversellRepair(ctx.db, ctx.services.get(INVENTORY_HOLDS), ctx.services.get(INVENTORY_INCIDENTS), ctx.feed, ctx.now, hooksOf(ctx));
-const serviceOf = (ctx: HubContext) => new ReservationService(ctx.db, ctx.services.get(INVENTORY_HOLDS), ctx.feed, ctx.now, hooksOf(ctx), ctx.settings.tuning.holdBatches);
+  new OversellRepair(
+    ctx.db,
+    ctx.services.get(INVENTORY_HOLDS),
+    ctx.services.get(INVENTORY_INCIDENTS),
+    ctx.feed,
+    ctx.now,
+    hooksOf(ctx),
+  );
+const serviceOf = (ctx: HubContext) =>
+  new ReservationService(
+    ctx.db,
+    ctx.services.get(INVENTORY_HOLDS),
+    ctx.feed,
+    ctx.now,
+    hooksOf(ctx),
+    ctx.settings.tuning.holdBatches,
+  );
 
 /** `handle` applied to the events whose payload conforms to the shared schema of `type`; each of the rest is refused alone. */
 const checked =
-  (type: 'reservation.picked-up' | 'reservation.no-show', handle: (tx: Queryable, events: readonly AppliedEvent[]) => Promise<HandlerResult>) =>
+  (
+    type: 'reservation.picked-up' | 'reservation.no-show',
+    handle: (tx: Queryable, events: readonly AppliedEvent[]) => Promise<HandlerResult>,
+  ) =>
   async (tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> => {
     const { valid, refused } = partitionByPayload(type, events);
     const applied = valid.length ? await handle(tx, valid) : {};
@@ -42,7 +67,10 @@ const checked =
 export const hubModule: HubModule = {
   name: 'reservations',
   migrations: new URL('./schema/', import.meta.url),
-  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'reservations', title: 'Reservations', script: 'reservations.js' }] },
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [{ path: 'reservations', title: 'Reservations', script: 'reservations.js' }],
+  },
   needs: [INVENTORY_HOLDS, INVENTORY_INCIDENTS],
   uses: [HOLD_HOOKS],
   provides: (ctx) => [provide(RESERVATIONS, serviceOf(ctx))],

@@ -51,7 +51,8 @@ export class OversellRepair {
     for (const incident of incidents) {
       const near = await this.desk.storesNear(tx, incident.storeId, RESOURCE_RADIUS_KM, 10);
       for (const r of await repo.lockHoldingSku(incident.storeId, incident.sku)) {
-        for (const l of r.lines) keys.push({ storeId: r.storeId, sku: l.sku }, ...near.map((n) => ({ storeId: n.storeId, sku: l.sku })));
+        for (const l of r.lines)
+          keys.push({ storeId: r.storeId, sku: l.sku }, ...near.map((n) => ({ storeId: n.storeId, sku: l.sku })));
       }
     }
     await this.holds.lockAvailable(tx, keys, this.now());
@@ -70,22 +71,47 @@ export class OversellRepair {
     return actions;
   }
 
-  async #moveOrCancel(tx: Queryable, repo: ReservationRepository, r: Reservation, near: { storeId: string; distanceKm: number }[]): Promise<RepairAction> {
+  async #moveOrCancel(
+    tx: Queryable,
+    repo: ReservationRepository,
+    r: Reservation,
+    near: { storeId: string; distanceKm: number }[],
+  ): Promise<RepairAction> {
     const now = this.now();
     const give = r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }));
     for (const candidate of near) {
       // Both stores' rows in one statement, so they lock in the same (store, sku) order the hold batcher uses.
-      const keys = r.lines.flatMap((l) => [{ storeId: r.storeId, sku: l.sku }, { storeId: candidate.storeId, sku: l.sku }]);
+      const keys = r.lines.flatMap((l) => [
+        { storeId: r.storeId, sku: l.sku },
+        { storeId: candidate.storeId, sku: l.sku },
+      ]);
       const available = await this.holds.lockAvailable(tx, keys, now);
       if (!r.lines.every((l) => (available.get(`${candidate.storeId}/${l.sku}`) ?? 0) >= l.qty)) continue;
-      await this.holds.addReserved(tx, [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))], now);
+      await this.holds.addReserved(
+        tx,
+        [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))],
+        now,
+      );
       const moved = await repo.moveToStore(r.id, candidate.storeId, now);
       await this.feed.appendMany(tx, [
-        { storeId: r.storeId, ...feedEntry('reservation.changed', { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId }) },
+        {
+          storeId: r.storeId,
+          ...feedEntry('reservation.changed', { ...r, status: 'RELEASED', updatedAt: now, movedTo: candidate.storeId }),
+        },
         { storeId: candidate.storeId, ...feedEntry('reservation.changed', moved) },
       ]);
-      await this.hooks()?.moved(tx, { hold: moved, fromStoreId: r.storeId, toStoreId: candidate.storeId, distanceKm: candidate.distanceKm });
-      return { reservationId: r.id, action: 'RESOURCED', toStoreId: candidate.storeId, distanceKm: candidate.distanceKm };
+      await this.hooks()?.moved(tx, {
+        hold: moved,
+        fromStoreId: r.storeId,
+        toStoreId: candidate.storeId,
+        distanceKm: candidate.distanceKm,
+      });
+      return {
+        reservationId: r.id,
+        action: 'RESOURCED',
+        toStoreId: candidate.storeId,
+        distanceKm: candidate.distanceKm,
+      };
     }
     await this.holds.addReserved(tx, give, now);
     const cancelled = await repo.setStatus(r.id, 'RELEASED', r.expiresAt, now);

@@ -13,10 +13,19 @@ export class PickupCodes {
   ) {}
 
   static async load(db: Queryable, now: number): Promise<PickupCodes> {
-    const candidate = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url');
-    await db.query('INSERT INTO hub_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [KEY_NAME, candidate, now]);
+    const candidate = generateKeyPairSync('ed25519')
+      .privateKey.export({ format: 'der', type: 'pkcs8' })
+      .toString('base64url');
+    await db.query(
+      'INSERT INTO hub_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+      [KEY_NAME, candidate, now],
+    );
     const { rows } = await db.query<{ value: string }>('SELECT value FROM hub_secrets WHERE name = $1', [KEY_NAME]);
-    const privateKey = createPrivateKey({ key: Buffer.from(rows[0]!.value, 'base64url'), format: 'der', type: 'pkcs8' });
+    const privateKey = createPrivateKey({
+      key: Buffer.from(rows[0]!.value, 'base64url'),
+      format: 'der',
+      type: 'pkcs8',
+    });
     const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64url');
     return new PickupCodes(privateKey, publicKey);
   }

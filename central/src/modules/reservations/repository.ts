@@ -33,19 +33,32 @@ export class ReservationRepository {
       `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at)
        SELECT i, s, c, st, l, e, t, t FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[])
          AS x(i, s, c, st, l, e, t)`,
-      [col('id'), col('storeId'), col('customerRef'), col('status'), list.map((r) => JSON.stringify(r.lines)), col('expiresAt'), col('createdAt')],
+      [
+        col('id'),
+        col('storeId'),
+        col('customerRef'),
+        col('status'),
+        list.map((r) => JSON.stringify(r.lines)),
+        col('expiresAt'),
+        col('createdAt'),
+      ],
     );
   }
 
   /** Ends many reservations in one statement (expiry sweeps). */
   async setStatusMany(ids: readonly string[], status: ReservationStatus, now: number): Promise<Reservation[]> {
-    const { rows } = await this.db.query<Row>('UPDATE reservations SET status = $2, updated_at = $3 WHERE id = ANY($1::uuid[]) RETURNING *', [ids, status, now]);
+    const { rows } = await this.db.query<Row>(
+      'UPDATE reservations SET status = $2, updated_at = $3 WHERE id = ANY($1::uuid[]) RETURNING *',
+      [ids, status, now],
+    );
     return rows.map(toReservation);
   }
 
   /** The reservation, locked for the rest of the transaction when `lock` (status changes go through here). */
   async get(id: string, lock = false): Promise<Reservation | undefined> {
-    const { rows } = await this.db.query<Row>(`SELECT * FROM reservations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const { rows } = await this.db.query<Row>(`SELECT * FROM reservations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [
+      id,
+    ]);
     return rows[0] && toReservation(rows[0]);
   }
 
@@ -60,12 +73,10 @@ export class ReservationRepository {
   }
 
   async setStatus(id: string, status: ReservationStatus, expiresAt: number, now: number): Promise<Reservation> {
-    const { rows } = await this.db.query<Row>('UPDATE reservations SET status = $2, expires_at = $3, updated_at = $4 WHERE id = $1 RETURNING *', [
-      id,
-      status,
-      expiresAt,
-      now,
-    ]);
+    const { rows } = await this.db.query<Row>(
+      'UPDATE reservations SET status = $2, expires_at = $3, updated_at = $4 WHERE id = $1 RETURNING *',
+      [id, status, expiresAt, now],
+    );
     return toReservation(rows[0]!);
   }
 
@@ -97,7 +108,10 @@ export class ReservationRepository {
   }
 
   async moveToStore(id: string, storeId: string, now: number): Promise<Reservation> {
-    const { rows } = await this.db.query<Row>('UPDATE reservations SET store_id = $2, updated_at = $3 WHERE id = $1 RETURNING *', [id, storeId, now]);
+    const { rows } = await this.db.query<Row>(
+      'UPDATE reservations SET store_id = $2, updated_at = $3 WHERE id = $1 RETURNING *',
+      [id, storeId, now],
+    );
     return toReservation(rows[0]!);
   }
 
@@ -112,7 +126,10 @@ export class ReservationRepository {
 
   /** How many open holds (HELD or CONFIRMED) the store has: the size of its `holds` bootstrap section. */
   async activeCount(storeId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED')`, [storeId]);
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM reservations WHERE store_id = $1 AND status IN ('HELD', 'CONFIRMED')`,
+      [storeId],
+    );
     return rows[0]!.n;
   }
 
@@ -127,7 +144,10 @@ export class ReservationRepository {
   }
 
   async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.db.query<{ id: string; kind: string }>('SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
+    const { rows } = await this.db.query<{ id: string; kind: string }>(
+      'SELECT id, kind FROM locations WHERE id = ANY($1::uuid[])',
+      [storeIds],
+    );
     return new Map(rows.map((r) => [r.id, r.kind]));
   }
 }

@@ -11,11 +11,22 @@ import { RESERVATION_STATUSES } from './types.js';
 const newReservation = z.strictObject({
   storeId: uuidSchema,
   customerRef: z.string().trim().min(1).max(200),
-  lines: z.array(z.strictObject({ sku: skuSchema, qty: quantitySchema })).min(1).max(50),
-  ttlMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  lines: z
+    .array(z.strictObject({ sku: skuSchema, qty: quantitySchema }))
+    .min(1)
+    .max(50),
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
 });
 const idParam = z.object({ id: uuidSchema });
-const storeQuery = z.object({ status: z.enum(RESERVATION_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const storeQuery = z.object({
+  status: z.enum(RESERVATION_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 export function reservationRoutes(reservations: ReservationService, codes: Promise<PickupCodes>): Router {
   const r = Router();
@@ -23,7 +34,12 @@ export function reservationRoutes(reservations: ReservationService, codes: Promi
   // The code stays valid for the pickup window from creation, whatever the hold's own expiry: the store honours it.
   const withCode = async (x: Reservation) => ({
     ...x,
-    pickupCode: (await codes).code({ reservationId: x.id, storeId: x.storeId, lines: x.lines, expiresAt: x.createdAt + PICKUP_WINDOW_MS }),
+    pickupCode: (await codes).code({
+      reservationId: x.id,
+      storeId: x.storeId,
+      lines: x.lines,
+      expiresAt: x.createdAt + PICKUP_WINDOW_MS,
+    }),
   });
   // Signed in before anything is looked up: an anonymous caller learns nothing about which ids exist.
   r.use('/reservations', requireAuth);
@@ -39,7 +55,10 @@ export function reservationRoutes(reservations: ReservationService, codes: Promi
   r.post('/reservations', async (req, res) => {
     const body = parseOrThrow(newReservation, req.body, 'reservation');
     assertStoreAccess(req, body.storeId);
-    const created = await reservations.reserve({ ...body, ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000 });
+    const created = await reservations.reserve({
+      ...body,
+      ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000,
+    });
     res.status(201).json(await withCode(created));
   });
   r.get('/reservations/:id', async (req, res) => {

@@ -71,7 +71,8 @@ export class ReservationService {
         }
       }
     });
-    if (result === 'expired') throw new ConflictError(`reservation ${id} expired before it was confirmed`, { status: 'EXPIRED' });
+    if (result === 'expired')
+      throw new ConflictError(`reservation ${id} expired before it was confirmed`, { status: 'EXPIRED' });
     return result;
   }
 
@@ -80,7 +81,10 @@ export class ReservationService {
     const confirmed = await this.db.transaction(async (tx) => {
       const now = this.now();
       const rows = await new ReservationRepository(tx).confirmIfHeld(ids, now + PICKUP_WINDOW_MS, now);
-      await this.feed.appendMany(tx, rows.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
+      await this.feed.appendMany(
+        tx,
+        rows.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })),
+      );
       return new Map(rows.map((r) => [r.id, r]));
     });
     return ids.map((id) => confirmed.get(id));
@@ -90,7 +94,8 @@ export class ReservationService {
   async release(id: string): Promise<Reservation> {
     return this.db.transaction(async (tx) => {
       const r = await this.releaseUnlessPickedUp(tx, id);
-      if (r.status === 'FULFILLED') throw new ConflictError(`reservation ${id} was already picked up`, { status: r.status });
+      if (r.status === 'FULFILLED')
+        throw new ConflictError(`reservation ${id} was already picked up`, { status: r.status });
       return r;
     });
   }
@@ -112,9 +117,20 @@ export class ReservationService {
       const due = await repo.lockDue(this.now(), limit);
       if (!due.length) return 0;
       const now = this.now();
-      await this.holds.addReserved(tx, due.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }))), now);
-      const ended = await repo.setStatusMany(due.map((r) => r.id), 'EXPIRED', now);
-      await this.feed.appendMany(tx, ended.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })));
+      await this.holds.addReserved(
+        tx,
+        due.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty }))),
+        now,
+      );
+      const ended = await repo.setStatusMany(
+        due.map((r) => r.id),
+        'EXPIRED',
+        now,
+      );
+      await this.feed.appendMany(
+        tx,
+        ended.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })),
+      );
       const hooks = this.hooks();
       for (const r of hooks ? ended : []) await hooks!.ended(tx, r, { how: 'EXPIRED' });
       return due.length;
@@ -132,7 +148,12 @@ export class ReservationService {
       const hold = holdsStock(r.status)
         ? await this.#end(tx, r, 'FULFILLED')
         : await new ReservationRepository(tx).setStatus(r.id, 'FULFILLED', r.expiresAt, this.now()); // handed over offline after the hub ended it
-      await this.hooks()?.handedOver(tx, { hold, storeId: e.origin, at: handedOverAt(e.hlc, this.now()), endedBefore: holdsStock(r.status) ? null : r.status });
+      await this.hooks()?.handedOver(tx, {
+        hold,
+        storeId: e.origin,
+        at: handedOverAt(e.hlc, this.now()),
+        endedBefore: holdsStock(r.status) ? null : r.status,
+      });
       return undefined;
     });
   }
@@ -141,20 +162,29 @@ export class ReservationService {
   applyNoShows(tx: Queryable, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     return this.#eachOwned(tx, events, async (r, e) => {
       if (r.status === 'FULFILLED') return `reservation ${r.id} was picked up; not a no-show`;
-      if (holdsStock(r.status)) await this.hooks()?.ended(tx, await this.#end(tx, r, 'RELEASED'), { how: 'NO_SHOW', storeId: e.origin });
+      if (holdsStock(r.status))
+        await this.hooks()?.ended(tx, await this.#end(tx, r, 'RELEASED'), { how: 'NO_SHOW', storeId: e.origin });
       return undefined;
     });
   }
 
   /** Runs `fn` for each event's reservation (locked) that belongs to the sending store; `fn` returns a refusal or nothing. */
-  async #eachOwned(tx: Queryable, events: readonly AppliedEvent[], fn: (r: Reservation, e: AppliedEvent) => Promise<string | undefined>): Promise<HandlerResult> {
+  async #eachOwned(
+    tx: Queryable,
+    events: readonly AppliedEvent[],
+    fn: (r: Reservation, e: AppliedEvent) => Promise<string | undefined>,
+  ): Promise<HandlerResult> {
     const rejected: { seq: number; reason: string }[] = [];
     const repo = new ReservationRepository(tx);
     for (const e of events) {
       const id = (e.payload as { reservationId?: unknown } | null)?.reservationId;
       // Checked before querying: a failed statement would abort the whole apply transaction on Postgres.
       const r = typeof id === 'string' && isUuid(id) ? await repo.get(id, true) : undefined;
-      const reason = !r ? `unknown reservation ${String(id)}` : r.storeId !== e.origin ? `reservation ${r.id} belongs to another store` : await fn(r, e);
+      const reason = !r
+        ? `unknown reservation ${String(id)}`
+        : r.storeId !== e.origin
+          ? `reservation ${r.id} belongs to another store`
+          : await fn(r, e);
       if (reason) rejected.push({ seq: e.seq, reason });
     }
     return { rejected };
@@ -162,7 +192,11 @@ export class ReservationService {
 
   async #end(tx: Queryable, r: Reservation, status: 'RELEASED' | 'EXPIRED' | 'FULFILLED'): Promise<Reservation> {
     const now = this.now();
-    await this.holds.addReserved(tx, r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty })), now);
+    await this.holds.addReserved(
+      tx,
+      r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: -l.qty })),
+      now,
+    );
     const ended = await new ReservationRepository(tx).setStatus(r.id, status, r.expiresAt, now);
     await this.#announce(tx, ended);
     return ended;

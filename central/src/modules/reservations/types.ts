@@ -4,7 +4,13 @@ import type { Reservation, ReservationStatus } from '../../kernel/ports/reservat
 
 // The hold and what others ask of it are a port between modules (kernel/ports/reservations.ts), as is what holds
 // need of stock (kernel/ports/inventory.ts).
-export { RESERVATION_STATUSES, type NewReservation, type Reservation, type ReservationLine, type ReservationStatus } from '../../kernel/ports/reservations.js';
+export {
+  RESERVATION_STATUSES,
+  type NewReservation,
+  type Reservation,
+  type ReservationLine,
+  type ReservationStatus,
+} from '../../kernel/ports/reservations.js';
 export type { IncidentDesk, IncidentRef, StockHolds } from '../../kernel/ports/inventory.js';
 
 /** How a hold ended without being handed over, as the flows that follow it need to know. */
@@ -25,12 +31,31 @@ export interface HoldHooks {
    * `at` is the store's clock at the hand-over, `endedBefore` the status the hub had ended the hold with before the
    * event arrived (RELEASED or EXPIRED), or null when it was still open.
    */
-  handedOver(tx: Queryable, e: { readonly hold: Reservation; readonly storeId: string; readonly at: number; readonly endedBefore: ReservationStatus | null }): Promise<void>;
+  handedOver(
+    tx: Queryable,
+    e: {
+      readonly hold: Reservation;
+      readonly storeId: string;
+      readonly at: number;
+      readonly endedBefore: ReservationStatus | null;
+    },
+  ): Promise<void>;
   /** The hold ended with no hand-over: its TTL or pickup window ran out, the store marked a no-show, or oversell repair cancelled it. */
   ended(tx: Queryable, hold: Reservation, end: HoldEnd): Promise<void>;
   /** Oversell repair moved the hold to another store (`hold` is as it is now, at `toStoreId`). */
-  moved(tx: Queryable, e: { readonly hold: Reservation; readonly fromStoreId: string; readonly toStoreId: string; readonly distanceKm: number }): Promise<void>;
+  moved(
+    tx: Queryable,
+    e: {
+      readonly hold: Reservation;
+      readonly fromStoreId: string;
+      readonly toStoreId: string;
+      readonly distanceKm: number;
+    },
+  ): Promise<void>;
 }
 
 /** A port the workflows layer fills (it may import this module; other modules never ask for it). */
-export const HOLD_HOOKS = definePort<HoldHooks>('reservations.hold-hooks', 'the flows told when a hold is handed over, ends or moves');
+export const HOLD_HOOKS = definePort<HoldHooks>(
+  'reservations.hold-hooks',
+  'the flows told when a hold is handed over, ends or moves',
+);

@@ -3,7 +3,15 @@ import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
 import { SalesService } from './service.js';
 
-export type { DailyTotals, SaleDetail, SaleLookup, SaleRecord, ReturnRecord, ReturnStatus, SaleStatus } from './types.js';
+export type {
+  DailyTotals,
+  SaleDetail,
+  SaleLookup,
+  SaleRecord,
+  ReturnRecord,
+  ReturnStatus,
+  SaleStatus,
+} from './types.js';
 
 /**
  * The fleet's sales ledger from every store's `sale.completed`, `sale.voided` and `sale.returned` events, with daily
@@ -12,7 +20,10 @@ export type { DailyTotals, SaleDetail, SaleLookup, SaleRecord, ReturnRecord, Ret
 export const hubModule: HubModule = {
   name: 'sales',
   migrations: new URL('./schema/', import.meta.url),
-  console: { dir: new URL('./console/', import.meta.url), pages: [{ path: 'sales', title: 'Sales', script: 'sales.js' }] },
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [{ path: 'sales', title: 'Sales', script: 'sales.js' }],
+  },
   routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now)),
   eventHandlers: (ctx) => {
     const service = new SalesService(() => new SalesRepository(ctx.db), ctx.now);

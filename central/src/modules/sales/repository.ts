@@ -1,12 +1,23 @@
 import type { Queryable } from '../../db/db.js';
 import type { HeldReturn, SaleFacts } from './return-checks.js';
-import type { DailyQuery, DailyTotals, NewReturn, NewSale, ReturnRecord, ReturnStatus, SaleRecord, SaleStatus } from './types.js';
+import type {
+  DailyQuery,
+  DailyTotals,
+  NewReturn,
+  NewSale,
+  ReturnRecord,
+  ReturnStatus,
+  SaleRecord,
+  SaleStatus,
+} from './types.js';
 
 /**
  * Adds to the day's totals what the CTE `cte` returns (only rows the ledger did not count yet), in the statement that
  * wrote them: `cte` yields (day, currency, sales, gross, tax, returns, refunds, voids). $1 = store, $3 = now.
  */
-const addToDaily = (cte: string) => `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
+const addToDaily = (
+  cte: string,
+) => `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
   SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), $3 FROM ${cte} GROUP BY day, currency
   ON CONFLICT (store_id, day, currency) DO UPDATE SET
     sales_count = d.sales_count + EXCLUDED.sales_count, gross_minor = d.gross_minor + EXCLUDED.gross_minor,
@@ -16,7 +27,8 @@ const addToDaily = (cte: string) => `INSERT INTO sales_daily AS d (store_id, day
 
 const SALE_COLUMNS = `store_id, sale_id, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
   voided_card_reference, origin_seq, received_at`;
-const RETURN_COLUMNS = 'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
+const RETURN_COLUMNS =
+  'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
 
 interface SaleRow {
   store_id: string;
@@ -125,7 +137,9 @@ export class SalesRepository {
 
   /** The store's time zone as its location says (null when the hub has no such location). */
   async storeTimezone(storeId: string): Promise<string | null> {
-    const { rows } = await this.db.query<{ timezone: string }>('SELECT timezone FROM locations WHERE id = $1', [storeId]);
+    const { rows } = await this.db.query<{ timezone: string }>('SELECT timezone FROM locations WHERE id = $1', [
+      storeId,
+    ]);
     return rows[0]?.timezone ?? null;
   }
 
@@ -152,7 +166,10 @@ export class SalesRepository {
 
   /** What the ledger holds for these sale ids of the store. */
   async statuses(storeId: string, saleIds: readonly string[]): Promise<Map<string, SaleStatus>> {
-    const { rows } = await this.db.query<{ sale_id: string; status: SaleStatus }>('SELECT sale_id, status FROM sales WHERE store_id = $1 AND sale_id = ANY($2::text[])', [storeId, saleIds]);
+    const { rows } = await this.db.query<{ sale_id: string; status: SaleStatus }>(
+      'SELECT sale_id, status FROM sales WHERE store_id = $1 AND sale_id = ANY($2::text[])',
+      [storeId, saleIds],
+    );
     return new Map(rows.map((r) => [r.sale_id, r.status]));
   }
 
@@ -180,11 +197,23 @@ export class SalesRepository {
   /** What a return is judged against (return-checks.ts): the store's sales of these ids. */
   async saleFacts(storeId: string, saleIds: readonly string[]): Promise<SaleFacts[]> {
     if (!saleIds.length) return [];
-    const { rows } = await this.db.query<{ sale_id: string; status: SaleStatus; currency: string; total_minor: number; lines: SaleFacts['lines'] }>(
+    const { rows } = await this.db.query<{
+      sale_id: string;
+      status: SaleStatus;
+      currency: string;
+      total_minor: number;
+      lines: SaleFacts['lines'];
+    }>(
       'SELECT sale_id, status, currency, total_minor, lines FROM sales WHERE store_id = $1 AND sale_id = ANY($2::text[])',
       [storeId, saleIds],
     );
-    return rows.map((r) => ({ saleId: r.sale_id, status: r.status, currency: r.currency, totalMinor: r.total_minor, lines: r.lines }));
+    return rows.map((r) => ({
+      saleId: r.sale_id,
+      status: r.status,
+      currency: r.currency,
+      totalMinor: r.total_minor,
+      lines: r.lines,
+    }));
   }
 
   /** How many of the store's returns wait for their sale (PENDING), counted up to `atMost`. */
@@ -197,17 +226,39 @@ export class SalesRepository {
   }
 
   /** The store's returns of these sales, and those with these return ids (resends), in seq order. */
-  async returnsFor(storeId: string, saleIds: readonly string[], returnIds: readonly string[] = []): Promise<HeldReturn[]> {
-    const { rows } = await this.db.query<{ return_id: string; sale_id: string; currency: string; refund_minor: number; lines: NewReturn['lines']; status: ReturnStatus }>(
+  async returnsFor(
+    storeId: string,
+    saleIds: readonly string[],
+    returnIds: readonly string[] = [],
+  ): Promise<HeldReturn[]> {
+    const { rows } = await this.db.query<{
+      return_id: string;
+      sale_id: string;
+      currency: string;
+      refund_minor: number;
+      lines: NewReturn['lines'];
+      status: ReturnStatus;
+    }>(
       `SELECT return_id, sale_id, currency, refund_minor, lines, status FROM sale_returns
        WHERE store_id = $1 AND (sale_id = ANY($2::text[]) OR return_id = ANY($3::text[])) ORDER BY origin_seq, return_id`,
       [storeId, saleIds, returnIds],
     );
-    return rows.map((r) => ({ returnId: r.return_id, saleId: r.sale_id, currency: r.currency, refundMinor: r.refund_minor, lines: r.lines, status: r.status }));
+    return rows.map((r) => ({
+      returnId: r.return_id,
+      saleId: r.sale_id,
+      currency: r.currency,
+      refundMinor: r.refund_minor,
+      lines: r.lines,
+      status: r.status,
+    }));
   }
 
   /** Settles PENDING returns as judged, in one statement: a COUNTED one adds to its own day's totals. */
-  async settleReturns(storeId: string, verdicts: readonly { returnId: string; status: 'COUNTED' | 'REFUSED'; reason: string | null }[], now: number): Promise<void> {
+  async settleReturns(
+    storeId: string,
+    verdicts: readonly { returnId: string; status: 'COUNTED' | 'REFUSED'; reason: string | null }[],
+    now: number,
+  ): Promise<void> {
     if (!verdicts.length) return;
     await this.db.query(
       `WITH settled AS (
@@ -246,7 +297,10 @@ export class SalesRepository {
 
   /** The code and name of these stores, as their locations say. */
   async storeLabels(storeIds: readonly string[]): Promise<Map<string, { code: string; name: string }>> {
-    const { rows } = await this.db.query<{ id: string; code: string; name: string }>('SELECT id, code, name FROM locations WHERE id = ANY($1::uuid[])', [storeIds]);
+    const { rows } = await this.db.query<{ id: string; code: string; name: string }>(
+      'SELECT id, code, name FROM locations WHERE id = ANY($1::uuid[])',
+      [storeIds],
+    );
     return new Map(rows.map((r) => [r.id, { code: r.code, name: r.name }]));
   }
 

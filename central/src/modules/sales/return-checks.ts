@@ -18,7 +18,12 @@ export interface SaleFacts {
   readonly currency: string;
   readonly totalMinor: number;
   /** As `sale.completed` carried them (subtotal before tax); a voided sale's lines have no amounts. */
-  readonly lines: readonly { readonly sku: string; readonly qty: number; readonly subtotalMinor?: number; readonly taxMinor?: number }[];
+  readonly lines: readonly {
+    readonly sku: string;
+    readonly qty: number;
+    readonly subtotalMinor?: number;
+    readonly taxMinor?: number;
+  }[];
 }
 
 /** A return as it is judged: what it brings back and what each line refunds (tax included). */
@@ -35,7 +40,9 @@ export interface HeldReturn extends ReturnClaim {
   readonly status: ReturnStatus;
 }
 
-export type Verdict = { readonly status: 'COUNTED' | 'PENDING' } | { readonly status: 'REFUSED'; readonly reason: string };
+export type Verdict =
+  | { readonly status: 'COUNTED' | 'PENDING' }
+  | { readonly status: 'REFUSED'; readonly reason: string };
 
 /** One sku's part of a sale or of its returns: quantity, money (tax included) and how many lines it came in. */
 interface Part {
@@ -55,7 +62,10 @@ const add = (m: Map<string, Part>, sku: string, qty: number, minor: number) => {
   m.set(sku, { qty: p.qty + qty, minor: p.minor + minor, lines: p.lines + 1 });
 };
 
-const bySku = <L extends { readonly sku: string; readonly qty: number }>(lines: readonly L[], minorOf: (l: L) => number) => {
+const bySku = <L extends { readonly sku: string; readonly qty: number }>(
+  lines: readonly L[],
+  minorOf: (l: L) => number,
+) => {
   const m = new Map<string, Part>();
   for (const l of lines) add(m, l.sku, l.qty, minorOf(l));
   return m;
@@ -91,9 +101,14 @@ export class ReturnJudge {
   judge(r: ReturnClaim): Verdict {
     const sale = this.#sales.get(r.saleId);
     if (!sale) return { status: 'PENDING' };
-    const refuse = (why: string): Verdict => ({ status: 'REFUSED', reason: `return ${r.returnId} of sale ${r.saleId}: ${why}` });
-    if (sale.status !== 'COMPLETED') return refuse(`the sale was ${sale.status.toLowerCase()}, nothing was paid to refund`);
-    if (r.currency !== sale.currency) return refuse(`it refunds in ${r.currency} but the sale was paid in ${sale.currency}`);
+    const refuse = (why: string): Verdict => ({
+      status: 'REFUSED',
+      reason: `return ${r.returnId} of sale ${r.saleId}: ${why}`,
+    });
+    if (sale.status !== 'COMPLETED')
+      return refuse(`the sale was ${sale.status.toLowerCase()}, nothing was paid to refund`);
+    if (r.currency !== sale.currency)
+      return refuse(`it refunds in ${r.currency} but the sale was paid in ${sale.currency}`);
     const left = this.#leftOf(r.saleId);
     const sold = bySku(sale.lines, (l) => (l.subtotalMinor ?? 0) + (l.taxMinor ?? 0));
     const back = bySku(r.lines, (l) => l.refundMinor);
@@ -102,10 +117,15 @@ export class ReturnJudge {
       const before = left.returned.get(sku) ?? none;
       const s = sold.get(sku);
       if (!s) return refuse(`it brings back ${sku}, which the sale did not sell`);
-      if (before.qty + b.qty > s.qty) return refuse(`it brings back ${b.qty} of ${sku} but the sale sold ${s.qty}, of which ${before.qty} already came back`);
+      if (before.qty + b.qty > s.qty)
+        return refuse(
+          `it brings back ${b.qty} of ${sku} but the sale sold ${s.qty}, of which ${before.qty} already came back`,
+        );
     }
     if (left.refunded + r.refundMinor > sale.totalMinor) {
-      return refuse(`it refunds ${r.refundMinor} but the sale took ${sale.totalMinor}, of which ${left.refunded} is already refunded`);
+      return refuse(
+        `it refunds ${r.refundMinor} but the sale took ${sale.totalMinor}, of which ${left.refunded} is already refunded`,
+      );
     }
     for (const [sku, b] of back) {
       const before = left.returned.get(sku) ?? none;
@@ -113,7 +133,9 @@ export class ReturnJudge {
       const qty = before.qty + b.qty;
       const most = mostForLine(qty, before.lines + b.lines, s.minor, s.qty);
       if (before.minor + b.minor > most) {
-        return refuse(`it refunds ${b.minor} for ${b.qty} of ${sku} but the sale's ${sku} line took ${s.minor} for ${s.qty}, of which ${before.minor} is already refunded: at most ${Math.max(0, most - before.minor)} can be refunded for ${b.qty}`);
+        return refuse(
+          `it refunds ${b.minor} for ${b.qty} of ${sku} but the sale's ${sku} line took ${s.minor} for ${s.qty}, of which ${before.minor} is already refunded: at most ${Math.max(0, most - before.minor)} can be refunded for ${b.qty}`,
+        );
       }
     }
     this.#take(r);

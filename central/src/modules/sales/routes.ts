@@ -5,7 +5,10 @@ import { assertStoreAccess, isHeadOffice, principalOf, storeOf } from '../../ker
 import { isCalendarDay } from './sales-rules.js';
 import type { SalesService } from './service.js';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine(isCalendarDay, 'not a date on the calendar');
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine(isCalendarDay, 'not a date on the calendar');
 const cursor = z
   .string()
   .regex(/^(\d{4}-\d{2}-\d{2})_([0-9a-fA-F-]{36})_([A-Z]{3})$/, 'the `next` of the previous page')
@@ -34,8 +37,17 @@ export function salesRoutes(sales: SalesService): Router {
     const p = principalOf(req);
     const q = parseOrThrow(dailyQuery, req.query, 'query');
     if (q.store) assertStoreAccess(req, q.store);
-    else if (!isHeadOffice(p)) throw new ForbiddenError('name your store with ?store=; the whole fleet’s totals are for an ADMIN');
-    res.json(await sales.daily({ storeId: q.store ?? null, from: q.from ?? null, to: q.to ?? null, limit: q.limit, after: q.after ?? null }));
+    else if (!isHeadOffice(p))
+      throw new ForbiddenError('name your store with ?store=; the whole fleet’s totals are for an ADMIN');
+    res.json(
+      await sales.daily({
+        storeId: q.store ?? null,
+        from: q.from ?? null,
+        to: q.to ?? null,
+        limit: q.limit,
+        after: q.after ?? null,
+      }),
+    );
   });
   r.get('/sales/:saleId', async (req, res) => {
     const p = principalOf(req);

@@ -13,7 +13,10 @@ export interface Refusal {
  * Validates each event of a run with its shared schema. A payload that fails is refused alone, its reason naming the
  * first field at fault (`lines.0.qty: …`), so the store's engineer can find it; the rest go on.
  */
-export function parseRun<S extends z.ZodType>(schema: S, events: readonly AppliedEvent[]): { valid: { seq: number; data: z.output<S> }[]; refused: Refusal[] } {
+export function parseRun<S extends z.ZodType>(
+  schema: S,
+  events: readonly AppliedEvent[],
+): { valid: { seq: number; data: z.output<S> }[]; refused: Refusal[] } {
   const valid: { seq: number; data: z.output<S> }[] = [];
   const refused: Refusal[] = [];
   for (const e of events) {
@@ -24,7 +27,10 @@ export function parseRun<S extends z.ZodType>(schema: S, events: readonly Applie
     }
     const issue = parsed.error.issues[0];
     const more = parsed.error.issues.length > 1 ? ` (+${parsed.error.issues.length - 1} more)` : '';
-    refused.push({ seq: e.seq, reason: `invalid payload: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}${more}` });
+    refused.push({
+      seq: e.seq,
+      reason: `invalid payload: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}${more}`,
+    });
   }
   return { valid, refused };
 }
@@ -57,7 +63,11 @@ export function zoneOrUtc(timeZone: string | null | undefined): string {
 
 /** The calendar day (`YYYY-MM-DD`) at `ms` in `timeZone` (a zone `zoneOrUtc` returned). */
 export function localDay(ms: number, timeZone: string): LocalDay {
-  const parts = Object.fromEntries(dayFormat(timeZone).formatToParts(ms).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    dayFormat(timeZone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
@@ -120,5 +130,16 @@ export function voidedRow(p: SaleVoided, seq: number, zone: string): NewSale {
 
 /** A return as written; `status` is what judging it against its sale said (return-checks.ts). */
 export function returnRow(p: SaleReturned, seq: number, zone: string, status: NewReturn['status']): NewReturn {
-  return { returnId: p.returnId, saleId: p.saleId, currency: p.currency, at: p.at, day: localDay(p.at, zone), refundMinor: p.refundMinor, lines: p.lines, refund: p.refund, originSeq: seq, status };
+  return {
+    returnId: p.returnId,
+    saleId: p.saleId,
+    currency: p.currency,
+    at: p.at,
+    day: localDay(p.at, zone),
+    refundMinor: p.refundMinor,
+    lines: p.lines,
+    refund: p.refund,
+    originSeq: seq,
+    status,
+  };
 }

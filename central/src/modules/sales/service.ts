@@ -1,8 +1,24 @@
-import { NotFoundError, saleCompletedSchema, saleReturnedSchema, saleVoidedSchema, ValidationError } from '@storefleet/shared';
+import {
+  NotFoundError,
+  saleCompletedSchema,
+  saleReturnedSchema,
+  saleVoidedSchema,
+  ValidationError,
+} from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
 import type { SalesRepository } from './repository.js';
 import { ReturnJudge, type SaleFacts } from './return-checks.js';
-import { addDays, completedRow, firstPerId, localDay, parseRun, returnRow, voidedRow, zoneOrUtc, type Refusal } from './sales-rules.js';
+import {
+  addDays,
+  completedRow,
+  firstPerId,
+  localDay,
+  parseRun,
+  returnRow,
+  voidedRow,
+  zoneOrUtc,
+  type Refusal,
+} from './sales-rules.js';
 import type { DailyQuery, DailyTotals, LocalDay, NewReturn, NewSale, SaleLookup, SaleStatus } from './types.js';
 
 /** The longest span one daily query may cover. */
@@ -20,7 +36,10 @@ const MAX_RETURNS = 1_000;
 export const MAX_PENDING_RETURNS = 10_000;
 
 /** A daily query as a caller asks it: the days are optional. */
-export type DailyRequest = Omit<DailyQuery, 'from' | 'to'> & { readonly from: LocalDay | null; readonly to: LocalDay | null };
+export type DailyRequest = Omit<DailyQuery, 'from' | 'to'> & {
+  readonly from: LocalDay | null;
+  readonly to: LocalDay | null;
+};
 
 const bySeq = (a: Refusal, b: Refusal) => a.seq - b.seq;
 const unique = (ids: readonly string[]) => [...new Set(ids)];
@@ -45,12 +64,16 @@ export class SalesService {
 
   applyCompleted(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     const { valid, refused } = parseRun(saleCompletedSchema, events);
-    return this.#applySales(repo, events, refused, 'COMPLETED', (zone) => valid.map((v) => completedRow(v.data, v.seq, zone)));
+    return this.#applySales(repo, events, refused, 'COMPLETED', (zone) =>
+      valid.map((v) => completedRow(v.data, v.seq, zone)),
+    );
   }
 
   applyVoided(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     const { valid, refused } = parseRun(saleVoidedSchema, events);
-    return this.#applySales(repo, events, refused, 'VOIDED', (zone) => valid.map((v) => voidedRow(v.data, v.seq, zone)));
+    return this.#applySales(repo, events, refused, 'VOIDED', (zone) =>
+      valid.map((v) => voidedRow(v.data, v.seq, zone)),
+    );
   }
 
   async applyReturned(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
@@ -58,19 +81,35 @@ export class SalesService {
     if (!valid.length) return { rejected: refused.sort(bySeq) };
     const storeId = events[0]!.origin;
     const zone = zoneOrUtc(await repo.storeTimezone(storeId));
-    const claims = firstPerId(valid.map((v) => returnRow(v.data, v.seq, zone, 'PENDING')), (r) => r.returnId);
+    const claims = firstPerId(
+      valid.map((v) => returnRow(v.data, v.seq, zone, 'PENDING')),
+      (r) => r.returnId,
+    );
     const sales = await repo.saleFacts(storeId, unique(claims.map((c) => c.saleId)));
-    const held = await repo.returnsFor(storeId, sales.map((s) => s.saleId), claims.map((c) => c.returnId));
+    const held = await repo.returnsFor(
+      storeId,
+      sales.map((s) => s.saleId),
+      claims.map((c) => c.returnId),
+    );
     const heldIds = new Set(held.map((h) => h.returnId));
-    const judge = new ReturnJudge(sales, held.filter((h) => h.status === 'COUNTED'));
+    const judge = new ReturnJudge(
+      sales,
+      held.filter((h) => h.status === 'COUNTED'),
+    );
     const rows: NewReturn[] = [];
     let waiting: number | null = null; // the store's PENDING returns, read once the run has one more
     for (const c of claims) {
       if (heldIds.has(c.returnId)) continue; // sent before: the first one stands
       const verdict = judge.judge(c);
       if (verdict.status === 'REFUSED') refused.push({ seq: c.originSeq, reason: verdict.reason });
-      else if (verdict.status === 'PENDING' && (waiting ??= await repo.pendingCount(storeId, MAX_PENDING_RETURNS)) >= MAX_PENDING_RETURNS) {
-        refused.push({ seq: c.originSeq, reason: `return ${c.returnId} of sale ${c.saleId}: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives` });
+      else if (
+        verdict.status === 'PENDING' &&
+        (waiting ??= await repo.pendingCount(storeId, MAX_PENDING_RETURNS)) >= MAX_PENDING_RETURNS
+      ) {
+        refused.push({
+          seq: c.originSeq,
+          reason: `return ${c.returnId} of sale ${c.saleId}: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives`,
+        });
       } else {
         if (verdict.status === 'PENDING') waiting!++;
         rows.push({ ...c, status: verdict.status });
@@ -82,13 +121,21 @@ export class SalesService {
 
   /** Judges the store's returns that were waiting for these sales, just written; in the same transaction. */
   async #settlePending(repo: SalesRepository, storeId: string, sales: readonly SaleFacts[]): Promise<void> {
-    const held = await repo.returnsFor(storeId, sales.map((s) => s.saleId));
+    const held = await repo.returnsFor(
+      storeId,
+      sales.map((s) => s.saleId),
+    );
     const pending = held.filter((h) => h.status === 'PENDING');
     if (!pending.length) return;
-    const judge = new ReturnJudge(sales, held.filter((h) => h.status === 'COUNTED'));
+    const judge = new ReturnJudge(
+      sales,
+      held.filter((h) => h.status === 'COUNTED'),
+    );
     const verdicts = pending.map((p) => {
       const v = judge.judge(p);
-      return v.status === 'REFUSED' ? { returnId: p.returnId, status: v.status, reason: v.reason } : { returnId: p.returnId, status: 'COUNTED' as const, reason: null };
+      return v.status === 'REFUSED'
+        ? { returnId: p.returnId, status: v.status, reason: v.reason }
+        : { returnId: p.returnId, status: 'COUNTED' as const, reason: null };
     });
     await repo.settleReturns(storeId, verdicts, this.now());
   }
@@ -97,20 +144,31 @@ export class SalesService {
    * Writes sales of one status. A sale id the ledger holds under the other status (a basket reported voided that was
    * also reported paid) is refused: the first report stands and the contradiction is parked for someone to look at.
    */
-  async #applySales(repo: SalesRepository, events: readonly AppliedEvent[], refused: Refusal[], status: SaleStatus, rows: (zone: string) => NewSale[]): Promise<HandlerResult> {
+  async #applySales(
+    repo: SalesRepository,
+    events: readonly AppliedEvent[],
+    refused: Refusal[],
+    status: SaleStatus,
+    rows: (zone: string) => NewSale[],
+  ): Promise<HandlerResult> {
     if (refused.length === events.length) return { rejected: refused };
     const storeId = events[0]!.origin;
     const all = rows(zoneOrUtc(await repo.storeTimezone(storeId)));
     const firsts = firstPerId(all, (s) => s.saleId);
     const written = await repo.insertSales(storeId, firsts, this.now());
     // Both kinds of lines carry sku and qty: all a return is judged by.
-    if (written.size) await this.#settlePending(repo, storeId, firsts.filter((s) => written.has(s.saleId)) as SaleFacts[]);
+    if (written.size)
+      await this.#settlePending(repo, storeId, firsts.filter((s) => written.has(s.saleId)) as SaleFacts[]);
     const again = all.filter((s) => !written.has(s.saleId));
     if (again.length) {
       const held = await repo.statuses(storeId, [...new Set(again.map((s) => s.saleId))]);
       for (const s of again) {
         const other = held.get(s.saleId);
-        if (other && other !== status) refused.push({ seq: s.originSeq, reason: `sale ${s.saleId} is already in the ledger as ${other}; a ${status} report of it is refused` });
+        if (other && other !== status)
+          refused.push({
+            seq: s.originSeq,
+            reason: `sale ${s.saleId} is already in the ledger as ${other}; a ${status} report of it is refused`,
+          });
       }
     }
     return { rejected: refused.sort(bySeq) };
@@ -123,7 +181,10 @@ export class SalesService {
   async daily(q: DailyRequest): Promise<{ from: LocalDay; to: LocalDay; items: DailyTotals[]; next: string | null }> {
     const to = q.to ?? localDay(this.now(), EARLIEST_ZONE);
     const from = q.from ?? addDays(to, -6);
-    if (from > to) throw new ValidationError(`invalid query (from: ${from} is after to ${to})`, [{ path: 'from', message: 'must not be after to' }]);
+    if (from > to)
+      throw new ValidationError(`invalid query (from: ${from} is after to ${to})`, [
+        { path: 'from', message: 'must not be after to' },
+      ]);
     if (addDays(from, MAX_DAYS - 1) < to) {
       const message = `at most ${MAX_DAYS} days from ${from} to ${to}`;
       throw new ValidationError(`invalid query (to: ${message})`, [{ path: 'to', message }]);
@@ -142,7 +203,9 @@ export class SalesService {
     const repo = this.repo();
     const sales = await repo.salesById(saleId, storeId, MAX_MATCHES);
     const returns = await repo.returnsOf(saleId, storeId, MAX_RETURNS);
-    const stores = unique([...sales.map((s) => s.storeId), ...returns.map((r) => r.storeId)]).sort().slice(0, MAX_MATCHES);
+    const stores = unique([...sales.map((s) => s.storeId), ...returns.map((r) => r.storeId)])
+      .sort()
+      .slice(0, MAX_MATCHES);
     if (!stores.length) throw new NotFoundError('sale', saleId);
     const labels = await repo.storeLabels(stores);
     const matches = stores.map((id) => ({

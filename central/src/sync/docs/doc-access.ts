@@ -55,7 +55,8 @@ export class DocAccess {
     else {
       this.#rules.set(namespace, rule.access);
       if (rule.validate) this.#content.set(namespace, rule.validate);
-      if (rule.mayRead) this.#gates.set(namespace, { gate: rule.mayRead, refusal: rule.readRefusal ?? DEFAULT_REFUSAL });
+      if (rule.mayRead)
+        this.#gates.set(namespace, { gate: rule.mayRead, refusal: rule.readRefusal ?? DEFAULT_REFUSAL });
       if (rule.genesis) this.#genesis.set(namespace, rule.genesis);
     }
   }
@@ -93,7 +94,8 @@ export class DocAccess {
     const text = findBadText(doc);
     const problems: FieldIssue[] = text ? [{ path: text.path, message: text.problem }] : [];
     const rule = this.#content.get(docNamespace(docId) ?? '');
-    for (const p of rule?.(doc) ?? []) if (!problems.some((q) => q.path === p.path && q.message === p.message)) problems.push(p);
+    for (const p of rule?.(doc) ?? [])
+      if (!problems.some((q) => q.path === p.path && q.message === p.message)) problems.push(p);
     return problems;
   }
 
@@ -115,7 +117,8 @@ export class DocAccess {
   /** Throws ForbiddenError unless `principal` has at least `needed` on the document; tells no listener. */
   check(principal: Principal, docId: string, needed: 'read' | 'write'): DocRight {
     const right = this.right(principal, docId);
-    if (right === 'none' || (needed === 'write' && right === 'read')) throw new ForbiddenError(`no ${needed} access to document ${docId}`);
+    if (right === 'none' || (needed === 'write' && right === 'read'))
+      throw new ForbiddenError(`no ${needed} access to document ${docId}`);
     return right;
   }
 

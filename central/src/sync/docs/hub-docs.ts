@@ -82,8 +82,10 @@ export class HubDocs {
     this.#peers.set(peer, send);
     await this.#serial(docId, async (e) => {
       const refused = this.#refused.get(peer)?.get(docId);
-      if (refused) throw new ValidationError(`${refused} (this document no longer syncs with this store until it reconnects)`);
-      if (!(await this.access.mayRead(principal, docId, e.replica.doc))) return this.#fromBlindPeer(peer, principal, send, e, data, right === 'read');
+      if (refused)
+        throw new ValidationError(`${refused} (this document no longer syncs with this store until it reconnects)`);
+      if (!(await this.access.mayRead(principal, docId, e.replica.doc)))
+        return this.#fromBlindPeer(peer, principal, send, e, data, right === 'read');
       if (this.#blind.get(peer)?.delete(docId)) e.replica.resetPeer(peer); // it may read now (linked elsewhere): serve it
       let changed: boolean;
       try {
@@ -100,7 +102,14 @@ export class HubDocs {
   }
 
   /** A frame from a peer that may not read the document (see Blind); inside the document's queue. */
-  async #fromBlindPeer(peer: string, principal: Principal, send: PeerSender, e: Entry, data: string, readOnly: boolean): Promise<void> {
+  async #fromBlindPeer(
+    peer: string,
+    principal: Principal,
+    send: PeerSender,
+    e: Entry,
+    data: string,
+    readOnly: boolean,
+  ): Promise<void> {
     const docId = e.replica.docId;
     const blinds = this.#blind.get(peer) ?? new Map<string, Blind>();
     this.#blind.set(peer, blinds);
@@ -140,7 +149,9 @@ export class HubDocs {
     if (message && !send(docId, toBase64(message))) return this.peerGone(peer);
     if (!b.told) {
       b.told = true;
-      throw new ForbiddenError(`${docId}: ${this.access.readRefusal(docId)} (until then this store is sent nothing of it)`);
+      throw new ForbiddenError(
+        `${docId}: ${this.access.readRefusal(docId)} (until then this store is sent nothing of it)`,
+      );
     }
   }
 
@@ -148,7 +159,9 @@ export class HubDocs {
   #failed(peer: string, e: Entry, err: unknown): never {
     if (err instanceof DocContentError) this.#refuse(peer, e, err);
     if (err instanceof AppError) throw err;
-    throw new ValidationError(`doc-sync for ${e.replica.docId} is not a sync message for this document (${(err as Error).message})`);
+    throw new ValidationError(
+      `doc-sync for ${e.replica.docId} is not a sync message for this document (${(err as Error).message})`,
+    );
   }
 
   /** The peer disconnected: forget its sync states (and the documents refused to it). */
@@ -215,7 +228,10 @@ export class HubDocs {
 
   /** Closes the document to `peer` for this connection (see the class comment) and forgets its sync state for it. */
   #refuse(peer: string, e: Entry, err: DocContentError): void {
-    this.log.warn({ peer, docId: e.replica.docId, problems: err.issues }, 'refused changes to a document that would make it invalid');
+    this.log.warn(
+      { peer, docId: e.replica.docId, problems: err.issues },
+      'refused changes to a document that would make it invalid',
+    );
     const refused = this.#refused.get(peer) ?? new Map<string, string>();
     if (refused.size >= MAX_REFUSED_PER_PEER) refused.delete(refused.keys().next().value!);
     refused.set(e.replica.docId, err.message);
@@ -278,9 +294,18 @@ export class HubDocs {
     if (!e) {
       if (this.#docs.size >= this.maxCached) this.#evictIdle();
       const genesis = this.access.genesis(docId);
-      const entry: Entry = { replica: DocReplica.fromChunks(docId, [], genesis), lastSeq: 0, chunksSinceSnapshot: 0, queue: Promise.resolve() };
+      const entry: Entry = {
+        replica: DocReplica.fromChunks(docId, [], genesis),
+        lastSeq: 0,
+        chunksSinceSnapshot: 0,
+        queue: Promise.resolve(),
+      };
       entry.queue = this.repo.chunks(docId).then((chunks) => {
-        entry.replica = DocReplica.fromChunks(docId, chunks.map((c) => c.data), genesis);
+        entry.replica = DocReplica.fromChunks(
+          docId,
+          chunks.map((c) => c.data),
+          genesis,
+        );
         entry.lastSeq = chunks.at(-1)?.seq ?? 0;
         entry.chunksSinceSnapshot = chunks.length;
       });

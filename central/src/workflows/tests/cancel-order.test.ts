@@ -19,7 +19,12 @@ describe.each(dbTargets)('cancelling an order its store may have handed over, on
     // What the hub held when the provider was asked to void: the order's hold must be released by then.
     const voidOf = f.payments.void.bind(f.payments);
     f.payments.void = async (key) => {
-      const order = (await f.t.hub.db.query<{ status: string }>('SELECT r.status FROM orders o JOIN reservations r ON r.id = o.reservation_id WHERE o.id = $1', [key])).rows[0];
+      const order = (
+        await f.t.hub.db.query<{ status: string }>(
+          'SELECT r.status FROM orders o JOIN reservations r ON r.id = o.reservation_id WHERE o.id = $1',
+          [key],
+        )
+      ).rows[0];
       if (order) holdAtVoid.set(key, order.status);
       return voidOf(key);
     };
@@ -33,9 +38,15 @@ describe.each(dbTargets)('cancelling an order its store may have handed over, on
 
     const cancel = await f.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, f.admin);
     expect(cancel.status).toBe(409);
-    expect(cancel.body.detail).toBe(`order ${order.id} was already picked up at Store CX-A (CX-A) at 2026-01-15T14:30:00.000Z; start a return instead`);
+    expect(cancel.body.detail).toBe(
+      `order ${order.id} was already picked up at Store CX-A (CX-A) at 2026-01-15T14:30:00.000Z; start a return instead`,
+    );
     expect((await f.order(order.id)).status).toBe('PICKED_UP');
-    await until(() => f.payments.status(order.id), (s) => s === 'CAPTURED', 'the capture');
+    await until(
+      () => f.payments.status(order.id),
+      (s) => s === 'CAPTURED',
+      'the capture',
+    );
     expect(holdAtVoid.has(order.id)).toBe(false);
   });
 
@@ -50,9 +61,16 @@ describe.each(dbTargets)('cancelling an order its store may have handed over, on
     const handedOverAt = Date.now() - 60_000; // the store, offline, handed it over a minute ago; it hears of the cancel later
     await f.storeEvent(f.storeA.id, 'reservation.picked-up', { reservationId: order.reservationId }, handedOverAt);
     expect((await f.hold(order.reservationId)).status).toBe('FULFILLED');
-    const incidents = (await new WorkflowRepository(f.t.hub.db).incidents(50)).filter((i) => i.reservationId === order.reservationId);
+    const incidents = (await new WorkflowRepository(f.t.hub.db).incidents(50)).filter(
+      (i) => i.reservationId === order.reservationId,
+    );
     expect(incidents).toEqual([
-      expect.objectContaining({ kind: 'PICKUP_AFTER_END', storeId: f.storeA.id, orderId: order.id, detail: { holdEndedAs: 'RELEASED', handedOverAt, orderStatus: 'CANCELLED' } }),
+      expect.objectContaining({
+        kind: 'PICKUP_AFTER_END',
+        storeId: f.storeA.id,
+        orderId: order.id,
+        detail: { holdEndedAs: 'RELEASED', handedOverAt, orderStatus: 'CANCELLED' },
+      }),
     ]);
     const o = await f.order(order.id);
     expect(o.status).toBe('CANCELLED');
@@ -62,9 +80,14 @@ describe.each(dbTargets)('cancelling an order its store may have handed over, on
   it('a cancel of a picked-up order stays refused (the same answer each time), and of an unknown one is 404', async () => {
     const order = await f.placePickup(f.storeA.id, 'KETTLE', 1, `again-${target.name}`);
     await f.storeEvent(f.storeA.id, 'reservation.picked-up', { reservationId: order.reservationId });
-    const [one, two] = [await f.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, f.admin), await f.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, f.admin)];
+    const [one, two] = [
+      await f.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, f.admin),
+      await f.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, f.admin),
+    ];
     expect([one.status, two.status]).toEqual([409, 409]);
     expect(two.body.detail).toBe(one.body.detail);
-    expect((await f.t.call('POST', '/api/orders/0190f0f0-0000-7000-8000-00000000dead/cancel', undefined, f.admin)).status).toBe(404);
+    expect(
+      (await f.t.call('POST', '/api/orders/0190f0f0-0000-7000-8000-00000000dead/cancel', undefined, f.admin)).status,
+    ).toBe(404);
   });
 });

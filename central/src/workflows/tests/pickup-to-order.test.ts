@@ -26,8 +26,15 @@ describe.each(dbTargets)('an order and its pickup, on $name', (target) => {
     const done = await f.order(order.id);
     expect(done.status).toBe('PICKED_UP');
     expect(done.pickedUp).toEqual({ storeId: f.storeA.id, at: handedOverAt });
-    expect(done.timeline.find((e) => e.kind === 'PICKED_UP')!.detail).toEqual({ storeId: f.storeA.id, at: handedOverAt });
-    const captured = await until(() => f.order(order.id), (o) => kinds(o).includes('PAYMENT_CAPTURED'), 'the capture');
+    expect(done.timeline.find((e) => e.kind === 'PICKED_UP')!.detail).toEqual({
+      storeId: f.storeA.id,
+      at: handedOverAt,
+    });
+    const captured = await until(
+      () => f.order(order.id),
+      (o) => kinds(o).includes('PAYMENT_CAPTURED'),
+      'the capture',
+    );
     expect(kinds(captured).slice(-2)).toEqual(['PICKED_UP', 'PAYMENT_CAPTURED']);
     expect(await f.payments.status(order.id)).toBe('CAPTURED');
     expect(f.payments.charged(order.id)).toBe(order.totalMinor);
@@ -37,7 +44,11 @@ describe.each(dbTargets)('an order and its pickup, on $name', (target) => {
     const order = await f.placePickup(f.storeA.id, 'MUG', 1, `no-show-${target.name}`);
     await f.storeEvent(f.storeA.id, 'reservation.no-show', { reservationId: order.reservationId });
 
-    const ended = await until(() => f.order(order.id), (o) => o.status === 'CANCELLED', 'the cancellation');
+    const ended = await until(
+      () => f.order(order.id),
+      (o) => o.status === 'CANCELLED',
+      'the cancellation',
+    );
     expect(kinds(ended)).toEqual(expect.arrayContaining(['NO_SHOW', 'VOID_PAYMENT', 'CANCELLED']));
     expect(ended.timeline.at(-1)!.detail).toEqual({ reason: 'the customer did not come to collect it' });
     expect(await f.payments.status(order.id)).toBe('VOIDED');

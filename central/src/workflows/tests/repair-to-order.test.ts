@@ -24,16 +24,26 @@ describe.each(dbTargets)('oversell repair and the orders on its holds, on $name'
     const order = await f.placePickup(f.storeA.id, 'LAMP', 3, `moved-${target.name}`);
     await f.stock(f.storeA.id, 'LAMP', -4, 'SALE'); // 1 left at A, 3 promised: the repairer (every 2 s) moves the hold
 
-    await until(() => f.hold(order.reservationId), (h) => h.storeId === f.storeB.id, 'the hold to move');
+    await until(
+      () => f.hold(order.reservationId),
+      (h) => h.storeId === f.storeB.id,
+      'the hold to move',
+    );
     const moved = await f.order(order.id);
     expect(moved.status).toBe('CONFIRMED');
     expect(moved.fulfilment.storeId).toBe(f.storeB.id);
     expect(kinds(moved)).toContain('HOLD_MOVED');
-    await until(async () => f.notifier.sent.filter((n) => n.orderId === order.id), (s) => s.length > 0, 'the notice');
+    await until(
+      async () => f.notifier.sent.filter((n) => n.orderId === order.id),
+      (s) => s.length > 0,
+      'the notice',
+    );
     const [notice, ...more] = f.notifier.sent.filter((n) => n.orderId === order.id);
     expect(more).toEqual([]);
     expect(notice).toMatchObject({ customerId: order.customerId, kind: 'PICKUP_MOVED' });
-    expect(notice!.message).toBe('Store RP-A (RP-A) sold out of an item of your order, so it is now waiting for you at Store RP-B (RP-B), 0 km away. Nothing else changes.');
+    expect(notice!.message).toBe(
+      'Store RP-A (RP-A) sold out of an item of your order, so it is now waiting for you at Store RP-B (RP-B), 0 km away. Nothing else changes.',
+    );
     expect(f.payments.charged(order.id)).toBe(order.totalMinor);
   });
 
@@ -41,13 +51,23 @@ describe.each(dbTargets)('oversell repair and the orders on its holds, on $name'
     const order = await f.placePickup(f.storeA.id, 'VASE', 2, `cancelled-${target.name}`);
     await f.stock(f.storeA.id, 'VASE', -2, 'SALE'); // sold offline: none left, and none near
 
-    const ended = await until(() => f.order(order.id), (o) => o.status === 'CANCELLED', 'the order to be cancelled');
+    const ended = await until(
+      () => f.order(order.id),
+      (o) => o.status === 'CANCELLED',
+      'the order to be cancelled',
+    );
     expect(kinds(ended)).toEqual(expect.arrayContaining(['HOLD_CANCELLED', 'VOID_PAYMENT', 'CANCELLED']));
     expect((await f.hold(order.reservationId)).status).toBe('RELEASED');
     expect(await f.payments.status(order.id)).toBe('VOIDED');
     expect(f.payments.charged(order.id)).toBe(0);
-    const sent = await until(async () => f.notifier.sent.filter((n) => n.orderId === order.id), (s) => s.length > 0, 'the notice');
+    const sent = await until(
+      async () => f.notifier.sent.filter((n) => n.orderId === order.id),
+      (s) => s.length > 0,
+      'the notice',
+    );
     expect(sent.map((n) => n.kind)).toEqual(['ORDER_CANCELLED']);
-    expect(sent[0]!.message).toMatch(/^Sorry: the store sold out of these items and no store within 50 km has them; the order was cancelled\. Your payment of \d+\.\d\d USD is refunded in full\.$/);
+    expect(sent[0]!.message).toMatch(
+      /^Sorry: the store sold out of these items and no store within 50 km has them; the order was cancelled\. Your payment of \d+\.\d\d USD is refunded in full\.$/,
+    );
   });
 });

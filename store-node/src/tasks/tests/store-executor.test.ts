@@ -22,7 +22,9 @@ describe("the store node's executor", () => {
   });
 
   it('takes the limits from its config', async () => {
-    const m = await storeExecutor({ resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } }).submit<Memory>('workerMemory', undefined);
+    const m = await storeExecutor({
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+    }).submit<Memory>('workerMemory', undefined);
     expect(m.heapLimitMb).toBeGreaterThanOrEqual(64);
     expect(m.heapLimitMb).toBeLessThan(128);
   });

@@ -9,7 +9,10 @@ let customerId = null;
 async function search(q) {
   try {
     const { items } = await api('GET', `/api/catalog/products?limit=24${q ? `&q=${encodeURIComponent(q)}` : ''}`);
-    say($('search-msg'), items.length ? null : new Error(q ? `Nothing matches “${q}”.` : 'The catalog is still arriving from the hub.'));
+    say(
+      $('search-msg'),
+      items.length ? null : new Error(q ? `Nothing matches “${q}”.` : 'The catalog is still arriving from the hub.'),
+    );
     $('results').replaceChildren(...items.map(card));
   } catch (err) {
     say($('search-msg'), err);
@@ -24,8 +27,14 @@ function card(p) {
     h('strong', {}, p.name),
     h('span', { class: 'muted' }, [p.brand, p.size].filter(Boolean).join(' · ')),
     h('span', { class: 'price' }, money(p.priceMinor, p.currency)),
-    h('span', { class: `badge ${p.onHand > 0 ? 'ok' : 'warn'}` }, p.onHand > 0 ? `${p.onHand} in this store` : 'Not in stock here'),
-    h('div', { class: 'row' },
+    h(
+      'span',
+      { class: `badge ${p.onHand > 0 ? 'ok' : 'warn'}` },
+      p.onHand > 0 ? `${p.onHand} in this store` : 'Not in stock here',
+    ),
+    h(
+      'div',
+      { class: 'row' },
       h('button', { type: 'button', class: 'secondary', onclick: () => showNearby(p, nearby) }, 'Nearby stores'),
       h('button', { type: 'button', onclick: () => addToCart(p) }, 'Add to cart'),
     ),
@@ -37,7 +46,15 @@ async function showNearby(p, area) {
   area.replaceChildren(h('span', { class: 'muted' }, 'Asking nearby stores…'));
   try {
     const { items } = await api('GET', `/api/catalog/products/${encodeURIComponent(p.sku)}/nearby`);
-    area.replaceChildren(items.length ? h('ul', {}, items.map((s) => h('li', {}, `${s.name}: ${s.available} (${s.distanceKm} km)`))) : h('span', { class: 'muted' }, 'No nearby store has it.'));
+    area.replaceChildren(
+      items.length
+        ? h(
+            'ul',
+            {},
+            items.map((s) => h('li', {}, `${s.name}: ${s.available} (${s.distanceKm} km)`)),
+          )
+        : h('span', { class: 'muted' }, 'No nearby store has it.'),
+    );
   } catch (err) {
     area.replaceChildren(h('span', { class: 'error' }, err.message));
   }
@@ -66,9 +83,39 @@ function renderCart(cart) {
   const total = lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
   $('cart').replaceChildren(
     lines.length
-      ? h('table', {}, h('caption', { class: 'muted' }, `Fulfilment: ${cart.fulfilment?.type ?? 'not chosen'}`), h('tbody', {}, lines.map((l) => h('tr', {}, h('td', {}, l.name), h('td', {}, h('input', { type: 'number', min: 0, max: 999, value: l.qty, 'aria-label': `Quantity of ${l.name}`, onchange: (e) => setQty(l.sku, Number(e.target.value)) })), h('td', { class: 'n' }, money(l.unitPriceMinor * l.qty, l.currency))))))
+      ? h(
+          'table',
+          {},
+          h('caption', { class: 'muted' }, `Fulfilment: ${cart.fulfilment?.type ?? 'not chosen'}`),
+          h(
+            'tbody',
+            {},
+            lines.map((l) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, l.name),
+                h(
+                  'td',
+                  {},
+                  h('input', {
+                    type: 'number',
+                    min: 0,
+                    max: 999,
+                    value: l.qty,
+                    'aria-label': `Quantity of ${l.name}`,
+                    onchange: (e) => setQty(l.sku, Number(e.target.value)),
+                  }),
+                ),
+                h('td', { class: 'n' }, money(l.unitPriceMinor * l.qty, l.currency)),
+              ),
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, 'The cart is empty.'),
-    lines.length ? h('p', { class: 'totals' }, 'Total before tax ', h('strong', {}, money(total, lines[0].currency))) : '',
+    lines.length
+      ? h('p', { class: 'totals' }, 'Total before tax ', h('strong', {}, money(total, lines[0].currency)))
+      : '',
   );
 }
 
@@ -87,5 +134,8 @@ $('customer-form').addEventListener('submit', async (e) => {
     say($('cart-msg'), err);
   }
 });
-api('GET', '/healthz').then((hz) => hz.name && ($('pickup-store').textContent = hz.name), () => undefined);
+api('GET', '/healthz').then(
+  (hz) => hz.name && ($('pickup-store').textContent = hz.name),
+  () => undefined,
+);
 void search('');

@@ -32,10 +32,34 @@ function render() {
             'tr',
             {},
             h('td', {}, l.name, h('div', { class: 'muted' }, l.sku)),
-            h('td', { class: 'n' }, h('input', { type: 'number', min: 0, max: 999, value: l.qty, 'aria-label': `Quantity of ${l.name}`, onchange: (e) => setQty(l.sku, Number(e.target.value)) })),
+            h(
+              'td',
+              { class: 'n' },
+              h('input', {
+                type: 'number',
+                min: 0,
+                max: 999,
+                value: l.qty,
+                'aria-label': `Quantity of ${l.name}`,
+                onchange: (e) => setQty(l.sku, Number(e.target.value)),
+              }),
+            ),
             h('td', { class: 'n' }, money(l.unitPriceMinor, sale.currency)),
             h('td', { class: 'n' }, money(l.totalMinor, sale.currency)),
-            h('td', {}, h('button', { type: 'button', class: 'secondary', 'aria-label': `Remove ${l.name}`, onclick: () => setQty(l.sku, 0) }, '✕')),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  'aria-label': `Remove ${l.name}`,
+                  onclick: () => setQty(l.sku, 0),
+                },
+                '✕',
+              ),
+            ),
           ),
         )
       : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'Scan an item to start a sale.'))]),
@@ -54,7 +78,13 @@ function showReceipt() {
   $('receipt-area').replaceChildren(
     h('h2', {}, 'Receipt'),
     h('pre', { class: 'receipt', 'aria-label': 'Receipt' }, sale.receipt),
-    h('p', { class: 'muted' }, sale.printed ? 'Sent to the receipt printer.' : 'No receipt printer connected: print from here if the customer wants paper.'),
+    h(
+      'p',
+      { class: 'muted' },
+      sale.printed
+        ? 'Sent to the receipt printer.'
+        : 'No receipt printer connected: print from here if the customer wants paper.',
+    ),
     h('button', { type: 'button', class: 'secondary no-print', onclick: () => window.print() }, 'Print receipt'),
   );
 }
@@ -62,7 +92,11 @@ function showReceipt() {
 /** Says what the node knows about the sale the lane picked up (after a reload or a restart of the node). */
 function sayResumed() {
   if (sale.status === 'COMPLETED') {
-    say($('pay-msg'), null, sale.tender?.kind === 'CARD' ? `This sale was paid by card (${sale.tender.reference}).` : 'This sale was paid.');
+    say(
+      $('pay-msg'),
+      null,
+      sale.tender?.kind === 'CARD' ? `This sale was paid by card (${sale.tender.reference}).` : 'This sale was paid.',
+    );
     showReceipt();
   } else if (sale.status === 'VOIDED') {
     say($('pay-msg'), null, sale.note ?? 'This sale was voided.'); // who voided it and why (expiry, a voided card)
@@ -246,9 +280,15 @@ $('new-sale').addEventListener('click', () => {
 $('return-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
-    const r = await api('POST', `/api/pos/sales/${encodeURIComponent($('return-sale').value.trim())}/returns`, { items: [{ sku: $('return-sku').value.trim(), qty: Number($('return-qty').value) || 1 }] });
+    const r = await api('POST', `/api/pos/sales/${encodeURIComponent($('return-sale').value.trim())}/returns`, {
+      items: [{ sku: $('return-sku').value.trim(), qty: Number($('return-qty').value) || 1 }],
+    });
     const how = r.refund?.kind === 'CARD' ? `to the customer's card (refund ${r.refund.reference})` : 'in cash';
-    say($('return-msg'), null, `Refund ${money(r.refundMinor, r.sale.currency)} (return ${r.returnId.slice(0, 8)}), ${how}.`);
+    say(
+      $('return-msg'),
+      null,
+      `Refund ${money(r.refundMinor, r.sale.currency)} (return ${r.returnId.slice(0, 8)}), ${how}.`,
+    );
   } catch (err) {
     say($('return-msg'), err);
   }

@@ -7,7 +7,8 @@ export { h, money, say };
 const UNREACHABLE = 'This screen cannot reach the store node. Check the cable or Wi-Fi.';
 
 /** Random, and available on a handheld's plain-http page too (crypto.randomUUID needs a secure context). */
-const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+const newKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * The Idempotency-Key of each write that got no answer (the node could not be reached, failed, or was still working
@@ -16,7 +17,8 @@ const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) 
  * key; two identical writes in flight (the same item scanned twice) have keys of their own.
  */
 const unanswered = new Map();
-const noAnswer = (err) => err.status === undefined || err.status >= 500 || (err.status === 409 && err.retryAfter !== undefined);
+const noAnswer = (err) =>
+  err.status === undefined || err.status >= 500 || (err.status === 409 && err.retryAfter !== undefined);
 
 /**
  * Calls the store node's API; throws an Error carrying the problem+json detail on failure. Every write carries an
@@ -36,7 +38,8 @@ export async function api(method, path, body, { keyed = true } = {}) {
   } catch (err) {
     err.retried = retried;
     if (write && noAnswer(err)) unanswered.set(what, key);
-    if (err.status === 401 && location.pathname !== '/pair.html') location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
+    if (err.status === 401 && location.pathname !== '/pair.html')
+      location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
     throw err;
   }
 }
@@ -44,7 +47,11 @@ export async function api(method, path, body, { keyed = true } = {}) {
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
 
 /** The staff pages. The kiosk is not among them: opening it makes the browser a kiosk screen (staff pages closed). */
-const STAFF_PAGES = [['/pos.html', 'POS'], ['/pickup.html', 'Pickups'], ['/handheld.html', 'Handheld']];
+const STAFF_PAGES = [
+  ['/pos.html', 'POS'],
+  ['/pickup.html', 'Pickups'],
+  ['/handheld.html', 'Handheld'],
+];
 
 /**
  * The bar every store page carries: the store's name, an offline banner while the hub is unreachable (the page keeps
@@ -55,18 +62,27 @@ export function statusBar(title, { kiosk = false } = {}) {
   const banner = h('div', { id: 'offline', class: 'banner', role: 'status', hidden: true });
   const badge = kiosk ? null : h('span', { id: 'sync-badge', class: 'badge', 'aria-live': 'polite' }, 'sync …');
   const name = h('span', { class: 'store-name' });
-  const nav = kiosk ? null : h('nav', { 'aria-label': 'Store pages' }, STAFF_PAGES.map(([href, t]) => h('a', { href, 'aria-current': location.pathname === href ? 'page' : 'false' }, t)));
+  const nav = kiosk
+    ? null
+    : h(
+        'nav',
+        { 'aria-label': 'Store pages' },
+        STAFF_PAGES.map(([href, t]) =>
+          h('a', { href, 'aria-current': location.pathname === href ? 'page' : 'false' }, t),
+        ),
+      );
   const bar = h('header', { class: 'top' }, h('strong', {}, title), name, nav, badge);
   document.body.prepend(bar, banner);
   const refresh = kiosk ? refreshKiosk : refreshStaff;
-  const show = () => refresh({ banner, badge, name }).catch((err) => {
-    banner.hidden = false;
-    banner.textContent = err.message;
-    if (badge) {
-      badge.textContent = 'sync unknown';
-      badge.className = 'badge bad';
-    }
-  });
+  const show = () =>
+    refresh({ banner, badge, name }).catch((err) => {
+      banner.hidden = false;
+      banner.textContent = err.message;
+      if (badge) {
+        badge.textContent = 'sync unknown';
+        badge.className = 'badge bad';
+      }
+    });
   void show();
   setInterval(show, 2000);
 }
@@ -76,11 +92,15 @@ async function refreshStaff({ banner, badge, name }) {
   name.textContent = health.name ?? '';
   const online = health.online && sync.phase === 'syncing';
   banner.hidden = online;
-  banner.textContent = online ? '' : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
+  banner.textContent = online
+    ? ''
+    : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
   const down = Math.max(0, sync.feedHead - sync.feedCursor);
   badge.textContent = `↑ ${sync.pendingUp} waiting · ↓ ${down} to apply`;
   badge.className = `badge ${online ? (sync.pendingUp || down ? 'warn' : 'ok') : 'bad'}`;
-  badge.title = sync.lastHubContactAt ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}` : 'no contact with the hub yet';
+  badge.title = sync.lastHubContactAt
+    ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}`
+    : 'no contact with the hub yet';
 }
 
 async function refreshKiosk({ banner, name }) {
@@ -88,5 +108,7 @@ async function refreshKiosk({ banner, name }) {
   name.textContent = health.name ?? '';
   const online = health.online; // a kiosk gets only {status, name, online}
   banner.hidden = online;
-  banner.textContent = online ? '' : 'Offline: prices and stock in this store are shown as usual; stock at other stores cannot be checked right now.';
+  banner.textContent = online
+    ? ''
+    : 'Offline: prices and stock in this store are shown as usual; stock at other stores cannot be checked right now.';
 }

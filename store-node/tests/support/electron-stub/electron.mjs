@@ -58,7 +58,10 @@ class App extends EventEmitter {
         if (err.code !== 'EEXIST') throw err;
         const holder = Number(readFileSync(lock, 'utf8'));
         if (alive(holder)) {
-          writeFileSync(join(userData, `second-${process.pid}.json`), JSON.stringify({ argv: process.argv, cwd: process.cwd() }));
+          writeFileSync(
+            join(userData, `second-${process.pid}.json`),
+            JSON.stringify({ argv: process.argv, cwd: process.cwd() }),
+          );
           report({ singleInstanceLock: false });
           return false;
         }
@@ -137,7 +140,9 @@ export class BrowserWindow extends EventEmitter {
     const webContents = new EventEmitter();
     webContents.forcefullyCrashRenderer = () => {
       report({ forcefullyCrashRenderer: true });
-      setImmediate(() => webContents.emit('render-process-gone', eventFor('render-process-gone'), { reason: 'killed', exitCode: 9 }));
+      setImmediate(() =>
+        webContents.emit('render-process-gone', eventFor('render-process-gone'), { reason: 'killed', exitCode: 9 }),
+      );
     };
     this.webContents = webContents;
     lastWindow = this;

@@ -3,6 +3,7 @@
 const STANDINS = { electron: './electron.mjs', 'electron-updater': './electron-updater.mjs' };
 
 export async function resolve(specifier, context, next) {
-  if (Object.hasOwn(STANDINS, specifier)) return { url: new URL(STANDINS[specifier], import.meta.url).href, shortCircuit: true };
+  if (Object.hasOwn(STANDINS, specifier))
+    return { url: new URL(STANDINS[specifier], import.meta.url).href, shortCircuit: true };
   return next(specifier, context);
 }

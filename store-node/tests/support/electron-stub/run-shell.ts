@@ -33,7 +33,11 @@ const running: { shell: Shell; dirs: string[] }[] = [];
  * Starts the shell with `args` and an environment of its own: a fresh SQLite file, port 0, and (unless `env` names
  * one) a fresh user-data folder for the single-instance lock. `dir` is that folder (made when not given).
  */
-export function runShell(args: string[], env: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'sf-shell-'))): Shell {
+export function runShell(
+  args: string[],
+  env: Record<string, string> = {},
+  dir = mkdtempSync(join(tmpdir(), 'sf-shell-')),
+): Shell {
   const child = spawn(process.execPath, ['--import', STUB, MAIN, ...args], {
     env: {
       ...process.env,

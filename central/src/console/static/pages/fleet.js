@@ -41,14 +41,30 @@ export default {
     // Thousands of stores: those needing attention first (offline, then the most lag), a filter, 200 rows drawn.
     const SHOWN = 200;
     const filter = h('input', { id: 'fleet-filter', type: 'search', placeholder: 'code or name', autocomplete: 'off' });
-    el.insertBefore(h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'fleet-filter' }, 'Find a store'), filter)), listArea);
+    el.insertBefore(
+      h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'fleet-filter' }, 'Find a store'), filter)),
+      listArea,
+    );
     // A store whose disk is full cannot record sales: first of all, with a badge saying what to do.
     const diskFull = (s) => Boolean(s.disk?.full);
     // Events a store lost to a hub restore: never coming back, so its counters may need a stock count.
     const lostCount = (s) => (s.lostEvents ?? []).reduce((n, r) => n + r.count, 0);
     const lostBadge = (s) =>
-      lostCount(s) ? h('span', { class: 'badge warn', title: s.lostEvents.map((r) => `${r.note} (reported ${ago(r.reportedAt)})`).join('\n') }, `${lostCount(s)} lost`) : '0';
-    const attention = (a, b) => Number(diskFull(b)) - Number(diskFull(a)) || Number(a.connected) - Number(b.connected) || b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) || a.code.localeCompare(b.code);
+      lostCount(s)
+        ? h(
+            'span',
+            {
+              class: 'badge warn',
+              title: s.lostEvents.map((r) => `${r.note} (reported ${ago(r.reportedAt)})`).join('\n'),
+            },
+            `${lostCount(s)} lost`,
+          )
+        : '0';
+    const attention = (a, b) =>
+      Number(diskFull(b)) - Number(diskFull(a)) ||
+      Number(a.connected) - Number(b.connected) ||
+      b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) ||
+      a.code.localeCompare(b.code);
     let parkedTotal = -1;
     const drawList = (items = all) => {
       all = items;
@@ -64,18 +80,54 @@ export default {
       summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag${full ? `; ${full} with a full disk` : ''}${lost ? `; ${lost} with events lost to a hub restore` : ''}`;
       const chosen = storeId ? items.find((s) => s.storeId === storeId) : undefined;
       const q = filter.value.trim().toLowerCase();
-      const matching = (q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items).slice().sort(attention);
+      const matching = (
+        q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items
+      )
+        .slice()
+        .sort(attention);
       listArea.replaceChildren(
-        ...(chosen?.lostEvents ?? []).map((r) => h('p', { role: 'note' }, h('span', { class: 'badge warn' }, 'events lost'), ` ${chosen.code}: ${r.note} (reported ${ago(r.reportedAt)}).`)),
+        ...(chosen?.lostEvents ?? []).map((r) =>
+          h(
+            'p',
+            { role: 'note' },
+            h('span', { class: 'badge warn' }, 'events lost'),
+            ` ${chosen.code}: ${r.note} (reported ${ago(r.reportedAt)}).`,
+          ),
+        ),
         table(
           matching.length > SHOWN ? `Stores (the first ${SHOWN} of ${matching.length}; refine the search)` : 'Stores',
-          ['Store', 'Name', 'Connection', 'Disk', 'Last seen', 'Events waiting (up)', 'Feed lag (down)', 'Parked', 'Lost events'],
+          [
+            'Store',
+            'Name',
+            'Connection',
+            'Disk',
+            'Last seen',
+            'Events waiting (up)',
+            'Feed lag (down)',
+            'Parked',
+            'Lost events',
+          ],
           matching.slice(0, SHOWN),
-          (s) => [s.code, s.name, h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'),
+          (s) => [
+            s.code,
+            s.name,
+            h('span', { class: `badge ${s.connected ? 'ok' : 'warn'}` }, s.connected ? 'connected' : 'offline'),
             diskFull(s)
-              ? h('span', { class: 'badge warn', title: `full ${ago(s.disk.since)}: the store cannot record sales until space is freed on the store PC${s.disk.reason ? ` (${s.disk.reason})` : ''}` }, 'disk full')
+              ? h(
+                  'span',
+                  {
+                    class: 'badge warn',
+                    title: `full ${ago(s.disk.since)}: the store cannot record sales until space is freed on the store PC${s.disk.reason ? ` (${s.disk.reason})` : ''}`,
+                  },
+                  'disk full',
+                )
               : h('span', { class: 'badge ok' }, 'ok'),
-            s.connected ? 'now' : ago(s.lastSeenAt), String(s.pendingUp), String(s.feedLag), String(s.parked), lostBadge(s)],
+            s.connected ? 'now' : ago(s.lastSeenAt),
+            String(s.pendingUp),
+            String(s.feedLag),
+            String(s.parked),
+            lostBadge(s),
+          ],
           (s) => navigate('fleet', { store: s.storeId }),
         ),
       );

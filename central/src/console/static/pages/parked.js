@@ -7,7 +7,14 @@ export function parkedSection({ api, storeId, storeName }) {
   const message = h('div', { 'aria-live': 'polite' });
   const typesArea = h('div');
   const listArea = h('div');
-  const section = h('section', { class: 'card', 'aria-labelledby': 'parked-title' }, h('h2', { id: 'parked-title' }, 'Parked events'), message, typesArea, listArea);
+  const section = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'parked-title' },
+    h('h2', { id: 'parked-title' }, 'Parked events'),
+    message,
+    typesArea,
+    listArea,
+  );
   let busy = false;
 
   const replay = async (what, path, body) => {
@@ -16,11 +23,18 @@ export function parkedSection({ api, storeId, storeName }) {
     try {
       const r = await api('POST', path, body);
       if (r.outcome === 'applied') say(message, null, `${what} applied.`);
-      else if (r.outcome === 'already-applied') say(message, null, `${what} was already applied (${time(r.resolvedAt)}); nothing was done again.`);
+      else if (r.outcome === 'already-applied')
+        say(message, null, `${what} was already applied (${time(r.resolvedAt)}); nothing was done again.`);
       else if (r.outcome === 'failed') say(message, new Error(`${what} failed again and stays parked: ${r.reason}`));
       else {
-        const failed = r.failed ? ` ${r.failed} failed again and stay parked${r.failures[0] ? ` (first: ${r.failures[0].reason})` : ''}.` : '';
-        say(message, r.failed ? new Error(`${r.applied} applied.${failed}`) : null, `${r.applied} ${r.type} events applied.`);
+        const failed = r.failed
+          ? ` ${r.failed} failed again and stay parked${r.failures[0] ? ` (first: ${r.failures[0].reason})` : ''}.`
+          : '';
+        say(
+          message,
+          r.failed ? new Error(`${r.applied} applied.${failed}`) : null,
+          `${r.applied} ${r.type} events applied.`,
+        );
       }
     } catch (err) {
       showError(message, err);
@@ -39,20 +53,48 @@ export function parkedSection({ api, storeId, storeName }) {
             t.type,
             String(t.count),
             String(t.stores),
-            h('button', { type: 'button', class: 'secondary', 'aria-label': `Replay all ${t.count} parked ${t.type} events`, onclick: () => replay(`Replay of every ${t.type} event:`, '/api/sync/parked/replay', { type: t.type }) }, `Replay all ${t.type}`),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'aria-label': `Replay all ${t.count} parked ${t.type} events`,
+                onclick: () => replay(`Replay of every ${t.type} event:`, '/api/sync/parked/replay', { type: t.type }),
+              },
+              `Replay all ${t.type}`,
+            ),
           ])
         : h('p', {}, 'No parked events: everything the stores sent has been applied.'),
     );
     listArea.replaceChildren(
-      table(storeId ? 'Parked events of this store' : 'Parked events, oldest first (the first 200)', ['Store', 'Seq', 'Type', 'Reason', 'Parked', 'Replays', 'Replay'], items, (p) => [
-        storeName(p.storeId),
-        String(p.seq),
-        p.type,
-        p.reason,
-        time(p.parkedAt),
-        String(p.replays ?? 0),
-        h('button', { type: 'button', class: 'secondary', 'aria-label': `Replay event ${p.seq} of ${storeName(p.storeId)}`, onclick: () => replay(`Event ${p.seq} of ${storeName(p.storeId)}`, `/api/sync/parked/${p.storeId}/${p.seq}/replay`, {}) }, 'Replay'),
-      ]),
+      table(
+        storeId ? 'Parked events of this store' : 'Parked events, oldest first (the first 200)',
+        ['Store', 'Seq', 'Type', 'Reason', 'Parked', 'Replays', 'Replay'],
+        items,
+        (p) => [
+          storeName(p.storeId),
+          String(p.seq),
+          p.type,
+          p.reason,
+          time(p.parkedAt),
+          String(p.replays ?? 0),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              'aria-label': `Replay event ${p.seq} of ${storeName(p.storeId)}`,
+              onclick: () =>
+                replay(
+                  `Event ${p.seq} of ${storeName(p.storeId)}`,
+                  `/api/sync/parked/${p.storeId}/${p.seq}/replay`,
+                  {},
+                ),
+            },
+            'Replay',
+          ),
+        ],
+      ),
     );
   };
 

@@ -10,9 +10,24 @@ export default {
     const field = (id, label, input) => h('div', {}, h('label', { for: id }, label), input);
     const email = h('input', { id: 'user-email', type: 'email', required: true, autocomplete: 'off' });
     const name = h('input', { id: 'user-name', required: true, autocomplete: 'off' });
-    const role = h('select', { id: 'user-role' }, ['ASSOCIATE', 'STORE_MANAGER', 'ADMIN'].map((r) => h('option', { value: r }, r)));
-    const store = h('select', { id: 'user-store' }, h('option', { value: '' }, 'none (head office)'), stores.map((s) => h('option', { value: s.storeId }, storeName.get(s.storeId))));
-    const password = h('input', { id: 'user-password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
+    const role = h(
+      'select',
+      { id: 'user-role' },
+      ['ASSOCIATE', 'STORE_MANAGER', 'ADMIN'].map((r) => h('option', { value: r }, r)),
+    );
+    const store = h(
+      'select',
+      { id: 'user-store' },
+      h('option', { value: '' }, 'none (head office)'),
+      stores.map((s) => h('option', { value: s.storeId }, storeName.get(s.storeId))),
+    );
+    const password = h('input', {
+      id: 'user-password',
+      type: 'password',
+      required: true,
+      minlength: 12,
+      autocomplete: 'new-password',
+    });
     const form = h(
       'form',
       { class: 'filters card', 'aria-label': 'Add a user' },
@@ -34,8 +49,19 @@ export default {
     };
     // A new password is typed in the row itself; both changes sign the user out everywhere.
     const newPassword = (u) => {
-      const input = h('input', { type: 'password', placeholder: 'new password', 'aria-label': `New password for ${u.email}`, autocomplete: 'new-password', minlength: 12 });
-      const form = h('form', { class: 'row-form' }, input, h('button', { type: 'submit', class: 'secondary' }, 'Set password'));
+      const input = h('input', {
+        type: 'password',
+        placeholder: 'new password',
+        'aria-label': `New password for ${u.email}`,
+        autocomplete: 'new-password',
+        minlength: 12,
+      });
+      const form = h(
+        'form',
+        { class: 'row-form' },
+        input,
+        h('button', { type: 'submit', class: 'secondary' }, 'Set password'),
+      );
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         void change(u, { password: input.value }, `${u.email} has a new password and was signed out.`);
@@ -55,7 +81,21 @@ export default {
           h(
             'div',
             { class: 'actions' },
-            h('button', { type: 'button', class: 'secondary', 'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.email}`, onclick: () => change(u, { disabled: !u.disabled }, `${u.email} is ${u.disabled ? 'enabled' : 'disabled and signed out'}.`) }, u.disabled ? 'Enable' : 'Disable'),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'aria-label': `${u.disabled ? 'Enable' : 'Disable'} ${u.email}`,
+                onclick: () =>
+                  change(
+                    u,
+                    { disabled: !u.disabled },
+                    `${u.email} is ${u.disabled ? 'enabled' : 'disabled and signed out'}.`,
+                  ),
+              },
+              u.disabled ? 'Enable' : 'Disable',
+            ),
             newPassword(u),
           ),
         ]),
@@ -64,7 +104,13 @@ export default {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       try {
-        const user = await api('POST', '/api/users', { email: email.value, name: name.value, role: role.value, password: password.value, ...(store.value ? { storeId: store.value } : {}) });
+        const user = await api('POST', '/api/users', {
+          email: email.value,
+          name: name.value,
+          role: role.value,
+          password: password.value,
+          ...(store.value ? { storeId: store.value } : {}),
+        });
         say(message, null, `Added ${user.email}.`);
         form.reset();
         await refresh();

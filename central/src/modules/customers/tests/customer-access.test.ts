@@ -19,8 +19,13 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
   let managerB: Caller;
   const missingId = '0190f0f0-0000-7000-8000-00000000c0de';
 
-  const row = async (id: string) => (await t.hub.db.query('SELECT name, email, phone, updated_at FROM customers WHERE id = $1', [id])).rows[0];
-  const masked = (res: ApiAnswer, id: string) => ({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')) });
+  const row = async (id: string) =>
+    (await t.hub.db.query('SELECT name, email, phone, updated_at FROM customers WHERE id = $1', [id])).rows[0];
+  const masked = (res: ApiAnswer, id: string) => ({
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')),
+  });
   const signUp = async (name: string, who: Caller = admin, email?: string) => {
     const res = await t.call('POST', '/api/customers', { name, ...(email ? { email } : {}) }, who);
     expect(res.status).toBe(201);
@@ -29,11 +34,16 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
   /** Store-side reads and edits of a customer it may not see: 404 exactly as for an id that does not exist. */
   const expectMissingTo = async (who: Caller, id: string) => {
     const before = await row(id);
-    for (const [method, body] of [['GET', undefined], ['PATCH', { name: 'Changed By Another Store' }]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { name: 'Changed By Another Store' }],
+    ] as const) {
       const res = await t.call(method, `/api/customers/${id}`, body, who);
       expect(res.status).toBe(404);
       expect(res.body.detail).toBe(`customer ${id} not found`);
-      expect(masked(res, id)).toEqual(masked(await t.call(method, `/api/customers/${missingId}`, body, who), missingId));
+      expect(masked(res, id)).toEqual(
+        masked(await t.call(method, `/api/customers/${missingId}`, body, who), missingId),
+      );
     }
     expect(await row(id)).toEqual(before);
   };
@@ -45,11 +55,34 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     storeB = await t.store('CA-B', admin.cookie!);
     a = { bearer: storeA.token };
     b = { bearer: storeB.token };
-    await t.hub.auth.createUser({ email: 'manager-b@example.test', password: 'a long enough password', name: 'Manager B', role: 'STORE_MANAGER', storeId: storeB.id as never });
+    await t.hub.auth.createUser({
+      email: 'manager-b@example.test',
+      password: 'a long enough password',
+      name: 'Manager B',
+      role: 'STORE_MANAGER',
+      storeId: storeB.id as never,
+    });
     managerB = { cookie: await t.login('manager-b@example.test', 'a long enough password') };
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'VASE', name: 'Vase', category: 'Home', priceMinor: 1500, taxClass: 'STANDARD' }] }, admin);
+    await t.call(
+      'POST',
+      '/api/catalog/products/import',
+      { items: [{ sku: 'VASE', name: 'Vase', category: 'Home', priceMinor: 1500, taxClass: 'STANDARD' }] },
+      admin,
+    );
     for (const store of [storeA, storeB]) {
-      await t.hub.sync.repo.applyBatch(store.id, [{ origin: store.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: store.id }), type: 'stock.moved', payload: { sku: 'VASE', delta: 5, kind: 'RECEIVE' } }], 0);
+      await t.hub.sync.repo.applyBatch(
+        store.id,
+        [
+          {
+            origin: store.id,
+            seq: 1,
+            hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: store.id }),
+            type: 'stock.moved',
+            payload: { sku: 'VASE', delta: 5, kind: 'RECEIVE' },
+          },
+        ],
+        0,
+      );
     }
   });
   afterAll(() => t?.stop());
@@ -63,7 +96,11 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
       expect(JSON.stringify(res.body)).not.toContain(id);
     }
     expect((await t.call('GET', '/api/customers?email=sally@example.test', undefined, {})).status).toBe(401);
-    expect((await t.call('GET', '/api/customers?email=sally@example.test', undefined, admin)).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    expect(
+      (await t.call('GET', '/api/customers?email=sally@example.test', undefined, admin)).body.items.map(
+        (c: { id: string }) => c.id,
+      ),
+    ).toEqual([id]);
   });
 
   it('a store reads and edits the customers it signed up; to other stores they are missing and stay unchanged; head office edits any', async () => {
@@ -73,7 +110,9 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     await expectMissingTo(b, id);
     await expectMissingTo(managerB, id);
     expect((await t.call('GET', `/api/customers/${id}`, undefined, {})).status).toBe(401);
-    expect((await t.call('PATCH', `/api/customers/${id}`, { name: 'Renamed By Head Office' }, admin)).body.name).toBe('Renamed By Head Office');
+    expect((await t.call('PATCH', `/api/customers/${id}`, { name: 'Renamed By Head Office' }, admin)).body.name).toBe(
+      'Renamed By Head Office',
+    );
 
     // a customer of the web (head office's) is nobody's at the stores
     const web = await signUp('Web Only', admin, 'web-only@example.test');
@@ -84,14 +123,29 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
   it('an order placed or fulfilled at a store lets that store see the customer, and only that store', async () => {
     const id = await signUp('Pickup Person', admin);
     await expectMissingTo(b, id);
-    const order = await t.call('POST', '/api/orders', { customerId: id, placeKey: `pickup-at-b-${target.name}`, lines: [{ sku: 'VASE', qty: 1 }], fulfilment: { type: 'PICKUP', storeId: storeB.id } }, admin);
+    const order = await t.call(
+      'POST',
+      '/api/orders',
+      {
+        customerId: id,
+        placeKey: `pickup-at-b-${target.name}`,
+        lines: [{ sku: 'VASE', qty: 1 }],
+        fulfilment: { type: 'PICKUP', storeId: storeB.id },
+      },
+      admin,
+    );
     expect(order.body.status).toBe('CONFIRMED');
     expect((await t.call('GET', `/api/customers/${id}`, undefined, b)).body.name).toBe('Pickup Person');
     expect((await t.call('GET', `/api/customers/${id}`, undefined, managerB)).status).toBe(200);
     await expectMissingTo(a, id);
 
     // store A replaying that order's placeKey is refused, and learns nothing of the customer by it
-    const replay = await t.call('POST', '/api/orders', { customerId: id, placeKey: `pickup-at-b-${target.name}`, lines: [{ sku: 'VASE', qty: 1 }] }, a);
+    const replay = await t.call(
+      'POST',
+      '/api/orders',
+      { customerId: id, placeKey: `pickup-at-b-${target.name}`, lines: [{ sku: 'VASE', qty: 1 }] },
+      a,
+    );
     expect(replay.status).toBe(400);
     expect(replay.body.detail).toBe('that placeKey belongs to another order');
     await expectMissingTo(a, id);
@@ -99,7 +153,17 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
 
   it('an order that fails (out of stock) links no store to the customer', async () => {
     const id = await signUp('Failed Order', admin);
-    const order = await t.call('POST', '/api/orders', { customerId: id, placeKey: `too-many-${target.name}`, lines: [{ sku: 'VASE', qty: 99 }], fulfilment: { type: 'PICKUP', storeId: storeB.id } }, b);
+    const order = await t.call(
+      'POST',
+      '/api/orders',
+      {
+        customerId: id,
+        placeKey: `too-many-${target.name}`,
+        lines: [{ sku: 'VASE', qty: 99 }],
+        fulfilment: { type: 'PICKUP', storeId: storeB.id },
+      },
+      b,
+    );
     expect(order.body.status).toBe('FAILED');
     expect(order.body.failure).toMatch(/^out of stock/);
     await expectMissingTo(b, id);
@@ -120,20 +184,32 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     for (let round = 0; round < 10; round++) {
       const message = device.generate('hub');
       if (!message) break;
-      await t.hub.sync.docs.fromPeer(peer, { kind: 'store', storeId: store.id as never }, send, docId, toBase64(message)).catch((err: Error) => errors.push(err.message));
+      await t.hub.sync.docs
+        .fromPeer(peer, { kind: 'store', storeId: store.id as never }, send, docId, toBase64(message))
+        .catch((err: Error) => errors.push(err.message));
       for (const r of replies.splice(0)) device.receive('hub', fromBase64(r));
     }
     t.hub.sync.docs.peerGone(peer);
     return { doc: device.doc, errors };
   };
-  const aCup = (d: CartDoc) => addToCart(d, { sku: 'CUP', name: 'Cup', unitPriceMinor: 900, currency: 'USD', taxClass: 'STANDARD' }, 1, 'store:kiosk', Date.now());
+  const aCup = (d: CartDoc) =>
+    addToCart(
+      d,
+      { sku: 'CUP', name: 'Cup', unitPriceMinor: 900, currency: 'USD', taxClass: 'STANDARD' },
+      1,
+      'store:kiosk',
+      Date.now(),
+    );
   /** The customer as the store sees it, once its link (written beside the sync) is there; fails, saying what the store got, after 10 s. */
   const seenBy = async (who: Caller, id: string) => {
     const until = Date.now() + 10_000;
     for (;;) {
       const res = await t.call('GET', `/api/customers/${id}`, undefined, who);
       if (res.status === 200) return res.body as { name: string };
-      if (Date.now() > until) throw new Error(`the store never saw customer ${id} within 10 s; the last answer: ${res.status} ${JSON.stringify(res.body)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `the store never saw customer ${id} within 10 s; the last answer: ${res.status} ${JSON.stringify(res.body)}`,
+        );
       await new Promise((r) => setTimeout(r, 50)); // the link is written beside the frame's answer
     }
   };
@@ -141,7 +217,9 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
   it('a store that changes a customer’s cart (by the id on their card) may see the customer and the cart from then on', async () => {
     const id = await signUp('Cart Api', admin);
     await expectMissingTo(a, id);
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status).toBe(200);
+    expect(
+      (await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status,
+    ).toBe(200);
     const added = await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, a);
     expect(added.status).toBe(200);
     expect(added.body.lines.map((l: { sku: string }) => l.sku)).toEqual(['VASE']);
@@ -160,7 +238,9 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
 
     // the live socket is a read too: its upgrade gets the API's answer, exactly as for a customer that does not exist
     const refusalOf = async (customerId: string) => {
-      const got = await handshake(`${t.url.replace('http', 'ws')}/api/carts/${customerId}/live`, { headers: { authorization: `Bearer ${storeB.token}` } });
+      const got = await handshake(`${t.url.replace('http', 'ws')}/api/carts/${customerId}/live`, {
+        headers: { authorization: `Bearer ${storeB.token}` },
+      });
       return { status: got.status, body: JSON.parse(got.body ?? 'null')?.detail?.replaceAll(customerId, 'ID') };
     };
     expect(await refusalOf(id)).toEqual({ status: 404, body: 'customer ID not found' });
@@ -168,8 +248,13 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     await expectMissingTo(b, id);
 
     // a cart to be picked up at store B: B reads it (its pickup list needs it), and still does not see the customer
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status).toBe(200);
-    expect((await t.call('GET', `/api/carts/${id}`, undefined, b)).body.fulfilment).toEqual({ type: 'PICKUP', storeId: storeB.id });
+    expect(
+      (await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeB.id }, admin)).status,
+    ).toBe(200);
+    expect((await t.call('GET', `/api/carts/${id}`, undefined, b)).body.fulfilment).toEqual({
+      type: 'PICKUP',
+      storeId: storeB.id,
+    });
     await expectMissingTo(b, id);
     await expectMissingTo(a, id);
     expect((await t.call('GET', `/api/carts/${id}`, undefined, a)).status).toBe(404);
@@ -177,26 +262,34 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
 
   it('a kiosk’s sync of a cart sends an unlinked store nothing and links it when it carries changes; then it gets the whole cart', async () => {
     const id = await signUp('Cart Socket', admin);
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status).toBe(200);
+    expect(
+      (await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status,
+    ).toBe(200);
     expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, admin)).status).toBe(200);
     // opened by customer card at store B, changing nothing: B is sent nothing of the cart, and hears why, once
     const read = await syncCart(storeB, id);
     expect(read.doc.lines).toEqual({});
     expect(read.doc.fulfilment).toBeUndefined();
-    expect(read.errors).toEqual([`cart:${id}: not linked to this customer; a change links it (until then this store is sent nothing of it)`]);
+    expect(read.errors).toEqual([
+      `cart:${id}: not linked to this customer; a change links it (until then this store is sent nothing of it)`,
+    ]);
     await expectMissingTo(b, id);
 
     const wrote = await syncCart(storeB, id, aCup); // the kiosk adds a line (offline, say) and syncs it
     expect(Object.keys(wrote.doc.lines ?? {}).sort()).toEqual(['CUP', 'VASE']); // the whole cart, from its write on
     expect(wrote.doc.fulfilment).toEqual({ type: 'PICKUP', storeId: storeA.id });
     expect((await seenBy(b, id))?.name).toBe('Cart Socket');
-    expect((await t.call('GET', `/api/carts/${id}`, undefined, admin)).body.lines.map((l: { sku: string }) => l.sku)).toEqual(['CUP', 'VASE']);
+    expect(
+      (await t.call('GET', `/api/carts/${id}`, undefined, admin)).body.lines.map((l: { sku: string }) => l.sku),
+    ).toEqual(['CUP', 'VASE']);
     await expectMissingTo(a, id);
   });
 
   it('a write that changes nothing links no store (the fulfilment the cart has); adding a line and setting it back to 0 does', async () => {
     const id = await signUp('Same Again', admin);
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status).toBe(200);
+    expect(
+      (await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, admin)).status,
+    ).toBe(200);
     const same = await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, b);
     expect(same.status).toBe(200);
     expect(same.body.fulfilment).toEqual({ type: 'PICKUP', storeId: storeA.id });
@@ -214,12 +307,15 @@ describe.each(dbTargets)('who reaches a customer, on $name', (target) => {
     // a store works on the cart of a customer whose row is not at this hub yet: nothing to link (and nothing remembered)
     expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200);
     expect((await t.hub.db.query('SELECT 1 FROM customer_stores WHERE customer_id = $1', [id])).rows).toEqual([]);
-    await t.hub.db.query(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ($1, 'Late Row', 0, 0)`, [id]);
+    await t.hub.db.query(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ($1, 'Late Row', 0, 0)`, [
+      id,
+    ]);
     expect((await t.call('POST', `/api/carts/${id}/lines`, { sku: 'VASE', qty: 1 }, a)).status).toBe(409); // no DC ships vases
     expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'SHIP' }, a)).status).toBe(200); // changes nothing: links nothing
     expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).status).toBe(404);
-    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, a)).status).toBe(200);
+    expect((await t.call('PUT', `/api/carts/${id}/fulfilment`, { type: 'PICKUP', storeId: storeA.id }, a)).status).toBe(
+      200,
+    );
     expect((await t.call('GET', `/api/customers/${id}`, undefined, a)).body.name).toBe('Late Row');
   });
-
 });

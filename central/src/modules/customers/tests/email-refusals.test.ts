@@ -3,7 +3,8 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
 import { STORE_EMAIL_REFUSALS } from '../email-refusals.js';
 
-const TAKEN_AT_STORE = 'that email belongs to an existing customer account: ask the customer for their customer card or app';
+const TAKEN_AT_STORE =
+  'that email belongs to an existing customer account: ask the customer for their customer card or app';
 
 /**
  * Issue #13: a store never searches customers, so a taken email must not become a search. Head office hears which
@@ -23,7 +24,9 @@ describe.each(dbTargets)('a store meeting a taken email, on $name', (target) => 
     a = { bearer: (await t.store('ER-A', admin.cookie!)).token };
     b = { bearer: (await t.store('ER-B', admin.cookie!)).token };
     c = { bearer: (await t.store('ER-C', admin.cookie!)).token };
-    expect((await t.call('POST', '/api/customers', { name: 'Taken', email: 'taken@example.test' }, admin)).status).toBe(201);
+    expect((await t.call('POST', '/api/customers', { name: 'Taken', email: 'taken@example.test' }, admin)).status).toBe(
+      201,
+    );
     mine = (await t.call('POST', '/api/customers', { name: 'Signed Up At A' }, a)).body.id;
   });
   afterAll(() => t?.stop());
@@ -47,7 +50,9 @@ describe.each(dbTargets)('a store meeting a taken email, on $name', (target) => 
 
   it(`a store is told at most ${STORE_EMAIL_REFUSALS.max} times an hour, even in a burst; then every email waits, other stores and head office do not`, async () => {
     const burst = await Promise.all(
-      Array.from({ length: STORE_EMAIL_REFUSALS.max + 10 }, (_, i) => t.call('POST', '/api/customers', { name: `Probe ${i}`, email: 'taken@example.test' }, c)),
+      Array.from({ length: STORE_EMAIL_REFUSALS.max + 10 }, (_, i) =>
+        t.call('POST', '/api/customers', { name: `Probe ${i}`, email: 'taken@example.test' }, c),
+      ),
     );
     const statuses = burst.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 409)).toHaveLength(STORE_EMAIL_REFUSALS.max);
@@ -56,14 +61,22 @@ describe.each(dbTargets)('a store meeting a taken email, on $name', (target) => 
     // capped: an email nobody has gets the same 429 (no oracle left), without one is signed up
     const fresh = await t.call('POST', '/api/customers', { name: 'Fresh', email: 'fresh-at-c@example.test' }, c);
     expect(fresh.status).toBe(429);
-    expect(fresh.body.detail).toMatch(/^this store was told too often in the last hour that an email belongs to an existing customer account: ask the customer for their customer card or app, or try again in \d+ min$/);
+    expect(fresh.body.detail).toMatch(
+      /^this store was told too often in the last hour that an email belongs to an existing customer account: ask the customer for their customer card or app, or try again in \d+ min$/,
+    );
     expect(Number(fresh.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(JSON.stringify(fresh.body)).not.toContain('fresh-at-c');
     expect((await t.hub.db.query(`SELECT 1 FROM customers WHERE email = 'fresh-at-c@example.test'`)).rows).toEqual([]);
     expect((await t.call('POST', '/api/customers', { name: 'No Email' }, c)).status).toBe(201);
 
-    expect((await t.call('POST', '/api/customers', { name: 'Again', email: 'taken@example.test' }, b)).body.detail).toBe(TAKEN_AT_STORE);
-    expect((await t.call('POST', '/api/customers', { name: 'Fresh', email: 'fresh-at-b@example.test' }, b)).status).toBe(201);
-    expect((await t.call('POST', '/api/customers', { name: 'Again', email: 'taken@example.test' }, admin)).status).toBe(409);
+    expect(
+      (await t.call('POST', '/api/customers', { name: 'Again', email: 'taken@example.test' }, b)).body.detail,
+    ).toBe(TAKEN_AT_STORE);
+    expect(
+      (await t.call('POST', '/api/customers', { name: 'Fresh', email: 'fresh-at-b@example.test' }, b)).status,
+    ).toBe(201);
+    expect((await t.call('POST', '/api/customers', { name: 'Again', email: 'taken@example.test' }, admin)).status).toBe(
+      409,
+    );
   });
 });

@@ -6,7 +6,13 @@ function describeResolution(r, name) {
   if (!r) return '—';
   if (!Array.isArray(r.actions)) return JSON.stringify(r);
   return r.actions
-    .map((a) => (a.action === 'RESOURCED' ? `hold ${a.reservationId.slice(0, 8)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)` : a.action === 'CANCELLED' ? `hold ${a.reservationId.slice(0, 8)} cancelled: ${a.notice}` : JSON.stringify(a)))
+    .map((a) =>
+      a.action === 'RESOURCED'
+        ? `hold ${a.reservationId.slice(0, 8)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)`
+        : a.action === 'CANCELLED'
+          ? `hold ${a.reservationId.slice(0, 8)} cancelled: ${a.notice}`
+          : JSON.stringify(a),
+    )
     .join('; ');
 }
 
@@ -20,30 +26,43 @@ export default {
     el.append(errors, incidentsArea, alertsArea);
     const refresh = async () => {
       try {
-        const [{ items: incidents }, { items: alerts }] = await Promise.all([api('GET', '/api/inventory/incidents?limit=200'), api('GET', '/api/inventory/alerts?limit=200')]);
+        const [{ items: incidents }, { items: alerts }] = await Promise.all([
+          api('GET', '/api/inventory/incidents?limit=200'),
+          api('GET', '/api/inventory/alerts?limit=200'),
+        ]);
         incidentsArea.replaceChildren(
-          table('Oversell incidents', ['Detected', 'Store', 'Sku', 'On hand', 'Reserved', 'Short', 'Status', 'Resolution'], incidents, (i) => [
-            time(i.detectedAt),
-            name(i.storeId),
-            i.sku,
-            String(i.onHand),
-            String(i.reserved),
-            String(i.short),
-            h('span', { class: `badge ${i.status === 'OPEN' ? 'bad' : 'ok'}` }, i.status),
-            describeResolution(i.resolution, name),
-          ]),
+          table(
+            'Oversell incidents',
+            ['Detected', 'Store', 'Sku', 'On hand', 'Reserved', 'Short', 'Status', 'Resolution'],
+            incidents,
+            (i) => [
+              time(i.detectedAt),
+              name(i.storeId),
+              i.sku,
+              String(i.onHand),
+              String(i.reserved),
+              String(i.short),
+              h('span', { class: `badge ${i.status === 'OPEN' ? 'bad' : 'ok'}` }, i.status),
+              describeResolution(i.resolution, name),
+            ],
+          ),
         );
         alertsArea.replaceChildren(
-          table('Low-stock alerts', ['Since', 'Store', 'Sku', 'On hand', 'Reserved', 'Sold per day', 'Reorder point', 'Suggested order'], alerts, (a) => [
-            time(a.changedAt),
-            name(a.storeId),
-            a.sku,
-            String(a.onHand),
-            String(a.reserved),
-            a.velocityPerDay.toFixed(1),
-            String(a.reorderPoint),
-            String(a.suggestedQty),
-          ]),
+          table(
+            'Low-stock alerts',
+            ['Since', 'Store', 'Sku', 'On hand', 'Reserved', 'Sold per day', 'Reorder point', 'Suggested order'],
+            alerts,
+            (a) => [
+              time(a.changedAt),
+              name(a.storeId),
+              a.sku,
+              String(a.onHand),
+              String(a.reserved),
+              a.velocityPerDay.toFixed(1),
+              String(a.reorderPoint),
+              String(a.suggestedQty),
+            ],
+          ),
         );
         showError(errors);
       } catch (err) {

@@ -19,8 +19,17 @@ export default {
     const storeId = params.get('store') ?? stores[0]?.storeId;
     const sku = params.get('sku');
     const errors = h('div');
-    const storeSelect = h('select', { id: 'inv-store' }, stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)));
-    const skuInput = h('input', { id: 'inv-sku', value: params.get('prefix') ?? '', placeholder: 'e.g. SKU-00', autocomplete: 'off' });
+    const storeSelect = h(
+      'select',
+      { id: 'inv-store' },
+      stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)),
+    );
+    const skuInput = h('input', {
+      id: 'inv-sku',
+      value: params.get('prefix') ?? '',
+      placeholder: 'e.g. SKU-00',
+      autocomplete: 'off',
+    });
     const form = h(
       'form',
       { class: 'filters', role: 'search' },
@@ -41,8 +50,12 @@ export default {
       const q = new URLSearchParams({ limit: '200', ...(skuInput.value ? { sku: skuInput.value } : {}) });
       const { items } = await api('GET', `/api/inventory/stores/${storeId}/stock?${q}`);
       levelsArea.replaceChildren(
-        table('Stock at this store', ['Sku', 'On hand', 'Reserved', 'Safety', 'Available'], items, (l) => [l.sku, String(l.onHand), String(l.reserved), String(l.safety), String(l.available)], (l) =>
-          navigate('inventory', { store: storeId, prefix: skuInput.value, sku: l.sku }),
+        table(
+          'Stock at this store',
+          ['Sku', 'On hand', 'Reserved', 'Safety', 'Available'],
+          items,
+          (l) => [l.sku, String(l.onHand), String(l.reserved), String(l.safety), String(l.available)],
+          (l) => navigate('inventory', { store: storeId, prefix: skuInput.value, sku: l.sku }),
         ),
       );
     };
@@ -55,10 +68,19 @@ export default {
       detailArea.replaceChildren(
         h('h2', {}, `${sku}: ${level.onHand} on hand, ${level.available} available`),
         lineChart(`On hand of ${sku} over time`, [{ name: 'on hand', points: onHandSeries(level, moves) }]),
-        table('Movements, newest first', ['When', 'Change', 'Kind', 'Source'], moves, (m) => [time(m.at), (m.delta > 0 ? '+' : '') + m.delta, m.kind, m.source]),
+        table('Movements, newest first', ['When', 'Change', 'Kind', 'Source'], moves, (m) => [
+          time(m.at),
+          (m.delta > 0 ? '+' : '') + m.delta,
+          m.kind,
+          m.source,
+        ]),
       );
     };
-    const refresh = () => Promise.all([drawLevels(), drawDetail()]).then(() => showError(errors), (err) => showError(errors, err));
+    const refresh = () =>
+      Promise.all([drawLevels(), drawDetail()]).then(
+        () => showError(errors),
+        (err) => showError(errors, err),
+      );
     await refresh();
     // A store's events reaching the hub move its acknowledged seq: re-read what is shown.
     let acked;

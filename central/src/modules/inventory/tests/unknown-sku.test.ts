@@ -67,7 +67,13 @@ describe.each(dbTargets)('a stock.moved for a sku the hub does not know, on $nam
     sockets.push(s.ws);
     s.send({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: store.id, outboxHead: 4, feedCursor: 0 });
     expect(await s.next('welcome')).toMatchObject({ ackedSeq: 0 });
-    const event = (seq: number, payload: unknown) => ({ origin: store.id, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: store.id }), type: 'stock.moved', payload });
+    const event = (seq: number, payload: unknown) => ({
+      origin: store.id,
+      seq,
+      hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: store.id }),
+      type: 'stock.moved',
+      payload,
+    });
     s.send({
       type: 'event-batch',
       events: [
@@ -85,11 +91,15 @@ describe.each(dbTargets)('a stock.moved for a sku the hub does not know, on $nam
       [3, "rejected by stock.moved handler: no product with sku 4006381333931 in the hub's catalog"],
     ]);
     // The neighbours counted; the phantoms were not created.
-    const kettle = await t.call('GET', `/api/inventory/stores/${store.id}/stock/KETTLE`, undefined, { bearer: store.token });
+    const kettle = await t.call('GET', `/api/inventory/stores/${store.id}/stock/KETTLE`, undefined, {
+      bearer: store.token,
+    });
     expect(kettle.body).toMatchObject({ sku: 'KETTLE', onHand: 8 });
     const levels = await t.call('GET', `/api/inventory/stores/${store.id}/stock`, undefined, { cookie: admin });
     expect(levels.body.items.map((l: { sku: string; onHand: number }) => `${l.sku}:${l.onHand}`)).toEqual(['KETTLE:8']);
-    const phantom = await t.call('GET', `/api/inventory/stores/${store.id}/stock/SF-99999`, undefined, { cookie: admin });
+    const phantom = await t.call('GET', `/api/inventory/stores/${store.id}/stock/SF-99999`, undefined, {
+      cookie: admin,
+    });
     expect(phantom.status).toBe(404);
   });
 
@@ -99,25 +109,52 @@ describe.each(dbTargets)('a stock.moved for a sku the hub does not know, on $nam
     sockets.push(s.ws);
     s.send({ type: 'hello', protocol: PROTOCOL_VERSION, storeId: store.id, outboxHead: 2, feedCursor: 0 });
     await s.next('welcome');
-    const event = (seq: number, sku: string) => ({ origin: store.id, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: store.id }), type: 'stock.moved', payload: { sku, delta: 4, kind: 'RECEIVE' } });
+    const event = (seq: number, sku: string) => ({
+      origin: store.id,
+      seq,
+      hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: store.id }),
+      type: 'stock.moved',
+      payload: { sku, delta: 4, kind: 'RECEIVE' },
+    });
     s.send({ type: 'event-batch', events: [event(1, 'TOASTER')] });
     expect(await s.next('ack')).toEqual({ type: 'ack', seq: 1 });
-    expect((await t.call('GET', `/api/inventory/stores/${store.id}/stock/TOASTER`, undefined, { cookie: admin })).status).toBe(404);
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'TOASTER', name: 'Toaster', category: 'Home', priceMinor: 2500 }] }, { cookie: admin });
+    expect(
+      (await t.call('GET', `/api/inventory/stores/${store.id}/stock/TOASTER`, undefined, { cookie: admin })).status,
+    ).toBe(404);
+    await t.call(
+      'POST',
+      '/api/catalog/products/import',
+      { items: [{ sku: 'TOASTER', name: 'Toaster', category: 'Home', priceMinor: 2500 }] },
+      { cookie: admin },
+    );
     s.send({ type: 'event-batch', events: [event(2, 'TOASTER')] });
     expect(await s.next('ack')).toEqual({ type: 'ack', seq: 2 });
-    expect((await t.call('GET', `/api/inventory/stores/${store.id}/stock/TOASTER`, undefined, { cookie: admin })).body).toMatchObject({ onHand: 4 });
+    expect(
+      (await t.call('GET', `/api/inventory/stores/${store.id}/stock/TOASTER`, undefined, { cookie: admin })).body,
+    ).toMatchObject({ onHand: 4 });
     const parked = await t.call('GET', `/api/sync/parked?storeId=${store.id}`, undefined, { cookie: admin });
     expect(parked.body.items.map((p: { seq: number }) => p.seq)).toEqual([1]);
   });
 
   it('refuses safety stock and lead times for a sku the catalog does not hold, creating no stock row', async () => {
     const store = await t.store('SETTINGS', admin);
-    for (const [setting, body] of [['safety', { safety: 2 }], ['lead-time', { leadTimeDays: 3 }]] as const) {
-      const r = await t.call('PUT', `/api/inventory/stores/${store.id}/stock/SF-99999/${setting}`, body, { cookie: admin });
-      expect({ setting, status: r.status, detail: r.body.detail }).toEqual({ setting, status: 404, detail: "no product with sku SF-99999 in the hub's catalog" });
+    for (const [setting, body] of [
+      ['safety', { safety: 2 }],
+      ['lead-time', { leadTimeDays: 3 }],
+    ] as const) {
+      const r = await t.call('PUT', `/api/inventory/stores/${store.id}/stock/SF-99999/${setting}`, body, {
+        cookie: admin,
+      });
+      expect({ setting, status: r.status, detail: r.body.detail }).toEqual({
+        setting,
+        status: 404,
+        detail: "no product with sku SF-99999 in the hub's catalog",
+      });
     }
-    expect((await t.call('PUT', `/api/inventory/stores/${store.id}/stock/KETTLE/safety`, { safety: 2 }, { cookie: admin })).body).toMatchObject({ sku: 'KETTLE', safety: 2 });
+    expect(
+      (await t.call('PUT', `/api/inventory/stores/${store.id}/stock/KETTLE/safety`, { safety: 2 }, { cookie: admin }))
+        .body,
+    ).toMatchObject({ sku: 'KETTLE', safety: 2 });
     const levels = await t.call('GET', `/api/inventory/stores/${store.id}/stock`, undefined, { cookie: admin });
     expect(levels.body.items.map((l: { sku: string }) => l.sku)).toEqual(['KETTLE']);
   });

@@ -19,7 +19,12 @@ async function providerServer(p: SimulatedPaymentProvider): Promise<{ url: strin
     req.on('data', (c) => (body += c));
     req.on('end', async () => {
       const b = JSON.parse(body || '{}');
-      const out = req.url === '/authorise' ? await p.authorise(b).catch(() => null) : req.url === '/void' ? await p.void(b.key) : { status: await p.status(b.key) };
+      const out =
+        req.url === '/authorise'
+          ? await p.authorise(b).catch(() => null)
+          : req.url === '/void'
+            ? await p.void(b.key)
+            : { status: await p.status(b.key) };
       if (out === null) return void res.writeHead(504).end('{}');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out ?? {}));
     });
@@ -28,107 +33,141 @@ async function providerServer(p: SimulatedPaymentProvider): Promise<{ url: strin
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe.skipIf(target.name !== 'postgres')(`orders survive a hub killed between any two saga steps (${target.name})`, () => {
-  const payments = new SimulatedPaymentProvider(300);
-  let provider: { url: string; server: Server };
-  let place: Awaited<ReturnType<typeof target.open>>;
-  let port = 0;
-  let hub: ChildProcess | undefined;
-  let storeId = '';
+describe.skipIf(target.name !== 'postgres')(
+  `orders survive a hub killed between any two saga steps (${target.name})`,
+  () => {
+    const payments = new SimulatedPaymentProvider(300);
+    let provider: { url: string; server: Server };
+    let place: Awaited<ReturnType<typeof target.open>>;
+    let port = 0;
+    let hub: ChildProcess | undefined;
+    let storeId = '';
 
-  const startHub = async (crashAfter?: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', HUB, String(port), crashAfter ?? ''], {
-      env: { ...process.env, DATABASE_URL: place.databaseUrl ?? '', HUB_DATA_DIR: place.dataDir, PAYMENT_URL: provider.url },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    hub = child;
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /READY (\S+)\n/.exec(out);
-        if (m) resolve(m[1]!);
+    const startHub = async (crashAfter?: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', HUB, String(port), crashAfter ?? ''], {
+        env: {
+          ...process.env,
+          DATABASE_URL: place.databaseUrl ?? '',
+          HUB_DATA_DIR: place.dataDir,
+          PAYMENT_URL: provider.url,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      child.once('exit', (code) => reject(new Error(`hub exited (${code}) before READY`)));
+      hub = child;
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /READY (\S+)\n/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`hub exited (${code}) before READY`)));
+      });
+      storeId = line;
+      return child;
+    };
+    const stopHub = async () => {
+      const h = hub;
+      if (!h || h.exitCode !== null || h.signalCode !== null) return;
+      const gone = new Promise((r) => h.once('exit', r));
+      h.kill('SIGKILL');
+      await gone;
+    };
+    const api = async (cookie: string, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { cookie, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (await res.json()) as any;
+    };
+    const login = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ops@example.test', password: 'a long enough password' }),
+      });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    };
+
+    beforeAll(async () => {
+      provider = await providerServer(payments);
+      place = await target.open();
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      port = (probe.address() as AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+    }, 60_000);
+    afterAll(async () => {
+      await stopHub();
+      provider?.server.close();
+      await place?.drop();
     });
-    storeId = line;
-    return child;
-  };
-  const stopHub = async () => {
-    const h = hub;
-    if (!h || h.exitCode !== null || h.signalCode !== null) return;
-    const gone = new Promise((r) => h.once('exit', r));
-    h.kill('SIGKILL');
-    await gone;
-  };
-  const api = async (cookie: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return (await res.json()) as any;
-  };
-  const login = async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.test', password: 'a long enough password' }) });
-    return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  };
 
-  beforeAll(async () => {
-    provider = await providerServer(payments);
-    place = await target.open();
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    port = (probe.address() as AddressInfo).port;
-    await new Promise((r) => probe.close(r));
-  }, 60_000);
-  afterAll(async () => {
-    await stopHub();
-    provider?.server.close();
-    await place?.drop();
-  });
+    const trials: { crashAfter: string; pay: 'approve' | 'decline'; ends: 'CONFIRMED' | 'FAILED' }[] = [
+      { crashAfter: 'RESERVE', pay: 'approve', ends: 'CONFIRMED' },
+      { crashAfter: 'AUTHORISE', pay: 'approve', ends: 'CONFIRMED' },
+      { crashAfter: 'FULFIL', pay: 'approve', ends: 'CONFIRMED' },
+      { crashAfter: 'CONFIRM', pay: 'approve', ends: 'CONFIRMED' },
+      { crashAfter: 'AUTHORISE_FAILED', pay: 'decline', ends: 'FAILED' },
+      { crashAfter: 'VOID_PAYMENT', pay: 'decline', ends: 'FAILED' },
+    ];
 
-  const trials: { crashAfter: string; pay: 'approve' | 'decline'; ends: 'CONFIRMED' | 'FAILED' }[] = [
-    { crashAfter: 'RESERVE', pay: 'approve', ends: 'CONFIRMED' },
-    { crashAfter: 'AUTHORISE', pay: 'approve', ends: 'CONFIRMED' },
-    { crashAfter: 'FULFIL', pay: 'approve', ends: 'CONFIRMED' },
-    { crashAfter: 'CONFIRM', pay: 'approve', ends: 'CONFIRMED' },
-    { crashAfter: 'AUTHORISE_FAILED', pay: 'decline', ends: 'FAILED' },
-    { crashAfter: 'VOID_PAYMENT', pay: 'decline', ends: 'FAILED' },
-  ];
+    it.each(trials)(
+      'killed after $crashAfter → $ends, with nothing held or charged that should not be',
+      async ({ crashAfter, pay, ends }) => {
+        await startHub(crashAfter);
+        const cookie = await login();
+        payments.next(pay);
+        const placeKey = `crash-${crashAfter}`;
+        // The hub dies in the middle of this request.
+        await fetch(`http://127.0.0.1:${port}/api/orders`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            customerId: CUSTOMER,
+            placeKey,
+            lines: [{ sku: 'KETTLE', qty: 2 }],
+            fulfilment: { type: 'PICKUP', storeId },
+          }),
+        }).catch(() => undefined);
+        const dying = hub!;
+        if (dying.exitCode === null && dying.signalCode === null) await new Promise((r) => dying.once('exit', r));
+        expect(dying.signalCode).toBe('SIGKILL'); // it died where it was told to
 
-  it.each(trials)('killed after $crashAfter → $ends, with nothing held or charged that should not be', async ({ crashAfter, pay, ends }) => {
-    await startHub(crashAfter);
-    const cookie = await login();
-    payments.next(pay);
-    const placeKey = `crash-${crashAfter}`;
-    // The hub dies in the middle of this request.
-    await fetch(`http://127.0.0.1:${port}/api/orders`, {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ customerId: CUSTOMER, placeKey, lines: [{ sku: 'KETTLE', qty: 2 }], fulfilment: { type: 'PICKUP', storeId } }),
-    }).catch(() => undefined);
-    const dying = hub!;
-    if (dying.exitCode === null && dying.signalCode === null) await new Promise((r) => dying.once('exit', r));
-    expect(dying.signalCode).toBe('SIGKILL'); // it died where it was told to
-
-    await startHub(); // a fresh hub resumes what the dead one left
-    const cookie2 = await login();
-    const { rows } = { rows: [await api(cookie2, 'POST', '/api/orders', { customerId: CUSTOMER, placeKey, lines: [{ sku: 'KETTLE', qty: 2 }], fulfilment: { type: 'PICKUP', storeId } })] };
-    let order = rows[0];
-    const deadline = Date.now() + 20_000;
-    while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
-      if (Date.now() > deadline) throw new Error(`order still ${order.status} at ${order.step}`);
-      await new Promise((r) => setTimeout(r, 200));
-      order = await api(cookie2, 'GET', `/api/orders/${order.id}`);
-    }
-    expect(order.status).toBe(ends);
-    const hold = await api(cookie2, 'GET', `/api/reservations/${order.reservationId}`);
-    if (ends === 'CONFIRMED') {
-      expect(hold.status).toBe('CONFIRMED');
-      expect(payments.charged(order.id)).toBe(order.totalMinor);
-    } else {
-      expect(['RELEASED', undefined]).toContain(hold.status);
-      expect(payments.charged(order.id)).toBe(0);
-    }
-    const orders = await api(cookie2, 'GET', `/api/customers/${CUSTOMER}/orders`);
-    expect(orders.items.filter((o: { placeKey: string }) => o.placeKey === placeKey)).toHaveLength(1); // one order, not two
-    await stopHub();
-  }, 90_000);
-});
+        await startHub(); // a fresh hub resumes what the dead one left
+        const cookie2 = await login();
+        const { rows } = {
+          rows: [
+            await api(cookie2, 'POST', '/api/orders', {
+              customerId: CUSTOMER,
+              placeKey,
+              lines: [{ sku: 'KETTLE', qty: 2 }],
+              fulfilment: { type: 'PICKUP', storeId },
+            }),
+          ],
+        };
+        let order = rows[0];
+        const deadline = Date.now() + 20_000;
+        while (order.status === 'PENDING' || order.status === 'COMPENSATING') {
+          if (Date.now() > deadline) throw new Error(`order still ${order.status} at ${order.step}`);
+          await new Promise((r) => setTimeout(r, 200));
+          order = await api(cookie2, 'GET', `/api/orders/${order.id}`);
+        }
+        expect(order.status).toBe(ends);
+        const hold = await api(cookie2, 'GET', `/api/reservations/${order.reservationId}`);
+        if (ends === 'CONFIRMED') {
+          expect(hold.status).toBe('CONFIRMED');
+          expect(payments.charged(order.id)).toBe(order.totalMinor);
+        } else {
+          expect(['RELEASED', undefined]).toContain(hold.status);
+          expect(payments.charged(order.id)).toBe(0);
+        }
+        const orders = await api(cookie2, 'GET', `/api/customers/${CUSTOMER}/orders`);
+        expect(orders.items.filter((o: { placeKey: string }) => o.placeKey === placeKey)).toHaveLength(1); // one order, not two
+        await stopHub();
+      },
+      90_000,
+    );
+  },
+);

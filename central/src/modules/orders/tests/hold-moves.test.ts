@@ -17,7 +17,19 @@ describe.each(dbTargets)('an order whose hold oversell repair moves, on $name', 
   const stock = (location: string, sku: string, delta: number, kind: string) => {
     const seq = (seqs.get(location) ?? 0) + 1;
     seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(location, [{ origin: location, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }), type: 'stock.moved', payload: { sku, delta, kind } }], 0);
+    return t.hub.sync.repo.applyBatch(
+      location,
+      [
+        {
+          origin: location,
+          seq,
+          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
+          type: 'stock.moved',
+          payload: { sku, delta, kind },
+        },
+      ],
+      0,
+    );
   };
 
   beforeAll(async () => {
@@ -25,7 +37,12 @@ describe.each(dbTargets)('an order whose hold oversell repair moves, on $name', 
     admin = { cookie: await t.login() };
     storeA = await t.store('HM-A', admin.cookie!); // both at the same spot: B is the nearest store to A
     storeB = await t.store('HM-B', admin.cookie!);
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'LAMP', name: 'Lamp', category: 'Home', priceMinor: 3000, taxClass: 'STANDARD' }] }, admin);
+    await t.call(
+      'POST',
+      '/api/catalog/products/import',
+      { items: [{ sku: 'LAMP', name: 'Lamp', category: 'Home', priceMinor: 3000, taxClass: 'STANDARD' }] },
+      admin,
+    );
     await stock(storeA.id, 'LAMP', 5, 'RECEIVE');
     await stock(storeB.id, 'LAMP', 5, 'RECEIVE');
   });
@@ -33,7 +50,17 @@ describe.each(dbTargets)('an order whose hold oversell repair moves, on $name', 
 
   it('follows its hold to the new store, which then reads it and sees its customer', async () => {
     const customer = (await t.call('POST', '/api/customers', { name: 'Moved Pickup' }, admin)).body.id as string;
-    const placed = await t.call('POST', '/api/orders', { customerId: customer, placeKey: `moved-${target.name}`, lines: [{ sku: 'LAMP', qty: 3 }], fulfilment: { type: 'PICKUP', storeId: storeA.id } }, admin);
+    const placed = await t.call(
+      'POST',
+      '/api/orders',
+      {
+        customerId: customer,
+        placeKey: `moved-${target.name}`,
+        lines: [{ sku: 'LAMP', qty: 3 }],
+        fulfilment: { type: 'PICKUP', storeId: storeA.id },
+      },
+      admin,
+    );
     expect(placed.body.status).toBe('CONFIRMED');
     const b = { bearer: storeB.token };
     const a = { bearer: storeA.token };
@@ -52,7 +79,10 @@ describe.each(dbTargets)('an order whose hold oversell repair moves, on $name', 
     expect(seen.status).toBe(200);
     expect(seen.body.fulfilment).toMatchObject({ type: 'PICKUP', storeId: storeB.id, locationId: storeB.id });
     expect(seen.body.timeline.map((e: { kind: string }) => e.kind)).toContain('HOLD_MOVED');
-    expect(seen.body.timeline.find((e: { kind: string }) => e.kind === 'HOLD_MOVED').detail).toEqual({ fromStoreId: storeA.id, toStoreId: storeB.id });
+    expect(seen.body.timeline.find((e: { kind: string }) => e.kind === 'HOLD_MOVED').detail).toEqual({
+      fromStoreId: storeA.id,
+      toStoreId: storeB.id,
+    });
     expect((await t.call('GET', `/api/customers/${customer}`, undefined, b)).body.name).toBe('Moved Pickup');
     expect((await t.call('GET', `/api/orders/${placed.body.id}`, undefined, a)).status).toBe(404);
   });

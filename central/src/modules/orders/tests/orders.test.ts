@@ -21,20 +21,60 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
   const stock = (location: string, sku: string, delta: number) => {
     const seq = (seqs.get(location) ?? 0) + 1;
     seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(location, [{ origin: location, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }), type: 'stock.moved', payload: { sku, delta, kind: 'RECEIVE' } }], 0);
+    return t.hub.sync.repo.applyBatch(
+      location,
+      [
+        {
+          origin: location,
+          seq,
+          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
+          type: 'stock.moved',
+          payload: { sku, delta, kind: 'RECEIVE' },
+        },
+      ],
+      0,
+    );
   };
   const reserved = async (location: string, sku: string) =>
-    Number((await t.hub.db.query<{ r: number }>('SELECT reserved AS r FROM inventory_stock WHERE store_id = $1 AND sku = $2', [location, sku])).rows[0]?.r ?? 0);
-  const place = (body: Record<string, unknown>) => t.call('POST', '/api/orders', { customerId: customer, placeKey: `checkout-${++key}-${target.name}`, ...body }, { cookie: admin });
+    Number(
+      (
+        await t.hub.db.query<{ r: number }>(
+          'SELECT reserved AS r FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+          [location, sku],
+        )
+      ).rows[0]?.r ?? 0,
+    );
+  const place = (body: Record<string, unknown>) =>
+    t.call(
+      'POST',
+      '/api/orders',
+      { customerId: customer, placeKey: `checkout-${++key}-${target.name}`, ...body },
+      { cookie: admin },
+    );
   const pickup = () => ({ type: 'PICKUP', storeId: store });
 
   beforeAll(async () => {
-    t = await TestHub.start(target, { logLevel: process.env.ORDERS_LOG ?? 'silent', externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, warehouse)] });
+    t = await TestHub.start(target, {
+      logLevel: process.env.ORDERS_LOG ?? 'silent',
+      externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, warehouse)],
+    });
     admin = await t.login();
-    const reg = async (code: string, kind: string) => (await t.call('POST', '/api/locations', { code, name: code, kind, lat: 40, lon: -74 }, { cookie: admin })).body.location.id as string;
+    const reg = async (code: string, kind: string) =>
+      (await t.call('POST', '/api/locations', { code, name: code, kind, lat: 40, lon: -74 }, { cookie: admin })).body
+        .location.id as string;
     store = await reg('ORD1', 'STORE');
     dc = await reg('DC1', 'DC');
-    await t.call('POST', '/api/catalog/products/import', { items: [{ sku: 'LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000, taxClass: 'STANDARD' }, { sku: 'BULB', name: 'Bulb', category: 'Home', priceMinor: 300, taxClass: 'STANDARD' }] }, { cookie: admin });
+    await t.call(
+      'POST',
+      '/api/catalog/products/import',
+      {
+        items: [
+          { sku: 'LAMP', name: 'Lamp', category: 'Home', priceMinor: 2000, taxClass: 'STANDARD' },
+          { sku: 'BULB', name: 'Bulb', category: 'Home', priceMinor: 300, taxClass: 'STANDARD' },
+        ],
+      },
+      { cookie: admin },
+    );
     await stock(store, 'LAMP', 5);
     await stock(store, 'BULB', 50);
     await stock(dc, 'LAMP', 100);
@@ -48,7 +88,13 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     const placeKey = `cart-checkout-${target.name}`;
     const first = await t.call('POST', '/api/orders', { customerId: customer, placeKey }, { cookie: admin });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ status: 'CONFIRMED', subtotalMinor: 4000, taxMinor: 355, totalMinor: 4355, fulfilment: { type: 'PICKUP', storeId: store, locationId: store } });
+    expect(first.body).toMatchObject({
+      status: 'CONFIRMED',
+      subtotalMinor: 4000,
+      taxMinor: 355,
+      totalMinor: 4355,
+      fulfilment: { type: 'PICKUP', storeId: store, locationId: store },
+    });
     const id = first.body.id;
     expect(payments.charged(id)).toBe(4355);
     expect(await reserved(store, 'LAMP')).toBe(2);
@@ -58,7 +104,9 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(id);
     expect(payments.authorisations).toBe(1);
-    const timeline = (await t.call('GET', `/api/orders/${id}`, undefined, { cookie: admin })).body.timeline.map((e: { kind: string }) => e.kind);
+    const timeline = (await t.call('GET', `/api/orders/${id}`, undefined, { cookie: admin })).body.timeline.map(
+      (e: { kind: string }) => e.kind,
+    );
     expect(timeline).toEqual(['PLACED', 'RESERVE', 'AUTHORISE', 'FULFIL', 'CONFIRM', 'CONFIRMED']);
     expect((await t.call('GET', `/api/carts/${customer}`, undefined, { cookie: admin })).body.lines).toEqual([]);
 
@@ -85,7 +133,9 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     expect(o.failure).toBe('payment declined: insufficient funds');
     expect(payments.charged(o.id)).toBe(0);
     expect(await reserved(store, 'LAMP')).toBe(0);
-    const kinds = (await t.call('GET', `/api/orders/${o.id}`, undefined, { cookie: admin })).body.timeline.map((e: { kind: string }) => e.kind);
+    const kinds = (await t.call('GET', `/api/orders/${o.id}`, undefined, { cookie: admin })).body.timeline.map(
+      (e: { kind: string }) => e.kind,
+    );
     expect(kinds).toEqual(['PLACED', 'RESERVE', 'AUTHORISE_FAILED', 'VOID_PAYMENT', 'RELEASE_HOLD', 'FAILED']);
   });
 
@@ -124,7 +174,10 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
     const lapse = new SimulatedWarehouse();
     const original = warehouse.createShipment.bind(warehouse);
     warehouse.createShipment = async (req) => {
-      const { rows } = await t.hub.db.query<{ reservation_id: string }>('SELECT reservation_id FROM orders WHERE id = $1', [req.key]);
+      const { rows } = await t.hub.db.query<{ reservation_id: string }>(
+        'SELECT reservation_id FROM orders WHERE id = $1',
+        [req.key],
+      );
       await t.call('POST', `/api/reservations/${rows[0]!.reservation_id}/release`, undefined, { cookie: admin }); // as the expiry sweeper would
       return original(req);
     };
@@ -134,7 +187,9 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
       expect(o.failure).toMatch(/could not be confirmed/);
       expect(warehouse.active(o.id)).toBe(false);
       expect(payments.charged(o.id)).toBe(0);
-      const kinds = (await t.call('GET', `/api/orders/${o.id}`, undefined, { cookie: admin })).body.timeline.map((e: { kind: string }) => e.kind);
+      const kinds = (await t.call('GET', `/api/orders/${o.id}`, undefined, { cookie: admin })).body.timeline.map(
+        (e: { kind: string }) => e.kind,
+      );
       expect(kinds.slice(-4)).toEqual(['CANCEL_FULFILMENT', 'VOID_PAYMENT', 'RELEASE_HOLD', 'FAILED']);
     } finally {
       warehouse.createShipment = original;
@@ -144,23 +199,50 @@ describe.each(dbTargets)('orders as a saga, on $name', (target) => {
 
   it('refuses bad orders clearly and changes nothing', async () => {
     const empty = await t.call('POST', '/api/customers', { name: 'Empty Cart' }, { cookie: admin });
-    const noCart = await t.call('POST', '/api/orders', { customerId: empty.body.id, placeKey: `empty-${target.name}` }, { cookie: admin });
+    const noCart = await t.call(
+      'POST',
+      '/api/orders',
+      { customerId: empty.body.id, placeKey: `empty-${target.name}` },
+      { cookie: admin },
+    );
     expect(noCart.status).toBe(400);
     expect(noCart.body.detail).toMatch(/cart is empty/);
     expect((await place({ lines: [{ sku: 'NOPE', qty: 1 }] })).status).toBe(404);
     expect((await place({ lines: [{ sku: 'LAMP', qty: 0 }] })).status).toBe(400);
     expect((await place({ lines: [{ sku: 'LAMP', qty: 1 }], fulfilment: { type: 'PICKUP' } })).status).toBe(400);
-    expect((await t.call('POST', '/api/orders', { customerId: '0190f0f0-0000-7000-8000-00000000beef', placeKey: 'nobody-123', lines: [{ sku: 'LAMP', qty: 1 }] }, { cookie: admin })).status).toBe(404);
-    const { rows } = await t.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [empty.body.id]);
+    expect(
+      (
+        await t.call(
+          'POST',
+          '/api/orders',
+          {
+            customerId: '0190f0f0-0000-7000-8000-00000000beef',
+            placeKey: 'nobody-123',
+            lines: [{ sku: 'LAMP', qty: 1 }],
+          },
+          { cookie: admin },
+        )
+      ).status,
+    ).toBe(404);
+    const { rows } = await t.hub.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM orders WHERE customer_id = $1',
+      [empty.body.id],
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
   it('a curbside arrival reaches the store’s feed with the parking spot', async () => {
-    const o = (await place({ lines: [{ sku: 'BULB', qty: 1 }], fulfilment: { type: 'CURBSIDE', storeId: store } })).body;
+    const o = (await place({ lines: [{ sku: 'BULB', qty: 1 }], fulfilment: { type: 'CURBSIDE', storeId: store } }))
+      .body;
     expect(o.status).toBe('CONFIRMED');
     const checked = await t.call('POST', `/api/orders/${o.id}/check-in`, { parkingSpot: 'B4' }, { cookie: admin });
     expect(checked.body.fulfilment).toMatchObject({ parkingSpot: 'B4' });
-    const { rows } = await t.hub.db.query<{ payload: { orderId: string; parkingSpot: string } }>(`SELECT payload FROM sync_feed WHERE store_id = $1 AND type = 'order.checked-in'`, [store]);
-    expect(rows.map((r) => r.payload)).toEqual([expect.objectContaining({ orderId: o.id, parkingSpot: 'B4', reservationId: o.reservationId })]);
+    const { rows } = await t.hub.db.query<{ payload: { orderId: string; parkingSpot: string } }>(
+      `SELECT payload FROM sync_feed WHERE store_id = $1 AND type = 'order.checked-in'`,
+      [store],
+    );
+    expect(rows.map((r) => r.payload)).toEqual([
+      expect.objectContaining({ orderId: o.id, parkingSpot: 'B4', reservationId: o.reservationId }),
+    ]);
   });
 });

@@ -31,7 +31,9 @@ describe.each(dbTargets)('saga step records in a group commit, on $name', (targe
     customerName: `Rec ${i}`,
     placeKey: `rec-${i}-${target.name}`,
     placedStoreId: null,
-    lines: [{ sku: 'REC-SKU', name: 'Rec', qty: 1, unitPriceMinor: priceMinor, taxClass: 'EXEMPT' }] as NewOrder['lines'],
+    lines: [
+      { sku: 'REC-SKU', name: 'Rec', qty: 1, unitPriceMinor: priceMinor, taxClass: 'EXEMPT' },
+    ] as NewOrder['lines'],
     fulfilment: { type: 'PICKUP', storeId } as NewOrder['fulfilment'],
     fromCart: false,
     currency: 'USD',
@@ -62,22 +64,52 @@ describe.each(dbTargets)('saga step records in a group commit, on $name', (targe
       Array.from({ length: ORDERS }, async (_, i) => {
         const o = order(i);
         const id = uuidv7();
-        await repo.insertOrGet({ ...o, id, reservationId: uuidv7(), status: 'PENDING', step: 'RESERVE', fulfilment: { ...o.fulfilment, locationId: null }, subtotalMinor: 1000, taxMinor: 0, totalMinor: 1000, createdAt: now, updatedAt: now }, now + 60_000, {});
+        await repo.insertOrGet(
+          {
+            ...o,
+            id,
+            reservationId: uuidv7(),
+            status: 'PENDING',
+            step: 'RESERVE',
+            fulfilment: { ...o.fulfilment, locationId: null },
+            subtotalMinor: 1000,
+            taxMinor: 0,
+            totalMinor: 1000,
+            createdAt: now,
+            updatedAt: now,
+          },
+          now + 60_000,
+          {},
+        );
         return id;
       }),
     );
     const bad = Math.floor(ORDERS / 2);
     const records = stepRecords(t.hub.db, 1);
     // A runner whose clock reads NaN: its record has no time, which the database refuses.
-    const results = await Promise.allSettled(ids.map((id, i) => records.call({ id, patch: { step: 'AUTHORISE' }, events: [{ kind: 'RESERVE' }], now: i === bad ? Number.NaN : now, leaseUntil: now + 60_000, epoch: 1 })));
+    const results = await Promise.allSettled(
+      ids.map((id, i) =>
+        records.call({
+          id,
+          patch: { step: 'AUTHORISE' },
+          events: [{ kind: 'RESERVE' }],
+          now: i === bad ? Number.NaN : now,
+          leaseUntil: now + 60_000,
+          epoch: 1,
+        }),
+      ),
+    );
     expect(results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []))).toEqual([bad]);
-    for (const [i, id] of ids.entries()) expect((await repo.events(id)).map((e) => e.kind)).toEqual(i === bad ? ['PLACED'] : ['PLACED', 'RESERVE']);
+    for (const [i, id] of ids.entries())
+      expect((await repo.events(id)).map((e) => e.kind)).toEqual(i === bad ? ['PLACED'] : ['PLACED', 'RESERVE']);
   });
 
   it('a decline whose reason the database cannot store (U+0000) still fails its order, its hold released, instead of leaving it pending', async () => {
     const placed = await saga.place(order(ORDERS + 1, 1));
     expect(placed.order).toMatchObject({ status: 'FAILED', failure: 'payment declined: card\uFFFDrefused' });
-    const hold = await t.hub.db.query<{ status: string }>('SELECT status FROM reservations WHERE id = $1', [placed.order.reservationId]);
+    const hold = await t.hub.db.query<{ status: string }>('SELECT status FROM reservations WHERE id = $1', [
+      placed.order.reservationId,
+    ]);
     expect(hold.rows[0]!.status).toBe('RELEASED');
   });
 });

@@ -15,12 +15,32 @@ describe.each(dbTargets)('reservations on $name', (target) => {
 
   const receive = async (storeId: string, sku: string, qty: number) => {
     seq++;
-    await t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }), type: 'stock.moved', payload: { sku, delta: qty, kind: 'RECEIVE' } }], 0);
+    await t.hub.sync.repo.applyBatch(
+      storeId,
+      [
+        {
+          origin: storeId,
+          seq,
+          hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }),
+          type: 'stock.moved',
+          payload: { sku, delta: qty, kind: 'RECEIVE' },
+        },
+      ],
+      0,
+    );
   };
   const level = async (sku: string, storeId = store.id) =>
-    (await t.hub.db.query<{ on_hand: number; reserved: number }>('SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2', [storeId, sku])).rows[0]!;
-  const reserve = (lines: { sku: string; qty: number }[], who: { cookie?: string; bearer?: string } = { cookie: admin }, storeId = store.id) =>
-    t.call('POST', '/api/reservations', { storeId, customerRef: 'cust-1', lines }, who);
+    (
+      await t.hub.db.query<{ on_hand: number; reserved: number }>(
+        'SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+        [storeId, sku],
+      )
+    ).rows[0]!;
+  const reserve = (
+    lines: { sku: string; qty: number }[],
+    who: { cookie?: string; bearer?: string } = { cookie: admin },
+    storeId = store.id,
+  ) => t.call('POST', '/api/reservations', { storeId, customerRef: 'cust-1', lines }, who);
 
   beforeAll(async () => {
     t = await TestHub.start(target);
@@ -63,13 +83,23 @@ describe.each(dbTargets)('reservations on $name', (target) => {
   it('holds all lines or none', async () => {
     await receive(store.id, 'CHIPS', 10);
     await receive(store.id, 'SALSA', 1);
-    const res = await reserve([{ sku: 'CHIPS', qty: 4 }, { sku: 'SALSA', qty: 2 }]);
+    const res = await reserve([
+      { sku: 'CHIPS', qty: 4 },
+      { sku: 'SALSA', qty: 2 },
+    ]);
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ sku: 'SALSA', available: 1 });
     expect(await level('CHIPS')).toEqual({ on_hand: 10, reserved: 0 });
-    const ok = await reserve([{ sku: 'SALSA', qty: 1 }, { sku: 'CHIPS', qty: 4 }, { sku: 'CHIPS', qty: 1 }]);
+    const ok = await reserve([
+      { sku: 'SALSA', qty: 1 },
+      { sku: 'CHIPS', qty: 4 },
+      { sku: 'CHIPS', qty: 1 },
+    ]);
     expect(ok.status).toBe(201);
-    expect(ok.body.lines).toEqual([{ sku: 'CHIPS', qty: 5 }, { sku: 'SALSA', qty: 1 }]);
+    expect(ok.body.lines).toEqual([
+      { sku: 'CHIPS', qty: 5 },
+      { sku: 'SALSA', qty: 1 },
+    ]);
   });
 
   it('sends every hold to its store feed at once', async () => {
@@ -79,17 +109,27 @@ describe.each(dbTargets)('reservations on $name', (target) => {
       "SELECT type, payload FROM sync_feed WHERE store_id = $1 AND payload->>'id' = $2",
       [store.id, r.body.id],
     );
-    expect(feed.rows).toEqual([{ type: 'reservation.changed', payload: expect.objectContaining({ id: r.body.id, status: 'HELD' }) }]);
+    expect(feed.rows).toEqual([
+      { type: 'reservation.changed', payload: expect.objectContaining({ id: r.body.id, status: 'HELD' }) },
+    ]);
   });
 
   it('expires each hold exactly once with two sweepers, within 5 s, freeing the stock at once', async () => {
     await receive(store.id, 'KAYAK', 10);
-    const live = await t.call('POST', '/api/reservations', { storeId: store.id, customerRef: 'keeps', lines: [{ sku: 'KAYAK', qty: 3 }], ttlMinutes: 60 }, { cookie: admin });
+    const live = await t.call(
+      'POST',
+      '/api/reservations',
+      { storeId: store.id, customerRef: 'keeps', lines: [{ sku: 'KAYAK', qty: 3 }], ttlMinutes: 60 },
+      { cookie: admin },
+    );
     const dying = await Promise.all([1, 2, 3, 4, 5].map(() => reserve([{ sku: 'KAYAK', qty: 1 }])));
     expect(await level('KAYAK')).toEqual({ on_hand: 10, reserved: 8 });
     t.clock.offsetMs = 16 * 60_000; // the five 15-minute holds are due; the 60-minute one is not
     try {
-      const holds = provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
+      const holds = provided(
+        t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never),
+        INVENTORY_HOLDS,
+      )!;
       const second = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
       const dueAt = Date.now();
       await Promise.all([second.expireDue(), second.expireDue()]); // two sweepers here, and the hub's own each second
@@ -104,9 +144,16 @@ describe.each(dbTargets)('reservations on $name', (target) => {
         [store.id, dying.map((d) => d.body.id)],
       );
       expect(ends.rows.map((r) => r.n)).toEqual([1, 1, 1, 1, 1]); // each expired exactly once
-      const statuses = await Promise.all(dying.map(async (d) => (await t.call('GET', `/api/reservations/${d.body.id}`, undefined, { cookie: admin })).body.status));
+      const statuses = await Promise.all(
+        dying.map(
+          async (d) =>
+            (await t.call('GET', `/api/reservations/${d.body.id}`, undefined, { cookie: admin })).body.status,
+        ),
+      );
       expect(statuses).toEqual(['EXPIRED', 'EXPIRED', 'EXPIRED', 'EXPIRED', 'EXPIRED']);
-      expect((await t.call('GET', `/api/reservations/${live.body.id}`, undefined, { cookie: admin })).body.status).toBe('HELD');
+      expect((await t.call('GET', `/api/reservations/${live.body.id}`, undefined, { cookie: admin })).body.status).toBe(
+        'HELD',
+      );
     } finally {
       t.clock.offsetMs = 0;
     }
@@ -120,10 +167,15 @@ describe.each(dbTargets)('reservations on $name', (target) => {
       t.clock.offsetMs = 15 * 60_000 + 1;
       try {
         const sweeper = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
-        const [confirm, expired] = await Promise.all([t.call('POST', `/api/reservations/${r.body.id}/confirm`, undefined, { cookie: admin }), sweeper.expireDue()]);
+        const [confirm, expired] = await Promise.all([
+          t.call('POST', `/api/reservations/${r.body.id}/confirm`, undefined, { cookie: admin }),
+          sweeper.expireDue(),
+        ]);
         expect(confirm.status).toBe(409); // past its expiry, whoever gets the row first: it ends EXPIRED, once
         expect(expired).toBeLessThanOrEqual(1);
-        expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe('EXPIRED');
+        expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe(
+          'EXPIRED',
+        );
       } finally {
         t.clock.offsetMs = 0;
       }
@@ -138,22 +190,54 @@ describe.each(dbTargets)('reservations on $name', (target) => {
   it('is fulfilled by the store’s pickup event, once', async () => {
     await receive(store.id, 'LAMP', 2);
     const r = await reserve([{ sku: 'LAMP', qty: 2 }]);
-    const pickup = (s: number) => ({ origin: store.id, seq: s, hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }), type: 'reservation.picked-up', payload: { reservationId: r.body.id } });
-    const stockOut = (s: number) => ({ origin: store.id, seq: s, hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }), type: 'stock.moved', payload: { sku: 'LAMP', delta: -2, kind: 'PICKUP' } });
+    const pickup = (s: number) => ({
+      origin: store.id,
+      seq: s,
+      hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }),
+      type: 'reservation.picked-up',
+      payload: { reservationId: r.body.id },
+    });
+    const stockOut = (s: number) => ({
+      origin: store.id,
+      seq: s,
+      hlc: hlcEncode({ wallMs: Date.now(), counter: s, node: store.id }),
+      type: 'stock.moved',
+      payload: { sku: 'LAMP', delta: -2, kind: 'PICKUP' },
+    });
     seq += 3;
     await t.hub.sync.repo.applyBatch(store.id, [stockOut(seq - 2), pickup(seq - 1), pickup(seq)], 0);
-    expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe('FULFILLED');
+    expect((await t.call('GET', `/api/reservations/${r.body.id}`, undefined, { cookie: admin })).body.status).toBe(
+      'FULFILLED',
+    );
     expect(await level('LAMP')).toEqual({ on_hand: 0, reserved: 0 });
     const parked = await t.call('GET', `/api/sync/parked?storeId=${store.id}`, undefined, { cookie: admin });
-    expect(parked.body.items.map((p: { reason: string }) => p.reason)).toContain(`rejected by reservation.picked-up handler: reservation ${r.body.id} was already picked up`);
+    expect(parked.body.items.map((p: { reason: string }) => p.reason)).toContain(
+      `rejected by reservation.picked-up handler: reservation ${r.body.id} was already picked up`,
+    );
   });
 
   it('promises less from a store it has not heard from, by its recent sales pace', async () => {
     const at = Date.now() - 2 * 86_400_000;
-    await t.hub.sync.repo.applyBatch(other.id, [
-      { origin: other.id, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: other.id }), type: 'stock.moved', payload: { sku: 'FAN', delta: 268, kind: 'RECEIVE' } },
-      { origin: other.id, seq: 2, hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: other.id }), type: 'stock.moved', payload: { sku: 'FAN', delta: -168, kind: 'SALE', at } },
-    ], 0); // 100 on hand; 168 sold in the last 7 days = 1 an hour
+    await t.hub.sync.repo.applyBatch(
+      other.id,
+      [
+        {
+          origin: other.id,
+          seq: 1,
+          hlc: hlcEncode({ wallMs: Date.now(), counter: 1, node: other.id }),
+          type: 'stock.moved',
+          payload: { sku: 'FAN', delta: 268, kind: 'RECEIVE' },
+        },
+        {
+          origin: other.id,
+          seq: 2,
+          hlc: hlcEncode({ wallMs: Date.now(), counter: 2, node: other.id }),
+          type: 'stock.moved',
+          payload: { sku: 'FAN', delta: -168, kind: 'SALE', at },
+        },
+      ],
+      0,
+    ); // 100 on hand; 168 sold in the last 7 days = 1 an hour
     await t.hub.db.query(
       `INSERT INTO sync_connections (store_id, replica, protocol, connected, connected_at, last_seen_at) VALUES ($1, 'r', 2, false, $2, $2)`,
       [other.id, Date.now() - 10 * 3600_000 + 60_000],
@@ -173,17 +257,27 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     expect((await reserve([{ sku: 'SOAP', qty: 0 }])).status).toBe(400);
     expect((await reserve([{ sku: 'SOAP', qty: 1_000_000 }])).status).toBe(400);
     expect((await reserve([])).status).toBe(400);
-    const unknownStore = await reserve([{ sku: 'SOAP', qty: 1 }], { cookie: admin }, '0190f0f0-0000-7000-8000-0000000000aa');
+    const unknownStore = await reserve(
+      [{ sku: 'SOAP', qty: 1 }],
+      { cookie: admin },
+      '0190f0f0-0000-7000-8000-0000000000aa',
+    );
     expect(unknownStore.status).toBe(404);
     expect((await reserve([{ sku: 'NO-SUCH-SKU', qty: 1 }])).status).toBe(409);
     const mine = await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: store.token });
     expect(mine.status).toBe(201);
     expect((await reserve([{ sku: 'SOAP', qty: 1 }], { bearer: other.token })).status).toBe(403);
-    expect((await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: other.token })).status).toBe(404);
+    expect(
+      (await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: other.token })).status,
+    ).toBe(404);
     expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 1 });
-    const released = await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, { bearer: store.token });
+    const released = await t.call('POST', `/api/reservations/${mine.body.id}/release`, undefined, {
+      bearer: store.token,
+    });
     expect(released.body.status).toBe('RELEASED');
-    expect((await t.call('POST', `/api/reservations/${mine.body.id}/confirm`, undefined, { bearer: store.token })).status).toBe(409);
+    expect(
+      (await t.call('POST', `/api/reservations/${mine.body.id}/confirm`, undefined, { bearer: store.token })).status,
+    ).toBe(409);
     expect(await level('SOAP')).toEqual({ on_hand: 5, reserved: 0 });
   });
 
@@ -197,12 +291,20 @@ describe.each(dbTargets)('reservations on $name', (target) => {
       const answers = [];
       for (const id of [mine.body.id as string, missing]) {
         const res = await t.call(method, `/api/reservations/${path(id)}`, undefined, who);
-        answers.push({ status: res.status, type: res.headers.get('content-type'), body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')) });
+        answers.push({
+          status: res.status,
+          type: res.headers.get('content-type'),
+          body: JSON.parse(JSON.stringify(res.body).replaceAll(id, 'ID')),
+        });
       }
       expect(answers[0]).toEqual(answers[1]);
       return answers[0]!;
     };
-    for (const [method, path] of [['GET', (id: string) => id], ['POST', (id: string) => `${id}/confirm`], ['POST', (id: string) => `${id}/release`]] as const) {
+    for (const [method, path] of [
+      ['GET', (id: string) => id],
+      ['POST', (id: string) => `${id}/confirm`],
+      ['POST', (id: string) => `${id}/release`],
+    ] as const) {
       const toOther = await seen(method, path, { bearer: other.token });
       expect(toOther.status).toBe(404);
       expect(toOther.type).toMatch(/application\/problem\+json/);
@@ -211,6 +313,8 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     }
     // nothing changed: still held, and its own store still sees it
     expect(await level('TOWEL')).toEqual({ on_hand: 5, reserved: 2 });
-    expect((await t.call('GET', `/api/reservations/${mine.body.id}`, undefined, { bearer: store.token })).body.status).toBe('HELD');
+    expect(
+      (await t.call('GET', `/api/reservations/${mine.body.id}`, undefined, { bearer: store.token })).body.status,
+    ).toBe('HELD');
   });
 });

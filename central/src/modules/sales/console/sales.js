@@ -2,13 +2,29 @@
 import { h, money, showError, table } from '/console/lib.js';
 
 /** A local day (`YYYY-MM-DD`) as people read it; the day is already the store's, so no zone shifts it. */
-const dayLabel = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+const dayLabel = (day) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+  });
 
 /** The period's totals per currency (a fleet may sell in several). */
 function periodTotals(items) {
   const by = new Map();
   for (const d of items) {
-    const t = by.get(d.currency) ?? { currency: d.currency, sales: 0, gross: 0, tax: 0, returns: 0, refunds: 0, voids: 0, net: 0 };
+    const t = by.get(d.currency) ?? {
+      currency: d.currency,
+      sales: 0,
+      gross: 0,
+      tax: 0,
+      returns: 0,
+      refunds: 0,
+      voids: 0,
+      net: 0,
+    };
     t.sales += d.salesCount;
     t.gross += d.grossMinor;
     t.tax += d.taxMinor;
@@ -27,7 +43,12 @@ export default {
   async render({ el, api, live, params, navigate }) {
     const stores = (await api('GET', '/api/sync/stores')).items;
     const storeId = params.get('store') ?? '';
-    const storeSelect = h('select', { id: 'sales-store' }, h('option', { value: '' }, 'Every store'), stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)));
+    const storeSelect = h(
+      'select',
+      { id: 'sales-store' },
+      h('option', { value: '' }, 'Every store'),
+      stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)),
+    );
     const from = h('input', { id: 'sales-from', type: 'date', value: params.get('from') ?? '' });
     const to = h('input', { id: 'sales-to', type: 'date', value: params.get('to') ?? '' });
     const form = h(
@@ -40,7 +61,11 @@ export default {
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      navigate('sales', { ...(storeSelect.value ? { store: storeSelect.value } : {}), ...(from.value ? { from: from.value } : {}), ...(to.value ? { to: to.value } : {}) });
+      navigate('sales', {
+        ...(storeSelect.value ? { store: storeSelect.value } : {}),
+        ...(from.value ? { from: from.value } : {}),
+        ...(to.value ? { to: to.value } : {}),
+      });
     });
     const errors = h('div');
     const summary = h('div', { class: 'card', 'aria-live': 'polite' });
@@ -48,34 +73,69 @@ export default {
     el.append(form, errors, summary, area);
 
     const refresh = async () => {
-      const q = new URLSearchParams({ limit: '2000', ...(storeId ? { store: storeId } : {}), ...(params.get('from') ? { from: params.get('from') } : {}), ...(params.get('to') ? { to: params.get('to') } : {}) });
+      const q = new URLSearchParams({
+        limit: '2000',
+        ...(storeId ? { store: storeId } : {}),
+        ...(params.get('from') ? { from: params.get('from') } : {}),
+        ...(params.get('to') ? { to: params.get('to') } : {}),
+      });
       const page = await api('GET', `/api/sales/daily?${q}`);
       from.value = page.from;
       to.value = page.to;
       const shown = storeId ? stores.find((s) => s.storeId === storeId) : undefined;
       const zone = page.items[0]?.timezone;
       summary.replaceChildren(
-        h('h2', {}, `${shown ? `${shown.code} — ${shown.name}` : 'Every store'}, ${dayLabel(page.from)} to ${dayLabel(page.to)}`),
-        ...periodTotals(page.items).map((t) =>
-          h('p', {}, `${plural(t.sales, 'sale')}, gross ${money(t.gross, t.currency)} (tax ${money(t.tax, t.currency)}), ${plural(t.returns, 'return')} refunding ${money(t.refunds, t.currency)}, ${plural(t.voids, 'void')}: net ${money(t.net, t.currency)}`),
+        h(
+          'h2',
+          {},
+          `${shown ? `${shown.code} — ${shown.name}` : 'Every store'}, ${dayLabel(page.from)} to ${dayLabel(page.to)}`,
         ),
-        h('p', { class: 'muted' }, shown && zone ? `Days are the store’s own calendar days (${zone}).` : 'Days are each store’s own calendar days, in its time zone.'),
-        page.next ? h('p', { class: 'muted' }, 'Only the newest 2,000 rows are shown: pick one store or fewer days to see the rest.') : '',
+        ...periodTotals(page.items).map((t) =>
+          h(
+            'p',
+            {},
+            `${plural(t.sales, 'sale')}, gross ${money(t.gross, t.currency)} (tax ${money(t.tax, t.currency)}), ${plural(t.returns, 'return')} refunding ${money(t.refunds, t.currency)}, ${plural(t.voids, 'void')}: net ${money(t.net, t.currency)}`,
+          ),
+        ),
+        h(
+          'p',
+          { class: 'muted' },
+          shown && zone
+            ? `Days are the store’s own calendar days (${zone}).`
+            : 'Days are each store’s own calendar days, in its time zone.',
+        ),
+        page.next
+          ? h(
+              'p',
+              { class: 'muted' },
+              'Only the newest 2,000 rows are shown: pick one store or fewer days to see the rest.',
+            )
+          : '',
       );
       area.replaceChildren(
-        table('Sales per store and day, newest day first', ['Day', 'Store', 'Sales', 'Gross', 'Tax', 'Returns', 'Voids', 'Net'], page.items, (d) => [
-          dayLabel(d.day),
-          `${d.storeCode} — ${d.storeName}`,
-          d.salesCount.toLocaleString(),
-          money(d.grossMinor, d.currency),
-          money(d.taxMinor, d.currency),
-          d.returnsCount ? `${d.returnsCount.toLocaleString()} (${money(d.returnsMinor, d.currency)})` : '0',
-          d.voidsCount.toLocaleString(),
-          money(d.netMinor, d.currency),
-        ], (d) => navigate('sales', { store: d.storeId, from: page.from, to: page.to })),
+        table(
+          'Sales per store and day, newest day first',
+          ['Day', 'Store', 'Sales', 'Gross', 'Tax', 'Returns', 'Voids', 'Net'],
+          page.items,
+          (d) => [
+            dayLabel(d.day),
+            `${d.storeCode} — ${d.storeName}`,
+            d.salesCount.toLocaleString(),
+            money(d.grossMinor, d.currency),
+            money(d.taxMinor, d.currency),
+            d.returnsCount ? `${d.returnsCount.toLocaleString()} (${money(d.returnsMinor, d.currency)})` : '0',
+            d.voidsCount.toLocaleString(),
+            money(d.netMinor, d.currency),
+          ],
+          (d) => navigate('sales', { store: d.storeId, from: page.from, to: page.to }),
+        ),
       );
     };
-    const show = () => refresh().then(() => showError(errors), (err) => showError(errors, err));
+    const show = () =>
+      refresh().then(
+        () => showError(errors),
+        (err) => showError(errors, err),
+      );
     await show();
     // A store's events reaching the hub move its acknowledged seq: re-read, at most every few seconds.
     const acked = new Map();

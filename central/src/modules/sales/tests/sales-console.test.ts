@@ -25,37 +25,72 @@ describe.each(dbTargets)('the console’s Sales page on $name', (target) => {
     const o = new StoreOutbox(t, store.id);
     await o.send(
       o.event('sale.completed', completed('S-1', Date.parse('2024-06-03T02:30:00Z'), [['MUG', 2, 500]])), // 22:30 on 2 June in New York
-      o.event('sale.completed', completed('S-2', Date.parse('2024-06-03T15:00:00Z'), [['MUG', 1, 500], ['TEA', 3, 250]])),
+      o.event(
+        'sale.completed',
+        completed('S-2', Date.parse('2024-06-03T15:00:00Z'), [
+          ['MUG', 1, 500],
+          ['TEA', 3, 250],
+        ]),
+      ),
       o.event('sale.voided', voided('V-1', Date.parse('2024-06-03T18:00:00Z'))),
       o.event('sale.returned', returned('R-1', 'S-2', Date.parse('2024-06-03T20:00:00Z'), 'TEA', 1, 275)),
     );
   });
   afterAll(() => t?.stop());
 
-  it.skipIf(!existsSync(chromiumPath))('shows a store’s daily totals with money and days as people read them, in the store’s days', async () => {
-    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    try {
-      // The viewer is in Auckland: the days shown must still be the store's, not shifted to the viewer's zone.
-      const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Auckland' });
-      const [name, value] = admin.split('=') as [string, string];
-      await context.addCookies([{ name, value, url: t.url }]);
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${t.url}/console/#/sales?store=${store.id}&from=2024-06-01&to=2024-06-05`);
-      const june3 = page.getByRole('row').filter({ hasText: 'Mon, Jun 3, 2024' });
-      await june3.waitFor({ timeout: UI_WAIT_MS });
-      const cells = async (row: typeof june3) => (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
-      //                          day                  store                      sales gross      tax      returns            voids net
-      expect(await cells(june3)).toEqual(['Mon, Jun 3, 2024', 'NYC-5TH — Store NYC-5TH', '1', '$13.75', '$1.25', '1 ($2.75)', '1', '$11.00']);
-      expect(await cells(page.getByRole('row').filter({ hasText: 'Sun, Jun 2, 2024' }))).toEqual(['Sun, Jun 2, 2024', 'NYC-5TH — Store NYC-5TH', '1', '$11.00', '$1.00', '0', '0', '$11.00']);
-      await page.getByText('2 sales, gross $24.75 (tax $2.25), 1 return refunding $2.75, 1 void: net $22.00').waitFor({ timeout: UI_WAIT_MS });
-      await page.getByText('Days are the store’s own calendar days (America/New_York).').waitFor({ timeout: UI_WAIT_MS });
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: `${SCREENSHOTS}console-sales.png`, fullPage: true });
-      expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  });
+  it.skipIf(!existsSync(chromiumPath))(
+    'shows a store’s daily totals with money and days as people read them, in the store’s days',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu'],
+      });
+      try {
+        // The viewer is in Auckland: the days shown must still be the store's, not shifted to the viewer's zone.
+        const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Auckland' });
+        const [name, value] = admin.split('=') as [string, string];
+        await context.addCookies([{ name, value, url: t.url }]);
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${t.url}/console/#/sales?store=${store.id}&from=2024-06-01&to=2024-06-05`);
+        const june3 = page.getByRole('row').filter({ hasText: 'Mon, Jun 3, 2024' });
+        await june3.waitFor({ timeout: UI_WAIT_MS });
+        const cells = async (row: typeof june3) => (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
+        //                          day                  store                      sales gross      tax      returns            voids net
+        expect(await cells(june3)).toEqual([
+          'Mon, Jun 3, 2024',
+          'NYC-5TH — Store NYC-5TH',
+          '1',
+          '$13.75',
+          '$1.25',
+          '1 ($2.75)',
+          '1',
+          '$11.00',
+        ]);
+        expect(await cells(page.getByRole('row').filter({ hasText: 'Sun, Jun 2, 2024' }))).toEqual([
+          'Sun, Jun 2, 2024',
+          'NYC-5TH — Store NYC-5TH',
+          '1',
+          '$11.00',
+          '$1.00',
+          '0',
+          '0',
+          '$11.00',
+        ]);
+        await page
+          .getByText('2 sales, gross $24.75 (tax $2.25), 1 return refunding $2.75, 1 void: net $22.00')
+          .waitFor({ timeout: UI_WAIT_MS });
+        await page
+          .getByText('Days are the store’s own calendar days (America/New_York).')
+          .waitFor({ timeout: UI_WAIT_MS });
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: `${SCREENSHOTS}console-sales.png`, fullPage: true });
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

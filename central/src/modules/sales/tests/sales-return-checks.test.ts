@@ -10,20 +10,39 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
   const hub = signedInHub(target);
 
   const daily = async (storeId: string, from = '2024-08-01', to = '2024-08-02') => {
-    const r = await hub.t.call('GET', `/api/sales/daily?store=${storeId}&from=${from}&to=${to}`, undefined, { cookie: hub.admin });
+    const r = await hub.t.call('GET', `/api/sales/daily?store=${storeId}&from=${from}&to=${to}`, undefined, {
+      cookie: hub.admin,
+    });
     expect(r.status).toBe(200);
-    return r.body.items.map((d: Record<string, unknown>) => ({ day: d.day, currency: d.currency, sales: d.salesCount, gross: d.grossMinor, returns: d.returnsCount, refunds: d.returnsMinor, net: d.netMinor }));
+    return r.body.items.map((d: Record<string, unknown>) => ({
+      day: d.day,
+      currency: d.currency,
+      sales: d.salesCount,
+      gross: d.grossMinor,
+      returns: d.returnsCount,
+      refunds: d.returnsMinor,
+      net: d.netMinor,
+    }));
   };
-  const lookup = (saleId: string, who: { cookie?: string; bearer?: string } = { cookie: hub.admin }) => hub.t.call('GET', `/api/sales/${saleId}`, undefined, who);
+  const lookup = (saleId: string, who: { cookie?: string; bearer?: string } = { cookie: hub.admin }) =>
+    hub.t.call('GET', `/api/sales/${saleId}`, undefined, who);
   const returnsOf = async (saleId: string) =>
-    (await lookup(saleId)).body.matches[0].returns.map((r: { returnId: string; status: string; refusedReason: string | null }) => [r.returnId, r.status, r.refusedReason]);
+    (await lookup(saleId)).body.matches[0].returns.map(
+      (r: { returnId: string; status: string; refusedReason: string | null }) => [
+        r.returnId,
+        r.status,
+        r.refusedReason,
+      ],
+    );
 
   it('parks a lying sale and every return that does not fit its sale, with the reason; the rest of the batch applies and the totals stay true', async () => {
     const a = await hub.t.store('CHECK-A', hub.admin);
     const b = await hub.t.store('CHECK-B', hub.admin);
     const oa = new StoreOutbox(hub.t, a.id);
     const ob = new StoreOutbox(hub.t, b.id);
-    expect(await ob.send(ob.event('sale.completed', completed('SALE-B-1', noon, [['MUG', 1, 500]])))).toEqual({ ackedSeq: 1 });
+    expect(await ob.send(ob.event('sale.completed', completed('SALE-B-1', noon, [['MUG', 1, 500]])))).toEqual({
+      ackedSeq: 1,
+    });
 
     const cheap = completed('A-LIE', noon, [['MUG', 1, 1]]);
     const lie = { ...cheap, totalMinor: 100_000_000_000, tenders: [{ kind: 'CASH', amountMinor: 0, givenMinor: 0 }] };
@@ -43,15 +62,47 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     expect(answer).toEqual({ ackedSeq: 11 });
 
     expect(await parkedOf(hub.t, hub.admin, a.id)).toEqual([
-      { seq: 2, type: 'sale.completed', reason: 'rejected by sale.completed handler: invalid payload: totalMinor: totalMinor 100000000000 is not subtotal 1 + tax 0 (+1 more)' },
-      { seq: 3, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R1 of sale A-1: it refunds 100000000000 but the sale took 550, of which 0 is already refunded' },
-      { seq: 4, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R2 of sale A-1: it refunds in EUR but the sale was paid in USD' },
-      { seq: 5, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R3 of sale A-1: it brings back 5 of MUG but the sale sold 1, of which 0 already came back' },
-      { seq: 6, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R4 of sale A-1: it brings back TEA, which the sale did not sell' },
-      { seq: 8, type: 'sale.returned', reason: 'rejected by sale.returned handler: return A-R6 of sale A-1: it brings back 1 of MUG but the sale sold 1, of which 1 already came back' },
+      {
+        seq: 2,
+        type: 'sale.completed',
+        reason:
+          'rejected by sale.completed handler: invalid payload: totalMinor: totalMinor 100000000000 is not subtotal 1 + tax 0 (+1 more)',
+      },
+      {
+        seq: 3,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return A-R1 of sale A-1: it refunds 100000000000 but the sale took 550, of which 0 is already refunded',
+      },
+      {
+        seq: 4,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return A-R2 of sale A-1: it refunds in EUR but the sale was paid in USD',
+      },
+      {
+        seq: 5,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return A-R3 of sale A-1: it brings back 5 of MUG but the sale sold 1, of which 0 already came back',
+      },
+      {
+        seq: 6,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return A-R4 of sale A-1: it brings back TEA, which the sale did not sell',
+      },
+      {
+        seq: 8,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return A-R6 of sale A-1: it brings back 1 of MUG but the sale sold 1, of which 1 already came back',
+      },
     ]);
     // A-1 (550) and A's own SALE-B-1 (1); A-R5 refunded 550; the waiting returns count nothing yet; no EUR day.
-    expect(await daily(a.id)).toEqual([{ day: '2024-08-01', currency: 'USD', sales: 2, gross: 551, returns: 1, refunds: 550, net: 1 }]);
+    expect(await daily(a.id)).toEqual([
+      { day: '2024-08-01', currency: 'USD', sales: 2, gross: 551, returns: 1, refunds: 550, net: 1 },
+    ]);
     expect(await returnsOf('A-1')).toEqual([['A-R5', 'COUNTED', null]]);
     expect(await returnsOf('NO-SUCH-SALE')).toEqual([['A-R7', 'PENDING', null]]);
     expect(await returnsOf('A-LIE')).toEqual([['A-R8', 'PENDING', null]]);
@@ -60,7 +111,10 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     const both = await lookup('SALE-B-1');
     expect(both.status).toBe(200);
     const mine = (m: { storeCode: string; sale: { totalMinor: number } }) => [m.storeCode, m.sale.totalMinor];
-    expect(both.body.matches.map(mine).sort()).toEqual([['CHECK-A', 1], ['CHECK-B', 550]]);
+    expect(both.body.matches.map(mine).sort()).toEqual([
+      ['CHECK-A', 1],
+      ['CHECK-B', 550],
+    ]);
     expect((await lookup('SALE-B-1', { bearer: a.token })).body.matches.map(mine)).toEqual([['CHECK-A', 1]]);
     expect((await lookup('SALE-B-1', { bearer: b.token })).body.matches.map(mine)).toEqual([['CHECK-B', 550]]);
     expect((await lookup(`SALE-B-1?store=${b.id}`)).body.matches.map(mine)).toEqual([['CHECK-B', 550]]);
@@ -76,7 +130,10 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
       o.event('sale.returned', returned('C-R4', 'C-3', nextDay + 3, 'MUG', 1, 550)), // C-3 turns out voided
     );
     expect(await daily(c.id)).toEqual([]);
-    expect(await returnsOf('C-1')).toEqual([['C-R1', 'PENDING', null], ['C-R2', 'PENDING', null]]);
+    expect(await returnsOf('C-1')).toEqual([
+      ['C-R1', 'PENDING', null],
+      ['C-R2', 'PENDING', null],
+    ]);
 
     await o.send(
       o.event('sale.completed', completed('C-1', noon, [['MUG', 1, 500]])),
@@ -91,16 +148,29 @@ describe.each(dbTargets)('returns checked against their sales on $name', (target
     ]);
     expect(await returnsOf('C-1')).toEqual([
       ['C-R1', 'COUNTED', null],
-      ['C-R2', 'REFUSED', 'return C-R2 of sale C-1: it brings back 1 of MUG but the sale sold 1, of which 1 already came back'],
+      [
+        'C-R2',
+        'REFUSED',
+        'return C-R2 of sale C-1: it brings back 1 of MUG but the sale sold 1, of which 1 already came back',
+      ],
     ]);
-    expect(await returnsOf('C-2')).toEqual([['C-R3', 'REFUSED', 'return C-R3 of sale C-2: it refunds in EUR but the sale was paid in USD']]);
-    expect(await returnsOf('C-3')).toEqual([['C-R4', 'REFUSED', 'return C-R4 of sale C-3: the sale was voided, nothing was paid to refund']]);
+    expect(await returnsOf('C-2')).toEqual([
+      ['C-R3', 'REFUSED', 'return C-R3 of sale C-2: it refunds in EUR but the sale was paid in USD'],
+    ]);
+    expect(await returnsOf('C-3')).toEqual([
+      ['C-R4', 'REFUSED', 'return C-R4 of sale C-3: the sale was voided, nothing was paid to refund'],
+    ]);
 
     // Later batches are judged against what earlier ones already took back: C-2 took 550 for two teas.
     await o.send(o.event('sale.returned', returned('C-R5', 'C-2', nextDay, 'TEA', 1, 275)));
     await o.send(o.event('sale.returned', returned('C-R6', 'C-2', nextDay, 'TEA', 1, 300)));
     expect(await parkedOf(hub.t, hub.admin, c.id)).toEqual([
-      { seq: 10, type: 'sale.returned', reason: 'rejected by sale.returned handler: return C-R6 of sale C-2: it refunds 300 but the sale took 550, of which 275 is already refunded' },
+      {
+        seq: 10,
+        type: 'sale.returned',
+        reason:
+          'rejected by sale.returned handler: return C-R6 of sale C-2: it refunds 300 but the sale took 550, of which 275 is already refunded',
+      },
     ]);
     expect((await daily(c.id))[0]).toMatchObject({ day: '2024-08-02', returns: 2, refunds: 825 });
   });

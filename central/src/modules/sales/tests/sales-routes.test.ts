@@ -18,14 +18,32 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
     admin = await t.login();
     a = await t.store('SALES-A', admin);
     b = await t.store('SALES-B', admin);
-    await t.hub.auth.createUser({ email: 'manager-a@example.test', name: 'Manager A', role: 'STORE_MANAGER', storeId: a.id as never, password: PASSWORD });
-    await t.hub.auth.createUser({ email: 'associate-a@example.test', name: 'Associate A', role: 'ASSOCIATE', storeId: a.id as never, password: PASSWORD });
+    await t.hub.auth.createUser({
+      email: 'manager-a@example.test',
+      name: 'Manager A',
+      role: 'STORE_MANAGER',
+      storeId: a.id as never,
+      password: PASSWORD,
+    });
+    await t.hub.auth.createUser({
+      email: 'associate-a@example.test',
+      name: 'Associate A',
+      role: 'ASSOCIATE',
+      storeId: a.id as never,
+      password: PASSWORD,
+    });
     managerA = await t.login('manager-a@example.test', PASSWORD);
     associateA = await t.login('associate-a@example.test', PASSWORD);
     const day = Date.parse('2024-06-03T12:00:00Z');
-    for (const [store, prefix] of [[a, 'A'], [b, 'B']] as const) {
+    for (const [store, prefix] of [
+      [a, 'A'],
+      [b, 'B'],
+    ] as const) {
       const o = new StoreOutbox(t, store.id);
-      await o.send(o.event('sale.completed', completed(`${prefix}-1`, day, [['MUG', 1, 500]])), o.event('sale.completed', completed(`${prefix}-2`, day - 86_400_000, [['MUG', 2, 500]])));
+      await o.send(
+        o.event('sale.completed', completed(`${prefix}-1`, day, [['MUG', 1, 500]])),
+        o.event('sale.completed', completed(`${prefix}-2`, day - 86_400_000, [['MUG', 2, 500]])),
+      );
     }
   });
   afterAll(() => t?.stop());
@@ -36,7 +54,14 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
   it('shows a store’s manager and associates their own store’s days and sales, never another store’s', async () => {
     const own = await get(`/api/sales/daily?store=${a.id}&${range}`, { cookie: managerA });
     expect(own.status).toBe(200);
-    expect(own.body.items.map((d: { storeCode: string; day: string; salesCount: number; grossMinor: number }) => [d.storeCode, d.day, d.salesCount, d.grossMinor])).toEqual([
+    expect(
+      own.body.items.map((d: { storeCode: string; day: string; salesCount: number; grossMinor: number }) => [
+        d.storeCode,
+        d.day,
+        d.salesCount,
+        d.grossMinor,
+      ]),
+    ).toEqual([
       ['SALES-A', '2024-06-03', 1, 550],
       ['SALES-A', '2024-06-02', 1, 1100],
     ]);
@@ -51,7 +76,9 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
     // another store's sale reads exactly as one that does not exist
     expect((await get('/api/sales/B-1', { cookie: managerA })).status).toBe(404);
     expect((await get(`/api/sales/B-1?store=${b.id}`, { cookie: managerA })).status).toBe(404);
-    expect((await get('/api/sales/A-1', { cookie: managerA })).body.matches).toMatchObject([{ storeId: a.id, storeCode: 'SALES-A', sale: { saleId: 'A-1', storeId: a.id } }]);
+    expect((await get('/api/sales/A-1', { cookie: managerA })).body.matches).toMatchObject([
+      { storeId: a.id, storeCode: 'SALES-A', sale: { saleId: 'A-1', storeId: a.id } },
+    ]);
     expect((await get('/api/sales/A-1', { bearer: b.token })).status).toBe(404);
     expect((await get('/api/sales/A-1', {})).status).toBe(401);
   });
@@ -59,7 +86,12 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
   it('shows head office every store’s days, page by page', async () => {
     const all = await get(`/api/sales/daily?${range}`, { cookie: admin });
     expect(all.status).toBe(200);
-    expect(all.body.items.map((d: { storeCode: string; day: string }) => `${d.day} ${d.storeCode}`).sort()).toEqual(['2024-06-02 SALES-A', '2024-06-02 SALES-B', '2024-06-03 SALES-A', '2024-06-03 SALES-B']);
+    expect(all.body.items.map((d: { storeCode: string; day: string }) => `${d.day} ${d.storeCode}`).sort()).toEqual([
+      '2024-06-02 SALES-A',
+      '2024-06-02 SALES-B',
+      '2024-06-03 SALES-A',
+      '2024-06-03 SALES-B',
+    ]);
     const seen: string[] = [];
     let next: string | null = null;
     do {
@@ -78,7 +110,12 @@ describe.each(dbTargets)('reading the sales ledger on $name', (target) => {
     await o.send(o.event('sale.completed', completed('A-NOW', Date.now(), [['MUG', 1, 500]])));
     const r = await get(`/api/sales/daily?store=${a.id}`, { cookie: admin });
     expect(r.status).toBe(200);
-    expect(r.body.items.some((d: { day: string; salesCount: number }) => d.day === new Date().toISOString().slice(0, 10) && d.salesCount === 1)).toBe(true);
+    expect(
+      r.body.items.some(
+        (d: { day: string; salesCount: number }) =>
+          d.day === new Date().toISOString().slice(0, 10) && d.salesCount === 1,
+      ),
+    ).toBe(true);
   });
 
   it('refuses a hostile query with a 400 problem+json that names what is wrong', async () => {

@@ -29,7 +29,10 @@ export class FlowHub {
   storeB!: { id: string; token: string };
 
   async start(target: DbTarget, codes: [string, string]): Promise<this> {
-    this.t = await TestHub.start(target, { logLevel: 'silent', externals: [provide(PAYMENTS_PROVIDER, this.payments), provide(NOTIFICATIONS_SENDER, this.notifier)] });
+    this.t = await TestHub.start(target, {
+      logLevel: 'silent',
+      externals: [provide(PAYMENTS_PROVIDER, this.payments), provide(NOTIFICATIONS_SENDER, this.notifier)],
+    });
     this.admin = { cookie: await this.t.login() };
     this.storeA = await this.t.store(codes[0], this.admin.cookie!);
     this.storeB = await this.t.store(codes[1], this.admin.cookie!);
@@ -49,7 +52,11 @@ export class FlowHub {
   async storeEvent(storeId: string, type: string, payload: unknown, atMs = Date.now()): Promise<void> {
     const seq = (this.#seqs.get(storeId) ?? 0) + 1;
     this.#seqs.set(storeId, seq);
-    await this.t.hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq, hlc: hlcEncode({ wallMs: atMs, counter: 0, node: storeId }), type, payload }], 0);
+    await this.t.hub.sync.repo.applyBatch(
+      storeId,
+      [{ origin: storeId, seq, hlc: hlcEncode({ wallMs: atMs, counter: 0, node: storeId }), type, payload }],
+      0,
+    );
   }
 
   stock(storeId: string, sku: string, delta: number, kind: 'RECEIVE' | 'SALE'): Promise<void> {
@@ -57,14 +64,37 @@ export class FlowHub {
   }
 
   /** A confirmed pickup order at `storeId` (its id, hold and total). */
-  async placePickup(storeId: string, sku: string, qty: number, key: string): Promise<{ id: string; reservationId: string; totalMinor: number; customerId: string }> {
-    const customerId = (await this.t.call('POST', '/api/customers', { name: `Customer ${key}` }, this.admin)).body.id as string;
-    const placed = await this.t.call('POST', '/api/orders', { customerId, placeKey: key, lines: [{ sku, qty }], fulfilment: { type: 'PICKUP', storeId } }, this.admin);
+  async placePickup(
+    storeId: string,
+    sku: string,
+    qty: number,
+    key: string,
+  ): Promise<{ id: string; reservationId: string; totalMinor: number; customerId: string }> {
+    const customerId = (await this.t.call('POST', '/api/customers', { name: `Customer ${key}` }, this.admin)).body
+      .id as string;
+    const placed = await this.t.call(
+      'POST',
+      '/api/orders',
+      { customerId, placeKey: key, lines: [{ sku, qty }], fulfilment: { type: 'PICKUP', storeId } },
+      this.admin,
+    );
     if (placed.body.status !== 'CONFIRMED') throw new Error(`order not confirmed: ${JSON.stringify(placed.body)}`);
-    return { id: placed.body.id, reservationId: placed.body.reservationId, totalMinor: placed.body.totalMinor, customerId };
+    return {
+      id: placed.body.id,
+      reservationId: placed.body.reservationId,
+      totalMinor: placed.body.totalMinor,
+      customerId,
+    };
   }
 
-  async order(id: string): Promise<{ status: string; pickedUp: { storeId: string; at: number } | null; fulfilment: { storeId: string }; timeline: { kind: string; detail: any }[] }> {
+  async order(
+    id: string,
+  ): Promise<{
+    status: string;
+    pickedUp: { storeId: string; at: number } | null;
+    fulfilment: { storeId: string };
+    timeline: { kind: string; detail: any }[];
+  }> {
     return (await this.t.call('GET', `/api/orders/${id}`, undefined, this.admin)).body;
   }
 

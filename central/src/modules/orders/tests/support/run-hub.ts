@@ -20,11 +20,33 @@ const hub = await createHub({
 });
 let storeId = (await hub.db.query<{ id: string }>("SELECT id FROM locations WHERE code = 'CRASH'")).rows[0]?.id;
 if (!storeId) {
-  await hub.auth.createUser({ email: 'ops@example.test', password: 'a long enough password', name: 'Ops', role: 'ADMIN' });
-  storeId = (await hub.fleet.register({ code: 'CRASH', name: 'Crash Store', kind: 'STORE', lat: 40, lon: -74 })).location.id;
-  await hub.db.query(`INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('KETTLE', 'Kettle', 'Home', 3000, 'USD', 'ZERO', 1)`);
-  await hub.db.query(`INSERT INTO customers (id, name, created_at, updated_at) VALUES ('0190f0f0-0000-7000-8000-0000000c0de1', 'Crash Customer', 1, 1)`);
-  await hub.sync.repo.applyBatch(storeId, [{ origin: storeId, seq: 1, hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }), type: 'stock.moved', payload: { sku: 'KETTLE', delta: 1000, kind: 'RECEIVE' } }], 0);
+  await hub.auth.createUser({
+    email: 'ops@example.test',
+    password: 'a long enough password',
+    name: 'Ops',
+    role: 'ADMIN',
+  });
+  storeId = (await hub.fleet.register({ code: 'CRASH', name: 'Crash Store', kind: 'STORE', lat: 40, lon: -74 }))
+    .location.id;
+  await hub.db.query(
+    `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at) VALUES ('KETTLE', 'Kettle', 'Home', 3000, 'USD', 'ZERO', 1)`,
+  );
+  await hub.db.query(
+    `INSERT INTO customers (id, name, created_at, updated_at) VALUES ('0190f0f0-0000-7000-8000-0000000c0de1', 'Crash Customer', 1, 1)`,
+  );
+  await hub.sync.repo.applyBatch(
+    storeId,
+    [
+      {
+        origin: storeId,
+        seq: 1,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 0, node: storeId }),
+        type: 'stock.moved',
+        payload: { sku: 'KETTLE', delta: 1000, kind: 'RECEIVE' },
+      },
+    ],
+    0,
+  );
 }
 await hub.start();
 process.stdout.write(`READY ${storeId}\n`);
