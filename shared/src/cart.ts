@@ -102,7 +102,9 @@ export function cartBoundsProblem(
 
 /** The first change of every cart (an empty `lines` map, by a fixed actor at time 0): the same bytes on every device. */
 export const CART_GENESIS: Uint8Array = save(
-  change(init<CartDoc>({ actor: '00'.repeat(16) }), { time: 0 }, (d) => void (d.lines = {})),
+  change(init<CartDoc>({ actor: '00'.repeat(16) }), { time: 0 }, (d) => {
+    d.lines = {};
+  }),
 );
 
 const isCounter = (v: unknown): v is Counter => v instanceof Counter;

@@ -34,7 +34,8 @@ export function uuidv7(nowMs: number = Date.now()): string {
     crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  const r = pool.subarray(poolAt, (poolAt += 8));
+  const r = pool.subarray(poolAt, poolAt + 8);
+  poolAt += 8;
   const hi = Math.floor(ms / 2 ** 16);
   const h = (b: number) => HEX[b & 0xff]!;
   return (

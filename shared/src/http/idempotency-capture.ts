@@ -35,9 +35,9 @@ export interface CapturableResponse {
   locals: Record<string, unknown>;
   send(body?: unknown): unknown;
   /** Node's `ServerResponse.end` (chunk?, encoding?, callback?): every answer leaves through it (`send` calls it). */
-  end(...args: any[]): unknown;
+  end(...args: unknown[]): unknown;
   /** Node's `ServerResponse.write`: a body written in parts (a stream) cannot be kept as one answer. */
-  write(...args: any[]): unknown;
+  write(...args: unknown[]): unknown;
   get(name: string): string | undefined;
   setHeader(name: string, value: string): unknown;
 }

@@ -35,7 +35,10 @@ export function notFoundHandler(req: ProblemRequest): never {
 
 export function errorHandler(log: Logger) {
   return (err: unknown, req: ProblemRequest, res: ProblemResponse, next: Next): void => {
-    if (res.headersSent) return next(err);
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
     const appError = classifyError(err);
     if (appError.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
     sendProblem(res, appError, req.originalUrl);

@@ -19,6 +19,7 @@ export interface NulCheckedRequest {
 export type BadTextProblem = 'contains U+0000 (NUL)' | 'contains a lone surrogate (U+D800–U+DFFF outside a pair)';
 
 /** A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding U+0000 is this pattern's job
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The problem with `s`, or undefined when it may be stored as is. */
