@@ -27,6 +27,11 @@ export interface ExecutorOptions {
   /** Warm workers kept ready to replace a terminated one at once (default 1). */
   readonly spares?: number;
   /**
+   * Tiny tasks sent to a worker in one message, at most (default 32); 1 sends every task alone, as a pool without
+   * batching does (the executor benchmark measures both).
+   */
+  readonly batchMax?: number;
+  /**
    * Per worker, e.g. { maxOldGenerationSizeMb: 256 }: a task over it kills its worker, not the node. These cap the
    * V8 heap only: ArrayBuffer/Buffer/typed-array contents and native memory (e.g. SQLite's page cache) are not counted.
    */
@@ -100,9 +105,9 @@ interface Slot {
   busySince: number;
 }
 
-/** Tasks whose estimated run time is below this are sent in batches of up to BATCH_MAX per message… */
+/** Tasks whose estimated run time is below this are sent in batches of up to `batchMax` (default 32) per message… */
 const TINY_MICROS = 50;
-const BATCH_MAX = 32;
+const BATCH_MAX_DEFAULT = 32;
 /** …whose estimates sum to at most this; and a worker stops a batch that has run past it (see worker-entry.mjs). */
 const BATCH_BUDGET_MICROS = 1000;
 
@@ -120,6 +125,7 @@ export class Executor {
   readonly size: number;
   readonly queueLimit: number;
   readonly policy: RejectionPolicy;
+  readonly #batchMax: number;
   #state: ExecutorState = 'RUNNING';
   readonly #queue: TaskQueue<Task>;
   readonly #pool = new Set<Slot>();
@@ -157,6 +163,9 @@ export class Executor {
     this.policy = options.rejectionPolicy ?? 'REJECT';
     if (!Number.isInteger(this.size) || this.size < 1)
       throw new RangeError(`pool size must be a positive integer, got ${this.size}`);
+    this.#batchMax = options.batchMax ?? BATCH_MAX_DEFAULT;
+    if (!Number.isInteger(this.#batchMax) || this.#batchMax < 1)
+      throw new RangeError(`batchMax must be a positive integer, got ${this.#batchMax}`);
     this.#queue = new TaskQueue(options.agingMs);
     this.#modules = options.taskModules.map((m) => String(m));
     this.#terminated = new Promise((resolve) => (this.#markTerminated = resolve));
@@ -342,7 +351,7 @@ export class Executor {
       // behind at most one task that ran long. With several idle workers, work is spread rather than batched onto one.
       let expected = this.#batchable(first);
       if (expected < TINY_MICROS && this.#idle.length === 1) {
-        while (batch.length < BATCH_MAX && this.#queue.size) {
+        while (batch.length < this.#batchMax && this.#queue.size) {
           const next = this.#queue.take(now)!;
           const cost = this.#batchable(next);
           if (cost >= TINY_MICROS || expected + cost > BATCH_BUDGET_MICROS) {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Executor } from '@storefleet/executor';
 import { Piscina } from 'piscina';
-import { round, type Benchmark, type Figure } from '../figure.js';
+import { against, round, type Benchmark, type Figure } from '../figure.js';
 
 const TASKS = new URL('../support/executor-tasks.mjs', import.meta.url);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
@@ -11,10 +11,10 @@ const LATENCY_SAMPLES = 20_000;
 
 type Run = (args: { x: number; y: number }) => Promise<unknown>;
 
-/** Tasks/s with IN_FLIGHT outstanding, for SECONDS (bounded in time and count). */
-async function throughput(run: Run): Promise<{ perS: number; n: number }> {
+/** Tasks done with IN_FLIGHT outstanding for `seconds` (bounded in time and count). */
+async function throughput(run: Run, seconds: number): Promise<{ n: number; seconds: number }> {
   let n = 0;
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + seconds * 1000;
   const lane = async () => {
     while (performance.now() < end && n < 5_000_000) {
       await run({ x: n, y: 1 });
@@ -23,7 +23,7 @@ async function throughput(run: Run): Promise<{ perS: number; n: number }> {
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  return { perS: n / ((performance.now() - t0) / 1000), n };
+  return { n, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Round trip of one task at a time: p50 and p99 in µs. */
@@ -39,43 +39,82 @@ async function latency(run: Run): Promise<{ p50: number; p99: number }> {
   return { p50: samples[Math.floor(samples.length * 0.5)]!, p99: samples[Math.floor(samples.length * 0.99)]! };
 }
 
+/**
+ * The pools compared on the same tiny task, WORKERS workers each. Ours sends tiny tasks in batches (up to 32 per
+ * message) by default; `batchMax: 1` sends each alone. Piscina (5.x) has no batching: its closest knob,
+ * `concurrentTasksPerWorker`, lets a worker hold several tasks, each still its own message (pipelining, not batching).
+ */
+const PIPELINED = 32;
+const POOLS = ['ours-batched', 'ours-unbatched', 'piscina', `piscina-${PIPELINED}-tasks-per-worker`] as const;
+type PoolName = (typeof POOLS)[number];
+
 export const executorBench: Benchmark = {
   name: 'executor',
-  description: `tiny tasks through the store's executor and piscina, ${WORKERS} workers each, ${IN_FLIGHT} in flight`,
+  description: `tiny tasks through the store's executor (batched and unbatched) and piscina (default and ${PIPELINED} tasks per worker), ${WORKERS} workers each, ${IN_FLIGHT} in flight`,
   async run() {
     const piscina = new Piscina({ filename: TASKS.href, minThreads: WORKERS, maxThreads: WORKERS });
-    const ours = new Executor({ taskModules: [TASKS], size: WORKERS, spares: 0 });
-    await ours.ready();
+    const piscinaPipelined = new Piscina({
+      filename: TASKS.href,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+      concurrentTasksPerWorker: PIPELINED,
+    });
+    const batched = new Executor({ taskModules: [TASKS], size: WORKERS, spares: 0 });
+    const unbatched = new Executor({ taskModules: [TASKS], size: WORKERS, spares: 0, batchMax: 1 });
+    await Promise.all([batched.ready(), unbatched.ready()]);
     try {
-      const runOurs: Run = (a) => ours.submit('add', a);
-      const runPiscina: Run = (a) => piscina.run(a, { name: 'add' });
-      await throughput(runPiscina); // warm both before measuring
-      await throughput(runOurs);
-      const p = await throughput(runPiscina);
-      const o = await throughput(runOurs);
-      const pl = await latency(runPiscina);
-      const ol = await latency(runOurs);
+      const runs: Record<PoolName, Run> = {
+        'ours-batched': (a) => batched.submit('add', a),
+        'ours-unbatched': (a) => unbatched.submit('add', a),
+        piscina: (a) => piscina.run(a, { name: 'add' }),
+        [`piscina-${PIPELINED}-tasks-per-worker`]: (a) => piscinaPipelined.run(a, { name: 'add' }),
+      } as Record<PoolName, Run>;
+      for (const name of POOLS) await throughput(runs[name], SECONDS / 4); // warm every pool before measuring
+      // Two rounds in opposite orders, so drift in the machine's load (other work shares the 2 cores) hits all alike.
+      const done = Object.fromEntries(POOLS.map((p) => [p, { tasks: 0, seconds: 0 }])) as Record<
+        PoolName,
+        { tasks: number; seconds: number }
+      >;
+      for (const order of [POOLS, [...POOLS].reverse()]) {
+        for (const name of order) {
+          const r = await throughput(runs[name], SECONDS / 2);
+          done[name].tasks += r.n;
+          done[name].seconds += r.seconds;
+        }
+      }
+      const perS = (p: PoolName) => done[p].tasks / done[p].seconds;
+      const pl = await latency(runs.piscina);
+      const ol = await latency(runs['ours-batched']);
       console.error(
-        `  executor ${Math.round(o.perS)}/s p50 ${ol.p50.toFixed(0)} µs p99 ${ol.p99.toFixed(0)} µs · piscina ${Math.round(p.perS)}/s p50 ${pl.p50.toFixed(0)} µs p99 ${pl.p99.toFixed(0)} µs`,
+        `  ${POOLS.map((p) => `${p} ${Math.round(perS(p))}/s`).join(' · ')}; one at a time: ours p50 ${ol.p50.toFixed(0)} µs p99 ${ol.p99.toFixed(0)} µs · piscina p50 ${pl.p50.toFixed(0)} µs p99 ${pl.p99.toFixed(0)} µs`,
       );
+      const tasks = (metric: string, ours: PoolName, anchor: PoolName): Figure =>
+        against(
+          { bench: 'executor', metric, value: perS(ours), unit: '1/s', n: done[ours].tasks },
+          anchor,
+          perS(anchor),
+        );
+      const ratio = (ours: PoolName, anchor: PoolName): Figure => ({
+        bench: 'executor',
+        metric: `throughput_ratio_${ours.replace('ours-', '')}_vs_${anchor.replaceAll('-', '_')}`,
+        value: round(perS(ours) / perS(anchor), 2),
+        unit: 'x',
+        n: done[ours].tasks,
+      });
       const figures: Figure[] = [
+        tasks('tasks_per_s_batched', 'ours-batched', 'piscina'),
+        tasks('tasks_per_s_unbatched', 'ours-unbatched', 'piscina'),
         {
           bench: 'executor',
-          metric: 'tasks_per_s',
-          value: Math.round(o.perS),
+          metric: `piscina_${PIPELINED}_tasks_per_worker_tasks_per_s`,
+          value: Math.round(perS(`piscina-${PIPELINED}-tasks-per-worker`)),
           unit: '1/s',
-          n: o.n,
-          anchor: 'piscina',
-          anchor_value: Math.round(p.perS),
-          ratio: round(o.perS / p.perS, 2),
+          n: done[`piscina-${PIPELINED}-tasks-per-worker`].tasks,
         },
-        {
-          bench: 'executor',
-          metric: 'throughput_ratio_vs_piscina',
-          value: round(o.perS / p.perS, 2),
-          unit: 'x',
-          n: o.n,
-        },
+        ratio('ours-batched', 'piscina'),
+        ratio('ours-unbatched', 'piscina'),
+        ratio('ours-batched', `piscina-${PIPELINED}-tasks-per-worker`),
+        ratio('ours-unbatched', `piscina-${PIPELINED}-tasks-per-worker`),
         {
           bench: 'executor',
           metric: 'round_trip_p50_us',
@@ -99,9 +138,12 @@ export const executorBench: Benchmark = {
       ];
       return figures;
     } finally {
-      ours.shutdownNow();
-      await ours.awaitTermination(5000);
+      for (const e of [batched, unbatched]) {
+        e.shutdownNow();
+        await e.awaitTermination(5000);
+      }
       await piscina.destroy();
+      await piscinaPipelined.destroy();
     }
   },
 };
