@@ -37,7 +37,13 @@ import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
-import { createWorkflows, workflowMigrations, workflowPorts, type Workflows } from './workflows/index.js';
+import {
+  createWorkflows,
+  workflowMigrations,
+  workflowPorts,
+  workflowRoutes,
+  type Workflows,
+} from './workflows/index.js';
 import type { HubContext, HubModule } from './kernel/module-contract.js';
 import { ServiceRegistry } from './kernel/ports.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
@@ -272,6 +278,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
+  api.use(workflowRoutes(db, now));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -54,6 +54,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       'MATRIX-MUG',
       'catalog',
       fx.sale.saleId,
+      fx.incident.id,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };

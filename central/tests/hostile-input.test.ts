@@ -205,6 +205,13 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
           /^customerRef: /,
         ],
         ['POST', '/api/customers', { name: 'ok', nested: [{ deep: ['x', 'y\u0000'] }] }, /^nested\.0\.deep\.1: /],
+        ['POST', `/api/workflows/incidents/${uuidv7()}/resolve`, { note: 'done\u0000' }, /^note: /],
+        [
+          'POST',
+          `/api/workflows/incidents/${uuidv7()}/resolve`,
+          { note: 'x'.repeat(10_000) },
+          /^invalid resolution \(note: /,
+        ],
         ['GET', '/api/customers?name=a%00b', undefined, /NUL/],
         ['GET', '/api/customers/%00', undefined, /NUL/],
         ['GET', '/api/catalog/products/A%00B', undefined, /NUL/],

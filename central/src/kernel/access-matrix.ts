@@ -80,6 +80,13 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ],
   ['POST', '/api/sync/retention/run', ADMIN_ONLY, 'starts a retention sweep now: 202, `started` or `already-running`'],
   ['GET', '/api/console/pages', ADMIN_ONLY],
+  ['GET', '/api/workflows/incidents', ADMIN_ONLY, 'what the cross-module flows could not put right, newest first'],
+  [
+    'POST',
+    '/api/workflows/incidents/:id/resolve',
+    ADMIN_ONLY,
+    'resolves the fixture’s incident (a hand-over that reached the hub after the cancel) once; again is 409',
+  ],
   [
     'GET',
     '/api/sync/bootstrap',

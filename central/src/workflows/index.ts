@@ -10,6 +10,8 @@ import { RepairToOrder } from './repair-to-order.js';
 
 export { NOTIFICATIONS_SENDER, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
 export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
+export { workflowRoutes } from './routes.js';
+export { IncidentDesk, type IncidentView } from './incidents.js';
 
 /**
  * The hub's cross-module flows (issue #15): what must happen to an order when its hold changes, and the cancel that
@@ -20,6 +22,8 @@ export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } 
  *                        repair cancelled the hold: the order is cancelled and refunded, the customer is told
  *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
+ *   incidents.ts         what a flow could not put right, for staff: listed with a sentence, resolved with a note
+ *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Incidents page)
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
  * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the

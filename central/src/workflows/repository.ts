@@ -23,6 +23,57 @@ export interface WorkflowIncident {
   readonly raisedAt: number;
 }
 
+export type IncidentState = 'OPEN' | 'RESOLVED';
+
+/** An incident as staff see it: where (the store's label), and who resolved it, when and why. */
+export interface IncidentRow extends WorkflowIncident {
+  /** "Store Riverside (RIV)", or null when the store is not registered. */
+  readonly storeLabel: string | null;
+  readonly resolution: {
+    readonly at: number;
+    readonly by: { readonly userId: string; readonly email: string | null };
+    readonly note: string;
+  } | null;
+}
+
+interface IncidentRowRaw {
+  id: string;
+  kind: string;
+  store_id: string;
+  reservation_id: string | null;
+  order_id: string | null;
+  detail: unknown;
+  raised_at: number;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+  store_name: string | null;
+  store_code: string | null;
+  resolver_email: string | null;
+}
+
+const INCIDENT_COLUMNS = `i.id, i.kind, i.store_id, i.reservation_id, i.order_id, i.detail, i.raised_at, i.resolved_at,
+  i.resolved_by, i.resolution_note, l.name AS store_name, l.code AS store_code, u.email AS resolver_email`;
+
+const toIncidentRow = (r: IncidentRowRaw): IncidentRow => ({
+  id: r.id,
+  kind: r.kind,
+  storeId: r.store_id,
+  reservationId: r.reservation_id,
+  orderId: r.order_id,
+  detail: r.detail,
+  raisedAt: Number(r.raised_at),
+  storeLabel: r.store_name === null ? null : `${r.store_name} (${r.store_code})`,
+  resolution:
+    r.resolved_at === null
+      ? null
+      : {
+          at: Number(r.resolved_at),
+          by: { userId: r.resolved_by ?? '', email: r.resolver_email },
+          note: r.resolution_note ?? '',
+        },
+});
+
 interface NotificationRow {
   id: string;
   customer_id: string;
@@ -45,7 +96,10 @@ const toNotification = (r: NotificationRow) => ({
   sentAt: r.sent_at === null ? null : Number(r.sent_at),
 });
 
-/** All SQL of the workflows layer: its notifications outbox and incidents, and the store names its messages use. */
+/**
+ * All SQL of the workflows layer: its notifications outbox and incidents (raised, listed, resolved), and the store
+ * names its messages use.
+ */
 export class WorkflowRepository {
   constructor(readonly db: Queryable) {}
 
@@ -97,6 +151,56 @@ export class WorkflowRepository {
       [id, i.kind, i.storeId, i.reservationId, i.orderId, JSON.stringify(i.detail), i.raisedAt],
     );
     return id;
+  }
+
+  /**
+   * One page of incidents, newest first (raised_at, then id), after the incident `after` (the last of the previous
+   * page); each with its store's label and who resolved it. Null when `after` names no incident.
+   */
+  async incidentPage(q: {
+    state: IncidentState | null;
+    after: string | null;
+    limit: number;
+  }): Promise<IncidentRow[] | null> {
+    const params: unknown[] = [q.limit];
+    const where: string[] = [];
+    if (q.state) where.push(q.state === 'OPEN' ? 'i.resolved_at IS NULL' : 'i.resolved_at IS NOT NULL');
+    if (q.after) {
+      const { rows } = await this.db.query<{ raised_at: number }>(
+        'SELECT raised_at FROM workflow_incidents WHERE id = $1',
+        [q.after],
+      );
+      if (!rows[0]) return null;
+      params.push(rows[0].raised_at, q.after);
+      where.push('(i.raised_at, i.id) < ($2, $3)');
+    }
+    const { rows } = await this.db.query<IncidentRowRaw>(
+      `SELECT ${INCIDENT_COLUMNS} FROM workflow_incidents i
+       LEFT JOIN locations l ON l.id = i.store_id LEFT JOIN users u ON u.id = i.resolved_by
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY i.raised_at DESC, i.id DESC LIMIT $1`,
+      params,
+    );
+    return rows.map(toIncidentRow);
+  }
+
+  async incident(id: string): Promise<IncidentRow | undefined> {
+    const { rows } = await this.db.query<IncidentRowRaw>(
+      `SELECT ${INCIDENT_COLUMNS} FROM workflow_incidents i
+       LEFT JOIN locations l ON l.id = i.store_id LEFT JOIN users u ON u.id = i.resolved_by WHERE i.id = $1`,
+      [id],
+    );
+    return rows[0] && toIncidentRow(rows[0]);
+  }
+
+  /** Resolves an open incident; false when it is not open (resolved already, or no such incident). */
+  async resolveIncident(id: string, r: { by: string; at: number; note: string }): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `UPDATE workflow_incidents SET resolved_at = $2, resolved_by = $3, resolution_note = $4
+       WHERE id = $1 AND resolved_at IS NULL RETURNING id`,
+      [id, r.at, r.by, r.note],
+    );
+    return rows.length === 1;
   }
 
   async incidents(limit: number): Promise<WorkflowIncident[]> {

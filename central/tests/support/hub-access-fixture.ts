@@ -14,7 +14,8 @@ export type Credentials = Record<HubAccessRole, Record<string, string>>;
  * a STORE_MANAGER and an ASSOCIATE of store A, an ASSOCIATE of store B, and things that belong to store A: stock,
  * a reservation, a customer store A signed up with a pickup order there, and a cart of another customer. A route
  * whose valid call uses its target up gets a target of its own (a hold to release, an order to cancel, a curbside
- * order to check in; a cart for the writes, as changing a cart lets a store read it), so every row's most privileged
+ * order to check in; a workflow incident to resolve; a cart for the writes, as changing a cart lets a store read it),
+ * so every row's most privileged
  * caller can make a real call that succeeds. Built through the API as stores and people would (stock arrives as a
  * store's sync events, and so does store A's one sale).
  */
@@ -132,6 +133,25 @@ export async function hubAccessFixture(t: TestHub) {
   const order = await placeAtA('order', 'PICKUP');
   const cancellable = await placeAtA('order to cancel', 'PICKUP');
   const curbside = await placeAtA('curbside order', 'CURBSIDE');
+  // a workflow incident to resolve: store A, offline, handed over an order's hold that head office had cancelled
+  const handedOverLate = await placeAtA('order handed over after its cancel', 'PICKUP');
+  await must('cancel', t.call('POST', `/api/orders/${handedOverLate.id}/cancel`, {}, { cookie: admin }));
+  await t.hub.sync.repo.applyBatch(
+    a.id,
+    [
+      {
+        origin: a.id,
+        seq: 4,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 4, node: a.id }),
+        type: 'reservation.picked-up',
+        payload: { reservationId: handedOverLate.reservationId },
+      },
+    ],
+    0,
+  );
+  const incidents = await must('incidents', t.call('GET', '/api/workflows/incidents', undefined, { cookie: admin }));
+  const incident = incidents.items.find((i: { orderId: string }) => i.orderId === handedOverLate.id);
+  if (!incident) throw new Error(`fixture: no incident for order ${handedOverLate.id}: ${JSON.stringify(incidents)}`);
   const cartCustomer = await must(
     'cart customer',
     t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }),
@@ -176,6 +196,7 @@ export async function hubAccessFixture(t: TestHub) {
     order,
     cancellable,
     curbside,
+    incident,
     cartCustomer,
     writeCart,
     credentials,

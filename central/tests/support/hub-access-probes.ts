@@ -67,6 +67,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
+    'POST /api/workflows/incidents/:id/resolve': () => ({ note: `looked into by ${role}` }),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -92,6 +93,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/orders/')) return fx.order.id;
     if (p === '/api/reservations/:id/release') return fx.releasable.id;
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;
+    if (p.startsWith('/api/workflows/incidents/')) return fx.incident.id;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
   const fill = (id: string) =>

@@ -87,9 +87,24 @@ export class FlowHub {
     };
   }
 
-  async order(
-    id: string,
-  ): Promise<{
+  /**
+   * A workflow incident, raised as in the field: head office cancels a pickup order, then its store's hand-over of
+   * the hold (done offline, at `handedOverAt`) reaches the hub.
+   */
+  async handedOverAfterCancel(
+    storeId: string,
+    sku: string,
+    key: string,
+    handedOverAt = Date.now(),
+  ): Promise<{ id: string; reservationId: string }> {
+    const order = await this.placePickup(storeId, sku, 1, key);
+    const cancel = await this.t.call('POST', `/api/orders/${order.id}/cancel`, undefined, this.admin);
+    if (cancel.status !== 200) throw new Error(`cancel failed: ${JSON.stringify(cancel.body)}`);
+    await this.storeEvent(storeId, 'reservation.picked-up', { reservationId: order.reservationId }, handedOverAt);
+    return order;
+  }
+
+  async order(id: string): Promise<{
     status: string;
     pickedUp: { storeId: string; at: number } | null;
     fulfilment: { storeId: string };

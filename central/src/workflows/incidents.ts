@@ -1,0 +1,102 @@
+import { ConflictError, NotFoundError, ValidationError } from '@storefleet/shared';
+import type { Db } from '../db/db.js';
+import { WorkflowRepository, type IncidentRow, type IncidentState } from './repository.js';
+
+/**
+ * Workflow incidents as staff handle them (issue #15): what a flow could not put right by itself (today a hand-over
+ * of a hold the hub had already ended), listed newest first with a sentence saying what happened, and resolved once
+ * by an ADMIN with a note (who and when are recorded). Resolving is one conditional update, so two admins pressing
+ * Resolve at once get one 200 and one 409.
+ */
+export interface IncidentView {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: IncidentState;
+  readonly storeId: string;
+  readonly store: string;
+  readonly reservationId: string | null;
+  readonly orderId: string | null;
+  readonly raisedAt: number;
+  readonly detail: unknown;
+  /** What happened, for people: the console shows it as is. */
+  readonly sentence: string;
+  readonly resolution: IncidentRow['resolution'];
+}
+
+export interface IncidentPage {
+  readonly items: readonly IncidentView[];
+  /** `after` for the next page; null on the last one. */
+  readonly next: string | null;
+}
+
+export class IncidentDesk {
+  constructor(
+    readonly db: Db,
+    readonly now: () => number,
+  ) {}
+
+  async list(q: { state: IncidentState | null; after: string | null; limit: number }): Promise<IncidentPage> {
+    // One more than asked tells whether a next page exists.
+    const rows = await new WorkflowRepository(this.db).incidentPage({ ...q, limit: q.limit + 1 });
+    if (!rows)
+      throw new ValidationError(
+        `invalid query (after: no incident ${q.after}; pass the \`next\` of the previous page)`,
+        [{ path: 'after', message: 'no such incident' }],
+      );
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(view), next: rows.length > q.limit ? page.at(-1)!.id : null };
+  }
+
+  /** Resolves an open incident as `userId`; 404 for none, 409 when it was resolved already (saying by whom, when). */
+  async resolve(id: string, userId: string, note: string): Promise<IncidentView> {
+    const repo = new WorkflowRepository(this.db);
+    if (!(await repo.resolveIncident(id, { by: userId, at: this.now(), note }))) {
+      const existing = await repo.incident(id);
+      if (!existing) throw new NotFoundError('incident', id);
+      const r = existing.resolution!;
+      throw new ConflictError(
+        `incident ${id} was already resolved by ${r.by.email ?? `user ${r.by.userId}`} at ${new Date(r.at).toISOString()}`,
+        { resolvedAt: r.at, resolvedBy: r.by.userId },
+      );
+    }
+    return view((await repo.incident(id))!);
+  }
+}
+
+function view(i: IncidentRow): IncidentView {
+  const store = i.storeLabel ?? `store ${i.storeId}`;
+  return {
+    id: i.id,
+    kind: i.kind,
+    state: i.resolution ? 'RESOLVED' : 'OPEN',
+    storeId: i.storeId,
+    store,
+    reservationId: i.reservationId,
+    orderId: i.orderId,
+    raisedAt: i.raisedAt,
+    detail: i.detail,
+    sentence: incidentSentence(i.kind, store, i.reservationId, i.orderId, i.detail),
+    resolution: i.resolution,
+  };
+}
+
+/** What an incident means, in one or two sentences; a kind it does not know is shown with its raw detail. */
+export function incidentSentence(
+  kind: string,
+  store: string,
+  reservationId: string | null,
+  orderId: string | null,
+  detail: unknown,
+): string {
+  const d = (detail ?? {}) as { holdEndedAs?: unknown; handedOverAt?: unknown; orderStatus?: unknown };
+  if (kind === 'PICKUP_AFTER_END' && typeof d.handedOverAt === 'number') {
+    const when = new Date(d.handedOverAt).toISOString();
+    const ended = typeof d.holdEndedAs === 'string' ? ` (${d.holdEndedAs})` : '';
+    const head = `${store} handed over hold ${reservationId ?? '(unknown)'} at ${when}, after the hub had ended it${ended}.`;
+    if (!orderId) return `${head} No order was attached to the hold.`;
+    const status = typeof d.orderStatus === 'string' ? d.orderStatus : 'unknown';
+    const unpaid = status === 'CANCELLED' ? ' and its payment voided or refunded: the goods left unpaid' : '';
+    return `${head} Its order ${orderId} was ${status} by then${unpaid}.`;
+  }
+  return `${kind} at ${store}${orderId ? ` (order ${orderId})` : ''}: ${JSON.stringify(detail)}`;
+}
