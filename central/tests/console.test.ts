@@ -37,6 +37,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
     expect(pages.body.items.map((p: { path: string }) => p.path)).toEqual([
       'fleet',
       'users',
+      'workflow-incidents',
       'inventory',
       'incidents',
       'orders',

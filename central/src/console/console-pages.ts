@@ -8,6 +8,13 @@ const SHELL_DIR = fileURLToPath(new URL('./static/', import.meta.url));
 const CORE_PAGES = [
   { path: 'fleet', title: 'Fleet', script: '/console/pages/fleet.js', module: 'core' },
   { path: 'users', title: 'Users', script: '/console/pages/users.js', module: 'core' },
+  // the hub's cross-module flows (central/src/workflows/) are no module: their page ships with the shell
+  {
+    path: 'workflow-incidents',
+    title: 'Order incidents',
+    script: '/console/pages/workflow-incidents.js',
+    module: 'workflows',
+  },
 ];
 
 /**

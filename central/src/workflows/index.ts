@@ -23,7 +23,7 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
  *   incidents.ts         what a flow could not put right, for staff: listed with a sentence, resolved with a note
- *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Incidents page)
+ *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Order incidents page)
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
  * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the
