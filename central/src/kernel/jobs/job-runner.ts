@@ -1,0 +1,351 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../db/db.js';
+import { JobRepository, type ClaimedRun } from './job-repository.js';
+import {
+  LeaseLostError,
+  type EnqueueOptions,
+  type JobDefinition,
+  type JobHandle,
+  type JobRun,
+  type Jobs,
+  type ScheduleOptions,
+} from './types.js';
+
+export interface JobRunnerOptions {
+  readonly db: Db;
+  /** The hub's clock (epoch ms): due times, leases and backoffs are all read on it, so tests move it. */
+  readonly now: () => number;
+  readonly log: Logger;
+  /** This process, as lease owner (the hub's replica name). */
+  readonly owner: string;
+  /** The longest wait between looks at the queue (a schedule due sooner wakes the runner sooner). Default 1 s. */
+  readonly pollMs?: number;
+  /** Runs this process works on at once. Default 8. */
+  readonly concurrency?: number;
+  /** Jitter's dice; tests pin it. */
+  readonly random?: () => number;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 3_600_000;
+const ONE_OFF_ATTEMPTS = 5;
+const SCHEDULED_ATTEMPTS = 1;
+const MAX_ERROR_CHARS = 2_000;
+
+interface Running {
+  readonly run: ClaimedRun;
+  readonly abort: AbortController;
+  done: Promise<void>;
+  renewer: NodeJS.Timeout | undefined;
+}
+
+/** Why a running job's signal was aborted. */
+const STOPPING = 'the hub is stopping';
+
+/**
+ * The hub's one job runner (issue #15): the sweepers modules and the hub used to run on their own `setInterval`s on
+ * every process, and one-off long jobs modules enqueue. State lives in `job_schedules` / `job_runs`
+ * (core/schema/002_jobs.sql) and works the same on Postgres and PGlite through `Db`.
+ *
+ *   schedule   each period runs once per cluster: the process that moves the schedule's next_run_at past now with
+ *              a conditional UPDATE inserts the period's run, already held by it; a period waits while the last
+ *              run is still queued or running (a slow sweep is never run twice at once)
+ *   lease      a held run has an owner, an expiry and an epoch; the owner renews it at a third of its length while
+ *              the job runs; every write of a run (progress, checkpoint, outcome) is conditional on the epoch, so a
+ *              process whose lease expired cannot record over the process that took the run over
+ *   crash      a run whose lease expired is claimed by any runner (`FOR UPDATE SKIP LOCKED`) and started again with
+ *              its checkpoint; that counts as an attempt, so a job that kills its process every time ends FAILED
+ *   retries    a throw queues the run again after backoff (doubling from `backoffMs`), until `maxAttempts`: then
+ *              FAILED with the error's message
+ *   stop       stop() asks running jobs to yield (their signal), waits for them, puts yielded runs back in the
+ *              queue for another process, and leaves no timer behind
+ *
+ * Not everything periodic is a cluster job: work each process does for itself stays on its own timers — the sync
+ * heartbeat and feed checks (sync-server), lag history samples, the console's live poll, the order saga's lease
+ * renewal, the retention sweep's progress lines.
+ */
+export class JobRunner {
+  readonly repo: JobRepository;
+  readonly #o: Required<Omit<JobRunnerOptions, 'db'>>;
+  readonly #defs = new Map<string, JobDefinition<any>>();
+  readonly #scheduled = new Set<string>();
+  readonly #running = new Map<string, Running>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<unknown> | undefined;
+  #again = false;
+  #started = false;
+  #stopping = false;
+
+  constructor(options: JobRunnerOptions) {
+    this.repo = new JobRepository(options.db);
+    this.#o = { pollMs: 1_000, concurrency: 8, random: Math.random, ...options };
+  }
+
+  /** What a module is handed as `ctx.jobs`: the same runner, for names under `<prefix>.` only. */
+  forOwner(prefix: string): Jobs {
+    const mine = (name: string) => {
+      if (!name.startsWith(`${prefix}.`) || name.length <= prefix.length + 1)
+        throw new Error(`job ${name}: ${prefix}'s jobs are named '${prefix}.<job>'`);
+      return name;
+    };
+    return {
+      define: (d) => this.define({ ...d, name: mine(d.name) }),
+      schedule: (name, o) => this.schedule(mine(name), o),
+      enqueue: (name, payload, o) => this.enqueue(mine(name), payload, o),
+      get: (id) => this.get(id),
+    };
+  }
+
+  define<P>(d: JobDefinition<P>): void {
+    if (this.#defs.has(d.name)) throw new Error(`job ${d.name} is defined twice`);
+    this.#defs.set(d.name, d as JobDefinition<any>);
+  }
+
+  async schedule(name: string, o: ScheduleOptions): Promise<void> {
+    this.#def(name);
+    if (!Number.isSafeInteger(o.everyMs) || o.everyMs < 1) throw new Error(`job ${name}: everyMs must be ≥ 1 ms`);
+    const jitter = o.jitter ?? 0;
+    if (!(jitter >= 0 && jitter < 1)) throw new Error(`job ${name}: jitter must be from 0 to below 1`);
+    const now = this.#o.now();
+    await this.repo.upsertSchedule(
+      name,
+      o.everyMs,
+      jitter,
+      now + (o.firstAfterMs ?? this.#period(o.everyMs, jitter)),
+      now,
+    );
+    this.#scheduled.add(name);
+    this.#wake();
+  }
+
+  async enqueue(name: string, payload?: unknown, o: EnqueueOptions = {}): Promise<{ id: string; created: boolean }> {
+    const d = this.#def(name);
+    const now = this.#o.now();
+    const made = await this.repo.enqueue(
+      name,
+      payload ?? null,
+      o.idempotencyKey ?? null,
+      o.runAt ?? now,
+      d.maxAttempts ?? ONE_OFF_ATTEMPTS,
+      d.leaseMs ?? DEFAULT_LEASE_MS,
+      now,
+    );
+    if (made.created) this.#wake();
+    return made;
+  }
+
+  get(id: string): Promise<JobRun | null> {
+    return this.repo.get(id);
+  }
+
+  /** Starts looking for work (at once, then at least every `pollMs`). */
+  start(): void {
+    if (this.#started || this.#stopping) return;
+    this.#started = true;
+    this.#arm(0);
+  }
+
+  /**
+   * Stops looking for work, asks each running job to yield (its `signal`), and waits up to `graceMs` for them; a job
+   * still running then is left to its lease, which is no longer renewed, so another process takes the run over once
+   * it expires and this one's late writes are refused. Returns with no timer of the runner left. Safe to call twice.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking?.catch(() => undefined);
+    for (const r of this.#running.values()) r.abort.abort(STOPPING);
+    const all = Promise.all([...this.#running.values()].map((r) => r.done));
+    let grace: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        grace = setTimeout(() => resolve(true), options.graceMs ?? 30_000);
+      }),
+    ]);
+    clearTimeout(grace);
+    if (timedOut) {
+      for (const r of this.#running.values()) {
+        clearInterval(r.renewer);
+        r.renewer = undefined;
+        this.#o.log.warn(
+          { jobRunId: r.run.id, job: r.run.name },
+          'job did not yield to the stop; its lease will expire and another hub process will take it over',
+        );
+      }
+    }
+  }
+
+  /** One look at the queue now; resolves when the runs it started have ended (tests, and a console's "run now"). */
+  async runDue(): Promise<number> {
+    const launched = await this.#tick();
+    await Promise.all(launched.runs);
+    return launched.runs.length;
+  }
+
+  /** The runs this process is working on (ids). */
+  get running(): readonly string[] {
+    return [...this.#running.keys()];
+  }
+
+  #def(name: string): JobDefinition<any> {
+    const d = this.#defs.get(name);
+    if (!d) throw new Error(`job ${name} is not defined`);
+    return d;
+  }
+
+  #period(everyMs: number, jitter: number): number {
+    return Math.max(1, Math.round(everyMs * (1 + jitter * (2 * this.#o.random() - 1))));
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#stopping || !this.#started) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#loop(), delayMs);
+    this.#timer.unref();
+  }
+
+  #wake(): void {
+    if (this.#ticking) this.#again = true;
+    else this.#arm(0);
+  }
+
+  async #loop(): Promise<void> {
+    this.#timer = undefined;
+    let wakeMs = this.#o.pollMs;
+    const tick = this.#tick();
+    this.#ticking = tick;
+    try {
+      wakeMs = (await tick).wakeMs;
+    } catch (err) {
+      this.#o.log.error({ err }, 'the job runner could not read the queue; it looks again shortly');
+    } finally {
+      this.#ticking = undefined;
+    }
+    const again = this.#again;
+    this.#again = false;
+    this.#arm(again ? 0 : wakeMs);
+  }
+
+  async #tick(): Promise<{ runs: Promise<void>[]; wakeMs: number }> {
+    const runs: Promise<void>[] = [];
+    const { now, owner, pollMs, concurrency } = this.#o;
+    const t = now();
+    let wakeMs = pollMs;
+    const free = () => concurrency - this.#running.size;
+    if (this.#scheduled.size) {
+      for (const s of await this.repo.schedules([...this.#scheduled])) {
+        if (s.nextRunAt > t) {
+          wakeMs = Math.min(wakeMs, s.nextRunAt - t);
+          continue;
+        }
+        if (free() < 1 || this.#stopping) continue;
+        const d = this.#def(s.name);
+        const run = await this.repo.claimPeriod(
+          s.name,
+          t,
+          t + this.#period(s.everyMs, s.jitter),
+          owner,
+          d.maxAttempts ?? SCHEDULED_ATTEMPTS,
+          d.leaseMs ?? DEFAULT_LEASE_MS,
+        );
+        if (run) runs.push(this.#launch(run));
+      }
+    }
+    if (!this.#stopping && free() > 0) {
+      for (const run of await this.repo.claimDue([...this.#defs.keys()], this.running, owner, t, free())) {
+        if (run.attempts > run.maxAttempts) {
+          // Taken over after its process stopped holding it, once too often: the job itself may be what kills it.
+          const error = `stopped without finishing ${run.maxAttempts} time(s): the process running it died or hung`;
+          await this.repo.failed(run.id, run.epoch, t, error, null);
+          this.#o.log.error({ jobRunId: run.id, job: run.name }, `job failed: ${error}`);
+          continue;
+        }
+        runs.push(this.#launch(run));
+      }
+    }
+    return { runs, wakeMs: Math.max(10, wakeMs) };
+  }
+
+  #launch(run: ClaimedRun): Promise<void> {
+    const { repo } = this;
+    const { now, log } = this.#o;
+    const d = this.#def(run.name);
+    const abort = new AbortController();
+    const lost = () => {
+      if (!abort.signal.aborted) abort.abort(new LeaseLostError(run.id, run.epoch));
+      return new LeaseLostError(run.id, run.epoch);
+    };
+    const handle: JobHandle<unknown> = {
+      id: run.id,
+      name: run.name,
+      payload: run.payload,
+      attempt: run.attempts,
+      checkpoint: run.checkpoint ?? null,
+      signal: abort.signal,
+      async progress(done, total, message) {
+        if (!(await repo.progress(run.id, run.epoch, done, total, message ?? null))) throw lost();
+      },
+      async saveCheckpoint(value) {
+        if (!(await repo.checkpoint(run.id, run.epoch, value))) throw lost();
+      },
+    };
+    const entry: Running = { run, abort, done: Promise.resolve(), renewer: undefined };
+    entry.renewer = setInterval(
+      () => {
+        repo.renew(run.id, run.epoch, now()).then(
+          (held) => {
+            if (!held) lost();
+          },
+          (err: unknown) => log.warn({ err, jobRunId: run.id }, 'could not renew a job lease; trying again'),
+        );
+      },
+      Math.max(10, Math.floor(run.leaseMs / 3)),
+    );
+    entry.renewer.unref();
+    const body = async () => {
+      let error: unknown;
+      let ok = true;
+      try {
+        await d.run(handle);
+      } catch (err) {
+        ok = false;
+        error = err;
+      }
+      clearInterval(entry.renewer);
+      const reason: unknown = abort.signal.reason;
+      if (reason instanceof LeaseLostError) {
+        log.warn({ jobRunId: run.id, job: run.name }, 'job lost its lease to another process; its outcome is dropped');
+        return;
+      }
+      const t = now();
+      let recorded: boolean;
+      if (reason === STOPPING) recorded = await repo.yielded(run.id, run.epoch, t);
+      else if (ok) recorded = await repo.done(run.id, run.epoch, t);
+      else {
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_CHARS);
+        const retryAt =
+          run.attempts < run.maxAttempts
+            ? t + Math.min(MAX_BACKOFF_MS, (d.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (run.attempts - 1))
+            : null;
+        recorded = await repo.failed(run.id, run.epoch, t, message, retryAt);
+        log[retryAt === null ? 'error' : 'warn'](
+          { err: error, jobRunId: run.id, job: run.name, attempt: run.attempts, of: run.maxAttempts },
+          retryAt === null ? `job ${run.name} failed for good` : `job ${run.name} failed; retried after a backoff`,
+        );
+      }
+      if (!recorded)
+        log.warn({ jobRunId: run.id, job: run.name }, 'job ended after its lease moved on; its outcome is dropped');
+    };
+    this.#running.set(run.id, entry);
+    entry.done = body()
+      .catch((err: unknown) => log.error({ err, jobRunId: run.id, job: run.name }, 'could not record a job outcome'))
+      .finally(() => {
+        clearInterval(entry.renewer);
+        this.#running.delete(run.id);
+      });
+    return entry.done;
+  }
+}
