@@ -8,7 +8,7 @@ import {
   call,
   differing,
   headOffice,
-  hubOnHand,
+  hubStock,
   importCatalog,
   storeCaller,
   type Caller,
@@ -39,7 +39,7 @@ async function hubOn(place: { databaseUrl?: string; dataDir?: string }): Promise
 async function checkCounters(hub: Hub, admin: Caller, stores: readonly string[], tally: TillTally, what: string) {
   const held = new Map<string, number>();
   for (const storeId of stores)
-    for (const [sku, n] of await hubOnHand(hub.url!, admin, storeId)) held.set(sku, (held.get(sku) ?? 0) + n);
+    for (const [sku, n] of await hubStock(hub.url!, admin, storeId)) held.set(sku, (held.get(sku) ?? 0) + n);
   const off = differing(held, tally.delta);
   if (off.length)
     throw new Error(

@@ -64,18 +64,23 @@ export async function importCatalog(url: string, admin: Caller, count: number): 
   return skus;
 }
 
-/** On hand per sku at one store, as the hub's inventory API answers it (every page). */
-export async function hubOnHand(url: string, who: Caller, storeId: string): Promise<Map<string, number>> {
+/** One figure per sku at one store (on hand, or reserved), as the hub's inventory API answers it (every page). */
+export async function hubStock(
+  url: string,
+  who: Caller,
+  storeId: string,
+  field: 'onHand' | 'reserved' = 'onHand',
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (let after: string | undefined; ; ) {
     const q = `limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`;
-    const { items } = await call<{ items: { sku: string; onHand: number }[] }>(
+    const { items } = await call<{ items: { sku: string; onHand: number; reserved: number }[] }>(
       url,
       'GET',
       `/inventory/stores/${storeId}/stock?${q}`,
       who,
     );
-    for (const i of items) out.set(i.sku, i.onHand);
+    for (const i of items) out.set(i.sku, i[field]);
     if (items.length < 500) return out;
     after = items.at(-1)!.sku;
   }
