@@ -387,7 +387,10 @@ export class SyncClient {
   #applyPage(entries: readonly FeedEntry[]): void {
     const cursor = this.storage.feedCursor();
     const { run, next } = splitAtGap(cursor, entries);
-    if (next === null) return this.#sendFeedAck(this.storage.applyFeed(entries));
+    if (next === null) {
+      this.#sendFeedAck(this.storage.applyFeed(entries));
+      return;
+    }
     if (run.length) this.#sendFeedAck(this.storage.applyFeed(run));
     const at = this.storage.feedCursor();
     const gap = `feed gap: cursor ${at}, next entry ${next}`;

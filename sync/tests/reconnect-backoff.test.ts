@@ -24,7 +24,8 @@ class MemoryStorage implements StoreSyncStorage {
   feedCursor = () => this.cursor;
   applyFeed(entries: readonly FeedEntry[]): number {
     if (this.failFeed) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-    return (this.cursor = Math.max(this.cursor, ...entries.map((e) => e.seq)));
+    this.cursor = Math.max(this.cursor, ...entries.map((e) => e.seq));
+    return this.cursor;
   }
   observeHubTime = () => undefined;
 }

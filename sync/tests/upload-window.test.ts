@@ -18,8 +18,11 @@ describe('store upload window after a hub restore', () => {
     let hub = hubHolds;
     const unacked: number[] = [];
     for (let steps = 0; steps < 10_000; steps++) {
-      const input =
-        queue.shift() ?? (unacked.length ? { type: 'ack' as const, seq: (hub = unacked.shift()!) } : undefined);
+      let input = queue.shift();
+      if (!input && unacked.length) {
+        hub = unacked.shift()!;
+        input = { type: 'ack', seq: hub };
+      }
       if (!input) break;
       const r = uploadStep(s, input);
       s = r.state;

@@ -5,7 +5,7 @@ import { ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/sh
  * What is wrong with a document a peer's changes would produce (empty: nothing, the changes are kept). Gets the
  * document as it would be and as it is, so a check may tolerate what was already there.
  */
-export type DocContentCheck = (after: A.Doc<any>, before: A.Doc<any>) => readonly FieldIssue[];
+export type DocContentCheck = (after: A.Doc<unknown>, before: A.Doc<unknown>) => readonly FieldIssue[];
 
 /**
  * A check that refuses only what a change adds: the problems `rule` finds in the document after it and not before, so
