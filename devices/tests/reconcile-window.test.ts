@@ -39,7 +39,9 @@ function bench(sweepMs: number, tags = shelf(300)) {
   return {
     reader,
     reads,
-    at: (ms: number) => void (t = ms),
+    at: (ms: number) => {
+      t = ms;
+    },
     open: () => reader.onOpen(sink),
     close: () => reader.onClose(),
     /** Sweeps the floor every sweepMs from now until `until`. */

@@ -127,7 +127,8 @@ export class RfidReconciler {
         continue;
       }
       const zone = this.options.zoneOfAntenna(r.antenna);
-      const z = (zones[zone] ??= {});
+      zones[zone] ??= {};
+      const z = zones[zone];
       z[sku] = (z[sku] ?? 0) + 1;
       counted.set(sku, (counted.get(sku) ?? 0) + 1);
     }

@@ -133,7 +133,8 @@ export class SerialLink {
     try {
       port = this.open(this.path, this.baudRate);
     } catch (err) {
-      return this.#lost(err as Error);
+      this.#lost(err as Error);
+      return;
     }
     this.#port = port;
     this.#settled = new Promise<void>((resolve) => {
