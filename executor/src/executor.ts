@@ -413,7 +413,10 @@ export class Executor {
             new TypeError(`task ${task.name}: its batch cannot be sent to a worker (${(err as Error).message})`),
           );
         }
-      } else if (sendable.length) return this.#run(slot, sendable);
+      } else if (sendable.length) {
+        this.#run(slot, sendable);
+        return;
+      }
       if (slot !== this.#lane) this.#idle.push(slot);
       return;
     }

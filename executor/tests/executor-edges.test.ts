@@ -5,7 +5,6 @@ import { LongTimer } from '../src/long-timer.js';
 import {
   AbortError,
   Executor,
-  RejectedError,
   TaskError,
   TimeoutError,
   WorkerCrashedError,
