@@ -1,173 +1,299 @@
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { createHub, discoverModules, type Hub } from '@storefleet/central';
-import { uuidv7 } from '@storefleet/shared';
+import { seededRandom } from '@storefleet/devices';
+import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import { against, round, type Benchmark, type Figure } from '../figure.js';
 import { benchTargets, withDb } from '../support/bench-db.js';
 import { benchTuning } from '../support/bench-tuning.js';
+import { adminSession, catalogue, HubApi, storeWithToken } from '../support/hub-http-caller.js';
 import { percentile } from '../support/memory-store.js';
+import { benchHolds, naiveHold, type HoldAsk } from '../support/naive-holds.js';
 
 const CLIENTS = 32;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const STORES = 100;
-const SKUS = 1000;
+/** The hot sku: HOT_STOCK units at one store against HOT_HOLDS racing requests of 1–5 units, HOT_ROUNDS times a way. */
+const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 100);
+const HOT_HOLDS = Number(process.env.BENCH_HOT_HOLDS ?? 1000);
+const HOT_ROUNDS = Number(process.env.BENCH_HOT_ROUNDS ?? 2);
+/** Spread: SPREAD_HOLDS requests of 1–5 units over STORES × SKUS stock rows of SPREAD_STOCK units each. */
+const STORES = Number(process.env.BENCH_STORES ?? 20);
+const SKUS = 50;
+const SPREAD_STOCK = 8;
+const SPREAD_HOLDS = Number(process.env.BENCH_SPREAD_HOLDS ?? 4000);
 
-interface Reserver {
-  reserve(input: { storeId: string; customerRef: string; lines: { sku: string; qty: number }[] }): Promise<unknown>;
-}
+/** How a hold is asked for: the hub's HTTP API or its service, and the plain anchor behind each. */
+const WAYS = ['http_naive', 'http', 'service_naive', 'service'] as const; // each anchor before the way it anchors
+type Way = (typeof WAYS)[number];
+const ANCHOR_OF: Partial<Record<Way, Way>> = { http: 'http_naive', service: 'service_naive' };
+const ANCHOR_NAME = {
+  http_naive: 'http-select-for-update-per-request',
+  service_naive: 'select-for-update-per-request',
+} as const;
 
-/** CLIENTS callers in a loop for SECONDS: granted holds per second and p95 latency of every call. */
-async function load(
-  pick: () => { storeId: string; sku: string },
-  call: (k: { storeId: string; sku: string }) => Promise<boolean>,
-) {
+type Outcome = 'granted' | 'refused' | 'failed';
+type Ask = HoldAsk & { readonly token: string };
+
+/** Every ask answered by CLIENTS callers taking the next from one queue: what each got, and latencies. */
+async function race(asks: readonly Ask[], call: (a: Ask) => Promise<Outcome>) {
+  const outcomes: Outcome[] = new Array(asks.length);
   const latencies: number[] = [];
-  let granted = 0;
-  const end = performance.now() + SECONDS * 1000;
+  let next = 0;
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < end) {
-        const started = performance.now();
-        if (await call(pick())) granted++;
-        latencies.push(performance.now() - started);
+      while (next < asks.length) {
+        const i = next++;
+        const t0 = performance.now();
+        outcomes[i] = await call(asks[i]!);
+        latencies.push(performance.now() - t0);
       }
     }),
   );
-  return { perS: granted / SECONDS, p95: percentile(latencies, 95), n: latencies.length };
+  return { outcomes, latencies, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The seed design: per request, lock the row with SELECT … FOR UPDATE, check, UPDATE, insert the reservation. */
-function seedApproach(pool: pg.Pool) {
-  return async (k: { storeId: string; sku: string }): Promise<boolean> => {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const { rows } = await c.query(
-        'SELECT on_hand, reserved, safety FROM inventory_stock WHERE store_id = $1 AND sku = $2 FOR UPDATE',
-        [k.storeId, k.sku],
-      );
-      const r = rows[0] as { on_hand: string; reserved: string; safety: string } | undefined;
-      const ok = !!r && Number(r.on_hand) - Number(r.reserved) - Number(r.safety) >= 1;
-      if (ok) {
-        await c.query('UPDATE inventory_stock SET reserved = reserved + 1 WHERE store_id = $1 AND sku = $2', [
-          k.storeId,
-          k.sku,
-        ]);
-        await c.query(
-          `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at) VALUES ($1, $2, 'bench', 'HELD', $3, $4, $5, $5)`,
-          [uuidv7(), k.storeId, JSON.stringify([{ sku: k.sku, qty: 1 }]), Date.now() + 900_000, Date.now()],
-        );
-      }
-      await c.query('COMMIT');
-      return ok;
-    } catch (err) {
-      await c.query('ROLLBACK');
-      throw err;
-    } finally {
-      c.release();
-    }
-  };
+const key = (storeId: string, sku: string) => `${storeId}/${sku}`;
+
+interface Verdict {
+  /** Units granted past a row's stock, by the callers' answers. */
+  oversold: number;
+  /** |reserved in inventory_stock − units granted| and |units on HELD reservations − units granted|, summed over rows. */
+  mismatch: number;
+  /** Requests refused although the row still had at least that many units left at the end (stock only shrinks). */
+  refusedWithStockLeft: number;
+  /** Hot rounds that did not grant exactly the stock (each has ≥ HOT_STOCK requests of 1 unit: a full grant is due). */
+  hotNotExact: number;
+  failed: number;
+  granted: number;
 }
 
-async function oversold(hub: Hub): Promise<number> {
-  const { rows } = await hub.db.query<{ n: number | null }>(
-    'SELECT sum(GREATEST(reserved - (on_hand - safety), 0))::bigint AS n FROM inventory_stock',
+/** Checks one way's run against the stock it was given and against the database after it. */
+async function verdict(
+  hub: Hub,
+  stock: ReadonlyMap<string, number>,
+  hotKeys: ReadonlySet<string>,
+  asks: readonly Ask[],
+  outcomes: readonly Outcome[],
+): Promise<Verdict> {
+  const granted = new Map<string, number>();
+  for (const [i, a] of asks.entries())
+    if (outcomes[i] === 'granted')
+      granted.set(key(a.storeId, a.sku), (granted.get(key(a.storeId, a.sku)) ?? 0) + a.qty);
+  const v: Verdict = { oversold: 0, mismatch: 0, refusedWithStockLeft: 0, hotNotExact: 0, failed: 0, granted: 0 };
+  for (const [k, units] of stock) {
+    const g = granted.get(k) ?? 0;
+    v.oversold += Math.max(0, g - units);
+    if (hotKeys.has(k) && g !== units) v.hotNotExact++;
+  }
+  for (const [i, a] of asks.entries()) {
+    const k = key(a.storeId, a.sku);
+    if (outcomes[i] === 'failed') v.failed++;
+    if (outcomes[i] === 'granted') v.granted++;
+    if (outcomes[i] === 'refused' && a.qty <= stock.get(k)! - (granted.get(k) ?? 0)) v.refusedWithStockLeft++;
+  }
+  const stores = [...new Set(asks.map((a) => a.storeId))];
+  const skus = [...new Set(asks.map((a) => a.sku))];
+  const { rows } = await hub.db.query<{ store_id: string; sku: string; reserved: number; held: number }>(
+    `SELECT s.store_id, s.sku, s.reserved,
+            (SELECT coalesce(sum((l->>'qty')::int), 0) FROM reservations r, jsonb_array_elements(r.lines) l
+             WHERE r.store_id = s.store_id AND r.status = 'HELD' AND l->>'sku' = s.sku) AS held
+     FROM inventory_stock s WHERE s.store_id = ANY($1::uuid[]) AND s.sku = ANY($2::text[])`,
+    [stores, skus],
   );
-  return Number(rows[0]!.n ?? 0);
+  for (const r of rows) {
+    const g = granted.get(key(r.store_id, r.sku)) ?? 0;
+    v.mismatch += Math.abs(Number(r.reserved) - g) + Math.abs(Number(r.held) - g);
+  }
+  return v;
+}
+
+/** `n` quantities of 1–5, an equal number of each, shuffled: at least n/5 ask for one unit. */
+function quantities(n: number, random: () => number): number[] {
+  const q = Array.from({ length: n }, (_, i) => 1 + (i % 5));
+  for (let i = q.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [q[i], q[j]] = [q[j]!, q[i]!];
+  }
+  return q;
 }
 
 export const reserveBench: Benchmark = {
   name: 'reserve',
-  description: `holds/s with ${CLIENTS} concurrent callers: spread (${STORES} stores × ${SKUS} skus) and hot (one sku at one store)`,
+  description: `hold requests answered per second with ${CLIENTS} callers through the hub's HTTP API (store tokens) and its service, against SELECT … FOR UPDATE per request: hot (${HOT_STOCK} units, ${HOT_HOLDS} racing requests of 1–5) and spread (${STORES} stores × ${SKUS} skus of ${SPREAD_STOCK} units, ${SPREAD_HOLDS} requests); checks exact grants and reserved = granted`,
   async run() {
+    if (HOT_HOLDS < 5 * HOT_STOCK)
+      throw new Error(`BENCH_HOT_HOLDS must be at least 5 × BENCH_HOT_STOCK so that a full grant is due`);
     const target = benchTargets[0]!;
     return withDb(target, async (place) => {
+      const holds = benchHolds();
       const hub = await createHub({
         port: 0,
         logLevel: 'silent',
         mode: 'test',
         poolSize: CLIENTS,
         ...place,
-        modules: await discoverModules(),
+        modules: [...(await discoverModules()), holds.module],
         tuning: benchTuning(),
       });
-      const figures: Figure[] = [];
-      const pool = place.databaseUrl ? new pg.Pool({ connectionString: place.databaseUrl, max: CLIENTS }) : undefined;
+      const api = new HubApi(await hub.start(), CLIENTS);
       try {
-        await hub.start();
-        const storeIds = Array.from({ length: STORES }, () => uuidv7());
-        await hub.db.query(
-          `INSERT INTO locations (id, code, name, kind, lat, lon, created_at, updated_at)
-           SELECT id, 'R' || n, 'Bench ' || n, 'STORE', 40, -74, 0, 0 FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)`,
-          [storeIds],
-        );
-        await hub.db.query(
-          `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at)
-           SELECT s, 'SKU-' || g, 1000000, 0 FROM unnest($1::uuid[]) AS s, generate_series(1, ${SKUS}) g`,
-          [storeIds],
-        );
-        const reservations = await reserverOf(hub);
-        const ours = (k: { storeId: string; sku: string }) =>
-          reservations.reserve({ storeId: k.storeId, customerRef: 'bench', lines: [{ sku: k.sku, qty: 1 }] }).then(
-            () => true,
-            () => false,
-          );
-        const spread = () => ({
-          storeId: storeIds[Math.floor(Math.random() * STORES)]!,
-          sku: `SKU-${1 + Math.floor(Math.random() * SKUS)}`,
-        });
-        const hot = () => ({ storeId: storeIds[0]!, sku: 'SKU-1' });
-        const db = hub.db.dialect;
-        for (const [scenario, pick] of [
-          ['spread', spread],
-          ['hot', hot],
-        ] as const) {
-          const anchor = pool ? await load(pick, seedApproach(pool)) : undefined;
-          const mine = await load(pick, ours);
-          const base = {
-            bench: 'reserve',
-            metric: `holds_per_s_${scenario}`,
-            value: mine.perS,
-            unit: '1/s',
-            db,
-            n: mine.n,
+        const random = seededRandom(16);
+        const admin = await adminSession(hub, api);
+        const stores: { readonly id: string; readonly token: string }[] = [];
+        for (let s = 0; s < STORES; s++) stores.push(await storeWithToken(api, admin, `RB${s}`));
+        const hot = stores[0]!;
+        // Each way gets its own skus (fresh stock): spread rows SP-<way>-<n>, one hot sku per round HOT-<way>-<r>.
+        const spreadSku = (w: Way, n: number) => `SP-${w}-${n}`;
+        const hotSku = (w: Way, r: number) => `HOT-${w}-${r}`;
+        const skus = WAYS.flatMap((w) => [
+          ...Array.from({ length: SKUS }, (_, n) => spreadSku(w, n)),
+          ...Array.from({ length: HOT_ROUNDS }, (_, r) => hotSku(w, r)),
+        ]);
+        await catalogue(api, admin, skus);
+        // Stock arrives as a store's RECEIVE movements, applied as the hub applies a store's upload.
+        const stock = new Map<string, number>();
+        for (const s of stores) {
+          const events: WireEvent[] = [];
+          const receive = (sku: string, delta: number) => {
+            stock.set(key(s.id, sku), delta);
+            events.push({
+              origin: s.id,
+              seq: events.length + 1,
+              hlc: hlcEncode({ wallMs: Date.now(), counter: events.length, node: s.id }),
+              type: 'stock.moved',
+              payload: { sku, delta, kind: 'RECEIVE' },
+            });
           };
-          figures.push(
-            anchor ? against(base, 'select-for-update-then-update', anchor.perS) : { ...base, value: round(mine.perS) },
-          );
-          figures.push({
-            bench: 'reserve',
-            metric: `p95_ms_${scenario}`,
-            value: round(mine.p95, 1),
-            unit: 'ms',
-            db,
-            n: mine.n,
+          for (const w of WAYS) {
+            for (let n = 0; n < SKUS; n++) receive(spreadSku(w, n), SPREAD_STOCK);
+            if (s === hot) for (let r = 0; r < HOT_ROUNDS; r++) receive(hotSku(w, r), HOT_STOCK);
+          }
+          const { ackedSeq } = await hub.sync.repo.applyBatch(s.id, events, undefined);
+          if (ackedSeq !== events.length)
+            throw new Error(`store ${s.id}: the hub took ${ackedSeq} of ${events.length}`);
+        }
+
+        const reservations = holds.reservations();
+        const calls: Record<Way, (a: Ask) => Promise<Outcome>> = {
+          http: async (a) => {
+            const res = await api.call(
+              'POST',
+              '/api/reservations',
+              { storeId: a.storeId, customerRef: 'bench', lines: [{ sku: a.sku, qty: a.qty }] },
+              { bearer: a.token, idempotencyKey: randomUUID() },
+            );
+            return res.status === 201 ? 'granted' : res.status === 409 ? 'refused' : 'failed';
+          },
+          http_naive: async (a) => {
+            const res = await api.call(
+              'POST',
+              '/api/bench/naive-hold',
+              { storeId: a.storeId, sku: a.sku, qty: a.qty },
+              { bearer: a.token, idempotencyKey: randomUUID() },
+            );
+            return res.status === 201 ? 'granted' : res.status === 409 ? 'refused' : 'failed';
+          },
+          service: (a) =>
+            reservations
+              .reserve({ storeId: a.storeId, customerRef: 'bench', lines: [{ sku: a.sku, qty: a.qty }] })
+              .then(
+                () => 'granted' as const,
+                (err: { type?: string }) => (err.type === 'conflict' ? 'refused' : 'failed'),
+              ),
+          service_naive: (a) =>
+            naiveHold(hub.db, a).then(
+              () => 'granted' as const,
+              (err: { type?: string }) => (err.type === 'conflict' ? 'refused' : 'failed'),
+            ),
+        };
+
+        const db = hub.db.dialect;
+        const figures: Figure[] = [];
+        const perS: Partial<Record<`${Way}_${'hot' | 'spread'}`, number>> = {};
+        let failedChecks = 0;
+        for (const w of WAYS) {
+          const spreadAsks: Ask[] = quantities(SPREAD_HOLDS, random).map((qty) => {
+            const s = stores[Math.floor(random() * STORES)]!;
+            return { storeId: s.id, token: s.token, sku: spreadSku(w, Math.floor(random() * SKUS)), qty };
           });
-          console.error(
-            `  ${scenario}: ${mine.perS.toFixed(0)} holds/s (p95 ${mine.p95.toFixed(1)} ms)${anchor ? `; seed approach ${anchor.perS.toFixed(0)}/s (p95 ${anchor.p95.toFixed(1)} ms)` : ''}`,
+          const hotAsks: Ask[][] = Array.from({ length: HOT_ROUNDS }, (_, r) =>
+            quantities(HOT_HOLDS, random).map((qty) => ({ storeId: hot.id, token: hot.token, sku: hotSku(w, r), qty })),
           );
+          for (const scenario of ['hot', 'spread'] as const) {
+            const rounds = scenario === 'hot' ? hotAsks : [spreadAsks];
+            const asks = rounds.flat();
+            const outcomes: Outcome[] = [];
+            const latencies: number[] = [];
+            let seconds = 0;
+            for (const round of rounds) {
+              const r = await race(round, calls[w]);
+              outcomes.push(...r.outcomes);
+              latencies.push(...r.latencies);
+              seconds += r.seconds;
+            }
+            const rows = new Map([...stock].filter(([k]) => asks.some((a) => key(a.storeId, a.sku) === k)));
+            const hotKeys = new Set(scenario === 'hot' ? rows.keys() : []);
+            const v = await verdict(hub, rows, hotKeys, asks, outcomes);
+            const rate = asks.length / seconds;
+            perS[`${w}_${scenario}`] = rate;
+            const p95 = percentile(latencies, 95);
+            const bad = v.oversold + v.mismatch + v.refusedWithStockLeft + v.hotNotExact + v.failed;
+            failedChecks += bad;
+            console.error(
+              `  ${w} ${scenario}: ${rate.toFixed(0)} requests answered/s (p95 ${p95.toFixed(1)} ms), ${v.granted} granted of ${asks.length}; oversold ${v.oversold}, reserved≠granted ${v.mismatch}, refused with stock left ${v.refusedWithStockLeft}${scenario === 'hot' ? `, rounds not exactly ${HOT_STOCK} ${v.hotNotExact}` : ''}, failed ${v.failed}`,
+            );
+            const base = { bench: 'reserve', db, n: asks.length } as const;
+            const anchor = ANCHOR_OF[w];
+            const decisions = { ...base, metric: `hold_requests_per_s_${scenario}_${w}`, value: rate, unit: '1/s' };
+            figures.push(
+              anchor
+                ? against(decisions, ANCHOR_NAME[anchor as keyof typeof ANCHOR_NAME], perS[`${anchor}_${scenario}`]!)
+                : { ...decisions, value: round(rate) },
+              { ...base, metric: `p95_ms_${scenario}_${w}`, value: round(p95, 1), unit: 'ms' },
+              { ...base, metric: `granted_holds_${scenario}_${w}`, value: v.granted, unit: 'holds' },
+              { ...base, metric: `oversold_units_${scenario}_${w}`, value: v.oversold, unit: 'units' },
+              {
+                ...base,
+                metric: `reserved_vs_granted_mismatch_units_${scenario}_${w}`,
+                value: v.mismatch,
+                unit: 'units',
+              },
+              {
+                ...base,
+                metric: `refused_with_stock_left_${scenario}_${w}`,
+                value: v.refusedWithStockLeft,
+                unit: 'requests',
+              },
+              { ...base, metric: `failed_requests_${scenario}_${w}`, value: v.failed, unit: 'requests' },
+            );
+            if (scenario === 'hot')
+              figures.push({
+                ...base,
+                metric: `hot_rounds_not_exactly_stock_${w}`,
+                value: v.hotNotExact,
+                unit: 'rounds',
+                n: HOT_ROUNDS,
+              });
+          }
         }
         figures.push({
           bench: 'reserve',
-          metric: 'oversold_units',
-          value: await oversold(hub),
-          unit: 'units',
+          metric: 'check_failures',
+          value: failedChecks,
+          unit: 'count',
           db,
-          n: STORES * SKUS,
+          n: WAYS.length,
         });
+        if (failedChecks) {
+          console.error(
+            `  CHECK FAILED: ${failedChecks} (oversold, reserved≠granted, wrong refusals, inexact rounds, failed requests)`,
+          );
+          process.exitCode = 1;
+        }
         return figures;
       } finally {
-        await pool?.end();
+        api.close();
         await hub.stop();
       }
     });
   },
 };
-
-/** The hub's own reservation service, as its routes use it (the module's service over the hub's context). */
-async function reserverOf(hub: Hub): Promise<Reserver> {
-  const { ReservationService } = await import('../../../central/src/modules/reservations/service.js');
-  const { provided } = await import('../../../central/src/kernel/ports.js');
-  const { INVENTORY_HOLDS } = await import('../../../central/src/kernel/ports/inventory.js');
-  const holds = provided(hub.modules.find((m) => m.name === 'inventory')!.provides!({} as never), INVENTORY_HOLDS)!;
-  return new ReservationService(hub.db, holds, hub.sync.feed, Date.now);
-}
