@@ -1,6 +1,6 @@
-// A store process for the chaos trials. Reads commands on stdin: `write N` records N sales, each in its own
-// transaction with the event, yielding between them so uploads interleave; prints `WROTE N` when done.
-import { createInterface } from 'node:readline';
+// A store node process for the chaos trials: the real node, syncing with HUB_URL as STORE_ID, on the SQLite file
+// STORE_DB. Once the hub's catalog is in (the bootstrap; at once on a restart), prints `URL <url>` then `READY`; the
+// test rings sales up at the till over HTTP, as a lane does, and kills this process with SIGKILL.
 import { createStoreNode } from '../../src/index.js';
 
 const node = createStoreNode({
@@ -10,15 +10,7 @@ const node = createStoreNode({
   hub: { url: process.env.HUB_URL!, storeId: process.env.STORE_ID!, secret: process.env.STORE_SECRET! },
   sync: { backoff: { baseMs: 30, capMs: 300 }, silenceMs: 4000 },
 });
-await node.start();
-process.stdout.write('READY\n');
-for await (const line of createInterface({ input: process.stdin })) {
-  const m = /^write (\d+)$/.exec(line.trim());
-  if (!m) continue;
-  const n = Number(m[1]);
-  for (let i = 0; i < n; i++) {
-    node.sync.write((emit) => emit('test.sale', { qty: 1 + Math.floor(Math.random() * 9) }));
-    if (i % 5 === 0) await new Promise((r) => setImmediate(r));
-  }
-  process.stdout.write(`WROTE ${n}\n`);
-}
+const url = await node.start();
+const settled = () => ['done', 'not-needed'].includes(node.sync.bootstrap?.progress().state ?? 'done');
+while (!settled()) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write(`URL ${url}\nREADY\n`);
