@@ -9,6 +9,7 @@ import {
   type HubMode,
   type HubTestHooks,
   type HubTuning,
+  type NotificationSenderChoice,
   type PaymentProviderChoice,
   type WarehouseChoice,
 } from './kernel/hub-settings.js';
@@ -62,6 +63,8 @@ export interface HubConfig {
   readonly paymentProvider?: PaymentProviderChoice | undefined;
   /** The warehouse adapter (WAREHOUSE_ADAPTER = simulator). */
   readonly warehouseAdapter?: WarehouseChoice | undefined;
+  /** The customer notice sender (NOTIFICATIONS_SENDER = simulator | http, with NOTIFICATIONS_SENDER_URL for http). */
+  readonly notificationsSender?: NotificationSenderChoice | undefined;
   /**
    * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
    * NOTIFICATIONS_SENDER), for embedders and tests that hold their own adapter or a test-controlled simulator; they
@@ -125,11 +128,18 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
         z.enum(HUB_MODES),
         `must be one of ${HUB_MODES.join(', ')} (production runs no simulator it was not told to)`,
       ) ?? 'production',
-    paymentProvider: paymentFromEnv(env, read, problems),
+    paymentProvider: httpPartyFromEnv('PAYMENT_PROVIDER', "the gateway's base URL", env, read, problems),
     warehouseAdapter: read(
       'WAREHOUSE_ADAPTER',
       z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })),
       'must be simulator (the only warehouse adapter so far)',
+    ),
+    notificationsSender: httpPartyFromEnv(
+      'NOTIFICATIONS_SENDER',
+      'the endpoint each notice is POSTed to',
+      env,
+      read,
+      problems,
     ),
     tuning: tuningFromEnv(env, read, problems),
   };
@@ -154,17 +164,22 @@ function wholeText(min: number, max: number): z.ZodType<number> {
   return z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 }
 
-function paymentFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): PaymentProviderChoice | undefined {
-  const adapter = read(
-    'PAYMENT_PROVIDER',
-    z.enum(['simulator', 'http']),
-    'must be simulator or http (with PAYMENT_PROVIDER_URL)',
-  );
-  const url = read('PAYMENT_PROVIDER_URL', z.url({ protocol: /^https?$/ }), 'must be an http(s) URL');
+/**
+ * An external party that runs on its simulator or over HTTP (`NAME=simulator|http`, `NAME_URL` for http): the
+ * payment provider and the customer notice sender.
+ */
+function httpPartyFromEnv(
+  name: 'PAYMENT_PROVIDER' | 'NOTIFICATIONS_SENDER',
+  urlIs: string,
+  env: NodeJS.ProcessEnv,
+  read: Read,
+  problems: string[],
+): PaymentProviderChoice | NotificationSenderChoice | undefined {
+  const adapter = read(name, z.enum(['simulator', 'http']), `must be simulator or http (with ${name}_URL)`);
+  const url = read(`${name}_URL`, z.url({ protocol: /^https?$/ }), 'must be an http(s) URL');
   if (adapter !== 'http') return adapter && { adapter };
   if (!url) {
-    if (!env.PAYMENT_PROVIDER_URL)
-      problems.push("PAYMENT_PROVIDER=http needs PAYMENT_PROVIDER_URL (the gateway's base URL)");
+    if (!env[`${name}_URL`]) problems.push(`${name}=http needs ${name}_URL (${urlIs})`);
     return undefined;
   }
   return { adapter, url };

@@ -91,10 +91,14 @@ describe.each(dbTargets)('the payment provider a hub runs with, on $name', (targ
     expect(hub.warnings()).toContain(
       'EXTERNAL PARTY: no warehouse adapter is configured: set WAREHOUSE_ADAPTER. Orders shipped from a distribution centre fail at fulfilment until one is.',
     );
+    expect(hub.warnings()).toContain(
+      'EXTERNAL PARTY: no customer notification sender is configured: set NOTIFICATIONS_SENDER. Notices to customers wait in the outbox until one is.',
+    );
+    expect(hub.warnings().filter((w) => w.includes('notification sender'))).toHaveLength(1); // said once, not twice
     expect(await hub.health()).toMatchObject({
       status: 'ok',
       mode: 'production',
-      externalParties: { payments: 'none', warehouse: 'none' },
+      externalParties: { payments: 'none', warehouse: 'none', notifications: 'none' },
     });
   });
 
@@ -120,7 +124,7 @@ describe.each(dbTargets)('the payment provider a hub runs with, on $name', (targ
     expect(hub.warnings().filter((w) => w.startsWith('EXTERNAL PARTY'))).toEqual([]);
     expect(await hub.health()).toMatchObject({
       mode: 'test',
-      externalParties: { payments: 'simulator', warehouse: 'simulator' },
+      externalParties: { payments: 'simulator', warehouse: 'simulator', notifications: 'simulator' },
       warnings: [],
     });
   });

@@ -52,6 +52,7 @@ describe('the hub checks its configuration once, at start', () => {
           HUB_MODE: 'prod',
           PAYMENT_PROVIDER: 'stripe',
           WAREHOUSE_ADAPTER: 'sap',
+          NOTIFICATIONS_SENDER: 'smtp',
           PG_PREPARED_STATEMENTS: 'maybe',
           PORT: '80a',
           SF_HOLD_BATCHES: 'abc',
@@ -67,6 +68,7 @@ describe('the hub checks its configuration once, at start', () => {
       '  - HUB_MODE must be one of production, demo, test (production runs no simulator it was not told to); got "prod"',
       '  - PAYMENT_PROVIDER must be simulator or http (with PAYMENT_PROVIDER_URL); got "stripe"',
       '  - WAREHOUSE_ADAPTER must be simulator (the only warehouse adapter so far); got "sap"',
+      '  - NOTIFICATIONS_SENDER must be simulator or http (with NOTIFICATIONS_SENDER_URL); got "smtp"',
       '  - SF_HOLD_BATCHES (the old name of HOLD_BATCHES_IN_FLIGHT) must be a whole number from 1 to 64 (reservation group commits in flight at once); got "abc"',
       '  - PG_PREPARED_STATEMENTS must be on or off (off for a pooler that cannot keep prepared statements); got "maybe"',
     ]);
@@ -79,6 +81,19 @@ describe('the hub checks its configuration once, at start', () => {
     expect(
       hubConfigFromEnv({ HUB_MODE: 'demo', PAYMENT_PROVIDER: 'http', PAYMENT_PROVIDER_URL: 'https://pay.example/v1' }),
     ).toMatchObject({ mode: 'demo', paymentProvider: { adapter: 'http', url: 'https://pay.example/v1' } });
+    expect(() => hubConfigFromEnv({ NOTIFICATIONS_SENDER: 'http' })).toThrow(
+      'NOTIFICATIONS_SENDER=http needs NOTIFICATIONS_SENDER_URL (the endpoint each notice is POSTed to)',
+    );
+    expect(() =>
+      hubConfigFromEnv({ NOTIFICATIONS_SENDER: 'http', NOTIFICATIONS_SENDER_URL: 'mailto:ops@example.test' }),
+    ).toThrow('NOTIFICATIONS_SENDER_URL must be an http(s) URL; got "mailto:ops@example.test"');
+    expect(
+      hubConfigFromEnv({ NOTIFICATIONS_SENDER: 'http', NOTIFICATIONS_SENDER_URL: 'https://notices.example/v1/send' }),
+    ).toMatchObject({ notificationsSender: { adapter: 'http', url: 'https://notices.example/v1/send' } });
+    expect(hubConfigFromEnv({ NOTIFICATIONS_SENDER: 'simulator' }).notificationsSender).toEqual({
+      adapter: 'simulator',
+    });
+    expect(hubConfigFromEnv({}).notificationsSender).toBeUndefined();
   });
 
   it('an embedder passing a bad number to createHub is stopped the same way, before anything opens', async () => {
@@ -108,5 +123,15 @@ describe('the hub as an operator runs it (cli.ts)', { timeout: 120_000 }, () => 
       'SF_HOLD_BATCHES (the old name of HOLD_BATCHES_IN_FLIGHT) must be a whole number from 1 to 64',
     );
     expect(said).toContain('got "abc"');
+  });
+
+  it('NOTIFICATIONS_SENDER=http without its URL stops the hub at start, naming both variables', async () => {
+    hub = new HubProcess({ HUB_DATA_DIR: 'memory', NOTIFICATIONS_SENDER: 'http' });
+    const code = await Promise.race([hub.exit, hub.listening().then(() => 'listening')]);
+    expect(code).not.toBe('listening');
+    expect(code).not.toBe(0);
+    expect(hub.lines.map((l) => String(l.msg)).join('\n')).toContain(
+      'NOTIFICATIONS_SENDER=http needs NOTIFICATIONS_SENDER_URL (the endpoint each notice is POSTed to)',
+    );
   });
 });

@@ -13,6 +13,13 @@ export const HUB_MODES: readonly HubMode[] = ['production', 'demo', 'test'];
 export type PaymentProviderChoice =
   | { readonly adapter: 'simulator' }
   | { readonly adapter: 'http'; readonly url: string };
+/**
+ * Whoever delivers notices to customers (e-mail, SMS, push): the simulator, or a sender's endpoint over HTTP that
+ * gets each notice as JSON with the notice's id as its Idempotency-Key.
+ */
+export type NotificationSenderChoice =
+  | { readonly adapter: 'simulator' }
+  | { readonly adapter: 'http'; readonly url: string };
 /** The distribution centres' shipping desk; only the simulator exists so far. */
 export type WarehouseChoice = { readonly adapter: 'simulator' };
 
@@ -80,6 +87,8 @@ export interface HubSettings {
   /** Named payment provider, or undefined (then the simulator runs in demo/test mode, and nothing in production). */
   readonly payments: PaymentProviderChoice | undefined;
   readonly warehouse: WarehouseChoice | undefined;
+  /** Named customer notice sender, or undefined (the simulator in demo/test mode; in production notices wait). */
+  readonly notifications: NotificationSenderChoice | undefined;
 }
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -109,7 +118,11 @@ export type PartyInUse = 'simulator' | 'http' | 'supplied' | 'none';
 export interface ResolvedSettings {
   readonly settings: HubSettings;
   /** Which adapter each external party runs on (`supplied`: an object given in `externals`). */
-  readonly parties: { readonly payments: PartyInUse; readonly warehouse: PartyInUse };
+  readonly parties: {
+    readonly payments: PartyInUse;
+    readonly warehouse: PartyInUse;
+    readonly notifications: PartyInUse;
+  };
   /** Loud warnings for the start-up log and `/healthz`: what a production hub runs that is not real, or lacks. */
   readonly warnings: readonly string[];
 }
@@ -129,6 +142,13 @@ const PARTIES = {
     without: 'Orders shipped from a distribution centre fail at fulfilment until one is.',
     simulated: 'no shipment leaves a distribution centre',
   },
+  notifications: {
+    service: 'notifications.sender',
+    name: 'customer notification sender',
+    env: 'NOTIFICATIONS_SENDER',
+    without: 'Notices to customers wait in the outbox until one is.',
+    simulated: 'no notice reaches a customer',
+  },
 } as const;
 
 /**
@@ -140,6 +160,7 @@ export function resolveSettings(config: {
   readonly tuning?: Partial<HubTuning> | undefined;
   readonly paymentProvider?: PaymentProviderChoice | undefined;
   readonly warehouseAdapter?: WarehouseChoice | undefined;
+  readonly notificationsSender?: NotificationSenderChoice | undefined;
   readonly externals?: readonly Provision[] | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
@@ -157,9 +178,16 @@ export function resolveSettings(config: {
   };
   const payments = party(config.paymentProvider, PARTIES.payments);
   const warehouse = party(config.warehouseAdapter, PARTIES.warehouse);
+  const notifications = party(config.notificationsSender, PARTIES.notifications);
   return {
-    settings: { mode, tuning: tuningSettings(config.tuning), payments: payments.choice, warehouse: warehouse.choice },
-    parties: { payments: payments.inUse, warehouse: warehouse.inUse },
+    settings: {
+      mode,
+      tuning: tuningSettings(config.tuning),
+      payments: payments.choice,
+      warehouse: warehouse.choice,
+      notifications: notifications.choice,
+    },
+    parties: { payments: payments.inUse, warehouse: warehouse.inUse, notifications: notifications.inUse },
     warnings,
   };
 }

@@ -4,11 +4,13 @@ import { RESERVATIONS } from '../kernel/ports/reservations.js';
 import { ORDER_CANCELLATION, ORDER_FLOWS } from '../modules/orders/index.js';
 import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow } from './cancel-order.js';
-import { NOTIFICATIONS_SENDER, NotificationOutbox, SimulatedNotifier } from './notifications.js';
+import { notifierFor } from './notice-senders.js';
+import { NOTIFICATIONS_SENDER, NotificationOutbox } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
 
-export { NOTIFICATIONS_SENDER, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+export { NOTIFICATIONS_SENDER, NoticeRefusedError, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+export { HttpCustomerNotifier, notifierFor } from './notice-senders.js';
 export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
 export { workflowRoutes } from './routes.js';
 export { IncidentDesk, type IncidentView } from './incidents.js';
@@ -22,6 +24,7 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *                        repair cancelled the hold: the order is cancelled and refunded, the customer is told
  *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
+ *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
  *   incidents.ts         what a flow could not put right, for staff: listed with a sentence, resolved with a note
  *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Order incidents page)
  *
@@ -53,10 +56,9 @@ export const workflowPorts: PortDeclarations = { uses: [ORDER_FLOWS, RESERVATION
 /** Builds the flows over the hub's modules; `ctx.services` is the layer's own (`workflowPorts`). */
 export function createWorkflows(ctx: HubContext): Workflows {
   const orders = () => ctx.services.find(ORDER_FLOWS);
-  // Configured like the other external parties: the sender the hub was given, else the simulator in demo/test mode only.
-  const notifier =
-    ctx.services.find(NOTIFICATIONS_SENDER) ??
-    (ctx.settings.mode === 'production' ? undefined : new SimulatedNotifier());
+  // Configured like the other external parties: the sender the hub was given, else the one its settings name (the
+  // simulator in demo/test mode when none is); with none, notices wait and the hub warned at start (hub-settings.ts).
+  const notifier = ctx.services.find(NOTIFICATIONS_SENDER) ?? notifierFor(ctx.settings.notifications);
   const outbox = new NotificationOutbox(ctx.db, notifier, ctx.log, ctx.now);
   const pickups = new PickupToOrder(orders, ctx.log, ctx.now);
   const repairs = new RepairToOrder(orders, outbox);
@@ -79,10 +81,6 @@ export function createWorkflows(ctx: HubContext): Workflows {
     provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
     outbox,
     start() {
-      if (!notifier)
-        ctx.log.warn(
-          'EXTERNAL PARTY: no customer notification sender is configured (external NOTIFICATIONS_SENDER): notices to customers wait in the outbox until one is',
-        );
       timer = setInterval(() => outbox.drainSoon(), 1000);
       timer.unref();
     },

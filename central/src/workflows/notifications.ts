@@ -5,9 +5,10 @@ import { WorkflowRepository, type CustomerNotification } from './repository.js';
 
 /**
  * Whoever delivers notices to customers (e-mail, SMS, the app's push service): an external party behind an interface,
- * configured as the hub's external `NOTIFICATIONS_SENDER`. `send` is called after the notice's transaction committed,
- * at least once per notice (a hub that dies after sending sends again): a real sender dedupes by `id`. A throw keeps
- * the notice for the next round.
+ * named by the hub's `NOTIFICATIONS_SENDER` setting (notice-senders.ts) or supplied as the port below. `send` is
+ * called after the notice's transaction committed, at least once per notice (a hub that dies after sending sends
+ * again): a real sender dedupes by `id`. A throw keeps the notice for the next round, except a `NoticeRefusedError`
+ * (the sender will never take it), which marks it failed with the reason.
  */
 export interface CustomerNotifier {
   send(notice: CustomerNotification): Promise<void>;
@@ -17,6 +18,11 @@ export const NOTIFICATIONS_SENDER = definePort<CustomerNotifier>(
   'notifications.sender',
   'whoever delivers notices to customers',
 );
+
+/** The sender refused this notice for good (an HTTP 4xx): it is marked failed, not sent again. */
+export class NoticeRefusedError extends Error {
+  override readonly name = 'NoticeRefusedError';
+}
 
 /** The sender simulator: records what it "sent" (one entry per notice id), or fails while `failing` is set. */
 export class SimulatedNotifier implements CustomerNotifier {
@@ -75,11 +81,20 @@ export class NotificationOutbox {
         await repo.markSent(notice.id, this.now());
         sent++;
       } catch (err) {
+        const reason = (err as Error).message ?? String(err);
+        if (err instanceof NoticeRefusedError) {
+          this.log.error(
+            { err, notificationId: notice.id, orderId: notice.orderId },
+            'the notice sender refused a customer notice; it is marked failed and not sent again',
+          );
+          await repo.markRefused(notice.id, this.now(), reason);
+          continue;
+        }
         this.log.warn(
           { err, notificationId: notice.id, orderId: notice.orderId },
           'a customer notice could not be sent; retried next round',
         );
-        await repo.markFailed(notice.id, (err as Error).message ?? String(err));
+        await repo.markFailed(notice.id, reason);
       }
     }
     return sent;

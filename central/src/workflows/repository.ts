@@ -83,6 +83,8 @@ interface NotificationRow {
   created_at: number;
   attempts: number;
   sent_at: number | null;
+  failed_at: number | null;
+  last_error: string | null;
 }
 
 const toNotification = (r: NotificationRow) => ({
@@ -94,6 +96,8 @@ const toNotification = (r: NotificationRow) => ({
   createdAt: Number(r.created_at),
   attempts: r.attempts,
   sentAt: r.sent_at === null ? null : Number(r.sent_at),
+  failedAt: r.failed_at === null ? null : Number(r.failed_at),
+  lastError: r.last_error,
 });
 
 /**
@@ -116,7 +120,7 @@ export class WorkflowRepository {
   async claimUnsent(now: number, until: number, limit: number): Promise<CustomerNotification[]> {
     const { rows } = await this.db.query<NotificationRow>(
       `UPDATE customer_notifications SET claimed_until = $2, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND claimed_until < $1 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       WHERE id IN (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until < $1 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [now, until, limit],
     );
@@ -135,8 +139,19 @@ export class WorkflowRepository {
     ]);
   }
 
+  /** The sender refused the notice (it would refuse it again): never sent, kept with why. */
+  async markRefused(id: string, now: number, error: string): Promise<void> {
+    await this.db.query('UPDATE customer_notifications SET failed_at = $2, last_error = $3 WHERE id = $1', [
+      id,
+      now,
+      error.slice(0, 500),
+    ]);
+  }
+
   /** Notices about one order, oldest first (tests and support). */
-  async notificationsOf(orderId: string): Promise<(CustomerNotification & { sentAt: number | null })[]> {
+  async notificationsOf(
+    orderId: string,
+  ): Promise<(CustomerNotification & { sentAt: number | null; failedAt: number | null; lastError: string | null })[]> {
     const { rows } = await this.db.query<NotificationRow>(
       'SELECT * FROM customer_notifications WHERE order_id = $1 ORDER BY created_at, id',
       [orderId],
