@@ -50,19 +50,57 @@ describe('devices over a real pty (socat), through the serialport binding', () =
     const epcs = Array.from({ length: 25 }, (_, i) =>
       encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }),
     );
+    const GARBAGE = 64; // random bytes after each sweep: about one in four sweeps carries a byte that looks like a frame head
     const floor = new RfidFloorEmulator(
       [{ antenna: 1, tags: epcs }],
-      { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: 7 },
+      { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: GARBAGE },
       30,
     );
+    // Taps on both ends of the line (bytes pass through unchanged): each sweep the floor writes ends with its garbage;
+    // its other writes answer commands (set-power, then stop-poll).
+    const sweeps: Buffer[] = [];
+    let answers = 0;
+    let written = 0;
+    const attach = floor.attach.bind(floor);
+    floor.attach = (sink) =>
+      attach({
+        write: (b) => {
+          written += b.length;
+          if (floor.sweeps > sweeps.length) sweeps.push(Buffer.from(b));
+          else answers++;
+          sink.write(b);
+        },
+      });
     run(emulatorLink(p.hostPath, floor));
     const seen = new Set<string>();
     const reader = new RfidReader((r: TagRead) => seen.add(r.epc), 27);
+    let received = 0;
+    const onData = reader.onData.bind(reader);
+    reader.onData = (chunk) => {
+      received += chunk.length;
+      onData(chunk);
+    };
     const link = run(new SerialLink(p.devicePath, 115200, reader));
     reader.startInventory();
-    await until('every tag read', () => seen.size === 25);
+    await until('every tag read and 40 sweeps sent', () => seen.size === 25 && floor.sweeps >= 40, 60_000);
     expect(floor.powerDbm).toBe(27);
-    expect(reader.stats().badFrames).toBeGreaterThanOrEqual(0);
+    reader.stopInventory();
+    // After the stop-poll answer nothing more is written, and a false head at the end of the last sweep is settled.
+    await until(
+      'the stop-poll answer, and the reader to get every byte',
+      () => answers === 2 && received === written,
+      60_000,
+    );
+    // Every garbage byte is skipped, and each one that looks like a frame head (0xBB) is one bad frame: the frames
+    // around it still parse (every tag was read), and a false head swallows nothing.
+    const garbage = Buffer.concat(sweeps.map((s) => s.subarray(s.length - GARBAGE)));
+    const heads = garbage.filter((b) => b === 0xbb).length;
+    expect(heads).toBeGreaterThan(0); // 40 sweeps of 64 random bytes: none at all would be one chance in 20,000
+    expect({ badFrames: reader.stats().badFrames, skippedBytes: reader.stats().skippedBytes }).toEqual({
+      badFrames: heads,
+      skippedBytes: garbage.length,
+    });
+    reader.startInventory();
 
     await p.unplug();
     await until('the link to notice', () => link.status().state === 'waiting');
