@@ -37,6 +37,8 @@ import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
+import { JobRunner } from './kernel/jobs/job-runner.js';
+import { jobRoutes } from './kernel/jobs/job-routes.js';
 import {
   createWorkflows,
   workflowMigrations,
@@ -94,6 +96,8 @@ export interface Hub {
   };
   /** Pruning and archiving of the sync and order tables (sweeps hourly; `run` for one now). */
   readonly retention: Retention;
+  /** The job runner every sweeper of the hub and its modules runs on (kernel/jobs/). */
+  readonly jobs: JobRunner;
   /** Listens and starts module background work; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops listening, stops modules, closes the database. Safe to call twice. */
@@ -102,6 +106,9 @@ export interface Hub {
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Ended runs of a schedule are kept this long (its latest always), a one-off's for a week. */
+const SCHEDULED_RUNS_KEPT_MS = HOUR_MS;
 
 /** The hub's schema folders in the order they apply: its core parts, then each module's. */
 export function hubMigrationSources(modules: readonly HubModule[]): MigrationSource[] {
@@ -163,11 +170,13 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   // Ports (kernel/ports.ts): each module sees only the ports it declared; every need has one provider, or no start.
   const services = new ServiceRegistry();
   services.provide("the hub's externals", config.externals ?? []);
+  const replica = config.replica ?? `${hostname()}-${process.pid}`;
+  const jobs = new JobRunner({ db, now, log, owner: `${replica}-${newSecret().slice(0, 8)}` });
   const base = { db, log, metrics, now, feed, docs, settings, testHooks: config.testHooks ?? {} };
   const contexts = new Map(
     modules.map((m): [HubModule, HubContext] => [
       m,
-      { ...base, services: services.servicesFor(`module ${m.name}`, m) },
+      { ...base, services: services.servicesFor(`module ${m.name}`, m), jobs: jobs.forOwner(m.name) },
     ]),
   );
   const ctxOf = (m: HubModule): HubContext => contexts.get(m)!;
@@ -175,7 +184,11 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   try {
     for (const m of modules) services.provide(`module ${m.name}`, m.provides?.(ctxOf(m)) ?? []);
     // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
-    workflows = createWorkflows({ ...base, services: services.servicesFor('the workflows', workflowPorts) });
+    workflows = createWorkflows({
+      ...base,
+      services: services.servicesFor('the workflows', workflowPorts),
+      jobs: jobs.forOwner('workflows'),
+    });
     services.provide('the workflows', workflows.provisions);
     services.check();
   } catch (err) {
@@ -196,7 +209,6 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     }
   }
   snapshots.set('history', historySource(now));
-  const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const syncRepo = new SyncRepository(
     db,
     handlers,
@@ -279,23 +291,47 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
   api.use(workflowRoutes(db, now));
+  api.use(jobRoutes(jobs.repo));
   app.use('/api', api);
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 
   let server: Server | undefined;
   let url: string | undefined;
-  let housekeeping: NodeJS.Timeout | undefined;
   let stopped = false;
   let unlisten: (() => Promise<void>) | undefined;
 
-  const purge = async () => {
-    try {
+  // The hub's own sweeps, on the job runner like the modules' (one run per period across hub processes).
+  jobs.define({
+    name: 'hub.housekeeping',
+    run: async () => {
       await idempotencyRepo.purgeOlderThan(now() - DAY_MS);
       await authRepo.purgeExpired(now(), now() - LONGEST_WINDOW_MS);
-    } catch (err) {
-      log.warn({ err }, 'housekeeping failed; will retry');
-    }
+    },
+  });
+  jobs.define({
+    name: 'jobs.prune',
+    run: async () => void (await jobs.repo.prune(now() - SCHEDULED_RUNS_KEPT_MS, now() - 7 * DAY_MS)),
+  });
+  // A sweep's own records, lock and progress stay the retention's (sync/retention.ts); the runner times it.
+  jobs.define({
+    name: 'sync.retention',
+    leaseMs: 5 * 60_000,
+    run: async (job) => {
+      await retention.run('schedule', {
+        signal: job.signal,
+        onBatch: (p) =>
+          void job
+            .progress(p.moved, p.due || null, `${p.table}: ${p.moved} rows moved`)
+            .catch((err: unknown) => log.warn({ err }, 'could not record retention progress')),
+      });
+    },
+  });
+  const scheduleHubJobs = async () => {
+    await jobs.schedule('hub.housekeeping', { everyMs: HOUR_MS });
+    await jobs.schedule('jobs.prune', { everyMs: 10 * 60_000, jitter: 0.2 });
+    if (retentionConfig.everyMinutes > 0)
+      await jobs.schedule('sync.retention', { everyMs: retentionConfig.everyMinutes * 60_000, jitter: 0.2 });
   };
 
   return {
@@ -307,6 +343,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     fleet,
     modules,
     retention,
+    jobs,
     get sync() {
       return { repo: syncRepo, feed, docs, server: syncServer };
     },
@@ -315,7 +352,9 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     },
     async start() {
       for (const m of modules) await m.start?.(ctxOf(m));
-      workflows.start();
+      await workflows.start();
+      await scheduleHubJobs();
+      jobs.start();
       server = createServer(app);
       server.on('clientError', answerClientError);
       await syncRepo.resetReplica(replica);
@@ -350,7 +389,6 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         consoleLive.storeChanged(storeId);
       });
       lagHistory.start();
-      retention.start();
       const unlistenDocs = await bus.subscribe(DOC_CHANNEL, (docId) => {
         docs.changedElsewhere(docId).catch((err: unknown) => log.warn({ err, docId }, 'could not refresh a document'));
       });
@@ -364,15 +402,13 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       });
       const addr = server.address() as AddressInfo;
       url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-      housekeeping = setInterval(() => void purge(), 3600_000);
-      housekeeping.unref();
       log.info({ url, db: db.dialect }, 'hub listening');
       return url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(housekeeping);
+      await jobs.stop();
       await retention.stop();
       await unlisten?.();
       lagHistory.stop();
@@ -386,7 +422,6 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
           s.closeIdleConnections();
         });
       }
-      workflows.stop();
       for (const m of [...modules].reverse()) await m.stop?.(ctxOf(m));
       await bus.close();
       await db.close();

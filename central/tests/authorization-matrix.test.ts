@@ -105,6 +105,7 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
       services,
       settings: resolveSettings({ mode: 'test' }).settings,
       testHooks: {},
+      jobs: t.hub.jobs.forOwner('matrix-test'),
     };
     const sockets = [...HUB_SOCKETS, ...t.hub.modules.flatMap((m) => Object.keys(m.sockets?.(ctx) ?? {}))];
     const wsRows = rows.filter((r) => r.method === 'WS').map((r) => r.path);

@@ -189,6 +189,32 @@ describe.each(dbTargets)('hostile input to the hub on $name', (target) => {
       await healthy();
     });
 
+    it('answers a bad job-runner query or run id with 400 problem+json, and an unknown run with 404', async () => {
+      const bad = [
+        '/api/jobs?state=EXPLODED',
+        '/api/jobs?limit=0',
+        '/api/jobs?limit=1e9',
+        '/api/jobs?name=..%2F..%2Fetc',
+        '/api/jobs?name=a.b&name=c.d',
+        '/api/jobs?before=1',
+        '/api/jobs?orderBy=id',
+        '/api/jobs?name=a%00b',
+        '/api/jobs/not-a-uuid',
+        `/api/jobs/${'9'.repeat(5000)}`,
+      ];
+      for (const path of bad) {
+        const res = await t.call('GET', path, undefined, { cookie: admin });
+        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+          path,
+          status: 400,
+          type: 'application/problem+json; charset=utf-8',
+        });
+      }
+      const unknown = await t.call('GET', `/api/jobs/${uuidv7()}`, undefined, { cookie: admin });
+      expect(unknown).toMatchObject({ status: 404, body: { status: 404 } });
+      await healthy();
+    });
+
     it('refuses U+0000 in body strings and keys, query values and the path with 400, storing nothing', async () => {
       const customers = await count('customers');
       const products = await count('catalog_products');

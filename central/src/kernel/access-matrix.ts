@@ -87,6 +87,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     ADMIN_ONLY,
     'resolves the fixture’s incident (a hand-over that reached the hub after the cancel) once; again is 409',
   ],
+  ['GET', '/api/jobs', ADMIN_ONLY, 'the job runner: schedules with their next and latest run, recent runs'],
+  ['GET', '/api/jobs/:id', ADMIN_ONLY, 'one job run: state, progress, attempts, last error'],
   [
     'GET',
     '/api/sync/bootstrap',

@@ -9,6 +9,7 @@ import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SocketHandler } from './module-sockets.js';
 import type { HubSettings, HubTestHooks } from './hub-settings.js';
 import type { PortDeclarations, Provision, Services } from './ports.js';
+import type { Jobs } from './jobs/types.js';
 
 /**
  * The contract between the hub and its modules, in one place: what the hub hands a module (`HubContext`), what a
@@ -16,6 +17,15 @@ import type { PortDeclarations, Provision, Services } from './ports.js';
  * Modules import this folder (`kernel/`), `db/` and `@storefleet/shared` only (`central/tests/module-boundaries.test.ts`).
  */
 export type { DocAccessRule, DocNamespaceRules, HubDocs };
+export type {
+  Jobs,
+  JobDefinition,
+  JobHandle,
+  JobRun,
+  ScheduleOptions,
+  EnqueueOptions,
+} from './jobs/types.js';
+export { LeaseLostError } from './jobs/types.js';
 
 /** A page of the admin console: a browser ES module whose default export renders into the page's element. */
 export interface ConsolePage {
@@ -66,6 +76,11 @@ export interface HubContext {
   readonly settings: HubSettings;
   /** Seams the test harness sets (empty in a real hub). */
   readonly testHooks: HubTestHooks;
+  /**
+   * The hub's job runner, for jobs named `<module>.<job>`: define them and schedule the recurring ones in `start`
+   * (one run per period across every hub process on the database), enqueue one-offs any time (kernel/jobs/).
+   */
+  readonly jobs: Jobs;
 }
 
 /**
@@ -91,7 +106,7 @@ export interface HubModule extends PortDeclarations {
   sockets?(ctx: HubContext): Record<string, SocketHandler>;
   /** Pages this module adds to the admin console (browser ES modules in its `console/` folder). */
   readonly console?: ModuleConsole;
-  /** Background work (sweepers, subscriptions); called once after migrations. */
+  /** Background work: define and schedule its jobs (`ctx.jobs`), subscriptions; called once after migrations. */
   start?(ctx: HubContext): Promise<void> | void;
   /** Stops what `start` began for this hub (several hubs may share one module object in a process). */
   stop?(ctx: HubContext): Promise<void> | void;

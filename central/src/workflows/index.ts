@@ -40,14 +40,14 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  * Lock order, everywhere: a hold's row before its order's row.
  */
 export const workflowMigrations = new URL('./schema/', import.meta.url);
+const NOTICE_SWEEP_MS = 1_000;
 
 export interface Workflows {
   /** The ports the layer fills for modules. */
   readonly provisions: readonly Provision[];
   readonly outbox: NotificationOutbox;
-  /** Starts the notification sender (every second, and after each commit that wrote a notice). */
-  start(): void;
-  stop(): void;
+  /** Schedules the notification sender on the hub's job runner (every second; also after each commit with a notice). */
+  start(): Promise<void>;
 }
 
 /** What the flows ask for: all optional (found lazily: absent modules make the flows do nothing). */
@@ -76,16 +76,14 @@ export function createWorkflows(ctx: HubContext): Workflows {
     () => ctx.services.get(RESERVATIONS),
     ctx.log,
   );
-  let timer: NodeJS.Timeout | undefined;
   return {
     provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
     outbox,
-    start() {
-      timer = setInterval(() => outbox.drainSoon(), 1000);
-      timer.unref();
-    },
-    stop() {
-      clearInterval(timer);
+    async start() {
+      // Notices due again (a send that failed, a hub that died after its commit) go out within a second, from one
+      // hub process at a time; a commit that wrote a notice still sends it at once from its own process (drainSoon).
+      ctx.jobs.define({ name: 'workflows.send-notices', run: async () => void (await outbox.drain()) });
+      await ctx.jobs.schedule('workflows.send-notices', { everyMs: NOTICE_SWEEP_MS });
     },
   };
 }

@@ -16,6 +16,8 @@ export const BOOKKEEPING_TABLES = new Set([
   'sync_lag_fleet',
   'sync_lag_stores',
   'inventory_sweeps',
+  'job_schedules',
+  'job_runs',
 ]);
 
 /** Row count and an md5 of the rows of every other table of the hub, in one query: equal strings, same data. */

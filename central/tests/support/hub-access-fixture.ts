@@ -152,6 +152,9 @@ export async function hubAccessFixture(t: TestHub) {
   const incidents = await must('incidents', t.call('GET', '/api/workflows/incidents', undefined, { cookie: admin }));
   const incident = incidents.items.find((i: { orderId: string }) => i.orderId === handedOverLate.id);
   if (!incident) throw new Error(`fixture: no incident for order ${handedOverLate.id}: ${JSON.stringify(incidents)}`);
+  // a job run to read: a one-off of the hub's runner, as a module's bulk job would be
+  t.hub.jobs.define({ name: 'matrix.noop', run: async () => undefined });
+  const jobRun = await t.hub.jobs.enqueue('matrix.noop', { by: 'the access matrix' });
   const cartCustomer = await must(
     'cart customer',
     t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }),
@@ -197,6 +200,7 @@ export async function hubAccessFixture(t: TestHub) {
     cancellable,
     curbside,
     incident,
+    jobRun,
     cartCustomer,
     writeCart,
     credentials,

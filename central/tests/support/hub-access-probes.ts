@@ -94,6 +94,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p === '/api/reservations/:id/release') return fx.releasable.id;
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;
     if (p.startsWith('/api/workflows/incidents/')) return fx.incident.id;
+    if (p === '/api/jobs/:id') return fx.jobRun.id;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
   const fill = (id: string) =>

@@ -1,4 +1,4 @@
-import type { HubContext, HubModule } from '../../kernel/module-contract.js';
+import type { HubModule } from '../../kernel/module-contract.js';
 import { ensureMovementPartitions, InventoryRepository } from './repository.js';
 import { inventoryRoutes } from './routes.js';
 import { InventoryService } from './service.js';
@@ -13,8 +13,6 @@ export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js
 export type { StockHolds, StockKey } from './stock-holds.js';
 export type { Incident, Incidents } from './incidents.js';
 export type { StockAlert } from './replenishment.js';
-
-const upkeep = new WeakMap<HubContext, NodeJS.Timeout[]>();
 
 /**
  * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
@@ -67,27 +65,16 @@ export const hubModule: HubModule = {
     // This month and the next two exist before any movement needs them; checked again daily.
     const made = await ensureMovementPartitions(ctx.db, ctx.now(), 3);
     if (made.length) ctx.log.info({ partitions: made }, 'movement history partitions created');
-    const timer = setInterval(() => {
-      ensureMovementPartitions(ctx.db, ctx.now(), 3).catch((err: unknown) =>
-        ctx.log.error({ err }, 'could not create movement partitions'),
-      );
-    }, 86_400_000);
-    timer.unref();
+    // Both on the hub's job runner (one run per period across hub processes; a failure is retried next period).
+    ctx.jobs.define({
+      name: 'inventory.movement-partitions',
+      maxAttempts: 3,
+      run: async () => void (await ensureMovementPartitions(ctx.db, ctx.now(), 3)),
+    });
     const sweep = new ReplenishmentSweep(ctx.db, ctx.feed, ctx.now);
-    let sweeping = false;
     // Low-stock alerts are re-evaluated for the stock rows that changed every LOW_STOCK_SWEEP_MS (default 5 s).
-    const replenish = setInterval(() => {
-      if (sweeping) return;
-      sweeping = true;
-      sweep
-        .sweep()
-        .catch((err: unknown) => ctx.log.error({ err }, 'low-stock sweep failed; retried next round'))
-        .finally(() => (sweeping = false));
-    }, ctx.settings.tuning.lowStockSweepMs);
-    replenish.unref();
-    upkeep.set(ctx, [timer, replenish]);
-  },
-  stop(ctx) {
-    for (const t of upkeep.get(ctx) ?? []) clearInterval(t);
+    ctx.jobs.define({ name: 'inventory.low-stock', run: async () => void (await sweep.sweep()) });
+    await ctx.jobs.schedule('inventory.movement-partitions', { everyMs: 86_400_000, jitter: 0.1 });
+    await ctx.jobs.schedule('inventory.low-stock', { everyMs: ctx.settings.tuning.lowStockSweepMs });
   },
 };

@@ -26,7 +26,6 @@ export type { ReservationService } from './service.js';
 const SWEEP_EVERY_MS = 1000;
 /** The flows that follow hold changes across modules: the hub provides them (central/src/workflows/). */
 const hooksOf = (ctx: HubContext) => () => ctx.services.find(HOLD_HOOKS);
-const sweepers = new WeakMap<HubContext, NodeJS.Timeout[]>();
 export const repairOf = (ctx: HubContext) =>
   new OversellRepair(
     ctx.db,
@@ -60,7 +59,7 @@ const checked =
 
 /**
  * BOPIS reservations: 15-minute holds granted by conditional updates in one transaction, confirmed, released, expired
- * by a sweeper each second (safe with a sweeper on every replica), fulfilled by the store's pickup event; oversells
+ * by a sweep each second (a job: one run per period across hub replicas), fulfilled by the store's pickup event; oversells
  * detected by inventory are repaired every two seconds (re-sourced nearby or cancelled). Every change goes to the
  * stores' feeds at once; a store's feed rebased after a hub restore gets the holds it has now (hold-snapshot.ts).
  */
@@ -85,38 +84,22 @@ export const hubModule: HubModule = {
     'reservation.picked-up': checked('reservation.picked-up', (tx, events) => serviceOf(ctx).applyPickups(tx, events)),
     'reservation.no-show': checked('reservation.no-show', (tx, events) => serviceOf(ctx).applyNoShows(tx, events)),
   }),
-  start(ctx) {
+  async start(ctx) {
     ctx.feed.reconcileWith('reservations', holdSnapshot);
     const service = serviceOf(ctx);
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      (async () => {
-        while ((await service.expireDue(500)) === 500);
-      })()
-        .catch((err: unknown) => ctx.log.error({ err }, 'reservation sweeper failed; it runs again in a second'))
-        .finally(() => {
-          running = false;
-        });
-    }, SWEEP_EVERY_MS);
-    timer.unref();
+    // On the hub's job runner: one sweep per period across hub processes; a failed one is logged and its next
+    // period is its retry. Both stop with the runner (the hub stops it before the modules).
+    ctx.jobs.define({
+      name: 'reservations.expire-holds',
+      run: async (job) => {
+        let expired = 0;
+        for (let n = 500; n === 500 && !job.signal.aborted; expired += n) n = await service.expireDue(500);
+        if (expired) ctx.log.debug({ expired }, 'holds expired');
+      },
+    });
     const repair = repairOf(ctx);
-    let repairing = false;
-    const repairer = setInterval(() => {
-      if (repairing) return;
-      repairing = true;
-      repair
-        .repairOpen()
-        .catch((err: unknown) => ctx.log.error({ err }, 'oversell repair failed; it runs again shortly'))
-        .finally(() => {
-          repairing = false;
-        });
-    }, 2 * SWEEP_EVERY_MS);
-    repairer.unref();
-    sweepers.set(ctx, [timer, repairer]);
-  },
-  stop(ctx) {
-    for (const t of sweepers.get(ctx) ?? []) clearInterval(t);
+    ctx.jobs.define({ name: 'reservations.repair-oversells', run: async () => void (await repair.repairOpen()) });
+    await ctx.jobs.schedule('reservations.expire-holds', { everyMs: SWEEP_EVERY_MS });
+    await ctx.jobs.schedule('reservations.repair-oversells', { everyMs: 2 * SWEEP_EVERY_MS });
   },
 };
