@@ -37,13 +37,13 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * Keeps the hub's sync and order tables in bounds (issue #14): sweeps each RetentionTarget in bounded batches, one
- * sweep per cluster at a time (RetentionRepository.tryLock), hourly with jitter, on demand from the API. A sweep
+ * sweep per cluster at a time (RetentionRepository.tryLock), on demand from the API and hourly with jitter as the
+ * hub's job `sync.retention` (hub.ts, kernel/jobs/). A sweep
  * stopped halfway (the hub stopping, a crash) leaves every finished batch committed and nothing half-moved: the next
  * sweep carries on from what is left.
  */
 export class Retention {
   readonly repo: RetentionRepository;
-  #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #current: Running | undefined;
 
@@ -58,24 +58,9 @@ export class Retention {
     this.repo = new RetentionRepository(db);
   }
 
-  /** Sweeps every `everyMinutes` (±20 %), the first one that long after start; 0 leaves the schedule off. */
-  start(): void {
-    if (this.settings.everyMinutes === 0 || this.#stopped) return;
-    const delay = this.settings.everyMinutes * 60_000 * (0.8 + 0.4 * Math.random());
-    this.#timer = setTimeout(() => {
-      this.run('schedule')
-        .catch((err: unknown) =>
-          this.log.error({ err }, 'retention sweep could not start; the next one will try again'),
-        )
-        .finally(() => this.start());
-    }, delay);
-    this.#timer.unref();
-  }
-
-  /** Stops the schedule and a running sweep (after its current batch), and waits for it. */
+  /** Stops a running sweep (after its current batch), and waits for it. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
     const current = this.#current;
     current?.abort.abort();
     await current?.done;
