@@ -23,7 +23,7 @@ import { migrateSqlite, loadSqliteMigrations } from './db/migrate-sqlite.js';
 import { openSqlite, type SqliteDb } from './db/open-sqlite.js';
 import { reclaimFreePages } from './db/reclaim-free-pages.js';
 import { HubLink } from './hub-link/hub-link.js';
-import { StoreSync, type StoreSyncOptions } from './sync/store-sync.js';
+import { StoreSync } from './sync/store-sync.js';
 import { syncMigrations } from './sync/index.js';
 import { parkedFeedRoutes } from './sync/routes.js';
 import { catalogMigrations, upsertCatalog } from './catalog/catalog-sink.js';

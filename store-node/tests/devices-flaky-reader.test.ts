@@ -14,7 +14,7 @@ import { gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { waitFor } from './support/sync-fixture.js';
 
-const TEE = '0061414112345' + gtinCheckDigit('0061414112345');
+const TEE = `0061414112345${gtinCheckDigit('0061414112345')}`;
 const SHELF = Array.from({ length: 300 }, (_, i) =>
   encodeSgtin96({ gtin14: TEE, companyPrefixLength: 7, serial: i + 1 }),
 );

@@ -33,7 +33,7 @@ describe('fuzzing the store node', () => {
     let before = storeFingerprint(fx.node.db);
     await fc.assert(
       fc.asyncProperty(fuzzedRequest(ctx), fc.boolean(), async (req, fromLan) => {
-        let res;
+        let res: Awaited<ReturnType<typeof rawCall>>;
         try {
           res = await rawCall(url, { ...req, localAddress: fromLan ? LAN_ADDRESS : SCREEN_ADDRESS });
         } catch (err) {

@@ -118,7 +118,7 @@ describe('the store node answers only for itself and takes writes only from its 
         const r = await call(method, path, { host, ...headers }, body);
         expect(r.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(r.contentType).toBe(PROBLEM);
-        expect(r.json.detail).toBe(`${CROSS_SITE_WRITE} (Origin ${JSON.stringify(headers['origin'] ?? '')})`);
+        expect(r.json.detail).toBe(`${CROSS_SITE_WRITE} (Origin ${JSON.stringify(headers.origin ?? '')})`);
       }
     }
     expect(counts()).toEqual(before);

@@ -78,7 +78,7 @@ export class CardTenders {
    */
   async settle(saleId: string, complete: CompleteByCard): Promise<Settled> {
     const basket = this.baskets.basket(saleId);
-    if (!basket || basket.tender_state !== 'AUTHORISING') return { state: 'reopened' };
+    if (basket?.tender_state !== 'AUTHORISING') return { state: 'reopened' };
     const known = basket.tender_ref ?? this.#approvals.get(saleId);
     if (!this.terminal.lookup) {
       // Without a look-up an approval cannot be confirmed as still standing: void a known one, never complete on it.

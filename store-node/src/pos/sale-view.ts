@@ -76,7 +76,7 @@ function receipt(s: SaleRow, lines: readonly LineRow[], change: number | null, s
   const row = (left: string, right: string) => `${left.slice(0, 30).padEnd(30)}${right.padStart(12)}`;
   return [
     storeName,
-    new Date(s.closed_at ?? s.opened_at).toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+    `${new Date(s.closed_at ?? s.opened_at).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
     `Sale ${s.id}`,
     '-'.repeat(42),
     ...lines.map((l) => row(`${l.qty} x ${l.name}`, m(l.unit_price_minor * l.qty))),

@@ -44,7 +44,10 @@ export class SqliteSyncStorage implements StoreSyncStorage {
     const events: WireEvent[] = [];
     let bytes = 0;
     for (const r of rows) {
-      if (events.length && (bytes += r.payload.length) > maxBytes) break;
+      if (events.length) {
+        bytes += r.payload.length;
+        if (bytes > maxBytes) break;
+      }
       if (events.length && r.seq !== events[events.length - 1]!.seq + 1) break; // pruned or missing: stop at the gap
       events.push({ origin: this.storeId, seq: r.seq, hlc: r.hlc, type: r.type, payload: JSON.parse(r.payload) });
     }

@@ -129,7 +129,10 @@ export class StoreDocs {
 
   /** A `doc-sync` frame from the hub (the answer to ours, or news). */
   receive(docId: string, data: string): void {
-    if (!DOC_ID_RE.test(docId)) return this.log.warn({ docId }, 'ignoring doc-sync for a malformed doc id');
+    if (!DOC_ID_RE.test(docId)) {
+      this.log.warn({ docId }, 'ignoring doc-sync for a malformed doc id');
+      return;
+    }
     this.#answered(docId);
     const r = this.#replica(docId, false);
     if (r.receive(HUB, fromBase64(data))) this.#changed(r, false);
@@ -185,7 +188,7 @@ export class StoreDocs {
   }
 
   /** Saves the document (a change made here marks it unconfirmed until the hub holds it), tells listeners, syncs. */
-  #changed(r: DocReplica<any>, sync = true, local = false): void {
+  #changed(r: DocReplica<unknown>, sync = true, local = false): void {
     this.#save.run(r.docId, Buffer.from(r.snapshot()), this.now(), local ? 1 : 0);
     for (const l of this.#listeners.get(r.docId) ?? []) {
       try {
@@ -198,7 +201,7 @@ export class StoreDocs {
   }
 
   /** Sends the document's next message if a slot is free; otherwise it waits its turn. */
-  #flush(r: DocReplica<any>): void {
+  #flush(r: DocReplica<unknown>): void {
     if (!this.#online) return;
     if (this.#inFlight.has(r.docId) || this.#inFlight.size >= this.#window) {
       // An unanswered document sends again when answered (receive flushes it); any other waits for a slot.

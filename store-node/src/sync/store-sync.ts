@@ -189,7 +189,7 @@ export class StoreSync {
     let applied = 0;
     const refused: ReplayedEntry[] = [];
     for (let after = 0; ; ) {
-      let step;
+      let step: ReturnType<SqliteSyncStorage['parked']['replayStep']>;
       try {
         step = this.storage.parked.replayStep(by, after, REPLAY_STEP, only);
       } catch (err) {
@@ -219,7 +219,8 @@ export class StoreSync {
     this.#stopped = false;
     if (!this.bootstrap?.needed()) {
       this.bootstrap?.resumeRefresh();
-      return this.client?.start();
+      this.client?.start();
+      return;
     }
     const attempt = (n: number) => {
       this.bootstrap!.run().then(

@@ -20,7 +20,8 @@ async function refusalDetail(res: IncomingMessage): Promise<string> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 2_000);
     res.on('data', (c: Buffer) => {
-      if ((size += c.length) <= 4096) chunks.push(c);
+      size += c.length;
+      if (size <= 4096) chunks.push(c);
     });
     res.once('end', resolve).once('error', resolve).once('close', resolve);
     timer.unref();

@@ -15,8 +15,7 @@ export class Child {
     let buf = '';
     this.proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         this.lines.push(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }

@@ -158,9 +158,11 @@ describe.each(dbTargets)('one cart across web, app and store lanes, on $name', (
     expect((await at(a, 'PUT', `/api/carts/${id}/lines/TEA`, { qty: 5 })).status).toBe(200);
 
     // content the hub refuses is refused here first, so it can never cut the cart's sync
-    expect(() => a.sync.docs.change<CartDoc>(cartDocId(id), (d) => void (d.lines!.TEA!.name = 'a\u0000b'))).toThrow(
-      `changes to cart:${id} refused: lines.TEA.name: contains U+0000 (NUL)`,
-    );
+    expect(() =>
+      a.sync.docs.change<CartDoc>(cartDocId(id), (d) => {
+        d.lines!.TEA!.name = 'a\u0000b';
+      }),
+    ).toThrow(`changes to cart:${id} refused: lines.TEA.name: contains U+0000 (NUL)`);
     const view = (await at(a, 'GET', `/api/carts/${id}`)).body;
     expect(view.lines.find((l: { sku: string }) => l.sku === 'TEA')).toMatchObject({ name: 'Tea', qty: 5 });
     await waitFor(

@@ -32,12 +32,17 @@ describe.each(dbTargets)('a store with 5,000 documents reconnecting on $name', (
     store.sync.client!.stop();
     let maxOpen = 0;
     for (let i = 0; i < DOCS; i++) {
-      store.sync.docs.change<Look>(idOf(i), (d) => void (d.store = i));
+      store.sync.docs.change<Look>(idOf(i), (d) => {
+        d.store = i;
+      });
       maxOpen = Math.max(maxOpen, store.sync.docs.openCount);
     }
     // Meanwhile head office edits a sample of them.
     const sample = [0, 1, 17, 999, 2500, 4001, DOCS - 1];
-    for (const i of sample) await f.hub.sync.docs.change<Look>(admin, idOf(i), (d) => void (d.hub = `note ${i}`));
+    for (const i of sample)
+      await f.hub.sync.docs.change<Look>(admin, idOf(i), (d) => {
+        d.hub = `note ${i}`;
+      });
 
     const reconnectsBefore = store.sync.status().reconnects;
     store.sync.client!.start();

@@ -32,7 +32,9 @@ describe.each(dbTargets)('documents changed offline across a restart on $name', 
     // Never connected: the node is not started, so nothing leaves the store.
     const offline = await f.store('DOCRESTART', {}, false);
     for (const docId of docs)
-      offline.sync.docs.change<TaskList>(docId, (d) => void (d.items = { a: { text: `count ${docId}` } }));
+      offline.sync.docs.change<TaskList>(docId, (d) => {
+        d.items = { a: { text: `count ${docId}` } };
+      });
     await offline.stop();
     for (const docId of docs) expect(texts(await f.hub.sync.docs.read<TaskList>(admin, docId))).toEqual([]);
 

@@ -135,7 +135,9 @@ $('customer-form').addEventListener('submit', async (e) => {
   }
 });
 api('GET', '/healthz').then(
-  (hz) => hz.name && ($('pickup-store').textContent = hz.name),
+  (hz) => {
+    if (hz.name) $('pickup-store').textContent = hz.name;
+  },
   () => undefined,
 );
 void search('');

@@ -15,7 +15,7 @@ $('pair-form').addEventListener('submit', async (e) => {
     location.href =
       device.role === 'kiosk'
         ? '/kiosk.html'
-        : then && then.startsWith('/') && !then.startsWith('//')
+        : then?.startsWith('/') && !then.startsWith('//')
           ? then
           : '/handheld.html';
   } catch (err) {

@@ -194,7 +194,7 @@ async function setQty(sku, qty) {
 }
 
 async function tender(body) {
-  if (!sale || sale.status !== 'OPEN') return;
+  if (sale?.status !== 'OPEN') return;
   try {
     say($('pay-msg'), null, 'Paying…');
     keep(await api('POST', `/api/pos/sales/${sale.id}/tender`, body));
@@ -248,7 +248,7 @@ $('cash-form').addEventListener('submit', (e) => {
 });
 $('pay-card').addEventListener('click', () => void tender({ kind: 'CARD' }));
 $('void').addEventListener('click', async () => {
-  if (!sale || sale.status !== 'OPEN') return;
+  if (sale?.status !== 'OPEN') return;
   const btn = $('void');
   if (btn.dataset.confirm !== 'yes') {
     btn.dataset.confirm = 'yes';
