@@ -14,9 +14,9 @@ interface Vector {
   tagUri: string;
   pureIdentityUri: string;
 }
-const { vectors } = JSON.parse(
-  readFileSync(new URL('../../../shared/data/epc/sgtin96-vectors.json', import.meta.url), 'utf8'),
-) as { vectors: Vector[] };
+const { vectors } = JSON.parse(readFileSync(new URL('./fixtures/sgtin96-vectors.json', import.meta.url), 'utf8')) as {
+  vectors: Vector[];
+};
 
 describe('SGTIN-96 against the GS1 and public-library vectors', () => {
   it.each(vectors)('$tagUri', (v) => {
