@@ -16,8 +16,8 @@ import {
 import { syncEventRoute } from '../support/sync-event-route.js';
 import { sellAtTill, storeWithCatalog, type PreparedStore, type TillTally } from '../support/till-sales.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
-const ANCHOR_EVENTS = Number(process.env.BENCH_ANCHOR_EVENTS ?? 5_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ANCHOR_EVENTS = Number(process.env.BENCH_ANCHOR_EVENTS ?? 2_000);
 /** The anchor's callers: stores posting their own events at once, each in its own seq order. */
 const ANCHOR_STORES = 16;
 const SKUS = 2_000;
