@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,8 @@ async function freePort(): Promise<number> {
 
 describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TRIALS}, CHAOS_SEED=${SEED})`, () => {
   const random = seededRandom(SEED);
-  const drops: (() => Promise<void>)[] = [];
+  /** The test's database and temp folder, removed after the processes are stopped. */
+  const cleanups: (() => Promise<void>)[] = [];
   // What the test started; afterEach stops all of it, whether the test passed, failed or timed out.
   let hub: Child | undefined;
   let store: Child | undefined;
@@ -55,13 +56,14 @@ describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TR
     store = hub = proxy = undefined;
   });
   afterAll(async () => {
-    for (const drop of drops) await drop();
+    for (const cleanup of cleanups) await cleanup();
   });
 
   it('the hub counts every sale once: its stock for the store equals the store’s after every fault', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-chaos-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const place = await target.open();
-    drops.push(place.drop);
+    cleanups.push(place.drop);
     const hubEnv = {
       DATABASE_URL: place.databaseUrl ?? '',
       HUB_DATA_DIR: place.databaseUrl ? undefined : join(dir, 'hub'),
