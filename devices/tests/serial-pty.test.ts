@@ -18,7 +18,7 @@ import {
   type TagRead,
 } from '../src/index.js';
 
-async function until<T>(what: string, check: () => T | undefined | false, ms = 10_000): Promise<T> {
+async function until<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = check();
@@ -46,6 +46,33 @@ describe('devices over a real pty (socat), through the serialport binding', () =
   };
 
   it('an RFID reader inventories the emulated floor, and resumes by itself after being unplugged and plugged back', async () => {
+    const p = await pair('rfid');
+    const epcs = Array.from({ length: 25 }, (_, i) =>
+      encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }),
+    );
+    const floor = new RfidFloorEmulator(
+      [{ antenna: 1, tags: epcs }],
+      { miss: 0.1, repeat: 0.2, strays: [], strayChance: 0, garbageBytes: 7 },
+      30,
+    );
+    run(emulatorLink(p.hostPath, floor));
+    const seen = new Set<string>();
+    const reader = new RfidReader((r: TagRead) => seen.add(r.epc), 27);
+    const link = run(new SerialLink(p.devicePath, 115200, reader));
+    reader.startInventory();
+    await until('every tag read', () => seen.size === 25);
+    expect(floor.powerDbm).toBe(27);
+
+    await p.unplug();
+    await until('the link to notice', () => link.status().state === 'waiting');
+    const before = reader.reads;
+    await p.plug();
+    await until('the link to reopen', () => link.status().state === 'open' && link.status().opens === 2);
+    await until('reads again without anyone asking', () => reader.reads > before + 50);
+    expect(link.status().lastError).toBeNull();
+  });
+
+  it('an RFID reader counts each false frame head in the line noise as one bad frame, and skips every noise byte', async () => {
     const p = await pair('rfid');
     const epcs = Array.from({ length: 25 }, (_, i) =>
       encodeSgtin96({ gtin14: '80614141123458', companyPrefixLength: 7, serial: i + 1 }),
@@ -80,9 +107,9 @@ describe('devices over a real pty (socat), through the serialport binding', () =
       received += chunk.length;
       onData(chunk);
     };
-    const link = run(new SerialLink(p.devicePath, 115200, reader));
+    run(new SerialLink(p.devicePath, 115200, reader));
     reader.startInventory();
-    await until('every tag read and 40 sweeps sent', () => seen.size === 25 && floor.sweeps >= 40, 60_000);
+    await until('every tag read and 40 sweeps sent', () => seen.size === 25 && floor.sweeps >= 40);
     expect(floor.powerDbm).toBe(27);
     reader.stopInventory();
     // After the stop-poll answer nothing more is written, and a false head at the end of the last sweep is settled.
@@ -100,15 +127,6 @@ describe('devices over a real pty (socat), through the serialport binding', () =
       badFrames: heads,
       skippedBytes: garbage.length,
     });
-    reader.startInventory();
-
-    await p.unplug();
-    await until('the link to notice', () => link.status().state === 'waiting');
-    const before = reader.reads;
-    await p.plug();
-    await until('the link to reopen', () => link.status().state === 'open' && link.status().opens === 2);
-    await until('reads again without anyone asking', () => reader.reads > before + 50);
-    expect(link.status().lastError).toBeNull();
   });
 
   it('a scanner, a scale and a receipt printer speak their protocols end to end', async () => {
