@@ -141,7 +141,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
       read,
       problems,
     ),
-    tuning: tuningFromEnv(env, read, problems),
+    tuning: tuningFromEnv(read, problems),
   };
   if (problems.length) throw new HubConfigError(problems);
   return config;
@@ -186,7 +186,7 @@ function httpPartyFromEnv(
 }
 
 /** The tuning knobs; each also answers to its old SF_* name, and setting both to different values is refused. */
-function tuningFromEnv(env: NodeJS.ProcessEnv, read: Read, problems: string[]): Partial<HubTuning> {
+function tuningFromEnv(read: Read, problems: string[]): Partial<HubTuning> {
   const tuning: { -readonly [K in keyof HubTuning]?: HubTuning[K] } = {};
   for (const [key, rule] of Object.entries(TUNING_ENV) as [
     keyof typeof TUNING_ENV,

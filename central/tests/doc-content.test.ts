@@ -203,7 +203,9 @@ describe.each(dbTargets)('document content from peers, on $name', (target) => {
     // Store B is not linked to the customer: its first change (a valid line) links it, and then it gets the cart.
     const b = await StorePeer.connect(t.url, storeB, docId);
     await waitFor('the read refusal', () => b.of('doc-error').length > 0);
-    b.change((d) => void (d.lines!.BULB = bulb(1, `store:${storeB.id}`)));
+    b.change((d) => {
+      d.lines!.BULB = bulb(1, `store:${storeB.id}`);
+    });
     await waitFor("the hub's cart at store B", () => b.doc.lines?.LAMP);
     expect(b.of('doc-error').map((e) => e.detail)).toEqual([NOT_LINKED(docId)]);
     const stored = await chunks(docId);
@@ -419,12 +421,7 @@ describe.each(dbTargets)('text no database keeps, on the hub ($name)', (target) 
         detail: 'name: text may not contain a lone surrogate (U+D800–U+DFFF outside a pair)',
       });
     }
-    const viaObject = await t.call(
-      'POST',
-      '/api/customers',
-      { name: 'ok', note: { ['k\ud800']: 1 } },
-      { cookie: admin },
-    );
+    const viaObject = await t.call('POST', '/api/customers', { name: 'ok', note: { 'k\ud800': 1 } }, { cookie: admin });
     expect(viaObject.status).toBe(400);
     expect(await count()).toBe(before);
     const paired = await t.call('POST', '/api/customers', { name: 'Zoë 😀' }, { cookie: admin });

@@ -13,6 +13,12 @@ import { PgChangeBus } from '../src/kernel/change-bus.js';
 import { dbTargets } from './support/db-targets.js';
 
 type Note = { text?: string; note?: string };
+/** A change that sets the note's text. */
+const setText =
+  (text: string) =>
+  (d: Note): void => {
+    d.text = text;
+  };
 const admin = {
   kind: 'user',
   userId: '0190f0f0-0000-7000-8000-000000000009' as UserId,
@@ -49,8 +55,8 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
     const docs = docsWith(4);
     let heard = 0;
     docs.subscribe('note:watched', () => heard++);
-    await docs.change<Note>(admin, 'note:watched', (d) => void (d.text = 'kept'));
-    for (let i = 0; i < 12; i++) await docs.change<Note>(admin, `note:n${i}`, (d) => void (d.text = `note ${i}`));
+    await docs.change<Note>(admin, 'note:watched', setText('kept'));
+    for (let i = 0; i < 12; i++) await docs.change<Note>(admin, `note:n${i}`, setText(`note ${i}`));
     // Idle documents are dropped once their queue settles: wait for it (10 s at most), saying what was last seen.
     for (let i = 0; docs.cachedDocuments > 5; i++) {
       if (i >= 400) throw new Error(`still ${docs.cachedDocuments} documents cached after 10 s (bound: 5)`);
@@ -58,7 +64,7 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
     }
     expect(docs.cachedDocuments).toBeLessThanOrEqual(5);
     expect((await docs.read<Note>(admin, 'note:n0')).text).toBe('note 0'); // reloaded from the database
-    await docs.change<Note>(admin, 'note:watched', (d) => void (d.text = 'still heard'));
+    await docs.change<Note>(admin, 'note:watched', setText('still heard'));
     expect(heard).toBe(2);
   });
 
@@ -72,11 +78,11 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
           : [],
     });
     const docs = new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }));
-    await docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'ok'));
-    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'a\u0000b'))).rejects.toThrow(
+    await docs.change<Note>(admin, 'memo:a', setText('ok'));
+    await expect(docs.change<Note>(admin, 'memo:a', setText('a\u0000b'))).rejects.toThrow(
       'changes to memo:a refused: text: contains U+0000 (NUL)',
     );
-    await expect(docs.change<Note>(admin, 'memo:a', (d) => void (d.text = 'too long'))).rejects.toThrow(
+    await expect(docs.change<Note>(admin, 'memo:a', setText('too long'))).rejects.toThrow(
       'changes to memo:a refused: text: at most 5 characters',
     );
     expect((await docs.read<Note>(admin, 'memo:a')).text).toBe('ok');
@@ -96,7 +102,7 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
       (p, _key, used) => void (used === 'write' && p.kind === 'store' && readers.add(p.storeId)),
     ); // a write opens it
     const docs = new HubDocs(new DocRepository(db, Date.now, new PgChangeBus(db)), access, pino({ level: 'silent' }));
-    await docs.change<Note>(admin, 'memo:gated', (d) => void (d.text = 'secret'));
+    await docs.change<Note>(admin, 'memo:gated', setText('secret'));
     const storeB = { kind: 'store', storeId: 'b' as never } as const;
     const device = DocReplica.fromChunks<Note>('memo:gated', []);
     const errors: string[] = [];
@@ -117,7 +123,9 @@ describe.each(dbTargets)('hub documents on $name', (target) => {
     expect(device.doc.text).toBeUndefined();
     expect(errors).toEqual(['memo:gated: ask first (until then this store is sent nothing of it)']); // once per connection
 
-    device.change((d) => void (d.note = 'from b'));
+    device.change((d) => {
+      d.note = 'from b';
+    });
     await sync();
     expect(device.doc).toEqual({ text: 'secret', note: 'from b' }); // its write opened the gate: the whole document
     expect(await docs.read<Note>(admin, 'memo:gated')).toEqual({ text: 'secret', note: 'from b' });

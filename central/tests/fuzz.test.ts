@@ -62,7 +62,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
     let before = await hubFingerprint(t.hub.db);
     await fc.assert(
       fc.asyncProperty(fuzzedRequest(ctx), async (req) => {
-        let res;
+        let res: Awaited<ReturnType<typeof rawCall>>;
         try {
           res = await rawCall(t.url, req);
         } catch (err) {

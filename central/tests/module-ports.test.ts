@@ -79,7 +79,13 @@ describe.each(dbTargets)('ports between hub modules on $name', (target) => {
   });
 
   it('refuses a module that asks for a port it did not declare', async () => {
-    const sneak: HubModule = { name: 'sneak', routes: (ctx) => (ctx.services.get(CATALOG_PRODUCTS), Router()) };
+    const sneak: HubModule = {
+      name: 'sneak',
+      routes: (ctx) => {
+        ctx.services.get(CATALOG_PRODUCTS);
+        return Router();
+      },
+    };
     expect(await startFails(target, [...all, sneak])).toBe(
       'module sneak asked for catalog.products without declaring it in its needs or uses',
     );

@@ -37,11 +37,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Fleet page shows ret
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${r.t.url}/console/#/fleet`);
-      const events = page
-        .getByRole('row')
-        .filter({
-          hasText: "archived to sync_events_archive when 30 days old; the event at each store's acknowledged seq stays",
-        });
+      const events = page.getByRole('row').filter({
+        hasText: "archived to sync_events_archive when 30 days old; the event at each store's acknowledged seq stays",
+      });
       await events.waitFor({ timeout: UI_WAIT_MS });
       expect(await events.textContent()).toContain('11'); // archived so far
       await page

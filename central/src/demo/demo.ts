@@ -83,17 +83,17 @@ const login = await fetch(`${hubUrl}/api/auth/login`, {
 });
 if (!login.ok) throw new Error(`the demo admin could not sign in (${login.status}); delete ${dataDir} to start over`);
 const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-const api = async (method: string, path: string, body?: unknown) => {
+const api = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
   const res = await fetch(hubUrl + path, {
     method,
     headers: { cookie, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
-  return res.json() as Promise<any>;
+  return res.json() as Promise<T>;
 };
 
-const { items: someProducts } = await api('GET', '/api/catalog/products?limit=1');
+const { items: someProducts } = await api<{ items: unknown[] }>('GET', '/api/catalog/products?limit=1');
 if (someProducts.length === 0) {
   const [, ...rows] = parseCsv(readFileSync(new URL('./demo-catalog.csv', import.meta.url), 'utf8'));
   const items = rows
@@ -118,7 +118,10 @@ if (someProducts.length === 0) {
 for (let i = 0; i < storeCount; i++) {
   const s = demoStore(i);
   if (secrets.stores[s.code]) continue;
-  const { credential } = await api('POST', '/api/locations', { ...s, kind: 'STORE' });
+  const { credential } = await api<{ credential: { storeId: string; secret: string } }>('POST', '/api/locations', {
+    ...s,
+    kind: 'STORE',
+  });
   secrets.stores[s.code] = credential;
   saveSecrets();
 }

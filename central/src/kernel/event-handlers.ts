@@ -19,6 +19,7 @@ export interface HandlerResult {
  * order) so it can write them in one statement. It returns the events it refuses individually; a throw parks the
  * whole run with the message. Either way nothing is lost and the stream is never blocked.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler with nothing to report is an async function returning Promise<void>
 export type EventHandler = (tx: Queryable, events: readonly AppliedEvent[]) => Promise<HandlerResult | void>;
 
 export class EventHandlerRegistry {

@@ -17,10 +17,10 @@ export class Port<T> {
 
 export const definePort = <T>(name: string, purpose: string): Port<T> => new Port<T>(name, purpose);
 
-/** One port filled with its service; made by `provide`, so the service is checked against the port's type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyPort = Port<any>;
+/** A port of any service type, as lists of ports hold it: only its name, purpose and identity are used. */
+type AnyPort = Pick<Port<unknown>, 'name' | 'purpose'>;
 
+/** One port filled with its service; made by `provide`, so the service is checked against the port's type. */
 export interface Provision {
   readonly port: AnyPort;
   readonly service: unknown;

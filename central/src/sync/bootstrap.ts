@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
-import type { Db, Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import { principalOf } from '../kernel/access.js';
 import type { SnapshotSource } from '../kernel/module-contract.js';
 

@@ -64,7 +64,10 @@ export class RetentionRepository {
     const released = new Promise<void>((resolve) => (release = resolve));
     let answer!: (got: boolean) => void;
     let fail!: (err: unknown) => void;
-    const got = new Promise<boolean>((resolve, reject) => ((answer = resolve), (fail = reject)));
+    const got = new Promise<boolean>((resolve, reject) => {
+      answer = resolve;
+      fail = reject;
+    });
     const held = db.transaction(async (tx) => {
       const { rows } = await tx.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS got', [
         SWEEP_LOCK_KEY,

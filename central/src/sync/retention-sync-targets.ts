@@ -56,6 +56,7 @@ export const feedRetention: RetentionTarget = {
         [cutoff, limit, after ?? FIRST_UUID],
       );
       await record(tx, rows.length);
+      // biome-ignore lint/complexity/useMathMinMax: uuids are strings; Math.max would give NaN
       const reached = rows.reduce((max, r) => (r.store_id > max ? r.store_id : max), after ?? FIRST_UUID);
       return { moved: rows.length, done: rows.length < limit, after: reached };
     });

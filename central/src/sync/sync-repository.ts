@@ -415,5 +415,6 @@ function runsByType(events: readonly WireEvent[]): WireEvent[][] {
  */
 function nextNewestHlc(newest: string | null, fresh: readonly WireEvent[], repeats: number): string | null {
   if (newest === null && repeats > 0) return null;
+  // biome-ignore lint/complexity/useMathMinMax: HLCs are strings; Math.max would give NaN
   return fresh.reduce((max, e) => (e.hlc > max ? e.hlc : max), newest ?? '');
 }

@@ -1,6 +1,6 @@
 import { AppError, ConflictError, NotFoundError } from '@storefleet/shared';
 import type { Logger } from 'pino';
-import type { Db, Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import type { Order, OrderCancellation, OrderFlows } from '../modules/orders/index.js';
 import type { Reservations } from '../kernel/ports/reservations.js';
 import { WorkflowRepository } from './repository.js';

@@ -24,7 +24,7 @@ export class RepairToOrder {
       fromStoreId: e.fromStoreId,
       toStoreId: e.toStoreId,
     });
-    if (!order || order.status !== 'CONFIRMED') return; // a saga still running is told nothing yet: its checkout answers
+    if (order?.status !== 'CONFIRMED') return; // a saga still running is told nothing yet: its checkout answers
     const repo = new WorkflowRepository(tx);
     const [from, to] = [await repo.storeLabel(e.fromStoreId), await repo.storeLabel(e.toStoreId)];
     const message = `${from} sold out of an item of your order, so it is now waiting for you at ${to}, ${e.distanceKm} km away. Nothing else changes.`;

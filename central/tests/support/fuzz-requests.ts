@@ -110,7 +110,7 @@ const rawBodies = fc.constantFrom(
   '\uFEFF{}',
   '{"a":1,"a":2}',
   '['.repeat(20_000) + ']'.repeat(20_000),
-  '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000),
+  `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`,
   JSON.stringify({
     items: Array.from({ length: 6000 }, (_, i) => ({ sku: `S${i}`, name: 'n', category: 'c', priceMinor: 1 })),
   }),
@@ -220,7 +220,7 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
       '?%E0%A4%A=1',
       '?%%%',
       '?q=%00',
-      '?limit=' + '9'.repeat(400),
+      `?limit=${'9'.repeat(400)}`,
     ),
   );
   const body = fc.oneof(

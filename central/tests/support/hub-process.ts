@@ -21,8 +21,7 @@ export class HubProcess {
     let buf = '';
     const take = (d: Buffer) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         try {

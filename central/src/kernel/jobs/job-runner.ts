@@ -68,7 +68,7 @@ const STOPPING = 'the hub is stopping';
 export class JobRunner {
   readonly repo: JobRepository;
   readonly #o: Required<Omit<JobRunnerOptions, 'db'>>;
-  readonly #defs = new Map<string, JobDefinition<any>>();
+  readonly #defs = new Map<string, JobDefinition<unknown>>();
   readonly #scheduled = new Set<string>();
   readonly #running = new Map<string, Running>();
   #timer: NodeJS.Timeout | undefined;
@@ -99,7 +99,7 @@ export class JobRunner {
 
   define<P>(d: JobDefinition<P>): void {
     if (this.#defs.has(d.name)) throw new Error(`job ${d.name} is defined twice`);
-    this.#defs.set(d.name, d as JobDefinition<any>);
+    this.#defs.set(d.name, d as JobDefinition<unknown>);
   }
 
   async schedule(name: string, o: ScheduleOptions): Promise<void> {
@@ -190,7 +190,7 @@ export class JobRunner {
     return [...this.#running.keys()];
   }
 
-  #def(name: string): JobDefinition<any> {
+  #def(name: string): JobDefinition<unknown> {
     const d = this.#defs.get(name);
     if (!d) throw new Error(`job ${name} is not defined`);
     return d;

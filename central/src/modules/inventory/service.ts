@@ -3,7 +3,7 @@ import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js
 import type { InventoryRepository, NewMovement } from './repository.js';
 import { deltaFits, sourceOf } from './stock-rules.js';
 import { incidents } from './incidents.js';
-import { type CatalogSkus, type NearbyStore, type StockLevel } from './types.js';
+import type { CatalogSkus, NearbyStore, StockLevel } from './types.js';
 
 export class InventoryService {
   constructor(

@@ -112,7 +112,8 @@ export const hubModule: HubModule = {
       .use(routes);
   },
   start(ctx) {
-    const entry = sagas.get(ctx) ?? (sagaOf(ctx), sagas.get(ctx)!);
+    sagaOf(ctx); // makes this hub's saga if routes did not
+    const entry = sagas.get(ctx)!;
     let running = false;
     const resume = () => {
       if (running) return;

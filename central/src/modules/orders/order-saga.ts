@@ -342,16 +342,14 @@ export class OrderSaga {
           if (!location) throw new StepFailed('out of stock: no distribution centre can ship every line');
         }
         try {
-          await d
-            .reservations()
-            .reserve({
-              id: reservationId,
-              storeId: location!,
-              customerRef: order.customerName || 'customer',
-              lines,
-              ttlMs: HOLD_TTL_MS,
-              fromDistributionCentre: order.fulfilment.type === 'SHIP',
-            });
+          await d.reservations().reserve({
+            id: reservationId,
+            storeId: location!,
+            customerRef: order.customerName || 'customer',
+            lines,
+            ttlMs: HOLD_TTL_MS,
+            fromDistributionCentre: order.fulfilment.type === 'SHIP',
+          });
         } catch (err) {
           if (err instanceof AppError) throw new StepFailed(`out of stock: ${err.message}`);
           throw err;
@@ -359,7 +357,7 @@ export class OrderSaga {
         return { fulfilment: { ...order.fulfilment, locationId: location } };
       }
       case 'AUTHORISE': {
-        let result;
+        let result: Awaited<ReturnType<PaymentProvider['authorise']>>;
         try {
           result = await d.payments.authorise({
             key: order.id,

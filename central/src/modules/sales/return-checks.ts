@@ -144,7 +144,10 @@ export class ReturnJudge {
 
   #leftOf(saleId: string): Left {
     let left = this.#left.get(saleId);
-    if (!left) this.#left.set(saleId, (left = { refunded: 0, returned: new Map() }));
+    if (!left) {
+      left = { refunded: 0, returned: new Map() };
+      this.#left.set(saleId, left);
+    }
     return left;
   }
 

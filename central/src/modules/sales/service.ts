@@ -101,19 +101,22 @@ export class SalesService {
     for (const c of claims) {
       if (heldIds.has(c.returnId)) continue; // sent before: the first one stands
       const verdict = judge.judge(c);
-      if (verdict.status === 'REFUSED') refused.push({ seq: c.originSeq, reason: verdict.reason });
-      else if (
-        verdict.status === 'PENDING' &&
-        (waiting ??= await repo.pendingCount(storeId, MAX_PENDING_RETURNS)) >= MAX_PENDING_RETURNS
-      ) {
-        refused.push({
-          seq: c.originSeq,
-          reason: `return ${c.returnId} of sale ${c.saleId}: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives`,
-        });
-      } else {
-        if (verdict.status === 'PENDING') waiting!++;
-        rows.push({ ...c, status: verdict.status });
+      if (verdict.status === 'REFUSED') {
+        refused.push({ seq: c.originSeq, reason: verdict.reason });
+        continue;
       }
+      if (verdict.status === 'PENDING') {
+        waiting ??= await repo.pendingCount(storeId, MAX_PENDING_RETURNS);
+        if (waiting >= MAX_PENDING_RETURNS) {
+          refused.push({
+            seq: c.originSeq,
+            reason: `return ${c.returnId} of sale ${c.saleId}: too many returns wait for sales this hub has not seen (${MAX_PENDING_RETURNS}); it is parked until its sale arrives`,
+          });
+          continue;
+        }
+        waiting++;
+      }
+      rows.push({ ...c, status: verdict.status });
     }
     await repo.insertReturns(storeId, rows, this.now());
     return { rejected: refused.sort(bySeq) };

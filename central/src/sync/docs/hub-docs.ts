@@ -22,7 +22,7 @@ interface Blind {
 }
 
 interface Entry {
-  replica: DocReplica<any>;
+  replica: DocReplica<unknown>;
   lastSeq: number;
   chunksSinceSnapshot: number;
   queue: Promise<unknown>;
@@ -189,7 +189,7 @@ export class HubDocs {
   async update<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<{ doc: Doc<T>; changed: boolean }> {
     this.access.check(principal, docId, 'write');
     return this.#serial(docId, async (e) => {
-      const changed = e.replica.change(fn as ChangeFn<any>, this.access.contentCheck(docId));
+      const changed = e.replica.change(fn as ChangeFn<unknown>, this.access.contentCheck(docId));
       if (changed) {
         await this.#persist(docId, e);
         this.access.used(principal, docId, 'write');
@@ -264,11 +264,17 @@ export class HubDocs {
 
   #flushTo(e: Entry, peer: string): void {
     const send = this.#peers.get(peer);
-    if (!send) return e.replica.dropPeer(peer);
+    if (!send) {
+      e.replica.dropPeer(peer);
+      return;
+    }
     for (let i = 0; i < 8; i++) {
       const message = e.replica.generate(peer);
       if (!message) return;
-      if (!send(e.replica.docId, toBase64(message))) return this.peerGone(peer);
+      if (!send(e.replica.docId, toBase64(message))) {
+        this.peerGone(peer);
+        return;
+      }
     }
   }
 

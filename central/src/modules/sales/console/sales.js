@@ -148,7 +148,11 @@ export default {
         if (acked.has(s.storeId) && acked.get(s.storeId) !== s.ackedSeq) changed = true;
         acked.set(s.storeId, s.ackedSeq);
       }
-      if (changed && !timer) timer = setTimeout(() => ((timer = undefined), void show()), 3000);
+      if (changed && !timer)
+        timer = setTimeout(() => {
+          timer = undefined;
+          void show();
+        }, 3000);
     });
     return () => {
       off();
