@@ -58,7 +58,13 @@ describe.skipIf(!postgres)(
       const warnings: string[] = [];
       let warned!: () => void;
       const firstWarning = new Promise<'warned'>((resolve) => (warned = () => resolve('warned')));
-      const log = { info: () => {}, warn: (_fields: object, message: string) => (warnings.push(message), warned()) };
+      const log = {
+        info: () => {},
+        warn: (_fields: object, message: string) => {
+          warnings.push(message);
+          warned();
+        },
+      };
       const migration = migrate(db, files, { lockTimeoutMs: 200, lockRetries: 50, retryDelayMs: 50, log });
       migration.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
       // A migration that queues behind the upload instead of giving up never warns: the guard lets the test end.
