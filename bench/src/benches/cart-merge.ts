@@ -21,7 +21,10 @@ export const cartMergeBench: Benchmark = {
       replica: DocReplica.fromChunks<CartDoc>('cart:bench', [hub.snapshot()]),
     }));
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     for (const dev of devices) {
       for (let i = 0; i < EDITS; i++) {
         const sku = `SKU-${Math.floor(random() * SKUS)}`;

@@ -1,4 +1,4 @@
-import { createHub, discoverModules, type Hub } from '@storefleet/central';
+import { createHub, discoverModules } from '@storefleet/central';
 import { dbTargets, type DbTarget } from '@storefleet/central/testing';
 import { hlcEncode } from '@storefleet/shared';
 import { against, round, type Benchmark, type Figure } from '../figure.js';

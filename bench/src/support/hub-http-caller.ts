@@ -27,7 +27,7 @@ export class HubApi {
     this.#agent = new Agent({ keepAlive: true, maxSockets: sockets });
   }
 
-  call<T = any>(
+  call<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
@@ -66,7 +66,7 @@ export class HubApi {
   }
 
   /** `call`, but anything other than `status` is an error naming the request and the answer. */
-  async expect<T = any>(
+  async expect<T = unknown>(
     status: number,
     method: string,
     path: string,
@@ -75,7 +75,9 @@ export class HubApi {
   ): Promise<T> {
     const res = await this.call<T>(method, path, body, who);
     if (res.status !== status)
-      throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      throw new Error(
+        `${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+      );
     return res.body;
   }
 

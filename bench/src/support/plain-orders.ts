@@ -148,7 +148,10 @@ export function plainOrders(externals: { payments: PaymentProvider; warehouse: S
               [lines.map((l) => l.sku), lines.map((l) => l.qty), lines.length],
             );
             at = rows[0]?.id ?? null;
-            if (!at) return void (refused = 'out of stock: no distribution centre can ship every line');
+            if (!at) {
+              refused = 'out of stock: no distribution centre can ship every line';
+              return;
+            }
           }
           const { rows } = await tx.query<{ sku: string; available: string | number }>(
             `SELECT sku, on_hand - reserved - safety AS available FROM plain_stock
@@ -157,7 +160,10 @@ export function plainOrders(externals: { payments: PaymentProvider; warehouse: S
           );
           const available = new Map(rows.map((r) => [r.sku, Number(r.available)]));
           const short = lines.find((l) => (available.get(l.sku) ?? 0) < l.qty);
-          if (short) return void (refused = `out of stock: ${short.sku}`);
+          if (short) {
+            refused = `out of stock: ${short.sku}`;
+            return;
+          }
           for (const l of lines)
             await tx.query(
               'UPDATE plain_stock SET reserved = reserved + $3, updated_at = $4 WHERE location_id = $1 AND sku = $2',
