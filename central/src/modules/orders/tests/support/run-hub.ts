@@ -1,7 +1,7 @@
 // A hub process for the order crash trials: `run-hub.ts PORT [CRASH_AFTER]`, with DATABASE_URL or HUB_DATA_DIR and
 // PAYMENT_URL (the provider simulator, outside this process). CRASH_AFTER (a saga step) reaches the hub as a test hook,
 // never through the environment the hub reads. Seeds a store with stock once.
-// Prints `READY <storeId>` when listening.
+// Prints `READY <storeId> <url>` when listening (PORT 0: a free port, so no other process can have taken it first).
 import { hlcEncode } from '@storefleet/shared';
 import { createHub, discoverModules } from '../../../../index.js';
 import { provide } from '../../../../kernel/ports.js';
@@ -16,7 +16,9 @@ const hub = await createHub({
   mode: 'test',
   testHooks: { ordersCrashAfter: process.argv[3] || undefined },
   modules: await discoverModules(),
-  externals: [provide(PAYMENTS_PROVIDER, new HttpPaymentProvider(process.env.PAYMENT_URL!))],
+  // The provider simulator answers in 300 ms; a loaded test machine may take seconds to get the answer across, which
+  // must not look like a provider timeout to these trials (they are about crashes).
+  externals: [provide(PAYMENTS_PROVIDER, new HttpPaymentProvider(process.env.PAYMENT_URL!, 30_000))],
 });
 let storeId = (await hub.db.query<{ id: string }>("SELECT id FROM locations WHERE code = 'CRASH'")).rows[0]?.id;
 if (!storeId) {
@@ -48,5 +50,5 @@ if (!storeId) {
     0,
   );
 }
-await hub.start();
-process.stdout.write(`READY ${storeId}\n`);
+const url = await hub.start();
+process.stdout.write(`READY ${storeId} ${url}\n`);
