@@ -37,7 +37,9 @@ async function answer(res: Response): Promise<{ status: number; type: string; bo
 
 // The hub as operators run it (cli.ts, its own process) on a real Postgres reached through a proxy the test breaks.
 describe.skipIf(!postgres)(
-  'the hub through a Postgres outage (skipped without DATABASE_URL)',
+  postgres
+    ? 'the hub through a Postgres outage'
+    : 'the hub through a Postgres outage — skipped: needs a real Postgres because the outage is a cut network link to the database server, and PGlite runs inside the hub; set DATABASE_URL',
   { timeout: 150_000 },
   () => {
     let proxy: FaultProxy;

@@ -8,7 +8,9 @@ const ADMIN = { email: 'first.admin@example.test', password: 'a long enough firs
 
 // Two replicas of one hub, started together on a database nobody has used yet, both with HUB_ADMIN_EMAIL set.
 describe.skipIf(!postgres)(
-  'first admin on a fresh Postgres (skipped without DATABASE_URL)',
+  postgres
+    ? 'first admin on a fresh Postgres'
+    : 'first admin on a fresh Postgres — skipped: needs a real Postgres because two hub processes start on one database at once, and PGlite is one process; set DATABASE_URL',
   { timeout: 150_000 },
   () => {
     const started: HubProcess[] = [];

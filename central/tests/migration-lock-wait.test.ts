@@ -17,7 +17,9 @@ const postgres = dbTargets.find((t) => t.name === 'postgres');
  * sync_events while queueing behind an upload's row lock that then needed sync_events: a deadlock.
  */
 describe.skipIf(!postgres)(
-  'migrations behind live uploads (Postgres; skipped without DATABASE_URL: PGlite has one connection)',
+  postgres
+    ? 'migrations behind live uploads (Postgres)'
+    : 'migrations behind live uploads — skipped: needs a real Postgres because the lock wait needs a migration and an upload on two connections at once, and PGlite has one; set DATABASE_URL',
   () => {
     const cleanups: (() => Promise<void>)[] = [];
     afterEach(async () => {

@@ -89,6 +89,12 @@ const crossing = {
   },
 };
 
+/** The skip reason a Postgres-only test shows on PGlite: what it needs that PGlite (one in-process connection) lacks. */
+const onlyPostgres = (target: { name: string }, because: string) =>
+  target.name === 'postgres'
+    ? ''
+    : ` — skipped: needs a real Postgres because ${because}, and PGlite has one in-process connection; set DATABASE_URL`;
+
 describe.each(dbTargets)(
   'a transient error at the hub parks nothing; a failing event is parked alone, on $name',
   (target) => {
@@ -196,7 +202,7 @@ describe.each(dbTargets)(
 
     // A real deadlock needs two connections: PGlite has one, so this runs where a Postgres is reachable (DATABASE_URL).
     it.skipIf(target.name !== 'postgres')(
-      'applies both batches of a real deadlock (Postgres aborts one: it is retried, not parked)',
+      `applies both batches of a real deadlock (Postgres aborts one: it is retried, not parked)${onlyPostgres(target, 'a deadlock needs two connections')}`,
       async () => {
         const [a, b] = [await newStore(), await newStore()];
         const crossed = (storeId: string, first: number, second: number): WireEvent[] => [
@@ -223,7 +229,7 @@ describe.each(dbTargets)(
     );
 
     it.skipIf(target.name !== 'postgres')(
-      'applies a batch whose database connection is cut mid-transaction (retried on a new one, not parked)',
+      `applies a batch whose database connection is cut mid-transaction (retried on a new one, not parked)${onlyPostgres(target, 'a connection to cut is a socket to a database server')}`,
       async () => {
         const storeId = await newStore();
         severed.left = 1;

@@ -15,6 +15,7 @@ const ADMIN_URL = process.env.DATABASE_URL;
 /** Sales per phase (before the dump, during it, after it, while the hub is down); full sizes belong in bench/. */
 const SALES = Number(process.env.SF_PG_RESTORE_SALES ?? 1500);
 const TITLE = 'a hub restarted on a pg_restore of an older pg_dump, while a store sells and holds flow';
+const SKIPPED = 'skipped: needs a real Postgres because the trial restores a pg_dump with pg_restore; set DATABASE_URL';
 
 /**
  * The trial of issue #14 on real Postgres: a hub on Postgres with a store selling (test ledger: one row per sale, a
@@ -23,7 +24,7 @@ const TITLE = 'a hub restarted on a pg_restore of an older pg_dump, while a stor
  * acknowledged sales the hub lost (it keeps acked events for its retention window) and nothing is counted twice; its
  * feed re-agrees: holds placed after the restart arrive, holds the dump lacked end at the store, holds it had stay.
  */
-describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — skipped: needs a real Postgres, set DATABASE_URL`, () => {
+describe.skipIf(!ADMIN_URL)(ADMIN_URL ? TITLE : `${TITLE} — ${SKIPPED}`, () => {
   let f: SyncFixture;
   let desk: HoldDesk;
   const name = `sf_restore_trial_${randomBytes(4).toString('hex')}`;

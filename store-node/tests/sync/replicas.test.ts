@@ -5,14 +5,20 @@ import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 
 const postgres = dbTargets.find((t) => t.name === 'postgres');
 
-// Several hub processes share one Postgres; PGlite is one process by nature, so this runs where Postgres is given.
-// Fan-out between them goes through Postgres NOTIFY, and through NATS JetStream where NATS_URL is given.
+// Several hub replicas share one Postgres and fan changes out through its LISTEN/NOTIFY (or NATS JetStream where
+// NATS_URL is given). PGlite is one in-process connection: a second hub cannot open the same database, and a socket
+// server in front of it (pglite-socket) multiplexes every client onto that one session, so transactions and NOTIFY
+// would not be what two replicas see on Postgres. This runs where a Postgres is given.
 const buses = [
   { bus: 'postgres-notify', natsUrl: undefined },
   ...(process.env.NATS_URL ? [{ bus: 'nats-jetstream', natsUrl: process.env.NATS_URL }] : []),
 ];
 
-describe.skipIf(!postgres).each(buses)('two hub replicas on one Postgres, fan-out by $bus', ({ bus, natsUrl }) => {
+const title = postgres
+  ? 'two hub replicas on one Postgres, fan-out by $bus'
+  : 'two hub replicas, fan-out by $bus — skipped: needs a real Postgres because two hubs share one database and its LISTEN/NOTIFY, and PGlite is one in-process connection; set DATABASE_URL';
+
+describe.skipIf(!postgres).each(buses)(title, ({ bus, natsUrl }) => {
   let f: SyncFixture;
   let replicaB: Hub;
   beforeAll(async () => {
@@ -33,21 +39,22 @@ describe.skipIf(!postgres).each(buses)('two hub replicas on one Postgres, fan-ou
     await f?.stop();
   });
 
-  it('delivers a change made on replica B to a store connected to replica A within a second', async () => {
+  it('delivers each change made on replica B, in order, to a store connected to replica A', async () => {
     const store = await f.store('REP1', {}, false);
-    const arrived: number[] = [];
-    store.sync.feedHandlers.register('test.note', () => void arrived.push(Date.now()));
+    const arrived: unknown[] = [];
+    store.sync.feedHandlers.register('test.note', (_db, entry) => void arrived.push(entry.payload));
     await store.start();
     await waitFor('the store to connect to replica A', () => store.sync.status().phase === 'syncing');
     const storeId = f.credentials.get('REP1')!.storeId;
+    // How soon a change arrives is a latency (no bench measures it across replicas yet), not this test's claim. The
+    // hub also re-reads feeds every 30 s, so arrival alone does not prove the bus; /healthz below names the bus in use.
     for (let i = 0; i < 5; i++) {
-      const committedAt = Date.now();
       await replicaB.db.transaction((tx) =>
         replicaB.sync.feed.append(tx, storeId, [{ type: 'test.note', payload: { i } }]),
       );
-      await waitFor(`entry ${i + 1}`, () => arrived.length === i + 1, 1000);
-      expect(arrived[i]! - committedAt).toBeLessThan(1000);
+      await waitFor(`entry ${i + 1}`, () => arrived.length === i + 1, 60_000);
     }
+    expect(arrived).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
     expect(((await (await fetch(`${f.hubUrl}/healthz`)).json()) as { changeBus: string }).changeBus).toBe(bus);
     const states = (
       await replicaB.db.query<{ replica: string; connected: boolean }>(
