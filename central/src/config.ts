@@ -52,6 +52,11 @@ export interface HubConfig {
   /** How often sync lag is sampled for the console's chart (default 15 s). */
   readonly syncLagSampleMs?: number;
   readonly syncHeartbeatMs?: number;
+  /**
+   * How often each replica re-reads the feed heads of its connected stores, the safety net under a lost change
+   * notification (default 30 s). Programmatic only; tests set it high so that a change can arrive only by the bus.
+   */
+  readonly syncFeedCheckMs?: number;
   /** Largest JSON body accepted; sync batches do not travel over HTTP. */
   readonly bodyLimit?: string;
   /**

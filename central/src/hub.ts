@@ -363,6 +363,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
         now,
         protocol: config.syncProtocol,
         heartbeatMs: config.syncHeartbeatMs,
+        feedCheckMs: config.syncFeedCheckMs,
         onDocSync: (storeId, docId, data, session) => {
           const send = (id: string, d: string) => session.sendDoc(id, d);
           docs

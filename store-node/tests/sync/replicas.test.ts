@@ -22,7 +22,9 @@ describe.skipIf(!postgres).each(buses)(title, ({ bus, natsUrl }) => {
   let f: SyncFixture;
   let replicaB: Hub;
   beforeAll(async () => {
-    f = await SyncFixture.start(postgres!, { replica: 'replica-a', natsUrl });
+    // Replica A, the one the store is connected to, re-reads feed heads only hourly: a change made on replica B can
+    // reach the store within this test only through the bus.
+    f = await SyncFixture.start(postgres!, { replica: 'replica-a', natsUrl, syncFeedCheckMs: 3_600_000 });
     replicaB = await createHub({
       databaseUrl: f.hubConfig.databaseUrl,
       natsUrl,
@@ -46,13 +48,17 @@ describe.skipIf(!postgres).each(buses)(title, ({ bus, natsUrl }) => {
     await store.start();
     await waitFor('the store to connect to replica A', () => store.sync.status().phase === 'syncing');
     const storeId = f.credentials.get('REP1')!.storeId;
-    // How soon a change arrives is a latency (no bench measures it across replicas yet), not this test's claim. The
-    // hub also re-reads feeds every 30 s, so arrival alone does not prove the bus; /healthz below names the bus in use.
+    // How soon a change arrives is a latency (no bench measures it across replicas yet), not this test's claim; 20 s
+    // is ample for one message on a loaded machine and leaves a dead bus failing with its own message below.
     for (let i = 0; i < 5; i++) {
       await replicaB.db.transaction((tx) =>
         replicaB.sync.feed.append(tx, storeId, [{ type: 'test.note', payload: { i } }]),
       );
-      await waitFor(`entry ${i + 1}`, () => arrived.length === i + 1, 60_000);
+      await waitFor(
+        `entry ${i + 1} of 5, written on replica B, to reach the store on replica A through the ${bus} bus`,
+        () => arrived.length === i + 1,
+        20_000,
+      );
     }
     expect(arrived).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })));
     expect(((await (await fetch(`${f.hubUrl}/healthz`)).json()) as { changeBus: string }).changeBus).toBe(bus);
@@ -63,5 +69,5 @@ describe.skipIf(!postgres).each(buses)(title, ({ bus, natsUrl }) => {
       )
     ).rows;
     expect(states).toEqual([{ replica: 'replica-a', connected: true }]);
-  });
+  }, 180_000);
 });
