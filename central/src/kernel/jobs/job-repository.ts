@@ -77,6 +77,21 @@ const toClaimed = (r: RunRow): ClaimedRun => ({
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 const OPEN = `state IN ('QUEUED', 'RUNNING')`;
 
+/**
+ * How far two hub processes' clocks may disagree: a time another process wrote counts as "impossibly far ahead" only
+ * beyond this much more than it could be, so a peer whose clock runs a little fast is not taken for a stepped clock.
+ */
+export const CLOCK_SKEW_MS = 2_000;
+/** A run held, whose lease expired or ends further ahead than its length allows (set by a clock since stepped back). */
+const LEASE_GONE = (now: string) =>
+  `(state = 'RUNNING' AND (lease_until < ${now} OR lease_until > ${now}::bigint + lease_ms + ${CLOCK_SKEW_MS}))`;
+/** A schedule whose next run is now, or further ahead than one period (with its jitter) can put it. */
+const SCHEDULE_DUE = (now: string) =>
+  `(s.next_run_at <= ${now} OR s.next_run_at > ${now}::bigint + s.every_ms * (1 + s.jitter) + ${CLOCK_SKEW_MS})`;
+
+/** The run claimPeriod was about to end was renewed since the claim looked: the claim rolls back. */
+class RenewedMeanwhile extends Error {}
+
 /** All SQL of the job runner (tables in core/schema/002_jobs.sql). Every write to a held run names its lease epoch. */
 export class JobRepository {
   constructor(readonly db: Db) {}
@@ -89,6 +104,11 @@ export class JobRepository {
          next_run_at = LEAST(job_schedules.next_run_at, EXCLUDED.next_run_at), updated_at = EXCLUDED.updated_at`,
       [name, everyMs, jitter, firstAt, now],
     );
+  }
+
+  /** Drops a schedule (its runs stay, pruned as usual); false when there was none. */
+  async deleteSchedule(name: string): Promise<boolean> {
+    return (await this.db.query('DELETE FROM job_schedules WHERE name = $1', [name])).rowCount === 1;
   }
 
   async schedules(names?: readonly string[]): Promise<JobScheduleView[]> {
@@ -109,6 +129,12 @@ export class JobRepository {
    * Takes this period of a schedule, if it is due and its last run has ended: moves next_run_at to `nextAt` and
    * inserts the period's run already held by `owner`, in one transaction. Of several processes asking at once, the
    * conditional UPDATE lets one through; the others find next_run_at in the future and get null.
+   *
+   * A schedule is due at next_run_at, or at once when next_run_at is further ahead than one period can put it (a hub
+   * clock that stepped back, or ran ahead, set it). A last run whose lease expired, or stands further ahead than its
+   * length (the same), does not hold the period up: it is ended as FAILED in the same transaction (its process died
+   * or hung) and the new period runs. Ending it locks its row, so an owner renewing it after that finds it ended (its
+   * lease is lost); one that renewed in between makes the claim roll back (the period waits for that run).
    */
   async claimPeriod(
     name: string,
@@ -118,21 +144,37 @@ export class JobRepository {
     maxAttempts: number,
     leaseMs: number,
   ): Promise<ClaimedRun | null> {
-    return this.db.transaction(async (tx) => {
-      const moved = await tx.query(
-        `UPDATE job_schedules s SET next_run_at = $3 WHERE s.name = $1 AND s.next_run_at <= $2
-           AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.schedule = s.name AND r.${OPEN})`,
-        [name, now, nextAt],
-      );
-      if (!moved.rowCount) return null;
-      const { rows } = await tx.query<RunRow>(
-        `INSERT INTO job_runs (id, name, schedule, state, run_at, attempts, max_attempts, lease_ms, lease_owner,
-           lease_epoch, lease_until, created_at, started_at)
-         VALUES ($1, $2, $2, 'RUNNING', $3, 1, $4, $5, $6, 1, $3::bigint + $5::bigint, $3, $3) RETURNING *`,
-        [uuidv7(now), name, now, maxAttempts, leaseMs, owner],
-      );
-      return toClaimed(rows[0]!);
-    });
+    try {
+      return await this.db.transaction(async (tx) => {
+        const moved = await tx.query<{ gone: number }>(
+          `UPDATE job_schedules s SET next_run_at = $3 WHERE s.name = $1 AND ${SCHEDULE_DUE('$2')}
+             AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.schedule = s.name AND r.${OPEN} AND NOT ${LEASE_GONE('$2')})
+           RETURNING (SELECT count(*)::int FROM job_runs r WHERE r.schedule = s.name AND ${LEASE_GONE('$2')}) AS gone`,
+          [name, now, nextAt],
+        );
+        if (!moved.rowCount) return null;
+        const gone = Number(moved.rows[0]!.gone);
+        if (gone > 0) {
+          const ended = await tx.query(
+            `UPDATE job_runs SET state = 'FAILED', finished_at = $2, lease_owner = NULL, lease_until = NULL,
+               last_error = 'the process running it stopped renewing its lease (it died or hung); the next period ran instead'
+             WHERE schedule = $1 AND ${LEASE_GONE('$2')}`,
+            [name, now],
+          );
+          if (ended.rowCount < gone) throw new RenewedMeanwhile();
+        }
+        const { rows } = await tx.query<RunRow>(
+          `INSERT INTO job_runs (id, name, schedule, state, run_at, attempts, max_attempts, lease_ms, lease_owner,
+             lease_epoch, lease_until, created_at, started_at)
+           VALUES ($1, $2, $2, 'RUNNING', $3, 1, $4, $5, $6, 1, $3::bigint + $5::bigint, $3, $3) RETURNING *`,
+          [uuidv7(now), name, now, maxAttempts, leaseMs, owner],
+        );
+        return toClaimed(rows[0]!);
+      });
+    } catch (err) {
+      if (err instanceof RenewedMeanwhile) return null;
+      throw err;
+    }
   }
 
   /**
@@ -153,7 +195,7 @@ export class JobRepository {
        WHERE id IN (
          SELECT id FROM job_runs
          WHERE name = ANY($1::text[]) AND NOT (id = ANY($2::text[]))
-           AND ((state = 'QUEUED' AND run_at <= $4) OR (state = 'RUNNING' AND lease_until < $4))
+           AND ((state = 'QUEUED' AND run_at <= $4) OR ${LEASE_GONE('$4')})
          ORDER BY run_at LIMIT $5 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [names, skip, owner, now, limit],

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
-import { JobRepository, type ClaimedRun } from './job-repository.js';
+import { CLOCK_SKEW_MS, JobRepository, type ClaimedRun } from './job-repository.js';
 import {
   LeaseLostError,
   type EnqueueOptions,
@@ -27,6 +27,11 @@ export interface JobRunnerOptions {
 }
 
 const DEFAULT_LEASE_MS = 60_000;
+/**
+ * A scheduled run's lease when its job names none: three periods, at least 3 s, at most the default. A hub that dies
+ * inside a 1 s sweep holds that schedule up for about 3 s, not a minute; the lease is renewed every period meanwhile.
+ */
+const scheduledLeaseMs = (everyMs: number) => Math.min(DEFAULT_LEASE_MS, Math.max(3_000, 3 * everyMs));
 const DEFAULT_BACKOFF_MS = 5_000;
 const MAX_BACKOFF_MS = 3_600_000;
 const ONE_OFF_ATTEMPTS = 5;
@@ -50,7 +55,12 @@ const STOPPING = 'the hub is stopping';
  *
  *   schedule   each period runs once per cluster: the process that moves the schedule's next_run_at past now with
  *              a conditional UPDATE inserts the period's run, already held by it; a period waits while the last
- *              run is still queued or running (a slow sweep is never run twice at once)
+ *              run is still queued or running (a slow sweep is never run twice at once), unless its lease expired:
+ *              then that run is ended FAILED and the period runs (a hub that died mid-sweep holds a 1 s sweep up
+ *              for its 3 s lease; a scheduled run's lease is three periods unless its job names one)
+ *   clock      a next run or lease further ahead than a period or lease can put it was written by a clock that has
+ *              since stepped back (or a peer's running ahead by more than CLOCK_SKEW_MS): the schedule is due, the
+ *              lease expired
  *   lease      a held run has an owner, an expiry and an epoch; the owner renews it at a third of its length while
  *              the job runs; every write of a run (progress, checkpoint, outcome) is conditional on the epoch, so a
  *              process whose lease expired cannot record over the process that took the run over
@@ -117,6 +127,16 @@ export class JobRunner {
     );
     this.#scheduled.add(name);
     this.#wake();
+  }
+
+  /**
+   * Drops a schedule a setting has turned off (RETENTION_EVERY_MINUTES=0), so no hub runs it and GET /api/jobs no
+   * longer shows it with a next run. The cluster shares one row: a hub still running with it on stops running it
+   * too, until it restarts and makes it again.
+   */
+  async unschedule(name: string): Promise<void> {
+    this.#scheduled.delete(name);
+    if (await this.repo.deleteSchedule(name)) this.#o.log.info({ job: name }, 'job schedule turned off and dropped');
   }
 
   async enqueue(name: string, payload?: unknown, o: EnqueueOptions = {}): Promise<{ id: string; created: boolean }> {
@@ -237,11 +257,15 @@ export class JobRunner {
     const free = () => concurrency - this.#running.size;
     if (this.#scheduled.size) {
       for (const s of await this.repo.schedules([...this.#scheduled])) {
-        if (s.nextRunAt > t) {
+        // Further ahead than a period can put it: written by a clock that has since stepped back, so due now.
+        const stepped = s.nextRunAt > t + s.everyMs * (1 + s.jitter) + CLOCK_SKEW_MS;
+        if (s.nextRunAt > t && !stepped) {
           wakeMs = Math.min(wakeMs, s.nextRunAt - t);
           continue;
         }
         if (free() < 1 || this.#stopping) continue;
+        // This process's own run of it, however late its lease, is alive: the period waits for it.
+        if ([...this.#running.values()].some((r) => r.run.name === s.name)) continue;
         const d = this.#def(s.name);
         const run = await this.repo.claimPeriod(
           s.name,
@@ -249,7 +273,7 @@ export class JobRunner {
           t + this.#period(s.everyMs, s.jitter),
           owner,
           d.maxAttempts ?? SCHEDULED_ATTEMPTS,
-          d.leaseMs ?? DEFAULT_LEASE_MS,
+          d.leaseMs ?? scheduledLeaseMs(s.everyMs),
         );
         if (run) runs.push(this.#launch(run));
       }
@@ -257,8 +281,11 @@ export class JobRunner {
     if (!this.#stopping && free() > 0) {
       for (const run of await this.repo.claimDue([...this.#defs.keys()], this.running, owner, t, free())) {
         if (run.attempts > run.maxAttempts) {
-          // Taken over after its process stopped holding it, once too often: the job itself may be what kills it.
-          const error = `stopped without finishing ${run.maxAttempts} time(s): the process running it died or hung`;
+          // Taken over after its process stopped holding it, with no attempt left: say how many it had, not a guess.
+          const error =
+            run.maxAttempts === 1
+              ? 'the process running it died or hung before it finished (its one attempt)'
+              : `the process running it died or hung before it finished, on the last of its ${run.maxAttempts} attempts`;
           await this.repo.failed(run.id, run.epoch, t, error, null);
           this.#o.log.error({ jobRunId: run.id, job: run.name }, `job failed: ${error}`);
           continue;

@@ -36,7 +36,10 @@ export interface JobDefinition<P = unknown> {
   readonly maxAttempts?: number;
   /** The first retry's delay, doubling at each (capped at an hour); default 5 s. */
   readonly backoffMs?: number;
-  /** How long a run is held without a renewal; the runner renews at a third of it while the job runs. Default 60 s. */
+  /**
+   * How long a run is held without a renewal; the runner renews at a third of it while the job runs. Default 60 s for
+   * a one-off, three periods (from 3 s up to 60 s) for a scheduled run: a dead hub holds a schedule up that long.
+   */
   readonly leaseMs?: number;
 }
 

@@ -24,8 +24,8 @@ describe.each(dbTargets)('the job runner on $name', (target) => {
   let drop: () => Promise<void>;
   const clock = { ms: T0 };
   const runners: JobRunner[] = [];
-  const runner = (owner: string, pollMs = 1_000) => {
-    const r = new JobRunner({ db, now: () => clock.ms, log, owner, pollMs, random: () => 0.5 });
+  const runner = (owner: string, pollMs = 1_000, random = () => 0.5) => {
+    const r = new JobRunner({ db, now: () => clock.ms, log, owner, pollMs, random });
     runners.push(r);
     return r;
   };
@@ -63,6 +63,125 @@ describe.each(dbTargets)('the job runner on $name', (target) => {
     const runs = await hubA.repo.recent({ name: 'm.sweep', limit: 10 });
     expect(runs.map((r) => r.state)).toEqual(['DONE', 'DONE', 'DONE', 'DONE']);
     expect((await hubA.repo.schedules())[0]).toMatchObject({ name: 'm.sweep', nextRunAt: T0 + 4_000 });
+  });
+
+  it('each period is drawn within its jitter: ±20 % of 1 s puts the next run 0.8 s to 1.2 s away', async () => {
+    const nextAfterOneRun = async (owner: string, dice: number) => {
+      const hub = runner(owner, 1_000, () => dice);
+      const name = `m.${owner}`;
+      hub.define({ name, run: async () => undefined });
+      await hub.schedule(name, { everyMs: 1_000, jitter: 0.2, firstAfterMs: 0 });
+      expect(await hub.runDue()).toBe(1);
+      const [s] = await hub.repo.schedules([name]);
+      return s!.nextRunAt - clock.ms;
+    };
+    expect(await nextAfterOneRun('low', 0)).toBe(800);
+    expect(await nextAfterOneRun('high', 0.999_999)).toBe(1_200);
+    expect(await nextAfterOneRun('mid', 0.5)).toBe(1_000);
+  });
+
+  it("a clock that steps back does not stop a schedule, nor hold a dead process's run until it catches up", async () => {
+    const [hubA, hubB] = [runner('hub-a'), runner('hub-b')];
+    let sweeps = 0;
+    const hung = gate();
+    for (const r of [hubA, hubB]) r.define({ name: 'm.sweep', run: async () => void sweeps++ });
+    const reached = gate();
+    hubA.define({
+      name: 'm.report',
+      leaseMs: 30_000,
+      run: async () => {
+        reached.open();
+        await hung.opened;
+      },
+    });
+    hubB.define({ name: 'm.report', leaseMs: 30_000, run: async () => undefined });
+    await hubA.schedule('m.sweep', { everyMs: 1_000, firstAfterMs: 0 });
+    await hubB.schedule('m.sweep', { everyMs: 1_000, firstAfterMs: 0 });
+    expect(await hubA.runDue()).toBe(1);
+
+    // the clock runs 15 minutes ahead for a moment: a sweep and a report start then, and hub-a dies in the report
+    clock.ms += 15 * 60_000;
+    const { id } = await hubA.enqueue('m.report');
+    const aRun = hubA.runDue();
+    await reached.opened;
+    await hubA.stop({ graceMs: 0 });
+    expect(sweeps).toBe(2);
+
+    // back to the right time, a second after the first sweep: the next sweep is due within a period, not 15 minutes
+    clock.ms = T0 + 1_000;
+    expect(await hubB.runDue()).toBe(2); // the sweep, and the report whose lease stood 15 minutes ahead
+    expect(sweeps).toBe(3);
+    expect(await hubB.get(id)).toMatchObject({ state: 'DONE', attempts: 2 });
+    for (let s = 0; s < 3; s++) {
+      clock.ms += 1_000;
+      await hubB.runDue();
+    }
+    expect(sweeps).toBe(6);
+    hung.open();
+    await aRun;
+  });
+
+  it('a process that dies inside a 1 s sweep holds it up for a few periods, and its run says what happened', async () => {
+    const [hubA, hubB] = [runner('hub-a'), runner('hub-b')];
+    const hung = gate();
+    const reached = gate();
+    const ranAt: number[] = [];
+    hubA.define({
+      name: 'm.sweep',
+      run: async () => {
+        reached.open();
+        await hung.opened;
+      },
+    });
+    hubB.define({ name: 'm.sweep', run: async () => void ranAt.push(clock.ms) });
+    await hubA.schedule('m.sweep', { everyMs: 1_000, firstAfterMs: 0 });
+    await hubB.schedule('m.sweep', { everyMs: 1_000, firstAfterMs: 0 });
+    const aRun = hubA.runDue();
+    await reached.opened;
+    await hubA.stop({ graceMs: 0 }); // hub-a is gone mid-sweep: nothing renews its lease
+    const [dead] = await hubB.repo.recent({ name: 'm.sweep', limit: 1 });
+
+    for (let s = 1; s <= 10; s++) {
+      clock.ms += 1_000;
+      await hubB.runDue();
+    }
+    expect(ranAt.length).toBeGreaterThanOrEqual(6); // each period from the 4th on
+    expect(ranAt[0]).toBeLessThanOrEqual(T0 + 4_000);
+    expect(await hubB.get(dead!.id)).toMatchObject({
+      state: 'FAILED',
+      attempts: 1,
+      lastError: 'the process running it stopped renewing its lease (it died or hung); the next period ran instead',
+    });
+    hung.open();
+    await aRun;
+  });
+
+  it('a one-off whose process dies on its only attempt is FAILED saying so, not blaming the job', async () => {
+    const [hubA, hubB] = [runner('hub-a'), runner('hub-b')];
+    const hung = gate();
+    const reached = gate();
+    hubA.define({
+      name: 'm.export',
+      maxAttempts: 1,
+      leaseMs: 30_000,
+      run: async () => {
+        reached.open();
+        await hung.opened;
+      },
+    });
+    hubB.define({ name: 'm.export', maxAttempts: 1, leaseMs: 30_000, run: async () => undefined });
+    const { id } = await hubA.enqueue('m.export');
+    const aRun = hubA.runDue();
+    await reached.opened;
+    await hubA.stop({ graceMs: 0 });
+    clock.ms += 30_001;
+    await hubB.runDue();
+    expect(await hubB.get(id)).toMatchObject({
+      state: 'FAILED',
+      lastError: 'the process running it died or hung before it finished (its one attempt)',
+    });
+    hung.open();
+    await aRun;
   });
 
   it('a job that throws is retried after a backoff, then FAILED with its message', async () => {
