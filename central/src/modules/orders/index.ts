@@ -27,7 +27,12 @@ export type { Order, OrderCancellation } from './types.js';
 export type { OrderFlows } from './order-flows.js';
 export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
 
-const sagas = new WeakMap<HubContext, { saga: OrderSaga; timer?: NodeJS.Timeout; captureSoon?: () => void }>();
+const sagas = new WeakMap<
+  HubContext,
+  { saga: OrderSaga; captureSoon?: () => void; nudge?: Promise<unknown>; stopped?: boolean }
+>();
+/** How often any one hub of the cluster resumes stale sagas and captures picked-up orders' payments. */
+const ORDER_SWEEP_EVERY_MS = 1_000;
 
 /**
  * One saga per hub: payments and the warehouse are the objects the hub was given (`externals`), else the adapters its
@@ -111,35 +116,33 @@ export const hubModule: HubModule = {
       })
       .use(routes);
   },
-  start(ctx) {
+  async start(ctx) {
     sagaOf(ctx); // makes this hub's saga if routes did not
     const entry = sagas.get(ctx)!;
-    let running = false;
-    const resume = () => {
-      if (running) return;
-      running = true;
-      entry.saga
-        .resumeStale()
-        .catch((err: unknown) => ctx.log.error({ err }, 'resuming order sagas failed'))
-        .finally(() => (running = false));
-    };
-    // Picked-up orders' payments are captured after the hand-over commits (nudged then, and every second).
-    let capturing = false;
+    const capture = (signal?: AbortSignal) => captureDue(ctx.db, entry.saga.deps.payments, ctx.log, ctx.now, signal);
+    // On the hub's job runner: one hub of the cluster resumes the sagas whose runner died and captures the payments of
+    // picked-up orders each second (each hub did both on its own timer, and asked the provider for one capture twice).
+    ctx.jobs.define({
+      name: 'orders.resume-sagas',
+      run: async (job) => void (await entry.saga.resumeStale(20, job.signal)),
+    });
+    ctx.jobs.define({ name: 'orders.capture-payments', run: async (job) => void (await capture(job.signal)) });
+    // A restarted hub resumes at once what its predecessor left.
+    await ctx.jobs.schedule('orders.resume-sagas', { everyMs: ORDER_SWEEP_EVERY_MS, firstAfterMs: 0 });
+    await ctx.jobs.schedule('orders.capture-payments', { everyMs: ORDER_SWEEP_EVERY_MS });
+    // A hand-over's commit nudges this hub to capture now; the claim on each order keeps it to one provider call
+    // however many hubs capture at once.
     entry.captureSoon = () => {
-      if (capturing) return;
-      capturing = true;
-      captureDue(ctx.db, entry.saga.deps.payments, ctx.log, ctx.now)
+      if (entry.nudge || entry.stopped) return;
+      entry.nudge = capture()
         .catch((err: unknown) => ctx.log.error({ err }, 'capturing picked-up orders failed'))
-        .finally(() => (capturing = false));
+        .finally(() => (entry.nudge = undefined));
     };
-    resume();
-    entry.timer = setInterval(() => {
-      resume();
-      entry.captureSoon!();
-    }, 1000);
-    entry.timer.unref();
   },
-  stop(ctx) {
-    clearInterval(sagas.get(ctx)?.timer);
+  async stop(ctx) {
+    const entry = sagas.get(ctx);
+    if (!entry) return;
+    entry.stopped = true;
+    await entry.nudge;
   },
 };

@@ -216,14 +216,21 @@ export class OrderSaga {
     return order.status === 'COMPENSATING' ? this.settled(id) : order;
   }
 
-  /** Orders whose runner died (lease expired): resumed here. */
-  async resumeStale(limit = 20): Promise<number> {
+  /**
+   * Orders whose runner died (lease expired): resumed here, one after another, the next not begun once `signal`
+   * aborts (the hub is stopping). The orders module's `orders.resume-sagas` job calls it each second.
+   */
+  async resumeStale(limit = 20, signal?: AbortSignal): Promise<number> {
     const ids = await this.#repo.stale(this.deps.now(), limit);
-    for (const id of ids)
+    let resumed = 0;
+    for (const id of ids) {
+      if (signal?.aborted) break;
+      resumed++;
       await this.drive(id).catch((err: unknown) =>
         this.deps.log.error({ err, orderId: id }, 'order saga could not resume'),
       );
-    return ids.length;
+    }
+    return resumed;
   }
 
   /**

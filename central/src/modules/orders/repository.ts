@@ -315,13 +315,30 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  /** Picked-up orders whose authorised payment is not captured yet, oldest hand-over first. */
-  async captureDue(limit: number): Promise<Order[]> {
+  /**
+   * Claims up to `limit` picked-up orders whose authorised payment is not captured yet, oldest hand-over first, until
+   * `now + claimMs`: orders another process claimed (and whose claim has not run out) or is claiming this instant are
+   * skipped, so one order's capture is asked of the provider by one process at a time. A claim further ahead than
+   * `claimMs` was made by a clock that has since stepped back, and counts as run out.
+   */
+  async claimCaptures(now: number, claimMs: number, limit: number): Promise<Order[]> {
     const { rows } = await this.db.query<Row>(
-      `SELECT * FROM orders WHERE status = 'PICKED_UP' AND payment_captured_at IS NULL AND payment_attempted ORDER BY picked_up_at LIMIT $1`,
-      [limit],
+      `UPDATE orders SET capture_claimed_until = $1::bigint + $2::bigint WHERE id IN (
+         SELECT id FROM orders WHERE status = 'PICKED_UP' AND payment_captured_at IS NULL AND payment_attempted
+           AND (capture_claimed_until IS NULL OR capture_claimed_until < $1 OR capture_claimed_until > $1::bigint + $2::bigint)
+         ORDER BY picked_up_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, claimMs, limit],
     );
     return rows.map(toOrder);
+  }
+
+  /** Gives a claim back after a failed capture, so the next round tries again instead of waiting for it to run out. */
+  async releaseCapture(id: string): Promise<void> {
+    await this.db.query(
+      'UPDATE orders SET capture_claimed_until = NULL WHERE id = $1 AND payment_captured_at IS NULL',
+      [id],
+    );
   }
 
   /** Records the capture and its line in the timeline, in one statement; once (a second call changes nothing). */
