@@ -107,6 +107,22 @@ export function storeStock(dbPath: string): {
   }
 }
 
+/**
+ * Events in the store's outbox the hub has not acknowledged yet (uploading, or waiting to be), read from its file as
+ * another process would: a fault that lands while this is above 0 lands with work in flight.
+ */
+export function unackedEvents(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db
+      .prepare("SELECT count(*) FROM sync_outbox WHERE seq > (SELECT value FROM sync_state WHERE key = 'acked_seq')")
+      .pluck()
+      .get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 /** The hub's side, asked over its API with the store's own token, as the store's screens would ask it. */
 export class HubStock {
   #token: string | undefined;

@@ -1,7 +1,7 @@
 // A hub process for the chaos trials: `run-hub.ts PORT` with DATABASE_URL or HUB_DATA_DIR, with the hub's own modules
 // only (the stores' `stock.moved` go through the real inventory handler). With CHAOS_SETUP='{"skus":[…],"store":"CODE"}'
 // (first start only) it puts the skus in the catalog, registers the store and prints `STORE <id> <secret>`. Prints
-// READY when listening.
+// `URL <url>` then READY when listening (PORT 0: a free port of its own, so no other process can have taken it first).
 import { createHub, discoverModules } from '@storefleet/central';
 
 const hub = await createHub({
@@ -24,5 +24,5 @@ if (process.env.CHAOS_SETUP) {
   const { credential } = await hub.fleet.register({ code: setup.store, name: 'Chaos', kind: 'STORE', lat: 0, lon: 0 });
   process.stdout.write(`STORE ${credential!.storeId} ${credential!.secret}\n`);
 }
-await hub.start();
-process.stdout.write('READY\n');
+const url = await hub.start();
+process.stdout.write(`URL ${url}\nREADY\n`);

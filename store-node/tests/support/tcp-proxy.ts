@@ -1,18 +1,24 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-/** Forwards 127.0.0.1:port to the hub; `cut()` severs every connection at once, as a network failure would. */
+/**
+ * Forwards 127.0.0.1:port to the hub; `cut()` severs every connection at once, as a network failure would, and
+ * `retarget(port)` sends new connections to a restarted hub that listens on another port.
+ */
 export class TcpProxy {
   readonly #pairs = new Set<[Socket, Socket]>();
+  #targetPort: number;
   private constructor(
     readonly server: Server,
-    readonly targetPort: number,
-  ) {}
+    targetPort: number,
+  ) {
+    this.#targetPort = targetPort;
+  }
 
   static async start(targetPort: number): Promise<TcpProxy> {
     const proxy: TcpProxy = new TcpProxy(
       createServer((client) => {
-        const upstream = connect(targetPort, '127.0.0.1');
+        const upstream = connect(proxy.#targetPort, '127.0.0.1');
         const pair: [Socket, Socket] = [client, upstream];
         proxy.#pairs.add(pair);
         client.pipe(upstream).pipe(client);
@@ -32,6 +38,15 @@ export class TcpProxy {
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  get targetPort(): number {
+    return this.#targetPort;
+  }
+
+  /** Connections made from now on go to `port`; open ones stay where they are (cut them to move them). */
+  retarget(port: number): void {
+    this.#targetPort = port;
   }
 
   cut(): number {

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import { Child } from '../support/child.js';
-import { HubStock, ringUp, seededRandom, storeStock } from '../support/chaos-till.js';
+import { HubStock, ringUp, seededRandom, storeStock, unackedEvents } from '../support/chaos-till.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/sync-fixture.js';
 
@@ -17,8 +16,12 @@ import { waitFor } from '../support/sync-fixture.js';
  * the burst has completed a sale, restart what died, and then require, per sku: the hub's on hand for the store equals
  * the store's, the hub's sale movements add up to the units the store's completed sales sold, and they are the store's
  * sale events, each once (the same outbox seqs: none doubled, none lost). Every sale the till answered COMPLETED is in
- * the store's file. One database target (Postgres where given) and CHAOS_TRIALS trials (default 6, two of each fault)
- * keep the run bounded; raise CHAOS_TRIALS for a long run, and repeat a failure with the CHAOS_SEED its name shows.
+ * the store's file. The first trial of each fault waits for a moment when the store holds events the hub has not
+ * acknowledged, and at least one fault of each kind must have landed then (a fault on an idle link proves little; the
+ * other trials land at random: mid-sale, mid-upload or idle). The hub listens on a port of its own choosing at every
+ * start, and the proxy follows it. One database target (Postgres where given) and CHAOS_TRIALS trials (default 6, two
+ * of each fault) keep the run bounded; raise CHAOS_TRIALS for a long run, and repeat a failure with the CHAOS_SEED its
+ * name shows.
  */
 const target = dbTargets.find((t) => t.name === 'postgres') ?? dbTargets[0]!;
 const TRIALS = Number(process.env.CHAOS_TRIALS ?? 6);
@@ -31,14 +34,6 @@ const STORE = new URL('../support/run-store.ts', import.meta.url);
 /** Generous: the machine may be loaded; a wait that runs out fails with what each end held. */
 const WAIT_MS = 90_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TRIALS}, CHAOS_SEED=${SEED})`, () => {
   const random = seededRandom(SEED);
@@ -68,17 +63,24 @@ describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TR
       DATABASE_URL: place.databaseUrl ?? '',
       HUB_DATA_DIR: place.databaseUrl ? undefined : join(dir, 'hub'),
     };
-    const hubPort = await freePort();
+    // Each start listens on port 0 and says where (a port picked once and reused at every restart may have been
+    // taken meanwhile by another process); the proxy sends the store's next connection there.
+    let hubUrl = '';
     const startHub = async (setup?: unknown) => {
-      hub = new Child(HUB, [String(hubPort)], { ...hubEnv, CHAOS_SETUP: setup ? JSON.stringify(setup) : '' });
+      hub = new Child(HUB, ['0'], { ...hubEnv, CHAOS_SETUP: setup ? JSON.stringify(setup) : '' });
       await hub.waitFor('READY', WAIT_MS);
+      hubUrl = hub.lines
+        .filter((l) => l.startsWith('URL '))
+        .at(-1)!
+        .slice(4);
+      proxy?.retarget(Number(new URL(hubUrl).port));
     };
     await startHub({ skus: SKUS, store: 'CHAOS' });
     const [storeId, secret] = hub!.lines
       .find((l) => l.startsWith('STORE '))!
       .split(' ')
       .slice(1) as [string, string];
-    proxy = await TcpProxy.start(hubPort);
+    proxy = await TcpProxy.start(Number(new URL(hubUrl).port));
 
     const storeDb = join(dir, 'store.sqlite');
     let tillUrl = '';
@@ -100,8 +102,10 @@ describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TR
       expect(res.status).toBe(201);
     }
 
-    const hubStock = new HubStock(`http://127.0.0.1:${hubPort}`, { storeId, secret });
+    let hubStock = new HubStock(hubUrl, { storeId, secret });
     const answered: string[] = [];
+    /** Per fault kind, the events the store held unacknowledged as each of its faults landed. */
+    const unackedAt: Record<(typeof FAULTS)[number], number[]> = { connection: [], store: [], hub: [] };
     for (let t = 1; t <= TRIALS; t++) {
       const fault = FAULTS[(t - 1) % FAULTS.length]!;
       const trial = `trial ${t} (${fault})`;
@@ -111,12 +115,21 @@ describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TR
       // The fault lands once the burst has completed a sale, at a random moment after: mid-sale, mid-upload or idle.
       await waitFor(`${trial}: a first sale`, () => burst.out.completed.length > 0 || finished, WAIT_MS);
       await sleep(random() * 120);
+      if (t <= FAULTS.length) {
+        // The first of each kind waits for work in flight: events the hub has not acknowledged (polled every 2 ms).
+        const deadline = Date.now() + WAIT_MS;
+        while (!finished && unackedEvents(storeDb) === 0 && Date.now() < deadline) await sleep(2);
+      }
+      unackedAt[fault].push(unackedEvents(storeDb));
       if (fault === 'connection') proxy.cut();
       if (fault === 'store') await store!.kill();
       if (fault === 'hub') await hub!.kill();
       const rung = await burst.done;
       if (fault === 'store') await startStore();
-      if (fault === 'hub') await startHub();
+      if (fault === 'hub') {
+        await startHub();
+        hubStock = new HubStock(hubUrl, { storeId, secret });
+      }
       expect(rung.refused, `${trial}: the till refused`).toEqual([]);
       if (fault !== 'store') expect(rung.unreachable, `${trial}: a lane lost the till`).toBe(0);
       answered.push(...rung.completed);
@@ -142,7 +155,12 @@ describe(`sales through the till under faults (${target.name}, CHAOS_TRIALS=${TR
         );
       }
     }
-    // The trials sold every sku, or the comparison proved little.
+    // The trials sold every sku, and each kind of fault landed at least once with work in flight, or the comparison
+    // proved little.
     expect(Object.values(storeStock(storeDb).view).map((c) => c.soldUnits > 0)).toEqual(SKUS.map(() => true));
+    expect(
+      FAULTS.filter((f) => unackedAt[f].length > 0 && !unackedAt[f].some((n) => n > 0)),
+      `faults that never landed with events unacknowledged (events unacknowledged at each: ${JSON.stringify(unackedAt)})`,
+    ).toEqual([]);
   }, 900_000);
 });
