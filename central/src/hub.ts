@@ -332,6 +332,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     await jobs.schedule('jobs.prune', { everyMs: 10 * 60_000, jitter: 0.2 });
     if (retentionConfig.everyMinutes > 0)
       await jobs.schedule('sync.retention', { everyMs: retentionConfig.everyMinutes * 60_000, jitter: 0.2 });
+    else await jobs.unschedule('sync.retention'); // turned off: a row left from before would show a next run
   };
 
   return {
