@@ -14,10 +14,20 @@ import {
   type Caller,
 } from '../support/hub-calls.js';
 import { syncEventRoute } from '../support/sync-event-route.js';
-import { sellAtTill, storeWithCatalog, type PreparedStore, type TillTally } from '../support/till-sales.js';
+import {
+  removeStore,
+  sellAtTill,
+  storeWithCatalog,
+  type PreparedStore,
+  type TillTally,
+} from '../support/till-sales.js';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const ANCHOR_EVENTS = Number(process.env.BENCH_ANCHOR_EVENTS ?? 2_000);
+/**
+ * Through the real handlers the hub applies a few hundred events a second, on each of two databases: 5,000 events and
+ * 500 for the anchor keep the whole run near a minute and a half. BENCH_EVENTS / BENCH_ANCHOR_EVENTS raise them.
+ */
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 5_000);
+const ANCHOR_EVENTS = Number(process.env.BENCH_ANCHOR_EVENTS ?? 500);
 /** The anchor's callers: stores posting their own events at once, each in its own seq order. */
 const ANCHOR_STORES = 16;
 const SKUS = 2_000;
@@ -124,14 +134,15 @@ export const syncCatchup: Benchmark = {
     for (const target of benchTargets) {
       await withDb(target, async (place) => {
         const hub = await hubOn(place);
+        const prepared: PreparedStore[] = [];
         try {
           const db = hub.db.dialect;
           const admin = await headOffice(hub);
           const skus = await importCatalog(hub.url!, admin, SKUS);
-          const [store, source] = [
-            await storeWithCatalog(hub, 'CATCHUP', SKUS),
-            await storeWithCatalog(hub, 'ASRC', SKUS),
-          ];
+          const store = await storeWithCatalog(hub, 'CATCHUP', SKUS);
+          prepared.push(store);
+          const source = await storeWithCatalog(hub, 'ASRC', SKUS);
+          prepared.push(source);
           const anchor = await httpPerEvent(hub, source, skus, 'A');
           await checkCounters(hub, admin, anchor.stores, anchor.tally, 'anchor');
           const { tally, events, seconds } = await catchUp(hub, store, skus);
@@ -150,6 +161,7 @@ export const syncCatchup: Benchmark = {
           );
         } finally {
           await hub.stop();
+          for (const p of prepared) removeStore(p);
         }
       });
     }

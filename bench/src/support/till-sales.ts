@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hub } from '@storefleet/central';
@@ -11,6 +11,13 @@ export interface PreparedStore {
   readonly storeId: string;
   readonly credential: { storeId: string; secret: string };
   readonly dbPath: string;
+  /** The temporary folder holding the file: `removeStore` deletes it. */
+  readonly dir: string;
+}
+
+/** Deletes a prepared store's folder (its SQLite file and WAL); call it once its node has stopped. */
+export function removeStore(store: PreparedStore): void {
+  rmSync(store.dir, { recursive: true, force: true });
 }
 
 /**
@@ -20,7 +27,8 @@ export interface PreparedStore {
 export async function storeWithCatalog(hub: Hub, code: string, skus: number): Promise<PreparedStore> {
   const reg = await hub.fleet.register({ code, name: `Bench ${code}`, kind: 'STORE', lat: 40, lon: -74 });
   const credential = reg.credential!;
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'sf-bench-till-')), 'store.sqlite');
+  const dir = mkdtempSync(join(tmpdir(), 'sf-bench-till-'));
+  const dbPath = join(dir, 'store.sqlite');
   const node = createStoreNode({ dbPath, port: 0, logLevel: 'silent', hub: { url: hub.url!, ...credential } });
   try {
     await node.start();
@@ -28,10 +36,13 @@ export async function storeWithCatalog(hub: Hub, code: string, skus: number): Pr
     const held = node.db.prepare('SELECT count(*) FROM catalog_products').pluck().get() as number;
     if (held !== skus)
       throw new Error(`store ${code} holds ${held} of the hub's ${skus} products after its cold start`);
-  } finally {
+  } catch (err) {
     await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-  return { storeId: reg.location.id, credential, dbPath };
+  await node.stop();
+  return { storeId: reg.location.id, credential, dbPath, dir };
 }
 
 /** What a run of till sales did: per sku, the change in stock it implies (sales negative, returns positive). */
