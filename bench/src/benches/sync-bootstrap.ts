@@ -1,14 +1,57 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub, discoverModules } from '@storefleet/central';
-import { createStoreNode } from '@storefleet/store-node';
+import { createHub, discoverModules, type Hub } from '@storefleet/central';
+import { hlcEncode } from '@storefleet/shared';
+import { createStoreNode, type StoreNode } from '@storefleet/store-node';
 import { round, type Benchmark, type Figure } from '../figure.js';
 import { benchTargets, withDb } from '../support/bench-db.js';
-import { stockModule } from '../support/stock-module.js';
+import { check } from '../support/check.js';
+import { tillDay, type TillEvent, type TillProduct } from '../support/till-day.js';
 
 const SKUS = Number(process.env.BENCH_SKUS ?? 100_000);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 150_000);
+
+const DAY = 86_400_000;
+const sku = (g: number) => `SF-${String(g).padStart(6, '0')}`;
+
+/**
+ * The store's own history as the hub holds it after HISTORY events came up through sync: what its till sent over the
+ * last days (support/till-day.ts: a `stock.moved` per line and a `sale.completed` per cash sale, some returns, with
+ * the till's payloads), spread over six days, written as the sync apply path writes them into `sync_events` (origin,
+ * seq, HLC, type, payload, received_at) and `sync_origins`. Written in bulk: applying 150,000 events through the
+ * handlers would take the hub minutes, and only the rows and their size matter to the cold start.
+ */
+async function writeHistory(hub: Hub, storeId: string, products: readonly TillProduct[], now: number): Promise<number> {
+  const from = now - 6 * DAY;
+  const step = (6 * DAY) / HISTORY;
+  let seq = 0;
+  for (let day = 0; seq < HISTORY; day++) {
+    const at = Math.round(from + seq * step);
+    const events: TillEvent[] = tillDay(products, 1000, at, day + 1).events.slice(0, HISTORY - seq);
+    const seqs = events.map((_, i) => seq + i + 1);
+    const times = seqs.map((n) => Math.round(from + n * step));
+    await hub.db.query(
+      `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
+       SELECT $1::uuid, s, h, t, p::jsonb, r FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS x(s, h, t, p, r)`,
+      [
+        storeId,
+        seqs,
+        seqs.map((n, i) => hlcEncode({ wallMs: times[i]!, counter: n % 65_000, node: storeId })),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.payload)),
+        times,
+      ],
+    );
+    seq += events.length;
+  }
+  await hub.db.query('INSERT INTO sync_origins (store_id, acked_seq, last_event_at) VALUES ($1, $2, $3)', [
+    storeId,
+    seq,
+    now,
+  ]);
+  return seq;
+}
 
 /** A new store's cold start: the catalog and its stock (SKUS each) plus 7 days of its own history (HISTORY events). */
 export const syncBootstrap: Benchmark = {
@@ -22,8 +65,10 @@ export const syncBootstrap: Benchmark = {
           port: 0,
           logLevel: 'silent',
           ...place,
-          modules: [...(await discoverModules()), stockModule],
+          modules: await discoverModules(),
         });
+        let dir: string | undefined;
+        let node: StoreNode | undefined;
         try {
           const url = await hub.start();
           const { location, credential } = await hub.fleet.register({
@@ -45,15 +90,14 @@ export const syncBootstrap: Benchmark = {
             `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) SELECT $1, 'SF-' || lpad(g::text, 6, '0'), g % 97, $2 FROM generate_series(1, ${SKUS}) g`,
             [location.id, now],
           );
-          await hub.db.query(
-            `INSERT INTO sync_events (origin, seq, hlc, type, payload, received_at)
-             SELECT $1::uuid, g, lpad(to_hex($2::bigint - g), 13, '0') || '-0000-' || $1::text, 'sale', jsonb_build_object('sku', 'SF-' || lpad((g % ${SKUS} + 1)::text, 6, '0'), 'qty', 1), $2::bigint - g * 1000
-             FROM generate_series(1, ${HISTORY}) g`,
-            [location.id, now],
-          );
-          await hub.db.query('INSERT INTO sync_origins (store_id, acked_seq) VALUES ($1, $2)', [location.id, HISTORY]);
-          const node = createStoreNode({
-            dbPath: join(mkdtempSync(join(tmpdir(), 'sf-boot-')), 'store.sqlite'),
+          const products = Array.from({ length: SKUS }, (_, k) => ({
+            sku: sku(k + 1),
+            priceMinor: 99 + ((k + 1) % 5000),
+          }));
+          await writeHistory(hub, location.id, products, now);
+          dir = mkdtempSync(join(tmpdir(), 'sf-boot-'));
+          node = createStoreNode({
+            dbPath: join(dir, 'store.sqlite'),
             port: 0,
             logLevel: 'silent',
             hub: { url, ...credential! },
@@ -67,8 +111,13 @@ export const syncBootstrap: Benchmark = {
             await new Promise((r) => setTimeout(r, 10));
           }
           const seconds = (performance.now() - started) / 1000;
-          const rows = node.sync.bootstrap!.progress().sections.reduce((n, s) => n + s.rows, 0);
+          const sections = node.sync.bootstrap!.progress().sections;
+          const rows = sections.reduce((n, s) => n + s.rows, 0);
           await node.stop();
+          const history = sections.find((s) => s.name === 'history')?.rows ?? 0;
+          check(history === HISTORY, `the store got ${history} of its ${HISTORY} history events`);
+          for (const s of sections)
+            check(s.rows === s.total, `section ${s.name}: ${s.rows} of ${s.total} rows arrived`);
           const db = hub.db.dialect;
           console.error(`  ${db}: ${rows} rows in ${seconds.toFixed(1)} s`);
           figures.push({
@@ -88,7 +137,9 @@ export const syncBootstrap: Benchmark = {
             n: rows,
           });
         } finally {
+          await node?.stop();
           await hub.stop();
+          if (dir) rmSync(dir, { recursive: true, force: true });
         }
       });
     }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsConnector } from '@storefleet/store-node';
 import { SyncClient, type SyncLogger } from '@storefleet/sync';
 import { Child } from '../../../store-node/tests/support/child.js';
+import { FLEET_ADMIN, FLEET_OPENING_STOCK, FLEET_PRODUCTS } from './fleet-catalog.js';
+import { BENCH_PASSWORD, differing, hubStock, signIn } from './hub-calls.js';
 import { MemoryStore } from './memory-store.js';
 
 const FLEET_HUB = new URL('./fleet-hub.ts', import.meta.url);
@@ -55,7 +57,7 @@ export class Fleet {
   async connectAll(tokens: { id: string; token: string }[], parallel = 200): Promise<void> {
     for (let i = 0; i < tokens.length; i += parallel) {
       const started = tokens.slice(i, i + parallel).map(({ id, token }) => {
-        const store = new MemoryStore(id, this.latencies);
+        const store = new MemoryStore(id, this.latencies, this.stores.length + 1);
         const client = new SyncClient(
           store,
           new WsConnector(this.url, async () => token, { silenceMs: 60_000 }),
@@ -82,26 +84,50 @@ export class Fleet {
     return Number(line.split(' ')[1]);
   }
 
-  /** Appends one event at `perTick` random stores every `tickMs`, for `seconds`; then waits for every ack. */
-  async trickle(seconds: number, perTick: number, tickMs = 50): Promise<number> {
-    let sent = 0;
+  /**
+   * Rings up one sale (its `stock.moved` per line and `sale.completed`) at `perTick` random stores every `tickMs`, for
+   * `seconds`; then waits for every ack. Returns the sales and the events they made.
+   */
+  async trickle(seconds: number, perTick: number, tickMs = 50): Promise<{ sales: number; events: number }> {
+    let sales = 0;
+    let events = 0;
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
       for (let i = 0; i < perTick; i++) {
         const k = Math.floor(Math.random() * this.stores.length);
-        this.stores[k]!.append(1);
+        const before = this.stores[k]!.events.length;
+        this.stores[k]!.sell(1);
         this.clients[k]!.outboxChanged();
-        sent++;
+        sales++;
+        events += this.stores[k]!.events.length - before;
       }
       await new Promise((r) => setTimeout(r, tickMs));
     }
     await until(() => this.stores.every((s) => s.acked === s.events.length), 60_000, 'every event to be acknowledged');
-    return sent;
+    return { sales, events };
+  }
+
+  /**
+   * Reads, through the hub's inventory API as head office, the on-hand of up to `sample` stores that sold (picked at
+   * random) and returns the stores whose counts differ from the opening stock plus what their sales imply: an event
+   * lost or applied twice shows here.
+   */
+  async storesOff(sample: number): Promise<{ checked: number; off: string[] }> {
+    const admin = await signIn(this.url, FLEET_ADMIN, BENCH_PASSWORD);
+    const sold = this.stores.filter((s) => s.sales > 0).sort(() => Math.random() - 0.5);
+    const picked = sold.slice(0, sample);
+    const off: string[] = [];
+    for (const s of picked) {
+      const expected = new Map(FLEET_PRODUCTS.map((p) => [p.sku, FLEET_OPENING_STOCK + (s.delta.get(p.sku) ?? 0)]));
+      if (differing(await hubStock(this.url, admin, s.storeId), expected).length) off.push(s.storeId);
+    }
+    return { checked: picked.length, off };
   }
 
   async stop(): Promise<void> {
     for (const c of this.clients) c.stop();
     await this.hub?.kill();
+    rmSync(this.dir, { recursive: true, force: true }); // the tokens file and a PGlite hub's data folder
   }
 }
 

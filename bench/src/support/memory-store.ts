@@ -1,13 +1,20 @@
-import type { FeedEntry, WireEvent } from '@storefleet/shared';
+import { hlcEncode, type FeedEntry, type WireEvent } from '@storefleet/shared';
 import type { StoreSyncStorage } from '@storefleet/sync';
+import { FLEET_PRODUCTS } from './fleet-catalog.js';
+import { tillDay } from './till-day.js';
 
 /**
  * A simulated store for fleet benchmarks: the real SyncClient over an in-memory outbox, so thousands fit in one
- * process. Records, per event, the time from append to the hub's acknowledgement.
+ * process. Its till's events are the real ones (support/till-day.ts: a `stock.moved` per line and a `sale.completed`,
+ * now and then a return), applied at the hub by the inventory and sales handlers. Records, per event, the time from
+ * append to the hub's acknowledgement, and per sku the change in stock its sales imply.
  */
 export class MemoryStore implements StoreSyncStorage {
   readonly events: WireEvent[] = [];
   readonly #appendedAt: number[] = [];
+  /** Per sku, the change in on-hand this store's sales and returns imply. */
+  readonly delta = new Map<string, number>();
+  sales = 0;
   acked = 0;
   cursor = 0;
   welcomes = 0;
@@ -17,17 +24,25 @@ export class MemoryStore implements StoreSyncStorage {
   constructor(
     readonly storeId: string,
     readonly latencies: number[],
+    readonly seed: number,
   ) {}
 
-  append(n: number): void {
-    for (let i = 0; i < n; i++) {
+  /** Rings up `n` cash sales at the till: appends their events to the outbox. */
+  sell(n: number): void {
+    const day = tillDay(FLEET_PRODUCTS, n, Date.now(), this.seed * 1_000_003 + this.sales);
+    this.sales += n;
+    for (const { type, payload } of day.events) {
       const seq = this.events.length + 1;
+      if (type === 'stock.moved') {
+        const { sku, delta } = payload as { sku: string; delta: number };
+        this.delta.set(sku, (this.delta.get(sku) ?? 0) + delta);
+      }
       this.events.push({
         origin: this.storeId,
         seq,
-        hlc: `${Date.now().toString(16).padStart(13, '0')}-0000-${this.storeId}`,
-        type: 'sale',
-        payload: { sku: `SF-${seq % 50}`, qty: 1 },
+        hlc: hlcEncode({ wallMs: Date.now(), counter: seq % 65_000, node: this.storeId }),
+        type,
+        payload,
       });
       this.#appendedAt.push(performance.now());
     }
