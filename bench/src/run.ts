@@ -1,6 +1,7 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- NAME [NAME…]` runs the named ones. Each prints progress on
- * stderr and, last, one JSON line per figure on stdout (DESIGN.md, "Benchmark output contract").
+ * stderr and, last, one JSON line per figure on stdout (DESIGN.md, "Benchmark output contract"), as soon as it ends.
+ * One that throws is reported on stderr and sets exit code 1; the rest still run.
  */
 import { hubHttp } from './benches/hub-http.js';
 import { syncCatchup } from './benches/sync-catchup.js';
@@ -43,14 +44,19 @@ if (unknown.length) {
   process.exit(2);
 }
 const chosen = wanted.length ? ALL.filter((b) => wanted.includes(b.name)) : ALL;
-const lines: string[] = [];
 for (const b of chosen) {
   console.error(`▶ ${b.name}: ${b.description}`);
   const started = Date.now();
-  const figures = await b.run();
-  console.error(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  lines.push(...figures.map((f) => JSON.stringify(f)));
+  try {
+    const figures = await b.run();
+    console.error(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    // Printed as each benchmark ends: a later one that fails or hangs does not take these figures with it.
+    if (figures.length) console.log(figures.map((f) => JSON.stringify(f)).join('\n'));
+  } catch (err) {
+    console.error(`BENCH FAILED: ${b.name} stopped after ${((Date.now() - started) / 1000).toFixed(1)} s:`, err);
+    process.exitCode = 1;
+  }
 }
-console.log(lines.join('\n'));
 // A benchmark whose correctness check failed sets process.exitCode after printing its figures (the check is one).
 process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+export {};
