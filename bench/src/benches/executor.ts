@@ -148,82 +148,98 @@ export const executorBench: Benchmark = {
   },
 };
 
+const LOW_TASKS = 10_000;
+const LOW_RUN_MS = 1;
+const PROBES = 21;
+const FIFO = 'same-pool-one-fifo-queue';
+const NO_SPARE = 'same-pool-without-a-warm-spare';
+
+/**
+ * How long a probe task waits to start behind LOW_TASKS queued LOW tasks of LOW_RUN_MS each, submitted at `priority`
+ * PROBES times at varied phases while the workers are busy: HIGH (the executor's priorities), or LOW (the same pool as
+ * one plain FIFO queue: the probe waits for everything queued before it).
+ */
+async function probeWaits(priority: 'HIGH' | 'LOW'): Promise<{ waits: number[]; queuedBehind: number }> {
+  const e = new Executor({ taskModules: [TASKS], size: WORKERS, queueLimit: 20_000 });
+  await e.ready();
+  try {
+    const lows = Array.from({ length: LOW_TASKS }, () =>
+      e.submit('spin', { ms: LOW_RUN_MS }, { priority: 'LOW' }).catch(() => undefined),
+    );
+    const probes: Promise<number>[] = [];
+    for (let i = 0; i < PROBES; i++) {
+      await new Promise((r) => setTimeout(r, 7 + (i % 5))); // the workers are busy with LOW work, at varied phases
+      const submittedAt = performance.timeOrigin + performance.now();
+      probes.push(e.submit<number>('startedAt', undefined, { priority }).then((started) => started - submittedAt));
+    }
+    // Tasks still queued when the last probe was submitted (for the FIFO probe, the probes themselves included).
+    const queuedBehind = e.stats().queued.LOW;
+    const waits = (await Promise.all(probes)).sort((a, b) => a - b);
+    e.shutdownNow();
+    await Promise.all(lows);
+    return { waits, queuedBehind };
+  } finally {
+    e.shutdownNow();
+    await e.awaitTermination(5000);
+  }
+}
+
+/** A runaway task on a one-worker pool: when it is killed past its timeout, and when the next task is done. */
+async function runaway(spares: number): Promise<{ killedMs: number; nextDoneMs: number }> {
+  const one = new Executor({ taskModules: [TASKS], size: 1, spares });
+  await one.ready();
+  try {
+    await new Promise((r) => setTimeout(r, 200)); // a warm spare, where there is one, is up
+    const timeoutMs = 50;
+    const t0 = performance.now();
+    const stuck = one.submit('spin', { ms: 60_000 }, { timeoutMs }).catch((err: Error) => err.name);
+    const next = one.submit('add', { x: 1, y: 1 }); // it can only run on the killed worker's replacement
+    const name = await stuck;
+    const killedAt = performance.now();
+    await next;
+    if (name !== 'TimeoutError') throw new Error(`the runaway task ended with ${name}`);
+    return { killedMs: killedAt - t0 - timeoutMs, nextDoneMs: performance.now() - (t0 + timeoutMs) };
+  } finally {
+    one.shutdownNow();
+    await one.awaitTermination(5000);
+  }
+}
+
 export const executorPriorityBench: Benchmark = {
   name: 'executor-priority',
-  description: 'a HIGH task behind 10,000 queued LOW tasks, and a runaway task killed at its timeout',
+  description: `a HIGH task behind ${LOW_TASKS} queued LOW tasks against the same pool as one FIFO queue, and a runaway task killed at its timeout with and without a warm spare`,
   async run() {
-    const RUN_MS = 1;
-    const e = new Executor({ taskModules: [TASKS], size: WORKERS, queueLimit: 20_000 });
-    await e.ready();
-    try {
-      const lows = Array.from({ length: 10_000 }, () =>
-        e.submit('spin', { ms: RUN_MS }, { priority: 'LOW' }).catch(() => undefined),
-      );
-      const waits: number[] = [];
-      for (let i = 0; i < 21; i++) {
-        await new Promise((r) => setTimeout(r, 7 + (i % 5))); // the workers are busy with LOW work, at varied phases
-        const submittedAt = performance.timeOrigin + performance.now();
-        const started = await e.submit<number>('startedAt', undefined, { priority: 'HIGH' });
-        waits.push(started - submittedAt);
-      }
-      const left = e.stats().queued.LOW;
-      if (left < 5000)
-        throw new Error(`only ${left} LOW tasks were still queued: the measurement no longer sits behind 10,000`);
-      waits.sort((a, b) => a - b);
-      const highWaitMs = waits[10]!;
-      e.shutdownNow();
-      await Promise.all(lows);
-      await e.awaitTermination(5000);
-
-      // A runaway task on a one-worker pool: the next task can only run on its replacement.
-      const one = new Executor({ taskModules: [TASKS], size: 1 });
-      await one.ready();
-      await new Promise((r) => setTimeout(r, 200)); // the warm spare is up
-      const timeoutMs = 50;
-      const t0 = performance.now();
-      const runaway = one.submit('spin', { ms: 60_000 }, { timeoutMs }).catch((err: Error) => err.name);
-      const next = one.submit('add', { x: 1, y: 1 });
-      const name = await runaway;
-      const killedAt = performance.now();
-      await next;
-      const replacedMs = performance.now() - (t0 + timeoutMs);
-      one.shutdownNow();
-      await one.awaitTermination(5000);
-      if (name !== 'TimeoutError') throw new Error(`the runaway task ended with ${name}`);
-      console.error(
-        `  HIGH waited p50 ${highWaitMs.toFixed(2)} ms, max ${waits.at(-1)!.toFixed(2)} ms (21 tries) behind 10,000 LOW (${RUN_MS} ms each); runaway killed ${(killedAt - t0 - timeoutMs).toFixed(1)} ms after its timeout, next task done ${replacedMs.toFixed(1)} ms after it`,
-      );
-      return [
-        {
-          bench: 'executor-priority',
-          metric: 'high_wait_p50_ms_behind_10000_low',
-          value: round(highWaitMs, 2),
-          unit: 'ms',
-          n: waits.length,
-          anchor: 'one_low_task_run_ms',
-          anchor_value: RUN_MS,
-          ratio: round(RUN_MS / highWaitMs, 2),
-        },
-        {
-          bench: 'executor-priority',
-          metric: 'high_wait_max_ms_behind_10000_low',
-          value: round(waits.at(-1)!, 2),
-          unit: 'ms',
-          n: waits.length,
-          anchor: 'one_low_task_run_ms',
-          anchor_value: RUN_MS,
-          ratio: round(RUN_MS / waits.at(-1)!, 2),
-        },
-        {
-          bench: 'executor-priority',
-          metric: 'timeout_to_next_task_done_ms',
-          value: round(replacedMs, 1),
-          unit: 'ms',
-          n: 1,
-        },
-      ];
-    } finally {
-      e.shutdownNow();
-    }
+    const high = await probeWaits('HIGH');
+    const fifo = await probeWaits('LOW');
+    for (const [what, r] of [
+      ['HIGH', high],
+      ['FIFO', fifo],
+    ] as const)
+      if (r.queuedBehind < LOW_TASKS / 2)
+        throw new Error(
+          `only ${r.queuedBehind} LOW tasks were still queued behind the ${what} probes: they no longer sit behind ${LOW_TASKS}`,
+        );
+    const warm = await runaway(1);
+    const cold = await runaway(0);
+    const p50 = (w: number[]) => w[Math.floor(w.length / 2)]!;
+    console.error(
+      `  a probe waited p50 ${p50(high.waits).toFixed(2)} ms (max ${high.waits.at(-1)!.toFixed(2)}) at HIGH, ${p50(fifo.waits).toFixed(0)} ms (max ${fifo.waits.at(-1)!.toFixed(0)}) in one FIFO queue, behind ${LOW_TASKS} LOW of ${LOW_RUN_MS} ms (${PROBES} tries each); runaway killed ${warm.killedMs.toFixed(1)} ms after its timeout, next task done ${warm.nextDoneMs.toFixed(1)} ms after it with a warm spare, ${cold.nextDoneMs.toFixed(1)} ms without`,
+    );
+    // Lower is better throughout: ratio = anchor ÷ ours (how many times sooner than the anchor).
+    const wait = (metric: string, ours: number, anchor: string, anchorValue: number, n: number): Figure => ({
+      bench: 'executor-priority',
+      metric,
+      value: round(ours, 2),
+      unit: 'ms',
+      n,
+      anchor,
+      anchor_value: round(anchorValue, 2),
+      ratio: round(anchorValue / ours, 1),
+    });
+    return [
+      wait(`high_wait_p50_ms_behind_${LOW_TASKS}_low`, p50(high.waits), FIFO, p50(fifo.waits), PROBES),
+      wait(`high_wait_max_ms_behind_${LOW_TASKS}_low`, high.waits.at(-1)!, FIFO, fifo.waits.at(-1)!, PROBES),
+      wait('timeout_to_next_task_done_ms', warm.nextDoneMs, NO_SPARE, cold.nextDoneMs, 1),
+    ];
   },
 };
