@@ -12,7 +12,7 @@ import {
 } from '@storefleet/devices';
 import { gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode } from '@storefleet/store-node';
-import { round, type Benchmark, type Figure } from '../figure.js';
+import { against, round, type Benchmark, type Figure } from '../figure.js';
 
 const SKUS = 500;
 const UNITS_PER_SKU = 10; // 5,000 tagged units on the floor
@@ -28,8 +28,15 @@ const floorTags = (sku: number) =>
     encodeSgtin96({ gtin14: gtinOf(sku), companyPrefixLength: 7, serial: u + 1 }),
   );
 
-/** Parser + dedupe + reconciliation on one core: pre-made reader bytes (noise, repeats, strays, garbage), fed in 4 KiB chunks. */
-function throughput(): Figure {
+const PLAIN = 'same-bytes-same-parser-plain-set-dedupe';
+
+/**
+ * Parser + dedupe + reconciliation on one core: pre-made reader bytes (noise, repeats, strays, garbage), fed in 4 KiB
+ * chunks. The anchor, on the same bytes in the same run: the same parser, then a plain Set of the EPCs read (no RSSI
+ * filter, no SGTIN decode, no counts per sku, no streaks). Two rounds in opposite order, so drift in the machine's load
+ * falls on both alike.
+ */
+function throughput(): Figure[] {
   const floor = new RfidFloorEmulator(
     [0, 1].map((z) => ({
       antenna: z + 1,
@@ -48,20 +55,49 @@ function throughput(): Figure {
     zoneOfAntenna: (a) => `zone-${a}`,
     skuOfGtin: (g) => skuOf.get(g),
   });
-  let reads = 0;
-  let adjustments = 0;
-  const started = performance.now();
-  for (const sweeps of cycles) {
+  const parse = (sweeps: readonly Buffer[]) => {
     const window: TagRead[] = [];
     const reader = new RfidReader((r) => window.push(r));
     for (const bytes of sweeps) for (let i = 0; i < bytes.length; i += 4096) reader.onData(bytes.subarray(i, i + 4096));
-    reads += window.length;
-    adjustments += reconciler.cycle(window, expected).adjustments.length;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (adjustments) throw new Error(`a steady floor produced ${adjustments} adjustments`);
-  console.error(`  ${reads} reads in ${seconds.toFixed(2)} s`);
-  return { bench: 'rfid', metric: 'reads_per_s', value: Math.round(reads / seconds), unit: '1/s', n: reads };
+    return window;
+  };
+  const ours = { reads: 0, seconds: 0, adjustments: 0 };
+  const plain = { reads: 0, seconds: 0, unique: 0 };
+  const runOurs = () => {
+    const started = performance.now();
+    for (const sweeps of cycles) {
+      const window = parse(sweeps);
+      ours.reads += window.length;
+      ours.adjustments += reconciler.cycle(window, expected).adjustments.length;
+    }
+    ours.seconds += (performance.now() - started) / 1000;
+  };
+  const runPlain = () => {
+    const started = performance.now();
+    for (const sweeps of cycles) {
+      const window = parse(sweeps);
+      plain.reads += window.length;
+      plain.unique += new Set(window.map((r) => r.epc)).size;
+    }
+    plain.seconds += (performance.now() - started) / 1000;
+  };
+  runOurs();
+  runPlain();
+  runPlain();
+  runOurs();
+  if (ours.adjustments) throw new Error(`a steady floor produced ${ours.adjustments} adjustments`);
+  if (plain.reads !== ours.reads) throw new Error(`the anchor parsed ${plain.reads} reads, ours ${ours.reads}`);
+  const perS = (x: { reads: number; seconds: number }) => x.reads / x.seconds;
+  console.error(
+    `  ${ours.reads} reads in ${ours.seconds.toFixed(2)} s (${Math.round(perS(ours))}/s); anchor, the same parser and a plain Set: ${plain.seconds.toFixed(2)} s (${Math.round(perS(plain))}/s, ${Math.round(plain.unique / (2 * CYCLES))} unique EPCs a cycle)`,
+  );
+  return [
+    against(
+      { bench: 'rfid', metric: 'reads_per_s', value: perS(ours), unit: '1/s', n: ours.reads },
+      PLAIN,
+      perS(plain),
+    ),
+  ];
 }
 
 /**
@@ -126,6 +162,6 @@ export const rfidBench: Benchmark = {
   name: 'rfid',
   description: `RFID reads through parser + dedupe + reconciliation on one core (${SKUS * UNITS_PER_SKU} tags), and shelf-to-stock delay`,
   async run() {
-    return [throughput(), await endToEnd(250, 3)];
+    return [...throughput(), await endToEnd(250, 3)];
   },
 };
