@@ -7,7 +7,7 @@ import { benchTargets, withDb } from '../support/bench-db.js';
 import { benchTuning } from '../support/bench-tuning.js';
 import { adminSession, catalogue, HubApi, storeWithToken } from '../support/hub-http-caller.js';
 import { percentile } from '../support/memory-store.js';
-import { benchHolds, naiveHold, type HoldAsk } from '../support/naive-holds.js';
+import { benchHolds, type HoldAsk } from '../support/naive-holds.js';
 
 const CLIENTS = 32;
 /** The hot sku: HOT_STOCK units at one store against HOT_HOLDS racing requests of 1–5 units, HOT_ROUNDS times a way. */
@@ -173,6 +173,7 @@ export const reserveBench: Benchmark = {
         }
 
         const reservations = holds.reservations();
+        const naive = holds.naive();
         const calls: Record<Way, (a: Ask) => Promise<Outcome>> = {
           http: async (a) => {
             const res = await api.call(
@@ -200,7 +201,7 @@ export const reserveBench: Benchmark = {
                 (err: { type?: string }) => (err.type === 'conflict' ? 'refused' : 'failed'),
               ),
           service_naive: (a) =>
-            naiveHold(hub.db, a).then(
+            naive(a).then(
               () => 'granted' as const,
               (err: { type?: string }) => (err.type === 'conflict' ? 'refused' : 'failed'),
             ),
