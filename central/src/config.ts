@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { HubModule } from './kernel/module-contract.js';
 import type { Provision } from './kernel/ports.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
+import { redactUrls, urlHasCredentials } from './kernel/redact-url.js';
 import {
   allowed,
   HUB_MODES,
@@ -68,7 +69,10 @@ export interface HubConfig {
   readonly paymentProvider?: PaymentProviderChoice | undefined;
   /** The warehouse adapter (WAREHOUSE_ADAPTER = simulator). */
   readonly warehouseAdapter?: WarehouseChoice | undefined;
-  /** The customer notice sender (NOTIFICATIONS_SENDER = simulator | http, with NOTIFICATIONS_SENDER_URL for http). */
+  /**
+   * The customer notice sender (NOTIFICATIONS_SENDER = simulator | http, with NOTIFICATIONS_SENDER_URL for http and
+   * optionally NOTIFICATIONS_SENDER_TOKEN, a secret sent as a bearer token and never logged).
+   */
   readonly notificationsSender?: NotificationSenderChoice | undefined;
   /**
    * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
@@ -171,7 +175,9 @@ function wholeText(min: number, max: number): z.ZodType<number> {
 
 /**
  * An external party that runs on its simulator or over HTTP (`NAME=simulator|http`, `NAME_URL` for http): the
- * payment provider and the customer notice sender.
+ * payment provider and the customer notice sender. A bad URL is echoed without its user, password or query; the
+ * notice sender's URL may not carry a user or password at all (they would end up in errors and logs): its secret
+ * goes in NOTIFICATIONS_SENDER_TOKEN, which no message ever shows.
  */
 function httpPartyFromEnv(
   name: 'PAYMENT_PROVIDER' | 'NOTIFICATIONS_SENDER',
@@ -181,13 +187,55 @@ function httpPartyFromEnv(
   problems: string[],
 ): PaymentProviderChoice | NotificationSenderChoice | undefined {
   const adapter = read(name, z.enum(['simulator', 'http']), `must be simulator or http (with ${name}_URL)`);
-  const url = read(`${name}_URL`, z.url({ protocol: /^https?$/ }), 'must be an http(s) URL');
+  const url = httpUrl(`${name}_URL`, env, problems, { credentials: name === 'PAYMENT_PROVIDER' });
+  const token = name === 'NOTIFICATIONS_SENDER' ? bearerToken(`${name}_TOKEN`, env, problems) : undefined;
+  if (token && adapter !== 'http') problems.push(`${name}_TOKEN is set but ${name} is not http (it would not be used)`);
   if (adapter !== 'http') return adapter && { adapter };
   if (!url) {
-    if (!env[`${name}_URL`]) problems.push(`${name}=http needs ${name}_URL (${urlIs})`);
+    if (!env[`${name}_URL`]?.trim()) problems.push(`${name}=http needs ${name}_URL (${urlIs})`);
     return undefined;
   }
-  return { adapter, url };
+  return token ? { adapter, url, token } : { adapter, url };
+}
+
+/** An http(s) URL from `name`, or undefined (a problem recorded when it is set but bad; never echoing a secret). */
+function httpUrl(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  allow: { credentials: boolean },
+): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!z.url({ protocol: /^https?$/ }).safeParse(raw).success) {
+    problems.push(`${name} must be an http(s) URL; got ${JSON.stringify(redactUrls(raw))}`);
+    return undefined;
+  }
+  if (!allow.credentials && urlHasCredentials(raw)) {
+    problems.push(
+      `${name} may not carry a user or password (they would show in errors and logs): put the secret in ` +
+        `${name.replace(/_URL$/, '_TOKEN')} and the URL without it`,
+    );
+    return undefined;
+  }
+  return raw;
+}
+
+/**
+ * A bearer token from `name` (a secret: a problem never shows it): 8 to 4096 characters of the token alphabet of
+ * RFC 6750 (letters, digits, `-._~+/`, trailing `=`).
+ */
+function bearerToken(name: string, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9\-._~+/]{8,4096}=*$/.test(raw)) {
+    problems.push(
+      `${name} must be 8 to 4096 characters of letters, digits and -._~+/ (with = at the end only); ` +
+        `it has ${raw.length} characters (not shown: it is a secret)`,
+    );
+    return undefined;
+  }
+  return raw;
 }
 
 /** The tuning knobs; each also answers to its old SF_* name, and setting both to different values is refused. */

@@ -411,6 +411,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
       if (stopped) return;
       stopped = true;
       await jobs.stop();
+      await workflows.stop();
       await retention.stop();
       await unlisten?.();
       lagHistory.stop();

@@ -15,11 +15,12 @@ export type PaymentProviderChoice =
   | { readonly adapter: 'http'; readonly url: string };
 /**
  * Whoever delivers notices to customers (e-mail, SMS, push): the simulator, or a sender's endpoint over HTTP that
- * gets each notice as JSON with the notice's id as its Idempotency-Key.
+ * gets each notice as JSON with the notice's id as its Idempotency-Key (and `token`, a secret never logged, as a
+ * bearer token when given). The URL carries no user or password.
  */
 export type NotificationSenderChoice =
   | { readonly adapter: 'simulator' }
-  | { readonly adapter: 'http'; readonly url: string };
+  | { readonly adapter: 'http'; readonly url: string; readonly token?: string | undefined };
 /** The distribution centres' shipping desk; only the simulator exists so far. */
 export type WarehouseChoice = { readonly adapter: 'simulator' };
 

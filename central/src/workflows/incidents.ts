@@ -3,8 +3,8 @@ import type { Db } from '../db/db.js';
 import { WorkflowRepository, type IncidentRow, type IncidentState } from './repository.js';
 
 /**
- * Workflow incidents as staff handle them (issue #15): what a flow could not put right by itself (today a hand-over
- * of a hold the hub had already ended), listed newest first with a sentence saying what happened, and resolved once
+ * Workflow incidents as staff handle them (issue #15): what a flow could not put right by itself (a hand-over of a
+ * hold the hub had already ended; a customer notice the sender refused for good), listed newest first with a sentence saying what happened, and resolved once
  * by an ADMIN with a note (who and when are recorded). Resolving is one conditional update, so two admins pressing
  * Resolve at once get one 200 and one 409.
  */
@@ -12,8 +12,12 @@ export interface IncidentView {
   readonly id: string;
   readonly kind: string;
   readonly state: IncidentState;
-  readonly storeId: string;
-  readonly store: string;
+  /** Null when the incident concerns no store (NOTICE_REFUSED). */
+  readonly storeId: string | null;
+  /** "Store Riverside (RIV)" (the store's id when it is not registered), or null with no store. */
+  readonly store: string | null;
+  readonly storeCode: string | null;
+  readonly storeName: string | null;
   readonly reservationId: string | null;
   readonly orderId: string | null;
   readonly raisedAt: number;
@@ -64,13 +68,15 @@ export class IncidentDesk {
 }
 
 function view(i: IncidentRow): IncidentView {
-  const store = i.storeLabel ?? `store ${i.storeId}`;
+  const store = i.storeId === null ? null : (i.storeLabel ?? `store ${i.storeId}`);
   return {
     id: i.id,
     kind: i.kind,
     state: i.resolution ? 'RESOLVED' : 'OPEN',
     storeId: i.storeId,
     store,
+    storeCode: i.storeCode,
+    storeName: i.storeName,
     reservationId: i.reservationId,
     orderId: i.orderId,
     raisedAt: i.raisedAt,
@@ -83,7 +89,7 @@ function view(i: IncidentRow): IncidentView {
 /** What an incident means, in one or two sentences; a kind it does not know is shown with its raw detail. */
 export function incidentSentence(
   kind: string,
-  store: string,
+  store: string | null,
   reservationId: string | null,
   orderId: string | null,
   detail: unknown,
@@ -92,11 +98,23 @@ export function incidentSentence(
   if (kind === 'PICKUP_AFTER_END' && typeof d.handedOverAt === 'number') {
     const when = new Date(d.handedOverAt).toISOString();
     const ended = typeof d.holdEndedAs === 'string' ? ` (${d.holdEndedAs})` : '';
-    const head = `${store} handed over hold ${reservationId ?? '(unknown)'} at ${when}, after the hub had ended it${ended}.`;
+    const head = `${store ?? 'A store'} handed over hold ${reservationId ?? '(unknown)'} at ${when}, after the hub had ended it${ended}.`;
     if (!orderId) return `${head} No order was attached to the hold.`;
     const status = typeof d.orderStatus === 'string' ? d.orderStatus : 'unknown';
     const unpaid = status === 'CANCELLED' ? ' and its payment voided or refunded: the goods left unpaid' : '';
     return `${head} Its order ${orderId} was ${status} by then${unpaid}.`;
   }
-  return `${kind} at ${store}${orderId ? ` (order ${orderId})` : ''}: ${JSON.stringify(detail)}`;
+  if (kind === 'NOTICE_REFUSED') return noticeRefusedSentence(orderId, detail);
+  return `${kind}${store ? ` at ${store}` : ''}${orderId ? ` (order ${orderId})` : ''}: ${JSON.stringify(detail)}`;
+}
+
+function noticeRefusedSentence(orderId: string | null, detail: unknown): string {
+  const d = (detail ?? {}) as { customerId?: unknown; noticeKind?: unknown; message?: unknown; reason?: unknown };
+  const text = (v: unknown, or: string) => (typeof v === 'string' && v ? v : or);
+  const about = orderId ? ` about order ${orderId}` : '';
+  return (
+    `The notice sender refused the ${text(d.noticeKind, 'customer')} notice to customer ${text(d.customerId, '(unknown)')}` +
+    `${about} for good, so the customer was not told (the sender said: ${text(d.reason, 'nothing')}). ` +
+    `Tell them another way: “${text(d.message, '(no message)')}”`
+  );
 }

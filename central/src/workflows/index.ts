@@ -9,7 +9,13 @@ import { NOTIFICATIONS_SENDER, NotificationOutbox } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
 
-export { NOTIFICATIONS_SENDER, NoticeRefusedError, SimulatedNotifier, type CustomerNotifier } from './notifications.js';
+export {
+  NOTIFICATIONS_SENDER,
+  NoticeDeferredError,
+  NoticeRefusedError,
+  SimulatedNotifier,
+  type CustomerNotifier,
+} from './notifications.js';
 export { HttpCustomerNotifier, notifierFor } from './notice-senders.js';
 export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
 export { workflowRoutes } from './routes.js';
@@ -25,7 +31,8 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
  *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
- *   incidents.ts         what a flow could not put right, for staff: listed with a sentence, resolved with a note
+ *   incidents.ts         what a flow could not put right, for staff (a hand-over after the hold ended, a notice the
+ *                        sender refused for good): listed with a sentence, resolved with a note
  *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Order incidents page)
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
@@ -48,6 +55,11 @@ export interface Workflows {
   readonly outbox: NotificationOutbox;
   /** Schedules the notification sender on the hub's job runner (every second; also after each commit with a notice). */
   start(): Promise<void>;
+  /**
+   * Stops sending notices: the running drain (the job's or one after a commit) is aborted, its request to the sender
+   * too, and awaited. The hub calls it after stopping its job runner and before closing the database.
+   */
+  stop(): Promise<void>;
 }
 
 /** What the flows ask for: all optional (found lazily: absent modules make the flows do nothing). */
@@ -82,8 +94,12 @@ export function createWorkflows(ctx: HubContext): Workflows {
     async start() {
       // Notices due again (a send that failed, a hub that died after its commit) go out within a second, from one
       // hub process at a time; a commit that wrote a notice still sends it at once from its own process (drainSoon).
-      ctx.jobs.define({ name: 'workflows.send-notices', run: async () => void (await outbox.drain()) });
+      ctx.jobs.define({
+        name: 'workflows.send-notices',
+        run: async (job) => void (await outbox.drain({ signal: job.signal })),
+      });
       await ctx.jobs.schedule('workflows.send-notices', { everyMs: NOTICE_SWEEP_MS });
     },
+    stop: () => outbox.stop(),
   };
 }

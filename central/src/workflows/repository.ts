@@ -14,9 +14,13 @@ export interface CustomerNotification {
 
 export interface WorkflowIncident {
   readonly id: string;
-  /** PICKUP_AFTER_END: a store handed over a hold the hub had ended. */
+  /**
+   * PICKUP_AFTER_END: a store handed over a hold the hub had ended. NOTICE_REFUSED: the notice sender refused a
+   * customer's notice for good (no store).
+   */
   readonly kind: string;
-  readonly storeId: string;
+  /** The store it happened at; null when it concerns none (NOTICE_REFUSED). */
+  readonly storeId: string | null;
   readonly reservationId: string | null;
   readonly orderId: string | null;
   readonly detail: unknown;
@@ -29,6 +33,9 @@ export type IncidentState = 'OPEN' | 'RESOLVED';
 export interface IncidentRow extends WorkflowIncident {
   /** "Store Riverside (RIV)", or null when the store is not registered. */
   readonly storeLabel: string | null;
+  /** The store's code and name as registered (the console shows "CODE — Name"), or null. */
+  readonly storeCode: string | null;
+  readonly storeName: string | null;
   readonly resolution: {
     readonly at: number;
     readonly by: { readonly userId: string; readonly email: string | null };
@@ -39,7 +46,7 @@ export interface IncidentRow extends WorkflowIncident {
 interface IncidentRowRaw {
   id: string;
   kind: string;
-  store_id: string;
+  store_id: string | null;
   reservation_id: string | null;
   order_id: string | null;
   detail: unknown;
@@ -64,6 +71,8 @@ const toIncidentRow = (r: IncidentRowRaw): IncidentRow => ({
   detail: r.detail,
   raisedAt: Number(r.raised_at),
   storeLabel: r.store_name === null ? null : `${r.store_name} (${r.store_code})`,
+  storeCode: r.store_code,
+  storeName: r.store_name,
   resolution:
     r.resolved_at === null
       ? null
@@ -116,36 +125,66 @@ export class WorkflowRepository {
     return id;
   }
 
-  /** Claims up to `limit` unsent notices, oldest first, until `until`; rows another sender holds are skipped. */
-  async claimUnsent(now: number, until: number, limit: number): Promise<CustomerNotification[]> {
+  /**
+   * Claims the oldest due notice (unsent, not refused, its claim or back-off over) until `until`, counting an attempt;
+   * undefined when none is due. A row another sender is claiming is skipped.
+   */
+  async claimNext(now: number, until: number): Promise<CustomerNotification | undefined> {
     const { rows } = await this.db.query<NotificationRow>(
       `UPDATE customer_notifications SET claimed_until = $2, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until < $1 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       WHERE id = (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until <= $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, until, limit],
+      [now, until],
     );
-    return rows.map(toNotification).sort((a, b) => a.createdAt - b.createdAt);
+    return rows[0] && toNotification(rows[0]);
   }
 
   async markSent(id: string, now: number): Promise<void> {
     await this.db.query('UPDATE customer_notifications SET sent_at = $2, last_error = NULL WHERE id = $1', [id, now]);
   }
 
-  /** The send failed: kept for the next round, with why. */
-  async markFailed(id: string, error: string): Promise<void> {
-    await this.db.query('UPDATE customer_notifications SET claimed_until = 0, last_error = $2 WHERE id = $1', [
-      id,
-      error.slice(0, 500),
-    ]);
+  /** The send failed: kept, due again at `nextAt`, with why. */
+  async markFailed(id: string, error: string, nextAt: number): Promise<void> {
+    await this.db.query(
+      'UPDATE customer_notifications SET claimed_until = $3, last_error = $2 WHERE id = $1 AND sent_at IS NULL',
+      [id, error.slice(0, 500), nextAt],
+    );
   }
 
-  /** The sender refused the notice (it would refuse it again): never sent, kept with why. */
-  async markRefused(id: string, now: number, error: string): Promise<void> {
-    await this.db.query('UPDATE customer_notifications SET failed_at = $2, last_error = $3 WHERE id = $1', [
-      id,
-      now,
-      error.slice(0, 500),
-    ]);
+  /** The send was abandoned (the hub is stopping): due again at once, for any sender. */
+  async release(id: string): Promise<void> {
+    await this.db.query('UPDATE customer_notifications SET claimed_until = 0 WHERE id = $1 AND sent_at IS NULL', [id]);
+  }
+
+  /**
+   * The sender refused the notice (it would refuse it again): never sent, kept with why. False when it was sent or
+   * refused already.
+   */
+  async markRefused(id: string, now: number, error: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `UPDATE customer_notifications SET failed_at = $2, last_error = $3
+       WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL RETURNING id`,
+      [id, now, error.slice(0, 500)],
+    );
+    return rows.length === 1;
+  }
+
+  /** A NOTICE_REFUSED incident: staff must tell the customer another way (the detail holds the notice and why). */
+  async raiseNoticeRefused(notice: CustomerNotification, reason: string, at: number): Promise<string> {
+    return this.raiseIncident({
+      kind: 'NOTICE_REFUSED',
+      storeId: null,
+      reservationId: null,
+      orderId: notice.orderId,
+      detail: {
+        notificationId: notice.id,
+        customerId: notice.customerId,
+        noticeKind: notice.kind,
+        message: notice.message.slice(0, 500),
+        reason,
+      },
+      raisedAt: at,
+    });
   }
 
   /** Notices about one order, oldest first (tests and support). */
@@ -222,7 +261,7 @@ export class WorkflowRepository {
     const { rows } = await this.db.query<{
       id: string;
       kind: string;
-      store_id: string;
+      store_id: string | null;
       reservation_id: string | null;
       order_id: string | null;
       detail: unknown;
