@@ -1,38 +1,67 @@
-// Workflow incidents: what the hub's cross-module flows could not put right by themselves (a hand-over of a hold the
-// hub had already ended), open ones newest first, each resolved once with a note saying what was done.
+// Order incidents: what the hub's cross-module flows could not put right by themselves (a hand-over of a hold the hub
+// had already ended, a customer notice the sender refused for good), open ones newest first, each resolved once with
+// a note saying what was done. Live: re-read when a store's feed changes (the console's live socket), and every 10 s
+// for incidents that concern no store (a refused notice).
 import { h, say, showError, table, time } from '/console/lib.js';
 
 const PAGE = 100;
+const POLL_MS = 10_000;
+const KINDS = {
+  PICKUP_AFTER_END: 'Handed over after the hold ended',
+  NOTICE_REFUSED: 'Customer notice refused',
+};
+const kindLabel = (kind) => KINDS[kind] ?? kind;
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const short = (id) => (id ? `${id.slice(0, 8)}…` : '—');
+/** A sentence with its ids shortened as elsewhere in the console; the whole sentence is the cell's tooltip. */
+const sentence = (i) => h('span', { title: i.sentence }, i.sentence.replace(UUID, short));
+const store = (i) => (i.storeCode ? `${i.storeCode} — ${i.storeName}` : i.storeId ? short(i.storeId) : '—');
+const where = (i) => `${i.storeCode ?? kindLabel(i.kind)}, ${time(i.raisedAt)}`;
 
 export default {
-  async render({ el, api }) {
+  async render({ el, api, live }) {
     const message = h('div', { 'aria-live': 'polite' });
+    const errors = h('div');
     const openArea = h('div', { class: 'card' });
     const resolvedArea = h('div', { class: 'card' });
-    let busy = false;
+    /** The incident being resolved (one at a time), or null. */
+    let resolving = null;
+    /** Each open incident's form, kept across refreshes so a note being typed survives them. */
+    const forms = new Map();
 
-    // The note is typed in the row itself; the hub records who resolved it and when.
     const resolveForm = (i) => {
       const note = h('input', {
         required: true,
         maxlength: 2000,
         placeholder: 'what was done',
-        'aria-label': `Note for the incident at ${i.store}, ${time(i.raisedAt)}`,
+        'aria-label': `Note for the incident at ${where(i)}`,
         autocomplete: 'off',
       });
-      const form = h('form', { class: 'row-form' }, note, h('button', { type: 'submit' }, 'Resolve'));
+      const button = h('button', { type: 'submit' }, 'Resolve');
+      const form = h('form', { class: 'row-form' }, note, button);
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
-        if (busy) return;
-        busy = true;
+        if (resolving) {
+          say(
+            message,
+            new Error(`The incident at ${where(resolving)} is still being resolved; press Resolve again once it is.`),
+          );
+          return;
+        }
+        resolving = i;
+        button.textContent = 'Resolving…';
+        button.setAttribute('aria-busy', 'true');
         try {
           await api('POST', `/api/workflows/incidents/${i.id}/resolve`, { note: note.value });
-          say(message, null, `Incident at ${i.store} (${time(i.raisedAt)}) resolved.`);
+          forms.delete(i.id);
+          say(message, null, `Incident at ${where(i)} resolved.`);
         } catch (err) {
           showError(message, err);
         } finally {
-          busy = false;
-          await refresh();
+          resolving = null;
+          button.textContent = 'Resolve';
+          button.removeAttribute('aria-busy');
+          refreshSoon();
         }
       });
       return form;
@@ -44,35 +73,80 @@ export default {
           api('GET', `/api/workflows/incidents?state=OPEN&limit=${PAGE}`),
           api('GET', '/api/workflows/incidents?state=RESOLVED&limit=20'),
         ]);
+        const focused = document.activeElement;
+        const selection = focused?.tagName === 'INPUT' ? [focused.selectionStart, focused.selectionEnd] : null;
+        for (const id of [...forms.keys()]) if (!open.items.some((i) => i.id === id)) forms.delete(id);
+        const formOf = (i) => {
+          if (!forms.has(i.id)) forms.set(i.id, resolveForm(i));
+          return forms.get(i.id);
+        };
         openArea.replaceChildren(
           table(
             open.next ? `Open incidents, newest first (the first ${PAGE})` : 'Open incidents, newest first',
-            ['Raised', 'Store', 'Kind', 'What happened', 'Resolve'],
+            ['Raised', 'Store', 'Kind', 'Order', 'What happened', 'Resolve'],
             open.items,
-            (i) => [time(i.raisedAt), i.store, h('span', { class: 'badge bad' }, i.kind), i.sentence, resolveForm(i)],
+            (i) => [
+              time(i.raisedAt),
+              store(i),
+              h('span', { class: 'badge bad', title: i.kind }, kindLabel(i.kind)),
+              i.orderId ? h('span', { title: i.orderId }, short(i.orderId)) : '—',
+              sentence(i),
+              formOf(i),
+            ],
           ),
         );
         resolvedArea.replaceChildren(
           table(
             'Recently resolved',
-            ['Raised', 'Store', 'What happened', 'Resolved', 'By', 'Note'],
+            ['Raised', 'Store', 'Kind', 'What happened', 'Resolved', 'By', 'Note'],
             resolved.items,
             (i) => [
               time(i.raisedAt),
-              i.store,
-              i.sentence,
+              store(i),
+              kindLabel(i.kind),
+              sentence(i),
               time(i.resolution.at),
-              i.resolution.by.email ?? i.resolution.by.userId,
+              i.resolution.by.email ?? short(i.resolution.by.userId),
               i.resolution.note,
             ],
           ),
         );
+        // a note being typed keeps its focus and caret through the re-read
+        if (focused && focused !== document.activeElement && el.contains(focused)) {
+          focused.focus();
+          if (selection) focused.setSelectionRange(...selection);
+        }
+        showError(errors);
       } catch (err) {
-        showError(message, err);
+        showError(errors, err);
       }
     };
 
-    el.append(message, openArea, resolvedArea);
-    await refresh();
+    // One re-read at a time; news that comes during one asks for one more.
+    let reading = null;
+    let again = false;
+    const refreshSoon = () => {
+      if (reading) {
+        again = true;
+        return reading;
+      }
+      reading = refresh().finally(() => {
+        reading = null;
+        if (again) {
+          again = false;
+          refreshSoon();
+        }
+      });
+      return reading;
+    };
+
+    el.append(message, errors, openArea, resolvedArea);
+    await refreshSoon();
+    const off = live.on((m) => m.type === 'store-changed' && void refreshSoon());
+    const timer = setInterval(refreshSoon, POLL_MS);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
   },
 };
