@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   emulatorLink,
   encodeSgtin96,
@@ -18,18 +18,29 @@ import {
   type TagRead,
 } from '../src/index.js';
 
+/** The running test's signal: aborted when it times out or the run is cancelled. */
+let testSignal: AbortSignal | undefined;
+
+/** Polls `check` until it holds, for up to `ms`; stops as soon as its test has timed out, so no poll outlives it. */
 async function until<T>(what: string, check: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const signal = testSignal;
   const end = Date.now() + ms;
   for (;;) {
+    if (signal?.aborted) throw new Error(`stopped waiting for ${what}: the test ended (${String(signal.reason)})`);
     const v = check();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-describe('devices over a real pty (socat), through the serialport binding', () => {
+// A test may wait several times for up to a minute each on a loaded machine: three minutes each, so that a wait that
+// runs out fails with what it waited for rather than with vitest's generic timeout.
+describe('devices over a real pty (socat), through the serialport binding', { timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
+  beforeEach(({ signal }) => {
+    testSignal = signal;
+  });
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
@@ -113,11 +124,7 @@ describe('devices over a real pty (socat), through the serialport binding', () =
     expect(floor.powerDbm).toBe(27);
     reader.stopInventory();
     // After the stop-poll answer nothing more is written, and a false head at the end of the last sweep is settled.
-    await until(
-      'the stop-poll answer, and the reader to get every byte',
-      () => answers === 2 && received === written,
-      60_000,
-    );
+    await until('the stop-poll answer, and the reader to get every byte', () => answers === 2 && received === written);
     // Every garbage byte is skipped, and each one that looks like a frame head (0xBB) is one bad frame: the frames
     // around it still parse (every tag was read), and a false head swallows nothing.
     const garbage = Buffer.concat(sweeps.map((s) => s.subarray(s.length - GARBAGE)));
