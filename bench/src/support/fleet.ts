@@ -71,7 +71,7 @@ export class Fleet {
         client.start();
         return client;
       });
-      await until(() => started.every((c) => c.status.phase === 'syncing'), 120_000, 'stores to connect');
+      await this.until(() => started.every((c) => c.status.phase === 'syncing'), 120_000, 'stores to connect');
     }
   }
 
@@ -103,7 +103,11 @@ export class Fleet {
       }
       await new Promise((r) => setTimeout(r, tickMs));
     }
-    await until(() => this.stores.every((s) => s.acked === s.events.length), 60_000, 'every event to be acknowledged');
+    await this.until(
+      () => this.stores.every((s) => s.acked === s.events.length),
+      60_000,
+      'every event to be acknowledged',
+    );
     return { sales, events };
   }
 
@@ -122,6 +126,18 @@ export class Fleet {
       if (differing(await hubStock(this.url, admin, s.storeId), expected).length) off.push(s.storeId);
     }
     return { checked: picked.length, off };
+  }
+
+  /** `until`, but it fails at once when the hub process has died (a crash, not a slow hub). */
+  async until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    await until(
+      () => {
+        if (this.hub.exited) throw new Error(`the hub process exited while waiting for ${what}`);
+        return check();
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   async stop(): Promise<void> {
