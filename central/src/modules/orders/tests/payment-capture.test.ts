@@ -3,9 +3,7 @@ import { pino } from 'pino';
 import { uuidv7 } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import type { Db } from '../../../db/db.js';
-import { openDb } from '../../../db/open-db.js';
-import { loadMigrations } from '../../../migrations/load-migrations.js';
-import { migrate } from '../../../migrations/migrate.js';
+import { openMigratedDb } from '../../../../tests/support/migrated-db.js';
 import { CAPTURE_CLAIM_MS, captureDue } from '../payment-capture.js';
 import { type PaymentProvider, SimulatedPaymentProvider } from '../payments.js';
 import { OrderRepository } from '../repository.js';
@@ -45,7 +43,7 @@ class SlowFirstCapture implements PaymentProvider {
 
 describe.each(dbTargets)('capturing picked-up orders, on $name', (target) => {
   let db: Db;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   const clock = { ms: T0 };
   const now = () => clock.ms;
 
@@ -66,21 +64,16 @@ describe.each(dbTargets)('capturing picked-up orders, on $name', (target) => {
 
   beforeEach(async () => {
     clock.ms = T0;
-    const opened = await target.open();
-    drop = opened.drop;
-    db = await openDb(opened);
-    await migrate(
-      db,
-      loadMigrations([
-        { module: 'core', dir: new URL('../../../core/schema/', import.meta.url) },
-        { module: 'orders', dir: new URL('../schema/', import.meta.url) },
-      ]),
-      { log },
+    const opened = await openMigratedDb(
+      target,
+      [{ module: 'orders', dir: new URL('../schema/', import.meta.url) }],
+      log,
     );
+    db = opened.db;
+    close = opened.close;
   });
   afterEach(async () => {
-    await db.close();
-    await drop();
+    await close();
   });
 
   it('two hubs capturing at once ask the provider once per order', async () => {
