@@ -12,15 +12,33 @@ describe.each(dbTargets)('reservations on $name', (target) => {
   let store: { id: string; token: string };
   let other: { id: string; token: string };
   let seq = 0;
-  // Work a test starts that can outlive it when it fails or times out (HTTP calls, database reads, a watcher's timer):
-  // afterEach stops the timers and waits for the calls, so a failed test cannot write into the next one.
+  // Work a test starts that can outlive it when it fails or times out (HTTP calls, database reads, a watcher's loop):
+  // afterEach stops the watchers and waits for the calls, so a failed test cannot write into the next one.
   const inFlight = new Set<Promise<unknown>>();
-  const timers = new Set<ReturnType<typeof setInterval>>();
+  const watchers = new Set<AbortController>();
   const tracked = <T>(p: Promise<T>): Promise<T> => {
     inFlight.add(p);
     const done = () => void inFlight.delete(p);
     p.then(done, done);
     return p;
+  };
+  /** Runs `step` over and over, each time once the last one has settled, until the returned stop (or afterEach). */
+  const repeat = (step: () => Promise<void>): (() => Promise<void>) => {
+    const stop = new AbortController();
+    watchers.add(stop);
+    const loop = tracked(
+      (async () => {
+        while (!stop.signal.aborted) {
+          await step().catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })(),
+    );
+    return async () => {
+      stop.abort();
+      watchers.delete(stop);
+      await loop;
+    };
   };
 
   const receive = async (storeId: string, sku: string, qty: number) => {
@@ -73,8 +91,8 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     );
   });
   afterEach(async () => {
-    for (const timer of timers) clearInterval(timer);
-    timers.clear();
+    for (const stop of watchers) stop.abort();
+    watchers.clear();
     while (inFlight.size) await Promise.allSettled([...inFlight]);
     if (t) t.clock.offsetMs = 0;
   });
@@ -94,24 +112,26 @@ describe.each(dbTargets)('reservations on $name', (target) => {
         () => 201,
         (err: unknown) => (err instanceof ConflictError ? 409 : Promise.reject(err)),
       );
+    // What is left to promise, read again and again while the holds race (each read once the last has answered).
     let lowest = Infinity;
-    const watch = setInterval(() => {
-      level('DOORBUSTER-TV').then(
-        (l) => (lowest = Math.min(lowest, l.on_hand - l.reserved)),
-        () => undefined,
-      );
-    }, 5);
-    timers.add(watch);
+    let samples = 0;
+    const stopWatching = repeat(async () => {
+      const l = await level('DOORBUSTER-TV');
+      lowest = Math.min(lowest, l.on_hand - l.reserved);
+      samples++;
+    });
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async (_, i) =>
         i % 2 ? viaReplica(i) : (await reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }])).status,
       ),
     );
-    clearInterval(watch);
+    await stopWatching();
     signal.throwIfAborted(); // timed out: place no more holds
     expect(statuses.filter((s) => s === 201)).toHaveLength(20);
     expect(statuses.filter((s) => s === 409)).toHaveLength(180);
     expect(await level('DOORBUSTER-TV')).toEqual({ on_hand: 20, reserved: 20 });
+    // A watcher that never read the stock leaves `lowest` at Infinity, which no floor would catch.
+    expect(Number.isFinite(lowest), `the watcher read the stock (${samples} reads)`).toBe(true);
     expect(lowest).toBeGreaterThanOrEqual(0);
     const refused = await reserve([{ sku: 'DOORBUSTER-TV', qty: 1 }]);
     expect(refused.body.detail).toBe(`only 0 of DOORBUSTER-TV available at store ${store.id}`);
