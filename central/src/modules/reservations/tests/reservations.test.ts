@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
+import { waitFor } from '../../../../tests/support/wait-for.js';
+import type { JobRun } from '../../../kernel/jobs/types.js';
 import { ReservationService } from '../service.js';
 import { provided } from '../../../kernel/ports.js';
 import { INVENTORY_HOLDS } from '../../../kernel/ports/inventory.js';
@@ -184,13 +186,28 @@ describe.each(dbTargets)('reservations on $name', (target) => {
     t.clock.offsetMs = 16 * 60_000; // the five 15-minute holds are due; the 60-minute one is not
     try {
       const second = new ReservationService(t.hub.db, holdsOf(), t.hub.sync.feed, () => Date.now() + t.clock.offsetMs);
-      // two sweepers here, and the hub's own each second
+      // two sweepers here, and the hub's own (the job reservations.expire-holds, each second)
       await Promise.all([tracked(second.expireDue()), tracked(second.expireDue())]);
-      // A double release would take `reserved` below the live hold's 3 (to the floor of 0). The hub's sweeper may hold
-      // some rows (SKIP LOCKED) when ours return: wait for it, however slow the machine (how soon holds expire is a
-      // latency for a benchmark, not this test's claim).
-      await expect.poll(async () => (await level('KAYAK')).reserved, { timeout: 30_000 }).toBe(3);
-      await new Promise((r) => setTimeout(r, 1500)); // let the hub's sweeper have its go too
+      // The hub's sweeper may have raced ours (SKIP LOCKED) and still be at it. Its runs go one after another (a period
+      // waits for the last run), so once a run that started after ours returned has finished, every run that could
+      // have seen these holds is over, however slow the machine. The job runner keeps the hub's clock.
+      const oursReturned = Date.now() + t.clock.offsetMs;
+      const run = await tracked(
+        waitFor(
+          "a run of the hub's hold sweep that started after ours returned, finished",
+          async () => {
+            const r = await t.call('GET', '/api/jobs?name=reservations.expire-holds&limit=20', undefined, {
+              cookie: admin,
+            });
+            return (r.body.runs as JobRun[]).find(
+              (x) => x.startedAt !== null && x.startedAt >= oursReturned && ['DONE', 'FAILED'].includes(x.state),
+            );
+          },
+          30_000,
+        ),
+      );
+      expect(run).toMatchObject({ state: 'DONE', lastError: null });
+      // A double release would take `reserved` below the live hold's 3 (to the floor of 0).
       expect((await level('KAYAK')).reserved).toBe(3);
       const ends = await t.hub.db.query<{ id: string; n: number }>(
         `SELECT payload->>'id' AS id, count(*)::int AS n FROM sync_feed WHERE store_id = $1 AND payload->>'status' = 'EXPIRED'
