@@ -92,6 +92,29 @@ const SCHEDULE_DUE = (now: string) =>
 /** The run claimPeriod was about to end was renewed since the claim looked: the claim rolls back. */
 class RenewedMeanwhile extends Error {}
 
+/** The index (core/schema/003) that allows one open run per schedule. */
+const ONE_OPEN_PER_SCHEDULE = 'job_runs_one_open_per_schedule';
+/** Another process inserted this period's run first: the database refused a second open run of the schedule. */
+const isSecondOpenRun = (err: unknown): boolean => {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  return (
+    e?.code === '23505' &&
+    (e.constraint === ONE_OPEN_PER_SCHEDULE || String(e.message ?? '').includes(ONE_OPEN_PER_SCHEDULE))
+  );
+};
+
+/** Longest progress sentence kept; the admin list shows it per run. */
+export const MAX_PROGRESS_MESSAGE_CHARS = 500;
+/** Largest checkpoint (its JSON, in bytes) a job may save: it is read back whole at each resume. */
+export const MAX_CHECKPOINT_BYTES = 64 * 1024;
+/** Postgres text and jsonb refuse U+0000; a message a job or an error carries may hold one. */
+export const withoutNul = (s: string): string => s.replaceAll(String.fromCharCode(0), '');
+
+/** The columns the admin lists show: not the payload nor the checkpoint (a job's own, possibly large, data). */
+const LIST_COLUMNS = `id, name, schedule, idempotency_key, state, run_at, attempts, max_attempts, lease_ms, lease_owner,
+  lease_epoch, lease_until, progress_done, progress_total, left(progress_message, ${MAX_PROGRESS_MESSAGE_CHARS})
+  AS progress_message, last_error, created_at, started_at, finished_at`;
+
 /** All SQL of the job runner (tables in core/schema/002_jobs.sql). Every write to a held run names its lease epoch. */
 export class JobRepository {
   constructor(readonly db: Db) {}
@@ -172,7 +195,7 @@ export class JobRepository {
         return toClaimed(rows[0]!);
       });
     } catch (err) {
-      if (err instanceof RenewedMeanwhile) return null;
+      if (err instanceof RenewedMeanwhile || isSecondOpenRun(err)) return null;
       throw err;
     }
   }
@@ -222,15 +245,26 @@ export class JobRepository {
     const r = await this.db.query(
       `UPDATE job_runs SET progress_done = $3, progress_total = $4, progress_message = $5
        WHERE id = $1 AND lease_epoch = $2 AND state = 'RUNNING'`,
-      [id, epoch, done, total, message],
+      [id, epoch, done, total, message === null ? null : withoutNul(message).slice(0, MAX_PROGRESS_MESSAGE_CHARS)],
     );
     return r.rowCount === 1;
   }
 
+  /** Throws (saving nothing) when the checkpoint's JSON is over MAX_CHECKPOINT_BYTES or holds U+0000. */
   async checkpoint(id: string, epoch: number, value: unknown): Promise<boolean> {
+    const text = json(value);
+    const bytes = text === null ? 0 : Buffer.byteLength(text);
+    if (bytes > MAX_CHECKPOINT_BYTES)
+      throw new Error(
+        `job run ${id}: a checkpoint of ${bytes} bytes of JSON is over the ${MAX_CHECKPOINT_BYTES}-byte limit; ` +
+          'save where to carry on from (a cursor, a count), not the work itself',
+      );
+    // JSON escapes U+0000 as \u0000 (not after an escaped backslash, which is a backslash and the letters u0000)
+    if (text !== null && /(^|[^\\])(\\\\)*\\u0000/.test(text))
+      throw new Error(`job run ${id}: a checkpoint may not hold U+0000 (the database refuses it in JSON)`);
     const r = await this.db.query(
       `UPDATE job_runs SET checkpoint = $3::jsonb WHERE id = $1 AND lease_epoch = $2 AND state = 'RUNNING'`,
-      [id, epoch, json(value)],
+      [id, epoch, text],
     );
     return r.rowCount === 1;
   }
@@ -292,27 +326,31 @@ export class JobRepository {
   /** The newest runs first; `before` pages on (the last id of the previous page). */
   async recent(filter: { name?: string; state?: JobState; before?: string; limit: number }): Promise<JobRun[]> {
     const { rows } = await this.db.query<RunRow>(
-      `SELECT * FROM job_runs WHERE ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR state = $2)
+      `SELECT ${LIST_COLUMNS} FROM job_runs WHERE ($1::text IS NULL OR name = $1) AND ($2::text IS NULL OR state = $2)
          AND ($3::text IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
       [filter.name ?? null, filter.state ?? null, filter.before ?? null, filter.limit],
     );
     return rows.map(toRun);
   }
 
-  /** The latest run of each schedule. */
+  /** The latest run of each schedule: the last the database inserted (ids and times come from hub clocks). */
   async lastOfSchedules(): Promise<Map<string, JobRun>> {
     const { rows } = await this.db.query<RunRow>(
-      `SELECT DISTINCT ON (schedule) * FROM job_runs WHERE schedule IS NOT NULL ORDER BY schedule, id DESC`,
+      `SELECT DISTINCT ON (schedule) ${LIST_COLUMNS} FROM job_runs WHERE schedule IS NOT NULL
+       ORDER BY schedule, seq DESC`,
     );
     return new Map(rows.map((r) => [r.schedule!, toRun(r)]));
   }
 
-  /** Drops ended runs: a schedule's after `scheduledBefore` (its latest stays), a one-off's after `oneOffBefore`. */
+  /**
+   * Drops ended runs: a schedule's after `scheduledBefore` (its latest stays: the last inserted, whatever the clocks
+   * said), a one-off's after `oneOffBefore`.
+   */
   async prune(scheduledBefore: number, oneOffBefore: number): Promise<number> {
     const r = await this.db.query(
       `DELETE FROM job_runs j WHERE state IN ('DONE', 'FAILED')
          AND finished_at < CASE WHEN schedule IS NULL THEN $2::bigint ELSE $1::bigint END
-         AND (schedule IS NULL OR id <> (SELECT max(id) FROM job_runs l WHERE l.schedule = j.schedule))`,
+         AND (schedule IS NULL OR seq <> (SELECT max(seq) FROM job_runs l WHERE l.schedule = j.schedule))`,
       [scheduledBefore, oneOffBefore],
     );
     return r.rowCount;

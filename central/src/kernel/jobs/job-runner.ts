@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/db.js';
-import { CLOCK_SKEW_MS, JobRepository, type ClaimedRun } from './job-repository.js';
+import { CLOCK_SKEW_MS, JobRepository, withoutNul, type ClaimedRun } from './job-repository.js';
 import {
   LeaseLostError,
   type EnqueueOptions,
@@ -37,12 +37,48 @@ const MAX_BACKOFF_MS = 3_600_000;
 const ONE_OFF_ATTEMPTS = 5;
 const SCHEDULED_ATTEMPTS = 1;
 const MAX_ERROR_CHARS = 2_000;
+/** A one-off's time limit when its job names none. */
+const ONE_OFF_TIMEOUT_MS = 3_600_000;
+/**
+ * A scheduled run's time limit when its job names none: ten periods, and at least five leases. A sweep that hangs
+ * (a fetch with no timeout) would otherwise hold its schedule up on every hub for good, its lease renewed meanwhile.
+ */
+const scheduledTimeoutMs = (everyMs: number, leaseMs: number) => Math.max(10 * everyMs, 5 * leaseMs);
+/** Slots a process keeps for its schedules: one-offs (long exports) use the others, so sweeps are not starved. */
+const SLOTS_KEPT_FOR_SCHEDULES = 2;
+/** Said instead when an error's message cannot be read (a throwing toString, a null-prototype object). */
+const UNDESCRIBABLE = 'the job failed with a value that could not be turned into a message';
+
+/** A thrown value as a message the database takes: never throws, no U+0000, at most MAX_ERROR_CHARS. */
+export function describeError(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : typeof error === 'string' ? error : String(error);
+  } catch {
+    text = UNDESCRIBABLE;
+  }
+  return withoutNul(text).slice(0, MAX_ERROR_CHARS);
+}
+
+/** Why a running job's signal was aborted when it ran past its time limit. */
+export class JobTimeoutError extends Error {
+  constructor(
+    readonly runId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`did not finish within ${timeoutMs} ms (its time limit; the job was asked to stop)`);
+    this.name = 'JobTimeoutError';
+  }
+}
 
 interface Running {
   readonly run: ClaimedRun;
   readonly abort: AbortController;
   done: Promise<void>;
   renewer: NodeJS.Timeout | undefined;
+  /** The run's time limit (ms), and its timer while the job runs. */
+  readonly timeoutMs: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Why a running job's signal was aborted. */
@@ -67,7 +103,13 @@ const STOPPING = 'the hub is stopping';
  *   crash      a run whose lease expired is claimed by any runner (`FOR UPDATE SKIP LOCKED`) and started again with
  *              its checkpoint; that counts as an attempt, so a job that kills its process every time ends FAILED
  *   retries    a throw queues the run again after backoff (doubling from `backoffMs`), until `maxAttempts`: then
- *              FAILED with the error's message
+ *              FAILED with the error's message (stringified so it cannot throw; a write that fails anyway is retried
+ *              with a plain message, so no run stays RUNNING for want of a message)
+ *   timeout    a run past its `timeoutMs` has its signal aborted and its lease no longer renewed, and counts as a
+ *              failed attempt ('did not finish within …'); the slot is freed even if the job ignores the signal
+ *   slots      `concurrency` runs at once; a process with schedules keeps two slots from one-offs for them
+ *   one open   a schedule has at most one QUEUED or RUNNING run: a unique index (core/schema/003) refuses a second,
+ *              which claimPeriod takes as "another process has this period"
  *   stop       stop() asks running jobs to yield (their signal), waits for them, puts yielded runs back in the
  *              queue for another process, and leaves no timer behind
  *
@@ -267,19 +309,23 @@ export class JobRunner {
         // This process's own run of it, however late its lease, is alive: the period waits for it.
         if ([...this.#running.values()].some((r) => r.run.name === s.name)) continue;
         const d = this.#def(s.name);
+        const leaseMs = d.leaseMs ?? scheduledLeaseMs(s.everyMs);
         const run = await this.repo.claimPeriod(
           s.name,
           t,
           t + this.#period(s.everyMs, s.jitter),
           owner,
           d.maxAttempts ?? SCHEDULED_ATTEMPTS,
-          d.leaseMs ?? scheduledLeaseMs(s.everyMs),
+          leaseMs,
         );
-        if (run) runs.push(this.#launch(run));
+        if (run) runs.push(this.#launch(run, d.timeoutMs ?? scheduledTimeoutMs(s.everyMs, leaseMs)));
       }
     }
-    if (!this.#stopping && free() > 0) {
-      for (const run of await this.repo.claimDue([...this.#defs.keys()], this.running, owner, t, free())) {
+    // One-offs leave slots to this process's schedules (at least one slot stays theirs).
+    const kept = this.#scheduled.size ? Math.min(SLOTS_KEPT_FOR_SCHEDULES, concurrency - 1) : 0;
+    const oneOffs = () => free() - kept;
+    if (!this.#stopping && oneOffs() > 0) {
+      for (const run of await this.repo.claimDue([...this.#defs.keys()], this.running, owner, t, oneOffs())) {
         if (run.attempts > run.maxAttempts) {
           // Taken over after its process stopped holding it, with no attempt left: say how many it had, not a guess.
           const error =
@@ -290,13 +336,14 @@ export class JobRunner {
           this.#o.log.error({ jobRunId: run.id, job: run.name }, `job failed: ${error}`);
           continue;
         }
-        runs.push(this.#launch(run));
+        const d = this.#def(run.name);
+        runs.push(this.#launch(run, d.timeoutMs ?? ONE_OFF_TIMEOUT_MS));
       }
     }
     return { runs, wakeMs: Math.max(10, wakeMs) };
   }
 
-  #launch(run: ClaimedRun): Promise<void> {
+  #launch(run: ClaimedRun, timeoutMs: number): Promise<void> {
     const { repo } = this;
     const { now, log } = this.#o;
     const d = this.#def(run.name);
@@ -319,7 +366,7 @@ export class JobRunner {
         if (!(await repo.checkpoint(run.id, run.epoch, value))) throw lost();
       },
     };
-    const entry: Running = { run, abort, done: Promise.resolve(), renewer: undefined };
+    const entry: Running = { run, abort, done: Promise.resolve(), renewer: undefined, timeoutMs, timer: undefined };
     entry.renewer = setInterval(
       () => {
         repo.renew(run.id, run.epoch, now()).then(
@@ -336,11 +383,27 @@ export class JobRunner {
       let error: unknown;
       let ok = true;
       try {
-        await d.run(handle);
+        const running = Promise.resolve(d.run(handle));
+        // A job that hangs past its limit is left to itself (its signal aborted, its late writes refused).
+        running.catch(() => undefined);
+        if (Number.isFinite(timeoutMs))
+          await Promise.race([
+            running,
+            new Promise<never>((_, reject) => {
+              entry.timer = setTimeout(() => {
+                const timedOut = new JobTimeoutError(run.id, timeoutMs);
+                if (!abort.signal.aborted) abort.abort(timedOut);
+                reject(timedOut);
+              }, timeoutMs);
+              entry.timer.unref();
+            }),
+          ]);
+        else await running;
       } catch (err) {
         ok = false;
         error = err;
       }
+      clearTimeout(entry.timer);
       clearInterval(entry.renewer);
       const reason: unknown = abort.signal.reason;
       if (reason instanceof LeaseLostError) {
@@ -352,16 +415,35 @@ export class JobRunner {
       if (reason === STOPPING) recorded = await repo.yielded(run.id, run.epoch, t);
       else if (ok) recorded = await repo.done(run.id, run.epoch, t);
       else {
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_CHARS);
+        // A timeout is the run's failure even if the job then threw something else at its aborted signal.
+        const message = describeError(reason instanceof JobTimeoutError ? reason : error);
         const retryAt =
           run.attempts < run.maxAttempts
             ? t + Math.min(MAX_BACKOFF_MS, (d.backoffMs ?? DEFAULT_BACKOFF_MS) * 2 ** (run.attempts - 1))
             : null;
-        recorded = await repo.failed(run.id, run.epoch, t, message, retryAt);
-        log[retryAt === null ? 'error' : 'warn'](
-          { err: error, jobRunId: run.id, job: run.name, attempt: run.attempts, of: run.maxAttempts },
-          retryAt === null ? `job ${run.name} failed for good` : `job ${run.name} failed; retried after a backoff`,
-        );
+        try {
+          recorded = await repo.failed(run.id, run.epoch, t, message, retryAt);
+        } catch (err) {
+          log.error({ err, jobRunId: run.id, job: run.name }, 'could not record a job failure; recording a plain one');
+          recorded = await repo.failed(
+            run.id,
+            run.epoch,
+            t,
+            `${UNDESCRIBABLE} (recording its message failed)`,
+            retryAt,
+          );
+        }
+        try {
+          log[retryAt === null ? 'error' : 'warn'](
+            { err: error, jobRunId: run.id, job: run.name, attempt: run.attempts, of: run.maxAttempts, message },
+            retryAt === null ? `job ${run.name} failed for good` : `job ${run.name} failed; retried after a backoff`,
+          );
+        } catch {
+          log.error(
+            { jobRunId: run.id, job: run.name, message },
+            `job ${run.name} failed (its error could not be logged)`,
+          );
+        }
       }
       if (!recorded)
         log.warn({ jobRunId: run.id, job: run.name }, 'job ended after its lease moved on; its outcome is dropped');
@@ -370,6 +452,7 @@ export class JobRunner {
     entry.done = body()
       .catch((err: unknown) => log.error({ err, jobRunId: run.id, job: run.name }, 'could not record a job outcome'))
       .finally(() => {
+        clearTimeout(entry.timer);
         clearInterval(entry.renewer);
         this.#running.delete(run.id);
       });

@@ -20,9 +20,15 @@ export interface JobHandle<P = unknown> {
    * A job that returns or throws after a stop was asked is put back in the queue with its checkpoint, not failed.
    */
   readonly signal: AbortSignal;
-  /** Records done/total and a human sentence for the admin API (one write per call: call it per batch, not per row). */
+  /**
+   * Records done/total and a human sentence (its first 500 characters) for the admin API; one write per call: call it
+   * per batch, not per row.
+   */
   progress(done: number, total: number | null, message?: string): Promise<void>;
-  /** Stores where a resumed run carries on from (JSON). Throws `LeaseLostError` when the run is no longer this one's. */
+  /**
+   * Stores where a resumed run carries on from (JSON, at most 64 kB). Throws `LeaseLostError` when the run is no longer
+   * this one's, and an error saving nothing when the value is too big.
+   */
   saveCheckpoint(value: unknown): Promise<void>;
 }
 
@@ -41,6 +47,12 @@ export interface JobDefinition<P = unknown> {
    * a one-off, three periods (from 3 s up to 60 s) for a scheduled run: a dead hub holds a schedule up that long.
    */
   readonly leaseMs?: number;
+  /**
+   * How long a run may take. Past it the job's signal is aborted, its lease no longer renewed and the attempt counts
+   * as failed ('did not finish within …'), so a hung job does not hold its schedule up for good. Default ten periods
+   * (at least five leases) for a scheduled run, an hour for a one-off; `Infinity` for none.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface ScheduleOptions {

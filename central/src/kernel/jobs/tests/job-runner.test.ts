@@ -104,6 +104,9 @@ describe.each(dbTargets)('the job runner on $name', (target) => {
     const { id } = await hubA.enqueue('m.report');
     const aRun = hubA.runDue();
     await reached.opened;
+    // the sweep has ended and hub-a has recorded it (on Postgres its write may still be on the wire): then it dies
+    while ((await hubA.repo.recent({ name: 'm.sweep', state: 'RUNNING', limit: 1 })).length)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     await hubA.stop({ graceMs: 0 });
     expect(sweeps).toBe(2);
 
