@@ -128,7 +128,7 @@ export class HubSyncSession {
   /** Something was appended to this store's feed (a notification, possibly from another replica). */
   feedChanged(): void {
     if (this.#phase !== 'open') return;
-    void this.#pumpFeed();
+    this.#pump();
   }
 
   /** The feed head this session last knew; a safety net compares it with the database. */
@@ -253,7 +253,7 @@ export class HubSyncSession {
       docWindow,
       ...feed,
     });
-    void this.#pumpFeed();
+    this.#pump();
   }
 
   /**
@@ -287,7 +287,7 @@ export class HubSyncSession {
     this.#pagesInFlight = 0;
     if (rebased) this.#logRebase(cursor, head, rebased, 'it applied another entry at its cursor');
     this.#send({ type: 'feed-rebased', cursor, head, rebasedAt: rebased?.at ?? null, moved: rebased?.moved ?? 0 });
-    void this.#pumpFeed();
+    this.#pump();
   }
 
   #logRebase(cursor: number, head: number, rebased: FeedRebaseReport, why: string): void {
@@ -378,7 +378,7 @@ export class HubSyncSession {
       await this.storage.ackFeed(this.storeId, seq);
     }
     if (seq > this.#pageFloor) this.#pagesInFlight = Math.max(0, this.#pagesInFlight - 1);
-    void this.#pumpFeed();
+    this.#pump();
   }
 
   /** Passes a changed parked-feed report on (each `feed-ack` repeats it; only a change is recorded). */
@@ -392,6 +392,20 @@ export class HubSyncSession {
       // Only the report is lost (the next feed-ack repeats it); the feed itself goes on.
       this.log.warn({ err, storeId: this.storeId }, "could not record the store's parked feed entries");
     }
+  }
+
+  /**
+   * Sends what the store's feed holds, never throwing: a read that fails (the database unreachable, its pool out of
+   * connections) is logged and tried again a second later while the session is open; it used to go unhandled and end
+   * the hub process.
+   */
+  #pump(): void {
+    this.#pumpFeed().catch((err: unknown) => {
+      this.log.warn({ err, storeId: this.storeId }, 'could not read the store’s feed; trying again in 1 s');
+      setTimeout(() => {
+        if (this.#phase === 'open') this.#pump();
+      }, 1000).unref();
+    });
   }
 
   async #pumpFeed(): Promise<void> {
