@@ -258,15 +258,10 @@ export class WorkflowRepository {
   }
 
   async incidents(limit: number): Promise<WorkflowIncident[]> {
-    const { rows } = await this.db.query<{
-      id: string;
-      kind: string;
-      store_id: string | null;
-      reservation_id: string | null;
-      order_id: string | null;
-      detail: unknown;
-      raised_at: number;
-    }>('SELECT * FROM workflow_incidents ORDER BY raised_at DESC, id DESC LIMIT $1', [limit]);
+    const { rows } = await this.db.query<IncidentRowRaw>(
+      'SELECT * FROM workflow_incidents ORDER BY raised_at DESC, id DESC LIMIT $1',
+      [limit],
+    );
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,

@@ -8,17 +8,8 @@ export interface SkuCount {
 }
 export type StockView = Record<string, SkuCount>;
 
-/** A small seeded generator (mulberry32), so a failing run can be repeated with its CHAOS_SEED. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The devices package's seeded generator (mulberry32), so a failing run can be repeated with its CHAOS_SEED. */
+export { seededRandom } from '@storefleet/devices';
 
 export interface RingUpOutcome {
   /** Sales the till answered COMPLETED (so far): each must be in the store's file whatever happened next. */
