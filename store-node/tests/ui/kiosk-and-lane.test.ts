@@ -49,7 +49,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     page.on('console', (m) => m.type() === 'error' && /Content.Security.Policy/i.test(m.text()) && csp.push(m.text()));
     await page.goto(`${node.url}/kiosk.html`);
     await page.getByRole('article', { name: 'Red enamel mug' }).waitFor();
-    await expect.poll(() => page.locator('.store-name').textContent()).toBe('Harbour Street');
+    await expect.poll(() => page.locator('.store-name').textContent(), { timeout: 30_000 }).toBe('Harbour Street');
     expect(await page.getByRole('link').count()).toBe(0); // no POS, pickups or handheld: no link at all
     expect(await page.getByRole('navigation').count()).toBe(0);
     expect((await kiosk.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({
@@ -113,7 +113,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await page.getByLabel('The device is').selectOption('kiosk');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect
-      .poll(() => page.locator('#pair-code-area').textContent())
+      .poll(() => page.locator('#pair-code-area').textContent(), { timeout: 30_000 })
       .toMatch(/^Pairing code for a kiosk \d{6} — valid until/);
     expect((await lane.cookies()).find((c) => c.name === 'sf_screen')).toBeUndefined();
     expect(errors).toEqual([]);
@@ -171,11 +171,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     const before = (node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get() as { n: number }).n;
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect
-      .poll(() => page.locator('#pair-code-area').textContent())
+      .poll(() => page.locator('#pair-code-area').textContent(), { timeout: 30_000 })
       .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect
-      .poll(() => page.locator('#pair-code-area').textContent())
+      .poll(() => page.locator('#pair-code-area').textContent(), { timeout: 30_000 })
       .toMatch(/^Pairing code for a handheld \d{6} — valid until/);
     expect(keys).toEqual([undefined, undefined]);
     expect(node.db.prepare('SELECT count(*) AS n FROM pairing_codes').get()).toEqual({ n: before + 2 });
@@ -203,7 +203,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     });
     await page.getByRole('button', { name: /Card/ }).click();
     await expect
-      .poll(() => page.locator('#pay-msg').textContent())
+      .poll(() => page.locator('#pay-msg').textContent(), { timeout: 30_000 })
       .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: /Card/ }).click();
     await page.getByLabel('Receipt', { exact: true }).waitFor();
