@@ -50,6 +50,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       title: 'Hello',
       script: '/console/modules/hello/hello.js',
       module: 'hello',
+      roles: ['ADMIN'],
     });
     const script = await fetch(`${t.url}/console/modules/hello/hello.js`);
     expect(await script.text()).toContain('hello from a module');

@@ -78,8 +78,19 @@ export class AuthRepository {
     return r && { user: toUser(r), passwordHash: r.password_hash };
   }
 
-  async listUsers(): Promise<User[]> {
-    const { rows } = await this.db.query<UserRow>('SELECT * FROM users ORDER BY email');
+  async userById(id: string): Promise<User | undefined> {
+    const { rows } = await this.db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  /** Every account, or (with `scope`) one store's accounts of one role: a manager's staff list. */
+  async listUsers(scope?: { storeId: string; role: Role }): Promise<User[]> {
+    const { rows } = scope
+      ? await this.db.query<UserRow>('SELECT * FROM users WHERE store_id = $1 AND role = $2 ORDER BY email', [
+          scope.storeId,
+          scope.role,
+        ])
+      : await this.db.query<UserRow>('SELECT * FROM users ORDER BY email');
     return rows.map(toUser);
   }
 

@@ -36,6 +36,13 @@ export interface NewUser {
   readonly password: string;
 }
 
+/** A signed-in person as `GET /api/auth/me` answers: the principal with who they are and their store. */
+export type SignedInPerson = Extract<Principal, { kind: 'user' }> & {
+  readonly email: string;
+  readonly name: string;
+  readonly store: { readonly storeId: string; readonly code: string; readonly name: string } | null;
+};
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 // Verifying against a real hash when the account does not exist keeps the answer time the same either way.
 const DUMMY_HASH = hashSecret('storefleet-timing-equaliser');
@@ -88,8 +95,32 @@ export class AuthService {
     return user;
   }
 
-  listUsers(): Promise<User[]> {
+  /**
+   * The accounts `by` may see: head office every account; a store's manager the associates of their own store (their
+   * staff). Anyone else is refused before this is called (the route's role check).
+   */
+  listUsers(by: Principal): Promise<User[]> {
+    if (by.kind === 'user' && by.role === 'STORE_MANAGER') {
+      return by.storeId ? this.repo.listUsers({ storeId: by.storeId, role: 'ASSOCIATE' }) : Promise.resolve([]);
+    }
     return this.repo.listUsers();
+  }
+
+  /**
+   * Who is signed in, for the console's header and pages: the principal, and for a person also their e-mail, name
+   * and store (`{ storeId, code, name }`, null for head office). A store credential is answered as it is.
+   */
+  async me(p: Principal): Promise<Principal | SignedInPerson> {
+    if (p.kind !== 'user') return p;
+    const user = await this.repo.userById(p.userId);
+    if (!user) throw new UnauthorizedError('session expired or signed out; sign in again');
+    const loc = p.storeId ? await this.fleet.get(p.storeId).catch(() => undefined) : undefined;
+    return {
+      ...p,
+      email: user.email,
+      name: user.name,
+      store: loc ? { storeId: loc.id, code: loc.code, name: loc.name } : null,
+    };
   }
 
   /**

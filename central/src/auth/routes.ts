@@ -56,8 +56,8 @@ export function authRoutes(auth: AuthService): Router {
     clearSessionCookie(res);
     res.status(204).end();
   });
-  r.get('/auth/me', (req, res) => {
-    res.json(principalOf(req));
+  r.get('/auth/me', async (req, res) => {
+    res.json(await auth.me(principalOf(req)));
   });
   r.post('/auth/store-token', async (req, res) => {
     const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
@@ -78,8 +78,9 @@ export function authRoutes(auth: AuthService): Router {
     const by = principalOf(req);
     res.json(await auth.updateUser(id, change, by.kind === 'user' ? by.userId : null));
   });
-  r.get('/users', requireRole('ADMIN'), async (_req, res) => {
-    res.json({ items: await auth.listUsers() });
+  // head office lists every account; a store's manager their own store's associates (the console's "Staff")
+  r.get('/users', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
+    res.json({ items: await auth.listUsers(principalOf(req)) });
   });
   return r;
 }

@@ -36,6 +36,7 @@ const PUBLIC = 'allow allow allow allow allow allow allow';
 const SIGNED_IN = 'deny  allow allow allow allow allow allow';
 const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny  deny';
 const STORE_A = 'deny  allow allow allow allow deny  deny';
+const MANAGER_A = 'deny  allow allow deny  deny  deny  deny';
 
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
@@ -49,7 +50,7 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['POST', '/api/auth/store-token', PUBLIC, 'the store’s secret is the credential'],
   ['GET', '/api/auth/me', SIGNED_IN],
   ['POST', '/api/users', ADMIN_ONLY],
-  ['GET', '/api/users', ADMIN_ONLY],
+  ['GET', '/api/users', MANAGER_A, 'a manager lists their own store’s associates only (the console’s Staff page)'],
   ['PATCH', '/api/users/:id', ADMIN_ONLY],
   ['POST', '/api/locations', ADMIN_ONLY],
   ['GET', '/api/locations', ADMIN_ONLY],
@@ -79,7 +80,7 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     'per table: rows, oldest row, what sweeps archived or removed, archive months that can be detached',
   ],
   ['POST', '/api/sync/retention/run', ADMIN_ONLY, 'starts a retention sweep now: 202, `started` or `already-running`'],
-  ['GET', '/api/console/pages', ADMIN_ONLY],
+  ['GET', '/api/console/pages', MANAGER_A, 'the pages the caller’s role may open: a manager gets fewer'],
   ['GET', '/api/workflows/incidents', ADMIN_ONLY, 'what the cross-module flows could not put right, newest first'],
   [
     'POST',
@@ -108,5 +109,5 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     'deny  deny  deny  deny  allow allow deny',
     'store nodes only, each syncing its own data; a person gets 403',
   ],
-  ['WS', '/api/console/live', ADMIN_ONLY, 'the console’s live fleet view'],
+  ['WS', '/api/console/live', MANAGER_A, 'the console’s live view: a manager hears only their own store'],
 ]);

@@ -27,13 +27,25 @@ export type {
 } from './jobs/types.js';
 export { LeaseLostError } from './jobs/types.js';
 
-/** A page of the admin console: a browser ES module whose default export renders into the page's element. */
+/** Who may open console pages: head office, or a store's manager (who sees their own store only). */
+export type ConsoleRole = 'ADMIN' | 'STORE_MANAGER';
+
+/**
+ * A page of the admin console: a browser ES module whose default export renders into the page's element.
+ *
+ * The shell calls `render(ctx)` with `ctx = { el, api, live, params, navigate, me }`, where `me` is the signed-in
+ * person `{ role, storeId, email, name, store }` (`store` = `{ storeId, code, name }` of a manager's store, else null).
+ * A page open to `STORE_MANAGER` must scope every call to `me.storeId` when `me.role` is `STORE_MANAGER` (no store
+ * picker; the store fixed), and every hub route it calls must let that store's manager in and keep other stores out.
+ */
 export interface ConsolePage {
   /** The page's address in the console (`#/inventory`). */
   readonly path: string;
   readonly title: string;
   /** The script's file name inside the module's console folder. */
   readonly script: string;
+  /** Who sees the page in the menu (and may open it); `['ADMIN']` when left out. */
+  readonly roles?: readonly ConsoleRole[];
 }
 
 /** What a module adds to the console: its folder of browser files and the pages in it. */

@@ -74,22 +74,36 @@ function loginForm(message) {
 
 let pages = [];
 let cleanup;
+/** Who is signed in, as pages get it (`ctx.me`): `{ role, storeId, email, name, store }`. */
+let me;
+/** The page shown last: moving to another page moves focus to its heading; a re-render of the same page does not. */
+let shownPath;
 
 async function route() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
   const page = pages.find((p) => p.path === path) ?? pages[0];
-  for (const a of nav.querySelectorAll('a'))
-    a.setAttribute('aria-current', a.dataset.path === page.path ? 'page' : 'false');
+  if (!page) return void main.replaceChildren(h('p', {}, 'No console pages are open to your account.'));
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.path === page.path) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
   cleanup?.();
   cleanup = undefined;
-  const el = h('section', { 'aria-labelledby': 'page-title' }, h('h1', { id: 'page-title' }, page.title));
+  const heading = h('h1', { id: 'page-title', tabindex: -1 }, page.title);
+  const el = h('section', { 'aria-labelledby': 'page-title' }, heading);
   main.replaceChildren(el);
+  document.title = `${page.title} — Storefleet console`;
+  // A screen-reader or keyboard user lands on the new page's title, not back on the menu link they chose.
+  const moved = shownPath !== undefined && shownPath !== page.path;
+  shownPath = page.path;
+  if (moved || document.activeElement === document.body || document.activeElement === main) heading.focus();
   try {
     const mod = await import(page.script);
     cleanup = await mod.default.render({
       el,
       api,
       live,
+      me,
       params: new URLSearchParams(query ?? ''),
       navigate: (p, params) => (location.hash = `#/${p}${params ? `?${new URLSearchParams(params)}` : ''}`),
     });
@@ -98,16 +112,42 @@ async function route() {
   }
 }
 
+const CONSOLE_ROLES = ['ADMIN', 'STORE_MANAGER'];
+
+/** The header's "who is signed in": name, e-mail and role, and a manager's store. */
+function showWho(who) {
+  const role =
+    who.role === 'ADMIN'
+      ? 'Head office admin'
+      : `Store manager, ${who.store ? `${who.store.code} — ${who.store.name}` : 'no store'}`;
+  document
+    .getElementById('who')
+    .replaceChildren(
+      h('span', { class: 'who-name' }, who.name || who.email),
+      ' ',
+      h('span', { class: 'who-email' }, who.name ? `(${who.email})` : ''),
+      h('span', { class: 'who-role' }, role),
+    );
+}
+
 async function boot() {
-  let me;
+  let principal;
   try {
-    me = await api('GET', '/api/auth/me');
+    principal = await api('GET', '/api/auth/me');
   } catch (err) {
     if (err.status === 401) return loginForm();
     return showError(main, err);
   }
-  if (me.kind !== 'user' || me.role !== 'ADMIN') return loginForm('The console needs an ADMIN account.');
-  document.getElementById('who').textContent = `signed in (${me.role})`;
+  if (principal.kind !== 'user' || !CONSOLE_ROLES.includes(principal.role))
+    return loginForm('The console needs a head-office ADMIN or a STORE_MANAGER account.');
+  me = Object.freeze({
+    role: principal.role,
+    storeId: principal.storeId,
+    email: principal.email,
+    name: principal.name,
+    store: principal.store ?? null,
+  });
+  showWho(me);
   const out = document.getElementById('signout');
   out.hidden = false;
   out.onclick = async () => {
