@@ -13,6 +13,8 @@ export * from './stop-on-signals.js';
 export * from './protocol/messages.js';
 export * from './catalog.js';
 export * from './pickup-code.js';
+export * from './code128.js';
+export * from './sale-number.js';
 export * from './cart.js';
 export * from './browser-assets.js';
 export * from './http/idempotency-capture.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { skuSchema } from '../validation.js';
+import { returnNumberSchema, saleNumberSchema } from '../sale-number.js';
 import { feedPayloadSchemas } from './feed-entries.js';
 
 /**
@@ -76,6 +77,8 @@ const saleShape = z.strictObject({
   saleId: id,
   /** The lane (till) that rang it up, when the store knows it. */
   lane: z.string().min(1).max(64).nullable(),
+  /** The sale's number on its receipt (`S001-03-00123`); absent in events from stores before #17. */
+  number: saleNumberSchema.optional(),
   currency,
   openedAt: epochMs,
   closedAt: epochMs,
@@ -91,6 +94,8 @@ export type SaleCompleted = z.infer<typeof saleCompletedSchema>;
 export const saleVoidedSchema = z.strictObject({
   saleId: id,
   lane: z.string().min(1).max(64).nullable(),
+  /** The voided basket's sale number (numbers are gap-free: a voided one is accounted for); absent before #17. */
+  number: saleNumberSchema.optional(),
   currency,
   openedAt: epochMs,
   voidedAt: epochMs,
@@ -115,6 +120,9 @@ function checkReturnArithmetic(r: z.output<typeof returnShape>, ctx: z.Refinemen
 const returnShape = z.strictObject({
   returnId: id,
   saleId: id,
+  /** The return slip's number (`S001-03-R00007`) and the sale number it refers to; absent before #17. */
+  number: returnNumberSchema.optional(),
+  saleNumber: saleNumberSchema.optional(),
   currency,
   at: epochMs,
   lines: z
