@@ -17,6 +17,7 @@ import { ordersBench } from './benches/orders.js';
 import { cartMergeBench } from './benches/cart-merge.js';
 import { hubDisk } from './benches/hub-disk.js';
 import { offlineShiftBench } from './benches/offline-shift.js';
+import { productSearchBench } from './benches/product-search.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -34,6 +35,7 @@ const ALL: readonly Benchmark[] = [
   ordersBench,
   cartMergeBench,
   offlineShiftBench,
+  productSearchBench,
   hubDisk,
 ];
 

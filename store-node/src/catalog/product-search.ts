@@ -1,36 +1,72 @@
 import { isValidGtin, toGtin14, type CatalogProduct } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
+import { ftsMatch, searchTerms } from './search-terms.js';
 
-/** A product as the store's pages see it: the catalog's fields and this store's on-hand count (0 if never stocked). */
-export type StoreProduct = Omit<CatalogProduct, 'updatedAt' | 'version'> & { readonly onHand: number };
+/**
+ * A product as the store's pages see it: the catalog's fields, this store's on-hand count (0 if never stocked) and
+ * the count at or below which the store calls it low (0: never set).
+ */
+export type StoreProduct = Omit<CatalogProduct, 'updatedAt' | 'version'> & {
+  readonly onHand: number;
+  readonly lowStockAt: number;
+};
 
-const COLUMNS = `p.sku, p.gtin, p.name, p.brand, p.size, p.category, p.price_minor AS priceMinor, p.currency, p.tax_class AS taxClass,
-  coalesce(s.on_hand, 0) AS onHand FROM catalog_products p LEFT JOIN stock s ON s.sku = p.sku`;
+const FIELDS = `p.sku, p.gtin, p.name, p.brand, p.size, p.category, p.price_minor AS priceMinor, p.currency,
+  p.tax_class AS taxClass, coalesce(s.on_hand, 0) AS onHand, coalesce(s.low_stock_at, 0) AS lowStockAt`;
+const FROM = 'catalog_products p LEFT JOIN stock s ON s.sku = p.sku';
+const IN_CATEGORY = '(@category IS NULL OR p.category = @category)';
+/** bm25 weights of the indexed columns: a word in the name counts most, then the brand, then the category. */
+const WEIGHTS = '10.0, 4.0, 1.0';
 
-/** Searches the store's copy of the catalog with this store's stock (works offline). All its SQL is here. */
+/**
+ * Searches the store's copy of the catalog with this store's stock (works offline). All its SQL is here.
+ *
+ * Order of a search's answer: an exact sku or a scanned barcode (any GTIN length) first; then the FTS5 index's matches
+ * by relevance (bm25; shorter names first on a tie); only when nothing starts with the text, names and brands that
+ * contain it inside a word ("berry" in Strawberry), alphabetically.
+ */
 export class ProductSearch {
-  readonly #find;
+  readonly #exact;
+  readonly #ranked;
+  readonly #inside;
+  readonly #browse;
   readonly #one;
 
   constructor(db: SqliteDb) {
-    this.#find = db.prepare(
-      `SELECT ${COLUMNS}
-       WHERE (@q IS NULL OR p.name LIKE '%' || @q || '%' ESCAPE '\\' OR p.brand LIKE '%' || @q || '%' ESCAPE '\\' OR p.sku = @exact OR p.gtin = @gtin)
-         AND (@category IS NULL OR p.category = @category)
+    this.#exact = db.prepare(
+      `SELECT ${FIELDS} FROM ${FROM} WHERE (p.sku = @exact OR p.gtin = @gtin) AND ${IN_CATEGORY} LIMIT @limit`,
+    );
+    this.#ranked = db.prepare(
+      `SELECT ${FIELDS} FROM catalog_search f JOIN catalog_products p ON p.rowid = f.rowid LEFT JOIN stock s ON s.sku = p.sku
+       WHERE catalog_search MATCH @match AND ${IN_CATEGORY}
+       ORDER BY bm25(catalog_search, ${WEIGHTS}), length(p.name), p.name LIMIT @limit`,
+    );
+    this.#inside = db.prepare(
+      `SELECT ${FIELDS} FROM ${FROM}
+       WHERE (p.name LIKE '%' || @like || '%' ESCAPE '\\' OR p.brand LIKE '%' || @like || '%' ESCAPE '\\') AND ${IN_CATEGORY}
        ORDER BY p.name LIMIT @limit`,
     );
-    this.#one = db.prepare(`SELECT ${COLUMNS} WHERE p.sku = ?`);
+    this.#browse = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE ${IN_CATEGORY} ORDER BY p.name LIMIT @limit`);
+    this.#one = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE p.sku = ?`);
   }
 
-  /** By name or brand (a part of it), exact sku, or a scanned barcode (any GTIN length); then by category. */
+  /** By words of the name, brand or category (ranked), exact sku, or a scanned barcode; within a category if given. */
   search(text: string | null, category: string | null, limit: number): StoreProduct[] {
-    return this.#find.all({
-      q: text?.replace(/[%_\\]/g, '\\$&') ?? null,
-      exact: text,
-      gtin: text && isValidGtin(text) ? toGtin14(text) : null,
-      category,
-      limit,
-    }) as StoreProduct[];
+    const q = text?.trim() ?? '';
+    if (!q) return this.#browse.all({ category, limit }) as StoreProduct[];
+    const found = new Map<string, StoreProduct>();
+    const take = (rows: unknown[]) => {
+      for (const p of rows as StoreProduct[]) if (found.size < limit && !found.has(p.sku)) found.set(p.sku, p);
+    };
+    take(this.#exact.all({ exact: q, gtin: isValidGtin(q) ? toGtin14(q) : null, category, limit }));
+    const terms = searchTerms(q);
+    const match = ftsMatch(terms);
+    if (match && found.size < limit) take(this.#ranked.all({ match, category, limit }));
+    // Only when no word starts so ("berry" finds Strawberry), and only a single word of three letters or more: a
+    // shorter one matches too much, and a scan of every name is what the index is there to avoid.
+    if (found.size === 0 && terms.length === 1 && terms[0]!.length >= 3)
+      take(this.#inside.all({ like: terms[0]!.replace(/[%_\\]/g, '\\$&'), category, limit: limit + found.size }));
+    return [...found.values()];
   }
 
   get(sku: string): StoreProduct | undefined {

@@ -5,7 +5,8 @@ import type { ProductSearch } from './product-search.js';
 import type { HubGet } from '../hub-link/hub-get.js';
 
 const search = z.object({
-  q: z.string().trim().max(100).optional(),
+  // Long text is not refused: the search uses its first words (a scanner that sends a paragraph still gets an answer).
+  q: z.string().trim().max(10_240).optional(),
   category: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(24),
 });
