@@ -104,6 +104,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
       .replace(':seq', String(fx.parked.seq))
+      .replace(':number', fx.order.orderNumber)
       .replace(':saleId', fx.sale.saleId)
       .replace(':id', id);
   const hasId = p.includes(':id');

@@ -10,6 +10,8 @@ import { skuSchema } from '../validation.js';
 const id = z.string().min(1).max(64);
 const epochMs = z.number().int().min(0).max(8_640_000_000_000);
 const count = z.number().int().min(-1_000_000_000).max(1_000_000_000);
+/** An order's number as people read and type it (`SF-10482`); the order's UUID stays internal. */
+const orderNumber = z.string().regex(/^SF-\d{1,15}$/);
 
 /** `catalog.changed` (to every store): the catalog is at `version`; a store behind it pulls the changes. */
 export const catalogChangedSchema = z.strictObject({ version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
@@ -37,12 +39,21 @@ export const reservationChangedSchema = z.strictObject({
   notice: z.string().min(1).max(1000).optional(),
   /** The store the hold was moved to (oversell repair); this store's copy is released. */
   movedTo: id.optional(),
+  /** The order the hold is for (`SF-10482`), null for a hold on its own; absent from entries of older hubs. */
+  orderNumber: orderNumber.nullable().optional(),
+  /**
+   * The store-keyed hash of the hold's typed pickup code (`typedCodeHash` in `pickup-code.ts`), what the store checks a
+   * typed code against offline; null or absent for holds granted before typed codes.
+   */
+  pickupCodeHash: z.string().min(16).max(64).nullable().optional(),
 });
 export type ReservationChanged = z.infer<typeof reservationChangedSchema>;
 
 /** `order.checked-in`: a curbside customer of this hold has arrived and waits at `parkingSpot`. */
 export const orderCheckedInSchema = z.strictObject({
   orderId: id,
+  /** Absent from entries of older hubs. */
+  orderNumber: orderNumber.optional(),
   reservationId: id,
   parkingSpot: z.string().min(1).max(20),
   at: epochMs,

@@ -18,6 +18,13 @@ export interface Reservation {
   readonly expiresAt: number;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The order this hold is for (`SF-10482`), null for a hold reserved on its own. */
+  readonly orderNumber: string | null;
+  /**
+   * The store-keyed hash of the hold's typed pickup code (see `shared/src/pickup-code.ts`), what the store checks a
+   * typed code against offline; null for holds granted before typed codes.
+   */
+  readonly pickupCodeHash: string | null;
 }
 
 export interface NewReservation {
@@ -29,6 +36,8 @@ export interface NewReservation {
   readonly customerRef: string;
   readonly lines: readonly ReservationLine[];
   readonly ttlMs?: number | undefined;
+  /** The order's number, shown with the hold at the store's pickup desk. */
+  readonly orderNumber?: string | undefined;
 }
 
 /** What orders (and the cancel flow in central/src/workflows/) ask of the reservations module. */

@@ -16,6 +16,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/api/orders/:id', OWNERS, 'hides existence: another store gets what a missing id gets'],
   [
     'GET',
+    '/api/orders/by-number/:number',
+    OWNERS,
+    'hides existence: by the number people type (SF-10482); another store gets what a missing number gets',
+  ],
+  [
+    'GET',
     '/api/customers/:id/orders',
     'deny  allow allow allow allow allow allow',
     'a store lists only its own orders of the customer (none, for store B)',

@@ -353,6 +353,7 @@ export class OrderSaga {
             id: reservationId,
             storeId: location!,
             customerRef: order.customerName || 'customer',
+            orderNumber: order.orderNumber,
             lines,
             ttlMs: HOLD_TTL_MS,
             fromDistributionCentre: order.fulfilment.type === 'SHIP',

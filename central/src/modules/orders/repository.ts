@@ -4,6 +4,7 @@ import type { Order, OrderEvent, OrderFulfilment, OrderLine } from './types.js';
 
 interface Row {
   id: string;
+  order_number: string;
   customer_id: string;
   customer_name: string;
   place_key: string;
@@ -34,6 +35,7 @@ interface Row {
 
 const toOrder = (r: Row): Order => ({
   id: r.id,
+  orderNumber: r.order_number,
   customerId: r.customer_id,
   customerName: r.customer_name,
   placeKey: r.place_key,
@@ -132,6 +134,7 @@ export class OrderRepository {
   async insertOrGet(
     o: Omit<
       Order,
+      | 'orderNumber'
       | 'compensations'
       | 'endStatus'
       | 'paymentAttempted'
@@ -179,6 +182,12 @@ export class OrderRepository {
 
   async byPlaceKey(placeKey: string): Promise<Order | undefined> {
     const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE place_key = $1', [placeKey]);
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /** The order with this number (`SF-10482`, as `normaliseOrderNumber` spells it). */
+  async byNumber(orderNumber: string): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE order_number = $1', [orderNumber]);
     return rows[0] && toOrder(rows[0]);
   }
 

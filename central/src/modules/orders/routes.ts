@@ -47,6 +47,22 @@ const placeBody = z.strictObject({
     .optional(),
 });
 const idParam = z.object({ id: uuidSchema });
+/**
+ * An order number as people type it: `SF-10482`, `sf10482`, ` SF 10482 ` all name the same order; answers the
+ * stored form. Anything else is refused (400) before a query runs.
+ */
+const orderNumberSchema = z
+  .string()
+  .trim()
+  .max(30)
+  .transform((s, ctx) => {
+    const m = /^SF[\s-]?(\d{1,15})$/i.exec(s);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: 'an order number looks like SF-10482' });
+      return z.NEVER;
+    }
+    return `SF-${m[1]}`;
+  });
 
 export interface OrderRouteDeps {
   readonly saga: OrderSaga;
@@ -157,11 +173,25 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       z.object({
         status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED', 'PICKED_UP']).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
+        /** An order number (`SF-10482`): the one order with it, or none. */
+        q: orderNumberSchema.optional(),
       }),
       req.query,
       'query',
     );
-    res.json({ items: await new OrderRepository(d.db).list(q.status ?? null, q.limit) });
+    const repo = new OrderRepository(d.db);
+    if (q.q) {
+      const found = await repo.byNumber(q.q);
+      return void res.json({ items: found && (!q.status || found.status === q.status) ? [found] : [] });
+    }
+    res.json({ items: await repo.list(q.status ?? null, q.limit) });
+  });
+  // By the number people type; to a store that does not own it, missing exactly like a number that never was.
+  r.get('/orders/by-number/:number', async (req, res) => {
+    const { number } = parseOrThrow(z.object({ number: orderNumberSchema }), req.params, 'order number');
+    const repo = new OrderRepository(d.db);
+    const order = visible(req, await repo.byNumber(number), number);
+    res.json({ ...order, timeline: await repo.events(order.id) });
   });
   r.get('/orders/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
@@ -201,7 +231,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       await repo.addEvent(id, 'CHECKED_IN', { parkingSpot }, at);
       // "I'm here": the store's pickup list shows the arrival and the spot at once.
       await d.feed.append(tx, o.fulfilment.storeId!, [
-        feedEntry('order.checked-in', { orderId: id, reservationId, parkingSpot, at }),
+        feedEntry('order.checked-in', { orderId: id, orderNumber: o.orderNumber, reservationId, parkingSpot, at }),
       ]);
       return updated;
     });

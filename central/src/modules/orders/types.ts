@@ -19,6 +19,8 @@ export interface OrderFulfilment extends Fulfilment {
 
 export interface Order {
   readonly id: string;
+  /** What people read out and type (`SF-10482`): unique, from a sequence; `id` stays the internal key. */
+  readonly orderNumber: string;
   readonly customerId: string;
   /** As the store's pickup list shows it. */
   readonly customerName: string;

@@ -4,6 +4,7 @@ import type { Db } from '../../db/db.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
 import { DEFAULT_TTL_MS, normaliseLines } from './rules.js';
+import { freeCodeHashes, TypedCodes } from './pickup-codes.js';
 import type { NewReservation, Reservation, StockHolds } from './types.js';
 
 const MAX_BATCH = 256;
@@ -21,6 +22,8 @@ export class HoldBatcher {
   readonly #batcher: CallBatcher<NewReservation, Reservation>;
   /** A location's kind never changes (and locations are never deleted), so one look-up per store is enough. */
   readonly #kinds = new Map<string, string>();
+  /** The hub's typed-code key, loaded once (again after a failed load). */
+  #codes: Promise<TypedCodes> | undefined;
 
   constructor(
     readonly db: Db,
@@ -42,7 +45,12 @@ export class HoldBatcher {
   }
 
   /** One transaction: each request's hold, or the error that refuses it alone. */
-  #grant(batch: readonly NewReservation[]): Promise<(Reservation | Error)[]> {
+  async #grant(batch: readonly NewReservation[]): Promise<(Reservation | Error)[]> {
+    this.#codes ??= TypedCodes.load(this.db, this.now()).catch((err: unknown) => {
+      this.#codes = undefined;
+      throw err;
+    });
+    const codes = await this.#codes;
     return this.db.transaction(async (tx) => {
       const now = this.now();
       const repo = new ReservationRepository(tx);
@@ -55,48 +63,59 @@ export class HoldBatcher {
         for (const l of lines) keys.set(`${input.storeId}/${l.sku}`, { storeId: input.storeId, sku: l.sku });
       const available = await this.holds.lockAvailable(tx, [...keys.values()], now);
 
-      const granted: Reservation[] = [];
-      const results: (Reservation | Error)[] = requests.map(({ input, lines }) => {
-        const kind = kinds.get(input.storeId);
-        if (!kind) return new NotFoundError('store', input.storeId);
-        if (kind !== 'STORE' && !(kind === 'DC' && input.fromDistributionCentre))
-          return new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
-        const short = lines.find((l) => (available.get(`${input.storeId}/${l.sku}`) ?? 0) < l.qty);
-        if (short) {
-          const left = Math.max(0, available.get(`${input.storeId}/${short.sku}`) ?? 0);
-          return new ConflictError(`only ${left} of ${short.sku} available at store ${input.storeId}`, {
-            sku: short.sku,
-            available: left,
-          });
-        }
-        for (const l of lines)
-          available.set(`${input.storeId}/${l.sku}`, available.get(`${input.storeId}/${l.sku}`)! - l.qty);
-        const r: Reservation = {
-          id: input.id ?? uuidv7(now),
-          storeId: input.storeId,
-          customerRef: input.customerRef,
-          status: 'HELD',
-          lines,
-          expiresAt: now + (input.ttlMs ?? DEFAULT_TTL_MS),
-          createdAt: now,
-          updatedAt: now,
-        };
-        granted.push(r);
-        return r;
-      });
+      const granted: Omit<Reservation, 'pickupCodeHash'>[] = [];
+      const results: (Reservation | Omit<Reservation, 'pickupCodeHash'> | Error)[] = requests.map(
+        ({ input, lines }) => {
+          const kind = kinds.get(input.storeId);
+          if (!kind) return new NotFoundError('store', input.storeId);
+          if (kind !== 'STORE' && !(kind === 'DC' && input.fromDistributionCentre))
+            return new ValidationError(`location ${input.storeId} is a ${kind}, not a store: pickups happen at stores`);
+          const short = lines.find((l) => (available.get(`${input.storeId}/${l.sku}`) ?? 0) < l.qty);
+          if (short) {
+            const left = Math.max(0, available.get(`${input.storeId}/${short.sku}`) ?? 0);
+            return new ConflictError(`only ${left} of ${short.sku} available at store ${input.storeId}`, {
+              sku: short.sku,
+              available: left,
+            });
+          }
+          for (const l of lines)
+            available.set(`${input.storeId}/${l.sku}`, available.get(`${input.storeId}/${l.sku}`)! - l.qty);
+          const r = {
+            id: input.id ?? uuidv7(now),
+            storeId: input.storeId,
+            customerRef: input.customerRef,
+            status: 'HELD',
+            lines,
+            expiresAt: now + (input.ttlMs ?? DEFAULT_TTL_MS),
+            createdAt: now,
+            updatedAt: now,
+            orderNumber: input.orderNumber ?? null,
+          } as const;
+          granted.push(r);
+          return r;
+        },
+      );
       if (granted.length) {
+        // Each hold's typed pickup code, unique among its store's open holds (only its keyed hash is kept).
+        const hashes = await freeCodeHashes(codes, (pairs) => repo.openCodeHashes(pairs), granted);
+        const holds: Reservation[] = granted.map((r, i) => ({ ...r, pickupCodeHash: hashes[i]! }));
+        const byId = new Map(holds.map((h) => [h.id, h]));
+        for (let i = 0; i < results.length; i++) {
+          const r = results[i]!;
+          if (!(r instanceof Error)) results[i] = byId.get(r.id)!;
+        }
         await this.holds.addReserved(
           tx,
-          granted.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: l.qty }))),
+          holds.flatMap((r) => r.lines.map((l) => ({ storeId: r.storeId, sku: l.sku, qty: l.qty }))),
           now,
         );
-        await repo.insertMany(granted);
+        await repo.insertMany(holds);
         await this.feed.appendMany(
           tx,
-          granted.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })),
+          holds.map((r) => ({ storeId: r.storeId, ...feedEntry('reservation.changed', r) })),
         );
       }
-      return results;
+      return results as (Reservation | Error)[];
     });
   }
 }

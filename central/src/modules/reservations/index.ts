@@ -2,7 +2,7 @@ import { partitionByPayload } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
-import { PickupCodes } from './pickup-codes.js';
+import { PickupCodes, TypedCodes } from './pickup-codes.js';
 import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
 import { provide } from '../../kernel/ports.js';
@@ -76,7 +76,9 @@ export const hubModule: HubModule = {
   routes: (ctx) => {
     const codes = PickupCodes.load(ctx.db, ctx.now());
     codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));
-    return reservationRoutes(serviceOf(ctx), codes);
+    const typed = TypedCodes.load(ctx.db, ctx.now());
+    typed.catch((err: unknown) => ctx.log.error({ err }, 'could not load the typed pickup-code key'));
+    return reservationRoutes(serviceOf(ctx), codes, typed);
   },
   // A new store disk (or one whose feed skipped entries retention removed) gets the open holds it lacks.
   bootstrap: () => ({ holds: holdBootstrap }),

@@ -2,6 +2,7 @@ import { feedEntry } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import { ReservationRepository } from './repository.js';
+import { freeCodeHashes, TypedCodes } from './pickup-codes.js';
 import type { HoldHooks, IncidentDesk, IncidentRef, Reservation, StockHolds } from './types.js';
 
 export const RESOURCE_RADIUS_KM = 50;
@@ -29,6 +30,7 @@ export class OversellRepair {
   ) {}
 
   async repairOpen(limit = 20): Promise<number> {
+    await this.#typedCodes(); // loaded outside the transaction (a moved hold's code is hashed for its new store)
     return this.db.transaction(async (tx) => {
       const open = await this.desk.lockOpen(tx, limit);
       await this.#lockEveryRowAMoveMayTouch(tx, open);
@@ -71,6 +73,15 @@ export class OversellRepair {
     return actions;
   }
 
+  #codes: Promise<TypedCodes> | undefined;
+  #typedCodes(): Promise<TypedCodes> {
+    this.#codes ??= TypedCodes.load(this.db, this.now()).catch((err: unknown) => {
+      this.#codes = undefined;
+      throw err;
+    });
+    return this.#codes;
+  }
+
   async #moveOrCancel(
     tx: Queryable,
     repo: ReservationRepository,
@@ -92,7 +103,13 @@ export class OversellRepair {
         [...give, ...r.lines.map((l) => ({ storeId: candidate.storeId, sku: l.sku, qty: l.qty }))],
         now,
       );
-      const moved = await repo.moveToStore(r.id, candidate.storeId, now);
+      // The typed code is hashed under the new store's key (and changes only if it would repeat one of that store's).
+      const [hash] = r.pickupCodeHash
+        ? await freeCodeHashes(await this.#typedCodes(), (pairs) => repo.openCodeHashes(pairs), [
+            { id: r.id, storeId: candidate.storeId },
+          ])
+        : [null];
+      const moved = await repo.moveToStore(r.id, candidate.storeId, hash ?? null, now);
       await this.feed.appendMany(tx, [
         {
           storeId: r.storeId,

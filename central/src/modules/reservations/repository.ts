@@ -10,6 +10,8 @@ interface Row {
   expires_at: number;
   created_at: number;
   updated_at: number;
+  order_number: string | null;
+  pickup_code_hash: string | null;
 }
 
 const toReservation = (r: Row): Reservation => ({
@@ -21,6 +23,8 @@ const toReservation = (r: Row): Reservation => ({
   expiresAt: r.expires_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  orderNumber: r.order_number,
+  pickupCodeHash: r.pickup_code_hash,
 });
 
 /** All SQL of the reservations module. */
@@ -30,9 +34,9 @@ export class ReservationRepository {
   async insertMany(list: readonly Reservation[]): Promise<void> {
     const col = <K extends keyof Reservation>(k: K) => list.map((r) => r[k]);
     await this.db.query(
-      `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at)
-       SELECT i, s, c, st, l, e, t, t FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[])
-         AS x(i, s, c, st, l, e, t)`,
+      `INSERT INTO reservations (id, store_id, customer_ref, status, lines, expires_at, created_at, updated_at, order_number, pickup_code_hash)
+       SELECT i, s, c, st, l, e, t, t, o, h FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[], $8::text[], $9::text[])
+         AS x(i, s, c, st, l, e, t, o, h)`,
       [
         col('id'),
         col('storeId'),
@@ -41,6 +45,8 @@ export class ReservationRepository {
         list.map((r) => JSON.stringify(r.lines)),
         col('expiresAt'),
         col('createdAt'),
+        col('orderNumber'),
+        col('pickupCodeHash'),
       ],
     );
   }
@@ -107,10 +113,11 @@ export class ReservationRepository {
     return rows.map(toReservation);
   }
 
-  async moveToStore(id: string, storeId: string, now: number): Promise<Reservation> {
+  /** Moves the hold to `storeId`, with its typed code's hash under that store's key. */
+  async moveToStore(id: string, storeId: string, pickupCodeHash: string | null, now: number): Promise<Reservation> {
     const { rows } = await this.db.query<Row>(
-      'UPDATE reservations SET store_id = $2, updated_at = $3 WHERE id = $1 RETURNING *',
-      [id, storeId, now],
+      'UPDATE reservations SET store_id = $2, updated_at = $3, pickup_code_hash = $4 WHERE id = $1 RETURNING *',
+      [id, storeId, now, pickupCodeHash],
     );
     return toReservation(rows[0]!);
   }
@@ -141,6 +148,18 @@ export class ReservationRepository {
       [storeId, after, limit],
     );
     return rows.map(toReservation);
+  }
+
+  /** Which of these (store, typed-code hash) pairs an open hold of that store already has, as `store/hash`. */
+  async openCodeHashes(pairs: readonly { storeId: string; hash: string }[]): Promise<Set<string>> {
+    if (!pairs.length) return new Set();
+    const { rows } = await this.db.query<{ k: string }>(
+      `SELECT r.store_id::text || '/' || r.pickup_code_hash AS k FROM reservations r
+         JOIN unnest($1::uuid[], $2::text[]) AS p(s, h) ON r.store_id = p.s AND r.pickup_code_hash = p.h
+       WHERE r.status IN ('HELD', 'CONFIRMED')`,
+      [pairs.map((p) => p.storeId), pairs.map((p) => p.hash)],
+    );
+    return new Set(rows.map((r) => r.k));
   }
 
   async storeKinds(storeIds: readonly string[]): Promise<Map<string, string>> {

@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
-import { assertStoreAccess, requireAuth } from '../../kernel/access.js';
-import type { PickupCodes } from './pickup-codes.js';
+import { formatTypedCode, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
+import { assertStoreAccess, principalOf, requireAuth } from '../../kernel/access.js';
+import { typedCodeOf, type PickupCodes, type TypedCodes } from './pickup-codes.js';
 import type { ReservationService } from './service.js';
 import type { Reservation } from './types.js';
 import { PICKUP_WINDOW_MS } from './rules.js';
@@ -28,19 +28,32 @@ const storeQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export function reservationRoutes(reservations: ReservationService, codes: Promise<PickupCodes>): Router {
+export function reservationRoutes(
+  reservations: ReservationService,
+  codes: Promise<PickupCodes>,
+  typed: Promise<TypedCodes>,
+): Router {
   const r = Router();
-  /** The reservation as callers see it: with the signed code the customer shows at pickup. */
+  /**
+   * The reservation as callers see it: with the signed code the customer shows at pickup (the QR) and, beside it, the
+   * short code they can read out (`typedCode`, `K7M-4QH`; absent for holds from before typed codes). The hash the
+   * store checks typed codes against stays between the hub and the store.
+   */
   // The code stays valid for the pickup window from creation, whatever the hold's own expiry: the store honours it.
-  const withCode = async (x: Reservation) => ({
-    ...x,
-    pickupCode: (await codes).code({
-      reservationId: x.id,
-      storeId: x.storeId,
-      lines: x.lines,
-      expiresAt: x.createdAt + PICKUP_WINDOW_MS,
-    }),
-  });
+  const withCode = async (hold: Reservation) => {
+    const { pickupCodeHash: _hash, ...x } = hold;
+    const typedCode = typedCodeOf(await typed, hold);
+    return {
+      ...x,
+      ...(typedCode ? { typedCode: formatTypedCode(typedCode) } : {}),
+      pickupCode: (await codes).code({
+        reservationId: x.id,
+        storeId: x.storeId,
+        lines: x.lines,
+        expiresAt: x.createdAt + PICKUP_WINDOW_MS,
+      }),
+    };
+  };
   // Signed in before anything is looked up: an anonymous caller learns nothing about which ids exist.
   r.use('/reservations', requireAuth);
   /** The hold, if the caller may see it; another store's hold is missing to it, exactly like an id that never was. */
@@ -49,8 +62,15 @@ export function reservationRoutes(reservations: ReservationService, codes: Promi
     assertStoreAccess(req, hold.storeId, { entity: 'reservation', id });
     return hold;
   };
-  r.get('/reservations/pickup-key', async (_req, res) => {
-    res.json({ algorithm: 'Ed25519', publicKey: (await codes).publicKey, format: 'spki-der-base64url' });
+  // A store's own token also gets the key it hashes typed pickup codes with (its hold entries carry the hashes).
+  r.get('/reservations/pickup-key', async (req, res) => {
+    const p = principalOf(req);
+    res.json({
+      algorithm: 'Ed25519',
+      publicKey: (await codes).publicKey,
+      format: 'spki-der-base64url',
+      ...(p.kind === 'store' ? { typedCodeKey: (await typed).storeKey(p.storeId) } : {}),
+    });
   });
   r.post('/reservations', async (req, res) => {
     const body = parseOrThrow(newReservation, req.body, 'reservation');
