@@ -68,6 +68,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['POST', '/api/pos/sales', STAFF],
   ['GET', '/api/pos/sales/:id', STAFF],
   ['POST', '/api/pos/sales/:id/lines', STAFF],
+  ['GET', '/api/pos/lane', STAFF, 'which lane this is and the basket it left open (the POS page on load)'],
   ['PUT', '/api/pos/sales/:id/lines/:sku', STAFF],
   ['POST', '/api/pos/sales/:id/tender', STAFF],
   ['POST', '/api/pos/sales/:id/void', STAFF],

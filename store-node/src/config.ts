@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
+import { laneNumber, returnWindowDays } from './pos/store-profile.js';
 import type { DeviceConfig, RfidCountingConfig } from './devices/config.js';
 import type { ExecutorConfig } from './tasks/store-executor.js';
 
@@ -34,6 +35,17 @@ export interface StoreNodeConfig {
    * it voided at the terminal first (`STORE_BASKET_EXPIRY_MINUTES`; default 240, i.e. 4 hours; 15 to 10,080, a week).
    */
   readonly basketExpiryMinutes?: number;
+  /** This till's lane number, 1–99 (`STORE_LANE`, default 1): the `03` in sale number `S001-03-00123`. */
+  readonly lane?: number;
+  /**
+   * The store's code for sale numbers (`STORE_CODE`); by default the hub's (its store registry's locations.code),
+   * `S000` until the hub has answered once.
+   */
+  readonly storeCode?: string;
+  /** The IANA zone receipts show local time in (`STORE_TIMEZONE`); by default the hub's for this store, else the node's. */
+  readonly timeZone?: string;
+  /** Days to return an item with its receipt, printed on every receipt (`STORE_RETURN_DAYS`, default 30). */
+  readonly returnWindowDays?: number;
   /** Tax per catalog tax class in ppm (default: STANDARD 8.875 %, REDUCED and ZERO 0). */
   readonly taxRatesPpm?: Readonly<Record<string, number>>;
   readonly currency?: string;
@@ -105,6 +117,10 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
       z.literal('simulator'),
       'simulator (the only terminal driver so far)',
     ),
+    ...(env.STORE_LANE ? { lane: laneNumber(env.STORE_LANE) } : {}),
+    ...(env.STORE_CODE?.trim() ? { storeCode: env.STORE_CODE.trim() } : {}),
+    ...(env.STORE_TIMEZONE?.trim() ? { timeZone: env.STORE_TIMEZONE.trim() } : {}),
+    ...(env.STORE_RETURN_DAYS ? { returnWindowDays: returnWindowDays(env.STORE_RETURN_DAYS) } : {}),
     ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined
       ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) }
       : {}),

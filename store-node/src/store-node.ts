@@ -60,6 +60,7 @@ import type { PaymentTerminal } from './pos/payment-terminal.js';
 import { chooseTerminal } from './pos/terminal-choice.js';
 import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
 
+import { keepStoreProfile, StoreProfile, tillSettings } from './pos/store-profile.js';
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
 export const storeMigrationSources = [
@@ -126,6 +127,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const now = config.now ?? Date.now;
   const basketExpiryMs = basketExpiryMinutes(config.basketExpiryMinutes) * 60_000; // checked before anything opens
   const log = createLogger('store-node', config.logLevel);
+  const till = tillSettings(config);
   const card = chooseTerminal(config); // a bad mode stops the node before anything opens
   if (card.warning) log.warn({ cardTerminal: card.inUse }, `EXTERNAL PARTY: ${card.warning}`);
   const metrics = createRegistry('storefleet_store_');
@@ -202,6 +204,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     config.name ?? 'Storefleet store',
     now,
   );
+    { ...till, profile: new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now) },
   const executor = new StoreExecutor(config.executor ?? {}, metrics);
   const devices = new DeviceManager(
     config.devices ?? [],
@@ -328,6 +331,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     try {
       // In chunks, letting the lanes' requests in between: one DELETE of a 100,000-event backlog held them ~300 ms.
       const before = now() - (config.outboxRetentionDays ?? 7) * 86_400_000;
+  let stopProfileRefresh: (() => void) | undefined;
       let removed = 0;
       for (;;) {
         const n = sync.storage.pruneAcked(before, PRUNE_CHUNK);
@@ -398,6 +402,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       prune.unref();
       return url;
     },
+      if (hubGet && storeId) stopProfileRefresh = keepStoreProfile(pos.till.profile, hubGet, storeId, log);
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -407,6 +412,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       await devices.stop();
       await executor.stop();
       sync.stop();
+      stopProfileRefresh?.();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

@@ -83,7 +83,8 @@ describe('card approvals the till could not turn into a sale', () => {
     expect(till.events('sale.voided', saleId)).toEqual([
       {
         saleId,
-        lane: null,
+        lane: '01',
+        number: voided.body.number,
         currency: 'USD',
         openedAt: till.clock.now,
         voidedAt: till.clock.now,

@@ -14,7 +14,7 @@ describe('returns at the till', () => {
     const saleId = await till.basket(lines);
     const sale = (await till.call('POST', `/api/pos/sales/${saleId}/tender`, tender)).body;
     expect(sale.status).toBe('COMPLETED');
-    return sale as { id: string; totalMinor: number; tender: { reference: string } };
+    return sale as { id: string; number: string; totalMinor: number; tender: { reference: string } };
   };
   const giveBack = (saleId: string, items: { sku: string; qty: number }[], key?: string) =>
     till.call('POST', `/api/pos/sales/${saleId}/returns`, { items }, key ? { 'idempotency-key': key } : {});
@@ -38,6 +38,8 @@ describe('returns at the till', () => {
       {
         returnId: first.body.returnId,
         saleId: sale.id,
+        number: 'S000-01-R00001',
+        saleNumber: sale.number,
         currency: 'USD',
         at: till.clock.now,
         lines: [{ sku: 'HEADPHONES', qty: 1, refundMinor: 1089 }],
@@ -50,7 +52,7 @@ describe('returns at the till', () => {
     expect(last.body).toMatchObject({ refundMinor: 1089, refund: { kind: 'CARD' } });
     expect(terminal.statement(card)).toMatchObject({ refundedMinor: 2178, chargedMinor: 0 });
     expect((await giveBack(sale.id, [{ sku: 'HEADPHONES', qty: 1 }])).body.detail).toBe(
-      `only 0 of HEADPHONES from sale ${sale.id} can still be returned`,
+      `only 0 of Wireless headphones (HEADPHONES) from sale ${sale.number} can still be returned`,
     );
   });
 
@@ -66,7 +68,8 @@ describe('returns at the till', () => {
     expect(till.events('sale.completed', sale.id)).toEqual([
       {
         saleId: sale.id,
-        lane: null,
+        lane: '01',
+        number: sale.number,
         currency: 'USD',
         openedAt: till.clock.now,
         closedAt: till.clock.now,

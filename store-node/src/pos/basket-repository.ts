@@ -12,6 +12,9 @@ export interface BasketRow {
   note: string | null;
   /** When the basket itself was last changed (opened, a line removed, a card tender begun); its lines keep their own. */
   touched_at: number;
+  /** The lane that opened it and its sale number (schema/004); null on baskets opened before #17. */
+  lane: number | null;
+  number: string | null;
 }
 
 /**
@@ -35,11 +38,17 @@ export class BasketRepository {
   readonly #untouched;
   readonly #lastTouched;
   readonly #lineCount;
+  readonly #onLane;
   /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
   constructor(readonly db: SqliteDb) {
-    this.#insert = db.prepare('INSERT INTO pos_baskets (sale_id, opened_at, touched_at) VALUES (?, ?, ?)');
+    this.#insert = db.prepare(
+      'INSERT INTO pos_baskets (sale_id, opened_at, touched_at, lane, number) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#onLane = db
+      .prepare('SELECT sale_id FROM pos_baskets WHERE lane = ? ORDER BY opened_at DESC, sale_id DESC LIMIT 1')
+      .pluck();
     this.#get = db.prepare('SELECT * FROM pos_baskets WHERE sale_id = ?');
     this.#lines = db.prepare(
       'SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid',
@@ -81,8 +90,14 @@ export class BasketRepository {
     );
   }
 
-  open(saleId: string, openedAt: number): void {
-    this.#scan(() => this.#insert.run(saleId, openedAt, openedAt));
+  /** Opens a basket with its sale number; call inside the transaction that took the number (lane-numbers.ts). */
+  open(saleId: string, openedAt: number, lane: number, number: string): void {
+    this.#insert.run(saleId, openedAt, openedAt, lane, number);
+  }
+
+  /** The lane's open basket (its latest, should it have more), if it has one. */
+  openOnLane(lane: number): string | undefined {
+    return this.#onLane.get(lane) as string | undefined;
   }
 
   basket(saleId: string): BasketRow | undefined {

@@ -15,6 +15,9 @@ export interface SaleRow {
   closed_at: number | null;
   /** Why a VOIDED sale was voided, for the lane; null otherwise. */
   void_reason: string | null;
+  /** The lane that rang it up and its number (`S001-03-00123`); null on sales from before #17. */
+  lane: number | null;
+  number: string | null;
 }
 
 export interface LineRow {
@@ -41,6 +44,7 @@ export class PosRepository {
   readonly #insertLines;
   readonly #sale;
   readonly #lines;
+  readonly #byNumber;
 
   constructor(readonly db: SqliteDb) {
     // Prepared once: a till runs these thousands of times a day.
@@ -49,8 +53,8 @@ export class PosRepository {
       'SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1',
     );
     this.#insertSale = db.prepare(
-      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason)
-       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason)`,
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number)`,
     );
     this.#insertLines = new MultiRowInsert(
       db,
@@ -61,6 +65,16 @@ export class PosRepository {
     this.#lines = db.prepare(
       'SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
     );
+    this.#byNumber = db
+      .prepare(
+        'SELECT sale_id FROM pos_baskets WHERE number = @n UNION ALL SELECT id FROM sales WHERE number = @n LIMIT 1',
+      )
+      .pluck();
+  }
+
+  /** The id of the sale (open or closed) with this number, if there is one. */
+  idOfNumber(number: string): string | undefined {
+    return this.#byNumber.get({ n: number }) as string | undefined;
   }
 
   product(code: string, gtin14: string | undefined): ProductRow | undefined {

@@ -11,9 +11,11 @@ import {
 import type { StockLedger } from '../stock/stock-ledger.js';
 import type { Emit, StoreSync } from '../sync/store-sync.js';
 import { capRefunds, lineTotals, returnable, type TaxRates } from './basket-rules.js';
+import type { LaneNumbers } from './lane-numbers.js';
 import type { PaymentTerminal, RefundOutcome } from './payment-terminal.js';
 import type { PosRepository, SaleRow } from './pos-repository.js';
 import { ReturnRepository, type ReturnLine, type ReturnRow } from './return-repository.js';
+import { returnSlip } from './receipt-text.js';
 import { emitSaleEvent, saleReturnedPayload } from './sale-events.js';
 
 /** How a return's money went back: in cash, or to the card the sale was paid with (the terminal's refund reference). */
@@ -21,8 +23,19 @@ export type RefundTender = { kind: 'CASH' } | { kind: 'CARD'; reference: string 
 
 export interface ReturnAnswer {
   readonly returnId: string;
+  /** The return slip's number (`S001-03-R00007`) and the sale's it refers to; null on records from before #17. */
+  readonly number: string | null;
+  readonly saleNumber: string | null;
   readonly refundMinor: number;
   readonly refund: RefundTender;
+  /** The return slip (text for the 80 mm printer): what came back, the refund, and how it went back. */
+  readonly slip: string;
+}
+
+/** What the return slip prints besides the return: the store's name and the zone its local time is in. */
+export interface SlipHeader {
+  readonly storeName: string;
+  timeZone(): string;
 }
 
 type NewReturn = Omit<ReturnRow, 'refundMinor'>;
@@ -54,6 +67,8 @@ export class PosReturns {
     readonly stock: StockLedger,
     readonly rates: TaxRates,
     readonly now: () => number,
+    readonly numbers: LaneNumbers,
+    readonly paper: SlipHeader,
   ) {
     this.repo = new ReturnRepository(sync.db);
   }
@@ -62,7 +77,7 @@ export class PosReturns {
     const sale = this.sales.sale(saleId);
     if (!sale) throw new NotFoundError('sale', saleId);
     if (sale.status !== 'COMPLETED')
-      throw new ConflictError(`sale ${saleId} is ${sale.status}; only completed sales take returns`);
+      throw new ConflictError(`sale ${sale.number ?? saleId} is ${sale.status}; only completed sales take returns`);
     if (sale.tender_kind === 'CARD') {
       for (const waiting of this.repo.refunding(saleId)) {
         const settled = this.#settle(sale, waiting);
@@ -81,13 +96,14 @@ export class PosReturns {
         refundKind: byCard ? 'CARD' : 'CASH',
         refundRef: null,
         state: byCard ? 'REFUNDING' : 'DONE',
+        number: this.numbers.nextReturn(),
         lines,
       };
       this.repo.insert(r);
       if (!byCard) this.#restock(emit, sale, r, null);
       return r;
     });
-    return recorded.state === 'DONE' ? answerOf(recorded, { kind: 'CASH' }) : this.#settle(sale, recorded);
+    return recorded.state === 'DONE' ? this.#answer(sale, recorded, { kind: 'CASH' }) : this.#settle(sale, recorded);
   }
 
   /** Settles every card return left waiting for the terminal (at start-up, hourly). Never throws. */
@@ -114,9 +130,12 @@ export class PosReturns {
     const left = returnable(new Map([...lines].map(([sku, l]) => [sku, l.qty])), this.repo.returnedQty(sale.id));
     const priced = items.map((i) => {
       const line = lines.get(i.sku);
-      if (!line) throw new ValidationError(`${i.sku} was not sold in sale ${sale.id}`);
+      const label = sale.number ?? sale.id;
+      if (!line) throw new ValidationError(`${i.sku} was not sold in sale ${label}`);
       if (i.qty > (left.get(i.sku) ?? 0))
-        throw new ConflictError(`only ${left.get(i.sku)} of ${i.sku} from sale ${sale.id} can still be returned`);
+        throw new ConflictError(
+          `only ${left.get(i.sku)} of ${line.name} (${i.sku}) from sale ${label} can still be returned`,
+        );
       const t = lineTotals(
         { sku: i.sku, unitPriceMinor: line.unit_price_minor, qty: i.qty, taxClass: line.tax_class },
         this.rates,
@@ -142,6 +161,8 @@ export class PosReturns {
       saleReturnedPayload({
         returnId: r.id,
         saleId: sale.id,
+        number: r.number,
+        saleNumber: sale.number,
         currency: sale.currency,
         at: r.at,
         lines: r.lines,
@@ -180,15 +201,32 @@ export class PosReturns {
     this.sync.write((emit) => {
       if (this.repo.markRefunded(r.id, reference)) this.#restock(emit, sale, r, reference);
     });
-    return answerOf(r, { kind: 'CARD', reference });
+    return this.#answer(sale, r, { kind: 'CARD', reference });
+  }
+
+  #answer(sale: SaleRow, r: NewReturn, refund: RefundTender): ReturnAnswer {
+    const names = new Map(this.sales.lines(sale.id).map((l) => [l.sku, l.name]));
+    return {
+      returnId: r.id,
+      number: r.number,
+      saleNumber: sale.number,
+      refundMinor: r.lines.reduce((n, l) => n + l.refund, 0),
+      refund,
+      slip: returnSlip({
+        storeName: this.paper.storeName,
+        number: r.number,
+        returnId: r.id,
+        saleNumber: sale.number,
+        saleId: sale.id,
+        at: r.at,
+        timeZone: this.paper.timeZone(),
+        currency: sale.currency,
+        lines: r.lines.map((l) => ({ ...l, name: names.get(l.sku) ?? l.sku })),
+        refund,
+      }),
+    };
   }
 }
-
-const answerOf = (r: NewReturn, refund: RefundTender): ReturnAnswer => ({
-  returnId: r.id,
-  refundMinor: r.lines.reduce((n, l) => n + l.refund, 0),
-  refund,
-});
 
 function sameItems(lines: readonly ReturnLine[], items: readonly { sku: string; qty: number }[]): boolean {
   const key = (xs: readonly { sku: string; qty: number }[]) => JSON.stringify(xs.map((x) => [x.sku, x.qty]).sort());

@@ -6,6 +6,7 @@ import {
   money,
   NotFoundError,
   toGtin14,
+  asSaleNumber,
   uuidv7,
   ValidationError,
 } from '@storefleet/shared';
@@ -13,16 +14,36 @@ import type { SqliteDb } from '../db/open-sqlite.js';
 import { StockLedger } from '../stock/stock-ledger.js';
 import type { StoreSync } from '../sync/store-sync.js';
 import { BASKET_LIMITS, basketTotals, type TaxRates } from './basket-rules.js';
-import { BasketRepository } from './basket-repository.js';
+import { BasketRepository, type BasketRow } from './basket-repository.js';
 import { CardTenders, type Settled } from './card-tenders.js';
+import { LaneNumbers } from './lane-numbers.js';
 import type { Authorisation, PaymentTerminal } from './payment-terminal.js';
 import { PosRepository, type LineRow, type SaleRow } from './pos-repository.js';
 import { PosReturns, type ReturnAnswer } from './pos-returns.js';
 import { emitSaleEvent, saleCompletedPayload, saleVoidedPayload } from './sale-events.js';
 import { pricedLine, saleView, type SaleView } from './sale-view.js';
+import { DEFAULT_RETURN_WINDOW_DAYS, StoreProfile } from './store-profile.js';
 
 export type { SaleView } from './sale-view.js';
 export type Tender = { kind: 'CASH'; givenMinor: number } | { kind: 'CARD' };
+
+/** Who this till is: its lane number, the store it numbers sales for, and the return window its receipts promise. */
+export interface TillIdentity {
+  readonly lane: number;
+  readonly returnWindowDays: number;
+  readonly profile: StoreProfile;
+}
+
+/** What the POS page asks when it loads: which lane it is, and the basket the node kept open for it. */
+export interface LaneState {
+  readonly lane: number;
+  readonly storeCode: string;
+  readonly timeZone: string;
+  readonly returnWindowDays: number;
+  readonly open: SaleView | null;
+}
+
+type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number'>;
 
 /** What this process is doing with a sale right now: tendering it, settling a tender a previous process left, voiding it. */
 interface Busy {
@@ -55,6 +76,7 @@ export class PosService {
   readonly stock: StockLedger;
   readonly returns: PosReturns;
   readonly cards: CardTenders;
+  readonly numbers: LaneNumbers;
   readonly #busy = new Map<string, Busy>();
 
   constructor(
@@ -65,18 +87,49 @@ export class PosService {
     readonly currency: string,
     readonly storeName: string,
     readonly now: () => number,
+    readonly till: TillIdentity = {
+      lane: 1,
+      returnWindowDays: DEFAULT_RETURN_WINDOW_DAYS,
+      profile: new StoreProfile(db),
+    },
   ) {
     this.repo = new PosRepository(db);
     this.baskets = new BasketRepository(db);
     this.stock = new StockLedger(db);
-    this.returns = new PosReturns(sync, terminal, this.repo, this.stock, rates, now);
+    this.numbers = new LaneNumbers(db, till.profile, till.lane);
+    this.returns = new PosReturns(sync, terminal, this.repo, this.stock, rates, now, this.numbers, {
+      storeName,
+      timeZone: () => till.profile.timeZone,
+    });
     this.cards = new CardTenders(terminal, this.baskets, currency);
   }
 
+  /** Opens a basket on this lane with the lane's next sale number (one FULL-synced transaction: never given twice). */
   open(): SaleView {
     const id = uuidv7(this.now());
-    this.baskets.open(id, this.now());
+    this.db.transaction(() => this.baskets.open(id, this.now(), this.till.lane, this.numbers.nextSale()))();
     return this.view(id);
+  }
+
+  /** The sale id a caller means: a sale number (typed or scanned, any case) or the id itself. */
+  resolve(idOrNumber: string): string {
+    const number = asSaleNumber(idOrNumber);
+    if (!number) return idOrNumber;
+    const id = this.repo.idOfNumber(number);
+    if (!id) throw new NotFoundError('sale', number);
+    return id;
+  }
+
+  /** This lane and the basket it left open (a reload of the POS page picks it up), if any. */
+  lane(): LaneState {
+    const open = this.baskets.openOnLane(this.till.lane);
+    return {
+      lane: this.till.lane,
+      storeCode: this.till.profile.code,
+      timeZone: this.till.profile.timeZone,
+      returnWindowDays: this.till.returnWindowDays,
+      open: open ? this.view(open) : null,
+    };
   }
 
   /** Adds a scanned barcode (GTIN-8/12/13/14) or a typed sku. */
@@ -168,19 +221,29 @@ export class PosService {
     const basket = this.baskets.basket(saleId);
     if (basket) {
       if (basket.tender_state === 'AUTHORISING' && !this.#busy.has(saleId)) void this.#settleInBackground(saleId);
-      return saleView(this.#openRow(saleId, basket.opened_at), this.baskets.lines(saleId), {
-        rates: this.rates,
-        storeName: this.storeName,
+      return saleView(this.#openRow(saleId, basket), this.baskets.lines(saleId), {
+        ...this.#paper(),
         basket,
         note: this.cards.note(saleId),
       });
     }
     const s = this.repo.sale(saleId);
     if (!s) throw new NotFoundError('sale', saleId);
-    return saleView(s, this.repo.lines(saleId), { rates: this.rates, storeName: this.storeName });
+    const returned = s.status === 'COMPLETED' ? this.returns.repo.returnedQty(saleId) : undefined;
+    return saleView(s, this.repo.lines(saleId), { ...this.#paper(), ...(returned ? { returned } : {}) });
   }
 
-  #openRow(saleId: string, openedAt: number): SaleRow {
+  #paper() {
+    return {
+      rates: this.rates,
+      storeName: this.storeName,
+      timeZone: this.till.profile.timeZone,
+      returnWindowDays: this.till.returnWindowDays,
+    };
+  }
+
+  #openRow(saleId: string, opened: Opened): SaleRow {
+    const openedAt = opened.opened_at;
     return {
       id: saleId,
       status: 'OPEN',
@@ -194,6 +257,8 @@ export class PosService {
       opened_at: openedAt,
       closed_at: null,
       void_reason: null,
+      lane: opened.lane,
+      number: opened.number,
     };
   }
 
@@ -257,7 +322,7 @@ export class PosService {
           `cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(t.total)})`,
         );
       }
-      return this.#complete(saleId, basket.opened_at, lines, tender, null);
+      return this.#complete(saleId, basket, lines, tender, null);
     }
     this.baskets.setTender(saleId, { state: 'AUTHORISING', amountMinor: t.total.minor, at: this.now() });
     let auth: Authorisation;
@@ -273,15 +338,15 @@ export class PosService {
       this.baskets.setTender(saleId, { state: 'NONE', note: null });
       throw new AppError('unprocessable', `card declined: ${auth.reason}`, { declined: true });
     }
-    const openedAt = basket.opened_at;
+    const opened = basket;
     return this.cards.completeOrVoid(saleId, auth.reference, (ref) =>
-      this.#complete(saleId, openedAt, lines, tender, ref),
+      this.#complete(saleId, opened, lines, tender, ref),
     );
   }
 
   async #complete(
     saleId: string,
-    openedAt: number,
+    opened: Opened,
     lines: LineRow[],
     tender: Tender,
     ref: string | null,
@@ -289,7 +354,7 @@ export class PosService {
     const t = basketTotals(lines.map(pricedLine), this.rates, this.currency);
     const at = this.now();
     const row: SaleRow = {
-      ...this.#openRow(saleId, openedAt),
+      ...this.#openRow(saleId, opened),
       status: 'COMPLETED',
       subtotal_minor: t.subtotal.minor,
       tax_minor: t.tax.minor,
@@ -312,7 +377,7 @@ export class PosService {
       this.baskets.remove(saleId);
     });
     this.cards.forget(saleId);
-    return saleView(row, lines, { rates: this.rates, storeName: this.storeName }); // what was just committed; no need to read it back
+    return saleView(row, lines, { ...this.#paper(), returned: new Map() }); // what was just committed; no need to read it back
   }
 
   async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
@@ -331,7 +396,7 @@ export class PosService {
     }
     const lines = this.baskets.lines(saleId);
     const row: SaleRow = {
-      ...this.#openRow(saleId, basket.opened_at),
+      ...this.#openRow(saleId, basket),
       status: 'VOIDED',
       tender_kind: card ? 'CARD' : null,
       tender_ref: card,
@@ -346,13 +411,13 @@ export class PosService {
       this.baskets.remove(saleId);
     });
     this.cards.forget(saleId);
-    return saleView(row, lines, { rates: this.rates, storeName: this.storeName });
+    return saleView(row, lines, this.#paper());
   }
 
   #settle(saleId: string): Promise<Settled> {
     return this.cards.settle(saleId, (ref) => {
       const basket = this.baskets.basket(saleId)!;
-      return this.#complete(saleId, basket.opened_at, this.baskets.lines(saleId), { kind: 'CARD' }, ref);
+      return this.#complete(saleId, basket, this.baskets.lines(saleId), { kind: 'CARD' }, ref);
     });
   }
 

@@ -15,6 +15,8 @@ export interface ReturnRow {
   readonly refundKind: 'CASH' | 'CARD';
   readonly refundRef: string | null;
   readonly state: 'REFUNDING' | 'DONE';
+  /** The return slip's number (`S001-03-R00007`); null on returns from before #17. */
+  readonly number: string | null;
   readonly lines: ReturnLine[];
 }
 
@@ -26,6 +28,7 @@ interface ReturnDbRow {
   refund_kind: 'CASH' | 'CARD';
   refund_ref: string | null;
   state: 'REFUNDING' | 'DONE';
+  number: string | null;
 }
 
 /** All SQL of the till's returns (schema/001, 003). A return in state REFUNDING already holds its quantities. */
@@ -47,7 +50,7 @@ export class ReturnRepository {
     );
     this.#refunded = db.prepare('SELECT COALESCE(SUM(refund_minor), 0) FROM sale_returns WHERE sale_id = ?').pluck();
     this.#insert = db.prepare(
-      'INSERT INTO sale_returns (id, sale_id, refund_minor, at, refund_kind, refund_ref, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sale_returns (id, sale_id, refund_minor, at, refund_kind, refund_ref, state, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#insertLine = db.prepare(
       'INSERT INTO sale_return_lines (return_id, sku, qty, refund_minor) VALUES (?, ?, ?, ?)',
@@ -86,6 +89,7 @@ export class ReturnRepository {
       r.refundKind,
       r.refundRef,
       r.state,
+      r.number,
     );
     for (const l of r.lines) this.#insertLine.run(r.id, l.sku, l.qty, l.refund);
   }
@@ -112,6 +116,7 @@ export class ReturnRepository {
       refundKind: r.refund_kind,
       refundRef: r.refund_ref,
       state: r.state,
+      number: r.number,
       lines: this.#lines.all(r.id) as ReturnLine[],
     }));
   }

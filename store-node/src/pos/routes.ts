@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseOrThrow, skuSchema } from '@storefleet/shared';
 import type { PosService } from './pos-service.js';
 
-const saleParam = z.object({ id: z.string().min(8).max(64) });
+/** A sale's id or its number (`S001-03-00123`, as typed or scanned): every route below takes either. */
+const saleParam = z.object({ id: z.string().trim().min(8).max(64) });
 const qty = z.number().int().min(1).max(999);
 const returnItems = z
   .array(z.strictObject({ sku: skuSchema, qty }))
@@ -21,14 +22,19 @@ const tender = z.discriminatedUnion('kind', [
 /** `print` sends a receipt to the lane's printer, if one is connected (false otherwise: the receipt is on screen). */
 export function posRoutes(pos: PosService, print: (receipt: string) => boolean = () => false): Router {
   const r = Router();
+  const saleOf = (params: unknown) => pos.resolve(parseOrThrow(saleParam, params, 'sale id').id);
+  /** Which lane this is and the basket the node kept open for it: the POS page asks on load (a reload keeps the basket). */
+  r.get('/pos/lane', (_req, res) => {
+    res.json(pos.lane());
+  });
   r.post('/pos/sales', (_req, res) => {
     res.status(201).json(pos.open());
   });
   r.get('/pos/sales/:id', (req, res) => {
-    res.json(pos.view(parseOrThrow(saleParam, req.params, 'sale id').id));
+    res.json(pos.view(saleOf(req.params)));
   });
   r.post('/pos/sales/:id/lines', (req, res) => {
-    const { id } = parseOrThrow(saleParam, req.params, 'sale id');
+    const id = saleOf(req.params);
     const body = parseOrThrow(
       z.strictObject({ code: z.string().trim().min(1).max(64), qty: qty.default(1) }),
       req.body,
@@ -40,25 +46,29 @@ export function posRoutes(pos: PosService, print: (receipt: string) => boolean =
     const { id, sku } = parseOrThrow(saleParam.extend({ sku: skuSchema }), req.params, 'basket line');
     res.json(
       pos.setQty(
-        id,
+        pos.resolve(id),
         sku,
         parseOrThrow(z.strictObject({ qty: z.number().int().min(0).max(999) }), req.body, 'quantity').qty,
       ),
     );
   });
   r.post('/pos/sales/:id/tender', async (req, res) => {
-    const { id } = parseOrThrow(saleParam, req.params, 'sale id');
+    const id = saleOf(req.params);
     const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'));
     res.json({ ...sale, printed: sale.receipt ? print(sale.receipt) : false });
   });
   r.post('/pos/sales/:id/void', async (req, res) => {
-    res.json(await pos.void(parseOrThrow(saleParam, req.params, 'sale id').id));
+    res.json(await pos.void(saleOf(req.params)));
   });
-  /** The answer's `refund` says how the money went back: `{kind: 'CARD', reference}` to the sale's card, or `{kind: 'CASH'}`. */
+  /**
+   * The answer's `refund` says how the money went back: `{kind: 'CARD', reference}` to the sale's card, or
+   * `{kind: 'CASH'}`; `slip` is the return slip (sent to the printer too, `printed` says whether it went).
+   */
   r.post('/pos/sales/:id/returns', async (req, res) => {
-    const { id } = parseOrThrow(saleParam, req.params, 'sale id');
+    const id = saleOf(req.params);
     const body = parseOrThrow(z.strictObject({ items: returnItems }), req.body, 'return');
-    res.status(201).json(await pos.returnItems(id, body.items));
+    const answer = await pos.returnItems(id, body.items);
+    res.status(201).json({ ...answer, printed: print(answer.slip) });
   });
   return r;
 }

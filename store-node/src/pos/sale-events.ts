@@ -32,8 +32,14 @@ export function emitSaleEvent<T extends SchemaEventType>(
   emit(type, checked.data);
 }
 
-/** What every sale event says of its sale. The store node does not know the lane (till) yet: null. */
-const header = (s: SaleRow) => ({ saleId: s.id, lane: null, currency: s.currency, openedAt: s.opened_at });
+/** What every sale event says of its sale: its id, lane (`03`) and number, when it has them (sales before #17 do not). */
+const header = (s: SaleRow) => ({
+  saleId: s.id,
+  lane: s.lane ? String(s.lane).padStart(2, '0') : null,
+  ...(s.number ? { number: s.number } : {}),
+  currency: s.currency,
+  openedAt: s.opened_at,
+});
 
 export function saleCompletedPayload(s: SaleRow, lines: readonly LineRow[], rates: TaxRates): SaleCompleted {
   if (s.tender_kind === 'CARD' && !s.tender_ref)
@@ -83,6 +89,9 @@ export function saleVoidedPayload(
 export interface ReturnRecord {
   readonly returnId: string;
   readonly saleId: string;
+  /** The return slip's number and its sale's, when they have one. */
+  readonly number: string | null;
+  readonly saleNumber: string | null;
   readonly currency: string;
   readonly at: number;
   readonly lines: readonly { sku: string; qty: number; refund: number }[];
@@ -94,6 +103,8 @@ export function saleReturnedPayload(r: ReturnRecord): SaleReturned {
   return {
     returnId: r.returnId,
     saleId: r.saleId,
+    ...(r.number ? { number: r.number } : {}),
+    ...(r.saleNumber ? { saleNumber: r.saleNumber } : {}),
     currency: r.currency,
     at: r.at,
     lines: r.lines.map((l) => ({ sku: l.sku, qty: l.qty, refundMinor: l.refund })),

@@ -1,11 +1,16 @@
-import { formatMoney, money } from '@storefleet/shared';
+import { code128Modules } from '@storefleet/shared';
 import { basketTotals, type PricedLine, type TaxRates } from './basket-rules.js';
 import type { BasketRow } from './basket-repository.js';
 import type { LineRow, SaleRow } from './pos-repository.js';
+import { saleReceipt } from './receipt-text.js';
 
 /** A sale as the lane shows it: an open basket, a completed sale with its receipt, or a voided one with why. */
 export interface SaleView {
+  /** The sale's key (a UUID): internal; people see `number`. */
   readonly id: string;
+  /** `S001-03-00123`: on the screen, the receipt and its barcode; null on sales from before #17. */
+  readonly number: string | null;
+  readonly lane: number | null;
   readonly status: SaleRow['status'];
   readonly lines: {
     sku: string;
@@ -14,6 +19,8 @@ export interface SaleView {
     unitPriceMinor: number;
     taxClass: string;
     totalMinor: number;
+    /** On a completed sale, how many came back so far (returns in progress included). */
+    returnedQty?: number;
   }[];
   readonly subtotalMinor: number;
   readonly taxMinor: number;
@@ -22,6 +29,10 @@ export interface SaleView {
   /** How it was paid; on a voided sale, the card approval that was voided with it. */
   readonly tender: { kind: string; reference: string | null; changeMinor: number | null } | null;
   readonly receipt: string | null;
+  /** When it was paid or voided (epoch ms); null while open. */
+  readonly closedAt: number | null;
+  /** The receipt's Code 128 barcode of `number` as modules ('1' dark, '0' light), for the page to draw; null without a number or a receipt. */
+  readonly barcode: string | null;
   /** `AUTHORISING` while the card terminal's answer for this open sale is awaited (the basket cannot change). */
   readonly payment: 'AUTHORISING' | null;
   /**
@@ -42,15 +53,26 @@ export const pricedLine = (l: LineRow): PricedLine => ({
 export function saleView(
   s: SaleRow,
   lines: readonly LineRow[],
-  ctx: { rates: TaxRates; storeName: string; basket?: BasketRow; note?: string | null },
+  ctx: {
+    rates: TaxRates;
+    storeName: string;
+    timeZone: string;
+    returnWindowDays: number;
+    basket?: BasketRow;
+    note?: string | null;
+    returned?: ReadonlyMap<string, number>;
+  },
 ): SaleView {
   const done = s.status === 'COMPLETED';
   const t = done
     ? { subtotal: { minor: s.subtotal_minor }, tax: { minor: s.tax_minor }, total: { minor: s.total_minor } }
     : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
   const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
+  const number = s.number ?? ctx.basket?.number ?? null;
   return {
     id: s.id,
+    number,
+    lane: s.lane ?? ctx.basket?.lane ?? null,
     status: s.status,
     lines: lines.map((l) => ({
       sku: l.sku,
@@ -59,32 +81,38 @@ export function saleView(
       unitPriceMinor: l.unit_price_minor,
       taxClass: l.tax_class,
       totalMinor: l.unit_price_minor * l.qty,
+      ...(done ? { returnedQty: ctx.returned?.get(l.sku) ?? 0 } : {}),
     })),
     subtotalMinor: t.subtotal.minor,
     taxMinor: t.tax.minor,
     totalMinor: t.total.minor,
     currency: s.currency,
     tender: s.tender_kind ? { kind: s.tender_kind, reference: s.tender_ref, changeMinor: change } : null,
-    receipt: done ? receipt(s, lines, change, ctx.storeName) : null,
+    receipt: done
+      ? saleReceipt({
+          storeName: ctx.storeName,
+          number,
+          saleId: s.id,
+          lane: s.lane,
+          at: s.closed_at ?? s.opened_at,
+          timeZone: ctx.timeZone,
+          currency: s.currency,
+          lines: lines.map((l) => ({ name: l.name, sku: l.sku, qty: l.qty, unitPriceMinor: l.unit_price_minor })),
+          subtotalMinor: s.subtotal_minor,
+          taxMinor: s.tax_minor,
+          totalMinor: s.total_minor,
+          tender: {
+            kind: s.tender_kind ?? 'CASH',
+            reference: s.tender_ref,
+            givenMinor: s.cash_given_minor,
+            changeMinor: change,
+          },
+          returnWindowDays: ctx.returnWindowDays,
+        })
+      : null,
+    closedAt: s.closed_at,
+    barcode: done && number ? code128Modules(number) : null,
     payment: ctx.basket?.tender_state === 'AUTHORISING' ? 'AUTHORISING' : null,
     note: ctx.basket ? (ctx.note ?? ctx.basket.note) : s.status === 'VOIDED' ? s.void_reason : null,
   };
-}
-
-function receipt(s: SaleRow, lines: readonly LineRow[], change: number | null, storeName: string): string {
-  const m = (minor: number) => formatMoney(money(minor, s.currency));
-  const row = (left: string, right: string) => `${left.slice(0, 30).padEnd(30)}${right.padStart(12)}`;
-  return [
-    storeName,
-    `${new Date(s.closed_at ?? s.opened_at).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-    `Sale ${s.id}`,
-    '-'.repeat(42),
-    ...lines.map((l) => row(`${l.qty} x ${l.name}`, m(l.unit_price_minor * l.qty))),
-    '-'.repeat(42),
-    row('Subtotal', m(s.subtotal_minor)),
-    row('Tax', m(s.tax_minor)),
-    row('TOTAL', m(s.total_minor)),
-    row(s.tender_kind === 'CARD' ? `Card ${s.tender_ref ?? ''}` : 'Cash', m(s.cash_given_minor ?? s.total_minor)),
-    ...(change !== null ? [row('Change', m(change))] : []),
-  ].join('\n');
 }

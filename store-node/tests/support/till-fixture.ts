@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventPayloadSchemas, type SchemaEventType } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../../src/index.js';
+import type { StoreNodeConfig } from '../../src/config.js';
 import type { RefundOutcome, VoidOutcome } from '../../src/pos/payment-terminal.js';
 import { SimulatedTerminal } from '../../src/pos/payment-terminal.js';
 
@@ -36,10 +37,17 @@ export interface Answer {
  * A stand-alone store node on a temp file with a flaky simulated terminal and a clock the test moves, selling
  * HEADPHONES ($10.00, taxed 8.875 %) and CEREAL ($3.49, untaxed), 50 of each on hand.
  */
-export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
+export async function startTill(
+  opts: Pick<StoreNodeConfig, 'basketExpiryMinutes' | 'lane' | 'storeCode' | 'timeZone' | 'returnWindowDays'> & {
+    /** Reopen this store file (a restart) instead of a new one; its catalog and stock are there already. */
+    dbPath?: string;
+    now?: number;
+  } = {},
+) {
+  const { dbPath: reopen, now, ...config } = opts;
   const terminal = new FlakyTerminal();
-  const clock = { now: Date.parse('2026-03-02T09:00:00Z') };
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'sf-till-')), 'store.sqlite');
+  const clock = { now: now ?? Date.parse('2026-03-02T09:00:00Z') };
+  const dbPath = reopen ?? join(mkdtempSync(join(tmpdir(), 'sf-till-')), 'store.sqlite');
   const node: StoreNode = createStoreNode({
     dbPath,
     port: 0,
@@ -47,10 +55,10 @@ export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
     name: 'Till Store',
     paymentTerminal: terminal,
     now: () => clock.now,
-    ...opts,
+    ...config,
   });
   const put = node.db.prepare(
-    `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
+    `INSERT OR IGNORE INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
      VALUES (?, NULL, ?, NULL, NULL, 'Test', ?, 'USD', ?, 1)`,
   );
   put.run('HEADPHONES', 'Wireless headphones', 1000, 'STANDARD');
@@ -69,8 +77,9 @@ export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
     });
     return { status: res.status, body: (await res.json()) as any };
   };
-  for (const sku of ['HEADPHONES', 'CEREAL'])
-    await call('POST', '/api/stock/movements', { sku, delta: 50, kind: 'RECEIVE' });
+  if (!reopen)
+    for (const sku of ['HEADPHONES', 'CEREAL'])
+      await call('POST', '/api/stock/movements', { sku, delta: 50, kind: 'RECEIVE' });
 
   /** A basket with these lines, open at the lane. */
   const basket = async (lines: Record<string, number>): Promise<string> => {
@@ -114,6 +123,6 @@ export async function startTill(opts: { basketExpiryMinutes?: number } = {}) {
       node.db.pragma('max_page_count = 1073741823');
     };
   };
-  return { node, terminal, clock, call, basket, events, eventsAbout, breakCommits, stop: () => node.stop() };
+  return { node, dbPath, terminal, clock, call, basket, events, eventsAbout, breakCommits, stop: () => node.stop() };
 }
 export type Till = Awaited<ReturnType<typeof startTill>>;
