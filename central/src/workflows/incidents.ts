@@ -39,7 +39,13 @@ export class IncidentDesk {
     readonly now: () => number,
   ) {}
 
-  async list(q: { state: IncidentState | null; after: string | null; limit: number }): Promise<IncidentPage> {
+  /** A page of incidents, newest first; with `storeId`, that store's only (a manager sees their own store's). */
+  async list(q: {
+    state: IncidentState | null;
+    after: string | null;
+    limit: number;
+    storeId?: string | null;
+  }): Promise<IncidentPage> {
     // One more than asked tells whether a next page exists.
     const rows = await new WorkflowRepository(this.db).incidentPage({ ...q, limit: q.limit + 1 });
     if (!rows)
@@ -49,6 +55,11 @@ export class IncidentDesk {
       );
     const page = rows.slice(0, q.limit);
     return { items: page.map(view), next: rows.length > q.limit ? page.at(-1)!.id : null };
+  }
+
+  /** The store an incident concerns (null for none), or undefined when there is no such incident. */
+  async storeOf(id: string): Promise<string | null | undefined> {
+    return (await new WorkflowRepository(this.db).incident(id))?.storeId;
   }
 
   /** Resolves an open incident as `userId`; 404 for none, 409 when it was resolved already (saying by whom, when). */

@@ -209,12 +209,14 @@ export class WorkflowRepository {
 
   /**
    * One page of incidents, newest first (raised_at, then id), after the incident `after` (the last of the previous
-   * page); each with its store's label and who resolved it. Null when `after` names no incident.
+   * page); each with its store's label and who resolved it. With `storeId`, that store's incidents only (a store
+   * manager's view). Null when `after` names no incident.
    */
   async incidentPage(q: {
     state: IncidentState | null;
     after: string | null;
     limit: number;
+    storeId?: string | null;
   }): Promise<IncidentRow[] | null> {
     const params: unknown[] = [q.limit];
     const where: string[] = [];
@@ -226,7 +228,11 @@ export class WorkflowRepository {
       );
       if (!rows[0]) return null;
       params.push(rows[0].raised_at, q.after);
-      where.push('(i.raised_at, i.id) < ($2, $3)');
+      where.push(`(i.raised_at, i.id) < ($${params.length - 1}, $${params.length})`);
+    }
+    if (q.storeId) {
+      params.push(q.storeId);
+      where.push(`i.store_id = $${params.length}`);
     }
     const { rows } = await this.db.query<IncidentRowRaw>(
       `SELECT ${INCIDENT_COLUMNS} FROM workflow_incidents i

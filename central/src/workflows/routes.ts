@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, parseOrThrow, uuidSchema } from '@storefleet/shared';
-import { principalOf, requireRole } from '../kernel/access.js';
+import { ForbiddenError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { assertOwner, isHeadOffice, principalOf, requireRole, storeOf } from '../kernel/access.js';
 import type { Db } from '../db/db.js';
 import { IncidentDesk } from './incidents.js';
 
@@ -25,22 +25,32 @@ const resolveBody = z
   .strict();
 
 /**
- * The workflows layer's routes, ADMIN only. `GET /api/workflows/incidents?state=OPEN|RESOLVED&after=&limit=`: a
- * page of incidents, newest first, each with a sentence saying what happened, and `next` (the `after` of the next
- * page). `POST /api/workflows/incidents/:id/resolve {note}`: resolves it once (who and when recorded); 409 after.
+ * The workflows layer's routes, for head office (ADMIN) and a store's manager (their own store's incidents only).
+ * `GET /api/workflows/incidents?state=OPEN|RESOLVED&after=&limit=`: a page of incidents, newest first, each with a
+ * sentence saying what happened, and `next` (the `after` of the next page). `POST /api/workflows/incidents/:id/resolve
+ * {note}`: resolves it once (who and when recorded); 409 after. Another store's incident is, to a manager, missing.
  */
 export function workflowRoutes(db: Db, now: () => number): Router {
   const desk = new IncidentDesk(db, now);
   const r = Router();
-  r.get('/workflows/incidents', requireRole('ADMIN'), async (req, res) => {
+  r.get('/workflows/incidents', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
     const q = parseOrThrow(listQuery, req.query, 'query');
-    res.json(await desk.list({ state: q.state ?? null, after: q.after ?? null, limit: q.limit }));
+    const p = principalOf(req);
+    // head office sees every incident; a manager only their store's (one of no store, e.g. a refused notice, is not)
+    const storeId = isHeadOffice(p) ? null : storeOf(p);
+    if (!isHeadOffice(p) && !storeId) return void res.json({ items: [], next: null });
+    res.json(await desk.list({ state: q.state ?? null, after: q.after ?? null, limit: q.limit, storeId }));
   });
-  r.post('/workflows/incidents/:id/resolve', requireRole('ADMIN'), async (req, res) => {
+  r.post('/workflows/incidents/:id/resolve', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
     const { id } = parseOrThrow(incidentParams, req.params, 'incident id');
     const { note } = parseOrThrow(resolveBody, req.body ?? {}, 'resolution');
     const p = principalOf(req);
     if (p.kind !== 'user') throw new ForbiddenError('only a person resolves an incident');
+    if (!isHeadOffice(p)) {
+      const store = await desk.storeOf(id);
+      if (store === undefined) throw new NotFoundError('incident', id);
+      assertOwner(req, [store], { entity: 'incident', id });
+    }
     res.json(await desk.resolve(id, p.userId, note));
   });
   return r;

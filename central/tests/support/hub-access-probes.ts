@@ -114,6 +114,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   const query: Record<string, string> = {
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,
+    '/api/inventory/incidents': `?storeId=${fx.a.id}`,
     '/api/inventory/nearby': `?sku=${SKU}&lat=40.7&lon=-74`,
     '/api/customers': '?name=Signed',
     '/api/sales/daily': `?store=${fx.a.id}`,

@@ -4,8 +4,11 @@ import { callJson, h, money, say } from '/shared/dom.js';
 
 export { h, money, say };
 
-/** Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. */
-export const api = (method, path, body) => callJson(method, path, body, 'The hub cannot be reached.');
+/**
+ * Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. `headers`
+ * are added (an Idempotency-Key for a write that must not happen twice).
+ */
+export const api = (method, path, body, headers) => callJson(method, path, body, 'The hub cannot be reached.', headers);
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
 export const ago = (ms, now = Date.now()) => {
@@ -110,3 +113,110 @@ export function lineChart(title, series, { height = 180 } = {}) {
 
 /** Shows an error (or clears it) in a page's alert area. */
 export const showError = (area, err) => say(area, err);
+
+/** "S001 — Riverside" for a store record (`{ code, name }`), or its id when it has none. */
+export const storeLabel = (s, id) => (s?.code ? `${s.code} — ${s.name}` : (id ?? '—'));
+
+/**
+ * The stores a page may show, and which one it shows: head office picks any store (a select filled from the fleet);
+ * a store manager is fixed to their own store (no picker, the store named instead). Returns `{ stores, storeId,
+ * control, fixed }`: `control` is what to put in the page's filter form (a labelled select, or the store's name).
+ */
+export async function storeScope({ api, me, params }, id) {
+  if (me?.role === 'STORE_MANAGER') {
+    const own = me.store ?? { storeId: me.storeId, code: '', name: me.storeId };
+    return {
+      stores: [own],
+      storeId: me.storeId,
+      fixed: true,
+      control: h(
+        'div',
+        {},
+        h('span', { class: 'label' }, 'Store'),
+        h('span', { class: 'fixed-store' }, storeLabel(own)),
+      ),
+    };
+  }
+  const stores = (await api('GET', '/api/sync/stores')).items;
+  const storeId = params.get('store') ?? stores[0]?.storeId;
+  const select = h(
+    'select',
+    { id },
+    stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, storeLabel(s))),
+  );
+  return {
+    stores,
+    storeId,
+    fixed: false,
+    select,
+    control: h('div', {}, h('label', { for: id }, 'Store'), select),
+  };
+}
+
+const productNameCache = new Map();
+
+/**
+ * The catalog's name of each sku (one read per sku per page load, shared by every page): a Map sku → name, without
+ * the skus the catalog does not hold. For responses that carry skus only.
+ */
+export async function productNames(api, skus) {
+  const missing = [...new Set(skus)].filter((s) => !productNameCache.has(s));
+  await Promise.all(
+    missing.map((sku) =>
+      productNameCache.set(
+        sku,
+        api('GET', `/api/catalog/products/${encodeURIComponent(sku)}`).then(
+          (p) => p.name,
+          () => null,
+        ),
+      ),
+    ),
+  );
+  const names = new Map();
+  for (const sku of new Set(skus)) {
+    const name = await productNameCache.get(sku);
+    if (name) names.set(sku, name);
+  }
+  return names;
+}
+
+/** A product as the console names it: its name, with the sku after it in a quieter type ("Oat milk 1 l · OAT-1L"). */
+export const product = (name, sku) =>
+  name
+    ? h('span', { class: 'product' }, name, ' ', h('span', { class: 'sku' }, sku))
+    : h('span', { class: 'sku' }, sku);
+
+/**
+ * Asks before an action that cannot be undone, in a modal dialog that says what will happen: `body` (nodes or
+ * strings). Resolves true when `confirm` is pressed, false on Cancel or Escape. Focus starts on Cancel (the safe
+ * choice) and returns to where it was.
+ */
+export function confirmDialog({ title, body, confirm, danger = true }) {
+  return new Promise((resolve) => {
+    const back = document.activeElement;
+    const cancel = h('button', { type: 'button', class: 'secondary', value: 'cancel' }, 'Keep it');
+    const ok = h('button', { type: 'button', class: danger ? 'danger' : '', value: 'ok' }, confirm);
+    const dialog = h(
+      'dialog',
+      { class: 'confirm', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-body' },
+      h('h2', { id: 'confirm-title' }, title),
+      h('div', { id: 'confirm-body' }, body),
+      h('div', { class: 'actions' }, cancel, ok),
+    );
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      if (back instanceof HTMLElement && back.isConnected) back.focus();
+      resolve(answer);
+    };
+    cancel.addEventListener('click', () => done(false));
+    ok.addEventListener('click', () => done(true));
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      done(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}

@@ -7,7 +7,12 @@ const MANAGER_A = 'deny  allow allow deny  deny  deny  deny';
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                             anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/console/modules/inventory/*', 'allow allow allow allow allow allow allow', 'console files hold no data'],
-  ['GET', '/api/inventory/incidents', 'deny  allow deny  deny  deny  deny  deny'],
+  [
+    'GET',
+    '/api/inventory/incidents',
+    MANAGER_A,
+    'with ?storeId= of store A for its manager; the whole fleet’s list is ADMIN only',
+  ],
   ['GET', '/api/inventory/stores/:storeId/stock', STORE_A],
   ['GET', '/api/inventory/stores/:storeId/stock/:sku', STORE_A],
   ['GET', '/api/inventory/stores/:storeId/stock/:sku/movements', STORE_A],

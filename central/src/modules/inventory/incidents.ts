@@ -80,10 +80,17 @@ export const incidents = {
     );
   },
 
-  async list(q: Queryable, status: 'OPEN' | 'REPAIRED' | undefined, limit: number): Promise<Incident[]> {
+  /** Newest first; with `storeId`, that store's only. */
+  async list(
+    q: Queryable,
+    status: 'OPEN' | 'REPAIRED' | undefined,
+    limit: number,
+    storeId?: string,
+  ): Promise<Incident[]> {
     const { rows } = await q.query<Row>(
-      'SELECT * FROM inventory_incidents WHERE ($1::text IS NULL OR status = $1) ORDER BY detected_at DESC LIMIT $2',
-      [status ?? null, limit],
+      `SELECT * FROM inventory_incidents WHERE ($1::text IS NULL OR status = $1) AND ($3::uuid IS NULL OR store_id = $3)
+       ORDER BY detected_at DESC LIMIT $2`,
+      [status ?? null, limit, storeId ?? null],
     );
     return rows.map(toIncident);
   },

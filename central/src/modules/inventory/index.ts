@@ -25,8 +25,9 @@ export const hubModule: HubModule = {
   console: {
     dir: new URL('./console/', import.meta.url),
     pages: [
-      { path: 'inventory', title: 'Inventory', script: 'inventory.js' },
-      { path: 'incidents', title: 'Incidents & alerts', script: 'incidents.js' },
+      // a store's manager sees their own store's stock, incidents and alerts
+      { path: 'inventory', title: 'Inventory', script: 'inventory.js', roles: ['ADMIN', 'STORE_MANAGER'] },
+      { path: 'incidents', title: 'Incidents & alerts', script: 'incidents.js', roles: ['ADMIN', 'STORE_MANAGER'] },
     ],
   },
   needs: [CATALOG_PRODUCTS],

@@ -27,16 +27,24 @@ const nearbyQuery = z.object({
 
 export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
   const r = Router();
-  r.get('/inventory/incidents', requireRole('ADMIN'), async (req, res) => {
+  r.get('/inventory/incidents', async (req, res) => {
     const q = parseOrThrow(
       z.object({
         status: z.enum(['OPEN', 'REPAIRED']).optional(),
+        storeId: uuidSchema.optional(),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
       req.query,
       'query',
     );
-    res.json({ items: await incidents.list(db, q.status, q.limit) });
+    // A store's manager sees their own store's incidents; the whole fleet's list is for admins.
+    const p = principalOf(req);
+    if (q.storeId) {
+      if (assertStoreAccess(req, q.storeId).kind !== 'user' || (p.kind === 'user' && p.role === 'ASSOCIATE'))
+        throw new ForbiddenError('oversell incidents are for an ADMIN or the store’s manager');
+    } else if (p.kind !== 'user' || p.role !== 'ADMIN')
+      throw new ForbiddenError('name a storeId, or sign in as an ADMIN for the whole fleet');
+    res.json({ items: await inventory.withProductNames(await incidents.list(db, q.status, q.limit, q.storeId)) });
   });
   r.get('/inventory/stores/:storeId/stock', async (req, res) => {
     const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
@@ -50,12 +58,15 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
       req.query,
       'query',
     );
-    res.json({ items: await inventory.levels(storeId, q.sku || null, q.after ?? null, q.limit) });
+    res.json({
+      items: await inventory.withProductNames(await inventory.levels(storeId, q.sku || null, q.after ?? null, q.limit)),
+    });
   });
   r.get('/inventory/stores/:storeId/stock/:sku', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
     assertStoreAccess(req, storeId);
-    res.json(await inventory.level(storeId, sku));
+    const [level] = await inventory.withProductNames([await inventory.level(storeId, sku)]);
+    res.json(level);
   });
   r.get('/inventory/stores/:storeId/stock/:sku/movements', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');
@@ -90,7 +101,7 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
     if (q.storeId) assertStoreAccess(req, q.storeId);
     else if (p.kind !== 'user' || p.role !== 'ADMIN')
       throw new ForbiddenError('name a storeId, or sign in as an ADMIN for the whole fleet');
-    res.json({ items: await listAlerts(db, q.storeId ?? null, q.limit) });
+    res.json({ items: await inventory.withProductNames(await listAlerts(db, q.storeId ?? null, q.limit)) });
   });
   r.put('/inventory/stores/:storeId/stock/:sku/lead-time', async (req, res) => {
     const { storeId, sku } = parseOrThrow(stockParams, req.params, 'stock key');

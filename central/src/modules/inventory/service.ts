@@ -99,6 +99,17 @@ export class InventoryService {
     return repo.setLeadTime(storeId, sku, days, this.now());
   }
 
+  /**
+   * `items` with the catalog's name of each sku as `productName` (null for a sku the catalog no longer holds), read
+   * in one look-up: the console shows names beside skus.
+   */
+  async withProductNames<T extends { readonly sku: string }>(
+    items: readonly T[],
+  ): Promise<(T & { productName: string | null })[]> {
+    const products = items.length ? await this.catalog.many([...new Set(items.map((i) => i.sku))]) : new Map();
+    return items.map((i) => ({ ...i, productName: products.get(i.sku)?.name ?? null }));
+  }
+
   /** A setting for a sku the catalog does not hold would create a stock row for it, as a phantom movement did. */
   async #mustKnow(repo: InventoryRepository, sku: string): Promise<void> {
     if (!(await this.catalog.many([sku], repo.db)).has(sku))

@@ -26,6 +26,7 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     'deny  allow allow allow allow allow allow',
     'a store lists only its own orders of the customer (none, for store B)',
   ],
+  ['GET', '/api/stores/:storeId/orders', OWNERS, 'store A’s orders (placed or fulfilled there): its people and node'],
   ['POST', '/api/orders/:id/cancel', OWNERS, 'hides existence: as for reading it'],
   ['POST', '/api/orders/:id/check-in', OWNERS, 'hides existence: as for reading it'],
 ]);

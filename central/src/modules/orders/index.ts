@@ -77,7 +77,8 @@ export const hubModule: HubModule = {
   migrations: new URL('./schema/', import.meta.url),
   console: {
     dir: new URL('./console/', import.meta.url),
-    pages: [{ path: 'orders', title: 'Orders', script: 'orders.js' }],
+    // a store's manager sees (and may cancel or refund) the orders placed or fulfilled at their store
+    pages: [{ path: 'orders', title: 'Orders', script: 'orders.js', roles: ['ADMIN', 'STORE_MANAGER'] }],
   },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
   uses: [PAYMENTS_PROVIDER, WAREHOUSE],

@@ -396,6 +396,17 @@ export class OrderRepository {
     return rows.map(toOrder);
   }
 
+  /** A store's newest orders (those it placed or fulfils, see `storesOf`), of one status or any. */
+  async listForStore(storeId: string, status: string | null, limit: number): Promise<Order[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM orders WHERE ($2::text IS NULL OR status = $2)
+         AND (placed_store_id = $1 OR (fulfilment ->> 'type' <> 'SHIP' AND fulfilment ->> 'storeId' = $1::text))
+       ORDER BY created_at DESC LIMIT $3`,
+      [storeId, status, limit],
+    );
+    return rows.map(toOrder);
+  }
+
   /** A customer's newest orders; with `storeId`, only those that store placed or fulfils (see `storesOf`). */
   async byCustomer(customerId: string, limit: number, storeId: string | null = null): Promise<Order[]> {
     const { rows } = await this.db.query<Row>(

@@ -17,6 +17,7 @@ import {
 } from '@storefleet/shared';
 import {
   assertOwner,
+  assertStoreAccess,
   isHeadOffice,
   ownsAny,
   principalOf,
@@ -206,6 +207,20 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     if (isHeadOffice(p)) return void res.json({ items: await repo.byCustomer(id, 50) });
     const store = storeOf(p);
     res.json({ items: store ? await repo.byCustomer(id, 50, store) : [] });
+  });
+  // A store's orders (placed there, or fulfilled there): its manager's console list, its staff and its node.
+  r.get('/stores/:storeId/orders', async (req, res) => {
+    const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
+    assertStoreAccess(req, storeId);
+    const q = parseOrThrow(
+      z.object({
+        status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'CANCELLED', 'PICKED_UP']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      }),
+      req.query,
+      'query',
+    );
+    res.json({ items: await new OrderRepository(d.db).listForStore(storeId, q.status ?? null, q.limit) });
   });
   r.post('/orders/:id/cancel', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');

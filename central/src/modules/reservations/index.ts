@@ -68,7 +68,10 @@ export const hubModule: HubModule = {
   migrations: new URL('./schema/', import.meta.url),
   console: {
     dir: new URL('./console/', import.meta.url),
-    pages: [{ path: 'reservations', title: 'Reservations', script: 'reservations.js' }],
+    // a store's manager sees their own store's holds
+    pages: [
+      { path: 'reservations', title: 'Reservations', script: 'reservations.js', roles: ['ADMIN', 'STORE_MANAGER'] },
+    ],
   },
   needs: [INVENTORY_HOLDS, INVENTORY_INCIDENTS],
   uses: [HOLD_HOOKS],

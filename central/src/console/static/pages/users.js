@@ -1,10 +1,36 @@
-// Console users: who may sign in, with which role and for which store; an admin adds accounts here.
-import { h, say, showError, table, time } from '/console/lib.js';
+// Console users: who may sign in, with which role and for which store; an admin adds accounts here. A store manager
+// sees this page as "Staff": their own store's associates, read only (accounts are head office's to change).
+import { h, say, showError, storeLabel, table, time } from '/console/lib.js';
+
+/** A manager's staff list: the associates of their store, as the hub scopes `GET /api/users` for them. */
+async function renderStaff({ el, api, me }) {
+  const listArea = h('div', { class: 'card' });
+  el.append(
+    h(
+      'p',
+      { class: 'muted' },
+      `The associates of ${storeLabel(me.store, me.storeId)}. Head office adds and changes accounts.`,
+    ),
+    listArea,
+  );
+  const { items } = await api('GET', '/api/users');
+  listArea.replaceChildren(
+    table('Staff at your store', ['Name', 'Email', 'Role', 'Since', 'State'], items, (u) => [
+      u.name,
+      u.email,
+      u.role === 'ASSOCIATE' ? 'Associate' : u.role,
+      time(u.createdAt),
+      h('span', { class: `badge ${u.disabled ? 'bad' : 'ok'}` }, u.disabled ? 'disabled' : 'active'),
+    ]),
+  );
+}
 
 export default {
-  async render({ el, api }) {
+  async render(ctx) {
+    if (ctx.me?.role === 'STORE_MANAGER') return renderStaff(ctx);
+    const { el, api } = ctx;
     const stores = (await api('GET', '/api/sync/stores')).items;
-    const storeName = new Map(stores.map((s) => [s.storeId, `${s.code} — ${s.name}`]));
+    const storeName = new Map(stores.map((s) => [s.storeId, storeLabel(s)]));
     const listArea = h('div', { class: 'card' });
     const message = h('div', { 'aria-live': 'polite' });
     const field = (id, label, input) => h('div', {}, h('label', { for: id }, label), input);

@@ -1,5 +1,6 @@
-// Oversell incidents (a store sold what the hub had promised) and low-stock alerts, live.
-import { h, showError, table, time } from '/console/lib.js';
+// Oversell incidents (a store sold what the hub had promised) and low-stock alerts, live: every store's for head
+// office, their own store's for a store manager.
+import { h, product, showError, storeLabel, table, time } from '/console/lib.js';
 
 /** The repair of an incident in words: each affected hold re-sourced to another store or cancelled with a notice. */
 function describeResolution(r, name) {
@@ -17,9 +18,13 @@ function describeResolution(r, name) {
 }
 
 export default {
-  async render({ el, api, live }) {
-    const stores = new Map((await api('GET', '/api/sync/stores')).items.map((s) => [s.storeId, s]));
-    const name = (id) => (stores.get(id) ? `${stores.get(id).code} — ${stores.get(id).name}` : id);
+  async render({ el, api, live, me }) {
+    const manager = me?.role === 'STORE_MANAGER';
+    const stores = new Map(
+      manager ? [[me.storeId, me.store]] : (await api('GET', '/api/sync/stores')).items.map((s) => [s.storeId, s]),
+    );
+    const name = (id) => storeLabel(stores.get(id), id);
+    const only = manager ? `&storeId=${encodeURIComponent(me.storeId)}` : '';
     const errors = h('div');
     const incidentsArea = h('div', { class: 'card' });
     const alertsArea = h('div', { class: 'card' });
@@ -27,18 +32,18 @@ export default {
     const refresh = async () => {
       try {
         const [{ items: incidents }, { items: alerts }] = await Promise.all([
-          api('GET', '/api/inventory/incidents?limit=200'),
-          api('GET', '/api/inventory/alerts?limit=200'),
+          api('GET', `/api/inventory/incidents?limit=200${only}`),
+          api('GET', `/api/inventory/alerts?limit=200${only}`),
         ]);
         incidentsArea.replaceChildren(
           table(
             'Oversell incidents',
-            ['Detected', 'Store', 'Sku', 'On hand', 'Reserved', 'Short', 'Status', 'Resolution'],
+            ['Detected', 'Store', 'Product', 'On hand', 'Reserved', 'Short', 'Status', 'Resolution'],
             incidents,
             (i) => [
               time(i.detectedAt),
               name(i.storeId),
-              i.sku,
+              product(i.productName, i.sku),
               String(i.onHand),
               String(i.reserved),
               String(i.short),
@@ -50,12 +55,12 @@ export default {
         alertsArea.replaceChildren(
           table(
             'Low-stock alerts',
-            ['Since', 'Store', 'Sku', 'On hand', 'Reserved', 'Sold per day', 'Reorder point', 'Suggested order'],
+            ['Since', 'Store', 'Product', 'On hand', 'Reserved', 'Sold per day', 'Reorder point', 'Suggested order'],
             alerts,
             (a) => [
               time(a.changedAt),
               name(a.storeId),
-              a.sku,
+              product(a.productName, a.sku),
               String(a.onHand),
               String(a.reserved),
               a.velocityPerDay.toFixed(1),
@@ -70,6 +75,6 @@ export default {
       }
     };
     await refresh();
-    return live.on((m) => m.type === 'store-changed' && void refresh());
+    return live.on((m) => m.type === 'store-changed' && (!manager || m.storeId === me.storeId) && void refresh());
   },
 };

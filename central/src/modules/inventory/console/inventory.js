@@ -1,5 +1,6 @@
-// Inventory by store and sku: stock levels, a sku's movement history as a chart of on-hand over time, live.
-import { h, lineChart, showError, table, time } from '/console/lib.js';
+// Inventory by store and sku: stock levels, a sku's movement history as a chart of on-hand over time, live. Head office
+// picks the store; a store manager sees their own store only.
+import { h, lineChart, product, showError, storeScope, table, time } from '/console/lib.js';
 
 /** On hand after each movement, newest movement first in `moves` (as the API returns them). */
 function onHandSeries(level, moves) {
@@ -14,16 +15,11 @@ function onHandSeries(level, moves) {
 }
 
 export default {
-  async render({ el, api, live, params, navigate }) {
-    const stores = (await api('GET', '/api/sync/stores')).items;
-    const storeId = params.get('store') ?? stores[0]?.storeId;
+  async render({ el, api, live, me, params, navigate }) {
+    const scope = await storeScope({ api, me, params }, 'inv-store');
+    const { storeId } = scope;
     const sku = params.get('sku');
     const errors = h('div');
-    const storeSelect = h(
-      'select',
-      { id: 'inv-store' },
-      stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)),
-    );
     const skuInput = h('input', {
       id: 'inv-sku',
       value: params.get('prefix') ?? '',
@@ -33,13 +29,13 @@ export default {
     const form = h(
       'form',
       { class: 'filters', role: 'search' },
-      h('div', {}, h('label', { for: 'inv-store' }, 'Store'), storeSelect),
+      scope.control,
       h('div', {}, h('label', { for: 'inv-sku' }, 'Sku starts with'), skuInput),
       h('button', { type: 'submit' }, 'Show stock'),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      navigate('inventory', { store: storeSelect.value, prefix: skuInput.value });
+      navigate('inventory', { ...(scope.fixed ? {} : { store: scope.select.value }), prefix: skuInput.value });
     });
     const levelsArea = h('div', { class: 'card' });
     const detailArea = h('div', { class: 'card', 'aria-live': 'polite' });
@@ -52,10 +48,21 @@ export default {
       levelsArea.replaceChildren(
         table(
           'Stock at this store',
-          ['Sku', 'On hand', 'Reserved', 'Safety', 'Available'],
+          ['Product', 'On hand', 'Reserved', 'Safety', 'Available'],
           items,
-          (l) => [l.sku, String(l.onHand), String(l.reserved), String(l.safety), String(l.available)],
-          (l) => navigate('inventory', { store: storeId, prefix: skuInput.value, sku: l.sku }),
+          (l) => [
+            product(l.productName, l.sku),
+            String(l.onHand),
+            String(l.reserved),
+            String(l.safety),
+            String(l.available),
+          ],
+          (l) =>
+            navigate('inventory', {
+              ...(scope.fixed ? {} : { store: storeId }),
+              prefix: skuInput.value,
+              sku: l.sku,
+            }),
         ),
       );
     };
@@ -65,9 +72,10 @@ export default {
         api('GET', `/api/inventory/stores/${storeId}/stock/${encodeURIComponent(sku)}`),
         api('GET', `/api/inventory/stores/${storeId}/stock/${encodeURIComponent(sku)}/movements?limit=200`),
       ]);
+      const called = level.productName ? `${level.productName} (${sku})` : sku;
       detailArea.replaceChildren(
-        h('h2', {}, `${sku}: ${level.onHand} on hand, ${level.available} available`),
-        lineChart(`On hand of ${sku} over time`, [{ name: 'on hand', points: onHandSeries(level, moves) }]),
+        h('h2', {}, `${called}: ${level.onHand} on hand, ${level.available} available`),
+        lineChart(`On hand of ${called} over time`, [{ name: 'on hand', points: onHandSeries(level, moves) }]),
         table('Movements, newest first', ['When', 'Change', 'Kind', 'Source'], moves, (m) => [
           time(m.at),
           (m.delta > 0 ? '+' : '') + m.delta,

@@ -1,83 +1,265 @@
-// Orders with their saga timeline (each step, compensation and customer action), live.
-import { h, money, showError, table, time } from '/console/lib.js';
+// Orders with their saga timeline (each step with how long it took, compensations, customer actions), found by order
+// number, cancelled or refunded after a confirmation that says what will happen; live. Head office sees every order, a
+// store manager the orders of their store (placed or fulfilled there).
+import { confirmDialog, h, money, say, showError, table, time } from '/console/lib.js';
+
+const STATUSES = ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'];
+/** What each timeline entry means, for people; a kind not listed is shown as the hub wrote it. */
+const STEP_WORDS = {
+  PLACED: 'placed',
+  RESERVE: 'reserve stock',
+  AUTHORISE: 'authorise payment',
+  FULFIL: 'arrange fulfilment',
+  CONFIRM: 'confirm',
+  CONFIRMED: 'confirmed',
+  CANCEL_FULFILMENT: 'cancel fulfilment',
+  VOID_PAYMENT: 'void payment',
+  RELEASE_HOLD: 'release hold',
+  PAYMENT_CAPTURED: 'capture payment',
+  PICKED_UP: 'picked up',
+  CHECKED_IN: 'customer checked in',
+  CANCEL_REQUESTED: 'cancel requested',
+  REFUND_REQUESTED: 'refund requested',
+  REFUNDED: 'payment refunded',
+  HOLD_MOVED: 'hold moved to another store',
+};
+const stepWords = (kind) =>
+  STEP_WORDS[kind] ?? (kind.endsWith('_FAILED') ? `${stepWords(kind.slice(0, -7))} failed` : kind);
+
+/** "120 ms", "2.1 s", "3 min". */
+export function duration(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/**
+ * How long each timeline entry took: the step's own measure when the hub recorded one (`detail.tookMs`), else the
+ * time since the entry before it (nothing for the first, or when no time passed).
+ */
+export function entryDuration(entry, previous) {
+  const took = entry.detail?.tookMs;
+  if (typeof took === 'number') return duration(took);
+  if (!previous || entry.at <= previous.at) return '';
+  return duration(entry.at - previous.at);
+}
+
+/** The number people read out (`SF-10482`); the id's start for an order from before numbers. */
+export const orderNo = (o) => o.orderNumber ?? `${o.id.slice(0, 8)}…`;
+
+const badge = (s) =>
+  h(
+    'span',
+    {
+      class: `badge ${s === 'CONFIRMED' || s === 'PICKED_UP' ? 'ok' : s === 'FAILED' || s === 'CANCELLED' ? 'bad' : 'warn'}`,
+    },
+    s,
+  );
+
+const lineText = (l) => `${l.qty} × ${l.name} (${l.sku})`;
 
 export default {
-  async render({ el, api, live, params, navigate }) {
+  async render({ el, api, live, me, params, navigate }) {
+    const manager = me?.role === 'STORE_MANAGER';
     const status = params.get('status') ?? '';
     const orderId = params.get('order');
+    const number = params.get('number') ?? '';
     const statusSelect = h(
       'select',
       { id: 'ord-status' },
-      ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'].map((s) =>
-        h('option', { value: s, selected: s === status }, s || 'any'),
-      ),
+      STATUSES.map((s) => h('option', { value: s, selected: s === status }, s || 'any')),
     );
+    const numberInput = h('input', {
+      id: 'ord-number',
+      value: number,
+      placeholder: 'e.g. SF-10482',
+      autocomplete: 'off',
+      spellcheck: 'false',
+    });
     const form = h(
       'form',
-      { class: 'filters' },
+      { class: 'filters', role: 'search', 'aria-label': 'Find orders' },
+      h('div', {}, h('label', { for: 'ord-number' }, 'Order number'), numberInput),
       h('div', {}, h('label', { for: 'ord-status' }, 'Status'), statusSelect),
       h('button', { type: 'submit' }, 'Show orders'),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      navigate('orders', statusSelect.value ? { status: statusSelect.value } : undefined);
+      const q = {};
+      if (numberInput.value.trim()) q.number = numberInput.value.trim();
+      if (statusSelect.value) q.status = statusSelect.value;
+      navigate('orders', Object.keys(q).length ? q : undefined);
     });
     const errors = h('div');
+    const message = h('div', { 'aria-live': 'polite' });
     const listArea = h('div', { class: 'card' });
     const detailArea = h('div', { class: 'card', 'aria-live': 'polite' });
-    el.append(form, errors, h('div', { class: 'grid' }, listArea, detailArea));
-    const badge = (s) =>
-      h(
-        'span',
-        {
-          class: `badge ${s === 'CONFIRMED' || s === 'PICKED_UP' ? 'ok' : s === 'FAILED' || s === 'CANCELLED' ? 'bad' : 'warn'}`,
-        },
-        s,
+    el.append(form, errors, message, h('div', { class: 'grid' }, listArea, detailArea));
+    const keep = { ...(status ? { status } : {}), ...(number ? { number } : {}) };
+
+    /** The orders to list: the one with the number searched for, else the newest (the manager's store's). */
+    const listed = async () => {
+      if (number) {
+        try {
+          const o = await api('GET', `/api/orders/by-number/${encodeURIComponent(number)}`);
+          return !status || o.status === status ? [o] : [];
+        } catch (err) {
+          if (err.status === 404) return [];
+          throw err;
+        }
+      }
+      const q = `limit=100${status ? `&status=${status}` : ''}`;
+      const path = manager ? `/api/stores/${encodeURIComponent(me.storeId)}/orders?${q}` : `/api/orders?${q}`;
+      return (await api('GET', path)).items;
+    };
+
+    /** Cancel (a confirmed order) or refund (a picked-up, paid one), each asked first with what will happen. */
+    const actions = (o) => {
+      const buttons = [];
+      const amount = money(o.totalMinor, o.currency);
+      const items = h(
+        'ul',
+        {},
+        o.lines.map((l) => h('li', {}, lineText(l))),
       );
+      if (o.status === 'CONFIRMED')
+        buttons.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              onclick: async () => {
+                const yes = await confirmDialog({
+                  title: `Cancel order ${orderNo(o)}?`,
+                  body: [
+                    h(
+                      'p',
+                      {},
+                      `The hold on these items is released and the customer’s payment of ${amount} is voided. The customer is not charged.`,
+                    ),
+                    items,
+                  ],
+                  confirm: `Cancel order ${orderNo(o)}`,
+                });
+                if (!yes) return;
+                await act(o, 'cancel', `/api/orders/${o.id}/cancel`, (r) =>
+                  r.status === 'CANCELLED'
+                    ? `Order ${orderNo(o)} is cancelled; ${amount} voided.`
+                    : `Order ${orderNo(o)} is ${r.status}.`,
+                );
+              },
+            },
+            'Cancel order…',
+          ),
+        );
+      if (o.status === 'PICKED_UP')
+        buttons.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              onclick: async () => {
+                const yes = await confirmDialog({
+                  title: `Refund order ${orderNo(o)}?`,
+                  body: [
+                    h(
+                      'p',
+                      {},
+                      `The customer gets ${amount} back on the card they paid with. The goods were handed over: take them back as a return at the store.`,
+                    ),
+                    items,
+                  ],
+                  confirm: `Refund ${amount}`,
+                });
+                if (!yes) return;
+                await act(
+                  o,
+                  'refund',
+                  `/api/workflows/orders/${o.id}/refund`,
+                  () => `Order ${orderNo(o)}: ${amount} refunded.`,
+                );
+              },
+            },
+            'Refund…',
+          ),
+        );
+      return buttons.length ? h('div', { class: 'actions' }, buttons) : '';
+    };
+
+    const act = async (o, what, path, said) => {
+      try {
+        const key = `console-${what}-${o.id}-${crypto.randomUUID()}`;
+        const r = await api('POST', path, undefined, { 'Idempotency-Key': key });
+        say(message, null, said(r));
+      } catch (err) {
+        showError(message, err);
+      }
+      await refresh();
+    };
+
+    const drawDetail = async (items) => {
+      const pick = orderId ?? (number && items.length === 1 ? items[0].id : null);
+      if (!pick)
+        return void detailArea.replaceChildren(h('p', { class: 'muted' }, 'Pick an order to see its timeline.'));
+      const o = await api('GET', `/api/orders/${encodeURIComponent(pick)}`);
+      detailArea.replaceChildren(
+        h('h2', {}, `Order ${orderNo(o)} `, badge(o.status)),
+        h(
+          'p',
+          {},
+          `${o.customerName || 'customer'} — ${money(o.totalMinor, o.currency)}, ${o.fulfilment.type}, placed ${time(o.createdAt)}`,
+        ),
+        h(
+          'ul',
+          { class: 'lines', 'aria-label': 'Items' },
+          o.lines.map((l) => h('li', {}, lineText(l))),
+        ),
+        o.failure ? h('p', { class: 'error' }, o.failure) : '',
+        actions(o),
+        h(
+          'ol',
+          { class: 'timeline', 'aria-label': 'Saga timeline' },
+          o.timeline.map((e, i) => {
+            const took = entryDuration(e, o.timeline[i - 1]);
+            return h(
+              'li',
+              {},
+              h('strong', {}, stepWords(e.kind)),
+              took ? h('span', { class: 'took' }, ` ${took}`) : '',
+              h('span', { class: 'muted' }, ` — ${time(e.at)}`),
+              e.detail && e.kind.endsWith('FAILED') && e.detail.reason ? ` (${e.detail.reason})` : '',
+            );
+          }),
+        ),
+      );
+    };
+
     const refresh = async () => {
       try {
-        const { items } = await api('GET', `/api/orders?limit=100${status ? `&status=${status}` : ''}`);
+        const items = await listed();
         listArea.replaceChildren(
           table(
-            'Orders, newest first',
-            ['Placed', 'Customer', 'Fulfilment', 'Total', 'Status'],
+            number
+              ? `Orders numbered ${number}`
+              : manager
+                ? 'Orders at your store, newest first'
+                : 'Orders, newest first',
+            ['Order', 'Placed', 'Customer', 'Fulfilment', 'Total', 'Status'],
             items,
             (o) => [
+              h('strong', {}, orderNo(o)),
               time(o.createdAt),
               o.customerName || o.customerId,
               o.fulfilment.type,
               money(o.totalMinor, o.currency),
               badge(o.status),
             ],
-            (o) => navigate('orders', { ...(status ? { status } : {}), order: o.id }),
+            (o) => navigate('orders', { ...keep, order: o.id }),
           ),
         );
-        if (!orderId) detailArea.replaceChildren(h('p', { class: 'muted' }, 'Pick an order to see its timeline.'));
-        else {
-          const o = await api('GET', `/api/orders/${orderId}`);
-          detailArea.replaceChildren(
-            h('h2', {}, `Order ${o.id.slice(0, 8)}… `, badge(o.status)),
-            h(
-              'p',
-              {},
-              `${o.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')} — ${money(o.totalMinor, o.currency)}, ${o.fulfilment.type}`,
-            ),
-            o.failure ? h('p', { class: 'error' }, o.failure) : '',
-            h(
-              'ol',
-              { class: 'timeline', 'aria-label': 'Saga timeline' },
-              o.timeline.map((e) =>
-                h(
-                  'li',
-                  {},
-                  h('strong', {}, e.kind),
-                  ` — ${time(e.at)}`,
-                  e.detail && e.kind.endsWith('FAILED') ? ` (${e.detail.reason})` : '',
-                ),
-              ),
-            ),
-          );
-        }
+        await drawDetail(items);
         showError(errors);
       } catch (err) {
         showError(errors, err);

@@ -1,16 +1,12 @@
-// Holds at a store (BOPIS and orders), live as they are granted, confirmed, handed over or expire.
-import { h, showError, table, time } from '/console/lib.js';
+// Holds at a store (BOPIS and orders), live as they are granted, confirmed, handed over or expire. Head office picks
+// the store; a store manager sees their own store's holds only.
+import { h, productNames, showError, storeScope, table, time } from '/console/lib.js';
 
 export default {
-  async render({ el, api, live, params, navigate }) {
-    const stores = (await api('GET', '/api/sync/stores')).items;
-    const storeId = params.get('store') ?? stores[0]?.storeId;
+  async render({ el, api, live, me, params, navigate }) {
+    const scope = await storeScope({ api, me, params }, 'res-store');
+    const { storeId } = scope;
     const status = params.get('status') ?? '';
-    const storeSelect = h(
-      'select',
-      { id: 'res-store' },
-      stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)),
-    );
     const statusSelect = h(
       'select',
       { id: 'res-status' },
@@ -21,14 +17,14 @@ export default {
     const form = h(
       'form',
       { class: 'filters' },
-      h('div', {}, h('label', { for: 'res-store' }, 'Store'), storeSelect),
+      scope.control,
       h('div', {}, h('label', { for: 'res-status' }, 'Status'), statusSelect),
       h('button', { type: 'submit' }, 'Show holds'),
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       navigate('reservations', {
-        store: storeSelect.value,
+        ...(scope.fixed ? {} : { store: scope.select.value }),
         ...(statusSelect.value ? { status: statusSelect.value } : {}),
       });
     });
@@ -42,15 +38,23 @@ export default {
           'GET',
           `/api/stores/${storeId}/reservations?limit=200${status ? `&status=${status}` : ''}`,
         );
+        const names = await productNames(
+          api,
+          items.flatMap((r) => r.lines.filter((l) => !l.name && !l.productName).map((l) => l.sku)),
+        );
+        const line = (l) => {
+          const name = l.productName ?? l.name ?? names.get(l.sku);
+          return `${l.qty} × ${name ? `${name} (${l.sku})` : l.sku}`;
+        };
         area.replaceChildren(
           table(
             'Holds at this store, newest first',
-            ['Created', 'Customer', 'Lines', 'Status', 'Expires'],
+            ['Created', 'Customer', 'Products', 'Status', 'Expires'],
             items,
             (r) => [
               time(r.createdAt),
               r.customerRef,
-              r.lines.map((l) => `${l.qty} × ${l.sku}`).join(', '),
+              r.lines.map(line).join(', '),
               h(
                 'span',
                 {
