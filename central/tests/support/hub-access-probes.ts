@@ -45,6 +45,8 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'PUT /api/inventory/stores/:storeId/stock/:sku/lead-time': () => ({ leadTimeDays: 3 }),
     'POST /api/customers': () => ({ name: `Matrix ${role}` }),
     'PATCH /api/customers/:id': () => ({ phone: '+1 555 0100' }),
+    // the customer whose cart every probe changes: a look-up links the store to them, as a change does
+    'POST /api/customers/lookup': () => ({ card: fx.writeCart.loyaltyCard }),
     'POST /api/carts/:customerId/lines': () => ({ sku: SKU, qty: 1 }),
     'PUT /api/carts/:customerId/lines/:sku': () => ({ qty: 2 }),
     'DELETE /api/carts/:customerId/lines/:sku': () => undefined,

@@ -10,6 +10,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['POST', '/api/customers', 'deny  allow allow allow allow allow allow', 'a sign-up at any store’s lane'],
   [
+    'POST',
+    '/api/customers/lookup',
+    'deny  deny  allow allow allow allow allow',
+    'a kiosk or lane opening a cart by card, phone or email: stores only, misses capped per store',
+  ],
+  [
     'GET',
     '/api/customers',
     'deny  allow deny  deny  deny  deny  deny',

@@ -24,7 +24,11 @@ export const tooManyEmailRefusals = (waitSeconds: number) =>
   );
 
 /** Seconds until the store may be refused again (0: it may), from the times of its refusals (any order). */
-export function refusalWaitSeconds(refusals: readonly number[], now: number, policy = STORE_EMAIL_REFUSALS): number {
+export function refusalWaitSeconds(
+  refusals: readonly number[],
+  now: number,
+  policy: { readonly max: number; readonly windowMs: number } = STORE_EMAIL_REFUSALS,
+): number {
   const recent = refusals.filter((t) => t > now - policy.windowMs).sort((a, b) => a - b);
   if (recent.length < policy.max) return 0;
   return Math.max(1, Math.ceil((recent[recent.length - policy.max]! + policy.windowMs - now) / 1000));

@@ -1,7 +1,8 @@
 import { ConflictError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { refusalWaitSeconds, STORE_EMAIL_REFUSALS } from './email-refusals.js';
-import type { Customer, CustomerInput, StoreLinkVia } from './types.js';
+import { newLoyaltyCard, STORE_LOOKUP_MISSES } from './loyalty-card.js';
+import type { CustomerInput, CustomerLookup, CustomerProfile, StoreLinkVia } from './types.js';
 
 interface Row {
   id: string;
@@ -9,21 +10,25 @@ interface Row {
   email: string | null;
   phone: string | null;
   preferred_store_id: string | null;
+  loyalty_card: string | null;
   created_at: number;
   updated_at: number;
 }
 
-const toCustomer = (r: Row): Customer => ({
+const toCustomer = (r: Row): CustomerProfile => ({
   id: r.id,
   name: r.name,
   email: r.email,
   phone: r.phone,
   preferredStoreId: r.preferred_store_id,
+  loyaltyCard: r.loyalty_card,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+const isCardClash = (err: unknown) =>
+  isUniqueViolation(err) && (err as { constraint?: string }).constraint === 'customers_loyalty_card';
 
 /** The email is another customer's (the only unique field); the route words the answer for its caller. */
 export class EmailTakenError extends ConflictError {
@@ -42,15 +47,36 @@ const RECORD_REFUSAL = `
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM kept) AS kept`;
 
+/** The same for a store's look-ups that found nobody. */
+const RECORD_MISS = `
+  WITH kept AS (
+    INSERT INTO customer_lookup_misses AS m (store_id, misses) VALUES ($1, ARRAY[$2::bigint])
+    ON CONFLICT (store_id) DO UPDATE
+      SET misses = ARRAY(SELECT t FROM unnest(m.misses) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
+      WHERE (SELECT count(*) FROM unnest(m.misses) t WHERE t > $3::bigint) < $4::int
+    RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM kept) AS kept`;
+
 /** All SQL of customer profiles. */
 export class CustomerRepository {
   constructor(readonly db: Queryable) {}
 
   /** A new customer; signed up by a store (`byStore`), it is linked to that store in the same statement. */
-  async create(input: CustomerInput, now: number, byStore: string | null = null): Promise<Customer> {
+  async create(input: CustomerInput, now: number, byStore: string | null = null): Promise<CustomerProfile> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#insert(input, now, byStore);
+      } catch (err) {
+        // A new card number equal to another's (1 in 10^13 per customer): draw another.
+        if (!isCardClash(err) || attempt === 3) throw err;
+      }
+    }
+  }
+
+  async #insert(input: CustomerInput, now: number, byStore: string | null): Promise<CustomerProfile> {
     try {
       const { rows } = await this.db.query<Row>(
-        `WITH c AS (INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *),
+        `WITH c AS (INSERT INTO customers (id, name, email, phone, preferred_store_id, created_at, updated_at, loyalty_card) VALUES ($1, $2, $3, $4, $5, $6, $6, $8) RETURNING *),
          l AS (INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $7::uuid, id, 'sign-up', $6 FROM c WHERE $7::uuid IS NOT NULL)
          SELECT * FROM c`,
         [
@@ -61,16 +87,17 @@ export class CustomerRepository {
           input.preferredStoreId ?? null,
           now,
           byStore,
+          newLoyaltyCard(),
         ],
       );
       return toCustomer(rows[0]!);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new EmailTakenError();
+      if (isUniqueViolation(err) && !isCardClash(err)) throw new EmailTakenError();
       throw err;
     }
   }
 
-  async update(id: string, input: Partial<CustomerInput>, now: number): Promise<Customer | undefined> {
+  async update(id: string, input: Partial<CustomerInput>, now: number): Promise<CustomerProfile | undefined> {
     try {
       const { rows } = await this.db.query<Row>(
         `UPDATE customers SET name = coalesce($2, name),
@@ -98,12 +125,12 @@ export class CustomerRepository {
     }
   }
 
-  async get(id: string): Promise<Customer | undefined> {
+  async get(id: string): Promise<CustomerProfile | undefined> {
     const { rows } = await this.db.query<Row>('SELECT * FROM customers WHERE id = $1', [id]);
     return rows[0] && toCustomer(rows[0]);
   }
 
-  async find(q: { email?: string | undefined; name?: string | undefined; limit: number }): Promise<Customer[]> {
+  async find(q: { email?: string | undefined; name?: string | undefined; limit: number }): Promise<CustomerProfile[]> {
     const { rows } = await this.db.query<Row>(
       `SELECT * FROM customers WHERE ($1::text IS NULL OR email = $1) AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%')
        ORDER BY name, id LIMIT $3`,
@@ -152,5 +179,45 @@ export class CustomerRepository {
       customerId,
     ]);
     return rows.length > 0;
+  }
+
+  /**
+   * Up to two customers matching what a customer showed or typed at a kiosk: the whole card number, the email, or a
+   * phone number compared by its digits' end (`phoneDigits`, at least nine of them: the shorter of the typed and the
+   * stored number ends the other). Two answers mean the number is not enough to tell who it is.
+   */
+  async lookup(by: CustomerLookup): Promise<{ id: string; name: string }[]> {
+    const sql =
+      'card' in by
+        ? 'SELECT id, name FROM customers WHERE loyalty_card = $1 LIMIT 2'
+        : 'email' in by
+          ? 'SELECT id, name FROM customers WHERE email = $1 LIMIT 2'
+          : `WITH near AS (
+               SELECT id, name, ltrim(regexp_replace(phone, '[^0-9]', '', 'g'), '0') AS digits FROM customers
+               WHERE phone IS NOT NULL AND right(regexp_replace(phone, '[^0-9]', '', 'g'), 9) = right($1, 9))
+             SELECT id, name FROM near WHERE digits LIKE '%' || $1 OR $1 LIKE '%' || digits ORDER BY id LIMIT 2`;
+    const value = 'card' in by ? by.card : 'email' in by ? by.email : by.phone;
+    const { rows } = await this.db.query<{ id: string; name: string }>(sql, [value]);
+    return rows;
+  }
+
+  /** Seconds the store must wait before its next look-up (0: none). */
+  async lookupMissWait(storeId: string, now: number): Promise<number> {
+    const { rows } = await this.db.query<{ misses: (number | string)[] }>(
+      'SELECT misses FROM customer_lookup_misses WHERE store_id = $1',
+      [storeId],
+    );
+    return refusalWaitSeconds((rows[0]?.misses ?? []).map(Number), now, STORE_LOOKUP_MISSES);
+  }
+
+  /** Records a look-up that found nobody; false (nothing recorded) when the store's cap was already full. */
+  async recordLookupMiss(storeId: string, now: number): Promise<boolean> {
+    const { rows } = await this.db.query<{ kept: boolean }>(RECORD_MISS, [
+      storeId,
+      now,
+      now - STORE_LOOKUP_MISSES.windowMs,
+      STORE_LOOKUP_MISSES.max,
+    ]);
+    return rows[0]!.kept;
   }
 }

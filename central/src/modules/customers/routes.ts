@@ -1,9 +1,19 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  parseOrThrow,
+  uuidSchema,
+  ValidationError,
+} from '@storefleet/shared';
 import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
 import { EMAIL_TAKEN_AT_STORE, emailTaken, tooManyEmailRefusals } from './email-refusals.js';
 import { EmailTakenError, type CustomerRepository } from './repository.js';
+import { isLoyaltyCard, MIN_PHONE_DIGITS, NO_SUCH_CUSTOMER, phoneDigits, tooManyLookupMisses } from './loyalty-card.js';
+import type { CustomerLookup } from './types.js';
 
 const email = z.string().trim().toLowerCase().email().max(200);
 const fields = {
@@ -24,6 +34,27 @@ const createBody = z.strictObject({
 });
 const patchBody = createBody.partial().refine((b) => Object.keys(b).length > 0, 'nothing to change');
 const idParam = z.object({ id: uuidSchema });
+const lookupBody = z.union([
+  z.strictObject({ card: z.string().trim().max(32) }),
+  z.strictObject({ phone: fields.phone.unwrap() }),
+  z.strictObject({ email }),
+]);
+
+/** The look-up as the repository compares it; a card that fails its check digit or too short a number is a 400. */
+function lookupOf(body: z.infer<typeof lookupBody>): CustomerLookup {
+  if ('card' in body) {
+    const card = body.card.replace(/[\s-]/g, '');
+    if (!isLoyaltyCard(card)) throw new ValidationError('that is not a loyalty card number: scan the card again');
+    return { card };
+  }
+  if ('phone' in body) {
+    const phone = phoneDigits(body.phone);
+    if (phone.length < MIN_PHONE_DIGITS)
+      throw new ValidationError(`a phone number needs at least ${MIN_PHONE_DIGITS} digits, with the area code`);
+    return { phone };
+  }
+  return body;
+}
 
 /**
  * Customer profiles, for the web and app backends (a service account), store lanes and kiosks (store tokens) and
@@ -70,6 +101,31 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     const body = parseOrThrow(createBody, req.body, 'customer');
     // A sign-up at a lane: the store that signs the customer up may see them from now on.
     res.status(201).json(await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p))));
+  });
+  /**
+   * A customer opening their cart at a store's kiosk or lane: their loyalty card, phone number or email -> their id
+   * (for the cart) and first name (for the greeting), nothing else. Found, the store is linked to the customer (it
+   * works on their cart from now on: the cart syncs to it). Only stores ask; head office searches instead. Each
+   * look-up that finds nobody (or a phone number two customers share) is counted per store, and past
+   * STORE_LOOKUP_MISSES an hour every look-up from that store is refused (429), so trying numbers to learn who is a
+   * customer yields 30 answers an hour.
+   */
+  r.post('/customers/lookup', async (req, res) => {
+    const store = storeOf(principalOf(req));
+    if (!store) throw new ForbiddenError('a customer look-up is for a store’s kiosk or lane');
+    const by = lookupOf(parseOrThrow(lookupBody, req.body, 'customer look-up'));
+    const wait = await repo().lookupMissWait(store, now());
+    if (wait) throw tooManyLookupMisses(wait);
+    const found = await repo().lookup(by);
+    if (found.length !== 1) {
+      // Recorded under the row's lock: of a concurrent burst, only the cap's worth are answered.
+      if (!(await repo().recordLookupMiss(store, now())))
+        throw tooManyLookupMisses(Math.max(1, await repo().lookupMissWait(store, now())));
+      throw new AppError('not-found', NO_SUCH_CUSTOMER);
+    }
+    const { id, name } = found[0]!;
+    await repo().link(id, store, 'cart', now());
+    res.json({ customerId: id, firstName: name.trim().split(/\s+/)[0] ?? name });
   });
   r.get('/customers', requireRole('ADMIN'), async (req, res) => {
     const q = parseOrThrow(

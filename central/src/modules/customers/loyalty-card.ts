@@ -1,0 +1,54 @@
+import { randomInt } from 'node:crypto';
+import { RateLimitedError } from '@storefleet/shared';
+
+/**
+ * A customer's loyalty card number: 16 digits, `29` (a number for in-store use, never a product's GTIN), 13 random
+ * digits and a GS1 mod-10 check digit, so a mistyped or misread number is caught before it is looked up. 10^13 random
+ * numbers: guessing one is hopeless, and look-ups that find nothing are capped per store besides (below).
+ */
+export const LOYALTY_CARD = /^29\d{14}$/;
+
+/** The GS1 check digit of a body of digits (weights 3, 1, 3… from the rightmost). */
+export function checkDigit(body: string): number {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) sum += Number(body[body.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return (10 - (sum % 10)) % 10;
+}
+
+export function newLoyaltyCard(): string {
+  let body = '29';
+  for (let i = 0; i < 13; i++) body += String(randomInt(10));
+  return body + String(checkDigit(body));
+}
+
+export const isLoyaltyCard = (s: string) => LOYALTY_CARD.test(s) && checkDigit(s.slice(0, -1)) === Number(s.at(-1));
+
+/** Digits a phone number must have to be looked up: fewer would match too many people. */
+export const MIN_PHONE_DIGITS = 9;
+
+/**
+ * The digits of a phone number as people type it, without the international `00` or a national trunk `0`: "+1 (555)
+ * 010-2030", "001 555 010 2030" and "555.010.2030" all give digits the hub compares by their end (a number typed
+ * without its country code still finds the customer who gave it with one).
+ */
+export function phoneDigits(phone: string): string {
+  return phone.replace(/\D/g, '').replace(/^0+/, '');
+}
+
+/**
+ * How many look-ups that find nobody a store may make: a kiosk where customers mistype now and then stays far below
+ * it; a kiosk (or a script with the store's token) trying phone numbers or emails to learn who is a customer gets 30
+ * answers an hour, then 429 for every look-up, found or not, until the oldest miss leaves the window.
+ */
+export const STORE_LOOKUP_MISSES: { readonly max: number; readonly windowMs: number } = {
+  max: 30,
+  windowMs: 60 * 60_000,
+};
+
+export const NO_SUCH_CUSTOMER = 'no customer account matches that card, phone number or email';
+
+export const tooManyLookupMisses = (waitSeconds: number) =>
+  new RateLimitedError(
+    `this store looked up too many cards, phone numbers or emails that matched no customer in the last hour: try again in ${Math.ceil(waitSeconds / 60)} min, or ask a member of staff`,
+    waitSeconds,
+  );
