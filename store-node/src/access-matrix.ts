@@ -74,6 +74,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['POST', '/api/pos/sales/:id/void', STAFF],
   ['POST', '/api/pos/sales/:id/returns', STAFF],
   ['GET', '/api/devices', STAFF],
+  ['PUT', '/api/devices/:name/label', STAFF, 'staff name devices ("Lane 3 scanner") on the handheld'],
   ['GET', '/api/devices/rfid/report', STAFF],
   ['GET', '/api/devices/scans', STAFF],
   ['GET', '/api/devices/scale', STAFF],

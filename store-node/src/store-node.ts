@@ -48,6 +48,7 @@ import { ReorderSuggestions } from './stock/reorder-suggestions.js';
 import { DeviceManager } from './devices/device-manager.js';
 import { RfidCycleCounter } from './devices/rfid-cycle-counter.js';
 import { deviceRoutes } from './devices/routes.js';
+import { DeviceLabels } from './devices/device-labels.js';
 import { registerDeviceMetrics } from './devices/metrics.js';
 import { StoreExecutor } from './tasks/store-executor.js';
 import { reportRoutes } from './reports/routes.js';
@@ -298,7 +299,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
-  api.use(deviceRoutes(devices));
+  api.use(deviceRoutes(devices, new DeviceLabels(db, now), db));
   api.use(reportRoutes(executor, dbPath, now));
   api.use(kioskCartRoutes(new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now)));
   api.use(stockRoutes(stock, suggestions, sync, now));

@@ -115,7 +115,7 @@ describe('stock codes at the store node', () => {
   it('looks up and sets the low-stock level by a code too; an unknown code is 404', async () => {
     expect(await call('GET', `/api/stock/${KETTLE_EAN13}`)).toEqual({
       status: 200,
-      body: { sku: 'KETTLE', onHand: 12 },
+      body: { sku: 'KETTLE', name: 'Kettle', onHand: 12 }, // the handheld's look-up shows the name
     });
     expect(await call('PUT', `/api/stock/${MINTS_EAN8}/low-stock-at`, { lowStockAt: 4 })).toEqual({
       status: 200,
@@ -168,15 +168,16 @@ describe('stock codes at the store node', () => {
       const page = await browser.newPage({ viewport: HANDHELD });
       const errors = pageErrors(page);
       try {
-        await page.goto(`${node.url}/handheld.html`);
+        await page.goto(`${node.url}/handheld.html#receive`);
         await page.locator('#receive-sku').fill('SF-99999');
         await page.locator('#receive-qty').fill('4');
-        await page.getByRole('button', { name: 'Receive' }).click();
+        await page.getByRole('button', { name: 'Receive', exact: true }).click();
         await expect
           .poll(() => page.locator('#receive-msg').getByRole('alert').textContent(), { timeout: 30_000 })
           .toBe("no product with code SF-99999 in this store's catalog");
         await screenshot(page, 'handheld-unknown-code-390');
 
+        await page.getByRole('tab', { name: 'Count' }).click();
         await page.locator('#count-sku').fill(KETTLE_EAN13);
         await page.locator('#count-qty').fill('10');
         await page.getByRole('button', { name: 'Record count' }).click();

@@ -23,7 +23,8 @@ const axeSource = () => {
  */
 export async function seriousAxeViolations(page: Page, within?: string): Promise<AxeFinding[]> {
   const loaded = await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe !== 'undefined');
-  if (!loaded) await page.addScriptTag({ content: axeSource() });
+  // Evaluated, not added as a <script>: the pages' Content-Security-Policy (script-src 'self') refuses inline scripts.
+  if (!loaded) await page.evaluate(axeSource());
   const found = await page.evaluate(async (context) => {
     interface Violation {
       id: string;

@@ -3,6 +3,11 @@ export type DeviceKind = 'rfid' | 'scanner' | 'scale' | 'printer';
 export interface DeviceConfig {
   /** Shown on pages and in metrics (`rfid-1`, `lane-3-scanner`). */
   readonly name: string;
+  /**
+   * What pages call it ("Lane 3 scanner", "Back-room RFID reader"); default: its kind and number (`RFID reader 1`).
+   * Staff can rename it on the handheld; their name wins over this one.
+   */
+  readonly label?: string;
   readonly kind: DeviceKind;
   /** The serial port by path (`/dev/ttyUSB0`, `/dev/serial/by-id/…`, a pty). */
   readonly path: string;

@@ -1,16 +1,61 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseOrThrow } from '@storefleet/shared';
+import { NotFoundError, parseOrThrow } from '@storefleet/shared';
+import type { SqliteDb } from '../db/open-sqlite.js';
 import type { DeviceManager } from './device-manager.js';
+import { defaultLabels, type DeviceLabels, kindName } from './device-labels.js';
 
-/** Device status for the handheld and console pages, the RFID drift report, recent scans and the scale. */
-export function deviceRoutes(devices: DeviceManager): Router {
+const deviceName = z.object({ name: z.string().min(1).max(100) });
+const newLabel = z.strictObject({
+  label: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+});
+
+/** One sku in the RFID drift list: what the handheld shows, drifting skus first. */
+export interface DriftRow {
+  readonly sku: string;
+  /** The catalog's name; null for a sku the catalog no longer holds. */
+  readonly name: string | null;
+  readonly zones: readonly string[];
+  readonly expected: number;
+  readonly counted: number;
+  readonly drift: number;
+  readonly streak: number;
+}
+
+/**
+ * Device status for the handheld and console pages (each device with the label staff gave it, or its default), the
+ * RFID drift report with product names, recent scans and the scale; renaming a device.
+ */
+export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: SqliteDb): Router {
   const r = Router();
+  const defaults = defaultLabels(devices.configs);
+  const kinds = new Map(devices.configs.map((c) => [c.name, c.kind]));
+  const nameOf = db.prepare('SELECT name FROM catalog_products WHERE sku = ?').pluck();
   r.get('/devices', (_req, res) => {
-    res.json({ items: devices.status() });
+    const given = labels.given();
+    res.json({
+      items: devices.status().map((d) => {
+        const kind = kinds.get(d.name) ?? 'scanner';
+        return { ...d, label: given.get(d.name) ?? defaults.get(d.name) ?? d.name, kindName: kindName(kind) };
+      }),
+    });
+  });
+  // Staff rename a device ("Lane 3 scanner"); a retry with the same Idempotency-Key answers as the first did.
+  r.put('/devices/:name/label', (req, res) => {
+    const { name } = parseOrThrow(deviceName, req.params, 'device');
+    const { label } = parseOrThrow(newLabel, req.body, 'device name');
+    if (!kinds.has(name)) throw new NotFoundError('device', name);
+    labels.set(name, label);
+    res.json({ name, label });
   });
   r.get('/devices/rfid/report', (_req, res) => {
-    res.json({ report: devices.rfid.lastReport(), cycleMs: devices.rfid.cycleMs });
+    const report = devices.rfid.lastReport();
+    res.json({ report, cycleMs: devices.rfid.cycleMs, items: report ? driftRows(report, nameOf) : [] });
   });
   r.get('/devices/scans', (req, res) => {
     const { since } = parseOrThrow(z.object({ since: z.coerce.number().int().min(0).default(0) }), req.query, 'query');
@@ -20,4 +65,29 @@ export function deviceRoutes(devices: DeviceManager): Router {
     res.json({ stable: devices.latestWeight() });
   });
   return r;
+}
+
+type Report = NonNullable<ReturnType<DeviceManager['rfid']['lastReport']>>;
+
+/** Every sku the cycle compared, the largest drift (either way) first, then by name; with the zones it was read in. */
+function driftRows(report: Report, nameOf: { get(sku: string): unknown }): DriftRow[] {
+  const zonesOf = new Map<string, string[]>();
+  for (const [zone, skus] of Object.entries(report.zones))
+    for (const sku of Object.keys(skus)) zonesOf.set(sku, [...(zonesOf.get(sku) ?? []), zone]);
+  return report.skus
+    .map((s) => ({
+      sku: s.sku,
+      name: (nameOf.get(s.sku) as string | undefined) ?? null,
+      zones: zonesOf.get(s.sku) ?? [],
+      expected: s.expected,
+      counted: s.counted,
+      drift: s.drift,
+      streak: s.streak,
+    }))
+    .sort(
+      (a, b) =>
+        Math.abs(b.drift) - Math.abs(a.drift) ||
+        (a.name ?? a.sku).localeCompare(b.name ?? b.sku) ||
+        a.sku.localeCompare(b.sku),
+    );
 }

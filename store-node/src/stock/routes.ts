@@ -49,8 +49,8 @@ export function stockRoutes(
     res.json({ items: suggestions.list(limit) });
   });
   r.get('/stock/:sku', (req, res) => {
-    const { sku } = codes.get(parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku').sku, 'not-found');
-    res.json({ sku, onHand: stock.onHand(sku) });
+    const { sku, name } = codes.get(parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku').sku, 'not-found');
+    res.json({ sku, name, onHand: stock.onHand(sku) });
   });
   r.post('/stock/movements', (req, res) => {
     const m = parseOrThrow(movement, req.body, 'stock movement');

@@ -270,7 +270,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
         pos: ['Scan or type a sku / barcode', 'Cash given', 'Sale number (from the receipt)'],
         kiosk: ['Search by name, brand or barcode', 'Customer card (scan it or type the number)'],
         pickup: ['Pickup code (scan the QR), order number or customer name'],
-        handheld: ['Sku or barcode', 'Units received', 'Units counted'],
+        handheld: ['Sku, barcode or name', 'Units received', 'Units counted'],
       };
       for (const [name, viewport] of [
         ['1920', DESKTOP],
@@ -352,16 +352,17 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       );
 
       const handheld = await browser.newPage({ viewport: HANDHELD });
-      await handheld.goto(`${store.url}/handheld.html`);
+      await handheld.goto(`${store.url}/handheld.html#count`); // the handheld's Count tab
       const before = store.pos.repo.product('TEA-GREEN', undefined)
         ? ((await (await fetch(`${store.url}/api/stock/TEA-GREEN`)).json()) as { onHand: number }).onHand
         : 0;
-      await handheld.getByLabel('Sku', { exact: true }).nth(1).fill('TEA-GREEN');
+      await handheld.locator('#count-sku').fill('TEA-GREEN');
       await handheld.getByLabel('Units counted').fill(String(before - 3));
       await handheld.getByRole('button', { name: 'Record count' }).click();
       await expect
-        .poll(() => handheld.locator('#count-msg').textContent())
+        .poll(() => handheld.locator('#count-msg').textContent(), { timeout: 30_000 })
         .toBe(`Adjusted by -3; Green tea, 20 bags (TEA-GREEN) now has ${before - 3} on hand.`);
+      await handheld.getByRole('tab', { name: 'Receive' }).click();
       await handheld.getByLabel('Units received').fill('-4');
       await handheld.locator('#receive-sku').fill('TEA-GREEN');
       await handheld.getByRole('button', { name: 'Receive' }).click();

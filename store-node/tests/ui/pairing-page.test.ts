@@ -39,8 +39,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.getByLabel('Pairing code').fill(node.pairing.startPairing().code);
     await page.getByRole('button', { name: 'Pair' }).click();
     await page.waitForURL(/\/handheld\.html$/);
-    await page.getByRole('heading', { name: 'Devices' }).waitFor();
-    await expect.poll(() => page.locator('#devices').textContent()).toMatch(/No devices configured/);
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await expect
+      .poll(() => page.locator('#device-list').textContent(), { timeout: 30_000 })
+      .toMatch(/No devices configured/);
     expect(node.pairing.list().map((d) => d.name)).toEqual(['Handheld 7']);
     // A handheld cannot show codes for further devices.
     await page.getByRole('button', { name: 'Show a pairing code' }).click();

@@ -112,3 +112,82 @@ async function refreshKiosk({ banner, name }) {
     ? ''
     : 'Offline: prices and stock in this store are shown as usual; stock at other stores cannot be checked right now.';
 }
+
+/** The barcodes a shelf or a delivery carries: retail EAN/UPC and the Code 128 of cartons and receipts. */
+const CAMERA_FORMATS = ['ean_13', 'ean_8', 'upc_a', 'upc_e', 'code_128'];
+
+/**
+ * Whether this browser can read barcodes with the camera: it offers `BarcodeDetector` (Chromium on Android, Safari
+ * on iOS 17+) and camera access (a secure context: https, or the node's own screen). Elsewhere pages offer typed or
+ * scanner entry only, and hide their camera buttons.
+ */
+export const canScanWithCamera = () =>
+  typeof globalThis.BarcodeDetector === 'function' && typeof navigator.mediaDevices?.getUserMedia === 'function';
+
+let cameraDialog;
+
+/**
+ * Opens the camera in a dialog and resolves with the first barcode it reads (its text), or null when the user
+ * cancelled (Cancel, Escape) or the camera could not be opened (the dialog says why; the user cancels it). The camera
+ * is released whichever way the dialog closes.
+ */
+export function scanWithCamera() {
+  cameraDialog ??= buildCameraDialog();
+  const { dialog, video, msg } = cameraDialog;
+  msg.replaceChildren();
+  return new Promise((resolve) => {
+    let stream;
+    let done = false;
+    const finish = (code) => {
+      if (done) return;
+      done = true;
+      for (const t of stream?.getTracks() ?? []) t.stop();
+      video.srcObject = null;
+      dialog.removeEventListener('close', onClose);
+      if (dialog.open) dialog.close();
+      resolve(code);
+    };
+    const onClose = () => finish(null);
+    dialog.addEventListener('close', onClose);
+    dialog.showModal();
+    (async () => {
+      const supported = (await globalThis.BarcodeDetector.getSupportedFormats?.()) ?? CAMERA_FORMATS;
+      const formats = CAMERA_FORMATS.filter((f) => supported.includes(f));
+      const detector = new globalThis.BarcodeDetector(formats.length ? { formats } : undefined);
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+      if (done) return finish(null);
+      video.srcObject = stream;
+      await video.play();
+      while (!done) {
+        const [found] = await detector.detect(video);
+        if (found?.rawValue) return finish(found.rawValue.trim());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })().catch((err) => {
+      if (done) return;
+      const why = err?.name === 'NotAllowedError' ? 'the camera was not allowed' : (err?.message ?? String(err));
+      say(msg, new Error(`The camera could not be used (${why}). Type or scan the code instead.`));
+    });
+  });
+}
+
+function buildCameraDialog() {
+  const video = h('video', { muted: true, playsinline: true, class: 'camera-view', 'aria-hidden': 'true' });
+  video.muted = true; // plays without a gesture of its own
+  const msg = h('div', { 'aria-live': 'polite' });
+  const dialog = h(
+    'dialog',
+    { class: 'camera', 'aria-labelledby': 'camera-title' },
+    h('h2', { id: 'camera-title' }, 'Scan a barcode'),
+    h('p', { class: 'muted' }, 'Hold the barcode inside the frame; it is read as soon as it is sharp.'),
+    video,
+    msg,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+    ),
+  );
+  document.body.append(dialog);
+  return { dialog, video, msg };
+}
