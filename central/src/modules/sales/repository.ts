@@ -25,14 +25,15 @@ const addToDaily = (
     returns_minor = d.returns_minor + EXCLUDED.returns_minor, voids_count = d.voids_count + EXCLUDED.voids_count,
     updated_at = EXCLUDED.updated_at`;
 
-const SALE_COLUMNS = `store_id, sale_id, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
+const SALE_COLUMNS = `store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
   voided_card_reference, origin_seq, received_at`;
 const RETURN_COLUMNS =
-  'store_id, return_id, sale_id, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
+  'store_id, return_id, sale_id, number, sale_number, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
 
 interface SaleRow {
   store_id: string;
   sale_id: string;
+  number: string | null;
   status: SaleStatus;
   lane: string | null;
   currency: string;
@@ -53,6 +54,8 @@ interface ReturnRow {
   store_id: string;
   return_id: string;
   sale_id: string;
+  number: string | null;
+  sale_number: string | null;
   currency: string;
   at: number;
   day: string;
@@ -83,6 +86,7 @@ interface DailyRow {
 const toSale = (r: SaleRow): SaleRecord => ({
   storeId: r.store_id,
   saleId: r.sale_id,
+  number: r.number,
   status: r.status,
   lane: r.lane,
   currency: r.currency,
@@ -103,6 +107,8 @@ const toReturn = (r: ReturnRow): ReturnRecord => ({
   storeId: r.store_id,
   returnId: r.return_id,
   saleId: r.sale_id,
+  number: r.number,
+  saleNumber: r.sale_number,
   currency: r.currency,
   at: r.at,
   day: r.day,
@@ -151,9 +157,9 @@ export class SalesRepository {
     if (!sales.length) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
       `WITH fresh AS (
-         INSERT INTO sales (store_id, sale_id, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at)
-         SELECT $1, x."saleId", x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3
-         FROM jsonb_to_recordset($2::jsonb) AS x("saleId" text, status text, lane text, currency text, "openedAt" bigint, "closedAt" bigint, day text,
+         INSERT INTO sales (store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at)
+         SELECT $1, x."saleId", x.number, x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3
+         FROM jsonb_to_recordset($2::jsonb) AS x("saleId" text, number text, status text, lane text, currency text, "openedAt" bigint, "closedAt" bigint, day text,
            "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint)
          ON CONFLICT (store_id, sale_id) DO NOTHING
          RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids
@@ -181,9 +187,9 @@ export class SalesRepository {
     if (!returns.length) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
       `WITH fresh AS (
-         INSERT INTO sale_returns (store_id, return_id, sale_id, currency, at, day, refund_minor, lines, refund, origin_seq, received_at, status)
-         SELECT $1, x."returnId", x."saleId", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3, x.status
-         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint, status text)
+         INSERT INTO sale_returns (store_id, return_id, sale_id, number, sale_number, currency, at, day, refund_minor, lines, refund, origin_seq, received_at, status)
+         SELECT $1, x."returnId", x."saleId", x.number, x."saleNumber", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3, x.status
+         FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, number text, "saleNumber" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint, status text)
          ON CONFLICT (store_id, return_id) DO NOTHING
          RETURNING return_id, status, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids
        ), counted AS (SELECT * FROM fresh WHERE status = 'COUNTED'),
@@ -291,6 +297,15 @@ export class SalesRepository {
     const { rows } = await this.db.query<SaleRow>(
       `SELECT ${SALE_COLUMNS} FROM sales WHERE sale_id = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id LIMIT $3`,
       [saleId, storeId, limit],
+    );
+    return rows.map(toSale);
+  }
+
+  /** The sales with this receipt number (`S001-03-00123`), in `storeId` only when given, by store. */
+  async salesByNumber(number: string, storeId: string | null, limit: number): Promise<SaleRecord[]> {
+    const { rows } = await this.db.query<SaleRow>(
+      `SELECT ${SALE_COLUMNS} FROM sales WHERE number = $1 AND ($2::uuid IS NULL OR store_id = $2) ORDER BY store_id, sale_id LIMIT $3`,
+      [number, storeId, limit],
     );
     return rows.map(toSale);
   }

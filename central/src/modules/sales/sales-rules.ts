@@ -92,6 +92,7 @@ export function firstPerId<T>(items: readonly T[], idOf: (t: T) => string): T[] 
 export function completedRow(p: SaleCompleted, seq: number, zone: string): NewSale {
   return {
     saleId: p.saleId,
+    number: p.number ?? null,
     status: 'COMPLETED',
     lane: p.lane,
     currency: p.currency,
@@ -112,6 +113,7 @@ export function completedRow(p: SaleCompleted, seq: number, zone: string): NewSa
 export function voidedRow(p: SaleVoided, seq: number, zone: string): NewSale {
   return {
     saleId: p.saleId,
+    number: p.number ?? null,
     status: 'VOIDED',
     lane: p.lane,
     currency: p.currency,
@@ -133,6 +135,8 @@ export function returnRow(p: SaleReturned, seq: number, zone: string, status: Ne
   return {
     returnId: p.returnId,
     saleId: p.saleId,
+    number: p.number ?? null,
+    saleNumber: p.saleNumber ?? null,
     currency: p.currency,
     at: p.at,
     day: localDay(p.at, zone),

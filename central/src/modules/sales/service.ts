@@ -1,4 +1,5 @@
 import {
+  asSaleNumber,
   NotFoundError,
   saleCompletedSchema,
   saleReturnedSchema,
@@ -203,6 +204,8 @@ export class SalesService {
    * used the id. Throws NotFoundError when no store the caller may see has a sale or a return of that id.
    */
   async sale(saleId: string, storeId: string | null): Promise<SaleLookup> {
+    const number = asSaleNumber(saleId);
+    if (number) return this.#byNumber(number, storeId);
     const repo = this.repo();
     const sales = await repo.salesById(saleId, storeId, MAX_MATCHES);
     const returns = await repo.returnsOf(saleId, storeId, MAX_RETURNS);
@@ -220,5 +223,24 @@ export class SalesService {
       returns: returns.filter((r) => r.storeId === id),
     }));
     return { saleId, matches };
+  }
+
+  /** The sales with a receipt number (a store's, or each store's that used it) with their returns. */
+  async #byNumber(number: string, storeId: string | null): Promise<SaleLookup> {
+    const repo = this.repo();
+    const sales = await repo.salesByNumber(number, storeId, MAX_MATCHES);
+    if (!sales.length) throw new NotFoundError('sale', number);
+    const labels = await repo.storeLabels(unique(sales.map((s) => s.storeId)));
+    const matches = await Promise.all(
+      sales.map(async (s) => ({
+        storeId: s.storeId,
+        storeCode: labels.get(s.storeId)?.code ?? '?',
+        storeName: labels.get(s.storeId)?.name ?? 'unknown store',
+        saleId: s.saleId,
+        sale: s,
+        returns: await repo.returnsOf(s.saleId, s.storeId, MAX_RETURNS),
+      })),
+    );
+    return { saleId: number, matches };
   }
 }

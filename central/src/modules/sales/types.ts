@@ -9,6 +9,8 @@ export type LocalDay = string;
 /** One row of the ledger as it is written: a `sale.completed` or `sale.voided` payload with its day and seq. */
 export interface NewSale {
   readonly saleId: string;
+  /** The receipt's number (`S001-03-00123`); null on events from stores before #17. */
+  readonly number: string | null;
   readonly status: SaleStatus;
   readonly lane: string | null;
   readonly currency: string;
@@ -33,6 +35,9 @@ export type ReturnStatus = 'COUNTED' | 'PENDING' | 'REFUSED';
 export interface NewReturn {
   readonly returnId: string;
   readonly saleId: string;
+  /** The return slip's number (`S001-03-R00007`) and its sale's; null on events from stores before #17. */
+  readonly number: string | null;
+  readonly saleNumber: string | null;
   readonly currency: string;
   readonly at: number;
   readonly day: LocalDay;
@@ -73,6 +78,7 @@ export interface SaleDetail {
  * stores' own, so two stores can use the same one; a store's own callers only ever see their store's.
  */
 export interface SaleLookup {
+  /** What was asked: a sale id, or a sale number (then each match names its own sale id). */
   readonly saleId: string;
   readonly matches: readonly SaleDetail[];
 }

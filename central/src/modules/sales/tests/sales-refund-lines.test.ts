@@ -113,6 +113,8 @@ describe.each(dbTargets)('a return refunds no more per line than the line took, 
     const s = await hub.t.store('LINE-C', hub.admin);
     const waiting: NewReturn[] = Array.from({ length: MAX_PENDING_RETURNS }, (_, i) => ({
       ...returned(`W-${i}`, `UNSEEN-${i}`, noon, 'MUG', 1, 550),
+      number: null,
+      saleNumber: null,
       day: '2024-08-01',
       originSeq: 0,
       status: 'PENDING',
