@@ -290,7 +290,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
   for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
-  api.use(workflowRoutes(db, now));
+  api.use(workflowRoutes(db, now, workflows.orders));
   api.use(jobRoutes(jobs.repo));
   app.use('/api', api);
   app.use(notFoundHandler);

@@ -93,6 +93,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     MANAGER_A,
     'resolves the fixture’s incident (store A’s hand-over that reached the hub after the cancel) once; again is 409',
   ],
+  [
+    'POST',
+    '/api/orders/:id/refund',
+    MANAGER_A,
+    'refunds the fixture’s picked-up, paid order at store A once (its manager may); again is 409',
+  ],
   ['GET', '/api/jobs', ADMIN_ONLY, 'the job runner: schedules with their next and latest run, recent runs'],
   ['GET', '/api/jobs/:id', ADMIN_ONLY, 'one job run: state, progress, attempts, last error'],
   [

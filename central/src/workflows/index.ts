@@ -1,7 +1,7 @@
 import type { HubContext } from '../kernel/module-contract.js';
 import { provide, type PortDeclarations, type Provision } from '../kernel/ports.js';
 import { RESERVATIONS } from '../kernel/ports/reservations.js';
-import { ORDER_CANCELLATION, ORDER_FLOWS } from '../modules/orders/index.js';
+import { ORDER_CANCELLATION, ORDER_FLOWS, type OrderFlows } from '../modules/orders/index.js';
 import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow } from './cancel-order.js';
 import { notifierFor } from './notice-senders.js';
@@ -33,7 +33,10 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
  *   incidents.ts         what a flow could not put right, for staff (a hand-over after the hold ended, a notice the
  *                        sender refused for good): listed with a sentence, resolved with a note
- *                        (routes.ts: `/api/workflows/incidents`, ADMIN only; the console's Order incidents page)
+ *                        (routes.ts: `/api/workflows/incidents`, ADMIN or the store's manager; the console's Order
+ *                        incidents page)
+ *   routes.ts            also `POST /api/orders/:id/refund`: a picked-up order's payment back, once (the console's
+ *                        Orders page asks first)
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
  * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the
@@ -53,6 +56,8 @@ export interface Workflows {
   /** The ports the layer fills for modules. */
   readonly provisions: readonly Provision[];
   readonly outbox: NotificationOutbox;
+  /** What the layer's routes may do to an order (refund it), when the orders module is there. */
+  readonly orders: () => OrderFlows | undefined;
   /** Schedules the notification sender on the hub's job runner (every second; also after each commit with a notice). */
   start(): Promise<void>;
   /**
@@ -91,6 +96,7 @@ export function createWorkflows(ctx: HubContext): Workflows {
   return {
     provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
     outbox,
+    orders,
     async start() {
       // Notices due again (a send that failed, a hub that died after its commit) go out within a second, from one
       // hub process at a time; a commit that wrote a notice still sends it at once from its own process (drainSoon).

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { assertOwner, isHeadOffice, principalOf, requireRole, storeOf } from '../kernel/access.js';
 import type { Db } from '../db/db.js';
+import { storesOf, type OrderFlows } from '../modules/orders/index.js';
 import { IncidentDesk } from './incidents.js';
 
 const listQuery = z
@@ -13,6 +14,9 @@ const listQuery = z
   })
   .strict();
 const incidentParams = z.object({ id: uuidSchema });
+const orderParams = z.object({ id: uuidSchema });
+/** Nothing to say: the whole amount is refunded (an empty body, or none). */
+const refundBody = z.strictObject({}).optional();
 const resolveBody = z
   .object({
     note: z
@@ -29,8 +33,14 @@ const resolveBody = z
  * `GET /api/workflows/incidents?state=OPEN|RESOLVED&after=&limit=`: a page of incidents, newest first, each with a
  * sentence saying what happened, and `next` (the `after` of the next page). `POST /api/workflows/incidents/:id/resolve
  * {note}`: resolves it once (who and when recorded); 409 after. Another store's incident is, to a manager, missing.
+ * `POST /api/orders/:id/refund`: refunds a picked-up order's payment in full, once (head office, or a manager of a
+ * store the order belongs to; to another store it is missing); 409 when it is not picked up and paid, or was refunded.
  */
-export function workflowRoutes(db: Db, now: () => number): Router {
+export function workflowRoutes(
+  db: Db,
+  now: () => number,
+  orders: () => OrderFlows | undefined = () => undefined,
+): Router {
   const desk = new IncidentDesk(db, now);
   const r = Router();
   r.get('/workflows/incidents', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
@@ -52,6 +62,17 @@ export function workflowRoutes(db: Db, now: () => number): Router {
       assertOwner(req, [store], { entity: 'incident', id });
     }
     res.json(await desk.resolve(id, p.userId, note));
+  });
+  r.post('/orders/:id/refund', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
+    const { id } = parseOrThrow(orderParams, req.params, 'order id');
+    parseOrThrow(refundBody, req.body, 'refund');
+    const flows = orders();
+    const seen = flows && (await flows.get(db, id));
+    if (!flows || !seen) throw new NotFoundError('order', id);
+    const p = assertOwner(req, storesOf(seen), { entity: 'order', id });
+    const refunded = await flows.refund(db, id, p.kind === 'user' ? p.userId : null);
+    if (!refunded) throw new NotFoundError('order', id);
+    res.json(refunded);
   });
   return r;
 }

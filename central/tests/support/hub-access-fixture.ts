@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { waitFor } from './wait-for.js';
 
 export const PASSWORD = 'a long enough password 123';
 export const SKU = 'MATRIX-MUG';
@@ -149,6 +150,25 @@ export async function hubAccessFixture(t: TestHub) {
     ],
     0,
   );
+  // an order handed over at store A and paid (its payment captured): the refund's target
+  const refundable = await placeAtA('order to refund', 'PICKUP');
+  await t.hub.sync.repo.applyBatch(
+    a.id,
+    [
+      {
+        origin: a.id,
+        seq: 5,
+        hlc: hlcEncode({ wallMs: Date.now(), counter: 5, node: a.id }),
+        type: 'reservation.picked-up',
+        payload: { reservationId: refundable.reservationId },
+      },
+    ],
+    0,
+  );
+  await waitFor('the refundable order’s payment captured', async () => {
+    const r = await t.call('GET', `/api/orders/${refundable.id}`, undefined, { cookie: admin });
+    return r.body.paymentCapturedAt ? r : undefined;
+  });
   const incidents = await must('incidents', t.call('GET', '/api/workflows/incidents', undefined, { cookie: admin }));
   const incident = incidents.items.find((i: { orderId: string }) => i.orderId === handedOverLate.id);
   if (!incident) throw new Error(`fixture: no incident for order ${handedOverLate.id}: ${JSON.stringify(incidents)}`);
@@ -199,6 +219,7 @@ export async function hubAccessFixture(t: TestHub) {
     order,
     cancellable,
     curbside,
+    refundable,
     incident,
     jobRun,
     cartCustomer,

@@ -58,6 +58,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
       fulfilment: { type: 'PICKUP', storeId: fx.a.id },
     }),
     'POST /api/orders/:id/cancel': () => ({}),
+    'POST /api/orders/:id/refund': () => ({}),
     'POST /api/orders/:id/check-in': () => ({ parkingSpot: '7' }),
     'POST /api/reservations': () => ({
       storeId: fx.a.id,
@@ -92,6 +93,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/customers/')) return fx.customer.id;
     if (p === '/api/orders/:id/cancel') return fx.cancellable.id;
     if (p === '/api/orders/:id/check-in') return fx.curbside.id;
+    if (p === '/api/orders/:id/refund') return fx.refundable.id;
     if (p.startsWith('/api/orders/')) return fx.order.id;
     if (p === '/api/reservations/:id/release') return fx.releasable.id;
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;

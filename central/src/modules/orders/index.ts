@@ -25,6 +25,7 @@ export {
 export { SimulatedWarehouse } from './warehouse.js';
 export type { Order, OrderCancellation } from './types.js';
 export type { OrderFlows } from './order-flows.js';
+export { storesOf } from './order-owners.js';
 export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
 
 const sagas = new WeakMap<

@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/db.js';
+import { ConflictError } from '@storefleet/shared';
+import type { Db, Queryable } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
 import { compensationsWithoutHold } from './saga-rules.js';
@@ -93,6 +94,59 @@ export class OrderFlows {
           ),
     );
     return turned;
+  }
+
+  /**
+   * Refunds a picked-up order's captured payment in full, once. The request is written first (`REFUND_REQUESTED`,
+   * with who asked and the amount, under the order's row lock) and committed; only then is the provider asked to refund
+   * by the order's key (idempotent), and `REFUNDED` recorded. A provider call that fails leaves the request standing: the
+   * same refund asked again calls the provider again, never a second refund. Refused (ConflictError) for an order that
+   * is not picked up, whose payment is not captured yet, or that was refunded already; undefined for no such order.
+   */
+  async refund(db: Db, orderId: string, by: string | null): Promise<Order | undefined> {
+    const asked = await db.transaction(async (tx) => {
+      const repo = new OrderRepository(tx);
+      const order = await repo.lock(orderId);
+      if (!order) return undefined;
+      if (order.status === 'CONFIRMED')
+        throw new ConflictError(`order ${orderId} is CONFIRMED, not handed over yet: cancel it instead`, {
+          status: order.status,
+        });
+      if (order.status !== 'PICKED_UP')
+        throw new ConflictError(`order ${orderId} is ${order.status}; only a picked-up order is refunded`, {
+          status: order.status,
+        });
+      if (order.paymentCapturedAt === null)
+        throw new ConflictError(`the payment of order ${orderId} is still being captured; try again in a minute`);
+      const events = await repo.events(orderId);
+      const refunded = events.find((e) => e.kind === 'REFUNDED');
+      if (refunded)
+        throw new ConflictError(`order ${orderId} was already refunded at ${new Date(refunded.at).toISOString()}`, {
+          refundedAt: refunded.at,
+        });
+      if (!events.some((e) => e.kind === 'REFUND_REQUESTED'))
+        await repo.addEvent(
+          orderId,
+          'REFUND_REQUESTED',
+          { amountMinor: order.totalMinor, currency: order.currency, by },
+          this.deps.now(),
+        );
+      return order;
+    });
+    if (!asked) return undefined;
+    await this.deps.saga().deps.payments.void(orderId);
+    await db.transaction(async (tx) => {
+      const repo = new OrderRepository(tx);
+      await repo.lock(orderId);
+      if (!(await repo.events(orderId)).some((e) => e.kind === 'REFUNDED'))
+        await repo.addEvent(
+          orderId,
+          'REFUNDED',
+          { amountMinor: asked.totalMinor, currency: asked.currency },
+          this.deps.now(),
+        );
+    });
+    return new OrderRepository(db).get(orderId);
   }
 
   /** Runs what a cancelled order owes (after `cancel` committed) and answers the order as it ends. */

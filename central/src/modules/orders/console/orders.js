@@ -174,12 +174,7 @@ export default {
                   confirm: `Refund ${amount}`,
                 });
                 if (!yes) return;
-                await act(
-                  o,
-                  'refund',
-                  `/api/workflows/orders/${o.id}/refund`,
-                  () => `Order ${orderNo(o)}: ${amount} refunded.`,
-                );
+                await act(o, 'refund', `/api/orders/${o.id}/refund`, () => `Order ${orderNo(o)}: ${amount} refunded.`);
               },
             },
             'Refund…',
