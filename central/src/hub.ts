@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -274,6 +275,11 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     });
   });
   app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
+  // Browsers ask every site for /favicon.ico; the console's pages name none, so both paths give the hub's SVG icon.
+  const favicon = fileURLToPath(new URL('./favicon.svg', import.meta.url));
+  app.get(['/favicon.ico', '/favicon.svg'], (_req, res) =>
+    res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }),
+  );
   app.use(consoleStatic(modules));
 
   const api = express.Router();

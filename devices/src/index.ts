@@ -14,5 +14,6 @@ export * from './serial/rate-meter.js';
 export * from './emulators/rfid-floor.js';
 export * from './emulators/simple-emulators.js';
 export * from './emulators/random.js';
+export * from './emulators/shelf-drift.js';
 export * from './reconcile/rfid-reconciler.js';
 export * from './reconcile/window-coverage.js';

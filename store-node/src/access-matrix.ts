@@ -42,6 +42,8 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/pair.js', EVERYONE],
   ['GET', '/store.css', EVERYONE],
   ['GET', '/store.js', EVERYONE],
+  ['GET', '/favicon.ico', EVERYONE, 'the node’s icon (an SVG), asked for by every browser'],
+  ['GET', '/favicon.svg', EVERYONE],
   ['GET', '/shared/*', EVERYONE, 'browser helpers for every page'],
   // pairing: codes are minted and devices unpaired only on the node's own staff screens
   ['POST', '/api/pairing/codes', 'allow deny  deny  deny', 'trusted staff screens only'],

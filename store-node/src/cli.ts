@@ -3,10 +3,12 @@ import { createLogger, exitOnFatalErrors, stopOnSignals } from '@storefleet/shar
 import { createStoreNode } from './store-node.js';
 import { storeNodeConfigFromEnv } from './config.js';
 import { EmulatedDevices } from './demo/emulated-devices.js';
+import { receiveOpeningStock } from './demo/opening-stock.js';
 
 /**
  * Runs one store node from environment variables (see README); stops cleanly on SIGINT/SIGTERM.
  * STORE_EMULATE_DEVICES=1 adds emulated RFID reader, scanner, scale and printer on ptys beside the database.
+ * STORE_DEMO_STOCK=1 (`npm start`) receives an opening delivery of every product once the catalog is in.
  */
 const config = storeNodeConfigFromEnv();
 const deviceDir = join(dirname(config.dbPath!), 'devices', basename(config.dbPath!, '.sqlite'));
@@ -21,12 +23,14 @@ const node = createStoreNode({
 });
 exitOnFatalErrors(node.log);
 await node.start();
-if (emulated) {
+const demoStock = process.env.STORE_DEMO_STOCK === '1';
+if (emulated || demoStock) {
   const wait = setInterval(() => {
     if (node.sync.bootstrap?.progress().state === 'running' || node.sync.bootstrap?.progress().state === 'pending')
       return;
     clearInterval(wait);
-    emulated.follow(node);
+    if (demoStock) receiveOpeningStock(node, config.name ?? 'store');
+    emulated?.follow(node);
   }, 1000);
   wait.unref();
 }

@@ -314,6 +314,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     next();
   });
+  // Browsers ask every site for /favicon.ico: the node's icon is an SVG (also at /favicon.svg, from the static files).
+  const favicon = fileURLToPath(new URL('./ui/static/favicon.svg', import.meta.url));
+  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);

@@ -53,7 +53,7 @@ const RULES: Rule[] = [
   [
     'Health & Beauty',
     w(
-      'shampoo|conditioner|body wash|anti-transpirant|lotion|soap|seife|toothpaste|zahnpasta|deodorant|cosmetic|lip balm|lipstick|chap stick|chapstick|sunscreen|gauze|gauze pad|bandage|cotton swab|petroleum jelly|vaseline',
+      'shampoo|conditioner|moisturizer|hand cream|body wash|anti-transpirant|lotion|soap|seife|toothpaste|zahnpasta|deodorant|cosmetic|lip balm|lipstick|chap stick|chapstick|sunscreen|gauze|gauze pad|bandage|cotton swab|petroleum jelly|vaseline',
     ),
     [199, 999],
   ],

@@ -43,6 +43,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/healthz', PUBLIC],
   ['GET', '/metrics', ADMIN_ONLY, 'an ADMIN, or the monitoring with the metrics token (config, not a role here)'],
   ['GET', '/', PUBLIC, 'answers 302: a redirect to the console'],
+  ['GET', '/favicon.ico', PUBLIC, 'the hub’s icon (an SVG), asked for by every browser'],
+  ['GET', '/favicon.svg', PUBLIC],
   ['GET', '/console/*', PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
   ['GET', '/shared/*', PUBLIC, 'browser helpers shared by the console and the store pages'],
   ['POST', '/api/auth/login', PUBLIC, 'a stale or foreign credential must not stop a sign-in'],

@@ -36,7 +36,10 @@ const SEGMENT = '[^/]+';
  */
 export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: READ, path: /^\/healthz$/ },
-  { methods: READ, path: /^\/(?:kiosk\.html|kiosk\.js|store\.css|store\.js|pair\.html|pair\.js)$/ },
+  {
+    methods: READ,
+    path: /^\/(?:kiosk\.html|kiosk\.js|store\.css|store\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
+  },
   { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ }, // no `..`, no encoded characters
   { methods: READ, path: /^\/api\/catalog\/products$/ },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },

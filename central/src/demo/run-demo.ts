@@ -1,0 +1,421 @@
+/**
+ * The demo `npm start` runs, as a function (demo.ts is its command line; the demo tests call this): one hub on
+ * embedded PGlite and N store nodes (child processes with their own SQLite files), seeded on first run with a demo
+ * admin, stores, a distribution centre, a 2,000-product catalog, shoppers and a few orders. It resolves only once
+ * the hub and every store node answer `/healthz` and every store's opening delivery has reached the hub, saying what
+ * it waits for meanwhile; then every URL it prints answers. Everything lives in `dataDir`; delete it to start over.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { hlcEncode } from '@storefleet/shared';
+import { createHub, type Hub } from '../hub.js';
+import { parseCsv } from './csv.js';
+import { demoStore, type DemoStore } from './demo-stores.js';
+import { DEMO_CUSTOMERS } from './demo-customers.js';
+import { DEMO_DC, dcQuantity, demoOrders } from './demo-stock.js';
+
+export interface DemoOptions {
+  readonly stores: number;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel?: string;
+  readonly metricsToken?: string | undefined;
+  /** Where the store nodes' output goes (default: this process's). */
+  readonly childOutput?: 'inherit' | 'ignore';
+  /** Each line of progress while it starts ("starting 3 store nodes… 2 of 3 ready"). */
+  readonly progress?: (line: string) => void;
+  /** How long the store nodes may take to answer and be stocked (default 180 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface RunningDemo {
+  readonly hub: Hub;
+  readonly hubUrl: string;
+  readonly stores: readonly (DemoStore & { readonly url: string; readonly storeId: string })[];
+  readonly dcId: string;
+  readonly admin: { readonly email: string; readonly password: string };
+  readonly secretsFile: string;
+  /** The lines `npm start` prints once everything answers. */
+  readonly banner: string;
+  /** Stops the store nodes, then the hub. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface DemoSecrets {
+  admin: { email: string; password: string };
+  stores: Record<string, { storeId: string; secret: string }>;
+}
+
+/** A start that failed for a reason a person can act on (a port in use): the message says what to do. */
+export class DemoStartError extends Error {}
+
+export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
+  const say = o.progress ?? (() => {});
+  const dataDir = resolve(o.dataDir);
+  const secretsFile = join(dataDir, 'demo-credentials.json');
+  mkdirSync(join(dataDir, 'stores'), { recursive: true });
+  const secrets: DemoSecrets = existsSync(secretsFile)
+    ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as DemoSecrets)
+    : { admin: { email: 'admin@storefleet.local', password: randomBytes(9).toString('base64url') }, stores: {} };
+  const saveSecrets = () => {
+    writeFileSync(secretsFile, JSON.stringify(secrets, null, 2));
+    chmodSync(secretsFile, 0o600);
+  };
+
+  say(`starting the hub on port ${o.port}…`);
+  const hub = await createHub({
+    mode: 'demo', // the payment provider and the warehouse are simulators
+    dataDir: join(dataDir, 'hub'),
+    port: o.port,
+    host: '127.0.0.1',
+    logLevel: o.logLevel ?? 'warn',
+    metricsToken: o.metricsToken,
+  });
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((done) => {
+            if (c.exitCode !== null || c.signalCode !== null) return done();
+            c.once('exit', () => done());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+          }),
+      ),
+    );
+    await hub.stop();
+  };
+
+  let hubUrl: string;
+  try {
+    hubUrl = await hub.start();
+  } catch (err) {
+    await hub.stop();
+    throw (err as { code?: string }).code === 'EADDRINUSE'
+      ? new DemoStartError(
+          `Port ${o.port} on 127.0.0.1 is already in use (another demo or program?): stop it, or start with --port <another>.`,
+        )
+      : new DemoStartError(`The hub could not start: ${(err as Error).message}`);
+  }
+  try {
+    const api = await adminApi(hub, hubUrl, secrets, saveSecrets, dataDir);
+    say('seeding the catalog, stores, distribution centre and shoppers…');
+    await seedCatalog(api, say);
+    for (let i = 0; i < o.stores; i++) {
+      const s = demoStore(i);
+      if (secrets.stores[s.code]) continue;
+      const { credential } = await api<{ credential: { storeId: string; secret: string } }>('POST', '/api/locations', {
+        ...s,
+        kind: 'STORE',
+      });
+      secrets.stores[s.code] = credential;
+      saveSecrets();
+    }
+    const dcId = await seedDistributionCentre(hub, api);
+    const customers = await seedCustomers(api);
+
+    const cli = fileURLToPath(new URL('../../../store-node/src/cli.ts', import.meta.url));
+    const stores = Array.from({ length: o.stores }, (_, i) => {
+      const s = demoStore(i);
+      return { ...s, url: `http://127.0.0.1:${o.port + 1 + i}`, storeId: secrets.stores[s.code]!.storeId };
+    });
+    const exited = new Map<string, string>();
+    for (const s of stores) {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli], {
+        stdio: ['ignore', o.childOutput ?? 'inherit', o.childOutput ?? 'inherit'],
+        env: {
+          ...process.env,
+          PORT: new URL(s.url).port,
+          STORE_DB: join(dataDir, 'stores', `${s.code}.sqlite`),
+          STORE_NAME: s.name,
+          HUB_URL: hubUrl,
+          STORE_ID: s.storeId,
+          STORE_SECRET: secrets.stores[s.code]!.secret,
+          LOG_LEVEL: o.logLevel ?? 'warn',
+          STORE_EMULATE_DEVICES: '1',
+          STORE_DEMO_STOCK: '1', // an opening delivery of every product, once
+          STORE_MODE: 'demo', // the card terminal is the simulator
+        },
+      });
+      child.on('exit', (code, signal) => {
+        exited.set(s.code, String(signal ?? code));
+        if (!stopping) console.error(`store node ${s.code} exited (${signal ?? code}); the others keep running`);
+      });
+      children.push(child);
+    }
+
+    const deadline = Date.now() + (o.readyTimeoutMs ?? 180_000);
+    const n = stores.length;
+    await waitFor(`starting ${n} store node${n === 1 ? '' : 's'}…`, 'ready', n, deadline, say, exited, async () => {
+      const up = await Promise.all(stores.map((s) => answers(`${s.url}/healthz`)));
+      return up.filter(Boolean).length;
+    });
+    const catalogSize = Number(
+      (await hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_products')).rows[0]!.n,
+    );
+    await waitFor(
+      'stocking the stores (opening deliveries to the hub)…',
+      'stocked',
+      n,
+      deadline,
+      say,
+      exited,
+      async () => {
+        const { rows } = await hub.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM inventory_stock WHERE store_id = ANY($1::uuid[]) GROUP BY store_id`,
+          [stores.map((s) => s.storeId)],
+        );
+        return rows.filter((r) => Number(r.n) >= catalogSize).length;
+      },
+    );
+    say('placing the demo orders…');
+    const orders = await placeDemoOrders(
+      api,
+      stores,
+      customers.map((c) => c.id),
+    );
+
+    const banner = bannerOf({ hubUrl, dataDir, secretsFile, admin: secrets.admin, stores, orders, customers });
+    return { hub, hubUrl, stores, dcId, admin: secrets.admin, secretsFile, banner, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
+
+/** Signs in as the demo admin (created on first run) and returns a caller of the hub's API with that session. */
+async function adminApi(
+  hub: Hub,
+  hubUrl: string,
+  secrets: DemoSecrets,
+  saveSecrets: () => void,
+  dataDir: string,
+): Promise<Api> {
+  if (!(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
+    await hub.auth.createUser({ ...secrets.admin, name: 'Demo Admin', role: 'ADMIN' });
+    saveSecrets();
+  }
+  const login = await fetch(`${hubUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(secrets.admin),
+  });
+  if (!login.ok)
+    throw new DemoStartError(`the demo admin could not sign in (${login.status}); delete ${dataDir} to start over`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(hubUrl + path, {
+      method,
+      headers: { cookie, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+    return res.json() as Promise<T>;
+  };
+}
+
+/** The 2,000-product catalog from demo-catalog.csv, once. */
+async function seedCatalog(api: Api, say: (line: string) => void): Promise<void> {
+  const { items: some } = await api<{ items: unknown[] }>('GET', '/api/catalog/products?limit=1');
+  if (some.length) return;
+  const items = catalogRows().map(({ sku, gtin, name, brand, size, category, priceMinor, taxClass }) => ({
+    sku,
+    gtin,
+    name,
+    brand: brand || null,
+    size: size || null,
+    category,
+    priceMinor,
+    taxClass,
+  }));
+  for (let i = 0; i < items.length; i += 1000) {
+    await api('POST', '/api/catalog/products/import', { items: items.slice(i, i + 1000) });
+    say(`catalog: ${Math.min(i + 1000, items.length)}/${items.length} products`);
+  }
+}
+
+interface CatalogRow {
+  sku: string;
+  gtin: string;
+  name: string;
+  brand: string;
+  size: string;
+  category: string;
+  priceMinor: number;
+  taxClass: string;
+}
+function catalogRows(): CatalogRow[] {
+  const [, ...rows] = parseCsv(readFileSync(new URL('./demo-catalog.csv', import.meta.url), 'utf8'));
+  return rows
+    .filter((r) => r.length >= 8)
+    .map(([sku, gtin, name, brand, size, category, price, taxClass]) => ({
+      sku: sku!,
+      gtin: gtin!,
+      name: name!,
+      brand: brand!,
+      size: size!,
+      category: category!,
+      priceMinor: Number(price),
+      taxClass: taxClass!,
+    }));
+}
+
+/**
+ * The distribution centre SHIP orders draw from (orders' RESERVE asks `dcsCovering`): registered once, and stocked
+ * with every product as the warehouse's own system would report its receipts — `stock.moved` RECEIVE events from
+ * the DC as origin, one seq per product in sku order, so a restart re-sends the same seqs and the hub skips them.
+ */
+async function seedDistributionCentre(hub: Hub, api: Api): Promise<string> {
+  const { items } = await api<{ items: { id: string; code: string }[] }>('GET', '/api/locations?kind=DC&limit=1000');
+  const dcId =
+    items.find((l) => l.code === DEMO_DC.code)?.id ??
+    (await api<{ location: { id: string } }>('POST', '/api/locations', { ...DEMO_DC, kind: 'DC' })).location.id;
+  const products = catalogRows().sort((a, b) => (a.sku < b.sku ? -1 : 1));
+  const at = Date.now();
+  for (let i = 0; i < products.length; i += 500) {
+    const events = products.slice(i, i + 500).map((p, j) => ({
+      origin: dcId,
+      seq: i + j + 1,
+      hlc: hlcEncode({ wallMs: at, counter: i + j, node: dcId }),
+      type: 'stock.moved',
+      payload: { sku: p.sku, delta: dcQuantity(p.sku, p.category), kind: 'RECEIVE', at },
+    }));
+    await hub.sync.repo.applyBatch(dcId, events, 0);
+  }
+  return dcId;
+}
+
+interface SeededCustomer {
+  readonly id: string;
+  /** The card number the hub gave them (absent on a hub without loyalty cards). */
+  readonly loyaltyCard?: string | null;
+}
+
+/** The demo shoppers, once (found again by e-mail), in DEMO_CUSTOMERS order. */
+async function seedCustomers(api: Api): Promise<SeededCustomer[]> {
+  const out: SeededCustomer[] = [];
+  for (const c of DEMO_CUSTOMERS) {
+    const { items } = await api<{ items: SeededCustomer[] }>(
+      'GET',
+      `/api/customers?email=${encodeURIComponent(c.email)}&limit=1`,
+    );
+    out.push(
+      items[0] ??
+        (await api<SeededCustomer>('POST', '/api/customers', { name: c.name, email: c.email, phone: c.phone })),
+    );
+  }
+  return out;
+}
+
+interface PlacedOrder {
+  readonly what: string;
+  readonly status: string;
+  readonly number: string | null;
+}
+
+/**
+ * Two pickups held at each store (the pickup desk has something to hand over) and one order shipped from the
+ * distribution centre. Each has a fixed placeKey: placing again on a restart returns the order already placed.
+ */
+async function placeDemoOrders(
+  api: Api,
+  stores: readonly (DemoStore & { storeId: string })[],
+  customers: readonly string[],
+): Promise<PlacedOrder[]> {
+  const skus = catalogRows()
+    .map((p) => p.sku)
+    .sort();
+  const placed: PlacedOrder[] = [];
+  for (const o of demoOrders(stores, customers, skus)) {
+    const order = await api<{ status: string; number?: string | null; failure?: string | null }>(
+      'POST',
+      '/api/orders',
+      o.body,
+    );
+    placed.push({ what: o.what, status: order.status, number: order.number ?? null });
+  }
+  return placed;
+}
+
+/** Polls `count` until it reaches `n`, saying each new count; throws when a store node exits or time runs out. */
+async function waitFor(
+  what: string,
+  state: string,
+  n: number,
+  deadline: number,
+  say: (line: string) => void,
+  exited: ReadonlyMap<string, string>,
+  count: () => Promise<number>,
+): Promise<void> {
+  let last = -1;
+  for (;;) {
+    const k = await count();
+    if (k !== last) say(`${what} ${k} of ${n} ${state}`);
+    last = k;
+    if (k >= n) return;
+    if (exited.size)
+      throw new DemoStartError(
+        `store node ${[...exited].map(([code, why]) => `${code} (${why})`).join(', ')} exited before it was ${state}: see its output above`,
+      );
+    if (Date.now() > deadline) throw new DemoStartError(`gave up waiting: ${what} ${k} of ${n} ${state}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function bannerOf(d: {
+  hubUrl: string;
+  dataDir: string;
+  secretsFile: string;
+  admin: { email: string; password: string };
+  stores: readonly (DemoStore & { url: string })[];
+  orders: readonly PlacedOrder[];
+  customers: readonly SeededCustomer[];
+}): string {
+  const shoppers = DEMO_CUSTOMERS.map((c, i) => {
+    const card = d.customers[i]?.loyaltyCard;
+    return `    ${c.name.padEnd(16)} ${card ? `card ${card}  ` : ''}${c.phone}  ${c.email}`;
+  }).join('\n');
+  const notDone = d.orders.filter((o) => o.status !== 'CONFIRMED' && o.status !== 'PICKED_UP');
+  return `
+Storefleet is running.
+  Admin console:        ${d.hubUrl}/console/   health: ${d.hubUrl}/healthz
+  Metrics:              ${d.hubUrl}/metrics (signed in as the admin, or Authorization: Bearer $HUB_METRICS_TOKEN)
+  Sign in as:           ${d.admin.email} / ${d.admin.password}
+                        (kept in ${d.secretsFile}; also: curl -c jar -H 'content-type: application/json' \\
+                         -d '{"email":"${d.admin.email}","password":"…"}' ${d.hubUrl}/api/auth/login)
+  Store nodes:
+${d.stores
+  .map(
+    (s) =>
+      `  ${s.code} ${s.name.padEnd(24)} ${s.url}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · handheld /handheld.html)`,
+  )
+  .join('\n')}
+  Distribution centre:  ${DEMO_DC.code} ${DEMO_DC.name} (ships SHIP orders; holds every product)
+  Demo shoppers (find them at a kiosk or lane by card, phone or e-mail):
+${shoppers}
+  Demo orders:          ${d.orders.length - notDone.length} of ${d.orders.length} confirmed (two pickups waiting at each store, one shipped)${
+    notDone.length
+      ? `\n                        not confirmed: ${notDone.map((o) => `${o.what} (${o.status})`).join(', ')}`
+      : ''
+  }
+Press Ctrl-C to stop.`;
+}

@@ -1,0 +1,152 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../src/demo/run-demo.js';
+
+const METRICS_TOKEN = 'demo-test-metrics-token-0123456789';
+
+/**
+ * `npm start` as a person sees it (run-demo.ts is what demo.ts runs): it says what it waits for, and once it prints
+ * the URLs every one of them answers at once; every product is on every store's shelves, pickups wait at each store,
+ * and an order shipped from the distribution centre completes. The demo runs on its own embedded PGlite.
+ */
+describe('npm start (the demo)', () => {
+  let demo: RunningDemo;
+  const progress: string[] = [];
+  let fetchedAtOnce: { url: string; status: number }[] = [];
+
+  beforeAll(async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    demo = await startDemo({
+      stores: 2,
+      port,
+      dataDir: mkdtempSync(join(tmpdir(), 'sf-demo-')),
+      logLevel: 'silent',
+      metricsToken: METRICS_TOKEN,
+      childOutput: 'ignore',
+      progress: (line) => progress.push(line),
+    });
+    // What a person does the moment the banner appears: open every address it printed.
+    const urls = [...new Set(demo.banner.match(/http:\/\/127\.0\.0\.1:\d+[^\s)]*/g) ?? [])].filter(
+      (u) => !u.endsWith('/api/auth/login'), // the sign-in is a POST (the curl line shows how)
+    );
+    const storePages = demo.stores.flatMap((s) =>
+      ['/pos.html', '/kiosk.html', '/pickup.html', '/handheld.html', '/favicon.ico'].map((p) => s.url + p),
+    );
+    fetchedAtOnce = await Promise.all(
+      [...urls, ...storePages, `${demo.hubUrl}/favicon.ico`].map(async (url) => {
+        const res = await fetch(url, {
+          headers: url.endsWith('/metrics') ? { authorization: `Bearer ${METRICS_TOKEN}` } : {},
+        });
+        await res.arrayBuffer();
+        return { url, status: res.status };
+      }),
+    );
+  }, 300_000);
+  afterAll(() => demo?.stop(), 60_000);
+
+  it('says what it waits for, and every URL it prints answers the moment it prints them', () => {
+    expect(progress).toContain('starting 2 store nodes… 2 of 2 ready');
+    expect(progress).toContain('stocking the stores (opening deliveries to the hub)… 2 of 2 stocked');
+    expect(demo.banner).toContain('Storefleet is running.');
+    for (const s of demo.stores) expect(demo.banner).toContain(`${s.url}/`);
+    expect(fetchedAtOnce.length).toBeGreaterThanOrEqual(2 + 2 * 6);
+    expect(fetchedAtOnce.filter((f) => f.status !== 200)).toEqual([]);
+  });
+
+  it('stocks every demo product at every demo store, in quantities that fit the product', async () => {
+    const catalog = Number(
+      (await demo.hub.db.query<{ n: number }>('SELECT count(*)::int AS n FROM catalog_products')).rows[0]!.n,
+    );
+    expect(catalog).toBe(2000);
+    for (const s of demo.stores) {
+      const { rows } = await demo.hub.db.query<{ n: number; empty: number }>(
+        'SELECT count(*)::int AS n, count(*) FILTER (WHERE on_hand <= 0)::int AS empty FROM inventory_stock WHERE store_id = $1',
+        [s.storeId],
+      );
+      expect({ store: s.code, ...rows[0] }).toEqual({ store: s.code, n: catalog, empty: 0 });
+      // a store shelves bottles of water by the dozen and a handful of kettles
+      const { rows: byCategory } = await demo.hub.db.query<{ category: string; lo: number; hi: number }>(
+        `SELECT c.category, min(s.on_hand)::int AS lo, max(s.on_hand)::int AS hi FROM inventory_stock s
+         JOIN catalog_products c ON c.sku = s.sku WHERE s.store_id = $1 GROUP BY c.category`,
+        [s.storeId],
+      );
+      const range = Object.fromEntries(byCategory.map((r) => [r.category, [r.lo, r.hi]]));
+      expect(range.Beverages![0]).toBeGreaterThanOrEqual(20); // less the odd demo order's hold
+      expect(range['Home & Kitchen']![1]).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('prices products as a shop would: tea a few dollars, nothing in the pantry at $40', async () => {
+    const { rows } = await demo.hub.db.query<{ name: string; category: string; price: number }>(
+      'SELECT name, category, price_minor::int AS price FROM catalog_products',
+    );
+    const teas = rows.filter((r) => /\b(herbal|green|black|iced) tea\b/i.test(r.name));
+    expect(teas.length).toBeGreaterThan(3);
+    for (const t of teas) expect(t.price, t.name).toBeGreaterThanOrEqual(199);
+    for (const t of teas) expect(t.price, t.name).toBeLessThanOrEqual(549);
+    const dearGroceries = rows.filter(
+      (r) => ['Pantry', 'Produce', 'Snacks', 'Dairy', 'Bakery'].includes(r.category) && r.price > 1299,
+    );
+    expect(dearGroceries).toEqual([]);
+  });
+
+  it('has pickups waiting at every store’s pickup desk, for shoppers a kiosk can find', async () => {
+    for (const s of demo.stores) {
+      const res = await fetch(`${s.url}/api/bopis/pickups?limit=100`);
+      const { items } = (await res.json()) as { items: { status: string; customerRef: string }[] };
+      expect(items.filter((p) => p.status === 'CONFIRMED').length, s.code).toBeGreaterThanOrEqual(2);
+    }
+    expect(demo.banner).toMatch(/Maria Gonzalez .*\+1 212 555 0110 {2}maria\.gonzalez@example\.com/);
+    expect(demo.banner).toContain('Demo orders:          5 of 5 confirmed');
+  });
+
+  it('ships an order from the distribution centre: a new SHIP order is held there and completes', async () => {
+    const admin = await fetch(`${demo.hubUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demo.admin),
+    });
+    const cookie = (admin.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(demo.hubUrl + path, {
+        method,
+        headers: { cookie, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const customer = (await call('POST', '/api/customers', { name: 'Ship Tester' })).body.id as string;
+    const placed = await call('POST', '/api/orders', {
+      customerId: customer,
+      placeKey: 'demo-test-ship-order',
+      lines: [
+        { sku: 'SF-01500', qty: 3 },
+        { sku: 'SF-00042', qty: 1 },
+      ],
+      fulfilment: { type: 'SHIP' },
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ status: 'CONFIRMED', fulfilment: { type: 'SHIP', locationId: demo.dcId } });
+    const held = await demo.hub.db.query<{ reserved: number }>(
+      'SELECT reserved::int FROM inventory_stock WHERE store_id = $1 AND sku = $2',
+      [demo.dcId, 'SF-01500'],
+    );
+    expect(held.rows[0]!.reserved).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the RFID floor drifts: a few tags missing or extra, and the handheld’s drift report shows them', async () => {
+    const s = demo.stores[0]!;
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${s.url}/api/devices/rfid/report`);
+          const body = (await res.json()) as { items?: { drift: number }[] };
+          return (body.items ?? []).filter((i) => i.drift !== 0).length;
+        },
+        { timeout: 120_000, interval: 2000 },
+      )
+      .toBeGreaterThan(0);
+  }, 150_000);
+});
