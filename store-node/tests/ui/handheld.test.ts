@@ -3,22 +3,9 @@ import type { Browser, Page } from 'playwright-core';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
 import { HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
 import { type HandheldStore, startHandheldStore } from '../support/handheld-store.js';
+import { smallTargets } from '../support/targets.js';
 
 const WAIT = { timeout: 30_000 };
-
-/** Every visible button, input, select, tab and link smaller than 44×44 CSS px, as "what: w×h". */
-export async function smallTargets(page: Page): Promise<string[]> {
-  const small: string[] = [];
-  for (const el of await page.locator('button, input, select, [role="tab"], a[href]').all()) {
-    const box = await el.boundingBox();
-    if (!box || !(await el.isVisible())) continue;
-    if (box.width < 44 || box.height < 44) {
-      const what = await el.evaluate((e) => `${e.tagName.toLowerCase()}#${e.id} “${e.textContent?.trim() ?? ''}”`);
-      small.push(`${what}: ${Math.round(box.width)}×${Math.round(box.height)}`);
-    }
-  }
-  return small;
-}
 
 async function expectAccessible(page: Page, state: string): Promise<void> {
   const found = await seriousAxeViolations(page);
@@ -221,7 +208,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld in Chromium at 3
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden', ...WAIT });
     await device('Lane 3 scanner').waitFor(WAIT);
-    expect(await focusedText(page)).toBe('Rename Lane 3 scanner');
+    await expect.poll(() => focusedText(page), WAIT).toBe('Rename Lane 3 scanner');
     await screenshot(page, 'handheld-devices-390');
     await page.reload();
     await device('Lane 3 scanner').waitFor(WAIT);

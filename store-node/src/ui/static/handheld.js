@@ -309,10 +309,13 @@ const STATES = {
 };
 let lastDevices = '';
 let devices = [];
+let asked = 0; // an answer to an older request (a refresh overtaken by a rename's) is not drawn
 
 async function refreshDevices() {
+  const mine = ++asked;
   try {
     const { items } = await api('GET', '/api/devices');
+    if (mine !== asked) return;
     const key = JSON.stringify(items.map((d) => [d.name, d.label, d.state, d.path, d.lastError]));
     if (key === lastDevices) return;
     lastDevices = key;

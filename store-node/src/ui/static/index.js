@@ -1,6 +1,6 @@
-// The store node's start page (staff): links to the staff pages. Kept out of index.html: the pages allow no inline
-// script (Content-Security-Policy).
-import { statusBar } from '/store.js';
+// The store node's start page (staff): what each screen is for, and what needs attention. Kept out of index.html: the
+// pages allow no inline script (Content-Security-Policy).
+import { api, h, statusBar } from '/store.js';
 
 statusBar('Storefleet');
 
@@ -11,3 +11,30 @@ document.getElementById('kiosk-open').addEventListener('click', () => confirm.sh
 document.getElementById('kiosk-go').addEventListener('click', () => {
   location.href = '/kiosk.html';
 });
+
+// Devices that are not working: a staff member opening the start page sees them before a customer does.
+const attention = document.getElementById('attention');
+let last = '';
+async function checkDevices() {
+  try {
+    const { items } = await api('GET', '/api/devices');
+    const down = items.filter((d) => d.state !== 'open' && d.state !== 'opening');
+    const text = down.map((d) => d.label).join(', ');
+    if (text === last) return;
+    last = text;
+    attention.replaceChildren(
+      down.length
+        ? h(
+            'p',
+            { class: 'notice' },
+            `${down.length === 1 ? 'A device is' : `${down.length} devices are`} not working: ${text}. `,
+            h('a', { href: '/handheld.html#devices' }, 'See devices'),
+          )
+        : '',
+    );
+  } catch {
+    // The status bar above already says when the node cannot be reached.
+  }
+}
+await checkDevices();
+setInterval(checkDevices, 10_000);
