@@ -60,6 +60,7 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['PATCH', '/api/locations/:id', ADMIN_ONLY],
   ['POST', '/api/locations/:id/credential', ADMIN_ONLY],
   ['GET', '/api/sync/lag-history', STORE_A, 'with ?storeId= of store A; the whole fleet’s series is ADMIN only'],
+  ['GET', '/api/sync/lag-targets', STORE_A, 'with ?storeId= of store A; every store’s figures are ADMIN only'],
   ['GET', '/api/sync/stores', ADMIN_ONLY],
   ['GET', '/api/sync/stores/:id', STORE_A],
   ['GET', '/api/sync/parked', ADMIN_ONLY],

@@ -41,6 +41,13 @@ export function syncRoutes(
     else assertRole(req, 'ADMIN'); // the whole fleet's series
     res.json({ storeId: q.storeId ?? null, items: await lag.series(now() - q.minutes * 60_000, q.storeId) });
   });
+  // Each store's worst and p95 lag over the window, against the "< 1 min" target (the console's fleet page).
+  r.get('/sync/lag-targets', async (req, res) => {
+    const q = parseOrThrow(lagQuery, req.query, 'query');
+    if (q.storeId) assertStoreAccess(req, q.storeId);
+    else assertRole(req, 'ADMIN');
+    res.json(await lag.targets(now() - q.minutes * 60_000, q.storeId));
+  });
   r.get('/sync/stores', requireRole('ADMIN'), async (_req, res) => {
     res.json({ items: await status.list() });
   });

@@ -117,10 +117,13 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
+    '/api/sync/lag-targets': `?storeId=${fx.a.id}`,
+    '/api/inventory/accuracy': `?storeIds=${fx.a.id}`,
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,
     '/api/inventory/incidents': `?storeId=${fx.a.id}`,
     '/api/inventory/nearby': `?sku=${SKU}&lat=40.7&lon=-74`,
     '/api/customers': '?name=Signed',
+    '/api/customers/search': '?q=Signed',
     '/api/sales/daily': `?store=${fx.a.id}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
