@@ -65,6 +65,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   ],
   ['GET', '/api/bopis/pickups', STAFF],
   ['POST', '/api/bopis/pickups/verify', STAFF],
+  ['POST', '/api/bopis/pickups/:id/verify-code', STAFF, 'a typed pickup code; a wrong one answers 200 and counts'],
   ['POST', '/api/bopis/pickups/:id/hand-over', STAFF],
   ['POST', '/api/bopis/pickups/:id/no-show', STAFF],
   ['POST', '/api/pos/sales', STAFF],

@@ -31,6 +31,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
   const pickupFor: Record<string, string> = {
     '/api/bopis/pickups/:id/hand-over': fx.pickups.toHandOver,
     '/api/bopis/pickups/:id/no-show': fx.pickups.toMiss,
+    '/api/bopis/pickups/:id/verify-code': fx.pickups.toVerify,
   };
   return path
     .replace(':customerId', fx.customerId)
@@ -48,6 +49,7 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/pairing/pair': { code: fx.pairingCodes[caller.label], name: 'Matrix device' },
     'DELETE /api/pairing/devices/:id': undefined,
     'POST /api/bopis/pickups/verify': { code: fx.pickupCode },
+    'POST /api/bopis/pickups/:id/verify-code': { code: 'K7M-4QH' },
     'POST /api/bopis/pickups/:id/hand-over': {},
     'POST /api/bopis/pickups/:id/no-show': {},
     'POST /api/pos/sales': {},

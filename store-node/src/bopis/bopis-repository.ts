@@ -1,4 +1,5 @@
-import type { HoldSnapshot } from '@storefleet/shared';
+import { timingSafeEqual } from 'node:crypto';
+import { TYPED_CODE_MAX_TRIES, type HoldSnapshot } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 
 export interface LocalReservation {
@@ -15,6 +16,14 @@ export interface LocalReservation {
   readonly arrivedAt: number | null;
   /** Why this store ended the hold itself (the hub no longer held it), or null. */
   readonly endedReason: string | null;
+  /** The order the hold is for (`SF-10482`), or null (a hold on its own, or one from an older hub). */
+  readonly orderNumber: string | null;
+  /** When the hub granted the hold, or null when it came only from a pickup code. */
+  readonly createdAt: number | null;
+  /** Whether the hold has a typed pickup code (holds from before typed codes have only the QR). */
+  readonly hasTypedCode: boolean;
+  /** Wrong typed codes this hold may still take before its typed entry locks. */
+  readonly typedTriesLeft: number;
 }
 
 interface Row {
@@ -29,6 +38,10 @@ interface Row {
   parking_spot: string | null;
   arrived_at: number | null;
   ended_reason: string | null;
+  order_number: string | null;
+  created_at: number | null;
+  code_hash: string | null;
+  code_tries: number;
 }
 
 const toLocal = (r: Row): LocalReservation => ({
@@ -43,6 +56,10 @@ const toLocal = (r: Row): LocalReservation => ({
   parkingSpot: r.parking_spot,
   arrivedAt: r.arrived_at,
   endedReason: r.ended_reason,
+  orderNumber: r.order_number,
+  createdAt: r.created_at,
+  hasTypedCode: r.code_hash !== null,
+  typedTriesLeft: Math.max(0, TYPED_CODE_MAX_TRIES - r.code_tries),
 });
 
 /** All SQL of the store's BOPIS module. */
@@ -70,17 +87,35 @@ export class BopisRepository {
     lines: unknown;
     expiresAt: number;
     updatedAt: number;
+    createdAt?: number | undefined;
+    orderNumber?: string | null | undefined;
+    pickupCodeHash?: string | null | undefined;
   }): void {
+    // A new code hash (the hold moved here from another store, hashed under this store's key) starts its tries afresh.
     this.db
       .prepare(
-        `INSERT INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO bopis_reservations (id, status, customer_ref, lines, expires_at, updated_at, created_at, order_number, code_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
            status = CASE WHEN handed_over_at IS NOT NULL THEN 'FULFILLED' WHEN no_show_at IS NOT NULL THEN status ELSE excluded.status END,
            customer_ref = excluded.customer_ref, lines = excluded.lines, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
-           ended_reason = NULL
+           ended_reason = NULL, created_at = coalesce(excluded.created_at, created_at),
+           order_number = coalesce(excluded.order_number, order_number),
+           code_tries = CASE WHEN excluded.code_hash IS NOT code_hash AND excluded.code_hash IS NOT NULL THEN 0 ELSE code_tries END,
+           code_hash = coalesce(excluded.code_hash, code_hash)
          WHERE excluded.updated_at >= bopis_reservations.updated_at`,
       )
-      .run(r.id, r.status, r.customerRef, JSON.stringify(r.lines), r.expiresAt, r.updatedAt);
+      .run(
+        r.id,
+        r.status,
+        r.customerRef,
+        JSON.stringify(r.lines),
+        r.expiresAt,
+        r.updatedAt,
+        r.createdAt ?? null,
+        r.orderNumber ?? null,
+        r.pickupCodeHash ?? null,
+      );
   }
 
   /**
@@ -114,18 +149,78 @@ export class BopisRepository {
     return row && toLocal(row);
   }
 
-  /** Open reservations, soonest expiry first; `q` matches the start of the id or part of the customer reference. */
-  search(q: string | undefined, limit: number): LocalReservation[] {
-    const rows = q
-      ? (this.db
-          .prepare(
-            `SELECT * FROM bopis_reservations WHERE id LIKE ? || '%' OR customer_ref LIKE '%' || ? || '%' ORDER BY expires_at LIMIT ?`,
-          )
-          .all(q, q, limit) as Row[])
-      : (this.db
-          .prepare(`SELECT * FROM bopis_reservations WHERE status IN ('HELD', 'CONFIRMED') ORDER BY expires_at LIMIT ?`)
-          .all(limit) as Row[]);
+  /**
+   * The desk's list: open holds, soonest expiry first, then those handed over or marked no-show here in the last
+   * `recentMs` (newest first), so a hand-over shows as done instead of vanishing.
+   */
+  due(limit: number, now: number, recentMs: number): LocalReservation[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM bopis_reservations WHERE status IN ('HELD', 'CONFIRMED') ORDER BY expires_at LIMIT @limit)
+         UNION ALL SELECT * FROM (SELECT * FROM bopis_reservations WHERE coalesce(handed_over_at, no_show_at) >= @since
+           ORDER BY coalesce(handed_over_at, no_show_at) DESC LIMIT @limit)`,
+      )
+      .all({ limit, since: now - recentMs }) as Row[];
     return rows.map(toLocal);
+  }
+
+  /**
+   * Holds whose order number is `orderNumber` (exact, as `SF-10482`), else whose id starts with `q`, customer name
+   * contains it, or order number ends with it (`10482`); open ones first, then by expiry.
+   */
+  search(q: string, orderNumber: string | undefined, limit: number): LocalReservation[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM bopis_reservations
+         WHERE (@number IS NOT NULL AND order_number = @number)
+            OR (@number IS NULL AND (id LIKE @q || '%' OR customer_ref LIKE '%' || @q || '%' OR order_number LIKE '%' || @q))
+         ORDER BY status NOT IN ('HELD', 'CONFIRMED'), expires_at LIMIT @limit`,
+      )
+      .all({ q, number: orderNumber ?? null, limit }) as Row[];
+    return rows.map(toLocal);
+  }
+
+  /** The open hold whose typed code has this hash (unique among open holds at the hub), if any. */
+  byCodeHash(hash: string): LocalReservation | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM bopis_reservations WHERE code_hash = ? AND status IN ('HELD', 'CONFIRMED')`)
+      .get(hash) as Row | undefined;
+    return row && toLocal(row);
+  }
+
+  /**
+   * Checks a typed code's hash against the hold's, counting a wrong one (the count is what locks the hold's typed entry).
+   * `locked` when the hold had no tries left (nothing counted); `none` when it has no typed code.
+   */
+  checkCode(id: string, hash: string): 'matched' | 'wrong' | 'locked' | 'none' {
+    const row = this.db.prepare('SELECT code_hash, code_tries FROM bopis_reservations WHERE id = ?').get(id) as
+      | Pick<Row, 'code_hash' | 'code_tries'>
+      | undefined;
+    if (!row?.code_hash) return 'none';
+    if (row.code_tries >= TYPED_CODE_MAX_TRIES) return 'locked';
+    const a = Buffer.from(row.code_hash);
+    const b = Buffer.from(hash);
+    if (a.length === b.length && timingSafeEqual(a, b)) return 'matched';
+    this.db.prepare('UPDATE bopis_reservations SET code_tries = code_tries + 1 WHERE id = ?').run(id);
+    return 'wrong';
+  }
+
+  /** Names and categories of these skus from the store's copy of the catalog (skus it does not have are left out). */
+  products(skus: readonly string[]): Map<string, { name: string; category: string }> {
+    if (!skus.length) return new Map();
+    const rows = this.db
+      .prepare('SELECT sku, name, category FROM catalog_products WHERE sku IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify([...new Set(skus)])) as { sku: string; name: string; category: string }[];
+    return new Map(rows.map((r) => [r.sku, { name: r.name, category: r.category }]));
+  }
+
+  /** The store's time zone as the hub's registry gave it (see the POS's store profile), if known. */
+  timeZone(): string | undefined {
+    return (
+      (this.db.prepare("SELECT value FROM node_meta WHERE key = 'store_timezone'").pluck().get() as
+        | string
+        | undefined) ?? undefined
+    );
   }
 
   markHandedOver(id: string, at: number): void {

@@ -2,7 +2,11 @@ import {
   AppError,
   ConflictError,
   NotFoundError,
+  normaliseTypedCode,
   parseEventPayload,
+  RateLimitedError,
+  TYPED_CODE_MAX_TRIES,
+  typedCodeHash,
   ValidationError,
   type ReservationChanged,
   type ReservationEndedAtStore,
@@ -20,6 +24,18 @@ const CLOSED: Record<string, string> = {
   EXPIRED: 'expired unpaid',
   NO_SHOW: 'was marked a no-show',
 };
+
+/** Typed codes matching nothing that the store's search box takes per window before refusing code look-ups. */
+export const CODE_MISSES_PER_WINDOW = 20;
+export const CODE_MISS_WINDOW_MS = 10 * 60_000;
+/** How long a hand-over or no-show stays on the desk's list, marked done. */
+const RECENTLY_DONE_MS = 2 * 3600_000;
+
+/** `SF-10482` from what was typed (`sf10482`, `SF 10482`), or undefined when it is not an order number. */
+export function orderNumberOf(q: string): string | undefined {
+  const m = /^\s*SF[\s-]?(\d{1,15})\s*$/i.exec(q);
+  return m ? `SF-${m[1]}` : undefined;
+}
 
 /** Why a hold ended here when the hub's snapshot (after a hub restore) did not list it. */
 export const HUB_NO_LONGER_HOLDS = 'the hub no longer holds this reservation';
@@ -84,8 +100,104 @@ export class BopisService {
       .run(key, this.now());
   }
 
+  /** The key typed pickup codes are hashed with at this store (from the hub, with the pickup key), if it came yet. */
+  typedCodeKey(): string | undefined {
+    return (
+      (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_typed_code_key'").pluck().get() as
+        | string
+        | undefined) ?? undefined
+    );
+  }
+
+  saveTypedCodeKey(key: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_typed_code_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      )
+      .run(key, this.now());
+  }
+
+  /** Open holds (soonest expiry first) or, with `q`, holds by id prefix, customer name or order number. */
   search(q: string | undefined, limit: number): LocalReservation[] {
-    return this.repo.search(q, limit);
+    if (!q) return this.repo.due(limit, this.now(), 0).filter((r) => r.status === 'HELD' || r.status === 'CONFIRMED');
+    return this.repo.search(q, orderNumberOf(q), limit);
+  }
+
+  /**
+   * What the desk's search box finds: an order number (`SF-10482`, `sf 10482`), a typed pickup code (`K7M-4QH`, any
+   * case, look-alikes mapped; a match counts as the code verified), or part of a customer's name. Typed codes that
+   * match nothing are counted across the store: past `CODE_MISSES_PER_WINDOW` in `CODE_MISS_WINDOW_MS`, code look-ups
+   * are refused (429) for the rest of the window, so the search box cannot be used to guess codes.
+   */
+  find(q: string, limit: number): { items: LocalReservation[]; by: 'order-number' | 'pickup-code' | 'text' } {
+    const number = orderNumberOf(q);
+    if (number) return { items: this.repo.search(q, number, limit), by: 'order-number' };
+    const code = normaliseTypedCode(q);
+    const key = code && this.typedCodeKey();
+    if (code && key) {
+      const wait = this.#codeLookupsRefusedFor();
+      const hold = wait ? undefined : this.repo.byCodeHash(typedCodeHash(key, code));
+      if (hold) return { items: [hold], by: 'pickup-code' };
+      const byText = this.repo.search(q, undefined, limit);
+      if (byText.length) return { items: byText, by: 'text' };
+      if (wait)
+        throw new RateLimitedError(
+          'too many typed pickup codes matched nothing: scan the customer’s QR, or search by order number or name',
+          wait,
+        );
+      this.#codeMisses.push(this.now());
+      return { items: [], by: 'text' };
+    }
+    return { items: this.repo.search(q, undefined, limit), by: 'text' };
+  }
+
+  readonly #codeMisses: number[] = [];
+  /** Seconds until code look-ups are taken again (0: now). The count lives in memory: a restart clears it. */
+  #codeLookupsRefusedFor(): number {
+    const since = this.now() - CODE_MISS_WINDOW_MS;
+    while (this.#codeMisses.length && this.#codeMisses[0]! < since) this.#codeMisses.shift();
+    if (this.#codeMisses.length < CODE_MISSES_PER_WINDOW) return 0;
+    return Math.max(1, Math.ceil((this.#codeMisses[0]! + CODE_MISS_WINDOW_MS - this.now()) / 1000));
+  }
+
+  /**
+   * A code the customer reads out, checked offline against the hold's keyed hash. A wrong one counts against the hold:
+   * after `TYPED_CODE_MAX_TRIES` its typed entry locks (409) and only the QR verifies it.
+   */
+  verifyTyped(id: string, typed: string): { matched: boolean; triesLeft: number; hold: LocalReservation } {
+    const code = normaliseTypedCode(typed);
+    if (!code) throw new ValidationError('a pickup code is 6 letters and digits, like K7M-4QH');
+    const r = this.#open(id);
+    const key = this.typedCodeKey();
+    if (!key)
+      throw new AppError(
+        'unavailable',
+        'this store has not received the hub’s typed-code key yet: scan the customer’s QR instead',
+      );
+    const outcome = this.repo.checkCode(r.id, typedCodeHash(key, code));
+    if (outcome === 'none')
+      throw new ConflictError(`reservation ${id} has no typed pickup code: scan the customer’s QR`);
+    if (outcome === 'locked')
+      throw new ConflictError(
+        `typed code entry for reservation ${id} is locked after ${TYPED_CODE_MAX_TRIES} wrong codes: scan the customer’s QR`,
+        { locked: true },
+      );
+    const hold = this.repo.get(r.id)!;
+    return { matched: outcome === 'matched', triesLeft: hold.typedTriesLeft, hold };
+  }
+
+  /** Names and categories of the skus in these holds, from the store's copy of the catalog. */
+  products(holds: readonly LocalReservation[]): Map<string, { name: string; category: string }> {
+    return this.repo.products(holds.flatMap((r) => r.lines.map((l) => l.sku)));
+  }
+
+  /** The desk's list: open holds, then those handed over or marked no-show here in the last two hours. */
+  due(limit: number): LocalReservation[] {
+    return this.repo.due(limit, this.now(), RECENTLY_DONE_MS);
+  }
+
+  timeZone(): string | undefined {
+    return this.repo.timeZone();
   }
 
   /** What a scanned code says, checked offline; also makes the reservation known here if its feed entry is late. */

@@ -8,7 +8,8 @@ export { holdsSink } from './holds-sink.js';
 export const bopisMigrations = new URL('./schema/', import.meta.url);
 
 /**
- * Fetches the hub's pickup-code key (until it succeeds, then daily), so codes verify offline afterwards. The returned
+ * Fetches the hub's pickup-code key and this store's typed-code key (until it succeeds, then daily), so codes verify
+ * offline afterwards. The returned
  * function stops it; a fetch still in flight then ends without touching the (closing) database.
  */
 export function keepPickupKey(bopis: BopisService, hubGet: HubGet, log: Logger): () => void {
@@ -21,9 +22,15 @@ export function keepPickupKey(bopis: BopisService, hubGet: HubGet, log: Logger):
   };
   const fetchKey = async () => {
     try {
-      const { publicKey } = (await hubGet('/api/reservations/pickup-key')) as { publicKey: string };
+      const { publicKey, typedCodeKey } = (await hubGet('/api/reservations/pickup-key')) as {
+        publicKey: string;
+        typedCodeKey?: unknown;
+      };
       if (stopped) return;
       bopis.savePublicKey(publicKey);
+      // The key this store hashes typed pickup codes with (older hubs send none: codes are then QR-only).
+      if (typeof typedCodeKey === 'string' && /^[\w-]{20,100}$/.test(typedCodeKey))
+        bopis.saveTypedCodeKey(typedCodeKey);
       again(86_400_000);
     } catch (err) {
       if (stopped) return;

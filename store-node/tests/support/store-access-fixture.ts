@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { PICKUP_CODE_PREFIX, pickupPayload, type FeedEntry } from '@storefleet/shared';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { PICKUP_CODE_PREFIX, pickupPayload, typedCodeHash, type FeedEntry } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../../src/index.js';
 import type { StoreAccessRole } from '../../src/access-matrix.js';
 import { rawCall, type RawAnswer, type RawRequest } from '../../../central/tests/support/raw-http.js';
@@ -87,7 +87,10 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
 
   // held pickups as the hub's feed brings them, and a pickup code signed with the key the node has from the hub
   const now = Date.now();
-  const held = (customerRef: string) => {
+  // the store's typed-code key, as the hub gives it; the hold to verify a typed code on has the code K7M-4QH
+  const typedKey = randomBytes(32).toString('base64url');
+  node.bopis.saveTypedCodeKey(typedKey);
+  const held = (customerRef: string, pickupCodeHash?: string) => {
     const id = randomUUID();
     const entry = {
       seq: 0,
@@ -100,12 +103,17 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
         lines: [{ sku: 'MUG', qty: 1 }],
         expiresAt: now + 3_600_000,
         updatedAt: now,
+        ...(pickupCodeHash ? { pickupCodeHash } : {}),
       },
     };
     node.bopis.applyFeed(entry as FeedEntry);
     return id;
   };
-  const pickups = { toHandOver: held('Matrix hand-over'), toMiss: held('Matrix no-show') };
+  const pickups = {
+    toHandOver: held('Matrix hand-over'),
+    toMiss: held('Matrix no-show'),
+    toVerify: held('Matrix typed code', typedCodeHash(typedKey, 'K7M4QH')),
+  };
   const { privateKey } = generateKeyPairSync('ed25519');
   node.bopis.savePublicKey(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64url'));
   const payload = pickupPayload({
@@ -165,7 +173,7 @@ export interface StoreAccessFixture {
   readonly node: StoreNode;
   readonly callers: StoreCaller[];
   readonly sales: { readonly open: string; readonly toTender: string; readonly toVoid: string; readonly paid: string };
-  readonly pickups: { readonly toHandOver: string; readonly toMiss: string };
+  readonly pickups: { readonly toHandOver: string; readonly toMiss: string; readonly toVerify: string };
   readonly pickupCode: string;
   /** An unused pairing code for each caller, by its label. */
   readonly pairingCodes: Readonly<Record<string, string>>;
