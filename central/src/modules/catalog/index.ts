@@ -12,6 +12,11 @@ export { CATALOG_CHANGED, CatalogService } from './service.js';
 export const hubModule: HubModule = {
   name: 'catalog',
   migrations: new URL('./schema/', import.meta.url),
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    // `#/product` searches; `#/product?sku=` is a product's page (name, barcode, price, stock across stores, movements)
+    pages: [{ path: 'product', title: 'Products', script: 'product.js', roles: ['ADMIN', 'STORE_MANAGER'] }],
+  },
   routes: (ctx) => catalogRoutes(new CatalogService(ctx.db, ctx.feed, ctx.now)),
   provides: (ctx) => [
     provide(CATALOG_PRODUCTS, {

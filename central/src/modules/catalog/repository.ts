@@ -1,6 +1,9 @@
 import type { Queryable } from '../../db/db.js';
-import type { TaxClass } from '@storefleet/shared';
+import { isValidGtin, toGtin14, type TaxClass } from '@storefleet/shared';
 import type { Product, ProductInput, ProductQuery } from './types.js';
+
+/** The GTIN-14 a typed barcode stands for, or null when the text is not one. */
+const gtin14 = (q: string | undefined) => (q && /^\d{8,14}$/.test(q) && isValidGtin(q) ? toGtin14(q) : null);
 
 interface ProductRow {
   sku: string;
@@ -85,11 +88,12 @@ export class CatalogRepository {
   async list(q: ProductQuery): Promise<Product[]> {
     const { rows } = await this.db.query<ProductRow>(
       `SELECT * FROM catalog_products
-       WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR brand ILIKE '%' || $1 || '%' OR gtin = $1 OR sku = $1)
+       WHERE ($1::text IS NULL OR name ILIKE '%' || $1 || '%' OR brand ILIKE '%' || $1 || '%' OR gtin = $5 OR sku = $6)
          AND ($2::text IS NULL OR category = $2)
          AND ($3::text IS NULL OR sku > $3)
        ORDER BY sku LIMIT $4`,
-      [q.q ?? null, q.category ?? null, q.after ?? null, q.limit],
+      // a barcode as printed (EAN-13, UPC-A, EAN-8) finds the product its GTIN-14 names
+      [q.q?.replace(/[%_\\]/g, '\\$&') ?? null, q.category ?? null, q.after ?? null, q.limit, gtin14(q.q), q.q ?? null],
     );
     return rows.map(toProduct);
   }

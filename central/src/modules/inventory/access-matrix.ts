@@ -28,6 +28,13 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     MANAGER_A,
     'lead times are set by an ADMIN or the store’s manager',
   ],
+  [
+    'GET',
+    '/api/inventory/skus/:sku/stock',
+    'deny  allow allow allow allow allow allow',
+    'head office sees every location; anyone else only their own store’s row',
+  ],
+  ['GET', '/api/inventory/accuracy', STORE_A, 'with ?storeIds= of store A; other stores’ for an ADMIN'],
   ['GET', '/api/inventory/alerts', STORE_A, 'with ?storeId= of store A; the whole fleet’s list is ADMIN only'],
   [
     'GET',

@@ -9,11 +9,12 @@ import {
   skuSchema,
   uuidSchema,
 } from '@storefleet/shared';
-import { assertStoreAccess, principalOf, requireAuth, requireRole } from '../../kernel/access.js';
+import { assertStoreAccess, isHeadOffice, principalOf, requireAuth, storeOf } from '../../kernel/access.js';
 import type { InventoryService } from './service.js';
 import { incidents } from './incidents.js';
 import { listAlerts } from './replenishment.js';
 import type { Db } from '../../db/db.js';
+import { StockOverviewRepository } from './stock-overview.js';
 
 const stockParams = z.object({ storeId: uuidSchema, sku: skuSchema });
 const nearbyQuery = z.object({
@@ -114,6 +115,40 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
       'lead time',
     );
     res.json(await inventory.setLeadTime(storeId, sku, leadTimeDays));
+  });
+  // The console's product page: a sku's stock at every location (head office), or at the caller's own store.
+  r.get('/inventory/skus/:sku/stock', requireAuth, async (req, res) => {
+    const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
+    const q = parseOrThrow(
+      z.object({
+        after: z.string().max(32).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(200),
+      }),
+      req.query,
+      'query',
+    );
+    const p = principalOf(req);
+    const scope = isHeadOffice(p) ? null : storeOf(p);
+    if (!isHeadOffice(p) && !scope) throw new ForbiddenError('stock across stores is for head office or a store');
+    res.json(await new StockOverviewRepository(db).acrossStores(sku, scope, q.after ?? null, q.limit));
+  });
+  // The fleet page's "inventory accuracy > 99 %": per store, from its RFID corrections (see StoreAccuracy).
+  r.get('/inventory/accuracy', requireAuth, async (req, res) => {
+    const q = parseOrThrow(
+      z.object({
+        storeIds: z
+          .string()
+          .max(200 * 37)
+          .transform((s) => [...new Set(s.split(','))])
+          .pipe(z.array(uuidSchema).min(1).max(200)),
+        days: z.coerce.number().int().min(1).max(90).default(7),
+      }),
+      req.query,
+      'query',
+    );
+    for (const id of q.storeIds) assertStoreAccess(req, id);
+    const since = inventory.now() - q.days * 86_400_000;
+    res.json({ days: q.days, items: await new StockOverviewRepository(db).accuracy(q.storeIds, since) });
   });
   r.get('/inventory/nearby', requireAuth, async (req, res) => {
     const q = parseOrThrow(nearbyQuery, req.query, 'query');
