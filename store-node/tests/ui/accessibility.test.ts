@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('accessibility of the store pa
     for (const viewport of [DESKTOP, HANDHELD]) {
       const page = await browser.newPage({ viewport });
       const errors = pageErrors(page);
-      await page.goto(store.node.url);
+      await page.goto(`${store.node.url}/`);
       await settled(page, 'index');
       const tiles = page.getByRole('navigation', { name: 'Staff screens' }).getByRole('link');
       expect(await tiles.allTextContents()).toEqual([
@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('accessibility of the store pa
 
     // By keyboard alone: Tab reaches the screens, each control shows a visible ring, Enter opens the page.
     const page = await browser.newPage({ viewport: DESKTOP });
-    await page.goto(store.node.url);
+    await page.goto(`${store.node.url}/`);
     await settled(page, 'index');
     const rings: string[] = [];
     for (let i = 0; i < 10; i++) {
