@@ -22,9 +22,12 @@ export const hubModule: HubModule = {
   migrations: new URL('./schema/', import.meta.url),
   console: {
     dir: new URL('./console/', import.meta.url),
-    pages: [{ path: 'sales', title: 'Sales', script: 'sales.js' }],
+    pages: [
+      { path: 'sales-overview', title: 'Sales overview', script: 'overview.js', roles: ['ADMIN', 'STORE_MANAGER'] },
+      { path: 'sales', title: 'Sales', script: 'sales.js' },
+    ],
   },
-  routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now)),
+  routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now), ctx.db),
   eventHandlers: (ctx) => {
     const service = new SalesService(() => new SalesRepository(ctx.db), ctx.now);
     return {

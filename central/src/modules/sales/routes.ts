@@ -4,6 +4,8 @@ import { ForbiddenError, NotFoundError, parseOrThrow, uuidSchema } from '@storef
 import { assertStoreAccess, isHeadOffice, principalOf, storeOf } from '../../kernel/access.js';
 import { isCalendarDay } from './sales-rules.js';
 import type { SalesService } from './service.js';
+import { SalesOverviewRepository } from './overview.js';
+import type { Queryable } from '../../db/db.js';
 
 const day = z
   .string()
@@ -24,6 +26,12 @@ const dailyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(2000).default(500),
   after: cursor.optional(),
 });
+const overviewQuery = z.object({
+  store: uuidSchema.optional(),
+  days: z.coerce.number().int().min(1).max(90).default(30),
+  after: z.string().max(32).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 const saleParams = z.object({ saleId: z.string().min(1).max(64) });
 const saleQuery = z.object({ store: uuidSchema.optional() });
 
@@ -31,8 +39,27 @@ const saleQuery = z.object({ store: uuidSchema.optional() });
  * Reads of the sales ledger: a store's days (or the fleet's, for head office), and a sale id with its returns, by
  * store (`SaleLookup`: head office sees every store that used the id; a store's callers see their store's only).
  */
-export function salesRoutes(sales: SalesService): Router {
+export function salesRoutes(sales: SalesService, db?: Queryable): Router {
   const r = Router();
+  // The console's overview: each store's today (its own zone) and last days, the fleet's sums. A store's people see
+  // their store only, named or not.
+  if (db)
+    r.get('/sales/overview', async (req, res) => {
+      const p = principalOf(req);
+      const q = parseOrThrow(overviewQuery, req.query, 'query');
+      if (q.store) assertStoreAccess(req, q.store);
+      const storeId = q.store ?? (isHeadOffice(p) ? null : storeOf(p));
+      if (!storeId && !isHeadOffice(p)) throw new ForbiddenError('the whole fleet’s sales are for an ADMIN');
+      res.json(
+        await new SalesOverviewRepository(db).overview({
+          now: sales.now(),
+          storeId,
+          days: q.days,
+          after: q.after ?? null,
+          limit: q.limit,
+        }),
+      );
+    });
   r.get('/sales/daily', async (req, res) => {
     const p = principalOf(req);
     const q = parseOrThrow(dailyQuery, req.query, 'query');
