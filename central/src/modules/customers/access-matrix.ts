@@ -8,6 +8,7 @@ import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
+  ['GET', '/console/modules/customers/*', 'allow allow allow allow allow allow allow', 'console files hold no data'],
   ['POST', '/api/customers', 'deny  allow allow allow allow allow allow', 'a sign-up at any store’s lane'],
   [
     'POST',
@@ -20,6 +21,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     '/api/customers',
     'deny  allow deny  deny  deny  deny  deny',
     'search is head office’s: a store never searches',
+  ],
+  [
+    'GET',
+    '/api/customers/search',
+    'deny  allow deny  deny  deny  deny  deny',
+    'the console’s customer search: head office only, contacts masked',
   ],
   [
     'GET',

@@ -10,6 +10,11 @@ export type { Customer, CustomerDirectory, StoreLinkVia } from './types.js';
 export const hubModule: HubModule = {
   name: 'customers',
   migrations: new URL('./schema/', import.meta.url),
+  // Head office only: customers are not a store's (the default roles).
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [{ path: 'customers', title: 'Customers', script: 'customers.js' }],
+  },
   routes: (ctx) => customerRoutes(() => new CustomerRepository(ctx.db), ctx.now),
   provides: (ctx) => [
     provide(CUSTOMER_DIRECTORY, {

@@ -14,6 +14,7 @@ import { EMAIL_TAKEN_AT_STORE, emailTaken, tooManyEmailRefusals } from './email-
 import { EmailTakenError, type CustomerRepository } from './repository.js';
 import { isLoyaltyCard, MIN_PHONE_DIGITS, NO_SUCH_CUSTOMER, phoneDigits, tooManyLookupMisses } from './loyalty-card.js';
 import type { CustomerLookup } from './types.js';
+import { CustomerSearch } from './customer-search.js';
 
 const email = z.string().trim().toLowerCase().email().max(200);
 const fields = {
@@ -138,6 +139,19 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
       'query',
     );
     res.json({ items: await repo().find(q) });
+  });
+  // The console's customer list: name, e-mail or phone, paged, contacts masked (the detail page shows them).
+  r.get('/customers/search', requireRole('ADMIN'), async (req, res) => {
+    const q = parseOrThrow(
+      z.object({
+        q: z.string().trim().min(2).max(100),
+        after: uuidSchema.optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(25),
+      }),
+      req.query,
+      'query',
+    );
+    res.json(await new CustomerSearch(repo().db).find({ text: q.q, after: q.after ?? null, limit: q.limit }));
   });
   r.get('/customers/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'customer id');
