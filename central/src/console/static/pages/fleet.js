@@ -1,8 +1,256 @@
-// Fleet: every store with its connection, last contact and sync lag, live; lag over time as a chart; parked events
-// with their replay buttons.
-import { ago, h, lineChart, table } from '/console/lib.js';
+// Fleet: every store with its connection, last contact and sync lag, live; lag over time as a chart that shows
+// outages (a store offline, a stretch the hub took no samples) as they happened; each store against the targets
+// (sync lag under a minute, inventory accuracy over 99 %); parked events with their replay buttons.
+import { ago, h, table } from '/console/lib.js';
 import { parkedSection } from '/console/pages/parked.js';
 import { retentionSection } from '/console/pages/retention.js';
+
+const svgNs = 'http://www.w3.org/2000/svg';
+const ACCURACY_TARGET = 0.99;
+const ACCURACY_DAYS = 7;
+/** A time of day; with seconds when the stretch shown is short enough for them to matter. */
+let withSeconds = false;
+const clock = (ms) =>
+  new Date(ms).toLocaleTimeString(undefined, {
+    hour: 'numeric',
+    minute: '2-digit',
+    ...(withSeconds ? { second: '2-digit' } : {}),
+  });
+/** A duration as people say it: "45 s", "3 min", "1 h 20 min". */
+export function span(ms) {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+const pct = (x) => `${(Math.floor(x * 1000) / 10).toLocaleString(undefined, { minimumFractionDigits: 1 })} %`;
+const met = (ok, label) =>
+  h(
+    'span',
+    { class: `badge ${ok ? 'ok' : 'bad'}` },
+    ok ? `met` : `not met`,
+    h('span', { class: 'visually-hidden' }, ` (${label})`),
+  );
+
+/**
+ * Splits samples into runs: a new run starts where the hub took no sample for more than one and a half sampling
+ * intervals (it was down), so a line is never drawn across a stretch nobody measured. Also returns those gaps.
+ */
+export function runsOf(items) {
+  const runs = [];
+  const gaps = [];
+  let run = [];
+  for (const s of items) {
+    const prev = run.at(-1);
+    if (prev?.everyMs && s.at - prev.at > prev.everyMs * 1.5) {
+      gaps.push({ from: prev.at, to: s.at });
+      runs.push(run);
+      run = [];
+    }
+    run.push(s);
+  }
+  if (run.length) runs.push(run);
+  return { runs, gaps };
+}
+
+/** Stretches where `down(sample)` held, as [from, to] (to: the first sample after, or the last one). */
+function stretches(items, down) {
+  const out = [];
+  let start = null;
+  items.forEach((s, i) => {
+    if (down(s) && start === null) start = s.at;
+    if (!down(s) && start !== null) {
+      out.push({ from: start, to: s.at, open: false });
+      start = null;
+    }
+    if (i === items.length - 1 && start !== null) out.push({ from: start, to: s.at, open: true });
+  });
+  return out;
+}
+
+/**
+ * Sync lag over time (minutes), with the one-minute target as a dashed line, stretches with a store offline shaded,
+ * and stretches with no samples left empty and marked. Described in words beside it (the outages as a list).
+ */
+function lagChart(title, items, { one }) {
+  const width = 640;
+  const height = 200;
+  const pad = { l: 44, r: 8, t: 10, b: 22 };
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('role', 'img');
+  svg.classList.add('chart');
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(svgNs, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  const offlineOf = one ? (s) => s.connected === false : (s) => s.stores > s.connected;
+  const outages = stretches(items, offlineOf);
+  const { runs, gaps } = runsOf(items);
+  if (!items.length) {
+    svg.setAttribute('aria-label', `${title}: no samples yet`);
+    el('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'tick' }, 'No samples yet');
+    return h('figure', {}, svg, h('figcaption', {}, title));
+  }
+  const x0 = items[0].at;
+  const x1 = Math.max(items.at(-1).at, x0 + 1);
+  withSeconds = x1 - x0 < 15 * 60_000;
+  const yMax = Math.max(2, ...items.map((s) => s.lagMs / 60_000)) * 1.1;
+  const sx = (x) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
+  const sy = (y) => height - pad.b - (y / yMax) * (height - pad.t - pad.b);
+  for (const o of outages)
+    el('rect', {
+      x: sx(o.from),
+      y: pad.t,
+      width: Math.max(2, sx(o.to) - sx(o.from)),
+      height: height - pad.t - pad.b,
+      class: 'offline',
+    });
+  for (const g of gaps) {
+    el('rect', {
+      x: sx(g.from),
+      y: pad.t,
+      width: Math.max(2, sx(g.to) - sx(g.from)),
+      height: height - pad.t - pad.b,
+      class: 'nodata',
+    });
+    el('text', { x: (sx(g.from) + sx(g.to)) / 2, y: pad.t + 12, 'text-anchor': 'middle', class: 'tick' }, 'no samples');
+  }
+  el('line', { x1: pad.l, y1: sy(0), x2: width - pad.r, y2: sy(0), class: 'axis' });
+  el('line', { x1: pad.l, y1: sy(1), x2: width - pad.r, y2: sy(1), class: 'target' });
+  el('text', { x: pad.l - 4, y: sy(1) + 4, 'text-anchor': 'end', class: 'tick' }, '1 min');
+  el('text', { x: pad.l - 4, y: sy(0), 'text-anchor': 'end', class: 'tick' }, '0');
+  el('text', { x: pad.l - 4, y: pad.t + 8, 'text-anchor': 'end', class: 'tick' }, `${Math.round(yMax)} min`);
+  el('text', { x: pad.l, y: height - 4, class: 'tick' }, clock(x0));
+  el('text', { x: width - pad.r, y: height - 4, 'text-anchor': 'end', class: 'tick' }, clock(x1));
+  for (const run of runs) {
+    const d = run.map((s, j) => `${j ? 'L' : 'M'}${sx(s.at).toFixed(1)},${sy(s.lagMs / 60_000).toFixed(1)}`).join(' ');
+    el('path', { d, class: 'line s0' });
+    if (run.length === 1) el('circle', { cx: sx(run[0].at), cy: sy(run[0].lagMs / 60_000), r: 2.5, class: 'dot' });
+  }
+  const worst = Math.max(...items.map((s) => s.lagMs));
+  const words = [
+    `worst lag ${span(worst)}`,
+    outages.length
+      ? `${outages.length} ${outages.length === 1 ? 'stretch' : 'stretches'} with ${one ? 'the store' : 'a store'} offline`
+      : `no store offline`,
+    gaps.length ? `${gaps.length} without samples` : '',
+  ].filter(Boolean);
+  svg.setAttribute('aria-label', `${title}: ${words.join('; ')}.`);
+  const events = [
+    ...outages.map((o) => ({
+      at: o.from,
+      text: `${one ? 'Offline' : 'Stores offline'} from ${clock(o.from)} ${o.open ? 'until now' : `to ${clock(o.to)}`} (${span(o.to - o.from)}${o.open ? ' so far' : ''})`,
+    })),
+    ...gaps.map((g) => ({
+      at: g.from,
+      text: `No samples from ${clock(g.from)} to ${clock(g.to)}: the hub was not recording`,
+    })),
+  ].sort((a, b) => a.at - b.at);
+  return h(
+    'figure',
+    {},
+    svg,
+    h(
+      'figcaption',
+      {},
+      title,
+      ' — ',
+      h('span', { class: 'key s0' }, 'lag'),
+      ', ',
+      h('span', { class: 'key offline' }, 'shaded: offline'),
+      ', dashed: the 1 min target',
+      events.length
+        ? h(
+            'ul',
+            { class: 'outages' },
+            events.map((e) => h('li', {}, e.text)),
+          )
+        : '',
+    ),
+  );
+}
+
+/**
+ * Each store against the targets: sync lag under a minute (worst and p95 of the last hour's samples; met when the
+ * p95 is under it) and inventory accuracy over 99 % (see `GET /api/inventory/accuracy`: 1 − units its RFID counts
+ * corrected in the last 7 days ÷ units on hand). Stores missing a target first.
+ */
+function targetsSection({ api, navigate }) {
+  const el = h('div', { class: 'card' }, h('h2', {}, 'Targets'));
+  const body = h('div', { 'aria-live': 'polite' });
+  el.append(body);
+  const refresh = (stores) =>
+    draw(stores).catch((err) => body.replaceChildren(h('p', { role: 'alert', class: 'error' }, err.message)));
+  const draw = async (stores) => {
+    const shown = stores.slice(0, 200);
+    const [lag, acc] = await Promise.all([
+      api('GET', '/api/sync/lag-targets?minutes=60'),
+      shown.length
+        ? api('GET', `/api/inventory/accuracy?days=${ACCURACY_DAYS}&storeIds=${shown.map((s) => s.storeId).join(',')}`)
+        : { items: [] },
+    ]);
+    const lagOf = new Map(lag.items.map((x) => [x.storeId, x]));
+    const accOf = new Map(acc.items.map((x) => [x.storeId, x]));
+    const rows = shown.map((s) => {
+      const l = lagOf.get(s.storeId) ?? { worstMs: 0, p95Ms: 0, offlineSamples: 0 };
+      const a = accOf.get(s.storeId);
+      return { s, l, a, lagOk: l.p95Ms < lag.targetMs, accOk: a ? a.accuracy > ACCURACY_TARGET : false };
+    });
+    rows.sort((x, y) => Number(x.lagOk && x.accOk) - Number(y.lagOk && y.accOk) || x.s.code.localeCompare(y.s.code));
+    const lagMet = rows.filter((r) => r.lagOk).length;
+    const accMet = rows.filter((r) => r.accOk).length;
+    body.replaceChildren(
+      h(
+        'p',
+        {},
+        `Sync lag under 1 min: ${lagMet} of ${rows.length} stores over the last hour (${lag.samples} samples). `,
+        `Inventory accuracy over 99 %: ${accMet} of ${rows.length} stores over the last ${ACCURACY_DAYS} days.`,
+      ),
+      table(
+        stores.length > shown.length
+          ? `Stores against the targets (the first ${shown.length} of ${stores.length})`
+          : 'Stores against the targets, those missing one first',
+        ['Store', 'Sync lag, p95 (1 h)', 'Worst', 'Lag < 1 min', 'Inventory accuracy (7 days)', 'Accuracy > 99 %'],
+        rows,
+        ({ s, l, a, lagOk, accOk }) => [
+          `${s.code} — ${s.name}`,
+          span(l.p95Ms),
+          l.offlineSamples
+            ? `${span(l.worstMs)} (offline in ${l.offlineSamples} ${l.offlineSamples === 1 ? 'sample' : 'samples'})`
+            : span(l.worstMs),
+          met(lagOk, 'sync lag under 1 min'),
+          a
+            ? h(
+                'span',
+                {
+                  title: a.corrections
+                    ? `${a.correctedUnits} units corrected by ${a.corrections} RFID counts of ${a.correctedSkus} skus; ${a.onHandUnits} on hand`
+                    : `no RFID correction in ${ACCURACY_DAYS} days; ${a.onHandUnits} on hand`,
+                },
+                pct(a.accuracy),
+                a.corrections
+                  ? ` (${a.correctedUnits} of ${a.onHandUnits.toLocaleString()} units corrected)`
+                  : ' (no corrections)',
+              )
+            : '—',
+          met(accOk, 'inventory accuracy over 99 %'),
+        ],
+        ({ s }) => navigate('fleet', { store: s.storeId }),
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        'Sync lag: how long a store has been behind (offline: since it was last heard from; feed entries waiting: since the oldest was written). ',
+        'Accuracy: 1 − units RFID counts corrected ÷ units on hand. A count that matched on-hand sends nothing to the hub, so a store with no corrections reads 100 %.',
+      ),
+    );
+  };
+  return { el, refresh };
+}
 
 export default {
   async render({ el, api, live, params, navigate }) {
@@ -28,15 +276,16 @@ export default {
     const drawChart = async () => {
       const q = storeId ? `?storeId=${storeId}&minutes=60` : '?minutes=60';
       const { items } = await api('GET', `/api/sync/lag-history${q}`);
-      const title = storeId ? 'Sync lag of the chosen store, last hour' : 'Sync lag of the fleet, last hour';
+      const title = storeId
+        ? `Sync lag of ${nameOf(storeId)}, last hour`
+        : 'Sync lag of the fleet (its worst store), last hour';
       chartArea.replaceChildren(
-        lineChart(title, [
-          { name: 'events waiting to reach the hub', points: items.map((s) => [s.at, s.pendingUp]) },
-          { name: 'feed entries waiting at stores', points: items.map((s) => [s.at, s.feedLag]) },
-        ]),
+        lagChart(title, items, { one: Boolean(storeId) }),
         storeId ? h('p', {}, h('a', { href: '#/fleet' }, 'Show the whole fleet')) : '',
       );
     };
+    const targets = targetsSection({ api, navigate });
+    el.insertBefore(targets.el, listArea);
 
     // Thousands of stores: those needing attention first (offline, then the most lag), a filter, 200 rows drawn.
     const SHOWN = 200;
@@ -136,9 +385,12 @@ export default {
 
     drawList((await api('GET', '/api/sync/stores')).items);
     await drawChart();
+    const drawTargets = () => targets.refresh(storeId ? all.filter((s) => s.storeId === storeId) : all);
+    await drawTargets();
     const off = live.on((m) => m.type === 'fleet' && drawList(m.items));
     const timer = setInterval(() => {
       void drawChart().catch(() => undefined);
+      void drawTargets().catch(() => undefined);
       void retention?.refresh();
     }, 15_000);
     return () => {
