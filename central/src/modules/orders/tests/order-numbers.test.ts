@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hlcEncode,
@@ -132,6 +133,29 @@ describe.each(dbTargets)('order numbers and typed pickup codes, on $name', (targ
       expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     }
     expect((await t.call('GET', '/api/orders?q=nope', undefined, admin)).status).toBe(400);
+  });
+
+  it('the migration numbers the orders placed before it in the order they were placed, and the sequence goes on', async () => {
+    const sql = readFileSync(new URL('../schema/008_order_numbers.sql', import.meta.url), 'utf8').replace(
+      /--.*$/gm,
+      '',
+    );
+    const schema = `numbering_${target.name.replace(/\W/g, '_')}`;
+    const numbers = await t.hub.db.transaction(async (tx) => {
+      await tx.query(`CREATE SCHEMA ${schema}`);
+      await tx.query(`SET LOCAL search_path = ${schema}`);
+      await tx.query('CREATE TABLE orders (id uuid PRIMARY KEY, created_at bigint NOT NULL)');
+      await tx.query(
+        `INSERT INTO orders VALUES ('00000000-0000-7000-8000-000000000002', 200), ('00000000-0000-7000-8000-000000000001', 100),
+         ('00000000-0000-7000-8000-000000000003', 300)`,
+      );
+      for (const statement of sql.split(/;\s*$/m).map((x) => x.trim())) if (statement) await tx.query(statement);
+      await tx.query(`INSERT INTO orders (id, created_at) VALUES ('00000000-0000-7000-8000-000000000004', 400)`);
+      const { rows } = await tx.query<{ order_number: string }>('SELECT order_number FROM orders ORDER BY created_at');
+      await tx.query(`DROP SCHEMA ${schema} CASCADE`);
+      return rows.map((r) => r.order_number);
+    });
+    expect(numbers).toEqual(['SF-10001', 'SF-10002', 'SF-10003', 'SF-10004']);
   });
 
   it('the order’s hold reaches the store with its number and the keyed hash of a typed code the customer is shown', async () => {
