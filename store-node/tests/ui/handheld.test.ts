@@ -115,6 +115,19 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld in Chromium at 3
     await page.close();
   });
 
+  it('every tab, as it first shows, has no serious axe finding and only controls of 44×44 px or more', async () => {
+    const { page, errors } = await open();
+    for (const name of ['Look-up', 'Receive', 'Count', 'RFID drift', 'Devices']) {
+      await page.getByRole('tab', { name }).click();
+      await expect.poll(() => selectedTab(page), WAIT).toBe(name);
+      await page.getByRole('tabpanel').getByRole('heading').first().waitFor(WAIT);
+      await expectAccessible(page, `${name} tab`);
+    }
+    await screenshot(page, 'handheld-devices-first-390');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('looks up by barcode or by name and shows product names, with Receive and Count at hand', async () => {
     const { page, errors } = await open('#lookup');
     await expectAccessible(page, 'look-up, empty');
