@@ -38,10 +38,13 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'fleet',
       'users',
       'workflow-incidents',
+      'product',
+      'customers',
       'inventory',
       'incidents',
       'orders',
       'reservations',
+      'sales-overview',
       'sales',
       'hello',
     ]);
