@@ -25,5 +25,6 @@ $('pair-form').addEventListener('submit', async (e) => {
       $('pair-msg'),
       lostAnswer ? new Error('This device may already be paired: reload the page, or ask for a new code.') : err,
     );
+    if (!lostAnswer && err.status !== undefined && err.status < 500) $('pair-code').select(); // type the new code over it
   }
 });
