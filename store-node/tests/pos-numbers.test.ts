@@ -82,14 +82,15 @@ describe('sale numbers, receipts and returns from the receipt', () => {
     const flat = receipt.replace(/\s+/g, ' ');
     // The long name wraps under itself, its amount on its first line; nothing of it is cut.
     const lines = receipt.split('\n');
-    const at = lines.findIndex((l) => l.startsWith('Extra-large'));
-    expect(lines[at]).toMatch(/^Extra-large hand-knitted merino\s+\$89\.00$/);
+    const at = lines.findIndex((l) => l.startsWith('1 x Extra-large'));
+    expect(lines[at]).toMatch(/^1 x Extra-large hand-knitted merino\s+\$89\.00$/);
     expect(
       lines
         .slice(at, at + 3)
         .map((l) => l.replace(/\$89\.00$/, '').trim())
         .join(' '),
-    ).toBe('Extra-large hand-knitted merino wool throw blanket in charcoal grey, 150 x 200 cm');
+    ).toBe('1 x Extra-large hand-knitted merino wool throw blanket in charcoal grey, 150 x 200 cm');
+    expect(receipt).toMatch(/^2 x Oat cereal 500 g\s+\$6\.98\n {4}@ \$3\.49 each$/m);
     expect(flat).toContain('Returns: within 30 days (until 28 Dec 2026). Bring the item and this receipt.');
     expect(flat).toContain('The refund goes back the way you paid');
     expect(sale.barcode).toBe(code128Modules('S001-03-00001'));
@@ -108,7 +109,7 @@ describe('sale numbers, receipts and returns from the receipt', () => {
     const slip: string = back.body.slip;
     expect(slip).toContain('Return S001-03-R00001');
     expect(slip).toContain('for sale S001-03-00001');
-    expect(slip).toMatch(/Wireless headphones\s+-\$10\.89/);
+    expect(slip).toMatch(/1 x Wireless headphones\s+-\$10\.89/);
     expect(slip).toMatch(/In cash\s+\$10\.89/);
 
     const sale = (await t.call('GET', '/api/pos/sales/S001-03-00001')).body;
@@ -125,7 +126,10 @@ describe('sale numbers, receipts and returns from the receipt', () => {
     });
     const next = await t.call('POST', '/api/pos/sales/S001-03-00001/returns', { items: [{ sku: 'CEREAL', qty: 1 }] });
     expect(next.body.number).toBe('S001-03-R00002');
-    expect(t.events('sale.returned', sale.id).map((e) => (e as { number?: string }).number)).toEqual(['S001-03-R00001', 'S001-03-R00002']);
+    expect(t.events('sale.returned', sale.id).map((e) => (e as { number?: string }).number)).toEqual([
+      'S001-03-R00001',
+      'S001-03-R00002',
+    ]);
   });
 
   it('learns the store code and zone from the hub’s registry and keeps them for an offline start', async () => {

@@ -211,7 +211,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
     expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
-    const saleId = /Sale (\S+)/.exec((await page.getByLabel('Receipt', { exact: true }).textContent())!)![1]!;
+    const saleNumber = /Sale (\S+)/.exec((await page.getByLabel('Receipt', { exact: true }).textContent())!)![1]!;
+    const saleId = node.db.prepare('SELECT id FROM sales WHERE number = ?').pluck().get(saleNumber) as string;
     expect(node.db.prepare("SELECT count(*) AS n FROM sales WHERE status = 'COMPLETED'").get()).toEqual({ n: 1 });
     expect(
       node.db

@@ -1,91 +1,192 @@
 // The POS lane: keyboard-first. The scanner types into the scan field like a keyboard and ends with Enter.
+// Keys: Enter adds (or opens a scanned sale number for a return), ↓ picks from the product list, F2 cash, F4 card,
+// F8 new sale, Esc cancels what is in progress (a quantity being edited, the product list, a void, a return).
 import { api, h, money, say, statusBar } from '/store.js';
 
 statusBar('POS lane');
 const $ = (id) => document.getElementById(id);
 const scan = $('scan');
+/** The sale on screen: the open basket, or the sale just paid (locked) until the next scan or New sale. */
 let sale = null;
-// The open sale of this lane, kept by the browser (it outlives a reload and an Electron crash) and on the node (which
-// keeps open baskets on disk), so a restart of either brings the lane back to its basket.
-const OPEN_SALE = 'sf-pos-open-sale';
+let lane = null;
+// The last sale of this browser, so a reload can still say what became of it (paid, or voided by the node's expiry).
+// The open basket itself is the node's: on load the page asks the node for this lane's open basket.
+const LAST_SALE = 'sf-pos-open-sale';
+const SALE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}-\d{2}-\d{5,9}$/;
 let polling = false;
 
-/** Remembers the sale while it is open; forgets it once it is closed. */
 function keep(s) {
   sale = s;
   try {
-    if (sale?.status === 'OPEN') localStorage.setItem(OPEN_SALE, sale.id);
-    else localStorage.removeItem(OPEN_SALE);
+    if (sale) localStorage.setItem(LAST_SALE, sale.id);
+    else localStorage.removeItem(LAST_SALE);
   } catch {
-    // storage disabled: the lane still works, it only cannot pick its basket up after a reload
+    // storage disabled: the node still keeps the basket
   }
   return sale;
 }
 
+const items = (lines) => lines.reduce((n, l) => n + l.qty, 0);
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** Rebuilds the basket; the control that had focus (a quantity, a remove button) gets it back. */
 function render() {
+  const focused = document.activeElement?.dataset?.focusKey;
   const body = $('basket').tBodies[0];
   const lines = sale?.lines ?? [];
+  const editable = sale?.status === 'OPEN' && !sale.payment;
   body.replaceChildren(
     ...(lines.length
       ? lines.map((l) =>
           h(
             'tr',
             {},
-            h('td', {}, l.name, h('div', { class: 'muted' }, l.sku)),
-            h(
-              'td',
-              { class: 'n' },
-              h('input', {
-                type: 'number',
-                min: 0,
-                max: 999,
-                value: l.qty,
-                'aria-label': `Quantity of ${l.name}`,
-                onchange: (e) => setQty(l.sku, Number(e.target.value)),
-              }),
-            ),
+            h('td', {}, l.name, h('div', { class: 'muted small' }, l.sku)),
+            h('td', { class: 'n' }, editable ? qtyInput(l) : String(l.qty)),
             h('td', { class: 'n' }, money(l.unitPriceMinor, sale.currency)),
             h('td', { class: 'n' }, money(l.totalMinor, sale.currency)),
             h(
               'td',
               {},
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'secondary',
-                  'aria-label': `Remove ${l.name}`,
-                  onclick: () => setQty(l.sku, 0),
-                },
-                '✕',
-              ),
+              editable
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'secondary remove',
+                      'aria-label': `Remove ${l.name}`,
+                      'data-focus-key': `remove:${l.sku}`,
+                      onclick: () => setQty(l.sku, 0),
+                    },
+                    '✕',
+                  )
+                : '',
             ),
           ),
         )
       : [h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'Scan an item to start a sale.'))]),
   );
+  $('sale-number').textContent = sale?.number
+    ? `— Sale ${sale.number}${sale.status === 'COMPLETED' ? ' (paid)' : ''}`
+    : '';
   $('subtotal').textContent = sale ? money(sale.subtotalMinor, sale.currency) : '—';
   $('tax').textContent = sale ? money(sale.taxMinor, sale.currency) : '—';
   $('total').textContent = sale ? money(sale.totalMinor, sale.currency) : '—';
-  const open = sale?.status === 'OPEN' && lines.length > 0 && !sale.payment;
-  for (const id of ['pay-cash', 'pay-card']) $(id).disabled = !open;
+  const payable = editable && lines.length > 0;
+  for (const id of ['pay-cash', 'pay-card']) $(id).disabled = !payable;
   // A basket waiting for the card terminal can still be voided: the node voids its approved card at the terminal first.
   $('void').disabled = !(sale?.status === 'OPEN' && lines.length > 0);
   scan.disabled = sale?.payment === 'AUTHORISING';
+  if (focused) document.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
+}
+
+/**
+ * A line's quantity: arrows and typing change the number only; Enter or leaving the field commits it, Esc puts the
+ * old number back. Nothing moves the focus but Enter (back to the scan field, for the next item).
+ */
+function qtyInput(l) {
+  const input = h('input', {
+    type: 'number',
+    min: 0,
+    max: 999,
+    value: l.qty,
+    class: 'qty',
+    'aria-label': `Quantity of ${l.name}`,
+    'data-focus-key': `qty:${l.sku}`,
+  });
+  let committed = false; // once: the field is rebuilt after a commit, and its removal may blur it
+  const commit = (andScan) => {
+    if (committed) return;
+    const qty = Number(input.value);
+    if (!Number.isInteger(qty) || qty < 0 || qty > 999) {
+      say($('basket-msg'), new Error(`A quantity is a whole number from 0 to 999, not "${input.value}".`));
+      input.value = String(l.qty);
+      return;
+    }
+    if (qty !== l.qty) {
+      committed = true;
+      void setQty(l.sku, qty, andScan);
+    } else if (andScan) scan.focus();
+  };
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      commit(true);
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      input.value = String(l.qty);
+      scan.focus();
+    }
+  });
+  input.addEventListener('blur', () => commit(false));
+  return input;
+}
+
+/** A Code 128 barcode (modules from the node: '1' dark) as an inline SVG, with quiet zones of 10 modules. */
+function barcode(modules, label) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  const width = modules.length + 20;
+  svg.setAttribute('viewBox', `0 0 ${width} 50`);
+  svg.setAttribute('class', 'barcode');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  const bg = document.createElementNS(NS, 'rect');
+  for (const [k, v] of Object.entries({ width, height: 50, fill: '#fff' })) bg.setAttribute(k, String(v));
+  svg.append(bg);
+  for (const m of modules.matchAll(/1+/g)) {
+    const bar = document.createElementNS(NS, 'rect');
+    for (const [k, v] of Object.entries({ x: m.index + 10, y: 0, width: m[0].length, height: 50, fill: '#000' }))
+      bar.setAttribute(k, String(v));
+    svg.append(bar);
+  }
+  return svg;
+}
+
+/** A printable paper (receipt or return slip): the text as the 80 mm printer prints it, a barcode, a Print button. */
+function paper(title, text, code, printed) {
+  const sheet = h(
+    'figure',
+    { class: 'paper' },
+    h('pre', { class: 'receipt', 'aria-label': title }, text),
+    code ? barcode(code.modules, `Barcode of ${code.label}`) : null,
+    code ? h('figcaption', { class: 'barcode-text' }, code.label) : null,
+  );
+  return [
+    h('h3', {}, title),
+    sheet,
+    h(
+      'p',
+      { class: 'muted no-print' },
+      printed
+        ? 'Sent to the receipt printer.'
+        : 'No receipt printer connected: print from here if the customer wants paper.',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary no-print',
+        onclick: () => {
+          for (const p of document.querySelectorAll('.paper')) p.classList.toggle('to-print', p === sheet);
+          window.print();
+        },
+      },
+      `Print ${title.toLowerCase()}`,
+    ),
+  ];
 }
 
 function showReceipt() {
   $('receipt-area').replaceChildren(
-    h('h2', {}, 'Receipt'),
-    h('pre', { class: 'receipt', 'aria-label': 'Receipt' }, sale.receipt),
-    h(
-      'p',
-      { class: 'muted' },
-      sale.printed
-        ? 'Sent to the receipt printer.'
-        : 'No receipt printer connected: print from here if the customer wants paper.',
+    ...paper(
+      'Receipt',
+      sale.receipt,
+      sale.barcode && sale.number ? { modules: sale.barcode, label: `sale ${sale.number}` } : null,
+      sale.printed,
     ),
-    h('button', { type: 'button', class: 'secondary no-print', onclick: () => window.print() }, 'Print receipt'),
   );
 }
 
@@ -134,22 +235,29 @@ async function pollPayment() {
   }
 }
 
-/** Picks up this lane's open sale, if it had one when the page (or the node) stopped. */
+/** Asks the node which lane this is and for the basket it kept open; else says what became of this browser's last sale. */
 async function resume() {
-  let id = null;
   try {
-    id = localStorage.getItem(OPEN_SALE);
-  } catch {
-    return;
-  }
-  if (!id) return;
-  try {
-    const s = await api('GET', `/api/pos/sales/${encodeURIComponent(id)}`);
-    keep(s);
-    sayResumed();
+    lane = await api('GET', '/api/pos/lane');
+    $('lane-label').textContent = `${lane.lane} · store ${lane.storeCode}`;
+    document.title = `POS lane ${lane.lane} — Storefleet`;
+    if (lane.open) {
+      keep(lane.open);
+      sayResumed();
+      return render();
+    }
+    let last = null;
+    try {
+      last = localStorage.getItem(LAST_SALE);
+    } catch {
+      // storage disabled
+    }
+    if (!last) return render();
+    const s = await api('GET', `/api/pos/sales/${encodeURIComponent(last)}`).catch(() => null);
+    if (s?.status === 'VOIDED' && s.note) say($('pay-msg'), null, s.note); // e.g. voided by the node's expiry
+    keep(null);
   } catch (err) {
-    if (err.status === 404) keep(null);
-    else say($('pay-msg'), err);
+    say($('pay-msg'), err);
   }
   render();
 }
@@ -163,6 +271,7 @@ async function ensureSale() {
     .then((s) => {
       keep(s);
       $('receipt-area').replaceChildren();
+      say($('pay-msg'));
       return s;
     })
     .finally(() => {
@@ -177,12 +286,16 @@ async function add(code, qty) {
     keep(await api('POST', `/api/pos/sales/${s.id}/lines`, { code, qty }));
     say($('basket-msg'));
   } catch (err) {
-    say($('basket-msg'), err);
+    // Not a code: perhaps a name. The ranked list below lets the cashier pick.
+    if (err.status === 404 && (await search(code)) > 0) {
+      say($('basket-msg'), new Error(`No item has the code “${code}”. Pick it from the list below (↓).`));
+      $('search-results').querySelector('button')?.focus();
+    } else say($('basket-msg'), err);
   }
   render();
 }
 
-async function setQty(sku, qty) {
+async function setQty(sku, qty, andScan = true) {
   try {
     keep(await api('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty }));
     say($('basket-msg'));
@@ -190,8 +303,94 @@ async function setQty(sku, qty) {
     say($('basket-msg'), err);
   }
   render();
-  scan.focus();
+  if (andScan) scan.focus();
 }
+
+// ---- product search at the till (the node's catalog search, ranked) ----
+
+let searchTimer;
+let searchSeq = 0;
+function closeSearch() {
+  clearTimeout(searchTimer);
+  searchSeq++;
+  $('search-area').hidden = true;
+  $('search-results').replaceChildren();
+}
+
+/** Lists the products matching `text`, best first; resolves to how many. */
+async function search(text) {
+  const mine = ++searchSeq;
+  const q = text.trim();
+  if (q.length < 2 || SALE_NUMBER.test(q)) {
+    closeSearch();
+    return 0;
+  }
+  let found;
+  try {
+    found = (await api('GET', `/api/catalog/products?q=${encodeURIComponent(q)}&limit=8`)).items;
+  } catch {
+    return 0; // the scan still works; the list is a help
+  }
+  if (mine !== searchSeq) return 0;
+  $('search-title').textContent = found.length
+    ? `${plural(found.length, 'product matches', 'products match')} “${q}”`
+    : `No product matches “${q}”`;
+  $('search-results').replaceChildren(
+    ...found.map((p) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'result',
+            onclick: () => {
+              closeSearch();
+              scan.value = '';
+              const qty = Number($('scan-qty').value) || 1;
+              $('scan-qty').value = '1';
+              void add(p.sku, qty);
+              scan.focus();
+            },
+          },
+          h('span', { class: 'result-name' }, p.name),
+          h('span', { class: 'muted small' }, [p.brand, p.size, p.sku].filter(Boolean).join(' · ')),
+          h('span', { class: 'result-price' }, money(p.priceMinor, p.currency)),
+          h('span', { class: 'muted small' }, `${p.onHand} on hand`),
+        ),
+      ),
+    ),
+  );
+  $('search-area').hidden = false;
+  return found.length;
+}
+
+scan.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  const text = scan.value;
+  // Digits are a barcode on its way; letters are someone typing a name.
+  if (!/[a-z\s]/i.test(text) || text.trim().length < 2) return closeSearch();
+  searchTimer = setTimeout(() => void search(text), 250);
+});
+scan.addEventListener('keydown', (e) => {
+  if (e.key === 'ArrowDown' && !$('search-area').hidden) {
+    e.preventDefault();
+    $('search-results').querySelector('button')?.focus();
+  }
+});
+$('search-results').addEventListener('keydown', (e) => {
+  const buttons = [...$('search-results').querySelectorAll('button')];
+  const at = buttons.indexOf(document.activeElement);
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    const next = at + (e.key === 'ArrowDown' ? 1 : -1);
+    if (next < 0) scan.focus();
+    else buttons[Math.min(next, buttons.length - 1)]?.focus();
+  }
+});
+
+// ---- paying, voiding ----
 
 async function tender(body) {
   if (sale?.status !== 'OPEN') return;
@@ -219,6 +418,20 @@ async function tender(body) {
   scan.focus();
 }
 
+/** Whether there is a basket to take money for; if not, says so (F2 or F4 on an empty lane). */
+function somethingToPay() {
+  if (sale?.status === 'OPEN' && sale.lines.length && !sale.payment) return true;
+  say(
+    $('pay-msg'),
+    new Error(
+      sale?.status === 'COMPLETED'
+        ? 'This sale is paid. Scan an item to start the next one.'
+        : 'Nothing to pay for yet: scan an item first.',
+    ),
+  );
+  return false;
+}
+
 function cashGiven() {
   const text = $('cash-given').value.trim();
   if (!text) return sale.totalMinor; // exact cash
@@ -227,17 +440,27 @@ function cashGiven() {
   return value;
 }
 
+function resetVoid() {
+  const btn = $('void');
+  btn.dataset.confirm = '';
+  btn.textContent = 'Void sale';
+}
+
 $('scan-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const code = scan.value.trim();
   const qty = Number($('scan-qty').value) || 1;
   scan.value = '';
   $('scan-qty').value = '1';
-  if (code) void add(code, qty);
+  closeSearch();
+  if (SALE_NUMBER.test(code))
+    void openReturn(code); // a receipt's barcode: the customer is bringing something back
+  else if (code) void add(code, qty);
   scan.focus();
 });
 $('cash-form').addEventListener('submit', (e) => {
   e.preventDefault();
+  if (!somethingToPay()) return;
   try {
     // The amount stays in the field until the sale is paid: pressing F2 again after "cannot reach the store node"
     // repeats the same tender (the same Idempotency-Key), and the node answers with the first result.
@@ -246,27 +469,33 @@ $('cash-form').addEventListener('submit', (e) => {
     say($('pay-msg'), err);
   }
 });
-$('pay-card').addEventListener('click', () => void tender({ kind: 'CARD' }));
+$('pay-card').addEventListener('click', () => {
+  if (somethingToPay()) void tender({ kind: 'CARD' });
+});
 $('void').addEventListener('click', async () => {
   if (sale?.status !== 'OPEN') return;
   const btn = $('void');
   if (btn.dataset.confirm !== 'yes') {
     btn.dataset.confirm = 'yes';
     btn.textContent = 'Press again to void';
-    setTimeout(() => {
-      btn.dataset.confirm = '';
-      btn.textContent = 'Void sale';
-    }, 4000);
+    setTimeout(resetVoid, 4000);
     return;
   }
   try {
-    keep(await api('POST', `/api/pos/sales/${sale.id}/void`));
-    say($('pay-msg'), null, sale.tender ? sale.note : 'Sale voided.'); // with a card: which payment was voided
+    const voided = await api('POST', `/api/pos/sales/${sale.id}/void`);
+    const what =
+      `Sale ${voided.number ?? ''} voided — ${plural(items(voided.lines), 'item', 'items')}, ${money(voided.totalMinor, voided.currency)}.`.replace(
+        'Sale  ',
+        'Sale ',
+      );
+    keep(null); // the screen is clear for the next customer
+    $('receipt-area').replaceChildren();
+    say($('basket-msg'));
+    say($('pay-msg'), null, voided.tender ? `${what} ${voided.note}` : what); // with a card: which payment was voided
   } catch (err) {
     say($('pay-msg'), err);
   }
-  btn.dataset.confirm = '';
-  btn.textContent = 'Void sale';
+  resetVoid();
   render();
   scan.focus();
 });
@@ -274,35 +503,144 @@ $('new-sale').addEventListener('click', () => {
   keep(null);
   $('receipt-area').replaceChildren();
   say($('pay-msg'));
+  say($('basket-msg'));
   render();
+  scan.focus();
+});
+
+// ---- returns from the receipt ----
+
+let returning = null;
+
+function closeReturn() {
+  returning = null;
+  $('return-form').hidden = true;
+  $('return-lines').tBodies[0].replaceChildren();
+}
+
+function returnTotal() {
+  if (!returning) return 0;
+  let n = 0;
+  for (const input of $('return-lines').querySelectorAll('input')) n += Number(input.value) || 0;
+  return n;
+}
+
+/** Finds the sale of a receipt (its number, typed or scanned) and lists what may still come back. */
+async function openReturn(number) {
+  $('return-sale').value = number;
+  $('slip-area').replaceChildren();
+  try {
+    const s = await api('GET', `/api/pos/sales/${encodeURIComponent(number.trim())}`);
+    if (s.status !== 'COMPLETED')
+      throw new Error(`Sale ${s.number ?? number} is ${s.status.toLowerCase()}: only a paid sale takes returns.`);
+    returning = s;
+    $('return-caption').textContent =
+      `Sale ${s.number ?? number}, paid ${new Date(s.closedAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: lane?.timeZone })}`;
+    $('return-lines').tBodies[0].replaceChildren(
+      ...s.lines.map((l) => {
+        const left = l.qty - (l.returnedQty ?? 0);
+        return h(
+          'tr',
+          {},
+          h(
+            'td',
+            {},
+            l.name,
+            h('div', { class: 'muted small' }, `${l.sku} · ${money(l.unitPriceMinor, s.currency)} each`),
+          ),
+          h('td', { class: 'n' }, String(l.qty)),
+          h('td', { class: 'n' }, String(l.returnedQty ?? 0)),
+          h(
+            'td',
+            { class: 'n' },
+            h('input', {
+              type: 'number',
+              class: 'qty',
+              min: 0,
+              max: left,
+              value: s.lines.length === 1 && left > 0 ? 1 : 0,
+              disabled: left === 0,
+              'data-sku': l.sku,
+              'aria-label': `Return quantity of ${l.name} (up to ${left})`,
+            }),
+          ),
+        );
+      }),
+    );
+    $('return-how').textContent =
+      s.tender?.kind === 'CARD'
+        ? `The refund goes back to the card the sale was paid with (${s.tender.reference}), through the card terminal.`
+        : 'The refund is paid in cash from the drawer.';
+    $('return-form').hidden = false;
+    say($('return-msg'));
+    const first = $('return-lines').querySelector('input:not([disabled])');
+    if (first) first.focus();
+    else say($('return-msg'), new Error(`Everything from sale ${s.number ?? number} has been returned already.`));
+  } catch (err) {
+    closeReturn();
+    say($('return-msg'), err);
+  }
+}
+
+$('return-find').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void openReturn($('return-sale').value);
+});
+$('return-cancel').addEventListener('click', () => {
+  closeReturn();
+  say($('return-msg'));
   scan.focus();
 });
 $('return-form').addEventListener('submit', async (e) => {
   e.preventDefault();
+  if (!returning) return;
+  const wanted = [...$('return-lines').querySelectorAll('input')]
+    .map((i) => ({ sku: i.dataset.sku, qty: Number(i.value) }))
+    .filter((i) => i.qty > 0);
+  const bad = wanted.find((i) => !Number.isInteger(i.qty));
+  if (bad || !wanted.length || returnTotal() === 0) {
+    say($('return-msg'), new Error('Choose how many of which item come back (a whole number on at least one line).'));
+    return;
+  }
   try {
-    const r = await api('POST', `/api/pos/sales/${encodeURIComponent($('return-sale').value.trim())}/returns`, {
-      items: [{ sku: $('return-sku').value.trim(), qty: Number($('return-qty').value) || 1 }],
-    });
-    const how = r.refund?.kind === 'CARD' ? `to the customer's card (refund ${r.refund.reference})` : 'in cash';
-    say(
-      $('return-msg'),
-      null,
-      `Refund ${money(r.refundMinor, r.sale.currency)} (return ${r.returnId.slice(0, 8)}), ${how}.`,
-    );
+    const r = await api('POST', `/api/pos/sales/${returning.id}/returns`, { items: wanted });
+    const amount = money(r.refundMinor, r.sale.currency);
+    const how =
+      r.refund?.kind === 'CARD'
+        ? `to the customer's card (refund ${r.refund.reference})`
+        : `in cash: give the customer ${amount} from the drawer`;
+    say($('return-msg'), null, `Refund ${amount} (return ${r.number ?? r.returnId.slice(0, 8)}), ${how}.`);
+    $('slip-area').replaceChildren(...paper('Return slip', r.slip, null, r.printed));
+    closeReturn();
+    $('return-sale').value = '';
   } catch (err) {
     say($('return-msg'), err);
+    if (err.status === 409 && returning) void openReturn(returning.number ?? returning.id); // what is left now
   }
 });
+
 document.addEventListener('keydown', (e) => {
   if (e.key === 'F2') {
     e.preventDefault();
     $('cash-form').requestSubmit();
   } else if (e.key === 'F4') {
     e.preventDefault();
-    void tender({ kind: 'CARD' });
+    $('pay-card').click();
   } else if (e.key === 'F8') {
     e.preventDefault();
     $('new-sale').click();
+  } else if (e.key === 'Escape') {
+    // Cancels what is in progress, innermost first: the product list, a void waiting for its second press, a return,
+    // cash being typed.
+    if (!$('search-area').hidden) closeSearch();
+    else if ($('void').dataset.confirm === 'yes') resetVoid();
+    else if (returning) {
+      closeReturn();
+      say($('return-msg'));
+    } else if ($('cash-given').value) $('cash-given').value = '';
+    else return;
+    e.preventDefault();
+    scan.focus();
   }
 });
 render();
