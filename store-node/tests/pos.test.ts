@@ -92,7 +92,9 @@ describe('the till', () => {
     expect(first.body.refundMinor).toBe(1000 + 89); // $10.00 + 8.875 % ($0.8875 → $0.89)
     const tooMany = await call('POST', `/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'HEADPHONES', qty: 2 }] });
     expect(tooMany.status).toBe(409);
-    expect(tooMany.body.detail).toBe(`only 1 of Wireless headphones (HEADPHONES) from sale ${sale.number} can still be returned`);
+    expect(tooMany.body.detail).toBe(
+      `only 1 of Wireless headphones (HEADPHONES) from sale ${sale.number} can still be returned`,
+    );
     expect(
       (await call('POST', `/api/pos/sales/${sale.id}/returns`, { items: [{ sku: 'CEREAL', qty: 1 }] })).status,
     ).toBe(400);
