@@ -119,7 +119,9 @@ export async function consoleFixture(t: TestHub, admin: string) {
   await user(MANAGER_B.email, MANAGER_B.name, 'STORE_MANAGER', b.id, MANAGER_B.password);
   await user('ann@example.test', 'Ann Associate', 'ASSOCIATE', a.id);
   await user('ben@example.test', 'Ben Bystander', 'ASSOCIATE', b.id);
-  return { a, b, holdA, holdB, customer, orderA, orderB, lateA, lateB, paidA };
+  /** Store A's outbox, for more of its events (each gets A's next seq). */
+  const outboxA = oa;
+  return { a, b, holdA, holdB, customer, orderA, orderB, lateA, lateB, paidA, outboxA };
 }
 export type ConsoleFixture = Awaited<ReturnType<typeof consoleFixture>>;
 

@@ -21,6 +21,8 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page
   const f = new FlowHub();
   let first: { id: string; reservationId: string };
   let second: { id: string; reservationId: string };
+  /** The number people read out for the first incident's order (the page shows it, not the order's id). */
+  let firstNumber: string;
   const short = (id: string) => `${id.slice(0, 8)}…`;
 
   beforeAll(async () => {
@@ -28,6 +30,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page
     await f.products('VASE');
     await f.stock(f.storeA.id, 'VASE', 5, 'RECEIVE');
     first = await f.handedOverAfterCancel(f.storeA.id, 'VASE', 'console-incident', Date.UTC(2026, 3, 2, 16, 45));
+    firstNumber = (await f.order(first.id)).orderNumber;
   });
   afterAll(() => f.stop());
 
@@ -54,9 +57,9 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page
       expect(cells.slice(1, 5)).toEqual([
         'PG-A — Store PG-A',
         'Handed over after the hold ended',
-        short(first.id),
+        firstNumber, // the number people read out, not the order's id
         `Store PG-A (PG-A) handed over hold ${short(first.reservationId)} at 2026-04-02T16:45:00.000Z, after the ` +
-          `hub had ended it (RELEASED). Its order ${short(first.id)} was CANCELLED by then and its payment voided or ` +
+          `hub had ended it (RELEASED). Its order ${firstNumber} was CANCELLED by then and its payment voided or ` +
           'refunded: the goods left unpaid.',
       ]);
 

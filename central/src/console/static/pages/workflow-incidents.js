@@ -13,13 +13,49 @@ const KINDS = {
 const kindLabel = (kind) => KINDS[kind] ?? kind;
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const short = (id) => (id ? `${id.slice(0, 8)}…` : '—');
-/** A sentence with its ids shortened as elsewhere in the console; the whole sentence is the cell's tooltip. */
-const sentence = (i) => h('span', { title: i.sentence }, i.sentence.replace(UUID, short));
+/**
+ * A sentence with its order's id as the number people read out (`numbers`: order id → `SF-10482`) and other ids
+ * shortened as elsewhere in the console; the whole sentence is the cell's tooltip.
+ */
+const sentence = (i, numbers) =>
+  h(
+    'span',
+    { title: i.sentence },
+    i.sentence.replace(UUID, (id) => numbers.get(id) ?? short(id)),
+  );
 const store = (i) => (i.storeCode ? `${i.storeCode} — ${i.storeName}` : i.storeId ? short(i.storeId) : '—');
 const where = (i) => `${i.storeCode ?? kindLabel(i.kind)}, ${time(i.raisedAt)}`;
 
 export default {
-  async render({ el, api, live }) {
+  async render({ el, api, live, navigate }) {
+    /** Order id → its number, read once per order (an order from before numbers keeps its short id). */
+    const numbers = new Map();
+    const readNumbers = async (items) => {
+      const ids = [...new Set(items.map((i) => i.orderId).filter((id) => id && !numbers.has(id)))];
+      await Promise.all(
+        ids.map((id) =>
+          api('GET', `/api/orders/${id}`).then(
+            (o) => o.orderNumber && numbers.set(id, o.orderNumber),
+            () => undefined,
+          ),
+        ),
+      );
+    };
+    const orderCell = (i) =>
+      i.orderId
+        ? h(
+            'a',
+            {
+              href: `#/orders?order=${i.orderId}`,
+              title: i.orderId,
+              onclick: (e) => {
+                e.preventDefault();
+                navigate('orders', { order: i.orderId });
+              },
+            },
+            numbers.get(i.orderId) ?? short(i.orderId),
+          )
+        : '—';
     const message = h('div', { 'aria-live': 'polite' });
     const errors = h('div');
     const openArea = h('div', { class: 'card' });
@@ -73,6 +109,7 @@ export default {
           api('GET', `/api/workflows/incidents?state=OPEN&limit=${PAGE}`),
           api('GET', '/api/workflows/incidents?state=RESOLVED&limit=20'),
         ]);
+        await readNumbers([...open.items, ...resolved.items]);
         const focused = document.activeElement;
         const selection = focused?.tagName === 'INPUT' ? [focused.selectionStart, focused.selectionEnd] : null;
         for (const id of [...forms.keys()]) if (!open.items.some((i) => i.id === id)) forms.delete(id);
@@ -89,8 +126,8 @@ export default {
               time(i.raisedAt),
               store(i),
               h('span', { class: 'badge bad', title: i.kind }, kindLabel(i.kind)),
-              i.orderId ? h('span', { title: i.orderId }, short(i.orderId)) : '—',
-              sentence(i),
+              orderCell(i),
+              sentence(i, numbers),
               formOf(i),
             ],
           ),
@@ -104,7 +141,7 @@ export default {
               time(i.raisedAt),
               store(i),
               kindLabel(i.kind),
-              sentence(i),
+              sentence(i, numbers),
               time(i.resolution.at),
               i.resolution.by.email ?? short(i.resolution.by.userId),
               i.resolution.note,

@@ -34,14 +34,14 @@ export function duration(ms) {
 }
 
 /**
- * How long each timeline entry took: the step's own measure when the hub recorded one (`detail.tookMs`), else the
- * time since the entry before it (nothing for the first, or when no time passed).
+ * How long a timeline entry took, as shown beside it: a saga step's own measure (`detail.tookMs`, "120 ms"), else how
+ * long after the entry before it this one came ("2.1 s later"); nothing for the first, or when no time passed.
  */
 export function entryDuration(entry, previous) {
   const took = entry.detail?.tookMs;
   if (typeof took === 'number') return duration(took);
   if (!previous || entry.at <= previous.at) return '';
-  return duration(entry.at - previous.at);
+  return `${duration(entry.at - previous.at)} later`;
 }
 
 /** The number people read out (`SF-10482`); the id's start for an order from before numbers. */
@@ -114,7 +114,7 @@ export default {
     };
 
     /** Cancel (a confirmed order) or refund (a picked-up, paid one), each asked first with what will happen. */
-    const actions = (o) => {
+    const actions = (o, refunded) => {
       const buttons = [];
       const amount = money(o.totalMinor, o.currency);
       const items = h(
@@ -153,7 +153,7 @@ export default {
             'Cancel order…',
           ),
         );
-      if (o.status === 'PICKED_UP')
+      if (o.status === 'PICKED_UP' && !refunded)
         buttons.push(
           h(
             'button',
@@ -199,8 +199,15 @@ export default {
       if (!pick)
         return void detailArea.replaceChildren(h('p', { class: 'muted' }, 'Pick an order to see its timeline.'));
       const o = await api('GET', `/api/orders/${encodeURIComponent(pick)}`);
+      const refunded = o.timeline.some((e) => e.kind === 'REFUNDED');
       detailArea.replaceChildren(
-        h('h2', {}, `Order ${orderNo(o)} `, badge(o.status)),
+        h(
+          'h2',
+          {},
+          `Order ${orderNo(o)} `,
+          badge(o.status),
+          refunded ? [' ', h('span', { class: 'badge' }, 'REFUNDED')] : '',
+        ),
         h(
           'p',
           {},
@@ -212,7 +219,7 @@ export default {
           o.lines.map((l) => h('li', {}, lineText(l))),
         ),
         o.failure ? h('p', { class: 'error' }, o.failure) : '',
-        actions(o),
+        actions(o, refunded),
         h(
           'ol',
           { class: 'timeline', 'aria-label': 'Saga timeline' },
@@ -237,14 +244,14 @@ export default {
         listArea.replaceChildren(
           table(
             number
-              ? `Orders numbered ${number}`
+              ? `Orders numbered ${items[0]?.orderNumber ?? number}`
               : manager
                 ? 'Orders at your store, newest first'
                 : 'Orders, newest first',
             ['Order', 'Placed', 'Customer', 'Fulfilment', 'Total', 'Status'],
             items,
             (o) => [
-              h('strong', {}, orderNo(o)),
+              h('strong', { class: 'nowrap' }, orderNo(o)),
               time(o.createdAt),
               o.customerName || o.customerId,
               o.fulfilment.type,

@@ -106,6 +106,7 @@ export class FlowHub {
 
   async order(id: string): Promise<{
     status: string;
+    orderNumber: string;
     pickedUp: { storeId: string; at: number } | null;
     fulfilment: { storeId: string };
     timeline: { kind: string; detail: any }[];
