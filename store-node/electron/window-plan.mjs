@@ -6,8 +6,10 @@
 // to the node's handheld page for barcode scanning; in kiosk mode it has no menu and ignores the DevTools, reload,
 // close and zoom shortcuts. The kiosk page always gets the full lock. A kiosk page's shell runs its node with
 // `loopbackRole: 'kiosk'`: the machine IS a kiosk, so its window is a kiosk screen (customer-facing API only) with or
-// without a cookie; the window also carries the `sf_screen=kiosk` marker (a session cookie). Other pages' windows carry
-// none.
+// without a cookie; the window also carries the `sf_screen=kiosk` marker (a session cookie). A POS or pickup page's
+// window carries `sf_screen=pos` / `sf_screen=pickup`: that window reaches only its page and the API it calls (the
+// store node's screen-policy.ts), while a browser on the same machine is still the back office. The handheld page's
+// window carries no marker: it is the back office, with everything.
 
 const PAGES = { pos: '/pos.html', kiosk: '/kiosk.html', pickup: '/pickup.html', handheld: '/handheld.html' };
 export const SCREEN_COOKIE = 'sf_screen';
@@ -126,14 +128,18 @@ export function shortcutBlocked(input) {
   return DEVTOOLS_KEYS.has(key) && Boolean(input.shift || (input.meta && input.alt));
 }
 
+/** The pages whose window is marked for that one job; the handheld page's window is the back office. */
+const MARKED_PAGES = new Set(['kiosk', 'pos', 'pickup']);
+
 /**
- * The kiosk marker for this window, set (or cleared) in the session before the page loads: a kiosk page's window is a
- * kiosk screen; any other page's window must not inherit a marker left by an earlier run.
+ * The screen marker for this window, set (or cleared) in the session before the page loads: a kiosk, POS or pickup
+ * page's window is that screen and nothing else; the handheld page's window must not inherit a marker left by an
+ * earlier run.
  */
 export function screenCookie(plan, nodeUrl) {
   const url = new URL('/', nodeUrl).href;
-  return plan.page === 'kiosk'
-    ? { set: { url, name: SCREEN_COOKIE, value: 'kiosk', path: '/', httpOnly: true, sameSite: 'strict' } }
+  return MARKED_PAGES.has(plan.page)
+    ? { set: { url, name: SCREEN_COOKIE, value: plan.page, path: '/', httpOnly: true, sameSite: 'strict' } }
     : { remove: { url, name: SCREEN_COOKIE } };
 }
 

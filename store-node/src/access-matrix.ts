@@ -8,14 +8,74 @@ import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared
  *   by the Electron shell for a kiosk window), or a LAN device paired with a code of role "kiosk": the kiosk page,
  *   its assets and the customer-facing API (catalog, stock at nearby stores, the kiosk cart); staff pages and staff
  *   APIs answer 403 (a staff sign-in on shared screens is issue #27);
+ * - `pos` / `pickup`: a trusted screen marked for one job (`sf_screen=pos|pickup`: the Electron shell's
+ *   `--page=pos|pickup`, or the start page's "Use this screen as …"): its page, its assets and the API that page calls
+ *   (the lists below); everything else 403. The unmarked `lane` stays the back office;
  * - `handheld`: a LAN device paired with a handheld code: everything but minting pairing codes and unpairing;
  * - `unpaired`: a LAN device without a token: health, the static pages (they hold no data) and pairing only (401).
  */
-export type StoreAccessRole = 'lane' | 'kiosk' | 'handheld' | 'unpaired';
-export const STORE_ACCESS_ROLES: readonly StoreAccessRole[] = ['lane', 'kiosk', 'handheld', 'unpaired'];
+export type StoreAccessRole = 'lane' | 'kiosk' | 'pos' | 'pickup' | 'handheld' | 'unpaired';
+export const STORE_ACCESS_ROLES: readonly StoreAccessRole[] = [
+  'lane',
+  'kiosk',
+  'pos',
+  'pickup',
+  'handheld',
+  'unpaired',
+];
 export type StoreAccessRow = AccessRow<StoreAccessRole>;
 
-const table = (lines: readonly AccessLine[]): StoreAccessRow[] => accessTable(STORE_ACCESS_ROLES, lines);
+/** The rows' cell text names these four; the two single-job screens' cells come from the lists below. */
+const CELL_ROLES = ['lane', 'kiosk', 'handheld', 'unpaired'] as const;
+
+/** What a POS screen may call besides every staff screen's basics: its page and the sale API; nothing else. */
+const POS_SCREEN = [
+  'GET /pos.html',
+  'GET /pos.js',
+  'GET /api/pos/lane',
+  'POST /api/pos/sales',
+  'GET /api/pos/sales/:id',
+  'POST /api/pos/sales/:id/lines',
+  'PUT /api/pos/sales/:id/lines/:sku',
+  'POST /api/pos/sales/:id/tender',
+  'POST /api/pos/sales/:id/void',
+  'POST /api/pos/sales/:id/returns',
+  'GET /api/catalog/products',
+  'GET /api/catalog/products/:sku',
+];
+/** What a pickup-desk screen may call besides the basics: its page and the pickup API. */
+const PICKUP_SCREEN = [
+  'GET /pickup.html',
+  'GET /pickup.js',
+  'GET /api/bopis/pickups',
+  'POST /api/bopis/pickups/verify',
+  'POST /api/bopis/pickups/:id/verify-code',
+  'POST /api/bopis/pickups/:id/hand-over',
+  'POST /api/bopis/pickups/:id/no-show',
+];
+/** Every staff screen's page needs these: health, the shared stylesheet, script and browser helpers, the icon, sync. */
+const SCREEN_BASICS = [
+  'GET /healthz',
+  'GET /store.css',
+  'GET /store.js',
+  'GET /favicon.ico',
+  'GET /favicon.svg',
+  'GET /shared/*',
+  'GET /api/sync/status',
+];
+
+const table = (lines: readonly AccessLine[]): StoreAccessRow[] => {
+  // A misspelt entry leaves its row at deny, which the matrix test reports against the node's answer (allow).
+  const pos = new Set([...SCREEN_BASICS, ...POS_SCREEN]);
+  const pickup = new Set([...SCREEN_BASICS, ...PICKUP_SCREEN]);
+  return accessTable(CELL_ROLES, lines).map((r) => {
+    const k = `${r.method} ${r.path}`;
+    return {
+      ...r,
+      cells: { ...r.cells, pos: pos.has(k) ? 'allow' : 'deny', pickup: pickup.has(k) ? 'allow' : 'deny' },
+    };
+  });
+};
 
 const EVERYONE = 'allow allow allow allow';
 const STAFF = 'allow deny  allow deny';
@@ -28,8 +88,15 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/metrics', STAFF],
   // pages: static files with no data in them; a kiosk gets only its own (and pairing's)
   ['GET', '/', STAFF_PAGE, 'the staff start page'],
+  [
+    'GET',
+    '/screens/:role',
+    'allow deny  deny  deny',
+    'answers 303: the back office marks its browser as a POS lane or the pickup desk and goes there',
+  ],
   ['GET', '/index.html', STAFF_PAGE],
   ['GET', '/index.js', STAFF_PAGE],
+  ['GET', '/screens.js', STAFF_PAGE, 'the start page’s "Use this screen as …"'],
   ['GET', '/pos.html', STAFF_PAGE],
   ['GET', '/pos.js', STAFF_PAGE],
   ['GET', '/pickup.html', STAFF_PAGE],

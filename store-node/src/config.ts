@@ -64,7 +64,8 @@ export interface StoreNodeConfig {
    * browser carries the kiosk marker (`sf_screen=kiosk`, set when it opened /kiosk.html). `kiosk`: a machine that IS a
    * kiosk — every trusted caller is a kiosk whatever its cookies (a private window or a cleared cookie jar stays a
    * kiosk); such a node has no lane, so pairing codes are minted elsewhere. The Electron shell sets `kiosk` for a kiosk
-   * window.
+   * window. `pos` / `pickup`: a machine that is only a POS lane or only the pickup desk — every trusted caller reaches
+   * only that page and its API (a kiosk marker still narrows a browser to the kiosk).
    */
   readonly loopbackRole?: LoopbackRole;
   /**
@@ -79,8 +80,8 @@ export type StoreMode = 'production' | 'demo' | 'test';
 export const STORE_MODES: readonly StoreMode[] = ['production', 'demo', 'test'];
 export type PaymentTerminalName = 'simulator';
 
-export type LoopbackRole = 'lane' | 'kiosk';
-export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk'];
+export type LoopbackRole = 'lane' | 'kiosk' | 'pos' | 'pickup';
+export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk', 'pos', 'pickup'];
 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
   const hub =
@@ -158,7 +159,7 @@ const list = (csv: string) =>
 function parseLoopbackRole(value: string): LoopbackRole {
   const role = value.trim();
   if (!(LOOPBACK_ROLES as readonly string[]).includes(role))
-    throw new Error(`STORE_LOOPBACK_ROLE must be lane or kiosk, not "${value}"`);
+    throw new Error(`STORE_LOOPBACK_ROLE must be one of ${LOOPBACK_ROLES.join(', ')}, not "${value}"`);
   return role as LoopbackRole;
 }
 

@@ -33,6 +33,7 @@ import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
+import { screenMarkerRoutes } from './access/screen-marker.js';
 import { fromOwnPages, siteGuard } from './access/site-guard.js';
 import {
   idempotency,
@@ -314,6 +315,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
     next();
   });
+  // "Use this screen as …": the back office marks a browser as a POS lane or the pickup desk (access/screen-marker.ts).
+  app.use(screenMarkerRoutes());
   // Browsers ask every site for /favicon.ico: the node's icon is an SVG (also at /favicon.svg, from the static files).
   const favicon = fileURLToPath(new URL('./ui/static/favicon.svg', import.meta.url));
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));

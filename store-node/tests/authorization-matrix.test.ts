@@ -16,7 +16,7 @@ const STATIC_ROOTS = new Map([
 const key = (method: string, path: string) => `${method} ${path}`;
 
 /** From the most to the least privileged: the first allowed caller of a row must get a real answer (2xx). */
-const BY_PRIVILEGE: readonly StoreAccessRole[] = ['lane', 'handheld', 'kiosk', 'unpaired'];
+const BY_PRIVILEGE: readonly StoreAccessRole[] = ['lane', 'handheld', 'pos', 'pickup', 'kiosk', 'unpaired'];
 
 /**
  * The id each parameter names: the fixture's own (a call that uses its target up gets one of its own), so a route
@@ -34,6 +34,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     '/api/bopis/pickups/:id/verify-code': fx.pickups.toVerify,
   };
   return path
+    .replace('/screens/:role', '/screens/pos')
     .replace(':customerId', fx.customerId)
     .replace(':sku', 'MUG')
     .replace('/pos/sales/:id', `/pos/sales/${saleFor[path] ?? fx.sales.open}`)

@@ -223,18 +223,20 @@ describe('kiosk mode shortcuts', () => {
   });
 });
 
-describe('the kiosk marker cookie', () => {
+describe('the screen marker cookie', () => {
   it('is a session cookie: gone when the shell closes', () => {
     expect(screenCookie(windowPlan(['electron', '.', '--page=kiosk'], {}), NODE).set).not.toHaveProperty(
       'expirationDate',
     );
   });
 
-  it('is set for a kiosk page’s window (httpOnly, sameSite strict, path /) and cleared for any other page', () => {
-    expect(screenCookie(windowPlan(['electron', '.', '--page=kiosk'], {}), NODE)).toEqual({
-      set: { url: `${NODE}/`, name: 'sf_screen', value: 'kiosk', path: '/', httpOnly: true, sameSite: 'strict' },
-    });
-    expect(screenCookie(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), NODE)).toEqual({
+  it('is set for a kiosk, POS or pickup page’s window (httpOnly, sameSite strict, path /) and cleared for the back office', () => {
+    for (const page of ['kiosk', 'pos', 'pickup'])
+      expect(screenCookie(windowPlan(['electron', '.', `--page=${page}`], {}), NODE), page).toEqual({
+        set: { url: `${NODE}/`, name: 'sf_screen', value: page, path: '/', httpOnly: true, sameSite: 'strict' },
+      });
+    expect(screenCookie(windowPlan(['electron', '.', '--page=pos', '--kiosk'], {}), NODE).set?.value).toBe('pos');
+    expect(screenCookie(windowPlan(['electron', '.', '--page=handheld'], {}), NODE)).toEqual({
       remove: { url: `${NODE}/`, name: 'sf_screen' },
     });
   });

@@ -1,11 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreNode, type StoreNode } from '../src/index.js';
-import { KIOSK_REFUSAL } from '../src/access/screen-policy.js';
-import { WAY_BACK } from '../src/access/screen-guard.js';
+import { decideAccess, KIOSK_REFUSAL, PICKUP_REFUSAL, POS_REFUSAL } from '../src/access/screen-policy.js';
+import { STAFF_WAY_BACK, WAY_BACK } from '../src/access/screen-guard.js';
+import { MARK_FROM_BACK_OFFICE, MARK_FROM_OWN_PAGES } from '../src/access/screen-marker.js';
 import { storeNodeConfigFromEnv } from '../src/config.js';
+import { rawCall } from '../../central/tests/support/raw-http.js';
 
 const KIOSK = 'sf_screen=kiosk';
 const CUSTOMER = '0190a4b2-7c4d-7e1f-8a2b-3c4d5e6f7a8b';
@@ -385,7 +387,220 @@ describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () =>
     expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'lane' }).loopbackRole).toBe('lane');
     expect(storeNodeConfigFromEnv({}).loopbackRole).toBeUndefined();
     expect(() => storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'till' })).toThrow(
-      'STORE_LOOPBACK_ROLE must be lane or kiosk, not "till"',
+      'STORE_LOOPBACK_ROLE must be one of lane, kiosk, pos, pickup, not "till"',
     );
+  });
+});
+
+/**
+ * The API calls a page's script makes (`api('GET', `/api/…${x}…`)`), as method and path: an id in `${…}` becomes a
+ * segment, and the pickup desk's `${action}` each action it takes (hand-over, no-show).
+ */
+const ACTION = '$' + '{action}'; // the pickup page's `${action}`, written so it is not a template by mistake
+function callsOf(page: string): [method: string, path: string][] {
+  const source = readFileSync(new URL(`../src/ui/static/${page}`, import.meta.url), 'utf8');
+  return [...source.matchAll(/api\(\s*'(GET|POST|PUT|DELETE)',\s*[`']([^`'?]+)/g)].flatMap(([, method, path]) =>
+    (path!.includes(ACTION) ? ['hand-over', 'no-show'] : ['']).map((action): [string, string] => [
+      method!,
+      path!.replace(ACTION, action).replace(/\$\{[^}]*\}/g, 'x'),
+    ]),
+  );
+}
+
+const PAGE = 'text/html,application/xhtml+xml,*/*;q=0.8';
+
+// A staff screen kept to one job: a till or the pickup desk on the shop floor (#17). Marked like the kiosk, by a
+// session cookie the node sets (GET /screens/pos|pickup from the start page) or the Electron shell's --page=pos|pickup.
+describe.each([
+  {
+    role: 'pos' as const,
+    refusal: POS_REFUSAL,
+    heading: 'This is a POS screen',
+    back: '<a href="/pos.html">Back to the POS</a>',
+    own: ['/pos.html', '/pos.js'],
+    others: ['/', '/index.html', '/pickup.html', '/pickup.js', '/handheld.html', '/handheld.js', '/kiosk.html'],
+  },
+  {
+    role: 'pickup' as const,
+    refusal: PICKUP_REFUSAL,
+    heading: 'This is the pickup desk',
+    back: '<a href="/pickup.html">Back to the pickup desk</a>',
+    own: ['/pickup.html', '/pickup.js'],
+    others: ['/', '/index.html', '/pos.html', '/pos.js', '/handheld.html', '/handheld.js', '/kiosk.html'],
+  },
+])(
+  'a screen marked as $role (sf_screen=$role on a trusted address)',
+  ({ role, refusal, heading, back, own, others }) => {
+    let node: StoreNode;
+    const as = (method: string, path: string, opts: { body?: unknown; accept?: string } = {}) =>
+      request(node.url!, method, path, { ...opts, cookie: `sf_screen=${role}` });
+    beforeAll(async () => {
+      node = await startNodeWithMug(`sf-roles-${role}-`);
+    });
+    afterAll(() => node?.stop());
+
+    it('opens its own page and the shared assets, and no other page (a refusal page that leads back to its own)', async () => {
+      for (const path of [...own, '/store.css', '/store.js', '/shared/dom.js', '/favicon.ico', '/healthz'])
+        expect((await as('GET', path)).status, path).toBe(200);
+      for (const path of others) {
+        const page = await as('GET', path, { accept: PAGE });
+        expect(page.status, path).toBe(403);
+        expect(page.text, path).toContain(`<h1>${heading}</h1>`);
+        expect(page.text, path).toContain(`${refusal}.`);
+        expect(page.text, path).toContain(back);
+        expect(page.text, path).toContain(`<p>${STAFF_WAY_BACK.marker}</p>`);
+      }
+    });
+
+    it('reaches every API its page calls (read from the page’s script), and the status bar’s', () => {
+      const calls = [...callsOf(`${role}.js`), ...callsOf('store.js')];
+      expect(calls.length).toBeGreaterThan(3);
+      for (const [method, path] of calls)
+        expect(decideAccess(role, method, path), `${method} ${path}`).toEqual({ allow: true });
+    });
+
+    it('is refused every other staff API with 403 problem+json, and changes nothing', async () => {
+      const staff: [string, string, unknown?][] = [
+        ['POST', '/api/pairing/codes', { role: 'handheld' }],
+        ['GET', '/api/pairing/devices'],
+        ['POST', '/api/stock/movements', { sku: 'MUG', delta: 5, kind: 'RECEIVE' }],
+        ['POST', '/api/stock/counts', { sku: 'MUG', counted: 0 }],
+        ['GET', '/api/stock/MUG'],
+        ['GET', '/api/devices'],
+        ['GET', '/api/reports/sales'],
+        ['GET', '/api/sync/parked-feed'],
+        ['POST', '/api/sync/parked-feed/replay', {}],
+        ['GET', '/metrics'],
+        ['GET', `/api/carts/${CUSTOMER}`],
+        ['GET', '/screens/pickup'],
+        ['GET', '/screens/pos'],
+        role === 'pos' ? ['GET', '/api/bopis/pickups'] : ['POST', '/api/pos/sales', {}],
+        role === 'pos' ? ['POST', '/api/bopis/pickups/verify', { code: 'x' }] : ['GET', '/api/catalog/products?q=mug'],
+      ];
+      for (const [method, path, body] of staff) {
+        const r = await as(method, path, { body });
+        expect(r.status, `${method} ${path}`).toBe(403);
+        expect(r.type, `${method} ${path}`).toContain('application/problem+json');
+        expect(r.body.detail, `${method} ${path}`).toBe(refusal);
+      }
+      expect(node.pairing.list()).toEqual([]);
+      expect(node.pos.stock.onHand('MUG')).toBe(0);
+    });
+
+    it(`does its job through the API: ${role === 'pos' ? 'a sale rung up' : 'the pickup list read'}`, async () => {
+      if (role === 'pos') {
+        const sale = await as('POST', '/api/pos/sales', { body: {} });
+        expect(sale.status).toBe(201);
+        expect(
+          (await as('POST', `/api/pos/sales/${sale.body.id}/lines`, { body: { code: 'MUG', qty: 1 } })).status,
+        ).toBe(200);
+        expect((await as('GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku)).toEqual([
+          'MUG',
+        ]);
+      } else {
+        expect((await as('GET', '/api/bopis/pickups')).status).toBe(200);
+      }
+      expect((await as('GET', '/api/sync/status')).status).toBe(200);
+    });
+
+    it('a kiosk marker beside it narrows the screen to a kiosk, never the other way', async () => {
+      const both = await request(node.url!, 'GET', '/api/sync/status', {
+        cookie: `sf_screen=${role}; sf_screen=kiosk`,
+      });
+      expect(both.status).toBe(403);
+      expect(both.body.detail).toBe(KIOSK_REFUSAL);
+    });
+  },
+);
+
+describe('"Use this screen as …": the back office marks a browser for one job', () => {
+  let node: StoreNode;
+  beforeAll(async () => {
+    node = await startNodeWithMug('sf-roles-mark-');
+  });
+  afterAll(() => node?.stop());
+
+  it('GET /screens/pos and /screens/pickup set a session marker (httpOnly, sameSite strict) and go to that page', async () => {
+    for (const [role, page] of [
+      ['pos', '/pos.html'],
+      ['pickup', '/pickup.html'],
+    ] as const) {
+      for (const site of [undefined, 'same-origin', 'none']) {
+        const r = await request(node.url!, 'GET', `/screens/${role}`, {
+          headers: site ? { 'sec-fetch-site': site } : {},
+        });
+        expect(r.status, `${role} ${site}`).toBe(303);
+        expect(r.setCookie).toMatch(new RegExp(`^sf_screen=${role}; Path=/; HttpOnly; SameSite=Strict$`));
+        expect(r.setCookie).not.toMatch(/Expires|Max-Age/i);
+      }
+      const followed = await fetch(`${node.url}/screens/${role}`, { redirect: 'manual' });
+      expect(followed.headers.get('location')).toBe(page);
+    }
+    expect((await request(node.url!, 'GET', '/screens/kiosk')).status).toBe(404); // the kiosk page marks itself
+    expect((await request(node.url!, 'GET', '/screens/lane')).status).toBe(404);
+  });
+
+  it('is refused from another site’s link (no marker set), to a marked screen and to a paired handheld', async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      const r = await request(node.url!, 'GET', '/screens/pos', { headers: { 'sec-fetch-site': site } });
+      expect(r.status, site).toBe(403);
+      expect(r.body.detail).toBe(MARK_FROM_OWN_PAGES);
+      expect(r.setCookie).toBeNull();
+    }
+    for (const cookie of ['sf_screen=pos', 'sf_screen=pickup', 'sf_screen=kiosk']) {
+      const r = await request(node.url!, 'GET', '/screens/pickup', { cookie });
+      expect(r.status, cookie).toBe(403);
+      expect(r.setCookie).toBeNull();
+    }
+    // a handheld on the store's network (this node trusts 127.0.0.2 only; the handheld calls from 127.0.0.1)
+    const lan = await startNodeWithMug('sf-roles-mark-lan-', { trustedAddresses: ['127.0.0.2'] });
+    try {
+      const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const { code } = (
+        await rawCall(lan.url!, {
+          method: 'POST',
+          path: '/api/pairing/codes',
+          localAddress: '127.0.0.2',
+          ...json({ role: 'handheld' }),
+        })
+      ).json;
+      const { token } = (
+        await rawCall(lan.url!, {
+          method: 'POST',
+          path: '/api/pairing/pair',
+          localAddress: '127.0.0.1',
+          ...json({ code, name: 'Floor handheld' }),
+        })
+      ).json;
+      const r = await rawCall(lan.url!, {
+        method: 'GET',
+        path: '/screens/pos',
+        localAddress: '127.0.0.1',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(r.status).toBe(403);
+      expect(r.json.detail).toBe(MARK_FROM_BACK_OFFICE);
+    } finally {
+      await lan.stop();
+    }
+  });
+});
+
+describe('a machine set up as one job (STORE_LOOPBACK_ROLE=pos)', () => {
+  let node: StoreNode;
+  beforeAll(async () => {
+    node = await startNodeWithMug('sf-roles-pos-machine-', { loopbackRole: 'pos' });
+  });
+  afterAll(() => node?.stop());
+
+  it('makes every trusted caller a POS screen, whatever its cookies; a kiosk marker still narrows it', async () => {
+    for (const cookie of [undefined, 'sf_screen=lane', 'sf_screen=pickup']) {
+      expect((await request(node.url!, 'GET', '/pos.html', { cookie })).status, cookie).toBe(200);
+      const refused = await request(node.url!, 'GET', '/handheld.html', { cookie, accept: PAGE });
+      expect(refused.status, cookie).toBe(403);
+      expect(refused.text).toContain(`<p>${STAFF_WAY_BACK.machine}</p>`);
+    }
+    expect((await request(node.url!, 'GET', '/pos.html', { cookie: 'sf_screen=kiosk' })).status).toBe(403);
+    expect(storeNodeConfigFromEnv({ STORE_LOOPBACK_ROLE: 'pickup' }).loopbackRole).toBe('pickup');
   });
 });

@@ -2,10 +2,14 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, presentedCredential, UnauthorizedError } from '@storefleet/shared';
 import type { PairingService } from '../pairing/pairing-service.js';
 import type { LoopbackRole } from '../config.js';
-import { decideAccess, KIOSK_REFUSAL, type ScreenRole } from './screen-policy.js';
+import { decideAccess, HOME_PAGE, isMarkedRole, type MarkedRole, type ScreenRole } from './screen-policy.js';
 
 export const DEVICE_COOKIE = 'sf_device';
-/** Set whenever the node serves /kiosk.html (and by the Electron shell for a kiosk window): this screen is a kiosk. */
+/**
+ * What this screen is for, when it is not the back office: `kiosk` (set whenever the node serves /kiosk.html, and by
+ * the Electron shell for a kiosk window), `pos` or `pickup` (set by GET /screens/pos|pickup from the start page, and
+ * by the Electron shell for a `--page=pos|pickup` window). Any other value marks nothing.
+ */
 export const SCREEN_COOKIE = 'sf_screen';
 /** The node's own machine: its screens (a lane, a kiosk, the Electron shell) are trusted without pairing. */
 export const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
@@ -18,20 +22,27 @@ export interface Caller {
   readonly deviceId?: string;
 }
 
-/** The marker is compared as sent (no decoding): only the exact value `kiosk` counts. */
-function hasKioskMarker(cookieHeader: string | undefined): boolean {
-  return (cookieHeader ?? '').split(';').some((part) => {
+/**
+ * The screen's marker, compared as sent (no decoding): only the exact values `kiosk`, `pos` and `pickup` count. A
+ * kiosk marker wins over any other (the narrowest role), so a second cookie cannot widen a kiosk.
+ */
+function screenMarker(cookieHeader: string | undefined): MarkedRole | undefined {
+  const values = (cookieHeader ?? '').split(';').flatMap((part) => {
     const eq = part.indexOf('=');
-    return eq > 0 && part.slice(0, eq).trim() === SCREEN_COOKIE && part.slice(eq + 1).trim() === 'kiosk';
+    return eq > 0 && part.slice(0, eq).trim() === SCREEN_COOKIE ? [part.slice(eq + 1).trim()] : [];
   });
+  if (values.includes('kiosk')) return 'kiosk';
+  return values.find(isMarkedRole);
 }
 
-/** Why a caller is a kiosk: its browser's marker, the machine's configuration (`loopbackRole: 'kiosk'`) or its pairing. */
-type KioskBy = 'marker' | 'machine' | 'pairing';
+/**
+ * Why a caller has a marked role: its browser's marker, the machine's configuration (`loopbackRole`) or its pairing.
+ */
+type MarkedBy = 'marker' | 'machine' | 'pairing';
 
 interface Resolved extends Caller {
   readonly unpairedBecause?: 'no-token' | 'bad-token';
-  readonly kioskBy?: KioskBy;
+  readonly markedBy?: MarkedBy;
 }
 
 function resolveCaller(
@@ -42,10 +53,13 @@ function resolveCaller(
 ): Resolved {
   const address = req.socket.remoteAddress ?? '';
   if (trusted.has(address)) {
-    if (loopbackRole === 'kiosk') return { role: 'kiosk', scope: 'kiosk', kioskBy: 'machine' };
-    return hasKioskMarker(req.get('Cookie'))
-      ? { role: 'kiosk', scope: 'kiosk', kioskBy: 'marker' }
-      : { role: 'lane', scope: 'lane' };
+    // The machine's role first (a kiosk machine stays a kiosk whatever its cookies), except that a kiosk marker
+    // narrows a POS or pickup machine's browser to a kiosk too.
+    const marker = screenMarker(req.get('Cookie'));
+    if (loopbackRole === 'kiosk') return { role: 'kiosk', scope: 'kiosk', markedBy: 'machine' };
+    if (marker === 'kiosk') return { role: 'kiosk', scope: 'kiosk', markedBy: 'marker' };
+    if (loopbackRole !== 'lane') return { role: loopbackRole, scope: loopbackRole, markedBy: 'machine' };
+    return marker ? { role: marker, scope: marker, markedBy: 'marker' } : { role: 'lane', scope: 'lane' };
   }
   let token: string | undefined;
   try {
@@ -60,7 +74,7 @@ function resolveCaller(
     role: device.role,
     scope: `device:${device.id}`,
     deviceId: device.id,
-    ...(device.role === 'kiosk' ? { kioskBy: 'pairing' as const } : {}),
+    ...(device.role === 'kiosk' ? { markedBy: 'pairing' as const } : {}),
   };
 }
 
@@ -74,8 +88,9 @@ export function callerOf(res: Response): Caller {
 /**
  * The one guard of the store node, in front of every page and API: decides the caller's role (`screen-policy.ts`),
  * keeps it for the routes (`callerOf`) and refuses what the role may not reach — 401/403 problem+json, or, for a
- * kiosk's browser asking for a staff page, a small 403 page that leads back to the kiosk and tells staff how this
- * screen becomes a staff screen again. `loopbackRole` says what a trusted address is (config `loopbackRole`).
+ * marked screen's browser asking for another page, a small 403 page that leads back to the screen's own page and
+ * tells staff how this screen becomes the back office again. `loopbackRole` says what a trusted address is (config
+ * `loopbackRole`).
  */
 export function screenGuard(
   pairing: PairingService,
@@ -83,14 +98,21 @@ export function screenGuard(
   loopbackRole: LoopbackRole = 'lane',
 ): RequestHandler {
   return (req, res, next) => {
-    const { unpairedBecause, kioskBy, ...caller } = resolveCaller(req, pairing, trusted, loopbackRole);
+    const { unpairedBecause, markedBy, ...caller } = resolveCaller(req, pairing, trusted, loopbackRole);
     res.locals.caller = caller;
     const decision = decideAccess(caller.role, req.method, req.path, unpairedBecause);
     if (decision.allow) return next();
     if (decision.status === 401) throw new UnauthorizedError(decision.detail);
     const wantsPage = !req.path.toLowerCase().startsWith('/api') && /\btext\/html\b/.test(req.get('Accept') ?? '');
     if (wantsPage) {
-      res.status(403).type('html').send(refusalPage(decision.detail, kioskBy));
+      res
+        .status(403)
+        .type('html')
+        .send(
+          isMarkedRole(caller.role)
+            ? refusalPage(caller.role, decision.detail, markedBy)
+            : plainRefusal(decision.detail),
+        );
       return;
     }
     throw new ForbiddenError(decision.detail);
@@ -98,7 +120,7 @@ export function screenGuard(
 }
 
 /** How staff get this screen back, by why it is a kiosk: no dead end (a staff sign-in on shared screens is #27). */
-export const WAY_BACK: Record<KioskBy, string> = {
+export const WAY_BACK: Record<MarkedBy, string> = {
   marker:
     'This browser became a kiosk screen when it opened the kiosk page. To use it as a staff screen again, close every ' +
     'window of this browser and open the store page again, or clear this site’s data (cookies) in the browser’s settings.',
@@ -107,27 +129,64 @@ export const WAY_BACK: Record<KioskBy, string> = {
     'Use a POS lane or a paired handheld for staff work.',
   pairing:
     'This device is paired as a kiosk. To use it as a staff device, clear this site’s data (cookies) in the browser’s ' +
-    'settings, which forgets the pairing, and pair it again with a handheld code from a POS lane.',
+    'settings, which forgets the pairing, and pair it again with a code from the back office (the Handheld page on the ' +
+    'node’s own screen).',
 };
 
-const refusalPage = (detail: string, kioskBy: KioskBy | undefined) => `<!doctype html>
+/** The same for a POS or pickup screen: a staff screen kept to one job, never paired (only trusted screens are marked). */
+export const STAFF_WAY_BACK: Record<Exclude<MarkedBy, 'pairing'>, string> = {
+  marker:
+    'This browser was set to one job from the store’s start page (“Use this screen as …”), or by the store shell. To ' +
+    'use it as the back office again, close every window of this browser and open the store page again, or clear ' +
+    'this site’s data (cookies) in the browser’s settings.',
+  machine:
+    'This machine is set up for one job (STORE_LOOPBACK_ROLE): every screen on it has it. Use the back-office screen ' +
+    'or a paired handheld for other staff work.',
+};
+
+const TITLE: Record<MarkedRole, [heading: string, back: string]> = {
+  kiosk: ['This is a kiosk screen', 'Back to the kiosk'],
+  pos: ['This is a POS screen', 'Back to the POS'],
+  pickup: ['This is the pickup desk', 'Back to the pickup desk'],
+};
+
+const clean = (s: string) => s.replace(/[<>&]/g, '');
+
+const page = (title: string, body: string) => `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not here — Storefleet</title><link rel="stylesheet" href="/store.css"></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — Storefleet</title><link rel="stylesheet" href="/store.css"></head>
 <body>
   <main>
-    <h1>${detail === KIOSK_REFUSAL ? 'This is a kiosk screen' : 'Not allowed here'}</h1>
-    <p role="alert" class="error">${detail.replace(/[<>&]/g, '')}.</p>
-    <p><a href="/kiosk.html">Back to the kiosk</a></p>${
-      kioskBy
-        ? `
-    <section class="card" aria-labelledby="staff-way-back">
-      <h2 id="staff-way-back">Staff: getting this screen back</h2>
-      <p>${WAY_BACK[kioskBy]}</p>
-      <p class="muted">A staff sign-in on kiosk screens is coming (issue #27).</p>
-    </section>`
-        : ''
-    }
+${body}
   </main>
 </body>
 </html>
 `;
+
+const plainRefusal = (detail: string) =>
+  page('Not here', `    <h1>Not allowed here</h1>\n    <p role="alert" class="error">${clean(detail)}.</p>`);
+
+function refusalPage(role: MarkedRole, detail: string, markedBy: MarkedBy | undefined): string {
+  const [heading, back] = TITLE[role];
+  const wayBack =
+    role === 'kiosk'
+      ? markedBy
+        ? WAY_BACK[markedBy]
+        : undefined
+      : STAFF_WAY_BACK[markedBy === 'machine' ? 'machine' : 'marker'];
+  return page(
+    'Not here',
+    `    <h1>${heading}</h1>
+    <p role="alert" class="error">${clean(detail)}.</p>
+    <p><a href="${HOME_PAGE[role]}">${back}</a></p>${
+      wayBack
+        ? `
+    <section class="card" aria-labelledby="staff-way-back">
+      <h2 id="staff-way-back">Staff: getting this screen back</h2>
+      <p>${wayBack}</p>
+      <p class="muted">A staff sign-in on shared screens is coming (issue #27).</p>
+    </section>`
+        : ''
+    }`,
+  );
+}

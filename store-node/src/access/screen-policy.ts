@@ -2,21 +2,35 @@
  * Who may call what on a store node: the one table of its access rules, as a pure function of the caller's role, the
  * method and the path. `screen-guard.ts` decides the role once per request and applies this.
  *
- *   lane      a trusted address (loopback by default) without the kiosk marker: everything.
+ *   lane      a trusted address (loopback by default) without a screen marker: the back office, everything.
  *   kiosk     a trusted address carrying `sf_screen=kiosk`, or a LAN device paired with a kiosk code: only the kiosk
  *             page, its assets and the customer-facing API below (KIOSK_ALLOWED); everything else 403.
+ *   pos       a trusted screen marked as a POS lane (`sf_screen=pos`: the Electron shell's `--page=pos`, or the start
+ *             page's "Use this screen as …"): only the POS page, its assets and the API it calls (POS_ALLOWED).
+ *   pickup    a trusted screen marked as the pickup desk (`sf_screen=pickup`): only the pickup page and its API
+ *             (PICKUP_ALLOWED).
  *   handheld  a LAN device paired with a handheld code: everything except minting pairing codes, unpairing and
  *             replaying parked feed entries (403).
  *   unpaired  a LAN device without a valid token: /healthz, the static pages (they carry no data) and
  *             POST /api/pairing/pair; every other API (and /metrics) 401.
+ *
+ * A marked screen is least privilege for a shared machine, not a sign-in: anyone at the screen has its role. Staff
+ * sign-in with PINs comes with the production-posture issue (#27).
  */
-export type ScreenRole = 'lane' | 'kiosk' | 'handheld' | 'unpaired';
+export type ScreenRole = 'lane' | 'kiosk' | 'pos' | 'pickup' | 'handheld' | 'unpaired';
+/** The roles a trusted screen can be marked with (`sf_screen=<role>`, or the machine's `loopbackRole`). */
+export type MarkedRole = 'kiosk' | 'pos' | 'pickup';
+export const MARKED_ROLES: readonly MarkedRole[] = ['kiosk', 'pos', 'pickup'];
 
 export type AccessDecision =
   | { readonly allow: true }
   | { readonly allow: false; readonly status: 401 | 403; readonly detail: string };
 
 export const KIOSK_REFUSAL = 'this is a kiosk screen: staff pages need a staff sign-in';
+export const POS_REFUSAL =
+  'this screen is a POS lane: it opens only the POS page (other staff pages are on the back-office screen)';
+export const PICKUP_REFUSAL =
+  'this screen is the pickup desk: it opens only the pickup page (other staff pages are on the back-office screen)';
 export const LANE_ONLY_REFUSAL = 'only the store node’s own screens can pair or unpair devices';
 export const REPLAY_LANE_ONLY = 'only the store node’s own screens (the back office) can replay parked feed entries';
 export const NOT_PAIRED = 'this device is not paired with the store node: open /pair.html and enter a pairing code';
@@ -49,6 +63,58 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: ['PUT'], path: new RegExp(`^/api/carts/${SEGMENT}/lines/${SEGMENT}$`) },
 ];
 
+/** What every staff screen's page needs besides its own: health, the shared stylesheet and script, the icon. */
+const STAFF_SCREEN_BASICS: readonly Rule[] = [
+  { methods: READ, path: /^\/healthz$/ },
+  { methods: READ, path: /^\/(?:store\.css|store\.js|favicon\.ico|favicon\.svg)$/ },
+  { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ },
+  { methods: READ, path: /^\/api\/sync\/status$/ }, // the status bar's sync badge
+];
+
+/**
+ * Everything a POS screen reaches (exact paths, as KIOSK_ALLOWED): its page, the sale API (open, scan, quantities,
+ * tender, void, returns, the lane's own state) and product look-ups for search at the till. Not pickups, stock
+ * counts, devices, reports, pairing or the parked feed.
+ */
+export const POS_ALLOWED: readonly Rule[] = [
+  ...STAFF_SCREEN_BASICS,
+  { methods: READ, path: /^\/(?:pos\.html|pos\.js)$/ },
+  { methods: READ, path: /^\/api\/pos\/lane$/ },
+  { methods: ['POST'], path: /^\/api\/pos\/sales$/ },
+  { methods: READ, path: new RegExp(`^/api/pos/sales/${SEGMENT}$`) },
+  { methods: ['POST'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/(?:lines|tender|void|returns)$`) },
+  { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/lines/${SEGMENT}$`) },
+  { methods: READ, path: /^\/api\/catalog\/products$/ },
+  { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
+];
+
+/** Everything a pickup-desk screen reaches: its page and the pickup API (list, search, verify, hand over, no-show). */
+export const PICKUP_ALLOWED: readonly Rule[] = [
+  ...STAFF_SCREEN_BASICS,
+  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js)$/ },
+  { methods: READ, path: /^\/api\/bopis\/pickups$/ },
+  { methods: ['POST'], path: /^\/api\/bopis\/pickups\/verify$/ },
+  { methods: ['POST'], path: new RegExp(`^/api/bopis/pickups/${SEGMENT}/(?:verify-code|hand-over|no-show)$`) },
+];
+
+/** Each marked screen's table and the reason it is told when it asks for anything else. */
+export const SCREEN_ALLOWED: Readonly<
+  Record<MarkedRole, { readonly rules: readonly Rule[]; readonly refusal: string }>
+> = {
+  kiosk: { rules: KIOSK_ALLOWED, refusal: KIOSK_REFUSAL },
+  pos: { rules: POS_ALLOWED, refusal: POS_REFUSAL },
+  pickup: { rules: PICKUP_ALLOWED, refusal: PICKUP_REFUSAL },
+};
+
+/** The page a marked screen belongs on: where its refusal page leads back to. */
+export const HOME_PAGE: Readonly<Record<MarkedRole, string>> = {
+  kiosk: '/kiosk.html',
+  pos: '/pos.html',
+  pickup: '/pickup.html',
+};
+
+export const isMarkedRole = (role: string): role is MarkedRole => (MARKED_ROLES as readonly string[]).includes(role);
+
 /** Routes only a lane (the node's own staff screens) may call. Matched on a normalised path: the router ignores case. */
 const LANE_ONLY: readonly (Rule & { readonly detail: string })[] = [
   { methods: ['POST'], path: /^\/api\/pairing\/codes$/, detail: LANE_ONLY_REFUSAL },
@@ -69,10 +135,10 @@ export function decideAccess(
   unpairedBecause: 'no-token' | 'bad-token' = 'no-token',
 ): AccessDecision {
   if (role === 'lane') return { allow: true };
-  if (role === 'kiosk')
-    return matches(KIOSK_ALLOWED, method, path)
-      ? { allow: true }
-      : { allow: false, status: 403, detail: KIOSK_REFUSAL };
+  if (isMarkedRole(role)) {
+    const { rules, refusal } = SCREEN_ALLOWED[role];
+    return matches(rules, method, path) ? { allow: true } : { allow: false, status: 403, detail: refusal };
+  }
   const p = routed(path);
   if (role === 'unpaired') {
     const isApi = p === '/api' || p.startsWith('/api/') || p === '/metrics';

@@ -12,7 +12,10 @@ export const SCREEN_ADDRESS = '127.0.0.2';
 /** A device on the store's network: 127.0.0.1, which this node does not trust. */
 export const LAN_ADDRESS = '127.0.0.1';
 
-/** How each role reaches the node: from which address, with which headers. The kiosk comes two ways. */
+/**
+ * How each role reaches the node: from which address, with which headers. The kiosk comes two ways; the POS and
+ * pickup screens are trusted screens with their marker.
+ */
 export interface StoreCaller {
   readonly role: StoreAccessRole;
   readonly label: string;
@@ -126,6 +129,8 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
   const callers: StoreCaller[] = [
     { role: 'lane', label: 'lane', localAddress: SCREEN_ADDRESS, headers: {} },
     { role: 'kiosk', label: 'kiosk screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=kiosk' } },
+    { role: 'pos', label: 'POS screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=pos' } },
+    { role: 'pickup', label: 'pickup screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=pickup' } },
     {
       role: 'kiosk',
       label: 'paired kiosk',
