@@ -398,6 +398,20 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
     } finally {
       await context.close();
     }
+    // a sku shown on another page links to its product page, and the link wins over its row
+    const inv = await pageAs(admin);
+    try {
+      await inv.page.goto(`${t.url}/console/#/inventory?store=${a.id}`);
+      const link = inv.page.getByRole('link', { name: /MUG-STONE/ });
+      await link.waitFor({ timeout: UI_WAIT_MS });
+      expect(await link.getAttribute('href')).toBe('#/product?sku=MUG-STONE');
+      await link.focus();
+      await inv.page.keyboard.press('Enter');
+      await inv.page.getByRole('heading', { name: 'Stoneware mug', level: 1 }).waitFor({ timeout: UI_WAIT_MS });
+      expect(inv.page.url()).toContain('#/product?sku=MUG-STONE');
+    } finally {
+      await inv.context.close();
+    }
     const m = await pageAs(manager);
     try {
       await m.page.goto(`${t.url}/console/#/product?sku=MUG-STONE`);

@@ -180,11 +180,19 @@ export async function productNames(api, skus) {
   return names;
 }
 
-/** A product as the console names it: its name, with the sku after it in a quieter type ("Oat milk 1 l · OAT-1L"). */
+/** A product as the console names it: its name, with the sku after it in a quieter type ("Oat milk 1 l · OAT-1L"), linked to its product page (`#/product?sku=`). */
 export const product = (name, sku) =>
-  name
-    ? h('span', { class: 'product' }, name, ' ', h('span', { class: 'sku' }, sku))
-    : h('span', { class: 'sku' }, sku);
+  h(
+    'a',
+    {
+      href: `#/product?sku=${encodeURIComponent(sku)}`,
+      class: 'product',
+      // inside a row that opens something else on click or Enter, the link wins
+      onclick: (e) => e.stopPropagation(),
+      onkeydown: (e) => e.stopPropagation(),
+    },
+    name ? [name, ' ', h('span', { class: 'sku' }, sku)] : h('span', { class: 'sku' }, sku),
+  );
 
 /**
  * Asks before an action that cannot be undone, in a modal dialog that says what will happen: `body` (nodes or
