@@ -39,6 +39,51 @@ function periodTotals(items) {
 
 const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
+/** One store's sale of a looked-up number (or id): what was sold, how it was paid, and what came back. */
+function saleCard(m) {
+  const s = m.sale;
+  const title = `${m.storeCode} — ${m.storeName}: sale ${s?.number ?? m.saleId}`;
+  if (!s)
+    return h(
+      'section',
+      { class: 'card' },
+      h('h3', {}, title),
+      h('p', {}, 'Only returns of this sale have reached the hub so far.'),
+    );
+  const tenders = s.tenders.map((t) => (t.kind === 'CARD' ? `card ${t.reference}` : 'cash')).join(', ');
+  return h(
+    'section',
+    { class: 'card' },
+    h('h3', {}, title),
+    h(
+      'p',
+      {},
+      s.status === 'VOIDED'
+        ? `Voided on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`
+        : `Paid ${money(s.totalMinor, s.currency)} (tax ${money(s.taxMinor, s.currency)}) by ${tenders} on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`,
+    ),
+    table(`Lines of sale ${s.number ?? m.saleId}`, ['Sku', 'Qty', 'Amount'], s.lines, (l) => [
+      l.sku,
+      String(l.qty),
+      l.subtotalMinor === undefined ? '—' : money(l.subtotalMinor + l.taxMinor, s.currency),
+    ]),
+    m.returns.length
+      ? table(
+          `Returns of sale ${s.number ?? m.saleId}`,
+          ['Return', 'Day', 'Items', 'Refund', 'Counted'],
+          m.returns,
+          (r) => [
+            r.number ?? r.returnId,
+            dayLabel(r.day),
+            r.lines.map((l) => `${l.qty} × ${l.sku}`).join(', '),
+            `${money(r.refundMinor, r.currency)} ${r.refund.kind === 'CARD' ? `to card ${r.refund.reference}` : 'in cash'}`,
+            r.status === 'REFUSED' ? `no: ${r.refusedReason}` : r.status === 'PENDING' ? 'waiting for its sale' : 'yes',
+          ],
+        )
+      : h('p', { class: 'muted' }, 'No returns.'),
+  );
+}
+
 export default {
   async render({ el, api, live, params, navigate }) {
     const stores = (await api('GET', '/api/sync/stores')).items;
@@ -70,7 +115,29 @@ export default {
     const errors = h('div');
     const summary = h('div', { class: 'card', 'aria-live': 'polite' });
     const area = h('div', { class: 'card' });
-    el.append(form, errors, summary, area);
+    // A sale by the number on its receipt (S001-03-00123), as a customer or a store reads it out.
+    const wanted = h('input', { id: 'sales-find', autocomplete: 'off', placeholder: 'e.g. S001-03-00123' });
+    const found = h('div', { 'aria-live': 'polite' });
+    const finder = h(
+      'form',
+      { class: 'filters', role: 'search' },
+      h('div', {}, h('label', { for: 'sales-find' }, 'Sale number (from a receipt)'), wanted),
+      h('button', { type: 'submit' }, 'Find sale'),
+    );
+    finder.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const text = wanted.value.trim();
+      if (!text) return;
+      try {
+        const lookup = await api('GET', `/api/sales/${encodeURIComponent(text)}${storeId ? `?store=${storeId}` : ''}`);
+        found.replaceChildren(...lookup.matches.map(saleCard));
+      } catch (err) {
+        found.replaceChildren(
+          h('p', { role: 'alert', class: 'error' }, err.status === 404 ? `No sale ${text} here.` : err.message),
+        );
+      }
+    });
+    el.append(form, finder, found, errors, summary, area);
 
     const refresh = async () => {
       const q = new URLSearchParams({

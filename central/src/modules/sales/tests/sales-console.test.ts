@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
+import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { completed, returned, StoreOutbox, voided } from './sales-fixture.js';
@@ -25,15 +26,20 @@ describe.each(dbTargets)('the console’s Sales page on $name', (target) => {
     const o = new StoreOutbox(t, store.id);
     await o.send(
       o.event('sale.completed', completed('S-1', Date.parse('2024-06-03T02:30:00Z'), [['MUG', 2, 500]])), // 22:30 on 2 June in New York
-      o.event(
-        'sale.completed',
-        completed('S-2', Date.parse('2024-06-03T15:00:00Z'), [
+      o.event('sale.completed', {
+        ...completed('S-2', Date.parse('2024-06-03T15:00:00Z'), [
           ['MUG', 1, 500],
           ['TEA', 3, 250],
         ]),
-      ),
+        lane: '02',
+        number: 'NYC5-02-00042',
+      }),
       o.event('sale.voided', voided('V-1', Date.parse('2024-06-03T18:00:00Z'))),
-      o.event('sale.returned', returned('R-1', 'S-2', Date.parse('2024-06-03T20:00:00Z'), 'TEA', 1, 275)),
+      o.event('sale.returned', {
+        ...returned('R-1', 'S-2', Date.parse('2024-06-03T20:00:00Z'), 'TEA', 1, 275),
+        number: 'NYC5-02-R00001',
+        saleNumber: 'NYC5-02-00042',
+      }),
     );
   });
   afterAll(() => t?.stop());
@@ -87,6 +93,30 @@ describe.each(dbTargets)('the console’s Sales page on $name', (target) => {
           .waitFor({ timeout: UI_WAIT_MS });
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: `${SCREENSHOTS}console-sales.png`, fullPage: true });
+
+        // A sale found by the number on its receipt, typed in lower case (#17).
+        await page.getByLabel('Sale number (from a receipt)').fill('nyc5-02-00042');
+        await page.keyboard.press('Enter');
+        await page
+          .getByRole('heading', { name: 'NYC-5TH — Store NYC-5TH: sale NYC5-02-00042' })
+          .waitFor({ timeout: UI_WAIT_MS });
+        await page
+          .getByText('Paid $13.75 (tax $1.25) by card AUTH-S-2 on Mon, Jun 3, 2024 at lane 02.')
+          .waitFor({ timeout: UI_WAIT_MS });
+        const back = page.getByRole('table', { name: 'Returns of sale NYC5-02-00042' }).getByRole('row').nth(1);
+        expect((await back.getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
+          'NYC5-02-R00001',
+          'Mon, Jun 3, 2024',
+          '1 × TEA',
+          '$2.75 in cash',
+          'yes',
+        ]);
+        const found = await seriousAxeViolations(page);
+        expect(found, describeAxe(found)).toEqual([]);
+        await page.screenshot({ path: `${SCREENSHOTS}console-sale-by-number.png`, fullPage: true });
+        await page.getByLabel('Sale number (from a receipt)').fill('NYC5-02-99999');
+        await page.keyboard.press('Enter');
+        await page.getByText('No sale NYC5-02-99999 here.').waitFor({ timeout: UI_WAIT_MS });
         expect(errors).toEqual([]);
       } finally {
         await browser.close();
