@@ -23,8 +23,9 @@ export interface LagSample {
   /** How long the store (the fleet: its worst store) had been behind, in ms; 0 when in sync. */
   readonly lagMs: number;
   /**
-   * The sampling interval then: a later sample more than one and a half intervals after this one means the hub took
-   * none in between (it was down or busy), which the chart draws as a gap. Null for samples older than the field.
+   * The sampling interval then: a later sample more than two and a half intervals after this one means the hub took
+   * none in between (it was down), which the chart draws as a gap (one missing sample is a timer that fired late).
+   * Null for samples older than the field.
    */
   readonly everyMs: number | null;
 }

@@ -33,8 +33,9 @@ const met = (ok, label) =>
   );
 
 /**
- * Splits samples into runs: a new run starts where the hub took no sample for more than one and a half sampling
- * intervals (it was down), so a line is never drawn across a stretch nobody measured. Also returns those gaps.
+ * Splits samples into runs: a new run starts where the hub took no sample for more than two and a half sampling
+ * intervals (it was down), so a line is never drawn across a stretch nobody measured. Also returns those gaps. One
+ * missing sample is no gap: samples are cut into fixed buckets, and a timer that fires late now and then skips one.
  */
 export function runsOf(items) {
   const runs = [];
@@ -42,7 +43,7 @@ export function runsOf(items) {
   let run = [];
   for (const s of items) {
     const prev = run.at(-1);
-    if (prev?.everyMs && s.at - prev.at > prev.everyMs * 1.5) {
+    if (prev?.everyMs && s.at - prev.at > prev.everyMs * 2.5) {
       gaps.push({ from: prev.at, to: s.at });
       runs.push(run);
       run = [];
@@ -117,7 +118,12 @@ function lagChart(title, items, { one }) {
       height: height - pad.t - pad.b,
       class: 'nodata',
     });
-    el('text', { x: (sx(g.from) + sx(g.to)) / 2, y: pad.t + 12, 'text-anchor': 'middle', class: 'tick' }, 'no samples');
+    if (sx(g.to) - sx(g.from) > 70)
+      el(
+        'text',
+        { x: (sx(g.from) + sx(g.to)) / 2, y: pad.t + 12, 'text-anchor': 'middle', class: 'tick' },
+        'no samples',
+      );
   }
   el('line', { x1: pad.l, y1: sy(0), x2: width - pad.r, y2: sy(0), class: 'axis' });
   el('line', { x1: pad.l, y1: sy(1), x2: width - pad.r, y2: sy(1), class: 'target' });
@@ -167,7 +173,8 @@ function lagChart(title, items, { one }) {
         ? h(
             'ul',
             { class: 'outages' },
-            events.map((e) => h('li', {}, e.text)),
+            events.slice(-8).map((e) => h('li', {}, e.text)),
+            events.length > 8 ? h('li', {}, `and ${events.length - 8} earlier`) : '',
           )
         : '',
     ),

@@ -27,7 +27,7 @@ function barChart(title, days, perDay, currency, { height = 150, small = false }
   const byDay = new Map(perDay.filter((d) => d.currency === currency).map((d) => [d.day, d.netMinor]));
   const values = days.map((d) => byDay.get(d) ?? 0);
   const width = small ? 150 : 640;
-  const pad = small ? { l: 0, r: 0, t: 2, b: 2 } : { l: 8, r: 8, t: 10, b: 24 };
+  const pad = small ? { l: 0, r: 0, t: 2, b: 2 } : { l: 64, r: 8, t: 10, b: 24 };
   const max = Math.max(1, ...values);
   const min = Math.min(0, ...values);
   const svg = document.createElementNS(svgNs, 'svg');
@@ -60,6 +60,8 @@ function barChart(title, days, perDay, currency, { height = 150, small = false }
     svg.setAttribute('aria-hidden', 'true');
     return svg;
   }
+  el('text', { x: pad.l - 6, y: y(max) + 4, 'text-anchor': 'end', class: 'tick' }, money(max, currency));
+  el('text', { x: pad.l - 6, y: y(0) + 4, 'text-anchor': 'end', class: 'tick' }, money(0, currency));
   el('text', { x: pad.l, y: height - 6, class: 'tick' }, dayLabel(days[0]));
   el(
     'text',
