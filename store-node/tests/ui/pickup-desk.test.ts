@@ -14,7 +14,7 @@ import {
 } from '@storefleet/shared';
 import { createStoreNode } from '../../src/index.js';
 import { CODE_MISSES_PER_WINDOW } from '../../src/bopis/bopis-service.js';
-import { DESKTOP, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
+import { DESKTOP, HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
 
 const WAIT = { timeout: 30_000 };
 /** 14:05 in Berlin on 28 Nov 2026 (13:05 UTC): the desk shows the store's local time. */
@@ -245,6 +245,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('the pickup desk in Chromium',
     await expect.poll(() => dana.textContent(), WAIT).toMatch(/Handed over \d{2}:\d{2}( [AP]M)? — 3 items/);
     await noAxe(page, 'handed over');
     await screenshot(page, 'pickup-desk-handed-over-1920');
+    // on a handheld-sized screen: nothing wider than the screen, targets still 44 px
+    await page.setViewportSize(HANDHELD);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(HANDHELD.width);
+    await bigTargets(page);
+    await noAxe(page, 'handed over, 390 px');
+    await screenshot(page, 'pickup-desk-390');
     expect(errors).toEqual([]);
     await page.close();
   });

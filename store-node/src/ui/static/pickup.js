@@ -126,9 +126,13 @@ function showDetail(r, { verified = false, focus } = {}) {
       h(
         'p',
         { class: 'muted' },
-        r.createdAt ? `Ordered ${when(r.createdAt)} · ` : '',
-        open ? `hold until ${when(r.expiresAt)}` : '',
-        r.endedReason ? ` · ${r.endedReason}` : '',
+        [
+          r.createdAt ? `Ordered ${when(r.createdAt)}` : '',
+          open ? `hold until ${when(r.expiresAt)}` : '',
+          r.endedReason ?? '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
       ),
       open
         ? verified
