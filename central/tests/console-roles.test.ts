@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
 import {
   consoleFixture,
   consolePage,
@@ -12,6 +13,7 @@ import {
 } from './support/console-fixture.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
+import { waitFor } from './support/wait-for.js';
 
 /**
  * The console for a store manager (issue #17): they sign in (no longer "needs an ADMIN account"), see who they are
@@ -107,6 +109,36 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
     expect((await t.call('GET', '/api/workflows/incidents', undefined, { cookie: admin })).body.items).toHaveLength(
       all.body.items.length,
     );
+  });
+
+  it('tells a manager’s live socket about their own store only', async () => {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/api/console/live`, { headers: { cookie: manager } });
+    const heard: { type: string; storeId?: string; items?: { storeId: string }[] }[] = [];
+    ws.on('message', (m) => heard.push(JSON.parse(String(m))));
+    try {
+      const first = await waitFor('the fleet on connect', () => heard.find((m) => m.type === 'fleet'));
+      expect(first.items!.map((s) => s.storeId)).toEqual([fx.a.id]);
+      // a hold at each store changes each store's feed: only Riverside's change reaches Riverside's manager
+      for (const [store, ref] of [
+        [fx.b.id, 'Live at Hillside'],
+        [fx.a.id, 'Live at Riverside'],
+      ]) {
+        const r = await t.call(
+          'POST',
+          '/api/reservations',
+          { storeId: store, customerRef: ref, lines: [{ sku: 'MUG-STONE', qty: 1 }] },
+          { cookie: admin },
+        );
+        expect(r.status).toBe(201);
+      }
+      await waitFor('Riverside’s change', () => heard.find((m) => m.type === 'store-changed' && m.storeId === fx.a.id));
+      expect(heard.filter((m) => m.type === 'store-changed').map((m) => m.storeId)).not.toContain(fx.b.id);
+      expect(heard.filter((m) => m.type === 'fleet').flatMap((m) => m.items!.map((s) => s.storeId))).not.toContain(
+        fx.b.id,
+      );
+    } finally {
+      ws.close();
+    }
   });
 
   it.skipIf(!existsSync(chromiumPath))(
