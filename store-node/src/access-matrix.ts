@@ -164,7 +164,20 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'answers 503 on the matrix’s node: it asks the hub, and that node has none',
   ],
-  ['GET', '/api/carts/:customerId', CUSTOMER],
-  ['POST', '/api/carts/:customerId/lines', CUSTOMER],
-  ['PUT', '/api/carts/:customerId/lines/:sku', CUSTOMER],
+  ['GET', '/api/catalog/featured', CUSTOMER, 'the kiosk home page: in stock here, by category'],
+  // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
+  ['GET', '/api/carts/:customerId', STAFF],
+  ['POST', '/api/carts/:customerId/lines', STAFF],
+  ['PUT', '/api/carts/:customerId/lines/:sku', STAFF],
+  [
+    'POST',
+    '/api/kiosk/cart',
+    CUSTOMER,
+    'answers 503 on the matrix’s node: the look-up (card, phone, e-mail) asks the hub, and that node has none',
+  ],
+  ['GET', '/api/kiosk/cart', CUSTOMER, 'the cart this screen opened; { firstName: null } when none'],
+  ['DELETE', '/api/kiosk/cart', CUSTOMER, 'Done: the screen forgets the customer'],
+  ['POST', '/api/kiosk/cart/lines', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
+  ['PUT', '/api/kiosk/cart/lines/:sku', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
+  ['PUT', '/api/kiosk/cart/pickup-here', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
 ]);

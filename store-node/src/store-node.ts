@@ -55,6 +55,9 @@ import { StoreExecutor } from './tasks/store-executor.js';
 import { reportRoutes } from './reports/routes.js';
 import { KioskCarts } from './carts/kiosk-carts.js';
 import { kioskCartRoutes } from './carts/routes.js';
+import { kioskCartSessionRoutes } from './carts/kiosk-cart-routes.js';
+import { KioskCartSessions } from './carts/kiosk-sessions.js';
+import { hubCaller } from './carts/hub-call.js';
 import { PosService } from './pos/pos-service.js';
 import { posRoutes } from './pos/routes.js';
 import { tillHousekeeping } from './pos/till-housekeeping.js';
@@ -302,9 +305,17 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), db));
   api.use(reportRoutes(executor, dbPath, now));
-  api.use(kioskCartRoutes(new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now)));
+  const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now);
+  api.use(kioskCartRoutes(kioskCarts));
+  const hubCall = config.hub
+    ? hubCaller(config.hub.url, () => hubLink.token(), 5000, (t, why) => hubLink.refused(t, why))
+    : undefined;
+  const productName = (sku: string) => pos.repo.product(sku, undefined)?.name ?? sku;
+  api.use(
+    kioskCartSessionRoutes(new KioskCartSessions(hubCall, kioskCarts, storeId ?? 'unregistered', productName, now)),
+  );
   api.use(stockRoutes(stock, suggestions, sync, now));
-  api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet));
+  api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet, now));
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may. Only

@@ -64,6 +64,11 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'PUT /api/stock/:sku/low-stock-at': { lowStockAt: 3 },
     'POST /api/carts/:customerId/lines': { code: 'MUG', qty: 1 },
     'PUT /api/carts/:customerId/lines/:sku': { qty: 2 },
+    'POST /api/kiosk/cart': { who: 'ana@example.test' },
+    'DELETE /api/kiosk/cart': undefined,
+    'POST /api/kiosk/cart/lines': { sku: 'MUG', qty: 1 },
+    'PUT /api/kiosk/cart/lines/:sku': { qty: 2 },
+    'PUT /api/kiosk/cart/pickup-here': {},
   };
   if (!(row in bodies)) throw new Error(`no valid body for ${row}: add one to the store node’s matrix test`);
   return bodies[row];

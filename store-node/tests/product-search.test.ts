@@ -130,6 +130,8 @@ describe('the search migration', () => {
     db.exec(schema('001_init.sql'));
     db.exec(schema('002_versions.sql'));
     db.exec('CREATE TABLE stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, low_stock_at INTEGER NOT NULL)');
+    db.exec(`CREATE TABLE sales (id TEXT PRIMARY KEY, status TEXT, closed_at INTEGER);
+      CREATE TABLE sale_lines (sale_id TEXT, sku TEXT, qty INTEGER)`); // what the home page's best sellers read
     db.prepare(
       `INSERT INTO catalog_products (sku, name, brand, category, price_minor, currency, tax_class, updated_at)
        VALUES ('CRM', 'Crème brûlée', 'Chez Nous', 'Dairy', 499, 'EUR', 'STANDARD', 1)`,

@@ -121,10 +121,13 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
     ]);
     expect((await kiosk('GET', '/api/catalog/products/MUG')).body).toMatchObject({ sku: 'MUG', name: 'Mug' });
     expect((await kiosk('GET', '/api/catalog/products/MUG/nearby')).status).toBe(503); // allowed; no hub here to ask
-    expect((await kiosk('GET', `/api/carts/${CUSTOMER}`)).status).toBe(200);
-    const added = await kiosk('POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 2 } });
-    expect(added.status).toBe(200);
-    expect((await kiosk('PUT', `/api/carts/${CUSTOMER}/lines/MUG`, { body: { qty: 1 } })).status).toBe(200);
+    // The customer's cart only through the session this screen opened (by card, phone or e-mail; no hub here)…
+    expect((await kiosk('GET', '/api/kiosk/cart')).body).toEqual({ firstName: null });
+    expect((await kiosk('POST', '/api/kiosk/cart', { body: { who: 'ana@example.test' } })).status).toBe(503);
+    expect((await kiosk('POST', '/api/kiosk/cart/lines', { body: { sku: 'MUG', qty: 1 } })).status).toBe(404);
+    // …never by a customer id: that is a staff screen's
+    expect((await kiosk('GET', `/api/carts/${CUSTOMER}`)).status).toBe(403);
+    expect((await kiosk('POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 2 } })).status).toBe(403);
   });
 
   it('is refused the staff pages and every staff API with 403 problem+json naming the reason', async () => {
@@ -246,7 +249,8 @@ describe('devices on the store’s network keep the role of the code they paired
   it('a kiosk paired with a kiosk code reaches only what a kiosk reaches', async () => {
     const token = await pair('kiosk', 'Kiosk by the door');
     expect((await device('GET', '/api/catalog/products', token)).status).toBe(200);
-    expect((await device('GET', `/api/carts/${CUSTOMER}`, token)).status).toBe(200);
+    expect((await device('GET', '/api/kiosk/cart', token)).status).toBe(200);
+    expect((await device('GET', `/api/carts/${CUSTOMER}`, token)).status).toBe(403); // by id: staff screens only
     for (const [method, path] of [
       ['POST', '/api/pos/sales'],
       ['GET', '/api/stock/MUG'],
@@ -365,9 +369,10 @@ describe('a store node whose own machine is a kiosk (loopbackRole kiosk)', () =>
     expect(
       (await request(node.url!, 'GET', '/api/catalog/products?q=mug')).body.items.map((p: { sku: string }) => p.sku),
     ).toEqual(['MUG']);
+    expect((await request(node.url!, 'GET', '/api/kiosk/cart')).body).toEqual({ firstName: null });
     expect(
       (await request(node.url!, 'POST', `/api/carts/${CUSTOMER}/lines`, { body: { code: 'MUG', qty: 1 } })).status,
-    ).toBe(200);
+    ).toBe(403); // a cart by customer id is a staff screen's
     expect((await request(node.url!, 'GET', '/healthz')).body).toEqual({
       status: 'ok',
       name: 'Kiosk machine',

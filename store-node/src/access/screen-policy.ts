@@ -58,9 +58,13 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: READ, path: /^\/api\/catalog\/products$/ },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}/nearby$`) },
-  { methods: READ, path: new RegExp(`^/api/carts/${SEGMENT}$`) },
-  { methods: ['POST'], path: new RegExp(`^/api/carts/${SEGMENT}/lines$`) },
-  { methods: ['PUT'], path: new RegExp(`^/api/carts/${SEGMENT}/lines/${SEGMENT}$`) },
+  { methods: READ, path: /^\/api\/catalog\/featured$/ },
+  // The customer's cart, only through the session this screen opened with a card, phone number or e-mail: never by
+  // customer id (/api/carts/:customerId is for staff screens), so a kiosk reaches no other customer's cart.
+  { methods: [...READ, 'POST', 'DELETE'], path: /^\/api\/kiosk\/cart$/ },
+  { methods: ['POST'], path: /^\/api\/kiosk\/cart\/lines$/ },
+  { methods: ['PUT'], path: new RegExp(`^/api/kiosk/cart/lines/${SEGMENT}$`) },
+  { methods: ['PUT'], path: /^\/api\/kiosk\/cart\/pickup-here$/ },
 ];
 
 /** What every staff screen's page needs besides its own: health, the shared stylesheet and script, the icon. */

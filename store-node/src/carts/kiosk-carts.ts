@@ -44,9 +44,12 @@ export class KioskCarts {
       const want = cartQty(doc, p.sku) + qty;
       const here = this.stock.onHand(p.sku);
       if (here < want)
-        throw new ConflictError(`only ${Math.max(0, here)} of ${p.sku} in this store (wanted ${want})`, {
-          outOfStock: true,
-        });
+        throw new ConflictError(
+          here > 0
+            ? `Only ${here} ${p.name} left in this store for pickup — your cart would have ${want}.`
+            : `${p.name} is out of stock in this store, so it can’t be added for pickup here.`,
+          { sku: p.sku, outOfStock: true, wanted: want, available: Math.max(0, here) },
+        );
     }
     const snapshot = {
       sku: p.sku,

@@ -31,6 +31,7 @@ export class ProductSearch {
   readonly #inside;
   readonly #browse;
   readonly #one;
+  readonly #featured;
 
   constructor(db: SqliteDb) {
     this.#exact = db.prepare(
@@ -48,6 +49,35 @@ export class ProductSearch {
     );
     this.#browse = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE ${IN_CATEGORY} ORDER BY p.name LIMIT @limit`);
     this.#one = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE p.sku = ?`);
+    this.#featured = db.prepare(
+      `WITH sold AS (
+         SELECT l.sku, sum(l.qty) AS qty FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+         WHERE s.status = 'COMPLETED' AND s.closed_at >= @since GROUP BY l.sku),
+       ranked AS (
+         SELECT ${FIELDS}, row_number() OVER (
+             PARTITION BY p.category ORDER BY coalesce(sold.qty, 0) DESC, s.on_hand DESC, p.name) AS place,
+           count(*) OVER (PARTITION BY p.category) AS inStock
+         FROM ${FROM} LEFT JOIN sold ON sold.sku = p.sku
+         WHERE s.on_hand > 0)
+       SELECT * FROM ranked WHERE place <= @perCategory ORDER BY inStock DESC, category, place`,
+    );
+  }
+
+  /**
+   * The kiosk's home page: products in stock here, by category — in each, this store's best sellers of the last 30
+   * days first, then what it has most of — and the categories with the most in stock first (at most `categories`).
+   */
+  featured(perCategory: number, categories: number, now: number): { category: string; items: StoreProduct[] }[] {
+    const rows = this.#featured.all({ perCategory, since: now - 30 * 86_400_000 }) as (StoreProduct & {
+      place: number;
+      inStock: number;
+    })[];
+    const groups = new Map<string, StoreProduct[]>();
+    for (const { place: _p, inStock: _n, ...p } of rows) {
+      if (!groups.has(p.category) && groups.size >= categories) continue;
+      groups.set(p.category, [...(groups.get(p.category) ?? []), p]);
+    }
+    return [...groups].map(([category, items]) => ({ category, items }));
   }
 
   /** By words of the name, brand or category (ranked), exact sku, or a scanned barcode; within a category if given. */

@@ -4,6 +4,8 @@ import { AppError, NotFoundError, parseOrThrow, skuSchema } from '@storefleet/sh
 import type { ProductSearch } from './product-search.js';
 import type { HubGet } from '../hub-link/hub-get.js';
 
+export const NEARBY_OFFLINE = 'Stock at nearby stores needs a connection to head office — try again in a minute.';
+
 const search = z.object({
   // Long text is not refused: the search uses its first words (a scanner that sends a paragraph still gets an answer).
   q: z.string().trim().max(10_240).optional(),
@@ -15,8 +17,24 @@ const search = z.object({
  * Product search and stock for the store's own pages (kiosk, POS look-up, handheld), from the store's copy of the
  * catalog, so it works offline; stock at nearby stores asks the hub and says so when it cannot.
  */
-export function catalogRoutes(products: ProductSearch, storeId: string | null, hubGet: HubGet | undefined): Router {
+export function catalogRoutes(
+  products: ProductSearch,
+  storeId: string | null,
+  hubGet: HubGet | undefined,
+  now: () => number = Date.now,
+): Router {
   const r = Router();
+  r.get('/catalog/featured', (req, res) => {
+    const q = parseOrThrow(
+      z.object({
+        perCategory: z.coerce.number().int().min(1).max(24).default(6),
+        categories: z.coerce.number().int().min(1).max(24).default(8),
+      }),
+      req.query,
+      'query',
+    );
+    res.json({ categories: products.featured(q.perCategory, q.categories, now()) });
+  });
   r.get('/catalog/products', (req, res) => {
     const q = parseOrThrow(search, req.query, 'query');
     res.json({ items: products.search(q.q || null, q.category || null, q.limit) });
@@ -30,8 +48,7 @@ export function catalogRoutes(products: ProductSearch, storeId: string | null, h
   let here: { lat: number; lon: number } | undefined;
   r.get('/catalog/products/:sku/nearby', async (req, res) => {
     const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'sku');
-    if (!hubGet || !storeId)
-      throw new AppError('unavailable', 'this store is not linked to a hub, so stock at other stores is unknown');
+    if (!hubGet || !storeId) throw new AppError('unavailable', NEARBY_OFFLINE);
     try {
       here ??= (await hubGet(`/api/locations/${storeId}`)) as { lat: number; lon: number };
       const { items } = (await hubGet(
@@ -39,10 +56,8 @@ export function catalogRoutes(products: ProductSearch, storeId: string | null, h
       )) as { items: { storeId: string }[] };
       res.json({ items: items.filter((i) => i.storeId !== storeId) });
     } catch (err) {
-      throw new AppError(
-        'unavailable',
-        `stock at other stores needs the hub, which did not answer: ${(err as Error).message}`,
-      );
+      // The reason goes to the log; the screen (a customer's, at a kiosk) gets plain words.
+      throw new AppError('unavailable', NEARBY_OFFLINE, {}, { cause: err });
     }
   });
   return r;

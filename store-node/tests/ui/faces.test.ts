@@ -274,7 +274,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
           'Cash given',
           'Sale number (from the receipt)',
         ],
-        kiosk: ['Search by name, brand or barcode', 'Customer card (scan it or type the number)'],
+        kiosk: ['Search by name, brand or barcode', 'Your customer card, phone number or e-mail'],
         pickup: ['Pickup code (scan the QR), order number or customer name'],
         handheld: ['Sku, barcode or name', 'Units received', 'Units counted'],
       };
@@ -311,7 +311,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
     });
 
     it('the kiosk finds products offline, opens the customer’s cart and adds to it; the handheld counts stock', async () => {
-      const customer = await hubCall('POST', '/api/customers', { name: 'Ava Ng' });
+      const customer = await hubCall('POST', '/api/customers', { name: 'Ava Ng', email: 'ava.ng@example.test' });
       const page = await browser.newPage({ viewport: DESKTOP }); // a browser context of its own: the kiosk's
       const errors = pageErrors(page);
       await page.goto(`${store.url}/kiosk.html`);
@@ -320,16 +320,20 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.keyboard.press('Enter');
       const mug = page.getByRole('article', { name: 'Red enamel mug' });
       await mug.waitFor();
-      expect(await mug.textContent()).toMatch(/\$12\.50.*in this store/);
+      expect(await mug.textContent()).toMatch(/\$12\.50.*In stock here/);
       // A scanned barcode (EAN-13) finds it too, though the catalog keeps GTIN-14.
       await page.getByLabel('Search by name, brand or barcode').fill('4006381333931');
       await page.keyboard.press('Enter');
       await expect
         .poll(() => page.getByRole('article').allTextContents())
-        .toEqual([expect.stringMatching(/^Red enamel mug/)]);
-      await page.getByLabel('Customer card (scan it or type the number)').fill(customer.id);
-      await page.getByRole('button', { name: 'Open cart' }).click();
-      await page.getByText('The cart is empty.').waitFor();
+        .toEqual([expect.stringMatching(/Red enamel mug/)]); // after its category placeholder (K, Kitchen)
+      // The customer opens their cart with their e-mail (never an id) and chooses to pick up here.
+      await page.getByLabel('Your customer card, phone number or e-mail').fill('ava.ng@example.test');
+      await page.getByRole('button', { name: 'Open my cart' }).click();
+      await page.getByRole('heading', { name: 'Hello, Ava' }).waitFor({ timeout: 30_000 });
+      await page.getByText('Your cart is empty. Add products from the left.').waitFor();
+      await page.getByRole('button', { name: 'Pick up here' }).click();
+      await page.getByText('✓ You’ll pick up your order at this store.').waitFor({ timeout: 30_000 });
       // Stock at nearby stores comes from the hub: another store two doors away has 7.
       const other = await f.store('UI2');
       await waitFor('the catalog at the other store', () => other.pos.repo.product('MUG-RED', undefined));
@@ -348,10 +352,12 @@ describe.skipIf(!haveChromium && !process.env.CI)(
             )
           ).rows[0]?.on_hand === 7,
       );
-      await mug.getByRole('button', { name: 'Nearby stores' }).click();
-      await expect.poll(() => mug.getByRole('listitem').first().textContent()).toBe('Store UI2: 7 (0 km)');
-      await mug.getByRole('button', { name: 'Add to cart' }).click();
-      await page.getByLabel('Quantity of Red enamel mug').waitFor();
+      await mug.getByRole('button', { name: 'Red enamel mug' }).click(); // its page, with stock at nearby stores
+      await expect
+        .poll(() => page.locator('.nearby-list li').first().textContent(), { timeout: 30_000 })
+        .toBe('Store UI2 — 7 in stock, under 1 km away');
+      await page.locator('.product-detail').getByRole('button', { name: 'Add to cart' }).click();
+      await page.getByLabel('Quantity of Red enamel mug').waitFor({ timeout: 30_000 });
       await screenshot(page, 'kiosk-cart-1920');
       await waitFor('the cart at the hub', async () =>
         (await hubCall('GET', `/api/carts/${customer.id}`)).lines?.some((l: { sku: string }) => l.sku === 'MUG-RED'),

@@ -1,143 +1,396 @@
-// The kiosk: search and browse the store's catalog (offline too), price and stock here, stock at nearby stores
-// (when the hub answers), and the customer's shared cart.
+// The kiosk, a customer's screen: popular products in stock here by category, ranked search (offline too), a product's
+// page with stock at nearby stores (when head office answers), and the customer's own cart, opened with their loyalty
+// card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s untouched.
 import { api, h, money, say, statusBar } from '/store.js';
 
 statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
 const $ = (id) => document.getElementById(id);
-let customerId = null;
+const params = new URLSearchParams(location.search);
+/** Seconds untouched before the screen starts over (`?idleSeconds=` for a shop that wants another figure). */
+const IDLE_MS = Math.min(600, Math.max(2, Number(params.get('idleSeconds')) || 90)) * 1000;
+
+let customer = null; // { firstName } once a cart is open
+let pending = null; // a product chosen before the cart was open: added once it is
+let view = { kind: 'home' }; // what the left side shows: home | results | product
+let previous = null; // the view "Back" returns to, and the card to focus there
+let lastTouch = Date.now();
+
+// ---- Products ------------------------------------------------------------------------------------------------
+
+const PALETTE = 8;
+/** The demo catalog's aisles get colours of their own; any other category one from its name. */
+const AISLE_COLOUR = {
+  Beverages: 0,
+  Snacks: 1,
+  Dairy: 5,
+  Frozen: 5,
+  Bakery: 2,
+  Pantry: 6,
+  Produce: 1,
+  'Meat & Deli': 4,
+  'Health & Beauty': 3,
+  Household: 7,
+  Baby: 3,
+  Pet: 2,
+  Books: 4,
+  Stationery: 6,
+  Kitchen: 2,
+  Grocery: 6,
+  'General Merchandise': 7,
+};
+/** A category's placeholder colour (one of PALETTE) and its initials: the same for a category everywhere. */
+function placeholder(category, size = '') {
+  let n = AISLE_COLOUR[category] ?? 0;
+  if (!(category in AISLE_COLOUR)) for (const c of category) n = (n * 31 + c.codePointAt(0)) >>> 0;
+  const initials = category
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
+  return h('div', { class: `ph ph-${n % PALETTE} ${size}`, 'aria-hidden': 'true' }, h('span', {}, initials || '?'));
+}
+
+/** The stock wording a customer reads: in stock, low stock (with how many), or out of stock here. */
+function stockBadge(p) {
+  const low = p.lowStockAt > 0 ? p.lowStockAt : 3;
+  if (p.onHand <= 0) return h('span', { class: 'badge bad' }, 'Out of stock here — check nearby');
+  if (p.onHand <= low) return h('span', { class: 'badge warn' }, `Low stock here — ${p.onHand} left`);
+  return h('span', { class: 'badge ok' }, 'In stock here');
+}
+
+function card(p) {
+  return h(
+    'article',
+    { class: 'product', 'aria-label': p.name, 'data-sku': p.sku },
+    placeholder(p.category),
+    h(
+      'h3',
+      { class: 'product-title' },
+      h('button', { type: 'button', class: 'product-name', onclick: () => showProduct(p) }, p.name),
+    ),
+    h('span', { class: 'muted' }, [p.brand, p.size].filter(Boolean).join(' · ') || p.category),
+    h('span', { class: 'price' }, money(p.priceMinor, p.currency)),
+    stockBadge(p),
+    h('button', { type: 'button', class: 'add', onclick: () => addToCart(p) }, 'Add to cart'),
+  );
+}
+
+function show(title, ...body) {
+  $('view-title').textContent = title;
+  $('back').hidden = view.kind === 'home';
+  $('view-body').replaceChildren(...body);
+}
+
+async function showHome() {
+  view = { kind: 'home' };
+  previous = null;
+  try {
+    const { categories } = await api('GET', '/api/catalog/featured?perCategory=6&categories=8');
+    if (!categories.length) {
+      const { items } = await api('GET', '/api/catalog/products?limit=12');
+      show(
+        items.length ? 'Our products' : 'Popular in this store',
+        items.length
+          ? h('div', { class: 'products' }, items.map(card))
+          : h('p', { class: 'muted' }, 'The product list is still arriving from head office.'),
+      );
+      return;
+    }
+    show(
+      'Popular in this store',
+      ...categories.map((c, i) =>
+        h(
+          'section',
+          { class: 'kiosk-category', 'aria-labelledby': `cat-${i}` },
+          h('h3', { id: `cat-${i}`, class: 'category-title' }, c.category),
+          h('div', { class: 'products' }, c.items.map(card)),
+        ),
+      ),
+    );
+  } catch (err) {
+    show('Popular in this store', h('p', { role: 'alert', class: 'error' }, err.message));
+  }
+}
 
 async function search(q) {
+  if (!q) return showHome();
+  view = { kind: 'results', q };
+  previous = null;
   try {
-    const { items } = await api('GET', `/api/catalog/products?limit=24${q ? `&q=${encodeURIComponent(q)}` : ''}`);
-    say(
-      $('search-msg'),
-      items.length ? null : new Error(q ? `Nothing matches “${q}”.` : 'The catalog is still arriving from the hub.'),
+    const { items } = await api('GET', `/api/catalog/products?limit=24&q=${encodeURIComponent(q)}`);
+    say($('search-msg'));
+    show(
+      items.length ? `Results for “${q}”` : `Nothing matches “${q}”`,
+      items.length
+        ? h('div', { class: 'products' }, items.map(card))
+        : h('p', { class: 'muted' }, 'Try another word, a brand, or scan the barcode on the product.'),
     );
-    $('results').replaceChildren(...items.map(card));
   } catch (err) {
     say($('search-msg'), err);
   }
 }
 
-function card(p) {
-  const nearby = h('div', { 'aria-live': 'polite' });
-  return h(
-    'article',
-    { class: 'product', 'aria-label': p.name },
-    h('strong', {}, p.name),
-    h('span', { class: 'muted' }, [p.brand, p.size].filter(Boolean).join(' · ')),
-    h('span', { class: 'price' }, money(p.priceMinor, p.currency)),
-    h(
-      'span',
-      { class: `badge ${p.onHand > 0 ? 'ok' : 'warn'}` },
-      p.onHand > 0 ? `${p.onHand} in this store` : 'Not in stock here',
-    ),
+function showProduct(p) {
+  previous = { view, sku: p.sku };
+  view = { kind: 'product', p };
+  const nearby = h(
+    'div',
+    { class: 'nearby', 'aria-live': 'polite' },
+    h('p', { class: 'muted' }, 'Asking nearby stores…'),
+  );
+  show(
+    p.name,
     h(
       'div',
-      { class: 'row' },
-      h('button', { type: 'button', class: 'secondary', onclick: () => showNearby(p, nearby) }, 'Nearby stores'),
-      h('button', { type: 'button', onclick: () => addToCart(p) }, 'Add to cart'),
+      { class: 'product-detail' },
+      placeholder(p.category, 'big'),
+      h(
+        'div',
+        { class: 'product-facts' },
+        h('p', { class: 'muted' }, [p.brand, p.size, p.category].filter(Boolean).join(' · ')),
+        h('p', { class: 'price big' }, money(p.priceMinor, p.currency)),
+        h('p', {}, stockBadge(p)),
+        h('button', { type: 'button', class: 'add', onclick: () => addToCart(p) }, 'Add to cart'),
+        h('h3', { class: 'facts-title' }, 'Stock at nearby stores'),
+        nearby,
+      ),
     ),
-    nearby,
   );
+  $('view-title').focus();
+  void loadNearby(p, nearby);
 }
 
-async function showNearby(p, area) {
-  area.replaceChildren(h('span', { class: 'muted' }, 'Asking nearby stores…'));
+async function loadNearby(p, area) {
   try {
     const { items } = await api('GET', `/api/catalog/products/${encodeURIComponent(p.sku)}/nearby`);
     area.replaceChildren(
       items.length
         ? h(
             'ul',
-            {},
-            items.map((s) => h('li', {}, `${s.name}: ${s.available} (${s.distanceKm} km)`)),
+            { class: 'nearby-list' },
+            items.map((s) =>
+              h(
+                'li',
+                {},
+                h('strong', {}, s.name),
+                ` — ${s.available} in stock, ${s.distanceKm < 1 ? 'under 1' : Math.round(s.distanceKm)} km away`,
+              ),
+            ),
           )
-        : h('span', { class: 'muted' }, 'No nearby store has it.'),
+        : h('p', { class: 'muted' }, 'No store nearby has it right now.'),
     );
   } catch (err) {
-    area.replaceChildren(h('span', { class: 'error' }, err.message));
+    area.replaceChildren(h('p', { class: 'notice' }, err.message));
   }
 }
+
+function back() {
+  const to = previous;
+  if (!to || to.view.kind === 'home') void showHome().then(() => focusCard(to?.sku));
+  else void search(to.view.q).then(() => focusCard(to.sku));
+}
+const focusCard = (sku) => {
+  const btn = sku && document.querySelector(`article[data-sku="${CSS.escape(sku)}"] .product-name`);
+  (btn || $('view-title')).focus();
+};
+
+// ---- The customer's cart ---------------------------------------------------------------------------------------
 
 async function addToCart(p) {
-  if (!customerId) return say($('cart-msg'), new Error('Scan your customer card first.'));
+  if (!customer) {
+    pending = p;
+    say($('cart-msg'), null, `To add ${p.name}, open your cart: scan your card or type your phone number or e-mail.`);
+    $('customer').focus();
+    return;
+  }
   try {
-    renderCart(await api('POST', `/api/carts/${customerId}/lines`, { code: p.sku, qty: 1 }));
+    renderCart(await api('POST', '/api/kiosk/cart/lines', { sku: p.sku, qty: 1 }));
     say($('cart-msg'), null, `Added ${p.name}.`);
   } catch (err) {
-    say($('cart-msg'), err);
+    cartError(err);
   }
 }
 
-async function setQty(sku, qty) {
+async function setQty(line, qty) {
   try {
-    renderCart(await api('PUT', `/api/carts/${customerId}/lines/${encodeURIComponent(sku)}`, { qty }));
+    renderCart(await api('PUT', `/api/kiosk/cart/lines/${encodeURIComponent(line.sku)}`, { qty }));
+    say($('cart-msg'), null, qty === 0 ? `Removed ${line.name}.` : `${line.name}: ${qty}.`);
   } catch (err) {
-    say($('cart-msg'), err);
+    cartError(err);
   }
 }
 
-function renderCart(cart) {
+async function pickupHere() {
+  try {
+    renderCart(await api('PUT', '/api/kiosk/cart/pickup-here', {}));
+    say($('cart-msg'), null, 'Your order will be ready for pickup at this store.');
+  } catch (err) {
+    cartError(err);
+  }
+}
+
+/** A refusal in the customer's words; a cart this screen no longer has (ended elsewhere) closes. */
+function cartError(err) {
+  if (err.status === 404 && customer) {
+    forgetCustomer();
+    $('customer').focus();
+  }
+  say($('cart-msg'), err);
+}
+
+function renderCart(answer) {
+  customer = { firstName: answer.firstName };
+  $('customer-form').hidden = true;
+  const { cart } = answer;
   const lines = cart.lines ?? [];
-  const total = lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
+  $('cart-title').textContent = `Hello, ${answer.firstName}`;
   $('cart').replaceChildren(
+    answer.savedHere
+      ? h(
+          'p',
+          { class: 'notice' },
+          'Head office can’t be reached right now: changes are kept on this kiosk and reach your online cart later.',
+        )
+      : '',
     lines.length
       ? h(
-          'table',
-          {},
-          h('caption', { class: 'muted' }, `Fulfilment: ${cart.fulfilment?.type ?? 'not chosen'}`),
-          h(
-            'tbody',
-            {},
-            lines.map((l) =>
+          'ul',
+          { class: 'cart-lines', 'aria-label': 'In your cart' },
+          lines.map((l) =>
+            h(
+              'li',
+              {},
+              h('span', { class: 'line-name' }, l.name),
               h(
-                'tr',
-                {},
-                h('td', {}, l.name),
+                'span',
+                { class: 'qty' },
                 h(
-                  'td',
-                  {},
-                  h('input', {
-                    type: 'number',
-                    min: 0,
-                    max: 999,
-                    value: l.qty,
-                    'aria-label': `Quantity of ${l.name}`,
-                    onchange: (e) => setQty(l.sku, Number(e.target.value)),
-                  }),
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary',
+                    'aria-label': `One less ${l.name}`,
+                    onclick: () => setQty(l, l.qty - 1),
+                  },
+                  '−',
                 ),
-                h('td', { class: 'n' }, money(l.unitPriceMinor * l.qty, l.currency)),
+                h('input', {
+                  type: 'number',
+                  min: 0,
+                  max: 999,
+                  inputmode: 'numeric',
+                  value: l.qty,
+                  'aria-label': `Quantity of ${l.name}`,
+                  onchange: (e) => setQty(l, Math.max(0, Math.min(999, Math.trunc(Number(e.target.value) || 0)))),
+                }),
+                h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'secondary',
+                    'aria-label': `One more ${l.name}`,
+                    onclick: () => setQty(l, l.qty + 1),
+                  },
+                  '+',
+                ),
               ),
+              h('span', { class: 'line-total' }, money(l.unitPriceMinor * l.qty, l.currency)),
             ),
           ),
         )
-      : h('p', { class: 'muted' }, 'The cart is empty.'),
+      : h('p', { class: 'muted' }, 'Your cart is empty. Add products from the left.'),
     lines.length
-      ? h('p', { class: 'totals' }, 'Total before tax ', h('strong', {}, money(total, lines[0].currency)))
+      ? h('p', { class: 'totals' }, 'Total before tax ', h('strong', {}, money(cart.subtotalMinor, lines[0].currency)))
       : '',
+    cart.pickupHere
+      ? h('p', { class: 'ok' }, '✓ You’ll pick up your order at this store.')
+      : h(
+          'div',
+          { class: 'pickup-choice' },
+          h('p', { class: 'muted' }, fulfilmentWords(cart.fulfilment)),
+          h('button', { type: 'button', onclick: pickupHere }, 'Pick up here'),
+        ),
+    h(
+      'button',
+      { type: 'button', class: 'secondary done', onclick: () => startOver('Thanks for visiting — see you soon.') },
+      'Done',
+    ),
   );
+  if (pending) {
+    const p = pending;
+    pending = null;
+    void addToCart(p);
+  }
 }
+
+const fulfilmentWords = (type) =>
+  ({
+    SHIP: 'Right now your order is set to be shipped to you.',
+    PICKUP: 'Right now your order is set for pickup at another store.',
+    CURBSIDE: 'Right now your order is set for curbside pickup at another store.',
+    DELIVERY: 'Right now your order is set for delivery.',
+  })[type] ?? '';
+
+function forgetCustomer() {
+  customer = null;
+  pending = null;
+  $('cart-title').textContent = 'Your cart';
+  $('customer-form').hidden = false;
+  $('customer').value = '';
+  $('cart').replaceChildren();
+}
+
+/** Done, or nobody touched the screen for a while: the next customer sees none of this one. */
+async function startOver(message) {
+  forgetCustomer();
+  say($('cart-msg'), null, message);
+  $('search').value = '';
+  say($('search-msg'));
+  await api('DELETE', '/api/kiosk/cart').catch(() => undefined);
+  await showHome();
+  $('search').focus();
+  setTimeout(() => {
+    if (!customer) say($('cart-msg'));
+  }, 8000);
+}
+
+// ---- Wiring ----------------------------------------------------------------------------------------------------
 
 $('search-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void search($('search').value.trim());
 });
+$('back').addEventListener('click', back);
 $('customer-form').addEventListener('submit', async (e) => {
   e.preventDefault();
-  const id = $('customer').value.trim();
+  const who = $('customer').value.trim();
+  if (!who) return say($('cart-msg'), new Error('Scan your card, or type your phone number or e-mail.'));
+  say($('cart-msg'), null, 'Opening your cart…');
   try {
-    renderCart(await api('GET', `/api/carts/${encodeURIComponent(id)}`));
-    customerId = id;
-    say($('cart-msg'));
+    renderCart(await api('POST', '/api/kiosk/cart', { who }));
+    say($('cart-msg'), null, `Your cart is open, ${customer.firstName}.`);
+    $('search').focus(); // on to the products: search, a product, Add to cart
   } catch (err) {
     say($('cart-msg'), err);
+    $('customer').focus();
   }
 });
+for (const ev of ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart'])
+  document.addEventListener(ev, () => (lastTouch = Date.now()), { passive: true, capture: true });
+setInterval(() => {
+  const busy = customer || view.kind !== 'home' || $('search').value || $('customer').value;
+  if (busy && Date.now() - lastTouch > IDLE_MS) {
+    lastTouch = Date.now();
+    void startOver('The screen was cleared after a while without a touch.');
+  }
+}, 1000);
 api('GET', '/healthz').then(
   (hz) => {
     if (hz.name) $('pickup-store').textContent = hz.name;
   },
   () => undefined,
 );
-void search('');
+// A reload starts with no customer: a cart left open by the last person at this screen is closed first.
+api('DELETE', '/api/kiosk/cart').catch(() => undefined);
+void showHome();

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, type CartView } from '@storefleet/shared';
+import type { KioskCarts } from './kiosk-carts.js';
+import { HubUnreachable, type HubAnswer, type HubCall } from './hub-call.js';
+import { CART_OFFLINE, lookupRefusal, NO_CART_OPEN, PICKUP_OFFLINE, stockRefusal } from './kiosk-words.js';
+
+/** What the kiosk page gets: the greeting's first name and the cart, nothing that names the customer otherwise. */
+export interface KioskCart {
+  readonly firstName: string;
+  readonly cart: Omit<CartView, 'fulfilment'> & { readonly pickupHere: boolean; readonly fulfilment: string };
+  /** True when the hub did not answer and this is the copy on this store node (it syncs when the hub is back). */
+  readonly savedHere: boolean;
+}
+
+interface Session {
+  readonly customerId: string;
+  readonly firstName: string;
+  /** The screen that opened it (`Caller.scope`): another screen holding the cookie gets nothing. */
+  readonly screen: string;
+  touchedAt: number;
+}
+
+/** A session untouched this long is gone (the kiosk page itself clears after 90 s without a touch). */
+export const KIOSK_CART_IDLE_MS = 3 * 60_000;
+const MAX_SESSIONS = 1000;
+
+/**
+ * Carts opened at this store's kiosks. The customer shows their loyalty card or types their phone number or e-mail;
+ * the hub answers their id and first name (`POST /api/customers/lookup`); the id stays here, behind a random session
+ * token that only the screen that opened it may use (an httpOnly cookie, see routes.ts), so the kiosk page never
+ * sees it and can reach no other customer's cart. "Done" or 3 minutes untouched ends the session.
+ *
+ * While the hub answers, the cart is the hub's: its view, and its rules for every change (a line or a pickup store is
+ * refused when the chosen fulfilment has not got the stock), worded for a customer. When the hub stops answering in
+ * the middle, lines are added and changed on this node's copy of the cart (the same shared document, synced later,
+ * checked against this store's stock for a pickup here); opening a cart and choosing pickup wait for the hub.
+ */
+export class KioskCartSessions {
+  readonly #sessions = new Map<string, Session>();
+
+  constructor(
+    readonly hub: HubCall | undefined,
+    readonly local: KioskCarts,
+    readonly storeId: string,
+    readonly productName: (sku: string) => string,
+    readonly now: () => number,
+  ) {}
+
+  /** Opens the cart of whoever `who` names: a loyalty card number, a phone number or an e-mail. */
+  async open(who: string, screen: string): Promise<{ token: string; view: KioskCart }> {
+    const answer = await this.#hub('POST', '/api/customers/lookup', lookupBody(who), CART_OFFLINE);
+    if (answer.status !== 200) throw lookupRefusal(answer.status, String(answer.body.detail ?? ''));
+    const { customerId, firstName } = answer.body as { customerId: string; firstName: string };
+    if (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
+    const token = randomBytes(24).toString('base64url');
+    this.#sessions.set(token, { customerId, firstName, screen, touchedAt: this.now() });
+    return { token, view: await this.view(token, screen) };
+  }
+
+  close(token: string | undefined): void {
+    if (token) this.#sessions.delete(token);
+  }
+
+  async view(token: string | undefined, screen: string): Promise<KioskCart> {
+    const s = this.#session(token, screen);
+    try {
+      const answer = await this.#hub('GET', `/api/carts/${s.customerId}`, undefined, CART_OFFLINE);
+      if (answer.status === 200) return this.#shown(s, answer.body as unknown as CartView, false);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+    }
+    return this.#shown(s, this.local.view(s.customerId), true);
+  }
+
+  async add(token: string | undefined, screen: string, sku: string, qty: number): Promise<KioskCart> {
+    const s = this.#session(token, screen);
+    return this.#write(s, 'POST', `/api/carts/${s.customerId}/lines`, { sku, qty }, () =>
+      this.local.add(s.customerId, sku, qty),
+    );
+  }
+
+  async setQty(token: string | undefined, screen: string, sku: string, qty: number): Promise<KioskCart> {
+    const s = this.#session(token, screen);
+    return this.#write(s, 'PUT', `/api/carts/${s.customerId}/lines/${encodeURIComponent(sku)}`, { qty }, () =>
+      this.local.setQty(s.customerId, sku, qty),
+    );
+  }
+
+  /** "Pick up here": this store for every line, refused as the hub refuses it (a line this store has not got). */
+  async pickupHere(token: string | undefined, screen: string): Promise<KioskCart> {
+    const s = this.#session(token, screen);
+    const f = { type: 'PICKUP', storeId: this.storeId };
+    const answer = await this.#hub('PUT', `/api/carts/${s.customerId}/fulfilment`, f, PICKUP_OFFLINE);
+    if (answer.status !== 200) throw stockRefusal(answer.body, this.productName, 'PICKUP', true);
+    return this.#shown(s, answer.body as unknown as CartView, false);
+  }
+
+  /** A change through the hub; when it does not answer, on this node's copy (`offline`). */
+  async #write(s: Session, method: 'POST' | 'PUT', path: string, body: unknown, offline: () => CartView) {
+    let answer: HubAnswer;
+    try {
+      answer = await this.#hub(method, path, body, CART_OFFLINE);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.type !== 'unavailable') throw err;
+      return this.#shown(s, offline(), true);
+    }
+    if (answer.status !== 200) {
+      // Worded for the fulfilment the cart has (the refusal names the line, not how it would be fulfilled).
+      const now = await this.#hub('GET', `/api/carts/${s.customerId}`, undefined, CART_OFFLINE).catch(() => null);
+      const f = now?.status === 200 ? (now.body as unknown as CartView).fulfilment : undefined;
+      throw stockRefusal(answer.body, this.productName, f?.type ?? 'SHIP', f?.storeId === this.storeId);
+    }
+    return this.#shown(s, answer.body as unknown as CartView, false);
+  }
+
+  #session(token: string | undefined, screen: string): Session {
+    const s = token ? this.#sessions.get(token) : undefined;
+    if (!s || s.screen !== screen || this.now() - s.touchedAt > KIOSK_CART_IDLE_MS) {
+      if (token && s && s.screen === screen) this.#sessions.delete(token);
+      throw new AppError('not-found', NO_CART_OPEN);
+    }
+    s.touchedAt = this.now();
+    return s;
+  }
+
+  async #hub(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, offline: string): Promise<HubAnswer> {
+    if (!this.hub) throw new AppError('unavailable', offline);
+    try {
+      return await this.hub(method, path, body);
+    } catch (err) {
+      if (err instanceof HubUnreachable) throw new AppError('unavailable', offline, {}, { cause: err });
+      throw err;
+    }
+  }
+
+  #shown(s: Session, view: CartView, savedHere: boolean): KioskCart {
+    const { fulfilment, ...rest } = view;
+    return {
+      firstName: s.firstName,
+      cart: {
+        ...rest,
+        fulfilment: fulfilment.type,
+        pickupHere: fulfilment.type === 'PICKUP' && fulfilment.storeId === this.storeId,
+      },
+      savedHere,
+    };
+  }
+}
+
+/** What the customer typed or scanned, as the hub's look-up takes it: an e-mail, a card number, or a phone number. */
+export function lookupBody(who: string): { email: string } | { card: string } | { phone: string } {
+  const text = who.trim();
+  if (text.includes('@')) return { email: text };
+  const digits = text.replace(/[\s-]/g, '');
+  if (/^29\d{14}$/.test(digits)) return { card: digits };
+  return { phone: text };
+}
