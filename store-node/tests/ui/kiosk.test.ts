@@ -313,10 +313,31 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.close();
     });
 
-    it('offline: nearby stock and the online cart say they need head office, in plain words', async () => {
+    it('offline: nearby stock and the online cart say they need head office, in plain words; an open cart keeps working here', async () => {
+      const open = await openKiosk();
+      const openErrors = pageErrors(open);
+      await openCart(open, 'ana.lopes@example.test');
+      await waitFor('Ana’s cart (pickup here) on the store node', async () => {
+        const local = await (await fetch(`${store.url}/api/carts/${ana.id}`)).json();
+        return local.fulfilment?.storeId === storeId;
+      });
       const port = new URL(f.hubUrl).port;
       await f.hub.stop();
       try {
+        // The customer already at the screen goes on: the line is kept on this store node and syncs later.
+        await open.getByLabel('Search by name, brand or barcode').fill('cola zero');
+        await open.keyboard.press('Enter');
+        await open.getByRole('article', { name: 'Cola Zero' }).getByRole('button', { name: 'Add to cart' }).click();
+        await open.getByLabel('Quantity of Cola Zero').waitFor(WAIT);
+        await open
+          .getByText(
+            'Head office can’t be reached right now: changes are kept on this kiosk and reach your online cart later.',
+          )
+          .waitFor(WAIT);
+        await noSeriousAxe(open, 'cart kept here while offline');
+        await screenshot(open, 'kiosk-cart-offline-1920');
+        expect(openErrors).toEqual([]);
+        await open.close();
         const page = await openKiosk();
         const errors = pageErrors(page);
         await page.getByLabel('Search by name, brand or barcode').fill('mug');
