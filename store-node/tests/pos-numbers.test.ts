@@ -79,6 +79,7 @@ describe('sale numbers, receipts and returns from the receipt', () => {
     expect(receipt).toContain('Sale S001-03-00001');
     expect(receipt).not.toContain(sale.id);
     for (const line of receipt.split('\n')) expect(line.length).toBeLessThanOrEqual(RECEIPT_COLUMNS);
+    expect(receipt).toMatch(/^[\x20-\x7e\n]*$/); // ASCII: what a receipt printer's code page prints
     const flat = receipt.replace(/\s+/g, ' ');
     // The long name wraps under itself, its amount on its first line; nothing of it is cut.
     const lines = receipt.split('\n');

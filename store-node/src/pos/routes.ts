@@ -20,8 +20,10 @@ const tender = z.discriminatedUnion('kind', [
 ]);
 
 /** `print` sends a receipt to the lane's printer, if one is connected (false otherwise: the receipt is on screen). */
-export function posRoutes(pos: PosService, print: (receipt: string) => boolean = () => false): Router {
+export function posRoutes(pos: PosService, printText: (receipt: string) => boolean = () => false): Router {
   const r = Router();
+  // The printer centres the first line itself (the store's name): it goes without the padding that centres it on screen.
+  const print = (text: string) => printText(text.replace(/^ +/, ''));
   const saleOf = (params: unknown) => pos.resolve(parseOrThrow(saleParam, params, 'sale id').id);
   /** Which lane this is and the basket the node kept open for it: the POS page asks on load (a reload keeps the basket). */
   r.get('/pos/lane', (_req, res) => {
