@@ -277,9 +277,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
   // Browsers ask every site for /favicon.ico; the console's pages name none, so both paths give the hub's SVG icon.
   const favicon = fileURLToPath(new URL('./favicon.svg', import.meta.url));
-  app.get(['/favicon.ico', '/favicon.svg'], (_req, res) =>
-    res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }),
-  );
+  for (const path of ['/favicon.ico', '/favicon.svg'])
+    app.get(path, (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));
   app.use(consoleStatic(modules));
 
   const api = express.Router();

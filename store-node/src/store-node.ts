@@ -278,6 +278,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     res.json({
       ...brief,
       storeId,
+      screen: role, // which staff screen this is: a POS or pickup screen's pages link only to their own page
       hub: { state: hubLink.state, error: hubLink.lastError ?? null },
       cardTerminal: card.inUse,
       ...(card.warning ? { warning: card.warning } : {}),

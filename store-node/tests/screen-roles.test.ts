@@ -183,6 +183,7 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
       name: null,
       online: false,
       storeId: null,
+      screen: 'lane',
       hub: { state: 'not-configured', error: null },
       cardTerminal: 'none',
       warning: expect.stringMatching(/STORE_PAYMENT_TERMINAL/),
@@ -291,6 +292,7 @@ describe('devices on the store’s network keep the role of the code they paired
     expect((await device('GET', '/healthz', handheldToken)).body).toEqual({
       ...brief,
       storeId: null,
+      screen: 'handheld',
       hub: { state: 'not-configured', error: null },
       cardTerminal: 'none',
       warning: expect.stringMatching(/STORE_PAYMENT_TERMINAL/),
@@ -506,6 +508,7 @@ describe.each([
         expect((await as('GET', '/api/bopis/pickups')).status).toBe(200);
       }
       expect((await as('GET', '/api/sync/status')).status).toBe(200);
+      expect((await as('GET', '/healthz')).body.screen).toBe(role); // its pages link only to its own page
     });
 
     it('a kiosk marker beside it narrows the screen to a kiosk, never the other way', async () => {

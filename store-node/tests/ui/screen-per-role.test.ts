@@ -155,6 +155,14 @@ describe.skipIf(!haveChromium && !process.env.CI)('a screen per role, in Chromiu
         sameSite: 'Strict',
       });
       expect(await fetchFrom(page, job.own[0], job.own[1])).toBe(200);
+      // its status bar links only to its own page: the others would be refused here
+      const nav = page.getByRole('navigation', { name: 'Store pages' });
+      await expect
+        .poll(() => nav.getByRole('link').allTextContents(), { timeout: 30_000 })
+        .toEqual([job.role === 'pos' ? 'POS' : 'Pickups']);
+      const screen = await seriousAxeViolations(page);
+      expect(screen, describeAxe(screen)).toEqual([]);
+      await screenshot(page, `${job.role}-screen-1920`);
       for (const [method, path] of job.apis) expect(await fetchFrom(page, method, path), `${method} ${path}`).toBe(403);
 
       // a second tab of the same browser is the same screen

@@ -75,7 +75,7 @@ export function statusBar(title, { kiosk = false } = {}) {
   document.body.prepend(bar, banner);
   const refresh = kiosk ? refreshKiosk : refreshStaff;
   const show = () =>
-    refresh({ banner, badge, name }).catch((err) => {
+    refresh({ banner, badge, name, nav }).catch((err) => {
       banner.hidden = false;
       banner.textContent = err.message;
       if (badge) {
@@ -87,9 +87,10 @@ export function statusBar(title, { kiosk = false } = {}) {
   setInterval(show, 2000);
 }
 
-async function refreshStaff({ banner, badge, name }) {
+async function refreshStaff({ banner, badge, name, nav }) {
   const [health, sync] = await Promise.all([api('GET', '/healthz'), api('GET', '/api/sync/status')]);
   name.textContent = health.name ?? '';
+  keepOwnPage(nav, health.screen);
   const online = health.online && sync.phase === 'syncing';
   banner.hidden = online;
   banner.textContent = online
@@ -101,6 +102,15 @@ async function refreshStaff({ banner, badge, name }) {
   badge.title = sync.lastHubContactAt
     ? `last contact with the hub ${new Date(sync.lastHubContactAt).toLocaleString()}`
     : 'no contact with the hub yet';
+}
+
+/**
+ * A screen set to one job (a POS lane, the pickup desk: `screen` from /healthz) links only to its own page: the
+ * others would be refused on it.
+ */
+function keepOwnPage(nav, screen) {
+  if (!nav || (screen !== 'pos' && screen !== 'pickup')) return;
+  for (const a of nav.querySelectorAll('a')) if (a.getAttribute('href') !== `/${screen}.html`) a.remove();
 }
 
 async function refreshKiosk({ banner, name }) {
