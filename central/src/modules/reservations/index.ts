@@ -12,6 +12,7 @@ import { HOLD_HOOKS } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
 import { holdBootstrap } from './hold-bootstrap.js';
+import { backfillTypedCodes } from './typed-code-backfill.js';
 
 export {
   HOLD_HOOKS,
@@ -104,6 +105,18 @@ export const hubModule: HubModule = {
     });
     const repair = repairOf(ctx);
     ctx.jobs.define({ name: 'reservations.repair-oversells', run: async () => void (await repair.repairOpen()) });
+    // Holds granted before typed pickup codes get one (once after the upgrade; a start with none to do costs a query).
+    ctx.jobs.define({
+      name: 'reservations.typed-code-backfill',
+      run: async (job) => {
+        const codes = await TypedCodes.load(ctx.db, ctx.now());
+        let given = 0;
+        for (let n = 500; n === 500 && !job.signal.aborted; given += n)
+          n = await backfillTypedCodes(ctx.db, ctx.feed, codes, ctx.now);
+        if (given) ctx.log.info({ given }, 'open holds given typed pickup codes');
+      },
+    });
+    await ctx.jobs.enqueue('reservations.typed-code-backfill');
     await ctx.jobs.schedule('reservations.expire-holds', { everyMs: SWEEP_EVERY_MS });
     await ctx.jobs.schedule('reservations.repair-oversells', { everyMs: 2 * SWEEP_EVERY_MS });
   },

@@ -73,9 +73,17 @@ export class TypedCodes {
     return typedCodeFrom(createHmac('sha256', this.key).update(`typed-code:${reservationId}:${n}`).digest());
   }
 
+  readonly #storeKeys = new Map<string, string>();
+
   /** The key store `storeId` hashes typed codes with (base64url); only that store's own token is given it. */
   storeKey(storeId: string): string {
-    return createHmac('sha256', this.key).update(`store-key:${storeId}`).digest().toString('base64url');
+    let key = this.#storeKeys.get(storeId);
+    if (!key) {
+      key = createHmac('sha256', this.key).update(`store-key:${storeId}`).digest().toString('base64url');
+      if (this.#storeKeys.size >= 10_000) this.#storeKeys.clear(); // a fleet's worth; never unbounded
+      this.#storeKeys.set(storeId, key);
+    }
+    return key;
   }
 
   /** The hash store `storeId` keeps of the hold's code at try `n`. */

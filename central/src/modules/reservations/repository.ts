@@ -150,6 +150,26 @@ export class ReservationRepository {
     return rows.map(toReservation);
   }
 
+  /** Open holds without a typed code (granted before typed codes), oldest first, locked; others' locks skipped. */
+  async lockWithoutCode(limit: number): Promise<Reservation[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM reservations WHERE pickup_code_hash IS NULL AND status IN ('HELD', 'CONFIRMED')
+       ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map(toReservation);
+  }
+
+  /** Gives holds their typed code's hash, in one statement; each is a new version of the hold (`updated_at`). */
+  async setCodeHashes(codes: readonly { id: string; hash: string }[], now: number): Promise<Reservation[]> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE reservations r SET pickup_code_hash = c.h, updated_at = greatest(r.updated_at + 1, $3)
+       FROM unnest($1::uuid[], $2::text[]) AS c(i, h) WHERE r.id = c.i RETURNING r.*`,
+      [codes.map((c) => c.id), codes.map((c) => c.hash), now],
+    );
+    return rows.map(toReservation);
+  }
+
   /** Which of these (store, typed-code hash) pairs an open hold of that store already has, as `store/hash`. */
   async openCodeHashes(pairs: readonly { storeId: string; hash: string }[]): Promise<Set<string>> {
     if (!pairs.length) return new Set();
