@@ -135,16 +135,20 @@ export function keepStoreProfile(
 ): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let failing = false; // logged once per outage, not every minute of it
   const pull = async () => {
     let next = 3_600_000;
     try {
       profile.remember((await hubGet(`/api/locations/${storeId}`)) as { code?: unknown; timezone?: unknown });
+      failing = false;
     } catch (err) {
       next = 60_000;
-      log.warn(
-        { err: (err as Error).message },
-        'could not read this store’s code and time zone from the hub; asking again in a minute',
-      );
+      if (!failing)
+        log.warn(
+          { err: (err as Error).message },
+          'could not read this store’s code and time zone from the hub; asking again every minute',
+        );
+      failing = true;
     }
     if (stopped) return;
     timer = setTimeout(() => void pull(), next);
