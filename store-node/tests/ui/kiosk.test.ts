@@ -318,7 +318,9 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       const openErrors = pageErrors(open);
       await openCart(open, 'ana.lopes@example.test');
       await waitFor('Ana’s cart (pickup here) on the store node', async () => {
-        const local = await (await fetch(`${store.url}/api/carts/${ana.id}`)).json();
+        const local = (await (await fetch(`${store.url}/api/carts/${ana.id}`)).json()) as {
+          fulfilment?: { storeId: string };
+        };
         return local.fulfilment?.storeId === storeId;
       });
       const port = new URL(f.hubUrl).port;
