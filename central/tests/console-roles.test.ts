@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import {
   consoleFixture,
@@ -22,6 +22,27 @@ import { waitFor } from './support/wait-for.js';
  * Each page is checked with axe-core as both, and navigating by keyboard lands on the page's heading.
  */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The computed values of CSS properties of the element `at` finds. */
+const styleOf = (at: Locator, props: string[]): Promise<string[]> =>
+  at.evaluate((el, names) => {
+    const win = globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> };
+    const style = win.getComputedStyle(el);
+    return names.map((n) => style[n]!);
+  }, props);
+
+/** WCAG contrast ratio of two computed CSS colours (`rgb(r, g, b)`). */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, bl] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
+      const v = Number(c) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p) as [number, number];
+  return (x + 0.05) / (y + 0.05);
+}
 const SHOTS = fileURLToPath(new URL('../../.test-artifacts/screenshots/', import.meta.url));
 
 describe.each(dbTargets)('the console for a store manager on $name', (target) => {
@@ -286,6 +307,19 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         await visit(`reservations?store=${fx.b.id}`, row('Bruno Barrow'), 'console-admin-reservations');
         // the amber badge on the reservations page meets 4.5:1 (axe's color-contrast is serious)
         expect(await page.title()).toBe('Reservations — Storefleet console');
+        const badge = await styleOf(page.locator('.badge.warn').first(), ['color', 'backgroundColor']);
+        expect(contrast(badge[0]!, badge[1]!)).toBeGreaterThanOrEqual(4.5);
+        // a field's edge and a focused row's ring stand out from the card (3:1; the issue measured 1.42 and 1.14)
+        await page.goto(`${t.url}/console/#/orders`);
+        const first = page.locator('tr.pick').first();
+        await first.waitFor({ timeout: UI_WAIT_MS });
+        const [border] = await styleOf(page.locator('#ord-number'), ['borderTopColor']);
+        expect(contrast(border!, 'rgb(255, 255, 255)')).toBeGreaterThanOrEqual(3);
+        await first.focus();
+        const ring = await styleOf(first, ['outlineStyle', 'outlineColor', 'outlineWidth']);
+        expect(ring[0]).toBe('solid');
+        expect(Number.parseFloat(ring[2]!)).toBeGreaterThanOrEqual(2);
+        expect(contrast(ring[1]!, 'rgb(255, 255, 255)')).toBeGreaterThanOrEqual(3);
         expect(errors).toEqual([]);
       } finally {
         await context.close();
