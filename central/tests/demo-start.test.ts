@@ -98,8 +98,22 @@ describe('npm start (the demo)', () => {
       const { items } = (await res.json()) as { items: { status: string; customerRef: string }[] };
       expect(items.filter((p) => p.status === 'CONFIRMED').length, s.code).toBeGreaterThanOrEqual(2);
     }
-    expect(demo.banner).toMatch(/Maria Gonzalez .*\+1 212 555 0110 {2}maria\.gonzalez@example\.com/);
+    expect(demo.banner).toMatch(/Maria Gonzalez +card 29\d{14} {2}\+1 212 555 0110 {2}maria\.gonzalez@example\.com/);
     expect(demo.banner).toContain('Demo orders:          5 of 5 confirmed');
+  });
+
+  it('a demo shopper opens their cart at a store’s kiosk by the phone number or card the banner prints', async () => {
+    const s = demo.stores[1]!;
+    const card = /Aisha Khan +card (29\d{14})/.exec(demo.banner)![1]!;
+    for (const who of ['+1 212 555 0112', card, 'aisha.khan@example.com']) {
+      const res = await fetch(`${s.url}/api/kiosk/cart`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: 'sf_screen=kiosk' },
+        body: JSON.stringify({ who }),
+      });
+      expect(res.status, who).toBe(200);
+      expect(((await res.json()) as { firstName: string }).firstName, who).toBe('Aisha');
+    }
   });
 
   it('ships an order from the distribution centre: a new SHIP order is held there and completes', async () => {
