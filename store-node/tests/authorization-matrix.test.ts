@@ -35,6 +35,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
   };
   return path
     .replace('/screens/:role', '/screens/pos')
+    .replace('/devices/:name', '/devices/matrix-scanner')
     .replace(':customerId', fx.customerId)
     .replace(':sku', 'MUG')
     .replace('/pos/sales/:id', `/pos/sales/${saleFor[path] ?? fx.sales.open}`)
@@ -62,6 +63,7 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/stock/movements': { sku: 'MUG', delta: 1, kind: 'RECEIVE' },
     'POST /api/stock/counts': { sku: 'MUG', counted: 90 },
     'PUT /api/stock/:sku/low-stock-at': { lowStockAt: 3 },
+    'PUT /api/devices/:name/label': { label: 'Lane 1 scanner' },
     'POST /api/carts/:customerId/lines': { code: 'MUG', qty: 1 },
     'PUT /api/carts/:customerId/lines/:sku': { qty: 2 },
     'POST /api/kiosk/cart': { who: 'ana@example.test' },

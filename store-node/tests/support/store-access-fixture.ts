@@ -40,6 +40,8 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     mode: 'test',
     trustedAddresses: [SCREEN_ADDRESS],
     name: 'Matrix store',
+    // a configured scanner (its port is absent: it stays closed), so the device routes name one the node has
+    devices: [{ name: 'matrix-scanner', kind: 'scanner', path: join(dir, 'no-such-port') }],
   });
   await node.start();
   const url = node.url!;
