@@ -123,23 +123,41 @@ describe.each(dbTargets)('workflow incidents for staff, on $name', (target) => {
     expect(await count('WHERE resolved_at IS NULL')).toBe(open);
   });
 
-  it('is for an ADMIN only: a store manager and a store token are refused and resolve nothing', async () => {
+  it('is for head office and each store’s manager (their own store’s only); a store token and another store’s manager get none', async () => {
     const [incident] = (await f.t.call('GET', '/api/workflows/incidents?state=OPEN&limit=1', undefined, f.admin)).body
       .items;
-    await f.t.hub.auth.createUser({
-      email: 'manager-in@example.test',
-      name: 'Manager',
-      role: 'STORE_MANAGER',
-      storeId: f.storeA.id as never,
-      password: 'a long enough password 123',
-    });
-    const manager = { cookie: await f.t.login('manager-in@example.test', 'a long enough password 123') };
+    expect(incident.storeId).toBe(f.storeA.id);
+    const managerOf = async (storeId: string, email: string) => {
+      await f.t.hub.auth.createUser({
+        email,
+        name: 'Manager',
+        role: 'STORE_MANAGER',
+        storeId: storeId as never,
+        password: 'a long enough password 123',
+      });
+      return { cookie: await f.t.login(email, 'a long enough password 123') };
+    };
+    const managerA = await managerOf(f.storeA.id, `manager-a-${target.name}@example.test`);
+    const managerB = await managerOf(f.storeB.id, `manager-b-${target.name}@example.test`);
     const store = { bearer: f.storeA.token };
-    for (const who of [manager, store]) {
-      expect((await f.t.call('GET', '/api/workflows/incidents', undefined, who)).status).toBe(403);
-      const res = await f.t.call('POST', `/api/workflows/incidents/${incident.id}/resolve`, { note: 'mine' }, who);
-      expect(res.status).toBe(403);
-    }
+    // store A's manager sees store A's incidents
+    const mine = await f.t.call('GET', '/api/workflows/incidents?state=OPEN', undefined, managerA);
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.map((i: { id: string }) => i.id)).toContain(incident.id);
+    expect(new Set(mine.body.items.map((i: { storeId: string }) => i.storeId))).toEqual(new Set([f.storeA.id]));
+    // store B's manager: none of them, and resolving one is as for an incident that does not exist
+    expect((await f.t.call('GET', '/api/workflows/incidents', undefined, managerB)).body.items).toEqual([]);
+    const foreign = await f.t.call(
+      'POST',
+      `/api/workflows/incidents/${incident.id}/resolve`,
+      { note: 'mine' },
+      managerB,
+    );
+    expect(foreign.status).toBe(404);
+    // a store's token is no person: refused
+    expect((await f.t.call('GET', '/api/workflows/incidents', undefined, store)).status).toBe(403);
+    const byStore = await f.t.call('POST', `/api/workflows/incidents/${incident.id}/resolve`, { note: 'mine' }, store);
+    expect(byStore.status).toBe(403);
     const after = await f.t.call('GET', '/api/workflows/incidents?state=OPEN', undefined, f.admin);
     expect(after.body.items.map((i: { id: string }) => i.id)).toContain(incident.id);
   });
