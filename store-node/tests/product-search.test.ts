@@ -123,6 +123,49 @@ describe('product search over the 6,561 real products (SQLite FTS5, bm25)', () =
   });
 });
 
+describe('the kiosk home page (featured)', () => {
+  it('shows only what is in stock here, by category: best sellers of the last 30 days first, then most in stock', async () => {
+    const node = createStoreNode({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-featured-')), 'store.sqlite'),
+      logLevel: 'silent',
+    });
+    const now = Date.UTC(2026, 10, 28);
+    const product = node.db.prepare(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at)
+       VALUES (?, ?, ?, 100, 'USD', 'STANDARD', 1)`,
+    );
+    const stock = node.db.prepare('INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, 1)');
+    const sale = node.db.prepare(
+      `INSERT INTO sales (id, status, currency, opened_at, closed_at) VALUES (?, 'COMPLETED', 'USD', ?, ?)`,
+    );
+    const line = node.db.prepare(
+      `INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (?, ?, 'x', 'STANDARD', 100, ?)`,
+    );
+    for (const [sku, category, onHand] of [
+      ['TEA', 'Drinks', 50],
+      ['COFFEE', 'Drinks', 5],
+      ['JUICE', 'Drinks', 0],
+      ['BREAD', 'Bakery', 9],
+    ] as const) {
+      product.run(sku, sku.toLowerCase(), category);
+      stock.run(sku, onHand);
+    }
+    sale.run('recent', now - 86_400_000, now - 86_400_000);
+    line.run('recent', 'COFFEE', 3);
+    sale.run('old', now - 40 * 86_400_000, now - 40 * 86_400_000); // outside the 30 days
+    line.run('old', 'TEA', 1);
+    const featured = new ProductSearch(node.db).featured(6, 8, now);
+    expect(featured.map((c) => [c.category, c.items.map((p) => p.sku)])).toEqual([
+      ['Drinks', ['COFFEE', 'TEA']], // sold here lately, then the most on hand; JUICE (none here) left out
+      ['Bakery', ['BREAD']],
+    ]);
+    expect(new ProductSearch(node.db).featured(1, 1, now)).toEqual([
+      { category: 'Drinks', items: [expect.objectContaining({ sku: 'COFFEE', onHand: 5 })] },
+    ]);
+    await node.stop();
+  });
+});
+
 describe('the search migration', () => {
   it('indexes the products a store already had before it', () => {
     const db = new Database(join(mkdtempSync(join(tmpdir(), 'sf-search-mig-')), 'store.sqlite'));
