@@ -23,7 +23,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page
   let second: { id: string; reservationId: string };
   /** The number people read out for the first incident's order (the page shows it, not the order's id). */
   let firstNumber: string;
-  const short = (id: string) => `${id.slice(0, 8)}…`;
+  const short = (id: string) => `…${id.slice(-8)}`;
 
   beforeAll(async () => {
     await f.start(dbTargets[0]!, ['PG-A', 'PG-B']);

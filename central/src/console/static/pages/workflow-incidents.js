@@ -12,7 +12,8 @@ const KINDS = {
 };
 const kindLabel = (kind) => KINDS[kind] ?? kind;
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
-const short = (id) => (id ? `${id.slice(0, 8)}…` : '—');
+// an id's tail: ids are UUIDv7, whose first characters are the time (holds made the same minute share them)
+const short = (id) => (id ? `…${id.slice(-8)}` : '—');
 /**
  * A sentence with its order's id as the number people read out (`numbers`: order id → `SF-10482`) and other ids
  * shortened as elsewhere in the console; the whole sentence is the cell's tooltip.

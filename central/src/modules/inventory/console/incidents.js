@@ -2,6 +2,9 @@
 // office, their own store's for a store manager.
 import { h, product, showError, storeLabel, table, time } from '/console/lib.js';
 
+/** A hold's id as people can tell holds apart: its tail (a UUIDv7 begins with the time it was made). */
+const holdRef = (id) => `…${id.slice(-8)}`;
+
 /** The repair of an incident in words: each affected hold re-sourced to another store or cancelled with a notice. */
 function describeResolution(r, name) {
   if (!r) return '—';
@@ -9,9 +12,9 @@ function describeResolution(r, name) {
   return r.actions
     .map((a) =>
       a.action === 'RESOURCED'
-        ? `hold ${a.reservationId.slice(0, 8)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)`
+        ? `hold ${holdRef(a.reservationId)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)`
         : a.action === 'CANCELLED'
-          ? `hold ${a.reservationId.slice(0, 8)} cancelled: ${a.notice}`
+          ? `hold ${holdRef(a.reservationId)} cancelled: ${a.notice}`
           : JSON.stringify(a),
     )
     .join('; ');

@@ -44,8 +44,11 @@ export function entryDuration(entry, previous) {
   return `${duration(entry.at - previous.at)} later`;
 }
 
-/** The number people read out (`SF-10482`); the id's start for an order from before numbers. */
-export const orderNo = (o) => o.orderNumber ?? `${o.id.slice(0, 8)}…`;
+/**
+ * The number people read out (`SF-10482`); the id's tail for an order from before numbers (a UUIDv7's start is the
+ * time it was made, shared by orders placed the same minute).
+ */
+export const orderNo = (o) => o.orderNumber ?? `…${o.id.slice(-8)}`;
 
 const badge = (s) =>
   h(
