@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, NotFoundError, parseOrThrow, skuSchema } from '@storefleet/shared';
 import type { ProductSearch } from './product-search.js';
 import type { HubGet } from '../hub-link/hub-get.js';
+import { callerOf } from '../access/screen-guard.js';
 
 export const NEARBY_OFFLINE = 'Stock at nearby stores needs a connection to head office — try again in a minute.';
 
@@ -56,8 +57,9 @@ export function catalogRoutes(
       )) as { items: { storeId: string }[] };
       res.json({ items: items.filter((i) => i.storeId !== storeId) });
     } catch (err) {
-      // The reason goes to the log; the screen (a customer's, at a kiosk) gets plain words.
-      throw new AppError('unavailable', NEARBY_OFFLINE, {}, { cause: err });
+      // The screen says it in plain words; a staff screen also gets why (a kiosk is a customer's: no hub errors).
+      const why = callerOf(res).role === 'kiosk' ? {} : { reason: (err as Error).message };
+      throw new AppError('unavailable', NEARBY_OFFLINE, why, { cause: err });
     }
   });
   return r;
