@@ -63,7 +63,7 @@ export function saleReceipt(r: ReceiptInput): string {
   return [
     ...center(r.storeName),
     ...center(localTime(r.at, r.timeZone)),
-    ...center(`Sale ${r.number ?? r.saleId}${r.lane ? `, lane ${r.lane}` : ''}`), // ASCII: printers have no UTF-8
+    ...center(`Sale ${r.number ?? r.saleId}${r.lane ? ` (lane ${r.lane})` : ''}`), // ASCII: printers have no UTF-8
     rule,
     ...r.lines.flatMap((l) => [
       ...row(`${l.qty} x ${l.name}`, m(l.unitPriceMinor * l.qty)),
