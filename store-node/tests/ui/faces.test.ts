@@ -112,13 +112,16 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       const consoleErrors = pageErrors(admin);
       await signIn(admin);
       await admin.goto(`${f.hubUrl}/console/#/inventory?store=${storeId}&sku=MUG-RED`);
-      await admin.getByRole('heading', { name: 'MUG-RED: 9 on hand, 9 available' }).waitFor({ timeout: 20_000 });
+      // the product's name beside its sku (#17)
+      await admin
+        .getByRole('heading', { name: 'Red enamel mug (MUG-RED): 9 on hand, 9 available' })
+        .waitFor({ timeout: 20_000 });
       await expect
         .poll(() =>
           admin.getByRole('table', { name: 'Movements, newest first' }).locator('tbody tr').first().textContent(),
         )
         .toMatch(/-1\s*SALE/);
-      await admin.getByRole('img', { name: 'On hand of MUG-RED over time' }).waitFor();
+      await admin.getByRole('img', { name: 'On hand of Red enamel mug (MUG-RED) over time' }).waitFor();
       await screenshot(admin, 'console-inventory-1920');
       expect(errors).toEqual([]);
       expect(consoleErrors).toEqual([]);
@@ -188,7 +191,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       // CI run saw REPAIRED at the first read), so the state is OPEN or already REPAIRED here and REPAIRED below.
       expect(await incident.textContent()).toMatch(/UI1.*MUG-RED\s*8?4\s*8\s*4\s*(OPEN|REPAIRED)/);
       // The hub repairs it (no other store has mugs: the hold is cancelled with a notice); the page follows live.
-      await expect.poll(() => incident.textContent(), { timeout: 20_000 }).toMatch(/REPAIRED.*hold \w{8} cancelled/);
+      await expect.poll(() => incident.textContent(), { timeout: 20_000 }).toMatch(/REPAIRED.*hold …\w{8} cancelled/);
       await screenshot(page, 'console-incidents-1920');
       for (const p of ['reservations', 'orders']) {
         await page.getByRole('link', { name: p[0]!.toUpperCase() + p.slice(1) }).click();
@@ -405,14 +408,17 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.getByRole('row', { name: /Noor Haddad/ }).click();
       const timeline = page.getByRole('list', { name: 'Saga timeline' });
       await timeline.waitFor();
-      expect((await timeline.getByRole('listitem').allTextContents()).map((t) => t.split(' — ')[0])).toEqual([
-        'PLACED',
-        'RESERVE',
-        'AUTHORISE',
-        'FULFIL',
-        'CONFIRM',
-        'CONFIRMED',
+      // each step in words with how long it took (#17): "reserve stock 12 ms"
+      const steps = (await timeline.getByRole('listitem').allTextContents()).map((t) => t.split(' — ')[0]);
+      expect(steps.map((s) => s!.replace(/ \d+(\.\d)? (ms|s)( later)?$/, ''))).toEqual([
+        'placed',
+        'reserve stock',
+        'authorise payment',
+        'arrange fulfilment',
+        'confirm',
+        'confirmed',
       ]);
+      expect(steps[1]).toMatch(/^reserve stock \d+(\.\d)? (ms|s)$/);
       await screenshot(page, 'console-order-timeline-1920');
 
       await page.goto(`${store.url}/pickup.html`);
