@@ -202,7 +202,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.getByLabel('Search by name, brand or barcode').focus();
       await page.keyboard.type('mug');
       await page.keyboard.press('Enter');
-      const mugName = page.getByRole('button', { name: 'Red enamel mug' });
+      const mugName = page.getByRole('button', { name: 'Red enamel mug', exact: true });
       await mugName.waitFor(WAIT);
       for (let i = 0; i < 5 && !(await isFocused(mugName)); i++) await page.keyboard.press('Tab'); // from the search field: Search, (Back), then the first product
       expect(await isFocused(mugName)).toBe(true);
@@ -217,6 +217,10 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await noSeriousAxe(page, 'product and cart open');
       await touchTargetsOk(page, 'product and cart open');
       await screenshot(page, 'kiosk-product-cart-1920');
+      // Escape goes back to the results, to the product it came from.
+      await page.keyboard.press('Escape');
+      await page.getByRole('heading', { name: 'Results for “mug”' }).waitFor(WAIT);
+      await expect.poll(() => isFocused(mugName), WAIT).toBe(true);
       await waitFor('the cart at the hub', async () =>
         (await hubCall('GET', `/api/carts/${ana.id}`)).lines?.some(
           (l: { sku: string; qty: number }) => l.sku === 'MUG-RED',
@@ -344,7 +348,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
         const errors = pageErrors(page);
         await page.getByLabel('Search by name, brand or barcode').fill('mug');
         await page.keyboard.press('Enter');
-        await page.getByRole('button', { name: 'Red enamel mug' }).click(); // search works offline
+        await page.getByRole('button', { name: 'Red enamel mug', exact: true }).click(); // search works offline
         await expect
           .poll(() => page.locator('.nearby').textContent(), WAIT)
           .toBe('Stock at nearby stores needs a connection to head office — try again in a minute.');

@@ -39,6 +39,15 @@ export function phoneDigits(phone: string): string {
  * How many look-ups that find nobody a store may make: a kiosk where customers mistype now and then stays far below
  * it; a kiosk (or a script with the store's token) trying phone numbers or emails to learn who is a customer gets 30
  * answers an hour, then 429 for every look-up, found or not, until the oldest miss leaves the window.
+ *
+ * The trade-off: a look-up that finds someone must say so (the greeting, the cart), so a phone number or email does
+ * tell the store that it belongs to a customer, and their first name; nothing more (no surname, contact details or
+ * id reach the kiosk page; the store node keeps the id). Guessing is what the cap limits: most guesses miss, so at 30
+ * misses an hour a store learns a handful of customers a day by trying numbers, not a list. Hits are not capped (each
+ * needs a real customer's card, number or email), the cap is per store (not per kiosk or per number: a store's
+ * screens share its token), and a busy store whose customers mistype a lot may meet it — the kiosk then says to ask a
+ * member of staff. Card numbers are 10^13 random, so guessing them finds nobody. Misread cards (check digit) and
+ * numbers too short to be someone's are refused before any look-up and do not count.
  */
 export const STORE_LOOKUP_MISSES: { readonly max: number; readonly windowMs: number } = {
   max: 30,

@@ -362,6 +362,10 @@ $('search-form').addEventListener('submit', (e) => {
   void search($('search').value.trim());
 });
 $('back').addEventListener('click', back);
+// Escape leaves a product's page (or the results) the way Back does.
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && view.kind !== 'home' && !e.defaultPrevented) back();
+});
 $('customer-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const who = $('customer').value.trim();
