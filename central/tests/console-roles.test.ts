@@ -279,6 +279,28 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
   );
 
   it.skipIf(!existsSync(chromiumPath))(
+    'tells an associate the console is for head office and store managers, and shows them nothing',
+    async () => {
+      const { context, page } = await consolePage(browser!, t.url, undefined, errors);
+      try {
+        await page.goto(`${t.url}/console/`);
+        await page.getByLabel('Email').fill('ann@example.test');
+        await page.getByLabel('Password').fill('an associate password');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page
+          .getByText('The console needs a head-office ADMIN or a STORE_MANAGER account.')
+          .waitFor({ timeout: UI_WAIT_MS });
+        expect(await page.getByRole('navigation', { name: 'Console pages' }).getByRole('link').count()).toBe(0);
+        await expectNoSeriousViolations(page);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    120_000,
+  );
+
+  it.skipIf(!existsSync(chromiumPath))(
     'gives head office every page, each without a serious accessibility fault',
     async () => {
       const { context, page } = await consolePage(browser!, t.url, admin, errors);
