@@ -35,7 +35,7 @@ const w = (words: string) =>
 const RULES: Rule[] = [
   [
     'Home & Kitchen',
-    w('electric kettle|tea kettle|toaster oven|blender|coffee maker|saucepan|frying pan'),
+    w('electric kettle|tea kettle|toaster oven|hand blender|countertop blender|coffee maker|saucepan|frying pan'),
     [2499, 5999],
   ],
   ['General Merchandise', w('usb|adapter|radio|headphone|charger|cable|hdmi|flashlight'), [999, 3999]],
