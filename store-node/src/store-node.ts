@@ -64,8 +64,8 @@ import { tillHousekeeping } from './pos/till-housekeeping.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
 import { chooseTerminal } from './pos/terminal-choice.js';
 import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
-
 import { keepStoreProfile, StoreProfile, tillSettings } from './pos/store-profile.js';
+
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
 export const storeMigrationSources = [
@@ -131,8 +131,8 @@ export interface StoreNode {
 export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const now = config.now ?? Date.now;
   const basketExpiryMs = basketExpiryMinutes(config.basketExpiryMinutes) * 60_000; // checked before anything opens
-  const log = createLogger('store-node', config.logLevel);
   const till = tillSettings(config);
+  const log = createLogger('store-node', config.logLevel);
   const card = chooseTerminal(config); // a bad mode stops the node before anything opens
   if (card.warning) log.warn({ cardTerminal: card.inUse }, `EXTERNAL PARTY: ${card.warning}`);
   const metrics = createRegistry('storefleet_store_');
@@ -208,8 +208,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     config.currency ?? 'USD',
     config.name ?? 'Storefleet store',
     now,
-  );
     { ...till, profile: new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now) },
+  );
   const executor = new StoreExecutor(config.executor ?? {}, metrics);
   const devices = new DeviceManager(
     config.devices ?? [],
@@ -309,7 +309,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now);
   api.use(kioskCartRoutes(kioskCarts));
   const hubCall = config.hub
-    ? hubCaller(config.hub.url, () => hubLink.token(), 5000, (t, why) => hubLink.refused(t, why))
+    ? hubCaller(
+        config.hub.url,
+        () => hubLink.token(),
+        5000,
+        (t, why) => hubLink.refused(t, why),
+      )
     : undefined;
   const productName = (sku: string) => pos.repo.product(sku, undefined)?.name ?? sku;
   api.use(
@@ -346,11 +351,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   let stopped = false;
   let prune: NodeJS.Timeout | undefined;
   let stopKeyRefresh: (() => void) | undefined;
+  let stopProfileRefresh: (() => void) | undefined;
   const housekeeping = async () => {
     try {
       // In chunks, letting the lanes' requests in between: one DELETE of a 100,000-event backlog held them ~300 ms.
       const before = now() - (config.outboxRetentionDays ?? 7) * 86_400_000;
-  let stopProfileRefresh: (() => void) | undefined;
       let removed = 0;
       for (;;) {
         const n = sync.storage.pruneAcked(before, PRUNE_CHUNK);
@@ -417,21 +422,21 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       catalog?.poke(); // a notice received before a restart
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
+      if (hubGet && storeId) stopProfileRefresh = keepStoreProfile(pos.till.profile, hubGet, storeId, log);
       prune = setInterval(housekeeping, 3600_000);
       prune.unref();
       return url;
     },
-      if (hubGet && storeId) stopProfileRefresh = keepStoreProfile(pos.till.profile, hubGet, storeId, log);
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(prune);
       stopKeyRefresh?.();
+      stopProfileRefresh?.();
       catalog?.stop();
       await devices.stop();
       await executor.stop();
       sync.stop();
-      stopProfileRefresh?.();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {
