@@ -67,6 +67,8 @@ export function tillDay(products: readonly TillProduct[], sales: number, at: num
       opened_at: saleAt,
       closed_at: saleAt,
       void_reason: null,
+      lane: 1,
+      number: `S000-01-${String(i + 1).padStart(5, '0')}`, // the shape a lane's numbers have (#17)
     };
     for (const l of lines)
       events.push({ type: 'stock.moved', payload: { sku: l.sku, delta: -l.qty, kind: 'SALE', at: saleAt, ref: id } });
@@ -83,6 +85,8 @@ export function tillDay(products: readonly TillProduct[], sales: number, at: num
         type: 'sale.returned',
         payload: saleReturnedPayload({
           returnId: uuidv7(saleAt),
+          number: `S000-01-R${String(returns + 1).padStart(5, '0')}`,
+          saleNumber: row.number,
           saleId: id,
           currency: CURRENCY,
           at: saleAt,
