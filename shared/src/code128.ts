@@ -86,10 +86,55 @@ export function code128Values(text: string): number[] {
 
 /** The bar pattern of `text`: '1' a dark module, '0' a light one, without quiet zones (leave 10 modules each side). */
 export function code128Modules(text: string): string {
-  return code128Values(text)
+  return code128SymbolModules(code128Values(text));
+}
+
+/**
+ * The bar pattern of symbol values as they are (0–106, the stop included by the caller): what a printer draws for the
+ * values it chose itself (the ESC/POS emulator). Throws a RangeError for a value outside the table.
+ */
+export function code128SymbolModules(values: readonly number[]): string {
+  return values
     .map((v) => {
-      const widths = v === STOP ? STOP_WIDTHS : WIDTHS[v]!;
+      const widths = v === STOP ? STOP_WIDTHS : WIDTHS[v];
+      if (!Number.isInteger(v) || widths === undefined) throw new RangeError(`${v} is not a Code 128 symbol value`);
       return [...widths].map((w, i) => (i % 2 === 0 ? '1' : '0').repeat(Number(w))).join('');
     })
     .join('');
+}
+
+/**
+ * Reads a bar pattern back as a scanner does ('1' dark, '0' light; quiet zones of light modules either side are
+ * allowed): the start (B or C), the data, the check symbol and the stop, each checked. Returns the text; throws a
+ * RangeError naming what is wrong (an unknown symbol, a wrong check symbol, no stop, code set A, which receipts never
+ * use).
+ */
+export function decodeCode128(modules: string): string {
+  const bars = modules.replace(/^0+|0+$/g, '');
+  if (!/^[01]+$/.test(bars) || !bars.endsWith(code128SymbolModules([STOP])))
+    throw new RangeError('no Code 128 stop pattern at the end');
+  const body = bars.slice(0, -13); // the stop is 13 modules
+  if (body.length === 0 || body.length % 11 !== 0) throw new RangeError('not a whole number of Code 128 symbols');
+  const patterns = new Map(WIDTHS.map((_, v) => [code128SymbolModules([v]), v]));
+  const values = Array.from({ length: body.length / 11 }, (_, i) => {
+    const v = patterns.get(body.slice(i * 11, i * 11 + 11));
+    if (v === undefined) throw new RangeError(`symbol ${i + 1} is not a Code 128 symbol`);
+    return v;
+  });
+  const check = values.pop();
+  const sum = values.reduce((n, v, i) => n + v * (i === 0 ? 1 : i), 0) % 103;
+  if (values.length < 2 || check !== sum) throw new RangeError('the Code 128 check symbol does not match');
+  let set: 'B' | 'C';
+  if (values[0] === START_B) set = 'B';
+  else if (values[0] === START_C) set = 'C';
+  else throw new RangeError('the barcode starts in a code set other than B or C');
+  let text = '';
+  for (const v of values.slice(1)) {
+    if (v === TO_C && set === 'B') set = 'C';
+    else if (v === TO_B && set === 'C') set = 'B';
+    else if (set === 'C' && v < 100) text += String(v).padStart(2, '0');
+    else if (set === 'B' && v < 95) text += String.fromCharCode(v + 32);
+    else throw new RangeError(`symbol value ${v} is a function this reader does not take`);
+  }
+  return text;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code128Modules, code128Values } from '../src/code128.js';
+import { code128Modules, code128SymbolModules, code128Values, decodeCode128 } from '../src/code128.js';
 
 /** Widths of the runs of a module pattern ('1101' → [2, 1, 1]). */
 const runs = (modules: string) => modules.match(/1+|0+/g)!.map((r) => r.length);
@@ -49,5 +49,18 @@ describe('Code 128 (sets B and C)', () => {
     expect(() => code128Values('')).toThrow(RangeError);
     expect(() => code128Values('café')).toThrow(/printable ASCII/);
     expect(() => code128Values('x'.repeat(81))).toThrow(/1 to 80/);
+  });
+
+  it('reads its own bars back as a scanner does, quiet zones and all, and refuses damaged bars', () => {
+    for (const text of ['S001-03-00123', 'S001-03-R00007', '123456', 'A12', 'a{b}~ z', '7'])
+      expect(decodeCode128(`${'0'.repeat(10)}${code128Modules(text)}${'0'.repeat(10)}`)).toBe(text);
+    const m = code128Modules('S001-03-00123');
+    const flipped = (i: number) => `${m.slice(0, i)}${m[i] === '1' ? '0' : '1'}${m.slice(i + 1)}`;
+    expect(() => decodeCode128(m.slice(0, -1))).toThrow(/stop/);
+    expect(() => decodeCode128(flipped(30))).toThrow(RangeError);
+    // A valid symbol swapped for another valid one: only the check symbol catches it.
+    const swapped = code128SymbolModules([104, 51, 16, 16, 17, 13, 16, 19, 13, 16, 99, 1, 24, 62, 106]);
+    expect(() => decodeCode128(swapped)).toThrow(/check symbol/);
+    expect(() => decodeCode128('')).toThrow(RangeError);
   });
 });

@@ -303,7 +303,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
-  api.use(posRoutes(pos, (receipt) => devices.print(receipt)));
+  api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), db));
   api.use(reportRoutes(executor, dbPath, now));
   const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now);

@@ -11,7 +11,7 @@ import {
   ScannerEmulator,
   type SerialLink,
 } from '@storefleet/devices';
-import { gtinCheckDigit } from '@storefleet/shared';
+import { decodeCode128, gtinCheckDigit } from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { waitFor } from './support/sync-fixture.js';
 
@@ -139,5 +139,18 @@ describe('devices at a store node (emulators over socat ptys)', () => {
     expect(receipt.lines[0]).toBe('Device Store'); // the printer centres it
     expect(receipt.lines.join('\n')).not.toContain('?'); // nothing the printer's code page lacks
     expect(receipt.lines.some((l) => /TOTAL\s+\$16\.33/.test(l))).toBe(true);
+    // Under the text, the sale's number as a Code 128 barcode that the lane's scanner reads back to the number.
+    expect(done.number).toMatch(/^S\d{3}-01-\d{5}$/);
+    expect(receipt.barcodes).toHaveLength(1);
+    expect(receipt.barcodes![0]).toMatchObject({ symbology: 'CODE128', data: done.number, hri: 'below' });
+    expect(decodeCode128(receipt.barcodes![0]!.modules)).toBe(done.number);
+
+    // The return slip too, with its own number.
+    const back = await call('POST', `/api/pos/sales/${done.number}/returns`, { items: [{ sku: 'TEE', qty: 1 }] });
+    expect(back.printed).toBe(true);
+    const slip = await waitFor('the printed return slip', () => printer.reader.receipts[1]);
+    expect(slip.lines.map((l) => l.trim())).toContain('RETURN');
+    expect(slip.barcodes![0]!.data).toBe(back.number);
+    expect(decodeCode128(slip.barcodes![0]!.modules)).toBe(back.number);
   });
 });

@@ -17,9 +17,16 @@ export class PrinterDriver implements DeviceDriver {
 
   onData(): void {} // status bytes (paper out) are not read yet
 
-  print(text: string): boolean {
+  /** Prints `text`, then `barcode` (the sale's or return's number) as Code 128 when given, then cuts. */
+  print(text: string, barcode?: string | null): boolean {
     if (!this.#sink) return false;
-    this.#sink.write(renderReceipt(text));
+    let bytes: Buffer;
+    try {
+      bytes = renderReceipt(text, { barcode });
+    } catch {
+      bytes = renderReceipt(text); // a number Code 128 cannot carry: the receipt still prints, with it in words
+    }
+    this.#sink.write(bytes);
     this.printed++;
     return true;
   }

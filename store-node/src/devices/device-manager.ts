@@ -73,10 +73,13 @@ export class DeviceManager {
     }));
   }
 
-  /** Prints on the first connected printer; false when there is none (the receipt is still on screen). */
-  print(text: string): boolean {
+  /**
+   * Prints on the first connected printer, with `barcode` (the receipt's number) as Code 128 under the text; false
+   * when there is none (the receipt is still on screen).
+   */
+  print(text: string, barcode?: string | null): boolean {
     for (const { driver } of this.#links.values())
-      if (driver instanceof PrinterDriver && driver.print(text)) return true;
+      if (driver instanceof PrinterDriver && driver.print(text, barcode)) return true;
     return false;
   }
 

@@ -19,11 +19,17 @@ const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CARD') }),
 ]);
 
-/** `print` sends a receipt to the lane's printer, if one is connected (false otherwise: the receipt is on screen). */
-export function posRoutes(pos: PosService, printText: (receipt: string) => boolean = () => false): Router {
+/**
+ * `print` sends a receipt or slip to the lane's printer with its number as a Code 128 barcode, if a printer is
+ * connected (false otherwise: the receipt is on screen).
+ */
+export function posRoutes(
+  pos: PosService,
+  printText: (receipt: string, barcode: string | null) => boolean = () => false,
+): Router {
   const r = Router();
   // The printer centres the first line itself (the store's name): it goes without the padding that centres it on screen.
-  const print = (text: string) => printText(text.replace(/^ +/, ''));
+  const print = (text: string, barcode: string | null) => printText(text.replace(/^ +/, ''), barcode);
   const saleOf = (params: unknown) => pos.resolve(parseOrThrow(saleParam, params, 'sale id').id);
   /** Which lane this is and the basket the node kept open for it: the POS page asks on load (a reload keeps the basket). */
   r.get('/pos/lane', (_req, res) => {
@@ -57,7 +63,7 @@ export function posRoutes(pos: PosService, printText: (receipt: string) => boole
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const id = saleOf(req.params);
     const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'));
-    res.json({ ...sale, printed: sale.receipt ? print(sale.receipt) : false });
+    res.json({ ...sale, printed: sale.receipt ? print(sale.receipt, sale.number) : false });
   });
   r.post('/pos/sales/:id/void', async (req, res) => {
     res.json(await pos.void(saleOf(req.params)));
@@ -70,7 +76,7 @@ export function posRoutes(pos: PosService, printText: (receipt: string) => boole
     const id = saleOf(req.params);
     const body = parseOrThrow(z.strictObject({ items: returnItems }), req.body, 'return');
     const answer = await pos.returnItems(id, body.items);
-    res.status(201).json({ ...answer, printed: print(answer.slip) });
+    res.status(201).json({ ...answer, printed: print(answer.slip, answer.number) });
   });
   return r;
 }
