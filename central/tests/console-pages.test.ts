@@ -95,10 +95,21 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
     const oa = new StoreOutbox(t, a.id);
     const ob = new StoreOutbox(t, b.id);
     const moved = (sku: string, delta: number, kind: string, at = now) => ({ sku, delta, kind, at });
+    // A complete RFID count's summary, as a store node sends it (`stock.counted`)
+    const counted = (n: number, at: number, skusCounted: number, skusMatching: number, unitsOff: number) => ({
+      countId: `count-${n}`,
+      at,
+      skusCounted,
+      skusMatching,
+      unitsCounted: 100,
+      unitsOff,
+    });
     await oa.send(
       oa.event('stock.moved', moved('MUG-STONE', 40, 'RECEIVE', now - 3 * day)),
       oa.event('stock.moved', moved('MUG-STONE', -2, 'SALE', now - 2 * day)),
       oa.event('stock.moved', moved('MUG-STONE', -1, 'RFID_RECONCILE', now - day)),
+      oa.event('stock.counted', counted(1, now - 2 * day, 12, 12, 0)),
+      oa.event('stock.counted', counted(2, now - day, 12, 12, 0)),
       oa.event('stock.moved', moved('TEA-EARL', 60, 'RECEIVE', now - 3 * day)),
       oa.event('sale.completed', completed('S-1', now - 3 * day, [['MUG-STONE', 2, 1299]])),
       oa.event(
@@ -114,6 +125,7 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
     await ob.send(
       ob.event('stock.moved', moved('MUG-STONE', 12, 'RECEIVE', now - day)),
       ob.event('stock.moved', moved('MUG-STONE', -5, 'RFID_RECONCILE', now - 3_600_000)),
+      ob.event('stock.counted', counted(3, now - 3_600_000, 20, 17, 5)),
       ob.event('sale.completed', completed('B-1', now - 2 * day, [['TEA-EARL', 4, 450]])),
     );
     await t.call(
@@ -234,10 +246,10 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
 
     const acc = await t.call('GET', `/api/inventory/accuracy?storeIds=${a.id},${b.id}`, undefined, { cookie: admin });
     const byStore = new Map(acc.body.items.map((x: { storeId: string }) => [x.storeId, x]));
-    // A: 1 unit corrected of 97 on hand; B: 5 of 7
-    expect(byStore.get(a.id)).toMatchObject({ correctedUnits: 1, onHandUnits: 97, corrections: 1 });
-    expect((byStore.get(a.id) as { accuracy: number }).accuracy).toBeCloseTo(1 - 1 / 97, 6);
-    expect((byStore.get(b.id) as { accuracy: number }).accuracy).toBeCloseTo(1 - 5 / 7, 6);
+    // A: two counts of 12 skus, every one matching; B: one count of 20 skus, 17 matching
+    expect(byStore.get(a.id)).toMatchObject({ counts: 2, skusCounted: 24, skusMatching: 24, accuracy: 1 });
+    expect(byStore.get(b.id)).toMatchObject({ counts: 1, skusCounted: 20, skusMatching: 17, unitsOff: 5 });
+    expect((byStore.get(b.id) as { accuracy: number }).accuracy).toBeCloseTo(0.85, 6);
     expect(
       (await t.call('GET', `/api/inventory/accuracy?storeIds=${b.id}`, undefined, { cookie: manager })).status,
     ).toBe(403);
@@ -426,6 +438,8 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
   });
 
   it('fleet: the outage shows in the lag history, and each store against the sync and accuracy targets', async () => {
+    // A store that never counted its stock by RFID: no figure, and not a 100 % that cannot fail
+    await t.store('PVD-ARC', admin);
     const { context, page } = await pageAs(admin);
     try {
       await page.goto(`${t.url}/console/#/fleet?store=${a.id}`);
@@ -460,13 +474,25 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
           expect.stringMatching(/^\d+ s$/),
           expect.stringMatching(/^\d+ s \(offline in \d+ samples?\)$/),
           'met (sync lag under 1 min)',
-          '98.9 % (1 of 97 units corrected)',
-          'not met (inventory accuracy over 99 %)',
+          '100.0 % (24 skus counted, all matched)',
+          'met (inventory accuracy over 99 %)',
         ]);
       await noSeriousViolations(page);
       await shot(page, 'console-fleet-store');
       await page.goto(`${t.url}/console/#/fleet`);
-      await page.getByText(/Inventory accuracy over 99 %: 0 of 2 stores/).waitFor({ timeout: UI_WAIT_MS });
+      await page
+        .getByText(/Inventory accuracy over 99 %: 1 of 3 stores over the last 7 days \(1 with no RFID counts\)\./)
+        .waitFor({ timeout: UI_WAIT_MS });
+      const targets = page.getByRole('table', { name: /against the targets/ });
+      const accuracyOf = async (code: string) =>
+        (await targets.getByRole('row').filter({ hasText: code }).getByRole('cell').allInnerTexts())
+          .slice(4)
+          .map((c) => c.replace(/\s+/g, ' ').trim());
+      expect(await accuracyOf('BOS-BAY')).toEqual([
+        '85.0 % (20 skus counted, 17 matched)',
+        'not met (inventory accuracy over 99 %)',
+      ]);
+      expect(await accuracyOf('PVD-ARC')).toEqual(['no RFID counts', 'not met (inventory accuracy over 99 %)']);
       await page
         .getByText(/^Stores offline from /)
         .first()

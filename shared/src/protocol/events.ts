@@ -163,6 +163,35 @@ export const stockMovedSchema = z.strictObject({
 });
 export type StockMoved = z.infer<typeof stockMovedSchema>;
 
+const skuCount = z.number().int().min(0).max(1_000_000);
+const unitCount = z.number().int().min(0).max(100_000_000);
+
+/**
+ * `stock.counted` (store → hub): what one complete RFID count cycle found, sent once per cycle whatever it found — a
+ * count that matched on-hand everywhere sends this and no `stock.moved`. `skusCounted`: the RFID-tracked skus the
+ * cycle compared (a tracked sku read zero times counts, as a zero); `skusMatching`: those whose count equals on-hand;
+ * `unitsCounted`: tags read; `unitsOff`: the sum of |count − on-hand|. The hub keys it by (store, `countId`), so a
+ * resend changes nothing. A window that did not see the whole floor is no count and is not sent.
+ */
+export const stockCountedSchema = z
+  .strictObject({
+    countId: id,
+    at: epochMs,
+    skusCounted: skuCount,
+    skusMatching: skuCount,
+    unitsCounted: unitCount,
+    unitsOff: unitCount,
+  })
+  .refine((c) => c.skusMatching <= c.skusCounted, {
+    path: ['skusMatching'],
+    message: 'more skus match than were counted',
+  })
+  .refine((c) => c.skusMatching < c.skusCounted === c.unitsOff > 0, {
+    path: ['unitsOff'],
+    message: 'units are off exactly when a counted sku does not match',
+  });
+export type StockCounted = z.infer<typeof stockCountedSchema>;
+
 /** `reservation.picked-up` / `reservation.no-show` (store → hub): a hold was handed over, or its customer never came. */
 export const reservationEndedAtStoreSchema = z.strictObject({ reservationId: id });
 export type ReservationEndedAtStore = z.infer<typeof reservationEndedAtStoreSchema>;
@@ -177,6 +206,7 @@ export const eventPayloadSchemas = {
   'sale.voided': saleVoidedSchema,
   'sale.returned': saleReturnedSchema,
   'stock.moved': stockMovedSchema,
+  'stock.counted': stockCountedSchema,
   'reservation.picked-up': reservationEndedAtStoreSchema,
   'reservation.no-show': reservationEndedAtStoreSchema,
   ...feedPayloadSchemas,

@@ -5,6 +5,7 @@ import {
   type RfidReader,
   type TagRead,
 } from '@storefleet/devices';
+import { stockCountedSchema, type StockCounted, uuidv7 } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
@@ -12,13 +13,25 @@ import type { StoreSync } from '../sync/store-sync.js';
 import type { RfidCountingConfig } from './config.js';
 import type { StoreExecutor } from '../tasks/store-executor.js';
 
+/** What a complete count found, as the hub's `stock.counted` (checked: a payload the hub would refuse throws). */
+export function countSummary(report: DriftReport, at: number): StockCounted {
+  return stockCountedSchema.parse({
+    countId: uuidv7(at),
+    at,
+    skusCounted: report.skus.length,
+    skusMatching: report.skus.filter((s) => s.drift === 0).length,
+    unitsCounted: report.skus.reduce((n, s) => n + s.counted, 0),
+    unitsOff: report.skus.reduce((n, s) => n + Math.abs(s.drift), 0),
+  });
+}
+
 /**
  * The store's RFID cycle count: reads from every reader go into the current window (the loudest read per EPC is
  * enough); each cycle the window is reconciled on the local executor against local on-hand (only RFID-tracked
  * skus), and back on the main thread confirmed drifts become RFID_RECONCILE movements (and `stock.moved` events for
- * the hub), and the drift report is kept for the handheld. Each window goes with what every reader did in it (link
- * drops and reopens, sweeps heard): a window that did not see the whole floor is reported as incomplete and moves
- * nothing.
+ * the hub), a complete window's summary goes to the hub as `stock.counted` (its inventory accuracy), and the drift
+ * report is kept for the handheld. Each window goes with what every reader did in it (link drops and reopens, sweeps
+ * heard): a window that did not see the whole floor is reported as incomplete, moves nothing and sends no summary.
  */
 export class RfidCycleCounter {
   readonly cycleMs: number;
@@ -117,6 +130,8 @@ export class RfidCycleCounter {
         for (const z of Object.values(report.zones)) for (const sku of Object.keys(z)) this.#track.run(sku, at);
         if (report.adjustments.length)
           this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
+        // The hub's inventory accuracy: every complete count of some sku, a matching one too (it moves nothing).
+        if (report.complete && report.skus.length) emit('stock.counted', countSummary(report, at));
         this.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(report), at);
         this.db.prepare('DELETE FROM rfid_reports WHERE id < (SELECT max(id) - 100 FROM rfid_reports)').run();
       });

@@ -5,6 +5,7 @@ import { InventoryService } from './service.js';
 import { stockHolds } from './stock-holds.js';
 import { incidents } from './incidents.js';
 import { ReplenishmentSweep } from './replenishment.js';
+import { applyCountEvents, RFID_COUNTS_KEPT_DAYS, RfidCountsRepository } from './rfid-counts.js';
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { INVENTORY_AVAILABILITY, INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
@@ -15,8 +16,8 @@ export type { Incident, Incidents } from './incidents.js';
 export type { StockAlert } from './replenishment.js';
 
 /**
- * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), movement history partitioned by
- * month, availability and "stores near a point with stock", low-stock alerts with reorder suggestions (published to
+ * Stock per (store, sku) from every store's `stock.moved` events (a PN-counter), inventory accuracy from their RFID
+ * counts' `stock.counted` summaries, movement history partitioned by month, availability and "stores near a point with stock", low-stock alerts with reorder suggestions (published to
  * each store's feed); it provides `INVENTORY_HOLDS` to the reservations module.
  */
 export const hubModule: HubModule = {
@@ -50,7 +51,10 @@ export const hubModule: HubModule = {
       ctx.now,
       ctx.services.get(CATALOG_PRODUCTS),
     );
-    return { 'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events) };
+    return {
+      'stock.moved': (tx, events) => service.applyStockEvents(new InventoryRepository(tx), events),
+      'stock.counted': (tx, events) => applyCountEvents(new RfidCountsRepository(tx), events, ctx.now()),
+    };
   },
   // A store whose disk was replaced gets back its on-hand counts as the hub holds them.
   bootstrap: () => ({
@@ -72,10 +76,17 @@ export const hubModule: HubModule = {
       maxAttempts: 3,
       run: async () => void (await ensureMovementPartitions(ctx.db, ctx.now(), 3)),
     });
+    ctx.jobs.define({
+      name: 'inventory.rfid-counts-prune',
+      maxAttempts: 3,
+      run: async () =>
+        void (await new RfidCountsRepository(ctx.db).prune(ctx.now() - RFID_COUNTS_KEPT_DAYS * 86_400_000)),
+    });
     const sweep = new ReplenishmentSweep(ctx.db, ctx.feed, ctx.now);
     // Low-stock alerts are re-evaluated for the stock rows that changed every LOW_STOCK_SWEEP_MS (default 5 s).
     ctx.jobs.define({ name: 'inventory.low-stock', run: async () => void (await sweep.sweep()) });
     await ctx.jobs.schedule('inventory.movement-partitions', { everyMs: 86_400_000, jitter: 0.1 });
+    await ctx.jobs.schedule('inventory.rfid-counts-prune', { everyMs: 86_400_000, jitter: 0.1 });
     await ctx.jobs.schedule('inventory.low-stock', { everyMs: ctx.settings.tuning.lowStockSweepMs });
   },
 };

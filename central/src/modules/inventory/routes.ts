@@ -15,6 +15,7 @@ import { incidents } from './incidents.js';
 import { listAlerts } from './replenishment.js';
 import type { Db } from '../../db/db.js';
 import { StockOverviewRepository } from './stock-overview.js';
+import { RFID_COUNTS_KEPT_DAYS, RfidCountsRepository } from './rfid-counts.js';
 
 const stockParams = z.object({ storeId: uuidSchema, sku: skuSchema });
 const nearbyQuery = z.object({
@@ -132,7 +133,7 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
     if (!isHeadOffice(p) && !scope) throw new ForbiddenError('stock across stores is for head office or a store');
     res.json(await new StockOverviewRepository(db).acrossStores(sku, scope, q.after ?? null, q.limit));
   });
-  // The fleet page's "inventory accuracy > 99 %": per store, from its RFID corrections (see StoreAccuracy).
+  // The fleet page's "inventory accuracy > 99 %": per store, skus its RFID counts matched ÷ skus counted (StoreAccuracy).
   r.get('/inventory/accuracy', requireAuth, async (req, res) => {
     const q = parseOrThrow(
       z.object({
@@ -141,14 +142,14 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
           .max(200 * 37)
           .transform((s) => [...new Set(s.split(','))])
           .pipe(z.array(uuidSchema).min(1).max(200)),
-        days: z.coerce.number().int().min(1).max(90).default(7),
+        days: z.coerce.number().int().min(1).max(RFID_COUNTS_KEPT_DAYS).default(7),
       }),
       req.query,
       'query',
     );
     for (const id of q.storeIds) assertStoreAccess(req, id);
     const since = inventory.now() - q.days * 86_400_000;
-    res.json({ days: q.days, items: await new StockOverviewRepository(db).accuracy(q.storeIds, since) });
+    res.json({ days: q.days, items: await new RfidCountsRepository(db).accuracy(q.storeIds, since) });
   });
   r.get('/inventory/nearby', requireAuth, async (req, res) => {
     const q = parseOrThrow(nearbyQuery, req.query, 'query');

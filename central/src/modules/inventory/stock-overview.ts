@@ -28,24 +28,7 @@ export interface StockAcrossStores {
   readonly next: string | null;
 }
 
-/**
- * A store's inventory accuracy from its RFID counts, over a window. What reaches the hub of a count is its confirmed
- * drifts, as RFID_RECONCILE movements (a count's difference from on-hand); a sku counted right sends nothing. So the
- * figure is 1 − (units the counts corrected) ÷ (units on hand now), and a store whose counts found nothing to correct
- * reads 100 % — the hub cannot tell it from a store that did not count (`corrections` 0, `lastCorrectionAt` null).
- */
-export interface StoreAccuracy {
-  readonly storeId: string;
-  readonly onHandUnits: number;
-  readonly correctedUnits: number;
-  readonly corrections: number;
-  readonly correctedSkus: number;
-  readonly lastCorrectionAt: number | null;
-  /** 0…1. */
-  readonly accuracy: number;
-}
-
-/** The console's reads across stores: a sku's stock everywhere, and inventory accuracy per store. */
+/** The console's reads across stores: a sku's stock everywhere (inventory accuracy per store: `rfid-counts.ts`). */
 export class StockOverviewRepository {
   constructor(readonly db: Queryable) {}
 
@@ -100,40 +83,5 @@ export class StockOverviewRepository {
       items,
       next: items.length === limit ? (items.at(-1)?.code ?? null) : null,
     };
-  }
-
-  /** Accuracy of each of these stores over RFID corrections since `since` (see `StoreAccuracy`). */
-  async accuracy(storeIds: readonly string[], since: number): Promise<StoreAccuracy[]> {
-    const { rows } = await this.db.query<{
-      store_id: string;
-      on_hand: number;
-      units: number;
-      corrections: number;
-      skus: number;
-      last_at: number | null;
-    }>(
-      `SELECT x.store_id,
-              (SELECT coalesce(sum(greatest(s.on_hand, 0)), 0) FROM inventory_stock s WHERE s.store_id = x.store_id)::bigint AS on_hand,
-              coalesce(c.units, 0)::bigint AS units, coalesce(c.corrections, 0)::int AS corrections,
-              coalesce(c.skus, 0)::int AS skus, c.last_at
-       FROM unnest($1::uuid[]) AS x(store_id)
-       LEFT JOIN (SELECT store_id, sum(abs(delta)) AS units, count(*) AS corrections, count(DISTINCT sku) AS skus, max(at) AS last_at
-                  FROM inventory_movements WHERE kind = 'RFID_RECONCILE' AND at >= $2 AND store_id = ANY($1::uuid[])
-                  GROUP BY store_id) c ON c.store_id = x.store_id`,
-      [storeIds, since],
-    );
-    return rows.map((r) => {
-      const onHand = Number(r.on_hand);
-      const corrected = Number(r.units);
-      return {
-        storeId: r.store_id,
-        onHandUnits: onHand,
-        correctedUnits: corrected,
-        corrections: r.corrections,
-        correctedSkus: r.skus,
-        lastCorrectionAt: r.last_at === null ? null : Number(r.last_at),
-        accuracy: corrected === 0 ? 1 : onHand <= 0 ? 0 : Math.max(0, 1 - corrected / onHand),
-      };
-    });
   }
 }

@@ -183,8 +183,9 @@ function lagChart(title, items, { one }) {
 
 /**
  * Each store against the targets: sync lag under a minute (worst and p95 of the last hour's samples; met when the
- * p95 is under it) and inventory accuracy over 99 % (see `GET /api/inventory/accuracy`: 1 − units its RFID counts
- * corrected in the last 7 days ÷ units on hand). Stores missing a target first.
+ * p95 is under it) and inventory accuracy over 99 % (see `GET /api/inventory/accuracy`: skus its complete RFID counts
+ * of the last 7 days found matching on-hand ÷ skus counted; a store with no count has no figure and does not meet
+ * it). Stores missing a target first.
  */
 function targetsSection({ api, navigate }) {
   const el = h('div', { class: 'card' }, h('h2', {}, 'Targets'));
@@ -205,17 +206,26 @@ function targetsSection({ api, navigate }) {
     const rows = shown.map((s) => {
       const l = lagOf.get(s.storeId) ?? { worstMs: 0, p95Ms: 0, offlineSamples: 0 };
       const a = accOf.get(s.storeId);
-      return { s, l, a, lagOk: l.p95Ms < lag.targetMs, accOk: a ? a.accuracy > ACCURACY_TARGET : false };
+      const counted = a && a.accuracy !== null ? a : null;
+      return {
+        s,
+        l,
+        a: counted,
+        lagOk: l.p95Ms < lag.targetMs,
+        accOk: counted ? counted.accuracy > ACCURACY_TARGET : false,
+      };
     });
     rows.sort((x, y) => Number(x.lagOk && x.accOk) - Number(y.lagOk && y.accOk) || x.s.code.localeCompare(y.s.code));
     const lagMet = rows.filter((r) => r.lagOk).length;
     const accMet = rows.filter((r) => r.accOk).length;
+    const uncounted = rows.filter((r) => !r.a).length;
     body.replaceChildren(
       h(
         'p',
         {},
         `Sync lag under 1 min: ${lagMet} of ${rows.length} stores over the last hour (${lag.samples} samples). `,
-        `Inventory accuracy over 99 %: ${accMet} of ${rows.length} stores over the last ${ACCURACY_DAYS} days.`,
+        `Inventory accuracy over 99 %: ${accMet} of ${rows.length} stores over the last ${ACCURACY_DAYS} days`,
+        uncounted ? ` (${uncounted} with no RFID counts).` : '.',
       ),
       table(
         stores.length > shown.length
@@ -234,16 +244,14 @@ function targetsSection({ api, navigate }) {
             ? h(
                 'span',
                 {
-                  title: a.corrections
-                    ? `${a.correctedUnits} units corrected by ${a.corrections} RFID counts of ${a.correctedSkus} skus; ${a.onHandUnits} on hand`
-                    : `no RFID correction in ${ACCURACY_DAYS} days; ${a.onHandUnits} on hand`,
+                  title: `${a.counts} complete RFID ${a.counts === 1 ? 'count' : 'counts'}, the last one ${ago(a.lastCountAt)}; ${a.unitsOff.toLocaleString()} of ${a.unitsCounted.toLocaleString()} units off`,
                 },
                 pct(a.accuracy),
-                a.corrections
-                  ? ` (${a.correctedUnits} of ${a.onHandUnits.toLocaleString()} units corrected)`
-                  : ' (no corrections)',
+                a.skusMatching === a.skusCounted
+                  ? ` (${a.skusCounted.toLocaleString()} skus counted, all matched)`
+                  : ` (${a.skusCounted.toLocaleString()} skus counted, ${a.skusMatching.toLocaleString()} matched)`,
               )
-            : '—',
+            : 'no RFID counts',
           met(accOk, 'inventory accuracy over 99 %'),
         ],
         ({ s }) => navigate('fleet', { store: s.storeId }),
@@ -252,7 +260,8 @@ function targetsSection({ api, navigate }) {
         'p',
         { class: 'muted' },
         'Sync lag: how long a store has been behind (offline: since it was last heard from; feed entries waiting: since the oldest was written). ',
-        'Accuracy: 1 − units RFID counts corrected ÷ units on hand. A count that matched on-hand sends nothing to the hub, so a store with no corrections reads 100 %.',
+        `Accuracy: skus whose RFID count matched on-hand ÷ skus counted, over every complete count of the last ${ACCURACY_DAYS} days (a sku counted in ten counts is ten of them). `,
+        `A store with no RFID count in ${ACCURACY_DAYS} days has no figure and does not meet the target.`,
       ),
     );
   };

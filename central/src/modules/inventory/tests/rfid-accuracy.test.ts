@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7, type StockCounted } from '@storefleet/shared';
+import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { TestHub } from '../../../../tests/support/test-hub.js';
+import { parkedOf, StoreOutbox } from '../../sales/tests/sales-fixture.js';
+
+const DAY = 86_400_000;
+
+/** A count summary as a store node sends it after a complete RFID count. */
+const counted = (at: number, skusCounted: number, skusMatching: number, unitsCounted: number, unitsOff: number) =>
+  ({ countId: uuidv7(at), at, skusCounted, skusMatching, unitsCounted, unitsOff }) satisfies StockCounted;
+
+/**
+ * Inventory accuracy from the stores' `stock.counted` summaries (GET /api/inventory/accuracy): skus matching ÷ skus
+ * counted over the window. storeA's counts all matched, storeB's found drift, storeC never counted: storeC has no
+ * figure (the old reading, 1 − corrections ÷ on-hand, gave it 100 %).
+ */
+describe.each(dbTargets)('inventory accuracy from RFID counts on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let storeA: { id: string };
+  let storeB: { id: string };
+  let storeC: { id: string };
+  const now = Date.now();
+  const accuracy = async (query: string) =>
+    t.call('GET', `/api/inventory/accuracy?${query}`, undefined, { cookie: admin });
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    admin = await t.login();
+    storeA = await t.store('ACC-A', admin);
+    storeB = await t.store('ACC-B', admin);
+    storeC = await t.store('ACC-C', admin);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('a store whose counts match reads 100 % with the skus it counted; drift reads less; no count has no figure', async () => {
+    const a = new StoreOutbox(t, storeA.id);
+    const b = new StoreOutbox(t, storeB.id);
+    const c = new StoreOutbox(t, storeC.id);
+    const repeated = counted(now - 2 * DAY, 12, 12, 340, 0);
+    await a.send(a.event('stock.counted', counted(now - 3 * DAY, 12, 12, 338, 0)), a.event('stock.counted', repeated));
+    // a restored store file sends the same count again under a later seq: it counts once
+    await a.send(a.event('stock.counted', repeated));
+    await b.send(
+      b.event('stock.counted', counted(now - 9 * DAY, 10, 10, 200, 0)), // outside the 7 days
+      b.event('stock.counted', counted(now - DAY, 10, 9, 198, 2)),
+      b.event('stock.counted', counted(now - 3_600_000, 10, 8, 196, 5)),
+    );
+    // storeC: stock moved (even an RFID correction), but no count summary
+    await c.send(c.event('stock.moved', { sku: 'NO-SUCH', delta: 5, kind: 'RECEIVE', at: now - DAY }));
+
+    const r = await accuracy(`storeIds=${storeA.id},${storeB.id},${storeC.id}&days=7`);
+    expect(r.status).toBe(200);
+    const byStore = new Map(r.body.items.map((x: { storeId: string }) => [x.storeId, x]));
+    expect(byStore.get(storeA.id)).toEqual({
+      storeId: storeA.id,
+      counts: 2,
+      skusCounted: 24,
+      skusMatching: 24,
+      unitsCounted: 678,
+      unitsOff: 0,
+      lastCountAt: now - 2 * DAY,
+      accuracy: 1,
+    });
+    expect(byStore.get(storeB.id)).toEqual({
+      storeId: storeB.id,
+      counts: 2,
+      skusCounted: 20,
+      skusMatching: 17,
+      unitsCounted: 394,
+      unitsOff: 7,
+      lastCountAt: now - 3_600_000,
+      accuracy: 0.85,
+    });
+    expect(byStore.get(storeC.id)).toEqual({
+      storeId: storeC.id,
+      counts: 0,
+      skusCounted: 0,
+      skusMatching: 0,
+      unitsCounted: 0,
+      unitsOff: 0,
+      lastCountAt: null,
+      accuracy: null,
+    });
+    // over 10 days storeB's older, clean count is in
+    const ten = await accuracy(`storeIds=${storeB.id}&days=10`);
+    expect(ten.body.items[0]).toMatchObject({ counts: 3, skusCounted: 30, skusMatching: 27 });
+  });
+
+  it('parks a summary that does not add up and applies its neighbours', async () => {
+    const store = await t.store('ACC-D', admin);
+    const d = new StoreOutbox(t, store.id);
+    await d.send(
+      d.event('stock.counted', counted(now - 60_000, 5, 6, 40, 0)),
+      d.event('stock.counted', counted(now - 30_000, 5, 5, 40, 0)),
+      d.event('stock.counted', { ...counted(now - 20_000, 5, 4, 40, 1), extra: 'field' }),
+    );
+    expect(await parkedOf(t, admin, store.id)).toEqual([
+      { seq: 1, type: 'stock.counted', reason: expect.stringContaining('skusMatching') },
+      { seq: 3, type: 'stock.counted', reason: expect.stringMatching(/unrecognized key|extra/i) },
+    ]);
+    const r = await accuracy(`storeIds=${store.id}`);
+    expect(r.body.items[0]).toMatchObject({ counts: 1, skusCounted: 5, skusMatching: 5, accuracy: 1 });
+  });
+
+  it('refuses a bad query with problem+json', async () => {
+    for (const q of [
+      `storeIds=${storeA.id}&days=0`,
+      `storeIds=${storeA.id}&days=91`,
+      'storeIds=not-a-store',
+      'days=7',
+    ]) {
+      const r = await accuracy(q);
+      expect(r.status, q).toBe(400);
+      expect(r.headers.get('content-type'), q).toContain('application/problem+json');
+    }
+  });
+});
