@@ -16,6 +16,7 @@ import type { PaymentTerminal, RefundOutcome } from './payment-terminal.js';
 import type { PosRepository, SaleRow } from './pos-repository.js';
 import { ReturnRepository, type ReturnLine, type ReturnRow } from './return-repository.js';
 import { returnSlip } from './receipt-text.js';
+import { returnWindow, windowClosed } from './return-window.js';
 import { emitSaleEvent, saleReturnedPayload } from './sale-events.js';
 
 /** How a return's money went back: in cash, or to the card the sale was paid with (the terminal's refund reference). */
@@ -32,9 +33,13 @@ export interface ReturnAnswer {
   readonly slip: string;
 }
 
-/** What the return slip prints besides the return: the store's name and the zone its local time is in. */
+/**
+ * What returns need of the till besides the sale: the store's name and the zone its local time is in (for the slip),
+ * and the return window its receipts promise (`STORE_RETURN_DAYS`), which the till enforces.
+ */
 export interface SlipHeader {
   readonly storeName: string;
+  readonly returnWindowDays: number;
   timeZone(): string;
 }
 
@@ -81,10 +86,16 @@ export class PosReturns {
     if (sale.tender_kind === 'CARD') {
       for (const waiting of this.repo.refunding(saleId)) {
         const settled = this.#settle(sale, waiting);
-        if (sameItems(waiting.lines, items)) return settled;
+        if (sameItems(waiting.lines, items)) return settled; // begun inside the window: it finishes, however late
         await settled.catch(() => undefined); // another return's fate is its own; this one is priced after it
       }
     }
+    // The node's clock, not the lane's: a lane with a wrong date cannot reopen the window.
+    const window = returnWindow(sale.closed_at ?? sale.opened_at, this.paper.returnWindowDays, this.paper.timeZone());
+    if (!window.open(this.now()))
+      throw new UnprocessableError(windowClosed(sale.number ?? saleId, window), {
+        returnsUntil: window.days > 0 ? window.until : null,
+      });
     const returnId = uuidv7(this.now());
     const recorded = this.sync.write((emit) => {
       const lines = this.#priced(sale, items);

@@ -99,6 +99,7 @@ export class PosService {
     this.numbers = new LaneNumbers(db, till.profile, till.lane);
     this.returns = new PosReturns(sync, terminal, this.repo, this.stock, rates, now, this.numbers, {
       storeName,
+      returnWindowDays: till.returnWindowDays,
       timeZone: () => till.profile.timeZone,
     });
     this.cards = new CardTenders(terminal, this.baskets, currency);

@@ -1,4 +1,5 @@
 import { formatMoney, money } from '@storefleet/shared';
+import { returnWindow } from './return-window.js';
 import { localTime } from './store-profile.js';
 
 /**
@@ -59,7 +60,7 @@ export interface ReceiptInput {
 
 export function saleReceipt(r: ReceiptInput): string {
   const m = (minor: number) => formatMoney(money(minor, r.currency));
-  const byDay = localTime(r.at + r.returnWindowDays * 86_400_000, r.timeZone).replace(/,.*$/, '');
+  const byDay = returnWindow(r.at, r.returnWindowDays, r.timeZone).until;
   return [
     ...center(r.storeName),
     ...center(localTime(r.at, r.timeZone)),
