@@ -8,11 +8,15 @@ const at = (iso: string) => Date.parse(iso);
  * clock, through the whole "until" day in the store's time zone. There is no override at the till.
  */
 describe('the return window at the till', () => {
-  let till: Till | undefined;
+  const running: Till[] = [];
   afterEach(async () => {
-    await till?.stop();
-    till = undefined;
+    for (const t of running.splice(0)) await t.stop();
   });
+  const open = async (opts: Parameters<typeof startTill>[0]) => {
+    const t = await startTill(opts);
+    running.push(t);
+    return t;
+  };
 
   const sellAt = async (t: Till, when: number, tender: object = { kind: 'CASH', givenMinor: 2000 }) => {
     t.clock.now = when;
@@ -25,7 +29,7 @@ describe('the return window at the till', () => {
     t.call('POST', `/api/pos/sales/${number}/returns`, { items: [{ sku: 'HEADPHONES', qty: 1 }] });
 
   it('takes a return through the last day the receipt names, and refuses it the day after, in words, changing nothing', async () => {
-    const t = (till = await startTill({ lane: 3, storeCode: 'S001', timeZone: 'Europe/Berlin' }));
+    const t = await open({ lane: 3, storeCode: 'S001', timeZone: 'Europe/Berlin' });
     const sale = await sellAt(t, at('2026-10-12T10:00:00+02:00'));
     expect(sale.receipt).toContain('until 11 Nov 2026');
     const onHand = t.node.pos.stock.onHand('HEADPHONES');
@@ -55,7 +59,7 @@ describe('the return window at the till', () => {
   });
 
   it('counts days in the store’s zone, not the node’s, and follows STORE_RETURN_DAYS', async () => {
-    const t = (till = await startTill({ storeCode: 'S002', timeZone: 'America/Los_Angeles', returnWindowDays: 7 }));
+    const t = await open({ storeCode: 'S002', timeZone: 'America/Los_Angeles', returnWindowDays: 7 });
     // 1 Mar 22:00 in Los Angeles is already 2 Mar in UTC: the window ends 8 Mar, Los Angeles time (summer time by
     // then: UTC−7).
     const sale = await sellAt(t, at('2026-03-01T22:00:00-08:00'));
@@ -69,7 +73,7 @@ describe('the return window at the till', () => {
   });
 
   it('takes no returns at all when the receipts say sales are final (0 days)', async () => {
-    const t = (till = await startTill({ storeCode: 'S003', timeZone: 'Europe/Berlin', returnWindowDays: 0 }));
+    const t = await open({ storeCode: 'S003', timeZone: 'Europe/Berlin', returnWindowDays: 0 });
     const sale = await sellAt(t, at('2026-11-28T10:00:00+01:00'));
     expect(sale.receipt).toContain('Sales are final');
     const refused = await giveBack(t, sale.number);
@@ -80,7 +84,7 @@ describe('the return window at the till', () => {
   });
 
   it('finishes a card refund begun inside the window when the lane retries it after the window closed', async () => {
-    const t = (till = await startTill({ storeCode: 'S004', timeZone: 'Europe/Berlin' }));
+    const t = await open({ storeCode: 'S004', timeZone: 'Europe/Berlin' });
     const sale = await sellAt(t, at('2026-10-12T10:00:00+02:00'), { kind: 'CARD' });
     t.clock.now = at('2026-11-11T18:00:00+01:00');
     t.terminal.refundsFail = true;
