@@ -113,7 +113,12 @@ describe.each(dbTargets)('the console’s Orders page on $name', (target) => {
         await expect
           .poll(() => timeline.textContent(), { timeout: UI_WAIT_MS })
           .toMatch(/reserve stock \d+(\.\d)? (ms|s)/);
-        expect(await page.getByRole('list', { name: 'Items' }).textContent()).toBe('2 × Stoneware mug (MUG-STONE)');
+        // the product by name, linked to its page, its sku beside it
+        const items = page.getByRole('list', { name: 'Items' });
+        expect(await items.textContent()).toBe('2 × Stoneware mug MUG-STONE');
+        expect(await items.getByRole('link', { name: 'Stoneware mug MUG-STONE' }).getAttribute('href')).toBe(
+          '#/product?sku=MUG-STONE',
+        );
         await expectNoSeriousViolations(page);
         await page.screenshot({ path: `${SHOTS}console-order-detail.png`, fullPage: true });
 

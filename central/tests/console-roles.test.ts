@@ -212,7 +212,10 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         await page.goto(`${t.url}/console/#/reservations?store=${fx.b.id}`);
         const alice = page.getByRole('row').filter({ hasText: 'Alice Ashdown' });
         await alice.waitFor({ timeout: UI_WAIT_MS });
-        expect(await alice.textContent()).toContain('2 × Oat milk 1 l (OAT-1L)');
+        expect(await alice.textContent()).toContain('2 × Oat milk 1 l OAT-1L');
+        expect(await alice.getByRole('link', { name: 'Oat milk 1 l OAT-1L' }).getAttribute('href')).toBe(
+          '#/product?sku=OAT-1L',
+        );
         expect(await page.getByText('Bruno Barrow').count()).toBe(0);
         await expectNoSeriousViolations(page);
         await page.screenshot({ path: `${SHOTS}console-manager-reservations.png`, fullPage: true });

@@ -115,6 +115,13 @@ export function lineChart(title, series, { height = 180 } = {}) {
 export const showError = (area, err) => say(area, err);
 
 /** "S001 — Riverside" for a store record (`{ code, name }`), or its id when it has none. */
+/**
+ * An id shortened for people (`…3f9c2a71`): its tail, since ids are UUIDv7, whose first characters are the time it was
+ * made (every hold or order made in the same minute would share a head). `—` for none. The one shortening the console
+ * uses, everywhere an id shows.
+ */
+export const idTail = (id) => (id ? `…${String(id).slice(-8)}` : '—');
+
 export const storeLabel = (s, id) => (s?.code ? `${s.code} — ${s.name}` : (id ?? '—'));
 
 /**

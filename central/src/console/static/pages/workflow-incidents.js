@@ -2,7 +2,7 @@
 // had already ended, a customer notice the sender refused for good), open ones newest first, each resolved once with
 // a note saying what was done. Live: re-read when a store's feed changes (the console's live socket), and every 10 s
 // for incidents that concern no store (a refused notice).
-import { h, say, showError, table, time } from '/console/lib.js';
+import { h, idTail, say, showError, table, time } from '/console/lib.js';
 
 const PAGE = 100;
 const POLL_MS = 10_000;
@@ -12,8 +12,6 @@ const KINDS = {
 };
 const kindLabel = (kind) => KINDS[kind] ?? kind;
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
-// an id's tail: ids are UUIDv7, whose first characters are the time (holds made the same minute share them)
-const short = (id) => (id ? `…${id.slice(-8)}` : '—');
 /**
  * A sentence with its order's id as the number people read out (`numbers`: order id → `SF-10482`) and other ids
  * shortened as elsewhere in the console; the whole sentence is the cell's tooltip.
@@ -22,9 +20,9 @@ const sentence = (i, numbers) =>
   h(
     'span',
     { title: i.sentence },
-    i.sentence.replace(UUID, (id) => numbers.get(id) ?? short(id)),
+    i.sentence.replace(UUID, (id) => numbers.get(id) ?? idTail(id)),
   );
-const store = (i) => (i.storeCode ? `${i.storeCode} — ${i.storeName}` : i.storeId ? short(i.storeId) : '—');
+const store = (i) => (i.storeCode ? `${i.storeCode} — ${i.storeName}` : i.storeId ? idTail(i.storeId) : '—');
 const where = (i) => `${i.storeCode ?? kindLabel(i.kind)}, ${time(i.raisedAt)}`;
 
 export default {
@@ -54,7 +52,7 @@ export default {
                 navigate('orders', { order: i.orderId });
               },
             },
-            numbers.get(i.orderId) ?? short(i.orderId),
+            numbers.get(i.orderId) ?? idTail(i.orderId),
           )
         : '—';
     const message = h('div', { 'aria-live': 'polite' });
@@ -144,7 +142,7 @@ export default {
               kindLabel(i.kind),
               sentence(i, numbers),
               time(i.resolution.at),
-              i.resolution.by.email ?? short(i.resolution.by.userId),
+              i.resolution.by.email ?? idTail(i.resolution.by.userId),
               i.resolution.note,
             ],
           ),

@@ -1,6 +1,6 @@
 // Customers: find one by name, e-mail or phone (contacts masked in the list), then their profile, their orders by
 // order number and their cart. Head office only: customers are not a store's.
-import { ago, h, money, showError, table } from '/console/lib.js';
+import { ago, h, idTail, money, product, showError, table } from '/console/lib.js';
 
 const when = (ms) =>
   new Date(ms).toLocaleString(undefined, {
@@ -20,8 +20,6 @@ const STATUS = {
 };
 const fulfilmentText = (f) =>
   f?.type === 'SHIP' ? 'delivery' : f?.type === 'CURBSIDE' ? 'curbside pickup' : f?.type ? 'pickup in store' : '—';
-const skuLink = (sku, name) =>
-  h('a', { href: `#/product?sku=${encodeURIComponent(sku)}` }, name ? `${name} (${sku})` : sku);
 
 function searchView({ el, api, params, navigate }) {
   const input = h('input', {
@@ -136,14 +134,14 @@ async function customerView({ el, api, params }) {
         ['Order', 'Placed', 'Status', 'Fulfilment', 'Items', 'Total'],
         orders.items,
         (o) => [
-          h('a', { href: `#/orders?order=${o.id}` }, o.orderNumber ?? o.id.slice(0, 8)),
+          h('a', { href: `#/orders?order=${o.id}`, class: 'nowrap' }, o.orderNumber ?? idTail(o.id)),
           when(o.createdAt),
           STATUS[o.status] ?? o.status.toLowerCase(),
           fulfilmentText(o.fulfilment),
           h(
             'ul',
             { class: 'plain' },
-            o.lines.map((l) => h('li', {}, `${l.qty} × `, skuLink(l.sku, l.name ?? l.productName))),
+            o.lines.map((l) => h('li', {}, `${l.qty} × `, product(l.name ?? l.productName, l.sku))),
           ),
           money(o.totalMinor, o.currency),
         ],
@@ -160,7 +158,7 @@ async function customerView({ el, api, params }) {
         `${cart.itemCount} ${cart.itemCount === 1 ? 'item' : 'items'}, ${money(cart.subtotalMinor, cart.lines[0].currency)} before tax, for ${fulfilmentText(cart.fulfilment)}.`,
       ),
       table('In the cart', ['Product', 'Quantity', 'Price', 'Line total'], cart.lines, (l) => [
-        skuLink(l.sku, l.name),
+        product(l.name, l.sku),
         String(l.qty),
         money(l.unitPriceMinor, l.currency),
         money(l.totalMinor, l.currency),

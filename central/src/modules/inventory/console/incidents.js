@@ -1,9 +1,6 @@
 // Oversell incidents (a store sold what the hub had promised) and low-stock alerts, live: every store's for head
 // office, their own store's for a store manager.
-import { h, product, showError, storeLabel, table, time } from '/console/lib.js';
-
-/** A hold's id as people can tell holds apart: its tail (a UUIDv7 begins with the time it was made). */
-const holdRef = (id) => `…${id.slice(-8)}`;
+import { h, idTail, product, showError, storeLabel, table, time } from '/console/lib.js';
 
 /** The repair of an incident in words: each affected hold re-sourced to another store or cancelled with a notice. */
 function describeResolution(r, name) {
@@ -12,9 +9,9 @@ function describeResolution(r, name) {
   return r.actions
     .map((a) =>
       a.action === 'RESOURCED'
-        ? `hold ${holdRef(a.reservationId)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)`
+        ? `hold ${idTail(a.reservationId)} moved to ${name(a.toStoreId)} (${a.distanceKm} km)`
         : a.action === 'CANCELLED'
-          ? `hold ${holdRef(a.reservationId)} cancelled: ${a.notice}`
+          ? `hold ${idTail(a.reservationId)} cancelled: ${a.notice}`
           : JSON.stringify(a),
     )
     .join('; ');

@@ -1,7 +1,7 @@
 // Orders with their saga timeline (each step with how long it took, compensations, customer actions), found by order
 // number, cancelled or refunded after a confirmation that says what will happen; live. Head office sees every order, a
 // store manager the orders of their store (placed or fulfilled there).
-import { confirmDialog, h, money, say, showError, table, time } from '/console/lib.js';
+import { confirmDialog, h, idTail, money, product, say, showError, table, time } from '/console/lib.js';
 
 const STATUSES = ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'];
 /** What each timeline entry means, for people; a kind not listed is shown as the hub wrote it. */
@@ -48,7 +48,7 @@ export function entryDuration(entry, previous) {
  * The number people read out (`SF-10482`); the id's tail for an order from before numbers (a UUIDv7's start is the
  * time it was made, shared by orders placed the same minute).
  */
-export const orderNo = (o) => o.orderNumber ?? `…${o.id.slice(-8)}`;
+export const orderNo = (o) => o.orderNumber ?? idTail(o.id);
 
 const badge = (s) =>
   h(
@@ -59,7 +59,13 @@ const badge = (s) =>
     s,
   );
 
-const lineText = (l) => `${l.qty} × ${l.name} (${l.sku})`;
+/** An order line: the quantity, then the product's name linked to its page, its sku beside it. */
+const lineItem = (l) => h('li', {}, `${l.qty} × `, product(l.name ?? l.productName, l.sku));
+/** The same line as text, for a confirmation dialog (a link there would move the page beneath the open dialog). */
+const lineText = (l) => {
+  const name = l.name ?? l.productName;
+  return `${l.qty} × ${name ? `${name} (${l.sku})` : l.sku}`;
+};
 
 export default {
   async render({ el, api, live, me, params, navigate }) {
@@ -216,11 +222,7 @@ export default {
           {},
           `${o.customerName || 'customer'} — ${money(o.totalMinor, o.currency)}, ${o.fulfilment.type}, placed ${time(o.createdAt)}`,
         ),
-        h(
-          'ul',
-          { class: 'lines', 'aria-label': 'Items' },
-          o.lines.map((l) => h('li', {}, lineText(l))),
-        ),
+        h('ul', { class: 'lines', 'aria-label': 'Items' }, o.lines.map(lineItem)),
         o.failure ? h('p', { class: 'error' }, o.failure) : '',
         actions(o, refunded),
         h(

@@ -1,6 +1,6 @@
 // Holds at a store (BOPIS and orders), live as they are granted, confirmed, handed over or expire. Head office picks
 // the store; a store manager sees their own store's holds only.
-import { h, productNames, showError, storeScope, table, time } from '/console/lib.js';
+import { h, product, productNames, showError, storeScope, table, time } from '/console/lib.js';
 
 export default {
   async render({ el, api, live, me, params, navigate }) {
@@ -42,10 +42,7 @@ export default {
           api,
           items.flatMap((r) => r.lines.filter((l) => !l.name && !l.productName).map((l) => l.sku)),
         );
-        const line = (l) => {
-          const name = l.productName ?? l.name ?? names.get(l.sku);
-          return `${l.qty} × ${name ? `${name} (${l.sku})` : l.sku}`;
-        };
+        const line = (l) => h('li', {}, `${l.qty} × `, product(l.productName ?? l.name ?? names.get(l.sku), l.sku));
         area.replaceChildren(
           table(
             'Holds at this store, newest first',
@@ -54,7 +51,7 @@ export default {
             (r) => [
               time(r.createdAt),
               r.customerRef,
-              r.lines.map(line).join(', '),
+              h('ul', { class: 'plain' }, r.lines.map(line)),
               h(
                 'span',
                 {
