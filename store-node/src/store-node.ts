@@ -179,7 +179,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     const { version } = parseEventPayload('catalog.changed', entry.payload); // checked even with no hub to pull from
     catalog?.noticed(version);
   });
-  const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now);
+  // The store's code and zone, resolved once for the till and the pickup desk: config, else the hub's registry.
+  const profile = new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now);
+  const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now, profile);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   sync.bootstrap?.sinks.set('holds', holdsSink(bopis, log));
   sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed
@@ -208,7 +210,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     config.currency ?? 'USD',
     config.name ?? 'Storefleet store',
     now,
-    { ...till, profile: new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now) },
+    { ...till, profile },
   );
   const executor = new StoreExecutor(config.executor ?? {}, metrics);
   const devices = new DeviceManager(
@@ -259,7 +261,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // Only requests naming this node (no DNS rebinding), and writes only from its own pages (no cross-site posts).
   app.use(siteGuard(config.hostnames));
   // Decides once who calls (lane, kiosk, handheld, unpaired device) and refuses what that role may not reach.
-  app.use(screenGuard(pairing, trusted, config.loopbackRole ?? 'lane'));
+  app.use(screenGuard(pairing, trusted, config.loopbackRole ?? 'lane', till.lane));
   app.get('/healthz', (_req, res) => {
     db.prepare('SELECT 1').get();
     // While the last write failed for lack of space the node cannot record a sale: not ok, and why (until one succeeds).

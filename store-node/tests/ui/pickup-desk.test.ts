@@ -36,7 +36,7 @@ async function deskNode(prefix: string) {
   put.run('TEA-GREEN', 'Green tea, 20 bags', 'Drinks', 399);
   put.run('MUG-RED', 'Red enamel mug', 'Kitchen', 1250);
   put.run('SOAP-OLIVE', 'Olive oil soap', 'Bath', 450);
-  node.db.prepare("INSERT INTO node_meta (key, value, updated_at) VALUES ('store_timezone', 'Europe/Berlin', 1)").run();
+  node.pos.till.profile.remember({ timezone: 'Europe/Berlin' }); // what the hub's store registry says of this store
   await node.start();
   const typedKey = randomBytes(32).toString('base64url');
   node.bopis.saveTypedCodeKey(typedKey);
