@@ -180,12 +180,30 @@ export class BopisRepository {
     return rows.map(toLocal);
   }
 
-  /** The open hold whose typed code has this hash (unique among open holds at the hub), if any. */
+  /**
+   * The open hold whose typed code has this hash (unique among open holds at the hub), if any. A hold whose typed entry
+   * locked (`TYPED_CODE_MAX_TRIES` wrong codes) is not found by its code: only its QR opens it then.
+   */
   byCodeHash(hash: string): LocalReservation | undefined {
     const row = this.db
-      .prepare(`SELECT * FROM bopis_reservations WHERE code_hash = ? AND status IN ('HELD', 'CONFIRMED')`)
-      .get(hash) as Row | undefined;
+      .prepare(
+        `SELECT * FROM bopis_reservations WHERE code_hash = ? AND status IN ('HELD', 'CONFIRMED') AND code_tries < ?`,
+      )
+      .get(hash, TYPED_CODE_MAX_TRIES) as Row | undefined;
     return row && toLocal(row);
+  }
+
+  /** Counts one typed code that matched no hold in the search box; drops the misses from before `since`. */
+  recordCodeMiss(at: number, since: number): void {
+    this.db.prepare('DELETE FROM bopis_code_misses WHERE at < ?').run(since);
+    this.db.prepare('INSERT INTO bopis_code_misses (at) VALUES (?)').run(at);
+  }
+
+  /** The search box's code misses since `since`: how many, and when the oldest was (null: none). */
+  codeMissesSince(since: number): { count: number; oldest: number | null } {
+    return this.db
+      .prepare('SELECT count(*) AS count, min(at) AS oldest FROM bopis_code_misses WHERE at >= ?')
+      .get(since) as { count: number; oldest: number | null };
   }
 
   /**

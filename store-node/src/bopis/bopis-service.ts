@@ -37,6 +37,17 @@ export function orderNumberOf(q: string): string | undefined {
   return m ? `SF-${m[1]}` : undefined;
 }
 
+/**
+ * The code in what was typed, when it is shaped like a pickup code: six code characters with a digit among them or
+ * split 3 + 3 (`K7M4QH`, `k7m 4qh`, `ACD-EFG`). Six letters alone (`Robert`, `Louise`) are a name, never a code: they
+ * are not looked up as one and do not count against the store's code misses (an all-letter code is typed with its dash).
+ */
+export function codeShaped(q: string): string | undefined {
+  const t = q.trim();
+  if (!/\d/.test(t) && !/^[^\s\-‐‑–—_.]{3}[\s\-‐‑–—_.]+[^\s\-‐‑–—_.]{3}$/.test(t)) return undefined;
+  return normaliseTypedCode(t);
+}
+
 /** Why a hold ended here when the hub's snapshot (after a hub restore) did not list it. */
 export const HUB_NO_LONGER_HOLDS = 'the hub no longer holds this reservation';
 
@@ -129,15 +140,18 @@ export class BopisService {
   }
 
   /**
-   * What the desk's search box finds: an order number (`SF-10482`, `sf 10482`), a typed pickup code (`K7M-4QH`, any
-   * case, look-alikes mapped; a match counts as the code verified), or part of a customer's name. Typed codes that
-   * match nothing are counted across the store: past `CODE_MISSES_PER_WINDOW` in `CODE_MISS_WINDOW_MS`, code look-ups
-   * are refused (429) for the rest of the window, so the search box cannot be used to guess codes.
+   * What the desk's search box finds: an order number (`SF-10482`, `sf 10482`), a hold by its typed pickup code (`K7M-4QH`,
+   * any case, look-alikes mapped), or part of a customer's name. A code match only opens the hold: it does not verify
+   * it (the desk then checks the code against that hold, which counts and locks, or scans the QR), and a hold whose
+   * typed entry locked is not found by its code. Only text shaped like a code (`codeShaped`) is looked up as one;
+   * those that match nothing are counted across the store in SQLite: past `CODE_MISSES_PER_WINDOW` in
+   * `CODE_MISS_WINDOW_MS`, code look-ups are refused (429) for the rest of the window, a restart included. A name never
+   * counts and is never refused.
    */
   find(q: string, limit: number): { items: LocalReservation[]; by: 'order-number' | 'pickup-code' | 'text' } {
     const number = orderNumberOf(q);
     if (number) return { items: this.repo.search(q, number, limit), by: 'order-number' };
-    const code = normaliseTypedCode(q);
+    const code = codeShaped(q);
     const key = code && this.typedCodeKey();
     if (code && key) {
       const wait = this.#codeLookupsRefusedFor();
@@ -150,19 +164,17 @@ export class BopisService {
           'too many typed pickup codes matched nothing: scan the customer’s QR, or search by order number or name',
           wait,
         );
-      this.#codeMisses.push(this.now());
+      this.repo.recordCodeMiss(this.now(), this.now() - CODE_MISS_WINDOW_MS);
       return { items: [], by: 'text' };
     }
     return { items: this.repo.search(q, undefined, limit), by: 'text' };
   }
 
-  readonly #codeMisses: number[] = [];
-  /** Seconds until code look-ups are taken again (0: now). The count lives in memory: a restart clears it. */
+  /** Seconds until code look-ups are taken again (0: now), from the misses kept in SQLite. */
   #codeLookupsRefusedFor(): number {
-    const since = this.now() - CODE_MISS_WINDOW_MS;
-    while (this.#codeMisses.length && this.#codeMisses[0]! < since) this.#codeMisses.shift();
-    if (this.#codeMisses.length < CODE_MISSES_PER_WINDOW) return 0;
-    return Math.max(1, Math.ceil((this.#codeMisses[0]! + CODE_MISS_WINDOW_MS - this.now()) / 1000));
+    const { count, oldest } = this.repo.codeMissesSince(this.now() - CODE_MISS_WINDOW_MS);
+    if (count < CODE_MISSES_PER_WINDOW || oldest === null) return 0;
+    return Math.max(1, Math.ceil((oldest + CODE_MISS_WINDOW_MS - this.now()) / 1000));
   }
 
   /**

@@ -191,6 +191,15 @@ async function checkCode(e, r) {
   }
 }
 
+/** The per-hold check of a code the search box found the hold by; undefined when it could not be checked. */
+async function checkFoundCode(r, code) {
+  try {
+    return await api('POST', `/api/bopis/pickups/${r.id}/verify-code`, { code });
+  } catch {
+    return undefined;
+  }
+}
+
 async function act(r, action) {
   try {
     const done = await api('POST', `/api/bopis/pickups/${r.id}/${action}`);
@@ -267,15 +276,24 @@ $('find-form').addEventListener('submit', async (e) => {
       const found = await api('GET', `/api/bopis/pickups?q=${encodeURIComponent(text)}`);
       zone = found.timeZone ?? zone;
       const list = found.items;
+      // A code found in the search box only opens the hold: the code is then checked against that hold (counted, and
+      // refused once its typed entry is locked) before Hand over is offered.
+      const byCode = found.by === 'pickup-code' && list.length === 1 ? await checkFoundCode(list[0], text) : undefined;
       say(
         $('find-msg'),
-        list.length ? null : new Error(`No pickup matches “${text}”.`),
-        found.by === 'pickup-code' ? 'Pickup code matched.' : undefined,
+        list.length
+          ? null
+          : new Error(
+              /^[a-z]{6}$/i.test(text)
+                ? `No pickup matches “${text}”. A pickup code is typed with its dash, like K7M-4QH.`
+                : `No pickup matches “${text}”.`,
+            ),
+        byCode?.matched ? 'Pickup code matched.' : undefined,
       );
       if (list.length === 1)
-        showDetail(list[0], {
-          verified: found.by === 'pickup-code',
-          focus: found.by === 'pickup-code' ? 'hand-over' : 'code',
+        showDetail(byCode?.hold ?? list[0], {
+          verified: byCode?.matched === true,
+          focus: byCode?.matched ? 'hand-over' : 'code',
         });
       renderResults(list);
       if (list.length > 1) document.querySelector('#results button')?.focus();
