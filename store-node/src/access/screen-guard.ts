@@ -23,15 +23,16 @@ export interface Caller {
 }
 
 /**
- * The screen's marker, compared as sent (no decoding): only the exact values `kiosk`, `pos` and `pickup` count. A
- * kiosk marker wins over any other (the narrowest role), so a second cookie cannot widen a kiosk.
+ * The screen's marker, compared as sent (no decoding): only the exact values `kiosk`, `pos` and `pickup` name a role.
+ * A marker present with any other value (`"kiosk"`, `Kiosk`, `%6biosk`, empty) is a kiosk, the least privilege, and
+ * so is a kiosk marker beside any other: a cookie that is not understood narrows a screen, never widens it.
  */
 function screenMarker(cookieHeader: string | undefined): MarkedRole | undefined {
   const values = (cookieHeader ?? '').split(';').flatMap((part) => {
     const eq = part.indexOf('=');
     return eq > 0 && part.slice(0, eq).trim() === SCREEN_COOKIE ? [part.slice(eq + 1).trim()] : [];
   });
-  if (values.includes('kiosk')) return 'kiosk';
+  if (values.some((v) => v === 'kiosk' || !isMarkedRole(v))) return values.length ? 'kiosk' : undefined;
   return values.find(isMarkedRole);
 }
 
