@@ -34,7 +34,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     '/api/bopis/pickups/:id/verify-code': fx.pickups.toVerify,
   };
   return path
-    .replace('/screens/:role', '/screens/pos')
+    .replace('/screens/:role', '/screens/pos?lane=2')
     .replace('/devices/:name', '/devices/matrix-scanner')
     .replace(':customerId', fx.customerId)
     .replace(':sku', 'MUG')

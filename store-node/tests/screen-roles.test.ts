@@ -528,21 +528,37 @@ describe('"Use this screen as …": the back office marks a browser for one job'
   });
   afterAll(() => node?.stop());
 
-  it('GET /screens/pos and /screens/pickup set a session marker (httpOnly, sameSite strict) and go to that page', async () => {
-    for (const [role, page] of [
-      ['pos', '/pos.html'],
-      ['pickup', '/pickup.html'],
+  it('GET /screens/pos?lane=N and /screens/pickup set a session marker (httpOnly, sameSite strict) and go to that page', async () => {
+    for (const [role, page, query, cookies] of [
+      ['pos', '/pos.html', '?lane=7', 'sf_lane=7; Path=/; HttpOnly; SameSite=Strict, sf_screen=pos'],
+      ['pickup', '/pickup.html', '', 'sf_screen=pickup'],
     ] as const) {
       for (const site of [undefined, 'same-origin', 'none']) {
-        const r = await request(node.url!, 'GET', `/screens/${role}`, {
+        const r = await request(node.url!, 'GET', `/screens/${role}${query}`, {
           headers: site ? { 'sec-fetch-site': site } : {},
         });
         expect(r.status, `${role} ${site}`).toBe(303);
-        expect(r.setCookie).toMatch(new RegExp(`^sf_screen=${role}; Path=/; HttpOnly; SameSite=Strict$`));
+        expect(r.setCookie).toBe(`${cookies}; Path=/; HttpOnly; SameSite=Strict`);
         expect(r.setCookie).not.toMatch(/Expires|Max-Age/i);
       }
-      const followed = await fetch(`${node.url}/screens/${role}`, { redirect: 'manual' });
+      const followed = await fetch(`${node.url}/screens/${role}${query}`, { redirect: 'manual' });
       expect(followed.headers.get('location')).toBe(page);
+    }
+    // A POS screen is a lane of the store: without a lane number 1–99 nothing is marked.
+    for (const query of [
+      '',
+      '?lane=',
+      '?lane=0',
+      '?lane=100',
+      '?lane=07',
+      '?lane=3.5',
+      '?lane=3&lane=4',
+      '?lane=%3Cb%3E',
+    ]) {
+      const r = await request(node.url!, 'GET', `/screens/pos${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.type, query).toContain('application/problem+json');
+      expect(r.setCookie, query).toBeNull();
     }
     expect((await request(node.url!, 'GET', '/screens/kiosk')).status).toBe(404); // the kiosk page marks itself
     expect((await request(node.url!, 'GET', '/screens/lane')).status).toBe(404);

@@ -11,6 +11,12 @@ export const DEVICE_COOKIE = 'sf_device';
  * by the Electron shell for a `--page=pos|pickup` window). Any other value marks nothing.
  */
 export const SCREEN_COOKIE = 'sf_screen';
+/**
+ * Which lane a POS screen is, 1–99 (`sf_lane`, set beside `sf_screen=pos` by GET /screens/pos?lane=N or by the Electron
+ * shell's `--lane=N`): its sale numbers and its open basket are that lane's. Read only for a POS screen; a value that
+ * is not exactly a lane number (`07`, `3.0`, `100`, two different values) is ignored, and the screen is the node's lane.
+ */
+export const LANE_COOKIE = 'sf_lane';
 /** The node's own machine: its screens (a lane, a kiosk, the Electron shell) are trusted without pairing. */
 export const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
 
@@ -20,6 +26,11 @@ export interface Caller {
   /** Whose Idempotency-Keys these are: `lane`, `kiosk`, `device:<id>` or, before pairing, `unpaired:<address>`. */
   readonly scope: string;
   readonly deviceId?: string;
+  /**
+   * The lane whose sales this caller rings up (lane-numbers.ts): a POS screen's `sf_lane`, else the node's `STORE_LANE`
+   * (the back office, a handheld). Absent for callers that reach no sale (a kiosk, the pickup desk, an unpaired device).
+   */
+  readonly lane?: number;
 }
 
 /**
@@ -34,6 +45,24 @@ function screenMarker(cookieHeader: string | undefined): MarkedRole | undefined 
   });
   if (values.some((v) => v === 'kiosk' || !isMarkedRole(v))) return values.length ? 'kiosk' : undefined;
   return values.find(isMarkedRole);
+}
+
+/** The screen's lane cookie as a number 1–99, or undefined when it is absent, malformed or sent twice differently. */
+function laneCookie(cookieHeader: string | undefined): number | undefined {
+  const values = new Set(
+    (cookieHeader ?? '').split(';').flatMap((part) => {
+      const eq = part.indexOf('=');
+      return eq > 0 && part.slice(0, eq).trim() === LANE_COOKIE ? [part.slice(eq + 1).trim()] : [];
+    }),
+  );
+  const [only] = values;
+  return values.size === 1 && /^[1-9][0-9]?$/.test(only!) ? Number(only) : undefined;
+}
+
+/** The lane of a caller that rings up sales: a POS screen's own, else the node's. */
+function withLane(caller: Resolved, req: Request, nodeLane: number): Resolved {
+  if (caller.role === 'pos') return { ...caller, lane: laneCookie(req.get('Cookie')) ?? nodeLane };
+  return caller.role === 'lane' || caller.role === 'handheld' ? { ...caller, lane: nodeLane } : caller;
 }
 
 /**
@@ -91,15 +120,20 @@ export function callerOf(res: Response): Caller {
  * keeps it for the routes (`callerOf`) and refuses what the role may not reach — 401/403 problem+json, or, for a
  * marked screen's browser asking for another page, a small 403 page that leads back to the screen's own page and
  * tells staff how this screen becomes the back office again. `loopbackRole` says what a trusted address is (config
- * `loopbackRole`).
+ * `loopbackRole`); `nodeLane` is the node's `STORE_LANE`, the lane of the back office and of a POS screen with no lane.
  */
 export function screenGuard(
   pairing: PairingService,
   trusted: ReadonlySet<string>,
   loopbackRole: LoopbackRole = 'lane',
+  nodeLane = 1,
 ): RequestHandler {
   return (req, res, next) => {
-    const { unpairedBecause, markedBy, ...caller } = resolveCaller(req, pairing, trusted, loopbackRole);
+    const { unpairedBecause, markedBy, ...caller } = withLane(
+      resolveCaller(req, pairing, trusted, loopbackRole),
+      req,
+      nodeLane,
+    );
     res.locals.caller = caller;
     const decision = decideAccess(caller.role, req.method, req.path, unpairedBecause);
     if (decision.allow) return next();

@@ -1,11 +1,19 @@
 import { Router } from 'express';
-import { ForbiddenError, NotFoundError } from '@storefleet/shared';
-import { callerOf, SCREEN_COOKIE } from './screen-guard.js';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
+import { callerOf, LANE_COOKIE, SCREEN_COOKIE } from './screen-guard.js';
 import { fromOwnPages } from './site-guard.js';
 import { HOME_PAGE } from './screen-policy.js';
 
 export const MARK_FROM_BACK_OFFICE = 'only the back-office screen can set a screen to one job';
 export const MARK_FROM_OWN_PAGES = 'a screen is set to one job from the store’s own start page, not from another site';
+
+/** A POS screen's lane, exactly as typed on the start page: 1 to 99, no leading zero, nothing else. */
+const posLane = z.object({
+  lane: z
+    .string({ message: 'say which lane this till is: /screens/pos?lane=3' })
+    .regex(/^[1-9][0-9]?$/, 'a lane is a whole number from 1 to 99'),
+});
 
 /**
  * GET /screens/pos and /screens/pickup: "Use this screen as …" on the start page. Marks this browser as a POS lane or
@@ -13,6 +21,9 @@ export const MARK_FROM_OWN_PAGES = 'a screen is set to one job from the store’
  * then on it reaches only that page and the API it calls (screen-policy.ts). Only an unmarked trusted screen (the
  * back office) may mark itself, and only from the node's own pages or by a person typing the address: a link on
  * another site could otherwise narrow a lane's browser. A marked screen cannot reach this route at all.
+ *
+ * A POS screen is one lane of the store, `?lane=3` (1–99, required): the `sf_lane` cookie beside the marker, so its sale
+ * numbers (`S001-03-…`) and its open basket are its own. A missing or bad lane is 400 and marks nothing.
  */
 export function screenMarkerRoutes(): Router {
   const r = Router();
@@ -21,7 +32,9 @@ export function screenMarkerRoutes(): Router {
     if (role !== 'pos' && role !== 'pickup') throw new NotFoundError('screen role', role);
     if (callerOf(res).role !== 'lane') throw new ForbiddenError(MARK_FROM_BACK_OFFICE);
     if (!fromOwnPages(req)) throw new ForbiddenError(MARK_FROM_OWN_PAGES);
-    res.cookie(SCREEN_COOKIE, role, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    const cookie = { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' } as const;
+    if (role === 'pos') res.cookie(LANE_COOKIE, parseOrThrow(posLane, req.query, 'POS lane').lane, cookie);
+    res.cookie(SCREEN_COOKIE, role, cookie);
     res.redirect(303, HOME_PAGE[role]);
   });
   return r;

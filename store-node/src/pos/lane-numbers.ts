@@ -3,7 +3,8 @@ import type { SqliteDb } from '../db/open-sqlite.js';
 import type { StoreProfile } from './store-profile.js';
 
 /**
- * The lane's next sale and return numbers (schema/004). Call inside the transaction that writes the basket or the
+ * Each lane's next sale and return numbers (schema/004: one sequence per lane and kind), for the lane a screen is
+ * (`lane` defaults to the node's own, `STORE_LANE`). Call inside the transaction that writes the basket or the
  * return the number is for: the bump and the row commit together, so a number is used exactly once and none is
  * skipped (a rolled-back write gives its number back with it).
  */
@@ -23,16 +24,16 @@ export class LaneNumbers {
       .pluck();
   }
 
-  nextSale(): string {
-    return formatSaleNumber(this.profile.code, this.lane, this.#next('SALE'));
+  nextSale(lane = this.lane): string {
+    return formatSaleNumber(this.profile.code, lane, this.#next(lane, 'SALE'));
   }
 
-  nextReturn(): string {
-    return formatReturnNumber(this.profile.code, this.lane, this.#next('RETURN'));
+  nextReturn(lane = this.lane): string {
+    return formatReturnNumber(this.profile.code, lane, this.#next(lane, 'RETURN'));
   }
 
-  #next(kind: 'SALE' | 'RETURN'): number {
+  #next(lane: number, kind: 'SALE' | 'RETURN'): number {
     if (!this.db.inTransaction) throw new Error('a lane number is taken inside the write that uses it');
-    return this.#bump.get(this.lane, kind) as number;
+    return this.#bump.get(lane, kind) as number;
   }
 }

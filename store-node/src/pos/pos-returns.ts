@@ -78,7 +78,12 @@ export class PosReturns {
     this.repo = new ReturnRepository(sync.db);
   }
 
-  async returnItems(saleId: string, items: readonly { sku: string; qty: number }[]): Promise<ReturnAnswer> {
+  /** `lane`: the lane taking the return back (any lane may: a receipt comes back to any till), whose number the slip gets. */
+  async returnItems(
+    saleId: string,
+    items: readonly { sku: string; qty: number }[],
+    lane?: number,
+  ): Promise<ReturnAnswer> {
     const sale = this.sales.sale(saleId);
     if (!sale) throw new NotFoundError('sale', saleId);
     if (sale.status !== 'COMPLETED')
@@ -107,7 +112,7 @@ export class PosReturns {
         refundKind: byCard ? 'CARD' : 'CASH',
         refundRef: null,
         state: byCard ? 'REFUNDING' : 'DONE',
-        number: this.numbers.nextReturn(),
+        number: this.numbers.nextReturn(lane),
         lines,
       };
       this.repo.insert(r);

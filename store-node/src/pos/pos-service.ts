@@ -1,6 +1,7 @@
 import {
   AppError,
   ConflictError,
+  ForbiddenError,
   formatMoney,
   isValidGtin,
   money,
@@ -32,6 +33,16 @@ export interface TillIdentity {
   readonly lane: number;
   readonly returnWindowDays: number;
   readonly profile: StoreProfile;
+}
+
+/**
+ * Who rings up a sale: the lane the screen guard decided for the request (a POS screen's own lane, else the node's
+ * `STORE_LANE`), and whether it may also act on other lanes' sales (the back office may: a manager clears a till's
+ * stuck basket from there).
+ */
+export interface LaneCaller {
+  readonly lane: number;
+  readonly anyLane: boolean;
 }
 
 /** What the POS page asks when it loads: which lane it is, and the basket the node kept open for it. */
@@ -105,10 +116,15 @@ export class PosService {
     this.cards = new CardTenders(terminal, this.baskets, currency);
   }
 
-  /** Opens a basket on this lane with the lane's next sale number (one FULL-synced transaction: never given twice). */
-  open(): SaleView {
+  /** The node's own lane with the back office's reach: callers that are not a request (housekeeping, the bench). */
+  get backOffice(): LaneCaller {
+    return { lane: this.till.lane, anyLane: true };
+  }
+
+  /** Opens a basket on the caller's lane with that lane's next sale number (one FULL-synced transaction: never given twice). */
+  open(by: LaneCaller = this.backOffice): SaleView {
     const id = uuidv7(this.now());
-    this.db.transaction(() => this.baskets.open(id, this.now(), this.till.lane, this.numbers.nextSale()))();
+    this.db.transaction(() => this.baskets.open(id, this.now(), by.lane, this.numbers.nextSale(by.lane)))();
     return this.view(id);
   }
 
@@ -121,11 +137,11 @@ export class PosService {
     return id;
   }
 
-  /** This lane and the basket it left open (a reload of the POS page picks it up), if any. */
-  lane(): LaneState {
-    const open = this.baskets.openOnLane(this.till.lane);
+  /** The caller's lane and the basket it left open (a reload of the POS page picks it up), if any: never another lane's. */
+  lane(by: LaneCaller = this.backOffice): LaneState {
+    const open = this.baskets.openOnLane(by.lane);
     return {
-      lane: this.till.lane,
+      lane: by.lane,
       storeCode: this.till.profile.code,
       timeZone: this.till.profile.timeZone,
       returnWindowDays: this.till.returnWindowDays,
@@ -134,7 +150,8 @@ export class PosService {
   }
 
   /** Adds a scanned barcode (GTIN-8/12/13/14) or a typed sku. */
-  add(saleId: string, code: string, qty: number): SaleView {
+  add(saleId: string, code: string, qty: number, by: LaneCaller = this.backOffice): SaleView {
+    this.#ownedBy(saleId, by);
     this.#editable(saleId);
     const p = this.repo.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
     if (!p) throw new NotFoundError('product', code);
@@ -154,7 +171,8 @@ export class PosService {
     return this.view(saleId);
   }
 
-  setQty(saleId: string, sku: string, qty: number): SaleView {
+  setQty(saleId: string, sku: string, qty: number, by: LaneCaller = this.backOffice): SaleView {
+    this.#ownedBy(saleId, by);
     this.#editable(saleId);
     const line = this.baskets.line(saleId, sku);
     if (!line) throw new NotFoundError('basket line', sku);
@@ -163,7 +181,8 @@ export class PosService {
     return this.view(saleId);
   }
 
-  async tender(saleId: string, tender: Tender): Promise<SaleView> {
+  async tender(saleId: string, tender: Tender, by: LaneCaller = this.backOffice): Promise<SaleView> {
+    this.#ownedBy(saleId, by);
     // A restart's settling of this sale: its outcome decides below. Otherwise the tender starts now, in this turn, so
     // a scan that follows it is refused.
     if (this.#busy.has(saleId)) await this.#awaitSettle(saleId);
@@ -183,7 +202,13 @@ export class PosService {
    * Voids an open basket (`reason` says who and why, for the lane). A card approved for it is voided at the terminal
    * first; if the terminal cannot say whether it charged the card, or will not void it, the basket stays (409).
    */
-  async void(saleId: string, reason = 'Voided at the lane.', untouchedSince?: number): Promise<SaleView> {
+  async void(
+    saleId: string,
+    by: LaneCaller = this.backOffice,
+    reason = 'Voided at the lane.',
+    untouchedSince?: number,
+  ): Promise<SaleView> {
+    this.#ownedBy(saleId, by);
     if (this.#busy.has(saleId)) await this.#awaitSettle(saleId);
     return this.#run(saleId, 'void', () => this.#void(saleId, reason, untouchedSince));
   }
@@ -203,7 +228,12 @@ export class PosService {
         continue;
       }
       try {
-        await this.void(saleId, `Voided by the store node: nobody touched this basket for ${idle}.`, cutoff);
+        await this.void(
+          saleId,
+          this.backOffice,
+          `Voided by the store node: nobody touched this basket for ${idle}.`,
+          cutoff,
+        );
         expired.push(saleId);
       } catch (err) {
         kept.push({ saleId, why: (err as Error).message });
@@ -212,9 +242,16 @@ export class PosService {
     return { expired, kept };
   }
 
-  /** Returns items of a completed sale; the money goes back the way it came (pos-returns.ts). */
-  async returnItems(saleId: string, items: { sku: string; qty: number }[]): Promise<ReturnAnswer & { sale: SaleView }> {
-    const answer = await this.returns.returnItems(saleId, items);
+  /**
+   * Returns items of a completed sale, at any lane (a receipt comes back to any till): the return slip is numbered on
+   * the caller's lane; the money goes back the way it came (pos-returns.ts).
+   */
+  async returnItems(
+    saleId: string,
+    items: { sku: string; qty: number }[],
+    by: LaneCaller = this.backOffice,
+  ): Promise<ReturnAnswer & { sale: SaleView }> {
+    const answer = await this.returns.returnItems(saleId, items, by.lane);
     return { ...answer, sale: this.view(saleId) };
   }
 
@@ -267,6 +304,18 @@ export class PosService {
     if (line.qty > BASKET_LIMITS.qtyPerLine)
       throw new ConflictError(`a sale holds at most ${BASKET_LIMITS.qtyPerLine} of one item (${line.sku})`);
     this.baskets.putLine(saleId, line, this.now());
+  }
+
+  /**
+   * Refuses a caller on another lane than the open sale's (403): lane 4's screen cannot ring up, tender or void the
+   * customer at lane 3. The back office may; a basket from before lane numbers (no lane) is anyone's.
+   */
+  #ownedBy(saleId: string, by: LaneCaller): void {
+    const basket = this.baskets.basket(saleId);
+    if (!basket || by.anyLane || basket.lane === null || basket.lane === by.lane) return;
+    throw new ForbiddenError(
+      `Sale ${basket.number ?? saleId} belongs to lane ${basket.lane}: finish it at lane ${basket.lane}, or from the back office`,
+    );
   }
 
   /** The basket of an open sale that may change now: not being tendered, not waiting for the terminal's answer. */

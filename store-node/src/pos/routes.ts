@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, skuSchema } from '@storefleet/shared';
-import type { PosService } from './pos-service.js';
+import { ForbiddenError, parseOrThrow, skuSchema } from '@storefleet/shared';
+import type { Response } from 'express';
+import { callerOf } from '../access/screen-guard.js';
+import type { LaneCaller, PosService } from './pos-service.js';
 
 /** A sale's id or its number (`S001-03-00123`, as typed or scanned): every route below takes either. */
 const saleParam = z.object({ id: z.string().trim().min(8).max(64) });
@@ -19,6 +21,13 @@ const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CARD') }),
 ]);
 
+/** The caller's lane, as the screen guard decided it (a POS screen's `sf_lane`, else the node's); only the back office reaches every lane. */
+function laneOf(res: Response): LaneCaller {
+  const caller = callerOf(res);
+  if (caller.lane === undefined) throw new ForbiddenError('this screen is not a till');
+  return { lane: caller.lane, anyLane: caller.role === 'lane' };
+}
+
 /**
  * `print` sends a receipt or slip to the lane's printer with its number as a Code 128 barcode, if a printer is
  * connected (false otherwise: the receipt is on screen).
@@ -33,10 +42,10 @@ export function posRoutes(
   const saleOf = (params: unknown) => pos.resolve(parseOrThrow(saleParam, params, 'sale id').id);
   /** Which lane this is and the basket the node kept open for it: the POS page asks on load (a reload keeps the basket). */
   r.get('/pos/lane', (_req, res) => {
-    res.json(pos.lane());
+    res.json(pos.lane(laneOf(res)));
   });
   r.post('/pos/sales', (_req, res) => {
-    res.status(201).json(pos.open());
+    res.status(201).json(pos.open(laneOf(res)));
   });
   r.get('/pos/sales/:id', (req, res) => {
     res.json(pos.view(saleOf(req.params)));
@@ -48,7 +57,7 @@ export function posRoutes(
       req.body,
       'basket line',
     );
-    res.json(pos.add(id, body.code, body.qty));
+    res.json(pos.add(id, body.code, body.qty, laneOf(res)));
   });
   r.put('/pos/sales/:id/lines/:sku', (req, res) => {
     const { id, sku } = parseOrThrow(saleParam.extend({ sku: skuSchema }), req.params, 'basket line');
@@ -57,16 +66,17 @@ export function posRoutes(
         pos.resolve(id),
         sku,
         parseOrThrow(z.strictObject({ qty: z.number().int().min(0).max(999) }), req.body, 'quantity').qty,
+        laneOf(res),
       ),
     );
   });
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const id = saleOf(req.params);
-    const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'));
+    const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'), laneOf(res));
     res.json({ ...sale, printed: sale.receipt ? print(sale.receipt, sale.number) : false });
   });
   r.post('/pos/sales/:id/void', async (req, res) => {
-    res.json(await pos.void(saleOf(req.params)));
+    res.json(await pos.void(saleOf(req.params), laneOf(res)));
   });
   /**
    * The answer's `refund` says how the money went back: `{kind: 'CARD', reference}` to the sale's card, or
@@ -75,7 +85,7 @@ export function posRoutes(
   r.post('/pos/sales/:id/returns', async (req, res) => {
     const id = saleOf(req.params);
     const body = parseOrThrow(z.strictObject({ items: returnItems }), req.body, 'return');
-    const answer = await pos.returnItems(id, body.items);
+    const answer = await pos.returnItems(id, body.items, laneOf(res));
     res.status(201).json({ ...answer, printed: print(answer.slip, answer.number) });
   });
   return r;
