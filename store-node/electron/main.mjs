@@ -13,6 +13,7 @@ import {
   nodeConfig,
   permissionAllowed,
   screenCookie,
+  laneCookie,
   shortcutBlocked,
   windowPlan,
 } from './window-plan.mjs';
@@ -126,9 +127,10 @@ if (node)
           mediaTypes: details.mediaType ? [details.mediaType] : [],
         }),
       );
-      const cookie = screenCookie(plan, url);
-      if (cookie.set) await ses.cookies.set(cookie.set);
-      else await ses.cookies.remove(cookie.remove.url, cookie.remove.name);
+      for (const cookie of [screenCookie(plan, url), laneCookie(plan, url)]) {
+        if (cookie.set) await ses.cookies.set(cookie.set);
+        else await ses.cookies.remove(cookie.remove.url, cookie.remove.name);
+      }
 
       win = new BrowserWindow(plan.window);
       const wc = win.webContents;

@@ -13,6 +13,8 @@
 
 const PAGES = { pos: '/pos.html', kiosk: '/kiosk.html', pickup: '/pickup.html', handheld: '/handheld.html' };
 export const SCREEN_COOKIE = 'sf_screen';
+/** The POS window's lane (`--lane=3`), a session cookie beside the marker: the store node's LANE_COOKIE. */
+export const LANE_COOKIE = 'sf_lane';
 
 /**
  * `--page=pos|kiosk|pickup|handheld` (or STORE_PAGE) picks the screen; `--kiosk` (or STORE_KIOSK=1) makes it
@@ -21,7 +23,9 @@ export const SCREEN_COOKIE = 'sf_screen';
  * Flags are read strictly, since a lane started wrong stays wrong all day: `--kiosk` alone or `--kiosk=1|0|true|false`
  * (STORE_KIOSK the same values, or empty for off), `--page` only a name of the page table (never `toString` or
  * `__proto__`), each given at most once. Anything else throws an Error whose message says what is allowed.
- * Returns the page, its path, whether the window is locked down, and the BrowserWindow options.
+ * `--lane=3` (1–99, POS page only) makes the window that lane of the store: its own sale numbers and open basket;
+ * without it the POS window is the node's lane (`STORE_LANE`).
+ * Returns the page, its path, its lane (or undefined), whether the window is locked down, and the BrowserWindow options.
  */
 export function windowPlan(argv, env = {}) {
   const page = flagValue(argv, 'page') ?? env.STORE_PAGE ?? 'pos';
@@ -33,9 +37,15 @@ export function windowPlan(argv, env = {}) {
       ? onOff('--kiosk', kioskFlag)
       : env.STORE_KIOSK !== undefined && env.STORE_KIOSK !== '' && onOff('STORE_KIOSK', env.STORE_KIOSK);
   const kiosk = page === 'kiosk' || kioskAsked;
+  const laneFlag = flagValue(argv, 'lane');
+  if (laneFlag !== undefined && page !== 'pos')
+    throw new Error(`--lane is for a POS window (--page=pos), not "${page}"`);
+  if (laneFlag !== undefined && !/^[1-9][0-9]?$/.test(laneFlag))
+    throw new Error(`--lane must be a whole number from 1 to 99, not "${laneFlag}"`);
   return {
     page,
     path: PAGES[page],
+    lane: laneFlag === undefined ? undefined : Number(laneFlag),
     kiosk,
     window: {
       width: 1920,
@@ -141,6 +151,17 @@ export function screenCookie(plan, nodeUrl) {
   return MARKED_PAGES.has(plan.page)
     ? { set: { url, name: SCREEN_COOKIE, value: plan.page, path: '/', httpOnly: true, sameSite: 'strict' } }
     : { remove: { url, name: SCREEN_COOKIE } };
+}
+
+/**
+ * The lane cookie for this window, set (or cleared) with the marker: a POS window started with `--lane=N` is lane N;
+ * any other window must not inherit a lane left by an earlier run.
+ */
+export function laneCookie(plan, nodeUrl) {
+  const url = new URL('/', nodeUrl).href;
+  return plan.lane !== undefined
+    ? { set: { url, name: LANE_COOKIE, value: String(plan.lane), path: '/', httpOnly: true, sameSite: 'strict' } }
+    : { remove: { url, name: LANE_COOKIE } };
 }
 
 /**

@@ -40,11 +40,17 @@ describe('the Electron shell’s main process', () => {
   );
 
   it(
-    'a POS page’s node stays a lane',
+    'a POS page’s node stays a lane; --lane=7 makes its window lane 7 of the store',
     async () => {
-      const s = runShell(['--page=pos']);
+      const s = runShell(['--page=pos', '--lane=7']);
       const loaded = await firstLoad(s);
-      expect((await fetch(`${new URL(loaded).origin}/api/pos/sales`, { method: 'POST' })).status).toBe(201);
+      const base = new URL(loaded).origin;
+      expect((await fetch(`${base}/api/pos/sales`, { method: 'POST' })).status).toBe(201);
+      const set = s.stubs('cookieSet') as { name: string; value: string }[];
+      expect(set.map((c) => `${c.name}=${c.value}`)).toEqual(['sf_screen=pos', 'sf_lane=7']);
+      const cookie = set.map((c) => `${c.name}=${c.value}`).join('; '); // what the window's page sends
+      const sale = await fetch(`${base}/api/pos/sales`, { method: 'POST', headers: { cookie } });
+      expect(((await sale.json()) as { number: string }).number).toMatch(/^S\w+-07-00001$/);
     },
     T,
   );

@@ -10,7 +10,15 @@ import { startFailure } from '../electron/start-failure.mjs';
 import { updatePlan } from '../electron/update-plan.mjs';
 // biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
-import { navigationAllowed, nodeConfig, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from '../electron/window-plan.mjs';
+import {
+  laneCookie,
+  navigationAllowed,
+  nodeConfig,
+  permissionAllowed,
+  screenCookie,
+  shortcutBlocked,
+  windowPlan,
+} from '../electron/window-plan.mjs';
 
 const NODE = 'http://127.0.0.1:8090';
 
@@ -239,6 +247,30 @@ describe('the screen marker cookie', () => {
     expect(screenCookie(windowPlan(['electron', '.', '--page=handheld'], {}), NODE)).toEqual({
       remove: { url: `${NODE}/`, name: 'sf_screen' },
     });
+  });
+
+  it('makes a POS window started with --lane=N that lane of the store (sf_lane, 1–99), and no other window a lane', () => {
+    const plan = windowPlan(['electron', '.', '--page=pos', '--lane=12'], {});
+    expect(plan.lane).toBe(12);
+    expect(laneCookie(plan, NODE)).toEqual({
+      set: { url: `${NODE}/`, name: 'sf_lane', value: '12', path: '/', httpOnly: true, sameSite: 'strict' },
+    });
+    // Without --lane the POS window is the node's lane (STORE_LANE), and a lane left by an earlier run is cleared.
+    for (const args of [['--page=pos'], ['--page=kiosk'], ['--page=handheld']])
+      expect(laneCookie(windowPlan(['electron', '.', ...args], {}), NODE), args[0]).toEqual({
+        remove: { url: `${NODE}/`, name: 'sf_lane' },
+      });
+    for (const bad of ['0', '100', '07', '3.5', 'three', ''])
+      expect(() => windowPlan(['electron', '.', '--page=pos', `--lane=${bad}`], {}), bad).toThrow(
+        `--lane must be a whole number from 1 to 99, not "${bad}"`,
+      );
+    expect(() => windowPlan(['electron', '.', '--page=pos', '--lane'], {})).toThrow('--lane needs a value: --lane=…');
+    expect(() => windowPlan(['electron', '.', '--page=pos', '--lane=3', '--lane=4'], {})).toThrow(
+      '--lane is given 2 times: give it once',
+    );
+    expect(() => windowPlan(['electron', '.', '--page=kiosk', '--lane=3'], {})).toThrow(
+      '--lane is for a POS window (--page=pos), not "kiosk"',
+    );
   });
 });
 
