@@ -28,9 +28,10 @@ const MISCONFIGURED: Record<number, string> = {
 
 /**
  * The notice sender over HTTP (`NOTIFICATIONS_SENDER=http`, `NOTIFICATIONS_SENDER_URL`, optionally
- * `NOTIFICATIONS_SENDER_TOKEN` sent as `Authorization: Bearer`): each notice is one POST of its JSON to the URL, with
- * the notice's id as `Idempotency-Key` (a notice is sent at least once: the sender dedupes by it). What an answer
- * means:
+ * `NOTIFICATIONS_SENDER_TOKEN` sent as `Authorization: Bearer`): each notice is one POST of its JSON (`id`,
+ * `customerId`, `orderId`, the order's number as the customer knows it `orderNumber` (`SF-10482`, null without an
+ * order), `kind`, `message`, `createdAt`) to the URL, with the notice's id as `Idempotency-Key` (a notice is sent at
+ * least once: the sender dedupes by it). What an answer means:
  * - 2xx: sent (its body is not read);
  * - 400, 410, 422: refused for good (`NoticeRefusedError`, with the status and the sender's reason);
  * - 408, 425, 429: busy, tried later (after Retry-After, in seconds or as a date, when given);
@@ -60,6 +61,7 @@ export class HttpCustomerNotifier implements CustomerNotifier {
       id: notice.id,
       customerId: notice.customerId,
       orderId: notice.orderId,
+      orderNumber: notice.orderNumber,
       kind: notice.kind,
       message: notice.message,
       createdAt: notice.createdAt,

@@ -124,12 +124,17 @@ export class NotificationOutbox {
     readonly now: () => number,
   ) {}
 
-  /** In the caller's transaction; sent once it commits. */
+  /**
+   * In the caller's transaction; sent once it commits. A notice about an order names it first by the number the
+   * customer has on their confirmation (`Order SF-10482: …`), never its id; the sender gets the number too.
+   */
   async enqueue(
     tx: Queryable,
     n: { customerId: string; orderId: string | null; kind: string; message: string },
   ): Promise<void> {
-    await new WorkflowRepository(tx).enqueue({ ...n, createdAt: this.now() });
+    const repo = new WorkflowRepository(tx);
+    const number = n.orderId ? await repo.orderNumberOf(n.orderId) : null;
+    await repo.enqueue({ ...n, message: number ? `Order ${number}: ${n.message}` : n.message, createdAt: this.now() });
     tx.afterCommit(() => this.drainSoon());
   }
 

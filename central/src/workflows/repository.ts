@@ -5,6 +5,8 @@ export interface CustomerNotification {
   readonly id: string;
   readonly customerId: string;
   readonly orderId: string | null;
+  /** The order's number as the customer knows it (`SF-10482`), read with the notice; null for a notice about no order. */
+  readonly orderNumber: string | null;
   /** PICKUP_MOVED, ORDER_CANCELLED… */
   readonly kind: string;
   readonly message: string;
@@ -87,6 +89,7 @@ interface NotificationRow {
   id: string;
   customer_id: string;
   order_id: string | null;
+  order_number: string | null;
   kind: string;
   message: string;
   created_at: number;
@@ -100,6 +103,7 @@ const toNotification = (r: NotificationRow) => ({
   id: r.id,
   customerId: r.customer_id,
   orderId: r.order_id,
+  orderNumber: r.order_number ?? null,
   kind: r.kind,
   message: r.message,
   createdAt: Number(r.created_at),
@@ -116,7 +120,7 @@ const toNotification = (r: NotificationRow) => ({
 export class WorkflowRepository {
   constructor(readonly db: Queryable) {}
 
-  async enqueue(n: Omit<CustomerNotification, 'id' | 'attempts'>): Promise<string> {
+  async enqueue(n: Omit<CustomerNotification, 'id' | 'attempts' | 'orderNumber'>): Promise<string> {
     const id = uuidv7(n.createdAt);
     await this.db.query(
       'INSERT INTO customer_notifications (id, customer_id, order_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -131,9 +135,11 @@ export class WorkflowRepository {
    */
   async claimNext(now: number, until: number): Promise<CustomerNotification | undefined> {
     const { rows } = await this.db.query<NotificationRow>(
-      `UPDATE customer_notifications SET claimed_until = $2, attempts = attempts + 1
-       WHERE id = (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until <= $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
+      `WITH claimed AS (
+         UPDATE customer_notifications SET claimed_until = $2, attempts = attempts + 1
+         WHERE id = (SELECT id FROM customer_notifications WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_until <= $1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING *)
+       SELECT c.*, o.order_number FROM claimed c LEFT JOIN orders o ON o.id = c.order_id`,
       [now, until],
     );
     return rows[0] && toNotification(rows[0]);
@@ -187,12 +193,21 @@ export class WorkflowRepository {
     });
   }
 
+  /** The number the customer knows an order by (`SF-10482`); null when the hub has no such order. */
+  async orderNumberOf(orderId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ order_number: string }>('SELECT order_number FROM orders WHERE id = $1', [
+      orderId,
+    ]);
+    return rows[0]?.order_number ?? null;
+  }
+
   /** Notices about one order, oldest first (tests and support). */
   async notificationsOf(
     orderId: string,
   ): Promise<(CustomerNotification & { sentAt: number | null; failedAt: number | null; lastError: string | null })[]> {
     const { rows } = await this.db.query<NotificationRow>(
-      'SELECT * FROM customer_notifications WHERE order_id = $1 ORDER BY created_at, id',
+      `SELECT n.*, o.order_number FROM customer_notifications n LEFT JOIN orders o ON o.id = n.order_id
+       WHERE n.order_id = $1 ORDER BY n.created_at, n.id`,
       [orderId],
     );
     return rows.map(toNotification);

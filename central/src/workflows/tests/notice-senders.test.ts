@@ -1,3 +1,4 @@
+import { uuidv7 } from '@storefleet/shared';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../tests/support/db-targets.js';
@@ -79,6 +80,7 @@ describe.each(dbTargets)('the http notice sender, on $name', (target) => {
           id,
           customerId: CUSTOMER,
           orderId: null,
+          orderNumber: null,
           kind: 'PICKUP_MOVED',
           message: 'Your order waits at Store B.',
           createdAt: clock.ms,
@@ -86,6 +88,33 @@ describe.each(dbTargets)('the http notice sender, on $name', (target) => {
       },
     ]);
     expect(await row(id)).toMatchObject({ sent_at: expect.any(Number), failed_at: null, last_error: null });
+  });
+
+  it('names the order by the number the customer knows (SF-…), in the message and as orderNumber', async () => {
+    const orderId = uuidv7(clock.ms);
+    await t.hub.db.query(
+      `INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor,
+         tax_minor, total_minor, currency, created_at, updated_at, order_number)
+       VALUES ($1, $2, $3, 'CONFIRMED', 'DONE', '{"type":"PICKUP"}', '[]', false, 0, 0, 0, 'USD', $4, $4, 'SF-10482')`,
+      [orderId, CUSTOMER, `notice-number-${orderId}`, clock.ms],
+    );
+    await t.hub.db.transaction((tx) =>
+      outbox.enqueue(tx, {
+        customerId: CUSTOMER,
+        orderId,
+        kind: 'PICKUP_MOVED',
+        message: 'Store A sold out of an item of your order, so it is now waiting for you at Store B.',
+      }),
+    );
+    await outbox.drain(); // the drain after the commit, or this one: either has sent it when this returns
+    expect(endpoint.received).toHaveLength(1);
+    expect(endpoint.received[0]!.body).toMatchObject({
+      orderId,
+      orderNumber: 'SF-10482',
+      message: 'Order SF-10482: Store A sold out of an item of your order, so it is now waiting for you at Store B.',
+    });
+    expect(endpoint.received[0]!.body.message).not.toContain(orderId);
+    await t.hub.db.query('DELETE FROM orders WHERE id = $1', [orderId]);
   });
 
   it('a 5xx keeps the notice and goes on; a timeout keeps it and ends the drain; both are sent after a back-off', async () => {

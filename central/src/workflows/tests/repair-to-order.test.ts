@@ -40,9 +40,15 @@ describe.each(dbTargets)('oversell repair and the orders on its holds, on $name'
     );
     const [notice, ...more] = f.notifier.sent.filter((n) => n.orderId === order.id);
     expect(more).toEqual([]);
-    expect(notice).toMatchObject({ customerId: order.customerId, kind: 'PICKUP_MOVED' });
+    // The customer reads the order's number, never its id.
+    expect(moved.orderNumber).toMatch(/^SF-\d+$/);
+    expect(notice).toMatchObject({
+      customerId: order.customerId,
+      kind: 'PICKUP_MOVED',
+      orderNumber: moved.orderNumber,
+    });
     expect(notice!.message).toBe(
-      'Store RP-A (RP-A) sold out of an item of your order, so it is now waiting for you at Store RP-B (RP-B), 0 km away. Nothing else changes.',
+      `Order ${moved.orderNumber}: Store RP-A (RP-A) sold out of an item of your order, so it is now waiting for you at Store RP-B (RP-B), 0 km away. Nothing else changes.`,
     );
     expect(f.payments.charged(order.id)).toBe(order.totalMinor);
   });
@@ -66,7 +72,9 @@ describe.each(dbTargets)('oversell repair and the orders on its holds, on $name'
       'the notice',
     );
     expect(sent.map((n) => n.kind)).toEqual(['ORDER_CANCELLED']);
-    expect(sent[0]!.message).toMatch(
+    expect(sent[0]!.orderNumber).toBe(ended.orderNumber);
+    expect(sent[0]!.message.startsWith(`Order ${ended.orderNumber}: Sorry: `)).toBe(true);
+    expect(sent[0]!.message.slice(`Order ${ended.orderNumber}: `.length)).toMatch(
       /^Sorry: the store sold out of these items and no store within 50 km has them; the order was cancelled\. Your payment of \d+\.\d\d USD is refunded in full\.$/,
     );
   });
