@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import {
   createLogger,
+  REQUEST_LOG_SERIALIZERS,
   createRegistry,
   errorHandler,
   httpMetrics,
@@ -248,7 +249,11 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy ?? false);
   app.use(
-    pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }),
+    pinoHttp({
+      logger: log,
+      serializers: REQUEST_LOG_SERIALIZERS,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
   );
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
   app.get('/healthz', async (_req, res) => {

@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import {
   createLogger,
+  REQUEST_LOG_SERIALIZERS,
   createRegistry,
   errorHandler,
   httpMetrics,
@@ -250,7 +251,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const app = express();
   app.disable('x-powered-by');
   app.use(
-    pinoHttp({ logger: log, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' } }),
+    pinoHttp({
+      logger: log,
+      serializers: REQUEST_LOG_SERIALIZERS,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
   );
   app.use(httpMetrics(metrics, 'storefleet_store_'));
   app.use((_req, res, next) => {

@@ -21,3 +21,43 @@ export function createLogger(
   const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** Query parameters a request log never shows: `q` carries what was searched (a pickup code, a customer's name). */
+export const REDACTED_QUERY_PARAMS: readonly string[] = ['q'];
+
+/** `/api/bopis/pickups?q=188-J3D&limit=5` → `/api/bopis/pickups?q=[redacted]&limit=5`; other parameters kept. */
+export function redactQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        /* a malformed name is compared as sent */
+      }
+      return REDACTED_QUERY_PARAMS.includes(decoded) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, at)}?${params.join('&')}`;
+}
+
+/**
+ * pino-http's `serializers` for the node's and the hub's request logs: the URL and the parsed query of each request
+ * line with `REDACTED_QUERY_PARAMS` blanked (headers are redacted by `createLogger`'s paths).
+ */
+export const REQUEST_LOG_SERIALIZERS = {
+  req(req: { url?: string; query?: unknown }): unknown {
+    if (typeof req.url === 'string') req.url = redactQuery(req.url);
+    if (req.query && typeof req.query === 'object') {
+      const query = { ...(req.query as Record<string, unknown>) };
+      for (const name of REDACTED_QUERY_PARAMS) if (name in query) query[name] = '[redacted]';
+      req.query = query;
+    }
+    return req;
+  },
+};
