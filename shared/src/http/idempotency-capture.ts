@@ -53,6 +53,34 @@ export function markSecretAnswer(res: CapturableResponse): void {
   res.setHeader('Cache-Control', 'no-store');
 }
 
+const KEEP_AS = Symbol.for('storefleet.answer-kept-as');
+const UNKEPT = Symbol.for('storefleet.answer-not-kept');
+
+/**
+ * The idempotency layer keeps `body` (JSON) for this answer instead of what was sent: for an answer that carries
+ * something a 24-hour store should not hold (a pickup code), when a retry may get the answer without it. The status
+ * and content type are kept as sent.
+ */
+export function keepAnswerAs(res: CapturableResponse, body: unknown): void {
+  res.locals[KEEP_AS as unknown as string] = JSON.stringify(body);
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/**
+ * The idempotency layer keeps nothing of this answer: the claim on its Idempotency-Key is released, so a retry runs
+ * again as if new. For a route whose answer holds personal data and that is safe to run twice (it opens afresh, or
+ * sets a value).
+ */
+export function markUnkeptAnswer(res: CapturableResponse): void {
+  res.locals[UNKEPT as unknown as string] = true;
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/** Whether a route marked this answer with `markUnkeptAnswer` (the idempotency layer then releases the claim). */
+export function isUnkeptAnswer(res: CapturableResponse): boolean {
+  return res.locals[UNKEPT as unknown as string] === true;
+}
+
 /**
  * Whether a route marked this answer with `markSecretAnswer` (it shows a one-time secret: a pairing code, a store
  * secret). Read by the idempotency layers of the hub and the store node before they keep an answer: such an answer is
@@ -74,6 +102,8 @@ export interface CapturedAnswer {
  * succeeded and its secret was shown once (a retry must never see the secret again, nor create a second one).
  */
 export function answerToStore(res: CapturableResponse, answer: CapturedAnswer, key: string): CapturedAnswer {
+  const keepAs = res.locals[KEEP_AS as unknown as string];
+  if (typeof keepAs === 'string' && !carriesSecret(res)) return { ...answer, body: keepAs };
   if (!carriesSecret(res)) return answer;
   const problem = toProblem(
     new ConflictError(

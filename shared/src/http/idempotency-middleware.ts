@@ -1,6 +1,7 @@
 import { ConflictError, UnprocessableError, ValidationError } from '../errors.js';
 import {
   answerToStore,
+  isUnkeptAnswer,
   captureAnswer,
   IDEMPOTENCY_KEY_RE,
   IDEMPOTENT_METHODS,
@@ -113,7 +114,9 @@ export function idempotencyMiddleware<Req extends IdempotentRequest, Res extends
     captureAnswer(res, async (answer) => {
       try {
         // A streamed body (not kept whole), a 5xx or a 429 is not a first answer to replay: the retry runs.
-        if (answer === null || answer.status >= 500 || answer.status === 429) await store.release(scope, key);
+        // So is one its route said not to keep (`markUnkeptAnswer`: personal data, safe to run twice).
+        if (answer === null || answer.status >= 500 || answer.status === 429 || isUnkeptAnswer(res))
+          await store.release(scope, key);
         else {
           const kept = answerToStore(res, answer, key);
           await store.complete(scope, key, kept.status, kept.contentType, kept.body);

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AppError, parseOrThrow, quantitySchema, skuSchema } from '@storefleet/shared';
+import { AppError, markUnkeptAnswer, parseOrThrow, quantitySchema, skuSchema } from '@storefleet/shared';
 import { callerOf } from '../access/screen-guard.js';
 import type { KioskCartSessions } from './kiosk-sessions.js';
 
@@ -21,9 +21,17 @@ const screenOf = (res: Response) => callerOf(res).scope;
  * The customer's cart at a kiosk, opened by loyalty card, phone number or e-mail (`KioskCartSessions`): the page
  * learns the customer's first name and the cart, never their id. Every route answers for the session this screen
  * opened; without one, GET answers `{ firstName: null }` and a change 404 in plain words.
+ *
+ * No answer here is kept by the node's idempotency layer (`markUnkeptAnswer`): they carry a customer's first name and
+ * cart, which a 24-hour store of answers should not hold. A retried open opens afresh and sets the cookie (a replay
+ * would have answered without it); a retried change runs again (a line added twice shows in the cart, to set right).
  */
 export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
   const r = Router();
+  r.use('/kiosk/cart', (_req, res, next) => {
+    markUnkeptAnswer(res);
+    next();
+  });
   r.post('/kiosk/cart', async (req, res) => {
     const { who } = parseOrThrow(
       z.strictObject({ who: z.string().trim().min(3).max(200) }),

@@ -134,11 +134,16 @@ export class KioskCartSessions {
   }
 
   #shown(s: Session, view: CartView, savedHere: boolean): KioskCart {
-    const { fulfilment, ...rest } = view;
+    // Only what the page shows, named one by one: whatever else the hub's cart carries (the customer's id) stays here.
+    const { fulfilment, lines, itemCount, subtotalMinor, skipped, overBounds } = view;
     return {
       firstName: s.firstName,
       cart: {
-        ...rest,
+        lines,
+        itemCount,
+        subtotalMinor,
+        ...(skipped ? { skipped } : {}),
+        ...(overBounds ? { overBounds } : {}),
         fulfilment: fulfilment.type,
         pickupHere: fulfilment.type === 'PICKUP' && fulfilment.storeId === this.storeId,
       },

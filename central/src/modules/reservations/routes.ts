@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { formatTypedCode, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
+import { formatTypedCode, keepAnswerAs, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
 import { assertStoreAccess, principalOf, requireAuth } from '../../kernel/access.js';
 import { typedCodeOf, type PickupCodes, type TypedCodes } from './pickup-codes.js';
 import type { ReservationService } from './service.js';
@@ -27,6 +27,9 @@ const storeQuery = z.object({
   status: z.enum(RESERVATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** A hold as any caller sees it: the hash a store checks typed codes against stays between the hub and the store. */
+const withoutHash = ({ pickupCodeHash: _hash, ...hold }: Reservation): Omit<Reservation, 'pickupCodeHash'> => hold;
 
 export function reservationRoutes(
   reservations: ReservationService,
@@ -79,7 +82,12 @@ export function reservationRoutes(
       ...body,
       ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000,
     });
-    res.status(201).json(await withCode(created));
+    const answer = await withCode(created);
+    // The Idempotency-Key store keeps the answer without the codes (24 h of codes in clear): a retry gets the hold,
+    // and GET /api/reservations/:id derives its codes again from the hub's keys.
+    const { typedCode: _typed, pickupCode: _code, ...kept } = answer as typeof answer & { typedCode?: string };
+    keepAnswerAs(res, kept);
+    res.status(201).json(answer);
   });
   r.get('/reservations/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'reservation id');
@@ -89,14 +97,14 @@ export function reservationRoutes(
     r.post(`/reservations/:id/${action}`, async (req, res) => {
       const { id } = parseOrThrow(idParam, req.params, 'reservation id');
       await visible(req, id);
-      res.json(await reservations[action](id));
+      res.json(withoutHash(await reservations[action](id)));
     });
   }
   r.get('/stores/:storeId/reservations', async (req, res) => {
     const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
     assertStoreAccess(req, storeId);
     const q = parseOrThrow(storeQuery, req.query, 'query');
-    res.json({ items: await reservations.byStore(storeId, q.status, q.limit) });
+    res.json({ items: (await reservations.byStore(storeId, q.status, q.limit)).map(withoutHash) });
   });
   return r;
 }
