@@ -16,6 +16,15 @@ const JOBS = {
 
 const dialog = document.getElementById('screen-confirm');
 const go = document.getElementById('screen-go');
+// A POS screen is one lane of the store: its sale numbers and its open basket are that lane's.
+const laneField = document.getElementById('screen-lane-field');
+const laneInput = document.getElementById('screen-lane');
+const laneError = document.getElementById('screen-lane-error');
+const showLaneError = (text) => {
+  laneError.textContent = text;
+  laneError.hidden = !text;
+  laneInput.setAttribute('aria-invalid', text ? 'true' : 'false');
+};
 let chosen = 'pos';
 for (const button of document.querySelectorAll('[data-screen]')) {
   button.addEventListener('click', () => {
@@ -24,9 +33,28 @@ for (const button of document.querySelectorAll('[data-screen]')) {
     document.getElementById('screen-confirm-title').textContent = job.title;
     document.getElementById('screen-confirm-what').textContent = job.what;
     go.textContent = job.go;
+    laneField.hidden = chosen !== 'pos';
+    showLaneError('');
     dialog.showModal();
+    if (chosen === 'pos') laneInput.focus();
   });
 }
 go.addEventListener('click', () => {
-  location.href = `/screens/${chosen}`;
+  if (chosen !== 'pos') {
+    location.href = `/screens/${chosen}`;
+    return;
+  }
+  const lane = laneInput.value.trim().replace(/^0+(?=\d)/, '');
+  if (!/^[1-9][0-9]?$/.test(lane)) {
+    showLaneError('Type this till’s lane number, a whole number from 1 to 99.');
+    laneInput.focus();
+    return;
+  }
+  location.href = `/screens/pos?lane=${lane}`;
+});
+// Enter in the lane field makes the screen a POS lane, as the button does (the form would only close the dialog).
+laneInput.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter') return;
+  e.preventDefault();
+  go.click();
 });
