@@ -10,15 +10,7 @@ import { startFailure } from '../electron/start-failure.mjs';
 import { updatePlan } from '../electron/update-plan.mjs';
 // biome-ignore format: the expect-error directive below must stay on the line before the module name
 // @ts-expect-error: a plain .mjs module of the Electron shell, without type declarations
-import {
-  laneCookie,
-  navigationAllowed,
-  nodeConfig,
-  permissionAllowed,
-  screenCookie,
-  shortcutBlocked,
-  windowPlan,
-} from '../electron/window-plan.mjs';
+import { laneCookie, navigationAllowed, nodeConfig, permissionAllowed, screenCookie, shortcutBlocked, windowPlan } from '../electron/window-plan.mjs';
 
 const NODE = 'http://127.0.0.1:8090';
 
