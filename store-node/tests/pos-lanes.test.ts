@@ -109,6 +109,17 @@ describe('many POS screens on one store node', () => {
     expect((await lane(again, 3)('POST', '/api/pos/sales')).body.number).toBe('S001-03-00003');
   });
 
+  it('keeps each lane’s Idempotency-Keys its own: lane 4 sending lane 3’s key opens its own sale', async () => {
+    const t = await start();
+    const key = { 'idempotency-key': 'till-open-0001' };
+    const first = await t.call('POST', '/api/pos/sales', {}, { cookie: 'sf_screen=pos; sf_lane=3', ...key });
+    const retry = await t.call('POST', '/api/pos/sales', {}, { cookie: 'sf_screen=pos; sf_lane=3', ...key });
+    const other = await t.call('POST', '/api/pos/sales', {}, { cookie: 'sf_screen=pos; sf_lane=4', ...key });
+    expect(retry.body.id).toBe(first.body.id); // the same lane's retry: the first answer
+    expect(other.body).toMatchObject({ number: 'S001-04-00001' });
+    expect(other.body.id).not.toBe(first.body.id);
+  });
+
   it('ignores a lane cookie that is not a lane number 1–99 (the screen is the node’s lane), and marks nothing else', async () => {
     const t = await start({ lane: 2 });
     for (const bad of ['0', '100', '07', '3.0', '-3', '3x', 'abc', '%33', '', '3; sf_lane=4']) {

@@ -23,7 +23,10 @@ export const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
 /** The caller of one request, decided once by the guard. */
 export interface Caller {
   readonly role: ScreenRole;
-  /** Whose Idempotency-Keys these are: `lane`, `kiosk`, `device:<id>` or, before pairing, `unpaired:<address>`. */
+  /**
+   * Whose Idempotency-Keys these are: `lane`, `kiosk`, `pickup`, `pos:<lane>`, `device:<id>` or, before pairing,
+   * `unpaired:<address>`.
+   */
   readonly scope: string;
   readonly deviceId?: string;
   /**
@@ -61,7 +64,11 @@ function laneCookie(cookieHeader: string | undefined): number | undefined {
 
 /** The lane of a caller that rings up sales: a POS screen's own, else the node's. */
 function withLane(caller: Resolved, req: Request, nodeLane: number): Resolved {
-  if (caller.role === 'pos') return { ...caller, lane: laneCookie(req.get('Cookie')) ?? nodeLane };
+  if (caller.role === 'pos') {
+    // Each lane's Idempotency-Keys are its own: lane 4 replaying lane 3's key gets nothing of lane 3's answers.
+    const lane = laneCookie(req.get('Cookie')) ?? nodeLane;
+    return { ...caller, lane, scope: `pos:${lane}` };
+  }
   return caller.role === 'lane' || caller.role === 'handheld' ? { ...caller, lane: nodeLane } : caller;
 }
 
