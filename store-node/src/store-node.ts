@@ -34,7 +34,7 @@ import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
-import { screenMarkerRoutes } from './access/screen-marker.js';
+import { markerCookie, screenMarkerRoutes } from './access/screen-marker.js';
 import { fromOwnPages, siteGuard } from './access/site-guard.js';
 import {
   idempotency,
@@ -335,8 +335,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // when it is opened from the node's own pages or by a person (fromOwnPages): a link on another site would otherwise
   // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set).
   app.get('/kiosk.html', (req, res, next) => {
-    if (fromOwnPages(req))
-      res.cookie(SCREEN_COOKIE, 'kiosk', { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    if (fromOwnPages(req)) res.cookie(SCREEN_COOKIE, 'kiosk', markerCookie(req));
     next();
   });
   // "Use this screen as …": the back office marks a browser as a POS lane or the pickup desk (access/screen-marker.ts).

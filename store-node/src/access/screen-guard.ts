@@ -125,9 +125,10 @@ export function callerOf(res: Response): Caller {
 /**
  * The one guard of the store node, in front of every page and API: decides the caller's role (`screen-policy.ts`),
  * keeps it for the routes (`callerOf`) and refuses what the role may not reach — 401/403 problem+json, or, for a
- * marked screen's browser asking for another page, a small 403 page that leads back to the screen's own page and
- * tells staff how this screen becomes the back office again. `loopbackRole` says what a trusted address is (config
- * `loopbackRole`); `nodeLane` is the node's `STORE_LANE`, the lane of the back office and of a POS screen with no lane.
+ * marked screen's browser asking for another page, a small 403 page that leads back to the screen's own page and (on
+ * a POS or pickup screen, never a customer's kiosk) tells staff how it becomes the back office again. `loopbackRole`
+ * says what a trusted address is (config `loopbackRole`); `nodeLane` is the node's `STORE_LANE`, the lane of the back
+ * office and of a POS screen with no lane.
  */
 export function screenGuard(
   pairing: PairingService,
@@ -161,33 +162,22 @@ export function screenGuard(
   };
 }
 
-/** How staff get this screen back, by why it is a kiosk: no dead end (a staff sign-in on shared screens is #27). */
-export const WAY_BACK: Record<MarkedBy, string> = {
-  marker:
-    'This browser became a kiosk screen when it opened the kiosk page. To use it as a staff screen again, close every ' +
-    'window of this browser and open the store page again, or clear this site’s data (cookies) in the browser’s settings.',
-  machine:
-    'This machine is set up as a kiosk (the kiosk shell, or STORE_LOOPBACK_ROLE=kiosk): every screen on it is a kiosk. ' +
-    'Use a POS lane or a paired handheld for staff work.',
-  pairing:
-    'This device is paired as a kiosk. To use it as a staff device, clear this site’s data (cookies) in the browser’s ' +
-    'settings, which forgets the pairing, and pair it again with a code from the back office (the Handheld page on the ' +
-    'node’s own screen).',
-};
-
-/** The same for a POS or pickup screen: a staff screen kept to one job, never paired (only trusted screens are marked). */
+/**
+ * How staff get a POS or pickup screen back (a staff screen kept to one job, never paired: only trusted screens are
+ * marked). A kiosk's refusal page has no such text: customers use it; the start page and the README say how.
+ */
 export const STAFF_WAY_BACK: Record<Exclude<MarkedBy, 'pairing'>, string> = {
   marker:
-    'This browser was set to one job from the store’s start page (“Use this screen as …”), or by the store shell. To ' +
-    'use it as the back office again, close every window of this browser and open the store page again, or clear ' +
-    'this site’s data (cookies) in the browser’s settings.',
+    'This browser was set to one job from the store’s start page (“Use this screen as …”), or by the store shell, and ' +
+    'keeps it after the browser or the machine restarts (for 400 days). To use it as the back office again, clear ' +
+    'this site’s data (cookies) in the browser’s settings and open the store page again.',
   machine:
     'This machine is set up for one job (STORE_LOOPBACK_ROLE): every screen on it has it. Use the back-office screen ' +
     'or a paired handheld for other staff work.',
 };
 
 const TITLE: Record<MarkedRole, [heading: string, back: string]> = {
-  kiosk: ['This is a kiosk screen', 'Back to the kiosk'],
+  kiosk: ['This screen is a kiosk', 'Back to the kiosk'],
   pos: ['This is a POS screen', 'Back to the POS'],
   pickup: ['This is the pickup desk', 'Back to the pickup desk'],
 };
@@ -210,25 +200,19 @@ const plainRefusal = (detail: string) =>
 
 function refusalPage(role: MarkedRole, detail: string, markedBy: MarkedBy | undefined): string {
   const [heading, back] = TITLE[role];
-  const wayBack =
-    role === 'kiosk'
-      ? markedBy
-        ? WAY_BACK[markedBy]
-        : undefined
-      : STAFF_WAY_BACK[markedBy === 'machine' ? 'machine' : 'marker'];
+  // A customer reads the kiosk's: what it is and the way back to it, nothing about staff pages or undoing it.
+  if (role === 'kiosk')
+    return page('Kiosk', `    <h1>${heading}</h1>\n    <p><a href="${HOME_PAGE.kiosk}">${back}</a></p>`);
+  const wayBack = STAFF_WAY_BACK[markedBy === 'machine' ? 'machine' : 'marker'];
   return page(
     'Not here',
     `    <h1>${heading}</h1>
     <p role="alert" class="error">${clean(detail)}.</p>
-    <p><a href="${HOME_PAGE[role]}">${back}</a></p>${
-      wayBack
-        ? `
+    <p><a href="${HOME_PAGE[role]}">${back}</a></p>
     <section class="card" aria-labelledby="staff-way-back">
       <h2 id="staff-way-back">Staff: getting this screen back</h2>
       <p>${wayBack}</p>
       <p class="muted">A staff sign-in on shared screens is coming (issue #27).</p>
-    </section>`
-        : ''
-    }`,
+    </section>`,
   );
 }

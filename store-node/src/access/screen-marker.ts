@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
 import { callerOf, LANE_COOKIE, SCREEN_COOKIE } from './screen-guard.js';
@@ -7,6 +7,17 @@ import { HOME_PAGE } from './screen-policy.js';
 
 export const MARK_FROM_BACK_OFFICE = 'only the back-office screen can set a screen to one job';
 export const MARK_FROM_OWN_PAGES = 'a screen is set to one job from the store’s own start page, not from another site';
+
+/** How long a screen keeps its job: 400 days, the most a browser keeps a cookie (RFC 6265bis), across restarts. */
+export const MARKER_DAYS = 400;
+
+/**
+ * The cookie options of a screen's marker (`sf_screen`, `sf_lane`): persistent, so a kiosk, till or pickup desk stays
+ * one after the browser or the machine restarts (a session cookie made it the full back office again); HttpOnly and
+ * SameSite=Strict, so no page script and no other site can read or send it.
+ */
+export const markerCookie = (req: Request) =>
+  ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: MARKER_DAYS * 86_400_000 }) as const;
 
 /** A POS screen's lane, exactly as typed on the start page: 1 to 99, no leading zero, nothing else. */
 const posLane = z.object({
@@ -17,7 +28,7 @@ const posLane = z.object({
 
 /**
  * GET /screens/pos and /screens/pickup: "Use this screen as …" on the start page. Marks this browser as a POS lane or
- * the pickup desk (the `sf_screen` session cookie, as /kiosk.html does for a kiosk) and sends it to that page; from
+ * the pickup desk (the `sf_screen` cookie, kept 400 days, as /kiosk.html does for a kiosk) and sends it to that page; from
  * then on it reaches only that page and the API it calls (screen-policy.ts). Only an unmarked trusted screen (the
  * back office) may mark itself, and only from the node's own pages or by a person typing the address: a link on
  * another site could otherwise narrow a lane's browser. A marked screen cannot reach this route at all.
@@ -32,7 +43,7 @@ export function screenMarkerRoutes(): Router {
     if (role !== 'pos' && role !== 'pickup') throw new NotFoundError('screen role', role);
     if (callerOf(res).role !== 'lane') throw new ForbiddenError(MARK_FROM_BACK_OFFICE);
     if (!fromOwnPages(req)) throw new ForbiddenError(MARK_FROM_OWN_PAGES);
-    const cookie = { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' } as const;
+    const cookie = markerCookie(req);
     if (role === 'pos') res.cookie(LANE_COOKIE, parseOrThrow(posLane, req.query, 'POS lane').lane, cookie);
     res.cookie(SCREEN_COOKIE, role, cookie);
     res.redirect(303, HOME_PAGE[role]);

@@ -98,7 +98,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.getByRole('heading', { name: 'Find a product' }).waitFor();
     expect(await page.getByRole('link').count()).toBe(0);
     await page.goto(`${node.url}/handheld.html`);
-    await page.getByRole('heading', { name: 'This is a kiosk screen' }).waitFor();
+    await page.getByRole('heading', { name: 'This screen is a kiosk' }).waitFor();
     await screenshot(page, 'kiosk-paired-refused-handheld-390');
     expect(errors).toEqual([]);
     await page.close();

@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a screen per role, in Chromiu
     for (const path of STAFF_PAGES) {
       const res = await page.goto(`${node.url}${path}`);
       expect(res?.status(), path).toBe(403);
-      await page.getByRole('heading', { name: 'This is a kiosk screen' }).waitFor({ timeout: 30_000 });
+      await page.getByRole('heading', { name: 'This screen is a kiosk' }).waitFor({ timeout: 30_000 });
     }
     for (const [method, path] of [
       ['POST', '/api/pos/sales'],
@@ -134,7 +134,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('a screen per role, in Chromiu
       const dialog = page.getByRole('dialog', { name: job.dialog });
       await dialog.waitFor({ timeout: 30_000 });
       expect(await dialog.textContent()).toContain('will be refused in it, in every tab, until you undo it');
-      expect(await dialog.textContent()).toContain('To undo it: close every window of this browser');
+      expect(await dialog.textContent()).toContain(
+        'It stays so after the browser or the machine restarts (for 400 days)',
+      );
       const inDialog = await seriousAxeViolations(page);
       expect(inDialog, describeAxe(inDialog)).toEqual([]);
       await screenshot(page, `index-${job.role}-confirm-1920`);
