@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { AppError, type CartView } from '@storefleet/shared';
 import type { KioskCarts } from './kiosk-carts.js';
 import { HubUnreachable, type HubAnswer, type HubCall } from './hub-call.js';
-import { CART_OFFLINE, lookupRefusal, NO_CART_OPEN, PICKUP_OFFLINE, stockRefusal } from './kiosk-words.js';
+import {
+  CART_OFFLINE,
+  lookupRefusal,
+  NO_CART_OPEN,
+  PICKUP_OFFLINE,
+  screenLookupsWait,
+  stockRefusal,
+  TOO_MANY_CARTS,
+} from './kiosk-words.js';
+import { LookupBudget } from './lookup-budget.js';
 
 /** What the kiosk page gets: the greeting's first name and the cart, nothing that names the customer otherwise. */
 export interface KioskCart {
@@ -22,7 +31,8 @@ interface Session {
 
 /** A session untouched this long is gone (the kiosk page itself clears after 90 s without a touch). */
 export const KIOSK_CART_IDLE_MS = 3 * 60_000;
-const MAX_SESSIONS = 1000;
+/** Sessions open at once on this node (each a customer at a screen within the idle time). */
+export const MAX_SESSIONS = 1000;
 
 /**
  * Carts opened at this store's kiosks. The customer shows their loyalty card or types their phone number or e-mail;
@@ -37,6 +47,8 @@ const MAX_SESSIONS = 1000;
  */
 export class KioskCartSessions {
   readonly #sessions = new Map<string, Session>();
+  /** Each screen's look-ups that found nobody: one screen cannot spend the store's budget at the hub. */
+  readonly #budget = new LookupBudget();
 
   constructor(
     readonly hub: HubCall | undefined,
@@ -48,17 +60,35 @@ export class KioskCartSessions {
 
   /** Opens the cart of whoever `who` names: a loyalty card number, a phone number or an e-mail. */
   async open(who: string, screen: string): Promise<{ token: string; view: KioskCart }> {
+    const wait = this.#budget.waitMs(screen, this.now());
+    if (wait > 0) throw screenLookupsWait(Math.ceil(wait / 1000), this.#budget.spent(screen, this.now()));
     const answer = await this.#hub('POST', '/api/customers/lookup', lookupBody(who), CART_OFFLINE);
+    if (answer.status === 404) this.#budget.miss(screen, this.now());
     if (answer.status !== 200) throw lookupRefusal(answer.status, String(answer.body.detail ?? ''));
     const { customerId, firstName } = answer.body as { customerId: string; firstName: string };
-    if (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
+    if (!this.#roomForOne()) throw new AppError('unavailable', TOO_MANY_CARTS);
     const token = randomBytes(24).toString('base64url');
     this.#sessions.set(token, { customerId, firstName, screen, touchedAt: this.now() });
     return { token, view: await this.view(token, screen) };
   }
 
-  close(token: string | undefined): void {
-    if (token) this.#sessions.delete(token);
+  /** Ends the session `token` names, when `screen` opened it (another screen's cookie ends nothing). */
+  close(token: string | undefined, screen: string): void {
+    if (token && this.#sessions.get(token)?.screen === screen) this.#sessions.delete(token);
+  }
+
+  /**
+   * Whether a new session fits: at `MAX_SESSIONS`, the sessions untouched past the idle time go, least recently used
+   * first (the map's order: each touch moves a session to the end); a live customer's session is never ended for
+   * another, so when every one is live the open is refused (503) instead.
+   */
+  #roomForOne(): boolean {
+    if (this.#sessions.size < MAX_SESSIONS) return true;
+    for (const [token, s] of this.#sessions) {
+      if (this.now() - s.touchedAt <= KIOSK_CART_IDLE_MS) break; // the rest were touched later still
+      this.#sessions.delete(token);
+    }
+    return this.#sessions.size < MAX_SESSIONS;
   }
 
   async view(token: string | undefined, screen: string): Promise<KioskCart> {
@@ -120,6 +150,8 @@ export class KioskCartSessions {
       throw new AppError('not-found', NO_CART_OPEN);
     }
     s.touchedAt = this.now();
+    this.#sessions.delete(token!); // re-inserted last: the map runs from least to most recently used
+    this.#sessions.set(token!, s);
     return s;
   }
 

@@ -13,8 +13,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   [
     'POST',
     '/api/customers/lookup',
-    'deny  deny  allow allow allow allow allow',
-    'a kiosk or lane opening a cart by card, phone or email: stores only, misses capped per store',
+    'deny  deny  deny  deny  allow allow deny ',
+    'a store node opening a kiosk cart by card, phone or email: store tokens only, misses capped per store',
   ],
   [
     'GET',

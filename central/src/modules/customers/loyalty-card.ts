@@ -21,6 +21,9 @@ export function newLoyaltyCard(): string {
   return body + String(checkDigit(body));
 }
 
+/** `2912345678901234` → `••••••••••••1234`: how a store sees a customer's card number (head office sees it whole). */
+export const maskedCard = (card: string) => '•'.repeat(Math.max(0, card.length - 4)) + card.slice(-4);
+
 export const isLoyaltyCard = (s: string) => LOYALTY_CARD.test(s) && checkDigit(s.slice(0, -1)) === Number(s.at(-1));
 
 /** Digits a phone number must have to be looked up: fewer would match too many people. */
@@ -36,22 +39,37 @@ export function phoneDigits(phone: string): string {
 }
 
 /**
- * How many look-ups that find nobody a store may make: a kiosk where customers mistype now and then stays far below
- * it; a kiosk (or a script with the store's token) trying phone numbers or emails to learn who is a customer gets 30
- * answers an hour, then 429 for every look-up, found or not, until the oldest miss leaves the window.
+ * How many look-ups that find nobody a store may make. The store node gives each kiosk screen a far smaller budget
+ * (`store-node/src/carts/lookup-budget.ts`: 10 an hour, with growing waits), so one screen cannot spend the store's:
+ * it takes a dozen screens trying numbers together to reach this, and then every phone or e-mail look-up from the store
+ * gets 429 until the oldest miss leaves the window.
  *
  * The trade-off: a look-up that finds someone must say so (the greeting, the cart), so a phone number or email does
  * tell the store that it belongs to a customer, and their first name; nothing more (no surname, contact details or
- * id reach the kiosk page; the store node keeps the id). Guessing is what the cap limits: most guesses miss, so at 30
- * misses an hour a store learns a handful of customers a day by trying numbers, not a list. Hits are not capped (each
- * needs a real customer's card, number or email), the cap is per store (not per kiosk or per number: a store's
- * screens share its token), and a busy store whose customers mistype a lot may meet it — the kiosk then says to ask a
- * member of staff. Card numbers are 10^13 random, so guessing them finds nobody. Misread cards (check digit) and
- * numbers too short to be someone's are refused before any look-up and do not count.
+ * id reach the kiosk page; the store node keeps the id). Guessing is what the caps limit: most guesses miss. Hits are
+ * not capped (each needs a real customer's card, number or email). Misread cards (check digit) and numbers too short
+ * to be someone's are refused before any look-up and do not count.
  */
 export const STORE_LOOKUP_MISSES: { readonly max: number; readonly windowMs: number } = {
-  max: 30,
+  max: 120,
   windowMs: 60 * 60_000,
+};
+
+/**
+ * Card numbers that pass their check digit but find nobody have their own budget: they are 10^13 random, so trying
+ * them learns nothing (not an enumeration of phone numbers), and a store whose phone budget is spent still opens
+ * carts by card. The cap only bounds the load.
+ */
+export const STORE_CARD_LOOKUP_MISSES: { readonly max: number; readonly windowMs: number } = {
+  max: 300,
+  windowMs: 60 * 60_000,
+};
+
+/** Which miss budget a look-up spends: a card number's, or the phone numbers' and e-mails'. */
+export type LookupBudget = 'contact' | 'card';
+export const LOOKUP_BUDGETS: Record<LookupBudget, { readonly max: number; readonly windowMs: number }> = {
+  contact: STORE_LOOKUP_MISSES,
+  card: STORE_CARD_LOOKUP_MISSES,
 };
 
 export const NO_SUCH_CUSTOMER = 'no customer account matches that card, phone number or email';

@@ -1,7 +1,7 @@
 import { ConflictError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { refusalWaitSeconds, STORE_EMAIL_REFUSALS } from './email-refusals.js';
-import { newLoyaltyCard, STORE_LOOKUP_MISSES } from './loyalty-card.js';
+import { LOOKUP_BUDGETS, newLoyaltyCard, type LookupBudget } from './loyalty-card.js';
 import type { CustomerInput, CustomerLookup, CustomerProfile, StoreLinkVia } from './types.js';
 
 interface Row {
@@ -47,13 +47,14 @@ const RECORD_REFUSAL = `
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM kept) AS kept`;
 
-/** The same for a store's look-ups that found nobody. */
-const RECORD_MISS = `
+/** The same for a store's look-ups that found nobody: phone numbers and e-mails in `misses`, cards in `card_misses`. */
+const MISS_COLUMN = { contact: 'misses', card: 'card_misses' } as const;
+const recordMiss = (column: (typeof MISS_COLUMN)[LookupBudget]) => `
   WITH kept AS (
-    INSERT INTO customer_lookup_misses AS m (store_id, misses) VALUES ($1, ARRAY[$2::bigint])
+    INSERT INTO customer_lookup_misses AS m (store_id, ${column}) VALUES ($1, ARRAY[$2::bigint])
     ON CONFLICT (store_id) DO UPDATE
-      SET misses = ARRAY(SELECT t FROM unnest(m.misses) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
-      WHERE (SELECT count(*) FROM unnest(m.misses) t WHERE t > $3::bigint) < $4::int
+      SET ${column} = ARRAY(SELECT t FROM unnest(m.${column}) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
+      WHERE (SELECT count(*) FROM unnest(m.${column}) t WHERE t > $3::bigint) < $4::int
     RETURNING 1)
   SELECT EXISTS (SELECT 1 FROM kept) AS kept`;
 
@@ -143,10 +144,14 @@ export class CustomerRepository {
    * Links a store to an existing customer (the first link's `via` is kept). True when the pair is linked now (just
    * made or made before); false for an unknown customer id, which links nothing.
    */
-  async link(customerId: string, storeId: string, via: StoreLinkVia, now: number): Promise<boolean> {
+  async link(customerId: string, storeId: string, via: StoreLinkVia | 'lookup', now: number): Promise<boolean> {
+    // A look-up's link is for the cart only: a later sign-up or order there upgrades it (the profile then shows); a
+    // cart change does not (it follows every look-up).
     const { rows } = await this.db.query<{ linked: boolean }>(
       `WITH c AS (SELECT id FROM customers WHERE id = $1),
-       l AS (INSERT INTO customer_stores (store_id, customer_id, via, linked_at) SELECT $2, id, $3, $4 FROM c ON CONFLICT (store_id, customer_id) DO NOTHING)
+       l AS (INSERT INTO customer_stores AS s (store_id, customer_id, via, linked_at) SELECT $2, id, $3, $4 FROM c
+             ON CONFLICT (store_id, customer_id) DO UPDATE SET via = excluded.via
+             WHERE s.via = 'lookup' AND excluded.via IN ('sign-up', 'order'))
        SELECT EXISTS (SELECT 1 FROM c) AS linked`,
       [customerId, storeId, via, now],
     );
@@ -182,6 +187,18 @@ export class CustomerRepository {
   }
 
   /**
+   * Whether `storeId` may read and edit the customer's profile: linked by a sign-up, an order or a cart change there,
+   * not by a kiosk look-up alone (that link is for the customer's cart).
+   */
+  async profileVisibleTo(customerId: string, storeId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      "SELECT 1 FROM customer_stores WHERE store_id = $1 AND customer_id = $2 AND via <> 'lookup'",
+      [storeId, customerId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
    * Up to two customers matching what a customer showed or typed at a kiosk: the whole card number, the email, or a
    * phone number compared by its digits' end (`phoneDigits`, at least nine of them: the shorter of the typed and the
    * stored number ends the other). Two answers mean the number is not enough to tell who it is.
@@ -202,21 +219,24 @@ export class CustomerRepository {
   }
 
   /** Seconds the store must wait before its next look-up (0: none). */
-  async lookupMissWait(storeId: string, now: number): Promise<number> {
+  /** Seconds the store must wait before its next look-up on this budget (0: none). */
+  async lookupMissWait(storeId: string, now: number, budget: LookupBudget = 'contact'): Promise<number> {
+    const column = MISS_COLUMN[budget];
     const { rows } = await this.db.query<{ misses: (number | string)[] }>(
-      'SELECT misses FROM customer_lookup_misses WHERE store_id = $1',
+      `SELECT ${column} AS misses FROM customer_lookup_misses WHERE store_id = $1`,
       [storeId],
     );
-    return refusalWaitSeconds((rows[0]?.misses ?? []).map(Number), now, STORE_LOOKUP_MISSES);
+    return refusalWaitSeconds((rows[0]?.misses ?? []).map(Number), now, LOOKUP_BUDGETS[budget]);
   }
 
   /** Records a look-up that found nobody; false (nothing recorded) when the store's cap was already full. */
-  async recordLookupMiss(storeId: string, now: number): Promise<boolean> {
-    const { rows } = await this.db.query<{ kept: boolean }>(RECORD_MISS, [
+  async recordLookupMiss(storeId: string, now: number, budget: LookupBudget = 'contact'): Promise<boolean> {
+    const policy = LOOKUP_BUDGETS[budget];
+    const { rows } = await this.db.query<{ kept: boolean }>(recordMiss(MISS_COLUMN[budget]), [
       storeId,
       now,
-      now - STORE_LOOKUP_MISSES.windowMs,
-      STORE_LOOKUP_MISSES.max,
+      now - policy.windowMs,
+      policy.max,
     ]);
     return rows[0]!.kept;
   }

@@ -12,8 +12,15 @@ import {
 import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
 import { EMAIL_TAKEN_AT_STORE, emailTaken, tooManyEmailRefusals } from './email-refusals.js';
 import { EmailTakenError, type CustomerRepository } from './repository.js';
-import { isLoyaltyCard, MIN_PHONE_DIGITS, NO_SUCH_CUSTOMER, phoneDigits, tooManyLookupMisses } from './loyalty-card.js';
-import type { CustomerLookup } from './types.js';
+import {
+  isLoyaltyCard,
+  maskedCard,
+  MIN_PHONE_DIGITS,
+  NO_SUCH_CUSTOMER,
+  phoneDigits,
+  tooManyLookupMisses,
+} from './loyalty-card.js';
+import type { CustomerLookup, CustomerProfile } from './types.js';
 import { CustomerSearch } from './customer-search.js';
 
 const email = z.string().trim().toLowerCase().email().max(200);
@@ -76,8 +83,11 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     const p = principalOf(req);
     if (isHeadOffice(p)) return;
     const store = storeOf(p);
-    if (!store || !(await repo().isLinked(id, store))) throw new NotFoundError('customer', id);
+    if (!store || !(await repo().profileVisibleTo(id, store))) throw new NotFoundError('customer', id);
   };
+  /** A profile as the caller may see it: a store never gets the loyalty card number, only its last four digits. */
+  const shown = (req: Request, c: CustomerProfile) =>
+    isHeadOffice(principalOf(req)) || !c.loyaltyCard ? c : { ...c, loyaltyCard: maskedCard(c.loyaltyCard) };
   /** Runs a write that may set `email`, answering a taken email as the caller may be told (see above). */
   const withEmail = async <T>(req: Request, email: string | null | undefined, write: () => Promise<T>): Promise<T> => {
     const p = principalOf(req);
@@ -101,31 +111,35 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     const p = principalOf(req);
     const body = parseOrThrow(createBody, req.body, 'customer');
     // A sign-up at a lane: the store that signs the customer up may see them from now on.
-    res.status(201).json(await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p))));
+    res.status(201).json(shown(req, await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p)))));
   });
   /**
    * A customer opening their cart at a store's kiosk or lane: their loyalty card, phone number or email -> their id
-   * (for the cart) and first name (for the greeting), nothing else. Found, the store is linked to the customer (it
-   * works on their cart from now on: the cart syncs to it). Only stores ask; head office searches instead. Each
-   * look-up that finds nobody (or a phone number two customers share) is counted per store, and past
-   * STORE_LOOKUP_MISSES an hour every look-up from that store is refused (429), so trying numbers to learn who is a
-   * customer yields 30 answers an hour.
+   * (for the cart) and first name (for the greeting), nothing else. Found, the store is linked to the customer's cart
+   * (it works on it from now on: the cart syncs to it), not their profile. Only a store's own token asks (the node, for
+   * its kiosks; the node also budgets each kiosk screen); staff and head office are refused. Each look-up that finds
+   * nobody (or a phone number two customers share) is counted per store, cards apart from phone numbers and e-mails:
+   * past STORE_LOOKUP_MISSES (or STORE_CARD_LOOKUP_MISSES) an hour, that kind of look-up from the store is refused (429).
    */
   r.post('/customers/lookup', async (req, res) => {
-    const store = storeOf(principalOf(req));
-    if (!store) throw new ForbiddenError('a customer look-up is for a store’s kiosk or lane');
+    const p = principalOf(req);
+    if (p.kind !== 'store')
+      throw new ForbiddenError('a customer look-up is for a store node (its kiosk), by its token');
+    const store = p.storeId;
     const by = lookupOf(parseOrThrow(lookupBody, req.body, 'customer look-up'));
-    const wait = await repo().lookupMissWait(store, now());
+    const budget = 'card' in by ? 'card' : 'contact';
+    const wait = await repo().lookupMissWait(store, now(), budget);
     if (wait) throw tooManyLookupMisses(wait);
     const found = await repo().lookup(by);
     if (found.length !== 1) {
       // Recorded under the row's lock: of a concurrent burst, only the cap's worth are answered.
-      if (!(await repo().recordLookupMiss(store, now())))
-        throw tooManyLookupMisses(Math.max(1, await repo().lookupMissWait(store, now())));
+      if (!(await repo().recordLookupMiss(store, now(), budget)))
+        throw tooManyLookupMisses(Math.max(1, await repo().lookupMissWait(store, now(), budget)));
       throw new AppError('not-found', NO_SUCH_CUSTOMER);
     }
     const { id, name } = found[0]!;
-    await repo().link(id, store, 'cart', now());
+    // For the cart only: the profile stays hidden from a store that only looked the customer up.
+    await repo().link(id, store, 'lookup', now());
     res.json({ customerId: id, firstName: name.trim().split(/\s+/)[0] ?? name });
   });
   r.get('/customers', requireRole('ADMIN'), async (req, res) => {
@@ -158,7 +172,7 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     await assertVisible(req, id);
     const c = await repo().get(id);
     if (!c) throw new NotFoundError('customer', id);
-    res.json(c);
+    res.json(shown(req, c));
   });
   r.patch('/customers/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'customer id');
@@ -166,7 +180,7 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
     const body = parseOrThrow(patchBody, req.body, 'customer');
     const c = await withEmail(req, body.email, () => repo().update(id, body, now()));
     if (!c) throw new NotFoundError('customer', id);
-    res.json(c);
+    res.json(shown(req, c));
   });
   return r;
 }

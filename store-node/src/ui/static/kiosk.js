@@ -6,8 +6,11 @@ import { api, h, money, say, statusBar } from '/store.js';
 statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-/** Seconds untouched before the screen starts over (`?idleSeconds=` for a shop that wants another figure). */
-const IDLE_MS = Math.min(600, Math.max(2, Number(params.get('idleSeconds')) || 90)) * 1000;
+/**
+ * Seconds untouched before the screen starts over (`?idleSeconds=` for a shop that wants another figure), at most 180:
+ * the node ends a cart session untouched that long (KIOSK_CART_IDLE_MS), so a longer figure would show a dead cart.
+ */
+const IDLE_MS = Math.min(180, Math.max(2, Number(params.get('idleSeconds')) || 90)) * 1000;
 
 let customer = null; // { firstName } once a cart is open
 let pending = null; // a product chosen before the cart was open: added once it is
