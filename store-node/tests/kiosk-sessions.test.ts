@@ -62,7 +62,9 @@ describe('the kiosk’s cart sessions', () => {
     await expect(s.view(token, 'device:another-kiosk')).rejects.toThrow(NO_CART_OPEN);
     await expect(s.view(undefined, 'kiosk')).rejects.toThrow(NO_CART_OPEN);
     expect((await s.view(token, 'kiosk')).firstName).toBe('Ana');
-    s.close(token);
+    s.close(token, 'device:another-kiosk'); // another screen's cookie ends nothing
+    expect((await s.view(token, 'kiosk')).firstName).toBe('Ana');
+    s.close(token, 'kiosk');
     await expect(s.view(token, 'kiosk')).rejects.toThrow(NO_CART_OPEN);
   });
 

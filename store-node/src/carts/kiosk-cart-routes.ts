@@ -38,7 +38,7 @@ export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
       req.body,
       'card, phone number or e-mail',
     );
-    sessions.close(tokenOf(req)); // the previous customer's, if the screen had one
+    sessions.close(tokenOf(req), screenOf(res)); // the previous customer's, if the screen had one
     const { token, view } = await sessions.open(who, screenOf(res));
     res.cookie(KIOSK_CART_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: COOKIE_PATH });
     res.json(view);
@@ -54,7 +54,7 @@ export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
     res.json({ firstName: null });
   });
   r.delete('/kiosk/cart', (req, res) => {
-    sessions.close(tokenOf(req));
+    sessions.close(tokenOf(req), screenOf(res));
     res.clearCookie(KIOSK_CART_COOKIE, { path: COOKIE_PATH });
     res.json({ firstName: null });
   });

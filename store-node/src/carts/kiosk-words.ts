@@ -1,4 +1,4 @@
-import { AppError, ConflictError, type FulfilmentType } from '@storefleet/shared';
+import { AppError, ConflictError, RateLimitedError, type FulfilmentType } from '@storefleet/shared';
 
 /** What a customer at the kiosk reads when a cart needs the hub and it does not answer. */
 export const CART_OFFLINE =
@@ -15,6 +15,19 @@ export function lookupRefusal(status: number, detail: string): AppError {
   if (status === 429) return new AppError('rate-limited', `${capitalise(detail)}.`, {});
   if (status === 400) return new AppError('validation', `${capitalise(detail)}.`);
   return new AppError('unavailable', CART_OFFLINE);
+}
+
+/** Every session slot holds a customer who touched their cart within the idle time: none is ended for a newcomer. */
+export const TOO_MANY_CARTS = 'Too many carts are open at this store right now. Please try again in a minute.';
+
+/** This screen's own look-ups are spent (`LookupBudget`), in a customer's words; 429 with Retry-After. */
+export function screenLookupsWait(seconds: number, spent: boolean): AppError {
+  return new RateLimitedError(
+    spent
+      ? 'This screen has had too many tries this hour. Please ask a member of staff to open your cart.'
+      : `Too many tries. Please wait ${seconds} seconds and try again, or ask a member of staff.`,
+    seconds,
+  );
 }
 
 /**
