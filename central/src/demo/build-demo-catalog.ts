@@ -1,154 +1,20 @@
 /**
  * Builds `demo-catalog.csv` (2,000 products) from the Datakick list in ../shared/data/catalog (CC0). Run once by a
  * developer (`npx tsx central/src/demo/build-demo-catalog.ts`); the output is committed so the demo needs nothing
- * outside the repo. Categories come from keywords in brand and name (first rule that matches; books by their ISBN
- * prefix 978/979); tax class follows the category; prices are deterministic from the GTIN within the matching rule's range.
+ * outside the repo. Categories come from keywords in brand and name (demo-catalog-rules.ts: first rule that matches;
+ * books by their ISBN prefix 978/979); tax class follows the category; prices are deterministic from the GTIN within
+ * the matching rule's range. A product whose name is unusable (only digits, a placeholder) is left out; skus number the
+ * list before that, so a product keeps its sku when a rule or the filter changes (the extras take SF-02001 on).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isValidGtin } from '@storefleet/shared';
 import { parseCsv, toCsvLine } from './csv.js';
+import { categorise, taxClassOf, usableName } from './demo-catalog-rules.js';
 
 const SOURCE = new URL('../../../../shared/data/catalog/datakick-items.csv', import.meta.url);
 const TARGET = new URL('./demo-catalog.csv', import.meta.url);
 const COUNT = 2000;
-
-/**
- * First match wins, so the specific comes before the general ("olive oil" is oil, not an olive; "peanut butter" is a
- * spread, not butter; "ice cream" is frozen). Ranges are shelf prices in cents for what that kind of product costs in
- * a US grocery or drugstore (a box of tea $2–5.50, a kettle $25–60): a range per rule, not per category, so tea and
- * coffee in Beverages do not share one. Names in German, Italian and Swedish (the list has European products) count.
- */
-type Rule = [category: string, pattern: RegExp, priceRange: [number, number]];
-/**
- * Whole words (a plural `s`/`es` allowed), or word starts for those ending in `*`. Letters are Unicode, so "müsli"
- * and "öl" match too and "Lipton" is not "lip".
- */
-const w = (words: string) =>
-  new RegExp(
-    `(?<![\\p{L}\\p{N}])(?:${words
-      .split('|')
-      .map((x) => (x.endsWith('*') ? x.slice(0, -1) : `${x}(?:e?s)?(?![\\p{L}\\p{N}])`))
-      .join('|')})`,
-    'iu',
-  );
-const RULES: Rule[] = [
-  [
-    'Home & Kitchen',
-    w('electric kettle|tea kettle|toaster oven|hand blender|countertop blender|coffee maker|saucepan|frying pan'),
-    [2499, 5999],
-  ],
-  ['General Merchandise', w('usb|adapter|radio|headphone|charger|cable|hdmi|flashlight'), [999, 3999]],
-  ['Baby', w('diaper|windel|pampers|huggies'), [999, 3499]],
-  ['Baby', w('baby food|baby formula|infant|toddler|gerber|baby wash|baby lotion|baby shampoo'), [199, 1299]],
-  ['Pet', w('dog food|cat food|cat litter|kitten|puppy|purina|iams|pedigree|whiskas|friskies|meow mix'), [149, 1999]],
-  ['Health & Beauty', w('razor|sensor 3|mach3|disposable razor'), [899, 2499]],
-  [
-    'Health & Beauty',
-    w(
-      'vitamin|d3|caplet|tablet|capsule|softgel|supplement|ibuprofen|acetaminophen|aspirin|allergy|antacid|multivitamin',
-    ),
-    [499, 1999],
-  ],
-  [
-    'Health & Beauty',
-    w(
-      'shampoo|conditioner|moisturizer|hand cream|body wash|anti-transpirant|lotion|soap|seife|toothpaste|zahnpasta|deodorant|cosmetic|lip balm|lipstick|chap stick|chapstick|sunscreen|gauze|gauze pad|bandage|cotton swab|petroleum jelly|vaseline',
-    ),
-    [199, 999],
-  ],
-  ['Household', w('detergent|laundry|waschmittel|fabric softener'), [699, 1699]],
-  ['Household', w('battery|batteries|light bulb'), [499, 1499]],
-  ['Household', w('insect|insect killer|bug spray|raid|hot shot'), [499, 999]],
-  [
-    'Household',
-    w(
-      'paper towel|tissue|trash bag|cleaner|magic eraser|bleach|aluminum foil|foil|sponge|dish soap|dishwasher|napkin|toilet paper|plastic wrap|disinfecting wipe',
-    ),
-    [199, 899],
-  ],
-  ['Baby', w('wipe'), [299, 999]],
-  ['Pantry', w('olive oil|oil|öl|olio|vinegar|essig|aceto'), [399, 1299]],
-  ['Pantry', w('peanut butter|nutella|spread|honey|honig|jam|jelly|marmalade|konfitüre|preserves'), [249, 699]],
-  ['Frozen', w('ice cream|eiscreme|eis|gelato|sorbet|frozen|waffle|eggo|pizza|schokoladeneis'), [249, 799]],
-  ['Beverages', w('tea|tee|chai|rooibos|chamomile'), [199, 549]],
-  ['Beverages', w('nescaf*|instant coffee'), [399, 999]],
-  ['Beverages', w('coffee|kaffee|espresso|caff*'), [499, 1299]],
-  ['Beverages', w('beer|bier|lager|ipa'), [899, 1699]],
-  ['Beverages', w('wine|wein|vino'), [799, 1999]],
-  ['Beverages', w('water|wasser|mineralwasser|acqua|aqua|vatten|seltzer'), [79, 299]],
-  [
-    'Beverages',
-    w(
-      'soda|cola|fanta|sprite|lemonade|limonade|tonic|ginger ale|root beer|energy drink|red bull|pepsi|gatorade|powerade',
-    ),
-    [99, 349],
-  ],
-  ['Beverages', w('juice|saft|nectar|smoothie|kombucha|drink|splash|müllermilch'), [199, 549]],
-  ['Dairy', w('cream cheese|cheese|käse|formaggio|mozzarella|cheddar|parmesan|gouda|brie'), [249, 799]],
-  ['Dairy', w('yogurt|yoghurt|joghurt|skyr|quark|kefir'), [99, 599]],
-  ['Dairy', w('butter|margarine'), [299, 599]],
-  ['Dairy', w('egg|eier'), [249, 599]],
-  ['Dairy', w('milk|milch|mjölk|bio-milch|cream|creamer|sahne|half and half'), [129, 449]],
-  ['Snacks', w('chocolate|schoko*|cioccolat*|raisinets|m&m|kitkat|snickers|twix|almond joy'), [99, 499]],
-  ['Snacks', w('chip|crisps|pringles|popcorn|pretzel|cracker'), [199, 549]],
-  ['Snacks', w('cookie|biscuit|keks|fudge|brownie|wafer|oreo|fudge round'), [199, 549]],
-  ['Snacks', w('candy|candies|gum|gummi*|liquiriz*|licorice|lakritz|mint|marshmallow|dextro*|lollipop'), [99, 399]],
-  [
-    'Snacks',
-    w('almond|cashew|peanut|pistachio|macadamia|walnut|pecan|trail mix|nut|jerky|seed|pumpkin seed|sunflower seed'),
-    [299, 899],
-  ],
-  ['Snacks', w('bar|snack|granola bar'), [99, 499]],
-  ['Bakery', w('bread|brot|bagel|muffin|tortilla|bun|roll|cake|pie|croissant'), [199, 549]],
-  ['Meat & Deli', w('tuna|sardine|salmon|anchov*|mackerel'), [149, 599]],
-  ['Meat & Deli', w('chicken|beef|turkey|bologna|ham|pork|sausage|wurst|bacon|salami|shrimp|meatball'), [299, 1299]],
-  ['Produce', w('raisin|dried|prune|date|apricot|dried fruit'), [249, 599]],
-  [
-    'Produce',
-    w(
-      'fruit|berr*|strawberr*|apple|banana|orange|tomato|potato|pea|petit pois|corn|onion|garlic|vegetable|carrot|spinach|olive|avocado|mango|peach|cherr*|grape|lemon|lime|mushroom|bean|lentil|chickpea|arugula|lettuce|salad|kale|broccoli',
-    ),
-    [99, 449],
-  ],
-  ['Stationery', w('fineliner|pen|pencil|marker|highlighter|crayon|stift'), [99, 999]],
-  ['Stationery', w('ruled|notebook|paper|envelope|tape|glue|binder|sticky note|flickzeug'), [149, 799]],
-  [
-    'Pantry',
-    w('cereal|haferflocken|müsli|muesli|granola|oat|oatmeal|porridge|corn flakes|cheerios|crunchy-müsli'),
-    [299, 599],
-  ],
-  [
-    'Pantry',
-    w('quinoa|couscous|rice|reis|riso|pasta|penne|spaghetti|fusilli|noodle|macaroni|nudeln|lasagna|rigate'),
-    [129, 449],
-  ],
-  [
-    'Pantry',
-    w(
-      'oregano|basil|cinnamon|vanilla|pepper|paprika|cumin|spice|seasoning|marinade|herb|thyme|salt|bouillon|broth|stock|roasters|leaves',
-    ),
-    [149, 699],
-  ],
-  [
-    'Pantry',
-    w(
-      'sauce|ketchup|catsup|mustard|mayo|mayonnaise|dressing|salsa|pesto|bruschetta|syrup|creme|gelatin|dessert|pudding|mix|powder|frosting|catalina',
-    ),
-    [149, 599],
-  ],
-  ['Pantry', w('soup|spaghettios|chef boyardee|chili|canned|instant|ravioli|mac|skillets'), [99, 399]],
-  ['Pantry', w('flour|mehl|sugar|suger|zucker|baking|yeast|cocoa'), [149, 499]],
-];
-const FALLBACK: [number, number] = [149, 899]; // the list is mostly groceries: an unknown item prices like one
-const FOOD = new Set(['Beverages', 'Dairy', 'Frozen', 'Snacks', 'Bakery', 'Pantry', 'Produce', 'Meat & Deli']);
-
-function categorise(gtin: string, brand: string, name: string): { category: string; range: [number, number] } {
-  if (/^0?97[89]/.test(gtin)) return { category: 'Books', range: [799, 2999] };
-  const text = `${brand} ${name}`;
-  for (const [category, pattern, range] of RULES) if (pattern.test(text)) return { category, range };
-  return { category: 'General Merchandise', range: FALLBACK };
-}
 
 function price(gtin: string, [lo, hi]: [number, number]): number {
   const h = createHash('sha256').update(gtin).digest().readUInt32BE(0);
@@ -171,16 +37,25 @@ const picked = rows
     (p) => isValidGtin(p.gtin) && p.name.length > 1 && !/^test$/i.test(p.name) && !seen.has(p.gtin) && seen.add(p.gtin),
   )
   .sort((a, b) => a.gtin.localeCompare(b.gtin))
+  .map((p, i) => ({ ...p, sku: `SF-${String(i + 1).padStart(5, '0')}` }))
+  .filter((p) => usableName(p.name))
   .slice(0, COUNT);
 
 const lines = [toCsvLine(['sku', 'gtin', 'name', 'brand', 'size', 'category', 'price_minor', 'tax_class'])];
-picked.forEach((p, i) => {
+for (const p of picked) {
   const { category, range } = categorise(p.gtin, p.brand, p.name);
-  const taxClass = category === 'Books' ? 'ZERO' : FOOD.has(category) ? 'REDUCED' : 'STANDARD';
-  const sku = `SF-${String(i + 1).padStart(5, '0')}`;
   lines.push(
-    toCsvLine([sku, p.gtin, p.name, p.brand || null, p.size || null, category, price(p.gtin, range), taxClass]),
+    toCsvLine([
+      p.sku,
+      p.gtin,
+      p.name,
+      p.brand || null,
+      p.size || null,
+      category,
+      price(p.gtin, range),
+      taxClassOf(category),
+    ]),
   );
-});
+}
 writeFileSync(TARGET, `${lines.join('\n')}\n`);
 console.log(`wrote ${picked.length} products to ${TARGET.pathname}`);
