@@ -4,6 +4,7 @@ import type { StoreSyncOptions } from './sync/store-sync.js';
 import type { PaymentTerminal } from './pos/payment-terminal.js';
 import { laneNumber, returnWindowDays } from './pos/store-profile.js';
 import type { DeviceConfig, RfidCountingConfig } from './devices/config.js';
+import { LABEL_TEXT } from './devices/device-labels.js';
 import type { ExecutorConfig } from './tasks/store-executor.js';
 
 export interface StoreNodeConfig {
@@ -170,6 +171,10 @@ function parseDevices(json: string): DeviceConfig[] {
   for (const d of list as DeviceConfig[]) {
     if (!d?.name || !d.path || !['rfid', 'scanner', 'scale', 'printer'].includes(d.kind))
       throw new Error(`STORE_DEVICES: bad entry ${JSON.stringify(d)}`);
+    if (d.label !== undefined && (typeof d.label !== 'string' || !LABEL_TEXT.test(d.label)))
+      throw new Error(
+        `STORE_DEVICES: the label of ${JSON.stringify(d.name)} must be text without control or invisible formatting characters (U+202E, zero-width): ${JSON.stringify(d.label)}`,
+      );
   }
   return list as DeviceConfig[];
 }

@@ -8,6 +8,12 @@ const KIND_NAMES: Record<DeviceKind, string> = {
   printer: 'Receipt printer',
 };
 
+/**
+ * What a device label may hold: no control characters (`\p{Cc}`) and no invisible formatting ones (`\p{Cf}`: U+202E
+ * that reverses the text after it, zero-width spaces and joiners), which would make one label read as another.
+ */
+export const LABEL_TEXT = /^[^\p{Cc}\p{Cf}]*$/u;
+
 /** What a page calls a device of this kind: `RFID reader`, `Barcode scanner`. */
 export const kindName = (kind: DeviceKind): string => KIND_NAMES[kind];
 
@@ -21,7 +27,7 @@ export function defaultLabels(configs: readonly DeviceConfig[]): Map<string, str
   for (const c of configs) {
     const n = (seen.get(c.kind) ?? 0) + 1;
     seen.set(c.kind, n);
-    const configured = typeof c.label === 'string' ? c.label.trim().slice(0, 60) : '';
+    const configured = typeof c.label === 'string' && LABEL_TEXT.test(c.label) ? c.label.trim().slice(0, 60) : '';
     out.set(c.name, configured || `${KIND_NAMES[c.kind]} ${n}`);
   }
   return out;

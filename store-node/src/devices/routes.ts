@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFoundError, parseOrThrow } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { DeviceManager } from './device-manager.js';
-import { defaultLabels, type DeviceLabels, kindName } from './device-labels.js';
+import { defaultLabels, type DeviceLabels, kindName, LABEL_TEXT } from './device-labels.js';
 
 const deviceName = z.object({ name: z.string().min(1).max(100) });
 const newLabel = z.strictObject({
@@ -12,7 +12,7 @@ const newLabel = z.strictObject({
     .trim()
     .min(1)
     .max(60)
-    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+    .regex(LABEL_TEXT, 'must not contain control or invisible formatting characters (such as U+202E or zero-width)'),
 });
 
 /** One sku in the RFID drift list: what the handheld shows, drifting skus first. */
@@ -29,7 +29,7 @@ export interface DriftRow {
 
 /**
  * Device status for the handheld and console pages (each device with the label staff gave it, or its default), the
- * RFID drift report with product names, recent scans and the scale; renaming a device.
+ * RFID drift report with product names and the stock corrections of the last 24 hours, recent scans and the scale; renaming a device.
  */
 export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: SqliteDb): Router {
   const r = Router();
@@ -55,7 +55,11 @@ export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: S
   });
   r.get('/devices/rfid/report', (_req, res) => {
     const report = devices.rfid.lastReport();
-    res.json({ report, cycleMs: devices.rfid.cycleMs, items: report ? driftRows(report, nameOf) : [] });
+    // The drift a count already settled is gone from the list: its correction stays in view for a day.
+    const corrections = devices.rfid
+      .recentCorrections()
+      .map((c) => ({ ...c, name: (nameOf.get(c.sku) as string | undefined) ?? null }));
+    res.json({ report, cycleMs: devices.rfid.cycleMs, items: report ? driftRows(report, nameOf) : [], corrections });
   });
   r.get('/devices/scans', (req, res) => {
     const { since } = parseOrThrow(z.object({ since: z.coerce.number().int().min(0).default(0) }), req.query, 'query');
