@@ -2,7 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { createLogger, exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
 import { createStoreNode } from './store-node.js';
 import { storeNodeConfigFromEnv } from './config.js';
-import { EmulatedDevices } from './demo/emulated-devices.js';
+import { DEMO_CYCLES_TO_CONFIRM, EmulatedDevices } from './demo/emulated-devices.js';
 import { receiveOpeningStock } from './demo/opening-stock.js';
 
 /**
@@ -19,7 +19,8 @@ const emulated =
 const node = createStoreNode({
   ...config,
   devices: [...(config.devices ?? []), ...(emulated?.configs ?? [])],
-  rfid: { cycleMs: 20_000 },
+  // the emulated floor's drift stays on the handheld for a while before the count corrects it
+  rfid: { cycleMs: 20_000, ...(emulated ? { cyclesToConfirm: DEMO_CYCLES_TO_CONFIRM } : {}) },
 });
 exitOnFatalErrors(node.log);
 await node.start();

@@ -123,6 +123,27 @@ describe('devices at a store node (emulators over socat ptys)', () => {
     expect(node.pos.stock.onHand('CAP')).toBe(6); // the strays next door never counted
   });
 
+  it('the drift report lists the correction after the count settled it: counted, expected, when, by product name', async () => {
+    // The next cycle's list no longer shows the drift (the books agree with the shelf again)…
+    const { corrections } = await waitFor('a cycle after the correction', async () => {
+      const answer = await call('GET', '/api/devices/rfid/report');
+      const tee = answer.items.find((i: { sku: string }) => i.sku === 'TEE');
+      return tee && tee.expected === 7 && tee.drift === 0 ? answer : undefined;
+    });
+    // …and its correction stays in view: each RFID_RECONCILE movement with the count behind it, newest first.
+    expect(corrections.length).toBeGreaterThanOrEqual(1);
+    for (const c of corrections) {
+      expect(c).toMatchObject({ sku: 'TEE', name: 'T-shirt', counted: 7 });
+      expect(c.delta).toBeLessThan(0);
+      expect(c.expected).toBeGreaterThan(7);
+      expect(c.at).toBeGreaterThan(Date.now() - 86_400_000);
+    }
+    expect(corrections.reduce((n: number, c: { delta: number }) => n + c.delta, 0)).toBe(-3);
+    expect(corrections[0].expected).toBe(7 - corrections[0].delta); // the books before this correction
+    const times = corrections.map((c: { at: number }) => c.at);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
   it('a scan from the lane scanner shows up for the till, and the sale’s receipt comes out of the printer', async () => {
     scanner.scan(TEE.slice(1)); // the EAN-13 on the label
     const scans = await waitFor('the scan', async () =>

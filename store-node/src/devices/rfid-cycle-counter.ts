@@ -25,6 +25,20 @@ export function countSummary(report: DriftReport, at: number): StockCounted {
   });
 }
 
+/** A stock correction the RFID count made: what it counted against what the books said, and when. */
+export interface RfidCorrection {
+  readonly sku: string;
+  readonly expected: number;
+  readonly counted: number;
+  /** The RFID_RECONCILE movement: counted − expected as every cycle of the streak agreed (may be less than the gap). */
+  readonly delta: number;
+  readonly at: number;
+}
+
+/** How long the handheld lists corrections, and how long they are kept. */
+export const CORRECTIONS_SHOWN_MS = 86_400_000;
+const CORRECTIONS_KEPT_MS = 7 * 86_400_000;
+
 /**
  * The store's RFID cycle count: reads from every reader go into the current window (the loudest read per EPC is
  * enough); each cycle the window is reconciled on the local executor against local on-hand (only RFID-tracked
@@ -47,6 +61,8 @@ export class RfidCycleCounter {
   #last: (DriftReport & { at: number }) | null = null;
   readonly #zoneNames: Record<string, string> = {};
   readonly #track;
+  readonly #recordCorrection;
+  readonly #corrections;
   adjustmentsApplied = 0;
   incompleteWindows = 0;
 
@@ -64,6 +80,12 @@ export class RfidCycleCounter {
     this.minRssi = config.minRssi ?? DEFAULT_RECONCILER.minRssi;
     this.minSweeps = config.minSweeps ?? 3;
     this.#track = db.prepare('INSERT OR IGNORE INTO rfid_tracked_skus (sku, first_read_at) VALUES (?, ?)');
+    this.#recordCorrection = db.prepare(
+      'INSERT INTO rfid_corrections (sku, expected, counted, delta, at) VALUES (@sku, @expected, @counted, @delta, @at)',
+    );
+    this.#corrections = db.prepare(
+      'SELECT sku, expected, counted, delta, at FROM rfid_corrections WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?',
+    );
     const saved = db.prepare('SELECT report, at FROM rfid_reports ORDER BY id DESC LIMIT 1').get() as
       | { report: string; at: number }
       | undefined;
@@ -100,6 +122,11 @@ export class RfidCycleCounter {
     return this.#last;
   }
 
+  /** The corrections of the last 24 hours, newest first (at most `limit`): what the drift list no longer shows. */
+  recentCorrections(limit = 50): RfidCorrection[] {
+    return this.#corrections.all(this.now() - CORRECTIONS_SHOWN_MS, limit) as RfidCorrection[];
+  }
+
   /** Reconciles the window read since the last cycle; an empty window (no reader running) is not a count of zero. */
   async runCycle(): Promise<DriftReport | null> {
     if (this.#running || !this.#window.size) return null; // a slow cycle: this window joins the next
@@ -128,8 +155,22 @@ export class RfidCycleCounter {
       const at = this.now();
       this.sync.write((emit) => {
         for (const z of Object.values(report.zones)) for (const sku of Object.keys(z)) this.#track.run(sku, at);
-        if (report.adjustments.length)
+        if (report.adjustments.length) {
           this.stock.moveAll(emit, report.adjustments, 'RFID_RECONCILE', at, `rfid-cycle-${report.cycle}`);
+          const counts = new Map(report.skus.map((s) => [s.sku, s]));
+          for (const a of report.adjustments) {
+            const c = counts.get(a.sku);
+            const counted = c?.counted ?? 0;
+            this.#recordCorrection.run({
+              sku: a.sku,
+              expected: c?.expected ?? counted - a.delta,
+              counted,
+              delta: a.delta,
+              at,
+            });
+          }
+          this.db.prepare('DELETE FROM rfid_corrections WHERE at < ?').run(at - CORRECTIONS_KEPT_MS);
+        }
         // The hub's inventory accuracy: every complete count of some sku, a matching one too (it moves nothing).
         if (report.complete && report.skus.length) emit('stock.counted', countSummary(report, at));
         this.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(report), at);

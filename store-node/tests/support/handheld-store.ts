@@ -64,8 +64,15 @@ export async function startHandheldStore({ rfidReport = true } = {}): Promise<Ha
   const dbPath = join(dir, 'store.sqlite');
   const seed = createStoreNode({ dbPath, port: 0, logLevel: 'silent' });
   upsertCatalog(seed.db, HANDHELD_PRODUCTS);
-  if (rfidReport)
+  if (rfidReport) {
     seed.db.prepare('INSERT INTO rfid_reports (report, at) VALUES (?, ?)').run(JSON.stringify(RFID_REPORT), Date.now());
+    // What earlier counts corrected: the mugs two hours ago (listed), the tees yesterday morning (too old to list).
+    const corrected = seed.db.prepare(
+      'INSERT INTO rfid_corrections (sku, expected, counted, delta, at) VALUES (?, ?, ?, ?, ?)',
+    );
+    corrected.run('MUG-RED', 12, 10, -2, Date.now() - 2 * 3_600_000);
+    corrected.run('TEE-WHITE', 7, 8, 1, Date.now() - 30 * 3_600_000);
+  }
   await seed.stop();
   const scanner = await PtyPair.create(join(dir, 'scanner-dev'), join(dir, 'scanner-host'));
   const node = createStoreNode({

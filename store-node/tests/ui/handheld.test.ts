@@ -179,6 +179,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld in Chromium at 3
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-pressed'), WAIT).toBe('false');
     expect((await rows()).map((r) => r[0])).toEqual(['Green tea, 20 bags', 'Blue cap', 'Red enamel mug', 'White tee']);
+    // The drift the count already settled is gone from the table; what it corrected in the last 24 hours stays listed.
+    const corrected = page.getByRole('region', { name: 'Stock corrected by the count (last 24 hours)' });
+    expect(
+      (await corrected.getByRole('listitem').allTextContents()).map((t) => t.replace(/\d\d:\d\d( [AP]M)?/, 'HH:MM')),
+    ).toEqual(['Red enamel mug — counted 10, expected 12: stock corrected -2 at HH:MM']);
+    await screenshot(page, 'handheld-rfid-corrections-390');
     await expectAccessible(page, 'RFID, every sku');
     expect(errors).toEqual([]);
     await page.close();

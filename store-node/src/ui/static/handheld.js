@@ -208,11 +208,11 @@ async function refreshRfid() {
 }
 
 function renderRfid() {
-  const { report, items } = rfidData;
+  const { report, items, corrections = [] } = rfidData;
   const drifting = items.filter((i) => i.drift !== 0);
   const only = driftsOnly ?? drifting.length > 0;
   const shown = only ? drifting : items;
-  const key = JSON.stringify([report?.cycle, report?.at, only, items]);
+  const key = JSON.stringify([report?.cycle, report?.at, only, items, corrections]);
   if (key === lastRfid) return;
   lastRfid = key;
   const toggle = $('drifts-only');
@@ -221,7 +221,7 @@ function renderRfid() {
   toggle.textContent = only ? `Drifts only (${drifting.length} of ${items.length})` : 'Drifts only';
   if (!report) {
     $('rfid-summary').replaceChildren(h('p', { class: 'muted' }, 'No RFID cycle has run yet.'));
-    $('rfid-table').replaceChildren();
+    $('rfid-table').replaceChildren(correctionList(corrections));
     return;
   }
   $('rfid-summary').replaceChildren(
@@ -288,6 +288,29 @@ function renderRfid() {
           ),
         )
       : h('p', { class: 'ok' }, 'No drift: every RFID-counted sku matches what the store holds.'),
+    correctionList(corrections),
+  );
+}
+
+// A drift the count settled leaves the list above; what it corrected stays here for a day, newest first.
+function correctionList(corrections) {
+  if (!corrections.length) return '';
+  return h(
+    'section',
+    { 'aria-labelledby': 'rfid-corrections-title' },
+    h('h3', { id: 'rfid-corrections-title' }, 'Stock corrected by the count (last 24 hours)'),
+    h(
+      'ul',
+      { class: 'corrections' },
+      corrections.map((c) =>
+        h(
+          'li',
+          {},
+          h('strong', {}, c.name ?? c.sku),
+          ` — counted ${c.counted}, expected ${c.expected}: stock corrected ${signed(c.delta)} at ${time(c.at)}`,
+        ),
+      ),
+    ),
   );
 }
 
