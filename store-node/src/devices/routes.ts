@@ -29,7 +29,8 @@ export interface DriftRow {
 
 /**
  * Device status for the handheld and console pages (each device with the label staff gave it, or its default), the
- * RFID drift report with product names and the stock corrections of the last 24 hours, recent scans and the scale; renaming a device.
+ * RFID drift report with product names and the stock corrections of the last 24 hours, recent scans and the scale;
+ * renaming a device.
  */
 export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: SqliteDb): Router {
   const r = Router();
