@@ -40,10 +40,13 @@ describe.each(dbTargets)('inventory accuracy from RFID counts on $name', (target
     const a = new StoreOutbox(t, storeA.id);
     const b = new StoreOutbox(t, storeB.id);
     const c = new StoreOutbox(t, storeC.id);
-    const repeated = counted(now - 2 * DAY, 12, 12, 340, 0);
-    await a.send(a.event('stock.counted', counted(now - 3 * DAY, 12, 12, 338, 0)), a.event('stock.counted', repeated));
-    // a restored store file sends the same count again under a later seq: it counts once
-    await a.send(a.event('stock.counted', repeated));
+    const first = a.event('stock.counted', counted(now - 3 * DAY, 12, 12, 338, 0));
+    const repeated = a.event('stock.counted', counted(now - 2 * DAY, 12, 12, 340, 0));
+    await a.send(first, repeated);
+    // the same batch sent again (no ack reached the store), and the same count again under a later seq (a restored
+    // store file: same HLC and payload): each counts once, though the day's row is summed, not keyed by count
+    await a.send(repeated);
+    await a.send({ ...a.event('stock.counted', repeated.payload), hlc: repeated.hlc });
     await b.send(
       b.event('stock.counted', counted(now - 9 * DAY, 10, 10, 200, 0)), // outside the 7 days
       b.event('stock.counted', counted(now - DAY, 10, 9, 198, 2)),
@@ -89,6 +92,38 @@ describe.each(dbTargets)('inventory accuracy from RFID counts on $name', (target
     const ten = await accuracy(`storeIds=${storeB.id}&days=10`);
     expect(ten.body.items[0]).toMatchObject({ counts: 3, skusCounted: 30, skusMatching: 27 });
   });
+
+  it('keeps one row per store and day however often the reader counts, with the same accuracy', async () => {
+    const store = await t.store('ACC-E', admin);
+    const e = new StoreOutbox(t, store.id);
+    // a day of 60-second count cycles (1,440) at one store, in batches as the sync client sends them, 1 in 10 drifting
+    const dayStart = Date.parse('2026-11-20T00:00:00Z');
+    const cycles = Array.from({ length: 1440 }, (_, i) =>
+      e.event('stock.counted', counted(dayStart + i * 60_000, 50, i % 10 === 0 ? 49 : 50, 1200, i % 10 === 0 ? 1 : 0)),
+    );
+    for (let i = 0; i < cycles.length; i += 200) await e.send(...cycles.slice(i, i + 200));
+    await e.send(e.event('stock.counted', counted(dayStart + DAY + 60_000, 50, 50, 1200, 0))); // the next day
+    const { rows } = await t.hub.db.query<{ day: string; counts: number }>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, counts FROM inventory_rfid_count_days WHERE store_id = $1 ORDER BY day`,
+      [store.id],
+    );
+    expect(rows).toEqual([
+      { day: '2026-11-20', counts: 1440 },
+      { day: '2026-11-21', counts: 1 },
+    ]);
+    const r = await accuracy(`storeIds=${store.id}&days=30`);
+    // 1,441 counts of 50 skus; 144 counts had one sku off: (72,050 − 144) ÷ 72,050
+    expect(r.body.items[0]).toEqual({
+      storeId: store.id,
+      counts: 1441,
+      skusCounted: 72_050,
+      skusMatching: 72_050 - 144,
+      unitsCounted: 1441 * 1200,
+      unitsOff: 144,
+      lastCountAt: dayStart + DAY + 60_000,
+      accuracy: (72_050 - 144) / 72_050,
+    });
+  }, 120_000);
 
   it('parks a summary that does not add up and applies its neighbours', async () => {
     const store = await t.store('ACC-D', admin);
