@@ -17,6 +17,39 @@ export const ago = (ms, now = Date.now()) => {
   return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
 
+/** A moment as the console shows it, in the viewer's zone: "Sat, Nov 28, 2026, 3:04 PM"; `—` for none. */
+export const when = (ms) =>
+  ms
+    ? new Date(ms).toLocaleString(undefined, {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+      })
+    : '—';
+
+/**
+ * A store's local day (`YYYY-MM-DD`) as people read it ("Mon, Jun 3, 2024"); the day is already the store's, so no
+ * zone shifts it. `opts` (Intl date options) for a shorter or longer form.
+ */
+export const dayLabel = (day, opts = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', ...opts });
+
+/**
+ * A duration as people say it, the one format of the console: "120 ms", "45 s", "3 min", "1 h 20 min"; `—` for no
+ * number (an answer from an older hub without the field).
+ */
+export function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+}
+
 /** A table with a caption and headers; `row(item)` returns the cells (strings or nodes). */
 export function table(caption, headers, items, row, onPick) {
   return h(

@@ -95,10 +95,18 @@ export class ReservationRepository {
     return rows.map(toReservation);
   }
 
-  async byStore(storeId: string, status: ReservationStatus | undefined, limit: number): Promise<Reservation[]> {
+  async byStore(
+    storeId: string,
+    status: ReservationStatus | undefined,
+    limit: number,
+    orderNumber?: string,
+  ): Promise<Reservation[]> {
+    // `orderNumber` is part of the number, any case (the route lets through letters, digits and hyphens only)
     const { rows } = await this.db.query<Row>(
-      `SELECT * FROM reservations WHERE store_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY created_at DESC LIMIT $3`,
-      [storeId, status ?? null, limit],
+      `SELECT * FROM reservations WHERE store_id = $1 AND ($2::text IS NULL OR status = $2)
+         AND ($4::text IS NULL OR strpos(upper(order_number), upper($4)) > 0)
+       ORDER BY created_at DESC LIMIT $3`,
+      [storeId, status ?? null, limit, orderNumber ?? null],
     );
     return rows.map(toReservation);
   }

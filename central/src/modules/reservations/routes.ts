@@ -26,6 +26,12 @@ const idParam = z.object({ id: uuidSchema });
 const storeQuery = z.object({
   status: z.enum(RESERVATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Part of an order number as people type it ("SF-10482", "10482"); letters, digits and hyphens only. */
+  order: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9-]{1,32}$/, 'part of an order number: letters, digits and hyphens')
+    .optional(),
 });
 
 /** A hold as any caller sees it: the hash a store checks typed codes against stays between the hub and the store. */
@@ -104,7 +110,7 @@ export function reservationRoutes(
     const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
     assertStoreAccess(req, storeId);
     const q = parseOrThrow(storeQuery, req.query, 'query');
-    res.json({ items: (await reservations.byStore(storeId, q.status, q.limit)).map(withoutHash) });
+    res.json({ items: (await reservations.byStore(storeId, q.status, q.limit, q.order)).map(withoutHash) });
   });
   return r;
 }

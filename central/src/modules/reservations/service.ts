@@ -137,8 +137,8 @@ export class ReservationService {
     });
   }
 
-  byStore(storeId: string, status: Reservation['status'] | undefined, limit: number) {
-    return new ReservationRepository(this.db).byStore(storeId, status, limit);
+  byStore(storeId: string, status: Reservation['status'] | undefined, limit: number, orderNumber?: string) {
+    return new ReservationRepository(this.db).byStore(storeId, status, limit, orderNumber);
   }
 
   /** `reservation.picked-up` events from a store's outbox, inside the sync apply transaction. */

@@ -24,7 +24,7 @@ export const hubModule: HubModule = {
     dir: new URL('./console/', import.meta.url),
     pages: [
       { path: 'sales-overview', title: 'Sales overview', script: 'overview.js', roles: ['ADMIN', 'STORE_MANAGER'] },
-      { path: 'sales', title: 'Sales', script: 'sales.js' },
+      { path: 'sales', title: 'Sales', script: 'sales.js', roles: ['ADMIN', 'STORE_MANAGER'] },
     ],
   },
   routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now), ctx.db),

@@ -1,7 +1,7 @@
 // Fleet: every store with its connection, last contact and sync lag, live; lag over time as a chart that shows
 // outages (a store offline, a stretch the hub took no samples) as they happened; each store against the targets
 // (sync lag under a minute, inventory accuracy over 99 %); parked events with their replay buttons.
-import { ago, h, table } from '/console/lib.js';
+import { ago, duration, h, table } from '/console/lib.js';
 import { parkedSection } from '/console/pages/parked.js';
 import { retentionSection } from '/console/pages/retention.js';
 
@@ -16,13 +16,12 @@ const clock = (ms) =>
     minute: '2-digit',
     ...(withSeconds ? { second: '2-digit' } : {}),
   });
-/** A duration as people say it: "45 s", "3 min", "1 h 20 min". */
-export function span(ms) {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.round(s / 60);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
-}
+/**
+ * A count as people read it, or `—` when the answer has no such number: during a rolling deploy a replica of an older
+ * version answers without the fields this page knows, and the page shows what it has instead of a TypeError.
+ */
+const num = (x) => (typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString() : '—');
+const orZero = (x) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
 const pct = (x) => `${(Math.floor(x * 1000) / 10).toLocaleString(undefined, { minimumFractionDigits: 1 })} %`;
 const met = (ok, label) =>
   h(
@@ -88,6 +87,7 @@ function lagChart(title, items, { one }) {
     svg.append(e);
     return e;
   };
+  items = (Array.isArray(items) ? items : []).filter((s) => typeof s?.at === 'number' && typeof s.lagMs === 'number');
   const offlineOf = one ? (s) => s.connected === false : (s) => s.stores > s.connected;
   const outages = stretches(items, offlineOf);
   const { runs, gaps } = runsOf(items);
@@ -139,7 +139,7 @@ function lagChart(title, items, { one }) {
   }
   const worst = Math.max(...items.map((s) => s.lagMs));
   const words = [
-    `worst lag ${span(worst)}`,
+    `worst lag ${duration(worst)}`,
     outages.length
       ? `${outages.length} ${outages.length === 1 ? 'stretch' : 'stretches'} with ${one ? 'the store' : 'a store'} offline`
       : `no store offline`,
@@ -149,7 +149,7 @@ function lagChart(title, items, { one }) {
   const events = [
     ...outages.map((o) => ({
       at: o.from,
-      text: `${one ? 'Offline' : 'Stores offline'} from ${clock(o.from)} ${o.open ? 'until now' : `to ${clock(o.to)}`} (${span(o.to - o.from)}${o.open ? ' so far' : ''})`,
+      text: `${one ? 'Offline' : 'Stores offline'} from ${clock(o.from)} ${o.open ? 'until now' : `to ${clock(o.to)}`} (${duration(o.to - o.from)}${o.open ? ' so far' : ''})`,
     })),
     ...gaps.map((g) => ({
       at: g.from,
@@ -195,27 +195,35 @@ function targetsSection({ api, navigate }) {
     draw(stores).catch((err) => body.replaceChildren(h('p', { role: 'alert', class: 'error' }, err.message)));
   const draw = async (stores) => {
     const shown = stores.slice(0, 200);
+    // Each answer on its own: a hub replica without one of these routes (an older version) blanks only its columns.
     const [lag, acc] = await Promise.all([
-      api('GET', '/api/sync/lag-targets?minutes=60'),
+      api('GET', '/api/sync/lag-targets?minutes=60').catch(() => ({})),
       shown.length
-        ? api('GET', `/api/inventory/accuracy?days=${ACCURACY_DAYS}&storeIds=${shown.map((s) => s.storeId).join(',')}`)
+        ? api(
+            'GET',
+            `/api/inventory/accuracy?days=${ACCURACY_DAYS}&storeIds=${shown.map((s) => s.storeId).join(',')}`,
+          ).catch(() => ({}))
         : { items: [] },
     ]);
-    const lagOf = new Map(lag.items.map((x) => [x.storeId, x]));
-    const accOf = new Map(acc.items.map((x) => [x.storeId, x]));
+    const lagOf = new Map((Array.isArray(lag.items) ? lag.items : []).map((x) => [x?.storeId, x]));
+    const accOf = new Map((Array.isArray(acc.items) ? acc.items : []).map((x) => [x?.storeId, x]));
+    const targetMs = typeof lag.targetMs === 'number' ? lag.targetMs : 60_000;
     const rows = shown.map((s) => {
-      const l = lagOf.get(s.storeId) ?? { worstMs: 0, p95Ms: 0, offlineSamples: 0 };
+      const l = lagOf.get(s.storeId) ?? {};
       const a = accOf.get(s.storeId);
-      const counted = a && a.accuracy !== null ? a : null;
+      const counted = a && typeof a.accuracy === 'number' ? a : null;
       return {
         s,
         l,
         a: counted,
-        lagOk: l.p95Ms < lag.targetMs,
+        lagOk: typeof l.p95Ms === 'number' && l.p95Ms < targetMs,
         accOk: counted ? counted.accuracy > ACCURACY_TARGET : false,
       };
     });
-    rows.sort((x, y) => Number(x.lagOk && x.accOk) - Number(y.lagOk && y.accOk) || x.s.code.localeCompare(y.s.code));
+    rows.sort(
+      (x, y) =>
+        Number(x.lagOk && x.accOk) - Number(y.lagOk && y.accOk) || String(x.s.code).localeCompare(String(y.s.code)),
+    );
     const lagMet = rows.filter((r) => r.lagOk).length;
     const accMet = rows.filter((r) => r.accOk).length;
     const uncounted = rows.filter((r) => !r.a).length;
@@ -223,7 +231,7 @@ function targetsSection({ api, navigate }) {
       h(
         'p',
         {},
-        `Sync lag under 1 min: ${lagMet} of ${rows.length} stores over the last hour (${lag.samples} samples). `,
+        `Sync lag under 1 min: ${lagMet} of ${rows.length} stores over the last hour${typeof lag.samples === 'number' ? ` (${num(lag.samples)} samples)` : ' (no lag figures from this hub)'}. `,
         `Inventory accuracy over 99 %: ${accMet} of ${rows.length} stores over the last ${ACCURACY_DAYS} days`,
         uncounted ? ` (${uncounted} with no RFID counts).` : '.',
       ),
@@ -235,21 +243,23 @@ function targetsSection({ api, navigate }) {
         rows,
         ({ s, l, a, lagOk, accOk }) => [
           `${s.code} — ${s.name}`,
-          span(l.p95Ms),
-          l.offlineSamples
-            ? `${span(l.worstMs)} (offline in ${l.offlineSamples} ${l.offlineSamples === 1 ? 'sample' : 'samples'})`
-            : span(l.worstMs),
-          met(lagOk, 'sync lag under 1 min'),
+          duration(l.p95Ms),
+          orZero(l.offlineSamples)
+            ? `${duration(l.worstMs)} (offline in ${l.offlineSamples} ${l.offlineSamples === 1 ? 'sample' : 'samples'})`
+            : duration(l.worstMs),
+          typeof l.p95Ms === 'number' ? met(lagOk, 'sync lag under 1 min') : '—',
           a
             ? h(
                 'span',
                 {
-                  title: `${a.counts} complete RFID ${a.counts === 1 ? 'count' : 'counts'}, the last one ${ago(a.lastCountAt)}; ${a.unitsOff.toLocaleString()} of ${a.unitsCounted.toLocaleString()} units off`,
+                  title: `${num(a.counts)} complete RFID ${a.counts === 1 ? 'count' : 'counts'}, the last one ${ago(a.lastCountAt)}; ${num(a.unitsOff)} of ${num(a.unitsCounted)} units off`,
                 },
                 pct(a.accuracy),
-                a.skusMatching === a.skusCounted
-                  ? ` (${a.skusCounted.toLocaleString()} skus counted, all matched)`
-                  : ` (${a.skusCounted.toLocaleString()} skus counted, ${a.skusMatching.toLocaleString()} matched)`,
+                typeof a.skusCounted !== 'number'
+                  ? ' (skus counted: —)'
+                  : a.skusMatching === a.skusCounted
+                    ? ` (${num(a.skusCounted)} skus counted, all matched)`
+                    : ` (${num(a.skusCounted)} skus counted, ${num(a.skusMatching)} matched)`,
               )
             : 'no RFID counts',
           met(accOk, 'inventory accuracy over 99 %'),
@@ -313,7 +323,8 @@ export default {
     // A store whose disk is full cannot record sales: first of all, with a badge saying what to do.
     const diskFull = (s) => Boolean(s.disk?.full);
     // Events a store lost to a hub restore: never coming back, so its counters may need a stock count.
-    const lostCount = (s) => (s.lostEvents ?? []).reduce((n, r) => n + r.count, 0);
+    const lostCount = (s) =>
+      (Array.isArray(s.lostEvents) ? s.lostEvents : []).reduce((n, r) => n + orZero(r?.count), 0);
     const lostBadge = (s) =>
       lostCount(s)
         ? h(
@@ -328,26 +339,24 @@ export default {
     const attention = (a, b) =>
       Number(diskFull(b)) - Number(diskFull(a)) ||
       Number(a.connected) - Number(b.connected) ||
-      b.pendingUp + b.feedLag - (a.pendingUp + a.feedLag) ||
-      a.code.localeCompare(b.code);
+      orZero(b.pendingUp) + orZero(b.feedLag) - (orZero(a.pendingUp) + orZero(a.feedLag)) ||
+      String(a.code).localeCompare(String(b.code));
     let parkedTotal = -1;
     const drawList = (items = all) => {
       all = items;
-      const total = items.reduce((n, s) => n + s.parked, 0);
+      const total = items.reduce((n, s) => n + orZero(s.parked), 0);
       if (total !== parkedTotal) {
         parkedTotal = total;
         void parked.refresh(); // a store parked an event or a replay resolved one (it shows its own errors)
       }
       const online = items.filter((s) => s.connected).length;
-      const lagging = items.filter((s) => s.pendingUp + s.feedLag > 0).length;
+      const lagging = items.filter((s) => orZero(s.pendingUp) + orZero(s.feedLag) > 0).length;
       const full = items.filter(diskFull).length;
       const lost = items.filter(lostCount).length;
       summary.textContent = `${online} of ${items.length} stores connected; ${lagging} with sync lag${full ? `; ${full} with a full disk` : ''}${lost ? `; ${lost} with events lost to a hub restore` : ''}`;
       const chosen = storeId ? items.find((s) => s.storeId === storeId) : undefined;
       const q = filter.value.trim().toLowerCase();
-      const matching = (
-        q ? items.filter((s) => s.code.toLowerCase().includes(q) || s.name.toLowerCase().includes(q)) : items
-      )
+      const matching = (q ? items.filter((s) => `${s.code ?? ''} ${s.name ?? ''}`.toLowerCase().includes(q)) : items)
         .slice()
         .sort(attention);
       listArea.replaceChildren(
@@ -388,9 +397,9 @@ export default {
                 )
               : h('span', { class: 'badge ok' }, 'ok'),
             s.connected ? 'now' : ago(s.lastSeenAt),
-            String(s.pendingUp),
-            String(s.feedLag),
-            String(s.parked),
+            num(s.pendingUp),
+            num(s.feedLag),
+            num(s.parked),
             lostBadge(s),
           ],
           (s) => navigate('fleet', { store: s.storeId }),

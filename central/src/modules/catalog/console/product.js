@@ -2,7 +2,7 @@
 // name, barcode, category and price, its stock at every store (on hand, reserved, available, with totals) and the
 // recent stock movements at one store. `#/product?sku=…` opens a product's page (other pages link here). A store
 // manager sees their own store's stock only.
-import { ago, api as callApi, h, money, showError, table } from '/console/lib.js';
+import { ago, api as callApi, h, money, showError, table, when } from '/console/lib.js';
 
 const KINDS = {
   SALE: 'Sold',
@@ -15,15 +15,6 @@ const KINDS = {
   PICKUP: 'Handed to an online customer',
 };
 const SOURCES = { POS: 'till', ONLINE: 'online order', WAREHOUSE: 'supply chain', RFID: 'RFID reader' };
-
-const when = (ms) =>
-  new Date(ms).toLocaleString(undefined, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: 'numeric',
-    minute: '2-digit',
-  });
 const n = (x) => Number(x).toLocaleString();
 const signed = (d) => (d > 0 ? `+${n(d)}` : `−${n(-d)}`);
 /** A GTIN-14 as people read the barcode under the bars: the 13 digits of an EAN-13, 12 of a UPC-A. */

@@ -1,15 +1,6 @@
 // Customers: find one by name, e-mail or phone (contacts masked in the list), then their profile, their orders by
 // order number and their cart. Head office only: customers are not a store's.
-import { ago, h, idTail, money, product, showError, table } from '/console/lib.js';
-
-const when = (ms) =>
-  new Date(ms).toLocaleString(undefined, {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  });
+import { ago, h, idTail, money, product, showError, table, when } from '/console/lib.js';
 const STATUS = {
   PENDING: 'in progress',
   CONFIRMED: 'confirmed',

@@ -1,7 +1,7 @@
 // Orders with their saga timeline (each step with how long it took, compensations, customer actions), found by order
 // number, cancelled or refunded after a confirmation that says what will happen; live. Head office sees every order, a
 // store manager the orders of their store (placed or fulfilled there).
-import { confirmDialog, h, idTail, money, product, say, showError, table, time } from '/console/lib.js';
+import { confirmDialog, duration, h, idTail, money, product, say, showError, table, time } from '/console/lib.js';
 
 const STATUSES = ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'];
 /** What each timeline entry means, for people; a kind not listed is shown as the hub wrote it. */
@@ -25,13 +25,6 @@ const STEP_WORDS = {
 };
 const stepWords = (kind) =>
   STEP_WORDS[kind] ?? (kind.endsWith('_FAILED') ? `${stepWords(kind.slice(0, -7))} failed` : kind);
-
-/** "120 ms", "2.1 s", "3 min". */
-export function duration(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms / 60_000)} min`;
-}
 
 /**
  * How long a timeline entry took, as shown beside it: a saga step's own measure (`detail.tookMs`, "120 ms"), else how
@@ -176,7 +169,7 @@ export default {
                     h(
                       'p',
                       {},
-                      `The customer gets ${amount} back on the card they paid with. The goods were handed over: take them back as a return at the store.`,
+                      `The customer gets ${amount} back on the card they paid with. The goods were handed over and are not put back in stock: if they come back, receive them on the store’s handheld (Receive).`,
                     ),
                     items,
                   ],

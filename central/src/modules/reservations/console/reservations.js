@@ -1,5 +1,6 @@
-// Holds at a store (BOPIS and orders), live as they are granted, confirmed, handed over or expire. Head office picks
-// the store; a store manager sees their own store's holds only.
+// Holds at a store (BOPIS and orders) with the order number an order's hold carries, found by that number, live as
+// they are granted, confirmed, handed over or expire. Head office picks the store; a store manager sees their own
+// store's holds only.
 import { h, product, productNames, showError, storeScope, table, time } from '/console/lib.js';
 
 export default {
@@ -7,6 +8,7 @@ export default {
     const scope = await storeScope({ api, me, params }, 'res-store');
     const { storeId } = scope;
     const status = params.get('status') ?? '';
+    const wanted = params.get('order') ?? '';
     const statusSelect = h(
       'select',
       { id: 'res-status' },
@@ -19,6 +21,12 @@ export default {
       { class: 'filters' },
       scope.control,
       h('div', {}, h('label', { for: 'res-status' }, 'Status'), statusSelect),
+      h(
+        'div',
+        {},
+        h('label', { for: 'res-order' }, 'Order number'),
+        h('input', { id: 'res-order', value: wanted, autocomplete: 'off', placeholder: 'e.g. SF-10482' }),
+      ),
       h('button', { type: 'submit' }, 'Show holds'),
     );
     form.addEventListener('submit', (e) => {
@@ -26,6 +34,9 @@ export default {
       navigate('reservations', {
         ...(scope.fixed ? {} : { store: scope.select.value }),
         ...(statusSelect.value ? { status: statusSelect.value } : {}),
+        ...(form.querySelector('#res-order').value.trim()
+          ? { order: form.querySelector('#res-order').value.trim() }
+          : {}),
       });
     });
     const errors = h('div');
@@ -34,10 +45,12 @@ export default {
     if (!storeId) return void area.append(h('p', {}, 'No stores are registered yet.'));
     const refresh = async () => {
       try {
-        const { items } = await api(
-          'GET',
-          `/api/stores/${storeId}/reservations?limit=200${status ? `&status=${status}` : ''}`,
-        );
+        const q = new URLSearchParams({
+          limit: '200',
+          ...(status ? { status } : {}),
+          ...(wanted ? { order: wanted } : {}),
+        });
+        const { items } = await api('GET', `/api/stores/${storeId}/reservations?${q}`);
         const names = await productNames(
           api,
           items.flatMap((r) => r.lines.filter((l) => !l.name && !l.productName).map((l) => l.sku)),
@@ -45,11 +58,14 @@ export default {
         const line = (l) => h('li', {}, `${l.qty} × `, product(l.productName ?? l.name ?? names.get(l.sku), l.sku));
         area.replaceChildren(
           table(
-            'Holds at this store, newest first',
-            ['Created', 'Customer', 'Products', 'Status', 'Expires'],
+            wanted
+              ? `Holds at this store for order number “${wanted}”, newest first`
+              : 'Holds at this store, newest first',
+            ['Created', 'Order', 'Customer', 'Products', 'Status', 'Expires'],
             items,
             (r) => [
               time(r.createdAt),
+              r.orderNumber ? h('span', { class: 'nowrap' }, r.orderNumber) : '—',
               r.customerRef,
               h('ul', { class: 'plain' }, r.lines.map(line)),
               h(

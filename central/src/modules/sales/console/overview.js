@@ -1,13 +1,13 @@
 // Sales overview: today (each store's own calendar day) and the last 30 days, from the sales ledger — net sales,
 // sales, returns and the average basket — with a bar per day (its figures also as a table), for the fleet and per
 // store. Head office can narrow to one store; a store manager sees their own store only.
-import { h, money, showError, table } from '/console/lib.js';
+import { dayLabel, h, money, showError, table } from '/console/lib.js';
 
 const DAYS = 30;
 const svgNs = 'http://www.w3.org/2000/svg';
 
-const dayLabel = (day, opts = { weekday: 'short', day: 'numeric', month: 'short' }) =>
-  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', ...opts });
+/** A day on the chart and in the cards: without its year, which the page's 30 days make plain. */
+const shortDay = { weekday: 'short', day: 'numeric', month: 'short' };
 const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const count = (n, one, many = `${one}s`) => `${Number(n).toLocaleString()} ${n === 1 ? one : many}`;
 const basket = (t) => (t.salesCount ? money(Math.round(t.grossMinor / t.salesCount), t.currency) : '—');
@@ -54,7 +54,7 @@ function barChart(title, days, perDay, currency, { height = 150, small = false }
       class: `bar${i === days.length - 1 ? ' today' : ''}${v < 0 ? ' neg' : ''}`,
     });
     if (!small) bar.append(document.createElementNS(svgNs, 'title'));
-    if (!small) bar.firstChild.textContent = `${dayLabel(d)}: ${money(v, currency)}`;
+    if (!small) bar.firstChild.textContent = `${dayLabel(d, shortDay)}: ${money(v, currency)}`;
   });
   if (small) {
     svg.setAttribute('aria-hidden', 'true');
@@ -62,18 +62,18 @@ function barChart(title, days, perDay, currency, { height = 150, small = false }
   }
   el('text', { x: pad.l - 6, y: y(max) + 4, 'text-anchor': 'end', class: 'tick' }, money(max, currency));
   el('text', { x: pad.l - 6, y: y(0) + 4, 'text-anchor': 'end', class: 'tick' }, money(0, currency));
-  el('text', { x: pad.l, y: height - 6, class: 'tick' }, dayLabel(days[0]));
+  el('text', { x: pad.l, y: height - 6, class: 'tick' }, dayLabel(days[0], shortDay));
   el(
     'text',
     { x: width - pad.r, y: height - 6, 'text-anchor': 'end', class: 'tick' },
-    `${dayLabel(days.at(-1))} (today)`,
+    `${dayLabel(days.at(-1), shortDay)} (today)`,
   );
   const best = values.reduce((b, v, i) => (v > values[b] ? i : b), 0);
   const total = values.reduce((a, b) => a + b, 0);
   svg.setAttribute('role', 'img');
   svg.setAttribute(
     'aria-label',
-    `${title}: ${money(total, currency)} over ${days.length} days; the best day ${dayLabel(days[best])} with ${money(values[best], currency)}; today ${money(values.at(-1), currency)}.`,
+    `${title}: ${money(total, currency)} over ${days.length} days; the best day ${dayLabel(days[best], shortDay)} with ${money(values[best], currency)}; today ${money(values.at(-1), currency)}.`,
   );
   return h('figure', {}, svg, h('figcaption', {}, title));
 }
@@ -89,7 +89,7 @@ function dayTable(caption, days, perDay) {
     { class: 'figures' },
     h('summary', {}, 'Show the figures for each day'),
     table(caption, ['Day', 'Net sales', 'Sales', 'Returns', 'Average basket'], rows, (r) => [
-      dayLabel(r.day, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }),
+      dayLabel(r.day),
       money(r.netMinor, r.currency),
       r.salesCount.toLocaleString(),
       r.returnsCount ? `${r.returnsCount.toLocaleString()} (${money(r.returnsMinor, r.currency)})` : '0',

@@ -1,15 +1,7 @@
-// Daily sales per store: how many sales, gross, tax, returns, voids and net, each day in the store's own time zone.
-import { h, money, showError, table } from '/console/lib.js';
-
-/** A local day (`YYYY-MM-DD`) as people read it; the day is already the store's, so no zone shifts it. */
-const dayLabel = (day) =>
-  new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
-    timeZone: 'UTC',
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  });
+// Daily sales per store: how many sales, gross, tax, returns, voids and net, each day in the store's own time zone;
+// a sale found by its receipt number, its lines and returns by product name. Head office sees every store, a store
+// manager their own store only (the hub answers them nothing else).
+import { dayLabel, h, money, product, productNames, showError, storeScope, table } from '/console/lib.js';
 
 /** The period's totals per currency (a fleet may sell in several). */
 function periodTotals(items) {
@@ -39,8 +31,8 @@ function periodTotals(items) {
 
 const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
-/** One store's sale of a looked-up number (or id): what was sold, how it was paid, and what came back. */
-function saleCard(m) {
+/** One store's sale of a looked-up number (or id): what was sold, how it was paid, and what came back; `names` sku → name. */
+function saleCard(m, names) {
   const s = m.sale;
   const title = `${m.storeCode} — ${m.storeName}: sale ${s?.number ?? m.saleId}`;
   if (!s)
@@ -62,8 +54,8 @@ function saleCard(m) {
         ? `Voided on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`
         : `Paid ${money(s.totalMinor, s.currency)} (tax ${money(s.taxMinor, s.currency)}) by ${tenders} on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`,
     ),
-    table(`Lines of sale ${s.number ?? m.saleId}`, ['Sku', 'Qty', 'Amount'], s.lines, (l) => [
-      l.sku,
+    table(`Lines of sale ${s.number ?? m.saleId}`, ['Product', 'Qty', 'Amount'], s.lines, (l) => [
+      product(names.get(l.sku), l.sku),
       String(l.qty),
       l.subtotalMinor === undefined ? '—' : money(l.subtotalMinor + l.taxMinor, s.currency),
     ]),
@@ -75,7 +67,11 @@ function saleCard(m) {
           (r) => [
             r.number ?? r.returnId,
             dayLabel(r.day),
-            r.lines.map((l) => `${l.qty} × ${l.sku}`).join(', '),
+            h(
+              'span',
+              {},
+              r.lines.flatMap((l, i) => [i ? ', ' : '', `${l.qty} × `, product(names.get(l.sku), l.sku)]),
+            ),
             `${money(r.refundMinor, r.currency)} ${r.refund.kind === 'CARD' ? `to card ${r.refund.reference}` : 'in cash'}`,
             r.status === 'REFUSED' ? `no: ${r.refusedReason}` : r.status === 'PENDING' ? 'waiting for its sale' : 'yes',
           ],
@@ -85,21 +81,27 @@ function saleCard(m) {
 }
 
 export default {
-  async render({ el, api, live, params, navigate }) {
-    const stores = (await api('GET', '/api/sync/stores')).items;
-    const storeId = params.get('store') ?? '';
-    const storeSelect = h(
-      'select',
-      { id: 'sales-store' },
-      h('option', { value: '' }, 'Every store'),
-      stores.map((s) => h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`)),
-    );
+  async render({ el, api, live, me, params, navigate }) {
+    // A store manager's page is their store's; head office may also pick every store at once.
+    const scope = me?.role === 'STORE_MANAGER' ? await storeScope({ api, me, params }, 'sales-store') : undefined;
+    const stores = scope ? scope.stores : (await api('GET', '/api/sync/stores')).items;
+    const storeId = scope ? scope.storeId : (params.get('store') ?? '');
+    const storeSelect = scope
+      ? undefined
+      : h(
+          'select',
+          { id: 'sales-store' },
+          h('option', { value: '' }, 'Every store'),
+          stores.map((s) =>
+            h('option', { value: s.storeId, selected: s.storeId === storeId }, `${s.code} — ${s.name}`),
+          ),
+        );
     const from = h('input', { id: 'sales-from', type: 'date', value: params.get('from') ?? '' });
     const to = h('input', { id: 'sales-to', type: 'date', value: params.get('to') ?? '' });
     const form = h(
       'form',
       { class: 'filters', role: 'search' },
-      h('div', {}, h('label', { for: 'sales-store' }, 'Store'), storeSelect),
+      scope ? scope.control : h('div', {}, h('label', { for: 'sales-store' }, 'Store'), storeSelect),
       h('div', {}, h('label', { for: 'sales-from' }, 'From'), from),
       h('div', {}, h('label', { for: 'sales-to' }, 'To'), to),
       h('button', { type: 'submit' }, 'Show sales'),
@@ -107,7 +109,7 @@ export default {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       navigate('sales', {
-        ...(storeSelect.value ? { store: storeSelect.value } : {}),
+        ...(storeSelect?.value ? { store: storeSelect.value } : {}),
         ...(from.value ? { from: from.value } : {}),
         ...(to.value ? { to: to.value } : {}),
       });
@@ -130,7 +132,12 @@ export default {
       if (!text) return;
       try {
         const lookup = await api('GET', `/api/sales/${encodeURIComponent(text)}${storeId ? `?store=${storeId}` : ''}`);
-        found.replaceChildren(...lookup.matches.map(saleCard));
+        const skus = lookup.matches.flatMap((m) => [
+          ...(m.sale?.lines ?? []).map((l) => l.sku),
+          ...m.returns.flatMap((r) => r.lines.map((l) => l.sku)),
+        ]);
+        const names = await productNames(api, skus);
+        found.replaceChildren(...lookup.matches.map((m) => saleCard(m, names)));
       } catch (err) {
         found.replaceChildren(
           h('p', { role: 'alert', class: 'error' }, err.status === 404 ? `No sale ${text} here.` : err.message),
