@@ -1,8 +1,12 @@
-import { mkdirSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  expectNoSeriousViolations as noSeriousViolations,
+  launchChromium,
+  shot,
+  skipWithoutChromium,
+  UI_WAIT_MS,
+} from './support/console-fixture.js';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait-for.js';
@@ -13,17 +17,9 @@ import { completed, returned, StoreOutbox } from '../src/modules/sales/tests/sal
  * products and the fleet's outage history and targets. Each state is checked with axe-core (no serious or critical
  * violations), the main flow of each is done with the keyboard, and a screenshot of each is kept.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const UI_WAIT_MS = 30_000;
-const SHOTS = fileURLToPath(new URL('../../.test-artifacts/screenshots/', import.meta.url));
 const MANAGER = { email: 'mia@example.test', password: 'manager password here' };
 
-async function noSeriousViolations(page: Page) {
-  const found = await seriousAxeViolations(page);
-  expect(found, describeAxe(found)).toEqual([]);
-}
-
-describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new pages on $name', (target) => {
+describe.skipIf(skipWithoutChromium).each(dbTargets)('the console’s new pages on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;
@@ -45,7 +41,6 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
     page.on('pageerror', (e) => errors.push(e.message));
     return { context, page };
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
 
   beforeAll(async () => {
     t = await TestHub.start(target, { syncLagSampleMs: 400 });
@@ -187,12 +182,7 @@ describe.skipIf(!existsSync(chromiumPath)).each(dbTargets)('the console’s new 
         ? r
         : undefined;
     });
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

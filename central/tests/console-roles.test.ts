@@ -1,18 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import {
-  consoleFixture,
+  consoleHub,
   consolePage,
   expectNoSeriousViolations,
   MANAGER_A,
+  shot,
+  skipWithoutChromium,
   UI_WAIT_MS,
   type ConsoleFixture,
 } from './support/console-fixture.js';
 import { dbTargets } from './support/db-targets.js';
-import { TestHub } from './support/test-hub.js';
+import type { TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -21,7 +21,6 @@ import { waitFor } from './support/wait-for.js';
  * and staff, never another store's, even when another store's address is typed in. Head office keeps every page.
  * Each page is checked with axe-core as both, and navigating by keyboard lands on the page's heading.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The computed values of CSS properties of the element `at` finds. */
 const styleOf = (at: Locator, props: string[]): Promise<string[]> =>
@@ -43,7 +42,6 @@ function contrast(a: string, b: string): number {
   const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p) as [number, number];
   return (x + 0.05) / (y + 0.05);
 }
-const SHOTS = fileURLToPath(new URL('../../.test-artifacts/screenshots/', import.meta.url));
 
 describe.each(dbTargets)('the console for a store manager on $name', (target) => {
   let t: TestHub;
@@ -51,26 +49,14 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
   let manager: string;
   let fx: ConsoleFixture;
   let browser: Browser | undefined;
+  let stop: (() => Promise<void>) | undefined;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    t = await TestHub.start(target);
-    admin = await t.login();
-    fx = await consoleFixture(t, admin);
+    ({ t, admin, fx, browser, stop } = await consoleHub(target));
     manager = await t.login(MANAGER_A.email, MANAGER_A.password);
-    if (existsSync(chromiumPath)) {
-      mkdirSync(SHOTS, { recursive: true });
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu'],
-      });
-    }
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.stop();
-  });
+  afterAll(() => stop?.());
 
   it('answers a manager their own store’s data and refuses another store’s', async () => {
     const as = { cookie: manager };
@@ -162,7 +148,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
     }
   });
 
-  it.skipIf(!existsSync(chromiumPath))(
+  it.skipIf(skipWithoutChromium)(
     'signs a manager in and shows their store’s stock, holds, orders, incidents and staff, never another store’s',
     async () => {
       const { context, page } = await consolePage(browser!, t.url, undefined, errors);
@@ -197,7 +183,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         expect(await page.getByText('RIV — Riverside').count()).toBeGreaterThan(0);
         expect(await page.getByText('Hillside honey').count()).toBe(0);
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-inventory.png`, fullPage: true });
+        await shot(page, 'console-manager-inventory');
         // Hillside's address typed in: still Riverside's stock, and the hub refuses Hillside's
         await page.goto(`${t.url}/console/#/inventory?store=${fx.b.id}&sku=HIL-HONEY`);
         await page.getByRole('row').filter({ hasText: 'Oat milk 1 l' }).waitFor({ timeout: UI_WAIT_MS });
@@ -218,7 +204,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         );
         expect(await page.getByText('Bruno Barrow').count()).toBe(0);
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-reservations.png`, fullPage: true });
+        await shot(page, 'console-manager-reservations');
 
         // Orders: Riverside's, by number; Hillside's order number finds nothing, its id opens nothing
         await page.goto(`${t.url}/console/#/orders`);
@@ -226,7 +212,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         await mine.waitFor({ timeout: UI_WAIT_MS });
         expect(await page.getByRole('row').filter({ hasText: fx.orderB.orderNumber }).count()).toBe(0);
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-orders.png`, fullPage: true });
+        await shot(page, 'console-manager-orders');
         await page.goto(`${t.url}/console/#/orders?number=${fx.orderB.orderNumber}`);
         await page.getByText('Nothing to show').waitFor({ timeout: UI_WAIT_MS });
         await page.goto(`${t.url}/console/#/orders?order=${fx.orderB.id}`);
@@ -246,7 +232,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         expect(await tea.textContent()).toContain('RIV — Riverside');
         expect(await page.getByText('HIL — Hillside').count()).toBe(0);
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-incidents.png`, fullPage: true });
+        await shot(page, 'console-manager-incidents');
 
         // Order incidents: Riverside's hand-over after the cancel, not Hillside's
         await page.goto(`${t.url}/console/#/workflow-incidents`);
@@ -255,7 +241,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         expect(await late.count()).toBe(1);
         expect(await late.textContent()).toContain('RIV');
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-order-incidents.png`, fullPage: true });
+        await shot(page, 'console-manager-order-incidents');
 
         // Staff: Riverside's associate, read only
         await page.goto(`${t.url}/console/#/users`);
@@ -264,7 +250,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         expect(await page.getByRole('button', { name: 'Add user' }).count()).toBe(0);
         expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Staff');
         await expectNoSeriousViolations(page);
-        await page.screenshot({ path: `${SHOTS}console-manager-staff.png`, fullPage: true });
+        await shot(page, 'console-manager-staff');
 
         // By keyboard: a menu link taken with Enter lands on the new page's heading, and the title says where
         await nav.getByRole('link', { name: 'Orders' }).focus();
@@ -281,7 +267,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
     240_000,
   );
 
-  it.skipIf(!existsSync(chromiumPath))(
+  it.skipIf(skipWithoutChromium)(
     'tells an associate the console is for head office and store managers, and shows them nothing',
     async () => {
       const { context, page } = await consolePage(browser!, t.url, undefined, errors);
@@ -303,7 +289,7 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
     120_000,
   );
 
-  it.skipIf(!existsSync(chromiumPath))(
+  it.skipIf(skipWithoutChromium)(
     'gives head office every page, each without a serious accessibility fault',
     async () => {
       const { context, page } = await consolePage(browser!, t.url, admin, errors);
@@ -311,11 +297,11 @@ describe.each(dbTargets)('the console for a store manager on $name', (target) =>
         await page.goto(`${t.url}/console/`);
         const who = page.locator('#who');
         await expect.poll(() => who.textContent(), { timeout: UI_WAIT_MS }).toContain('Head office admin');
-        const visit = async (path: string, ready: (p: Page) => Promise<unknown>, shot: string) => {
+        const visit = async (path: string, ready: (p: Page) => Promise<unknown>, name: string) => {
           await page.goto(`${t.url}/console/#/${path}`);
           await ready(page);
           await expectNoSeriousViolations(page);
-          await page.screenshot({ path: `${SHOTS}${shot}.png`, fullPage: true });
+          await shot(page, name);
         };
         const row = (text: string) => (p: Page) =>
           p.getByRole('row').filter({ hasText: text }).first().waitFor({ timeout: UI_WAIT_MS });

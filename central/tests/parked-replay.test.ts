@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './support/console-fixture.js';
 import { hlcEncode, type WireEvent } from '@storefleet/shared';
 import type { HubModule } from '../src/kernel/module-contract.js';
 import { dbTargets } from './support/db-targets.js';
@@ -24,8 +23,6 @@ const tallyModule: HubModule = {
   }),
 };
 
-/** Debian's Chromium (CHROMIUM_PATH names another); the console test is skipped without one. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: the machine is shared and slow. */
 const UI_WAIT_MS = 30_000;
 
@@ -236,18 +233,14 @@ describe.each(dbTargets)('parked events can be replayed once a fix is deployed, 
     expect((await t.call('POST', '/api/sync/parked/replay', {}, { cookie: admin })).status).toBe(400);
   });
 
-  it.skipIf(!existsSync(chromiumPath))(
+  it.skipIf(skipWithoutChromium)(
     'shows parked events on the console’s Fleet page and replays one with its button',
     async () => {
       const store = await newStore();
       broken.add(2);
       await t.hub.sync.repo.applyBatch(store.id, tallies(store.id, 1, 3), 0);
       broken.delete(2);
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu'],
-      });
+      const browser = await launchChromium();
       try {
         const context = await browser.newContext();
         const [name, value] = admin.split('=') as [string, string];

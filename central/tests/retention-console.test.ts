@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './support/console-fixture.js';
 import { dbTargets } from './support/db-targets.js';
 import { retentionHub } from './support/retention-fixture.js';
 
-/** Debian's Chromium (CHROMIUM_PATH names another); the test is skipped without one. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const UI_WAIT_MS = 30_000;
 
-describe.skipIf(!existsSync(chromiumPath))('the console’s Fleet page shows retention and runs a sweep', () => {
+describe.skipIf(skipWithoutChromium)('the console’s Fleet page shows retention and runs a sweep', () => {
   const r = retentionHub(dbTargets[0]!);
 
   it('lists what each table keeps, the archive months with their detach statement, and starts a sweep', async () => {
@@ -24,11 +21,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Fleet page shows ret
       )
     ).rows.map((x) => x.part);
 
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext();
       const [name, value] = r.admin.split('=') as [string, string];

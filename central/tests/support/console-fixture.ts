@@ -1,13 +1,52 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
 import { StoreOutbox } from '../../src/modules/sales/tests/sales-fixture.js';
-import type { TestHub } from './test-hub.js';
+import { TestHub } from './test-hub.js';
+import type { DbTarget } from './db-targets.js';
 import { waitFor } from './wait-for.js';
 
 /** Generous: the machine is shared and slow. */
 export const UI_WAIT_MS = 30_000;
+
+/** Debian's Chromium (apt-get install chromium); CHROMIUM_PATH names another. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Skip the console's browser tests only on a machine without Chromium that is not CI: on CI (`CI` set) a missing
+ * Chromium makes them fail, loudly, instead of passing by skipping. As store-node's browser tests.
+ */
+export const skipWithoutChromium = !existsSync(chromiumPath) && !process.env.CI;
+
+/** Where screenshots are kept as test artefacts (git-ignored). */
+export const SHOTS = fileURLToPath(new URL('../../../.test-artifacts/screenshots/', import.meta.url));
+
+/** Chromium, headless, for the console's browser tests; the screenshot folder made. */
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+}
+
+/** A full-page screenshot named `name` among the artefacts. */
+export const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+
+/**
+ * A hub on `target` holding `consoleFixture`'s two stores, signed in as head office, and a browser (none where
+ * `skipWithoutChromium`, whose tests are skipped). `stop()` closes both.
+ */
+export async function consoleHub(target: DbTarget) {
+  const t = await TestHub.start(target);
+  const admin = await t.login();
+  const fx = await consoleFixture(t, admin);
+  const browser = skipWithoutChromium ? undefined : await launchChromium();
+  const stop = async () => {
+    await browser?.close();
+    await t.stop();
+  };
+  return { t, admin, fx, browser, stop };
+}
 
 export const MANAGER_A = { email: 'mia@example.test', password: 'manager of riverside', name: 'Mia Manager' };
 export const MANAGER_B = { email: 'hugo@example.test', password: 'manager of hillside', name: 'Hugo Manager' };
@@ -119,9 +158,9 @@ export async function consoleFixture(t: TestHub, admin: string) {
   await user(MANAGER_B.email, MANAGER_B.name, 'STORE_MANAGER', b.id, MANAGER_B.password);
   await user('ann@example.test', 'Ann Associate', 'ASSOCIATE', a.id);
   await user('ben@example.test', 'Ben Bystander', 'ASSOCIATE', b.id);
-  /** Store A's outbox, for more of its events (each gets A's next seq). */
-  const outboxA = oa;
-  return { a, b, holdA, holdB, customer, orderA, orderB, lateA, lateB, paidA, outboxA };
+  /** Each store's outbox, for more of its events (each gets the store's next seq). */
+  const [outboxA, outboxB] = [oa, ob];
+  return { a, b, holdA, holdB, customer, orderA, orderB, lateA, lateB, paidA, outboxA, outboxB };
 }
 export type ConsoleFixture = Awaited<ReturnType<typeof consoleFixture>>;
 

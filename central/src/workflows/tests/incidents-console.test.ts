@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from '../../../tests/support/console-fixture.js';
 import { dbTargets } from '../../../tests/support/db-targets.js';
 import { FlowHub } from './support/flow-hub.js';
 
-/** Debian's Chromium (CHROMIUM_PATH names another); the test is skipped without one. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: the machine is shared and slow. */
 const UI_WAIT_MS = 30_000;
 const SCREENSHOTS = fileURLToPath(new URL('../../../../.test-artifacts/screenshots/', import.meta.url));
@@ -17,7 +15,7 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../../.test-artifacts/screensho
  * elsewhere), new ones appear without a reload, and an admin resolves them from the page with a note: one at a time,
  * without losing what is typed in the other rows.
  */
-describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page', () => {
+describe.skipIf(skipWithoutChromium)('the console’s Order incidents page', () => {
   const f = new FlowHub();
   let first: { id: string; reservationId: string };
   let second: { id: string; reservationId: string };
@@ -35,11 +33,7 @@ describe.skipIf(!existsSync(chromiumPath))('the console’s Order incidents page
   afterAll(() => f.stop());
 
   it('lists open incidents live, and resolves them one at a time with a note', async () => {
-    const browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext();
       const [name, value] = f.admin.cookie!.split('=') as [string, string];

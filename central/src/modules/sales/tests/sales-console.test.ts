@@ -1,14 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from '../../../../tests/support/console-fixture.js';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { completed, returned, StoreOutbox, voided } from './sales-fixture.js';
 
-/** Debian's Chromium (CHROMIUM_PATH names another); the test is skipped without one. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Generous: the machine is shared and slow. */
 const UI_WAIT_MS = 30_000;
 const SCREENSHOTS = fileURLToPath(new URL('../../../../../.test-artifacts/screenshots/', import.meta.url));
@@ -44,14 +42,10 @@ describe.each(dbTargets)('the console’s Sales page on $name', (target) => {
   });
   afterAll(() => t?.stop());
 
-  it.skipIf(!existsSync(chromiumPath))(
+  it.skipIf(skipWithoutChromium)(
     'shows a store’s daily totals with money and days as people read them, in the store’s days',
     async () => {
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu'],
-      });
+      const browser = await launchChromium();
       try {
         // The viewer is in Auckland: the days shown must still be the store's, not shifted to the viewer's zone.
         const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Pacific/Auckland' });
