@@ -5,6 +5,7 @@ import { OrderSaga } from './order-saga.js';
 import { OrderFlows } from './order-flows.js';
 import { captureDue } from './payment-capture.js';
 import { SimulatedPaymentProvider } from './payments.js';
+import { retryRefunds } from './refund-retry.js';
 import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
 import { storesOf } from './order-owners.js';
@@ -34,6 +35,8 @@ const sagas = new WeakMap<
 >();
 /** How often any one hub of the cluster resumes stale sagas and captures picked-up orders' payments. */
 const ORDER_SWEEP_EVERY_MS = 1_000;
+/** How often one hub looks for refunds to finish (each waits `REFUND_RETRY_AFTER_MS` before its first retry). */
+const REFUND_SWEEP_EVERY_MS = 15_000;
 
 /**
  * One saga per hub: payments and the warehouse are the objects the hub was given (`externals`), else the adapters its
@@ -129,9 +132,15 @@ export const hubModule: HubModule = {
       run: async (job) => void (await entry.saga.resumeStale(20, job.signal)),
     });
     ctx.jobs.define({ name: 'orders.capture-payments', run: async (job) => void (await capture(job.signal)) });
+    // Refunds whose provider call failed (the route answered 503): asked again after a minute, until made.
+    ctx.jobs.define({
+      name: 'orders.retry-refunds',
+      run: async (job) => void (await retryRefunds(ctx.db, entry.saga.deps.payments, ctx.log, ctx.now, job.signal)),
+    });
     // A restarted hub resumes at once what its predecessor left.
     await ctx.jobs.schedule('orders.resume-sagas', { everyMs: ORDER_SWEEP_EVERY_MS, firstAfterMs: 0 });
     await ctx.jobs.schedule('orders.capture-payments', { everyMs: ORDER_SWEEP_EVERY_MS });
+    await ctx.jobs.schedule('orders.retry-refunds', { everyMs: REFUND_SWEEP_EVERY_MS });
     // A hand-over's commit nudges this hub to capture now; the claim on each order keeps it to one provider call
     // however many hubs capture at once.
     entry.captureSoon = () => {

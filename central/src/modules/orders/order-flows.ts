@@ -1,8 +1,9 @@
-import { ConflictError } from '@storefleet/shared';
+import { AppError, ConflictError } from '@storefleet/shared';
 import type { Db, Queryable } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
 import { compensationsWithoutHold } from './saga-rules.js';
+import { REFUND_PROVIDER_DOWN } from './refund-retry.js';
 import type { CustomerDirectory } from '../../kernel/ports/customers.js';
 import type { Order } from './types.js';
 
@@ -99,8 +100,9 @@ export class OrderFlows {
   /**
    * Refunds a picked-up order's captured payment in full, once. The request is written first (`REFUND_REQUESTED`,
    * with who asked and the amount, under the order's row lock) and committed; only then is the provider asked to refund
-   * by the order's key (idempotent), and `REFUNDED` recorded. A provider call that fails leaves the request standing: the
-   * same refund asked again calls the provider again, never a second refund. Refused (ConflictError) for an order that
+   * by the order's key (idempotent), and `REFUNDED` recorded. A provider call that fails leaves the request standing and
+   * answers 503 (`REFUND_PROVIDER_DOWN`): the `orders.retry-refunds` job finishes it after a minute, and the same refund
+   * asked again calls the provider again, never a second refund. Refused (ConflictError) for an order that
    * is not picked up, whose payment is not captured yet, or that was refunded already; undefined for no such order.
    */
   async refund(db: Db, orderId: string, by: string | null): Promise<Order | undefined> {
@@ -134,7 +136,12 @@ export class OrderFlows {
       return order;
     });
     if (!asked) return undefined;
-    await this.deps.saga().deps.payments.void(orderId);
+    try {
+      await this.deps.saga().deps.payments.void(orderId);
+    } catch (err) {
+      // The request stands (committed above): the `orders.retry-refunds` job finishes it; the caller is told so.
+      throw new AppError('unavailable', REFUND_PROVIDER_DOWN, { orderId, refundRequested: true }, { cause: err });
+    }
     await db.transaction(async (tx) => {
       const repo = new OrderRepository(tx);
       await repo.lock(orderId);

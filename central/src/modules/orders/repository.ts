@@ -330,6 +330,26 @@ export class OrderRepository {
    * skipped, so one order's capture is asked of the provider by one process at a time. A claim further ahead than
    * `claimMs` was made by a clock that has since stepped back, and counts as run out.
    */
+  /**
+   * Orders whose refund was asked at or before `requestedBefore` and not recorded as made: the request's amount and
+   * currency, oldest first.
+   */
+  async refundsDue(
+    requestedBefore: number,
+    limit: number,
+  ): Promise<{ id: string; amountMinor: number; currency: string }[]> {
+    const { rows } = await this.db.query<{ id: string; amount_minor: number | string; currency: string }>(
+      `SELECT e.order_id AS id, (e.detail->>'amountMinor')::bigint AS amount_minor, e.detail->>'currency' AS currency
+       FROM order_events e
+       WHERE e.kind = 'REFUND_REQUESTED' AND e.at <= $1
+         AND NOT EXISTS (SELECT 1 FROM order_events r WHERE r.order_id = e.order_id AND r.kind = 'REFUNDED')
+         AND NOT EXISTS (SELECT 1 FROM order_events_archive r WHERE r.order_id = e.order_id AND r.kind = 'REFUNDED')
+       ORDER BY e.at LIMIT $2`,
+      [requestedBefore, limit],
+    );
+    return rows.map((r) => ({ id: r.id, amountMinor: Number(r.amount_minor), currency: r.currency }));
+  }
+
   async claimCaptures(now: number, claimMs: number, limit: number): Promise<Order[]> {
     const { rows } = await this.db.query<Row>(
       `UPDATE orders SET capture_claimed_until = $1::bigint + $2::bigint WHERE id IN (
