@@ -29,6 +29,7 @@ describe.each(dbTargets)('the job runner in a hub, on $name', (target) => {
         'jobs.prune',
         'orders.capture-payments',
         'orders.resume-sagas',
+        'orders.retry-refunds',
         'reservations.expire-holds',
         'reservations.repair-oversells',
         'workflows.send-notices',
