@@ -23,9 +23,13 @@ import { PosRepository, type LineRow, type SaleRow } from './pos-repository.js';
 import { PosReturns, type ReturnAnswer } from './pos-returns.js';
 import { emitSaleEvent, saleCompletedPayload, saleVoidedPayload } from './sale-events.js';
 import { pricedLine, saleView, type SaleView } from './sale-view.js';
+import { noSuchSale } from './sale-lookup-words.js';
 import { DEFAULT_RETURN_WINDOW_DAYS, StoreProfile } from './store-profile.js';
 
 export type { SaleView } from './sale-view.js';
+
+/** A sale's own id (a UUID), as the POS page sends it once it has the sale. */
+const SALE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export type Tender = { kind: 'CASH'; givenMinor: number } | { kind: 'CARD' };
 
 /** Who this till is: its lane number, the store it numbers sales for, and the return window its receipts promise. */
@@ -131,9 +135,12 @@ export class PosService {
   /** The sale id a caller means: a sale number (typed or scanned, any case) or the id itself. */
   resolve(idOrNumber: string): string {
     const number = asSaleNumber(idOrNumber);
-    if (!number) return idOrNumber;
+    if (!number) {
+      if (SALE_ID.test(idOrNumber)) return idOrNumber;
+      throw noSuchSale(idOrNumber, this.till.profile.code); // neither a number nor an id: a mistyped receipt number
+    }
     const id = this.repo.idOfNumber(number);
-    if (!id) throw new NotFoundError('sale', number);
+    if (!id) throw noSuchSale(number, this.till.profile.code);
     return id;
   }
 

@@ -6,7 +6,7 @@ import { callerOf } from '../access/screen-guard.js';
 import type { LaneCaller, PosService } from './pos-service.js';
 
 /** A sale's id or its number (`S001-03-00123`, as typed or scanned): every route below takes either. */
-const saleParam = z.object({ id: z.string().trim().min(8).max(64) });
+const saleParam = z.object({ id: z.string().trim().min(1).max(64) }); // a mistyped number is refused in words by resolve()
 const qty = z.number().int().min(1).max(999);
 const returnItems = z
   .array(z.strictObject({ sku: skuSchema, qty }))

@@ -1,7 +1,7 @@
 // The associate's handheld (a narrow screen), one task per tab: stock look-up, receiving, cycle counts, RFID drift and
 // the node's devices. The chosen tab is the URL's hash (#count), so a reload or a bookmark keeps it. The hash names no
 // element (the panels are #panel-count…): the browser would otherwise scroll to the panel and take focus there on load.
-import { api, canScanWithCamera, h, money, say, scanWithCamera, statusBar, time } from '/store.js';
+import { api, canScanWithCamera, h, money, placeholder, say, scanWithCamera, statusBar, time } from '/store.js';
 
 statusBar('Handheld');
 const $ = (id) => document.getElementById(id);
@@ -74,6 +74,7 @@ function productCard(p) {
   return h(
     'article',
     { class: 'found', 'aria-labelledby': title },
+    placeholder(p.category, 'small'),
     h('h3', { id: title }, p.name),
     h(
       'p',

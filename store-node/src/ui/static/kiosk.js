@@ -1,7 +1,7 @@
 // The kiosk, a customer's screen: popular products in stock here by category, ranked search (offline too), a product's
 // page with stock at nearby stores (when head office answers), and the customer's own cart, opened with their loyalty
 // card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s untouched.
-import { api, h, money, say, statusBar } from '/store.js';
+import { api, h, money, placeholder, say, statusBar } from '/store.js';
 
 statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
 const $ = (id) => document.getElementById(id);
@@ -19,40 +19,6 @@ let previous = null; // the view "Back" returns to, and the card to focus there
 let lastTouch = Date.now();
 
 // ---- Products ------------------------------------------------------------------------------------------------
-
-const PALETTE = 8;
-/** The demo catalog's aisles get colours of their own; any other category one from its name. */
-const AISLE_COLOUR = {
-  Beverages: 0,
-  Snacks: 1,
-  Dairy: 5,
-  Frozen: 5,
-  Bakery: 2,
-  Pantry: 6,
-  Produce: 1,
-  'Meat & Deli': 4,
-  'Health & Beauty': 3,
-  Household: 7,
-  Baby: 3,
-  Pet: 2,
-  Books: 4,
-  Stationery: 6,
-  Kitchen: 2,
-  Grocery: 6,
-  'General Merchandise': 7,
-};
-/** A category's placeholder colour (one of PALETTE) and its initials: the same for a category everywhere. */
-function placeholder(category, size = '') {
-  let n = AISLE_COLOUR[category] ?? 0;
-  if (!(category in AISLE_COLOUR)) for (const c of category) n = (n * 31 + c.codePointAt(0)) >>> 0;
-  const initials = category
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => w[0].toUpperCase())
-    .join('');
-  return h('div', { class: `ph ph-${n % PALETTE} ${size}`, 'aria-hidden': 'true' }, h('span', {}, initials || '?'));
-}
 
 /** The stock wording a customer reads: in stock, low stock (with how many), or out of stock here. */
 function stockBadge(p) {

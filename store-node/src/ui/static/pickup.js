@@ -5,7 +5,7 @@
 // Keyboard: type in the search box, Enter -> the hold opens with focus on its code field -> type the code the customer
 // reads out, Enter -> focus moves to "Hand over" -> Enter. The 5-second refresh updates the lists in place (only the
 // cards that changed), so focus and whatever the associate is typing stay where they are.
-import { api, h, say, statusBar } from '/store.js';
+import { api, h, idTail, placeholder, say, statusBar } from '/store.js';
 
 statusBar('Pickups');
 const $ = (id) => document.getElementById(id);
@@ -29,7 +29,7 @@ const firstName = (r) => {
   const ref = (r.customerRef ?? '').trim();
   return !ref || ref.startsWith('(') ? 'Customer' : ref.split(/\s+/)[0];
 };
-const orderLabel = (r) => r.orderNumber ?? `Hold ${r.id.slice(0, 8)}`;
+const orderLabel = (r) => r.orderNumber ?? `Hold ${idTail(r.id)}`;
 const units = (r) => r.lines.reduce((n, l) => n + l.qty, 0);
 const itemsWord = (n) => `${n} item${n === 1 ? '' : 's'}`;
 const productName = (l) => l.name ?? l.sku;
@@ -54,14 +54,6 @@ const statusBadge = (s) => {
   return h('span', { class: `badge ${kind}` }, text);
 };
 
-/** A product's picture, or (the catalog has none) a tile in its category's colour with the category's initial. */
-function tile(l) {
-  const label = (l.category || l.name || l.sku || '?').trim();
-  let n = 7;
-  for (const c of label) n = (n * 31 + c.codePointAt(0)) >>> 0;
-  return h('span', { class: `tile c${n % 8}`, 'aria-hidden': 'true' }, label[0].toUpperCase());
-}
-
 const lineList = (r) =>
   h(
     'ul',
@@ -70,7 +62,7 @@ const lineList = (r) =>
       h(
         'li',
         {},
-        tile(l),
+        placeholder(l.category || l.name || l.sku, 'small'),
         h('span', {}, h('strong', {}, `${l.qty} ×`), ` ${productName(l)}`, h('span', { class: 'muted sku' }, l.sku)),
       ),
     ),
@@ -221,13 +213,15 @@ function askNoShow(r) {
   const dialog = $('no-show-dialog');
   $('no-show-title').textContent = `Mark ${orderLabel(r)} as a no-show?`;
   $('no-show-text').replaceChildren(
-    r.parkingSpot
-      ? h(
-          'p',
-          { class: 'parked' },
-          `${firstName(r)} checked in and is parked outside at spot ${r.parkingSpot} (since ${clock(r.arrivedAt)}). Walk out to the car before you mark a no-show.`,
-        )
-      : null,
+    ...(r.parkingSpot && isOpen(r)
+      ? [
+          h(
+            'p',
+            { class: 'parked' },
+            `${firstName(r)} checked in and is parked outside at spot ${r.parkingSpot} (since ${clock(r.arrivedAt)}). Walk out to the car before you mark a no-show.`,
+          ),
+        ]
+      : []),
     h(
       'p',
       {},

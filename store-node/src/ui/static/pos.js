@@ -1,7 +1,7 @@
 // The POS lane: keyboard-first. The scanner types into the scan field like a keyboard and ends with Enter.
 // Keys: Enter adds (or opens a scanned sale number for a return), ↓ picks from the product list, F2 cash, F4 card,
 // F8 new sale, Esc cancels what is in progress (a quantity being edited, the product list, a void, a return).
-import { api, h, money, say, statusBar } from '/store.js';
+import { api, h, idTail, money, placeholder, say, statusBar } from '/store.js';
 
 statusBar('POS lane');
 const $ = (id) => document.getElementById(id);
@@ -150,7 +150,7 @@ function paper(title, text, code, printed) {
   const sheet = h(
     'figure',
     { class: 'paper' },
-    h('pre', { class: 'receipt', 'aria-label': title }, text),
+    h('pre', { class: 'receipt', 'aria-label': title, tabindex: '0' }, text), // scrolls by keyboard on a narrow screen
     code ? barcode(code.modules, `Barcode of ${code.label}`) : null,
     code ? h('figcaption', { class: 'barcode-text' }, code.label) : null,
   );
@@ -280,18 +280,32 @@ async function ensureSale() {
   return opening;
 }
 
+/**
+ * A product's name typed at the till, not a code: words, or letters alone in small letters ("milk"). Skus and barcodes
+ * are capitals, digits and dashes; anything else is tried as a code first (no basket is opened for a name).
+ */
+const looksLikeName = (text) => /\s/.test(text) || /^[A-Za-z]*[a-z][A-Za-z]*$/.test(text);
+
 async function add(code, qty) {
+  if (looksLikeName(code)) return findByName(code);
   try {
     const s = await ensureSale();
     keep(await api('POST', `/api/pos/sales/${s.id}/lines`, { code, qty }));
     say($('basket-msg'));
   } catch (err) {
-    // Not a code: perhaps a name. The ranked list below lets the cashier pick.
-    if (err.status === 404 && (await search(code)) > 0) {
-      say($('basket-msg'), new Error(`No item has the code “${code}”. Pick it from the list below (↓).`));
-      $('search-results').querySelector('button')?.focus();
-    } else say($('basket-msg'), err);
+    if (err.status === 404 && !/^\d+$/.test(code)) return findByName(code); // not a sku: perhaps a name in capitals
+    say($('basket-msg'), err.status === 404 ? new Error(`No item has the barcode ${code}.`) : err);
   }
+  render();
+}
+
+/** A name typed in the scan field and Enter: the product search with it, the first match ready for ↓ and Enter. */
+async function findByName(text) {
+  const n = await search(text);
+  if (n > 0) {
+    say($('basket-msg'));
+    $('search-results').querySelector('button')?.focus();
+  } else say($('basket-msg'), new Error(`No product is called “${text}”. Check the spelling, or scan its barcode.`));
   render();
 }
 
@@ -354,6 +368,7 @@ async function search(text) {
               scan.focus();
             },
           },
+          placeholder(p.category, 'small'),
           h('span', { class: 'result-name' }, p.name),
           h('span', { class: 'result-price' }, money(p.priceMinor, p.currency)),
           h('span', { class: 'muted small' }, [p.brand, p.size, p.sku].filter(Boolean).join(' · ')),
@@ -609,7 +624,7 @@ $('return-form').addEventListener('submit', async (e) => {
       r.refund?.kind === 'CARD'
         ? `to the customer's card (refund ${r.refund.reference})`
         : `in cash: give the customer ${amount} from the drawer`;
-    say($('return-msg'), null, `Refund ${amount} (return ${r.number ?? r.returnId.slice(0, 8)}), ${how}.`);
+    say($('return-msg'), null, `Refund ${amount} (return ${r.number ?? idTail(r.returnId)}), ${how}.`);
     $('slip-area').replaceChildren(...paper('Return slip', r.slip, null, r.printed));
     closeReturn();
     $('return-sale').value = '';

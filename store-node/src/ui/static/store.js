@@ -44,6 +44,51 @@ export async function api(method, path, body, { keyed = true } = {}) {
   }
 }
 
+/**
+ * A product's placeholder where the catalog has no picture: its category's colour (one of eight, `ph-0`…`ph-7` in
+ * store.css, each a pale tint with a deep ink of the same hue, at least 7:1) and the category's initials. The same
+ * category looks the same on every page (kiosk, pickup desk, handheld, POS); the demo's aisles have colours of their
+ * own, any other category one from its name. `size`: '' (a product card), 'big' (a product's page), 'small' (a list).
+ */
+export function placeholder(category, size = '') {
+  const name = String(category ?? '').trim();
+  let n = AISLE_COLOUR[name] ?? 7;
+  if (!(name in AISLE_COLOUR)) for (const c of name) n = (n * 31 + c.codePointAt(0)) >>> 0;
+  const initials = name
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
+  return h('span', { class: `ph ph-${n % 8}${size ? ` ${size}` : ''}`, 'aria-hidden': 'true' }, initials || '?');
+}
+
+const AISLE_COLOUR = {
+  Beverages: 0,
+  Snacks: 2,
+  Dairy: 5,
+  Frozen: 0,
+  Bakery: 6,
+  Pantry: 6,
+  Produce: 1,
+  'Meat & Deli': 4,
+  'Health & Beauty': 3,
+  Household: 7,
+  Baby: 3,
+  Pet: 2,
+  Books: 4,
+  Stationery: 5,
+  Kitchen: 1,
+  Grocery: 6,
+  'General Merchandise': 7,
+};
+
+/**
+ * A record's short label when it has no number of its own: the last 6 characters of its id. A UUIDv7 starts with its
+ * timestamp, so two ids made the same minute share their head; their tails differ.
+ */
+export const idTail = (id) => `…${String(id).slice(-6)}`;
+
 export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '—');
 
 /** The staff pages. The kiosk is not among them: opening it makes the browser a kiosk screen (staff pages closed). */
