@@ -137,8 +137,10 @@ export class KioskCartSessions {
     if (answer.status !== 200) {
       // Worded for the fulfilment the cart has (the refusal names the line, not how it would be fulfilled).
       const now = await this.#hub('GET', `/api/carts/${s.customerId}`, undefined, CART_OFFLINE).catch(() => null);
-      const f = now?.status === 200 ? (now.body as unknown as CartView).fulfilment : undefined;
-      throw stockRefusal(answer.body, this.productName, f?.type ?? 'SHIP', f?.storeId === this.storeId);
+      const cart = now?.status === 200 ? (now.body as unknown as CartView) : undefined;
+      const f = cart?.fulfilment;
+      const inCart = cart ? (cart.lines.find((l) => l.sku === answer.body.sku)?.qty ?? 0) : undefined;
+      throw stockRefusal(answer.body, this.productName, f?.type ?? 'SHIP', f?.storeId === this.storeId, inCart);
     }
     return this.#shown(s, answer.body as unknown as CartView, false);
   }

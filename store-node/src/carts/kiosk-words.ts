@@ -32,13 +32,16 @@ export function screenLookupsWait(seconds: number, spent: boolean): AppError {
 
 /**
  * The hub's out-of-stock refusal (409 with `outOfStock`, `sku`, `wanted`, `available`) in a customer's words, for the
- * fulfilment the cart has or is being given; any other refusal keeps the hub's words.
+ * fulfilment the cart has or is being given; any other refusal keeps the hub's words. `wanted` is the quantity the
+ * change asked for (one more than the cart has, for an added one); `inCart`, when known, is what the cart still has
+ * of the line after the refusal, which is what the customer is told their cart has.
  */
 export function stockRefusal(
   body: Record<string, unknown>,
   name: (sku: string) => string,
   fulfilment: FulfilmentType,
   atThisStore: boolean,
+  inCart?: number,
 ): ConflictError {
   const detail = String(body.detail ?? 'the hub refused the change');
   if (!body.outOfStock || typeof body.sku !== 'string') return new ConflictError(`${capitalise(detail)}.`);
@@ -53,10 +56,23 @@ export function stockRefusal(
     );
   const where = atThisStore ? 'in this store' : 'at the store you chose';
   const how = fulfilment === 'CURBSIDE' ? 'curbside pickup' : fulfilment === 'DELIVERY' ? 'delivery' : 'pickup';
+  if (available <= 0)
+    return new ConflictError(
+      `${what} is out of stock ${where}, so it can’t be added for ${how}. Remove it, or ask us about other stores.`,
+      extra,
+    );
+  // A refused add or raise leaves the cart as it was: say what it has, not what was asked for.
+  if (inCart !== undefined && inCart < wanted)
+    return new ConflictError(
+      inCart >= available
+        ? `Only ${available} ${what} left ${where} for ${how} — your cart already has ${inCart}.`
+        : inCart > 0
+          ? `Only ${available} ${what} left ${where} for ${how} — your cart still has ${inCart}.`
+          : `Only ${available} ${what} left ${where} for ${how} — choose ${available} or fewer.`,
+      { ...extra, inCart },
+    );
   return new ConflictError(
-    available > 0
-      ? `Only ${available} ${what} left ${where} for ${how} — your cart has ${wanted}. Lower the quantity, or remove it.`
-      : `${what} is out of stock ${where}, so it can’t be added for ${how}. Remove it, or ask us about other stores.`,
+    `Only ${available} ${what} left ${where} for ${how} — your cart has ${wanted}. Lower the quantity, or remove it.`,
     extra,
   );
 }
