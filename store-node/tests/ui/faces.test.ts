@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await pos.getByLabel('Quantity to add').fill('2');
       await pos.keyboard.press('Enter');
       await pos.getByLabel('Quantity of Green tea, 20 bags').waitFor();
-      await expect.poll(() => pos.locator('#total').textContent()).toMatch(/21\.\d\d/); // 12.50 + 2 × 3.99 + tax
+      await expect.poll(() => pos.locator('#total').textContent(), { timeout: 30_000 }).toMatch(/21\.\d\d/); // 12.50 + 2 × 3.99 + tax
       await pos.getByLabel('Cash given').fill('50');
       await pos.keyboard.press('F2');
       const receipt = pos.getByLabel('Receipt', { exact: true });
@@ -105,7 +105,9 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       expect(await receipt.textContent()).toMatch(
         /Harbour Street[\s\S]*1 x Red enamel mug[\s\S]*2 x Green tea[\s\S]*TOTAL[\s\S]*Change/,
       );
-      await expect.poll(() => pos.getByRole('status').first().textContent()).toMatch(/Paid\. Change due/);
+      await expect
+        .poll(() => pos.getByRole('status').first().textContent(), { timeout: 30_000 })
+        .toMatch(/Paid\. Change due/);
       await screenshot(pos, 'pos-receipt-1920');
 
       const admin = await browser.newPage({ viewport: DESKTOP });
@@ -136,7 +138,9 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.getByLabel('Email').fill(ADMIN.email);
       await page.getByLabel('Password').fill('not the password at all');
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toBe('email or password is wrong');
+      await expect
+        .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
+        .toBe('email or password is wrong');
       expect(await page.getByRole('heading', { name: 'Fleet', exact: true }).count()).toBe(0);
       await screenshot(page, 'console-login-refused-1920');
       await signIn(page);
@@ -208,13 +212,15 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.getByLabel('First password (12+ characters)').evaluate((i) => i.removeAttribute('minlength')); // let the hub judge it
       await page.getByLabel('First password (12+ characters)').fill('short');
       await page.getByRole('button', { name: 'Add user' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/at least 12 characters/);
+      await expect
+        .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
+        .toMatch(/at least 12 characters/);
       await page.getByLabel('First password (12+ characters)').fill('a long manager password');
       await page.getByRole('button', { name: 'Add user' }).click();
       await page.getByRole('row', { name: /manager@example\.test.*Rui Costa.*STORE_MANAGER.*UI1/ }).waitFor();
       await page.getByRole('button', { name: 'Disable manager@example.test' }).click();
       await expect
-        .poll(() => page.getByRole('row', { name: /manager@example\.test/ }).textContent())
+        .poll(() => page.getByRole('row', { name: /manager@example\.test/ }).textContent(), { timeout: 30_000 })
         .toMatch(/disabled/);
       expect(
         (
@@ -328,7 +334,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.getByLabel('Search by name, brand or barcode').fill('4006381333931');
       await page.keyboard.press('Enter');
       await expect
-        .poll(() => page.getByRole('article').allTextContents())
+        .poll(() => page.getByRole('article').allTextContents(), { timeout: 30_000 })
         .toEqual([expect.stringMatching(/Red enamel mug/)]); // after its category placeholder (K, Kitchen)
       // The customer opens their cart with their e-mail (never an id) and chooses to pick up here.
       await page.getByLabel('Your customer card, phone number or e-mail').fill('ava.ng@example.test');
@@ -450,11 +456,13 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await pos.keyboard.press('Enter');
       await pos.getByLabel(/^Return quantity of Green tea, 20 bags/).waitFor();
       await pos.getByRole('button', { name: 'Refund' }).click();
-      await expect.poll(() => pos.locator('#return-msg').textContent()).toMatch(/^Refund \$3\.99 \(return /); // REDUCED-rate tea carries no tax here
+      await expect
+        .poll(() => pos.locator('#return-msg').textContent(), { timeout: 30_000 })
+        .toMatch(/^Refund \$3\.99 \(return /); // REDUCED-rate tea carries no tax here
       await pos.getByLabel('Sale number (from the receipt)').fill(saleNumber); // the same sale again: nothing left to return
       await pos.keyboard.press('Enter');
       await expect
-        .poll(() => pos.locator('#return-msg [role=alert]').textContent())
+        .poll(() => pos.locator('#return-msg [role=alert]').textContent(), { timeout: 30_000 })
         .toBe(`Everything from sale ${saleNumber} has been returned already.`);
       expect(((await (await fetch(`${store.url}/api/stock/TEA-GREEN`)).json()) as { onHand: number }).onHand).toBe(
         teaBefore,
@@ -467,7 +475,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await pos.getByRole('button', { name: 'Void sale' }).click();
       await pos.getByRole('button', { name: 'Press again to void' }).click();
       await expect
-        .poll(() => pos.locator('#pay-msg').textContent())
+        .poll(() => pos.locator('#pay-msg').textContent(), { timeout: 30_000 })
         .toMatch(/^Sale \S+ voided — 1 item, \$\d+\.\d\d\.$/);
       expect(await pos.getByRole('button', { name: /Card/ }).isDisabled()).toBe(true);
       await screenshot(pos, 'pos-voided-1920');

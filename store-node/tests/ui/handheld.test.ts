@@ -88,7 +88,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld in Chromium at 3
     expect(await selectedTab(page)).toBe('Count');
     expect(new URL(page.url()).hash).toBe('#count');
     expect(await page.getByRole('tabpanel').count()).toBe(1); // the others are hidden
-    await expect.poll(() => page.getByRole('tabpanel').getAttribute('aria-labelledby')).toBe('tab-count');
+    await expect.poll(() => page.getByRole('tabpanel').getAttribute('aria-labelledby'), WAIT).toBe('tab-count');
 
     await page.reload();
     expect(await selectedTab(page)).toBe('Count');

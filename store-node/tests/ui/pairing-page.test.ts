@@ -33,7 +33,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.getByLabel('Pairing code').fill('000000'); // no code is open yet: any code is wrong
     await page.getByLabel('Name of this device').fill('Handheld 7');
     await page.getByRole('button', { name: 'Pair' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/pairing code is wrong, used or expired/);
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
+      .toMatch(/pairing code is wrong, used or expired/);
     await screenshot(page, 'pair-refused-390');
 
     await page.getByLabel('Pairing code').fill(node.pairing.startPairing().code);
@@ -47,7 +49,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     // A handheld cannot show codes for further devices.
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect
-      .poll(() => page.locator('#pair-code-area').textContent())
+      .poll(() => page.locator('#pair-code-area').textContent(), { timeout: 30_000 })
       .toBe('only the store node’s own screens can pair or unpair devices');
     await screenshot(page, 'handheld-paired-390');
     expect(errors).toEqual([]);
@@ -72,11 +74,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('pairing a handheld in Chromiu
     await page.getByLabel('Name of this device').fill('Handheld 8');
     await page.getByRole('button', { name: 'Pair' }).click();
     await expect
-      .poll(() => page.getByRole('alert').textContent())
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
       .toBe('This screen cannot reach the store node. Check the cable or Wi-Fi.');
     await page.getByRole('button', { name: 'Pair' }).click();
     await expect
-      .poll(() => page.getByRole('alert').textContent())
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 })
       .toBe('This device may already be paired: reload the page, or ask for a new code.');
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]); // the retry was the same request: one device, not two
