@@ -311,7 +311,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
   api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
-  api.use(deviceRoutes(devices, new DeviceLabels(db, now), db));
+  api.use(deviceRoutes(devices, new DeviceLabels(db, now), (sku) => pos.repo.product(sku, undefined)?.name));
   api.use(reportRoutes(executor, dbPath, now));
   const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now);
   api.use(kioskCartRoutes(kioskCarts));

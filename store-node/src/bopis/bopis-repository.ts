@@ -62,6 +62,9 @@ const toLocal = (r: Row): LocalReservation => ({
   typedTriesLeft: Math.max(0, TYPED_CODE_MAX_TRIES - r.code_tries),
 });
 
+/** The keys the hub gives a store for its pickups. */
+export type PickupKey = 'pickup_public_key' | 'pickup_typed_code_key';
+
 /** All SQL of the store's BOPIS module. */
 export class BopisRepository {
   constructor(readonly db: SqliteDb) {}
@@ -221,6 +224,22 @@ export class BopisRepository {
     if (a.length === b.length && timingSafeEqual(a, b)) return 'matched';
     this.db.prepare('UPDATE bopis_reservations SET code_tries = code_tries + 1 WHERE id = ?').run(id);
     return 'wrong';
+  }
+
+  /** A pickup key the hub gave this store (`pickup_public_key`, `pickup_typed_code_key`), kept in node_meta. */
+  key(name: PickupKey): string | undefined {
+    return (
+      (this.db.prepare('SELECT value FROM node_meta WHERE key = ?').pluck().get(name) as string | undefined) ??
+      undefined
+    );
+  }
+
+  saveKey(name: PickupKey, value: string, now: number): void {
+    this.db
+      .prepare(
+        'INSERT INTO node_meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      )
+      .run(name, value, now);
   }
 
   /** Names and categories of these skus from the store's copy of the catalog (skus it does not have are left out). */

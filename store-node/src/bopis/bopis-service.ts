@@ -101,36 +101,20 @@ export class BopisService {
   }
 
   publicKey(): string | undefined {
-    return (
-      (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_public_key'").pluck().get() as
-        | string
-        | undefined) ?? undefined
-    );
+    return this.repo.key('pickup_public_key');
   }
 
   savePublicKey(key: string): void {
-    this.db
-      .prepare(
-        "INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_public_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      )
-      .run(key, this.now());
+    this.repo.saveKey('pickup_public_key', key, this.now());
   }
 
   /** The key typed pickup codes are hashed with at this store (from the hub, with the pickup key), if it came yet. */
   typedCodeKey(): string | undefined {
-    return (
-      (this.db.prepare("SELECT value FROM node_meta WHERE key = 'pickup_typed_code_key'").pluck().get() as
-        | string
-        | undefined) ?? undefined
-    );
+    return this.repo.key('pickup_typed_code_key');
   }
 
   saveTypedCodeKey(key: string): void {
-    this.db
-      .prepare(
-        "INSERT INTO node_meta (key, value, updated_at) VALUES ('pickup_typed_code_key', ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      )
-      .run(key, this.now());
+    this.repo.saveKey('pickup_typed_code_key', key, this.now());
   }
 
   /** Open holds (soonest expiry first) or, with `q`, holds by id prefix, customer name or order number. */

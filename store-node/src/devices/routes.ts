@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, parseOrThrow } from '@storefleet/shared';
-import type { SqliteDb } from '../db/open-sqlite.js';
 import type { DeviceManager } from './device-manager.js';
 import { defaultLabels, type DeviceLabels, kindName, LABEL_TEXT } from './device-labels.js';
 
@@ -32,11 +31,14 @@ export interface DriftRow {
  * RFID drift report with product names and the stock corrections of the last 24 hours, recent scans and the scale;
  * renaming a device.
  */
-export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: SqliteDb): Router {
+export function deviceRoutes(
+  devices: DeviceManager,
+  labels: DeviceLabels,
+  productName: (sku: string) => string | undefined,
+): Router {
   const r = Router();
   const defaults = defaultLabels(devices.configs);
   const kinds = new Map(devices.configs.map((c) => [c.name, c.kind]));
-  const nameOf = db.prepare('SELECT name FROM catalog_products WHERE sku = ?').pluck();
   r.get('/devices', (_req, res) => {
     const given = labels.given();
     res.json({
@@ -57,10 +59,13 @@ export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: S
   r.get('/devices/rfid/report', (_req, res) => {
     const report = devices.rfid.lastReport();
     // The drift a count already settled is gone from the list: its correction stays in view for a day.
-    const corrections = devices.rfid
-      .recentCorrections()
-      .map((c) => ({ ...c, name: (nameOf.get(c.sku) as string | undefined) ?? null }));
-    res.json({ report, cycleMs: devices.rfid.cycleMs, items: report ? driftRows(report, nameOf) : [], corrections });
+    const corrections = devices.rfid.recentCorrections().map((c) => ({ ...c, name: productName(c.sku) ?? null }));
+    res.json({
+      report,
+      cycleMs: devices.rfid.cycleMs,
+      items: report ? driftRows(report, productName) : [],
+      corrections,
+    });
   });
   r.get('/devices/scans', (req, res) => {
     const { since } = parseOrThrow(z.object({ since: z.coerce.number().int().min(0).default(0) }), req.query, 'query');
@@ -75,14 +80,14 @@ export function deviceRoutes(devices: DeviceManager, labels: DeviceLabels, db: S
 type Report = NonNullable<ReturnType<DeviceManager['rfid']['lastReport']>>;
 
 /** Every sku the cycle compared, the largest drift (either way) first, then by name; with the zones it was read in. */
-function driftRows(report: Report, nameOf: { get(sku: string): unknown }): DriftRow[] {
+function driftRows(report: Report, productName: (sku: string) => string | undefined): DriftRow[] {
   const zonesOf = new Map<string, string[]>();
   for (const [zone, skus] of Object.entries(report.zones))
     for (const sku of Object.keys(skus)) zonesOf.set(sku, [...(zonesOf.get(sku) ?? []), zone]);
   return report.skus
     .map((s) => ({
       sku: s.sku,
-      name: (nameOf.get(s.sku) as string | undefined) ?? null,
+      name: productName(s.sku) ?? null,
       zones: zonesOf.get(s.sku) ?? [],
       expected: s.expected,
       counted: s.counted,
