@@ -172,7 +172,7 @@ export const STAFF_WAY_BACK: Record<Exclude<MarkedBy, 'pairing'>, string> = {
     'keeps it after the browser or the machine restarts (for 400 days). To use it as the back office again, clear ' +
     'this site’s data (cookies) in the browser’s settings and open the store page again.',
   machine:
-    'This machine is set up for one job (STORE_LOOPBACK_ROLE): every screen on it has it. Use the back-office screen ' +
+    'This machine is set up for one job in its store settings: every screen on it has it. Use the back-office screen ' +
     'or a paired handheld for other staff work.',
 };
 
@@ -212,7 +212,7 @@ function refusalPage(role: MarkedRole, detail: string, markedBy: MarkedBy | unde
     <section class="card" aria-labelledby="staff-way-back">
       <h2 id="staff-way-back">Staff: getting this screen back</h2>
       <p>${wayBack}</p>
-      <p class="muted">A staff sign-in on shared screens is coming (issue #27).</p>
+      <p class="muted">Staff sign-in with PINs is not available yet.</p>
     </section>`,
   );
 }
