@@ -217,7 +217,9 @@ describe('the end of a session', () => {
       const s = runShell(['--page=pos']);
       const page = await firstLoad(s);
       expect((await fetch(`${new URL(page).origin}/api/pos/sales`, { method: 'POST' })).status).toBe(201);
-      const db = s.lines.find((l) => l.msg === 'store node listening').dbPath as string;
+      const db = (
+        await s.until('the node’s listening line', () => s.lines.find((l) => l.msg === 'store node listening'))
+      ).dbPath as string;
       expect(existsSync(`${db}-wal`)).toBe(true);
       s.emit('window', 'session-end', { reasons: ['shutdown'] });
       expect(await exitCode(s)).toBe(0);
@@ -234,7 +236,9 @@ describe('the end of a session', () => {
     async () => {
       const s = runShell(['--page=pos']);
       await firstLoad(s);
-      const db = s.lines.find((l) => l.msg === 'store node listening').dbPath as string;
+      const db = (
+        await s.until('the node’s listening line', () => s.lines.find((l) => l.msg === 'store node listening'))
+      ).dbPath as string;
       s.emit('powerMonitor', 'shutdown');
       expect(await exitCode(s)).toBe(0);
       expect(s.stubs('prevented')).toContain('shutdown');

@@ -60,7 +60,11 @@ describe('handhelds pair with the store node before they may use its API', () =>
     expect(paired.status).toBe(201);
     expect(paired.body.device).toMatchObject({ name: 'Handheld 3', revokedAt: null });
     expect(paired.cookie).toMatch(/^sf_device=[^;]+; .*HttpOnly/);
-    expect((await call('GET', '/api/stock/MUG', undefined, paired.body.token)).body).toEqual({ sku: 'MUG', onHand: 0 });
+    expect((await call('GET', '/api/stock/MUG', undefined, paired.body.token)).body).toEqual({
+      sku: 'MUG',
+      name: 'Mug',
+      onHand: 0,
+    });
     const noCodes = await call('POST', '/api/pairing/codes', undefined, paired.body.token);
     expect(noCodes.status).toBe(403); // a handheld cannot pair further devices: only the node's own screens show codes
     expect(noCodes.body.detail).toBe('only the store node’s own screens can pair or unpair devices');

@@ -109,6 +109,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await nav.getByRole('link', { name: 'POS' }).click();
     await page.getByLabel('Scan or type a sku / barcode').waitFor();
     await page.getByRole('link', { name: 'Handheld' }).click();
+    await page.getByRole('tab', { name: 'Devices' }).click(); // pairing lives on the handheld's Devices tab
     await page.getByLabel('The device is').selectOption('kiosk');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect
@@ -163,6 +164,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     const page = await lane.newPage();
     const errors = pageErrors(page);
     await page.goto(`${node.url}/handheld.html`);
+    await page.getByRole('tab', { name: 'Devices' }).click();
     const keys: (string | undefined)[] = [];
     let lost = false;
     await page.route('**/api/pairing/codes', async (route) => {
