@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/demo/csv.js';
 import { categorise, taxClassOf, usableName } from '../src/demo/demo-catalog-rules.js';
+import { demoFeatured } from '../src/demo/demo-featured.js';
 
 /**
  * #17, demo data that looks real: the committed demo catalog (built by build-demo-catalog.ts from the Datakick list)
@@ -66,5 +67,18 @@ describe('the demo catalog', () => {
     expect(usableName('021000626793')).toBe(false);
     expect(usableName('test')).toBe(false);
     expect(usableName('Milk')).toBe(true);
+  });
+
+  it('features a few products in every category for the kiosk home page, known brands first', () => {
+    const ranks = demoFeatured(products);
+    const categories = new Set(products.map((p) => p.category));
+    for (const category of categories) {
+      const featured = products.filter((p) => p.category === category && ranks.has(p.sku));
+      expect(featured.length, category).toBe(Math.min(3, products.filter((p) => p.category === category).length));
+      expect(featured.map((p) => ranks.get(p.sku)).sort(), category).toEqual([1, 2, 3].slice(0, featured.length));
+    }
+    const rankOne = (category: string) => products.find((p) => p.category === category && ranks.get(p.sku) === 1)!;
+    expect(rankOne('Pantry').brand).toMatch(/Heinz|Kraft|Trader Joe's|Betty Crocker|Progresso|Annie's/);
+    expect(demoFeatured(products)).toEqual(ranks); // the same every run
   });
 });

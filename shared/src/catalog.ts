@@ -13,6 +13,11 @@ export interface CatalogProduct {
   readonly priceMinor: number;
   readonly currency: string;
   readonly taxClass: TaxClass;
+  /**
+   * Head office features it on the kiosk home page: 1 first, within its category (1–1000). Null or absent: not
+   * featured. Optional so rows from a hub before featuring read as not featured.
+   */
+  readonly featuredRank?: number | null;
   readonly updatedAt: number;
   /** The catalog version of this product's latest change (rises with every change; stores pull changes after theirs). */
   readonly version: number;

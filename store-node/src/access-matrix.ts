@@ -164,7 +164,12 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'answers 503 on the matrix’s node: it asks the hub, and that node has none',
   ],
-  ['GET', '/api/catalog/featured', CUSTOMER, 'the kiosk home page: in stock here, by category'],
+  [
+    'GET',
+    '/api/catalog/featured',
+    CUSTOMER,
+    'the kiosk home page: featured, best sellers here, the day’s pick by category',
+  ],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
   ['POST', '/api/carts/:customerId/lines', STAFF],

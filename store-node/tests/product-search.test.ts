@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreNode, type StoreNode } from '../src/index.js';
 import { ProductSearch, type StoreProduct } from '../src/catalog/product-search.js';
+import { dailyDraw, dailyPick } from '../src/catalog/home-page-pick.js';
 import { loadRealCatalog, realProducts, type RealProduct } from './support/real-catalog.js';
 
 const words = (p: StoreProduct) => `${p.name} ${p.brand ?? ''}`.toLowerCase().split(/[^\p{L}\p{N}]+/u);
@@ -123,46 +124,112 @@ describe('product search over the 6,561 real products (SQLite FTS5, bm25)', () =
   });
 });
 
-describe('the kiosk home page (featured)', () => {
-  it('shows only what is in stock here, by category: best sellers of the last 30 days first, then most in stock', async () => {
+describe('the kiosk home page: featured, best sellers here, then the day’s pick', () => {
+  const now = Date.UTC(2026, 10, 28, 15);
+  const DAY = 86_400_000;
+  /** A store node whose catalog and shelves hold `products` ([sku, category, on hand, featured rank]). */
+  const storeWith = (products: readonly (readonly [string, string, number, number | null])[]) => {
     const node = createStoreNode({
-      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-featured-')), 'store.sqlite'),
+      dbPath: join(mkdtempSync(join(tmpdir(), 'sf-home-')), 'store.sqlite'),
       logLevel: 'silent',
     });
-    const now = Date.UTC(2026, 10, 28);
     const product = node.db.prepare(
-      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at)
-       VALUES (?, ?, ?, 100, 'USD', 'STANDARD', 1)`,
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, featured_rank, updated_at)
+       VALUES (?, ?, ?, 100, 'USD', 'STANDARD', ?, 1)`,
     );
     const stock = node.db.prepare('INSERT INTO stock (sku, on_hand, updated_at) VALUES (?, ?, 1)');
+    for (const [sku, category, onHand, rank] of products) {
+      product.run(sku, `${sku[0]}${sku.slice(1).toLowerCase()}`, category, rank);
+      stock.run(sku, onHand);
+    }
+    return node;
+  };
+  const skus = (ps: readonly StoreProduct[]) => ps.map((p) => p.sku);
+
+  it('a new store (no sales, full shelves) shows head office’s featured products first, not A→G', async () => {
+    const pantry = 'ABCDEFGHIJKLMNOPQRST'.split('').map((c) => [`${c}${c}${c}`, 'Pantry', 24, null] as const);
+    const node = storeWith([
+      ...pantry,
+      ['YAMS', 'Produce', 30, 2],
+      ['ZUCCHINI', 'Produce', 30, 1],
+      ['XIGUA', 'Produce', 0, 1], // featured, but none here
+      ['WATERCRESS', 'Produce', 30, null],
+    ]);
+    const home = new ProductSearch(node.db).home(6, 8, now);
+    expect(skus(home.featured)).toEqual(['ZUCCHINI', 'YAMS']); // by rank; what is not here is not shown
+    expect(home.bestSellers).toEqual([]); // nothing sold yet: no "best sellers" made up from stock
+    const pick = home.categories.find((c) => c.category === 'Pantry')!;
+    expect(pick.items).toHaveLength(6);
+    expect(skus(pick.items)).not.toEqual(['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF']); // not the first names
+    expect(home.categories.find((c) => c.category === 'Produce')!.items.map((p) => p.sku)).toEqual(['WATERCRESS']);
+    // The same day shows the same page; another day another pick.
+    expect(new ProductSearch(node.db).home(6, 8, now + 3_600_000)).toEqual(home);
+    const days = Array.from({ length: 5 }, (_, d) =>
+      skus(new ProductSearch(node.db).home(6, 8, now + (d + 1) * DAY).categories[0]!.items).join(),
+    );
+    expect(new Set([skus(pick.items).join(), ...days]).size).toBeGreaterThan(3);
+    await node.stop();
+  });
+
+  it('best sellers here are this store’s of the last 30 days, in stock, after the featured and never twice', async () => {
+    const node = storeWith([
+      ['TEA', 'Drinks', 50, null],
+      ['COFFEE', 'Drinks', 5, null],
+      ['COCOA', 'Drinks', 4, 1],
+      ['JUICE', 'Drinks', 0, null],
+      ['BREAD', 'Bakery', 9, null],
+    ]);
     const sale = node.db.prepare(
       `INSERT INTO sales (id, status, currency, opened_at, closed_at) VALUES (?, 'COMPLETED', 'USD', ?, ?)`,
     );
     const line = node.db.prepare(
       `INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES (?, ?, 'x', 'STANDARD', 100, ?)`,
     );
-    for (const [sku, category, onHand] of [
-      ['TEA', 'Drinks', 50],
-      ['COFFEE', 'Drinks', 5],
-      ['JUICE', 'Drinks', 0],
-      ['BREAD', 'Bakery', 9],
-    ] as const) {
-      product.run(sku, sku.toLowerCase(), category);
-      stock.run(sku, onHand);
-    }
-    sale.run('recent', now - 86_400_000, now - 86_400_000);
+    sale.run('recent', now - DAY, now - DAY);
     line.run('recent', 'COFFEE', 3);
-    sale.run('old', now - 40 * 86_400_000, now - 40 * 86_400_000); // outside the 30 days
-    line.run('old', 'TEA', 1);
-    const featured = new ProductSearch(node.db).featured(6, 8, now);
-    expect(featured.map((c) => [c.category, c.items.map((p) => p.sku)])).toEqual([
-      ['Drinks', ['COFFEE', 'TEA']], // sold here lately, then the most on hand; JUICE (none here) left out
-      ['Bakery', ['BREAD']],
-    ]);
-    expect(new ProductSearch(node.db).featured(1, 1, now)).toEqual([
-      { category: 'Drinks', items: [expect.objectContaining({ sku: 'COFFEE', onHand: 5 })] },
+    line.run('recent', 'BREAD', 1);
+    line.run('recent', 'COCOA', 9); // featured already: shown there only
+    line.run('recent', 'JUICE', 4); // sold out here: not offered
+    sale.run('old', now - 40 * DAY, now - 40 * DAY); // outside the 30 days
+    line.run('old', 'TEA', 100);
+    const home = new ProductSearch(node.db).home(6, 8, now);
+    expect(skus(home.featured)).toEqual(['COCOA']);
+    expect(skus(home.bestSellers)).toEqual(['COFFEE', 'BREAD']);
+    expect(home.categories.map((c) => [c.category, skus(c.items)])).toEqual([['Drinks', ['TEA']]]);
+    expect(home.bestSellers[0]).toMatchObject({ sku: 'COFFEE', onHand: 5, name: 'Coffee' });
+    expect(new ProductSearch(node.db).home(1, 1, now).categories).toEqual([
+      { category: 'Drinks', items: [expect.objectContaining({ sku: 'TEA', onHand: 50 })] },
     ]);
     await node.stop();
+  });
+
+  it('the day’s pick favours what the store has plenty of, without always showing the same products', () => {
+    const products = [
+      { sku: 'PLENTY', category: 'C', onHand: 200 },
+      { sku: 'FEW', category: 'C', onHand: 1 },
+      ...Array.from({ length: 8 }, (_, i) => ({ sku: `MID-${i}`, category: 'C', onHand: 20 })),
+    ];
+    const shown = { PLENTY: 0, FEW: 0 };
+    for (let day = 0; day < 200; day++) {
+      const picked = dailyPick(products, 3, day)
+        .get('C')!
+        .map((p) => p.sku);
+      expect(picked).toHaveLength(3);
+      expect(
+        dailyPick(products, 3, day)
+          .get('C')!
+          .map((p) => p.sku),
+      ).toEqual(picked); // same day, same pick
+      if (picked.includes('PLENTY')) shown.PLENTY++;
+      if (picked.includes('FEW')) shown.FEW++;
+    }
+    expect(shown.PLENTY).toBeGreaterThan(150);
+    expect(shown.FEW).toBeLessThan(40);
+    expect(shown.FEW).toBeGreaterThan(0);
+    for (let day = 0; day < 50; day++) {
+      const u = dailyDraw('MID-3', day);
+      expect(u > 0 && u < 1).toBe(true);
+    }
   });
 });
 
@@ -180,6 +247,7 @@ describe('the search migration', () => {
        VALUES ('CRM', 'Crème brûlée', 'Chez Nous', 'Dairy', 499, 'EUR', 'STANDARD', 1)`,
     ).run();
     db.exec(schema('003_search.sql'));
+    db.exec(schema('004_featured.sql'));
     expect(new ProductSearch(db as never).search('creme brulee', null, 5).map((p) => p.sku)).toEqual(['CRM']);
     db.close();
   });

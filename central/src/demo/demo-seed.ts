@@ -5,6 +5,7 @@ import { parseCsv } from './csv.js';
 import type { DemoStore } from './demo-stores.js';
 import { DEMO_CUSTOMERS } from './demo-customers.js';
 import { DEMO_DC, dcQuantity, demoOrders } from './demo-stock.js';
+import { demoFeatured } from './demo-featured.js';
 
 export interface DemoSecrets {
   admin: { email: string; password: string };
@@ -51,11 +52,13 @@ export async function adminApi(
   };
 }
 
-/** The 2,000-product catalog from demo-catalog.csv, once. */
+/** The 2,000-product catalog from demo-catalog.csv, once, with a featured few per category (demo-featured.ts). */
 export async function seedCatalog(api: Api, say: (line: string) => void): Promise<void> {
   const { items: some } = await api<{ items: unknown[] }>('GET', '/api/catalog/products?limit=1');
   if (some.length) return;
-  const items = catalogRows().map(({ sku, gtin, name, brand, size, category, priceMinor, taxClass }) => ({
+  const rows = catalogRows();
+  const featured = demoFeatured(rows); // a few per category: the kiosk home page's first shelf
+  const items = rows.map(({ sku, gtin, name, brand, size, category, priceMinor, taxClass }) => ({
     sku,
     gtin,
     name,
@@ -64,6 +67,7 @@ export async function seedCatalog(api: Api, say: (line: string) => void): Promis
     category,
     priceMinor,
     taxClass,
+    featuredRank: featured.get(sku) ?? null,
   }));
   for (let i = 0; i < items.length; i += 1000) {
     await api('POST', '/api/catalog/products/import', { items: items.slice(i, i + 1000) });

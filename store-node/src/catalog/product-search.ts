@@ -1,6 +1,7 @@
 import { isValidGtin, toGtin14, type CatalogProduct } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { ftsMatch, searchTerms } from './search-terms.js';
+import { dailyPick } from './home-page-pick.js';
 
 /**
  * A product as the store's pages see it: the catalog's fields, this store's on-hand count (0 if never stocked) and
@@ -15,6 +16,20 @@ const FIELDS = `p.sku, p.gtin, p.name, p.brand, p.size, p.category, p.price_mino
   p.tax_class AS taxClass, coalesce(s.on_hand, 0) AS onHand, coalesce(s.low_stock_at, 0) AS lowStockAt`;
 const FROM = 'catalog_products p LEFT JOIN stock s ON s.sku = p.sku';
 const IN_CATEGORY = '(@category IS NULL OR p.category = @category)';
+/**
+ * The kiosk home page, top to bottom: head office's featured products in stock here (rank 1 of each category first),
+ * this store's best sellers of the last 30 days (none until it has sold something), then the day's pick per category
+ * (see home-page-pick.ts), the categories with the most in stock first. A product shows once, in the first of these.
+ */
+export interface HomePage {
+  readonly featured: StoreProduct[];
+  readonly bestSellers: StoreProduct[];
+  readonly categories: { category: string; items: StoreProduct[] }[];
+}
+
+const FEATURED_SHOWN = 12;
+const BEST_SELLERS_SHOWN = 6;
+
 /** bm25 weights of the indexed columns: a word in the name counts most, then the brand, then the category. */
 const WEIGHTS = '10.0, 4.0, 1.0';
 
@@ -32,6 +47,8 @@ export class ProductSearch {
   readonly #browse;
   readonly #one;
   readonly #featured;
+  readonly #bestSellers;
+  readonly #inStock;
 
   constructor(db: SqliteDb) {
     this.#exact = db.prepare(
@@ -50,34 +67,44 @@ export class ProductSearch {
     this.#browse = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE ${IN_CATEGORY} ORDER BY p.name LIMIT @limit`);
     this.#one = db.prepare(`SELECT ${FIELDS} FROM ${FROM} WHERE p.sku = ?`);
     this.#featured = db.prepare(
+      `SELECT ${FIELDS} FROM ${FROM} WHERE p.featured_rank IS NOT NULL AND s.on_hand > 0
+       ORDER BY p.featured_rank, p.category, p.name LIMIT @limit`,
+    );
+    this.#bestSellers = db.prepare(
       `WITH sold AS (
          SELECT l.sku, sum(l.qty) AS qty FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-         WHERE s.status = 'COMPLETED' AND s.closed_at >= @since GROUP BY l.sku),
-       ranked AS (
-         SELECT ${FIELDS}, row_number() OVER (
-             PARTITION BY p.category ORDER BY coalesce(sold.qty, 0) DESC, s.on_hand DESC, p.name) AS place,
-           count(*) OVER (PARTITION BY p.category) AS inStock
-         FROM ${FROM} LEFT JOIN sold ON sold.sku = p.sku
-         WHERE s.on_hand > 0)
-       SELECT * FROM ranked WHERE place <= @perCategory ORDER BY inStock DESC, category, place`,
+         WHERE s.status = 'COMPLETED' AND s.closed_at >= @since GROUP BY l.sku)
+       SELECT ${FIELDS} FROM sold JOIN catalog_products p ON p.sku = sold.sku LEFT JOIN stock s ON s.sku = p.sku
+       WHERE s.on_hand > 0 ORDER BY sold.qty DESC, p.name LIMIT @limit`,
+    );
+    this.#inStock = db.prepare(
+      `SELECT p.sku, p.category, s.on_hand AS onHand, count(*) OVER (PARTITION BY p.category) AS inCategory
+       FROM ${FROM} WHERE s.on_hand > 0 ORDER BY inCategory DESC, p.category, p.sku`,
     );
   }
 
   /**
-   * The kiosk's home page: products in stock here, by category — in each, this store's best sellers of the last 30
-   * days first, then what it has most of — and the categories with the most in stock first (at most `categories`).
+   * The kiosk's home page (`HomePage`): featured, best sellers here, then the day's pick of at most `perCategory`
+   * products in each of at most `categories` categories. `now` sets the sales window and the day of the pick.
    */
-  featured(perCategory: number, categories: number, now: number): { category: string; items: StoreProduct[] }[] {
-    const rows = this.#featured.all({ perCategory, since: now - 30 * 86_400_000 }) as (StoreProduct & {
-      place: number;
-      inStock: number;
-    })[];
-    const groups = new Map<string, StoreProduct[]>();
-    for (const { place: _p, inStock: _n, ...p } of rows) {
-      if (!groups.has(p.category) && groups.size >= categories) continue;
-      groups.set(p.category, [...(groups.get(p.category) ?? []), p]);
-    }
-    return [...groups].map(([category, items]) => ({ category, items }));
+  home(perCategory: number, categories: number, now: number): HomePage {
+    const featured = this.#featured.all({ limit: FEATURED_SHOWN }) as StoreProduct[];
+    const shown = new Set(featured.map((p) => p.sku));
+    const bestSellers = (
+      this.#bestSellers.all({ since: now - 30 * 86_400_000, limit: BEST_SELLERS_SHOWN + shown.size }) as StoreProduct[]
+    )
+      .filter((p) => !shown.has(p.sku))
+      .slice(0, BEST_SELLERS_SHOWN);
+    for (const p of bestSellers) shown.add(p.sku);
+    const rest = (this.#inStock.all() as { sku: string; category: string; onHand: number }[]).filter(
+      (p) => !shown.has(p.sku),
+    );
+    const picked = [...dailyPick(rest, perCategory, Math.floor(now / 86_400_000))].slice(0, categories);
+    return {
+      featured,
+      bestSellers,
+      categories: picked.map(([category, items]) => ({ category, items: items.map((p) => this.get(p.sku)!) })),
+    };
   }
 
   /** By words of the name, brand or category (ranked), exact sku, or a scanned barcode; within a category if given. */

@@ -34,7 +34,7 @@ export function catalogRoutes(
       req.query,
       'query',
     );
-    res.json({ categories: products.featured(q.perCategory, q.categories, now()) });
+    res.json(products.home(q.perCategory, q.categories, now()));
   });
   r.get('/catalog/products', (req, res) => {
     const q = parseOrThrow(search, req.query, 'query');

@@ -22,9 +22,9 @@ const product = (sku: string, name: string, category: string, priceMinor: number
 });
 const PRODUCTS = [
   product('COLA-12', 'Cola, 12 cans', 'Beverages', 599, 'Fizz Co'),
-  product('COLA-ZERO', 'Cola Zero', 'Beverages', 199, 'Fizz Co'),
+  { ...product('COLA-ZERO', 'Cola Zero', 'Beverages', 199, 'Fizz Co'), featuredRank: 2 }, // head office features it
   product('WATER-6', 'Spring water, 6 bottles', 'Beverages', 349),
-  product('CHOC-DARK', 'Dark chocolate 70 %', 'Snacks', 299, 'Cacao Lane'),
+  { ...product('CHOC-DARK', 'Dark chocolate 70 %', 'Snacks', 299, 'Cacao Lane'), featuredRank: 1 },
   product('CHOC-MILK', 'Milk chocolate bar', 'Snacks', 149, 'Cacao Lane'),
   product('CRISPS', 'Sea salt crisps', 'Snacks', 249),
   product('MUG-RED', 'Red enamel mug', 'Kitchen', 1250),
@@ -136,6 +136,19 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       const errors = pageErrors(page);
       const beverages = page.getByRole('region', { name: 'Beverages' });
       await beverages.getByRole('article').first().waitFor(WAIT);
+      // Head office's featured products first (a new store: no sales, full shelves), never an alphabetical list
+      // called popular; no best sellers until the store has sold something.
+      const shelves = await page.locator('#view-body h3').allTextContents();
+      expect(shelves[0]).toBe('Featured');
+      expect(shelves).not.toContain('Best sellers here');
+      expect(
+        await page
+          .getByRole('region', { name: 'Featured' })
+          .getByRole('article')
+          .evaluateAll((a) => a.map((e) => e.getAttribute('aria-label'))),
+      ).toEqual(['Dark chocolate 70 %', 'Cola Zero']);
+      expect(await page.locator('#view-title').textContent()).toBe('In this store');
+      expect(await page.getByText(/popular/i).count()).toBe(0);
       expect(await page.getByRole('region', { name: /Beverages|Snacks|Kitchen/ }).count()).toBe(3);
       // Only what is in stock here: the kettle (none here) is not featured.
       expect(await page.getByRole('article', { name: 'Stovetop kettle' }).count()).toBe(0);

@@ -15,6 +15,7 @@ interface ProductRow {
   price_minor: number;
   currency: string;
   tax_class: TaxClass;
+  featured_rank: number | null;
   updated_at: number;
   version: string | number;
 }
@@ -29,6 +30,7 @@ const toProduct = (r: ProductRow): Product => ({
   priceMinor: r.price_minor,
   currency: r.currency,
   taxClass: r.tax_class,
+  featuredRank: r.featured_rank,
   updatedAt: r.updated_at,
   version: Number(r.version),
 });
@@ -41,13 +43,14 @@ export class CatalogRepository {
     if (items.length === 0) return 0;
     const col = <K extends keyof ProductInput>(k: K) => items.map((p) => p[k]);
     const res = await this.db.query(
-      `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class, updated_at)
-       SELECT *, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                         $7::bigint[], $8::text[], $9::text[])
+      `INSERT INTO catalog_products (sku, gtin, name, brand, size, category, price_minor, currency, tax_class,
+                                     featured_rank, updated_at)
+       SELECT *, $11::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                         $7::bigint[], $8::text[], $9::text[], $10::int[])
        ON CONFLICT (sku) DO UPDATE SET gtin = EXCLUDED.gtin, name = EXCLUDED.name, brand = EXCLUDED.brand,
          size = EXCLUDED.size, category = EXCLUDED.category, price_minor = EXCLUDED.price_minor,
-         currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, updated_at = EXCLUDED.updated_at,
-         version = nextval('catalog_version')`,
+         currency = EXCLUDED.currency, tax_class = EXCLUDED.tax_class, featured_rank = EXCLUDED.featured_rank,
+         updated_at = EXCLUDED.updated_at, version = nextval('catalog_version')`,
       [
         col('sku'),
         col('gtin'),
@@ -58,6 +61,7 @@ export class CatalogRepository {
         col('priceMinor'),
         col('currency'),
         col('taxClass'),
+        items.map((p) => p.featuredRank ?? null),
         now,
       ],
     );

@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { isValidGtin, minorUnitsSchema, parseOrThrow, skuSchema, toGtin14 } from '@storefleet/shared';
+import {
+  featuredRankSchema,
+  isValidGtin,
+  minorUnitsSchema,
+  parseOrThrow,
+  skuSchema,
+  toGtin14,
+} from '@storefleet/shared';
 import { requireAuth, requireRole } from '../../kernel/access.js';
 import type { CatalogService } from './service.js';
 import { TAX_CLASSES } from './types.js';
@@ -22,6 +29,8 @@ const productBody = z.strictObject({
     .regex(/^[A-Z]{3}$/)
     .default('USD'),
   taxClass: z.enum(TAX_CLASSES).default('STANDARD'),
+  /** Featured on the kiosk home page, 1 first within its category; null (the default): not featured. */
+  featuredRank: featuredRankSchema.nullable().default(null),
 });
 const importBody = z.strictObject({
   items: z

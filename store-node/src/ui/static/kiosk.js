@@ -1,6 +1,7 @@
-// The kiosk, a customer's screen: popular products in stock here by category, ranked search (offline too), a product's
-// page with stock at nearby stores (when head office answers), and the customer's own cart, opened with their loyalty
-// card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s untouched.
+// The kiosk, a customer's screen: featured products, best sellers and more in stock here by category, ranked search
+// (offline too), a product's page with stock at nearby stores (when head office answers), and the customer's own cart,
+// opened with their loyalty card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s
+// untouched.
 import { api, h, money, placeholder, say, statusBar } from '/store.js';
 
 statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
@@ -51,34 +52,41 @@ function show(title, ...body) {
   $('view-body').replaceChildren(...body);
 }
 
+/** One home page shelf: its heading says what it is (featured, best sellers here, a category). */
+function shelf(id, title, items) {
+  return h(
+    'section',
+    { class: 'kiosk-category', 'aria-labelledby': id },
+    h('h3', { id, class: 'category-title' }, title),
+    h('div', { class: 'products' }, items.map(card)),
+  );
+}
+
+// Head office's featured products first, then what sells here (only once the store has sold something), then the
+// day's pick per category (favouring what the store has plenty of): never an alphabetical list called popular.
 async function showHome() {
   view = { kind: 'home' };
   previous = null;
   try {
-    const { categories } = await api('GET', '/api/catalog/featured?perCategory=6&categories=8');
-    if (!categories.length) {
+    const home = await api('GET', '/api/catalog/featured?perCategory=6&categories=8');
+    const shelves = [
+      ...(home.featured.length ? [shelf('home-featured', 'Featured', home.featured)] : []),
+      ...(home.bestSellers.length ? [shelf('home-best', 'Best sellers here', home.bestSellers)] : []),
+      ...home.categories.map((c, i) => shelf(`cat-${i}`, c.category, c.items)),
+    ];
+    if (!shelves.length) {
       const { items } = await api('GET', '/api/catalog/products?limit=12');
       show(
-        items.length ? 'Our products' : 'Popular in this store',
+        'Our products',
         items.length
           ? h('div', { class: 'products' }, items.map(card))
           : h('p', { class: 'muted' }, 'The product list is still arriving from head office.'),
       );
       return;
     }
-    show(
-      'Popular in this store',
-      ...categories.map((c, i) =>
-        h(
-          'section',
-          { class: 'kiosk-category', 'aria-labelledby': `cat-${i}` },
-          h('h3', { id: `cat-${i}`, class: 'category-title' }, c.category),
-          h('div', { class: 'products' }, c.items.map(card)),
-        ),
-      ),
-    );
+    show('In this store', ...shelves);
   } catch (err) {
-    show('Popular in this store', h('p', { role: 'alert', class: 'error' }, err.message));
+    show('In this store', h('p', { role: 'alert', class: 'error' }, err.message));
   }
 }
 
