@@ -181,6 +181,25 @@ export async function consolePage(
   return { context, page };
 }
 
+/**
+ * Runs `use` on a console page signed in with `cookie`, then checks no script on it threw and closes it, pass or fail.
+ */
+export async function onConsolePage(
+  browser: Browser,
+  url: string,
+  cookie: string | undefined,
+  use: (page: Page) => Promise<void>,
+): Promise<void> {
+  const errors: string[] = [];
+  const { context, page } = await consolePage(browser, url, cookie, errors);
+  try {
+    await use(page);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
 /** No serious or critical axe-core violation on the page as it is now. */
 export async function expectNoSeriousViolations(page: Page): Promise<void> {
   const found = await seriousAxeViolations(page);
