@@ -102,6 +102,17 @@ describe('npm start (the demo)', () => {
     expect(demo.banner).toContain('Demo orders:          5 of 5 confirmed');
   });
 
+  it('a store’s kiosk home page opens on head office’s featured products, not the first names of the alphabet', async () => {
+    const home = await (await fetch(`${demo.stores[0]!.url}/api/catalog/featured`)).json();
+    expect(home.featured.length).toBeGreaterThanOrEqual(6);
+    expect(home.bestSellers).toEqual([]); // a new store has sold nothing yet
+    const names = home.featured.map((p: { name: string }) => p.name);
+    expect(names).not.toEqual([...names].sort());
+    expect(home.featured.some((p: { brand: string | null }) => /Heinz|Kraft|Trader Joe's/.test(p.brand ?? ''))).toBe(
+      true,
+    );
+  });
+
   it('a demo shopper opens their cart at a store’s kiosk by the phone number or card the banner prints', async () => {
     const s = demo.stores[1]!;
     const card = /Aisha Khan +card (29\d{14})/.exec(demo.banner)![1]!;
