@@ -103,14 +103,15 @@ describe('npm start (the demo)', () => {
   });
 
   it('a store’s kiosk home page opens on head office’s featured products, not the first names of the alphabet', async () => {
-    const home = await (await fetch(`${demo.stores[0]!.url}/api/catalog/featured`)).json();
+    const home = (await (await fetch(`${demo.stores[0]!.url}/api/catalog/featured`)).json()) as {
+      featured: { name: string; brand: string | null }[];
+      bestSellers: unknown[];
+    };
     expect(home.featured.length).toBeGreaterThanOrEqual(6);
     expect(home.bestSellers).toEqual([]); // a new store has sold nothing yet
-    const names = home.featured.map((p: { name: string }) => p.name);
+    const names = home.featured.map((p) => p.name);
     expect(names).not.toEqual([...names].sort());
-    expect(home.featured.some((p: { brand: string | null }) => /Heinz|Kraft|Trader Joe's/.test(p.brand ?? ''))).toBe(
-      true,
-    );
+    expect(home.featured.some((p) => /Heinz|Kraft|Trader Joe's/.test(p.brand ?? ''))).toBe(true);
   });
 
   it('a demo shopper opens their cart at a store’s kiosk by the phone number or card the banner prints', async () => {
