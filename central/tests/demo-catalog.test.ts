@@ -3,24 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/demo/csv.js';
 import { categorise, taxClassOf, usableName } from '../src/demo/demo-catalog-rules.js';
 import { demoFeatured } from '../src/demo/demo-featured.js';
+import { catalogRows } from '../src/demo/demo-seed.js';
 
 /**
  * #17, demo data that looks real: the committed demo catalog (built by build-demo-catalog.ts from the Datakick list)
  * files products where a shopper would look for them, and every name is one a shelf label could carry.
  */
-const [header, ...rows] = parseCsv(readFileSync(new URL('../src/demo/demo-catalog.csv', import.meta.url), 'utf8'));
-const products = rows
-  .filter((r) => r.length >= 8)
-  .map(([sku, gtin, name, brand, size, category, price, taxClass]) => ({
-    sku: sku!,
-    gtin: gtin!,
-    name: name!,
-    brand: brand!,
-    size: size!,
-    category: category!,
-    priceMinor: Number(price),
-    taxClass: taxClass!,
-  }));
+const [header] = parseCsv(readFileSync(new URL('../src/demo/demo-catalog.csv', import.meta.url), 'utf8'));
+const products = catalogRows(); // as the demo seeds them
 const byGtin = (gtin: string) => products.find((p) => p.gtin === gtin);
 
 describe('the demo catalog', () => {

@@ -75,7 +75,7 @@ export async function seedCatalog(api: Api, say: (line: string) => void): Promis
   }
 }
 
-interface CatalogRow {
+export interface CatalogRow {
   sku: string;
   gtin: string;
   name: string;
@@ -85,7 +85,8 @@ interface CatalogRow {
   priceMinor: number;
   taxClass: string;
 }
-function catalogRows(): CatalogRow[] {
+/** The committed demo catalog's rows (`demo-catalog.csv`), as the demo seeds them. */
+export function catalogRows(): CatalogRow[] {
   const [, ...rows] = parseCsv(readFileSync(new URL('./demo-catalog.csv', import.meta.url), 'utf8'));
   return rows
     .filter((r) => r.length >= 8)

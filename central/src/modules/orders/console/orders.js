@@ -124,63 +124,44 @@ export default {
         {},
         o.lines.map((l) => h('li', {}, lineText(l))),
       );
+      /** A danger button that asks first (what happens, the amount, the items) and then calls the order's action. */
+      const guarded = (label, { title, text, confirm, what, path, said }) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            onclick: async () => {
+              const yes = await confirmDialog({ title, body: [h('p', {}, text), items], confirm });
+              if (yes) await act(o, what, path, said);
+            },
+          },
+          label,
+        );
       if (o.status === 'CONFIRMED')
         buttons.push(
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'danger',
-              onclick: async () => {
-                const yes = await confirmDialog({
-                  title: `Cancel order ${orderNo(o)}?`,
-                  body: [
-                    h(
-                      'p',
-                      {},
-                      `The hold on these items is released and the customer’s payment of ${amount} is voided. The customer is not charged.`,
-                    ),
-                    items,
-                  ],
-                  confirm: `Cancel order ${orderNo(o)}`,
-                });
-                if (!yes) return;
-                await act(o, 'cancel', `/api/orders/${o.id}/cancel`, (r) =>
-                  r.status === 'CANCELLED'
-                    ? `Order ${orderNo(o)} is cancelled; ${amount} voided.`
-                    : `Order ${orderNo(o)} is ${r.status}.`,
-                );
-              },
-            },
-            'Cancel order…',
-          ),
+          guarded('Cancel order…', {
+            title: `Cancel order ${orderNo(o)}?`,
+            text: `The hold on these items is released and the customer’s payment of ${amount} is voided. The customer is not charged.`,
+            confirm: `Cancel order ${orderNo(o)}`,
+            what: 'cancel',
+            path: `/api/orders/${o.id}/cancel`,
+            said: (r) =>
+              r.status === 'CANCELLED'
+                ? `Order ${orderNo(o)} is cancelled; ${amount} voided.`
+                : `Order ${orderNo(o)} is ${r.status}.`,
+          }),
         );
       if (o.status === 'PICKED_UP' && !refunded)
         buttons.push(
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'danger',
-              onclick: async () => {
-                const yes = await confirmDialog({
-                  title: `Refund order ${orderNo(o)}?`,
-                  body: [
-                    h(
-                      'p',
-                      {},
-                      `The customer gets ${amount} back on the card they paid with. The goods were handed over and are not put back in stock: if they come back, receive them on the store’s handheld (Receive).`,
-                    ),
-                    items,
-                  ],
-                  confirm: `Refund ${amount}`,
-                });
-                if (!yes) return;
-                await act(o, 'refund', `/api/orders/${o.id}/refund`, () => `Order ${orderNo(o)}: ${amount} refunded.`);
-              },
-            },
-            'Refund…',
-          ),
+          guarded('Refund…', {
+            title: `Refund order ${orderNo(o)}?`,
+            text: `The customer gets ${amount} back on the card they paid with. The goods were handed over and are not put back in stock: if they come back, receive them on the store’s handheld (Receive).`,
+            confirm: `Refund ${amount}`,
+            what: 'refund',
+            path: `/api/orders/${o.id}/refund`,
+            said: () => `Order ${orderNo(o)}: ${amount} refunded.`,
+          }),
         );
       return buttons.length ? h('div', { class: 'actions' }, buttons) : '';
     };
