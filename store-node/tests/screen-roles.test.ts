@@ -177,7 +177,7 @@ describe('a kiosk on the node’s own machine (a trusted address with the kiosk 
     expect(page.status).toBe(403);
     expect(page.type).toContain('text/html');
     expect(page.text).toContain('<h1>This screen is a kiosk</h1>');
-    expect(page.text).toContain('<a href="/kiosk.html">Back to the kiosk</a>');
+    expect(page.text).toContain('<a class="big-link" href="/kiosk.html">Back to the kiosk</a>');
     // A customer reads it: nothing on staff pages or sign-in, nothing on how to undo the kiosk (the start page says)
     expect(visibleText(page.text)).toBe('This screen is a kiosk Back to the kiosk');
     expect(page.text).not.toContain('pos.js');
@@ -430,7 +430,7 @@ describe.each([
     role: 'pos' as const,
     refusal: POS_REFUSAL,
     heading: 'This is a POS screen',
-    back: '<a href="/pos.html">Back to the POS</a>',
+    back: '<a class="big-link" href="/pos.html">Back to the POS</a>',
     own: ['/pos.html', '/pos.js'],
     others: ['/', '/index.html', '/pickup.html', '/pickup.js', '/handheld.html', '/handheld.js', '/kiosk.html'],
   },
@@ -438,7 +438,7 @@ describe.each([
     role: 'pickup' as const,
     refusal: PICKUP_REFUSAL,
     heading: 'This is the pickup desk',
-    back: '<a href="/pickup.html">Back to the pickup desk</a>',
+    back: '<a class="big-link" href="/pickup.html">Back to the pickup desk</a>',
     own: ['/pickup.html', '/pickup.js'],
     others: ['/', '/index.html', '/pos.html', '/pos.js', '/handheld.html', '/handheld.js', '/kiosk.html'],
   },

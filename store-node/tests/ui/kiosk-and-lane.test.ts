@@ -154,6 +154,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     );
     const found = await seriousAxeViolations(page);
     expect(found, describeAxe(found)).toEqual([]);
+    const way = await page.getByRole('link', { name: 'Back to the kiosk' }).boundingBox();
+    expect(way?.height).toBeGreaterThanOrEqual(44); // a customer's finger finds the way back
     await screenshot(page, 'kiosk-refused-pos-way-back-1920');
     expect(errors).toEqual([]);
     await lane.close();
