@@ -38,14 +38,16 @@ export function orderNumberOf(q: string): string | undefined {
 }
 
 /**
- * The code in what was typed, when it is shaped like a pickup code: six code characters with a digit among them or
- * split 3 + 3 (`K7M4QH`, `k7m 4qh`, `ACD-EFG`). Six letters alone (`Robert`, `Louise`) are a name, never a code: they
- * are not looked up as one and do not count against the store's code misses (an all-letter code is typed with its dash).
+ * The code in what was typed, when it is shaped like a pickup code: six letters and digits, with at most one dash
+ * between the third and the fourth, and a digit among them or the dash (`K7M4QH`, `k7m-4qh`, `ACD-EFG`). Text with a
+ * space is never a code: names split 3 + 3 (`Ann Lee` would read `ANN1EE`, `Joe Doe` `J0ED0E`) must not count against
+ * the store's code misses. Six letters alone (`Robert`, `Louise`) are a name too (an all-letter code is typed with its
+ * dash).
  */
 export function codeShaped(q: string): string | undefined {
-  const t = q.trim();
-  if (!/\d/.test(t) && !/^[^\s\-‐‑–—_.]{3}[\s\-‐‑–—_.]+[^\s\-‐‑–—_.]{3}$/.test(t)) return undefined;
-  return normaliseTypedCode(t);
+  const m = /^([A-Za-z0-9]{3})([-‐‑–—]?)([A-Za-z0-9]{3})$/.exec(q.trim());
+  if (!m || (!m[2] && !/\d/.test(q))) return undefined;
+  return normaliseTypedCode(`${m[1]}${m[3]}`);
 }
 
 /** Why a hold ended here when the hub's snapshot (after a hub restore) did not list it. */

@@ -64,7 +64,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a pickup code typed in the de
     await expect.poll(() => page.evaluate<string>("document.activeElement?.id ?? ''"), WAIT).toBe('find');
 
     // the right code of an open hold: checked against that hold, then Hand over is offered (keyboard only)
-    await page.keyboard.type('m7k 4qh');
+    await page.keyboard.type('m7k-4qh');
     await page.keyboard.press('Enter');
     const mia = page.getByRole('article', { name: /SF-30001/ });
     await expect.poll(() => mia.textContent(), WAIT).toContain('Pickup code verified.');
