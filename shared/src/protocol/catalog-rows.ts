@@ -7,11 +7,12 @@ export const featuredRankSchema = z.number().int().min(1).max(1000);
 
 /**
  * One product row of the hub's `catalog` bootstrap section (a store's cold start and its pulls after `catalog.changed`),
- * as the store checks it before writing: strict and bounded like the feed's entries, so a corrupt or hostile page is
- * refused whole (the pull fails and is retried) instead of half-applied. `featuredRank` may be absent (a hub from
- * before featuring): not featured.
+ * as the store checks it before writing: each known field bounded like the feed's entries, so a corrupt or hostile page
+ * is refused whole (the pull fails and is retried) instead of half-applied. `featuredRank` may be absent (a hub from
+ * before featuring): not featured. A field the store does not know is dropped, not refused: a newer hub that adds one
+ * must not stall every older store's pulls.
  */
-export const catalogRowSchema = z.strictObject({
+export const catalogRowSchema = z.object({
   sku: skuSchema,
   gtin: z
     .string()
