@@ -34,7 +34,7 @@ import { ProductSearch } from './catalog/product-search.js';
 import { PairingService } from './pairing/pairing-service.js';
 import { pairingRoutes } from './pairing/routes.js';
 import { callerOf, LOOPBACK, SCREEN_COOKIE, screenGuard } from './access/screen-guard.js';
-import { markerCookie, screenMarkerRoutes } from './access/screen-marker.js';
+import { screenMarkerRoutes, sessionMarkerCookie } from './access/screen-marker.js';
 import { fromOwnPages, siteGuard } from './access/site-guard.js';
 import {
   idempotency,
@@ -333,9 +333,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may. Only
   // when it is opened from the node's own pages or by a person (fromOwnPages): a link on another site would otherwise
-  // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set).
+  // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set). For the
+  // browser's session only: a link is not a decision (the start page's confirmed GET /screens/kiosk keeps it 400
+  // days), and a screen already marked is left as it is, so a kept marker is never shortened to a session one.
   app.get('/kiosk.html', (req, res, next) => {
-    if (fromOwnPages(req)) res.cookie(SCREEN_COOKIE, 'kiosk', markerCookie(req));
+    if (fromOwnPages(req) && callerOf(res).role === 'lane')
+      res.cookie(SCREEN_COOKIE, 'kiosk', sessionMarkerCookie(req));
     next();
   });
   // "Use this screen as …": the back office marks a browser as a POS lane or the pickup desk (access/screen-marker.ts).

@@ -17,7 +17,16 @@ export const MARKER_DAYS = 400;
  * SameSite=Strict, so no page script and no other site can read or send it.
  */
 export const markerCookie = (req: Request) =>
-  ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: MARKER_DAYS * 86_400_000 }) as const;
+  ({ ...sessionMarkerCookie(req), maxAge: MARKER_DAYS * 86_400_000 }) as const;
+
+/**
+ * The kiosk marker set merely by opening `/kiosk.html` (no confirmation): a session cookie, gone when the browser
+ * closes. Cookies ignore ports, so on a demo machine one `/kiosk.html` link of one store would otherwise make every
+ * store on that address a kiosk in that browser for 400 days; only the start page's confirmed "Make this browser a
+ * kiosk" (GET /screens/kiosk) keeps it that long.
+ */
+export const sessionMarkerCookie = (req: Request) =>
+  ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' }) as const;
 
 /** A POS screen's lane, exactly as typed on the start page: 1 to 99, no leading zero, nothing else. */
 const posLane = z.object({
@@ -27,8 +36,9 @@ const posLane = z.object({
 });
 
 /**
- * GET /screens/pos and /screens/pickup: "Use this screen as …" on the start page. Marks this browser as a POS lane or
- * the pickup desk (the `sf_screen` cookie, kept 400 days, as /kiosk.html does for a kiosk) and sends it to that page; from
+ * GET /screens/pos, /screens/pickup and /screens/kiosk: "Use this screen as …" and "Make this browser a kiosk" on the
+ * start page, after their confirmation. Marks this browser as a POS lane, the pickup desk or a kiosk (the `sf_screen`
+ * cookie, kept 400 days; /kiosk.html opened without confirming marks it for the session only) and sends it to that page; from
  * then on it reaches only that page and the API it calls (screen-policy.ts). Only an unmarked trusted screen (the
  * back office) may mark itself, and only from the node's own pages or by a person typing the address: a link on
  * another site could otherwise narrow a lane's browser. A marked screen cannot reach this route at all.
@@ -40,7 +50,7 @@ export function screenMarkerRoutes(): Router {
   const r = Router();
   r.get('/screens/:role', (req, res) => {
     const role = req.params.role;
-    if (role !== 'pos' && role !== 'pickup') throw new NotFoundError('screen role', role);
+    if (role !== 'pos' && role !== 'pickup' && role !== 'kiosk') throw new NotFoundError('screen role', role);
     if (callerOf(res).role !== 'lane') throw new ForbiddenError(MARK_FROM_BACK_OFFICE);
     if (!fromOwnPages(req)) throw new ForbiddenError(MARK_FROM_OWN_PAGES);
     const cookie = markerCookie(req);

@@ -58,6 +58,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
+      expires: -1, // opened by a link, not confirmed on the start page: gone when the browser closes
     });
     await screenshot(page, 'kiosk-no-staff-links-1920');
 

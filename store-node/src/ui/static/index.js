@@ -5,11 +5,12 @@ import { api, h, statusBar } from '/store.js';
 statusBar('Storefleet');
 
 // Opening the kiosk makes this browser a kiosk screen (staff pages refused): only after a confirmation that says how
-// to undo it.
+// to undo it. GET /screens/kiosk keeps the marker 400 days and opens the kiosk (opening /kiosk.html alone marks the
+// browser for its session only).
 const confirm = document.getElementById('kiosk-confirm');
 document.getElementById('kiosk-open').addEventListener('click', () => confirm.showModal());
 document.getElementById('kiosk-go').addEventListener('click', () => {
-  location.href = '/kiosk.html';
+  location.href = '/screens/kiosk';
 });
 
 // Devices that are not working: a staff member opening the start page sees them before a customer does.
