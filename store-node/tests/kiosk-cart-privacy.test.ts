@@ -25,8 +25,11 @@ const hubCart = {
   fulfilment: { type: 'SHIP', storeId: null },
 };
 
+/** The lines the hub was asked to add (a retried add must not reach it twice). */
+const added: unknown[] = [];
 /** A hub that knows Ana by e-mail and answers her cart with her id in it. */
-const hub: HubCall = async (_method, path, body) => {
+const hub: HubCall = async (method, path, body) => {
+  if (method === 'POST' && path === `/api/carts/${ANA}/lines`) added.push(body);
   if (path === '/api/customers/lookup')
     return (body as { email?: string }).email === 'ana@example.test'
       ? { status: 200, body: { customerId: ANA, firstName: 'Ana' } }
@@ -100,5 +103,27 @@ describe('what the kiosk page gets and what the node keeps of a kiosk cart', () 
     expect(((await view.json()) as { firstName: string }).firstName).toBe('Ana');
     const kept = node.db.prepare('SELECT * FROM idempotency_keys').all();
     expect(JSON.stringify(kept)).not.toMatch(/Ana|customerId|lines/);
+  });
+
+  it('a retried “add” (same Idempotency-Key) adds the item once; the retry is told to read the cart again', async () => {
+    const cookie = (await open('open-3')).headers.get('set-cookie')!.split(';')[0]!;
+    const add = () =>
+      fetch(`${base}/api/kiosk/cart/lines`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'add-mug-1', cookie },
+        body: JSON.stringify({ sku: 'MUG', qty: 1 }),
+      });
+    added.length = 0;
+    const first = await add();
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { firstName: string }).firstName).toBe('Ana');
+    const again = await add();
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual({ replayed: true });
+    expect(added).toEqual([{ sku: 'MUG', qty: 1 }]);
+    // what the node keeps of it names nobody and holds no cart
+    const kept = node.db.prepare('SELECT * FROM idempotency_keys').all();
+    expect(JSON.stringify(kept)).not.toMatch(/Ana|customerId|lines|MUG/);
   });
 });

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AppError, markUnkeptAnswer, parseOrThrow, quantitySchema, skuSchema } from '@storefleet/shared';
+import { AppError, keepAnswerAs, markUnkeptAnswer, parseOrThrow, quantitySchema, skuSchema } from '@storefleet/shared';
 import { callerOf } from '../access/screen-guard.js';
 import type { KioskCartSessions } from './kiosk-sessions.js';
 
@@ -22,17 +22,16 @@ const screenOf = (res: Response) => callerOf(res).scope;
  * learns the customer's first name and the cart, never their id. Every route answers for the session this screen
  * opened; without one, GET answers `{ firstName: null }` and a change 404 in plain words.
  *
- * No answer here is kept by the node's idempotency layer (`markUnkeptAnswer`): they carry a customer's first name and
- * cart, which a 24-hour store of answers should not hold. A retried open opens afresh and sets the cookie (a replay
- * would have answered without it); a retried change runs again (a line added twice shows in the cart, to set right).
+ * The answers carry a customer's first name and cart, which a 24-hour store of answers should not hold. The open is not
+ * kept at all (`markUnkeptAnswer`): a retry opens afresh and sets the cookie (a replay would have answered without it).
+ * A change keeps only `{ replayed: true }` (`keepAnswerAs`): a retry with the same Idempotency-Key gets that instead of
+ * running again (a retried "add" would add the item twice), and the page reads the cart afresh (GET).
  */
 export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
   const r = Router();
-  r.use('/kiosk/cart', (_req, res, next) => {
-    markUnkeptAnswer(res);
-    next();
-  });
+  const keptAsReplayed = (res: Response) => keepAnswerAs(res, { replayed: true });
   r.post('/kiosk/cart', async (req, res) => {
+    markUnkeptAnswer(res);
     const { who } = parseOrThrow(
       z.strictObject({ who: z.string().trim().min(3).max(200) }),
       req.body,
@@ -44,6 +43,7 @@ export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
     res.json(view);
   });
   r.get('/kiosk/cart', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
     const token = tokenOf(req);
     try {
       if (token) return void res.json(await sessions.view(token, screenOf(res)));
@@ -54,6 +54,7 @@ export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
     res.json({ firstName: null });
   });
   r.delete('/kiosk/cart', (req, res) => {
+    markUnkeptAnswer(res); // safe to run twice: a closed cart closes again
     sessions.close(tokenOf(req), screenOf(res));
     res.clearCookie(KIOSK_CART_COOKIE, { path: COOKIE_PATH });
     res.json({ firstName: null });
@@ -64,16 +65,22 @@ export function kioskCartSessionRoutes(sessions: KioskCartSessions): Router {
       req.body,
       'cart line',
     );
-    res.json(await sessions.add(tokenOf(req), screenOf(res), body.sku, body.qty));
+    const view = await sessions.add(tokenOf(req), screenOf(res), body.sku, body.qty);
+    keptAsReplayed(res); // after the change: a refusal is kept as it was sent
+    res.json(view);
   });
   r.put('/kiosk/cart/lines/:sku', async (req, res) => {
     const { sku } = parseOrThrow(z.object({ sku: skuSchema }), req.params, 'cart line');
     const { qty } = parseOrThrow(z.strictObject({ qty: z.number().int().min(0).max(999) }), req.body, 'quantity');
-    res.json(await sessions.setQty(tokenOf(req), screenOf(res), sku, qty));
+    const view = await sessions.setQty(tokenOf(req), screenOf(res), sku, qty);
+    keptAsReplayed(res);
+    res.json(view);
   });
   r.put('/kiosk/cart/pickup-here', async (req, res) => {
     parseOrThrow(z.strictObject({}), req.body ?? {}, 'pickup');
-    res.json(await sessions.pickupHere(tokenOf(req), screenOf(res)));
+    const view = await sessions.pickupHere(tokenOf(req), screenOf(res));
+    keptAsReplayed(res);
+    res.json(view);
   });
   return r;
 }

@@ -174,6 +174,19 @@ const focusCard = (sku) => {
 
 // ---- The customer's cart ---------------------------------------------------------------------------------------
 
+/**
+ * A change to the cart: a retry the node had answered already (the answer was lost) is answered only `{ replayed:
+ * true }`, never run twice (no item added twice), so the cart is read afresh.
+ */
+async function changeCart(method, path, body) {
+  const answer = await api(method, path, body);
+  if (!answer?.replayed) return answer;
+  const now = await api('GET', '/api/kiosk/cart');
+  if (now.firstName === null)
+    throw Object.assign(new Error('Your cart was closed. Open it again to go on.'), { status: 404 });
+  return now;
+}
+
 async function addToCart(p) {
   if (!customer) {
     pending = p;
@@ -182,7 +195,7 @@ async function addToCart(p) {
     return;
   }
   try {
-    renderCart(await api('POST', '/api/kiosk/cart/lines', { sku: p.sku, qty: 1 }));
+    renderCart(await changeCart('POST', '/api/kiosk/cart/lines', { sku: p.sku, qty: 1 }));
     say($('cart-msg'), null, `Added ${p.name}.`);
   } catch (err) {
     cartError(err);
@@ -191,7 +204,7 @@ async function addToCart(p) {
 
 async function setQty(line, qty) {
   try {
-    renderCart(await api('PUT', `/api/kiosk/cart/lines/${encodeURIComponent(line.sku)}`, { qty }));
+    renderCart(await changeCart('PUT', `/api/kiosk/cart/lines/${encodeURIComponent(line.sku)}`, { qty }));
     say($('cart-msg'), null, qty === 0 ? `Removed ${line.name}.` : `${line.name}: ${qty}.`);
   } catch (err) {
     cartError(err);
@@ -200,7 +213,7 @@ async function setQty(line, qty) {
 
 async function pickupHere() {
   try {
-    renderCart(await api('PUT', '/api/kiosk/cart/pickup-here', {}));
+    renderCart(await changeCart('PUT', '/api/kiosk/cart/pickup-here', {}));
     say($('cart-msg'), null, 'Your order will be ready for pickup at this store.');
   } catch (err) {
     cartError(err);
