@@ -4,7 +4,7 @@ import { AppError, RateLimitedError, type CartView } from '@storefleet/shared';
 import { KIOSK_CART_IDLE_MS, KioskCartSessions, MAX_SESSIONS } from '../src/carts/kiosk-sessions.js';
 import { LOOKUP_BUDGET } from '../src/carts/lookup-budget.js';
 import type { HubCall } from '../src/carts/hub-call.js';
-import { NOT_FOUND_WORDS, TOO_MANY_CARTS } from '../src/carts/kiosk-words.js';
+import { NOT_FOUND_WORDS, ONE_LOOKUP_AT_A_TIME, TOO_MANY_CARTS } from '../src/carts/kiosk-words.js';
 
 const STORE = '0190a4b2-0000-7000-8000-000000000001';
 const ANA = '0190a4b2-0000-7000-8000-0000000000aa';
@@ -64,6 +64,37 @@ describe('one kiosk screen cannot spend the store’s look-ups', () => {
     const s = sessions(fakeHub().call, () => 0);
     for (let i = 0; i < LOOKUP_BUDGET.MISSES_PER_HOUR + 5; i++)
       expect((await s.open('ana@example.test', 'kiosk')).view.firstName).toBe('Ana');
+  });
+});
+
+describe('parallel look-ups from one screen', () => {
+  it('go to the hub one at a time: the others are refused (429), so they cannot all slip past the budget', async () => {
+    const hub = fakeHub();
+    // a hub that answers only when told to: every open is in flight at once
+    const answers: Array<() => void> = [];
+    const slow: HubCall = async (method, path, body) => {
+      if (path === '/api/customers/lookup') await new Promise<void>((go) => answers.push(go));
+      return hub.call(method, path, body);
+    };
+    const s = sessions(slow, () => 0);
+    const tries = LOOKUP_BUDGET.MISSES_PER_HOUR * 2;
+    const opens = Array.from({ length: tries }, (_, i) =>
+      s.open(`555 010 ${String(2000 + i)}`, 'device:kiosk-a').catch((e: unknown) => e),
+    );
+    const other = s.open('ana@example.test', 'device:kiosk-b');
+    await expect.poll(() => answers.length, { timeout: 30_000 }).toBe(2); // one per screen reached the hub
+    for (const go of answers.splice(0)) go();
+    const results = await Promise.all(opens);
+    const refused = results.filter((r) => r instanceof RateLimitedError && r.message === ONE_LOOKUP_AT_A_TIME);
+    expect(refused.length).toBe(tries - 1);
+    expect((refused[0] as RateLimitedError).retryAfterSeconds).toBe(1);
+    expect(hub.lookups.filter((l) => l.includes('555 010')).length).toBe(1);
+    expect((await other).view.firstName).toBe('Ana'); // screen B was not held up by A
+    // the first look-up is done: the screen looks up again (its one miss is among the free ones)
+    const next = s.open('ana@example.test', 'device:kiosk-a');
+    await expect.poll(() => answers.length, { timeout: 30_000 }).toBe(1);
+    answers.splice(0)[0]!();
+    expect((await next).view.firstName).toBe('Ana');
   });
 });
 

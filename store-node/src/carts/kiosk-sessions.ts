@@ -6,6 +6,7 @@ import {
   CART_OFFLINE,
   lookupRefusal,
   NO_CART_OPEN,
+  oneLookupAtATime,
   PICKUP_OFFLINE,
   screenLookupsWait,
   stockRefusal,
@@ -49,6 +50,11 @@ export class KioskCartSessions {
   readonly #sessions = new Map<string, Session>();
   /** Each screen's look-ups that found nobody: one screen cannot spend the store's budget at the hub. */
   readonly #budget = new LookupBudget();
+  /**
+   * Screens with a look-up at the hub now. The budget is checked before the call and a miss recorded after it, so
+   * parallel opens from one screen would all pass the check: a screen's second look-up waits for its first (429).
+   */
+  readonly #lookingUp = new Set<string>();
 
   constructor(
     readonly hub: HubCall | undefined,
@@ -60,10 +66,17 @@ export class KioskCartSessions {
 
   /** Opens the cart of whoever `who` names: a loyalty card number, a phone number or an e-mail. */
   async open(who: string, screen: string): Promise<{ token: string; view: KioskCart }> {
+    if (this.#lookingUp.has(screen)) throw oneLookupAtATime();
     const wait = this.#budget.waitMs(screen, this.now());
     if (wait > 0) throw screenLookupsWait(Math.ceil(wait / 1000), this.#budget.spent(screen, this.now()));
-    const answer = await this.#hub('POST', '/api/customers/lookup', lookupBody(who), CART_OFFLINE);
-    if (answer.status === 404) this.#budget.miss(screen, this.now());
+    this.#lookingUp.add(screen); // reserved before the call, released (and a miss recorded) after it
+    let answer: HubAnswer;
+    try {
+      answer = await this.#hub('POST', '/api/customers/lookup', lookupBody(who), CART_OFFLINE);
+      if (answer.status === 404) this.#budget.miss(screen, this.now());
+    } finally {
+      this.#lookingUp.delete(screen);
+    }
     if (answer.status !== 200) throw lookupRefusal(answer.status, String(answer.body.detail ?? ''));
     const { customerId, firstName } = answer.body as { customerId: string; firstName: string };
     if (!this.#roomForOne()) throw new AppError('unavailable', TOO_MANY_CARTS);

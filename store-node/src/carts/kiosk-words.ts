@@ -30,6 +30,10 @@ export function screenLookupsWait(seconds: number, spent: boolean): AppError {
   );
 }
 
+/** A screen's second look-up while its first is still at the hub: 429, one look-up at a time per screen. */
+export const ONE_LOOKUP_AT_A_TIME = 'One look-up at a time: please wait a moment for the first to finish.';
+export const oneLookupAtATime = (): AppError => new RateLimitedError(ONE_LOOKUP_AT_A_TIME, 1);
+
 /**
  * The hub's out-of-stock refusal (409 with `outOfStock`, `sku`, `wanted`, `available`) in a customer's words, for the
  * fulfilment the cart has or is being given; any other refusal keeps the hub's words. `wanted` is the quantity the
