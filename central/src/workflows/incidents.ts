@@ -116,7 +116,22 @@ export function incidentSentence(
     return `${head} Its order ${orderId} was ${status} by then${unpaid}.`;
   }
   if (kind === 'NOTICE_REFUSED') return noticeRefusedSentence(orderId, detail);
+  if (kind === 'REFUND_KEEPS_FAILING') return refundFailingSentence(orderId, detail);
   return `${kind}${store ? ` at ${store}` : ''}${orderId ? ` (order ${orderId})` : ''}: ${JSON.stringify(detail)}`;
+}
+
+function refundFailingSentence(orderId: string | null, detail: unknown): string {
+  const d = (detail ?? {}) as { amountMinor?: unknown; currency?: unknown; attempts?: unknown; lastError?: unknown };
+  const amount =
+    typeof d.amountMinor === 'number' && typeof d.currency === 'string'
+      ? `${(d.amountMinor / 100).toFixed(2)} ${d.currency}`
+      : 'its payment';
+  const tries = typeof d.attempts === 'number' ? d.attempts : 'several';
+  const said = typeof d.lastError === 'string' && d.lastError ? d.lastError : 'nothing';
+  return (
+    `The refund of order ${orderId ?? '(unknown)'} (${amount}) keeps failing: the payment provider refused it ${tries} ` +
+    `times (last: ${said}). The hub no longer retries it; refund the customer by hand, then resolve this.`
+  );
 }
 
 function noticeRefusedSentence(orderId: string | null, detail: unknown): string {

@@ -1,13 +1,14 @@
 import type { HubContext } from '../kernel/module-contract.js';
 import { provide, type PortDeclarations, type Provision } from '../kernel/ports.js';
 import { RESERVATIONS } from '../kernel/ports/reservations.js';
-import { ORDER_CANCELLATION, ORDER_FLOWS, type OrderFlows } from '../modules/orders/index.js';
+import { ORDER_CANCELLATION, ORDER_FLOWS, REFUND_INCIDENTS, type OrderFlows } from '../modules/orders/index.js';
 import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow } from './cancel-order.js';
 import { notifierFor } from './notice-senders.js';
 import { NOTIFICATIONS_SENDER, NotificationOutbox } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
+import { refundIncidents } from './refund-incidents.js';
 
 export {
   NOTIFICATIONS_SENDER,
@@ -32,7 +33,8 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
  *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
  *   incidents.ts         what a flow could not put right, for staff (a hand-over after the hold ended, a notice the
- *                        sender refused for good): listed with a sentence, resolved with a note
+ *                        sender refused for good, a refund the provider kept refusing — refund-incidents.ts):
+ *                        listed with a sentence, resolved with a note
  *                        (routes.ts: `/api/workflows/incidents`, ADMIN or the store's manager; the console's Order
  *                        incidents page)
  *   routes.ts            also `POST /api/orders/:id/refund`: a picked-up order's payment back, once (the console's
@@ -94,7 +96,11 @@ export function createWorkflows(ctx: HubContext): Workflows {
     ctx.log,
   );
   return {
-    provisions: [provide(HOLD_HOOKS, hooks), provide(ORDER_CANCELLATION, cancel)],
+    provisions: [
+      provide(HOLD_HOOKS, hooks),
+      provide(ORDER_CANCELLATION, cancel),
+      provide(REFUND_INCIDENTS, refundIncidents()),
+    ],
     outbox,
     orders,
     async start() {

@@ -14,7 +14,14 @@ import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RESERVATIONS } from '../../kernel/ports/reservations.js';
-import { ORDER_CANCELLATION, ORDER_FLOWS, ORDERS_RETENTION, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
+import {
+  ORDER_CANCELLATION,
+  ORDER_FLOWS,
+  ORDERS_RETENTION,
+  PAYMENTS_PROVIDER,
+  REFUND_INCIDENTS,
+  WAREHOUSE,
+} from './ports.js';
 import { timelineRetention } from './timeline-archive.js';
 
 export {
@@ -24,10 +31,10 @@ export {
   type PaymentProvider,
 } from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
-export type { Order, OrderCancellation } from './types.js';
+export type { Order, OrderCancellation, RefundGivenUp, RefundIncidents } from './types.js';
 export type { OrderFlows } from './order-flows.js';
 export { storesOf } from './order-owners.js';
-export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, WAREHOUSE } from './ports.js';
+export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, REFUND_INCIDENTS, WAREHOUSE } from './ports.js';
 
 const sagas = new WeakMap<
   HubContext,
@@ -85,7 +92,7 @@ export const hubModule: HubModule = {
     pages: [{ path: 'orders', title: 'Orders', script: 'orders.js', roles: ['ADMIN', 'STORE_MANAGER'] }],
   },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE],
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS],
   provides: (ctx) => [
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
     provide(ORDERS_RETENTION, timelineRetention),
@@ -132,10 +139,19 @@ export const hubModule: HubModule = {
       run: async (job) => void (await entry.saga.resumeStale(20, job.signal)),
     });
     ctx.jobs.define({ name: 'orders.capture-payments', run: async (job) => void (await capture(job.signal)) });
-    // Refunds whose provider call failed (the route answered 503): asked again after a minute, until made.
+    // Refunds whose provider call failed (the route answered 503): asked again after a minute, then 2, 4 … (at most
+    // an hour apart); after REFUND_MAX_ATTEMPTS failures given up on and raised as an incident.
     ctx.jobs.define({
       name: 'orders.retry-refunds',
-      run: async (job) => void (await retryRefunds(ctx.db, entry.saga.deps.payments, ctx.log, ctx.now, job.signal)),
+      run: async (job) =>
+        void (await retryRefunds(
+          ctx.db,
+          entry.saga.deps.payments,
+          ctx.log,
+          ctx.now,
+          job.signal,
+          ctx.services.find(REFUND_INCIDENTS),
+        )),
     });
     // A restarted hub resumes at once what its predecessor left.
     await ctx.jobs.schedule('orders.resume-sagas', { everyMs: ORDER_SWEEP_EVERY_MS, firstAfterMs: 0 });

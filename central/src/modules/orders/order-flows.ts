@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { OrderSaga } from './order-saga.js';
 import { OrderRepository } from './repository.js';
 import { compensationsWithoutHold } from './saga-rules.js';
-import { REFUND_PROVIDER_DOWN } from './refund-retry.js';
+import { REFUND_PROVIDER_DOWN, REFUND_RETRY_AFTER_MS } from './refund-retry.js';
 import type { CustomerDirectory } from '../../kernel/ports/customers.js';
 import type { Order } from './types.js';
 
@@ -126,13 +126,17 @@ export class OrderFlows {
         throw new ConflictError(`order ${orderId} was already refunded at ${new Date(refunded.at).toISOString()}`, {
           refundedAt: refunded.at,
         });
-      if (!events.some((e) => e.kind === 'REFUND_REQUESTED'))
+      if (!events.some((e) => e.kind === 'REFUND_REQUESTED')) {
+        const at = this.deps.now();
         await repo.addEvent(
           orderId,
           'REFUND_REQUESTED',
           { amountMinor: order.totalMinor, currency: order.currency, by },
-          this.deps.now(),
+          at,
         );
+        // the job's first try, should the provider call below fail or this process die before it
+        await repo.scheduleRefund(orderId, order.totalMinor, order.currency, at + REFUND_RETRY_AFTER_MS);
+      }
       return order;
     });
     if (!asked) return undefined;
@@ -152,6 +156,7 @@ export class OrderFlows {
           { amountMinor: asked.totalMinor, currency: asked.currency },
           this.deps.now(),
         );
+      await repo.refundMade(orderId);
     });
     return new OrderRepository(db).get(orderId);
   }

@@ -2,7 +2,7 @@ import { definePort } from '../../kernel/ports.js';
 import type { RetentionTarget } from '../../kernel/retention-target.js';
 import type { OrderFlows } from './order-flows.js';
 import type { PaymentProvider } from './payments.js';
-import type { OrderCancellation, Warehouse } from './types.js';
+import type { OrderCancellation, RefundIncidents, Warehouse } from './types.js';
 
 /**
  * The ports whose other side is not a module: the workflows layer (which may import this module) and external
@@ -12,6 +12,10 @@ export const ORDER_FLOWS = definePort<OrderFlows>('orders.flows', 'what the cros
 export const ORDER_CANCELLATION = definePort<OrderCancellation>(
   'workflows.cancel-order',
   'the cancel that releases the hold before voiding the payment',
+);
+export const REFUND_INCIDENTS = definePort<RefundIncidents>(
+  'workflows.refund-incidents',
+  'a refund the payment provider kept refusing, raised as an incident for staff',
 );
 export const PAYMENTS_PROVIDER = definePort<PaymentProvider>(
   'payments.provider',

@@ -325,31 +325,74 @@ export class OrderRepository {
   }
 
   /**
+   * Schedules the `orders.retry-refunds` job's first try at a refund just requested (its row in
+   * order_refund_retries, due at `firstTryAt`); written in the request's transaction. A second call changes nothing.
+   */
+  async scheduleRefund(id: string, amountMinor: number, currency: string, firstTryAt: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO order_refund_retries (order_id, amount_minor, currency, next_try_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (order_id) DO NOTHING`,
+      [id, amountMinor, currency, firstTryAt],
+    );
+  }
+
+  /** The refund was made (REFUNDED recorded): the job has nothing more to do for it. */
+  async refundMade(id: string): Promise<void> {
+    await this.db.query('DELETE FROM order_refund_retries WHERE order_id = $1', [id]);
+  }
+
+  /**
+   * Up to `limit` refunds requested and not made whose next try is due at `now`, the longest due first, with how
+   * often the provider was asked already; refunds the job gave up on are not among them. Reads the partial index
+   * `order_refund_retries_due` only.
+   */
+  async refundsDue(
+    now: number,
+    limit: number,
+  ): Promise<{ id: string; amountMinor: number; currency: string; attempts: number }[]> {
+    const { rows } = await this.db.query<{
+      order_id: string;
+      amount_minor: number | string;
+      currency: string;
+      attempts: number;
+    }>(
+      `SELECT order_id, amount_minor, currency, attempts FROM order_refund_retries
+       WHERE gave_up_at IS NULL AND next_try_at <= $1 ORDER BY next_try_at, order_id LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => ({
+      id: r.order_id,
+      amountMinor: Number(r.amount_minor),
+      currency: r.currency,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  /**
+   * Counts a failed try at a refund: the next one at `nextTryAt`, or none (`gaveUpAt` set) when the job gives up.
+   * Only a try the row still waits for is counted (another hub's round may have counted it or made the refund).
+   */
+  async refundFailed(
+    id: string,
+    attempts: number,
+    error: string,
+    next: { nextTryAt: number } | { gaveUpAt: number },
+  ): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE order_refund_retries SET attempts = $2::int, last_error = $3, next_try_at = COALESCE($4::bigint, next_try_at),
+         gave_up_at = $5::bigint
+       WHERE order_id = $1 AND attempts = $2::int - 1 AND gave_up_at IS NULL`,
+      [id, attempts, error, 'nextTryAt' in next ? next.nextTryAt : null, 'gaveUpAt' in next ? next.gaveUpAt : null],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
    * Claims up to `limit` picked-up orders whose authorised payment is not captured yet, oldest hand-over first, until
    * `now + claimMs`: orders another process claimed (and whose claim has not run out) or is claiming this instant are
    * skipped, so one order's capture is asked of the provider by one process at a time. A claim further ahead than
    * `claimMs` was made by a clock that has since stepped back, and counts as run out.
    */
-  /**
-   * Orders whose refund was asked at or before `requestedBefore` and not recorded as made: the request's amount and
-   * currency, oldest first.
-   */
-  async refundsDue(
-    requestedBefore: number,
-    limit: number,
-  ): Promise<{ id: string; amountMinor: number; currency: string }[]> {
-    const { rows } = await this.db.query<{ id: string; amount_minor: number | string; currency: string }>(
-      `SELECT e.order_id AS id, (e.detail->>'amountMinor')::bigint AS amount_minor, e.detail->>'currency' AS currency
-       FROM order_events e
-       WHERE e.kind = 'REFUND_REQUESTED' AND e.at <= $1
-         AND NOT EXISTS (SELECT 1 FROM order_events r WHERE r.order_id = e.order_id AND r.kind = 'REFUNDED')
-         AND NOT EXISTS (SELECT 1 FROM order_events_archive r WHERE r.order_id = e.order_id AND r.kind = 'REFUNDED')
-       ORDER BY e.at LIMIT $2`,
-      [requestedBefore, limit],
-    );
-    return rows.map((r) => ({ id: r.id, amountMinor: Number(r.amount_minor), currency: r.currency }));
-  }
-
   async claimCaptures(now: number, claimMs: number, limit: number): Promise<Order[]> {
     const { rows } = await this.db.query<Row>(
       `UPDATE orders SET capture_claimed_until = $1::bigint + $2::bigint WHERE id IN (

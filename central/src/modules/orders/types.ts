@@ -1,4 +1,5 @@
 import type { Fulfilment, FulfilmentType } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
 import type { Compensation, OrderStatus, Step } from './saga-rules.js';
 
 export interface OrderLine {
@@ -64,6 +65,23 @@ export interface OrderEvent {
  */
 export interface OrderCancellation {
   cancel(orderId: string): Promise<Order>;
+}
+
+/** A refund the `orders.retry-refunds` job gave up on, for staff to finish by hand. */
+export interface RefundGivenUp {
+  readonly orderId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly attempts: number;
+  /** What the provider's last failure said. */
+  readonly lastError: string;
+  readonly at: number;
+}
+
+/** Where the orders module reports a refund the provider kept refusing (the workflows layer: an incident). */
+export interface RefundIncidents {
+  /** Called in the transaction that records the give-up (`tx`), so both commit or neither. */
+  refundKeepsFailing(tx: Queryable, refund: RefundGivenUp): Promise<void>;
 }
 
 /** A distribution centre's shipping desk: an external system, simulated until one is connected. */

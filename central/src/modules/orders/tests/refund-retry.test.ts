@@ -7,7 +7,17 @@ import { SimulatedPaymentProvider } from '../payments.js';
 import { SimulatedWarehouse } from '../warehouse.js';
 import { provide } from '../../../kernel/ports.js';
 import { PAYMENTS_PROVIDER, WAREHOUSE } from '../ports.js';
-import { REFUND_PROVIDER_DOWN, REFUND_RETRY_AFTER_MS, retryRefunds } from '../refund-retry.js';
+import { randomUUID } from 'node:crypto';
+import {
+  REFUND_MAX_ATTEMPTS,
+  REFUND_PROVIDER_DOWN,
+  REFUND_RETRY_AFTER_MS,
+  refundBackoffMs,
+  retryRefunds,
+} from '../refund-retry.js';
+import { OrderRepository } from '../repository.js';
+import { IncidentDesk } from '../../../workflows/incidents.js';
+import { refundIncidents } from '../../../workflows/refund-incidents.js';
 
 /** The payment simulator, whose next `failVoids` refunds (voids) throw as a provider that does not answer would. */
 class FlakyPayments extends SimulatedPaymentProvider {
@@ -82,5 +92,108 @@ describe.each(dbTargets)('a refund the payment provider did not answer, on $name
     const again = await t.call('POST', `/api/orders/${fx.paidA.id}/refund`, {}, { cookie: admin });
     expect(again.status).toBe(409);
     expect(again.body.detail).toMatch(/was already refunded/);
+  });
+});
+
+/** The payment simulator refusing every refund of the orders in `refusing`, as a provider that rejects them would. */
+class RefusingPayments extends SimulatedPaymentProvider {
+  readonly refusing = new Set<string>();
+  readonly asked: string[] = [];
+  override async void(key: string): Promise<void> {
+    this.asked.push(key);
+    if (this.refusing.has(key)) throw new Error('the provider refused the refund (card account closed)');
+  }
+}
+
+/**
+ * Issue #17 (last review, M2): the job took the ten oldest open refunds each round with no backoff and no end, so ten
+ * refunds that always fail blocked every newer one for ever.
+ */
+describe.each(dbTargets)('refunds that keep failing, on $name', (target) => {
+  let t: TestHub;
+  let admin: string;
+  let fx: Awaited<ReturnType<typeof consoleFixture>>;
+  beforeAll(async () => {
+    t = await TestHub.start(target, {
+      logLevel: 'silent',
+      externals: [
+        provide(PAYMENTS_PROVIDER, new SimulatedPaymentProvider(150)),
+        provide(WAREHOUSE, new SimulatedWarehouse()),
+      ],
+    });
+    admin = await t.login();
+    fx = await consoleFixture(t, admin);
+  });
+  afterAll(() => t?.stop());
+
+  /** A copy of the paid order under a new id (the job needs only the order's row). */
+  const anOrder = async (): Promise<string> => {
+    const id = randomUUID();
+    await t.hub.db.query(
+      `INSERT INTO orders SELECT (jsonb_populate_record(NULL::orders, to_jsonb(o) || jsonb_build_object(
+         'id', $2::text, 'place_key', $2::text, 'order_number', 'T-' || $2::text))).* FROM orders o WHERE o.id = $1`,
+      [fx.paidA.id, id],
+    );
+    return id;
+  };
+  const refunded = async (id: string) =>
+    (await new OrderRepository(t.hub.db).events(id)).some((e) => e.kind === 'REFUNDED');
+  const log = pino({ level: 'silent' });
+
+  it('ten refunds the provider always refuses do not stop an eleventh, requested later, from being made', async () => {
+    const payments = new RefusingPayments(150);
+    const repo = new OrderRepository(t.hub.db);
+    const start = 1_900_000_000_000;
+    const failing: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = await anOrder();
+      failing.push(id);
+      payments.refusing.add(id);
+      await repo.scheduleRefund(id, 900, 'EUR', start + i);
+    }
+    const later = await anOrder();
+    await repo.scheduleRefund(later, 500, 'EUR', start + 60_000);
+
+    // first round: the ten oldest are due and fail; the eleventh is not due yet
+    expect(await retryRefunds(t.hub.db, payments, log, () => start + 1_000)).toBe(0);
+    expect(payments.asked.sort()).toEqual([...failing].sort());
+    // a minute later the eleventh is due; the ten wait (1 min after their failure) and do not take the round
+    payments.asked.length = 0;
+    expect(await retryRefunds(t.hub.db, payments, log, () => start + 60_500)).toBe(1);
+    expect(payments.asked).toEqual([later]);
+    expect(await refunded(later)).toBe(true);
+    for (const id of failing) expect(await refunded(id)).toBe(false);
+    // after each failure the wait doubles: one minute, two, four … at most an hour
+    expect([1, 2, 3, 7, 8, 20].map(refundBackoffMs)).toEqual([
+      60_000, 120_000, 240_000, 3_600_000, 3_600_000, 3_600_000,
+    ]);
+  });
+
+  it(`a refund refused ${REFUND_MAX_ATTEMPTS} times becomes an order incident, and the job stops asking`, async () => {
+    const payments = new RefusingPayments(150);
+    const id = await anOrder();
+    payments.refusing.add(id);
+    let now = 1_950_000_000_000;
+    await new OrderRepository(t.hub.db).scheduleRefund(id, 1_234, 'EUR', now);
+    const incidents = refundIncidents();
+    // (the first test's refused refunds are due in these rounds too, and older: count this order's tries only)
+    const tries = () => payments.asked.filter((k) => k === id).length;
+    for (let round = 0; round < 30 && tries() < REFUND_MAX_ATTEMPTS; round++) {
+      await retryRefunds(t.hub.db, payments, log, () => now, undefined, incidents);
+      now += 3_600_000; // past any backoff
+    }
+    expect(tries()).toBe(REFUND_MAX_ATTEMPTS);
+    // no more tries, however long one waits
+    await retryRefunds(t.hub.db, payments, log, () => now + 86_400_000, undefined, incidents);
+    expect(tries()).toBe(REFUND_MAX_ATTEMPTS);
+    expect(await refunded(id)).toBe(false);
+
+    const page = await new IncidentDesk(t.hub.db, () => now).list({ state: 'OPEN', after: null, limit: 100 });
+    const mine = page.items.filter((i) => i.orderId === id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.kind).toBe('REFUND_KEEPS_FAILING');
+    expect(mine[0]!.sentence).toContain(`The refund of order ${id} (12.34 EUR) keeps failing`);
+    expect(mine[0]!.sentence).toContain(`refused it ${REFUND_MAX_ATTEMPTS} times`);
+    expect(mine[0]!.sentence).toContain('card account closed');
   });
 });
