@@ -261,6 +261,36 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await page.close();
     });
 
+    it('an “Add to cart” whose answer was lost, pressed again, adds the item once and shows the cart', async () => {
+      const page = await openKiosk();
+      const errors = pageErrors(page);
+      await openCart(page, 'ana.lopes@example.test');
+      // The first add reaches the node and the hub, but its answer never comes back to the page.
+      let lost = false;
+      await page.route('**/api/kiosk/cart/lines', async (route) => {
+        if (lost) return route.continue();
+        lost = true;
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      await page.getByLabel('Search by name, brand or barcode').fill('spring water');
+      await page.keyboard.press('Enter');
+      const add = page
+        .getByRole('article', { name: 'Spring water, 6 bottles' })
+        .getByRole('button', { name: 'Add to cart' });
+      await add.click();
+      await expect.poll(() => page.locator('#cart-msg').textContent(), WAIT).toMatch(/cannot reach the store node/);
+      await add.click(); // the same add again: the node answers that it did it already, and the page reads the cart
+      await expect.poll(() => page.locator('#cart-msg').textContent(), WAIT).toBe('Added Spring water, 6 bottles.');
+      await expect.poll(() => page.getByLabel('Quantity of Spring water, 6 bottles').inputValue(), WAIT).toBe('1');
+      const atHub = await hubCall('GET', `/api/carts/${ana.id}`);
+      expect(atHub.lines.find((l: { sku: string }) => l.sku === 'WATER-6')?.qty).toBe(1);
+      await noSeriousAxe(page, 'cart read again after a retried add');
+      await hubCall('DELETE', `/api/carts/${ana.id}/lines/WATER-6`);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it('"Pick up here" is refused when a line is not in stock here, as the hub refuses it', async () => {
       // Ana chose pickup at another store on her phone, with a kettle there.
       const other = await f.store('KIOSK2', { name: 'Harbour Lane' });
