@@ -148,7 +148,8 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
       'query',
     );
     for (const id of q.storeIds) assertStoreAccess(req, id);
-    const since = inventory.now() - q.days * 86_400_000;
+    // The last `days` whole UTC days, today included (days=7: today and the 6 before), never a day more.
+    const since = inventory.now() - (q.days - 1) * 86_400_000;
     res.json({ days: q.days, items: await new RfidCountsRepository(db).accuracy(q.storeIds, since) });
   });
   r.get('/inventory/nearby', requireAuth, async (req, res) => {

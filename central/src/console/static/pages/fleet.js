@@ -270,7 +270,7 @@ function targetsSection({ api, navigate }) {
         'p',
         { class: 'muted' },
         'Sync lag: how long a store has been behind (offline: since it was last heard from; feed entries waiting: since the oldest was written). ',
-        `Accuracy: skus whose RFID count matched on-hand ÷ skus counted, over every complete count of the last ${ACCURACY_DAYS} days (a sku counted in ten counts is ten of them). `,
+        `Accuracy: skus whose RFID count matched on-hand ÷ skus counted, over every complete count of the last ${ACCURACY_DAYS} whole UTC days, today included (today and the ${ACCURACY_DAYS - 1} days before; a sku counted in ten counts is ten of them). `,
         `A store with no RFID count in ${ACCURACY_DAYS} days has no figure and does not meet the target.`,
       ),
     );

@@ -93,6 +93,23 @@ describe.each(dbTargets)('inventory accuracy from RFID counts on $name', (target
     expect(ten.body.items[0]).toMatchObject({ counts: 3, skusCounted: 30, skusMatching: 27 });
   });
 
+  it('reads exactly the last N whole UTC days, today included: days=7 is today and the six days before', async () => {
+    const store = await t.store('ACC-W', admin);
+    const w = new StoreOutbox(t, store.id);
+    const today = Math.floor(Date.now() / DAY) * DAY; // UTC midnight starting today
+    await w.send(
+      w.event('stock.counted', counted(today - 7 * DAY + 60_000, 10, 2, 100, 40)), // the 8th day back: outside
+      w.event('stock.counted', counted(today - 6 * DAY + 60_000, 10, 10, 100, 0)), // the 7th day back: inside
+    );
+    const week = await accuracy(`storeIds=${store.id}&days=7`);
+    expect(week.status).toBe(200);
+    expect(week.body.items[0]).toMatchObject({ counts: 1, skusCounted: 10, skusMatching: 10, accuracy: 1 });
+    const one = await accuracy(`storeIds=${store.id}&days=1`);
+    expect(one.body.items[0]).toMatchObject({ counts: 0, accuracy: null });
+    const eight = await accuracy(`storeIds=${store.id}&days=8`);
+    expect(eight.body.items[0]).toMatchObject({ counts: 2, skusCounted: 20, skusMatching: 12 });
+  });
+
   it('keeps one row per store and day however often the reader counts, with the same accuracy', async () => {
     const store = await t.store('ACC-E', admin);
     const e = new StoreOutbox(t, store.id);
