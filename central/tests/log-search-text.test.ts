@@ -24,4 +24,24 @@ describe('the hub’s request log', () => {
     expect(logged.join('')).toContain('limit=5');
     expect(lines.join('')).not.toMatch(/Margarethe|Lindqvist/);
   });
+
+  it('never shows the customer details head office looked customers up by (email, name, phone, card)', async () => {
+    const admin = await t.login();
+    const found = await t.call(
+      'GET',
+      '/api/customers?email=ingrid.holmqvist%40example.com&name=Ingrid%20Holmqvist&limit=7',
+      undefined,
+      { cookie: admin },
+    );
+    expect(found.status).toBe(200);
+    // refused (400) but still logged: what it carried must not be
+    await t.call('GET', '/api/customers?phone=%2B46701234567&card=4111111111111111&Name=Solveig', undefined, {
+      cookie: admin,
+    });
+    const logged = lines.filter((l) => l.includes('/api/customers?'));
+    expect(logged.length).toBeGreaterThanOrEqual(2);
+    expect(logged.join('')).toContain('limit=7');
+    expect(logged.join('')).toContain('email=[redacted]');
+    expect(lines.join('')).not.toMatch(/Ingrid|Holmqvist|ingrid|701234567|4111111111111111|Solveig/);
+  });
 });

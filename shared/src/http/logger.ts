@@ -22,8 +22,12 @@ export function createLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Query parameters a request log never shows: `q` carries what was searched (a pickup code, a customer's name). */
-export const REDACTED_QUERY_PARAMS: readonly string[] = ['q'];
+/**
+ * Query parameters a request log never shows, compared in lower case: `q` carries what was searched (a pickup code, a
+ * customer's name); `email`, `phone`, `name` and `card` are a customer's details (`GET /api/customers?email=…&name=…`).
+ */
+export const REDACTED_QUERY_PARAMS: readonly string[] = ['q', 'email', 'phone', 'name', 'card'];
+const redacted = (name: string) => REDACTED_QUERY_PARAMS.includes(name.toLowerCase());
 
 /** `/api/bopis/pickups?q=188-J3D&limit=5` → `/api/bopis/pickups?q=[redacted]&limit=5`; other parameters kept. */
 export function redactQuery(url: string): string {
@@ -41,7 +45,7 @@ export function redactQuery(url: string): string {
       } catch {
         /* a malformed name is compared as sent */
       }
-      return REDACTED_QUERY_PARAMS.includes(decoded) ? `${name}=[redacted]` : pair;
+      return redacted(decoded) ? `${name}=[redacted]` : pair;
     });
   return `${url.slice(0, at)}?${params.join('&')}`;
 }
@@ -55,7 +59,7 @@ export const REQUEST_LOG_SERIALIZERS = {
     if (typeof req.url === 'string') req.url = redactQuery(req.url);
     if (req.query && typeof req.query === 'object') {
       const query = { ...(req.query as Record<string, unknown>) };
-      for (const name of REDACTED_QUERY_PARAMS) if (name in query) query[name] = '[redacted]';
+      for (const name of Object.keys(query)) if (redacted(name)) query[name] = '[redacted]';
       req.query = query;
     }
     return req;
