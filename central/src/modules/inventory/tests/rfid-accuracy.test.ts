@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, type StockCounted } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
-import { parkedOf, StoreOutbox } from '../../sales/tests/sales-fixture.js';
+import { parkedOf, StoreOutbox } from '../../../../tests/support/store-outbox.js';
 
 const DAY = 86_400_000;
 
