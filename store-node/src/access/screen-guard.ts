@@ -202,7 +202,10 @@ function refusalPage(role: MarkedRole, detail: string, markedBy: MarkedBy | unde
   const [heading, back] = TITLE[role];
   // A customer reads the kiosk's: what it is and the way back to it, nothing about staff pages or undoing it.
   if (role === 'kiosk')
-    return page('Kiosk', `    <h1>${heading}</h1>\n    <p><a class="big-link" href="${HOME_PAGE.kiosk}">${back}</a></p>`);
+    return page(
+      'Kiosk',
+      `    <h1>${heading}</h1>\n    <p><a class="big-link" href="${HOME_PAGE.kiosk}">${back}</a></p>`,
+    );
   const wayBack = STAFF_WAY_BACK[markedBy === 'machine' ? 'machine' : 'marker'];
   return page(
     'Not here',
