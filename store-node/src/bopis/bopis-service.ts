@@ -45,8 +45,10 @@ export function orderNumberOf(q: string): string | undefined {
  * dash).
  */
 export function codeShaped(q: string): string | undefined {
-  const m = /^([A-Za-z0-9]{3})([-‐‑–—]?)([A-Za-z0-9]{3})$/.exec(q.trim());
-  if (!m || (!m[2] && !/\d/.test(q))) return undefined;
+  // Six symbols, split 3+3 by a dash or a space as people read them out, or not at all. Without a dash it must hold a
+  // digit: "Ann Lee" or "Joe Doe" is a name, never a code (an all-letter code needs its dash).
+  const m = /^([A-Za-z0-9]{3})([-‐‑–—]| ?)([A-Za-z0-9]{3})$/.exec(q.trim());
+  if (!m || (!/[-‐‑–—]/.test(m[2]!) && !/\d/.test(q))) return undefined;
   return normaliseTypedCode(`${m[1]}${m[3]}`);
 }
 

@@ -65,6 +65,9 @@ const toOrder = (r: Row): Order => ({
   updatedAt: r.updated_at,
 });
 
+/** How long a retry round holds the refunds it took (far longer than a provider call's time limit). */
+export const REFUND_CLAIM_MS = 5 * 60_000;
+
 /** What a step or compensation changes on the order (only the named fields). */
 export type OrderPatch = Partial<{
   status: OrderStatus;
@@ -344,7 +347,9 @@ export class OrderRepository {
   /**
    * Up to `limit` refunds requested and not made whose next try is due at `now`, the longest due first, with how
    * often the provider was asked already; refunds the job gave up on are not among them. Reads the partial index
-   * `order_refund_retries_due` only.
+   * `order_refund_retries_due` only. Claims what it returns for `REFUND_CLAIM_MS` (its next try moves past the claim),
+   * so two rounds at once — a scheduled one and one enqueued, or two hubs — never ask the provider twice; a failure
+   * sets the next try by the backoff, a refund made deletes the row, and a round that died leaves the claim to run out.
    */
   async refundsDue(
     now: number,
@@ -356,10 +361,14 @@ export class OrderRepository {
       currency: string;
       attempts: number;
     }>(
-      `SELECT order_id, amount_minor, currency, attempts FROM order_refund_retries
-       WHERE gave_up_at IS NULL AND next_try_at <= $1 ORDER BY next_try_at, order_id LIMIT $2`,
-      [now, limit],
+      `UPDATE order_refund_retries SET next_try_at = $1::bigint + $3::bigint
+       WHERE order_id IN (SELECT order_id FROM order_refund_retries
+                          WHERE gave_up_at IS NULL AND next_try_at <= $1 ORDER BY next_try_at, order_id LIMIT $2
+                          FOR UPDATE SKIP LOCKED)
+       RETURNING order_id, amount_minor, currency, attempts`,
+      [now, limit, REFUND_CLAIM_MS],
     );
+    rows.sort((a, b) => (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0));
     return rows.map((r) => ({
       id: r.order_id,
       amountMinor: Number(r.amount_minor),
