@@ -31,6 +31,17 @@ class FlakyPayments extends SimulatedPaymentProvider {
   }
 }
 
+/** A hub whose payment provider is `payments` and whose clock runs `skew()` ms ahead, signed in, with the console's orders. */
+async function refundHub(target: (typeof dbTargets)[number], payments: SimulatedPaymentProvider, skew: () => number) {
+  const t = await TestHub.start(target, {
+    logLevel: 'silent',
+    now: () => Date.now() + skew(),
+    externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, new SimulatedWarehouse())],
+  });
+  const admin = await t.login();
+  return { t, admin, fx: await consoleFixture(t, admin) };
+}
+
 /** Issue #17, what a hostile caller found: a refund whose provider call failed was a raw 500 and hung forever. */
 describe.each(dbTargets)('a refund the payment provider did not answer, on $name', (target) => {
   const payments = new FlakyPayments(150);
@@ -39,13 +50,7 @@ describe.each(dbTargets)('a refund the payment provider did not answer, on $name
   let admin: string;
   let fx: Awaited<ReturnType<typeof consoleFixture>>;
   beforeAll(async () => {
-    t = await TestHub.start(target, {
-      logLevel: 'silent',
-      now: () => Date.now() + skew,
-      externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, new SimulatedWarehouse())],
-    });
-    admin = await t.login();
-    fx = await consoleFixture(t, admin);
+    ({ t, admin, fx } = await refundHub(target, payments, () => skew));
   });
   afterAll(() => t?.stop());
 
@@ -111,16 +116,9 @@ describe.each(dbTargets)('refunds that keep failing, on $name', (target) => {
   const payments = new RefusingPayments(150);
   let skew = 0;
   let t: TestHub;
-  let admin: string;
   let fx: Awaited<ReturnType<typeof consoleFixture>>;
   beforeAll(async () => {
-    t = await TestHub.start(target, {
-      logLevel: 'silent',
-      now: () => Date.now() + skew,
-      externals: [provide(PAYMENTS_PROVIDER, payments), provide(WAREHOUSE, new SimulatedWarehouse())],
-    });
-    admin = await t.login();
-    fx = await consoleFixture(t, admin);
+    ({ t, fx } = await refundHub(target, payments, () => skew));
   });
   afterAll(() => t?.stop());
 
