@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../validation.js';
 import { returnNumberSchema, saleNumberSchema } from '../sale-number.js';
+import { deliveryHandedToDriverSchema } from './delivery.js';
 import { feedPayloadSchemas } from './feed-entries.js';
 
 /**
@@ -209,6 +210,7 @@ export const eventPayloadSchemas = {
   'stock.counted': stockCountedSchema,
   'reservation.picked-up': reservationEndedAtStoreSchema,
   'reservation.no-show': reservationEndedAtStoreSchema,
+  'delivery.handed-to-driver': deliveryHandedToDriverSchema,
   ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;

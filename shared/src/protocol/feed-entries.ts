@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { holdSnapshotSchema } from './messages.js';
 import { skuSchema } from '../validation.js';
+import { deliveryFeedSchemas } from './delivery.js';
 
 /**
  * Payloads of the feed entries the hub sends a store, defined once (see `eventPayloadSchemas` in `events.ts`): the hub
@@ -89,6 +90,7 @@ export const feedPayloadSchemas = {
   'order.checked-in': orderCheckedInSchema,
   'inventory.low-stock': inventoryLowStockSchema,
   'inventory.restocked': inventoryRestockedSchema,
+  ...deliveryFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;
