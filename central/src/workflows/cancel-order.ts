@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/db.js';
 import type { Order, OrderCancellation, OrderFlows } from '../modules/orders/index.js';
 import type { Reservations } from '../kernel/ports/reservations.js';
+import type { DeliveryDesk } from '../kernel/ports/delivery.js';
 import { WorkflowRepository } from './repository.js';
 
 /** What cancelling needs of the reservations module (the port `RESERVATIONS`). */
@@ -18,7 +19,8 @@ const TRIES = 3;
  * store's pickup event is applied either before (the hold is FULFILLED: the cancel is refused, 409 "already picked
  * up at <store> at <time>; start a return instead") or after (the hold was released: the pickup raises an incident,
  * see PickupToOrder) — never between a void and a release. A release that fails rolls the whole cancel back and is
- * tried again; nothing is swallowed.
+ * tried again; nothing is swallowed. A DELIVERY order's delivery is cancelled first, through the delivery desk: one the
+ * driver has already taken is refused (409, the order kept as it is), before anything of the order changes.
  */
 export class CancelOrderFlow implements OrderCancellation {
   constructor(
@@ -26,6 +28,7 @@ export class CancelOrderFlow implements OrderCancellation {
     readonly orders: () => OrderFlows,
     readonly holds: () => HoldRelease,
     readonly log: Logger,
+    readonly delivery: () => Pick<DeliveryDesk, 'cancel'> | undefined = () => undefined,
   ) {}
 
   async cancel(orderId: string): Promise<Order> {
@@ -37,6 +40,7 @@ export class CancelOrderFlow implements OrderCancellation {
       throw new ConflictError(`order ${orderId} is ${seen.status}; only confirmed orders can be cancelled`, {
         status: seen.status,
       });
+    if (seen.fulfilment.type === 'DELIVERY') await this.#cancelDelivery(seen);
     const outcome = await this.#releaseThenTurnBack(seen);
     if (outcome.refused) throw await this.#pickedUp(outcome.refused.order, outcome.refused.storeId, outcome.refused.at);
     return this.orders().finish(orderId);
@@ -70,8 +74,31 @@ export class CancelOrderFlow implements OrderCancellation {
     }
   }
 
+  /**
+   * The order's delivery cancelled before its hold is released (the saga's CANCEL_FULFILMENT repeats it harmlessly):
+   * a delivery whose goods the driver already has is refused by the desk, and so is the cancel, nothing changed.
+   */
+  async #cancelDelivery(order: Order): Promise<void> {
+    try {
+      await this.delivery()?.cancel(order.id);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const storeId = order.fulfilment.locationId ?? order.fulfilment.storeId;
+      const store = storeId ? await new WorkflowRepository(this.db).storeLabel(storeId) : 'the store';
+      throw new ConflictError(
+        `order ${order.orderNumber} has left ${store} with its driver and can no longer be cancelled: the customer may refuse it at the door`,
+        { status: order.status, delivery: err.message },
+      );
+    }
+  }
+
   async #pickedUp(order: Order, storeId: string, at: number): Promise<ConflictError> {
     const store = await new WorkflowRepository(this.db).storeLabel(storeId);
+    if (order.fulfilment.type === 'DELIVERY')
+      return new ConflictError(
+        `order ${order.orderNumber} was already handed to the driver at ${store} at ${new Date(at).toISOString()}; it can no longer be cancelled: the customer may refuse it at the door`,
+        { status: 'PICKED_UP', pickedUp: { storeId, at } },
+      );
     return new ConflictError(
       `order ${order.id} was already picked up at ${store} at ${new Date(at).toISOString()}; start a return instead`,
       {

@@ -1,9 +1,12 @@
 import type { HubContext } from '../kernel/module-contract.js';
 import { provide, type PortDeclarations, type Provision } from '../kernel/ports.js';
 import { RESERVATIONS } from '../kernel/ports/reservations.js';
+import { DELIVERY_DESK } from '../kernel/ports/delivery.js';
+import { DELIVERY_HOOKS } from '../modules/delivery/index.js';
 import { ORDER_CANCELLATION, ORDER_FLOWS, REFUND_INCIDENTS, type OrderFlows } from '../modules/orders/index.js';
 import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
 import { CancelOrderFlow } from './cancel-order.js';
+import { DeliveryToOrder } from './delivery-to-order.js';
 import { notifierFor } from './notice-senders.js';
 import { NOTIFICATIONS_SENDER, NotificationOutbox } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
@@ -29,7 +32,10 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *                        (payment voided or refunded); a hand-over of a hold the hub had ended raises an incident
  *   repair-to-order.ts   oversell repair moved the hold: the order's pickup store follows, the customer is told;
  *                        repair cancelled the hold: the order is cancelled and refunded, the customer is told
- *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins
+ *   cancel-order.ts      cancel releases the hold under its row lock before the payment is voided; a hand-over wins;
+ *                        a DELIVERY order's delivery is cancelled first (refused, 409, once the driver has the goods)
+ *   delivery-to-order.ts the order follows its delivery: who brings it (timeline), no carrier took it (cancelled,
+ *                        hold released, payment voided, customer told), delivered, failed, returned (refunded once)
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
  *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
  *   incidents.ts         what a flow could not put right, for staff (a hand-over after the hold ended, a notice the
@@ -42,7 +48,8 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *
  * How the flows hear of hold changes — one mechanism: the reservations module calls typed hooks (`HoldHooks` in
  * modules/reservations/types.ts: handedOver, ended, moved) inside the transaction that changes the hold, with the
- * hold's row locked; the hub registers this layer as the port `HOLD_HOOKS` (hub.ts). What a flow
+ * hold's row locked; the hub registers this layer as the port `HOLD_HOOKS` (hub.ts). The delivery module does the
+ * same with `DELIVERY_HOOKS` (modules/delivery/ports.ts), the delivery's row locked. What a flow
  * writes (the order's new state and timeline, a notice, an incident) commits or rolls back with the hold's change;
  * nothing external is called inside it: the payment is voided or captured and the notice sent after the commit
  * (durable to-dos: the order's row, the outbox row), so a hub that dies in between finishes them on restart.
@@ -70,7 +77,9 @@ export interface Workflows {
 }
 
 /** What the flows ask for: all optional (found lazily: absent modules make the flows do nothing). */
-export const workflowPorts: PortDeclarations = { uses: [ORDER_FLOWS, RESERVATIONS, NOTIFICATIONS_SENDER] };
+export const workflowPorts: PortDeclarations = {
+  uses: [ORDER_FLOWS, RESERVATIONS, NOTIFICATIONS_SENDER, DELIVERY_DESK],
+};
 
 /** Builds the flows over the hub's modules; `ctx.services` is the layer's own (`workflowPorts`). */
 export function createWorkflows(ctx: HubContext): Workflows {
@@ -94,10 +103,19 @@ export function createWorkflows(ctx: HubContext): Workflows {
     () => ctx.services.get(ORDER_FLOWS),
     () => ctx.services.get(RESERVATIONS),
     ctx.log,
+    () => ctx.services.find(DELIVERY_DESK),
   );
+  const deliveries = new DeliveryToOrder({
+    db: ctx.db,
+    orders,
+    holds: () => ctx.services.find(RESERVATIONS),
+    outbox,
+    log: ctx.log,
+  });
   return {
     provisions: [
       provide(HOLD_HOOKS, hooks),
+      provide(DELIVERY_HOOKS, deliveries),
       provide(ORDER_CANCELLATION, cancel),
       provide(REFUND_INCIDENTS, refundIncidents()),
     ],

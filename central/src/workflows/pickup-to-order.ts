@@ -40,7 +40,15 @@ export class PickupToOrder {
       tx,
       order,
       how === 'NO_SHOW'
-        ? { kind: 'NO_SHOW', detail: { storeId }, reason: 'the customer did not come to collect it' }
+        ? {
+            kind: 'NO_SHOW',
+            detail: { storeId },
+            // a delivery's hold is collected by its driver, not its customer
+            reason:
+              order.fulfilment.type === 'DELIVERY'
+                ? 'no driver came to collect it'
+                : 'the customer did not come to collect it',
+          }
         : { kind: 'HOLD_EXPIRED', detail: { storeId }, reason: 'its pickup window ran out' },
     );
   }

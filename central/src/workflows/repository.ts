@@ -295,6 +295,14 @@ export class WorkflowRepository {
   }
 
   /** A store as its staff and customers know it: "Store Riverside (RIV)"; the id when it is not registered. */
+  /** The store's time zone as registered (`Europe/London`), or null for no such store. */
+  async storeZone(storeId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ timezone: string }>('SELECT timezone FROM locations WHERE id = $1', [
+      storeId,
+    ]);
+    return rows[0]?.timezone ?? null;
+  }
+
   async storeLabel(storeId: string): Promise<string> {
     const { rows } = await this.db.query<{ name: string; code: string }>(
       'SELECT name, code FROM locations WHERE id = $1',

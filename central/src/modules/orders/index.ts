@@ -12,6 +12,7 @@ import { storesOf } from './order-owners.js';
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RESERVATIONS } from '../../kernel/ports/reservations.js';
 import {
@@ -58,6 +59,7 @@ function sagaOf(ctx: HubContext): OrderSaga {
       reservations: () => ctx.services.get(RESERVATIONS),
       payments,
       warehouse: ctx.services.find(WAREHOUSE) ?? warehouseFor(ctx.settings.warehouse),
+      delivery: () => ctx.services.find(DELIVERY_DESK),
       recordBatches: ctx.settings.tuning.orderRecordBatches,
       availability: () => ctx.services.get(INVENTORY_AVAILABILITY),
       docs: ctx.docs,
@@ -81,7 +83,8 @@ function sagaOf(ctx: HubContext): OrderSaga {
 /**
  * Omnichannel orders: `place` runs a saga persisted in Postgres (reserve → authorise payment → fulfil → confirm, with
  * compensation in reverse), resumed by any replica after a crash; status and timeline, curbside check-in,
- * cancellation before pickup.
+ * cancellation before pickup. DELIVERY orders have their promise checked before anything is held and are handed to
+ * the delivery desk (the port `DELIVERY_DESK`) at FULFIL.
  */
 export const hubModule: HubModule = {
   name: 'orders',
@@ -92,7 +95,8 @@ export const hubModule: HubModule = {
     pages: [{ path: 'orders', title: 'Orders', script: 'orders.js', roles: ['ADMIN', 'STORE_MANAGER'] }],
   },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS],
+  // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK],
   provides: (ctx) => [
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
     provide(ORDERS_RETENTION, timelineRetention),
@@ -118,6 +122,7 @@ export const hubModule: HubModule = {
       catalog: () => ctx.services.get(CATALOG_PRODUCTS),
       customers: () => ctx.services.get(CUSTOMER_DIRECTORY),
       cancellation: () => ctx.services.get(ORDER_CANCELLATION),
+      delivery: () => ctx.services.find(DELIVERY_DESK),
       now: ctx.now,
     });
     if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;

@@ -47,6 +47,9 @@ export class OrderFlows {
   /**
    * A confirmed order's goods were handed over at `storeId` at `at`: PICKED_UP, in its timeline, and its authorised
    * payment captured once this transaction commits. Undefined (nothing changed) when the order was not CONFIRMED.
+   * A DELIVERY order's goods are handed over to the driver who collects them (the store hands its hold over at the
+   * delivery desk): the same status and capture — the goods left the store, as a card is charged when goods ship —
+   * and its timeline says HANDED_TO_DRIVER.
    */
   async pickedUp(
     tx: Queryable,
@@ -56,7 +59,12 @@ export class OrderFlows {
     const repo = new OrderRepository(tx);
     const done = await repo.markPickedUp(order.id, where.storeId, where.at, this.deps.now());
     if (!done) return undefined;
-    await repo.addEvent(order.id, 'PICKED_UP', { storeId: where.storeId, at: where.at }, this.deps.now());
+    await repo.addEvent(
+      order.id,
+      order.fulfilment.type === 'DELIVERY' ? 'HANDED_TO_DRIVER' : 'PICKED_UP',
+      { storeId: where.storeId, at: where.at },
+      this.deps.now(),
+    );
     tx.afterCommit(this.deps.captureSoon);
     return done;
   }
@@ -80,20 +88,7 @@ export class OrderFlows {
     );
     if (!turned) return undefined;
     await repo.addEvent(order.id, why.kind, why.detail ?? null, this.deps.now());
-    tx.afterCommit(
-      () =>
-        void this.deps
-          .saga()
-          .drive(order.id)
-          .catch((err: unknown) =>
-            this.deps
-              .saga()
-              .deps.log.warn(
-                { err, orderId: order.id },
-                'a cancelled order could not be finished now; its runner retries',
-              ),
-          ),
-    );
+    tx.afterCommit(() => this.#driveSoon(order.id));
     return turned;
   }
 
@@ -126,17 +121,7 @@ export class OrderFlows {
         throw new ConflictError(`order ${orderId} was already refunded at ${new Date(refunded.at).toISOString()}`, {
           refundedAt: refunded.at,
         });
-      if (!events.some((e) => e.kind === 'REFUND_REQUESTED')) {
-        const at = this.deps.now();
-        await repo.addEvent(
-          orderId,
-          'REFUND_REQUESTED',
-          { amountMinor: order.totalMinor, currency: order.currency, by },
-          at,
-        );
-        // the job's first try, should the provider call below fail or this process die before it
-        await repo.scheduleRefund(orderId, order.totalMinor, order.currency, at + REFUND_RETRY_AFTER_MS);
-      }
+      if (!events.some((e) => e.kind === 'REFUND_REQUESTED')) await this.#askRefund(repo, order, { by });
       return order;
     });
     if (!asked) return undefined;
@@ -159,6 +144,72 @@ export class OrderFlows {
       await repo.refundMade(orderId);
     });
     return new OrderRepository(db).get(orderId);
+  }
+
+  /**
+   * Turns back an order whose saga is still running (PENDING) because what it waits on ended outside it (its delivery
+   * found no carrier before the saga confirmed it): COMPENSATING towards FAILED with `reason`, `kind` and `detail` in
+   * its timeline. The running saga is fenced off (its next record is refused; it answers this outcome), and once this
+   * transaction commits a runner cancels the fulfilment (asked for, perhaps, before its record committed) and voids the
+   * payment; the caller released the hold under its lock. Undefined when the order was not PENDING.
+   */
+  async failPending(
+    tx: Queryable,
+    order: Order,
+    why: { readonly kind: string; readonly detail?: unknown; readonly reason: string },
+  ): Promise<Order | undefined> {
+    const repo = new OrderRepository(tx);
+    const turned = await repo.beginFail(order.id, ['CANCEL_FULFILMENT', 'VOID_PAYMENT'], why.reason, this.deps.now());
+    if (!turned) return undefined;
+    await repo.addEvent(order.id, why.kind, why.detail ?? null, this.deps.now());
+    tx.afterCommit(() => this.#driveSoon(order.id));
+    return turned;
+  }
+
+  /** The saga's runner, after a commit that turned the order back; a failure is retried by the resume job. */
+  #driveSoon(orderId: string): void {
+    void this.deps
+      .saga()
+      .drive(orderId)
+      .catch((err: unknown) =>
+        this.deps
+          .saga()
+          .deps.log.warn({ err, orderId }, 'a turned-back order could not be finished now; its runner retries'),
+      );
+  }
+
+  /**
+   * A refund asked for by a flow, in its transaction (a failed delivery's goods are back at the store: the workflows'
+   * `returned` hook): under the order's row lock, REFUND_REQUESTED is written and the retry job's first try scheduled,
+   * as the refund route writes them; after the commit the caller runs `refund` (or leaves it to the job), which asks
+   * the provider. Once per order: undefined, nothing written, when a refund was asked for or made before, or the order
+   * was never handed over (PICKED_UP). A payment still being captured is refunded by the job after it.
+   */
+  async requestRefund(
+    tx: Queryable,
+    orderId: string,
+    why: { readonly reason: string; readonly deliveryId?: string },
+  ): Promise<Order | undefined> {
+    const repo = new OrderRepository(tx);
+    const order = await repo.lock(orderId);
+    if (order?.status !== 'PICKED_UP') return undefined;
+    const events = await repo.events(orderId);
+    if (events.some((e) => e.kind === 'REFUND_REQUESTED' || e.kind === 'REFUNDED')) return undefined;
+    await this.#askRefund(repo, order, { by: null, ...why });
+    return order;
+  }
+
+  /** The refund's request in the order's timeline and the retry job's first try, under the order's row lock. */
+  async #askRefund(repo: OrderRepository, order: Order, detail: Record<string, unknown>): Promise<void> {
+    const at = this.deps.now();
+    await repo.addEvent(
+      order.id,
+      'REFUND_REQUESTED',
+      { amountMinor: order.totalMinor, currency: order.currency, ...detail },
+      at,
+    );
+    // the job's first try, should the provider call that follows fail or this process die before it
+    await repo.scheduleRefund(order.id, order.totalMinor, order.currency, at + REFUND_RETRY_AFTER_MS);
   }
 
   /** Runs what a cancelled order owes (after `cancel` committed) and answers the order as it ends. */

@@ -4,6 +4,7 @@ import {
   applyRatePpm,
   cartDocId,
   cartQty,
+  ConflictError,
   DEFAULT_TAX_RATES_PPM,
   money,
   NotFoundError,
@@ -21,6 +22,7 @@ import { LeaseLostError, SagaLease } from './saga-lease.js';
 import { CallBatcher } from '../../kernel/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
 import type { Reservations } from '../../kernel/ports/reservations.js';
+import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
 import type { Order, OrderFulfilment, OrderLine, Warehouse } from './types.js';
 
 const LEASE_MS = 5000;
@@ -61,6 +63,8 @@ export interface SagaDeps {
   readonly reservations: () => Reservations;
   readonly payments: PaymentProvider;
   readonly warehouse: Warehouse;
+  /** The last-mile desk DELIVERY orders are handed to (the delivery module); undefined in a hub without one. */
+  readonly delivery?: (() => DeliveryDesk | undefined) | undefined;
   readonly availability: () => {
     dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string }[]>;
   };
@@ -94,8 +98,8 @@ export interface NewOrder {
 
 /**
  * The order saga: RESERVE (a hold at the store, or at a distribution centre for SHIP) → AUTHORISE (the payment
- * provider, keyed by the order id) → FULFIL (a shipment, a store pickup, or a delivery request) → CONFIRM (the hold
- * becomes a pickup). Step outcomes are committed under a lease, so a hub that dies mid-saga leaves an order that any
+ * provider, keyed by the order id) → FULFIL (a shipment, a store pickup, or a delivery handed to the delivery desk) →
+ * CONFIRM (the hold becomes a pickup, or for a delivery what the driver collects). Step outcomes are committed under a lease, so a hub that dies mid-saga leaves an order that any
  * replica resumes; each step is idempotent by the order's own keys (the hold's id is derived from the order's; the
  * payment and the shipment are keyed by the order id), which lets a step share the next one's commit where repeating
  * it after a crash is harmless (`#joinsCommit`). A failure compensates what was done, newest first.
@@ -321,11 +325,15 @@ export class OrderSaga {
   /**
    * Whether `next` may run before `prev`'s outcome is committed, the two sharing one commit. A crash between them must
    * then repeat nothing harmful: true after RESERVE (a resumed saga finds the hold by its derived id rather than take
-   * a second), and before a step that only computes (a store pickup or a delivery request is only recorded). Every
-   * other step commits its outcome before the next begins.
+   * a second), and before a step that only computes (a store pickup is only recorded). Every other step commits its
+   * outcome before the next begins: a shipment or a delivery (offered to carriers at once) is only asked for once the
+   * payment's approval is committed, so an order that turns back after a crash knows to cancel it.
    */
   #joinsCommit(prev: Step, next: Step, order: Order): boolean {
-    return prev === 'RESERVE' || (next === 'FULFIL' && order.fulfilment.type !== 'SHIP');
+    return (
+      prev === 'RESERVE' ||
+      (next === 'FULFIL' && (order.fulfilment.type === 'PICKUP' || order.fulfilment.type === 'CURBSIDE'))
+    );
   }
 
   async #run(step: Step, order: Order, fresh: boolean): Promise<OrderPatch> {
@@ -398,11 +406,9 @@ export class OrderSaga {
             throw new StepFailed(`the warehouse refused the shipment: ${(err as Error).message}`);
           }
         }
-        // PICKUP and CURBSIDE: the hold is already in the store's BOPIS list (its feed); DELIVERY is recorded as a
-        // request until a delivery module takes it.
-        return {
-          fulfilmentRef: type === 'DELIVERY' ? `delivery-request:${order.id}` : `store-pickup:${order.reservationId}`,
-        };
+        if (type === 'DELIVERY') return this.#requestDelivery(order);
+        // PICKUP and CURBSIDE: the hold is already in the store's BOPIS list (its feed).
+        return { fulfilmentRef: `store-pickup:${order.reservationId}` };
       }
       case 'CONFIRM': {
         try {
@@ -413,6 +419,57 @@ export class OrderSaga {
         }
         return {};
       }
+    }
+  }
+
+  /**
+   * FULFIL for DELIVERY: the delivery desk creates the order's delivery (or finds the one a crashed runner created) and
+   * starts offering it to carriers. The route checked the promise before placing; a promise lost since (the last van
+   * filled up, a drone grounded) fails the step with the desk's sentence, and the saga compensates.
+   */
+  async #requestDelivery(order: Order): Promise<OrderPatch> {
+    const desk = this.deps.delivery?.();
+    if (!desk) throw new StepFailed('this hub delivers nothing (it runs without a delivery module)');
+    const request = order.fulfilment.delivery;
+    if (!request) throw new StepFailed('the order has no delivery details (speed and address)');
+    try {
+      const made = await desk.request({
+        orderId: order.id,
+        orderNumber: order.orderNumber,
+        storeId: order.fulfilment.locationId ?? order.fulfilment.storeId!,
+        reservationId: order.reservationId!,
+        customerName: order.customerName,
+        request,
+        lines: order.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+      });
+      return {
+        fulfilmentRef: `delivery:${made.deliveryId}`,
+        fulfilment: { ...order.fulfilment, promisedWindow: { from: made.window.from, to: made.window.to } },
+      };
+    } catch (err) {
+      if (err instanceof AppError) throw new StepFailed(err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * CANCEL_FULFILMENT for DELIVERY: the delivery is cancelled (offers withdrawn, the carrier told). One the driver has
+   * already taken cannot be (the cancel route refuses such an order before it turns back; this is a hand-over that
+   * raced it): the timeline says so and the compensation goes on, as a refused shipment cancel would.
+   */
+  async #cancelDelivery(order: Order): Promise<void> {
+    const desk = this.deps.delivery?.();
+    if (!desk) return; // no delivery module: nothing was handed to one
+    try {
+      await desk.cancel(order.id);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      await this.#repo.addEvent(
+        order.id,
+        'DELIVERY_NOT_CANCELLED',
+        { reason: err.message, fulfilmentRef: order.fulfilmentRef },
+        this.deps.now(),
+      );
     }
   }
 
@@ -443,6 +500,7 @@ export class OrderSaga {
     switch (c) {
       case 'CANCEL_FULFILMENT':
         if (order.fulfilment.type === 'SHIP') await this.deps.warehouse.cancelShipment(order.id);
+        else if (order.fulfilment.type === 'DELIVERY') await this.#cancelDelivery(order);
         return;
       case 'VOID_PAYMENT':
         return this.deps.payments.void(order.id);

@@ -328,6 +328,26 @@ export class OrderRepository {
   }
 
   /**
+   * Turns back an order whose saga is still running: COMPENSATING towards FAILED with `compensations` and `reason`,
+   * its lease taken from the runner (a new epoch: the runner's next record is refused and it waits for this outcome)
+   * and left free, so a runner takes it at once. Undefined when it was not PENDING.
+   */
+  async beginFail(
+    id: string,
+    compensations: readonly Compensation[],
+    reason: string,
+    now: number,
+  ): Promise<Order | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE orders SET status = 'COMPENSATING', end_status = 'FAILED', compensations = $2::jsonb, failure = $3, lease_until = 0,
+         lease_epoch = lease_epoch + 1, updated_at = $4
+       WHERE id = $1 AND status = 'PENDING' RETURNING *`,
+      [id, JSON.stringify(compensations), reason.replaceAll('\u0000', '\uFFFD'), now],
+    );
+    return rows[0] && toOrder(rows[0]);
+  }
+
+  /**
    * Schedules the `orders.retry-refunds` job's first try at a refund just requested (its row in
    * order_refund_retries, due at `firstTryAt`); written in the request's transaction. A second call changes nothing.
    */

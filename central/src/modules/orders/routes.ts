@@ -1,9 +1,11 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
+  AppError,
   cartDocId,
   cartView,
   ConflictError,
+  deliveryRequestSchema,
   feedEntry,
   ForbiddenError,
   FULFILMENT_TYPES,
@@ -14,6 +16,8 @@ import {
   uuidSchema,
   ValidationError,
   type CartDoc,
+  type DeliveryRequest,
+  type FulfilmentType,
 } from '@storefleet/shared';
 import {
   assertOwner,
@@ -28,6 +32,7 @@ import {
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { Db } from '../../db/db.js';
+import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
 import type { OrderSaga } from './order-saga.js';
 import { storesOf } from './order-owners.js';
 import { OrderRepository } from './repository.js';
@@ -44,7 +49,12 @@ const placeBody = z.strictObject({
     .max(50)
     .optional(),
   fulfilment: z
-    .strictObject({ type: z.enum(FULFILMENT_TYPES), storeId: uuidSchema.nullable().default(null) })
+    .strictObject({
+      type: z.enum(FULFILMENT_TYPES),
+      storeId: uuidSchema.nullable().default(null),
+      /** DELIVERY only, and required for it: speed, address with coordinates, phone (a cart holds none of them). */
+      delivery: deliveryRequestSchema.optional(),
+    })
     .optional(),
 });
 const idParam = z.object({ id: uuidSchema });
@@ -65,6 +75,24 @@ const orderNumberSchema = z
     return `SF-${m[1]}`;
   });
 
+/**
+ * A DELIVERY order's promise, asked before anything is created or held: refused (422, the desk's sentence) when no
+ * carrier can keep it. A hub without a delivery module refuses every DELIVERY order rather than take a payment for a
+ * delivery nobody would make (such orders used to be confirmed as a bare request and go no further).
+ */
+async function promiseOrRefuse(
+  desk: DeliveryDesk | undefined,
+  order: Parameters<DeliveryDesk['promise']>[0],
+): Promise<void> {
+  if (!desk)
+    throw new AppError(
+      'unprocessable',
+      'this hub does not deliver (it runs without a delivery module): choose pickup, curbside or shipping',
+    );
+  const promise = await desk.promise(order);
+  if (!promise.ok) throw new AppError('unprocessable', promise.reason, { fulfilment: 'DELIVERY' });
+}
+
 export interface OrderRouteDeps {
   readonly saga: OrderSaga;
   readonly db: Db;
@@ -78,6 +106,8 @@ export interface OrderRouteDeps {
   readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
   /** Cancellation crosses modules (the hold is released first): the hub's workflows do it. */
   readonly cancellation: () => OrderCancellation;
+  /** The delivery module's desk, asked for a DELIVERY order's promise before anything is held; undefined without one. */
+  readonly delivery: () => DeliveryDesk | undefined;
   readonly now: () => number;
 }
 
@@ -109,7 +139,8 @@ export function orderRoutes(d: OrderRouteDeps): Router {
         throw new ValidationError('that placeKey belongs to another order');
     };
     let lines: OrderLine[];
-    let fulfilment = body.fulfilment;
+    let fulfilment: { type: FulfilmentType; storeId: string | null; delivery?: DeliveryRequest } | undefined =
+      body.fulfilment;
     let currency = 'USD';
     if (body.lines) {
       // Placed before with this key: `place` finds it and returns it instead of a second order.
@@ -146,12 +177,38 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       throw new ValidationError(`${fulfilment.type} needs a storeId`);
     if (fulfilment.type === 'SHIP' && fulfilment.storeId)
       throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
+    if (fulfilment.type === 'DELIVERY' && !fulfilment.delivery)
+      throw new ValidationError(
+        body.fulfilment
+          ? 'a DELIVERY order needs fulfilment.delivery: its speed and the address (with coordinates)'
+          : 'the cart is for delivery: send fulfilment with its delivery (speed and address) to check out',
+        [{ path: 'fulfilment.delivery', message: 'required for DELIVERY' }],
+      );
+    if (fulfilment.type !== 'DELIVERY' && fulfilment.delivery)
+      throw new ValidationError(
+        `${fulfilment.type} takes no fulfilment.delivery: only a DELIVERY order has an address`,
+        [{ path: 'fulfilment.delivery', message: `not for ${fulfilment.type}` }],
+      );
     if (new Set(lines.map((l) => l.sku)).size !== lines.length) throw new ValidationError('each sku may appear once');
     // A store fulfils its own orders only: a pickup elsewhere would take a hold at a store it may not reserve at.
     if (fulfilment.type !== 'SHIP' && !ownsAny(principal, [fulfilment.storeId])) {
       throw new ForbiddenError(
         `a store places orders fulfilled at itself or shipped: no access to store ${fulfilment.storeId}`,
       );
+    }
+    if (fulfilment.type === 'DELIVERY') {
+      // Placed before with this key: the same order, even if the promise could not be kept now.
+      const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
+      if (placed) {
+        samePlace(placed);
+        return void res.status(200).json(await d.saga.settled(placed.id));
+      }
+      await promiseOrRefuse(d.delivery(), {
+        storeId: fulfilment.storeId!,
+        customerName: customer.name,
+        request: fulfilment.delivery!,
+        lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+      });
     }
     // Its stores are linked to the customer once the order is confirmed (the saga's onConfirmed), not before: a refused
     // or failed order links nobody.

@@ -1,4 +1,4 @@
-import type { Fulfilment, FulfilmentType } from '@storefleet/shared';
+import type { DeliveryRequest, Fulfilment, FulfilmentType } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import type { Compensation, OrderStatus, Step } from './saga-rules.js';
 
@@ -16,6 +16,10 @@ export interface OrderFulfilment extends Fulfilment {
   readonly locationId: string | null;
   readonly parkingSpot?: string | null;
   readonly checkedInAt?: number | null;
+  /** DELIVERY only: what the customer asked for (speed, address with coordinates, phone), as placed. */
+  readonly delivery?: DeliveryRequest;
+  /** DELIVERY only: the window the delivery desk promised when the saga handed the order over (FULFIL). */
+  readonly promisedWindow?: { readonly from: number; readonly to: number };
 }
 
 export interface Order {
