@@ -43,7 +43,7 @@ const POS_SCREEN = [
   'GET /api/catalog/products',
   'GET /api/catalog/products/:sku',
 ];
-/** What a pickup-desk screen may call besides the basics: its page and the pickup API. */
+/** What a pickup-desk screen may call besides the basics: its page and the pickup API, the delivery desk and its API. */
 const PICKUP_SCREEN = [
   'GET /pickup.html',
   'GET /pickup.js',
@@ -52,6 +52,11 @@ const PICKUP_SCREEN = [
   'POST /api/bopis/pickups/:id/verify-code',
   'POST /api/bopis/pickups/:id/hand-over',
   'POST /api/bopis/pickups/:id/no-show',
+  'GET /delivery.html',
+  'GET /delivery.js',
+  'GET /api/delivery',
+  'GET /api/delivery/:id',
+  'POST /api/delivery/:id/hand-to-driver',
 ];
 /** Every staff screen's page needs these: health, the shared stylesheet, script and browser helpers, the icon, sync. */
 const SCREEN_BASICS = [
@@ -101,6 +106,8 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/pos.js', STAFF_PAGE],
   ['GET', '/pickup.html', STAFF_PAGE],
   ['GET', '/pickup.js', STAFF_PAGE],
+  ['GET', '/delivery.html', STAFF_PAGE, 'the delivery desk: on the pickup screen and the handheld too'],
+  ['GET', '/delivery.js', STAFF_PAGE],
   ['GET', '/handheld.html', STAFF_PAGE],
   ['GET', '/handheld.js', STAFF_PAGE],
   ['GET', '/kiosk.html', EVERYONE],
@@ -135,6 +142,9 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['POST', '/api/bopis/pickups/:id/verify-code', STAFF, 'a typed pickup code; a wrong one answers 200 and counts'],
   ['POST', '/api/bopis/pickups/:id/hand-over', STAFF],
   ['POST', '/api/bopis/pickups/:id/no-show', STAFF],
+  ['GET', '/api/delivery', STAFF, 'the delivery desk: today’s bags by collector, or a search by order number'],
+  ['GET', '/api/delivery/:id', STAFF],
+  ['POST', '/api/delivery/:id/hand-to-driver', STAFF, 'offline too: the hold handed over and the event queued'],
   ['GET', '/api/pos/lane', STAFF, 'which lane this is and the basket it left open (the POS page on load)'],
   ['POST', '/api/pos/sales', STAFF],
   ['GET', '/api/pos/sales/:id', STAFF],

@@ -66,6 +66,13 @@ import type { PaymentTerminal } from './pos/payment-terminal.js';
 import { chooseTerminal } from './pos/terminal-choice.js';
 import { DEFAULT_TAX_RATES_PPM } from './pos/basket-rules.js';
 import { keepStoreProfile, StoreProfile, tillSettings } from './pos/store-profile.js';
+import {
+  DeliveryRepository,
+  DeliveryService,
+  deliveryMigrations,
+  deliveryRoutes,
+  registerDeliveryFeed,
+} from './delivery/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -79,6 +86,7 @@ export const storeMigrationSources = [
   { module: 'devices', dir: new URL('./devices/schema/', import.meta.url) },
   { module: 'pairing', dir: new URL('./pairing/schema/', import.meta.url) },
   { module: 'idempotency', dir: idempotencyMigrations },
+  { module: 'delivery', dir: deliveryMigrations },
 ];
 
 /**
@@ -106,6 +114,8 @@ export interface StoreNode {
   readonly sync: StoreSync;
   readonly bopis: BopisService;
   readonly pos: PosService;
+  /** The delivery desk: what leaves from this store, handed to drivers offline too. */
+  readonly delivery: DeliveryService;
   /** Keeps the catalog at the hub's version (absent without a hub). */
   readonly catalog: CatalogPuller | undefined;
   readonly terminal: PaymentTerminal;
@@ -182,7 +192,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   // The store's code and zone, resolved once for the till and the pickup desk: config, else the hub's registry.
   const profile = new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now);
-  const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now, profile);
+  const deliveries = new DeliveryRepository(db);
+  const bopis = new BopisService(db, sync, storeId ?? 'unregistered', now, profile, (id) =>
+    deliveries.orderLeavingBy(id),
+  );
+  const delivery = new DeliveryService(deliveries, sync, bopis, now, profile, log);
+  registerDeliveryFeed(sync.feedHandlers, delivery);
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   sync.bootstrap?.sinks.set('holds', holdsSink(bopis, log));
   sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed
@@ -310,6 +325,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
+  api.use(deliveryRoutes(delivery));
   api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), (sku) => pos.repo.product(sku, undefined)?.name));
   api.use(reportRoutes(executor, dbPath, now));
@@ -400,6 +416,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     sync,
     bopis,
     pos,
+    delivery,
     catalog,
     terminal,
     devices,

@@ -40,7 +40,8 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     .replace(':sku', 'MUG')
     .replace('/pos/sales/:id', `/pos/sales/${saleFor[path] ?? fx.sales.open}`)
     .replace('/pairing/devices/:id', `/pairing/devices/${fx.spareDeviceId}`)
-    .replace('/bopis/pickups/:id', `/bopis/pickups/${pickupFor[path]}`);
+    .replace('/bopis/pickups/:id', `/bopis/pickups/${pickupFor[path]}`)
+    .replace('/delivery/:id', `/delivery/${fx.deliveries.toDriver}`);
 }
 
 /** A valid body for each write, as the node's own pages send it; a write without one throws. */
@@ -54,6 +55,7 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/bopis/pickups/:id/verify-code': { code: 'K7M-4QH' },
     'POST /api/bopis/pickups/:id/hand-over': {},
     'POST /api/bopis/pickups/:id/no-show': {},
+    'POST /api/delivery/:id/hand-to-driver': {},
     'POST /api/pos/sales': {},
     'POST /api/pos/sales/:id/lines': { code: 'MUG', qty: 1 },
     'PUT /api/pos/sales/:id/lines/:sku': { qty: 2 },

@@ -25,7 +25,15 @@ describe('fuzzing the store node', () => {
     const [lane, kioskScreen, pairedKiosk, handheld] = fx.callers.map((c) => c.headers);
     const ctx = {
       routes,
-      ids: [fx.sales.open, fx.sales.paid, fx.pickups.toHandOver, fx.spareDeviceId, fx.customerId, 'MUG'],
+      ids: [
+        fx.sales.open,
+        fx.sales.paid,
+        fx.pickups.toHandOver,
+        fx.deliveries.toDriver,
+        fx.spareDeviceId,
+        fx.customerId,
+        'MUG',
+      ],
       callers: [lane!, kioskScreen!, pairedKiosk!, handheld!],
       cookieNames: ['sf_device', 'sf_screen'],
     };

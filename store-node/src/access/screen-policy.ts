@@ -7,8 +7,8 @@
  *             page, its assets and the customer-facing API below (KIOSK_ALLOWED); everything else 403.
  *   pos       a trusted screen marked as a POS lane (`sf_screen=pos`: the Electron shell's `--page=pos`, or the start
  *             page's "Use this screen as …"): only the POS page, its assets and the API it calls (POS_ALLOWED).
- *   pickup    a trusted screen marked as the pickup desk (`sf_screen=pickup`): only the pickup page and its API
- *             (PICKUP_ALLOWED).
+ *   pickup    a trusted screen marked as the pickup desk (`sf_screen=pickup`): only the pickup page, the delivery
+ *             desk (bags leave from the same counter) and their APIs (PICKUP_ALLOWED).
  *   handheld  a LAN device paired with a handheld code: everything except minting pairing codes, unpairing and
  *             replaying parked feed entries (403).
  *   unpaired  a LAN device without a valid token: /healthz, the static pages (they carry no data) and
@@ -30,7 +30,7 @@ export const KIOSK_REFUSAL = 'this is a kiosk screen: staff pages need a staff s
 export const POS_REFUSAL =
   'this screen is a POS lane: it opens only the POS page (other staff pages are on the back-office screen)';
 export const PICKUP_REFUSAL =
-  'this screen is the pickup desk: it opens only the pickup page (other staff pages are on the back-office screen)';
+  'this screen is the pickup desk: it opens only the pickup and delivery pages (other staff pages are on the back-office screen)';
 export const LANE_ONLY_REFUSAL = 'only the store node’s own screens can pair or unpair devices';
 export const REPLAY_LANE_ONLY = 'only the store node’s own screens (the back office) can replay parked feed entries';
 export const NOT_PAIRED = 'this device is not paired with the store node: open /pair.html and enter a pairing code';
@@ -92,10 +92,16 @@ export const POS_ALLOWED: readonly Rule[] = [
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
 ];
 
-/** Everything a pickup-desk screen reaches: its page and the pickup API (list, search, verify, hand over, no-show). */
+/**
+ * Everything a pickup-desk screen reaches: its page and the pickup API (list, search, verify, hand over, no-show), and
+ * the delivery desk (list, search, one bag, handed to driver): delivery bags leave from the same counter.
+ */
 export const PICKUP_ALLOWED: readonly Rule[] = [
   ...STAFF_SCREEN_BASICS,
-  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js)$/ },
+  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js)$/ },
+  { methods: READ, path: /^\/api\/delivery$/ },
+  { methods: READ, path: new RegExp(`^/api/delivery/${SEGMENT}$`) },
+  { methods: ['POST'], path: new RegExp(`^/api/delivery/${SEGMENT}/hand-to-driver$`) },
   { methods: READ, path: /^\/api\/bopis\/pickups$/ },
   { methods: ['POST'], path: /^\/api\/bopis\/pickups\/verify$/ },
   { methods: ['POST'], path: new RegExp(`^/api/bopis/pickups/${SEGMENT}/(?:verify-code|hand-over|no-show)$`) },

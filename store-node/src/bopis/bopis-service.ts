@@ -66,6 +66,8 @@ export class BopisService {
   /**
    * @param profile The store's time zone as the till resolves it (`StoreProfile`: `STORE_TIMEZONE` first, then the
    *   hub's registry, then the node's own zone): the desk shows hold times in the same zone as the receipts.
+   * @param leavesByDelivery The order number of the delivery a hold leaves by (the delivery desk's), if any: such a
+   *   hold goes to its driver at the delivery desk, never to a customer here (hand-over and no-show refuse it).
    */
   constructor(
     readonly db: SqliteDb,
@@ -73,6 +75,7 @@ export class BopisService {
     readonly storeId: string,
     readonly now: () => number,
     readonly profile: { readonly timeZone: string },
+    readonly leavesByDelivery: (reservationId: string) => string | undefined = () => undefined,
   ) {
     this.repo = new BopisRepository(db);
     this.stock = new StockLedger(db);
@@ -214,9 +217,14 @@ export class BopisService {
     return this.repo.get(verdict.claim.reservationId)!;
   }
 
-  handOver(id: string): LocalReservation {
+  /**
+   * Hands the hold's goods over: to the customer at the pickup desk, or (`to: 'driver'`, the delivery desk's call, in
+   * its own write) to the driver of the delivery it leaves by. A delivery's hold is refused to a customer.
+   */
+  handOver(id: string, to: 'customer' | 'driver' = 'customer'): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
+      if (to === 'customer') this.#notForDelivery(r.id);
       this.stock.moveAll(
         emit,
         r.lines.map((l) => ({ sku: l.sku, delta: -l.qty })),
@@ -233,10 +241,19 @@ export class BopisService {
   noShow(id: string): LocalReservation {
     return this.sync.write((emit) => {
       const r = this.#open(id);
+      this.#notForDelivery(r.id);
       emit('reservation.no-show', { reservationId: r.id } satisfies ReservationEndedAtStore);
       this.repo.markNoShow(r.id, this.now());
       return this.repo.get(r.id)!;
     });
+  }
+
+  #notForDelivery(id: string): void {
+    const order = this.leavesByDelivery(id);
+    if (order)
+      throw new ConflictError(`${order} leaves by delivery: its goods go to the driver at the delivery desk`, {
+        leavesByDelivery: order,
+      });
   }
 
   #open(id: string): LocalReservation {

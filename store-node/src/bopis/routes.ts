@@ -17,6 +17,8 @@ export function bopisRoutes(bopis: BopisService): Router {
     const products = bopis.products(holds);
     return holds.map((h) => ({
       ...h,
+      // the delivery's order number when this hold leaves by delivery: the desk labels it and offers no hand-over
+      leavesByDelivery: bopis.leavesByDelivery(h.id) ?? null,
       lines: h.lines.map((l) => ({ ...l, name: products.get(l.sku)?.name, category: products.get(l.sku)?.category })),
     }));
   };

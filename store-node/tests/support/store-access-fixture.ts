@@ -119,6 +119,29 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     toMiss: held('Matrix no-show'),
     toVerify: held('Matrix typed code', typedCodeHash(typedKey, 'K7M4QH')),
   };
+  // a delivery leaving from this store, assigned to a driver, with its hold: the one to hand to the driver
+  const toDriver = randomUUID();
+  node.delivery.applyChanged({
+    seq: 0,
+    type: 'delivery.changed',
+    createdAt: now,
+    payload: {
+      id: toDriver,
+      orderNumber: 'SF-90001',
+      reservationId: held('Matrix delivery'),
+      status: 'ASSIGNED',
+      speed: 'SAME_DAY',
+      window: { from: now + 3_600_000, to: now + 7_200_000 },
+      customerName: 'Mat R.',
+      area: '10115 Berlin',
+      lines: [{ sku: 'MUG', qty: 1 }],
+      carrier: { kind: 'VAN', name: 'Matrix vans' },
+      driver: { name: 'Sam K.', vehicle: 'B-SF 1' },
+      collectBy: now + 1_800_000,
+      ageRestricted: false,
+      updatedAt: now,
+    },
+  } as FeedEntry);
   const { privateKey } = generateKeyPairSync('ed25519');
   node.bopis.savePublicKey(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).toString('base64url'));
   const payload = pickupPayload({
@@ -168,6 +191,7 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     callers,
     sales,
     pickups,
+    deliveries: { toDriver },
     pickupCode,
     pairingCodes,
     spareDeviceId: spare.device.id,
@@ -181,6 +205,8 @@ export interface StoreAccessFixture {
   readonly callers: StoreCaller[];
   readonly sales: { readonly open: string; readonly toTender: string; readonly toVoid: string; readonly paid: string };
   readonly pickups: { readonly toHandOver: string; readonly toMiss: string; readonly toVerify: string };
+  /** A delivery assigned to a driver, its hold at this store: the hand-to-driver route's target. */
+  readonly deliveries: { readonly toDriver: string };
   readonly pickupCode: string;
   /** An unused pairing code for each caller, by its label. */
   readonly pairingCodes: Readonly<Record<string, string>>;

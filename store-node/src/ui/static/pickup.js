@@ -68,6 +68,18 @@ const lineList = (r) =>
     ),
   );
 
+/** A hold that leaves by delivery goes to its driver at the delivery desk, never to a customer here. */
+const deliveryNote = (r) =>
+  r.leavesByDelivery
+    ? h(
+        'p',
+        { class: 'parked' },
+        `Leaves by delivery (${r.leavesByDelivery}): hand it to the driver at the `,
+        h('a', { href: '/delivery.html' }, 'delivery desk'),
+        ', not to a customer.',
+      )
+    : null;
+
 const parkedNote = (r) =>
   r.parkingSpot && isOpen(r)
     ? h('p', { class: 'parked' }, `Parked outside at spot ${r.parkingSpot} since ${clock(r.arrivedAt)}`)
@@ -77,7 +89,7 @@ const parkedNote = (r) =>
 
 function showDetail(r, { verified = false, focus } = {}) {
   const done = doneLine(r);
-  const open = isOpen(r);
+  const open = isOpen(r) && !r.leavesByDelivery;
   const titleId = `hold-${r.id}`;
   const codeForm =
     open && !verified && r.hasTypedCode
@@ -113,6 +125,7 @@ function showDetail(r, { verified = false, focus } = {}) {
         statusBadge(r.status),
       ),
       done ? h('p', { class: 'done-line', role: 'status' }, done) : null,
+      deliveryNote(r),
       parkedNote(r),
       lineList(r),
       h(
@@ -157,7 +170,7 @@ function showDetail(r, { verified = false, focus } = {}) {
   );
   if (focus === 'code' && $('typed-code') && !$('typed-code').disabled) $('typed-code').focus();
   else if (focus === 'hand-over' && $('hand-over')) $('hand-over').focus();
-  else if (focus === 'title') $(titleId).focus();
+  else if (focus === 'title' || (focus && r.leavesByDelivery)) $(titleId).focus();
 }
 
 async function checkCode(e, r) {
@@ -314,6 +327,7 @@ function card(r, list) {
       statusBadge(r.status),
     ),
     done ? h('p', { class: 'done-line' }, done) : null,
+    deliveryNote(r),
     parkedNote(r),
     lineList(r),
     h(
@@ -379,8 +393,9 @@ function arrivalItem(r) {
 
 async function refresh() {
   try {
-    const { items: due, timeZone } = await api('GET', '/api/bopis/pickups?limit=100');
+    const { items, timeZone } = await api('GET', '/api/bopis/pickups?limit=100');
     zone = timeZone ?? zone;
+    const due = items.filter((r) => !r.leavesByDelivery); // those bags are on the delivery desk
     reconcile($('due'), due, (r) => card(r, 'due'), 'No pickups due.');
     reconcile(
       $('curbside'),

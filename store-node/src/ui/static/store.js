@@ -95,6 +95,7 @@ export const time = (ms) => (ms ? new Date(ms).toLocaleTimeString([], { hour: '2
 const STAFF_PAGES = [
   ['/pos.html', 'POS'],
   ['/pickup.html', 'Pickups'],
+  ['/delivery.html', 'Deliveries'],
   ['/handheld.html', 'Handheld'],
 ];
 
@@ -149,13 +150,17 @@ async function refreshStaff({ banner, badge, name, nav }) {
     : 'no contact with the hub yet';
 }
 
+/** The pages a screen set to one job opens: the pickup desk's counter is also where delivery bags leave from. */
+const SCREEN_PAGES = { pos: ['/pos.html'], pickup: ['/pickup.html', '/delivery.html'] };
+
 /**
- * A screen set to one job (a POS lane, the pickup desk: `screen` from /healthz) links only to its own page: the
+ * A screen set to one job (a POS lane, the pickup desk: `screen` from /healthz) links only to its own pages: the
  * others would be refused on it.
  */
 function keepOwnPage(nav, screen) {
-  if (!nav || (screen !== 'pos' && screen !== 'pickup')) return;
-  for (const a of nav.querySelectorAll('a')) if (a.getAttribute('href') !== `/${screen}.html`) a.remove();
+  const own = Object.hasOwn(SCREEN_PAGES, screen ?? '') ? SCREEN_PAGES[screen] : undefined;
+  if (!nav || !own) return;
+  for (const a of nav.querySelectorAll('a')) if (!own.includes(a.getAttribute('href'))) a.remove();
 }
 
 async function refreshKiosk({ banner, name }) {
