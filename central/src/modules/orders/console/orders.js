@@ -1,6 +1,7 @@
 // Orders with their saga timeline (each step with how long it took, compensations, customer actions), found by order
 // number, cancelled or refunded after a confirmation that says what will happen; live. Head office sees every order, a
-// store manager the orders of their store (placed or fulfilled there).
+// store manager the orders of their store (placed or fulfilled there). A DELIVERY order shows where it goes (the area),
+// its speed, the promised window and how its delivery stands, as its timeline tells it, with a link to the delivery.
 import { confirmDialog, duration, h, idTail, money, product, say, showError, table, time } from '/console/lib.js';
 
 const STATUSES = ['', 'PENDING', 'CONFIRMED', 'PICKED_UP', 'COMPENSATING', 'FAILED', 'CANCELLED'];
@@ -22,7 +23,25 @@ const STEP_WORDS = {
   REFUND_REQUESTED: 'refund requested',
   REFUNDED: 'payment refunded',
   HOLD_MOVED: 'hold moved to another store',
+  HANDED_TO_DRIVER: 'handed to the driver',
+  DELIVERY_ASSIGNED: 'driver assigned',
+  DELIVERY_UNASSIGNED: 'no driver took it',
+  DELIVERED: 'delivered',
+  DELIVERY_FAILED: 'delivery failed at the door',
+  DELIVERY_RETURNED: 'goods back at the store',
+  DELIVERY_NOT_CANCELLED: 'delivery could not be cancelled',
 };
+/** How a delivery stands after each timeline entry that changes it (the newest such entry wins). */
+const DELIVERY_STANDING = {
+  DELIVERY_ASSIGNED: 'a driver is assigned',
+  HANDED_TO_DRIVER: 'out for delivery',
+  DELIVERED: 'delivered',
+  DELIVERY_FAILED: 'failed at the door; the goods go back to the store',
+  DELIVERY_RETURNED: 'the goods are back at the store',
+  DELIVERY_UNASSIGNED: 'no driver took it',
+  CANCEL_FULFILMENT: 'cancelled',
+};
+const SPEED_WORDS = { TWO_HOUR: 'within 2 hours', SAME_DAY: 'same day', NEXT_DAY: 'next day', WINDOW: 'chosen window' };
 const stepWords = (kind) =>
   STEP_WORDS[kind] ?? (kind.endsWith('_FAILED') ? `${stepWords(kind.slice(0, -7))} failed` : kind);
 
@@ -51,6 +70,55 @@ const badge = (s) =>
     },
     s,
   );
+
+/** `Tue, 3 Mar, 14:00–16:00` in the viewer's zone (the day written once when both ends fall on it). */
+export function windowText(w) {
+  if (!w) return '—';
+  const day = (ms) => new Date(ms).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+  const hm = (ms) =>
+    new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return day(w.from) === day(w.to)
+    ? `${day(w.from)}, ${hm(w.from)}–${hm(w.to)}`
+    : `${day(w.from)}, ${hm(w.from)} – ${day(w.to)}, ${hm(w.to)}`;
+}
+
+/** How the order's delivery stands, from its timeline; before any such entry, from whether the desk has it. */
+export function deliveryStanding(o) {
+  const last = [...o.timeline].reverse().find((e) => DELIVERY_STANDING[e.kind]);
+  if (last) return DELIVERY_STANDING[last.kind];
+  return o.fulfilmentRef?.startsWith('delivery:') ? 'looking for a driver' : 'not handed to the delivery desk';
+}
+
+/** A DELIVERY order's facts: the area it goes to, speed, promised window, how it stands, and the delivery's page. */
+const deliveryFacts = (o) => {
+  const d = o.fulfilment.delivery;
+  if (o.fulfilment.type !== 'DELIVERY' || !d) return '';
+  const id = o.fulfilmentRef?.startsWith('delivery:') ? o.fulfilmentRef.slice('delivery:'.length) : null;
+  const fact = (term, value) => [h('dt', {}, term), h('dd', {}, value)];
+  return h(
+    'section',
+    { 'aria-label': 'Delivery' },
+    h('h3', {}, 'Delivery'),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('To', `${d.address.postcode} ${d.address.city}`),
+      fact('Speed', SPEED_WORDS[d.speed] ?? d.speed),
+      fact('Window', windowText(o.fulfilment.promisedWindow ?? d.window)),
+      fact('Status', deliveryStanding(o)),
+    ),
+    id ? h('p', {}, h('a', { href: `#/delivery?id=${encodeURIComponent(id)}` }, 'Open the delivery')) : '',
+  );
+};
+
+/** What a timeline entry says beside its name: a failure's reason, who brings a delivery and when. */
+const entryNote = (e) => {
+  if (!e.detail) return '';
+  if (typeof e.detail.says === 'string') return ` (${e.detail.says})`;
+  if (typeof e.detail.reason === 'string' && (e.kind.endsWith('FAILED') || e.kind.startsWith('DELIVERY_')))
+    return ` (${e.detail.reason})`;
+  return '';
+};
 
 /** An order line: the quantity, then the product's name linked to its page, its sku beside it. */
 const lineItem = (l) => h('li', {}, `${l.qty} × `, product(l.name ?? l.productName, l.sku));
@@ -142,7 +210,7 @@ export default {
         buttons.push(
           guarded('Cancel order…', {
             title: `Cancel order ${orderNo(o)}?`,
-            text: `The hold on these items is released and the customer’s payment of ${amount} is voided. The customer is not charged.`,
+            text: `${o.fulfilment.type === 'DELIVERY' ? 'The delivery is called off (a driver on the way is told), the' : 'The'} hold on these items is released and the customer’s payment of ${amount} is voided. The customer is not charged.`,
             confirm: `Cancel order ${orderNo(o)}`,
             what: 'cancel',
             path: `/api/orders/${o.id}/cancel`,
@@ -198,6 +266,7 @@ export default {
         ),
         h('ul', { class: 'lines', 'aria-label': 'Items' }, o.lines.map(lineItem)),
         o.failure ? h('p', { class: 'error' }, o.failure) : '',
+        deliveryFacts(o),
         actions(o, refunded),
         h(
           'ol',
@@ -210,7 +279,7 @@ export default {
               h('strong', {}, stepWords(e.kind)),
               took ? h('span', { class: 'took' }, ` ${took}`) : '',
               h('span', { class: 'muted' }, ` — ${time(e.at)}`),
-              e.detail && e.kind.endsWith('FAILED') && e.detail.reason ? ` (${e.detail.reason})` : '',
+              entryNote(e),
             );
           }),
         ),
