@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { decideAccess, KIOSK_REFUSAL, POS_REFUSAL } from '../src/access/screen-policy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDay } from '../src/delivery/delivery-desk.js';
 import { deliveryDeskNode, type DeliveryDesk } from './support/delivery-desk.js';
@@ -240,16 +242,37 @@ describe('the delivery desk on a store node with no hub', () => {
     expect((await desk.call('GET', `/api/delivery/${never.id}`)).body.returned).toMatchObject({ units: 1 });
   });
 
-  it('keeps the pickup desk from handing a delivery’s hold to a customer, and labels it', async () => {
-    const { reservationId } = desk.delivery({ orderNumber: 'SF-30040', lines: [{ sku: 'MUG-RED', qty: 1 }] });
-    const found = await desk.call('GET', '/api/bopis/pickups?q=SF-30040');
-    expect(found.body.items).toMatchObject([{ id: reservationId, leavesByDelivery: 'SF-30040' }]);
-    for (const action of ['hand-over', 'no-show']) {
-      const res = await desk.call('POST', `/api/bopis/pickups/${reservationId}/${action}`);
-      expect(res.status, action).toBe(409);
-      expect(res.body.detail).toBe('SF-30040 leaves by delivery: its goods go to the driver at the delivery desk');
+  it('keeps the pickup desk from handing a delivery’s hold to a customer (a cancelled delivery’s too), and labels it', async () => {
+    for (const [orderNumber, status] of [
+      ['SF-30040', 'ASSIGNED'],
+      ['SF-30041', 'CANCELLED'],
+    ] as const) {
+      const { reservationId } = desk.delivery({ orderNumber, status, lines: [{ sku: 'MUG-RED', qty: 1 }] });
+      const found = await desk.call('GET', `/api/bopis/pickups?q=${orderNumber}`);
+      expect(found.body.items).toMatchObject([{ id: reservationId, leavesByDelivery: orderNumber }]);
+      for (const action of ['hand-over', 'no-show']) {
+        const res = await desk.call('POST', `/api/bopis/pickups/${reservationId}/${action}`);
+        expect(res.status, action).toBe(409);
+        expect(res.body.detail).toBe(
+          `${orderNumber} leaves by delivery: its goods go to the driver at the delivery desk`,
+        );
+      }
+      expect(desk.node.bopis.repo.get(reservationId)!.status).toBe('CONFIRMED');
     }
-    expect(desk.node.bopis.repo.get(reservationId)!.status).toBe('CONFIRMED');
+    // a customer's own pickup is not labelled
+    desk.feed('reservation.changed', {
+      id: 'pickup-hold-1',
+      customerRef: 'Ida M.',
+      status: 'CONFIRMED',
+      lines: [{ sku: 'MUG-RED', qty: 1 }],
+      expiresAt: desk.now() + 3_600_000,
+      updatedAt: desk.nextUpdate(),
+      orderNumber: 'SF-30042',
+    });
+    expect((await desk.call('GET', '/api/bopis/pickups?q=SF-30042')).body.items).toMatchObject([
+      { id: 'pickup-hold-1', leavesByDelivery: null },
+    ]);
+    expect((await desk.call('POST', '/api/bopis/pickups/pickup-hold-1/hand-over')).body.status).toBe('FULFILLED');
   });
 
   it('lists today’s bags grouped by who collects them; tomorrow’s are not on it, yesterday’s still waiting are', async () => {
@@ -370,5 +393,29 @@ describe('the store’s day', () => {
       day: '2026-11-27',
       from: Date.parse('2026-11-27T08:00:00Z'),
     });
+  });
+});
+
+describe('who opens the delivery desk', () => {
+  /** The calls delivery.js makes (`api('POST', `/api/delivery/${d.id}/…`)`), an id in `${…}` as one segment. */
+  const calls = [
+    ...readFileSync(new URL('../src/ui/static/delivery.js', import.meta.url), 'utf8').matchAll(
+      /api\(\s*'(GET|POST)',\s*(?:search \? `[^`]*` : )?[`']([^`'?]+)/g,
+    ),
+  ].map(([, method, path]) => [method!, path!.replace(/\$\{[^}]*\}/g, 'x')] as const);
+
+  it('the pickup desk’s screen and the handheld reach its page and every call it makes; the kiosk and a POS do not', () => {
+    expect(calls.map(([m, p]) => `${m} ${p}`)).toEqual(['GET /api/delivery', 'POST /api/delivery/x/hand-to-driver']);
+    for (const [method, path] of [
+      ...calls,
+      ['GET', '/delivery.html'],
+      ['GET', '/delivery.js'],
+      ['GET', '/api/delivery/x'],
+    ]) {
+      for (const role of ['pickup', 'handheld', 'lane'] as const)
+        expect(decideAccess(role, method, path), `${role} ${method} ${path}`).toEqual({ allow: true });
+      expect(decideAccess('kiosk', method, path)).toEqual({ allow: false, status: 403, detail: KIOSK_REFUSAL });
+      expect(decideAccess('pos', method, path)).toEqual({ allow: false, status: 403, detail: POS_REFUSAL });
+    }
   });
 });

@@ -67,11 +67,7 @@ export class DeliveryRepository {
 
   constructor(readonly db: SqliteDb) {
     this.#get = db.prepare(`${SELECT} WHERE d.id = ?`);
-    this.#byReservation = db
-      .prepare(
-        `SELECT order_number FROM deliveries WHERE reservation_id = ? AND status NOT IN ('CANCELLED', 'UNASSIGNED') LIMIT 1`,
-      )
-      .pluck();
+    this.#byReservation = db.prepare('SELECT order_number FROM deliveries WHERE reservation_id = ? LIMIT 1').pluck();
     // The newest copy by the hub's updatedAt wins (a parked entry replayed late does not undo a later one); what this
     // store did (handed_at, handed_to) is never in the SET: the hub's copy cannot undo a hand-over made here.
     this.#upsert = db.prepare(
@@ -120,7 +116,10 @@ export class DeliveryRepository {
     return row && toLocal(row);
   }
 
-  /** The order number of the live delivery `reservationId` is the hold of, if any (cancelled ones do not count). */
+  /**
+   * The order number of the delivery `reservationId` is the hold of, if any. A cancelled one counts too: its order is
+   * cancelled with it, so its hold is never a customer's pickup (the hub releases it).
+   */
   orderLeavingBy(reservationId: string): string | undefined {
     return (this.#byReservation.get(reservationId) as string | undefined) ?? undefined;
   }

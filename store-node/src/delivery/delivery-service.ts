@@ -89,7 +89,7 @@ export class DeliveryService {
     });
   }
 
-  /** The order number of the live delivery a hold leaves by, if any (for the pickup desk). */
+  /** The order number of the delivery a hold is for, if any (the pickup desk never hands such a hold to a customer). */
   leavesByDelivery(reservationId: string): string | undefined {
     return this.repo.orderLeavingBy(reservationId);
   }

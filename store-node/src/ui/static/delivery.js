@@ -166,7 +166,7 @@ function render(data) {
   shown = sig;
   const focusKey = $('groups').contains(document.activeElement) ? document.activeElement.dataset.focusKey : undefined;
   $('day').textContent = search
-    ? `Deliveries with order number ${search}, any day.`
+    ? `Deliveries with order number ${search.replace(/^\s*sf[\s-]?(\d+)\s*$/i, 'SF-$1')}, any day.`
     : `Today, ${dayLabel(data.day)}: what leaves from this store, by who collects it.`;
   $('groups').replaceChildren(
     ...(data.groups.length

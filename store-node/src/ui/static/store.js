@@ -141,7 +141,7 @@ async function refreshStaff({ banner, badge, name, nav }) {
   banner.hidden = online;
   banner.textContent = online
     ? ''
-    : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups and counts keep working and will sync when it is back.`;
+    : `Offline: the hub cannot be reached (${health.hub.state === 'connected' ? sync.phase : health.hub.state}). Sales, pickups, deliveries and counts keep working and will sync when it is back.`;
   const down = Math.max(0, sync.feedHead - sync.feedCursor);
   badge.textContent = `↑ ${sync.pendingUp} waiting · ↓ ${down} to apply`;
   badge.className = `badge ${online ? (sync.pendingUp || down ? 'warn' : 'ok') : 'bad'}`;
