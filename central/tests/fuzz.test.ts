@@ -55,6 +55,8 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       'catalog',
       fx.sale.saleId,
       fx.incident.id,
+      fx.tracking.linkDelivery,
+      fx.tracking.token,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
@@ -121,6 +123,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       '/api/carts/x/live',
       `/api/carts/${fx.cartCustomer.id}/live`,
       '/api/carts/',
+      '/api/delivery/drivers',
       '/sync/../sync',
     ];
     const extras = [
@@ -185,6 +188,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
         headers: { cookie: fx.credentials.admin.cookie! },
         hello: false,
       },
+      { path: '/api/delivery/drivers', headers: { authorization: `Bearer ${fx.tracking.driverToken}` }, hello: false },
     ];
     const wsUrl = t.url.replace('http', 'ws');
     await fc.assert(

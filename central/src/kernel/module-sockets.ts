@@ -7,6 +7,7 @@ import {
   AppError,
   CLOSE,
   closeReason,
+  ForbiddenError,
   guardSocket,
   presentedCredential,
   rejectUpgrade,
@@ -25,12 +26,39 @@ import type { Principal } from './principal.js';
  */
 export type SocketHandler = ((ws: WebSocket, principal: Principal, url: URL) => void) & {
   readonly authorize?: (principal: Principal, url: URL) => void | Promise<void>;
+  /**
+   * For an endpoint whose callers are not the hub's people or stores (a driver app with its carrier's token): it checks
+   * the presented credential itself, in place of the hub's sign-in, and resolves to what serves the socket once open.
+   * A throw (UnauthorizedError…) answers the upgrade with that problem, so no socket opens; the handler itself and
+   * `authorize` are then never called. See `ownCredentialSocket`.
+   */
+  readonly credential?: (presented: string, url: URL) => Promise<(ws: WebSocket) => void>;
 };
+
+/**
+ * A socket endpoint that authenticates its own callers: `check` turns the presented credential (bearer or cookie)
+ * into a caller, or throws (UnauthorizedError → 401); `open` serves the socket for that caller.
+ */
+export function ownCredentialSocket<C>(
+  check: (presented: string, url: URL) => Promise<C>,
+  open: (ws: WebSocket, caller: C, url: URL) => void,
+): SocketHandler {
+  const refuse = () => {
+    throw new ForbiddenError('this socket takes its own credential, not a sign-in');
+  };
+  return Object.assign(refuse, {
+    credential: async (presented: string, url: URL) => {
+      const caller = await check(presented, url);
+      return (ws: WebSocket) => open(ws, caller, url);
+    },
+  });
+}
 
 /**
  * WebSockets for modules under `/api/…` (live carts for web and app clients, console updates), beside the stores'
  * `/sync`. The caller authenticates as for the HTTP API: a bearer token or the session cookie (browsers send it with
- * the upgrade); the longest matching path prefix picks the module's handler. Every upgrade other than `/sync` gets an
+ * the upgrade), unless the endpoint checks its own kind of credential (`credential`: drivers' apps); the longest
+ * matching path prefix picks the module's handler. Every upgrade other than `/sync` gets an
  * answer here: a refusal (400 unreadable target or cookie, 401, 404 no such socket) is an HTTP response with a
  * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers. A handler's
  * `authorize` refuses a signed-in caller the same way (403/404) before any WebSocket exists.
@@ -64,7 +92,7 @@ export class ModuleSockets {
     if (pathname === SYNC_PATH) return; // the stores' sync server owns it
     guardSocket(socket, (err) => this.log?.debug({ err }, 'module socket failed before the handshake'));
     let path: string;
-    let principal: Principal;
+    let serve: (ws: WebSocket) => void;
     try {
       if (pathname === undefined)
         throw new ValidationError(`not a valid request target: ${String(req.url).slice(0, 100)}`);
@@ -75,20 +103,25 @@ export class ModuleSockets {
       path = match;
       const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
       if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');
-      principal = await this.auth.principalFor(credential);
-      await this.handlers.get(path)!.authorize?.(principal, new URL(req.url ?? '/', 'http://hub'));
+      const handler = this.handlers.get(path)!;
+      const target = new URL(req.url ?? '/', 'http://hub');
+      if (handler.credential) serve = await handler.credential(credential, target);
+      else {
+        const principal = await this.auth.principalFor(credential);
+        await handler.authorize?.(principal, target);
+        serve = (ws) => handler(ws, principal, target);
+      }
     } catch (err) {
       if (!(err instanceof AppError)) this.log?.error({ err }, 'module socket upgrade failed');
       return rejectUpgrade(socket, err, pathname);
     }
     if (socket.destroyed) return;
-    const url = new URL(req.url ?? '/', 'http://hub'); // parsed once already (pathOf), so this cannot throw
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // An invalid frame (unmasked, oversized, bad UTF-8) makes ws close the socket and emit `error`; with no
       // listener that error would end the process. Handlers may add their own.
       ws.on('error', (err) => this.log?.debug({ err, path }, 'module socket closed on an invalid frame'));
       try {
-        this.handlers.get(path)!(ws, principal, url);
+        serve(ws);
       } catch (err) {
         if (!(err instanceof AppError)) this.log?.error({ err, path }, 'a module socket handler failed');
         ws.close(CLOSE.policyViolation, closeReason((err as Error).message));

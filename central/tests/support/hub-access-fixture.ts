@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { trackingAccessFixture } from './tracking-access.js';
 import { waitFor } from './wait-for.js';
 
 export const PASSWORD = 'a long enough password 123';
@@ -197,6 +198,8 @@ export async function hubAccessFixture(t: TestHub) {
     'cart to change: a line',
     t.call('POST', `/api/carts/${writeCart.id}/lines`, { sku: SKU, qty: 1 }, { cookie: admin }),
   );
+  // the delivery module's tracking: deliveries out of store A, a link to mint and one to read
+  const tracking = await trackingAccessFixture(t, a.id, admin);
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -224,6 +227,7 @@ export async function hubAccessFixture(t: TestHub) {
     jobRun,
     cartCustomer,
     writeCart,
+    tracking,
     credentials,
   };
 }

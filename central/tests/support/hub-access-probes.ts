@@ -71,6 +71,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
     'POST /api/workflows/incidents/:id/resolve': () => ({ note: `looked into by ${role}` }),
+    'POST /api/delivery/deliveries/:id/tracking-link': () => ({}),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -99,6 +100,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;
     if (p.startsWith('/api/workflows/incidents/')) return fx.incident.id;
     if (p === '/api/jobs/:id') return fx.jobRun.id;
+    if (p === '/api/delivery/deliveries/:id/tracking-link') return fx.tracking.linkDelivery;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
   const fill = (id: string) =>
@@ -110,6 +112,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':seq', String(fx.parked.seq))
       .replace(':number', fx.order.orderNumber)
       .replace(':saleId', fx.sale.saleId)
+      .replace(':token', fx.tracking.token)
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
@@ -125,6 +128,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/customers': '?name=Signed',
     '/api/customers/search': '?q=Signed',
     '/api/sales/daily': `?store=${fx.a.id}`,
+    '/api/delivery/positions': `?storeId=${fx.a.id}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
   const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);

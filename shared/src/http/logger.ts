@@ -51,12 +51,29 @@ export function redactQuery(url: string): string {
 }
 
 /**
+ * Paths whose next segment is a credential, compared in lower case: a customer's delivery tracking token
+ * (`GET /api/delivery/track/trk_…`, the link itself is the customer's only credential).
+ */
+export const REDACTED_PATH_PREFIXES: readonly string[] = ['/api/delivery/track/'];
+
+/** `/api/delivery/track/trk_abc?x=1` → `/api/delivery/track/[redacted]?x=1`; other paths as they are. */
+export function redactPath(url: string): string {
+  const lower = url.toLowerCase();
+  const prefix = REDACTED_PATH_PREFIXES.find((p) => lower.startsWith(p));
+  if (!prefix) return url;
+  const rest = url.slice(prefix.length);
+  const end = rest.search(/[/?#]/);
+  return `${url.slice(0, prefix.length)}[redacted]${end < 0 ? '' : rest.slice(end)}`;
+}
+
+/**
  * pino-http's `serializers` for the node's and the hub's request logs: the URL and the parsed query of each request
- * line with `REDACTED_QUERY_PARAMS` blanked (headers are redacted by `createLogger`'s paths).
+ * line with `REDACTED_PATH_PREFIXES`' secret segment and `REDACTED_QUERY_PARAMS` blanked (headers are redacted by
+ * `createLogger`'s paths).
  */
 export const REQUEST_LOG_SERIALIZERS = {
   req(req: { url?: string; query?: unknown }): unknown {
-    if (typeof req.url === 'string') req.url = redactQuery(req.url);
+    if (typeof req.url === 'string') req.url = redactQuery(redactPath(req.url));
     if (req.query && typeof req.query === 'object') {
       const query = { ...(req.query as Record<string, unknown>) };
       for (const name of Object.keys(query)) if (redacted(name)) query[name] = '[redacted]';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError, classifyError, PROBLEM_CONTENT_TYPE, RateLimitedError, toProblem } from '../errors.js';
+import { redactPath } from './logger.js';
 
 /**
  * Express-compatible handlers typed structurally, so the hub and the store node share them without this package
@@ -40,7 +41,7 @@ export function errorHandler(log: Logger) {
       return;
     }
     const appError = classifyError(err);
-    if (appError.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (appError.status >= 500) log.error({ err, method: req.method, path: redactPath(req.path) }, 'request failed');
     sendProblem(res, appError, req.originalUrl);
   };
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
+import { DELIVERY_HOOKS } from './ports.js';
 import { routePlanner, type RoutePlanner } from './planning/index.js';
 import { trackingParts, type TrackingParts } from './tracking/index.js';
 
@@ -29,6 +30,8 @@ function partsOf(ctx: HubContext): Parts {
 export const hubModule: HubModule = {
   name: 'delivery',
   migrations: new URL('./schema/', import.meta.url),
+  // tracking tells the hub's flows of deliveries, failures and returns (central/src/workflows/ provides it)
+  uses: [DELIVERY_HOOKS],
   routes(ctx) {
     const r = Router();
     r.use(partsOf(ctx).tracking.routes);

@@ -1,12 +1,22 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { EventHandler } from '../../../kernel/event-handlers.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import type { SocketHandler } from '../../../kernel/module-sockets.js';
+import { DELIVERY_HOOKS } from '../ports.js';
+import { DRIVERS_PATH, driverSocket } from './driver-socket.js';
+import { DriverService } from './driver-service.js';
+import { handOverHandler } from './hand-over.js';
+import { trackingRoutes } from './routes.js';
+import { trackingDeps } from './tracking-deps.js';
+import { TrackingLinks } from './tracking-links.js';
+
+export { DRIVERS_PATH } from './driver-socket.js';
+export { TRACK_PAGE, type TrackView } from './tracking-links.js';
 
 /**
- * Tracking (issue #18): drivers' positions over a WebSocket, ETAs recomputed, the "arriving" geofence, the customer's
- * tracking page (a token link, no sign-in), proof of delivery, and a failed delivery's return to its store.
- * Placeholder until the tracking lane lands: nothing mounted.
+ * Tracking (issue #18): drivers' positions over a WebSocket (`/api/delivery/drivers`), ETAs recomputed, the
+ * "arriving" geofence, the customer's tracking page (a token link, no sign-in), proof of delivery (a PIN for
+ * age-restricted goods), a failed delivery's return to its store, and the store's hand-over of the goods to the driver.
  */
 export interface TrackingParts {
   readonly routes: Router;
@@ -16,6 +26,20 @@ export interface TrackingParts {
   stop(): Promise<void>;
 }
 
-export function trackingParts(_ctx: HubContext): TrackingParts {
-  return { routes: Router(), sockets: {}, eventHandlers: {}, start: async () => {}, stop: async () => {} };
+export function trackingParts(ctx: HubContext): TrackingParts {
+  const deps = trackingDeps({
+    db: ctx.db,
+    feed: ctx.feed,
+    now: ctx.now,
+    hooks: () => ctx.services.find(DELIVERY_HOOKS),
+    log: ctx.log,
+  });
+  const drivers = new DriverService(deps);
+  return {
+    routes: trackingRoutes(new TrackingLinks(deps), deps.repo, ctx.db),
+    sockets: { [DRIVERS_PATH]: driverSocket(drivers, ctx.log) },
+    eventHandlers: { 'delivery.handed-to-driver': handOverHandler(deps) },
+    start: async () => {},
+    stop: async () => {},
+  };
 }

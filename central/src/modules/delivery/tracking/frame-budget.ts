@@ -1,0 +1,26 @@
+/**
+ * A token bucket per driver (carrier): `burst` frames at once, refilled at `perSecond`. Shared by every socket of
+ * the carrier in this hub process, so opening more sockets buys no more frames. Time comes in as an argument.
+ */
+export class FrameBudget {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    readonly burst: number,
+    readonly perSecond: number,
+  ) {}
+
+  /** Takes one frame from `who`'s bucket; false when it is empty (the frame is to be refused). */
+  take(who: string, now: number): boolean {
+    const b = this.#buckets.get(who) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    const ok = b.tokens >= 1;
+    if (ok) b.tokens -= 1;
+    this.#buckets.set(who, b);
+    // Full buckets hold nothing worth keeping: forget them, so the map stays as small as the busy drivers.
+    if (this.#buckets.size > 10_000)
+      for (const [k, v] of this.#buckets) if (v.tokens >= this.burst - 1 && k !== who) this.#buckets.delete(k);
+    return ok;
+  }
+}
