@@ -55,6 +55,8 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       'catalog',
       fx.sale.saleId,
       fx.incident.id,
+      fx.delivery.carrierId,
+      fx.delivery.deliveryId,
       fx.tracking.linkDelivery,
       fx.tracking.token,
     ];

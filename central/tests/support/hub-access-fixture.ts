@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { deliveryAccessFixture } from './delivery-access.js';
 import { trackingAccessFixture } from './tracking-access.js';
 import { waitFor } from './wait-for.js';
 
@@ -200,6 +201,8 @@ export async function hubAccessFixture(t: TestHub) {
   );
   // the delivery module's tracking: deliveries out of store A, a link to mint and one to read
   const tracking = await trackingAccessFixture(t, a.id, admin);
+  // the delivery module's carriers and deliveries: a van at store A and a delivery it took
+  const delivery = await deliveryAccessFixture(t, a, customer.id, SKU, admin);
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -227,6 +230,7 @@ export async function hubAccessFixture(t: TestHub) {
     jobRun,
     cartCustomer,
     writeCart,
+    delivery,
     tracking,
     credentials,
   };

@@ -71,6 +71,18 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
     'POST /api/workflows/incidents/:id/resolve': () => ({ note: `looked into by ${role}` }),
+    'POST /api/delivery/carriers': () => ({
+      code: `M-${unique.toUpperCase()}`.slice(0, 32),
+      name: `Matrix gig driver of ${role}`,
+      kind: 'GIG',
+      lat: 40.7,
+      lon: -74,
+      radiusKm: 10,
+      capacityGrams: 20_000,
+      capacityStops: 4,
+    }),
+    'PATCH /api/delivery/carriers/:id': () => ({ name: `Matrix van, renamed by ${role}` }),
+    'POST /api/delivery/carriers/:id/driver-token': () => ({}),
     'POST /api/delivery/deliveries/:id/tracking-link': () => ({}),
   };
   const make = bodies[key];
@@ -100,6 +112,8 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/reservations/')) return fx.reservation.id;
     if (p.startsWith('/api/workflows/incidents/')) return fx.incident.id;
     if (p === '/api/jobs/:id') return fx.jobRun.id;
+    if (p.startsWith('/api/delivery/carriers/')) return fx.delivery.carrierId;
+    if (p === '/api/delivery/deliveries/:id') return fx.delivery.deliveryId;
     if (p === '/api/delivery/deliveries/:id/tracking-link') return fx.tracking.linkDelivery;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
@@ -128,6 +142,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/customers': '?name=Signed',
     '/api/customers/search': '?q=Signed',
     '/api/sales/daily': `?store=${fx.a.id}`,
+    '/api/delivery/deliveries': `?storeId=${fx.a.id}`,
     '/api/delivery/positions': `?storeId=${fx.a.id}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
