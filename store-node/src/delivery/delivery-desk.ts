@@ -83,9 +83,6 @@ export function handRefusal(d: LocalDelivery, timeZone: string): string | null {
   return null;
 }
 
-/** The hub's statuses whose bags still wait for their driver here (the desk keeps them listed until handed over). */
-export const WAITING_STATUSES: readonly DeliveryStatus[] = ['REQUESTED', 'ASSIGNED'];
-
 /**
  * Groups bags by who collects them (carrier, driver, vehicle, collect-by time to the minute: a driver's second run is
  * a group of its own), the earliest collection first and the bags with no driver yet last; within a group, the bags
@@ -113,33 +110,46 @@ export function groupByCollector(list: readonly DeskDelivery[]): DeskGroup[] {
       carrier: key === 'no-driver' ? null : ds[0]!.carrier,
       driver: key === 'no-driver' ? null : ds[0]!.driver,
       collectBy: key === 'no-driver' ? null : earliest(ds.map((d) => d.collectBy)),
-      deliveries: [...ds].sort((a, b) => waiting(a) - waiting(b) || a.orderNumber.localeCompare(b.orderNumber)),
+      deliveries: [...ds].sort((a, b) => waiting(a) - waiting(b) || byText(a.orderNumber, b.orderNumber)),
     }))
     .sort(
       (a, b) =>
         (a.driver ? 0 : 1) - (b.driver ? 0 : 1) ||
         (a.collectBy ?? 0) - (b.collectBy ?? 0) ||
-        (a.driver?.name ?? '').localeCompare(b.driver?.name ?? ''),
+        byText(a.driver?.name ?? '', b.driver?.name ?? ''),
     );
 }
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const earliest = (times: readonly (number | null)[]): number | null => {
   const known = times.filter((t): t is number => t !== null);
   return known.length ? Math.min(...known) : null;
 };
 
+/** A formatter per zone: making one costs more than the rest of a day's list (the desk asks every 5 s). */
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+const wallClock = (timeZone: string) => {
+  let f = wallClocks.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallClocks.set(timeZone, f);
+  }
+  return f;
+};
+
 /** The UTC offset of `timeZone` at `ms`, in ms (positive east of Greenwich). */
 function offsetAt(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(ms);
+  const parts = wallClock(timeZone).formatToParts(ms);
   const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
@@ -154,10 +164,10 @@ function localMidnight(y: number, m: number, d: number, timeZone: string): numbe
 
 /** The store's day at `now`: its date (`2026-11-28`) and its bounds [from, to) as epoch ms. */
 export function storeDay(now: number, timeZone: string): { day: string; from: number; to: number } {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    now,
-  );
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const parts = wallClock(timeZone).formatToParts(now);
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const [y, m, d] = [n('year'), n('month'), n('day')];
+  const day = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const next = new Date(Date.UTC(y, m - 1, d + 1));
   return {
     day,

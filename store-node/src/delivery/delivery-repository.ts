@@ -1,6 +1,6 @@
 import type { CarrierKind, DeliveryChanged, DeliveryReturned, DeliverySpeed, DeliveryStatus } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
-import { WAITING_STATUSES, type LocalDelivery } from './delivery-desk.js';
+import type { LocalDelivery } from './delivery-desk.js';
 
 interface Row {
   id: string;
@@ -57,7 +57,6 @@ const toLocal = (r: Row): LocalDelivery => ({
 const SELECT = `SELECT d.*, r.returned_at, r.applied_at, r.reason AS return_reason,
     (SELECT sum(json_extract(l.value, '$.qty')) FROM json_each(r.lines) l) AS return_units
   FROM deliveries d LEFT JOIN delivery_returns r ON r.delivery_id = d.id`;
-const WAITING = WAITING_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /** All SQL of the store's delivery desk. */
 export class DeliveryRepository {
@@ -133,7 +132,7 @@ export class DeliveryRepository {
       .prepare(
         `WITH ids AS (
            SELECT id FROM deliveries WHERE coalesce(collect_by, window_from) >= @from AND coalesce(collect_by, window_from) < @to
-           UNION SELECT id FROM deliveries WHERE handed_at IS NULL AND status IN (${WAITING}) AND coalesce(collect_by, window_from) < @from
+           UNION SELECT id FROM deliveries WHERE handed_at IS NULL AND status IN ('REQUESTED', 'ASSIGNED') AND coalesce(collect_by, window_from) < @from
            UNION SELECT id FROM deliveries WHERE handed_at >= @from AND handed_at < @to
            UNION SELECT delivery_id FROM delivery_returns WHERE applied_at >= @from AND applied_at < @to
          )

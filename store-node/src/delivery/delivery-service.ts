@@ -108,7 +108,11 @@ export class DeliveryService {
   find(q: string, limit: number): { timeZone: string; groups: DeskGroup[] } {
     const typed = orderNumberTyped(q);
     if (!typed) throw new ValidationError('search the delivery desk by order number, like SF-10482');
-    return { timeZone: this.profile.timeZone, groups: groupByCollector(this.#desk(this.repo.search(typed, limit))) };
+    // Digits are most often the whole number (`10482`): that is one indexed look-up; only when it finds nothing are
+    // they read as the number's end, which reads every order number.
+    const exact = 'digits' in typed ? this.repo.search({ exact: `SF-${typed.digits}` }, limit) : [];
+    const found = exact.length ? exact : this.repo.search(typed, limit);
+    return { timeZone: this.profile.timeZone, groups: groupByCollector(this.#desk(found)) };
   }
 
   get(id: string): DeskDelivery {
