@@ -238,7 +238,7 @@ function bearerToken(name: string, env: NodeJS.ProcessEnv, problems: string[]): 
   return raw;
 }
 
-/** The tuning knobs; each also answers to its old SF_* name, and setting both to different values is refused. */
+/** The tuning knobs; each that had an old SF_* name also answers to it, and setting both to different values is refused. */
 function tuningFromEnv(read: Read, problems: string[]): Partial<HubTuning> {
   const tuning: { -readonly [K in keyof HubTuning]?: HubTuning[K] } = {};
   for (const [key, rule] of Object.entries(TUNING_ENV) as [
@@ -247,9 +247,10 @@ function tuningFromEnv(read: Read, problems: string[]): Partial<HubTuning> {
   ][]) {
     const schema = wholeText(rule.min, rule.max);
     const given = read(rule.env, schema, allowed(rule));
-    const old = read(rule.old, schema, `(the old name of ${rule.env}) ${allowed(rule)}`);
+    const oldName = 'old' in rule ? rule.old : undefined;
+    const old = oldName && read(oldName, schema, `(the old name of ${rule.env}) ${allowed(rule)}`);
     if (given !== undefined && old !== undefined && given !== old)
-      problems.push(`${rule.env}=${given} and its old name ${rule.old}=${old} disagree: set only ${rule.env}`);
+      problems.push(`${rule.env}=${given} and its old name ${oldName}=${old} disagree: set only ${rule.env}`);
     const value = given ?? old;
     if (value !== undefined) tuning[key] = value;
   }

@@ -37,6 +37,8 @@ export interface HubTuning {
   readonly lowStockSweepMs: number;
   /** Postgres: prepare the hub's statements once per connection (off for a pooler that cannot keep them). */
   readonly pgPreparedStatements: boolean;
+  /** How long a carrier has to answer a delivery offer before it goes to the next one, in ms (modules/delivery). */
+  readonly deliveryOfferTimeoutMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -44,9 +46,10 @@ export const TUNING_DEFAULTS: HubTuning = {
   orderRecordBatches: 1,
   lowStockSweepMs: 5_000,
   pgPreparedStatements: true,
+  deliveryOfferTimeoutMs: 60_000,
 };
 
-/** Each numeric tuning setting's variable, its old name (still read), and the range that makes sense. */
+/** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
 export const TUNING_ENV = {
   holdBatches: {
     env: 'HOLD_BATCHES_IN_FLIGHT',
@@ -69,8 +72,14 @@ export const TUNING_ENV = {
     max: 86_400_000,
     what: 'milliseconds between low-stock sweeps',
   },
+  deliveryOfferTimeoutMs: {
+    env: 'DELIVERY_OFFER_TIMEOUT_MS',
+    min: 1_000,
+    max: 3_600_000,
+    what: 'milliseconds a carrier has to answer a delivery offer',
+  },
 } as const satisfies Partial<
-  Record<keyof HubTuning, { env: string; old: string; min: number; max: number; what: string }>
+  Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>
 >;
 
 /**
