@@ -106,7 +106,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       .waitFor(); // index.js ran (no inline script any more)
     await screenshot(page, 'index-1920');
     const nav = page.getByRole('navigation', { name: 'Store pages' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Handheld']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Deliveries', 'Handheld']);
     await nav.getByRole('link', { name: 'POS' }).click();
     await page.getByLabel('Scan or type a sku / barcode').waitFor();
     await page.getByRole('link', { name: 'Handheld' }).click();
