@@ -74,6 +74,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('accessibility of the store pa
       expect(await tiles.allTextContents()).toEqual([
         expect.stringMatching(/^POS lane.*sales/),
         expect.stringMatching(/^Pickups.*hand over/),
+        expect.stringMatching(/^Deliveries.*by driver/),
         expect.stringMatching(/^Handheld.*stock/),
       ]);
       // The RFID reader and the printer have no port: staff see it here, by the devices' names.

@@ -9,7 +9,7 @@ const JOBS = {
   },
   pickup: {
     title: 'Make this browser the pickup desk?',
-    what: 'This browser will open only the pickup page: orders to hand over, curbside arrivals and no-shows. The start page, the POS, the handheld page and the kiosk will be refused in it, in every tab, until you undo it.',
+    what: 'This browser will open only the pickup and delivery pages: orders to hand over, curbside arrivals, no-shows and bags for drivers. The start page, the POS, the handheld page and the kiosk will be refused in it, in every tab, until you undo it.',
     go: 'Make this browser the pickup desk',
   },
 };
