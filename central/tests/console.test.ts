@@ -40,6 +40,8 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'workflow-incidents',
       'product',
       'customers',
+      'delivery',
+      'delivery-carriers',
       'inventory',
       'incidents',
       'orders',

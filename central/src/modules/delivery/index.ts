@@ -85,6 +85,14 @@ function partsOf(ctx: HubContext): Parts {
 export const hubModule: HubModule = {
   name: 'delivery',
   migrations: new URL('./schema/', import.meta.url),
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [
+      // the live board, and one delivery's detail at #/delivery?id=…; a store's manager sees their store's only
+      { path: 'delivery', title: 'Deliveries', script: 'delivery.js', roles: ['ADMIN', 'STORE_MANAGER'] },
+      { path: 'delivery-carriers', title: 'Carriers', script: 'carriers.js', roles: ['ADMIN'] },
+    ],
+  },
   needs: [CATALOG_PRODUCTS],
   // assignment and tracking tell the hub's flows of assignments, deliveries, failures and returns (central/src/workflows/
   // provides it); the carriers' integrations may be handed in (else the hub's own, carriers/built-in-network.ts)
