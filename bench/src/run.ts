@@ -18,6 +18,7 @@ import { cartMergeBench } from './benches/cart-merge.js';
 import { hubDisk } from './benches/hub-disk.js';
 import { offlineShiftBench } from './benches/offline-shift.js';
 import { productSearchBench } from './benches/product-search.js';
+import { vrptwBench } from './benches/vrptw.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -36,6 +37,7 @@ const ALL: readonly Benchmark[] = [
   cartMergeBench,
   offlineShiftBench,
   productSearchBench,
+  vrptwBench,
   hubDisk,
 ];
 
