@@ -29,7 +29,7 @@ export const I1_PARAMS: readonly I1Params[] = [
 export function constructI1(plan: Plan, params: I1Params, maxRoutes: number): void {
   plan.reset();
   const inst = plan.inst;
-  const { N, T, D, ready, due, service, demand, cap, committed, R, sNode } = inst;
+  const { N, T, D, ready, due, service, demand, cap, committed, R, sNode, allowed, maxStops } = inst;
   const { seq, dep, late, len, load, W } = plan;
   const routed = new Uint8Array(inst.n);
   const pending: number[] = Array.from(inst.free);
@@ -37,13 +37,14 @@ export function constructI1(plan: Plan, params: I1Params, maxRoutes: number): vo
   let used = plan.vehiclesUsed();
   for (const r of order) {
     if (!pending.length) break;
+    if (maxStops[r]! < 1) continue;
     if (!committed[r]) {
       if (used >= maxRoutes) continue;
       // Seed an empty vehicle with a customer it can serve alone.
       let seed = -1;
       let seedKey = Number.NEGATIVE_INFINITY;
       for (const u of pending) {
-        if (demand[u]! > cap[r]!) continue;
+        if (demand[u]! > cap[r]! || (allowed && !allowed[u * R + r])) continue;
         const arrival = dep[r * W]! + T[sNode[r]! * N + u]!;
         if (arrival > due[u]!) continue;
         if (Math.max(arrival, ready[u]!) + service[u]! + T[u * N + inst.eNode[r]!]! > inst.lEnd[r]!) continue;
@@ -64,8 +65,9 @@ export function constructI1(plan: Plan, params: I1Params, maxRoutes: number): vo
       let bestP = -1;
       let bestC2 = Number.NEGATIVE_INFINITY;
       const m = len[r]!;
+      if (m >= maxStops[r]!) break;
       for (const u of pending) {
-        if (routed[u] || load[r]! + demand[u]! > cap[r]!) continue;
+        if (routed[u] || load[r]! + demand[u]! > cap[r]! || (allowed && !allowed[u * R + r])) continue;
         let c1 = Number.POSITIVE_INFINITY;
         let at = -1;
         for (let p = 0; p <= m; p++) {

@@ -23,6 +23,8 @@ export interface Instance {
   readonly eNode: Int32Array;
   readonly lEnd: Float64Array;
   readonly cap: Float64Array;
+  /** Stops the free part may still make. */
+  readonly maxStops: Int32Array;
   /** Distance driven through the frozen stops (and to the reload), constant for the slot. */
   readonly fixedDist: Float64Array;
   /** 1 when the vehicle drives whatever the plan (it has frozen stops). */
@@ -39,6 +41,8 @@ export interface Instance {
   /** The vehicle's own start time (before its frozen stops). */
   readonly startTime: Float64Array;
   readonly setAside: readonly Unserved[];
+  /** allowed[u·R + r] = 1 when vehicle r may serve customer u; null when every vehicle may serve every customer. */
+  readonly allowed: Uint8Array | null;
 }
 
 export interface FrozenVisit {
@@ -121,11 +125,24 @@ export function compile(p: VrptwProblem): Instance {
     if (demand[i]! < 0 || service[i]! < 0) throw new VrptwInputError(`customer ${i} has a negative demand or service`);
   });
 
+  let allowed: Uint8Array | null = null;
+  p.customers.forEach((c, i) => {
+    if (!c.vehicles) return;
+    if (!allowed) allowed = new Uint8Array(n * R).fill(1);
+    allowed.fill(0, i * R, i * R + R);
+    for (const r of c.vehicles) {
+      if (!Number.isInteger(r) || r < 0 || r >= R) throw new VrptwInputError(`customer ${i} allows vehicle ${r}`);
+      allowed[i * R + r] = 1;
+    }
+  });
+  const may = allowed as Uint8Array | null;
+
   const sNode = new Int32Array(R);
   const sTime = new Float64Array(R);
   const eNode = new Int32Array(R);
   const lEnd = new Float64Array(R);
   const cap = new Float64Array(R);
+  const maxStops = new Int32Array(R);
   const fixedDist = new Float64Array(R);
   const committed = new Uint8Array(R);
   const reloadAt = new Float64Array(R).fill(Number.NaN);
@@ -157,6 +174,9 @@ export function compile(p: VrptwProblem): Instance {
       visits.push({ customer: c, arrival, start: begin, departure: t });
     }
     if (visits.length) committed[r] = 1;
+    const stopLimit =
+      v.maxStops === undefined ? n : Math.max(0, Math.floor(finite(v.maxStops, `vehicle ${r} maxStops`)));
+    maxStops[r] = Math.max(0, Math.min(n, stopLimit - (v.frozen?.reloadAtEnd ? 0 : visits.length)));
     if (visits.length && v.frozen?.reloadAtEnd) {
       driven += D[at * N + vEnd[r]!]!;
       t += T[at * N + vEnd[r]!]!;
@@ -177,7 +197,7 @@ export function compile(p: VrptwProblem): Instance {
   const kind = new Int32Array(R);
   const kinds = new Map<string, number>();
   for (let r = 0; r < R; r++) {
-    const key = committed[r] ? `c${r}` : `${sNode[r]}|${sTime[r]}|${eNode[r]}|${lEnd[r]}|${cap[r]}`;
+    const key = committed[r] ? `c${r}` : `${sNode[r]}|${sTime[r]}|${eNode[r]}|${lEnd[r]}|${cap[r]}|${maxStops[r]}`;
     let k = kinds.get(key);
     if (k === undefined) {
       k = kinds.size;
@@ -193,7 +213,11 @@ export function compile(p: VrptwProblem): Instance {
     if (isFrozen[u]) continue;
     let fits = false;
     let reachable = false;
+    let allowedCapacity = 0;
     for (let r = 0; r < R && !fits; r++) {
+      if (may && !may[u * R + r]) continue;
+      if (maxStops[r]! < 1) continue;
+      allowedCapacity = Math.max(allowedCapacity, cap[r]!);
       if (demand[u]! > cap[r]!) continue;
       const arrival = sTime[r]! + T[sNode[r]! * N + u]!;
       if (arrival > due[u]!) continue;
@@ -201,11 +225,13 @@ export function compile(p: VrptwProblem): Instance {
       if (Math.max(arrival, ready[u]!) + service[u]! + T[u * N + eNode[r]!]! <= lEnd[r]!) fits = true;
     }
     if (fits) free.push(u);
-    else if (demand[u]! > maxCapacity)
+    else if (p.customers[u]!.vehicles?.length === 0)
+      setAside.push({ customer: u, code: 'fleet', reason: 'no vehicle may serve it' });
+    else if (demand[u]! > (may ? allowedCapacity : maxCapacity))
       setAside.push({
         customer: u,
         code: 'capacity',
-        reason: `demand ${demand[u]} is more than any vehicle carries (${maxCapacity})`,
+        reason: `demand ${demand[u]} is more than any vehicle carries (${may ? allowedCapacity : maxCapacity})`,
       });
     else if (!reachable)
       setAside.push({
@@ -243,6 +269,7 @@ export function compile(p: VrptwProblem): Instance {
     eNode,
     lEnd,
     cap,
+    maxStops,
     fixedDist,
     committed,
     kind,
@@ -253,5 +280,6 @@ export function compile(p: VrptwProblem): Instance {
     reloadAt,
     startTime,
     setAside,
+    allowed: may,
   };
 }

@@ -67,7 +67,7 @@ export class Recreator {
   /** Inserts `list[0..count)` in order; the ones that fit nowhere go to `plan.unassigned`. */
   insertAll(plan: Plan, list: Int32Array, count: number, limits: RecreateLimits): void {
     const inst = plan.inst;
-    const { N, T, D, ready, due, service, demand, cap, committed, kind, R } = inst;
+    const { N, T, D, ready, due, service, demand, cap, committed, kind, R, allowed, maxStops } = inst;
     const { seq, dep, late, len, load, W } = plan;
     const rng = this.rng;
     const blink = limits.blinkRate;
@@ -84,7 +84,7 @@ export class Recreator {
       const stamp = ++this.#stamp;
       for (let r = 0; r < R; r++) {
         const m = len[r]!;
-        if (load[r]! + qu > cap[r]!) continue;
+        if (load[r]! + qu > cap[r]! || m >= maxStops[r]! || (allowed && !allowed[u * R + r])) continue;
         const b = r * W;
         let extra = 0;
         if (m === 0 && !committed[r]) {

@@ -22,6 +22,11 @@ export interface Customer {
   readonly ready: number;
   readonly due: number;
   readonly service: number;
+  /**
+   * The vehicles (indices into `VrptwProblem.vehicles`) that may serve it; all of them when left out. A van's own
+   * deliveries are pinned to it this way, while a dropped-out van's go to whichever van fits them.
+   */
+  readonly vehicles?: readonly number[];
 }
 
 /**
@@ -53,6 +58,11 @@ export interface Vehicle {
    * later does not buy time): the effective return deadline is min(latestEnd, startTime + maxDuration).
    */
   readonly maxDuration?: number;
+  /**
+   * The most stops it makes on one run (frozen stops count, unless it reloads before the new ones); no limit when
+   * left out.
+   */
+  readonly maxStops?: number;
   readonly frozen?: FrozenPrefix;
 }
 

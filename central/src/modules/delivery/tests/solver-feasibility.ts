@@ -7,7 +7,8 @@ import type { VrptwProblem, VrptwSolution } from '../solver/types.js';
  * Checked: each customer served exactly once or listed unserved (with a reason), never both; a vehicle drives at most
  * once; a vehicle's frozen stops come first, in their order, marked frozen; after them, if it reloads, it goes back
  * to its end location first; every free stop is reached by its window's close (waiting allowed, service time
- * spent); the load within capacity (frozen and new stops share it unless the vehicle reloads); a route with new stops
+ * spent), by a vehicle the customer allows; the load and the number of stops within the vehicle's limits (frozen and new stops
+ * share them unless the vehicle reloads); a route with new stops
  * back at the end by min(latestEnd, startTime + maxDuration); the times and the distance the solver reports match the replay.
  */
 export function feasibilityProblems(p: VrptwProblem, s: VrptwSolution): string[] {
@@ -49,6 +50,8 @@ export function feasibilityProblems(p: VrptwProblem, s: VrptwSolution): string[]
         return;
       }
       times[stop.customer]!++;
+      if (i >= frozen.length && c.vehicles && !c.vehicles.includes(route.vehicle))
+        out.push(`customer ${c.id} is served by vehicle ${v.id}, which it does not allow`);
       if (i === frozen.length && frozen.length && v.frozen?.reloadAtEnd) {
         distance += leg(at, v.endLocation);
         t += leg(at, v.endLocation) * speed;
@@ -73,6 +76,9 @@ export function feasibilityProblems(p: VrptwProblem, s: VrptwSolution): string[]
       if (load > v.capacity + EPS) out.push(`vehicle ${v.id} carries ${load} by customer ${c.id}, over ${v.capacity}`);
       at = c.location;
     });
+    const counted = v.frozen?.reloadAtEnd ? stops.length - frozen.length : stops.length;
+    if (v.maxStops !== undefined && stops.length > frozen.length && counted > v.maxStops)
+      out.push(`vehicle ${v.id} makes ${counted} stops on a run, over its ${v.maxStops}`);
     distance += leg(at, v.endLocation);
     t += leg(at, v.endLocation) * speed;
     const deadline = Math.min(v.latestEnd, v.startTime + (v.maxDuration ?? Number.POSITIVE_INFINITY));

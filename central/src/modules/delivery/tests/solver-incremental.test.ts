@@ -138,6 +138,40 @@ describe('incremental re-optimisation', () => {
   });
 });
 
+describe('which vehicle may serve whom, and how many stops a run holds', () => {
+  it("a customer pinned to a vehicle is served by it or refused; a run's stop limit holds", () => {
+    const p: VrptwProblem = {
+      distances: { kind: 'euclidean', x: [0, 5, 6, 7, 8], y: [0, 0, 0, 0, 0] },
+      customers: [1, 2, 3, 4].map((l, i) => ({
+        id: `c${i}`,
+        location: l,
+        demand: 1,
+        ready: 0,
+        due: 100,
+        service: 1,
+        ...(i < 3 ? { vehicles: [0] } : {}),
+      })),
+      vehicles: ['a', 'b'].map((id) => ({
+        id,
+        capacity: 10,
+        startLocation: 0,
+        endLocation: 0,
+        startTime: 0,
+        latestEnd: 100,
+        maxStops: 2,
+      })),
+    };
+    const s = solveVrptw(p, { budgetMs: 1000, maxIterations: 100 });
+    expect(feasibilityProblems(p, s)).toEqual([]);
+    const byVehicle = Object.fromEntries(
+      s.routes.map((r) => [p.vehicles[r.vehicle]!.id, r.stops.map((x) => x.customer)]),
+    );
+    expect(byVehicle.a).toHaveLength(2); // two of the three pinned to it, its limit
+    expect(byVehicle.b).toEqual([3]); // the free one; b may not take a pinned one
+    expect(s.unserved.map((u) => u.code)).toEqual(['fleet']);
+  });
+});
+
 /** Random problems of every shape the solver takes. */
 const problems = fc
   .record({
@@ -165,6 +199,7 @@ const problems = fc
           width: fc.integer({ min: 0, max: 400 }),
           service: fc.integer({ min: 0, max: 20 }),
           location: fc.integer({ min: 1, max: n + 1 }),
+          only: fc.option(fc.array(fc.integer({ min: 0, max: nv - 1 }), { maxLength: 2 }), { freq: 4, nil: undefined }),
         }),
         { minLength: n, maxLength: n },
       ),
@@ -176,6 +211,7 @@ const problems = fc
           startTime: fc.integer({ min: 0, max: 60 }),
           latestEnd: fc.integer({ min: 200, max: 900 }),
           maxDuration: fc.option(fc.integer({ min: 100, max: 800 }), { nil: undefined }),
+          maxStops: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
           frozen: fc.integer({ min: 0, max: 2 }),
           reload: fc.boolean(),
         }),
@@ -201,6 +237,7 @@ const problems = fc
         startTime: v.startTime,
         latestEnd: v.latestEnd,
         maxDuration: v.maxDuration,
+        maxStops: v.maxStops,
         frozen: frozen.length ? { customers: frozen, reloadAtEnd: v.reload } : undefined,
       };
     });
@@ -217,6 +254,7 @@ const problems = fc
         ready: c.ready,
         due: c.ready + c.width,
         service: c.service,
+        ...(c.only ? { vehicles: c.only } : {}),
       })),
       vehicles,
     };
