@@ -177,14 +177,21 @@ export function evaluate(c: Carrier, load: Load, job: Job, now: number, reachabl
   };
 }
 
-/** What binds when no carrier can keep a promise: the blocker most carriers would be free of but for it. */
+/**
+ * What binds when no carrier can keep a promise: when none reaches the store and the door, the area; else, among the
+ * carriers that do, the blocker most of them would be free of but for it (the most telling first on a tie).
+ */
 export function bindingBlocker(failed: readonly { readonly blockers: readonly Blocker[] }[]): Blocker | undefined {
+  if (!failed.length) return undefined;
+  const reaching = failed.filter((f) => !f.blockers.includes('range'));
+  if (!reaching.length) return 'range';
   const rank = (b: Blocker) => BLOCKERS.indexOf(b);
   const alone = new Map<Blocker, number>();
-  for (const f of failed) if (f.blockers.length === 1) alone.set(f.blockers[0]!, (alone.get(f.blockers[0]!) ?? 0) + 1);
-  if (alone.size) return [...alone.keys()].sort((a, b) => rank(a) - rank(b))[0];
-  const fewest = [...failed].sort((a, b) => a.blockers.length - b.blockers.length)[0];
-  return fewest ? [...fewest.blockers].sort((a, b) => rank(a) - rank(b))[0] : undefined;
+  for (const f of reaching)
+    if (f.blockers.length === 1) alone.set(f.blockers[0]!, (alone.get(f.blockers[0]!) ?? 0) + 1);
+  if (alone.size) return [...alone.entries()].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]))[0]![0];
+  const fewest = [...reaching].sort((a, b) => a.blockers.length - b.blockers.length)[0]!;
+  return [...fewest.blockers].sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /**
@@ -204,6 +211,7 @@ export function noCarrierSentence(
   const tz = job.store.timezone;
   const head = `no carrier can deliver ${formatWeight(job.weightGrams)} to ${formatKm(distanceKm(job.store, job.door))} away before ${clockTime(job.window.to, now, tz)}`;
   const binding = bindingBlocker(carriers);
+  const reaching = carriers.filter((c) => !c.blockers.includes('range'));
   const etas = carriers.filter((c) => c.eta !== null && !c.blockers.some((b) => b !== 'late')).map((c) => c.eta!);
   const detail: Record<Blocker, () => string> = {
     grounded: () => 'the drones that could take it are grounded by the weather',
@@ -213,7 +221,7 @@ export function noCarrierSentence(
     shift: () => 'no carrier that could take it is on shift in time',
     age: () => 'it holds age-restricted goods, which need an ID check at the door that a drone cannot do',
     weight: () =>
-      `the most any carrier takes is ${formatWeight(Math.max(...carriers.map((c) => c.carrier.capacityGrams)))}`,
+      `the most any carrier takes is ${formatWeight(Math.max(...reaching.map((c) => c.carrier.capacityGrams)))}`,
     range: () => `the door is beyond the area of every carrier that serves ${job.store.name}`,
     unreachable: () => 'the carriers that could take it are not active or have no integration on this hub',
   };

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { DeliveryRequest } from '@storefleet/shared';
+import { ConflictError, type DeliveryRequest } from '@storefleet/shared';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
-import type { HubConfig } from '../../../config.js';
+import { ADMIN, TestHub } from '../../../../tests/support/test-hub.js';
+import { createHub, type HubConfig } from '../../../index.js';
 import { discoverModules } from '../../../kernel/discover-modules.js';
 import type { HubModule } from '../../../kernel/module-contract.js';
 import { provide, provided } from '../../../kernel/ports.js';
@@ -66,7 +66,8 @@ export class ScriptedCarriers implements CarrierNetwork {
 export interface DeliveryHub {
   readonly t: TestHub;
   readonly desk: DeliveryDesk;
-  readonly admin: string;
+  /** Head office's session (signed in again when the clock moves: sessions last eight hours). */
+  admin: string;
 }
 
 /** The hub's modules with the delivery module's desk caught as the hub provides it. */
@@ -117,22 +118,53 @@ export async function sharedDatabase(target: DbTarget): Promise<{ readonly targe
   };
 }
 
-/** Starts a hub on a shared database (sharedDatabase), catching its desk like `deliveryHub`. */
+/**
+ * Starts a hub on a shared database (sharedDatabase), catching its desk like `deliveryHub`. The first hub on it makes
+ * the admin; a later one (a restart, a second replica) signs the same admin in.
+ */
 export async function hubOn(
   shared: { readonly target: DbTarget },
   options: { carriers?: CarrierNetwork; config?: Partial<HubConfig> } = {},
 ): Promise<DeliveryHub> {
-  return deliveryHub(shared.target, options);
+  const place = await shared.target.open();
+  const caught: { desk?: DeliveryDesk } = {};
+  const clock = { offsetMs: 0 };
+  const hub = await createHub({
+    port: 0,
+    logLevel: 'silent',
+    mode: 'test',
+    databaseUrl: place.databaseUrl,
+    dataDir: place.dataDir,
+    now: () => Date.now() + clock.offsetMs,
+    modules: await modulesCatchingDesk(caught),
+    ...(options.carriers ? { externals: [provide(CARRIER_NETWORK, options.carriers)] } : {}),
+    ...options.config,
+  });
+  await hub.auth.createUser({ ...ADMIN, name: 'Test Admin', role: 'ADMIN' }).catch((err: unknown) => {
+    if (!(err instanceof ConflictError)) throw err;
+  });
+  const url = await hub.start();
+  // The harness's TestHub, over this hub (its constructor is private to keep tests on fresh databases; here the
+  // database is shared on purpose and dropped by `sharedDatabase`).
+  const t = Reflect.construct(TestHub, [hub, url, async () => {}, clock]) as TestHub;
+  return { t, desk: caught.desk!, admin: await t.login() };
 }
 
 let orderSeq = 10_000;
 
-/** An order for the desk, from `storeId`, to a door `kmEast` km east of (40.7, -74) — where test stores stand. */
+/**
+ * An order for the desk, from `storeId`, to a door `kmEast` km east of `from` (default (40.7, -74), where test stores
+ * stand).
+ */
 export function orderFor(
   storeId: string,
-  over: Partial<DeliveryRequest> & { kmEast?: number; lines?: DeliveryOrder['lines'] } = {},
+  over: Partial<DeliveryRequest> & {
+    kmEast?: number;
+    from?: { lat: number; lon: number };
+    lines?: DeliveryOrder['lines'];
+  } = {},
 ): DeliveryOrder {
-  const { kmEast = 3, lines = [{ sku: 'MUG', qty: 1 }], ...request } = over;
+  const { kmEast = 3, from = { lat: 40.7, lon: -74 }, lines = [{ sku: 'MUG', qty: 1 }], ...request } = over;
   orderSeq++;
   return {
     orderId: randomUUID(),
@@ -147,8 +179,8 @@ export function orderFor(
         line1: '1 Main St',
         city: 'Newark',
         postcode: '07102',
-        lat: 40.7,
-        lon: -74 + kmEast / (111.32 * Math.cos((40.7 * Math.PI) / 180)),
+        lat: from.lat,
+        lon: from.lon + kmEast / (111.32 * Math.cos((from.lat * Math.PI) / 180)),
       },
       ...request,
     } as DeliveryRequest,
@@ -201,9 +233,22 @@ export async function addProducts(
   if (r.status >= 300) throw new Error(`catalog: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
-/** Sets the hub's clock to `at` (epoch ms; time flows on from there). */
-export function setClock(h: DeliveryHub, at: number): void {
+/** A store at (lat, lon) in `timezone`, registered through the API. */
+export async function storeAt(
+  h: DeliveryHub,
+  code: string,
+  at: { lat: number; lon: number; timezone?: string },
+): Promise<{ id: string; token: string; name: string }> {
+  const s = await h.t.store(code, h.admin);
+  const r = await h.t.call('PATCH', `/api/locations/${s.id}`, at, { cookie: h.admin });
+  if (r.status !== 200) throw new Error(`store ${code}: ${r.status} ${JSON.stringify(r.body)}`);
+  return { ...s, name: r.body.name };
+}
+
+/** Sets the hub's clock to `at` (epoch ms; time flows on from there) and signs head office in again. */
+export async function setClock(h: DeliveryHub, at: number): Promise<void> {
   h.t.clock.offsetMs = at - Date.now();
+  h.admin = await h.t.login();
 }
 
 /** A delivery as the admin reads it. */
