@@ -107,7 +107,21 @@ const deliveryFacts = (o) => {
       fact('Window', windowText(o.fulfilment.promisedWindow ?? d.window)),
       fact('Status', deliveryStanding(o)),
     ),
-    id ? h('p', {}, h('a', { href: `#/delivery?id=${encodeURIComponent(id)}` }, 'Open the delivery')) : '',
+    id
+      ? h(
+          'p',
+          {},
+          // a 44 px target: a store manager opens it on a tablet too
+          h(
+            'a',
+            {
+              href: `#/delivery?id=${encodeURIComponent(id)}`,
+              style: 'display: inline-block; min-height: 44px; line-height: 44px',
+            },
+            'Open the delivery',
+          ),
+        )
+      : '',
   );
 };
 
