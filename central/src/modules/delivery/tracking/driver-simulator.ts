@@ -3,6 +3,8 @@ import type { DriverFrame, HubToDriver, RunDelivery } from './driver-frames.js';
 import { haversineKm, type Point } from './eta.js';
 
 type Welcome = Extract<HubToDriver, { type: 'welcome' }>;
+/** Tries of a frame the hub dropped for the carrier's budget (pauses of 0.1 s growing to 1 s: about 40 s in all). */
+const RATE_RETRIES = 45;
 type Answer = Exclude<HubToDriver, Welcome>;
 /** A frame as sent: `ref` filled in by the link when left out. */
 type Outgoing = DriverFrame extends infer F
@@ -77,8 +79,19 @@ export class DriverLink {
     });
   }
 
-  /** Sends `frame` and resolves to the hub's answer to it. */
-  ask(frame: Outgoing): Promise<Answer> {
+  /**
+   * Sends `frame` and resolves to the hub's answer to it. A frame the hub dropped for the carrier's frame budget is
+   * sent again after a pause (a driver app slows down), up to `RATE_RETRIES` times.
+   */
+  async ask(frame: Outgoing): Promise<Answer> {
+    for (let attempt = 1; ; attempt++) {
+      const a = await this.#askOnce(frame);
+      if (a.type !== 'error' || a.code !== 'rate-limited' || attempt >= RATE_RETRIES) return a;
+      await new Promise((resolve) => setTimeout(resolve, 100 * Math.min(attempt, 10)));
+    }
+  }
+
+  #askOnce(frame: Outgoing): Promise<Answer> {
     const ref = frame.ref ?? `r${++this.#refs}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -193,7 +206,7 @@ export class DriverSimulator {
     const reach = (this.link.welcome.carrier.speedKmh * seconds) / 3600;
     const arrived = km <= reach;
     this.#here = arrived
-      ? target.to
+      ? { lat: target.to.lat, lon: target.to.lon }
       : {
           lat: this.#here.lat + ((target.to.lat - this.#here.lat) * reach) / km,
           lon: this.#here.lon + ((target.to.lon - this.#here.lon) * reach) / km,

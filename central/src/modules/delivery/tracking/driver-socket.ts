@@ -52,20 +52,22 @@ function serve(ws: WebSocket, driver: Driver, service: DriverService, budget: Fr
   let queue = Promise.resolve();
   let refusedInARow = 0;
   ws.on('message', (data: RawData, isBinary: boolean) => {
+    const frame = read(data, isBinary);
     if (!budget.take(driver.carrierId, Date.now())) {
       refusedInARow += 1;
       if (refusedInARow >= MAX_REFUSED_IN_A_ROW) return ws.close(CLOSE.policyViolation, 'too many frames: slow down');
+      // Read (a few KiB at most) only to name the frame in the answer; nothing of it reaches the database.
       return send({
         type: 'error',
+        ref: 'ok' in frame ? frame.ok.ref : frame.ref,
         code: 'rate-limited',
-        message: `over ${FRAME_BUDGET.perSecond} frames a second: this frame was dropped`,
+        message: `over ${FRAME_BUDGET.perSecond} frames a second: this frame was dropped; send it again in a moment`,
       });
     }
     refusedInARow = 0;
-    const frame = read(data, isBinary);
     // One frame at a time, in order: a position must not overtake the delivered frame sent before it.
     queue = queue.then(async () => {
-      if ('error' in frame) return send({ type: 'error', code: 'validation', message: frame.error });
+      if ('error' in frame) return send({ type: 'error', ref: frame.ref, code: 'validation', message: frame.error });
       try {
         send(await answer(service, driver, frame.ok));
       } catch (err) {
@@ -83,7 +85,13 @@ function serve(ws: WebSocket, driver: Driver, service: DriverService, budget: Fr
   });
 }
 
-function read(data: RawData, isBinary: boolean): { ok: DriverFrame } | { error: string } {
+/** A frame's own `ref`, when it has a well-formed one: echoed in the refusal of a frame of the wrong shape. */
+const refOf = (json: unknown): string | undefined => {
+  const ref = json && typeof json === 'object' ? (json as { ref?: unknown }).ref : undefined;
+  return typeof ref === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(ref) ? ref : undefined;
+};
+
+function read(data: RawData, isBinary: boolean): { ok: DriverFrame } | { error: string; ref?: string | undefined } {
   if (isBinary) return { error: 'frames are JSON text, not binary' };
   const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
   if (bytes > MAX_FRAME_BYTES) return { error: `a frame holds at most ${MAX_FRAME_BYTES} bytes` };
@@ -98,7 +106,10 @@ function read(data: RawData, isBinary: boolean): { ok: DriverFrame } | { error: 
   const parsed = driverFrameSchema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    return { error: `not a driver frame: ${i ? `${i.path.join('.') || 'frame'}: ${i.message}` : 'unknown shape'}` };
+    return {
+      error: `not a driver frame: ${i ? `${i.path.join('.') || 'frame'}: ${i.message}` : 'unknown shape'}`,
+      ref: refOf(json),
+    };
   }
   return { ok: parsed.data };
 }
