@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../src/demo/run-demo.js';
+import { waitFor } from './support/wait-for.js';
 
 const METRICS_TOKEN = 'demo-test-metrics-token-0123456789';
 
@@ -32,7 +33,9 @@ describe('npm start (the demo)', () => {
       (u) => !u.endsWith('/api/auth/login'), // the sign-in is a POST (the curl line shows how)
     );
     const storePages = demo.stores.flatMap((s) =>
-      ['/pos.html', '/kiosk.html', '/pickup.html', '/handheld.html', '/favicon.ico'].map((p) => s.url + p),
+      ['/pos.html', '/kiosk.html', '/pickup.html', '/delivery.html', '/handheld.html', '/favicon.ico'].map(
+        (p) => s.url + p,
+      ),
     );
     fetchedAtOnce = await Promise.all(
       [...urls, ...storePages, `${demo.hubUrl}/favicon.ico`].map(async (url) => {
@@ -51,7 +54,7 @@ describe('npm start (the demo)', () => {
     expect(progress).toContain('stocking the stores (opening deliveries to the hub)… 2 of 2 stocked');
     expect(demo.banner).toContain('Storefleet is running.');
     for (const s of demo.stores) expect(demo.banner).toContain(`${s.url}/`);
-    expect(fetchedAtOnce.length).toBeGreaterThanOrEqual(2 + 2 * 6);
+    expect(fetchedAtOnce.length).toBeGreaterThanOrEqual(2 + 2 * 7);
     expect(fetchedAtOnce.filter((f) => f.status !== 200)).toEqual([]);
   });
 
@@ -161,6 +164,68 @@ describe('npm start (the demo)', () => {
     );
     expect(held.rows[0]!.reserved).toBeGreaterThanOrEqual(3);
   });
+
+  it('brings deliveries to the door: carriers at every store, DELIVERY orders assigned, a bag handed over at the store’s desk reaches its door', async () => {
+    expect(demo.banner).toContain(`Deliveries:           ${demo.hubUrl}/console/#/delivery`);
+    expect(demo.banner).toContain('4 of 4 placed');
+    const q = <T>(sql: string, params: unknown[] = []) => demo.hub.db.query<T>(sql, params).then((r) => r.rows);
+    const carriers = await q<{ code: string; kind: string; grounded: boolean }>(
+      'SELECT code, kind, grounded FROM delivery_carriers ORDER BY code',
+    );
+    expect(carriers.map((c) => c.code)).toEqual([
+      'DRONE-S001-1',
+      'DRONE-S001-2',
+      'DSP-SWIFT',
+      'GIG-0001',
+      'GIG-0002',
+      'GIG-0003',
+      'VAN-DC1-1',
+      'VAN-DC1-2',
+      'VAN-S001-1',
+      'VAN-S002-1',
+    ]);
+    expect(carriers.filter((c) => c.grounded).map((c) => c.code)).toEqual(['DRONE-S001-2']);
+    // every demo delivery finds a carrier; its driver app drives to the store and waits for the desk
+    const assigned = await waitFor(
+      'the demo deliveries assigned',
+      async () => {
+        const rows = await q<{ id: string; order_number: string; store_id: string; status: string }>(
+          'SELECT id, order_number, store_id, status FROM deliveries ORDER BY order_number',
+        );
+        return rows.length === 4 && rows.every((r) => r.status === 'ASSIGNED') ? rows : undefined;
+      },
+      90_000,
+    );
+    const first = assigned.find((d) => d.store_id === demo.stores[0]!.storeId)!;
+    const store = demo.stores[0]!;
+    const desk = await waitFor(
+      'the bag on the store’s delivery desk',
+      async () => {
+        const r = await fetch(`${store.url}/api/delivery/${first.id}`);
+        const body = (await r.json()) as { status?: string };
+        return r.ok && body.status === 'ASSIGNED' ? body : undefined;
+      },
+      60_000,
+    );
+    expect(desk).toMatchObject({ orderNumber: first.order_number });
+    const handed = await fetch(`${store.url}/api/delivery/${first.id}/hand-to-driver`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `demo-test-${first.id}` },
+      body: JSON.stringify({ driverName: 'Demo Driver' }),
+    });
+    expect(handed.status).toBe(200);
+    const delivered = await waitFor(
+      'the delivery at its door',
+      async () => {
+        const [d] = await q<{ status: string }>('SELECT status FROM deliveries WHERE id = $1', [first.id]);
+        return d && ['DELIVERED', 'RETURNING', 'RETURNED'].includes(d.status) ? d.status : undefined;
+      },
+      150_000,
+    );
+    expect(['DELIVERED', 'RETURNING', 'RETURNED']).toContain(delivered);
+    const positions = await q<{ n: number }>('SELECT count(*)::int AS n FROM delivery_positions');
+    expect(positions[0]!.n).toBeGreaterThan(0);
+  }, 300_000);
 
   it('the RFID floor drifts: a few tags missing or extra, and the handheld’s drift report shows them', async () => {
     const s = demo.stores[0]!;

@@ -14,8 +14,10 @@ import { createHub, type Hub } from '../hub.js';
 import { demoStore, type DemoStore } from './demo-stores.js';
 import { DEMO_CUSTOMERS } from './demo-customers.js';
 import { DEMO_DC } from './demo-stock.js';
+import { type DemoDeliveries, startDemoDeliveries } from './demo-delivery.js';
 import {
   adminApi,
+  catalogRows,
   type DemoSecrets,
   DemoStartError,
   type PlacedOrder,
@@ -78,10 +80,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     metricsToken: o.metricsToken,
   });
   const children: ChildProcess[] = [];
+  let deliveries: DemoDeliveries | undefined;
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await deliveries?.stop(); // the simulated driver apps, before the hub they talk to
     await Promise.all(
       children.map(
         (c) =>
@@ -185,7 +189,30 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       customers.map((c) => c.id),
     );
 
-    const banner = bannerOf({ hubUrl, dataDir, secretsFile, admin: secrets.admin, stores, orders, customers });
+    deliveries = await startDemoDeliveries({
+      api,
+      hubUrl,
+      dataDir,
+      stores,
+      dcId,
+      customers: customers.map((c) => c.id),
+      catalog: catalogRows(),
+      say,
+      log: (err) => {
+        if (!stopping) console.error('demo driver app:', (err as Error).message);
+      },
+    });
+
+    const banner = bannerOf({
+      hubUrl,
+      dataDir,
+      secretsFile,
+      admin: secrets.admin,
+      stores,
+      orders,
+      customers,
+      deliveries,
+    });
     return { hub, hubUrl, stores, dcId, admin: secrets.admin, secretsFile, banner, stop };
   } catch (err) {
     await stop();
@@ -236,6 +263,7 @@ function bannerOf(d: {
   stores: readonly (DemoStore & { url: string })[];
   orders: readonly PlacedOrder[];
   customers: readonly SeededCustomer[];
+  deliveries: DemoDeliveries;
 }): string {
   const shoppers = DEMO_CUSTOMERS.map((c, i) => {
     const card = d.customers[i]?.loyaltyCard;
@@ -253,7 +281,7 @@ Storefleet is running.
 ${d.stores
   .map(
     (s) =>
-      `  ${s.code} ${s.name.padEnd(24)} ${s.url}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · handheld /handheld.html)`,
+      `  ${s.code} ${s.name.padEnd(24)} ${s.url}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · deliveries /delivery.html · handheld /handheld.html)`,
   )
   .join('\n')}
   Distribution centre:  ${DEMO_DC.code} ${DEMO_DC.name} (ships SHIP orders; holds every product)
@@ -264,5 +292,14 @@ ${shoppers}
       ? `\n                        not confirmed: ${notDone.map((o) => `${o.what} (${o.status})`).join(', ')}`
       : ''
   }
+  Deliveries:           ${d.hubUrl}/console/#/delivery  (carriers: ${d.hubUrl}/console/#/delivery-carriers)
+                        ${d.deliveries.summary}${
+                          d.deliveries.orders.some((o) => !o.number)
+                            ? `\n                        not placed: ${d.deliveries.orders
+                                .filter((o) => !o.number)
+                                .map((o) => `${o.what} (${o.status})`)
+                                .join(', ')}`
+                            : ''
+                        }
 Press Ctrl-C to stop.`;
 }
