@@ -164,7 +164,7 @@ export async function renderBoard({ el, api, live, me, params, navigate }) {
     );
     driversArea.replaceChildren(
       table('Routes and drivers', ['Carrier', 'Last heard', 'Stops, next first'], drivers, (v) => [
-        h('strong', { class: 'nowrap' }, carrierLabel(v)),
+        h('strong', {}, carrierLabel(v)),
         v.unheard ? 'not yet' : `${ago(v.receivedAt, now)}${now - v.receivedAt > STALE_MS ? ' (quiet)' : ''}`,
         (carrying.get(v.carrierId) ?? []).length
           ? h(

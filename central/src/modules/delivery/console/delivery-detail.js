@@ -40,7 +40,7 @@ function answerText(o, tz, now) {
 }
 
 /** A timeline entry as a sentence: the hub's own words where it wrote them, else made from the entry's details. */
-export function eventText(e, tz, now) {
+export function eventText(e) {
   const d = e.detail ?? {};
   if (typeof d.text === 'string') return d.text;
   const by = d.carrier ? `${d.carrier} ` : '';
@@ -50,7 +50,7 @@ export function eventText(e, tz, now) {
     case 'COLLECTED':
       return `${by}collected the goods at the store`;
     case 'HANDED_TO_DRIVER':
-      return `the store handed the goods to ${d.driverName ?? 'the driver'}${typeof d.storeAt === 'number' ? ` at ${clock(d.storeAt, tz, now)} on the store’s till clock` : ''}`;
+      return `the store handed the goods to ${d.driverName ?? 'the driver'}`;
     case 'ARRIVING':
       return `${by}is arriving${typeof d.metresFromDoor === 'number' ? `: ${d.metresFromDoor} m from the door` : ''}`;
     case 'DELIVERED':
@@ -215,9 +215,7 @@ export async function renderDetail({ el, api, me, params }) {
       h(
         'ol',
         { class: 'timeline', 'aria-label': 'Delivery timeline' },
-        detail.timeline.map((e) =>
-          h('li', {}, h('span', { class: 'num' }, clock(e.at, tz, now)), ' — ', eventText(e, tz, now)),
-        ),
+        detail.timeline.map((e) => h('li', {}, h('span', { class: 'num' }, clock(e.at, tz, now)), ' — ', eventText(e))),
       ),
     );
   };
