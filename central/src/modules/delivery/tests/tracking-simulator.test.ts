@@ -122,11 +122,15 @@ describe.each(dbTargets)('the driver simulator, on $name', (target) => {
     });
   });
 
-  it('says it collected the goods itself when told to (a demo with nobody at the store’s desk), and runs on a timer', async () => {
+  it('says it collected the goods itself when told to (a demo with nobody at the store’s desk), and runs on a timer, opening its socket again when it drops', async () => {
     const c = await addCarrier(t, { speedKmh: 50 });
     const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, door: north(STORE_AT, 0.5) });
     const errors: unknown[] = [];
     const sim = await connect(c.token, { selfCollect: true, onError: (err) => errors.push(err) });
+    // the connection drops (a hub restart, a tunnel): the app opens it again at its next tick
+    const first = sim.link;
+    first.ws.terminate();
+    await new Promise<void>((resolve) => (first.closed ? resolve() : first.ws.once('close', () => resolve())));
     sim.start(50, 60); // a minute of driving every 50 ms
     const deadline = Date.now() + 60_000;
     while ((await deliveryRow(t, d.id)).status !== 'DELIVERED' && Date.now() < deadline)
@@ -134,5 +138,6 @@ describe.each(dbTargets)('the driver simulator, on $name', (target) => {
     expect((await deliveryRow(t, d.id)).status).toBe('DELIVERED');
     expect(await timeline(t, d.id)).toEqual(['collected', 'arriving', 'delivered']);
     expect(errors).toEqual([]);
+    expect(sim.link).not.toBe(first);
   });
 });

@@ -177,20 +177,28 @@ export interface StepReport {
  */
 export class DriverSimulator {
   #here: Point;
+  #link: DriverLink;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   readonly #random: () => number;
 
   private constructor(
-    readonly link: DriverLink,
+    link: DriverLink,
+    readonly hubUrl: string,
+    readonly token: string,
     readonly options: DriverSimulatorOptions,
   ) {
+    this.#link = link;
     this.#here = { lat: link.welcome.carrier.lat, lon: link.welcome.carrier.lon };
     this.#random = options.random ?? Math.random;
   }
 
   static async connect(hubUrl: string, token: string, options: DriverSimulatorOptions = {}): Promise<DriverSimulator> {
-    return new DriverSimulator(await DriverLink.connect(hubUrl, token), options);
+    return new DriverSimulator(await DriverLink.connect(hubUrl, token), hubUrl, token, options);
+  }
+
+  get link(): DriverLink {
+    return this.#link;
   }
 
   get position(): Point {
@@ -220,12 +228,19 @@ export class DriverSimulator {
     return { did, idle: false };
   }
 
-  /** Steps every `tickMs`, each step `speedUp` × the tick in driving time, until `stop`. */
+  /**
+   * Steps every `tickMs`, each step `speedUp` × the tick in driving time, until `stop`. A socket the hub closed (a
+   * restart) is opened again at the next tick, as a driver app would.
+   */
   start(tickMs = 1000, speedUp = 1): void {
     this.#running = true;
     const tick = async () => {
       try {
-        await this.step((tickMs / 1000) * speedUp);
+        if (this.#link.closed) {
+          this.#link = await DriverLink.connect(this.hubUrl, this.token);
+          if (!this.#running) await this.#link.close(); // stopped while it connected
+        }
+        if (this.#running) await this.step((tickMs / 1000) * speedUp);
       } catch (err) {
         this.options.onError?.(err);
       }
@@ -237,7 +252,7 @@ export class DriverSimulator {
   async stop(): Promise<void> {
     this.#running = false;
     clearTimeout(this.#timer);
-    await this.link.close();
+    await this.#link.close();
   }
 
   #next(runs: readonly RunDelivery[]): { kind: 'door' | 'return' | 'collect'; to: Point; ids: string[] } | undefined {
