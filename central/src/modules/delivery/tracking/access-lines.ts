@@ -26,6 +26,12 @@ export const trackingAccessLines: readonly AccessLine[] = [
     'with ?storeId= of store A for its manager (the drivers carrying its deliveries); every carrier is ADMIN only',
   ],
   [
+    'GET',
+    '/console/modules/delivery/*',
+    'allow allow allow allow allow allow allow',
+    'the console’s pages and the customer’s tracking page (track.html): files that hold no data',
+  ],
+  [
     'WS',
     '/api/delivery/drivers',
     'deny  deny  deny  deny  deny  deny  deny',
