@@ -167,7 +167,10 @@ export async function renderDetail({ el, api, me, params }) {
         a.instructions ? fact('For the driver', a.instructions) : '',
         fact('Speed', SPEED_WORDS[d.request.speed] ?? d.request.speed),
         fact('Window', h('span', { class: 'num' }, windowText(d.window, tz, now))),
-        fact('ETA', h('span', { class: `num${isLate(d) ? ' neg' : ''}` }, etaText(d.eta, d.window, tz, now))),
+        // an estimate matters while the goods are still to arrive; afterwards the proof's time says when they did
+        ENDED.includes(d.status) || d.status === 'FAILED' || d.status === 'RETURNING'
+          ? ''
+          : fact('ETA', h('span', { class: `num${isLate(d) ? ' neg' : ''}` }, etaText(d.eta, d.window, tz, now))),
         fact(
           'Carrier',
           detail.carrier
