@@ -39,6 +39,7 @@ export default {
       a.kind === b.kind ? (a.code < b.code ? -1 : 1) : a.kind === 'DC' ? -1 : 1,
     );
     const kind = params.get('kind') ?? '';
+    const after = params.get('after') ?? '';
     const errors = h('div');
     const message = h('div', { 'aria-live': 'polite' });
     const secretArea = h('div', { 'aria-live': 'polite' });
@@ -174,12 +175,12 @@ export default {
 
     const refresh = async () => {
       try {
-        const q = new URLSearchParams({ limit: String(LIMIT), ...(kind ? { kind } : {}) });
+        const q = new URLSearchParams({ limit: String(LIMIT), ...(kind ? { kind } : {}), ...(after ? { after } : {}) });
         const { items, next } = await api('GET', `/api/delivery/carriers?${q}`);
         const now = Date.now();
         listArea.replaceChildren(
           table(
-            kind ? `${KIND_WORDS[kind]}s, by code` : 'Carriers, by code',
+            `${kind ? `${KIND_WORDS[kind][0].toUpperCase()}${KIND_WORDS[kind].slice(1)}s` : 'Carriers'}, by code${after ? `, after ${after}` : ''}`,
             ['Carrier', 'Depot or area', 'Shift', 'Carries', 'Accepts', 'On time', 'Failures', 'Status', ''],
             items,
             (c) => [
@@ -210,8 +211,30 @@ export default {
             'p',
             { class: 'muted' },
             'Accepts, on time and failures count the last 30 days. Shifts are on the depot’s clock, or that of the store nearest the area a carrier serves.',
-            next ? ` The first ${LIMIT} carriers are shown.` : '',
           ),
+          next || after
+            ? h(
+                'p',
+                { class: 'actions' },
+                after
+                  ? h(
+                      'a',
+                      { class: 'button-link', href: `#/delivery-carriers${kind ? `?kind=${kind}` : ''}` },
+                      'From the first',
+                    )
+                  : '',
+                next
+                  ? h(
+                      'a',
+                      {
+                        class: 'button-link',
+                        href: `#/delivery-carriers?${new URLSearchParams({ ...(kind ? { kind } : {}), after: next })}`,
+                      },
+                      `The next ${LIMIT} after ${next}`,
+                    )
+                  : '',
+              )
+            : '',
         );
         showError(errors);
       } catch (err) {

@@ -247,9 +247,18 @@ export async function renderBoard({ el, api, live, me, params, navigate }) {
   };
   await refresh();
   const timer = setInterval(refresh, POLL_MS);
-  const off = live.on((m) => m.type === 'store-changed' && (!storeId || m.storeId === storeId) && void refresh());
+  // A busy fleet changes some store's feed many times a second: one re-read per burst, half a second after it starts.
+  let soon;
+  const off = live.on((m) => {
+    if (m.type !== 'store-changed' || (storeId && m.storeId !== storeId) || soon) return;
+    soon = setTimeout(() => {
+      soon = undefined;
+      void refresh();
+    }, 500);
+  });
   return () => {
     clearInterval(timer);
+    clearTimeout(soon);
     off();
   };
 }

@@ -523,6 +523,13 @@ describe.each(dbTargets)('the delivery console on $name', (target) => {
         await list.getByRole('row').filter({ hasText: 'GIG-0077' }).waitFor({ timeout: UI_WAIT_MS });
         expect(await page.getByText(token).count()).toBe(0);
         expect(await list.getByRole('row').filter({ hasText: 'GIG-0077' }).textContent()).toContain('08:00–16:00');
+        // one kind only, by keyboard
+        await page.getByLabel('Kind', { exact: true }).first().selectOption({ label: 'drone' });
+        await page.getByRole('button', { name: 'Show carriers' }).focus();
+        await page.keyboard.press('Enter');
+        const drones = page.getByRole('table', { name: 'Drones, by code' });
+        await drones.getByRole('row').filter({ hasText: 'DRONE-RIV-1' }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await drones.getByRole('row').count()).toBe(2);
       });
     },
     240_000,
