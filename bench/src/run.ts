@@ -19,6 +19,7 @@ import { hubDisk } from './benches/hub-disk.js';
 import { offlineShiftBench } from './benches/offline-shift.js';
 import { productSearchBench } from './benches/product-search.js';
 import { vrptwBench } from './benches/vrptw.js';
+import { deliveryAssignBench } from './benches/delivery-assign.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -38,6 +39,7 @@ const ALL: readonly Benchmark[] = [
   offlineShiftBench,
   productSearchBench,
   vrptwBench,
+  deliveryAssignBench,
   hubDisk,
 ];
 

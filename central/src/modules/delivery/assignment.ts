@@ -40,13 +40,19 @@ export interface AssignmentDeps {
   readonly hooks: () => DeliveryHooks | undefined;
   /** Asks the van planner to re-plan a depot's vans soon (planning/index.ts). */
   readonly replanSoon: (depotId: string) => void;
+  /**
+   * Off: every active carrier is loaded and weighed for each decision instead of those the database's box lets
+   * through (the benchmark's anchor: the same scoring, same writes). Default on.
+   */
+  readonly prefilter?: boolean;
 }
 
-/** A feasible carrier with how it would do it and its score. */
+/** A feasible carrier with how it would do it and its score (its terms' sentences left empty: see `explained`). */
 export interface Ranked {
   readonly carrier: Carrier;
   readonly fit: Fit;
   readonly score: OfferScore;
+  readonly reliability: Reliability;
 }
 
 const RELIABILITY_TTL_MS = 60_000;
@@ -123,8 +129,16 @@ export class Assignment implements CarrierAnswers {
       fits.map((f) => f.carrier.id),
     );
     return fits
-      .map((f) => ({ ...f, score: scoreOf(f.carrier, f.fit, job, reliability.get(f.carrier.id)!, now) }))
+      .map((f) => {
+        const r = reliability.get(f.carrier.id)!;
+        return { ...f, reliability: r, score: scoreOf(f.carrier, f.fit, job, r, now, false) };
+      })
       .sort(byScore);
+  }
+
+  /** The score of a ranked carrier with each term's sentence (the one offered the delivery). */
+  explained(r: Ranked, job: Job): OfferScore {
+    return scoreOf(r.carrier, r.fit, job, r.reliability, this.deps.now());
   }
 
   /** Every active carrier (not yet offered `notOfferedFor`) with why it cannot keep `job`: for the refusal's sentence. */
@@ -150,19 +164,20 @@ export class Assignment implements CarrierAnswers {
    */
   async offerNext(tx: Queryable, d: Delivery, refuseWhenNone?: (reason: string) => Error): Promise<Delivery> {
     const repo = new DeliveryRepository(tx);
-    if (d.status !== 'REQUESTED' || (await repo.pendingOffer(d.id))) return d;
+    if (d.status !== 'REQUESTED') return d;
+    const { asked, open } = await repo.offerTally(d.id);
+    if (open) return d;
     const now = this.deps.now();
     const store = await this.origin(tx, d.storeId);
     if (!store) return this.#unassign(tx, d, `its store ${d.storeId} is no longer known`);
     const job = this.jobOf(d, store);
-    const asked = await repo.offerCount(d.id);
     if (now >= d.window.to)
       return this.#unassign(
         tx,
         d,
         `the window closed at ${clockTime(d.window.to, now, store.timezone)} before any carrier accepted`,
       );
-    const ranked = await this.rank(tx, job, d.id);
+    const ranked = await this.rank(tx, job, d.id, this.deps.prefilter ?? true);
     const best = ranked[0];
     if (!best) {
       const rest = noCarrierSentence(job, now, await this.blockers(tx, job, d.id), null);
@@ -172,12 +187,13 @@ export class Assignment implements CarrierAnswers {
       if (refuseWhenNone) throw refuseWhenNone(reason);
       return this.#unassign(tx, d, reason);
     }
+    const score = this.explained(best, job);
     const offer = await repo.insertOffer({
       id: uuidv7(now),
       deliveryId: d.id,
       carrierId: best.carrier.id,
       rank: asked + 1,
-      score: best.score,
+      score,
       status: 'PENDING',
       offeredAt: now,
       expiresAt: now + this.deps.offerTimeoutMs,
@@ -188,9 +204,9 @@ export class Assignment implements CarrierAnswers {
       offerId: offer.id,
       carrier: best.carrier.code,
       rank: offer.rank,
-      score: best.score.total,
+      score: score.total,
       feasible: ranked.length,
-      text: `offered to ${best.carrier.code} (${best.carrier.name}), choice ${offer.rank}, score ${best.score.total} of 100; ${ranked.length} carrier${ranked.length === 1 ? '' : 's'} could take it`,
+      text: `offered to ${best.carrier.code} (${best.carrier.name}), choice ${offer.rank}, score ${score.total} of 100; ${ranked.length} carrier${ranked.length === 1 ? '' : 's'} could take it`,
     });
     tx.afterCommit(() => this.#send(best.carrier, offer, d, best.fit));
     return d;

@@ -188,8 +188,8 @@ const PATCH_COLUMNS: Record<keyof CarrierPatch, string> = {
   simulator: 'simulator',
 };
 
-/** The degrees of latitude a km spans (for the coarse look before the exact distance). */
-const KM_PER_DEG = 111.2;
+/** Km in a degree of latitude, rounded down (111.19): the coarse box is never tighter than the exact distance. */
+const KM_PER_DEG = 111;
 
 /** All SQL of the delivery module's carriers, deliveries, offers and timelines. */
 export class DeliveryRepository {
@@ -520,12 +520,12 @@ export class DeliveryRepository {
   // ── offers ──
 
   async insertOffer(o: Offer): Promise<Offer> {
-    const { rows } = await this.db.query<OfferRow>(
+    await this.db.query(
       `INSERT INTO delivery_offers (id, delivery_id, carrier_id, rank, score, status, offered_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
       [o.id, o.deliveryId, o.carrierId, o.rank, JSON.stringify(o.score), o.status, o.offeredAt, o.expiresAt],
     );
-    return toOffer(rows[0]!);
+    return o;
   }
 
   async offer(id: string, lock = false): Promise<Offer | undefined> {
@@ -560,12 +560,14 @@ export class DeliveryRepository {
     return rows.map(toOffer)[0];
   }
 
-  async offerCount(deliveryId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM delivery_offers WHERE delivery_id = $1',
+  /** How many carriers this delivery was offered to, and whether one offer is open. */
+  async offerTally(deliveryId: string): Promise<{ asked: number; open: boolean }> {
+    const { rows } = await this.db.query<{ asked: number; open: number }>(
+      `SELECT count(*)::int AS asked, count(*) FILTER (WHERE status = 'PENDING')::int AS open
+       FROM delivery_offers WHERE delivery_id = $1`,
       [deliveryId],
     );
-    return rows[0]?.n ?? 0;
+    return { asked: rows[0]?.asked ?? 0, open: (rows[0]?.open ?? 0) > 0 };
   }
 
   /** Ends an offer that is still `from`; undefined when it was not (answered, timed out or withdrawn meanwhile). */

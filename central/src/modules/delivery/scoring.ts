@@ -47,42 +47,70 @@ export function reliabilityShare(r: Reliability): number {
   return smoothed(r.accepted, r.offers) * smoothed(r.onTime, r.finished);
 }
 
-function term(name: ScoreTerm['name'], value: number, share: number, why: string): ScoreTerm {
+function term(name: ScoreTerm['name'], value: number, share: number, why: (() => string) | null): ScoreTerm {
   const weight = SCORE_WEIGHTS[name];
   const points = round1(weight * clamp01(share));
-  return { name, value: Math.round(value * 1000) / 1000, weight, points, why: `${why}: +${points.toFixed(1)}` };
+  return {
+    name,
+    value: Math.round(value * 1000) / 1000,
+    weight,
+    points,
+    why: why ? `${why()}: +${points.toFixed(1)}` : '',
+  };
 }
 
-/** The score of carrier `c` keeping `job` as `fit` says, with each term explained. */
-export function scoreOf(c: Carrier, fit: Fit, job: Job, reliability: Reliability, now: number): OfferScore {
+/**
+ * The score of carrier `c` keeping `job` as `fit` says. `explain`: each term's sentence too — only the carrier that is
+ * offered the delivery needs them (ranking a hundred carriers by their totals should not format a hundred times).
+ */
+export function scoreOf(
+  c: Carrier,
+  fit: Fit,
+  job: Job,
+  reliability: Reliability,
+  now: number,
+  explain = true,
+): OfferScore {
   const tz = job.store.timezone;
   const slackMin = (job.window.to - fit.eta) / 60_000;
   const roomShare = Math.min(fit.roomAfter.stops / c.capacityStops, fit.roomAfter.grams / c.capacityGrams);
   const rel = reliabilityShare(reliability);
-  const history =
-    reliability.offers + reliability.finished === 0
-      ? `no offers or deliveries in the last 30 days: counted as ${pct(rel)}`
-      : `accepted ${reliability.accepted} of ${reliability.offers} offers and brought ${reliability.onTime} of ${reliability.finished} on time in the last 30 days`;
+  const say = (why: () => string) => (explain ? why : null);
   const terms: ScoreTerm[] = [
     term(
       'cost',
       fit.costMinor,
       1 - fit.costMinor / COST_CEILING_MINOR,
-      `costs ${usd(fit.costMinor)} (${usd(c.costBaseMinor)} + ${usd(c.costPerKmMinor)}/km × ${formatKm(fit.km)})`,
+      say(
+        () =>
+          `costs ${usd(fit.costMinor)} (${usd(c.costBaseMinor)} + ${usd(c.costPerKmMinor)}/km × ${formatKm(fit.km)})`,
+      ),
     ),
     term(
       'eta',
       slackMin,
       slackMin / FULL_SLACK_MIN,
-      `arrives ${clockTime(fit.eta, now, tz)}, ${Math.round(slackMin)} min before the window closes`,
+      say(() => `arrives ${clockTime(fit.eta, now, tz)}, ${Math.round(slackMin)} min before the window closes`),
     ),
     term(
       'capacity',
       roomShare,
       roomShare,
-      `keeps ${pct(roomShare)} of its room free after this one (${c.capacityStops - fit.roomAfter.stops} of ${c.capacityStops} stops)`,
+      say(
+        () =>
+          `keeps ${pct(roomShare)} of its room free after this one (${c.capacityStops - fit.roomAfter.stops} of ${c.capacityStops} stops)`,
+      ),
     ),
-    term('reliability', rel, rel, history),
+    term(
+      'reliability',
+      rel,
+      rel,
+      say(() =>
+        reliability.offers + reliability.finished === 0
+          ? `no offers or deliveries in the last 30 days: counted as ${pct(rel)}`
+          : `accepted ${reliability.accepted} of ${reliability.offers} offers and brought ${reliability.onTime} of ${reliability.finished} on time in the last 30 days`,
+      ),
+    ),
   ];
   return { total: round1(terms.reduce((s, t) => s + t.points, 0)), terms };
 }
