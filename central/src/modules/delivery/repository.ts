@@ -361,7 +361,7 @@ export class DeliveryRepository {
          SELECT d.carrier_id,
                 count(*) FILTER (WHERE d.status IN ('DELIVERED', 'FAILED', 'RETURNING', 'RETURNED'))::int AS finished,
                 count(*) FILTER (WHERE d.status = 'DELIVERED' AND COALESCE(
-                  (SELECT min(e.at) FROM delivery_events e WHERE e.delivery_id = d.id AND e.kind = 'DELIVERED'),
+                  (SELECT min(e.at) FROM delivery_events e WHERE e.delivery_id = d.id AND upper(e.kind) = 'DELIVERED'),
                   d.updated_at) <= d.window_to)::int AS on_time,
                 count(*) FILTER (WHERE d.status IN ('FAILED', 'RETURNING', 'RETURNED'))::int AS failed
          FROM deliveries d WHERE d.carrier_id = ANY($1::uuid[]) AND d.updated_at >= $2 GROUP BY d.carrier_id)

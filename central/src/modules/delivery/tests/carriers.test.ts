@@ -168,6 +168,46 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
     expect(await hubFingerprint(h.t.hub.db)).toBe(before);
   });
 
+  it('reads a carrier’s last 30 days: offers accepted of those answered or timed out, deliveries on time, failures', async () => {
+    const { 'GIG-REL': rel } = await addCarriers(h, [
+      carrierBody('GIG-REL', { lat: 42.9, lon: -74, radiusKm: 5, costBaseMinor: 0 }),
+    ]);
+    const store = await h.t.store('CAR-REL', h.admin);
+    await h.t.call('PATCH', `/api/locations/${store.id}`, { lat: 42.9, lon: -74 }, { cookie: h.admin });
+    const ask = async () => {
+      const { deliveryId } = await h.desk.request(orderFor(store.id, { from: { lat: 42.9, lon: -74 } }));
+      await waitFor('the offer', () => carriers.for(deliveryId)[0]);
+      return deliveryId;
+    };
+    const kept = await ask();
+    await carriers.answer(kept, 'ACCEPT');
+    const late = await ask();
+    await carriers.answer(late, 'ACCEPT');
+    await carriers.answer(await ask(), 'DECLINE');
+    // The driver brought one by the window's close (its timeline says when), and one an hour after it.
+    for (const [id, by] of [
+      [kept, -60_000],
+      [late, 3_600_000],
+    ] as const) {
+      await h.t.hub.db.query("UPDATE deliveries SET status = 'DELIVERED' WHERE id = $1", [id]);
+      await h.t.hub.db.query(
+        "INSERT INTO delivery_events (delivery_id, at, kind, detail) SELECT id, window_to + $2, 'delivered', '{}' FROM deliveries WHERE id = $1",
+        [id, by],
+      );
+    }
+    const read = await h.t.call('GET', `/api/delivery/carriers/${rel!.id}`, undefined, { cookie: h.admin });
+    expect(read.body.reliability).toEqual({
+      offers: 3,
+      accepted: 2,
+      finished: 2,
+      onTime: 1,
+      failed: 0,
+      acceptRate: 0.667,
+      onTimeRate: 0.5,
+      score: expect.closeTo(((2 + 4) / 8) * ((1 + 4) / 7), 3),
+    });
+  });
+
   it('withdraws the open offers of a carrier made inactive and offers each delivery to the next one', async () => {
     const made = await addCarriers(h, [
       carrierBody('GIG-OFF-1', { costBaseMinor: 0, costPerKmMinor: 0 }),
