@@ -39,6 +39,10 @@ export interface HubTuning {
   readonly pgPreparedStatements: boolean;
   /** How long a carrier has to answer a delivery offer before it goes to the next one, in ms (modules/delivery). */
   readonly deliveryOfferTimeoutMs: number;
+  /** The VRPTW solver's time for one depot's van routes, in ms (modules/delivery/planning). */
+  readonly deliveryReplanBudgetMs: number;
+  /** How often the route planner looks for depots whose vans' routes are out of date, in ms. */
+  readonly deliveryReplanEveryMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -47,6 +51,8 @@ export const TUNING_DEFAULTS: HubTuning = {
   lowStockSweepMs: 5_000,
   pgPreparedStatements: true,
   deliveryOfferTimeoutMs: 60_000,
+  deliveryReplanBudgetMs: 1_000,
+  deliveryReplanEveryMs: 60_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -77,6 +83,18 @@ export const TUNING_ENV = {
     min: 1_000,
     max: 3_600_000,
     what: 'milliseconds a carrier has to answer a delivery offer',
+  },
+  deliveryReplanBudgetMs: {
+    env: 'DELIVERY_REPLAN_BUDGET_MS',
+    min: 10,
+    max: 60_000,
+    what: "milliseconds the route solver spends on one depot's vans",
+  },
+  deliveryReplanEveryMs: {
+    env: 'DELIVERY_REPLAN_EVERY_MS',
+    min: 100,
+    max: 3_600_000,
+    what: 'milliseconds between sweeps for van routes out of date',
   },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>

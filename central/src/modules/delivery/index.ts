@@ -41,7 +41,8 @@ const partsByHub = new WeakMap<HubContext, Parts>();
 function partsOf(ctx: HubContext): Parts {
   let p = partsByHub.get(ctx);
   if (!p) {
-    const planner = routePlanner(ctx);
+    // A delivery no van of its depot can fit goes back to the assignment, to be offered to other carriers.
+    const planner = routePlanner(ctx, { reoffer: (id, carrierId, why) => assignment.dropOut(id, carrierId, why) });
     // The carriers an embedder or a test handed in, else the hub's own (in-house vans; simulators only in demo/test
     // mode or where a carrier's row names one — see carriers/built-in-network.ts).
     const supplied = ctx.services.find(CARRIER_NETWORK);
