@@ -3,9 +3,10 @@ import type { TestHub } from './test-hub.js';
 import { waitFor } from './wait-for.js';
 
 /**
- * What the delivery module's carrier and delivery routes act on, for the authorization matrix and the fuzz test: an
- * in-house van at store A (added as head office adds one) and a DELIVERY order placed by store A for `customerId`,
- * whose delivery the van took (the hub's own rule accepts at once).
+ * What the delivery module's carrier and delivery routes act on, for the authorization matrix and the fuzz test: a gig
+ * driver around store A (added as head office adds one, simulated to accept every offer at once) and a DELIVERY order
+ * placed by store A for `customerId`, whose delivery it took. Not a van: a van's assignment starts the route planner,
+ * whose writes would land while the fuzz test compares the database.
  */
 export async function deliveryAccessFixture(
   t: TestHub,
@@ -18,13 +19,15 @@ export async function deliveryAccessFixture(
     'POST',
     '/api/delivery/carriers',
     {
-      code: 'VAN-MATRIX-A',
-      name: 'Matrix van',
-      kind: 'VAN',
-      depotId: a.id,
+      code: 'GIG-MATRIX-A',
+      name: 'Matrix gig driver',
+      kind: 'GIG',
+      lat: 40.7,
+      lon: -74,
       radiusKm: 30,
-      capacityGrams: 500_000,
+      capacityGrams: 50_000,
       capacityStops: 40,
+      simulator: { acceptRate: 1, answerMs: [0, 0], silentRate: 0, dropOutRate: 0, failRate: 0 },
     },
     { cookie: adminCookie },
   );
@@ -48,7 +51,7 @@ export async function deliveryAccessFixture(
     { bearer: a.token },
   );
   if (order.status >= 300) throw new Error(`fixture: delivery order ${order.status} ${JSON.stringify(order.body)}`);
-  const delivery = await waitFor('the fixture’s delivery assigned to the van', async () => {
+  const delivery = await waitFor('the fixture’s delivery assigned to its driver', async () => {
     const r = await t.call('GET', `/api/delivery/deliveries?storeId=${a.id}&status=ASSIGNED`, undefined, {
       cookie: adminCookie,
     });

@@ -201,7 +201,7 @@ export async function hubAccessFixture(t: TestHub) {
   );
   // the delivery module's tracking: deliveries out of store A, a link to mint and one to read
   const tracking = await trackingAccessFixture(t, a.id, admin);
-  // the delivery module's carriers and deliveries: a van at store A and a delivery it took
+  // the delivery module's carriers and deliveries: a gig driver around store A and a delivery it took
   const delivery = await deliveryAccessFixture(t, a, customer.id, SKU, admin);
   const credentials: Credentials = {
     anonymous: {},

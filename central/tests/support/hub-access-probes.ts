@@ -81,7 +81,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
       capacityGrams: 20_000,
       capacityStops: 4,
     }),
-    'PATCH /api/delivery/carriers/:id': () => ({ name: `Matrix van, renamed by ${role}` }),
+    'PATCH /api/delivery/carriers/:id': () => ({ name: `Matrix gig driver, renamed by ${role}` }),
     'POST /api/delivery/carriers/:id/driver-token': () => ({}),
     'POST /api/delivery/deliveries/:id/tracking-link': () => ({}),
   };

@@ -6,7 +6,7 @@ const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 /**
  * Who may call the delivery routes; see `central/src/kernel/access-matrix.ts` for the roles. The fixture's carrier is
- * a van at store A; its delivery leaves from store A.
+ * a gig driver around store A; its delivery leaves from store A.
  */
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
