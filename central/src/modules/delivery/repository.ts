@@ -242,7 +242,7 @@ export class DeliveryRepository {
 
   async carrier(id: string, lock = false): Promise<Carrier | undefined> {
     const { rows } = await this.db.query<CarrierRow>(
-      `SELECT ${CARRIER_COLUMNS} FROM delivery_carriers c WHERE c.id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT ${CARRIER_COLUMNS} FROM delivery_carriers c WHERE c.id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
       [id],
     );
     return rows.map(toCarrier)[0];
@@ -413,7 +413,7 @@ export class DeliveryRepository {
 
   async delivery(id: string, lock = false): Promise<Delivery | undefined> {
     const { rows } = await this.db.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
       [id],
     );
     return rows.map(toDelivery)[0];
@@ -421,7 +421,7 @@ export class DeliveryRepository {
 
   async byOrder(orderId: string, lock = false): Promise<Delivery | undefined> {
     const { rows } = await this.db.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE order_id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
       [orderId],
     );
     return rows.map(toDelivery)[0];
@@ -530,7 +530,7 @@ export class DeliveryRepository {
 
   async offer(id: string, lock = false): Promise<Offer | undefined> {
     const { rows } = await this.db.query<OfferRow>(
-      `SELECT * FROM delivery_offers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT * FROM delivery_offers WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
       [id],
     );
     return rows.map(toOffer)[0];
