@@ -147,11 +147,13 @@ export class CarrierDesk {
     this.#warnIfSimulatedInProduction(after);
     // Its open offers cannot be kept any more: each goes to the next carrier now rather than at its timeout.
     const gone = (!after.active && before.active) || (after.grounded && !before.grounded);
-    if (gone)
-      await this.assignment.withdrawOffersOf(
-        after,
-        after.active ? 'grounded by the weather' : 'the carrier was made inactive',
-      );
+    if (gone) {
+      const why = after.active ? 'grounded by the weather' : 'the carrier was made inactive';
+      await this.assignment.withdrawOffersOf(after, why);
+      // What it accepted and has not collected goes to the next carrier too (a van's, to the depot's other vans).
+      if (after.kind !== 'VAN') await this.assignment.reassignFrom(after, why);
+      else if (after.depotId) this.assignment.deps.replanSoon(after.depotId);
+    }
     return (await this.views([after]))[0]!;
   }
 
