@@ -10,6 +10,7 @@ import {
   ForbiddenError,
   guardSocket,
   presentedCredential,
+  redactPath,
   rejectUpgrade,
   UnauthorizedError,
   ValidationError,
@@ -76,7 +77,7 @@ export class ModuleSockets {
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
       this.#upgrade(req, socket, head).catch((err: unknown) => {
-        this.log?.error({ err, url: req.url }, 'module socket upgrade failed');
+        this.log?.error({ err, url: redactPath(String(req.url)) }, 'module socket upgrade failed');
         rejectUpgrade(socket, err);
       });
     });

@@ -56,19 +56,47 @@ export function redactQuery(url: string): string {
  */
 export const REDACTED_PATH_PREFIXES: readonly string[] = ['/api/delivery/track/'];
 
-/** `/api/delivery/track/trk_abc?x=1` → `/api/delivery/track/[redacted]?x=1`; other paths as they are. */
+/**
+ * A credential-shaped piece of a URL wherever it stands, whatever the route: a tracking link's token (`trk_…`) or a
+ * driver app's token (`drv_…`). Odd spellings of a route (`/api//delivery/track/…`, `/api/delivery/%74rack/…`) miss
+ * the prefixes above but still carry the token, so each piece is also read percent-decoded.
+ */
+const CREDENTIAL_SHAPED = /(?:^|[^A-Za-z0-9])(?:trk|drv)_[A-Za-z0-9_-]{6,}/i;
+
+function decodedPiece(piece: string): string {
+  let s = piece;
+  // twice: a doubly encoded token (`%2574rk_…`) decodes to what a second decoder would read
+  for (let i = 0; i < 2 && s.includes('%'); i++)
+    try {
+      s = decodeURIComponent(s);
+    } catch {
+      s = s.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+    }
+  return s;
+}
+
+/**
+ * `/api/delivery/track/trk_abc?x=1` → `/api/delivery/track/[redacted]?x=1`; any path segment or query value holding a
+ * `trk_…`/`drv_…`-shaped token (as sent or percent-decoded) → `[redacted]`; other paths as they are.
+ */
 export function redactPath(url: string): string {
   const lower = url.toLowerCase();
   const prefix = REDACTED_PATH_PREFIXES.find((p) => lower.startsWith(p));
-  if (!prefix) return url;
-  const rest = url.slice(prefix.length);
-  const end = rest.search(/[/?#]/);
-  return `${url.slice(0, prefix.length)}[redacted]${end < 0 ? '' : rest.slice(end)}`;
+  let out = url;
+  if (prefix) {
+    const rest = url.slice(prefix.length);
+    const end = rest.search(/[/?#]/);
+    out = `${url.slice(0, prefix.length)}[redacted]${end < 0 ? '' : rest.slice(end)}`;
+  }
+  return out
+    .split(/([/?#&=;])/)
+    .map((piece) => (CREDENTIAL_SHAPED.test(decodedPiece(piece)) ? '[redacted]' : piece))
+    .join('');
 }
 
 /**
  * pino-http's `serializers` for the node's and the hub's request logs: the URL and the parsed query of each request
- * line with `REDACTED_PATH_PREFIXES`' secret segment and `REDACTED_QUERY_PARAMS` blanked (headers are redacted by
+ * line with `REDACTED_PATH_PREFIXES`' secret segment, `REDACTED_QUERY_PARAMS` and any token-shaped value blanked (headers are redacted by
  * `createLogger`'s paths).
  */
 export const REQUEST_LOG_SERIALIZERS = {
@@ -76,7 +104,8 @@ export const REQUEST_LOG_SERIALIZERS = {
     if (typeof req.url === 'string') req.url = redactQuery(redactPath(req.url));
     if (req.query && typeof req.query === 'object') {
       const query = { ...(req.query as Record<string, unknown>) };
-      for (const name of Object.keys(query)) if (redacted(name)) query[name] = '[redacted]';
+      for (const name of Object.keys(query))
+        if (redacted(name) || CREDENTIAL_SHAPED.test(JSON.stringify(query[name]) ?? '')) query[name] = '[redacted]';
       req.query = query;
     }
     return req;

@@ -80,6 +80,12 @@ export class CarrierDesk {
     readonly mode: HubMode,
   ) {}
 
+  /**
+   * Told when a carrier's driver token stops working here (rotated, or the carrier made inactive): tracking closes its
+   * drivers' sockets in this process at once (other hub processes notice at their next re-check).
+   */
+  driverRevoked: (carrierId: string) => void = () => {};
+
   async create(input: NewCarrier): Promise<{ carrier: CarrierView; driverToken: string }> {
     const repo = new DeliveryRepository(this.db);
     let at: { lat: number; lon: number };
@@ -147,13 +153,12 @@ export class CarrierDesk {
     this.#warnIfSimulatedInProduction(after);
     // Its open offers cannot be kept any more: each goes to the next carrier now rather than at its timeout.
     const gone = (!after.active && before.active) || (after.grounded && !before.grounded);
-    if (gone) {
-      const why = after.active ? 'grounded by the weather' : 'the carrier was made inactive';
-      await this.assignment.withdrawOffersOf(after, why);
-      // What it accepted and has not collected goes to the next carrier too (a van's, to the depot's other vans).
-      if (after.kind !== 'VAN') await this.assignment.reassignFrom(after, why);
-      else if (after.depotId) this.assignment.deps.replanSoon(after.depotId);
-    }
+    if (!after.active && before.active) this.driverRevoked(id);
+    if (gone)
+      await this.assignment.withdrawOffersOf(
+        after,
+        after.active ? 'grounded by the weather' : 'the carrier was made inactive',
+      );
     return (await this.views([after]))[0]!;
   }
 
@@ -162,6 +167,7 @@ export class CarrierDesk {
     const { token, hash } = newDriverToken();
     if (!(await new DeliveryRepository(this.db).setDriverTokenHash(id, hash, this.now())))
       throw new NotFoundError('carrier', id);
+    this.driverRevoked(id);
     return { driverToken: token };
   }
 

@@ -73,6 +73,8 @@ function partsOf(ctx: HubContext): Parts {
       ),
       carriers: new CarrierDesk(ctx.db, ctx.now, network, assignment, ctx.log, ctx.settings.mode),
     };
+    const tracking = p.tracking;
+    p.carriers.driverRevoked = (carrierId) => tracking.revokeDriver(carrierId);
     partsByHub.set(ctx, p);
   }
   return p;

@@ -192,7 +192,8 @@ export async function renderDetail({ el, api, me, params }) {
         d.failure ? fact('Why', h('span', { class: 'error' }, d.failure)) : '',
       ),
       h('p', { class: 'muted' }, `Times are on the store’s clock (${zoneWords(tz, now)}).`),
-      ENDED.includes(d.status) ? '' : h('div', { class: 'actions' }, linkButton),
+      // head office only (customer service): a link shows the exact door and the PIN
+      ENDED.includes(d.status) || me?.role !== 'ADMIN' ? '' : h('div', { class: 'actions' }, linkButton),
       linkArea,
     );
     const offers = [...detail.offers].sort((x, y) => x.rank - y.rank);

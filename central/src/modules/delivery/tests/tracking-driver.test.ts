@@ -221,7 +221,7 @@ describe.each(dbTargets)('the drivers’ socket, on $name', (target) => {
   it('stops taking PINs after five wrong ones, even the right one: the goods go back', async () => {
     const c = await addCarrier(t);
     const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'ARRIVING', ageRestricted: true });
-    const minted = await t.call('POST', `/api/delivery/deliveries/${d.id}/tracking-link`, {}, { bearer: w.a.token });
+    const minted = await t.call('POST', `/api/delivery/deliveries/${d.id}/tracking-link`, {}, { cookie: w.admin });
     const pin: string = (await t.call('GET', `/api/delivery/track/${minted.body.token}`)).body.pin;
     const wrong = pin === '000000' ? '000001' : '000000';
     const driver = await connect(c.token);

@@ -7,7 +7,7 @@ import { addCarrier, addDelivery, DOOR_AT, STORE_AT, trackingWorld, type Trackin
 const MIN = 60_000;
 const north = (from: { lat: number; lon: number }, km: number) => ({ lat: from.lat + km / 111.195, lon: from.lon });
 
-/** The customer's tracking link: minted by head office or the store, read with the token alone. */
+/** The customer's tracking link: minted by head office, read with the token alone. */
 describe.each(dbTargets)('tracking links, on $name', (target) => {
   let t: TestHub;
   let w: TrackingWorld;
@@ -108,7 +108,7 @@ describe.each(dbTargets)('tracking links, on $name', (target) => {
   it('revokes the old link when a new one is made, and answers an unknown or malformed token with a 404 problem', async () => {
     const c = await addCarrier(t);
     const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id });
-    const first = (await mint(d.id, { bearer: w.a.token })).body.token;
+    const first = (await mint(d.id, { cookie: w.admin })).body.token;
     const second = (await mint(d.id, { cookie: w.admin })).body.token;
     expect((await read(second)).status).toBe(200);
     const old = await read(first);
@@ -124,20 +124,22 @@ describe.each(dbTargets)('tracking links, on $name', (target) => {
     expect((await read(`trk_${'A'.repeat(22)}`)).status).toBe(404);
   });
 
-  it('lets only head office and the delivery’s own store mint, hides another store’s delivery, and never replays the token', async () => {
+  it('lets only head office mint, answers a store the same for its delivery, another’s and none, and never replays the token', async () => {
     const c = await addCarrier(t);
     const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id });
+    const own = await mint(d.id, { bearer: w.a.token });
     const strange = await mint(d.id, { bearer: w.b.token });
     const missing = await mint('0190f0f0-0000-7000-8000-00000000f00d', { bearer: w.b.token });
-    expect([strange.status, missing.status]).toEqual([404, 404]);
+    expect([own.status, strange.status, missing.status]).toEqual([403, 403, 403]);
+    expect((await mint('0190f0f0-0000-7000-8000-00000000f00d', { cookie: w.admin })).status).toBe(404);
     expect((await mint('not-a-uuid', { cookie: w.admin })).status).toBe(400);
     const cancelled = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'CANCELLED' });
     const refused = await mint(cancelled.id, { cookie: w.admin });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toBe(`${cancelled.orderNumber} is CANCELLED: there is nothing to track`);
-    const once = await mint(d.id, { bearer: w.a.token, idempotencyKey: 'link-once-1' });
+    const once = await mint(d.id, { cookie: w.admin, idempotencyKey: 'link-once-1' });
     expect(once.status).toBe(201);
-    const again = await mint(d.id, { bearer: w.a.token, idempotencyKey: 'link-once-1' });
+    const again = await mint(d.id, { cookie: w.admin, idempotencyKey: 'link-once-1' });
     expect(JSON.stringify(again.body)).not.toContain(once.body.token);
     expect((await read(once.body.token)).status).toBe(200); // the retry did not mint another
   });

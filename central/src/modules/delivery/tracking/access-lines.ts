@@ -10,8 +10,8 @@ export const trackingAccessLines: readonly AccessLine[] = [
   [
     'POST',
     '/api/delivery/deliveries/:id/tracking-link',
-    'deny  allow allow allow allow deny  deny',
-    'hides existence: another store’s delivery is missing to it; the link is answered once (201), the old one revoked',
+    'deny  allow deny  deny  deny  deny  deny',
+    'head office only (the link reads the exact door and the PIN); answered once (201), the old one revoked',
   ],
   [
     'GET',
@@ -23,7 +23,7 @@ export const trackingAccessLines: readonly AccessLine[] = [
     'GET',
     '/api/delivery/positions',
     'deny  allow allow deny  deny  deny  deny',
-    'with ?storeId= of store A for its manager (the drivers carrying its deliveries); every carrier is ADMIN only',
+    '?storeId= of store A for its manager: carriers carrying its deliveries, only its delivery ids, no trail; all: ADMIN',
   ],
   [
     'GET',

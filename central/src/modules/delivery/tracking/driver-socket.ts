@@ -5,7 +5,9 @@ import { ownCredentialSocket, type SocketHandler } from '../../../kernel/module-
 import { driverFrameSchema, type DriverFrame, type HubToDriver } from './driver-frames.js';
 import type { DriverService } from './driver-service.js';
 import { FrameBudget } from './frame-budget.js';
-import type { Driver } from './tracking-repository.js';
+import { sha256 } from './link-tokens.js';
+import type { Driver, TrackingRepository } from './tracking-repository.js';
+import type { Db } from '../../../db/db.js';
 
 /** The drivers' socket: a driver app (the simulator here) signs in with its carrier's driver token. */
 export const DRIVERS_PATH = '/api/delivery/drivers';
@@ -16,6 +18,110 @@ export const FRAME_BUDGET = { burst: 120, perSecond: 20 } as const;
 const MAX_FRAME_BYTES = 4096;
 /** Frames refused in a row for the budget before the socket is closed: a client that does not slow down. */
 const MAX_REFUSED_IN_A_ROW = 200;
+/**
+ * Open sockets of one carrier in one hub process: a driver's phone and a spare, with room for a reconnect the hub has
+ * not yet seen the old socket of. The fifth closes the oldest, so a driver app that reconnects is never locked out.
+ */
+export const MAX_SOCKETS_PER_CARRIER = 4;
+/**
+ * How often a hub process re-reads the token hash and the active flag of the carriers it has sockets open for: a token
+ * rotated or a carrier made inactive on another hub replica closes the sockets here within this time (on the hub that
+ * made the change, at once: `DriverSockets.revoke`).
+ */
+export const DRIVER_RECHECK_MS = 2_000;
+
+/** Why a driver's socket was closed, in the close frame (at most 123 bytes). */
+export const DRIVER_CLOSE = {
+  revoked: 'this driver token was replaced or its carrier made inactive: sign in again',
+  tooMany: `a newer socket of this carrier replaced this one (at most ${MAX_SOCKETS_PER_CARRIER} at once)`,
+} as const;
+
+interface OpenSocket {
+  readonly ws: WebSocket;
+  readonly tokenHash: string;
+}
+
+/**
+ * The drivers' sockets open in this hub process, by carrier: capped per carrier, closed at once when head office
+ * rotates a carrier's token or makes it inactive here, and re-checked every DRIVER_RECHECK_MS against the database for
+ * the same changes made on another replica (one query for all the carriers with sockets open; no timer while none is).
+ */
+export class DriverSockets {
+  readonly #open = new Map<string, OpenSocket[]>();
+  #timer: NodeJS.Timeout | undefined;
+  #checking = false;
+
+  constructor(
+    readonly db: Db,
+    readonly repo: TrackingRepository,
+    readonly log: Logger,
+    readonly recheckMs = DRIVER_RECHECK_MS,
+  ) {}
+
+  add(carrierId: string, s: OpenSocket): void {
+    const list = this.#open.get(carrierId) ?? [];
+    list.push(s);
+    this.#open.set(carrierId, list);
+    s.ws.once('close', () => this.#remove(carrierId, s));
+    while (list.length > MAX_SOCKETS_PER_CARRIER) {
+      const oldest = list.shift()!;
+      oldest.ws.close(CLOSE.policyViolation, DRIVER_CLOSE.tooMany);
+    }
+    this.#timer ??= setInterval(() => void this.recheck(), this.recheckMs).unref();
+  }
+
+  /** Closes every socket of the carrier (its token rotated, or it was made inactive). */
+  revoke(carrierId: string): void {
+    for (const s of this.#open.get(carrierId) ?? []) s.ws.close(CLOSE.unauthorized, DRIVER_CLOSE.revoked);
+    this.#open.delete(carrierId);
+    this.#stopWhenIdle();
+  }
+
+  /** Whether the socket's carrier still has this token and is active; false closes the carrier's sockets. */
+  async recheck(): Promise<void> {
+    if (this.#checking || !this.#open.size) return;
+    this.#checking = true;
+    try {
+      const valid = await this.repo.driverCredentials(this.db, [...this.#open.keys()]);
+      for (const [carrierId, list] of this.#open) {
+        const now = valid.get(carrierId);
+        for (const s of [...list])
+          if (!now?.active || now.tokenHash !== s.tokenHash) {
+            s.ws.close(CLOSE.unauthorized, DRIVER_CLOSE.revoked);
+            this.#remove(carrierId, s);
+          }
+      }
+    } catch (err) {
+      // The database unreachable: the sockets stay as they are, and the next tick checks again.
+      this.log.warn({ err }, 'could not re-check the drivers’ tokens');
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /** How many sockets the carrier has open in this process. */
+  count(carrierId: string): number {
+    return this.#open.get(carrierId)?.length ?? 0;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #remove(carrierId: string, s: OpenSocket): void {
+    const list = this.#open.get(carrierId);
+    if (!list) return;
+    const i = list.indexOf(s);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.#open.delete(carrierId);
+    this.#stopWhenIdle();
+  }
+
+  #stopWhenIdle(): void {
+    if (!this.#open.size) this.stop();
+  }
+}
 
 /**
  * `/api/delivery/drivers`: a driver app's socket. Authenticated by the carrier's driver token (`Authorization:
@@ -25,11 +131,14 @@ const MAX_REFUSED_IN_A_ROW = 200;
  * gets an error frame and changes nothing; a client that keeps sending over its budget is closed (1008). No frame
  * ends the process or the socket with an internal error: a failure the app did not cause is answered `internal`.
  */
-export function driverSocket(service: DriverService, log: Logger): SocketHandler {
+export function driverSocket(service: DriverService, sockets: DriverSockets, log: Logger): SocketHandler {
   const budget = new FrameBudget(FRAME_BUDGET.burst, FRAME_BUDGET.perSecond);
   return ownCredentialSocket(
-    (presented) => service.driverFor(presented),
-    (ws, driver) => serve(ws, driver, service, budget, log),
+    async (presented) => ({ driver: await service.driverFor(presented), tokenHash: sha256(presented) }),
+    (ws, { driver, tokenHash }) => {
+      sockets.add(driver.carrierId, { ws, tokenHash });
+      if (ws.readyState === ws.OPEN) serve(ws, driver, service, budget, log);
+    },
   );
 }
 

@@ -1,6 +1,10 @@
 /**
  * A token bucket per driver (carrier): `burst` frames at once, refilled at `perSecond`. Shared by every socket of
  * the carrier in this hub process, so opening more sockets buys no more frames. Time comes in as an argument.
+ *
+ * The budget is per hub process, not counted across replicas: a carrier with sockets on N hubs gets N budgets. That is
+ * bounded by the sockets a carrier may hold (MAX_SOCKETS_PER_CARRIER per hub) and by the load balancer spreading one
+ * driver's reconnects; a cluster-wide count would cost a database or bus round trip per frame.
  */
 export class FrameBudget {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();

@@ -3,7 +3,7 @@ import type { EventHandler } from '../../../kernel/event-handlers.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import type { SocketHandler } from '../../../kernel/module-sockets.js';
 import { DELIVERY_HOOKS } from '../ports.js';
-import { DRIVERS_PATH, driverSocket } from './driver-socket.js';
+import { DRIVERS_PATH, DriverSockets, driverSocket } from './driver-socket.js';
 import { DriverService } from './driver-service.js';
 import { handOverHandler } from './hand-over.js';
 import { trackingRoutes } from './routes.js';
@@ -22,6 +22,8 @@ export interface TrackingParts {
   readonly routes: Router;
   readonly sockets: Record<string, SocketHandler>;
   readonly eventHandlers: Record<string, EventHandler>;
+  /** Closes the carrier's drivers' sockets in this process: its token was rotated, or it was made inactive. */
+  revokeDriver(carrierId: string): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -35,11 +37,13 @@ export function trackingParts(ctx: HubContext): TrackingParts {
     log: ctx.log,
   });
   const drivers = new DriverService(deps);
+  const open = new DriverSockets(ctx.db, deps.repo, ctx.log);
   return {
     routes: trackingRoutes(new TrackingLinks(deps), deps.repo, ctx.db),
-    sockets: { [DRIVERS_PATH]: driverSocket(drivers, ctx.log) },
+    sockets: { [DRIVERS_PATH]: driverSocket(drivers, open, ctx.log) },
     eventHandlers: { 'delivery.handed-to-driver': handOverHandler(deps) },
+    revokeDriver: (carrierId) => open.revoke(carrierId),
     start: async () => {},
-    stop: async () => {},
+    stop: async () => open.stop(),
   };
 }

@@ -12,11 +12,13 @@ const positionsQuery = z.strictObject({ storeId: uuidSchema.optional() });
 
 /**
  * Tracking's HTTP routes (under `/api`):
- * - `POST /delivery/deliveries/:id/tracking-link` (head office, or the delivery's store and its staff): a new link for
- *   the customer, answered once (`path`, `url`); the earlier link stops working. Not replayed by Idempotency-Key.
+ * - `POST /delivery/deliveries/:id/tracking-link` (head office only: a link reads the exact door and the PIN): a new
+ *   link for the customer, answered once (`path`, `url`); the earlier link stops working. Not replayed by
+ *   Idempotency-Key.
  * - `GET /delivery/track/:token` (anyone holding the token: the customer's page): the delivery as the customer sees it.
  * - `GET /delivery/positions` (head office; a store's manager with `?storeId=` of their store): where the drivers are,
- *   with each one's recent trail, for the console's live map.
+ *   with each one's recent trail, for the console's live map. A manager sees only the carriers carrying their store's
+ *   deliveries, a position's delivery only when it is their store's, and no trail (it crosses other stores' doors).
  */
 export function trackingRoutes(links: TrackingLinks, repo: TrackingRepository, db: Db): Router {
   const r = Router();
@@ -46,7 +48,7 @@ export function trackingRoutes(links: TrackingLinks, repo: TrackingRepository, d
       if (!q.storeId) throw new ForbiddenError('a store manager asks with ?storeId= of their store');
       assertStoreAccess(req, q.storeId);
     }
-    res.json({ items: await repo.positions(db, q.storeId ?? null) });
+    res.json({ items: await repo.positions(db, q.storeId ?? null, !isHeadOffice(p)) });
   });
   return r;
 }

@@ -1,5 +1,5 @@
-import { AppError, ConflictError, NotFoundError, type DeliveryStatus } from '@storefleet/shared';
-import { ownsAny } from '../../../kernel/access.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, type DeliveryStatus } from '@storefleet/shared';
+import { isHeadOffice } from '../../../kernel/access.js';
 import type { Principal } from '../../../kernel/principal.js';
 import { doorOf } from './driver-service.js';
 import { etaWindow, type Point } from './eta.js';
@@ -41,18 +41,22 @@ export interface TrackView {
   readonly updatedAt: number;
 }
 
-/** The customer's tracking links: minted by head office or the delivery's store, read with nothing but the token. */
+/** The customer's tracking links: minted by head office, read with nothing but the token. */
 export class TrackingLinks {
   constructor(readonly deps: TrackingDeps) {}
 
   /**
    * A new link for the delivery (the old one stops working) and, for age-restricted goods, a new PIN. The token is
-   * answered here once and never stored. A caller who may not see the delivery is told it does not exist.
+   * answered here once and never stored. Anyone but head office is refused (403) before the delivery is looked up.
    */
   async mint(p: Principal, deliveryId: string): Promise<{ deliveryId: string; orderNumber: string; token: string }> {
     const { db, repo } = this.deps;
+    // Head office only (customer service): a link reads the exact door and the PIN, which a store's staff may not
+    // see, and each one revokes the customer's link and makes a new PIN with its wrong tries forgotten.
+    if (!isHeadOffice(p))
+      throw new ForbiddenError('tracking links are made by head office (customer service), not by a store');
     const t = await repo.tracked(db, deliveryId);
-    if (!t || !ownsAny(p, [t.delivery.storeId])) throw new NotFoundError('delivery', deliveryId);
+    if (!t) throw new NotFoundError('delivery', deliveryId);
     const d = t.delivery;
     if (ENDED.includes(d.status)) throw new ConflictError(`${d.orderNumber} is ${d.status}: there is nothing to track`);
     const token = newTrackingToken();
@@ -64,8 +68,7 @@ export class TrackingLinks {
         throw new ConflictError(`${d.orderNumber} is ${locked?.status ?? 'gone'}: there is nothing to track`);
       await repo.setTrackingToken(tx, d.id, sha256(token));
       if (pinHash) await repo.savePin(tx, d.id, pinHash, now);
-      const by = p.kind === 'store' ? 'the store' : p.role === 'ADMIN' ? 'head office' : 'the store’s staff';
-      await repo.addEvent(tx, d.id, now, 'tracking-link', { by, replacesEarlier: true, pin: !!pinHash });
+      await repo.addEvent(tx, d.id, now, 'tracking-link', { by: 'head office', replacesEarlier: true, pin: !!pinHash });
     });
     return { deliveryId: d.id, orderNumber: d.orderNumber, token };
   }
@@ -93,11 +96,16 @@ export class TrackingLinks {
       const remaining = stops.filter((s) => s.state !== 'DONE' && onBoard.has(s.deliveryId)).map((s) => s.deliveryId);
       const mine = remaining.indexOf(d.id);
       if (mine >= 0) stopsBefore = mine;
-      // While the driver calls at other doors first, where it is would show someone else's address.
-      if (!stopsBefore) {
-        const at = await repo.latestPosition(db, d.carrierId!);
-        if (at) position = { lat: at.lat, lon: at.lon, at: at.at };
-      }
+      // While the driver calls at other doors first, where it is would show someone else's address: the position is
+      // shown only when this door is known to be the next one — the driver's last position named this delivery, or
+      // (naming none) the van's route has it first, or nothing else is on board. A gig driver with two customers'
+      // goods and no route shows neither of them where it is until it says which door it is heading for.
+      const at = await repo.latestPosition(db, d.carrierId!);
+      const next =
+        at !== undefined &&
+        (at.deliveryId === d.id ||
+          (at.deliveryId === null && (stopsBefore === 0 || (onBoard.size === 1 && onBoard.has(d.id)))));
+      if (at && next) position = { lat: at.lat, lon: at.lon, at: at.at };
     }
     const proof = d.status === 'DELIVERED' ? await repo.proof(db, d.id) : undefined;
     const pinned = d.ageRestricted && !ENDED.includes(d.status) && !!(await repo.pin(db, d.id));

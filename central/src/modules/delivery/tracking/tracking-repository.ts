@@ -120,6 +120,23 @@ export class TrackingRepository {
     return rows[0] ? driverOf(rows[0]) : undefined;
   }
 
+  /** The token hash and active flag of each of these carriers (the drivers' sockets re-check them). */
+  async driverCredentials(
+    q: Queryable,
+    carrierIds: readonly string[],
+  ): Promise<Map<string, { tokenHash: string | null; active: boolean }>> {
+    const { rows } = await q.query(
+      'SELECT id, driver_token_hash, active FROM delivery_carriers WHERE id = ANY($1::uuid[])',
+      [carrierIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.id),
+        { tokenHash: (r.driver_token_hash as string | null) ?? null, active: Boolean(r.active) },
+      ]),
+    );
+  }
+
   /** The delivery with its row locked until the transaction ends. */
   async lock(tx: Queryable, id: string): Promise<Delivery | undefined> {
     const { rows } = await tx.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = $1 FOR UPDATE`, [id]);
@@ -249,22 +266,27 @@ export class TrackingRepository {
 
   /**
    * The latest position of each carrier (of those carrying an open delivery from `storeId`, when given), with its
-   * trail oldest first.
+   * trail oldest first. `storeView` (a store's manager asking): the delivery a position names is kept only when it is
+   * the store's own, and there is no trail — a carrier's past positions are other stores' customers' doors too.
    */
   async positions(
     q: Queryable,
     storeId: string | null,
+    storeView = false,
   ): Promise<(Position & { code: string; name: string; kind: string; trail: (Point & { at: number })[] })[]> {
     const { rows } = await q.query(
-      `SELECT p.carrier_id, p.lat, p.lon, p.at, p.received_at, p.delivery_id, c.code, c.name, c.kind
+      `SELECT p.carrier_id, p.lat, p.lon, p.at, p.received_at, c.code, c.name, c.kind,
+         CASE WHEN $2::boolean AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.id = p.delivery_id AND o.store_id = $1)
+           THEN NULL ELSE p.delivery_id END AS delivery_id
        FROM delivery_positions p JOIN delivery_carriers c ON c.id = p.carrier_id
        WHERE $1::uuid IS NULL OR EXISTS (
          SELECT 1 FROM deliveries d WHERE d.carrier_id = p.carrier_id AND d.store_id = $1
            AND d.status IN ('ASSIGNED', 'OUT_FOR_DELIVERY', 'ARRIVING', 'RETURNING'))
        ORDER BY c.code LIMIT 1000`,
-      [storeId],
+      [storeId, storeView],
     );
     if (!rows.length) return [];
+    if (storeView) return rows.map((r) => ({ ...positionOf(r), ...this.#carrierOf(r), trail: [] }));
     const trails = await q.query(
       `SELECT carrier_id, lat, lon, at FROM delivery_trail WHERE carrier_id = ANY($1::uuid[]) ORDER BY carrier_id, at`,
       [rows.map((r) => r.carrier_id)],
@@ -277,11 +299,13 @@ export class TrackingRepository {
     }
     return rows.map((r) => ({
       ...positionOf(r),
-      code: String(r.code),
-      name: String(r.name),
-      kind: String(r.kind),
+      ...this.#carrierOf(r),
       trail: byCarrier.get(String(r.carrier_id)) ?? [],
     }));
+  }
+
+  #carrierOf(r: Row): { code: string; name: string; kind: string } {
+    return { code: String(r.code), name: String(r.name), kind: String(r.kind) };
   }
 
   async saveProof(
