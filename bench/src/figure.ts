@@ -9,6 +9,8 @@ export interface Figure {
   readonly ratio?: number;
   readonly db?: string;
   readonly n: number;
+  /** The instances a count is made of, where naming them is the point ("R101 +1"). */
+  readonly instances?: readonly string[];
 }
 
 export interface Benchmark {

@@ -27,6 +27,13 @@ const STORES = 50;
 const ASSIGNED_SHARE = 0.3;
 /** Finished deliveries of the last 30 days, each with offers to five carriers (their reliability). */
 const HISTORY = Math.round(OPEN / 5);
+/**
+ * Requested deliveries no carrier can take (heavier than any vehicle carries): their decision is the refusal, which
+ * weighs every carrier that reaches the store and the door to write its sentence — timed too, and on its own.
+ */
+const REFUSED_SHARE = 0.1;
+/** Heavier than the biggest vehicle (a van's 300 kg). */
+const TOO_HEAVY_GRAMS = 400_000;
 const CHECKED = ON_PGLITE ? 50 : 200;
 const ANCHOR = 'every-active-carrier-scored-per-decision';
 const CENTRE = { lat: 40.7, lon: -74 };
@@ -41,9 +48,10 @@ const silent: CarrierNetwork = {
 /**
  * A metropolitan fleet on the hub's database, written as rows: STORES stores over ~55 × 55 km, CARRIERS carriers (a
  * fifth in-house vans and a fifth drones at stores, half gig drivers, a tenth DSPs; one drone in ten grounded), OPEN
- * open deliveries (30 % already assigned), and HISTORY finished deliveries with offers behind each carrier's score.
+ * open deliveries (30 % already assigned, a tenth of the rest too heavy for any carrier), and HISTORY finished
+ * deliveries with offers behind each carrier's score. Returns the REQUESTED ones and which of them no carrier can take.
  */
-export async function seedFleet(hub: Hub, now: number): Promise<string[]> {
+export async function seedFleet(hub: Hub, now: number): Promise<{ requested: string[]; unassignable: Set<string> }> {
   const draw = seededRandom('delivery-assign');
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(draw() * xs.length)]!;
   const near = (p: { lat: number; lon: number }, km: number) => {
@@ -173,11 +181,14 @@ export async function seedFleet(hub: Hub, now: number): Promise<string[]> {
     const assigned = !history && draw() < ASSIGNED_SHARE;
     const fast = draw() < 0.5;
     const at = history ? now - Math.floor(draw() * 29 * 86_400_000) : now;
+    const grams = Math.round(draw() < 0.7 ? 300 + draw() * 2_700 : 3_000 + draw() * 9_000);
+    const tooHeavy = !history && !assigned && draw() < REFUSED_SHARE;
     return {
       id: uuidv7(),
       store: store.id,
       door,
-      grams: Math.round(draw() < 0.7 ? 300 + draw() * 2_700 : 3_000 + draw() * 9_000),
+      grams: tooHeavy ? TOO_HEAVY_GRAMS : grams,
+      tooHeavy,
       age: draw() < 0.05,
       from: at,
       to: at + (fast ? 2 : 8) * 3_600_000,
@@ -238,12 +249,19 @@ export async function seedFleet(hub: Hub, now: number): Promise<string[]> {
     ],
   );
   await hub.db.exec('ANALYZE delivery_carriers; ANALYZE deliveries; ANALYZE delivery_offers; ANALYZE locations;');
-  return deliveries.filter((x) => x.status === 'REQUESTED').map((x) => x.id);
+  return {
+    requested: deliveries.filter((x) => x.status === 'REQUESTED').map((x) => x.id),
+    unassignable: new Set(deliveries.filter((x) => x.tooHeavy).map((x) => x.id)),
+  };
 }
 
-/** Decides each delivery (score every feasible carrier, write the offer) with IN_FLIGHT at once; per-decision times. */
-async function decide(assignment: Assignment, ids: readonly string[]) {
+/**
+ * Decides each delivery (score every feasible carrier, write the offer — or, when none can, the refusal and its
+ * sentence) with IN_FLIGHT at once; per-decision times, the refusals' apart too.
+ */
+async function decide(assignment: Assignment, ids: readonly string[], unassignable: ReadonlySet<string>) {
   const ms: number[] = [];
+  const refusalMs: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -252,24 +270,28 @@ async function decide(assignment: Assignment, ids: readonly string[]) {
         const id = ids[next++]!;
         const t0 = performance.now();
         await assignment.reconsider(id);
-        ms.push(performance.now() - t0);
+        const took = performance.now() - t0;
+        ms.push(took);
+        if (unassignable.has(id)) refusalMs.push(took);
       }
     }),
   );
-  return { ms, seconds: (performance.now() - started) / 1000 };
+  return { ms, refusalMs, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
- * `delivery-assign`: assignment decisions over CARRIERS carriers and OPEN open deliveries on the hub's real database —
- * each scores every feasible carrier for a REQUESTED delivery (cost, ETA against the window, room left, 30-day
- * reliability) and writes the offer and its timeline line in one transaction, as a decline or a timeout does. Anchor,
+ * `delivery-assign`: offer decisions over CARRIERS carriers and OPEN open deliveries on the hub's real database — each
+ * scores every feasible carrier for a REQUESTED delivery (cost, ETA against the window, room left, 30-day reliability)
+ * and writes the offer and its timeline line in one transaction, as a decline or a timeout does; for the tenth no
+ * carrier can take, it writes the refusal with its sentence instead (UNASSIGNED). A decision is not an assignment: the
+ * carrier still has to accept (`offered_share` says how many decisions made an offer). Anchor,
  * in the same run on the same fleet: the same decisions without the prefilter (every active carrier loaded with its
  * load and weighed per decision). Both ways run in alternating rounds on different deliveries of the same pool; a
  * check asks both ways for the best carrier of CHECKED deliveries and counts disagreements (must be none).
  */
 export const deliveryAssignBench: Benchmark = {
   name: 'delivery-assign',
-  description: `assignment decisions/s and p95 with ${CARRIERS} carriers and ${OPEN} open deliveries (${IN_FLIGHT} in flight), against scoring every carrier per decision`,
+  description: `offer decisions/s and p95 (refusals apart) with ${CARRIERS} carriers and ${OPEN} open deliveries (${IN_FLIGHT} in flight), against scoring every carrier per decision`,
   async run() {
     return withDb(benchTargets[0]!, async (place) => {
       const hub = await createHub({
@@ -282,7 +304,7 @@ export const deliveryAssignBench: Benchmark = {
       try {
         const now = Date.now();
         console.error(`  seeding ${CARRIERS} carriers, ${OPEN} open and ${HISTORY} finished deliveries…`);
-        const requested = await seedFleet(hub, now);
+        const { requested, unassignable } = await seedFleet(hub, now);
         const deps = {
           db: hub.db,
           now: Date.now,
@@ -312,6 +334,7 @@ export const deliveryAssignBench: Benchmark = {
         const perWay = Math.min(DECISIONS, Math.floor(pool.length / 2));
         const rounds = 4;
         const times = { prefiltered: [] as number[], anchor: [] as number[] };
+        const refusals = { prefiltered: [] as number[], anchor: [] as number[] };
         const seconds = { prefiltered: 0, anchor: 0 };
         let taken = 0;
         for (let r = 0; r < rounds; r++) {
@@ -320,8 +343,9 @@ export const deliveryAssignBench: Benchmark = {
           for (const way of order) {
             const ids = pool.slice(taken, taken + size);
             taken += size;
-            const run = await decide(ways[way], ids);
+            const run = await decide(ways[way], ids, unassignable);
             times[way].push(...run.ms);
+            refusals[way].push(...run.refusalMs);
             seconds[way] += run.seconds;
           }
           console.error(`  round ${r + 1}/${rounds}: ${taken} decisions`);
@@ -332,14 +356,24 @@ export const deliveryAssignBench: Benchmark = {
         const { rows: ended } = await hub.db.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM deliveries WHERE status = 'UNASSIGNED'",
         );
-        if (rows[0]!.n + ended[0]!.n !== taken)
-          throw new Error(`${taken} decisions made ${rows[0]!.n} offers and ${ended[0]!.n} refusals`);
+        const refused = refusals.prefiltered.length + refusals.anchor.length;
+        if (rows[0]!.n + ended[0]!.n !== taken || ended[0]!.n < refused)
+          throw new Error(
+            `${taken} decisions (${refused} of deliveries no carrier can take) made ${rows[0]!.n} offers and ${ended[0]!.n} refusals`,
+          );
         const n = times.prefiltered.length;
         const db = hub.db.dialect === 'pglite' ? 'pglite' : 'postgres';
         const rate = (w: 'prefiltered' | 'anchor') => times[w].length / seconds[w];
         const figures: Figure[] = [
           against(
-            { bench: 'delivery-assign', metric: 'assignments_per_s', value: rate('prefiltered'), unit: '1/s', db, n },
+            {
+              bench: 'delivery-assign',
+              metric: 'offer_decisions_per_s',
+              value: rate('prefiltered'),
+              unit: '1/s (an offer or a refusal each)',
+              db,
+              n,
+            },
             ANCHOR,
             rate('anchor'),
           ),
@@ -347,6 +381,19 @@ export const deliveryAssignBench: Benchmark = {
             { bench: 'delivery-assign', metric: 'p95_ms', value: percentile(times.prefiltered, 95), unit: 'ms', db, n },
             ANCHOR,
             percentile(times.anchor, 95),
+            false,
+          ),
+          against(
+            {
+              bench: 'delivery-assign',
+              metric: 'refusal_p95_ms',
+              value: percentile(refusals.prefiltered, 95),
+              unit: 'ms',
+              db,
+              n: refusals.prefiltered.length,
+            },
+            ANCHOR,
+            percentile(refusals.anchor, 95),
             false,
           ),
           {
