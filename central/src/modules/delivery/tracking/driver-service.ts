@@ -10,7 +10,7 @@ import {
 import type { Queryable } from '../../../db/db.js';
 import type { Delivery } from '../types.js';
 import type { DriverFrame, RunDelivery } from './driver-frames.js';
-import { ARRIVING_RADIUS_KM, etasAlong, haversineKm, straightEta, type Point, type RemainingStop } from './eta.js';
+import { ARRIVING_RADIUS_KM, directEta, etasAlong, haversineKm, type Point, type RemainingStop } from './eta.js';
 import { pinMatches, sha256 } from './link-tokens.js';
 import { outcomeOf, tellStore, type TrackingDeps } from './tracking-deps.js';
 import type { Driver, TrackedDelivery } from './tracking-repository.js';
@@ -97,10 +97,9 @@ export class DriverService {
           serviceMs: Math.max(0, s.departAt - s.arriveAt),
         };
       });
-    const etas = etasAlong(here, now, driver.speedKmh, route);
+    const etas = etasAlong(here, now, driver, route);
     for (const t of onBoard)
-      if (!etas.has(t.delivery.id))
-        etas.set(t.delivery.id, straightEta(here, doorOf(t.delivery), now, driver.speedKmh));
+      if (!etas.has(t.delivery.id)) etas.set(t.delivery.id, directEta(here, doorOf(t.delivery), now, driver));
     await repo.setEtas(tx, etas);
     // The geofence: the door the driver said it was heading for, else the route's next stop, else any door on board.
     const at: TrackedDelivery[] = here.deliveryId

@@ -2,30 +2,33 @@
  * Arrival estimates and the "arriving" geofence, as pure functions of positions and time (no I/O): the tracking
  * service feeds them what the database holds and writes back what they return.
  *
- * - A van with a planned route: its remaining stops in the route's order, each reached at the carrier's speed in a
- *   straight line from the one before, waiting for a stop's window to open (as the planner does) and spending the
- *   stop's planned service time there.
- * - Any other delivery on board: the straight line from the driver's position at the carrier's speed.
+ * Distances are the promise's and the planner's (geo.ts): on the road, ROAD_FACTOR × the great circle, for everything
+ * but a drone, which flies the straight line — so the estimate a customer watches is measured as the window they were
+ * promised was, and does not run early by the detour.
+ *
+ * - A van with a planned route: its remaining stops in the route's order, each reached at the carrier's speed from the
+ *   one before, waiting for a stop's window to open (as the planner does) and spending the stop's planned service time
+ *   there.
+ * - Any other delivery on board: from the driver's position to the door at the carrier's speed.
  */
+import { distanceKm, ROAD_FACTOR, type Point } from '../geo.js';
 
-export interface Point {
-  readonly lat: number;
-  readonly lon: number;
-}
+export type { Point } from '../geo.js';
+/** The straight line, for the geofence and the simulator's driving (geo.ts's great circle: one haversine). */
+export { distanceKm as haversineKm } from '../geo.js';
 
-/** Within this of the door, a delivery is ARRIVING. */
+/** Within this of the door (in a straight line), a delivery is ARRIVING. */
 export const ARRIVING_RADIUS_KM = 0.3;
 
-const EARTH_KM = 6371.0088;
-const rad = (deg: number) => (deg * Math.PI) / 180;
-
-/** Great-circle distance in km. */
-export function haversineKm(a: Point, b: Point): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+/** Who travels: its speed, and its kind (a drone flies, the rest drive). */
+export interface Mover {
+  readonly speedKmh: number;
+  readonly kind: string;
 }
+
+/** Km `mover` covers from `a` to `b`: on the road, or the straight line for a drone (as promise.ts reckons). */
+export const travelKm = (a: Point, b: Point, mover: Mover): number =>
+  distanceKm(a, b) * (mover.kind === 'DRONE' ? 1 : ROAD_FACTOR);
 
 /** Milliseconds to cover `km` at `speedKmh`. */
 export const travelMs = (km: number, speedKmh: number): number => Math.round((km / speedKmh) * 3_600_000);
@@ -41,12 +44,12 @@ export interface RemainingStop {
 }
 
 /** The arrival time at each stop, in the given order, leaving `from` at `now`. */
-export function etasAlong(from: Point, now: number, speedKmh: number, stops: readonly RemainingStop[]) {
+export function etasAlong(from: Point, now: number, mover: Mover, stops: readonly RemainingStop[]) {
   const etas = new Map<string, number>();
   let at = now;
   let here = from;
   for (const s of stops) {
-    at = Math.max(at + travelMs(haversineKm(here, s.door), speedKmh), s.windowFrom);
+    at = Math.max(at + travelMs(travelKm(here, s.door, mover), mover.speedKmh), s.windowFrom);
     etas.set(s.deliveryId, at);
     at += s.serviceMs;
     here = s.door;
@@ -54,9 +57,9 @@ export function etasAlong(from: Point, now: number, speedKmh: number, stops: rea
   return etas;
 }
 
-/** The straight-line arrival at `door` from `from`, leaving at `now`. */
-export const straightEta = (from: Point, door: Point, now: number, speedKmh: number): number =>
-  now + travelMs(haversineKm(from, door), speedKmh);
+/** The arrival at `door` from `from`, leaving at `now`, with no stop between. */
+export const directEta = (from: Point, door: Point, now: number, mover: Mover): number =>
+  now + travelMs(travelKm(from, door, mover), mover.speedKmh);
 
 const FIVE_MIN = 5 * 60_000;
 
