@@ -137,9 +137,15 @@ export class TrackingRepository {
     );
   }
 
-  /** The delivery with its row locked until the transaction ends. */
+  /**
+   * The delivery with its row locked until the transaction ends. FOR NO KEY UPDATE (no key column changes under it),
+   * as repository.ts locks: FOR UPDATE also blocked other transactions' foreign-key checks on the row (an offer or a
+   * timeline line for this delivery) while this one waited for the store's feed head they held — a deadlock.
+   */
   async lock(tx: Queryable, id: string): Promise<Delivery | undefined> {
-    const { rows } = await tx.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = $1 FOR UPDATE`, [id]);
+    const { rows } = await tx.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = $1 FOR NO KEY UPDATE`, [
+      id,
+    ]);
     return rows[0] ? deliveryOf(rows[0]) : undefined;
   }
 
