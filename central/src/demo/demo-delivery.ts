@@ -6,7 +6,7 @@
  * socket with its token (kept in the data folder, 0600; a carrier whose token was lost gets a new one). Drivers drive
  * to the store and wait there until the store's delivery desk hands the bag over, then drive to the door.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DriverSimulator } from '../modules/delivery/tracking/driver-simulator.js';
 import type { CatalogRow } from './demo-seed.js';
@@ -240,9 +240,13 @@ export async function startDemoDeliveries(o: {
   const tokens: Record<string, string> = existsSync(tokensFile)
     ? (JSON.parse(readFileSync(tokensFile, 'utf8')) as Record<string, string>)
     : {};
+  // The drivers' tokens are secrets: written owner-only from the first byte (a new file made 0644 and then chmodded is
+  // readable in between), into a fresh file renamed over the old one (whose mode, from an older demo, may be looser).
   const saveTokens = () => {
-    writeFileSync(tokensFile, JSON.stringify(tokens, null, 2));
-    chmodSync(tokensFile, 0o600);
+    const fresh = `${tokensFile}.${process.pid}.tmp`;
+    rmSync(fresh, { force: true });
+    writeFileSync(fresh, JSON.stringify(tokens, null, 2), { mode: 0o600, flag: 'wx' });
+    renameSync(fresh, tokensFile);
   };
 
   o.say('adding the delivery carriers…');

@@ -78,6 +78,12 @@ export const deliveryRequestSchema = z
     window: z
       .strictObject({ from: epochMs, to: epochMs })
       .refine((w) => w.to > w.from, { message: 'a window ends after it starts', path: ['to'] })
+      // How long a window may be needs no clock (whether it lies in the past, or too far ahead, is the hub's to say).
+      .refine((w) => w.to <= w.from || w.to - w.from >= 30 * 60_000, {
+        message: 'a window is at least 30 minutes long',
+        path: ['to'],
+      })
+      .refine((w) => w.to - w.from <= 12 * 3_600_000, { message: 'a window is at most 12 hours long', path: ['to'] })
       .optional(),
     address: deliveryAddressSchema,
     /** A phone number for the driver, as the customer typed it. */

@@ -398,6 +398,9 @@ export class Assignment implements CarrierAnswers {
         expired++;
       });
     }
+    // A carrier taken off duty by another hub (or this one, stopped before it moved them on) left deliveries waiting.
+    for (const { deliveryId, carrierId } of await repo.abandoned(50))
+      await this.#reassign(deliveryId, carrierId, 'the carrier is no longer on duty');
     for (const id of await repo.stranded(50)) await this.reconsider(id);
     return expired;
   }
@@ -432,6 +435,46 @@ export class Assignment implements CarrierAnswers {
       });
     }
     return withdrawn;
+  }
+
+  /**
+   * A gig driver, DSP or drone taken off duty (or grounded): each delivery it accepted and has not collected goes back
+   * to the assignment — the next carrier is offered it — and the carrier is told not to come. What its driver has
+   * on board stays with it (they bring it, or it fails and comes back). Vans are the route planner's.
+   */
+  async reassignFrom(carrier: Carrier, note: string): Promise<number> {
+    let moved = 0;
+    for (const id of await new DeliveryRepository(this.deps.db).assignedTo(carrier.id))
+      if (await this.#reassign(id, carrier.id, note)) moved++;
+    return moved;
+  }
+
+  /** Takes an ASSIGNED delivery off `carrierId` (still its carrier, under the row's lock) and offers it again. */
+  async #reassign(deliveryId: string, carrierId: string, note: string): Promise<boolean> {
+    return this.deps.db.transaction(async (tx) => {
+      const repo = new DeliveryRepository(tx);
+      const d = await repo.delivery(deliveryId, true);
+      if (d?.status !== 'ASSIGNED' || d.carrierId !== carrierId) return false;
+      const carrier = (await repo.carrier(carrierId))!;
+      const now = this.deps.now();
+      // WITHDRAWN, not DECLINED: head office took it off the carrier, which does not count against its acceptance.
+      const accepted = await repo.acceptedOffer(d.id);
+      if (accepted) await repo.closeOffer(accepted.id, 'ACCEPTED', 'WITHDRAWN', now, note.slice(0, 500));
+      const reopened = await repo.setDelivery(
+        d.id,
+        { status: 'REQUESTED', carrierId: null, driver: null, collectBy: null, eta: null },
+        now,
+      );
+      await repo.addEvent(d.id, now, 'REASSIGNED', {
+        carrier: carrier.code,
+        reason: note,
+        text: `taken off ${carrier.code}: ${note}; offered again`,
+      });
+      await this.deps.feed.append(tx, d.storeId, [storeCopy(reopened, null)]);
+      tx.afterCommit(() => this.deps.network.adapterFor(carrier)?.cancel(d.id));
+      await this.offerNext(tx, reopened);
+      return true;
+    });
   }
 
   /** At start: every open offer is handed to its carrier again (simulators' timers died with the last process). */

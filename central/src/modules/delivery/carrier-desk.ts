@@ -5,6 +5,7 @@ import type { Db } from '../../db/db.js';
 import type { HubMode } from '../../kernel/hub-settings.js';
 import type { Assignment } from './assignment.js';
 import type { CarrierNetwork, Integration } from './carriers/carrier.js';
+import { shiftProblem } from './promise.js';
 import { DeliveryRepository, type CarrierPatch } from './repository.js';
 import { reliabilityShare, type Reliability } from './scoring.js';
 import type { Carrier, CarrierSimulation } from './types.js';
@@ -145,6 +146,11 @@ export class CarrierDesk {
     const repo = new DeliveryRepository(this.db);
     const before = await repo.carrier(id);
     if (!before) throw new NotFoundError('carrier', id);
+    const shift = shiftProblem(patch.shiftStartMin ?? before.shiftStartMin, patch.shiftEndMin ?? before.shiftEndMin);
+    if (shift)
+      throw new ValidationError(`${before.code}'s shift: ${shift}`, [
+        { path: patch.shiftEndMin === undefined ? 'shiftStartMin' : 'shiftEndMin', message: shift },
+      ]);
     if (patch.grounded && before.kind !== 'DRONE')
       throw new ValidationError(`${before.code} is a ${before.kind}: only drones are grounded by the weather`, [
         { path: 'grounded', message: 'only drones are grounded; deactivate other carriers (active: false)' },
@@ -154,11 +160,13 @@ export class CarrierDesk {
     // Its open offers cannot be kept any more: each goes to the next carrier now rather than at its timeout.
     const gone = (!after.active && before.active) || (after.grounded && !before.grounded);
     if (!after.active && before.active) this.driverRevoked(id);
-    if (gone)
-      await this.assignment.withdrawOffersOf(
-        after,
-        after.active ? 'grounded by the weather' : 'the carrier was made inactive',
-      );
+    if (gone) {
+      const why = after.active ? 'grounded by the weather' : 'the carrier was made inactive';
+      await this.assignment.withdrawOffersOf(after, why);
+      // What it accepted and has not collected goes to the next carrier too (a van's, to the depot's other vans).
+      if (after.kind !== 'VAN') await this.assignment.reassignFrom(after, why);
+      else if (after.depotId) this.assignment.deps.replanSoon(after.depotId);
+    }
     return (await this.views([after]))[0]!;
   }
 

@@ -9,7 +9,8 @@ import type { Carrier } from './types.js';
  * whether one carrier can keep it (and when it would arrive), and the sentence a customer reads when none can.
  *
  * Windows: TWO_HOUR now..now+2h; SAME_DAY now (or the delivery day's opening) ..the day's close; NEXT_DAY tomorrow's
- * delivery day; WINDOW as asked, refused when already past, shorter than 30 minutes left, or over 14 days ahead.
+ * delivery day; WINDOW as asked, refused when already past, shorter than 30 minutes left, started more than 5 minutes
+ * ago (a device's clock a little behind is let be), longer than 12 hours, or starting over 14 days ahead.
  * A delivery day runs 08:00–21:00 in the store's zone.
  *
  * A carrier can keep it when it is active and not grounded, both the store and the door lie within its radius of its
@@ -22,6 +23,9 @@ export const DAY_OPENS_MIN = 8 * 60;
 export const DAY_CLOSES_MIN = 21 * 60;
 export const SHORTEST_WINDOW_MS = 30 * 60_000;
 export const FARTHEST_AHEAD_MS = 14 * 86_400_000;
+export const LONGEST_WINDOW_MS = 12 * 3_600_000;
+/** How far a window's start may lie behind the hub's clock: a customer's device a little slow, a page left open. */
+export const WINDOW_SKEW_MS = 5 * 60_000;
 const TWO_HOURS_MS = 2 * 3_600_000;
 const MINUTE = 60_000;
 const DAY_MIN = 1440;
@@ -107,6 +111,10 @@ export function windowFor(
       if (w.to <= now) return { ok: false, reason: `the window ${span} has already passed` };
       if (w.to - Math.max(w.from, now) < SHORTEST_WINDOW_MS)
         return { ok: false, reason: `the window ${span} leaves less than 30 minutes to deliver in` };
+      if (w.from < now - WINDOW_SKEW_MS)
+        return { ok: false, reason: `the window ${span} has already begun: choose one that starts from now on` };
+      if (w.to - w.from > LONGEST_WINDOW_MS)
+        return { ok: false, reason: `the window ${span} is longer than 12 hours: choose a shorter one` };
       if (w.from > now + FARTHEST_AHEAD_MS) return { ok: false, reason: 'a window can be booked up to 14 days ahead' };
       return { ok: true, window: { from: w.from, to: w.to } };
     }
@@ -129,6 +137,17 @@ export function shiftsFrom(c: Pick<Carrier, 'shiftStartMin' | 'shiftEndMin'>, fr
     if (start + length > from) out.push({ from: start, to: start + length });
   }
   return out;
+}
+
+/**
+ * Why head office may not set a shift (minutes of the UTC day), or null. One that ends when it starts is refused
+ * (shiftsFrom reads it as all day, which nobody means by 08:00–08:00: all day is 0 and 1440); one starting at 1440
+ * runs no minutes.
+ */
+export function shiftProblem(start: number, end: number): string | null {
+  if (start >= DAY_MIN) return 'a shift starts by 23:59 (minute 1439): 24:00 is the next day’s 0';
+  if (start === end) return 'a shift that ends when it starts has no hours: for all day give 0 and 1440';
+  return null;
 }
 
 /** Whether (and how) carrier `c`, already carrying `load`, can keep `job` at `now`; every blocker when it cannot. */

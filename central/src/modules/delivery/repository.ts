@@ -310,12 +310,16 @@ export class DeliveryRepository {
   /**
    * The active carriers that might keep a delivery, each with its load. With `prefilter`, only those not grounded,
    * able to carry the weight and whose area's box holds both the store and the door (the exact distance is checked
-   * after); without, every active carrier (the promise's refusal sentence weighs them all; the benchmark's anchor).
+   * after; longitudes are compared the short way round, so 179.99° and -179.99° lie 0.02° apart across the 180th
+   * meridian); without, every active carrier (the promise's refusal sentence weighs them all; the benchmark's anchor).
    * `notOfferedFor`: leaves out the carriers already offered this delivery.
    */
   async candidates(reach: Reach, prefilter: boolean, notOfferedFor: string | null): Promise<CarrierWithLoad[]> {
-    // A degree of longitude spans cos(latitude) × 111 km; measured 5° nearer the pole, the box only grows.
-    const lonKm = (lat: number) => KM_PER_DEG * Math.cos((Math.min(89, Math.abs(lat) + 5) * Math.PI) / 180);
+    // A degree of longitude spans cos(latitude) × 111 km; measured 5° nearer the pole, the box only grows. Within 5°
+    // of a pole an area may hold the pole itself, and so every longitude: there the box leaves longitude alone (0 km
+    // a degree) and the exact distance decides.
+    const lonKm = (lat: number) =>
+      Math.abs(lat) + 5 >= 90 ? 0 : KM_PER_DEG * Math.cos(((Math.abs(lat) + 5) * Math.PI) / 180);
     const { rows } = await this.db.query<CarrierRow & { load_stops: number; load_grams: number }>(
       `SELECT ${CARRIER_COLUMNS}, COALESCE(l.stops, 0)::int AS load_stops, COALESCE(l.grams, 0)::bigint AS load_grams
        FROM delivery_carriers c
@@ -324,7 +328,8 @@ export class DeliveryRepository {
        WHERE c.active
          AND (NOT $1::boolean OR (NOT c.grounded AND c.capacity_grams >= $2
            AND abs(c.lat - $3) * ${KM_PER_DEG} <= c.radius_km AND abs(c.lat - $5) * ${KM_PER_DEG} <= c.radius_km
-           AND abs(c.lon - $4) * $7 <= c.radius_km AND abs(c.lon - $6) * $8 <= c.radius_km))
+           AND least(abs(c.lon - $4), 360 - abs(c.lon - $4)) * $7 <= c.radius_km
+           AND least(abs(c.lon - $6), 360 - abs(c.lon - $6)) * $8 <= c.radius_km))
          AND ($10::uuid IS NULL OR NOT EXISTS
            (SELECT 1 FROM delivery_offers o WHERE o.delivery_id = $10 AND o.carrier_id = c.id))`,
       [
@@ -485,6 +490,29 @@ export class DeliveryRepository {
       ],
     );
     return toDelivery(rows[0]!);
+  }
+
+  /** The deliveries a carrier has accepted and not yet collected (ASSIGNED), oldest window first. */
+  async assignedTo(carrierId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      "SELECT id FROM deliveries WHERE carrier_id = $1 AND status = 'ASSIGNED' ORDER BY window_to",
+      [carrierId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * ASSIGNED deliveries whose carrier — a gig driver, DSP or drone — is off duty or grounded: they wait at the store
+   * for nobody (vans are the route planner's: it moves their deliveries to the depot's other vans). Oldest first.
+   */
+  async abandoned(limit: number): Promise<{ deliveryId: string; carrierId: string }[]> {
+    const { rows } = await this.db.query<{ id: string; carrier_id: string }>(
+      `SELECT d.id, d.carrier_id FROM deliveries d JOIN delivery_carriers c ON c.id = d.carrier_id
+       WHERE d.status = 'ASSIGNED' AND c.kind <> 'VAN' AND (NOT c.active OR c.grounded)
+       ORDER BY d.window_to LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ deliveryId: r.id, carrierId: r.carrier_id }));
   }
 
   /** REQUESTED deliveries with no open offer (a carrier made unavailable took its offer with it), oldest first. */

@@ -20,6 +20,7 @@ import {
 } from '../../kernel/access.js';
 import type { CarrierDesk } from './carrier-desk.js';
 import { deskName } from './feed-copy.js';
+import { shiftProblem } from './promise.js';
 import type { DeliveryDetail, DeliveryService } from './service.js';
 import type { Delivery } from './types.js';
 
@@ -33,13 +34,27 @@ const simulatorSchema = z.strictObject({
   failRate: share,
 });
 const minuteOfDay = z.number().int().min(0).max(1440);
+/**
+ * Bidirectional controls (U+202A–U+202E, U+2066–U+2069) turn the text after them around: a name holding one reads one
+ * way on the console and the store's desk and is another, and spills into what follows it on the line.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
 const fields = {
-  name: z.string().trim().min(1).max(100),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine((s) => !BIDI_CONTROLS.test(s), {
+      message: 'must not hold text-direction controls (U+202A–U+202E, U+2066–U+2069)',
+    }),
   radiusKm: z.number().positive().max(500),
   capacityGrams: z.number().int().min(1).max(5_000_000),
   capacityStops: z.number().int().min(1).max(500),
   speedKmh: z.number().min(1).max(300),
-  shiftStartMin: minuteOfDay,
+  // A shift starts at 00:00–23:59 (minute 1439); it ends up to 24:00 (1440), or after midnight when it ends before it
+  // starts (22:00–06:00 is 1320 and 360). 1440–0 would be a shift of no minutes, never on duty.
+  shiftStartMin: minuteOfDay.max(1439, { message: 'a shift starts by 23:59 (minute 1439): 24:00 is the next day’s 0' }),
   shiftEndMin: minuteOfDay,
   costBaseMinor: z.number().int().min(0).max(1_000_000),
   costPerKmMinor: z.number().int().min(0).max(100_000),
@@ -79,6 +94,8 @@ const newCarrierSchema = z
     if (!c.depotId && (c.lat === undefined || c.lon === undefined))
       issue('lat', 'a carrier without a depot needs the centre of the area it serves (lat and lon)');
     if (c.grounded && c.kind !== 'DRONE') issue('grounded', 'only drones are grounded by the weather');
+    const why = shiftProblem(c.shiftStartMin ?? 0, c.shiftEndMin ?? 1440);
+    if (why) issue('shiftEndMin', why);
   });
 const carrierPatchSchema = z
   .strictObject({
@@ -98,7 +115,8 @@ const carrierPatchSchema = z
   .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'name at least one field to change' });
 const idParam = z.object({ id: uuidSchema });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
-const carriersQuery = z.object({
+// Strict: a parameter the route does not know (`status[]=…`, a misspelling) is refused, not silently dropped.
+const carriersQuery = z.strictObject({
   kind: z.enum(CARRIER_KINDS).optional(),
   active: z.enum(['true', 'false']).optional(),
   depotId: uuidSchema.optional(),
@@ -108,7 +126,7 @@ const carriersQuery = z.object({
     .optional(),
   limit,
 });
-const deliveriesQuery = z.object({
+const deliveriesQuery = z.strictObject({
   storeId: uuidSchema.optional(),
   /** One status or several, comma-separated (`REQUESTED,ASSIGNED`). */
   status: z

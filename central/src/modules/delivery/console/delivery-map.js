@@ -44,7 +44,10 @@ export function deliveryMap(layers, summary) {
     return h('figure', {}, svg, key());
   }
   const lats = all.map((p) => p.lat);
-  const lons = all.map((p) => p.lon);
+  // Longitudes the short way round from the first point: a store at 179.99° and a door at -179.99° (Fiji) are 2 km
+  // apart, not drawn at both ends of the world.
+  const lonOf = (p) => all[0].lon + ((((p.lon - all[0].lon + 180) % 360) + 360) % 360) - 180;
+  const lons = all.map(lonOf);
   const midLat = (Math.min(...lats) + Math.max(...lats)) / 2;
   const midLon = (Math.min(...lons) + Math.max(...lons)) / 2;
   const kx = KM_PER_DEG * Math.cos((midLat * Math.PI) / 180);
@@ -53,7 +56,7 @@ export function deliveryMap(layers, summary) {
   const spanX = Math.max((Math.max(...lons) - Math.min(...lons)) * kx, 2);
   const spanY = Math.max((Math.max(...lats) - Math.min(...lats)) * ky, 2);
   const scale = Math.min((W - 2 * PAD) / spanX, (H - 2 * PAD - 20) / spanY); // px per km
-  const x = (p) => W / 2 + (p.lon - midLon) * kx * scale;
+  const x = (p) => W / 2 + (lonOf(p) - midLon) * kx * scale;
   const y = (p) => (H - 20) / 2 - (p.lat - midLat) * ky * scale;
   const titled = (node, title) => {
     if (title) el('title', {}, title, node);

@@ -121,6 +121,12 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
       ['POST', '/api/delivery/carriers', carrierBody('GIG-NOWHERE', { lat: undefined }), 400],
       ['POST', '/api/delivery/carriers', carrierBody('VAN-NODEPOT', { kind: 'VAN' }), 400],
       ['POST', '/api/delivery/carriers', carrierBody('GIG-GROUND', { grounded: true }), 400],
+      // a shift of no minutes (24:00 to 00:00), or one that ends when it starts: never on duty
+      ['POST', '/api/delivery/carriers', carrierBody('GIG-NOSHIFT', { shiftStartMin: 1440, shiftEndMin: 0 }), 400],
+      ['POST', '/api/delivery/carriers', carrierBody('GIG-SAMESHIFT', { shiftStartMin: 600, shiftEndMin: 600 }), 400],
+      // text-direction controls: the name would read backwards on the console and the store's desk
+      ['POST', '/api/delivery/carriers', carrierBody('GIG-BIDI', { name: '\u202Eevil' }), 400],
+      ['POST', '/api/delivery/carriers', carrierBody('GIG-ISOLATE', { name: 'Ann \u2066Lee' }), 400],
       [
         'POST',
         '/api/delivery/carriers',
@@ -144,14 +150,20 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
       ['PATCH', `/api/delivery/carriers/${van.id}`, {}, 400],
       ['PATCH', `/api/delivery/carriers/${van.id}`, { grounded: true }, 400],
       ['PATCH', `/api/delivery/carriers/${van.id}`, { capacityStops: -1 }, 400],
+      ['PATCH', `/api/delivery/carriers/${van.id}`, { shiftStartMin: 1440 }, 400],
+      ['PATCH', `/api/delivery/carriers/${van.id}`, { shiftEndMin: 0 }, 400],
+      ['PATCH', `/api/delivery/carriers/${van.id}`, { name: 'Van \u2067one' }, 400],
       ['PATCH', `/api/delivery/carriers/${van.id}`, { kind: 'DRONE' }, 400],
       ['PATCH', '/api/delivery/carriers/not-a-uuid', { active: false }, 400],
       ['PATCH', '/api/delivery/carriers/00000000-0000-7000-8000-000000000000', { active: false }, 404],
       ['GET', '/api/delivery/carriers?kind=TRUCK', undefined, 400],
       ['GET', '/api/delivery/carriers?limit=100000', undefined, 400],
+      ['GET', '/api/delivery/carriers?colour=red', undefined, 400],
       ['GET', '/api/delivery/carriers/00000000-0000-7000-8000-000000000000', undefined, 404],
       ['POST', '/api/delivery/carriers/00000000-0000-7000-8000-000000000000/driver-token', {}, 404],
       ['GET', '/api/delivery/deliveries?status=LOST', undefined, 400],
+      ['GET', '/api/delivery/deliveries?status[]=REQUESTED', undefined, 400],
+      ['GET', '/api/delivery/deliveries?stauts=REQUESTED', undefined, 400],
       ['GET', '/api/delivery/deliveries?before=x', undefined, 400],
       ['GET', '/api/delivery/deliveries/not-a-uuid', undefined, 400],
       ['GET', '/api/delivery/deliveries/00000000-0000-7000-8000-000000000000', undefined, 404],
@@ -166,6 +178,16 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
       ]);
     }
     expect(await hubFingerprint(h.t.hub.db)).toBe(before);
+    // A shift past midnight is a shift: 22:00 to 06:00 UTC.
+    const night = await h.t.call(
+      'PATCH',
+      `/api/delivery/carriers/${van.id}`,
+      { shiftStartMin: 1320, shiftEndMin: 360 },
+      {
+        cookie: h.admin,
+      },
+    );
+    expect(night.body).toMatchObject({ shiftStartMin: 1320, shiftEndMin: 360 });
   });
 
   it('reads a carrier’s last 30 days: offers accepted of those answered or timed out, deliveries on time, failures', async () => {
@@ -226,6 +248,95 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
     expect(offers[1]).toMatchObject({ status: 'PENDING' });
     await h.desk.cancel((await readDelivery(h, deliveryId)).delivery.orderId);
   });
+
+  it('gives what a carrier accepted and has not collected to the next carrier when it goes off duty or is grounded; what its driver has stays', async () => {
+    const here = { lat: 44.2, lon: -74 };
+    const store = await h.t.store('CAR-DUTY', h.admin);
+    await h.t.call('PATCH', `/api/locations/${store.id}`, here, { cookie: h.admin });
+    const made = await addCarriers(h, [
+      carrierBody('GIG-DUTY-1', { ...here, costBaseMinor: 0, costPerKmMinor: 0 }),
+      carrierBody('GIG-DUTY-2', { ...here, costBaseMinor: 2000, costPerKmMinor: 0 }),
+    ]);
+    const accepted = async () => {
+      const { deliveryId } = await h.desk.request(orderFor(store.id, { from: here }));
+      const first = await waitFor('the first offer', () => carriers.for(deliveryId)[0]);
+      expect(await carriers.answer(deliveryId, 'ACCEPT')).toMatchObject({ outcome: 'assigned' });
+      return { deliveryId, first };
+    };
+    const waiting = await accepted();
+    const onBoard = await accepted();
+    expect([waiting.first.carrier.code, onBoard.first.carrier.code]).toEqual(['GIG-DUTY-1', 'GIG-DUTY-1']);
+    // The driver collected the second one already.
+    await h.t.hub.db.query("UPDATE deliveries SET status = 'OUT_FOR_DELIVERY' WHERE id = $1", [onBoard.deliveryId]);
+
+    const off = await h.t.call(
+      'PATCH',
+      `/api/delivery/carriers/${made['GIG-DUTY-1']!.id}`,
+      { active: false },
+      {
+        cookie: h.admin,
+      },
+    );
+    expect(off.status).toBe(200);
+    const next = await waitFor('the offer to the next carrier', () => carriers.for(waiting.deliveryId)[1]);
+    expect(next.carrier.code).toBe('GIG-DUTY-2');
+    expect(carriers.cancelled).toContain(waiting.deliveryId);
+    const moved = await readDelivery(h, waiting.deliveryId);
+    expect(moved.delivery).toMatchObject({ status: 'REQUESTED', carrierId: null, driver: null });
+    expect(moved.offers.map((o: any) => [o.carrier.code, o.status, o.note])).toEqual([
+      ['GIG-DUTY-1', 'WITHDRAWN', 'the carrier was made inactive'],
+      ['GIG-DUTY-2', 'PENDING', null],
+    ]);
+    expect(moved.timeline.find((e: any) => e.kind === 'REASSIGNED').detail.text).toBe(
+      'taken off GIG-DUTY-1: the carrier was made inactive; offered again',
+    );
+    // The store's desk stops waiting for that driver: its copy went back to REQUESTED with nobody to collect.
+    const { rows } = await h.t.hub.db.query<{ payload: any }>(
+      "SELECT payload FROM sync_feed WHERE store_id = $1 AND type = 'delivery.changed' ORDER BY seq",
+      [store.id],
+    );
+    const copies = rows.map((r) => r.payload).filter((c) => c.id === waiting.deliveryId);
+    expect(copies.map((c) => [c.status, c.driver?.name ?? null])).toEqual([
+      ['REQUESTED', null],
+      ['ASSIGNED', 'Dee R.'],
+      ['REQUESTED', null],
+    ]);
+    // What the driver has stays with them.
+    expect((await readDelivery(h, onBoard.deliveryId)).delivery).toMatchObject({
+      status: 'OUT_FOR_DELIVERY',
+      carrierId: made['GIG-DUTY-1']!.id,
+    });
+
+    // A drone grounded by the weather gives its waiting delivery up the same way.
+    await carriers.answer(waiting.deliveryId, 'DECLINE');
+    const { 'DRONE-DUTY': drone } = await addCarriers(h, [
+      carrierBody('DRONE-DUTY', { kind: 'DRONE', lat: undefined, lon: undefined, depotId: store.id, costBaseMinor: 0 }),
+    ]);
+    const flown = await accepted();
+    expect(flown.first.carrier.code).toBe('DRONE-DUTY');
+    await h.t.call('PATCH', `/api/delivery/carriers/${drone!.id}`, { grounded: true }, { cookie: h.admin });
+    expect((await waitFor('the offer after grounding', () => carriers.for(flown.deliveryId)[1])).carrier.code).toBe(
+      'GIG-DUTY-2',
+    );
+    expect((await readDelivery(h, flown.deliveryId)).offers[0]).toMatchObject({
+      status: 'WITHDRAWN',
+      note: 'grounded by the weather',
+    });
+
+    // Taken off duty behind the hub's back (another hub, or one stopped before it moved them on): the sweep finds the
+    // accepted delivery, and with no carrier left it is not assigned, saying why.
+    await carriers.answer(flown.deliveryId, 'ACCEPT');
+    await h.t.hub.db.query('UPDATE delivery_carriers SET active = false WHERE id = $1', [made['GIG-DUTY-2']!.id]);
+    const ended = await waitFor('the sweep', async () => {
+      const r = await readDelivery(h, flown.deliveryId);
+      return r.delivery.status === 'UNASSIGNED' ? r : undefined;
+    });
+    expect(ended.delivery.failure).toMatch(/no carrier can deliver/);
+    expect(ended.timeline.filter((e: any) => e.kind === 'REASSIGNED').map((e: any) => e.detail.reason)).toEqual([
+      'grounded by the weather',
+      'the carrier is no longer on duty',
+    ]);
+  }, 120_000);
 });
 
 describe.each(dbTargets)('in-house vans and simulated carriers on the hub’s own network, on $name', (target) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryRequestSchema } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { gramsFromSize, goodsOf, isAgeRestricted } from '../goods.js';
 import { evaluate, noCarrierSentence, windowFor, type Job } from '../promise.js';
@@ -60,6 +61,44 @@ describe('the promise’s windows, in the store’s zone', () => {
       ok: false,
       reason: 'same-day delivery from Store NY ends at 21:00, its local time',
     });
+  });
+
+  it('bounds a chosen window: not begun more than 5 minutes ago, at most 12 hours long, starting within 14 days', () => {
+    const win = (from: number, to: number) => windowFor({ speed: 'WINDOW', window: { from, to } }, now, NY);
+    const hour = 3_600_000;
+    // From 1970 to three hours from now: it began long ago, whatever its end.
+    expect(win(0, now + 3 * hour)).toEqual({
+      ok: false,
+      reason: 'the window 19:00 on 31 Dec–17:00 has already begun: choose one that starts from now on',
+    });
+    expect(win(now - 10 * 60_000, now + hour)).toMatchObject({ ok: false, reason: expect.stringContaining('begun') });
+    // A device's clock three minutes slow is let be.
+    expect(win(now - 3 * 60_000, now + hour)).toEqual({ ok: true, window: { from: now - 3 * 60_000, to: now + hour } });
+    // Until the year 275760, or 13 hours: too long.
+    expect(win(now + hour, 8_640_000_000_000)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/is longer than 12 hours: choose a shorter one$/),
+    });
+    expect(win(now + hour, now + 14 * hour)).toEqual({
+      ok: false,
+      reason: 'the window 15:00–04:00 is longer than 12 hours: choose a shorter one',
+    });
+    expect(win(now + hour, now + 13 * hour)).toMatchObject({ ok: true });
+    expect(win(now + 15 * 86_400_000, now + 15 * 86_400_000 + hour)).toEqual({
+      ok: false,
+      reason: 'a window can be booked up to 14 days ahead',
+    });
+
+    // The wire's schema refuses what needs no clock: shorter than 30 minutes, longer than 12 hours.
+    const asked = (from: number, to: number) => {
+      const address = { line1: '1 Main St', city: 'Newark', postcode: '07102', lat: 40.7, lon: -74 };
+      const r = deliveryRequestSchema.safeParse({ speed: 'WINDOW', window: { from, to }, address });
+      return r.success ? 'ok' : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(asked(now, now + hour)).toBe('ok');
+    expect(asked(now, now + 20 * 60_000)).toEqual(['window.to: a window is at least 30 minutes long']);
+    expect(asked(now, 8_640_000_000_000)).toEqual(['window.to: a window is at most 12 hours long']);
+    expect(asked(now, now - hour)).toEqual(['window.to: a window ends after it starts']);
   });
 });
 
@@ -278,6 +317,31 @@ describe.each(dbTargets)('promises and refusals through the desk, on $name', (ta
     });
     const { rows } = await h.t.hub.db.query('SELECT 1 FROM deliveries WHERE order_id = $1', [order.orderId]);
     expect(rows).toEqual([]);
+  });
+
+  it('finds carriers across the 180th meridian and near a pole, where the distance is short but the degrees are many', async () => {
+    // Fiji: the store and its driver at 179.99° E; doors 2 km east (-179.99°, across the line) and 2 km west.
+    const fiji = await storeAt(h, 'DLV-FJ', { lat: -16.8, lon: 179.99, timezone: 'Pacific/Fiji' });
+    await addCarriers(h, [carrierBody('GIG-FJ', { lat: -16.8, lon: 179.99, radiusKm: 10 })]);
+    const door = (lon: number) => ({ line1: '1 Beach Rd', city: 'Labasa', postcode: 'FJ1', lat: -16.8, lon });
+    const ask = (lon: number) =>
+      h.desk.promise({
+        storeId: fiji.id,
+        customerName: 'Mere T.',
+        lines: [{ sku: 'MUG', qty: 1 }],
+        request: { speed: 'TWO_HOUR', address: door(lon) },
+      });
+    expect(await ask(-179.99)).toMatchObject({ ok: true, carriers: 1 });
+    expect(await ask(179.97)).toMatchObject({ ok: true, carriers: 1 });
+    // 15 km east across the line is beyond its 10 km: refused for the area, not accepted by a wrapped box.
+    expect(await ask(-179.87)).toMatchObject({ ok: false, reason: expect.stringContaining('beyond the area') });
+
+    // Half a degree from the north pole a degree of longitude is under 1 km: a driver based 170° round the pole from
+    // the store is 111 km away, inside its 150 km.
+    const pole = await storeAt(h, 'DLV-NP', { lat: 89.5, lon: 0, timezone: 'UTC' });
+    await addCarriers(h, [carrierBody('GIG-NP', { lat: 89.5, lon: 170, radiusKm: 150, speedKmh: 300 })]);
+    const north = orderFor(pole.id, { from: { lat: 89.5, lon: 0 } });
+    expect(await h.desk.promise(north)).toMatchObject({ ok: true, carriers: 1 });
   });
 
   it('creates one delivery per order however often it is asked', async () => {
