@@ -55,7 +55,18 @@ describe.each(dbTargets)('the store’s hand-over to the driver, on $name', (tar
     const c = await addCarrier(t);
     const mine = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'ASSIGNED' });
     const theirs = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'ASSIGNED' });
-    const waiting = await addDelivery(t, { storeId: w.b.id, status: 'REQUESTED', driver: null });
+    // Waiting on an offer still open for an hour, to a carrier that never hears it. A REQUESTED delivery with no open
+    // offer is the offer sweep's (every second): it went to the instant-accepting driver above between the hand-over
+    // and the assertion below on a loaded machine. Written cancelled, then offered and requested in one statement, so
+    // the sweep never sees it without its offer.
+    const waiting = await addDelivery(t, { storeId: w.b.id, status: 'CANCELLED', driver: null });
+    await t.hub.db.query(
+      `WITH offer AS (
+         INSERT INTO delivery_offers (id, delivery_id, carrier_id, rank, score, status, offered_at, expires_at)
+         VALUES (gen_random_uuid(), $1, $2, 1, '{"total":50,"terms":[]}'::jsonb, 'PENDING', $3, $4))
+       UPDATE deliveries SET status = 'REQUESTED' WHERE id = $1`,
+      [waiting.id, c.id, Date.now(), Date.now() + 3_600_000],
+    );
     const cancelled = await addDelivery(t, { storeId: w.b.id, carrierId: c.id, status: 'CANCELLED' });
     const unknown = '0190f0f0-0000-7000-8000-00000000beef';
     await storeB.send(
