@@ -25,4 +25,5 @@ export * from './http/refuse-bad-text.js';
 export * from './protocol/events.js';
 export * from './protocol/feed-entries.js';
 export * from './protocol/delivery.js';
+export * from './protocol/delivery-driver.js';
 export * from './protocol/catalog-rows.js';

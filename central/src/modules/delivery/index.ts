@@ -7,6 +7,7 @@ import { Assignment } from './assignment.js';
 import { CarrierDesk } from './carrier-desk.js';
 import { BuiltInNetwork } from './carriers/built-in-network.js';
 import { CARRIER_NETWORK, type CarrierNetwork } from './carriers/carrier.js';
+import { DriverApps } from './carriers/driver-app.js';
 import { routePlanner, type RoutePlanner } from './planning/index.js';
 import { DELIVERY_HOOKS } from './ports.js';
 import { deliveryRoutes } from './routes.js';
@@ -46,7 +47,9 @@ function partsOf(ctx: HubContext): Parts {
     // The carriers an embedder or a test handed in, else the hub's own (in-house vans; simulators only in demo/test
     // mode or where a carrier's row names one — see carriers/built-in-network.ts).
     const supplied = ctx.services.find(CARRIER_NETWORK);
-    const network = supplied ?? new BuiltInNetwork(ctx.settings.mode, ctx.log);
+    // Gig drivers, DSPs and drones with no simulator are reached through their driver app on a production hub.
+    const apps = new DriverApps(ctx.db, ctx.now, ctx.log, ctx.settings.mode);
+    const network = supplied ?? new BuiltInNetwork(ctx.settings.mode, ctx.log, apps);
     const assignment = new Assignment({
       db: ctx.db,
       now: ctx.now,
@@ -58,7 +61,7 @@ function partsOf(ctx: HubContext): Parts {
       replanSoon: (depotId) => planner.replanSoon(depotId),
     });
     p = {
-      tracking: trackingParts(ctx),
+      tracking: trackingParts(ctx, apps),
       planner,
       network,
       ownNetwork: !supplied,
@@ -75,6 +78,7 @@ function partsOf(ctx: HubContext): Parts {
     };
     const tracking = p.tracking;
     p.carriers.driverRevoked = (carrierId) => tracking.revokeDriver(carrierId);
+    apps.answerTo(assignment);
     partsByHub.set(ctx, p);
   }
   return p;

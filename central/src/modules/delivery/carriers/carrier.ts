@@ -45,8 +45,8 @@ export interface CarrierAnswers {
 
 /**
  * One carrier as the hub reaches it: in-house vans answer by the hub's own rule, the others through their integration
- * (a simulator here: real integrations are not built). Calls are fire-and-forget — the carrier answers later through
- * `CarrierAnswers` — and must not throw; an adapter that cannot deliver an offer lets it time out.
+ * (their driver app on the drivers' socket, or a simulator). Calls are fire-and-forget — the carrier answers later
+ * through `CarrierAnswers` — and must not throw; an adapter that cannot deliver an offer lets it time out.
  */
 export interface CarrierAdapter {
   /** Hands the offer to the carrier (again, after a hub restart: answering twice is harmless). */
@@ -57,12 +57,15 @@ export interface CarrierAdapter {
   cancel(deliveryId: string): void;
 }
 
-/** How 'in-house' / 'simulator' / 'none' the hub reaches a carrier, as the carriers' reads show it. */
-export type Integration = 'in-house' | 'simulator' | 'supplied' | 'none';
+/**
+ * How the hub reaches a carrier, as the carriers' reads show it: its own rule (in-house vans), a simulator, the
+ * carrier's driver app on the drivers' socket (carriers/driver-app.ts), an integration handed in, or not at all.
+ */
+export type Integration = 'in-house' | 'simulator' | 'driver-app' | 'supplied' | 'none';
 
 /**
- * The carriers' side of the hub: the adapter for each carrier row, or null when the hub cannot reach it (a production
- * hub has no integration for a gig platform, a DSP or a drone operator unless the row names a simulator). The hub
+ * The carriers' side of the hub: the adapter for each carrier row, or null when the hub cannot reach it (see
+ * built-in-network.ts for which carriers a hub reaches through their driver app or a simulator). The hub
  * builds its own (built-in-network.ts); a test or an embedder hands one in as the external `CARRIER_NETWORK`.
  */
 export interface CarrierNetwork {

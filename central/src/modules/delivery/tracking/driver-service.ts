@@ -8,6 +8,7 @@ import {
   type DeliveryStatus,
 } from '@storefleet/shared';
 import type { Queryable } from '../../../db/db.js';
+import type { DriverAppLine, DriverApps } from '../carriers/driver-app.js';
 import type { Delivery } from '../types.js';
 import type { DriverFrame, RunDelivery } from './driver-frames.js';
 import { ARRIVING_RADIUS_KM, directEta, etasAlong, haversineKm, type Point, type RemainingStop } from './eta.js';
@@ -28,7 +29,22 @@ import type { Driver, TrackedDelivery } from './tracking-repository.js';
  * the store's copy in its feed, and the hub's flows told (DELIVERY_HOOKS).
  */
 export class DriverService {
-  constructor(readonly deps: TrackingDeps) {}
+  /** `apps`: the driver-app carriers' offers, pushed to and answered on this socket (carriers/driver-app.ts). */
+  constructor(
+    readonly deps: TrackingDeps,
+    readonly apps?: DriverApps,
+  ) {}
+
+  /** A driver app's socket opened: it is sent its carrier's open offers, and new ones until `leave` is called. */
+  openApp(driver: Driver, line: DriverAppLine): () => void {
+    return this.apps ? this.apps.connect(driver.carrierId, line) : () => {};
+  }
+
+  /** `accept` / `decline` an offer, or `drop-out` of an accepted delivery: the assignment decides (one per delivery). */
+  answerOffer(driver: Driver, f: Extract<DriverFrame, { type: 'accept' | 'decline' | 'drop-out' }>) {
+    if (!this.apps) throw new UnprocessableError('this hub takes no answers to offers on the drivers’ socket');
+    return this.apps.take(driver, f);
+  }
 
   /** The carrier whose driver token was presented; UnauthorizedError for none, ForbiddenError for an inactive one. */
   async driverFor(presented: string): Promise<Driver> {

@@ -158,6 +158,8 @@ function serve(ws: WebSocket, driver: Driver, service: DriverService, budget: Fr
       failRate: driver.failRate,
     },
   });
+  // A driver-app carrier's offers come on this socket while it is open (carriers/driver-app.ts).
+  ws.once('close', service.openApp(driver, send));
   let queue = Promise.resolve();
   let refusedInARow = 0;
   ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -237,5 +239,9 @@ async function answer(service: DriverService, driver: Driver, f: DriverFrame): P
       return { type: 'ok', ref: f.ref, of: f.type, ...(await service.failed(driver, f)) };
     case 'back-at-store':
       return { type: 'ok', ref: f.ref, of: f.type, ...(await service.backAtStore(driver, f.deliveryId)) };
+    case 'accept':
+    case 'decline':
+    case 'drop-out':
+      return service.answerOffer(driver, f);
   }
 }

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { EventHandler } from '../../../kernel/event-handlers.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import type { SocketHandler } from '../../../kernel/module-sockets.js';
+import type { DriverApps } from '../carriers/driver-app.js';
 import { DELIVERY_HOOKS } from '../ports.js';
 import { DRIVERS_PATH, DriverSockets, driverSocket } from './driver-socket.js';
 import { DriverService } from './driver-service.js';
@@ -28,7 +29,8 @@ export interface TrackingParts {
   stop(): Promise<void>;
 }
 
-export function trackingParts(ctx: HubContext): TrackingParts {
+/** `apps`: the carriers reached through their driver app, whose offers go out and come back on the drivers' socket. */
+export function trackingParts(ctx: HubContext, apps?: DriverApps): TrackingParts {
   const deps = trackingDeps({
     db: ctx.db,
     feed: ctx.feed,
@@ -36,7 +38,7 @@ export function trackingParts(ctx: HubContext): TrackingParts {
     hooks: () => ctx.services.find(DELIVERY_HOOKS),
     log: ctx.log,
   });
-  const drivers = new DriverService(deps);
+  const drivers = new DriverService(deps, apps);
   const open = new DriverSockets(ctx.db, deps.repo, ctx.log);
   return {
     routes: trackingRoutes(new TrackingLinks(deps), deps.repo, ctx.db),
