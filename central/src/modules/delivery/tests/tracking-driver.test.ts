@@ -3,6 +3,7 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { handshake } from '../../../../tests/support/ws-handshake.js';
 import { DriverLink } from '../tracking/driver-simulator.js';
+import { TrackingRepository } from '../tracking/tracking-repository.js';
 import {
   addCarrier,
   addDelivery,
@@ -95,6 +96,28 @@ describe.each(dbTargets)('the drivers’ socket, on $name', (target) => {
     expect(eta).toBeGreaterThanOrEqual(before + 3.9 * MIN);
     expect(eta).toBeLessThanOrEqual(after + 4.1 * MIN);
   });
+
+  // Two connections at once: Postgres only (PGlite has one).
+  it.skipIf(target.name === 'pglite')(
+    'holds a delivery row under a driver’s frame without blocking another transaction writing that delivery’s timeline',
+    async () => {
+      const c = await addCarrier(t);
+      const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'OUT_FOR_DELIVERY' });
+      // A frame's transaction locks the row and then waits for the store's feed head; another one holding that head
+      // while it adds an offer or a timeline line for the delivery must not wait for the row (a deadlock, else).
+      await t.hub.db.transaction(async (tx) => {
+        expect(await new TrackingRepository().lock(tx, d.id)).toMatchObject({ id: d.id });
+        await t.hub.db.transaction(async (other) => {
+          await other.query("SET LOCAL lock_timeout = '5s'");
+          await other.query(
+            "INSERT INTO delivery_events (delivery_id, at, kind, detail) VALUES ($1, $2, 'note', '{}'::jsonb)",
+            [d.id, Date.now()],
+          );
+        });
+      });
+      expect(await timeline(t, d.id)).toContain('note');
+    },
+  );
 
   it('follows a van’s planned route: a door later on the route is reached after the stops before it, and is not ARRIVING while another stop comes first', async () => {
     const van = await addCarrier(t, { kind: 'VAN', speedKmh: 30 });
