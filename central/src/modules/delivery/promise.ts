@@ -13,11 +13,12 @@ import type { Carrier } from './types.js';
  * ago (a device's clock a little behind is let be), longer than 12 hours, or starting over 14 days ahead.
  * A delivery day runs 08:00–21:00 in the store's zone.
  *
- * A carrier can keep it when it is active and not grounded, both the store and the door lie within its radius of its
- * base, the goods fit what it can carry on top of what it already carries (weight and stops), a drone is not asked to
- * bring age-restricted goods (the ID check at the door), and — driving from its base to the store, handling the
- * goods there, then to the door at its speed (roads 1.3 × the straight line; drones fly straight) — it arrives
- * before the window closes and before its shift ends (shifts are minutes of the UTC day, as the schema keeps them).
+ * A carrier can keep it when it is active and not grounded, serves the store (a van only its own depot's), both the
+ * store and the door lie within its radius of its base, the goods fit what it can carry on top of what it already
+ * carries (weight and stops), a drone is not asked to bring age-restricted goods (the ID check at the door), and —
+ * driving from its base to the store, handling the goods there, then to the door at its speed (roads 1.3 × the
+ * straight line; drones fly straight) — it arrives before the window closes and before its shift ends (shifts are
+ * minutes of the UTC day, as the schema keeps them).
  */
 export const DAY_OPENS_MIN = 8 * 60;
 export const DAY_CLOSES_MIN = 21 * 60;
@@ -140,6 +141,15 @@ export function shiftsFrom(c: Pick<Carrier, 'shiftStartMin' | 'shiftEndMin'>, fr
 }
 
 /**
+ * Whether carrier `c` serves deliveries leaving from `store` at all. A van serves only its own depot's: the route
+ * planner drives every van from its depot, so a van of another store (or of a distribution centre, whose routes have
+ * no stop to load at a store) would carry goods it never loaded. Other kinds serve every store in their area.
+ */
+export function servesStore(c: Pick<Carrier, 'kind' | 'depotId'>, store: Pick<Origin, 'id'>): boolean {
+  return c.kind !== 'VAN' || c.depotId === store.id;
+}
+
+/**
  * Why head office may not set a shift (minutes of the UTC day), or null. One that ends when it starts is refused
  * (shiftsFrom reads it as all day, which nobody means by 08:00–08:00: all day is 0 and 1440); one starting at 1440
  * runs no minutes.
@@ -158,7 +168,8 @@ export function evaluate(c: Carrier, load: Load, job: Job, now: number, reachabl
   if (job.ageRestricted && c.kind === 'DRONE') blockers.push('age');
   if (job.weightGrams > c.capacityGrams) blockers.push('weight');
   const base = { lat: c.lat, lon: c.lon };
-  if (distanceKm(base, job.store) > c.radiusKm || distanceKm(base, job.door) > c.radiusKm) blockers.push('range');
+  if (!servesStore(c, job.store) || distanceKm(base, job.store) > c.radiusKm || distanceKm(base, job.door) > c.radiusKm)
+    blockers.push('range');
   if (load.stops + 1 > c.capacityStops || load.grams + job.weightGrams > c.capacityGrams) {
     if (!blockers.includes('weight')) blockers.push('full');
   }
@@ -215,18 +226,20 @@ export function bindingBlocker(failed: readonly { readonly blockers: readonly Bl
 
 /**
  * The sentence for a promise no carrier can keep: "no carrier can deliver 14 kg to 6.0 km away before 16:00 (the
- * earliest arrival is 16:40); next-day delivery can". `carriers`: every carrier weighed, with its blockers.
+ * earliest arrival is 16:40); next-day delivery can". `all`: every carrier weighed, with its blockers.
  */
 export function noCarrierSentence(
   job: Job,
   now: number,
-  carriers: readonly {
+  all: readonly {
     readonly carrier: Carrier;
     readonly blockers: readonly Blocker[];
     readonly eta: number | null;
   }[],
   alternative: string | null,
 ): string {
+  // Vans of other depots never serve this store: they are not weighed (the sentence names the store's own carriers).
+  const carriers = all.filter((c) => servesStore(c.carrier, job.store));
   const tz = job.store.timezone;
   const head = `no carrier can deliver ${formatWeight(job.weightGrams)} to ${formatKm(distanceKm(job.store, job.door))} away before ${clockTime(job.window.to, now, tz)}`;
   const binding = bindingBlocker(carriers);

@@ -150,7 +150,8 @@ export interface CarrierWithLoad {
 
 /** The points a candidate carrier must reach, and how loosely to look (see `candidates`). */
 export interface Reach {
-  readonly store: { readonly lat: number; readonly lon: number };
+  /** With its id, the prefilter keeps only vans of this depot (a van serves its own depot's deliveries alone). */
+  readonly store: { readonly lat: number; readonly lon: number; readonly id?: string };
   readonly door: { readonly lat: number; readonly lon: number };
   readonly weightGrams: number;
 }
@@ -309,9 +310,10 @@ export class DeliveryRepository {
 
   /**
    * The active carriers that might keep a delivery, each with its load. With `prefilter`, only those not grounded,
-   * able to carry the weight and whose area's box holds both the store and the door (the exact distance is checked
-   * after; longitudes are compared the short way round, so 179.99° and -179.99° lie 0.02° apart across the 180th
-   * meridian); without, every active carrier (the promise's refusal sentence weighs them all; the benchmark's anchor).
+   * serving the store (a van only its depot's), able to carry the weight and whose area's box holds both the store
+   * and the door (the exact distance is checked after; longitudes are compared the short way round, so 179.99° and
+   * -179.99° lie 0.02° apart across the 180th meridian); without, every active carrier (the promise's refusal
+   * sentence weighs them all; the benchmark's anchor).
    * `notOfferedFor`: leaves out the carriers already offered this delivery.
    */
   async candidates(reach: Reach, prefilter: boolean, notOfferedFor: string | null): Promise<CarrierWithLoad[]> {
@@ -329,7 +331,8 @@ export class DeliveryRepository {
          AND (NOT $1::boolean OR (NOT c.grounded AND c.capacity_grams >= $2
            AND abs(c.lat - $3) * ${KM_PER_DEG} <= c.radius_km AND abs(c.lat - $5) * ${KM_PER_DEG} <= c.radius_km
            AND least(abs(c.lon - $4), 360 - abs(c.lon - $4)) * $7 <= c.radius_km
-           AND least(abs(c.lon - $6), 360 - abs(c.lon - $6)) * $8 <= c.radius_km))
+           AND least(abs(c.lon - $6), 360 - abs(c.lon - $6)) * $8 <= c.radius_km
+           AND (c.kind <> 'VAN' OR $11::uuid IS NULL OR c.depot_id = $11)))
          AND ($10::uuid IS NULL OR NOT EXISTS
            (SELECT 1 FROM delivery_offers o WHERE o.delivery_id = $10 AND o.carrier_id = c.id))`,
       [
@@ -343,6 +346,7 @@ export class DeliveryRepository {
         lonKm(reach.door.lat),
         CARRYING,
         notOfferedFor,
+        reach.store.id ?? null,
       ],
     );
     return rows.map((r) => ({ carrier: toCarrier(r), load: { stops: r.load_stops, grams: r.load_grams } }));
