@@ -73,6 +73,7 @@ import {
   deliveryRoutes,
   registerDeliveryFeed,
 } from './delivery/index.js';
+import { deliveriesSink } from './delivery/deliveries-sink.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -198,6 +199,10 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   );
   const delivery = new DeliveryService(deliveries, sync, bopis, now, profile, log);
   registerDeliveryFeed(sync.feedHandlers, delivery);
+  // A new disk's cold start, and after a feed skip, gets the deliveries its desk shows (before the holds: the hub
+  // sends them first, so the pickup desk knows which holds leave by delivery).
+  sync.bootstrap?.sinks.set('deliveries', deliveriesSink(deliveries, log));
+  sync.bootstrap?.afterFeedSkip.add('deliveries');
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   sync.bootstrap?.sinks.set('holds', holdsSink(bopis, log));
   sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed

@@ -4,6 +4,7 @@ import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { Assignment } from './assignment.js';
+import { deliveryBootstrap, deliveryReconciler } from './bootstrap.js';
 import { CarrierDesk } from './carrier-desk.js';
 import { BuiltInNetwork } from './carriers/built-in-network.js';
 import { CARRIER_NETWORK, type CarrierNetwork } from './carriers/carrier.js';
@@ -112,9 +113,14 @@ export const hubModule: HubModule = {
     r.use(p.tracking.routes);
     return r;
   },
+  // A new store disk (or one whose feed skipped entries retention removed) gets the deliveries its desk shows, before
+  // the holds (sections come in module name order): the pickup desk then knows which holds leave by delivery.
+  bootstrap: (ctx) => ({ deliveries: deliveryBootstrap(ctx.now) }),
   sockets: (ctx) => partsOf(ctx).tracking.sockets,
   eventHandlers: (ctx) => partsOf(ctx).tracking.eventHandlers,
   async start(ctx) {
+    // A store's feed rebased after a hub restore gets its deliveries as the hub has them now.
+    ctx.feed.reconcileWith('delivery', deliveryReconciler(ctx.now));
     const p = partsOf(ctx);
     await p.planner.start();
     await p.tracking.start();

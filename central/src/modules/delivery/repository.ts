@@ -645,4 +645,48 @@ export class DeliveryRepository {
     );
     return rows.map((r) => r.delivery_id);
   }
+
+  /** How many deliveries `deskCopies` finds for this store. */
+  async deskCount(storeId: string, desk: DeskRows): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deliveries WHERE ${DESK_ROWS}`,
+      [storeId, desk.statuses, desk.since],
+    );
+    return rows[0]!.n;
+  }
+
+  /**
+   * The deliveries leaving from `storeId` its delivery desk may show — those in `desk.statuses`, and any whose window
+   * ends or that changed after `desk.since` — with ids after `after` (compared as text: any cursor a caller sends is
+   * safe), in that order, each with its carrier's kind and name; every one when `limit` is null.
+   */
+  async deskCopies(
+    storeId: string,
+    desk: DeskRows,
+    after: string | null,
+    limit: number | null,
+  ): Promise<{ delivery: Delivery; carrier: Pick<Carrier, 'kind' | 'name'> | null }[]> {
+    const { rows } = await this.db.query<
+      DeliveryRow & { carrier_kind: Carrier['kind'] | null; carrier_name: string | null }
+    >(
+      `SELECT d.*, c.kind AS carrier_kind, c.name AS carrier_name
+       FROM (SELECT ${DELIVERY_COLUMNS} FROM deliveries
+             WHERE ${DESK_ROWS} AND ($4::text IS NULL OR id::text COLLATE "C" > $4::text COLLATE "C")
+             ORDER BY id::text COLLATE "C" LIMIT $5) d
+       LEFT JOIN delivery_carriers c ON c.id = d.carrier_id
+       ORDER BY d.id::text COLLATE "C"`,
+      [storeId, desk.statuses, desk.since, after, limit],
+    );
+    return rows.map((r) => ({
+      delivery: toDelivery(r),
+      carrier: r.carrier_kind && r.carrier_name ? { kind: r.carrier_kind, name: r.carrier_name } : null,
+    }));
+  }
 }
+
+/** Which of a store's deliveries its desk may show (see `deskCopies`). */
+export interface DeskRows {
+  readonly statuses: readonly Delivery['status'][];
+  readonly since: number;
+}
+const DESK_ROWS = 'store_id = $1 AND (status = ANY($2::text[]) OR window_to >= $3 OR updated_at >= $3)';
