@@ -166,7 +166,7 @@ describe('the delivery desk on a store node with no hub', () => {
         driver: null,
         detail: 'no driver has accepted SF-30022 yet: keep the bag until the desk names one',
       },
-      { status: 'DELIVERED', detail: 'SF-30023 was already delivered' },
+      { status: 'RETURNING', detail: 'SF-30023 is on its way back to the store' },
     ] as const;
     for (const [i, c] of cases.entries()) {
       const orderNumber = `SF-3002${i}`;
@@ -199,6 +199,33 @@ describe('the delivery desk on a store node with no hub', () => {
       'the hold of SF-30029 has not reached this store yet: wait for the sync, then try again',
     );
     expect((await desk.call('POST', `/api/delivery/${randomUUID()}/hand-to-driver`, {})).status).toBe(404);
+  });
+
+  it('still hands the hold over when the driver’s app said collected first (the hub’s copy: out, arriving, delivered)', async () => {
+    // The driver's word moves the hub's copy; the goods leave this store's count (and the customer is charged) only
+    // with the desk's hand-over of the hold: it must stay possible, and happen once.
+    for (const [i, status] of (['OUT_FOR_DELIVERY', 'ARRIVING', 'DELIVERED'] as const).entries()) {
+      const orderNumber = `SF-3007${i}`;
+      const { id, reservationId } = desk.delivery({ orderNumber, lines: [{ sku: 'TEA-GREEN', qty: 2 }], status });
+      expect((await desk.call('GET', `/api/delivery/${id}`)).body).toMatchObject({ status, refusal: null });
+      const tea = onHand(desk, 'TEA-GREEN');
+      const head = desk.node.sync.outbox.head();
+      const handed = await desk.call('POST', `/api/delivery/${id}/hand-to-driver`, {});
+      expect(handed.status, status).toBe(200);
+      expect(handed.body).toMatchObject({ id, status, handedTo: 'Sam K.' });
+      expect(onHand(desk, 'TEA-GREEN')).toBe(tea - 2);
+      expect(desk.node.bopis.repo.get(reservationId)!.status).toBe('FULFILLED');
+      expect(outboxAfter(desk, head).map((e) => e.type)).toEqual([
+        'stock.moved',
+        'reservation.picked-up',
+        'delivery.handed-to-driver',
+      ]);
+      const again = await desk.call('POST', `/api/delivery/${id}/hand-to-driver`, {});
+      expect(again.status).toBe(409);
+      expect(again.body.detail).toMatch(new RegExp(`^${orderNumber} was already handed to Sam K\\. at `));
+      expect(onHand(desk, 'TEA-GREEN')).toBe(tea - 2);
+      expect(outboxAfter(desk, head)).toHaveLength(3);
+    }
   });
 
   it('puts a failed delivery’s goods back into stock once, however often the entry comes (RETURN, ref delivery:<id>)', async () => {

@@ -1,6 +1,6 @@
 import { AppError, ConflictError, NotFoundError } from '@storefleet/shared';
 import type { Logger } from 'pino';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { Order, OrderCancellation, OrderFlows } from '../modules/orders/index.js';
 import type { Reservations } from '../kernel/ports/reservations.js';
 import type { DeliveryDesk } from '../kernel/ports/delivery.js';
@@ -19,8 +19,13 @@ const TRIES = 3;
  * store's pickup event is applied either before (the hold is FULFILLED: the cancel is refused, 409 "already picked
  * up at <store> at <time>; start a return instead") or after (the hold was released: the pickup raises an incident,
  * see PickupToOrder) — never between a void and a release. A release that fails rolls the whole cancel back and is
- * tried again; nothing is swallowed. A DELIVERY order's delivery is cancelled first, through the delivery desk: one the
- * driver has already taken is refused (409, the order kept as it is), before anything of the order changes.
+ * tried again; nothing is swallowed. A DELIVERY order's delivery is cancelled in that same transaction, through the
+ * delivery desk, after the hold's and the order's rows are locked (the lock order of the store's hand-over, whose
+ * `reservation.picked-up` locks the hold, then the order, then its `delivery.handed-to-driver` the delivery): either
+ * the hand-over is applied first (the hold FULFILLED: refused, the delivery untouched and on its way), or the cancel
+ * commits first (hold released, delivery cancelled, together) and a hand-over arriving after it is the store's
+ * mistake to undo (an incident; the delivery comes back, see hand-over.ts). One the driver has already taken is
+ * refused (409) and the release rolled back with it: the order is kept as it is.
  */
 export class CancelOrderFlow implements OrderCancellation {
   constructor(
@@ -40,7 +45,6 @@ export class CancelOrderFlow implements OrderCancellation {
       throw new ConflictError(`order ${orderId} is ${seen.status}; only confirmed orders can be cancelled`, {
         status: seen.status,
       });
-    if (seen.fulfilment.type === 'DELIVERY') await this.#cancelDelivery(seen);
     const outcome = await this.#releaseThenTurnBack(seen);
     if (outcome.refused) throw await this.#pickedUp(outcome.refused.order, outcome.refused.storeId, outcome.refused.at);
     return this.orders().finish(orderId);
@@ -58,6 +62,7 @@ export class CancelOrderFlow implements OrderCancellation {
             return { refused: { order, storeId: order.pickedUp!.storeId, at: order.pickedUp!.at } };
           if (hold?.status === 'FULFILLED') return { refused: { order, storeId: hold.storeId, at: hold.updatedAt } };
           if (order.status !== 'CONFIRMED') return {}; // another cancel turned it back first: wait for its outcome
+          if (order.fulfilment.type === 'DELIVERY') await this.#cancelDelivery(tx, order);
           await this.orders().cancel(tx, order, {
             kind: 'CANCEL_REQUESTED',
             detail: { holdReleased: hold?.id ?? null },
@@ -75,16 +80,17 @@ export class CancelOrderFlow implements OrderCancellation {
   }
 
   /**
-   * The order's delivery cancelled before its hold is released (the saga's CANCEL_FULFILMENT repeats it harmlessly):
-   * a delivery whose goods the driver already has is refused by the desk, and so is the cancel, nothing changed.
+   * The order's delivery cancelled in the transaction that released its hold (the saga's CANCEL_FULFILMENT repeats it
+   * harmlessly): a delivery whose goods the driver already has is refused by the desk, and so is the cancel — the
+   * throw rolls the release back, nothing changed.
    */
-  async #cancelDelivery(order: Order): Promise<void> {
+  async #cancelDelivery(tx: Queryable, order: Order): Promise<void> {
     try {
-      await this.delivery()?.cancel(order.id);
+      await this.delivery()?.cancel(order.id, tx);
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       const storeId = order.fulfilment.locationId ?? order.fulfilment.storeId;
-      const store = storeId ? await new WorkflowRepository(this.db).storeLabel(storeId) : 'the store';
+      const store = storeId ? await new WorkflowRepository(tx).storeLabel(storeId) : 'the store';
       throw new ConflictError(
         `order ${order.orderNumber} has left ${store} with its driver and can no longer be cancelled: the customer may refuse it at the door`,
         { status: order.status, delivery: err.message },

@@ -57,10 +57,14 @@ export interface DeskGroup {
   readonly deliveries: readonly DeskDelivery[];
 }
 
+/**
+ * What the hub's copy says when the goods came back or are coming back. OUT_FOR_DELIVERY, ARRIVING and DELIVERED are
+ * not here: the hub's copy says so as soon as the driver's app said `collected`, but the goods leave this store's
+ * count, and the customer's payment is captured, only when this desk hands the order's hold over. A store that has
+ * not pressed "Handed to driver" yet (it was busy, or its driver scanned first) must still be able to: the hub takes
+ * the hand-over then as it would have before (its copy stays as it is), so the goods leave exactly once.
+ */
 const LEFT_ALREADY: Partial<Record<DeliveryStatus, string>> = {
-  OUT_FOR_DELIVERY: 'is already out for delivery',
-  ARRIVING: 'is already out for delivery',
-  DELIVERED: 'was already delivered',
   FAILED: 'already left the store (the delivery failed; its goods come back)',
   RETURNING: 'is on its way back to the store',
   RETURNED: 'came back to the store: its goods are back in stock',

@@ -1,4 +1,5 @@
 import type { DeliveryRequest } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
 import { definePort } from '../ports.js';
 
 /** An order to bring to the customer's door, as the orders module hands it to the delivery module. */
@@ -36,9 +37,11 @@ export interface DeliveryDesk {
   ): Promise<{ readonly deliveryId: string; readonly window: { from: number; to: number } }>;
   /**
    * Cancels the order's delivery: outstanding offers withdrawn, the assigned carrier told. A delivery never created,
-   * or already cancelled, is a no-op; one already handed to the driver is refused (`ConflictError`).
+   * or already cancelled, is a no-op; one already handed to the driver is refused (`ConflictError`). With `tx`, it runs
+   * inside the caller's transaction (the order's cancel: the hold released and the delivery cancelled commit together,
+   * or neither does); its row is locked after whatever the caller locked first.
    */
-  cancel(orderId: string): Promise<void>;
+  cancel(orderId: string, tx?: Queryable): Promise<void>;
 }
 
 export const DELIVERY_DESK = definePort<DeliveryDesk>(

@@ -1,5 +1,5 @@
 import { AppError, ConflictError, NotFoundError, uuidv7, type DeliveryRequest } from '@storefleet/shared';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { CatalogProducts } from '../../kernel/ports/catalog.js';
 import type { DeliveryDesk, DeliveryOrder, DeliveryPromise } from '../../kernel/ports/delivery.js';
@@ -141,10 +141,11 @@ export class DeliveryService implements DeliveryDesk {
     return { deliveryId: d.id, window: d.window };
   }
 
-  async cancel(orderId: string): Promise<void> {
-    const repo = new DeliveryRepository(this.db);
+  async cancel(orderId: string, within?: Queryable): Promise<void> {
+    const repo = new DeliveryRepository(within ?? this.db);
     if (!(await repo.byOrder(orderId))) return;
-    await this.db.transaction(async (tx) => {
+    const inTx = <T>(fn: (tx: Queryable) => Promise<T>) => (within ? fn(within) : this.db.transaction(fn));
+    await inTx(async (tx) => {
       const r = new DeliveryRepository(tx);
       const d = (await r.byOrder(orderId, true))!;
       if (d.status === 'CANCELLED' || d.status === 'UNASSIGNED') return;

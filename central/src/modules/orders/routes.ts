@@ -35,6 +35,7 @@ import type { Db } from '../../db/db.js';
 import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
 import type { OrderSaga } from './order-saga.js';
 import { storesOf } from './order-owners.js';
+import { orderFor, timelineFor } from './store-view.js';
 import { OrderRepository } from './repository.js';
 import type { Order, OrderCancellation, OrderLine } from './types.js';
 
@@ -156,7 +157,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
       if (placed) {
         samePlace(placed);
-        return void res.status(200).json(await d.saga.settled(placed.id));
+        return void res.status(200).json(orderFor(principal, await d.saga.settled(placed.id)));
       }
       const cart = cartView(await d.docs.read<CartDoc>(principalOf(req), cartDocId(body.customerId)));
       if (!cart.lines.length) throw new ValidationError('the cart is empty: add something before checking out');
@@ -201,7 +202,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
       if (placed) {
         samePlace(placed);
-        return void res.status(200).json(await d.saga.settled(placed.id));
+        return void res.status(200).json(orderFor(principal, await d.saga.settled(placed.id)));
       }
       await promiseOrRefuse(d.delivery(), {
         storeId: fulfilment.storeId!,
@@ -224,7 +225,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       currency,
     });
     if (!created) samePlace(order);
-    res.status(created ? 201 : 200).json(order);
+    res.status(created ? 201 : 200).json(orderFor(principal, order));
   });
   r.get('/orders', requireRole('ADMIN'), async (req, res) => {
     const q = parseOrThrow(
@@ -249,13 +250,15 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     const { number } = parseOrThrow(z.object({ number: orderNumberSchema }), req.params, 'order number');
     const repo = new OrderRepository(d.db);
     const order = visible(req, await repo.byNumber(number), number);
-    res.json({ ...order, timeline: await repo.events(order.id) });
+    const p = principalOf(req);
+    res.json({ ...orderFor(p, order), timeline: timelineFor(p, order, await repo.events(order.id)) });
   });
   r.get('/orders/:id', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
     const repo = new OrderRepository(d.db);
     const order = visible(req, await repo.get(id), id);
-    res.json({ ...order, timeline: await repo.events(id) });
+    const p = principalOf(req);
+    res.json({ ...orderFor(p, order), timeline: timelineFor(p, order, await repo.events(id)) });
   });
   r.get('/customers/:id/orders', requireAuth, async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'customer id');
@@ -263,7 +266,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
     const repo = new OrderRepository(d.db);
     if (isHeadOffice(p)) return void res.json({ items: await repo.byCustomer(id, 50) });
     const store = storeOf(p);
-    res.json({ items: store ? await repo.byCustomer(id, 50, store) : [] });
+    res.json({ items: store ? (await repo.byCustomer(id, 50, store)).map((o) => orderFor(p, o)) : [] });
   });
   // A store's orders (placed there, or fulfilled there): its manager's console list, its staff and its node.
   r.get('/stores/:storeId/orders', async (req, res) => {
@@ -277,12 +280,13 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       req.query,
       'query',
     );
-    res.json({ items: await new OrderRepository(d.db).listForStore(storeId, q.status ?? null, q.limit) });
+    const items = await new OrderRepository(d.db).listForStore(storeId, q.status ?? null, q.limit);
+    res.json({ items: items.map((o) => orderFor(principalOf(req), o)) });
   });
   r.post('/orders/:id/cancel', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');
     visible(req, await new OrderRepository(d.db).get(id), id);
-    res.json(await d.cancellation().cancel(id));
+    res.json(orderFor(principalOf(req), await d.cancellation().cancel(id)));
   });
   r.post('/orders/:id/check-in', async (req, res) => {
     const { id } = parseOrThrow(idParam, req.params, 'order id');

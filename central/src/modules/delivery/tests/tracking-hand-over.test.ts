@@ -51,7 +51,7 @@ describe.each(dbTargets)('the store’s hand-over to the driver, on $name', (tar
     expect(await parkedOf(t, w.admin, w.a.id)).toEqual([]);
   });
 
-  it('refuses, one event at a time, an unknown delivery, another store’s, one with no carrier yet or cancelled, and a malformed payload — the rest apply', async () => {
+  it('refuses, one event at a time, an unknown delivery, another store’s, one with no carrier yet or cancelled before one took it, and a malformed payload — the rest apply', async () => {
     const c = await addCarrier(t);
     const mine = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'ASSIGNED' });
     const theirs = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'ASSIGNED' });
@@ -67,7 +67,7 @@ describe.each(dbTargets)('the store’s hand-over to the driver, on $name', (tar
        UPDATE deliveries SET status = 'REQUESTED' WHERE id = $1`,
       [waiting.id, c.id, Date.now(), Date.now() + 3_600_000],
     );
-    const cancelled = await addDelivery(t, { storeId: w.b.id, carrierId: c.id, status: 'CANCELLED' });
+    const cancelled = await addDelivery(t, { storeId: w.b.id, status: 'CANCELLED', driver: null });
     const unknown = '0190f0f0-0000-7000-8000-00000000beef';
     await storeB.send(
       handedOver(storeB, unknown),
@@ -92,6 +92,28 @@ describe.each(dbTargets)('the store’s hand-over to the driver, on $name', (tar
     expect((await deliveryRow(t, waiting.id)).status).toBe('REQUESTED');
     expect((await deliveryRow(t, cancelled.id)).status).toBe('CANCELLED');
     expect((await deliveryRow(t, mine.id)).status).toBe('OUT_FOR_DELIVERY');
+  });
+
+  it('of a delivery cancelled after its carrier accepted (the store was offline): the driver brings the goods back', async () => {
+    const c = await addCarrier(t);
+    const d = await addDelivery(t, { storeId: w.a.id, carrierId: c.id, status: 'CANCELLED' });
+    await storeA.send(handedOver(storeA, d.id));
+    expect(await deliveryRow(t, d.id)).toMatchObject({
+      status: 'RETURNING',
+      failure: 'handed over after it was cancelled: bring it back',
+    });
+    expect(await timeline(t, d.id)).toEqual(['handed-to-driver', 'returning']);
+    expect((await feedOf(t, w.a.id, 'delivery.changed')).filter((p) => p.id === d.id)).toEqual([
+      expect.objectContaining({ status: 'RETURNING' }),
+    ]);
+    expect(await parkedOf(t, w.admin, w.a.id)).toEqual([]);
+    const driver = await DriverLink.connect(t.url, c.token);
+    try {
+      expect(await driver.ask({ type: 'back-at-store', deliveryId: d.id })).toMatchObject({ status: 'RETURNED' });
+    } finally {
+      await driver.close();
+    }
+    expect((await feedOf(t, w.a.id, 'delivery.returned')).filter((p) => p.id === d.id)).toHaveLength(1);
   });
 
   it('is a no-op once the driver’s app said it collected the goods (the store was offline when they left)', async () => {

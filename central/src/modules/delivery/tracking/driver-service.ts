@@ -134,7 +134,12 @@ export class DriverService {
     return etas;
   }
 
-  /** The driver has the goods: OUT_FOR_DELIVERY (the store's hand-over, arriving later, then changes nothing). */
+  /**
+   * The driver has the goods: OUT_FOR_DELIVERY, so the driver can drive even when the store is offline. It is the
+   * driver's word only: the goods leave the store's count and the payment is captured when the store's desk hands the
+   * order's hold over (`reservation.picked-up`), which the desk still offers while the store's copy says out for
+   * delivery or delivered; that hand-over, arriving later, leaves the delivery as it is (hand-over.ts).
+   */
   async collected(driver: Driver, deliveryId: string): Promise<Outcome> {
     return this.#move(driver, deliveryId, async (tx, d, now) => {
       if (d.status !== 'ASSIGNED') {
