@@ -68,6 +68,8 @@ export const deliveryAddressSchema = z.strictObject({
 });
 export type DeliveryAddress = z.infer<typeof deliveryAddressSchema>;
 
+const windowSpan = (w: { from: number; to: number }) => w.to - w.from;
+
 /**
  * What the customer asked for with a DELIVERY order (`fulfilment.delivery` of `POST /api/orders`). `window` is needed
  * for WINDOW and refused for the other speeds (their window follows from the time of the order).
@@ -78,12 +80,6 @@ export const deliveryRequestSchema = z
     window: z
       .strictObject({ from: epochMs, to: epochMs })
       .refine((w) => w.to > w.from, { message: 'a window ends after it starts', path: ['to'] })
-      // How long a window may be needs no clock (whether it lies in the past, or too far ahead, is the hub's to say).
-      .refine((w) => w.to <= w.from || w.to - w.from >= 30 * 60_000, {
-        message: 'a window is at least 30 minutes long',
-        path: ['to'],
-      })
-      .refine((w) => w.to - w.from <= 12 * 3_600_000, { message: 'a window is at most 12 hours long', path: ['to'] })
       .optional(),
     address: deliveryAddressSchema,
     /** A phone number for the driver, as the customer typed it. */
@@ -96,6 +92,19 @@ export const deliveryRequestSchema = z
   .refine((r) => (r.speed === 'WINDOW') === (r.window !== undefined), {
     message: 'a WINDOW delivery needs its window; the other speeds take none',
     path: ['window'],
+  })
+  // How long a chosen window may be needs no clock (whether it lies in the past, or too far ahead, is the hub's to
+  // say); said of a WINDOW delivery's only (another speed's window is refused for being there at all).
+  .refine(
+    (r) => r.speed !== 'WINDOW' || !r.window || windowSpan(r.window) >= 30 * 60_000 || windowSpan(r.window) <= 0,
+    {
+      message: 'a window is at least 30 minutes long',
+      path: ['window', 'to'],
+    },
+  )
+  .refine((r) => r.speed !== 'WINDOW' || !r.window || windowSpan(r.window) <= 12 * 3_600_000, {
+    message: 'a window is at most 12 hours long',
+    path: ['window', 'to'],
   });
 export type DeliveryRequest = z.infer<typeof deliveryRequestSchema>;
 
