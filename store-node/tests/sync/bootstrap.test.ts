@@ -68,6 +68,7 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
     expect(fresh.sync.storage.parkedFeed().map((p) => p.seq)).toEqual([1, 2, 3]);
     expect(fresh.sync.bootstrap!.progress().sections).toEqual([
       { name: 'catalog', rows: PRODUCTS, total: PRODUCTS, done: true },
+      { name: 'deliveries', rows: 0, total: 0, done: true },
       { name: 'stock', rows: 2, total: 2, done: true },
       { name: 'holds', rows: 0, total: 0, done: true },
       { name: 'history', rows: 303, total: 303, done: true },
