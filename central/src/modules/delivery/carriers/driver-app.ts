@@ -12,6 +12,12 @@ import { distanceKm } from '../geo.js';
 import type { Carrier, OfferScore, OfferStatus } from '../types.js';
 import type { CarrierAdapter, CarrierAnswers, OfferSent } from './carrier.js';
 
+/**
+ * How often a hub process with driver apps connected looks for their carriers' offers made on another hub replica:
+ * an offer lasts DELIVERY_OFFER_TIMEOUT_MS (a minute by default), so a second of it is lost at most.
+ */
+export const DRIVER_OFFER_POLL_MS = 1_000;
+
 /** Where a frame for one open driver socket goes (the socket's own send: it drops the frame once closed). */
 export type DriverAppLine = (frame: HubToDriver) => void;
 
@@ -34,19 +40,29 @@ const CLOSED: Record<Exclude<OfferStatus, 'PENDING'>, string> = {
  * (`CarrierAnswers`), exactly as the simulators' do, so the database decides: one open and one accepted offer per
  * delivery, whichever socket answers first.
  *
- * Nothing waits for a driver: an offer made while no socket of its carrier is open here is simply not answered, and
- * the assignment's sweep times it out and offers the delivery to the next carrier. A socket that opens while an offer
- * is still open is sent it then (a reconnect, a restarted hub, an offer made on another hub replica).
+ * Nothing waits for a driver: an offer made while no socket of its carrier is open is simply not answered, and the
+ * assignment's sweep times it out and offers the delivery to the next carrier. A socket that opens while an offer is
+ * still open is sent it then (a reconnect, a restarted hub). The hub replica that made an offer pushes it at once; a
+ * replica holding the carrier's sockets finds it within DRIVER_OFFER_POLL_MS (one query for all the carriers with
+ * sockets open in it; no timer while none is), and tells the sockets when an offer they were shown closes elsewhere.
  */
 export class DriverApps {
   readonly #lines = new Map<string, Set<DriverAppLine>>();
+  /** Per carrier with sockets open here, the offers its sockets were shown ('shown') or answered or told closed. */
+  readonly #seen = new Map<string, Map<string, 'shown' | 'settled'>>();
+  /** Sockets just opened: the next look sends them every open offer of their carrier, seen or not. */
+  readonly #fresh = new Set<DriverAppLine>();
   #answers: CarrierAnswers | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
 
   constructor(
     readonly db: Queryable,
     readonly now: () => number,
     readonly log: Logger,
     readonly mode: HubMode,
+    readonly pollMs = DRIVER_OFFER_POLL_MS,
   ) {}
 
   /**
@@ -75,15 +91,76 @@ export class DriverApps {
     const set = this.#lines.get(carrierId) ?? new Set<DriverAppLine>();
     set.add(line);
     this.#lines.set(carrierId, set);
-    void this.#openOffers('o.carrier_id = $1', carrierId, true)
-      .then((offers) => {
-        for (const o of offers) if (set.has(line)) line(o);
-      })
-      .catch((err: unknown) => this.log.warn({ err }, 'could not send a driver app its open offers'));
+    if (!this.#seen.has(carrierId)) this.#seen.set(carrierId, new Map());
+    // The next look sends this socket every open offer of its carrier; it looks at once.
+    this.#fresh.add(line);
+    this.#timer ??= setInterval(() => void this.poll(), this.pollMs).unref();
+    void this.poll();
     return () => {
+      this.#fresh.delete(line);
       set.delete(line);
-      if (!set.size && this.#lines.get(carrierId) === set) this.#lines.delete(carrierId);
+      if (set.size || this.#lines.get(carrierId) !== set) return;
+      this.#lines.delete(carrierId);
+      this.#seen.delete(carrierId);
+      if (!this.#lines.size) this.stop();
     };
+  }
+
+  /**
+   * Pushes the offers of the carriers with sockets open here that their sockets were not shown (made on another hub
+   * replica), and `offer-closed` for those shown that closed without an answer from here (timed out or withdrawn
+   * elsewhere). Runs every DRIVER_OFFER_POLL_MS while a socket is open; one at a time.
+   */
+  async poll(): Promise<void> {
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
+    if (!this.#lines.size) return;
+    this.#polling = true;
+    try {
+      const carriers = [...this.#lines.keys()];
+      const fresh = new Set(this.#fresh);
+      const open = await this.#openOffers('o.carrier_id = ANY($1::uuid[])', carriers, true);
+      for (const carrierId of carriers) {
+        const seen = this.#seen.get(carrierId);
+        const lines = this.#lines.get(carrierId);
+        if (!seen || !lines) continue; // its last socket closed meanwhile
+        const now = new Set<string>();
+        for (const o of open)
+          if (o.carrierId === carrierId) {
+            now.add(o.offer.offerId);
+            const unseen = !seen.has(o.offer.offerId);
+            if (unseen) seen.set(o.offer.offerId, 'shown');
+            for (const line of lines) if (unseen || fresh.has(line)) this.#send(line, o.offer);
+          }
+        for (const line of lines) if (fresh.has(line)) this.#fresh.delete(line);
+        for (const [offerId, state] of seen)
+          if (!now.has(offerId)) {
+            seen.delete(offerId);
+            if (state === 'shown') this.push(carrierId, { type: 'offer-closed', offerId });
+          }
+      }
+    } catch (err) {
+      // The database unreachable: the next tick looks again; offers not seen meanwhile time out and move on.
+      this.log.warn({ err }, 'could not look for the driver apps’ offers');
+    } finally {
+      this.#polling = false;
+      if (this.#again) {
+        this.#again = false;
+        void this.poll();
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Marks an offer as dealt with for the carrier's sockets here (answered here, or told closed): never shown again. */
+  settle(carrierId: string, offerId: string): void {
+    this.#seen.get(carrierId)?.set(offerId, 'settled');
   }
 
   /** How many driver app sockets of the carrier are open in this process. */
@@ -93,21 +170,26 @@ export class DriverApps {
 
   /** Sends `frame` to every open socket of the carrier; a socket that fails to take it is left to its close. */
   push(carrierId: string, frame: HubToDriver): void {
-    for (const line of this.#lines.get(carrierId) ?? []) {
-      try {
-        line(frame);
-      } catch (err) {
-        this.log.warn({ err, carrierId }, 'a driver app socket could not be sent a frame');
-      }
+    for (const line of this.#lines.get(carrierId) ?? []) this.#send(line, frame);
+  }
+
+  #send(line: DriverAppLine, frame: HubToDriver): void {
+    try {
+      line(frame);
+    } catch (err) {
+      this.log.warn({ err }, 'a driver app socket could not be sent a frame');
     }
   }
 
   /** An offer the assignment made (committed): read what the driver needs to decide, and push it to the carrier. */
   offered(o: OfferSent): void {
-    if (!this.connected(o.carrierId)) return; // nobody to tell here: it is sent when a socket opens, or times out
+    const seen = this.#seen.get(o.carrierId);
+    // Nobody to tell here (it is sent when a socket opens, or times out), or the poll showed it already.
+    if (!seen || seen.has(o.offerId)) return;
+    seen.set(o.offerId, 'shown');
     void this.#openOffers('o.id = $1', o.offerId)
       .then((offers) => {
-        for (const f of offers) this.push(o.carrierId, { ...f, collectBy: o.collectBy });
+        for (const f of offers) this.push(o.carrierId, { ...f.offer, collectBy: o.collectBy });
       })
       .catch((err: unknown) => this.log.warn({ err, offerId: o.offerId }, 'could not push an offer to a driver app'));
   }
@@ -123,6 +205,7 @@ export class DriverApps {
     switch (f.type) {
       case 'accept': {
         const r = await answers.answer(f.offerId, driver.carrierId, 'ACCEPT', null, f.driver);
+        this.settle(driver.carrierId, f.offerId);
         const o = await this.#offer(f.offerId);
         if (r.outcome !== 'ignored') {
           if (r.outcome === 'assigned')
@@ -140,6 +223,7 @@ export class DriverApps {
       }
       case 'decline': {
         const r = await answers.answer(f.offerId, driver.carrierId, 'DECLINE', f.reason ?? null);
+        this.settle(driver.carrierId, f.offerId);
         if (r.outcome !== 'ignored')
           return okOf(f, { offerId: f.offerId, deliveryId: r.delivery.id, status: 'DECLINED', replayed: false });
         const o = await this.#offer(f.offerId);
@@ -204,9 +288,13 @@ export class DriverApps {
   }
 
   /** Open offers (`where` on the offer `o`) as the driver app reads them: still PENDING, unexpired, not yet taken. */
-  async #openOffers(where: string, param: string, reachedOnly = false): Promise<DriverOffer[]> {
+  async #openOffers(
+    where: string,
+    param: string | readonly string[],
+    reachedOnly = false,
+  ): Promise<{ carrierId: string; offer: DriverOffer }[]> {
     const { rows } = await this.db.query<OfferRow>(
-      `SELECT o.id, o.delivery_id, o.score, o.expires_at, d.order_number, d.request, d.weight_grams,
+      `SELECT o.id, o.carrier_id, o.delivery_id, o.score, o.expires_at, d.order_number, d.request, d.weight_grams,
               d.age_restricted, d.window_from, d.window_to, d.collect_by,
               l.id AS store_id, l.name AS store_name, l.lat AS store_lat, l.lon AS store_lon,
               c.kind AS carrier_kind, c.simulator AS carrier_simulator
@@ -219,12 +307,13 @@ export class DriverApps {
     // A simulated carrier's socket (the demo's drivers) is not sent offers: its simulator answers them.
     return rows
       .filter((r) => !reachedOnly || this.reaches({ kind: r.carrier_kind, simulator: r.carrier_simulator }))
-      .map(offerOf);
+      .map((r) => ({ carrierId: r.carrier_id, offer: offerOf(r) }));
   }
 }
 
 interface OfferRow {
   id: string;
+  carrier_id: string;
   delivery_id: string;
   score: OfferScore | string;
   expires_at: number | string;
@@ -290,6 +379,7 @@ class DriverAppCarrier implements CarrierAdapter {
   }
 
   withdraw(offerId: string): void {
+    this.apps.settle(this.carrier.id, offerId);
     this.apps.push(this.carrier.id, { type: 'offer-closed', offerId });
   }
 

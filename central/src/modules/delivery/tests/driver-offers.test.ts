@@ -6,8 +6,10 @@ import {
   addCarriers,
   carrierBody,
   deliveryHub,
+  hubOn,
   orderFor,
   readDelivery,
+  sharedDatabase,
   storeAt,
   type DeliveryHub,
 } from './core-harness.js';
@@ -256,4 +258,61 @@ describe.each(dbTargets)('a driver app takes and refuses offers, on $name', (tar
       carrierId: second.id,
     });
   });
+});
+
+describe.each(dbTargets)('driver apps on one hub replica, offers made on another, on $name', (target) => {
+  it.runIf(target.name === 'postgres')(
+    'the replica holding the sockets finds the other’s offer and pushes it, tells the app when it times out there, and takes the accept',
+    async () => {
+      const shared = await sharedDatabase(target);
+      const links: DriverLink[] = [];
+      let a: DeliveryHub | undefined;
+      let b: DeliveryHub | undefined;
+      try {
+        const ha = await hubOn(shared, { config: { mode: 'production' } });
+        a = ha;
+        const hb = await hubOn(shared, { config: { mode: 'production' } });
+        b = hb;
+        const at = { lat: 20, lon: -74 };
+        const store = await storeAt(ha, 'DRV-REPLICAS', at);
+        const made = await addCarriers(ha, [
+          carrierBody('GIG-REP-1', { ...at, costBaseMinor: 400 }),
+          carrierBody('GIG-REP-2', { ...at, costBaseMinor: 900 }),
+        ]);
+        const onB = async (token: string) => {
+          const l = await DriverLink.connect(hb.t.url, token);
+          links.push(l);
+          return l;
+        };
+        const first = await onB(made['GIG-REP-1']!.driverToken);
+        const second = await onB(made['GIG-REP-2']!.driverToken);
+        const o = orderFor(store.id, { from: at, kmEast: 3 });
+        const { deliveryId } = await ha.desk.request(o);
+        const offer = await first.next();
+        expect(offer).toMatchObject({ type: 'offer', deliveryId });
+        // Nobody answers; both replicas' clocks pass the answer time, one of them times it out
+        ha.t.clock.offsetMs += 61_000;
+        hb.t.clock.offsetMs += 61_000;
+        expect(await first.next()).toEqual({ type: 'offer-closed', offerId: (offer as { offerId: string }).offerId });
+        const next = await second.next();
+        expect(next).toMatchObject({ type: 'offer', deliveryId });
+        expect(await second.ask({ type: 'accept', offerId: (next as { offerId: string }).offerId })).toMatchObject({
+          type: 'ok',
+          replayed: false,
+        });
+        const read = await readDelivery(ha, deliveryId);
+        expect(read.delivery).toMatchObject({ status: 'ASSIGNED', carrierId: made['GIG-REP-2']!.id });
+        expect(read.offers.map((x: any) => [x.carrier.code, x.status])).toEqual([
+          ['GIG-REP-1', 'TIMED_OUT'],
+          ['GIG-REP-2', 'ACCEPTED'],
+        ]);
+      } finally {
+        await Promise.all(links.map((l) => l.close()));
+        await a?.t.hub.stop();
+        await b?.t.hub.stop();
+        await shared.drop();
+      }
+    },
+    120_000,
+  );
 });
