@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { uuidSchema } from '../validation.js';
-import type { DeliveryStatus } from './delivery.js';
+import { deliveryText, type DeliveryStatus } from './delivery.js';
 
 /**
  * The drivers' socket (`WS /api/delivery/drivers`) on the wire (issue #18), defined once for the hub and any driver
@@ -15,21 +15,6 @@ const ref = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'a ref is 1–64 letters, digits or . _ : -' })
   .optional();
-/** A line break or tab is text; other control characters (NUL, escape, delete) are not. */
-const hasControlCharacters = (s: string): boolean => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return true;
-  }
-  return false;
-};
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((s) => !hasControlCharacters(s), { message: 'must not hold control characters' });
 
 export const PROOF_KINDS = ['PHOTO', 'SIGNATURE'] as const;
 export type ProofKind = (typeof PROOF_KINDS)[number];
@@ -51,14 +36,14 @@ export const driverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('delivered'),
     ref,
     deliveryId: uuidSchema,
-    proof: z.strictObject({ kind: z.enum(PROOF_KINDS), ref: text(200) }),
+    proof: z.strictObject({ kind: z.enum(PROOF_KINDS), ref: deliveryText(200) }),
     pin: z
       .string()
       .regex(/^\d{6}$/, { message: 'a PIN is six digits' })
       .optional(),
   }),
   /** Not delivered (nobody home, refused, the age check failed): the goods go back to the store. */
-  z.strictObject({ type: z.literal('failed'), ref, deliveryId: uuidSchema, reason: text(300) }),
+  z.strictObject({ type: z.literal('failed'), ref, deliveryId: uuidSchema, reason: deliveryText(300) }),
   /** The goods of a failed delivery are back at their store. */
   z.strictObject({ type: z.literal('back-at-store'), ref, deliveryId: uuidSchema }),
   /** Asks for this carrier's runs: what to collect, deliver or bring back. */
@@ -71,12 +56,12 @@ export const driverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('accept'),
     ref,
     offerId: uuidSchema,
-    driver: z.strictObject({ name: text(100), vehicle: text(40) }).optional(),
+    driver: z.strictObject({ name: deliveryText(100), vehicle: deliveryText(40) }).optional(),
   }),
   /** Refuses an offer: the hub offers the delivery to the next carrier at once. */
-  z.strictObject({ type: z.literal('decline'), ref, offerId: uuidSchema, reason: text(300).optional() }),
+  z.strictObject({ type: z.literal('decline'), ref, offerId: uuidSchema, reason: deliveryText(300).optional() }),
   /** Gives up a delivery this carrier accepted, before collecting it: the hub offers it to the next carrier. */
-  z.strictObject({ type: z.literal('drop-out'), ref, deliveryId: uuidSchema, reason: text(300).optional() }),
+  z.strictObject({ type: z.literal('drop-out'), ref, deliveryId: uuidSchema, reason: deliveryText(300).optional() }),
 ]);
 export type DriverFrame = z.infer<typeof driverFrameSchema>;
 

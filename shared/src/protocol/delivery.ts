@@ -18,7 +18,8 @@ const hasControlCharacters = (s: string): boolean => {
   }
   return false;
 };
-const text = (max: number) =>
+/** Trimmed text of 1..max characters with no control characters but line breaks and tabs (the driver frames use it too). */
+export const deliveryText = (max: number) =>
   z
     .string()
     .trim()
@@ -57,14 +58,14 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Where to bring it. Coordinates come from the web/app's address search (geocoding is the client's); WGS84 degrees. */
 export const deliveryAddressSchema = z.strictObject({
-  line1: text(200),
-  line2: text(200).optional(),
-  city: text(100),
-  postcode: text(20),
+  line1: deliveryText(200),
+  line2: deliveryText(200).optional(),
+  city: deliveryText(100),
+  postcode: deliveryText(20),
   lat: z.number().finite().min(-90).max(90),
   lon: z.number().finite().min(-180).max(180),
   /** For the driver ("ring twice", "side door"). */
-  instructions: text(500).optional(),
+  instructions: deliveryText(500).optional(),
 });
 export type DeliveryAddress = z.infer<typeof deliveryAddressSchema>;
 
