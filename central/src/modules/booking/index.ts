@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { PAYMENTS } from '../../kernel/ports/payments.js';
 import { admissionHandlers } from './admissions.js';
-import { bookingBootstrap } from './bootstrap.js';
+import { bookingBootstrap, bookingReconciler } from './bootstrap.js';
 import { SeatMapLive } from './live/seat-map-live.js';
 import { BOOKING_HOOKS } from './ports.js';
 import { bookingRoutes } from './routes.js';
@@ -82,6 +82,8 @@ export const hubModule: HubModule = {
   async start(ctx) {
     const p = bookingParts(ctx);
     await p.tickets.load();
+    // A rebased feed (a hub restored from an older backup) gets the store's shows and cancelled bookings as they are now.
+    ctx.feed.reconcileWith('booking', bookingReconciler(ctx.now));
     await p.live.start();
     // On the hub's job runner: one run per period across hub processes; a failed one is logged, the next period retries.
     ctx.jobs.define({
