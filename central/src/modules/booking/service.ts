@@ -1,6 +1,45 @@
+import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
+import { isHeadOffice, storeOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
+import { BookingRepository, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
+import { layOut, parseSeatLabel, type NewVenue } from './seat-layout.js';
 import type { BookingStoreFeed } from './store-feed.js';
-import type { Caller, Hold, HoldRequest, SeatHolder, Show } from './types.js';
+import type { Caller, Hold, HoldRequest, HoldStatus, Seat, SeatHolder, Show, Venue } from './types.js';
+
+/** How many candidate blocks a `best` hold tries when other callers win the seats first. */
+const BEST_TRIES = 5;
+/** Venues whose seats are kept in memory (a venue's seats never change once created). */
+const SEAT_CACHE = 32;
+
+/** A new show as head office or a store's manager describes it. */
+export interface NewShow {
+  readonly venueId: string;
+  readonly title: string;
+  readonly kind: Show['kind'];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly capacity?: number | undefined;
+  readonly priceMinor?: number | undefined;
+  readonly holdMinutes?: number | undefined;
+  readonly refundCutoffHours?: number | undefined;
+}
+
+/** A show with what is left of it (seats or places). */
+export type ShowSummary = Show & { readonly left: number };
+
+/** The seat map of a show, compact: one character per seat. */
+export interface SeatMap {
+  readonly show: ShowSummary;
+  readonly sections: readonly { code: string; name: string; priceMinor: number }[];
+  readonly rows: readonly { section: string; row: string; firstSeatNo: number; numbers: number[]; kinds: string }[];
+  readonly seats: string;
+  readonly free: number;
+}
+
+const KIND_CHAR = { STANDARD: 'S', WHEELCHAIR: 'W', COMPANION: 'C' } as const;
+const list = (xs: readonly string[]) =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 
 /**
  * Venues, shows and holds (lane A): the rules of holding seats or places all or nothing, one live hold per customer
@@ -8,25 +47,499 @@ import type { Caller, Hold, HoldRequest, SeatHolder, Show } from './types.js';
  */
 export class BookingService implements SeatHolder {
   onFreed: (showIds: readonly string[]) => void = () => {};
+  readonly #seats = new Map<string, Seat[]>();
 
   constructor(
     readonly ctx: HubContext,
     readonly storeFeed: BookingStoreFeed,
   ) {}
 
-  async place(_caller: Caller, _req: HoldRequest, _origin: 'DIRECT' | 'WAITLIST' = 'DIRECT'): Promise<Hold> {
-    throw new Error('not built');
+  get repo(): BookingRepository {
+    return new BookingRepository(this.ctx.db);
   }
 
-  async show(_showId: string): Promise<Show | undefined> {
-    throw new Error('not built');
+  // ---- venues -------------------------------------------------------------------------------------------------
+
+  async createVenue(v: NewVenue): Promise<Venue> {
+    const { sections, seats } = layOut(v);
+    const venue: Venue = {
+      id: uuidv7(this.ctx.now()),
+      storeId: v.storeId ?? null,
+      name: v.name,
+      timeZone: v.timeZone,
+      currency: v.currency,
+      seatCount: seats.numbers.length,
+      sections,
+      createdAt: this.ctx.now(),
+    };
+    await this.ctx.db.transaction((tx) => new BookingRepository(tx).insertVenue(venue, sections, seats));
+    return venue;
   }
 
-  async hold(_holdId: string): Promise<Hold | undefined> {
-    throw new Error('not built');
+  venue(venueId: string): Promise<Venue | undefined> {
+    return this.repo.venue(venueId);
   }
 
+  venues(storeId: string | null | undefined): Promise<Venue[]> {
+    return this.repo.venues(storeId);
+  }
+
+  /** A venue's seats in seat-number order (kept: they never change). */
+  async seats(venueId: string): Promise<Seat[]> {
+    let s = this.#seats.get(venueId);
+    if (!s) {
+      s = await this.repo.seats(venueId);
+      if (this.#seats.size >= SEAT_CACHE) this.#seats.delete(this.#seats.keys().next().value as string);
+      this.#seats.set(venueId, s);
+    }
+    return s;
+  }
+
+  // ---- shows --------------------------------------------------------------------------------------------------
+
+  async createShow(s: NewShow, venue: Venue): Promise<Show> {
+    const now = this.ctx.now();
+    if (s.endsAt <= s.startsAt) throw new UnprocessableError('a show ends after it starts (endsAt after startsAt)');
+    if (s.startsAt <= now) throw new UnprocessableError('a show starts in the future: startsAt has passed');
+    if (s.kind === 'SEATED' && (s.capacity !== undefined || s.priceMinor !== undefined))
+      throw new UnprocessableError(
+        'a SEATED show sells the venue’s seats at its sections’ prices: leave out capacity and priceMinor',
+      );
+    if (s.kind === 'CAPACITY' && (s.capacity === undefined || s.priceMinor === undefined))
+      throw new UnprocessableError(
+        'a CAPACITY slot needs its number of places (capacity) and their price (priceMinor)',
+      );
+    if (s.kind === 'SEATED' && venue.seatCount === 0)
+      throw new UnprocessableError(`venue ${venue.name} has no seats for a SEATED show`);
+    return this.ctx.db.transaction(async (tx) => {
+      const show = await new BookingRepository(tx).insertShow({
+        id: uuidv7(now),
+        venueId: venue.id,
+        storeId: venue.storeId,
+        title: s.title,
+        kind: s.kind,
+        startsAt: s.startsAt,
+        endsAt: s.endsAt,
+        capacity: s.kind === 'SEATED' ? venue.seatCount : (s.capacity as number),
+        taken: 0,
+        priceMinor: s.kind === 'SEATED' ? null : (s.priceMinor as number),
+        currency: venue.currency,
+        holdMinutes: s.holdMinutes ?? null,
+        refundCutoffHours: s.refundCutoffHours ?? null,
+        status: 'ON_SALE',
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (show.storeId) await this.storeFeed.showChanged(tx, show, venue.name);
+      return show;
+    });
+  }
+
+  show(showId: string): Promise<Show | undefined> {
+    return this.repo.show(showId);
+  }
+
+  async summary(show: Show): Promise<ShowSummary> {
+    const left =
+      show.kind === 'CAPACITY' ? show.capacity - show.taken : show.capacity - (await this.repo.claimedCount(show.id));
+    return { ...show, left: show.status === 'ON_SALE' && show.startsAt > this.ctx.now() ? left : 0 };
+  }
+
+  shows(f: Parameters<BookingRepository['shows']>[0]): Promise<Show[]> {
+    return this.repo.shows(f);
+  }
+
+  async seatMap(show: Show): Promise<SeatMap> {
+    const venue = await this.repo.venue(show.venueId);
+    if (!venue) throw new NotFoundError('venue', show.venueId);
+    const summary = await this.summary(show);
+    if (show.kind === 'CAPACITY')
+      return { show: summary, sections: venue.sections, rows: [], seats: '', free: summary.left };
+    const seats = await this.seats(show.venueId);
+    const open = show.status === 'ON_SALE' && show.startsAt > this.ctx.now();
+    const chars = new Array<string>(seats.length).fill(open ? '.' : 'x');
+    let free = open ? seats.length : 0;
+    for (const c of await this.repo.claims(show.id)) {
+      if (c.seatNo >= chars.length) continue;
+      chars[c.seatNo] = c.sold ? 's' : open ? 'h' : 'x';
+      if (open) free--;
+      if (!open && c.sold) chars[c.seatNo] = 's';
+    }
+    const rows: { section: string; row: string; firstSeatNo: number; numbers: number[]; kinds: string }[] = [];
+    for (const s of seats) {
+      const last = rows[rows.length - 1];
+      if (last && last.section === s.section && last.row === s.row) {
+        last.numbers.push(s.number);
+        last.kinds += KIND_CHAR[s.kind];
+      } else
+        rows.push({
+          section: s.section,
+          row: s.row,
+          firstSeatNo: s.seatNo,
+          numbers: [s.number],
+          kinds: KIND_CHAR[s.kind],
+        });
+    }
+    return { show: summary, sections: venue.sections, rows, seats: chars.join(''), free };
+  }
+
+  // ---- holds --------------------------------------------------------------------------------------------------
+
+  /** Whether the caller reaches the show: the hub itself, head office, anyone for head office's shows, else its store. */
+  reaches(caller: Caller, show: Show): boolean {
+    if (!caller.principal || isHeadOffice(caller.principal) || show.storeId === null) return true;
+    return storeOf(caller.principal) === show.storeId;
+  }
+
+  /**
+   * Holds seats or places all or nothing (one statement or one transaction; the seat claims' key refuses a seat held
+   * twice). Refusals are problems with a sentence: 404 (no such show, or another store's), 409 (taken, full, a live
+   * hold already, not on sale), 422 (unknown seats, wheelchair or companion rules).
+   */
+  async place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST' = 'DIRECT'): Promise<Hold> {
+    try {
+      return await this.#place(caller, req, origin);
+    } catch (err) {
+      if (err instanceof OneLive) {
+        const live = await this.repo.liveHold(err.show.id, req.customerId);
+        throw new ConflictError(await this.oneLiveSentence(err.show, req.customerId), live ? { holdId: live.id } : {});
+      }
+      throw err;
+    }
+  }
+
+  async #place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST'): Promise<Hold> {
+    const repo = this.repo;
+    const show = await repo.show(req.showId);
+    if (!show || !this.reaches(caller, show)) throw new NotFoundError('show', req.showId);
+    const now = this.ctx.now();
+    this.#assertOpen(show, now);
+    const expiresAt = now + (show.holdMinutes ?? this.ctx.settings.tuning.bookingHoldMinutes) * 60_000;
+    const base = { showId: show.id, customerId: req.customerId, origin, currency: show.currency, expiresAt, now };
+    const createdBy = caller.key;
+    if (show.kind === 'CAPACITY') {
+      if (req.seats || req.best)
+        throw new UnprocessableError(`${show.title} is a slot of places, not seats: ask for places (1 to 10)`);
+      const places = req.places ?? 1;
+      const hold: NewHold = {
+        ...base,
+        id: uuidv7(now),
+        seatNos: [],
+        places,
+        amountMinor: places * (show.priceMinor ?? 0),
+        createdBy,
+      };
+      try {
+        const placed = await this.ctx.db.transaction(async (tx) => {
+          const r = new BookingRepository(tx);
+          if (!(await r.takePlaces(show.id, places, now))) return undefined;
+          return r.insertPlacesHold(hold);
+        });
+        if (placed) return placed;
+      } catch (err) {
+        throw await this.#refusal(err, show, []);
+      }
+      const fresh = (await repo.show(show.id)) ?? show;
+      this.#assertOpen(fresh, now);
+      const left = fresh.capacity - fresh.taken;
+      throw new ConflictError(
+        left === 0
+          ? `${show.title} is full: no places left`
+          : `only ${left} place${left === 1 ? '' : 's'} left at ${show.title}, not ${places}`,
+        { left },
+      );
+    }
+    if (req.places !== undefined && !req.seats && !req.best)
+      throw new UnprocessableError(`${show.title} is seated: name the seats or ask for the best ones, not places`);
+    if (!!req.seats === !!req.best)
+      throw new UnprocessableError('name the seats (seats) or ask for the best adjacent ones (best), one of them');
+    const seats = await this.seats(show.venueId);
+    if (req.seats) {
+      const picked = this.#named(seats, req.seats, req.accessible === true);
+      return this.#placeSeats(show, picked, { ...base, createdBy });
+    }
+    const best = req.best as NonNullable<HoldRequest['best']>;
+    const taken = new Set((await repo.claims(show.id)).map((c) => c.seatNo));
+    for (let attempt = 0; attempt < BEST_TRIES; attempt++) {
+      const block = bestBlock(seats, taken, best.count, best.section);
+      if (!block) break;
+      try {
+        return await this.#placeSeats(show, block, { ...base, createdBy });
+      } catch (err) {
+        if (!(err instanceof SeatsTaken)) throw err;
+        for (const n of err.seatNos) taken.add(n);
+      }
+    }
+    if (best.section && !seats.some((s) => s.section === best.section))
+      throw new UnprocessableError(`there is no section ${best.section} at this venue`);
+    throw new ConflictError(
+      `no ${best.count} adjacent seats left${best.section ? ` in ${best.section}` : ''} for ${show.title}`,
+    );
+  }
+
+  #assertOpen(show: Show, now: number): void {
+    if (show.status === 'CANCELLED') throw new ConflictError(`${show.title} was cancelled: nothing can be held`);
+    if (show.status !== 'ON_SALE') throw new ConflictError(`${show.title} is not on sale`);
+    if (show.startsAt <= now) throw new ConflictError(`${show.title} has started: its seats are no longer held`);
+  }
+
+  /** The seats named by label, checked: known, each once, wheelchair spaces only for an accessible hold. */
+  #named(seats: readonly Seat[], labels: readonly string[], accessible: boolean): Seat[] {
+    const dup = labels.filter((l, i) => labels.indexOf(l) !== i);
+    if (dup.length) throw new UnprocessableError(`seat ${list([...new Set(dup)])} is named twice`);
+    const byLabel = new Map<string, Seat>();
+    for (const l of labels) {
+      const p = parseSeatLabel(l);
+      if (!p) continue;
+      const s = findSeat(seats, p.section, p.row, p.number);
+      if (s) byLabel.set(l, s);
+    }
+    const unknown = labels.filter((l) => !byLabel.has(l));
+    if (unknown.length) throw new UnprocessableError(`there is no seat ${list(unknown)} at this venue`, { unknown });
+    const picked = labels.map((l) => byLabel.get(l) as Seat);
+    const wheelchair = picked.filter((s) => s.kind === 'WHEELCHAIR');
+    if (wheelchair.length && !accessible)
+      throw new UnprocessableError(
+        `${list(wheelchair.map((s) => s.label))} ${wheelchair.length === 1 ? 'is a wheelchair space' : 'are wheelchair spaces'}: held only with accessible: true`,
+      );
+    const companion = picked.filter((s) => s.kind === 'COMPANION');
+    if (companion.length && !wheelchair.length)
+      throw new UnprocessableError(
+        `${list(companion.map((s) => s.label))} ${companion.length === 1 ? 'is a companion seat' : 'are companion seats'}: held only with a wheelchair space in the same hold`,
+      );
+    return picked.sort((a, b) => a.seatNo - b.seatNo);
+  }
+
+  async #placeSeats(
+    show: Show,
+    picked: readonly Seat[],
+    base: Omit<NewHold, 'id' | 'seatNos' | 'places' | 'amountMinor'>,
+  ): Promise<Hold> {
+    const seatNos = picked.map((s) => s.seatNo);
+    const venue = await this.#venueOf(show);
+    const price = new Map(venue.sections.map((s) => [s.code, s.priceMinor]));
+    const amountMinor = picked.reduce((a, s) => a + (price.get(s.section) ?? 0), 0);
+    let placed: Hold | undefined;
+    try {
+      placed = await this.repo.insertSeatHold({
+        ...base,
+        id: uuidv7(base.now),
+        seatNos,
+        places: seatNos.length,
+        amountMinor,
+      });
+    } catch (err) {
+      throw await this.#refusal(err, show, seatNos);
+    }
+    if (placed) return placed;
+    const fresh = (await this.repo.show(show.id)) ?? show;
+    this.#assertOpen(fresh, base.now);
+    throw new ConflictError(`${show.title} is not on sale`);
+  }
+
+  readonly #venues = new Map<string, Venue>();
+  async #venueOf(show: Show): Promise<Venue> {
+    let v = this.#venues.get(show.venueId);
+    if (!v) {
+      v = await this.repo.venue(show.venueId);
+      if (!v) throw new NotFoundError('venue', show.venueId);
+      if (this.#venues.size >= SEAT_CACHE) this.#venues.delete(this.#venues.keys().next().value as string);
+      this.#venues.set(show.venueId, v);
+    }
+    return v;
+  }
+
+  /** What a refused insert means to the caller: a seat taken (named) or a live hold already there. */
+  async #refusal(err: unknown, show: Show, seatNos: readonly number[]): Promise<unknown> {
+    const which = uniqueViolation(err);
+    if (!which) return err;
+    if (which === ONE_LIVE) return new OneLive(show);
+    if (which === SEAT_TAKEN) {
+      const taken = await this.repo.claimedOf(show.id, seatNos);
+      const labels = await this.repo.seatLabels(show.venueId, taken.length ? taken : seatNos);
+      return new SeatsTaken(
+        taken.length ? taken : [...seatNos],
+        `${labels.length === 1 ? 'seat' : 'seats'} ${list(labels)} ${labels.length === 1 ? 'is' : 'are'} taken for ${show.title}`,
+        labels,
+      );
+    }
+    return err;
+  }
+
+  async hold(holdId: string): Promise<Hold | undefined> {
+    return this.repo.hold(holdId);
+  }
+
+  /** A HELD hold let go by the customer: its seats or places free again at once. */
+  async release(hold: Hold): Promise<Hold> {
+    const ended = await this.repo.endHold(hold.id, ['HELD'], 'RELEASED', 'released by the customer', this.ctx.now());
+    if (ended) {
+      this.onFreed([ended.showId]);
+      return ended;
+    }
+    const now = (await this.repo.hold(hold.id)) ?? hold;
+    if (now.status === 'CONFIRMING')
+      throw new ConflictError('this hold is being paid for: wait for the payment’s answer, then cancel the booking');
+    if (now.status === 'CONFIRMED')
+      throw new ConflictError('this hold is a confirmed booking: cancel the booking instead (refund rules apply)');
+    throw new ConflictError(`this hold has already ended (${now.status.toLowerCase()})`);
+  }
+
+  holdsOfShow(showId: string, statuses: readonly HoldStatus[] | undefined, before: string | undefined, limit: number) {
+    return this.repo.holdsOfShow(showId, statuses, before, limit);
+  }
+
+  /** A hold as its caller sees it: the seats by label. */
+  async view(hold: Hold, show?: Show) {
+    const s = show ?? (await this.repo.show(hold.showId));
+    const labels = s && hold.seatNos.length ? labelsOf(await this.seats(s.venueId), hold.seatNos) : [];
+    return {
+      id: hold.id,
+      showId: hold.showId,
+      status: hold.status,
+      seats: labels,
+      places: hold.places,
+      amountMinor: hold.amountMinor,
+      currency: hold.currency,
+      expiresAt: hold.expiresAt,
+      customerId: hold.customerId,
+      origin: hold.origin,
+      createdAt: hold.createdAt,
+      endedAt: hold.endedAt,
+      endedReason: hold.endedReason,
+    };
+  }
+
+  /** The time a live hold ends, as a clock in the venue's zone (HH:MM). */
+  async clockAt(show: Show, at: number): Promise<string> {
+    const venue = await this.#venueOf(show);
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone: venue.timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(at);
+  }
+
+  /** Frees holds past their expiry (HELD only), a batch per transaction; returns how many ended. */
   async expireDue(): Promise<number> {
-    return 0;
+    const now = this.ctx.now();
+    let ended = 0;
+    const shows = new Set<string>();
+    for (;;) {
+      const r = await this.repo.expireDue(now);
+      ended += r.ended;
+      for (const s of r.showIds) shows.add(s);
+      if (r.ended < 500) break;
+    }
+    if (shows.size) this.onFreed([...shows]);
+    return ended;
   }
+
+  /** The sentence a second live hold of a customer gets. */
+  async oneLiveSentence(show: Show, customerId: string): Promise<string> {
+    const live = await this.repo.liveHold(show.id, customerId);
+    if (!live) return 'this customer already holds seats for this show; confirm or release them first';
+    return `this customer already holds seats for this show until ${await this.clockAt(show, live.expiresAt)} (hold ${live.id}); confirm or release it first`;
+  }
+
+  /** Seat labels of a hold (what the sales side names on tickets). */
+  async labels(show: Show, seatNos: readonly number[]): Promise<string[]> {
+    return labelsOf(await this.seats(show.venueId), seatNos);
+  }
+
+  /** For tests and the sales side: the repository on a transaction. */
+  on(tx: Queryable): BookingRepository {
+    return new BookingRepository(tx);
+  }
+}
+
+type NewHold = Parameters<BookingRepository['insertSeatHold']>[0];
+
+/** Another hold has some of the seats (a 409 naming them). */
+export class SeatsTaken extends ConflictError {
+  constructor(
+    readonly seatNos: readonly number[],
+    message: string,
+    readonly labels: readonly string[],
+  ) {
+    super(message, { taken: labels });
+  }
+}
+
+/** The customer already has a live hold at the show. */
+export class OneLive extends ConflictError {
+  constructor(readonly show: Show) {
+    super('this customer already holds seats for this show; confirm or release them first');
+  }
+}
+
+function labelsOf(seats: readonly Seat[], seatNos: readonly number[]): string[] {
+  return [...seatNos].sort((a, b) => a - b).map((n) => seats[n]?.label ?? String(n));
+}
+
+function findSeat(seats: readonly Seat[], section: string, row: string, number: number): Seat | undefined {
+  // seats are in map order; a linear scan of 50,000 is well under a millisecond, but index by label for large maps
+  return seatIndex(seats).get(seatLabel(section, row, number));
+}
+const indexes = new WeakMap<readonly Seat[], Map<string, Seat>>();
+function seatIndex(seats: readonly Seat[]): Map<string, Seat> {
+  let m = indexes.get(seats);
+  if (!m) {
+    m = new Map(seats.map((s) => [s.label, s]));
+    indexes.set(seats, m);
+  }
+  return m;
+}
+
+/**
+ * The best `count` adjacent free standard seats (same section and row, consecutive numbers): the front-most row
+ * first (map order within each section), then the block nearest the row's middle.
+ */
+export function bestBlock(
+  seats: readonly Seat[],
+  taken: ReadonlySet<number>,
+  count: number,
+  section?: string,
+): Seat[] | undefined {
+  let best: { score: [number, number, number]; block: Seat[] } | undefined;
+  let rowRank = -1;
+  let i = 0;
+  let lastSection = '';
+  while (i < seats.length) {
+    const first = seats[i] as Seat;
+    let j = i;
+    while (j < seats.length && seats[j]!.section === first.section && seats[j]!.row === first.row) j++;
+    if (first.section !== lastSection) {
+      rowRank = -1;
+      lastSection = first.section;
+    }
+    rowRank++;
+    if (!section || first.section === section) {
+      const row = seats.slice(i, j);
+      const mid = (row.length - 1) / 2;
+      for (let k = 0; k + count <= row.length; k++) {
+        let ok = true;
+        for (let m = k; m < k + count; m++) {
+          const s = row[m] as Seat;
+          const prev = m > k ? (row[m - 1] as Seat) : undefined;
+          if (taken.has(s.seatNo) || s.kind !== 'STANDARD' || (prev && s.number !== prev.number + 1)) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        const score: [number, number, number] = [rowRank, Math.abs(k + (count - 1) / 2 - mid), row[k]!.seatNo];
+        if (
+          !best ||
+          score[0] < best.score[0] ||
+          (score[0] === best.score[0] &&
+            (score[1] < best.score[1] || (score[1] === best.score[1] && score[2] < best.score[2])))
+        )
+          best = { score, block: row.slice(k, k + count) };
+      }
+    }
+    i = j;
+  }
+  return best?.block;
 }

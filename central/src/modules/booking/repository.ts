@@ -1,0 +1,509 @@
+import type { Queryable } from '../../db/db.js';
+import type { Hold, HoldStatus, Seat, SeatKind, Section, Show, Venue } from './types.js';
+
+/** A seat's label as tickets, maps and errors say it: `STALLS-C-12`. */
+export const seatLabel = (section: string, row: string, number: number): string => `${section}-${row}-${number}`;
+
+/** How many expired holds one sweep statement ends (one transaction per batch). */
+export const EXPIRE_BATCH = 500;
+
+/** Postgres refused a second row for a unique key; `constraint` names which (the seat claims', the one live hold). */
+export function uniqueViolation(err: unknown): string | null {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (e?.code !== '23505') return null;
+  if (typeof e.constraint === 'string') return e.constraint;
+  const m = String(e.message ?? '');
+  if (m.includes('booking_holds_one_live')) return 'booking_holds_one_live';
+  if (m.includes('booking_seat_claims_pkey')) return 'booking_seat_claims_pkey';
+  return 'unknown';
+}
+export const ONE_LIVE = 'booking_holds_one_live';
+export const SEAT_TAKEN = 'booking_seat_claims_pkey';
+
+interface VenueRow {
+  id: string;
+  store_id: string | null;
+  name: string;
+  time_zone: string;
+  currency: string;
+  seat_count: number;
+  created_at: number;
+}
+interface ShowRow {
+  id: string;
+  venue_id: string;
+  store_id: string | null;
+  title: string;
+  kind: Show['kind'];
+  starts_at: number;
+  ends_at: number;
+  capacity: number;
+  taken: number;
+  price_minor: number | null;
+  currency: string;
+  hold_minutes: number | null;
+  refund_cutoff_hours: number | null;
+  status: Show['status'];
+  version: number;
+  created_at: number;
+}
+interface HoldRow {
+  id: string;
+  show_id: string;
+  customer_id: string;
+  status: HoldStatus;
+  origin: Hold['origin'];
+  seat_nos: number[];
+  places: number;
+  amount_minor: number;
+  currency: string;
+  expires_at: number;
+  created_at: number;
+  created_by: string;
+  confirmed_at: number | null;
+  ended_at: number | null;
+  ended_reason: string | null;
+  refund_minor: number | null;
+  refund_state: Hold['refundState'];
+}
+interface SeatRow {
+  seat_no: number;
+  section_code: string;
+  row_label: string;
+  number: number;
+  kind: SeatKind;
+}
+
+const HOLD_COLUMNS = `id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency, expires_at,
+  created_at, created_by, confirmed_at, ended_at, ended_reason, refund_minor, refund_state`;
+const SHOW_COLUMNS = `id, venue_id, store_id, title, kind, starts_at, ends_at, capacity, taken, price_minor, currency,
+  hold_minutes, refund_cutoff_hours, status, version, created_at`;
+
+const toHold = (r: HoldRow): Hold => ({
+  id: r.id,
+  showId: r.show_id,
+  customerId: r.customer_id,
+  status: r.status,
+  origin: r.origin,
+  seatNos: [...r.seat_nos].sort((a, b) => a - b),
+  places: r.places,
+  amountMinor: r.amount_minor,
+  currency: r.currency,
+  expiresAt: Number(r.expires_at),
+  createdAt: Number(r.created_at),
+  createdBy: r.created_by,
+  confirmedAt: r.confirmed_at === null ? null : Number(r.confirmed_at),
+  endedAt: r.ended_at === null ? null : Number(r.ended_at),
+  endedReason: r.ended_reason,
+  refundMinor: r.refund_minor,
+  refundState: r.refund_state,
+});
+const toShow = (r: ShowRow): Show => ({
+  id: r.id,
+  venueId: r.venue_id,
+  storeId: r.store_id,
+  title: r.title,
+  kind: r.kind,
+  startsAt: Number(r.starts_at),
+  endsAt: Number(r.ends_at),
+  capacity: r.capacity,
+  taken: r.taken,
+  priceMinor: r.price_minor,
+  currency: r.currency,
+  holdMinutes: r.hold_minutes,
+  refundCutoffHours: r.refund_cutoff_hours,
+  status: r.status,
+  version: Number(r.version),
+  createdAt: Number(r.created_at),
+});
+const toSeat = (r: SeatRow): Seat => ({
+  seatNo: r.seat_no,
+  section: r.section_code,
+  row: r.row_label,
+  number: r.number,
+  kind: r.kind,
+  label: seatLabel(r.section_code, r.row_label, r.number),
+});
+
+/** A venue's seats as column arrays in seat-number order (what one batched insert takes). */
+export interface SeatColumns {
+  readonly sections: string[];
+  readonly rows: string[];
+  readonly numbers: number[];
+  readonly kinds: SeatKind[];
+}
+
+/** A new hold as the service decided it. */
+export interface NewHold {
+  readonly id: string;
+  readonly showId: string;
+  readonly customerId: string;
+  readonly origin: Hold['origin'];
+  readonly seatNos: readonly number[];
+  readonly places: number;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly expiresAt: number;
+  readonly createdBy: string;
+  readonly now: number;
+}
+
+/** Seats inserted per statement (unnest of column arrays). */
+const SEAT_BATCH = 10_000;
+
+/** All of the booking module's SQL for venues, shows, seats and holds (Postgres and PGlite run the same text). */
+export class BookingRepository {
+  constructor(readonly q: Queryable) {}
+
+  // ---- venues -------------------------------------------------------------------------------------------------
+
+  async insertVenue(v: Omit<Venue, 'sections'>, sections: readonly Section[], seats: SeatColumns): Promise<void> {
+    await this.q.query(
+      `INSERT INTO booking_venues (id, store_id, name, time_zone, currency, seat_count, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [v.id, v.storeId, v.name, v.timeZone, v.currency, v.seatCount, v.createdAt],
+    );
+    await this.q.query(
+      `INSERT INTO booking_sections (venue_id, code, name, price_minor)
+       SELECT $1, code, name, price FROM unnest($2::text[], $3::text[], $4::int[]) AS s(code, name, price)`,
+      [v.id, sections.map((s) => s.code), sections.map((s) => s.name), sections.map((s) => s.priceMinor)],
+    );
+    for (let from = 0; from < seats.numbers.length; from += SEAT_BATCH) {
+      const to = Math.min(from + SEAT_BATCH, seats.numbers.length);
+      await this.q.query(
+        `INSERT INTO booking_seats (venue_id, seat_no, section_code, row_label, number, kind)
+         SELECT $1, $2::int + n - 1, sec, rw, num, k
+         FROM unnest($3::text[], $4::text[], $5::int[], $6::text[]) WITH ORDINALITY AS s(sec, rw, num, k, n)`,
+        [
+          v.id,
+          from,
+          seats.sections.slice(from, to),
+          seats.rows.slice(from, to),
+          seats.numbers.slice(from, to),
+          seats.kinds.slice(from, to),
+        ],
+      );
+    }
+  }
+
+  async venue(id: string): Promise<Venue | undefined> {
+    const { rows } = await this.q.query<VenueRow>(
+      `SELECT id, store_id, name, time_zone, currency, seat_count, created_at FROM booking_venues WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return { ...this.#venue(r), sections: await this.sections(id) };
+  }
+
+  async venues(storeId: string | null | undefined): Promise<Venue[]> {
+    const { rows } = await this.q.query<VenueRow>(
+      `SELECT id, store_id, name, time_zone, currency, seat_count, created_at FROM booking_venues
+       WHERE ($1::boolean OR store_id IS NOT DISTINCT FROM $2) ORDER BY created_at, id LIMIT 500`,
+      [storeId === undefined, storeId ?? null],
+    );
+    const out: Venue[] = [];
+    for (const r of rows) out.push({ ...this.#venue(r), sections: await this.sections(r.id) });
+    return out;
+  }
+
+  #venue(r: VenueRow): Omit<Venue, 'sections'> {
+    return {
+      id: r.id,
+      storeId: r.store_id,
+      name: r.name,
+      timeZone: r.time_zone,
+      currency: r.currency,
+      seatCount: r.seat_count,
+      createdAt: Number(r.created_at),
+    };
+  }
+
+  async sections(venueId: string): Promise<Section[]> {
+    const { rows } = await this.q.query<{ code: string; name: string; price_minor: number }>(
+      `SELECT code, name, price_minor FROM booking_sections WHERE venue_id = $1
+       ORDER BY (SELECT min(seat_no) FROM booking_seats s WHERE s.venue_id = $1 AND s.section_code = code), code`,
+      [venueId],
+    );
+    return rows.map((r) => ({ code: r.code, name: r.name, priceMinor: r.price_minor }));
+  }
+
+  /** Every seat of a venue in seat-number order. */
+  async seats(venueId: string): Promise<Seat[]> {
+    const { rows } = await this.q.query<SeatRow>(
+      `SELECT seat_no, section_code, row_label, number, kind FROM booking_seats WHERE venue_id = $1 ORDER BY seat_no`,
+      [venueId],
+    );
+    return rows.map(toSeat);
+  }
+
+  /** The seats named by (section, row, number); missing ones are simply absent. */
+  async seatsAt(venueId: string, wanted: readonly { section: string; row: string; number: number }[]): Promise<Seat[]> {
+    const { rows } = await this.q.query<SeatRow>(
+      `SELECT s.seat_no, s.section_code, s.row_label, s.number, s.kind
+       FROM unnest($2::text[], $3::text[], $4::int[]) AS w(sec, rw, num)
+       JOIN booking_seats s ON s.venue_id = $1 AND s.section_code = w.sec AND s.row_label = w.rw AND s.number = w.num
+       ORDER BY s.seat_no`,
+      [venueId, wanted.map((w) => w.section), wanted.map((w) => w.row), wanted.map((w) => w.number)],
+    );
+    return rows.map(toSeat);
+  }
+
+  async seatLabels(venueId: string, seatNos: readonly number[]): Promise<string[]> {
+    const { rows } = await this.q.query<SeatRow>(
+      `SELECT seat_no, section_code, row_label, number, kind FROM booking_seats
+       WHERE venue_id = $1 AND seat_no = ANY($2::int[]) ORDER BY seat_no`,
+      [venueId, seatNos],
+    );
+    return rows.map((r) => seatLabel(r.section_code, r.row_label, r.number));
+  }
+
+  /** The price of each seat's section, summed. */
+  async seatsPrice(venueId: string, seatNos: readonly number[]): Promise<number> {
+    const { rows } = await this.q.query<{ total: number | null }>(
+      `SELECT sum(c.price_minor)::int AS total FROM booking_seats s
+       JOIN booking_sections c ON c.venue_id = s.venue_id AND c.code = s.section_code
+       WHERE s.venue_id = $1 AND s.seat_no = ANY($2::int[])`,
+      [venueId, seatNos],
+    );
+    return rows[0]?.total ?? 0;
+  }
+
+  // ---- shows --------------------------------------------------------------------------------------------------
+
+  async insertShow(s: Omit<Show, 'version'> & { readonly updatedAt: number }): Promise<Show> {
+    const { rows } = await this.q.query<ShowRow>(
+      `INSERT INTO booking_shows (id, venue_id, store_id, title, kind, starts_at, ends_at, capacity, taken, price_minor,
+         currency, hold_minutes, refund_cutoff_hours, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14, $15) RETURNING ${SHOW_COLUMNS}`,
+      [
+        s.id,
+        s.venueId,
+        s.storeId,
+        s.title,
+        s.kind,
+        s.startsAt,
+        s.endsAt,
+        s.capacity,
+        s.priceMinor,
+        s.currency,
+        s.holdMinutes,
+        s.refundCutoffHours,
+        s.status,
+        s.createdAt,
+        s.updatedAt,
+      ],
+    );
+    return toShow(rows[0]!);
+  }
+
+  async show(showId: string): Promise<Show | undefined> {
+    const { rows } = await this.q.query<ShowRow>(`SELECT ${SHOW_COLUMNS} FROM booking_shows WHERE id = $1`, [showId]);
+    return rows[0] ? toShow(rows[0]) : undefined;
+  }
+
+  /** Shows by start time then id, after a cursor (`startsAt:id`). */
+  async shows(f: {
+    storeId?: string | null;
+    from?: number;
+    to?: number;
+    after?: { startsAt: number; id: string };
+    limit: number;
+  }): Promise<Show[]> {
+    const { rows } = await this.q.query<ShowRow>(
+      `SELECT ${SHOW_COLUMNS} FROM booking_shows
+       WHERE ($1::boolean OR store_id IS NOT DISTINCT FROM $2)
+         AND ($3::bigint IS NULL OR starts_at >= $3) AND ($4::bigint IS NULL OR starts_at < $4)
+         AND ($5::bigint IS NULL OR (starts_at, id) > ($5, $6::uuid))
+       ORDER BY starts_at, id LIMIT $7`,
+      [
+        f.storeId === undefined,
+        f.storeId ?? null,
+        f.from ?? null,
+        f.to ?? null,
+        f.after?.startsAt ?? null,
+        f.after?.id ?? null,
+        f.limit,
+      ],
+    );
+    return rows.map(toShow);
+  }
+
+  /** Seats claimed (held or sold) at a SEATED show. */
+  async claimedCount(showId: string): Promise<number> {
+    const { rows } = await this.q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM booking_seat_claims WHERE show_id = $1`,
+      [showId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Every claimed seat of a show and whether it is sold. */
+  async claims(showId: string): Promise<{ seatNo: number; sold: boolean }[]> {
+    const { rows } = await this.q.query<{ seat_no: number; sold: boolean }>(
+      `SELECT seat_no, sold FROM booking_seat_claims WHERE show_id = $1`,
+      [showId],
+    );
+    return rows.map((r) => ({ seatNo: r.seat_no, sold: r.sold }));
+  }
+
+  /** Which of `seatNos` are claimed at the show now. */
+  async claimedOf(showId: string, seatNos: readonly number[]): Promise<number[]> {
+    const { rows } = await this.q.query<{ seat_no: number }>(
+      `SELECT seat_no FROM booking_seat_claims WHERE show_id = $1 AND seat_no = ANY($2::int[]) ORDER BY seat_no`,
+      [showId, seatNos],
+    );
+    return rows.map((r) => r.seat_no);
+  }
+
+  // ---- holds --------------------------------------------------------------------------------------------------
+
+  /**
+   * A SEATED hold and all its seat claims in one statement, only while the show is on sale and not started: the
+   * seat claims' primary key refuses a seat another hold has (23505, nothing written), the one-live index a second
+   * live hold of the customer. Undefined when the show was not on sale (nothing written).
+   */
+  async insertSeatHold(h: NewHold): Promise<Hold | undefined> {
+    const { rows } = await this.q.query<HoldRow>(
+      `WITH h AS (
+         INSERT INTO booking_holds (id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency,
+           expires_at, created_at, created_by, updated_at, payment_key)
+         SELECT $1, s.id, $3, 'HELD', $4, $5::int[], $6, $7, $8, $9, $10, $11, $10, 'booking:' || $1::text
+         FROM booking_shows s WHERE s.id = $2 AND s.status = 'ON_SALE' AND s.starts_at > $10
+         RETURNING ${HOLD_COLUMNS}
+       ), c AS (
+         INSERT INTO booking_seat_claims (show_id, seat_no, hold_id)
+         SELECT h.show_id, n, h.id FROM h, unnest($5::int[]) AS n
+       )
+       SELECT * FROM h`,
+      [
+        h.id,
+        h.showId,
+        h.customerId,
+        h.origin,
+        h.seatNos,
+        h.places,
+        h.amountMinor,
+        h.currency,
+        h.expiresAt,
+        h.now,
+        h.createdBy,
+      ],
+    );
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /**
+   * CAPACITY: takes `n` places while the show is on sale, not started and has room (the one conditional write that
+   * keeps a slot from being overbooked). False when it had not.
+   */
+  async takePlaces(showId: string, n: number, now: number): Promise<boolean> {
+    const r = await this.q.query(
+      `UPDATE booking_shows SET taken = taken + $2
+       WHERE id = $1 AND kind = 'CAPACITY' AND status = 'ON_SALE' AND starts_at > $3 AND taken + $2 <= capacity`,
+      [showId, n, now],
+    );
+    return r.rowCount === 1;
+  }
+
+  async insertPlacesHold(h: NewHold): Promise<Hold> {
+    const { rows } = await this.q.query<HoldRow>(
+      `INSERT INTO booking_holds (id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency,
+         expires_at, created_at, created_by, updated_at, payment_key)
+       VALUES ($1, $2, $3, 'HELD', $4, '{}', $5, $6, $7, $8, $9, $10, $9, 'booking:' || $1::text)
+       RETURNING ${HOLD_COLUMNS}`,
+      [h.id, h.showId, h.customerId, h.origin, h.places, h.amountMinor, h.currency, h.expiresAt, h.now, h.createdBy],
+    );
+    return toHold(rows[0]!);
+  }
+
+  async hold(holdId: string): Promise<Hold | undefined> {
+    const { rows } = await this.q.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM booking_holds WHERE id = $1`, [holdId]);
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** The customer's live hold (HELD or CONFIRMING) at a show. */
+  async liveHold(showId: string, customerId: string): Promise<Hold | undefined> {
+    const { rows } = await this.q.query<HoldRow>(
+      `SELECT ${HOLD_COLUMNS} FROM booking_holds
+       WHERE show_id = $1 AND customer_id = $2 AND status IN ('HELD', 'CONFIRMING')`,
+      [showId, customerId],
+    );
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** A show's holds, newest id first after a cursor (ids are uuidv7: time ordered). */
+  async holdsOfShow(
+    showId: string,
+    statuses: readonly HoldStatus[] | undefined,
+    before: string | undefined,
+    limit: number,
+  ) {
+    const { rows } = await this.q.query<HoldRow>(
+      `SELECT ${HOLD_COLUMNS} FROM booking_holds
+       WHERE show_id = $1 AND ($2::text[] IS NULL OR status = ANY($2::text[])) AND ($3::uuid IS NULL OR id < $3)
+       ORDER BY id DESC LIMIT $4`,
+      [showId, statuses ?? null, before ?? null, limit],
+    );
+    return rows.map(toHold);
+  }
+
+  /**
+   * Ends a hold if its status is one of `from`: status, ended_at and ended_reason set, its seat claims deleted (SEATED)
+   * or its places given back (CAPACITY) — one statement. Undefined when it was not in `from` (someone else ended or
+   * moved it first).
+   */
+  async endHold(
+    holdId: string,
+    from: readonly HoldStatus[],
+    to: HoldStatus,
+    reason: string,
+    now: number,
+  ): Promise<Hold | undefined> {
+    const { rows } = await this.q.query<HoldRow>(
+      `WITH h AS (
+         UPDATE booking_holds SET status = $3, ended_at = $5, ended_reason = $4, updated_at = $5
+         WHERE id = $1 AND status = ANY($2::text[])
+         RETURNING ${HOLD_COLUMNS}
+       ), c AS (
+         DELETE FROM booking_seat_claims c USING h WHERE c.show_id = h.show_id AND c.hold_id = h.id
+       ), p AS (
+         UPDATE booking_shows s SET taken = s.taken - h.places FROM h WHERE s.id = h.show_id AND s.kind = 'CAPACITY'
+       )
+       SELECT * FROM h`,
+      [holdId, from, to, reason, now],
+    );
+    return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** A confirmed hold's seats are sold (the seat map shows them sold, not held). */
+  async markSold(holdId: string): Promise<void> {
+    await this.q.query(`UPDATE booking_seat_claims SET sold = true WHERE hold_id = $1`, [holdId]);
+  }
+
+  /**
+   * Ends up to `limit` HELD holds past their expiry in one statement (their claims deleted, CAPACITY places given
+   * back). The conditional update makes exactly one of the sweeper and a confirm (HELD → CONFIRMING while
+   * `expires_at > now`) win. Returns the shows that got seats or places back, and how many holds ended.
+   */
+  async expireDue(now: number, limit = EXPIRE_BATCH): Promise<{ ended: number; showIds: string[] }> {
+    const { rows } = await this.q.query<{ show_id: string; n: number }>(
+      `WITH h AS (
+         UPDATE booking_holds SET status = 'EXPIRED', ended_at = $1, ended_reason = 'the hold expired', updated_at = $1
+         WHERE id IN (
+           SELECT id FROM booking_holds WHERE status = 'HELD' AND expires_at <= $1 ORDER BY expires_at LIMIT $2
+         ) AND status = 'HELD' AND expires_at <= $1
+         RETURNING id, show_id, places
+       ), c AS (
+         DELETE FROM booking_seat_claims c USING h WHERE c.show_id = h.show_id AND c.hold_id = h.id
+       ), per AS (
+         SELECT show_id, count(*)::int AS n, sum(places)::int AS places FROM h GROUP BY show_id
+       ), p AS (
+         UPDATE booking_shows s SET taken = s.taken - per.places FROM per WHERE s.id = per.show_id AND s.kind = 'CAPACITY'
+       )
+       SELECT show_id, n FROM per`,
+      [now, limit],
+    );
+    return { ended: rows.reduce((a, r) => a + r.n, 0), showIds: rows.map((r) => r.show_id) };
+  }
+}
