@@ -20,6 +20,7 @@ import { offlineShiftBench } from './benches/offline-shift.js';
 import { productSearchBench } from './benches/product-search.js';
 import { vrptwBench } from './benches/vrptw.js';
 import { deliveryAssignBench } from './benches/delivery-assign.js';
+import { bookingBench } from './benches/booking.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -40,6 +41,7 @@ const ALL: readonly Benchmark[] = [
   productSearchBench,
   vrptwBench,
   deliveryAssignBench,
+  bookingBench,
   hubDisk,
 ];
 

@@ -1,0 +1,551 @@
+import { createHub, discoverModules, type Db, type Hub } from '@storefleet/central';
+import { AppError, uuidv7 } from '@storefleet/shared';
+import type { HubContext, HubModule } from '../../../central/src/kernel/module-contract.js';
+import { seededRandom } from '../../../central/src/modules/delivery/carriers/seeded-random.js';
+import { bookingParts } from '../../../central/src/modules/booking/index.js';
+import type { Caller } from '../../../central/src/modules/booking/types.js';
+import { against, round, type Benchmark, type Figure } from '../figure.js';
+import { benchTargets, withDb } from '../support/bench-db.js';
+import { percentile } from '../support/memory-store.js';
+
+/** PGlite runs one statement at a time: a few customers in flight there, and one round a way. */
+const ON_PGLITE = benchTargets[0]?.name === 'pglite';
+/** Customers per show (the issue's 10,000); BENCH_BOOKING_CUSTOMERS makes a CI-size run. */
+const CUSTOMERS = Number(process.env.BENCH_BOOKING_CUSTOMERS ?? 10_000);
+/** Customers in flight at once, for both ways; the hub's pool has one connection per customer plus the map reader. */
+const IN_FLIGHT = Number(process.env.BENCH_BOOKING_IN_FLIGHT ?? (ON_PGLITE ? 2 : 64));
+/** Shows sold per way, alternating which way goes first (each on a fresh show, so both start empty). */
+const ROUNDS = Number(process.env.BENCH_BOOKING_ROUNDS ?? (ON_PGLITE ? 1 : 3));
+/** A customer whose seats were taken reads the map afresh and tries another free block, this many tries in all. */
+const TRIES = 3;
+/** How often the map customers pick from is read (the live seat map's tick: what a customer's screen shows). */
+const MAP_TICK_MS = 100;
+const SEATS_PER_ROW = 40;
+/** 2,000 seats in three priced sections of rows of 40 (all STANDARD seats: no wheelchair spaces to refuse). */
+const SECTIONS = [
+  { code: 'STALLS', name: 'Stalls', rows: 30, priceMinor: 4_500 },
+  { code: 'CIRCLE', name: 'Circle', rows: 14, priceMinor: 3_500 },
+  { code: 'BALCONY', name: 'Balcony', rows: 6, priceMinor: 2_500 },
+] as const;
+const SEAT_COUNT = SECTIONS.reduce((n, s) => n + s.rows * SEATS_PER_ROW, 0);
+const ANCHOR = 'select-for-update-per-seat';
+const GOAL_RATIO = 3;
+const GOAL_P95_MS = 50;
+const LIVE = ['HELD', 'CONFIRMING', 'CONFIRMED'];
+
+/** `A`…`Z`, `AA`…: a row's label within its section. */
+function rowLabel(i: number): string {
+  return i < 26 ? String.fromCharCode(65 + i) : rowLabel(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
+}
+
+/** The venue's map as the bench knows it: each seat's label (what the API takes) and each row's first seat. */
+interface SeatMap {
+  readonly venueId: string;
+  readonly labels: readonly string[];
+  /** Row of each seat_no (a block never crosses a row). */
+  readonly rowOf: readonly number[];
+}
+
+/** The venue: SEAT_COUNT seats in map order (section, row, number), seat_no 0…SEAT_COUNT-1, as the schema lays out. */
+async function seedVenue(db: Db, now: number): Promise<SeatMap> {
+  const venueId = uuidv7();
+  const labels: string[] = [];
+  const rowOf: number[] = [];
+  const cols = { section: [] as string[], row: [] as string[], number: [] as number[] };
+  let row = 0;
+  for (const s of SECTIONS)
+    for (let r = 0; r < s.rows; r++, row++)
+      for (let n = 1; n <= SEATS_PER_ROW; n++) {
+        labels.push(`${s.code}-${rowLabel(r)}-${n}`);
+        rowOf.push(row);
+        cols.section.push(s.code);
+        cols.row.push(rowLabel(r));
+        cols.number.push(n);
+      }
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO booking_venues (id, store_id, name, time_zone, currency, seat_count, created_at)
+       VALUES ($1, NULL, 'Bench Palladium', 'Europe/London', 'GBP', $2, $3)`,
+      [venueId, SEAT_COUNT, now],
+    );
+    await tx.query(
+      `INSERT INTO booking_sections (venue_id, code, name, price_minor)
+       SELECT $1, code, name, price FROM unnest($2::text[], $3::text[], $4::int[]) AS x(code, name, price)`,
+      [venueId, SECTIONS.map((s) => s.code), SECTIONS.map((s) => s.name), SECTIONS.map((s) => s.priceMinor)],
+    );
+    await tx.query(
+      `INSERT INTO booking_seats (venue_id, seat_no, section_code, row_label, number, kind)
+       SELECT $1, (n - 1)::int, section, row_label, number, 'STANDARD'
+       FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS x(section, row_label, number, n)`,
+      [venueId, cols.section, cols.row, cols.number],
+    );
+  });
+  return { venueId, labels, rowOf };
+}
+
+/** A fresh SEATED show of the venue, on sale, a week ahead. */
+async function seedShow(db: Db, venueId: string, title: string, now: number): Promise<string> {
+  const id = uuidv7();
+  const startsAt = now + 7 * 86_400_000;
+  await db.query(
+    `INSERT INTO booking_shows (id, venue_id, store_id, title, kind, starts_at, ends_at, capacity, currency, created_at,
+       updated_at)
+     VALUES ($1, $2, NULL, $3, 'SEATED', $4, $5, $6, 'GBP', $7, $7)`,
+    [id, venueId, title, startsAt, startsAt + 3 * 3_600_000, SEAT_COUNT, now],
+  );
+  return id;
+}
+
+/**
+ * The anchor's tables, of the module's shape on the same database: a row per show and seat that a hold's id marks
+ * taken (with the seat's price, so the hold's amount needs no join), and holds like booking_holds (its checks and
+ * indexes, one live hold per customer and show among them).
+ */
+async function createAnchorTables(db: Db): Promise<void> {
+  await db.exec(`
+    CREATE TABLE bench_booking_anchor_seats (
+      show_id uuid NOT NULL,
+      seat_no integer NOT NULL,
+      price_minor integer NOT NULL,
+      hold_id uuid NULL,
+      PRIMARY KEY (show_id, seat_no)
+    );
+    CREATE TABLE bench_booking_anchor_holds (LIKE booking_holds INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+  `);
+}
+
+async function seedAnchorSeats(db: Db, showId: string, venueId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO bench_booking_anchor_seats (show_id, seat_no, price_minor)
+     SELECT $1, s.seat_no, c.price_minor
+     FROM booking_seats s JOIN booking_sections c ON c.venue_id = s.venue_id AND c.code = s.section_code
+     WHERE s.venue_id = $2`,
+    [showId, venueId],
+  );
+}
+
+type Outcome = 'won' | 'refused';
+
+/** One way of holding seats: what it holds with, and how a customer reads the map (the seats taken). */
+interface Way {
+  readonly name: 'module' | 'anchor';
+  readonly db: Db;
+  hold(showId: string, customerId: string, seatNos: readonly number[]): Promise<Outcome>;
+  taken(showId: string): Promise<Set<number>>;
+}
+
+/** A seat was taken under the customer: the anchor's refusal (its transaction rolls back). */
+class SeatTaken extends Error {}
+
+/**
+ * The anchor, the plain way: in one transaction, `SELECT … FOR UPDATE` each wanted seat's row in seat order (so two
+ * customers never wait on each other in a cycle), refuse unless all are free, mark each held, insert the hold, commit.
+ */
+function anchorWay(db: Db, now: () => number): Way {
+  return {
+    name: 'anchor',
+    db,
+    async hold(showId, customerId, seatNos) {
+      try {
+        await db.transaction(async (tx) => {
+          let amount = 0;
+          for (const seatNo of seatNos) {
+            const { rows } = await tx.query<{ hold_id: string | null; price_minor: number }>(
+              'SELECT hold_id, price_minor FROM bench_booking_anchor_seats WHERE show_id = $1 AND seat_no = $2 FOR UPDATE',
+              [showId, seatNo],
+            );
+            if (!rows[0] || rows[0].hold_id !== null) throw new SeatTaken();
+            amount += rows[0].price_minor;
+          }
+          const id = uuidv7();
+          for (const seatNo of seatNos)
+            await tx.query('UPDATE bench_booking_anchor_seats SET hold_id = $3 WHERE show_id = $1 AND seat_no = $2', [
+              showId,
+              seatNo,
+              id,
+            ]);
+          const at = now();
+          await tx.query(
+            `INSERT INTO bench_booking_anchor_holds (id, show_id, customer_id, status, seat_nos, places, amount_minor,
+               currency, expires_at, created_at, created_by, updated_at, payment_key)
+             VALUES ($1, $2, $3, 'HELD', $4::int[], $5, $6, 'GBP', $7, $8, 'bench', $8, $9)`,
+            [id, showId, customerId, seatNos, seatNos.length, amount, at + 600_000, at, `booking:${id}`],
+          );
+        });
+        return 'won';
+      } catch (err) {
+        if (err instanceof SeatTaken) return 'refused';
+        throw err;
+      }
+    },
+    async taken(showId) {
+      const { rows } = await db.query<{ seat_no: number }>(
+        'SELECT seat_no FROM bench_booking_anchor_seats WHERE show_id = $1 AND hold_id IS NOT NULL',
+        [showId],
+      );
+      return new Set(rows.map((r) => r.seat_no));
+    },
+  };
+}
+
+/**
+ * The module's way: the booking service's `place` — what `POST /api/booking/holds` calls after parsing and the access
+ * check, so the measured work is the API's minus HTTP — with the seats named by label as a customer's screen names them.
+ * A 409 (a seat taken) is a refusal; anything else stops the run.
+ */
+function moduleWay(hub: Hub, ctx: HubContext, map: SeatMap): Way {
+  const holds = bookingParts(ctx).holds;
+  const staff = uuidv7();
+  const caller: Caller = {
+    principal: { kind: 'user', userId: staff as never, role: 'ADMIN', storeId: null },
+    key: `user:${staff}`,
+  };
+  return {
+    name: 'module',
+    db: hub.db,
+    async hold(showId, customerId, seatNos) {
+      try {
+        const hold = await holds.place(caller, { showId, customerId, seats: seatNos.map((n) => map.labels[n]!) });
+        if (hold.seatNos.join() !== seatNos.join())
+          throw new Error(`asked for seats ${seatNos.join()}, the hold has ${hold.seatNos.join()}`);
+        return 'won';
+      } catch (err) {
+        if (err instanceof AppError && err.status === 409) return 'refused';
+        throw err;
+      }
+    },
+    async taken(showId) {
+      const { rows } = await hub.db.query<{ seat_no: number }>(
+        'SELECT seat_no FROM booking_seat_claims WHERE show_id = $1',
+        [showId],
+      );
+      return new Set(rows.map((r) => r.seat_no));
+    },
+  };
+}
+
+/** A customer: how many adjacent seats they want, and their own dice (the same wish and dice for both ways). */
+interface Customer {
+  readonly id: string;
+  readonly count: number;
+  readonly draw: () => number;
+}
+
+/** A round's customers, with fresh dice: each way of a round gets the same wishes and the same draws in the same order. */
+function customersOf(round: number, ids: readonly string[]): Customer[] {
+  return ids.map((id, i) => {
+    const draw = seededRandom(`booking-${round}-${i}`);
+    return { id, count: 1 + Math.floor(draw() * 4), draw };
+  });
+}
+
+/** A random block of `count` adjacent free seats in one row, as the map shows it; undefined when there is none. */
+function pickBlock(map: SeatMap, taken: ReadonlySet<number>, count: number, draw: () => number): number[] | undefined {
+  const starts: number[] = [];
+  let run = 0;
+  for (let s = 0; s < map.rowOf.length; s++) {
+    run = taken.has(s) ? 0 : s > 0 && map.rowOf[s - 1] === map.rowOf[s] ? run + 1 : 1;
+    if (run >= count) starts.push(s - count + 1);
+  }
+  if (!starts.length) return undefined;
+  const first = starts[Math.floor(draw() * starts.length)]!;
+  return Array.from({ length: count }, (_, k) => first + k);
+}
+
+interface Sale {
+  attempts: number;
+  won: number;
+  refused: number;
+  /** Customers who found no block of their size on the map (before or after a refusal) and left. */
+  leftNoBlock: number;
+  /** Customers refused TRIES times. */
+  gaveUp: number;
+  latencies: number[];
+  seconds: number;
+  /** Seats each won hold was answered with (the answers' own check: no seat given twice). */
+  answered: number[][];
+}
+
+/**
+ * Sells one show to the customers, IN_FLIGHT at once: each picks a free block from the map as it looked at the last
+ * tick, asks for it, and after a refusal reads the map afresh and tries another, TRIES in all. Times each ask.
+ */
+async function sell(way: Way, showId: string, map: SeatMap, customers: readonly Customer[]): Promise<Sale> {
+  const sale: Sale = {
+    attempts: 0,
+    won: 0,
+    refused: 0,
+    leftNoBlock: 0,
+    gaveUp: 0,
+    latencies: [],
+    seconds: 0,
+    answered: [],
+  };
+  let seen = await way.taken(showId);
+  let ticking = true;
+  const tick = (async () => {
+    while (ticking) {
+      await new Promise((r) => setTimeout(r, MAP_TICK_MS));
+      if (ticking) seen = await way.taken(showId);
+    }
+  })();
+  let next = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < customers.length) {
+          const c = customers[next++]!;
+          let view = seen;
+          for (let t = 1; ; t++) {
+            const block = pickBlock(map, view, c.count, c.draw);
+            if (!block) {
+              sale.leftNoBlock++;
+              break;
+            }
+            const t0 = performance.now();
+            const outcome = await way.hold(showId, c.id, block);
+            sale.latencies.push(performance.now() - t0);
+            sale.attempts++;
+            if (outcome === 'won') {
+              sale.won++;
+              sale.answered.push(block);
+              break;
+            }
+            sale.refused++;
+            if (t === TRIES) {
+              sale.gaveUp++;
+              break;
+            }
+            view = await way.taken(showId);
+          }
+        }
+      }),
+    );
+    sale.seconds = (performance.now() - started) / 1000;
+  } finally {
+    ticking = false;
+    await tick;
+  }
+  return sale;
+}
+
+interface Verdict {
+  /** Seats in more than one live hold, or in a live hold without that hold's claim (seat row): distinct seats. */
+  doubleBooked: number;
+  /** Live holds with fewer (or more) seats than they asked for. */
+  partial: number;
+  /** Claims (seat rows) marked by no live hold that has the seat: seats lost, not sold twice. */
+  stray: number;
+  /** Seats in live holds, per show. */
+  sold: number[];
+}
+
+/**
+ * Counted from the database after the run. The module's way: live holds' seat lists against each other and against
+ * booking_seat_claims (each seat of a live hold must be claimed by that hold; each claim must be a live hold's).
+ * The anchor's: its holds' seat lists against each other and against the seat rows' hold ids.
+ */
+async function verdict(way: Way, showIds: readonly string[]): Promise<Verdict> {
+  const [holds, claims] =
+    way.name === 'module'
+      ? ['booking_holds', 'booking_seat_claims']
+      : ['bench_booking_anchor_holds', 'bench_booking_anchor_seats'];
+  const { rows } = await way.db.query<{ double_booked: number; partial: number; stray: number }>(
+    `WITH live AS (SELECT id, show_id, seat_nos, places FROM ${holds} WHERE show_id = ANY($1::uuid[]) AND status = ANY($2::text[])),
+          held AS (SELECT id, show_id, unnest(seat_nos) AS seat_no FROM live)
+     SELECT
+       (SELECT count(*)::int FROM (
+          SELECT show_id, seat_no FROM held GROUP BY show_id, seat_no HAVING count(*) > 1
+          UNION
+          SELECT h.show_id, h.seat_no FROM held h
+            LEFT JOIN ${claims} c ON c.show_id = h.show_id AND c.seat_no = h.seat_no AND c.hold_id = h.id
+            WHERE c.seat_no IS NULL) d) AS double_booked,
+       (SELECT count(*)::int FROM live WHERE cardinality(seat_nos) <> places) AS partial,
+       (SELECT count(*)::int FROM ${claims} c
+          WHERE c.show_id = ANY($1::uuid[]) AND c.hold_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM live l WHERE l.id = c.hold_id AND c.seat_no = ANY(l.seat_nos))) AS stray`,
+    [showIds, LIVE],
+  );
+  const sold = await way.db.query<{ show_id: string; n: number }>(
+    `SELECT show_id, sum(cardinality(seat_nos))::int AS n FROM ${holds}
+     WHERE show_id = ANY($1::uuid[]) AND status = ANY($2::text[]) GROUP BY show_id`,
+    [showIds, LIVE],
+  );
+  const r = rows[0]!;
+  return {
+    doubleBooked: r.double_booked,
+    partial: r.partial,
+    stray: r.stray,
+    sold: showIds.map((id) => sold.rows.find((x) => x.show_id === id)?.n ?? 0),
+  };
+}
+
+/** Seats the answers gave to more than one customer of one show (the answers' side of the check). */
+function answeredTwice(sales: readonly Sale[]): number {
+  let twice = 0;
+  for (const s of sales) {
+    const seen = new Set<number>();
+    for (const seat of s.answered.flat()) {
+      if (seen.has(seat)) twice++;
+      seen.add(seat);
+    }
+  }
+  return twice;
+}
+
+/**
+ * `booking`: CUSTOMERS customers on one hot show of 2,000 seats (rows of 40 in three priced sections), each wanting
+ * 1–4 adjacent seats in a random free place of the map, IN_FLIGHT in flight at once, until none is left: hold attempts
+ * answered per second (won or refused) and won holds per second, p95 per attempt, seats sold, and seats double-booked
+ * and partial holds counted from the database. The module's way is the booking service's `place` (the API's work minus
+ * HTTP); the anchor, on the same database in the same run with the same pool and customers, is SELECT … FOR UPDATE per
+ * seat. Each way sells ROUNDS fresh shows, alternating which goes first.
+ */
+export const bookingBench: Benchmark = {
+  name: 'booking',
+  description: `${CUSTOMERS} customers on one show of ${SEAT_COUNT} seats wanting 1–4 adjacent seats (${IN_FLIGHT} in flight): hold attempts/s, p95 and seats double-booked, BookingService.place against ${ANCHOR}`,
+  async run() {
+    return withDb(benchTargets[0]!, async (place) => {
+      let captured: HubContext | undefined;
+      const modules = (await discoverModules()).map(
+        (m): HubModule =>
+          m.name === 'booking'
+            ? {
+                ...m,
+                // the hub's context for the booking module: the bench calls the same service the routes do
+                routes(ctx) {
+                  captured = ctx;
+                  return m.routes!(ctx);
+                },
+              }
+            : m,
+      );
+      const hub = await createHub({
+        port: 0,
+        logLevel: 'silent',
+        ...place,
+        // one connection per customer in flight and one for the map reader, whichever way is selling
+        poolSize: IN_FLIGHT + 1,
+        modules,
+      });
+      try {
+        if (!captured) throw new Error('the booking module has no routes: the bench cannot reach its service');
+        const now = Date.now();
+        const map = await seedVenue(hub.db, now);
+        await createAnchorTables(hub.db);
+        const ways = { module: moduleWay(hub, captured, map), anchor: anchorWay(hub.db, Date.now) };
+        const sales = { module: [] as Sale[], anchor: [] as Sale[] };
+        const shows = { module: [] as string[], anchor: [] as string[] };
+        for (let r = 0; r < ROUNDS; r++) {
+          const ids = Array.from({ length: CUSTOMERS }, () => uuidv7());
+          const order = r % 2 ? (['anchor', 'module'] as const) : (['module', 'anchor'] as const);
+          for (const w of order) {
+            const showId = await seedShow(hub.db, map.venueId, `Bench night ${r + 1} (${w})`, now);
+            if (w === 'anchor') await seedAnchorSeats(hub.db, showId, map.venueId);
+            await hub.db.exec('ANALYZE');
+            shows[w].push(showId);
+            const sale = await sell(ways[w], showId, map, customersOf(r, ids));
+            sales[w].push(sale);
+            console.error(
+              `  round ${r + 1}/${ROUNDS} ${w}: ${sale.attempts} attempts (${sale.won} won, ${sale.refused} refused) in ${sale.seconds.toFixed(2)} s; ${sale.leftNoBlock} left seeing no block, ${sale.gaveUp} gave up after ${TRIES} refusals`,
+            );
+          }
+        }
+        const db = hub.db.dialect === 'pglite' ? 'pglite' : 'postgres';
+        const figures: Figure[] = [];
+        const stat = (w: 'module' | 'anchor') => {
+          const s = sales[w];
+          const seconds = s.reduce((n, x) => n + x.seconds, 0);
+          const attempts = s.reduce((n, x) => n + x.attempts, 0);
+          return {
+            attempts,
+            perS: attempts / seconds,
+            wonPerS: s.reduce((n, x) => n + x.won, 0) / seconds,
+            p95: percentile(
+              s.flatMap((x) => x.latencies),
+              95,
+            ),
+          };
+        };
+        const m = stat('module');
+        const a = stat('anchor');
+        const checks = {
+          module: await verdict(ways.module, shows.module),
+          anchor: await verdict(ways.anchor, shows.anchor),
+        };
+        const twiceAnswered = { module: answeredTwice(sales.module), anchor: answeredTwice(sales.anchor) };
+        figures.push(
+          // the ratio compares attempts answered per second (won or refused), the issue's holds/s
+          against(
+            {
+              bench: 'booking',
+              metric: 'holds_per_s',
+              value: m.perS,
+              unit: '1/s (hold attempts answered, won or refused)',
+              db,
+              n: m.attempts,
+            },
+            ANCHOR,
+            a.perS,
+          ),
+          {
+            ...against(
+              { bench: 'booking', metric: 'won_per_s', value: m.wonPerS, unit: '1/s (holds won)', db, n: m.attempts },
+              ANCHOR,
+              a.wonPerS,
+            ),
+          },
+          against(
+            { bench: 'booking', metric: 'p95_ms', value: m.p95, unit: 'ms per attempt', db, n: m.attempts },
+            ANCHOR,
+            a.p95,
+            false,
+          ),
+        );
+        for (const w of ['module', 'anchor'] as const) {
+          const v = checks[w];
+          const label = w === 'module' ? '' : '_anchor';
+          figures.push(
+            {
+              bench: 'booking',
+              metric: `seats_sold${label}`,
+              value: Math.min(...v.sold),
+              unit: `seats of ${SEAT_COUNT} (the least-sold show)`,
+              db,
+              n: v.sold.length,
+            },
+            {
+              bench: 'booking',
+              metric: `double_booked${label}`,
+              value: v.doubleBooked + twiceAnswered[w],
+              unit: 'seats (counted from the database, and in the answers)',
+              db,
+              n: v.sold.length,
+            },
+            {
+              bench: 'booking',
+              metric: `partial_holds${label}`,
+              value: v.partial,
+              unit: 'holds',
+              db,
+              n: v.sold.length,
+            },
+          );
+          console.error(
+            `  ${w}: sold ${v.sold.join(', ')} of ${SEAT_COUNT} per show; double-booked ${v.doubleBooked} (database) + ${twiceAnswered[w]} (answers); partial ${v.partial}; stray claims ${v.stray}`,
+          );
+          if (v.doubleBooked || twiceAnswered[w] || v.partial || v.stray || v.sold.some((n) => n > SEAT_COUNT))
+            process.exitCode = 1;
+        }
+        const ratio = m.perS / a.perS;
+        console.error(
+          `  goal: holds/s ≥ ${GOAL_RATIO}× the anchor's — ${round(ratio, 2)}× (${round(m.perS)} against ${round(a.perS)}): ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}; p95 < ${GOAL_P95_MS} ms — ${round(m.p95)} ms: ${m.p95 < GOAL_P95_MS ? 'met' : 'NOT met'}`,
+        );
+        return figures;
+      } finally {
+        await hub.stop();
+      }
+    });
+  },
+};
