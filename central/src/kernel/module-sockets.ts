@@ -34,6 +34,12 @@ export type SocketHandler = ((ws: WebSocket, principal: Principal, url: URL) => 
    * `authorize` are then never called. See `ownCredentialSocket`.
    */
   readonly credential?: (presented: string, url: URL) => Promise<(ws: WebSocket) => void>;
+  /**
+   * For an endpoint anyone may open (public data: a show's seat availability): no sign-in is asked and a presented
+   * credential is not looked at; it resolves to what serves the socket once open. A throw (NotFoundError…) answers
+   * the upgrade with that problem, so no socket opens. See `publicSocket`.
+   */
+  readonly anyone?: (url: URL) => Promise<(ws: WebSocket) => void>;
 };
 
 /**
@@ -55,10 +61,27 @@ export function ownCredentialSocket<C>(
   });
 }
 
+/** A socket endpoint anyone may open, signed in or not: `check` refuses the upgrade by throwing; `open` serves it. */
+export function publicSocket<C>(
+  check: (url: URL) => Promise<C>,
+  open: (ws: WebSocket, checked: C) => void,
+): SocketHandler {
+  const never = () => {
+    throw new ForbiddenError('this socket is open to anyone and takes no sign-in');
+  };
+  return Object.assign(never, {
+    anyone: async (url: URL) => {
+      const checked = await check(url);
+      return (ws: WebSocket) => open(ws, checked);
+    },
+  });
+}
+
 /**
  * WebSockets for modules under `/api/…` (live carts for web and app clients, console updates), beside the stores'
  * `/sync`. The caller authenticates as for the HTTP API: a bearer token or the session cookie (browsers send it with
- * the upgrade), unless the endpoint checks its own kind of credential (`credential`: drivers' apps); the longest
+ * the upgrade), unless the endpoint checks its own kind of credential (`credential`: drivers' apps) or is open to
+ * anyone (`anyone`: a show's live seat map); the longest
  * matching path prefix picks the module's handler. Every upgrade other than `/sync` gets an
  * answer here: a refusal (400 unreadable target or cookie, 401, 404 no such socket) is an HTTP response with a
  * problem+json body, then the socket is destroyed; no input reaches the process's last-resort handlers. A handler's
@@ -102,15 +125,18 @@ export class ModuleSockets {
         .sort((a, b) => b.length - a.length)[0];
       if (!match) throw new AppError('not-found', `no WebSocket endpoint at ${pathname.slice(0, 200)}`);
       path = match;
-      const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
-      if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');
       const handler = this.handlers.get(path)!;
       const target = new URL(req.url ?? '/', 'http://hub');
-      if (handler.credential) serve = await handler.credential(credential, target);
+      if (handler.anyone) serve = await handler.anyone(target);
       else {
-        const principal = await this.auth.principalFor(credential);
-        await handler.authorize?.(principal, target);
-        serve = (ws) => handler(ws, principal, target);
+        const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
+        if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');
+        if (handler.credential) serve = await handler.credential(credential, target);
+        else {
+          const principal = await this.auth.principalFor(credential);
+          await handler.authorize?.(principal, target);
+          serve = (ws) => handler(ws, principal, target);
+        }
       }
     } catch (err) {
       if (!(err instanceof AppError)) this.log?.error({ err }, 'module socket upgrade failed');
