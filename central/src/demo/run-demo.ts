@@ -15,6 +15,7 @@ import { demoStore, type DemoStore } from './demo-stores.js';
 import { DEMO_CUSTOMERS } from './demo-customers.js';
 import { DEMO_DC } from './demo-stock.js';
 import { type DemoDeliveries, startDemoDeliveries } from './demo-delivery.js';
+import { seedDemoBookings } from './demo-booking.js';
 import {
   adminApi,
   catalogRows,
@@ -203,8 +204,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       },
     });
 
+    const bookings = await seedDemoBookings({ api, stores, customers: customers.map((c) => c.id), say }).catch(
+      (err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }),
+    );
+
     const banner = bannerOf({
       hubUrl,
+      bookings: bookings.summary,
       dataDir,
       secretsFile,
       admin: secrets.admin,
@@ -264,6 +270,7 @@ function bannerOf(d: {
   orders: readonly PlacedOrder[];
   customers: readonly SeededCustomer[];
   deliveries: DemoDeliveries;
+  bookings: string;
 }): string {
   const shoppers = DEMO_CUSTOMERS.map((c, i) => {
     const card = d.customers[i]?.loyaltyCard;
@@ -301,5 +308,6 @@ ${shoppers}
                                 .join(', ')}`
                             : ''
                         }
+  Bookings:             ${d.hubUrl}/console/#/booking  ${d.bookings}
 Press Ctrl-C to stop.`;
 }
