@@ -57,6 +57,10 @@ const PICKUP_SCREEN = [
   'GET /api/delivery',
   'GET /api/delivery/:id',
   'POST /api/delivery/:id/hand-to-driver',
+  'GET /door.html',
+  'GET /door.js',
+  'POST /api/booking/door/check',
+  'GET /api/booking/door/admissions',
 ];
 /** Every staff screen's page needs these: health, the shared stylesheet, script and browser helpers, the icon, sync. */
 const SCREEN_BASICS = [
@@ -110,6 +114,10 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/delivery.js', STAFF_PAGE],
   ['GET', '/handheld.html', STAFF_PAGE],
   ['GET', '/handheld.js', STAFF_PAGE],
+  ['GET', '/booking.html', EVERYONE, 'the kiosk’s booking page (walk-in customers); staff screens open it too'],
+  ['GET', '/booking.js', EVERYONE],
+  ['GET', '/door.html', STAFF_PAGE, 'the door’s ticket check: on the pickup screen and the handheld too'],
+  ['GET', '/door.js', STAFF_PAGE],
   ['GET', '/kiosk.html', EVERYONE],
   ['GET', '/kiosk.js', EVERYONE],
   ['GET', '/pair.html', EVERYONE],
@@ -195,4 +203,16 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['POST', '/api/kiosk/cart/lines', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
   ['PUT', '/api/kiosk/cart/lines/:sku', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
   ['PUT', '/api/kiosk/cart/pickup-here', CUSTOMER, 'answers 404 on the matrix’s node: no customer opened a cart there'],
+  // booking (issue #19): the kiosk books walk-ins through the hub; the door checks tickets offline
+  ['GET', '/api/booking/shows', CUSTOMER, 'this store’s upcoming shows and service slots, from the hub’s feed'],
+  [
+    'POST',
+    '/api/booking/kiosk/holds',
+    CUSTOMER,
+    'answers 503 on the matrix’s node: holds are the hub’s, and that node has none',
+  ],
+  ['POST', '/api/booking/kiosk/holds/:holdId/confirm', CUSTOMER, 'answers 503 on the matrix’s node: it asks the hub'],
+  ['DELETE', '/api/booking/kiosk/holds/:holdId', CUSTOMER, 'answers 503 on the matrix’s node: it asks the hub'],
+  ['POST', '/api/booking/door/check', STAFF, 'offline too: the hub’s signature checked with the cached key'],
+  ['GET', '/api/booking/door/admissions', STAFF, 'how many were let in for a show, of its capacity'],
 ]);

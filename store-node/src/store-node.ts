@@ -74,6 +74,16 @@ import {
   registerDeliveryFeed,
 } from './delivery/index.js';
 import { deliveriesSink } from './delivery/deliveries-sink.js';
+import {
+  BookingRepository,
+  BookingService,
+  bookingHubCaller,
+  bookingMigrations,
+  bookingRoutes,
+  bookingSink,
+  keepTicketKey,
+  registerBookingFeed,
+} from './booking/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -88,6 +98,7 @@ export const storeMigrationSources = [
   { module: 'pairing', dir: new URL('./pairing/schema/', import.meta.url) },
   { module: 'idempotency', dir: idempotencyMigrations },
   { module: 'delivery', dir: deliveryMigrations },
+  { module: 'booking', dir: bookingMigrations },
 ];
 
 /**
@@ -117,6 +128,8 @@ export interface StoreNode {
   readonly pos: PosService;
   /** The delivery desk: what leaves from this store, handed to drivers offline too. */
   readonly delivery: DeliveryService;
+  /** Booking at the store: the kiosk books walk-ins through the hub; the door checks tickets offline. */
+  readonly booking: BookingService;
   /** Keeps the catalog at the hub's version (absent without a hub). */
   readonly catalog: CatalogPuller | undefined;
   readonly terminal: PaymentTerminal;
@@ -203,6 +216,26 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // sends them first, so the pickup desk knows which holds leave by delivery).
   sync.bootstrap?.sinks.set('deliveries', deliveriesSink(deliveries, log));
   sync.bootstrap?.afterFeedSkip.add('deliveries');
+  const booking = new BookingService(
+    new BookingRepository(db),
+    sync,
+    storeId ?? 'unregistered',
+    config.hub
+      ? bookingHubCaller(
+          config.hub.url,
+          () => hubLink.token(),
+          10_000,
+          (t, why) => hubLink.refused(t, why),
+        )
+      : undefined,
+    now,
+    profile,
+    log,
+  );
+  registerBookingFeed(sync.feedHandlers, booking);
+  // A new disk's cold start, and after a feed skip: the shows this store runs and their cancelled bookings.
+  sync.bootstrap?.sinks.set('booking', bookingSink(booking));
+  sync.bootstrap?.afterFeedSkip.add('booking');
   sync.feedHandlers.register('reservation.changed', (_db, entry) => bopis.applyFeed(entry));
   sync.bootstrap?.sinks.set('holds', holdsSink(bopis, log));
   sync.bootstrap?.afterFeedSkip.add('holds'); // the holds whose feed entries retention removed
@@ -331,6 +364,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
   api.use(deliveryRoutes(delivery));
+  api.use(bookingRoutes(booking));
   api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), (sku) => pos.repo.product(sku, undefined)?.name));
   api.use(reportRoutes(executor, dbPath, now));
@@ -381,6 +415,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   let stopped = false;
   let prune: NodeJS.Timeout | undefined;
   let stopKeyRefresh: (() => void) | undefined;
+  let stopTicketKeyRefresh: (() => void) | undefined;
   let stopProfileRefresh: (() => void) | undefined;
   const housekeeping = async () => {
     try {
@@ -422,6 +457,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     bopis,
     pos,
     delivery,
+    booking,
     catalog,
     terminal,
     devices,
@@ -453,6 +489,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       catalog?.poke(); // a notice received before a restart
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
+      if (hubGet) stopTicketKeyRefresh = keepTicketKey(booking, hubGet, log);
       if (hubGet && storeId) stopProfileRefresh = keepStoreProfile(pos.till.profile, hubGet, storeId, log);
       prune = setInterval(housekeeping, 3600_000);
       prune.unref();
@@ -463,6 +500,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopped = true;
       clearInterval(prune);
       stopKeyRefresh?.();
+      stopTicketKeyRefresh?.();
       stopProfileRefresh?.();
       catalog?.stop();
       await devices.stop();

@@ -41,7 +41,9 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     .replace('/pos/sales/:id', `/pos/sales/${saleFor[path] ?? fx.sales.open}`)
     .replace('/pairing/devices/:id', `/pairing/devices/${fx.spareDeviceId}`)
     .replace('/bopis/pickups/:id', `/bopis/pickups/${pickupFor[path]}`)
-    .replace('/delivery/:id', `/delivery/${fx.deliveries.toDriver}`);
+    .replace('/delivery/:id', `/delivery/${fx.deliveries.toDriver}`)
+    .replace('/booking/kiosk/holds/:holdId', `/booking/kiosk/holds/${fx.customerId}`)
+    .replace(/^\/api\/booking\/door\/admissions$/, `/api/booking/door/admissions?showId=${fx.booking.showId}`);
 }
 
 /** A valid body for each write, as the node's own pages send it; a write without one throws. */
@@ -73,6 +75,10 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/kiosk/cart/lines': { sku: 'MUG', qty: 1 },
     'PUT /api/kiosk/cart/lines/:sku': { qty: 2 },
     'PUT /api/kiosk/cart/pickup-here': {},
+    'POST /api/booking/kiosk/holds': { showId: fx.booking.showId, places: 2 },
+    'POST /api/booking/kiosk/holds/:holdId/confirm': {},
+    'DELETE /api/booking/kiosk/holds/:holdId': undefined,
+    'POST /api/booking/door/check': { code: fx.booking.ticketCode },
   };
   if (!(row in bodies)) throw new Error(`no valid body for ${row}: add one to the store node’s matrix test`);
   return bodies[row];

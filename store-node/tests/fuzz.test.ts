@@ -32,6 +32,7 @@ describe('fuzzing the store node', () => {
         fx.deliveries.toDriver,
         fx.spareDeviceId,
         fx.customerId,
+        fx.booking.showId,
         'MUG',
       ],
       callers: [lane!, kioskScreen!, pairedKiosk!, handheld!],

@@ -52,7 +52,7 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: READ, path: /^\/healthz$/ },
   {
     methods: READ,
-    path: /^\/(?:kiosk\.html|kiosk\.js|store\.css|store\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
+    path: /^\/(?:kiosk\.html|kiosk\.js|booking\.html|booking\.js|store\.css|store\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
   },
   { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ }, // no `..`, no encoded characters
   { methods: READ, path: /^\/api\/catalog\/products$/ },
@@ -65,6 +65,11 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: ['POST'], path: /^\/api\/kiosk\/cart\/lines$/ },
   { methods: ['PUT'], path: new RegExp(`^/api/kiosk/cart/lines/${SEGMENT}$`) },
   { methods: ['PUT'], path: /^\/api\/kiosk\/cart\/pickup-here$/ },
+  // Booking a walk-in: this store's shows, and a hold placed, paid for or let go through the hub (by hold id).
+  { methods: READ, path: /^\/api\/booking\/shows$/ },
+  { methods: ['POST'], path: /^\/api\/booking\/kiosk\/holds$/ },
+  { methods: ['POST'], path: new RegExp(`^/api/booking/kiosk/holds/${SEGMENT}/confirm$`) },
+  { methods: ['DELETE'], path: new RegExp(`^/api/booking/kiosk/holds/${SEGMENT}$`) },
 ];
 
 /** What every staff screen's page needs besides its own: health, the shared stylesheet and script, the icon. */
@@ -98,13 +103,16 @@ export const POS_ALLOWED: readonly Rule[] = [
  */
 export const PICKUP_ALLOWED: readonly Rule[] = [
   ...STAFF_SCREEN_BASICS,
-  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js)$/ },
+  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js|door\.html|door\.js)$/ },
   { methods: READ, path: /^\/api\/delivery$/ },
   { methods: READ, path: new RegExp(`^/api/delivery/${SEGMENT}$`) },
   { methods: ['POST'], path: new RegExp(`^/api/delivery/${SEGMENT}/hand-to-driver$`) },
   { methods: READ, path: /^\/api\/bopis\/pickups$/ },
   { methods: ['POST'], path: /^\/api\/bopis\/pickups\/verify$/ },
   { methods: ['POST'], path: new RegExp(`^/api/bopis/pickups/${SEGMENT}/(?:verify-code|hand-over|no-show)$`) },
+  // the door's ticket check (tickets are let in at the same counter, offline too) and its count
+  { methods: ['POST'], path: /^\/api\/booking\/door\/check$/ },
+  { methods: READ, path: /^\/api\/booking\/door\/admissions$/ },
 ];
 
 /** Each marked screen's table and the reason it is told when it asks for anything else. */

@@ -2,7 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
-import { PICKUP_CODE_PREFIX, pickupPayload, typedCodeHash, type FeedEntry } from '@storefleet/shared';
+import {
+  PICKUP_CODE_PREFIX,
+  pickupPayload,
+  TICKET_CODE_PREFIX,
+  ticketPayload,
+  typedCodeHash,
+  type FeedEntry,
+} from '@storefleet/shared';
 import { createStoreNode, type StoreNode } from '../../src/index.js';
 import type { StoreAccessRole } from '../../src/access-matrix.js';
 import { rawCall, type RawAnswer, type RawRequest } from '../../../central/tests/support/raw-http.js';
@@ -151,6 +158,39 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     expiresAt: now + 3_600_000,
   });
   const pickupCode = `${PICKUP_CODE_PREFIX}.${payload}.${sign(null, Buffer.from(payload), privateKey).toString('base64url')}`;
+  // a service slot this store runs, as the hub's feed brings it, and a ticket for it signed with the key the node keeps
+  const showId = randomUUID();
+  node.booking.applyShow({
+    seq: 0,
+    type: 'booking.show',
+    createdAt: now,
+    payload: {
+      showId,
+      storeId: node.booking.storeId,
+      venueName: 'Matrix room',
+      title: 'Matrix workshop',
+      kind: 'CAPACITY',
+      startsAt: now + 3_600_000,
+      endsAt: now + 7_200_000,
+      capacity: 12,
+      priceFromMinor: 1500,
+      currency: 'USD',
+      status: 'ON_SALE',
+      version: 1,
+    },
+  } as FeedEntry);
+  const ticketKey = generateKeyPairSync('ed25519').privateKey;
+  node.booking.saveTicketKey(createPublicKey(ticketKey).export({ format: 'der', type: 'spki' }).toString('base64url'));
+  const claim = ticketPayload({
+    bookingId: randomUUID(),
+    ticketNo: 1,
+    showId,
+    storeId: node.booking.storeId,
+    startsAt: now + 3_600_000,
+    endsAt: now + 7_200_000,
+    seat: '',
+  });
+  const ticketCode = `${TICKET_CODE_PREFIX}.${claim}.${sign(null, Buffer.from(claim), ticketKey).toString('base64url')}`;
   const callers: StoreCaller[] = [
     { role: 'lane', label: 'lane', localAddress: SCREEN_ADDRESS, headers: {} },
     { role: 'kiosk', label: 'kiosk screen', localAddress: SCREEN_ADDRESS, headers: { cookie: 'sf_screen=kiosk' } },
@@ -193,6 +233,7 @@ export async function storeAccessFixture(): Promise<StoreAccessFixture> {
     pickups,
     deliveries: { toDriver },
     pickupCode,
+    booking: { showId, ticketCode },
     pairingCodes,
     spareDeviceId: spare.device.id,
     customerId: randomUUID(),
@@ -208,6 +249,8 @@ export interface StoreAccessFixture {
   /** A delivery assigned to a driver, its hold at this store: the hand-to-driver route's target. */
   readonly deliveries: { readonly toDriver: string };
   readonly pickupCode: string;
+  /** A show this store runs and a valid ticket for it (the door lets it in once). */
+  readonly booking: { readonly showId: string; readonly ticketCode: string };
   /** An unused pairing code for each caller, by its label. */
   readonly pairingCodes: Readonly<Record<string, string>>;
   readonly spareDeviceId: string;
