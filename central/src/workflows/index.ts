@@ -2,9 +2,11 @@ import type { HubContext } from '../kernel/module-contract.js';
 import { provide, type PortDeclarations, type Provision } from '../kernel/ports.js';
 import { RESERVATIONS } from '../kernel/ports/reservations.js';
 import { DELIVERY_DESK } from '../kernel/ports/delivery.js';
+import { BOOKING_HOOKS } from '../modules/booking/index.js';
 import { DELIVERY_HOOKS } from '../modules/delivery/index.js';
 import { ORDER_CANCELLATION, ORDER_FLOWS, REFUND_INCIDENTS, type OrderFlows } from '../modules/orders/index.js';
 import { HOLD_HOOKS, type HoldHooks } from '../modules/reservations/index.js';
+import { bookingNotices } from './booking-notices.js';
 import { CancelOrderFlow } from './cancel-order.js';
 import { DeliveryToOrder } from './delivery-to-order.js';
 import { notifierFor } from './notice-senders.js';
@@ -36,6 +38,8 @@ export { IncidentDesk, type IncidentView } from './incidents.js';
  *                        a DELIVERY order's delivery is cancelled first (refused, 409, once the driver has the goods)
  *   delivery-to-order.ts the order follows its delivery: who brings it (timeline), no carrier took it (cancelled,
  *                        hold released, payment voided, customer told), delivered, failed, returned (refunded once)
+ *   booking-notices.ts   the booking module's hooks (BOOKING_HOOKS): the customer hears of a booking confirmed, a booking
+ *                        cancelled (and what is refunded), and seats offered from a waitlist (held until when)
  *   notifications.ts     the customer notifications outbox and its sender (an external party, simulator beside it)
  *   notice-senders.ts    the sender NOTIFICATIONS_SENDER names: the simulator, or http (POST with Idempotency-Key)
  *   incidents.ts         what a flow could not put right, for staff (a hand-over after the hold ended, a notice the
@@ -116,6 +120,8 @@ export function createWorkflows(ctx: HubContext): Workflows {
     provisions: [
       provide(HOLD_HOOKS, hooks),
       provide(DELIVERY_HOOKS, deliveries),
+      // the customers' booking notices: confirmed, cancelled (with the refund), seats offered from the waitlist
+      provide(BOOKING_HOOKS, bookingNotices(outbox)),
       provide(ORDER_CANCELLATION, cancel),
       provide(REFUND_INCIDENTS, refundIncidents()),
     ],

@@ -1,0 +1,99 @@
+import type { Queryable } from '../db/db.js';
+import type { BookingHooks, BookingNotice } from '../modules/booking/index.js';
+import type { NotificationOutbox } from './notifications.js';
+
+/** The kinds of customer notice the booking flows write (the outbox's `kind`). */
+export const BOOKING_NOTICE_KINDS = {
+  confirmed: 'BOOKING_CONFIRMED',
+  cancelled: 'BOOKING_CANCELLED',
+  waitlistOffered: 'BOOKING_WAITLIST_OFFER',
+} as const;
+
+/** `Sat 5 Dec 19:30` and `19:42` in the venue's zone (UTC, said so, when the zone is not one the runtime knows). */
+function when(timeZone: string, at: number): { day: string; clock: string } {
+  const fmt = (zone: string) => {
+    const parts = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).formatToParts(at);
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    const clock = `${part('hour')}:${part('minute')}`;
+    return { day: `${part('weekday')} ${part('day')} ${part('month')} ${clock}`, clock };
+  };
+  try {
+    return fmt(timeZone);
+  } catch {
+    const utc = fmt('UTC');
+    return { day: `${utc.day} UTC`, clock: `${utc.clock} UTC` };
+  }
+}
+
+/** `45.00 USD` as the customer reads it (`$45.00`). */
+function money(minor: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The venue's time zone and whether the show is seated (seats) or a slot (places). */
+async function showFacts(tx: Queryable, showId: string): Promise<{ timeZone: string; seated: boolean }> {
+  const { rows } = await tx.query<{ time_zone: string; kind: string }>(
+    `SELECT v.time_zone, s.kind FROM booking_shows s JOIN booking_venues v ON v.id = s.venue_id WHERE s.id = $1`,
+    [showId],
+  );
+  return { timeZone: rows[0]?.time_zone ?? 'UTC', seated: rows[0]?.kind !== 'CAPACITY' };
+}
+
+/**
+ * The booking module's hooks (BOOKING_HOOKS): each writes the customer's notice to the notifications outbox in the
+ * transaction of the change (sent after it commits), as a sentence the customer reads — "Your 2 seats for 'Hamlet' on
+ * Sat 5 Dec 19:30 are held for you until 19:42 — confirm to book them".
+ */
+export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
+  const enqueue = (tx: Queryable, b: BookingNotice, kind: string, message: string) =>
+    outbox.enqueue(tx, { customerId: b.customerId, orderId: null, kind, message });
+  return {
+    async confirmed(tx, b) {
+      const facts = await showFacts(tx, b.showId);
+      const what = plural(b.tickets, 'ticket', 'tickets');
+      await enqueue(
+        tx,
+        b,
+        BOOKING_NOTICE_KINDS.confirmed,
+        `Your ${what} for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its' : 'their'} code at the door.`,
+      );
+    },
+    async cancelled(tx, b) {
+      const facts = await showFacts(tx, b.showId);
+      const refund =
+        b.refundMinor > 0
+          ? `${money(b.refundMinor, b.currency)} is refunded to how you paid.`
+          : 'It was cancelled after the refund cutoff, so nothing is refunded.';
+      await enqueue(
+        tx,
+        b,
+        BOOKING_NOTICE_KINDS.cancelled,
+        `Your booking for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} is cancelled. ${refund}`,
+      );
+    },
+    async waitlistOffered(tx, b) {
+      const facts = await showFacts(tx, b.showId);
+      const what = plural(b.places, facts.seated ? 'seat' : 'place', facts.seated ? 'seats' : 'places');
+      await enqueue(
+        tx,
+        b,
+        BOOKING_NOTICE_KINDS.waitlistOffered,
+        `Good news from the waitlist: your ${what} for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} ${b.places === 1 ? 'is' : 'are'} held for you until ${when(facts.timeZone, b.expiresAt).clock} — confirm to book ${b.places === 1 ? 'it' : 'them'}.`,
+      );
+    },
+  };
+}
