@@ -105,7 +105,7 @@ export function changesText(showId: string, version: number, c: SeatChanges): st
   } satisfies SeatMapFrame);
 }
 
-/** The last frame a viewer gets: the show was cancelled or has ended. */
+/** The last frame a viewer gets: the show was cancelled or has started (sales end then). */
 export function closedText(showId: string, reason: string): string {
   return JSON.stringify({ type: 'closed', showId, reason } satisfies SeatMapFrame);
 }

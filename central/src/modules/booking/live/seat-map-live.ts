@@ -33,7 +33,7 @@ export const LIVE_CLOSE = {
   stopping: 'the hub is stopping: reconnect to another',
   unreadable: 'the seat map could not be read: try again later',
   cancelled: 'the show was cancelled',
-  ended: 'the show has ended',
+  started: 'the show has started: its seats are no longer sold',
   gone: 'the show no longer exists',
 } as const;
 
@@ -42,7 +42,7 @@ interface Watch {
   readonly showId: string;
   map: SeatMap | undefined;
   loading: Promise<void> | undefined;
-  /** Set when the show was cancelled or ended: viewers still joining get the closed frame. */
+  /** Set when the show was cancelled or has started: viewers still joining get the closed frame. */
   closedReason: string | undefined;
   readonly viewers: Set<WebSocket>;
   /** Viewers waiting for the first read of the map. */
@@ -209,7 +209,7 @@ export class SeatMapLive {
       const [show, now] = await Promise.all([this.repo.watched(w.showId), this.repo.now(w.showId)]);
       if (!show || !now) w.closedReason = LIVE_CLOSE.gone;
       else if (now.status === 'CANCELLED') w.closedReason = LIVE_CLOSE.cancelled;
-      else if (now.endsAt <= this.ctx.now()) w.closedReason = LIVE_CLOSE.ended;
+      else if (now.startsAt <= this.ctx.now()) w.closedReason = LIVE_CLOSE.started;
       else w.map = new SeatMap(show, now);
     } catch (err) {
       this.ctx.log.warn({ err, showId: w.showId }, 'booking seat map could not be read');
@@ -234,8 +234,8 @@ export class SeatMapLive {
       this.#end(w, LIVE_CLOSE.cancelled);
       return;
     }
-    if (now.endsAt <= this.ctx.now()) {
-      this.#end(w, LIVE_CLOSE.ended);
+    if (now.startsAt <= this.ctx.now()) {
+      this.#end(w, LIVE_CLOSE.started);
       return;
     }
     const changes = w.map.apply(now);
@@ -255,7 +255,7 @@ export class SeatMapLive {
     }
   }
 
-  /** The show was cancelled or ended: every viewer gets one closed frame, then its socket closes. */
+  /** The show was cancelled or has started: every viewer gets one closed frame, then its socket closes. */
   #end(w: Watch, reason: string): void {
     w.closedReason = reason;
     w.map = undefined;

@@ -14,7 +14,8 @@ export interface WatchedShow {
 /** The show's state now, read once per tick for all its viewers. */
 export interface ShowNow {
   readonly status: ShowStatus;
-  readonly endsAt: number;
+  /** When it starts: sales end then (no hold is taken after), and so does the live map. */
+  readonly startsAt: number;
   /** CAPACITY: places left (capacity − taken); SEATED: the show's capacity minus its claims, unused by the map. */
   readonly placesLeft: number;
   /** SEATED: seats held (a live hold's, not paid yet) and sold (a booking's). */
@@ -61,13 +62,13 @@ export class SeatMapRepository {
   async now(showId: string): Promise<ShowNow | undefined> {
     const { rows } = await this.db.query<{
       status: ShowStatus;
-      ends_at: string | number;
+      starts_at: string | number;
       capacity: number;
       taken: number;
       held: number[] | null;
       sold: number[] | null;
     }>(
-      `SELECT s.status, s.ends_at, s.capacity, s.taken, c.held, c.sold
+      `SELECT s.status, s.starts_at, s.capacity, s.taken, c.held, c.sold
          FROM booking_shows s,
               LATERAL (SELECT array_agg(seat_no) FILTER (WHERE NOT sold) AS held,
                               array_agg(seat_no) FILTER (WHERE sold) AS sold
@@ -79,7 +80,7 @@ export class SeatMapRepository {
     if (!row) return undefined;
     return {
       status: row.status,
-      endsAt: Number(row.ends_at),
+      startsAt: Number(row.starts_at),
       placesLeft: Math.max(0, Number(row.capacity) - Number(row.taken)),
       held: (row.held ?? []).map(Number),
       sold: (row.sold ?? []).map(Number),
