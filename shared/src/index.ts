@@ -26,4 +26,6 @@ export * from './protocol/events.js';
 export * from './protocol/feed-entries.js';
 export * from './protocol/delivery.js';
 export * from './protocol/delivery-driver.js';
+export * from './protocol/booking.js';
+export * from './booking-ticket.js';
 export * from './protocol/catalog-rows.js';

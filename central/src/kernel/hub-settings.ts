@@ -43,6 +43,12 @@ export interface HubTuning {
   readonly deliveryReplanBudgetMs: number;
   /** How often the route planner looks for depots whose vans' routes are out of date, in ms. */
   readonly deliveryReplanEveryMs: number;
+  /** How long a booking hold (seats or places) lasts before the sweeper frees it, in minutes (modules/booking). */
+  readonly bookingHoldMinutes: number;
+  /** A booking cancelled at least this many hours before its show is refunded in full, later not at all. */
+  readonly bookingRefundCutoffHours: number;
+  /** How often a hub sends each live seat map's viewers the seats that changed, in ms (one message per tick). */
+  readonly bookingSeatMapTickMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -53,6 +59,9 @@ export const TUNING_DEFAULTS: HubTuning = {
   deliveryOfferTimeoutMs: 60_000,
   deliveryReplanBudgetMs: 1_000,
   deliveryReplanEveryMs: 60_000,
+  bookingHoldMinutes: 10,
+  bookingRefundCutoffHours: 24,
+  bookingSeatMapTickMs: 250,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -95,6 +104,24 @@ export const TUNING_ENV = {
     min: 100,
     max: 3_600_000,
     what: 'milliseconds between sweeps for van routes out of date',
+  },
+  bookingHoldMinutes: {
+    env: 'BOOKING_HOLD_MINUTES',
+    min: 1,
+    max: 120,
+    what: 'minutes a booking hold keeps its seats',
+  },
+  bookingRefundCutoffHours: {
+    env: 'BOOKING_REFUND_CUTOFF_HOURS',
+    min: 0,
+    max: 8_760,
+    what: 'hours before a show up to which a cancelled booking is refunded in full',
+  },
+  bookingSeatMapTickMs: {
+    env: 'BOOKING_SEATMAP_TICK_MS',
+    min: 50,
+    max: 5_000,
+    what: "milliseconds between a live seat map's batched updates",
   },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../validation.js';
 import { returnNumberSchema, saleNumberSchema } from '../sale-number.js';
+import { bookingAdmittedSchema } from './booking.js';
 import { deliveryHandedToDriverSchema } from './delivery.js';
 import { feedPayloadSchemas } from './feed-entries.js';
 
@@ -211,6 +212,7 @@ export const eventPayloadSchemas = {
   'reservation.picked-up': reservationEndedAtStoreSchema,
   'reservation.no-show': reservationEndedAtStoreSchema,
   'delivery.handed-to-driver': deliveryHandedToDriverSchema,
+  'booking.admitted': bookingAdmittedSchema,
   ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { holdSnapshotSchema } from './messages.js';
 import { skuSchema } from '../validation.js';
+import { bookingFeedSchemas } from './booking.js';
 import { deliveryFeedSchemas } from './delivery.js';
 
 /**
@@ -91,6 +92,7 @@ export const feedPayloadSchemas = {
   'inventory.low-stock': inventoryLowStockSchema,
   'inventory.restocked': inventoryRestockedSchema,
   ...deliveryFeedSchemas,
+  ...bookingFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;

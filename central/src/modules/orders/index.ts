@@ -12,6 +12,7 @@ import { storesOf } from './order-owners.js';
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { PAYMENTS } from '../../kernel/ports/payments.js';
 import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RESERVATIONS } from '../../kernel/ports/reservations.js';
@@ -98,6 +99,8 @@ export const hubModule: HubModule = {
   // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
   uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK],
   provides: (ctx) => [
+    // The provider orders take money with, for the other modules that charge customers (booking): one configuration.
+    provide(PAYMENTS, sagaOf(ctx).deps.payments),
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
     provide(ORDERS_RETENTION, timelineRetention),
     // What the hub's cross-module flows (central/src/workflows/) may do to an order: follow its hold when oversell

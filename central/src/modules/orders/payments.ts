@@ -1,29 +1,7 @@
-/**
- * The payment provider, an external party behind an interface. Every call carries the order's key, so a retry (after
- * a timeout or a hub restart) never charges twice; `void` of a key the provider has not approved yet is remembered,
- * and a late approval for it is voided at once. `authorise` only holds the money; `capture` takes it once the goods
- * are handed over.
- */
-export interface PaymentProvider {
-  /** Throws PaymentTimeoutError when the provider does not answer in time (it may still approve later). */
-  authorise(req: {
-    key: string;
-    amountMinor: number;
-    currency: string;
-  }): Promise<{ approved: true; ref: string } | { approved: false; reason: string }>;
-  /** Cancels an authorisation or refunds a charge; idempotent. */
-  void(key: string): Promise<void>;
-  /** Takes the authorised money (the goods were handed over); idempotent. Throws when nothing is authorised under the key. */
-  capture(key: string): Promise<void>;
-  /** What the provider holds for the key, for recovery after a timeout or a crash. */
-  status(key: string): Promise<PaymentStatus>;
-}
+import { PaymentTimeoutError, type PaymentProvider, type PaymentStatus } from '../../kernel/ports/payments.js';
 
-export type PaymentStatus = 'APPROVED' | 'CAPTURED' | 'DECLINED' | 'VOIDED' | 'REFUNDED' | 'UNKNOWN';
-
-export class PaymentTimeoutError extends Error {
-  override readonly name = 'PaymentTimeoutError';
-}
+// The interface moved to the kernel (other modules take money through the same provider: kernel/ports/payments.ts).
+export { PaymentTimeoutError, type PaymentProvider, type PaymentStatus };
 
 export type SimulatedOutcome = 'approve' | 'decline' | 'timeout-then-approve' | 'timeout' | 'callback-before-answer';
 
