@@ -237,6 +237,9 @@ function tick() {
   if (step !== 'held' || !hold) return stopTicker();
   const ms = hold.expiresAt - Date.now();
   if (ms <= 0) {
+    // what the screen says is made so: the hold is let go now (head office's sweeper would free it within seconds;
+    // a screen whose clock runs ahead must not leave seats held that it told the customer were freed)
+    void api('DELETE', `/api/booking/kiosk/holds/${encodeURIComponent(hold.id)}`).catch(() => {});
     const seats = hold.seats.length ? 'seats' : 'places';
     void showList(`Your hold ran out, so the ${seats} were freed for others. Choose again to book.`);
     return;
@@ -257,7 +260,15 @@ async function pay() {
   say($('msg'), null, 'Paying…');
   try {
     const res = await api('POST', `/api/booking/kiosk/holds/${encodeURIComponent(hold.id)}/confirm`, {});
-    showTickets(res);
+    if (res.tickets?.length) showTickets(res);
+    else {
+      // the payment provider has not answered yet (head office finishes it): the seats stay this customer's
+      stopTicker();
+      say(
+        $('msg'),
+        new Error('Your payment is still being checked. Please ask a member of staff to finish the booking.'),
+      );
+    }
   } catch (err) {
     const text = sentence(err.message);
     if (err.status === 402) {
