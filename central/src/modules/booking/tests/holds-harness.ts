@@ -41,7 +41,8 @@ export class HoldsHarness {
     readonly ctx: HubContext,
   ) {}
 
-  static async start(target: DbTarget): Promise<HoldsHarness> {
+  /** `now`: a clock of the test's own (the expiry tests stop time); else the test hub's, moved by `t.clock`. */
+  static async start(target: DbTarget, now?: () => number): Promise<HoldsHarness> {
     let captured: HubContext | undefined;
     const modules = (await discoverModules()).map(
       (m): HubModule =>
@@ -56,7 +57,7 @@ export class HoldsHarness {
             }
           : m,
     );
-    const t = await TestHub.start(target, { modules });
+    const t = await TestHub.start(target, now ? { modules, now } : { modules });
     if (!captured) throw new Error('the booking module mounted no routes');
     const admin = await t.login();
     const a = await t.store('BOOK-A', admin);
