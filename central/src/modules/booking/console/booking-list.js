@@ -79,12 +79,11 @@ export async function renderList({ el, api, me, params, navigate }) {
           (s) => {
             const v = venues.get(s.venueId);
             return [
-              h(
-                'a',
-                { href: `#/booking?show=${encodeURIComponent(s.id)}`, 'data-id': s.id },
-                s.title,
-                s.kind === 'CAPACITY' ? h('span', { class: 'muted' }, ' (places)') : '',
-              ),
+              [
+                h('a', { href: `#/booking?show=${encodeURIComponent(s.id)}`, 'data-id': s.id }, s.title),
+                h('br'),
+                h('span', { class: 'muted' }, s.kind === 'CAPACITY' ? 'places' : 'seated'),
+              ],
               h('span', { class: 'num' }, showSpan(s, venueZone(venues, stores, s))),
               [v?.name ?? 'a venue', h('br'), h('span', { class: 'muted' }, venuePlace(stores, s.storeId))],
               h('span', { class: 'num left' }, leftText(s)),
@@ -142,14 +141,16 @@ export async function renderList({ el, api, me, params, navigate }) {
   await refresh();
 }
 
-const field = (id, label, input, hint) =>
-  h(
+const field = (id, label, input, hint) => {
+  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
+  return h(
     'div',
     { class: 'field' },
     h('label', { for: id }, label),
     input,
     hint ? h('span', { class: 'hint', id: `${id}-hint` }, hint) : '',
   );
+};
 
 /** The form that puts a show (seats of a venue) or a service slot (N places) on sale. */
 function newShowForm({ api, venues, stores, message, refresh }) {
@@ -172,8 +173,8 @@ function newShowForm({ api, venues, stores, message, refresh }) {
   const kind = h(
     'select',
     { id: 'bk-kind' },
-    h('option', { value: 'SEATED' }, 'Seated: the venue’s seats, picked one by one'),
-    h('option', { value: 'CAPACITY' }, 'Places: a slot with a number of places'),
+    h('option', { value: 'SEATED' }, 'Seated (the venue’s seat map)'),
+    h('option', { value: 'CAPACITY' }, 'Places (a number of places)'),
   );
   const starts = h('input', { id: 'bk-starts', type: 'datetime-local', required: true, 'aria-describedby': 'bk-zone' });
   const ends = h('input', { id: 'bk-ends', type: 'datetime-local', required: true, 'aria-describedby': 'bk-zone' });
@@ -186,7 +187,7 @@ function newShowForm({ api, venues, stores, message, refresh }) {
     value: '0.00',
     inputmode: 'decimal',
   });
-  const zoneHint = h('p', { class: 'hint', id: 'bk-zone' });
+  const zoneHint = h('p', { class: 'hint wide', id: 'bk-zone' });
   const capacityFields = h(
     'div',
     { class: 'capacity-fields' },
@@ -444,7 +445,7 @@ function newVenueForm({ api, stores, message, onAdded }) {
       'div',
       { class: 'booking-form' },
       field('bv-name', 'Name', name),
-      field('bv-store', 'Where', where),
+      field('bv-store', 'Belongs to', where),
       field('bv-zone', 'Time zone', zone, 'Europe/London, America/New_York'),
       field('bv-currency', 'Currency', currency),
     ),

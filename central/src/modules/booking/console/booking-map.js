@@ -7,7 +7,7 @@ import { plural } from './booking-words.js';
 
 const INK = { free: '#146c2e', held: '#8a4d00', sold: '#1f2a37', off: '#8a929c' };
 const SECTION_GAP = 1.6; // in cells: the gap before a section's name line
-const MAX_CELL = 18;
+const MAX_CELL = 28;
 const MIN_CELL = 3;
 
 /** Draws one seat at (x, y), `size` px square: the shape says its kind, the fill its state. */
@@ -194,7 +194,18 @@ export function seatMap(layout, title) {
       ['C', '.', 'companion seat (a diamond)'],
     ].map(([k, s, text]) => h('li', {}, swatch(k, s), text)),
   );
-  const el = h('div', { class: 'seat-map' }, h('div', { class: 'seat-canvas' }, canvas), legend, pointed);
+  const el = h(
+    'div',
+    { class: 'seat-map' },
+    h(
+      'div',
+      // a big map scrolls: the keyboard scrolls it too once it has focus
+      { class: 'seat-canvas', tabindex: 0, role: 'region', 'aria-label': `${title}, scrolls with the arrow keys` },
+      canvas,
+    ),
+    legend,
+    pointed,
+  );
   return { el, update, seatCount };
 }
 

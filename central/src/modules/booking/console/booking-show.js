@@ -128,7 +128,8 @@ export async function renderShow({ el, api, me, params }) {
     await refreshLists();
   };
   const readHolds = async () => {
-    const q = new URLSearchParams({ limit: String(HOLDS_LIMIT) });
+    // live holds and bookings, and bookings cancelled; holds that expired or were let go are not worth a line
+    const q = new URLSearchParams({ limit: String(HOLDS_LIMIT), status: 'HELD,CONFIRMING,CONFIRMED,CANCELLED' });
     const { items, next } = await api('GET', `${path}/holds?${q}`);
     const now = Date.now();
     holdsArea.replaceChildren(
