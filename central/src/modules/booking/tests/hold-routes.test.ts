@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { HoldsHarness } from './holds-harness.js';
+
+describe.each(dbTargets)('who reaches holds, on $name', (target) => {
+  let h: HoldsHarness;
+  let storeShow: string;
+  let officeShow: string;
+  beforeAll(async () => {
+    h = await HoldsHarness.start(target);
+    storeShow = (await h.show((await h.venue(h.a.id)).id)).id;
+    officeShow = (await h.show((await h.venue(null)).id)).id;
+  }, 120_000);
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('lets store A’s people and node hold at its shows, hides them from store B, and asks anonymous to sign in', async () => {
+    const seats = (n: number) => ({ seats: [`STALLS-B-${n}`] });
+    expect((await h.hold(storeShow, seats(1), { bearer: h.a.token })).status).toBe(201);
+    expect((await h.hold(storeShow, seats(2), { cookie: h.managerA })).status).toBe(201);
+    expect((await h.hold(storeShow, seats(3), { cookie: h.associateA })).status).toBe(201);
+    const hidden = await h.hold(storeShow, seats(4), { bearer: h.b.token });
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.detail).toBe(`show ${storeShow} not found`);
+    expect((await h.hold(storeShow, seats(4), { cookie: h.associateB })).status).toBe(404);
+    expect((await h.hold(storeShow, seats(4), {})).status).toBe(401);
+    // head office's shows take any signed-in caller
+    expect((await h.hold(officeShow, seats(4), { bearer: h.b.token })).status).toBe(201);
+    expect((await h.hold(officeShow, seats(5), { cookie: h.associateB })).status).toBe(201);
+    expect((await h.hold(officeShow, seats(6), {})).status).toBe(401);
+    expect((await h.claims(storeShow)).claims).toHaveLength(3);
+  });
+
+  it('shows a hold to whoever placed it, head office and the show’s store; releases it for them', async () => {
+    const byB = await h.must('hold', h.hold(officeShow, { seats: ['CIRCLE-A-1'] }, { bearer: h.b.token }));
+    const get = (id: string, who: { cookie?: string; bearer?: string }) =>
+      h.t.call('GET', `/api/booking/holds/${id}`, undefined, who);
+    expect((await get(byB.id, { bearer: h.b.token })).status).toBe(200);
+    expect((await get(byB.id, { cookie: h.admin })).status).toBe(200);
+    expect((await get(byB.id, { cookie: h.associateB })).status).toBe(404);
+    expect((await get(byB.id, { bearer: h.a.token })).status).toBe(404);
+    expect((await get(byB.id, {})).status).toBe(401);
+    const atA = await h.must('hold', h.hold(storeShow, { seats: ['CIRCLE-A-1'] }, { cookie: h.admin }));
+    expect((await get(atA.id, { cookie: h.associateA })).status).toBe(200);
+    expect((await get(atA.id, { bearer: h.b.token })).status).toBe(404);
+    expect((await get(randomUUID(), { cookie: h.admin })).status).toBe(404);
+    expect((await get('not-an-id', { cookie: h.admin })).status).toBe(400);
+
+    const del = (id: string, who: { cookie?: string; bearer?: string }) =>
+      h.t.call('DELETE', `/api/booking/holds/${id}`, undefined, who);
+    expect((await del(atA.id, { bearer: h.b.token })).status).toBe(404);
+    expect((await get(atA.id, { cookie: h.admin })).body.status).toBe('HELD');
+    const released = await del(atA.id, { bearer: h.a.token });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ status: 'RELEASED', seats: ['CIRCLE-A-1'] });
+    expect((await del(atA.id, { bearer: h.a.token })).body.detail).toContain('already ended (released)');
+    // a confirmed booking is cancelled through the sales routes, not released
+    const sold = await h.must('hold', h.hold(storeShow, { seats: ['CIRCLE-A-2'] }, { cookie: h.admin }));
+    await h.db.query(`UPDATE booking_holds SET status = 'CONFIRMED' WHERE id = $1`, [sold.id]);
+    const refused = await del(sold.id, { cookie: h.admin });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('cancel the booking instead');
+  });
+
+  it('lists a show’s holds for head office and its store only, in pages, with no holds in the public reads', async () => {
+    const list = (who: { cookie?: string; bearer?: string }, q = '') =>
+      h.t.call('GET', `/api/booking/shows/${storeShow}/holds${q}`, undefined, who);
+    const page = await list({ cookie: h.managerA }, '?status=HELD&limit=2');
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.items.every((x: { status: string }) => x.status === 'HELD')).toBe(true);
+    const next = await list({ cookie: h.managerA }, `?status=HELD&limit=2&after=${page.body.next}`);
+    expect(next.body.items.map((x: { id: string }) => x.id)).not.toContain(page.body.items[0].id);
+    expect((await list({ bearer: h.a.token })).status).toBe(200);
+    expect((await list({ bearer: h.b.token })).status).toBe(404);
+    expect((await list({})).status).toBe(401);
+    expect((await list({ cookie: h.admin }, '?status=LOST')).status).toBe(400);
+    // anyone reads the show and its map: counts and seat states, never who holds what
+    const show = await h.t.call('GET', `/api/booking/shows/${storeShow}`);
+    const map = await h.t.call('GET', `/api/booking/shows/${storeShow}/seats`);
+    expect(show.status).toBe(200);
+    expect(map.status).toBe(200);
+    for (const x of page.body.items as { id: string; customerId: string }[]) {
+      expect(JSON.stringify([show.body, map.body])).not.toContain(x.id);
+      expect(JSON.stringify([show.body, map.body])).not.toContain(x.customerId);
+    }
+    expect((await h.t.call('GET', `/api/booking/shows/${randomUUID()}`)).status).toBe(404);
+  });
+});
