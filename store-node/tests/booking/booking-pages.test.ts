@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { dbTargets } from '@storefleet/central/testing';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
+import { provide } from '../../../central/src/kernel/ports.js';
+import { SimulatedPaymentProvider } from '../../../central/src/modules/orders/payments.js';
+import { PAYMENTS_PROVIDER } from '../../../central/src/modules/orders/ports.js';
 import type { StoreNode } from '../../src/index.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 import { DESKTOP, HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
@@ -53,6 +56,8 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
   let cookie: string;
   /** Moves the hub's clock (not the store's, not the browser's): a hold that ran out at head office. */
   let hubSkew = 0;
+  /** Head office's payment provider: approves unless a test queues a refusal. */
+  const payments = new SimulatedPaymentProvider();
   let jazz: { id: string; startsAt: number };
   let eyeTest: { id: string; startsAt: number };
   let pottery: { id: string };
@@ -87,7 +92,11 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
 
   beforeAll(async () => {
     const dataDir = target.name === 'pglite' ? mkdtempSync(join(tmpdir(), 'sf-booking-pages-hub-')) : undefined;
-    f = await SyncFixture.start(target, { ...(dataDir ? { dataDir } : {}), now: () => Date.now() + hubSkew });
+    f = await SyncFixture.start(target, {
+      ...(dataDir ? { dataDir } : {}),
+      now: () => Date.now() + hubSkew,
+      externals: [provide(PAYMENTS_PROVIDER, payments)],
+    });
     await f.hub.auth.createUser({ ...ADMIN, name: 'Booking admin', role: 'ADMIN' });
     cookie = `sf_session=${(await f.hub.auth.login(ADMIN.email, ADMIN.password, 'test')).sessionToken}`;
     store = await f.store('BOOK1', { name: 'Quay Road', timeZone: ZONE });
@@ -287,6 +296,28 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
     await page.getByRole('list', { name: 'Events and services' }).waitFor(WAIT);
     await expect.poll(() => freeSeats(eyeTest.id), WAIT).toBe(4);
     await noSeriousAxe(page, 'cancelled');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a refused payment says why, frees the seats and goes back to how many, to try again', async () => {
+    const { context, page, errors } = await openKiosk();
+    await showCard(page, 'Evening of jazz').getByRole('button', { name: 'Book' }).click();
+    await page.getByRole('button', { name: 'One more' }).click();
+    await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+    await page.getByRole('button', { name: 'Pay and book' }).waitFor(WAIT);
+    const free = await freeSeats(jazz.id);
+    payments.next('decline');
+    await page.getByRole('button', { name: 'Pay and book' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toMatch(/^The payment was refused/);
+    expect(await page.getByRole('alert').textContent()).toMatch(/released/);
+    // back at how many, for the same show and count; the seats free again at head office
+    await page.getByRole('button', { name: 'Hold 2 seats' }).waitFor(WAIT);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Evening of jazz');
+    await expect.poll(() => freeSeats(jazz.id), WAIT).toBe(free + 2);
+    await noSeriousAxe(page, 'payment refused');
+    await touchTargetsOk(page, 'payment refused');
+    await screenshot(page, 'booking-payment-refused-1920');
     expect(errors).toEqual([]);
     await context.close();
   });
