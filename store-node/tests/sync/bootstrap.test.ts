@@ -67,6 +67,7 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
     await waitFor('the feed replay', () => fresh.sync.status().feedCursor === 3);
     expect(fresh.sync.storage.parkedFeed().map((p) => p.seq)).toEqual([1, 2, 3]);
     expect(fresh.sync.bootstrap!.progress().sections).toEqual([
+      { name: 'booking', rows: 0, total: 0, done: true },
       { name: 'catalog', rows: PRODUCTS, total: PRODUCTS, done: true },
       { name: 'deliveries', rows: 0, total: 0, done: true },
       { name: 'stock', rows: 2, total: 2, done: true },

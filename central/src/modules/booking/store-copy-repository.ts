@@ -69,6 +69,11 @@ export class StoreCopyRepository {
     return rows[0]?.p ?? null;
   }
 
+  async venueName(venueId: string): Promise<string | undefined> {
+    const { rows } = await this.q.query<{ name: string }>('SELECT name FROM booking_venues WHERE id = $1', [venueId]);
+    return rows[0]?.name;
+  }
+
   async showCount(storeId: string, now: number): Promise<number> {
     const { rows } = await this.q.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM booking_shows WHERE store_id = $1 AND ends_at > $2',

@@ -16,15 +16,16 @@ export class BookingStoreFeed {
   /** The show as its store keeps it; `version` lets the store keep the newest copy when entries come twice or late. */
   async showChanged(tx: Queryable, show: Show, venueName: string): Promise<void> {
     if (!show.storeId) return;
+    const repo = new StoreCopyRepository(tx);
     const priceFromMinor =
-      show.kind === 'CAPACITY'
-        ? (show.priceMinor ?? 0)
-        : ((await new StoreCopyRepository(tx).cheapestSection(show.venueId)) ?? 0);
+      show.kind === 'CAPACITY' ? (show.priceMinor ?? 0) : ((await repo.cheapestSection(show.venueId)) ?? 0);
+    // a caller that did not have the venue's name at hand: the store's copy still names it
+    const venue = venueName.trim() || (await repo.venueName(show.venueId)) || 'Venue';
     await this.ctx.feed.append(tx, show.storeId, [
       feedEntry('booking.show', {
         showId: show.id,
         storeId: show.storeId,
-        venueName: venueName.slice(0, 120),
+        venueName: venue.slice(0, 120),
         title: show.title.slice(0, 200),
         kind: show.kind,
         startsAt: show.startsAt,
