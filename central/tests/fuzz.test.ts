@@ -59,6 +59,9 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.delivery.deliveryId,
       fx.tracking.linkDelivery,
       fx.tracking.token,
+      fx.booking.venueId,
+      fx.booking.showId,
+      fx.booking.holdId,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };

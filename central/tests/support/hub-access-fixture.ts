@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { bookingAccessFixture } from './booking-access.js';
 import { deliveryAccessFixture } from './delivery-access.js';
 import { trackingAccessFixture } from './tracking-access.js';
 import { waitFor } from './wait-for.js';
@@ -203,6 +204,8 @@ export async function hubAccessFixture(t: TestHub) {
   const tracking = await trackingAccessFixture(t, a.id, admin);
   // the delivery module's carriers and deliveries: a gig driver around store A and a delivery it took
   const delivery = await deliveryAccessFixture(t, a, customer.id, SKU, admin);
+  // the booking module's venue, show and holds at store A (booking-access.ts)
+  const booking = await bookingAccessFixture(t, a.id, admin);
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -232,6 +235,7 @@ export async function hubAccessFixture(t: TestHub) {
     writeCart,
     delivery,
     tracking,
+    booking,
     credentials,
   };
 }

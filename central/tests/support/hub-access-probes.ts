@@ -84,6 +84,22 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'PATCH /api/delivery/carriers/:id': () => ({ name: `Matrix gig driver, renamed by ${role}` }),
     'POST /api/delivery/carriers/:id/driver-token': () => ({}),
     'POST /api/delivery/deliveries/:id/tracking-link': () => ({}),
+    'POST /api/booking/venues': () => ({
+      storeId: fx.a.id,
+      name: `Matrix room of ${role}`,
+      timeZone: 'America/New_York',
+      currency: 'USD',
+      sections: [{ code: 'ROOM', name: 'Room', priceMinor: 0, rows: [{ label: 'A', seats: 4 }] }],
+    }),
+    'POST /api/booking/shows': () => ({
+      venueId: fx.booking.venueId,
+      title: `Matrix matinee of ${role}`,
+      kind: 'SEATED',
+      startsAt: Date.now() + 86_400_000,
+      endsAt: Date.now() + 90_000_000,
+    }),
+    'POST /api/booking/shows/:showId/holds': () => ({ customerId: randomUUID(), best: { count: 1 } }),
+    'DELETE /api/booking/holds/:holdId': () => undefined,
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -127,6 +143,9 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':number', fx.order.orderNumber)
       .replace(':saleId', fx.sale.saleId)
       .replace(':token', fx.tracking.token)
+      .replace(':venueId', fx.booking.venueId)
+      .replace(':showId', fx.booking.showId)
+      .replace(':holdId', m === 'DELETE' ? fx.booking.releasable[role] : fx.booking.holdId)
       .replace(':id', id);
   const hasId = p.includes(':id');
   const path = hasId ? fill(idFor()) : fill('');
