@@ -368,7 +368,7 @@ export class BookingRepository {
       `WITH h AS (
          INSERT INTO booking_holds (id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency,
            expires_at, created_at, created_by, updated_at, payment_key)
-         SELECT $1, s.id, $3, 'HELD', $4, $5::int[], $6, $7, $8, $9, $10, $11, $10, 'booking:' || $1::text
+         SELECT $1, s.id, $3, 'HELD', $4, $5::int[], $6, $7, $8, $9, $10, $11, $10, 'booking:' || $1::uuid::text
          FROM booking_shows s WHERE s.id = $2 AND s.status = 'ON_SALE' AND s.starts_at > $10
          RETURNING ${HOLD_COLUMNS}
        ), c AS (
@@ -410,7 +410,7 @@ export class BookingRepository {
     const { rows } = await this.q.query<HoldRow>(
       `INSERT INTO booking_holds (id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency,
          expires_at, created_at, created_by, updated_at, payment_key)
-       VALUES ($1, $2, $3, 'HELD', $4, '{}', $5, $6, $7, $8, $9, $10, $9, 'booking:' || $1::text)
+       VALUES ($1, $2, $3, 'HELD', $4, '{}', $5, $6, $7, $8, $9, $10, $9, 'booking:' || $1::uuid::text)
        RETURNING ${HOLD_COLUMNS}`,
       [h.id, h.showId, h.customerId, h.origin, h.places, h.amountMinor, h.currency, h.expiresAt, h.now, h.createdBy],
     );
