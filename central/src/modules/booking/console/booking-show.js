@@ -4,7 +4,7 @@
 import { confirmDialog, h, idTail, money, say, showError, table } from '/console/lib.js';
 import { countSeats, countsText, liveSeats, seatMap } from './booking-map.js';
 import { storesFor, venuePlace, venuesFor, VIEWER_ZONE } from './booking-places.js';
-import { holdBadge, hhmm, plural, refundFor, showBadge, showSpan, zoneWords } from './booking-words.js';
+import { holdBadge, hhmm, plural, refundFor, showBadge, showSpan, showTime, zoneWords } from './booking-words.js';
 
 /** How often the holds and waitlist are re-read when nothing on the map moved (a hold's "expires in" counts down). */
 const POLL_MS = 10_000;
@@ -180,10 +180,8 @@ export async function renderShow({ el, api, me, params }) {
                 {},
                 h('span', { class: 'num' }, idTail(w.customerId)),
                 ` wants ${plural(w.places, seated ? 'seat' : 'place')}${w.section ? ` in ${w.section}` : ''}`,
-                w.joinedAt
-                  ? `, waiting since ${showSpan({ startsAt: w.joinedAt, endsAt: w.joinedAt }, tz).split('–')[0]}`
-                  : '',
-                w.status === 'OFFERED' ? h('span', { class: 'badge warn' }, ' offered seats') : '',
+                w.joinedAt ? `, waiting since ${showTime(w.joinedAt, tz)}` : '',
+                w.status === 'OFFERED' ? [' ', h('span', { class: 'badge warn' }, 'offered a hold')] : '',
               ),
             ),
           )
@@ -249,7 +247,9 @@ export async function renderShow({ el, api, me, params }) {
     },
     onState: (s) => {
       liveState.textContent =
-        s === 'live' ? 'Live: seats change here as they are held, sold and freed.' : 'Reconnecting to the live map…';
+        s === 'live'
+          ? `Live: ${seated ? 'seats' : 'places'} change here as they are held, sold and freed.`
+          : 'Reconnecting to the live map…';
     },
     onClosed: (reason) => {
       liveState.textContent = `The live map closed: ${reason}`;

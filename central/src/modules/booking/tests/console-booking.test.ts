@@ -357,6 +357,39 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
     },
     120_000,
   );
+
+  it.skipIf(skipWithoutChromium)(
+    'cancels a show after a question that says every booking is refunded in full',
+    async () => {
+      const gala = await show(cinema.id, 'Gala night', 8);
+      const hold = await call('POST', `/api/booking/shows/${gala.id}/holds`, {
+        customerId: randomUUID(),
+        seats: ['STALLS-C-1'],
+      });
+      await call('POST', `/api/booking/holds/${hold.id}/confirm`, {});
+      await onPage(admin, async (page) => {
+        await page.goto(`${t.url}/console/#/booking?show=${gala.id}`);
+        await page.locator('#bk-counts').filter({ hasText: '1 sold' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.getByRole('button', { name: 'Cancel show…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Cancel Gala night?' });
+        await dialog.waitFor({ timeout: UI_WAIT_MS });
+        expect(await dialog.textContent()).toContain('every booking is refunded in full');
+        await dialog.getByLabel('Reason the customers are told').fill('The projector broke.');
+        await expectNoSeriousViolations(page);
+        await dialog.getByRole('button', { name: 'Cancel the show' }).click();
+        await page
+          .getByRole('status')
+          .filter({ hasText: 'Gala night is cancelled; every booking is refunded in full.' })
+          .waitFor({ timeout: UI_WAIT_MS });
+        await page.getByText('cancelled', { exact: true }).first().waitFor({ timeout: UI_WAIT_MS });
+        expect(await page.getByRole('button', { name: 'Cancel show…' }).isVisible()).toBe(false);
+        await expectNoSeriousViolations(page);
+      });
+      expect((await call('GET', `/api/booking/shows/${gala.id}`)).status).toBe('CANCELLED');
+      expect((await call('GET', `/api/booking/holds/${hold.id}`)).status).toBe('CANCELLED');
+    },
+    120_000,
+  );
 });
 
 /** The weekday of June 15 of `year`, as en-US writes it. */
