@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import type { AppliedEvent } from '../../../kernel/event-handlers.js';
 import { admissionHandlers } from '../admissions.js';
-import { bookingBootstrap } from '../bootstrap.js';
+import { bookingBootstrap, bookingReconciler } from '../bootstrap.js';
 import { HOUR, HoldsHarness } from './holds-harness.js';
 
 // Issue #19, lane D: what a store hears of booking (its feed and its cold start) and what its door tells the hub.
@@ -97,6 +97,18 @@ describe.each(dbTargets)('booking at the stores, the hub side, on $name', (targe
     // a cursor no page gave is refused, not a 500
     const bad = await section(h.a.token, 'x:not-a-cursor');
     expect(bad.status).toBe(400);
+  });
+
+  it('gives a rebased feed the store’s shows and cancelled bookings as the hub has them now', async () => {
+    const source = bookingBootstrap(h.ctx);
+    const items = await h.db.transaction((tx) => bookingReconciler(h.ctx.now)(tx, h.a.id));
+    const { rows } = await source.page(h.db, h.a.id, null, 1000);
+    expect(items.map((i) => i.payload)).toEqual(rows);
+    expect(items.map((i) => i.type)).toEqual(
+      rows.map((r) => ('title' in (r as object) ? 'booking.show' : 'booking.cancelled')),
+    );
+    expect(items.some((i) => i.type === 'booking.cancelled')).toBe(true);
+    expect(await h.db.transaction((tx) => bookingReconciler(h.ctx.now)(tx, h.b.id))).toEqual([]);
   });
 
   it("leaves ended shows out of a new disk's section", async () => {
