@@ -107,8 +107,27 @@ export class PgDb implements Db {
     this.#connectionString = connectionString;
   }
 
-  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.#q.query<R>(sql, params);
+  /**
+   * One statement on a pooled connection. Not `pool.query`: it destroys the connection after ANY error, so every
+   * statement refused by a constraint (a seat already claimed, a duplicate key) cost a new Postgres backend on the
+   * next call. Here only a lost connection or a silent database (a timed-out statement) destroys it.
+   */
+  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const client = await this.#connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    try {
+      return await wrap(client, this.#prepare).query<R>(sql, params);
+    } catch (err) {
+      if (isConnectionError(err)) broken ??= err as Error;
+      throw err;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
   }
 
   exec(sql: string): Promise<void> {
