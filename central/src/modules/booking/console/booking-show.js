@@ -23,6 +23,9 @@ export async function renderShow({ el, api, me, params }) {
   try {
     [show, stores, venues] = await Promise.all([api('GET', path), storesFor(api, me), venuesFor(api, me)]);
     if (show.show) show = show.show;
+    // seat maps are public, but a manager's page is their store's: another store's show is not theirs to run
+    if (me?.role === 'STORE_MANAGER' && show.storeId !== me.storeId)
+      throw new Error('This show is not one of your store’s: its holds and bookings are kept by its own venue.');
     if (show.kind === 'SEATED') layout = await api('GET', `${path}/seats`);
   } catch (err) {
     showError(errors, err);

@@ -351,7 +351,11 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
         expect(await smallTargets(page)).toEqual([]);
         // Hillside's show: its holds are not this manager's to see
         await page.goto(`${t.url}/console/#/booking?show=${pottery.id}`);
-        await page.getByRole('alert').waitFor({ timeout: UI_WAIT_MS });
+        await page
+          .getByRole('alert')
+          .filter({ hasText: 'This show is not one of your store’s' })
+          .waitFor({ timeout: UI_WAIT_MS });
+        expect(await page.getByText('Pottery evening').count()).toBe(0);
         expect(await page.getByRole('table', { name: /^Holds and bookings/ }).count()).toBe(0);
       });
     },
