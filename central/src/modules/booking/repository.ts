@@ -338,6 +338,15 @@ export class BookingRepository {
     return rows[0]?.n ?? 0;
   }
 
+  /** Seats claimed per SEATED show, for a page of shows in one statement (a show with none is absent). */
+  async claimedCounts(showIds: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.q.query<{ show_id: string; n: number }>(
+      `SELECT show_id, count(*)::int AS n FROM booking_seat_claims WHERE show_id = ANY($1::uuid[]) GROUP BY show_id`,
+      [showIds],
+    );
+    return new Map(rows.map((r) => [r.show_id, r.n]));
+  }
+
   /** Every claimed seat of a show and whether it is sold. */
   async claims(showId: string): Promise<{ seatNo: number; sold: boolean }[]> {
     const { rows } = await this.q.query<{ seat_no: number; sold: boolean }>(

@@ -130,8 +130,7 @@ export function bookingRoutes(holds: BookingService): Router {
       ? { startsAt: Number(q.after.slice(0, q.after.indexOf(':'))), id: q.after.slice(q.after.indexOf(':') + 1) }
       : undefined;
     const shows = await holds.shows({ storeId: q.storeId, from: q.from, to: q.to, after, limit: q.limit });
-    const items = [];
-    for (const s of shows) items.push(await holds.summary(s));
+    const items = await holds.summaries(shows);
     const last = shows[shows.length - 1];
     res.json({ items, next: last && shows.length === q.limit ? `${last.startsAt}:${last.id}` : null });
   });

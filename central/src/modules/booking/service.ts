@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@store
 import type { Queryable } from '../../db/db.js';
 import { isHeadOffice, storeOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
-import { BookingRepository, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
+import { BookingRepository, EXPIRE_BATCH, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
 import { layOut, parseSeatLabel, type NewVenue } from './seat-layout.js';
 import type { BookingStoreFeed } from './store-feed.js';
 import type { Caller, Hold, HoldRequest, HoldStatus, Seat, SeatHolder, Show, Venue } from './types.js';
@@ -140,9 +140,18 @@ export class BookingService implements SeatHolder {
   }
 
   async summary(show: Show): Promise<ShowSummary> {
-    const left =
-      show.kind === 'CAPACITY' ? show.capacity - show.taken : show.capacity - (await this.repo.claimedCount(show.id));
-    return { ...show, left: show.status === 'ON_SALE' && show.startsAt > this.ctx.now() ? left : 0 };
+    return (await this.summaries([show]))[0] as ShowSummary;
+  }
+
+  /** Shows with what is left of each (one count for the page's SEATED shows); nothing is left once closed. */
+  async summaries(shows: readonly Show[]): Promise<ShowSummary[]> {
+    const seated = shows.filter((s) => s.kind === 'SEATED').map((s) => s.id);
+    const claimed = seated.length ? await this.repo.claimedCounts(seated) : new Map<string, number>();
+    const now = this.ctx.now();
+    return shows.map((show) => {
+      const left = show.capacity - (show.kind === 'CAPACITY' ? show.taken : (claimed.get(show.id) ?? 0));
+      return { ...show, left: show.status === 'ON_SALE' && show.startsAt > now ? left : 0 };
+    });
   }
 
   shows(f: Parameters<BookingRepository['shows']>[0]): Promise<Show[]> {
@@ -430,7 +439,7 @@ export class BookingService implements SeatHolder {
       const r = await this.repo.expireDue(now);
       ended += r.ended;
       for (const s of r.showIds) shows.add(s);
-      if (r.ended < 500) break;
+      if (r.ended < EXPIRE_BATCH) break;
     }
     if (shows.size) this.onFreed([...shows]);
     return ended;
