@@ -61,7 +61,7 @@ export class Waitlist {
     const free = await this.#repo().freeCount(show, section);
     if (free >= req.places)
       throw new ConflictError(
-        `seats are available: hold them instead (${free} ${show.kind === 'CAPACITY' ? 'places' : 'seats'} free${section ? ` in ${section}` : ''})`,
+        `seats are available: hold them instead (${free} ${show.kind === 'CAPACITY' ? (free === 1 ? 'place' : 'places') : free === 1 ? 'seat' : 'seats'} free${section ? ` in ${section}` : ''})`,
         { free },
       );
     const entry = await this.#repo().joinWaitlist({

@@ -24,6 +24,8 @@ export interface SalesHub {
   readonly clock: { at: number | null; offsetMs: number };
   readonly payments: ScriptedPayments;
   admin: string;
+  /** Sets the clock (null: real time again) and signs head office in anew (sessions last eight hours). */
+  travel(at: number | null): Promise<void>;
   /** A store's venue and show as head office adds them through the API; returns the show's id. */
   show(opts: {
     storeId?: string | null;
@@ -79,6 +81,10 @@ export async function salesHub(target: DbTarget): Promise<SalesHub> {
     clock,
     payments,
     admin: await t.login(),
+    async travel(at) {
+      clock.at = at;
+      h.admin = await t.login();
+    },
     async show(o) {
       const now = ctx.now();
       const kind = o.kind ?? 'SEATED';

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { claimsOf, HOUR_MS, type SalesHub, salesHub } from './sales-harness.js';
+
+describe.each(dbTargets)('cancelling bookings and shows, on $name', (target) => {
+  let h: SalesHub;
+  beforeAll(async () => {
+    h = await salesHub(target);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+  const customer = () => randomUUID();
+  const startsAt = async (showId: string) => (await h.parts.holds.show(showId))!.startsAt;
+  const booked = async (showId: string, seats: string[], who = customer()) => {
+    const hold = await h.hold(showId, { customerId: who, seats });
+    const r = await h.confirm(hold.id);
+    if (r.status !== 200) throw new Error(`confirm: ${r.status} ${JSON.stringify(r.body)}`);
+    return hold.id;
+  };
+  const cancel = (bookingId: string, body: unknown = {}) =>
+    h.t.call('POST', `/api/booking/bookings/${bookingId}/cancel`, body, { cookie: h.admin });
+  const row = async (id: string) =>
+    (
+      await h.t.hub.db.query<{ status: string; refund_minor: number | null; refund_state: string | null }>(
+        'SELECT status, refund_minor, refund_state FROM booking_holds WHERE id = $1',
+        [id],
+      )
+    ).rows[0]!;
+
+  it('cancelled a day or more before the show: a full refund, voided at the provider, the seats free, the customer told', async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 4, priceMinor: 2000 });
+    const who = customer();
+    const id = await booked(showId, ['STALLS-A-1', 'STALLS-A-2'], who);
+    await h.travel((await startsAt(showId)) - 24 * HOUR_MS); // exactly at the cutoff: still in full
+    const r = await cancel(id, { reason: 'cannot come' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      booking: { id, status: 'CANCELLED', seats: ['STALLS-A-1', 'STALLS-A-2'] },
+      refundMinor: 4000,
+      currency: 'GBP',
+      rule: 'full refund up to 24 h before the show, none after',
+    });
+    expect(await row(id)).toEqual({ status: 'CANCELLED', refund_minor: 4000, refund_state: 'DONE' });
+    expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('REFUNDED');
+    expect(await claimsOf(h, showId)).toEqual({ claimed: 0, sold: 0 });
+    await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-1', 'STALLS-A-2'] });
+    const notice = await h.t.hub.db.query<{ message: string }>(
+      "SELECT message FROM customer_notifications WHERE customer_id = $1 AND kind = 'BOOKING_CANCELLED'",
+      [who],
+    );
+    expect(notice.rows[0]?.message).toMatch(/^Your booking for 'Hamlet' on .+ is cancelled\. £40\.00 is refunded/);
+    // asked again: the same answer, nothing refunded twice
+    const again = await cancel(id);
+    expect(again.status).toBe(200);
+    expect(again.body.refundMinor).toBe(4000);
+    await h.travel(null);
+  });
+
+  it('cancelled inside the cutoff: nothing refunded, the money stays captured', async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 4, priceMinor: 2000 });
+    const id = await booked(showId, ['STALLS-A-3']);
+    await h.travel((await startsAt(showId)) - 24 * HOUR_MS + 1);
+    const r = await cancel(id);
+    expect(r.status).toBe(200);
+    expect(r.body.refundMinor).toBe(0);
+    expect(await row(id)).toEqual({ status: 'CANCELLED', refund_minor: 0, refund_state: 'NONE' });
+    expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('CAPTURED');
+    await h.travel(null);
+  });
+
+  it("follows the show's own cutoff (48 h)", async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 4, refundCutoffHours: 48 });
+    const id = await booked(showId, ['STALLS-A-1']);
+    await h.travel((await startsAt(showId)) - 30 * HOUR_MS);
+    const r = await cancel(id);
+    expect(r.body).toMatchObject({ refundMinor: 0, rule: 'full refund up to 48 h before the show, none after' });
+    await h.travel(null);
+  });
+
+  it('a hold not yet booked is released, not cancelled; a refund the provider refuses is retried by settle', async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 4 });
+    const held = await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-4'] });
+    const r = await cancel(held.id);
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toMatch(/release it instead/);
+
+    const id = await booked(showId, ['STALLS-A-1']);
+    const provider = h.payments as unknown as { void(key: string): Promise<void> };
+    const realVoid = provider.void;
+    provider.void = async () => {
+      throw new Error('the provider is down');
+    };
+    try {
+      expect((await cancel(id)).body.refundMinor).toBe(1500);
+      expect(await row(id)).toMatchObject({ refund_state: 'DUE' });
+      await h.parts.sales.settle();
+      expect(await row(id)).toMatchObject({ refund_state: 'DUE' });
+    } finally {
+      provider.void = realVoid;
+    }
+    await h.parts.sales.settle();
+    expect(await row(id)).toMatchObject({ refund_state: 'DONE' });
+    expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('REFUNDED');
+  });
+
+  it('a show cancelled by the venue: every booking refunded in full (even inside the cutoff), holds released, the waitlist emptied; again changes nothing', async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 3, priceMinor: 1000 });
+    const a = await booked(showId, ['STALLS-A-1']);
+    const b = await booked(showId, ['STALLS-A-2']);
+    const held = await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-3'] });
+    const waiting = await h.t.call(
+      'POST',
+      `/api/booking/shows/${showId}/waitlist`,
+      { customerId: customer(), places: 1 },
+      { cookie: h.admin },
+    );
+    expect(waiting.status).toBe(201);
+    const before = (await h.parts.holds.show(showId))!.version;
+    await h.travel((await startsAt(showId)) - 2 * HOUR_MS);
+    const r = await h.t.call(
+      'POST',
+      `/api/booking/shows/${showId}/cancel`,
+      { reason: 'the lead is ill' },
+      { cookie: h.admin },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      showId,
+      status: 'CANCELLED',
+      version: before + 1,
+      bookingsCancelled: 2,
+      holdsReleased: 1,
+      waitlistLeft: 1,
+    });
+    for (const id of [a, b])
+      expect(await row(id)).toEqual({ status: 'CANCELLED', refund_minor: 1000, refund_state: 'DONE' });
+    expect((await row(held.id)).status).toBe('RELEASED');
+    expect(await claimsOf(h, showId)).toEqual({ claimed: 0, sold: 0 });
+    const again = await h.t.call(
+      'POST',
+      `/api/booking/shows/${showId}/cancel`,
+      { reason: 'again' },
+      { cookie: h.admin },
+    );
+    expect(again.body).toMatchObject({ version: before + 1, bookingsCancelled: 0, holdsReleased: 0, waitlistLeft: 0 });
+    // nothing more is sold
+    const late = await h.t.call(
+      'POST',
+      `/api/booking/shows/${showId}/holds`,
+      { customerId: customer(), seats: ['STALLS-A-1'] },
+      { cookie: h.admin },
+    );
+    expect(late.status).toBe(409);
+    await h.travel(null);
+  });
+});
