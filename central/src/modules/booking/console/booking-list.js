@@ -360,7 +360,7 @@ function newVenueForm({ api, stores, message, onAdded }) {
       { class: 'section-fields' },
       h('legend', {}, `Section ${i}`),
       field(id('code'), 'Code', s.code, 'Capitals and digits: STALLS'),
-      field(id('name'), 'Name', s.name),
+      field(id('name'), 'Section name', s.name),
       field(id('price'), 'Price of a seat', s.price),
       field(id('rows'), 'Rows', s.rows, 'A-L, or 1-20, or A, B, C'),
       field(id('seats'), 'Seats per row', s.seats),
@@ -444,7 +444,7 @@ function newVenueForm({ api, stores, message, onAdded }) {
     h(
       'div',
       { class: 'booking-form' },
-      field('bv-name', 'Name', name),
+      field('bv-name', 'Venue name', name),
       field('bv-store', 'Belongs to', where),
       field('bv-zone', 'Time zone', zone, 'Europe/London, America/New_York'),
       field('bv-currency', 'Currency', currency),

@@ -213,6 +213,49 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
   );
 
   it.skipIf(skipWithoutChromium)(
+    'adds a venue through the form, counting its seats as they are typed, and offers it for a new show',
+    async () => {
+      await onPage(admin, async (page) => {
+        await page.goto(`${t.url}/console/#/booking`);
+        const form = page.getByRole('form', { name: 'New venue' });
+        await form.waitFor({ timeout: UI_WAIT_MS });
+        const preview = page.locator('#bv-preview');
+        await form.getByLabel('Venue name').fill('Studio 2');
+        await form.getByLabel('Time zone').fill(ZONE);
+        expect(await preview.textContent()).toBe(
+          '1 section, 10 rows, 200 seats (2 wheelchair spaces, 2 companion seats).',
+        );
+        await form.getByRole('button', { name: 'Add a section' }).click();
+        const second = form.getByRole('group', { name: 'Section 2' });
+        await second.getByLabel('Code').fill('CIRCLE');
+        await second.getByLabel('Section name').fill('Circle');
+        await second.getByLabel('Rows').fill('K-');
+        expect(await preview.textContent()).toBe('CIRCLE: “K-” is not a row label (A, B, 12) or range (A-L, 1-20)');
+        await second.getByLabel('Rows').fill('K-L');
+        await second.getByLabel('Seats per row').fill('10');
+        expect(await preview.textContent()).toBe(
+          '2 sections, 12 rows, 220 seats (2 wheelchair spaces, 2 companion seats).',
+        );
+        await expectNoSeriousViolations(page);
+        expect(await smallTargets(page)).toEqual([]);
+        await form.getByRole('button', { name: 'Add the venue' }).click();
+        await page.getByRole('status').filter({ hasText: 'Studio 2 is added with 220 seats.' }).waitFor({
+          timeout: UI_WAIT_MS,
+        });
+        expect(await page.getByLabel('Venue', { exact: true }).locator('option').allInnerTexts()).toContain(
+          'Studio 2 — Head office (220 seats)',
+        );
+      });
+      const studio = (await call('GET', '/api/booking/venues')).items.find(
+        (v: { name: string }) => v.name === 'Studio 2',
+      );
+      expect(studio).toMatchObject({ storeId: null, timeZone: ZONE, seatCount: 220 });
+      expect(studio.sections.map((x: { code: string }) => x.code)).toEqual(['STALLS', 'CIRCLE']);
+    },
+    120_000,
+  );
+
+  it.skipIf(skipWithoutChromium)(
     'draws the show’s seat map and moves it live when a seat is held elsewhere; lists the hold',
     async () => {
       await onPage(admin, async (page) => {
