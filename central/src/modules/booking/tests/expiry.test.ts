@@ -87,6 +87,40 @@ describe.each(dbTargets)('holds expire, on $name', (target) => {
     expect(mine.sort()).toEqual([show.id, other.id].sort());
   });
 
+  it('frees more holds than one sweep batch (500), every claim with them', async () => {
+    const v = await h.venue(null, [
+      {
+        code: 'HALL',
+        name: 'Hall',
+        priceMinor: 100,
+        rows: Array.from({ length: 3 }, (_, r) => ({ label: `R${r}`, seats: 250 })),
+      },
+    ]);
+    const show = await h.show(v.id);
+    // 700 holds of one seat each, as 700 customers would leave them (written straight in: the API is not the point)
+    await h.db.query(
+      `WITH h AS (
+         INSERT INTO booking_holds (id, show_id, customer_id, status, seat_nos, places, amount_minor, currency,
+           expires_at, created_at, created_by, updated_at)
+         SELECT gen_random_uuid(), $1, gen_random_uuid(), 'HELD', ARRAY[n], 1, 100, 'GBP', $2, $2, 'test', $2
+         FROM generate_series(0, 699) AS n RETURNING id, seat_nos[1] AS seat_no
+       ) INSERT INTO booking_seat_claims (show_id, seat_no, hold_id) SELECT $1, seat_no, id FROM h`,
+      [show.id, clock],
+    );
+    clock += 11 * MINUTE;
+    // the hub's job may sweep alongside this call: together they end every one, each hold once
+    await h.parts.holds.expireDue();
+    await waitFor('all 700 holds expired', async () => {
+      const { rows } = await h.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM booking_holds WHERE show_id = $1 AND status = 'EXPIRED'`,
+        [show.id],
+      );
+      return rows[0]?.n === 700;
+    });
+    expect((await h.claims(show.id)).claims).toHaveLength(0);
+    expect((await h.t.call('GET', `/api/booking/shows/${show.id}`)).body.left).toBe(750);
+  });
+
   it('lets exactly one of a confirm and the sweeper win each hold at its expiry', async () => {
     const show = await h.show(venueId);
     const holds: { id: string; expiresAt: number }[] = [];
