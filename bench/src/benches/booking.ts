@@ -597,8 +597,9 @@ export const bookingBench: Benchmark = {
             {
               bench: 'booking',
               metric: `double_booked${label}`,
-              value: v.doubleBooked + twice,
-              unit: 'seats (counted from the database, and in the answers)',
+              // the answers' own count (a seat given to two customers) is printed and fails the run too
+              value: v.doubleBooked,
+              unit: 'seats (distinct, counted from the database after the run)',
               db,
               n: v.sold.length,
             },
