@@ -62,6 +62,10 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.booking.venueId,
       fx.booking.showId,
       fx.booking.holdId,
+      fx.booking.sales.bookingId,
+      fx.booking.sales.cancelBookingId,
+      fx.booking.sales.soldOutShowId,
+      fx.booking.sales.entryId,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
+import { bookingSalesAccessFixture } from './booking-sales-access.js';
 import type { TestHub } from './test-hub.js';
 
 const ROLES: readonly HubAccessRole[] = [
@@ -67,6 +68,8 @@ export async function bookingAccessFixture(t: TestHub, storeAId: string, adminCo
   const held = await hold('STALLS-D-20');
   const releasable = {} as Record<HubAccessRole, string>;
   for (const [i, role] of ROLES.entries()) releasable[role] = (await hold(`STALLS-D-${i + 1}`)).id as string;
-  return { venueId: venue.id as string, showId: show.id as string, holdId: held.id as string, releasable };
+  // the sales routes' targets at this venue (booking-sales-access.ts, lane B)
+  const sales = await bookingSalesAccessFixture(t, venue.id, adminCookie);
+  return { venueId: venue.id as string, showId: show.id as string, holdId: held.id as string, releasable, sales };
 }
 export type BookingAccessFixture = Awaited<ReturnType<typeof bookingAccessFixture>>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
+import { bookingSalesBodies, bookingSalesPath } from './booking-sales-access.js';
 import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 
 /** One call the matrix test makes for a row: the concrete path and, for writes, a body. */
@@ -100,6 +101,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     }),
     'POST /api/booking/shows/:showId/holds': () => ({ customerId: randomUUID(), best: { count: 1 } }),
     'DELETE /api/booking/holds/:holdId': () => undefined,
+    ...bookingSalesBodies(fx.booking.sales, role),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -148,7 +150,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':holdId', m === 'DELETE' ? fx.booking.releasable[role] : fx.booking.holdId)
       .replace(':id', id);
   const hasId = p.includes(':id');
-  const path = hasId ? fill(idFor()) : fill('');
+  const path = bookingSalesPath(fx.booking.sales, p) ?? (hasId ? fill(idFor()) : fill(''));
   if (path.includes(':'))
     throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {
