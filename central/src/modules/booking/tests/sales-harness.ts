@@ -70,9 +70,6 @@ export async function salesHub(target: DbTarget): Promise<SalesHub> {
   const t = await TestHub.start(target, { modules, now: () => clock.at ?? Date.now() + clock.offsetMs });
   const ctx = caught.ctx!;
   const parts = bookingParts(ctx);
-  // Lane D's store feed writes the stores' copies; these tests are about the sales, not the feed.
-  parts.storeFeed.bookingCancelled = async () => {};
-  parts.storeFeed.showChanged = async () => {};
   const payments = ctx.services.get(PAYMENTS) as unknown as ScriptedPayments;
   const h: SalesHub = {
     t,
