@@ -53,8 +53,11 @@ const holdParam = z.strictObject({ holdId: uuidSchema });
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const venuesQuery = z.strictObject({ storeId: storeIdSchema.optional() });
 const msQuery = z.coerce.number().int().min(0).max(8_640_000_000_000);
+/** What `storeId=head-office` asks for: the shows of head office's own venues (a venue of no store). */
+const HEAD_OFFICE_VENUES = 'head-office';
 const showsQuery = z.strictObject({
-  storeId: storeIdSchema.optional(),
+  /** A store's id, or `head-office` for head office's own venues; none for every show. */
+  storeId: storeIdSchema.transform((s) => (s === HEAD_OFFICE_VENUES ? null : s)).optional(),
   from: msQuery.optional(),
   to: msQuery.optional(),
   /** The cursor a page answered as `next`: `startsAt:showId`. */
@@ -136,7 +139,9 @@ export function bookingRoutes(holds: BookingService): Router {
   });
   r.get('/booking/shows/:showId', async (req, res) => {
     const show = await showOf(req);
-    res.json(await holds.summary(show));
+    // the cutoff the refund rules use: the show's own, else the hub's BOOKING_REFUND_CUTOFF_HOURS
+    const refundCutoffHoursEffective = show.refundCutoffHours ?? holds.ctx.settings.tuning.bookingRefundCutoffHours;
+    res.json({ ...(await holds.summary(show)), refundCutoffHoursEffective });
   });
   r.get('/booking/shows/:showId/seats', async (req, res) => {
     const show = await showOf(req);

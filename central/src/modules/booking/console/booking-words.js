@@ -102,8 +102,11 @@ export function leftText(show) {
   return `${left.toLocaleString('en-US')} of ${plural(show.capacity, noun)} left`;
 }
 
-/** The show's refund cutoff in hours: its own, else the hub's default (24 h). */
-export const cutoffHours = (show) => show.refundCutoffHours ?? show.refundCutoffHoursDefault ?? 24;
+/**
+ * The show's refund cutoff in hours, as the hub applies it: `GET /api/booking/shows/{id}` answers the show's own, else
+ * the hub's BOOKING_REFUND_CUTOFF_HOURS, as `refundCutoffHoursEffective` (the page reads the show from there).
+ */
+export const cutoffHours = (show) => show.refundCutoffHoursEffective ?? show.refundCutoffHours;
 
 /**
  * The refund the rule gives a booking cancelled now: `{ minor, sentence }`. Full up to the cutoff before the show,
@@ -113,6 +116,7 @@ export function refundFor(hold, show, now = Date.now()) {
   const hours = cutoffHours(show);
   if (show.status === 'CANCELLED')
     return { minor: hold.amountMinor, sentence: `${money(hold.amountMinor, hold.currency)}: the show is cancelled.` };
+  if (typeof hours !== 'number') return { minor: undefined, sentence: 'the refund the hub’s rule gives.' };
   if (now <= show.startsAt - hours * 3_600_000)
     return {
       minor: hold.amountMinor,
