@@ -12,6 +12,7 @@ const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
+  ['GET', '/console/modules/booking/*', PUBLIC, 'console files hold no data'],
   ['POST', '/api/booking/venues', MANAGER_A, 'the fixture’s venue is store A’s; a head-office venue is ADMIN only'],
   ['GET', '/api/booking/venues', PUBLIC, 'seat maps and prices are advertised; ?storeId= filters'],
   ['GET', '/api/booking/venues/:venueId', PUBLIC, 'with its sections and prices'],

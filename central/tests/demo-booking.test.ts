@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
-import { seedDemoBookings } from '../../../demo/demo-booking.js';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+import { seedDemoBookings } from '../src/demo/demo-booking.js';
 
 /**
  * What `npm start` seeds for booking (issue #19), through the hub's API as the demo does: a head-office cinema of 300
