@@ -1,7 +1,8 @@
 // A show's seat map drawn on one canvas, row by row (50,000 seats draw in milliseconds; no element per seat). A seat's
 // state is told by its fill, not only its colour: free an open outline, held half filled (a triangle), sold filled,
 // not for sale crossed out; a wheelchair space is round, a companion seat a diamond. A legend says so, and the counts
-// are written out beside it. Pointing at a seat names it.
+// are written out beside it. Pointing at a seat names it; so does the keyboard: in the focused map the arrow keys
+// move a cursor from seat to seat (Home and End to a row's ends) and a live line says the seat's name and state.
 import { h } from '/console/lib.js';
 import { plural } from './booking-words.js';
 
@@ -166,8 +167,19 @@ export function seatMap(layout, title) {
     if (!frame) frame = requestAnimationFrame(draw);
   };
 
-  // pointing at a seat names it
-  const pointed = h('p', { class: 'muted seat-pointed' }, 'Point at a seat to see its name.');
+  // pointing at a seat, or the keyboard's cursor on it, names it: "STALLS-A-1, wheelchair space: free"
+  const pointed = h(
+    'p',
+    { class: 'muted seat-pointed', 'aria-live': 'polite' },
+    'Point at a seat, or use the arrow keys in the map, to hear its name.',
+  );
+  const name = (line, i) => {
+    const no = line.r.firstSeatNo + i;
+    const st = (pending ?? shown)[no];
+    const kind = kinds[no] === 'W' ? ', wheelchair space' : kinds[no] === 'C' ? ', companion seat' : '';
+    const state = st === '.' ? 'free' : st === 'h' ? 'held' : st === 's' ? 'sold' : 'not for sale';
+    return `${line.r.section}-${line.r.row}-${line.r.numbers[i]}${kind}: ${state}`;
+  };
   canvas.addEventListener('mousemove', (e) => {
     const box = canvas.getBoundingClientRect();
     const px = e.clientX - box.left;
@@ -175,11 +187,7 @@ export function seatMap(layout, title) {
     const line = lines.find((l) => py >= l.y && py < l.y + cell);
     const i = line ? Math.floor((px - line.x0) / cell) : -1;
     if (!line || i < 0 || i >= line.r.numbers.length) return;
-    const no = line.r.firstSeatNo + i;
-    const st = (pending ?? shown)[no];
-    const kind = kinds[no] === 'W' ? ', wheelchair space' : kinds[no] === 'C' ? ', companion seat' : '';
-    const state = st === '.' ? 'free' : st === 'h' ? 'held' : st === 's' ? 'sold' : 'not for sale';
-    pointed.textContent = `${line.r.section}-${line.r.row}-${line.r.numbers[i]}${kind}: ${state}`;
+    pointed.textContent = name(line, i);
   });
 
   const legend = h(
@@ -194,18 +202,65 @@ export function seatMap(layout, title) {
       ['C', '.', 'companion seat (a diamond)'],
     ].map(([k, s, text]) => h('li', {}, swatch(k, s), text)),
   );
-  const el = h(
+  // the keyboard's cursor: a box over one seat, moved by the arrow keys; the map scrolls to keep it in view
+  const cursorBox = h('div', { class: 'seat-cursor', hidden: true, 'aria-hidden': 'true' });
+  const box = h(
     'div',
-    { class: 'seat-map' },
-    h(
-      'div',
-      // a big map scrolls: the keyboard scrolls it too once it has focus
-      { class: 'seat-canvas', tabindex: 0, role: 'region', 'aria-label': `${title}, scrolls with the arrow keys` },
-      canvas,
-    ),
-    legend,
-    pointed,
+    {
+      class: 'seat-canvas',
+      tabindex: 0,
+      role: 'region',
+      'aria-label': `${title}: the arrow keys move from seat to seat and say each one, Enter says it again`,
+    },
+    canvas,
+    cursorBox,
   );
+  let at; // { li, i }: the cursor's row line and index in it
+  const moveTo = (li, i) => {
+    const line = lines[li];
+    at = { li, i: Math.max(0, Math.min(line.r.numbers.length - 1, i)) };
+    const size = Math.max(cell, 8);
+    Object.assign(cursorBox.style, {
+      left: `${line.x0 + at.i * cell - (size - cell) / 2}px`,
+      top: `${line.y - (size - cell) / 2}px`,
+      width: `${size}px`,
+      height: `${size}px`,
+    });
+    cursorBox.hidden = false;
+    cursorBox.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    pointed.textContent = name(line, at.i);
+  };
+  /** The index in line `li` nearest the cursor's place across the map. */
+  const below = (li) => {
+    const from = lines[at.li];
+    return Math.round((from.x0 + at.i * cell - lines[li].x0) / cell);
+  };
+  box.addEventListener('keydown', (e) => {
+    if (!lines.length || e.altKey || e.ctrlKey || e.metaKey) return;
+    const k = e.key;
+    if (!['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'Enter'].includes(k)) return;
+    e.preventDefault();
+    if (!at) return moveTo(0, 0);
+    if (k === 'ArrowLeft') moveTo(at.li, at.i - 1);
+    else if (k === 'ArrowRight') moveTo(at.li, at.i + 1);
+    else if (k === 'ArrowUp') moveTo(Math.max(0, at.li - 1), below(Math.max(0, at.li - 1)));
+    else if (k === 'ArrowDown')
+      moveTo(Math.min(lines.length - 1, at.li + 1), below(Math.min(lines.length - 1, at.li + 1)));
+    else if (k === 'Home') moveTo(at.li, 0);
+    else if (k === 'End') moveTo(at.li, Number.MAX_SAFE_INTEGER);
+    else {
+      // Enter: say it again (its state may have changed since)
+      pointed.textContent = '';
+      setTimeout(() => moveTo(at.li, at.i), 100); // emptied first, so a screen reader hears the same words again
+    }
+  });
+  box.addEventListener('blur', () => {
+    cursorBox.hidden = true;
+  });
+  box.addEventListener('focus', () => {
+    if (at) cursorBox.hidden = false;
+  });
+  const el = h('div', { class: 'seat-map' }, box, legend, pointed);
   return { el, update, seatCount };
 }
 

@@ -292,6 +292,28 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
         const cells = (await row.getByRole('cell').allInnerTexts()).map((x) => x.trim());
         expect(cells.slice(1, 4)).toEqual(['STALLS-C-4, STALLS-C-5', '$24.00', 'held']);
         expect(cells[4]).toMatch(/^in 10 min \(\d\d:\d\d\)$/);
+
+        // the keyboard names seats too: the first arrow puts a cursor on the first seat, the arrows move it
+        const said = page.locator('.seat-pointed');
+        expect(await said.getAttribute('aria-live')).toBe('polite');
+        await page.getByRole('region', { name: /^Seat map of Hamlet.*arrow keys move from seat to seat/ }).focus();
+        await page.keyboard.press('ArrowRight');
+        await said.filter({ hasText: 'STALLS-A-1, wheelchair space: free' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.keyboard.press('ArrowRight');
+        await said.filter({ hasText: 'STALLS-A-2, companion seat: free' }).waitFor({ timeout: UI_WAIT_MS });
+        for (const key of ['ArrowDown', 'ArrowDown', 'ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+        await said.filter({ hasText: 'STALLS-C-4: held' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.keyboard.press('End');
+        await said.filter({ hasText: 'STALLS-C-10: free' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.keyboard.press('ArrowLeft');
+        await page.keyboard.press('ArrowLeft');
+        await page.keyboard.press('ArrowLeft');
+        await page.keyboard.press('ArrowLeft');
+        await page.keyboard.press('ArrowLeft');
+        await said.filter({ hasText: 'STALLS-C-5: held' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.keyboard.press('Enter');
+        await said.filter({ hasText: 'STALLS-C-5: held' }).waitFor({ timeout: UI_WAIT_MS });
+        expect(await page.locator('.seat-cursor').isVisible()).toBe(true);
         await expectNoSeriousViolations(page);
         await shot(page, 'console-booking-show');
       });
