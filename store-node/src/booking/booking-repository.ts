@@ -17,6 +17,16 @@ export interface LocalShow {
   readonly version: number;
 }
 
+/** A hold a screen placed through this node (`booking_screen_holds`). */
+export interface ScreenHold {
+  readonly holdId: string;
+  readonly screen: string;
+  readonly showId: string;
+  readonly expiresAt: number;
+  readonly state: 'HELD' | 'CONFIRMED' | 'RELEASED';
+  readonly confirmKey: string | undefined;
+}
+
 interface ShowRow {
   show_id: string;
   store_id: string;
@@ -123,6 +133,74 @@ export class BookingRepository {
 
   admittedCount(showId: string): number {
     return this.db.prepare('SELECT count(*) FROM booking_admissions WHERE show_id = ?').pluck().get(showId) as number;
+  }
+
+  /** Records a hold a screen placed through this node. */
+  placeHold(h: { holdId: string; screen: string; showId: string; placedAt: number; expiresAt: number }): void {
+    this.db
+      .prepare(
+        `INSERT INTO booking_screen_holds (hold_id, screen, show_id, placed_at, expires_at, state)
+         VALUES (@holdId, @screen, @showId, @placedAt, @expiresAt, 'HELD') ON CONFLICT (hold_id) DO NOTHING`,
+      )
+      .run(h);
+  }
+
+  /** A hold placed through this node, or undefined for one it did not place. */
+  screenHold(holdId: string): ScreenHold | undefined {
+    const r = this.db
+      .prepare(
+        'SELECT hold_id, screen, show_id, expires_at, state, confirm_key FROM booking_screen_holds WHERE hold_id = ?',
+      )
+      .get(holdId) as
+      | {
+          hold_id: string;
+          screen: string;
+          show_id: string;
+          expires_at: number;
+          state: string;
+          confirm_key: string | null;
+        }
+      | undefined;
+    return (
+      r && {
+        holdId: r.hold_id,
+        screen: r.screen,
+        showId: r.show_id,
+        expiresAt: r.expires_at,
+        state: r.state as ScreenHold['state'],
+        confirmKey: r.confirm_key ?? undefined,
+      }
+    );
+  }
+
+  /** The holds a screen placed that are still held and not past their end. */
+  liveHolds(screen: string, now: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT hold_id FROM booking_screen_holds WHERE screen = ? AND state = 'HELD' AND expires_at > ?
+         ORDER BY placed_at`,
+      )
+      .pluck()
+      .all(screen, now) as string[];
+  }
+
+  /** When a screen placed its holds since `since`, oldest first. */
+  placedSince(screen: string, since: number): number[] {
+    return this.db
+      .prepare('SELECT placed_at FROM booking_screen_holds WHERE screen = ? AND placed_at > ? ORDER BY placed_at')
+      .pluck()
+      .all(screen, since) as number[];
+  }
+
+  endHold(holdId: string, state: 'CONFIRMED' | 'RELEASED', confirmKey?: string): void {
+    this.db
+      .prepare('UPDATE booking_screen_holds SET state = ?, confirm_key = coalesce(?, confirm_key) WHERE hold_id = ?')
+      .run(state, confirmKey ?? null, holdId);
+  }
+
+  /** Forgets holds placed before `before` (long over: a hold lasts minutes). */
+  forgetHolds(before: number): void {
+    this.db.prepare('DELETE FROM booking_screen_holds WHERE placed_at < ?').run(before);
   }
 
   key(name: string): string | undefined {

@@ -1,18 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   AppError,
   checkEventPayload,
   ConflictError,
   NotFoundError,
   parseEventPayload,
+  RateLimitedError,
   type BookingAdmitted,
   type FeedEntry,
 } from '@storefleet/shared';
 import type { SyncLogger } from '@storefleet/sync';
 import type { StoreSync } from '../sync/store-sync.js';
-import type { BookingRepository, LocalShow } from './booking-repository.js';
+import type { Caller } from '../access/screen-guard.js';
+import type { BookingRepository, LocalShow, ScreenHold } from './booking-repository.js';
 import { clockTime, dayAndTime, DOOR_OPENS_BEFORE_MS, ticketKey, verifyTicketCode } from './door.js';
 import { HubUnreachable, type BookingHubCall, type HubAnswer } from './hub-client.js';
+import { ticketQrSvg } from './ticket-qr.js';
 
 /** What the kiosk's booking calls answer while the hub cannot be reached: nothing is queued. */
 export const BOOKING_OFFLINE =
@@ -25,7 +28,7 @@ const SHOWS_LIMIT = 200;
 /** A show as the kiosk lists it. */
 export type KioskShow = Omit<LocalShow, 'storeId' | 'version'>;
 
-/** The hub's refusal (a 4xx problem), passed on to the kiosk as the hub worded it. */
+/** The hub's refusal (a 4xx problem, or its 5xx problem such as 503 "no payment provider"), passed on to the kiosk as the hub worded it. */
 export class HubRefusal extends Error {
   constructor(
     readonly status: number,
@@ -46,8 +49,36 @@ export interface KioskHold {
   readonly customerId: string;
 }
 
+/** A ticket as the kiosk hands it over: its code, and the code as a QR code (SVG the node drew). */
+export interface KioskTicket {
+  readonly ticketNo: number;
+  readonly seat: string;
+  readonly code: string;
+  readonly qrSvg: string;
+}
+
+/** The screen that calls: its role and scope as the screen guard decided (`Caller`). */
+export type BookingScreen = Pick<Caller, 'role' | 'scope'>;
+/** Roles that may act on any hold placed at this store (staff finishing a customer's booking); a kiosk only its own. */
+const STAFF_ROLES: ReadonlySet<string> = new Set(['lane', 'handheld']);
+/** A screen places at most this many holds in HOLD_WINDOW_MS. */
+export const HOLDS_PER_WINDOW = 10;
+export const HOLD_WINDOW_MS = 10 * 60_000;
+/** Holds placed longer ago than this are forgotten (a hold lasts minutes). */
+const FORGET_HOLDS_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The Idempotency-Key passed to the hub: the screen's own key, made the screen's (the hub knows one caller, the
+ * store's token, so two screens that chose the same key must not share an answer).
+ */
+function hubKey(screen: BookingScreen, key: string | undefined): string | undefined {
+  return key === undefined ? undefined : createHash('sha256').update(`${screen.scope}\n${key}`).digest('base64url');
+}
+
 export interface DoorAdmission {
   readonly admitted: true;
+  /** The store's zone, for the door page to show the show's time in. */
+  readonly timeZone: string;
   readonly ticket: {
     readonly title: string;
     readonly seat: string;
@@ -65,6 +96,9 @@ export interface DoorAdmission {
  * letting one in is ONE local write, the admission and its outbox event (`booking.admitted`) together.
  */
 export class BookingService {
+  /** Each screen's hold call in progress (`#oneAtATime`). */
+  readonly #screens = new Map<string, Promise<void>>();
+
   constructor(
     readonly repo: BookingRepository,
     readonly sync: StoreSync,
@@ -121,8 +155,9 @@ export class BookingService {
   }
 
   /** This store's shows that have not ended, soonest first (cancelled ones too: the kiosk shows them greyed out). */
-  shows(): { shows: KioskShow[] } {
+  shows(): { shows: KioskShow[]; timeZone: string } {
     return {
+      timeZone: this.profile.timeZone,
       shows: this.repo.upcoming(this.now(), SHOWS_LIMIT).map(({ storeId: _s, version: _v, ...show }) => show),
     };
   }
@@ -147,22 +182,50 @@ export class BookingService {
   }
 
   /**
-   * Holds `places` seats (the best adjacent ones) or places of this store's show for a walk-in customer (a fresh id
-   * when none is given) at the hub. The hub's refusal (sold out, no N adjacent seats, show started) is passed on.
+   * Holds `places` seats (the best adjacent ones) or places of this store's show for a walk-in customer — always a
+   * fresh customer id: a kiosk names no customer (a loyalty card is for later) — at the hub, and records the hold as
+   * this screen's. A screen holds for one customer at a time: its earlier live hold is let go first (a customer who
+   * walked away leaves nothing held for long), and it places at most HOLDS_PER_WINDOW holds in HOLD_WINDOW_MS (429 with
+   * a sentence after). The hub's refusal (sold out, no N adjacent seats, show started) is passed on.
    */
   async hold(
-    req: { showId: string; places: number; customerId?: string | undefined },
+    req: { showId: string; places: number },
+    screen: BookingScreen,
     idempotencyKey?: string,
   ): Promise<{ hold: KioskHold }> {
-    const show = this.#show(req.showId);
-    const customerId = req.customerId ?? randomUUID();
-    const body =
-      show.kind === 'SEATED' ? { customerId, best: { count: req.places } } : { customerId, places: req.places };
-    const answer = await this.#call('POST', `/api/booking/shows/${show.showId}/holds`, body, idempotencyKey);
-    const h = answer.body as Partial<KioskHold> & { hold?: Partial<KioskHold> };
-    const got = (h.hold ?? h) as Partial<KioskHold>;
-    return {
-      hold: {
+    return this.#oneAtATime(screen.scope, async () => {
+      const show = this.#show(req.showId);
+      const now = this.now();
+      const placed = this.repo.placedSince(screen.scope, now - HOLD_WINDOW_MS);
+      if (placed.length >= HOLDS_PER_WINDOW) {
+        const wait = Math.max(1, Math.ceil((placed[placed.length - HOLDS_PER_WINDOW]! + HOLD_WINDOW_MS - now) / 1000));
+        throw new RateLimitedError(
+          `This screen has held seats ${HOLDS_PER_WINDOW} times in ${HOLD_WINDOW_MS / 60_000} minutes. Please wait ${
+            wait > 90 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`
+          }, or ask a member of staff to book for you.`,
+          wait,
+        );
+      }
+      for (const earlier of this.repo.liveHolds(screen.scope, now)) {
+        try {
+          await this.#call('DELETE', `/api/booking/holds/${earlier}`, undefined, hubKey(screen, `release-${earlier}`));
+        } catch (err) {
+          if (!(err instanceof HubRefusal)) throw err; // offline: the new hold could not be placed either
+        }
+        this.repo.endHold(earlier, 'RELEASED'); // let go, or already over at the hub
+      }
+      const customerId = randomUUID();
+      const body =
+        show.kind === 'SEATED' ? { customerId, best: { count: req.places } } : { customerId, places: req.places };
+      const answer = await this.#call(
+        'POST',
+        `/api/booking/shows/${show.showId}/holds`,
+        body,
+        hubKey(screen, idempotencyKey),
+      );
+      const h = answer.body as Partial<KioskHold> & { hold?: Partial<KioskHold> };
+      const got = (h.hold ?? h) as Partial<KioskHold>;
+      const hold: KioskHold = {
         id: String(got.id),
         showId: got.showId ?? show.showId,
         seats: Array.isArray(got.seats) ? got.seats.map(String) : [],
@@ -171,31 +234,83 @@ export class BookingService {
         currency: got.currency ?? show.currency,
         expiresAt: Number(got.expiresAt),
         customerId: got.customerId ?? customerId,
-      },
-    };
+      };
+      this.repo.forgetHolds(now - FORGET_HOLDS_MS);
+      this.repo.placeHold({
+        holdId: hold.id,
+        screen: screen.scope,
+        showId: show.showId,
+        placedAt: now,
+        expiresAt: hold.expiresAt,
+      });
+      return { hold };
+    });
   }
 
-  /** Pays for and books a hold at the hub; the caller's Idempotency-Key goes with it (a retry is never paid twice). */
+  /**
+   * The hold `holdId` if `screen` may act on it: one this node placed — from this very screen for a kiosk; from any of
+   * this store's screens for the back office or a handheld (staff finishing a customer's booking). Any other hold,
+   * the hub's or another screen's, is not found, exactly as a made-up id.
+   */
+  #reach(holdId: string, screen: BookingScreen): ScreenHold {
+    const held = this.repo.screenHold(holdId);
+    if (!held || (!STAFF_ROLES.has(screen.role) && held.screen !== screen.scope))
+      throw new NotFoundError('hold', holdId);
+    return held;
+  }
+
+  /**
+   * Pays for and books a hold this screen may act on (`#reach`) at the hub; the caller's Idempotency-Key goes with it
+   * (a retry is never paid twice). Once booked, only that confirm's replay answers: a booked hold's tickets are not
+   * handed to the next customer at the screen. Each ticket comes with its code as a QR code (`qrSvg`).
+   */
   async confirm(
     holdId: string,
+    screen: BookingScreen,
     idempotencyKey?: string,
-  ): Promise<{ status: number; body: { booking: unknown; tickets: unknown[] } }> {
-    const answer = await this.#call('POST', `/api/booking/holds/${holdId}/confirm`, {}, idempotencyKey);
+  ): Promise<{ status: number; body: { booking: unknown; tickets: KioskTicket[] } }> {
+    const held = this.#reach(holdId, screen);
+    const key = hubKey(screen, idempotencyKey);
+    if (held.state === 'CONFIRMED' && (key === undefined || key !== held.confirmKey))
+      throw new NotFoundError('hold', holdId);
+    if (held.state === 'RELEASED') throw new ConflictError('this hold was let go: choose again to book');
+    const answer = await this.#call('POST', `/api/booking/holds/${holdId}/confirm`, {}, key);
     const b = answer.body as { booking?: unknown; tickets?: unknown };
     const tickets = Array.isArray(b.tickets)
-      ? (b.tickets as { ticketNo?: unknown; seat?: unknown; code?: unknown }[]).map((t) => ({
-          ticketNo: Number(t.ticketNo),
-          seat: String(t.seat ?? ''),
-          code: String(t.code ?? ''),
-        }))
+      ? (b.tickets as { ticketNo?: unknown; seat?: unknown; code?: unknown }[]).map((t) => {
+          const code = String(t.code ?? '');
+          return { ticketNo: Number(t.ticketNo), seat: String(t.seat ?? ''), code, qrSvg: ticketQrSvg(code) };
+        })
       : [];
+    if (tickets.length) this.repo.endHold(holdId, 'CONFIRMED', key);
     return { status: answer.status, body: { booking: b.booking ?? null, tickets } };
   }
 
-  /** Lets a hold go at the hub: its seats are free again at once. */
-  async release(holdId: string, idempotencyKey?: string): Promise<{ released: true; holdId: string }> {
-    await this.#call('DELETE', `/api/booking/holds/${holdId}`, undefined, idempotencyKey);
+  /** Lets a hold this screen may act on (`#reach`) go at the hub: its seats are free again at once. */
+  async release(
+    holdId: string,
+    screen: BookingScreen,
+    idempotencyKey?: string,
+  ): Promise<{ released: true; holdId: string }> {
+    this.#reach(holdId, screen);
+    await this.#call('DELETE', `/api/booking/holds/${holdId}`, undefined, hubKey(screen, idempotencyKey));
+    this.repo.endHold(holdId, 'RELEASED');
     return { released: true, holdId };
+  }
+
+  /** Runs `work` after the screen's earlier call has finished: two holds from one screen never race its limit. */
+  #oneAtATime<T>(scope: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#screens.get(scope) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.#screens.set(scope, settled);
+    void settled.then(() => {
+      if (this.#screens.get(scope) === settled) this.#screens.delete(scope);
+    });
+    return run;
   }
 
   /**
@@ -244,6 +359,7 @@ export class BookingService {
     });
     return {
       admitted: true,
+      timeZone: zone,
       ticket: {
         title: show.title,
         seat: c.seat,

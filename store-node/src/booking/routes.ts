@@ -9,20 +9,29 @@ const holdParam = z.strictObject({ holdId: uuid });
 /** Printable text only: a scanner that sends a control character has not sent a ticket. */
 const printable = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
-/** The hub's refusal, passed on as the hub worded it (its status, title and sentence), under this node's path. */
+const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * The hub's refusal, passed on under this node's path with its status, title and sentence, and nothing else: the
+ * hub's extra members (another hold's id, its times) are the store's to know, not the screen's, and a hold id in the
+ * sentence (`… (hold 4f6c…)`) is left out of it too.
+ */
 function passOn(res: Response, err: unknown, instance: string): boolean {
   if (!(err instanceof HubRefusal)) return false;
-  const { type, title, detail, ...extra } = err.problem;
+  const { type, title } = err.problem;
+  const detail = err.message
+    .replace(/\s*\(hold [^)]*\)/gi, '')
+    .replace(UUID_IN_TEXT, '…')
+    .slice(0, 500);
   res
     .status(err.status)
     .type(PROBLEM_CONTENT_TYPE)
     .send(
       JSON.stringify({
-        ...extra,
         type: typeof type === 'string' ? type : 'about:blank',
         title: typeof title === 'string' ? title : 'Refused by head office',
         status: err.status,
-        detail: err.message,
+        detail,
         instance,
       }),
     );
@@ -31,7 +40,8 @@ function passOn(res: Response, err: unknown, instance: string): boolean {
 
 /**
  * Booking at the store: the kiosk's list of this store's shows and its walk-in bookings through the hub (503 while
- * offline, nothing queued), and the door's ticket check (offline too) with its count let in.
+ * offline, nothing queued; a kiosk reaches only the holds it placed, any other is a 404), and the door's ticket
+ * check (offline too) with its count let in.
  */
 export function bookingRoutes(booking: BookingService): Router {
   const r = Router();
@@ -41,12 +51,12 @@ export function bookingRoutes(booking: BookingService): Router {
   });
   r.post('/booking/kiosk/holds', async (req, res) => {
     const body = parseOrThrow(
-      z.strictObject({ showId: uuid, places: z.number().int().min(1).max(10), customerId: uuid.optional() }),
+      z.strictObject({ showId: uuid, places: z.number().int().min(1).max(10) }),
       req.body ?? {},
       'hold',
     );
     try {
-      res.status(201).json(await booking.hold(body, req.get('idempotency-key')));
+      res.status(201).json(await booking.hold(body, callerOf(res), req.get('idempotency-key')));
     } catch (err) {
       if (!passOn(res, err, req.originalUrl)) throw err;
     }
@@ -55,7 +65,7 @@ export function bookingRoutes(booking: BookingService): Router {
     const { holdId } = parseOrThrow(holdParam, req.params, 'hold id');
     parseOrThrow(z.strictObject({}), req.body ?? {}, 'confirm');
     try {
-      const answer = await booking.confirm(holdId, req.get('idempotency-key'));
+      const answer = await booking.confirm(holdId, callerOf(res), req.get('idempotency-key'));
       res.status(answer.status).json(answer.body);
     } catch (err) {
       if (!passOn(res, err, req.originalUrl)) throw err;
@@ -64,7 +74,7 @@ export function bookingRoutes(booking: BookingService): Router {
   r.delete('/booking/kiosk/holds/:holdId', async (req, res) => {
     const { holdId } = parseOrThrow(holdParam, req.params, 'hold id');
     try {
-      res.json(await booking.release(holdId, req.get('idempotency-key')));
+      res.json(await booking.release(holdId, callerOf(res), req.get('idempotency-key')));
     } catch (err) {
       if (!passOn(res, err, req.originalUrl)) throw err;
     }

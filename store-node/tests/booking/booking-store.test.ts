@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
+import { AppError } from '@storefleet/shared';
+import { encode } from 'uqr';
+import type { PaymentProvider } from '../../../central/src/kernel/ports/payments.js';
+import { provide } from '../../../central/src/kernel/ports.js';
+import { SimulatedPaymentProvider } from '../../../central/src/modules/orders/payments.js';
+import { PAYMENTS_PROVIDER } from '../../../central/src/modules/orders/ports.js';
 import type { StoreNode } from '../../src/index.js';
-import { BOOKING_OFFLINE } from '../../src/booking/index.js';
+import { BOOKING_OFFLINE, HOLD_WINDOW_MS, HOLDS_PER_WINDOW } from '../../src/booking/booking-service.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 
 const HOUR = 3_600_000;
@@ -13,6 +19,22 @@ const json = (body: unknown, key: string = randomUUID()) => ({
   headers: { 'content-type': 'application/json', 'idempotency-key': key },
   body: JSON.stringify(body),
 });
+
+/** The dark modules a ticket's QR SVG draws (`M x y h n v1 h-n z` runs), as "x,y". */
+function drawn(svg: string): Set<string> {
+  const cells = new Set<string>();
+  const d = /<path fill="#000" d="([^"]*)"\/>/.exec(svg)![1]!;
+  for (const m of d.matchAll(/M(\d+) (\d+)h(\d+)v1h-\3z/g))
+    for (let i = 0; i < Number(m[3]); i++) cells.add(`${Number(m[1]) + i},${m[2]}`);
+  return cells;
+}
+/** The dark modules of `code`'s QR code, inside a four-module quiet zone. */
+function modules(code: string): Set<string> {
+  const cells = new Set<string>();
+  const { size, data } = encode(code, { ecc: 'M', border: 0 });
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (data[y]![x]) cells.add(`${x + 4},${y + 4}`);
+  return cells;
+}
 
 // Issue #19, booking at the store, end to end with a real hub: the feed brings the store its shows and cancelled
 // bookings; the kiosk books a walk-in through the hub; the door lets a ticket in while the hub is down, once; the
@@ -23,6 +45,20 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
   let store: StoreNode;
   let storeId: string;
   let otherStoreId: string;
+  /** Moves the store node's clock (not the hub's): a screen's hold window passing. */
+  let storeSkew = 0;
+  /** Head office's payment provider: the simulator, or none at all ("no payment provider is configured", 503). */
+  let noProvider = false;
+  const simulated = new SimulatedPaymentProvider();
+  const payments: PaymentProvider = {
+    authorise: (req) =>
+      noProvider
+        ? Promise.reject(new AppError('unavailable', 'no payment provider is configured'))
+        : simulated.authorise(req),
+    void: (key) => simulated.void(key),
+    capture: (key) => simulated.capture(key),
+    status: (key) => simulated.status(key),
+  };
 
   const hub = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${f.hubUrl}${path}`, {
@@ -76,13 +112,24 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
       tickets: { ticketNo: number; seat: string; code: string }[];
     }>;
   };
-  const atStore = async (method: string, path: string, body?: unknown, key?: string) => {
+  /** A call at the store node from its back office, or from a screen marked `screen` (`sf_screen`, e.g. the kiosk). */
+  const atStore = async (method: string, path: string, body?: unknown, key?: string, screen?: string) => {
+    const req = body === undefined ? { headers: { 'idempotency-key': key ?? randomUUID() } } : json(body, key);
     const res = await fetch(`${store.url}${path}`, {
       method,
-      ...(body === undefined ? { headers: { 'idempotency-key': randomUUID() } } : json(body, key)),
+      ...req,
+      headers: { ...req.headers, ...(screen ? { cookie: `sf_screen=${screen}` } : {}) },
     });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as any };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      retryAfter: res.headers.get('retry-after'),
+      body: (await res.json()) as any,
+    };
   };
+  const kiosk = (method: string, path: string, body?: unknown, key?: string) =>
+    atStore(method, path, body, key, 'kiosk');
+  const holdAtHub = async (holdId: string) => (await hub('GET', `/api/booking/holds/${holdId}`)).body;
   const door = (code: string) => atStore('POST', '/api/booking/door/check', { code });
   const hubAdmissions = async (bookingId: string) =>
     (
@@ -97,10 +144,10 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
 
   beforeAll(async () => {
     // the hub is stopped and started again: on PGlite its data must outlive it (a folder, not memory)
-    f = await SyncFixture.start(
-      target,
-      target.name === 'pglite' ? { dataDir: mkdtempSync(join(tmpdir(), 'sf-booking-hub-')) } : {},
-    );
+    f = await SyncFixture.start(target, {
+      ...(target.name === 'pglite' ? { dataDir: mkdtempSync(join(tmpdir(), 'sf-booking-hub-')) } : {}),
+      externals: [provide(PAYMENTS_PROVIDER, payments)],
+    });
     await f.hub.auth.createUser({
       email: 'ho@example.test',
       password: 'a long enough password',
@@ -108,7 +155,7 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
       role: 'ADMIN',
     });
     cookie = await signIn();
-    store = await f.store('BOOKING', { timeZone: 'Europe/London' });
+    store = await f.store('BOOKING', { timeZone: 'Europe/London', now: () => Date.now() + storeSkew });
     storeId = f.credentials.get('BOOKING')!.storeId;
     otherStoreId = (await f.hub.fleet.register({ code: 'BOOK-OTHER', name: 'Other', kind: 'STORE', lat: 40, lon: -74 }))
       .location.id;
@@ -179,13 +226,15 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
     const retried = await atStore('POST', `/api/booking/kiosk/holds/${held.body.hold.id}/confirm`, {}, key);
     expect(retried.body).toEqual(paid.body);
 
-    // the slot's two places go to one walk-in; the next is told as the hub words it (409), and a let-go hold frees them
+    // the slot's two places go to one walk-in; the next (at the kiosk) is told as the hub words it (409), and a let-go
+    // hold frees them
     const both = await atStore('POST', '/api/booking/kiosk/holds', { showId: slot.id, places: 2 });
     expect(both.status).toBe(201);
-    const none = await atStore('POST', '/api/booking/kiosk/holds', { showId: slot.id, places: 1 });
+    const none = await kiosk('POST', '/api/booking/kiosk/holds', { showId: slot.id, places: 1 });
     expect(none.status).toBe(409);
     expect(none.type).toContain('application/problem+json');
     expect(none.body.detail).toMatch(/place/);
+    expect(Object.keys(none.body).sort()).toEqual(['detail', 'instance', 'status', 'title', 'type']);
     expect((await atStore('DELETE', `/api/booking/kiosk/holds/${both.body.hold.id}`)).body).toEqual({
       released: true,
       holdId: both.body.hold.id,
@@ -207,6 +256,7 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
       expect(in1.status).toBe(200);
       expect(in1.body).toEqual({
         admitted: true,
+        timeZone: 'Europe/London',
         ticket: {
           title: 'Bike repair basics',
           seat: first!.seat,
@@ -242,8 +292,9 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
       const offline = await atStore('POST', '/api/booking/kiosk/holds', { showId: seated.id, places: 1 });
       expect(offline).toMatchObject({ status: 503, body: { detail: BOOKING_OFFLINE } });
       expect(offline.type).toContain('application/problem+json');
-      expect((await atStore('POST', `/api/booking/kiosk/holds/${randomUUID()}/confirm`, {})).status).toBe(503);
-      expect((await atStore('DELETE', `/api/booking/kiosk/holds/${randomUUID()}`)).status).toBe(503);
+      // a hold this node never placed is not found, offline as online
+      expect((await atStore('POST', `/api/booking/kiosk/holds/${randomUUID()}/confirm`, {})).status).toBe(404);
+      expect((await atStore('DELETE', `/api/booking/kiosk/holds/${randomUUID()}`)).status).toBe(404);
     } finally {
       await f.startHub(Number(port));
       cookie = await signIn(); // the restarted hub knows no earlier session
@@ -265,6 +316,123 @@ describe.each(dbTargets)('booking at a store with a hub on $name', (target) => {
       [storeId],
     );
     expect(rows[0]!.n).toBe(2);
+  });
+
+  it('a kiosk reaches only the holds it placed: head office’s, another screen’s and a booked one are not found', async () => {
+    const s = await show(storeId, { title: 'Knitting circle' });
+    await waitFor('the show at the store', () => store.booking.repo.show(s.id));
+    // head office's console: a customer's hold, and another customer's paid booking
+    const victim = randomUUID();
+    const theirs = await must(
+      'hold',
+      hub('POST', `/api/booking/shows/${s.id}/holds`, { customerId: victim, seats: ['FRONT-A-1'] }),
+    );
+    const paid = await booked(s.id);
+
+    // the kiosk names no customer: a walk-in always gets a fresh id
+    const named = await kiosk('POST', '/api/booking/kiosk/holds', { showId: s.id, places: 1, customerId: victim });
+    expect(named.status).toBe(400);
+    expect(named.type).toContain('application/problem+json');
+    // head office's hold and booking are not the kiosk's, nor the back office's: 404, as a made-up id
+    expect((await kiosk('DELETE', `/api/booking/kiosk/holds/${theirs.id}`)).status).toBe(404);
+    expect((await atStore('DELETE', `/api/booking/kiosk/holds/${theirs.id}`)).status).toBe(404);
+    const tickets = await kiosk('POST', `/api/booking/kiosk/holds/${paid.booking.id}/confirm`, {});
+    expect(tickets.status).toBe(404);
+    expect(tickets.body.tickets).toBeUndefined();
+    expect(JSON.stringify(tickets.body)).not.toContain(paid.tickets[0]!.code);
+    expect((await holdAtHub(theirs.id)).status).toBe('HELD');
+
+    // the kiosk's own hold: another kiosk screen can neither let it go nor pay for it...
+    const mine = await kiosk('POST', '/api/booking/kiosk/holds', { showId: s.id, places: 2 });
+    expect(mine.status).toBe(201);
+    const id = mine.body.hold.id as string;
+    expect(mine.body.hold.customerId).not.toBe(victim);
+    const otherKiosk = { role: 'kiosk' as const, scope: 'device:the-other-kiosk' };
+    await expect(store.booking.release(id, otherKiosk)).rejects.toMatchObject({ status: 404 });
+    await expect(store.booking.confirm(id, otherKiosk, randomUUID())).rejects.toMatchObject({ status: 404 });
+    expect((await holdAtHub(id)).status).toBe('HELD');
+    // ...the back office can (staff finishing the customer's booking); once booked, only that confirm's replay answers
+    const key = randomUUID();
+    const done = await atStore('POST', `/api/booking/kiosk/holds/${id}/confirm`, {}, key);
+    expect(done.status).toBe(200);
+    expect(done.body.tickets).toHaveLength(2);
+    expect((await atStore('POST', `/api/booking/kiosk/holds/${id}/confirm`, {}, key)).body).toEqual(done.body);
+    const again = await kiosk('POST', `/api/booking/kiosk/holds/${id}/confirm`, {});
+    expect(again.status).toBe(404);
+    expect(again.body.tickets).toBeUndefined();
+    expect((await holdAtHub(theirs.id)).status).toBe('HELD');
+  });
+
+  it('passes on head office’s 503 (no payment provider) in its words, not "offline"; tickets come with QR codes', async () => {
+    const s = await show(storeId, { title: 'Cheese tasting' });
+    await waitFor('the show at the store', () => store.booking.repo.show(s.id));
+    const held = await atStore('POST', '/api/booking/kiosk/holds', { showId: s.id, places: 2 });
+    expect(held.status).toBe(201);
+    const id = held.body.hold.id as string;
+    noProvider = true;
+    try {
+      const refused = await atStore('POST', `/api/booking/kiosk/holds/${id}/confirm`, {});
+      expect(refused.status).toBe(503);
+      expect(refused.type).toContain('application/problem+json');
+      expect(refused.body.detail).toMatch(/no payment provider is configured/);
+      expect(refused.body.detail).not.toBe(BOOKING_OFFLINE);
+    } finally {
+      noProvider = false;
+    }
+    expect((await holdAtHub(id)).status).toBe('HELD');
+
+    const paid = await atStore('POST', `/api/booking/kiosk/holds/${id}/confirm`, {});
+    expect(paid.status).toBe(200);
+    expect(paid.body.tickets).toHaveLength(2);
+    for (const t of paid.body.tickets as { code: string; qrSvg: string }[]) {
+      expect(t.code).toMatch(/^SFT1\./);
+      expect(t.qrSvg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 (\d+) \1"/);
+      expect(drawn(t.qrSvg)).toEqual(modules(t.code)); // the QR code of exactly this ticket's code
+    }
+  });
+
+  it('a kiosk screen holds for one customer at a time, and places holds at a bounded rate', async () => {
+    const s = await show(storeId, { title: 'Pasta class' }); // 12 seats
+    await waitFor('the show at the store', () => store.booking.repo.show(s.id));
+    const hold = (places: number) => kiosk('POST', '/api/booking/kiosk/holds', { showId: s.id, places });
+    const left = async () => (await hub('GET', `/api/booking/shows/${s.id}`)).body.left as number;
+
+    // a new hold lets the screen's last one go: however often it asks, the screen holds six seats, not the show
+    const first = await hold(6);
+    expect(first.status).toBe(201);
+    const second = await hold(6);
+    expect(second.status).toBe(201);
+    expect((await holdAtHub(first.body.hold.id)).status).toBe('RELEASED');
+    expect((await hold(6)).status).toBe(201);
+    expect(await left()).toBe(6);
+
+    // at most HOLDS_PER_WINDOW holds in the window: then 429 with a sentence and Retry-After, and nothing more held
+    const placed = store.booking.repo.placedSince('kiosk', store.booking.now() - HOLD_WINDOW_MS).length;
+    for (let i = placed; i < HOLDS_PER_WINDOW; i++) expect((await hold(1)).status).toBe(201);
+    const refused = await hold(2);
+    expect(refused.status).toBe(429);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.detail).toMatch(
+      new RegExp(
+        `^This screen has held seats ${HOLDS_PER_WINDOW} times in 10 minutes\\. Please wait \\d+ (?:seconds|minutes), or ask a member of staff`,
+      ),
+    );
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect(await left()).toBe(11); // the last hold (one seat) stands
+    // the back office is another screen: not held up
+    const staff = await atStore('POST', '/api/booking/kiosk/holds', { showId: s.id, places: 1 });
+    expect(staff.status).toBe(201);
+    expect((await atStore('DELETE', `/api/booking/kiosk/holds/${staff.body.hold.id}`)).status).toBe(200);
+
+    // once the window has passed on the store's clock, the screen holds again
+    storeSkew = HOLD_WINDOW_MS + 1000;
+    try {
+      const later = await hold(2);
+      expect(later.status).toBe(201);
+      expect((await kiosk('DELETE', `/api/booking/kiosk/holds/${later.body.hold.id}`)).status).toBe(200);
+    } finally {
+      storeSkew = 0;
+    }
   });
 
   it('refuses a ticket before the door opens, naming the show’s time and the door’s', async () => {
