@@ -242,7 +242,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
-  const moduleSockets = new ModuleSockets(auth, socketHandlers, log);
+  // a public socket's client address as the HTTP API's req.ip has it (TRUST_PROXY); `app` exists by the first upgrade
+  const moduleSockets = new ModuleSockets(auth, socketHandlers, log, (a, i) => app.get('trust proxy fn')(a, i));
   registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
   const app = express();

@@ -37,9 +37,10 @@ export type SocketHandler = ((ws: WebSocket, principal: Principal, url: URL) => 
   /**
    * For an endpoint anyone may open (public data: a show's seat availability): no sign-in is asked and a presented
    * credential is not looked at; it resolves to what serves the socket once open. A throw (NotFoundError…) answers
-   * the upgrade with that problem, so no socket opens. See `publicSocket`.
+   * the upgrade with that problem, so no socket opens. See `publicSocket`. `client` is the caller's address as the
+   * HTTP API's `req.ip` has it (TRUST_PROXY honoured), for a per-client bound.
    */
-  readonly anyone?: (url: URL) => Promise<(ws: WebSocket) => void>;
+  readonly anyone?: (url: URL, client: string) => Promise<(ws: WebSocket) => void>;
 };
 
 /**
@@ -61,17 +62,20 @@ export function ownCredentialSocket<C>(
   });
 }
 
-/** A socket endpoint anyone may open, signed in or not: `check` refuses the upgrade by throwing; `open` serves it. */
+/**
+ * A socket endpoint anyone may open, signed in or not: `check` refuses the upgrade by throwing (it gets the client's
+ * address, to bound what one client opens); `open` serves it.
+ */
 export function publicSocket<C>(
-  check: (url: URL) => Promise<C>,
+  check: (url: URL, client: string) => Promise<C>,
   open: (ws: WebSocket, checked: C) => void,
 ): SocketHandler {
   const never = () => {
     throw new ForbiddenError('this socket is open to anyone and takes no sign-in');
   };
   return Object.assign(never, {
-    anyone: async (url: URL) => {
-      const checked = await check(url);
+    anyone: async (url: URL, client: string) => {
+      const checked = await check(url, client);
       return (ws: WebSocket) => open(ws, checked);
     },
   });
@@ -95,7 +99,25 @@ export class ModuleSockets {
     readonly auth: AuthService,
     readonly handlers: ReadonlyMap<string, SocketHandler>,
     readonly log?: Logger,
+    /** Which hops may say who they forward for (express's compiled `trust proxy`); none when absent. */
+    readonly trustProxy: (address: string, hop: number) => boolean = () => false,
   ) {}
+
+  /**
+   * The client's address as express's `req.ip` answers it (proxy-addr's walk): the socket's peer, then each
+   * X-Forwarded-For entry from the nearest, while the hop before it is trusted. An upgrade never reaches express.
+   */
+  clientAddress(req: IncomingMessage): string {
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')
+      .reverse();
+    const hops = [req.socket.remoteAddress ?? 'unknown', ...forwarded];
+    let i = 0;
+    while (i < hops.length - 1 && this.trustProxy(hops[i]!, i)) i++;
+    return hops[i]!;
+  }
 
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
@@ -127,7 +149,7 @@ export class ModuleSockets {
       path = match;
       const handler = this.handlers.get(path)!;
       const target = new URL(req.url ?? '/', 'http://hub');
-      if (handler.anyone) serve = await handler.anyone(target);
+      if (handler.anyone) serve = await handler.anyone(target, this.clientAddress(req));
       else {
         const credential = presentedCredential(req.headers.authorization, req.headers.cookie, SESSION_COOKIE);
         if (!credential) throw new UnauthorizedError('sign in first (Authorization: Bearer … or the session cookie)');

@@ -40,12 +40,16 @@ export function bookingParts(ctx: HubContext): BookingParts {
     const hooks = () => ctx.services.find(BOOKING_HOOKS);
     const sales = new BookingSales(ctx, holds, tickets, storeFeed, () => ctx.services.get(PAYMENTS), hooks);
     const waitlist = new Waitlist(ctx, holds, hooks);
+    const live = new SeatMapLive(ctx, holds);
     // Seats or places given back (expired, released, payment refused, cancelled): the waitlist offers them in order.
     holds.onFreed = (showIds) => {
+      live.changed(showIds);
       waitlist.offerFreed(showIds).catch((err: unknown) => ctx.log.warn({ err }, 'booking waitlist offer failed'));
     };
     sales.onFreed = holds.onFreed;
-    const live = new SeatMapLive(ctx, holds);
+    // Held, sold, or cancelled here: the live map reads the show at its next tick (else once a second, for other hubs).
+    holds.onChanged = (showIds) => live.changed(showIds);
+    sales.onChanged = holds.onChanged;
     p = { storeFeed, holds, tickets, sales, waitlist, live };
     partsByHub.set(ctx, p);
   }

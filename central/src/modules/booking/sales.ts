@@ -94,6 +94,8 @@ export class NoPaymentError extends AppError {
  */
 export class BookingSales {
   onFreed: (showIds: readonly string[]) => void = () => {};
+  /** Seats sold or a show cancelled (after the commit): the live seat map reads the show at its next tick. */
+  onChanged: (showIds: readonly string[]) => void = () => {};
 
   constructor(
     readonly ctx: HubContext,
@@ -270,6 +272,7 @@ export class BookingSales {
       await this.hooks()?.confirmed(tx, { ...this.#notice(hold, show), tickets: hold.places });
       return true;
     });
+    if (done) this.onChanged([show.id]);
     const hold = (await this.holds.hold(holdId))!;
     if (!done && hold.status !== 'CONFIRMED') return this.#notConfirmable(holdId, show, now);
     return { kind: 'confirmed', booking: await this.view(hold, show), tickets: await this.ticketsOf(hold, show) };
@@ -387,6 +390,7 @@ export class BookingSales {
       const venue = await this.#repo(tx).venueOf(show.venueId);
       await this.storeFeed.showChanged(tx, after, venue?.name ?? '');
     });
+    this.onChanged([show.id]);
     const cancelled = (await this.holds.show(show.id))!;
     let bookingsCancelled = 0;
     let holdsReleased = 0;

@@ -47,6 +47,8 @@ const list = (xs: readonly string[]) =>
  */
 export class BookingService implements SeatHolder {
   onFreed: (showIds: readonly string[]) => void = () => {};
+  /** A hold was placed (after its commit): the live seat map reads the show at its next tick. */
+  onChanged: (showIds: readonly string[]) => void = () => {};
   readonly #seats = new Map<string, Seat[]>();
 
   constructor(
@@ -207,7 +209,9 @@ export class BookingService implements SeatHolder {
    */
   async place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST' = 'DIRECT'): Promise<Hold> {
     try {
-      return await this.#place(caller, req, origin);
+      const hold = await this.#place(caller, req, origin);
+      this.onChanged([hold.showId]);
+      return hold;
     } catch (err) {
       if (err instanceof OneLive) {
         const live = await this.repo.liveHold(err.show.id, req.customerId);

@@ -1,11 +1,11 @@
-import { CLOSE, closeReason, isUuid, NotFoundError, ValidationError } from '@storefleet/shared';
+import { CLOSE, closeReason, isUuid, NotFoundError, RateLimitedError, ValidationError } from '@storefleet/shared';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { publicSocket, type SocketHandler } from '../../../kernel/module-sockets.js';
 import type { SeatHolder } from '../types.js';
 import { changesText, closedText, SeatMap } from './frames.js';
-import { SeatMapRepository } from './seat-map-repository.js';
+import { SeatMapRepository, type ShowNow } from './seat-map-repository.js';
 
 /** The live map's socket: a path prefix for the hub's socket router; the full path is `…/shows/{showId}/live`. */
 export const SEAT_MAP_SOCKET = '/api/booking/shows/';
@@ -13,6 +13,16 @@ const LIVE_PATH = /^\/api\/booking\/shows\/([^/]+)\/live$/;
 
 /** Viewers one hub process serves at once, over every show; the next is closed at once (1013, try again later). */
 export const MAX_VIEWERS = 20_000;
+/**
+ * Viewers one client address may have open on one hub process (over every show): a page or two per person, a family
+ * behind one router; the next upgrade is refused (429) — or, when it raced past that check, closed at once (1008).
+ */
+export const MAX_VIEWERS_PER_CLIENT = 20;
+/**
+ * How long a watched show goes unread when this process changed nothing in it (holds on another hub replica): a tick
+ * reads a show at once after this process held, freed or sold its seats (`changed`), otherwise at most this often.
+ */
+export const UNCHANGED_READ_MS = 1_000;
 /**
  * What may wait unsent to one viewer: a viewer whose socket is backed up past this is closed (1013) rather than
  * buffered without end; it reconnects and gets a fresh snapshot. A 50,000-seat snapshot is ~50 KB.
@@ -28,6 +38,7 @@ export const TRY_AGAIN_LATER = 1013;
 /** Why the live map closed a viewer, as its close frame says (at most 123 bytes). */
 export const LIVE_CLOSE = {
   full: `this hub serves ${MAX_VIEWERS} seat map viewers at most: try again later`,
+  client: `this address has ${MAX_VIEWERS_PER_CLIENT} seat maps open already: close one first`,
   behind: 'this viewer fell behind the seat map: reconnect for a fresh one',
   input: 'the live seat map takes no input',
   stopping: 'the hub is stopping: reconnect to another',
@@ -47,10 +58,15 @@ interface Watch {
   readonly viewers: Set<WebSocket>;
   /** Viewers waiting for the first read of the map. */
   joining: number;
+  /** When (ctx.now()) the show was last read; and whether this process changed it since that read began. */
+  readAt: number;
+  changed: boolean;
 }
 
 interface LiveMetrics {
   readonly ticks: Counter;
+  readonly reads: Counter;
+  readonly claimsRead: Counter;
   readonly frames: Counter<'type'>;
   readonly sends: Counter;
   readonly dropped: Counter<'reason'>;
@@ -60,14 +76,18 @@ interface LiveMetrics {
  * The live seat map (`WS /api/booking/shows/{showId}/live`, anyone may watch): a viewer gets a snapshot when it
  * opens, then, once per tick (`bookingSeatMapTickMs`) and only when something moved, one `changes` frame per show,
  * serialised once and sent as the same bytes to every viewer of the show — a hot show with 10,000 viewers costs one
- * statement and one serialisation per tick, not a message per seat change per viewer. Each tick reads the claims
- * of the shows with a viewer in this process from the database, so holds made on any hub replica are seen; a show
- * nobody here watches is not read. One timer per process (`start`/`stop`).
+ * statement and one serialisation per read, not a message per seat change per viewer. A tick reads a watched show's
+ * claims from the database when this process changed them since its last read (`changed`, called by the services),
+ * and otherwise once per `UNCHANGED_READ_MS`, so holds made on any hub replica are seen within about a second and an
+ * idle hot show costs one read a second, not one a tick; a show nobody here watches is not read. One client address
+ * has at most `MAX_VIEWERS_PER_CLIENT` viewers open. One timer per process (`start`/`stop`).
  */
 export class SeatMapLive {
   readonly sockets: Record<string, SocketHandler>;
   readonly repo: SeatMapRepository;
   readonly #watches = new Map<string, Watch>();
+  /** Viewers open per client address (`ModuleSockets.clientAddress`: TRUST_PROXY honoured). */
+  readonly #byClient = new Map<string, number>();
   #viewers = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
@@ -81,8 +101,8 @@ export class SeatMapLive {
     this.repo = new SeatMapRepository(ctx.db);
     this.sockets = {
       [SEAT_MAP_SOCKET]: publicSocket(
-        (url) => this.#check(url),
-        (ws, showId) => this.#open(ws, showId),
+        (url, client) => this.#check(url, client),
+        (ws, { showId, client }) => this.#open(ws, showId, client),
       ),
     };
   }
@@ -113,6 +133,17 @@ export class SeatMapLive {
   }
 
   /**
+   * This process held, freed or sold seats of these shows (called after the commit): the next tick reads them,
+   * whenever they were read last. Shows nobody here watches are ignored.
+   */
+  changed(showIds: readonly string[]): void {
+    for (const id of showIds) {
+      const w = this.#watches.get(id);
+      if (w) w.changed = true;
+    }
+  }
+
+  /**
    * One tick: reads each watched show once, and sends one changes frame to its viewers when something moved. A tick
    * still running when the next is due is not doubled; the next reads whatever changed meanwhile.
    */
@@ -124,21 +155,28 @@ export class SeatMapLive {
   }
 
   async #tick(): Promise<void> {
-    const watched = [...this.#watches.values()].filter((w) => w.map && w.viewers.size > 0);
+    const now = this.ctx.now();
+    const watched = [...this.#watches.values()].filter(
+      (w) => w.map && w.viewers.size > 0 && (w.changed || now - w.readAt >= UNCHANGED_READ_MS || now < w.readAt),
+    );
     for (let i = 0; i < watched.length; i += READS_AT_ONCE)
       await Promise.all(watched.slice(i, i + READS_AT_ONCE).map((w) => this.#refresh(w)));
     this.#metrics?.ticks.inc();
   }
 
-  async #check(url: URL): Promise<string> {
+  async #check(url: URL, client: string): Promise<{ showId: string; client: string }> {
     const showId = LIVE_PATH.exec(url.pathname)?.[1];
     if (!showId || !isUuid(showId))
       throw new ValidationError('expected /api/booking/shows/{showId}/live, the show id a UUID');
+    if ((this.#byClient.get(client) ?? 0) >= MAX_VIEWERS_PER_CLIENT) {
+      this.#metrics?.dropped.inc({ reason: 'client' });
+      throw new RateLimitedError(LIVE_CLOSE.client, 1);
+    }
     if (!this.#watches.has(showId) && !(await this.repo.watched(showId))) throw new NotFoundError('show', showId);
-    return showId;
+    return { showId, client };
   }
 
-  #open(ws: WebSocket, showId: string): void {
+  #open(ws: WebSocket, showId: string, client: string): void {
     let input = 0;
     ws.on('message', () => {
       // nothing a viewer says is needed; a client that keeps talking is closed rather than heard without end
@@ -153,15 +191,35 @@ export class SeatMapLive {
       ws.close(TRY_AGAIN_LATER, closeReason(LIVE_CLOSE.full));
       return;
     }
+    // upgrades from one client that passed the check together: those past the bound close at once, saying why
+    const ofClient = this.#byClient.get(client) ?? 0;
+    if (ofClient >= MAX_VIEWERS_PER_CLIENT) {
+      this.#metrics?.dropped.inc({ reason: 'client' });
+      ws.close(CLOSE.policyViolation, closeReason(LIVE_CLOSE.client));
+      return;
+    }
+    this.#byClient.set(client, ofClient + 1);
     this.#viewers += 1;
     let w = this.#watches.get(showId);
     if (!w) {
-      w = { showId, map: undefined, loading: undefined, closedReason: undefined, viewers: new Set(), joining: 0 };
+      w = {
+        showId,
+        map: undefined,
+        loading: undefined,
+        closedReason: undefined,
+        viewers: new Set(),
+        joining: 0,
+        readAt: 0,
+        changed: false,
+      };
       this.#watches.set(showId, w);
     }
     const watch = w;
     ws.once('close', () => {
       this.#viewers -= 1;
+      const left = (this.#byClient.get(client) ?? 1) - 1;
+      if (left > 0) this.#byClient.set(client, left);
+      else this.#byClient.delete(client);
       watch.viewers.delete(ws);
       this.#forgetIfUnwatched(watch);
     });
@@ -205,8 +263,11 @@ export class SeatMapLive {
   }
 
   async #load(w: Watch): Promise<void> {
+    w.readAt = this.ctx.now();
+    w.changed = false;
     try {
       const [show, now] = await Promise.all([this.repo.watched(w.showId), this.repo.now(w.showId)]);
+      this.#counted(now);
       if (!show || !now) w.closedReason = LIVE_CLOSE.gone;
       else if (now.status === 'CANCELLED') w.closedReason = LIVE_CLOSE.cancelled;
       else if (now.startsAt <= this.ctx.now()) w.closedReason = LIVE_CLOSE.started;
@@ -218,9 +279,14 @@ export class SeatMapLive {
 
   async #refresh(w: Watch): Promise<void> {
     let now: Awaited<ReturnType<SeatMapRepository['now']>>;
+    // a change this process makes from here on is after the read began: the next tick reads again
+    w.readAt = this.ctx.now();
+    w.changed = false;
     try {
       now = await this.repo.now(w.showId);
+      this.#counted(now);
     } catch (err) {
+      w.changed = true;
       // the next tick tries again; the viewers keep the map they have
       this.ctx.log.warn({ err, showId: w.showId }, 'booking seat map could not be read');
       return;
@@ -255,6 +321,12 @@ export class SeatMapLive {
     }
   }
 
+  /** A read of a show's claims, in the metrics: reads and claim rows read (what an idle hot show costs). */
+  #counted(now: ShowNow | undefined): void {
+    this.#metrics?.reads.inc();
+    if (now) this.#metrics?.claimsRead.inc(now.held.length + now.sold.length);
+  }
+
   /** The show was cancelled or has started: every viewer gets one closed frame, then its socket closes. */
   #end(w: Watch, reason: string): void {
     w.closedReason = reason;
@@ -281,6 +353,8 @@ function liveMetrics(registry: Registry, viewers: () => number): LiveMetrics {
   if (existing) {
     return {
       ticks: existing as Counter,
+      reads: registry.getSingleMetric('storefleet_hub_booking_seatmap_reads_total') as Counter,
+      claimsRead: registry.getSingleMetric('storefleet_hub_booking_seatmap_claims_read_total') as Counter,
       frames: registry.getSingleMetric('storefleet_hub_booking_seatmap_frames_total') as Counter<'type'>,
       sends: registry.getSingleMetric('storefleet_hub_booking_seatmap_sends_total') as Counter,
       dropped: registry.getSingleMetric('storefleet_hub_booking_seatmap_viewers_closed_total') as Counter<'reason'>,
@@ -297,7 +371,17 @@ function liveMetrics(registry: Registry, viewers: () => number): LiveMetrics {
   return {
     ticks: new Counter({
       name: 'storefleet_hub_booking_seatmap_ticks_total',
-      help: 'live seat map ticks run by this hub process (each reads every watched show once)',
+      help: 'live seat map ticks run by this hub process (each reads the watched shows changed here or due)',
+      registers: [registry],
+    }),
+    reads: new Counter({
+      name: 'storefleet_hub_booking_seatmap_reads_total',
+      help: 'live seat map reads of a show (its status and claims), by this hub process',
+      registers: [registry],
+    }),
+    claimsRead: new Counter({
+      name: 'storefleet_hub_booking_seatmap_claims_read_total',
+      help: 'seat claims (rows) read by the live seat map of this hub process',
       registers: [registry],
     }),
     frames: new Counter({
@@ -313,7 +397,7 @@ function liveMetrics(registry: Registry, viewers: () => number): LiveMetrics {
     }),
     dropped: new Counter({
       name: 'storefleet_hub_booking_seatmap_viewers_closed_total',
-      help: 'live seat map viewers closed by the hub: full (over the bound), behind (socket backed up)',
+      help: 'live seat map viewers refused or closed by the hub: full (over the bound), client (over one address’s bound), behind (socket backed up)',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

@@ -1,8 +1,58 @@
 import { randomUUID } from 'node:crypto';
 import { seatMapFrameSchema, type SeatMapFrame } from '@storefleet/shared';
+import { vi } from 'vitest';
 import WebSocket from 'ws';
-import type { TestHub } from '../../../../tests/support/test-hub.js';
+import type { HubConfig } from '../../../config.js';
+import type { DbTarget } from '../../../../tests/support/db-targets.js';
+import { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
+import { discoverModules } from '../../../kernel/discover-modules.js';
+import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import { bookingParts } from '../index.js';
+import type { SeatMapLive } from '../live/seat-map-live.js';
+
+/** A tick period no other timer of the hub uses: the live map's own timer is found by it (and stopped, if asked). */
+const OUR_TICK_MS = 4_999;
+
+/**
+ * A test hub and its live seat map. `driven`: the map's timer is stopped, so the test runs every tick itself
+ * (`live.tick()`) and counts hold whatever the machine's speed; `now` stands in for the hub's clock.
+ */
+export async function startLiveHub(
+  target: DbTarget,
+  o: { driven?: boolean; now?: () => number; config?: Partial<HubConfig> } = {},
+): Promise<{ t: TestHub; live: SeatMapLive; ctx: HubContext }> {
+  let captured: HubContext | undefined;
+  const modules = (await discoverModules()).map(
+    (m): HubModule =>
+      m.name === 'booking'
+        ? {
+            ...m,
+            sockets(ctx) {
+              captured = ctx;
+              return m.sockets!(ctx);
+            },
+          }
+        : m,
+  );
+  const set = vi.spyOn(globalThis, 'setInterval');
+  let t: TestHub;
+  try {
+    t = await TestHub.start(target, {
+      modules,
+      ...(o.now ? { now: o.now } : {}),
+      ...(o.driven ? { tuning: { bookingSeatMapTickMs: OUR_TICK_MS } } : {}),
+      ...o.config,
+    });
+    if (o.driven)
+      for (const [i, c] of set.mock.calls.entries())
+        if (c[1] === OUR_TICK_MS) clearInterval(set.mock.results[i]!.value as NodeJS.Timeout);
+  } finally {
+    set.mockRestore();
+  }
+  if (!captured) throw new Error('the booking module offered no sockets');
+  return { t, live: bookingParts(captured).live, ctx: captured };
+}
 
 /**
  * A live seat map viewer as a web page would be: it opens the socket (anonymous unless given headers), checks every
