@@ -44,15 +44,6 @@ function money(minor: number, currency: string): string {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** The venue's time zone and whether the show is seated (seats) or a slot (places). */
-async function showFacts(tx: Queryable, showId: string): Promise<{ timeZone: string; seated: boolean }> {
-  const { rows } = await tx.query<{ time_zone: string; kind: string }>(
-    `SELECT v.time_zone, s.kind FROM booking_shows s JOIN booking_venues v ON v.id = s.venue_id WHERE s.id = $1`,
-    [showId],
-  );
-  return { timeZone: rows[0]?.time_zone ?? 'UTC', seated: rows[0]?.kind !== 'CAPACITY' };
-}
-
 /**
  * The booking module's hooks (BOOKING_HOOKS): each writes the customer's notice to the notifications outbox in the
  * transaction of the change (sent after it commits), as a sentence the customer reads — "Your 2 seats for 'Hamlet' on
@@ -63,36 +54,35 @@ export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
     outbox.enqueue(tx, { customerId: b.customerId, orderId: null, kind, message });
   return {
     async confirmed(tx, b) {
-      const facts = await showFacts(tx, b.showId);
       const what = plural(b.tickets, 'ticket', 'tickets');
       await enqueue(
         tx,
         b,
         BOOKING_NOTICE_KINDS.confirmed,
-        `Your ${what} for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its' : 'their'} code at the door.`,
+        `Your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its' : 'their'} code at the door.`,
       );
     },
     async cancelled(tx, b) {
-      const facts = await showFacts(tx, b.showId);
       const refund =
         b.refundMinor > 0
-          ? `${money(b.refundMinor, b.currency)} is refunded to how you paid.`
-          : 'It was cancelled after the refund cutoff, so nothing is refunded.';
+          ? `${money(b.refundMinor, b.currency)} is refunded to the card you paid with.`
+          : b.paidMinor === 0
+            ? 'It was free, so there is nothing to refund.'
+            : 'It was cancelled after the refund cutoff, so nothing is refunded.';
       await enqueue(
         tx,
         b,
         BOOKING_NOTICE_KINDS.cancelled,
-        `Your booking for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} is cancelled. ${refund}`,
+        `Your booking for '${b.title}' on ${when(b.timeZone, b.startsAt).day} is cancelled. ${refund}`,
       );
     },
     async waitlistOffered(tx, b) {
-      const facts = await showFacts(tx, b.showId);
-      const what = plural(b.places, facts.seated ? 'seat' : 'place', facts.seated ? 'seats' : 'places');
+      const what = plural(b.places, b.seated ? 'seat' : 'place', b.seated ? 'seats' : 'places');
       await enqueue(
         tx,
         b,
         BOOKING_NOTICE_KINDS.waitlistOffered,
-        `Good news from the waitlist: your ${what} for '${b.title}' on ${when(facts.timeZone, b.startsAt).day} ${b.places === 1 ? 'is' : 'are'} held for you until ${when(facts.timeZone, b.expiresAt).clock} — confirm to book ${b.places === 1 ? 'it' : 'them'}.`,
+        `Good news from the waitlist: your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.places === 1 ? 'is' : 'are'} held for you until ${when(b.timeZone, b.expiresAt).clock} — confirm to book ${b.places === 1 ? 'it' : 'them'}.`,
       );
     },
   };

@@ -9,6 +9,10 @@ export interface BookingNotice {
   readonly startsAt: number;
   readonly customerId: string;
   readonly storeId: string | null;
+  /** The venue's time zone (IANA), for the days and clocks the customer reads. */
+  readonly timeZone: string;
+  /** Seats (a seated show) or places (a slot of places). */
+  readonly seated: boolean;
 }
 
 /**
@@ -22,7 +26,12 @@ export interface BookingHooks {
   /** Cancelled (by them, the store, or with the show): what is refunded. */
   cancelled(
     tx: Queryable,
-    b: BookingNotice & { readonly refundMinor: number; readonly currency: string },
+    b: BookingNotice & {
+      readonly refundMinor: number;
+      readonly currency: string;
+      /** What was paid for it (0: a free booking, nothing to refund). */
+      readonly paidMinor: number;
+    },
   ): Promise<void>;
   /** Seats freed for a waitlisted customer: held for them until `expiresAt`. */
   waitlistOffered(

@@ -54,7 +54,7 @@ export const salesAccessLines: readonly AccessLine[] = [
     'GET',
     '/api/booking/shows/:showId/waitlist',
     STORE_A,
-    'hides existence: head office and the show’s store (the console)',
+    'hides existence: head office and the show’s store (the console); at a head-office show, a caller sees the entries it put there',
   ],
   [
     'DELETE',

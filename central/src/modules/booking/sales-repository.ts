@@ -31,6 +31,9 @@ interface EntryRow {
 }
 const ENTRY_COLUMNS =
   'id, position, show_id, customer_id, places, section_code, status, offer_hold_id, joined_at, updated_at, created_by';
+const ENTRY_COLUMNS_W = ENTRY_COLUMNS.split(', ')
+  .map((c) => `w.${c}`)
+  .join(', ');
 const toEntry = (r: EntryRow): WaitlistEntry => ({
   id: r.id,
   position: Number(r.position),
@@ -44,6 +47,10 @@ const toEntry = (r: EntryRow): WaitlistEntry => ({
   updatedAt: Number(r.updated_at),
   createdBy: r.created_by,
 });
+
+/** A refund the provider refused is tried again after 30 s × 2^tries, at most an hour later (`refundsDue`). */
+export const REFUND_RETRY_MS = 30_000;
+export const REFUND_RETRY_CAP_MS = 3_600_000;
 
 /** How long an offer may sit claimed without its hold (a hub that died between the claim and the hold) before it waits again. */
 export const OFFER_CLAIM_STALE_MS = 60_000;
@@ -80,11 +87,21 @@ export class SalesRepository {
     );
   }
 
-  /** CONFIRMING → CONFIRMED; false when it was no longer CONFIRMING (another hub's settle finished it first). */
+  /**
+   * CONFIRMING → CONFIRMED while its show is ON_SALE, in one statement that takes the show's row FOR SHARE: a venue's
+   * cancel (ON_SALE → CANCELLED, an update of that row) either waits for this transaction to commit and then finds the
+   * booking CONFIRMED (and refunds it), or has committed first and this finds the show CANCELLED. False when the hold
+   * was no longer CONFIRMING (another hub's settle finished it first) or the show is not on sale.
+   */
   async markConfirmed(holdId: string, paymentRef: string | null, now: number): Promise<boolean> {
     const { rows } = await this.q.query(
-      `UPDATE booking_holds SET status = 'CONFIRMED', confirmed_at = $3, payment_ref = $2, updated_at = $3
-       WHERE id = $1 AND status = 'CONFIRMING' RETURNING id`,
+      `WITH s AS (
+         SELECT s.id FROM booking_shows s
+         WHERE s.id = (SELECT show_id FROM booking_holds WHERE id = $1) AND s.status = 'ON_SALE'
+         FOR SHARE
+       )
+       UPDATE booking_holds h SET status = 'CONFIRMED', confirmed_at = $3, payment_ref = $2, updated_at = $3
+       FROM s WHERE h.id = $1 AND h.status = 'CONFIRMING' AND h.show_id = s.id RETURNING h.id`,
       [holdId, paymentRef, now],
     );
     return rows.length === 1;
@@ -118,29 +135,33 @@ export class SalesRepository {
     );
   }
 
-  async refundFailed(holdId: string): Promise<void> {
-    await this.q.query(`UPDATE booking_holds SET refund_tries = refund_tries + 1 WHERE id = $1`, [holdId]);
+  /** A void the provider refused: tried once more, and the next try backed off by the tries (`refundRetryAt`). */
+  async refundFailed(holdId: string, now: number): Promise<number> {
+    const { rows } = await this.q.query<{ refund_tries: number }>(
+      `UPDATE booking_holds SET refund_tries = refund_tries + 1, updated_at = $2 WHERE id = $1 AND refund_state = 'DUE'
+       RETURNING refund_tries`,
+      [holdId, now],
+    );
+    return Number(rows[0]?.refund_tries ?? 0);
   }
 
-  /** Refunds still owed, the longest owed first. */
-  async refundsDue(limit: number): Promise<string[]> {
+  /**
+   * Refunds owed whose next try is due (the last try, `updated_at`, plus `min(2^tries × 30 s, 1 h)`), the most overdue
+   * first: one the provider keeps refusing waits longer each time and never holds back the ones behind it.
+   */
+  async refundsDue(now: number, limit: number): Promise<string[]> {
     const { rows } = await this.q.query<{ id: string }>(
-      `SELECT id FROM booking_holds WHERE refund_state = 'DUE' ORDER BY ended_at LIMIT $1`,
-      [limit],
+      `SELECT id FROM (
+         SELECT id, updated_at + LEAST(${REFUND_RETRY_MS}::bigint * power(2, LEAST(refund_tries, 20))::bigint,
+                                       ${REFUND_RETRY_CAP_MS}::bigint) AS next_try
+         FROM booking_holds WHERE refund_state = 'DUE'
+       ) d WHERE next_try <= $1 ORDER BY next_try, id LIMIT $2`,
+      [now, limit],
     );
     return rows.map((r) => r.id);
   }
 
   // ---- shows --------------------------------------------------------------------------------------------------
-
-  /** The venue's time zone and name (for the sentences a customer reads and a store's copy of the show). */
-  async venueOf(venueId: string): Promise<{ name: string; timeZone: string } | undefined> {
-    const { rows } = await this.q.query<{ name: string; time_zone: string }>(
-      'SELECT name, time_zone FROM booking_venues WHERE id = $1',
-      [venueId],
-    );
-    return rows[0] ? { name: rows[0].name, timeZone: rows[0].time_zone } : undefined;
-  }
 
   /** ON_SALE → CANCELLED, its version bumped; false when it already was. */
   async cancelShow(showId: string, now: number): Promise<boolean> {
@@ -281,19 +302,33 @@ export class SalesRepository {
    * NOT EXISTS keep a hub from claiming the second while another hub is still placing the first's hold (so nobody
    * jumps the queue). Undefined when there is nobody to offer to, or another hub is offering.
    */
-  async claimHead(showId: string, now: number): Promise<WaitlistEntry | undefined> {
-    const { rows } = await this.q.query<EntryRow>(
-      `UPDATE booking_waitlist w SET status = 'OFFERED', updated_at = $2
-       WHERE w.id = (
-         SELECT id FROM booking_waitlist WHERE show_id = $1 AND status = 'WAITING'
+  async claimHead(
+    showId: string,
+    now: number,
+  ): Promise<(WaitlistEntry & { readonly claimedFrom: number }) | undefined> {
+    const { rows } = await this.q.query<EntryRow & { prior_updated_at: number }>(
+      `WITH head AS (
+         SELECT id, updated_at FROM booking_waitlist WHERE show_id = $1 AND status = 'WAITING'
          ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
-       ) AND w.status = 'WAITING'
+       )
+       UPDATE booking_waitlist w SET status = 'OFFERED', updated_at = $2
+       FROM head
+       WHERE w.id = head.id AND w.status = 'WAITING'
          AND NOT EXISTS (SELECT 1 FROM booking_waitlist e
                          WHERE e.show_id = $1 AND e.status = 'WAITING' AND e.position < w.position)
          AND NOT EXISTS (SELECT 1 FROM booking_waitlist o
                          WHERE o.show_id = $1 AND o.status = 'OFFERED' AND o.offer_hold_id IS NULL)
-       RETURNING ${ENTRY_COLUMNS}`,
+       RETURNING ${ENTRY_COLUMNS_W}, head.updated_at AS prior_updated_at`,
       [showId, now],
+    );
+    return rows[0] ? { ...toEntry(rows[0]), claimedFrom: Number(rows[0].prior_updated_at) } : undefined;
+  }
+
+  /** The show's head WAITING entry (who an offer goes to next), if any. */
+  async head(showId: string): Promise<WaitlistEntry | undefined> {
+    const { rows } = await this.q.query<EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM booking_waitlist WHERE show_id = $1 AND status = 'WAITING' ORDER BY position LIMIT 1`,
+      [showId],
     );
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
@@ -307,12 +342,15 @@ export class SalesRepository {
     ]);
   }
 
-  /** A claimed entry got no hold (not enough seats yet): it waits again, in its place. */
-  async unclaim(entryId: string, now: number): Promise<void> {
+  /**
+   * A claimed entry got no hold (not enough seats together yet): it waits again, in its place, exactly as it was
+   * (`updatedAt` as before the claim) — an offer round that could offer nothing leaves no trace.
+   */
+  async unclaim(entryId: string, updatedAt: number): Promise<void> {
     await this.q.query(
       `UPDATE booking_waitlist SET status = 'WAITING', updated_at = $2
        WHERE id = $1 AND status = 'OFFERED' AND offer_hold_id IS NULL`,
-      [entryId, now],
+      [entryId, updatedAt],
     );
   }
 
@@ -322,15 +360,6 @@ export class SalesRepository {
       `UPDATE booking_waitlist SET status = 'BOOKED', updated_at = $2 WHERE offer_hold_id = $1 AND status = 'OFFERED'`,
       [holdId, now],
     );
-  }
-
-  /** The customer's live hold (HELD or CONFIRMING) at a show, if any. */
-  async liveHoldId(showId: string, customerId: string): Promise<string | undefined> {
-    const { rows } = await this.q.query<{ id: string }>(
-      `SELECT id FROM booking_holds WHERE show_id = $1 AND customer_id = $2 AND status IN ('HELD', 'CONFIRMING')`,
-      [showId, customerId],
-    );
-    return rows[0]?.id;
   }
 
   /** Shows with someone waiting or holding an offer (the periodic offer round). */
@@ -344,7 +373,27 @@ export class SalesRepository {
 
   // ---- admissions ---------------------------------------------------------------------------------------------
 
-  /** Records a ticket let in; the time it was first let in when it already had been. */
+  /**
+   * Takes a confirmed booking's row FOR UPDATE (a cancel, before it looks at the door's admissions): an admission being
+   * recorded (which takes the row FOR SHARE) either committed before and is seen, or waits and then finds it cancelled.
+   */
+  async lockBooking(holdId: string): Promise<void> {
+    await this.q.query(`SELECT 1 FROM booking_holds WHERE id = $1 FOR UPDATE`, [holdId]);
+  }
+
+  /** The booking's first ticket let in at the door, if any. */
+  async firstAdmission(bookingId: string): Promise<{ ticketNo: number; admittedAt: number } | undefined> {
+    const { rows } = await this.q.query<{ ticket_no: number; admitted_at: number }>(
+      `SELECT ticket_no, admitted_at FROM booking_admissions WHERE booking_id = $1 ORDER BY admitted_at, ticket_no LIMIT 1`,
+      [bookingId],
+    );
+    return rows[0] ? { ticketNo: rows[0].ticket_no, admittedAt: Number(rows[0].admitted_at) } : undefined;
+  }
+
+  /**
+   * Records a ticket let in — only while its booking is CONFIRMED (its row taken FOR SHARE, so a cancel running now
+   * either waits for this or has ended it first: 'cancelled' then); the time it was first let in when it already had been.
+   */
   async admit(a: {
     bookingId: string;
     ticketNo: number;
@@ -353,10 +402,12 @@ export class SalesRepository {
     admittedAt: number;
     recordedAt: number;
     by: string | null;
-  }): Promise<{ first: boolean; admittedAt: number }> {
+  }): Promise<{ first: boolean; admittedAt: number } | 'cancelled'> {
     const { rows } = await this.q.query(
       `INSERT INTO booking_admissions (booking_id, ticket_no, show_id, store_id, admitted_at, recorded_at, by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (booking_id, ticket_no) DO NOTHING RETURNING booking_id`,
+       SELECT $1, $2, $3, $4, $5, $6, $7
+       WHERE EXISTS (SELECT 1 FROM booking_holds WHERE id = $1 AND status = 'CONFIRMED' FOR SHARE)
+       ON CONFLICT (booking_id, ticket_no) DO NOTHING RETURNING booking_id`,
       [a.bookingId, a.ticketNo, a.showId, a.storeId, a.admittedAt, a.recordedAt, a.by],
     );
     if (rows.length === 1) return { first: true, admittedAt: a.admittedAt };
@@ -364,6 +415,7 @@ export class SalesRepository {
       'SELECT admitted_at FROM booking_admissions WHERE booking_id = $1 AND ticket_no = $2',
       [a.bookingId, a.ticketNo],
     );
-    return { first: false, admittedAt: Number(prior.rows[0]?.admitted_at ?? a.admittedAt) };
+    if (!prior.rows[0]) return 'cancelled';
+    return { first: false, admittedAt: Number(prior.rows[0].admitted_at) };
   }
 }

@@ -4,6 +4,7 @@ import type { HubContext } from '../../kernel/module-contract.js';
 import { PaymentTimeoutError, type PaymentProvider } from '../../kernel/ports/payments.js';
 import type { BookingHooks, BookingNotice } from './ports.js';
 import { refundFor, refundRule } from './refunds.js';
+import { BookingRepository } from './repository.js';
 import { SalesRepository } from './sales-repository.js';
 import type { BookingService } from './service.js';
 import type { BookingStoreFeed } from './store-feed.js';
@@ -16,6 +17,8 @@ export const SETTLE_AFTER_MS = 30_000;
 export const UNKNOWN_GIVE_UP_MS = 10 * 60_000;
 /** Holds settled, refunds retried, bookings cancelled with their show, per batch. */
 const BATCH = 100;
+/** A refund the provider has refused this many times is raised for staff (logged as an error) at every further try. */
+export const REFUND_TRIES_RAISED = 10;
 
 /** A booking (a hold, confirmed or not) as its caller sees it. */
 export interface BookingView {
@@ -116,8 +119,8 @@ export class BookingSales {
     return show;
   }
 
-  async #zone(show: Show): Promise<string> {
-    return (await this.#repo().venueOf(show.venueId))?.timeZone ?? 'UTC';
+  async #zone(show: Show, q: Queryable = this.ctx.db): Promise<string> {
+    return (await new BookingRepository(q).venue(show.venueId))?.timeZone ?? 'UTC';
   }
 
   async #clock(show: Show, at: number): Promise<string> {
@@ -160,7 +163,7 @@ export class BookingSales {
     });
   }
 
-  #notice(hold: Hold, show: Show): BookingNotice {
+  async #notice(tx: Queryable, hold: Hold, show: Show): Promise<BookingNotice> {
     return {
       bookingId: hold.id,
       showId: show.id,
@@ -168,6 +171,8 @@ export class BookingSales {
       startsAt: show.startsAt,
       customerId: hold.customerId,
       storeId: show.storeId,
+      timeZone: await this.#zone(show, tx),
+      seated: show.kind !== 'CAPACITY',
     };
   }
 
@@ -258,10 +263,15 @@ export class BookingSales {
     };
   }
 
-  /** CONFIRMING → CONFIRMED, its seats sold, the hooks told; a show cancelled meanwhile fails it (refunded) instead. */
-  async #finish(holdId: string, show: Show, paymentRef: string | null): Promise<ConfirmOutcome> {
-    const current = await this.holds.show(show.id);
-    if (current?.status === 'CANCELLED') return this.#fail(holdId, show, 'the show was cancelled', true);
+  /**
+   * CONFIRMING → CONFIRMED, its seats sold, the hooks told — only while the show is on sale, in the statement that
+   * confirms it (markConfirmed takes the show's row FOR SHARE, so a venue's cancel either sees this booking and refunds
+   * it, or was first): a show cancelled meanwhile fails the hold instead, its seats freed and its payment voided.
+   */
+  async #finish(holdId: string, asked: Show, paymentRef: string | null): Promise<ConfirmOutcome> {
+    // The show as it is now (a payment can take a while): its title for the notice. Whether it is still on sale is
+    // markConfirmed's to decide, in its statement — a read here could be stale by the time that runs.
+    const show = (await this.holds.show(asked.id)) ?? asked;
     const now = this.ctx.now();
     const done = await this.ctx.db.transaction(async (tx) => {
       const repo = this.#repo(tx);
@@ -269,13 +279,40 @@ export class BookingSales {
       await this.holds.on(tx).markSold(holdId);
       await repo.offerBooked(holdId, now);
       const hold = (await this.holds.on(tx).hold(holdId))!;
-      await this.hooks()?.confirmed(tx, { ...this.#notice(hold, show), tickets: hold.places });
+      await this.hooks()?.confirmed(tx, { ...(await this.#notice(tx, hold, show)), tickets: hold.places });
       return true;
     });
     if (done) this.onChanged([show.id]);
     const hold = (await this.holds.hold(holdId))!;
+    if (!done && hold.status === 'CONFIRMING') return this.#showCancelled(hold, show);
     if (!done && hold.status !== 'CONFIRMED') return this.#notConfirmable(holdId, show, now);
     return { kind: 'confirmed', booking: await this.view(hold, show), tickets: await this.ticketsOf(hold, show) };
+  }
+
+  /**
+   * The show was cancelled while its hold was being paid for: CONFIRMING → FAILED with its seats freed and, in the
+   * same transaction, the payment owed back (refund_state DUE: a durable to-do); voided after commit, or by `settle`.
+   */
+  async #showCancelled(hold: Hold, show: Show): Promise<ConfirmOutcome> {
+    const now = this.ctx.now();
+    const ended = await this.ctx.db.transaction(async (tx) => {
+      const h = await this.holds
+        .on(tx)
+        .endHold(hold.id, ['CONFIRMING'], 'FAILED', 'the show was cancelled before the booking was made', now);
+      if (h && h.amountMinor > 0) await this.#repo(tx).setRefund(h.id, h.amountMinor, now);
+      return h;
+    });
+    if (ended) {
+      this.onFreed([ended.showId]);
+      if (ended.amountMinor > 0) await this.#refund(ended.id);
+    }
+    const after = (await this.holds.hold(hold.id))!;
+    if (after.status === 'CONFIRMED')
+      return { kind: 'confirmed', booking: await this.view(after, show), tickets: await this.ticketsOf(after, show) };
+    throw new ConflictError(
+      `'${show.title}' was cancelled while this booking was being paid for: nothing was booked, the seats were released and the payment is given back in full`,
+      { status: after.status },
+    );
   }
 
   /** CONFIRMING → FAILED: its seats free again (told to the waitlist after commit); the payment voided to be safe. */
@@ -295,6 +332,20 @@ export class BookingSales {
       booking: await this.view(hold, show),
       message: `the payment was refused (${reason}); the seats were released`,
     };
+  }
+
+  /** Voids an owed refund's payment now: DONE, or tried again by `settle` (backed off by its tries). */
+  async #refund(holdId: string): Promise<void> {
+    if (await this.#voidQuietly(holdId)) {
+      await this.#repo().refundDone(holdId, this.ctx.now());
+      return;
+    }
+    const tries = await this.#repo().refundFailed(holdId, this.ctx.now());
+    if (tries >= REFUND_TRIES_RAISED)
+      this.ctx.log.error(
+        { bookingId: holdId, tries },
+        'a booking refund has been refused by the payment provider again and again: staff should refund it by hand',
+      );
   }
 
   async #voidQuietly(holdId: string): Promise<boolean> {
@@ -333,14 +384,25 @@ export class BookingSales {
     });
     const ended = await this.ctx.db.transaction(async (tx) => {
       const why = reason ?? (byVenue ? 'the show was cancelled' : 'cancelled');
+      if (!byVenue) {
+        // A ticket let in at the door: the booking was used. The row lock orders this against an admission in flight.
+        await this.#repo(tx).lockBooking(hold.id);
+        const used = await this.#repo(tx).firstAdmission(hold.id);
+        if (used)
+          throw new ConflictError(
+            `ticket ${used.ticketNo} was let in at ${clockIn(await this.#zone(show, tx), used.admittedAt)}: a booking used at the door is not cancelled`,
+            { admittedAt: used.admittedAt },
+          );
+      }
       const h = await this.holds.on(tx).endHold(hold.id, ['CONFIRMED'], 'CANCELLED', why, now);
       if (!h) return undefined;
       await this.#repo(tx).setRefund(h.id, decision.refundMinor, now);
       if (show.storeId) await this.storeFeed.bookingCancelled(tx, h, show);
       await this.hooks()?.cancelled(tx, {
-        ...this.#notice(h, show),
+        ...(await this.#notice(tx, h, show)),
         refundMinor: decision.refundMinor,
         currency: h.currency,
+        paidMinor: h.amountMinor,
       });
       return h;
     });
@@ -360,8 +422,7 @@ export class BookingSales {
       throw new ConflictError(`this booking cannot be cancelled: it is ${now2?.status.toLowerCase() ?? 'gone'}`);
     }
     this.onFreed([ended.showId]);
-    if (decision.refundMinor > 0 && (await this.#voidQuietly(ended.id))) await this.#repo().refundDone(ended.id, now);
-    else if (decision.refundMinor > 0) await this.#repo().refundFailed(ended.id);
+    if (decision.refundMinor > 0) await this.#refund(ended.id);
     const after = (await this.holds.hold(ended.id))!;
     return {
       booking: await this.view(after, show),
@@ -387,7 +448,7 @@ export class BookingSales {
       if (!(await this.#repo(tx).cancelShow(show.id, now))) return;
       if (!show.storeId) return;
       const after = (await this.holds.on(tx).show(show.id))!;
-      const venue = await this.#repo(tx).venueOf(show.venueId);
+      const venue = await new BookingRepository(tx).venue(show.venueId);
       await this.storeFeed.showChanged(tx, after, venue?.name ?? '');
     });
     this.onChanged([show.id]);
@@ -451,6 +512,7 @@ export class BookingSales {
       recordedAt: now,
       by,
     });
+    if (recorded === 'cancelled') throw new ConflictError('this booking was cancelled: the ticket does not let in');
     if (!recorded.first)
       throw new ConflictError(
         `this ticket (${seat}) was already let in at ${await this.#clock(show, recorded.admittedAt)}`,
@@ -480,10 +542,7 @@ export class BookingSales {
         this.ctx.log.warn({ err, holdId: c.id }, 'settling a booking payment failed; the next round retries');
       }
     }
-    for (const id of await this.#repo().refundsDue(BATCH)) {
-      if (await this.#voidQuietly(id)) await this.#repo().refundDone(id, this.ctx.now());
-      else await this.#repo().refundFailed(id);
-    }
+    for (const id of await this.#repo().refundsDue(this.ctx.now(), BATCH)) await this.#refund(id);
   }
 
   async #settleOne(holdId: string, since: number, amountMinor: number, now: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { BookingHooks } from './ports.js';
+import { BookingRepository } from './repository.js';
 import { SalesRepository, type WaitlistEntry } from './sales-repository.js';
 import type { Caller, Hold, SeatHolder, Show } from './types.js';
 
@@ -8,8 +9,12 @@ import type { Caller, Hold, SeatHolder, Show } from './types.js';
 const SHOWS_PER_ROUND = 200;
 /** Offers made to one show per round (each is one hold placed). */
 const OFFERS_PER_SHOW = 50;
-/** Who places the waitlist's holds: the hub itself. */
-const HUB_WAITLIST: Caller = { principal: null, key: 'hub:waitlist' };
+/**
+ * Who places a waitlist offer's hold: the hub itself (no principal: no store scope to check), in the name of whoever
+ * put the customer on the waitlist — the hold's `createdBy` is the entry's, so they reach the offer (read it, confirm
+ * it) as they would a hold they placed.
+ */
+const offerCaller = (entry: WaitlistEntry): Caller => ({ principal: null, key: entry.createdBy });
 
 /** An entry as the caller sees it, with how many wait ahead of it. */
 export type WaitlistView = Omit<WaitlistEntry, 'position' | 'createdBy'> & { readonly ahead: number };
@@ -93,16 +98,18 @@ export class Waitlist {
     return this.view(left);
   }
 
-  /** The live entries of a show, in queue order. */
-  async list(show: Show, limit = 500): Promise<WaitlistView[]> {
+  /** The live entries of a show, in queue order; only those `joinedBy` put there when given (their own). */
+  async list(show: Show, limit = 500, joinedBy?: string): Promise<WaitlistView[]> {
     const entries = await this.#repo().waitlistOf(show.id, limit);
     let ahead = 0;
-    return entries.map((e) => {
+    const views: WaitlistView[] = [];
+    for (const e of entries) {
       const { position: _p, createdBy: _c, ...rest } = e;
-      const v = { ...rest, ahead: e.status === 'WAITING' ? ahead : 0 };
+      if (joinedBy === undefined || e.createdBy === joinedBy)
+        views.push({ ...rest, ahead: e.status === 'WAITING' ? ahead : 0 });
       if (e.status === 'WAITING') ahead++;
-      return v;
-    });
+    }
+    return views;
   }
 
   /** Offers the freed seats of these shows to their waitlists, in order. */
@@ -120,13 +127,17 @@ export class Waitlist {
     await repo.settleOffers(showId, this.ctx.now());
     const show = await this.holds.show(showId);
     if (show?.status !== 'ON_SALE' || show.startsAt <= this.ctx.now()) return;
+    let timeZone: string | undefined;
     for (let i = 0; i < OFFERS_PER_SHOW; i++) {
+      // Nothing is claimed (written) while the head's seats or places are not free: the usual case of a sold-out show.
+      const next = await repo.head(showId);
+      if (!next || (await repo.freeCount(show, next.section)) < next.places) return;
       const head = await repo.claimHead(showId, this.ctx.now());
       if (!head) return; // nobody waits, or another hub is offering this show right now
       let hold: Hold;
       try {
         hold = await this.holds.place(
-          HUB_WAITLIST,
+          offerCaller(head),
           {
             showId,
             customerId: head.customerId,
@@ -137,18 +148,20 @@ export class Waitlist {
           'WAITLIST',
         );
       } catch (err) {
-        const live = await repo.liveHoldId(showId, head.customerId);
+        const live = await new BookingRepository(this.ctx.db).liveHold(showId, head.customerId);
         if (live) {
           // They already hold seats at this show (placed themselves meanwhile): that hold is their offer.
-          await repo.offered(head.id, live, this.ctx.now());
+          await repo.offered(head.id, live.id, this.ctx.now());
           continue;
         }
-        // Not enough seats together yet: the head waits in its place, and nobody behind it jumps it.
-        await repo.unclaim(head.id, this.ctx.now());
+        // Not enough seats together yet: the head waits in its place, as it was, and nobody behind it jumps it.
+        await repo.unclaim(head.id, head.claimedFrom);
         if (!(err instanceof ConflictError || err instanceof UnprocessableError))
           this.ctx.log.warn({ err, showId }, 'a waitlist offer could not be placed');
         return;
       }
+      timeZone ??= (await new BookingRepository(this.ctx.db).venue(show.venueId))?.timeZone ?? 'UTC';
+      const zone = timeZone;
       await this.ctx.db.transaction(async (tx) => {
         await new SalesRepository(tx).offered(head.id, hold.id, this.ctx.now());
         await this.hooks()?.waitlistOffered(tx, {
@@ -158,6 +171,8 @@ export class Waitlist {
           startsAt: show.startsAt,
           customerId: head.customerId,
           storeId: show.storeId,
+          timeZone: zone,
+          seated: show.kind !== 'CAPACITY',
           expiresAt: hold.expiresAt,
           places: hold.places,
         });

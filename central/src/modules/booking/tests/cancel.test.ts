@@ -96,17 +96,91 @@ describe.each(dbTargets)('cancelling bookings and shows, on $name', (target) => 
     provider.void = async () => {
       throw new Error('the provider is down');
     };
+    const t0 = Date.now();
+    await h.travel(t0);
     try {
       expect((await cancel(id)).body.refundMinor).toBe(1500);
       expect(await row(id)).toMatchObject({ refund_state: 'DUE' });
+      await h.travel(t0 + 61_000); // refused once: tried again a minute later
       await h.parts.sales.settle();
       expect(await row(id)).toMatchObject({ refund_state: 'DUE' });
     } finally {
       provider.void = realVoid;
     }
+    await h.parts.sales.settle(); // refused twice: not before two minutes after the last try
+    expect(await row(id)).toMatchObject({ refund_state: 'DUE' });
+    await h.travel(t0 + 61_000 + 121_000);
     await h.parts.sales.settle();
     expect(await row(id)).toMatchObject({ refund_state: 'DONE' });
     expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('REFUNDED');
+    await h.travel(null);
+  });
+
+  it('refunds the provider keeps refusing are backed off: a later refund is made while a hundred older ones keep failing', async () => {
+    const t0 = Date.now();
+    await h.travel(t0);
+    const showId = await h.show({ rows: 1, perRow: 4, priceMinor: 1500 });
+    const older = await booked(showId, ['STALLS-A-1']);
+    const later = await booked(showId, ['STALLS-A-2']);
+    const provider = h.payments as unknown as { void(key: string): Promise<void> };
+    const realVoid = provider.void;
+    let down = true;
+    const failing = new Set<string>();
+    provider.void = async (key: string) => {
+      if (down || failing.has(key)) throw new Error('the provider refuses this refund');
+      return realVoid.call(provider, key);
+    };
+    try {
+      expect((await cancel(older)).body.refundMinor).toBe(1500);
+      // a hundred more refunds owed from before, each refused so far (as many as a settle round takes)
+      const { rows } = await h.t.hub.db.query<{ id: string }>(
+        `INSERT INTO booking_holds
+         SELECT (jsonb_populate_record(NULL::booking_holds, to_jsonb(h) || jsonb_build_object(
+                   'id', gen_random_uuid(), 'customer_id', gen_random_uuid(), 'ended_at', h.ended_at - 1000 - g))).*
+         FROM booking_holds h, generate_series(1, 100) g WHERE h.id = $1 RETURNING id`,
+        [older],
+      );
+      for (const r of [...rows, { id: older }]) failing.add(`booking:${r.id}`);
+      await h.travel(t0 + 1_000);
+      expect((await cancel(later)).body.refundMinor).toBe(1500);
+      expect(await row(later)).toMatchObject({ refund_state: 'DUE' });
+      down = false; // the provider is back, but keeps refusing the older ones
+      for (let round = 1; round <= 4; round++) {
+        await h.travel(t0 + round * 61_000 + 1_000);
+        await h.parts.sales.settle();
+      }
+      expect(await row(later)).toMatchObject({ refund_state: 'DONE' });
+      expect(h.payments.payments.get(`booking:${later}`)?.status).toBe('REFUNDED');
+      expect(await row(older)).toMatchObject({ refund_state: 'DUE' });
+    } finally {
+      provider.void = realVoid;
+      await h.t.hub.db.query(`UPDATE booking_holds SET refund_state = 'DONE' WHERE refund_state = 'DUE'`);
+      await h.travel(null);
+    }
+  });
+
+  it('a booking with a ticket already let in at the door is not cancelled (409 with the time); the venue cancelling the show still refunds it', async () => {
+    await h.travel(null);
+    const showId = await h.show({ rows: 1, perRow: 4, priceMinor: 4000, refundCutoffHours: 0 });
+    const id = await booked(showId, ['STALLS-A-1', 'STALLS-A-2']);
+    const tickets = await h.t.call('GET', `/api/booking/bookings/${id}/tickets`, undefined, { cookie: h.admin });
+    await h.travel((await startsAt(showId)) - HOUR_MS); // the door is open; the cutoff (the start) not passed
+    const admitted = await h.t.call(
+      'POST',
+      '/api/booking/admissions',
+      { code: tickets.body.tickets[1].code },
+      { cookie: h.admin },
+    );
+    expect(admitted.status).toBe(201);
+    const r = await cancel(id);
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toMatch(/^ticket 2 was let in at \d\d:\d\d: a booking used at the door is not cancelled$/);
+    expect(await row(id)).toMatchObject({ status: 'CONFIRMED', refund_state: null });
+    expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('CAPTURED');
+    const show = (await h.parts.holds.show(showId))!;
+    await h.parts.sales.cancelShow(show, 'the projector broke');
+    expect(await row(id)).toEqual({ status: 'CANCELLED', refund_minor: 8000, refund_state: 'DONE' });
+    await h.travel(null);
   });
 
   it('a show cancelled by the venue: every booking refunded in full (even inside the cutoff), holds released, the waitlist emptied; again changes nothing', async () => {
