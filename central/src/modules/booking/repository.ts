@@ -403,6 +403,89 @@ export class BookingRepository {
   }
 
   /**
+   * A batch's SEATED holds and their seat claims, in one statement (one group commit's steps 1 and 2):
+   * (1) each hold inserted only while its show is on sale and not started, none of its seats claimed as of the
+   * statement's snapshot (a hold sure to lose writes nothing), and its customer has no live hold there (the one-live
+   * index, DO NOTHING: no error aborts the batch); (2) the inserted holds' seat claims in (show, seat) order — so two
+   * batches (two hub replicas) take the keys in one order and never wait on each other in a cycle — a seat another
+   * hold has (one committed meanwhile) breaks the claims' key and the whole statement (`all`: for a statement
+   * committed alone, so no hold is ever partial) or is skipped (`each`: in a transaction that undoes short holds).
+   * Answers each request in order: the hold and the seats it claimed, or the seats found taken, or neither (refused by
+   * its show or by the customer's live hold). `now` is the batch's clock for the show check.
+   */
+  async insertSeatHolds(
+    hs: readonly NewHold[],
+    now: number,
+    claims: 'all' | 'each',
+  ): Promise<{ hold: Hold | undefined; claimed: number[]; taken: number[] }[]> {
+    if (!hs.length) return [];
+    const { rows } = await this.q.query<
+      Partial<HoldRow> & { n: number; claimed: number[] | null; taken: number[] | null }
+    >(
+      `WITH r AS (
+         SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::int[],
+           $9::text[], $10::bigint[], $11::bigint[], $12::text[]) WITH ORDINALITY
+           AS r(id, show_id, customer_id, origin, seat_nos, places, amount, currency, expires_at, created_at, created_by, n)
+       ), t AS (
+         SELECT r.n, ARRAY(
+           SELECT w.seat_no FROM unnest(r.seat_nos::int[]) AS w(seat_no)
+           -- one index probe per seat (a scalar subquery: never a scan of the show's claims, whatever the statistics)
+           WHERE (SELECT true FROM booking_seat_claims c WHERE c.show_id = r.show_id AND c.seat_no = w.seat_no)
+           ORDER BY w.seat_no
+         ) AS taken
+         FROM r
+         JOIN booking_shows s ON s.id = r.show_id AND s.kind = 'SEATED' AND s.status = 'ON_SALE' AND s.starts_at > $1
+       ), h AS (
+         INSERT INTO booking_holds (id, show_id, customer_id, status, origin, seat_nos, places, amount_minor, currency,
+           expires_at, created_at, created_by, updated_at, payment_key)
+         SELECT r.id, s.id, r.customer_id, 'HELD', r.origin, r.seat_nos::int[], r.places, r.amount, r.currency,
+           r.expires_at, r.created_at, r.created_by, r.created_at, 'booking:' || r.id::text
+         FROM r JOIN booking_shows s ON s.id = r.show_id AND s.kind = 'SEATED' AND s.status = 'ON_SALE' AND s.starts_at > $1
+         WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.n = r.n AND cardinality(t.taken) > 0)
+         ON CONFLICT (show_id, customer_id) WHERE status IN ('HELD', 'CONFIRMING') DO NOTHING
+         RETURNING ${HOLD_COLUMNS}
+       ), c AS (
+         INSERT INTO booking_seat_claims (show_id, seat_no, hold_id)
+         SELECT h.show_id, n, h.id FROM h, unnest(h.seat_nos) AS n ORDER BY h.show_id, n
+         ${claims === 'each' ? 'ON CONFLICT DO NOTHING' : ''}
+         RETURNING hold_id, seat_no
+       )
+       SELECT r.n, t.taken, h.*, (SELECT array_agg(c.seat_no) FROM c WHERE c.hold_id = h.id) AS claimed
+       FROM r LEFT JOIN t ON t.n = r.n LEFT JOIN h ON h.id = r.id
+       ORDER BY r.n`,
+      [
+        now,
+        hs.map((h) => h.id),
+        hs.map((h) => h.showId),
+        hs.map((h) => h.customerId),
+        hs.map((h) => h.origin),
+        hs.map((h) => `{${h.seatNos.join(',')}}`),
+        hs.map((h) => h.places),
+        hs.map((h) => h.amountMinor),
+        hs.map((h) => h.currency),
+        hs.map((h) => h.expiresAt),
+        hs.map((h) => h.now),
+        hs.map((h) => h.createdBy),
+      ],
+    );
+    return rows.map((r) => ({
+      hold: r.id ? toHold(r as HoldRow) : undefined,
+      claimed: r.claimed ?? [],
+      taken: r.taken ?? [],
+    }));
+  }
+
+  /** Holds that got only some of their seats are undone (step 3) — their claims and the hold rows — in the batch. */
+  async undoHolds(holdIds: readonly string[]): Promise<void> {
+    if (!holdIds.length) return;
+    await this.q.query(
+      `WITH c AS (DELETE FROM booking_seat_claims WHERE hold_id = ANY($1::uuid[]))
+       DELETE FROM booking_holds WHERE id = ANY($1::uuid[]) AND status = 'HELD'`,
+      [holdIds],
+    );
+  }
+
+  /**
    * CAPACITY: takes `n` places while the show is on sale, not started and has room (the one conditional write that
    * keeps a slot from being overbooked). False when it had not.
    */

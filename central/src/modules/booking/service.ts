@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { isHeadOffice, storeOf } from '../../kernel/access.js';
+import { CallBatcher } from '../../kernel/call-batcher.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { BookingRepository, EXPIRE_BATCH, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
 import { layOut, parseSeatLabel, type NewVenue } from './seat-layout.js';
@@ -11,6 +12,40 @@ import type { Caller, Hold, HoldRequest, HoldStatus, Seat, SeatHolder, Show, Ven
 const BEST_TRIES = 5;
 /** Venues whose seats are kept in memory (a venue's seats never change once created). */
 const SEAT_CACHE = 32;
+/**
+ * How long a hold may start from a show read earlier (ms of this process's monotonic clock): the hold's insert checks
+ * the show's status and start in SQL again, so a stale copy only words a refusal, never lets a hold through.
+ */
+const SHOW_CACHE_MS = 1_000;
+/** Shows kept at once (the hot ones: a show read once a second each). */
+const SHOW_CACHE = 256;
+/** Holds written by one group commit at most. */
+const MAX_BATCH = 256;
+/** Postgres's deadlock and serialization failures: the batch is retried (in halves; a single hold a few times). */
+const RETRYABLE = new Set(['40P01', '40001']);
+const SINGLE_TRIES = 3;
+
+/** One SEATED hold waiting for its group commit: the hold as decided, its show, and the venue's seats (to name them). */
+interface SeatAsk {
+  readonly hold: NewHold;
+  readonly show: Show;
+  readonly seats: readonly Seat[];
+}
+
+/** Two asks that must not share a batch: the same show and a seat in common, or the same customer at the show. */
+function clash(a: SeatAsk, b: SeatAsk): boolean {
+  if (a.hold.showId !== b.hold.showId) return false;
+  if (a.hold.customerId === b.hold.customerId) return true;
+  const x = a.hold.seatNos;
+  const y = b.hold.seatNos;
+  // both sorted ascending (#named and bestBlock sort them): one merge pass
+  for (let i = 0, j = 0; i < x.length && j < y.length; ) {
+    if (x[i] === y[j]) return true;
+    if (x[i]! < y[j]!) i++;
+    else j++;
+  }
+  return false;
+}
 
 /** A new show as head office or a store's manager describes it. */
 export interface NewShow {
@@ -50,11 +85,21 @@ export class BookingService implements SeatHolder {
   /** A hold was placed (after its commit): the live seat map reads the show at its next tick. */
   onChanged: (showIds: readonly string[]) => void = () => {};
   readonly #seats = new Map<string, Seat[]>();
+  /** Shows as last read, with when (performance.now()): the hold path's copy (see SHOW_CACHE_MS). */
+  readonly #shows = new Map<string, { show: Show; at: number }>();
+  /** SEATED holds' group commit: many customers' holds in one transaction, each all or nothing. */
+  readonly #batcher: CallBatcher<SeatAsk, Hold>;
 
   constructor(
     readonly ctx: HubContext,
     readonly storeFeed: BookingStoreFeed,
-  ) {}
+  ) {
+    this.#batcher = new CallBatcher((asks) => this.#holdBatch(asks), {
+      concurrency: ctx.settings.tuning.holdBatches,
+      maxBatch: MAX_BATCH,
+      clash,
+    });
+  }
 
   get repo(): BookingRepository {
     return new BookingRepository(this.ctx.db);
@@ -223,7 +268,7 @@ export class BookingService implements SeatHolder {
 
   async #place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST'): Promise<Hold> {
     const repo = this.repo;
-    const show = await repo.show(req.showId);
+    const show = await this.#recentShow(req.showId);
     if (!show || !this.reaches(caller, show)) throw new NotFoundError('show', req.showId);
     const now = this.ctx.now();
     this.#assertOpen(show, now);
@@ -252,7 +297,7 @@ export class BookingService implements SeatHolder {
       } catch (err) {
         throw await this.#refusal(err, show, []);
       }
-      const fresh = (await repo.show(show.id)) ?? show;
+      const fresh = (await this.#freshShow(show.id)) ?? show;
       this.#assertOpen(fresh, now);
       const left = fresh.capacity - fresh.taken;
       throw new ConflictError(
@@ -332,22 +377,107 @@ export class BookingService implements SeatHolder {
     const venue = await this.#venueOf(show);
     const price = new Map(venue.sections.map((s) => [s.code, s.priceMinor]));
     const amountMinor = picked.reduce((a, s) => a + (price.get(s.section) ?? 0), 0);
-    let placed: Hold | undefined;
-    try {
-      placed = await this.repo.insertSeatHold({
-        ...base,
-        id: uuidv7(base.now),
-        seatNos,
-        places: seatNos.length,
-        amountMinor,
-      });
-    } catch (err) {
-      throw await this.#refusal(err, show, seatNos);
+    const hold: NewHold = { ...base, id: uuidv7(base.now), seatNos, places: seatNos.length, amountMinor };
+    return this.#batcher.call({ hold, show, seats: await this.seats(show.venueId) });
+  }
+
+  /** The show as read at most SHOW_CACHE_MS ago (the hold's insert checks it again); absent shows are not kept. */
+  async #recentShow(showId: string): Promise<Show | undefined> {
+    const kept = this.#shows.get(showId);
+    if (kept && performance.now() - kept.at < SHOW_CACHE_MS) return kept.show;
+    return this.#freshShow(showId);
+  }
+
+  async #freshShow(showId: string, q: Queryable = this.ctx.db): Promise<Show | undefined> {
+    const show = await new BookingRepository(q).show(showId);
+    this.#shows.delete(showId);
+    if (show) {
+      if (this.#shows.size >= SHOW_CACHE) this.#shows.delete(this.#shows.keys().next().value as string);
+      this.#shows.set(showId, { show, at: performance.now() });
     }
-    if (placed) return placed;
-    const fresh = (await this.repo.show(show.id)) ?? show;
-    this.#assertOpen(fresh, base.now);
-    throw new ConflictError(`${show.title} is not on sale`);
+    return show;
+  }
+
+  /**
+   * One group commit of SEATED holds, each all or nothing; the seat claims' primary key is the only guard (no row
+   * locks, no advisory locks). Most batches are ONE statement committed alone: the holds whose show is on sale, whose
+   * seats were all free in its snapshot and whose customer has none live there, with all their seats' claims — a seat
+   * claimed by someone after the snapshot (another replica's batch) breaks the claims' key and the whole statement,
+   * nothing written. Then the batch runs as one transaction that cannot break that way: (1) the same holds, (2) their
+   * claims in (show, seat) order with a seat someone has skipped, (3) holds short of a seat undone, claims and row,
+   * (4) commit. A refused hold gets its own error (its taken seats named from the seat cache), the rest commit. A
+   * deadlock or serialization failure throws: the batcher retries the batch in halves (a single hold here, a few times).
+   */
+  async #holdBatch(asks: readonly SeatAsk[]): Promise<(Hold | Error)[]> {
+    const holds = asks.map((a) => a.hold);
+    try {
+      const written = await new BookingRepository(this.ctx.db).insertSeatHolds(holds, this.ctx.now(), 'all');
+      return await this.#answers(this.ctx.db, asks, written);
+    } catch (err) {
+      if (uniqueViolation(err) !== SEAT_TAKEN) throw err;
+    }
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.ctx.db.transaction(async (tx) => {
+          const repo = new BookingRepository(tx);
+          const written = await repo.insertSeatHolds(holds, this.ctx.now(), 'each');
+          await repo.undoHolds(
+            written.filter((w, i) => w.hold && w.claimed.length < asks[i]!.hold.seatNos.length).map((w) => w.hold!.id),
+          );
+          return this.#answers(tx, asks, written);
+        });
+      } catch (err) {
+        const code = (err as { code?: unknown } | null)?.code;
+        if (asks.length > 1 || tries >= SINGLE_TRIES || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+      }
+    }
+  }
+
+  /** Each ask's answer from what its batch's statement wrote: the hold, or the error that refuses it alone. */
+  async #answers(
+    q: Queryable,
+    asks: readonly SeatAsk[],
+    written: Awaited<ReturnType<BookingRepository['insertSeatHolds']>>,
+  ): Promise<(Hold | Error)[]> {
+    const refusedSeats = new Map<string, number[]>();
+    const inserted = new Map<string, Hold>();
+    const got = new Map<string, Set<number>>();
+    asks.forEach((a, i) => {
+      const w = written[i]!;
+      if (w.hold) inserted.set(a.hold.id, w.hold);
+      got.set(a.hold.id, new Set(w.claimed));
+      // seats the snapshot showed taken: the hold was not written; none of them are this hold's
+      if (w.taken.length) refusedSeats.set(a.hold.id, w.taken);
+    });
+    // Holds not inserted: the show is no longer on sale (read again, in this transaction), else the customer's live hold.
+    const fresh = new Map<string, Show | undefined>();
+    for (const a of asks)
+      if (!inserted.has(a.hold.id) && !refusedSeats.has(a.hold.id) && !fresh.has(a.hold.showId))
+        fresh.set(a.hold.showId, await this.#freshShow(a.hold.showId, q));
+    const now = this.ctx.now();
+    return asks.map((a): Hold | Error => {
+      const h = inserted.get(a.hold.id);
+      const seen = refusedSeats.get(a.hold.id);
+      if (seen) return seatsTaken(a, seen);
+      if (!h) {
+        const show = fresh.get(a.hold.showId) ?? a.show;
+        if (show.status !== 'ON_SALE' || show.startsAt <= now || !fresh.get(a.hold.showId)) {
+          try {
+            this.#assertOpen(show, now);
+          } catch (err) {
+            return err as Error;
+          }
+          return new ConflictError(`${show.title} is not on sale`);
+        }
+        return new OneLive(show);
+      }
+      const mine = got.get(h.id);
+      if (mine && mine.size === a.hold.seatNos.length) return h;
+      return seatsTaken(
+        a,
+        a.hold.seatNos.filter((n) => !mine?.has(n)),
+      );
+    });
   }
 
   readonly #venues = new Map<string, Venue>();
@@ -485,6 +615,16 @@ export class OneLive extends ConflictError {
   constructor(readonly show: Show) {
     super('this customer already holds seats for this show; confirm or release them first');
   }
+}
+
+/** A hold refused for seats someone else has, named from the venue's seats in memory. */
+function seatsTaken(a: SeatAsk, taken: readonly number[]): SeatsTaken {
+  const labels = labelsOf(a.seats, taken);
+  return new SeatsTaken(
+    taken,
+    `${labels.length === 1 ? 'seat' : 'seats'} ${list(labels)} ${labels.length === 1 ? 'is' : 'are'} taken for ${a.show.title}`,
+    labels,
+  );
 }
 
 function labelsOf(seats: readonly Seat[], seatNos: readonly number[]): string[] {
