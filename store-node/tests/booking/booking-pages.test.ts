@@ -8,6 +8,7 @@ import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/ax
 import { provide } from '../../../central/src/kernel/ports.js';
 import { SimulatedPaymentProvider } from '../../../central/src/modules/orders/payments.js';
 import { PAYMENTS_PROVIDER } from '../../../central/src/modules/orders/ports.js';
+import { ticketQrSvg } from '../../src/booking/ticket-qr.js';
 import type { StoreNode } from '../../src/index.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 import { DESKTOP, HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
@@ -18,6 +19,8 @@ const ADMIN = { email: 'booking-pages-admin@example.test', password: 'a long eno
 const WAIT = { timeout: 30_000 };
 const MIN = 60_000;
 const ZONE = 'Europe/Berlin';
+/** The screens' own zone, not the store's: what a page shows must be the store's time, not the screen's. */
+const SCREEN_ZONE = 'America/New_York';
 
 async function noSeriousAxe(page: Page, state: string) {
   const found = await seriousAxeViolations(page);
@@ -78,9 +81,9 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
   const freeSeats = async (showId: string) =>
     (await hubCall('GET', `/api/booking/shows/${showId}/seats`)).free as number;
 
-  /** A kiosk screen (the kiosk marker), in the store's zone, on the booking page with its shows listed. */
+  /** A kiosk screen (the kiosk marker) whose clock is in another zone than the store's, on the booking page. */
   const openKiosk = async (): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
-    const context = await browser.newContext({ viewport: DESKTOP, timezoneId: ZONE, locale: 'en-GB' });
+    const context = await browser.newContext({ viewport: DESKTOP, timezoneId: SCREEN_ZONE, locale: 'en-GB' });
     await context.addCookies([{ name: 'sf_screen', value: 'kiosk', url: store.url! }]);
     const page = await context.newPage();
     const errors = pageErrors(page);
@@ -226,6 +229,26 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
     codes = await page.locator('.ticket-code').allTextContents();
     expect(codes.every((c) => c.startsWith('SFT1.'))).toBe(true);
     expect(new Set(codes).size).toBe(3);
+    // each ticket's code as a QR code (the node's SVG, built again in the page), its text under it
+    for (const [i, code] of codes.entries()) {
+      const qr = tickets.nth(i).getByRole('img', { name: `QR code of ticket ${i + 1}: show it at the door` });
+      expect(await qr.evaluate((e) => `${e.localName} ${e.namespaceURI}`)).toBe('svg http://www.w3.org/2000/svg');
+      expect(await qr.locator('path').getAttribute('d')).toBe(/ d="([^"]*)"/.exec(ticketQrSvg(code))![1]);
+      expect((await qr.boundingBox())!.width).toBeGreaterThanOrEqual(150);
+    }
+    // Print: the browser's print, which shows the tickets alone (no heading, buttons or status bar)
+    const print = page.getByRole('button', { name: 'Print tickets' });
+    await page.emulateMedia({ media: 'print' });
+    expect(await print.isVisible()).toBe(false);
+    expect(await page.getByRole('heading', { level: 1 }).isVisible()).toBe(false);
+    expect(await page.locator('header.top').isVisible()).toBe(false);
+    expect(await tickets.nth(2).getByRole('img').isVisible()).toBe(true);
+    expect(await tickets.nth(2).locator('.ticket-code').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+    await page.evaluate('window.print = () => { window.printed = (window.printed ?? 0) + 1; }');
+    await tabTo(page, print);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('window.printed')).toBe(1);
     await noSeriousAxe(page, 'tickets');
     await touchTargetsOk(page, 'tickets');
     await screenshot(page, 'booking-tickets-1920');
@@ -242,11 +265,14 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
     await context.close();
 
     // the door, on an associate's handheld-sized screen: a scanner types the code and Enter
-    const door = await browser.newPage({ viewport: HANDHELD, timezoneId: ZONE, locale: 'en-GB' });
+    const door = await browser.newPage({ viewport: HANDHELD, timezoneId: SCREEN_ZONE, locale: 'en-GB' });
     const doorErrors = pageErrors(door);
     await door.goto(`${store.url}/door.html`);
     await door.getByLabel('Ticket code').waitFor(WAIT);
     expect(await isFocused(door.getByLabel('Ticket code'))).toBe(true);
+    expect(
+      await door.getByRole('navigation', { name: 'Store pages' }).getByRole('link', { name: 'Door' }).count(),
+    ).toBe(1);
     await door.keyboard.type(codes[0]!);
     await door.keyboard.press('Enter');
     const ok = door.locator('.door-ok');
@@ -281,6 +307,23 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
     await door.close();
   });
 
+  it('the kiosk’s shop page leads a customer to booking', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, timezoneId: SCREEN_ZONE, locale: 'en-GB' });
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${store.url}/kiosk.html`);
+    const link = page.getByRole('link', { name: 'Book an event or a service' });
+    await link.waitFor(WAIT);
+    await noSeriousAxe(page, 'kiosk with its booking link');
+    await touchTargetsOk(page, 'kiosk with its booking link');
+    await tabTo(page, link, 40);
+    await page.keyboard.press('Enter');
+    await page.getByRole('list', { name: 'Events and services' }).waitFor(WAIT);
+    expect(await showCard(page, 'Evening of jazz').textContent()).toContain(hhmm(jazz.startsAt));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('Cancel lets the held places go at head office and says nothing was paid', async () => {
     const { context, page, errors } = await openKiosk();
     await showCard(page, 'Eye test').getByRole('button', { name: 'Book' }).click();
@@ -298,6 +341,42 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
     await noSeriousAxe(page, 'cancelled');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('a ticket’s QR code is drawn only from squares: markup in the answer never reaches the page', async () => {
+    const { context, page, errors } = await openKiosk();
+    let holdId = '';
+    // the node's answer, as if tampered with on the way: scripts, handlers and links inside the SVG
+    await page.route('**/api/booking/kiosk/holds/*/confirm', async (route) => {
+      holdId = new URL(route.request().url()).pathname.split('/').at(-2)!;
+      const evil = [
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><script>window.pwned = 1</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9" onload="window.pwned = 2"><path fill="#000" d="M1 1h1v1h-1z"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><a href="javascript:window.pwned=3"><path fill="#000" d="M1 1h1v1h-1z"/></a></svg>',
+        '</code><img src=x onerror="window.pwned = 4">',
+      ];
+      await route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          booking: { title: 'Eye test', startsAt: eyeTest.startsAt, amountMinor: 0, currency: 'EUR' },
+          tickets: evil.map((qrSvg, i) => ({ ticketNo: i + 1, seat: '', code: `SFT1.code-${i + 1}`, qrSvg })),
+        }),
+      });
+    });
+    await showCard(page, 'Eye test').getByRole('button', { name: 'Book' }).click();
+    await page.getByRole('button', { name: 'Hold 1 place' }).click();
+    await page.getByRole('button', { name: 'Pay and book' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your tickets' }).waitFor(WAIT);
+    expect(await page.locator('.tickets svg, .tickets img, .tickets script, .tickets a').count()).toBe(0);
+    expect(await page.locator('.ticket-code').allTextContents()).toEqual([1, 2, 3, 4].map((n) => `SFT1.code-${n}`));
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    await noSeriousAxe(page, 'tickets without QR codes');
+    expect(errors).toEqual([]);
+    await context.close();
+    // the hold the screen placed (its confirm never reached the node) is let go
+    const res = await fetch(`${store.url}/api/booking/kiosk/holds/${holdId}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
   });
 
   it('a refused payment says why, frees the seats and goes back to how many, to try again', async () => {
@@ -393,7 +472,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk's booking page and 
       expect(errors).toEqual([]);
       await context.close();
 
-      const door = await browser.newPage({ viewport: HANDHELD, timezoneId: ZONE, locale: 'en-GB' });
+      const door = await browser.newPage({ viewport: HANDHELD, timezoneId: SCREEN_ZONE, locale: 'en-GB' });
       const doorErrors = pageErrors(door);
       await door.goto(`${store.url}/door.html`);
       await door.getByLabel('Ticket code').fill(codes[1]!);

@@ -51,7 +51,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
     await page.goto(`${node.url}/kiosk.html`);
     await page.getByRole('article', { name: 'Red enamel mug' }).waitFor();
     await expect.poll(() => page.locator('.store-name').textContent(), { timeout: 30_000 }).toBe('Harbour Street');
-    expect(await page.getByRole('link').count()).toBe(0); // no POS, pickups or handheld: no link at all
+    // no POS, pickups or handheld: no staff link at all, only the customer's booking page
+    expect(await page.getByRole('link').allTextContents()).toEqual(['Book an event or a service']);
     expect(await page.getByRole('navigation').count()).toBe(0);
     expect((await kiosk.cookies()).find((c) => c.name === 'sf_screen')).toMatchObject({
       value: 'kiosk',
@@ -106,7 +107,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       .waitFor(); // index.js ran (no inline script any more)
     await screenshot(page, 'index-1920');
     const nav = page.getByRole('navigation', { name: 'Store pages' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Deliveries', 'Handheld']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Deliveries', 'Handheld', 'Door']);
     await nav.getByRole('link', { name: 'POS' }).click();
     await page.getByLabel('Scan or type a sku / barcode').waitFor();
     await page.getByRole('link', { name: 'Handheld' }).click();

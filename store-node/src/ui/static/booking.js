@@ -2,8 +2,9 @@
 // The store's upcoming shows (day and time in the store's zone, price from, places left when the node knows them;
 // sold out and cancelled ones shown but not offered) -> how many (1-10, big - and + buttons) -> "Hold" -> the seats or
 // places held, the total and a countdown to the hold's end -> "Pay and book" -> the tickets (each one's code for the
-// door, its seat, the show and its time) -> "Done". "Cancel" lets the hold go. Booking needs head office: offline the
-// node's sentence is shown and the page goes on working; an expired hold is said so and the list comes back.
+// door as a QR code with its text under it, its seat, the show and its time; "Print tickets" prints just them) ->
+// "Done". "Cancel" lets the hold go. Booking needs head office: offline the node's sentence is shown and the page goes
+// on working; an expired hold is said so and the list comes back. Times are in the store's zone, not the screen's.
 //
 // Keyboard: every step is buttons; each step's heading takes focus, Tab reaches its controls. The countdown is shown
 // every second but announced only at its moments (held, 2 minutes left, 1 minute left, run out). A write that got no
@@ -311,6 +312,44 @@ async function cancel() {
 
 // ---- Tickets -----------------------------------------------------------------------------------------------------
 
+const printLabel = (n) => (n === 1 ? 'Print ticket' : 'Print tickets');
+const SVG = 'http://www.w3.org/2000/svg';
+/** What a ticket's QR SVG may hold: the node draws squares and nothing else (numbers, no text, no links). */
+const QR_PARTS = {
+  svg: { xmlns: /^http:\/\/www\.w3\.org\/2000\/svg$/, viewBox: /^[\d ]+$/, 'shape-rendering': /^crispEdges$/ },
+  rect: { width: /^\d+$/, height: /^\d+$/, fill: /^#fff$/ },
+  path: { fill: /^#000$/, d: /^[Mhvz\d -]*$/ },
+};
+
+/**
+ * A ticket's QR code (the node's SVG of its code) on the page: parsed as SVG, then built again here from only the
+ * parts a QR code has (an svg, a white square, a black path of numbers), so nothing in it can become markup or a
+ * script. Anything else — or no SVG — shows no QR code; the text code under it still works at the door.
+ */
+function qrCode(text, label) {
+  if (typeof text !== 'string' || !text) return null;
+  const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = doc.documentElement;
+  const allowed = (el) =>
+    el.namespaceURI === SVG &&
+    Object.hasOwn(QR_PARTS, el.localName) &&
+    [...el.attributes].every((a) => QR_PARTS[el.localName][a.name]?.test(a.value));
+  const parts = [...root.children];
+  if (root.localName !== 'svg' || !allowed(root) || !parts.every((el) => allowed(el) && !el.children.length))
+    return null;
+  const copy = (el) => {
+    const out = document.createElementNS(SVG, el.localName);
+    for (const a of el.attributes) if (a.name !== 'xmlns') out.setAttribute(a.name, a.value);
+    return out;
+  };
+  const svg = copy(root);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', label);
+  svg.setAttribute('class', 'ticket-qr');
+  svg.append(...parts.map(copy));
+  return svg;
+}
+
 function showTickets({ booking, tickets }) {
   stopTicker();
   step = 'tickets';
@@ -323,7 +362,7 @@ function showTickets({ booking, tickets }) {
       'p',
       { class: 'booked-line' },
       h('strong', {}, `Booked: ${booking.title}`),
-      `, ${when(booking.startsAt)}. Paid ${money(booking.amountMinor, booking.currency)}. Show ${n === 1 ? 'this code' : 'each code'} at the door.`,
+      `, ${when(booking.startsAt)}. Paid ${money(booking.amountMinor, booking.currency)}. Show ${n === 1 ? 'this QR code' : 'each QR code'} at the door, on paper or your phone.`,
     ),
     h(
       'ol',
@@ -335,12 +374,18 @@ function showTickets({ booking, tickets }) {
           h('h2', { id: `ticket-${t.ticketNo}` }, `Ticket ${t.ticketNo} of ${n}`),
           h('p', { class: 'ticket-seat' }, t.seat ? `Seat ${t.seat}` : `Place ${t.ticketNo}`),
           h('p', { class: 'muted' }, `${booking.title} · ${when(booking.startsAt)}`),
+          qrCode(t.qrSvg, `QR code of ticket ${t.ticketNo}: show it at the door`),
           h('p', { class: 'ticket-code-label muted' }, 'Ticket code'),
           h('code', { class: 'ticket-code' }, t.code),
         ),
       ),
     ),
-    h('div', { class: 'actions' }, h('button', { type: 'button', id: 'done', onclick: () => showList() }, 'Done')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'button', id: 'print', class: 'secondary', onclick: () => window.print() }, printLabel(n)),
+      h('button', { type: 'button', id: 'done', onclick: () => showList() }, 'Done'),
+    ),
   );
   announce(`Booked. ${n === 1 ? 'One ticket' : `${n} tickets`} for ${booking.title}.`);
 }

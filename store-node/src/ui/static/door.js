@@ -14,14 +14,16 @@ let showId = null;
 let showTitle = '';
 let busy = false;
 
-const when = (ms) =>
-  new Intl.DateTimeFormat(undefined, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(ms);
+/** The store's time zone, as the node says with each ticket let in; the screen's own until then. */
+let zone;
+const when = (ms) => {
+  const opts = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: zone, ...opts }).format(ms);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, opts).format(ms);
+  }
+};
 /** The node's refusals may be clauses; on the screen they read as sentences. */
 const sentence = (s) => `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
 
@@ -84,6 +86,7 @@ $('check-form').addEventListener('submit', async (e) => {
   $('code').value = '';
   try {
     const res = await api('POST', '/api/booking/door/check', { code });
+    zone = res.timeZone ?? zone;
     letIn(res.ticket);
     const sh = showOf(code);
     if (sh) {

@@ -97,6 +97,7 @@ const STAFF_PAGES = [
   ['/pickup.html', 'Pickups'],
   ['/delivery.html', 'Deliveries'],
   ['/handheld.html', 'Handheld'],
+  ['/door.html', 'Door'],
 ];
 
 /**
