@@ -211,8 +211,18 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'answers 503 on the matrix’s node: holds are the hub’s, and that node has none',
   ],
-  ['POST', '/api/booking/kiosk/holds/:holdId/confirm', CUSTOMER, 'answers 503 on the matrix’s node: it asks the hub'],
-  ['DELETE', '/api/booking/kiosk/holds/:holdId', CUSTOMER, 'answers 503 on the matrix’s node: it asks the hub'],
+  [
+    'POST',
+    '/api/booking/kiosk/holds/:holdId/confirm',
+    CUSTOMER,
+    'answers 404 on the matrix’s node: a screen reaches only holds placed through the node (a kiosk: its own)',
+  ],
+  [
+    'DELETE',
+    '/api/booking/kiosk/holds/:holdId',
+    CUSTOMER,
+    'answers 404 on the matrix’s node: a screen reaches only holds placed through the node (a kiosk: its own)',
+  ],
   ['POST', '/api/booking/door/check', STAFF, 'offline too: the hub’s signature checked with the cached key'],
   ['GET', '/api/booking/door/admissions', STAFF, 'how many were let in for a show, of its capacity'],
 ]);

@@ -65,7 +65,8 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: ['POST'], path: /^\/api\/kiosk\/cart\/lines$/ },
   { methods: ['PUT'], path: new RegExp(`^/api/kiosk/cart/lines/${SEGMENT}$`) },
   { methods: ['PUT'], path: /^\/api\/kiosk\/cart\/pickup-here$/ },
-  // Booking a walk-in: this store's shows, and a hold placed, paid for or let go through the hub (by hold id).
+  // Booking a walk-in: this store's shows, and a hold placed, paid for or let go through the hub (only the holds this
+  // screen placed: the booking service answers 404 for any other).
   { methods: READ, path: /^\/api\/booking\/shows$/ },
   { methods: ['POST'], path: /^\/api\/booking\/kiosk\/holds$/ },
   { methods: ['POST'], path: new RegExp(`^/api/booking/kiosk/holds/${SEGMENT}/confirm$`) },
