@@ -17,6 +17,20 @@ describe.each(dbTargets)('confirming booking holds, on $name', (target) => {
   });
   const customer = () => randomUUID();
   const statusOf = async (holdId: string) => (await h.parts.holds.hold(holdId))!.status;
+  /** The provider's authorise waits until the test calls `release()` (then answers as the simulator does). */
+  const pausedAuthorise = async () => {
+    const provider = h.payments as unknown as PaymentProvider;
+    const real = provider.authorise;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    provider.authorise = async (req) => {
+      calls++;
+      await released;
+      return real.call(provider, req);
+    };
+    return { release, calls: () => calls, restore: () => void (provider.authorise = real) };
+  };
 
   it('a paid confirm books the seats: 200 with the booking, its seats sold, one signed ticket per seat, the customer told', async () => {
     h.clock.at = null;
@@ -89,13 +103,18 @@ describe.each(dbTargets)('confirming booking holds, on $name', (target) => {
       // the confirm sees the hold a millisecond before its expiry, the sweeper sees it at its expiry: both are entitled
       // to it by their clocks, and the one conditional write decides
       h.clock.at = hold.expiresAt - 1;
-      // each side starts a few milliseconds after the other by turns, so both orders and true overlaps occur
+      // by turns: the confirm first, the sweeper first, and both at once — both orders and true overlaps occur
       const i = holds.indexOf(hold);
-      const after = (ms: number) => new Promise((r) => setTimeout(r, ms));
-      const [answer] = await Promise.all([
-        after(i % 2 ? (i % 8) * 2 : 0).then(() => h.confirm(hold.id)),
-        after(i % 2 ? 0 : (i % 8) * 2).then(() => h.parts.holds.on(h.t.hub.db).expireDue(hold.expiresAt)),
-      ]);
+      const confirm = () => h.confirm(hold.id);
+      const sweep = () => h.parts.holds.on(h.t.hub.db).expireDue(hold.expiresAt);
+      let answer: Awaited<ReturnType<typeof confirm>>;
+      if (i % 3 === 0) {
+        answer = await confirm();
+        await sweep();
+      } else if (i % 3 === 1) {
+        await sweep();
+        answer = await confirm();
+      } else [answer] = await Promise.all([confirm(), sweep()]);
       const status = await statusOf(hold.id);
       outcomes.push(status);
       expect(['CONFIRMED', 'EXPIRED']).toContain(status);
@@ -175,23 +194,83 @@ describe.each(dbTargets)('confirming booking holds, on $name', (target) => {
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);
 
-    // a slow provider keeps the first in flight: the same key meanwhile is refused, and answered identically after
+    // the provider answers only when the test says: the first stays in flight, the same key meanwhile is refused,
+    // and answered identically after
     const slow = await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-2'] });
     const slowKey = `confirm-${randomUUID()}`;
-    h.payments.next('timeout');
-    const inFlight = h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
-    await waitFor('the first confirm is paying', async () => (await statusOf(slow.id)) === 'CONFIRMING');
-    const concurrent = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
-    expect(concurrent.status).toBe(409);
-    const done = await inFlight;
-    expect(done.status).toBe(202);
-    const later = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
-    expect(later.status).toBe(202);
-    expect(later.body).toEqual(done.body);
-    // a new key while it is paid for: the sentence, not a second payment
-    const other = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: `confirm-${randomUUID()}` });
-    expect(other.status).toBe(409);
-    expect(other.body.detail).toMatch(/being paid for/);
+    const answer = await pausedAuthorise();
+    try {
+      const inFlight = h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
+      await waitFor('the first confirm is paying', async () => (await statusOf(slow.id)) === 'CONFIRMING');
+      const concurrent = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
+      expect(concurrent.status).toBe(409);
+      // a new key while it is paid for: the sentence, not a second payment
+      const other = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: `confirm-${randomUUID()}` });
+      expect(other.status).toBe(409);
+      expect(other.body.detail).toMatch(/being paid for/);
+      answer.release();
+      const done = await inFlight;
+      expect(done.status).toBe(200);
+      const later = await h.confirm(slow.id, { cookie: h.admin, idempotencyKey: slowKey });
+      expect(later.status).toBe(200);
+      expect(later.body).toEqual(done.body);
+      expect(answer.calls()).toBe(1);
+    } finally {
+      answer.restore();
+    }
+  });
+
+  it('a show cancelled while its confirm is at the payment provider: the hold fails, its seats free, the payment given back — never a paid booking of a cancelled show', async () => {
+    h.clock.at = null;
+    const showId = await h.show({ rows: 1, perRow: 4, priceMinor: 1500 });
+    const hold = await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-1', 'STALLS-A-2'] });
+    const answer = await pausedAuthorise();
+    try {
+      const inFlight = h.confirm(hold.id);
+      await waitFor('the confirm is paying', async () => (await statusOf(hold.id)) === 'CONFIRMING');
+      const cancelled = await h.t.call(
+        'POST',
+        `/api/booking/shows/${showId}/cancel`,
+        { reason: 'the venue flooded' },
+        { cookie: h.admin },
+      );
+      expect(cancelled.status).toBe(200);
+      answer.release();
+      const r = await inFlight;
+      expect(r.status).toBe(409);
+      expect(r.body.detail).toBe(
+        "'Hamlet' was cancelled while this booking was being paid for: nothing was booked, the seats were released and the payment is given back in full",
+      );
+    } finally {
+      answer.restore();
+    }
+    const row = await h.t.hub.db.query<{ status: string; refund_minor: number; refund_state: string }>(
+      'SELECT status, refund_minor, refund_state FROM booking_holds WHERE id = $1',
+      [hold.id],
+    );
+    expect(row.rows[0]).toEqual({ status: 'FAILED', refund_minor: 3000, refund_state: 'DONE' });
+    expect(h.payments.payments.get(`booking:${hold.id}`)?.status).toBe('REFUNDED');
+    expect(await claimsOf(h, showId)).toEqual({ claimed: 0, sold: 0 });
+  });
+
+  it('confirm raced against the venue cancelling the show, many times: never a booking left paid on a cancelled show', async () => {
+    h.clock.at = null;
+    for (let i = 0; i < 12; i++) {
+      const showId = await h.show({ rows: 1, perRow: 2, priceMinor: 1000 });
+      const hold = await h.hold(showId, { customerId: customer(), seats: ['STALLS-A-1'] });
+      const show = (await h.parts.holds.show(showId))!;
+      const cancel = () => h.parts.sales.cancelShow(show, 'the venue flooded');
+      if (i % 3 === 0) await Promise.all([h.confirm(hold.id), cancel()]);
+      else if (i % 3 === 1) await Promise.all([cancel(), h.confirm(hold.id)]);
+      else {
+        await h.confirm(hold.id);
+        await cancel();
+      }
+      const status = await statusOf(hold.id);
+      expect(['CANCELLED', 'FAILED', 'RELEASED']).toContain(status);
+      expect(['REFUNDED', 'VOIDED', undefined]).toContain(h.payments.payments.get(`booking:${hold.id}`)?.status);
+      expect(await claimsOf(h, showId)).toEqual({ claimed: 0, sold: 0 });
+    }
   });
 
   it('a confirmed hold confirmed again answers the same booking and tickets, and charges once', async () => {
