@@ -29,7 +29,10 @@ describe.each(dbTargets)('confirming booking holds, on $name', (target) => {
       await released;
       return real.call(provider, req);
     };
-    return { release, calls: () => calls, restore: () => void (provider.authorise = real) };
+    const restore = () => {
+      provider.authorise = real;
+    };
+    return { release, calls: () => calls, restore };
   };
 
   it('a paid confirm books the seats: 200 with the booking, its seats sold, one signed ticket per seat, the customer told', async () => {
