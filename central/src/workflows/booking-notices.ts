@@ -59,7 +59,7 @@ export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
         tx,
         b,
         BOOKING_NOTICE_KINDS.confirmed,
-        `Your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its' : 'their'} code at the door.`,
+        `Your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its code' : 'their codes'} at the door.`,
       );
     },
     async cancelled(tx, b) {

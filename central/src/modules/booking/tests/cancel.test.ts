@@ -51,7 +51,9 @@ describe.each(dbTargets)('cancelling bookings and shows, on $name', (target) => 
       "SELECT message FROM customer_notifications WHERE customer_id = $1 AND kind = 'BOOKING_CANCELLED'",
       [who],
     );
-    expect(notice.rows[0]?.message).toMatch(/^Your booking for 'Hamlet' on .+ is cancelled\. £40\.00 is refunded/);
+    expect(notice.rows[0]?.message).toMatch(
+      /^Your booking for 'Hamlet' on \w{3} \d{1,2} \w{3} \d\d:\d\d is cancelled\. £40\.00 is refunded to the card you paid with\.$/,
+    );
     // asked again: the same answer, nothing refunded twice
     const again = await cancel(id);
     expect(again.status).toBe(200);
@@ -70,6 +72,22 @@ describe.each(dbTargets)('cancelling bookings and shows, on $name', (target) => 
     expect(await row(id)).toEqual({ status: 'CANCELLED', refund_minor: 0, refund_state: 'NONE' });
     expect(h.payments.payments.get(`booking:${id}`)?.status).toBe('CAPTURED');
     await h.travel(null);
+  });
+
+  it('a free booking cancelled: the customer is told there was nothing to pay, not that the refund cutoff passed', async () => {
+    await h.travel(null);
+    const showId = await h.show({ kind: 'CAPACITY', capacity: 3, priceMinor: 0, startsInMs: 2 * HOUR_MS });
+    const who = customer();
+    const hold = await h.hold(showId, { customerId: who, places: 1 });
+    expect((await h.confirm(hold.id)).status).toBe(200);
+    const r = await cancel(hold.id);
+    expect(r.status).toBe(200);
+    expect(r.body.refundMinor).toBe(0);
+    const notice = await h.t.hub.db.query<{ message: string }>(
+      "SELECT message FROM customer_notifications WHERE customer_id = $1 AND kind = 'BOOKING_CANCELLED'",
+      [who],
+    );
+    expect(notice.rows[0]?.message).toMatch(/is cancelled\. It was free, so there is nothing to refund\.$/);
   });
 
   it("follows the show's own cutoff (48 h)", async () => {

@@ -66,7 +66,7 @@ describe.each(dbTargets)('confirming booking holds, on $name', (target) => {
     expect(notices.rows).toHaveLength(1);
     expect(notices.rows[0]!.kind).toBe('BOOKING_CONFIRMED');
     expect(notices.rows[0]!.message).toMatch(
-      /^Your 2 tickets for 'Hamlet' on \w{3} \d{1,2} \w{3} \d\d:\d\d are booked/,
+      /^Your 2 tickets for 'Hamlet' on \w{3} \d{1,2} \w{3} \d\d:\d\d are booked — show their codes at the door\.$/,
     );
   });
 
