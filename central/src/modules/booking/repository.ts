@@ -370,7 +370,8 @@ export class BookingRepository {
   /**
    * A SEATED hold and all its seat claims in one statement, only while the show is on sale and not started: the
    * seat claims' primary key refuses a seat another hold has (23505, nothing written), the one-live index a second
-   * live hold of the customer. Undefined when the show was not on sale (nothing written).
+   * live hold of the customer. Undefined when the show was not on sale (nothing written). One hold, one statement:
+   * the service holds seats through `insertSeatHolds` (a batch); the benchmark measures this one beside it.
    */
   async insertSeatHold(h: NewHold): Promise<Hold | undefined> {
     const { rows } = await this.q.query<HoldRow>(
