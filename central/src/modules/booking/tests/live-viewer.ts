@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { seatMapFrameSchema, type SeatMapFrame } from '@storefleet/shared';
 import { vi } from 'vitest';
 import WebSocket from 'ws';
-import type { HubConfig } from '../../../config.js';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
@@ -10,6 +9,9 @@ import { discoverModules } from '../../../kernel/discover-modules.js';
 import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
 import { bookingParts } from '../index.js';
 import type { SeatMapLive } from '../live/seat-map-live.js';
+
+/** What a test may set on the hub (the test hub's own type: a module's files do not import the hub's config). */
+type HubOverrides = NonNullable<Parameters<typeof TestHub.start>[1]>;
 
 /** A tick period no other timer of the hub uses: the live map's own timer is found by it (and stopped, if asked). */
 const OUR_TICK_MS = 4_999;
@@ -20,7 +22,7 @@ const OUR_TICK_MS = 4_999;
  */
 export async function startLiveHub(
   target: DbTarget,
-  o: { driven?: boolean; now?: () => number; config?: Partial<HubConfig> } = {},
+  o: { driven?: boolean; now?: () => number; config?: HubOverrides } = {},
 ): Promise<{ t: TestHub; live: SeatMapLive; ctx: HubContext }> {
   let captured: HubContext | undefined;
   const modules = (await discoverModules()).map(
