@@ -104,10 +104,7 @@ export function salesRoutes(
     res.json({
       booking: {
         ...(await sales.view(hold, show)),
-        customerId: hold.customerId,
         confirmedAt: hold.confirmedAt,
-        endedAt: hold.endedAt,
-        endedReason: hold.endedReason,
         refundMinor: hold.refundMinor,
         refundState: hold.refundState,
       },

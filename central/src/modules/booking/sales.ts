@@ -20,19 +20,14 @@ const BATCH = 100;
 /** A refund the provider has refused this many times is raised for staff (logged as an error) at every further try. */
 export const REFUND_TRIES_RAISED = 10;
 
-/** A booking (a hold, confirmed or not) as its caller sees it. */
-export interface BookingView {
-  readonly id: string;
-  readonly status: Hold['status'];
-  readonly showId: string;
+/**
+ * A booking (a hold, confirmed or not) as its caller sees it: the hold's one view (the holds' side, `BookingService.view`:
+ * its seats by label, places, amount, expiry, customer, origin, how it ended) with the show's title and start.
+ */
+export type BookingView = Awaited<ReturnType<BookingService['view']>> & {
   readonly title: string;
   readonly startsAt: number;
-  /** The seats by label (`STALLS-C-12`); empty at a CAPACITY show. */
-  readonly seats: readonly string[];
-  readonly places: number;
-  readonly amountMinor: number;
-  readonly currency: string;
-}
+};
 
 export interface TicketView {
   readonly ticketNo: number;
@@ -130,17 +125,7 @@ export class BookingSales {
   /** The booking as its caller sees it. */
   async view(hold: Hold, show?: Show): Promise<BookingView> {
     const s = show ?? (await this.#show(hold.showId));
-    return {
-      id: hold.id,
-      status: hold.status,
-      showId: hold.showId,
-      title: s.title,
-      startsAt: s.startsAt,
-      seats: hold.seatNos.length ? await this.holds.labels(s, hold.seatNos) : [],
-      places: hold.places,
-      amountMinor: hold.amountMinor,
-      currency: hold.currency,
-    };
+    return { ...(await this.holds.view(hold, s)), title: s.title, startsAt: s.startsAt };
   }
 
   /** A confirmed booking's tickets: one per seat or place, each signed for the door. */
