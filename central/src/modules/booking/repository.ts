@@ -186,6 +186,15 @@ export class BookingRepository {
     }
   }
 
+  /**
+   * Whether the hub has a store of this id (the hub's `locations`, read here: the kernel has no port for them and a
+   * module imports no other module).
+   */
+  async storeExists(storeId: string): Promise<boolean> {
+    const { rows } = await this.q.query(`SELECT 1 FROM locations WHERE kind = 'STORE' AND id::text = $1`, [storeId]);
+    return rows.length > 0;
+  }
+
   async venue(id: string): Promise<Venue | undefined> {
     const { rows } = await this.q.query<VenueRow>(
       `SELECT id, store_id, name, time_zone, currency, seat_count, created_at FROM booking_venues WHERE id = $1`,
@@ -513,6 +522,16 @@ export class BookingRepository {
   async hold(holdId: string): Promise<Hold | undefined> {
     const { rows } = await this.q.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM booking_holds WHERE id = $1`, [holdId]);
     return rows[0] ? toHold(rows[0]) : undefined;
+  }
+
+  /** How many live holds (HELD or CONFIRMING) one caller key placed at a show (index booking_holds_caller_live). */
+  async liveHoldsBy(showId: string, createdBy: string): Promise<number> {
+    const { rows } = await this.q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM booking_holds
+       WHERE show_id = $1 AND created_by = $2 AND status IN ('HELD', 'CONFIRMING')`,
+      [showId, createdBy],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** The customer's live hold (HELD or CONFIRMING) at a show. */

@@ -65,7 +65,11 @@ const timeZone = z
   );
 
 export const newVenueSchema = z.strictObject({
-  storeId: z.string().min(1).max(64).nullable().optional(),
+  storeId: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,64}$/, 'a store id')
+    .nullable()
+    .optional(),
   name: deliveryText(120),
   timeZone,
   currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter currency code (USD)'),

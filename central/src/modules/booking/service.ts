@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
-import { isHeadOffice, storeOf } from '../../kernel/access.js';
+import { isHeadOffice, ownsAny, storeOf } from '../../kernel/access.js';
 import { CallBatcher } from '../../kernel/call-batcher.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { BookingRepository, EXPIRE_BATCH, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
@@ -24,6 +24,15 @@ const MAX_BATCH = 256;
 /** Postgres's deadlock and serialization failures: the batch is retried (in halves; a single hold a few times). */
 const RETRYABLE = new Set(['40P01', '40001']);
 const SINGLE_TRIES = 3;
+/**
+ * Live holds (HELD or CONFIRMING) one store caller — a store node's token, a store manager, an associate — may have at
+ * one show at once. A store node's kiosks keep one live hold a screen (the node's rule) and its counter and handhelds
+ * a few more, so 8 serves a busy store's customers choosing at once, while one store caller can no longer hold a whole
+ * show by inventing customer ids (at most 8 × 10 seats; #19 review F3: one node held all 100 seats of a head-office
+ * show). Head office (ADMIN) is not bounded: its web and app back end sells for many customers under one key until
+ * customers have accounts (#26); nor is the hub's own waitlist offer.
+ */
+export const STORE_CALLER_LIVE_HOLDS = 8;
 
 /** One SEATED hold waiting for its group commit: the hold as decided, its show, and the venue's seats (to name them). */
 interface SeatAsk {
@@ -119,7 +128,13 @@ export class BookingService implements SeatHolder {
       sections,
       createdAt: this.ctx.now(),
     };
-    await this.ctx.db.transaction((tx) => new BookingRepository(tx).insertVenue(venue, sections, seats));
+    await this.ctx.db.transaction(async (tx) => {
+      const repo = new BookingRepository(tx);
+      // a store's venue names one of the hub's stores (its show's feed entries go to that store: F7)
+      if (venue.storeId !== null && !(await repo.storeExists(venue.storeId)))
+        throw new UnprocessableError(`there is no store ${venue.storeId}`);
+      await repo.insertVenue(venue, sections, seats);
+    });
     return venue;
   }
 
@@ -254,15 +269,56 @@ export class BookingService implements SeatHolder {
    */
   async place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST' = 'DIRECT'): Promise<Hold> {
     try {
-      const hold = await this.#place(caller, req, origin);
+      const bounded = origin === 'DIRECT' && caller.principal !== null && !isHeadOffice(caller.principal);
+      const hold = bounded
+        ? await this.#oneAtATime(`${caller.key} ${req.showId}`, () => this.#boundedPlace(caller, req))
+        : await this.#place(caller, req, origin);
       this.onChanged([hold.showId]);
       return hold;
     } catch (err) {
       if (err instanceof OneLive) {
         const live = await this.repo.liveHold(err.show.id, req.customerId);
-        throw new ConflictError(await this.oneLiveSentence(err.show, req.customerId), live ? { holdId: live.id } : {});
+        // the other hold's id and end are named only to a caller who may see that hold (F4)
+        const named = live && this.#sees(caller, err.show, live) ? live : undefined;
+        throw new ConflictError(await this.oneLiveSentence(err.show, named), named ? { holdId: named.id } : {});
       }
       throw err;
+    }
+  }
+
+  /** Whether the caller may see a hold: the caller that placed it, the hub, head office, or the show's store. */
+  #sees(caller: Caller, show: Show, hold: Hold): boolean {
+    return hold.createdBy === caller.key || !caller.principal || ownsAny(caller.principal, [show.storeId]);
+  }
+
+  /** A store caller's hold, refused once it has STORE_CALLER_LIVE_HOLDS live at the show. */
+  async #boundedPlace(caller: Caller, req: HoldRequest): Promise<Hold> {
+    const live = await this.repo.liveHoldsBy(req.showId, caller.key);
+    if (live >= STORE_CALLER_LIVE_HOLDS) {
+      const show = await this.#recentShow(req.showId);
+      if (!show || !this.reaches(caller, show)) throw new NotFoundError('show', req.showId);
+      throw new ConflictError(
+        `you already have ${live} live holds at ${show.title}, the most one store caller may have at once: confirm or release one first`,
+        { limit: STORE_CALLER_LIVE_HOLDS },
+      );
+    }
+    return this.#place(caller, req, 'DIRECT');
+  }
+
+  /** Store callers' holds at one show, one at a time in this process (so parallel asks cannot pass the count together). */
+  readonly #queues = new Map<string, Promise<unknown>>();
+  async #oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#queues.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.#queues.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#queues.get(key) === tail) this.#queues.delete(key);
     }
   }
 
@@ -579,9 +635,8 @@ export class BookingService implements SeatHolder {
     return ended;
   }
 
-  /** The sentence a second live hold of a customer gets. */
-  async oneLiveSentence(show: Show, customerId: string): Promise<string> {
-    const live = await this.repo.liveHold(show.id, customerId);
+  /** The sentence a second live hold of a customer gets: `live` named only when the caller may see it. */
+  async oneLiveSentence(show: Show, live: Hold | undefined): Promise<string> {
     if (!live) return 'this customer already holds seats for this show; confirm or release them first';
     return `this customer already holds seats for this show until ${await this.clockAt(show, live.expiresAt)} (hold ${live.id}); confirm or release it first`;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { STORE_CALLER_LIVE_HOLDS } from '../service.js';
 import { HoldsHarness } from './holds-harness.js';
 
 describe.each(dbTargets)('who reaches holds, on $name', (target) => {
@@ -87,5 +88,50 @@ describe.each(dbTargets)('who reaches holds, on $name', (target) => {
       expect(JSON.stringify([show.body, map.body])).not.toContain(x.customerId);
     }
     expect((await h.t.call('GET', `/api/booking/shows/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it('lets one store caller have at most 8 live holds at a show, however many customers it names; head office is not bounded', async () => {
+    const show = (await h.show((await h.venue(null)).id)).id; // head office's: 36 seats
+    const seat = (n: number) => ({ seats: [`STALLS-${'BC'[Math.floor(n / 10)]}-${(n % 10) + 1}`] });
+    const tries = await Promise.all(Array.from({ length: 12 }, (_, n) => h.hold(show, seat(n), { bearer: h.b.token })));
+    expect(tries.filter((r) => r.status === 201)).toHaveLength(STORE_CALLER_LIVE_HOLDS);
+    const refused = tries.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(12 - STORE_CALLER_LIVE_HOLDS);
+    for (const r of refused) {
+      expect(r.status).toBe(409);
+      expect(r.body.detail).toBe(
+        `you already have ${STORE_CALLER_LIVE_HOLDS} live holds at Hamlet, the most one store caller may have at once: confirm or release one first`,
+      );
+    }
+    const { holds } = await h.claims(show);
+    expect(holds).toHaveLength(STORE_CALLER_LIVE_HOLDS);
+    // another caller of the same store has its own count; a released hold makes room again
+    expect((await h.hold(show, seat(12), { cookie: h.associateB })).status).toBe(201);
+    const first = tries.find((r) => r.status === 201)!;
+    expect(
+      (await h.t.call('DELETE', `/api/booking/holds/${first.body.id}`, undefined, { bearer: h.b.token })).status,
+    ).toBe(200);
+    expect((await h.hold(show, seat(13), { bearer: h.b.token })).status).toBe(201);
+    expect((await h.hold(show, seat(14), { bearer: h.b.token })).status).toBe(409);
+    // head office sells for many customers under one key
+    const office = [1, 2, 3, 4, 5, 6].flatMap((n) => [`CIRCLE-A-${n}`, `STALLS-A-${n + 2}`]);
+    for (const label of office) expect((await h.hold(show, { seats: [label] }, { cookie: h.admin })).status).toBe(201);
+  });
+
+  it('names another caller’s live hold of the customer only to those who may see it', async () => {
+    const show = (await h.show((await h.venue(null)).id)).id;
+    const customerId = randomUUID();
+    const theirs = await h.hold(show, { customerId, seats: ['STALLS-A-5'] }); // head office's console
+    expect(theirs.status).toBe(201);
+    const toB = await h.hold(show, { customerId, seats: ['STALLS-A-9'] }, { bearer: h.b.token });
+    expect(toB.status).toBe(409);
+    expect(toB.body.detail).toBe('this customer already holds seats for this show; confirm or release them first');
+    expect(JSON.stringify(toB.body)).not.toContain(theirs.body.id);
+    const toAdmin = await h.hold(show, { customerId, seats: ['STALLS-A-9'] }, { cookie: h.admin });
+    expect(toAdmin.status).toBe(409);
+    expect(toAdmin.body.detail).toMatch(
+      new RegExp(`already holds seats for this show until \\d\\d:\\d\\d \\(hold ${theirs.body.id}\\)`),
+    );
+    expect(toAdmin.body.holdId).toBe(theirs.body.id);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { HOUR, HoldsHarness, SMALL_MAP } from './holds-harness.js';
@@ -56,6 +57,26 @@ describe.each(dbTargets)('venues and shows, on $name', (target) => {
     expect(refused.status).toBe(422);
     expect(refused.body.detail).toContain('at most 50,000 seats; this map has 50,001');
   }, 120_000);
+
+  it('refuses a venue for a store the hub does not have, writing nothing', async () => {
+    const count = async () =>
+      (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM booking_venues')).rows[0]!.n;
+    const before = await count();
+    const ghost = randomUUID();
+    const r = await h.t.call('POST', '/api/booking/venues', venueBody(ghost), { cookie: h.admin });
+    expect(r.status).toBe(422);
+    expect(r.body.detail).toBe(`there is no store ${ghost}`);
+    const named = await h.t.call('POST', '/api/booking/venues', venueBody('BOOK-A'), { cookie: h.admin });
+    expect(named.status).toBe(422);
+    expect(named.body.detail).toBe('there is no store BOOK-A');
+    const control = await h.t.call('POST', '/api/booking/venues', venueBody('store\u0000a'), { cookie: h.admin });
+    expect(control.status).toBe(400);
+    expect(await count()).toBe(before);
+    // a real store's venue and show are accepted (its show's feed entry goes to that store)
+    const ok = await h.t.call('POST', '/api/booking/venues', venueBody(h.a.id), { cookie: h.admin });
+    expect(ok.status).toBe(201);
+    expect((await h.show(ok.body.id)).storeId).toBe(h.a.id);
+  });
 
   it('lets head office add any venue and a store’s manager their store’s only', async () => {
     const call = (body: unknown, cookie: string) => h.t.call('POST', '/api/booking/venues', body, { cookie });
