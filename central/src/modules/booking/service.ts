@@ -3,15 +3,29 @@ import type { Queryable } from '../../db/db.js';
 import { isHeadOffice, ownsAny, storeOf } from '../../kernel/access.js';
 import { CallBatcher } from '../../kernel/call-batcher.js';
 import type { HubContext } from '../../kernel/module-contract.js';
-import { BookingRepository, EXPIRE_BATCH, ONE_LIVE, SEAT_TAKEN, seatLabel, uniqueViolation } from './repository.js';
-import { layOut, parseSeatLabel, type NewVenue } from './seat-layout.js';
+import {
+  assertOpen,
+  bestBlock,
+  clash,
+  labelsOf,
+  list,
+  named,
+  OneAtATime,
+  OneLive,
+  type SeatAsk,
+  SeatsTaken,
+  seatsTaken,
+} from './hold-rules.js';
+import { BookingRepository, EXPIRE_BATCH, type NewHold, ONE_LIVE, SEAT_TAKEN, uniqueViolation } from './repository.js';
 import type { BookingStoreFeed } from './store-feed.js';
-import type { Caller, Hold, HoldRequest, HoldStatus, Seat, SeatHolder, Show, Venue } from './types.js';
+import type { Caller, Hold, HoldRequest, HoldStatus, Seat, SeatHolder, Show } from './types.js';
+import { BookingVenues } from './venues.js';
+
+export { bestBlock, OneLive, SeatsTaken } from './hold-rules.js';
+export type { NewShow, SeatMap, ShowSummary } from './venues.js';
 
 /** How many candidate blocks a `best` hold tries when other callers win the seats first. */
 const BEST_TRIES = 5;
-/** Venues whose seats are kept in memory (a venue's seats never change once created). */
-const SEAT_CACHE = 32;
 /**
  * How long a hold may start from a show read earlier (ms of this process's monotonic clock): the hold's insert checks
  * the show's status and start in SQL again, so a stale copy only words a refusal, never lets a hold through.
@@ -34,224 +48,26 @@ const SINGLE_TRIES = 3;
  */
 export const STORE_CALLER_LIVE_HOLDS = 8;
 
-/** One SEATED hold waiting for its group commit: the hold as decided, its show, and the venue's seats (to name them). */
-interface SeatAsk {
-  readonly hold: NewHold;
-  readonly show: Show;
-  readonly seats: readonly Seat[];
-}
-
-/** Two asks that must not share a batch: the same show and a seat in common, or the same customer at the show. */
-function clash(a: SeatAsk, b: SeatAsk): boolean {
-  if (a.hold.showId !== b.hold.showId) return false;
-  if (a.hold.customerId === b.hold.customerId) return true;
-  const x = a.hold.seatNos;
-  const y = b.hold.seatNos;
-  // both sorted ascending (#named and bestBlock sort them): one merge pass
-  for (let i = 0, j = 0; i < x.length && j < y.length; ) {
-    if (x[i] === y[j]) return true;
-    if (x[i]! < y[j]!) i++;
-    else j++;
-  }
-  return false;
-}
-
-/** A new show as head office or a store's manager describes it. */
-export interface NewShow {
-  readonly venueId: string;
-  readonly title: string;
-  readonly kind: Show['kind'];
-  readonly startsAt: number;
-  readonly endsAt: number;
-  readonly capacity?: number | undefined;
-  readonly priceMinor?: number | undefined;
-  readonly holdMinutes?: number | undefined;
-  readonly refundCutoffHours?: number | undefined;
-}
-
-/** A show with what is left of it (seats or places). */
-export type ShowSummary = Show & { readonly left: number };
-
-/** The seat map of a show, compact: one character per seat. */
-export interface SeatMap {
-  readonly show: ShowSummary;
-  readonly sections: readonly { code: string; name: string; priceMinor: number }[];
-  readonly rows: readonly { section: string; row: string; firstSeatNo: number; numbers: number[]; kinds: string }[];
-  readonly seats: string;
-  readonly free: number;
-}
-
-const KIND_CHAR = { STANDARD: 'S', WHEELCHAIR: 'W', COMPANION: 'C' } as const;
-const list = (xs: readonly string[]) =>
-  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
-
 /**
- * Venues, shows and holds (lane A): the rules of holding seats or places all or nothing, one live hold per customer
- * and show, and the sweeper that frees expired holds.
+ * Venues and shows (BookingVenues, venues.ts) and holds (lane A): the rules of holding seats or places all or nothing
+ * (hold-rules.ts), one live hold per customer and show, and the sweeper that frees expired holds.
  */
-export class BookingService implements SeatHolder {
+export class BookingService extends BookingVenues implements SeatHolder {
   onFreed: (showIds: readonly string[]) => void = () => {};
   /** A hold was placed (after its commit): the live seat map reads the show at its next tick. */
   onChanged: (showIds: readonly string[]) => void = () => {};
-  readonly #seats = new Map<string, Seat[]>();
   /** Shows as last read, with when (performance.now()): the hold path's copy (see SHOW_CACHE_MS). */
   readonly #shows = new Map<string, { show: Show; at: number }>();
   /** SEATED holds' group commit: many customers' holds in one transaction, each all or nothing. */
   readonly #batcher: CallBatcher<SeatAsk, Hold>;
 
-  constructor(
-    readonly ctx: HubContext,
-    readonly storeFeed: BookingStoreFeed,
-  ) {
+  constructor(ctx: HubContext, storeFeed: BookingStoreFeed) {
+    super(ctx, storeFeed);
     this.#batcher = new CallBatcher((asks) => this.#holdBatch(asks), {
       concurrency: ctx.settings.tuning.holdBatches,
       maxBatch: MAX_BATCH,
       clash,
     });
-  }
-
-  get repo(): BookingRepository {
-    return new BookingRepository(this.ctx.db);
-  }
-
-  // ---- venues -------------------------------------------------------------------------------------------------
-
-  async createVenue(v: NewVenue): Promise<Venue> {
-    const { sections, seats } = layOut(v);
-    const venue: Venue = {
-      id: uuidv7(this.ctx.now()),
-      storeId: v.storeId ?? null,
-      name: v.name,
-      timeZone: v.timeZone,
-      currency: v.currency,
-      seatCount: seats.numbers.length,
-      sections,
-      createdAt: this.ctx.now(),
-    };
-    await this.ctx.db.transaction(async (tx) => {
-      const repo = new BookingRepository(tx);
-      // a store's venue names one of the hub's stores (its show's feed entries go to that store: F7)
-      if (venue.storeId !== null && !(await repo.storeExists(venue.storeId)))
-        throw new UnprocessableError(`there is no store ${venue.storeId}`);
-      await repo.insertVenue(venue, sections, seats);
-    });
-    return venue;
-  }
-
-  venue(venueId: string): Promise<Venue | undefined> {
-    return this.repo.venue(venueId);
-  }
-
-  venues(storeId: string | null | undefined): Promise<Venue[]> {
-    return this.repo.venues(storeId);
-  }
-
-  /** A venue's seats in seat-number order (kept: they never change). */
-  async seats(venueId: string): Promise<Seat[]> {
-    let s = this.#seats.get(venueId);
-    if (!s) {
-      s = await this.repo.seats(venueId);
-      if (this.#seats.size >= SEAT_CACHE) this.#seats.delete(this.#seats.keys().next().value as string);
-      this.#seats.set(venueId, s);
-    }
-    return s;
-  }
-
-  // ---- shows --------------------------------------------------------------------------------------------------
-
-  async createShow(s: NewShow, venue: Venue): Promise<Show> {
-    const now = this.ctx.now();
-    if (s.endsAt <= s.startsAt) throw new UnprocessableError('a show ends after it starts (endsAt after startsAt)');
-    if (s.startsAt <= now) throw new UnprocessableError('a show starts in the future: startsAt has passed');
-    if (s.kind === 'SEATED' && (s.capacity !== undefined || s.priceMinor !== undefined))
-      throw new UnprocessableError(
-        'a SEATED show sells the venue’s seats at its sections’ prices: leave out capacity and priceMinor',
-      );
-    if (s.kind === 'CAPACITY' && (s.capacity === undefined || s.priceMinor === undefined))
-      throw new UnprocessableError(
-        'a CAPACITY slot needs its number of places (capacity) and their price (priceMinor)',
-      );
-    if (s.kind === 'SEATED' && venue.seatCount === 0)
-      throw new UnprocessableError(`venue ${venue.name} has no seats for a SEATED show`);
-    return this.ctx.db.transaction(async (tx) => {
-      const show = await new BookingRepository(tx).insertShow({
-        id: uuidv7(now),
-        venueId: venue.id,
-        storeId: venue.storeId,
-        title: s.title,
-        kind: s.kind,
-        startsAt: s.startsAt,
-        endsAt: s.endsAt,
-        capacity: s.kind === 'SEATED' ? venue.seatCount : (s.capacity as number),
-        taken: 0,
-        priceMinor: s.kind === 'SEATED' ? null : (s.priceMinor as number),
-        currency: venue.currency,
-        holdMinutes: s.holdMinutes ?? null,
-        refundCutoffHours: s.refundCutoffHours ?? null,
-        status: 'ON_SALE',
-        createdAt: now,
-        updatedAt: now,
-      });
-      if (show.storeId) await this.storeFeed.showChanged(tx, show, venue.name);
-      return show;
-    });
-  }
-
-  show(showId: string): Promise<Show | undefined> {
-    return this.repo.show(showId);
-  }
-
-  async summary(show: Show): Promise<ShowSummary> {
-    return (await this.summaries([show]))[0] as ShowSummary;
-  }
-
-  /** Shows with what is left of each (one count for the page's SEATED shows); nothing is left once closed. */
-  async summaries(shows: readonly Show[]): Promise<ShowSummary[]> {
-    const seated = shows.filter((s) => s.kind === 'SEATED').map((s) => s.id);
-    const claimed = seated.length ? await this.repo.claimedCounts(seated) : new Map<string, number>();
-    const now = this.ctx.now();
-    return shows.map((show) => {
-      const left = show.capacity - (show.kind === 'CAPACITY' ? show.taken : (claimed.get(show.id) ?? 0));
-      return { ...show, left: show.status === 'ON_SALE' && show.startsAt > now ? left : 0 };
-    });
-  }
-
-  shows(f: Parameters<BookingRepository['shows']>[0]): Promise<Show[]> {
-    return this.repo.shows(f);
-  }
-
-  async seatMap(show: Show): Promise<SeatMap> {
-    const venue = await this.repo.venue(show.venueId);
-    if (!venue) throw new NotFoundError('venue', show.venueId);
-    const summary = await this.summary(show);
-    if (show.kind === 'CAPACITY')
-      return { show: summary, sections: venue.sections, rows: [], seats: '', free: summary.left };
-    const seats = await this.seats(show.venueId);
-    const open = show.status === 'ON_SALE' && show.startsAt > this.ctx.now();
-    const chars = new Array<string>(seats.length).fill(open ? '.' : 'x');
-    let free = open ? seats.length : 0;
-    for (const c of await this.repo.claims(show.id)) {
-      if (c.seatNo >= chars.length) continue;
-      chars[c.seatNo] = c.sold ? 's' : open ? 'h' : 'x';
-      if (open) free--;
-      if (!open && c.sold) chars[c.seatNo] = 's';
-    }
-    const rows: { section: string; row: string; firstSeatNo: number; numbers: number[]; kinds: string }[] = [];
-    for (const s of seats) {
-      const last = rows[rows.length - 1];
-      if (last && last.section === s.section && last.row === s.row) {
-        last.numbers.push(s.number);
-        last.kinds += KIND_CHAR[s.kind];
-      } else
-        rows.push({
-          section: s.section,
-          row: s.row,
-          firstSeatNo: s.seatNo,
-          numbers: [s.number],
-          kinds: KIND_CHAR[s.kind],
-        });
-    }
-    return { show: summary, sections: venue.sections, rows, seats: chars.join(''), free };
   }
 
   // ---- holds --------------------------------------------------------------------------------------------------
@@ -271,7 +87,7 @@ export class BookingService implements SeatHolder {
     try {
       const bounded = origin === 'DIRECT' && caller.principal !== null && !isHeadOffice(caller.principal);
       const hold = bounded
-        ? await this.#oneAtATime(`${caller.key} ${req.showId}`, () => this.#boundedPlace(caller, req))
+        ? await this.#oneAtATime.run(`${caller.key} ${req.showId}`, () => this.#boundedPlace(caller, req))
         : await this.#place(caller, req, origin);
       this.onChanged([hold.showId]);
       return hold;
@@ -306,28 +122,14 @@ export class BookingService implements SeatHolder {
   }
 
   /** Store callers' holds at one show, one at a time in this process (so parallel asks cannot pass the count together). */
-  readonly #queues = new Map<string, Promise<unknown>>();
-  async #oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.#queues.get(key) ?? Promise.resolve();
-    const run = before.then(fn, fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.#queues.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.#queues.get(key) === tail) this.#queues.delete(key);
-    }
-  }
+  readonly #oneAtATime = new OneAtATime();
 
   async #place(caller: Caller, req: HoldRequest, origin: 'DIRECT' | 'WAITLIST'): Promise<Hold> {
     const repo = this.repo;
     const show = await this.#recentShow(req.showId);
     if (!show || !this.reaches(caller, show)) throw new NotFoundError('show', req.showId);
     const now = this.ctx.now();
-    this.#assertOpen(show, now);
+    assertOpen(show, now);
     const expiresAt = now + (show.holdMinutes ?? this.ctx.settings.tuning.bookingHoldMinutes) * 60_000;
     const base = { showId: show.id, customerId: req.customerId, origin, currency: show.currency, expiresAt, now };
     const createdBy = caller.key;
@@ -354,7 +156,7 @@ export class BookingService implements SeatHolder {
         throw await this.#refusal(err, show, []);
       }
       const fresh = (await this.#freshShow(show.id)) ?? show;
-      this.#assertOpen(fresh, now);
+      assertOpen(fresh, now);
       const left = fresh.capacity - fresh.taken;
       throw new ConflictError(
         left === 0
@@ -369,7 +171,7 @@ export class BookingService implements SeatHolder {
       throw new UnprocessableError('name the seats (seats) or ask for the best adjacent ones (best), one of them');
     const seats = await this.seats(show.venueId);
     if (req.seats) {
-      const picked = this.#named(seats, req.seats, req.accessible === true);
+      const picked = named(seats, req.seats, req.accessible === true);
       return this.#placeSeats(show, picked, { ...base, createdBy });
     }
     const best = req.best as NonNullable<HoldRequest['best']>;
@@ -391,46 +193,13 @@ export class BookingService implements SeatHolder {
     );
   }
 
-  #assertOpen(show: Show, now: number): void {
-    if (show.status === 'CANCELLED') throw new ConflictError(`${show.title} was cancelled: nothing can be held`);
-    if (show.status !== 'ON_SALE') throw new ConflictError(`${show.title} is not on sale`);
-    if (show.startsAt <= now) throw new ConflictError(`${show.title} has started: its seats are no longer held`);
-  }
-
-  /** The seats named by label, checked: known, each once, wheelchair spaces only for an accessible hold. */
-  #named(seats: readonly Seat[], labels: readonly string[], accessible: boolean): Seat[] {
-    const dup = labels.filter((l, i) => labels.indexOf(l) !== i);
-    if (dup.length) throw new UnprocessableError(`seat ${list([...new Set(dup)])} is named twice`);
-    const byLabel = new Map<string, Seat>();
-    for (const l of labels) {
-      const p = parseSeatLabel(l);
-      if (!p) continue;
-      const s = findSeat(seats, p.section, p.row, p.number);
-      if (s) byLabel.set(l, s);
-    }
-    const unknown = labels.filter((l) => !byLabel.has(l));
-    if (unknown.length) throw new UnprocessableError(`there is no seat ${list(unknown)} at this venue`, { unknown });
-    const picked = labels.map((l) => byLabel.get(l) as Seat);
-    const wheelchair = picked.filter((s) => s.kind === 'WHEELCHAIR');
-    if (wheelchair.length && !accessible)
-      throw new UnprocessableError(
-        `${list(wheelchair.map((s) => s.label))} ${wheelchair.length === 1 ? 'is a wheelchair space' : 'are wheelchair spaces'}: held only with accessible: true`,
-      );
-    const companion = picked.filter((s) => s.kind === 'COMPANION');
-    if (companion.length && !wheelchair.length)
-      throw new UnprocessableError(
-        `${list(companion.map((s) => s.label))} ${companion.length === 1 ? 'is a companion seat' : 'are companion seats'}: held only with a wheelchair space in the same hold`,
-      );
-    return picked.sort((a, b) => a.seatNo - b.seatNo);
-  }
-
   async #placeSeats(
     show: Show,
     picked: readonly Seat[],
     base: Omit<NewHold, 'id' | 'seatNos' | 'places' | 'amountMinor'>,
   ): Promise<Hold> {
     const seatNos = picked.map((s) => s.seatNo);
-    const venue = await this.#venueOf(show);
+    const venue = await this.venueOf(show);
     const price = new Map(venue.sections.map((s) => [s.code, s.priceMinor]));
     const amountMinor = picked.reduce((a, s) => a + (price.get(s.section) ?? 0), 0);
     const hold: NewHold = { ...base, id: uuidv7(base.now), seatNos, places: seatNos.length, amountMinor };
@@ -519,7 +288,7 @@ export class BookingService implements SeatHolder {
         const show = fresh.get(a.hold.showId) ?? a.show;
         if (show.status !== 'ON_SALE' || show.startsAt <= now || !fresh.get(a.hold.showId)) {
           try {
-            this.#assertOpen(show, now);
+            assertOpen(show, now);
           } catch (err) {
             return err as Error;
           }
@@ -534,18 +303,6 @@ export class BookingService implements SeatHolder {
         a.hold.seatNos.filter((n) => !mine?.has(n)),
       );
     });
-  }
-
-  readonly #venues = new Map<string, Venue>();
-  async #venueOf(show: Show): Promise<Venue> {
-    let v = this.#venues.get(show.venueId);
-    if (!v) {
-      v = await this.repo.venue(show.venueId);
-      if (!v) throw new NotFoundError('venue', show.venueId);
-      if (this.#venues.size >= SEAT_CACHE) this.#venues.delete(this.#venues.keys().next().value as string);
-      this.#venues.set(show.venueId, v);
-    }
-    return v;
   }
 
   /** What a refused insert means to the caller: a seat taken (named) or a live hold already there. */
@@ -609,17 +366,6 @@ export class BookingService implements SeatHolder {
     };
   }
 
-  /** The time a live hold ends, as a clock in the venue's zone (HH:MM). */
-  async clockAt(show: Show, at: number): Promise<string> {
-    const venue = await this.#venueOf(show);
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: venue.timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(at);
-  }
-
   /** Frees holds past their expiry (HELD only), a batch per transaction; returns how many ended. */
   async expireDue(): Promise<number> {
     const now = this.ctx.now();
@@ -650,104 +396,4 @@ export class BookingService implements SeatHolder {
   on(tx: Queryable): BookingRepository {
     return new BookingRepository(tx);
   }
-}
-
-type NewHold = Parameters<BookingRepository['insertSeatHold']>[0];
-
-/** Another hold has some of the seats (a 409 naming them). */
-export class SeatsTaken extends ConflictError {
-  constructor(
-    readonly seatNos: readonly number[],
-    message: string,
-    readonly labels: readonly string[],
-  ) {
-    super(message, { taken: labels });
-  }
-}
-
-/** The customer already has a live hold at the show. */
-export class OneLive extends ConflictError {
-  constructor(readonly show: Show) {
-    super('this customer already holds seats for this show; confirm or release them first');
-  }
-}
-
-/** A hold refused for seats someone else has, named from the venue's seats in memory. */
-function seatsTaken(a: SeatAsk, taken: readonly number[]): SeatsTaken {
-  const labels = labelsOf(a.seats, taken);
-  return new SeatsTaken(
-    taken,
-    `${labels.length === 1 ? 'seat' : 'seats'} ${list(labels)} ${labels.length === 1 ? 'is' : 'are'} taken for ${a.show.title}`,
-    labels,
-  );
-}
-
-function labelsOf(seats: readonly Seat[], seatNos: readonly number[]): string[] {
-  return [...seatNos].sort((a, b) => a - b).map((n) => seats[n]?.label ?? String(n));
-}
-
-function findSeat(seats: readonly Seat[], section: string, row: string, number: number): Seat | undefined {
-  // seats are in map order; a linear scan of 50,000 is well under a millisecond, but index by label for large maps
-  return seatIndex(seats).get(seatLabel(section, row, number));
-}
-const indexes = new WeakMap<readonly Seat[], Map<string, Seat>>();
-function seatIndex(seats: readonly Seat[]): Map<string, Seat> {
-  let m = indexes.get(seats);
-  if (!m) {
-    m = new Map(seats.map((s) => [s.label, s]));
-    indexes.set(seats, m);
-  }
-  return m;
-}
-
-/**
- * The best `count` adjacent free standard seats (same section and row, consecutive numbers): the front-most row
- * first (map order within each section), then the block nearest the row's middle.
- */
-export function bestBlock(
-  seats: readonly Seat[],
-  taken: ReadonlySet<number>,
-  count: number,
-  section?: string,
-): Seat[] | undefined {
-  let best: { score: [number, number, number]; block: Seat[] } | undefined;
-  let rowRank = -1;
-  let i = 0;
-  let lastSection = '';
-  while (i < seats.length) {
-    const first = seats[i] as Seat;
-    let j = i;
-    while (j < seats.length && seats[j]!.section === first.section && seats[j]!.row === first.row) j++;
-    if (first.section !== lastSection) {
-      rowRank = -1;
-      lastSection = first.section;
-    }
-    rowRank++;
-    if (!section || first.section === section) {
-      const row = seats.slice(i, j);
-      const mid = (row.length - 1) / 2;
-      for (let k = 0; k + count <= row.length; k++) {
-        let ok = true;
-        for (let m = k; m < k + count; m++) {
-          const s = row[m] as Seat;
-          const prev = m > k ? (row[m - 1] as Seat) : undefined;
-          if (taken.has(s.seatNo) || s.kind !== 'STANDARD' || (prev && s.number !== prev.number + 1)) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
-        const score: [number, number, number] = [rowRank, Math.abs(k + (count - 1) / 2 - mid), row[k]!.seatNo];
-        if (
-          !best ||
-          score[0] < best.score[0] ||
-          (score[0] === best.score[0] &&
-            (score[1] < best.score[1] || (score[1] === best.score[1] && score[2] < best.score[2])))
-        )
-          best = { score, block: row.slice(k, k + count) };
-      }
-    }
-    i = j;
-  }
-  return best?.block;
 }
