@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { BookingHooks, BookingNotice } from '../modules/booking/index.js';
+import { type BookingHooks, type BookingNotice, clockIn, dayAndClockIn } from '../modules/booking/index.js';
 import type { NotificationOutbox } from './notifications.js';
 
 /** The kinds of customer notice the booking flows write (the outbox's `kind`). */
@@ -8,30 +8,6 @@ export const BOOKING_NOTICE_KINDS = {
   cancelled: 'BOOKING_CANCELLED',
   waitlistOffered: 'BOOKING_WAITLIST_OFFER',
 } as const;
-
-/** `Sat 5 Dec 19:30` and `19:42` in the venue's zone (UTC, said so, when the zone is not one the runtime knows). */
-function when(timeZone: string, at: number): { day: string; clock: string } {
-  const fmt = (zone: string) => {
-    const parts = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).formatToParts(at);
-    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-    const clock = `${part('hour')}:${part('minute')}`;
-    return { day: `${part('weekday')} ${part('day')} ${part('month')} ${clock}`, clock };
-  };
-  try {
-    return fmt(timeZone);
-  } catch {
-    const utc = fmt('UTC');
-    return { day: `${utc.day} UTC`, clock: `${utc.clock} UTC` };
-  }
-}
 
 /** `45.00 USD` as the customer reads it (`$45.00`). */
 function money(minor: number, currency: string): string {
@@ -59,7 +35,7 @@ export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
         tx,
         b,
         BOOKING_NOTICE_KINDS.confirmed,
-        `Your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its code' : 'their codes'} at the door.`,
+        `Your ${what} for '${b.title}' on ${dayAndClockIn(b.timeZone, b.startsAt)} ${b.tickets === 1 ? 'is' : 'are'} booked — show ${b.tickets === 1 ? 'its code' : 'their codes'} at the door.`,
       );
     },
     async cancelled(tx, b) {
@@ -73,7 +49,7 @@ export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
         tx,
         b,
         BOOKING_NOTICE_KINDS.cancelled,
-        `Your booking for '${b.title}' on ${when(b.timeZone, b.startsAt).day} is cancelled. ${refund}`,
+        `Your booking for '${b.title}' on ${dayAndClockIn(b.timeZone, b.startsAt)} is cancelled. ${refund}`,
       );
     },
     async waitlistOffered(tx, b) {
@@ -82,7 +58,7 @@ export function bookingNotices(outbox: NotificationOutbox): BookingHooks {
         tx,
         b,
         BOOKING_NOTICE_KINDS.waitlistOffered,
-        `Good news from the waitlist: your ${what} for '${b.title}' on ${when(b.timeZone, b.startsAt).day} ${b.places === 1 ? 'is' : 'are'} held for you until ${when(b.timeZone, b.expiresAt).clock} — confirm to book ${b.places === 1 ? 'it' : 'them'}.`,
+        `Good news from the waitlist: your ${what} for '${b.title}' on ${dayAndClockIn(b.timeZone, b.startsAt)} ${b.places === 1 ? 'is' : 'are'} held for you until ${clockIn(b.timeZone, b.expiresAt)} — confirm to book ${b.places === 1 ? 'it' : 'them'}.`,
       );
     },
   };

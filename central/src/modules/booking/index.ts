@@ -13,6 +13,7 @@ import { BookingStoreFeed } from './store-feed.js';
 import { TicketSigner } from './tickets.js';
 import { Waitlist } from './waitlist.js';
 
+export { clockIn, dayAndClockIn } from './clock.js';
 export { BOOKING_HOOKS, type BookingHooks, type BookingNotice } from './ports.js';
 export type { Hold, HoldRequest, Seat, Section, Show, Venue } from './types.js';
 

@@ -2,6 +2,7 @@ import { AppError, ConflictError, NotFoundError } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { PaymentTimeoutError, type PaymentProvider } from '../../kernel/ports/payments.js';
+import { clockIn } from './clock.js';
 import type { BookingHooks, BookingNotice } from './ports.js';
 import { refundFor, refundRule } from './refunds.js';
 import { BookingRepository } from './repository.js';
@@ -63,16 +64,6 @@ export interface ShowCancelOutcome {
   readonly holdsReleased: number;
   /** Waitlist entries that left by this call. */
   readonly waitlistLeft: number;
-}
-
-/** A clock (HH:MM) in a time zone; UTC when the zone is not one the runtime knows. */
-export function clockIn(timeZone: string, at: number): string {
-  const opts = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
-  try {
-    return new Intl.DateTimeFormat('en-GB', { ...opts, timeZone }).format(at);
-  } catch {
-    return `${new Intl.DateTimeFormat('en-GB', { ...opts, timeZone: 'UTC' }).format(at)} UTC`;
-  }
 }
 
 /** The provider has no payment configured (a production hub without PAYMENT_PROVIDER): what the caller is told. */

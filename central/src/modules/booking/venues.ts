@@ -1,5 +1,6 @@
 import { NotFoundError, UnprocessableError, uuidv7 } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
+import { clockIn } from './clock.js';
 import { BookingRepository } from './repository.js';
 import { layOut, type NewVenue } from './seat-layout.js';
 import type { BookingStoreFeed } from './store-feed.js';
@@ -203,11 +204,6 @@ export class BookingVenues {
   /** The time a live hold ends, as a clock in the venue's zone (HH:MM). */
   async clockAt(show: Show, at: number): Promise<string> {
     const venue = await this.venueOf(show);
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: venue.timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(at);
+    return clockIn(venue.timeZone, at);
   }
 }
