@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import type { Db } from '../../../db/db.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import type { HubContext } from '../../../kernel/module-contract.js';
 import { bookingParts } from '../index.js';
+import { bookingModules } from './booking-modules.js';
 
 export const PASSWORD = 'a long enough password 123';
 export const HOUR = 3_600_000;
@@ -43,22 +43,8 @@ export class HoldsHarness {
 
   /** `now`: a clock of the test's own (the expiry tests stop time); else the test hub's, moved by `t.clock`. */
   static async start(target: DbTarget, now?: () => number): Promise<HoldsHarness> {
-    let captured: HubContext | undefined;
-    const modules = (await discoverModules()).map(
-      (m): HubModule =>
-        m.name === 'booking'
-          ? {
-              ...m,
-              // the booking module's context: the tests call the same service the routes do (its sweeper)
-              routes(ctx) {
-                captured = ctx;
-                return m.routes!(ctx);
-              },
-            }
-          : m,
-    );
+    const { modules, context } = await bookingModules();
     const t = await TestHub.start(target, now ? { modules, now } : { modules });
-    if (!captured) throw new Error('the booking module mounted no routes');
     const admin = await t.login();
     const a = await t.store('BOOK-A', admin);
     const b = await t.store('BOOK-B', admin);
@@ -75,7 +61,7 @@ export class HoldsHarness {
       await t.login('manager-a@booking.test', PASSWORD),
       await t.login('associate-a@booking.test', PASSWORD),
       await t.login('associate-b@booking.test', PASSWORD),
-      captured,
+      context(),
     );
   }
 

@@ -5,10 +5,10 @@ import WebSocket from 'ws';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import type { HubContext } from '../../../kernel/module-contract.js';
 import { bookingParts } from '../index.js';
 import type { SeatMapLive } from '../live/seat-map-live.js';
+import { bookingModules } from './booking-modules.js';
 
 /** What a test may set on the hub (the test hub's own type: a module's files do not import the hub's config). */
 type HubOverrides = NonNullable<Parameters<typeof TestHub.start>[1]>;
@@ -24,19 +24,7 @@ export async function startLiveHub(
   target: DbTarget,
   o: { driven?: boolean; now?: () => number; config?: HubOverrides } = {},
 ): Promise<{ t: TestHub; live: SeatMapLive; ctx: HubContext }> {
-  let captured: HubContext | undefined;
-  const modules = (await discoverModules()).map(
-    (m): HubModule =>
-      m.name === 'booking'
-        ? {
-            ...m,
-            sockets(ctx) {
-              captured = ctx;
-              return m.sockets!(ctx);
-            },
-          }
-        : m,
-  );
+  const { modules, context } = await bookingModules('sockets');
   const set = vi.spyOn(globalThis, 'setInterval');
   let t: TestHub;
   try {
@@ -52,8 +40,8 @@ export async function startLiveHub(
   } finally {
     set.mockRestore();
   }
-  if (!captured) throw new Error('the booking module offered no sockets');
-  return { t, live: bookingParts(captured).live, ctx: captured };
+  const ctx = context();
+  return { t, live: bookingParts(ctx).live, ctx };
 }
 
 /**

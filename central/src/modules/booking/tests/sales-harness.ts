@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { type ApiAnswer, TestHub } from '../../../../tests/support/test-hub.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { PAYMENTS, type PaymentStatus } from '../../../kernel/ports/payments.js';
 import { type BookingParts, bookingParts } from '../index.js';
+import { bookingModules } from './booking-modules.js';
 
 /**
  * The payment simulator the test hub is given (in test mode the orders module's, shared through the PAYMENTS port),
@@ -54,21 +54,10 @@ export const HOUR_MS = 3_600_000;
 
 /** Starts a test hub whose booking module's context the tests can reach (its parts: sales, waitlist, tickets, holds). */
 export async function salesHub(target: DbTarget): Promise<SalesHub> {
-  const caught: { ctx?: HubContext } = {};
-  const modules = (await discoverModules()).map((m) =>
-    m.name !== 'booking'
-      ? m
-      : {
-          ...m,
-          routes: (ctx: HubContext) => {
-            caught.ctx = ctx;
-            return m.routes!(ctx);
-          },
-        },
-  );
+  const { modules, context } = await bookingModules();
   const clock = { at: null as number | null, offsetMs: 0 };
   const t = await TestHub.start(target, { modules, now: () => clock.at ?? Date.now() + clock.offsetMs });
-  const ctx = caught.ctx!;
+  const ctx = context();
   const parts = bookingParts(ctx);
   const payments = ctx.services.get(PAYMENTS) as unknown as ScriptedPayments;
   const h: SalesHub = {
