@@ -127,6 +127,20 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
   const showsTable = (page: Page) => page.getByRole('table', { name: /^Upcoming shows/ });
   const titlesIn = async (page: Page) =>
     (await showsTable(page).getByRole('link').allInnerTexts()).map((x) => x.trim());
+  /** A booking of these seats, confirmed through the API, and its cancel question opened from the show's page. */
+  const bookAndAskToCancel = async (page: Page, showId: string, title: string, seats: string[]) => {
+    const customerId = randomUUID();
+    const hold = await call('POST', `/api/booking/shows/${showId}/holds`, { customerId, seats });
+    await call('POST', `/api/booking/holds/${hold.id}/confirm`, {});
+    await page.goto(`${t.url}/console/#/booking?show=${showId}`);
+    const holds = page.getByRole('table', { name: new RegExp(`^Holds and bookings of ${title}`) });
+    const row = holds.getByRole('row').filter({ hasText: `…${customerId.slice(-8)}` });
+    await row.getByText('booked').waitFor({ timeout: UI_WAIT_MS });
+    await row.getByRole('button', { name: /^Cancel booking/ }).click();
+    const dialog = page.getByRole('dialog', { name: `Cancel booking …${hold.id.slice(-8)}?` });
+    await dialog.waitFor({ timeout: UI_WAIT_MS });
+    return { holdId: hold.id as string, row, dialog };
+  };
 
   it.skipIf(skipWithoutChromium)(
     'lists head office every upcoming show with its venue, what is left and its status, and one store’s on a filter',
@@ -358,20 +372,11 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
   it.skipIf(skipWithoutChromium)(
     'cancels a booking from the page after a question that says the refund, and says the refund given',
     async () => {
-      const customerId = randomUUID();
-      const hold = await call('POST', `/api/booking/shows/${hamlet.id}/holds`, {
-        customerId,
-        seats: ['STALLS-B-6', 'STALLS-B-7'],
-      });
-      await call('POST', `/api/booking/holds/${hold.id}/confirm`, {});
+      let holdId = '';
       await onPage(admin, async (page) => {
-        await page.goto(`${t.url}/console/#/booking?show=${hamlet.id}`);
-        const holds = page.getByRole('table', { name: /^Holds and bookings of Hamlet/ });
-        const row = holds.getByRole('row').filter({ hasText: `…${customerId.slice(-8)}` });
-        await row.getByText('booked').waitFor({ timeout: UI_WAIT_MS });
-        await row.getByRole('button', { name: /^Cancel booking/ }).click();
-        const dialog = page.getByRole('dialog', { name: `Cancel booking …${hold.id.slice(-8)}?` });
-        await dialog.waitFor({ timeout: UI_WAIT_MS });
+        const asked = await bookAndAskToCancel(page, hamlet.id, 'Hamlet', ['STALLS-B-6', 'STALLS-B-7']);
+        const { row, dialog } = asked;
+        holdId = asked.holdId;
         // the hub's cutoff (96 h), not a default of 24 h: Hamlet starts in 72 h, so nothing is refunded
         expect(await dialog.textContent()).toContain(
           'The customer gets no refund: the show starts within 96 hours (bookings are refunded in full only up to 96 hours before).',
@@ -381,13 +386,13 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
         await page
           .getByRole('status')
           .filter({
-            hasText: `Booking …${hold.id.slice(-8)} is cancelled: no refund (full refund up to 96 h before the show, none after).`,
+            hasText: `Booking …${holdId.slice(-8)} is cancelled: no refund (full refund up to 96 h before the show, none after).`,
           })
           .waitFor({ timeout: UI_WAIT_MS });
         await row.getByText('cancelled').waitFor({ timeout: UI_WAIT_MS });
         await expectNoSeriousViolations(page);
       });
-      const after = await call('GET', `/api/booking/holds/${hold.id}`);
+      const after = await call('GET', `/api/booking/holds/${holdId}`);
       expect(after.status).toBe('CANCELLED');
       expect(after.refundMinor ?? 0).toBe(0);
     },
@@ -400,24 +405,15 @@ describe.each(dbTargets)('the bookings console on $name', (target) => {
       const othello = await show(cinema.id, 'Othello', 3, { refundCutoffHours: 48 });
       expect((await call('GET', `/api/booking/shows/${othello.id}`)).refundCutoffHoursEffective).toBe(48);
       expect((await call('GET', `/api/booking/shows/${hamlet.id}`)).refundCutoffHoursEffective).toBe(CUTOFF_HOURS);
-      const customerId = randomUUID();
-      const hold = await call('POST', `/api/booking/shows/${othello.id}/holds`, { customerId, seats: ['STALLS-A-5'] });
-      await call('POST', `/api/booking/holds/${hold.id}/confirm`, {});
       await onPage(admin, async (page) => {
-        await page.goto(`${t.url}/console/#/booking?show=${othello.id}`);
-        const holds = page.getByRole('table', { name: /^Holds and bookings of Othello/ });
-        const row = holds.getByRole('row').filter({ hasText: `…${customerId.slice(-8)}` });
-        await row.getByText('booked').waitFor({ timeout: UI_WAIT_MS });
-        await row.getByRole('button', { name: /^Cancel booking/ }).click();
-        const dialog = page.getByRole('dialog', { name: `Cancel booking …${hold.id.slice(-8)}?` });
-        await dialog.waitFor({ timeout: UI_WAIT_MS });
+        const { holdId, dialog } = await bookAndAskToCancel(page, othello.id, 'Othello', ['STALLS-A-5']);
         expect(await dialog.textContent()).toContain(
           'The customer gets a full refund of $12.00: the show starts more than 48 hours from now.',
         );
         await dialog.getByRole('button', { name: 'Cancel the booking' }).click();
         await page
           .getByRole('status')
-          .filter({ hasText: `Booking …${hold.id.slice(-8)} is cancelled: $12.00 is refunded` })
+          .filter({ hasText: `Booking …${holdId.slice(-8)} is cancelled: $12.00 is refunded` })
           .waitFor({ timeout: UI_WAIT_MS });
       });
     },
