@@ -13,8 +13,9 @@
  *
  * How a tree is evaluated, so that the complement of all products is taken only when the query asks for it:
  *  - `a AND b AND NOT c AND NOT d` → andNot(andNot(and(a, b), c), d);
- *  - an AND with only negated children (and a NOT on its own, at the top or inside an OR) starts from all();
- *  - OR folds with or().
+ *  - an AND with only negated children, and a NOT on its own, start from all();
+ *  - OR folds with or(); its negated children cost one complement together: `a OR NOT b OR NOT c` →
+ *    andNot(all(), andNot(and(b, c), a)).
  */
 import type { TagQuery } from './ast.js';
 
@@ -50,9 +51,19 @@ export function evaluate<S>(q: TagQuery, sets: SetAlgebra<S>): S {
         const all = sets.all();
         return sets.andNot(all, all);
       }
-      let acc = evaluate(q.of[0]!, sets);
-      for (const child of q.of.slice(1)) acc = sets.or(acc, evaluate(child, sets));
-      return acc;
+      const positive = q.of.filter((child) => child.kind !== 'not');
+      const negated = q.of.flatMap((child) => (child.kind === 'not' ? [child.of] : []));
+      let matched: S | undefined;
+      for (const child of positive) {
+        const set = evaluate(child, sets);
+        matched = matched === undefined ? set : sets.or(matched, set);
+      }
+      if (negated.length === 0) return matched!;
+      // a OR NOT b OR NOT c = all − ((b AND c) − a): one complement however many children are negated.
+      let excluded = evaluate(negated[0]!, sets);
+      for (const child of negated.slice(1)) excluded = sets.and(excluded, evaluate(child, sets));
+      if (matched !== undefined) excluded = sets.andNot(excluded, matched);
+      return sets.andNot(sets.all(), excluded);
     }
     case 'and': {
       const positive = q.of.filter((child) => child.kind !== 'not');

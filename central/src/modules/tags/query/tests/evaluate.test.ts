@@ -177,7 +177,9 @@ describe('taking the complement of all products only when the query asks for it'
     ['(a OR b) AND NOT (c OR d)', { all: 0, andNot: 1 }],
     ['NOT a', { all: 1, andNot: 1 }],
     ['NOT a AND NOT b', { all: 1, andNot: 2 }],
-    ['a OR NOT b', { all: 1, andNot: 1 }],
+    ['a OR NOT b', { all: 1, andNot: 2 }],
+    ['a OR NOT b OR NOT c', { all: 1, andNot: 2 }],
+    ['NOT a OR NOT b OR NOT c', { all: 1, andNot: 1 }],
   ];
   it.each(cases)('%s', (text, expected) => {
     const { algebra, calls } = counting(sets);
