@@ -235,7 +235,13 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
       carrierBody('GIG-OFF-1', { costBaseMinor: 0, costPerKmMinor: 0 }),
       carrierBody('GIG-OFF-2', { costBaseMinor: 2000, costPerKmMinor: 0 }),
     ]);
-    // Only these two (and the earlier GIG-CAR-1) serve the door; the cheapest is asked first.
+    // Only these two (and the earlier GIG-CAR-1) serve the door; the cheapest is asked first. Store A's van is off the
+    // road for this test: its shift is 08:00–20:00 UTC, so by day it would be asked first (a test passing only at night).
+    const vans = await h.t.hub.db.query<{ id: string }>(
+      "SELECT id FROM delivery_carriers WHERE kind = 'VAN' AND active",
+    );
+    for (const v of vans.rows)
+      await h.t.call('PATCH', `/api/delivery/carriers/${v.id}`, { active: false }, { cookie: h.admin });
     const { deliveryId } = await h.desk.request(orderFor(storeA.id));
     const first = await waitFor('the first offer', () => carriers.for(deliveryId)[0]);
     expect(first.carrier.code).toBe('GIG-OFF-1');
@@ -247,6 +253,8 @@ describe.each(dbTargets)('head office’s carriers, on $name', (target) => {
     expect(offers[0]).toMatchObject({ status: 'WITHDRAWN', note: 'the carrier was made inactive' });
     expect(offers[1]).toMatchObject({ status: 'PENDING' });
     await h.desk.cancel((await readDelivery(h, deliveryId)).delivery.orderId);
+    for (const v of vans.rows)
+      await h.t.call('PATCH', `/api/delivery/carriers/${v.id}`, { active: true }, { cookie: h.admin });
   });
 
   it('gives what a carrier accepted and has not collected to the next carrier when it goes off duty or is grounded; what its driver has stays', async () => {
