@@ -29,3 +29,4 @@ export * from './protocol/delivery-driver.js';
 export * from './protocol/booking.js';
 export * from './booking-ticket.js';
 export * from './protocol/catalog-rows.js';
+export * from './protocol/tags.js';

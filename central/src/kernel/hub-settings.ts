@@ -49,6 +49,8 @@ export interface HubTuning {
   readonly bookingRefundCutoffHours: number;
   /** How often a hub sends each live seat map's viewers the seats that changed, in ms (one message per tick). */
   readonly bookingSeatMapTickMs: number;
+  /** Products a tag bulk job changes per transaction (modules/tags/bulk.ts): one checkpoint and progress write each. */
+  readonly tagsBulkBatch: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -62,6 +64,7 @@ export const TUNING_DEFAULTS: HubTuning = {
   bookingHoldMinutes: 10,
   bookingRefundCutoffHours: 24,
   bookingSeatMapTickMs: 250,
+  tagsBulkBatch: 5_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -122,6 +125,12 @@ export const TUNING_ENV = {
     min: 50,
     max: 5_000,
     what: "milliseconds between a live seat map's batched updates",
+  },
+  tagsBulkBatch: {
+    env: 'TAGS_BULK_BATCH',
+    min: 1,
+    max: 100_000,
+    what: 'products a tag bulk job changes per transaction',
   },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>

@@ -3,6 +3,7 @@ import { holdSnapshotSchema } from './messages.js';
 import { skuSchema } from '../validation.js';
 import { bookingFeedSchemas } from './booking.js';
 import { deliveryFeedSchemas } from './delivery.js';
+import { tagsFeedSchemas } from './tags.js';
 
 /**
  * Payloads of the feed entries the hub sends a store, defined once (see `eventPayloadSchemas` in `events.ts`): the hub
@@ -93,6 +94,7 @@ export const feedPayloadSchemas = {
   'inventory.restocked': inventoryRestockedSchema,
   ...deliveryFeedSchemas,
   ...bookingFeedSchemas,
+  ...tagsFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;

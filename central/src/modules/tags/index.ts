@@ -1,0 +1,74 @@
+import { Router } from 'express';
+import type { HubContext, HubModule } from '../../kernel/module-contract.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { TagAnalytics } from './analytics.js';
+import { analyticsRoutes } from './analytics-routes.js';
+import { TagBulkJobs } from './bulk.js';
+import { bulkRoutes } from './bulk-routes.js';
+import { TagIndex } from './index/tag-index.js';
+import { tagsRoutes } from './routes.js';
+import { TagsService } from './service.js';
+import { TagsStoreFeed } from './store-feed.js';
+import { TagWriter } from './writer.js';
+
+export type { Tag, TagIndexStatus, TagSearchPage } from './types.js';
+
+/** The module's parts for one hub (several hubs may share this module object in a test process). */
+export interface TagsParts {
+  readonly index: TagIndex;
+  readonly writer: TagWriter;
+  readonly service: TagsService;
+  readonly bulk: TagBulkJobs;
+  readonly analytics: TagAnalytics;
+  readonly storeFeed: TagsStoreFeed;
+}
+const partsByHub = new WeakMap<HubContext, TagsParts>();
+export function tagsParts(ctx: HubContext): TagsParts {
+  let p = partsByHub.get(ctx);
+  if (!p) {
+    const index = new TagIndex(ctx);
+    const writer = new TagWriter(ctx);
+    const service = new TagsService(ctx, index, writer);
+    const bulk = new TagBulkJobs(ctx, index, writer);
+    const analytics = new TagAnalytics(ctx, index);
+    service.onSearched = (tagIds) => analytics.searched(tagIds);
+    const storeFeed = new TagsStoreFeed(ctx);
+    p = { index, writer, service, bulk, analytics, storeFeed };
+    partsByHub.set(ctx, p);
+  }
+  return p;
+}
+
+/**
+ * Tags (issue #20): a hierarchy of product tags (categories, attributes, promotions, seasons) with boolean search over
+ * millions of products answered by an in-memory index of roaring bitmaps (Postgres is the truth), bulk jobs, analytics,
+ * and the stores' copy for offline filtering at the kiosk and handheld.
+ */
+export const hubModule: HubModule = {
+  name: 'tags',
+  migrations: new URL('./schema/', import.meta.url),
+  needs: [CATALOG_PRODUCTS],
+  routes(ctx) {
+    const p = tagsParts(ctx);
+    const r = Router();
+    r.use(tagsRoutes(p.service));
+    r.use(bulkRoutes(p.bulk));
+    r.use(analyticsRoutes(p.analytics));
+    return r;
+  },
+  bootstrap: (ctx) => ({ tags: tagsParts(ctx).storeFeed.bootstrap() }),
+  async start(ctx) {
+    const p = tagsParts(ctx);
+    p.bulk.start();
+    p.analytics.start();
+    await p.storeFeed.start();
+    // The rebuild runs in the background: the hub serves everything else meanwhile; a search answers 503 until READY.
+    p.index.start().catch((err: unknown) => ctx.log.error({ err }, 'tags index rebuild failed'));
+  },
+  async stop(ctx) {
+    const p = partsByHub.get(ctx);
+    if (!p) return;
+    await p.analytics.stop();
+    await p.index.stop();
+  },
+};
