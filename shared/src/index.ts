@@ -30,3 +30,4 @@ export * from './protocol/booking.js';
 export * from './booking-ticket.js';
 export * from './protocol/catalog-rows.js';
 export * from './protocol/tags.js';
+export * from './tag-query/index.js';

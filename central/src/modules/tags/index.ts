@@ -51,9 +51,10 @@ export const hubModule: HubModule = {
   routes(ctx) {
     const p = tagsParts(ctx);
     const r = Router();
-    r.use(tagsRoutes(p.service));
+    // /tags/bulk-jobs… and /tags/analytics… before the tree's /tags/:id
     r.use(bulkRoutes(p.bulk));
     r.use(analyticsRoutes(p.analytics));
+    r.use(tagsRoutes(p.service));
     return r;
   },
   bootstrap: (ctx) => ({ tags: tagsParts(ctx).storeFeed.bootstrap() }),

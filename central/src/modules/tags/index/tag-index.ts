@@ -1,6 +1,6 @@
 import type { RoaringBitmap32 } from 'roaring';
 import type { HubContext } from '../../../kernel/module-contract.js';
-import type { TagQuery } from '../query/index.js';
+import type { TagQuery } from '@storefleet/shared';
 import type { Tag, TagIndexStatus } from '../types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatQueryError, parseTagQuery } from '../parser.js';
+import { formatQueryError, parseTagQuery } from '../../src/tag-query/parser.js';
 import { and, ast, not, or, path, tag } from './helpers.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { TagQuery } from '../ast.js';
-import { parseTagQuery } from '../parser.js';
+import type { TagQuery } from '../../src/tag-query/ast.js';
+import { parseTagQuery } from '../../src/tag-query/parser.js';
 
 /** Small builders so expected trees read like the queries they stand for. */
 export const tag = (slug: string): TagQuery => ({ kind: 'tag', slug });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalise, type TagQuery, toText } from '../ast.js';
-import { evaluate, JsSetAlgebra, type SetAlgebra } from '../evaluate.js';
-import { parseTagQuery } from '../parser.js';
+import { normalise, type TagQuery, toText } from '../../src/tag-query/ast.js';
+import { evaluate, JsSetAlgebra, type SetAlgebra } from '../../src/tag-query/evaluate.js';
+import { parseTagQuery } from '../../src/tag-query/parser.js';
 import { ast } from './helpers.js';
 
 /**
