@@ -3,6 +3,52 @@ import type { Queryable } from '../../db/db.js';
 /** The day number (days since 1970-01-01, UTC) of an epoch-ms time. */
 export const dayOf = (epochMs: number): number => Math.floor(epochMs / 86_400_000);
 
+/** A live tag as the analytics read it from Postgres (trending does not need the index). */
+export interface TagRow {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly parentId: number | null;
+  readonly path: string;
+  readonly depth: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly version: number;
+}
+
+/** One tag's uses in two consecutive 7-day windows. */
+export interface WeekUses {
+  readonly tagId: number;
+  readonly thisWeek: number;
+  readonly lastWeek: number;
+}
+
+interface TagDbRow {
+  id: number;
+  slug: string;
+  name: string;
+  kind: string;
+  parent_id: number | null;
+  path: string;
+  depth: number;
+  created_at: string | number;
+  updated_at: string | number;
+  version: string | number;
+}
+const toTagRow = (r: TagDbRow): TagRow => ({
+  id: r.id,
+  slug: r.slug,
+  name: r.name,
+  kind: r.kind,
+  parentId: r.parent_id,
+  path: r.path,
+  depth: Number(r.depth),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+  version: Number(r.version),
+});
+
 /** The analytics' SQL (issue #20): per tag and day, products given it, taken from it, and searches naming it. */
 export class TagAnalyticsRepository {
   constructor(readonly db: Queryable) {}
@@ -22,5 +68,60 @@ export class TagAnalyticsRepository {
                                               removed = tag_daily_stats.removed + EXCLUDED.removed`,
       [ids, day, ids.map((i) => added.get(i) ?? 0), ids.map((i) => removed.get(i) ?? 0)],
     );
+  }
+
+  /**
+   * Adds searches to `day`'s rows, one statement for the batch. Ids of tags that do not exist are skipped (a tag is
+   * never removed, only tombstoned, so this only drops ids nobody could have searched for).
+   */
+  async recordSearches(day: number, counts: ReadonlyMap<number, number>): Promise<void> {
+    if (counts.size === 0) return;
+    const ids = [...counts.keys()];
+    await this.db.query(
+      `INSERT INTO tag_daily_stats (tag_id, day, searched)
+       SELECT x.t, $2, x.n FROM unnest($1::int[], $3::int[]) AS x(t, n) JOIN tags ON tags.id = x.t
+       ON CONFLICT (tag_id, day) DO UPDATE SET searched = tag_daily_stats.searched + EXCLUDED.searched`,
+      [ids, day, ids.map((i) => counts.get(i)!)],
+    );
+  }
+
+  /**
+   * Per live tag, uses (products newly given it + searches naming it) in days [today-6, today] and in
+   * [today-13, today-7]; tags with no uses in either window are left out.
+   */
+  async weekUses(today: number): Promise<WeekUses[]> {
+    const { rows } = await this.db.query<{ tag_id: number; this_week: string; last_week: string }>(
+      `SELECT s.tag_id,
+              sum(CASE WHEN s.day >= $1 - 6 THEN s.added + s.searched ELSE 0 END)::text AS this_week,
+              sum(CASE WHEN s.day < $1 - 6 THEN s.added + s.searched ELSE 0 END)::text AS last_week
+       FROM tag_daily_stats s JOIN tags t ON t.id = s.tag_id AND NOT t.deleted
+       WHERE s.day BETWEEN $1 - 13 AND $1
+       GROUP BY s.tag_id
+       HAVING sum(s.added + s.searched) > 0`,
+      [today],
+    );
+    return rows.map((r) => ({ tagId: r.tag_id, thisWeek: Number(r.this_week), lastWeek: Number(r.last_week) }));
+  }
+
+  /** The last day (up to `today`) anything was counted for each of `tagIds` (given, taken, searched); absent: never. */
+  async lastActivity(tagIds: readonly number[], today: number): Promise<Map<number, number>> {
+    if (tagIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ tag_id: number; day: number }>(
+      `SELECT tag_id, max(day) AS day FROM tag_daily_stats
+       WHERE tag_id = ANY($1::int[]) AND day <= $2 AND (added > 0 OR removed > 0 OR searched > 0)
+       GROUP BY tag_id`,
+      [tagIds, today],
+    );
+    return new Map(rows.map((r) => [r.tag_id, Number(r.day)]));
+  }
+
+  /** The live tags among `ids` (all live tags when `ids` is omitted). */
+  async liveTags(ids?: readonly number[]): Promise<TagRow[]> {
+    const { rows } = await this.db.query<TagDbRow>(
+      `SELECT id, slug, name, kind, parent_id, path, depth, created_at, updated_at, version FROM tags
+       WHERE NOT deleted AND ($1::int[] IS NULL OR id = ANY($1::int[])) ORDER BY path`,
+      [ids ? [...ids] : null],
+    );
+    return rows.map(toTagRow);
   }
 }
