@@ -188,6 +188,9 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'the kiosk home page: featured, best sellers here, the day’s pick by category',
   ],
+  // browse by tag (issue #20), from the store's copy of the hub's tags: offline too
+  ['GET', '/api/tags', CUSTOMER, 'the tag tree with this store’s product counts and how current the copy is'],
+  ['GET', '/api/tags/products', CUSTOMER, 'products by tag query and chosen tags, with facets; a bad query is 422'],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
   ['POST', '/api/carts/:customerId/lines', STAFF],

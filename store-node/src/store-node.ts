@@ -84,6 +84,7 @@ import {
   keepTicketKey,
   registerBookingFeed,
 } from './booking/index.js';
+import { registerTagsFeed, TagFilter, TagsPuller, tagsMigrations, tagsRoutes } from './tags/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -99,6 +100,7 @@ export const storeMigrationSources = [
   { module: 'idempotency', dir: idempotencyMigrations },
   { module: 'delivery', dir: deliveryMigrations },
   { module: 'booking', dir: bookingMigrations },
+  { module: 'tags', dir: tagsMigrations },
 ];
 
 /**
@@ -132,6 +134,8 @@ export interface StoreNode {
   readonly booking: BookingService;
   /** Keeps the catalog at the hub's version (absent without a hub). */
   readonly catalog: CatalogPuller | undefined;
+  /** Keeps the store's copy of the hub's tags, for filtering the kiosk and handheld by tag offline. */
+  readonly tags: TagsPuller;
   readonly terminal: PaymentTerminal;
   readonly devices: DeviceManager;
   /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
@@ -204,6 +208,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     const { version } = parseEventPayload('catalog.changed', entry.payload); // checked even with no hub to pull from
     catalog?.noticed(version);
   });
+  const tags = new TagsPuller(db, hubGet, log, now);
+  registerTagsFeed(sync.feedHandlers, tags);
   // The store's code and zone, resolved once for the till and the pickup desk: config, else the hub's registry.
   const profile = new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now);
   const deliveries = new DeliveryRepository(db);
@@ -384,6 +390,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   );
   api.use(stockRoutes(stock, suggestions, sync, now));
   api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet, now));
+  api.use(tagsRoutes(new TagFilter(tags.repo, () => tags.status())));
   app.use('/api', api);
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may. Only
@@ -459,6 +466,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     delivery,
     booking,
     catalog,
+    tags,
     terminal,
     devices,
     executor,
@@ -487,6 +495,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       sync.start();
       void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)
       catalog?.poke(); // a notice received before a restart
+      tags.poke(); // the same, a pull a restart cut short, or the first pull of a store that never had tags
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
       if (hubGet) stopTicketKeyRefresh = keepTicketKey(booking, hubGet, log);
@@ -503,6 +512,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopTicketKeyRefresh?.();
       stopProfileRefresh?.();
       catalog?.stop();
+      tags.stop();
       await devices.stop();
       await executor.stop();
       sync.stop();

@@ -59,6 +59,9 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}/nearby$`) },
   { methods: READ, path: /^\/api\/catalog\/featured$/ },
+  // Browsing by tag (issue #20): the tag tree and the products under chosen tags, from the store's copy.
+  { methods: READ, path: /^\/api\/tags$/ },
+  { methods: READ, path: /^\/api\/tags\/products$/ },
   // The customer's cart, only through the session this screen opened with a card, phone number or e-mail: never by
   // customer id (/api/carts/:customerId is for staff screens), so a kiosk reaches no other customer's cart.
   { methods: [...READ, 'POST', 'DELETE'], path: /^\/api\/kiosk\/cart$/ },

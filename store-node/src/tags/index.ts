@@ -1,0 +1,20 @@
+import { parseEventPayload } from '@storefleet/shared';
+import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
+import type { TagsPuller } from './tags-puller.js';
+
+export { TagFilter, type TagFilterPage } from './tag-filter.js';
+export { TagsPuller, type TagsSyncStatus } from './tags-puller.js';
+export { StoreTagsRepository } from './tags-repository.js';
+export { tagsRoutes } from './routes.js';
+export const tagsMigrations = new URL('./schema/', import.meta.url);
+
+/**
+ * The hub's `tags.changed {version}` notice: recorded as wanted in the feed's transaction (checked even with no hub to
+ * pull from; a bad payload is parked), then the puller fetches the changes.
+ */
+export function registerTagsFeed(feed: FeedHandlerRegistry, puller: TagsPuller): void {
+  feed.register('tags.changed', (_db, entry) => {
+    const { version } = parseEventPayload('tags.changed', entry.payload);
+    puller.noticed(version);
+  });
+}
