@@ -49,6 +49,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'reservations',
       'sales-overview',
       'sales',
+      'tags',
       'hello',
     ]);
     expect(pages.body.items.at(-1)).toEqual({

@@ -48,6 +48,11 @@ export const hubModule: HubModule = {
   name: 'tags',
   migrations: new URL('./schema/', import.meta.url),
   needs: [CATALOG_PRODUCTS],
+  // The taxonomy is head office's: the console page is ADMIN only.
+  console: {
+    dir: new URL('./console/', import.meta.url),
+    pages: [{ path: 'tags', title: 'Tags', script: 'tags.js', roles: ['ADMIN'] }],
+  },
   routes(ctx) {
     const p = tagsParts(ctx);
     const r = Router();
