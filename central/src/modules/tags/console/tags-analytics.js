@@ -1,14 +1,19 @@
 // Analytics (`#/tags`, fourth section): the most used tags, trending week over week, unused tags, and the tags most
 // often on the same products as a chosen one.
 import { h, say, table } from '/console/lib.js';
-import { count, listOf, percent, tagLabel, tagOf } from './tags-words.js';
+import { count, listOf, tagLabel, tagOf } from './tags-words.js';
 
 const signed = (n) => (typeof n !== 'number' ? '—' : n > 0 ? `+${count(n)}` : count(n));
-/** A change as a share ("+50 %") when it is a fraction, else as a count. */
-const changeWords = (r) =>
-  typeof r.change === 'number' && !Number.isInteger(r.change)
-    ? `${r.change > 0 ? '+' : ''}${Math.round(r.change * 100)} %`
-    : signed(r.change ?? r.thisWeek - r.lastWeek);
+/** Week over week: "+3 (+50 %)", "+2 (new)" when last week had none. */
+function changeWords(r) {
+  const c = r.change;
+  const difference = typeof c === 'object' && c !== null ? c.difference : (c ?? r.thisWeek - r.lastWeek);
+  const pct = typeof c === 'object' && c !== null ? c.percent : null;
+  const share = typeof pct === 'number' ? `${pct > 0 ? '+' : ''}${pct} %` : r.lastWeek === 0 ? 'new' : '';
+  return share ? `${signed(difference)} (${share})` : signed(difference);
+}
+/** A share of 0–1 as a percent: 0.5 → "50 %". */
+const shareWords = (x) => (typeof x === 'number' ? `${Math.round(x * 100)} %` : '—');
 
 export function renderAnalytics(state) {
   const { api } = state;
@@ -67,7 +72,7 @@ export function renderAnalytics(state) {
       `/api/tags/analytics/co-occurrence?tag=${encodeURIComponent(coTag.value)}&limit=10`,
       `Tags most often on the same products as ${t?.name ?? 'this tag'}`,
       ['Tag', 'Products with both', 'Share of its products'],
-      (r) => [tagName(r.tag ?? r.tagId), count(r.together), percent(r.share)],
+      (r) => [tagName(r.tag ?? r.tagId), count(r.together), shareWords(r.share)],
     );
   });
   state.onTags.push(() => {

@@ -1,4 +1,4 @@
-// Words and numbers the tags page says (issue #20): counts with separators, percents, sizes, durations, job states.
+// Words and numbers the tags page says (issue #20): counts with separators, sizes, durations, job states.
 import { duration, h } from '/console/lib.js';
 
 export const KINDS = ['CATEGORY', 'ATTRIBUTE', 'PROMOTION', 'SEASONAL'];
@@ -13,11 +13,6 @@ export const KIND_WORDS = {
 export const count = (n) => (typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US') : '—');
 /** "1 product", "2,000 products". */
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
-/** 0.4567 or 45.67 → "46 %" (a fraction is taken as one). */
-export const percent = (p) => {
-  if (typeof p !== 'number' || !Number.isFinite(p)) return '—';
-  return `${Math.round(p <= 1 && p > 0 && !Number.isInteger(p) ? p * 100 : p)} %`;
-};
 export const megabytes = (bytes) =>
   typeof bytes === 'number' ? `${(bytes / 1_048_576).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB` : '—';
 /** Seconds left as people say it ("about 3 min"); `—` when the job cannot say yet. */
