@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.js';
-import type { ProductTags, TagChange } from './types.js';
+import type { ProductTags, Tag, TagChange, TagKind } from './types.js';
 
 /** The channel hub replicas hear tag writes on (NOTIFY at commit; payload: the version written). */
 export const TAGS_CHANNEL = 'tags_changed';
@@ -11,6 +11,33 @@ interface ProductRow {
   version: number;
   updated_at: number;
 }
+interface TagRowDb {
+  id: number;
+  slug: string;
+  name: string;
+  kind: TagKind;
+  parent_id: number | null;
+  path: string;
+  depth: number;
+  deleted: boolean;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+const TAG_COLUMNS = 'id, slug, name, kind, parent_id, path, depth, deleted, created_at, updated_at, version';
+export const toTag = (r: TagRowDb): Tag => ({
+  id: r.id,
+  slug: r.slug,
+  name: r.name,
+  kind: r.kind,
+  parentId: r.parent_id,
+  path: r.path,
+  depth: Number(r.depth),
+  deleted: r.deleted,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+  version: Number(r.version),
+});
 const toProductTags = (r: ProductRow): ProductTags => ({
   productNo: r.product_no,
   sku: r.sku,
@@ -130,5 +157,152 @@ export class TagsRepository {
       [version, productNo, limit],
     );
     return rows.map(toProductTags);
+  }
+
+  /** The live tags, ordered by path. */
+  async liveTags(): Promise<Tag[]> {
+    const { rows } = await this.db.query<TagRowDb>(`SELECT ${TAG_COLUMNS} FROM tags WHERE NOT deleted ORDER BY path`);
+    return rows.map(toTag);
+  }
+
+  /** One tag by id (tombstones too; the caller decides). */
+  async tag(id: number): Promise<Tag | undefined> {
+    const { rows } = await this.db.query<TagRowDb>(`SELECT ${TAG_COLUMNS} FROM tags WHERE id = $1`, [id]);
+    return rows[0] ? toTag(rows[0]) : undefined;
+  }
+
+  /** The live tags among `ids`. */
+  async liveTagsById(ids: readonly number[]): Promise<Tag[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<TagRowDb>(
+      `SELECT ${TAG_COLUMNS} FROM tags WHERE id = ANY($1::int[]) AND NOT deleted ORDER BY path`,
+      [ids],
+    );
+    return rows.map(toTag);
+  }
+
+  /** The live tag with this slug, if any. */
+  async liveTagBySlug(slug: string): Promise<Tag | undefined> {
+    const { rows } = await this.db.query<TagRowDb>(`SELECT ${TAG_COLUMNS} FROM tags WHERE slug = $1 AND NOT deleted`, [
+      slug,
+    ]);
+    return rows[0] ? toTag(rows[0]) : undefined;
+  }
+
+  /** Tags (tombstones too) changed after `after` up to `upTo`, oldest first. */
+  async tagsChangedBetween(after: number, upTo: number): Promise<Tag[]> {
+    const { rows } = await this.db.query<TagRowDb>(
+      `SELECT ${TAG_COLUMNS} FROM tags WHERE version > $1 AND version <= $2 ORDER BY version, id`,
+      [after, upTo],
+    );
+    return rows.map(toTag);
+  }
+
+  /** Products changed after (`version`, `productNo`) up to version `upTo`, oldest first (the index's catch-up). */
+  async productsChangedBetween(
+    version: number,
+    productNo: number,
+    upTo: number,
+    limit: number,
+  ): Promise<{ productNo: number; tagIds: number[]; version: number }[]> {
+    const { rows } = await this.db.query<{ product_no: number; tag_ids: number[]; version: number }>(
+      `SELECT product_no, tag_ids, version FROM tag_products
+       WHERE (version, product_no) > ($1, $2) AND version <= $3 ORDER BY version, product_no LIMIT $4`,
+      [version, productNo, upTo, limit],
+    );
+    return rows.map((r) => ({ productNo: r.product_no, tagIds: r.tag_ids, version: Number(r.version) }));
+  }
+
+  /** How many product rows there are (a rebuild's expected total). */
+  async productCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*)::text AS n FROM tag_products');
+    return Number(rows[0]!.n);
+  }
+
+  /** A page of product rows by product number (a rebuild's scan). */
+  async productsPage(afterNo: number, limit: number): Promise<{ productNo: number; tagIds: number[] }[]> {
+    const { rows } = await this.db.query<{ product_no: number; tag_ids: number[] }>(
+      'SELECT product_no, tag_ids FROM tag_products WHERE product_no > $1 ORDER BY product_no LIMIT $2',
+      [afterNo, limit],
+    );
+    return rows.map((r) => ({ productNo: r.product_no, tagIds: r.tag_ids }));
+  }
+
+  /** A product's row by sku. */
+  async productBySku(sku: string): Promise<ProductTags | undefined> {
+    const { rows } = await this.db.query<ProductRow>(
+      'SELECT product_no, sku, tag_ids, version, updated_at FROM tag_products WHERE sku = $1',
+      [sku],
+    );
+    return rows[0] ? toProductTags(rows[0]) : undefined;
+  }
+
+  /** Inserts a live tag at `version`. */
+  async insertTag(
+    t: { slug: string; name: string; kind: TagKind; parentId: number | null; path: string; depth: number },
+    version: number,
+    now: number,
+  ): Promise<Tag> {
+    const { rows } = await this.db.query<TagRowDb>(
+      `INSERT INTO tags (slug, name, kind, parent_id, path, depth, created_at, updated_at, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ${TAG_COLUMNS}`,
+      [t.slug, t.name, t.kind, t.parentId, t.path, t.depth, now, version],
+    );
+    return toTag(rows[0]!);
+  }
+
+  /** Sets a tag's own fields (slug, name, kind, parent) at `version`. */
+  async updateTag(
+    id: number,
+    t: { slug: string; name: string; kind: TagKind; parentId: number | null },
+    version: number,
+    now: number,
+  ): Promise<void> {
+    await this.db.query(
+      'UPDATE tags SET slug = $2, name = $3, kind = $4, parent_id = $5, updated_at = $6, version = $7 WHERE id = $1',
+      [id, t.slug, t.name, t.kind, t.parentId, now, version],
+    );
+  }
+
+  /**
+   * Rewrites the paths and depths of the live subtree at `oldPath` (the tag and its descendants) to sit at `newPath`,
+   * in one statement, at `version`.
+   */
+  async rewriteSubtree(oldPath: string, newPath: string, version: number, now: number): Promise<void> {
+    const shift = newPath.split('.').length - oldPath.split('.').length;
+    await this.db.query(
+      `UPDATE tags SET path = $2 || substr(path, length($1) + 1), depth = depth + $3, updated_at = $4, version = $5
+       WHERE NOT deleted AND (path = $1 OR path LIKE $6 || '.%')`,
+      [oldPath, newPath, shift, now, version, oldPath.replace(/[\\%_]/g, (c) => `\\${c}`)],
+    );
+  }
+
+  /** The deepest depth in the live subtree at `path`, relative to it (0: a leaf). */
+  async subtreeHeight(path: string): Promise<number> {
+    const { rows } = await this.db.query<{ h: number | null }>(
+      `SELECT max(cardinality(string_to_array(path, '.'))) - $2::int AS h FROM tags
+       WHERE NOT deleted AND (path = $1 OR path LIKE $3 || '.%')`,
+      [path, path.split('.').length, path.replace(/[\\%_]/g, (c) => `\\${c}`)],
+    );
+    return Number(rows[0]!.h ?? 0);
+  }
+
+  /** Live children and products carrying the tag (a delete's refusal says how many). */
+  async usage(id: number): Promise<{ children: number; products: number }> {
+    const { rows } = await this.db.query<{ c: string; p: string }>(
+      `SELECT (SELECT count(*) FROM tags WHERE parent_id = $1 AND NOT deleted)::text AS c,
+              (SELECT count(*) FROM tag_products WHERE tag_ids @> ARRAY[$1::int])::text AS p`,
+      [id],
+    );
+    return { children: Number(rows[0]!.c), products: Number(rows[0]!.p) };
+  }
+
+  /** Makes the tag a tombstone at `version`. */
+  async tombstone(id: number, version: number, now: number): Promise<void> {
+    await this.db.query('UPDATE tags SET deleted = true, updated_at = $2, version = $3 WHERE id = $1', [
+      id,
+      now,
+      version,
+    ]);
   }
 }

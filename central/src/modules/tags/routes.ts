@@ -1,7 +1,109 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError, parseOrThrow, skuSchema, TAG_KINDS, TAG_QUERY_LIMITS, tagPathSchema } from '@storefleet/shared';
+import { requireAuth, requireRole } from '../../kernel/access.js';
 import type { TagsService } from './service.js';
+import { SearchUnavailableError } from './tag-search.js';
 
-/** The tree, product tags and search routes (lane A). */
-export function tagsRoutes(_service: TagsService): Router {
-  return Router();
+const tagId = z.number().int().min(1).max(2_147_483_647);
+// the slug's rules (pattern, not an operator word) are the service's, answered 422
+const slug = z.string().max(64);
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .refine((s) => !/\p{Cc}/u.test(s), 'a name has no control characters');
+const newTagSchema = z.strictObject({
+  slug,
+  name,
+  kind: z.enum(TAG_KINDS),
+  parentId: tagId.nullable(),
+});
+const patchSchema = z.strictObject({
+  slug: slug.optional(),
+  name: name.optional(),
+  kind: z.enum(TAG_KINDS).optional(),
+  parentId: tagId.nullable().optional(),
+});
+const replaceSchema = z.strictObject({ tagIds: z.array(tagId).max(500) });
+const changeSchema = z.strictObject({
+  action: z.enum(['ADD', 'REMOVE', 'REPLACE']),
+  tagIds: z.array(tagId).max(100),
+  skus: z.array(skuSchema).min(1).max(1_000),
+});
+const searchQuery = z.strictObject({
+  q: z.string().max(TAG_QUERY_LIMITS.maxLength * 4),
+  after: z
+    .string()
+    .regex(/^\d{1,10}$/, 'the `next` of the previous page')
+    .transform(Number)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  facets: tagPathSchema.optional(),
+});
+
+/** A tag id from the path: a positive integer, else the tag is missing (404), never a 400 or 500. */
+function idOf(raw: unknown): number {
+  if (typeof raw !== 'string') throw new NotFoundError('tag', '?');
+  const n = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > 2_147_483_647) throw new NotFoundError('tag', raw.slice(0, 40));
+  return n;
+}
+
+/** The tree, product tags and search routes (lane A): anyone signed in reads; head office (ADMIN) writes. */
+export function tagsRoutes(service: TagsService): Router {
+  const r = Router();
+  const admin = requireRole('ADMIN');
+
+  r.get('/tags', requireAuth, async (_req, res) => {
+    res.json(await service.list());
+  });
+  r.post('/tags', admin, async (req, res) => {
+    res.status(201).json(await service.create(parseOrThrow(newTagSchema, req.body, 'tag')));
+  });
+
+  r.get('/tags/search', requireAuth, async (req, res) => {
+    const q = parseOrThrow(searchQuery, req.query, 'query');
+    try {
+      res.json(await service.search(q));
+    } catch (err) {
+      if (err instanceof SearchUnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+  });
+  r.get('/tags/index', admin, (_req, res) => {
+    res.json(service.indexStatus());
+  });
+  r.post('/tags/index/rebuild', admin, (_req, res) => {
+    service.rebuildIndex();
+    res.status(202).json(service.indexStatus());
+  });
+
+  r.get('/tags/products/:sku', requireAuth, async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
+    res.json(await service.productTags(sku));
+  });
+  r.put('/tags/products/:sku', admin, async (req, res) => {
+    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
+    const body = parseOrThrow(replaceSchema, req.body, 'product tags');
+    res.json(await service.replaceProductTags(sku, body.tagIds));
+  });
+  r.post('/tags/products', admin, async (req, res) => {
+    const body = parseOrThrow(changeSchema, req.body, 'product tags change');
+    res.json(await service.changeProducts(body.skus, { action: body.action, tagIds: body.tagIds }));
+  });
+
+  r.get('/tags/:id', requireAuth, async (req, res) => {
+    res.json(await service.get(idOf(req.params.id)));
+  });
+  r.patch('/tags/:id', admin, async (req, res) => {
+    const id = idOf(req.params.id);
+    res.json(await service.update(id, parseOrThrow(patchSchema, req.body, 'tag change')));
+  });
+  r.delete('/tags/:id', admin, async (req, res) => {
+    await service.remove(idOf(req.params.id));
+    res.status(204).end();
+  });
+  return r;
 }

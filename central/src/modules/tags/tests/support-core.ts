@@ -1,0 +1,169 @@
+import { expect } from 'vitest';
+import { createHub, type Hub } from '../../../index.js';
+import { discoverModules } from '../../../kernel/discover-modules.js';
+import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import { ADMIN, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
+import type { DbTarget } from '../../../../tests/support/db-targets.js';
+import { waitFor } from '../../../../tests/support/wait-for.js';
+import { tagsParts } from '../index.js';
+import type { TagIndex } from '../index/tag-index.js';
+
+export { waitFor };
+
+/** A tag as the API answers it. */
+export interface WireTag {
+  id: number;
+  slug: string;
+  name: string;
+  kind: string;
+  parentId: number | null;
+  path: string;
+  depth: number;
+  version: number;
+  products: number | null;
+  ownProducts: number | null;
+}
+
+/**
+ * A hub for the tags core's tests, with the tags module's context caught (so a test reads the hub's own index) and
+ * an admin signed in. `TagsHub.start(target)` opens a fresh database; `TagsHub.join(url)` starts a second hub (a
+ * replica) on the same Postgres database.
+ */
+export class TagsHub {
+  private constructor(
+    readonly hub: Hub,
+    readonly url: string,
+    readonly admin: string,
+    readonly context: HubContext,
+    readonly databaseUrl: string | undefined,
+    private readonly drop: (() => Promise<void>) | null,
+  ) {}
+
+  static async start(target: DbTarget): Promise<TagsHub> {
+    const db = await target.open();
+    return TagsHub.#open(db.databaseUrl, db.dataDir, true, db.drop);
+  }
+
+  /** A second hub process on the same database (Postgres only): no admin created, no database dropped. */
+  static join(databaseUrl: string): Promise<TagsHub> {
+    return TagsHub.#open(databaseUrl, undefined, false, null);
+  }
+
+  static async #open(
+    databaseUrl: string | undefined,
+    dataDir: string | undefined,
+    first: boolean,
+    drop: (() => Promise<void>) | null,
+  ): Promise<TagsHub> {
+    let caught: HubContext | undefined;
+    const modules: HubModule[] = (await discoverModules()).map((m) =>
+      m.name === 'tags'
+        ? {
+            ...m,
+            routes: (ctx) => {
+              caught = ctx;
+              return m.routes!(ctx);
+            },
+          }
+        : m,
+    );
+    const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl, dataDir, modules });
+    if (first) await hub.auth.createUser({ ...ADMIN, name: 'Test Admin', role: 'ADMIN' });
+    const url = await hub.start();
+    const res = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+    const admin = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    if (!caught) throw new Error('the tags module mounted no routes');
+    return new TagsHub(hub, url, admin, caught, databaseUrl, drop);
+  }
+
+  get index(): TagIndex {
+    return tagsParts(this.context).index;
+  }
+
+  async call<T = any>(method: string, path: string, body?: unknown, who: Caller = {}): Promise<ApiAnswer<T>> {
+    const headers: Record<string, string> = {};
+    if (who.bearer) headers.authorization = `Bearer ${who.bearer}`;
+    if (who.cookie) headers.cookie = who.cookie;
+    let payload: string | undefined = who.rawBody;
+    if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) headers['content-type'] = who.contentType ?? 'application/json';
+    const res = await fetch(this.url + path, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** As head office; throws with the body unless the status is `status`. */
+  async as<T = any>(method: string, path: string, body?: unknown, status = 200): Promise<T> {
+    const r = await this.call<T>(method, path, body, { cookie: this.admin });
+    if (r.status !== status) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  }
+
+  /** Puts products in the catalog (one statement), so they may be tagged. */
+  async catalog(skus: readonly string[]): Promise<void> {
+    await this.hub.db.query(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, tax_class, updated_at)
+       SELECT s, 'Product ' || s, 'test', 100, 'standard', 0 FROM unnest($1::text[]) s ON CONFLICT (sku) DO NOTHING`,
+      [skus],
+    );
+  }
+
+  tag(slug: string, parentId: number | null = null): Promise<WireTag> {
+    return this.as('POST', '/api/tags', { slug, name: slug, kind: 'CATEGORY', parentId }, 201);
+  }
+
+  /** Every sku a query matches, through the search API's pages. */
+  async searchAll(q: string, limit = 500): Promise<string[]> {
+    const out: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const qs = new URLSearchParams({ q, limit: String(limit), ...(after ? { after } : {}) });
+      const page = await this.as(`GET`, `/api/tags/search?${qs}`);
+      out.push(...page.items.map((i: { sku: string }) => i.sku));
+      after = page.next;
+      if (!after) return out;
+    }
+  }
+
+  async waitReady(): Promise<void> {
+    await waitFor('the tag index READY', () => this.index.status().state === 'READY', 120_000);
+  }
+
+  async stop(): Promise<void> {
+    await this.hub.stop();
+    await this.drop?.();
+  }
+}
+
+/**
+ * Checks the hub's index against Postgres: for every live tag, its closure bitmap equals the products whose tags
+ * include it or a tag below it (SQL over the paths), and every product row has a number in all().
+ */
+export async function expectIndexEqualsPostgres(h: TagsHub): Promise<void> {
+  const { rows: v } = await h.hub.db.query<{ v: string }>(
+    `SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products), 0)::text AS v`,
+  );
+  await h.index.caughtUp(Number(v[0]!.v));
+  const { rows } = await h.hub.db.query<{ id: number; nos: number[] | null }>(
+    `SELECT t.id, (SELECT array_agg(p.product_no ORDER BY p.product_no) FROM tag_products p
+                   WHERE EXISTS (SELECT 1 FROM unnest(p.tag_ids) g JOIN tags s ON s.id = g
+                                 WHERE s.path = t.path OR s.path LIKE t.path || '.%')) AS nos
+     FROM tags t WHERE NOT t.deleted ORDER BY t.id`,
+  );
+  const fromIndex = rows.map((r) => ({ id: r.id, nos: Array.from(h.index.closure(r.id).toArray()) }));
+  expect(fromIndex).toEqual(rows.map((r) => ({ id: r.id, nos: r.nos ?? [] })));
+  const { rows: all } = await h.hub.db.query<{ n: string }>('SELECT count(*)::text AS n FROM tag_products');
+  expect(h.index.all().size).toBe(Number(all[0]!.n));
+  expect(h.index.tags().map((t) => t.path)).toEqual(
+    (await h.hub.db.query<{ path: string }>('SELECT path FROM tags WHERE NOT deleted')).rows
+      .map((r) => r.path)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
