@@ -1,7 +1,80 @@
 import { Router } from 'express';
-import type { TagBulkJobs } from './bulk.js';
+import { z } from 'zod';
+import { parseOrThrow, skuSchema, TAG_QUERY_LIMITS, uuidSchema } from '@storefleet/shared';
+import { principalOf, requireRole } from '../../kernel/access.js';
+import { MAX_BULK_SKUS, type TagBulkJobs } from './bulk.js';
 
-/** The bulk job routes (lane B). */
-export function bulkRoutes(_bulk: TagBulkJobs): Router {
-  return Router();
+const tagId = z.number().int().min(1).max(2_147_483_647);
+const skus = z
+  .array(skuSchema)
+  .min(1)
+  .max(
+    MAX_BULK_SKUS,
+    `at most ${MAX_BULK_SKUS.toLocaleString('en-US')} skus a request: send more with more: true and POST …/skus`,
+  );
+const newJob = z.strictObject({
+  action: z.enum(['ADD', 'REMOVE', 'REPLACE']),
+  tagIds: z.array(tagId).max(100),
+  query: z.string().min(1).max(TAG_QUERY_LIMITS.maxLength).optional(),
+  skus: skus.optional(),
+  more: z.literal(true).optional(),
+});
+const appendBody = z.strictObject({ skus });
+const idParam = z.strictObject({ id: uuidSchema });
+const noQuery = z.strictObject({});
+const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).optional() });
+const failuresQuery = z.strictObject({
+  after: skuSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+});
+/** cancel, start and retry carry nothing but their Idempotency-Key; an empty JSON object is fine too. */
+const emptyBody = z.strictObject({}).optional();
+const bodyOrNone = (b: unknown) => (b && typeof b === 'object' && Object.keys(b).length === 0 ? undefined : b);
+
+/** The bulk job routes (lane B), all head office's. */
+export function bulkRoutes(bulk: TagBulkJobs): Router {
+  const r = Router();
+  const admin = requireRole('ADMIN');
+
+  r.post('/tags/bulk-jobs', admin, async (req, res) => {
+    const body = parseOrThrow(newJob, req.body, 'bulk job');
+    const p = principalOf(req);
+    const by = p.kind === 'user' ? `user:${p.userId}` : `store:${p.storeId}`;
+    res.status(202).json(await bulk.create(body, by));
+  });
+  r.get('/tags/bulk-jobs', admin, async (req, res) => {
+    const q = parseOrThrow(listQuery, req.query, 'query');
+    res.json({ items: await bulk.recent(q.limit ?? 50) });
+  });
+  r.get('/tags/bulk-jobs/:id', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    parseOrThrow(noQuery, req.query, 'query');
+    res.json(await bulk.view(id));
+  });
+  r.get('/tags/bulk-jobs/:id/failures', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    const q = parseOrThrow(failuresQuery, req.query, 'query');
+    res.json(await bulk.failures(id, q.after ?? '', q.limit ?? 100));
+  });
+  r.post('/tags/bulk-jobs/:id/skus', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    const body = parseOrThrow(appendBody, req.body, 'skus');
+    res.json(await bulk.appendSkus(id, body.skus));
+  });
+  r.post('/tags/bulk-jobs/:id/start', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    parseOrThrow(emptyBody, bodyOrNone(req.body), 'start');
+    res.status(202).json(await bulk.startJob(id));
+  });
+  r.post('/tags/bulk-jobs/:id/cancel', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    parseOrThrow(emptyBody, bodyOrNone(req.body), 'cancel');
+    res.json(await bulk.cancel(id));
+  });
+  r.post('/tags/bulk-jobs/:id/retry', admin, async (req, res) => {
+    const { id } = parseOrThrow(idParam, req.params, 'job id');
+    parseOrThrow(emptyBody, bodyOrNone(req.body), 'retry');
+    res.status(202).json(await bulk.retry(id));
+  });
+  return r;
 }

@@ -13,6 +13,11 @@ CREATE TABLE tag_bulk_jobs (
   done integer NOT NULL DEFAULT 0,                -- products changed or already as asked
   failed integer NOT NULL DEFAULT 0,              -- products refused (listed in tag_bulk_failures)
   run_id uuid,                                    -- the kernel job run executing it
+  -- the next chunk to apply: moved in the transaction that applies a chunk (with done/failed), so a chunk's counts
+  -- are added once however often a crash or a retry re-applies it (the run's checkpoint says the same, for the runner)
+  next_chunk integer NOT NULL DEFAULT 0,
+  started_done integer NOT NULL DEFAULT 0,        -- `done` when the run (or a retry) started: the rate for the ETA
+  retries integer NOT NULL DEFAULT 0,             -- retries asked (each a new run, keyed <jobId>:retry:<n>)
   created_by text NOT NULL,
   created_at bigint NOT NULL,
   started_at bigint,
