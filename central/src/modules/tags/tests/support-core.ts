@@ -41,15 +41,16 @@ export class TagsHub {
 
   static async start(target: DbTarget): Promise<TagsHub> {
     const db = await target.open();
-    return TagsHub.#open(db.databaseUrl, db.dataDir, true, db.drop);
+    return TagsHub.open(db.databaseUrl, db.dataDir, true, db.drop);
   }
 
   /** A second hub process on the same database (Postgres only): no admin created, no database dropped. */
   static join(databaseUrl: string): Promise<TagsHub> {
-    return TagsHub.#open(databaseUrl, undefined, false, null);
+    return TagsHub.open(databaseUrl, undefined, false, null);
   }
 
-  static async #open(
+  /** A hub on this database (`first`: create the admin); `drop` runs after it stops. */
+  static async open(
     databaseUrl: string | undefined,
     dataDir: string | undefined,
     first: boolean,
