@@ -124,6 +124,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/pair.js', EVERYONE],
   ['GET', '/store.css', EVERYONE],
   ['GET', '/store.js', EVERYONE],
+  ['GET', '/tag-filter.js', EVERYONE, 'browse by tag (issue #20): the kiosk’s chips and the handheld’s tag search'],
   ['GET', '/favicon.ico', EVERYONE, 'the node’s icon (an SVG), asked for by every browser'],
   ['GET', '/favicon.svg', EVERYONE],
   ['GET', '/shared/*', EVERYONE, 'browser helpers for every page'],

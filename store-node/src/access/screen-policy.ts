@@ -52,7 +52,7 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: READ, path: /^\/healthz$/ },
   {
     methods: READ,
-    path: /^\/(?:kiosk\.html|kiosk\.js|booking\.html|booking\.js|store\.css|store\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
+    path: /^\/(?:kiosk\.html|kiosk\.js|booking\.html|booking\.js|store\.css|store\.js|tag-filter\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
   },
   { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ }, // no `..`, no encoded characters
   { methods: READ, path: /^\/api\/catalog\/products$/ },

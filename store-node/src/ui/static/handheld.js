@@ -2,6 +2,7 @@
 // the node's devices. The chosen tab is the URL's hash (#count), so a reload or a bookmark keeps it. The hash names no
 // element (the panels are #panel-count…): the browser would otherwise scroll to the panel and take focus there on load.
 import { api, canScanWithCamera, h, money, placeholder, say, scanWithCamera, statusBar, time } from '/store.js';
+import { mountTagFilter } from '/tag-filter.js';
 
 statusBar('Handheld');
 const $ = (id) => document.getElementById(id);
@@ -13,6 +14,9 @@ const panelOf = (tab) => $(tab.getAttribute('aria-controls'));
 const nameOf = (tab) => tab.id.replace(/^tab-/, '');
 /** Work a tab does while it is shown (the RFID and device lists refresh only when someone looks at them). */
 const onShow = { rfid: () => refreshRfid(), devices: () => refreshDevices() };
+/** Products by tag and by tag query (issue #20), from the store's copy of the tags: under the stock look-up. */
+const tagSearch = mountTagFilter(document.getElementById('tag-search'), { mode: 'handheld' });
+void tagSearch.load();
 
 function selectTab(tab, { focusTab = false } = {}) {
   for (const t of tabs) {

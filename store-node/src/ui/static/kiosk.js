@@ -3,6 +3,7 @@
 // opened with their loyalty card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s
 // untouched.
 import { api, h, money, placeholder, say, statusBar } from '/store.js';
+import { mountTagFilter } from '/tag-filter.js';
 
 statusBar('Kiosk', { kiosk: true }); // a customer's screen: no links to staff pages
 const $ = (id) => document.getElementById(id);
@@ -338,6 +339,7 @@ async function startOver(message) {
   $('search').value = '';
   say($('search-msg'));
   await api('DELETE', '/api/kiosk/cart').catch(() => undefined);
+  tags.reset();
   await showHome();
   $('search').focus();
   setTimeout(() => {
@@ -373,7 +375,7 @@ $('customer-form').addEventListener('submit', async (e) => {
 for (const ev of ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart'])
   document.addEventListener(ev, () => (lastTouch = Date.now()), { passive: true, capture: true });
 setInterval(() => {
-  const busy = customer || view.kind !== 'home' || $('search').value || $('customer').value;
+  const busy = customer || view.kind !== 'home' || $('search').value || $('customer').value || tags.busy();
   if (busy && Date.now() - lastTouch > IDLE_MS) {
     lastTouch = Date.now();
     void startOver('The screen was cleared after a while without a touch.');
@@ -385,6 +387,13 @@ api('GET', '/healthz').then(
   },
   () => undefined,
 );
+// Browse by tag: the store's copy of head office's tags (offline too); a product drawn as on every shelf, its tag's
+// colour standing in for the category the tag answer does not carry.
+const tags = mountTagFilter($('tag-browse'), {
+  mode: 'kiosk',
+  renderProduct: (p, tag) => card({ ...p, category: p.category ?? tag?.name }),
+});
+void tags.load();
 // A reload starts with no customer: a cart left open by the last person at this screen is closed first.
 api('DELETE', '/api/kiosk/cart').catch(() => undefined);
 void showHome();
