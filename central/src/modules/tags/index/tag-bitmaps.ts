@@ -1,7 +1,12 @@
-import { RoaringBitmap32 } from 'roaring';
+import roaring from 'roaring';
 import type { TagSetAlgebra } from '@storefleet/shared';
 import type { Tag } from '../types.js';
 import { TagTree } from './tag-tree.js';
+
+// roaring is CommonJS: Node's own loader (tsx, the hub's process) gives it only a default export, a named import of
+// RoaringBitmap32 fails there (it passes under vitest)
+const { RoaringBitmap32 } = roaring;
+type RoaringBitmap32 = InstanceType<typeof RoaringBitmap32>;
 
 const EMPTY = new RoaringBitmap32().freeze();
 
