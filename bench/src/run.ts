@@ -21,6 +21,7 @@ import { productSearchBench } from './benches/product-search.js';
 import { vrptwBench } from './benches/vrptw.js';
 import { deliveryAssignBench } from './benches/delivery-assign.js';
 import { bookingBench } from './benches/booking.js';
+import { tagsBench } from './benches/tags.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -42,6 +43,7 @@ const ALL: readonly Benchmark[] = [
   vrptwBench,
   deliveryAssignBench,
   bookingBench,
+  tagsBench,
   hubDisk,
 ];
 
