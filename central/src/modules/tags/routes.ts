@@ -38,6 +38,7 @@ const searchQuery = z.strictObject({
     .string()
     .regex(/^\d{1,10}$/, 'the `next` of the previous page')
     .transform(Number)
+    .pipe(z.number().max(2_147_483_647, 'the `next` of the previous page'))
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   facets: tagPathSchema.optional(),

@@ -125,9 +125,9 @@ export class TagsHub {
     const out: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const qs = new URLSearchParams({ q, limit: String(limit), ...(after ? { after } : {}) });
-      const page = await this.as(`GET`, `/api/tags/search?${qs}`);
-      out.push(...page.items.map((i: { sku: string }) => i.sku));
+      const qs: URLSearchParams = new URLSearchParams({ q, limit: String(limit), ...(after ? { after } : {}) });
+      const page: { items: { sku: string }[]; next: string | null } = await this.as('GET', `/api/tags/search?${qs}`);
+      out.push(...page.items.map((i) => i.sku));
       after = page.next;
       if (!after) return out;
     }
