@@ -1,7 +1,9 @@
 import {
   evaluateTagQuery,
   formatTagQueryError,
+  normaliseTagQuery,
   parseTagQuery,
+  type TagQuery,
   tagQueryToText,
   type TagSetAlgebra,
   UnprocessableError,
@@ -21,7 +23,7 @@ export interface TagFilterItem {
 }
 
 export interface TagFilterPage {
-  /** The query as the store read it (canonical text; the chosen tags added as `path:` terms), '' for none. */
+  /** The query as the store read it (canonical text, the chosen tags ANDed as `path:` terms), '' for none. */
   readonly query: string;
   readonly total: number;
   readonly items: readonly TagFilterItem[];
@@ -118,7 +120,7 @@ export class TagFilter {
   products(req: TagFilterRequest): TagFilterPage {
     const sets = new StoreSkuAlgebra(this.repo);
     let matched: ReadonlySet<string> = sets.all();
-    let queryText = '';
+    const read: TagQuery[] = [];
     if (req.q !== undefined && req.q.trim() !== '') {
       const parsed = parseTagQuery(req.q);
       if (!parsed.ok)
@@ -127,7 +129,7 @@ export class TagFilter {
           length: parsed.error.length,
         });
       matched = evaluateTagQuery(parsed.ast, sets);
-      queryText = tagQueryToText(parsed.ast);
+      read.push(parsed.ast);
     }
     const chosen: StoreTag[] = [];
     for (const id of new Set(req.tagIds)) {
@@ -135,9 +137,12 @@ export class TagFilter {
       if (!tag) throw new UnprocessableError(`there is no tag ${id} at this store`, { field: 'tag', tagId: id });
       chosen.push(tag);
       matched = sets.and(matched, sets.under(tag.path));
+      read.push({ kind: 'path', path: tag.path.split('.') });
     }
-    if (chosen.length)
-      queryText = [queryText && `(${queryText})`, ...chosen.map((t) => `path:${t.path}`)].filter(Boolean).join(' AND ');
+    const queryText =
+      read.length === 0
+        ? ''
+        : tagQueryToText(normaliseTagQuery(read.length === 1 ? read[0]! : { kind: 'and', of: read }));
 
     const names = this.repo.names();
     const ordered = [...matched].map((sku): [string, string] => [names.get(sku) ?? sku, sku]).sort(byNameThenSku);
