@@ -92,7 +92,7 @@ export function renderAnalytics(state) {
       { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: load }, 'Read the analytics again'),
     ),
-    h('div', { class: 'grid' }, mostUsed, trending, unused, h('div', {}, coForm, coArea)),
+    h('div', { class: 'tg-analytics' }, mostUsed, trending, unused, h('div', {}, coForm, coArea)),
   );
   load();
   return section;

@@ -1,7 +1,7 @@
 // Search (`#/tags`, second section): a tag query (tag:, path:, AND OR NOT, parentheses), its mistake said under the
 // box with a caret at its place, the matching products a page at a time, the total, and facet counts that narrow
 // the query when pressed (`AND path:…`). The current query and total feed the bulk job form.
-import { h, product, say } from '/console/lib.js';
+import { h, say } from '/console/lib.js';
 import { count, fetchJson, plural } from './tags-words.js';
 
 const LIMIT = 25;
@@ -151,7 +151,14 @@ export function renderSearch(state) {
           'tbody',
           {},
           page.items.length
-            ? page.items.map((p) => h('tr', {}, h('td', {}, product(p.name, p.sku)), h('td', { class: 'sku' }, p.sku)))
+            ? page.items.map((p) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, h('a', { href: `#/product?sku=${encodeURIComponent(p.sku)}` }, p.name ?? p.sku)),
+                  h('td', { class: 'sku' }, p.sku),
+                ),
+              )
             : h('tr', {}, h('td', { colspan: 2, class: 'empty' }, 'No product matches.')),
         ),
       ),

@@ -13,8 +13,13 @@ export const KIND_WORDS = {
 export const count = (n) => (typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US') : '—');
 /** "1 product", "2,000 products". */
 export const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
-export const megabytes = (bytes) =>
-  typeof bytes === 'number' ? `${(bytes / 1_048_576).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB` : '—';
+/** Bytes in MB, to two places; "under 0.01 MB" for a small index rather than a 0. */
+export const megabytes = (bytes) => {
+  if (typeof bytes !== 'number') return '—';
+  const mb = bytes / 1_048_576;
+  if (bytes > 0 && mb < 0.01) return 'under 0.01 MB';
+  return `${mb.toLocaleString('en-US', { maximumFractionDigits: 2 })} MB`;
+};
 /** Seconds left as people say it ("about 3 min"); `—` when the job cannot say yet. */
 export const eta = (seconds) =>
   typeof seconds === 'number' && Number.isFinite(seconds) ? `about ${duration(seconds * 1000)}` : '—';
