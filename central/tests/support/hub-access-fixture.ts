@@ -206,6 +206,18 @@ export async function hubAccessFixture(t: TestHub) {
   const delivery = await deliveryAccessFixture(t, a, customer.id, SKU, admin);
   // the booking module's venue, show and holds at store A (booking-access.ts)
   const booking = await bookingAccessFixture(t, a.id, admin);
+  // the tags module's tag at the hub, carrying the fixture's product (so deleting it answers 409 and changes nothing)
+  const tag = await must(
+    'tag',
+    t.call(
+      'POST',
+      '/api/tags',
+      { slug: 'matrix-mugs', name: 'Mugs', kind: 'CATEGORY', parentId: null },
+      { cookie: admin },
+    ),
+  );
+  await must('tagged product', t.call('PUT', `/api/tags/products/${SKU}`, { tagIds: [tag.id] }, { cookie: admin }));
+  const tagsCore = { tagId: String(tag.id), slug: tag.slug as string };
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -236,6 +248,7 @@ export async function hubAccessFixture(t: TestHub) {
     delivery,
     tracking,
     booking,
+    tagsCore,
     credentials,
   };
 }

@@ -101,6 +101,17 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     }),
     'POST /api/booking/shows/:showId/holds': () => ({ customerId: randomUUID(), best: { count: 1 } }),
     'DELETE /api/booking/holds/:holdId': () => undefined,
+    'POST /api/tags': () => ({
+      slug: `matrix-${unique.toLowerCase()}`,
+      name: `Matrix tag of ${role}`,
+      kind: 'CATEGORY',
+      parentId: null,
+    }),
+    'PATCH /api/tags/:id': () => ({ name: `Mugs, renamed by ${role}` }),
+    'DELETE /api/tags/:id': () => undefined,
+    'PUT /api/tags/products/:sku': () => ({ tagIds: [Number(fx.tagsCore.tagId)] }),
+    'POST /api/tags/products': () => ({ action: 'ADD', tagIds: [Number(fx.tagsCore.tagId)], skus: [SKU] }),
+    'POST /api/tags/index/rebuild': () => ({}),
     ...bookingSalesBodies(fx.booking.sales, role),
   };
   const make = bodies[key];
@@ -133,6 +144,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p.startsWith('/api/delivery/carriers/')) return fx.delivery.carrierId;
     if (p === '/api/delivery/deliveries/:id') return fx.delivery.deliveryId;
     if (p === '/api/delivery/deliveries/:id/tracking-link') return fx.tracking.linkDelivery;
+    if (p === '/api/tags/:id') return fx.tagsCore.tagId;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
   const fill = (id: string) =>
@@ -165,6 +177,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/sales/daily': `?store=${fx.a.id}`,
     '/api/delivery/deliveries': `?storeId=${fx.a.id}`,
     '/api/delivery/positions': `?storeId=${fx.a.id}`,
+    '/api/tags/search': `?q=${fx.tagsCore.slug}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
   const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);
