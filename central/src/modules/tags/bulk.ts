@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AppError,
   ConflictError,
   formatTagQueryError,
   NotFoundError,
@@ -17,8 +16,9 @@ import {
   type BulkSelection,
   TagBulkRepository,
 } from './bulk-repository.js';
-import type { TagIndex } from './index/tag-index.js';
+import { TagIndexNotReadyError, type TagIndex } from './index/tag-index.js';
 import { TagsRepository } from './repository.js';
+import { namedTags, unavailable } from './tag-search.js';
 import type { TagWriter } from './writer.js';
 
 export type { BulkJobView } from './bulk-progress.js';
@@ -245,23 +245,24 @@ export class TagBulkJobs {
     };
   }
 
-  /** A query's products now: parsed (422 with the place of a mistake), then matched on the index caught up. */
+  /**
+   * A query's products now, as search reads it: parsed (422 with the place of a mistake), every tag it names live
+   * (422 at the first unknown one), then matched on the index caught up to Postgres (503 while it rebuilds).
+   */
   async #select(query: string): Promise<{ text: string; productNos: number[] }> {
     const parsed = parseTagQuery(query);
-    if (!parsed.ok)
-      throw new UnprocessableError(formatTagQueryError(query, parsed.error), {
-        position: parsed.error.position,
-        length: parsed.error.length,
-      });
-    const status = this.index.status();
-    if (status.state !== 'READY') {
-      const r = status.rebuilt;
-      const pct = r && r.total > 0 ? `: ${Math.floor((r.done * 100) / r.total)} %` : '';
-      throw new AppError('unavailable', `the tag index is rebuilding${pct}; make the job again in a minute`, {
-        retryAfterSeconds: 5,
-      });
+    if (!parsed.ok) {
+      const { message, position, length } = parsed.error;
+      throw new UnprocessableError(message, { position, length, caret: formatTagQueryError(query, parsed.error) });
     }
-    await this.index.caughtUp(await new TagsRepository(this.ctx.db).version());
+    if (this.index.status().state !== 'READY') throw unavailable(this.index);
+    try {
+      await this.index.caughtUp(await new TagsRepository(this.ctx.db).version());
+    } catch (err) {
+      if (err instanceof TagIndexNotReadyError) throw unavailable(this.index);
+      throw err;
+    }
+    namedTags(this.index, query, parsed.ast);
     return { text: tagQueryToText(parsed.ast), productNos: this.index.match(parsed.ast).toArray() };
   }
 

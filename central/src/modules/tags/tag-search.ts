@@ -53,7 +53,7 @@ export async function searchTags(deps: SearchDeps, input: SearchInput): Promise<
     const { message, position, length } = parsed.error;
     throw new UnprocessableError(message, { position, length, caret: formatTagQueryError(input.q, parsed.error) });
   }
-  if (index.status().state !== 'READY') throw unavailable(index);
+  if (!index.ready()) throw unavailable(index);
   try {
     await index.caughtUp(await repo.version());
   } catch (err) {
@@ -88,16 +88,16 @@ export async function searchTags(deps: SearchDeps, input: SearchInput): Promise<
       path: t.path,
       count: results.andCardinality(index.closure(t.id)),
     })),
-    indexVersion: index.status().version,
+    indexVersion: index.version(),
   };
 }
 
-function unavailable(index: TagIndex): SearchUnavailableError {
+export function unavailable(index: TagIndex): SearchUnavailableError {
   return new SearchUnavailableError(new TagIndexNotReadyError(index.status()).message, SEARCH_RETRY_AFTER_S);
 }
 
 /** The ids of the tags the query names; a 422 at the first unknown one, with where it is written. */
-function namedTags(index: TagIndex, text: string, ast: TagQuery): number[] {
+export function namedTags(index: TagIndex, text: string, ast: TagQuery): number[] {
   const ids: number[] = [];
   for (const term of termsOf(ast)) {
     const t = term.kind === 'tag' ? index.tagBySlug(term.slug) : index.tagByPath(term.path.join('.'));

@@ -121,7 +121,7 @@ describe.each(dbTargets)('tag bulk jobs by list ($name)', (target) => {
       [{ action: 'ADD', tagIds: [sale], skus: Array.from({ length: 10_001 }, (_, i) => `S-${i}`) }, 400, /10,000/],
       [{ action: 'ADD', tagIds: [sale], skus: ['BAD\u0000SKU'] }, 400],
       [{ action: 'ADD', tagIds: [sale], query: 'sale\u0000' }, 400],
-      [{ action: 'ADD', tagIds: [sale], query: 'tag:sale AND' }, 422, /at 12/],
+      [{ action: 'ADD', tagIds: [sale], query: 'tag:sale AND' }, 422, /expected a tag after AND/],
       [{ action: 'TWIRL', tagIds: [sale], skus: ['LIST-00001'] }, 400],
       [{ action: 'ADD', tagIds: ['1'], skus: ['LIST-00001'] }, 400],
       [{ action: 'ADD', tagIds: [sale], skus: [] }, 400],
@@ -136,7 +136,7 @@ describe.each(dbTargets)('tag bulk jobs by list ($name)', (target) => {
     }
     const parse = await h.call('POST', '/api/tags/bulk-jobs', { action: 'ADD', tagIds: [sale], query: 'tag:sale AND' });
     expect(parse.body).toMatchObject({ position: 12 });
-    expect(parse.body.detail).toContain('^');
+    expect(parse.body.caret).toContain('^');
     const raw = await h.t.call('POST', '/api/tags/bulk-jobs', undefined, {
       cookie: h.admin,
       rawBody: '{"action": "ADD", "tagIds": [',
