@@ -16,6 +16,7 @@ import { DEMO_CUSTOMERS } from './demo-customers.js';
 import { DEMO_DC } from './demo-stock.js';
 import { type DemoDeliveries, startDemoDeliveries } from './demo-delivery.js';
 import { seedDemoBookings } from './demo-booking.js';
+import { seedDemoTags } from './demo-tags.js';
 import {
   adminApi,
   catalogRows,
@@ -208,9 +209,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       (err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }),
     );
 
+    const tags = await seedDemoTags({ api, catalog: catalogRows(), say }).catch((err: unknown) => ({
+      summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
+    }));
+
     const banner = bannerOf({
       hubUrl,
       bookings: bookings.summary,
+      tags: tags.summary,
       dataDir,
       secretsFile,
       admin: secrets.admin,
@@ -271,6 +277,7 @@ function bannerOf(d: {
   customers: readonly SeededCustomer[];
   deliveries: DemoDeliveries;
   bookings: string;
+  tags: string;
 }): string {
   const shoppers = DEMO_CUSTOMERS.map((c, i) => {
     const card = d.customers[i]?.loyaltyCard;
@@ -309,5 +316,7 @@ ${shoppers}
                             : ''
                         }
   Bookings:             ${d.hubUrl}/console/#/booking  ${d.bookings}
+  Tags:                 ${d.hubUrl}/console/#/tags  ${d.tags}
+                        (browse by tag at each kiosk; search by tag on the handheld's Look-up tab, offline too)
 Press Ctrl-C to stop.`;
 }
