@@ -69,7 +69,7 @@ describe.each(dbTargets)('tag analytics on $name', (target) => {
     await h.searched(['summer', 'audio', 'summer'], 2);
     await h.searched(['electronics'], 2);
     await h.indexReady();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await h?.stop();

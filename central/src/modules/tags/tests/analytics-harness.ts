@@ -64,9 +64,18 @@ export class AnalyticsHarness {
     return this.#cookie;
   }
 
-  /** GET as an ADMIN. */
+  /**
+   * GET as an ADMIN (or `who`). A GET that meets a connection reset is asked once more: on a loaded machine the
+   * server's keep-alive timer can close a socket just as fetch reuses it, and a GET is safe to repeat.
+   */
   async get(path: string, who?: { cookie?: string; bearer?: string }) {
-    return this.t.call('GET', path, undefined, who ?? { cookie: await this.admin() });
+    const as = who ?? { cookie: await this.admin() };
+    try {
+      return await this.t.call('GET', path, undefined, as);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      return this.t.call('GET', path, undefined, as);
+    }
   }
 
   async products(skus: readonly string[]): Promise<void> {

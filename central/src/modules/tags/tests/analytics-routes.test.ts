@@ -51,7 +51,7 @@ describe.each(dbTargets)('tag analytics routes on $name', (target) => {
     await h.write(['Q1', 'Q2'], 'ADD', ['audio']);
     await h.write(['Q2', 'Q3'], 'ADD', ['summer']);
     await h.indexReady();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await h?.stop();
@@ -59,14 +59,9 @@ describe.each(dbTargets)('tag analytics routes on $name', (target) => {
 
   it('a search through the API is counted for each tag it names and written by the hub within a few seconds', async () => {
     const today = dayOf(h.ctx.now());
-    const r = await h.t.call(
-      'GET',
-      `/api/tags/search?q=${encodeURIComponent('tag:summer AND path:electronics.audio')}`,
-      undefined,
-      {
-        bearer: store.token,
-      },
-    );
+    const r = await h.get(`/api/tags/search?q=${encodeURIComponent('tag:summer AND path:electronics.audio')}`, {
+      bearer: store.token,
+    });
     expect(r.status).toBe(200);
     expect(r.body.total).toBe(1);
     const written = await waitFor(
@@ -101,10 +96,10 @@ describe.each(dbTargets)('tag analytics routes on $name', (target) => {
   it('only head office: nobody signed in gets 401, a store’s people and nodes 403', async () => {
     for (const path of ROUTES) {
       const q = path.endsWith('co-occurrence') ? `${path}?tag=${h.ids.audio}` : path;
-      const anon = await h.t.call('GET', q);
+      const anon = await h.get(q, {});
       expect([path, anon.status]).toEqual([path, 401]);
       for (const who of [{ bearer: store.token }, { cookie: associate }]) {
-        const r = await h.t.call('GET', q, undefined, who);
+        const r = await h.get(q, who);
         expect([path, r.status]).toEqual([path, 403]);
         expect(r.headers.get('content-type')).toContain('application/problem+json');
       }
