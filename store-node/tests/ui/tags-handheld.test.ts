@@ -161,7 +161,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld’s products by 
     await expect.poll(() => rows.nth(0).locator('td.n').textContent(), WAIT).toBe('1,234');
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 180_000);
 
   it('a query that does not parse shows the mistake with its position and a caret under it, and the field says so', async () => {
     const { page, errors } = await open();
@@ -196,7 +196,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld’s products by 
     expect(await field.getAttribute('aria-invalid')).toBeNull();
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 180_000);
 
   it('by keyboard alone: Tab reaches the chips with a visible ring, Enter narrows', async () => {
     const { page } = await open();
@@ -223,5 +223,5 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld’s products by 
       .poll(() => area(page).locator('.tag-count').textContent(), WAIT)
       .toBe('1,252 products match path:food');
     await page.close();
-  });
+  }, 180_000);
 });
