@@ -133,6 +133,12 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
       { tagId: tree.ids.mobile, name: 'Mobile', path: 'electronics.mobile', count: 2 },
       { tagId: tree.ids.tv, name: 'Televisions', path: 'electronics.tv', count: 1 },
     ]);
+    const both = (await get<Found>(north, `/api/tags/products?tag=${tree.ids.electronics}&tag=${tree.ids.mobile}`))
+      .body;
+    expect(both).toMatchObject({ total: 2, query: 'path:electronics AND path:electronics.mobile' });
+    expect(both.facets).toEqual([
+      { tagId: tree.ids.smartphones, name: 'Smartphones', path: 'electronics.mobile.smartphones', count: 2 },
+    ]);
     const roots = (await get<Found>(north, '/api/tags/products?limit=2')).body;
     expect(roots.total).toBe(5);
     expect(roots.facets.map((x) => [x.name, x.count])).toEqual([
@@ -180,7 +186,7 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
     const unknown = await get(north, '/api/tags/products?tag=999999');
     expect(unknown.status).toBe(422);
     expect(unknown.body.detail).toMatch(/no tag 999999/);
-    for (const q of ['tag=abc', 'limit=0', 'after=not-a-cursor', `q=${'a'.repeat(5000)}`])
+    for (const q of ['tag=abc', 'limit=0', 'after=not-a-cursor', `q=${'a'.repeat(5000)}`, 'q=milk%00'])
       expect((await get(north, `/api/tags/products?${q}`)).status, q).toBeGreaterThanOrEqual(400);
   });
 
