@@ -221,7 +221,7 @@ export class TagsService {
   /** The wire view: counts from the index when READY. */
   view(t: Tag): TagView {
     const { deleted: _d, ...rest } = t;
-    const ready = this.index.status().state === 'READY';
+    const ready = this.index.ready();
     return {
       ...rest,
       products: ready ? this.index.closure(t.id).size : null,

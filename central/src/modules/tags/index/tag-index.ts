@@ -167,6 +167,16 @@ export class TagIndex {
     }
   }
 
+  /** The Postgres version the index reflects (0 before the first build). */
+  version(): number {
+    return this.#data?.version ?? 0;
+  }
+
+  /** True when search may be answered (a cheap check; status() measures every bitmap). */
+  ready(): boolean {
+    return this.#state === 'READY' && this.#data !== null;
+  }
+
   status(): TagIndexStatus {
     const d = this.#data;
     return {
