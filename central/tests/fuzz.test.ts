@@ -67,6 +67,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.booking.sales.soldOutShowId,
       fx.booking.sales.entryId,
       fx.tagsCore.tagId,
+      fx.tagsBulk.readId,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };

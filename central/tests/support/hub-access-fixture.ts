@@ -3,6 +3,7 @@ import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
 import { bookingAccessFixture } from './booking-access.js';
+import { tagsBulkAccessFixture } from './tags-bulk-access.js';
 import { deliveryAccessFixture } from './delivery-access.js';
 import { trackingAccessFixture } from './tracking-access.js';
 import { waitFor } from './wait-for.js';
@@ -218,6 +219,8 @@ export async function hubAccessFixture(t: TestHub) {
   );
   await must('tagged product', t.call('PUT', `/api/tags/products/${SKU}`, { tagIds: [tag.id] }, { cookie: admin }));
   const tagsCore = { tagId: String(tag.id), slug: tag.slug as string };
+  // the tags module's bulk jobs: one to read, to add skus to, to start, to cancel, to retry (tags-bulk-access.ts)
+  const tagsBulk = await tagsBulkAccessFixture(t, admin, SKU);
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -249,6 +252,7 @@ export async function hubAccessFixture(t: TestHub) {
     tracking,
     booking,
     tagsCore,
+    tagsBulk,
     credentials,
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { bookingSalesBodies, bookingSalesPath } from './booking-sales-access.js';
 import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
+import { tagsBulkBodies, tagsBulkId } from './tags-bulk-access.js';
 
 /** One call the matrix test makes for a row: the concrete path and, for writes, a body. */
 export interface Probe {
@@ -113,6 +114,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/tags/products': () => ({ action: 'ADD', tagIds: [Number(fx.tagsCore.tagId)], skus: [SKU] }),
     'POST /api/tags/index/rebuild': () => ({}),
     ...bookingSalesBodies(fx.booking.sales, role),
+    ...tagsBulkBodies(fx.tagsBulk, SKU, role),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -145,6 +147,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     if (p === '/api/delivery/deliveries/:id') return fx.delivery.deliveryId;
     if (p === '/api/delivery/deliveries/:id/tracking-link') return fx.tracking.linkDelivery;
     if (p === '/api/tags/:id') return fx.tagsCore.tagId;
+    if (p.startsWith('/api/tags/bulk-jobs/')) return tagsBulkId(p, fx.tagsBulk)!;
     throw new Error(`no fixture id for ${m} ${p}: add one to hub-access-probes.ts`);
   };
   const fill = (id: string) =>

@@ -16,7 +16,7 @@ describe.each(dbTargets)('tag bulk jobs by list ($name)', (target) => {
     skus = await h.products('LIST', 2_000);
     sale = await h.tag('sale');
     clearance = await h.tag('clearance');
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await h?.stop();
   });

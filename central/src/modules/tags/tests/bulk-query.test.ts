@@ -23,7 +23,7 @@ describe.each(dbTargets)('tag bulk jobs by query ($name)', (target) => {
     h = await bulkHub(target, 40);
     skus = await h.products('QRY', 600);
     await waitFor('the tag index ready', () => h.parts.index.status().state === 'READY', 60_000);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await h?.stop();
   });
