@@ -91,23 +91,25 @@ describe.skipIf(!haveChromium && !process.env.CI)(
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ sku, delta, kind: 'RECEIVE' }),
         });
-      // The store's copy of the tags, written by the store's own pull (the hub's section rows, checked and applied).
-      const rows = [
-        ...TAGS.map(([id, slug, name, tagKind, parentId, path]) => ({
-          kind: 'tag',
-          id,
+      // Head office makes the tags and tags the products; the store pulls its copy (the hub's tags.changed notice,
+      // then its tags section), as every store does.
+      const hubId = new Map<number, number>();
+      for (const [id, slug, name, kind, parentId] of TAGS) {
+        const made = await hubCall('POST', '/api/tags', {
           slug,
           name,
-          tagKind,
-          parentId,
-          path,
-          deleted: false,
-          version: 1,
-          updatedAt: 1,
-        })),
-        ...Object.entries(GIVEN).map(([sku, tagIds]) => ({ kind: 'product', sku, tagIds, version: 1, updatedAt: 1 })),
-      ];
-      store.db.transaction(() => store.tags.repo.applyPage(rows, null, Date.now())).immediate();
+          kind,
+          parentId: parentId === null ? null : hubId.get(parentId),
+        });
+        expect(made.status, JSON.stringify(made.body)).toBe(201);
+        hubId.set(id, made.body.id);
+      }
+      for (const [sku, ids] of Object.entries(GIVEN)) {
+        const given = await hubCall('PUT', `/api/tags/products/${sku}`, { tagIds: ids.map((i) => hubId.get(i)) });
+        expect(given.status, JSON.stringify(given.body)).toBe(200);
+      }
+      const { version } = (await hubCall('GET', '/api/tags')).body;
+      await waitFor('the tags at the store', () => store.tags.status().version >= version, 120_000);
       hubPort = new URL(f.hubUrl).port;
       await f.hub.stop(); // head office unreachable from here on: the kiosk answers from the store's copy
       browser = await launchChromium();
