@@ -34,9 +34,9 @@ async function get(path) {
 }
 
 /**
- * Mounts the filter into `root` (an empty element). Returns `{ load, reset, busy }`: `load()` reads the tags (again; true once read),
- * `reset()` goes back to the root tags with no query (the kiosk starting over for the next customer), `busy()` says
- * whether a tag or a query is chosen.
+ * Mounts the filter into `root` (an empty element). Returns `{ load, reset, busy }`: `load()` reads the tags (again;
+ * true once read), `reset()` goes back to the root tags with no query, read afresh (the kiosk starting over for the
+ * next customer), `busy()` says whether a tag or a query is chosen.
  */
 export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize = mode === 'kiosk' ? 24 : 50 } = {}) {
   const kiosk = mode === 'kiosk';
@@ -354,7 +354,7 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
     query = '';
     if (input) input.value = '';
     say(null);
-    void refresh();
+    void load(); // the tags read afresh for the next person: head office may have changed them meanwhile
   }
 
   /** Whether someone left a tag or a query chosen (the kiosk starts over after a while untouched). */
