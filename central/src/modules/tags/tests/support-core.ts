@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createHub, type Hub } from '../../../index.js';
 import { discoverModules } from '../../../kernel/discover-modules.js';
@@ -93,7 +94,14 @@ export class TagsHub {
     let payload: string | undefined = who.rawBody;
     if (body !== undefined) payload = JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = who.contentType ?? 'application/json';
-    const res = await fetch(this.url + path, { method, headers, body: payload });
+    // every call carries an Idempotency-Key and is asked once more if the connection resets (the server's keep-alive
+    // closing a socket just as fetch reuses it, seen on a loaded machine): a repeated write is answered as the first
+    headers['idempotency-key'] = who.idempotencyKey ?? randomUUID();
+    const send = () => fetch(this.url + path, { method, headers, body: payload });
+    const res = await send().catch((err: unknown) => {
+      if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
+      return send();
+    });
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
