@@ -27,9 +27,22 @@ export async function tagsBulkAccessFixture(t: TestHub, admin: string, sku: stri
       ...(more ? { more: true } : {}),
     });
   const read = await job('bulk job to read', false);
+  // finished, and its run recorded as finished too (the runner writes that just after the job's last write), so
+  // nothing changes in the database behind the fuzz test's back
   await waitFor('the bulk job to read to finish', async () => {
-    const r = await t.call('GET', `/api/tags/bulk-jobs/${read.id}`, undefined, { cookie: admin });
-    return r.body.state === 'DONE';
+    const { rows } = await t.hub.db.query<{ state: string; run: string | null }>(
+      'SELECT j.state, r.state AS run FROM tag_bulk_jobs j LEFT JOIN job_runs r ON r.id = j.run_id::text WHERE j.id = $1',
+      [read.id],
+    );
+    return rows[0]?.state === 'DONE' && rows[0].run === 'DONE';
+  });
+  // the stores told of the job's writes (the tags announcer's broadcast, every 2 s), also before the fuzz test looks
+  await waitFor('the bulk job’s writes announced to the stores', async () => {
+    const { rows } = await t.hub.db.query<{ behind: boolean }>(
+      `SELECT (SELECT version FROM tag_announcements WHERE id = 1) <
+              greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products)) AS behind`,
+    );
+    return rows[0]?.behind === false;
   });
   const preparing = await job('bulk job to add skus to', true);
   const startable = await job('bulk job to start', true);
