@@ -181,6 +181,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/delivery/deliveries': `?storeId=${fx.a.id}`,
     '/api/delivery/positions': `?storeId=${fx.a.id}`,
     '/api/tags/search': `?q=${fx.tagsCore.slug}`,
+    '/api/tags/analytics/co-occurrence': `?tag=${fx.tagsCore.tagId}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
   const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);
