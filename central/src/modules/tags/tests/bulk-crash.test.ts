@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../../db/open-db.js';
 import { dbTargets, type DbTarget } from '../../../../tests/support/db-targets.js';
+import { openExistingDb } from '../../../../tests/support/open-existing-db.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 
 const HUB = fileURLToPath(new URL('./support-bulk-hub.ts', import.meta.url));
@@ -135,7 +135,7 @@ describe.each(targets)('a tag bulk job survives its hub killed midway ($name)', 
     await killHub('SIGTERM');
     step('reading the database');
     // every product tagged exactly as asked, read in the database the hubs shared
-    const db = await openDb({ databaseUrl: place.databaseUrl, dataDir: place.dataDir });
+    const db = await openExistingDb({ databaseUrl: place.databaseUrl, dataDir: place.dataDir });
     try {
       const { rows } = await db.query<{ sku: string; tag_ids: number[] }>(
         "SELECT sku, tag_ids FROM tag_products WHERE sku LIKE 'CRASH-%' ORDER BY sku",
