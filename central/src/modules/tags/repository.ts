@@ -24,7 +24,7 @@ interface TagRowDb {
   updated_at: number;
   version: number;
 }
-const TAG_COLUMNS = 'id, slug, name, kind, parent_id, path, depth, deleted, created_at, updated_at, version';
+export const TAG_COLUMNS = 'id, slug, name, kind, parent_id, path, depth, deleted, created_at, updated_at, version';
 export const toTag = (r: TagRowDb): Tag => ({
   id: r.id,
   slug: r.slug,
@@ -304,5 +304,27 @@ export class TagsRepository {
       now,
       version,
     ]);
+  }
+
+  /** The tags among `tagIds` that are not live (deleted or never were), each once. */
+  async missingTags(tagIds: readonly number[]): Promise<number[]> {
+    const ids = [...new Set(tagIds)];
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: number }>(
+      'SELECT id FROM tags WHERE id = ANY($1::int[]) AND NOT deleted',
+      [ids],
+    );
+    const live = new Set(rows.map((r) => r.id));
+    return ids.filter((i) => !live.has(i));
+  }
+
+  /** The product numbers of the skus among `skus` that were ever tagged (skus never tagged are left out). */
+  async productNumbers(skus: readonly string[]): Promise<Map<string, number>> {
+    if (skus.length === 0) return new Map();
+    const { rows } = await this.db.query<{ sku: string; product_no: number }>(
+      'SELECT sku, product_no FROM tag_products WHERE sku = ANY($1::text[])',
+      [skus],
+    );
+    return new Map(rows.map((r) => [r.sku, r.product_no]));
   }
 }
