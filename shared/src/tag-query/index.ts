@@ -22,3 +22,9 @@ export {
   type ParseResult as TagQueryParseResult,
   parseTagQuery,
 } from './parser.js';
+export {
+  type LocatedTagQueryTerm,
+  locateTerm as locateTagQueryTerm,
+  locateTerms,
+  termsOf as tagQueryTerms,
+} from './locate.js';
