@@ -3,51 +3,12 @@ import type { Queryable } from '../../db/db.js';
 /** The day number (days since 1970-01-01, UTC) of an epoch-ms time. */
 export const dayOf = (epochMs: number): number => Math.floor(epochMs / 86_400_000);
 
-/** A live tag as the analytics read it from Postgres (trending does not need the index). */
-export interface TagRow {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly parentId: number | null;
-  readonly path: string;
-  readonly depth: number;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly version: number;
-}
-
 /** One tag's uses in two consecutive 7-day windows. */
 export interface WeekUses {
   readonly tagId: number;
   readonly thisWeek: number;
   readonly lastWeek: number;
 }
-
-interface TagDbRow {
-  id: number;
-  slug: string;
-  name: string;
-  kind: string;
-  parent_id: number | null;
-  path: string;
-  depth: number;
-  created_at: string | number;
-  updated_at: string | number;
-  version: string | number;
-}
-const toTagRow = (r: TagDbRow): TagRow => ({
-  id: r.id,
-  slug: r.slug,
-  name: r.name,
-  kind: r.kind,
-  parentId: r.parent_id,
-  path: r.path,
-  depth: Number(r.depth),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-  version: Number(r.version),
-});
 
 /** The analytics' SQL (issue #20): per tag and day, products given it, taken from it, and searches naming it. */
 export class TagAnalyticsRepository {
@@ -113,15 +74,5 @@ export class TagAnalyticsRepository {
       [tagIds, today],
     );
     return new Map(rows.map((r) => [r.tag_id, Number(r.day)]));
-  }
-
-  /** The live tags among `ids` (all live tags when `ids` is omitted). */
-  async liveTags(ids?: readonly number[]): Promise<TagRow[]> {
-    const { rows } = await this.db.query<TagDbRow>(
-      `SELECT id, slug, name, kind, parent_id, path, depth, created_at, updated_at, version FROM tags
-       WHERE NOT deleted AND ($1::int[] IS NULL OR id = ANY($1::int[])) ORDER BY path`,
-      [ids ? [...ids] : null],
-    );
-    return rows.map(toTagRow);
   }
 }

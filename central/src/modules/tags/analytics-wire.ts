@@ -1,41 +1,5 @@
 import { AppError } from '@storefleet/shared';
-import type { TagIndex } from './index/tag-index.js';
-import type { TagRow } from './analytics-repository.js';
-import type { Tag, TagIndexStatus } from './types.js';
-
-/** A tag as the analytics answers show it: the API's Tag (products from the index; null while it is not READY). */
-export interface WireTag {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly parentId: number | null;
-  readonly path: string;
-  readonly depth: number;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly version: number;
-  readonly products: number | null;
-  readonly ownProducts: number | null;
-}
-
-/** `tag` on the wire, with its counts when the index is READY. */
-export function wireTag(tag: Tag | TagRow, index: TagIndex, ready: boolean): WireTag {
-  return {
-    id: tag.id,
-    slug: tag.slug,
-    name: tag.name,
-    kind: tag.kind,
-    parentId: tag.parentId,
-    path: tag.path,
-    depth: tag.depth,
-    createdAt: tag.createdAt,
-    updatedAt: tag.updatedAt,
-    version: tag.version,
-    products: ready ? index.closure(tag.id).size : null,
-    ownProducts: ready ? index.own(tag.id).size : null,
-  };
-}
+import type { TagIndexStatus } from './types.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

@@ -2,18 +2,19 @@ import type { HubContext } from '../../kernel/module-contract.js';
 import { NotFoundError } from '@storefleet/shared';
 import { dayOf, TagAnalyticsRepository } from './analytics-repository.js';
 import { SearchCounter } from './analytics-search-counter.js';
-import { dayText, daysAgoText, indexNotReady, wireTag, type WireTag } from './analytics-wire.js';
+import { dayText, daysAgoText, indexNotReady } from './analytics-wire.js';
 import type { TagIndex } from './index/tag-index.js';
 import { TagsRepository } from './repository.js';
+import { tagView, type TagView } from './service.js';
 import type { Tag } from './types.js';
 
 export interface MostUsed {
-  readonly tag: WireTag;
+  readonly tag: TagView;
   /** Products carrying the tag or one of its descendants. */
   readonly products: number;
 }
 export interface Trending {
-  readonly tag: WireTag;
+  readonly tag: TagView;
   /** Uses (products newly given the tag + searches naming it) in the last 7 UTC days, today included. */
   readonly thisWeek: number;
   /** Uses in the 7 days before those. */
@@ -22,7 +23,7 @@ export interface Trending {
   readonly change: { readonly ratio: number | null; readonly difference: number; readonly percent: number | null };
 }
 export interface Unused {
-  readonly tag: WireTag;
+  readonly tag: TagView;
   /** The last UTC day the tag was given, taken or searched (YYYY-MM-DD), null when never. */
   readonly lastUsedOn: string | null;
   readonly daysSinceLastUse: number | null;
@@ -30,7 +31,7 @@ export interface Unused {
   readonly lastUse: string;
 }
 export interface CoOccurrence {
-  readonly tag: WireTag;
+  readonly tag: TagView;
   /** Products carrying both (each with descendants). */
   readonly together: number;
   /** together / the asked tag's products, 0–1 (4 decimals). */
@@ -78,7 +79,7 @@ export class TagAnalytics {
       .filter((x) => x.products > 0)
       .sort((a, b) => b.products - a.products || byName(a.t, b.t))
       .slice(0, limit)
-      .map(({ t, products }) => ({ tag: wireTag(t, this.index, true), products }));
+      .map(({ t, products }) => ({ tag: tagView(t, this.index, true), products }));
   }
 
   /**
@@ -89,7 +90,9 @@ export class TagAnalytics {
   async trending(limit: number): Promise<Trending[]> {
     const repo = new TagAnalyticsRepository(this.ctx.db);
     const uses = await repo.weekUses(dayOf(this.ctx.now()));
-    const tags = new Map((await repo.liveTags(uses.map((u) => u.tagId))).map((t) => [t.id, t]));
+    const tags = new Map(
+      (await new TagsRepository(this.ctx.db).liveTagsById(uses.map((u) => u.tagId))).map((t) => [t.id, t]),
+    );
     const ready = this.index.status().state === 'READY';
     return uses
       .flatMap((u) => {
@@ -109,7 +112,7 @@ export class TagAnalytics {
       )
       .slice(0, limit)
       .map((u) => ({
-        tag: wireTag(u.t, this.index, ready),
+        tag: tagView(u.t, this.index, ready),
         thisWeek: u.thisWeek,
         lastWeek: u.lastWeek,
         change: {
@@ -135,7 +138,7 @@ export class TagAnalytics {
       .map((t) => {
         const days = ago(t);
         return {
-          tag: wireTag(t, this.index, true),
+          tag: tagView(t, this.index, true),
           lastUsedOn: last.has(t.id) ? dayText(last.get(t.id)!) : null,
           daysSinceLastUse: days,
           lastUse: daysAgoText(days),
@@ -164,7 +167,7 @@ export class TagAnalytics {
       .sort((a, b) => b.together - a.together || byName(a.u, b.u))
       .slice(0, limit)
       .map(({ u, together }) => ({
-        tag: wireTag(u, this.index, true),
+        tag: tagView(u, this.index, true),
         together,
         share: round(together / mine.size, 4),
       }));

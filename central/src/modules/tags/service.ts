@@ -19,6 +19,16 @@ export const MAX_TAG_DEPTH = 16;
 /** A tag as the API shows it: with its product counts from the index (null while the index is not READY). */
 export type TagView = Omit<Tag, 'deleted'> & { readonly products: number | null; readonly ownProducts: number | null };
 
+/** `t` as the API shows it (the tree's answers and the analytics' alike); counts only when the index is `ready`. */
+export function tagView(t: Tag, index: TagIndex, ready: boolean): TagView {
+  const { deleted: _d, ...rest } = t;
+  return {
+    ...rest,
+    products: ready ? index.closure(t.id).size : null,
+    ownProducts: ready ? index.own(t.id).size : null,
+  };
+}
+
 /**
  * The tags' rules (lane A): the tree (create, rename, move a subtree, delete an unused leaf), tagging products by
  * sku (through TagWriter), and search (parse → check every slug/path exists, answering a 422 with the position of
@@ -220,13 +230,7 @@ export class TagsService {
 
   /** The wire view: counts from the index when READY. */
   view(t: Tag): TagView {
-    const { deleted: _d, ...rest } = t;
-    const ready = this.index.ready();
-    return {
-      ...rest,
-      products: ready ? this.index.closure(t.id).size : null,
-      ownProducts: ready ? this.index.own(t.id).size : null,
-    };
+    return tagView(t, this.index, this.index.ready());
   }
 
   async #slugFree(repo: TagsRepository, slug: string, self: number | null): Promise<void> {
