@@ -1,6 +1,6 @@
 import roaring from 'roaring';
-import type { TagSetAlgebra } from '@storefleet/shared';
 import type { Tag } from '../types.js';
+import type { MatchSource } from './tag-match.js';
 import { TagTree } from './tag-tree.js';
 
 // roaring is CommonJS: Node's own loader (tsx, the hub's process) gives it only a default export, a named import of
@@ -29,22 +29,43 @@ export class TagBitmaps {
     this.version = version;
   }
 
-  /** Adds a scanned page's own bitmaps (a rebuild); call `finishScan` after the last. */
-  addScanned(own: ReadonlyMap<number, number[]>, numbers: readonly number[]): void {
-    for (const [tagId, nos] of own) {
-      const b = this.#own.get(tagId);
-      if (b) b.addMany(nos);
-      else this.#own.set(tagId, new RoaringBitmap32(nos));
+  /**
+   * Adds a scanned range (a rebuild): `tagId` null carries every product number in the range, else the products
+   * given that tag. Any order of ranges and numbers; call `finishScan` after the last.
+   */
+  addScanned(tagId: number | null, productNos: Uint32Array): void {
+    if (tagId === null) {
+      if (this.#all === EMPTY) this.#all = new RoaringBitmap32();
+      this.#all.addMany(productNos);
+      return;
     }
-    if (this.#all === EMPTY) this.#all = new RoaringBitmap32();
-    this.#all.addMany(numbers);
+    const b = this.#own.get(tagId);
+    if (b) b.addMany(productNos);
+    else this.#own.set(tagId, new RoaringBitmap32(productNos));
   }
 
-  /** Freezes the scanned bitmaps and derives every closure. */
+  /** Compacts and freezes the scanned bitmaps and derives every closure, each from its children's (bottom up). */
   finishScan(): void {
-    for (const b of this.#own.values()) b.freeze();
-    this.#all.freeze();
-    this.#recomputeClosures(this.tree.ids());
+    for (const b of this.#own.values()) compact(b);
+    if (this.#all !== EMPTY) compact(this.#all);
+    const order: number[] = [];
+    const stack = this.tree.roots().map((t) => t.id);
+    while (stack.length) {
+      const id = stack.pop()!;
+      order.push(id);
+      stack.push(...this.tree.children(id));
+    }
+    // children before parents: closure(t) = own(t) ∪ closure(c) for each child c
+    for (let i = order.length - 1; i >= 0; i--) {
+      const id = order[i]!;
+      const parts = [this.own(id), ...this.tree.children(id).map((c) => this.closure(c))].filter((b) => !b.isEmpty);
+      this.#closure.set(
+        id,
+        parts.length === 0 ? EMPTY : parts.length === 1 ? parts[0]! : compact(RoaringBitmap32.orMany(parts)),
+      );
+    }
+    // a tag whose parent the tree lacks is not under a root: its closure from its subtree
+    this.#recomputeClosures([...this.tree.ids()].filter((id) => !this.#closure.has(id)));
   }
 
   own(tagId: number): RoaringBitmap32 {
@@ -103,21 +124,14 @@ export class TagBitmaps {
     if (!page.isSubset(this.#all)) this.#all = RoaringBitmap32.or(this.#all, page).freeze();
   }
 
-  /** The set algebra a query is evaluated over: tag/path → closure bitmaps; unknown ones match nothing. */
-  algebra(): TagSetAlgebra<RoaringBitmap32> {
+  /** Where a query's terms are read (matchTagQuery): tag/path → closure bitmaps; unknown ones match nothing. */
+  source(): MatchSource {
     return {
-      tag: (slug) => {
-        const t = this.tree.bySlug(slug);
-        return t ? this.closure(t.id) : EMPTY;
-      },
-      path: (path) => {
-        const t = this.tree.byPath(path.join('.'));
+      term: (q) => {
+        const t = q.kind === 'tag' ? this.tree.bySlug(q.slug) : this.tree.byPath(q.path.join('.'));
         return t ? this.closure(t.id) : EMPTY;
       },
       all: () => this.#all,
-      and: (a, b) => RoaringBitmap32.and(a, b),
-      or: (a, b) => RoaringBitmap32.or(a, b),
-      andNot: (a, b) => RoaringBitmap32.andNot(a, b),
     };
   }
 
@@ -139,6 +153,13 @@ export class TagBitmaps {
       this.#closure.set(id, (parts.length === 1 ? parts[0]! : RoaringBitmap32.orMany(parts)).freeze());
     }
   }
+}
+
+/** Run containers where they are smaller (a range of product numbers), spare capacity released, frozen. */
+function compact(b: RoaringBitmap32): RoaringBitmap32 {
+  b.runOptimize();
+  b.shrinkToFit();
+  return b.freeze();
 }
 
 function push(m: Map<number, number[]>, k: number, v: number): void {

@@ -1,13 +1,20 @@
 import type { RoaringBitmap32 } from 'roaring';
-import { evaluateTagQuery, type TagQuery } from '@storefleet/shared';
+import type { TagQuery } from '@storefleet/shared';
 import { MAYBE_MISSED } from '../../../db/db.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { TAGS_CHANNEL, TagsRepository } from '../repository.js';
 import type { Tag, TagIndexStatus } from '../types.js';
 import { TagBitmaps } from './tag-bitmaps.js';
+import { matchTagQuery } from './tag-match.js';
 
-/** Rows read per page during a rebuild and a catch-up. */
+/** Rows read per page during a catch-up. */
 const PAGE = 50_000;
+/**
+ * Product numbers per range of a rebuild's scan (one statement each, grouped per tag by Postgres), and how many
+ * ranges are read ahead while the client adds the one it has: Postgres groups the next range while Node builds.
+ */
+const SCAN_RANGE = 200_000;
+const SCAN_AHEAD = 2;
 /** How often the index checks Postgres in case a notice was missed, and how often a rebuild logs its progress. */
 const CHECK_MS = 5_000;
 const LOG_MS = 5_000;
@@ -109,28 +116,36 @@ export class TagIndex {
     if (this.#data === null) this.#state = 'REBUILDING';
     try {
       const version = await this.#repo.version();
-      const total = await this.#repo.productCount();
-      this.#rebuilt = { done: 0, total };
-      const data = new TagBitmaps(await this.#repo.liveTags(), version);
-      let after = 0;
+      // the count (a second at 5 million products) runs beside the tree's read and the first ranges' scan
+      const counting = this.#repo.productCount();
+      counting.catch(() => undefined);
+      const [tags, bounds] = await Promise.all([this.#repo.liveTags(), this.#repo.productNoBounds()]);
+      const data = new TagBitmaps(tags, version);
       let lastLog = performance.now();
-      for (;;) {
+      // ranges of product numbers, each read as one statement; the next ones are read while this one is added
+      const ranges: [number, number][] = [];
+      for (let from = bounds?.min ?? 1; bounds && from <= bounds.max; from += SCAN_RANGE)
+        ranges.push([from, Math.min(from + SCAN_RANGE - 1, bounds.max)]);
+      const read = (i: number) => {
+        const r = this.#repo.tagPostingsInRange(...ranges[i]!);
+        // a range read ahead and then abandoned (a failure, the hub stopping) must not be an unhandled rejection
+        r.catch(() => undefined);
+        return r;
+      };
+      const reading = ranges.slice(0, SCAN_AHEAD).map((_, i) => read(i));
+      const total = await counting;
+      this.#rebuilt = { done: 0, total };
+      for (let i = 0; i < ranges.length; i++) {
         if (this.#stopped) throw new Error('the hub is stopping');
-        const rows = await this.#repo.productsPage(after, PAGE);
-        if (rows.length === 0) break;
-        const own = new Map<number, number[]>();
-        for (const r of rows)
-          for (const t of r.tagIds) {
-            const a = own.get(t);
-            if (a) a.push(r.productNo);
-            else own.set(t, [r.productNo]);
-          }
-        data.addScanned(
-          own,
-          rows.map((r) => r.productNo),
-        );
-        after = rows[rows.length - 1]!.productNo;
-        const done: number = (this.#rebuilt?.done ?? 0) + rows.length;
+        const postings = await reading[i]!;
+        if (i + SCAN_AHEAD < ranges.length) reading.push(read(i + SCAN_AHEAD));
+        reading[i] = Promise.resolve([]); // let the range's texts go
+        let products = 0;
+        for (const p of postings) {
+          data.addScanned(p.tagId, p.productNos);
+          if (p.tagId === null) products += p.productNos.length;
+        }
+        const done: number = (this.#rebuilt?.done ?? 0) + products;
         this.#rebuilt = { done, total: Math.max(total, done) };
         if (performance.now() - lastLog >= LOG_MS) {
           lastLog = performance.now();
@@ -205,7 +220,7 @@ export class TagIndex {
 
   /** The products `q` matches (do not mutate). Unknown slugs/paths match nothing (the service refuses them first). */
   match(q: TagQuery): RoaringBitmap32 {
-    return evaluateTagQuery(q, this.#ready().algebra());
+    return matchTagQuery(q, this.#ready().source());
   }
 
   /** Products given the tag or one of its descendants (do not mutate); empty for an unknown id. */

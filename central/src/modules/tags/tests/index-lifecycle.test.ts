@@ -7,7 +7,7 @@ import { TagsService } from '../service.js';
 import { SearchUnavailableError } from '../tag-search.js';
 import { expectIndexEqualsPostgres, TagsHub, waitFor } from './support-core.js';
 
-/** The hub's database with the scan's page reads held at a gate (and, while `failing`, refused). */
+/** The hub's database with the scan's range reads held at a gate (and, while `failing`, refused). */
 function gatedDb(db: Db) {
   let open!: () => void;
   const gate = { failing: false, opened: new Promise<void>((r) => (open = r)), open: () => open(), reached: false };
@@ -21,7 +21,7 @@ function gatedDb(db: Db) {
         if (text.includes('count(*)::text AS n FROM tag_products') && gate.failing) {
           throw new Error('the database went away');
         }
-        if (text.includes('WHERE product_no > $1 ORDER BY product_no')) {
+        if (text.includes('FROM tag_products WHERE product_no BETWEEN $1 AND $2')) {
           gate.reached = true;
           await gate.opened;
         }
@@ -53,7 +53,7 @@ describe.each(dbTargets)('the tag index while it rebuilds, on $name', (target) =
     const service = new TagsService({ ...h.context, db }, index, tagsParts(h.context).writer);
     const started = index.start();
     try {
-      await waitFor('the scan under way', () => gate.reached);
+      await waitFor('the scan under way, its total counted', () => gate.reached && index.status().rebuilt !== null);
       expect(index.status()).toMatchObject({ state: 'REBUILDING', rebuilt: { done: 0, total: 200 } });
       const refused = await service.search({ q: 'before', limit: 10 }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(SearchUnavailableError);
