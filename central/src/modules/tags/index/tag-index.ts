@@ -5,7 +5,7 @@ import type { HubContext } from '../../../kernel/module-contract.js';
 import { TAGS_CHANNEL, TagsRepository } from '../repository.js';
 import type { Tag, TagIndexStatus } from '../types.js';
 import { TagBitmaps } from './tag-bitmaps.js';
-import { matchTagQuery } from './tag-match.js';
+import { answerTagQuery, matchTagQuery, type TagQueryAnswer } from './tag-match.js';
 
 /** Rows read per page during a catch-up. */
 const PAGE = 50_000;
@@ -221,6 +221,23 @@ export class TagIndex {
   /** The products `q` matches (do not mutate). Unknown slugs/paths match nothing (the service refuses them first). */
   match(q: TagQuery): RoaringBitmap32 {
     return matchTagQuery(q, this.#ready().source());
+  }
+
+  /**
+   * A search's figures without handing out the match (freed before it returns, so a search leaves no garbage):
+   * the total, `limit` product numbers after `after`, and how many matched products each tag of `facetIds` (by
+   * closure) holds. `match` then `size`/`rank`/`rangeUint32Array`/`andCardinality` answer the same.
+   */
+  answer(
+    q: TagQuery,
+    page: { readonly after?: number | undefined; readonly limit: number; readonly facetIds?: readonly number[] },
+  ): TagQueryAnswer {
+    const data = this.#ready();
+    return answerTagQuery(q, data.source(), {
+      after: page.after,
+      limit: page.limit,
+      within: (page.facetIds ?? []).map((id) => data.closure(id)),
+    });
   }
 
   /** Products given the tag or one of its descendants (do not mutate); empty for an unknown id. */

@@ -30,6 +30,40 @@ export function matchTagQuery(q: TagQuery, source: MatchSource): RoaringBitmap32
   return evaluate(q, source).b;
 }
 
+/** A search's figures for one query: the total, a page after a product number, and counts within other sets. */
+export interface TagQueryAnswer {
+  readonly total: number;
+  /** Up to `limit` product numbers after `after` (all from the first when undefined), ascending. */
+  readonly productNos: number[];
+  /** For each of `within`, how many of the matched products it holds (facet counts). */
+  readonly counts: number[];
+}
+
+/**
+ * What a search reads from a match (its total, a page from its rank, facet counts), then the match is freed at
+ * once: a caller that needs no more than these pays no garbage at all, where a bitmap handed out (`matchTagQuery`)
+ * waits for the garbage collector with its native memory counted against V8's external limit. Synchronous, so no
+ * other query runs between the match and its freeing.
+ */
+export function answerTagQuery(
+  q: TagQuery,
+  source: MatchSource,
+  page: { readonly after?: number | undefined; readonly limit: number; readonly within?: readonly RoaringBitmap32[] },
+): TagQueryAnswer {
+  const matched = evaluate(q, source);
+  try {
+    const b = matched.b;
+    const offset = page.after === undefined ? 0 : b.rank(page.after);
+    return {
+      total: b.size,
+      productNos: Array.from(b.rangeUint32Array(new Uint32Array(page.limit), offset, page.limit)),
+      counts: (page.within ?? []).map((w) => b.andCardinality(w)),
+    };
+  } finally {
+    release(matched);
+  }
+}
+
 function evaluate(q: TagQuery, source: MatchSource): Part {
   switch (q.kind) {
     case 'tag':

@@ -1,7 +1,7 @@
 import roaring from 'roaring';
 import { describe, expect, it } from 'vitest';
 import { evaluateTagQuery, JsSetAlgebra, type TagQuery } from '@storefleet/shared';
-import { matchTagQuery } from '../index/tag-match.js';
+import { answerTagQuery, matchTagQuery } from '../index/tag-match.js';
 
 const { RoaringBitmap32 } = roaring;
 
@@ -91,5 +91,30 @@ describe("the index's matcher (one bitmap per query, intermediates freed)", () =
       expect(Array.from(matchTagQuery(q, source).toArray())).toEqual(
         [...evaluateTagQuery(q, js)].sort((a, b) => a - b),
       );
+  });
+
+  it("answers a search's figures (total, a page after a cursor, facet counts) as the match does, and frees it", () => {
+    const facets = [...bitmaps.values()];
+    const before = sizes();
+    for (let i = 0; i < 300; i++) {
+      const q = query(3);
+      const m = matchTagQuery(q, source);
+      const want = Array.from(m.toArray());
+      const after = want.length && random() < 0.5 ? want[Math.floor(random() * want.length)] : undefined;
+      const from = after === undefined ? 0 : want.indexOf(after) + 1;
+      const got = answerTagQuery(q, source, { after, limit: 7, within: facets });
+      expect({ q, after, got }).toEqual({
+        q,
+        after,
+        got: {
+          total: want.length,
+          productNos: want.slice(from, from + 7),
+          counts: facets.map((f) => want.filter((n) => f.has(n)).length),
+        },
+      });
+    }
+    // a query of one term answers from the closure itself, which is not freed
+    expect(answerTagQuery({ kind: 'tag', slug: 'oils' }, source, { limit: 1 }).total).toBe(bitmaps.get('oils')!.size);
+    expect(sizes()).toEqual(before);
   });
 });
