@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { readPostings } from './index/scan-postings.js';
 import type { ProductTags, Tag, TagChange, TagKind } from './types.js';
 
 /** The channel hub replicas hear tag writes on (NOTIFY at commit; payload: the version written). */
@@ -244,15 +245,6 @@ export class TagsRepository {
     return readPostings(rows.map((r) => r.scan));
   }
 
-  /** A page of product rows by product number (a rebuild's scan). */
-  async productsPage(afterNo: number, limit: number): Promise<{ productNo: number; tagIds: number[] }[]> {
-    const { rows } = await this.db.query<{ product_no: number; tag_ids: number[] }>(
-      'SELECT product_no, tag_ids FROM tag_products WHERE product_no > $1 ORDER BY product_no LIMIT $2',
-      [afterNo, limit],
-    );
-    return rows.map((r) => ({ productNo: r.product_no, tagIds: r.tag_ids }));
-  }
-
   /** A product's row by sku. */
   async productBySku(sku: string): Promise<ProductTags | undefined> {
     const { rows } = await this.db.query<ProductRow>(
@@ -352,61 +344,4 @@ export class TagsRepository {
     );
     return new Map(rows.map((r) => [r.sku, r.product_no]));
   }
-}
-
-/** A growing list of product numbers. */
-class Numbers {
-  values = new Uint32Array(64);
-  length = 0;
-  push(n: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Uint32Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = n;
-  }
-  done(): Uint32Array {
-    return this.values.subarray(0, this.length);
-  }
-}
-
-/** Reads texts `12{3,7}13{}14{7}` (product number, then its tags) into the products and each tag's products. */
-function readPostings(scans: readonly string[]): { tagId: number | null; productNos: Uint32Array }[] {
-  const all = new Numbers();
-  const byTag: Numbers[] = [];
-  for (const scan of scans) {
-    let n = 0;
-    let digits = false;
-    let product = 0;
-    for (let i = 0; i < scan.length; i++) {
-      const c = scan.charCodeAt(i);
-      if (c >= 48 && c <= 57) {
-        n = n * 10 + (c - 48);
-        digits = true;
-      } else if (c === 123 /* { */) {
-        product = n;
-        all.push(product);
-        n = 0;
-        digits = false;
-      } else if (c === 44 /* , */ || c === 125 /* } */) {
-        if (digits) {
-          let nos = byTag[n];
-          if (!nos) {
-            nos = new Numbers();
-            byTag[n] = nos;
-          }
-          nos.push(product);
-        }
-        n = 0;
-        digits = false;
-      } else throw new Error(`a rebuild's scan read an unexpected character ${JSON.stringify(scan[i])} at ${i}`);
-    }
-  }
-  const out: { tagId: number | null; productNos: Uint32Array }[] = [];
-  if (all.length) out.push({ tagId: null, productNos: all.done() });
-  byTag.forEach((nos, tagId) => {
-    if (nos) out.push({ tagId, productNos: nos.done() });
-  });
-  return out;
 }
