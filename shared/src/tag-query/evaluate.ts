@@ -12,7 +12,8 @@
  *    a form of the language.
  *
  * How a tree is evaluated, so that the complement of all products is taken only when the query asks for it:
- *  - `a AND b AND NOT c AND NOT d` → andNot(andNot(and(a, b), c), d);
+ *  - `a AND b AND NOT c AND NOT d` → andNot(and(a, b), orMany([c, d])): one difference however many children are
+ *    negated (orMany unions them in one pass where the algebra can; else an or-fold);
  *  - an AND with only negated children, and a NOT on its own, start from all();
  *  - OR folds with or(); its negated children cost one complement together: `a OR NOT b OR NOT c` →
  *    andNot(all(), andNot(and(b, c), a)).
@@ -35,6 +36,17 @@ export interface SetAlgebra<S> {
   or(a: S, b: S): S;
   /** The products in a but not in b. */
   andNot(a: S, b: S): S;
+  /** The union of every set (at least one): optional, for an algebra that unions many at once (roaring's orMany). */
+  orMany?(sets: readonly S[]): S;
+}
+
+/** The union of `sets` (at least one) by the algebra's orMany, else folded with or(). */
+function union<S>(sets: readonly S[], algebra: SetAlgebra<S>): S {
+  if (sets.length === 1) return sets[0] as S;
+  if (algebra.orMany) return algebra.orMany(sets);
+  let acc = sets[0] as S;
+  for (const s of sets.slice(1)) acc = algebra.or(acc, s);
+  return acc;
 }
 
 /** The set of products `q` matches. An empty `and` is all products, an empty `or` none (only hand-built trees). */
@@ -53,11 +65,12 @@ export function evaluate<S>(q: TagQuery, sets: SetAlgebra<S>): S {
       }
       const positive = q.of.filter((child) => child.kind !== 'not');
       const negated = q.of.flatMap((child) => (child.kind === 'not' ? [child.of] : []));
-      let matched: S | undefined;
-      for (const child of positive) {
-        const set = evaluate(child, sets);
-        matched = matched === undefined ? set : sets.or(matched, set);
-      }
+      const matched = positive.length
+        ? union(
+            positive.map((child) => evaluate(child, sets)),
+            sets,
+          )
+        : undefined;
       if (negated.length === 0) return matched!;
       // a OR NOT b OR NOT c = all − ((b AND c) − a): one complement however many children are negated.
       let excluded = evaluate(negated[0]!, sets);
@@ -74,7 +87,15 @@ export function evaluate<S>(q: TagQuery, sets: SetAlgebra<S>): S {
         acc = acc === undefined ? set : sets.and(acc, set);
       }
       acc ??= sets.all();
-      for (const child of negated) acc = sets.andNot(acc, evaluate(child, sets));
+      // a AND NOT b AND NOT c = a − (b ∪ c): one difference, the negated children unioned together
+      if (negated.length)
+        acc = sets.andNot(
+          acc,
+          union(
+            negated.map((child) => evaluate(child, sets)),
+            sets,
+          ),
+        );
       return acc;
     }
   }
