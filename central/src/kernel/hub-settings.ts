@@ -51,6 +51,8 @@ export interface HubTuning {
   readonly bookingSeatMapTickMs: number;
   /** Products a tag bulk job changes per transaction (modules/tags/bulk.ts): one checkpoint and progress write each. */
   readonly tagsBulkBatch: number;
+  /** How often the tags announcer tells stores of a newer tags version, in ms (modules/tags/store-feed.ts). */
+  readonly tagsAnnounceMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -65,6 +67,7 @@ export const TUNING_DEFAULTS: HubTuning = {
   bookingRefundCutoffHours: 24,
   bookingSeatMapTickMs: 250,
   tagsBulkBatch: 5_000,
+  tagsAnnounceMs: 2_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -131,6 +134,12 @@ export const TUNING_ENV = {
     min: 1,
     max: 100_000,
     what: 'products a tag bulk job changes per transaction',
+  },
+  tagsAnnounceMs: {
+    env: 'TAGS_ANNOUNCE_MS',
+    min: 500,
+    max: 60_000,
+    what: 'milliseconds between announcements of a newer tags version to the stores',
   },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>

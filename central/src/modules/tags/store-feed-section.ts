@@ -1,6 +1,7 @@
-import type { TagKind, TagsPullRow } from '@storefleet/shared';
+import type { TagsPullRow } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { TagsRepository } from './repository.js';
+import { TagsStoreFeedRepository } from './store-feed-repository.js';
 
 /** A position in the section's order: (version, 0 for a tag / 1 for a product, tag id / product number). */
 export interface SectionCursor {
@@ -25,40 +26,30 @@ export async function sectionPage(
   after: SectionCursor,
   limit: number,
 ): Promise<{ rows: TagsPullRow[]; next: string | null }> {
-  const tagRows = await q.query<{
-    id: number;
-    slug: string;
-    name: string;
-    kind: TagKind;
-    parent_id: number | null;
-    path: string;
-    deleted: boolean;
-    version: number;
-    updated_at: number;
-  }>(
-    `SELECT id, slug, name, kind, parent_id, path, deleted, version, updated_at FROM tags
-     WHERE (version, id) > ($1, $2) ORDER BY version, id LIMIT $3`,
-    // after a product row of version V every tag of V is behind: start after V's last possible tag id
-    [after.version, after.kind === 0 ? after.id : 2_147_483_647, limit],
+  // after a product row of version V every tag of V is behind: start after V's last possible tag id
+  const tagRows = await new TagsStoreFeedRepository(q).tagsChangedAfter(
+    after.version,
+    after.kind === 0 ? after.id : 2_147_483_647,
+    limit,
   );
   const products = await new TagsRepository(q).productsChangedAfter(
     after.version,
     after.kind === 0 ? 0 : after.id,
     limit,
   );
-  const tags: Keyed[] = tagRows.rows.map((t) => ({
-    key: { version: Number(t.version), kind: 0, id: t.id },
+  const tags: Keyed[] = tagRows.map((t) => ({
+    key: { version: t.version, kind: 0, id: t.id },
     row: {
       kind: 'tag',
       id: t.id,
       slug: t.slug,
       name: t.name,
       tagKind: t.kind,
-      parentId: t.parent_id,
+      parentId: t.parentId,
       path: t.path,
       deleted: t.deleted,
-      version: Number(t.version),
-      updatedAt: Number(t.updated_at),
+      version: t.version,
+      updatedAt: t.updatedAt,
     },
   }));
   const prods: Keyed[] = products.map((p) => ({

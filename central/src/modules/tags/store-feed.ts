@@ -3,9 +3,7 @@ import type { Queryable } from '../../db/db.js';
 import type { HubContext, SnapshotSource } from '../../kernel/module-contract.js';
 import { TagsRepository } from './repository.js';
 import { type SectionCursor, sectionPage } from './store-feed-section.js';
-
-/** How often the announcer looks for a version past the one announced (one run per period across hubs). */
-export const TAGS_ANNOUNCE_EVERY_MS = 2000;
+import { TagsStoreFeedRepository } from './store-feed-repository.js';
 
 /**
  * What stores get of tags (lane D): the `tags` bootstrap section (tag rows and product rows changed after a position,
@@ -23,29 +21,25 @@ export class TagsStoreFeed {
 
   bootstrap(): SnapshotSource {
     return {
-      async count(q) {
-        const { rows } = await q.query<{ n: number }>(
-          'SELECT ((SELECT count(*) FROM tags) + (SELECT count(*) FROM tag_products))::int AS n',
-        );
-        return rows[0]!.n;
-      },
+      count: (q) => new TagsStoreFeedRepository(q).rowCount(),
       page: (q, _storeId, after, limit) => sectionPage(q, parseCursor(after), limit),
     };
   }
 
   /**
-   * Broadcasts `tags.changed` when tags are past the version last announced, under the tags write lock (so the
-   * version read is one every store can pull in full). Returns the version announced, or null when nothing was new.
+   * Broadcasts `tags.changed` when tags are past the version last announced. It holds the announcement's row, not the
+   * tags write lock (a broadcast writes a feed row per store: thousands at fleet size, which every tag write would
+   * wait behind): writers take versions under their lock and commit in version order, so the highest committed
+   * version is one every store can pull in full. Returns the version announced, or null when nothing was new.
    */
   async announce(): Promise<number | null> {
     return this.ctx.db.transaction(async (tx: Queryable) => {
-      const repo = new TagsRepository(tx);
-      await repo.lockForWrite();
-      const version = await repo.version();
-      const { rows } = await tx.query<{ version: number }>('SELECT version FROM tag_announcements WHERE id = 1');
-      if (version <= Number(rows[0]?.version ?? 0)) return null;
+      const feed = new TagsStoreFeedRepository(tx);
+      const announced = await feed.lockAnnounced();
+      const version = await new TagsRepository(tx).version();
+      if (version <= announced) return null;
       await this.ctx.feed.broadcast(tx, feedEntry('tags.changed', { version }));
-      await tx.query('UPDATE tag_announcements SET version = $1 WHERE id = 1', [version]);
+      await feed.setAnnounced(version);
       return version;
     });
   }
@@ -58,7 +52,7 @@ export class TagsStoreFeed {
         if (version !== null) this.ctx.log.debug({ version }, 'stores told tags changed');
       },
     });
-    await this.ctx.jobs.schedule('tags.announce', { everyMs: TAGS_ANNOUNCE_EVERY_MS });
+    await this.ctx.jobs.schedule('tags.announce', { everyMs: this.ctx.settings.tuning.tagsAnnounceMs });
   }
 }
 

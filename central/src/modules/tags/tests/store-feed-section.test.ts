@@ -2,6 +2,7 @@ import { tagsPullRowSchema, type TagsPullRow } from '@storefleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
+import { TagsRepository } from '../repository.js';
 import { StoreFeedHub } from './store-feed-fixture.js';
 
 type Page = { rows: TagsPullRow[]; next: string | null };
@@ -164,4 +165,42 @@ describe.each(dbTargets)('the tags section stores pull, and the tags.changed ann
     expect(await h.parts.storeFeed.announce()).toBeNull(); // nothing new: nothing broadcast
     expect((await tagsChanged(north.id)).length).toBe(before.north + 1);
   });
+
+  // Postgres only: PGlite runs one transaction at a time, so a writer holding the lock there holds everything.
+  it.skipIf(target.name === 'pglite')(
+    'the announcer broadcasts while a writer holds the tags write lock (it waits for no writer, none waits for it)',
+    { timeout: 120_000 },
+    async () => {
+      await h.add(['BREAD'], ['grocery']);
+      const top = await newest();
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const writer = h.ctx.db.transaction(async (tx) => {
+        await new TagsRepository(tx).lockForWrite();
+        locked();
+        await held;
+      });
+      try {
+        await isLocked;
+        let settled = false;
+        const announced = h.parts.storeFeed.announce().finally(() => {
+          settled = true;
+        });
+        await waitFor('the announcer to finish while a writer holds the lock', async () => settled, 60_000);
+        await announced;
+        // this call or the scheduled one told both stores of the newest version
+        expect((await tagsChanged(north.id)).at(-1)).toBe(top);
+        expect((await tagsChanged(south.id)).at(-1)).toBe(top);
+      } finally {
+        release();
+        await writer;
+      }
+    },
+  );
 });
