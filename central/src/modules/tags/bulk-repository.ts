@@ -252,16 +252,12 @@ export class TagBulkRepository {
     return rows;
   }
 
-  /** The tags among `tagIds` that are not live (deleted or never were). */
-  async missingTags(tagIds: readonly number[]): Promise<number[]> {
-    const ids = [...new Set(tagIds)];
-    if (ids.length === 0) return [];
-    const { rows } = await this.db.query<{ id: number }>(
-      'SELECT id FROM tags WHERE id = ANY($1::int[]) AND NOT deleted',
-      [ids],
+  /** Jobs QUEUED with no run recorded (a hub died between queueing one and enqueueing its run), oldest first. */
+  async queuedWithoutRun(): Promise<BulkJobRow[]> {
+    const { rows } = await this.db.query<JobDbRow>(
+      `SELECT ${COLUMNS} FROM tag_bulk_jobs WHERE state = 'QUEUED' AND run_id IS NULL ORDER BY created_at, id LIMIT 100`,
     );
-    const live = new Set(rows.map((r) => r.id));
-    return ids.filter((i) => !live.has(i));
+    return rows.map(toJob);
   }
 
   /** The live tags of `tagIds` as {id, slug, path, name}, for the job's view. */

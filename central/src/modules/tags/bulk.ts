@@ -26,6 +26,9 @@ export type { BulkJobView } from './bulk-progress.js';
 /** The most skus one request may carry (the create and the append alike). */
 export const MAX_BULK_SKUS = 10_000;
 export const BULK_JOB = 'tags.bulk';
+/** The sweep that gives a run to a job left QUEUED without one (its hub died between the two). */
+export const BULK_SWEEP_JOB = 'tags.bulk-sweep';
+const SWEEP_EVERY_MS = 30_000;
 const ATTEMPTS = 5;
 /** Short, so a hub killed mid-job has its run taken over by another within seconds (renewed at a third of it). */
 const LEASE_MS = 10_000;
@@ -67,8 +70,8 @@ export class TagBulkJobs {
     readonly writer: TagWriter,
   ) {}
 
-  /** Defines the job kind on the runner (called from the module's start). */
-  start(): void {
+  /** Defines the job kinds on the runner and schedules the sweep (called from the module's start). */
+  async start(): Promise<void> {
     this.ctx.jobs.define<BulkPayload>({
       name: BULK_JOB,
       maxAttempts: ATTEMPTS,
@@ -77,6 +80,36 @@ export class TagBulkJobs {
       timeoutMs: 24 * 3_600_000,
       run: (job) => this.#run(job),
     });
+    this.ctx.jobs.define({
+      name: BULK_SWEEP_JOB,
+      run: async () => {
+        const given = await this.sweep();
+        if (given) this.ctx.log.warn({ jobs: given }, 'tag bulk jobs left queued without a run were given one');
+      },
+    });
+    await this.ctx.jobs.schedule(BULK_SWEEP_JOB, { everyMs: SWEEP_EVERY_MS });
+  }
+
+  /**
+   * Gives a run to every job QUEUED without one (its hub died after queueing it and before enqueueing its run).
+   * The run's idempotency key is the one startJob or retry uses, so a sweep meeting one of them mid-way makes no
+   * second run. Returns how many jobs it gave a run.
+   */
+  async sweep(): Promise<number> {
+    const repo = new TagBulkRepository(this.ctx.db);
+    let given = 0;
+    for (const job of await repo.queuedWithoutRun()) {
+      await this.#enqueue(repo, job.id, job.retries);
+      given++;
+    }
+    return given;
+  }
+
+  /** Enqueues the job's run (idempotent per job and retry) and records its id. */
+  async #enqueue(repo: TagBulkRepository, id: string, retries: number): Promise<void> {
+    const key = retries === 0 ? id : `${id}:retry:${retries}`;
+    const run = await this.ctx.jobs.enqueue(BULK_JOB, { jobId: id }, { idempotencyKey: key });
+    await repo.setRun(id, run.id);
   }
 
   get #batch(): number {
@@ -92,7 +125,7 @@ export class TagBulkJobs {
     let selection: BulkSelection;
     let chunks: BulkChunk[];
     const tags = [...new Set(input.tagIds)];
-    const missing = await new TagBulkRepository(this.ctx.db).missingTags(tags);
+    const missing = await new TagsRepository(this.ctx.db).missingTags(tags);
     if (missing.length) throw new UnprocessableError(`no such tag: ${missing.slice(0, 10).join(', ')}`, { missing });
     if (hasQuery) {
       const { text, productNos } = await this.#select(input.query!);
@@ -142,11 +175,9 @@ export class TagBulkJobs {
     const repo = new TagBulkRepository(this.ctx.db);
     const job = await repo.job(id);
     if (!job) throw new NotFoundError('tag bulk job', id);
-    // Queued before the run is made, so the run finds it QUEUED however soon it starts.
-    if (await repo.move(id, ['PREPARING'], 'QUEUED')) {
-      const run = await this.ctx.jobs.enqueue(BULK_JOB, { jobId: id }, { idempotencyKey: id });
-      await repo.setRun(id, run.id);
-    }
+    // Queued before the run is made, so the run finds it QUEUED however soon it starts; a hub dying between the two
+    // leaves it QUEUED without a run, which the sweep (tags.bulk-sweep) gives one.
+    if (await repo.move(id, ['PREPARING'], 'QUEUED')) await this.#enqueue(repo, id, 0);
     return this.view(id);
   }
 
@@ -178,14 +209,7 @@ export class TagBulkJobs {
       lastError: null,
       retry: true,
     });
-    if (moved) {
-      const run = await this.ctx.jobs.enqueue(
-        BULK_JOB,
-        { jobId: id },
-        { idempotencyKey: `${id}:retry:${moved.retries}` },
-      );
-      await repo.setRun(id, run.id);
-    }
+    if (moved) await this.#enqueue(repo, id, moved.retries);
     return this.view(id);
   }
 
@@ -283,7 +307,10 @@ export class TagBulkJobs {
           startedFromDone: true,
           lastError: null,
         });
-      else if (job.state !== 'RUNNING') return;
+      else if (job.state === 'RUNNING')
+        // a new attempt resumes (its hub died or stopped): the rate and ETA count from now, not across the downtime
+        await repo.move(id, ['RUNNING'], 'RUNNING', { startedAt: this.ctx.now(), startedFromDone: true });
+      else return;
       const chunks = await repo.chunkCount(id);
       for (;;) {
         if (handle.signal.aborted) return; // the hub is stopping: the runner queues the run again, it resumes here
@@ -335,13 +362,14 @@ export class TagBulkJobs {
       if (chunk?.skus) {
         size = chunk.skus.length;
         const r = await this.writer.write(tx, chunk.skus, change);
-        for (const s of r.unknownSkus) failures.push({ sku: s, reason: 'not in the catalog: no such product' });
+        const reason = job.action === 'REMOVE' ? unknownToRemove : notInCatalog;
+        for (const s of r.unknownSkus) failures.push({ sku: s, reason });
         for (const s of r.tooManyTags) failures.push({ sku: s, reason: tooMany });
       } else if (chunk?.productNos) {
         size = chunk.productNos.length;
         const tags = new TagsRepository(tx);
         await tags.lockForWrite();
-        const missing = await repo.missingTags(job.tagIds);
+        const missing = await tags.missingTags(job.tagIds);
         if (missing.length)
           throw new UnprocessableError(`no such tag: ${missing.join(', ')} (deleted while the job ran)`, { missing });
         const r = await this.writer.writeNumbers(tx, chunk.productNos, change);
@@ -353,4 +381,6 @@ export class TagBulkJobs {
   }
 }
 
+const notInCatalog = 'not in the catalog: no such product';
+const unknownToRemove = 'not a product the catalog or the tags know: check the sku';
 const tooMany = 'would carry more than 500 tags: remove some of its tags first';

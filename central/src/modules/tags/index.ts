@@ -65,7 +65,7 @@ export const hubModule: HubModule = {
   bootstrap: (ctx) => ({ tags: tagsParts(ctx).storeFeed.bootstrap() }),
   async start(ctx) {
     const p = tagsParts(ctx);
-    p.bulk.start();
+    await p.bulk.start();
     p.analytics.start();
     await p.storeFeed.start();
     // The rebuild runs in the background: the hub serves everything else meanwhile; a search answers 503 until READY.

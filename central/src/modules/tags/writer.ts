@@ -11,7 +11,10 @@ export const MAX_TAGS_PER_PRODUCT = 500;
 
 /** Products a write refused, and why; the rest were written. */
 export interface TagWriteRefusals {
-  /** Skus the catalog does not hold (ADD and REPLACE only: a product may lose tags after it left the catalog). */
+  /**
+   * Skus of no product: for ADD and REPLACE, not in the catalog; for REMOVE, neither in the catalog nor ever tagged (a
+   * product may lose its tags after it left the catalog, and one in the catalog never tagged has nothing to remove).
+   */
   readonly unknownSkus: readonly string[];
   /** Skus that would carry more than MAX_TAGS_PER_PRODUCT tags. */
   readonly tooManyTags: readonly string[];
@@ -27,23 +30,34 @@ export class TagWriter {
 
   /**
    * Changes the tags of the products named by sku. Every tag id must be a live tag (else a 422, nothing
-   * written); skus the catalog does not hold are refused one by one (ADD, REPLACE).
+   * written); skus of no product are refused one by one (TagWriteRefusals.unknownSkus).
    */
   async write(tx: Queryable, skus: readonly string[], change: TagChange): Promise<TagWriteResult & TagWriteRefusals> {
     const repo = new TagsRepository(tx);
     await repo.lockForWrite();
-    await this.#checkTags(tx, change.tagIds);
-    let known = [...new Set(skus)];
-    let unknownSkus: string[] = [];
-    if (change.action !== 'REMOVE') {
-      const catalog = await this.ctx.services.get(CATALOG_PRODUCTS).many(known, tx);
-      unknownSkus = known.filter((s) => !catalog.has(s));
-      known = known.filter((s) => catalog.has(s));
-    }
+    const missing = await repo.missingTags(change.tagIds);
+    if (missing.length) throw new UnprocessableError(`no such tag: ${missing.slice(0, 10).join(', ')}`, { missing });
+    const unique = [...new Set(skus)];
+    const catalog = this.ctx.services.get(CATALOG_PRODUCTS);
     const now = this.ctx.now();
     const version = await repo.takeVersion();
-    const numbers =
-      change.action === 'REMOVE' ? await this.#existingNumbers(tx, known) : await repo.numberSkus(known, version, now);
+    let numbers: Map<string, number>;
+    let unknownSkus: string[];
+    if (change.action === 'REMOVE') {
+      // a product may lose its tags after it left the catalog; one neither tagged nor in the catalog is a mistake
+      numbers = await repo.productNumbers(unique);
+      const untagged = unique.filter((s) => !numbers.has(s));
+      const known = untagged.length ? await catalog.many(untagged, tx) : new Map();
+      unknownSkus = untagged.filter((s) => !known.has(s));
+    } else {
+      const known = await catalog.many(unique, tx);
+      unknownSkus = unique.filter((s) => !known.has(s));
+      numbers = await repo.numberSkus(
+        unique.filter((s) => known.has(s)),
+        version,
+        now,
+      );
+    }
     const result = await this.writeNumbers(tx, [...numbers.values()], change, version);
     return { ...result, unknownSkus };
   }
@@ -84,26 +98,5 @@ export class TagWriter {
       removed,
       tooManyTags: tooMany,
     };
-  }
-
-  /** Refuses (422, naming them) tag ids that are not live tags. */
-  async #checkTags(tx: Queryable, tagIds: readonly number[]): Promise<void> {
-    const ids = [...new Set(tagIds)];
-    if (ids.length === 0) return;
-    const { rows } = await tx.query<{ id: number }>('SELECT id FROM tags WHERE id = ANY($1::int[]) AND NOT deleted', [
-      ids,
-    ]);
-    const live = new Set(rows.map((r) => r.id));
-    const missing = ids.filter((i) => !live.has(i));
-    if (missing.length) throw new UnprocessableError(`no such tag: ${missing.slice(0, 10).join(', ')}`, { missing });
-  }
-
-  async #existingNumbers(tx: Queryable, skus: readonly string[]): Promise<Map<string, number>> {
-    if (skus.length === 0) return new Map();
-    const { rows } = await tx.query<{ sku: string; product_no: number }>(
-      'SELECT sku, product_no FROM tag_products WHERE sku = ANY($1::text[])',
-      [skus],
-    );
-    return new Map(rows.map((r) => [r.sku, r.product_no]));
   }
 }

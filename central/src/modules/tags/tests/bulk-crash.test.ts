@@ -117,6 +117,7 @@ describe.each(targets)('a tag bulk job survives its hub killed midway ($name)', 
     await killHub();
     expect(midway.state).toBe('RUNNING');
 
+    const resumedAfter = Date.now();
     await startHub();
     step('the second hub is up');
     cookie = await login();
@@ -131,6 +132,9 @@ describe.each(targets)('a tag bulk job survives its hub killed midway ($name)', 
     expect(job).toMatchObject({ state: 'DONE', total: PRODUCTS, done: PRODUCTS, failed: 0, percent: 100 });
     const report = await api(cookie, 'GET', `/api/tags/bulk-jobs/${id}/failures`);
     expect(report.body.items).toEqual([]);
+    // the rate and ETA count from the resume, not across the time the job had no hub
+    expect(job.startedAt).toBeGreaterThanOrEqual(resumedAfter);
+    expect(job.startedAt).toBeGreaterThan(midway.startedAt);
     step('the job is DONE; stopping the hub');
     await killHub('SIGTERM');
     step('reading the database');
@@ -149,6 +153,12 @@ describe.each(targets)('a tag bulk job survives its hub killed midway ($name)', 
         [id],
       );
       expect(attempts.rows[0]!.n).toBeGreaterThanOrEqual(2); // the run was taken over, not started afresh
+      // the analytics counted each product given the tag once, despite the takeover (the day's rows, summed)
+      const added = await db.query<{ n: string | null }>(
+        'SELECT sum(added)::text AS n FROM tag_daily_stats WHERE tag_id = $1',
+        [crash],
+      );
+      expect(Number(added.rows[0]!.n)).toBe(PRODUCTS);
     } finally {
       await db.close();
     }
