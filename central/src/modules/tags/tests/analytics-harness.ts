@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
+import type { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import type { HubContext } from '../../../kernel/module-contract.js';
 import { dayOf } from '../analytics-repository.js';
 import { type TagsParts, tagsParts } from '../index.js';
 import type { TagChange } from '../types.js';
+import { tagsTestHub } from './support-hub.js';
 
 export const DAY = 86_400_000;
 
@@ -25,23 +25,9 @@ export class AnalyticsHarness {
   ) {}
 
   static async start(target: DbTarget): Promise<AnalyticsHarness> {
-    let caught: HubContext | undefined;
-    const modules = (await discoverModules()).map(
-      (m): HubModule =>
-        m.name === 'tags'
-          ? {
-              ...m,
-              routes: (ctx) => {
-                caught = ctx;
-                return m.routes!(ctx);
-              },
-            }
-          : m,
-    );
     // sessions outlive the clock's moves (the fixture spans four weeks)
-    const t = await TestHub.start(target, { modules, sessionTtlSeconds: 90 * 86_400 });
-    if (!caught) throw new Error('the tags module mounted no routes');
-    return new AnalyticsHarness(t, caught);
+    const { t, ctx } = await tagsTestHub(target, { sessionTtlSeconds: 90 * 86_400 });
+    return new AnalyticsHarness(t, ctx);
   }
 
   get parts(): TagsParts {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
+import type { TestHub } from '../../../../tests/support/test-hub.js';
 import type { Queryable } from '../../../db/db.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import type { HubContext } from '../../../kernel/module-contract.js';
 import { type TagsParts, tagsParts } from '../index.js';
+import { tagsTestHub } from './support-hub.js';
 
 /** What the tree's writes need of a database: a transaction. */
 interface TxDb {
@@ -124,22 +124,8 @@ export class StoreFeedHub {
   ) {}
 
   static async start(target: DbTarget): Promise<StoreFeedHub> {
-    let caught: HubContext | undefined;
-    const modules = (await discoverModules()).map(
-      (m): HubModule =>
-        m.name === 'tags'
-          ? {
-              ...m,
-              routes: (ctx) => {
-                caught = ctx;
-                return m.routes!(ctx);
-              },
-            }
-          : m,
-    );
-    const t = await TestHub.start(target, { modules });
-    if (!caught) throw new Error('the tags module mounted no routes');
-    return new StoreFeedHub(t, caught, new TreeWrites(t.hub.db, caught.now));
+    const { t, ctx } = await tagsTestHub(target);
+    return new StoreFeedHub(t, ctx, new TreeWrites(t.hub.db, ctx.now));
   }
 
   get parts(): TagsParts {

@@ -2,27 +2,15 @@
 // an admin, PRODUCTS catalog products and the tag `crash`; runs bulk jobs in chunks of BATCH, each a little slowed (a
 // test seam of this process only) so a job spans seconds and the trial can kill the process midway.
 // Prints `READY <url>` when listening.
-import { createHub, discoverModules } from '../../../index.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import { createHub } from '../../../index.js';
 import { tagsParts } from '../index.js';
+import { tagsModules } from './support-hub.js';
 
 export const PRODUCTS = 6_000;
 export const BATCH = 100;
 export const ADMIN = { email: 'ops@example.test', password: 'a long enough password' };
 
-let caught: HubContext | undefined;
-const modules = (await discoverModules()).map(
-  (m): HubModule =>
-    m.name === 'tags'
-      ? {
-          ...m,
-          routes: (ctx) => {
-            caught = ctx;
-            return m.routes!(ctx);
-          },
-        }
-      : m,
-);
+const { modules, context } = await tagsModules();
 const hub = await createHub({
   port: 0,
   databaseUrl: process.env.DATABASE_URL || undefined,
@@ -47,6 +35,5 @@ if (!seeded) {
   );
 }
 const url = await hub.start();
-if (!caught) throw new Error('the tags module mounted no routes');
-tagsParts(caught).bulk.beforeChunk = () => new Promise((r) => setTimeout(r, 30));
+tagsParts(context()).bulk.beforeChunk = () => new Promise((r) => setTimeout(r, 30));
 process.stdout.write(`READY ${url}\n`);

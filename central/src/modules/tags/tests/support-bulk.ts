@@ -1,33 +1,8 @@
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
-import { TestHub } from '../../../../tests/support/test-hub.js';
+import type { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 import { tagsParts, type TagsParts } from '../index.js';
-
-/** The hub's modules, the tags module's context caught when the hub mounts its routes. */
-export async function tagsModules(): Promise<{ modules: HubModule[]; context: () => HubContext }> {
-  let caught: HubContext | undefined;
-  const modules = (await discoverModules()).map(
-    (m): HubModule =>
-      m.name === 'tags'
-        ? {
-            ...m,
-            routes: (ctx) => {
-              caught = ctx;
-              return m.routes!(ctx);
-            },
-          }
-        : m,
-  );
-  return {
-    modules,
-    context: () => {
-      if (!caught) throw new Error('the tags module mounted no routes');
-      return caught;
-    },
-  };
-}
+import { tagsTestHub } from './support-hub.js';
 
 /** A test hub for the bulk jobs: signed in as head office, with the tags module's parts at hand. */
 export interface BulkHub {
@@ -47,10 +22,9 @@ export interface BulkHub {
 }
 
 export async function bulkHub(target: DbTarget, batch: number): Promise<BulkHub> {
-  const { modules, context } = await tagsModules();
-  const t = await TestHub.start(target, { modules, tuning: { tagsBulkBatch: batch } });
+  const { t, ctx } = await tagsTestHub(target, { tuning: { tagsBulkBatch: batch } });
   const admin = await t.login();
-  const parts = tagsParts(context());
+  const parts = tagsParts(ctx);
   const db = t.hub.db;
   const call = (method: string, path: string, body?: unknown) => t.call(method, path, body, { cookie: admin });
   return {

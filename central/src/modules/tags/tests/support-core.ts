@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createHub, type Hub } from '../../../index.js';
-import { discoverModules } from '../../../kernel/discover-modules.js';
-import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
+import type { HubContext } from '../../../kernel/module-contract.js';
 import { ADMIN, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 import { tagsParts } from '../index.js';
 import type { TagIndex } from '../index/tag-index.js';
+import { tagsModules } from './support-hub.js';
 
 export { waitFor };
 
@@ -57,18 +57,7 @@ export class TagsHub {
     first: boolean,
     drop: (() => Promise<void>) | null,
   ): Promise<TagsHub> {
-    let caught: HubContext | undefined;
-    const modules: HubModule[] = (await discoverModules()).map((m) =>
-      m.name === 'tags'
-        ? {
-            ...m,
-            routes: (ctx) => {
-              caught = ctx;
-              return m.routes!(ctx);
-            },
-          }
-        : m,
-    );
+    const { modules, context } = await tagsModules();
     const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl, dataDir, modules });
     if (first) await hub.auth.createUser({ ...ADMIN, name: 'Test Admin', role: 'ADMIN' });
     const url = await hub.start();
@@ -79,8 +68,7 @@ export class TagsHub {
     });
     if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
     const admin = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-    if (!caught) throw new Error('the tags module mounted no routes');
-    return new TagsHub(hub, url, admin, caught, databaseUrl, drop);
+    return new TagsHub(hub, url, admin, context(), databaseUrl, drop);
   }
 
   get index(): TagIndex {
@@ -163,7 +151,7 @@ export async function expectIndexEqualsPostgres(h: TagsHub): Promise<void> {
   const { rows } = await h.hub.db.query<{ id: number; nos: number[] | null }>(
     `SELECT t.id, (SELECT array_agg(p.product_no ORDER BY p.product_no) FROM tag_products p
                    WHERE EXISTS (SELECT 1 FROM unnest(p.tag_ids) g JOIN tags s ON s.id = g
-                                 WHERE s.path = t.path OR s.path LIKE t.path || '.%')) AS nos
+                                 WHERE s.path = t.path OR left(s.path, length(t.path) + 1) = t.path || '.')) AS nos
      FROM tags t WHERE NOT t.deleted ORDER BY t.id`,
   );
   const fromIndex = rows.map((r) => ({ id: r.id, nos: Array.from(h.index.closure(r.id).toArray()) }));
