@@ -7,6 +7,11 @@ export interface CatalogProducts {
   get(sku: string): Promise<CatalogProduct | undefined>;
   /** The products the catalog holds among `skus`; `q`: the caller's transaction (a sync event handler's), else the hub's database. */
   many(skus: readonly string[], q?: Queryable): Promise<Map<string, CatalogProduct>>;
+  /**
+   * The skus of the products changed after catalog version `afterVersion`, oldest change first, at most `limit`
+   * (each change takes its own version): a follower pages the whole catalog from 0, then only what changed since.
+   */
+  changedSkus(afterVersion: number, limit: number): Promise<{ sku: string; version: number }[]>;
 }
 
 /**

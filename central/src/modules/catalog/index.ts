@@ -23,6 +23,11 @@ export const hubModule: HubModule = {
       get: (sku) => new CatalogRepository(ctx.db).get(sku),
       /** `q`: the caller's transaction (a sync event handler's), else the hub's database. */
       many: (skus, q: Queryable = ctx.db) => new CatalogRepository(q).many(skus),
+      changedSkus: async (after, limit) =>
+        (await new CatalogRepository(ctx.db).changedAfter(after, limit)).map((p) => ({
+          sku: p.sku,
+          version: p.version,
+        })),
     }),
   ],
   // The store's cold start and its later pulls are one query: products changed after the version it holds.

@@ -5,6 +5,7 @@ import { TagAnalytics } from './analytics.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { TagBulkJobs } from './bulk.js';
 import { bulkRoutes } from './bulk-routes.js';
+import { startCatalogNumbering } from './catalog-numbering.js';
 import { TagIndex } from './index/tag-index.js';
 import { tagsRoutes } from './routes.js';
 import { TagsService } from './service.js';
@@ -65,9 +66,11 @@ export const hubModule: HubModule = {
   bootstrap: (ctx) => ({ tags: tagsParts(ctx).storeFeed.bootstrap() }),
   async start(ctx) {
     const p = tagsParts(ctx);
-    await p.bulk.start();
+    p.bulk.start();
     p.analytics.start();
     await p.storeFeed.start();
+    // every catalog product a number, so NOT x answers over the whole catalog (catalog-numbering.ts)
+    await startCatalogNumbering(ctx);
     // The rebuild runs in the background: the hub serves everything else meanwhile; a search answers 503 until READY.
     p.index.start().catch((err: unknown) => ctx.log.error({ err }, 'tags index rebuild failed'));
   },
