@@ -66,7 +66,7 @@ export const hubModule: HubModule = {
   bootstrap: (ctx) => ({ tags: tagsParts(ctx).storeFeed.bootstrap() }),
   async start(ctx) {
     const p = tagsParts(ctx);
-    p.bulk.start();
+    await p.bulk.start();
     p.analytics.start();
     await p.storeFeed.start();
     // every catalog product a number, so NOT x answers over the whole catalog (catalog-numbering.ts)
