@@ -8,8 +8,13 @@ import { skuSchema } from '../validation.js';
  * bootstrap section, page by page, each row checked with `tagsPullRowSchema` before it is written.
  */
 
-/** A tag's slug: lowercase letters, digits, `-` and `_` (the query language's `tag:` form names it). */
-export const tagSlugSchema = z.string().regex(/^[a-z0-9_-]{1,64}$/);
+/**
+ * A tag's slug: 1–64 lowercase letters, digits, `-` and `_`, starting with a letter or a digit (the query language's
+ * `tag:` form names it; `-` or `--x` would read as NOT in a query). The query language's own slug pattern is looser,
+ * for parsing; a tag is only made with this one.
+ */
+export const TAG_SLUG_RULE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const tagSlugSchema = z.string().regex(TAG_SLUG_RULE);
 /** What a tag is for; the console groups by it. */
 export const TAG_KINDS = ['CATEGORY', 'ATTRIBUTE', 'PROMOTION', 'SEASONAL'] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
@@ -17,7 +22,7 @@ export type TagKind = (typeof TAG_KINDS)[number];
 export const tagPathSchema = z
   .string()
   .max(16 * 65)
-  .regex(/^[a-z0-9_-]{1,64}(\.[a-z0-9_-]{1,64}){0,15}$/);
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}(\.[a-z0-9][a-z0-9_-]{0,63}){0,15}$/);
 
 const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const tagId = z.number().int().min(1).max(2_147_483_647);

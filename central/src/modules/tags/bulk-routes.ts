@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, skuSchema, TAG_QUERY_LIMITS, uuidSchema } from '@storefleet/shared';
+import { parseOrThrow, skuSchema, TAG_QUERY_LIMITS } from '@storefleet/shared';
 import { principalOf, requireRole } from '../../kernel/access.js';
 import { MAX_BULK_SKUS, type TagBulkJobs } from './bulk.js';
 
@@ -20,7 +20,10 @@ const newJob = z.strictObject({
   more: z.literal(true).optional(),
 });
 const appendBody = z.strictObject({ skus });
-const idParam = z.strictObject({ id: uuidSchema });
+// any 8-4-4-4-12 hex id is a job id that may exist (an unknown one, the all-zero UUID too, is a 404, not a 400)
+const idParam = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, 'must be a UUID'),
+});
 const noQuery = z.strictObject({});
 const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).optional() });
 const failuresQuery = z.strictObject({

@@ -1,19 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, parseOrThrow, skuSchema, TAG_KINDS, TAG_QUERY_LIMITS, tagPathSchema } from '@storefleet/shared';
-import { requireAuth, requireRole } from '../../kernel/access.js';
+import { principalOf, requireAuth, requireRole } from '../../kernel/access.js';
 import type { TagsService } from './service.js';
 import { SearchUnavailableError } from './tag-search.js';
 
 const tagId = z.number().int().min(1).max(2_147_483_647);
 // the slug's rules (pattern, not an operator word) are the service's, answered 422
 const slug = z.string().max(64);
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(120)
-  .refine((s) => !/\p{Cc}/u.test(s), 'a name has no control characters');
+// a name's characters (no control, format, private-use characters or lone surrogates) are the service's, answered 422
+const name = z.string().trim().min(1).max(120);
 const newTagSchema = z.strictObject({
   slug,
   name,
@@ -40,7 +36,13 @@ const searchQuery = z.strictObject({
     .transform(Number)
     .pipe(z.number().max(2_147_483_647, 'the `next` of the previous page'))
     .optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  // decimal digits only (z.coerce would read 0x10 or 1e2)
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, 'a number of products from 1 to 500, in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'at least 1 product a page').max(500, 'at most 500 products a page'))
+    .optional(),
   facets: tagPathSchema.optional(),
 });
 
@@ -66,8 +68,10 @@ export function tagsRoutes(service: TagsService): Router {
 
   r.get('/tags/search', requireAuth, async (req, res) => {
     const q = parseOrThrow(searchQuery, req.query, 'query');
+    const p = principalOf(req);
+    const caller = p.kind === 'user' ? `user:${p.userId}` : `store:${p.storeId}`;
     try {
-      res.json(await service.search(q));
+      res.json(await service.search({ ...q, limit: q.limit ?? 50, caller }));
     } catch (err) {
       if (err instanceof SearchUnavailableError) res.set('Retry-After', String(err.retryAfterSeconds));
       throw err;

@@ -2,7 +2,7 @@ import {
   ConflictError,
   isTagQueryOperatorWord,
   NotFoundError,
-  TAG_SLUG_PATTERN,
+  TAG_SLUG_RULE,
   UnprocessableError,
 } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
@@ -38,8 +38,8 @@ export function tagView(t: Tag, index: TagIndex, ready: boolean): TagView {
  * changes, and tells the replicas at commit (repo.notify).
  */
 export class TagsService {
-  /** Called after each search with the ids of the tags it named (analytics counts them). */
-  onSearched: (tagIds: readonly number[]) => void = () => {};
+  /** Called after a search's first page with the ids of the tags it named and who asked (analytics counts them). */
+  onSearched: (tagIds: readonly number[], caller: string | undefined) => void = () => {};
 
   constructor(
     readonly ctx: HubContext,
@@ -54,7 +54,10 @@ export class TagsService {
   /** The live tree ordered by path, the newest version, and the index's state. */
   async list(): Promise<{ tags: TagView[]; version: number; index: { state: string; version: number } }> {
     const repo = this.#repo;
-    const [tags, version] = [await repo.liveTags(), await repo.version()];
+    // the version first: the tags read after it are at least as new, so a caller holding `version` never misses one
+    // (read the other way round, a write committing between the two reads had a version newer than the tags shown)
+    const version = await repo.version();
+    const tags = await repo.liveTags();
     const s = this.index.status();
     return { tags: tags.map((t) => this.view(t)), version, index: { state: s.state, version: s.version } };
   }
@@ -69,6 +72,7 @@ export class TagsService {
 
   async create(input: TagInput): Promise<TagView> {
     checkSlug(input.slug);
+    checkName(input.name);
     const tag = await this.ctx.db.transaction(async (tx) => {
       const repo = new TagsRepository(tx);
       await repo.lockForWrite();
@@ -97,6 +101,7 @@ export class TagsService {
   /** Renames and/or moves a tag with its subtree (the paths rewritten in one statement). */
   async update(id: number, patch: TagPatch): Promise<TagView> {
     if (patch.slug !== undefined) checkSlug(patch.slug);
+    if (patch.name !== undefined) checkName(patch.name);
     const tag = await this.ctx.db.transaction(async (tx) => {
       const repo = new TagsRepository(tx);
       await repo.lockForWrite();
@@ -213,7 +218,7 @@ export class TagsService {
           const m = await this.ctx.services.get(CATALOG_PRODUCTS).many(skus);
           return new Map([...m].map(([k, p]) => [k, p.name]));
         },
-        onSearched: (ids) => this.onSearched(ids),
+        onSearched: (ids, caller) => this.onSearched(ids, caller),
       },
       input,
     );
@@ -242,10 +247,34 @@ export class TagsService {
   }
 }
 
-/** Slugs: TAG_SLUG_PATTERN and not an operator word (a tag named `or` could not be searched as a bare word). */
+/** Slugs: TAG_SLUG_RULE and not an operator word (a tag named `or` could not be searched as a bare word). */
 function checkSlug(slug: string): void {
-  if (!TAG_SLUG_PATTERN.test(slug))
-    throw new UnprocessableError(`"${slug}" is not a slug: use 1–64 lowercase letters, digits, - and _`);
+  if (!TAG_SLUG_RULE.test(slug))
+    throw new UnprocessableError(
+      `"${slug}" is not a slug: use 1–64 lowercase letters, digits, - and _, starting with a letter or a digit`,
+    );
   if (isTagQueryOperatorWord(slug))
     throw new UnprocessableError(`"${slug}" is a word of the query language (and, or, not); choose another slug`);
+}
+
+/**
+ * A name shows on kiosk chips and the console: no control characters, no invisible format characters (U+202E
+ * right-to-left override turns what follows around; zero-width ones hide), private-use ones or lone surrogates.
+ */
+function checkName(name: string): void {
+  const bad = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.exec(name);
+  if (!bad) return;
+  const ch = bad[0];
+  const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what = /\p{Cc}/u.test(ch)
+    ? 'a control character'
+    : /\p{Cf}/u.test(ch)
+      ? 'an invisible format character'
+      : /\p{Co}/u.test(ch)
+        ? 'a private-use character'
+        : 'a lone surrogate';
+  throw new UnprocessableError(
+    `a tag's name cannot hold ${what} (${code}, at character ${bad.index + 1}): type the name as it should read`,
+    { character: code, position: bad.index },
+  );
 }

@@ -6,7 +6,7 @@ CREATE SEQUENCE tags_version;
 
 CREATE TABLE tags (
   id serial PRIMARY KEY,                          -- the number the in-memory index and the stores use
-  slug text NOT NULL CHECK (slug ~ '^[a-z0-9_-]{1,64}$'),
+  slug text NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9_-]{0,63}$'),  -- a letter or digit first: `-x` reads as NOT x
   name text NOT NULL CHECK (length(name) BETWEEN 1 AND 120),
   kind text NOT NULL CHECK (kind IN ('CATEGORY', 'ATTRIBUTE', 'PROMOTION', 'SEASONAL')),
   parent_id integer REFERENCES tags (id),
