@@ -22,6 +22,7 @@ import { vrptwBench } from './benches/vrptw.js';
 import { deliveryAssignBench } from './benches/delivery-assign.js';
 import { bookingBench } from './benches/booking.js';
 import { tagsBench } from './benches/tags.js';
+import { tagsStoreBench } from './benches/tags-store.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -44,6 +45,7 @@ const ALL: readonly Benchmark[] = [
   deliveryAssignBench,
   bookingBench,
   tagsBench,
+  tagsStoreBench,
   hubDisk,
 ];
 

@@ -84,7 +84,7 @@ import {
   keepTicketKey,
   registerBookingFeed,
 } from './booking/index.js';
-import { registerTagsFeed, TagFilter, TagsPuller, tagsMigrations, tagsRoutes } from './tags/index.js';
+import { registerTagsFeed, TagFilter, TagsPuller, tagsMigrations, tagsRoutes, tagsSink } from './tags/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -210,6 +210,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   const tags = new TagsPuller(db, hubGet, log, now);
   registerTagsFeed(sync.feedHandlers, tags);
+  sync.bootstrap?.sinks.set('tags', tagsSink(tags)); // a new disk's cold start gets the tags with the catalog
   // The store's code and zone, resolved once for the till and the pickup desk: config, else the hub's registry.
   const profile = new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now);
   const deliveries = new DeliveryRepository(db);

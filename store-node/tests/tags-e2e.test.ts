@@ -171,7 +171,11 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
     await caughtUp(north);
     expect(await skus(north, 'q=electronics')).toEqual(['PHONE-1']);
     expect(await skus(north, 'q=path:tv')).toEqual(['TV-1']);
-    expect(await skus(north, 'q=sale')).toEqual([]);
+    // a tag deleted at the hub is unknown here, as there: a 422 naming it and where it is written
+    const gone = await get(north, `/api/tags/products?q=${encodeURIComponent('tv OR sale')}`);
+    expect(gone.status).toBe(422);
+    expect(gone.body.detail.split('\n')[0]).toBe('there is no tag "sale" at this store — at character 7.');
+    expect(gone.body).toMatchObject({ position: 6, length: 4 });
     const l = await listing(north);
     expect(l.tags.find((t) => t.slug === 'tv')).toMatchObject({ path: 'tv', parentId: null, depth: 1, products: 1 });
     expect(l.tags.some((t) => t.slug === 'sale')).toBe(false);
@@ -183,6 +187,8 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
     expect(bad.type).toContain('application/problem+json');
     expect(bad.body.position).toBe(15);
     expect(bad.body.detail).toContain('smartphones AND\n');
+    // the words the handheld shows as they are: 1-based, as a person counts (position is the 0-based index)
+    expect(bad.body.detail.split('\n')[0]).toMatch(/ — at character 16\.$/);
     const unknown = await get(north, '/api/tags/products?tag=999999');
     expect(unknown.status).toBe(422);
     expect(unknown.body.detail).toMatch(/no tag 999999/);

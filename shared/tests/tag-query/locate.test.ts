@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { locateTagQueryTerm, locateTerms, tagQueryTerms } from '../../src/tag-query/index.js';
+import type { PathTerm, TagTerm } from '../../src/tag-query/index.js';
 import { ast, path, tag } from './helpers.js';
 
 /** Where a query's terms are written: what a 422 for an unknown tag points at (the hub's and the store's). */
@@ -28,11 +29,14 @@ describe('locating the terms of a tag query', () => {
   });
 
   it('does not take a word that only contains the slug, nor a path for a tag of the same name', () => {
-    expect(locateTagQueryTerm('frozenfood AND path:frozen AND frozen', tag('frozen'))).toEqual({
+    expect(locateTagQueryTerm('frozenfood AND path:frozen AND frozen', tag('frozen') as TagTerm)).toEqual({
       position: 31,
       length: 6,
     });
-    expect(locateTagQueryTerm('frozen AND path:frozen', path('frozen'))).toEqual({ position: 11, length: 11 });
+    expect(locateTagQueryTerm('frozen AND path:frozen', path('frozen') as PathTerm)).toEqual({
+      position: 11,
+      length: 11,
+    });
   });
 
   it('says -1 for a term the text does not hold', () => {

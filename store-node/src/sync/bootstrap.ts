@@ -2,8 +2,8 @@ import { backoffDelay, type SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubGet } from '../hub-link/hub-get.js';
 
-/** Writes one page of a section inside the page's transaction. */
-export type BootstrapSink = (db: SqliteDb, rows: readonly unknown[]) => void;
+/** Writes one page of a section inside the page's transaction (`next`: the hub's cursor after it, null on the last). */
+export type BootstrapSink = (db: SqliteDb, rows: readonly unknown[], next?: string | null) => void;
 
 export interface SectionProgress {
   readonly name: string;
@@ -207,7 +207,7 @@ export class Bootstrapper {
       };
       this.db
         .transaction(() => {
-          sink(this.db, page.rows);
+          sink(this.db, page.rows, page.next);
           advance.run(page.next ?? state.cursor, page.rows.length, page.next === null ? 1 : 0, this.now(), name);
         })
         .immediate();

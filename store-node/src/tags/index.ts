@@ -1,4 +1,5 @@
 import { parseEventPayload } from '@storefleet/shared';
+import type { BootstrapSink } from '../sync/bootstrap.js';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
 import type { TagsPuller } from './tags-puller.js';
 
@@ -17,4 +18,12 @@ export function registerTagsFeed(feed: FeedHandlerRegistry, puller: TagsPuller):
     const { version } = parseEventPayload('tags.changed', entry.payload);
     puller.noticed(version);
   });
+}
+
+/**
+ * A new disk's cold start: the hub's `tags` section applied as the puller applies its pages (checked whole, with the
+ * hub's cursor), so the last page leaves the copy pulled at the hub's version and the puller has nothing left to do.
+ */
+export function tagsSink(puller: TagsPuller): BootstrapSink {
+  return (_db, rows, next) => puller.repo.applyPage(rows, next ?? null, puller.now());
 }

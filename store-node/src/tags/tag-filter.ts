@@ -1,13 +1,16 @@
 import {
   evaluateTagQuery,
   formatTagQueryError,
+  locateTerms,
   normaliseTagQuery,
   parseTagQuery,
   type TagQuery,
+  type TagQueryError,
   tagQueryToText,
-  type TagSetAlgebra,
   UnprocessableError,
 } from '@storefleet/shared';
+import { and, andCount, type ProductSet, ProductSetAlgebra } from './sorted-sets.js';
+import { StoreTagSets, type TagSnapshot } from './tag-sets.js';
 import type { StoreTag, StoreTagsRepository } from './tags-repository.js';
 import type { TagsSyncStatus } from './tags-puller.js';
 
@@ -41,47 +44,6 @@ export interface TagFilterRequest {
   readonly limit: number;
 }
 
-/**
- * Sets of skus over the store's copy, for `evaluateTagQuery`: a term is the products of this store's catalog tagged
- * with the tag or any tag below it (ancestors implied, as at the hub); `all` is the store's catalog. Sets are read
- * once per term and request.
- */
-class StoreSkuAlgebra implements TagSetAlgebra<ReadonlySet<string>> {
-  readonly #under = new Map<string, Set<string>>();
-  #all: Set<string> | undefined;
-
-  constructor(readonly repo: StoreTagsRepository) {}
-
-  under(path: string): ReadonlySet<string> {
-    const held = this.#under.get(path);
-    if (held) return held;
-    const read = this.repo.skusUnder(path);
-    this.#under.set(path, read);
-    return read;
-  }
-  tag(slug: string): ReadonlySet<string> {
-    const path = this.repo.pathOfSlug(slug);
-    return path === undefined ? new Set() : this.under(path);
-  }
-  path(path: readonly string[]): ReadonlySet<string> {
-    return this.under(path.join('.'));
-  }
-  all(): ReadonlySet<string> {
-    this.#all ??= this.repo.allSkus();
-    return this.#all;
-  }
-  and(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
-    const [small, big] = a.size <= b.size ? [a, b] : [b, a];
-    return new Set([...small].filter((x) => big.has(x)));
-  }
-  or(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
-    return new Set([...a, ...b]);
-  }
-  andNot(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
-    return new Set([...a].filter((x) => !b.has(x)));
-  }
-}
-
 const cursorOf = (name: string, sku: string) => Buffer.from(JSON.stringify([name, sku])).toString('base64url');
 function readCursor(after: string): [string, string] {
   try {
@@ -92,25 +54,43 @@ function readCursor(after: string): [string, string] {
   }
   throw new UnprocessableError('after is not a cursor this store gave: start again without it', { field: 'after' });
 }
-const byNameThenSku = (a: [string, string], b: [string, string]) =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+
+/**
+ * A query's mistake as the pages say it: the message, where ("— at character 16.", 1-based, as a person counts;
+ * the problem's `position` stays the 0-based index the hub and the parser give) and the query's line with carets under
+ * it (also alone as `caret`). The handheld shows the detail's first line as it is.
+ */
+export function queryProblem(text: string, error: TagQueryError): UnprocessableError {
+  const caret = formatTagQueryError(text, error).split('\n').slice(1).join('\n');
+  return new UnprocessableError(`${error.message} — at character ${error.position + 1}.\n${caret}`, {
+    position: error.position,
+    length: error.length,
+    caret,
+  });
+}
 
 /**
  * Filtering the store's products by tag, offline: the hub's query language (`parseTagQuery`, `evaluateTagQuery`) over
- * the store's copy of the tags, restricted to the products of its own catalog copy.
+ * the store's copy of the tags, restricted to the products of its own catalog copy. The sets come from memory
+ * (`StoreTagSets`, rebuilt only when the tags or the catalog changed), so a request costs set arithmetic and one
+ * page of products read, not a pass over the catalog.
  */
 export class TagFilter {
+  readonly sets: StoreTagSets;
+
   constructor(
     readonly repo: StoreTagsRepository,
     readonly syncStatus: () => TagsSyncStatus,
-  ) {}
+  ) {
+    this.sets = new StoreTagSets(repo);
+  }
 
   /** Every live tag with the products of this store's catalog carrying it or a descendant, and where the copy stands. */
   list() {
-    const counts = this.repo.productCounts();
+    const s = this.sets.current();
     const sync = this.syncStatus();
     return {
-      tags: this.repo.tags().map((t) => ({ ...t, products: counts.get(t.id) ?? 0 })),
+      tags: s.tags.map((t) => ({ ...t, products: s.under.get(t.id)?.length ?? 0 })),
       version: sync.version,
       sync,
     };
@@ -118,25 +98,21 @@ export class TagFilter {
 
   /** One page of the products matching the query and every chosen tag; a query that does not parse is a 422. */
   products(req: TagFilterRequest): TagFilterPage {
-    const sets = new StoreSkuAlgebra(this.repo);
-    let matched: ReadonlySet<string> = sets.all();
+    const s = this.sets.current();
+    let matched: ProductSet = s.catalog.all;
     const read: TagQuery[] = [];
     if (req.q !== undefined && req.q.trim() !== '') {
       const parsed = parseTagQuery(req.q);
-      if (!parsed.ok)
-        throw new UnprocessableError(formatTagQueryError(req.q, parsed.error), {
-          position: parsed.error.position,
-          length: parsed.error.length,
-        });
-      matched = evaluateTagQuery(parsed.ast, sets);
+      if (!parsed.ok) throw queryProblem(req.q, parsed.error);
+      matched = evaluateTagQuery(parsed.ast, this.#algebra(s, req.q, parsed.ast));
       read.push(parsed.ast);
     }
     const chosen: StoreTag[] = [];
     for (const id of new Set(req.tagIds)) {
-      const tag = this.repo.tag(id);
+      const tag = s.byId.get(id);
       if (!tag) throw new UnprocessableError(`there is no tag ${id} at this store`, { field: 'tag', tagId: id });
       chosen.push(tag);
-      matched = sets.and(matched, sets.under(tag.path));
+      matched = and(matched, s.under.get(tag.id)!);
       read.push({ kind: 'path', path: tag.path.split('.') });
     }
     const queryText =
@@ -144,36 +120,58 @@ export class TagFilter {
         ? ''
         : tagQueryToText(normaliseTagQuery(read.length === 1 ? read[0]! : { kind: 'and', of: read }));
 
-    const names = this.repo.names();
-    const ordered = [...matched].map((sku): [string, string] => [names.get(sku) ?? sku, sku]).sort(byNameThenSku);
-    const from = req.after === undefined ? 0 : this.#startAfter(ordered, readCursor(req.after));
-    const page = ordered.slice(from, from + req.limit);
-    const last = page.at(-1);
+    const from = req.after === undefined ? 0 : startAfter(s, matched, readCursor(req.after));
+    const page = Array.from(matched.subarray(from, from + req.limit), (n) => s.catalog.skus[n]!);
+    const last = matched[from + page.length - 1];
     const deepest = chosen.reduce<StoreTag | null>((d, t) => (d === null || t.depth > d.depth ? t : d), null);
-    const facets = this.repo.children(deepest?.id ?? null).map((t) => ({
+    const facets = (s.children.get(deepest?.id ?? null) ?? []).map((t) => ({
       tagId: t.id,
       name: t.name,
       path: t.path,
-      count: sets.and(matched, sets.under(t.path)).size,
+      count: andCount(matched, s.under.get(t.id)!),
     }));
     return {
       query: queryText,
-      total: ordered.length,
-      items: this.repo.products(page.map(([, sku]) => sku)),
-      next: last && from + req.limit < ordered.length ? cursorOf(last[0], last[1]) : null,
+      total: matched.length,
+      items: this.repo.products(page),
+      next:
+        last !== undefined && from + req.limit < matched.length
+          ? cursorOf(s.catalog.names[last]!, s.catalog.skus[last]!)
+          : null,
       facets,
     };
   }
 
-  /** The index of the first entry after `cursor` (binary search over the sorted list). */
-  #startAfter(ordered: readonly [string, string][], cursor: [string, string]): number {
-    let lo = 0;
-    let hi = ordered.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (byNameThenSku(ordered[mid]!, cursor) <= 0) lo = mid + 1;
-      else hi = mid;
+  /** Sets for the query's terms; a tag or path this store does not hold is a 422 saying which and where. */
+  #algebra(s: TagSnapshot, text: string, ast: TagQuery): ProductSetAlgebra {
+    for (const { term, position, length } of locateTerms(text, ast)) {
+      const known = term.kind === 'tag' ? s.bySlug.has(term.slug) : s.byPath.has(term.path.join('.'));
+      if (known) continue;
+      const what = term.kind === 'tag' ? `tag "${term.slug}"` : `tag at the path ${term.path.join('.')}`;
+      throw queryProblem(text, {
+        message: `there is no ${what} at this store`,
+        position: Math.max(position, 0),
+        length,
+      });
     }
-    return lo;
+    return new ProductSetAlgebra(
+      (term) => s.under.get((term.kind === 'tag' ? s.bySlug.get(term.slug) : s.byPath.get(term.path))!.id)!,
+      s.catalog.all,
+    );
   }
+}
+
+/** The index in `matched` of the first product after the cursor's (name, sku), by binary search. */
+function startAfter(s: TagSnapshot, matched: ProductSet, [name, sku]: [string, string]): number {
+  const { names, skus } = s.catalog;
+  let lo = 0;
+  let hi = matched.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const n = matched[mid]!;
+    const before = names[n]! < name || (names[n] === name && skus[n]! <= sku);
+    if (before) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

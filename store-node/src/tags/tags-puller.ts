@@ -13,6 +13,8 @@ export interface TagsSyncStatus {
   readonly wanted: number;
   readonly pulling: boolean;
   readonly lastError: string | null;
+  /** When the copy last finished a pull (ms since the epoch), null if it never did: the pages' "Tags as of 10:42". */
+  readonly pulledAt: number | null;
 }
 
 /**
@@ -46,8 +48,8 @@ export class TagsPuller {
   }
 
   status(): TagsSyncStatus {
-    const { version, wanted } = this.repo.state();
-    return { version, wanted, pulling: this.#pulling, lastError: this.#lastError };
+    const { version, wanted, pulledAt } = this.repo.state();
+    return { version, wanted, pulling: this.#pulling, lastError: this.#lastError, pulledAt };
   }
 
   /** Pulls when behind what the feed announced, a pull was left half done, or the store never pulled. */

@@ -19,6 +19,8 @@ export interface TagsSyncState {
   readonly cursor: string | null;
   readonly seen: number;
   readonly pulled: boolean;
+  /** When the last pull completed (ms), null before the first. */
+  readonly pulledAt: number | null;
 }
 
 interface TagDbRow {
@@ -39,20 +41,20 @@ const toTag = (r: TagDbRow): StoreTag => ({
   depth: r.path.split('.').length,
 });
 
-/** Rows of a tag's subtree (the tag itself and every live tag below it), for `SELECT … FROM tags d WHERE <this>`. */
-const SUBTREE = `d.deleted = 0 AND (d.path = ? OR substr(d.path, 1, length(?) + 1) = ? || '.')`;
-
 /** All of the store's SQL for its tags copy. */
 export class StoreTagsRepository {
   constructor(readonly db: SqliteDb) {}
 
   state(): TagsSyncState {
-    const r = this.db.prepare('SELECT version, wanted, cursor, seen, pulled FROM tags_sync WHERE id = 1').get() as {
+    const r = this.db
+      .prepare('SELECT version, wanted, cursor, seen, pulled, pulled_at AS pulledAt FROM tags_sync WHERE id = 1')
+      .get() as {
       version: number;
       wanted: number;
       cursor: string | null;
       seen: number;
       pulled: number;
+      pulledAt: number | null;
     };
     return { ...r, pulled: r.pulled === 1 };
   }
@@ -95,23 +97,26 @@ export class StoreTagsRepository {
     const clear = this.db.prepare('DELETE FROM product_tags WHERE sku = ?');
     const give = this.db.prepare('INSERT OR IGNORE INTO product_tags (sku, tag_id) VALUES (?, ?)');
     let seen = 0;
+    let tagsChanged = false;
     for (const r of checked) {
       seen = Math.max(seen, r.version);
       if (r.kind === 'tag') {
         const applied = tag.run({ ...r, deleted: r.deleted ? 1 : 0 }).changes > 0;
+        tagsChanged ||= applied;
         if (applied && r.deleted) this.db.prepare('DELETE FROM product_tags WHERE tag_id = ?').run(r.id);
       } else if (productVersion.run(r.sku, r.version).changes > 0) {
         clear.run(r.sku);
         for (const t of r.tagIds) give.run(r.sku, t);
       }
     }
+    if (tagsChanged) this.rebuildAncestors();
     if (next === null) {
       this.db
         .prepare(
-          `UPDATE tags_sync SET version = MAX(version, seen, ?), cursor = NULL, seen = 0, pulled = 1, updated_at = ?
-           WHERE id = 1`,
+          `UPDATE tags_sync SET version = MAX(version, seen, ?), cursor = NULL, seen = 0, pulled = 1, updated_at = ?,
+             pulled_at = ? WHERE id = 1`,
         )
-        .run(seen, now);
+        .run(seen, now, now);
     } else {
       this.db
         .prepare('UPDATE tags_sync SET cursor = ?, seen = MAX(seen, ?), updated_at = ? WHERE id = 1')
@@ -128,63 +133,47 @@ export class StoreTagsRepository {
     ).map(toTag);
   }
 
-  tag(id: number): StoreTag | undefined {
-    const r = this.db
-      .prepare('SELECT id, slug, name, kind, parent_id, path FROM tags WHERE id = ? AND deleted = 0')
-      .get(id) as TagDbRow | undefined;
-    return r && toTag(r);
+  /** How many times the tags (with product tags) and the catalog's products have changed (tags_epoch's triggers). */
+  epoch(): { tags: number; catalog: number } {
+    return this.db.prepare('SELECT tags, catalog FROM tags_epoch WHERE id = 1').get() as {
+      tags: number;
+      catalog: number;
+    };
   }
 
-  /** Per live tag: products of this store's catalog tagged with it or a descendant. */
-  productCounts(): Map<number, number> {
-    const rows = this.db
-      .prepare(
-        `SELECT t.id, count(DISTINCT pt.sku) AS n
-         FROM tags t
-         JOIN tags d ON ${SUBTREE.replaceAll('?', 't.path')}
-         JOIN product_tags pt ON pt.tag_id = d.id
-         JOIN catalog_products c ON c.sku = pt.sku
-         WHERE t.deleted = 0
-         GROUP BY t.id`,
-      )
-      .all() as { id: number; n: number }[];
-    return new Map(rows.map((r) => [r.id, r.n]));
+  /** [sku, name] of every product of this store's catalog. */
+  catalogNames(): [string, string][] {
+    return this.db.prepare('SELECT sku, name FROM catalog_products').raw().all() as [string, string][];
   }
 
-  /** The products of this store's catalog tagged with a live tag of `path`'s subtree. */
-  skusUnder(path: string): Set<string> {
-    const skus = this.db
-      .prepare(
-        `SELECT DISTINCT pt.sku FROM tags d JOIN product_tags pt ON pt.tag_id = d.id
-         JOIN catalog_products c ON c.sku = pt.sku WHERE ${SUBTREE}`,
-      )
-      .pluck()
-      .all(path, path, path) as string[];
-    return new Set(skus);
+  /** [sku, tag id] of every product tag, by sku (one product's rows together). */
+  productTagPairs(): IterableIterator<[string, number]> {
+    return this.db.prepare('SELECT sku, tag_id FROM product_tags ORDER BY sku').raw().iterate() as IterableIterator<
+      [string, number]
+    >;
   }
 
-  /** The path of the live tag with this slug. */
-  pathOfSlug(slug: string): string | undefined {
-    return this.db.prepare('SELECT path FROM tags WHERE slug = ? AND deleted = 0 LIMIT 1').pluck().get(slug) as
-      | string
-      | undefined;
+  /** [tag id, ancestor id] for every live tag: itself and each live tag above it. */
+  ancestorPairs(): [number, number][] {
+    return this.db.prepare('SELECT tag_id, ancestor_id FROM tag_ancestors').raw().all() as [number, number][];
   }
 
-  /** Every product of this store's catalog. */
-  allSkus(): Set<string> {
-    return new Set(this.db.prepare('SELECT sku FROM catalog_products').pluck().all() as string[]);
-  }
-
-  /** Live children of a tag (or the roots), by name. */
-  children(parentId: number | null): StoreTag[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT id, slug, name, kind, parent_id, path FROM tags
-           WHERE deleted = 0 AND parent_id IS ? ORDER BY name, id`,
-        )
-        .all(parentId) as TagDbRow[]
-    ).map(toTag);
+  /**
+   * Rebuilds tag_ancestors from the live tags' paths (a moved, renamed or deleted tag changes its whole subtree; the
+   * tree is small beside the products, so the whole table is rewritten). Inside the page's transaction.
+   */
+  rebuildAncestors(): void {
+    const live = this.db.prepare('SELECT id, path FROM tags WHERE deleted = 0').raw().all() as [number, string][];
+    const idOf = new Map(live.map(([id, path]) => [path, id]));
+    this.db.prepare('DELETE FROM tag_ancestors').run();
+    const insert = this.db.prepare('INSERT OR IGNORE INTO tag_ancestors (tag_id, ancestor_id) VALUES (?, ?)');
+    for (const [id, path] of live) {
+      const parts = path.split('.');
+      for (let i = 1; i <= parts.length; i++) {
+        const ancestor = idOf.get(parts.slice(0, i).join('.'));
+        if (ancestor !== undefined) insert.run(id, ancestor);
+      }
+    }
   }
 
   /** Name, brand, price and this store's stock of products, in the order given. */
@@ -204,11 +193,5 @@ export class StoreTagsRepository {
       const r = one.get(sku) as ReturnType<StoreTagsRepository['products']>[number] | undefined;
       return r ? [r] : [];
     });
-  }
-
-  /** Names of catalog products, for sorting results. */
-  names(): Map<string, string> {
-    const rows = this.db.prepare('SELECT sku, name FROM catalog_products').all() as { sku: string; name: string }[];
-    return new Map(rows.map((r) => [r.sku, r.name]));
   }
 }

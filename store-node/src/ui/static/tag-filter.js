@@ -8,6 +8,15 @@
 import { h } from '/store.js';
 
 const UNREACHABLE = 'This screen cannot reach the store node. Check the cable or Wi-Fi.';
+/** A time a person reads: 10:42 today, else with its date. */
+function when(ms) {
+  const d = new Date(ms);
+  const today = d.toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(
+    undefined,
+    today ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' },
+  ).format(d);
+}
 /** A count a person reads: 1,234. */
 export const readable = (n) => new Intl.NumberFormat().format(n);
 const products = (n) => `${readable(n)} ${n === 1 ? 'product' : 'products'}`;
@@ -54,6 +63,9 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
   const crumbs = h('nav', { class: 'tag-crumbs', 'aria-label': 'Tags chosen' });
   const chips = h('div', { class: 'tag-chips', role: 'group', 'aria-labelledby': ids.title });
   const status = h('div', { class: 'tag-status', 'aria-live': 'polite' });
+  // "Tags as of 10:42 — updating…" while the store's copy is behind head office or was never pulled: a quiet line
+  const freshness = h('p', { class: 'muted detail tag-freshness', hidden: true });
+  let freshnessTimer;
   const results = h('div', { class: 'tag-results' });
   const input = kiosk
     ? null
@@ -85,6 +97,7 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
   root.classList.add('tag-filter', kiosk ? 'tag-filter-kiosk' : 'tag-filter-handheld');
   root.replaceChildren(
     h(title, { id: ids.title }, kiosk ? 'Browse by tag' : 'Products by tag'),
+    freshness,
     form ?? '',
     crumbs,
     chips,
@@ -98,6 +111,7 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
   async function load() {
     try {
       const answer = await get('/api/tags');
+      drawFreshness(answer.sync);
       tags = (answer.tags ?? []).filter((t) => !t.deleted);
       byId = new Map(tags.map((t) => [t.id, t]));
       children = new Map();
@@ -150,6 +164,29 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
       results.replaceChildren();
       status.replaceChildren(h('p', { role: 'alert', class: 'error' }, err.message));
     }
+  }
+
+  /**
+   * Where the store's copy of the tags stands, said only when it matters: behind what head office announced, a pull
+   * running, or never pulled. Read again every 15 s while so (only this line: the customer's view stays as it is).
+   */
+  function drawFreshness(sync) {
+    clearTimeout(freshnessTimer);
+    const never = sync && sync.pulledAt == null;
+    const behind = sync && (sync.pulling || sync.version < sync.wanted);
+    freshness.hidden = !sync || (!never && !behind);
+    if (freshness.hidden) return freshness.replaceChildren();
+    const updating = behind ? ' — updating…' : '';
+    freshness.textContent = never
+      ? `Tags not yet received from head office${updating || '.'}`
+      : `Tags as of ${when(sync.pulledAt)}${updating}`;
+    freshnessTimer = setTimeout(async () => {
+      try {
+        drawFreshness((await get('/api/tags')).sync);
+      } catch {
+        // the line stays as it was; the next load reads it again
+      }
+    }, 15_000);
   }
 
   function params(after) {
@@ -311,7 +348,10 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
     void refresh({ focus: false });
   }
 
-  /** A query's refusal: the message, where it is ("at character 7") and the query with carets under it. */
+  /**
+   * A query's refusal: the store's words as they are (their first line says where, "— at character 7.", counting from
+   * 1 as a person does; the problem's `position` is the 0-based index) and the query with carets under the mistake.
+   */
   function say(err) {
     if (!input) return;
     if (!err) {
@@ -321,19 +361,13 @@ export function mountTagFilter(root, { mode = 'kiosk', renderProduct, pageSize =
       return;
     }
     const { position, length } = err.problem ?? {};
-    const message = String(err.message)
-      .split('\n')[0]
-      .replace(/ at \d+$/, '');
+    const message = String(err.message).split('\n')[0];
     const text = input.value;
     const at = Number.isInteger(position) ? Math.min(Math.max(position, 0), text.length) : null;
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', `${ids.err} ${ids.hint}`);
     problem.replaceChildren(
-      h(
-        'p',
-        { role: 'alert', class: 'error' },
-        at === null ? message : `${message} — at character ${readable(at + 1)}.`,
-      ),
+      h('p', { role: 'alert', class: 'error' }, message),
       at === null
         ? ''
         : h(
