@@ -112,7 +112,7 @@ export class TagFilter {
       const tag = s.byId.get(id);
       if (!tag) throw new UnprocessableError(`there is no tag ${id} at this store`, { field: 'tag', tagId: id });
       chosen.push(tag);
-      matched = and(matched, s.under.get(tag.id)!);
+      matched = matched === s.catalog.all ? s.under.get(tag.id)! : and(matched, s.under.get(tag.id)!);
       read.push({ kind: 'path', path: tag.path.split('.') });
     }
     const queryText =
@@ -128,7 +128,7 @@ export class TagFilter {
       tagId: t.id,
       name: t.name,
       path: t.path,
-      count: andCount(matched, s.under.get(t.id)!),
+      count: matched === s.catalog.all ? s.under.get(t.id)!.length : andCount(matched, s.under.get(t.id)!),
     }));
     return {
       query: queryText,

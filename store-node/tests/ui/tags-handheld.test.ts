@@ -187,13 +187,14 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld’s products by 
     await expectAccessible(page, 'a query refused');
     await screenshot(page, 'handheld-tags-refused-390');
 
-    // An unknown tag is no mistake: it matches nothing, said in words.
-    await field.fill('tag:no-such-tag');
+    // An unknown tag is refused as at the hub, named with where it is written: the store's words as they are.
+    await field.fill('organic OR no-such-tag');
     await page.keyboard.press('Enter');
     await expect
-      .poll(() => area(page).locator('.tag-count').textContent(), WAIT)
-      .toBe('No products match no-such-tag here');
-    expect(await field.getAttribute('aria-invalid')).toBeNull();
+      .poll(() => alert.textContent(), WAIT)
+      .toBe('there is no tag "no-such-tag" at this store — at character 12.');
+    expect(await area(page).locator('.tag-caret').textContent()).toBe('organic OR no-such-tag\n           ^^^^^^^^^^^');
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
@@ -222,6 +223,19 @@ describe.skipIf(!haveChromium && !process.env.CI)('the handheld’s products by 
     await expect
       .poll(() => area(page).locator('.tag-count').textContent(), WAIT)
       .toBe('1,252 products match path:food');
+    await page.close();
+  }, 180_000);
+
+  it('says quietly how old the store’s tags are while head office has newer ones, and nothing once caught up', async () => {
+    const { page, errors } = await open();
+    const line = area(page).locator('.tag-freshness');
+    expect(await line.isHidden()).toBe(true); // pulled and up to date: nothing said
+    node.tags.repo.want(99, Date.now()); // head office announced a version this store has not pulled yet
+    await page.reload();
+    await expect.poll(() => line.textContent(), WAIT).toMatch(/^Tags as of \d{1,2}:\d{2}.* — updating…$/);
+    expect(await line.getAttribute('role')).toBeNull(); // a line, not an alert
+    await expectAccessible(page, 'tags behind head office');
+    expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
 });
