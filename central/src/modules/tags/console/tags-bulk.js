@@ -16,7 +16,8 @@ import {
 } from './tags-words.js';
 
 const POLL_MS = 1500;
-const MAX_SKUS = 10_000;
+/** The most skus one request carries (the API's limit); a longer list is sent in parts of this many. */
+const PART_SKUS = 10_000;
 
 /** "phones, sale" → ids from the tree, or the first unknown slug. */
 function resolveSlugs(text, state) {
@@ -100,7 +101,7 @@ export function renderBulk(state) {
       h(
         'span',
         { class: 'hint', id: 'tg-bulk-skus-hint' },
-        `one sku a line (or separated by commas), at most ${count(MAX_SKUS)}`,
+        `one sku a line (or separated by commas); a list longer than ${count(PART_SKUS)} is sent in parts`,
       ),
     ),
     start,
@@ -142,10 +143,6 @@ export function renderBulk(state) {
     if (!tags.ids.length && action.value !== 'REPLACE') return say(message, { message: 'Write at least one tag.' });
     const sel = selection();
     if (sel.skus && !sel.skus.length) return say(message, { message: 'Paste the skus, or choose the current search.' });
-    if (sel.skus && sel.skus.length > MAX_SKUS)
-      return say(message, {
-        message: `${count(sel.skus.length)} skus is too many for one job: at most ${count(MAX_SKUS)}.`,
-      });
     const sentence = actionSentence(action.value, tags.slugs, count(sel.n));
     const ok = await confirmDialog({
       title: `${sentence}?`,
@@ -166,7 +163,10 @@ export function renderBulk(state) {
         tagIds: tags.ids,
         ...(sel.query ? { query: sel.query } : { skus: sel.skus }),
       };
-      const job = await api('POST', '/api/tags/bulk-jobs', body, { 'Idempotency-Key': newKey() });
+      const job =
+        sel.skus && sel.skus.length > PART_SKUS
+          ? await sendInParts(body, sel.skus)
+          : await api('POST', '/api/tags/bulk-jobs', body, { 'Idempotency-Key': newKey() });
       say(message, null, `The job is started: ${sentence.charAt(0).toLowerCase()}${sentence.slice(1)}.`);
       jobs = [job, ...jobs.filter((j) => j.id !== job.id)];
       drawJobs();
@@ -175,6 +175,40 @@ export function renderBulk(state) {
       say(message, err);
     }
   });
+
+  /**
+   * A list longer than one request: the job made with the first part (`more: true`), the other parts added, then
+   * started; the progress said as each part goes. A part refused cancels the job (nothing was changed yet).
+   */
+  async function sendInParts(body, list) {
+    const parts = [];
+    for (let i = 0; i < list.length; i += PART_SKUS) parts.push(list.slice(i, i + PART_SKUS));
+    const sent = (n) =>
+      say(
+        message,
+        null,
+        `Sending the list: ${count(n)} of ${count(list.length)} skus (part ${Math.ceil(n / PART_SKUS)} of ${parts.length})…`,
+      );
+    const job = await api(
+      'POST',
+      '/api/tags/bulk-jobs',
+      { ...body, skus: parts[0], more: true },
+      { 'Idempotency-Key': newKey() },
+    );
+    let n = parts[0].length;
+    sent(n);
+    try {
+      for (const part of parts.slice(1)) {
+        await api('POST', `/api/tags/bulk-jobs/${job.id}/skus`, { skus: part }, { 'Idempotency-Key': newKey() });
+        n += part.length;
+        sent(n);
+      }
+      return await api('POST', `/api/tags/bulk-jobs/${job.id}/start`, {}, { 'Idempotency-Key': newKey() });
+    } catch (err) {
+      await api('POST', `/api/tags/bulk-jobs/${job.id}/cancel`, {}, { 'Idempotency-Key': newKey() }).catch(() => {});
+      throw err;
+    }
+  }
 
   const jobsArea = h('div', { class: 'tg-jobs' });
   const failuresArea = h('div', { class: 'tg-failures' });
