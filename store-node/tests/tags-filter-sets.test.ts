@@ -135,12 +135,23 @@ describe('the store’s tag filter over its in-memory sets', () => {
     expect(parse.detail.split('\n')[0]).toMatch(/ — at character 9\.$/);
   });
 
-  it('a cold start’s tags section leaves the copy pulled at the hub’s version, with the cursor between pages', () => {
-    const sink = tagsSink(puller);
-    node.db.transaction(() => sink(node.db, [tagRow(9, 'garden', null, 'garden', 7)], '7:0:9'))();
-    expect(puller.repo.state()).toMatchObject({ cursor: '7:0:9', version: 4 });
-    node.db.transaction(() => sink(node.db, [productRow('P-05', [9], 8)], null))();
-    expect(puller.repo.state()).toMatchObject({ cursor: null, version: 8, pulled: true });
-    expect(counts().garden).toBe(1);
+  it('a cold start’s tags section fills an empty copy, pulled at the hub’s version; a copy already pulling is left to its puller', async () => {
+    const fresh = createStoreNode({ dbPath: join(dir, 'fresh.sqlite'), logLevel: 'silent' });
+    try {
+      const own = new TagsPuller(fresh.db, undefined, silent, () => 6_000);
+      const sink = tagsSink(own);
+      fresh.db.transaction(() => sink(fresh.db, [tagRow(9, 'garden', null, 'garden', 7)], '7:0:9'))();
+      expect(own.repo.state()).toMatchObject({ cursor: '7:0:9', version: 0, pulled: false });
+      fresh.db.transaction(() => sink(fresh.db, [productRow('P-05', [9], 8)], null))();
+      expect(own.status()).toMatchObject({ version: 8, pulledAt: 6_000 });
+      expect(own.repo.state()).toMatchObject({ cursor: null, pulled: true });
+      expect(fresh.db.prepare('SELECT tag_id FROM product_tags WHERE sku = ?').pluck().all('P-05')).toEqual([9]);
+      // this store's copy was pulled before: a new run's section leaves it to the puller
+      const late = tagsSink(puller);
+      node.db.transaction(() => late(node.db, [tagRow(9, 'garden', null, 'garden', 7)], null))();
+      expect(filter.list().tags.some((t) => t.slug === 'garden')).toBe(false);
+    } finally {
+      await fresh.stop();
+    }
   });
 });

@@ -23,7 +23,17 @@ export function registerTagsFeed(feed: FeedHandlerRegistry, puller: TagsPuller):
 /**
  * A new disk's cold start: the hub's `tags` section applied as the puller applies its pages (checked whole, with the
  * hub's cursor), so the last page leaves the copy pulled at the hub's version and the puller has nothing left to do.
+ * Only a copy nothing had pulled into is filled this way: when the puller started first (or a restart cut this run,
+ * leaving the copy's cursor), the puller resumes from the copy's own cursor and the section's rows are not applied
+ * twice.
  */
 export function tagsSink(puller: TagsPuller): BootstrapSink {
-  return (_db, rows, next) => puller.repo.applyPage(rows, next ?? null, puller.now());
+  let mine: boolean | undefined;
+  return (_db, rows, next) => {
+    if (mine === undefined) {
+      const s = puller.repo.state();
+      mine = !s.pulled && s.cursor === null && s.version === 0;
+    }
+    if (mine) puller.repo.applyPage(rows, next ?? null, puller.now());
+  };
 }
