@@ -171,7 +171,7 @@ describe.each(dbTargets)('the tags section stores pull, and the tags.changed ann
     'the announcer broadcasts while a writer holds the tags write lock (it waits for no writer, none waits for it)',
     { timeout: 120_000 },
     async () => {
-      await h.add(['BREAD'], ['grocery']);
+      await h.add(['BREAD'], ['electronics']);
       const top = await newest();
       let release!: () => void;
       const held = new Promise<void>((r) => {
