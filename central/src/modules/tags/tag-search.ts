@@ -47,8 +47,9 @@ export class SearchUnavailableError extends AppError {
 /**
  * A tag query's page: parse (422 with position, length and a caret line) → every slug and path a live tag (else a
  * 422 naming the first unknown one where it is written) → the index caught up to Postgres's version now (so a
- * caller sees its own writes) → match → results in product-number order from `after` (read from the bitmap by rank,
- * never the whole result as numbers) → skus and names → facet counts (results ∧ each facet tag's closure).
+ * caller sees its own writes) → TagIndex.answer: the total, results in product-number order from `after` (read from
+ * the bitmap by rank, never the whole result as numbers) and facet counts (results ∧ each facet tag's closure), the
+ * match freed at once → skus and names.
  */
 export async function searchTags(deps: SearchDeps, input: SearchInput): Promise<TagSearchPage> {
   const { index, repo } = deps;
@@ -86,10 +87,14 @@ export async function searchTags(deps: SearchDeps, input: SearchInput): Promise<
     facetTags = childrenOf(index, f.id);
   } else facetTags = childrenOf(index, null);
 
-  const results = index.match(parsed.ast);
-  const total = results.size;
-  const offset = input.after === undefined ? 0 : results.rank(input.after);
-  const numbers = Array.from(results.rangeUint32Array(new Uint32Array(input.limit + 1), offset, input.limit + 1));
+  // total, the page after the cursor and the facet counts in one synchronous step, the match freed before it returns
+  // (a result bitmap left to the garbage collector costs a full collection every few queries at 5M products)
+  const answer = index.answer(parsed.ast, {
+    after: input.after,
+    limit: input.limit + 1,
+    facetIds: facetTags.map((t) => t.id),
+  });
+  const { total, productNos: numbers } = answer;
   const page = numbers.slice(0, input.limit);
   const skus = await repo.skusOf(page);
   const names = await deps.names(skus);
@@ -99,12 +104,12 @@ export async function searchTags(deps: SearchDeps, input: SearchInput): Promise<
     total,
     items: skus.map((sku) => ({ sku, name: names.get(sku) ?? null })),
     next: numbers.length > input.limit ? String(page[page.length - 1]) : null,
-    facets: facetTags.map((t) => ({
+    facets: facetTags.map((t, i) => ({
       tagId: t.id,
       slug: t.slug,
       name: t.name,
       path: t.path,
-      count: results.andCardinality(index.closure(t.id)),
+      count: answer.counts[i]!,
     })),
     indexVersion: index.version(),
   };
