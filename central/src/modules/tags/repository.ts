@@ -133,7 +133,7 @@ export class TagsRepository {
                                 ELSE $2::int[] END) AS x), '{}'::int[]) AS after
          FROM old o),
        upd AS (
-         UPDATE tag_products p SET tag_ids = w.after, version = $4, updated_at = $5
+         UPDATE tag_products p SET tag_ids = w.after, version = $4, updated_at = $5, ever_tagged = true
          FROM want w
          WHERE p.product_no = w.product_no AND w.after IS DISTINCT FROM w.before AND cardinality(w.after) <= $6
          RETURNING p.product_no, p.sku, p.tag_ids, p.version, p.updated_at, w.before, false AS too_many)
@@ -150,11 +150,14 @@ export class TagsRepository {
     };
   }
 
-  /** Products changed after (`version`, `productNo`), oldest first: replicas catching up and stores pulling. */
+  /**
+   * Products ever tagged changed after (`version`, `productNo`), oldest first: stores pulling (a product the catalog
+   * numbering gave a row but never tagged is nothing a store holds).
+   */
   async productsChangedAfter(version: number, productNo: number, limit: number): Promise<ProductTags[]> {
     const { rows } = await this.db.query<ProductRow>(
       `SELECT product_no, sku, tag_ids, version, updated_at FROM tag_products
-       WHERE (version, product_no) > ($1, $2) ORDER BY version, product_no LIMIT $3`,
+       WHERE ever_tagged AND (version, product_no) > ($1, $2) ORDER BY version, product_no LIMIT $3`,
       [version, productNo, limit],
     );
     return rows.map(toProductTags);

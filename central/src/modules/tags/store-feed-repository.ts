@@ -6,12 +6,24 @@ import type { Tag } from './types.js';
 export class TagsStoreFeedRepository {
   constructor(readonly db: Queryable) {}
 
-  /** Rows in the section: tags (tombstones too) and product rows. */
+  /** Rows in the section: tags (tombstones too) and the rows of products ever tagged. */
   async rowCount(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
-      'SELECT ((SELECT count(*) FROM tags) + (SELECT count(*) FROM tag_products))::int AS n',
+      'SELECT ((SELECT count(*) FROM tags) + (SELECT count(*) FROM tag_products WHERE ever_tagged))::int AS n',
     );
     return rows[0]!.n;
+  }
+
+  /**
+   * The newest version a store can hear of: of the tags and of the products ever tagged (the catalog numbering's
+   * versions for never-tagged products change nothing a store holds, so they are not announced).
+   */
+  async storeVersion(): Promise<number> {
+    const { rows } = await this.db.query<{ v: string | null }>(
+      `SELECT greatest((SELECT max(version) FROM tags),
+                       (SELECT max(version) FROM tag_products WHERE ever_tagged))::text AS v`,
+    );
+    return Number(rows[0]!.v ?? 0);
   }
 
   /** Tags (tombstones too) after (version, id), oldest version first. */

@@ -1,7 +1,6 @@
 import { feedEntry, UnprocessableError } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import type { HubContext, SnapshotSource } from '../../kernel/module-contract.js';
-import { TagsRepository } from './repository.js';
 import { type SectionCursor, sectionPage } from './store-feed-section.js';
 import { TagsStoreFeedRepository } from './store-feed-repository.js';
 
@@ -36,7 +35,7 @@ export class TagsStoreFeed {
     return this.ctx.db.transaction(async (tx: Queryable) => {
       const feed = new TagsStoreFeedRepository(tx);
       const announced = await feed.lockAnnounced();
-      const version = await new TagsRepository(tx).version();
+      const version = await feed.storeVersion();
       if (version <= announced) return null;
       await this.ctx.feed.broadcast(tx, feedEntry('tags.changed', { version }));
       await feed.setAnnounced(version);

@@ -35,9 +35,14 @@ CREATE TABLE tag_products (
   sku text NOT NULL UNIQUE,
   tag_ids integer[] NOT NULL DEFAULT '{}',
   version bigint NOT NULL,                        -- one number per writing transaction
-  updated_at bigint NOT NULL
+  updated_at bigint NOT NULL,
+  -- set once a write changes the row's tags: only such rows matter to stores (their `tags` section and the
+  -- announcer); a row the catalog numbering gave a product that was never tagged stays out of both, while the
+  -- hub's index reads every row (all() is every numbered product)
+  ever_tagged boolean NOT NULL DEFAULT false
 );
 CREATE INDEX tag_products_version_order ON tag_products (version, product_no);
+CREATE INDEX tag_products_store_order ON tag_products (version, product_no) WHERE ever_tagged;
 CREATE INDEX tag_products_tags ON tag_products USING gin (tag_ids);
 
 -- The newest version announced to stores (`tags.changed`): the announcer job broadcasts when tags are past it.

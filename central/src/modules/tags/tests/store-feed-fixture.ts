@@ -107,8 +107,9 @@ export class TreeWrites {
     const ids = slugs.map((s) => this.ids[s]!).sort((a, b) => a - b);
     await this.#versioned(async (tx, v) => {
       await tx.query(
-        `INSERT INTO tag_products (sku, tag_ids, version, updated_at) VALUES ($1, $2::int[], $3, $4)
-         ON CONFLICT (sku) DO UPDATE SET tag_ids = excluded.tag_ids, version = excluded.version, updated_at = excluded.updated_at`,
+        `INSERT INTO tag_products (sku, tag_ids, version, updated_at, ever_tagged) VALUES ($1, $2::int[], $3, $4, true)
+         ON CONFLICT (sku) DO UPDATE SET tag_ids = excluded.tag_ids, version = excluded.version,
+           updated_at = excluded.updated_at, ever_tagged = true`,
         [sku, ids, v, this.now()],
       );
     });

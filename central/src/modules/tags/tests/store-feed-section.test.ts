@@ -49,7 +49,7 @@ describe.each(dbTargets)('the tags section stores pull, and the tags.changed ann
     Number(
       (
         await h.t.hub.db.query<{ v: string }>(
-          'SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products))::text AS v',
+          'SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products WHERE ever_tagged))::text AS v',
         )
       ).rows[0]!.v,
     );
