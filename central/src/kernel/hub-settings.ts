@@ -53,6 +53,8 @@ export interface HubTuning {
   readonly tagsBulkBatch: number;
   /** How often the tags announcer tells stores of a newer tags version, in ms (modules/tags/store-feed.ts). */
   readonly tagsAnnounceMs: number;
+  /** How often each hub's tag index checks Postgres for a change whose NOTIFY it missed, in ms (modules/tags/index). */
+  readonly tagsIndexCheckMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -68,6 +70,7 @@ export const TUNING_DEFAULTS: HubTuning = {
   bookingSeatMapTickMs: 250,
   tagsBulkBatch: 5_000,
   tagsAnnounceMs: 2_000,
+  tagsIndexCheckMs: 5_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -140,6 +143,12 @@ export const TUNING_ENV = {
     min: 500,
     max: 60_000,
     what: 'milliseconds between announcements of a newer tags version to the stores',
+  },
+  tagsIndexCheckMs: {
+    env: 'TAGS_INDEX_CHECK_MS',
+    min: 100,
+    max: 600_000,
+    what: "milliseconds between a tag index's checks for changes whose notice it missed",
   },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>

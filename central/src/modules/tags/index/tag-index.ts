@@ -15,8 +15,7 @@ const PAGE = 50_000;
  */
 const SCAN_RANGE = 200_000;
 const SCAN_AHEAD = 2;
-/** How often the index checks Postgres in case a notice was missed, and how often a rebuild logs its progress. */
-const CHECK_MS = 5_000;
+/** How often a rebuild logs its progress (the check for missed notices: the hub setting TAGS_INDEX_CHECK_MS). */
 const LOG_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -72,7 +71,7 @@ export class TagIndex {
     this.#unlisten = await this.ctx.db.listen(TAGS_CHANNEL, (payload) => {
       if (payload === MAYBE_MISSED || Number(payload) > (this.#data?.version ?? 0)) this.#kick();
     });
-    this.#timer = setInterval(() => this.#kick(), CHECK_MS);
+    this.#timer = setInterval(() => this.#kick(), this.ctx.settings.tuning.tagsIndexCheckMs);
     this.#timer.unref();
     let backoff = 1_000;
     for (;;) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { createHub, type Hub } from '../../../index.js';
+import type { HubTuning } from '../../../kernel/hub-settings.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { ADMIN, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
 import type { DbTarget } from '../../../../tests/support/db-targets.js';
@@ -45,9 +46,12 @@ export class TagsHub {
     return TagsHub.open(db.databaseUrl, db.dataDir, true, db.drop);
   }
 
-  /** A second hub process on the same database (Postgres only): no admin created, no database dropped. */
-  static join(databaseUrl: string): Promise<TagsHub> {
-    return TagsHub.open(databaseUrl, undefined, false, null);
+  /**
+   * A second hub process on the same database (Postgres only): no admin created, no database dropped. `tuning`
+   * overrides hub settings (a replica whose periodic index check never comes: TAGS_INDEX_CHECK_MS at its maximum).
+   */
+  static join(databaseUrl: string, tuning?: Partial<HubTuning>): Promise<TagsHub> {
+    return TagsHub.open(databaseUrl, undefined, false, null, tuning);
   }
 
   /** A hub on this database (`first`: create the admin); `drop` runs after it stops. */
@@ -56,9 +60,10 @@ export class TagsHub {
     dataDir: string | undefined,
     first: boolean,
     drop: (() => Promise<void>) | null,
+    tuning?: Partial<HubTuning>,
   ): Promise<TagsHub> {
     const { modules, context } = await tagsModules();
-    const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl, dataDir, modules });
+    const hub = await createHub({ port: 0, logLevel: 'silent', mode: 'test', databaseUrl, dataDir, modules, tuning });
     if (first) await hub.auth.createUser({ ...ADMIN, name: 'Test Admin', role: 'ADMIN' });
     const url = await hub.start();
     const res = await fetch(`${url}/api/auth/login`, {
@@ -147,7 +152,17 @@ export async function expectIndexEqualsPostgres(h: TagsHub): Promise<void> {
   const { rows: v } = await h.hub.db.query<{ v: string }>(
     `SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products), 0)::text AS v`,
   );
-  await h.index.caughtUp(Number(v[0]!.v));
+  // the index must get there on its own (a notice, or its periodic check) — caughtUp would read Postgres for it
+  const version = Number(v[0]!.v);
+  await waitFor(`the index at version ${version}`, () => h.index.status().version >= version, 60_000);
+  const { rows: own } = await h.hub.db.query<{ id: number; nos: number[] | null }>(
+    `SELECT t.id, (SELECT array_agg(p.product_no ORDER BY p.product_no) FROM tag_products p
+                   WHERE t.id = ANY(p.tag_ids)) AS nos
+     FROM tags t WHERE NOT t.deleted ORDER BY t.id`,
+  );
+  expect(own.map((r) => ({ id: r.id, nos: Array.from(h.index.own(r.id).toArray()) }))).toEqual(
+    own.map((r) => ({ id: r.id, nos: r.nos ?? [] })),
+  );
   const { rows } = await h.hub.db.query<{ id: number; nos: number[] | null }>(
     `SELECT t.id, (SELECT array_agg(p.product_no ORDER BY p.product_no) FROM tag_products p
                    WHERE EXISTS (SELECT 1 FROM unnest(p.tag_ids) g JOIN tags s ON s.id = g
