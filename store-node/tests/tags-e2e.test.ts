@@ -65,7 +65,7 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
     Number(
       (
         await f.hub.db.query<{ v: string }>(
-          'SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products))::text AS v',
+          'SELECT greatest((SELECT max(version) FROM tags), (SELECT max(version) FROM tag_products WHERE ever_tagged))::text AS v',
         )
       ).rows[0]!.v,
     );
@@ -201,7 +201,7 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
       await tx.query("SELECT pg_advisory_xact_lock(hashtext('tags_version'))");
       await tx.query(
         `WITH v AS (SELECT nextval('tags_version') AS v)
-         INSERT INTO tag_products (sku, tag_ids, version, updated_at) SELECT 'BAD SKU!', '{}', v, 1 FROM v`,
+         INSERT INTO tag_products (sku, tag_ids, version, updated_at, ever_tagged) SELECT 'BAD SKU!', '{}', v, 1, true FROM v`,
       );
     });
     await tree.setTags('MILK', []);
@@ -220,8 +220,8 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
       await tx.query("SELECT pg_advisory_xact_lock(hashtext('tags_version'))");
       await tx.query(
         `WITH v AS (SELECT nextval('tags_version') AS v)
-         INSERT INTO tag_products (sku, tag_ids, version, updated_at)
-         SELECT 'GEN-' || lpad(i::text, 4, '0'), ARRAY[$1::int], v, 1 FROM v, generate_series(1, 1500) AS i`,
+         INSERT INTO tag_products (sku, tag_ids, version, updated_at, ever_tagged)
+         SELECT 'GEN-' || lpad(i::text, 4, '0'), ARRAY[$1::int], v, 1, true FROM v, generate_series(1, 1500) AS i`,
         [tree.ids.grocery],
       );
     });
