@@ -85,8 +85,15 @@ export interface TagSearchPage {
 /** The in-memory index's state, for the console and health checks. */
 export interface TagIndexStatus {
   readonly state: 'EMPTY' | 'REBUILDING' | 'READY' | 'FAILED';
-  /** Rows read during a rebuild, and the count expected. */
+  /**
+   * A rebuild runs: the first (state REBUILDING) or one beside a READY index that searches answer from until the
+   * new one is swapped in (state stays READY).
+   */
+  readonly rebuilding: boolean;
+  /** A running rebuild's products read, and the count expected (null until counted, and when none runs). */
   readonly rebuilt: { readonly done: number; readonly total: number } | null;
+  /** Which hub process answered (host-pid): each replica holds its own index. */
+  readonly replica: string;
   /** The Postgres version the index reflects. */
   readonly version: number;
   readonly products: number;

@@ -1,5 +1,6 @@
 // The index (`#/tags`, last section): the in-memory index's state, products, memory, last rebuild and a rebuild's
-// progress, and the Rebuild button; re-read every 2 s while it rebuilds.
+// progress (the first build, or one beside the ready index), which hub process answered, and the Rebuild button;
+// re-read every 2 s while a rebuild runs.
 import { duration, h, say, when } from '/console/lib.js';
 import { count, megabytes, newKey, progressBar } from './tags-words.js';
 
@@ -31,7 +32,8 @@ export function renderIndexStatus(state) {
       say(message, err);
       return;
     }
-    const rebuilding = s.state === 'REBUILDING';
+    // the first build (REBUILDING) or one beside a READY index (searches answer from the old one meanwhile)
+    const rebuilding = s.state === 'REBUILDING' || s.rebuilding === true;
     const row = (name, value) => [h('dt', {}, name), h('dd', {}, value)];
     facts.replaceChildren(
       h(
@@ -43,12 +45,19 @@ export function renderIndexStatus(state) {
         row('Memory', megabytes(s.memoryBytes)),
         row('Version', count(s.version)),
         row('Last rebuild', lastRebuild(s.lastRebuildMs)),
-        rebuilding && s.rebuilt
-          ? row('Rebuilding', [
-              progressBar('Rebuild progress', s.rebuilt.done, Math.max(1, s.rebuilt.total)),
-              ` ${count(s.rebuilt.done)} of ${count(s.rebuilt.total)} products`,
-            ])
+        rebuilding
+          ? row(
+              'Rebuilding',
+              s.rebuilt
+                ? [
+                    progressBar('Rebuild progress', s.rebuilt.done, Math.max(1, s.rebuilt.total)),
+                    ` ${count(s.rebuilt.done)} of ${count(s.rebuilt.total)} products`,
+                    s.state === 'READY' ? ' (searches answer from the current index until then)' : '',
+                  ]
+                : 'counting the products…',
+            )
           : [],
+        s.replica ? row('Answered by', s.replica) : [],
         s.lastError ? row('Last error', h('span', { class: 'error' }, s.lastError)) : [],
       ),
     );

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { RoaringBitmap32 } from 'roaring';
 import type { TagQuery } from '@storefleet/shared';
 import { MAYBE_MISSED } from '../../../db/db.js';
@@ -18,6 +19,8 @@ const SCAN_AHEAD = 2;
 /** How often a rebuild logs its progress (the check for missed notices: the hub setting TAGS_INDEX_CHECK_MS). */
 const LOG_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
+/** This hub process among the replicas, as the hub names it by default (host-pid): each holds its own index. */
+const REPLICA = `${hostname()}-${process.pid}`;
 
 /** The index is not READY: search answers 503 with this message and a Retry-After. */
 export class TagIndexNotReadyError extends Error {
@@ -195,7 +198,9 @@ export class TagIndex {
     const d = this.#data;
     return {
       state: this.#state,
+      rebuilding: this.#rebuilding !== null,
       rebuilt: this.#rebuilt,
+      replica: REPLICA,
       version: d?.version ?? 0,
       products: d?.all().size ?? 0,
       tags: d?.tree.size ?? 0,

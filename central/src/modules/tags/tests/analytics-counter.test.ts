@@ -96,7 +96,9 @@ describe('the search counter', () => {
 describe('figures that need the index while it rebuilds', () => {
   const rebuilding: TagIndexStatus = {
     state: 'REBUILDING',
+    rebuilding: true,
     rebuilt: { done: 2_150_000, total: 5_000_000 },
+    replica: 'hub-a-1234',
     version: 0,
     products: 0,
     tags: 0,
