@@ -59,9 +59,12 @@ export class TagAnalytics {
     this.searches = new SearchCounter(ctx.db, ctx.now, ctx.log);
   }
 
-  /** Counts a search that named these tags (flushed to tag_daily_stats every few seconds, and at stop). */
-  searched(tagIds: readonly number[]): void {
-    this.searches.count(tagIds);
+  /**
+   * Counts a search that named these tags, once per caller and UTC day (flushed to tag_daily_stats every few seconds,
+   * and at stop).
+   */
+  searched(tagIds: readonly number[], caller?: string): void {
+    this.searches.count(tagIds, caller);
   }
 
   start(): void {

@@ -32,7 +32,7 @@ export function tagsParts(ctx: HubContext): TagsParts {
     const service = new TagsService(ctx, index, writer);
     const bulk = new TagBulkJobs(ctx, index, writer);
     const analytics = new TagAnalytics(ctx, index);
-    service.onSearched = (tagIds) => analytics.searched(tagIds);
+    service.onSearched = (tagIds, caller) => analytics.searched(tagIds, caller);
     const storeFeed = new TagsStoreFeed(ctx);
     p = { index, writer, service, bulk, analytics, storeFeed };
     partsByHub.set(ctx, p);

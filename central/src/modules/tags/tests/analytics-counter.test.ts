@@ -93,6 +93,51 @@ describe('the search counter', () => {
   });
 });
 
+describe('the search counter, once per caller a day', () => {
+  it('counts a caller searching a tag again the same UTC day once, another caller and the next day again', async () => {
+    const { db, written } = fakeDb();
+    let now = 30 * DAY + 10;
+    const c = new SearchCounter(db, () => now, log);
+    c.count([1, 2], 'user:ann');
+    c.count([1], 'user:ann'); // again today: not counted
+    c.count([2, 3], 'user:ann'); // 2 again, 3 new
+    c.count([1], 'store:north');
+    c.count([1], undefined); // no caller: always counted
+    c.count([1], undefined);
+    now = 31 * DAY + 1; // a new UTC day: the day's set starts empty
+    c.count([1], 'user:ann');
+    c.count([1], 'user:ann');
+    await c.flush();
+    expect(written).toEqual([
+      { day: 30, counts: { 1: 4, 2: 1, 3: 1 } },
+      { day: 31, counts: { 1: 1 } },
+    ]);
+  });
+
+  it('past its cap of remembered pairs it counts each search, says so once, and starts again the next day', async () => {
+    const { db, written } = fakeDb();
+    const warned: string[] = [];
+    const spy = { ...log, warn: (_o: unknown, m: string) => void warned.push(m) } as unknown as typeof log;
+    let now = 40 * DAY;
+    const c = new SearchCounter(db, () => now, spy, 2);
+    c.count([1, 2], 'user:ann'); // two pairs remembered: the cap
+    c.count([1, 2], 'user:ann'); // remembered: not counted
+    c.count([3], 'user:ann'); // past the cap: counted, not remembered
+    c.count([3], 'user:ann'); // so counted again
+    c.count([4], 'user:bob');
+    expect(warned).toEqual(["tags: over 2 callers' tags searched today; further searches count each"]);
+    now = 41 * DAY;
+    c.count([3], 'user:ann');
+    c.count([3], 'user:ann'); // the new day remembers again
+    await c.flush();
+    expect(written).toEqual([
+      { day: 40, counts: { 1: 1, 2: 1, 3: 2, 4: 1 } },
+      { day: 41, counts: { 3: 1 } },
+    ]);
+    expect(warned).toHaveLength(1);
+  });
+});
+
 describe('figures that need the index while it rebuilds', () => {
   const rebuilding: TagIndexStatus = {
     state: 'REBUILDING',

@@ -84,6 +84,18 @@ describe.each(dbTargets)('tag analytics routes on $name', (target) => {
     ]);
   });
 
+  it('a caller searching a tag again the same day is counted once; another caller is counted', async () => {
+    const before = (await statsOf('audio'))[0]?.searched ?? 0;
+    const q = `/api/tags/search?q=${encodeURIComponent('path:electronics.audio')}`;
+    expect((await h.get(q, { cookie: associate })).status).toBe(200);
+    expect((await h.get(q, { cookie: associate })).status).toBe(200);
+    await h.parts.analytics.searches.flush();
+    expect((await statsOf('audio'))[0]?.searched).toBe(before + 1);
+    expect((await h.get(q, { cookie: await h.admin() })).status).toBe(200);
+    await h.parts.analytics.searches.flush();
+    expect((await statsOf('audio'))[0]?.searched).toBe(before + 2);
+  });
+
   it('searches of a tag id that does not exist are dropped, and the rest are written', async () => {
     const before = (await statsOf('summer'))[0]?.searched ?? 0;
     h.parts.analytics.searched([999_999, h.ids.summer!]);
