@@ -88,6 +88,7 @@ describe.each(dbTargets)('the tags console: bulk jobs and analytics on $name', (
         const index = page.getByRole('region', { name: 'Search index' });
         await index.getByText('ready', { exact: true }).waitFor({ timeout: UI_WAIT_MS });
         expect(await index.textContent()).toMatch(/Memory(under )?[\d.,]+ MB/);
+        expect(await index.textContent()).toMatch(/Answered by.+-\d+/); // which replica's index this is
         await expectNoSeriousViolations(page);
         expect(await smallTargets(page)).toEqual([]);
         await shot(page, 'console-tags-analytics');
