@@ -1,36 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/db.js';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { tagsParts } from '../index.js';
 import { TagIndex } from '../index/tag-index.js';
 import { TagsService } from '../service.js';
 import { SearchUnavailableError } from '../tag-search.js';
-import { expectIndexEqualsPostgres, TagsHub, waitFor } from './support-core.js';
-
-/** The hub's database with the scan's range reads held at a gate (and, while `failing`, refused). */
-function gatedDb(db: Db) {
-  let open!: () => void;
-  const gate = { failing: false, opened: new Promise<void>((r) => (open = r)), open: () => open(), reached: false };
-  const proxy = new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop !== 'query') {
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      }
-      return async (text: string, params?: unknown[]) => {
-        if (text.includes('count(*)::text AS n FROM tag_products') && gate.failing) {
-          throw new Error('the database went away');
-        }
-        if (text.includes('FROM tag_products WHERE product_no BETWEEN $1 AND $2')) {
-          gate.reached = true;
-          await gate.opened;
-        }
-        return target.query(text, params as never);
-      };
-    },
-  });
-  return { db: proxy as Db, gate };
-}
+import { expectIndexEqualsPostgres, gatedDb, TagsHub, waitFor } from './support-core.js';
 
 describe.each(dbTargets)('the tag index while it rebuilds, on $name', (target) => {
   let h: TagsHub;

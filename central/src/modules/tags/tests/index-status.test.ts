@@ -1,28 +1,8 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/db.js';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TagIndex } from '../index/tag-index.js';
-import { TagsHub, waitFor } from './support-core.js';
-
-/** The hub's database with the rebuild's range reads held while `gate.holding`, until `gate.open()`. */
-function gatedDb(db: Db) {
-  let open!: () => void;
-  const gate = { holding: false, opened: new Promise<void>((r) => (open = r)), open: () => open() };
-  const proxy = new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop !== 'query') {
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      }
-      return async (text: string, params?: unknown[]) => {
-        if (gate.holding && text.includes('FROM tag_products WHERE product_no BETWEEN $1 AND $2')) await gate.opened;
-        return target.query(text, params as never);
-      };
-    },
-  });
-  return { db: proxy as Db, gate };
-}
+import { gatedDb, TagsHub, waitFor } from './support-core.js';
 
 describe.each(dbTargets)('the index status while a rebuild runs beside a ready index ($name)', (target) => {
   let h: TagsHub;
@@ -41,7 +21,7 @@ describe.each(dbTargets)('the index status while a rebuild runs beside a ready i
   it('says a rebuild runs and how far it is while searches answer from the ready index', {
     timeout: 120_000,
   }, async () => {
-    const { db, gate } = gatedDb(h.hub.db);
+    const { db, gate } = gatedDb(h.hub.db, false); // a first build unheld, then a rebuild held
     const index = new TagIndex({ ...h.context, db });
     try {
       await index.start();

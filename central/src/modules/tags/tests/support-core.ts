@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { Db } from '../../../db/db.js';
 import { createHub, type Hub } from '../../../index.js';
 import type { HubTuning } from '../../../kernel/hub-settings.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
@@ -178,4 +179,38 @@ export async function expectIndexEqualsPostgres(h: TagsHub): Promise<void> {
       .map((r) => r.path)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
   );
+}
+
+/**
+ * The hub's database with a rebuild's range reads held at a gate while `holding` (from the start unless told
+ * otherwise) until `open()`, and its product count refused while `failing`.
+ */
+export function gatedDb(db: Db, holding = true) {
+  let open!: () => void;
+  const gate = {
+    holding,
+    failing: false,
+    opened: new Promise<void>((r) => (open = r)),
+    open: () => open(),
+    reached: false,
+  };
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') {
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      }
+      return async (text: string, params?: unknown[]) => {
+        if (text.includes('count(*)::text AS n FROM tag_products') && gate.failing) {
+          throw new Error('the database went away');
+        }
+        if (gate.holding && text.includes('FROM tag_products WHERE product_no BETWEEN $1 AND $2')) {
+          gate.reached = true;
+          await gate.opened;
+        }
+        return target.query(text, params as never);
+      };
+    },
+  });
+  return { db: proxy as Db, gate };
 }
