@@ -1,5 +1,6 @@
 import { tagsPullRowSchema, type TagKind, type TagsPullRow } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
+import { checkTagRows } from './page-checks.js';
 
 /** A live tag of the store's copy. */
 export interface StoreTag {
@@ -82,6 +83,7 @@ export class StoreTagsRepository {
       }
       return r.data;
     });
+    checkTagRows(this.db, checked, next);
     const tag = this.db.prepare(
       `INSERT INTO tags (id, slug, name, kind, parent_id, path, deleted, version, updated_at)
        VALUES (@id, @slug, @name, @tagKind, @parentId, @path, @deleted, @version, @updatedAt)
@@ -122,6 +124,25 @@ export class StoreTagsRepository {
         .prepare('UPDATE tags_sync SET cursor = ?, seen = MAX(seen, ?), updated_at = ? WHERE id = 1')
         .run(next, seen, now);
     }
+  }
+
+  /**
+   * After a pull reached the end (cursor null): the copy is at what the hub served. A `wanted` above it that was known
+   * when the pull began (`wantedBefore`: announced, never served; one that came during the pull is pulled again) is lowered to it and reported as `aheadOfServed`; a version above a non-zero `wanted` (a row dated
+   * ahead of the hub's announcements) is held at `wanted`, so the next pull asks from there again.
+   */
+  settle(wantedBefore: number): { version: number; aheadOfServed: number | null } {
+    const s = this.state();
+    if (s.cursor !== null || s.wanted > wantedBefore) return { version: s.version, aheadOfServed: null };
+    if (s.wanted > s.version) {
+      this.db.prepare('UPDATE tags_sync SET wanted = version WHERE id = 1').run();
+      return { version: s.version, aheadOfServed: s.wanted };
+    }
+    if (s.wanted > 0 && s.version > s.wanted) {
+      this.db.prepare('UPDATE tags_sync SET version = wanted WHERE id = 1').run();
+      return { version: s.wanted, aheadOfServed: null };
+    }
+    return { version: s.version, aheadOfServed: null };
   }
 
   /** Live tags, by path (a parent before its children). */
