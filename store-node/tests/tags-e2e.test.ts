@@ -17,6 +17,7 @@ type Listing = {
     products: number;
   }[];
   version: number;
+  current: boolean;
   sync: { version: number; wanted: number; pulling: boolean; lastError: string | null };
 };
 type Found = {
@@ -72,6 +73,8 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
   const caughtUp = async (node: StoreNode) => {
     const v = await hubVersion();
     await waitFor(`the store at tags version ${v}`, () => node.tags.status().version >= v, 60_000);
+    // the filter answers from its previous sets while it rebuilds them behind (never blocking the store's lanes)
+    await waitFor(`the store's tag sets rebuilt`, async () => (await listing(node)).current === true, 60_000);
   };
 
   beforeAll(async () => {
@@ -257,6 +260,7 @@ describe.each(dbTargets)('tags at the store: the feed, the pull and the offline 
     expect(again.db.prepare("SELECT name FROM tags WHERE slug = 'electronics'").pluck().get()).toBe(
       'kept from the first page',
     );
+    await waitFor(`the store's tag sets rebuilt`, async () => (await listing(again)).current === true, 60_000);
     expect(await skus(again, 'q=electronics')).toEqual(['PHONE-1']);
   });
 

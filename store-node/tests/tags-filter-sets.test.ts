@@ -46,9 +46,23 @@ describe('the store’s tag filter over its in-memory sets', () => {
       )
       .run(sku, name);
   const apply = (rows: unknown[]) => node.db.transaction(() => puller.repo.applyPage(rows, null, 5_000))();
-  const counts = () => Object.fromEntries(filter.list().tags.map((t) => [t.slug, t.products]));
-  const skus = (req: { q?: string; tagIds?: number[]; after?: string; limit?: number }) =>
-    filter.products({ tagIds: [], limit: 100, ...req }).items.map((i) => i.sku);
+  /** The filter once its sets caught up with the changes made (a request is answered from the previous sets meanwhile). */
+  const fresh = () => {
+    const pending = filter.sets.settled();
+    return {
+      list: async () => {
+        await pending;
+        return filter.list();
+      },
+      products: async (r: Parameters<TagFilter['products']>[0]) => {
+        await pending;
+        return filter.products(r);
+      },
+    };
+  };
+  const counts = async () => Object.fromEntries((await fresh().list()).tags.map((t) => [t.slug, t.products]));
+  const skus = async (req: { q?: string; tagIds?: number[]; after?: string; limit?: number }) =>
+    (await fresh().products({ tagIds: [], limit: 100, ...req })).items.map((i) => i.sku);
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sf-tagsets-'));
@@ -74,19 +88,19 @@ describe('the store’s tag filter over its in-memory sets', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('counts each tag’s products with its descendants’, and keeps the ancestors in tag_ancestors', () => {
-    expect(counts()).toEqual({ food: 20, pantry: 20, oils: 19, home: 10, organic: 2 });
+  it('counts each tag’s products with its descendants’, and keeps the ancestors in tag_ancestors', async () => {
+    expect(await counts()).toEqual({ food: 20, pantry: 20, oils: 19, home: 10, organic: 2 });
     expect(
       node.db.prepare('SELECT ancestor_id FROM tag_ancestors WHERE tag_id = 3 ORDER BY ancestor_id').pluck().all(),
     ).toEqual([1, 2, 3]);
-    expect(filter.list().sync).toMatchObject({ version: 2, wanted: 0, pulledAt: 5_000 });
+    expect((await filter.list()).sync).toMatchObject({ version: 2, wanted: 0, pulledAt: 5_000 });
   });
 
-  it('pages by name then sku with a cursor, as many pages as it takes, each product once', () => {
+  it('pages by name then sku with a cursor, as many pages as it takes, each product once', async () => {
     const seen: string[] = [];
     let after: string | undefined;
     for (let i = 0; i < 10; i++) {
-      const page = filter.products({ tagIds: [1], after, limit: 7 });
+      const page = await filter.products({ tagIds: [1], after, limit: 7 });
       seen.push(...page.items.map((p) => p.name));
       if (!page.next) break;
       after = page.next;
@@ -94,44 +108,44 @@ describe('the store’s tag filter over its in-memory sets', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `Item ${String(i + 11).padStart(2, '0')}`));
   });
 
-  it('answers AND NOT and facets from the sets', () => {
-    const page = filter.products({ q: 'food AND NOT organic', tagIds: [], limit: 100 });
+  it('answers AND NOT and facets from the sets', async () => {
+    const page = await filter.products({ q: 'food AND NOT organic', tagIds: [], limit: 100 });
     expect(page.total).toBe(18);
     expect(page.items.map((i) => i.sku)).not.toContain('P-01');
-    const chosen = filter.products({ tagIds: [1], limit: 1 });
+    const chosen = await filter.products({ tagIds: [1], limit: 1 });
     expect(chosen.facets).toEqual([{ tagId: 2, name: 'Pantry', path: 'food.pantry', count: 20 }]);
   });
 
-  it('follows a product renamed, a product gone from the catalog, a product tagged and a tag moved', () => {
-    expect(skus({ tagIds: [4] })[0]).toBe('P-30'); // "Item 01"
+  it('follows a product renamed, a product gone from the catalog, a product tagged and a tag moved', async () => {
+    expect((await skus({ tagIds: [4] }))[0]).toBe('P-30'); // "Item 01"
     node.db.prepare("UPDATE catalog_products SET name = 'Zz last' WHERE sku = 'P-30'").run();
-    expect(skus({ tagIds: [4] }).at(-1)).toBe('P-30');
+    expect((await skus({ tagIds: [4] })).at(-1)).toBe('P-30');
     node.db.prepare("DELETE FROM catalog_products WHERE sku = 'P-21'").run();
-    expect(counts().home).toBe(9);
+    expect((await counts()).home).toBe(9);
     apply([productRow('P-22', [4, 5], 3)]);
-    expect(counts().organic).toBe(3);
+    expect((await counts()).organic).toBe(3);
     // oils moves from food.pantry to home: its products leave food and pantry and count under home
     apply([tagRow(3, 'oils', 4, 'home.oils', 4)]);
-    expect(counts()).toMatchObject({ food: 1, pantry: 1, oils: 19, home: 28 });
-    expect(skus({ q: 'path:home.oils' })).toHaveLength(19);
+    expect(await counts()).toMatchObject({ food: 1, pantry: 1, oils: 19, home: 28 });
+    expect(await skus({ q: 'path:home.oils' })).toHaveLength(19);
   });
 
-  it('names an unknown tag or path with where it is written, 1-based in words and 0-based as position', () => {
-    const refusal = (q: string) => {
+  it('names an unknown tag or path with where it is written, 1-based in words and 0-based as position', async () => {
+    const refusal = async (q: string) => {
       try {
-        filter.products({ q, tagIds: [], limit: 10 });
+        await filter.products({ q, tagIds: [], limit: 10 });
       } catch (err) {
         expect(err).toBeInstanceOf(UnprocessableError);
         return { detail: (err as Error).message };
       }
       throw new Error(`"${q}" was answered`);
     };
-    const tag = refusal('home OR nosuch');
+    const tag = await refusal('home OR nosuch');
     expect(tag.detail.split('\n')[0]).toBe('there is no tag "nosuch" at this store — at character 9.');
     expect(tag.detail).toContain('home OR nosuch\n          ^^^^^^');
-    const path = refusal('home AND NOT path:food.nosuch');
+    const path = await refusal('home AND NOT path:food.nosuch');
     expect(path.detail.split('\n')[0]).toBe('there is no tag at the path food.nosuch at this store — at character 14.');
-    const parse = refusal('home AND');
+    const parse = await refusal('home AND');
     expect(parse.detail.split('\n')[0]).toMatch(/ — at character 9\.$/);
   });
 
@@ -149,7 +163,7 @@ describe('the store’s tag filter over its in-memory sets', () => {
       // this store's copy was pulled before: a new run's section leaves it to the puller
       const late = tagsSink(puller);
       node.db.transaction(() => late(node.db, [tagRow(9, 'garden', null, 'garden', 7)], null))();
-      expect(filter.list().tags.some((t) => t.slug === 'garden')).toBe(false);
+      expect((await filter.list()).tags.some((t) => t.slug === 'garden')).toBe(false);
     } finally {
       await fresh.stop();
     }

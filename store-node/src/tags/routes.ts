@@ -24,13 +24,13 @@ const productsQuery = z.object({
  */
 export function tagsRoutes(filter: TagFilter): Router {
   const r = Router();
-  r.get('/tags', (_req, res) => {
-    res.json(filter.list());
+  r.get('/tags', async (_req, res) => {
+    res.json(await filter.list());
   });
-  r.get('/tags/products', (req, res) => {
+  r.get('/tags/products', async (req, res) => {
     const q = parseOrThrow(productsQuery, req.query, 'query');
     const tagIds = q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag];
-    res.json(filter.products({ q: q.q, tagIds, after: q.after, limit: q.limit }));
+    res.json(await filter.products({ q: q.q, tagIds, after: q.after, limit: q.limit }));
   });
   return r;
 }

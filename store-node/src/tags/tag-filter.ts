@@ -86,19 +86,21 @@ export class TagFilter {
   }
 
   /** Every live tag with the products of this store's catalog carrying it or a descendant, and where the copy stands. */
-  list() {
-    const s = this.sets.current();
+  async list() {
+    const s = await this.sets.current();
     const sync = this.syncStatus();
     return {
       tags: s.tags.map((t) => ({ ...t, products: s.under.get(t.id)?.length ?? 0 })),
       version: sync.version,
       sync,
+      /** False while the sets are rebuilt after a change: the counts are one change behind until then. */
+      current: this.sets.isCurrent(s),
     };
   }
 
   /** One page of the products matching the query and every chosen tag; a query that does not parse is a 422. */
-  products(req: TagFilterRequest): TagFilterPage {
-    const s = this.sets.current();
+  async products(req: TagFilterRequest): Promise<TagFilterPage> {
+    const s = await this.sets.current();
     let matched: ProductSet = s.catalog.all;
     const read: TagQuery[] = [];
     if (req.q !== undefined && req.q.trim() !== '') {

@@ -167,6 +167,22 @@ export class StoreTagsRepository {
     return this.db.prepare('SELECT sku, name FROM catalog_products').raw().all() as [string, string][];
   }
 
+  /** [sku, name] of up to `limit` catalog products after `afterSku`, by sku: the rebuild reads a page per step. */
+  catalogPage(afterSku: string, limit: number): [string, string][] {
+    return this.db
+      .prepare('SELECT sku, name FROM catalog_products WHERE sku > ? ORDER BY sku LIMIT ?')
+      .raw()
+      .all(afterSku, limit) as [string, string][];
+  }
+
+  /** [sku, tag id] of up to `limit` product tags after (sku, tag id), by sku then tag: a page per rebuild step. */
+  productTagPage(afterSku: string, afterTag: number, limit: number): [string, number][] {
+    return this.db
+      .prepare('SELECT sku, tag_id FROM product_tags WHERE (sku, tag_id) > (?, ?) ORDER BY sku, tag_id LIMIT ?')
+      .raw()
+      .all(afterSku, afterTag, limit) as [string, number][];
+  }
+
   /** [sku, tag id] of every product tag, by sku (one product's rows together). */
   productTagPairs(): IterableIterator<[string, number]> {
     return this.db.prepare('SELECT sku, tag_id FROM product_tags ORDER BY sku').raw().iterate() as IterableIterator<
