@@ -204,7 +204,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
     }, 180_000);
 
     it('by keyboard alone: Tab from the search reaches the chips with a visible ring; Enter narrows and focus lands on the result', async () => {
-      const { page, area } = await openKiosk();
+      const { page } = await openKiosk();
       await page.getByLabel('Search by name, brand or barcode').focus();
       const rings: string[] = [];
       let chip = '';
