@@ -221,6 +221,18 @@ export async function hubAccessFixture(t: TestHub) {
   const tagsCore = { tagId: String(tag.id), slug: tag.slug as string };
   // the tags module's bulk jobs: one to read, to add skus to, to start, to cancel, to retry (tags-bulk-access.ts)
   const tagsBulk = await tagsBulkAccessFixture(t, admin, SKU);
+  // the tags module's background work settled before the fuzz test fingerprints the database: the announcer has told
+  // the stores of the fixture's tag writes (tags.changed in every feed) and the catalog is numbered
+  await waitFor('the tags announced to the stores and the catalog numbered', async () => {
+    const { rows } = await t.hub.db.query<{ announced: boolean; numbered: boolean }>(
+      `SELECT (SELECT version FROM tag_announcements) >= greatest(
+                (SELECT coalesce(max(version), 0) FROM tags),
+                (SELECT coalesce(max(version), 0) FROM tag_products WHERE ever_tagged)) AS announced,
+              (SELECT catalog_version FROM tag_catalog_numbering) >=
+                (SELECT coalesce(max(version), 0) FROM catalog_products) AS numbered`,
+    );
+    return rows[0]!.announced && rows[0]!.numbered;
+  });
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
