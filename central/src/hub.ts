@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -183,6 +183,10 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   );
   const ctxOf = (m: HubModule): HubContext => contexts.get(m)!;
   let workflows: Workflows;
+  const handlers = new EventHandlerRegistry();
+  const snapshots = new Map<string, SnapshotSource>();
+  const socketHandlers = new Map<string, SocketHandler>();
+  const moduleRouters: Router[] = [];
   try {
     for (const m of modules) services.provide(`module ${m.name}`, m.provides?.(ctxOf(m)) ?? []);
     // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
@@ -193,22 +197,27 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     });
     services.provide('the workflows', workflows.provisions);
     services.check();
+    // What the modules' own code builds (a refused port, a path claimed twice throws): inside this try, so a hub
+    // that does not start leaves no pool or bus connection behind.
+    for (const m of modules) {
+      for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
+        handlers.register(m.name, type, handle);
+      for (const [section, source] of Object.entries(m.bootstrap?.(ctxOf(m)) ?? {})) {
+        if (snapshots.has(section))
+          throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
+        snapshots.set(section, source);
+      }
+      for (const [path, handler] of Object.entries(m.sockets?.(ctxOf(m)) ?? {})) {
+        if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
+        if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
+        socketHandlers.set(path, handler);
+      }
+      if (m.routes) moduleRouters.push(m.routes(ctxOf(m)));
+    }
   } catch (err) {
     await bus.close();
     await db.close();
     throw err;
-  }
-  const handlers = new EventHandlerRegistry();
-  for (const m of modules) {
-    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
-      handlers.register(m.name, type, handle);
-  }
-  const snapshots = new Map<string, SnapshotSource>();
-  for (const m of modules) {
-    for (const [section, source] of Object.entries(m.bootstrap?.(ctxOf(m)) ?? {})) {
-      if (snapshots.has(section)) throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
-      snapshots.set(section, source);
-    }
   }
   snapshots.set('history', historySource(now));
   const syncRepo = new SyncRepository(
@@ -231,14 +240,6 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const retention = new Retention(db, retentionTargets, retentionConfig, now, log, replica);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
-  const socketHandlers = new Map<string, SocketHandler>();
-  for (const m of modules) {
-    for (const [path, handler] of Object.entries(m.sockets?.(ctxOf(m)) ?? {})) {
-      if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
-      if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
-      socketHandlers.set(path, handler);
-    }
-  }
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
@@ -300,7 +301,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(retentionRoutes(retention));
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
-  for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
+  for (const r of moduleRouters) api.use(r);
   api.use(workflowRoutes(db, now, workflows.orders));
   api.use(jobRoutes(jobs.repo));
   app.use('/api', api);

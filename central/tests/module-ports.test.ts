@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHub, discoverModules } from '../src/index.js';
 import type { HubModule } from '../src/kernel/module-contract.js';
@@ -17,6 +18,30 @@ import { TestHub } from './support/test-hub.js';
 async function startFails(target: DbTarget, modules: readonly HubModule[]): Promise<string> {
   const db = await target.open();
   try {
+    return await refusal(db, modules);
+  } finally {
+    await db.drop();
+  }
+}
+
+/** The refusal's message; on Postgres also that the refused hub closed every connection it opened (none left). */
+async function refusal(db: { databaseUrl?: string; dataDir?: string }, modules: readonly HubModule[]): Promise<string> {
+  const message = await createOnly(db, modules);
+  if (!db.databaseUrl) return message;
+  const c = new pg.Client({ connectionString: db.databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows[0]!.n === 0 ? message : `${message} (and left ${rows[0]!.n} connection(s) open)`;
+  } finally {
+    await c.end();
+  }
+}
+
+async function createOnly(db: { databaseUrl?: string; dataDir?: string }, modules: readonly HubModule[]) {
+  try {
     const hub = await createHub({
       port: 0,
       logLevel: 'silent',
@@ -29,8 +54,6 @@ async function startFails(target: DbTarget, modules: readonly HubModule[]): Prom
     return 'the hub was created';
   } catch (err) {
     return (err as Error).message;
-  } finally {
-    await db.drop();
   }
 }
 

@@ -25,9 +25,9 @@ export type { BulkJobView } from './bulk-progress.js';
 
 /** The most skus one request may carry (the create and the append alike). */
 export const MAX_BULK_SKUS = 10_000;
-export const BULK_JOB = 'tags.bulk';
+const BULK_JOB = 'tags.bulk';
 /** The sweep that gives a run to a job left QUEUED without one (its hub died between the two). */
-export const BULK_SWEEP_JOB = 'tags.bulk-sweep';
+const BULK_SWEEP_JOB = 'tags.bulk-sweep';
 const SWEEP_EVERY_MS = 30_000;
 const ATTEMPTS = 5;
 /** Short, so a hub killed mid-job has its run taken over by another within seconds (renewed at a third of it). */

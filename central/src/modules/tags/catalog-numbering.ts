@@ -4,7 +4,7 @@ import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { TagsRepository } from './repository.js';
 
-export const NUMBER_CATALOG_JOB = 'tags.number-catalog';
+const NUMBER_CATALOG_JOB = 'tags.number-catalog';
 /** How often the catalog is looked at for products without a number (one run per period across hubs). */
 export const NUMBER_CATALOG_EVERY_MS = 5_000;
 /** Catalog products read, and numbered at one tags version, per transaction. */
