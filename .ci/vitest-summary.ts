@@ -20,6 +20,13 @@ export default class SummaryReporter implements Reporter {
       counts.failed += failedHere;
     }
     counts.failed += unhandledErrors.length;
+    // Where the run's time went: the slowest files, so a suite drifting past CI's budget shows its cause.
+    const slowest = testModules
+      .map((m) => ({ file: m.moduleId.replace(`${process.cwd()}/`, ''), ms: m.diagnostic().duration }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 25);
+    process.stdout.write('\nslowest test files:\n');
+    for (const { file, ms } of slowest) process.stdout.write(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}\n`);
     process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
   }
 }
