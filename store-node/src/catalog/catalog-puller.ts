@@ -1,6 +1,7 @@
-import { backoffDelay, type SyncLogger } from '@storefleet/sync';
+import type { SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubGet } from '../hub-link/hub-get.js';
+import { PullRetry } from '../hub-link/pull-retry.js';
 import { upsertCatalog } from './catalog-sink.js';
 
 const PAGE = 1000;
@@ -19,17 +20,20 @@ export interface CatalogSyncStatus {
  * with the new version. A failed pull is retried with backoff; a restart resumes from what is on disk.
  */
 export class CatalogPuller {
-  #pulling = false;
-  #stopped = false;
-  #retry: NodeJS.Timeout | undefined;
-  #attempt = 0;
-  #lastError: string | null = null;
+  readonly #loop: PullRetry;
 
   constructor(
     readonly db: SqliteDb,
     readonly get: HubGet,
     readonly log: SyncLogger,
-  ) {}
+  ) {
+    // Pulls if the copy is behind what the feed announced (also at start, for a notice received before a restart).
+    const due = () => {
+      const { version, wanted } = this.status();
+      return version < wanted;
+    };
+    this.#loop = new PullRetry('catalog', log, due, () => this.#pull());
+  }
 
   /** The feed handler: runs inside the feed page's transaction; the pull starts after it commits. */
   noticed(version: number): void {
@@ -42,37 +46,15 @@ export class CatalogPuller {
       version: number;
       wanted: number;
     };
-    return { version, wanted, pulling: this.#pulling, lastError: this.#lastError };
+    return { version, wanted, pulling: this.#loop.pulling, lastError: this.#loop.lastError };
   }
 
-  /** Pulls if the copy is behind what the feed announced (also at start, for a notice received before a restart). */
   poke(): void {
-    if (this.#pulling || this.#stopped) return;
-    const { version, wanted } = this.status();
-    if (version >= wanted) return;
-    this.#pulling = true;
-    clearTimeout(this.#retry);
-    this.#pull().then(
-      () => {
-        this.#pulling = false;
-        this.#attempt = 0;
-        this.#lastError = null;
-        this.poke(); // a notice may have arrived meanwhile
-      },
-      (err: unknown) => {
-        this.#pulling = false;
-        if (this.#stopped) return;
-        this.#lastError = (err as Error).message;
-        this.log.warn({ err: this.#lastError, attempt: this.#attempt }, 'catalog pull failed; retrying');
-        this.#retry = setTimeout(() => this.poke(), backoffDelay(this.#attempt++, { baseMs: 1000, capMs: 60_000 }));
-        this.#retry.unref();
-      },
-    );
+    this.#loop.poke();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
+    this.#loop.stop();
   }
 
   async #pull(): Promise<void> {
@@ -82,7 +64,7 @@ export class CatalogPuller {
         rows: unknown[];
         next: string | null;
       };
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
       this.db.transaction(() => upsertCatalog(this.db, page.rows)).immediate();
       if (page.next === null) {
         const now = this.status();

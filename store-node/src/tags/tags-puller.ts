@@ -1,6 +1,7 @@
-import { backoffDelay, type SyncLogger } from '@storefleet/sync';
+import type { SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { HubGet } from '../hub-link/hub-get.js';
+import { PullRetry } from '../hub-link/pull-retry.js';
 import { StoreTagsRepository } from './tags-repository.js';
 
 export const PAGE = 1000;
@@ -26,11 +27,7 @@ export interface TagsSyncStatus {
  */
 export class TagsPuller {
   readonly repo: StoreTagsRepository;
-  #pulling = false;
-  #stopped = false;
-  #retry: NodeJS.Timeout | undefined;
-  #attempt = 0;
-  #lastError: string | null = null;
+  readonly #loop: PullRetry;
 
   constructor(
     readonly db: SqliteDb,
@@ -39,6 +36,12 @@ export class TagsPuller {
     readonly now: () => number = Date.now,
   ) {
     this.repo = new StoreTagsRepository(db);
+    // Pulls when behind what the feed announced, a pull was left half done, or the store never pulled.
+    const due = () => {
+      const s = this.repo.state();
+      return this.get !== undefined && !(s.pulled && s.cursor === null && s.version >= s.wanted);
+    };
+    this.#loop = new PullRetry('tags', log, due, () => this.#pull(this.get!));
   }
 
   /** The feed handler: runs inside the feed page's transaction; the pull starts after it commits. */
@@ -49,38 +52,15 @@ export class TagsPuller {
 
   status(): TagsSyncStatus {
     const { version, wanted, pulledAt } = this.repo.state();
-    return { version, wanted, pulling: this.#pulling, lastError: this.#lastError, pulledAt };
+    return { version, wanted, pulling: this.#loop.pulling, lastError: this.#loop.lastError, pulledAt };
   }
 
-  /** Pulls when behind what the feed announced, a pull was left half done, or the store never pulled. */
   poke(): void {
-    if (this.#pulling || this.#stopped || !this.get) return;
-    const s = this.repo.state();
-    if (s.pulled && s.cursor === null && s.version >= s.wanted) return;
-    this.#pulling = true;
-    clearTimeout(this.#retry);
-    this.#retry = undefined;
-    this.#pull(this.get).then(
-      () => {
-        this.#pulling = false;
-        this.#attempt = 0;
-        this.#lastError = null;
-        this.poke(); // a notice may have arrived meanwhile
-      },
-      (err: unknown) => {
-        this.#pulling = false;
-        if (this.#stopped) return;
-        this.#lastError = (err as Error).message;
-        this.log.warn({ err: this.#lastError, attempt: this.#attempt }, 'tags pull failed; retrying');
-        this.#retry = setTimeout(() => this.poke(), backoffDelay(this.#attempt++, { baseMs: 1000, capMs: 60_000 }));
-        this.#retry.unref();
-      },
-    );
+    this.#loop.poke();
   }
 
   stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
+    this.#loop.stop();
   }
 
   async #pull(get: HubGet): Promise<void> {
@@ -93,7 +73,7 @@ export class TagsPuller {
         rows?: unknown;
         next?: unknown;
       };
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
       if (!Array.isArray(page?.rows) || !(page.next === null || typeof page.next === 'string'))
         throw new Error('the hub answered a tags page without rows and next');
       const { rows: pageRows, next } = page as { rows: unknown[]; next: string | null };
