@@ -1,6 +1,5 @@
-import { createHub, discoverModules, type Db, type Hub } from '@storefleet/central';
+import { createHub, type Db, type Hub } from '@storefleet/central';
 import { AppError, uuidv7 } from '@storefleet/shared';
-import type { HubContext, HubModule } from '../../../central/src/kernel/module-contract.js';
 import { seededRandom } from '../../../central/src/modules/delivery/carriers/seeded-random.js';
 import { bookingParts } from '../../../central/src/modules/booking/index.js';
 import type { BookingService } from '../../../central/src/modules/booking/service.js';
@@ -8,6 +7,7 @@ import type { Caller, Venue } from '../../../central/src/modules/booking/types.j
 import { against, round, type Benchmark, type Figure } from '../figure.js';
 import { benchTargets, withDb } from '../support/bench-db.js';
 import { percentile } from '../support/memory-store.js';
+import { modulesKeepingContext } from '../support/module-context.js';
 
 /** PGlite runs one statement at a time: two customers in flight there (the pool is one connection anyway). */
 const ON_PGLITE = benchTargets[0]?.name === 'pglite';
@@ -471,20 +471,8 @@ export const bookingBench: Benchmark = {
   description: `${CUSTOMERS} customers on one show of ${SEAT_COUNT} seats wanting 1–4 adjacent seats (${IN_FLIGHT} in flight): hold attempts/s, p95 and seats double-booked, BookingService.place (and one hold statement per hold) against ${ANCHOR}`,
   async run() {
     return withDb(benchTargets[0]!, async (place) => {
-      let captured: HubContext | undefined;
-      const modules = (await discoverModules()).map(
-        (m): HubModule =>
-          m.name === 'booking'
-            ? {
-                ...m,
-                // the hub's context for the booking module: the bench calls the same service the routes do
-                routes(ctx) {
-                  captured = ctx;
-                  return m.routes!(ctx);
-                },
-              }
-            : m,
-      );
+      // the hub's context for the booking module: the bench calls the same service the routes do
+      const { modules, context } = await modulesKeepingContext('booking');
       const hub = await createHub({
         port: 0,
         logLevel: 'silent',
@@ -494,8 +482,7 @@ export const bookingBench: Benchmark = {
         modules,
       });
       try {
-        if (!captured) throw new Error('the booking module has no routes: the bench cannot reach its service');
-        const holds = bookingParts(captured).holds;
+        const holds = bookingParts(context()).holds;
         const map = await seedVenue(holds);
         await createAnchorTables(hub.db);
         const ways: Record<WayName, Way> = {

@@ -1,12 +1,12 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { createHub, discoverModules } from '@storefleet/central';
+import { createHub } from '@storefleet/central';
 import { parseTagQuery } from '@storefleet/shared';
-import type { HubContext, HubModule } from '../../../central/src/kernel/module-contract.js';
 import { tagsParts } from '../../../central/src/modules/tags/index.js';
 import type { TagIndex } from '../../../central/src/modules/tags/index/tag-index.js';
 import { against, round, type Benchmark, type Figure } from '../figure.js';
 import { check } from '../support/check.js';
 import { percentile } from '../support/memory-store.js';
+import { modulesKeepingContext } from '../support/module-context.js';
 import { benchTree, loadTagsData, TAG_COUNT } from './tags-data.js';
 import { openTagsBenchPlace, type TagsBenchPlace } from './tags-db.js';
 import { benchShapes, PAGE, type Shape } from './tags-shapes.js';
@@ -106,26 +106,13 @@ export async function runTagsBench(
   o: TagsBenchOptions,
   place: TagsBenchPlace,
 ): Promise<{ figures: Figure[]; mismatched: string[] }> {
-  let captured: HubContext | undefined;
-  const modules = (await discoverModules()).map(
-    (m): HubModule =>
-      m.name === 'tags'
-        ? {
-            ...m,
-            // the hub's context for the tags module: the bench rebuilds and asks the module's own index
-            routes(ctx) {
-              captured = ctx;
-              return m.routes!(ctx);
-            },
-          }
-        : m,
-  );
+  // the hub's context for the tags module: the bench rebuilds and asks the module's own index
+  const { modules, context } = await modulesKeepingContext('tags');
   // not started: the module's start would begin its own rebuild in the background; the bench starts the index itself
   const where = place.databaseUrl ? { databaseUrl: place.databaseUrl } : { dataDir: place.dataDir ?? 'memory' };
   const hub = await createHub({ port: 0, logLevel: 'silent', ...where, modules });
   let index: TagIndex | undefined;
   try {
-    if (!captured) throw new Error('the tags module has no routes: the bench cannot reach its index');
     const tags = benchTree();
     const shapes = benchShapes(tags);
     const load = await loadTagsData(hub.db, tags, o.products, Date.now());
@@ -133,7 +120,7 @@ export async function runTagsBench(
     console.error(
       `  loaded ${o.products.toLocaleString('en-GB')} products × ${TAG_COUNT} tags (${load.tagsGiven.toLocaleString('en-GB')} given) in ${loadS.toFixed(1)} s (rows ${load.rowsS.toFixed(1)} s, GIN index ${load.ginS.toFixed(1)} s, the other indexes and ANALYZE ${load.indexesS.toFixed(1)} s)`,
     );
-    index = tagsParts(captured).index;
+    index = tagsParts(context()).index;
     const rebuildS = await rebuild(index, o.rebuildSeconds);
     const status = index.status();
     const memoryMb = status.memoryBytes / 1_048_576;
