@@ -7,6 +7,7 @@
  * said in the banner.
  */
 import { randomUUID } from 'node:crypto';
+import { attempts } from './demo-attempt.js';
 import type { DemoStore } from './demo-stores.js';
 
 type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -114,15 +115,7 @@ export async function seedDemoBookings(o: {
 }): Promise<DemoBookings> {
   const { api } = o;
   const now = o.now ?? Date.now();
-  const refused: string[] = [];
-  const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await f();
-    } catch (err) {
-      refused.push(`${what}: ${(err as Error).message.slice(0, 160)}`);
-      return undefined;
-    }
-  };
+  const { attempt, refused } = attempts();
   const customer = (i: number) => o.customers[i % Math.max(1, o.customers.length)] ?? randomUUID();
   o.say('adding the demo venues and shows…');
 

@@ -7,6 +7,7 @@
  * console. Nothing here stops the demo: a refusal is said in the banner.
  */
 import type { CatalogRow } from './demo-seed.js';
+import { attempts } from './demo-attempt.js';
 
 type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
 type Kind = 'CATEGORY' | 'ATTRIBUTE' | 'PROMOTION' | 'SEASONAL';
@@ -133,15 +134,7 @@ export async function seedDemoTags(o: {
   say: (line: string) => void;
 }): Promise<DemoTags> {
   const { api } = o;
-  const refused: string[] = [];
-  const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await f();
-    } catch (err) {
-      refused.push(`${what}: ${(err as Error).message.slice(0, 160)}`);
-      return undefined;
-    }
-  };
+  const { attempt, refused } = attempts();
   o.say('adding the demo tags…');
   const known = new Map((await api<{ tags: Tag[] }>('GET', '/api/tags')).tags.map((t) => [t.slug, t]));
   const made = new Set<string>();
