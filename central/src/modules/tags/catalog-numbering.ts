@@ -1,4 +1,3 @@
-import type { Queryable } from '../../db/db.js';
 import type { JobHandle } from '../../kernel/jobs/types.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
@@ -9,25 +8,6 @@ const NUMBER_CATALOG_JOB = 'tags.number-catalog';
 export const NUMBER_CATALOG_EVERY_MS = 5_000;
 /** Catalog products read, and numbered at one tags version, per transaction. */
 export const NUMBER_CATALOG_PAGE = 5_000;
-
-/** The job's row (schema/004): the catalog version numbered up to, and how many products it has numbered. */
-class NumberingRow {
-  constructor(readonly db: Queryable) {}
-
-  async read(): Promise<{ catalogVersion: number; numbered: number }> {
-    const { rows } = await this.db.query<{ v: string; n: string }>(
-      'SELECT catalog_version::text AS v, numbered::text AS n FROM tag_catalog_numbering WHERE id = 1',
-    );
-    return { catalogVersion: Number(rows[0]?.v ?? 0), numbered: Number(rows[0]?.n ?? 0) };
-  }
-
-  async advance(catalogVersion: number, numbered: number, now: number): Promise<void> {
-    await this.db.query(
-      'UPDATE tag_catalog_numbering SET catalog_version = $1, numbered = numbered + $2, updated_at = $3 WHERE id = 1',
-      [catalogVersion, numbered, now],
-    );
-  }
-}
 
 /**
  * Gives every catalog product a product number (an untagged tag_products row), so the index's all() is the whole
@@ -46,14 +26,13 @@ export async function numberCatalog(ctx: HubContext, signal?: AbortSignal, job?:
     if (signal?.aborted) break;
     // the catalog is read outside the transaction (PGlite has one connection: a read beside an open transaction
     // would wait for it), then the page is numbered only if no other run advanced the row meanwhile
-    const from = (await new NumberingRow(ctx.db).read()).catalogVersion;
+    const from = (await new TagsRepository(ctx.db).catalogNumbering()).catalogVersion;
     const changed = await catalog.changedSkus(from, NUMBER_CATALOG_PAGE);
     if (changed.length === 0) break;
     const page = await ctx.db.transaction(async (tx) => {
       const repo = new TagsRepository(tx);
       await repo.lockForWrite();
-      const row = new NumberingRow(tx);
-      if ((await row.read()).catalogVersion !== from) return { read: NUMBER_CATALOG_PAGE, numbered: 0 }; // again
+      if ((await repo.catalogNumbering()).catalogVersion !== from) return { read: NUMBER_CATALOG_PAGE, numbered: 0 }; // again
       const skus = changed.map((c) => c.sku);
       const known = await repo.productNumbers(skus);
       const fresh = skus.filter((s) => !known.has(s));
@@ -62,7 +41,7 @@ export async function numberCatalog(ctx: HubContext, signal?: AbortSignal, job?:
         await repo.numberSkus(fresh, version, ctx.now());
         await repo.notify(version);
       }
-      await row.advance(changed.at(-1)!.version, fresh.length, ctx.now());
+      await repo.advanceCatalogNumbering(changed.at(-1)!.version, fresh.length, ctx.now());
       return { read: changed.length, numbered: fresh.length };
     });
     total += page.numbered;

@@ -347,4 +347,19 @@ export class TagsRepository {
     );
     return new Map(rows.map((r) => [r.sku, r.product_no]));
   }
+
+  /** The catalog numbering's row (schema/004): the catalog version numbered up to, and how many it has numbered. */
+  async catalogNumbering(): Promise<{ catalogVersion: number; numbered: number }> {
+    const { rows } = await this.db.query<{ v: string; n: string }>(
+      'SELECT catalog_version::text AS v, numbered::text AS n FROM tag_catalog_numbering WHERE id = 1',
+    );
+    return { catalogVersion: Number(rows[0]?.v ?? 0), numbered: Number(rows[0]?.n ?? 0) };
+  }
+
+  async advanceCatalogNumbering(catalogVersion: number, numbered: number, now: number): Promise<void> {
+    await this.db.query(
+      'UPDATE tag_catalog_numbering SET catalog_version = $1, numbered = numbered + $2, updated_at = $3 WHERE id = 1',
+      [catalogVersion, numbered, now],
+    );
+  }
 }
