@@ -19,6 +19,18 @@ export const tagSlugSchema = z.string().regex(TAG_SLUG_RULE);
 export const TAG_KINDS = ['CATEGORY', 'ATTRIBUTE', 'PROMOTION', 'SEASONAL'] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
 /** A tag's place: slugs from the root, dot-separated (`electronics.mobile.smartphones`), at most 16 levels. */
+/** A tag in the tree, as the hub's API and a store's copy both show it (the hub's adds its bookkeeping). */
+export interface TagNode {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly kind: TagKind;
+  readonly parentId: number | null;
+  /** Slugs from the root, dot-separated: `electronics.mobile.smartphones`. */
+  readonly path: string;
+  readonly depth: number;
+}
+
 export const tagPathSchema = z
   .string()
   .max(16 * 65)

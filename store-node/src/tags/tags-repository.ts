@@ -1,17 +1,9 @@
-import { tagsPullRowSchema, type TagKind, type TagsPullRow } from '@storefleet/shared';
+import { tagsPullRowSchema, type TagKind, type TagNode, type TagsPullRow } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { checkTagRows } from './page-checks.js';
 
 /** A live tag of the store's copy. */
-export interface StoreTag {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly kind: TagKind;
-  readonly parentId: number | null;
-  readonly path: string;
-  readonly depth: number;
-}
+export type StoreTag = TagNode;
 
 /** Where the copy stands (tags_sync). */
 export interface TagsSyncState {

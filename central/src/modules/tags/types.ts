@@ -1,17 +1,9 @@
-import type { TagKind } from '@storefleet/shared';
+import type { TagKind, TagNode } from '@storefleet/shared';
 
 export type { TagKind };
 
 /** A tag as the hub's API shows it. */
-export interface Tag {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly kind: TagKind;
-  readonly parentId: number | null;
-  /** Slugs from the root, dot-separated: `electronics.mobile.smartphones`. */
-  readonly path: string;
-  readonly depth: number;
+export interface Tag extends TagNode {
   readonly deleted: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
