@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -41,13 +41,7 @@ import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
 import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
-import {
-  createWorkflows,
-  workflowMigrations,
-  workflowPorts,
-  workflowRoutes,
-  type Workflows,
-} from './workflows/index.js';
+import { createWorkflows, workflowMigrations, workflowPorts, workflowRoutes } from './workflows/index.js';
 import type { HubContext, HubModule } from './kernel/module-contract.js';
 import { ServiceRegistry } from './kernel/ports.js';
 import { IdempotencyRepository } from './core/idempotency/idempotency-repository.js';
@@ -134,14 +128,39 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const metrics = createRegistry('storefleet_hub_');
   const modules = config.modules ?? (await discoverModules());
   const db = await openDb(config);
-
+  // Whatever refuses the start from here on (a migration, a port nobody provides, a path claimed twice, NATS away)
+  // closes what was opened, so a hub that does not start leaves no connection behind; the first error is the one said.
+  const opened: { bus?: ChangeBus } = {};
   try {
-    const report = await migrate(db, loadMigrations(hubMigrationSources(modules)), { log });
-    if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
+    return await assembleHub(
+      { config, now, retentionConfig, settings, parties, warnings, log, metrics, modules, db },
+      opened,
+    );
   } catch (err) {
-    await db.close();
+    await opened.bus?.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+async function assembleHub(
+  o: {
+    config: HubConfig;
+    now: () => number;
+    retentionConfig: ReturnType<typeof retentionSettings>;
+    settings: ReturnType<typeof resolveSettings>['settings'];
+    parties: ReturnType<typeof resolveSettings>['parties'];
+    warnings: ReturnType<typeof resolveSettings>['warnings'];
+    log: ReturnType<typeof createLogger>;
+    metrics: ReturnType<typeof createRegistry>;
+    modules: readonly HubModule[];
+    db: Db;
+  },
+  opened: { bus?: ChangeBus },
+): Promise<Hub> {
+  const { config, now, retentionConfig, settings, parties, warnings, log, metrics, modules, db } = o;
+  const report = await migrate(db, loadMigrations(hubMigrationSources(modules)), { log });
+  if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
 
   const authRepo = new AuthRepository(db);
   const fleet = new FleetService(new FleetRepository(db), now);
@@ -161,8 +180,8 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   let bus: ChangeBus;
   try {
     bus = config.natsUrl ? await NatsChangeBus.connect(config.natsUrl, log) : new PgChangeBus(db);
+    opened.bus = bus;
   } catch (err) {
-    await db.close();
     throw new Error(`cannot reach NATS at ${config.natsUrl}: ${(err as Error).message}`, { cause: err });
   }
   const feed = new FeedWriter(now, bus);
@@ -182,42 +201,34 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
     ]),
   );
   const ctxOf = (m: HubModule): HubContext => contexts.get(m)!;
-  let workflows: Workflows;
+  for (const m of modules) services.provide(`module ${m.name}`, m.provides?.(ctxOf(m)) ?? []);
+  // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
+  const workflows = createWorkflows({
+    ...base,
+    services: services.servicesFor('the workflows', workflowPorts),
+    jobs: jobs.forOwner('workflows'),
+  });
+  services.provide('the workflows', workflows.provisions);
+  services.check();
   const handlers = new EventHandlerRegistry();
+  for (const m of modules) {
+    for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
+      handlers.register(m.name, type, handle);
+  }
   const snapshots = new Map<string, SnapshotSource>();
-  const socketHandlers = new Map<string, SocketHandler>();
-  const moduleRouters: Router[] = [];
-  try {
-    for (const m of modules) services.provide(`module ${m.name}`, m.provides?.(ctxOf(m)) ?? []);
-    // The flows that cross modules (an order following its hold, a cancel racing a hand-over): see workflows/index.ts.
-    workflows = createWorkflows({
-      ...base,
-      services: services.servicesFor('the workflows', workflowPorts),
-      jobs: jobs.forOwner('workflows'),
-    });
-    services.provide('the workflows', workflows.provisions);
-    services.check();
-    // What the modules' own code builds (a refused port, a path claimed twice throws): inside this try, so a hub
-    // that does not start leaves no pool or bus connection behind.
-    for (const m of modules) {
-      for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
-        handlers.register(m.name, type, handle);
-      for (const [section, source] of Object.entries(m.bootstrap?.(ctxOf(m)) ?? {})) {
-        if (snapshots.has(section))
-          throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
-        snapshots.set(section, source);
-      }
-      for (const [path, handler] of Object.entries(m.sockets?.(ctxOf(m)) ?? {})) {
-        if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
-        if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
-        socketHandlers.set(path, handler);
-      }
-      if (m.routes) moduleRouters.push(m.routes(ctxOf(m)));
+  for (const m of modules) {
+    for (const [section, source] of Object.entries(m.bootstrap?.(ctxOf(m)) ?? {})) {
+      if (snapshots.has(section)) throw new Error(`bootstrap section ${section} is provided twice (module ${m.name})`);
+      snapshots.set(section, source);
     }
-  } catch (err) {
-    await bus.close();
-    await db.close();
-    throw err;
+  }
+  const socketHandlers = new Map<string, SocketHandler>();
+  for (const m of modules) {
+    for (const [path, handler] of Object.entries(m.sockets?.(ctxOf(m)) ?? {})) {
+      if (!path.startsWith('/api/')) throw new Error(`module ${m.name}: socket paths live under /api/, not ${path}`);
+      if (socketHandlers.has(path)) throw new Error(`socket path ${path} is claimed twice (module ${m.name})`);
+      socketHandlers.set(path, handler);
+    }
   }
   snapshots.set('history', historySource(now));
   const syncRepo = new SyncRepository(
@@ -301,7 +312,7 @@ export async function createHub(config: HubConfig = {}): Promise<Hub> {
   api.use(retentionRoutes(retention));
   api.use(consolePagesRoute(modules));
   api.use(bootstrapRoutes(db, snapshots));
-  for (const r of moduleRouters) api.use(r);
+  for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
   api.use(workflowRoutes(db, now, workflows.orders));
   api.use(jobRoutes(jobs.repo));
   app.use('/api', api);

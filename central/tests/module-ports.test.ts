@@ -32,7 +32,8 @@ async function refusal(db: { databaseUrl?: string; dataDir?: string }, modules: 
   await c.connect();
   try {
     const { rows } = await c.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
     );
     return rows[0]!.n === 0 ? message : `${message} (and left ${rows[0]!.n} connection(s) open)`;
   } finally {
@@ -112,6 +113,11 @@ describe.each(dbTargets)('ports between hub modules on $name', (target) => {
     expect(await startFails(target, [...all, sneak])).toBe(
       'module sneak asked for catalog.products without declaring it in its needs or uses',
     );
+  });
+
+  it('stops the hub when a module claims a socket path outside /api/, naming it (and closes what it opened)', async () => {
+    const stray: HubModule = { name: 'stray', sockets: () => ({ '/ws': () => {} }) };
+    expect(await startFails(target, [...all, stray])).toBe('module stray: socket paths live under /api/, not /ws');
   });
 
   describe('a module that declares what it asks for', () => {
