@@ -22,7 +22,11 @@ export default class SummaryReporter implements Reporter {
     counts.failed += unhandledErrors.length;
     // Where the run's time went: the slowest files, so a suite drifting past CI's budget shows its cause.
     const slowest = testModules
-      .map((m) => ({ file: m.moduleId.replace(`${process.cwd()}/`, ''), ms: m.diagnostic().duration }))
+      .map((m) => {
+        const d = m.diagnostic(); // its tests and hooks, and the loading before them (imports, collection)
+        const ms = d.duration + d.prepareDuration + d.collectDuration + d.setupDuration + d.environmentSetupDuration;
+        return { file: m.moduleId.replace(`${process.cwd()}/`, ''), ms };
+      })
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 25);
     process.stdout.write('\nslowest test files:\n');

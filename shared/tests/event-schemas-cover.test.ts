@@ -17,9 +17,12 @@ const sources = (dir: string): string[] =>
     return e.name.endsWith('.ts') ? [path] : [];
   });
 
-/** Where a wire type appears as a literal: emitted, built as an event or feed item, handled, or named as a constant. */
+/**
+ * Where a wire type appears as a literal: emitted, built as an event or feed item, handled, or named as a constant —
+ * but not a job's name (`TAGS_BULK_JOB = 'tags.bulk'`): jobs run in the hub and never cross the wire.
+ */
 const WIRE_TYPE =
-  /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const [A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
+  /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const (?![A-Z_]*_JOB )[A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
 
 function wireTypes(): Map<string, string[]> {
   const found = new Map<string, string[]>();

@@ -18,7 +18,6 @@ export const tagSlugSchema = z.string().regex(TAG_SLUG_RULE);
 /** What a tag is for; the console groups by it. */
 export const TAG_KINDS = ['CATEGORY', 'ATTRIBUTE', 'PROMOTION', 'SEASONAL'] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
-/** A tag's place: slugs from the root, dot-separated (`electronics.mobile.smartphones`), at most 16 levels. */
 /** A tag in the tree, as the hub's API and a store's copy both show it (the hub's adds its bookkeeping). */
 export interface TagNode {
   readonly id: number;
@@ -31,6 +30,7 @@ export interface TagNode {
   readonly depth: number;
 }
 
+/** A tag's place: slugs from the root, dot-separated (`electronics.mobile.smartphones`), at most 16 levels. */
 export const tagPathSchema = z
   .string()
   .max(16 * 65)

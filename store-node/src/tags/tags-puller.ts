@@ -38,8 +38,9 @@ export class TagsPuller {
     this.repo = new StoreTagsRepository(db);
     // Pulls when behind what the feed announced, a pull was left half done, or the store never pulled.
     const due = () => {
+      if (this.get === undefined) return false; // a store without a hub link: nothing to pull from
       const s = this.repo.state();
-      return this.get !== undefined && !(s.pulled && s.cursor === null && s.version >= s.wanted);
+      return !(s.pulled && s.cursor === null && s.version >= s.wanted);
     };
     this.#loop = new PullRetry('tags', log, due, () => this.#pull(this.get!));
   }
