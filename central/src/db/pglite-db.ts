@@ -1,7 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { runAll } from './pg-db.js';
 import { asUnreachable, DatabaseUnreachableError } from './db-unreachable.js';
+
+let imageOnce: Promise<Blob | undefined> | undefined;
+
+/** Where the fresh database's image is kept between processes: the temp folder, named by PGlite's version. */
+function imageFile(): string {
+  const pkg = new URL('../package.json', import.meta.resolve('@electric-sql/pglite'));
+  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
+  return join(tmpdir(), `storefleet-pglite-${version}-fresh.tar`);
+}
+
+/**
+ * The files of a fresh PGlite database (after initdb, before any migration): read from the temp folder when an
+ * earlier process left them, else made here and left there (written aside, then renamed: a reader never sees half).
+ */
+async function freshImage(): Promise<Blob> {
+  const file = imageFile();
+  const kept = await readFile(file).catch(() => undefined);
+  if (kept) return new Blob([kept]);
+  const fresh = await PGlite.create();
+  try {
+    const image = await fresh.dumpDataDir('none');
+    const aside = `${file}.${process.pid}.${randomUUID()}`;
+    await writeFile(aside, Buffer.from(await image.arrayBuffer()))
+      .then(() => rename(aside, file))
+      .catch(() => rm(aside, { force: true }));
+    return image;
+  } finally {
+    await fresh.close();
+  }
+}
 
 /**
  * PGlite is one backend in-process. Every top-level call goes through one FIFO lock so a query from another request
@@ -16,9 +51,24 @@ export class PgliteDb implements Db {
     this.#pg = pg;
   }
 
-  /** `dataDir` undefined → in memory (tests); otherwise a folder that persists across restarts. */
+  /**
+   * `dataDir` undefined → in memory (tests, the demo); otherwise a folder that persists across restarts. An in-memory
+   * database starts from an image of a fresh one (freshImage below): PGlite's initdb takes ~2 s of WASM, the image
+   * loads in ~0.5 s, and a test run opens hundreds of them.
+   */
   static async open(dataDir?: string): Promise<PgliteDb> {
-    return new PgliteDb(await PGlite.create(dataDir));
+    if (dataDir !== undefined) return new PgliteDb(await PGlite.create(dataDir));
+    imageOnce ??= freshImage().catch(() => undefined); // no image: every open runs initdb, as before
+    const image = await imageOnce;
+    if (image) {
+      try {
+        return new PgliteDb(await PGlite.create({ loadDataDir: image }));
+      } catch {
+        imageOnce = undefined; // a damaged image: made again by the next open
+        await rm(imageFile(), { force: true }).catch(() => undefined);
+      }
+    }
+    return new PgliteDb(await PGlite.create());
   }
 
   /** Runs `fn` after every call before it; its failure is told as the Postgres stack tells it (disk full → 507). */
