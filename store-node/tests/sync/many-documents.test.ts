@@ -10,14 +10,15 @@ const admin = {
   role: 'ADMIN',
   storeId: null,
 } as const;
-const DOCS = 5_000;
+/** 5,000 in the issue's trial (MANY_DOCUMENTS=5000); by default 1,500, still 7.5 times what memory may hold. */
+const DOCS = Number(process.env.MANY_DOCUMENTS ?? 1_500);
 /** StoreDocs' default cap on documents held in memory. */
 const MAX_OPEN = 200;
 const idOf = (i: number) => `shared:look-${i}`;
 
 // #14: every document a kiosk look-up opened stayed open, and all were flushed at once on reconnect, past the hub's
 // limit on frames in flight: with 40 documents the store reconnected 52 times in 5 s and never caught up.
-describe.each(dbTargets)('a store with 5,000 documents reconnecting on $name', (target) => {
+describe.each(dbTargets)(`a store with ${DOCS.toLocaleString('en')} documents reconnecting on $name`, (target) => {
   let f: SyncFixture;
   beforeAll(async () => {
     f = await SyncFixture.start(target);
@@ -38,7 +39,7 @@ describe.each(dbTargets)('a store with 5,000 documents reconnecting on $name', (
       maxOpen = Math.max(maxOpen, store.sync.docs.openCount);
     }
     // Meanwhile head office edits a sample of them.
-    const sample = [0, 1, 17, 999, 2500, 4001, DOCS - 1];
+    const sample = [0, 1, 17, Math.floor(DOCS / 5), Math.floor(DOCS / 2), Math.floor((DOCS * 4) / 5), DOCS - 1];
     for (const i of sample)
       await f.hub.sync.docs.change<Look>(admin, idOf(i), (d) => {
         d.hub = `note ${i}`;

@@ -5,7 +5,7 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { expectIndexEqualsPostgres, TagsHub, waitFor } from './support-core.js';
 
 /** Runs per database; set TAGS_ORACLE_RUNS for a longer trial. */
-const RUNS = Number(process.env.TAGS_ORACLE_RUNS ?? 30);
+const RUNS = Number(process.env.TAGS_ORACLE_RUNS ?? 20);
 const TAGS = 8;
 const SKUS = Array.from({ length: 40 }, (_, i) => `ORACLE-${String(i).padStart(3, '0')}`);
 
