@@ -44,3 +44,10 @@ function postgres(adminUrl: string): DbTarget {
 export const dbTargets: readonly DbTarget[] = process.env.DATABASE_URL
   ? [pglite, postgres(process.env.DATABASE_URL)]
   : [pglite];
+
+/**
+ * Where a browser test of the pages runs: one database — Postgres when DATABASE_URL names one, else PGlite (the store
+ * node's page tests do the same with `dbTargets.at(-1)`). The API under the pages runs on both in its own tests, the
+ * authorization matrix and the fuzz test; a page on the second database adds a minute of Chromium and nothing else.
+ */
+export const pageTargets: readonly DbTarget[] = [dbTargets.at(-1)!];

@@ -8,7 +8,7 @@ import {
   skipWithoutChromium,
   UI_WAIT_MS,
 } from '../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../tests/support/db-targets.js';
 import { DeliveryFlowHub, simulator, STORE_AT } from './support/delivery-hub.js';
 import { kinds, until } from './support/flow-hub.js';
 
@@ -17,7 +17,7 @@ import { kinds, until } from './support/flow-hub.js';
  * window, how its delivery stands as the timeline tells it, and a link to the delivery's own page; the timeline's
  * delivery lines in words ("handed to the driver", not "picked up").
  */
-describe.skipIf(skipWithoutChromium).each(dbTargets)('a DELIVERY order in the console, on $name', (target) => {
+describe.skipIf(skipWithoutChromium).each(pageTargets)('a DELIVERY order in the console, on $name', (target) => {
   const f = new DeliveryFlowHub();
   let browser: Browser;
   const errors: string[] = [];

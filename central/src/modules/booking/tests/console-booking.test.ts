@@ -8,7 +8,7 @@ import {
   skipWithoutChromium,
   UI_WAIT_MS,
 } from '../../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 
@@ -26,7 +26,7 @@ const DAY = 86_400_000;
 const CUTOFF_HOURS = 96;
 const MANAGER = { email: 'mona@example.test', password: 'manager of riverside', name: 'Mona Manager' };
 
-describe.each(dbTargets)('the bookings console on $name', (target) => {
+describe.each(pageTargets)('the bookings console on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;

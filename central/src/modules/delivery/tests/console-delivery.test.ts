@@ -11,7 +11,7 @@ import {
   UI_WAIT_MS,
   type ConsoleFixture,
 } from '../../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import type { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 import type { DeliveryDesk } from '../../../kernel/ports/delivery.js';
@@ -47,7 +47,7 @@ interface Made {
   readonly orderNumber: string;
 }
 
-describe.each(dbTargets)('the delivery console on $name', (target) => {
+describe.each(pageTargets)('the delivery console on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
 import { launchChromium, shot, skipWithoutChromium, UI_WAIT_MS } from '../../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { DriverLink } from '../tracking/driver-simulator.js';
 import { addCarrier, addDelivery, DOOR_AT, STORE_AT, trackingWorld, type TrackingWorld } from './tracking-fixture.js';
@@ -21,7 +21,7 @@ interface InPage {
 }
 
 /** The customer's tracking page in Chromium, on a phone-sized screen: what they read, what is drawn, how it reads aloud. */
-describe.skipIf(skipWithoutChromium).each(dbTargets)('the customer’s tracking page, on $name', (target) => {
+describe.skipIf(skipWithoutChromium).each(pageTargets)('the customer’s tracking page, on $name', (target) => {
   let t: TestHub;
   let w: TrackingWorld;
   let browser: Browser;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, skipWithoutChromium } from '../../../../tests/support/console-fixture.js';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { completed, returned, StoreOutbox, voided } from './sales-fixture.js';
 
@@ -11,7 +11,7 @@ import { completed, returned, StoreOutbox, voided } from './sales-fixture.js';
 const UI_WAIT_MS = 30_000;
 const SCREENSHOTS = fileURLToPath(new URL('../../../../../.test-artifacts/screenshots/', import.meta.url));
 
-describe.each(dbTargets)('the console’s Sales page on $name', (target) => {
+describe.each(pageTargets)('the console’s Sales page on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let store: { id: string };

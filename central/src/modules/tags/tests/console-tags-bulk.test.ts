@@ -5,12 +5,12 @@ import {
   skipWithoutChromium,
   UI_WAIT_MS,
 } from '../../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 import { consoleTagsFixture, GROCERY } from './console-tags-fixture.js';
 
 /** A bulk job started from a search that reaches 100 %, a pasted list's failure report, a list longer than one request sent in parts; the analytics and the index's state (they read the bulk jobs' tags). Axe-clean, 44 px targets. */
-describe.each(dbTargets)('the tags console: bulk jobs and analytics on $name', (target) => {
+describe.each(pageTargets)('the tags console: bulk jobs and analytics on $name', (target) => {
   const { f, call, tag, tagsOf, onPage, open, status, smallTargets, search, total } = consoleTagsFixture(target);
 
   it.skipIf(skipWithoutChromium)(

@@ -5,11 +5,11 @@ import {
   skipWithoutChromium,
   UI_WAIT_MS,
 } from '../../../../tests/support/console-fixture.js';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { consoleTagsFixture } from './console-tags-fixture.js';
 
 /** A query's mistake said under the box with a caret at its place; results a page at a time with facets that narrow. Axe-clean, 44 px targets. */
-describe.each(dbTargets)('the tags console: search on $name', (target) => {
+describe.each(pageTargets)('the tags console: search on $name', (target) => {
   const { f, onPage, open, smallTargets, search, total } = consoleTagsFixture(target);
 
   it.skipIf(skipWithoutChromium)(

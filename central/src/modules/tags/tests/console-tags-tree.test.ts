@@ -6,11 +6,11 @@ import {
   UI_WAIT_MS,
 } from '../../../../tests/support/console-fixture.js';
 import { randomUUID } from 'node:crypto';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { pageTargets } from '../../../../tests/support/db-targets.js';
 import { consoleTagsFixture } from './console-tags-fixture.js';
 
 /** The page is head office's; the tree with each tag's products, a tag added, renamed, moved and deleted through the page (by keyboard where a person would). Axe-clean, 44 px targets. */
-describe.each(dbTargets)('the tags console: the page for head office, the tree on $name', (target) => {
+describe.each(pageTargets)('the tags console: the page for head office, the tree on $name', (target) => {
   const { f, call, tag, onPage, open, treeItem, treeRow, status, smallTargets } = consoleTagsFixture(target);
   const ids = f.ids;
 
