@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
@@ -23,13 +23,17 @@ function imageFile(): string {
  */
 async function freshImage(): Promise<Blob> {
   const file = imageFile();
-  const kept = await readFile(file).catch(() => undefined);
+  // only an image this user wrote and nobody else may change (the temp folder is shared): not a link, not writable
+  // by group or others — another user's file there is never loaded (it could hold any data)
+  const st = await lstat(file).catch(() => undefined);
+  const ours = st?.isFile() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
+  const kept = ours ? await readFile(file).catch(() => undefined) : undefined;
   if (kept) return new Blob([kept]);
   const fresh = await PGlite.create();
   try {
     const image = await fresh.dumpDataDir('none');
     const aside = `${file}.${process.pid}.${randomUUID()}`;
-    await writeFile(aside, Buffer.from(await image.arrayBuffer()))
+    await writeFile(aside, Buffer.from(await image.arrayBuffer()), { mode: 0o600, flag: 'wx' })
       .then(() => rename(aside, file))
       .catch(() => rm(aside, { force: true }));
     return image;
