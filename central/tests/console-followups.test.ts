@@ -11,7 +11,7 @@ import {
   UI_WAIT_MS,
   type ConsoleFixture,
 } from './support/console-fixture.js';
-import { pageTargets } from './support/db-targets.js';
+import { dbTargets } from './support/db-targets.js';
 import type { TestHub } from './support/test-hub.js';
 
 /**
@@ -25,7 +25,7 @@ const cells = async (page: Page, table: string, row: number) =>
     (c) => c.trim(),
   );
 
-describe.each(pageTargets)('console follow-ups on $name', (target) => {
+describe.each(dbTargets)('console follow-ups on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;

@@ -11,7 +11,7 @@ import {
   UI_WAIT_MS,
   type ConsoleFixture,
 } from './support/console-fixture.js';
-import { pageTargets } from './support/db-targets.js';
+import { dbTargets } from './support/db-targets.js';
 import type { TestHub } from './support/test-hub.js';
 
 /**
@@ -20,7 +20,7 @@ import type { TestHub } from './support/test-hub.js';
  * route (`POST /api/orders/:id/refund`) refunds a picked-up, paid order once, for head office or the order's store.
  */
 
-describe.each(pageTargets)('the console’s Orders page on $name', (target) => {
+describe.each(dbTargets)('the console’s Orders page on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let managerA: string;

@@ -7,7 +7,7 @@ import {
   skipWithoutChromium,
   UI_WAIT_MS,
 } from './support/console-fixture.js';
-import { pageTargets } from './support/db-targets.js';
+import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait-for.js';
 import { completed, returned, StoreOutbox } from '../src/modules/sales/tests/sales-fixture.js';
@@ -19,7 +19,7 @@ import { completed, returned, StoreOutbox } from '../src/modules/sales/tests/sal
  */
 const MANAGER = { email: 'mia@example.test', password: 'manager password here' };
 
-describe.skipIf(skipWithoutChromium).each(pageTargets)('the console’s new pages on $name', (target) => {
+describe.skipIf(skipWithoutChromium).each(dbTargets)('the console’s new pages on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;

@@ -11,7 +11,7 @@ import {
   UI_WAIT_MS,
   type ConsoleFixture,
 } from './support/console-fixture.js';
-import { pageTargets } from './support/db-targets.js';
+import { dbTargets } from './support/db-targets.js';
 import type { TestHub } from './support/test-hub.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -43,7 +43,7 @@ function contrast(a: string, b: string): number {
   return (x + 0.05) / (y + 0.05);
 }
 
-describe.each(pageTargets)('the console for a store manager on $name', (target) => {
+describe.each(dbTargets)('the console for a store manager on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let manager: string;

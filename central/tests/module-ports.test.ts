@@ -30,12 +30,21 @@ async function refusal(db: { databaseUrl?: string; dataDir?: string }, modules: 
   if (!db.databaseUrl) return message;
   const c = new pg.Client({ connectionString: db.databaseUrl });
   await c.connect();
+  const others = async () =>
+    (
+      await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+      )
+    ).rows[0]!.n;
   try {
-    const { rows } = await c.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-    );
-    return rows[0]!.n === 0 ? message : `${message} (and left ${rows[0]!.n} connection(s) open)`;
+    // a closed pool's backends may take a moment to exit: up to 5 s for them to go before one is called left open
+    let left = await others();
+    for (let i = 0; i < 50 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = await others();
+    }
+    return left === 0 ? message : `${message} (and left ${left} connection(s) open)`;
   } finally {
     await c.end();
   }

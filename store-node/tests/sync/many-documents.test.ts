@@ -11,7 +11,9 @@ const admin = {
   storeId: null,
 } as const;
 /** 5,000 in the issue's trial (MANY_DOCUMENTS=5000); by default 1,500, still 7.5 times what memory may hold. */
-const DOCS = Number(process.env.MANY_DOCUMENTS ?? 1_500);
+const DOCS = Number(process.env.MANY_DOCUMENTS || 1_500);
+if (!Number.isInteger(DOCS) || DOCS < 1)
+  throw new Error(`MANY_DOCUMENTS must be a whole number above 0, not ${process.env.MANY_DOCUMENTS}`);
 /** StoreDocs' default cap on documents held in memory. */
 const MAX_OPEN = 200;
 const idOf = (i: number) => `shared:look-${i}`;

@@ -7,7 +7,9 @@ import { diskUse, hubHolding, storeOnHand } from '../support/shift-measures.js';
 import { SyncFixture, waitFor } from '../support/sync-fixture.js';
 
 /** Outbox events the shift makes (the bench makes 100,000: `npm run bench -- offline-shift`). */
-const EVENTS = Number(process.env.OFFLINE_SHIFT_EVENTS ?? 5_000);
+const EVENTS = Number(process.env.OFFLINE_SHIFT_EVENTS || 5_000);
+if (!Number.isInteger(EVENTS) || EVENTS < 1)
+  throw new Error(`OFFLINE_SHIFT_EVENTS must be a whole number above 0, not ${process.env.OFFLINE_SHIFT_EVENTS}`);
 const DAY = 86_400_000;
 /**
  * The disk bounds. A store PC gives the store file a few GB, and a 72-hour shift must not take more than a small part

@@ -5,7 +5,9 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { expectIndexEqualsPostgres, TagsHub, waitFor } from './support-core.js';
 
 /** Runs per database; set TAGS_ORACLE_RUNS for a longer trial. */
-const RUNS = Number(process.env.TAGS_ORACLE_RUNS ?? 20);
+const RUNS = Number(process.env.TAGS_ORACLE_RUNS || 20);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new Error(`TAGS_ORACLE_RUNS must be a whole number above 0, not ${process.env.TAGS_ORACLE_RUNS}`);
 const TAGS = 8;
 const SKUS = Array.from({ length: 40 }, (_, i) => `ORACLE-${String(i).padStart(3, '0')}`);
 
