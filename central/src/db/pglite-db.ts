@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
@@ -25,9 +25,7 @@ async function freshImage(): Promise<Blob> {
   const file = imageFile();
   // only an image this user wrote and nobody else may change (the temp folder is shared): not a link, not writable
   // by group or others — another user's file there is never loaded (it could hold any data)
-  const st = await lstat(file).catch(() => undefined);
-  const ours = st?.isFile() && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
-  const kept = ours ? await readFile(file).catch(() => undefined) : undefined;
+  const kept = await readOurs(file);
   if (kept) return new Blob([kept]);
   const fresh = await PGlite.create();
   try {
@@ -39,6 +37,21 @@ async function freshImage(): Promise<Blob> {
     return image;
   } finally {
     await fresh.close();
+  }
+}
+
+/** The file's bytes if it is a plain file (opened without following a link) owned by this user, writable by no other. */
+async function readOurs(file: string): Promise<Buffer | undefined> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    return await handle.readFile();
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
   }
 }
 
