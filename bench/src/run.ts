@@ -23,6 +23,11 @@ import { deliveryAssignBench } from './benches/delivery-assign.js';
 import { bookingBench } from './benches/booking.js';
 import { tagsBench } from './benches/tags.js';
 import { tagsStoreBench } from './benches/tags-store.js';
+import { recsEvalBench } from './benches/recs-eval.js';
+import { recsServeBench } from './benches/recs-serve.js';
+import { vaultCheckBench } from './benches/vault-check.js';
+import { vaultIoBench } from './benches/vault-io.js';
+import { registryBench } from './benches/registry.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -46,6 +51,11 @@ const ALL: readonly Benchmark[] = [
   bookingBench,
   tagsBench,
   tagsStoreBench,
+  recsEvalBench,
+  recsServeBench,
+  vaultCheckBench,
+  vaultIoBench,
+  registryBench,
   hubDisk,
 ];
 

@@ -12,6 +12,9 @@ import {
   type HubTuning,
   type NotificationSenderChoice,
   type PaymentProviderChoice,
+  type RegistryScannerChoice,
+  type RegistrySettings,
+  type VaultScannerChoice,
   type WarehouseChoice,
 } from './kernel/hub-settings.js';
 
@@ -74,6 +77,23 @@ export interface HubConfig {
    * optionally NOTIFICATIONS_SENDER_TOKEN, a secret sent as a bearer token and never logged).
    */
   readonly notificationsSender?: NotificationSenderChoice | undefined;
+  /** The vault's virus scanner (VAULT_SCANNER = simulator). */
+  readonly vaultScanner?: VaultScannerChoice | undefined;
+  /** Where files stored by content live (HUB_BLOB_DIR; see BlobSettings in kernel/hub-settings.ts). */
+  readonly blobDir?: string | undefined;
+  /** The vault's master keys (VAULT_KEYS_FILE; see VaultSettings in kernel/hub-settings.ts). A secret's home. */
+  readonly vaultKeysFile?: string | undefined;
+  /**
+   * The registry's vulnerability scanner (REGISTRY_SCANNER = simulator | http, with REGISTRY_SCANNER_URL for http: a
+   * scanner adapter speaking Harbor's pluggable scanner API).
+   */
+  readonly registryScanner?: RegistryScannerChoice | undefined;
+  /**
+   * The registry's address, default quota and mirror (REGISTRY_PUBLIC_URL, REGISTRY_DEFAULT_QUOTA_BYTES,
+   * REGISTRY_MIRROR_OF with REGISTRY_MIRROR_USER, REGISTRY_MIRROR_SECRET and REGISTRY_MIRROR_REPOSITORIES; see
+   * RegistrySettings in kernel/hub-settings.ts). The mirror's secret is never logged.
+   */
+  readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
   /**
    * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
    * NOTIFICATIONS_SENDER), for embedders and tests that hold their own adapter or a test-controlled simulator; they
@@ -150,6 +170,15 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
       read,
       problems,
     ),
+    vaultScanner: read(
+      'VAULT_SCANNER',
+      z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })),
+      'must be simulator (the only virus scanner adapter so far)',
+    ),
+    blobDir: env.HUB_BLOB_DIR || undefined,
+    vaultKeysFile: env.VAULT_KEYS_FILE || undefined,
+    registryScanner: registryScannerFromEnv(env, read, problems),
+    registry: registryFromEnv(env, read, problems),
     tuning: tuningFromEnv(read, problems),
   };
   if (problems.length) throw new HubConfigError(problems);
@@ -196,6 +225,66 @@ function httpPartyFromEnv(
     return undefined;
   }
   return token ? { adapter, url, token } : { adapter, url };
+}
+
+/** REGISTRY_SCANNER = simulator | http (with REGISTRY_SCANNER_URL, no user or password in it). */
+function registryScannerFromEnv(
+  env: NodeJS.ProcessEnv,
+  read: Read,
+  problems: string[],
+): RegistryScannerChoice | undefined {
+  const adapter = read(
+    'REGISTRY_SCANNER',
+    z.enum(['simulator', 'http']),
+    'must be simulator or http (with REGISTRY_SCANNER_URL)',
+  );
+  const url = httpUrl('REGISTRY_SCANNER_URL', env, problems, { credentials: false });
+  if (adapter !== 'http') return adapter && { adapter };
+  if (!url) {
+    if (!env.REGISTRY_SCANNER_URL?.trim())
+      problems.push("REGISTRY_SCANNER=http needs REGISTRY_SCANNER_URL (the scanner adapter's base URL)");
+    return undefined;
+  }
+  return { adapter, url };
+}
+
+/** The registry's address, default quota and mirror; the mirror's secret is never echoed in a problem. */
+function registryFromEnv(
+  env: NodeJS.ProcessEnv,
+  read: Read,
+  problems: string[],
+): Partial<Omit<RegistrySettings, 'scanner'>> {
+  const out: { -readonly [K in keyof Omit<RegistrySettings, 'scanner'>]?: RegistrySettings[K] } = {};
+  const publicUrl = httpUrl('REGISTRY_PUBLIC_URL', env, problems, { credentials: false });
+  if (publicUrl) out.publicUrl = publicUrl.replace(/\/+$/, '');
+  const quota = read(
+    'REGISTRY_DEFAULT_QUOTA_BYTES',
+    wholeText(0, Number.MAX_SAFE_INTEGER),
+    'must be a whole number of bytes (0 = no quota)',
+  );
+  if (quota !== undefined) out.defaultQuotaBytes = quota;
+  const of = httpUrl('REGISTRY_MIRROR_OF', env, problems, { credentials: false });
+  const username = env.REGISTRY_MIRROR_USER?.trim();
+  const secret = env.REGISTRY_MIRROR_SECRET;
+  if (of) {
+    if (!username || !secret)
+      problems.push('REGISTRY_MIRROR_OF needs REGISTRY_MIRROR_USER and REGISTRY_MIRROR_SECRET (a store or a person)');
+    else
+      out.mirror = {
+        url: of.replace(/\/+$/, ''),
+        username,
+        secret,
+        repositories: (env.REGISTRY_MIRROR_REPOSITORIES ?? '')
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      };
+  } else if (username || secret || env.REGISTRY_MIRROR_REPOSITORIES?.trim()) {
+    problems.push(
+      'REGISTRY_MIRROR_USER, REGISTRY_MIRROR_SECRET and REGISTRY_MIRROR_REPOSITORIES need REGISTRY_MIRROR_OF',
+    );
+  }
+  return out;
 }
 
 /** An http(s) URL from `name`, or undefined (a problem recorded when it is set but bad; never echoing a secret). */

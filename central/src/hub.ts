@@ -23,7 +23,9 @@ import {
 import { newSecret } from './auth/passwords.js';
 import { LONGEST_WINDOW_MS } from './auth/rate-limit.js';
 import { metricsAccess } from './auth/metrics-access.js';
-import type { StoreId } from '@storefleet/shared';
+import { presentedCredential, UnauthorizedError, type StoreId } from '@storefleet/shared';
+import type { HubCredentials } from './kernel/credentials.js';
+import { SESSION_COOKIE } from './auth/authenticate.js';
 import type { HubConfig } from './config.js';
 import type { Db } from './db/db.js';
 import { openDb } from './db/open-db.js';
@@ -193,7 +195,21 @@ async function assembleHub(
   services.provide("the hub's externals", config.externals ?? []);
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const jobs = new JobRunner({ db, now, log, owner: `${replica}-${newSecret().slice(0, 8)}` });
-  const base = { db, log, metrics, now, feed, docs, settings, testHooks: config.testHooks ?? {} };
+  // The hub's own credentials for modules that authenticate outside `/api` (the registry's `/v2/`, HTTP Basic).
+  const credentials: HubCredentials = {
+    check: (name, secret, address) => auth.checkCredentials(name, secret, address),
+    principalOf: async (headers) => {
+      let credential: string | undefined;
+      try {
+        credential = presentedCredential(headers.authorization, headers.cookie, SESSION_COOKIE);
+      } catch {
+        throw new UnauthorizedError('session cookie unreadable; sign in again');
+      }
+      return credential ? auth.principalFor(credential) : undefined;
+    },
+    current: (principal, expected) => auth.currentPrincipal(principal, expected?.storeCredentialVersion),
+  };
+  const base = { db, log, metrics, now, feed, docs, settings, credentials, testHooks: config.testHooks ?? {} };
   const contexts = new Map(
     modules.map((m): [HubModule, HubContext] => [
       m,
@@ -297,12 +313,44 @@ async function assembleHub(
   const favicon = fileURLToPath(new URL('./favicon.svg', import.meta.url));
   for (const path of ['/favicon.ico', '/favicon.svg'])
     app.get(path, (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));
+  // Routes a module serves at the hub's root with its own authentication and bodies (the registry's `/v2/`).
+  const rootPrefixes = new Map<string, string>();
+  for (const m of modules) {
+    for (const [prefix, router] of Object.entries(m.rootRoutes?.(ctxOf(m)) ?? {})) {
+      if (
+        !/^\/[a-z0-9][a-z0-9-]*$/.test(prefix) ||
+        ['/api', '/console', '/shared', '/healthz', '/metrics'].includes(prefix)
+      )
+        throw new Error(`module ${m.name}: ${prefix} cannot be a root route prefix`);
+      if (rootPrefixes.has(prefix))
+        throw new Error(
+          `root route prefix ${prefix} is claimed twice (modules ${rootPrefixes.get(prefix)} and ${m.name})`,
+        );
+      rootPrefixes.set(prefix, m.name);
+      // app.use matches its path case-insensitively (`/V2/` would reach the registry): the exact prefix or nothing
+      const exact = express.Router();
+      exact.use((req, _res, next) => {
+        const after = req.originalUrl.charAt(prefix.length);
+        next(
+          req.originalUrl.startsWith(prefix) && (after === '' || after === '/' || after === '?') ? undefined : 'router',
+        );
+      });
+      exact.use(router);
+      app.use(prefix, exact);
+    }
+  }
   app.use(consoleStatic(modules));
 
   const api = express.Router();
   api.use(markRoutePrefix);
-  api.use(requireJsonBody);
-  api.use(express.json({ limit: config.bodyLimit ?? '1mb' }));
+  // A module's file uploads (HubModule.streamedBodies) reach their route as a stream: no JSON parser, no type check.
+  const streamed = modules.flatMap((m) => m.streamedBodies ?? []);
+  const unlessStreamed =
+    (mw: express.RequestHandler): express.RequestHandler =>
+    (req, res, next) =>
+      streamed.some((s) => s.method === req.method && s.path.test(req.path)) ? next() : mw(req, res, next);
+  api.use(unlessStreamed(requireJsonBody));
+  api.use(unlessStreamed(express.json({ limit: config.bodyLimit ?? '1mb' })));
   api.use(refuseBadText);
   api.use(authenticate(auth));
   api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
@@ -380,6 +428,9 @@ async function assembleHub(
       await scheduleHubJobs();
       jobs.start();
       server = createServer(app);
+      // A whole request may take up to an hour to arrive (node's default cuts at 5 min): a vault upload of 1 GB over a
+      // store's slow link. Headers still have to arrive within node's 60 s, so a slow-header client is cut as before.
+      server.requestTimeout = 3_600_000;
       server.on('clientError', answerClientError);
       await syncRepo.resetReplica(replica);
       syncServer = new SyncServer(auth, syncRepo, log, {

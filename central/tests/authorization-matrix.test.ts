@@ -62,7 +62,7 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
     fx = await hubAccessFixture(t);
     const perModule = await moduleRows(t.hub.modules);
     rows = [...coreRows, ...[...perModule.values()].flatMap((r) => r ?? [])];
-  });
+  }, 300_000); // every module's fixture over HTTP: minutes on a loaded machine
   afterAll(() => t?.stop());
 
   it('every module with routes or console pages declares its rows in modules/<name>/access-matrix.ts', async () => {
@@ -105,6 +105,11 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
       services,
       settings: resolveSettings({ mode: 'test' }).settings,
       testHooks: {},
+      credentials: {
+        check: () => Promise.reject(new Error('not here')),
+        principalOf: async () => undefined,
+        current: async () => undefined,
+      },
       jobs: t.hub.jobs.forOwner('matrix-test'),
     };
     const sockets = [...HUB_SOCKETS, ...t.hub.modules.flatMap((m) => Object.keys(m.sockets?.(ctx) ?? {}))];
@@ -187,10 +192,17 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
             rawCall(t.url, {
               method: row.method,
               path,
-              headers: { ...headers, ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }) },
+              headers: {
+                ...headers,
+                ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }),
+                ...probe.headers,
+              },
               ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
+              ...(probe.rawBody === undefined ? {} : { body: probe.rawBody }),
             });
-          const res = await call(probe.path);
+          const res = await call(probe.path).catch((err: Error) => err);
+          if (res instanceof Error)
+            return `${role.padEnd(10)} ${row.method} ${probe.path} → no answer (${res.message})`;
           const missing = probe.missing ? (await call(probe.missing)).status : undefined;
           if (res.status >= 500)
             return `${role.padEnd(10)} ${row.method} ${probe.path} → ${res.status}: ${res.text.slice(0, 200)}`;
@@ -208,5 +220,5 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
       ...(await inBatches(rest, 12)),
     ].filter((m): m is string => !!m);
     expect(mismatches).toEqual([]);
-  });
+  }, 300_000); // ~450 calls, one at a time for the privileged ones: over a minute on a loaded machine
 });

@@ -46,10 +46,14 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'inventory',
       'incidents',
       'orders',
+      'recommendations',
+      'registry',
       'reservations',
       'sales-overview',
       'sales',
       'tags',
+      'vault',
+      'vault-audit',
       'hello',
     ]);
     expect(pages.body.items.at(-1)).toEqual({

@@ -10,21 +10,26 @@ import { rawCall } from './support/raw-http.js';
 import { describeRequest, Findings, FUZZ_RUNS, fuzzedRequest, ODD_STRINGS } from './support/fuzz-requests.js';
 import { hubFingerprint } from './support/db-fingerprint.js';
 import { hubAccessFixture, type HubAccessFixture } from './support/hub-access-fixture.js';
+import { registryHostileRequest } from './support/registry-fuzz.js';
+import { modulesKeepingRegistry, registryFolderFingerprint, registrySettled } from './support/registry-access.js';
 
 /**
  * Fuzzing the hub (issue #13): random requests to every JSON route it has (found by walking its routers), and random
- * frames on its WebSockets. A refused request is a 4xx problem+json and changes nothing in the database; nothing
- * answers 5xx; the hub stays up. `FUZZ_RUNS` sets the runs per property (default in fuzz-requests.ts).
+ * frames on its WebSockets. A refused request is a 4xx problem+json and changes nothing in the database (nor, under
+ * `/v2/`, in the registry's folder); nothing answers 5xx; the hub stays up. `FUZZ_RUNS` sets the runs per property (default in fuzz-requests.ts).
  */
 describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
   let t: TestHub;
   let fx: HubAccessFixture;
+  let registryDir: () => string;
   const alive = async () => expect((await rawCall(t.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
 
   beforeAll(async () => {
-    t = await TestHub.start(target);
+    const kept = await modulesKeepingRegistry();
+    registryDir = kept.registryDir;
+    t = await TestHub.start(target, { modules: kept.modules });
     fx = await hubAccessFixture(t);
-  });
+  }, 300_000); // every module's fixture over HTTP: minutes on a loaded machine
   // A socket the hub leaves hanging also holds its graceful stop: say so instead of waiting out the hook's timeout.
   afterAll(async () => {
     let timer: NodeJS.Timeout | undefined;
@@ -68,6 +73,11 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.booking.sales.entryId,
       fx.tagsCore.tagId,
       fx.tagsBulk.readId,
+      fx.recs.impressionId,
+      fx.recs.stopVariant,
+      fx.recs.startVariant,
+      fx.recs.sessionId,
+      ...fx.vault.ids,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
@@ -88,7 +98,9 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
             describeRequest(req),
           );
         if (res.status < 400) {
-          before = await hubFingerprint(t.hub.db); // a random request that was valid: its change is legitimate
+          // a random request that was valid: its change is legitimate, and so is the background work it started
+          await fx.settled(res.json);
+          before = await hubFingerprint(t.hub.db);
           return;
         }
         if (!res.contentType.includes('application/problem+json'))
@@ -105,7 +117,62 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
     );
     await alive();
     expect(findings.list).toEqual([]);
-  });
+  }, 300_000); // each valid request waits for the work it started: over a minute on a loaded machine
+
+  it("answers random and hostile requests to the registry's /v2/ routes with a 4xx problem+json that changes nothing, never a 5xx", async () => {
+    const { admin, managerA, storeA, storeB } = fx.credentials;
+    const findings = new Findings();
+    // the database and the registry's files (a refused PATCH must not leave bytes in an upload, nor a PUT a blob)
+    const state = async () => ({
+      db: await hubFingerprint(t.hub.db),
+      files: await registryFolderFingerprint(registryDir()),
+    });
+    await registrySettled(t);
+    let before = await state();
+    await fc.assert(
+      fc.asyncProperty(registryHostileRequest(fx.registry, [admin, managerA, storeA, storeB]), async (req) => {
+        let res: Awaited<ReturnType<typeof rawCall>>;
+        try {
+          res = await rawCall(t.url, req);
+        } catch (err) {
+          findings.add(`${req.route}: no answer (${(err as Error).message})`, describeRequest(req));
+          return;
+        }
+        if (res.status >= 500)
+          findings.add(
+            `${req.route} → ${res.status} ${res.json?.detail ?? res.text.slice(0, 100)}`,
+            describeRequest(req),
+          );
+        if (res.status < 400) {
+          // a valid request (a pull, an upload to a real session): its change is legitimate, and so is its scan
+          await registrySettled(t);
+          before = await state();
+          return;
+        }
+        if (!res.contentType.includes('application/problem+json'))
+          findings.add(
+            `${req.route} → ${res.status} not as problem+json (${res.contentType || 'none'})`,
+            describeRequest(req),
+          );
+        // answered by the registry (not by the hub before routing: a path it cannot decode, headers too large)
+        else if (
+          req.method !== 'HEAD' &&
+          res.headers['docker-distribution-api-version'] &&
+          !Array.isArray(res.json?.errors)
+        )
+          findings.add(`${req.route} → ${res.status} without the OCI errors array`, describeRequest(req));
+        const after = await state();
+        if (after.db !== before.db && res.status < 500)
+          findings.add(`${req.route} → ${res.status} changed the database`, describeRequest(req));
+        if (after.files !== before.files && res.status < 500)
+          findings.add(`${req.route} → ${res.status} changed the registry's files`, describeRequest(req));
+        before = after;
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+    await alive();
+    expect(findings.list).toEqual([]);
+  }, 300_000);
 
   it('answers garbage WebSocket handshakes with a 4xx (or a close) at once, and stays up', async () => {
     // Each handshake gets two seconds: a socket left hanging is a finding too (it holds a connection open for nothing).

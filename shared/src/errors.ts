@@ -190,6 +190,13 @@ export function classifyError(err: unknown): AppError {
       return new ValidationError('request aborted by the client');
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new ValidationError(String(e.message));
+  // Postgres gave up on a transaction that ran into another at the same moment (a deadlock, or a serializable
+  // conflict nobody retried): nothing was changed, and the same request may simply be sent again.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === '40P01' || code === '40001')
+    return new ConflictError('another change to the same records ran at the same moment; nothing changed, try again', {
+      retryable: true,
+    });
   if (isDiskFull(err)) return new DiskFullError(undefined, { cause: err });
   return new AppError('internal', 'an unexpected error occurred', {}, { cause: err });
 }

@@ -27,6 +27,20 @@ export const skuSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore');
 /** A line quantity a real till or order could carry. */
+/**
+ * A whole number from a query string, `min`–`max`, in decimal digits only (`z.coerce.number()` would read `0x10`,
+ * `1e1`, `' 5'` or an empty value as numbers). `what` names the things counted in the message ("products").
+ */
+export const decimalCountParam = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^[0-9]{1,${String(max).length}}$`),
+      `a number of ${what} from ${min} to ${max}, in decimal digits`,
+    )
+    .transform(Number)
+    .pipe(z.number().int().min(min, `at least ${min} ${what}`).max(max, `at most ${max} ${what}`));
+
 export const quantitySchema = z.number().int().min(1).max(10_000);
 export const latSchema = z.number().min(-90).max(90);
 export const lonSchema = z.number().min(-180).max(180);

@@ -19,10 +19,11 @@ const sources = (dir: string): string[] =>
 
 /**
  * Where a wire type appears as a literal: emitted, built as an event or feed item, handled, or named as a constant —
- * but not a job's name (`TAGS_BULK_JOB = 'tags.bulk'`): jobs run in the hub and never cross the wire.
+ * but not a job's name (`TAGS_BULK_JOB = 'tags.bulk'`): jobs run in the hub and never cross the wire; nor an image
+ * label's (`SIMULATOR_LABEL = 'org.storefleet.test.vulnerabilities'`, read from an image's config by the registry).
  */
 const WIRE_TYPE =
-  /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const (?![A-Z_]*_JOB )[A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
+  /(?:emit\(\s*|type:\s*|feedEntry\(\s*|\.register\(\s*|export const (?![A-Z_]*_(?:JOB|LABEL) )[A-Z_]+ = )'([a-z]+(?:\.[a-z-]+)+)'/g;
 
 function wireTypes(): Map<string, string[]> {
   const found = new Map<string, string[]>();

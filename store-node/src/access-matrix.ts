@@ -37,6 +37,8 @@ const POS_SCREEN = [
   'GET /api/pos/sales/:id',
   'POST /api/pos/sales/:id/lines',
   'PUT /api/pos/sales/:id/lines/:sku',
+  'PUT /api/pos/sales/:id/customer-card',
+  'DELETE /api/pos/sales/:id/customer-card',
   'POST /api/pos/sales/:id/tender',
   'POST /api/pos/sales/:id/void',
   'POST /api/pos/sales/:id/returns',
@@ -118,6 +120,8 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/booking.js', EVERYONE],
   ['GET', '/door.html', STAFF_PAGE, 'the door’s ticket check: on the pickup screen and the handheld too'],
   ['GET', '/door.js', STAFF_PAGE],
+  ['GET', '/documents.html', STAFF_PAGE, 'the handheld’s documents (issue #22): what this store’s staff may read'],
+  ['GET', '/documents.js', STAFF_PAGE],
   ['GET', '/kiosk.html', EVERYONE],
   ['GET', '/kiosk.js', EVERYONE],
   ['GET', '/pair.html', EVERYONE],
@@ -159,6 +163,8 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/api/pos/sales/:id', STAFF],
   ['POST', '/api/pos/sales/:id/lines', STAFF],
   ['PUT', '/api/pos/sales/:id/lines/:sku', STAFF],
+  ['PUT', '/api/pos/sales/:id/customer-card', STAFF, 'the customer’s loyalty card at the lane (#21), checked offline'],
+  ['DELETE', '/api/pos/sales/:id/customer-card', STAFF],
   ['POST', '/api/pos/sales/:id/tender', STAFF],
   ['POST', '/api/pos/sales/:id/void', STAFF],
   ['POST', '/api/pos/sales/:id/returns', STAFF],
@@ -192,6 +198,19 @@ export const accessMatrix: StoreAccessRow[] = table([
   // browse by tag (issue #20), from the store's copy of the hub's tags: offline too
   ['GET', '/api/tags', CUSTOMER, 'the tag tree with this store’s product counts and how current the copy is'],
   ['GET', '/api/tags/products', CUSTOMER, 'products by tag query and chosen tags, with facets; a bad query is 422'],
+  // recommendations (issue #21), from the store's copy of its top list: offline too
+  [
+    'GET',
+    '/api/recommendations',
+    CUSTOMER,
+    'bought with the product shown, then popular here, in stock here, re-ranked by the kiosk session’s views',
+  ],
+  [
+    'POST',
+    '/api/kiosk/views',
+    CUSTOMER,
+    'a product the kiosk showed: remembered for the session, queued for the hub once a minute per product',
+  ],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
   ['POST', '/api/carts/:customerId/lines', STAFF],
@@ -229,4 +248,27 @@ export const accessMatrix: StoreAccessRow[] = table([
   ],
   ['POST', '/api/booking/door/check', STAFF, 'offline too: the hub’s signature checked with the cached key'],
   ['GET', '/api/booking/door/admissions', STAFF, 'how many were let in for a show, of its capacity'],
+  // documents (issue #22): the store's copy of what its staff may read, offline once on this device
+  ['GET', '/api/vault/documents', STAFF, 'the documents this store may read, from its feed'],
+  [
+    'GET',
+    '/api/vault/documents/:id/content',
+    STAFF,
+    'answers 404 on the matrix’s node: it lists no document; each open is audited at the hub',
+  ],
+  // releases (issue #23): what this store was told to run and runs; the pull-through cache of release repositories
+  ['GET', '/api/registry/releases', STAFF, 'the releases from the feed, where the node is with each, what it runs'],
+  ['GET', '/v2', STAFF, 'the OCI API version check; an unpaired device gets 401 with a challenge'],
+  [
+    'GET',
+    '/v2/*name/manifests/:reference',
+    STAFF,
+    'answers 404 on the matrix’s node: no hub, nothing cached (MANIFEST_UNKNOWN); release repositories only',
+  ],
+  [
+    'GET',
+    '/v2/*name/blobs/:digest',
+    STAFF,
+    'answers 404 on the matrix’s node: no hub, nothing cached (BLOB_UNKNOWN); Range too',
+  ],
 ]);

@@ -56,7 +56,7 @@ import { StoreExecutor } from './tasks/store-executor.js';
 import { reportRoutes } from './reports/routes.js';
 import { KioskCarts } from './carts/kiosk-carts.js';
 import { kioskCartRoutes } from './carts/routes.js';
-import { kioskCartSessionRoutes } from './carts/kiosk-cart-routes.js';
+import { kioskCartSessionRoutes, tokenOf as kioskCartToken } from './carts/kiosk-cart-routes.js';
 import { KioskCartSessions } from './carts/kiosk-sessions.js';
 import { hubCaller } from './carts/hub-call.js';
 import { PosService } from './pos/pos-service.js';
@@ -85,6 +85,35 @@ import {
   registerBookingFeed,
 } from './booking/index.js';
 import { registerTagsFeed, TagFilter, TagsPuller, tagsMigrations, tagsRoutes, tagsSink } from './tags/index.js';
+import {
+  KioskBrowsing,
+  recsMigrations,
+  recsRoutes,
+  registerRecsFeed,
+  StoreRecsRepository,
+  StoreRecsService,
+} from './recommendations/index.js';
+import {
+  registerVaultFeed,
+  StoreVaultRepository,
+  StoreVaultService,
+  VaultCache,
+  vaultCacheDir,
+  vaultHubFetcher,
+  vaultMigrations,
+  vaultRoutes,
+} from './vault/index.js';
+import {
+  hubRegistryGetter,
+  RegistryBlobCache,
+  registerRegistryFeed,
+  registryDir,
+  registryMigrations,
+  registryV2Routes,
+  StoreReleaseRepository,
+  StoreReleases,
+  storeReleaseRoutes,
+} from './registry/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -101,6 +130,9 @@ export const storeMigrationSources = [
   { module: 'delivery', dir: deliveryMigrations },
   { module: 'booking', dir: bookingMigrations },
   { module: 'tags', dir: tagsMigrations },
+  { module: 'recommendations', dir: recsMigrations },
+  { module: 'vault', dir: vaultMigrations },
+  { module: 'registry', dir: registryMigrations },
 ];
 
 /**
@@ -136,6 +168,10 @@ export interface StoreNode {
   readonly catalog: CatalogPuller | undefined;
   /** Keeps the store's copy of the hub's tags, for filtering the kiosk and handheld by tag offline. */
   readonly tags: TagsPuller;
+  /** The documents this store's staff may read (issue #22), readable offline once on this device. */
+  readonly vault: StoreVaultService;
+  /** The releases this store runs (issue #23), pulled from the hub's registry and checked; a cache for its devices. */
+  readonly releases: StoreReleases;
   readonly terminal: PaymentTerminal;
   readonly devices: DeviceManager;
   /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
@@ -211,6 +247,40 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   const tags = new TagsPuller(db, hubGet, log, now);
   registerTagsFeed(sync.feedHandlers, tags);
   sync.bootstrap?.sinks.set('tags', tagsSink(tags)); // a new disk's cold start gets the tags with the catalog
+  const recs = new StoreRecsService(new StoreRecsRepository(db), sync, new KioskBrowsing(now), now);
+  registerRecsFeed(sync.feedHandlers, recs);
+  // The documents this store's staff may read (issue #22): their content cached beside the database, by document id.
+  const vault = new StoreVaultService(
+    new StoreVaultRepository(db),
+    new VaultCache(vaultCacheDir(dbPath)),
+    sync,
+    config.hub
+      ? vaultHubFetcher(
+          config.hub.url,
+          () => hubLink.token(),
+          (t, why) => hubLink.refused(t, why),
+        )
+      : undefined,
+    log,
+    now,
+    { online: () => sync.status().phase === 'syncing' },
+  );
+  registerVaultFeed(sync.feedHandlers, vault);
+  const releases = new StoreReleases(
+    new StoreReleaseRepository(db),
+    new RegistryBlobCache(registryDir(dbPath)),
+    sync,
+    config.hub
+      ? hubRegistryGetter(
+          config.hub.url,
+          () => hubLink.token(),
+          (t, why) => hubLink.refused(t, why),
+        )
+      : undefined,
+    log,
+    now,
+  );
+  registerRegistryFeed(sync.feedHandlers, releases);
   // The store's code and zone, resolved once for the till and the pickup desk: config, else the hub's registry.
   const profile = new StoreProfile(db, { storeCode: config.storeCode, timeZone: config.timeZone }, now);
   const deliveries = new DeliveryRepository(db);
@@ -386,13 +456,22 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       )
     : undefined;
   const productName = (sku: string) => pos.repo.product(sku, undefined)?.name ?? sku;
-  api.use(
-    kioskCartSessionRoutes(new KioskCartSessions(hubCall, kioskCarts, storeId ?? 'unregistered', productName, now)),
-  );
+  const kioskSessions = new KioskCartSessions(hubCall, kioskCarts, storeId ?? 'unregistered', productName, now);
+  api.use(kioskCartSessionRoutes(kioskSessions));
   api.use(stockRoutes(stock, suggestions, sync, now));
   api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet, now));
   api.use(tagsRoutes(new TagFilter(tags.repo, () => tags.status())));
+  api.use(recsRoutes(recs, (req, res) => kioskSessions.customerOf(kioskCartToken(req), callerOf(res).scope)));
+  api.use(
+    vaultRoutes(vault, (res) => {
+      const c = callerOf(res);
+      return c.deviceId ? (pairing.list().find((d) => d.id === c.deviceId)?.name ?? c.deviceId) : `${c.role} screen`;
+    }),
+  );
+  api.use(storeReleaseRoutes(releases));
   app.use('/api', api);
+  // The OCI API's pull side for the store's devices: release repositories from the node's copy (registry/v2-routes.ts).
+  app.use('/v2', registryV2Routes(releases, log));
   // The store's pages (POS lane, kiosk, pickups, handheld): static files calling the API above.
   // Serving the kiosk page marks this browser as a kiosk screen: from then on it reaches only what a kiosk may. Only
   // when it is opened from the node's own pages or by a person (fromOwnPages): a link on another site would otherwise
@@ -468,6 +547,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     booking,
     catalog,
     tags,
+    vault,
+    releases,
     terminal,
     devices,
     executor,
@@ -497,6 +578,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)
       catalog?.poke(); // a notice received before a restart
       tags.poke(); // the same, a pull a restart cut short, or the first pull of a store that never had tags
+      vault.start(); // offline documents not yet on this device
+      releases.start(); // releases whose pull a restart cut short, or that failed and are due again
       devices.start();
       if (hubGet) stopKeyRefresh = keepPickupKey(bopis, hubGet, log);
       if (hubGet) stopTicketKeyRefresh = keepTicketKey(booking, hubGet, log);
@@ -514,6 +597,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopProfileRefresh?.();
       catalog?.stop();
       tags.stop();
+      vault.stop();
+      releases.stop();
+      await releases.idle();
       await devices.stop();
       await executor.stop();
       sync.stop();

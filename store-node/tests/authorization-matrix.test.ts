@@ -42,6 +42,9 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     .replace('/pairing/devices/:id', `/pairing/devices/${fx.spareDeviceId}`)
     .replace('/bopis/pickups/:id', `/bopis/pickups/${pickupFor[path]}`)
     .replace('/delivery/:id', `/delivery/${fx.deliveries.toDriver}`)
+    .replace('/vault/documents/:id', '/vault/documents/00000000-0000-4000-8000-00000000d0c5')
+    .replace('/v2/*name/manifests/:reference', '/v2/releases/matrix-app/manifests/v1')
+    .replace('/v2/*name/blobs/:digest', `/v2/releases/matrix-app/blobs/sha256%3A${'0'.repeat(64)}`)
     .replace('/booking/kiosk/holds/:holdId', `/booking/kiosk/holds/${fx.customerId}`)
     .replace(/^\/api\/booking\/door\/admissions$/, `/api/booking/door/admissions?showId=${fx.booking.showId}`);
 }
@@ -61,6 +64,8 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/pos/sales': {},
     'POST /api/pos/sales/:id/lines': { code: 'MUG', qty: 1 },
     'PUT /api/pos/sales/:id/lines/:sku': { qty: 2 },
+    'PUT /api/pos/sales/:id/customer-card': { card: '2912345678901236' },
+    'DELETE /api/pos/sales/:id/customer-card': undefined,
     'POST /api/pos/sales/:id/tender': { kind: 'CASH', givenMinor: 100_000 },
     'POST /api/pos/sales/:id/void': {},
     'POST /api/pos/sales/:id/returns': { items: [{ sku: 'MUG', qty: 1 }] },
@@ -75,6 +80,7 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/kiosk/cart/lines': { sku: 'MUG', qty: 1 },
     'PUT /api/kiosk/cart/lines/:sku': { qty: 2 },
     'PUT /api/kiosk/cart/pickup-here': {},
+    'POST /api/kiosk/views': { sku: 'MUG', session: 'matrix-session-0001' },
     'POST /api/booking/kiosk/holds': { showId: fx.booking.showId, places: 2 },
     'POST /api/booking/kiosk/holds/:holdId/confirm': {},
     'DELETE /api/booking/kiosk/holds/:holdId': undefined,

@@ -7,8 +7,8 @@ import { LAN_ADDRESS, SCREEN_ADDRESS, storeAccessFixture } from './support/store
 import { storeFingerprint } from './support/sqlite-fingerprint.js';
 
 /**
- * Fuzzing the store node (issue #13): random requests to every API route (found by walking its routers) from its own
- * screens and from LAN devices. A refused request is a 4xx problem+json and changes nothing in its SQLite file;
+ * Fuzzing the store node (issue #13): random requests to every API route and its `/v2/` registry cache (found by
+ * walking its routers) from its own screens and from LAN devices. A refused request is a 4xx problem+json and changes nothing in its SQLite file;
  * nothing answers 500; the node stays up. (Stock at nearby stores answers 503 "unavailable" here: no hub is linked.)
  * `FUZZ_RUNS` sets the runs (default in central/tests/support/fuzz-requests.ts).
  */
@@ -21,7 +21,10 @@ describe('fuzzing the store node', () => {
 
   it('answers random requests to every API route with a 4xx problem+json that changes nothing, never a 500', async () => {
     const url = fx.node.url!;
-    const routes = discoverRoutes(fx.node.app as never).routes.filter((r) => r.path.startsWith('/api/'));
+    // the API, and the read-only OCI pull-through cache for devices (`/v2/…`, its `*name` filled like a parameter)
+    const routes = discoverRoutes(fx.node.app as never)
+      .routes.filter((r) => r.path.startsWith('/api/') || r.path === '/v2' || r.path.startsWith('/v2/'))
+      .map((r) => ({ ...r, path: r.path.replace('*name', ':name') }));
     const [lane, kioskScreen, pairedKiosk, handheld] = fx.callers.map((c) => c.headers);
     const ctx = {
       routes,

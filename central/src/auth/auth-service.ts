@@ -10,6 +10,7 @@ import {
   type UserId,
 } from '@storefleet/shared';
 import type { FleetService } from '../fleet/fleet-service.js';
+import type { VouchedPrincipal } from '../kernel/credentials.js';
 import type { Principal, Role } from '../kernel/principal.js';
 import type { AuthRepository, User } from './auth-repository.js';
 import { hashSecret, newSecret, verifySecret } from './passwords.js';
@@ -43,6 +44,7 @@ export type SignedInPerson = Extract<Principal, { kind: 'user' }> & {
   readonly store: { readonly storeId: string; readonly code: string; readonly name: string } | null;
 };
 
+const STORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 // Verifying against a real hash when the account does not exist keeps the answer time the same either way.
 const DUMMY_HASH = hashSecret('storefleet-timing-equaliser');
@@ -149,6 +151,48 @@ export class AuthService {
     const expiresAt = this.now() + this.settings.sessionTtlSeconds * 1000;
     await this.repo.insertSession(sha256(sessionToken), found.user.id, this.now(), expiresAt);
     return { user: found.user, sessionToken, expiresAt };
+  }
+
+  /**
+   * Who a person's e-mail and password, or a store's id and secret, belong to, opening nothing (the registry's token
+   * endpoint, HTTP Basic). A name with an `@` is a person's, checked under the sign-in limits as `login` is; any other
+   * name is a store id, checked as `storeToken` is (answered with the version of the credential it matched).
+   */
+  async checkCredentials(name: string, secret: string, address: string): Promise<VouchedPrincipal> {
+    if (name.length > 254 || secret.length > 1024) throw new UnauthorizedError('name or secret is wrong');
+    if (!name.includes('@')) {
+      const id = name.toLowerCase();
+      const version = STORE_ID.test(id) ? await this.fleet.verifyCredential(id, secret) : undefined;
+      if (version === undefined) throw new UnauthorizedError('store id or secret is wrong');
+      return { principal: { kind: 'store', storeId: id as StoreId }, storeCredentialVersion: version };
+    }
+    const account = accountKey(name);
+    const at = addressKey(address);
+    const known = await this.repo.isKnownAddress(account, at, this.now() - KNOWN_ADDRESS_MS);
+    const found = await this.#checked(personLimits(name, address, known), async () => {
+      const user = await this.repo.userByEmail(account);
+      const ok = await verifySecret(secret, user?.passwordHash ?? (await DUMMY_HASH));
+      return ok && user && !user.user.disabled ? user : undefined;
+    });
+    if (!found) throw new UnauthorizedError('email or password is wrong');
+    await this.repo.rememberAddress(account, at, this.now());
+    return { principal: { kind: 'user', userId: found.user.id, role: found.user.role, storeId: found.user.storeId } };
+  }
+
+  /**
+   * `p` as it stands now (see `HubCredentials.current`): a person who exists and is not disabled, with the role and
+   * store they have now; a store whose credential exists and, with `storeCredentialVersion`, was not rotated since.
+   */
+  async currentPrincipal(p: Principal, storeCredentialVersion?: number): Promise<VouchedPrincipal | undefined> {
+    if (p.kind === 'store') {
+      const version = await this.fleet.credentialVersion(p.storeId);
+      if (version === undefined) return undefined;
+      if (storeCredentialVersion !== undefined && version !== storeCredentialVersion) return undefined;
+      return { principal: { kind: 'store', storeId: p.storeId }, storeCredentialVersion: version };
+    }
+    const user = await this.repo.userById(p.userId);
+    if (!user || user.disabled) return undefined;
+    return { principal: { kind: 'user', userId: user.id, role: user.role, storeId: user.storeId } };
   }
 
   async logout(sessionToken: string): Promise<void> {

@@ -17,6 +17,8 @@ import { DEMO_DC } from './demo-stock.js';
 import { type DemoDeliveries, startDemoDeliveries } from './demo-delivery.js';
 import { seedDemoBookings } from './demo-booking.js';
 import { seedDemoTags } from './demo-tags.js';
+import { seedDemoRecommendations } from './demo-recommendations.js';
+import { seedDemoVault } from './demo-vault.js';
 import {
   adminApi,
   catalogRows,
@@ -213,8 +215,24 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
     }));
 
+    // after the stores are up, so each kiosk hears of its top list as soon as the first model is trained
+    const recommendations = await seedDemoRecommendations({
+      hub,
+      api,
+      stores,
+      customers: customers.map((c) => c.id),
+      catalog: catalogRows(),
+      say,
+    }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }));
+
+    const vault = await seedDemoVault({ api, hubUrl, admin: secrets.admin, stores, say }).catch((err: unknown) => ({
+      summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
+    }));
+
     const banner = bannerOf({
       hubUrl,
+      vault: vault.summary,
+      recommendations: recommendations.summary,
       bookings: bookings.summary,
       tags: tags.summary,
       dataDir,
@@ -278,6 +296,8 @@ function bannerOf(d: {
   deliveries: DemoDeliveries;
   bookings: string;
   tags: string;
+  recommendations: string;
+  vault: string;
 }): string {
   const shoppers = DEMO_CUSTOMERS.map((c, i) => {
     const card = d.customers[i]?.loyaltyCard;
@@ -318,5 +338,8 @@ ${shoppers}
   Bookings:             ${d.hubUrl}/console/#/booking  ${d.bookings}
   Tags:                 ${d.hubUrl}/console/#/tags  ${d.tags}
                         (browse by tag at each kiosk; search by tag on the handheld's Look-up tab, offline too)
+  Recommendations:      ${d.hubUrl}/console/#/recommendations  ${d.recommendations}
+  Documents:            ${d.hubUrl}/console/#/vault  ${d.vault}
+                        (each store's handheld reads them on its Documents page, the offline ones without the hub)
 Press Ctrl-C to stop.`;
 }

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Provision } from './ports.js';
 
@@ -23,6 +24,58 @@ export type NotificationSenderChoice =
   | { readonly adapter: 'http'; readonly url: string; readonly token?: string | undefined };
 /** The distribution centres' shipping desk; only the simulator exists so far. */
 export type WarehouseChoice = { readonly adapter: 'simulator' };
+/** The vault's virus scanner (modules/vault): only the simulator exists so far (it finds the EICAR test file). */
+export type VaultScannerChoice = { readonly adapter: 'simulator' };
+/**
+ * The registry's vulnerability scanner (modules/registry): the simulator, or a scanner adapter that speaks Harbor's
+ * pluggable scanner API (`POST <url>/api/v1/scan`, `GET <url>/api/v1/scan/{id}/report`) over HTTP.
+ */
+export type RegistryScannerChoice =
+  | { readonly adapter: 'simulator' }
+  | { readonly adapter: 'http'; readonly url: string };
+
+/**
+ * The registry's settings (modules/registry). `publicUrl` (REGISTRY_PUBLIC_URL) is the address clients reach the hub
+ * at, used in the token challenge's realm; null = the realm is built from each request's own address (fine on one
+ * host; behind a proxy set it). `defaultQuotaBytes` (REGISTRY_DEFAULT_QUOTA_BYTES; 0 = none) bounds each repository
+ * that has no quota of its own. `mirror` (REGISTRY_MIRROR_OF with REGISTRY_MIRROR_USER and REGISTRY_MIRROR_SECRET, a
+ * secret never logged, and REGISTRY_MIRROR_REPOSITORIES, comma-separated name prefixes, empty = all) makes this hub
+ * a pull-based replica of another hub's registry.
+ */
+export interface RegistrySettings {
+  readonly publicUrl: string | null;
+  readonly scanner: RegistryScannerChoice | undefined;
+  readonly defaultQuotaBytes: number;
+  readonly mirror: RegistryMirrorSettings | null;
+}
+export interface RegistryMirrorSettings {
+  readonly url: string;
+  readonly username: string;
+  readonly secret: string;
+  readonly repositories: readonly string[];
+}
+
+/**
+ * Where the hub keeps files it stores by content (the vault's encrypted documents, the registry's layers): a folder
+ * (HUB_BLOB_DIR; default `<HUB_DATA_DIR>/blobs`, or `./data/hub-blobs` in production on Postgres), or null when the
+ * hub runs in memory (tests, a demo on `memory`): then each module that stores files makes a temporary folder at
+ * start and removes it at stop. The vault stores at the folder's top (`sha256/…`) and its garbage collection walks
+ * only that; a module added later keeps its blobs in a subfolder of its own (`<dir>/<module>/`), so neither sweeps the
+ * other's files.
+ */
+export interface BlobSettings {
+  readonly dir: string | null;
+}
+
+/**
+ * The vault's settings (modules/vault). `keysFile` (VAULT_KEYS_FILE) holds the local KMS's master keys, outside the
+ * database; null = `vault-keys.json` in the blob folder (a production hub warns: keep the keys apart from the
+ * data). The file is made with one new key when it does not exist.
+ */
+export interface VaultSettings {
+  readonly keysFile: string | null;
+  readonly scanner: VaultScannerChoice | undefined;
+}
 
 /**
  * Throughput knobs of the hub's group commits and sweeps, measured in `bench/` (defaults and reasons beside each
@@ -55,6 +108,24 @@ export interface HubTuning {
   readonly tagsAnnounceMs: number;
   /** How often each hub's tag index checks Postgres for a change whose NOTIFY it missed, in ms (modules/tags/index). */
   readonly tagsIndexCheckMs: number;
+  /** How often recommendations train a new model, in ms (modules/recommendations/training.ts). */
+  readonly recsTrainEveryMs: number;
+  /** How often the vault re-wraps data keys still under an old master key, in ms (modules/vault). */
+  readonly vaultRewrapEveryMs: number;
+  /** How often the vault empties trash older than 30 days, in ms (modules/vault). */
+  readonly vaultTrashSweepMs: number;
+  /** How often the registry collects garbage (blobs no manifest references), in ms (modules/registry/gc.ts). */
+  readonly registryGcEveryMs: number;
+  /** How old an unreferenced blob must be before garbage collection removes it, in ms: a push in progress is safe. */
+  readonly registryGcGraceMs: number;
+  /** How long an upload session may sit idle before it is dropped with its partial file, in ms. */
+  readonly registryUploadIdleMs: number;
+  /** How long a registry bearer token lasts, in seconds (the Docker token spec's `expires_in`). */
+  readonly registryTokenTtlSeconds: number;
+  /** How often a pending vulnerability scan's report is asked for, in ms (modules/registry/scans.ts). */
+  readonly registryScanPollMs: number;
+  /** How often a mirror hub pulls what is new from the registry it mirrors, in ms (modules/registry/mirror.ts). */
+  readonly registryMirrorEveryMs: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -71,6 +142,15 @@ export const TUNING_DEFAULTS: HubTuning = {
   tagsBulkBatch: 5_000,
   tagsAnnounceMs: 2_000,
   tagsIndexCheckMs: 5_000,
+  recsTrainEveryMs: 6 * 3_600_000,
+  vaultRewrapEveryMs: 3_600_000,
+  vaultTrashSweepMs: 3_600_000,
+  registryGcEveryMs: 3_600_000,
+  registryGcGraceMs: 86_400_000,
+  registryUploadIdleMs: 86_400_000,
+  registryTokenTtlSeconds: 300,
+  registryScanPollMs: 2_000,
+  registryMirrorEveryMs: 60_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -150,6 +230,60 @@ export const TUNING_ENV = {
     max: 600_000,
     what: "milliseconds between a tag index's checks for changes whose notice it missed",
   },
+  recsTrainEveryMs: {
+    env: 'RECS_TRAIN_EVERY_MS',
+    min: 60_000,
+    max: 7 * 86_400_000,
+    what: 'milliseconds between training runs of the recommendations model',
+  },
+  vaultRewrapEveryMs: {
+    env: 'VAULT_REWRAP_EVERY_MS',
+    min: 1_000,
+    max: 7 * 86_400_000,
+    what: 'milliseconds between sweeps that re-wrap data keys under the newest master key',
+  },
+  vaultTrashSweepMs: {
+    env: 'VAULT_TRASH_SWEEP_MS',
+    min: 1_000,
+    max: 7 * 86_400_000,
+    what: 'milliseconds between sweeps that empty trash older than 30 days',
+  },
+  registryGcEveryMs: {
+    env: 'REGISTRY_GC_EVERY_MS',
+    min: 1_000,
+    max: 7 * 86_400_000,
+    what: "milliseconds between the registry's garbage collections",
+  },
+  registryGcGraceMs: {
+    env: 'REGISTRY_GC_GRACE_MS',
+    min: 0,
+    max: 30 * 86_400_000,
+    what: 'milliseconds an unreferenced registry blob is kept before garbage collection may remove it',
+  },
+  registryUploadIdleMs: {
+    env: 'REGISTRY_UPLOAD_IDLE_MS',
+    min: 60_000,
+    max: 30 * 86_400_000,
+    what: 'milliseconds an idle registry upload session is kept',
+  },
+  registryTokenTtlSeconds: {
+    env: 'REGISTRY_TOKEN_TTL_SECONDS',
+    min: 60,
+    max: 86_400,
+    what: 'seconds a registry bearer token lasts',
+  },
+  registryScanPollMs: {
+    env: 'REGISTRY_SCAN_POLL_MS',
+    min: 100,
+    max: 3_600_000,
+    what: "milliseconds between asks for a pending vulnerability scan's report",
+  },
+  registryMirrorEveryMs: {
+    env: 'REGISTRY_MIRROR_EVERY_MS',
+    min: 1_000,
+    max: 86_400_000,
+    what: 'milliseconds between pulls of what is new from the mirrored registry',
+  },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>
 >;
@@ -171,6 +305,9 @@ export interface HubSettings {
   readonly warehouse: WarehouseChoice | undefined;
   /** Named customer notice sender, or undefined (the simulator in demo/test mode; in production notices wait). */
   readonly notifications: NotificationSenderChoice | undefined;
+  readonly blobs: BlobSettings;
+  readonly vault: VaultSettings;
+  readonly registry: RegistrySettings;
 }
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -204,6 +341,8 @@ export interface ResolvedSettings {
     readonly payments: PartyInUse;
     readonly warehouse: PartyInUse;
     readonly notifications: PartyInUse;
+    readonly vaultScanner: PartyInUse;
+    readonly registryScanner: PartyInUse;
   };
   /** Loud warnings for the start-up log and `/healthz`: what a production hub runs that is not real, or lacks. */
   readonly warnings: readonly string[];
@@ -231,6 +370,20 @@ const PARTIES = {
     without: 'Notices to customers wait in the outbox until one is.',
     simulated: 'no notice reaches a customer',
   },
+  vaultScanner: {
+    service: 'vault.scanner',
+    name: 'virus scanner for the vault',
+    env: 'VAULT_SCANNER',
+    without: 'Uploaded documents are kept unscanned, and marked so, until one is.',
+    simulated: 'only the EICAR test file is detected',
+  },
+  registryScanner: {
+    service: 'registry.scanner',
+    name: 'vulnerability scanner for the registry',
+    env: 'REGISTRY_SCANNER',
+    without: 'Pushed images are kept unscanned, and marked so; a policy that blocks pulls on findings blocks nothing.',
+    simulated: "only images carrying the simulator's test marker have findings",
+  },
 } as const;
 
 /**
@@ -243,7 +396,14 @@ export function resolveSettings(config: {
   readonly paymentProvider?: PaymentProviderChoice | undefined;
   readonly warehouseAdapter?: WarehouseChoice | undefined;
   readonly notificationsSender?: NotificationSenderChoice | undefined;
+  readonly vaultScanner?: VaultScannerChoice | undefined;
   readonly externals?: readonly Provision[] | undefined;
+  readonly dataDir?: string | undefined;
+  readonly databaseUrl?: string | undefined;
+  readonly blobDir?: string | undefined;
+  readonly vaultKeysFile?: string | undefined;
+  readonly registryScanner?: RegistryScannerChoice | undefined;
+  readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode))
@@ -261,6 +421,19 @@ export function resolveSettings(config: {
   const payments = party(config.paymentProvider, PARTIES.payments);
   const warehouse = party(config.warehouseAdapter, PARTIES.warehouse);
   const notifications = party(config.notificationsSender, PARTIES.notifications);
+  const vaultScanner = party(config.vaultScanner, PARTIES.vaultScanner);
+  const registryScanner = party(config.registryScanner, PARTIES.registryScanner);
+  const blobDir =
+    config.blobDir ??
+    (config.dataDir && config.dataDir !== 'memory'
+      ? join(config.dataDir, 'blobs')
+      : mode === 'production'
+        ? resolve('data/hub-blobs')
+        : null);
+  if (mode === 'production' && !config.vaultKeysFile)
+    warnings.push(
+      'VAULT_KEYS_FILE is not set: the vault stays closed (503) until it names a file outside the data and blob folders.',
+    );
   return {
     settings: {
       mode,
@@ -268,8 +441,22 @@ export function resolveSettings(config: {
       payments: payments.choice,
       warehouse: warehouse.choice,
       notifications: notifications.choice,
+      blobs: { dir: blobDir },
+      vault: { keysFile: config.vaultKeysFile ?? null, scanner: vaultScanner.choice },
+      registry: {
+        publicUrl: config.registry?.publicUrl ?? null,
+        scanner: registryScanner.choice,
+        defaultQuotaBytes: config.registry?.defaultQuotaBytes ?? 0,
+        mirror: config.registry?.mirror ?? null,
+      },
     },
-    parties: { payments: payments.inUse, warehouse: warehouse.inUse, notifications: notifications.inUse },
+    parties: {
+      payments: payments.inUse,
+      warehouse: warehouse.inUse,
+      notifications: notifications.inUse,
+      vaultScanner: vaultScanner.inUse,
+      registryScanner: registryScanner.inUse,
+    },
     warnings,
   };
 }

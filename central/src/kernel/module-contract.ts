@@ -9,6 +9,7 @@ import type { HubDocs } from '../sync/docs/hub-docs.js';
 import type { SocketHandler } from './module-sockets.js';
 import type { HubSettings, HubTestHooks } from './hub-settings.js';
 import type { PortDeclarations, Provision, Services } from './ports.js';
+import type { HubCredentials } from './credentials.js';
 import type { Jobs } from './jobs/types.js';
 
 /**
@@ -16,7 +17,7 @@ import type { Jobs } from './jobs/types.js';
  * module offers (`HubModule`), and the types of what it offers (console pages, cold-start sections, document rules).
  * Modules import this folder (`kernel/`), `db/` and `@storefleet/shared` only (`central/tests/module-boundaries.test.ts`).
  */
-export type { DocAccessRule, DocNamespaceRules, HubDocs };
+export type { DocAccessRule, DocNamespaceRules, HubDocs, HubCredentials };
 export type {
   Jobs,
   JobDefinition,
@@ -88,6 +89,8 @@ export interface HubContext {
   readonly settings: HubSettings;
   /** Seams the test harness sets (empty in a real hub). */
   readonly testHooks: HubTestHooks;
+  /** The hub's sign-in checks, for routes outside `/api` that authenticate callers themselves (`rootRoutes`). */
+  readonly credentials: HubCredentials;
   /**
    * The hub's job runner, for jobs named `<module>.<job>`: define them and schedule the recurring ones in `start`
    * (one run per period across every hub process on the database), enqueue one-offs any time (kernel/jobs/).
@@ -106,6 +109,19 @@ export interface HubModule extends PortDeclarations {
   readonly migrations?: URL;
   /** Routes, mounted under `/api` after authentication and idempotency. */
   routes?(ctx: HubContext): Router;
+  /**
+   * Routes of `routes` whose request body is a file streamed to the handler, not JSON (the vault's uploads): the hub
+   * neither parses nor refuses their bodies by type; the route reads `req` as a stream and bounds it itself. Paths
+   * are matched against the path under `/api` (`/vault/documents`).
+   */
+  readonly streamedBodies?: readonly { readonly method: 'POST' | 'PUT'; readonly path: RegExp }[];
+  /**
+   * Routes served at the hub's root under a prefix of the module's own (`{ '/v2': router }`, the OCI registry's API,
+   * which clients expect at `/v2/`): no JSON parser, no session authentication, no idempotency layer, no problem+json
+   * handler — the module authenticates (`ctx.credentials`), bounds bodies, keeps writes idempotent and answers errors
+   * itself (problem+json, with whatever its protocol adds). A prefix is one lower-case segment, claimed once.
+   */
+  rootRoutes?(ctx: HubContext): Record<string, Router>;
   /** Handlers for event types uploaded by stores (`sale`, `stock.moved`…); a type belongs to one module only. */
   eventHandlers?(ctx: HubContext): Record<string, EventHandler>;
   /** Who may read/write the documents of each namespace this module owns (`cart` → its rule), and what they may hold. */

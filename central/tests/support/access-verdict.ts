@@ -24,9 +24,11 @@ export function accessMismatch(
   const hidden = !!row.hidesExistence && status === 404;
   if (cell === 'allow') return refused || hidden ? `${where}; the table says allow` : undefined;
   if (row.hidesExistence) {
-    // Refused exactly as if the id did not exist: 401 to a stranger, else the answer a missing id gets.
+    // Refused exactly as if the id did not exist: 401 to a stranger, else the answer a missing id gets — 404, or a 403
+    // the caller gets for any id alike (refused for who they are, before the node is looked up: nothing is told).
     if (status === 401 || (status === 404 && (missing === undefined || missing === 404))) return undefined;
-    return `${where}; the table says deny, hiding existence (401, or 404 as for a missing id)`;
+    if (status === 403 && missing === 403) return undefined;
+    return `${where}; the table says deny, hiding existence (401, or the 404 or 403 a missing id gets)`;
   }
   return refused ? undefined : `${where}; the table says deny (401/403)`;
 }

@@ -67,6 +67,10 @@ const FIELDS = [
   'disabled',
   'lowStockAt',
   'ttlMinutes',
+  'parentId',
+  'tags',
+  'offline',
+  'permission',
   '__proto__',
   'constructor',
 ];
@@ -201,6 +205,18 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
           'date',
           'minutes',
           'kind',
+          'version',
+          'tag',
+          'tags',
+          'owner',
+          'folderId',
+          'nodeId',
+          'permission',
+          'userId',
+          'actor',
+          'action',
+          'before',
+          'offline',
           'x',
         ),
         fc.oneof(param(ctx.ids), fc.constantFrom('-1', '0', '1e9', 'NaN', '')),
@@ -242,7 +258,8 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
       ),
     },
   );
-  return fc
+  const vault = ctx.routes.some((r) => r.path.startsWith('/api/vault/'));
+  const generic = fc
     .record({
       route: fc.constantFrom(...ctx.routes),
       params: fc.array(param(ctx.ids), { minLength: 4, maxLength: 4 }),
@@ -275,4 +292,174 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
         ...(withBody ? { body: g.body } : {}),
       };
     });
+  return vault
+    ? fc.oneof({ weight: 5, arbitrary: generic }, { weight: 1, arbitrary: vaultHostileRequest(ctx) })
+    : generic;
+}
+
+/** Names no folder or document may have: control characters, slashes, dots, the too long, the empty. */
+const BAD_VAULT_NAMES = [
+  '',
+  '   ',
+  '.',
+  '..',
+  'a/b',
+  '../../etc/passwd',
+  'a\\b',
+  'a\u0000b',
+  '\u0000',
+  'line\nbreak',
+  'tab\there',
+  '\u007f',
+  'x'.repeat(256),
+  'é'.repeat(300),
+];
+/** Subjects a grant may not name (a path parameter, URL-encoded). */
+const BAD_SUBJECTS = [
+  'user:',
+  'user',
+  'root',
+  'role:GOD',
+  'role:admin',
+  'group:a b',
+  'store:../../x',
+  'everyone ',
+  'user:\u0000',
+  `user:${'a'.repeat(100)}`,
+  'group:%',
+  ':',
+];
+/** What `q` and other query text may carry: NUL, websearch operators alone, the huge. */
+const ODD_QUERY_TEXT = ['\u0000', 'a\u0000b', '"', '-', 'or', '!!!', '&|:*()', '<->', "'", '\\', 'x'.repeat(10_000)];
+
+/**
+ * Hostile calls aimed at the vault's routes (issue #22): uploads with names no node may have, JSON where the file is
+ * expected and a file where JSON is expected, grants for subjects that cannot exist, odd version numbers, cursors and
+ * search text. The ids are the fixture's some of the time, so a call gets past "not found" to the check it aims at.
+ */
+export function vaultHostileRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { route: string }> {
+  const id = fc.oneof(
+    fc.constantFrom(...ctx.ids),
+    fc.constantFrom('not-a-uuid', '00000000-0000-0000-0000-000000000000', '%00', '..', 'x'.repeat(300)),
+  );
+  const q = (s: string) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '\uFFFD'));
+  const caller = fc.constantFrom(...ctx.callers);
+  const binary = fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b));
+  const upload = fc
+    .record({
+      folder: id,
+      name: fc.constantFrom(...BAD_VAULT_NAMES),
+      extra: fc.constantFrom(
+        '',
+        '&tags=%00',
+        `&tags=${'t'.repeat(100)}`,
+        '&offline=maybe',
+        '&name=second',
+        '&tags=a,,b',
+      ),
+      body: fc.oneof(fc.constantFrom('{"name":"a.txt"}', '', 'plain'), binary),
+      type: fc.constantFrom('application/json', 'application/octet-stream', 'text/plain', ''),
+      caller,
+    })
+    .map((g) => ({
+      route: 'POST /api/vault/folders/:id/documents',
+      method: 'POST',
+      path: `/api/vault/folders/${g.folder}/documents?name=${q(g.name)}${g.extra}`,
+      headers: { ...g.caller, ...(g.type ? { 'content-type': g.type } : {}) },
+      body: g.body,
+    }));
+  // a file (binary, or a form) where the route reads JSON
+  const streamAsJson = fc
+    .record({
+      target: fc.constantFrom(
+        ['POST', '/api/vault/folders'],
+        ['PATCH', '/api/vault/nodes/:id'],
+        ['PUT', '/api/vault/nodes/:id/grants/everyone'],
+        ['POST', '/api/vault/groups'],
+        ['POST', '/api/vault/keys/rotate'],
+      ),
+      node: id,
+      body: binary,
+      type: fc.constantFrom('application/octet-stream', 'application/json', 'image/png', 'multipart/form-data'),
+      caller,
+    })
+    .map((g) => ({
+      route: `${g.target[0]} ${g.target[1]}`,
+      method: g.target[0]!,
+      path: g.target[1]!.replace(':id', g.node),
+      headers: { ...g.caller, 'content-type': g.type },
+      body: g.body,
+    }));
+  const badNames = fc
+    .record({
+      kind: fc.constantFrom('folder', 'rename'),
+      node: id,
+      name: fc.constantFrom(...BAD_VAULT_NAMES),
+      tags: fc.constantFrom(
+        undefined,
+        ['\u0000'],
+        ['x'.repeat(100)],
+        [''],
+        Array.from({ length: 500 }, (_, i) => `t${i}`),
+      ),
+      caller,
+    })
+    .map((g) => ({
+      route: g.kind === 'folder' ? 'POST /api/vault/folders' : 'PATCH /api/vault/nodes/:id',
+      method: g.kind === 'folder' ? 'POST' : 'PATCH',
+      path: g.kind === 'folder' ? '/api/vault/folders' : `/api/vault/nodes/${g.node}`,
+      headers: { ...g.caller, 'content-type': 'application/json' },
+      body: JSON.stringify(
+        g.kind === 'folder'
+          ? { parentId: g.node, name: g.name, ...(g.tags ? { tags: g.tags } : {}) }
+          : { name: g.name, ...(g.tags ? { tags: g.tags } : {}) },
+      ),
+    }));
+  const badGrant = fc
+    .record({
+      node: id,
+      subject: fc.constantFrom(...BAD_SUBJECTS),
+      method: fc.constantFrom('PUT', 'DELETE'),
+      permission: fc.constantFrom('READ', 'GOD', '', 'owner', null),
+      caller,
+    })
+    .map((g) => ({
+      route: `${g.method} /api/vault/nodes/:id/grants/:subject`,
+      method: g.method,
+      path: `/api/vault/nodes/${g.node}/grants/${q(g.subject)}`,
+      headers: { ...g.caller, ...(g.method === 'PUT' ? { 'content-type': 'application/json' } : {}) },
+      ...(g.method === 'PUT' ? { body: JSON.stringify({ permission: g.permission }) } : {}),
+    }));
+  const oddQuery = fc
+    .record({
+      path: fc.constantFrom(
+        (n: string, t: string) => `/api/vault/documents/${n}/content?version=${t}`,
+        (n: string, t: string) => `/api/vault/documents/${n}/thumbnail?version=${t}`,
+        (n: string, t: string) => `/api/vault/documents/${n}/versions/${t}/restore`,
+        (n: string, t: string) => `/api/vault/folders/${n}/children?after=${t}&limit=${t}`,
+        (_n: string, t: string) => `/api/vault/search?q=${t}&tag=${t}&owner=${t}`,
+        (n: string, t: string) => `/api/vault/search?folderId=${n}&after=${t}`,
+        (n: string, t: string) => `/api/vault/check?nodeId=${n}&permission=${t}&userId=${t}`,
+        (_n: string, t: string) => `/api/vault/trash?after=${t}&limit=${t}`,
+        (n: string, t: string) => `/api/vault/audit?nodeId=${n}&before=${t}&action=${t}&limit=${t}`,
+      ),
+      node: id,
+      text: fc.oneof(
+        fc.constantFrom('0', '-1', '1.5', '1e3', 'NaN', '99999999999999999999', 'abc', '', '%00', '%E0%A4%A'),
+        fc.constantFrom(...ODD_QUERY_TEXT).map(q),
+      ),
+      caller,
+    })
+    .map((g) => {
+      const path = g.path(g.node, g.text);
+      const post = path.endsWith('/restore');
+      return {
+        route: post ? 'POST /api/vault/documents/:id/versions/:no/restore' : 'GET /api/vault/… (odd query text)',
+        method: post ? 'POST' : 'GET',
+        path,
+        headers: { ...g.caller, ...(post ? { 'content-type': 'application/json' } : {}) },
+        ...(post ? { body: '{}' } : {}),
+      };
+    });
+  return fc.oneof(upload, streamAsJson, badNames, badGrant, oddQuery);
 }

@@ -5,7 +5,10 @@ import type { TestHub } from './test-hub.js';
 import { bookingAccessFixture } from './booking-access.js';
 import { tagsBulkAccessFixture } from './tags-bulk-access.js';
 import { deliveryAccessFixture } from './delivery-access.js';
+import { recsAccessFixture, recsAfterValidRequest } from './recs-access.js';
 import { trackingAccessFixture } from './tracking-access.js';
+import { vaultAccessFixture, vaultSettled } from './vault-access.js';
+import { registryAccessFixture, registrySettled } from './registry-access.js';
 import { waitFor } from './wait-for.js';
 
 export const PASSWORD = 'a long enough password 123';
@@ -233,6 +236,19 @@ export async function hubAccessFixture(t: TestHub) {
     );
     return rows[0]!.announced && rows[0]!.numbered;
   });
+  // the recommendations module's things at store A: the customer's views, a trained model, a list served, variants
+  const recs = await recsAccessFixture(t, {
+    admin,
+    storeAId: a.id,
+    storeAToken: a.token,
+    customerId: customer.id,
+    sku: SKU,
+  });
+  // the vault's folder shared with store A, its documents, a group, and each role's targets (vault-access.ts)
+  const vault = await vaultAccessFixture(t, { admin, storeAId: a.id, memberId: spare.id });
+  // the registry's repositories, manifests, upload sessions and a release (registry-access.ts)
+  const registry = await registryAccessFixture(t, { admin, storeAId: a.id });
+  await registrySettled(t); // the scans its pushes started have written their reports
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -265,7 +281,16 @@ export async function hubAccessFixture(t: TestHub) {
     booking,
     tagsCore,
     tagsBulk,
+    recs,
+    vault,
+    registry,
     credentials,
+    /** Background work a valid request started (a list's impression, a training run, a vault upload's or registry push's scan) has finished. */
+    settled: async (answer: unknown) => {
+      await recsAfterValidRequest(t, answer);
+      await vaultSettled(t);
+      await registrySettled(t);
+    },
   };
 }
 export type HubAccessFixture = Awaited<ReturnType<typeof hubAccessFixture>>;

@@ -2,12 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { bookingSalesBodies, bookingSalesPath } from './booking-sales-access.js';
 import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
+import { recsBodies, recsPath } from './recs-access.js';
+import { registryProbe } from './registry-access.js';
 import { tagsBulkBodies, tagsBulkId } from './tags-bulk-access.js';
+import { vaultProbe } from './vault-access.js';
 
 /** One call the matrix test makes for a row: the concrete path and, for writes, a body. */
 export interface Probe {
   readonly path: string;
   readonly body?: unknown;
+  /** A body sent as it is (the registry's blobs and manifests), with `headers` (its content type). */
+  readonly rawBody?: string | Buffer;
+  readonly headers?: Record<string, string>;
   /** The same call for an id that does not exist (rows that hide existence compare the two). */
   readonly missing?: string;
 }
@@ -115,6 +121,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/tags/index/rebuild': () => ({}),
     ...bookingSalesBodies(fx.booking.sales, role),
     ...tagsBulkBodies(fx.tagsBulk, SKU, role),
+    ...recsBodies(fx.recs, SKU, role),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -128,6 +135,10 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
  * with its row.
  */
 export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFixture): Probe {
+  const vault = vaultProbe(fx.vault, row, role);
+  if (vault) return vault;
+  const registry = registryProbe(fx.registry, row, role, fx.a.id);
+  if (registry) return registry;
   const m = row.method;
   const p = row.path;
   const idFor = (): string => {
@@ -165,7 +176,10 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':holdId', m === 'DELETE' ? fx.booking.releasable[role] : fx.booking.holdId)
       .replace(':id', id);
   const hasId = p.includes(':id');
-  const path = bookingSalesPath(fx.booking.sales, p) ?? (hasId ? fill(idFor()) : fill(''));
+  const path =
+    bookingSalesPath(fx.booking.sales, p) ??
+    recsPath(fx.recs, p, fx.a.id, fx.customer.id, SKU) ??
+    (hasId ? fill(idFor()) : fill(''));
   if (path.includes(':'))
     throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {

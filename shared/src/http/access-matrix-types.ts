@@ -11,7 +11,7 @@
 export type AccessCell = 'allow' | 'deny';
 
 /** `WS`: a WebSocket endpoint (the HTTP upgrade), listed beside the routes so a new socket needs a row too. */
-export type AccessMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'WS';
+export type AccessMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'WS';
 
 export interface AccessRow<Role extends string> {
   readonly method: AccessMethod;

@@ -14,6 +14,22 @@ export interface FingerprintedRequest {
   readonly method: string;
   readonly originalUrl: string;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * A streamed body (a file upload the server reads as it arrives) is not there when the key is looked up: its
+ * fingerprint is what the client says of it — its length, its type, and its digest when the client sends one
+ * (`Repr-Digest` / `Content-Digest`, RFC 9530), so a retry of the same key with another file is refused (422) rather
+ * than answered with the first file's result.
+ */
+function streamedBodyFacts(req: FingerprintedRequest): string {
+  if (req.body !== undefined || !req.headers) return '';
+  const h = (name: string) => {
+    const v = req.headers?.[name];
+    return Array.isArray(v) ? v.join(',') : (v ?? '');
+  };
+  return `\nstream ${h('content-length')} ${h('content-type')} ${h('repr-digest')} ${h('content-digest')}`;
 }
 
 /**
@@ -25,7 +41,7 @@ export interface FingerprintedRequest {
 export function keyedRequestFingerprint(key: string): (req: FingerprintedRequest) => string {
   return (req) =>
     createHmac('sha256', key)
-      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
+      .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}${streamedBodyFacts(req)}`)
       .digest('hex');
 }
 

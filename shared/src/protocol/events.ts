@@ -4,6 +4,9 @@ import { returnNumberSchema, saleNumberSchema } from '../sale-number.js';
 import { bookingAdmittedSchema } from './booking.js';
 import { deliveryHandedToDriverSchema } from './delivery.js';
 import { feedPayloadSchemas } from './feed-entries.js';
+import { recsEventSchemas } from './recommendations.js';
+import { vaultEventSchemas } from './vault.js';
+import { registryEventSchemas } from './registry.js';
 
 /**
  * Payloads of the events stores send up and the feed entries the hub sends down, defined once: the sending end builds
@@ -89,6 +92,14 @@ const saleShape = z.strictObject({
   taxMinor: minor,
   totalMinor: minor,
   tenders: z.array(saleTenderSchema).min(1).max(10),
+  /**
+   * The customer's loyalty card shown at the lane (16 digits, `29…`, its check digit checked offline), so the hub can
+   * count the sale as theirs (recommendations, #21); absent when no card was shown and in events before #21.
+   */
+  customerCard: z
+    .string()
+    .regex(/^29\d{14}$/)
+    .optional(),
 });
 export const saleCompletedSchema = saleShape.superRefine(checkSaleArithmetic, wellFormed);
 export type SaleCompleted = z.infer<typeof saleCompletedSchema>;
@@ -213,6 +224,9 @@ export const eventPayloadSchemas = {
   'reservation.no-show': reservationEndedAtStoreSchema,
   'delivery.handed-to-driver': deliveryHandedToDriverSchema,
   'booking.admitted': bookingAdmittedSchema,
+  ...recsEventSchemas,
+  ...vaultEventSchemas,
+  ...registryEventSchemas,
   ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;

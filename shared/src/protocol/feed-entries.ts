@@ -3,7 +3,10 @@ import { holdSnapshotSchema } from './messages.js';
 import { skuSchema } from '../validation.js';
 import { bookingFeedSchemas } from './booking.js';
 import { deliveryFeedSchemas } from './delivery.js';
+import { recsFeedSchemas } from './recommendations.js';
 import { tagsFeedSchemas } from './tags.js';
+import { vaultFeedSchemas } from './vault.js';
+import { registryFeedSchemas } from './registry.js';
 
 /**
  * Payloads of the feed entries the hub sends a store, defined once (see `eventPayloadSchemas` in `events.ts`): the hub
@@ -95,6 +98,9 @@ export const feedPayloadSchemas = {
   ...deliveryFeedSchemas,
   ...bookingFeedSchemas,
   ...tagsFeedSchemas,
+  ...recsFeedSchemas,
+  ...vaultFeedSchemas,
+  ...registryFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;

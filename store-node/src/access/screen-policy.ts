@@ -62,6 +62,9 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   // Browsing by tag (issue #20): the tag tree and the products under chosen tags, from the store's copy.
   { methods: READ, path: /^\/api\/tags$/ },
   { methods: READ, path: /^\/api\/tags\/products$/ },
+  // Recommendations (issue #21) from the store's copy, and the products the kiosk showed (for its session's list).
+  { methods: READ, path: /^\/api\/recommendations$/ },
+  { methods: ['POST'], path: /^\/api\/kiosk\/views$/ },
   // The customer's cart, only through the session this screen opened with a card, phone number or e-mail: never by
   // customer id (/api/carts/:customerId is for staff screens), so a kiosk reaches no other customer's cart.
   { methods: [...READ, 'POST', 'DELETE'], path: /^\/api\/kiosk\/cart$/ },
@@ -86,7 +89,7 @@ const STAFF_SCREEN_BASICS: readonly Rule[] = [
 
 /**
  * Everything a POS screen reaches (exact paths, as KIOSK_ALLOWED): its page, the sale API (open, scan, quantities,
- * tender, void, returns, the lane's own state) and product look-ups for search at the till. Not pickups, stock
+ * the customer's card, tender, void, returns, the lane's own state) and product look-ups for search at the till. Not pickups, stock
  * counts, devices, reports, pairing or the parked feed.
  */
 export const POS_ALLOWED: readonly Rule[] = [
@@ -97,6 +100,7 @@ export const POS_ALLOWED: readonly Rule[] = [
   { methods: READ, path: new RegExp(`^/api/pos/sales/${SEGMENT}$`) },
   { methods: ['POST'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/(?:lines|tender|void|returns)$`) },
   { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/lines/${SEGMENT}$`) },
+  { methods: ['PUT', 'DELETE'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/customer-card$`) }, // #21
   { methods: READ, path: /^\/api\/catalog\/products$/ },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
 ];

@@ -8,7 +8,7 @@ import type { KioskCartSessions } from './kiosk-sessions.js';
 export const KIOSK_CART_COOKIE = 'sf_kiosk_cart';
 const COOKIE_PATH = '/api/kiosk';
 
-const tokenOf = (req: Request): string | undefined => {
+export const tokenOf = (req: Request): string | undefined => {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
     if (name === KIOSK_CART_COOKIE) return value.join('=') || undefined;

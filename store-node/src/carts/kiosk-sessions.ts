@@ -104,6 +104,15 @@ export class KioskCartSessions {
     return this.#sessions.size < MAX_SESSIONS;
   }
 
+  /**
+   * The customer whose cart session `token` names at `screen`, or null (none, another screen's, ended): a product
+   * the kiosk shows counts as theirs for recommendations (#21). Reads only: the session is not touched.
+   */
+  customerOf(token: string | undefined, screen: string): string | null {
+    const s = token ? this.#sessions.get(token) : undefined;
+    return s && s.screen === screen && this.now() - s.touchedAt <= KIOSK_CART_IDLE_MS ? s.customerId : null;
+  }
+
   async view(token: string | undefined, screen: string): Promise<KioskCart> {
     const s = this.#session(token, screen);
     try {

@@ -15,6 +15,8 @@ export interface BasketRow {
   /** The lane that opened it and its sale number (schema/004); null on baskets opened before #17. */
   lane: number | null;
   number: string | null;
+  /** The customer's loyalty card shown at the lane (schema/005), whole: it goes on `sale.completed`; else null. */
+  customer_card: string | null;
 }
 
 /**
@@ -39,6 +41,7 @@ export class BasketRepository {
   readonly #lastTouched;
   readonly #lineCount;
   readonly #onLane;
+  readonly #card;
   /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
@@ -70,6 +73,9 @@ export class BasketRepository {
     this.#together = db.transaction((write: () => unknown) => write());
     this.#keepApproval = db.prepare(
       "UPDATE pos_baskets SET tender_ref = ?, note = ? WHERE sale_id = ? AND tender_state = 'AUTHORISING'",
+    );
+    this.#card = db.prepare(
+      'UPDATE pos_baskets SET customer_card = ?, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
     );
     this.#touch = db.prepare('UPDATE pos_baskets SET touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
     const lastChange = '(SELECT MAX(changed_at) FROM pos_basket_lines l WHERE l.sale_id = b.sale_id)';
@@ -152,6 +158,11 @@ export class BasketRepository {
   ): void {
     if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, t.at, saleId);
     else this.#tender.run('NONE', null, null, t.note, 0, saleId);
+  }
+
+  /** Keeps the customer's card with the basket, or takes it off (null); a change by the cashier, so it touches it. */
+  setCustomerCard(saleId: string, card: string | null, at: number): void {
+    this.#card.run(card, at, saleId);
   }
 
   /**

@@ -18,6 +18,8 @@ export interface SaleRow {
   /** The lane that rang it up and its number (`S001-03-00123`); null on sales from before #17. */
   lane: number | null;
   number: string | null;
+  /** The last four digits of the customer card shown for a completed sale (schema/005), for its receipt; else null. */
+  customer_card_last4?: string | null;
 }
 
 export interface LineRow {
@@ -53,8 +55,8 @@ export class PosRepository {
       'SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1',
     );
     this.#insertSale = db.prepare(
-      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number)
-       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number)`,
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number, customer_card_last4)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number, @customer_card_last4)`,
     );
     this.#insertLines = new MultiRowInsert(
       db,
@@ -84,7 +86,7 @@ export class PosRepository {
 
   /** Writes a closed sale (completed or voided) with its lines; the caller's transaction joins it to its stock moves. */
   insertSale(s: SaleRow, lines: readonly LineRow[]): void {
-    this.#insertSale.run(s);
+    this.#insertSale.run({ ...s, customer_card_last4: s.customer_card_last4 ?? null });
     this.#insertLines.run(lines.map((l) => [s.id, l.sku, l.name, l.tax_class, l.unit_price_minor, l.qty]));
   }
 

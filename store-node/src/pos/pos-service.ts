@@ -17,6 +17,7 @@ import type { StoreSync } from '../sync/store-sync.js';
 import { BASKET_LIMITS, basketTotals, type TaxRates } from './basket-rules.js';
 import { BasketRepository, type BasketRow } from './basket-repository.js';
 import { CardTenders, type Settled } from './card-tenders.js';
+import { parseCustomerCard } from './customer-card.js';
 import { LaneNumbers } from './lane-numbers.js';
 import type { Authorisation, PaymentTerminal } from './payment-terminal.js';
 import { PosRepository, type LineRow, type SaleRow } from './pos-repository.js';
@@ -58,7 +59,7 @@ export interface LaneState {
   readonly open: SaleView | null;
 }
 
-type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number'>;
+type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number' | 'customer_card'>;
 
 /** What this process is doing with a sale right now: tendering it, settling a tender a previous process left, voiding it. */
 interface Busy {
@@ -185,6 +186,25 @@ export class PosService {
     if (!line) throw new NotFoundError('basket line', sku);
     if (qty === 0) this.baskets.deleteLine(saleId, sku, this.now());
     else this.#putLine(saleId, { ...line, qty });
+    return this.view(saleId);
+  }
+
+  /**
+   * Keeps the customer's loyalty card (scanned or typed) with the open basket, replacing one shown before; its check
+   * digit is checked here, offline (a wrong one is a 422 and changes nothing). It goes on the sale's `sale.completed`.
+   */
+  setCustomerCard(saleId: string, typed: string, by: LaneCaller = this.backOffice): SaleView {
+    this.#ownedBy(saleId, by);
+    this.#editable(saleId);
+    this.baskets.setCustomerCard(saleId, parseCustomerCard(typed), this.now());
+    return this.view(saleId);
+  }
+
+  /** Takes the customer's card off the open basket (the sale then goes to the hub without one); none there is fine. */
+  removeCustomerCard(saleId: string, by: LaneCaller = this.backOffice): SaleView {
+    this.#ownedBy(saleId, by);
+    this.#editable(saleId);
+    this.baskets.setCustomerCard(saleId, null, this.now());
     return this.view(saleId);
   }
 
@@ -420,6 +440,7 @@ export class PosService {
       tender_ref: ref,
       cash_given_minor: tender.kind === 'CASH' ? tender.givenMinor : null,
       closed_at: at,
+      customer_card_last4: opened.customer_card?.slice(-4) ?? null,
     };
     await this.sync.writeGrouped((emit) => {
       this.repo.insertSale(row, lines);
@@ -430,7 +451,7 @@ export class PosService {
         at,
         saleId,
       );
-      emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, lines, this.rates));
+      emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, lines, this.rates, opened.customer_card));
       this.baskets.remove(saleId);
     });
     this.cards.forget(saleId);

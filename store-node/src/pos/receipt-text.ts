@@ -56,6 +56,8 @@ export interface ReceiptInput {
   readonly totalMinor: number;
   readonly tender: { kind: string; reference: string | null; givenMinor: number | null; changeMinor: number | null };
   readonly returnWindowDays: number;
+  /** The last four digits of the customer's loyalty card, if one was shown: the receipt never prints more. */
+  readonly customerCardLastFour?: string | null;
 }
 
 export function saleReceipt(r: ReceiptInput): string {
@@ -78,6 +80,7 @@ export function saleReceipt(r: ReceiptInput): string {
       ? row(`Card ${r.tender.reference ?? ''}`.trim(), m(r.totalMinor))
       : row('Cash', m(r.tender.givenMinor ?? r.totalMinor))),
     ...(r.tender.changeMinor !== null ? row('Change', m(r.tender.changeMinor)) : []),
+    ...(r.customerCardLastFour ? [`Customer card ending ${r.customerCardLastFour}`] : []),
     rule,
     ...wrap(
       r.returnWindowDays > 0

@@ -70,6 +70,18 @@ export function posRoutes(
       ),
     );
   });
+  /**
+   * The customer's loyalty card for the open basket (#21), scanned or typed: `{card}`, checked here offline (a wrong
+   * check digit is a 422 that changes nothing). The answer shows it masked; DELETE takes it off.
+   */
+  r.put('/pos/sales/:id/customer-card', (req, res) => {
+    const id = saleOf(req.params);
+    const body = parseOrThrow(z.strictObject({ card: z.string().trim().min(1).max(40) }), req.body, 'customer card');
+    res.json(pos.setCustomerCard(id, body.card, laneOf(res)));
+  });
+  r.delete('/pos/sales/:id/customer-card', (req, res) => {
+    res.json(pos.removeCustomerCard(saleOf(req.params), laneOf(res)));
+  });
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const id = saleOf(req.params);
     const sale = await pos.tender(id, parseOrThrow(tender, req.body, 'tender'), laneOf(res));

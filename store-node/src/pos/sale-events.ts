@@ -41,7 +41,13 @@ const header = (s: SaleRow) => ({
   openedAt: s.opened_at,
 });
 
-export function saleCompletedPayload(s: SaleRow, lines: readonly LineRow[], rates: TaxRates): SaleCompleted {
+/** `customerCard`: the loyalty card shown at the lane for this sale (checked), so the hub counts the sale as theirs. */
+export function saleCompletedPayload(
+  s: SaleRow,
+  lines: readonly LineRow[],
+  rates: TaxRates,
+  customerCard: string | null = null,
+): SaleCompleted {
   if (s.tender_kind === 'CARD' && !s.tender_ref)
     throw new Error(`sale ${s.id} was paid by card without a terminal reference`);
   return {
@@ -70,6 +76,7 @@ export function saleCompletedPayload(s: SaleRow, lines: readonly LineRow[], rate
         ? { kind: 'CARD', amountMinor: s.total_minor, reference: s.tender_ref! }
         : { kind: 'CASH', amountMinor: s.total_minor, givenMinor: s.cash_given_minor ?? s.total_minor },
     ],
+    ...(customerCard ? { customerCard } : {}),
   };
 }
 

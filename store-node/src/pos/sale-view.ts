@@ -1,6 +1,7 @@
 import { code128Modules } from '@storefleet/shared';
 import { basketTotals, type PricedLine, type TaxRates } from './basket-rules.js';
 import type { BasketRow } from './basket-repository.js';
+import { maskedCard } from './customer-card.js';
 import type { LineRow, SaleRow } from './pos-repository.js';
 import { saleReceipt } from './receipt-text.js';
 
@@ -40,6 +41,11 @@ export interface SaleView {
    * charged, voided, or approved and waiting); on a voided sale, who voided it and why, and whether a card was voided.
    */
   readonly note: string | null;
+  /**
+   * The customer's loyalty card shown at the lane, masked (`••••••••••••1234`): the lane never gets the whole number
+   * back. Null when none was shown.
+   */
+  readonly customerCard: string | null;
 }
 
 export const pricedLine = (l: LineRow): PricedLine => ({
@@ -69,6 +75,7 @@ export function saleView(
     : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
   const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
   const number = s.number ?? ctx.basket?.number ?? null;
+  const cardLastFour = ctx.basket?.customer_card?.slice(-4) ?? s.customer_card_last4 ?? null;
   return {
     id: s.id,
     number,
@@ -108,11 +115,13 @@ export function saleView(
             changeMinor: change,
           },
           returnWindowDays: ctx.returnWindowDays,
+          customerCardLastFour: cardLastFour,
         })
       : null,
     closedAt: s.closed_at,
     barcode: done && number ? code128Modules(number) : null,
     payment: ctx.basket?.tender_state === 'AUTHORISING' ? 'AUTHORISING' : null,
     note: ctx.basket ? (ctx.note ?? ctx.basket.note) : s.status === 'VOIDED' ? s.void_reason : null,
+    customerCard: cardLastFour ? maskedCard(cardLastFour) : null,
   };
 }

@@ -86,10 +86,21 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
   it('a hello from a stolen credential with a cursor far past the head is refused; the real store goes on', async () => {
     const store = await f.store('WEDGE');
     const storeId = f.credentials.get('WEDGE')!.storeId;
+    const connected = async () =>
+      (
+        await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [
+          storeId,
+        ])
+      ).rows[0]?.connected;
     await stock(storeId);
     const first = await desk.reserve(storeId, 'MUG');
     await waitFor('the first hold at the store', () => holdAtStore(store, first));
+    // The hold may come by the bootstrap, before the store's first connection is open: stopped then, that connection
+    // still reached the hub after the raw socket and replaced it (4003). So the store is connected, then stopped, and
+    // the hub has recorded it gone before the stolen credential connects.
+    await waitFor('the store connected', () => store.sync.status().phase === 'syncing');
     store.sync.stop();
+    await waitFor('the store’s connection recorded as closed', async () => (await connected()) === false);
 
     const evil = await RawStore.open(f.hubUrl, await tokenOf('WEDGE'));
     evil.send({ type: 'hello', protocol: 2, storeId, outboxHead: 0, feedCursor: 1_000_000_000_000 });
@@ -98,12 +109,6 @@ describe.each(dbTargets)('feed gaps on $name', (target) => {
     );
     expect((await evil.waitClosed()).code).toBe(1008);
     expect((await f.hub.db.query('SELECT 1 FROM sync_feed_rebases WHERE store_id = $1', [storeId])).rowCount).toBe(0);
-    const connected = async () =>
-      (
-        await f.hub.db.query<{ connected: boolean }>('SELECT connected FROM sync_connections WHERE store_id = $1', [
-          storeId,
-        ])
-      ).rows[0]?.connected;
     await waitFor('the refused connection recorded as closed', async () => (await connected()) === false);
 
     store.sync.start();

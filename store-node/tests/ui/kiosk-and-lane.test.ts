@@ -107,11 +107,27 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       .waitFor(); // index.js ran (no inline script any more)
     await screenshot(page, 'index-1920');
     const nav = page.getByRole('navigation', { name: 'Store pages' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['POS', 'Pickups', 'Deliveries', 'Handheld', 'Door']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'POS',
+      'Pickups',
+      'Deliveries',
+      'Handheld',
+      'Door',
+      'Documents',
+    ]);
     await nav.getByRole('link', { name: 'POS' }).click();
     await page.getByLabel('Scan or type a sku / barcode').waitFor();
     await page.getByRole('link', { name: 'Handheld' }).click();
+    // The tabs are in the page's HTML before its script makes them work: a click before handheld.js ran switches
+    // nothing. So the page is loaded (its module scripts ran) and its status bar refreshed before the click, and the
+    // Devices panel shown after it.
+    await page.waitForURL(/\/handheld\.html$/);
+    await page
+      .locator('#sync-badge')
+      .filter({ hasText: /waiting|unknown/ })
+      .waitFor();
     await page.getByRole('tab', { name: 'Devices' }).click(); // pairing lives on the handheld's Devices tab
+    await page.getByRole('tabpanel', { name: 'Devices' }).waitFor();
     await page.getByLabel('The device is').selectOption('kiosk');
     await page.getByRole('button', { name: 'Show a pairing code' }).click();
     await expect

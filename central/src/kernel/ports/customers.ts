@@ -24,8 +24,24 @@ export interface CustomerDirectory {
    * transaction; callers without one await it before answering, so the store sees the customer at once.
    */
   linkStore(customerId: string, storeId: string, via: StoreLinkVia, tx?: Queryable): Promise<boolean>;
-  /** Whether `storeId` is linked to the customer (false for an unknown customer). */
-  isLinked(customerId: string, storeId: string): Promise<boolean>;
+  /**
+   * Whether `storeId` is linked to the customer (false for an unknown customer, or an id that is not a customer id).
+   * With `q`, read in the caller's transaction (an event handler's: the hub's PGlite has one connection).
+   */
+  isLinked(customerId: string, storeId: string, q?: Queryable): Promise<boolean>;
+  /**
+   * Whether `storeId` may read the customer's profile: linked by a sign-up, an order or a cart change there, not by a
+   * kiosk look-up alone (false for an unknown customer or an id that is not a customer id). What a store may learn of
+   * a customer through another module (their recommendations) follows this rule, not `isLinked`.
+   */
+  mayReadProfile(customerId: string, storeId: string, q?: Queryable): Promise<boolean>;
+  /**
+   * The customer whose loyalty card this is (the whole 16-digit number), or null when nobody holds it. With `q`, read
+   * in the caller's transaction. `idsByCards` does the same for many cards in one read (a run of sales).
+   */
+  idByCard(card: string, q?: Queryable): Promise<string | null>;
+  /** Card → customer id for the cards some customer holds, in one read; a card nobody holds is left out. */
+  idsByCards(cards: readonly string[], q?: Queryable): Promise<Map<string, string>>;
 }
 
 export const CUSTOMER_DIRECTORY = definePort<CustomerDirectory>(

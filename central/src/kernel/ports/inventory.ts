@@ -38,6 +38,8 @@ export interface IncidentDesk {
 /** What carts and orders ask of stock: what a location can promise, and the distribution centres that cover an order. */
 export interface Availability {
   atLocation(locationId: string, sku: string): Promise<number>;
+  /** What `locationId` can promise of each of `skus` (at most 1,000), in one read; a sku it does not stock is 0. */
+  manyAt(locationId: string, skus: readonly string[]): Promise<Map<string, number>>;
   dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string; available: number }[]>;
 }
 

@@ -13,7 +13,9 @@ import {
   type CartView,
   type Fulfilment,
 } from '@storefleet/shared';
+import { storeOf } from '../../kernel/access.js';
 import type { Principal } from '../../kernel/principal.js';
+import type { CartAdds } from './cart-adds.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
@@ -32,6 +34,8 @@ export class CartService {
     readonly customers: CustomerDirectory,
     readonly links: StoreCartLinks,
     readonly now: () => number,
+    /** Told of each line added or raised (recommendations' cart adds); nothing when absent. */
+    readonly adds?: CartAdds,
   ) {}
 
   async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
@@ -71,7 +75,11 @@ export class CartService {
       currency: product.currency,
       taxClass: product.taxClass,
     };
-    return this.#change(principal, customerId, (d) => addToCart(d, snapshot, qty, actorOf(principal), this.now()));
+    const answer = await this.#change(principal, customerId, (d) =>
+      addToCart(d, snapshot, qty, actorOf(principal), this.now()),
+    );
+    await this.#added(principal, answer, sku);
+    return answer;
   }
 
   async setQty(
@@ -82,8 +90,11 @@ export class CartService {
   ): Promise<CartView & { customerId: string }> {
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
-    if (qty > cartQty(doc, sku)) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
-    return this.#change(principal, customerId, (d) => void setCartQty(d, sku, qty));
+    const raised = qty > cartQty(doc, sku);
+    if (raised) await this.#assertAvailable(cartView(doc).fulfilment, sku, qty);
+    const answer = await this.#change(principal, customerId, (d) => void setCartQty(d, sku, qty));
+    if (raised) await this.#added(principal, answer, sku);
+    return answer;
   }
 
   /** Changes how the order will be fulfilled; every line must be available that way. */
@@ -112,6 +123,11 @@ export class CartService {
     const { doc, changed } = await this.docs.update<CartDoc>(principal, cartDocId(customerId), fn);
     if (changed) await this.links.changed(principal, customerId);
     return { customerId, ...cartView(doc) };
+  }
+
+  /** A line went in (or up): told at the store that changed the cart, else at the cart's fulfilment store. */
+  async #added(principal: Principal, cart: CartView & { customerId: string }, sku: string): Promise<void> {
+    await this.adds?.({ customerId: cart.customerId, sku, storeId: storeOf(principal) ?? cart.fulfilment.storeId });
   }
 
   async #customer(id: string): Promise<void> {

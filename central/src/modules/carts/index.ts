@@ -7,6 +7,8 @@ import { StoreCartLinks } from './store-links.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
+import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
+import { cartAddRecorder } from './cart-adds.js';
 
 const links = new WeakMap<HubContext, StoreCartLinks>();
 const unhooks = new WeakMap<HubContext, (() => void)[]>();
@@ -29,6 +31,7 @@ const serviceOf = (ctx: HubContext) =>
     ctx.services.get(CUSTOMER_DIRECTORY),
     linksOf(ctx),
     ctx.now,
+    cartAddRecorder({ sink: () => ctx.services.find(RECS_INTERACTIONS), db: ctx.db, now: ctx.now, log: ctx.log }),
   );
 
 /**
@@ -38,6 +41,8 @@ const serviceOf = (ctx: HubContext) =>
 export const hubModule: HubModule = {
   name: 'carts',
   needs: [CATALOG_PRODUCTS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY],
+  // Optional: lines added through this API are cart adds recommendations learn from; without them none is recorded.
+  uses: [RECS_INTERACTIONS],
   // Signed-in channels (the web/app backend's service account, console users) and every store (a customer may walk
   // into any of them) may edit a customer's cart, named by the customer's id. The id is what the customer shows at a
   // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list

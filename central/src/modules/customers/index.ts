@@ -1,3 +1,4 @@
+import { isUuid } from '@storefleet/shared';
 import type { HubModule } from '../../kernel/module-contract.js';
 import { CustomerRepository } from './repository.js';
 import { customerRoutes } from './routes.js';
@@ -21,7 +22,13 @@ export const hubModule: HubModule = {
       get: (id) => new CustomerRepository(ctx.db).get(id),
       linkStore: (customerId, storeId, via, tx) =>
         new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
-      isLinked: (customerId, storeId) => new CustomerRepository(ctx.db).isLinked(customerId, storeId),
+      isLinked: (customerId, storeId, q) => new CustomerRepository(q ?? ctx.db).isLinked(customerId, storeId),
+      mayReadProfile: async (customerId, storeId, q) =>
+        isUuid(customerId) &&
+        isUuid(storeId) &&
+        new CustomerRepository(q ?? ctx.db).profileVisibleTo(customerId, storeId),
+      idByCard: async (card, q) => (await new CustomerRepository(q ?? ctx.db).idsByCards([card])).get(card) ?? null,
+      idsByCards: (cards, q) => new CustomerRepository(q ?? ctx.db).idsByCards(cards),
     }),
   ],
 };

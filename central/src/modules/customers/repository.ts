@@ -1,4 +1,4 @@
-import { ConflictError, uuidv7 } from '@storefleet/shared';
+import { ConflictError, isUuid, uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { refusalWaitSeconds, STORE_EMAIL_REFUSALS } from './email-refusals.js';
 import { LOOKUP_BUDGETS, newLoyaltyCard, type LookupBudget } from './loyalty-card.js';
@@ -179,6 +179,8 @@ export class CustomerRepository {
   }
 
   async isLinked(customerId: string, storeId: string): Promise<boolean> {
+    // Ids from a store's events are any text: one that is not a UUID names nobody (and Postgres would refuse the cast).
+    if (!isUuid(customerId) || !isUuid(storeId)) return false;
     const { rows } = await this.db.query('SELECT 1 FROM customer_stores WHERE store_id = $1 AND customer_id = $2', [
       storeId,
       customerId,
@@ -216,6 +218,16 @@ export class CustomerRepository {
     const value = 'card' in by ? by.card : 'email' in by ? by.email : by.phone;
     const { rows } = await this.db.query<{ id: string; name: string }>(sql, [value]);
     return rows;
+  }
+
+  /** The customers holding these loyalty cards (card → id); a card nobody holds is left out. */
+  async idsByCards(cards: readonly string[]): Promise<Map<string, string>> {
+    if (!cards.length) return new Map();
+    const { rows } = await this.db.query<{ id: string; loyalty_card: string }>(
+      'SELECT id, loyalty_card FROM customers WHERE loyalty_card = ANY($1::text[])',
+      [[...new Set(cards)]],
+    );
+    return new Map(rows.map((r) => [r.loyalty_card, r.id]));
   }
 
   /** Seconds the store must wait before its next look-up (0: none). */

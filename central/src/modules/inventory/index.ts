@@ -37,6 +37,7 @@ export const hubModule: HubModule = {
     provide(INVENTORY_INCIDENTS, incidents),
     provide(INVENTORY_AVAILABILITY, {
       atLocation: (locationId, sku) => new InventoryRepository(ctx.db).availableAt(locationId, sku),
+      manyAt: (locationId, skus) => new InventoryRepository(ctx.db).availableManyAt(locationId, skus),
       dcsCovering: (lines) => new InventoryRepository(ctx.db).dcsCovering(lines),
     }),
   ],

@@ -118,6 +118,19 @@ export class InventoryRepository {
     return Math.max(0, Number(rows[0]?.a ?? 0));
   }
 
+  /** What `locationId` can promise of each of `skus` (at most 1,000), in one read; a sku it does not stock is 0. */
+  async availableManyAt(locationId: string, skus: readonly string[]): Promise<Map<string, number>> {
+    if (skus.length > 1000) throw new RangeError(`at most 1,000 skus a read, not ${skus.length}`);
+    const out = new Map<string, number>(skus.map((sku) => [sku, 0]));
+    if (skus.length === 0) return out;
+    const { rows } = await this.db.query<{ sku: string; a: number }>(
+      'SELECT sku, on_hand - reserved - safety AS a FROM inventory_stock WHERE store_id = $1 AND sku = ANY($2::text[])',
+      [locationId, skus],
+    );
+    for (const r of rows) out.set(r.sku, Math.max(0, Number(r.a)));
+    return out;
+  }
+
   /** Distribution centres that can cover every line, most stock first (for orders shipped from a DC). */
   async dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string; available: number }[]> {
     const { rows } = await this.db.query<{ id: string; available: number }>(

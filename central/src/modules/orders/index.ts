@@ -15,6 +15,7 @@ import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { PAYMENTS } from '../../kernel/ports/payments.js';
 import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
+import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
 import { RESERVATIONS } from '../../kernel/ports/reservations.js';
 import {
   ORDER_CANCELLATION,
@@ -25,6 +26,7 @@ import {
   WAREHOUSE,
 } from './ports.js';
 import { timelineRetention } from './timeline-archive.js';
+import { recordPurchases } from './purchases.js';
 
 export {
   SimulatedPaymentProvider,
@@ -71,6 +73,9 @@ function sagaOf(ctx: HubContext): OrderSaga {
         for (const storeId of storesOf(order))
           await ctx.services.get(CUSTOMER_DIRECTORY).linkStore(order.customerId, storeId, 'order');
       },
+      // What a confirmed order bought, for recommendations (when the hub has them), in the commit that confirms it.
+      inConfirmCommit: (tx, orders) =>
+        recordPurchases(ctx.services.find(RECS_INTERACTIONS), tx, orders, ctx.now(), ctx.log),
       crashAfter: ctx.testHooks.ordersCrashAfter,
     });
     if (payments instanceof SimulatedPaymentProvider)
@@ -97,7 +102,8 @@ export const hubModule: HubModule = {
   },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
   // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK],
+  // Recommendations are optional too: without them a confirmed order's purchases are recorded nowhere.
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS],
   provides: (ctx) => [
     // The provider orders take money with, for the other modules that charge customers (booking): one configuration.
     provide(PAYMENTS, sagaOf(ctx).deps.payments),

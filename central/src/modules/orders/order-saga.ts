@@ -14,7 +14,7 @@ import {
   type UserId,
 } from '@storefleet/shared';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
 import { PaymentTimeoutError, type PaymentProvider } from './payments.js';
 import { OrderRepository, type Claimed, type OrderPatch, type StepRecord } from './repository.js';
@@ -47,8 +47,23 @@ export function holdIdOf(orderId: string): string {
  * The group commit of saga step records (the hub's one batcher): records of concurrent orders share commits, one
  * order's records never share a batch, and a record the database refuses fails its own order alone.
  */
-export function stepRecords(db: Db, batches: number): CallBatcher<StepRecord, Order | undefined> {
-  return new CallBatcher((steps) => new OrderRepository(db).recordMany(steps), {
+export function stepRecords(
+  db: Db,
+  batches: number,
+  inConfirmCommit?: SagaDeps['inConfirmCommit'],
+): CallBatcher<StepRecord, Order | undefined> {
+  const record = async (steps: readonly StepRecord[]) => {
+    if (!inConfirmCommit || !steps.some((s) => s.patch.status === 'CONFIRMED'))
+      return new OrderRepository(db).recordMany(steps);
+    // A batch that confirms orders: their records and what follows a confirmation in the database share one commit.
+    return db.transaction(async (tx) => {
+      const orders = await new OrderRepository(tx).recordMany(steps);
+      const confirmed = orders.filter((o, i): o is Order => !!o && steps[i]!.patch.status === 'CONFIRMED');
+      if (confirmed.length) await inConfirmCommit(tx, confirmed);
+      return orders;
+    });
+  };
+  return new CallBatcher(record, {
     concurrency: batches,
     maxBatch: 128,
     clash: (a, b) => a.id === b.id,
@@ -76,6 +91,13 @@ export interface SagaDeps {
    * module links the order's stores to its customer here. A throw is logged; the order stays confirmed.
    */
   readonly onConfirmed?: ((order: Order) => Promise<void>) | undefined;
+  /**
+   * Told in the transaction that records orders as CONFIRMED (the step records' group commit), with those orders: the
+   * orders module records their purchases for recommendations there, so a confirmation and its purchases commit
+   * together (a rolled-back batch records none; a confirmation recorded again records nothing twice). It must not
+   * throw for anything an order may hold: a throw refuses the record.
+   */
+  readonly inConfirmCommit?: ((tx: Queryable, orders: readonly Order[]) => Promise<void>) | undefined;
   /** Step-record batches in flight at once (ORDER_RECORD_BATCHES_IN_FLIGHT, default 1; see `npm run bench -- orders`). */
   readonly recordBatches?: number | undefined;
   /** How long a runner's lease lasts unrenewed (default 5 s); it is renewed every third of that while the runner works. */
@@ -111,7 +133,7 @@ export class OrderSaga {
 
   constructor(readonly deps: SagaDeps) {
     this.#leaseMs = deps.leaseMs ?? LEASE_MS;
-    this.#records = stepRecords(deps.db, deps.recordBatches ?? 1);
+    this.#records = stepRecords(deps.db, deps.recordBatches ?? 1, deps.inConfirmCommit);
   }
 
   /** Records a step under the runner's lease epoch; throws LeaseLostError (nothing written) when another runner took over. */

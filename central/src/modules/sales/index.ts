@@ -1,4 +1,7 @@
 import type { HubModule } from '../../kernel/module-contract.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
+import { salePurchaseRecorder } from './purchases.js';
 import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
 import { SalesService } from './service.js';
@@ -28,8 +31,16 @@ export const hubModule: HubModule = {
     ],
   },
   routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now), ctx.db),
+  // Optional: a sale with a customer's card is their purchase for recommendations when the hub has both modules.
+  uses: [CUSTOMER_DIRECTORY, RECS_INTERACTIONS],
   eventHandlers: (ctx) => {
-    const service = new SalesService(() => new SalesRepository(ctx.db), ctx.now);
+    const purchases = salePurchaseRecorder({
+      sink: () => ctx.services.find(RECS_INTERACTIONS),
+      customers: () => ctx.services.find(CUSTOMER_DIRECTORY),
+      now: ctx.now,
+      log: ctx.log,
+    });
+    const service = new SalesService(() => new SalesRepository(ctx.db), ctx.now, purchases);
     return {
       'sale.completed': (tx, events) => service.applyCompleted(new SalesRepository(tx), events),
       'sale.voided': (tx, events) => service.applyVoided(new SalesRepository(tx), events),

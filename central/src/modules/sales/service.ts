@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '@storefleet/shared';
 import type { AppliedEvent, HandlerResult } from '../../kernel/event-handlers.js';
+import type { SalePurchases } from './purchases.js';
 import type { SalesRepository } from './repository.js';
 import { ReturnJudge, type SaleFacts } from './return-checks.js';
 import {
@@ -61,13 +62,29 @@ export class SalesService {
     /** A repository on the hub's database, for reads. */
     readonly repo: () => SalesRepository,
     readonly now: () => number,
+    /** Told of the completed sales of each run, in its transaction (a customer's card: recommendations' purchases). */
+    readonly purchases?: SalePurchases,
   ) {}
 
-  applyCompleted(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
+  async applyCompleted(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {
     const { valid, refused } = parseRun(saleCompletedSchema, events);
-    return this.#applySales(repo, events, refused, 'COMPLETED', (zone) =>
+    const result = await this.#applySales(repo, events, refused, 'COMPLETED', (zone) =>
       valid.map((v) => completedRow(v.data, v.seq, zone)),
     );
+    if (this.purchases && valid.length) {
+      // the sales that stand as completed: not refused (one the ledger holds as voided), the first report of each id
+      const refusedSeqs = new Set(result.rejected?.map((r) => r.seq));
+      const standing = firstPerId(
+        valid.filter((v) => !refusedSeqs.has(v.seq)),
+        (v) => v.data.saleId,
+      );
+      await this.purchases(
+        repo.db,
+        events[0]!.origin,
+        standing.map((v) => v.data),
+      );
+    }
+    return result;
   }
 
   applyVoided(repo: SalesRepository, events: readonly AppliedEvent[]): Promise<HandlerResult> {

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
+import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { PRODUCT_TAGS } from '../../kernel/ports/tags.js';
 import { TagAnalytics } from './analytics.js';
 import { analyticsRoutes } from './analytics-routes.js';
 import { TagBulkJobs } from './bulk.js';
@@ -8,6 +10,7 @@ import { bulkRoutes } from './bulk-routes.js';
 import { startCatalogNumbering } from './catalog-numbering.js';
 import { TagIndex } from './index/tag-index.js';
 import { tagsRoutes } from './routes.js';
+import { TagsRepository } from './repository.js';
 import { TagsService } from './service.js';
 import { TagsStoreFeed } from './store-feed.js';
 import { TagWriter } from './writer.js';
@@ -49,6 +52,7 @@ export const hubModule: HubModule = {
   name: 'tags',
   migrations: new URL('./schema/', import.meta.url),
   needs: [CATALOG_PRODUCTS],
+  provides: (ctx) => [provide(PRODUCT_TAGS, { namesOf: (skus) => new TagsRepository(ctx.db).tagNamesOf(skus) })],
   // The taxonomy is head office's: the console page is ADMIN only.
   console: {
     dir: new URL('./console/', import.meta.url),

@@ -248,6 +248,22 @@ export class TagsRepository {
     return readPostings(rows.map((r) => r.scan));
   }
 
+  /**
+   * The names of the live tags given to each of `skus` (not their ancestors), for skus that have any: what the port
+   * PRODUCT_TAGS answers (recommendations' content similarity). At most 1,000 skus a call.
+   */
+  async tagNamesOf(skus: readonly string[]): Promise<Map<string, string[]>> {
+    if (skus.length > 1_000) throw new RangeError(`at most 1,000 skus a call, not ${skus.length}`);
+    if (skus.length === 0) return new Map();
+    const { rows } = await this.db.query<{ sku: string; names: string[] }>(
+      `SELECT p.sku, array_agg(t.name ORDER BY t.name) AS names
+       FROM tag_products p JOIN tags t ON t.id = ANY(p.tag_ids) AND NOT t.deleted
+       WHERE p.sku = ANY($1::text[]) GROUP BY p.sku`,
+      [skus],
+    );
+    return new Map(rows.map((r) => [r.sku, r.names]));
+  }
+
   /** A product's row by sku. */
   async productBySku(sku: string): Promise<ProductTags | undefined> {
     const { rows } = await this.db.query<ProductRow>(

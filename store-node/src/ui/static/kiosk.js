@@ -1,7 +1,7 @@
 // The kiosk, a customer's screen: featured products, best sellers and more in stock here by category, ranked search
-// (offline too), a product's page with stock at nearby stores (when head office answers), and the customer's own cart,
-// opened with their loyalty card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s
-// untouched.
+// (offline too), a product's page with stock at nearby stores (when head office answers), "You may also like" from the
+// store's own list (offline too, re-ranked by what this customer looked at), and the customer's own cart, opened with
+// their loyalty card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s untouched.
 import { api, h, money, placeholder, say, statusBar } from '/store.js';
 import { mountTagFilter } from '/tag-filter.js';
 
@@ -19,6 +19,16 @@ let pending = null; // a product chosen before the cart was open: added once it 
 let view = { kind: 'home' }; // what the left side shows: home | results | product
 let previous = null; // the view "Back" returns to, and the card to focus there
 let lastTouch = Date.now();
+/**
+ * This customer's browsing session at the screen, a new one for the next customer ("Done", or the screen cleared):
+ * the store re-ranks its recommendations by the products shown in it. Random (crypto.randomUUID needs a secure
+ * context, which a kiosk on the store's plain-http network is not); the store tells head office an id of its own.
+ */
+const newSession = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+let session = newSession();
+/** Counts the views drawn: a view whose data arrives after another was asked for is not drawn over it. */
+let drawn = 0;
 
 // ---- Products ------------------------------------------------------------------------------------------------
 
@@ -30,6 +40,7 @@ function stockBadge(p) {
   return h('span', { class: 'badge ok' }, 'In stock here');
 }
 
+/** A product's card; a recommendation's `reason` ("Popular at this store") under its name. */
 function card(p) {
   return h(
     'article',
@@ -41,6 +52,7 @@ function card(p) {
       h('button', { type: 'button', class: 'product-name', onclick: () => showProduct(p) }, p.name),
     ),
     h('span', { class: 'muted' }, [p.brand, p.size].filter(Boolean).join(' · ') || p.category),
+    p.reason ? h('span', { class: 'reason' }, p.reason) : '',
     h('span', { class: 'price' }, money(p.priceMinor, p.currency)),
     stockBadge(p),
     h('button', { type: 'button', class: 'add', onclick: () => addToCart(p) }, 'Add to cart'),
@@ -63,15 +75,49 @@ function shelf(id, title, items) {
   );
 }
 
-// Head office's featured products first, then what sells here (only once the store has sold something), then the
-// day's pick per category (favouring what the store has plenty of): never an alphabetical list called popular.
+/**
+ * "You may also like": at most six from the store's own list (works offline), bought with the product shown, then
+ * popular here, re-ranked by what this session looked at. An empty list, or a store that cannot answer, shows nothing.
+ */
+async function recommendations(sku) {
+  const q = new URLSearchParams({ session, limit: '6' });
+  if (sku) q.set('sku', sku);
+  try {
+    return (await api('GET', `/api/recommendations?${q}`)).items;
+  } catch {
+    return [];
+  }
+}
+
+/** The "You may also like" shelf, or nothing: drawn with its view in one go, so nothing moves once it is there. */
+const likeShelf = (id, items) =>
+  items.length
+    ? [
+        h(
+          'section',
+          { class: 'kiosk-category kiosk-recs', 'aria-labelledby': id },
+          h('h3', { id, class: 'category-title' }, 'You may also like'),
+          h('div', { class: 'products' }, items.map(card)),
+        ),
+      ]
+    : [];
+
+// Head office's featured products first, then what this customer may like, then what sells here (only once the store
+// has sold something), then the day's pick per category (favouring what the store has plenty of): never an
+// alphabetical list called popular.
 async function showHome() {
   view = { kind: 'home' };
   previous = null;
+  const mine = ++drawn;
   try {
-    const home = await api('GET', '/api/catalog/featured?perCategory=6&categories=8');
+    const [home, liked] = await Promise.all([
+      api('GET', '/api/catalog/featured?perCategory=6&categories=8'),
+      recommendations(null),
+    ]);
+    if (mine !== drawn) return;
     const shelves = [
       ...(home.featured.length ? [shelf('home-featured', 'Featured', home.featured)] : []),
+      ...likeShelf('home-like', liked),
       ...(home.bestSellers.length ? [shelf('home-best', 'Best sellers here', home.bestSellers)] : []),
       ...home.categories.map((c, i) => shelf(`cat-${i}`, c.category, c.items)),
     ];
@@ -87,7 +133,7 @@ async function showHome() {
     }
     show('In this store', ...shelves);
   } catch (err) {
-    show('In this store', h('p', { role: 'alert', class: 'error' }, err.message));
+    if (mine === drawn) show('In this store', h('p', { role: 'alert', class: 'error' }, err.message));
   }
 }
 
@@ -95,8 +141,10 @@ async function search(q) {
   if (!q) return showHome();
   view = { kind: 'results', q };
   previous = null;
+  const mine = ++drawn;
   try {
     const { items } = await api('GET', `/api/catalog/products?limit=24&q=${encodeURIComponent(q)}`);
+    if (mine !== drawn) return;
     say($('search-msg'));
     show(
       items.length ? `Results for “${q}”` : `Nothing matches “${q}”`,
@@ -109,9 +157,14 @@ async function search(q) {
   }
 }
 
-function showProduct(p) {
-  previous = { view, sku: p.sku };
+async function showProduct(p) {
+  if (view.kind !== 'product') previous = { view, sku: p.sku }; // from a recommendation, Back still leads home
   view = { kind: 'product', p };
+  const mine = ++drawn;
+  // The store counts the view (head office learns what was looked at) and re-ranks this session's list by it.
+  await api('POST', '/api/kiosk/views', { sku: p.sku, session }, { keyed: false }).catch(() => undefined);
+  const liked = await recommendations(p.sku);
+  if (mine !== drawn) return;
   const nearby = h(
     'div',
     { class: 'nearby', 'aria-live': 'polite' },
@@ -134,6 +187,7 @@ function showProduct(p) {
         nearby,
       ),
     ),
+    ...likeShelf('product-like', liked),
   );
   $('view-title').focus();
   void loadNearby(p, nearby);
@@ -335,6 +389,7 @@ function forgetCustomer() {
 /** Done, or nobody touched the screen for a while: the next customer sees none of this one. */
 async function startOver(message) {
   forgetCustomer();
+  session = newSession(); // the next customer's recommendations owe nothing to this one's
   say($('cart-msg'), null, message);
   $('search').value = '';
   say($('search-msg'));

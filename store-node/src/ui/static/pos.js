@@ -1,6 +1,7 @@
 // The POS lane: keyboard-first. The scanner types into the scan field like a keyboard and ends with Enter.
 // Keys: Enter adds (or opens a scanned sale number for a return), ↓ picks from the product list, F2 cash, F4 card,
-// F8 new sale, Esc cancels what is in progress (a quantity being edited, the product list, a void, a return).
+// F6 the customer's card, F8 new sale, Esc cancels what is in progress (a quantity being edited, the product list, a
+// void, a return). A customer card (16 digits starting 29) scanned into the scan field goes on the sale, not the basket.
 import { api, h, idTail, money, placeholder, say, statusBar } from '/store.js';
 
 statusBar('POS lane');
@@ -13,6 +14,9 @@ let lane = null;
 // The open basket itself is the node's: on load the page asks the node for this lane's open basket.
 const LAST_SALE = 'sf-pos-open-sale';
 const SALE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}-\d{2}-\d{5,9}$/;
+/** A customer's loyalty card, as a wedge scanner types it (or a cashier, with spaces): the node checks its check digit. */
+const CUSTOMER_CARD = /^29\d{14}$/;
+const isCustomerCard = (code) => CUSTOMER_CARD.test(code.replace(/[\s-]/g, ''));
 let polling = false;
 
 function keep(s) {
@@ -77,6 +81,12 @@ function render() {
   // A basket waiting for the card terminal can still be voided: the node voids its approved card at the terminal first.
   $('void').disabled = !(sale?.status === 'OPEN' && lines.length > 0);
   scan.disabled = sale?.payment === 'AUTHORISING';
+  // The card is shown masked (the node never sends it whole); it can change until payment starts.
+  const card = sale?.customerCard ?? null;
+  $('card-shown').hidden = !card;
+  $('card-masked').textContent = card ?? '';
+  $('card-remove').hidden = !(card && editable);
+  $('card-open').disabled = sale?.payment === 'AUTHORISING';
   if (focused) document.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
 }
 
@@ -309,6 +319,55 @@ async function findByName(text) {
   render();
 }
 
+// ---- the customer's loyalty card (kept with the open basket, sent with the sale) ----
+
+function closeCardForm() {
+  $('card-form').hidden = true;
+  $('card-input').value = '';
+}
+
+/** Puts the customer's card on the open sale (opening one: the card often comes before the first item). */
+async function setCard(typed) {
+  try {
+    const s = await ensureSale();
+    keep(await api('PUT', `/api/pos/sales/${s.id}/customer-card`, { card: typed }));
+    say($('basket-msg'), null, `Customer card ${sale.customerCard} is on this sale.`);
+    closeCardForm();
+  } catch (err) {
+    say($('basket-msg'), err); // e.g. a misread check digit: the card stays off the sale
+  }
+  render();
+  if ($('card-form').hidden) scan.focus();
+  else $('card-input').select(); // typed wrong: correct it there
+}
+
+async function removeCard() {
+  if (sale?.status !== 'OPEN') return;
+  try {
+    keep(await api('DELETE', `/api/pos/sales/${sale.id}/customer-card`));
+    say($('basket-msg'), null, 'Customer card removed: this sale goes without one.');
+  } catch (err) {
+    say($('basket-msg'), err);
+  }
+  render();
+  scan.focus();
+}
+
+$('card-open').addEventListener('click', () => {
+  $('card-form').hidden = false;
+  $('card-input').focus();
+});
+$('card-cancel').addEventListener('click', () => {
+  closeCardForm();
+  scan.focus();
+});
+$('card-remove').addEventListener('click', () => void removeCard());
+$('card-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const typed = $('card-input').value.trim();
+  if (typed) void setCard(typed);
+});
+
 async function setQty(sku, qty, andScan = true) {
   try {
     keep(await api('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty }));
@@ -468,7 +527,8 @@ $('scan-form').addEventListener('submit', (e) => {
   scan.value = '';
   $('scan-qty').value = '1';
   closeSearch();
-  if (SALE_NUMBER.test(code))
+  if (isCustomerCard(code)) void setCard(code);
+  else if (SALE_NUMBER.test(code))
     void openReturn(code); // a receipt's barcode: the customer is bringing something back
   else if (code) void add(code, qty);
   scan.focus();
@@ -641,13 +701,17 @@ document.addEventListener('keydown', (e) => {
   } else if (e.key === 'F4') {
     e.preventDefault();
     $('pay-card').click();
+  } else if (e.key === 'F6') {
+    e.preventDefault();
+    if (!$('card-open').disabled) $('card-open').click();
   } else if (e.key === 'F8') {
     e.preventDefault();
     $('new-sale').click();
   } else if (e.key === 'Escape') {
-    // Cancels what is in progress, innermost first: the product list, a void waiting for its second press, a return,
-    // cash being typed.
+    // Cancels what is in progress, innermost first: the product list, the card being typed, a void waiting for its
+    // second press, a return, cash being typed.
     if (!$('search-area').hidden) closeSearch();
+    else if (!$('card-form').hidden) closeCardForm();
     else if ($('void').dataset.confirm === 'yes') resetVoid();
     else if (returning) {
       closeReturn();

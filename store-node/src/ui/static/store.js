@@ -98,6 +98,7 @@ const STAFF_PAGES = [
   ['/delivery.html', 'Deliveries'],
   ['/handheld.html', 'Handheld'],
   ['/door.html', 'Door'],
+  ['/documents.html', 'Documents'],
 ];
 
 /**

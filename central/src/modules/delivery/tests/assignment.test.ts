@@ -61,7 +61,10 @@ describe.each(dbTargets)('assigning deliveries to carriers, on $name', (target) 
     }
     const cheap = offers[0].score.terms;
     expect(cheap[0].why).toMatch(/^costs \$2\.\d\d \(\$2\.00 \+ \$0\.20\/km × 3\.9 km\): \+2\d\.\d$/);
-    expect(cheap[1].why).toMatch(/^arrives \d\d:\d\d, \d+ min before the window closes/);
+    // The arrival is said with its day when it is not today (clockTime): "00:16 tomorrow", "00:16 on 3 Jun".
+    expect(cheap[1].why).toMatch(
+      /^arrives \d\d:\d\d( tomorrow| on \d{1,2} [A-Z][a-z]{2})?, \d+ min before the window closes/,
+    );
     expect(cheap[2].why).toMatch(/^keeps 80 % of its room free after this one \(1 of 5 stops\)/);
     expect(cheap[3].why).toMatch(/^no offers or deliveries in the last 30 days: counted as 64 %/);
 
