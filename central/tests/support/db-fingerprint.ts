@@ -18,6 +18,10 @@ export const BOOKKEEPING_TABLES = new Set([
   'inventory_sweeps',
   'job_schedules',
   'job_runs',
+  // background sweeps of modules: a store's first full vault list, the vault feed's lock row, registry GC runs
+  'vault_store_synced',
+  'vault_store_feed_lock',
+  'registry_gc_runs',
 ]);
 
 /** Row count and an md5 of the rows of every other table of the hub, in one query: equal strings, same data. */
