@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets } from './support/db-targets.js';
+import { bothDbTargets } from './support/db-targets.js';
 import { stockedStore } from './support/stocked-store.js';
 import { TestHub } from './support/test-hub.js';
 import type { ReservationService } from '../src/modules/reservations/service.js';
@@ -9,7 +9,7 @@ import type { ReservationService } from '../src/modules/reservations/service.js'
  * which the HTTP edge refuses but a direct service call lets through) fails alone, and its 255 neighbours in the same
  * batch of 256 are granted.
  */
-describe.each(dbTargets)('group commits isolate a bad request on $name', (target) => {
+describe.each(bothDbTargets)('group commits isolate a bad request on $name', (target) => {
   let t: TestHub;
   let storeId: string;
   let service: ReservationService;

@@ -1,9 +1,9 @@
 import { describe } from 'vitest';
 import { openDb } from '../src/db/open-db.js';
-import { dbTargets } from './support/db-targets.js';
+import { bothDbTargets } from './support/db-targets.js';
 import { runDbConformance } from './support/db-conformance.js';
 
-for (const target of dbTargets) {
+for (const target of bothDbTargets) {
   describe(`Db on ${target.name}`, () => {
     runDbConformance(async () => {
       const place = await target.open();

@@ -9,7 +9,7 @@ import type { Db } from '../src/db/db.js';
 import { openDb } from '../src/db/open-db.js';
 import { loadMigrations } from '../src/migrations/load-migrations.js';
 import { migrate } from '../src/migrations/migrate.js';
-import { dbTargets } from './support/db-targets.js';
+import { bothDbTargets } from './support/db-targets.js';
 
 function moduleDir(files: Record<string, string>): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'sf-mig-')), 'schema');
@@ -34,7 +34,7 @@ async function indexValid(db: Db, name: string): Promise<boolean | undefined> {
   return rows[0]?.valid;
 }
 
-describe.each(dbTargets)('migrations on $name', (target) => {
+describe.each(bothDbTargets)('migrations on $name', (target) => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();

@@ -2,8 +2,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
 /**
- * Where hub tests run: always on in-memory PGlite, and on a fresh database of the Postgres named by DATABASE_URL
- * when there is one (CI sets it). Each `open()` gives an empty database; `drop()` removes it.
+ * Where hub tests run. Each `open()` gives an empty database; `drop()` removes it. See `dbTargets` and `bothDbTargets`.
  */
 export interface DbTarget {
   readonly name: 'pglite' | 'postgres';
@@ -41,13 +40,21 @@ function postgres(adminUrl: string): DbTarget {
   };
 }
 
-export const dbTargets: readonly DbTarget[] = process.env.DATABASE_URL
-  ? [pglite, postgres(process.env.DATABASE_URL)]
-  : [pglite];
+const named = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL) : null;
 
 /**
- * Where a browser test of the pages runs: one database — Postgres when DATABASE_URL names one, else PGlite (the store
- * node's page tests do the same with `dbTargets.at(-1)`). The API under the pages runs on both in its own tests, the
- * authorization matrix and the fuzz test; a page on the second database adds a minute of Chromium and nothing else.
+ * Both engines when DATABASE_URL names a Postgres: the Db conformance suite, migrations, group-commit isolation and the
+ * concurrency tests (where PGlite's one connection and Postgres's pool really differ) run on each.
  */
+export const bothDbTargets: readonly DbTarget[] = named ? [pglite, named] : [pglite];
+
+/**
+ * Where a hub test runs: on the Postgres named by DATABASE_URL (CI sets it), else on in-memory PGlite. PGlite is the
+ * same Postgres compiled to WASM — same SQL, same planner —, so the rest of the suite runs once per run, not twice:
+ * a laptop without Postgres covers PGlite, CI covers Postgres, and `HUB_TESTS_ON_BOTH=1` runs every file on both.
+ */
+export const dbTargets: readonly DbTarget[] =
+  process.env.HUB_TESTS_ON_BOTH === '1' ? bothDbTargets : [bothDbTargets.at(-1)!];
+
+/** Where a browser test of the pages runs: one database, as `dbTargets` without `HUB_TESTS_ON_BOTH`. */
 export const pageTargets: readonly DbTarget[] = [dbTargets.at(-1)!];

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcEncode } from '@storefleet/shared';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { bothDbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
 
 /**
  * Oversell repair moves an ordered hold to another store: the order follows it (its pickup store), so that store reads
  * and checks in the order and may see its customer, and the store the hold left no longer owns the order.
  */
-describe.each(dbTargets)('an order whose hold oversell repair moves, on $name', (target) => {
+describe.each(bothDbTargets)('an order whose hold oversell repair moves, on $name', (target) => {
   let t: TestHub;
   let admin: Caller;
   let storeA: { id: string; token: string };

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, hlcEncode } from '@storefleet/shared';
-import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { bothDbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
 import type { JobRun } from '../../../kernel/jobs/types.js';
@@ -8,7 +8,7 @@ import { ReservationService } from '../service.js';
 import { provided } from '../../../kernel/ports.js';
 import { INVENTORY_HOLDS } from '../../../kernel/ports/inventory.js';
 
-describe.each(dbTargets)('reservations on $name', (target) => {
+describe.each(bothDbTargets)('reservations on $name', (target) => {
   let t: TestHub;
   let admin: string;
   let store: { id: string; token: string };
