@@ -25,6 +25,8 @@ import { tagsBench } from './benches/tags.js';
 import { tagsStoreBench } from './benches/tags-store.js';
 import { recsEvalBench } from './benches/recs-eval.js';
 import { recsServeBench } from './benches/recs-serve.js';
+import { reviewsEvalBench } from './benches/reviews-eval.js';
+import { reviewsScoreBench } from './benches/reviews-score.js';
 import { vaultCheckBench } from './benches/vault-check.js';
 import { vaultIoBench } from './benches/vault-io.js';
 import { registryBench } from './benches/registry.js';
@@ -53,6 +55,8 @@ const ALL: readonly Benchmark[] = [
   tagsStoreBench,
   recsEvalBench,
   recsServeBench,
+  reviewsEvalBench,
+  reviewsScoreBench,
   vaultCheckBench,
   vaultIoBench,
   registryBench,

@@ -94,6 +94,8 @@ export interface HubConfig {
    * RegistrySettings in kernel/hub-settings.ts). The mirror's secret is never logged.
    */
   readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
+  /** The labelled reviews the reviews' text model trains on (REVIEWS_TRAINING_CSV; see ReviewsSettings). */
+  readonly reviewsTrainingCsv?: string | undefined;
   /**
    * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
    * NOTIFICATIONS_SENDER), for embedders and tests that hold their own adapter or a test-controlled simulator; they
@@ -179,6 +181,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     vaultKeysFile: env.VAULT_KEYS_FILE || undefined,
     registryScanner: registryScannerFromEnv(env, read, problems),
     registry: registryFromEnv(env, read, problems),
+    reviewsTrainingCsv: env.REVIEWS_TRAINING_CSV || undefined,
     tuning: tuningFromEnv(read, problems),
   };
   if (problems.length) throw new HubConfigError(problems);

@@ -34,4 +34,5 @@ export * from './protocol/tags.js';
 export * from './protocol/recommendations.js';
 export * from './protocol/vault.js';
 export * from './protocol/registry.js';
+export * from './protocol/reviews.js';
 export * from './tag-query/index.js';

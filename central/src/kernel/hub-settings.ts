@@ -78,6 +78,16 @@ export interface VaultSettings {
 }
 
 /**
+ * The reviews' settings (modules/reviews). `trainingCsv` (REVIEWS_TRAINING_CSV) names the labelled reviews the text
+ * model trains on (columns `label,text`, label OR for written by a customer, CG for generated); null = the team's data
+ * set beside the repository (`../shared/data/reviews/salminen2022-dev.csv`) when it is there, else no text model until
+ * one is named (reviews are then scored by the rules alone, and the console says so).
+ */
+export interface ReviewsSettings {
+  readonly trainingCsv: string | null;
+}
+
+/**
  * Throughput knobs of the hub's group commits and sweeps, measured in `bench/` (defaults and reasons beside each
  * consumer). Modules read them from their context, never from the environment.
  */
@@ -110,6 +120,10 @@ export interface HubTuning {
   readonly tagsIndexCheckMs: number;
   /** How often recommendations train a new model, in ms (modules/recommendations/training.ts). */
   readonly recsTrainEveryMs: number;
+  /** How often the reviews' text model is retrained (with the moderators' decisions), in ms (modules/reviews). */
+  readonly reviewsRetrainEveryMs: number;
+  /** How often stores are sent the rating summaries that changed, in ms (modules/reviews/store-feed.ts). */
+  readonly reviewsFeedEveryMs: number;
   /** How often the vault re-wraps data keys still under an old master key, in ms (modules/vault). */
   readonly vaultRewrapEveryMs: number;
   /** How often the vault empties trash older than 30 days, in ms (modules/vault). */
@@ -143,6 +157,8 @@ export const TUNING_DEFAULTS: HubTuning = {
   tagsAnnounceMs: 2_000,
   tagsIndexCheckMs: 5_000,
   recsTrainEveryMs: 6 * 3_600_000,
+  reviewsRetrainEveryMs: 24 * 3_600_000,
+  reviewsFeedEveryMs: 60_000,
   vaultRewrapEveryMs: 3_600_000,
   vaultTrashSweepMs: 3_600_000,
   registryGcEveryMs: 3_600_000,
@@ -278,6 +294,18 @@ export const TUNING_ENV = {
     max: 3_600_000,
     what: "milliseconds between asks for a pending vulnerability scan's report",
   },
+  reviewsRetrainEveryMs: {
+    env: 'REVIEWS_RETRAIN_EVERY_MS',
+    min: 60_000,
+    max: 30 * 86_400_000,
+    what: "milliseconds between retrainings of the reviews' text model",
+  },
+  reviewsFeedEveryMs: {
+    env: 'REVIEWS_FEED_EVERY_MS',
+    min: 500,
+    max: 3_600_000,
+    what: 'milliseconds between sends of changed rating summaries to the stores',
+  },
   registryMirrorEveryMs: {
     env: 'REGISTRY_MIRROR_EVERY_MS',
     min: 1_000,
@@ -308,6 +336,7 @@ export interface HubSettings {
   readonly blobs: BlobSettings;
   readonly vault: VaultSettings;
   readonly registry: RegistrySettings;
+  readonly reviews: ReviewsSettings;
 }
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -404,6 +433,7 @@ export function resolveSettings(config: {
   readonly vaultKeysFile?: string | undefined;
   readonly registryScanner?: RegistryScannerChoice | undefined;
   readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
+  readonly reviewsTrainingCsv?: string | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode))
@@ -449,6 +479,7 @@ export function resolveSettings(config: {
         defaultQuotaBytes: config.registry?.defaultQuotaBytes ?? 0,
         mirror: config.registry?.mirror ?? null,
       },
+      reviews: { trainingCsv: config.reviewsTrainingCsv ?? null },
     },
     parties: {
       payments: payments.inUse,

@@ -7,6 +7,7 @@ import { feedPayloadSchemas } from './feed-entries.js';
 import { recsEventSchemas } from './recommendations.js';
 import { vaultEventSchemas } from './vault.js';
 import { registryEventSchemas } from './registry.js';
+import { reviewsEventSchemas } from './reviews.js';
 
 /**
  * Payloads of the events stores send up and the feed entries the hub sends down, defined once: the sending end builds
@@ -227,6 +228,7 @@ export const eventPayloadSchemas = {
   ...recsEventSchemas,
   ...vaultEventSchemas,
   ...registryEventSchemas,
+  ...reviewsEventSchemas,
   ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;

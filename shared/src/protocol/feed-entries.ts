@@ -7,6 +7,7 @@ import { recsFeedSchemas } from './recommendations.js';
 import { tagsFeedSchemas } from './tags.js';
 import { vaultFeedSchemas } from './vault.js';
 import { registryFeedSchemas } from './registry.js';
+import { reviewsFeedSchemas } from './reviews.js';
 
 /**
  * Payloads of the feed entries the hub sends a store, defined once (see `eventPayloadSchemas` in `events.ts`): the hub
@@ -101,6 +102,7 @@ export const feedPayloadSchemas = {
   ...recsFeedSchemas,
   ...vaultFeedSchemas,
   ...registryFeedSchemas,
+  ...reviewsFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;

@@ -16,6 +16,7 @@ import { PAYMENTS } from '../../kernel/ports/payments.js';
 import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
+import { everySink, REVIEW_PURCHASES } from '../../kernel/ports/reviews.js';
 import { RESERVATIONS } from '../../kernel/ports/reservations.js';
 import {
   ORDER_CANCELLATION,
@@ -73,9 +74,16 @@ function sagaOf(ctx: HubContext): OrderSaga {
         for (const storeId of storesOf(order))
           await ctx.services.get(CUSTOMER_DIRECTORY).linkStore(order.customerId, storeId, 'order');
       },
-      // What a confirmed order bought, for recommendations (when the hub has them), in the commit that confirms it.
+      // What a confirmed order bought, for recommendations and reviews' verified badge (when the hub has them), in the
+      // commit that confirms it.
       inConfirmCommit: (tx, orders) =>
-        recordPurchases(ctx.services.find(RECS_INTERACTIONS), tx, orders, ctx.now(), ctx.log),
+        recordPurchases(
+          everySink(ctx.services.find(RECS_INTERACTIONS), ctx.services.find(REVIEW_PURCHASES)),
+          tx,
+          orders,
+          ctx.now(),
+          ctx.log,
+        ),
       crashAfter: ctx.testHooks.ordersCrashAfter,
     });
     if (payments instanceof SimulatedPaymentProvider)
@@ -102,8 +110,8 @@ export const hubModule: HubModule = {
   },
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
   // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
-  // Recommendations are optional too: without them a confirmed order's purchases are recorded nowhere.
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS],
+  // Recommendations and reviews are optional too: without them a confirmed order's purchases are recorded nowhere.
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS, REVIEW_PURCHASES],
   provides: (ctx) => [
     // The provider orders take money with, for the other modules that charge customers (booking): one configuration.
     provide(PAYMENTS, sagaOf(ctx).deps.payments),

@@ -1,6 +1,7 @@
 import type { HubModule } from '../../kernel/module-contract.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
+import { everySink, REVIEW_PURCHASES } from '../../kernel/ports/reviews.js';
 import { salePurchaseRecorder } from './purchases.js';
 import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
@@ -31,11 +32,12 @@ export const hubModule: HubModule = {
     ],
   },
   routes: (ctx) => salesRoutes(new SalesService(() => new SalesRepository(ctx.db), ctx.now), ctx.db),
-  // Optional: a sale with a customer's card is their purchase for recommendations when the hub has both modules.
-  uses: [CUSTOMER_DIRECTORY, RECS_INTERACTIONS],
+  // Optional: a sale with a customer's card is their purchase for recommendations and reviews' verified badge when
+  // the hub has those modules and customers.
+  uses: [CUSTOMER_DIRECTORY, RECS_INTERACTIONS, REVIEW_PURCHASES],
   eventHandlers: (ctx) => {
     const purchases = salePurchaseRecorder({
-      sink: () => ctx.services.find(RECS_INTERACTIONS),
+      sink: () => everySink(ctx.services.find(RECS_INTERACTIONS), ctx.services.find(REVIEW_PURCHASES)),
       customers: () => ctx.services.find(CUSTOMER_DIRECTORY),
       now: ctx.now,
       log: ctx.log,
