@@ -70,7 +70,7 @@ export async function v2(t: TestHub, method: string, path: string, req: V2Reques
   if (req.cookie) headers.cookie = req.cookie;
   if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
   if (req.contentType) headers['content-type'] = req.contentType;
-  const res = await fetch(t.url + path, { method, headers, body: req.body });
+  const res = await fetchRetryingReset(t.url + path, { method, headers, body: req.body });
   const bytes = Buffer.from(await res.arrayBuffer());
   let json: unknown;
   if ((res.headers.get('content-type') ?? '').includes('json') && bytes.length > 0) {
@@ -81,6 +81,22 @@ export async function v2(t: TestHub, method: string, path: string, req: V2Reques
     }
   }
   return { status: res.status, headers: res.headers, bytes, json };
+}
+
+/**
+ * fetch, sent once more when the connection was reset before an answer: under load the hub may close a kept-alive
+ * socket (its 5 s idle timeout) just as the client reuses it, so the request never reached the hub. The registry's
+ * writes are content-addressed (a second PUT of the same bytes is the same result), and `body` is a Buffer or string
+ * here, so sending again is safe.
+ */
+async function fetchRetryingReset(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (!['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(cause?.code ?? '')) throw err;
+    return fetch(url, init);
+  }
 }
 
 export const digestOf = (bytes: Buffer | string): string =>
