@@ -1,0 +1,133 @@
+/**
+ * MinHash signatures of a review's text and their LSH bands, for near-duplicates across customers (pure; no I/O).
+ *
+ * - Text → normalised (NFKC, lower case, anything but letters and digits a space) → shingles: word 3-grams, or
+ *   character 5-grams of the normalised text when it has fewer than SHORT_TEXT_WORDS words (a short text has too few
+ *   word 3-grams to compare).
+ * - Each shingle hashed once (FNV-1a, 32 bits), then mixed with HASHES fixed seeds (murmur3's finaliser): the
+ *   signature keeps each seed's minimum. Two texts agree at one position with probability = the Jaccard similarity of
+ *   their shingle sets, so the share of equal positions estimates it (±0.04 at 128 hashes).
+ * - LSH: BANDS bands of ROWS positions each; a band's 4 values hashed to one 64-bit bucket. Two texts land in a
+ *   common bucket with probability 1 − (1 − J⁴)³², ≈ 0.9998 at J = 0.8 and ≈ 0.03 at J = 0.2.
+ * - A text with no shingle (nothing but punctuation) has an empty signature (length 0) and no bucket.
+ */
+export const HASHES = 128;
+export const BANDS = 32;
+export const ROWS = 4;
+export const SHORT_TEXT_WORDS = 8;
+const CHAR_SHINGLE = 5;
+const WORD_SHINGLE = 3;
+
+/** The fixed seeds (a generator of its own, so a signature never changes between releases or processes). */
+const SEEDS = (() => {
+  const s = new Uint32Array(HASHES);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < HASHES; i++) {
+    x = (x + 0x6d2b79f5) >>> 0;
+    s[i] = fmix32(x ^ 0x85ebca6b);
+  }
+  return s;
+})();
+
+function fmix32(h: number): number {
+  let x = h >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Lower case, letters and digits only, single spaces. */
+export function normaliseText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** The distinct shingles' 32-bit hashes. */
+export function shingleHashes(text: string): Uint32Array {
+  const norm = normaliseText(text);
+  if (norm === '') return new Uint32Array(0);
+  const words = norm.split(' ');
+  const set = new Set<number>();
+  if (words.length >= SHORT_TEXT_WORDS) {
+    for (let i = 0; i + WORD_SHINGLE <= words.length; i++) {
+      set.add(fnv1a(`${words[i]} ${words[i + 1]} ${words[i + 2]}`));
+    }
+  } else if (norm.length <= CHAR_SHINGLE) {
+    set.add(fnv1a(norm));
+  } else {
+    for (let i = 0; i + CHAR_SHINGLE <= norm.length; i++) set.add(fnv1a(norm.slice(i, i + CHAR_SHINGLE)));
+  }
+  return Uint32Array.from(set);
+}
+
+/** The text's MinHash signature: HASHES values, or none for a text with no letter or digit. */
+export function minhash(text: string): Uint32Array {
+  const shingles = shingleHashes(text);
+  if (shingles.length === 0) return new Uint32Array(0);
+  const sig = new Uint32Array(HASHES).fill(0xffffffff);
+  for (let j = 0; j < shingles.length; j++) {
+    const x = shingles[j]!;
+    for (let i = 0; i < HASHES; i++) {
+      const v = fmix32(x ^ SEEDS[i]!);
+      if (v < sig[i]!) sig[i] = v;
+    }
+  }
+  return sig;
+}
+
+/** The share of positions two signatures agree on: their estimated Jaccard similarity (0 when either is empty). */
+export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length !== HASHES || b.length !== HASHES) return 0;
+  let same = 0;
+  for (let i = 0; i < HASHES; i++) if (a[i] === b[i]) same++;
+  return same / HASHES;
+}
+
+/** One LSH bucket per band (as decimal strings of signed 64-bit integers, for a bigint column); none for no text. */
+export function lshBuckets(sig: Uint32Array): { readonly band: number; readonly bucket: string }[] {
+  if (sig.length !== HASHES) return [];
+  const out: { band: number; bucket: string }[] = [];
+  for (let band = 0; band < BANDS; band++) {
+    let hi = 0x2545f491 ^ band;
+    let lo = 0x6c8e9cf5 ^ Math.imul(band, 0x9e3779b9);
+    for (let r = 0; r < ROWS; r++) {
+      const v = sig[band * ROWS + r]!;
+      hi = fmix32(Math.imul(hi ^ v, 0x01000193) + r);
+      lo = fmix32(Math.imul(lo + v, 0x27d4eb2d) ^ hi);
+    }
+    out.push({ band, bucket: BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString() });
+  }
+  return out;
+}
+
+/** A signature as bytes (little-endian), for `review_signatures.signature`. */
+export function signatureBytes(sig: Uint32Array): Uint8Array {
+  const out = new Uint8Array(sig.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < sig.length; i++) view.setUint32(i * 4, sig[i]!, true);
+  return out;
+}
+
+/** The signature back from its bytes (a Buffer from pg, a Uint8Array from PGlite). */
+export function signatureFromBytes(bytes: Uint8Array): Uint32Array {
+  const n = Math.floor(bytes.byteLength / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sig = new Uint32Array(n);
+  for (let i = 0; i < n; i++) sig[i] = view.getUint32(i * 4, true);
+  return sig;
+}

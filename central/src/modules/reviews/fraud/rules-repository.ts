@@ -1,0 +1,108 @@
+import type { Queryable } from '../../../db/db.js';
+import { type lshBuckets, signatureBytes, signatureFromBytes } from './minhash.js';
+
+/** How many reviews, and by how many customers other than the one being scored. */
+export interface Tally {
+  readonly reviews: number;
+  readonly otherCustomers: number;
+}
+
+/** Candidates for near-duplicates read at most (most shared bands first): a generic text may share buckets widely. */
+export const MAX_CANDIDATES = 20;
+
+/**
+ * The fraud rules' reads and the LSH index's writes (lane D). Every read is one indexed range: reviews_client_ip,
+ * reviews_device, reviews_customer, reviews_product_extreme (004_fraud.sql), review_text_buckets' primary key. Counts
+ * are of every review written, whatever its status (a refused or deleted review was still written). `exclude` is the
+ * review being edited (its own earlier row is not a second review).
+ */
+export class FraudRulesRepository {
+  constructor(readonly q: Queryable) {}
+
+  async byIp(ip: string, since: number, exclude: string | null, customerId: string): Promise<Tally> {
+    return this.#tally(
+      'SELECT count(*)::int AS reviews, count(DISTINCT customer_id) FILTER (WHERE customer_id <> $4)::int AS others FROM reviews ' +
+        'WHERE client_ip = $1 AND created_at >= $2 AND id IS DISTINCT FROM $3',
+      [ip, since, exclude, customerId],
+    );
+  }
+
+  async byDevice(deviceId: string, since: number, exclude: string | null, customerId: string): Promise<Tally> {
+    return this.#tally(
+      'SELECT count(*)::int AS reviews, count(DISTINCT customer_id) FILTER (WHERE customer_id <> $4)::int AS others FROM reviews ' +
+        'WHERE device_id = $1 AND created_at >= $2 AND id IS DISTINCT FROM $3',
+      [deviceId, since, exclude, customerId],
+    );
+  }
+
+  /** The customer's reviews ever written: how many, their lowest and highest rating. */
+  async ofCustomer(customerId: string, exclude: string | null): Promise<{ n: number; min: number; max: number }> {
+    const { rows } = await this.q.query<{ n: number; min: number | null; max: number | null }>(
+      'SELECT count(*)::int AS n, min(rating)::int AS min, max(rating)::int AS max FROM reviews ' +
+        'WHERE customer_id = $1 AND id IS DISTINCT FROM $2',
+      [customerId, exclude],
+    );
+    const r = rows[0];
+    return { n: Number(r?.n ?? 0), min: Number(r?.min ?? 0), max: Number(r?.max ?? 0) };
+  }
+
+  /** Reviews of `sku` with exactly `rating` stars (1 or 5) written since `since`. */
+  async extremeOfProduct(sku: string, rating: number, since: number, exclude: string | null): Promise<number> {
+    const { rows } = await this.q.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM reviews ' +
+        'WHERE sku = $1 AND rating = $2 AND created_at >= $3 AND rating IN (1, 5) AND id IS DISTINCT FROM $4',
+      [sku, rating, since, exclude],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Other customers' reviews sharing an LSH bucket with `buckets`, the most shared bands first (at most
+   * MAX_CANDIDATES), each with its signature.
+   */
+  async candidates(
+    buckets: ReturnType<typeof lshBuckets>,
+    customerId: string,
+  ): Promise<{ reviewId: string; signature: Uint32Array }[]> {
+    if (buckets.length === 0) return [];
+    const { rows } = await this.q.query<{ review_id: string; signature: Uint8Array }>(
+      'SELECT c.review_id, s.signature FROM (' +
+        ' SELECT b.review_id, count(*) AS shared FROM review_text_buckets b' +
+        ' JOIN unnest($1::smallint[], $2::bigint[]) AS k(band, bucket) ON b.band = k.band AND b.bucket = k.bucket' +
+        ' WHERE b.customer_id <> $3 GROUP BY b.review_id ORDER BY shared DESC, b.review_id LIMIT $4' +
+        ') c JOIN review_signatures s ON s.review_id = c.review_id ORDER BY c.shared DESC, c.review_id',
+      [buckets.map((b) => b.band), buckets.map((b) => b.bucket), customerId, MAX_CANDIDATES],
+    );
+    return rows.map((r) => ({ reviewId: r.review_id, signature: signatureFromBytes(r.signature) }));
+  }
+
+  /** Replaces the review's buckets and signature (an empty signature: none kept). */
+  async remember(
+    reviewId: string,
+    customerId: string,
+    signature: Uint32Array,
+    buckets: ReturnType<typeof lshBuckets>,
+  ): Promise<void> {
+    await this.q.query('DELETE FROM review_text_buckets WHERE review_id = $1', [reviewId]);
+    if (buckets.length === 0) {
+      await this.q.query('DELETE FROM review_signatures WHERE review_id = $1', [reviewId]);
+      return;
+    }
+    await this.q.query(
+      'INSERT INTO review_text_buckets (band, bucket, review_id, customer_id)' +
+        ' SELECT k.band, k.bucket, $3, $4 FROM unnest($1::smallint[], $2::bigint[]) AS k(band, bucket)' +
+        ' ON CONFLICT DO NOTHING',
+      [buckets.map((b) => b.band), buckets.map((b) => b.bucket), reviewId, customerId],
+    );
+    await this.q.query(
+      'INSERT INTO review_signatures (review_id, signature) VALUES ($1, $2)' +
+        ' ON CONFLICT (review_id) DO UPDATE SET signature = EXCLUDED.signature',
+      [reviewId, Buffer.from(signatureBytes(signature).buffer)],
+    );
+  }
+
+  async #tally(sql: string, params: readonly unknown[]): Promise<Tally> {
+    const { rows } = await this.q.query<{ reviews: number; others: number }>(sql, params);
+    return { reviews: Number(rows[0]?.reviews ?? 0), otherCustomers: Number(rows[0]?.others ?? 0) };
+  }
+}
