@@ -78,6 +78,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.recs.startVariant,
       fx.recs.sessionId,
       ...fx.vault.ids,
+      ...fx.reviews.ids,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
     const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };

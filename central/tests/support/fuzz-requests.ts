@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { reviewsHostileRequest } from './reviews-fuzz.js';
 import type { DiscoveredRoute } from './express-routes.js';
 import type { RawRequest } from './raw-http.js';
 
@@ -292,9 +293,12 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
         ...(withBody ? { body: g.body } : {}),
       };
     });
-  return vault
-    ? fc.oneof({ weight: 5, arbitrary: generic }, { weight: 1, arbitrary: vaultHostileRequest(ctx) })
-    : generic;
+  const reviews = ctx.routes.some((r) => r.path.startsWith('/api/reviews'));
+  const aimed = [
+    ...(vault ? [{ weight: 1, arbitrary: vaultHostileRequest(ctx) }] : []),
+    ...(reviews ? [{ weight: 1, arbitrary: reviewsHostileRequest(ctx) }] : []),
+  ];
+  return aimed.length ? fc.oneof({ weight: 5, arbitrary: generic }, ...aimed) : generic;
 }
 
 /** Names no folder or document may have: control characters, slashes, dots, the too long, the empty. */

@@ -9,6 +9,7 @@ import { recsAccessFixture, recsAfterValidRequest } from './recs-access.js';
 import { trackingAccessFixture } from './tracking-access.js';
 import { vaultAccessFixture, vaultSettled } from './vault-access.js';
 import { registryAccessFixture, registrySettled } from './registry-access.js';
+import { reviewsAccessFixture, reviewsSettled } from './reviews-access.js';
 import { waitFor } from './wait-for.js';
 
 export const PASSWORD = 'a long enough password 123';
@@ -224,6 +225,9 @@ export async function hubAccessFixture(t: TestHub) {
   const tagsCore = { tagId: String(tag.id), slug: tag.slug as string };
   // the tags module's bulk jobs: one to read, to add skus to, to start, to cancel, to retry (tags-bulk-access.ts)
   const tagsBulk = await tagsBulkAccessFixture(t, admin, SKU);
+  // the reviews module's reviews, photos, votes, reports and responses of store A's customers (reviews-access.ts),
+  // before the tags' wait below: its products join the catalog the tags module numbers
+  const reviews = await reviewsAccessFixture(t, { admin, storeAToken: a.token, customerId: customer.id, sku: SKU });
   // the tags module's background work settled before the fuzz test fingerprints the database: the announcer has told
   // the stores of the fixture's tag writes (tags.changed in every feed) and the catalog is numbered
   await waitFor('the tags announced to the stores and the catalog numbered', async () => {
@@ -284,12 +288,14 @@ export async function hubAccessFixture(t: TestHub) {
     recs,
     vault,
     registry,
+    reviews,
     credentials,
     /** Background work a valid request started (a list's impression, a training run, a vault upload's or registry push's scan) has finished. */
     settled: async (answer: unknown) => {
       await recsAfterValidRequest(t, answer);
       await vaultSettled(t);
       await registrySettled(t);
+      await reviewsSettled(t);
     },
   };
 }

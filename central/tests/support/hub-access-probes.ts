@@ -4,6 +4,7 @@ import { bookingSalesBodies, bookingSalesPath } from './booking-sales-access.js'
 import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 import { recsBodies, recsPath } from './recs-access.js';
 import { registryProbe } from './registry-access.js';
+import { reviewsProbe } from './reviews-access.js';
 import { tagsBulkBodies, tagsBulkId } from './tags-bulk-access.js';
 import { vaultProbe } from './vault-access.js';
 
@@ -139,6 +140,8 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   if (vault) return vault;
   const registry = registryProbe(fx.registry, row, role, fx.a.id);
   if (registry) return registry;
+  const reviews = reviewsProbe(fx.reviews, row, role);
+  if (reviews) return reviews;
   const m = row.method;
   const p = row.path;
   const idFor = (): string => {
