@@ -89,6 +89,7 @@ export const hubModule: HubModule = {
     const p = reviewsParts(ctx);
     await p.models.start();
     await p.storeFeed.start();
+    await (await import('./photo-sweep.js')).startPhotoSweep(ctx, p.photos);
   },
   async stop(ctx) {
     const p = partsByHub.get(ctx);

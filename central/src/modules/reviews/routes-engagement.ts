@@ -1,8 +1,120 @@
+import type { Request } from 'express';
 import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, NotFoundError, parseOrThrow, uuidSchema, ValidationError } from '@storefleet/shared';
+import { isHeadOffice, principalOf, requireAuth, requireRole } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
+import { REPORT_REASONS, type ReportReason } from './engagement.js';
 import type { ReviewsParts } from './index.js';
+import { declaredMediaType } from './photo-types.js';
 
-/** Lane B's routes (see access-matrix.ts for each path and who may call it). */
-export function engagementRoutes(_parts: ReviewsParts, _ctx: HubContext): Router {
-  return Router();
+const idOf = (raw: unknown, what: string): string => parseOrThrow(uuidSchema, raw, what).toLowerCase();
+
+const voteBody = z.strictObject({ customerId: uuidSchema, helpful: z.boolean() });
+const reportBody = z.strictObject({
+  customerId: uuidSchema,
+  reason: z.enum(REPORT_REASONS as [ReportReason, ...ReportReason[]]),
+  note: z.string().trim().max(1000).optional(),
+});
+const responseBody = z.strictObject({
+  body: z.string().trim().min(1).max(2000),
+  as: z.string().trim().min(1).max(60),
+});
+const uploadQuery = z.strictObject({ customerId: uuidSchema });
+
+/** The sha-256 (hex) of a `Repr-Digest` / `Content-Digest: sha-256=:<base64>:` header, or null (400 when malformed). */
+function digestOf(req: Request): string | null {
+  let found: string | null = null;
+  for (const name of ['repr-digest', 'content-digest']) {
+    const raw = req.headers[name];
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(',') : raw;
+    if (value.length > 1024) throw new ValidationError(`${name}: too long`);
+    for (const member of value.split(',')) {
+      const m = /^\s*([a-z0-9-]+)\s*=\s*(.*?)\s*$/i.exec(member);
+      if (!m) throw new ValidationError(`${name}: not an RFC 9530 digest (sha-256=:<base64>:)`);
+      if (m[1]!.toLowerCase() !== 'sha-256') continue;
+      const b64 = /^:([A-Za-z0-9+/]{43}=):$/.exec(m[2]!);
+      if (!b64) throw new ValidationError(`${name}: sha-256 must be 32 bytes in base64 between colons`);
+      const hex = Buffer.from(b64[1]!, 'base64').toString('hex');
+      if (found !== null && found !== hex) throw new ValidationError(`${name} gives another sha-256 than before`);
+      found = hex;
+    }
+  }
+  return found;
+}
+
+/**
+ * Lane B's routes (see access-matrix.ts for each path and who may call it): photos (a streamed upload, served back),
+ * votes, reports, the brand's response. Validate → call the part → answer.
+ */
+export function engagementRoutes(parts: ReviewsParts, ctx: HubContext): Router {
+  const r = Router();
+  const eng = parts.engagement;
+
+  r.post('/reviews/photos', requireAuth, async (req, res) => {
+    const caller = principalOf(req);
+    eng.access.assertMayActForCustomers(caller);
+    const { customerId } = parseOrThrow(uploadQuery, req.query, 'upload');
+    const rawLength = req.headers['content-length'];
+    const contentLength = rawLength !== undefined && /^\d{1,20}$/.test(rawLength) ? Number(rawLength) : null;
+    const sha256 = digestOf(req);
+    await eng.access.check(caller, customerId.toLowerCase());
+    const type = declaredMediaType(req.headers['content-type']);
+    if (type !== null && type.length > 255) throw new AppError('unsupported-media-type', 'Content-Type is too long');
+    const photo = await parts.photos.upload(ctx.db, customerId.toLowerCase(), req, type ?? undefined, {
+      at: ctx.now(),
+      contentLength,
+      sha256,
+    });
+    res.status(201).json(photo);
+  });
+
+  r.get('/reviews/photos/:photoId', requireAuth, async (req, res) => {
+    const id = idOf(req.params.photoId, 'photo id');
+    if (Object.keys(req.query).length > 0) throw new ValidationError('a photo takes no query parameters');
+    const found = await parts.photos.open(ctx.db, id, isHeadOffice(principalOf(req)));
+    if (!found) throw new NotFoundError('photo', id);
+    res.status(200);
+    res.setHeader('Content-Type', found.photo.mediaType);
+    res.setHeader('Content-Length', String(found.photo.size));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // a photo's bytes never change (content-addressed); who may see it can (the review may be hidden): private
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
+    found.body.on('error', (err) => {
+      ctx.log.warn({ err, photoId: id }, 'reviews: a photo could not be read to the end');
+      res.destroy(err);
+    });
+    found.body.pipe(res);
+  });
+
+  r.post('/reviews/:reviewId/votes', requireAuth, async (req, res) => {
+    const reviewId = idOf(req.params.reviewId, 'review id');
+    const body = parseOrThrow(voteBody, req.body, 'vote');
+    const counts = await eng.vote(principalOf(req), reviewId, body.customerId.toLowerCase(), body.helpful);
+    res.status(200).json({ reviewId, helpful: counts.helpful, unhelpful: counts.unhelpful, vote: body.helpful });
+  });
+
+  r.post('/reviews/:reviewId/reports', requireAuth, async (req, res) => {
+    const reviewId = idOf(req.params.reviewId, 'review id');
+    const body = parseOrThrow(reportBody, req.body, 'report');
+    const note = body.note === undefined || body.note === '' ? null : body.note;
+    await eng.report(principalOf(req), reviewId, body.customerId.toLowerCase(), body.reason, note);
+    res.status(201).json({ reviewId, reason: body.reason, note });
+  });
+
+  r.put('/reviews/:reviewId/response', requireRole('ADMIN'), async (req, res) => {
+    const reviewId = idOf(req.params.reviewId, 'review id');
+    const body = parseOrThrow(responseBody, req.body, 'response');
+    res.status(200).json(await eng.respond(principalOf(req), reviewId, body.body, body.as));
+  });
+
+  r.delete('/reviews/:reviewId/response', requireRole('ADMIN'), async (req, res) => {
+    const reviewId = idOf(req.params.reviewId, 'review id');
+    await eng.removeResponse(principalOf(req), reviewId);
+    res.status(204).end();
+  });
+
+  return r;
 }
