@@ -1,6 +1,14 @@
 import type { Queryable } from '../../db/db.js';
-import { notBuilt } from './not-built.js';
-import type { ProductSummary, ReviewStatus } from './types.js';
+import type { ReviewCursor } from './cursor.js';
+import { markStoreDirty } from './store-dirty.js';
+import {
+  BAYES_PRIOR_WEIGHT,
+  type FraudReasonEntry,
+  type ProductSummary,
+  type ReviewListQuery,
+  type ReviewRevision,
+  type ReviewStatus,
+} from './types.js';
 
 /** One review row as the repository reads it (lane A owns the shape beyond these fields). */
 export interface ReviewRow {
@@ -13,28 +21,367 @@ export interface ReviewRow {
   readonly photoCount: number;
 }
 
+/** The whole row: what views are made of. */
+export interface ReviewRecord extends ReviewRow {
+  readonly title: string;
+  readonly body: string;
+  readonly authorName: string;
+  readonly helpful: number;
+  readonly unhelpful: number;
+  readonly reportsOpen: number;
+  readonly fraudScore: number;
+  readonly fraudReasons: readonly FraudReasonEntry[];
+  readonly modelVersion: number | null;
+  readonly clientIp: string | null;
+  readonly deviceId: string | null;
+  readonly revision: number;
+  readonly createdAt: number;
+  /** When the author last wrote it (submit or edit); a status change leaves it. */
+  readonly updatedAt: number;
+  readonly moderatedBy: string | null;
+  readonly moderatedAt: number | null;
+  readonly moderatorNote: string | null;
+}
+
+/** A new review's row as the service decided it. */
+export type NewReview = Omit<
+  ReviewRecord,
+  'helpful' | 'unhelpful' | 'reportsOpen' | 'revision' | 'moderatedBy' | 'moderatedAt' | 'moderatorNote'
+>;
+
+/** What an edit writes over a review (the caller keeps the old text as a revision first). */
+export type ReviewRewrite = Pick<
+  ReviewRecord,
+  | 'rating'
+  | 'title'
+  | 'body'
+  | 'status'
+  | 'verified'
+  | 'photoCount'
+  | 'fraudScore'
+  | 'fraudReasons'
+  | 'modelVersion'
+  | 'clientIp'
+  | 'deviceId'
+>;
+
+/** What an approved review adds to its product's summary. */
+interface Contribution {
+  readonly rating: number;
+  readonly verified: boolean;
+  readonly withPhotos: boolean;
+}
+
+/** The summaries' row of every product's approved reviews (the Bayesian prior's mean); not a valid sku. */
+export const TOTALS_KEY = '*';
+
+const COLUMNS = `id, sku, customer_id AS "customerId", rating, status, verified, photo_count AS "photoCount",
+  title, body, author_name AS "authorName", helpful, unhelpful, reports_open AS "reportsOpen",
+  fraud_score AS "fraudScore", fraud_reasons AS "fraudReasons", model_version AS "modelVersion",
+  client_ip AS "clientIp", device_id AS "deviceId", revision, created_at AS "createdAt", updated_at AS "updatedAt",
+  moderated_by AS "moderatedBy", moderated_at AS "moderatedAt", moderator_note AS "moderatorNote"`;
+
+function contribution(r: Pick<ReviewRow, 'status' | 'rating' | 'verified' | 'photoCount'>): Contribution | null {
+  return r.status === 'APPROVED' ? { rating: r.rating, verified: r.verified, withPhotos: r.photoCount > 0 } : null;
+}
+
+/** The list's order and the keyset condition after a cursor, per sort (created_at and id break ties, newest first). */
+const SORTS = {
+  newest: { order: 'created_at DESC, id DESC', key: null, after: '' },
+  helpful: { order: 'helpful DESC, created_at DESC, id DESC', key: 'helpful', after: '<' },
+  rating_high: { order: 'rating DESC, created_at DESC, id DESC', key: 'rating', after: '<' },
+  rating_low: { order: 'rating ASC, created_at DESC, id DESC', key: 'rating', after: '>' },
+} as const;
+
 /**
  * The SQL of reviews (lane A): rows, revisions, the per-product summaries (kept current by `changeStatus` and
- * `changeRating` in the caller's transaction), the verified purchases, the rate-limit counts.
+ * `rewrite` in the caller's transaction), the verified purchases, the rate-limit counts.
  */
 export class ReviewsRepository {
   constructor(readonly q: Queryable) {}
 
   /** The review (any status) or undefined; `lock` takes its row lock (FOR UPDATE) in the caller's transaction. */
-  async get(_id: string, _lock = false): Promise<ReviewRow | undefined> {
-    return notBuilt('ReviewsRepository.get');
+  async get(id: string, lock = false): Promise<ReviewRecord | undefined> {
+    const { rows } = await this.q.query<ReviewRecord>(
+      `SELECT ${COLUMNS} FROM reviews WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Serializes the caller's transaction with every other write of this customer's reviews (until it ends), so the
+   * rate limits and the one-review rule are counted with no parallel submit passing them together.
+   */
+  async lockCustomer(customerId: string): Promise<void> {
+    await this.q.query(`SELECT pg_advisory_xact_lock(hashtextextended('reviews.customer:' || $1, 0))`, [customerId]);
+  }
+
+  /** The id of the customer's standing (not deleted) review of the product, if any. */
+  async standing(customerId: string, sku: string): Promise<string | undefined> {
+    const { rows } = await this.q.query<{ id: string }>(
+      `SELECT id FROM reviews WHERE customer_id = $1 AND sku = $2 AND status <> 'DELETED'`,
+      [customerId, sku],
+    );
+    return rows[0]?.id;
+  }
+
+  /**
+   * The customer's writes of this product's review after `since`, oldest first: each review's submit (deleted ones
+   * included) and each edit (the time each later text was written: the revisions' and the current text's).
+   */
+  async productWrites(customerId: string, sku: string, since: number): Promise<number[]> {
+    const { rows } = await this.q.query<{ at: number }>(
+      `SELECT at FROM (
+         SELECT created_at AS at FROM reviews WHERE customer_id = $1 AND sku = $2
+         UNION ALL
+         SELECT updated_at FROM reviews WHERE customer_id = $1 AND sku = $2 AND revision > 1
+         UNION ALL
+         SELECT v.written_at FROM review_revisions v JOIN reviews r ON r.id = v.review_id
+          WHERE r.customer_id = $1 AND r.sku = $2 AND v.revision > 1
+       ) w WHERE at > $3 ORDER BY at`,
+      [customerId, sku, since],
+    );
+    return rows.map((r) => Number(r.at));
+  }
+
+  /** When the customer submitted each review (any product, deleted ones included) after `since`, oldest first. */
+  async newReviews(customerId: string, since: number): Promise<number[]> {
+    const { rows } = await this.q.query<{ at: number }>(
+      'SELECT created_at AS at FROM reviews WHERE customer_id = $1 AND created_at > $2 ORDER BY created_at',
+      [customerId, since],
+    );
+    return rows.map((r) => Number(r.at));
+  }
+
+  /** Whether a purchase of the product by the customer is known (a confirmed order, a carded sale). */
+  async purchased(customerId: string, sku: string): Promise<boolean> {
+    const { rows } = await this.q.query('SELECT 1 FROM review_purchases WHERE customer_id = $1 AND sku = $2 LIMIT 1', [
+      customerId,
+      sku,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Inserts a new review (revision 1) and counts it in its product's summary when it is approved. */
+  async insert(r: NewReview): Promise<void> {
+    await this.q.query(
+      `INSERT INTO reviews (id, sku, customer_id, rating, title, body, author_name, status, verified, photo_count,
+         fraud_score, fraud_reasons, model_version, client_ip, device_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17)`,
+      [
+        r.id,
+        r.sku,
+        r.customerId,
+        r.rating,
+        r.title,
+        r.body,
+        r.authorName,
+        r.status,
+        r.verified,
+        r.photoCount,
+        r.fraudScore,
+        JSON.stringify(r.fraudReasons),
+        r.modelVersion,
+        r.clientIp,
+        r.deviceId,
+        r.createdAt,
+        r.updatedAt,
+      ],
+    );
+    await this.#moved(r.sku, null, contribution(r), r.createdAt);
+  }
+
+  /** Sets how many photos the review shows (after PhotoStore.attach), keeping the summary's with-photos count. */
+  async setPhotoCount(id: string, count: number, at: number): Promise<void> {
+    const before = await this.get(id);
+    if (!before || before.photoCount === count) return;
+    await this.q.query('UPDATE reviews SET photo_count = $2 WHERE id = $1', [id, count]);
+    await this.#moved(before.sku, contribution(before), contribution({ ...before, photoCount: count }), at);
+  }
+
+  /** The ids of the review's photos, in order (what a revision keeps of them). */
+  async photoIds(reviewId: string): Promise<string[]> {
+    const { rows } = await this.q.query<{ id: string }>(
+      'SELECT id FROM review_photos WHERE review_id = $1 ORDER BY position, id',
+      [reviewId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * An edit: keeps the text it replaces as a revision (written when the review was last written), writes the new
+   * one (revision + 1, written at `at`) and moves the summary from the old contribution to the new one. The review's
+   * row must be locked by the caller (`get(id, true)`); `before` is that row.
+   */
+  async rewrite(before: ReviewRecord, oldPhotoIds: readonly string[], next: ReviewRewrite, at: number): Promise<void> {
+    await this.q.query(
+      `INSERT INTO review_revisions (review_id, revision, rating, title, body, photo_ids, written_at)
+       VALUES ($1, $2, $3, $4, $5, $6::uuid[], $7)`,
+      [before.id, before.revision, before.rating, before.title, before.body, oldPhotoIds, before.updatedAt],
+    );
+    await this.q.query(
+      `UPDATE reviews SET rating = $2, title = $3, body = $4, status = $5, verified = $6, photo_count = $7,
+         fraud_score = $8, fraud_reasons = $9::jsonb, model_version = $10, client_ip = $11, device_id = $12,
+         revision = revision + 1, updated_at = $13
+       WHERE id = $1`,
+      [
+        before.id,
+        next.rating,
+        next.title,
+        next.body,
+        next.status,
+        next.verified,
+        next.photoCount,
+        next.fraudScore,
+        JSON.stringify(next.fraudReasons),
+        next.modelVersion,
+        next.clientIp,
+        next.deviceId,
+        at,
+      ],
+    );
+    await this.#moved(before.sku, contribution(before), contribution(next), at);
   }
 
   /**
    * Moves a review to `to` and keeps its product's summary and the stores' dirty list current, in the caller's
    * transaction (the review's row locked by the caller). Returns the status it had. No-op (same status) returns it.
+   * Throws when there is no such review.
    */
-  async changeStatus(_id: string, _to: ReviewStatus, _at: number): Promise<ReviewStatus> {
-    return notBuilt('ReviewsRepository.changeStatus');
+  async changeStatus(id: string, to: ReviewStatus, at: number): Promise<ReviewStatus> {
+    const before = await this.get(id, true);
+    if (!before) throw new Error(`review ${id} not found`);
+    if (before.status === to) return to;
+    await this.q.query('UPDATE reviews SET status = $2 WHERE id = $1', [id, to]);
+    await this.#moved(before.sku, contribution(before), contribution({ ...before, status: to }), at);
+    return before.status;
+  }
+
+  /**
+   * Takes `before` out of and puts `after` into the product's summary and the totals row (one statement; the totals
+   * row first, so transactions touching several products lock rows in one order), and marks the product for the
+   * stores. Nothing when the review was and stays not shown.
+   */
+  async #moved(sku: string, before: Contribution | null, after: Contribution | null, at: number): Promise<void> {
+    if (before === null && after === null) return;
+    const d = [0, 0, 0, 0, 0, 0, 0]; // n1..n5, verified, with_photos
+    for (const [c, sign] of [
+      [before, -1],
+      [after, 1],
+    ] as const) {
+      if (c === null) continue;
+      d[c.rating - 1]! += sign;
+      if (c.verified) d[5]! += sign;
+      if (c.withPhotos) d[6]! += sign;
+    }
+    await this.q.query(
+      `INSERT INTO review_summaries AS s (sku, n1, n2, n3, n4, n5, verified, with_photos, revision, updated_at)
+       SELECT k, $2, $3, $4, $5, $6, $7, $8, 1, $9 FROM unnest($1::text[]) AS k ORDER BY k
+       ON CONFLICT (sku) DO UPDATE SET n1 = s.n1 + EXCLUDED.n1, n2 = s.n2 + EXCLUDED.n2, n3 = s.n3 + EXCLUDED.n3,
+         n4 = s.n4 + EXCLUDED.n4, n5 = s.n5 + EXCLUDED.n5, verified = s.verified + EXCLUDED.verified,
+         with_photos = s.with_photos + EXCLUDED.with_photos, revision = s.revision + 1,
+         updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
+      [[TOTALS_KEY, sku], ...d, at],
+    );
+    await markStoreDirty(this.q, [sku], at);
   }
 
   /** A product's summary (zeros when it has no approved review). */
-  async summary(_sku: string): Promise<ProductSummary> {
-    return notBuilt('ReviewsRepository.summary');
+  async summary(sku: string): Promise<ProductSummary> {
+    const { rows } = await this.q.query<{
+      sku: string;
+      n1: number;
+      n2: number;
+      n3: number;
+      n4: number;
+      n5: number;
+      verified: number;
+      with_photos: number;
+      revision: number;
+      updated_at: number;
+    }>(
+      `SELECT sku, n1, n2, n3, n4, n5, verified, with_photos, revision, updated_at FROM review_summaries
+        WHERE sku = ANY($1::text[])`,
+      [[TOTALS_KEY, sku]],
+    );
+    const row = rows.find((r) => r.sku === sku);
+    const totals = rows.find((r) => r.sku === TOTALS_KEY);
+    const histogram = [row?.n1 ?? 0, row?.n2 ?? 0, row?.n3 ?? 0, row?.n4 ?? 0, row?.n5 ?? 0].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const stats = (h: readonly number[]) => ({
+      count: h.reduce((a, n) => a + n, 0),
+      sum: h.reduce((a, n, i) => a + n * (i + 1), 0),
+    });
+    const mine = stats(histogram);
+    const all = totals
+      ? stats([totals.n1, totals.n2, totals.n3, totals.n4, totals.n5].map(Number))
+      : { count: 0, sum: 0 };
+    const prior = all.count > 0 ? all.sum / all.count : 0;
+    return {
+      sku,
+      count: mine.count,
+      average: mine.count > 0 ? mine.sum / mine.count : 0,
+      bayesian: (BAYES_PRIOR_WEIGHT * prior + mine.sum) / (BAYES_PRIOR_WEIGHT + mine.count),
+      histogram,
+      verified: Number(row?.verified ?? 0),
+      withPhotos: Number(row?.with_photos ?? 0),
+      revision: Number(row?.revision ?? 0),
+      updatedAt: Number(row?.updated_at ?? 0),
+    };
+  }
+
+  /** One page of a product's approved reviews (`limit` + 1 rows read: the extra one says there is a next page). */
+  async list(query: ReviewListQuery, after: ReviewCursor | null): Promise<ReviewRecord[]> {
+    const sort = SORTS[query.sort];
+    const params: unknown[] = [query.sku];
+    const where = [`sku = $1`, `status = 'APPROVED'`];
+    if (query.verifiedOnly) where.push('verified');
+    if (query.withPhotos) where.push('photo_count > 0');
+    if (query.rating !== null) {
+      params.push(query.rating);
+      where.push(`rating = $${params.length}`);
+    }
+    if (after) {
+      params.push(after.createdAt, after.id);
+      const tie = `(created_at, id) < ($${params.length - 1}::bigint, $${params.length}::uuid)`;
+      if (sort.key === null) where.push(tie);
+      else {
+        params.push(after.key);
+        const k = `$${params.length}::int`;
+        where.push(`(${sort.key} ${sort.after} ${k} OR (${sort.key} = ${k} AND ${tie}))`);
+      }
+    }
+    params.push(query.limit + 1);
+    const { rows } = await this.q.query<ReviewRecord>(
+      `SELECT ${COLUMNS} FROM reviews WHERE ${where.join(' AND ')} ORDER BY ${sort.order} LIMIT $${params.length}`,
+      params,
+    );
+    return rows;
+  }
+
+  /** A customer's reviews, newest first, at most `limit` (deleted ones only with `withDeleted`). */
+  async ofCustomer(customerId: string, withDeleted: boolean, limit: number): Promise<ReviewRecord[]> {
+    const { rows } = await this.q.query<ReviewRecord>(
+      `SELECT ${COLUMNS} FROM reviews WHERE customer_id = $1 ${withDeleted ? '' : `AND status <> 'DELETED'`}
+        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [customerId, limit],
+    );
+    return rows;
+  }
+
+  /** A review's earlier texts, oldest first. */
+  async revisions(reviewId: string): Promise<ReviewRevision[]> {
+    const { rows } = await this.q.query<ReviewRevision>(
+      `SELECT revision, rating, title, body, photo_ids AS "photoIds", written_at AS "writtenAt"
+         FROM review_revisions WHERE review_id = $1 ORDER BY revision`,
+      [reviewId],
+    );
+    return rows.map((r) => ({ ...r, writtenAt: Number(r.writtenAt) }));
   }
 }

@@ -1,10 +1,21 @@
+import { ConflictError, NotFoundError, isUuid, uuidv7 } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
+import { isHeadOffice } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { Principal } from '../../kernel/principal.js';
-import type { FraudScorer } from './fraud/scorer.js';
-import { notBuilt } from './not-built.js';
-import type { PhotoStore } from './photos.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { authorName } from './author-name.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { ReviewCustomerAccess } from './customer-access.js';
 import type { EngagementRepository } from './engagement-repository.js';
+import type { FraudScorer } from './fraud/scorer.js';
+import type { PhotoStore } from './photos.js';
+import { enforceLimit, PER_DAY, PER_PRODUCT } from './rate-limits.js';
+import { type ReviewRecord, ReviewsRepository } from './reviews-repository.js';
+import { type ReviewExtras, reviewAdminView, reviewView } from './review-view.js';
 import type {
+  FraudVerdict,
   ProductSummary,
   ReviewAdminView,
   ReviewDraft,
@@ -13,45 +24,252 @@ import type {
   ReviewView,
 } from './types.js';
 
+/** A customer's own list shows at most this many reviews, newest first. */
+export const CUSTOMER_LIST_MAX = 500;
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}
+
 /**
  * Reviews (lane A): submit (one standing review per customer and product; the rate limits; the verified badge from
  * REVIEW_PURCHASES; scored by `FraudScorer` and routed APPROVED / MANUAL_REVIEW / REJECTED with the reasons stored),
  * edit (the old text kept as a revision, scored again), delete by the author, a review and its revisions, a product's
  * list (filters, sorts, cursor pages) and summary, a customer's own reviews. Who may act for a customer is checked
- * here (`CustomerAccess`): head office (a web/app backend's service account), or a store the customer deals with.
+ * here (`ReviewCustomerAccess`): head office (a web/app backend's service account), or a store the customer deals with.
  */
 export class ReviewsService {
+  readonly access: ReviewCustomerAccess;
+
   constructor(
     readonly ctx: HubContext,
     readonly scorer: FraudScorer,
     readonly photos: PhotoStore,
     readonly engagement: () => EngagementRepository,
-  ) {}
+  ) {
+    this.access = new ReviewCustomerAccess(() => ctx.services.find(CUSTOMER_DIRECTORY));
+  }
 
-  async submit(_caller: Principal, _sku: string, _draft: ReviewDraft): Promise<ReviewAdminView> {
-    return notBuilt('ReviewsService.submit');
+  /**
+   * A customer's new review of `sku`. 404 for a product the catalog does not hold or a customer the caller may not
+   * act for; 409 naming the standing review; 429 past a rate limit; 422 for photos that are not the customer's.
+   */
+  async submit(caller: Principal, sku: string, draft: ReviewDraft): Promise<ReviewAdminView> {
+    await this.access.check(caller, draft.customerId);
+    const catalog = this.ctx.services.find(CATALOG_PRODUCTS);
+    if (catalog && !(await catalog.get(sku))) throw new NotFoundError('product', sku);
+    const customer = await this.ctx.services.find(CUSTOMER_DIRECTORY)?.get(draft.customerId);
+    const at = this.ctx.now();
+    const id = uuidv7(at);
+    try {
+      await this.ctx.db.transaction(async (tx) => {
+        const repo = new ReviewsRepository(tx);
+        await repo.lockCustomer(draft.customerId);
+        const existing = await repo.standing(draft.customerId, sku);
+        if (existing)
+          throw new ConflictError(`customer ${draft.customerId} already has review ${existing} of product ${sku}`, {
+            reviewId: existing,
+          });
+        enforceLimit(PER_PRODUCT, await repo.productWrites(draft.customerId, sku, at - PER_PRODUCT.windowMs), at);
+        enforceLimit(PER_DAY, await repo.newReviews(draft.customerId, at - PER_DAY.windowMs), at);
+        const verified = await repo.purchased(draft.customerId, sku);
+        const verdict = await this.scorer.score(tx, {
+          reviewId: null,
+          sku,
+          customerId: draft.customerId,
+          customerSince: customer?.createdAt ?? null,
+          rating: draft.rating,
+          title: draft.title,
+          body: draft.body,
+          verified,
+          client: draft.client,
+          at,
+        });
+        await repo.insert({
+          id,
+          sku,
+          customerId: draft.customerId,
+          rating: draft.rating,
+          title: draft.title,
+          body: draft.body,
+          authorName: authorName(customer?.name),
+          status: verdict.decision,
+          verified,
+          photoCount: 0,
+          ...scoring(verdict),
+          clientIp: draft.client.ip,
+          deviceId: draft.client.deviceId,
+          createdAt: at,
+          updatedAt: at,
+        });
+        if (draft.photoIds.length > 0)
+          await repo.setPhotoCount(id, await this.photos.attach(tx, draft.customerId, id, draft.photoIds), at);
+        await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+      });
+    } catch (err) {
+      // the customer's lock keeps their own submits apart; a unique violation is a review that won anyway
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await new ReviewsRepository(this.ctx.db).standing(draft.customerId, sku);
+      throw new ConflictError(`customer ${draft.customerId} already has review ${existing} of product ${sku}`, {
+        reviewId: existing,
+      });
+    }
+    return this.#adminView(await this.#mustGet(this.ctx.db, id));
   }
-  async edit(_caller: Principal, _id: string, _draft: ReviewDraft): Promise<ReviewAdminView> {
-    return notBuilt('ReviewsService.edit');
+
+  /**
+   * The author's edit: the old text kept as a revision, the new one scored again (an approved review may go back to
+   * a moderator). 404 for a deleted review or one not the customer's; 409 for a rejected one; 429 past the limit.
+   */
+  async edit(caller: Principal, id: string, draft: ReviewDraft): Promise<ReviewAdminView> {
+    await this.access.check(caller, draft.customerId);
+    const customer = await this.ctx.services.find(CUSTOMER_DIRECTORY)?.get(draft.customerId);
+    const at = this.ctx.now();
+    await this.ctx.db.transaction(async (tx) => {
+      const repo = new ReviewsRepository(tx);
+      await repo.lockCustomer(draft.customerId);
+      const before = isUuid(id) ? await repo.get(id, true) : undefined;
+      if (!before || before.customerId !== draft.customerId || before.status === 'DELETED')
+        throw new NotFoundError('review', id);
+      if (before.status === 'REJECTED')
+        throw new ConflictError(`review ${id} was rejected and cannot be edited`, { status: before.status });
+      enforceLimit(PER_PRODUCT, await repo.productWrites(draft.customerId, before.sku, at - PER_PRODUCT.windowMs), at);
+      const verified = await repo.purchased(draft.customerId, before.sku);
+      const verdict = await this.scorer.score(tx, {
+        reviewId: id,
+        sku: before.sku,
+        customerId: draft.customerId,
+        customerSince: customer?.createdAt ?? null,
+        rating: draft.rating,
+        title: draft.title,
+        body: draft.body,
+        verified,
+        client: draft.client,
+        at,
+      });
+      const oldPhotos = before.photoCount > 0 ? await repo.photoIds(id) : [];
+      const photoCount =
+        draft.photoIds.length > 0 || before.photoCount > 0
+          ? await this.photos.attach(tx, draft.customerId, id, draft.photoIds)
+          : 0;
+      await repo.rewrite(
+        before,
+        oldPhotos,
+        {
+          rating: draft.rating,
+          title: draft.title,
+          body: draft.body,
+          status: verdict.decision,
+          verified,
+          photoCount,
+          ...scoring(verdict),
+          clientIp: draft.client.ip,
+          deviceId: draft.client.deviceId,
+        },
+        at,
+      );
+      await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+    });
+    return this.#adminView(await this.#mustGet(this.ctx.db, id));
   }
-  async remove(_caller: Principal, _id: string, _customerId: string): Promise<void> {
-    return notBuilt('ReviewsService.remove');
+
+  /** The author deletes their review: DELETED, out of the summary, its photos let go. 404 when it is not theirs. */
+  async remove(caller: Principal, id: string, customerId: string): Promise<void> {
+    await this.access.check(caller, customerId);
+    const at = this.ctx.now();
+    await this.ctx.db.transaction(async (tx) => {
+      const repo = new ReviewsRepository(tx);
+      const before = isUuid(id) ? await repo.get(id, true) : undefined;
+      if (!before || before.customerId !== customerId || before.status === 'DELETED')
+        throw new NotFoundError('review', id);
+      if (before.photoCount > 0) {
+        await this.photos.attach(tx, customerId, id, []);
+        await repo.setPhotoCount(id, 0, at);
+      }
+      await repo.changeStatus(id, 'DELETED', at);
+    });
   }
-  async get(_caller: Principal, _id: string): Promise<ReviewView | ReviewAdminView> {
-    return notBuilt('ReviewsService.get');
+
+  /**
+   * One review: an approved one for anyone signed in; any status for head office (deleted ones too) and for a store
+   * linked to its author (not deleted). Anyone else: 404, as if it did not exist.
+   */
+  async get(caller: Principal, id: string): Promise<ReviewView | ReviewAdminView> {
+    const r = isUuid(id) ? await new ReviewsRepository(this.ctx.db).get(id) : undefined;
+    if (!r) throw new NotFoundError('review', id);
+    if (isHeadOffice(caller)) return this.#adminView(r);
+    if (r.status !== 'DELETED' && (await this.access.linked(caller, r.customerId))) return this.#adminView(r);
+    if (r.status !== 'APPROVED') throw new NotFoundError('review', id);
+    return (await this.#views([r], reviewView))[0]!;
   }
-  async revisions(_caller: Principal, _id: string): Promise<ReviewRevision[]> {
-    return notBuilt('ReviewsService.revisions');
+
+  /** A review's earlier texts, oldest first, for head office or a store linked to its author (else 404). */
+  async revisions(caller: Principal, id: string): Promise<ReviewRevision[]> {
+    this.access.assertMayActForCustomers(caller);
+    const repo = new ReviewsRepository(this.ctx.db);
+    const r = isUuid(id) ? await repo.get(id) : undefined;
+    const mayRead =
+      r !== undefined &&
+      (isHeadOffice(caller) || (r.status !== 'DELETED' && (await this.access.linked(caller, r.customerId))));
+    if (!mayRead) throw new NotFoundError('review', id);
+    return repo.revisions(id);
   }
-  async list(
-    _query: ReviewListQuery,
-  ): Promise<{ summary: ProductSummary; reviews: ReviewView[]; next: string | null }> {
-    return notBuilt('ReviewsService.list');
+
+  /** One page of a product's approved reviews with its summary; `next` continues after the page's last review. */
+  async list(query: ReviewListQuery): Promise<{ summary: ProductSummary; reviews: ReviewView[]; next: string | null }> {
+    const after = query.after === null ? null : decodeCursor(query.after, query.sort);
+    const repo = new ReviewsRepository(this.ctx.db);
+    const rows = await repo.list(query, after);
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const next =
+      rows.length > query.limit && last
+        ? encodeCursor({
+            sort: query.sort,
+            key: query.sort === 'helpful' ? last.helpful : query.sort === 'newest' ? 0 : last.rating,
+            createdAt: last.createdAt,
+            id: last.id,
+          })
+        : null;
+    return { summary: await repo.summary(query.sku), reviews: await this.#views(page, reviewView), next };
   }
-  async summary(_sku: string): Promise<ProductSummary> {
-    return notBuilt('ReviewsService.summary');
+
+  /** A product's rating summary (zeros when it has no approved review). */
+  async summary(sku: string): Promise<ProductSummary> {
+    return new ReviewsRepository(this.ctx.db).summary(sku);
   }
-  async ofCustomer(_caller: Principal, _customerId: string): Promise<ReviewAdminView[]> {
-    return notBuilt('ReviewsService.ofCustomer');
+
+  /** A customer's own reviews, newest first: for head office (deleted ones too) or a store linked to them. */
+  async ofCustomer(caller: Principal, customerId: string): Promise<ReviewAdminView[]> {
+    await this.access.check(caller, customerId);
+    const rows = await new ReviewsRepository(this.ctx.db).ofCustomer(
+      customerId,
+      isHeadOffice(caller),
+      CUSTOMER_LIST_MAX,
+    );
+    return this.#views(rows, reviewAdminView);
   }
+
+  async #mustGet(q: Queryable, id: string): Promise<ReviewRecord> {
+    const r = await new ReviewsRepository(q).get(id);
+    if (!r) throw new NotFoundError('review', id);
+    return r;
+  }
+
+  async #adminView(r: ReviewRecord): Promise<ReviewAdminView> {
+    return (await this.#views([r], reviewAdminView))[0]!;
+  }
+
+  /** Views of `rows` with their photos (asked only for reviews that have some) and the brand's answers. */
+  async #views<V>(rows: readonly ReviewRecord[], make: (r: ReviewRecord, x: ReviewExtras) => V): Promise<V[]> {
+    if (rows.length === 0) return [];
+    const withPhotos = rows.filter((r) => r.photoCount > 0).map((r) => r.id);
+    const photos = withPhotos.length > 0 ? await this.photos.ofReviews(this.ctx.db, withPhotos) : new Map();
+    const responses = await this.engagement().responses(rows.map((r) => r.id));
+    return rows.map((r) => make(r, { photos, responses }));
+  }
+}
+
+function scoring(v: FraudVerdict) {
+  return { fraudScore: v.score, fraudReasons: v.reasons, modelVersion: v.modelVersion };
 }
