@@ -211,6 +211,13 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'a product the kiosk showed: remembered for the session, queued for the hub once a minute per product',
   ],
+  // ratings and reviews (issue #24), from the store's copy of the hub's feed: offline too
+  [
+    'GET',
+    '/api/reviews/:sku',
+    CUSTOMER,
+    'a product’s rating summary and top reviews; 404 on the matrix’s node: its copy holds none',
+  ],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
   ['POST', '/api/carts/:customerId/lines', STAFF],

@@ -114,6 +114,13 @@ import {
   StoreReleases,
   storeReleaseRoutes,
 } from './registry/index.js';
+import {
+  registerReviewsFeed,
+  reviewsMigrations,
+  reviewsRoutes,
+  reviewsSink,
+  StoreReviewsRepository,
+} from './reviews/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -133,6 +140,7 @@ export const storeMigrationSources = [
   { module: 'recommendations', dir: recsMigrations },
   { module: 'vault', dir: vaultMigrations },
   { module: 'registry', dir: registryMigrations },
+  { module: 'reviews', dir: reviewsMigrations },
 ];
 
 /**
@@ -249,6 +257,11 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.bootstrap?.sinks.set('tags', tagsSink(tags)); // a new disk's cold start gets the tags with the catalog
   const recs = new StoreRecsService(new StoreRecsRepository(db), sync, new KioskBrowsing(now), now);
   registerRecsFeed(sync.feedHandlers, recs);
+  // Products' ratings and top reviews (issue #24): the feed's changes, a cold start's (and a feed skip's) full copy.
+  const reviews = new StoreReviewsRepository(db);
+  registerReviewsFeed(sync.feedHandlers, reviews, now);
+  sync.bootstrap?.sinks.set('reviews', reviewsSink(reviews, log, now));
+  sync.bootstrap?.afterFeedSkip.add('reviews');
   // The documents this store's staff may read (issue #22): their content cached beside the database, by document id.
   const vault = new StoreVaultService(
     new StoreVaultRepository(db),
@@ -462,6 +475,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(catalogRoutes(new ProductSearch(db), storeId, hubGet, now));
   api.use(tagsRoutes(new TagFilter(tags.repo, () => tags.status())));
   api.use(recsRoutes(recs, (req, res) => kioskSessions.customerOf(kioskCartToken(req), callerOf(res).scope)));
+  api.use(reviewsRoutes(reviews));
   api.use(
     vaultRoutes(vault, (res) => {
       const c = callerOf(res);

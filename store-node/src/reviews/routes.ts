@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError, parseOrThrow, skuSchema } from '@storefleet/shared';
+import type { StoreReviewsRepository } from './store-reviews-repository.js';
+
+/**
+ * `GET /api/reviews/:sku`: the product's rating summary and top reviews from the store's own copy (offline too), as
+ * the hub sent them; 404 when the store holds none for it.
+ */
+export function reviewsRoutes(repo: StoreReviewsRepository): Router {
+  const r = Router();
+  r.get('/reviews/:sku', (req, res) => {
+    const { sku } = parseOrThrow(z.strictObject({ sku: skuSchema }), req.params, 'sku');
+    const p = repo.get(sku);
+    if (!p) throw new NotFoundError('reviews of product', sku);
+    res.setHeader('Cache-Control', 'no-store'); // the next feed entry may change it
+    res.json(p);
+  });
+  return r;
+}
