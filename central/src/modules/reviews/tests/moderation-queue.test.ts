@@ -94,7 +94,9 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
 
   it('lists the refused reviews, and the reported ones with their open reports only (oldest first)', async () => {
     const refused = await queue('?kind=REJECTED');
-    expect(refused.body.reviews.map((v: { id: string }) => [v.id, v.status])).toEqual([[ids.refused, 'REJECTED']]);
+    expect(refused.body.reviews.map((v: { id: string; status: string }) => [v.id, v.status])).toEqual([
+      [ids.refused, 'REJECTED'],
+    ]);
     const reported = await queue('?kind=REPORTED');
     expect(reported.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.reported]);
     expect(reported.body.reviews[0].reports).toEqual([
