@@ -12,8 +12,8 @@ import {
 /**
  * The text model: hashed TF-IDF features (text-features.ts) and a logistic regression (logistic.ts), optionally on
  * NB-weighted features (NBSVM's log-count ratios r, folded into the weights after training: w·(r∘x) = (w∘r)·x).
- * `probability` is synchronous and in-process. Stored as the spec (JSON) and the bytes: the IDF then the weights,
- * Float32 little-endian, 2 × 2^bits values.
+ * `probability` is synchronous and in-process. Stored as the spec (JSON) and the bytes (little-endian): the count n of
+ * slots a training text had, then their n Uint32 indices, n Float32 IDF values and n Float32 weights.
  */
 export interface TextModelSpec {
   readonly kind: 'hashed-tfidf-logistic';
@@ -32,7 +32,7 @@ export interface TextModelOptions {
 /** What cross-validates best on the team's data (see the bench reviews-eval). */
 export const TEXT_MODEL_DEFAULTS: TextModelOptions = {
   features: DEFAULT_FEATURES,
-  nb: false,
+  nb: true,
   trainer: LOGISTIC_DEFAULTS,
 };
 
@@ -66,20 +66,44 @@ export class TextModel {
     return sigmoid(margin(weightRow(counted, this.idf), this.weights, this.spec.bias));
   }
 
+  /** The slots a training text had (IDF > 0): their indices, IDF values and weights — what a hub stores. */
   toBytes(): Uint8Array {
-    const out = new Float32Array(this.idf.length * 2);
-    out.set(this.idf, 0);
-    out.set(this.weights, this.idf.length);
-    return new Uint8Array(out.buffer);
+    let n = 0;
+    for (let j = 0; j < this.idf.length; j++) if (this.idf[j] !== 0) n++;
+    const out = new ArrayBuffer(4 + n * 12);
+    new Uint32Array(out, 0, 1)[0] = n;
+    const idx = new Uint32Array(out, 4, n);
+    const idf = new Float32Array(out, 4 + n * 4, n);
+    const w = new Float32Array(out, 4 + n * 8, n);
+    let k = 0;
+    for (let j = 0; j < this.idf.length; j++)
+      if (this.idf[j] !== 0) {
+        idx[k] = j;
+        idf[k] = this.idf[j]!;
+        w[k] = this.weights[j]!;
+        k++;
+      }
+    return new Uint8Array(out);
   }
 
   static fromBytes(spec: TextModelSpec, bytes: Uint8Array): TextModel {
     const dims = 1 << spec.features.bits;
-    if (bytes.byteLength !== dims * 8)
-      throw new Error(`a text model of 2^${spec.features.bits} slots is ${dims * 8} bytes, not ${bytes.byteLength}`);
-    const all = new Float32Array(dims * 2);
-    new Uint8Array(all.buffer).set(bytes);
-    return new TextModel(spec, all.subarray(0, dims), all.subarray(dims));
+    const copy = new Uint8Array(bytes).buffer;
+    const n = bytes.byteLength >= 4 ? new Uint32Array(copy, 0, 1)[0]! : -1;
+    if (n < 0 || n > dims || bytes.byteLength !== 4 + n * 12)
+      throw new Error(`a text model's bytes are a count and 12 bytes a slot, not ${bytes.byteLength} bytes`);
+    const idx = new Uint32Array(copy, 4, n);
+    const idfs = new Float32Array(copy, 4 + n * 4, n);
+    const ws = new Float32Array(copy, 4 + n * 8, n);
+    const idf = new Float32Array(dims);
+    const weights = new Float32Array(dims);
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!;
+      if (j >= dims) throw new Error(`a text model's slot ${j} is outside its 2^${spec.features.bits}`);
+      idf[j] = idfs[k]!;
+      weights[j] = ws[k]!;
+    }
+    return new TextModel(spec, idf, weights);
   }
 }
 
