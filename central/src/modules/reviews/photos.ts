@@ -63,6 +63,8 @@ export class PhotoStore {
     if (opts.contentLength != null && opts.contentLength > MAX_PHOTO_BYTES) throw tooLarge();
     const sniffer = new HeaderSniffer(declared);
     body.on('error', (err) => sniffer.destroy(err));
+    // a short body can end (and be refused) before the blob store listens: the refusal is read from `errored` below
+    sniffer.on('error', () => {});
     let stored: { key: string; size: number };
     try {
       stored = await this.blobs.put(body.pipe(sniffer), {
@@ -76,7 +78,15 @@ export class PhotoStore {
         throw new UnprocessableError(`the photo's bytes do not match the digest sent: ${err.message}`);
       throw err;
     }
-    const { type, width, height } = sniffer.result();
+    let sniffed: ReturnType<HeaderSniffer['result']>;
+    try {
+      if (sniffer.errored) throw sniffer.errored;
+      sniffed = sniffer.result();
+    } catch (err) {
+      if (!(await new PhotosRepository(q).keysInUse([stored.key])).has(stored.key)) await this.blobs.delete(stored.key);
+      throw err;
+    }
+    const { type, width, height } = sniffed;
     const row: PhotoRow = {
       id: randomUUID(),
       customerId,
