@@ -19,6 +19,7 @@ import { seedDemoBookings } from './demo-booking.js';
 import { seedDemoTags } from './demo-tags.js';
 import { seedDemoRecommendations } from './demo-recommendations.js';
 import { seedDemoVault } from './demo-vault.js';
+import { seedDemoReviews } from './demo-reviews.js';
 import {
   adminApi,
   catalogRows,
@@ -229,8 +230,17 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
     }));
 
+    const reviews = await seedDemoReviews({
+      hub,
+      api,
+      customers: customers.map((c) => c.id),
+      catalog: catalogRows(),
+      say,
+    }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }));
+
     const banner = bannerOf({
       hubUrl,
+      reviews: reviews.summary,
       vault: vault.summary,
       recommendations: recommendations.summary,
       bookings: bookings.summary,
@@ -298,6 +308,7 @@ function bannerOf(d: {
   tags: string;
   recommendations: string;
   vault: string;
+  reviews: string;
 }): string {
   const shoppers = DEMO_CUSTOMERS.map((c, i) => {
     const card = d.customers[i]?.loyaltyCard;
@@ -340,6 +351,7 @@ ${shoppers}
                         (browse by tag at each kiosk; search by tag on the handheld's Look-up tab, offline too)
   Recommendations:      ${d.hubUrl}/console/#/recommendations  ${d.recommendations}
   Documents:            ${d.hubUrl}/console/#/vault  ${d.vault}
+  Reviews:              ${d.hubUrl}/console/#/reviews  ${d.reviews}
                         (each store's handheld reads them on its Documents page, the offline ones without the hub)
 Press Ctrl-C to stop.`;
 }
