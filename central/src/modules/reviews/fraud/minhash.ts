@@ -57,20 +57,29 @@ export function normaliseText(text: string): string {
     .trim();
 }
 
-/** The distinct shingles' 32-bit hashes. */
+/** The distinct shingles' 32-bit hashes (each word hashed once; a 3-gram mixes its words' hashes in order). */
 export function shingleHashes(text: string): Uint32Array {
   const norm = normaliseText(text);
   if (norm === '') return new Uint32Array(0);
   const words = norm.split(' ');
   const set = new Set<number>();
   if (words.length >= SHORT_TEXT_WORDS) {
-    for (let i = 0; i + WORD_SHINGLE <= words.length; i++) {
-      set.add(fnv1a(`${words[i]} ${words[i + 1]} ${words[i + 2]}`));
+    const wh = new Uint32Array(words.length);
+    for (let i = 0; i < words.length; i++) wh[i] = fnv1a(words[i]!);
+    for (let i = 0; i + WORD_SHINGLE <= wh.length; i++) {
+      let h = Math.imul(wh[i]! ^ 0x9e3779b9, 0x01000193);
+      h = Math.imul(h ^ wh[i + 1]!, 0x01000193);
+      h = Math.imul(h ^ wh[i + 2]!, 0x01000193);
+      set.add(fmix32(h));
     }
   } else if (norm.length <= CHAR_SHINGLE) {
     set.add(fnv1a(norm));
   } else {
-    for (let i = 0; i + CHAR_SHINGLE <= norm.length; i++) set.add(fnv1a(norm.slice(i, i + CHAR_SHINGLE)));
+    for (let i = 0; i + CHAR_SHINGLE <= norm.length; i++) {
+      let h = 0x811c9dc5;
+      for (let j = i; j < i + CHAR_SHINGLE; j++) h = Math.imul(h ^ norm.charCodeAt(j), 0x01000193);
+      set.add(h >>> 0);
+    }
   }
   return Uint32Array.from(set);
 }
@@ -80,10 +89,17 @@ export function minhash(text: string): Uint32Array {
   const shingles = shingleHashes(text);
   if (shingles.length === 0) return new Uint32Array(0);
   const sig = new Uint32Array(HASHES).fill(0xffffffff);
+  const seeds = SEEDS;
   for (let j = 0; j < shingles.length; j++) {
     const x = shingles[j]!;
     for (let i = 0; i < HASHES; i++) {
-      const v = fmix32(x ^ SEEDS[i]!);
+      // fmix32(x ^ seed), inlined: the hot loop of scoring
+      let v = x ^ seeds[i]!;
+      v ^= v >>> 16;
+      v = Math.imul(v, 0x85ebca6b);
+      v ^= v >>> 13;
+      v = Math.imul(v, 0xc2b2ae35);
+      v = (v ^ (v >>> 16)) >>> 0;
       if (v < sig[i]!) sig[i] = v;
     }
   }
