@@ -206,6 +206,18 @@ describe.each(dbTargets)('fraud rules on $name', (target) => {
     expect(rows[0]!.n).toBe(32);
   });
 
+  it('an edit does not count its own earlier row: five 5★ reviews stay five, and an edit to 4★ breaks the pattern', async () => {
+    const me = randomUUID();
+    const ip = '198.51.100.200';
+    await seedMany(db, 4, () => ({ customerId: me, rating: 5, ip }));
+    const own = await seed(db, { customerId: me, rating: 5, ip });
+    const edit = input({ reviewId: own, customerId: me, rating: 5, ip });
+    const v = await scorer.score(db, edit);
+    expect(v.reasons.find((r) => r.code === 'RATING_PATTERN')?.detail).toBe("All 5 of the customer's reviews give 5★");
+    expect(v.reasons.map((r) => r.code)).not.toContain('IP_BURST'); // 5 reviews from the address, one customer
+    expect(await codes({ ...edit, rating: 4 })).not.toContain('RATING_PATTERN');
+  });
+
   it('UNVERIFIED and TEXT_MODEL: a small weight, and the model probability capped under rejection', async () => {
     const v = await scorer.score(db, input({ verified: false }));
     expect(v.reasons).toEqual([
