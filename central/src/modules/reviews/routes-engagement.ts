@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -82,11 +83,11 @@ export function engagementRoutes(parts: ReviewsParts, ctx: HubContext): Router {
     // a photo's bytes never change (content-addressed); who may see it can (the review may be hidden): private
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
-    found.body.on('error', (err) => {
-      ctx.log.warn({ err, photoId: id }, 'reviews: a photo could not be read to the end');
-      res.destroy(err);
+    // pipeline: a client that goes away closes the file too
+    pipeline(found.body, res, (err) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        ctx.log.warn({ err, photoId: id }, 'reviews: a photo could not be sent to the end');
     });
-    found.body.pipe(res);
   });
 
   r.post('/reviews/:reviewId/votes', requireAuth, async (req, res) => {
