@@ -65,6 +65,8 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   // Recommendations (issue #21) from the store's copy, and the products the kiosk showed (for its session's list).
   { methods: READ, path: /^\/api\/recommendations$/ },
   { methods: ['POST'], path: /^\/api\/kiosk\/views$/ },
+  // A product's rating summary and top reviews (issue #24), from the store's copy.
+  { methods: READ, path: new RegExp(`^/api/reviews/${SEGMENT}$`) },
   // The customer's cart, only through the session this screen opened with a card, phone number or e-mail: never by
   // customer id (/api/carts/:customerId is for staff screens), so a kiosk reaches no other customer's cart.
   { methods: [...READ, 'POST', 'DELETE'], path: /^\/api\/kiosk\/cart$/ },

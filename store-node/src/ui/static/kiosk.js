@@ -1,7 +1,8 @@
 // The kiosk, a customer's screen: featured products, best sellers and more in stock here by category, ranked search
-// (offline too), a product's page with stock at nearby stores (when head office answers), "You may also like" from the
-// store's own list (offline too, re-ranked by what this customer looked at), and the customer's own cart, opened with
-// their loyalty card, phone number or e-mail. The screen forgets the customer on "Done" and after 90 s untouched.
+// (offline too), a product's page with stock at nearby stores (when head office answers), its rating and top reviews
+// (the store's copy, offline too), "You may also like" from the store's own list (offline too, re-ranked by what this
+// customer looked at), and the customer's own cart, opened with their loyalty card, phone number or e-mail. The screen
+// forgets the customer on "Done" and after 90 s untouched.
 import { api, h, money, placeholder, say, statusBar } from '/store.js';
 import { mountTagFilter } from '/tag-filter.js';
 
@@ -163,7 +164,7 @@ async function showProduct(p) {
   const mine = ++drawn;
   // The store counts the view (head office learns what was looked at) and re-ranks this session's list by it.
   await api('POST', '/api/kiosk/views', { sku: p.sku, session }, { keyed: false }).catch(() => undefined);
-  const liked = await recommendations(p.sku);
+  const [liked, reviews] = await Promise.all([recommendations(p.sku), reviewsOf(p.sku)]);
   if (mine !== drawn) return;
   const nearby = h(
     'div',
@@ -187,6 +188,7 @@ async function showProduct(p) {
         nearby,
       ),
     ),
+    reviews?.count ? reviewsSection(reviews) : '',
     ...likeShelf('product-like', liked),
   );
   $('view-title').focus();
@@ -226,6 +228,71 @@ const focusCard = (sku) => {
   const btn = sku && document.querySelector(`article[data-sku="${CSS.escape(sku)}"] .product-name`);
   (btn || $('view-title')).focus();
 };
+
+// ---- Reviews (the store's own copy, offline too) -------------------------------------------------------------------
+
+/** The product's rating summary and top reviews, or null (none, or the store cannot answer). */
+async function reviewsOf(sku) {
+  try {
+    return await api('GET', `/api/reviews/${encodeURIComponent(sku)}`);
+  } catch {
+    return null;
+  }
+}
+
+/** ★★★★☆: the rating in whole stars (rounded), read out as `label` ("4.3 out of 5, 27 reviews"). */
+const stars = (rating, label) =>
+  h('span', { class: 'stars', role: 'img', 'aria-label': label }, '★'.repeat(Math.round(rating)).padEnd(5, '☆'));
+const one = (x) => (Math.round(x * 10) / 10).toFixed(1);
+const dated = (ms) => new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+
+/** "Customer reviews": the stars and count, a bar per star rating, and the top reviews with the brand's answers. */
+function reviewsSection(r) {
+  const count = `${r.count} ${r.count === 1 ? 'review' : 'reviews'}`;
+  return h(
+    'section',
+    { class: 'kiosk-reviews', 'aria-labelledby': 'product-reviews' },
+    h('h3', { id: 'product-reviews', class: 'category-title' }, 'Customer reviews'),
+    h(
+      'p',
+      { class: 'rating-summary' },
+      stars(r.average, `${one(r.average)} out of 5, ${count}`),
+      h('strong', {}, ` ${one(r.average)}`),
+      h('span', { class: 'muted' }, ` · ${count}`),
+    ),
+    h(
+      'ul',
+      { class: 'rating-bars', 'aria-label': 'Reviews by stars' },
+      [5, 4, 3, 2, 1].map((n) => {
+        const k = r.histogram[n - 1] ?? 0;
+        return h(
+          'li',
+          {},
+          h('span', { 'aria-hidden': 'true' }, `${n}★`),
+          h('meter', { min: 0, max: Math.max(1, r.count), value: k, 'aria-label': `${n} stars: ${k}` }),
+          h('span', { class: 'muted', 'aria-hidden': 'true' }, String(k)),
+        );
+      }),
+    ),
+    r.top.map((v) =>
+      h(
+        'article',
+        { class: 'review', 'aria-label': v.title || `${v.rating} stars` },
+        h('h4', { class: 'review-title' }, stars(v.rating, `${v.rating} out of 5`), ' ', v.title),
+        h(
+          'p',
+          { class: 'muted' },
+          `${v.author} · ${dated(v.createdAt)}`,
+          v.verified ? h('span', { class: 'badge ok' }, 'Verified purchase') : '',
+        ),
+        h('p', { class: 'review-body' }, v.body),
+        v.response
+          ? h('p', { class: 'review-response' }, h('strong', {}, 'Response from the brand: '), v.response)
+          : '',
+      ),
+    ),
+  );
+}
 
 // ---- The customer's cart ---------------------------------------------------------------------------------------
 
