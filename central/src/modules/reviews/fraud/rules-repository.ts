@@ -9,6 +9,11 @@ export interface Tally {
 
 /** Candidates for near-duplicates read at most (most shared bands first): a generic text may share buckets widely. */
 export const MAX_CANDIDATES = 20;
+/**
+ * Rows read per bucket at most: a text thousands of customers wrote ("Great product!") fills a bucket, and the read
+ * must stay bounded (32 × 50 rows) to keep the score well under 500 ms.
+ */
+export const PER_BUCKET = 50;
 
 /**
  * The fraud rules' reads and the LSH index's writes (lane D). Every read is one indexed range: reviews_client_ip,
@@ -67,11 +72,12 @@ export class FraudRulesRepository {
     if (buckets.length === 0) return [];
     const { rows } = await this.q.query<{ review_id: string; signature: Uint8Array }>(
       'SELECT c.review_id, s.signature FROM (' +
-        ' SELECT b.review_id, count(*) AS shared FROM review_text_buckets b' +
-        ' JOIN unnest($1::smallint[], $2::bigint[]) AS k(band, bucket) ON b.band = k.band AND b.bucket = k.bucket' +
-        ' WHERE b.customer_id <> $3 GROUP BY b.review_id ORDER BY shared DESC, b.review_id LIMIT $4' +
+        ' SELECT x.review_id, count(*) AS shared FROM unnest($1::smallint[], $2::bigint[]) AS k(band, bucket)' +
+        ' CROSS JOIN LATERAL (SELECT b.review_id FROM review_text_buckets b' +
+        '  WHERE b.band = k.band AND b.bucket = k.bucket AND b.customer_id <> $3 LIMIT $5) x' +
+        ' GROUP BY x.review_id ORDER BY shared DESC, x.review_id LIMIT $4' +
         ') c JOIN review_signatures s ON s.review_id = c.review_id ORDER BY c.shared DESC, c.review_id',
-      [buckets.map((b) => b.band), buckets.map((b) => b.bucket), customerId, MAX_CANDIDATES],
+      [buckets.map((b) => b.band), buckets.map((b) => b.bucket), customerId, MAX_CANDIDATES, PER_BUCKET],
     );
     return rows.map((r) => ({ reviewId: r.review_id, signature: signatureFromBytes(r.signature) }));
   }

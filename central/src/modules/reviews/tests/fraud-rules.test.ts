@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../../../db/db.js';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { openMigratedDb } from '../../../../tests/support/migrated-db.js';
-import { minhash } from '../fraud/minhash.js';
+import { lshBuckets, minhash } from '../fraud/minhash.js';
+import { FraudRulesRepository, MAX_CANDIDATES } from '../fraud/rules-repository.js';
 import { FraudScorer } from '../fraud/scorer.js';
 import type { FraudInput } from '../types.js';
 
@@ -204,6 +205,18 @@ describe.each(dbTargets)('fraud rules on $name', (target) => {
       [original],
     );
     expect(rows[0]!.n).toBe(32);
+  });
+
+  it('reads a bounded number of candidates when many customers wrote the same short text, and still finds it', async () => {
+    const text = 'Great product!\nLove it, five stars.';
+    for (let i = 0; i < 60; i++) {
+      const author = randomUUID();
+      await scorer.remember(db, await seed(db, { customerId: author }), author, minhash(text));
+    }
+    const found = await new FraudRulesRepository(db).candidates(lshBuckets(minhash(text)), randomUUID());
+    expect(found).toHaveLength(MAX_CANDIDATES);
+    const v = await scorer.score(db, input({ title: 'Great product!', body: 'Love it, five stars.' }));
+    expect(v.reasons.find((r) => r.code === 'NEAR_DUPLICATE')?.detail).toMatch(/^The text is 100 % like review /);
   });
 
   it('an edit does not count its own earlier row: five 5★ reviews stay five, and an edit to 4★ breaks the pattern', async () => {
