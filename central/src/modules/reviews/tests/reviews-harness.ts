@@ -45,9 +45,11 @@ export interface ReviewsHub {
   readonly ctx: HubContext;
   readonly parts: ReviewsParts;
   readonly scorer: ScriptedScorer;
+  /** Signs the admin and the stores in again (after a test moved the clock past a session's life). */
+  signIn(): Promise<void>;
   /** Store A's kiosk credential and store B's. */
-  readonly storeA: { id: string; token: string };
-  readonly storeB: { id: string; token: string };
+  readonly storeA: { id: string; secret: string; token: string };
+  readonly storeB: { id: string; secret: string; token: string };
 }
 
 /**
@@ -56,6 +58,15 @@ export interface ReviewsHub {
  */
 export function reviewsHub(target: DbTarget, skus: readonly string[]): ReviewsHub {
   const state: Partial<{ -readonly [K in keyof ReviewsHub]: ReviewsHub[K] }> = {};
+  state.signIn = async () => {
+    const t = state.t!;
+    state.admin = await t.login();
+    for (const key of ['storeA', 'storeB'] as const) {
+      const s = state[key]!;
+      const tok = await t.call('POST', '/api/auth/store-token', { storeId: s.id, secret: s.secret });
+      state[key] = { ...s, token: tok.body.token };
+    }
+  };
   beforeAll(async () => {
     const kept = await modulesKeepingContext('reviews');
     const t = await TestHub.start(target, { modules: kept.modules });
