@@ -51,7 +51,7 @@ describe.each(dbTargets)('reviews: lists, summaries and hostile input on $name',
       const seen: Listed[] = [];
       let after: string | null = null;
       for (let page = 0; page < 20; page++) {
-        const a = await h.t.call(
+        const a: { status: number; body: { reviews: Listed[]; next: string | null } } = await h.t.call(
           'GET',
           `/api/reviews/products/LAMP?limit=5&${query}${after ? `&after=${after}` : ''}`,
           undefined,
