@@ -79,8 +79,14 @@ export function renderModels({ api }) {
       watchUntil = Date.now() + WATCH_MS;
       say(message, null, 'Retraining queued — the list below shows its progress.');
     } catch (err) {
-      waitingAfter = null;
-      say(message, err);
+      if (err.status === 409) {
+        // a run queued or training already (the scheduled one, or another moderator's): follow that one
+        watchUntil = Date.now() + WATCH_MS;
+        say(message, null, 'A training run is already going — the list below shows its progress.');
+      } else {
+        waitingAfter = null;
+        say(message, err);
+      }
     }
     await load();
   });

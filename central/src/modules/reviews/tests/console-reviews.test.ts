@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -20,6 +21,8 @@ import { moderationState, seedReview } from './moderation-seed.js';
  * control at least 44 px high.
  */
 const T0 = Date.UTC(2026, 10, 1, 9);
+/** A small labelled CSV (lane C's fixture): a model trains from it in moments. */
+const TRAINING_CSV = fileURLToPath(new URL('./models-fixture.csv', import.meta.url));
 
 describe.each(pageTargets)('the reviews console page on $name', (target) => {
   let t: TestHub;
@@ -28,7 +31,7 @@ describe.each(pageTargets)('the reviews console page on $name', (target) => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await TestHub.start(target);
+    t = await TestHub.start(target, { reviewsTrainingCsv: TRAINING_CSV });
     admin = await t.login();
     const imported = await t.call(
       'POST',
@@ -264,6 +267,33 @@ describe.each(pageTargets)('the reviews console page on $name', (target) => {
         await expectNoSeriousViolations(page);
         expect(await smallTargets(page)).toEqual([]);
         await shot(page, 'console-reviews-product');
+      });
+    },
+    180_000,
+  );
+
+  it.skipIf(skipWithoutChromium)(
+    'Retrain now queues a run and follows it until the new version scores reviews',
+    async () => {
+      await onPage(async (page) => {
+        await open(page);
+        const models = page.getByRole('region', { name: 'Text model' });
+        await models.locator('.rv-model-state').waitFor({ timeout: UI_WAIT_MS });
+        await models.getByRole('button', { name: 'Retrain now' }).click();
+        await models
+          .getByRole('status')
+          .filter({ hasText: /^Version \d+ is trained and active\.$/ })
+          .waitFor({ timeout: 90_000 });
+        const status = (await t.call('GET', '/api/reviews/models', undefined, { cookie: admin })).body;
+        expect(typeof status.active).toBe('number');
+        expect(await models.locator('.rv-model-state').textContent()).toBe(
+          `Reviews are scored by text model version ${status.active}, with the rules.`,
+        );
+        const row = models.locator('tbody tr').first();
+        expect((await row.locator('td').allTextContents()).slice(0, 2)).toEqual([String(status.active), 'active']);
+        await expectNoSeriousViolations(page);
+        expect(await smallTargets(page)).toEqual([]);
+        await shot(page, 'console-reviews-model');
       });
     },
     180_000,
