@@ -216,7 +216,7 @@ export const accessMatrix: StoreAccessRow[] = table([
     'GET',
     '/api/reviews/:sku',
     CUSTOMER,
-    'a product’s rating summary and top reviews; 404 on the matrix’s node: its copy holds none',
+    'answers 404 on the matrix’s node: its copy holds no product’s reviews (a product’s summary and top reviews)',
   ],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
