@@ -11,6 +11,7 @@ import type { FraudRulesRepository } from './rules-repository.js';
  * | NEAR_DUPLICATE  | another customer's review has estimated Jaccard ≥ 0.8 (MinHash/LSH)          | 0.70            |
  * | IP_BURST        | ≥ 6 reviews from the client address in the last hour, by ≥ 2 customers       | 0.55            |
  * | DEVICE_BURST    | ≥ 4 reviews from the device in the last hour, by ≥ 2 customers               | 0.55            |
+ * |                 | (a store's kiosk, device `store:…`: ≥ 20 an hour, for IP_BURST too)          |                 |
  * | PRODUCT_BURST   | ≥ 10 reviews of this product with the same extreme rating (1★ or 5★), 1 hour | 0.40            |
  * | NEW_ACCOUNT     | account younger than 7 days with ≥ 3 reviews                                 | 0.30            |
  * | RATING_PATTERN  | ≥ 5 reviews, every one 5★ (or every one 1★)                                  | 0.30            |
@@ -20,7 +21,8 @@ import type { FraudRulesRepository } from './rules-repository.js';
  * What that gives: the text model alone (≤ 0.80, with UNVERIFIED ≤ 0.81) reaches MANUAL_REVIEW at p ≥ 0.5 but never
  * REJECTED; the model at 0.8 plus any rule but UNVERIFIED is ≥ 0.86 (REJECTED); a near-duplicate with a burst is
  * 0.865 (REJECTED); one rule alone at most MANUAL_REVIEW; NEW_ACCOUNT with RATING_PATTERN 0.51 (MANUAL_REVIEW).
- * Bursts ask for two customers: one shopper reviewing a haul from home is not a burst of accounts.
+ * Bursts ask for two customers: one shopper reviewing a haul from home is not a burst of accounts. A store's kiosk
+ * (device `store:…`) is shared by design: both its bursts count from 20 an hour (KIOSK_BURST_AT).
  */
 export const HOUR_MS = 3_600_000;
 export const IP_BURST_AT = 6;
@@ -28,6 +30,12 @@ export const IP_BURST_WEIGHT = 0.55;
 export const DEVICE_BURST_AT = 4;
 export const DEVICE_BURST_WEIGHT = 0.55;
 export const BURST_CUSTOMERS = 2;
+/**
+ * A store's kiosk (device `store:<storeId>`, at the store's address — lane A's routes name it so) is one device and
+ * one address for every shopper at the store: its bursts count from KIOSK_BURST_AT reviews an hour instead.
+ */
+export const KIOSK_DEVICE_PREFIX = 'store:';
+export const KIOSK_BURST_AT = 20;
 export const BURST_WINDOW_MS = HOUR_MS;
 export const NEW_ACCOUNT_MS = 7 * 86_400_000;
 export const NEW_ACCOUNT_REVIEWS = 3;
@@ -72,11 +80,12 @@ export async function evaluateRules(
   const out: FraudReasonEntry[] = [];
   const exclude = input.reviewId;
   const { ip, deviceId } = input.client;
+  const kiosk = deviceId?.startsWith(KIOSK_DEVICE_PREFIX) === true;
   if (ip) {
     const t = await repo.byIp(ip, input.at - BURST_WINDOW_MS, exclude, input.customerId);
     const n = t.reviews + 1;
     const customers = t.otherCustomers + 1;
-    if (n >= IP_BURST_AT && customers >= BURST_CUSTOMERS)
+    if (n >= (kiosk ? KIOSK_BURST_AT : IP_BURST_AT) && customers >= BURST_CUSTOMERS)
       out.push({
         code: 'IP_BURST',
         weight: IP_BURST_WEIGHT,
@@ -87,7 +96,7 @@ export async function evaluateRules(
     const t = await repo.byDevice(deviceId, input.at - BURST_WINDOW_MS, exclude, input.customerId);
     const n = t.reviews + 1;
     const customers = t.otherCustomers + 1;
-    if (n >= DEVICE_BURST_AT && customers >= BURST_CUSTOMERS)
+    if (n >= (kiosk ? KIOSK_BURST_AT : DEVICE_BURST_AT) && customers >= BURST_CUSTOMERS)
       out.push({
         code: 'DEVICE_BURST',
         weight: DEVICE_BURST_WEIGHT,

@@ -137,6 +137,15 @@ describe.each(dbTargets)('fraud rules on $name', (target) => {
     );
   });
 
+  it("a store's kiosk is one device and one address for its shoppers: its bursts count from 20 an hour", async () => {
+    const device = 'store:0b7f4c2e-5d1a-4c44-9d0e-2f4a1b9c3e77';
+    const ip = '192.0.2.20';
+    await seedMany(db, 18, () => ({ device, ip }));
+    expect(await codes(input({ device, ip }))).toEqual([]);
+    await seed(db, { device, ip });
+    expect((await codes(input({ device, ip }))).sort()).toEqual(['DEVICE_BURST', 'IP_BURST']);
+  });
+
   it('NEW_ACCOUNT: a third review from an account under 7 days old', async () => {
     const me = randomUUID();
     await seed(db, { customerId: me });
