@@ -36,16 +36,27 @@ export interface ModerationLogEntry {
 }
 
 /**
- * Each queue as SQL: its rows (`key` is the ordering time — the review's creation for MANUAL_REVIEW and REJECTED, its
- * oldest open report for REPORTED) and its count. A review the author deleted is in no queue.
+ * Each queue as SQL: its rows in order (`at` is the ordering time — the review's creation for MANUAL_REVIEW and
+ * REJECTED, its oldest open report for REPORTED; `$2, $3` the cursor when `cursor` is set) and its count. A review the
+ * author deleted is in no queue. Each reads a partial index (reviews_queue, reviews_refused, review_reports_open), never
+ * every review.
  */
-const OLDEST_OPEN_REPORT = `(SELECT min(rr.created_at) FROM review_reports rr WHERE rr.review_id = r.id AND rr.resolved_at IS NULL)`;
-const QUEUE_SQL: Record<QueueKind, { key: string; where: string }> = {
-  MANUAL_REVIEW: { key: 'r.created_at', where: `r.status = 'MANUAL_REVIEW'` },
-  REJECTED: { key: 'r.created_at', where: `r.status = 'REJECTED'` },
+const byStatus = (status: string) => ({
+  page: (cursor: boolean) =>
+    `SELECT r.id, r.created_at AS at FROM reviews r WHERE r.status = '${status}'
+      ${cursor ? 'AND (r.created_at, r.id) > ($2::bigint, $3::uuid)' : ''} ORDER BY r.created_at, r.id LIMIT $1`,
+  count: `SELECT count(*) FROM reviews WHERE status = '${status}'`,
+});
+const OPEN_REPORTS = `FROM review_reports rr JOIN reviews r ON r.id = rr.review_id
+  WHERE rr.resolved_at IS NULL AND r.status <> 'DELETED'`;
+const QUEUE_SQL: Record<QueueKind, { page: (cursor: boolean) => string; count: string }> = {
+  MANUAL_REVIEW: byStatus('MANUAL_REVIEW'),
+  REJECTED: byStatus('REJECTED'),
   REPORTED: {
-    key: OLDEST_OPEN_REPORT,
-    where: `r.status <> 'DELETED' AND EXISTS (SELECT 1 FROM review_reports rr WHERE rr.review_id = r.id AND rr.resolved_at IS NULL)`,
+    page: (cursor) =>
+      `SELECT rr.review_id AS id, min(rr.created_at) AS at ${OPEN_REPORTS} GROUP BY rr.review_id
+        ${cursor ? 'HAVING (min(rr.created_at), rr.review_id) > ($2::bigint, $3::uuid)' : ''} ORDER BY 2, 1 LIMIT $1`,
+    count: `SELECT count(DISTINCT rr.review_id) ${OPEN_REPORTS}`,
   },
 };
 
@@ -83,34 +94,21 @@ export class ModerationRepository {
 
   /** One page of a queue, oldest first, after `after`; one more row than `limit` tells whether there is a next page. */
   async page(kind: QueueKind, limit: number, after: QueueCursor | null): Promise<{ id: string; at: number }[]> {
-    const { key, where } = QUEUE_SQL[kind];
-    const params: unknown[] = [limit];
-    let cursor = '';
-    if (after) {
-      params.push(after.at, after.id);
-      cursor = `AND (${key}, r.id) > ($2::bigint, $3::uuid)`;
-    }
     const { rows } = await this.q.query<{ id: string; at: number | string }>(
-      `SELECT r.id, ${key} AS at FROM reviews r WHERE ${where} ${cursor} ORDER BY 2, r.id LIMIT $1`,
-      params,
+      QUEUE_SQL[kind].page(after !== null),
+      after ? [limit, after.at, after.id] : [limit],
     );
     return rows.map((r) => ({ id: r.id, at: num(r.at) }));
   }
 
   /** How many reviews each queue holds. */
   async counts(): Promise<Record<QueueKind, number>> {
-    const { rows } = await this.q.query<{
-      manual: number | string;
-      rejected: number | string;
-      reported: number | string;
-    }>(
-      `SELECT count(*) FILTER (WHERE ${QUEUE_SQL.MANUAL_REVIEW.where}) AS manual,
-              count(*) FILTER (WHERE ${QUEUE_SQL.REJECTED.where}) AS rejected,
-              count(*) FILTER (WHERE ${QUEUE_SQL.REPORTED.where}) AS reported
-         FROM reviews r WHERE r.status <> 'DELETED'`,
+    const { rows } = await this.q.query<Record<QueueKind, number | string>>(
+      `SELECT (${QUEUE_SQL.MANUAL_REVIEW.count}) AS "MANUAL_REVIEW", (${QUEUE_SQL.REJECTED.count}) AS "REJECTED",
+              (${QUEUE_SQL.REPORTED.count}) AS "REPORTED"`,
     );
     const c = rows[0]!;
-    return { MANUAL_REVIEW: num(c.manual), REJECTED: num(c.rejected), REPORTED: num(c.reported) };
+    return { MANUAL_REVIEW: num(c.MANUAL_REVIEW), REJECTED: num(c.REJECTED), REPORTED: num(c.REPORTED) };
   }
 
   /** The reviews `ids` as the moderator sees them, in the order of `ids` (ids with no row left out). */

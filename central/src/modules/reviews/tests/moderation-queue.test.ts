@@ -43,6 +43,13 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
         { reason: 'OTHER', note: 'old, dealt with', at: T0 + MIN, resolved: true },
       ],
     });
+    // reported before the other's oldest open report: first in the reported list
+    ids.reportedEarlier = await seedReview(q, {
+      sku: 'MUG',
+      status: 'MANUAL_REVIEW',
+      createdAt: T0 + 10 * MIN,
+      reports: [{ reason: 'OFF_TOPIC', at: T0 + 3 * MIN }],
+    });
     ids.deletedReported = await seedReview(q, {
       sku: 'TEA',
       status: 'DELETED',
@@ -56,8 +63,13 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
   it('lists the waiting reviews oldest first, with every count, their scores and reasons', async () => {
     const r = await queue('');
     expect(r.status).toBe(200);
-    expect(r.body.counts).toEqual({ MANUAL_REVIEW: 3, REJECTED: 1, REPORTED: 1 });
-    expect(r.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.waitingOld, ids.waitingMid, ids.waitingNew]);
+    expect(r.body.counts).toEqual({ MANUAL_REVIEW: 4, REJECTED: 1, REPORTED: 2 });
+    expect(r.body.reviews.map((v: { id: string }) => v.id)).toEqual([
+      ids.waitingOld,
+      ids.waitingMid,
+      ids.waitingNew,
+      ids.reportedEarlier,
+    ]);
     expect(r.body.next).toBeNull();
     const first = r.body.reviews[0];
     expect(first).toMatchObject({
@@ -88,8 +100,14 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
     expect(typeof one.body.next).toBe('string');
     const two = await queue(`?kind=MANUAL_REVIEW&limit=2&after=${encodeURIComponent(one.body.next)}`);
     expect(two.status).toBe(200);
-    expect(two.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.waitingNew]);
+    expect(two.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.waitingNew, ids.reportedEarlier]);
     expect(two.body.next).toBeNull();
+    // the reported list pages by each review's oldest open report
+    const r1 = await queue('?kind=REPORTED&limit=1');
+    expect(r1.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.reportedEarlier]);
+    const r2 = await queue(`?kind=REPORTED&limit=1&after=${encodeURIComponent(r1.body.next)}`);
+    expect(r2.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.reported]);
+    expect(r2.body.next).toBeNull();
   });
 
   it('lists the refused reviews, and the reported ones with their open reports only (oldest first)', async () => {
@@ -98,12 +116,12 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
       [ids.refused, 'REJECTED'],
     ]);
     const reported = await queue('?kind=REPORTED');
-    expect(reported.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.reported]);
-    expect(reported.body.reviews[0].reports).toEqual([
+    expect(reported.body.reviews.map((v: { id: string }) => v.id)).toEqual([ids.reportedEarlier, ids.reported]);
+    expect(reported.body.reviews[1].reports).toEqual([
       { reason: 'SPAM', note: null, at: T0 + 4 * MIN },
       { reason: 'OFFENSIVE', note: 'Rude words', at: T0 + 5 * MIN },
     ]);
-    expect(reported.body.reviews[0].reportsOpen).toBe(2);
+    expect(reported.body.reviews[1].reportsOpen).toBe(2);
   });
 
   it.each([
