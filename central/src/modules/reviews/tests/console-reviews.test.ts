@@ -298,4 +298,33 @@ describe.each(pageTargets)('the reviews console page on $name', (target) => {
     },
     180_000,
   );
+
+  it.skipIf(skipWithoutChromium)(
+    'another moderator deciding first: the page says so and shows the list as it is now',
+    async () => {
+      const id = await seedReview(t.hub.db, {
+        sku: 'MUG-STONE',
+        status: 'MANUAL_REVIEW',
+        createdAt: T0 - 3_600_000,
+        title: 'Decided elsewhere',
+      });
+      await onPage(async (page) => {
+        await open(page);
+        const card = cardOf(page, 'Decided elsewhere');
+        await card.waitFor({ timeout: UI_WAIT_MS });
+        const other = await t.call('POST', `/api/reviews/${id}/moderation`, { decision: 'REJECT' }, { cookie: admin });
+        expect(other.status).toBe(200);
+        await card.getByRole('button', { name: 'Approve' }).click();
+        await queue(page)
+          .getByRole('alert')
+          .filter({ hasText: 'another moderator decided' })
+          .waitFor({ timeout: UI_WAIT_MS });
+        await card.waitFor({ state: 'detached', timeout: UI_WAIT_MS });
+        expect(await moderationState(t.hub.db, id)).toMatchObject({ status: 'REJECTED' });
+        expect((await moderationState(t.hub.db, id)).log).toHaveLength(1);
+        await expectNoSeriousViolations(page);
+      });
+    },
+    180_000,
+  );
 });
