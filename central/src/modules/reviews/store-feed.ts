@@ -17,6 +17,8 @@ export const REVIEWS_FEED_JOB = 'reviews.store-feed';
 export const DIRTY_A_RUN = 2_000;
 /** Stores fed per transaction: a short one each, not 5,000 stores' entries in one. */
 export const STORES_A_BATCH = 200;
+/** One entry's products' JSON at most about this long (characters). */
+export const ENTRY_BYTES = 64 * 1024;
 /** A store's kiosk card: the text clipped to this many characters. */
 export const STORE_BODY_CHARS = 600;
 
@@ -30,6 +32,9 @@ export const STORE_BODY_CHARS = 600;
  * that only reorders the top reviews — so a store keeps the newest and ignores a late or replayed entry.
  */
 export class ReviewsStoreFeed {
+  /** Runs one at a time in this process (the job and a direct call): a run's claimed products are its own. */
+  #last: Promise<unknown> = Promise.resolve();
+
   constructor(readonly ctx: HubContext) {}
 
   async start(): Promise<void> {
@@ -46,7 +51,16 @@ export class ReviewsStoreFeed {
   }
 
   /** One run now (the job's body; tests call it). Resolves with the products and stores fed. */
-  async run(): Promise<{ products: number; stores: number }> {
+  run(): Promise<{ products: number; stores: number }> {
+    const next = this.#last.then(
+      () => this.#run(),
+      () => this.#run(),
+    );
+    this.#last = next.catch(() => undefined);
+    return next;
+  }
+
+  async #run(): Promise<{ products: number; stores: number }> {
     const db = this.ctx.db;
     // Taken in one transaction: a change committed after it marks the product dirty again (a fresh row).
     const skus = await db.transaction((tx) => new ReviewsStoreFeedRepository(tx).claim(DIRTY_A_RUN));
@@ -63,14 +77,9 @@ export class ReviewsStoreFeed {
       if (!ok) this.ctx.log.warn({ sku: p.sku.slice(0, 80) }, 'reviews: a product the stores cannot be sent');
       return ok;
     });
-    const entries: ReturnType<typeof feedEntry<'reviews.products'>>[] = [];
-    for (let k = 0; k < products.length; k += REVIEWS_FEED_PRODUCTS)
-      entries.push(
-        feedEntry(
-          'reviews.products',
-          reviewsProductsSchema.parse({ products: products.slice(k, k + REVIEWS_FEED_PRODUCTS) }),
-        ),
-      );
+    const entries = chunks(products).map((chunk) =>
+      feedEntry('reviews.products', reviewsProductsSchema.parse({ products: chunk })),
+    );
     let after: string | null = null;
     let stores = 0;
     while (entries.length > 0) {
@@ -133,6 +142,28 @@ export class ReviewsStoreFeed {
       };
     });
   }
+}
+
+/**
+ * Products in entries of at most REVIEWS_FEED_PRODUCTS products and about ENTRY_BYTES of JSON (a product alone may pass
+ * it): a store's feed page stays a few MB however long the reviews are.
+ */
+function chunks(products: readonly ReviewStoreProduct[]): ReviewStoreProduct[][] {
+  const out: ReviewStoreProduct[][] = [];
+  let chunk: ReviewStoreProduct[] = [];
+  let bytes = 0;
+  for (const p of products) {
+    const size = JSON.stringify(p).length;
+    if (chunk.length > 0 && (chunk.length === REVIEWS_FEED_PRODUCTS || bytes + size > ENTRY_BYTES)) {
+      out.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(p);
+    bytes += size;
+  }
+  if (chunk.length > 0) out.push(chunk);
+  return out;
 }
 
 function storeItem(r: TopReviewRow): ReviewStoreItem {

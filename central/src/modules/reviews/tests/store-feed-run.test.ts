@@ -135,6 +135,17 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
     expect(milk).toMatchObject({ sku: 'MILK', count: 2, histogram: [0, 1, 0, 1, 0] });
   });
 
+  it('two runs at once (the job and a direct call) send a product once', async () => {
+    await h.review({ sku: 'SUGAR', rating: 3 });
+    const both = await Promise.all([h.parts.storeFeed.run(), h.parts.storeFeed.run()]);
+    expect(both).toEqual([
+      { products: 1, stores: 3 },
+      { products: 0, stores: 0 },
+    ]);
+    const sugar = (await h.fed()).get(stores[0]!)!.filter((e) => e.products.some((p) => p.sku === 'SUGAR'));
+    expect(sugar.length).toBe(1);
+  });
+
   it('a run that died midway leaves its products to the next run', async () => {
     await h.review({ sku: 'BREAD', rating: 4 });
     const feedMany = h.ctx.feed.appendMany.bind(h.ctx.feed);
@@ -152,7 +163,7 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
 
   it('cold start: every product with approved reviews, in sku order, pages through', async () => {
     const boot = h.parts.storeFeed.bootstrap();
-    expect(await boot.count(h.db, stores[0]!)).toBe(4); // BREAD, COFFEE, JAM, MILK (TEA has none left)
+    expect(await boot.count(h.db, stores[0]!)).toBe(5); // BREAD, COFFEE, JAM, MILK, SUGAR (TEA has none left)
     const rows: any[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -162,7 +173,7 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
       after = page.next;
       pages++;
     } while (after !== null && pages < 10);
-    expect(rows.map((r) => r.sku)).toEqual(['BREAD', 'COFFEE', 'JAM', 'MILK']);
+    expect(rows.map((r) => r.sku)).toEqual(['BREAD', 'COFFEE', 'JAM', 'MILK', 'SUGAR']);
     // at the revision each was last sent with: what the store already holds is not replaced by an older copy
     const fed = (await h.fed()).get(stores[0]!)!.flatMap((e) => e.products);
     for (const r of rows) {

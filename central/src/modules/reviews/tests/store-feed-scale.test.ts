@@ -38,18 +38,22 @@ describe.each(dbTargets)('reviews store feed at fleet size ($name)', (target) =>
     const fed = await h.parts.storeFeed.run();
     const seconds = (performance.now() - started) / 1000;
     expect(fed).toEqual({ products: PRODUCTS, stores: STORES });
-    const { rows } = await h.db.query<{ n: number; bytes: string; stores: number }>(
+    const { rows } = await h.db.query<{ n: number; bytes: string; stores: number; products: number; biggest: number }>(
       `SELECT count(*)::int AS n, sum(octet_length(payload::text))::bigint AS bytes,
-         count(DISTINCT store_id)::int AS stores
+         count(DISTINCT store_id)::int AS stores, max(octet_length(payload::text))::int AS biggest,
+         (SELECT count(*)::int FROM sync_feed f, jsonb_array_elements(f.payload->'products') p
+          WHERE f.type = 'reviews.products' AND f.store_id = (SELECT min(store_id::text)::uuid FROM sync_feed)) AS products
        FROM sync_feed WHERE type = 'reviews.products'`,
     );
     const written = rows[0]!.n;
-    expect(written).toBe(STORES);
     expect(rows[0]!.stores).toBe(STORES);
+    expect(written % STORES).toBe(0); // each store the same entries
+    expect(rows[0]!.products).toBe(PRODUCTS); // every product once
+    expect(rows[0]!.biggest).toBeLessThan(80 * 1024);
     expect(await h.dirty()).toEqual([]);
     console.log(
-      `reviews.store-feed (${target.name}): ${PRODUCTS} products × ${STORES} stores → ${written} feed rows, ` +
-        `${(Number(rows[0]!.bytes) / 1e6).toFixed(1)} MB of payload, ${seconds.toFixed(2)} s`,
+      `reviews.store-feed (${target.name}): ${PRODUCTS} products × ${STORES} stores → ${written} feed rows ` +
+        `(${written / STORES} a store), ${(Number(rows[0]!.bytes) / 1e6).toFixed(1)} MB of payload, ${seconds.toFixed(2)} s`,
     );
   }, 600_000);
 });
