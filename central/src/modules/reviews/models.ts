@@ -11,6 +11,12 @@ export const REVIEWS_TRAIN_JOB = 'reviews.train';
 
 /** How often a hub looks for a newer ACTIVE model trained by another hub. */
 export const MODEL_CHECK_MS = 30_000;
+/**
+ * A hub that starts with training data and no model trains its first one this soon: a minute, once the hub is up —
+ * not at once, which would spend seconds of CPU in every short-lived hub (a test's, a CLI command's) that never
+ * scores a review. Until then reviews are scored by the rules alone.
+ */
+export const FIRST_MODEL_AFTER_MS = 60_000;
 /** A TRAINING run not heard of for this long died with its hub. */
 const STALE_MS = 5 * 60_000;
 const HEARTBEAT_MS = 30_000;
@@ -73,11 +79,11 @@ export class ReviewModels {
     const source = trainingCsvPath(this.ctx.settings.reviews.trainingCsv);
     if (!source.path) this.#warnNoData(source.why!);
     if (!this.#loaded && (source.path || (await repo.moderated(1)).length > 0)) {
-      // the first model, now rather than a period later (one run across hubs started together)
+      // the first model a minute from now rather than a period later (one run across hubs started together)
       await this.ctx.jobs.enqueue(
         REVIEWS_TRAIN_JOB,
         {},
-        { idempotencyKey: `first-after-${await repo.newestVersion()}` },
+        { idempotencyKey: `first-after-${await repo.newestVersion()}`, runAt: now + FIRST_MODEL_AFTER_MS },
       );
     }
     this.#check = setInterval(() => {

@@ -9,6 +9,7 @@ import { waitFor } from '../../../../tests/support/wait-for.js';
 import { discoverModules } from '../../../kernel/discover-modules.js';
 import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
 import { type ReviewsParts, reviewsParts } from '../index.js';
+import { FIRST_MODEL_AFTER_MS } from '../models.js';
 import { insertReview } from './review-fixture.js';
 
 const FIXTURE = fileURLToPath(new URL('./models-fixture.csv', import.meta.url));
@@ -54,7 +55,9 @@ describe.each(dbTargets)('the text model on a hub ($name)', (target) => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a hub with training data and no model trains the first one soon after start, and probability answers', async () => {
+  it('a hub with training data and no model trains the first one a minute after start, and probability answers', async () => {
+    expect(parts().models.probability('not yet')).toBeNull();
+    t.clock.offsetMs += FIRST_MODEL_AFTER_MS + 1_000;
     const version = await waitFor('the first model', activeOf, 60_000);
     const p = parts().models.probability('I love this product. It is great and I will buy it again.');
     expect(p).toEqual({ p: expect.any(Number), version });
