@@ -284,6 +284,28 @@ export function reviewsProbe(
   fx: ReviewsAccessFixture,
   row: HubAccessRow,
   role: HubAccessRole,
+): { path: string; missing?: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string> } | undefined {
+  const probe = reviewsProbeOf(fx, row, role);
+  if (!probe || !row.hidesExistence) return probe;
+  // The same call naming ids nobody has (a review, a customer in the path or query): a caller refused for who they
+  // are (a person at a store: 403) gets the same answer either way; one refused for whose data it is gets 404 both.
+  // POST /api/reviews names its customer in the body, so its "missing" call is the same call.
+  const ids = [
+    fx.customerId,
+    ...Object.values(fx.toDelete).flatMap((r) => [r.id, r.author]),
+    ...Object.values(fx.toReport).map((r) => r.id),
+    fx.editable.id,
+    fx.shown,
+  ];
+  let missing = probe.path;
+  for (const id of ids) missing = missing.split(id).join(randomUUID());
+  return { ...probe, missing };
+}
+
+function reviewsProbeOf(
+  fx: ReviewsAccessFixture,
+  row: HubAccessRow,
+  role: HubAccessRole,
 ): { path: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string> } | undefined {
   if (!row.path.startsWith('/api/reviews')) return undefined;
   const key = `${row.method} ${row.path}`;

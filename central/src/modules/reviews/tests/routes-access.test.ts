@@ -37,21 +37,25 @@ describe.each(dbTargets)('the reviews routes as every role, on $name', (target) 
       for (const role of HUB_ACCESS_ROLES) {
         const task = async () => {
           const probe = reviewsProbe(h.fx, row, role)!;
-          const res = await rawCall(h.t.url, {
-            method: row.method,
-            path: probe.path,
-            headers: {
-              ...h.credentials[role],
-              ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }),
-              ...probe.headers,
-            },
-            ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
-            ...(probe.rawBody === undefined ? {} : { body: probe.rawBody }),
-          });
+          const call = (path: string) =>
+            rawCall(h.t.url, {
+              method: row.method,
+              path,
+              headers: {
+                ...h.credentials[role],
+                ...(probe.body === undefined ? {} : { 'content-type': 'application/json' }),
+                ...probe.headers,
+              },
+              ...(probe.body === undefined ? {} : { body: JSON.stringify(probe.body) }),
+              ...(probe.rawBody === undefined ? {} : { body: probe.rawBody }),
+            });
+          const res = await call(probe.path);
           if (res.status >= 500)
             return `${role.padEnd(10)} ${row.method} ${probe.path} → ${res.status}: ${res.text.slice(0, 200)}`;
+          // the missing-id call only for a refused caller: an allowed one would write twice
+          const missing = probe.missing && row.cells[role] === 'deny' ? (await call(probe.missing)).status : undefined;
           return (
-            accessMismatch(row, role, res.status) ??
+            accessMismatch(row, role, res.status, missing) ??
             (role === privileged ? successMismatch(row, role, res.status, res.text.slice(0, 200)) : undefined)
           );
         };
