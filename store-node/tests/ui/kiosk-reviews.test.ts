@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk’s reviews, offlin
     expect(await reviews.locator('.rating-summary').textContent()).toContain('3 reviews');
     const bars = await reviews
       .locator('.rating-bars meter')
-      .evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as HTMLMeterElement).value]));
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('aria-label'), (e as unknown as { value: number }).value]));
     expect(bars).toEqual([
       ['5 stars: 1', 1],
       ['4 stars: 2', 2],
@@ -110,7 +110,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk’s reviews, offlin
     const hostile = reviews.getByRole('article', { name: 'Good value' });
     expect(await hostile.locator('.review-body').textContent()).toBe(HOSTILE);
     expect(await hostile.locator('img, b').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await expectAccessible(page, 'a product page with reviews');
     await screenshot(page, 'kiosk-reviews-product');
 
