@@ -49,6 +49,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'recommendations',
       'registry',
       'reservations',
+      'reviews',
       'sales-overview',
       'sales',
       'tags',
