@@ -30,6 +30,11 @@ export interface FraudInput {
   readonly body: string;
   readonly verified: boolean;
   readonly client: ReviewClient;
+  /**
+   * True when a store's own credential wrote it (its kiosk: one shared device and address for every shopper), decided
+   * from who signed in — never from the device id a caller sends. Absent or false for head office.
+   */
+  readonly viaStore?: boolean;
   /** Epoch ms: the hub's clock at submit. */
   readonly at: number;
 }
