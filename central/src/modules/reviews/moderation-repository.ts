@@ -1,6 +1,8 @@
 import type { Queryable } from '../../db/db.js';
 import type { ReportReason } from './engagement.js';
-import type { FraudReasonEntry, ReviewAdminView, ReviewPhoto, ReviewStatus } from './types.js';
+import { reviewAdminView } from './review-view.js';
+import { type ReviewRecord, ReviewsRepository } from './reviews-repository.js';
+import type { ReviewAdminView, ReviewPhoto, ReviewResponse, ReviewStatus } from './types.js';
 
 /** The queues of the moderation page: waiting for a moderator, refused, reported (open reports). */
 export type QueueKind = 'MANUAL_REVIEW' | 'REJECTED' | 'REPORTED';
@@ -33,6 +35,20 @@ export interface ModerationLogEntry {
   readonly actor: string;
   readonly note: string | null;
   readonly at: number;
+  /** The revision of the text decided on (training learns from the decision only while the review has it). */
+  readonly revision: number;
+  /** Why it was refused (REJECT, or reports resolved by removing it); null for the others. */
+  readonly reason: RejectReason | null;
+}
+
+/** Why a moderator refused a review: training learns "generated" from FAKE only. */
+export type RejectReason = 'FAKE' | 'OFFENSIVE' | 'OFF_TOPIC' | 'SPAM' | 'OTHER';
+export const REJECT_REASONS: readonly RejectReason[] = ['FAKE', 'OFFENSIVE', 'OFF_TOPIC', 'SPAM', 'OTHER'];
+
+/** Where a queue's reviews' photos and responses come from (the photos' and the engagement's own reads). */
+export interface ItemExtras {
+  photos(q: Queryable, reviewIds: readonly string[]): Promise<ReadonlyMap<string, ReviewPhoto[]>>;
+  responses(q: Queryable, reviewIds: readonly string[]): Promise<ReadonlyMap<string, ReviewResponse>>;
 }
 
 /**
@@ -47,8 +63,10 @@ const byStatus = (status: string) => ({
       ${cursor ? 'AND (r.created_at, r.id) > ($2::bigint, $3::uuid)' : ''} ORDER BY r.created_at, r.id LIMIT $1`,
   count: `SELECT count(*) FROM reviews WHERE status = '${status}'`,
 });
+// shown reviews with open reports and those the reports sent to a moderator; never a fraud hold or a refused review
 const OPEN_REPORTS = `FROM review_reports rr JOIN reviews r ON r.id = rr.review_id
-  WHERE rr.resolved_at IS NULL AND r.status <> 'DELETED'`;
+  WHERE rr.resolved_at IS NULL
+    AND (r.status = 'APPROVED' OR (r.status = 'MANUAL_REVIEW' AND r.status_before_reports IS NOT NULL))`;
 const QUEUE_SQL: Record<QueueKind, { page: (cursor: boolean) => string; count: string }> = {
   MANUAL_REVIEW: byStatus('MANUAL_REVIEW'),
   REJECTED: byStatus('REJECTED'),
@@ -59,32 +77,6 @@ const QUEUE_SQL: Record<QueueKind, { page: (cursor: boolean) => string; count: s
     count: `SELECT count(DISTINCT rr.review_id) ${OPEN_REPORTS}`,
   },
 };
-
-interface ReviewDbRow {
-  id: string;
-  sku: string;
-  customer_id: string;
-  rating: number;
-  title: string;
-  body: string;
-  author_name: string;
-  status: ReviewStatus;
-  verified: boolean;
-  helpful: number;
-  unhelpful: number;
-  reports_open: number;
-  fraud_score: number;
-  fraud_reasons: FraudReasonEntry[] | string;
-  model_version: number | null;
-  client_ip: string | null;
-  device_id: string | null;
-  revision: number;
-  created_at: number | string;
-  updated_at: number | string;
-  moderated_by: string | null;
-  moderated_at: number | string | null;
-  moderator_note: string | null;
-}
 
 const num = (v: number | string) => Number(v);
 
@@ -111,106 +103,60 @@ export class ModerationRepository {
     return { MANUAL_REVIEW: num(c.MANUAL_REVIEW), REJECTED: num(c.REJECTED), REPORTED: num(c.REPORTED) };
   }
 
-  /** The reviews `ids` as the moderator sees them, in the order of `ids` (ids with no row left out). */
-  async items(ids: readonly string[]): Promise<ModerationItem[]> {
+  /**
+   * The reviews `ids` as the moderator sees them, in the order of `ids` (ids with no row left out): head office's view
+   * of each (review-view.ts's `reviewAdminView`, the same as every other admin answer) and its open reports.
+   */
+  async items(ids: readonly string[], extras: ItemExtras): Promise<ModerationItem[]> {
     if (ids.length === 0) return [];
-    const [reviews, photos, responses, reports] = await Promise.all([
-      this.q.query<ReviewDbRow>(`SELECT * FROM reviews WHERE id = ANY($1::uuid[])`, [ids]),
-      this.q.query<{
-        id: string;
-        review_id: string;
-        media_type: string;
-        size: number;
-        width: number | null;
-        height: number | null;
-      }>(
-        `SELECT id, review_id, media_type, size, width, height FROM review_photos
-          WHERE review_id = ANY($1::uuid[]) ORDER BY review_id, position, created_at`,
-        [ids],
-      ),
-      this.q.query<{
-        review_id: string;
-        body: string;
-        responder_as: string;
-        created_at: number | string;
-        updated_at: number | string;
-      }>(
-        `SELECT review_id, body, responder_as, created_at, updated_at FROM review_responses WHERE review_id = ANY($1::uuid[])`,
-        [ids],
-      ),
+    const reviews = new ReviewsRepository(this.q);
+    const records: ReviewRecord[] = [];
+    // one primary-key read each (a page is at most 100): the row mapping stays reviews-repository.ts's
+    for (const id of ids) {
+      const r = await reviews.get(id);
+      if (r) records.push(r);
+    }
+    const shown = records.map((r) => r.id);
+    const [photos, responses, reports] = await Promise.all([
+      extras.photos(this.q, shown),
+      extras.responses(this.q, shown),
       this.q.query<{ review_id: string; reason: ReportReason; note: string | null; created_at: number | string }>(
         `SELECT review_id, reason, note, created_at FROM review_reports
           WHERE review_id = ANY($1::uuid[]) AND resolved_at IS NULL ORDER BY created_at, customer_id`,
-        [ids],
+        [shown],
       ),
     ]);
-    const photosOf = group(photos.rows, (p) => p.review_id);
-    const reportsOf = group(reports.rows, (p) => p.review_id);
-    const responseOf = new Map(responses.rows.map((r) => [r.review_id, r]));
-    const byId = new Map(reviews.rows.map((r) => [r.id, r]));
-    return ids.flatMap((id) => {
-      const r = byId.get(id);
-      if (!r) return [];
-      const response = responseOf.get(id);
-      const item: ModerationItem = {
-        id: r.id,
-        sku: r.sku,
-        rating: r.rating,
-        title: r.title,
-        body: r.body,
-        author: r.author_name,
-        status: r.status,
-        verified: r.verified,
-        photos: (photosOf.get(id) ?? []).map(
-          (p): ReviewPhoto => ({
-            id: p.id,
-            mediaType: p.media_type,
-            size: p.size,
-            width: p.width,
-            height: p.height,
-            url: `/api/reviews/photos/${p.id}`,
-          }),
-        ),
-        helpful: r.helpful,
-        unhelpful: r.unhelpful,
-        response: response
-          ? {
-              body: response.body,
-              as: response.responder_as,
-              createdAt: num(response.created_at),
-              updatedAt: num(response.updated_at),
-            }
-          : null,
-        revision: r.revision,
-        createdAt: num(r.created_at),
-        updatedAt: num(r.updated_at),
-        customerId: r.customer_id,
-        fraud: {
-          // a real (float4): 0.7 reads back as 0.699999988
-          score: Math.round(r.fraud_score * 10_000) / 10_000,
-          reasons: typeof r.fraud_reasons === 'string' ? JSON.parse(r.fraud_reasons) : r.fraud_reasons,
-          modelVersion: r.model_version,
-        },
-        client: { ip: r.client_ip, deviceId: r.device_id },
-        reportsOpen: r.reports_open,
-        moderation:
-          r.moderated_by !== null && r.moderated_at !== null
-            ? { by: r.moderated_by, at: num(r.moderated_at), note: r.moderator_note }
-            : null,
-        reports: (reportsOf.get(id) ?? []).map((p) => ({ reason: p.reason, note: p.note, at: num(p.created_at) })),
-      };
-      return [item];
-    });
+    const reportsOf = new Map<string, OpenReport[]>();
+    for (const p of reports.rows) {
+      const list = reportsOf.get(p.review_id) ?? [];
+      list.push({ reason: p.reason, note: p.note, at: num(p.created_at) });
+      reportsOf.set(p.review_id, list);
+    }
+    return records.map((r) => ({
+      ...reviewAdminView(r, { photos, responses }),
+      reports: reportsOf.get(r.id) ?? [],
+    }));
   }
 
-  /** Records who decided, when and why on the review itself (the last decision), in the caller's transaction. */
+  /** The status the review had when reports sent it to a moderator (null: reports did not queue it). */
+  async statusBeforeReports(reviewId: string): Promise<ReviewStatus | null> {
+    const { rows } = await this.q.query<{ s: ReviewStatus | null }>(
+      'SELECT status_before_reports AS s FROM reviews WHERE id = $1',
+      [reviewId],
+    );
+    return rows[0]?.s ?? null;
+  }
+
+  /**
+   * Records who decided, when and why on the review itself (the last decision), in the caller's transaction; a decided
+   * review is no longer held for its reports (the status before them forgotten).
+   */
   async markModerated(reviewId: string, actor: string, note: string | null, at: number): Promise<void> {
-    await this.q.query(`UPDATE reviews SET moderated_by = $2, moderated_at = $3, moderator_note = $4 WHERE id = $1`, [
-      reviewId,
-      actor,
-      at,
-      note,
-    ]);
+    await this.q.query(
+      `UPDATE reviews SET moderated_by = $2, moderated_at = $3, moderator_note = $4, status_before_reports = NULL
+       WHERE id = $1`,
+      [reviewId, actor, at, note],
+    );
   }
 
   /** Closes the review's open reports; resolves with how many were open. */
@@ -235,20 +181,9 @@ export class ModerationRepository {
   /** Appends a decision to `review_moderation_log` (never updated or deleted: retraining learns from it). */
   async log(e: ModerationLogEntry): Promise<void> {
     await this.q.query(
-      `INSERT INTO review_moderation_log (review_id, action, from_status, to_status, actor, note, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [e.reviewId, e.action, e.from, e.to, e.actor, e.note, e.at],
+      `INSERT INTO review_moderation_log (review_id, action, from_status, to_status, actor, note, at, revision, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [e.reviewId, e.action, e.from, e.to, e.actor, e.note, e.at, e.revision, e.reason],
     );
   }
-}
-
-function group<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }

@@ -1,18 +1,26 @@
 import { ConflictError, isUuid, NotFoundError, ValidationError } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { Principal } from '../../kernel/principal.js';
+import { EngagementRepository } from './engagement-repository.js';
 import {
+  type ItemExtras,
   type ModerationItem,
   ModerationRepository,
   QUEUE_KINDS,
   type QueueCursor,
   type QueueKind,
+  REJECT_REASONS,
+  type RejectReason,
 } from './moderation-repository.js';
+import type { PhotoStore } from './photos.js';
+import { photoJson } from './photos.js';
+import { PhotosRepository } from './photos-repository.js';
 import { ReviewsRepository } from './reviews-repository.js';
-import type { ReviewStatus } from './types.js';
+import type { ReviewPhoto, ReviewStatus } from './types.js';
 
-export type { ModerationItem, OpenReport, QueueKind } from './moderation-repository.js';
-export { QUEUE_KINDS };
+export type { ModerationItem, OpenReport, QueueKind, RejectReason } from './moderation-repository.js';
+export { QUEUE_KINDS, REJECT_REASONS };
 
 export type Decision = 'APPROVE' | 'REJECT';
 
@@ -51,7 +59,21 @@ const actorOf = (p: Principal) => (p.kind === 'user' ? String(p.userId) : `store
  * no-op; another one from a status it no longer has, when the caller says what it saw: 409).
  */
 export class ReviewModeration {
-  constructor(readonly ctx: HubContext) {}
+  readonly #extras: ItemExtras;
+
+  /**
+   * `photos`: the hub's PhotoStore (its `ofReviews` answers each review's photos); without it the photos' rows are read
+   * and shown the same way (photos.ts's `photoJson`).
+   */
+  constructor(
+    readonly ctx: HubContext,
+    photos?: Pick<PhotoStore, 'ofReviews'>,
+  ) {
+    this.#extras = {
+      photos: photos ? (q, ids) => photos.ofReviews(q, ids) : photosOf,
+      responses: (q, ids) => new EngagementRepository(q).responses(ids),
+    };
+  }
 
   async queue(
     _caller: Principal,
@@ -63,15 +85,24 @@ export class ReviewModeration {
     const cursor = after === null ? null : decodeCursor(after);
     const rows = await repo.page(kind, limit + 1, cursor);
     const page = rows.slice(0, limit);
-    const [reviews, counts] = await Promise.all([repo.items(page.map((r) => r.id)), repo.counts()]);
+    const [reviews, counts] = await Promise.all([
+      repo.items(
+        page.map((r) => r.id),
+        this.#extras,
+      ),
+      repo.counts(),
+    ]);
     const last = page.at(-1);
     return { reviews, next: rows.length > limit && last ? encodeCursor(last) : null, counts };
   }
 
   /**
-   * Approves or rejects a review with an optional note. `seen` (optional): the status the moderator saw; when the
-   * review has moved since (another moderator decided) the decision is refused (409) instead of overriding theirs.
-   * Throws NotFoundError for no such review, ConflictError for a deleted one or a decision its status does not allow.
+   * Approves or rejects a review with an optional note (and, rejecting, why: `reason`, OTHER when not said — the text
+   * model learns "generated" from FAKE only). The decision closes the review's open reports and is logged with the
+   * revision of the text it judged. `seen` (optional): the status the moderator saw; when the review has moved since
+   * (another moderator decided) the decision is refused (409) instead of overriding theirs. A review already where the
+   * decision takes it, with no report open, is left as it is (no log row). Throws NotFoundError for no such review,
+   * ConflictError for a deleted one or a decision its status does not allow.
    */
   async decide(
     caller: Principal,
@@ -79,46 +110,70 @@ export class ReviewModeration {
     decision: Decision,
     note: string | null,
     seen: ReviewStatus | null = null,
+    reason: RejectReason | null = null,
   ): Promise<ModerationItem> {
     if (!isUuid(reviewId)) throw new NotFoundError('review', reviewId.slice(0, 64));
+    if (decision === 'APPROVE' && reason !== null)
+      throw new ValidationError('invalid decision (reason: only a rejection has one)', [
+        { path: 'reason', message: 'only a rejection has a reason' },
+      ]);
     const rule = DECISIONS[decision];
     return this.ctx.db.transaction(async (tx) => {
       const row = await new ReviewsRepository(tx).get(reviewId, true);
       if (!row) throw new NotFoundError('review', reviewId);
       const repo = new ModerationRepository(tx);
-      if (row.status !== rule.to) {
+      const open = row.status === 'DELETED' ? 0 : await repo.openReports(reviewId);
+      if (row.status !== rule.to || open > 0) {
         if (row.status === 'DELETED')
           throw new ConflictError(`review ${reviewId} was deleted by its author`, { status: row.status });
         if (seen !== null && seen !== row.status)
           throw new ConflictError(`review ${reviewId} is ${row.status} now (another moderator decided)`, {
             status: row.status,
           });
-        if (!rule.from.includes(row.status))
+        if (row.status !== rule.to && !rule.from.includes(row.status))
           throw new ConflictError(`review ${reviewId} is ${row.status}: it cannot be ${decision.toLowerCase()}d`, {
             status: row.status,
           });
         const at = this.ctx.now();
         const actor = actorOf(caller);
-        await new ReviewsRepository(tx).changeStatus(reviewId, rule.to, at);
+        if (row.status !== rule.to) await new ReviewsRepository(tx).changeStatus(reviewId, rule.to, at);
+        if (open > 0) await repo.resolveReports(reviewId, actor, at);
         await repo.markModerated(reviewId, actor, note, at);
-        await repo.log({ reviewId, action: decision, from: row.status, to: rule.to, actor, note, at });
+        await repo.log({
+          reviewId,
+          action: decision,
+          from: row.status,
+          to: rule.to,
+          actor,
+          note,
+          at,
+          revision: row.revision,
+          reason: decision === 'REJECT' ? (reason ?? 'OTHER') : null,
+        });
       }
-      return (await repo.items([reviewId]))[0]!;
+      return (await repo.items([reviewId], this.#extras))[0]!;
     });
   }
 
   /**
-   * Closes the review's open reports: kept (`remove` false) it is shown (APPROVED), removed it is refused (REJECTED).
-   * With no report open (another moderator resolved them) nothing changes. Throws NotFoundError for no such review,
-   * ConflictError for one its author deleted.
+   * Closes the review's open reports. Removed (`remove` true) it is refused (REJECTED, `reason` OTHER when not said);
+   * kept, it goes back to the status it had before the reports sent it to a moderator (shown) — a review the fraud
+   * check holds (MANUAL_REVIEW not sent by reports) or a refused one is not the reports' to release: 409, approve or
+   * reject it instead. With no report open (another moderator resolved them) nothing changes. Throws NotFoundError
+   * for no such review, ConflictError for one its author deleted.
    */
   async resolveReports(
     caller: Principal,
     reviewId: string,
     remove: boolean,
     note: string | null,
+    reason: RejectReason | null = null,
   ): Promise<ModerationItem> {
     if (!isUuid(reviewId)) throw new NotFoundError('review', reviewId.slice(0, 64));
+    if (!remove && reason !== null)
+      throw new ValidationError('invalid resolution (reason: only a removal has one)', [
+        { path: 'reason', message: 'only a removal has a reason' },
+      ]);
     return this.ctx.db.transaction(async (tx) => {
       const reviews = new ReviewsRepository(tx);
       const row = await reviews.get(reviewId, true);
@@ -127,15 +182,45 @@ export class ReviewModeration {
         throw new ConflictError(`review ${reviewId} was deleted by its author`, { status: row.status });
       const repo = new ModerationRepository(tx);
       if ((await repo.openReports(reviewId)) > 0) {
+        const before = await repo.statusBeforeReports(reviewId);
+        let to: ReviewStatus;
+        if (remove) to = 'REJECTED';
+        else if (before !== null) to = before;
+        else if (row.status === 'APPROVED') to = 'APPROVED';
+        else
+          throw new ConflictError(
+            `review ${reviewId} is ${row.status} for another reason than its reports: approve or reject it`,
+            { status: row.status },
+          );
         const at = this.ctx.now();
         const actor = actorOf(caller);
-        const to: ReviewStatus = remove ? 'REJECTED' : 'APPROVED';
         await repo.resolveReports(reviewId, actor, at);
         if (row.status !== to) await reviews.changeStatus(reviewId, to, at);
         await repo.markModerated(reviewId, actor, note, at);
-        await repo.log({ reviewId, action: 'RESOLVE_REPORTS', from: row.status, to, actor, note, at });
+        await repo.log({
+          reviewId,
+          action: 'RESOLVE_REPORTS',
+          from: row.status,
+          to,
+          actor,
+          note,
+          at,
+          revision: row.revision,
+          reason: remove ? (reason ?? 'OTHER') : null,
+        });
       }
-      return (await repo.items([reviewId]))[0]!;
+      return (await repo.items([reviewId], this.#extras))[0]!;
     });
   }
+}
+
+/** Each review's photos in order, as PhotoStore.ofReviews answers them (when no PhotoStore was given). */
+async function photosOf(q: Queryable, ids: readonly string[]): Promise<Map<string, ReviewPhoto[]>> {
+  const out = new Map<string, ReviewPhoto[]>();
+  for (const row of await new PhotosRepository(q).ofReviews(ids)) {
+    const list = out.get(row.reviewId!) ?? [];
+    list.push(photoJson(row));
+    out.set(row.reviewId!, list);
+  }
+  return out;
 }

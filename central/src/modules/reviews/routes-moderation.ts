@@ -4,7 +4,7 @@ import { decimalCountParam, parseOrThrow } from '@storefleet/shared';
 import { principalOf, requireRole } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { ReviewsParts } from './index.js';
-import { CURSOR_PATTERN, QUEUE_KINDS } from './moderation.js';
+import { CURSOR_PATTERN, QUEUE_KINDS, REJECT_REASONS } from './moderation.js';
 
 /** Queue page sizes. */
 export const MODERATION_MAX_LIMIT = 100;
@@ -29,14 +29,20 @@ const queueQuery = z.strictObject({
   after: z.string().regex(CURSOR_PATTERN, 'a cursor from the previous page’s `next`').optional(),
 });
 
+/** Why a review is refused (training learns "generated" from FAKE only); OTHER when not said. */
+const reason = z.enum(REJECT_REASONS as ['FAKE', 'OFFENSIVE', 'OFF_TOPIC', 'SPAM', 'OTHER']).optional();
+
 const decisionBody = z.strictObject({
   decision: z.enum(['APPROVE', 'REJECT']),
   note,
+  /** A rejection's reason (an approval has none: 400). */
+  reason,
   /** The status the moderator saw: when another moderator has decided since, 409 instead of overriding them. */
   seen: z.enum(['APPROVED', 'MANUAL_REVIEW', 'REJECTED']).optional(),
 });
 
-const resolveBody = z.strictObject({ remove: z.boolean(), note });
+/** `reason`: a removal's (a kept review has none: 400). */
+const resolveBody = z.strictObject({ remove: z.boolean(), note, reason });
 
 /** Lane E's routes (see access-matrix.ts for each path and who may call it): head office's moderators only. */
 export function moderationRoutes(parts: ReviewsParts, _ctx: HubContext): Router {
@@ -51,13 +57,28 @@ export function moderationRoutes(parts: ReviewsParts, _ctx: HubContext): Router 
   r.post('/reviews/:reviewId/moderation', admin, async (req, res) => {
     const b = parseOrThrow(decisionBody, req.body, 'decision');
     res.json(
-      await parts.moderation.decide(principalOf(req), String(req.params.reviewId), b.decision, b.note, b.seen ?? null),
+      await parts.moderation.decide(
+        principalOf(req),
+        String(req.params.reviewId),
+        b.decision,
+        b.note,
+        b.seen ?? null,
+        b.reason ?? null,
+      ),
     );
   });
 
   r.post('/reviews/:reviewId/reports/resolve', admin, async (req, res) => {
     const b = parseOrThrow(resolveBody, req.body, 'resolution');
-    res.json(await parts.moderation.resolveReports(principalOf(req), String(req.params.reviewId), b.remove, b.note));
+    res.json(
+      await parts.moderation.resolveReports(
+        principalOf(req),
+        String(req.params.reviewId),
+        b.remove,
+        b.note,
+        b.reason ?? null,
+      ),
+    );
   });
   return r;
 }

@@ -3,7 +3,7 @@
 // (stars, text, author, verified badge, the fraud score with each reason's sentence and weight, open reports) and the
 // decision's buttons with an optional note; a decided card leaves the list and the counts are read again.
 import { confirmDialog, h, productNames, say, when } from '/console/lib.js';
-import { count, newKey, percent, REASON_NAMES, REPORT_NAMES, stars } from './reviews-words.js';
+import { count, newKey, percent, REASON_NAMES, REJECT_REASON_NAMES, REPORT_NAMES, stars } from './reviews-words.js';
 
 const PAGE = 20;
 const KINDS = [
@@ -216,6 +216,27 @@ export function renderQueue(state) {
     );
   }
 
+  /** The refusal's reason, asked in the confirm dialog (the text model learns "generated" from "Fake" only). */
+  function reasonField(r) {
+    const id = `rv-reason-${r.id}`;
+    const select = h(
+      'select',
+      { id },
+      Object.entries(REJECT_REASON_NAMES).map(([value, name]) => h('option', { value }, name)),
+    );
+    select.value = 'OTHER';
+    return {
+      field: h(
+        'p',
+        {},
+        h('label', { for: id }, 'Why? '),
+        select,
+        h('span', { class: 'hint' }, ' Only “Fake or generated” teaches the text model.'),
+      ),
+      value: () => select.value,
+    };
+  }
+
   function buttons(r, cardOf, note) {
     const label = `“${r.title}”`;
     const act = async (button, path, body, done) => {
@@ -231,11 +252,11 @@ export function renderQueue(state) {
         if (err.status === 409 || err.status === 404) load();
       }
     };
-    const decide = (decision) => (e) =>
+    const decide = (decision, reason) => (e) =>
       act(
         e.currentTarget,
         `/api/reviews/${r.id}/moderation`,
-        { decision, seen: r.status },
+        { decision, seen: r.status, reason },
         `${decision === 'APPROVE' ? 'Approved' : 'Rejected'} ${label}.`,
       );
     const approve = h('button', { type: 'button', onclick: decide('APPROVE') }, 'Approve');
@@ -246,15 +267,17 @@ export function renderQueue(state) {
         class: 'danger',
         onclick: async (e) => {
           const b = e.currentTarget;
+          const why = reasonField(r);
           const ok = await confirmDialog({
             title: 'Reject this review?',
             body: [
               h('p', {}, `${label} by ${r.author} will not be shown to customers or in the stores.`),
+              why.field,
               note.value.trim() ? h('p', {}, `Note: ${note.value.trim()}`) : '',
             ],
             confirm: 'Reject',
           });
-          if (ok) await decide('REJECT')({ currentTarget: b });
+          if (ok) await decide('REJECT', why.value())({ currentTarget: b });
         },
       },
       'Reject…',
@@ -281,16 +304,17 @@ export function renderQueue(state) {
           class: 'danger',
           onclick: async (e) => {
             const b = e.currentTarget;
+            const why = reasonField(r);
             const ok = await confirmDialog({
               title: 'Remove this review?',
-              body: h('p', {}, `${label} by ${r.author} will be refused and the reports closed.`),
+              body: [h('p', {}, `${label} by ${r.author} will be refused and the reports closed.`), why.field],
               confirm: 'Remove',
             });
             if (ok)
               await act(
                 b,
                 `/api/reviews/${r.id}/reports/resolve`,
-                { remove: true },
+                { remove: true, reason: why.value() },
                 `Removed ${label}; reports closed.`,
               );
           },

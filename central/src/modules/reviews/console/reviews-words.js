@@ -49,6 +49,15 @@ export const REPORT_NAMES = {
   OTHER: 'Other',
 };
 
+/** Why a moderator refuses a review (the text model learns "generated" from FAKE only). */
+export const REJECT_REASON_NAMES = {
+  FAKE: 'Fake or generated',
+  OFFENSIVE: 'Offensive',
+  OFF_TOPIC: 'Off topic',
+  SPAM: 'Spam',
+  OTHER: 'Other',
+};
+
 const MODEL_BADGE = { ACTIVE: 'ok', TRAINING: 'warn', FAILED: 'bad', RETIRED: '' };
 export const modelBadge = (state) =>
   h('span', { class: `badge ${MODEL_BADGE[state] ?? ''}` }, String(state).toLowerCase());

@@ -43,6 +43,8 @@ describe.each(dbTargets)('moderation decisions on $name', (target) => {
         to_status: 'APPROVED',
         note: 'Real customer, checked the order.',
         actor: r.body.moderation.by,
+        revision: 1,
+        reason: null,
       },
     ]);
     expect(await shownOf('APPROVE-1')).toBe(1);
@@ -94,7 +96,11 @@ describe.each(dbTargets)('moderation decisions on $name', (target) => {
 
   it('resolves reports: kept, the review is shown again; removed, it is refused; the reports closed', async () => {
     const report = { reason: 'OFFENSIVE', at: T0 };
-    const keep = await seed({ status: 'MANUAL_REVIEW', reports: [report, { reason: 'SPAM', at: T0 + 1 }] });
+    const keep = await seed({
+      status: 'MANUAL_REVIEW',
+      beforeReports: 'APPROVED',
+      reports: [report, { reason: 'SPAM', at: T0 + 1 }],
+    });
     const kept = await resolve(keep, { remove: false, note: 'Harsh but fair' });
     expect(kept.status).toBe(200);
     expect(kept.body).toMatchObject({ status: 'APPROVED', reportsOpen: 0, reports: [] });
@@ -113,6 +119,94 @@ describe.each(dbTargets)('moderation decisions on $name', (target) => {
     expect(again.status).toBe(200);
     expect(again.body.status).toBe('REJECTED');
     expect((await state(drop)).log).toHaveLength(1);
+  });
+
+  it('a decision closes the open reports and logs the revision and the reason (OTHER unless said)', async () => {
+    const reports = [
+      { reason: 'OFFENSIVE', at: T0 },
+      { reason: 'SPAM', at: T0 + 1 },
+    ];
+    const queued = await seed({
+      status: 'MANUAL_REVIEW',
+      beforeReports: 'APPROVED',
+      reports: [...reports, reports[0]!],
+    });
+    const shown = await seed({ status: 'APPROVED', reports });
+    const reported = async () =>
+      (
+        await s.t.call('GET', '/api/reviews/moderation?kind=REPORTED&limit=100', undefined, { cookie: s.admin })
+      ).body.reviews.map((v: { id: string }) => v.id);
+    expect(await reported()).toEqual(expect.arrayContaining([queued, shown]));
+
+    const rejected = await decide(queued, { decision: 'REJECT', reason: 'OFFENSIVE', note: 'Slurs' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'REJECTED', reportsOpen: 0, reports: [] });
+    expect(await state(queued)).toMatchObject({
+      status: 'REJECTED',
+      openReports: 0,
+      reports_open: 0,
+      log: [{ action: 'REJECT', from_status: 'MANUAL_REVIEW', revision: 1, reason: 'OFFENSIVE' }],
+    });
+    // approving a shown review that has open reports is a decision too: the reports close, one log row
+    const approved = await decide(shown, { decision: 'APPROVE', seen: 'APPROVED' });
+    expect(approved.body).toMatchObject({ status: 'APPROVED', reportsOpen: 0, reports: [] });
+    expect(await state(shown)).toMatchObject({
+      openReports: 0,
+      log: [{ action: 'APPROVE', from_status: 'APPROVED', to_status: 'APPROVED', reason: null }],
+    });
+    expect(await reported()).not.toEqual(expect.arrayContaining([queued]));
+    expect(await reported()).not.toEqual(expect.arrayContaining([shown]));
+    expect(
+      (await s.t.hub.db.query(`SELECT status_before_reports FROM reviews WHERE id = $1`, [queued])).rows[0],
+    ).toEqual({ status_before_reports: null });
+
+    const plain = await seed({ status: 'MANUAL_REVIEW' });
+    await decide(plain, { decision: 'REJECT' });
+    expect((await state(plain)).log).toMatchObject([{ action: 'REJECT', reason: 'OTHER' }]);
+
+    const other = await seed({ status: 'MANUAL_REVIEW' });
+    for (const body of [
+      { decision: 'APPROVE', reason: 'FAKE' },
+      { decision: 'REJECT', reason: 'LIES' },
+      { decision: 'REJECT', reason: 7 },
+    ]) {
+      const bad = await decide(other, body);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await resolve(other, { remove: false, reason: 'FAKE' })).status).toBe(400);
+    expect(await state(other)).toMatchObject({ status: 'MANUAL_REVIEW', log: [] });
+  });
+
+  it('"keep it" restores the status before the reports; a fraud hold or a refusal is not the reports’ to lift', async () => {
+    const report = { reason: 'SPAM', at: T0 };
+    // held by the fraud check and reported meanwhile: keep is refused (409), nothing changes; approve decides it
+    const held = await seed({ status: 'MANUAL_REVIEW', score: 0.8, reports: [report] });
+    const kept = await resolve(held, { remove: false });
+    expect(kept.status).toBe(409);
+    expect(kept.body.detail).toContain('approve or reject');
+    expect(await state(held)).toMatchObject({ status: 'MANUAL_REVIEW', openReports: 1, log: [] });
+    const refused = await seed({ status: 'REJECTED', reports: [report] });
+    expect((await resolve(refused, { remove: false })).status).toBe(409);
+    expect(await state(refused)).toMatchObject({ status: 'REJECTED', openReports: 1, log: [] });
+    // neither is in the reported queue (the waiting and refused queues have them)
+    const reported = (
+      await s.t.call('GET', '/api/reviews/moderation?kind=REPORTED&limit=100', undefined, { cookie: s.admin })
+    ).body.reviews.map((v: { id: string }) => v.id);
+    expect(reported).not.toContain(held);
+    expect(reported).not.toContain(refused);
+    // removing it for a reason: refused, reports closed, the reason logged
+    const removed = await resolve(held, { remove: true, reason: 'FAKE' });
+    expect(removed.body).toMatchObject({ status: 'REJECTED', reports: [] });
+    expect((await state(held)).log).toMatchObject([
+      { action: 'RESOLVE_REPORTS', to_status: 'REJECTED', reason: 'FAKE' },
+    ]);
+    // queued by its reports: keep shows it again and forgets the status it had
+    const queued = await seed({ status: 'MANUAL_REVIEW', beforeReports: 'APPROVED', reports: [report] });
+    expect((await resolve(queued, { remove: false })).body).toMatchObject({ status: 'APPROVED', reports: [] });
+    expect(
+      (await s.t.hub.db.query(`SELECT status_before_reports FROM reviews WHERE id = $1`, [queued])).rows[0],
+    ).toEqual({ status_before_reports: null });
   });
 
   it('two moderators deciding at once make one decision', async () => {

@@ -43,10 +43,11 @@ describe.each(dbTargets)('the moderation queue on $name', (target) => {
         { reason: 'OTHER', note: 'old, dealt with', at: T0 + MIN, resolved: true },
       ],
     });
-    // reported before the other's oldest open report: first in the reported list
+    // reported before the other's oldest open report (and sent to a moderator by its reports): first in the list
     ids.reportedEarlier = await seedReview(q, {
       sku: 'MUG',
       status: 'MANUAL_REVIEW',
+      beforeReports: 'APPROVED',
       createdAt: T0 + 10 * MIN,
       reports: [{ reason: 'OFF_TOPIC', at: T0 + 3 * MIN }],
     });

@@ -17,6 +17,8 @@ export interface SeedReview {
   readonly createdAt: number;
   /** Open reports of other customers (reason, note, epoch ms). */
   readonly reports?: readonly { reason: string; note?: string | null; at: number; resolved?: boolean }[];
+  /** The status before open reports sent it to a moderator (as the report that queues it records it). */
+  readonly beforeReports?: 'APPROVED';
 }
 
 /**
@@ -54,6 +56,8 @@ export async function seedReview(q: Db, r: SeedReview): Promise<string> {
       [id, randomUUID(), p.reason, p.note ?? null, p.at, p.resolved ? p.at + 1 : null, p.resolved ? 'someone' : null],
     );
   if (open) await q.query(`UPDATE reviews SET reports_open = $2 WHERE id = $1`, [id, open]);
+  if (r.beforeReports)
+    await q.query(`UPDATE reviews SET status_before_reports = $2 WHERE id = $1`, [id, r.beforeReports]);
   if (r.status === 'APPROVED')
     await q.transaction((tx) => new ReviewsRepository(tx).changeStatus(id, 'APPROVED', r.createdAt));
   return id;
@@ -68,8 +72,17 @@ export async function moderationState(q: Db, id: string) {
     )
   ).rows[0];
   const log = (
-    await q.query<{ action: string; from_status: string; to_status: string; note: string | null; actor: string }>(
-      `SELECT action, from_status, to_status, note, actor FROM review_moderation_log WHERE review_id = $1 ORDER BY id`,
+    await q.query<{
+      action: string;
+      from_status: string;
+      to_status: string;
+      note: string | null;
+      actor: string;
+      revision: number | null;
+      reason: string | null;
+    }>(
+      `SELECT action, from_status, to_status, note, actor, revision, reason FROM review_moderation_log
+        WHERE review_id = $1 ORDER BY id`,
       [id],
     )
   ).rows;
