@@ -15,13 +15,17 @@ export interface ReviewCursor {
   readonly id: string;
 }
 
+/** The first key's range per sort: what the column can hold (helpful is an int4 count, a rating 1–5, newest none). */
+const KEY_RANGE: Record<ReviewSort, readonly [number, number]> = {
+  helpful: [0, 2 ** 31 - 1],
+  newest: [0, 0],
+  rating_high: [1, 5],
+  rating_low: [1, 5],
+};
+
 const cursorSchema = z.strictObject({
   s: z.enum(['helpful', 'newest', 'rating_high', 'rating_low']),
-  k: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31),
+  k: z.number().int(),
   c: z.number().int().min(0).max(8_640_000_000_000),
   i: z.string().refine(isUuid),
 });
@@ -42,5 +46,7 @@ export function decodeCursor(after: string, sort: ReviewSort): ReviewCursor {
   }
   const parsed = cursorSchema.safeParse(raw);
   if (!parsed.success || parsed.data.s !== sort) throw bad();
-  return { sort, key: parsed.data.k, createdAt: parsed.data.c, id: parsed.data.i };
+  const [min, max] = KEY_RANGE[sort];
+  if (parsed.data.k < min || parsed.data.k > max) throw bad();
+  return { sort, key: parsed.data.k, createdAt: parsed.data.c, id: parsed.data.i.toLowerCase() };
 }

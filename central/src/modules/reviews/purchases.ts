@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Interaction, InteractionSink } from '../../kernel/ports/recommendations.js';
+import { ReviewsRepository } from './reviews-repository.js';
 
 /** Purchases one call takes at most (the orders and sales modules split larger runs at 500). */
 const MAX_PER_CALL = 500;
@@ -8,7 +9,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The port REVIEW_PURCHASES: PURCHASE interactions from a confirmed order or a carded sale, kept as the customer's
  * verified purchases (other kinds, anonymous ones and ids that are not customer ids are ignored; a purchase told again
- * counts once). One insert in the caller's transaction.
+ * counts once). A customer's standing review of a product bought later gets the verified badge, and its product's
+ * summary counts it, in the caller's transaction (the SQL is the repository's).
  */
 export const reviewPurchaseSink: InteractionSink = {
   async record(q: Queryable, interactions: readonly Interaction[]): Promise<void> {
@@ -21,19 +23,15 @@ export const reviewPurchaseSink: InteractionSink = {
         UUID.test(i.customerId) &&
         (i.source === 'order' || i.source === 'pos'),
     );
-    if (kept.length === 0) return;
-    await q.query(
-      `INSERT INTO review_purchases (customer_id, sku, source, source_ref, store_id, at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-       ON CONFLICT DO NOTHING`,
-      [
-        kept.map((i) => i.customerId),
-        kept.map((i) => i.sku),
-        kept.map((i) => i.source),
-        kept.map((i) => i.sourceRef),
-        kept.map((i) => i.storeId),
-        kept.map((i) => i.at),
-      ],
+    await new ReviewsRepository(q).recordPurchases(
+      kept.map((i) => ({
+        customerId: i.customerId.toLowerCase(),
+        sku: i.sku,
+        source: i.source,
+        sourceRef: i.sourceRef,
+        storeId: i.storeId,
+        at: i.at,
+      })),
     );
   },
 };

@@ -1,5 +1,5 @@
 import type { ReviewRecord } from './reviews-repository.js';
-import type { ReviewAdminView, ReviewPhoto, ReviewResponse, ReviewView } from './types.js';
+import type { ReviewAdminView, ReviewPhoto, ReviewResponse, ReviewStatus, ReviewView } from './types.js';
 
 /** What a view adds to a review's row: its photos in order and the brand's answer. */
 export interface ReviewExtras {
@@ -28,7 +28,31 @@ export function reviewView(r: ReviewRecord, x: ReviewExtras): ReviewView {
   };
 }
 
-/** A review as head office and its author see it: the customer, the scoring and its reasons, the moderation. */
+/** What the author is told of where their review stands (never why: no score, no reasons). */
+export type ReviewAuthorNotice = 'published' | 'pending moderation' | 'not published' | 'deleted';
+
+/**
+ * A review as its author sees it (the answer to their submit and edit) and as a store that may read the customer's
+ * profile does: the status and a plain notice, but no fraud score or reasons (an oracle for tuning fakes; a
+ * near-duplicate's detail names another customer's review), no client address or device, no moderator.
+ */
+export interface ReviewAuthorView extends ReviewView {
+  readonly customerId: string;
+  readonly notice: ReviewAuthorNotice;
+}
+
+const NOTICES: Record<ReviewStatus, ReviewAuthorNotice> = {
+  APPROVED: 'published',
+  MANUAL_REVIEW: 'pending moderation',
+  REJECTED: 'not published',
+  DELETED: 'deleted',
+};
+
+export function reviewAuthorView(r: ReviewRecord, x: ReviewExtras): ReviewAuthorView {
+  return { ...reviewView(r, x), customerId: r.customerId, notice: NOTICES[r.status] };
+}
+
+/** A review as head office sees it: the customer, the scoring and its reasons, the moderation. */
 export function reviewAdminView(r: ReviewRecord, x: ReviewExtras): ReviewAdminView {
   return {
     ...reviewView(r, x),

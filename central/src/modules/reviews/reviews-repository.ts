@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/db.js';
 import type { ReviewCursor } from './cursor.js';
-import { markStoreDirty } from './store-dirty.js';
 import {
   BAYES_PRIOR_WEIGHT,
   type FraudReasonEntry,
@@ -114,7 +113,10 @@ export class ReviewsRepository {
    * rate limits and the one-review rule are counted with no parallel submit passing them together.
    */
   async lockCustomer(customerId: string): Promise<void> {
-    await this.q.query(`SELECT pg_advisory_xact_lock(hashtextextended('reviews.customer:' || $1, 0))`, [customerId]);
+    // the id's canonical text (a uuid's lowercase form), so case variants of one id take the same lock
+    await this.q.query(`SELECT pg_advisory_xact_lock(hashtextextended('reviews.customer:' || $1::uuid::text, 0))`, [
+      customerId,
+    ]);
   }
 
   /** The id of the customer's standing (not deleted) review of the product, if any. */
@@ -161,6 +163,69 @@ export class ReviewsRepository {
       sku,
     ]);
     return rows.length > 0;
+  }
+
+  /**
+   * Keeps purchases told to REVIEW_PURCHASES (a purchase told again counts once), then gives the verified badge to the
+   * customers' standing reviews of those products that lacked it, moving their summaries' verified counts (one path:
+   * `#moved`). In the caller's transaction.
+   */
+  async recordPurchases(
+    purchases: readonly {
+      customerId: string;
+      sku: string;
+      source: 'order' | 'pos';
+      sourceRef: string;
+      storeId: string | null;
+      at: number;
+    }[],
+  ): Promise<void> {
+    if (purchases.length === 0) return;
+    await this.q.query(
+      `INSERT INTO review_purchases (customer_id, sku, source, source_ref, store_id, at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+       ON CONFLICT DO NOTHING`,
+      [
+        purchases.map((i) => i.customerId),
+        purchases.map((i) => i.sku),
+        purchases.map((i) => i.source),
+        purchases.map((i) => i.sourceRef),
+        purchases.map((i) => i.storeId),
+        purchases.map((i) => i.at),
+      ],
+    );
+    const { rows } = await this.q.query<Pick<ReviewRow, 'sku' | 'rating' | 'status' | 'photoCount'>>(
+      `UPDATE reviews r SET verified = true
+         FROM (SELECT DISTINCT c, s FROM unnest($1::uuid[], $2::text[]) AS p (c, s)) p
+        WHERE r.customer_id = p.c AND r.sku = p.s AND r.status <> 'DELETED' AND NOT r.verified
+       RETURNING r.sku, r.rating, r.status, r.photo_count AS "photoCount"`,
+      [purchases.map((i) => i.customerId), purchases.map((i) => i.sku)],
+    );
+    const at = Math.max(...purchases.map((i) => i.at));
+    for (const r of rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)))
+      await this.#moved(r.sku, contribution({ ...r, verified: false }), contribution({ ...r, verified: true }), at);
+  }
+
+  /**
+   * Marks products whose rating summary or top reviews changed, for the store feed job (it sends them to every store
+   * on its next run and clears them). In the caller's transaction.
+   */
+  async markStoreDirty(skus: readonly string[], at: number): Promise<void> {
+    if (skus.length === 0) return;
+    await this.q.query(
+      `INSERT INTO review_store_dirty (sku, since) SELECT DISTINCT s, $2::bigint FROM unnest($1::text[]) AS s
+       ON CONFLICT (sku) DO NOTHING`,
+      [[...new Set(skus)], at],
+    );
+  }
+
+  /**
+   * What a deletion leaves of a review: its text and its revisions' text blanked (the author took them back); the
+   * times, address, device and text signature stay for the rate limits and the fraud rules.
+   */
+  async blankText(id: string): Promise<void> {
+    await this.q.query(`UPDATE reviews SET title = '', body = '' WHERE id = $1`, [id]);
+    await this.q.query(`UPDATE review_revisions SET title = '', body = '' WHERE review_id = $1`, [id]);
   }
 
   /** Inserts a new review (revision 1) and counts it in its product's summary when it is approved. */
@@ -211,7 +276,8 @@ export class ReviewsRepository {
 
   /**
    * An edit: keeps the text it replaces as a revision (written when the review was last written), writes the new
-   * one (revision + 1, written at `at`) and moves the summary from the old contribution to the new one. The review's
+   * one (revision + 1, written at `at`; the first address and device it was written from stay, since the bursts
+   * count by when a review was first written) and moves the summary from the old contribution to the new one. The review's
    * row must be locked by the caller (`get(id, true)`); `before` is that row.
    */
   async rewrite(before: ReviewRecord, oldPhotoIds: readonly string[], next: ReviewRewrite, at: number): Promise<void> {
@@ -222,7 +288,8 @@ export class ReviewsRepository {
     );
     await this.q.query(
       `UPDATE reviews SET rating = $2, title = $3, body = $4, status = $5, verified = $6, photo_count = $7,
-         fraud_score = $8, fraud_reasons = $9::jsonb, model_version = $10, client_ip = $11, device_id = $12,
+         fraud_score = $8, fraud_reasons = $9::jsonb, model_version = $10,
+         client_ip = COALESCE(client_ip, $11), device_id = COALESCE(device_id, $12),
          revision = revision + 1, updated_at = $13
        WHERE id = $1`,
       [
@@ -284,7 +351,7 @@ export class ReviewsRepository {
          updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
       [[TOTALS_KEY, sku], ...d, at],
     );
-    await markStoreDirty(this.q, [sku], at);
+    await this.markStoreDirty([sku], at);
   }
 
   /** A product's summary (zeros when it has no approved review). */

@@ -13,14 +13,22 @@ import type { FraudScorer } from './fraud/scorer.js';
 import type { PhotoStore } from './photos.js';
 import { enforceLimit, PER_DAY, PER_PRODUCT } from './rate-limits.js';
 import { type ReviewRecord, ReviewsRepository } from './reviews-repository.js';
-import { type ReviewExtras, reviewAdminView, reviewView } from './review-view.js';
+import {
+  type ReviewAuthorView,
+  type ReviewExtras,
+  reviewAdminView,
+  reviewAuthorView,
+  reviewView,
+} from './review-view.js';
 import type {
+  FraudDecision,
   FraudVerdict,
   ProductSummary,
   ReviewAdminView,
   ReviewDraft,
   ReviewListQuery,
   ReviewRevision,
+  ReviewStatus,
   ReviewView,
 } from './types.js';
 
@@ -54,11 +62,11 @@ export class ReviewsService {
    * A customer's new review of `sku`. 404 for a product the catalog does not hold or a customer the caller may not
    * act for; 409 naming the standing review; 429 past a rate limit; 422 for photos that are not the customer's.
    */
-  async submit(caller: Principal, sku: string, draft: ReviewDraft): Promise<ReviewAdminView> {
-    await this.access.check(caller, draft.customerId);
+  async submit(caller: Principal, sku: string, given: ReviewDraft): Promise<ReviewAuthorView> {
+    const draft = canonical(given);
+    const customer = await this.access.check(caller, draft.customerId);
     const catalog = this.ctx.services.find(CATALOG_PRODUCTS);
     if (catalog && !(await catalog.get(sku))) throw new NotFoundError('product', sku);
-    const customer = await this.ctx.services.find(CUSTOMER_DIRECTORY)?.get(draft.customerId);
     const at = this.ctx.now();
     const id = uuidv7(at);
     try {
@@ -83,6 +91,7 @@ export class ReviewsService {
           body: draft.body,
           verified,
           client: draft.client,
+          viaStore: viaStore(caller),
           at,
         });
         await repo.insert({
@@ -114,16 +123,18 @@ export class ReviewsService {
         reviewId: existing,
       });
     }
-    return this.#adminView(await this.#mustGet(this.ctx.db, id));
+    return this.#authorView(await this.#mustGet(this.ctx.db, id));
   }
 
   /**
    * The author's edit: the old text kept as a revision, the new one scored again (an approved review may go back to
-   * a moderator). 404 for a deleted review or one not the customer's; 409 for a rejected one; 429 past the limit.
+   * a moderator, never out of one: a held review stays held whatever the new text scores). 404 for a deleted review or
+   * one not the customer's; 409 for a rejected one; 429 past the limit.
    */
-  async edit(caller: Principal, id: string, draft: ReviewDraft): Promise<ReviewAdminView> {
-    await this.access.check(caller, draft.customerId);
-    const customer = await this.ctx.services.find(CUSTOMER_DIRECTORY)?.get(draft.customerId);
+  async edit(caller: Principal, rawId: string, given: ReviewDraft): Promise<ReviewAuthorView> {
+    const id = rawId.toLowerCase();
+    const draft = canonical(given);
+    const customer = await this.access.check(caller, draft.customerId);
     const at = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
       const repo = new ReviewsRepository(tx);
@@ -145,8 +156,10 @@ export class ReviewsService {
         body: draft.body,
         verified,
         client: draft.client,
+        viaStore: viaStore(caller),
         at,
       });
+      const held = keptHold(before, verdict);
       const oldPhotos = before.photoCount > 0 ? await repo.photoIds(id) : [];
       const photoCount =
         draft.photoIds.length > 0 || before.photoCount > 0
@@ -159,10 +172,10 @@ export class ReviewsService {
           rating: draft.rating,
           title: draft.title,
           body: draft.body,
-          status: verdict.decision,
+          status: held.decision,
           verified,
           photoCount,
-          ...scoring(verdict),
+          ...scoring(held),
           clientIp: draft.client.ip,
           deviceId: draft.client.deviceId,
         },
@@ -170,11 +183,17 @@ export class ReviewsService {
       );
       await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
     });
-    return this.#adminView(await this.#mustGet(this.ctx.db, id));
+    return this.#authorView(await this.#mustGet(this.ctx.db, id));
   }
 
-  /** The author deletes their review: DELETED, out of the summary, its photos let go. 404 when it is not theirs. */
-  async remove(caller: Principal, id: string, customerId: string): Promise<void> {
+  /**
+   * The author deletes their review: DELETED, out of the summary, its photos let go, its text and its revisions' text
+   * blanked (times, address, device and signature stay for the limits and the rules). 404 when it is not theirs; 409
+   * for a rejected review (deleting it would let the author submit the same text again).
+   */
+  async remove(caller: Principal, rawId: string, rawCustomerId: string): Promise<void> {
+    const id = rawId.toLowerCase();
+    const customerId = rawCustomerId.toLowerCase();
     await this.access.check(caller, customerId);
     const at = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
@@ -182,35 +201,40 @@ export class ReviewsService {
       const before = isUuid(id) ? await repo.get(id, true) : undefined;
       if (!before || before.customerId !== customerId || before.status === 'DELETED')
         throw new NotFoundError('review', id);
+      if (before.status === 'REJECTED')
+        throw new ConflictError(`review ${id} was rejected and cannot be deleted`, { status: before.status });
       if (before.photoCount > 0) {
         await this.photos.attach(tx, customerId, id, []);
         await repo.setPhotoCount(id, 0, at);
       }
       await repo.changeStatus(id, 'DELETED', at);
+      await repo.blankText(id);
     });
   }
 
   /**
-   * One review: an approved one for anyone signed in; any status for head office (deleted ones too) and for a store
-   * linked to its author (not deleted). Anyone else: 404, as if it did not exist.
+   * One review: an approved one for anyone signed in; any status for head office (deleted ones too, the admin view) and
+   * in the author's view for a store that may read its author's profile (not deleted). Anyone else: 404, as if it did
+   * not exist.
    */
-  async get(caller: Principal, id: string): Promise<ReviewView | ReviewAdminView> {
-    const r = isUuid(id) ? await new ReviewsRepository(this.ctx.db).get(id) : undefined;
+  async get(caller: Principal, id: string): Promise<ReviewView | ReviewAuthorView | ReviewAdminView> {
+    const r = isUuid(id) ? await new ReviewsRepository(this.ctx.db).get(id.toLowerCase()) : undefined;
     if (!r) throw new NotFoundError('review', id);
     if (isHeadOffice(caller)) return this.#adminView(r);
-    if (r.status !== 'DELETED' && (await this.access.linked(caller, r.customerId))) return this.#adminView(r);
+    if (r.status !== 'DELETED' && (await this.access.mayRead(caller, r.customerId))) return this.#authorView(r);
     if (r.status !== 'APPROVED') throw new NotFoundError('review', id);
     return (await this.#views([r], reviewView))[0]!;
   }
 
-  /** A review's earlier texts, oldest first, for head office or a store linked to its author (else 404). */
-  async revisions(caller: Principal, id: string): Promise<ReviewRevision[]> {
+  /** A review's earlier texts, oldest first, for head office or a store that may read its author's profile (else 404). */
+  async revisions(caller: Principal, rawId: string): Promise<ReviewRevision[]> {
     this.access.assertMayActForCustomers(caller);
+    const id = rawId.toLowerCase();
     const repo = new ReviewsRepository(this.ctx.db);
     const r = isUuid(id) ? await repo.get(id) : undefined;
     const mayRead =
       r !== undefined &&
-      (isHeadOffice(caller) || (r.status !== 'DELETED' && (await this.access.linked(caller, r.customerId))));
+      (isHeadOffice(caller) || (r.status !== 'DELETED' && (await this.access.mayRead(caller, r.customerId))));
     if (!mayRead) throw new NotFoundError('review', id);
     return repo.revisions(id);
   }
@@ -239,15 +263,17 @@ export class ReviewsService {
     return new ReviewsRepository(this.ctx.db).summary(sku);
   }
 
-  /** A customer's own reviews, newest first: for head office (deleted ones too) or a store linked to them. */
-  async ofCustomer(caller: Principal, customerId: string): Promise<ReviewAdminView[]> {
-    await this.access.check(caller, customerId);
-    const rows = await new ReviewsRepository(this.ctx.db).ofCustomer(
-      customerId,
-      isHeadOffice(caller),
-      CUSTOMER_LIST_MAX,
-    );
-    return this.#views(rows, reviewAdminView);
+  /**
+   * A customer's own reviews, newest first: for head office (deleted ones too, the admin view) or, in the author's
+   * view, a store that may read the customer's profile (mayReadProfile; a kiosk's card scan alone is not enough).
+   */
+  async ofCustomer(caller: Principal, rawCustomerId: string): Promise<(ReviewAdminView | ReviewAuthorView)[]> {
+    const customerId = rawCustomerId.toLowerCase();
+    if (isHeadOffice(caller)) await this.access.check(caller, customerId);
+    else await this.access.checkRead(caller, customerId);
+    const office = isHeadOffice(caller);
+    const rows = await new ReviewsRepository(this.ctx.db).ofCustomer(customerId, office, CUSTOMER_LIST_MAX);
+    return office ? this.#views(rows, reviewAdminView) : this.#views(rows, reviewAuthorView);
   }
 
   async #mustGet(q: Queryable, id: string): Promise<ReviewRecord> {
@@ -260,6 +286,10 @@ export class ReviewsService {
     return (await this.#views([r], reviewAdminView))[0]!;
   }
 
+  async #authorView(r: ReviewRecord): Promise<ReviewAuthorView> {
+    return (await this.#views([r], reviewAuthorView))[0]!;
+  }
+
   /** Views of `rows` with their photos (asked only for reviews that have some) and the brand's answers. */
   async #views<V>(rows: readonly ReviewRecord[], make: (r: ReviewRecord, x: ReviewExtras) => V): Promise<V[]> {
     if (rows.length === 0) return [];
@@ -270,6 +300,42 @@ export class ReviewsService {
   }
 }
 
-function scoring(v: FraudVerdict) {
+function scoring(v: Pick<FraudVerdict, 'score' | 'reasons' | 'modelVersion'>) {
   return { fraudScore: v.score, fraudReasons: v.reasons, modelVersion: v.modelVersion };
+}
+
+/** The draft with its uuids in their canonical (lowercase) form: one customer, one lock, one set of limits. */
+function canonical(d: ReviewDraft): ReviewDraft {
+  return { ...d, customerId: d.customerId.toLowerCase(), photoIds: d.photoIds.map((p) => p.toLowerCase()) };
+}
+
+/** True only when a store's own credential (its kiosk) writes: decided from who signed in, never from a device id. */
+function viaStore(caller: Principal): boolean {
+  return caller.kind === 'store';
+}
+
+const SEVERITY: Record<FraudDecision, number> = { APPROVED: 0, MANUAL_REVIEW: 1, REJECTED: 2 };
+
+/**
+ * What an edit's verdict becomes: it may keep or worsen the review's hold, never lift it. A review a moderator has
+ * yet to look at (a fraud hold, or queued by reports) stays MANUAL_REVIEW even when the new text scores clean; the
+ * held reasons stay beside the new ones (the heavier of each code) and the score is the higher of the two.
+ */
+function keptHold(
+  before: { status: ReviewStatus; fraudScore: number; fraudReasons: ReviewRecord['fraudReasons'] },
+  verdict: FraudVerdict,
+): { decision: FraudDecision; score: number; reasons: FraudVerdict['reasons']; modelVersion: number | null } {
+  const hold: FraudDecision = before.status === 'MANUAL_REVIEW' ? 'MANUAL_REVIEW' : 'APPROVED';
+  if (SEVERITY[verdict.decision] >= SEVERITY[hold]) return verdict;
+  const byCode = new Map(before.fraudReasons.map((r) => [r.code, r]));
+  for (const r of verdict.reasons) {
+    const old = byCode.get(r.code);
+    if (!old || r.weight >= old.weight) byCode.set(r.code, r);
+  }
+  return {
+    decision: hold,
+    score: Math.max(before.fraudScore, verdict.score),
+    reasons: [...byCode.values()].sort((a, b) => b.weight - a.weight),
+    modelVersion: verdict.modelVersion,
+  };
 }

@@ -37,6 +37,9 @@ const text = (min: number, max: number, controls: RegExp) =>
     .transform((s) => s.trim())
     .pipe(z.string().min(min, `at least ${min} characters`).max(max, `at most ${max} characters`));
 
+/** A uuid in its canonical lowercase form: case variants of one id name one customer (one lock, one set of limits). */
+const idSchema = uuidSchema.transform((s) => s.toLowerCase());
+
 const clientSchema = z.strictObject({
   ip: z
     .string()
@@ -49,25 +52,26 @@ const clientSchema = z.strictObject({
     .min(1)
     .max(128)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces')
+    .refine((s) => !/^store:/i.test(s), 'not a store: device (a store’s kiosk is named from its own sign-in)')
     .nullable()
     .optional(),
 });
 
 const draftFields = {
-  customerId: uuidSchema,
+  customerId: idSchema,
   rating: z.number().int().min(1).max(5),
   title: text(0, MAX_TITLE, CONTROL_IN_TITLE),
   body: text(MIN_BODY, MAX_BODY, CONTROL_IN_BODY),
   photoIds: z
-    .array(uuidSchema)
+    .array(idSchema)
     .max(MAX_PHOTOS)
-    .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, 'each photo once')
+    .refine((ids) => new Set(ids).size === ids.length, 'each photo once')
     .default([]),
   client: clientSchema.optional(),
 };
 const submitBody = z.strictObject({ sku: skuSchema, ...draftFields });
 const editBody = z.strictObject(draftFields);
-const deleteQuery = z.strictObject({ customerId: uuidSchema });
+const deleteQuery = z.strictObject({ customerId: idSchema });
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const listQuery = z.strictObject({
   sort: z.enum(REVIEW_SORTS).default('helpful'),
@@ -80,8 +84,9 @@ const listQuery = z.strictObject({
 const noQuery = z.strictObject({});
 
 /**
- * Where a write came from: head office (a web/app backend) passes its customer's address and device; a store's
- * credential is its kiosk, at the request's own address (a `client` a store sends is ignored: it may not vouch for one).
+ * Where a write came from: head office (a web/app backend) passes its customer's address and device (never a `store:`
+ * device: 400); a store's credential is its kiosk, at the request's own address (a `client` a store sends is ignored:
+ * it may not vouch for one). Whether the kiosk's burst thresholds apply is decided from the sign-in, not from this.
  */
 function clientOf(req: Request, p: Principal, given: z.infer<typeof clientSchema> | undefined): ReviewClient {
   if (isHeadOffice(p)) return { ip: given?.ip ?? null, deviceId: given?.deviceId ?? null };
@@ -92,7 +97,7 @@ function clientOf(req: Request, p: Principal, given: z.infer<typeof clientSchema
 function reviewId(raw: unknown): string {
   const id = typeof raw === 'string' ? raw : '';
   if (!isUuid(id)) throw new NotFoundError('review', id.slice(0, 64) || '?');
-  return id;
+  return id.toLowerCase();
 }
 
 /** Answers a rate-limit refusal with its Retry-After header (the problem body says the limit). */
@@ -147,7 +152,7 @@ export function reviewRoutes(parts: ReviewsParts, _ctx: HubContext): Router {
     const raw: unknown = req.params.customerId;
     const customerId = typeof raw === 'string' ? raw : '';
     if (!isUuid(customerId)) throw new NotFoundError('customer', customerId.slice(0, 64) || '?');
-    res.json({ reviews: await reviews.ofCustomer(p, customerId) });
+    res.json({ reviews: await reviews.ofCustomer(p, customerId.toLowerCase()) });
   });
 
   r.get('/reviews/:reviewId', requireAuth, async (req, res) => {

@@ -45,10 +45,17 @@ describe.each(dbTargets)('reviews: submit, read, edit, delete on $name', (target
       verified: true,
       revision: 1,
       customerId: ana.id,
-      fraud: { score: 0.1, reasons: [], modelVersion: 7 },
-      client: { ip: '203.0.113.7', deviceId: 'app-device-1' },
+      notice: 'published',
       photos: [],
       response: null,
+    });
+    // the author's answer: no scoring, no client (head office reads those)
+    expect(made.body).not.toHaveProperty('fraud');
+    expect(made.body).not.toHaveProperty('client');
+    const admin = await h.t.call('GET', `/api/reviews/${made.body.id}`, undefined, { cookie: h.admin });
+    expect(admin.body).toMatchObject({
+      fraud: { score: 0.1, reasons: [], modelVersion: 7 },
+      client: { ip: '203.0.113.7', deviceId: 'app-device-1' },
     });
     expect(h.scorer.asked.at(-1)).toMatchObject({ reviewId: null, sku: 'KETTLE', customerId: ana.id, verified: true });
     expect(h.scorer.remembered).toContain(made.body.id);
@@ -127,8 +134,9 @@ describe.each(dbTargets)('reviews: submit, read, edit, delete on $name', (target
     expect(other.body.detail).toBe(`customer ${ed.id} not found`);
     const mine = await h.t.call('POST', '/api/reviews', body, { bearer: h.storeA.token });
     expect(mine.status).toBe(201);
-    expect(mine.body.client.deviceId).toBe(`store:${h.storeA.id}`);
-    expect(mine.body.client.ip).toMatch(/127\.0\.0\.1|::1/);
+    const asAdmin = await h.t.call('GET', `/api/reviews/${mine.body.id}`, undefined, { cookie: h.admin });
+    expect(asAdmin.body.client.deviceId).toBe(`store:${h.storeA.id}`);
+    expect(asAdmin.body.client.ip).toMatch(/127\.0\.0\.1|::1/);
     // store B sees the approved review like anyone, but not Ed's list nor its revisions
     expect(
       (await h.t.call('GET', `/api/reviews/${mine.body.id}`, undefined, { bearer: h.storeB.token })).body,
@@ -139,8 +147,11 @@ describe.each(dbTargets)('reviews: submit, read, edit, delete on $name', (target
     expect(
       (await h.t.call('GET', `/api/reviews/${mine.body.id}/revisions`, undefined, { bearer: h.storeB.token })).status,
     ).toBe(404);
+    // a card scan at A's kiosk lets A write for Ed, not read his reviews (mayReadProfile): 404 as for store B
     const own = await h.t.call('GET', `/api/reviews/customers/${ed.id}`, undefined, { bearer: h.storeA.token });
-    expect(own.body.reviews.map((r: { id: string }) => r.id)).toEqual([mine.body.id]);
+    expect(own.status).toBe(404);
+    const asOffice = await h.t.call('GET', `/api/reviews/customers/${ed.id}`, undefined, { cookie: h.admin });
+    expect(asOffice.body.reviews.map((r: { id: string }) => r.id)).toEqual([mine.body.id]);
     // a store deletes for another store's customer: 404, nothing changed
     const del = await h.t.call('DELETE', `/api/reviews/${mine.body.id}?customerId=${ed.id}`, undefined, {
       bearer: h.storeB.token,
@@ -172,7 +183,11 @@ describe.each(dbTargets)('reviews: submit, read, edit, delete on $name', (target
       rating: 4,
       title: 'Better than I said',
       status: 'MANUAL_REVIEW',
+      notice: 'pending moderation',
       revision: 2,
+    });
+    expect(edited.body).not.toHaveProperty('fraud');
+    expect((await h.t.call('GET', `/api/reviews/${made.body.id}`, undefined, { cookie: h.admin })).body).toMatchObject({
       fraud: { score: 0.6, reasons: [{ code: 'TEXT_MODEL' }] },
     });
     expect(h.scorer.asked.at(-1)).toMatchObject({ reviewId: made.body.id, rating: 4 });
@@ -187,7 +202,7 @@ describe.each(dbTargets)('reviews: submit, read, edit, delete on $name', (target
     expect(after.revision).toBeGreaterThan(before.revision);
 
     const revisions = await h.t.call('GET', `/api/reviews/${made.body.id}/revisions`, undefined, {
-      bearer: h.storeA.token,
+      cookie: h.admin,
     });
     expect(revisions.status).toBe(200);
     expect(revisions.body.revisions).toEqual([
