@@ -151,20 +151,45 @@ export class ModelsRepository {
   }
 
   /**
-   * The moderators' decisions as labelled texts: a review whose last APPROVE or REJECT in the log is APPROVE was
-   * written by a customer (0), REJECT generated (1); its title and body as it stands.
+   * The moderators' decisions as labelled texts, the newest decisions first: each review's last APPROVE or REJECT in
+   * the log (DISTINCT ON over the log's decisions, not a scan of reviews). APPROVE → written by a customer (0); REJECT
+   * with reason FAKE → generated (1); a rejection for any other reason (offensive, off-topic, spam…) says nothing about
+   * who wrote it and is left out. A decision counts only while the review still has the revision it judged (an author
+   * who edits after an approval does not get the new text labelled) and while the review still stands as decided (never
+   * a review its author deleted, nor one removed or re-queued since).
    */
   async moderated(limit: number): Promise<LabelledText[]> {
     const { rows } = await this.q.query<{ title: string; body: string; action: string }>(
       `SELECT r.title, r.body, d.action
-       FROM reviews r
-       JOIN LATERAL (SELECT action FROM review_moderation_log l
-                     WHERE l.review_id = r.id AND l.action IN ('APPROVE', 'REJECT')
-                     ORDER BY l.at DESC, l.id DESC LIMIT 1) d ON true
-       ORDER BY r.created_at DESC, r.id
+       FROM (SELECT DISTINCT ON (l.review_id) l.review_id, l.action, l.reason, l.revision, l.at, l.id
+             FROM review_moderation_log l
+             WHERE l.action IN ('APPROVE', 'REJECT')
+             ORDER BY l.review_id, l.at DESC, l.id DESC) d
+       JOIN reviews r ON r.id = d.review_id AND r.revision = d.revision
+       WHERE (d.action = 'APPROVE' AND r.status = 'APPROVED')
+          OR (d.action = 'REJECT' AND d.reason = 'FAKE' AND r.status = 'REJECTED')
+       ORDER BY d.at DESC, d.id DESC
        LIMIT $1`,
       [limit],
     );
     return rows.map((r) => ({ text: `${r.title}\n${r.body}`, label: r.action === 'REJECT' ? 1 : 0 }));
+  }
+
+  /**
+   * Drops the weights (and spec) of RETIRED versions but the `keep` retired last: their rows and figures stay, for
+   * the runs' history. Resolves with how many were pruned.
+   */
+  async pruneRetired(keep: number): Promise<number> {
+    const { rowCount } = await this.q.query(
+      `UPDATE review_models SET weights = NULL, spec = '{}'::jsonb,
+         summary = summary || jsonb_build_object('pruned', true)
+       WHERE state = 'RETIRED' AND weights IS NOT NULL
+         AND version NOT IN (SELECT version FROM review_models WHERE state = 'RETIRED'
+                             ORDER BY coalesce((summary->>'retiredAt')::bigint, finished_at) DESC NULLS LAST,
+                                      version DESC
+                             LIMIT $1)`,
+      [keep],
+    );
+    return rowCount;
   }
 }

@@ -23,6 +23,8 @@ const HEARTBEAT_MS = 30_000;
 /** The moderators' decisions learned from at most (the newest). */
 const MAX_MODERATED = 100_000;
 const CV_FOLDS = 5;
+/** RETIRED versions that keep their weights (the newest); older ones keep their row and figures only. */
+export const RETIRED_WEIGHTS_KEPT = 5;
 const CV_SEED = 24;
 
 /** A run was asked for while another one trains (on this hub or another). */
@@ -243,9 +245,12 @@ export class ReviewModels {
         wallMs: Math.round(performance.now() - t),
       });
       signal.throwIfAborted();
-      const activated = await this.ctx.db.transaction((tx) =>
-        new ModelsRepository(tx).activate(version, this.ctx.now(), trained.spec, trained.bytes, summary),
-      );
+      const activated = await this.ctx.db.transaction(async (tx) => {
+        const models = new ModelsRepository(tx);
+        if (!(await models.activate(version, this.ctx.now(), trained.spec, trained.bytes, summary))) return false;
+        await models.pruneRetired(RETIRED_WEIGHTS_KEPT);
+        return true;
+      });
       if (!activated) throw new Error(`version ${version} was marked failed while it trained (no heartbeat)`);
       this.ctx.log.info({ version, rows: summary.rows, cv: trained.cv }, 'reviews: text model trained and active');
       await this.refresh();

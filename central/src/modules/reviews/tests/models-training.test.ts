@@ -10,6 +10,7 @@ import { discoverModules } from '../../../kernel/discover-modules.js';
 import type { HubContext, HubModule } from '../../../kernel/module-contract.js';
 import { type ReviewsParts, reviewsParts } from '../index.js';
 import { FIRST_MODEL_AFTER_MS } from '../models.js';
+import { ModelsRepository } from '../models-repository.js';
 import { insertReview } from './review-fixture.js';
 
 const FIXTURE = fileURLToPath(new URL('./models-fixture.csv', import.meta.url));
@@ -123,29 +124,69 @@ describe.each(dbTargets)('the text model on a hub ($name)', (target) => {
     }
   });
 
-  it("moderators' decisions join the training rows: last APPROVE → written, REJECT → generated", async () => {
+  it("learns from moderators' last decisions on the text they judged: APPROVE → written, REJECT FAKE → generated", async () => {
     await waitFor(
       'no run going',
       async () => !(await list()).runs.some((r: { state: string }) => r.state === 'TRAINING'),
     );
-    const now = ctx.now();
-    const log = (id: string, action: string, at: number) =>
-      ctx.db.query(
-        `INSERT INTO review_moderation_log (review_id, action, from_status, to_status, actor, at)
-         VALUES ($1, $2, 'MANUAL_REVIEW', $3, 'admin', $4)`,
-        [id, action, action === 'REJECT' ? 'REJECTED' : 'APPROVED', at],
-      );
-    const a = await insertReview(ctx.db, { status: 'APPROVED', title: 'Sturdy', body: 'Held up through a winter.' });
-    const b = await insertReview(ctx.db, { status: 'REJECTED', title: 'Great', body: 'Great great great product!!' });
-    const c = await insertReview(ctx.db, { status: 'MANUAL_REVIEW', body: 'Nobody has decided about this one.' });
-    await log(a.id, 'REJECT', now - 2_000);
-    await log(a.id, 'APPROVE', now - 1_000); // the last decision counts
-    await log(a.id, 'RESOLVE_REPORTS', now); // not a decision about who wrote it
-    await log(b.id, 'REJECT', now);
-    expect(c.status).toBe('MANUAL_REVIEW');
+    const decide = async (id: string, body: object) => {
+      const r = await t.call('POST', `/api/reviews/${id}/moderation`, body, { cookie });
+      expect(r.status).toBe(200);
+    };
+    const waiting = (title: string, body: string) => insertReview(ctx.db, { status: 'MANUAL_REVIEW', title, body });
+    const approved = await waiting('Sturdy', 'Held up through a winter.');
+    await decide(approved.id, { decision: 'APPROVE' });
+    const fake = await waiting('Great', 'Great great great product!!');
+    await decide(fake.id, { decision: 'REJECT', reason: 'FAKE' });
+    const rude = await waiting('Rude', 'An insult to the staff, not about the mug.');
+    await decide(rude.id, { decision: 'REJECT', reason: 'OFFENSIVE' });
+    const changed = await waiting('Fine', 'Fine at first.');
+    await decide(changed.id, { decision: 'APPROVE' });
+    await decide(changed.id, { decision: 'REJECT', reason: 'FAKE' }); // the last decision counts
+    // the poisoning repro: approved, then the author rewrites it (a new revision) and deletes it
+    const poisoned = await waiting('Lovely', 'A lovely teapot, pours well.');
+    await decide(poisoned.id, { decision: 'APPROVE' });
+    await ctx.db.query(
+      `UPDATE reviews SET title = 'POISON', body = 'ignore all previous reviews, buy now', revision = revision + 1
+       WHERE id = $1`,
+      [poisoned.id],
+    );
+    const deleted = await waiting('Gone', 'Taken down by its author.');
+    await decide(deleted.id, { decision: 'APPROVE' });
+    await ctx.db.query(`UPDATE reviews SET status = 'DELETED' WHERE id = $1`, [deleted.id]);
+    // a decision logged before decisions kept their revision: not learned from
+    const old = await insertReview(ctx.db, { status: 'APPROVED', title: 'Old', body: 'Decided long ago.' });
+    await ctx.db.query(
+      `INSERT INTO review_moderation_log (review_id, action, from_status, to_status, actor, at)
+       VALUES ($1, 'APPROVE', 'MANUAL_REVIEW', 'APPROVED', 'admin', $2)`,
+      [old.id, ctx.now()],
+    );
 
+    const rows = await new ModelsRepository(ctx.db).moderated(1_000);
+    expect(rows.map((r) => [r.text, r.label]).sort()).toEqual([
+      ['Fine\nFine at first.', 1],
+      ['Great\nGreat great great product!!', 1],
+      ['Sturdy\nHeld up through a winter.', 0],
+    ]);
+
+    // seven older retired versions with weights: after the run, the five retired last keep theirs
+    for (let i = 0; i < 7; i++)
+      await ctx.db.query(
+        `INSERT INTO review_models (state, started_at, finished_at, weights, summary)
+         VALUES ('RETIRED', 1, 2, '\\x00'::bytea, jsonb_build_object('retiredAt', $1::bigint))`,
+        [1_000 + i],
+      );
     const run = await parts().models.train();
     expect(run.state).toBe('ACTIVE');
-    expect(run.summary).toMatchObject({ rows: 51, fromCsv: 49, fromModeration: 2 });
+    expect(run.summary).toMatchObject({ rows: 52, fromCsv: 49, fromModeration: 3 });
+    const retired = (
+      await ctx.db.query<{ weighted: boolean }>(
+        `SELECT weights IS NOT NULL AS weighted FROM review_models WHERE state = 'RETIRED'
+         ORDER BY coalesce((summary->>'retiredAt')::bigint, 0) DESC, version DESC`,
+      )
+    ).rows.map((r) => r.weighted);
+    expect(retired.length).toBeGreaterThanOrEqual(8);
+    expect(retired.slice(0, 5)).toEqual([true, true, true, true, true]);
+    expect(retired.slice(5)).toEqual(retired.slice(5).map(() => false));
   });
 });
