@@ -9,6 +9,7 @@ export * from './http/metrics.js';
 export * from './http/problem-handlers.js';
 export * from './http/credentials.js';
 export * from './gtin.js';
+export * from './csv.js';
 export * from './stop-on-signals.js';
 export * from './protocol/messages.js';
 export * from './catalog.js';

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CsvError, parseCsv as parseCsvText } from '@storefleet/shared';
 
 /**
- * The text model's labelled rows: the CSV (`label,text`; OR = written by a customer, CG = generated) read by a small
- * RFC 4180 parser (quoted fields, `""` inside quotes, newlines inside quotes, CRLF or LF, a BOM), and the moderators'
+ * The text model's labelled rows: the CSV (`label,text`; OR = written by a customer, CG = generated) read by
+ * @storefleet/shared's RFC 4180 parser (quoted fields, `""` inside quotes, newlines inside quotes, CRLF or LF, a BOM), and the moderators'
  * decisions (models-repository.ts reads them). Pure: no database, no clock.
  */
 
@@ -19,73 +20,18 @@ export interface LabelledText {
 export const MAX_TRAINING_TEXT = 20_000;
 
 /** A CSV the text model cannot learn from (its line and what is wrong), so a training run fails saying why. */
-export class TrainingCsvError extends Error {
+export class TrainingCsvError extends CsvError {
   override readonly name = 'TrainingCsvError';
 }
 
-/**
- * Splits CSV text into records of fields. Throws TrainingCsvError on a quote left open or text after a closing quote.
- */
+/** Splits CSV text into records of fields (@storefleet/shared's parser); throws TrainingCsvError when it cannot. */
 export function parseCsv(input: string): string[][] {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let line = 1;
-  let i = 0;
-  const n = text.length;
-  let atFieldStart = true;
-  while (i < n) {
-    const c = text[i]!;
-    if (atFieldStart && c === '"') {
-      const startLine = line;
-      i++;
-      for (;;) {
-        if (i >= n) throw new TrainingCsvError(`line ${startLine}: a quoted field is never closed`);
-        const q = text[i]!;
-        if (q === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        if (q === '\n') line++;
-        field += q;
-        i++;
-      }
-      const after = text[i];
-      if (after !== undefined && after !== ',' && after !== '\n' && after !== '\r')
-        throw new TrainingCsvError(`line ${line}: text after a closing quote`);
-      atFieldStart = false;
-      continue;
-    }
-    if (c === ',') {
-      record.push(field);
-      field = '';
-      atFieldStart = true;
-      i++;
-    } else if (c === '\n' || c === '\r') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      atFieldStart = true;
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      line++;
-    } else {
-      field += c;
-      atFieldStart = false;
-      i++;
-    }
+  try {
+    return parseCsvText(input);
+  } catch (err) {
+    if (err instanceof CsvError) throw new TrainingCsvError(err.message);
+    throw err;
   }
-  if (!atFieldStart || field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
 }
 
 /** Control characters other than tab and newline (NUL and friends) say nothing about a review: dropped. */
