@@ -172,6 +172,10 @@ describe.each(pageTargets)('the reviews console page on $name', (target) => {
         expect(await dialog.textContent()).toContain('Note: Abusive about the staff');
         await expectNoSeriousViolations(page);
         expect(await smallTargets(page)).toEqual([]);
+        // why: OTHER unless the moderator says (only "Fake or generated" teaches the text model)
+        expect(await dialog.getByLabel('Why?').inputValue()).toBe('OTHER');
+        await dialog.getByLabel('Why?').selectOption({ label: 'Offensive' });
+        await dialog.getByRole('button', { name: 'Keep it' }).focus();
         await page.keyboard.press('Tab');
         expect(await focusedText(page)).toBe('Reject');
         await page.keyboard.press('Enter');
@@ -181,7 +185,14 @@ describe.each(pageTargets)('the reviews console page on $name', (target) => {
           status: 'REJECTED',
           moderator_note: 'Abusive about the staff',
           log: [
-            { action: 'REJECT', from_status: 'MANUAL_REVIEW', to_status: 'REJECTED', note: 'Abusive about the staff' },
+            {
+              action: 'REJECT',
+              from_status: 'MANUAL_REVIEW',
+              to_status: 'REJECTED',
+              note: 'Abusive about the staff',
+              reason: 'OFFENSIVE',
+              revision: 1,
+            },
           ],
         });
         await expect
