@@ -45,15 +45,25 @@ export function scoreInProcess(model: TextModel, text: string): FraudDecision {
   return combine(reasons).decision;
 }
 
+/** The text model's decision alone (its reason with UNVERIFIED, combined): no MinHash, no LSH. */
+export function modelOnly(model: TextModel, text: string): FraudDecision {
+  const reasons: FraudReasonEntry[] = [{ code: 'UNVERIFIED', weight: UNVERIFIED_WEIGHT, detail: '' }];
+  const said = textModelReason(model.probability(text));
+  if (said) reasons.push(said);
+  return combine(reasons).decision;
+}
+
 /**
  * Reviews scored per second by `model` over `texts`, passes repeated until `seconds` have gone by: per second of
  * this process's CPU time (what one core does, whatever else the machine runs — the loop is single-threaded, and
- * the garbage collector's threads count against it) and per second of wall time; the decisions.
+ * the garbage collector's threads count against it) and per second of wall time; the decisions. `what` is the whole
+ * in-process scoring (`scoreInProcess`: model + MinHash/LSH + combine) or the model alone (`modelOnly`).
  */
 export function scoredPerSecond(
   model: TextModel,
   texts: readonly string[],
   seconds: number,
+  what: (model: TextModel, text: string) => FraudDecision = scoreInProcess,
 ): { perS: number; perWallS: number; n: number; decisions: Map<FraudDecision, number> } {
   const decisions = new Map<FraudDecision, number>();
   let n = 0;
@@ -62,7 +72,7 @@ export function scoredPerSecond(
   let elapsed = 0;
   do {
     for (const text of texts) {
-      const d = scoreInProcess(model, text);
+      const d = what(model, text);
       decisions.set(d, (decisions.get(d) ?? 0) + 1);
       n++;
     }

@@ -1,7 +1,9 @@
 /**
  * MinHash signatures of a review's text and their LSH bands, for near-duplicates across customers (pure; no I/O).
  *
- * - Text → normalised (NFKC, lower case, anything but letters and digits a space) → shingles: word 3-grams, or
+ * - Text → normalised (format and default-ignorable code points removed — a zero-width space, soft hyphen or joiner
+ *   inside a word must not split it, or a copy with U+200B after each word's first letter would share no shingle —
+ *   then NFKC, lower case, anything but letters and digits a space) → shingles: word 3-grams, or
  *   character 5-grams of the normalised text when it has fewer than SHORT_TEXT_WORDS words (a short text has too few
  *   word 3-grams to compare).
  * - Each shingle hashed once (FNV-1a, 32 bits), then mixed with HASHES fixed seeds (murmur3's finaliser): the
@@ -48,9 +50,21 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Lower case, letters and digits only, single spaces. */
+/**
+ * Format characters (\p{Cf}: zero-width space and joiners, soft hyphen, bidi marks, word joiner, BOM…) and the other
+ * default-ignorable code points (variation selectors, the combining grapheme joiner, Hangul fillers…): invisible,
+ * so removed before anything reads the text — here and in the text model's features (text-features.ts).
+ */
+export const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+
+/** The text without its invisible code points (INVISIBLE). */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}
+
+/** Lower case, letters and digits only, single spaces; invisible code points removed first (they join, not split). */
 export function normaliseText(text: string): string {
-  return text
+  return withoutInvisible(text)
     .normalize('NFKC')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../db/db.js';
+import type { FraudReasonEntry } from '../types.js';
 import { type lshBuckets, signatureBytes, signatureFromBytes } from './minhash.js';
 
 /** How many reviews, and by how many customers other than the one being scored. */
@@ -23,6 +24,81 @@ export const PER_BUCKET = 50;
  */
 export class FraudRulesRepository {
   constructor(readonly q: Queryable) {}
+
+  /**
+   * Serializes the caller's transaction (until it ends) with every other scoring from the same client address, the
+   * same device, or of a text sharing an LSH bucket: taken before counting, so parallel submits of one burst or one
+   * copied text see each other. Always in one order — address, device, buckets ascending — so two scorings never wait
+   * for each other in a cycle. Outside a transaction each lock is let go at once (harmless).
+   */
+  async lockSources(ip: string | null, deviceId: string | null, buckets: ReturnType<typeof lshBuckets>): Promise<void> {
+    const keys: string[] = [];
+    if (ip) keys.push(`reviews.ip:${ip}`);
+    if (deviceId) keys.push(`reviews.device:${deviceId}`);
+    if (keys.length > 0)
+      await this.q.query(
+        `SELECT pg_advisory_xact_lock(hashtextextended(k.key, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
+        [keys],
+      );
+    if (buckets.length > 0)
+      await this.q.query(
+        'SELECT pg_advisory_xact_lock(b.bucket) FROM (SELECT DISTINCT bucket FROM unnest($1::bigint[]) AS u(bucket) ORDER BY bucket) b',
+        [buckets.map((b) => b.bucket)],
+      );
+  }
+
+  /** Where and when a stored review was last written from (the burst window of `holdAccomplices`). */
+  async source(
+    reviewId: string,
+  ): Promise<{ ip: string | null; deviceId: string | null; at: number; status: string } | undefined> {
+    const { rows } = await this.q.query<{
+      client_ip: string | null;
+      device_id: string | null;
+      at: string;
+      status: string;
+    }>('SELECT client_ip, device_id, updated_at AS at, status FROM reviews WHERE id = $1', [reviewId]);
+    const r = rows[0];
+    return r && { ip: r.client_ip, deviceId: r.device_id, at: Number(r.at), status: r.status };
+  }
+
+  /** Approved reviews (other than `exclude`) first written from the address since `since`, ids ascending. */
+  async approvedFromIp(ip: string, since: number, exclude: string): Promise<string[]> {
+    const { rows } = await this.q.query<{ id: string }>(
+      `SELECT id FROM reviews WHERE client_ip = $1 AND created_at >= $2 AND id <> $3 AND status = 'APPROVED' ORDER BY id`,
+      [ip, since, exclude],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Approved reviews (other than `exclude`) first written from the device since `since`, ids ascending. */
+  async approvedFromDevice(deviceId: string, since: number, exclude: string): Promise<string[]> {
+    const { rows } = await this.q.query<{ id: string }>(
+      `SELECT id FROM reviews WHERE device_id = $1 AND created_at >= $2 AND id <> $3 AND status = 'APPROVED' ORDER BY id`,
+      [deviceId, since, exclude],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The review's status and stored reasons, its row locked (FOR UPDATE) for the caller's transaction. */
+  async reasonsOf(reviewId: string): Promise<{ status: string; reasons: FraudReasonEntry[] } | undefined> {
+    const { rows } = await this.q.query<{ status: string; fraud_reasons: FraudReasonEntry[] | string }>(
+      'SELECT status, fraud_reasons FROM reviews WHERE id = $1 FOR UPDATE',
+      [reviewId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const reasons = typeof r.fraud_reasons === 'string' ? JSON.parse(r.fraud_reasons) : r.fraud_reasons;
+    return { status: r.status, reasons: reasons as FraudReasonEntry[] };
+  }
+
+  /** Replaces the review's stored reasons and score (the status is the caller's, through ReviewsRepository). */
+  async setReasons(reviewId: string, score: number, reasons: readonly FraudReasonEntry[]): Promise<void> {
+    await this.q.query('UPDATE reviews SET fraud_score = $2, fraud_reasons = $3::jsonb WHERE id = $1', [
+      reviewId,
+      score,
+      JSON.stringify(reasons),
+    ]);
+  }
 
   async byIp(ip: string, since: number, exclude: string | null, customerId: string): Promise<Tally> {
     return this.#tally(

@@ -1,5 +1,5 @@
 import type { FraudInput, FraudReasonEntry } from '../types.js';
-import { estimateJaccard, lshBuckets } from './minhash.js';
+import { estimateJaccard, lshBuckets, normaliseText } from './minhash.js';
 import type { FraudRulesRepository } from './rules-repository.js';
 
 /**
@@ -8,10 +8,14 @@ import type { FraudRulesRepository } from './rules-repository.js';
  *
  * | reason          | fires when (counting the review being scored)                               | weight          |
  * |-----------------|------------------------------------------------------------------------------|-----------------|
- * | NEAR_DUPLICATE  | another customer's review has estimated Jaccard ≥ 0.8 (MinHash/LSH)          | 0.70            |
+ * | NEAR_DUPLICATE  | another customer's review has estimated Jaccard ≥ 0.8 (MinHash/LSH), for a   | 0.70 × size/24, |
+ * |                 | text of ≥ 12 words (or ≥ 96 letters, for scripts written without spaces)     | at most 0.70;   |
+ * |                 |                                                                              | halved for a    |
+ * |                 |                                                                              | stock phrase    |
  * | IP_BURST        | ≥ 6 reviews from the client address in the last hour, by ≥ 2 customers       | 0.55            |
  * | DEVICE_BURST    | ≥ 4 reviews from the device in the last hour, by ≥ 2 customers               | 0.55            |
- * |                 | (a store's kiosk, device `store:…`: ≥ 20 an hour, for IP_BURST too)          |                 |
+ * |                 | (written by a store's own credential — its kiosk, `viaStore` — ≥ 20 an hour, |                 |
+ * |                 | for IP_BURST too)                                                             |                 |
  * | PRODUCT_BURST   | ≥ 10 reviews of this product with the same extreme rating (1★ or 5★), 1 hour | 0.40            |
  * | NEW_ACCOUNT     | account younger than 7 days with ≥ 3 reviews                                 | 0.30            |
  * | RATING_PATTERN  | ≥ 5 reviews, every one 5★ (or every one 1★)                                  | 0.30            |
@@ -19,10 +23,27 @@ import type { FraudRulesRepository } from './rules-repository.js';
  * | TEXT_MODEL      | the model's probability p ≥ 0.25 that the text is generated                  | min(p, 0.80)    |
  *
  * What that gives: the text model alone (≤ 0.80, with UNVERIFIED ≤ 0.81) reaches MANUAL_REVIEW at p ≥ 0.5 but never
- * REJECTED; the model at 0.8 plus any rule but UNVERIFIED is ≥ 0.86 (REJECTED); a near-duplicate with a burst is
- * 0.865 (REJECTED); one rule alone at most MANUAL_REVIEW; NEW_ACCOUNT with RATING_PATTERN 0.51 (MANUAL_REVIEW).
- * Bursts ask for two customers: one shopper reviewing a haul from home is not a burst of accounts. A store's kiosk
- * (device `store:…`) is shared by design: both its bursts count from 20 an hour (KIOSK_BURST_AT).
+ * REJECTED; the model at 0.8 plus any rule but UNVERIFIED is ≥ 0.86 (REJECTED); a near-duplicate of 24 words or more
+ * with a burst is 0.865 (REJECTED); one rule alone at most MANUAL_REVIEW; NEW_ACCOUNT with RATING_PATTERN 0.51
+ * (MANUAL_REVIEW). Bursts ask for two customers: one shopper reviewing a haul from home is not a burst of accounts. A
+ * store's kiosk is shared by design: when the store's own credential wrote the review (`FraudInput.viaStore`, decided
+ * from the sign-in — a `store:` device id a caller sends means nothing) both its bursts count from 20 an hour.
+ *
+ * Near-duplicates and short texts: "Good value for the money" is written by thousands of honest customers, so a copy
+ * counts only from NEAR_DUPLICATE_MIN_WORDS words, weighs in proportion to its length up to NEAR_DUPLICATE_FULL_WORDS
+ * (a 12-word copy alone, 0.35, stays APPROVED; with a burst it is held), and when the text is a stock phrase — at least
+ * STOCK_PHRASE_MATCHES other customers' reviews say the same, and it is under NEAR_DUPLICATE_CAMPAIGN_WORDS — its
+ * weight is halved. A long text that many accounts share is a campaign, not a stock phrase: full weight.
+ *
+ * An unknown account age (`customerSince` null) is not a new account: it happens only on a hub without the customers
+ * module (with one, the service answers 404 for a customer the directory does not know before scoring), where every
+ * customer's age is unknown and counting each as new would hold every regular's third review.
+ *
+ * Parallel submits: before counting, scoring takes transaction-scoped advisory locks on the client address, the device
+ * and the text's LSH buckets (in that order; buckets ascending), so two submits of one burst or of one copied text
+ * are counted one after the other and each sees the other (FraudRulesRepository.lockSources). When IP_BURST,
+ * DEVICE_BURST or NEAR_DUPLICATE fires, FraudScorer.holdAccomplices moves the burst's other approved reviews and the
+ * copied original to MANUAL_REVIEW in the same transaction.
  */
 export const HOUR_MS = 3_600_000;
 export const IP_BURST_AT = 6;
@@ -31,8 +52,9 @@ export const DEVICE_BURST_AT = 4;
 export const DEVICE_BURST_WEIGHT = 0.55;
 export const BURST_CUSTOMERS = 2;
 /**
- * A store's kiosk (device `store:<storeId>`, at the store's address — lane A's routes name it so) is one device and
- * one address for every shopper at the store: its bursts count from KIOSK_BURST_AT reviews an hour instead.
+ * A store's kiosk (a review written by the store's own credential, `FraudInput.viaStore`) is one device and one address
+ * for every shopper at the store: its bursts count from KIOSK_BURST_AT reviews an hour instead. A device id the caller
+ * sends (`store:…` included) never decides it.
  */
 export const KIOSK_DEVICE_PREFIX = 'store:';
 export const KIOSK_BURST_AT = 20;
@@ -47,6 +69,17 @@ export const PRODUCT_BURST_WINDOW_MS = HOUR_MS;
 export const PRODUCT_BURST_WEIGHT = 0.4;
 export const NEAR_DUPLICATE_AT = 0.8;
 export const NEAR_DUPLICATE_WEIGHT = 0.7;
+/** A text shorter than this (in words; see textSize) is never a near-duplicate: short phrases are everyone's. */
+export const NEAR_DUPLICATE_MIN_WORDS = 12;
+/** From this size a near-duplicate weighs NEAR_DUPLICATE_WEIGHT; below it in proportion. */
+export const NEAR_DUPLICATE_FULL_WORDS = 24;
+/** Letters counted as one word, for texts in scripts written without spaces (a 96-letter text is 12 "words"). */
+export const LETTERS_PER_WORD = 8;
+/** As many other customers' near-duplicates as this (of the candidates read) make a short text a stock phrase. */
+export const STOCK_PHRASE_MATCHES = 10;
+/** A stock phrase's near-duplicate weighs this share of its weight, for texts under NEAR_DUPLICATE_CAMPAIGN_WORDS. */
+export const STOCK_PHRASE_FACTOR = 0.5;
+export const NEAR_DUPLICATE_CAMPAIGN_WORDS = 40;
 export const UNVERIFIED_WEIGHT = 0.05;
 /** Below this probability the text model says nothing. */
 export const TEXT_MODEL_SAYS_AT = 0.25;
@@ -80,7 +113,10 @@ export async function evaluateRules(
   const out: FraudReasonEntry[] = [];
   const exclude = input.reviewId;
   const { ip, deviceId } = input.client;
-  const kiosk = deviceId?.startsWith(KIOSK_DEVICE_PREFIX) === true;
+  const kiosk = input.viaStore === true;
+  const size = textSize(reviewText(input));
+  // a text too short to be a near-duplicate needs no bucket lock (stock phrases would queue every submit on one)
+  await repo.lockSources(ip, deviceId, size >= NEAR_DUPLICATE_MIN_WORDS ? lshBuckets(signature) : []);
   if (ip) {
     const t = await repo.byIp(ip, input.at - BURST_WINDOW_MS, exclude, input.customerId);
     const n = t.reviews + 1;
@@ -130,13 +166,21 @@ export async function evaluateRules(
         detail: `${k} reviews of ${input.sku} gave ${input.rating}★ in the last hour`,
       });
   }
-  const dup = await nearestOtherText(repo, input.customerId, signature);
-  if (dup && dup.similarity >= NEAR_DUPLICATE_AT)
-    out.push({
-      code: 'NEAR_DUPLICATE',
-      weight: NEAR_DUPLICATE_WEIGHT,
-      detail: `The text is ${pct(dup.similarity)} like review ${dup.reviewId} by another customer`,
-    });
+  if (size >= NEAR_DUPLICATE_MIN_WORDS) {
+    const dup = await nearOtherTexts(repo, input.customerId, signature);
+    if (dup.best && dup.best.similarity >= NEAR_DUPLICATE_AT) {
+      const stock = dup.matches >= STOCK_PHRASE_MATCHES && size < NEAR_DUPLICATE_CAMPAIGN_WORDS;
+      const more = dup.matches - 1;
+      out.push({
+        code: 'NEAR_DUPLICATE',
+        weight:
+          NEAR_DUPLICATE_WEIGHT * Math.min(1, size / NEAR_DUPLICATE_FULL_WORDS) * (stock ? STOCK_PHRASE_FACTOR : 1),
+        detail:
+          `The text is ${pct(dup.best.similarity)} like review ${dup.best.reviewId} by another customer` +
+          (more > 0 ? ` (and like ${more} more by other customers${stock ? ': a stock phrase' : ''})` : ''),
+      });
+    }
+  }
   if (!input.verified)
     out.push({
       code: 'UNVERIFIED',
@@ -146,18 +190,44 @@ export async function evaluateRules(
   return out;
 }
 
+/**
+ * A text's size in words for the near-duplicate rule: its normalised words, or its letters and digits divided by
+ * LETTERS_PER_WORD when that is more (Chinese or Japanese text has no spaces between words).
+ */
+export function textSize(text: string): number {
+  const norm = normaliseText(text);
+  if (norm === '') return 0;
+  const words = norm.split(' ');
+  const letters = norm.length - (words.length - 1);
+  return Math.max(words.length, Math.floor(letters / LETTERS_PER_WORD));
+}
+
 /** Another customer's review with the most similar text (by LSH candidates), or null when none shares a bucket. */
 export async function nearestOtherText(
   repo: FraudRulesRepository,
   customerId: string,
   signature: Uint32Array,
 ): Promise<{ reviewId: string; similarity: number } | null> {
+  return (await nearOtherTexts(repo, customerId, signature)).best;
+}
+
+/**
+ * Other customers' reviews like the text: the most similar (null when none shares a bucket) and how many of the
+ * candidates read (at most MAX_CANDIDATES) are near-duplicates (estimated Jaccard ≥ NEAR_DUPLICATE_AT).
+ */
+export async function nearOtherTexts(
+  repo: FraudRulesRepository,
+  customerId: string,
+  signature: Uint32Array,
+): Promise<{ best: { reviewId: string; similarity: number } | null; matches: number }> {
   let best: { reviewId: string; similarity: number } | null = null;
+  let matches = 0;
   for (const c of await repo.candidates(lshBuckets(signature), customerId)) {
     const similarity = estimateJaccard(signature, c.signature);
+    if (similarity >= NEAR_DUPLICATE_AT) matches++;
     if (!best || similarity > best.similarity) best = { reviewId: c.reviewId, similarity };
   }
-  return best;
+  return { best, matches };
 }
 
 function pct(x: number): string {

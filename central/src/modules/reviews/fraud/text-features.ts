@@ -1,3 +1,5 @@
+import { withoutInvisible } from './minhash.js';
+
 /**
  * A review's text as a sparse vector, by the hashing trick (no vocabulary to store): the text lower-cased with its
  * whitespace collapsed, then word 1…wordMax-grams and character charMin…charMax-grams, each hashed (FNV-1a, a
@@ -27,8 +29,12 @@ const WORD_SEED = 0x9e3779b9;
 const CHAR_SEED = 0x85ebca6b;
 const WORD = /[\p{L}\p{N}']+/gu;
 
+/**
+ * Lower case, whitespace collapsed, and the invisible code points (format and default-ignorable: U+200B, U+00AD,
+ * U+2060…) removed, so zero-width characters inside words neither split them nor make unseen character n-grams.
+ */
 export function normaliseText(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+  return withoutInvisible(text).toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 function mix(h: number): number {

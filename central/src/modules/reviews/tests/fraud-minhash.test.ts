@@ -10,7 +10,8 @@ import {
   signatureBytes,
   signatureFromBytes,
 } from '../fraud/minhash.js';
-import { TEXT_MODEL_CAP, textModelReason } from '../fraud/rules.js';
+import { TEXT_MODEL_CAP, textModelReason, textSize } from '../fraud/rules.js';
+import { DEFAULT_FEATURES, hashedFeatures, normaliseText as featureText } from '../fraud/text-features.js';
 import type { FraudReasonEntry } from '../types.js';
 
 /** The pure parts of fraud scoring: MinHash signatures, their LSH bands, and the noisy-OR combination. */
@@ -48,6 +49,27 @@ describe('MinHash and LSH', () => {
     expect(estimateJaccard(minhash('Great mug, love it'), minhash('Terrible kettle'))).toBeLessThan(0.2);
   });
 
+  it('drops zero-width and other invisible code points before shingling: U+200B inside words hides no copy', () => {
+    // the repro: an exact copy with U+200B after each word's first letter
+    const zw = ORIGINAL.replace(/(\p{L})(\p{L}*)/gu, '$1\u200b$2');
+    expect(zw).not.toBe(ORIGINAL);
+    expect(normaliseText(zw)).toBe(normaliseText(ORIGINAL));
+    expect(estimateJaccard(minhash(zw), minhash(ORIGINAL))).toBe(1);
+    // soft hyphen, word joiner, ZWJ/ZWNJ, bidi marks, BOM, variation selector, combining grapheme joiner
+    const invisible = ['\u00ad', '\u2060', '\u200d', '\u200c', '\u200e', '\u202e', '\ufeff', '\ufe0f', '\u034f'];
+    for (const c of invisible) expect(normaliseText(`ket${c}tle${c}`), JSON.stringify(c)).toBe('kettle');
+    expect(normaliseText('kettle\u200b\u200b\u200b')).toBe('kettle');
+    expect(minhash('\u200b\u200b\u2060')).toHaveLength(0);
+  });
+
+  it("the text model's features ignore invisible code points too", () => {
+    const zw = ORIGINAL.replace(/(\p{L})(\p{L}*)/gu, '$1\u200b$2').replace(/ /g, ' \u00ad');
+    expect(featureText(zw)).toBe(featureText(ORIGINAL));
+    expect(Array.from(hashedFeatures(zw, DEFAULT_FEATURES))).toEqual(
+      Array.from(hashedFeatures(ORIGINAL, DEFAULT_FEATURES)),
+    );
+  });
+
   it('is deterministic, round-trips through bytes, and gives no signature or bucket to a text without words', () => {
     const a = minhash(ORIGINAL);
     expect(Array.from(minhash(ORIGINAL))).toEqual(Array.from(a));
@@ -57,6 +79,22 @@ describe('MinHash and LSH', () => {
     expect(minhash('!!! ??? …')).toHaveLength(0);
     expect(lshBuckets(minhash('\u0000\u0000'))).toEqual([]);
     expect(estimateJaccard(new Uint32Array(0), new Uint32Array(0))).toBe(0);
+  });
+});
+
+describe('the size of a text for near-duplicates', () => {
+  it('counts normalised words, or letters in eights for a script without spaces', () => {
+    expect(textSize('Good value for the money')).toBe(5);
+    expect(textSize('Good\nVery good product.')).toBe(4);
+    expect(textSize('  !!! ')).toBe(0);
+    expect(textSize(ORIGINAL)).toBe(59);
+    expect(
+      textSize(
+        '这个水壶非常好用每天早上都用它烧水三分钟就开了把手不烫盖子一按就开蓝色的灯晚上有点亮但总体来说是我们用过的最好的水壶'.repeat(
+          2,
+        ),
+      ),
+    ).toBe(14);
   });
 });
 
