@@ -53,7 +53,7 @@ export function reviewsParts(ctx: HubContext): ReviewsParts {
       scorer,
       reviews,
       engagement: new ReviewEngagement(ctx),
-      moderation: new ReviewModeration(ctx),
+      moderation: new ReviewModeration(ctx, photos),
       storeFeed: new ReviewsStoreFeed(ctx),
     };
     partsByHub.set(ctx, p);
