@@ -97,7 +97,32 @@ const SORTS = {
  * `rewrite` in the caller's transaction), the verified purchases, the rate-limit counts.
  */
 export class ReviewsRepository {
-  constructor(readonly q: Queryable) {}
+  /** With `deferTotals`: the summaries' moves kept until `flushTotals` (see there); else each moves at once. */
+  readonly #pending: Map<string, number[]> | null;
+  #pendingAt = 0;
+
+  /**
+   * `deferTotals`: keep the summary moves (the product's row and the fleet-wide totals row, a hot row every approved
+   * review moves) in memory and write them in one statement when the caller calls `flushTotals()` as the last
+   * statement of its transaction, so the totals row's lock is held for the commit only, not through photo attaching
+   * and the text's bucket inserts. The caller must flush (the service does in each of its write transactions).
+   */
+  constructor(
+    readonly q: Queryable,
+    opts: { readonly deferTotals?: boolean } = {},
+  ) {
+    this.#pending = opts.deferTotals ? new Map() : null;
+  }
+
+  /** Writes the summary moves kept by `deferTotals` (one statement, rows locked in key order) and marks the products. */
+  async flushTotals(): Promise<void> {
+    if (!this.#pending || this.#pending.size === 0) return;
+    const entries = [...this.#pending].filter(([, d]) => d.some((n) => n !== 0));
+    const skus = [...this.#pending.keys()].filter((k) => k !== TOTALS_KEY);
+    this.#pending.clear();
+    await this.markStoreDirty(skus, this.#pendingAt);
+    if (entries.length > 0) await this.#apply(entries, this.#pendingAt);
+  }
 
   /** The review (any status) or undefined; `lock` takes its row lock (FOR UPDATE) in the caller's transaction. */
   async get(id: string, lock = false): Promise<ReviewRecord | undefined> {
@@ -202,8 +227,10 @@ export class ReviewsRepository {
       [purchases.map((i) => i.customerId), purchases.map((i) => i.sku)],
     );
     const at = Math.max(...purchases.map((i) => i.at));
-    for (const r of rows.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)))
-      await this.#moved(r.sku, contribution({ ...r, verified: false }), contribution({ ...r, verified: true }), at);
+    const moves = new ReviewsRepository(this.q, { deferTotals: true });
+    for (const r of rows)
+      await moves.#moved(r.sku, contribution({ ...r, verified: false }), contribution({ ...r, verified: true }), at);
+    await moves.flushTotals();
   }
 
   /**
@@ -328,7 +355,7 @@ export class ReviewsRepository {
   /**
    * Takes `before` out of and puts `after` into the product's summary and the totals row (one statement; the totals
    * row first, so transactions touching several products lock rows in one order), and marks the product for the
-   * stores. Nothing when the review was and stays not shown.
+   * stores. Nothing when the review was and stays not shown. With `deferTotals` the move waits for `flushTotals`.
    */
   async #moved(sku: string, before: Contribution | null, after: Contribution | null, at: number): Promise<void> {
     if (before === null && after === null) return;
@@ -342,16 +369,40 @@ export class ReviewsRepository {
       if (c.verified) d[5]! += sign;
       if (c.withPhotos) d[6]! += sign;
     }
+    if (this.#pending) {
+      for (const key of [TOTALS_KEY, sku]) {
+        const sum = this.#pending.get(key) ?? [0, 0, 0, 0, 0, 0, 0];
+        this.#pending.set(
+          key,
+          sum.map((n, i) => n + d[i]!),
+        );
+      }
+      this.#pendingAt = Math.max(this.#pendingAt, at);
+      return;
+    }
+    await this.#apply(
+      [
+        [TOTALS_KEY, d],
+        [sku, d],
+      ],
+      at,
+    );
+    await this.markStoreDirty([sku], at);
+  }
+
+  /** Adds each key's deltas (n1..n5, verified, with_photos) to its summary row, in key order (the totals row first). */
+  async #apply(entries: readonly (readonly [string, readonly number[]])[], at: number): Promise<void> {
+    const col = (i: number) => entries.map(([, d]) => d[i]!);
     await this.q.query(
       `INSERT INTO review_summaries AS s (sku, n1, n2, n3, n4, n5, verified, with_photos, revision, updated_at)
-       SELECT k, $2, $3, $4, $5, $6, $7, $8, 1, $9 FROM unnest($1::text[]) AS k ORDER BY k
+       SELECT k, a, b, c, d, e, v, w, 1, $9 FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[],
+         $6::int[], $7::int[], $8::int[]) AS m (k, a, b, c, d, e, v, w) ORDER BY k
        ON CONFLICT (sku) DO UPDATE SET n1 = s.n1 + EXCLUDED.n1, n2 = s.n2 + EXCLUDED.n2, n3 = s.n3 + EXCLUDED.n3,
          n4 = s.n4 + EXCLUDED.n4, n5 = s.n5 + EXCLUDED.n5, verified = s.verified + EXCLUDED.verified,
          with_photos = s.with_photos + EXCLUDED.with_photos, revision = s.revision + 1,
          updated_at = GREATEST(s.updated_at, EXCLUDED.updated_at)`,
-      [[TOTALS_KEY, sku], ...d, at],
+      [entries.map(([k]) => k), col(0), col(1), col(2), col(3), col(4), col(5), col(6), at],
     );
-    await this.markStoreDirty([sku], at);
   }
 
   /** A product's summary (zeros when it has no approved review). */

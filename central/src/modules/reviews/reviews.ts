@@ -71,7 +71,7 @@ export class ReviewsService {
     const id = uuidv7(at);
     try {
       await this.ctx.db.transaction(async (tx) => {
-        const repo = new ReviewsRepository(tx);
+        const repo = new ReviewsRepository(tx, { deferTotals: true });
         await repo.lockCustomer(draft.customerId);
         const existing = await repo.standing(draft.customerId, sku);
         if (existing)
@@ -114,6 +114,7 @@ export class ReviewsService {
         if (draft.photoIds.length > 0)
           await repo.setPhotoCount(id, await this.photos.attach(tx, draft.customerId, id, draft.photoIds), at);
         await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+        await repo.flushTotals(); // the hot totals row last, held for the commit only
       });
     } catch (err) {
       // the customer's lock keeps their own submits apart; a unique violation is a review that won anyway
@@ -137,7 +138,7 @@ export class ReviewsService {
     const customer = await this.access.check(caller, draft.customerId);
     const at = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
-      const repo = new ReviewsRepository(tx);
+      const repo = new ReviewsRepository(tx, { deferTotals: true });
       await repo.lockCustomer(draft.customerId);
       const before = isUuid(id) ? await repo.get(id, true) : undefined;
       if (!before || before.customerId !== draft.customerId || before.status === 'DELETED')
@@ -182,6 +183,7 @@ export class ReviewsService {
         at,
       );
       await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+      await repo.flushTotals(); // the hot totals row last, held for the commit only
     });
     return this.#authorView(await this.#mustGet(this.ctx.db, id));
   }
@@ -197,7 +199,7 @@ export class ReviewsService {
     await this.access.check(caller, customerId);
     const at = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
-      const repo = new ReviewsRepository(tx);
+      const repo = new ReviewsRepository(tx, { deferTotals: true });
       const before = isUuid(id) ? await repo.get(id, true) : undefined;
       if (!before || before.customerId !== customerId || before.status === 'DELETED')
         throw new NotFoundError('review', id);
@@ -209,6 +211,7 @@ export class ReviewsService {
       }
       await repo.changeStatus(id, 'DELETED', at);
       await repo.blankText(id);
+      await repo.flushTotals();
     });
   }
 

@@ -4,10 +4,11 @@ import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { ReviewCustomerAccess } from '../customer-access.js';
 import { encodeCursor } from '../cursor.js';
 import { reviewPurchaseSink } from '../purchases.js';
+import type { Queryable } from '../../../db/db.js';
 import { customerAtA, reviewBody, reviewsHub, reviewTables } from './reviews-harness.js';
 
 const DAY_SKUS = Array.from({ length: 15 }, (_, i) => `FIX-D${i}`);
-const SKUS = ['FIX-A', 'FIX-B', 'FIX-C', 'FIX-E', 'FIX-F', 'FIX-G', 'FIX-H', 'FIX-V', 'FIX-X', ...DAY_SKUS];
+const SKUS = ['FIX-T', 'FIX-A', 'FIX-B', 'FIX-C', 'FIX-E', 'FIX-F', 'FIX-G', 'FIX-H', 'FIX-V', 'FIX-X', ...DAY_SKUS];
 
 /** `id` with its letters in a pattern of upper and lower case picked by `n` (n = 0: all lower). */
 function caseVariant(id: string, n: number): string {
@@ -101,6 +102,20 @@ describe.each(dbTargets)('reviews fixes on $name', (target) => {
     expect(made.body.status).toBe('APPROVED');
     for (const name of ['Rep One', 'Rep Two', 'Rep Three']) {
       const reporter = await customerAtA(h, name);
+      // a reporter with a verified purchase: their report counts toward queueing the review
+      await h.ctx.db.transaction((tx) =>
+        reviewPurchaseSink.record(tx, [
+          {
+            customerId: reporter.id,
+            sku: 'FIX-B',
+            kind: 'PURCHASE',
+            storeId: null,
+            source: 'order',
+            sourceRef: `ORDER-${name}`,
+            at: Date.now(),
+          },
+        ]),
+      );
       const r = await h.t.call(
         'POST',
         `/api/reviews/${made.body.id}/reports`,
@@ -325,5 +340,40 @@ describe.each(dbTargets)('reviews fixes on $name', (target) => {
       cookie: h.admin,
     });
     expect(verifiedOnly.body.reviews.map((r: { id: string }) => r.id)).toEqual([made.body.id]);
+  });
+
+  it('D11: a submit moves the summaries (the fleet-wide totals row with them) in its transaction’s last statement', async () => {
+    const c = await customerAtA(h, 'Totals Last');
+    const statements: string[] = [];
+    const db = h.ctx.db;
+    const original = db.transaction.bind(db);
+    const spy = <T>(fn: (tx: Queryable) => Promise<T>) =>
+      original((tx) =>
+        fn(
+          new Proxy(tx, {
+            get(target, key) {
+              const v: unknown = Reflect.get(target, key);
+              if (key !== 'query') return typeof v === 'function' ? v.bind(target) : v;
+              return (sql: string, params?: unknown[]) => {
+                statements.push(sql);
+                return target.query(sql, params as never);
+              };
+            },
+          }),
+        ),
+      );
+    Object.assign(db, { transaction: spy });
+    let made: Awaited<ReturnType<typeof h.t.call>>;
+    try {
+      made = await h.t.call('POST', '/api/reviews', reviewBody(c.id, 'FIX-T'), { cookie: h.admin });
+    } finally {
+      delete (db as { transaction?: unknown }).transaction;
+    }
+    expect(made.status).toBe(201);
+    const touching = statements.filter((q) => q.includes('review_summaries'));
+    expect(touching).toHaveLength(1);
+    expect(statements.at(-1)).toBe(touching[0]);
+    const summary = await h.t.call('GET', '/api/reviews/products/FIX-T/summary', undefined, { cookie: h.admin });
+    expect([summary.body.count, summary.body.histogram[3]]).toEqual([1, 1]);
   });
 });
