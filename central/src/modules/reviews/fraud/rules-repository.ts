@@ -37,7 +37,8 @@ export class FraudRulesRepository {
     if (deviceId) keys.push(`reviews.device:${deviceId}`);
     if (keys.length > 0)
       await this.q.query(
-        `SELECT pg_advisory_xact_lock(hashtextextended(k.key, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n`,
+        'SELECT pg_advisory_xact_lock(hashtextextended(k.key, 0))' +
+          ' FROM (SELECT u.key FROM unnest($1::text[]) WITH ORDINALITY AS u(key, n) ORDER BY u.n) k',
         [keys],
       );
     if (buckets.length > 0)
