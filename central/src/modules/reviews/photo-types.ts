@@ -9,6 +9,17 @@ export const PHOTO_MEDIA_TYPES: readonly PhotoMediaType[] = ['image/jpeg', 'imag
 /** Bytes enough to tell the type. */
 export const SNIFF_BYTES = 16;
 
+/** A photo is at most this many pixels wide and high, and this many pixels in all (50 MP). */
+export const MAX_PHOTO_SIDE = 12_000;
+export const MAX_PHOTO_PIXELS = 50_000_000;
+export const PHOTO_SIZE_LIMIT = `a photo is at most ${MAX_PHOTO_SIDE} pixels a side and ${MAX_PHOTO_PIXELS / 1_000_000} megapixels`;
+
+/** Why an image of `width` × `height` is too large to keep (PHOTO_SIZE_LIMIT and its size), or null when it is not. */
+export function photoSizeProblem(width: number, height: number): string | null {
+  if (width <= MAX_PHOTO_SIDE && height <= MAX_PHOTO_SIDE && width * height <= MAX_PHOTO_PIXELS) return null;
+  return `${PHOTO_SIZE_LIMIT}, not ${width} × ${height}`;
+}
+
 /** The type the first bytes announce, or null (not one of the three, or too few bytes to tell). */
 export function sniffPhotoType(head: Uint8Array): PhotoMediaType | null {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';

@@ -29,6 +29,31 @@ export class PhotosRepository {
     );
   }
 
+  /** Takes the customer's upload lock until the caller's transaction ends (their quota is read and kept under it). */
+  async lockCustomer(customerId: string): Promise<void> {
+    await this.q.query(`SELECT pg_advisory_xact_lock(hashtext('reviews.photos.customer:' || $1::uuid::text))`, [
+      customerId,
+    ]);
+  }
+
+  /**
+   * Takes the blob key's lock until the caller's transaction ends: an upload writes its row under it, the sweep checks
+   * that no row names the key and removes the blob under it, so neither loses the other's bytes.
+   */
+  async lockBlob(key: string): Promise<void> {
+    await this.q.query(`SELECT pg_advisory_xact_lock(hashtext('reviews.photos.blob:' || $1::text))`, [key]);
+  }
+
+  /** When the customer's photos on no review uploaded after `since` were uploaded: the newest `limit`, oldest first. */
+  async unusedTimes(customerId: string, since: number, limit: number): Promise<number[]> {
+    const { rows } = await this.q.query<{ at: number }>(
+      `SELECT created_at AS at FROM review_photos WHERE customer_id = $1 AND review_id IS NULL AND created_at > $2
+       ORDER BY created_at DESC LIMIT $3`,
+      [customerId, since, limit],
+    );
+    return rows.map((r) => Number(r.at)).reverse();
+  }
+
   /** The rows of `ids` that exist, locked (FOR UPDATE) in the caller's transaction. */
   async lockMany(ids: readonly string[]): Promise<Map<string, PhotoRow>> {
     if (ids.length === 0) return new Map();

@@ -1,8 +1,15 @@
 import { pipeline } from 'node:stream';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, NotFoundError, parseOrThrow, uuidSchema, ValidationError } from '@storefleet/shared';
+import {
+  AppError,
+  NotFoundError,
+  parseOrThrow,
+  RateLimitedError,
+  uuidSchema,
+  ValidationError,
+} from '@storefleet/shared';
 import { isHeadOffice, principalOf, requireAuth, requireRole } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { REPORT_REASONS, type ReportReason } from './engagement.js';
@@ -45,6 +52,16 @@ function digestOf(req: Request): string | null {
   return found;
 }
 
+/** Answers a rate-limit refusal with its Retry-After header (the problem body names the limit). */
+async function limited<T>(res: Response, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    throw err;
+  }
+}
+
 /**
  * Lane B's routes (see access-matrix.ts for each path and who may call it): photos (a streamed upload, served back),
  * votes, reports, the brand's response. Validate → call the part → answer.
@@ -63,11 +80,13 @@ export function engagementRoutes(parts: ReviewsParts, ctx: HubContext): Router {
     await eng.access.check(caller, customerId.toLowerCase());
     const type = declaredMediaType(req.headers['content-type']);
     if (type !== null && type.length > 255) throw new AppError('unsupported-media-type', 'Content-Type is too long');
-    const photo = await parts.photos.upload(ctx.db, customerId.toLowerCase(), req, type ?? undefined, {
-      at: ctx.now(),
-      contentLength,
-      sha256,
-    });
+    const photo = await limited(res, () =>
+      parts.photos.upload(ctx.db, customerId.toLowerCase(), req, type ?? undefined, {
+        at: ctx.now(),
+        contentLength,
+        sha256,
+      }),
+    );
     res.status(201).json(photo);
   });
 
@@ -93,7 +112,9 @@ export function engagementRoutes(parts: ReviewsParts, ctx: HubContext): Router {
   r.post('/reviews/:reviewId/votes', requireAuth, async (req, res) => {
     const reviewId = idOf(req.params.reviewId, 'review id');
     const body = parseOrThrow(voteBody, req.body, 'vote');
-    const counts = await eng.vote(principalOf(req), reviewId, body.customerId.toLowerCase(), body.helpful);
+    const counts = await limited(res, () =>
+      eng.vote(principalOf(req), reviewId, body.customerId.toLowerCase(), body.helpful),
+    );
     res.status(200).json({ reviewId, helpful: counts.helpful, unhelpful: counts.unhelpful, vote: body.helpful });
   });
 
@@ -101,7 +122,7 @@ export function engagementRoutes(parts: ReviewsParts, ctx: HubContext): Router {
     const reviewId = idOf(req.params.reviewId, 'review id');
     const body = parseOrThrow(reportBody, req.body, 'report');
     const note = body.note === undefined || body.note === '' ? null : body.note;
-    await eng.report(principalOf(req), reviewId, body.customerId.toLowerCase(), body.reason, note);
+    await limited(res, () => eng.report(principalOf(req), reviewId, body.customerId.toLowerCase(), body.reason, note));
     res.status(201).json({ reviewId, reason: body.reason, note });
   });
 

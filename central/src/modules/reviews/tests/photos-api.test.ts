@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { modulesKeepingContext } from '../../../../tests/support/modules-keeping-context.js';
 import { TestHub } from '../../../../tests/support/test-hub.js';
+import type { BlobStore } from '../../../kernel/blobs.js';
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { type ReviewsParts, reviewsParts } from '../index.js';
+import { PhotoStore } from '../photos.js';
 import { MAX_PHOTO_BYTES } from '../types.js';
 import { insertReview } from './review-fixture.js';
 
@@ -51,6 +54,11 @@ describe.each(dbTargets)('review photos on $name', (target) => {
   });
   afterAll(() => t?.stop());
 
+  const newCustomer = async (): Promise<string> => {
+    const made = await t.call('POST', '/api/customers', { name: 'Another Photo Customer' }, { bearer: kiosk });
+    expect(made.status).toBe(201);
+    return made.body.id;
+  };
   const upload = async (
     bytes: Buffer | string,
     opts: { customerId?: string; type?: string; who?: Record<string, string>; query?: string; key?: string } = {},
@@ -63,6 +71,7 @@ describe.each(dbTargets)('review photos on $name', (target) => {
     const text = await res.text();
     return {
       status: res.status,
+      retryAfter: res.headers.get('retry-after'),
       type: res.headers.get('content-type') ?? '',
       body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
     };
@@ -76,11 +85,11 @@ describe.each(dbTargets)('review photos on $name', (target) => {
       return 0;
     }
   };
-  const tempCount = () => {
+  const tempNames = () => {
     try {
-      return readdirSync(join(parts().dir.path, 'tmp')).length;
+      return readdirSync(join(parts().dir.path, 'tmp')).sort();
     } catch {
-      return 0;
+      return [];
     }
   };
   const photoRows = async () =>
@@ -96,10 +105,11 @@ describe.each(dbTargets)('review photos on $name', (target) => {
       [await image(6, 2, 'webp', { lossless: true }), 'image/webp', 6, 2],
       [await image(5, 8, 'webp', { alpha: true }), 'image/webp', 5, 8],
     ];
+    const owner = await newCustomer();
     for (const [bytes, mediaType, width, height] of cases) {
       // declared or not: the bytes say what it is
       for (const type of [mediaType, undefined]) {
-        const res = await upload(bytes, type ? { type } : {});
+        const res = await upload(bytes, type ? { type, customerId: owner } : { customerId: owner });
         expect([mediaType, type, res.status]).toEqual([mediaType, type, 201]);
         expect(res.body).toEqual({
           id: expect.any(String),
@@ -112,7 +122,7 @@ describe.each(dbTargets)('review photos on $name', (target) => {
         const { rows } = await t.hub.db.query('SELECT customer_id, review_id FROM review_photos WHERE id = $1', [
           res.body.id,
         ]);
-        expect(rows).toEqual([{ customer_id: customer, review_id: null }]);
+        expect(rows).toEqual([{ customer_id: owner, review_id: null }]);
       }
     }
     const webpKinds = cases.slice(2).map(([b]) => b.subarray(12, 16).toString('latin1'));
@@ -146,6 +156,15 @@ describe.each(dbTargets)('review photos on $name', (target) => {
   it('refuses a photo past MAX_PHOTO_BYTES (413): streamed without a length, or declared too long; nothing kept', async () => {
     const rows = await photoRows();
     const blobs = blobCount();
+    // an upload refused at its first bytes may leave a temporary file the blob store opened after the refusal (the
+    // kernel's FsBlobStore; swept later): wait until earlier tests' are all there, then count only this test's
+    let temps = tempNames();
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = tempNames();
+      if (now.join() === temps.join()) break;
+      temps = now;
+    }
     const png = await image(4, 4, 'png');
     const big = Buffer.concat([png, Buffer.alloc(MAX_PHOTO_BYTES + 1 - png.length, 1)]);
     const status = await new Promise<number>((resolve, reject) => {
@@ -179,7 +198,7 @@ describe.each(dbTargets)('review photos on $name', (target) => {
     expect(await photoRows()).toBe(rows);
     expect(blobCount()).toBe(blobs);
     // the partial write is gone too (the blob store removes its temporary file before the error is answered)
-    expect(tempCount()).toBe(0);
+    expect(tempNames()).toEqual(temps);
   });
 
   it('shows a photo once its review is approved; head office sees it always; others 404', async () => {
@@ -217,7 +236,8 @@ describe.each(dbTargets)('review photos on $name', (target) => {
       upload(await image(2, 3, 'png')),
       upload(await image(2, 4, 'png')),
     ]);
-    const stranger = await upload(await image(2, 5, 'png'), { customerId: randomUUID() });
+    const stranger = await upload(await image(2, 5, 'png'), { customerId: await newCustomer() });
+    expect(stranger.status).toBe(201);
     const review = await insertReview(t.hub.db, { customerId: customer, sku: 'PHOTO-2' });
     const other = await insertReview(t.hub.db, { customerId: customer, sku: 'PHOTO-3' });
     expect(await attach(customer, review.id, [p2.body.id, p1.body.id])).toBe(2);
@@ -304,5 +324,137 @@ describe.each(dbTargets)('review photos on $name', (target) => {
       'SELECT count(*)::int AS n FROM review_photos WHERE width = 3 AND height = 7',
     );
     expect(rows[0]).toEqual({ n: 1 });
+  });
+
+  /** A PNG's first 33 bytes (signature and IHDR) claiming `w` × `h`, followed by `rest`. */
+  const pngHeader = async (w: number, h: number, rest: Buffer | string = '') => {
+    const head = Buffer.from((await image(2, 2, 'png')).subarray(0, 33));
+    head.writeUInt32BE(w, 16);
+    head.writeUInt32BE(h, 20);
+    return Buffer.concat([head, Buffer.from(rest)]);
+  };
+  const html = '<html><body><script>alert(document.cookie)</script></body></html>';
+
+  it('refuses a photo past 12,000 px a side or 50 megapixels (422 naming the limit), nothing kept', async () => {
+    const owner = await newCustomer();
+    const rows = await photoRows();
+    const blobs = blobCount();
+    const refused: [string, Buffer][] = [
+      ['a 33-byte header claiming 2147483647² then HTML', await pngHeader(2147483647, 2147483647, html)],
+      ['12,001 px wide', await pngHeader(12_001, 10, html)],
+      ['64 MP', await pngHeader(8000, 8000, html)],
+      ['a real 12,001 × 1 PNG', await image(12_001, 1, 'png')],
+    ];
+    for (const [what, bytes] of refused) {
+      const res = await upload(bytes, { customerId: owner });
+      expect([what, res.status]).toEqual([what, 422]);
+      expect(res.type).toContain('application/problem+json');
+      expect(res.body.detail).toMatch(/at most 12000 pixels a side and 50 megapixels/);
+    }
+    expect(await photoRows()).toBe(rows);
+    expect(blobCount()).toBe(blobs);
+    // the largest allowed side is kept
+    expect((await upload(await image(12_000, 1, 'png'), { customerId: owner })).status).toBe(201);
+  });
+
+  it('decodes the whole image: a header followed by anything else, or a cut file, is refused (415), nothing kept', async () => {
+    const owner = await newCustomer();
+    const png = await image(40, 30, 'png');
+    const jpeg = await image(40, 30, 'jpeg');
+    const webp = await image(40, 30, 'webp');
+    const rows = await photoRows();
+    const blobs = blobCount();
+    const refused: [string, Buffer][] = [
+      ['a PNG header then HTML', Buffer.concat([png.subarray(0, 33), Buffer.from(html.repeat(10))])],
+      ['a JPEG header then HTML', Buffer.concat([jpeg.subarray(0, 200), Buffer.from(html.repeat(10))])],
+      ['a WebP header then HTML', Buffer.concat([webp.subarray(0, 30), Buffer.from(html.repeat(10))])],
+      ['a PNG cut short', png.subarray(0, png.length - 20)],
+      ['a JPEG cut short', jpeg.subarray(0, jpeg.length - 20)],
+    ];
+    for (const [what, bytes] of refused) {
+      const res = await upload(bytes, { customerId: owner });
+      expect([what, res.status]).toEqual([what, 415]);
+      expect(res.type).toContain('application/problem+json');
+    }
+    expect(await photoRows()).toBe(rows);
+    expect(blobCount()).toBe(blobs);
+  });
+
+  it('a customer holds at most 20 photos on no review (429 with Retry-After); one put on a review frees a place', async () => {
+    const owner = await newCustomer();
+    const png = await image(5, 5, 'png');
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await upload(png, { customerId: owner });
+      expect(res.status).toBe(201);
+      ids.push(res.body.id);
+    }
+    const refused = await upload(png, { customerId: owner });
+    expect(refused.status).toBe(429);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.detail).toMatch(/20 photos on no review at once/);
+    const wait = Number(refused.retryAfter);
+    expect(wait).toBeGreaterThan(86_000);
+    expect(wait).toBeLessThanOrEqual(86_400);
+    // parallel uploads pass no limit either
+    const parallel = await Promise.all([1, 2, 3].map(() => upload(png, { customerId: owner })));
+    expect(parallel.map((r) => r.status)).toEqual([429, 429, 429]);
+    const held = async () =>
+      (
+        await t.hub.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM review_photos WHERE customer_id = $1 AND review_id IS NULL',
+          [owner],
+        )
+      ).rows[0]!.n;
+    expect(await held()).toBe(20);
+    const review = await insertReview(t.hub.db, { customerId: owner, sku: 'PHOTO-QUOTA' });
+    await attach(owner, review.id, [ids[0]!]);
+    expect((await upload(png, { customerId: owner })).status).toBe(201);
+    expect((await upload(png, { customerId: owner })).status).toBe(429);
+    // another customer has their own
+    expect((await upload(png, { customerId: await newCustomer() })).status).toBe(201);
+  });
+
+  it('a same-bytes upload the sweep meets half-way keeps its bytes or is refused with nothing kept, never a row without bytes', async () => {
+    const owner = await newCustomer();
+    const bytes = await image(17, 3, 'png');
+    const now = Date.now();
+    // an unused photo of these bytes from two days ago: the sweep lets its row and its blob go
+    const old = await upload(bytes, { customerId: owner });
+    expect(old.status).toBe(201);
+    await t.hub.db.query('UPDATE review_photos SET created_at = $2 WHERE id = $1', [old.body.id, now - 2 * 86_400_000]);
+    // a blob store whose put (finding the bytes already there) is followed at once by the sweep
+    const real = parts().photos.blobs;
+    let store: PhotoStore;
+    const racing: BlobStore = {
+      put: async (source, options) => {
+        const stored = await real.put(source, options);
+        await store.sweep(t.hub.db, now);
+        return stored;
+      },
+      get: (key, range) => real.get(key, range),
+      stat: (key) => real.stat(key),
+      delete: (key) => real.delete(key),
+      keys: () => real.keys(),
+    };
+    store = new PhotoStore(racing);
+    const outcome = await store
+      .upload(t.hub.db, owner, Readable.from([bytes]), 'image/png', { at: now })
+      .then((photo) => ({ photo }))
+      .catch((err: { status?: number }) => ({ status: err.status }));
+    const { rows } = await t.hub.db.query<{ k: string }>(
+      'SELECT blob_key AS k FROM review_photos WHERE customer_id = $1',
+      [owner],
+    );
+    for (const { k } of rows) expect(await real.stat(k)).not.toBeNull();
+    if ('photo' in outcome) {
+      expect(rows).toHaveLength(1);
+      const served = await store.open(t.hub.db, outcome.photo.id, true);
+      expect(served).toBeDefined();
+      served?.body.destroy();
+    } else {
+      expect(outcome.status).toBe(503);
+      expect(rows).toHaveLength(0);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { declaredMediaType, photoDimensions, sniffPhotoType } from '../photo-types.js';
+import { declaredMediaType, photoDimensions, photoSizeProblem, sniffPhotoType } from '../photo-types.js';
 
 /** The header readers on their own: the segments a JPEG may carry before its frame header, cut and damaged headers. */
 const seg = (marker: number, payload: Buffer) =>
@@ -53,5 +53,21 @@ describe('photo headers', () => {
     expect(declaredMediaType('Image/PNG; charset=binary')).toBe('image/png');
     expect(declaredMediaType('  ')).toBeNull();
     expect(declaredMediaType(undefined)).toBeNull();
+  });
+
+  it('a photo is at most 12,000 pixels a side and 50 megapixels; the refusal names the limit and the size', () => {
+    for (const [w, h] of [
+      [12_000, 4_166],
+      [1, 12_000],
+      [7_071, 7_071],
+    ] as const)
+      expect([w, h, photoSizeProblem(w, h)]).toEqual([w, h, null]);
+    for (const [w, h] of [
+      [12_001, 1],
+      [1, 12_001],
+      [7_072, 7_072],
+      [2147483647, 2147483647],
+    ] as const)
+      expect(photoSizeProblem(w, h)).toBe(`a photo is at most 12000 pixels a side and 50 megapixels, not ${w} × ${h}`);
   });
 });
