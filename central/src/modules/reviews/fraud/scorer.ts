@@ -50,9 +50,16 @@ export class FraudScorer {
    * hour before this one) go to MANUAL_REVIEW; when NEAR_DUPLICATE fired, so does the copied original if it is
    * APPROVED — each with a reason appended naming this review, and its score recombined. Earlier members looked like
    * anyone's when they came; a burst is only seen once it is one. Returns the ids held, ascending. Rows are changed
-   * through ReviewsRepository.changeStatus (summary and store feed kept current).
+   * through ReviewsRepository.changeStatus (summary and store feed kept current): `reviews`, when given, is the
+   * caller's repository on `tx` (one made with `deferTotals` keeps the summary moves for its `flushTotals`, called
+   * after this); else one of its own, moving the summaries at once.
    */
-  async holdAccomplices(tx: Queryable, reviewId: string, verdict: FraudVerdict): Promise<string[]> {
+  async holdAccomplices(
+    tx: Queryable,
+    reviewId: string,
+    verdict: FraudVerdict,
+    reviews: ReviewsRepository = new ReviewsRepository(tx),
+  ): Promise<string[]> {
     const fired = verdict.reasons.filter((r) => HOLDING.has(r.code));
     if (fired.length === 0) return [];
     const rules = new FraudRulesRepository(tx);
@@ -78,7 +85,6 @@ export class FraudScorer {
           });
       }
     }
-    const reviews = new ReviewsRepository(tx);
     const out: string[] = [];
     for (const id of [...held.keys()].sort()) {
       const now = await rules.reasonsOf(id);

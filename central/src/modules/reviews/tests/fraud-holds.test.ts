@@ -32,12 +32,16 @@ describe.each(dbTargets)('fraud holds on $name', (target) => {
   let close: () => Promise<void>;
   const scorer = new FraudScorer({ probability: () => null });
 
-  /** What ReviewsService.submit does around scoring: score, store the row, remember the text, hold the accomplices. */
+  /**
+   * What ReviewsService.submit does around scoring: score, store the row, remember the text, hold the accomplices,
+   * the summaries' moves written last.
+   */
   const submit = (i: FraudInput) =>
     db.transaction(async (tx): Promise<{ id: string; verdict: FraudVerdict; held: string[] }> => {
       const verdict = await scorer.score(tx, i);
       const id = randomUUID();
-      await new ReviewsRepository(tx).insert({
+      const reviews = new ReviewsRepository(tx, { deferTotals: true });
+      await reviews.insert({
         id,
         sku: i.sku,
         customerId: i.customerId,
@@ -57,7 +61,9 @@ describe.each(dbTargets)('fraud holds on $name', (target) => {
         updatedAt: i.at,
       });
       await scorer.remember(tx, id, i.customerId, verdict.signature);
-      return { id, verdict, held: await scorer.holdAccomplices(tx, id, verdict) };
+      const held = await scorer.holdAccomplices(tx, id, verdict, reviews);
+      await reviews.flushTotals();
+      return { id, verdict, held };
     });
   const input = (over: Partial<FraudInput>): FraudInput => ({
     reviewId: null,
