@@ -96,7 +96,9 @@ export class ReviewEngagement {
       const review = await repo.lockReview(reviewId);
       if (!review || review.status === 'DELETED') throw new NotFoundError('review', reviewId);
       const response = await repo.putResponse(reviewId, body, responderOf(caller), as, at);
-      await markStoreDirty(tx, [review.sku], at);
+      // the stores show the responses of a product's top reviews only
+      if (review.status === 'APPROVED' && (await repo.inTop(review, TOP_REVIEWS_SHOWN)))
+        await markStoreDirty(tx, [review.sku], at);
       return response;
     });
   }
@@ -109,7 +111,12 @@ export class ReviewEngagement {
       const repo = new EngagementRepository(tx);
       const review = await repo.lockReview(reviewId);
       if (!review) throw new NotFoundError('review', reviewId);
-      if (await repo.deleteResponse(reviewId)) await markStoreDirty(tx, [review.sku], at);
+      if (
+        (await repo.deleteResponse(reviewId)) &&
+        review.status === 'APPROVED' &&
+        (await repo.inTop(review, TOP_REVIEWS_SHOWN))
+      )
+        await markStoreDirty(tx, [review.sku], at);
     });
   }
 

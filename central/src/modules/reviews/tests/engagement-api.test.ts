@@ -276,7 +276,7 @@ describe.each(dbTargets)('votes, reports and responses on $name', (target) => {
     expect(await counters(r.id)).toMatchObject({ reports_open: 7, status: 'MANUAL_REVIEW' });
   });
 
-  it('a vote sends the product to the stores only when its top 3 (most helpful, then newest) changes', async () => {
+  it('a vote or a response sends the product to the stores only when its top 3 (most helpful, then newest) changes', async () => {
     const sku = 'VOTE-TOP';
     const t0 = Date.now() - 3_600_000;
     const top = [
@@ -305,6 +305,17 @@ describe.each(dbTargets)('votes, reports and responses on $name', (target) => {
     // the review it pushed out (8, older) gets a vote against: still out, nothing to send
     expect((await vote(top[2]!.id, voters[1]!, false)).status).toBe(200);
     expect(await dirty()).toBe(false);
+    // a response is shown with a top review only
+    const respond = (id: string) =>
+      s.t.call('PUT', `/api/reviews/${id}/response`, { body: 'Thank you.', as: 'Acme' }, who.admin);
+    expect((await respond(top[2]!.id)).status).toBe(200);
+    expect(await dirty()).toBe(false);
+    expect((await respond(top[0]!.id)).status).toBe(200);
+    expect(await dirty()).toBe(true);
+    expect((await s.t.call('DELETE', `/api/reviews/${top[2]!.id}/response`, undefined, who.admin)).status).toBe(204);
+    expect(await dirty()).toBe(false);
+    expect((await s.t.call('DELETE', `/api/reviews/${top[0]!.id}/response`, undefined, who.admin)).status).toBe(204);
+    expect(await dirty()).toBe(true);
   });
 
   it('hostile input gets 400 problem+json and changes nothing', async () => {
