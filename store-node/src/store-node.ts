@@ -114,13 +114,7 @@ import {
   StoreReleases,
   storeReleaseRoutes,
 } from './registry/index.js';
-import {
-  registerReviewsFeed,
-  reviewsMigrations,
-  reviewsRoutes,
-  reviewsSink,
-  StoreReviewsRepository,
-} from './reviews/index.js';
+import { ReviewsPuller, registerReviewsFeed, reviewsMigrations, reviewsRoutes, reviewsSink } from './reviews/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -176,6 +170,8 @@ export interface StoreNode {
   readonly catalog: CatalogPuller | undefined;
   /** Keeps the store's copy of the hub's tags, for filtering the kiosk and handheld by tag offline. */
   readonly tags: TagsPuller;
+  /** Keeps the store's copy of products' ratings and top reviews (issue #24), pulled from the hub on its notices. */
+  readonly reviews: ReviewsPuller;
   /** The documents this store's staff may read (issue #22), readable offline once on this device. */
   readonly vault: StoreVaultService;
   /** The releases this store runs (issue #23), pulled from the hub's registry and checked; a cache for its devices. */
@@ -257,11 +253,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.bootstrap?.sinks.set('tags', tagsSink(tags)); // a new disk's cold start gets the tags with the catalog
   const recs = new StoreRecsService(new StoreRecsRepository(db), sync, new KioskBrowsing(now), now);
   registerRecsFeed(sync.feedHandlers, recs);
-  // Products' ratings and top reviews (issue #24): the feed's changes, a cold start's (and a feed skip's) full copy.
-  const reviews = new StoreReviewsRepository(db);
-  registerReviewsFeed(sync.feedHandlers, reviews, now);
+  // Products' ratings and top reviews (issue #24): a `reviews.changed` notice, then a pull of what changed since the
+  // copy's revision (at start, every so often, with backoff while the hub is away); a cold start's section from 0.
+  const reviewsPuller = new ReviewsPuller(db, hubGet, log, now);
+  const reviews = reviewsPuller.repo;
+  registerReviewsFeed(sync.feedHandlers, reviewsPuller);
   sync.bootstrap?.sinks.set('reviews', reviewsSink(reviews, log, now));
-  sync.bootstrap?.afterFeedSkip.add('reviews');
   // The documents this store's staff may read (issue #22): their content cached beside the database, by document id.
   const vault = new StoreVaultService(
     new StoreVaultRepository(db),
@@ -561,6 +558,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     booking,
     catalog,
     tags,
+    reviews: reviewsPuller,
     vault,
     releases,
     terminal,
@@ -592,6 +590,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       void pos.resumeTenders(); // card tenders a killed process left in flight: the terminal's answer settles them (never throws)
       catalog?.poke(); // a notice received before a restart
       tags.poke(); // the same, a pull a restart cut short, or the first pull of a store that never had tags
+      reviewsPuller.start(); // products' ratings changed while the store was down, then a look every so often
       vault.start(); // offline documents not yet on this device
       releases.start(); // releases whose pull a restart cut short, or that failed and are due again
       devices.start();
@@ -611,6 +610,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       stopProfileRefresh?.();
       catalog?.stop();
       tags.stop();
+      reviewsPuller.stop();
       vault.stop();
       releases.stop();
       await releases.idle();

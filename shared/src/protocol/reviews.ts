@@ -4,11 +4,13 @@ import { skuSchema } from '../validation.js';
 /**
  * Ratings and reviews (issue #24) on the wire.
  *
- * Hub → store: `reviews.products` — the rating summary and top reviews of products whose approved reviews changed
- * since the store last heard (up to `REVIEWS_FEED_PRODUCTS` products an entry), so the kiosk and the handheld show them
- * with no network. A product's entry replaces what the store held for it; `count: 0` means it has no approved review
- * left (the store drops it). The store keeps, per product, the entry with the highest `revision` (an older entry that
- * arrives late is ignored). A new store gets every product with reviews in its cold start (section `reviews`).
+ * Hub → store: a small notice, `reviews.changed {revision}`, broadcast to every store when products' ratings changed
+ * (at most one a run of the hub's `reviews.store-feed` job). The hub keeps each product's latest `ReviewStoreProduct`
+ * once, at a revision from one growing sequence; a store pulls `GET /api/reviews/store-products?after=<the revision it
+ * holds>&limit=` (pages in revision order, `reviewStoreProductsPageSchema`) until caught up — on the notice, at start,
+ * and again with backoff when the hub was unreachable. A product's row replaces what the store held for it; `count: 0`
+ * (a tombstone, kept at the hub) means it has no approved review left (the store drops it). The store keeps, per
+ * product, the row with the highest `revision`. The cold start's `reviews` section is the same rows from revision 0.
  *
  * Store → hub: nothing yet (reviews are written online, through the web, the app or a kiosk that reaches the hub).
  */
@@ -45,8 +47,8 @@ export type ReviewFraudReason = (typeof REVIEW_FRAUD_REASONS)[number];
 export const REVIEW_SORTS = ['helpful', 'newest', 'rating_high', 'rating_low'] as const;
 export type ReviewSort = (typeof REVIEW_SORTS)[number];
 
-/** Products one `reviews.products` entry carries at most. */
-export const REVIEWS_FEED_PRODUCTS = 100;
+/** Products one page of `GET /api/reviews/store-products` carries at most. */
+export const REVIEWS_FEED_PRODUCTS = 500;
 /** Top reviews a store gets per product. */
 export const REVIEWS_FEED_TOP = 3;
 
@@ -64,6 +66,8 @@ export const reviewStoreItemSchema = z.strictObject({
   createdAt: epochMs,
   /** The brand's or the store's answer, when there is one. */
   response: z.string().max(600).nullable(),
+  /** Who answered ("Acme", "Quay Road store"): the kiosk says "Response from <as>"; null with no response. */
+  as: z.string().max(80).nullable(),
 });
 export type ReviewStoreItem = z.infer<typeof reviewStoreItemSchema>;
 
@@ -86,11 +90,21 @@ export const reviewStoreProductSchema = z.strictObject({
 });
 export type ReviewStoreProduct = z.infer<typeof reviewStoreProductSchema>;
 
-/** `reviews.products` (hub → one store): products whose summary changed. */
-export const reviewsProductsSchema = z.strictObject({
-  products: z.array(reviewStoreProductSchema).min(1).max(REVIEWS_FEED_PRODUCTS),
+/** `reviews.changed` (to every store): the stores' copy at the hub is at `revision`; a store behind it pulls. */
+export const reviewsChangedSchema = z.strictObject({ revision });
+export type ReviewsChanged = z.infer<typeof reviewsChangedSchema>;
+
+/**
+ * A page of `GET /api/reviews/store-products?after=&limit=`: the products whose row changed after `after`, in revision
+ * order (tombstones, `count: 0`, included). `revision`: what the page brings the store to (the last product's, or the
+ * hub's newest when the page ends the pull); `more`: ask again after `revision`.
+ */
+export const reviewStoreProductsPageSchema = z.strictObject({
+  products: z.array(reviewStoreProductSchema).max(REVIEWS_FEED_PRODUCTS),
+  revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  more: z.boolean(),
 });
-export type ReviewsProducts = z.infer<typeof reviewsProductsSchema>;
+export type ReviewStoreProductsPage = z.infer<typeof reviewStoreProductsPageSchema>;
 
 export const reviewsEventSchemas = {} as const;
-export const reviewsFeedSchemas = { 'reviews.products': reviewsProductsSchema } as const;
+export const reviewsFeedSchemas = { 'reviews.changed': reviewsChangedSchema } as const;

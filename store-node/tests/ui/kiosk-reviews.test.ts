@@ -25,8 +25,8 @@ async function expectAccessible(page: Page, state: string): Promise<void> {
 
 /**
  * Issue #24 as a kiosk customer sees it: a product's stars (read out "4.3 out of 5, 3 reviews"), the count, a bar per
- * star rating and the top reviews (title, stars, text, "Verified purchase", the brand's answer), from the store's own
- * copy fed by the hub — shown with the hub stopped; review text is shown as text, never as markup.
+ * star rating and the top reviews (title, stars, text, "Verified purchase", the answer and who gave it), from the
+ * store's own copy pulled from the hub — shown with the hub stopped; review text is shown as text, never as markup.
  */
 describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk’s reviews, offline, in Chromium (${target.name})`, () => {
   let f: SyncFixture;
@@ -104,7 +104,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(`the kiosk’s reviews, offlin
     expect(await best.textContent()).toContain('Rich, smooth and a lovely crema every morning.');
     expect(await best.textContent()).toContain('Verified purchase');
     expect(await best.locator('.review-response').textContent()).toBe(
-      'Response from the brand: Thank you, we roast it fresh every week.',
+      'Response from Acme: Thank you, we roast it fresh every week.', // who answered, as the hub sent it (D21)
     );
     // a review's text is text: the markup in it shows as typed and runs nothing
     const hostile = reviews.getByRole('article', { name: 'Good value' });

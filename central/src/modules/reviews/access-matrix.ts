@@ -14,6 +14,7 @@ const PUBLIC = 'allow allow allow allow allow allow allow';
 const SIGNED_IN = 'deny  allow allow allow allow allow allow';
 const ADMIN = 'deny  allow deny  deny  deny  deny  deny';
 const FOR_CUSTOMER = 'deny  allow deny  deny  allow deny  deny';
+const STORES = 'deny  allow deny  deny  allow allow deny';
 
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
@@ -23,6 +24,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     '/api/reviews',
     FOR_CUSTOMER,
     'hides existence: a customer’s review of a product (scored, routed, rate-limited)',
+  ],
+  [
+    'GET',
+    '/api/reviews/store-products',
+    STORES,
+    'the stores’ copy (products’ summaries and top reviews) changed after a revision: every store’s, and head office',
   ],
   ['GET', '/api/reviews/products/:sku', SIGNED_IN, 'a product’s approved reviews (filters, sorts, pages) and summary'],
   ['GET', '/api/reviews/products/:sku/summary', SIGNED_IN, 'a product’s rating summary'],

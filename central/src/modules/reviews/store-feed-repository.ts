@@ -1,3 +1,4 @@
+import type { ReviewStoreProduct } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 
 /** A product's approved-review counts as `review_summaries` keeps them. */
@@ -20,6 +21,8 @@ export interface TopReviewRow {
   readonly helpful: number;
   readonly createdAt: number;
   readonly response: string | null;
+  /** Who answered (the response's `as`), null with no response. */
+  readonly responseAs: string | null;
 }
 
 const HISTOGRAM = 'n1::int AS n1, n2::int AS n2, n3::int AS n3, n4::int AS n4, n5::int AS n5';
@@ -31,7 +34,10 @@ const toSummary = (r: CountsRow & { revision: string | number; updated_at: strin
   updatedAt: Number(r.updated_at),
 });
 
-/** The SQL of the stores' copy (store-feed.ts): the dirty products taken, their summaries and top reviews, the stores. */
+/**
+ * The SQL of the stores' copy (store-feed.ts): the dirty products taken, their summaries and top reviews, the copy
+ * kept once at the hub (`review_store_products`) and its announcement.
+ */
 export class ReviewsStoreFeedRepository {
   constructor(readonly q: Queryable) {}
 
@@ -63,18 +69,6 @@ export class ReviewsStoreFeedRepository {
     if (skus.length) await this.q.query('DELETE FROM review_store_feeding WHERE sku = ANY($1::text[])', [skus]);
   }
 
-  /** New revisions for `skus`: the clock `now`, and past the last one each was sent with. */
-  async nextRevisions(skus: readonly string[], now: number): Promise<Map<string, number>> {
-    if (!skus.length) return new Map();
-    const { rows } = await this.q.query<{ sku: string; revision: string | number }>(
-      `INSERT INTO review_store_sent (sku, revision) SELECT s, $2::bigint FROM unnest($1::text[]) AS s
-       ON CONFLICT (sku) DO UPDATE SET revision = greatest(review_store_sent.revision + 1, EXCLUDED.revision)
-       RETURNING sku, revision`,
-      [skus, Math.max(1, now)],
-    );
-    return new Map(rows.map((r) => [r.sku, Number(r.revision)]));
-  }
-
   /** The catalog's mean approved rating: the totals row `'*'` (kept with the summaries), else summed here; 0 for none. */
   async catalogMean(): Promise<number> {
     const { rows } = await this.q.query<{ n: string | number; total: string | number }>(
@@ -97,7 +91,10 @@ export class ReviewsStoreFeedRepository {
     return new Map(rows.map((r) => [r.sku, toSummary(r)]));
   }
 
-  /** Up to `n` approved reviews of each of `skus`: most helpful first, then newest. */
+  /**
+   * Up to `n` approved reviews of each of `skus`: most helpful first, then newest, then id descending — the product
+   * list's `helpful` order, so a store's top three are the list's first three.
+   */
   async top(skus: readonly string[], n: number): Promise<Map<string, TopReviewRow[]>> {
     const out = new Map<string, TopReviewRow[]>();
     if (!skus.length) return out;
@@ -112,15 +109,16 @@ export class ReviewsStoreFeedRepository {
       helpful: number;
       created_at: string;
       response: string | null;
+      response_as: string | null;
     }>(
       `SELECT t.id::text AS id, t.sku, t.rating::int AS rating, t.title, t.body, t.author_name AS author, t.verified,
-              t.helpful, t.created_at, rr.body AS response
+              t.helpful, t.created_at, rr.body AS response, rr.responder_as AS response_as
        FROM unnest($1::text[]) AS s(sku)
        CROSS JOIN LATERAL (
          SELECT r.* FROM reviews r WHERE r.sku = s.sku AND r.status = 'APPROVED'
-         ORDER BY r.helpful DESC, r.created_at DESC, r.id LIMIT $2) t
+         ORDER BY r.helpful DESC, r.created_at DESC, r.id DESC LIMIT $2) t
        LEFT JOIN review_responses rr ON rr.review_id = t.id
-       ORDER BY t.sku, t.helpful DESC, t.created_at DESC, t.id`,
+       ORDER BY t.sku, t.helpful DESC, t.created_at DESC, t.id DESC`,
       [skus, n],
     );
     for (const r of rows) {
@@ -137,41 +135,86 @@ export class ReviewsStoreFeedRepository {
         helpful: r.helpful,
         createdAt: Number(r.created_at),
         response: r.response,
+        responseAs: r.response === null ? null : r.response_as,
       });
     }
     return out;
   }
 
-  /** Stores after `after` in id order (every store gets every product's entry). */
-  async storesAfter(after: string | null, limit: number): Promise<string[]> {
-    const { rows } = await this.q.query<{ id: string }>(
-      `SELECT id::text AS id FROM locations WHERE kind = 'STORE' AND ($1::text IS NULL OR id::text > $1)
-       ORDER BY id::text LIMIT $2`,
-      [after, limit],
+  /** The revision last announced, its row locked until the transaction ends: one writer of the copy at a time. */
+  async lockAnnounced(): Promise<number> {
+    const { rows } = await this.q.query<{ revision: string }>(
+      'SELECT revision::text AS revision FROM review_store_announced WHERE id = 1 FOR UPDATE',
     );
-    return rows.map((r) => r.id);
+    return Number(rows[0]?.revision ?? 0);
   }
 
-  /** Products with approved reviews. */
-  async shownCount(): Promise<number> {
-    const { rows } = await this.q.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM review_summaries WHERE sku <> '*' AND n1 + n2 + n3 + n4 + n5 > 0`,
+  async setAnnounced(revision: number): Promise<void> {
+    await this.q.query('UPDATE review_store_announced SET revision = $1 WHERE id = 1', [revision]);
+  }
+
+  /** The copy's rows of `skus` as stored (each a `ReviewStoreProduct`). */
+  async held(skus: readonly string[]): Promise<Map<string, ReviewStoreProduct>> {
+    if (!skus.length) return new Map();
+    const { rows } = await this.q.query<{ sku: string; payload: ReviewStoreProduct }>(
+      'SELECT sku, payload FROM review_store_products WHERE sku = ANY($1::text[])',
+      [skus],
     );
+    return new Map(rows.map((r) => [r.sku, r.payload]));
+  }
+
+  /** `n` new revisions from the one growing sequence, ascending. Call under `lockAnnounced`. */
+  async nextRevisions(n: number): Promise<number[]> {
+    if (n <= 0) return [];
+    const { rows } = await this.q.query<{ r: string }>(
+      "SELECT nextval('review_store_revision')::text AS r FROM generate_series(1, $1::int) ORDER BY 1",
+      [n],
+    );
+    return rows.map((r) => Number(r.r)).sort((a, b) => a - b);
+  }
+
+  /** Keeps `products` as the copy's rows (one per sku, replacing the one held). */
+  async put(products: readonly ReviewStoreProduct[], now: number): Promise<void> {
+    if (!products.length) return;
+    await this.q.query(
+      `INSERT INTO review_store_products (sku, revision, payload, updated_at)
+       SELECT p->>'sku', (p->>'revision')::bigint, p, $2 FROM jsonb_array_elements($1::jsonb) AS p
+       ON CONFLICT (sku) DO UPDATE SET revision = EXCLUDED.revision, payload = EXCLUDED.payload,
+         updated_at = EXCLUDED.updated_at`,
+      [JSON.stringify(products), now],
+    );
+  }
+
+  /** The copy's newest revision (0 for none). */
+  async newest(): Promise<number> {
+    const { rows } = await this.q.query<{ r: string }>(
+      'SELECT coalesce(max(revision), 0)::text AS r FROM review_store_products',
+    );
+    return Number(rows[0]!.r);
+  }
+
+  /** Rows in the copy (tombstones too): the cold start's section size. */
+  async rowCount(): Promise<number> {
+    const { rows } = await this.q.query<{ n: number }>('SELECT count(*)::int AS n FROM review_store_products');
     return rows[0]?.n ?? 0;
   }
 
   /**
-   * A page of products with approved reviews after `after` in sku order, each with the revision it was last sent with
-   * (its summary's own, at least 1, when it was never sent).
+   * Up to `limit` rows changed after revision `after`, in revision order (tombstones too), and the copy's newest
+   * revision — read in one statement, so one snapshot: every row up to `newest` is in the page or behind it.
    */
-  async shownPage(after: string | null, limit: number): Promise<SummaryRow[]> {
-    const { rows } = await this.q.query<CountsRow & { revision: string; updated_at: string }>(
-      `SELECT s.sku, ${HISTOGRAM}, coalesce(x.revision, greatest(s.revision, 1)) AS revision, s.updated_at
-       FROM review_summaries s LEFT JOIN review_store_sent x ON x.sku = s.sku
-       WHERE s.sku <> '*' AND s.n1 + s.n2 + s.n3 + s.n4 + s.n5 > 0 AND ($1::text IS NULL OR s.sku > $1)
-       ORDER BY s.sku LIMIT $2`,
+  async changedAfter(after: number, limit: number): Promise<{ products: ReviewStoreProduct[]; newest: number }> {
+    const { rows } = await this.q.query<{ newest: string; payload: ReviewStoreProduct | null }>(
+      `SELECT t.newest::text AS newest, p.payload
+       FROM (SELECT coalesce(max(revision), 0) AS newest FROM review_store_products) t
+       LEFT JOIN LATERAL (
+         SELECT revision, payload FROM review_store_products WHERE revision > $1 ORDER BY revision LIMIT $2) p ON true
+       ORDER BY p.revision`,
       [after, limit],
     );
-    return rows.map(toSummary);
+    return {
+      products: rows.flatMap((r) => (r.payload ? [r.payload] : [])),
+      newest: Number(rows[0]?.newest ?? 0),
+    };
   }
 }

@@ -4,32 +4,38 @@ import {
   REVIEWS_FEED_TOP,
   type ReviewStoreItem,
   type ReviewStoreProduct,
+  type ReviewStoreProductsPage,
   reviewStoreProductSchema,
-  reviewsProductsSchema,
   UnprocessableError,
 } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
 import type { HubContext, SnapshotSource } from '../../kernel/module-contract.js';
 import { ReviewsStoreFeedRepository, type SummaryRow, type TopReviewRow } from './store-feed-repository.js';
 import { BAYES_PRIOR_WEIGHT } from './types.js';
 
 export const REVIEWS_FEED_JOB = 'reviews.store-feed';
-/** Dirty products one run sends at most (the rest wait for the next run, oldest first). */
+/** Dirty products one run takes at most (the rest wait for the next run, oldest first). */
 export const DIRTY_A_RUN = 2_000;
-/** Stores fed per transaction: a short one each, not 5,000 stores' entries in one. */
-export const STORES_A_BATCH = 200;
-/** One entry's products' JSON at most about this long (characters). */
-export const ENTRY_BYTES = 64 * 1024;
 /** A store's kiosk card: the text clipped to this many characters. */
 export const STORE_BODY_CHARS = 600;
 
+/** What a run did: products whose stores' row changed, and the `reviews.changed` notices written (one per store). */
+export interface StoreFeedRun {
+  readonly products: number;
+  readonly stores: number;
+}
+
 /**
- * The stores' copy (lane F): every `reviewsFeedEveryMs` the products in `review_store_dirty` are built into
- * `reviews.products` entries (summary and top reviews) and appended to every store's feed, a batch of stores per
- * transaction, then cleared; a new store gets every product with approved reviews in its cold start (`bootstrap`).
+ * The stores' copy (issue #24; review D1): every `reviewsFeedEveryMs` the products in `review_store_dirty` are built
+ * into `ReviewStoreProduct`s (summary, Bayesian average, top reviews) and kept ONCE at the hub, in
+ * `review_store_products`, each at a new revision from one growing sequence — a product with no approved review left
+ * keeps a `count: 0` row (a tombstone). Then one small notice, `reviews.changed {revision}`, is broadcast: one feed row
+ * per store per run, however many products changed. Stores pull the rows after the revision they hold
+ * (`GET /api/reviews/store-products`, `page`), in revision order.
  *
- * A product's `revision` is the hub's clock when the run took it, and always past the one it was last sent with
- * (`review_store_sent`): it grows with every change a store would show — a summary change, and a vote or a response
- * that only reorders the top reviews — so a store keeps the newest and ignores a late or replayed entry.
+ * A product whose built row is what the copy holds already (a vote that moved no top review's shown count, a change
+ * undone before the run) gets no new revision and no notice. The run writes under the lock of
+ * `review_store_announced`, so revisions commit in order: a store's cursor never passes a row that commits later.
  */
 export class ReviewsStoreFeed {
   /** Runs one at a time in this process (the job and a direct call): a run's claimed products are its own. */
@@ -44,14 +50,14 @@ export class ReviewsStoreFeed {
       timeoutMs: 30 * 60_000,
       run: async () => {
         const fed = await this.run();
-        if (fed.products > 0) this.ctx.log.debug(fed, 'reviews: stores sent the changed products');
+        if (fed.products > 0) this.ctx.log.debug(fed, 'reviews: stores told products changed');
       },
     });
     await this.ctx.jobs.schedule(REVIEWS_FEED_JOB, { everyMs: this.ctx.settings.tuning.reviewsFeedEveryMs });
   }
 
-  /** One run now (the job's body; tests call it). Resolves with the products and stores fed. */
-  run(): Promise<{ products: number; stores: number }> {
+  /** One run now (the job's body; tests call it). Resolves with the products changed and the notices written. */
+  run(): Promise<StoreFeedRun> {
     const next = this.#last.then(
       () => this.#run(),
       () => this.#run(),
@@ -60,71 +66,75 @@ export class ReviewsStoreFeed {
     return next;
   }
 
-  async #run(): Promise<{ products: number; stores: number }> {
+  async #run(): Promise<StoreFeedRun> {
     const db = this.ctx.db;
     // Taken in one transaction: a change committed after it marks the product dirty again (a fresh row).
     const skus = await db.transaction((tx) => new ReviewsStoreFeedRepository(tx).claim(DIRTY_A_RUN));
     if (skus.length === 0) return { products: 0, stores: 0 };
-    const repo = new ReviewsStoreFeedRepository(db);
-    const revisions = await repo.nextRevisions(skus, this.ctx.now());
-    const built = await this.build(
-      repo,
-      skus.map((sku) => ({ sku, revision: revisions.get(sku)! })),
-    );
-    // A product the wire cannot carry (a sku no store could hold) is dropped with a warning, not retried forever.
-    const products = built.filter((p) => {
-      const ok = reviewStoreProductSchema.safeParse(p).success;
-      if (!ok) this.ctx.log.warn({ sku: p.sku.slice(0, 80) }, 'reviews: a product the stores cannot be sent');
-      return ok;
-    });
-    const entries = chunks(products).map((chunk) =>
-      feedEntry('reviews.products', reviewsProductsSchema.parse({ products: chunk })),
-    );
-    let after: string | null = null;
-    let stores = 0;
-    while (entries.length > 0) {
-      const batch = await repo.storesAfter(after, STORES_A_BATCH);
-      if (batch.length === 0) break;
-      await db.transaction((tx) =>
-        this.ctx.feed.appendMany(
-          tx,
-          batch.flatMap((storeId) => entries.map((e) => ({ storeId, ...e }))),
-        ),
+    return db.transaction(async (tx: Queryable) => {
+      const repo = new ReviewsStoreFeedRepository(tx);
+      const announced = await repo.lockAnnounced();
+      const built = await this.build(repo, skus);
+      const held = await repo.held(skus);
+      // A product the wire cannot carry (a sku no store could hold) is dropped with a warning, not retried forever.
+      const changed = built.filter((p) => {
+        const ok = reviewStoreProductSchema.safeParse({ ...p, revision: 1 }).success;
+        if (!ok) this.ctx.log.warn({ sku: p.sku.slice(0, 80) }, 'reviews: a product the stores cannot be sent');
+        return ok && !sameShown(held.get(p.sku), p);
+      });
+      const revisions = await repo.nextRevisions(changed.length);
+      await repo.put(
+        changed.map((p, i) => ({ ...p, revision: revisions[i]! })),
+        this.ctx.now(),
       );
-      stores += batch.length;
-      after = batch.at(-1)!;
-    }
-    await repo.done(skus);
-    return { products: products.length, stores };
+      const newest = await repo.newest();
+      let stores = 0;
+      if (newest > announced) {
+        stores = await this.ctx.feed.broadcast(tx, feedEntry('reviews.changed', { revision: newest }));
+        await repo.setAnnounced(newest);
+      }
+      await repo.done(skus);
+      return { products: changed.length, stores };
+    });
   }
 
-  /** Cold start: every product with approved reviews, in sku order, each a `ReviewStoreProduct` at its sent revision. */
+  /**
+   * A store's pull: up to `limit` products changed after revision `after`, in revision order, tombstones included;
+   * `revision` is what the page brings the store to and `more` whether to ask again after it.
+   */
+  async page(q: Queryable, after: number, limit: number): Promise<ReviewStoreProductsPage> {
+    const bound = Math.max(1, Math.min(limit, REVIEWS_FEED_PRODUCTS));
+    const { products, newest } = await new ReviewsStoreFeedRepository(q).changedAfter(after, bound);
+    const more = products.length === bound && products.at(-1)!.revision < newest;
+    return {
+      products,
+      revision: more ? products.at(-1)!.revision : Math.max(newest, products.at(-1)?.revision ?? 0),
+      more,
+    };
+  }
+
+  /**
+   * Cold start: the copy's rows from revision 0 (tombstones too), in revision order — the store's pull from 0, so a
+   * new store's copy ends at a revision its puller goes on from. `after` is the `next` of the page before (a revision).
+   */
   bootstrap(): SnapshotSource {
     return {
-      count: (q) => new ReviewsStoreFeedRepository(q).shownCount(),
+      count: (q) => new ReviewsStoreFeedRepository(q).rowCount(),
       page: async (q, _storeId, after, limit) => {
-        if (after !== null && (after.length > 200 || after.includes('\u0000')))
-          throw new UnprocessableError('after is not a product sku', { field: 'after' });
-        const repo = new ReviewsStoreFeedRepository(q);
-        const bound = Math.max(1, Math.min(limit, 1_000));
-        const page = await repo.shownPage(after, bound);
-        const rows = await this.build(repo, page, page);
-        return { rows, next: page.length === bound ? page.at(-1)!.sku : null };
+        if (after !== null && !/^\d{1,16}$/.test(after))
+          throw new UnprocessableError('after is not a revision of the reviews section', { field: 'after' });
+        const page = await this.page(q, after === null ? 0 : Number(after), limit);
+        return { rows: page.products, next: page.more ? String(page.revision) : null };
       },
     };
   }
 
-  /** Each product's entry at its revision: `count: 0` and no reviews for one with none approved left. */
-  async build(
-    repo: ReviewsStoreFeedRepository,
-    wanted: readonly { sku: string; revision: number }[],
-    known?: readonly SummaryRow[],
-  ): Promise<ReviewStoreProduct[]> {
-    const skus = wanted.map((w) => w.sku);
-    const summaries = known ? new Map(known.map((s) => [s.sku, s])) : await repo.summaries(skus);
+  /** Each product's row (revision 0: the caller gives it one): `count: 0` and no reviews for one with none approved. */
+  async build(repo: ReviewsStoreFeedRepository, skus: readonly string[]): Promise<ReviewStoreProduct[]> {
+    const summaries: Map<string, SummaryRow> = await repo.summaries(skus);
     const mean = await repo.catalogMean();
     const tops = await repo.top(skus, REVIEWS_FEED_TOP);
-    return wanted.map(({ sku, revision }) => {
+    return skus.map((sku) => {
       const s = summaries.get(sku);
       const histogram = s?.histogram ?? [0, 0, 0, 0, 0];
       const count = histogram.reduce((a, b) => a + b, 0);
@@ -132,7 +142,7 @@ export class ReviewsStoreFeed {
       const top = count > 0 ? (tops.get(sku) ?? []).map(storeItem) : [];
       return {
         sku,
-        revision,
+        revision: 0,
         count,
         average: count > 0 ? clamp(round(sum / count)) : 0,
         bayesian: count > 0 ? clamp(round((BAYES_PRIOR_WEIGHT * mean + sum) / (BAYES_PRIOR_WEIGHT + count))) : 0,
@@ -144,26 +154,12 @@ export class ReviewsStoreFeed {
   }
 }
 
-/**
- * Products in entries of at most REVIEWS_FEED_PRODUCTS products and about ENTRY_BYTES of JSON (a product alone may pass
- * it): a store's feed page stays a few MB however long the reviews are.
- */
-function chunks(products: readonly ReviewStoreProduct[]): ReviewStoreProduct[][] {
-  const out: ReviewStoreProduct[][] = [];
-  let chunk: ReviewStoreProduct[] = [];
-  let bytes = 0;
-  for (const p of products) {
-    const size = JSON.stringify(p).length;
-    if (chunk.length > 0 && (chunk.length === REVIEWS_FEED_PRODUCTS || bytes + size > ENTRY_BYTES)) {
-      out.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(p);
-    bytes += size;
-  }
-  if (chunk.length > 0) out.push(chunk);
-  return out;
+/** Whether a store would show `built` as it shows `held` (all but the revision and the time of the change). */
+function sameShown(held: ReviewStoreProduct | undefined, built: ReviewStoreProduct): boolean {
+  if (!held) return false;
+  const shown = (p: ReviewStoreProduct) =>
+    JSON.stringify([p.count, p.average, p.bayesian, p.histogram, p.top.map((t) => Object.entries(t).sort())]);
+  return shown(held) === shown(built);
 }
 
 function storeItem(r: TopReviewRow): ReviewStoreItem {
@@ -177,6 +173,7 @@ function storeItem(r: TopReviewRow): ReviewStoreItem {
     helpful: Math.max(0, r.helpful),
     createdAt: r.createdAt,
     response: r.response === null ? null : clipWords(r.response, STORE_BODY_CHARS),
+    as: r.response === null ? null : clipWords(r.responseAs ?? '', 80) || null,
   };
 }
 

@@ -287,7 +287,7 @@ function reviewsSection(r) {
         ),
         h('p', { class: 'review-body' }, v.body),
         v.response
-          ? h('p', { class: 'review-response' }, h('strong', {}, 'Response from the brand: '), v.response)
+          ? h('p', { class: 'review-response' }, h('strong', {}, `Response from ${v.as || 'the brand'}: `), v.response)
           : '',
       ),
     ),

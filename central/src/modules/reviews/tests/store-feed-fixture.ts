@@ -151,14 +151,34 @@ export class StoreFeedHub {
     });
   }
 
-  /** The `reviews.products` entries in each store's feed, oldest first. */
-  async fed(): Promise<Map<string, { products: any[] }[]>> {
-    const { rows } = await this.db.query<{ store_id: string; payload: { products: any[] } }>(
-      "SELECT store_id::text AS store_id, payload FROM sync_feed WHERE type = 'reviews.products' ORDER BY store_id, seq",
+  /** The `reviews.changed` notices in each store's feed (their revisions), oldest first. */
+  async notices(): Promise<Map<string, number[]>> {
+    const { rows } = await this.db.query<{ store_id: string; payload: { revision: number } }>(
+      "SELECT store_id::text AS store_id, payload FROM sync_feed WHERE type = 'reviews.changed' ORDER BY store_id, seq",
     );
-    const out = new Map<string, { products: any[] }[]>();
-    for (const r of rows) out.set(r.store_id, [...(out.get(r.store_id) ?? []), r.payload]);
+    const out = new Map<string, number[]>();
+    for (const r of rows) out.set(r.store_id, [...(out.get(r.store_id) ?? []), r.payload.revision]);
     return out;
+  }
+
+  /** Every row of the stores' copy a pull from `after` gets (page by page through the module's `page`), in order. */
+  async pullAll(after = 0, limit = 500): Promise<{ products: any[]; revision: number; pages: number }> {
+    const products: any[] = [];
+    let revision = after;
+    let pages = 0;
+    for (;;) {
+      const page = await this.parts.storeFeed.page(this.db, revision, limit);
+      products.push(...page.products);
+      revision = page.revision;
+      pages++;
+      if (!page.more || pages > 1_000) break;
+    }
+    return { products, revision, pages };
+  }
+
+  /** The latest row of each product a pull from 0 gets. */
+  async copy(): Promise<Map<string, any>> {
+    return new Map((await this.pullAll()).products.map((p) => [p.sku, p]));
   }
 
   async dirty(): Promise<string[]> {
