@@ -205,6 +205,16 @@ export async function seedDemoReviews(o: {
     });
     reviewed.get(copier)?.add(original.product.sku);
   }
+  // the copy put the original on hold with it: the demo's moderator compares the two and lets the original through
+  const { rows: held } = await o.hub.db.query<{ id: string }>(
+    `SELECT id FROM reviews WHERE customer_id = $1 AND sku = $2 AND status = 'MANUAL_REVIEW'`,
+    [original.customerId, original.product.sku],
+  );
+  for (const r of held)
+    await o.api('POST', `/api/reviews/${r.id}/moderation`, {
+      decision: 'APPROVE',
+      note: 'demo: the original of a copy, written by its author',
+    });
 
   // the brand answers a few, and shoppers vote on the first reviews of each product
   const approved = await approvedOf(o.api, products);

@@ -62,7 +62,10 @@ export type ReviewRewrite = Pick<
   | 'modelVersion'
   | 'clientIp'
   | 'deviceId'
->;
+> & {
+  /** The new text's own verdict holds it (not only a hold it kept): reports no longer decide its way back. */
+  readonly fraudHolds?: boolean;
+};
 
 /** What an approved review adds to its product's summary. */
 interface Contribution {
@@ -317,7 +320,9 @@ export class ReviewsRepository {
       `UPDATE reviews SET rating = $2, title = $3, body = $4, status = $5, verified = $6, photo_count = $7,
          fraud_score = $8, fraud_reasons = $9::jsonb, model_version = $10,
          client_ip = COALESCE(client_ip, $11), device_id = COALESCE(device_id, $12),
-         revision = revision + 1, updated_at = $13
+         revision = revision + 1, updated_at = $13,
+         -- a new text the scoring itself holds is no longer the reports' to lift ("keep" would approve it)
+         status_before_reports = CASE WHEN $14 THEN NULL ELSE status_before_reports END
        WHERE id = $1`,
       [
         before.id,
@@ -333,6 +338,7 @@ export class ReviewsRepository {
         next.clientIp,
         next.deviceId,
         at,
+        next.fraudHolds === true,
       ],
     );
     await this.#moved(before.sku, contribution(before), contribution(next), at);

@@ -114,6 +114,8 @@ export class ReviewsService {
         if (draft.photoIds.length > 0)
           await repo.setPhotoCount(id, await this.photos.attach(tx, draft.customerId, id, draft.photoIds), at);
         await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+        // a burst or a copy seen now holds its earlier members and the copied original too
+        await this.scorer.holdAccomplices(tx, id, verdict, repo);
         await repo.flushTotals(); // the hot totals row last, held for the commit only
       });
     } catch (err) {
@@ -179,10 +181,13 @@ export class ReviewsService {
           ...scoring(held),
           clientIp: draft.client.ip,
           deviceId: draft.client.deviceId,
+          fraudHolds: verdict.decision !== 'APPROVED',
         },
         at,
       );
       await this.scorer.remember(tx, id, draft.customerId, verdict.signature);
+      // a burst or a copy seen now holds its earlier members and the copied original too
+      await this.scorer.holdAccomplices(tx, id, verdict, repo);
       await repo.flushTotals(); // the hot totals row last, held for the commit only
     });
     return this.#authorView(await this.#mustGet(this.ctx.db, id));
