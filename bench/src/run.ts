@@ -26,6 +26,7 @@ import { tagsStoreBench } from './benches/tags-store.js';
 import { recsEvalBench } from './benches/recs-eval.js';
 import { recsServeBench } from './benches/recs-serve.js';
 import { reviewsEvalBench } from './benches/reviews-eval.js';
+import { reviewsFeedBench } from './benches/reviews-feed.js';
 import { reviewsScoreBench } from './benches/reviews-score.js';
 import { vaultCheckBench } from './benches/vault-check.js';
 import { vaultIoBench } from './benches/vault-io.js';
@@ -57,6 +58,7 @@ const ALL: readonly Benchmark[] = [
   recsServeBench,
   reviewsEvalBench,
   reviewsScoreBench,
+  reviewsFeedBench,
   vaultCheckBench,
   vaultIoBench,
   registryBench,

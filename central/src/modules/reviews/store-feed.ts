@@ -33,8 +33,8 @@ export interface StoreFeedRun {
  * per store per run, however many products changed. Stores pull the rows after the revision they hold
  * (`GET /api/reviews/store-products`, `page`), in revision order.
  *
- * A product whose built row is what the copy holds already (a vote that moved no top review's shown count, a change
- * undone before the run) gets no new revision and no notice. The run writes under the lock of
+ * A product whose built row shows what the copy holds already (a vote that did not change the top three or their
+ * order, a change undone before the run) gets no new revision and no notice. The run writes under the lock of
  * `review_store_announced`, so revisions commit in order: a store's cursor never passes a row that commits later.
  */
 export class ReviewsStoreFeed {
@@ -154,11 +154,21 @@ export class ReviewsStoreFeed {
   }
 }
 
-/** Whether a store would show `built` as it shows `held` (all but the revision and the time of the change). */
+/**
+ * Whether a store would show `built` as it shows `held`: all but the revision, the time of the change and the top
+ * reviews' helpful counts (a vote re-sends the product only when it changes which reviews are the top three or their
+ * order; the kiosk shows no count, and the row carries the counts of its last real change).
+ */
 function sameShown(held: ReviewStoreProduct | undefined, built: ReviewStoreProduct): boolean {
   if (!held) return false;
   const shown = (p: ReviewStoreProduct) =>
-    JSON.stringify([p.count, p.average, p.bayesian, p.histogram, p.top.map((t) => Object.entries(t).sort())]);
+    JSON.stringify([
+      p.count,
+      p.average,
+      p.bayesian,
+      p.histogram,
+      p.top.map(({ helpful: _, ...t }) => Object.entries(t).sort()),
+    ]);
   return shown(held) === shown(built);
 }
 

@@ -8,6 +8,8 @@ CREATE SEQUENCE review_store_revision;
 -- Past any revision the earlier full-payload feed sent (the clock at the send), so a store that held those keeps
 -- taking the newer rows.
 SELECT setval('review_store_revision', coalesce((SELECT max(revision) FROM review_store_sent), 0) + 1, false);
+-- The per-product revisions of the full-payload feed: nothing reads them any more.
+DROP TABLE review_store_sent;
 
 CREATE TABLE review_store_products (
   sku        text   PRIMARY KEY,

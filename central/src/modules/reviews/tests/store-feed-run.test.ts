@@ -118,7 +118,7 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
     expect((await h.notices()).get(stores[1]!)!.at(-1)).toBe(since.revision);
   });
 
-  it('a vote that reorders the top reviews gets a new revision; a rebuild that shows the same gets none', async () => {
+  it('a vote that reorders the top reviews gets a new revision; votes that leave them as they were get none', async () => {
     const coffeeBefore = (await h.copy()).get('COFFEE')!;
     expect(coffeeBefore.top.length).toBe(3); // "Meh" was fourth
     const { rows: m } = await h.db.query<{ id: string }>("SELECT id::text AS id FROM reviews WHERE title = 'Meh'");
@@ -127,12 +127,24 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
     const coffee = (await h.copy()).get('COFFEE')!;
     expect(coffee.revision).toBeGreaterThan(coffeeBefore.revision);
     expect(coffee.top[0].title).toBe('Meh');
-    // the same product marked dirty with nothing a store shows changed: no revision, no notice
+    // votes that leave the top three and their order as they were: no revision, no notice (D1: not every vote)
     const notices = (await h.notices()).get(stores[0]!)!.length;
     await h.vote(m[0]!.id, 100);
     expect(await h.parts.storeFeed.run()).toEqual({ products: 0, stores: 0 });
+    await h.vote(m[0]!.id, 140);
+    const { rows: b } = await h.db.query<{ id: string }>(
+      "SELECT id::text AS id FROM reviews WHERE title = 'Best beans'",
+    );
+    await h.vote(b[0]!.id, 12);
+    expect(await h.parts.storeFeed.run()).toEqual({ products: 0, stores: 0 });
     expect((await h.copy()).get('COFFEE')!.revision).toBe(coffee.revision);
     expect((await h.notices()).get(stores[0]!)!.length).toBe(notices);
+    // one that reorders them does
+    await h.vote(b[0]!.id, 150);
+    expect(await h.parts.storeFeed.run()).toEqual({ products: 1, stores: 3 });
+    const again = (await h.copy()).get('COFFEE')!;
+    expect(again.top.map((r: { title: string }) => r.title)).toEqual(['Best beans', 'Meh', 'Stale']);
+    expect(again.top[0].helpful).toBe(150);
   });
 
   it('the top reviews tie as the product list does: helpful, newest, then id descending (D19)', async () => {
