@@ -80,7 +80,8 @@ export class ReviewsStoreFeed {
       const changed = built.filter((p) => {
         const ok = reviewStoreProductSchema.safeParse({ ...p, revision: 1 }).success;
         if (!ok) this.ctx.log.warn({ sku: p.sku.slice(0, 80) }, 'reviews: a product the stores cannot be sent');
-        return ok && !sameShown(held.get(p.sku), p);
+        // a product no store was ever sent needs no tombstone
+        return ok && !sameShown(held.get(p.sku), p) && (p.count > 0 || held.has(p.sku));
       });
       const revisions = await repo.nextRevisions(changed.length);
       await repo.put(

@@ -24,3 +24,9 @@ CREATE TABLE review_store_announced (
   revision bigint NOT NULL
 );
 INSERT INTO review_store_announced (id, revision) VALUES (1, 0);
+
+-- Every product with a summary is built into the copy by the next runs (2,000 a run), so a store pulling from 0 gets
+-- the products the earlier feed had sent as well as those changed from now on.
+INSERT INTO review_store_dirty (sku, since)
+SELECT sku, 0 FROM review_summaries WHERE sku <> '*'
+ON CONFLICT (sku) DO NOTHING;

@@ -118,6 +118,14 @@ describe.each(dbTargets)('reviews store feed ($name)', (target) => {
     expect((await h.notices()).get(stores[1]!)!.at(-1)).toBe(since.revision);
   });
 
+  it('a product no store was ever sent gets no tombstone', async () => {
+    await h.review({ sku: 'GHOST', rating: 1, status: 'MANUAL_REVIEW' });
+    expect(await h.dirty()).toEqual(['GHOST']);
+    expect(await h.parts.storeFeed.run()).toEqual({ products: 0, stores: 0 });
+    expect((await h.copy()).has('GHOST')).toBe(false);
+    expect(await h.dirty()).toEqual([]);
+  });
+
   it('a vote that reorders the top reviews gets a new revision; votes that leave them as they were get none', async () => {
     const coffeeBefore = (await h.copy()).get('COFFEE')!;
     expect(coffeeBefore.top.length).toBe(3); // "Meh" was fourth
