@@ -321,6 +321,7 @@ function reviewsProbeOf(
     'GET /api/reviews/photos/:photoId': `/api/reviews/photos/${fx.shownPhoto}`,
     'GET /api/reviews/moderation': '/api/reviews/moderation?kind=MANUAL_REVIEW&limit=10',
     'GET /api/reviews/models': '/api/reviews/models',
+    'GET /api/reviews/store-products': '/api/reviews/store-products?after=0&limit=10',
     'POST /api/reviews/models/train': '/api/reviews/models/train',
     'GET /api/reviews/:reviewId': `/api/reviews/${fx.shown}`,
     'PUT /api/reviews/:reviewId': `/api/reviews/${fx.editable.id}`,
