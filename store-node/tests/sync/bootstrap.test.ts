@@ -72,6 +72,7 @@ describe.each(dbTargets)('cold start from the hub on $name', (target) => {
       { name: 'deliveries', rows: 0, total: 0, done: true },
       { name: 'stock', rows: 2, total: 2, done: true },
       { name: 'holds', rows: 0, total: 0, done: true },
+      { name: 'reviews', rows: 0, total: 0, done: true },
       { name: 'tags', rows: 0, total: 0, done: true },
       { name: 'history', rows: 303, total: 303, done: true },
     ]);

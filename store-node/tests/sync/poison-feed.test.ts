@@ -78,11 +78,12 @@ describe.each(dbTargets)('a poison feed entry on $name', (target) => {
       (await (
         await fetch(`${f.hubUrl}/api/sync/stores/${storeId}`, { headers: { authorization: `Bearer ${token}` } })
       ).json()) as Record<string, unknown>;
+    // the store reports what it parked and what it acknowledged in separate messages: wait until the hub has both
     const seen = await waitFor(
-      'the hub to show the parked entries',
+      'the hub to show the parked entries and the acknowledged feed',
       async () => {
         const s = await atHub();
-        return s.feedParked === 2 ? s : undefined;
+        return s.feedParked === 2 && s.feedAcked === 4 ? s : undefined;
       },
       30_000,
     );
