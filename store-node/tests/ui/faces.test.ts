@@ -235,7 +235,7 @@ describe.skipIf(!haveChromium && !process.env.CI)(
       await screenshot(page, 'console-users-1920');
       await page.setViewportSize(HANDHELD);
       await page.getByRole('link', { name: 'Fleet' }).click();
-      await page.getByRole('table', { name: 'Stores' }).waitFor();
+      await page.getByRole('table', { name: 'Stores', exact: true }).waitFor();
       await screenshot(page, 'console-fleet-390');
       expect(errors).toEqual([]);
       await page.close();
