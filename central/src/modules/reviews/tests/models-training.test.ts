@@ -60,6 +60,8 @@ describe.each(dbTargets)('the text model on a hub ($name)', (target) => {
     expect(parts().models.probability('not yet')).toBeNull();
     t.clock.offsetMs += FIRST_MODEL_AFTER_MS + 1_000;
     const version = await waitFor('the first model', activeOf, 60_000);
+    // ACTIVE in the database a moment before this hub has loaded it: wait for the hub to score with it
+    await waitFor('the hub scoring with it', () => parts().models.probability('x')?.version === version, 30_000);
     const p = parts().models.probability('I love this product. It is great and I will buy it again.');
     expect(p).toEqual({ p: expect.any(Number), version });
     expect(p!.p).toBeGreaterThanOrEqual(0);
@@ -95,7 +97,7 @@ describe.each(dbTargets)('the text model on a hub ($name)', (target) => {
     const states = new Map(body.runs.map((r: { version: number; state: string }) => [r.version, r.state]));
     expect(states.get(after)).toBe('ACTIVE');
     expect(states.get(before)).toBe('RETIRED');
-    expect(parts().models.probability('fine')?.version).toBe(after);
+    await waitFor('the hub scoring with it', () => parts().models.probability('fine')?.version === after, 30_000);
   });
 
   it('a run that fails is FAILED with its error and the old model keeps scoring', async () => {
