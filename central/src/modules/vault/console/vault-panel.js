@@ -20,7 +20,7 @@ const contentUrl = (node, versionNo) =>
   `/api/vault/documents/${enc(node.id)}/content${versionNo ? `?version=${versionNo}` : ''}`;
 
 /** The versions of document `node`, newest first, with download and restore. */
-async function renderVersions(state, node, message, reopen) {
+async function renderVersions(state, node, message, reopen, live) {
   const { items } = await state.api('GET', `/api/vault/documents/${enc(node.id)}/versions`);
   const restore = async (v) => {
     try {
@@ -32,9 +32,10 @@ async function renderVersions(state, node, message, reopen) {
           'Idempotency-Key': idempotencyKey(),
         },
       );
-      say(message, null, `Version ${v.versionNo} restored as version ${r.version?.versionNo ?? 'new'}.`);
       state.onChanged();
+      // said in the reopened panel's live region (the one this panel had is replaced by the reopen)
       await reopen();
+      say(live(), null, `Version ${v.versionNo} restored as version ${r.version?.versionNo ?? 'new'}.`);
     } catch (err) {
       say(message, err);
     }
@@ -218,7 +219,7 @@ export async function openPanel(state, panel, nodeId) {
       h('h3', { id: 'vault-versions-title' }, 'Versions'),
     );
     try {
-      versions.append(await renderVersions(state, node, message, reopen));
+      versions.append(await renderVersions(state, node, message, reopen, () => panel.querySelector('[aria-live]')));
     } catch (err) {
       const area = h('div');
       say(area, err);
