@@ -1,0 +1,1 @@
+// console pages: lane G
