@@ -28,6 +28,7 @@ import { recsServeBench } from './benches/recs-serve.js';
 import { reviewsEvalBench } from './benches/reviews-eval.js';
 import { reviewsFeedBench } from './benches/reviews-feed.js';
 import { reviewsScoreBench } from './benches/reviews-score.js';
+import { pricingBench } from './benches/pricing.js';
 import { vaultCheckBench } from './benches/vault-check.js';
 import { vaultIoBench } from './benches/vault-io.js';
 import { registryBench } from './benches/registry.js';
@@ -59,6 +60,7 @@ const ALL: readonly Benchmark[] = [
   reviewsEvalBench,
   reviewsScoreBench,
   reviewsFeedBench,
+  pricingBench,
   vaultCheckBench,
   vaultIoBench,
   registryBench,

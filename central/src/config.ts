@@ -96,6 +96,8 @@ export interface HubConfig {
   readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
   /** The labelled reviews the reviews' text model trains on (REVIEWS_TRAINING_CSV; see ReviewsSettings). */
   readonly reviewsTrainingCsv?: string | undefined;
+  /** The file with the private keys that sign coupons and exit tokens (PRICING_KEYS_FILE; see PricingSettings). */
+  readonly pricingKeysFile?: string | undefined;
   /**
    * External parties as ports filled with objects (`[provide(PAYMENTS_PROVIDER, payments)]`, WAREHOUSE,
    * NOTIFICATIONS_SENDER), for embedders and tests that hold their own adapter or a test-controlled simulator; they
@@ -182,6 +184,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     registryScanner: registryScannerFromEnv(env, read, problems),
     registry: registryFromEnv(env, read, problems),
     reviewsTrainingCsv: env.REVIEWS_TRAINING_CSV || undefined,
+    pricingKeysFile: env.PRICING_KEYS_FILE || undefined,
     tuning: tuningFromEnv(read, problems),
   };
   if (problems.length) throw new HubConfigError(problems);

@@ -115,6 +115,8 @@ import {
   storeReleaseRoutes,
 } from './registry/index.js';
 import { ReviewsPuller, registerReviewsFeed, reviewsMigrations, reviewsRoutes, reviewsSink } from './reviews/index.js';
+import { pricingMigrations, pricingRoutes, pricingSink, registerPricingFeed, StorePricing } from './pricing/index.js';
+import { registerScanGoFeed, ScanGoDoor, scanGoMigrations, scanGoRoutes } from './scan-go/index.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -135,6 +137,8 @@ export const storeMigrationSources = [
   { module: 'vault', dir: vaultMigrations },
   { module: 'registry', dir: registryMigrations },
   { module: 'reviews', dir: reviewsMigrations },
+  { module: 'pricing', dir: pricingMigrations },
+  { module: 'scan-go', dir: scanGoMigrations },
 ];
 
 /**
@@ -172,6 +176,10 @@ export interface StoreNode {
   readonly tags: TagsPuller;
   /** Keeps the store's copy of products' ratings and top reviews (issue #24), pulled from the hub on its notices. */
   readonly reviews: ReviewsPuller;
+  /** The store's copy of price books, promotions, signing keys and used coupons (issue #25): prices offline. */
+  readonly pricing: StorePricing;
+  /** Scan & Go at the door (issue #25): exit tokens checked offline; paid baskets recorded as sales. */
+  readonly scanGo: ScanGoDoor;
   /** The documents this store's staff may read (issue #22), readable offline once on this device. */
   readonly vault: StoreVaultService;
   /** The releases this store runs (issue #23), pulled from the hub's registry and checked; a cache for its devices. */
@@ -341,6 +349,17 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   const terminal = card.terminal;
   const stock = new StockLedger(db);
+  // Prices, promotions and coupons (issue #25): a `pricing.changed` notice, then a pull of what changed since the
+  // copy's revision (at start, every so often, with backoff while the hub is away); a cold start's section from 0.
+  const pricing = new StorePricing(db, hubGet, log, now, {
+    storeId: storeId ?? null,
+    currency: config.currency ?? 'USD',
+    taxRatesPpm: config.taxRatesPpm ?? DEFAULT_TAX_RATES_PPM,
+  });
+  registerPricingFeed(sync.feedHandlers, pricing);
+  sync.bootstrap?.sinks.set('pricing', pricingSink(pricing));
+  const scanGo = new ScanGoDoor(db, sync, pricing, stock, log, now, storeId ?? null);
+  registerScanGoFeed(sync.feedHandlers, scanGo);
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
   const pos = new PosService(
@@ -473,6 +492,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(tagsRoutes(new TagFilter(tags.repo, () => tags.status())));
   api.use(recsRoutes(recs, (req, res) => kioskSessions.customerOf(kioskCartToken(req), callerOf(res).scope)));
   api.use(reviewsRoutes(reviews));
+  api.use(pricingRoutes(pricing));
+  api.use(scanGoRoutes(scanGo));
   api.use(
     vaultRoutes(vault, (res) => {
       const c = callerOf(res);
@@ -559,6 +580,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     catalog,
     tags,
     reviews: reviewsPuller,
+    pricing,
+    scanGo,
     vault,
     releases,
     terminal,
@@ -591,6 +614,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       catalog?.poke(); // a notice received before a restart
       tags.poke(); // the same, a pull a restart cut short, or the first pull of a store that never had tags
       reviewsPuller.start(); // products' ratings changed while the store was down, then a look every so often
+      pricing.start(); // prices and promotions changed while the store was down, then a look every so often
       vault.start(); // offline documents not yet on this device
       releases.start(); // releases whose pull a restart cut short, or that failed and are due again
       devices.start();
@@ -611,6 +635,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       catalog?.stop();
       tags.stop();
       reviewsPuller.stop();
+      pricing.stop();
       vault.stop();
       releases.stop();
       await releases.idle();

@@ -88,6 +88,15 @@ export interface ReviewsSettings {
 }
 
 /**
+ * Pricing's settings (modules/pricing, issue #25). `keysFile` (PRICING_KEYS_FILE) holds the private halves of the
+ * Ed25519 keys that sign coupons and Scan & Go exit tokens (stores get the public halves through their feeds); null =
+ * `pricing-keys.json` in the blob folder (a temporary folder for a hub without one).
+ */
+export interface PricingSettings {
+  readonly keysFile: string | null;
+}
+
+/**
  * Throughput knobs of the hub's group commits and sweeps, measured in `bench/` (defaults and reasons beside each
  * consumer). Modules read them from their context, never from the environment.
  */
@@ -128,6 +137,10 @@ export interface HubTuning {
   readonly vaultRewrapEveryMs: number;
   /** How often the vault empties trash older than 30 days, in ms (modules/vault). */
   readonly vaultTrashSweepMs: number;
+  /** How long a Scan & Go exit token lets its customer out after paying, in minutes (modules/pricing). */
+  readonly scanGoExitMinutes: number;
+  /** The share of Scan & Go exits the door asks an associate to check, in percent, drawn at random (modules/pricing). */
+  readonly scanGoAuditPercent: number;
   /** How often the registry collects garbage (blobs no manifest references), in ms (modules/registry/gc.ts). */
   readonly registryGcEveryMs: number;
   /** How old an unreferenced blob must be before garbage collection removes it, in ms: a push in progress is safe. */
@@ -161,6 +174,8 @@ export const TUNING_DEFAULTS: HubTuning = {
   reviewsFeedEveryMs: 60_000,
   vaultRewrapEveryMs: 3_600_000,
   vaultTrashSweepMs: 3_600_000,
+  scanGoExitMinutes: 30,
+  scanGoAuditPercent: 5,
   registryGcEveryMs: 3_600_000,
   registryGcGraceMs: 86_400_000,
   registryUploadIdleMs: 86_400_000,
@@ -306,6 +321,18 @@ export const TUNING_ENV = {
     max: 3_600_000,
     what: 'milliseconds between sends of changed rating summaries to the stores',
   },
+  scanGoExitMinutes: {
+    env: 'SCAN_GO_EXIT_MINUTES',
+    min: 1,
+    max: 24 * 60,
+    what: 'minutes a Scan & Go exit token lets its customer out after paying',
+  },
+  scanGoAuditPercent: {
+    env: 'SCAN_GO_AUDIT_PERCENT',
+    min: 0,
+    max: 100,
+    what: 'percent of Scan & Go exits the door asks an associate to check',
+  },
   registryMirrorEveryMs: {
     env: 'REGISTRY_MIRROR_EVERY_MS',
     min: 1_000,
@@ -337,6 +364,7 @@ export interface HubSettings {
   readonly vault: VaultSettings;
   readonly registry: RegistrySettings;
   readonly reviews: ReviewsSettings;
+  readonly pricing: PricingSettings;
 }
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -434,6 +462,7 @@ export function resolveSettings(config: {
   readonly registryScanner?: RegistryScannerChoice | undefined;
   readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
   readonly reviewsTrainingCsv?: string | undefined;
+  readonly pricingKeysFile?: string | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode))
@@ -480,6 +509,7 @@ export function resolveSettings(config: {
         mirror: config.registry?.mirror ?? null,
       },
       reviews: { trainingCsv: config.reviewsTrainingCsv ?? null },
+      pricing: { keysFile: config.pricingKeysFile ?? null },
     },
     parties: {
       payments: payments.inUse,

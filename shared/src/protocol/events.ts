@@ -7,6 +7,7 @@ import { feedPayloadSchemas } from './feed-entries.js';
 import { recsEventSchemas } from './recommendations.js';
 import { vaultEventSchemas } from './vault.js';
 import { registryEventSchemas } from './registry.js';
+import { pricingEventSchemas } from './pricing.js';
 import { reviewsEventSchemas } from './reviews.js';
 
 /**
@@ -30,7 +31,12 @@ export const saleLineSchema = z.strictObject({
   qty,
   unitPriceMinor: minor,
   taxClass: z.string().min(1).max(32),
-  /** unit price × qty, before tax */
+  /**
+   * What promotions took off this line (issue #25); absent = 0 (sales before promotions). The line's promotions are in
+   * the sale's `promotions`.
+   */
+  discountMinor: minor.optional(),
+  /** unit price × qty − discount, before tax (tax is charged on it) */
   subtotalMinor: minor,
   taxMinor: minor,
 });
@@ -39,6 +45,8 @@ export const saleTenderSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CASH'), amountMinor: minor, givenMinor: minor }),
   /** `reference`: the terminal's authorisation reference (what a refund or void names). */
   z.strictObject({ kind: z.literal('CARD'), amountMinor: minor, reference: z.string().min(1).max(128) }),
+  /** Paid in the customer's app (Scan & Go, issue #25): `reference` is the payment provider's. */
+  z.strictObject({ kind: z.literal('APP'), amountMinor: minor, reference: z.string().min(1).max(128) }),
 ]);
 
 /** The sum of `minorOf` over `items`. */
@@ -55,10 +63,18 @@ const wellFormed = { when: (payload: { issues: readonly unknown[] }) => payload.
 function checkSaleArithmetic(s: z.output<typeof saleShape>, ctx: z.RefinementCtx): void {
   const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   s.lines.forEach((l, i) => {
-    if (l.subtotalMinor !== l.qty * l.unitPriceMinor)
+    const off = l.discountMinor ?? 0;
+    if (off > l.qty * l.unitPriceMinor)
+      fail(
+        ['lines', i, 'discountMinor'],
+        `discountMinor ${off} is more than qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`,
+      );
+    else if (l.subtotalMinor !== l.qty * l.unitPriceMinor - off)
       fail(
         ['lines', i, 'subtotalMinor'],
-        `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`,
+        off
+          ? `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor} − discountMinor ${off}`
+          : `subtotalMinor ${l.subtotalMinor} is not qty ${l.qty} × unitPriceMinor ${l.unitPriceMinor}`,
       );
   });
   const linesSubtotal = sum(s.lines, (l) => l.subtotalMinor);
@@ -101,6 +117,16 @@ const saleShape = z.strictObject({
     .string()
     .regex(/^29\d{14}$/)
     .optional(),
+  /**
+   * The promotions applied to the sale (issue #25), each with what it took off in all; the lines' `discountMinor`
+   * add up to their sum. Absent when none applied and in events before #25.
+   */
+  promotions: z
+    .array(z.strictObject({ promotionId: z.string().uuid(), name: z.string().min(1).max(120), discountMinor: minor }))
+    .max(100)
+    .optional(),
+  /** The pricing rules' revision the sale was priced with (issue #25), for audits of what a store knew. */
+  rulesRevision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export const saleCompletedSchema = saleShape.superRefine(checkSaleArithmetic, wellFormed);
 export type SaleCompleted = z.infer<typeof saleCompletedSchema>;
@@ -229,6 +255,7 @@ export const eventPayloadSchemas = {
   ...vaultEventSchemas,
   ...registryEventSchemas,
   ...reviewsEventSchemas,
+  ...pricingEventSchemas,
   ...feedPayloadSchemas,
 } as const;
 export type SchemaEventType = keyof typeof eventPayloadSchemas;

@@ -7,6 +7,7 @@ import { recsFeedSchemas } from './recommendations.js';
 import { tagsFeedSchemas } from './tags.js';
 import { vaultFeedSchemas } from './vault.js';
 import { registryFeedSchemas } from './registry.js';
+import { pricingFeedSchemas } from './pricing.js';
 import { reviewsFeedSchemas } from './reviews.js';
 
 /**
@@ -103,6 +104,7 @@ export const feedPayloadSchemas = {
   ...vaultFeedSchemas,
   ...registryFeedSchemas,
   ...reviewsFeedSchemas,
+  ...pricingFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;
 export type FeedPayload<T extends FeedType> = z.infer<(typeof feedPayloadSchemas)[T]>;
