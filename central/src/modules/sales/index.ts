@@ -1,7 +1,10 @@
 import type { HubModule } from '../../kernel/module-contract.js';
+import { provide } from '../../kernel/ports.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { SALES_BASKETS } from '../../kernel/ports/pricing.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
 import { everySink, REVIEW_PURCHASES } from '../../kernel/ports/reviews.js';
+import { SalesBasketsReader } from './baskets.js';
 import { salePurchaseRecorder } from './purchases.js';
 import { SalesRepository } from './repository.js';
 import { salesRoutes } from './routes.js';
@@ -35,6 +38,8 @@ export const hubModule: HubModule = {
   // Optional: a sale with a customer's card is their purchase for recommendations and reviews' verified badge when
   // the hub has those modules and customers.
   uses: [CUSTOMER_DIRECTORY, RECS_INTERACTIONS, REVIEW_PURCHASES],
+  // completed sales as baskets, for pricing's dry run of a promotion (#25)
+  provides: () => [provide(SALES_BASKETS, new SalesBasketsReader())],
   eventHandlers: (ctx) => {
     const purchases = salePurchaseRecorder({
       sink: () => everySink(ctx.services.find(RECS_INTERACTIONS), ctx.services.find(REVIEW_PURCHASES)),
