@@ -1,0 +1,43 @@
+import type { Queryable } from '../../db/db.js';
+import type { HubContext } from '../../kernel/module-contract.js';
+import { CouponsRepository, type RedemptionRow } from './coupons-repository.js';
+import { announce, nextRevision } from './revision.js';
+
+/**
+ * Records coupons as used, in the caller's transaction (a store's `coupon.redeemed` events, an order's insert, a Scan &
+ * Go payment): the first redemption of a coupon id is recorded with a new pricing revision and ONE `pricing.changed`
+ * notice for the whole call, so every store hears and refuses it; a later redemption by another sale is a double for
+ * head office (`first: false`); the same sale's redemption again is the one already recorded (`first: true`, nothing
+ * written), so a repeated event or a retried call changes nothing.
+ */
+export async function recordRedemptions(
+  q: Queryable,
+  ctx: HubContext,
+  redemptions: readonly RedemptionRow[],
+): Promise<{ couponId: string; first: boolean }[]> {
+  const repo = new CouponsRepository(q);
+  const recordedAt = ctx.now();
+  let revision: number | null = null;
+  const out: { couponId: string; first: boolean }[] = [];
+  for (const r of redemptions) {
+    const existing = await repo.redemption(r.couponId);
+    if (existing) {
+      const same = existing.saleId === r.saleId;
+      if (!same) await repo.insertDouble(r, recordedAt);
+      out.push({ couponId: r.couponId, first: same });
+      continue;
+    }
+    revision ??= await nextRevision(q);
+    if (await repo.insertFirst(r, recordedAt, revision)) out.push({ couponId: r.couponId, first: true });
+    else {
+      // Another transaction recorded it between the read and the insert (Postgres waited for it): a double unless
+      // it was this very sale.
+      const now = await repo.redemption(r.couponId);
+      const same = now?.saleId === r.saleId;
+      if (!same) await repo.insertDouble(r, recordedAt);
+      out.push({ couponId: r.couponId, first: same });
+    }
+  }
+  if (revision !== null) await announce(q, ctx.feed, revision);
+  return out;
+}
