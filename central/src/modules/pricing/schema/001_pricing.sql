@@ -9,12 +9,14 @@ CREATE TABLE pricing_regions (
   created_at bigint NOT NULL
 );
 
--- A store's region (at most one); its revision tells the store to take its new region's books.
+-- A store's region (at most one; NULL: taken out of its region); its revision tells the store to take its new
+-- region's books (the store pull's page names the region; a store that sees it change pulls again from 0).
 CREATE TABLE pricing_store_regions (
   store_id uuid PRIMARY KEY REFERENCES locations (id),
-  region_id text NOT NULL REFERENCES pricing_regions (id),
+  region_id text REFERENCES pricing_regions (id),
   revision bigint NOT NULL
 );
+CREATE INDEX pricing_store_regions_revision ON pricing_store_regions (revision);
 
 CREATE TABLE pricing_books (
   id uuid PRIMARY KEY,
@@ -27,6 +29,9 @@ CREATE TABLE pricing_books (
   updated_at bigint NOT NULL,
   CHECK ((scope = 'STORE') = (store_id IS NOT NULL) AND (scope = 'REGION') = (region_id IS NOT NULL))
 );
+-- One book per target: the chain's, each region's, each store's (the most specific scope wins, so a second book of
+-- the same target would only make the price depend on revision order).
+CREATE UNIQUE INDEX pricing_books_target ON pricing_books (scope, (coalesce(store_id::text, region_id, '')));
 CREATE INDEX pricing_books_store ON pricing_books (store_id) WHERE store_id IS NOT NULL;
 CREATE INDEX pricing_books_region ON pricing_books (region_id) WHERE region_id IS NOT NULL;
 
@@ -48,6 +53,7 @@ CREATE TABLE pricing_entries (
 CREATE UNIQUE INDEX pricing_entries_live ON pricing_entries (book_id, sku, valid_from) WHERE NOT deleted;
 CREATE INDEX pricing_entries_revision ON pricing_entries (revision);
 CREATE INDEX pricing_entries_sku ON pricing_entries (sku);
+CREATE INDEX pricing_entries_book_sku ON pricing_entries (book_id, sku, valid_from, id) WHERE NOT deleted;
 
 -- A promotion: its rule (shared/src/protocol/pricing.ts promotionRuleSchema) as JSON, where and when it runs.
 CREATE TABLE pricing_promotions (
@@ -79,6 +85,7 @@ CREATE TABLE pricing_signing_keys (
   retired_at bigint,
   revision bigint NOT NULL
 );
+CREATE INDEX pricing_signing_keys_revision ON pricing_signing_keys (revision);
 
 -- Coupons used (the first redemption of each); stores refuse them once they hear.
 CREATE TABLE pricing_coupon_redemptions (
