@@ -1,84 +1,76 @@
-import { type BasketLine, emptyRules, type PricedBasket, type PricingRules, price } from '@storefleet/shared';
-import type { SyncLogger } from '@storefleet/sync';
-import { Router } from 'express';
-import type { SqliteDb } from '../db/open-sqlite.js';
-import type { HubGet } from '../hub-link/hub-get.js';
-import type { Emit } from '../sync/index.js';
+import { parseEventPayload } from '@storefleet/shared';
 import type { BootstrapSink } from '../sync/bootstrap.js';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
+import { type Applied, applyPage, applyRows, pageEnvelopeSchema } from './pricing-puller.js';
+import type { StorePricing } from './pricing-service.js';
+
+export {
+  type CouponVerdict,
+  type SkuPriceView,
+  StorePricing,
+  type StorePriceRequest,
+  type StorePricingStatus,
+  type StoreRedemption,
+} from './pricing-service.js';
+export {
+  type PricingCounts,
+  type PricingProduct,
+  PricingRepository,
+  type PricingSyncState,
+} from './pricing-repository.js';
+export { applyPage, applyRows, PAGE, PricingPuller, RECHECK_MS, pageEnvelopeSchema } from './pricing-puller.js';
+export { pricingRoutes } from './routes.js';
 
 export const pricingMigrations = new URL('./schema/', import.meta.url);
 
-/** What the lane, kiosk and Scan & Go door ask of the store's pricing. */
-export interface StorePriceRequest {
-  readonly member: boolean;
-  readonly coupons?: readonly string[];
-  /** Default: the store's clock now. */
-  readonly at?: number;
+/**
+ * The hub's `pricing.changed {revision}` notice: checked in the feed's transaction (a bad payload is parked), recorded
+ * as wanted, then the puller fetches what changed since the copy's revision.
+ */
+export function registerPricingFeed(feed: FeedHandlerRegistry, pricing: StorePricing): void {
+  feed.register('pricing.changed', (_db, entry) => {
+    const { revision } = parseEventPayload('pricing.changed', entry.payload);
+    pricing.noticed(revision);
+  });
 }
 
 /**
- * The store's copy of the hub's pricing rules (lane D): price book entries that apply here (future ones too, so a
- * change scheduled while offline takes effect at its time), promotions, the hub's signing keys, the used coupons —
- * kept in SQLite, pulled on `pricing.changed` notices, at start and with backoff; `price()` prices with the shared
- * engine at the store's clock, offline. CONTRACT STUB: prices at catalog prices.
+ * The sink of the hub's `pricing` cold-start section: the hub's rows for this store from revision 0, applied as a pull
+ * applies them. A row may be a whole store-rules page (`PricingStorePage`: its region too) or a single row of any kind
+ * (a price entry, a promotion, a signing key, a used coupon, told by its shape); a malformed row is refused alone and
+ * logged and counted in the status (asking again would bring the same row), the rest apply; the copy is marked as
+ * holding up to the highest revision seen, so the puller goes on from there instead of pulling it all again.
  */
-export class StorePricing {
-  constructor(
-    readonly db: SqliteDb,
-    readonly hubGet: HubGet | undefined,
-    readonly log: SyncLogger,
-    readonly now: () => number,
-    readonly settings: {
-      readonly storeId: string | null;
-      readonly currency: string;
-      readonly taxRatesPpm: Readonly<Record<string, number>>;
-    },
-  ) {}
-  start(): void {}
-  stop(): void {}
-  /** A `pricing.changed` notice: pull when the copy is older. */
-  noticed(_revision: number): void {}
-  /** The rules as the engine takes them (cached until the copy changes). */
-  rules(): PricingRules {
-    return emptyRules(this.settings.currency, this.settings.taxRatesPpm);
-  }
-  price(lines: readonly BasketLine[], req: StorePriceRequest): PricedBasket {
-    return price(lines, this.rules(), {
-      at: req.at ?? this.now(),
-      storeId: this.settings.storeId,
-      regionId: null,
-      member: req.member,
-      ...(req.coupons ? { coupons: req.coupons } : {}),
-      isCouponUsed: () => false,
-    });
-  }
-  /**
-   * Records coupons a sale took as used here and emits `coupon.redeemed` for each, inside the sale's
-   * `sync.write`/`writeGrouped` (the caller's emit): the next basket at this store refuses them at once.
-   */
-  redeem(
-    _emit: Emit,
-    _redemptions: readonly {
-      couponId: string;
-      promotionId: string;
-      saleId: string;
-      saleNumber?: string;
-      discountMinor: number;
-      at: number;
-    }[],
-  ): void {}
-}
-
-/** The hub's `pricing.changed {revision}` notice. */
-export function registerPricingFeed(_feed: FeedHandlerRegistry, _pricing: StorePricing): void {}
-
-/** The sink of the hub's `pricing` cold-start section. */
-export function pricingSink(_pricing: StorePricing): BootstrapSink {
-  return () => {};
-}
-
-/** `/api/pricing/*` on the store node (who may call each: the report lists the rows). */
-export function pricingRoutes(_pricing: StorePricing): Router {
-  return Router();
+export function pricingSink(pricing: StorePricing): BootstrapSink {
+  return (_db, rows) => {
+    let last = 0;
+    const out: Applied = { applied: 0, refused: 0, reason: null };
+    const now = pricing.now();
+    const repo = pricing.repo;
+    const loose: unknown[] = [];
+    for (const row of rows) {
+      const page = pageEnvelopeSchema.safeParse(row);
+      if (page.success) {
+        const done = applyPage(repo, page.data, now);
+        out.applied += done.applied;
+        out.refused += done.refused;
+        out.reason ??= done.reason;
+        last = Math.max(last, page.data.revision);
+      } else loose.push(row);
+    }
+    const before = out.refused;
+    applyRows(repo, loose, undefined, now, out);
+    if (out.refused > before) repo.countRefused(out.refused - before);
+    for (const row of loose) {
+      const r = (row as { revision?: unknown } | null)?.revision;
+      if (typeof r === 'number' && Number.isSafeInteger(r)) last = Math.max(last, r);
+    }
+    if (last > 0) repo.advance(last);
+    pricing.changed();
+    if (out.refused)
+      pricing.log.warn(
+        { refused: out.refused, reason: out.reason },
+        `refused ${out.refused} malformed row(s) from the hub's pricing section; the others applied`,
+      );
+  };
 }
