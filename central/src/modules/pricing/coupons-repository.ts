@@ -190,3 +190,54 @@ export class CouponsRepository {
     }));
   }
 }
+
+/** What the online check needs of a coupon's promotion and the store asking. */
+export interface CouponScope {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number | null;
+  readonly deleted: boolean;
+  readonly couponRequired: boolean;
+  readonly storeIds: readonly string[];
+  readonly regionIds: readonly string[];
+}
+
+export class CouponScopeRepository {
+  constructor(readonly q: Queryable) {}
+
+  async promotion(id: string): Promise<CouponScope | undefined> {
+    const { rows } = await this.q.query<{
+      name: string;
+      valid_from: number;
+      valid_to: number | null;
+      deleted: boolean;
+      coupon_required: boolean;
+      store_ids: string[];
+      region_ids: string[];
+    }>(
+      `SELECT name, valid_from, valid_to, deleted, coupon_required, store_ids, region_ids
+         FROM pricing_promotions WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    return (
+      r && {
+        name: r.name,
+        from: Number(r.valid_from),
+        to: r.valid_to === null ? null : Number(r.valid_to),
+        deleted: r.deleted,
+        couponRequired: r.coupon_required,
+        storeIds: r.store_ids ?? [],
+        regionIds: r.region_ids ?? [],
+      }
+    );
+  }
+
+  async regionOf(storeId: string): Promise<string | null> {
+    const { rows } = await this.q.query<{ region_id: string }>(
+      'SELECT region_id FROM pricing_store_regions WHERE store_id = $1',
+      [storeId],
+    );
+    return rows[0]?.region_id ?? null;
+  }
+}
