@@ -1,8 +1,106 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { ForbiddenError, markUnkeptAnswer, MAX_CART_QTY, parseOrThrow, skuSchema } from '@storefleet/shared';
+import { isHeadOffice, principalOf, storeOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { PricingParts } from './index.js';
 
-/** CONTRACT STUB: the lane that owns this file writes its routes (who may call each: access-scan-go.ts). */
-export function scanGoRoutes(_parts: PricingParts, _ctx: HubContext): Router {
-  return Router();
+const uuid = z.string().uuid();
+const openBody = z.strictObject({ customerId: uuid, storeId: uuid });
+const scanBody = z.strictObject({
+  code: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e]+$/, 'a barcode or sku: printable characters, no spaces'),
+  qty: z.number().int().min(1).max(MAX_CART_QTY).default(1),
+});
+const lineBody = z.strictObject({ qty: z.number().int().min(0).max(MAX_CART_QTY) });
+const checkoutBody = z.strictObject({ coupons: z.array(z.string().min(1).max(200)).max(5).default([]) });
+const epoch = z
+  .string()
+  .regex(/^\d{1,15}$/, 'epoch milliseconds')
+  .transform(Number);
+const exitsQuery = z.strictObject({ storeId: uuid.optional(), from: epoch.optional(), to: epoch.optional() });
+const idParam = z.strictObject({ id: uuid });
+const lineParams = z.strictObject({ id: uuid, sku: skuSchema });
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Scan & Go (who may call each: access-scan-go.ts). The app backend (head office's service account, acting for the
+ * signed-in customer) opens, scans, checks out and cancels; a store's people and node read their own store's
+ * sessions (without the exit token); head office and a store's manager read the exits the doors reported.
+ */
+export function scanGoRoutes(parts: PricingParts, ctx: HubContext): Router {
+  const r = Router();
+  const sg = parts.scanGo;
+  const appOnly = (req: Parameters<typeof principalOf>[0]) => {
+    if (!isHeadOffice(principalOf(req)))
+      throw new ForbiddenError('Scan & Go sessions are changed by the app backend (head office) only');
+  };
+
+  r.post('/scan-go/sessions', async (req, res) => {
+    appOnly(req);
+    const b = parseOrThrow(openBody, req.body, 'body');
+    const { session, created } = await sg.open(b.customerId, b.storeId);
+    res.status(created ? 201 : 200).json(session);
+  });
+
+  r.get('/scan-go/sessions/:id', async (req, res) => {
+    const p = principalOf(req);
+    const { id } = parseOrThrow(idParam, req.params, 'path');
+    const head = isHeadOffice(p);
+    const s = await sg.session(id, (row) => head || storeOf(p) === row.storeId);
+    if (head && s.status === 'PAID') markUnkeptAnswer(res);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await sg.view(s, head));
+  });
+
+  r.post('/scan-go/sessions/:id/scans', async (req, res) => {
+    appOnly(req);
+    const { id } = parseOrThrow(idParam, req.params, 'path');
+    const b = parseOrThrow(scanBody, req.body, 'body');
+    res.json(await sg.scan(id, b.code, b.qty));
+  });
+
+  r.put('/scan-go/sessions/:id/lines/:sku', async (req, res) => {
+    appOnly(req);
+    const { id, sku } = parseOrThrow(lineParams, req.params, 'path');
+    const b = parseOrThrow(lineBody, req.body, 'body');
+    res.json(await sg.setLine(id, sku, b.qty));
+  });
+
+  r.post('/scan-go/sessions/:id/checkout', async (req, res) => {
+    appOnly(req);
+    const { id } = parseOrThrow(idParam, req.params, 'path');
+    const b = parseOrThrow(checkoutBody, req.body ?? {}, 'body');
+    const session = await sg.checkout.checkout(id, b.coupons);
+    markUnkeptAnswer(res); // the exit token is a one-time secret (GET answers it again to head office)
+    res.json(session);
+  });
+
+  r.post('/scan-go/sessions/:id/cancel', async (req, res) => {
+    appOnly(req);
+    const { id } = parseOrThrow(idParam, req.params, 'path');
+    res.json(await sg.cancel(id));
+  });
+
+  r.get('/scan-go/exits', async (req, res) => {
+    const p = principalOf(req);
+    const q = parseOrThrow(exitsQuery, req.query, 'query');
+    let storeId = q.storeId ?? null;
+    if (!isHeadOffice(p)) {
+      const mine = storeOf(p);
+      if (p.kind !== 'user' || p.role !== 'STORE_MANAGER' || !mine)
+        throw new ForbiddenError("Scan & Go exits are head office's and a store manager's");
+      if (storeId && storeId !== mine) throw new ForbiddenError(`no access to store ${storeId}`);
+      storeId = mine;
+    }
+    const to = q.to ?? ctx.now() + 1;
+    const from = q.from ?? to - DAY_MS;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ storeId, from, to, ...(await sg.exits({ storeId, from, to })) });
+  });
+  return r;
 }

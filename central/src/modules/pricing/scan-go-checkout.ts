@@ -1,0 +1,257 @@
+import { randomInt } from 'node:crypto';
+import {
+  AppError,
+  cartDocId,
+  cartQty,
+  ConflictError,
+  feedEntry,
+  NotFoundError,
+  type PricedBasket,
+  setCartQty,
+  signExitToken,
+  UnprocessableError,
+  type CartDoc,
+  uuidv7,
+} from '@storefleet/shared';
+import type { HubContext } from '../../kernel/module-contract.js';
+import { PAYMENTS, PaymentTimeoutError, type PaymentProvider } from '../../kernel/ports/payments.js';
+import { recordRedemptions } from './coupon-redemptions.js';
+import type { HubPricerService } from './hub-pricer.js';
+import type { ScanGo, ScanGoSession } from './scan-go.js';
+import { SCAN_GO_ACTOR } from './scan-go-actor.js';
+import { ScanGoRepository, type ScanGoRow } from './scan-go-repository.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** A CHARGING session is asked about at the provider once this old (the checkout itself may still be waiting). */
+const SETTLE_AFTER_MS = 30_000;
+/** A payment the provider still knows nothing of after this long is given up (voided to be safe). */
+const UNKNOWN_GIVE_UP_MS = 10 * 60_000;
+const BATCH = 50;
+
+/**
+ * The checkout of a Scan & Go session (state diagram in schema/003_scan_go.sql): priced at the session's store, the
+ * session recorded CHARGING (a durable to-do) before PAYMENTS is asked (key = the session id: a retry never charges
+ * twice), authorised then captured; then in ONE transaction: PAID, the coupons redeemed, the store's `scango.paid`
+ * entry, the exit token; after commit the paid lines leave the cart. A declined card puts the session back to
+ * SHOPPING (422); no answer leaves it CHARGING for `settle`.
+ */
+export class ScanGoCheckout {
+  constructor(
+    readonly ctx: HubContext,
+    readonly pricer: HubPricerService,
+    readonly keys: SigningKeys,
+    readonly scanGo: ScanGo,
+  ) {}
+
+  #payments(): PaymentProvider {
+    const p = this.ctx.services.find(PAYMENTS);
+    if (!p)
+      throw new AppError(
+        'unavailable',
+        'no payment provider is configured: Scan & Go checkouts cannot be paid until the hub has one',
+      );
+    return p;
+  }
+
+  async checkout(id: string, coupons: readonly string[]): Promise<ScanGoSession> {
+    const s = await this.scanGo.session(id);
+    if (s.status === 'PAID') return this.scanGo.view(s, true);
+    if (s.status !== 'SHOPPING')
+      throw new ConflictError(
+        s.status === 'CHARGING'
+          ? `scan & go session ${id} is being paid for: ask for the session again in a moment`
+          : `scan & go session ${id} was cancelled`,
+        { status: s.status },
+      );
+    const payments = this.#payments();
+    const cart = await this.scanGo.cartLines(s.customerId);
+    if (cart.overBounds) throw new ConflictError(cart.overBounds);
+    if (!cart.lines.length) throw new UnprocessableError(`scan & go session ${id} has nothing scanned to pay for`);
+    const basket = await this.scanGo.priceCart(s, coupons);
+    const refused = basket.coupons.filter((c) => c.status === 'REFUSED');
+    if (refused.length)
+      throw new UnprocessableError(`coupon refused: ${refused.map((c) => `${c.code} (${c.message})`).join('; ')}`, {
+        coupons: refused.map((c) => ({ code: c.code, refusal: c.refusal ?? null, message: c.message })),
+      });
+    const repo = this.scanGo.repo();
+    if (!(await repo.startCharging(id, basket, uuidv7(this.ctx.now()), this.ctx.now())))
+      return this.checkout(id, coupons); // another checkout won meanwhile: answer as it stands
+    if (basket.totalMinor === 0) return this.#finish(id, `free:${id}`);
+    let answer: Awaited<ReturnType<PaymentProvider['authorise']>>;
+    try {
+      answer = await payments.authorise({ key: id, amountMinor: basket.totalMinor, currency: basket.currency });
+    } catch (err) {
+      if (err instanceof AppError) {
+        // Nothing was asked of any provider (none is configured): the customer can try again later.
+        await repo.backToShopping(id, this.ctx.now());
+        throw err.status >= 500 ? err : new AppError('unavailable', err.message);
+      }
+      if (!(err instanceof PaymentTimeoutError))
+        this.ctx.log.warn({ err, sessionId: id }, 'scan & go payment failed; settle asks the provider again');
+      return this.#pending(id);
+    }
+    if (!answer.approved) {
+      await repo.backToShopping(id, this.ctx.now());
+      throw new UnprocessableError(`the card was declined: ${answer.reason}; nothing was charged`, {
+        declined: true,
+        status: 'SHOPPING',
+      });
+    }
+    try {
+      await payments.capture(id);
+    } catch (err) {
+      this.ctx.log.warn({ err, sessionId: id }, 'scan & go payment approved but not captured yet; settle captures it');
+      return this.#pending(id);
+    }
+    return this.#finish(id, answer.ref);
+  }
+
+  async #pending(id: string): Promise<ScanGoSession> {
+    const s = await this.scanGo.session(id);
+    if (s.status === 'PAID') return this.scanGo.view(s, true);
+    return {
+      ...(await this.scanGo.view(s, false)),
+      message:
+        'the payment provider has not answered yet: the basket stays as it is while it does; ask for the session again in a minute',
+    };
+  }
+
+  /** CHARGING → PAID, in one transaction with the coupons, the store's feed entry and the exit token. */
+  async #finish(id: string, paymentRef: string): Promise<ScanGoSession> {
+    const key = await this.keys.current(); // read before the transaction (PGlite has one connection)
+    const now = this.ctx.now();
+    const tuning = this.ctx.settings.tuning;
+    const audit = randomInt(100) < tuning.scanGoAuditPercent;
+    const paid = await this.ctx.db.transaction(async (tx) => {
+      const repo = new ScanGoRepository(tx);
+      const s = await repo.get(id);
+      if (s?.status !== 'CHARGING' || !s.charging || !s.saleId) return null;
+      const basket = s.charging;
+      const exitToken = signExitToken(key.privateKey, {
+        keyId: key.keyId,
+        sessionId: s.id,
+        storeId: s.storeId,
+        itemCount: basket.itemCount,
+        totalMinor: basket.totalMinor,
+        issuedAt: now,
+        validUntil: now + tuning.scanGoExitMinutes * 60_000,
+        audit,
+      });
+      if (!(await repo.markPaid(id, { paymentRef, exitToken, audit, at: now }))) return null;
+      const applied = basket.coupons.filter((c) => c.status === 'APPLIED' && c.couponId);
+      if (applied.length)
+        await recordRedemptions(
+          tx,
+          this.ctx,
+          applied.map((c) => {
+            const promotionId = c.couponId!.split(':')[0]!;
+            return {
+              couponId: c.couponId!,
+              promotionId,
+              saleId: s.saleId!,
+              storeId: s.storeId,
+              discountMinor: basket.promotions.find((p) => p.promotionId === promotionId)?.discountMinor ?? 0,
+              at: now,
+            };
+          }),
+        );
+      await this.ctx.feed.append(tx, s.storeId, [
+        feedEntry('scango.paid', paidEntry(s, basket, paymentRef, now, await repo.customer(s.customerId))),
+      ]);
+      return s;
+    });
+    const s = await this.scanGo.session(id);
+    if (paid) await this.#takeFromCart(paid.customerId, paid.charging!);
+    return this.scanGo.view(s, true);
+  }
+
+  /** The paid lines leave the cart (what was scanned after checkout began stays). */
+  async #takeFromCart(customerId: string, basket: PricedBasket): Promise<void> {
+    await this.ctx.docs
+      .change<CartDoc>(SCAN_GO_ACTOR, cartDocId(customerId), (d) => {
+        for (const l of basket.lines) setCartQty(d, l.sku, cartQty(d, l.sku) - l.qty);
+      })
+      .catch((err: unknown) =>
+        this.ctx.log.warn({ err, customerId }, 'the paid scan & go lines could not be taken out of the cart'),
+      );
+  }
+
+  /**
+   * Settles CHARGING sessions a timeout or a crash left (asked at the provider once 30 s old): approved → captured
+   * and PAID; declined, voided or refunded → SHOPPING; unknown after 10 minutes → voided to be safe and SHOPPING.
+   */
+  async settle(): Promise<void> {
+    const payments = this.ctx.services.find(PAYMENTS);
+    if (!payments) return;
+    const now = this.ctx.now();
+    for (const s of await this.scanGo.repo().chargingSince(now - SETTLE_AFTER_MS, BATCH)) {
+      try {
+        await this.#settleOne(payments, s, now);
+      } catch (err) {
+        this.ctx.log.warn({ err, sessionId: s.id }, 'settling a scan & go payment failed; the next round retries');
+      }
+    }
+  }
+
+  async #settleOne(payments: PaymentProvider, s: ScanGoRow, now: number): Promise<void> {
+    if ((s.totalMinor ?? 0) === 0) {
+      await this.#finish(s.id, `free:${s.id}`);
+      return;
+    }
+    const status = await payments.status(s.id);
+    if (status === 'APPROVED' || status === 'CAPTURED') {
+      if (status === 'APPROVED') await payments.capture(s.id);
+      await this.#finish(s.id, s.id);
+    } else if (status === 'UNKNOWN' && now - (s.chargingSince ?? now) < UNKNOWN_GIVE_UP_MS) {
+      return;
+    } else {
+      if (status === 'UNKNOWN') await payments.void(s.id);
+      await this.scanGo.repo().backToShopping(s.id, now);
+    }
+  }
+}
+
+/** The store's copy of a paid basket (shared/src/protocol/pricing.ts `scango.paid`). */
+function paidEntry(
+  s: ScanGoRow,
+  basket: PricedBasket,
+  paymentRef: string,
+  paidAt: number,
+  customer: { card: string | null } | undefined,
+) {
+  if (!s.saleId) throw new NotFoundError('sale of session', s.id);
+  const lines = basket.lines.map((l) => ({
+    sku: l.sku,
+    name: l.name ?? l.sku,
+    qty: l.qty,
+    unitPriceMinor: l.unitPriceMinor,
+    taxClass: l.taxClass,
+    discountMinor: l.discountMinor,
+    subtotalMinor: l.netMinor,
+    taxMinor: l.taxMinor,
+  }));
+  const subtotalMinor = lines.reduce((n, l) => n + l.subtotalMinor, 0);
+  const taxMinor = lines.reduce((n, l) => n + l.taxMinor, 0);
+  return {
+    sessionId: s.id,
+    saleId: s.saleId,
+    storeId: s.storeId,
+    currency: basket.currency,
+    paidAt,
+    lines,
+    subtotalMinor,
+    taxMinor,
+    totalMinor: subtotalMinor + taxMinor,
+    paymentRef: paymentRef.slice(0, 128),
+    ...(customer?.card && /^29\d{14}$/.test(customer.card) ? { customerCard: customer.card } : {}),
+    ...(basket.promotions.length
+      ? {
+          promotions: basket.promotions.map((p) => ({
+            promotionId: p.promotionId,
+            name: p.name.slice(0, 120),
+            discountMinor: p.discountMinor,
+          })),
+        }
+      : {}),
+  };
+}
