@@ -1,33 +1,19 @@
-import type { SyncLogger } from '@storefleet/sync';
-import { Router } from 'express';
-import type { SqliteDb } from '../db/open-sqlite.js';
-import type { StorePricing } from '../pricing/index.js';
-import type { StockLedger } from '../stock/stock-ledger.js';
-import type { StoreSync } from '../sync/index.js';
+import type { Router } from 'express';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
+import { ScanGoDoor } from './door-service.js';
+import { scanGoDoorRoutes } from './routes.js';
+
+export { ScanGoDoor, type DoorVerdict } from './door-service.js';
+export { ScanGoStoreRepository, type DoorExit, type DoorSale } from './scan-go-repository.js';
 
 export const scanGoMigrations = new URL('./schema/', import.meta.url);
 
-/**
- * Scan & Go at the store (lane F): the door checks exit tokens offline (signature with the hub's keys from the store's
- * pricing copy, this store, the time window, the item count, the audit flag), records each exit once and emits
- * `scango.exited`; a `scango.paid` feed entry is recorded as a completed sale (stock moves, `sale.completed` with an
- * APP tender), once. CONTRACT STUB.
- */
-export class ScanGoDoor {
-  constructor(
-    readonly db: SqliteDb,
-    readonly sync: StoreSync,
-    readonly pricing: StorePricing,
-    readonly stock: StockLedger,
-    readonly log: SyncLogger,
-    readonly now: () => number,
-    readonly storeId: string | null,
-  ) {}
+/** The hub's `scango.paid`: a basket paid in the app at this store, recorded as one sale (see ScanGoDoor.applyPaid). */
+export function registerScanGoFeed(feed: FeedHandlerRegistry, door: ScanGoDoor): void {
+  feed.register('scango.paid', (_db, entry) => door.applyPaid(entry));
 }
 
-export function registerScanGoFeed(_feed: FeedHandlerRegistry, _door: ScanGoDoor): void {}
-
-export function scanGoRoutes(_door: ScanGoDoor): Router {
-  return Router();
+/** `/api/scan-go/*` on the store node (who may call each: the lane report lists the rows). */
+export function scanGoRoutes(door: ScanGoDoor): Router {
+  return scanGoDoorRoutes(door);
 }
