@@ -370,6 +370,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     config.currency ?? 'USD',
     config.name ?? 'Storefleet store',
     now,
+    pricing,
     { ...till, profile },
   );
   const executor = new StoreExecutor(config.executor ?? {}, metrics);
@@ -474,7 +475,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), (sku) => pos.repo.product(sku, undefined)?.name));
   api.use(reportRoutes(executor, dbPath, now));
-  const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now);
+  const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now, pricing);
   api.use(kioskCartRoutes(kioskCarts));
   const hubCall = config.hub
     ? hubCaller(

@@ -81,6 +81,7 @@ describe('returns at the till', () => {
         taxMinor: 89,
         totalMinor: 1787,
         tenders: [{ kind: 'CASH', amountMinor: 1787, givenMinor: 2000 }],
+        rulesRevision: 0, // the store's pricing rules it was priced with (#25): none pulled yet
       },
     ]);
   });

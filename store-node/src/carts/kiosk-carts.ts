@@ -11,7 +11,9 @@ import {
   toGtin14,
   type CartDoc,
   type CartView,
+  type PricedBasket,
 } from '@storefleet/shared';
+import type { StorePricing } from '../pricing/index.js';
 import type { PosRepository } from '../pos/pos-repository.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
 import type { StoreSync } from '../sync/store-sync.js';
@@ -28,13 +30,44 @@ export class KioskCarts {
     readonly stock: StockLedger,
     readonly storeId: string,
     readonly now: () => number,
+    /** The store's pricing (issue #25): the cart is shown priced with this store's promotions, offline. */
+    readonly pricing?: Pick<StorePricing, 'price'>,
   ) {}
 
-  view(customerId: string): CartView & { customerId: string } {
-    return { customerId, ...cartView(this.sync.docs.open<CartDoc>(cartDocId(customerId))) };
+  /**
+   * The cart with `priced`: its lines priced here now by the store's pricing (price books, promotions; member prices
+   * when `member`, which the kiosk session does not know yet: without it, none), or null when the cart is empty, a
+   * line's tax class has no rate here, or no pricing is wired.
+   */
+  view(customerId: string, member = false): CartView & { customerId: string; priced: PricedBasket | null } {
+    const cart = cartView(this.sync.docs.open<CartDoc>(cartDocId(customerId)));
+    return { customerId, ...cart, priced: this.#priced(cart, member) };
   }
 
-  add(customerId: string, code: string, qty: number): CartView & { customerId: string } {
+  #priced(cart: CartView, member: boolean): PricedBasket | null {
+    if (!this.pricing || !cart.lines.length) return null;
+    try {
+      return this.pricing.price(
+        cart.lines.map((l) => {
+          const category = this.products.category(l.sku);
+          return {
+            sku: l.sku,
+            qty: l.qty,
+            catalogPriceMinor: l.unitPriceMinor,
+            taxClass: l.taxClass,
+            name: l.name,
+            ...(category ? { category } : {}),
+          };
+        }),
+        { member },
+      );
+    } catch (err) {
+      if (err instanceof RangeError) return null; // a line the store cannot price (a tax class it has no rate for)
+      throw err;
+    }
+  }
+
+  add(customerId: string, code: string, qty: number): ReturnType<KioskCarts['view']> {
     const p = this.products.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
     if (!p) throw new NotFoundError('product', code);
     const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
@@ -64,7 +97,7 @@ export class KioskCarts {
     return this.view(customerId);
   }
 
-  setQty(customerId: string, sku: string, qty: number): CartView & { customerId: string } {
+  setQty(customerId: string, sku: string, qty: number): ReturnType<KioskCarts['view']> {
     const doc = this.sync.docs.open<CartDoc>(cartDocId(customerId));
     if (cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
     this.#withinBounds(doc, sku, { setTo: qty });

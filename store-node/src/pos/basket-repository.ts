@@ -17,6 +17,8 @@ export interface BasketRow {
   number: string | null;
   /** The customer's loyalty card shown at the lane (schema/005), whole: it goes on `sale.completed`; else null. */
   customer_card: string | null;
+  /** The coupon codes entered for the basket (schema/006), a JSON array; each verified again at every view. */
+  coupons: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export class BasketRepository {
   readonly #lineCount;
   readonly #onLane;
   readonly #card;
+  readonly #coupons;
   /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
@@ -77,6 +80,7 @@ export class BasketRepository {
     this.#card = db.prepare(
       'UPDATE pos_baskets SET customer_card = ?, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
     );
+    this.#coupons = db.prepare('UPDATE pos_baskets SET coupons = ?, touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
     this.#touch = db.prepare('UPDATE pos_baskets SET touched_at = MAX(touched_at, ?) WHERE sale_id = ?');
     const lastChange = '(SELECT MAX(changed_at) FROM pos_basket_lines l WHERE l.sale_id = b.sale_id)';
     this.#untouched = db
@@ -163,6 +167,11 @@ export class BasketRepository {
   /** Keeps the customer's card with the basket, or takes it off (null); a change by the cashier, so it touches it. */
   setCustomerCard(saleId: string, card: string | null, at: number): void {
     this.#card.run(card, at, saleId);
+  }
+
+  /** Keeps the coupon codes entered for the basket (replacing those before); a change by the cashier, so it touches it. */
+  setCoupons(saleId: string, codes: readonly string[], at: number): void {
+    this.#coupons.run(JSON.stringify(codes), at, saleId);
   }
 
   /**

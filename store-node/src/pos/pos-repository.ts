@@ -20,6 +20,10 @@ export interface SaleRow {
   number: string | null;
   /** The last four digits of the customer card shown for a completed sale (schema/005), for its receipt; else null. */
   customer_card_last4?: string | null;
+  /** The sale's promotions and the coupons it took, as JSON (schema/006), and its rules' revision; null before #25. */
+  promotions?: string | null;
+  coupons?: string | null;
+  rules_revision?: number | null;
 }
 
 export interface LineRow {
@@ -28,6 +32,14 @@ export interface LineRow {
   tax_class: string;
   unit_price_minor: number;
   qty: number;
+  /**
+   * On a completed sale's line (schema/006): what promotions took off it, the tax charged on its net (null on sales
+   * before #25: computed from the rate), and its promotions as JSON (`LinePromotion[]`). Absent on an open basket's
+   * line (the basket is priced at each view).
+   */
+  discount_minor?: number;
+  tax_minor?: number | null;
+  promotions?: string | null;
 }
 
 export interface ProductRow {
@@ -47,6 +59,7 @@ export class PosRepository {
   readonly #sale;
   readonly #lines;
   readonly #byNumber;
+  readonly #category;
 
   constructor(readonly db: SqliteDb) {
     // Prepared once: a till runs these thousands of times a day.
@@ -55,18 +68,19 @@ export class PosRepository {
       'SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1',
     );
     this.#insertSale = db.prepare(
-      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number, customer_card_last4)
-       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number, @customer_card_last4)`,
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number, customer_card_last4, promotions, coupons, rules_revision)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number, @customer_card_last4, @promotions, @coupons, @rules_revision)`,
     );
     this.#insertLines = new MultiRowInsert(
       db,
-      'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty) VALUES',
-      '(?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions) VALUES',
+      '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
     this.#lines = db.prepare(
-      'SELECT sku, name, tax_class, unit_price_minor, qty FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
+      'SELECT sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
     );
+    this.#category = db.prepare('SELECT category FROM catalog_products WHERE sku = ?').pluck();
     this.#byNumber = db
       .prepare(
         'SELECT sale_id FROM pos_baskets WHERE number = @n UNION ALL SELECT id FROM sales WHERE number = @n LIMIT 1',
@@ -84,10 +98,33 @@ export class PosRepository {
     return (this.#bySku.get(code) ?? (gtin14 ? this.#byGtin.get(gtin14) : undefined)) as ProductRow | undefined;
   }
 
+  /** The product's category in the store's catalog copy (promotions may target a category), if it is there. */
+  category(sku: string): string | undefined {
+    return (this.#category.get(sku) as string | null | undefined) ?? undefined;
+  }
+
   /** Writes a closed sale (completed or voided) with its lines; the caller's transaction joins it to its stock moves. */
   insertSale(s: SaleRow, lines: readonly LineRow[]): void {
-    this.#insertSale.run({ ...s, customer_card_last4: s.customer_card_last4 ?? null });
-    this.#insertLines.run(lines.map((l) => [s.id, l.sku, l.name, l.tax_class, l.unit_price_minor, l.qty]));
+    this.#insertSale.run({
+      ...s,
+      customer_card_last4: s.customer_card_last4 ?? null,
+      promotions: s.promotions ?? null,
+      coupons: s.coupons ?? null,
+      rules_revision: s.rules_revision ?? null,
+    });
+    this.#insertLines.run(
+      lines.map((l) => [
+        s.id,
+        l.sku,
+        l.name,
+        l.tax_class,
+        l.unit_price_minor,
+        l.qty,
+        l.discount_minor ?? 0,
+        l.tax_minor ?? null,
+        l.promotions ?? null,
+      ]),
+    );
   }
 
   sale(id: string): SaleRow | undefined {

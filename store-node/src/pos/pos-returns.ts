@@ -1,5 +1,6 @@
 import {
   AppError,
+  applyRatePpm,
   ConflictError,
   formatMoney,
   money,
@@ -13,7 +14,7 @@ import type { Emit, StoreSync } from '../sync/store-sync.js';
 import { capRefunds, lineTotals, returnable, type TaxRates } from './basket-rules.js';
 import type { LaneNumbers } from './lane-numbers.js';
 import type { PaymentTerminal, RefundOutcome } from './payment-terminal.js';
-import type { PosRepository, SaleRow } from './pos-repository.js';
+import type { LineRow, PosRepository, SaleRow } from './pos-repository.js';
 import { ReturnRepository, type ReturnLine, type ReturnRow } from './return-repository.js';
 import { returnSlip } from './receipt-text.js';
 import { returnWindow, windowClosed } from './return-window.js';
@@ -152,14 +153,30 @@ export class PosReturns {
         throw new ConflictError(
           `only ${left.get(i.sku)} of ${line.name} (${i.sku}) from sale ${label} can still be returned`,
         );
-      const t = lineTotals(
-        { sku: i.sku, unitPriceMinor: line.unit_price_minor, qty: i.qty, taxClass: line.tax_class },
-        this.rates,
-        sale.currency,
-      );
-      return { sku: i.sku, qty: i.qty, refund: t.total.minor };
+      return { sku: i.sku, qty: i.qty, refund: this.#refundOf(sale, line, i.qty, line.qty - (left.get(i.sku) ?? 0)) };
     });
     return capRefunds(priced, sale.total_minor - this.repo.refundedMinor(sale.id));
+  }
+
+  /**
+   * What `qty` units of a sold line refund, `before` of them having come back already. A line without a discount (every
+   * sale before #25) refunds its unit price and the rate's tax on it, as it always did. A discounted line (a 3-for-2,
+   * a coupon) refunds each unit's share of what was paid for the line — its net and the tax charged on it, spread
+   * evenly with the remainder on the last units — so the line's returns add up to what was paid for it, never more.
+   */
+  #refundOf(sale: SaleRow, line: LineRow, qty: number, before: number): number {
+    const discount = line.discount_minor ?? 0;
+    if (!discount)
+      return lineTotals(
+        { sku: line.sku, unitPriceMinor: line.unit_price_minor, qty, taxClass: line.tax_class },
+        this.rates,
+        sale.currency,
+      ).total.minor;
+    const net = line.unit_price_minor * line.qty - discount;
+    const tax = line.tax_minor ?? applyRatePpm(money(net, sale.currency), this.rates[line.tax_class] ?? 0).minor;
+    const upTo = (amount: number, n: number) => Math.floor((amount * n) / line.qty);
+    const share = (amount: number) => upTo(amount, before + qty) - upTo(amount, before);
+    return share(net) + share(tax);
   }
 
   /** The returned goods back on hand, and the hub told, in the transaction that records the return as done. */

@@ -6,6 +6,7 @@ import {
   isValidGtin,
   money,
   NotFoundError,
+  type PricedBasket,
   toGtin14,
   asSaleNumber,
   uuidv7,
@@ -14,7 +15,15 @@ import {
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { StockLedger } from '../stock/stock-ledger.js';
 import type { StoreSync } from '../sync/store-sync.js';
-import { BASKET_LIMITS, basketTotals, type TaxRates } from './basket-rules.js';
+import {
+  appliedCoupons,
+  basketLines,
+  type BasketPricer,
+  chargedLines,
+  couponCodes,
+  MAX_BASKET_COUPONS,
+} from './basket-pricing.js';
+import { BASKET_LIMITS, type TaxRates } from './basket-rules.js';
 import { BasketRepository, type BasketRow } from './basket-repository.js';
 import { CardTenders, type Settled } from './card-tenders.js';
 import { parseCustomerCard } from './customer-card.js';
@@ -23,7 +32,7 @@ import type { Authorisation, PaymentTerminal } from './payment-terminal.js';
 import { PosRepository, type LineRow, type SaleRow } from './pos-repository.js';
 import { PosReturns, type ReturnAnswer } from './pos-returns.js';
 import { emitSaleEvent, saleCompletedPayload, saleVoidedPayload } from './sale-events.js';
-import { pricedLine, saleView, type SaleView } from './sale-view.js';
+import { saleView, type SaleView } from './sale-view.js';
 import { noSuchSale } from './sale-lookup-words.js';
 import { DEFAULT_RETURN_WINDOW_DAYS, StoreProfile } from './store-profile.js';
 
@@ -59,7 +68,7 @@ export interface LaneState {
   readonly open: SaleView | null;
 }
 
-type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number' | 'customer_card'>;
+type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number' | 'customer_card' | 'coupons'>;
 
 /** What this process is doing with a sale right now: tendering it, settling a tender a previous process left, voiding it. */
 interface Busy {
@@ -103,6 +112,8 @@ export class PosService {
     readonly currency: string,
     readonly storeName: string,
     readonly now: () => number,
+    /** The store's pricing (issue #25): every view and the tender price the basket with its promotions and coupons. */
+    readonly pricing: BasketPricer,
     readonly till: TillIdentity = {
       lane: 1,
       returnWindowDays: DEFAULT_RETURN_WINDOW_DAYS,
@@ -208,6 +219,22 @@ export class PosService {
     return this.view(saleId);
   }
 
+  /**
+   * Keeps the coupon codes entered for the open basket (replacing those before; `[]` takes them off), at most
+   * five. Each is verified offline at every view and again at the tender; a refused one stays listed
+   * with why (forged, expired, used, not for this basket…) and takes nothing off. The ones that applied are redeemed
+   * in the sale's transaction.
+   */
+  setCoupons(saleId: string, codes: readonly string[], by: LaneCaller = this.backOffice): SaleView {
+    this.#ownedBy(saleId, by);
+    this.#editable(saleId);
+    const unique = [...new Set(codes.map((c) => c.trim()))];
+    if (unique.length > MAX_BASKET_COUPONS)
+      throw new ValidationError(`a sale takes at most ${MAX_BASKET_COUPONS} coupons`);
+    this.baskets.setCoupons(saleId, unique, this.now());
+    return this.view(saleId);
+  }
+
   async tender(saleId: string, tender: Tender, by: LaneCaller = this.backOffice): Promise<SaleView> {
     this.#ownedBy(saleId, by);
     // A restart's settling of this sale: its outcome decides below. Otherwise the tender starts now, in this turn, so
@@ -286,9 +313,13 @@ export class PosService {
     const basket = this.baskets.basket(saleId);
     if (basket) {
       if (basket.tender_state === 'AUTHORISING' && !this.#busy.has(saleId)) void this.#settleInBackground(saleId);
-      return saleView(this.#openRow(saleId, basket), this.baskets.lines(saleId), {
+      const lines = this.baskets.lines(saleId);
+      // A card tender in flight shows what the terminal was asked for: the basket priced when the tender began.
+      const at = basket.tender_state === 'AUTHORISING' ? (basket.tender_started_at ?? undefined) : undefined;
+      return saleView(this.#openRow(saleId, basket), lines, {
         ...this.#paper(),
         basket,
+        priced: this.#price(basket, lines, at),
         note: this.cards.note(saleId),
       });
     }
@@ -296,6 +327,23 @@ export class PosService {
     if (!s) throw new NotFoundError('sale', saleId);
     const returned = s.status === 'COMPLETED' ? this.returns.repo.returnedQty(saleId) : undefined;
     return saleView(s, this.repo.lines(saleId), { ...this.#paper(), ...(returned ? { returned } : {}) });
+  }
+
+  /**
+   * The basket priced by the store's pricing at `at` (default: now): its price books' effective prices (a price change
+   * scheduled mid-basket shows at the basket's next view), member prices when a loyalty card is on it, its promotions
+   * and its coupons, each verified again.
+   */
+  #price(basket: Opened, lines: readonly LineRow[], at?: number): PricedBasket {
+    const coupons = couponCodes(basket.coupons);
+    return this.pricing.price(
+      basketLines(lines, (sku) => this.repo.category(sku)),
+      {
+        member: basket.customer_card !== null,
+        ...(coupons.length ? { coupons } : {}),
+        ...(at !== undefined ? { at } : {}),
+      },
+    );
   }
 
   #paper() {
@@ -392,19 +440,22 @@ export class PosService {
     }
     const lines = this.baskets.lines(saleId);
     if (!lines.length) throw new ValidationError('the basket is empty');
-    const t = basketTotals(lines.map(pricedLine), this.rates, this.currency);
+    // The lane charges the prices in effect now, at the tender (the basket's promotions and coupons verified again).
+    const at = this.now();
+    const priced = this.#price(basket, lines, at);
+    const total = money(priced.totalMinor, this.currency);
     if (tender.kind === 'CASH') {
-      if (tender.givenMinor < t.total.minor) {
+      if (tender.givenMinor < total.minor) {
         throw new ValidationError(
-          `cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(t.total)})`,
+          `cash given (${formatMoney(money(tender.givenMinor, this.currency))}) is less than the total (${formatMoney(total)})`,
         );
       }
-      return this.#complete(saleId, basket, lines, tender, null);
+      return this.#complete(saleId, basket, lines, tender, null, priced);
     }
-    this.baskets.setTender(saleId, { state: 'AUTHORISING', amountMinor: t.total.minor, at: this.now() });
+    this.baskets.setTender(saleId, { state: 'AUTHORISING', amountMinor: total.minor, at });
     let auth: Authorisation;
     try {
-      auth = await this.terminal.authorise(t.total.minor, this.currency, saleId);
+      auth = await this.terminal.authorise(total.minor, this.currency, saleId);
     } catch (err) {
       // The card may or may not have been charged. A terminal that can be asked keeps the basket waiting, so the
       // retry asks it first; one that cannot leaves the cashier to decide, as before.
@@ -417,7 +468,7 @@ export class PosService {
     }
     const opened = basket;
     return this.cards.completeOrVoid(saleId, auth.reference, (ref) =>
-      this.#complete(saleId, opened, lines, tender, ref),
+      this.#complete(saleId, opened, lines, tender, ref, priced),
     );
   }
 
@@ -427,23 +478,38 @@ export class PosService {
     lines: LineRow[],
     tender: Tender,
     ref: string | null,
+    priced: PricedBasket,
   ): Promise<SaleView> {
-    const t = basketTotals(lines.map(pricedLine), this.rates, this.currency);
     const at = this.now();
+    const charged = chargedLines(lines, priced);
+    const coupons = appliedCoupons(priced);
     const row: SaleRow = {
       ...this.#openRow(saleId, opened),
       status: 'COMPLETED',
-      subtotal_minor: t.subtotal.minor,
-      tax_minor: t.tax.minor,
-      total_minor: t.total.minor,
+      subtotal_minor: priced.subtotalMinor,
+      tax_minor: priced.taxMinor,
+      total_minor: priced.totalMinor,
       tender_kind: tender.kind,
       tender_ref: ref,
       cash_given_minor: tender.kind === 'CASH' ? tender.givenMinor : null,
       closed_at: at,
       customer_card_last4: opened.customer_card?.slice(-4) ?? null,
+      promotions: priced.promotions.length
+        ? JSON.stringify(
+            priced.promotions.map((p) => ({
+              promotionId: p.promotionId,
+              name: p.name,
+              discountMinor: p.discountMinor,
+            })),
+          )
+        : null,
+      coupons: coupons.length
+        ? JSON.stringify(coupons.map((c) => ({ couponId: c.couponId, message: c.message })))
+        : null,
+      rules_revision: priced.rulesRevision,
     };
     await this.sync.writeGrouped((emit) => {
-      this.repo.insertSale(row, lines);
+      this.repo.insertSale(row, charged);
       this.stock.moveAll(
         emit,
         lines.map((l) => ({ sku: l.sku, delta: -l.qty })),
@@ -451,11 +517,24 @@ export class PosService {
         at,
         saleId,
       );
-      emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, lines, this.rates, opened.customer_card));
+      emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, charged, this.rates, opened.customer_card));
+      // The coupons it took are used from now on, here at once and at the hub through `coupon.redeemed`.
+      if (coupons.length)
+        this.pricing.redeem(
+          emit,
+          coupons.map((c) => ({
+            couponId: c.couponId,
+            promotionId: c.promotionId,
+            saleId,
+            ...(row.number ? { saleNumber: row.number } : {}),
+            discountMinor: c.discountMinor,
+            at,
+          })),
+        );
       this.baskets.remove(saleId);
     });
     this.cards.forget(saleId);
-    return saleView(row, lines, { ...this.#paper(), returned: new Map() }); // what was just committed; no need to read it back
+    return saleView(row, charged, { ...this.#paper(), returned: new Map() }); // what was just committed; no need to read it back
   }
 
   async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
@@ -495,7 +574,10 @@ export class PosService {
   #settle(saleId: string): Promise<Settled> {
     return this.cards.settle(saleId, (ref) => {
       const basket = this.baskets.basket(saleId)!;
-      return this.#complete(saleId, basket, this.baskets.lines(saleId), { kind: 'CARD' }, ref);
+      const lines = this.baskets.lines(saleId);
+      // Priced as when the tender began: the terminal was asked for that total.
+      const priced = this.#price(basket, lines, basket.tender_started_at ?? this.now());
+      return this.#complete(saleId, basket, lines, { kind: 'CARD' }, ref, priced);
     });
   }
 

@@ -42,6 +42,14 @@ const center = (text: string) =>
   wrap(text).map((l) => l.padStart(Math.floor((RECEIPT_COLUMNS + l.length) / 2)).trimEnd());
 const rule = '-'.repeat(RECEIPT_COLUMNS);
 
+/** Printers have no UTF-8: a promotion's name or a coupon's words with anything else replaced. */
+const ascii = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+/** A coupon as the receipt names it: its serial within its promotion (`#17`), not the whole id. */
+const couponSerial = (couponId: string) => {
+  const at = couponId.lastIndexOf(':');
+  return at >= 0 ? `#${couponId.slice(at + 1)}` : couponId;
+};
+
 export interface ReceiptInput {
   readonly storeName: string;
   readonly number: string | null;
@@ -50,7 +58,18 @@ export interface ReceiptInput {
   readonly at: number;
   readonly timeZone: string;
   readonly currency: string;
-  readonly lines: readonly { name: string; sku: string; qty: number; unitPriceMinor: number }[];
+  readonly lines: readonly {
+    name: string;
+    sku: string;
+    qty: number;
+    unitPriceMinor: number;
+    /** The line's promotions (issue #25), each printed under it with the amount off. */
+    promotions?: readonly { name: string; discountMinor: number }[];
+  }[];
+  /** The coupons the sale took (`<promotionId>:<serial>` and what it did, in words). */
+  readonly coupons?: readonly { couponId: string; message: string }[];
+  /** What promotions took off in all: "You saved $X" when more than 0. */
+  readonly savedMinor?: number;
   readonly subtotalMinor: number;
   readonly taxMinor: number;
   readonly totalMinor: number;
@@ -71,7 +90,9 @@ export function saleReceipt(r: ReceiptInput): string {
     ...r.lines.flatMap((l) => [
       ...row(`${l.qty} x ${l.name}`, m(l.unitPriceMinor * l.qty)),
       ...(l.qty > 1 ? [`    @ ${m(l.unitPriceMinor)} each`] : []),
+      ...(l.promotions ?? []).flatMap((p) => row(`  ${ascii(p.name)}`, `-${m(p.discountMinor)}`)),
     ]),
+    ...(r.coupons ?? []).flatMap((c) => wrap(`Coupon ${couponSerial(c.couponId)}: ${ascii(c.message)}`)),
     rule,
     ...row('Subtotal', m(r.subtotalMinor)),
     ...row('Tax', m(r.taxMinor)),
@@ -81,6 +102,7 @@ export function saleReceipt(r: ReceiptInput): string {
       : row('Cash', m(r.tender.givenMinor ?? r.totalMinor))),
     ...(r.tender.changeMinor !== null ? row('Change', m(r.tender.changeMinor)) : []),
     ...(r.customerCardLastFour ? [`Customer card ending ${r.customerCardLastFour}`] : []),
+    ...(r.savedMinor ? center(`You saved ${m(r.savedMinor)}`) : []),
     rule,
     ...wrap(
       r.returnWindowDays > 0

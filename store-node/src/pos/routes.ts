@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ForbiddenError, parseOrThrow, skuSchema } from '@storefleet/shared';
 import type { Response } from 'express';
 import { callerOf } from '../access/screen-guard.js';
+import { MAX_BASKET_COUPONS } from './basket-pricing.js';
 import type { LaneCaller, PosService } from './pos-service.js';
 
 /** A sale's id or its number (`S001-03-00123`, as typed or scanned): every route below takes either. */
@@ -20,6 +21,18 @@ const tender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('CASH'), givenMinor: z.number().int().min(0).max(100_000_00) }),
   z.strictObject({ kind: z.literal('CARD') }),
 ]);
+
+/** Coupon codes as the hub signs them: printable `[A-Za-z0-9._-]`, at most 200 characters; five a basket. */
+const couponCodesSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9._-]+$/, 'a coupon code is letters, digits, dots, dashes and underscores'),
+  )
+  .max(MAX_BASKET_COUPONS);
 
 /** The caller's lane, as the screen guard decided it (a POS screen's `sf_lane`, else the node's); only the back office reaches every lane. */
 function laneOf(res: Response): LaneCaller {
@@ -81,6 +94,16 @@ export function posRoutes(
   });
   r.delete('/pos/sales/:id/customer-card', (req, res) => {
     res.json(pos.removeCustomerCard(saleOf(req.params), laneOf(res)));
+  });
+  /**
+   * The coupons on the open basket (#25): `{codes}` (at most 5; `[]` takes them off), each verified offline at this
+   * and every later view and at the tender. The answer is the basket priced with them; a refused code is listed in
+   * `coupons` with its refusal and why, and takes nothing off.
+   */
+  r.put('/pos/sales/:id/coupons', (req, res) => {
+    const id = saleOf(req.params);
+    const body = parseOrThrow(z.strictObject({ codes: couponCodesSchema }), req.body, 'coupons');
+    res.json(pos.setCoupons(id, body.codes, laneOf(res)));
   });
   r.post('/pos/sales/:id/tender', async (req, res) => {
     const id = saleOf(req.params);

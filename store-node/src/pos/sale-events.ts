@@ -7,6 +7,7 @@ import {
   type SchemaEventType,
 } from '@storefleet/shared';
 import type { Emit } from '../sync/store-sync.js';
+import { keptList } from './basket-pricing.js';
 import { lineTotals, type TaxRates } from './basket-rules.js';
 import type { LineRow, SaleRow } from './pos-repository.js';
 
@@ -50,22 +51,33 @@ export function saleCompletedPayload(
 ): SaleCompleted {
   if (s.tender_kind === 'CARD' && !s.tender_ref)
     throw new Error(`sale ${s.id} was paid by card without a terminal reference`);
+  const promotions = keptList<{ promotionId: string; name: string; discountMinor: number }>(s.promotions).map((p) => ({
+    promotionId: p.promotionId,
+    name: p.name,
+    discountMinor: p.discountMinor,
+  }));
   return {
     ...header(s),
     closedAt: s.closed_at ?? s.opened_at,
     lines: lines.map((l) => {
-      const t = lineTotals(
-        { sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class },
-        rates,
-        s.currency,
-      );
+      // A line priced with promotions (#25) carries what they took off and the tax charged on its net; one from
+      // before has neither, and its tax is the rate's on unit × qty as it always was.
+      const discount = l.discount_minor ?? 0;
+      const tax =
+        l.tax_minor ??
+        lineTotals(
+          { sku: l.sku, unitPriceMinor: l.unit_price_minor, qty: l.qty, taxClass: l.tax_class },
+          rates,
+          s.currency,
+        ).tax.minor;
       return {
         sku: l.sku,
         qty: l.qty,
         unitPriceMinor: l.unit_price_minor,
         taxClass: l.tax_class,
-        subtotalMinor: t.subtotal.minor,
-        taxMinor: t.tax.minor,
+        ...(discount ? { discountMinor: discount } : {}),
+        subtotalMinor: l.unit_price_minor * l.qty - discount,
+        taxMinor: tax,
       };
     }),
     subtotalMinor: s.subtotal_minor,
@@ -77,6 +89,8 @@ export function saleCompletedPayload(
         : { kind: 'CASH', amountMinor: s.total_minor, givenMinor: s.cash_given_minor ?? s.total_minor },
     ],
     ...(customerCard ? { customerCard } : {}),
+    ...(promotions.length ? { promotions } : {}),
+    ...(s.rules_revision != null ? { rulesRevision: s.rules_revision } : {}),
   };
 }
 

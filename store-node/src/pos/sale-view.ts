@@ -1,4 +1,5 @@
-import { code128Modules } from '@storefleet/shared';
+import { code128Modules, type CouponOutcome, type LinePromotion, type PricedBasket } from '@storefleet/shared';
+import { chargedLines, keptList, type SaleCoupon } from './basket-pricing.js';
 import { basketTotals, type PricedLine, type TaxRates } from './basket-rules.js';
 import type { BasketRow } from './basket-repository.js';
 import { maskedCard } from './customer-card.js';
@@ -19,13 +20,31 @@ export interface SaleView {
     qty: number;
     unitPriceMinor: number;
     taxClass: string;
+    /** unit × qty */
+    grossMinor: number;
+    /** What promotions took off the line (issue #25); 0 without. */
+    discountMinor: number;
+    /** gross − discount, before tax: what the line costs. */
     totalMinor: number;
+    /** The line's promotions, each with what it took off and why in words ("3 for 2: 1 free"). */
+    promotions: readonly LinePromotion[];
     /** On a completed sale, how many came back so far (returns in progress included). */
     returnedQty?: number;
   }[];
   readonly subtotalMinor: number;
   readonly taxMinor: number;
   readonly totalMinor: number;
+  /** What promotions took off the whole sale ("You saved"); 0 without. */
+  readonly discountMinor: number;
+  /** The promotions applied, each with what it took off in all. */
+  readonly promotions: readonly { promotionId: string; name: string; discountMinor: number }[];
+  /**
+   * The coupons: on an open basket every code entered, APPLIED or REFUSED with why (verified again at each view); on a
+   * completed sale the ones it took.
+   */
+  readonly coupons: readonly (CouponOutcome | (SaleCoupon & { status: 'APPLIED' }))[];
+  /** The pricing rules' revision the basket was priced with; null on sales before #25 and voided baskets. */
+  readonly rulesRevision: number | null;
   readonly currency: string;
   /** How it was paid; on a voided sale, the card approval that was voided with it. */
   readonly tender: { kind: string; reference: string | null; changeMinor: number | null } | null;
@@ -55,7 +74,10 @@ export const pricedLine = (l: LineRow): PricedLine => ({
   taxClass: l.tax_class,
 });
 
-/** Builds the view of a sale row (for an open basket, a row with status OPEN and its basket). Pure. */
+/**
+ * Builds the view of a sale row (for an open basket, a row with status OPEN, its basket and the basket priced now).
+ * Pure.
+ */
 export function saleView(
   s: SaleRow,
   lines: readonly LineRow[],
@@ -65,14 +87,47 @@ export function saleView(
     timeZone: string;
     returnWindowDays: number;
     basket?: BasketRow;
+    /** The open basket priced at this view (the effective prices now, its promotions and coupons). */
+    priced?: PricedBasket;
     note?: string | null;
     returned?: ReadonlyMap<string, number>;
   },
 ): SaleView {
   const done = s.status === 'COMPLETED';
+  const priced = s.status === 'OPEN' ? ctx.priced : undefined;
+  const shown = priced ? chargedLines(lines, priced) : lines;
   const t = done
     ? { subtotal: { minor: s.subtotal_minor }, tax: { minor: s.tax_minor }, total: { minor: s.total_minor } }
-    : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
+    : priced
+      ? {
+          subtotal: { minor: priced.subtotalMinor },
+          tax: { minor: priced.taxMinor },
+          total: { minor: priced.totalMinor },
+        }
+      : basketTotals(lines.map(pricedLine), ctx.rates, s.currency);
+  const viewLines = shown.map((l) => {
+    const gross = l.unit_price_minor * l.qty;
+    const discount = l.discount_minor ?? 0;
+    return {
+      sku: l.sku,
+      name: l.name,
+      qty: l.qty,
+      unitPriceMinor: l.unit_price_minor,
+      taxClass: l.tax_class,
+      grossMinor: gross,
+      discountMinor: discount,
+      totalMinor: gross - discount,
+      promotions: keptList<LinePromotion>(l.promotions),
+      ...(done ? { returnedQty: ctx.returned?.get(l.sku) ?? 0 } : {}),
+    };
+  });
+  const promotions = priced
+    ? priced.promotions.map((p) => ({ promotionId: p.promotionId, name: p.name, discountMinor: p.discountMinor }))
+    : keptList<{ promotionId: string; name: string; discountMinor: number }>(s.promotions);
+  const coupons = priced
+    ? [...priced.coupons]
+    : keptList<SaleCoupon>(s.coupons).map((c) => ({ ...c, status: 'APPLIED' as const }));
+  const saved = viewLines.reduce((n, l) => n + l.discountMinor, 0);
   const change = s.tender_kind === 'CASH' && s.cash_given_minor !== null ? s.cash_given_minor - s.total_minor : null;
   const number = s.number ?? ctx.basket?.number ?? null;
   const cardLastFour = ctx.basket?.customer_card?.slice(-4) ?? s.customer_card_last4 ?? null;
@@ -81,18 +136,14 @@ export function saleView(
     number,
     lane: s.lane ?? ctx.basket?.lane ?? null,
     status: s.status,
-    lines: lines.map((l) => ({
-      sku: l.sku,
-      name: l.name,
-      qty: l.qty,
-      unitPriceMinor: l.unit_price_minor,
-      taxClass: l.tax_class,
-      totalMinor: l.unit_price_minor * l.qty,
-      ...(done ? { returnedQty: ctx.returned?.get(l.sku) ?? 0 } : {}),
-    })),
+    lines: viewLines,
     subtotalMinor: t.subtotal.minor,
     taxMinor: t.tax.minor,
     totalMinor: t.total.minor,
+    discountMinor: saved,
+    promotions,
+    coupons,
+    rulesRevision: priced ? priced.rulesRevision : (s.rules_revision ?? null),
     currency: s.currency,
     tender: s.tender_kind ? { kind: s.tender_kind, reference: s.tender_ref, changeMinor: change } : null,
     receipt: done
@@ -104,7 +155,15 @@ export function saleView(
           at: s.closed_at ?? s.opened_at,
           timeZone: ctx.timeZone,
           currency: s.currency,
-          lines: lines.map((l) => ({ name: l.name, sku: l.sku, qty: l.qty, unitPriceMinor: l.unit_price_minor })),
+          lines: viewLines.map((l) => ({
+            name: l.name,
+            sku: l.sku,
+            qty: l.qty,
+            unitPriceMinor: l.unitPriceMinor,
+            promotions: l.promotions,
+          })),
+          coupons: coupons.map((c) => ({ couponId: c.couponId ?? '', message: c.message })),
+          savedMinor: saved,
           subtotalMinor: s.subtotal_minor,
           taxMinor: s.tax_minor,
           totalMinor: s.total_minor,

@@ -1,11 +1,15 @@
 import type { Queryable } from '../../db/db.js';
 import type { LocalDay } from './types.js';
 
-/** One currency's totals over some days: sales, gross (tax included), returns and refunds, voids, net. */
+/**
+ * One currency's totals over some days: sales, gross (what was charged, tax included), the discounts promotions gave
+ * (issue #25: already off gross), returns and refunds, voids, net.
+ */
 export interface Totals {
   readonly currency: string;
   readonly salesCount: number;
   readonly grossMinor: number;
+  readonly discountMinor: number;
   readonly returnsCount: number;
   readonly returnsMinor: number;
   readonly voidsCount: number;
@@ -61,9 +65,11 @@ interface Row {
   returns_count: number | null;
   returns_minor: number | null;
   voids_count: number | null;
+  discount_minor: number | null;
 }
 
 const SUMS = `sum(d.sales_count)::bigint AS sales_count, sum(d.gross_minor)::bigint AS gross_minor,
+  sum(d.discount_minor)::bigint AS discount_minor,
   sum(d.returns_count)::bigint AS returns_count, sum(d.returns_minor)::bigint AS returns_minor,
   sum(d.voids_count)::bigint AS voids_count`;
 
@@ -79,6 +85,7 @@ function totalsOf(r: {
   returns_count: number | null;
   returns_minor: number | null;
   voids_count: number | null;
+  discount_minor: number | null;
 }): Totals {
   const gross = Number(r.gross_minor ?? 0);
   const refunds = Number(r.returns_minor ?? 0);
@@ -86,6 +93,7 @@ function totalsOf(r: {
     currency: r.currency ?? 'USD',
     salesCount: Number(r.sales_count ?? 0),
     grossMinor: gross,
+    discountMinor: Number(r.discount_minor ?? 0),
     returnsCount: Number(r.returns_count ?? 0),
     returnsMinor: refunds,
     voidsCount: Number(r.voids_count ?? 0),
@@ -102,6 +110,7 @@ function sumByCurrency(rows: readonly Totals[]): Totals[] {
       currency: t.currency,
       salesCount: (s?.salesCount ?? 0) + t.salesCount,
       grossMinor: (s?.grossMinor ?? 0) + t.grossMinor,
+      discountMinor: (s?.discountMinor ?? 0) + t.discountMinor,
       returnsCount: (s?.returnsCount ?? 0) + t.returnsCount,
       returnsMinor: (s?.returnsMinor ?? 0) + t.returnsMinor,
       voidsCount: (s?.voidsCount ?? 0) + t.voidsCount,
@@ -125,7 +134,7 @@ export class SalesOverviewRepository {
     const { rows } = await this.db.query<Row>(
       `WITH st AS (${STORES} AND ($4::text IS NULL OR l.code > $4) ORDER BY l.code LIMIT $5)
        SELECT st.id AS store_id, st.code, st.name, st.timezone, st.today::text AS today, d.day::text AS day, d.currency,
-              d.sales_count, d.gross_minor, d.returns_count, d.returns_minor, d.voids_count
+              d.sales_count, d.gross_minor, d.returns_count, d.returns_minor, d.voids_count, d.discount_minor
        FROM st LEFT JOIN sales_daily d ON d.store_id = st.id AND d.day BETWEEN st.today - ($3::int - 1) AND st.today
        ORDER BY st.code, d.day, d.currency`,
       [q.now, q.storeId, q.days, q.after, q.limit],
@@ -139,6 +148,7 @@ export class SalesOverviewRepository {
       returns_count: number;
       returns_minor: number;
       voids_count: number;
+      discount_minor: number;
     }>(
       `WITH st AS (${STORES})
        SELECT d.day::text AS day, bool_and(d.day = st.today) AS today, d.currency, ${SUMS}

@@ -13,20 +13,20 @@ import type {
 
 /**
  * Adds to the day's totals what the CTE `cte` returns (only rows the ledger did not count yet), in the statement that
- * wrote them: `cte` yields (day, currency, sales, gross, tax, returns, refunds, voids). $1 = store, $3 = now.
+ * wrote them: `cte` yields (day, currency, sales, gross, tax, returns, refunds, voids, discounts). $1 = store, $3 = now.
  */
 const addToDaily = (
   cte: string,
-) => `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, updated_at)
-  SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), $3 FROM ${cte} GROUP BY day, currency
+) => `INSERT INTO sales_daily AS d (store_id, day, currency, sales_count, gross_minor, tax_minor, returns_count, returns_minor, voids_count, discount_minor, updated_at)
+  SELECT $1, day, currency, sum(sales), sum(gross), sum(tax), sum(returns), sum(refunds), sum(voids), sum(discounts), $3 FROM ${cte} GROUP BY day, currency
   ON CONFLICT (store_id, day, currency) DO UPDATE SET
     sales_count = d.sales_count + EXCLUDED.sales_count, gross_minor = d.gross_minor + EXCLUDED.gross_minor,
     tax_minor = d.tax_minor + EXCLUDED.tax_minor, returns_count = d.returns_count + EXCLUDED.returns_count,
     returns_minor = d.returns_minor + EXCLUDED.returns_minor, voids_count = d.voids_count + EXCLUDED.voids_count,
-    updated_at = EXCLUDED.updated_at`;
+    discount_minor = d.discount_minor + EXCLUDED.discount_minor, updated_at = EXCLUDED.updated_at`;
 
 const SALE_COLUMNS = `store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day::text AS day, subtotal_minor, tax_minor, total_minor, lines, tenders,
-  voided_card_reference, origin_seq, received_at`;
+  voided_card_reference, origin_seq, received_at, discount_minor, promotions, rules_revision`;
 const RETURN_COLUMNS =
   'store_id, return_id, sale_id, number, sale_number, currency, at, day::text AS day, refund_minor, lines, refund, origin_seq, received_at, status, refused_reason';
 
@@ -48,6 +48,9 @@ interface SaleRow {
   voided_card_reference: string | null;
   origin_seq: number;
   received_at: number;
+  discount_minor: number;
+  promotions: NewSale['promotions'];
+  rules_revision: number | null;
 }
 
 interface ReturnRow {
@@ -81,6 +84,7 @@ interface DailyRow {
   returns_count: number;
   returns_minor: number;
   voids_count: number;
+  discount_minor: number;
 }
 
 const toSale = (r: SaleRow): SaleRecord => ({
@@ -101,6 +105,9 @@ const toSale = (r: SaleRow): SaleRecord => ({
   voidedCardReference: r.voided_card_reference,
   originSeq: r.origin_seq,
   receivedAt: r.received_at,
+  discountMinor: Number(r.discount_minor),
+  promotions: r.promotions,
+  rulesRevision: r.rules_revision === null ? null : Number(r.rules_revision),
 });
 
 const toReturn = (r: ReturnRow): ReturnRecord => ({
@@ -134,6 +141,7 @@ const toDaily = (r: DailyRow): DailyTotals => ({
   returnsCount: r.returns_count,
   returnsMinor: r.returns_minor,
   voidsCount: r.voids_count,
+  discountMinor: Number(r.discount_minor),
   netMinor: r.gross_minor - r.returns_minor,
 });
 
@@ -157,12 +165,16 @@ export class SalesRepository {
     if (!sales.length) return new Set();
     const { rows } = await this.db.query<{ id: string }>(
       `WITH fresh AS (
-         INSERT INTO sales (store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at)
-         SELECT $1, x."saleId", x.number, x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3
+         INSERT INTO sales (store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at,
+           discount_minor, promotions, rules_revision)
+         SELECT $1, x."saleId", x.number, x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3,
+           x."discountMinor", x.promotions, x."rulesRevision"
          FROM jsonb_to_recordset($2::jsonb) AS x("saleId" text, number text, status text, lane text, currency text, "openedAt" bigint, "closedAt" bigint, day text,
-           "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint)
+           "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint,
+           "discountMinor" bigint, promotions jsonb, "rulesRevision" bigint)
          ON CONFLICT (store_id, sale_id) DO NOTHING
-         RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids
+         RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids,
+           discount_minor AS discounts
        ), totals AS (${addToDaily('fresh')})
        SELECT sale_id AS id FROM fresh`,
       [storeId, JSON.stringify(sales), now],
@@ -191,7 +203,7 @@ export class SalesRepository {
          SELECT $1, x."returnId", x."saleId", x.number, x."saleNumber", x.currency, x.at, x.day::date, x."refundMinor", x.lines, x.refund, x."originSeq", $3, x.status
          FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, "saleId" text, number text, "saleNumber" text, currency text, at bigint, day text, "refundMinor" bigint, lines jsonb, refund jsonb, "originSeq" bigint, status text)
          ON CONFLICT (store_id, return_id) DO NOTHING
-         RETURNING return_id, status, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids
+         RETURNING return_id, status, day, currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, refund_minor AS refunds, 0 AS voids, 0::bigint AS discounts
        ), counted AS (SELECT * FROM fresh WHERE status = 'COUNTED'),
        totals AS (${addToDaily('counted')})
        SELECT return_id AS id FROM fresh`,
@@ -271,7 +283,7 @@ export class SalesRepository {
          UPDATE sale_returns r SET status = x.status, refused_reason = x.reason
          FROM jsonb_to_recordset($2::jsonb) AS x("returnId" text, status text, reason text)
          WHERE r.store_id = $1 AND r.return_id = x."returnId" AND r.status = 'PENDING'
-         RETURNING r.status, r.day, r.currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, r.refund_minor AS refunds, 0 AS voids
+         RETURNING r.status, r.day, r.currency, 0 AS sales, 0::bigint AS gross, 0::bigint AS tax, 1 AS returns, r.refund_minor AS refunds, 0 AS voids, 0::bigint AS discounts
        ), counted AS (SELECT * FROM settled WHERE status = 'COUNTED')
        ${addToDaily('counted')}`,
       [storeId, JSON.stringify(verdicts), now],
@@ -282,7 +294,7 @@ export class SalesRepository {
   async daily(q: DailyQuery): Promise<DailyTotals[]> {
     const { rows } = await this.db.query<DailyRow>(
       `SELECT d.store_id, coalesce(l.code, '?') AS code, coalesce(l.name, 'unknown store') AS name, coalesce(l.timezone, 'UTC') AS timezone,
-              d.day::text AS day, d.currency, d.sales_count, d.gross_minor, d.tax_minor, d.returns_count, d.returns_minor, d.voids_count
+              d.day::text AS day, d.currency, d.sales_count, d.gross_minor, d.tax_minor, d.returns_count, d.returns_minor, d.voids_count, d.discount_minor
        FROM sales_daily d LEFT JOIN locations l ON l.id = d.store_id
        WHERE ($1::uuid IS NULL OR d.store_id = $1) AND d.day BETWEEN $2::date AND $3::date
          AND ($4::date IS NULL OR d.day < $4::date OR (d.day = $4::date AND (d.store_id, d.currency) > ($5::uuid, $6::text)))

@@ -106,6 +106,10 @@ export function completedRow(p: SaleCompleted, seq: number, zone: string): NewSa
     tenders: p.tenders,
     voidedCardReference: null,
     originSeq: seq,
+    // Lines from stores before #25 carry no discount: 0.
+    discountMinor: p.lines.reduce((n, l) => n + (l.discountMinor ?? 0), 0),
+    promotions: p.promotions?.length ? p.promotions : null,
+    rulesRevision: p.rulesRevision ?? null,
   };
 }
 
@@ -127,6 +131,9 @@ export function voidedRow(p: SaleVoided, seq: number, zone: string): NewSale {
     tenders: [],
     voidedCardReference: p.voidedCardReference,
     originSeq: seq,
+    discountMinor: 0,
+    promotions: null,
+    rulesRevision: null,
   };
 }
 

@@ -24,6 +24,15 @@ export interface NewSale {
   readonly tenders: SaleCompleted['tenders'];
   readonly voidedCardReference: string | null;
   readonly originSeq: number;
+  /**
+   * What promotions took off the sale (issue #25): the sum of its lines' `discountMinor` (each line's own is in
+   * `lines`); 0 for a voided basket and sales from before #25.
+   */
+  readonly discountMinor: number;
+  /** The promotions applied, each with what it took off in all; null without. */
+  readonly promotions: SaleCompleted['promotions'] | null;
+  /** The pricing rules' revision the store priced it with; null before #25 and for a voided basket. */
+  readonly rulesRevision: number | null;
 }
 
 /**
@@ -98,6 +107,8 @@ export interface DailyTotals {
   readonly returnsCount: number;
   readonly returnsMinor: number;
   readonly voidsCount: number;
+  /** What promotions took off the day's sales (gross is after them: what was charged). */
+  readonly discountMinor: number;
   /** gross − refunds. */
   readonly netMinor: number;
 }
