@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { FeedHandlerRegistry } from '../sync/feed-handlers.js';
-import { ScanGoDoor } from './door-service.js';
+import type { ScanGoDoor } from './door-service.js';
 import { scanGoDoorRoutes } from './routes.js';
 
 export { ScanGoDoor, type DoorVerdict } from './door-service.js';
