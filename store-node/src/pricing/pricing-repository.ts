@@ -63,7 +63,7 @@ export class PricingRepository {
   readonly #entriesOf;
 
   constructor(readonly db: SqliteDb) {
-    // A row replaces the held one only when it is as new or newer: a page applied twice, or an older one late, changes nothing.
+    // A row replaces the held one only when it is newer: a page applied twice, or an older one late, changes nothing.
     this.#putEntry = db.prepare(
       `INSERT INTO pricing_entries (id, book_id, scope, sku, price_minor, member_price_minor, valid_from, valid_to, revision, deleted)
        VALUES (@id, @bookId, @scope, @sku, @priceMinor, @memberPriceMinor, @from, @to, @revision, @deleted)
@@ -71,19 +71,19 @@ export class PricingRepository {
          price_minor = excluded.price_minor, member_price_minor = excluded.member_price_minor,
          valid_from = excluded.valid_from, valid_to = excluded.valid_to, revision = excluded.revision,
          deleted = excluded.deleted
-       WHERE excluded.revision >= pricing_entries.revision`,
+       WHERE excluded.revision > pricing_entries.revision`,
     );
     this.#putPromotion = db.prepare(
       `INSERT INTO pricing_promotions (id, revision, deleted, body) VALUES (?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, body = excluded.body
-       WHERE excluded.revision >= pricing_promotions.revision`,
+       WHERE excluded.revision > pricing_promotions.revision`,
     );
     this.#putKey = db.prepare(
       `INSERT INTO pricing_keys (key_id, public_key, created_at, retired_at, revision)
        VALUES (@keyId, @publicKey, @createdAt, @retiredAt, @revision)
        ON CONFLICT (key_id) DO UPDATE SET public_key = excluded.public_key, created_at = excluded.created_at,
          retired_at = excluded.retired_at, revision = excluded.revision
-       WHERE excluded.revision >= pricing_keys.revision`,
+       WHERE excluded.revision > pricing_keys.revision`,
     );
     this.#putUsedFromHub = db.prepare(
       `INSERT INTO pricing_used_coupons (coupon_id, source, revision, sale_id, at) VALUES (?, 'HUB', ?, NULL, ?)
@@ -126,7 +126,7 @@ export class PricingRepository {
     );
   }
 
-  /** Keeps a price entry (or its tombstone) when it is as new as the held one. Call inside a transaction. */
+  /** Keeps a price entry (or its tombstone) when it is newer than the held one. Call inside a transaction. */
   putEntry(e: PriceEntryRow): void {
     this.#putEntry.run({
       id: e.id,

@@ -1,6 +1,7 @@
 import {
   type BasketLine,
   type CouponRefusal,
+  couponIdOf,
   isValidGtin,
   type PricedBasket,
   type PriceEntry,
@@ -238,7 +239,7 @@ export class StorePricing {
     const code = raw.trim();
     const rules = this.rules();
     const claims = readCoupon(code);
-    const couponId = claims ? `${claims.promotionId}:${claims.serial}` : null;
+    const couponId = claims ? couponIdOf(claims) : null;
     const promotion = claims ? rules.promotions.find((p) => p.id === claims.promotionId) : undefined;
     const verdict = (status: CouponVerdict['status'], message: string): CouponVerdict => ({
       code,

@@ -1,7 +1,7 @@
 -- The store's copy of the hub's pricing rules (issue #25), pulled from `GET /api/pricing/store-rules` on each
 -- `pricing.changed` notice (and from the cold start's `pricing` section), so the lane, the kiosk and the Scan & Go door
 -- price offline. Every row keeps the hub's revision: a row replaces what the store holds under its id only when it is
--- as new or newer, so a page applied twice (or an older one late) changes nothing. Tombstones (`deleted = 1`) stay as
+-- newer (a higher revision), so a page applied twice (or an older one late) changes nothing. Tombstones (`deleted = 1`) stay as
 -- rows, so a late older row cannot bring a deleted price or promotion back; the rules leave them out.
 
 -- Price book entries of the books that apply here (the store's own, its region's, the chain's), future ones too: a
