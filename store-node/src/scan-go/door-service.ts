@@ -180,6 +180,8 @@ export class ScanGoDoor {
       tax_class: l.taxClass,
       unit_price_minor: l.unitPriceMinor,
       qty: l.qty,
+      discount_minor: l.discountMinor,
+      tax_minor: l.taxMinor,
     }));
     const completed: SaleCompleted = {
       saleId: p.saleId,
