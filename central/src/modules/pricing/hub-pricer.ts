@@ -14,8 +14,10 @@ import type { Queryable } from '../../db/db.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import type { HubPricer } from '../../kernel/ports/pricing.js';
+import { BooksRepository } from './books-repository.js';
 import { recordRedemptions } from './coupon-redemptions.js';
 import { type Place, PricingRulesRepository } from './rules-repository.js';
+import type { PriceBookEntry } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The chain's currency: the catalog's (every product is priced in it). */
@@ -115,6 +117,33 @@ export class HubPricerService implements HubPricer {
         couponKeys: cached.keys,
         revision,
       },
+    };
+  }
+
+  /** A sku's price at a store (null: online) now — shelf and member — and its book entries still to start there. */
+  async skuView(
+    sku: string,
+    storeId: string | null,
+  ): Promise<{
+    sku: string;
+    catalogPriceMinor: number;
+    now: { unitPriceMinor: number; memberPriceMinor: number; bookId: string | null };
+    upcoming: PriceBookEntry[];
+  }> {
+    const at = this.ctx.now();
+    const shelf = await this.priceLines({ lines: [{ sku, qty: 1 }], storeId, member: false, at });
+    const member = await this.priceLines({ lines: [{ sku, qty: 1 }], storeId, member: true, at });
+    const product = (await this.ctx.services.get(CATALOG_PRODUCTS).many([sku], this.ctx.db)).get(sku)!;
+    const regionId = storeId === null ? null : await new PricingRulesRepository(this.ctx.db).regionOf(storeId);
+    return {
+      sku,
+      catalogPriceMinor: product.priceMinor,
+      now: {
+        unitPriceMinor: shelf.lines[0]!.unitPriceMinor,
+        memberPriceMinor: member.lines[0]!.unitPriceMinor,
+        bookId: shelf.lines[0]!.priceBookId,
+      },
+      upcoming: await new BooksRepository(this.ctx.db).upcoming({ storeId, regionId }, sku, at),
     };
   }
 
