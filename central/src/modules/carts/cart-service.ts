@@ -1,4 +1,5 @@
 import {
+  AppError,
   addToCart,
   cartBoundsProblem,
   cartDocId,
@@ -12,7 +13,10 @@ import {
   type CartDoc,
   type CartView,
   type Fulfilment,
+  type PricedBasket,
 } from '@storefleet/shared';
+import type { Logger } from 'pino';
+import type { HubPricer } from '../../kernel/ports/pricing.js';
 import { storeOf } from '../../kernel/access.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { CartAdds } from './cart-adds.js';
@@ -36,10 +40,40 @@ export class CartService {
     readonly now: () => number,
     /** Told of each line added or raised (recommendations' cart adds); nothing when absent. */
     readonly adds?: CartAdds,
+    /** The pricing module's pricer (issue #25), for the cart's `priced` view; undefined in a hub without one. */
+    readonly pricer?: () => HubPricer | undefined,
+    readonly log?: Logger,
   ) {}
 
   async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
     return { customerId, ...cartView(await this.readable(principal, customerId)) };
+  }
+
+  /**
+   * The cart with `priced` (issue #25): the basket as PRICING prices it at the cart's fulfilment store (online for
+   * SHIP), member prices for a customer with a loyalty card. Null without a pricing module, and null with
+   * `pricedProblem` saying why when it cannot be priced (a product gone from the catalog): the cart is read anyway.
+   */
+  async pricedView(
+    principal: Principal,
+    customerId: string,
+  ): Promise<CartView & { customerId: string; priced: PricedBasket | null; pricedProblem?: string }> {
+    const cart = await this.view(principal, customerId);
+    const pricer = this.pricer?.();
+    if (!pricer) return { ...cart, priced: null };
+    try {
+      const customer = (await this.customers.get(customerId)) as { loyaltyCard?: string | null } | undefined;
+      const priced = await pricer.priceLines({
+        lines: cart.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+        storeId: cart.fulfilment.type === 'SHIP' ? null : cart.fulfilment.storeId,
+        member: !!customer?.loyaltyCard,
+      });
+      return { ...cart, priced };
+    } catch (err) {
+      if (err instanceof AppError) return { ...cart, priced: null, pricedProblem: err.message };
+      this.log?.warn({ err, customerId }, 'carts: pricing a cart failed');
+      return { ...cart, priced: null, pricedProblem: 'the cart could not be priced just now' };
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import { StoreCartLinks } from './store-links.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
+import { PRICING } from '../../kernel/ports/pricing.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
 import { cartAddRecorder } from './cart-adds.js';
 
@@ -32,6 +33,8 @@ const serviceOf = (ctx: HubContext) =>
     linksOf(ctx),
     ctx.now,
     cartAddRecorder({ sink: () => ctx.services.find(RECS_INTERACTIONS), db: ctx.db, now: ctx.now, log: ctx.log }),
+    () => ctx.services.find(PRICING),
+    ctx.log,
   );
 
 /**
@@ -42,7 +45,8 @@ export const hubModule: HubModule = {
   name: 'carts',
   needs: [CATALOG_PRODUCTS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY],
   // Optional: lines added through this API are cart adds recommendations learn from; without them none is recorded.
-  uses: [RECS_INTERACTIONS],
+  // Pricing too (issue #25): the cart's `priced` view; without it `priced` is null.
+  uses: [RECS_INTERACTIONS, PRICING],
   // Signed-in channels (the web/app backend's service account, console users) and every store (a customer may walk
   // into any of them) may edit a customer's cart, named by the customer's id. The id is what the customer shows at a
   // lane or kiosk (their customer card or app): it is not guessable (UUIDv7, 62 random bits) and a store cannot list

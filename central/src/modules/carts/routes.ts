@@ -12,7 +12,9 @@ export function cartRoutes(carts: CartService): Router {
   const r = Router();
   r.use('/carts', requireAuth);
   r.get('/carts/:customerId', async (req, res) => {
-    res.json(await carts.view(principalOf(req), parseOrThrow(customerParam, req.params, 'customer id').customerId));
+    res.json(
+      await carts.pricedView(principalOf(req), parseOrThrow(customerParam, req.params, 'customer id').customerId),
+    );
   });
   r.post('/carts/:customerId/lines', async (req, res) => {
     const { customerId } = parseOrThrow(customerParam, req.params, 'customer id');

@@ -13,6 +13,7 @@ import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { PAYMENTS } from '../../kernel/ports/payments.js';
+import { PRICING } from '../../kernel/ports/pricing.js';
 import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
@@ -111,7 +112,8 @@ export const hubModule: HubModule = {
   needs: [RESERVATIONS, INVENTORY_AVAILABILITY, CUSTOMER_DIRECTORY, CATALOG_PRODUCTS, ORDER_CANCELLATION],
   // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
   // Recommendations and reviews are optional too: without them a confirmed order's purchases are recorded nowhere.
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS, REVIEW_PURCHASES],
+  // Pricing too (issue #25): without it orders take the catalog's prices and refuse coupons.
+  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS, REVIEW_PURCHASES, PRICING],
   provides: (ctx) => [
     // The provider orders take money with, for the other modules that charge customers (booking): one configuration.
     provide(PAYMENTS, sagaOf(ctx).deps.payments),
@@ -140,6 +142,7 @@ export const hubModule: HubModule = {
       customers: () => ctx.services.get(CUSTOMER_DIRECTORY),
       cancellation: () => ctx.services.get(ORDER_CANCELLATION),
       delivery: () => ctx.services.find(DELIVERY_DESK),
+      pricing: () => ctx.services.find(PRICING),
       now: ctx.now,
     });
     if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;

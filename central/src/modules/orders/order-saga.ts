@@ -70,6 +70,19 @@ export function stepRecords(
   });
 }
 
+/** An order's totals from its lines' unit prices (a hub without a pricing module): no discounts. */
+function catalogTotals(
+  lines: readonly OrderLine[],
+  currency: string,
+): { subtotalMinor: number; taxMinor: number; totalMinor: number; discountMinor: number } {
+  const subtotal = lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
+  const tax = lines.reduce(
+    (n, l) => n + applyRatePpm(money(l.unitPriceMinor * l.qty, currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor,
+    0,
+  );
+  return { subtotalMinor: subtotal, taxMinor: tax, totalMinor: subtotal + tax, discountMinor: 0 };
+}
+
 /** A step that cannot succeed: the saga compensates and the order ends FAILED with this reason. */
 class StepFailed extends Error {}
 
@@ -116,6 +129,23 @@ export interface NewOrder {
   readonly fulfilment: Omit<OrderFulfilment, 'locationId'>;
   readonly fromCart: boolean;
   readonly currency: string;
+  /**
+   * The basket as PRICING priced it (issue #25): its net totals replace the catalog sum (the lines carry their unit
+   * price and discount). Absent in a hub without a pricing module.
+   */
+  readonly priced?: {
+    readonly subtotalMinor: number;
+    readonly taxMinor: number;
+    readonly totalMinor: number;
+    readonly discountMinor: number;
+    readonly promotions: Order['promotions'];
+    readonly coupons: Order['coupons'];
+  };
+  /**
+   * Runs in the transaction that inserts a NEW order (its coupons are redeemed there): a throw refuses the order
+   * (nothing created). Not run when the place key found an order placed before.
+   */
+  readonly inInsert?: (tx: Queryable, orderId: string, now: number) => Promise<void>;
 }
 
 /**
@@ -155,36 +185,43 @@ export class OrderSaga {
 
   async place(input: NewOrder): Promise<{ order: Order; created: boolean }> {
     const now = this.deps.now();
-    const subtotal = input.lines.reduce((n, l) => n + l.unitPriceMinor * l.qty, 0);
-    const tax = input.lines.reduce(
-      (n, l) =>
-        n + applyRatePpm(money(l.unitPriceMinor * l.qty, input.currency), DEFAULT_TAX_RATES_PPM[l.taxClass] ?? 0).minor,
-      0,
-    );
+    const totals = input.priced ?? catalogTotals(input.lines, input.currency);
     const id = uuidv7(now);
-    const { order, created, epoch } = await this.#repo.insertOrGet(
-      {
-        id,
-        customerName: input.customerName,
-        reservationId: holdIdOf(id),
-        customerId: input.customerId,
-        placeKey: input.placeKey,
-        placedStoreId: input.placedStoreId,
-        status: 'PENDING',
-        step: 'RESERVE',
-        fulfilment: { ...input.fulfilment, locationId: null },
-        lines: input.lines,
-        fromCart: input.fromCart,
-        subtotalMinor: subtotal,
-        taxMinor: tax,
-        totalMinor: subtotal + tax,
-        currency: input.currency,
-        createdAt: now,
-        updatedAt: now,
-      },
-      now + this.#leaseMs,
-      { customerName: input.customerName, total: subtotal + tax },
-    );
+    const insert = (repo: OrderRepository) =>
+      repo.insertOrGet(
+        {
+          id,
+          customerName: input.customerName,
+          reservationId: holdIdOf(id),
+          customerId: input.customerId,
+          placeKey: input.placeKey,
+          placedStoreId: input.placedStoreId,
+          status: 'PENDING',
+          step: 'RESERVE',
+          fulfilment: { ...input.fulfilment, locationId: null },
+          lines: input.lines,
+          fromCart: input.fromCart,
+          subtotalMinor: totals.subtotalMinor,
+          taxMinor: totals.taxMinor,
+          totalMinor: totals.totalMinor,
+          discountMinor: totals.discountMinor,
+          promotions: input.priced?.promotions ?? [],
+          coupons: input.priced?.coupons ?? [],
+          currency: input.currency,
+          createdAt: now,
+          updatedAt: now,
+        },
+        now + this.#leaseMs,
+        { customerName: input.customerName, total: totals.totalMinor },
+      );
+    const inInsert = input.inInsert;
+    const { order, created, epoch } = inInsert
+      ? await this.deps.db.transaction(async (tx) => {
+          const placed = await insert(new OrderRepository(tx));
+          if (placed.created) await inInsert(tx, placed.order.id, now);
+          return placed;
+        })
+      : await insert(this.#repo);
     if (!created) return { order: await this.settled(order.id), created };
     return { order: await this.drive(order.id, { order, epoch }, true), created };
   }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Compensation, OrderStatus, Step } from './saga-rules.js';
-import type { Order, OrderEvent, OrderFulfilment, OrderLine } from './types.js';
+import type { Order, OrderCoupon, OrderEvent, OrderFulfilment, OrderLine, OrderPromotion } from './types.js';
 
 interface Row {
   id: string;
@@ -19,6 +19,9 @@ interface Row {
   subtotal_minor: number;
   tax_minor: number;
   total_minor: number;
+  discount_minor: number;
+  promotions: OrderPromotion[] | null;
+  coupons: OrderCoupon[] | null;
   currency: string;
   reservation_id: string | null;
   payment_attempted: boolean;
@@ -50,6 +53,9 @@ const toOrder = (r: Row): Order => ({
   subtotalMinor: Number(r.subtotal_minor),
   taxMinor: Number(r.tax_minor),
   totalMinor: Number(r.total_minor),
+  discountMinor: Number(r.discount_minor ?? 0),
+  promotions: r.promotions ?? [],
+  coupons: r.coupons ?? [],
   currency: r.currency,
   reservationId: r.reservation_id,
   paymentAttempted: r.payment_attempted,
@@ -146,15 +152,19 @@ export class OrderRepository {
       | 'failure'
       | 'pickedUp'
       | 'paymentCapturedAt'
-    >,
+      | 'discountMinor'
+      | 'promotions'
+      | 'coupons'
+    > &
+      Partial<Pick<Order, 'discountMinor' | 'promotions' | 'coupons'>>,
     leaseUntil: number,
     placed: unknown,
   ): Promise<{ order: Order; created: boolean; epoch: number }> {
     // One statement, one commit: the order and the first line of its timeline; its placer holds lease epoch 1.
     const { rows } = await this.db.query<Row>(
       `WITH o AS (
-         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name, placed_store_id, lease_epoch, event_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18, 1, 1) ON CONFLICT (place_key) DO NOTHING RETURNING *),
+         INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor, tax_minor, total_minor, currency, created_at, updated_at, lease_until, reservation_id, customer_name, placed_store_id, lease_epoch, event_seq, discount_minor, promotions, coupons)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $17, $18, 1, 1, $19, $20, $21) ON CONFLICT (place_key) DO NOTHING RETURNING *),
        e AS (INSERT INTO order_events (order_id, seq, at, kind, detail) SELECT id, 1, $13, 'PLACED', $16 FROM o)
        SELECT * FROM o`,
       [
@@ -176,6 +186,9 @@ export class OrderRepository {
         JSON.stringify(placed),
         o.customerName,
         o.placedStoreId,
+        o.discountMinor ?? 0,
+        JSON.stringify(o.promotions ?? []),
+        JSON.stringify(o.coupons ?? []),
       ],
     );
     if (rows[0]) return { order: toOrder(rows[0]), created: true, epoch: Number(rows[0].lease_epoch) };

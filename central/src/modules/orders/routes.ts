@@ -33,7 +33,8 @@ import type { HubDocs } from '../../kernel/module-contract.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { Db } from '../../db/db.js';
 import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
-import type { OrderSaga } from './order-saga.js';
+import type { HubPricer } from '../../kernel/ports/pricing.js';
+import type { NewOrder, OrderSaga } from './order-saga.js';
 import { storesOf } from './order-owners.js';
 import { orderFor, timelineFor } from './store-view.js';
 import { OrderRepository } from './repository.js';
@@ -57,6 +58,8 @@ const placeBody = z.strictObject({
       delivery: deliveryRequestSchema.optional(),
     })
     .optional(),
+  /** Coupon codes to apply (issue #25): each must apply, and is redeemed with the order (a used one: 409). */
+  coupons: z.array(z.string().trim().min(1).max(200)).max(5).optional(),
 });
 const idParam = z.object({ id: uuidSchema });
 /**
@@ -94,6 +97,83 @@ async function promiseOrRefuse(
   if (!promise.ok) throw new AppError('unprocessable', promise.reason, { fulfilment: 'DELIVERY' });
 }
 
+/**
+ * The order's lines and totals through PRICING, and what its insert must do (redeem its coupons); null without a
+ * pricing module (then an order with coupons is refused: nobody could check them). A coupon the pricer refused is a 409
+ * when it was used, else a 422, naming it; nothing is created.
+ */
+async function priceOrder(
+  pricer: HubPricer | undefined,
+  input: { lines: OrderLine[]; storeId: string | null; member: boolean; coupons: readonly string[] },
+): Promise<{
+  lines: OrderLine[];
+  priced: NonNullable<NewOrder['priced']> & { currency: string };
+  inInsert: NonNullable<NewOrder['inInsert']>;
+} | null> {
+  if (!pricer) {
+    if (input.coupons.length)
+      throw new AppError('unprocessable', 'this hub does not price orders (no pricing module): leave coupons out');
+    return null;
+  }
+  if (new Set(input.coupons).size !== input.coupons.length) throw new ValidationError('each coupon may appear once');
+  const basket = await pricer.priceLines({
+    lines: input.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+    storeId: input.storeId,
+    member: input.member,
+    coupons: input.coupons,
+  });
+  for (const c of basket.coupons) {
+    if (c.status === 'APPLIED') continue;
+    const detail = { coupon: c.code, couponId: c.couponId, refusal: c.refusal ?? null };
+    if (c.refusal === 'USED') throw new ConflictError(`coupon ${c.code} has been used already`, detail);
+    throw new AppError('unprocessable', `coupon ${c.code} cannot be used: ${c.message}`, detail);
+  }
+  const bySku = new Map(basket.lines.map((l) => [l.sku, l]));
+  const lines = input.lines.map((l) => {
+    const p = bySku.get(l.sku);
+    return p ? { ...l, unitPriceMinor: p.unitPriceMinor, discountMinor: p.discountMinor } : l;
+  });
+  const discountOf = (promotionId: string) =>
+    basket.promotions.find((p) => p.promotionId === promotionId)?.discountMinor ?? 0;
+  const coupons = basket.coupons.flatMap((c) => {
+    if (!c.couponId) return [];
+    const promotionId = c.couponId.slice(0, c.couponId.lastIndexOf(':'));
+    return [{ couponId: c.couponId, promotionId, discountMinor: discountOf(promotionId) }];
+  });
+  return {
+    lines,
+    priced: {
+      currency: basket.currency,
+      subtotalMinor: basket.subtotalMinor,
+      taxMinor: basket.taxMinor,
+      totalMinor: basket.totalMinor,
+      discountMinor: basket.discountMinor,
+      promotions: basket.promotions.map((p) => ({
+        promotionId: p.promotionId,
+        name: p.name,
+        discountMinor: p.discountMinor,
+      })),
+      coupons,
+    },
+    inInsert: async (tx, orderId, now) => {
+      if (!coupons.length) return;
+      const taken = await pricer.redeem(
+        tx,
+        coupons.map((c) => ({ ...c, saleId: orderId, storeId: input.storeId, at: now })),
+      );
+      const used = taken.find((t) => !t.first);
+      if (used) {
+        const code = basket.coupons.find((c) => c.couponId === used.couponId)?.code ?? used.couponId;
+        throw new ConflictError(`coupon ${code} has been used already`, {
+          coupon: code,
+          couponId: used.couponId,
+          refusal: 'USED',
+        });
+      }
+    },
+  };
+}
+
 export interface OrderRouteDeps {
   readonly saga: OrderSaga;
   readonly db: Db;
@@ -104,7 +184,11 @@ export interface OrderRouteDeps {
       skus: readonly string[],
     ): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>>;
   };
-  readonly customers: () => { get(id: string): Promise<{ name: string } | undefined> };
+  readonly customers: () => {
+    get(id: string): Promise<{ name: string; loyaltyCard?: string | null } | undefined>;
+  };
+  /** The pricing module's pricer (issue #25); undefined in a hub without one: then catalog prices, no coupons. */
+  readonly pricing?: () => HubPricer | undefined;
   /** Cancellation crosses modules (the hold is released first): the hub's workflows do it. */
   readonly cancellation: () => OrderCancellation;
   /** The delivery module's desk, asked for a DELIVERY order's promise before anything is held; undefined without one. */
@@ -211,6 +295,23 @@ export function orderRoutes(d: OrderRouteDeps): Router {
         lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
       });
     }
+    // Priced as the stores price (issue #25): the fulfilment store's books and promotions (none online), member prices
+    // for a customer with a loyalty card, the coupons given; without a pricing module, the catalog's prices.
+    if (body.coupons?.length) {
+      // Placed before with this key: the same order (its coupons are this order's now, so pricing again would refuse them).
+      const placed = await new OrderRepository(d.db).byPlaceKey(body.placeKey);
+      if (placed) {
+        samePlace(placed);
+        return void res.status(200).json(orderFor(principal, await d.saga.settled(placed.id)));
+      }
+    }
+    const pricing = await priceOrder(d.pricing?.(), {
+      lines,
+      storeId: fulfilment.type === 'SHIP' ? null : fulfilment.storeId,
+      member: !!customer.loyaltyCard,
+      coupons: body.coupons ?? [],
+    });
+    if (pricing) lines = pricing.lines;
     // Its stores are linked to the customer once the order is confirmed (the saga's onConfirmed), not before: a refused
     // or failed order links nobody.
     const placedStoreId = storeOf(principal);
@@ -222,7 +323,8 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       lines,
       fulfilment,
       fromCart: !body.lines,
-      currency,
+      currency: pricing?.priced.currency ?? currency,
+      ...(pricing ? { priced: pricing.priced, inInsert: pricing.inInsert } : {}),
     });
     if (!created) samePlace(order);
     res.status(created ? 201 : 200).json(orderFor(principal, order));

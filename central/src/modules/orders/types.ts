@@ -8,6 +8,22 @@ export interface OrderLine {
   readonly qty: number;
   readonly unitPriceMinor: number;
   readonly taxClass: string;
+  /** What promotions took off this line, minor units (priced through PRICING; absent on orders placed before). */
+  readonly discountMinor?: number;
+}
+
+/** A promotion an order's price applied (issue #25), as the order keeps it. */
+export interface OrderPromotion {
+  readonly promotionId: string;
+  readonly name: string;
+  readonly discountMinor: number;
+}
+
+/** A coupon an order took (redeemed in the order's insert transaction). */
+export interface OrderCoupon {
+  readonly couponId: string;
+  readonly promotionId: string;
+  readonly discountMinor: number;
 }
 
 export interface OrderFulfilment extends Fulfilment {
@@ -39,9 +55,14 @@ export interface Order {
   readonly fulfilment: OrderFulfilment;
   readonly lines: OrderLine[];
   readonly fromCart: boolean;
+  /** Σ lines' net (after discounts), what tax is charged on. */
   readonly subtotalMinor: number;
   readonly taxMinor: number;
   readonly totalMinor: number;
+  /** What promotions took off the order in all (0 when it was not priced through PRICING). */
+  readonly discountMinor: number;
+  readonly promotions: readonly OrderPromotion[];
+  readonly coupons: readonly OrderCoupon[];
   readonly currency: string;
   readonly reservationId: string | null;
   readonly paymentAttempted: boolean;
