@@ -47,7 +47,7 @@ import type {
  *   proportion and applies only when it is lower than the group's price. BOGO's last group may be short of `get`.
  *   Stacking: EXCLUSIVE takes only untaken units, and every unit in its deal (a multi-buy's paid units too) takes no
  *   other unit-level promotion; STACKABLE takes untaken units and units only STACKABLE ones took, on the price left;
- *   the BEST_OF promotions are resolved together at the place of the first of them: each is tried on the untaken
+ *   the BEST_OF promotions are resolved together at the place of the first of them in the rules: each is tried on the untaken
  *   units, the one saving most (ties by priority) applies and takes its units like EXCLUSIVE, then the rest are tried
  *   again on what is left, until none saves anything.
  * - THRESHOLD promotions apply after every unit-level one, in priority order, on the net left of the lines they count
@@ -57,7 +57,9 @@ import type {
  *   does; of the BEST_OF thresholds only the one saving most applies; STACKABLE ones stack.
  * - Adding an item never lowers the total, except through a promotion marked `lowersTotal`: THRESHOLD (a spend
  *   reached), MIX_MATCH and MULTI_BUY with a group price (the item completing a group), and MULTI_BUY with payFor <
- *   buy − 1 ("3 for 1"). 3-for-2, BOGO, percent, amount and member prices never lower it (property-tested).
+ *   buy − 1 ("3 for 1"), and any group deal (MULTI_BUY, BOGO, MIX_MATCH) that shares a line with another promotion
+ *   (regrouping on an added item can move another promotion's discount between units). Alone, 3-for-2, BOGO, percent,
+ *   amount and member prices never lower it (property-tested).
  * - Coupons, in the order presented: the same code twice → DUPLICATE; a signature/key/expiry refusal from
  *   verifyCoupon; USED (context.isCouponUsed); NO_PROMOTION (not in the rules); NOT_HERE (not running at this time,
  *   store or region, or members only without a member); NOT_APPLICABLE when its promotion needs no coupon; DUPLICATE
@@ -203,32 +205,37 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
 
   // Unit-level promotions.
   const unitLevel = candidates.filter((pi) => index.promos[pi]!.p.rule.kind !== 'THRESHOLD');
+  // The BEST_OF group runs at the place of the first unit-level BEST_OF promotion of the rules (not of this basket's
+  // candidates), so where it runs does not depend on what is in the basket.
+  const runBestOf = () => {
+    const pending = unitLevel.filter((q) => index.promos[q]!.p.stacking === 'BEST_OF');
+    while (pending.length > 0) {
+      let best = -1;
+      let bestEval: Evaluation | null = null;
+      for (let k = 0; k < pending.length; k++) {
+        const e = evaluateRule(index.promos[pending[k]!]!.p.rule, units, eligible(pending[k]!, false));
+        if (e.total > 0 && (!bestEval || e.total > bestEval.total)) {
+          best = k;
+          bestEval = e;
+        }
+      }
+      if (!bestEval) break;
+      apply(index.promos[pending[best]!]!.p, bestEval);
+      pending.splice(best, 1);
+    }
+  };
   let bestOfDone = false;
   for (const pi of unitLevel) {
-    const p = index.promos[pi]!.p;
-    if (p.stacking === 'BEST_OF') {
-      if (bestOfDone) continue;
+    if (!bestOfDone && pi >= index.firstBestOf) {
       bestOfDone = true;
-      const pending = unitLevel.filter((q) => index.promos[q]!.p.stacking === 'BEST_OF');
-      while (pending.length > 0) {
-        let best = -1;
-        let bestEval: Evaluation | null = null;
-        for (let k = 0; k < pending.length; k++) {
-          const e = evaluateRule(index.promos[pending[k]!]!.p.rule, units, eligible(pending[k]!, false));
-          if (e.total > 0 && (!bestEval || e.total > bestEval.total)) {
-            best = k;
-            bestEval = e;
-          }
-        }
-        if (!bestEval) break;
-        apply(index.promos[pending[best]!]!.p, bestEval);
-        pending.splice(best, 1);
-      }
-      continue;
+      runBestOf();
     }
+    const p = index.promos[pi]!.p;
+    if (p.stacking === 'BEST_OF') continue;
     const e = evaluateRule(p.rule, units, eligible(pi, p.stacking === 'STACKABLE'));
     if (e.total > 0) apply(p, e);
   }
+  if (!bestOfDone) runBestOf();
 
   // Basket-level promotions (THRESHOLD), on what is left.
   const thresholds = candidates.filter((pi) => index.promos[pi]!.p.rule.kind === 'THRESHOLD');
@@ -281,6 +288,19 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
       }
       if (best) applyThreshold(best);
     }
+  }
+
+  // A group deal (MULTI_BUY, BOGO, MIX_MATCH) regroups its units when an item is added, which can move other
+  // promotions' discounts between units (a cent of rounding, a unit changing hands): where one shares a line with
+  // another promotion, it is marked as possibly lowering the total.
+  for (let k = 0; k < applied.length; k++) {
+    const a = applied[k]!;
+    if (a.lowersTotal || !GROUP_KINDS.has(a.kind)) continue;
+    const shared = a.skus.some((sku) => {
+      const li = merged.findIndex((l) => l.sku === sku);
+      return linePromos[li]!.length > 1;
+    });
+    if (shared) applied[k] = { ...a, lowersTotal: true };
   }
 
   // Lines, totals.
@@ -377,8 +397,11 @@ interface RulesIndex {
   readonly byCategory: Map<string, number[]>;
   readonly untargeted: number[];
   readonly byId: Map<string, PromoInfo>;
+  /** The index of the first unit-level BEST_OF promotion (promos.length when none). */
+  readonly firstBestOf: number;
 }
 
+const GROUP_KINDS: ReadonlySet<string> = new Set(['MULTI_BUY', 'BOGO', 'MIX_MATCH']);
 const SCOPE_RANK = { STORE: 0, REGION: 1, CHAIN: 2 } as const;
 const indexes = new WeakMap<PricingRules, RulesIndex>();
 
@@ -429,7 +452,16 @@ function indexOf(rules: PricingRules): RulesIndex {
     for (const s of target.skus ?? []) add(bySku, s, i);
     for (const c of target.categories ?? []) add(byCategory, c, i);
   });
-  ix = { prices, promos, bySku, byCategory, untargeted, byId: new Map(promos.map((info) => [info.p.id, info])) };
+  const firstBestOf = promos.findIndex(({ p }) => p.stacking === 'BEST_OF' && p.rule.kind !== 'THRESHOLD');
+  ix = {
+    prices,
+    promos,
+    bySku,
+    byCategory,
+    untargeted,
+    byId: new Map(promos.map((info) => [info.p.id, info])),
+    firstBestOf: firstBestOf < 0 ? promos.length : firstBestOf,
+  };
   indexes.set(rules, ix);
   return ix;
 }
