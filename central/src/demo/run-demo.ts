@@ -20,6 +20,7 @@ import { seedDemoTags } from './demo-tags.js';
 import { seedDemoRecommendations } from './demo-recommendations.js';
 import { seedDemoVault } from './demo-vault.js';
 import { seedDemoReviews } from './demo-reviews.js';
+import { seedDemoPricing } from './demo-pricing.js';
 import {
   adminApi,
   catalogRows,
@@ -237,6 +238,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       catalog: catalogRows(),
       say,
     }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }));
+
+    say(
+      `pricing: ${(await seedDemoPricing({ api, stores, catalog: catalogRows(), say }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }))).summary}`,
+    );
 
     const banner = bannerOf({
       hubUrl,
