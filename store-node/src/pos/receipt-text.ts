@@ -32,10 +32,14 @@ export function wrap(text: string, width = RECEIPT_COLUMNS): string[] {
   return out;
 }
 
-/** `left` wrapped in the columns before the amount, the amount right-aligned on its first line. */
-function row(left: string, right: string): string[] {
-  const [first = '', ...rest] = wrap(left, RECEIPT_COLUMNS - AMOUNT - 1);
-  return [`${first.padEnd(RECEIPT_COLUMNS - AMOUNT)}${right.padStart(AMOUNT)}`, ...rest.map((l) => `  ${l}`)];
+/** `left` wrapped in the columns before the amount (indented by `indent`), the amount right-aligned on its first line. */
+function row(left: string, right: string, indent = 0): string[] {
+  const pad = ' '.repeat(indent);
+  const [first = '', ...rest] = wrap(left, RECEIPT_COLUMNS - AMOUNT - 1 - indent);
+  return [
+    `${(pad + first).padEnd(RECEIPT_COLUMNS - AMOUNT)}${right.padStart(AMOUNT)}`,
+    ...rest.map((l) => `${pad}  ${l}`),
+  ];
 }
 
 const center = (text: string) =>
@@ -90,7 +94,7 @@ export function saleReceipt(r: ReceiptInput): string {
     ...r.lines.flatMap((l) => [
       ...row(`${l.qty} x ${l.name}`, m(l.unitPriceMinor * l.qty)),
       ...(l.qty > 1 ? [`    @ ${m(l.unitPriceMinor)} each`] : []),
-      ...(l.promotions ?? []).flatMap((p) => row(`  ${ascii(p.name)}`, `-${m(p.discountMinor)}`)),
+      ...(l.promotions ?? []).flatMap((p) => row(ascii(p.name), `-${m(p.discountMinor)}`, 2)),
     ]),
     ...(r.coupons ?? []).flatMap((c) => wrap(`Coupon ${couponSerial(c.couponId)}: ${ascii(c.message)}`)),
     rule,
