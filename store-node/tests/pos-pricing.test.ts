@@ -61,7 +61,7 @@ describe('promotions and coupons at the lane', () => {
     expect(receipt).toMatch(/^TOTAL\s+\$17\.87$/m);
     expect(receipt).toMatch(/You saved \$3\.49/);
 
-    const [event] = till.events('sale.completed', saleId);
+    const [event] = till.events('sale.completed', saleId) as any[];
     expect(event).toMatchObject({
       subtotalMinor: 1698,
       taxMinor: 89,
@@ -98,7 +98,7 @@ describe('promotions and coupons at the lane', () => {
     expect(one).toMatchObject({ status: 201, body: { refundMinor: 232 } }); // ⌊698 / 3⌋, not the shelf's 349
     const rest = await till.call('POST', `/api/pos/sales/${saleId}/returns`, { items: [{ sku: 'CEREAL', qty: 2 }] });
     expect(rest).toMatchObject({ status: 201, body: { refundMinor: 466 } }); // the rest of the 698 paid
-    expect(till.events('sale.returned', saleId).map((r) => r.refundMinor)).toEqual([232, 466]);
+    expect(till.events('sale.returned', saleId).map((r: any) => r.refundMinor)).toEqual([232, 466]);
   });
 
   it('keeps coupons on the basket, shows refused ones with why, redeems the one that applied, and refuses it next time', async () => {
