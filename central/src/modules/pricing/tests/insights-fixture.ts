@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestHub } from '../../../../tests/support/test-hub.js';
-import { completed, StoreOutbox } from '../../sales/tests/sales-fixture.js';
+import { StoreOutbox } from '../../../../tests/support/store-outbox.js';
 
 /** The catalog the insights tests price: [sku, name, category, price]. */
 export const PRODUCTS: [string, string, string, number][] = [
@@ -56,3 +56,30 @@ export async function sendSales(
 }
 
 export { StoreOutbox };
+
+/** A paid sale of `lines` ([sku, qty, unit price]) at 10 % tax, closed at `closedAt`, paid by card. */
+export function completed(saleId: string, closedAt: number, lines: [string, number, number][]) {
+  const rows = lines.map(([sku, qty, unit]) => ({
+    sku,
+    qty,
+    unitPriceMinor: unit,
+    taxClass: 'STANDARD',
+    subtotalMinor: qty * unit,
+    taxMinor: Math.round(qty * unit * 0.1),
+  }));
+  const subtotalMinor = rows.reduce((n, l) => n + l.subtotalMinor, 0);
+  const taxMinor = rows.reduce((n, l) => n + l.taxMinor, 0);
+  const totalMinor = subtotalMinor + taxMinor;
+  return {
+    saleId,
+    lane: 'LANE-1',
+    currency: 'USD',
+    openedAt: closedAt - 60_000,
+    closedAt,
+    lines: rows,
+    subtotalMinor,
+    taxMinor,
+    totalMinor,
+    tenders: [{ kind: 'CARD', amountMinor: totalMinor, reference: `AUTH-${saleId}` }],
+  };
+}
