@@ -248,7 +248,16 @@ export class PricingInsights {
       [id, JSON.stringify(promotion), input.promotionId ?? null, from, to, input.storeId ?? null, createdBy, now],
     );
     this.defineJobs();
-    await this.ctx.jobs.enqueue('pricing.dry-run', { runId: id }, { idempotencyKey: id });
+    try {
+      await this.ctx.jobs.enqueue('pricing.dry-run', { runId: id }, { idempotencyKey: id });
+    } catch (err) {
+      // not queued: the run says so instead of staying RUNNING for good
+      await q.query(
+        `UPDATE pricing_dry_runs SET status = 'FAILED', error = 'the dry run could not be queued', updated_at = $2 WHERE id = $1`,
+        [id, this.ctx.now()],
+      );
+      throw err;
+    }
     return { id };
   }
 

@@ -114,6 +114,71 @@ describe.each(pageTargets)('the pricing console pages on $name', (target) => {
     },
   );
 
+  it.skipIf(skipWithoutChromium)(
+    'issues a coupon promotion’s codes once as CSV, lists the batch, and ends the promotion after a confirm',
+    async () => {
+      await onPage(async (page) => {
+        await page.goto(`${t.url}/console/#/promotions`);
+        await page.locator('#page-title', { hasText: 'Promotions' }).waitFor({ timeout: UI_WAIT_MS });
+        await page.getByRole('button', { name: 'New promotion' }).click();
+        await page.getByLabel('Name (on receipts)').fill('$5 off $20 with a coupon');
+        await page.getByLabel('Kind').selectOption({ label: 'Spend and save (spend $50, save $5)' });
+        await page.getByLabel('Spend at least ($)').fill('20');
+        await page.getByLabel('Save ($)').fill('5.00');
+        await page.getByLabel('Only with a coupon').check();
+        await page.getByRole('button', { name: 'Save promotion' }).click();
+        await status(page, 'Promotion “$5 off $20 with a coupon” saved.');
+        const saved = (
+          await t.call('GET', '/api/pricing/promotions?status=ACTIVE', undefined, { cookie: admin })
+        ).body.promotions.find((p: { name: string }) => p.name === '$5 off $20 with a coupon');
+        expect(saved).toMatchObject({
+          couponRequired: true,
+          rule: { kind: 'THRESHOLD', spendMinor: 2_000, offMinor: 500 },
+        });
+
+        const coupons = page.getByRole('region', { name: 'Coupons' });
+        await coupons.getByLabel('How many codes').fill('5');
+        await coupons.getByRole('button', { name: 'Issue coupons' }).click();
+        const link = coupons.getByRole('link', { name: 'Download the 5 codes (CSV)' });
+        await link.waitFor({ timeout: UI_WAIT_MS });
+        await expectNoSeriousViolations(page);
+        expect(await smallTargets(page)).toEqual([]);
+        const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+        const csv = await new Promise<string>((resolve, reject) => {
+          download.createReadStream().then((s) => {
+            let text = '';
+            s.on('data', (c) => (text += c));
+            s.on('end', () => resolve(text));
+            s.on('error', reject);
+          }, reject);
+        });
+        const rows = csv.trim().split('\n');
+        expect(rows[0]).toBe('code,serial,expires');
+        expect(rows).toHaveLength(6);
+        // each code checks as valid at the hub
+        const code = rows[1]!.split(',')[0]!;
+        const check = await t.call('POST', '/api/pricing/coupons/check', { code }, { cookie: admin });
+        expect(check.body.status).toBe('VALID');
+        // shown once: the link goes, the batch is listed without codes
+        await coupons
+          .getByText('The codes were downloaded; they are not shown again.')
+          .waitFor({ timeout: UI_WAIT_MS });
+        const batches = coupons.getByRole('table', { name: 'Coupon batches' });
+        await batches.locator('tbody tr').first().waitFor({ timeout: UI_WAIT_MS });
+        expect(await batches.textContent()).not.toContain(code);
+
+        await page.getByRole('button', { name: 'End now…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'End this promotion now?' });
+        await dialog.waitFor({ timeout: UI_WAIT_MS });
+        await expectNoSeriousViolations(page);
+        await dialog.getByRole('button', { name: 'End it now' }).click();
+        await status(page, '“$5 off $20 with a coupon” has ended.');
+        const ended = await t.call('GET', '/api/pricing/promotions?status=ENDED', undefined, { cookie: admin });
+        expect(ended.body.promotions.map((p: { name: string }) => p.name)).toEqual(['$5 off $20 with a coupon']);
+      });
+    },
+  );
+
   it.skipIf(skipWithoutChromium)('schedules a chain price through the book’s preview', async () => {
     await onPage(async (page) => {
       await page.goto(`${t.url}/console/#/pricing`);
