@@ -45,7 +45,21 @@ function render() {
           h(
             'tr',
             {},
-            h('td', {}, l.name, h('div', { class: 'muted small' }, l.sku)),
+            h(
+              'td',
+              {},
+              l.name,
+              h('div', { class: 'muted small' }, l.sku),
+              // the line's promotions, each with what it took off (issue #25)
+              ...(l.promotions ?? []).map((p) =>
+                h(
+                  'div',
+                  { class: 'small promotion' },
+                  `${p.name}: −${money(p.discountMinor, sale.currency)}`,
+                  p.explanation ? h('span', { class: 'muted' }, ` (${p.explanation})`) : '',
+                ),
+              ),
+            ),
             h('td', { class: 'n' }, editable ? qtyInput(l) : String(l.qty)),
             h('td', { class: 'n' }, money(l.unitPriceMinor, sale.currency)),
             h('td', { class: 'n' }, money(l.totalMinor, sale.currency)),
@@ -76,6 +90,10 @@ function render() {
   $('subtotal').textContent = sale ? money(sale.subtotalMinor, sale.currency) : '—';
   $('tax').textContent = sale ? money(sale.taxMinor, sale.currency) : '—';
   $('total').textContent = sale ? money(sale.totalMinor, sale.currency) : '—';
+  const saved = sale?.discountMinor ?? 0;
+  $('saved-row').hidden = !saved;
+  $('saved').textContent = saved ? money(saved, sale.currency) : '';
+  renderCoupons(editable);
   const payable = editable && lines.length > 0;
   for (const id of ['pay-cash', 'pay-card']) $(id).disabled = !payable;
   // A basket waiting for the card terminal can still be voided: the node voids its approved card at the terminal first.
@@ -318,6 +336,73 @@ async function findByName(text) {
   } else say($('basket-msg'), new Error(`No product is called “${text}”. Check the spelling, or scan its barcode.`));
   render();
 }
+
+// ---- coupons (kept with the open basket, verified at each view; issue #25) ----
+
+/** The coupons on the sale: on an open basket each code with whether it applied or why not; on a paid sale the ones it took. */
+function renderCoupons(editable) {
+  const list = sale?.coupons ?? [];
+  $('coupons').hidden = list.length === 0;
+  $('coupons').replaceChildren(
+    ...list.map((c) =>
+      h(
+        'li',
+        { class: c.status === 'APPLIED' ? 'coupon-ok' : 'coupon-refused' },
+        `${c.code ?? 'Coupon'} — ${c.status === 'APPLIED' ? 'applied' : 'not applied'}: ${c.message}`,
+        editable && c.code
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'aria-label': `Remove coupon ${c.code}`,
+                onclick: () => void setCoupons(couponCodes().filter((code) => code !== c.code)),
+              },
+              'Remove',
+            )
+          : '',
+      ),
+    ),
+  );
+}
+
+const couponCodes = () => (sale?.status === 'OPEN' ? (sale.coupons ?? []).map((c) => c.code).filter(Boolean) : []);
+
+/** Puts these codes on the open sale (opening one when there is none): the answer says which applied and why not. */
+async function setCoupons(codes) {
+  try {
+    const s = await ensureSale();
+    keep(await api('PUT', `/api/pos/sales/${s.id}/coupons`, { codes }));
+    const refused = (sale.coupons ?? []).filter((c) => c.status !== 'APPLIED');
+    say(
+      $('basket-msg'),
+      null,
+      refused.length ? `Not applied: ${refused.map((c) => `${c.code} (${c.message})`).join('; ')}` : 'Coupons updated.',
+    );
+    $('coupon-form').hidden = true;
+    $('coupon-input').value = '';
+  } catch (err) {
+    say($('basket-msg'), err);
+  }
+  render();
+  if ($('coupon-form').hidden) scan.focus();
+  else $('coupon-input').select();
+}
+
+$('coupon-open').addEventListener('click', () => {
+  $('coupon-form').hidden = false;
+  $('coupon-input').focus();
+});
+$('coupon-cancel').addEventListener('click', () => {
+  $('coupon-form').hidden = true;
+  $('coupon-input').value = '';
+  scan.focus();
+});
+$('coupon-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const code = $('coupon-input').value.trim();
+  if (code) void setCoupons([...new Set([...couponCodes(), code])]);
+});
 
 // ---- the customer's loyalty card (kept with the open basket, sent with the sale) ----
 
