@@ -141,6 +141,21 @@ describe('promotions and coupons at the lane', () => {
     expect(outbox('coupon.redeemed', next)).toEqual([]);
   });
 
+  it('shows the shared cart at the store priced with its promotions (no member prices without a card)', async () => {
+    const customerId = '0190a000-0000-7000-8000-00000000c0de';
+    const empty = await till.call('GET', `/api/carts/${customerId}`);
+    expect(empty.body.priced).toBeNull();
+    const cart = await till.call('POST', `/api/carts/${customerId}/lines`, { code: 'CEREAL', qty: 3 });
+    expect(cart.status).toBe(200);
+    expect(cart.body.priced).toMatchObject({
+      subtotalMinor: 698,
+      discountMinor: 349,
+      lines: [{ sku: 'CEREAL', discountMinor: 349, promotions: [{ name: '3 for 2 on cereal' }] }],
+    });
+    const more = await till.call('PUT', `/api/carts/${customerId}/lines/CEREAL`, { qty: 2 });
+    expect(more.body.priced).toMatchObject({ subtotalMinor: 698, discountMinor: 0 });
+  });
+
   it('prices a basket with a loyalty card at member prices', async () => {
     const saleId = await till.basket({ HEADPHONES: 2 });
     expect((await view(saleId)).lines[0]).toMatchObject({ unitPriceMinor: 1000, totalMinor: 2000 });

@@ -356,6 +356,9 @@ function renderCart(answer) {
   $('customer-form').hidden = true;
   const { cart } = answer;
   const lines = cart.lines ?? [];
+  // The cart priced by this store's promotions (issue #25), when the answer carries it: each line's net and promotions.
+  const priced = cart.priced ?? null;
+  const pricedLine = new Map((priced?.lines ?? []).map((l) => [l.sku, l]));
   $('cart-title').textContent = `Hello, ${answer.firstName}`;
   $('cart').replaceChildren(
     answer.savedHere
@@ -373,7 +376,14 @@ function renderCart(answer) {
             h(
               'li',
               {},
-              h('span', { class: 'line-name' }, l.name),
+              h(
+                'span',
+                { class: 'line-name' },
+                l.name,
+                ...(pricedLine.get(l.sku)?.promotions ?? []).map((p) =>
+                  h('span', { class: 'small promotion' }, ` ${p.name}: −${money(p.discountMinor, l.currency)}`),
+                ),
+              ),
               h(
                 'span',
                 { class: 'qty' },
@@ -407,13 +417,25 @@ function renderCart(answer) {
                   '+',
                 ),
               ),
-              h('span', { class: 'line-total' }, money(l.unitPriceMinor * l.qty, l.currency)),
+              h(
+                'span',
+                { class: 'line-total' },
+                money(pricedLine.get(l.sku)?.netMinor ?? l.unitPriceMinor * l.qty, l.currency),
+              ),
             ),
           ),
         )
       : h('p', { class: 'muted' }, 'Your cart is empty. Add products from the left.'),
     lines.length
-      ? h('p', { class: 'totals' }, 'Total before tax ', h('strong', {}, money(cart.subtotalMinor, lines[0].currency)))
+      ? h(
+          'p',
+          { class: 'totals' },
+          'Total before tax ',
+          h('strong', {}, money(priced ? priced.subtotalMinor : cart.subtotalMinor, lines[0].currency)),
+        )
+      : '',
+    priced?.discountMinor
+      ? h('p', { class: 'totals saved' }, 'You save ', h('strong', {}, money(priced.discountMinor, priced.currency)))
       : '',
     cart.pickupHere
       ? h('p', { class: 'ok' }, '✓ You’ll pick up your order at this store.')
