@@ -180,7 +180,8 @@ export class DryRunJob {
       const missing = skus.filter((s) => !products.has(s));
       const found = await productsBySku(q, missing);
       for (const s of missing) products.set(s, found.get(s) ?? null);
-      const entries = await entriesFor(q, skus);
+      const entriesBySku = new Map<string, ScopedEntry[]>();
+      for (const e of await entriesFor(q, skus)) entriesBySku.set(e.sku, [...(entriesBySku.get(e.sku) ?? []), e]);
       for (const b of page) {
         let store = stores.get(b.storeId);
         if (!store) {
@@ -198,10 +199,12 @@ export class DryRunJob {
             ...(p ? { category: p.category, name: p.name } : {}),
           };
         });
-        const storeEntries = entries.filter(
-          (e) =>
-            e.scope === 'CHAIN' ||
-            (e.scope === 'STORE' ? e.storeId === b.storeId : e.regionId !== null && e.regionId === store.regionId),
+        const storeEntries = [...new Set(b.lines.map((l) => l.sku))].flatMap((sku) =>
+          (entriesBySku.get(sku) ?? []).filter(
+            (e) =>
+              e.scope === 'CHAIN' ||
+              (e.scope === 'STORE' ? e.storeId === b.storeId : e.regionId !== null && e.regionId === store.regionId),
+          ),
         );
         const context = { at: b.closedAt, storeId: b.storeId, regionId: store.regionId, member: b.member };
         let before: PricedBasket;
