@@ -108,6 +108,11 @@ describe('the lane priced by the store’s copy of the rules', () => {
     const again = await till.call('PUT', `/api/pos/sales/${next}/coupons`, { codes: [code] });
     expect(again.body.coupons).toEqual([expect.objectContaining({ status: 'REFUSED', refusal: 'USED' })]);
     expect(again.body).toMatchObject({ subtotalMinor: 1000, discountMinor: 0 });
+    // Codes that are no coupon at all are refused each with why, never a failure.
+    const junk = await till.call('PUT', `/api/pos/sales/${next}/coupons`, { codes: ['abc', 'x.y.z', code, code] });
+    expect(junk.status).toBe(200);
+    expect(junk.body.coupons.map((c: { status: string }) => c.status)).toEqual(['REFUSED', 'REFUSED', 'REFUSED']);
+    expect(junk.body.coupons.every((c: { message: string }) => c.message.length > 0)).toBe(true);
     await till.call('POST', `/api/pos/sales/${next}/void`, {});
   });
 
