@@ -1,0 +1,215 @@
+// TEST ORACLE — a frozen copy of shared/src/pricing/promotion-rules.ts as of bcb55d2 (before the grouped-unit rewrite).
+// Do not edit or import from src: engine-equivalence.test.ts checks the live engine gives identical results.
+import { formatMoney } from '../../../src/money.js';
+import type { PromotionRule } from '../../../src/pricing/types.js';
+
+/**
+ * The unit-level arithmetic of each promotion kind, over a basket's units (one entry per unit, lines sorted by sku) and
+ * the words that explain it. Pure; integer results; a unit's discount is never above what is left of its price.
+ */
+
+/** The units of one basket: what is left of each unit's price and who took it. */
+export interface Units {
+  /** The line (index in the sorted lines) of each unit. */
+  readonly line: Int32Array;
+  /** What is left of the unit's price (minor units). */
+  readonly left: Float64Array;
+  /** 0 untaken, 1 taken by STACKABLE promotions only, 2 taken by an EXCLUSIVE or BEST_OF promotion. */
+  readonly state: Uint8Array;
+}
+
+/** What a promotion would do: the units it takes and each one's discount (parallel arrays), and their sum. */
+export interface Evaluation {
+  readonly units: number[];
+  readonly discounts: number[];
+  total: number;
+}
+
+const pctOf = (left: number, bp: number) => Math.min(left, Math.max(0, Math.round((left * clampBp(bp)) / 10_000)));
+const clampBp = (bp: number) => (Number.isFinite(bp) ? Math.min(10_000, Math.max(0, Math.trunc(bp))) : 0);
+const posInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+
+/** Most expensive first; ties by line (sku order), then unit order: which units are "the cheapest" is fixed. */
+function byValueDesc(units: Units, eligible: number[]): number[] {
+  return eligible.sort((a, b) => units.left[b]! - units.left[a]! || a - b);
+}
+
+/**
+ * Splits `total` over `weights` in proportion, each share floored, the rest one by one to the largest remainders
+ * (ties to the earlier index: units and lines are in sku order). Integer arithmetic; BigInt when the products would
+ * leave the exact range of a double.
+ */
+export function spread(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const shares = new Array<number>(weights.length).fill(0);
+  if (total <= 0 || sum <= 0) return shares;
+  const rems = new Array<number>(weights.length);
+  let given = 0;
+  const big = total * sum > Number.MAX_SAFE_INTEGER;
+  for (let i = 0; i < weights.length; i++) {
+    if (big) {
+      const p = BigInt(total) * BigInt(weights[i]!);
+      shares[i] = Number(p / BigInt(sum));
+      rems[i] = Number(p % BigInt(sum));
+    } else {
+      const p = total * weights[i]!;
+      shares[i] = Math.floor(p / sum);
+      rems[i] = p - shares[i]! * sum;
+    }
+    given += shares[i]!;
+  }
+  const order = weights.map((_, i) => i).sort((a, b) => rems[b]! - rems[a]! || a - b);
+  for (let k = 0; given < total && k < order.length; k++, given++) shares[order[k]!]!++;
+  return shares;
+}
+
+/** Groups of `size` from the most expensive; each full group's price becomes `price` (when that is lower). */
+function groupPrice(units: Units, eligible: number[], size: number, price: number, out: Evaluation): void {
+  const sorted = byValueDesc(units, eligible);
+  for (let g = 0; g + size <= sorted.length; g += size) {
+    const group = sorted.slice(g, g + size);
+    const values = group.map((u) => units.left[u]!);
+    const sum = values.reduce((a, b) => a + b, 0);
+    if (sum <= price) continue;
+    const shares = spread(sum - price, values);
+    for (let i = 0; i < group.length; i++) push(out, group[i]!, Math.min(shares[i]!, values[i]!));
+  }
+}
+
+function push(out: Evaluation, unit: number, discount: number): void {
+  out.units.push(unit);
+  out.discounts.push(discount);
+  out.total += discount;
+}
+
+/** What `rule` does to the eligible units (left > 0, allowed by stacking). THRESHOLD is basket-level: not here. */
+export function evaluateRule(rule: PromotionRule, units: Units, eligible: number[]): Evaluation {
+  const out: Evaluation = { units: [], discounts: [], total: 0 };
+  switch (rule.kind) {
+    case 'PERCENT_OFF':
+      for (const u of eligible) {
+        const d = pctOf(units.left[u]!, rule.bp);
+        if (d > 0) push(out, u, d);
+      }
+      break;
+    case 'AMOUNT_OFF':
+      for (const u of eligible) {
+        const d = Math.min(units.left[u]!, Math.max(0, Math.trunc(rule.amountMinor) || 0));
+        if (d > 0) push(out, u, d);
+      }
+      break;
+    case 'MEMBER_PRICE':
+      for (const u of eligible) {
+        const left = units.left[u]!;
+        const d =
+          rule.priceMinor !== undefined
+            ? Math.max(0, left - Math.max(0, Math.trunc(rule.priceMinor) || 0))
+            : pctOf(left, rule.bp ?? 0);
+        if (d > 0) push(out, u, d);
+      }
+      break;
+    case 'MULTI_BUY': {
+      if (!posInt(rule.buy)) break;
+      if (rule.priceMinor !== undefined) {
+        if (Number.isSafeInteger(rule.priceMinor) && rule.priceMinor >= 0)
+          groupPrice(units, eligible, rule.buy, rule.priceMinor, out);
+        break;
+      }
+      const payFor = rule.payFor ?? rule.buy;
+      if (!Number.isSafeInteger(payFor) || payFor < 0 || payFor >= rule.buy) break;
+      const sorted = byValueDesc(units, eligible);
+      for (let g = 0; g + rule.buy <= sorted.length; g += rule.buy)
+        for (let i = 0; i < rule.buy; i++) {
+          const u = sorted[g + i]!;
+          // The group's paid units are in the deal too (an EXCLUSIVE one takes them); the cheapest are free.
+          push(out, u, i >= payFor ? units.left[u]! : 0);
+        }
+      break;
+    }
+    case 'BOGO': {
+      if (!posInt(rule.buy) || !posInt(rule.get)) break;
+      const sorted = byValueDesc(units, eligible);
+      const size = rule.buy + rule.get;
+      // A last group with fewer than `get` discounted units still gets those it has (buy 1 get 2: the 2nd is free).
+      for (let g = 0; g + rule.buy < sorted.length; g += size)
+        for (let i = 0; i < size && g + i < sorted.length; i++) {
+          const u = sorted[g + i]!;
+          push(out, u, i >= rule.buy ? pctOf(units.left[u]!, rule.bp) : 0);
+        }
+      break;
+    }
+    case 'MIX_MATCH':
+      if (posInt(rule.qty) && Number.isSafeInteger(rule.priceMinor) && rule.priceMinor >= 0)
+        groupPrice(units, eligible, rule.qty, rule.priceMinor, out);
+      break;
+    case 'THRESHOLD':
+      break;
+  }
+  return out;
+}
+
+/** Whether a rule of this shape can make a basket's total lower when an item is added (see engine.ts). */
+export function ruleLowersTotal(rule: PromotionRule): boolean {
+  switch (rule.kind) {
+    case 'THRESHOLD':
+    case 'MIX_MATCH':
+      return true;
+    case 'MULTI_BUY':
+      return rule.priceMinor !== undefined || (rule.payFor ?? rule.buy) < rule.buy - 1;
+    default:
+      return false;
+  }
+}
+
+export const fmt = (minor: number, currency: string): string => formatMoney({ minor, currency });
+export const pct = (bp: number): string => {
+  const b = clampBp(bp);
+  return `${b % 100 === 0 ? b / 100 : (b / 100).toFixed(2).replace(/0+$/, '')} %`;
+};
+
+/** The rule in words ("3 for 2", "10 % off", "$5.00 off a $50.00 spend"). */
+export function ruleWords(rule: PromotionRule, currency: string): string {
+  switch (rule.kind) {
+    case 'PERCENT_OFF':
+      return `${pct(rule.bp)} off`;
+    case 'AMOUNT_OFF':
+      return `${fmt(rule.amountMinor, currency)} off each`;
+    case 'MULTI_BUY':
+      return rule.priceMinor !== undefined
+        ? `${rule.buy} for ${fmt(rule.priceMinor, currency)}`
+        : `${rule.buy} for ${rule.payFor ?? rule.buy}`;
+    case 'BOGO':
+      return clampBp(rule.bp) >= 10_000
+        ? `buy ${rule.buy} get ${rule.get} free`
+        : `buy ${rule.buy} get ${rule.get} at ${pct(rule.bp)} off`;
+    case 'MIX_MATCH':
+      return `any ${rule.qty} for ${fmt(rule.priceMinor, currency)}`;
+    case 'THRESHOLD':
+      return `${rule.offMinor !== undefined ? fmt(rule.offMinor, currency) : pct(rule.bp ?? 0)} off a ${fmt(rule.spendMinor, currency)} spend`;
+    case 'MEMBER_PRICE':
+      return rule.priceMinor !== undefined
+        ? `member price ${fmt(rule.priceMinor, currency)}`
+        : `members ${pct(rule.bp ?? 0)} off`;
+  }
+}
+
+/** One line's part in words: `discounted` units got a discount, `discount` in all, of `taken` units in the deal. */
+export function lineWords(rule: PromotionRule, currency: string, discounted: number, discount: number): string {
+  const words = ruleWords(rule, currency);
+  switch (rule.kind) {
+    case 'MULTI_BUY':
+      return rule.priceMinor !== undefined
+        ? `${words}: ${fmt(discount, currency)} off`
+        : `${words}: ${discounted} free`;
+    case 'BOGO':
+      return clampBp(rule.bp) >= 10_000
+        ? `${words}: ${discounted} free`
+        : `${words}: ${discounted} at ${pct(rule.bp)} off`;
+    case 'MIX_MATCH':
+      return `${words}: ${fmt(discount, currency)} off`;
+    case 'THRESHOLD':
+      return `${words} (your share ${fmt(discount, currency)})`;
+    default:
+      return discounted > 1 ? `${words} (${discounted} items)` : words;
+  }
+}
