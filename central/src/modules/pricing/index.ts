@@ -83,6 +83,7 @@ export const hubModule: HubModule = {
     const p = pricingParts(ctx);
     await p.keys.start();
     await p.scanGo.start();
+    p.insights.defineJobs(); // every hub runs dry runs, not only one that served a route first
   },
   async stop(ctx) {
     const p = partsByHub.get(ctx);
