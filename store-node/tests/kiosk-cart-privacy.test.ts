@@ -50,7 +50,7 @@ describe('what the kiosk page gets and what the node keeps of a kiosk cart', () 
     });
     const sessions = new KioskCartSessions(
       hub,
-      { view: () => hubCart as unknown as CartView } as never,
+      { view: () => hubCart as unknown as CartView, priced: () => null } as never,
       STORE,
       (sku) => sku,
       Date.now,

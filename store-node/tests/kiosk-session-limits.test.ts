@@ -25,7 +25,7 @@ function fakeHub() {
   return { call, lookups };
 }
 const sessions = (hub: HubCall, now: () => number) =>
-  new KioskCartSessions(hub, { view: () => empty } as never, STORE, (sku) => sku, now);
+  new KioskCartSessions(hub, { view: () => empty, priced: () => null } as never, STORE, (sku) => sku, now);
 
 describe('one kiosk screen cannot spend the store’s look-ups', () => {
   it('a screen that keeps missing waits longer each time, then stops; another screen still opens carts', async () => {

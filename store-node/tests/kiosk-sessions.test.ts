@@ -35,7 +35,7 @@ function fakeHub(answers: Record<string, { status: number; body: Record<string, 
 const sessions = (hub: HubCall | undefined, now: () => number) =>
   new KioskCartSessions(
     hub,
-    { view: () => empty(STORE), add: () => empty(STORE), setQty: () => empty(STORE) } as never,
+    { view: () => empty(STORE), add: () => empty(STORE), setQty: () => empty(STORE), priced: () => null } as never,
     STORE,
     (sku) => ({ KETTLE: 'Stovetop kettle' })[sku] ?? sku,
     now,
@@ -54,7 +54,7 @@ describe('the kiosk’s cart sessions', () => {
     const { token, view } = await s.open('ana@example.test', 'kiosk');
     expect(view).toEqual({
       firstName: 'Ana',
-      cart: { lines: [], itemCount: 0, subtotalMinor: 0, fulfilment: 'SHIP', pickupHere: false },
+      cart: { lines: [], itemCount: 0, subtotalMinor: 0, fulfilment: 'SHIP', pickupHere: false, priced: null },
       savedHere: false,
     });
     expect(JSON.stringify(view)).not.toContain(ANA);

@@ -38,7 +38,7 @@ function hubWith(cola: number): HubCall {
 const open = async (hub: HubCall) => {
   const s = new KioskCartSessions(
     hub,
-    {} as never,
+    { priced: () => null } as never,
     STORE,
     (sku) => (sku === 'COLA' ? 'Cola can' : sku),
     () => 0,

@@ -41,10 +41,11 @@ export class KioskCarts {
    */
   view(customerId: string, member = false): CartView & { customerId: string; priced: PricedBasket | null } {
     const cart = cartView(this.sync.docs.open<CartDoc>(cartDocId(customerId)));
-    return { customerId, ...cart, priced: this.#priced(cart, member) };
+    return { customerId, ...cart, priced: this.priced(cart, member) };
   }
 
-  #priced(cart: CartView, member: boolean): PricedBasket | null {
+  /** `cart` (this node's copy, or the hub's answer) priced here now; null as for `view`. */
+  priced(cart: CartView, member: boolean): PricedBasket | null {
     if (!this.pricing || !cart.lines.length) return null;
     try {
       return this.pricing.price(

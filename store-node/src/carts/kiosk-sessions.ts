@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, type CartView } from '@storefleet/shared';
+import { AppError, type CartView, type PricedBasket } from '@storefleet/shared';
 import type { KioskCarts } from './kiosk-carts.js';
 import { HubUnreachable, type HubAnswer, type HubCall } from './hub-call.js';
 import {
@@ -17,7 +17,12 @@ import { LookupBudget } from './lookup-budget.js';
 /** What the kiosk page gets: the greeting's first name and the cart, nothing that names the customer otherwise. */
 export interface KioskCart {
   readonly firstName: string;
-  readonly cart: Omit<CartView, 'fulfilment'> & { readonly pickupHere: boolean; readonly fulfilment: string };
+  readonly cart: Omit<CartView, 'fulfilment'> & {
+    readonly pickupHere: boolean;
+    readonly fulfilment: string;
+    /** The lines priced by this store's pricing now (issue #25); null when it cannot price them. */
+    readonly priced: PricedBasket | null;
+  };
   /** True when the hub did not answer and this is the copy on this store node (it syncs when the hub is back). */
   readonly savedHere: boolean;
 }
@@ -202,6 +207,9 @@ export class KioskCartSessions {
         ...(overBounds ? { overBounds } : {}),
         fulfilment: fulfilment.type,
         pickupHere: fulfilment.type === 'PICKUP' && fulfilment.storeId === this.storeId,
+        // Priced by this store's pricing (issue #25), whichever copy the lines came from: the kiosk shows this store's
+        // prices and promotions. A customer who opened their cart here is a loyalty member (every customer has a card).
+        priced: this.local.priced(view, true),
       },
       savedHere,
     };
