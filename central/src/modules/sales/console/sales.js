@@ -42,7 +42,13 @@ function saleCard(m, names) {
       h('h3', {}, title),
       h('p', {}, 'Only returns of this sale have reached the hub so far.'),
     );
-  const tenders = s.tenders.map((t) => (t.kind === 'CARD' ? `card ${t.reference}` : 'cash')).join(', ');
+  const tenders = s.tenders
+    .map((t) =>
+      t.kind === 'CARD' ? `card ${t.reference}` : t.kind === 'APP' ? `the app (Scan & Go) ${t.reference}` : 'cash',
+    )
+    .join(', ');
+  // issue #25: what promotions took off, named
+  const saved = (s.promotions ?? []).map((p) => `${p.name} −${money(p.discountMinor, s.currency)}`).join('; ');
   return h(
     'section',
     { class: 'card' },
@@ -52,7 +58,7 @@ function saleCard(m, names) {
       {},
       s.status === 'VOIDED'
         ? `Voided on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`
-        : `Paid ${money(s.totalMinor, s.currency)} (tax ${money(s.taxMinor, s.currency)}) by ${tenders} on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.`,
+        : `Paid ${money(s.totalMinor, s.currency)} (tax ${money(s.taxMinor, s.currency)}) by ${tenders} on ${dayLabel(s.day)}${s.lane ? ` at lane ${s.lane}` : ''}.${saved ? ` Promotions: ${saved}.` : ''}`,
     ),
     table(`Lines of sale ${s.number ?? m.saleId}`, ['Product', 'Qty', 'Amount'], s.lines, (l) => [
       product(names.get(l.sku), l.sku),
