@@ -12,6 +12,7 @@ export interface SalesReport {
   readonly returns: { count: number; refundMinor: number };
   /** Net takings: sales total less refunds given in the period. */
   readonly netMinor: number;
+  /** Best sellers by quantity; revenueMinor is what was charged for them before tax (promotions taken off, issue #25). */
   readonly topSkus: { sku: string; name: string; qty: number; revenueMinor: number }[];
 }
 
@@ -39,7 +40,7 @@ export function salesReportOf(db: Database.Database, fromMs: number, toMs: numbe
     .get(fromMs, toMs) as SalesReport['returns'];
   const topSkus = db
     .prepare(
-      `SELECT l.sku, max(l.name) AS name, sum(l.qty) AS qty, sum(l.qty * l.unit_price_minor) AS revenueMinor
+      `SELECT l.sku, max(l.name) AS name, sum(l.qty) AS qty, sum(l.qty * l.unit_price_minor - l.discount_minor) AS revenueMinor
        FROM sale_lines l JOIN sales s ON s.id = l.sale_id
        WHERE s.status = 'COMPLETED' AND s.closed_at >= ? AND s.closed_at < ?
        GROUP BY l.sku ORDER BY qty DESC, l.sku LIMIT 10`,
