@@ -42,8 +42,12 @@ const POS_SCREEN = [
   'POST /api/pos/sales/:id/tender',
   'POST /api/pos/sales/:id/void',
   'POST /api/pos/sales/:id/returns',
+  'PUT /api/pos/sales/:id/coupons',
   'GET /api/catalog/products',
   'GET /api/catalog/products/:sku',
+  'POST /api/pricing/price',
+  'GET /api/pricing/skus/:sku',
+  'POST /api/pricing/coupons/check',
 ];
 /** What a pickup-desk screen may call besides the basics: its page and the pickup API, the delivery desk and its API. */
 const PICKUP_SCREEN = [
@@ -63,6 +67,10 @@ const PICKUP_SCREEN = [
   'GET /door.js',
   'POST /api/booking/door/check',
   'GET /api/booking/door/admissions',
+  'GET /scan-go-door.html',
+  'GET /scan-go-door.js',
+  'POST /api/scan-go/exit',
+  'GET /api/scan-go/exits',
 ];
 /** Every staff screen's page needs these: health, the shared stylesheet, script and browser helpers, the icon, sync. */
 const SCREEN_BASICS = [
@@ -73,6 +81,7 @@ const SCREEN_BASICS = [
   'GET /favicon.svg',
   'GET /shared/*',
   'GET /api/sync/status',
+  'GET /api/pricing/status',
 ];
 
 const table = (lines: readonly AccessLine[]): StoreAccessRow[] => {
@@ -168,6 +177,7 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['POST', '/api/pos/sales/:id/tender', STAFF],
   ['POST', '/api/pos/sales/:id/void', STAFF],
   ['POST', '/api/pos/sales/:id/returns', STAFF],
+  ['PUT', '/api/pos/sales/:id/coupons', STAFF, 'the coupons on an open basket (#25), each verified offline'],
   ['GET', '/api/devices', STAFF],
   ['PUT', '/api/devices/:name/label', STAFF, 'staff name devices ("Lane 3 scanner") on the handheld'],
   ['GET', '/api/devices/rfid/report', STAFF],
@@ -218,6 +228,25 @@ export const accessMatrix: StoreAccessRow[] = table([
     CUSTOMER,
     'answers 404 on the matrix’s node: its copy holds no product’s reviews (a product’s summary and top reviews)',
   ],
+  // prices (issue #25), from the store's copy of the hub's books, promotions and keys: offline too
+  ['GET', '/api/pricing/status', STAFF, 'the copy’s revision, last pull, counts, whether the hub answers'],
+  ['POST', '/api/pricing/price', CUSTOMER, 'a priced basket from the store’s copy; unknown product 404'],
+  ['GET', '/api/pricing/skus/:sku', CUSTOMER, '404 unless the catalog holds the sku'],
+  ['POST', '/api/pricing/coupons/check', STAFF, 'the verdict offline (the POS lane too)'],
+  // Scan & Go's door (issue #25): the exit code checked offline; the pickup desk may act as the door
+  [
+    'POST',
+    '/api/scan-go/exit',
+    STAFF,
+    'answers 503 on the matrix’s node: registered with no hub, it has no store to let anyone out of (else the verdict offline)',
+  ],
+  [
+    'POST',
+    '/api/scan-go/exits/:sessionId/audit',
+    STAFF,
+    'answers 404 on the matrix’s node: nobody went out there (else the associate’s check of an audited bag)',
+  ],
+  ['GET', '/api/scan-go/exits', STAFF, 'today’s exits at this door'],
   // a cart by customer id: staff screens only; a kiosk opens its customer's cart by card, phone or e-mail (below)
   ['GET', '/api/carts/:customerId', STAFF],
   ['POST', '/api/carts/:customerId/lines', STAFF],

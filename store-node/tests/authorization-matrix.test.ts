@@ -45,6 +45,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
     .replace('/vault/documents/:id', '/vault/documents/00000000-0000-4000-8000-00000000d0c5')
     .replace('/v2/*name/manifests/:reference', '/v2/releases/matrix-app/manifests/v1')
     .replace('/v2/*name/blobs/:digest', `/v2/releases/matrix-app/blobs/sha256%3A${'0'.repeat(64)}`)
+    .replace(':sessionId', '00000000-0000-4000-8000-00000000e417')
     .replace('/booking/kiosk/holds/:holdId', `/booking/kiosk/holds/${fx.customerId}`)
     .replace(/^\/api\/booking\/door\/admissions$/, `/api/booking/door/admissions?showId=${fx.booking.showId}`);
 }
@@ -85,6 +86,11 @@ function bodyFor(row: string, fx: StoreAccessFixture, caller: StoreCaller): unkn
     'POST /api/booking/kiosk/holds/:holdId/confirm': {},
     'DELETE /api/booking/kiosk/holds/:holdId': undefined,
     'POST /api/booking/door/check': { code: fx.booking.ticketCode },
+    'PUT /api/pos/sales/:id/coupons': { codes: [] },
+    'POST /api/pricing/price': { lines: [{ sku: 'MUG', qty: 2 }] },
+    'POST /api/pricing/coupons/check': { code: 'MATRIX-NOT-A-COUPON' },
+    'POST /api/scan-go/exit': { token: 'matrix.exit.token' },
+    'POST /api/scan-go/exits/:sessionId/audit': { counted: 1, matched: true },
   };
   if (!(row in bodies)) throw new Error(`no valid body for ${row}: add one to the store node’s matrix test`);
   return bodies[row];

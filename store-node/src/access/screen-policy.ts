@@ -67,6 +67,9 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
   { methods: ['POST'], path: /^\/api\/kiosk\/views$/ },
   // A product's rating summary and top reviews (issue #24), from the store's copy.
   { methods: READ, path: new RegExp(`^/api/reviews/${SEGMENT}$`) },
+  // Prices (issue #25) from the store's copy: a basket priced (the cart's lines), a product's price here now.
+  { methods: ['POST'], path: /^\/api\/pricing\/price$/ },
+  { methods: READ, path: new RegExp(`^/api/pricing/skus/${SEGMENT}$`) },
   // The customer's cart, only through the session this screen opened with a card, phone number or e-mail: never by
   // customer id (/api/carts/:customerId is for staff screens), so a kiosk reaches no other customer's cart.
   { methods: [...READ, 'POST', 'DELETE'], path: /^\/api\/kiosk\/cart$/ },
@@ -87,6 +90,7 @@ const STAFF_SCREEN_BASICS: readonly Rule[] = [
   { methods: READ, path: /^\/(?:store\.css|store\.js|favicon\.ico|favicon\.svg)$/ },
   { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ },
   { methods: READ, path: /^\/api\/sync\/status$/ }, // the status bar's sync badge
+  { methods: READ, path: /^\/api\/pricing\/status$/ }, // how current the store's prices are (#25)
 ];
 
 /**
@@ -103,6 +107,10 @@ export const POS_ALLOWED: readonly Rule[] = [
   { methods: ['POST'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/(?:lines|tender|void|returns)$`) },
   { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/lines/${SEGMENT}$`) },
   { methods: ['PUT', 'DELETE'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/customer-card$`) }, // #21
+  { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/coupons$`) }, // #25
+  // prices from the store's copy (#25): the basket, a product's price, a coupon's verdict
+  { methods: ['POST'], path: /^\/api\/pricing\/(?:price|coupons\/check)$/ },
+  { methods: READ, path: new RegExp(`^/api/pricing/skus/${SEGMENT}$`) },
   { methods: READ, path: /^\/api\/catalog\/products$/ },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
 ];
@@ -113,7 +121,10 @@ export const POS_ALLOWED: readonly Rule[] = [
  */
 export const PICKUP_ALLOWED: readonly Rule[] = [
   ...STAFF_SCREEN_BASICS,
-  { methods: READ, path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js|door\.html|door\.js)$/ },
+  {
+    methods: READ,
+    path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js|door\.html|door\.js|scan-go-door\.html|scan-go-door\.js)$/,
+  },
   { methods: READ, path: /^\/api\/delivery$/ },
   { methods: READ, path: new RegExp(`^/api/delivery/${SEGMENT}$`) },
   { methods: ['POST'], path: new RegExp(`^/api/delivery/${SEGMENT}/hand-to-driver$`) },
@@ -123,6 +134,9 @@ export const PICKUP_ALLOWED: readonly Rule[] = [
   // the door's ticket check (tickets are let in at the same counter, offline too) and its count
   { methods: ['POST'], path: /^\/api\/booking\/door\/check$/ },
   { methods: READ, path: /^\/api\/booking\/door\/admissions$/ },
+  // Scan & Go's door (#25): the exit code checked offline, and today's exits
+  { methods: ['POST'], path: /^\/api\/scan-go\/exit$/ },
+  { methods: READ, path: /^\/api\/scan-go\/exits$/ },
 ];
 
 /** Each marked screen's table and the reason it is told when it asks for anything else. */
