@@ -7,6 +7,8 @@ export interface Customer {
   readonly email: string | null;
   readonly phone: string | null;
   readonly preferredStoreId: string | null;
+  /** Their loyalty card (the whole 16-digit number), or null: a customer with one is a member (member prices). */
+  readonly loyaltyCard: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -16,7 +18,8 @@ export type StoreLinkVia = 'sign-up' | 'order' | 'cart';
 
 /** What other modules may ask of the customers module (carts and orders). */
 export interface CustomerDirectory {
-  get(id: string): Promise<Customer | undefined>;
+  /** The customer, or undefined; with `q`, read in the caller's transaction (the hub's PGlite has one connection). */
+  get(id: string, q?: Queryable): Promise<Customer | undefined>;
   /**
    * Records that `storeId` deals with the customer (an order of theirs placed or fulfilled there, their cart changed
    * there), so the store may read and edit the profile. Idempotent. Resolves true when the pair is linked, false when

@@ -62,7 +62,7 @@ export class CartService {
     const pricer = this.pricer?.();
     if (!pricer) return { ...cart, priced: null };
     try {
-      const customer = (await this.customers.get(customerId)) as { loyaltyCard?: string | null } | undefined;
+      const customer = await this.customers.get(customerId);
       const priced = await pricer.priceLines({
         lines: cart.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
         storeId: cart.fulfilment.type === 'SHIP' ? null : cart.fulfilment.storeId,

@@ -28,6 +28,10 @@ export const hubModule: HubModule = {
           sku: p.sku,
           version: p.version,
         })),
+      byGtin: (gtin14, q: Queryable = ctx.db) => new CatalogRepository(q).byGtin(gtin14),
+      inCategories: (categories, page, q: Queryable = ctx.db) =>
+        new CatalogRepository(q).inCategories(categories, page),
+      currency: async (q: Queryable = ctx.db) => (await new CatalogRepository(q).currency()) ?? 'USD',
     }),
   ],
   // The store's cold start and its later pulls are one query: products changed after the version it holds.

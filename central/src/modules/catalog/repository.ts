@@ -81,6 +81,38 @@ export class CatalogRepository {
     return new Map(rows.map((r) => [r.sku, toProduct(r)]));
   }
 
+  /** The product whose GTIN-14 this is (the column holds them zero-padded). */
+  async byGtin(gtin14: string): Promise<Product | undefined> {
+    const { rows } = await this.db.query<ProductRow>('SELECT * FROM catalog_products WHERE gtin = $1', [gtin14]);
+    return rows[0] && toProduct(rows[0]);
+  }
+
+  /**
+   * The products of `categories` (null: every product) in sku order after `after`, at most `limit`, and how many the
+   * categories hold in all (index catalog_products_category serves both).
+   */
+  async inCategories(
+    categories: readonly string[] | null,
+    page: { limit: number; after?: string | undefined },
+  ): Promise<{ products: Product[]; total: number }> {
+    if (categories?.length === 0) return { products: [], total: 0 };
+    const where = '($1::text[] IS NULL OR category = ANY($1::text[]))';
+    const { rows } = await this.db.query<ProductRow>(
+      `SELECT * FROM catalog_products WHERE ${where} AND ($2::text IS NULL OR sku > $2) ORDER BY sku LIMIT $3`,
+      [categories, page.after ?? null, Math.max(0, Math.trunc(page.limit))],
+    );
+    const count = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM catalog_products WHERE ${where}`, [
+      categories,
+    ]);
+    return { products: rows.map(toProduct), total: Number(count.rows[0]?.n ?? 0) };
+  }
+
+  /** The catalog's currency (every product carries the same), or null for an empty catalog. */
+  async currency(): Promise<string | null> {
+    const { rows } = await this.db.query<{ currency: string }>('SELECT currency FROM catalog_products LIMIT 1');
+    return rows[0]?.currency ?? null;
+  }
+
   async skusWithGtins(gtins: readonly string[]): Promise<Map<string, string>> {
     const { rows } = await this.db.query<{ gtin: string; sku: string }>(
       'SELECT gtin, sku FROM catalog_products WHERE gtin = ANY($1::text[])',

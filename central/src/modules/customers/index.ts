@@ -19,7 +19,7 @@ export const hubModule: HubModule = {
   routes: (ctx) => customerRoutes(() => new CustomerRepository(ctx.db), ctx.now),
   provides: (ctx) => [
     provide(CUSTOMER_DIRECTORY, {
-      get: (id) => new CustomerRepository(ctx.db).get(id),
+      get: (id, q) => new CustomerRepository(q ?? ctx.db).get(id),
       linkStore: (customerId, storeId, via, tx) =>
         new CustomerRepository(tx ?? ctx.db).link(customerId, storeId, via, ctx.now()),
       isLinked: (customerId, storeId, q) => new CustomerRepository(q ?? ctx.db).isLinked(customerId, storeId),

@@ -32,6 +32,7 @@ import {
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { FeedWriter } from '../../kernel/feed-writer.js';
 import type { Db } from '../../db/db.js';
+import type { CustomerDirectory } from '../../kernel/ports/customers.js';
 import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
 import type { HubPricer } from '../../kernel/ports/pricing.js';
 import type { NewOrder, OrderSaga } from './order-saga.js';
@@ -184,9 +185,8 @@ export interface OrderRouteDeps {
       skus: readonly string[],
     ): Promise<Map<string, { name: string; priceMinor: number; taxClass: string; currency: string }>>;
   };
-  readonly customers: () => {
-    get(id: string): Promise<{ name: string; loyaltyCard?: string | null } | undefined>;
-  };
+  /** A customer with a loyalty card is a member (member prices). */
+  readonly customers: () => Pick<CustomerDirectory, 'get'>;
   /** The pricing module's pricer (issue #25); undefined in a hub without one: then catalog prices, no coupons. */
   readonly pricing?: () => HubPricer | undefined;
   /** Cancellation crosses modules (the hold is released first): the hub's workflows do it. */

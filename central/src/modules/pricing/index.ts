@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import { PAYMENTS } from '../../kernel/ports/payments.js';
 import { PRICING, SALES_BASKETS } from '../../kernel/ports/pricing.js';
 import { PriceBooks } from './books.js';
@@ -59,8 +60,9 @@ export const hubModule: HubModule = {
   name: 'pricing',
   migrations: new URL('./schema/', import.meta.url),
   needs: [CATALOG_PRODUCTS],
-  // optional: without payments Scan & Go refuses checkouts; without the sales ledger there is no dry run
-  uses: [PAYMENTS, SALES_BASKETS],
+  // optional: without payments Scan & Go refuses checkouts; without the sales ledger there is no dry run; without
+  // the customers module no Scan & Go session opens (no customer can be checked)
+  uses: [PAYMENTS, SALES_BASKETS, CUSTOMER_DIRECTORY],
   provides: (ctx) => [provide(PRICING, pricingParts(ctx).pricer)],
   console: {
     dir: new URL('./console/', import.meta.url),

@@ -10,6 +10,7 @@ import type { Queryable } from '../../db/db.js';
 import type { HubContext, JobHandle } from '../../kernel/module-contract.js';
 import { type SaleBasket, SALES_BASKETS } from '../../kernel/ports/pricing.js';
 import {
+  catalogOf,
   chainCurrency,
   entriesFor,
   type ProductRef,
@@ -161,7 +162,7 @@ export class DryRunJob {
     // the promotion is asked about over the window, whatever its own dates; a coupon one as if each had its coupon
     const promotion: Promotion = { ...stored, from: 0, to: null, couponRequired: false };
     const others = (await promotionsDuring(q, from, to)).filter((p) => p.id !== promotion.id);
-    const currency = await chainCurrency(q);
+    const currency = await chainCurrency(catalogOf(this.ctx), q);
     const products = new Map<string, ProductRef | null>();
     const stores = new Map<string, { regionId: string | null; day: Intl.DateTimeFormat }>();
     const acc = new Accumulator(currency, stored.couponRequired === true);
@@ -178,7 +179,7 @@ export class DryRunJob {
       if (!page.length) break;
       const skus = [...new Set(page.flatMap((b) => b.lines.map((l) => l.sku)))];
       const missing = skus.filter((s) => !products.has(s));
-      const found = await productsBySku(q, missing);
+      const found = await productsBySku(catalogOf(this.ctx), missing, q);
       for (const s of missing) products.set(s, found.get(s) ?? null);
       const entriesBySku = new Map<string, ScopedEntry[]>();
       for (const e of await entriesFor(q, skus)) entriesBySku.set(e.sku, [...(entriesBySku.get(e.sku) ?? []), e]);

@@ -1,10 +1,19 @@
-import type { PriceBookScope, PriceEntry, Promotion, PromotionRule, PromotionStacking } from '@storefleet/shared';
+import type {
+  CatalogProduct,
+  PriceBookScope,
+  PriceEntry,
+  Promotion,
+  PromotionRule,
+  PromotionStacking,
+} from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
+import type { HubContext } from '../../kernel/module-contract.js';
+import { CATALOG_PRODUCTS, type CatalogProducts } from '../../kernel/ports/catalog.js';
 
 /**
  * What the console's previews and dry runs read of the pricing tables (schema/001_pricing.sql), read-only: the stores
- * a book reaches, the entries that apply to a store, the promotions, the catalog's products. The dry run builds each
- * store's `PricingRules` from these and prices with the shared `price()`.
+ * a book reaches, the entries that apply to a store, the promotions; the catalog's products through CATALOG_PRODUCTS.
+ * The dry run builds each store's `PricingRules` from these and prices with the shared `price()`.
  */
 
 const SCOPE_RANK: Record<PriceBookScope, number> = { STORE: 0, REGION: 1, CHAIN: 2 };
@@ -181,28 +190,25 @@ export async function promotionById(q: Queryable, id: string): Promise<Promotion
   return rows[0] ? toPromotion(rows[0]) : null;
 }
 
-interface ProductRow {
-  sku: string;
-  name: string;
-  category: string;
-  price_minor: number;
-  tax_class: string;
-}
-const toProduct = (r: ProductRow): ProductRef => ({
-  sku: r.sku,
-  name: r.name,
-  category: r.category,
-  priceMinor: Number(r.price_minor),
-  taxClass: r.tax_class,
+const toProduct = (p: CatalogProduct): ProductRef => ({
+  sku: p.sku,
+  name: p.name,
+  category: p.category,
+  priceMinor: Number(p.priceMinor),
+  taxClass: p.taxClass,
 });
 
-export async function productsBySku(q: Queryable, skus: readonly string[]): Promise<Map<string, ProductRef>> {
+/** The catalog as pricing reads it: the CATALOG_PRODUCTS port (pricing `needs` it), never its tables. */
+export const catalogOf = (ctx: HubContext): CatalogProducts => ctx.services.get(CATALOG_PRODUCTS);
+
+export async function productsBySku(
+  catalog: CatalogProducts,
+  skus: readonly string[],
+  q?: Queryable,
+): Promise<Map<string, ProductRef>> {
   if (!skus.length) return new Map();
-  const { rows } = await q.query<ProductRow>(
-    'SELECT sku, name, category, price_minor, tax_class FROM catalog_products WHERE sku = ANY($1::text[])',
-    [skus],
-  );
-  return new Map(rows.map((r) => [r.sku, toProduct(r)]));
+  const found = await catalog.many(skus, q);
+  return new Map([...found].map(([sku, p]) => [sku, toProduct(p)]));
 }
 
 /**
@@ -210,24 +216,25 @@ export async function productsBySku(q: Queryable, skus: readonly string[]): Prom
  * target: the whole catalog), in sku order: the first `limit` and how many in all.
  */
 export async function targetedProducts(
-  q: Queryable,
+  catalog: CatalogProducts,
   target: { skus?: readonly string[]; categories?: readonly string[] } | null,
   limit: number,
+  q?: Queryable,
 ): Promise<{ products: ProductRef[]; total: number }> {
-  const args = [target ? (target.skus ?? []) : null, target ? (target.categories ?? []) : null];
-  const where = `($1::text[] IS NULL OR sku = ANY($1::text[]) OR category = ANY($2::text[]))`;
-  const [{ rows }, count] = await Promise.all([
-    q.query<ProductRow>(
-      `SELECT sku, name, category, price_minor, tax_class FROM catalog_products WHERE ${where} ORDER BY sku LIMIT $3`,
-      [...args, limit],
-    ),
-    q.query<{ n: number }>(`SELECT count(*)::int AS n FROM catalog_products WHERE ${where}`, args),
+  const categories = target ? (target.categories ?? []) : null;
+  const [inCats, bySku] = await Promise.all([
+    catalog.inCategories(categories, { limit }, q),
+    target?.skus?.length ? catalog.many(target.skus, q) : new Map<string, CatalogProduct>(),
   ]);
-  return { products: rows.map(toProduct), total: Number(count.rows[0]?.n ?? 0) };
+  // the named skus outside the categories add to both the list and the count (those inside are counted already)
+  const outside = [...bySku.values()].filter((p) => !categories?.includes(p.category));
+  const products = [...inCats.products, ...outside]
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+    .slice(0, Math.max(0, limit));
+  return { products: products.map(toProduct), total: inCats.total + outside.length };
 }
 
 /** The chain's currency: the catalog's (every product carries it), USD for an empty catalog. */
-export async function chainCurrency(q: Queryable): Promise<string> {
-  const { rows } = await q.query<{ currency: string }>('SELECT currency FROM catalog_products LIMIT 1');
-  return rows[0]?.currency ?? 'USD';
+export function chainCurrency(catalog: CatalogProducts, q?: Queryable): Promise<string> {
+  return catalog.currency(q);
 }

@@ -16,6 +16,7 @@ import type { HubPricerService } from './hub-pricer.js';
 import { DryRunJob, type DryRunView, dryRunView } from './insights-dry-run.js';
 import {
   bookById,
+  catalogOf,
   effectiveEntry,
   entriesFor,
   productsBySku,
@@ -147,7 +148,7 @@ export class PricingInsights {
     const book = await bookById(q, input.bookId);
     if (!book) throw new NotFoundError('price book', input.bookId);
     const skus = [...new Set(input.entries.map((e) => e.sku))];
-    const products = await productsBySku(q, skus);
+    const products = await productsBySku(catalogOf(this.ctx), skus, q);
     const unknown = skus.filter((s) => !products.has(s));
     if (unknown.length)
       throw new UnprocessableError(
@@ -217,7 +218,7 @@ export class PricingInsights {
 
   async previewPromotion(draft: PromotionDraft): Promise<PromotionPreview> {
     const target = draft.rule.kind === 'THRESHOLD' ? (draft.rule.target ?? null) : draft.rule.target;
-    const { products, total } = await targetedProducts(this.ctx.db, target, PREVIEW_PROMOTION_LIST_MAX);
+    const { products, total } = await targetedProducts(catalogOf(this.ctx), target, PREVIEW_PROMOTION_LIST_MAX);
     return {
       total,
       wholeCatalog: target === null,

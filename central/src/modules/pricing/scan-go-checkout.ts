@@ -156,7 +156,7 @@ export class ScanGoCheckout {
           }),
         );
       await this.ctx.feed.append(tx, s.storeId, [
-        feedEntry('scango.paid', paidEntry(s, basket, paymentRef, now, await repo.customer(s.customerId))),
+        feedEntry('scango.paid', paidEntry(s, basket, paymentRef, now, await this.scanGo.customer(s.customerId, tx))),
       ]);
       return s;
     });

@@ -157,21 +157,6 @@ export class ScanGoRepository {
     return rows.map(toRow);
   }
 
-  /** The sku a barcode (GTIN-14) names in the catalog, if any. */
-  async skuOfGtin(gtin14: string): Promise<string | undefined> {
-    const { rows } = await this.q.query<{ sku: string }>('SELECT sku FROM catalog_products WHERE gtin = $1', [gtin14]);
-    return rows[0]?.sku;
-  }
-
-  /** Whether the customer exists and whether they hold a loyalty card (a member); undefined for no such customer. */
-  async customer(id: string): Promise<{ card: string | null } | undefined> {
-    const { rows } = await this.q.query<{ loyalty_card: string | null }>(
-      'SELECT loyalty_card FROM customers WHERE id = $1',
-      [id],
-    );
-    return rows[0] ? { card: rows[0].loyalty_card } : undefined;
-  }
-
   /** Whether `storeId` is a store (a location of kind STORE). */
   async isStore(storeId: string): Promise<boolean> {
     const { rows } = await this.q.query("SELECT 1 FROM locations WHERE id = $1 AND kind = 'STORE'", [storeId]);

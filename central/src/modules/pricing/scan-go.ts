@@ -15,9 +15,11 @@ import {
   type CartDoc,
   uuidv7,
 } from '@storefleet/shared';
+import type { Queryable } from '../../db/db.js';
 import type { EventHandler } from '../../kernel/event-handlers.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
+import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
 import type { HubPricerService } from './hub-pricer.js';
 import { SCAN_GO_ACTOR } from './scan-go-actor.js';
 import { ScanGoCheckout } from './scan-go-checkout.js';
@@ -75,7 +77,7 @@ export class ScanGo {
   /** Opens a session (201), or answers the customer's open one (`created: false`). */
   async open(customerId: string, storeId: string): Promise<{ session: ScanGoSession; created: boolean }> {
     const repo = this.repo();
-    if (!(await repo.customer(customerId))) throw new NotFoundError('customer', customerId);
+    if (!(await this.customer(customerId))) throw new NotFoundError('customer', customerId);
     const open = await repo.openOf(customerId);
     if (open) return { session: await this.view(open, false), created: false };
     if (!(await repo.isStore(storeId))) throw new NotFoundError('store', storeId);
@@ -124,8 +126,18 @@ export class ScanGo {
     };
   }
 
+  /**
+   * The customer and their loyalty card (a member holds one), through CUSTOMER_DIRECTORY; undefined for no such
+   * customer, and for every id in a hub without the customers module (nobody can be checked, so nobody shops).
+   * `q`: the caller's transaction.
+   */
+  async customer(customerId: string, q?: Queryable): Promise<{ card: string | null } | undefined> {
+    const c = await this.ctx.services.find(CUSTOMER_DIRECTORY)?.get(customerId, q);
+    return c ? { card: c.loyaltyCard } : undefined;
+  }
+
   async member(customerId: string): Promise<boolean> {
-    return Boolean((await this.repo().customer(customerId))?.card);
+    return Boolean((await this.customer(customerId))?.card);
   }
 
   async priceCart(s: ScanGoRow, coupons?: readonly string[]): Promise<PricedBasket> {
@@ -141,8 +153,11 @@ export class ScanGo {
   /** Adds `qty` of what a barcode (GTIN) or sku names to the customer's cart. */
   async scan(id: string, code: string, qty: number): Promise<ScanGoSession> {
     const s = this.#shopping(await this.session(id));
-    const sku = /^\d{8,14}$/.test(code) && isValidGtin(code) ? await this.repo().skuOfGtin(toGtin14(code)) : code;
-    const product = sku ? await this.ctx.services.get(CATALOG_PRODUCTS).get(sku) : undefined;
+    const catalog = this.ctx.services.get(CATALOG_PRODUCTS);
+    // a barcode names its product; a code no barcode matches may still be a (numeric) sku
+    const product =
+      (/^\d{8,14}$/.test(code) && isValidGtin(code) ? await catalog.byGtin(toGtin14(code)) : undefined) ??
+      (await catalog.get(code));
     if (!product) throw new NotFoundError('product', code);
     await this.#changeCart(s, (d) => {
       const bounds = cartBoundsProblem(d, product.sku, { add: qty });
