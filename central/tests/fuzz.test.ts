@@ -79,9 +79,16 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       fx.recs.sessionId,
       ...fx.vault.ids,
       ...fx.reviews.ids,
+      ...fx.pricing.ids,
     ];
     const { admin, managerA, storeA, storeB } = fx.credentials;
-    const ctx = { routes, ids, callers: [admin, managerA, storeA, storeB], cookieNames: ['sf_session'] };
+    const ctx = {
+      routes,
+      ids,
+      callers: [admin, managerA, storeA, storeB],
+      cookieNames: ['sf_session'],
+      pricing: { sku: fx.pricing.sku, storeAId: fx.a.id },
+    };
     const findings = new Findings();
     let before = await hubFingerprint(t.hub.db);
     await fc.assert(

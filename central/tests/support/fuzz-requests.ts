@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { reviewsHostileRequest } from './reviews-fuzz.js';
+import { pricingHostileRequest } from './pricing-access.js';
 import type { DiscoveredRoute } from './express-routes.js';
 import type { RawRequest } from './raw-http.js';
 
@@ -143,6 +144,8 @@ export interface FuzzContext {
   readonly callers: readonly Record<string, string>[];
   /** The cookie names the server reads credentials from. */
   readonly cookieNames: readonly string[];
+  /** The pricing fixture's sku and store (the pricing routes' near-valid hostile bodies name them). */
+  readonly pricing?: { readonly sku: string; readonly storeAId: string };
 }
 
 /** A short description of a fuzzed request for a finding: method, path, header sizes, the start of the body. */
@@ -294,9 +297,11 @@ export function fuzzedRequest(ctx: FuzzContext): fc.Arbitrary<RawRequest & { rou
       };
     });
   const reviews = ctx.routes.some((r) => r.path.startsWith('/api/reviews'));
+  const pricing = ctx.pricing && ctx.routes.some((r) => r.path.startsWith('/api/pricing/'));
   const aimed = [
     ...(vault ? [{ weight: 1, arbitrary: vaultHostileRequest(ctx) }] : []),
     ...(reviews ? [{ weight: 1, arbitrary: reviewsHostileRequest(ctx) }] : []),
+    ...(pricing && ctx.pricing ? [{ weight: 1, arbitrary: pricingHostileRequest(ctx, ctx.pricing) }] : []),
   ];
   return aimed.length ? fc.oneof({ weight: 5, arbitrary: generic }, ...aimed) : generic;
 }

@@ -10,6 +10,7 @@ import { trackingAccessFixture } from './tracking-access.js';
 import { vaultAccessFixture, vaultSettled } from './vault-access.js';
 import { registryAccessFixture, registrySettled } from './registry-access.js';
 import { reviewsAccessFixture, reviewsSettled } from './reviews-access.js';
+import { pricingAccessFixture, pricingSettled } from './pricing-access.js';
 import { waitFor } from './wait-for.js';
 
 export const PASSWORD = 'a long enough password 123';
@@ -253,6 +254,16 @@ export async function hubAccessFixture(t: TestHub) {
   // the registry's repositories, manifests, upload sessions and a release (registry-access.ts)
   const registry = await registryAccessFixture(t, { admin, storeAId: a.id });
   await registrySettled(t); // the scans its pushes started have written their reports
+  // the pricing module's region, books, promotions, coupons, Scan & Go sessions and a dry run at store A
+  // (pricing-access.ts)
+  const pricing = await pricingAccessFixture(t, {
+    admin,
+    storeAId: a.id,
+    storeAToken: a.token,
+    storeBId: b.id,
+    customerId: customer.id,
+    sku: SKU,
+  });
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -289,13 +300,15 @@ export async function hubAccessFixture(t: TestHub) {
     vault,
     registry,
     reviews,
+    pricing,
     credentials,
-    /** Background work a valid request started (a list's impression, a training run, a vault upload's or registry push's scan) has finished. */
+    /** Background work a valid request started (a list's impression, a training run, a vault upload's or registry push's scan, a pricing dry run) has finished. */
     settled: async (answer: unknown) => {
       await recsAfterValidRequest(t, answer);
       await vaultSettled(t);
       await registrySettled(t);
       await reviewsSettled(t);
+      await pricingSettled(t);
     },
   };
 }

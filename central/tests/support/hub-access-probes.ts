@@ -5,6 +5,7 @@ import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 import { recsBodies, recsPath } from './recs-access.js';
 import { registryProbe } from './registry-access.js';
 import { reviewsProbe } from './reviews-access.js';
+import { pricingProbe } from './pricing-access.js';
 import { tagsBulkBodies, tagsBulkId } from './tags-bulk-access.js';
 import { vaultProbe } from './vault-access.js';
 
@@ -142,6 +143,8 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   if (registry) return registry;
   const reviews = reviewsProbe(fx.reviews, row, role);
   if (reviews) return reviews;
+  const pricing = pricingProbe(fx.pricing, row, role);
+  if (pricing) return pricing;
   const m = row.method;
   const p = row.path;
   const idFor = (): string => {

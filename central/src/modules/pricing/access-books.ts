@@ -2,7 +2,8 @@ import { hubAccessTable, type HubAccessRow } from '../../kernel/access-matrix.js
 
 const ADMIN = 'deny  allow deny  deny  deny  deny  deny';
 const ADMIN_AND_MANAGER = 'deny  allow allow deny  deny  deny  deny';
-const OWN_STORE = 'deny  allow allow allow allow allow allow';
+/** Head office, and store A's token and people for store A (the probe names store A; another store's: 404). */
+const STORE_A = 'deny  allow allow allow allow deny  deny';
 
 /**
  * Who may call routes-books.ts (see central/src/kernel/access-matrix.ts for the roles). Head office writes books and
@@ -31,6 +32,6 @@ export const booksAccess: HubAccessRow[] = hubAccessTable([
   ['PUT', '/api/pricing/promotions/:id', ADMIN, 'edits a promotion (a new revision, announced)'],
   ['POST', '/api/pricing/promotions/:id/end', ADMIN, 'ends a running promotion now'],
   ['DELETE', '/api/pricing/promotions/:id', ADMIN, 'deletes a promotion (a tombstone, announced)'],
-  ['POST', '/api/pricing/price', OWN_STORE, 'hides existence: prices lines at a store (own store only) or online'],
-  ['GET', '/api/pricing/skus/:sku', OWN_STORE, 'hides existence: a sku’s price now and upcoming at a store'],
+  ['POST', '/api/pricing/price', STORE_A, 'hides existence: prices lines at a store (own store only) or online'],
+  ['GET', '/api/pricing/skus/:sku', STORE_A, 'hides existence: a sku’s price now and upcoming at a store'],
 ]);
