@@ -3,7 +3,7 @@ import {
   type Evaluation,
   evaluateRule,
   fmt,
-  lineWords,
+  lineWordsOf,
   ruleLowersTotal,
   ruleWords,
   spread,
@@ -89,13 +89,14 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     const rate = rules.taxRatesPpm[l.taxClass];
     if (rate === undefined) throw new RangeError(`no tax rate for class ${l.taxClass}`);
     rates[i] = rate;
-    const entry = effectiveEntry(index.prices.get(l.sku), at);
+    const entry = effectiveOf(index, l.sku, at);
     let unit = entry ? entry.priceMinor : l.catalogPriceMinor;
-    memberPriced[i] = false;
+    let byMember = false;
     if (member && entry && entry.memberPriceMinor !== null && entry.memberPriceMinor < unit) {
       unit = entry.memberPriceMinor;
-      memberPriced[i] = true;
+      byMember = true;
     }
+    memberPriced[i] = byMember;
     unitPrice[i] = unit;
     bookIds[i] = entry ? entry.bookId : null;
     starts[i] = unitCount;
@@ -104,15 +105,20 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   }
   starts[n] = unitCount;
 
-  // Candidate promotions: those naming a sku or category of the basket, and untargeted ones; with their lines.
-  const promoLines = new Map<number, number[]>();
+  // Candidate promotions: those naming a sku or category of the basket, and untargeted ones; with their lines
+  // (ascending). Indexed by the promotion's place in the sorted rules, so no map per basket.
+  const promos = index.promos;
+  const promoLines = new Array<number[] | undefined>(promos.length);
+  const named: number[] = [];
   const addCandidates = (list: readonly number[] | undefined, li: number) => {
     if (!list) return;
-    for (const pi of list) {
-      let ls = promoLines.get(pi);
+    for (let k = 0; k < list.length; k++) {
+      const pi = list[k]!;
+      let ls = promoLines[pi];
       if (!ls) {
         ls = [];
-        promoLines.set(pi, ls);
+        promoLines[pi] = ls;
+        named.push(pi);
       }
       if (ls[ls.length - 1] !== li) ls.push(li);
     }
@@ -122,17 +128,26 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     addCandidates(index.bySku.get(l.sku), i);
     if (l.category !== undefined) addCandidates(index.byCategory.get(l.category), i);
   }
-  if (n > 0) for (const pi of index.untargeted) promoLines.set(pi, allLines(n));
+  if (n > 0 && index.untargeted.length > 0) {
+    // Read only: every untargeted promotion shares one list of all lines.
+    const all = allLines(n);
+    for (const pi of index.untargeted) {
+      if (!promoLines[pi]) named.push(pi);
+      promoLines[pi] = all;
+    }
+  }
 
   // Coupons, verified before promotions so couponRequired ones know.
   const { outcomes, couponed } = checkCoupons(rules, index, context);
+  let pending = false;
+  for (const o of outcomes) if (o.pendingPromotion !== undefined) pending = true;
 
   const candidates: number[] = [];
-  for (const pi of promoLines.keys()) {
-    const info = index.promos[pi]!;
+  for (const pi of named) {
+    const info = promos[pi]!;
     const p = info.p;
     if (!runsAt(p, at) || !runsHere(info, context)) continue;
-    if ((p.membersOnly || p.rule.kind === 'MEMBER_PRICE') && !member) continue;
+    if (info.forMembers && !member) continue;
     if (p.couponRequired && !couponed.has(p.id)) continue;
     candidates.push(pi);
   }
@@ -143,85 +158,108 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     left: new Float64Array(unitCount),
     state: new Uint8Array(unitCount),
   };
-  for (let i = 0; i < n; i++)
-    for (let u = starts[i]!; u < starts[i + 1]!; u++) {
+  for (let i = 0; i < n; i++) {
+    const unit = unitPrice[i]!;
+    for (let u = starts[i]!, end = starts[i + 1]!; u < end; u++) {
       units.line[u] = i;
-      units.left[u] = unitPrice[i]!;
+      units.left[u] = unit;
     }
+  }
   const lineDiscount = new Array<number>(n).fill(0);
-  const linePromos: LinePromotion[][] = Array.from({ length: n }, () => []);
-  const applied: AppliedPromotion[] = [];
-  const discountBy = new Map<string, number>();
+  const linePromos: LinePromotion[][] = new Array(n);
+  for (let i = 0; i < n; i++) linePromos[i] = [];
+  const applied: Applied[] = [];
+  const discountBy = pending ? new Map<string, number>() : null;
+  // Per-line sums of one promotion's discounts (reset after each).
+  const aggD = new Float64Array(n);
+  const aggK = new Int32Array(n);
+  const aggIn = new Uint8Array(n);
+  const aggLines: number[] = [];
 
   const eligible = (pi: number, stackable: boolean): number[] => {
     const out: number[] = [];
-    for (const li of promoLines.get(pi)!)
-      for (let u = starts[li]!; u < starts[li + 1]!; u++) {
-        const s = units.state[u]!;
-        if ((s === 0 || (stackable && s === 1)) && units.left[u]! > 0) out.push(u);
+    const state = units.state;
+    const left = units.left;
+    const ls = promoLines[pi]!;
+    for (let k = 0; k < ls.length; k++) {
+      const li = ls[k]!;
+      for (let u = starts[li]!, end = starts[li + 1]!; u < end; u++) {
+        const s = state[u]!;
+        if ((s === 0 || (stackable && s === 1)) && left[u]! > 0) out.push(u);
       }
+    }
     return out;
   };
-  const record = (p: Promotion, perLine: Map<number, { d: number; k: number }>, total: number) => {
+  // Records the aggregated lines (ascending) of one promotion; `total` is its saving.
+  const record = (info: PromoInfo, lines: readonly number[], total: number) => {
+    const p = info.p;
     const skus: string[] = [];
-    for (const [li, { d, k }] of [...perLine].sort((a, b) => a[0] - b[0])) {
+    const skuLines: number[] = [];
+    const words = wordsOf(info, currency);
+    for (let k = 0; k < lines.length; k++) {
+      const li = lines[k]!;
+      const d = aggD[li]!;
       if (d <= 0) continue;
       lineDiscount[li]! += d;
       skus.push(merged[li]!.sku);
+      skuLines.push(li);
       linePromos[li]!.push({
         promotionId: p.id,
         name: p.name,
         discountMinor: d,
-        explanation: lineWords(p.rule, currency, k, d),
+        explanation: lineWordsOf(p.rule, currency, words, aggK[li]!, d),
       });
     }
-    applied.push({
-      promotionId: p.id,
-      name: p.name,
-      kind: p.rule.kind,
-      discountMinor: total,
-      skus,
-      explanation: `${p.name}: ${ruleWords(p.rule, currency)}, you save ${fmt(total, currency)}`,
-      ...(ruleLowersTotal(p.rule) ? { lowersTotal: true } : {}),
-    });
-    discountBy.set(p.id, total);
+    applied.push({ info, total, skus, skuLines });
+    discountBy?.set(p.id, total);
   };
-  const apply = (p: Promotion, e: Evaluation) => {
-    const perLine = new Map<number, { d: number; k: number }>();
-    const taken = p.stacking === 'STACKABLE' ? 1 : 2;
+  const apply = (info: PromoInfo, e: Evaluation) => {
+    const taken = info.p.stacking === 'STACKABLE' ? 1 : 2;
+    const state = units.state;
+    const left = units.left;
     for (let i = 0; i < e.units.length; i++) {
       const u = e.units[i]!;
-      const d = Math.min(e.discounts[i]!, units.left[u]!);
-      units.left[u] = units.left[u]! - d;
-      if (units.state[u]! < taken) units.state[u] = taken;
+      const d = Math.min(e.discounts[i]!, left[u]!);
+      left[u] = left[u]! - d;
+      if (state[u]! < taken) state[u] = taken;
       const li = units.line[u]!;
-      const agg = perLine.get(li) ?? { d: 0, k: 0 };
-      agg.d += d;
-      if (d > 0) agg.k++;
-      perLine.set(li, agg);
+      if (aggIn[li] === 0) {
+        aggIn[li] = 1;
+        aggD[li] = 0;
+        aggK[li] = 0;
+        aggLines.push(li);
+      }
+      aggD[li]! += d;
+      if (d > 0) aggK[li]!++;
     }
-    record(p, perLine, e.total);
+    aggLines.sort((a, b) => a - b);
+    record(info, aggLines, e.total);
+    for (const li of aggLines) aggIn[li] = 0;
+    aggLines.length = 0;
   };
 
   // Unit-level promotions.
-  const unitLevel = candidates.filter((pi) => index.promos[pi]!.p.rule.kind !== 'THRESHOLD');
+  const unitLevel: number[] = [];
+  const thresholds: number[] = [];
+  for (const pi of candidates) (promos[pi]!.threshold ? thresholds : unitLevel).push(pi);
   // The BEST_OF group runs at the place of the first unit-level BEST_OF promotion of the rules (not of this basket's
   // candidates), so where it runs does not depend on what is in the basket.
   const runBestOf = () => {
-    const pending = unitLevel.filter((q) => index.promos[q]!.p.stacking === 'BEST_OF');
-    while (pending.length > 0) {
+    const left: number[] = [];
+    for (const q of unitLevel) if (promos[q]!.p.stacking === 'BEST_OF') left.push(q);
+    while (left.length > 0) {
       let best = -1;
       let bestEval: Evaluation | null = null;
-      for (let k = 0; k < pending.length; k++) {
-        const e = evaluateRule(index.promos[pending[k]!]!.p.rule, units, eligible(pending[k]!, false));
+      for (let k = 0; k < left.length; k++) {
+        const e = evaluateRule(promos[left[k]!]!.p.rule, units, eligible(left[k]!, false));
         if (e.total > 0 && (!bestEval || e.total > bestEval.total)) {
           best = k;
           bestEval = e;
         }
       }
       if (!bestEval) break;
-      apply(index.promos[pending[best]!]!.p, bestEval);
-      pending.splice(best, 1);
+      apply(promos[left[best]!]!, bestEval);
+      left.splice(best, 1);
     }
   };
   let bestOfDone = false;
@@ -230,24 +268,31 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
       bestOfDone = true;
       runBestOf();
     }
-    const p = index.promos[pi]!.p;
+    const info = promos[pi]!;
+    const p = info.p;
     if (p.stacking === 'BEST_OF') continue;
     const e = evaluateRule(p.rule, units, eligible(pi, p.stacking === 'STACKABLE'));
-    if (e.total > 0) apply(p, e);
+    if (e.total > 0) apply(info, e);
   }
   if (!bestOfDone) runBestOf();
 
   // Basket-level promotions (THRESHOLD), on what is left.
-  const thresholds = candidates.filter((pi) => index.promos[pi]!.p.rule.kind === 'THRESHOLD');
   let anyThreshold = false;
   let blocked = false;
   let bestOfThresholdDone = false;
   const tryThreshold = (pi: number) => {
-    const p = index.promos[pi]!.p;
+    const info = promos[pi]!;
+    const p = info.p;
     if (p.rule.kind !== 'THRESHOLD') return null;
-    const lines = promoLines.get(pi)!;
-    const nets = lines.map((li) => Math.max(0, merged[li]!.qty * unitPrice[li]! - lineDiscount[li]!));
-    const spend = nets.reduce((a, b) => a + b, 0);
+    const lines = promoLines[pi]!;
+    const nets = new Array<number>(lines.length);
+    let spend = 0;
+    for (let k = 0; k < lines.length; k++) {
+      const li = lines[k]!;
+      const net = Math.max(0, merged[li]!.qty * unitPrice[li]! - lineDiscount[li]!);
+      nets[k] = net;
+      spend += net;
+    }
     if (spend <= 0 || spend < p.rule.spendMinor) return null;
     const off =
       p.rule.offMinor !== undefined
@@ -255,19 +300,20 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
         : Math.round((spend * Math.min(10_000, Math.max(0, Math.trunc(p.rule.bp ?? 0) || 0))) / 10_000);
     const total = Math.min(off, spend);
     if (total <= 0) return null;
-    return { p, lines, shares: spread(total, nets), total };
+    return { info, lines, shares: spread(total, nets), total };
   };
   const applyThreshold = (t: NonNullable<ReturnType<typeof tryThreshold>>) => {
-    const perLine = new Map<number, { d: number; k: number }>();
-    t.lines.forEach((li, k) => {
-      perLine.set(li, { d: t.shares[k]!, k: merged[li]!.qty });
-    });
-    record(t.p, perLine, t.total);
+    for (let k = 0; k < t.lines.length; k++) {
+      const li = t.lines[k]!;
+      aggD[li] = t.shares[k]!;
+      aggK[li] = merged[li]!.qty;
+    }
+    record(t.info, t.lines, t.total);
     anyThreshold = true;
   };
   for (const pi of thresholds) {
     if (blocked) break;
-    const p = index.promos[pi]!.p;
+    const p = promos[pi]!.p;
     if (p.stacking === 'EXCLUSIVE') {
       if (anyThreshold) continue;
       const t = tryThreshold(pi);
@@ -282,7 +328,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
       bestOfThresholdDone = true;
       let best: ReturnType<typeof tryThreshold> = null;
       for (const q of thresholds) {
-        if (index.promos[q]!.p.stacking !== 'BEST_OF') continue;
+        if (promos[q]!.p.stacking !== 'BEST_OF') continue;
         const t = tryThreshold(q);
         if (t && (!best || t.total > best.total)) best = t;
       }
@@ -293,14 +339,37 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   // A group deal (MULTI_BUY, BOGO, MIX_MATCH) regroups its units when an item is added, which can move other
   // promotions' discounts between units (a cent of rounding, a unit changing hands): where one shares a line with
   // another promotion, it is marked as possibly lowering the total.
+  const appliedOut: AppliedPromotion[] = new Array(applied.length);
   for (let k = 0; k < applied.length; k++) {
     const a = applied[k]!;
-    if (a.lowersTotal || !GROUP_KINDS.has(a.kind)) continue;
-    const shared = a.skus.some((sku) => {
-      const li = merged.findIndex((l) => l.sku === sku);
-      return linePromos[li]!.length > 1;
-    });
-    if (shared) applied[k] = { ...a, lowersTotal: true };
+    const info = a.info;
+    const p = info.p;
+    let lowers = info.lowersTotal;
+    if (!lowers && info.group)
+      for (const li of a.skuLines)
+        if (linePromos[li]!.length > 1) {
+          lowers = true;
+          break;
+        }
+    const explanation = explanationPrefixOf(info, currency) + fmt(a.total, currency);
+    appliedOut[k] = lowers
+      ? {
+          promotionId: p.id,
+          name: p.name,
+          kind: p.rule.kind,
+          discountMinor: a.total,
+          skus: a.skus,
+          explanation,
+          lowersTotal: true,
+        }
+      : {
+          promotionId: p.id,
+          name: p.name,
+          kind: p.rule.kind,
+          discountMinor: a.total,
+          skus: a.skus,
+          explanation,
+        };
   }
 
   // Lines, totals.
@@ -316,21 +385,37 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     const d = Math.min(g, Math.max(0, lineDiscount[i]!));
     const net = g - d;
     const t = Math.max(0, roundHalfAwayFromZero((net * rates[i]!) / 1_000_000));
-    lines[i] = {
-      sku: l.sku,
-      ...(l.name !== undefined ? { name: l.name } : {}),
-      qty: l.qty,
-      unitPriceMinor: unitPrice[i]!,
-      priceBookId: bookIds[i]!,
-      member: memberPriced[i]!,
-      taxClass: l.taxClass,
-      grossMinor: g,
-      discountMinor: d,
-      netMinor: net,
-      taxMinor: t,
-      totalMinor: net + t,
-      promotions: linePromos[i]!,
-    };
+    lines[i] =
+      l.name !== undefined
+        ? {
+            sku: l.sku,
+            name: l.name,
+            qty: l.qty,
+            unitPriceMinor: unitPrice[i]!,
+            priceBookId: bookIds[i]!,
+            member: memberPriced[i]!,
+            taxClass: l.taxClass,
+            grossMinor: g,
+            discountMinor: d,
+            netMinor: net,
+            taxMinor: t,
+            totalMinor: net + t,
+            promotions: linePromos[i]!,
+          }
+        : {
+            sku: l.sku,
+            qty: l.qty,
+            unitPriceMinor: unitPrice[i]!,
+            priceBookId: bookIds[i]!,
+            member: memberPriced[i]!,
+            taxClass: l.taxClass,
+            grossMinor: g,
+            discountMinor: d,
+            netMinor: net,
+            taxMinor: t,
+            totalMinor: net + t,
+            promotions: linePromos[i]!,
+          };
     gross += g;
     discount += d;
     subtotal += net;
@@ -340,7 +425,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
 
   const coupons: CouponOutcome[] = outcomes.map((o) => {
     if (o.pendingPromotion === undefined) return o.outcome;
-    const took = (discountBy.get(o.pendingPromotion) ?? 0) > 0;
+    const took = (discountBy?.get(o.pendingPromotion) ?? 0) > 0;
     const name = index.byId.get(o.pendingPromotion)?.p.name ?? '';
     return took
       ? { ...o.outcome, status: 'APPLIED' as const, message: `Applied: ${name}.` }
@@ -363,7 +448,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     taxMinor: tax,
     totalMinor: subtotal + tax,
     itemCount: items,
-    promotions: applied,
+    promotions: appliedOut,
     coupons,
   };
 }
@@ -375,7 +460,7 @@ export function emptyRules(currency: string, taxRatesPpm: Readonly<Record<string
 
 /** The entry in effect for a sku at `at` (see `price`), or null for the catalog's price. */
 export function effectivePrice(rules: PricingRules, sku: string, at: number): PriceEntry | null {
-  return effectiveEntry(indexOf(rules).prices.get(sku), at);
+  return effectiveOf(indexOf(rules), sku, at);
 }
 
 /** The most units one basket may hold (each unit is tracked on its own). */
@@ -387,10 +472,36 @@ interface PromoInfo {
   readonly p: Promotion;
   readonly stores: ReadonlySet<string> | null;
   readonly regions: ReadonlySet<string> | null;
+  /** THRESHOLD: basket-level. */
+  readonly threshold: boolean;
+  /** Runs only for a member (membersOnly, or a MEMBER_PRICE). */
+  readonly forMembers: boolean;
+  /** ruleLowersTotal(rule). */
+  readonly lowersTotal: boolean;
+  /** A group deal (MULTI_BUY, BOGO, MIX_MATCH). */
+  readonly group: boolean;
+  /** ruleWords(rule, currency) and the applied explanation's head, made on first use (formatting may throw). */
+  words: string | null;
+  prefix: string | null;
+}
+/** A sku's book entries, and the one in effect over [lo, hi) (found at some time in it; no entry starts or ends inside). */
+interface SkuPrices {
+  /** Most specific first, then latest from, then highest revision. */
+  readonly list: PriceEntry[];
+  entry: PriceEntry | null;
+  lo: number;
+  hi: number;
+}
+/** One applied promotion, before its words: its saving, and the skus (and their lines) it discounted. */
+interface Applied {
+  readonly info: PromoInfo;
+  readonly total: number;
+  readonly skus: string[];
+  readonly skuLines: number[];
 }
 interface RulesIndex {
-  /** Per sku, its entries most specific first, then latest from, then highest revision. */
-  readonly prices: Map<string, PriceEntry[]>;
+  /** Per sku, its entries (see SkuPrices). */
+  readonly prices: Map<string, SkuPrices>;
   /** Sorted by priority, then id; the maps below hold indexes into it (ascending). */
   readonly promos: PromoInfo[];
   readonly bySku: Map<string, number[]>;
@@ -408,16 +519,16 @@ const indexes = new WeakMap<PricingRules, RulesIndex>();
 function indexOf(rules: PricingRules): RulesIndex {
   let ix = indexes.get(rules);
   if (ix) return ix;
-  const prices = new Map<string, PriceEntry[]>();
+  const prices = new Map<string, SkuPrices>();
   for (const e of rules.prices) {
-    let list = prices.get(e.sku);
-    if (!list) {
-      list = [];
-      prices.set(e.sku, list);
+    let s = prices.get(e.sku);
+    if (!s) {
+      s = { list: [], entry: null, lo: Number.POSITIVE_INFINITY, hi: Number.NEGATIVE_INFINITY };
+      prices.set(e.sku, s);
     }
-    list.push(e);
+    s.list.push(e);
   }
-  for (const list of prices.values())
+  for (const { list } of prices.values())
     list.sort(
       (a, b) =>
         (SCOPE_RANK[a.scope] ?? 3) - (SCOPE_RANK[b.scope] ?? 3) ||
@@ -431,6 +542,12 @@ function indexOf(rules: PricingRules): RulesIndex {
       p,
       stores: p.storeIds?.length ? new Set(p.storeIds) : null,
       regions: p.regionIds?.length ? new Set(p.regionIds) : null,
+      threshold: p.rule.kind === 'THRESHOLD',
+      forMembers: Boolean(p.membersOnly || p.rule.kind === 'MEMBER_PRICE'),
+      lowersTotal: ruleLowersTotal(p.rule),
+      group: GROUP_KINDS.has(p.rule.kind),
+      words: null,
+      prefix: null,
     }));
   const bySku = new Map<string, number[]>();
   const byCategory = new Map<string, number[]>();
@@ -472,6 +589,39 @@ function effectiveEntry(list: readonly PriceEntry[] | undefined, at: number): Pr
   return null;
 }
 
+/**
+ * effectiveEntry for a sku, remembered with the span around `at` in which no entry of the sku starts or ends (so the
+ * same entry is in effect all through it): a till pricing basket after basket looks each sku up once per change.
+ */
+function effectiveOf(index: RulesIndex, sku: string, at: number): PriceEntry | null {
+  const s = index.prices.get(sku);
+  if (!s) return null;
+  if (s.lo <= at && at < s.hi) return s.entry;
+  let lo = Number.NEGATIVE_INFINITY;
+  let hi = Number.POSITIVE_INFINITY;
+  for (const e of s.list) {
+    if (e.from <= at) lo = Math.max(lo, e.from);
+    else hi = Math.min(hi, e.from);
+    if (e.to !== null) {
+      if (e.to <= at) lo = Math.max(lo, e.to);
+      else hi = Math.min(hi, e.to);
+    }
+  }
+  s.entry = effectiveEntry(s.list, at);
+  s.lo = lo;
+  s.hi = hi;
+  return s.entry;
+}
+
+const wordsOf = (info: PromoInfo, currency: string): string => {
+  if (info.words === null) info.words = ruleWords(info.p.rule, currency);
+  return info.words;
+};
+const explanationPrefixOf = (info: PromoInfo, currency: string): string => {
+  if (info.prefix === null) info.prefix = `${info.p.name}: ${wordsOf(info, currency)}, you save `;
+  return info.prefix;
+};
+
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const allLines = (n: number) => Array.from({ length: n }, (_, i) => i);
 const runsAt = (p: Promotion, at: number) => p.from <= at && (p.to === null || at < p.to);
@@ -481,19 +631,23 @@ const runsHere = (info: PromoInfo, ctx: PricingContext) =>
   (ctx.regionId !== null && info.regions?.has(ctx.regionId) === true);
 
 function mergeLines(basket: readonly BasketLine[]): BasketLine[] {
-  const merged = new Map<string, BasketLine>();
   for (const l of basket) {
     if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new RangeError(`qty of ${l.sku} must be an integer ≥ 1`);
     if (!Number.isSafeInteger(l.catalogPriceMinor) || l.catalogPriceMinor < 0)
       throw new RangeError(`the catalog price of ${l.sku} must be a non-negative integer`);
-    const had = merged.get(l.sku);
-    if (!had) merged.set(l.sku, l);
+  }
+  // A stable sort keeps a sku's lines in basket order, so they merge in the order they came (ties keep the first).
+  const sorted = basket.slice().sort((a, b) => cmp(a.sku, b.sku));
+  const out: BasketLine[] = [];
+  for (const l of sorted) {
+    const had = out.length > 0 ? out[out.length - 1]! : undefined;
+    if (had === undefined || had.sku !== l.sku) out.push(l);
     else {
       const keep = canonical(had, l) <= 0 ? had : l;
-      merged.set(l.sku, { ...keep, qty: had.qty + l.qty });
+      out[out.length - 1] = { ...keep, qty: had.qty + l.qty };
     }
   }
-  return [...merged.values()].sort((a, b) => cmp(a.sku, b.sku));
+  return out;
 }
 function canonical(a: BasketLine, b: BasketLine): number {
   return (

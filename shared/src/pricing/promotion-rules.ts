@@ -56,7 +56,10 @@ export function spread(total: number, weights: readonly number[]): number[] {
     }
     given += shares[i]!;
   }
-  const order = weights.map((_, i) => i).sort((a, b) => rems[b]! - rems[a]! || a - b);
+  if (given >= total) return shares;
+  const order = new Array<number>(weights.length);
+  for (let i = 0; i < weights.length; i++) order[i] = i;
+  order.sort((a, b) => rems[b]! - rems[a]! || a - b);
   for (let k = 0; given < total && k < order.length; k++, given++) shares[order[k]!]!++;
   return shares;
 }
@@ -159,7 +162,26 @@ export function ruleLowersTotal(rule: PromotionRule): boolean {
   }
 }
 
-export const fmt = (minor: number, currency: string): string => formatMoney({ minor, currency });
+/**
+ * formatMoney, remembered per currency: a receipt's amounts repeat (shares, savings), and formatting is pure. At most
+ * FMT_CACHE amounts a currency are kept (then it starts over), so hostile amounts cannot grow it without bound.
+ */
+export const fmt = (minor: number, currency: string): string => {
+  let cache = fmtCache.get(currency);
+  if (!cache) {
+    cache = new Map();
+    fmtCache.set(currency, cache);
+  }
+  let s = cache.get(minor);
+  if (s === undefined) {
+    s = formatMoney({ minor, currency });
+    if (cache.size >= FMT_CACHE) cache.clear();
+    cache.set(minor, s);
+  }
+  return s;
+};
+const FMT_CACHE = 10_000;
+const fmtCache = new Map<string, Map<number, string>>();
 export const pct = (bp: number): string => {
   const b = clampBp(bp);
   return `${b % 100 === 0 ? b / 100 : (b / 100).toFixed(2).replace(/0+$/, '')} %`;
@@ -193,7 +215,17 @@ export function ruleWords(rule: PromotionRule, currency: string): string {
 
 /** One line's part in words: `discounted` units got a discount, `discount` in all, of `taken` units in the deal. */
 export function lineWords(rule: PromotionRule, currency: string, discounted: number, discount: number): string {
-  const words = ruleWords(rule, currency);
+  return lineWordsOf(rule, currency, ruleWords(rule, currency), discounted, discount);
+}
+
+/** lineWords with the rule's words already made (`words` = ruleWords(rule, currency)). */
+export function lineWordsOf(
+  rule: PromotionRule,
+  currency: string,
+  words: string,
+  discounted: number,
+  discount: number,
+): string {
   switch (rule.kind) {
     case 'MULTI_BUY':
       return rule.priceMinor !== undefined
