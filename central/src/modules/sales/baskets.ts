@@ -16,22 +16,14 @@ interface BasketRow {
 /**
  * The ledger's completed sales as baskets for a promotion's dry run (the SALES_BASKETS port), paged by (closedAt,
  * saleId). Each line's `discountMinor` is what the sale's event said promotions took off it (0 for sales before #25).
- * `member`: the sale had a customer card — read from a `customer_card` column when the ledger has one (the ledger did
- * not keep the card before #25; until it does, every basket reads as a non-member's).
+ * `member`: a loyalty card was shown with the sale (`customer_card_present`; sales from before it read as non-members').
  */
 export class SalesBasketsReader implements SalesBaskets {
-  #cardColumn: Promise<boolean> | undefined;
-
   async page(q: Queryable, range: Parameters<SalesBaskets['page']>[1]): Promise<SaleBasket[]> {
     const limit = Math.max(0, Math.min(SALES_BASKETS_PAGE_MAX, Math.trunc(range.limit)));
     if (!limit || !(range.to > range.from)) return [];
-    this.#cardColumn ??= hasCardColumn(q).catch((err) => {
-      this.#cardColumn = undefined;
-      throw err;
-    });
-    const member = (await this.#cardColumn) ? 'customer_card IS NOT NULL' : 'false';
     const { rows } = await q.query<BasketRow>(
-      `SELECT store_id, sale_id, closed_at, total_minor, lines, ${member} AS member
+      `SELECT store_id, sale_id, closed_at, total_minor, lines, customer_card_present AS member
        FROM sales
        WHERE status = 'COMPLETED' AND closed_at >= $1 AND closed_at < $2
          AND ($3::uuid IS NULL OR store_id = $3)
@@ -42,14 +34,6 @@ export class SalesBasketsReader implements SalesBaskets {
     );
     return rows.map(toBasket);
   }
-}
-
-async function hasCardColumn(q: Queryable): Promise<boolean> {
-  const { rows } = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'sales' AND column_name = 'customer_card'`,
-  );
-  return (rows[0]?.n ?? 0) > 0;
 }
 
 function toBasket(r: BasketRow): SaleBasket {

@@ -166,12 +166,12 @@ export class SalesRepository {
     const { rows } = await this.db.query<{ id: string }>(
       `WITH fresh AS (
          INSERT INTO sales (store_id, sale_id, number, status, lane, currency, opened_at, closed_at, day, subtotal_minor, tax_minor, total_minor, lines, tenders, voided_card_reference, origin_seq, received_at,
-           discount_minor, promotions, rules_revision)
+           discount_minor, promotions, rules_revision, customer_card_present)
          SELECT $1, x."saleId", x.number, x.status, x.lane, x.currency, x."openedAt", x."closedAt", x.day::date, x."subtotalMinor", x."taxMinor", x."totalMinor", x.lines, x.tenders, x."voidedCardReference", x."originSeq", $3,
-           x."discountMinor", x.promotions, x."rulesRevision"
+           x."discountMinor", x.promotions, x."rulesRevision", x."customerCardPresent"
          FROM jsonb_to_recordset($2::jsonb) AS x("saleId" text, number text, status text, lane text, currency text, "openedAt" bigint, "closedAt" bigint, day text,
            "subtotalMinor" bigint, "taxMinor" bigint, "totalMinor" bigint, lines jsonb, tenders jsonb, "voidedCardReference" text, "originSeq" bigint,
-           "discountMinor" bigint, promotions jsonb, "rulesRevision" bigint)
+           "discountMinor" bigint, promotions jsonb, "rulesRevision" bigint, "customerCardPresent" boolean)
          ON CONFLICT (store_id, sale_id) DO NOTHING
          RETURNING sale_id, day, currency, (status = 'COMPLETED')::int AS sales, total_minor AS gross, tax_minor AS tax, 0 AS returns, 0::bigint AS refunds, (status = 'VOIDED')::int AS voids,
            discount_minor AS discounts

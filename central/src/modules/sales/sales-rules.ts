@@ -110,6 +110,7 @@ export function completedRow(p: SaleCompleted, seq: number, zone: string): NewSa
     discountMinor: p.lines.reduce((n, l) => n + (l.discountMinor ?? 0), 0),
     promotions: p.promotions?.length ? p.promotions : null,
     rulesRevision: p.rulesRevision ?? null,
+    customerCardPresent: p.customerCard !== undefined,
   };
 }
 
@@ -134,6 +135,7 @@ export function voidedRow(p: SaleVoided, seq: number, zone: string): NewSale {
     discountMinor: 0,
     promotions: null,
     rulesRevision: null,
+    customerCardPresent: false,
   };
 }
 

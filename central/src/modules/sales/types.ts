@@ -33,6 +33,8 @@ export interface NewSale {
   readonly promotions: SaleCompleted['promotions'] | null;
   /** The pricing rules' revision the store priced it with; null before #25 and for a voided basket. */
   readonly rulesRevision: number | null;
+  /** Whether a loyalty card was shown (a member's sale); the card itself is not kept. False for a voided basket. */
+  readonly customerCardPresent: boolean;
 }
 
 /**
@@ -58,7 +60,8 @@ export interface NewReturn {
   readonly status: Exclude<ReturnStatus, 'REFUSED'>;
 }
 
-export interface SaleRecord extends NewSale {
+/** A sale as the ledger answers it (whether a card was shown is for the dry run's baskets, not in answers). */
+export interface SaleRecord extends Omit<NewSale, 'customerCardPresent'> {
   readonly storeId: string;
   readonly receivedAt: number;
 }
