@@ -69,7 +69,9 @@ const PICKUP_SCREEN = [
   'GET /api/booking/door/admissions',
   'GET /scan-go-door.html',
   'GET /scan-go-door.js',
+  'GET /scan-go-door.css',
   'POST /api/scan-go/exit',
+  'POST /api/scan-go/exits/:sessionId/audit',
   'GET /api/scan-go/exits',
 ];
 /** Every staff screen's page needs these: health, the shared stylesheet, script and browser helpers, the icon, sync. */
@@ -129,6 +131,14 @@ export const accessMatrix: StoreAccessRow[] = table([
   ['GET', '/booking.js', EVERYONE],
   ['GET', '/door.html', STAFF_PAGE, 'the door’s ticket check: on the pickup screen and the handheld too'],
   ['GET', '/door.js', STAFF_PAGE],
+  [
+    'GET',
+    '/scan-go-door.html',
+    STAFF_PAGE,
+    'the Scan & Go door (#25): on the pickup screen and the handheld too; it holds no data',
+  ],
+  ['GET', '/scan-go-door.js', STAFF_PAGE],
+  ['GET', '/scan-go-door.css', STAFF_PAGE],
   ['GET', '/documents.html', STAFF_PAGE, 'the handheld’s documents (issue #22): what this store’s staff may read'],
   ['GET', '/documents.js', STAFF_PAGE],
   ['GET', '/kiosk.html', EVERYONE],

@@ -123,7 +123,7 @@ export const PICKUP_ALLOWED: readonly Rule[] = [
   ...STAFF_SCREEN_BASICS,
   {
     methods: READ,
-    path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js|door\.html|door\.js|scan-go-door\.html|scan-go-door\.js)$/,
+    path: /^\/(?:pickup\.html|pickup\.js|delivery\.html|delivery\.js|door\.html|door\.js|scan-go-door\.html|scan-go-door\.js|scan-go-door\.css)$/,
   },
   { methods: READ, path: /^\/api\/delivery$/ },
   { methods: READ, path: new RegExp(`^/api/delivery/${SEGMENT}$`) },
@@ -134,8 +134,9 @@ export const PICKUP_ALLOWED: readonly Rule[] = [
   // the door's ticket check (tickets are let in at the same counter, offline too) and its count
   { methods: ['POST'], path: /^\/api\/booking\/door\/check$/ },
   { methods: READ, path: /^\/api\/booking\/door\/admissions$/ },
-  // Scan & Go's door (#25): the exit code checked offline, and today's exits
+  // Scan & Go's door (#25): the exit code checked offline, an audited bag's check, and today's exits
   { methods: ['POST'], path: /^\/api\/scan-go\/exit$/ },
+  { methods: ['POST'], path: new RegExp(`^/api/scan-go/exits/${SEGMENT}/audit$`) },
   { methods: READ, path: /^\/api\/scan-go\/exits$/ },
 ];
 
