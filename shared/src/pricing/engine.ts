@@ -82,6 +82,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   const bookIds = new Array<string | null>(n);
   const memberPriced = new Array<boolean>(n);
   const rates = new Array<number>(n);
+  const skuOf = new Array<SkuIndex | undefined>(n);
   const starts = new Int32Array(n + 1);
   let unitCount = 0;
   for (let i = 0; i < n; i++) {
@@ -89,7 +90,9 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     const rate = rules.taxRatesPpm[l.taxClass];
     if (rate === undefined) throw new RangeError(`no tax rate for class ${l.taxClass}`);
     rates[i] = rate;
-    const entry = effectiveOf(index, l.sku, at);
+    const si = index.skus.get(l.sku);
+    skuOf[i] = si;
+    const entry = si ? effectiveIn(si, at) : null;
     let unit = entry ? entry.priceMinor : l.catalogPriceMinor;
     let byMember = false;
     if (member && entry && entry.memberPriceMinor !== null && entry.memberPriceMinor < unit) {
@@ -125,7 +128,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   };
   for (let i = 0; i < n; i++) {
     const l = merged[i]!;
-    addCandidates(index.bySku.get(l.sku), i);
+    addCandidates(skuOf[i]?.promos, i);
     if (l.category !== undefined) addCandidates(index.byCategory.get(l.category), i);
   }
   if (n > 0 && index.untargeted.length > 0) {
@@ -151,7 +154,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     if (p.couponRequired && !couponed.has(p.id)) continue;
     candidates.push(pi);
   }
-  candidates.sort((a, b) => a - b);
+  sortInts(candidates);
 
   const units: Units = {
     line: new Int32Array(unitCount),
@@ -232,7 +235,7 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
       aggD[li]! += d;
       if (d > 0) aggK[li]!++;
     }
-    aggLines.sort((a, b) => a - b);
+    sortInts(aggLines);
     record(info, aggLines, e.total);
     for (const li of aggLines) aggIn[li] = 0;
     aggLines.length = 0;
@@ -460,7 +463,8 @@ export function emptyRules(currency: string, taxRatesPpm: Readonly<Record<string
 
 /** The entry in effect for a sku at `at` (see `price`), or null for the catalog's price. */
 export function effectivePrice(rules: PricingRules, sku: string, at: number): PriceEntry | null {
-  return effectiveOf(indexOf(rules), sku, at);
+  const si = indexOf(rules).skus.get(sku);
+  return si ? effectiveIn(si, at) : null;
 }
 
 /** The most units one basket may hold (each unit is tracked on its own). */
@@ -484,13 +488,18 @@ interface PromoInfo {
   words: string | null;
   prefix: string | null;
 }
-/** A sku's book entries, and the one in effect over [lo, hi) (found at some time in it; no entry starts or ends inside). */
-interface SkuPrices {
+/**
+ * What the rules say about one sku (one map lookup a line): its book entries, the one in effect over [lo, hi) (found
+ * at some time in it; no entry starts or ends inside), and the promotions naming it.
+ */
+interface SkuIndex {
   /** Most specific first, then latest from, then highest revision. */
   readonly list: PriceEntry[];
   entry: PriceEntry | null;
   lo: number;
   hi: number;
+  /** Indexes into the sorted promotions (ascending), or undefined. */
+  promos: number[] | undefined;
 }
 /** One applied promotion, before its words: its saving, and the skus (and their lines) it discounted. */
 interface Applied {
@@ -500,11 +509,10 @@ interface Applied {
   readonly skuLines: number[];
 }
 interface RulesIndex {
-  /** Per sku, its entries (see SkuPrices). */
-  readonly prices: Map<string, SkuPrices>;
+  /** Per sku named by an entry or a promotion (see SkuIndex). */
+  readonly skus: Map<string, SkuIndex>;
   /** Sorted by priority, then id; the maps below hold indexes into it (ascending). */
   readonly promos: PromoInfo[];
-  readonly bySku: Map<string, number[]>;
   readonly byCategory: Map<string, number[]>;
   readonly untargeted: number[];
   readonly byId: Map<string, PromoInfo>;
@@ -519,16 +527,17 @@ const indexes = new WeakMap<PricingRules, RulesIndex>();
 function indexOf(rules: PricingRules): RulesIndex {
   let ix = indexes.get(rules);
   if (ix) return ix;
-  const prices = new Map<string, SkuPrices>();
-  for (const e of rules.prices) {
-    let s = prices.get(e.sku);
+  const skus = new Map<string, SkuIndex>();
+  const skuIndex = (sku: string): SkuIndex => {
+    let s = skus.get(sku);
     if (!s) {
-      s = { list: [], entry: null, lo: Number.POSITIVE_INFINITY, hi: Number.NEGATIVE_INFINITY };
-      prices.set(e.sku, s);
+      s = { list: [], entry: null, lo: Number.POSITIVE_INFINITY, hi: Number.NEGATIVE_INFINITY, promos: undefined };
+      skus.set(sku, s);
     }
-    s.list.push(e);
-  }
-  for (const { list } of prices.values())
+    return s;
+  };
+  for (const e of rules.prices) skuIndex(e.sku).list.push(e);
+  for (const { list } of skus.values())
     list.sort(
       (a, b) =>
         (SCOPE_RANK[a.scope] ?? 3) - (SCOPE_RANK[b.scope] ?? 3) ||
@@ -549,7 +558,6 @@ function indexOf(rules: PricingRules): RulesIndex {
       words: null,
       prefix: null,
     }));
-  const bySku = new Map<string, number[]>();
   const byCategory = new Map<string, number[]>();
   const untargeted: number[] = [];
   const add = (m: Map<string, number[]>, key: string, i: number) => {
@@ -566,14 +574,17 @@ function indexOf(rules: PricingRules): RulesIndex {
       untargeted.push(i);
       return;
     }
-    for (const s of target.skus ?? []) add(bySku, s, i);
+    for (const sku of target.skus ?? []) {
+      const s = skuIndex(sku);
+      if (!s.promos) s.promos = [];
+      if (s.promos[s.promos.length - 1] !== i) s.promos.push(i);
+    }
     for (const c of target.categories ?? []) add(byCategory, c, i);
   });
   const firstBestOf = promos.findIndex(({ p }) => p.stacking === 'BEST_OF' && p.rule.kind !== 'THRESHOLD');
   ix = {
-    prices,
+    skus,
     promos,
-    bySku,
     byCategory,
     untargeted,
     byId: new Map(promos.map((info) => [info.p.id, info])),
@@ -593,9 +604,7 @@ function effectiveEntry(list: readonly PriceEntry[] | undefined, at: number): Pr
  * effectiveEntry for a sku, remembered with the span around `at` in which no entry of the sku starts or ends (so the
  * same entry is in effect all through it): a till pricing basket after basket looks each sku up once per change.
  */
-function effectiveOf(index: RulesIndex, sku: string, at: number): PriceEntry | null {
-  const s = index.prices.get(sku);
-  if (!s) return null;
+function effectiveIn(s: SkuIndex, at: number): PriceEntry | null {
   if (s.lo <= at && at < s.hi) return s.entry;
   let lo = Number.NEGATIVE_INFINITY;
   let hi = Number.POSITIVE_INFINITY;
@@ -622,8 +631,28 @@ const explanationPrefixOf = (info: PromoInfo, currency: string): string => {
   return info.prefix;
 };
 
+/** Sorts small integers ascending in place (insertion sort: the lists are a basket's promotions or lines). */
+function sortInts(a: number[]): void {
+  if (a.length > 64) {
+    a.sort((x, y) => x - y);
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const allLines = (n: number) => Array.from({ length: n }, (_, i) => i);
+const allLines = (n: number) => {
+  const all = new Array<number>(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  return all;
+};
 const runsAt = (p: Promotion, at: number) => p.from <= at && (p.to === null || at < p.to);
 const runsHere = (info: PromoInfo, ctx: PricingContext) =>
   (!info.stores && !info.regions) ||
@@ -637,7 +666,20 @@ function mergeLines(basket: readonly BasketLine[]): BasketLine[] {
       throw new RangeError(`the catalog price of ${l.sku} must be a non-negative integer`);
   }
   // A stable sort keeps a sku's lines in basket order, so they merge in the order they came (ties keep the first).
-  const sorted = basket.slice().sort((a, b) => cmp(a.sku, b.sku));
+  // A till's basket is short: an insertion sort (stable) with the comparison inline beats a sort calling back.
+  const sorted = basket.slice();
+  if (sorted.length > 64) sorted.sort((a, b) => cmp(a.sku, b.sku));
+  else
+    for (let i = 1; i < sorted.length; i++) {
+      const l = sorted[i]!;
+      const sku = l.sku;
+      let j = i - 1;
+      while (j >= 0 && sorted[j]!.sku > sku) {
+        sorted[j + 1] = sorted[j]!;
+        j--;
+      }
+      sorted[j + 1] = l;
+    }
   const out: BasketLine[] = [];
   for (const l of sorted) {
     const had = out.length > 0 ? out[out.length - 1]! : undefined;

@@ -57,9 +57,22 @@ export function spread(total: number, weights: readonly number[]): number[] {
     given += shares[i]!;
   }
   if (given >= total) return shares;
+  // Largest remainder first, ties to the earlier index (a total order: any sort gives the same); insertion sort for
+  // the short lists a basket has.
   const order = new Array<number>(weights.length);
   for (let i = 0; i < weights.length; i++) order[i] = i;
-  order.sort((a, b) => rems[b]! - rems[a]! || a - b);
+  if (order.length > 64) order.sort((a, b) => rems[b]! - rems[a]! || a - b);
+  else
+    for (let i = 1; i < order.length; i++) {
+      const v = order[i]!;
+      const r = rems[v]!;
+      let j = i - 1;
+      while (j >= 0 && rems[order[j]!]! < r) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = v;
+    }
   for (let k = 0; given < total && k < order.length; k++, given++) shares[order[k]!]!++;
   return shares;
 }
@@ -167,21 +180,43 @@ export function ruleLowersTotal(rule: PromotionRule): boolean {
  * FMT_CACHE amounts a currency are kept (then it starts over), so hostile amounts cannot grow it without bound.
  */
 export const fmt = (minor: number, currency: string): string => {
-  let cache = fmtCache.get(currency);
-  if (!cache) {
-    cache = new Map();
-    fmtCache.set(currency, cache);
+  let cache = lastFmt;
+  if (cache === null || cache.currency !== currency) {
+    cache = fmtCache.get(currency) ?? null;
+    if (!cache) {
+      cache = { currency, small: new Array<string | undefined>(FMT_SMALL).fill(undefined), other: new Map() };
+      fmtCache.set(currency, cache);
+    }
+    lastFmt = cache;
   }
-  let s = cache.get(minor);
+  // Amounts below FMT_SMALL (most shares and savings) by array index; others in a map of at most FMT_CACHE.
+  // −0 is kept out of both (a map would give it 0's words, and Intl writes it "-0").
+  if (Object.is(minor, -0)) return formatMoney({ minor, currency });
+  if (minor >= 0 && minor < FMT_SMALL && Number.isInteger(minor)) {
+    let s = cache.small[minor];
+    if (s === undefined) {
+      s = formatMoney({ minor, currency });
+      cache.small[minor] = s;
+    }
+    return s;
+  }
+  let s = cache.other.get(minor);
   if (s === undefined) {
     s = formatMoney({ minor, currency });
-    if (cache.size >= FMT_CACHE) cache.clear();
-    cache.set(minor, s);
+    if (cache.other.size >= FMT_CACHE) cache.other.clear();
+    cache.other.set(minor, s);
   }
   return s;
 };
+const FMT_SMALL = 20_000;
 const FMT_CACHE = 10_000;
-const fmtCache = new Map<string, Map<number, string>>();
+interface FmtCache {
+  readonly currency: string;
+  readonly small: (string | undefined)[];
+  readonly other: Map<number, string>;
+}
+const fmtCache = new Map<string, FmtCache>();
+let lastFmt: FmtCache | null = null;
 export const pct = (bp: number): string => {
   const b = clampBp(bp);
   return `${b % 100 === 0 ? b / 100 : (b / 100).toFixed(2).replace(/0+$/, '')} %`;
