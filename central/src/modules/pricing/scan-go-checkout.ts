@@ -67,7 +67,14 @@ export class ScanGoCheckout {
     const cart = await this.scanGo.cartLines(s.customerId);
     if (cart.overBounds) throw new ConflictError(cart.overBounds);
     if (!cart.lines.length) throw new UnprocessableError(`scan & go session ${id} has nothing scanned to pay for`);
-    const basket = await this.scanGo.priceCart(s, coupons);
+    const basket = await this.scanGo.priceCart(s, coupons).catch((err: unknown) => {
+      // the session exists: a line whose product left the catalog is the basket's problem (409), not a 404
+      if (err instanceof NotFoundError && err.extra.entity === 'product')
+        throw new ConflictError(`${String(err.extra.id)} is no longer sold: remove it from the basket to pay`, {
+          sku: err.extra.id,
+        });
+      throw err;
+    });
     const refused = basket.coupons.filter((c) => c.status === 'REFUSED');
     if (refused.length)
       throw new UnprocessableError(`coupon refused: ${refused.map((c) => `${c.code} (${c.message})`).join('; ')}`, {

@@ -102,7 +102,17 @@ export class ScanGo {
 
   async view(s: ScanGoRow, withToken: boolean): Promise<ScanGoSession> {
     let priced: PricedBasket | null = s.charging;
-    if (s.status === 'SHOPPING') priced = await this.priceCart(s);
+    let message: string | undefined;
+    if (s.status === 'SHOPPING')
+      try {
+        priced = await this.priceCart(s);
+      } catch (err) {
+        // A product gone from the catalog since it was scanned: the session is still read (and the line can be
+        // removed); it cannot be priced or paid until it is.
+        if (!(err instanceof NotFoundError) || err.extra.entity !== 'product') throw err;
+        priced = null;
+        message = `${String(err.extra.id)} is no longer sold: remove it (quantity 0) to price and pay for the basket`;
+      }
     return {
       id: s.id,
       customerId: s.customerId,
@@ -114,6 +124,7 @@ export class ScanGo {
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       ...(withToken && s.status === 'PAID' && s.exitToken ? { exitToken: s.exitToken } : {}),
+      ...(message ? { message } : {}),
     };
   }
 
@@ -150,13 +161,16 @@ export class ScanGo {
     });
   }
 
-  /** Adds `qty` of what a barcode (GTIN) or sku names to the customer's cart. */
-  async scan(id: string, code: string, qty: number): Promise<ScanGoSession> {
+  /**
+   * Adds `qty` of what a barcode (GTIN) or sku names to the customer's cart. `bySku`: the code is a sku (a line set
+   * by its sku), never read as a barcode, so a numeric sku is not taken for another product's GTIN.
+   */
+  async scan(id: string, code: string, qty: number, bySku = false): Promise<ScanGoSession> {
     const s = this.#shopping(await this.session(id));
     const catalog = this.ctx.services.get(CATALOG_PRODUCTS);
     // a barcode names its product; a code no barcode matches may still be a (numeric) sku
     const product =
-      (/^\d{8,14}$/.test(code) && isValidGtin(code) ? await catalog.byGtin(toGtin14(code)) : undefined) ??
+      (!bySku && /^\d{8,14}$/.test(code) && isValidGtin(code) ? await catalog.byGtin(toGtin14(code)) : undefined) ??
       (await catalog.get(code));
     if (!product) throw new NotFoundError('product', code);
     await this.#changeCart(s, (d) => {
@@ -185,7 +199,7 @@ export class ScanGo {
     const doc = await this.ctx.docs.read<CartDoc>(SCAN_GO_ACTOR, cartDocId(s.customerId));
     if (cartQty(doc, sku) === 0) {
       if (qty === 0) throw new NotFoundError('cart line', sku);
-      return this.scan(id, sku, qty);
+      return this.scan(id, sku, qty, true);
     }
     await this.#changeCart(s, (d) => {
       const bounds = cartBoundsProblem(d, sku, { setTo: qty });

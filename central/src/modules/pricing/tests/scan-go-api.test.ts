@@ -14,6 +14,10 @@ const PRODUCTS = [
   { sku: 'SG-LAMP', name: 'Desk lamp', category: 'lamps', priceMinor: 2_000 },
   // a numeric sku that also reads as a valid GTIN-8 (no product carries that barcode): scanned as its sku
   { sku: '12345670', name: 'Tea towel', category: 'kitchen', priceMinor: 400 },
+  // a numeric sku that is another product's barcode: scanned, the barcode wins; a line set by sku is this one
+  { sku: '96385074', name: 'Oven glove', category: 'kitchen', priceMinor: 650 },
+  { sku: 'SG-APRON', gtin: '96385074', name: 'Apron', category: 'kitchen', priceMinor: 900 },
+  { sku: 'SG-GONE', name: 'Soon discontinued', category: 'kitchen', priceMinor: 100 },
 ].map((p) => ({ ...p, taxClass: 'ZERO' }));
 
 /**
@@ -197,6 +201,13 @@ for (const target of dbTargets) {
       expect(numericLine.body.priced.lines.map((l: { sku: string }) => l.sku).sort()).toEqual(['SG-BREAD', 'SG-MILK']);
       expect((await app('PUT', `/sessions/${s.id}/lines/12345670`, { qty: 2 })).status).toBe(200);
       await app('PUT', `/sessions/${s.id}/lines/12345670`, { qty: 0 });
+      const apron = await app('POST', `/sessions/${s.id}/scans`, { code: '96385074' });
+      expect(apron.body.priced.lines.map((l: { sku: string }) => l.sku)).toContain('SG-APRON');
+      const glove = await app('PUT', `/sessions/${s.id}/lines/96385074`, { qty: 1 });
+      expect(glove.body.priced.lines.find((l: { sku: string }) => l.sku === '96385074')).toMatchObject({ qty: 1 });
+      expect(glove.body.priced.lines.find((l: { sku: string }) => l.sku === 'SG-APRON')).toMatchObject({ qty: 1 });
+      await app('PUT', `/sessions/${s.id}/lines/96385074`, { qty: 0 });
+      await app('PUT', `/sessions/${s.id}/lines/SG-APRON`, { qty: 0 });
 
       /** The session as the app sees it, without the time it was priced at. */
       const view = async () => {
@@ -364,6 +375,29 @@ for (const target of dbTargets) {
       expect(after.body).toMatchObject({ status: 'PAID', exitToken: expect.any(String) });
       expect(payments.charged(s.id)).toBe(after.body.priced.totalMinor);
       expect(payments.authorisations.length).toBe(before + 1);
+    });
+
+    it('a product gone from the catalog after it was scanned: the session still reads, cannot be paid, and the line can go', async () => {
+      const ha = await newCustomer('Ha Leftover');
+      const s = (await app('POST', '/sessions', { customerId: ha, storeId: storeA.id })).body;
+      await app('POST', `/sessions/${s.id}/scans`, { code: 'SG-BREAD' });
+      await app('POST', `/sessions/${s.id}/scans`, { code: 'SG-GONE' });
+      await t.hub.db.query("DELETE FROM catalog_products WHERE sku = 'SG-GONE'");
+      const read = await app('GET', `/sessions/${s.id}`);
+      expect(read.status).toBe(200);
+      expect(read.body).toMatchObject({ id: s.id, status: 'SHOPPING', priced: null });
+      expect(read.body.message).toContain('SG-GONE');
+      const before = payments.authorisations.length;
+      const pay = await app('POST', `/sessions/${s.id}/checkout`, {});
+      expectProblem(pay, 409);
+      expect(pay.body.detail).toContain('SG-GONE');
+      expect(payments.authorisations.length).toBe(before);
+      expect((await app('GET', `/sessions/${s.id}`)).body.status).toBe('SHOPPING');
+      const removed = await app('PUT', `/sessions/${s.id}/lines/SG-GONE`, { qty: 0 });
+      expect(removed.status).toBe(200);
+      expect(removed.body.priced).toMatchObject({ itemCount: 1, totalMinor: 350 });
+      expect(removed.body.message).toBeUndefined();
+      expect((await app('POST', `/sessions/${s.id}/cancel`)).body.status).toBe('CANCELLED');
     });
 
     it('cancels a session without charging it; a cancelled session takes no scans or checkout', async () => {
