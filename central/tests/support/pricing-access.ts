@@ -163,12 +163,12 @@ export type PricingAccessFixture = Awaited<ReturnType<typeof pricingAccessFixtur
  */
 export async function pricingSettled(t: TestHub): Promise<void> {
   await waitFor(
-    'no pricing dry run running and no pricing job running or due',
+    'no pricing job (a dry run) running or due',
     async () => {
+      // a dry run stays RUNNING while its job is retried later: its job's run (due or not) is what counts here
       const { rows } = await t.hub.db.query<{ busy: number }>(
-        `SELECT (SELECT count(*) FROM job_runs WHERE name LIKE 'pricing.%'
-                   AND (state = 'RUNNING' OR (state = 'QUEUED' AND run_at <= $1)))
-              + (SELECT count(*) FROM pricing_dry_runs WHERE status = 'RUNNING') AS busy`,
+        `SELECT count(*) AS busy FROM job_runs WHERE name LIKE 'pricing.%'
+           AND (state = 'RUNNING' OR (state = 'QUEUED' AND run_at <= $1))`,
         [Date.now() + t.clock.offsetMs],
       );
       return Number(rows[0]!.busy) === 0;
