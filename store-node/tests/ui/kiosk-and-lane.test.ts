@@ -113,6 +113,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('a kiosk and a lane on the sam
       'Deliveries',
       'Handheld',
       'Door',
+      'Scan & Go exit',
       'Documents',
     ]);
     await nav.getByRole('link', { name: 'POS' }).click();

@@ -98,6 +98,7 @@ const STAFF_PAGES = [
   ['/delivery.html', 'Deliveries'],
   ['/handheld.html', 'Handheld'],
   ['/door.html', 'Door'],
+  ['/scan-go-door.html', 'Scan & Go exit'],
   ['/documents.html', 'Documents'],
 ];
 
