@@ -70,6 +70,24 @@ import type {
  * promotions that name its skus or categories (and untargeted thresholds).
  */
 export function price(basket: readonly BasketLine[], rules: PricingRules, context: PricingContext): PricedBasket {
+  // The typed work arrays are reused from basket to basket (allocating them was a tenth of a basket's time); a price()
+  // called while one runs (from a coupon callback) gets its own.
+  if (scratchBusy) return priceWith(basket, rules, context, new Scratch());
+  scratchBusy = true;
+  try {
+    return priceWith(basket, rules, context, scratch);
+  } finally {
+    scratchBusy = false;
+    if (scratch.lines > SCRATCH_KEEP || scratch.units > SCRATCH_KEEP) scratch = new Scratch();
+  }
+}
+
+function priceWith(
+  basket: readonly BasketLine[],
+  rules: PricingRules,
+  context: PricingContext,
+  sc: Scratch,
+): PricedBasket {
   const index = indexOf(rules);
   const currency = rules.currency;
   const at = context.at;
@@ -83,7 +101,8 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   const memberPriced = new Array<boolean>(n);
   const rates = new Array<number>(n);
   const skuOf = new Array<SkuIndex | undefined>(n);
-  const starts = new Int32Array(n + 1);
+  sc.ensureLines(n + 1);
+  const starts = sc.starts;
   let unitCount = 0;
   for (let i = 0; i < n; i++) {
     const l = merged[i]!;
@@ -156,11 +175,9 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   }
   sortInts(candidates);
 
-  const units: Units = {
-    line: new Int32Array(unitCount),
-    left: new Float64Array(unitCount),
-    state: new Uint8Array(unitCount),
-  };
+  sc.ensureUnits(unitCount);
+  const units: Units = { line: sc.line, left: sc.left, state: sc.state };
+  units.state.fill(0, 0, unitCount);
   for (let i = 0; i < n; i++) {
     const unit = unitPrice[i]!;
     for (let u = starts[i]!, end = starts[i + 1]!; u < end; u++) {
@@ -174,9 +191,10 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
   const applied: Applied[] = [];
   const discountBy = pending ? new Map<string, number>() : null;
   // Per-line sums of one promotion's discounts (reset after each).
-  const aggD = new Float64Array(n);
-  const aggK = new Int32Array(n);
-  const aggIn = new Uint8Array(n);
+  const aggD = sc.aggD;
+  const aggK = sc.aggK;
+  const aggIn = sc.aggIn;
+  aggIn.fill(0, 0, n);
   const aggLines: number[] = [];
 
   const eligible = (pi: number, stackable: boolean): number[] => {
@@ -303,12 +321,14 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
         : Math.round((spend * Math.min(10_000, Math.max(0, Math.trunc(p.rule.bp ?? 0) || 0))) / 10_000);
     const total = Math.min(off, spend);
     if (total <= 0) return null;
-    return { info, lines, shares: spread(total, nets), total };
+    return { info, lines, nets, total };
   };
   const applyThreshold = (t: NonNullable<ReturnType<typeof tryThreshold>>) => {
+    // Split only for the threshold that applies (the others of a BEST_OF group were only compared).
+    const shares = spread(t.total, t.nets);
     for (let k = 0; k < t.lines.length; k++) {
       const li = t.lines[k]!;
-      aggD[li] = t.shares[k]!;
+      aggD[li] = shares[k]!;
       aggK[li] = merged[li]!.qty;
     }
     record(t.info, t.lines, t.total);
@@ -471,6 +491,40 @@ export function effectivePrice(rules: PricingRules, sku: string, at: number): Pr
 export const MAX_UNITS = 100_000;
 
 // ---- internals -------------------------------------------------------------------------------------------------------
+
+/** Work arrays of one pricing: per line (starts, per-promotion sums) and per unit; grown on demand. */
+class Scratch {
+  lines = 0;
+  units = 0;
+  starts = new Int32Array(0);
+  aggD = new Float64Array(0);
+  aggK = new Int32Array(0);
+  aggIn = new Uint8Array(0);
+  line = new Int32Array(0);
+  left = new Float64Array(0);
+  state = new Uint8Array(0);
+  ensureLines(need: number): void {
+    if (need <= this.lines) return;
+    const size = Math.max(need, 2 * this.lines, 64);
+    this.lines = size;
+    this.starts = new Int32Array(size);
+    this.aggD = new Float64Array(size);
+    this.aggK = new Int32Array(size);
+    this.aggIn = new Uint8Array(size);
+  }
+  ensureUnits(need: number): void {
+    if (need <= this.units) return;
+    const size = Math.max(need, 2 * this.units, 256);
+    this.units = size;
+    this.line = new Int32Array(size);
+    this.left = new Float64Array(size);
+    this.state = new Uint8Array(size);
+  }
+}
+/** A basket bigger than this gets work arrays of its own size, not kept after it. */
+const SCRATCH_KEEP = 8192;
+let scratch = new Scratch();
+let scratchBusy = false;
 
 interface PromoInfo {
   readonly p: Promotion;
@@ -700,6 +754,9 @@ function canonical(a: BasketLine, b: BasketLine): number {
   );
 }
 
+/** The couponed promotions of a basket without coupons (read only). */
+const NO_COUPONS: ReadonlySet<string> = new Set<string>();
+
 interface PendingOutcome {
   readonly outcome: CouponOutcome;
   /** Set for a valid coupon of a couponRequired promotion: APPLIED or NOT_APPLICABLE once priced. */
@@ -710,7 +767,8 @@ function checkCoupons(
   rules: PricingRules,
   index: RulesIndex,
   ctx: PricingContext,
-): { outcomes: PendingOutcome[]; couponed: Set<string> } {
+): { outcomes: PendingOutcome[]; couponed: ReadonlySet<string> } {
+  if (!ctx.coupons || ctx.coupons.length === 0) return { outcomes: [], couponed: NO_COUPONS };
   const outcomes: PendingOutcome[] = [];
   const couponed = new Set<string>();
   const seen = new Set<string>();

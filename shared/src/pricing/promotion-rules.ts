@@ -29,7 +29,20 @@ const posInt = (n: unknown): n is number => typeof n === 'number' && Number.isSa
 
 /** Most expensive first; ties by line (sku order), then unit order: which units are "the cheapest" is fixed. */
 function byValueDesc(units: Units, eligible: number[]): number[] {
-  return eligible.sort((a, b) => units.left[b]! - units.left[a]! || a - b);
+  const left = units.left;
+  if (eligible.length > 64) return eligible.sort((a, b) => left[b]! - left[a]! || a - b);
+  // A total order (value, then unit), so an inline insertion sort gives the same as the sort calling back.
+  for (let i = 1; i < eligible.length; i++) {
+    const u = eligible[i]!;
+    const v = left[u]!;
+    let j = i - 1;
+    while (j >= 0 && (left[eligible[j]!]! < v || (left[eligible[j]!]! === v && eligible[j]! > u))) {
+      eligible[j + 1] = eligible[j]!;
+      j--;
+    }
+    eligible[j + 1] = u;
+  }
+  return eligible;
 }
 
 /**
