@@ -66,6 +66,10 @@ async function readManifestBody(req: Request, res: Response): Promise<Buffer> {
   });
 }
 
+/** A control character (NUL among them): in no tag, repository name or media type. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** `n` and `last` of a listing (`tags/list`, `_catalog`): n is 1 to MAX_PAGE, MAX_PAGE when absent. */
 function pageQuery(req: Request): { n: number; last: string | null } {
   const { n, last } = req.query;
@@ -77,6 +81,9 @@ function pageQuery(req: Request): { n: number; last: string | null } {
   }
   if (last !== undefined && (typeof last !== 'string' || last.length > 255))
     throw new OciError('SIZE_INVALID', 'last must be one tag or repository name', { last });
+  // no tag or name holds a control character, and the database cannot take a NUL in a text parameter (it was a 500)
+  if (typeof last === 'string' && CONTROL.test(last))
+    throw new OciError('SIZE_INVALID', 'last must be one tag or repository name: it holds a control character (NUL …)');
   return { n: size, last: typeof last === 'string' && last !== '' ? last : null };
 }
 
@@ -152,6 +159,11 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     const { artifactType } = req.query;
     if (artifactType !== undefined && (typeof artifactType !== 'string' || artifactType.length > 255))
       throw new OciError('MANIFEST_INVALID', 'artifactType must be given once, as one media type');
+    if (typeof artifactType === 'string' && CONTROL.test(artifactType))
+      throw new OciError(
+        'MANIFEST_INVALID',
+        'artifactType must be one media type: it holds a control character (NUL …)',
+      );
     const filter = typeof artifactType === 'string' && artifactType !== '' ? artifactType : undefined;
     const descriptors = await manifests.referrers(nameOf(req), digest, filter);
     if (filter !== undefined) res.setHeader('OCI-Filters-Applied', 'artifactType');

@@ -58,4 +58,27 @@ describe.each(dbTargets)('registry tags/list ($name)', (target) => {
     expect(unknown.status).toBe(404);
     expect(unknown.json.errors[0].code).toBe('NAME_UNKNOWN');
   });
+
+  // found by the registry fuzz run (a 500 from PGlite: a text parameter cannot hold a NUL byte)
+  it('refuses a last or an artifactType holding a NUL byte with a 400 in the registry’s error format', async () => {
+    const paths = [
+      `/v2/${repo}/tags/list?last=%00`,
+      `/v2/${repo}/tags/list?n=2&last=beta%00`,
+      '/v2/team/never-pushed/tags/list?last=%00',
+      '/v2/_catalog?last=%00',
+      '/v2/_catalog?n=1&last=team%00x',
+      `/v2/${repo}/referrers/sha256:${'a'.repeat(64)}?artifactType=%00`,
+    ];
+    for (const path of paths) {
+      const res = await v2(h.t, 'GET', path, { cookie: h.admin });
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(res.json.status, path).toBe(400);
+      expect(res.json.errors?.[0]?.code, path).toMatch(/^(SIZE_INVALID|MANIFEST_INVALID)$/);
+      expect(res.json.errors[0].message, path).toMatch(/NUL|control/);
+    }
+    // the listings still answer after it
+    const all = await v2(h.t, 'GET', `/v2/${repo}/tags/list`, { cookie: h.admin });
+    expect(all.json).toEqual({ name: repo, tags: TAGS });
+  });
 });
