@@ -714,18 +714,19 @@ const runsHere = (info: PromoInfo, ctx: PricingContext) =>
   (ctx.regionId !== null && info.regions?.has(ctx.regionId) === true);
 
 function mergeLines(basket: readonly BasketLine[]): BasketLine[] {
-  for (const l of basket) {
-    if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new RangeError(`qty of ${l.sku} must be an integer ≥ 1`);
-    if (!Number.isSafeInteger(l.catalogPriceMinor) || l.catalogPriceMinor < 0)
-      throw new RangeError(`the catalog price of ${l.sku} must be a non-negative integer`);
-  }
   // A stable sort keeps a sku's lines in basket order, so they merge in the order they came (ties keep the first).
-  // A till's basket is short: an insertion sort (stable) with the comparison inline beats a sort calling back.
-  const sorted = basket.slice();
-  if (sorted.length > 64) sorted.sort((a, b) => cmp(a.sku, b.sku));
-  else
-    for (let i = 1; i < sorted.length; i++) {
-      const l = sorted[i]!;
+  // A till's basket is short: an insertion sort (stable) with the comparison inline, checking each line as it is
+  // taken (in basket order, so the first bad line is the one reported), beats a check pass and a sort calling back.
+  const len = basket.length;
+  let sorted: BasketLine[];
+  if (len > 64) {
+    for (const l of basket) checkLine(l);
+    sorted = basket.slice().sort((a, b) => cmp(a.sku, b.sku));
+  } else {
+    sorted = new Array<BasketLine>(len);
+    for (let i = 0; i < len; i++) {
+      const l = basket[i]!;
+      checkLine(l);
       const sku = l.sku;
       let j = i - 1;
       while (j >= 0 && sorted[j]!.sku > sku) {
@@ -734,6 +735,7 @@ function mergeLines(basket: readonly BasketLine[]): BasketLine[] {
       }
       sorted[j + 1] = l;
     }
+  }
   const out: BasketLine[] = [];
   for (const l of sorted) {
     const had = out.length > 0 ? out[out.length - 1]! : undefined;
@@ -744,6 +746,11 @@ function mergeLines(basket: readonly BasketLine[]): BasketLine[] {
     }
   }
   return out;
+}
+function checkLine(l: BasketLine): void {
+  if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new RangeError(`qty of ${l.sku} must be an integer ≥ 1`);
+  if (!Number.isSafeInteger(l.catalogPriceMinor) || l.catalogPriceMinor < 0)
+    throw new RangeError(`the catalog price of ${l.sku} must be a non-negative integer`);
 }
 function canonical(a: BasketLine, b: BasketLine): number {
   return (

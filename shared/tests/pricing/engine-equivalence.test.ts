@@ -285,4 +285,39 @@ describe('the engine prices exactly as the reference engine did', () => {
       runs(150),
     );
   });
+
+  it('refuses the same bad baskets with the same error (the first bad line in basket order)', () => {
+    const ok = (sku: string, qty = 1): BasketLine => ({ sku, qty, catalogPriceMinor: 100, taxClass: 'standard' });
+    const r: PricingRules = {
+      currency: 'USD',
+      taxRatesPpm: { standard: 80_000 },
+      prices: [],
+      promotions: [],
+      couponKeys: [],
+      revision: 1,
+    };
+    const bad: BasketLine[][] = [
+      [ok('B'), { ...ok('A'), qty: 0 }],
+      [ok('B'), { ...ok('C'), qty: 1.5 }, { ...ok('A'), catalogPriceMinor: -1 }],
+      [
+        { ...ok('Z'), catalogPriceMinor: 2.5 },
+        { ...ok('A'), qty: -1 },
+      ],
+      [ok('B'), { ...ok('A'), taxClass: 'nope' }],
+      [{ ...ok('B'), taxClass: 'nope' }, ok('A', 100_001)],
+      [ok('A', 60_000), ok('B', 50_000)],
+      Array.from({ length: 80 }, (_, i) => (i === 70 ? { ...ok(`S${i}`), qty: 0 } : ok(`S${79 - i}`))),
+    ];
+    for (const b of bad) {
+      const ctx: PricingContext = { at: T0, storeId: STORE_A, regionId: 'north', member: false };
+      let expected = '';
+      try {
+        referencePrice(b, r, ctx);
+      } catch (e) {
+        expected = String(e);
+      }
+      expect(expected).not.toBe('');
+      expect(() => price(b, r, ctx)).toThrow(expected.replace(/^RangeError: /, ''));
+    }
+  });
 });
