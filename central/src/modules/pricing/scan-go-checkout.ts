@@ -30,8 +30,9 @@ const BATCH = 50;
 
 /**
  * The checkout of a Scan & Go session (state diagram in schema/003_scan_go.sql): priced at the session's store, the
- * session recorded CHARGING (a durable to-do) before PAYMENTS is asked (key = the session id: a retry never charges
- * twice), authorised then captured; then in ONE transaction: PAID, the coupons redeemed, the store's `scango.paid`
+ * session recorded CHARGING (a durable to-do, its coupons held: schema/005) before PAYMENTS is asked (key = the
+ * session id and the attempt: a retry of an attempt never charges twice, the next attempt after a decline or a void
+ * is a new payment), authorised then captured; then in ONE transaction: PAID, the coupons redeemed, the store's `scango.paid`
  * entry, the exit token; after commit the paid lines leave the cart. A declined card puts the session back to
  * SHOPPING (422); no answer leaves it CHARGING for `settle`.
  */
@@ -81,12 +82,13 @@ export class ScanGoCheckout {
         coupons: refused.map((c) => ({ code: c.code, refusal: c.refusal ?? null, message: c.message })),
       });
     const repo = this.scanGo.repo();
-    if (!(await repo.startCharging(id, basket, uuidv7(this.ctx.now()), this.ctx.now())))
-      return this.checkout(id, coupons); // another checkout won meanwhile: answer as it stands
+    const started = await this.#startCharging(id, basket);
+    if (!started) return this.checkout(id, coupons); // another checkout won meanwhile: answer as it stands
     if (basket.totalMinor === 0) return this.#finish(id, `free:${id}`);
+    const key = paymentKey(id, started.attempt);
     let answer: Awaited<ReturnType<PaymentProvider['authorise']>>;
     try {
-      answer = await payments.authorise({ key: id, amountMinor: basket.totalMinor, currency: basket.currency });
+      answer = await payments.authorise({ key, amountMinor: basket.totalMinor, currency: basket.currency });
     } catch (err) {
       if (err instanceof AppError) {
         // Nothing was asked of any provider (none is configured): the customer can try again later.
@@ -105,12 +107,44 @@ export class ScanGoCheckout {
       });
     }
     try {
-      await payments.capture(id);
+      await payments.capture(key);
     } catch (err) {
       this.ctx.log.warn({ err, sessionId: id }, 'scan & go payment approved but not captured yet; settle captures it');
       return this.#pending(id);
     }
     return this.#finish(id, answer.ref);
+  }
+
+  /**
+   * SHOPPING → CHARGING in one transaction with the basket's coupons held (an online hub never lets one coupon pay
+   * for two baskets): a coupon another sale redeemed or another session is paying with refuses the checkout (409
+   * naming it by its id), nothing changed and nothing charged. null: another checkout of this session won.
+   */
+  async #startCharging(id: string, basket: PricedBasket): Promise<{ attempt: number } | null> {
+    const couponIds = [
+      ...new Set(basket.coupons.flatMap((c) => (c.status === 'APPLIED' && c.couponId ? [c.couponId] : []))),
+    ];
+    const now = this.ctx.now();
+    let taken: string[] = [];
+    const started = await this.ctx.db
+      .transaction(async (tx) => {
+        const r = await new ScanGoRepository(tx).startCharging(id, basket, uuidv7(now), couponIds, now);
+        if (r && 'taken' in r) {
+          taken = r.taken;
+          throw new CouponsTaken();
+        }
+        return r;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof CouponsTaken) return 'taken' as const;
+        throw err;
+      });
+    if (started === 'taken')
+      throw new ConflictError(
+        `coupon ${taken.join(', ')} is already used, or paying for another basket: take it off and check out again; nothing was charged`,
+        { coupons: taken, status: 'SHOPPING' },
+      );
+    return started;
   }
 
   async #pending(id: string): Promise<ScanGoSession> {
@@ -146,7 +180,9 @@ export class ScanGoCheckout {
       });
       if (!(await repo.markPaid(id, { paymentRef, exitToken, audit, at: now }))) return null;
       const applied = basket.coupons.filter((c) => c.status === 'APPLIED' && c.couponId);
-      if (applied.length)
+      if (applied.length) {
+        // redeemed now (stores hear it), so the hold the charge took ends with this transaction
+        await repo.releaseCoupons(id);
         await recordRedemptions(
           tx,
           this.ctx,
@@ -162,6 +198,7 @@ export class ScanGoCheckout {
             };
           }),
         );
+      }
       await this.ctx.feed.append(tx, s.storeId, [
         feedEntry('scango.paid', paidEntry(s, basket, paymentRef, now, await this.scanGo.customer(s.customerId, tx))),
       ]);
@@ -205,17 +242,30 @@ export class ScanGoCheckout {
       await this.#finish(s.id, `free:${s.id}`);
       return;
     }
-    const status = await payments.status(s.id);
+    const key = paymentKey(s.id, s.attempt);
+    const status = await payments.status(key);
     if (status === 'APPROVED' || status === 'CAPTURED') {
-      if (status === 'APPROVED') await payments.capture(s.id);
-      await this.#finish(s.id, s.id);
+      if (status === 'APPROVED') await payments.capture(key);
+      await this.#finish(s.id, key);
     } else if (status === 'UNKNOWN' && now - (s.chargingSince ?? now) < UNKNOWN_GIVE_UP_MS) {
       return;
     } else {
-      if (status === 'UNKNOWN') await payments.void(s.id);
+      if (status === 'UNKNOWN') await payments.void(key);
       await this.scanGo.repo().backToShopping(s.id, now);
     }
   }
+}
+
+/** Thrown inside the CHARGING transaction to roll it back when a coupon is taken. */
+class CouponsTaken extends Error {}
+
+/**
+ * The payment's key for a checkout attempt: each attempt is its own payment, so after a decline or a voided payment
+ * the next attempt is not answered with the first one's outcome. Attempt 0: a session charged before attempts were
+ * counted (its key was the session id).
+ */
+export function paymentKey(sessionId: string, attempt: number): string {
+  return attempt > 0 ? `${sessionId}:${attempt}` : sessionId;
 }
 
 /** The store's copy of a paid basket (shared/src/protocol/pricing.ts `scango.paid`). */

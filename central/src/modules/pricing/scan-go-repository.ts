@@ -12,6 +12,8 @@ export interface ScanGoRow {
   /** The priced basket being (or that was) charged; null while SHOPPING. */
   readonly charging: PricedBasket | null;
   readonly saleId: string | null;
+  /** Checkout attempts so far (each one its own payment: `paymentKey`). */
+  readonly attempt: number;
   readonly currency: string | null;
   readonly totalMinor: number | null;
   readonly itemCount: number | null;
@@ -41,6 +43,7 @@ interface Raw {
   status: ScanGoStatus;
   charging: PricedBasket | string | null;
   sale_id: string | null;
+  attempt: number | string | null;
   currency: string | null;
   total_minor: number | string | null;
   item_count: number | null;
@@ -61,6 +64,7 @@ const toRow = (r: Raw): ScanGoRow => ({
   status: r.status,
   charging: typeof r.charging === 'string' ? (JSON.parse(r.charging) as PricedBasket) : r.charging,
   saleId: r.sale_id,
+  attempt: Number(r.attempt ?? 0),
   currency: r.currency,
   totalMinor: num(r.total_minor),
   itemCount: r.item_count,
@@ -102,18 +106,50 @@ export class ScanGoRepository {
     return rows.length === 1;
   }
 
-  /** SHOPPING → CHARGING with what is charged, in one conditional write: exactly one checkout wins. */
-  async startCharging(id: string, basket: PricedBasket, saleId: string, now: number): Promise<boolean> {
-    const { rows } = await this.q.query(
+  /**
+   * SHOPPING → CHARGING with what is charged, the attempt counted up, and the basket's coupons held, in the caller's
+   * transaction: exactly one checkout wins. Answers the attempt number; `{ taken }` names the coupons (by id) another
+   * sale already redeemed or another session holds (nothing is changed then: the caller rolls back).
+   */
+  async startCharging(
+    id: string,
+    basket: PricedBasket,
+    saleId: string,
+    couponIds: readonly string[],
+    now: number,
+  ): Promise<{ attempt: number } | { taken: string[] } | null> {
+    const { rows } = await this.q.query<{ attempt: number }>(
       `UPDATE scan_go_sessions SET status = 'CHARGING', charging = $2, sale_id = $3, currency = $4, total_minor = $5,
-         item_count = $6, charging_since = $7, updated_at = $7
-       WHERE id = $1 AND status = 'SHOPPING' RETURNING id`,
+         item_count = $6, charging_since = $7, updated_at = $7, attempt = attempt + 1
+       WHERE id = $1 AND status = 'SHOPPING' RETURNING attempt`,
       [id, JSON.stringify(basket), saleId, basket.currency, basket.totalMinor, basket.itemCount, now],
     );
-    return rows.length === 1;
+    if (rows.length !== 1) return null;
+    if (!couponIds.length) return { attempt: Number(rows[0]!.attempt) };
+    const taken: string[] = [];
+    const used = await this.q.query<{ coupon_id: string }>(
+      'SELECT coupon_id FROM pricing_coupon_redemptions WHERE coupon_id = ANY($1::text[])',
+      [couponIds],
+    );
+    taken.push(...used.rows.map((r) => r.coupon_id));
+    for (const couponId of couponIds) {
+      if (taken.includes(couponId)) continue;
+      const held = await this.q.query(
+        `INSERT INTO scan_go_coupon_holds (coupon_id, session_id, sale_id, held_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (coupon_id) DO NOTHING RETURNING coupon_id`,
+        [couponId, id, saleId, now],
+      );
+      if (held.rows.length !== 1) taken.push(couponId);
+    }
+    return taken.length ? { taken: taken.sort() } : { attempt: Number(rows[0]!.attempt) };
   }
 
-  /** CHARGING → SHOPPING (the card was declined, or nothing was asked of a provider). */
+  /** The session's coupon holds end (it was paid, declined, voided or cancelled). */
+  async releaseCoupons(id: string): Promise<void> {
+    await this.q.query('DELETE FROM scan_go_coupon_holds WHERE session_id = $1', [id]);
+  }
+
+  /** CHARGING → SHOPPING (the card was declined, or nothing was asked of a provider); its coupons' holds end. */
   async backToShopping(id: string, now: number): Promise<boolean> {
     const { rows } = await this.q.query(
       `UPDATE scan_go_sessions SET status = 'SHOPPING', charging = NULL, sale_id = NULL, charging_since = NULL,
@@ -121,6 +157,7 @@ export class ScanGoRepository {
        WHERE id = $1 AND status = 'CHARGING' RETURNING id`,
       [id, now],
     );
+    if (rows.length === 1) await this.releaseCoupons(id);
     return rows.length === 1;
   }
 
@@ -144,6 +181,7 @@ export class ScanGoRepository {
        RETURNING id`,
       [id, now],
     );
+    if (rows.length === 1) await this.releaseCoupons(id);
     return rows.length === 1;
   }
 

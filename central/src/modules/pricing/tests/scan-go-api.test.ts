@@ -1,8 +1,9 @@
 import { verifyExitToken } from '@storefleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePort, provide } from '../../../kernel/ports.js';
-import type { PaymentProvider, PaymentStatus } from '../../../kernel/ports/payments.js';
+import { type PaymentProvider, type PaymentStatus, PaymentTimeoutError } from '../../../kernel/ports/payments.js';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
+import { waitFor } from '../../../../tests/support/wait-for.js';
 import { type ApiAnswer, type Caller, TestHub } from '../../../../tests/support/test-hub.js';
 
 const DAY = 86_400_000;
@@ -30,8 +31,20 @@ class CountingPayments implements PaymentProvider {
   authorisations: { key: string; amountMinor: number }[] = [];
   captures: string[] = [];
   declineNext = false;
+  /** The next authorisation gets no answer in time, and the provider never hears of it (status UNKNOWN). */
+  timeoutNext = false;
   async authorise(req: { key: string; amountMinor: number; currency: string }) {
     this.authorisations.push({ key: req.key, amountMinor: req.amountMinor });
+    if (this.timeoutNext) {
+      this.timeoutNext = false;
+      throw new PaymentTimeoutError('the provider did not answer in time');
+    }
+    // a provider keyed by idempotency key answers a key it has seen with what it answered then (the port's contract)
+    const known = this.held.get(req.key);
+    if (known?.status === 'DECLINED') return { approved: false as const, reason: 'insufficient funds' };
+    if (known?.status === 'VOIDED' || known?.status === 'REFUNDED')
+      return { approved: false as const, reason: 'voided' };
+    if (known) return { approved: true as const, ref: `fake-${req.key}` };
     if (this.declineNext) {
       this.declineNext = false;
       this.held.set(req.key, { amountMinor: req.amountMinor, status: 'DECLINED' });
@@ -49,6 +62,8 @@ class CountingPayments implements PaymentProvider {
   async void(key: string) {
     const p = this.held.get(key);
     if (p) p.status = p.status === 'CAPTURED' ? 'REFUNDED' : 'VOIDED';
+    // a void of a key never approved is remembered: a late approval under it is voided at once
+    else this.held.set(key, { amountMinor: 0, status: 'VOIDED' });
   }
   async status(key: string): Promise<PaymentStatus> {
     return this.held.get(key)?.status ?? 'UNKNOWN';
@@ -290,8 +305,8 @@ for (const target of dbTargets) {
       expect(paid.body.priced).toMatchObject({ itemCount: 3, discountMinor: 500 });
       expect(paid.body.priced.coupons).toEqual([expect.objectContaining({ status: 'APPLIED' })]);
       const total = paid.body.priced.totalMinor as number;
-      expect(payments.authorisations.slice(chargesBefore)).toEqual([{ key: s.id, amountMinor: total }]);
-      expect(payments.charged(s.id)).toBe(total);
+      expect(payments.authorisations.slice(chargesBefore)).toEqual([{ key: `${s.id}:1`, amountMinor: total }]);
+      expect(payments.charged(`${s.id}:1`)).toBe(total);
       expect(paid.body.saleId).toEqual(expect.any(String));
 
       // the token verifies with the hub's public keys: this session, this store, what was paid
@@ -309,7 +324,7 @@ for (const target of dbTargets) {
       expect(again.status).toBe(200);
       expect(again.body).toMatchObject({ status: 'PAID', saleId: paid.body.saleId, exitToken: paid.body.exitToken });
       expect(payments.authorisations.length).toBe(chargesBefore + 1);
-      expect(payments.captures.filter((k) => k === s.id)).toHaveLength(1);
+      expect(payments.captures.filter((k) => k.startsWith(s.id))).toHaveLength(1);
       expect(await paidEntries()).toBe(feedBefore + 1);
 
       // the paid lines left the cart; the basket is closed to changes
@@ -331,11 +346,105 @@ for (const target of dbTargets) {
       expectProblem(declined, 422);
       expect(declined.body.declined).toBe(true);
       expect((await app('GET', `/sessions/${s2.body.id}`)).body.status).toBe('SHOPPING');
-      expect(payments.charged(s2.body.id)).toBe(0);
+      expect(payments.charged(`${s2.body.id}:1`)).toBe(0);
       expect((await app('POST', `/sessions/${s2.body.id}/cancel`)).body).toMatchObject({
         status: 'CANCELLED',
         priced: null,
       });
+    });
+
+    it('a declined card can be followed by another attempt that pays: each attempt is its own payment', async () => {
+      const jo = await newCustomer('Jo Retry');
+      const s = (await app('POST', '/sessions', { customerId: jo, storeId: storeA.id })).body;
+      await app('POST', `/sessions/${s.id}/scans`, { code: 'SG-BREAD' });
+      const before = payments.authorisations.length;
+      payments.declineNext = true;
+      expectProblem(await app('POST', `/sessions/${s.id}/checkout`, {}), 422);
+      const paid = await app('POST', `/sessions/${s.id}/checkout`, {});
+      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+      expect(paid.body).toMatchObject({ status: 'PAID', exitToken: expect.any(String) });
+      const keys = payments.authorisations.slice(before).map((a) => a.key);
+      expect(keys).toEqual([`${s.id}:1`, `${s.id}:2`]);
+      expect(payments.charged(`${s.id}:1`)).toBe(0);
+      expect(payments.charged(`${s.id}:2`)).toBe(350);
+    });
+
+    it('a coupon a basket is paying with cannot pay for another; a voided payment gives it back and the session pays again', async () => {
+      const kim = await newCustomer('Kim Slowcard');
+      const lee = await newCustomer('Lee Sharer');
+      const coupon = coupons[1]!;
+      const s1 = (await app('POST', '/sessions', { customerId: kim, storeId: storeA.id })).body;
+      const s2 = (await app('POST', '/sessions', { customerId: lee, storeId: storeA.id })).body;
+      await app('POST', `/sessions/${s1.id}/scans`, { code: 'SG-LAMP' });
+      await app('POST', `/sessions/${s2.id}/scans`, { code: 'SG-LAMP' });
+      const feedBefore = await paidEntries();
+      try {
+        // the provider does not answer: the first basket stays CHARGING with the coupon
+        payments.timeoutNext = true;
+        const slow = await app('POST', `/sessions/${s1.id}/checkout`, { coupons: [coupon] });
+        expect(slow.status, JSON.stringify(slow.body)).toBe(200);
+        expect(slow.body).toMatchObject({ status: 'CHARGING', priced: { discountMinor: 500 } });
+        const couponId = slow.body.priced.coupons[0].couponId as string;
+        expect(couponId).toEqual(expect.any(String));
+
+        // the same code on another basket meanwhile: 409 naming the coupon by its id, nothing charged
+        const before = payments.authorisations.length;
+        const second = await app('POST', `/sessions/${s2.id}/checkout`, { coupons: [coupon] });
+        expectProblem(second, 409);
+        expect(second.body.coupons).toEqual([couponId]);
+        expect(second.body.detail).toContain(couponId);
+        expect(JSON.stringify(second.body)).not.toContain(coupon);
+        expect(payments.authorisations.length).toBe(before);
+        expect((await app('GET', `/sessions/${s2.id}`)).body.status).toBe('SHOPPING');
+
+        // the provider never heard of the first payment: settled later, it is voided and the basket goes back
+        t.clock.offsetMs = 11 * 60_000;
+        await waitFor(
+          'the unanswered payment settled',
+          async () => (await app('GET', `/sessions/${s1.id}`)).body.status === 'SHOPPING',
+          60_000,
+        );
+        expect(await paidEntries()).toBe(feedBefore);
+        // the coupon is free again: the other basket pays with it
+        const paid2 = await app('POST', `/sessions/${s2.id}/checkout`, { coupons: [coupon] });
+        expect(paid2.status, JSON.stringify(paid2.body)).toBe(200);
+        expect(paid2.body).toMatchObject({ status: 'PAID', priced: { discountMinor: 500 } });
+        // and the first session, its payment voided, pays with a new attempt (its coupon now used elsewhere)
+        expectProblem(await app('POST', `/sessions/${s1.id}/checkout`, { coupons: [coupon] }), 422);
+        const paid1 = await app('POST', `/sessions/${s1.id}/checkout`, {});
+        expect(paid1.status, JSON.stringify(paid1.body)).toBe(200);
+        expect(paid1.body).toMatchObject({ status: 'PAID', priced: { discountMinor: 0, totalMinor: 2_000 } });
+        expect(payments.charged(`${s1.id}:1`)).toBe(0);
+        expect(payments.charged(`${s1.id}:2`)).toBe(2_000);
+        const redeemed = await t.hub.db.query<{ sale_id: string }>(
+          'SELECT sale_id FROM pricing_coupon_redemptions WHERE coupon_id = $1',
+          [couponId],
+        );
+        expect(redeemed.rows.map((r) => r.sale_id)).toEqual([paid2.body.saleId]);
+        const doubles = await t.call('GET', '/api/pricing/coupons/doubles', undefined, as(admin));
+        expect(JSON.stringify(doubles.body)).not.toContain(couponId);
+      } finally {
+        t.clock.offsetMs = 0;
+      }
+    });
+
+    it('a customer with an open session at one store is told so when opening one at another (409 naming it)', async () => {
+      const mo = await newCustomer('Mo Twostores');
+      const a = await app('POST', '/sessions', { customerId: mo, storeId: storeA.id });
+      expect(a.status).toBe(201);
+      const b = await app('POST', '/sessions', { customerId: mo, storeId: storeB.id });
+      expectProblem(b, 409);
+      expect(b.body).toMatchObject({ sessionId: a.body.id, storeId: storeA.id });
+      expect(b.body.detail).toContain(storeA.id);
+      expect((await app('GET', `/sessions/${a.body.id}`)).body).toMatchObject({
+        status: 'SHOPPING',
+        storeId: storeA.id,
+      });
+      await app('POST', `/sessions/${a.body.id}/cancel`);
+      const again = await app('POST', '/sessions', { customerId: mo, storeId: storeB.id });
+      expect(again.status).toBe(201);
+      expect(again.body.storeId).toBe(storeB.id);
+      await app('POST', `/sessions/${again.body.id}/cancel`);
     });
 
     it('the exit token only to head office; another store’s token or manager gets 404', async () => {
@@ -373,7 +482,7 @@ for (const target of dbTargets) {
       expect(payments.authorisations.length).toBe(before + 1);
       const after = await app('POST', `/sessions/${s.id}/checkout`, {});
       expect(after.body).toMatchObject({ status: 'PAID', exitToken: expect.any(String) });
-      expect(payments.charged(s.id)).toBe(after.body.priced.totalMinor);
+      expect(payments.charged(`${s.id}:1`)).toBe(after.body.priced.totalMinor);
       expect(payments.authorisations.length).toBe(before + 1);
     });
 
