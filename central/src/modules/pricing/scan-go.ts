@@ -74,17 +74,20 @@ export class ScanGo {
     await this.ctx.jobs.schedule('pricing.scan-go-settle', { everyMs: SETTLE_EVERY_MS });
   }
 
-  /** Opens a session (201), or answers the customer's open one (`created: false`). */
+  /**
+   * Opens a session (201), or answers the customer's open one at this store (`created: false`); an open one at
+   * another store is a 409 naming it (its basket is priced there and its cart picks up there).
+   */
   async open(customerId: string, storeId: string): Promise<{ session: ScanGoSession; created: boolean }> {
     const repo = this.repo();
     if (!(await this.customer(customerId))) throw new NotFoundError('customer', customerId);
-    const open = await repo.openOf(customerId);
-    if (open) return { session: await this.view(open, false), created: false };
     if (!(await repo.isStore(storeId))) throw new NotFoundError('store', storeId);
+    const open = await repo.openOf(customerId);
+    if (open) return { session: await this.view(this.#sameStore(open, storeId), false), created: false };
     const id = uuidv7(this.ctx.now());
     if (!(await repo.insert(id, customerId, storeId, this.ctx.now()))) {
       const raced = await repo.openOf(customerId);
-      if (raced) return { session: await this.view(raced, false), created: false };
+      if (raced) return { session: await this.view(this.#sameStore(raced, storeId), false), created: false };
       throw new ConflictError(`customer ${customerId} is opening a session: ask again`);
     }
     await this.ctx.docs.change<CartDoc>(SCAN_GO_ACTOR, cartDocId(customerId), (d) =>
@@ -251,6 +254,16 @@ export class ScanGo {
       await new ScanGoRepository(tx).insertExits(rows, this.ctx.now());
       return rejected.length ? { rejected } : undefined;
     };
+  }
+
+  /** The customer's open session is answered again only at its own store: at another one the app must end it first. */
+  #sameStore(open: ScanGoRow, storeId: string): ScanGoRow {
+    if (open.storeId !== storeId)
+      throw new ConflictError(
+        `customer ${open.customerId} has an open scan & go session ${open.id} at store ${open.storeId}: cancel or pay for it before shopping at another store`,
+        { sessionId: open.id, storeId: open.storeId, status: open.status },
+      );
+    return open;
   }
 
   #shopping(s: ScanGoRow): ScanGoRow {
