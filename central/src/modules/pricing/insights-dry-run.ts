@@ -41,6 +41,11 @@ export interface DryRunResult {
   readonly currency: string;
   /** Baskets priced. */
   readonly baskets: number;
+  /**
+   * Of them, baskets where a loyalty card was shown (the ledger's `member`): priced as a member's, with the books'
+   * member prices, members-only promotions and MEMBER_PRICE rules (a basket without a card never gets those).
+   */
+  readonly memberBaskets: number;
   /** Baskets where the promotion applied. */
   readonly applied: number;
   /** What it would have given: Σ (subtotal without it − subtotal with it), before tax. */
@@ -262,6 +267,7 @@ function dayFormat(timeZone: string): Intl.DateTimeFormat {
 
 class Accumulator {
   baskets = 0;
+  memberBaskets = 0;
   applied = 0;
   skipped = 0;
   discount = 0;
@@ -283,6 +289,7 @@ class Accumulator {
 
   add(b: SaleBasket, day: string, before: PricedBasket, withIt: PricedBasket, promotionId: string): void {
     this.baskets++;
+    if (b.member) this.memberBaskets++;
     const applied = withIt.promotions.some((p) => p.promotionId === promotionId);
     const off = before.subtotalMinor - withIt.subtotalMinor;
     if (applied) this.applied++;
@@ -332,6 +339,7 @@ class Accumulator {
     return {
       currency: this.currency,
       baskets: this.baskets,
+      memberBaskets: this.memberBaskets,
       applied: this.applied,
       discountMinor: this.discount,
       beforeMinor: this.before,
