@@ -99,7 +99,12 @@ describe(`Scan & Go from the app to the door (${target.name}, every exit audited
     expect(outbox('sale.completed')).toEqual([]);
     // the basket stays for the next try
     expect((await hub('POST', `/api/scan-go/sessions/${s.body.id}/cancel`)).body.status).toBe('CANCELLED');
-    await hub('PUT', `/api/scan-go/sessions/${s.body.id}/lines/BREAD`, { qty: 0 }); // cancelled: 409, cart unchanged
+    // cancelled: its basket can no longer change (409), and the cart keeps the bread for the next session
+    const closed = await hub('PUT', `/api/scan-go/sessions/${s.body.id}/lines/BREAD`, { qty: 0 });
+    expect(closed.status).toBe(409);
+    expect(closed.body.detail).toContain('cancelled');
+    const cart = await hub('GET', `/api/carts/${customer.id}`);
+    expect(cart.body.lines).toEqual([expect.objectContaining({ sku: 'BREAD', qty: 1 })]);
   }, 120_000);
 
   it('scan, pay, the store records the sale once, the door lets the token out once, offline', async () => {
