@@ -320,4 +320,24 @@ describe('the engine prices exactly as the reference engine did', () => {
       expect(() => price(b, r, ctx)).toThrow(expected.replace(/^RangeError: /, ''));
     }
   });
+
+  it('a price() called from inside another (a coupon callback pricing another basket) changes neither result', () => {
+    fc.assert(
+      fc.property(scenario(false, 6), scenario(false, 6), (outer, inner) => {
+        let nested: ReturnType<typeof price> | null = null;
+        const context: PricingContext = {
+          ...outer.context,
+          isCouponUsed: (id) => {
+            nested = price(inner.basket, inner.rules, inner.context);
+            return outer.context.isCouponUsed?.(id) ?? false;
+          },
+        };
+        expect(price(outer.basket, outer.rules, context)).toStrictEqual(
+          referencePrice(outer.basket, outer.rules, outer.context),
+        );
+        if (nested) expect(nested).toStrictEqual(referencePrice(inner.basket, inner.rules, inner.context));
+      }),
+      runs(300),
+    );
+  });
 });
