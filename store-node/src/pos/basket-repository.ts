@@ -1,3 +1,4 @@
+import { ConflictError } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import type { LineRow } from './pos-repository.js';
 
@@ -19,6 +20,8 @@ export interface BasketRow {
   customer_card: string | null;
   /** The coupon codes entered for the basket (schema/006), a JSON array; each verified again at every view. */
   coupons: string;
+  /** While AUTHORISING: the basket as priced when the card tender began (schema/007), JSON; the sale completes with it. */
+  tender_priced: string | null;
 }
 
 /**
@@ -45,6 +48,9 @@ export class BasketRepository {
   readonly #onLane;
   readonly #card;
   readonly #coupons;
+  readonly #hold;
+  readonly #release;
+  readonly #heldBy;
   /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
@@ -71,7 +77,13 @@ export class BasketRepository {
     );
     this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
     this.#tender = db.prepare(
-      'UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
+      'UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, tender_priced = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
+    );
+    this.#hold = db.prepare('INSERT INTO pos_coupon_holds (coupon_id, sale_id) VALUES (?, ?)');
+    this.#release = db.prepare('DELETE FROM pos_coupon_holds WHERE sale_id = ?');
+    this.#heldBy = db.prepare(
+      `SELECT h.sale_id AS saleId, b.lane, b.number FROM pos_coupon_holds h JOIN pos_baskets b ON b.sale_id = h.sale_id
+       WHERE h.coupon_id = ?`,
     );
     this.#together = db.transaction((write: () => unknown) => write());
     this.#keepApproval = db.prepare(
@@ -155,13 +167,36 @@ export class BasketRepository {
     }
   }
 
-  /** Marks a card tender in flight (before the terminal is asked) or settles it back to NONE with a note for the cashier. */
+  /**
+   * Marks a card tender in flight (before the terminal is asked), keeping the priced basket it charges and holding the
+   * coupons it applied, in one commit; or settles it back to NONE with a note for the cashier, releasing them. A coupon
+   * held by another basket already is a ConflictError and changes nothing.
+   */
   setTender(
     saleId: string,
-    t: { state: 'AUTHORISING'; amountMinor: number; at: number } | { state: 'NONE'; note: string | null },
+    t:
+      | { state: 'AUTHORISING'; amountMinor: number; at: number; priced?: string; holds?: readonly string[] }
+      | { state: 'NONE'; note: string | null },
   ): void {
-    if (t.state === 'AUTHORISING') this.#tender.run('AUTHORISING', t.amountMinor, t.at, null, t.at, saleId);
-    else this.#tender.run('NONE', null, null, t.note, 0, saleId);
+    this.#together(() => {
+      if (t.state === 'AUTHORISING') {
+        this.#tender.run('AUTHORISING', t.amountMinor, t.at, t.priced ?? null, null, t.at, saleId);
+        for (const couponId of t.holds ?? []) {
+          const other = this.heldBy(couponId);
+          if (other && other.saleId !== saleId)
+            throw new ConflictError(`coupon ${couponId} is held by a card payment at lane ${other.lane ?? '?'}`);
+          if (!other) this.#hold.run(couponId, saleId);
+        }
+      } else {
+        this.#tender.run('NONE', null, null, null, t.note, 0, saleId);
+        this.#release.run(saleId);
+      }
+    });
+  }
+
+  /** The basket whose card tender holds the coupon now (its lane and sale number), if any. */
+  heldBy(couponId: string): { saleId: string; lane: number | null; number: string | null } | undefined {
+    return this.#heldBy.get(couponId) as { saleId: string; lane: number | null; number: string | null } | undefined;
   }
 
   /** Keeps the customer's card with the basket, or takes it off (null); a change by the cashier, so it touches it. */

@@ -9,6 +9,9 @@ import {
   type PricedBasket,
   toGtin14,
   asSaleNumber,
+  type CouponOutcome,
+  couponIdOf,
+  readCoupon,
   uuidv7,
   ValidationError,
 } from '@storefleet/shared';
@@ -24,6 +27,7 @@ import {
   MAX_BASKET_COUPONS,
 } from './basket-pricing.js';
 import { BASKET_LIMITS, type TaxRates } from './basket-rules.js';
+import { CouponUsedError } from '../pricing/pricing-service.js';
 import { BasketRepository, type BasketRow } from './basket-repository.js';
 import { CardTenders, type Settled } from './card-tenders.js';
 import { parseCustomerCard } from './customer-card.js';
@@ -68,7 +72,7 @@ export interface LaneState {
   readonly open: SaleView | null;
 }
 
-type Opened = Pick<BasketRow, 'opened_at' | 'lane' | 'number' | 'customer_card' | 'coupons'>;
+type Opened = Pick<BasketRow, 'sale_id' | 'opened_at' | 'lane' | 'number' | 'customer_card' | 'coupons'>;
 
 /** What this process is doing with a sale right now: tendering it, settling a tender a previous process left, voiding it. */
 interface Busy {
@@ -315,11 +319,10 @@ export class PosService {
       if (basket.tender_state === 'AUTHORISING' && !this.#busy.has(saleId)) void this.#settleInBackground(saleId);
       const lines = this.baskets.lines(saleId);
       // A card tender in flight shows what the terminal was asked for: the basket priced when the tender began.
-      const at = basket.tender_state === 'AUTHORISING' ? (basket.tender_started_at ?? undefined) : undefined;
       return saleView(this.#openRow(saleId, basket), lines, {
         ...this.#paper(),
         basket,
-        priced: this.#price(basket, lines, at),
+        priced: basket.tender_state === 'AUTHORISING' ? this.#tendered(basket, lines) : this.#price(basket, lines),
         note: this.cards.note(saleId),
       });
     }
@@ -335,8 +338,24 @@ export class PosService {
    * and its coupons, each verified again.
    */
   #price(basket: Opened, lines: readonly LineRow[], at?: number): PricedBasket {
-    const coupons = couponCodes(basket.coupons);
-    return this.pricing.price(
+    const codes = couponCodes(basket.coupons);
+    // A coupon another lane's card tender holds is refused here (as used) until that tender ends.
+    const held = new Map<string, CouponOutcome>();
+    for (const code of codes) {
+      const claims = readCoupon(code.trim());
+      const couponId = claims ? couponIdOf(claims) : null;
+      const other = couponId ? this.baskets.heldBy(couponId) : undefined;
+      if (couponId && other && other.saleId !== basket.sale_id)
+        held.set(code, {
+          code: code.trim(),
+          couponId,
+          status: 'REFUSED',
+          refusal: 'USED',
+          message: `This coupon is held by a card payment in progress at lane ${other.lane ?? '?'} (sale ${other.number ?? other.saleId}).`,
+        });
+    }
+    const coupons = codes.filter((c) => !held.has(c));
+    const priced = this.pricing.price(
       basketLines(lines, (sku) => this.repo.category(sku)),
       {
         member: basket.customer_card !== null,
@@ -344,6 +363,24 @@ export class PosService {
         ...(at !== undefined ? { at } : {}),
       },
     );
+    if (!held.size) return priced;
+    const engine = [...priced.coupons];
+    return { ...priced, coupons: codes.map((c) => held.get(c) ?? engine.shift()!) };
+  }
+
+  /**
+   * What an AUTHORISING basket charges: the basket as priced when the card tender began, kept with it (a restart or a
+   * rule heard since changes nothing of it); a basket from before that was kept is priced again at the tender's time.
+   */
+  #tendered(basket: BasketRow, lines: readonly LineRow[]): PricedBasket {
+    if (basket.tender_priced) {
+      try {
+        return JSON.parse(basket.tender_priced) as PricedBasket;
+      } catch {
+        // unreadable: priced again below
+      }
+    }
+    return this.#price(basket, lines, basket.tender_started_at ?? this.now());
   }
 
   #paper() {
@@ -452,7 +489,14 @@ export class PosService {
       }
       return this.#complete(saleId, basket, lines, tender, null, priced);
     }
-    this.baskets.setTender(saleId, { state: 'AUTHORISING', amountMinor: total.minor, at });
+    // The priced basket is kept and its coupons held from now on: another lane's basket refuses them meanwhile.
+    this.baskets.setTender(saleId, {
+      state: 'AUTHORISING',
+      amountMinor: total.minor,
+      at,
+      priced: JSON.stringify(priced),
+      holds: appliedCoupons(priced).map((c) => c.couponId),
+    });
     let auth: Authorisation;
     try {
       auth = await this.terminal.authorise(total.minor, this.currency, saleId);
@@ -508,7 +552,32 @@ export class PosService {
         : null,
       rules_revision: priced.rulesRevision,
     };
-    await this.sync.writeGrouped((emit) => {
+    try {
+      await this.#write(saleId, row, charged, lines, opened, coupons, at);
+    } catch (err) {
+      // A coupon used meanwhile (another lane's sale, the hub's list): nothing was recorded. A cash sale is told with
+      // its basket priced again without it; a card's approval is voided by the caller (completeOrVoid).
+      if (err instanceof CouponUsedError)
+        throw new ConflictError(
+          `${err.message}: the sale was not recorded; the basket is priced again without it, take payment again`,
+          { couponIds: err.couponIds, sale: tender.kind === 'CASH' ? this.view(saleId) : undefined },
+        );
+      throw err;
+    }
+    this.cards.forget(saleId);
+    return saleView(row, charged, { ...this.#paper(), returned: new Map() }); // what was just committed; no need to read it back
+  }
+
+  #write(
+    saleId: string,
+    row: SaleRow,
+    charged: LineRow[],
+    lines: LineRow[],
+    opened: Opened,
+    coupons: ReturnType<typeof appliedCoupons>,
+    at: number,
+  ): Promise<void> {
+    return this.sync.writeGrouped((emit) => {
       this.repo.insertSale(row, charged);
       this.stock.moveAll(
         emit,
@@ -518,7 +587,8 @@ export class PosService {
         saleId,
       );
       emitSaleEvent(emit, 'sale.completed', saleCompletedPayload(row, charged, this.rates, opened.customer_card));
-      // The coupons it took are used from now on, here at once and at the hub through `coupon.redeemed`.
+      // The coupons it took are used from now on, here at once and at the hub through `coupon.redeemed`; one used
+      // meanwhile (checked here, in this transaction) throws CouponUsedError and nothing of the sale is recorded.
       if (coupons.length)
         this.pricing.redeem(
           emit,
@@ -533,8 +603,6 @@ export class PosService {
         );
       this.baskets.remove(saleId);
     });
-    this.cards.forget(saleId);
-    return saleView(row, charged, { ...this.#paper(), returned: new Map() }); // what was just committed; no need to read it back
   }
 
   async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
@@ -575,8 +643,8 @@ export class PosService {
     return this.cards.settle(saleId, (ref) => {
       const basket = this.baskets.basket(saleId)!;
       const lines = this.baskets.lines(saleId);
-      // Priced as when the tender began: the terminal was asked for that total.
-      const priced = this.#price(basket, lines, basket.tender_started_at ?? this.now());
+      // Exactly as priced when the tender began: the terminal was asked for that total.
+      const priced = this.#tendered(basket, lines);
       return this.#complete(saleId, basket, lines, { kind: 'CARD' }, ref, priced);
     });
   }

@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   type BasketLine,
   type CouponRefusal,
   couponIdOf,
@@ -52,6 +53,13 @@ export interface StorePricingStatus {
   readonly lastError: string | null;
   readonly refusedRows: number;
   readonly counts: PricingCounts;
+}
+
+/** A sale's coupon was used meanwhile (another sale here took it, or the hub said so): the sale must not record it. */
+export class CouponUsedError extends ConflictError {
+  constructor(readonly couponIds: readonly string[]) {
+    super(`coupon ${couponIds.join(', ')} has been used meanwhile`, { couponIds: [...couponIds] });
+  }
 }
 
 /** `POST /api/pricing/coupons/check`: the verdict offline. */
@@ -168,11 +176,15 @@ export class StorePricing {
   }
 
   /**
-   * Records coupons a sale took as used here and emits `coupon.redeemed` for each, inside the sale's
+   * Records coupons a sale took as used here (refusing with CouponUsedError, and recording none, when one is used
+   * already: another lane's sale took it meanwhile, or the hub's list says so) and emits `coupon.redeemed` for each, inside the sale's
    * `sync.write`/`writeGrouped` (the caller's emit): the next basket at this store refuses them at once. A payload the
    * shared schema refuses throws (the caller's transaction then records nothing).
    */
   redeem(emit: Emit, redemptions: readonly StoreRedemption[]): void {
+    // Checked and recorded in the caller's one transaction: two lanes' sales cannot both take one coupon.
+    const taken = redemptions.filter((r) => this.repo.isUsed(r.couponId)).map((r) => r.couponId);
+    if (taken.length) throw new CouponUsedError(taken);
     for (const r of redemptions) {
       const payload = pricingEventSchemas['coupon.redeemed'].parse({
         couponId: r.couponId,
