@@ -19,6 +19,35 @@ describe('returns at the till', () => {
   const giveBack = (saleId: string, items: { sku: string; qty: number }[], key?: string) =>
     till.call('POST', `/api/pos/sales/${saleId}/returns`, { items }, key ? { 'idempotency-key': key } : {});
 
+  it('refuses at the lane a Scan & Go sale paid in the app (422): no cash from the drawer, nothing restocked', async () => {
+    // As the Scan & Go feed records it at this store (door-service applyPaid): tender APP, the hub's payment ref.
+    const saleId = '0190b000-0000-7000-8000-00000000a001';
+    till.node.pos.repo.insertSale(
+      {
+        id: saleId,
+        status: 'COMPLETED',
+        currency: 'USD',
+        subtotal_minor: 1000,
+        tax_minor: 89,
+        total_minor: 1089,
+        tender_kind: 'APP',
+        tender_ref: 'PAY-APP-1',
+        cash_given_minor: null,
+        opened_at: Date.parse('2026-03-02T08:00:00Z'),
+        closed_at: Date.parse('2026-03-02T08:00:00Z'),
+        void_reason: null,
+        lane: null,
+        number: null,
+      },
+      [{ sku: 'HEADPHONES', name: 'Wireless headphones', tax_class: 'STANDARD', unit_price_minor: 1000, qty: 1 }],
+    );
+    const refused = await giveBack(saleId, [{ sku: 'HEADPHONES', qty: 1 }]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/paid in the app: the refund goes back through the app/);
+    expect(till.events('sale.returned', saleId)).toEqual([]);
+    expect(till.node.pos.returns.repo.returnedQty(saleId).size).toBe(0);
+  });
+
   it('refunds a card sale to its card, the exact amount, once per Idempotency-Key', async () => {
     const { terminal } = till;
     const sale = await sell({ HEADPHONES: 2 }, { kind: 'CARD' }); // $21.78

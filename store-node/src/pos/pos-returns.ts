@@ -89,6 +89,13 @@ export class PosReturns {
     if (!sale) throw new NotFoundError('sale', saleId);
     if (sale.status !== 'COMPLETED')
       throw new ConflictError(`sale ${sale.number ?? saleId} is ${sale.status}; only completed sales take returns`);
+    // A Scan & Go sale was paid in the app (a card charged by the hub): its refund goes back the same way, never as cash
+    // from this drawer (pay with a card about to be charged back, return at a lane, walk out with cash).
+    if (sale.tender_kind === 'APP')
+      throw new UnprocessableError(
+        `sale ${sale.number ?? saleId} was paid in the app: the refund goes back through the app — send the customer to customer service`,
+        { paidIn: 'APP' },
+      );
     if (sale.tender_kind === 'CARD') {
       for (const waiting of this.repo.refunding(saleId)) {
         const settled = this.#settle(sale, waiting);
