@@ -120,10 +120,14 @@ export const signingKeyRowSchema = z.strictObject({
 });
 export type SigningKeyRow = z.infer<typeof signingKeyRowSchema>;
 
-/** A coupon head office has seen used: stores refuse it from when they hear. */
+/**
+ * A coupon head office has seen used: stores refuse it from when they hear. `released: true`: given back (the order
+ * that used it failed or was cancelled): a store drops its copy of the hub's row and the coupon prices again.
+ */
 export const usedCouponRowSchema = z.strictObject({
   couponId: z.string().min(3).max(80),
   revision,
+  released: z.literal(true).optional(),
 });
 
 /** Rows one page of the store pull carries at most, over all kinds. */

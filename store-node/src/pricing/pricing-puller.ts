@@ -75,7 +75,8 @@ export function applyRows(
       if (c.success) into.applied++;
     } else if (k === 'usedCoupon') {
       const c = usedCouponRowSchema.safeParse(row);
-      if (c.success) repo.putUsedFromHub(c.data.couponId, c.data.revision, now);
+      if (c.success && c.data.released) repo.dropUsedFromHub(c.data.couponId);
+      else if (c.success) repo.putUsedFromHub(c.data.couponId, c.data.revision, now);
       else refuse(`used coupon: ${issue(c.error)}`);
       if (c.success) into.applied++;
     } else refuse('a row that is no pricing row');

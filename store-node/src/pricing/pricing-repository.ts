@@ -52,6 +52,7 @@ export class PricingRepository {
   readonly #putKey;
   readonly #putUsedFromHub;
   readonly #putUsedHere;
+  readonly #dropUsedFromHub;
   readonly #isUsed;
   readonly #state;
   readonly #entries;
@@ -93,6 +94,8 @@ export class PricingRepository {
       `INSERT INTO pricing_used_coupons (coupon_id, source, revision, sale_id, at) VALUES (?, 'HERE', NULL, ?, ?)
        ON CONFLICT (coupon_id) DO NOTHING`,
     );
+    // A coupon the hub gave back: its copy of the hub's row goes (a sale here that took it keeps its own row).
+    this.#dropUsedFromHub = db.prepare("DELETE FROM pricing_used_coupons WHERE coupon_id = ? AND source = 'HUB'");
     this.#isUsed = db.prepare('SELECT 1 FROM pricing_used_coupons WHERE coupon_id = ?').pluck();
     this.#state = db.prepare(
       `SELECT revision, wanted, region_id AS regionId, region_known AS regionKnown, currency, pulled_at AS pulledAt,
@@ -154,6 +157,11 @@ export class PricingRepository {
   /** A coupon head office has seen used. */
   putUsedFromHub(couponId: string, revision: number, now: number): void {
     this.#putUsedFromHub.run(couponId, revision, now);
+  }
+
+  /** A coupon head office gave back (the order that used it failed or was cancelled): it prices again here. */
+  dropUsedFromHub(couponId: string): void {
+    this.#dropUsedFromHub.run(couponId);
   }
 
   /** A coupon a sale here took (inside the sale's transaction). */

@@ -38,6 +38,12 @@ export interface HubPricer {
       readonly at: number;
     }[],
   ): Promise<{ couponId: string; first: boolean }[]>;
+  /**
+   * Gives back the coupons `saleId` redeemed (its order failed or was cancelled), in the caller's transaction: they
+   * price again at the hub, and stores drop them from their used list at their next pull. Coupons the sale does not
+   * hold are left alone (a repeat changes nothing). Returns the coupon ids released.
+   */
+  release(q: Queryable, couponIds: readonly string[], saleId: string): Promise<string[]>;
 }
 
 export const PRICING = definePort<HubPricer>(

@@ -65,6 +65,7 @@ function sagaOf(ctx: HubContext): OrderSaga {
       payments,
       warehouse: ctx.services.find(WAREHOUSE) ?? warehouseFor(ctx.settings.warehouse),
       delivery: () => ctx.services.find(DELIVERY_DESK),
+      pricing: () => ctx.services.find(PRICING),
       recordBatches: ctx.settings.tuning.orderRecordBatches,
       availability: () => ctx.services.get(INVENTORY_AVAILABILITY),
       docs: ctx.docs,

@@ -23,6 +23,7 @@ import { CallBatcher } from '../../kernel/call-batcher.js';
 import { compensationsFor, nextStep, type Compensation, type Step } from './saga-rules.js';
 import type { Reservations } from '../../kernel/ports/reservations.js';
 import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
+import type { HubPricer } from '../../kernel/ports/pricing.js';
 import type { Order, OrderFulfilment, OrderLine, Warehouse } from './types.js';
 
 const LEASE_MS = 5000;
@@ -93,6 +94,11 @@ export interface SagaDeps {
   readonly warehouse: Warehouse;
   /** The last-mile desk DELIVERY orders are handed to (the delivery module); undefined in a hub without one. */
   readonly delivery?: (() => DeliveryDesk | undefined) | undefined;
+  /**
+   * The pricer (issue #25) that gives an order's coupons back when it ends FAILED or CANCELLED; undefined in a hub
+   * without pricing (whose orders hold no coupons).
+   */
+  readonly pricing?: (() => Pick<HubPricer, 'release'> | undefined) | undefined;
   readonly availability: () => {
     dcsCovering(lines: readonly { sku: string; qty: number }[]): Promise<{ id: string }[]>;
   };
@@ -535,7 +541,8 @@ export class OrderSaga {
   async #compensate(order: Order, lease: SagaLease): Promise<Order> {
     const [first, ...rest] = order.compensations;
     const now = this.deps.now();
-    if (!first)
+    if (!first) {
+      await this.#releaseCoupons(order);
       return this.#record(
         lease,
         { status: order.endStatus ?? 'FAILED' },
@@ -543,6 +550,7 @@ export class OrderSaga {
         now,
         0,
       );
+    }
     await this.#undo(first, order);
     const next = await this.#record(
       lease,
@@ -553,6 +561,24 @@ export class OrderSaga {
     );
     this.#maybeCrash(first);
     return next;
+  }
+
+  /**
+   * The last compensation of every order that turns back (failed or cancelled): the coupons it redeemed are given
+   * back, so the customer may use them again and stores hear it. Repeating it (a runner that died before recording the
+   * end) releases nothing twice: only coupons this order still holds are released.
+   */
+  async #releaseCoupons(order: Order): Promise<void> {
+    if (!order.coupons.length) return;
+    const pricer = this.deps.pricing?.();
+    if (!pricer)
+      throw new Error(`order ${order.id} holds coupons but this hub has no pricing module to give them back`);
+    const ids = order.coupons.map((c) => c.couponId);
+    await this.deps.db.transaction(async (tx) => {
+      const released = await pricer.release(tx, ids, order.id);
+      if (released.length)
+        await new OrderRepository(tx).addEvent(order.id, 'COUPONS_RELEASED', { couponIds: released }, this.deps.now());
+    });
   }
 
   async #undo(c: Compensation, order: Order): Promise<void> {

@@ -35,7 +35,8 @@ import type { Db } from '../../db/db.js';
 import type { CustomerDirectory } from '../../kernel/ports/customers.js';
 import type { DeliveryDesk } from '../../kernel/ports/delivery.js';
 import type { HubPricer } from '../../kernel/ports/pricing.js';
-import type { NewOrder, OrderSaga } from './order-saga.js';
+import type { OrderSaga } from './order-saga.js';
+import { priceOrder } from './pricing.js';
 import { storesOf } from './order-owners.js';
 import { orderFor, timelineFor } from './store-view.js';
 import { OrderRepository } from './repository.js';
@@ -96,83 +97,6 @@ async function promiseOrRefuse(
     );
   const promise = await desk.promise(order);
   if (!promise.ok) throw new AppError('unprocessable', promise.reason, { fulfilment: 'DELIVERY' });
-}
-
-/**
- * The order's lines and totals through PRICING, and what its insert must do (redeem its coupons); null without a
- * pricing module (then an order with coupons is refused: nobody could check them). A coupon the pricer refused is a 409
- * when it was used, else a 422, naming it; nothing is created.
- */
-async function priceOrder(
-  pricer: HubPricer | undefined,
-  input: { lines: OrderLine[]; storeId: string | null; member: boolean; coupons: readonly string[] },
-): Promise<{
-  lines: OrderLine[];
-  priced: NonNullable<NewOrder['priced']> & { currency: string };
-  inInsert: NonNullable<NewOrder['inInsert']>;
-} | null> {
-  if (!pricer) {
-    if (input.coupons.length)
-      throw new AppError('unprocessable', 'this hub does not price orders (no pricing module): leave coupons out');
-    return null;
-  }
-  if (new Set(input.coupons).size !== input.coupons.length) throw new ValidationError('each coupon may appear once');
-  const basket = await pricer.priceLines({
-    lines: input.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-    storeId: input.storeId,
-    member: input.member,
-    coupons: input.coupons,
-  });
-  for (const c of basket.coupons) {
-    if (c.status === 'APPLIED') continue;
-    const detail = { coupon: c.code, couponId: c.couponId, refusal: c.refusal ?? null };
-    if (c.refusal === 'USED') throw new ConflictError(`coupon ${c.code} has been used already`, detail);
-    throw new AppError('unprocessable', `coupon ${c.code} cannot be used: ${c.message}`, detail);
-  }
-  const bySku = new Map(basket.lines.map((l) => [l.sku, l]));
-  const lines = input.lines.map((l) => {
-    const p = bySku.get(l.sku);
-    return p ? { ...l, unitPriceMinor: p.unitPriceMinor, discountMinor: p.discountMinor } : l;
-  });
-  const discountOf = (promotionId: string) =>
-    basket.promotions.find((p) => p.promotionId === promotionId)?.discountMinor ?? 0;
-  const coupons = basket.coupons.flatMap((c) => {
-    if (!c.couponId) return [];
-    const promotionId = c.couponId.slice(0, c.couponId.lastIndexOf(':'));
-    return [{ couponId: c.couponId, promotionId, discountMinor: discountOf(promotionId) }];
-  });
-  return {
-    lines,
-    priced: {
-      currency: basket.currency,
-      subtotalMinor: basket.subtotalMinor,
-      taxMinor: basket.taxMinor,
-      totalMinor: basket.totalMinor,
-      discountMinor: basket.discountMinor,
-      promotions: basket.promotions.map((p) => ({
-        promotionId: p.promotionId,
-        name: p.name,
-        discountMinor: p.discountMinor,
-      })),
-      coupons,
-    },
-    inInsert: async (tx, orderId, now) => {
-      if (!coupons.length) return;
-      const taken = await pricer.redeem(
-        tx,
-        coupons.map((c) => ({ ...c, saleId: orderId, storeId: input.storeId, at: now })),
-      );
-      const used = taken.find((t) => !t.first);
-      if (used) {
-        const code = basket.coupons.find((c) => c.couponId === used.couponId)?.code ?? used.couponId;
-        throw new ConflictError(`coupon ${code} has been used already`, {
-          coupon: code,
-          couponId: used.couponId,
-          refusal: 'USED',
-        });
-      }
-    },
-  };
 }
 
 export interface OrderRouteDeps {

@@ -41,3 +41,25 @@ export async function recordRedemptions(
   if (revision !== null) await announce(q, ctx.feed, revision);
   return out;
 }
+
+/**
+ * Gives back the coupons `saleId` redeemed (an order that failed or was cancelled), in the caller's transaction: each
+ * becomes usable again, with a new pricing revision and ONE `pricing.changed` notice, so every store hears it and
+ * drops its copy. A coupon this sale does not hold (never redeemed by it, released already, someone else's) is left
+ * alone, so a repeated call changes nothing. Returns the coupon ids released.
+ */
+export async function releaseRedemptions(
+  q: Queryable,
+  ctx: HubContext,
+  couponIds: readonly string[],
+  saleId: string,
+): Promise<string[]> {
+  const repo = new CouponsRepository(q);
+  if (!(await repo.heldBy(couponIds, saleId)).length) return [];
+  // The revision (and its lock, which every redemption takes before it writes) first, then what is held under it.
+  const revision = await nextRevision(q);
+  const held = await repo.heldBy(couponIds, saleId);
+  for (const couponId of held) await repo.release(couponId, revision);
+  await announce(q, ctx.feed, revision);
+  return held;
+}

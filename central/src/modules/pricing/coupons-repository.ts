@@ -100,7 +100,7 @@ export class CouponsRepository {
       redeemed: number;
     }>(
       `SELECT b.*, (SELECT count(*) FROM pricing_coupon_redemptions r
-                     WHERE r.promotion_id = b.promotion_id
+                     WHERE r.promotion_id = b.promotion_id AND NOT r.released
                        AND ${SERIAL_OF('r.coupon_id')} BETWEEN b.first_serial AND b.first_serial + b.count - 1) AS redeemed
          FROM pricing_coupon_batches b WHERE b.promotion_id = $1 ORDER BY b.first_serial DESC LIMIT 500`,
       [promotionId],
@@ -118,24 +118,77 @@ export class CouponsRepository {
     }));
   }
 
-  /** The first redemption of a coupon, if any. */
+  /** The first redemption of a coupon, if any (a released one is none: the coupon may be used again). */
   async redemption(couponId: string): Promise<{ saleId: string; storeId: string | null; at: number } | undefined> {
     const { rows } = await this.q.query<{ sale_id: string; store_id: string | null; at: number }>(
-      'SELECT sale_id, store_id, at FROM pricing_coupon_redemptions WHERE coupon_id = $1',
+      'SELECT sale_id, store_id, at FROM pricing_coupon_redemptions WHERE coupon_id = $1 AND NOT released',
       [couponId],
     );
     const r = rows[0];
     return r && { saleId: r.sale_id, storeId: r.store_id, at: Number(r.at) };
   }
 
-  /** Records the first redemption; false (nothing written) when the coupon has one already. */
+  /**
+   * Records the first redemption (over a released one); false (nothing written) when the coupon has one in force.
+   */
   async insertFirst(r: RedemptionRow, recordedAt: number, revision: number): Promise<boolean> {
     const { rows } = await this.q.query(
       `INSERT INTO pricing_coupon_redemptions (coupon_id, promotion_id, sale_id, store_id, discount_minor, at, recorded_at, revision)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (coupon_id) DO NOTHING RETURNING coupon_id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (coupon_id) DO UPDATE SET promotion_id = excluded.promotion_id, sale_id = excluded.sale_id,
+         store_id = excluded.store_id, discount_minor = excluded.discount_minor, at = excluded.at,
+         recorded_at = excluded.recorded_at, revision = excluded.revision, released = false
+       WHERE pricing_coupon_redemptions.released
+       RETURNING coupon_id`,
       [r.couponId, r.promotionId, r.saleId, r.storeId, r.discountMinor, r.at, recordedAt, revision],
     );
     return rows.length > 0;
+  }
+
+  /** Of these coupon ids, those `saleId` holds (redeemed by it and not released). */
+  async heldBy(couponIds: readonly string[], saleId: string): Promise<string[]> {
+    if (couponIds.length === 0) return [];
+    const { rows } = await this.q.query<{ coupon_id: string }>(
+      `SELECT coupon_id FROM pricing_coupon_redemptions
+        WHERE coupon_id = ANY($1::text[]) AND sale_id = $2 AND NOT released ORDER BY coupon_id`,
+      [couponIds, saleId],
+    );
+    return rows.map((r) => r.coupon_id);
+  }
+
+  /**
+   * Gives a coupon back: its row becomes a tombstone at `revision` (stores drop their copy) — unless another sale
+   * redeemed it too (a double), which then holds it: its row moves to that sale, still used, and leaves the doubles.
+   */
+  async release(couponId: string, revision: number): Promise<void> {
+    const { rows } = await this.q.query<{
+      sale_id: string;
+      store_id: string | null;
+      discount_minor: number;
+      at: number;
+      recorded_at: number;
+    }>(
+      `SELECT sale_id, store_id, discount_minor, at, recorded_at FROM pricing_coupon_doubles WHERE coupon_id = $1
+        ORDER BY recorded_at, sale_id LIMIT 1`,
+      [couponId],
+    );
+    const next = rows[0];
+    if (!next) {
+      await this.q.query('UPDATE pricing_coupon_redemptions SET released = true, revision = $2 WHERE coupon_id = $1', [
+        couponId,
+        revision,
+      ]);
+      return;
+    }
+    await this.q.query(
+      `UPDATE pricing_coupon_redemptions SET sale_id = $2, store_id = $3, discount_minor = $4, at = $5, recorded_at = $6,
+         revision = $7 WHERE coupon_id = $1`,
+      [couponId, next.sale_id, next.store_id, next.discount_minor, next.at, next.recorded_at, revision],
+    );
+    await this.q.query('DELETE FROM pricing_coupon_doubles WHERE coupon_id = $1 AND sale_id = $2', [
+      couponId,
+      next.sale_id,
+    ]);
   }
 
   /** Records a later redemption for head office (the same sale's twice is one row). */

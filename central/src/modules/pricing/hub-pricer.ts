@@ -15,7 +15,7 @@ import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import type { HubPricer } from '../../kernel/ports/pricing.js';
 import { BooksRepository } from './books-repository.js';
-import { recordRedemptions } from './coupon-redemptions.js';
+import { recordRedemptions, releaseRedemptions } from './coupon-redemptions.js';
 import { type Place, PricingRulesRepository } from './rules-repository.js';
 import type { PriceBookEntry } from './types.js';
 
@@ -152,5 +152,9 @@ export class HubPricerService implements HubPricer {
     redemptions: Parameters<HubPricer['redeem']>[1],
   ): Promise<{ couponId: string; first: boolean }[]> {
     return recordRedemptions(q, this.ctx, redemptions);
+  }
+
+  async release(q: Queryable, couponIds: readonly string[], saleId: string): Promise<string[]> {
+    return releaseRedemptions(q, this.ctx, couponIds, saleId);
   }
 }

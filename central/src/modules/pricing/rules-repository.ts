@@ -169,7 +169,7 @@ export class PricingRulesRepository {
   async usedAmong(couponIds: readonly string[]): Promise<Set<string>> {
     if (couponIds.length === 0) return new Set();
     const { rows } = await this.q.query<{ coupon_id: string }>(
-      'SELECT coupon_id FROM pricing_coupon_redemptions WHERE coupon_id = ANY($1::text[])',
+      'SELECT coupon_id FROM pricing_coupon_redemptions WHERE coupon_id = ANY($1::text[]) AND NOT released',
       [couponIds],
     );
     return new Set(rows.map((r) => r.coupon_id));
@@ -210,13 +210,22 @@ export class PricingRulesRepository {
     return rows.map(toKeyRow);
   }
 
-  async usedChanged(after: number, upTo: number, limit: number): Promise<{ couponId: string; revision: number }[]> {
-    const { rows } = await this.q.query<{ coupon_id: string; revision: number | string }>(
-      `SELECT coupon_id, revision FROM pricing_coupon_redemptions
+  /** Used coupons changed; one given back (a failed or cancelled order's) is `released: true`: stores drop it. */
+  async usedChanged(
+    after: number,
+    upTo: number,
+    limit: number,
+  ): Promise<{ couponId: string; revision: number; released?: true }[]> {
+    const { rows } = await this.q.query<{ coupon_id: string; revision: number | string; released: boolean }>(
+      `SELECT coupon_id, revision, released FROM pricing_coupon_redemptions
        WHERE revision > $1 AND revision <= $2 ORDER BY revision LIMIT $3`,
       [after, upTo, limit],
     );
-    return rows.map((r) => ({ couponId: r.coupon_id, revision: Number(r.revision) }));
+    return rows.map((r) => ({
+      couponId: r.coupon_id,
+      revision: Number(r.revision),
+      ...(r.released ? { released: true as const } : {}),
+    }));
   }
 
   /** Rows a pull from 0 carries at most (entries of every book, promotions, keys, used coupons): for progress. */
