@@ -6,19 +6,10 @@ import {
   type Promotion,
   price,
 } from '@storefleet/shared';
-import type { Queryable } from '../../db/db.js';
 import type { HubContext, JobHandle } from '../../kernel/module-contract.js';
 import { type SaleBasket, SALES_BASKETS } from '../../kernel/ports/pricing.js';
-import {
-  catalogOf,
-  chainCurrency,
-  entriesFor,
-  type ProductRef,
-  productsBySku,
-  promotionsDuring,
-  type ScopedEntry,
-  storeRef,
-} from './insights-rules.js';
+import { catalogOf, chainCurrency, type ProductRef, productsBySku } from './insights-catalog.js';
+import type { DryRunRecord, InsightsRepository, ScopedEntry } from './insights-repository.js';
 
 /** The most baskets one dry run prices; past it the run stops and says so (`truncated`). */
 export const DRY_RUN_MAX_BASKETS = 200_000;
@@ -80,93 +71,62 @@ export interface DryRunView {
   readonly updatedAt: number;
 }
 
-interface RunRow {
-  id: string;
-  status: DryRunView['status'];
-  promotion: Promotion | string;
-  promotion_id: string | null;
-  from_at: number;
-  to_at: number;
-  store_id: string | null;
-  scanned: number;
-  reached_at: number | null;
-  result: DryRunResult | string | null;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-}
-const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
-
-async function runRow(q: Queryable, id: string): Promise<RunRow | null> {
-  const { rows } = await q.query<RunRow>('SELECT * FROM pricing_dry_runs WHERE id = $1', [id]);
-  return rows[0] ?? null;
-}
-
-export async function dryRunView(q: Queryable, id: string): Promise<DryRunView | null> {
-  const r = await runRow(q, id);
+export async function dryRunView(repo: InsightsRepository, id: string): Promise<DryRunView | null> {
+  const r = await repo.dryRun(id);
   if (!r) return null;
-  const promotion = json(r.promotion);
-  const from = Number(r.from_at);
-  const to = Number(r.to_at);
-  const scanned = Number(r.scanned);
-  const reached = r.reached_at === null ? from : Number(r.reached_at);
+  const { from, to, scanned } = r;
+  const reached = r.reachedAt ?? from;
   return {
     id: r.id,
     status: r.status,
-    promotion: { id: r.promotion_id, name: promotion.name },
+    promotion: { id: r.promotionId, name: r.promotion.name },
     from,
     to,
-    storeId: r.store_id,
+    storeId: r.storeId,
     progress: {
       scanned,
       of: r.status === 'RUNNING' ? null : scanned,
       fraction: r.status === 'DONE' ? 1 : Math.max(0, Math.min(1, (reached - from) / (to - from))),
     },
-    result: r.result === null ? null : json(r.result),
+    result: r.result,
     error: r.error,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
 /** The `pricing.dry-run` job: prices each basket of the window twice (without and with the promotion). */
 export class DryRunJob {
-  constructor(readonly ctx: HubContext) {}
+  constructor(
+    readonly ctx: HubContext,
+    readonly repo: InsightsRepository,
+  ) {}
 
   async run(job: JobHandle<{ runId: string }>): Promise<void> {
-    const q = this.ctx.db;
     const runId = typeof job.payload?.runId === 'string' ? job.payload.runId : '';
-    const row = runId ? await runRow(q, runId) : null;
+    const row = runId ? await this.repo.dryRun(runId) : null;
     if (row?.status !== 'RUNNING') return;
     try {
       const result = await this.#price(job, row);
       if (!result) return; // stopped: the runner puts it back
-      await q.query(
-        `UPDATE pricing_dry_runs SET status = 'DONE', result = $2::jsonb, scanned = $3, updated_at = $4
-         WHERE id = $1 AND status = 'RUNNING'`,
-        [row.id, JSON.stringify(result), result.baskets + result.skipped, this.ctx.now()],
-      );
+      await this.repo.finishDryRun(row.id, result, result.baskets + result.skipped, this.ctx.now());
     } catch (err) {
       if (job.signal.aborted) throw err;
       const why = err instanceof Error ? err.message : String(err);
       this.ctx.log.warn({ err, runId }, 'pricing dry run failed');
-      await q.query(
-        `UPDATE pricing_dry_runs SET status = 'FAILED', error = $2, updated_at = $3 WHERE id = $1 AND status = 'RUNNING'`,
-        [row.id, `the dry run failed: ${why.slice(0, 400)}`, this.ctx.now()],
-      );
+      await this.repo.failDryRun(row.id, `the dry run failed: ${why.slice(0, 400)}`, this.ctx.now());
     }
   }
 
-  async #price(job: JobHandle<{ runId: string }>, row: RunRow): Promise<DryRunResult | null> {
+  async #price(job: JobHandle<{ runId: string }>, row: DryRunRecord): Promise<DryRunResult | null> {
     const q = this.ctx.db;
     const source = this.ctx.services.find(SALES_BASKETS);
     if (!source) throw new Error('this hub has no sales ledger (the sales module is not installed)');
-    const from = Number(row.from_at);
-    const to = Number(row.to_at);
-    const stored = json(row.promotion);
+    const { from, to } = row;
+    const stored = row.promotion;
     // the promotion is asked about over the window, whatever its own dates; a coupon one as if each had its coupon
     const promotion: Promotion = { ...stored, from: 0, to: null, couponRequired: false };
-    const others = (await promotionsDuring(q, from, to)).filter((p) => p.id !== promotion.id);
+    const others = (await this.repo.promotionsDuring(from, to)).filter((p) => p.id !== promotion.id);
     const currency = await chainCurrency(catalogOf(this.ctx), q);
     const products = new Map<string, ProductRef | null>();
     const stores = new Map<string, { regionId: string | null; day: Intl.DateTimeFormat }>();
@@ -177,7 +137,7 @@ export class DryRunJob {
       const page: SaleBasket[] = await source.page(q, {
         from,
         to,
-        ...(row.store_id ? { storeId: row.store_id } : {}),
+        ...(row.storeId ? { storeId: row.storeId } : {}),
         ...(after ? { after } : {}),
         limit: Math.min(PAGE, DRY_RUN_MAX_BASKETS - acc.scanned),
       });
@@ -187,11 +147,12 @@ export class DryRunJob {
       const found = await productsBySku(catalogOf(this.ctx), missing, q);
       for (const s of missing) products.set(s, found.get(s) ?? null);
       const entriesBySku = new Map<string, ScopedEntry[]>();
-      for (const e of await entriesFor(q, skus)) entriesBySku.set(e.sku, [...(entriesBySku.get(e.sku) ?? []), e]);
+      for (const e of await this.repo.entriesFor(skus))
+        entriesBySku.set(e.sku, [...(entriesBySku.get(e.sku) ?? []), e]);
       for (const b of page) {
         let store = stores.get(b.storeId);
         if (!store) {
-          const ref = await storeRef(q, b.storeId);
+          const ref = await this.repo.storeRef(b.storeId);
           store = { regionId: ref.regionId, day: dayFormat(ref.timezone) };
           stores.set(b.storeId, store);
         }
@@ -227,12 +188,7 @@ export class DryRunJob {
       }
       const last = page[page.length - 1]!;
       after = { closedAt: last.closedAt, saleId: last.saleId };
-      await q.query('UPDATE pricing_dry_runs SET scanned = $2, reached_at = $3, updated_at = $4 WHERE id = $1', [
-        row.id,
-        acc.scanned,
-        last.closedAt,
-        this.ctx.now(),
-      ]);
+      await this.repo.dryRunProgress(row.id, acc.scanned, last.closedAt, this.ctx.now());
       await job.progress(acc.scanned, null, `${acc.scanned} baskets priced`);
       if (acc.scanned >= DRY_RUN_MAX_BASKETS) {
         acc.truncated = true;

@@ -1,6 +1,7 @@
 import {
   NotFoundError,
   PROMOTION_STACKING,
+  type PriceBookScope,
   type PriceEntry,
   type Promotion,
   UnprocessableError,
@@ -10,22 +11,11 @@ import {
   uuidv7,
 } from '@storefleet/shared';
 import { z } from 'zod';
-import type { Queryable } from '../../db/db.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { HubPricerService } from './hub-pricer.js';
+import { catalogOf, productsBySku, targetedProducts } from './insights-catalog.js';
 import { DryRunJob, type DryRunView, dryRunView } from './insights-dry-run.js';
-import {
-  bookById,
-  catalogOf,
-  effectiveEntry,
-  entriesFor,
-  productsBySku,
-  promotionById,
-  storesOfBook,
-  targetedProducts,
-  type ScopedEntry,
-  type StoreRef,
-} from './insights-rules.js';
+import { InsightsRepository, type ScopedEntry, type StoreRef } from './insights-repository.js';
 
 const DAY_MS = 86_400_000;
 /** The longest window one dry run covers. */
@@ -122,13 +112,15 @@ export interface PromotionPreview {
  */
 export class PricingInsights {
   readonly #job: DryRunJob;
+  readonly #repo: InsightsRepository;
   #defined = false;
 
   constructor(
     readonly ctx: HubContext,
     readonly pricer: HubPricerService,
   ) {
-    this.#job = new DryRunJob(ctx);
+    this.#repo = new InsightsRepository(ctx.db);
+    this.#job = new DryRunJob(ctx, this.#repo);
   }
 
   /** Defines the `pricing.dry-run` job on this hub's runner (once; before any run is enqueued). */
@@ -144,19 +136,18 @@ export class PricingInsights {
   }
 
   async previewEntries(input: z.output<typeof previewEntriesSchema>): Promise<{ entries: EntryPreview[] }> {
-    const q = this.ctx.db;
-    const book = await bookById(q, input.bookId);
+    const book = await this.#repo.bookById(input.bookId);
     if (!book) throw new NotFoundError('price book', input.bookId);
     const skus = [...new Set(input.entries.map((e) => e.sku))];
-    const products = await productsBySku(catalogOf(this.ctx), skus, q);
+    const products = await productsBySku(catalogOf(this.ctx), skus, this.ctx.db);
     const unknown = skus.filter((s) => !products.has(s));
     if (unknown.length)
       throw new UnprocessableError(
         `the catalog does not hold ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ` (+${unknown.length - 20} more)` : ''}`,
         { unknownSkus: unknown.slice(0, 100) },
       );
-    const stores = await storesOfBook(q, book);
-    const held = await entriesFor(q, skus);
+    const stores = await this.#repo.storesOfBook(book);
+    const held = await this.#repo.entriesFor(skus);
     const bySku = new Map<string, ScopedEntry[]>();
     for (const e of held) bySku.set(e.sku, [...(bySku.get(e.sku) ?? []), e]);
     const now = this.ctx.now();
@@ -228,42 +219,43 @@ export class PricingInsights {
 
   /** Starts a dry run (a `pricing.dry-run` job); 404 for an unknown promotion or store, 422 for a bad window. */
   async startDryRun(input: z.output<typeof dryRunRequestSchema>, createdBy: string | null): Promise<{ id: string }> {
-    const q = this.ctx.db;
     const now = this.ctx.now();
     const to = input.to ?? now;
     const from = input.from ?? to - 7 * DAY_MS;
     if (!(to > from)) throw new UnprocessableError('to must be after from');
     if (to - from > DRY_RUN_MAX_DAYS * DAY_MS)
       throw new UnprocessableError(`a dry run covers at most ${DRY_RUN_MAX_DAYS} days`);
-    if (input.storeId && !(await isStore(q, input.storeId))) throw new NotFoundError('store', input.storeId);
+    if (input.storeId && !(await this.#repo.isStore(input.storeId))) throw new NotFoundError('store', input.storeId);
     let promotion: Promotion;
     if (input.promotionId) {
-      const p = await promotionById(q, input.promotionId);
+      const p = await this.#repo.promotionById(input.promotionId);
       if (!p) throw new NotFoundError('promotion', input.promotionId);
       promotion = p;
     } else promotion = draftPromotion(input.promotion!);
     const id = uuidv7();
-    await q.query(
-      `INSERT INTO pricing_dry_runs (id, status, promotion, promotion_id, from_at, to_at, store_id, created_by, created_at, updated_at)
-       VALUES ($1, 'RUNNING', $2::jsonb, $3, $4, $5, $6, $7, $8, $8)`,
-      [id, JSON.stringify(promotion), input.promotionId ?? null, from, to, input.storeId ?? null, createdBy, now],
-    );
+    await this.#repo.createDryRun({
+      id,
+      promotion,
+      promotionId: input.promotionId ?? null,
+      from,
+      to,
+      storeId: input.storeId ?? null,
+      createdBy,
+      at: now,
+    });
     this.defineJobs();
     try {
       await this.ctx.jobs.enqueue('pricing.dry-run', { runId: id }, { idempotencyKey: id });
     } catch (err) {
       // not queued: the run says so instead of staying RUNNING for good
-      await q.query(
-        `UPDATE pricing_dry_runs SET status = 'FAILED', error = 'the dry run could not be queued', updated_at = $2 WHERE id = $1`,
-        [id, this.ctx.now()],
-      );
+      await this.#repo.failDryRun(id, 'the dry run could not be queued', this.ctx.now());
       throw err;
     }
     return { id };
   }
 
   async dryRun(id: string): Promise<DryRunView> {
-    const view = await dryRunView(this.ctx.db, id);
+    const view = await dryRunView(this.#repo, id);
     if (!view) throw new NotFoundError('dry run', id);
     return view;
   }
@@ -293,7 +285,20 @@ function appliesTo(e: ScopedEntry, s: StoreRef): boolean {
 }
 const priceOf = (e: PriceEntry | null, catalogMinor: number) => (e ? e.priceMinor : catalogMinor);
 
-async function isStore(q: Queryable, id: string): Promise<boolean> {
-  const { rows } = await q.query("SELECT 1 FROM locations WHERE id = $1 AND kind = 'STORE'", [id]);
-  return rows.length > 0;
+const SCOPE_RANK: Record<PriceBookScope, number> = { STORE: 0, REGION: 1, CHAIN: 2 };
+
+/** The entry the engine picks for a sku at `at`: most specific scope, then latest `from`, then highest revision. */
+export function effectiveEntry(entries: readonly PriceEntry[], at: number): PriceEntry | null {
+  let best: PriceEntry | null = null;
+  for (const e of entries) {
+    if (e.from > at || (e.to !== null && e.to <= at)) continue;
+    if (
+      !best ||
+      SCOPE_RANK[e.scope] < SCOPE_RANK[best.scope] ||
+      (SCOPE_RANK[e.scope] === SCOPE_RANK[best.scope] &&
+        (e.from > best.from || (e.from === best.from && e.revision > best.revision)))
+    )
+      best = e;
+  }
+  return best;
 }
