@@ -2,6 +2,7 @@ import {
   type BasketLine,
   DEFAULT_TAX_RATES_PPM,
   NotFoundError,
+  UnprocessableError,
   type PricedBasket,
   type PricingRules,
   type PriceEntry,
@@ -19,9 +20,12 @@ import { recordRedemptions, releaseRedemptions } from './coupon-redemptions.js';
 import { type Place, PricingRulesRepository } from './rules-repository.js';
 import type { PriceBookEntry } from './types.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The chain's currency: the catalog's (every product is priced in it). */
+/**
+ * The default chain currency (an empty catalog's). The pricer takes the catalog's own (CATALOG_PRODUCTS.currency());
+ * store-rules.ts and books.ts still name this one (their lanes' change).
+ */
 export const CHAIN_CURRENCY = 'USD';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Stores whose promotions and keys the pricer keeps at once (the least recently used go first). */
 export const PRICER_CACHE_STORES = 1_000;
 
@@ -69,14 +73,21 @@ export class HubPricerService implements HubPricer {
         name: p.name,
       };
     });
-    return price(basket, rules.rules, {
-      at: input.at ?? this.ctx.now(),
-      storeId: input.storeId,
-      regionId: rules.regionId,
-      member: input.member,
-      ...(input.coupons ? { coupons: input.coupons } : {}),
-      isCouponUsed: (id) => used.has(id),
-    });
+    try {
+      return price(basket, rules.rules, {
+        at: input.at ?? this.ctx.now(),
+        storeId: input.storeId,
+        regionId: rules.regionId,
+        member: input.member,
+        ...(input.coupons ? { coupons: input.coupons } : {}),
+        isCouponUsed: (id) => used.has(id),
+      });
+    } catch (err) {
+      // The engine refuses a basket that is not one (more than MAX_UNITS units, a product without a tax rate): the
+      // caller's 422, naming why, never a 500 — as the store's own pricing route answers.
+      if (err instanceof RangeError) throw new UnprocessableError(`this basket cannot be priced: ${err.message}`);
+      throw err;
+    }
   }
 
   /**
@@ -110,7 +121,8 @@ export class HubPricerService implements HubPricer {
     return {
       regionId: cached.regionId,
       rules: {
-        currency: CHAIN_CURRENCY,
+        // The chain's currency is the catalog's (every product is priced in it), as the stores' pages say.
+        currency: await this.ctx.services.get(CATALOG_PRODUCTS).currency(q),
         taxRatesPpm: DEFAULT_TAX_RATES_PPM,
         prices,
         promotions: cached.promotions,
