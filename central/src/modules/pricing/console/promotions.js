@@ -441,6 +441,12 @@ function renderEditor(state, onChanged) {
         h(
           'div',
           {},
+          h('span', {}, 'Members’ baskets'),
+          h('strong', { 'data-figure': 'member-baskets' }, String(r.memberBaskets ?? 0)),
+        ),
+        h(
+          'div',
+          {},
           h('span', {}, 'It would have given'),
           h('strong', { 'data-figure': 'discount' }, price(r.discountMinor, cur)),
         ),
