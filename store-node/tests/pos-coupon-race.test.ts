@@ -9,9 +9,11 @@ const HOUR = 3_600_000;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const BOOK = uuid(900);
 const COUPON_PROMO = uuid(502);
+const MEMBERS_PROMO = uuid(503);
+const OPEN_PROMO = uuid(504);
 const keys = newSigningKeyPair('lane-race');
-const coupon = (serial: number) =>
-  signCoupon(keys.privateKey, { keyId: keys.keyId, promotionId: COUPON_PROMO, serial, expiresAt: T0 + 48 * HOUR });
+const coupon = (serial: number, promotionId = COUPON_PROMO) =>
+  signCoupon(keys.privateKey, { keyId: keys.keyId, promotionId, serial, expiresAt: T0 + 48 * HOUR });
 
 const page = (revision: number, prices: PricingStorePage['prices'] = []): PricingStorePage =>
   ({
@@ -29,6 +31,28 @@ const page = (revision: number, prices: PricingStorePage['prices'] = []): Pricin
         from: T0 - HOUR,
         to: null,
         couponRequired: true,
+        revision: 12,
+      },
+      {
+        id: MEMBERS_PROMO,
+        name: 'Members: 50c off cereal with the coupon',
+        rule: { kind: 'AMOUNT_OFF', target: { skus: ['CEREAL'] }, amountMinor: 50 },
+        priority: 30,
+        stacking: 'EXCLUSIVE',
+        from: T0 - HOUR,
+        to: null,
+        couponRequired: true,
+        membersOnly: true,
+        revision: 12,
+      },
+      {
+        id: OPEN_PROMO,
+        name: '10c off cereal for everyone',
+        rule: { kind: 'AMOUNT_OFF', target: { skus: ['CEREAL'] }, amountMinor: 10 },
+        priority: 40,
+        stacking: 'STACKABLE',
+        from: T0 - HOUR,
+        to: null,
         revision: 12,
       },
     ],
@@ -206,5 +230,20 @@ describe('a coupon at two lanes at once', () => {
     expect(settled.body).toMatchObject({ status: 'COMPLETED', totalMinor: 980, discountMinor: 100 });
     expect(till.events('sale.completed', a)[0]).toMatchObject({ totalMinor: 980 });
     expect(redeemed(`${COUPON_PROMO}:4`)).toEqual([a]);
+  });
+
+  it('the store’s coupon check gives the verdict price() gives (demanding #17: no VALID that the basket then refuses)', async () => {
+    const check = async (code: string) => (await till.call('POST', '/api/pricing/coupons/check', { code })).body;
+    expect(await check(coupon(20))).toMatchObject({ status: 'VALID', couponId: `${COUPON_PROMO}:20` });
+    // A members-only coupon without a loyalty card, and a coupon for a promotion that needs none: price() refuses both.
+    const members = coupon(21, MEMBERS_PROMO);
+    const open = coupon(22, OPEN_PROMO);
+    const saleId = await till.basket({ CEREAL: 1 });
+    const priced = (await till.call('PUT', `/api/pos/sales/${saleId}/coupons`, { codes: [members, open] })).body;
+    expect(priced.coupons.map((c: { refusal?: string }) => c.refusal)).toEqual(['NOT_HERE', 'NOT_APPLICABLE']);
+    expect(await check(members)).toMatchObject({ status: 'NOT_HERE', message: priced.coupons[0].message });
+    expect(await check(open)).toMatchObject({ status: 'NOT_APPLICABLE', message: priced.coupons[1].message });
+    expect((await check('not-a-coupon')).status).toBe('MALFORMED');
+    await till.call('POST', `/api/pos/sales/${saleId}/void`, {});
   });
 });

@@ -12,7 +12,6 @@ import {
   pricingEventSchemas,
   readCoupon,
   toGtin14,
-  verifyCoupon,
 } from '@storefleet/shared';
 import type { SyncLogger } from '@storefleet/sync';
 import type { SqliteDb } from '../db/open-sqlite.js';
@@ -246,30 +245,32 @@ export class StorePricing {
     );
   }
 
-  /** A coupon's verdict offline: signature and key, expiry, used (here or heard from the hub), its promotion here. */
-  checkCoupon(raw: string, at = this.now()): CouponVerdict {
+  /**
+   * A coupon's verdict offline, as `price()` gives it (the engine's own coupon step, through a basket with no lines):
+   * signature and key, expiry, used (here or heard from the hub), its promotion running here now, members only
+   * (`member`: a loyalty card shown), coupon required. VALID means the coupon applies once the basket qualifies.
+   */
+  checkCoupon(raw: string, at = this.now(), member = false): CouponVerdict {
     const code = raw.trim();
     const rules = this.rules();
     const claims = readCoupon(code);
-    const couponId = claims ? couponIdOf(claims) : null;
+    const outcome = this.price([], { member, coupons: [code], at }).coupons[0];
+    const couponId = outcome?.couponId ?? (claims ? couponIdOf(claims) : null);
     const promotion = claims ? rules.promotions.find((p) => p.id === claims.promotionId) : undefined;
-    const verdict = (status: CouponVerdict['status'], message: string): CouponVerdict => ({
+    // With no lines, a coupon the engine accepted is reported NOT_APPLICABLE ("nothing qualifies yet") for a promotion
+    // that requires one; a promotion that does not require one is NOT_APPLICABLE for the coupon itself.
+    const accepted =
+      outcome !== undefined &&
+      (outcome.status === 'APPLIED' || (outcome.refusal === 'NOT_APPLICABLE' && promotion?.couponRequired === true));
+    return {
       code,
       couponId,
-      status,
+      status: accepted ? 'VALID' : (outcome?.refusal ?? 'MALFORMED'),
       promotionId: promotion?.id ?? claims?.promotionId ?? null,
       promotionName: promotion?.name ?? null,
       expiresAt: claims?.expiresAt ?? null,
-      message,
-    });
-    const checked = verifyCoupon(code, rules.couponKeys, at);
-    if (!checked.ok) return verdict(checked.refusal, checked.message);
-    if (this.repo.isUsed(checked.couponId)) return verdict('USED', 'this coupon has been used already');
-    if (!promotion) return verdict('NO_PROMOTION', 'this coupon’s promotion does not run at this store');
-    if (!this.runsHere(promotion)) return verdict('NOT_HERE', `${promotion.name} does not run at this store`);
-    if (promotion.from > at) return verdict('NOT_YET', `${promotion.name} has not started yet`);
-    if (promotion.to !== null && promotion.to <= at) return verdict('EXPIRED', `${promotion.name} has ended`);
-    return verdict('VALID', `valid: ${promotion.name}`);
+      message: accepted ? `valid: ${promotion!.name}` : (outcome?.message ?? 'this is not a coupon'),
+    };
   }
 
   /** The effective price of a product here now, its member price, the promotions naming it, scheduled changes. */
