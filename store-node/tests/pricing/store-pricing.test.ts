@@ -72,6 +72,11 @@ const page = (p: Partial<PricingStorePage> & { revision: number }): PricingStore
 const coupon = (serial: number, signer = keys) =>
   signCoupon(signer.privateKey, { keyId: signer.keyId, promotionId: PROMO, serial, expiresAt: T0 + 48 * HOUR });
 
+/** Lets the event loop run its pending setImmediate callbacks (a notice pokes the puller on the next one). */
+const turns = async (n = 3) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
 const stopAfter: (() => void)[] = [];
 afterEach(() => {
   for (const stop of stopAfter.splice(0)) stop();
@@ -96,15 +101,31 @@ function storeNode(clock: { at: number }): StoreNode {
   return node;
 }
 
-/** A fake hub: answers the store-rules pull from `pages` (by `after`), counts calls and overlapping pulls. */
+/**
+ * A fake hub: answers the store-rules pull from `pages` (by `after`), counts calls and overlapping pulls. While `hold`
+ * is set, each call waits until the test calls `release()`: a pull stays in flight for as long as the test needs.
+ */
 function fakeHub(pages: (after: number) => unknown) {
-  const hub = { calls: 0, inFlight: 0, maxInFlight: 0, down: false, afters: [] as number[] };
+  const held: (() => void)[] = [];
+  const hub = {
+    calls: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    down: false,
+    afters: [] as number[],
+    hold: false,
+    held,
+    release: () => {
+      hub.hold = false;
+      for (const go of held.splice(0)) go();
+    },
+  };
   const get = async (path: string) => {
     hub.calls++;
     hub.inFlight++;
     hub.maxInFlight = Math.max(hub.maxInFlight, hub.inFlight);
     try {
-      await new Promise((r) => setTimeout(r, 5));
+      if (hub.hold) await new Promise<void>((r) => held.push(r));
       if (hub.down) throw new Error('connect ECONNREFUSED 127.0.0.1:1');
       const m = /^\/api\/pricing\/store-rules\?after=(\d+)&limit=\d+$/.exec(path);
       if (!m) throw new Error(`unexpected path ${path}`);
@@ -192,9 +213,14 @@ describe('the store pricing copy, pulled from a hub', () => {
       page({ prices: [entry(10, 'MUG', 800, T0, 7)], revision: Math.max(after, 7) }),
     );
     hub.down = true;
+    hub.hold = true;
     const pricing = pricingWith(n2, get, clock);
     pricing.start();
+    await waitFor('the first pull at the hub', () => hub.held.length === 1);
     for (let i = 1; i <= 20; i++) pricing.noticed(i);
+    await turns(); // every notice's poke has run (each is one setImmediate)
+    expect(hub.calls).toBe(1); // a pull in flight: the notices started no second one
+    hub.release();
     await waitFor('a failed pull', () => pricing.status().lastError !== null);
     expect(pricing.status().hubReachable).toBe(false);
     hub.down = false;
@@ -205,7 +231,8 @@ describe('the store pricing copy, pulled from a hub', () => {
     pricing.stop();
     const calls = hub.calls;
     pricing.noticed(99);
-    await new Promise((r) => setTimeout(r, 50));
+    await turns(); // the notice's poke has run: a stopped puller starts no pull
+    expect(pricing.status().pulling).toBe(false);
     expect(hub.calls).toBe(calls);
   });
 
