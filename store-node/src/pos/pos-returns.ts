@@ -170,6 +170,9 @@ export class PosReturns {
    * sale before #25) refunds its unit price and the rate's tax on it, as it always did. A discounted line (a 3-for-2,
    * a coupon) refunds each unit's share of what was paid for the line — its net and the tax charged on it, spread
    * evenly with the remainder on the last units — so the line's returns add up to what was paid for it, never more.
+   * Policy (hostile review #7): a basket-wide deal (a spend threshold) is not clawed back by a partial return that takes
+   * the kept goods under its threshold — each returned unit refunds its share of what was paid, the customer keeps the
+   * rest at its share too; re-pricing the kept lines is not built.
    */
   #refundOf(sale: SaleRow, line: LineRow, qty: number, before: number): number {
     const discount = line.discount_minor ?? 0;
