@@ -46,6 +46,8 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'inventory',
       'incidents',
       'orders',
+      'pricing',
+      'promotions',
       'recommendations',
       'registry',
       'reservations',
