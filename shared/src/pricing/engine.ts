@@ -4,6 +4,7 @@ import {
   evaluateRule,
   fmt,
   lineWordsOf,
+  lowersTotalWords,
   ruleLowersTotal,
   ruleWords,
   spread,
@@ -55,11 +56,15 @@ import type {
  *   the spend, rounded half up), never more than the spend, spread over the counted lines in proportion to their net
  *   (largest remainder, ties by sku). An EXCLUSIVE threshold applies only when no threshold has, and then no other
  *   does; of the BEST_OF thresholds only the one saving most applies; STACKABLE ones stack.
- * - Adding an item never lowers the total, except through a promotion marked `lowersTotal`: THRESHOLD (a spend
- *   reached), MIX_MATCH and MULTI_BUY with a group price (the item completing a group), and MULTI_BUY with payFor <
- *   buy − 1 ("3 for 1"), and any group deal (MULTI_BUY, BOGO, MIX_MATCH) that shares a line with another promotion
- *   (regrouping on an added item can move another promotion's discount between units). Alone, 3-for-2, BOGO, percent,
- *   amount and member prices never lower it (property-tested).
+ * - Adding an item never lowers the total, except through an applied promotion marked `lowersTotal`, whose receipt
+ *   explanation says why in words: every promotion of a kind that groups units (MULTI_BUY, BOGO, MIX_MATCH: one more
+ *   item completes a group, or regroups the units so another promotion's discount moves) or counts spend (THRESHOLD:
+ *   one more item reaches the spend), and every unit-level BEST_OF promotion when two or more BEST_OF promotions
+ *   competed in the basket (one more item can make another offer the best one). The per-unit kinds (PERCENT_OFF,
+ *   AMOUNT_OFF, MEMBER_PRICE) are never marked: with only those (any stacking, books, member prices, coupons, and at
+ *   most one unit-level BEST_OF) each unit's discount depends on that unit alone, so adding an item never lowers the
+ *   total and nothing is marked (property-tested: shared/tests/pricing/properties.test.ts). The flag is per applied
+ *   promotion, not per basket: a receipt shows which deal can make "one more" cheaper.
  * - Coupons, in the order presented: the same code twice → DUPLICATE; a signature/key/expiry refusal from
  *   verifyCoupon; USED (context.isCouponUsed); NO_PROMOTION (not in the rules); NOT_HERE (not running at this time,
  *   store or region, or members only without a member); NOT_APPLICABLE when its promotion needs no coupon; DUPLICATE
@@ -215,7 +220,6 @@ function priceWith(
   const record = (info: PromoInfo, lines: readonly number[], total: number) => {
     const p = info.p;
     const skus: string[] = [];
-    const skuLines: number[] = [];
     const words = wordsOf(info, currency);
     for (let k = 0; k < lines.length; k++) {
       const li = lines[k]!;
@@ -223,7 +227,6 @@ function priceWith(
       if (d <= 0) continue;
       lineDiscount[li]! += d;
       skus.push(merged[li]!.sku);
-      skuLines.push(li);
       linePromos[li]!.push({
         promotionId: p.id,
         name: p.name,
@@ -231,7 +234,7 @@ function priceWith(
         explanation: lineWordsOf(p.rule, currency, words, aggK[li]!, d),
       });
     }
-    applied.push({ info, total, skus, skuLines });
+    applied.push({ info, total, skus });
     discountBy?.set(p.id, total);
   };
   const apply = (info: PromoInfo, e: Evaluation) => {
@@ -359,22 +362,19 @@ function priceWith(
     }
   }
 
-  // A group deal (MULTI_BUY, BOGO, MIX_MATCH) regroups its units when an item is added, which can move other
-  // promotions' discounts between units (a cent of rounding, a unit changing hands): where one shares a line with
-  // another promotion, it is marked as possibly lowering the total.
+  // Which applied promotions can make the total lower when an item is added (see the header): every one of a kind
+  // that groups units or counts spend, and every unit-level BEST_OF one when two or more competed in this basket.
+  let bestOfCompeting = 0;
+  for (const q of unitLevel) if (promos[q]!.p.stacking === 'BEST_OF') bestOfCompeting++;
   const appliedOut: AppliedPromotion[] = new Array(applied.length);
   for (let k = 0; k < applied.length; k++) {
     const a = applied[k]!;
     const info = a.info;
     const p = info.p;
-    let lowers = info.lowersTotal;
-    if (!lowers && info.group)
-      for (const li of a.skuLines)
-        if (linePromos[li]!.length > 1) {
-          lowers = true;
-          break;
-        }
-    const explanation = explanationPrefixOf(info, currency) + fmt(a.total, currency);
+    const bestOf = p.stacking === 'BEST_OF' && !info.threshold && bestOfCompeting >= 2;
+    const lowers = info.lowersTotal || bestOf;
+    const saved = explanationPrefixOf(info, currency) + fmt(a.total, currency);
+    const explanation = lowers ? `${saved} (${lowersTotalWords(p.rule, bestOf)})` : saved;
     appliedOut[k] = lowers
       ? {
           promotionId: p.id,
@@ -536,8 +536,6 @@ interface PromoInfo {
   readonly forMembers: boolean;
   /** ruleLowersTotal(rule). */
   readonly lowersTotal: boolean;
-  /** A group deal (MULTI_BUY, BOGO, MIX_MATCH). */
-  readonly group: boolean;
   /** ruleWords(rule, currency) and the applied explanation's head, made on first use (formatting may throw). */
   words: string | null;
   prefix: string | null;
@@ -555,12 +553,11 @@ interface SkuIndex {
   /** Indexes into the sorted promotions (ascending), or undefined. */
   promos: number[] | undefined;
 }
-/** One applied promotion, before its words: its saving, and the skus (and their lines) it discounted. */
+/** One applied promotion, before its words: its saving, and the skus it discounted. */
 interface Applied {
   readonly info: PromoInfo;
   readonly total: number;
   readonly skus: string[];
-  readonly skuLines: number[];
 }
 interface RulesIndex {
   /** Per sku named by an entry or a promotion (see SkuIndex). */
@@ -574,7 +571,6 @@ interface RulesIndex {
   readonly firstBestOf: number;
 }
 
-const GROUP_KINDS: ReadonlySet<string> = new Set(['MULTI_BUY', 'BOGO', 'MIX_MATCH']);
 const SCOPE_RANK = { STORE: 0, REGION: 1, CHAIN: 2 } as const;
 const indexes = new WeakMap<PricingRules, RulesIndex>();
 
@@ -608,7 +604,6 @@ function indexOf(rules: PricingRules): RulesIndex {
       threshold: p.rule.kind === 'THRESHOLD',
       forMembers: Boolean(p.membersOnly || p.rule.kind === 'MEMBER_PRICE'),
       lowersTotal: ruleLowersTotal(p.rule),
-      group: GROUP_KINDS.has(p.rule.kind),
       words: null,
       prefix: null,
     }));

@@ -175,17 +175,34 @@ export function evaluateRule(rule: PromotionRule, units: Units, eligible: number
   return out;
 }
 
-/** Whether a rule of this shape can make a basket's total lower when an item is added (see engine.ts). */
+/**
+ * Whether a promotion of this kind can make a basket's total lower when an item is added (see engine.ts): the kinds
+ * that group units (MULTI_BUY, BOGO, MIX_MATCH: one more item completes or rearranges a group) or count spend
+ * (THRESHOLD: one more item reaches the spend). The per-unit kinds (PERCENT_OFF, AMOUNT_OFF, MEMBER_PRICE) never do:
+ * each unit's discount depends on that unit alone.
+ */
 export function ruleLowersTotal(rule: PromotionRule): boolean {
   switch (rule.kind) {
     case 'THRESHOLD':
+    case 'MULTI_BUY':
+    case 'BOGO':
     case 'MIX_MATCH':
       return true;
-    case 'MULTI_BUY':
-      return rule.priceMinor !== undefined || (rule.payFor ?? rule.buy) < rule.buy - 1;
     default:
       return false;
   }
+}
+
+/**
+ * Why an applied promotion marked `lowersTotal` can make the total go down when an item is added, in words for the
+ * receipt (`bestOf`: it was chosen as the best of two or more BEST_OF offers).
+ */
+export function lowersTotalWords(rule: PromotionRule, bestOf: boolean): string {
+  if (rule.kind === 'THRESHOLD') return 'an added item can reach the spend, so adding one can lower the total';
+  if (ruleLowersTotal(rule))
+    return 'an added item can complete or regroup this deal, so adding one can lower the total';
+  if (bestOf) return 'the best of several offers applies, so an added item can switch offers and lower the total';
+  return '';
 }
 
 /**

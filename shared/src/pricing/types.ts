@@ -202,7 +202,10 @@ export interface AppliedPromotion {
   readonly discountMinor: number;
   readonly skus: readonly string[];
   readonly explanation: string;
-  /** Set for a promotion that can make the total lower when an item is added (a spend threshold reached). */
+  /**
+   * Set for a promotion that can make the total lower when an item is added: a kind that groups units or counts
+   * spend, or one of two or more competing BEST_OF offers (see engine.ts); its explanation says why in words.
+   */
   readonly lowersTotal?: boolean;
 }
 

@@ -82,7 +82,12 @@ describe('each promotion kind, worked by hand', () => {
     expect(p.discountMinor).toBe(120);
     expect(p.lines.find((l) => l.sku === 'Y3')!.promotions[0]!.explanation).toBe('3 for 2: 1 free');
     expect(p.promotions[0]).toMatchObject({ skus: ['Y3'], discountMinor: 120 });
-    expect(p.promotions[0]!.lowersTotal).toBeUndefined();
+    // A group deal: one more item can complete a group (here a 150 added makes the 120 pay and a 100 free), so it
+    // is marked and its receipt line says so.
+    expect(p.promotions[0]!.lowersTotal).toBe(true);
+    expect(p.promotions[0]!.explanation).toBe(
+      'Yog: 3 for 2, you save $1.20 (an added item can complete or regroup this deal, so adding one can lower the total)',
+    );
   });
 
   it('MULTI_BUY 3 for $10: the group price, spread in proportion, and marked as lowering the total', () => {

@@ -48,3 +48,10 @@ export const ctx = (over: Partial<PricingContext> = {}): PricingContext => ({
   member: false,
   ...over,
 });
+
+/**
+ * fast-check parameters for a property: a fixed seed (PRICING_PROPERTY_SEED overrides it, to replay a failure or hunt
+ * with another) and a bounded number of runs, so CI checks the same cases every time; the seed is in every failure.
+ */
+export const PROPERTY_SEED = Number.parseInt(process.env.PRICING_PROPERTY_SEED ?? '', 10) || 20_251_130;
+export const propertyRuns = (numRuns: number) => ({ seed: PROPERTY_SEED, numRuns });

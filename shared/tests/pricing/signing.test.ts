@@ -1,8 +1,11 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  exitDoorKey,
   newSigningKeyPair,
   readCoupon,
+  readExitToken,
   signCoupon,
   signExitToken,
   verifyCoupon,
@@ -120,10 +123,60 @@ describe('exit tokens', () => {
     audit: true,
   };
   const token = signExitToken(pair.privateKey, exit);
+  const doorA = [{ keyId: 'k1', key: exitDoorKey(pair.privateKey, STORE_A) }];
 
   it('verify at their store within their window, with every claim back', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{1,200}$/);
-    expect(verifyExitToken(token, keys, { storeId: STORE_A, at: T0 + 60_000 })).toEqual({ ok: true, claims: exit });
+    expect(verifyExitToken(token, keys, { storeId: STORE_A, at: T0 + 60_000, doorKeys: doorA })).toEqual({
+      ok: true,
+      claims: exit,
+    });
+  });
+
+  it('seal the audit decision: without the door key an audited token cannot be told from another; the door reads both', () => {
+    const audited = signExitToken(pair.privateKey, { ...exit, audit: true });
+    const passed = signExitToken(pair.privateKey, { ...exit, audit: false });
+    expect(audited.length).toBe(passed.length);
+    const a = Buffer.from(audited, 'base64url');
+    const p = Buffer.from(passed, 'base64url');
+    const claimsEnd = a.length - 64;
+    // every claim byte is the same (no readable flag) but the last 8 before the signature: the seal
+    expect(a.subarray(0, claimsEnd - 8).equals(p.subarray(0, claimsEnd - 8))).toBe(true);
+    expect(a.subarray(claimsEnd - 8, claimsEnd).equals(p.subarray(claimsEnd - 8, claimsEnd))).toBe(false);
+    // the seal is HMAC-SHA256(door key, sessionId ‖ 0 ‖ audit bit), truncated to 8 bytes, and nothing else
+    const seal = (audit: boolean) =>
+      createHmac('sha256', Buffer.from(doorA[0]!.key, 'base64url'))
+        .update(Buffer.concat([Buffer.from(exit.sessionId), Buffer.from([0, audit ? 1 : 0])]))
+        .digest()
+        .subarray(0, 8);
+    expect(a.subarray(claimsEnd - 8, claimsEnd).equals(seal(true))).toBe(true);
+    expect(p.subarray(claimsEnd - 8, claimsEnd).equals(seal(false))).toBe(true);
+    // what the customer can read of either is the same
+    expect(readExitToken(audited)).toEqual(readExitToken(passed));
+    expect(readExitToken(audited)?.audit).toBe(false);
+    // the door of the token's store reads each right, offline
+    const at = T0 + 60_000;
+    expect(verifyExitToken(audited, keys, { storeId: STORE_A, at, doorKeys: doorA })).toEqual({
+      ok: true,
+      claims: { ...exit, audit: true },
+    });
+    expect(verifyExitToken(passed, keys, { storeId: STORE_A, at, doorKeys: doorA })).toEqual({
+      ok: true,
+      claims: { ...exit, audit: false },
+    });
+    expect(readExitToken(audited, doorA)?.audit).toBe(true);
+    expect(readExitToken(passed, doorA)?.audit).toBe(false);
+    // a door with no door key for the token's key (or another store's) cannot tell: it checks the bag
+    const doorB = [{ keyId: 'k1', key: exitDoorKey(pair.privateKey, STORE_B) }];
+    for (const doorKeys of [[], doorB, [{ keyId: 'k2', key: doorA[0]!.key }]])
+      expect(verifyExitToken(passed, keys, { storeId: STORE_A, at, doorKeys })).toEqual({
+        ok: true,
+        claims: { ...exit, audit: true },
+        auditUnread: true,
+      });
+    // a store's door key is its own and per signing key
+    expect(exitDoorKey(pair.privateKey, STORE_A)).not.toBe(exitDoorKey(pair.privateKey, STORE_B));
+    expect(exitDoorKey(pair.privateKey, STORE_A)).not.toBe(exitDoorKey(other.privateKey, STORE_A));
   });
 
   it('are refused at another store, after their window, from the future, forged, or under a retired key', () => {

@@ -1,11 +1,13 @@
 // TEST ORACLE — a frozen copy of shared/src/pricing/engine.ts as of bcb55d2 (before the grouped-unit rewrite).
 // Do not edit or import from src: engine-equivalence.test.ts checks the live engine gives identical results.
+// One change since the copy, made to both: which applied promotions are marked `lowersTotal` (and their words).
 import { roundHalfAwayFromZero } from '../../../src/money.js';
 import {
   type Evaluation,
   evaluateRule,
   fmt,
   lineWords,
+  lowersTotalWords,
   ruleLowersTotal,
   ruleWords,
   spread,
@@ -184,7 +186,6 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
       discountMinor: total,
       skus,
       explanation: `${p.name}: ${ruleWords(p.rule, currency)}, you save ${fmt(total, currency)}`,
-      ...(ruleLowersTotal(p.rule) ? { lowersTotal: true } : {}),
     });
     discountBy.set(p.id, total);
   };
@@ -292,17 +293,16 @@ export function price(basket: readonly BasketLine[], rules: PricingRules, contex
     }
   }
 
-  // A group deal (MULTI_BUY, BOGO, MIX_MATCH) regroups its units when an item is added, which can move other
-  // promotions' discounts between units (a cent of rounding, a unit changing hands): where one shares a line with
-  // another promotion, it is marked as possibly lowering the total.
+  // Which applied promotions can lower the total when an item is added. Not frozen: the rule of engine.ts ("Adding an
+  // item never lowers the total…") changed after the copy (fix of issue #25's review), so it is applied here too, written
+  // plainly: every kind that groups units or counts spend, and unit-level BEST_OF ones when two or more competed.
+  const bestOfCompeting = unitLevel.filter((q) => index.promos[q]!.p.stacking === 'BEST_OF').length;
   for (let k = 0; k < applied.length; k++) {
     const a = applied[k]!;
-    if (a.lowersTotal || !GROUP_KINDS.has(a.kind)) continue;
-    const shared = a.skus.some((sku) => {
-      const li = merged.findIndex((l) => l.sku === sku);
-      return linePromos[li]!.length > 1;
-    });
-    if (shared) applied[k] = { ...a, lowersTotal: true };
+    const p = index.byId.get(a.promotionId)!.p;
+    const bestOf = p.stacking === 'BEST_OF' && p.rule.kind !== 'THRESHOLD' && bestOfCompeting >= 2;
+    if (ruleLowersTotal(p.rule) || bestOf)
+      applied[k] = { ...a, explanation: `${a.explanation} (${lowersTotalWords(p.rule, bestOf)})`, lowersTotal: true };
   }
 
   // Lines, totals.
@@ -403,7 +403,6 @@ interface RulesIndex {
   readonly firstBestOf: number;
 }
 
-const GROUP_KINDS: ReadonlySet<string> = new Set(['MULTI_BUY', 'BOGO', 'MIX_MATCH']);
 const SCOPE_RANK = { STORE: 0, REGION: 1, CHAIN: 2 } as const;
 const indexes = new WeakMap<PricingRules, RulesIndex>();
 

@@ -150,15 +150,15 @@ export function evaluateRule(rule: PromotionRule, units: Units, eligible: number
 
 /** Whether a rule of this shape can make a basket's total lower when an item is added (see engine.ts). */
 export function ruleLowersTotal(rule: PromotionRule): boolean {
-  switch (rule.kind) {
-    case 'THRESHOLD':
-    case 'MIX_MATCH':
-      return true;
-    case 'MULTI_BUY':
-      return rule.priceMinor !== undefined || (rule.payFor ?? rule.buy) < rule.buy - 1;
-    default:
-      return false;
-  }
+  return rule.kind === 'THRESHOLD' || rule.kind === 'MULTI_BUY' || rule.kind === 'BOGO' || rule.kind === 'MIX_MATCH';
+}
+
+export function lowersTotalWords(rule: PromotionRule, bestOf: boolean): string {
+  if (rule.kind === 'THRESHOLD') return 'an added item can reach the spend, so adding one can lower the total';
+  if (ruleLowersTotal(rule))
+    return 'an added item can complete or regroup this deal, so adding one can lower the total';
+  if (bestOf) return 'the best of several offers applies, so an added item can switch offers and lower the total';
+  return '';
 }
 
 export const fmt = (minor: number, currency: string): string => formatMoney({ minor, currency });
