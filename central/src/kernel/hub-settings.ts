@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Provision } from './ports.js';
 
@@ -90,7 +90,8 @@ export interface ReviewsSettings {
 /**
  * Pricing's settings (modules/pricing, issue #25). `keysFile` (PRICING_KEYS_FILE) holds the private halves of the
  * Ed25519 keys that sign coupons and Scan & Go exit tokens (stores get the public halves through their feeds); null =
- * `pricing-keys.json` in the blob folder (a temporary folder for a hub without one).
+ * `pricing-keys.json` in the blob folder (a temporary folder for a hub without one) in demo and test; a production hub
+ * without it, or with it inside the blob folder, warns and refuses to sign (coupon batches, Scan & Go checkouts: 503).
  */
 export interface PricingSettings {
   readonly keysFile: string | null;
@@ -493,6 +494,14 @@ export function resolveSettings(config: {
     warnings.push(
       'VAULT_KEYS_FILE is not set: the vault stays closed (503) until it names a file outside the data and blob folders.',
     );
+  if (mode === 'production' && !config.pricingKeysFile)
+    warnings.push(
+      'PRICING_KEYS_FILE is not set: coupon batches and Scan & Go checkouts are refused (503) until it names a file outside the data and blob folders.',
+    );
+  else if (mode === 'production' && config.pricingKeysFile && blobDir && isInsideDir(config.pricingKeysFile, blobDir))
+    warnings.push(
+      `PRICING_KEYS_FILE (${config.pricingKeysFile}) is inside the blob folder: coupon batches and Scan & Go checkouts are refused (503) until it names a file outside the data and blob folders.`,
+    );
   return {
     settings: {
       mode,
@@ -520,4 +529,10 @@ export function resolveSettings(config: {
     },
     warnings,
   };
+}
+
+/** Whether `file` is `dir` itself or somewhere under it (both resolved; no symbolic links followed). */
+function isInsideDir(file: string, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(file));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, open, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { newSigningKeyPair, type SigningKey } from '@storefleet/shared';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { AppError, newSigningKeyPair, type SigningKey } from '@storefleet/shared';
 import { z } from 'zod';
 import type { Queryable } from '../../db/db.js';
 import type { HubContext } from '../../kernel/module-contract.js';
@@ -49,6 +49,8 @@ export class SigningKeys {
   #temporary: string | null = null;
   /** Cached file contents (re-read when a key is not in it, and always under the lock). */
   #file: KeysFile | null = null;
+  /** Why this hub may not sign (a production hub with its keys in the blob folder), or null. */
+  #refusal: string | null = null;
 
   constructor(readonly ctx: HubContext) {}
 
@@ -66,7 +68,36 @@ export class SigningKeys {
       this.#temporary = await mkdtemp(join(tmpdir(), 'storefleet-hub-pricing-keys-'));
       this.#path = join(this.#temporary, 'pricing-keys.json');
     }
+    this.#refusal = this.#refusalFor(this.#path, configured);
+    if (this.#refusal) {
+      // Nothing is made or read: a private key written beside the data would be the leak this refuses.
+      this.ctx.log.error(
+        `pricing: ${this.#refusal}. Coupon batches and Scan & Go checkouts answer 503 until the hub restarts with it set.`,
+      );
+      return;
+    }
     await this.current();
+  }
+
+  /**
+   * Why this hub must not sign, or null when it may: a production hub's keys in the blob folder (the default) mean one
+   * stolen folder (a backup, a disk, a shared volume) lets anyone mint coupons and exit tokens every store accepts.
+   * HUB_DATA_DIR is not in the settings: the blob folder (`<HUB_DATA_DIR>/blobs` by default) stands for it, as for the
+   * vault's keys. Demo and test hubs keep the default.
+   */
+  #refusalFor(file: string, configured: string | null): string | null {
+    if (this.ctx.settings.mode !== 'production') return null;
+    const blobDir = this.ctx.settings.blobs.dir;
+    const inside = blobDir !== null && isInside(file, blobDir);
+    if (configured && !inside) return null;
+    return `set PRICING_KEYS_FILE to a file outside the data and blob folders (${
+      configured ? `${file} is inside the blob folder ${blobDir}` : 'it is not set'
+    }): signing keys kept beside the data let whoever copies it mint coupons and exit tokens`;
+  }
+
+  /** Throws the 503 a request that would sign answers while this hub may not sign (see `start`). */
+  assertCanSign(): void {
+    if (this.#refusal) throw new AppError('unavailable', this.#refusal, { setting: 'PRICING_KEYS_FILE' });
   }
 
   async stop(): Promise<void> {
@@ -81,6 +112,7 @@ export class SigningKeys {
 
   /** The key id and private key to sign with now (made when this hub holds none in use). */
   async current(): Promise<{ keyId: string; privateKey: string }> {
+    this.assertCanSign();
     const held = this.#pick(await this.publicKeys(), await this.#read(false));
     if (held) return held;
     return this.ctx.db.transaction(async (tx) => {
@@ -97,6 +129,7 @@ export class SigningKeys {
 
   /** A new key signs from now on; every other key in use is retired `retireAfterDays` from now. */
   async rotate(retireAfterDays: number): Promise<{ key: SigningKey; retiring: string[] }> {
+    this.assertCanSign();
     const out = await this.ctx.db.transaction(async (tx) => {
       const repo = new KeysRepository(tx);
       await repo.lock();
@@ -173,4 +206,10 @@ export class SigningKeys {
     await rename(temp, path);
     this.#file = file;
   }
+}
+
+/** Whether `file` is `dir` itself or somewhere under it (both resolved; no symbolic links followed). */
+function isInside(file: string, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(file));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
