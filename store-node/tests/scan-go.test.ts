@@ -1,9 +1,11 @@
+import { readExitToken } from '@storefleet/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from '@storefleet/central/testing';
 import { provide } from '../../central/src/kernel/ports.js';
 import { SimulatedPaymentProvider } from '../../central/src/modules/orders/payments.js';
 import { PAYMENTS_PROVIDER } from '../../central/src/modules/orders/ports.js';
 import type { StoreNode } from '../src/index.js';
+import { doorKeys } from '../src/pricing/door-keys.js';
 import { SyncFixture, waitFor } from './support/sync-fixture.js';
 
 const target = dbTargets.at(-1)!;
@@ -39,6 +41,8 @@ async function setUp(auditPercent: number) {
   ).body as { id: string };
   // the door verifies with the hub's keys from the store's pricing copy
   await waitFor('the hub’s keys at the store', () => store.pricing.rules().couponKeys.length > 0, 60_000);
+  // and this store's door key, which opens the audit decision sealed in exit tokens
+  await waitFor('the door key at the store', () => doorKeys(store.db).length > 0, 60_000);
   await waitFor('the catalog at the store', () => store.pos.repo.product('MILK', undefined));
   return {
     f,
@@ -164,6 +168,10 @@ describe(`Scan & Go from the app to the door (${target.name}, every exit audited
     expect(bad.type).toContain('application/problem+json');
     expect(bad.body.refusal).toMatch(/FORGED|MALFORMED/);
 
+    // the customer holding the token cannot read that this exit is audited: only the door can
+    expect(readExitToken(token)).toMatchObject({ sessionId: id, audit: false });
+    expect(readExitToken(token, doorKeys(store.db))).toMatchObject({ sessionId: id, audit: true });
+
     // the door works with the hub stopped
     await t.f.hub.stop();
     const ok = await door(store, '/api/scan-go/exit', { token });
@@ -207,6 +215,9 @@ describe(`Scan & Go with no exit audited (${target.name})`, () => {
     const ok = await door(store, '/api/scan-go/exit', { token: paid.body.exitToken });
     expect(ok.body).toMatchObject({ ok: true, audit: false });
     expect(ok.body.message).not.toContain('CHECK THIS BAG');
+    // the token of an exit not audited reads, to its holder, exactly like one audited
+    expect(readExitToken(paid.body.exitToken)).toMatchObject({ audit: false });
+    expect(paid.body.exitToken.length).toBeGreaterThan(0);
 
     // a session at another store (registered, no node): its token is refused here
     const other = await t.f.hub.fleet.register({ code: 'SG2', name: 'Other', kind: 'STORE', lat: 40, lon: -74 });

@@ -1,7 +1,9 @@
 import {
+  createHmac,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  timingSafeEqual,
   type KeyObject,
   randomBytes,
   sign,
@@ -17,12 +19,18 @@ import type { CouponRefusal, SigningKey } from './types.js';
  * Wire format (binary claims, then the 64-byte signature, all base64url without padding, in canonical form):
  *   byte 0        format: high nibble = kind (1 coupon, 2 exit token), low nibble = flags
  *                 coupon flags: bit0 promotionId is a lowercase UUID (16 bytes), bits 1–2 expiry unit (0 ms, 1 s, 2 min)
- *                 exit flags:   bit0 sessionId is a UUID, bit1 storeId is a UUID, bit2 audit, bit3 issuedAt in seconds
+ *                 exit flags:   bit0 sessionId is a UUID, bit1 storeId is a UUID, bit2 audit (unsealed tokens only:
+ *                 a sealed token leaves it 0), bit3 issuedAt in seconds
  *   keyId         1 length byte + ASCII
  *   ids           16 bytes for a lowercase UUID, else 1 length byte + UTF-8 (≤ 64 bytes)
  *   integers      unsigned LEB128 varints (≤ 2^53)
  *   coupon:       promotionId, serial, expiresAt (in its unit)
- *   exit token:   sessionId, storeId, itemCount, totalMinor, issuedAt (in its unit), validUntil − issuedAt (ms)
+ *   exit token:   sessionId, storeId, itemCount, totalMinor, issuedAt (in its unit), validUntil − issuedAt (ms),
+ *                 then the audit seal (8 bytes; absent in the unsealed tokens signed before it): the first 8 bytes of
+ *                 HMAC-SHA256(door key, sessionId ‖ 0x00 ‖ audit bit), where the door key is the store's
+ *                 (`exitDoorKey`: derived by the hub from the signing key's private half and the store id, sent only
+ *                 to that store). The customer holding the token cannot tell an audited exit from another (the seal
+ *                 of either is 8 bytes no one without the door key can tell apart); the door computes both and knows.
  * The signature covers a domain tag ("sf-coupon-1" / "sf-exit-1") and the claims, so one kind of code never verifies
  * as the other. A coupon for a UUID promotion with a short key id is ~120 characters.
  *
@@ -319,7 +327,10 @@ export interface ExitClaims {
   readonly issuedAt: number;
   /** The door accepts it until then (epoch ms). */
   readonly validUntil: number;
-  /** Drawn at random by the hub when it signed: tells the associate to check the bag. */
+  /**
+   * Drawn at random by the hub when it signed: tells the associate to check the bag. Sealed in the token (only the
+   * store's door reads it back, with its door key).
+   */
   readonly audit: boolean;
 }
 export const EXIT_REFUSALS = [
@@ -333,20 +344,61 @@ export const EXIT_REFUSALS = [
 ] as const;
 export type ExitRefusal = (typeof EXIT_REFUSALS)[number];
 export type ExitCheck =
-  | { readonly ok: true; readonly claims: ExitClaims }
+  | {
+      readonly ok: true;
+      readonly claims: ExitClaims;
+      /** The token's audit seal could not be opened (no door key for its key here): `claims.audit` is true to be safe. */
+      readonly auditUnread?: true;
+    }
   | { readonly ok: false; readonly refusal: ExitRefusal; readonly message: string };
 
-/** Signs an exit token. Throws RangeError for claims that cannot be one (validUntil before issuedAt, too long). */
+/**
+ * The door key of a store for one signing key: HMAC-SHA256(the private key's bytes, 'door:' + storeId), base64url.
+ * The hub derives it again whenever it needs it (nothing more to keep) and sends it only to that store, which reads
+ * the audit decision sealed in its exit tokens with it.
+ */
+export function exitDoorKey(privateKey: string, storeId: string): string {
+  return createHmac('sha256', Buffer.from(privateKey, 'base64url')).update(`door:${storeId}`).digest('base64url');
+}
+
+/** A store's door key for one signing key (its store-rules page carries them). */
+export interface DoorKey {
+  readonly keyId: string;
+  readonly key: string;
+}
+
+const SEAL_BYTES = 8;
+function auditSeal(doorKey: string, sessionId: string, audit: boolean): Buffer {
+  return createHmac('sha256', Buffer.from(doorKey, 'base64url'))
+    .update(Buffer.concat([Buffer.from(sessionId, 'utf8'), Buffer.from([0, audit ? 1 : 0])]))
+    .digest()
+    .subarray(0, SEAL_BYTES);
+}
+
+/**
+ * The audit decision sealed in a token, read with the store's door keys: true/false, or null when the store holds no
+ * door key that opens the seal (a key it has not heard yet).
+ */
+function openSeal(claims: ParsedExit, doorKeys: readonly DoorKey[]): boolean | null {
+  if (!claims.seal) return claims.audit;
+  for (const k of doorKeys) {
+    if (k.keyId !== claims.keyId) continue;
+    for (const audit of [true, false])
+      if (timingSafeEqual(auditSeal(k.key, claims.sessionId, audit), claims.seal)) return audit;
+  }
+  return null;
+}
+
+/**
+ * Signs an exit token, its audit decision sealed for the store's door (`exitDoorKey` of this key and the claims'
+ * store). Throws RangeError for claims that cannot be one (validUntil before issuedAt, too long).
+ */
 export function signExitToken(privateKey: string, claims: ExitClaims): string {
   if (!KEY_ID.test(claims.keyId)) throw new RangeError(`bad key id ${JSON.stringify(claims.keyId)}`);
   const w = new Writer();
   const secs = claims.issuedAt % 1000 === 0;
   w.byte(
-    (KIND_EXIT << 4) |
-      (UUID.test(claims.sessionId) ? 1 : 0) |
-      (UUID.test(claims.storeId) ? 2 : 0) |
-      (claims.audit ? 4 : 0) |
-      (secs ? 8 : 0),
+    (KIND_EXIT << 4) | (UUID.test(claims.sessionId) ? 1 : 0) | (UUID.test(claims.storeId) ? 2 : 0) | (secs ? 8 : 0),
   );
   w.text(claims.keyId, 32, 'the key id');
   w.id(claims.sessionId, 'the session id');
@@ -355,10 +407,14 @@ export function signExitToken(privateKey: string, claims: ExitClaims): string {
   w.varint(claims.totalMinor, 'totalMinor');
   w.varint(secs ? claims.issuedAt / 1000 : claims.issuedAt, 'issuedAt');
   w.varint(claims.validUntil - claims.issuedAt, 'validUntil − issuedAt');
+  for (const b of auditSeal(exitDoorKey(privateKey, claims.storeId), claims.sessionId, claims.audit)) w.byte(b);
   return finish(privateKey, EXIT_TAG, w);
 }
 
-function parseExit(claims: Buffer): ExitClaims {
+/** Claims as read from the bytes: `seal` set on a sealed token (whose `audit` is not known until it is opened). */
+type ParsedExit = ExitClaims & { readonly seal: Buffer | null };
+
+function parseExit(claims: Buffer): ParsedExit {
   const r = new Reader(claims);
   const head = r.byte();
   if (head >> 4 !== KIND_EXIT) throw new Error('kind');
@@ -371,16 +427,25 @@ function parseExit(claims: Buffer): ExitClaims {
   const rawIssued = r.varint();
   const issuedAt = (head & 8) !== 0 ? rawIssued * 1000 : rawIssued;
   const validUntil = issuedAt + r.varint();
-  if (r.pos !== claims.length || !Number.isSafeInteger(validUntil)) throw new Error('trailing');
-  return { keyId, sessionId, storeId, itemCount, totalMinor, issuedAt, validUntil, audit: (head & 4) !== 0 };
+  const left = claims.length - r.pos;
+  if ((left !== 0 && left !== SEAL_BYTES) || !Number.isSafeInteger(validUntil)) throw new Error('trailing');
+  // a sealed token never sets the readable bit: one that does is not one the hub signed
+  if (left === SEAL_BYTES && (head & 4) !== 0) throw new Error('audit bit on a sealed token');
+  const seal = left === SEAL_BYTES ? Buffer.from(claims.subarray(r.pos)) : null;
+  return { keyId, sessionId, storeId, itemCount, totalMinor, issuedAt, validUntil, audit: (head & 4) !== 0, seal };
 }
 
-/** The claims of a well-formed exit token, unverified; null when it is not one. */
-export function readExitToken(token: string): ExitClaims | null {
+/**
+ * The claims of a well-formed exit token, unverified; null when it is not one. Its audit decision is read only with
+ * the store's door keys (`doorKeys`); without them a sealed token's `audit` reads false (what a customer sees).
+ */
+export function readExitToken(token: string, doorKeys: readonly DoorKey[] = []): ExitClaims | null {
   const d = decode(token);
   if (!d) return null;
   try {
-    return parseExit(d.claims);
+    const p = parseExit(d.claims);
+    const { seal: _, ...c } = p;
+    return { ...c, audit: openSeal(p, doorKeys) === true };
   } catch {
     return null;
   }
@@ -393,15 +458,19 @@ const EXIT_MESSAGES = {
   FORGED: 'This exit code is not genuine (its signature does not match): check the bag and the payment.',
 } as const;
 
-/** Verifies an exit token offline at a store's door at time `at`. Never throws. */
+/**
+ * Verifies an exit token offline at a store's door at time `at`. Never throws. The audit decision is opened with the
+ * store's door keys (`where.doorKeys`); a sealed token the store holds no door key for reads `audit: true` (check the
+ * bag: the store cannot tell) with `auditUnread: true`.
+ */
 export function verifyExitToken(
   token: string,
   keys: readonly SigningKey[],
-  where: { readonly storeId: string; readonly at: number },
+  where: { readonly storeId: string; readonly at: number; readonly doorKeys?: readonly DoorKey[] },
 ): ExitCheck {
   try {
     const d = decode(token);
-    let claims: ExitClaims | null = null;
+    let claims: ParsedExit | null = null;
     if (d) {
       try {
         claims = parseExit(d.claims);
@@ -437,7 +506,11 @@ export function verifyExitToken(
         refusal: 'EXPIRED',
         message: `This exit code expired at ${fmtTime(claims.validUntil)}: check the bag and the receipt in the app.`,
       };
-    return { ok: true, claims };
+    const { seal: _, ...rest } = claims;
+    const audit = openSeal(claims, where.doorKeys ?? []);
+    return audit === null
+      ? { ok: true, claims: { ...rest, audit: true }, auditUnread: true }
+      : { ok: true, claims: { ...rest, audit } };
   } catch {
     return { ok: false, refusal: 'MALFORMED', message: EXIT_MESSAGES.MALFORMED };
   }

@@ -141,6 +141,20 @@ export const pricingStorePageSchema = z.strictObject({
   promotions: z.array(promotionRowSchema).max(PRICING_STORE_PAGE_MAX),
   keys: z.array(signingKeyRowSchema).max(100),
   usedCoupons: z.array(usedCouponRowSchema).max(PRICING_STORE_PAGE_MAX),
+  /**
+   * This store's door keys (shared/src/pricing/signing.ts `exitDoorKey`): one per signing key the answering hub signs
+   * exit tokens with, so the door reads the audit decision sealed in them. Sent to this store only, on every page; a
+   * store keeps every one it was sent (by key id). Absent from hubs before it.
+   */
+  doorKeys: z
+    .array(
+      z.strictObject({
+        keyId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+        key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      }),
+    )
+    .max(100)
+    .optional(),
   /** The highest revision this page carries (the store holds up to here once it applied the page). */
   revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   /** Pass as `after` for the next page; null when caught up. */

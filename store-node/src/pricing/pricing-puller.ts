@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { HubGet } from '../hub-link/hub-get.js';
 import { PullRetry } from '../hub-link/pull-retry.js';
 import type { PricingRepository } from './pricing-repository.js';
+import { keepDoorKeys } from './door-keys.js';
 
 /** Rows a page asks for. */
 export const PAGE = 500;
@@ -29,6 +30,7 @@ export const pageEnvelopeSchema = z.object({
   promotions: z.array(z.unknown()).max(PRICING_STORE_PAGE_MAX),
   keys: z.array(z.unknown()).max(100),
   usedCoupons: z.array(z.unknown()).max(PRICING_STORE_PAGE_MAX),
+  doorKeys: z.array(z.unknown()).max(100).optional(),
   revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   next: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
 });
@@ -119,6 +121,7 @@ export function applyPage(
   applyRows(repo, page.promotions, 'promotion', now, out);
   applyRows(repo, page.keys, 'key', now, out);
   applyRows(repo, page.usedCoupons, 'usedCoupon', now, out);
+  keepDoorKeys(repo.db, page.doorKeys, now);
   if (out.refused) repo.countRefused(out.refused);
   if (regionChanged) repo.restart();
   else repo.advance(page.revision);

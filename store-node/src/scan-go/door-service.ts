@@ -15,6 +15,7 @@ import { storeDay } from '../delivery/delivery-desk.js';
 import { PosRepository, type LineRow, type SaleRow } from '../pos/pos-repository.js';
 import { emitSaleEvent } from '../pos/sale-events.js';
 import { StoreProfile } from '../pos/store-profile.js';
+import { doorKeys } from '../pricing/door-keys.js';
 import type { StorePricing } from '../pricing/index.js';
 import type { StockLedger } from '../stock/stock-ledger.js';
 import type { Emit, StoreSync } from '../sync/index.js';
@@ -80,7 +81,12 @@ export class ScanGoDoor {
   check(token: string): DoorVerdict {
     if (!this.storeId) throw new AppError('unavailable', 'this store node is not registered with a hub yet');
     const at = this.now();
-    const v = verifyExitToken(token, this.pricing.rules().couponKeys, { storeId: this.storeId, at });
+    // the audit decision is sealed in the token: only this store's door keys open it (none: every bag is checked)
+    const v = verifyExitToken(token, this.pricing.rules().couponKeys, {
+      storeId: this.storeId,
+      at,
+      doorKeys: doorKeys(this.db),
+    });
     if (!v.ok) throw new UnprocessableError(`do not let out: ${v.message}`, { refusal: v.refusal, verdict: 'REFUSED' });
     const c: ExitClaims = v.claims;
     const outcome = c.audit ? 'AUDIT_DUE' : 'PASSED';

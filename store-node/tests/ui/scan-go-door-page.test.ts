@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeAxe, seriousAxeViolations } from '@storefleet/shared/testing/axe';
-import { newSigningKeyPair, type PricingStorePage, signExitToken } from '@storefleet/shared';
+import { exitDoorKey, newSigningKeyPair, type PricingStorePage, signExitToken } from '@storefleet/shared';
 import { pricingSink } from '../../src/pricing/index.js';
 import { createStoreNode, type StoreNode } from '../../src/index.js';
 import { HANDHELD, haveChromium, launchChromium, pageErrors, screenshot } from '../support/browser.js';
@@ -68,6 +68,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('the Scan & Go exit page at th
         },
       ],
       usedCoupons: [],
+      // this store's door key: the door reads the audit decision sealed in each token with it
+      doorKeys: [{ keyId: keys.keyId, key: exitDoorKey(keys.privateKey, STORE_ID) }],
       next: null,
     } as PricingStorePage;
     pricingSink(node.pricing)(node.db, [rules]);

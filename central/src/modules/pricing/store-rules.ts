@@ -1,4 +1,5 @@
 import {
+  exitDoorKey,
   PRICING_STORE_PAGE_MAX,
   type PriceEntryRow,
   type PricingStorePage,
@@ -9,6 +10,7 @@ import {
 import type { Queryable } from '../../db/db.js';
 import type { HubContext, SnapshotSource } from '../../kernel/module-contract.js';
 import { CHAIN_CURRENCY } from './hub-pricer.js';
+import { pricingParts } from './index.js';
 import { PricingRulesRepository } from './rules-repository.js';
 
 /** Signing keys one page carries at most (the page schema's bound). */
@@ -72,9 +74,19 @@ export class StoreRules {
       promotions: taken.flatMap((i) => (i.kind === 'promotion' ? [i.row] : [])),
       keys: taken.flatMap((i) => (i.kind === 'key' ? [i.row] : [])),
       usedCoupons: taken.flatMap((i) => (i.kind === 'used' ? [i.row] : [])),
+      doorKeys: await this.#doorKeys(storeId),
       revision,
       next: more ? revision : null,
     };
+  }
+
+  /**
+   * The store's door key for the key this hub signs exit tokens with, derived from its private half (nothing more is
+   * kept): on every page, so a store that held the keys before door keys existed gets it on its next pull.
+   */
+  async #doorKeys(storeId: string): Promise<{ keyId: string; key: string }[]> {
+    const signer = await pricingParts(this.ctx).keys.current();
+    return [{ keyId: signer.keyId, key: exitDoorKey(signer.privateKey, storeId) }];
   }
 
   /**
