@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { roundHalfAwayFromZero } from '../../../shared/src/money.js';
 import { price } from '../../../shared/src/pricing/engine.js';
 import type {
@@ -15,8 +16,10 @@ import { check } from '../support/check.js';
  * (`baskets_per_s`, goal ≥ 20,000/s), against the anchor measured in the same run on the same baskets: the till's
  * arithmetic before #25 (catalog price × qty + tax per line; no books, no promotions). A synthetic catalog of 5,000
  * skus in 40 categories; chain, region and store books for part of it (some entries future-dated); 50 promotions of
- * every kind and stacking. The check: on baskets no promotion touched the engine's total equals the plain arithmetic
- * over its unit prices, and on the rest it is not above it.
+ * every kind and stacking. Every basket is 30 lines. Warm-up ≥ 2,000 baskets and ~1 s; the timed loops (engine and
+ * anchor) do only the pricing; the check runs after, outside them: on baskets no promotion touched the engine's total
+ * equals the plain arithmetic over its unit prices, and on the rest it is not above it. Prints whether the goal was met
+ * and the load average at the start (a loaded machine gives lower figures).
  */
 export async function pricingEngineFigures(): Promise<Figure[]> {
   const n = Number(process.env.BENCH_BASKETS ?? 20_000);
@@ -93,15 +96,14 @@ export async function pricingEngineFigures(): Promise<Figure[]> {
     couponKeys: [],
     revision,
   };
-  // One basket in five from the unpromoted half of the catalog (odd categories, skus ≥ 2,000), without thresholds.
-  const unpromoted = catalog.filter((c, i) => i >= 2_000 && Number(c.category.slice(4)) % 2 === 1);
-  const baskets: BasketLine[][] = Array.from({ length: n }, (_, b) => {
-    const pool = b % 5 === 0 ? unpromoted : catalog;
-    const count = b % 5 === 0 ? 5 : 30;
-    return Array.from({ length: count }, () => ({ ...pool[int(0, pool.length - 1)]!, qty: int(1, 3) }));
-  });
+  // Every basket is 30 lines from the whole catalog (promoted and not), as the issue's figure says.
+  const baskets: BasketLine[][] = Array.from({ length: n }, () =>
+    Array.from({ length: 30 }, () => ({ ...catalog[int(0, SKUS - 1)]!, qty: int(1, 3) })),
+  );
   const members = baskets.map((_, b) => b % 3 === 0);
-  const context = (b: number) => ({ at, storeId: 'store-a', regionId: 'north', member: members[b]! });
+  const contexts = baskets.map((_, b) => ({ at, storeId: 'store-a', regionId: 'north', member: members[b]! }));
+  const load = loadavg()[0]!;
+  console.log(`  load average at start ${load.toFixed(2)} on ${availableParallelism()} cores`);
 
   // The anchor: the till's arithmetic before #25.
   const plain = (lines: readonly BasketLine[]) => {
@@ -112,51 +114,67 @@ export async function pricingEngineFigures(): Promise<Figure[]> {
     }
     return total;
   };
-  const warm = Math.min(n, 500);
-  for (let b = 0; b < warm; b++) {
-    price(baskets[b]!, rules, context(b));
-    plain(baskets[b]!);
-  }
+  // Warm-up: at least 2,000 baskets and about a second through the engine (and the anchor), so both are compiled.
   let sink = 0;
+  const warmStart = performance.now();
+  for (let b = 0; b < 2_000 || performance.now() - warmStart < 1_000; b++) {
+    const k = b % n;
+    sink += price(baskets[k]!, rules, contexts[k]!).totalMinor + plain(baskets[k]!);
+    if (b > 200_000) break;
+  }
+
+  // Timed: only the pricing, the same loop shape for both.
   const t0 = performance.now();
   for (let b = 0; b < n; b++) sink += plain(baskets[b]!);
   const plainS = (performance.now() - t0) / 1000;
+  const tStart = performance.now();
+  for (let b = 0; b < n; b++) sink += price(baskets[b]!, rules, contexts[b]!).totalMinor;
+  const engineS = (performance.now() - tStart) / 1000;
+  if (sink === -1) console.log(sink);
 
-  const times = new Float64Array(n);
+  // Latency per basket, a separate pass (performance.now() around each call would weigh on the rate above).
+  const sample = Math.min(n, 5_000);
+  const times = new Float64Array(sample);
+  for (let b = 0; b < sample; b++) {
+    const s = performance.now();
+    sink += price(baskets[b]!, rules, contexts[b]!).totalMinor;
+    times[b] = performance.now() - s;
+  }
+  times.sort();
+  const p99us = times[Math.min(sample - 1, Math.floor(sample * 0.99))]! * 1000;
+
+  // The check, outside the timed loops: with no promotion the engine's total is the plain arithmetic over its unit
+  // prices; with promotions it is not above it.
   let wrongPlain = 0;
   let above = 0;
-  let untouched = 0;
-  const tStart = performance.now();
+  let promoted = 0;
   for (let b = 0; b < n; b++) {
-    const s = performance.now();
-    const p = price(baskets[b]!, rules, context(b));
-    times[b] = performance.now() - s;
-    sink += p.totalMinor;
-    // Plain arithmetic over the engine's unit prices: what the basket costs with no promotion.
+    const p = price(baskets[b]!, rules, contexts[b]!);
     let flat = 0;
     for (const l of p.lines)
       flat += l.grossMinor + roundHalfAwayFromZero((l.grossMinor * rules.taxRatesPpm[l.taxClass]!) / 1_000_000);
     if (p.promotions.length === 0) {
-      untouched++;
       if (p.totalMinor !== flat) wrongPlain++;
-    } else if (p.totalMinor > flat) above++;
+    } else {
+      promoted++;
+      if (p.totalMinor > flat) above++;
+    }
   }
-  const engineS = (performance.now() - tStart) / 1000;
-  if (sink === -1) console.log(sink);
-  times.sort();
-  const p99us = times[Math.min(n - 1, Math.floor(n * 0.99))]! * 1000;
   check(wrongPlain === 0, `${wrongPlain} baskets no promotion touched priced differently from the plain arithmetic`);
   check(above === 0, `${above} promoted baskets priced above the plain arithmetic`);
-  check(untouched > 0 && untouched < n, `${untouched} of ${n} baskets had no promotion (both kinds must be measured)`);
+  check(promoted > 0, 'no basket had a promotion applied');
+  const perS = n / engineS;
+  console.log(
+    `  goal ≥ ${GOAL_PER_S} baskets of 30 lines per second: ${perS >= GOAL_PER_S ? 'met' : 'NOT met'} (${round(perS)}/s; ${promoted} of ${n} baskets had a promotion applied; load average ${load.toFixed(2)} at start)`,
+  );
   const bench = 'pricing';
   return [
-    against(
-      { bench, metric: 'baskets_per_s', value: n / engineS, unit: '1/s', n },
-      'anchor_plain_totals_per_s',
-      n / plainS,
-    ),
+    against({ bench, metric: 'baskets_per_s', value: perS, unit: '1/s', n }, 'anchor_plain_totals_per_s', n / plainS),
     { bench, metric: 'anchor_plain_totals_per_s', value: round(n / plainS), unit: '1/s', n },
     { bench, metric: 'engine_vs_plain_totals', value: round(plainS / engineS, 4), unit: 'ratio', n },
-    { bench, metric: 'p99_us', value: round(p99us), unit: 'us', n },
+    { bench, metric: 'p99_us', value: round(p99us), unit: 'us', n: sample },
   ];
 }
+
+/** The issue's goal for `baskets_per_s`. */
+const GOAL_PER_S = 20_000;
