@@ -15,7 +15,7 @@ export const couponsAccess: HubAccessRow[] = hubAccessTable([
     'POST',
     '/api/pricing/coupons/check',
     STORE_A,
-    'a coupon’s verdict online: head office for any store, a store’s token and people for their own store only',
+    'hides existence: a coupon’s verdict online, head office for any store, a store’s token and people for store A’s (another store is a 404)',
   ],
   ['GET', '/api/pricing/coupons/doubles', ADMIN, 'coupons redeemed more than once, for head office'],
 ]);

@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, markUnkeptAnswer, parseOrThrow, uuidSchema, ValidationError } from '@storefleet/shared';
+import {
+  ForbiddenError,
+  markUnkeptAnswer,
+  NotFoundError,
+  parseOrThrow,
+  uuidSchema,
+  ValidationError,
+} from '@storefleet/shared';
 import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { COUPON_BATCH_MAX } from './coupons.js';
@@ -75,7 +82,8 @@ export function couponsRoutes(parts: PricingParts, _ctx: HubContext): Router {
     if (!isHeadOffice(p)) {
       const mine = storeOf(p);
       if (!mine) throw new ForbiddenError('a coupon is checked by head office or a store');
-      if (storeId && storeId !== mine) throw new ForbiddenError('a store checks coupons for itself');
+      // Another store is missing to it, as for the price and sku routes (a store reaches only its own).
+      if (storeId && storeId !== mine) throw new NotFoundError('store', storeId);
       storeId = mine;
     }
     res.json(await parts.coupons.check(body.code, storeId));

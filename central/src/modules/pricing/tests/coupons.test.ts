@@ -181,14 +181,15 @@ for (const target of dbTargets) {
       const forged = await t.call('POST', '/api/pricing/coupons/check', { code: `${c.slice(0, -1)}${last}` }, who());
       expect(forged.status).toBe(200);
       expect(forged.body.status).not.toBe('VALID');
-      // a store checks for itself only
+      // a store checks for itself only: another store is missing to it (404), as for prices and skus
       const other = await t.call(
         'POST',
         '/api/pricing/coupons/check',
         { code: c, storeId: stores.b.id },
         { bearer: stores.a.token },
       );
-      expect(other.status).toBe(403);
+      expect(other.status).toBe(404);
+      expect(other.headers.get('content-type')).toContain('application/problem+json');
       // the codes never reach the logs
       expect(logs.join('\n')).not.toContain(codes[0]!);
       const file = JSON.parse(readFileSync(keysFile, 'utf8')) as { keys: { privateKey: string }[] };
