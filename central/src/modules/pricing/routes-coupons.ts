@@ -1,13 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import {
-  ForbiddenError,
-  markUnkeptAnswer,
-  NotFoundError,
-  parseOrThrow,
-  uuidSchema,
-  ValidationError,
-} from '@storefleet/shared';
+import { ForbiddenError, markUnkeptAnswer, NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { isHeadOffice, principalOf, requireAuth, requireRole, storeOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { COUPON_BATCH_MAX } from './coupons.js';
