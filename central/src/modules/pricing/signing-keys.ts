@@ -95,6 +95,15 @@ export class SigningKeys {
     }): signing keys kept beside the data let whoever copies it mint coupons and exit tokens`;
   }
 
+  /**
+   * Why this hub may not sign (a production hub without PRICING_KEYS_FILE apart from its data), or null. A reader
+   * that only adds signed material to something else (a store's door key on its pricing page) leaves it out then,
+   * rather than fail the whole answer.
+   */
+  get refusal(): string | null {
+    return this.#refusal;
+  }
+
   /** Throws the 503 a request that would sign answers while this hub may not sign (see `start`). */
   assertCanSign(): void {
     if (this.#refusal) throw new AppError('unavailable', this.#refusal, { setting: 'PRICING_KEYS_FILE' });
