@@ -2,7 +2,6 @@ import { ConflictError, NotFoundError, UnprocessableError, uuidv7 } from '@store
 import type { HubContext } from '../../kernel/module-contract.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { BooksRepository, type EntryWrite } from './books-repository.js';
-import { CHAIN_CURRENCY } from './hub-pricer.js';
 import { announce, nextRevision, nextRevisions } from './revision.js';
 import type { PriceBook, PriceBookEntry, PriceBookScope, Region } from './types.js';
 
@@ -112,7 +111,7 @@ export class PriceBooks {
         scope: input.scope,
         storeId,
         regionId,
-        currency: CHAIN_CURRENCY,
+        currency: await this.ctx.services.get(CATALOG_PRODUCTS).currency(tx),
         createdAt: this.ctx.now(),
       });
       if (!ok)

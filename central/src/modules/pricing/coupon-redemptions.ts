@@ -8,7 +8,8 @@ import { announce, nextRevision } from './revision.js';
  * Go payment): the first redemption of a coupon id is recorded with a new pricing revision and ONE `pricing.changed`
  * notice for the whole call, so every store hears and refuses it; a later redemption by another sale is a double for
  * head office (`first: false`); the same sale's redemption again is the one already recorded (`first: true`, nothing
- * written), so a repeated event or a retried call changes nothing.
+ * written), so a repeated event or a retried call changes nothing. A coupon a Scan & Go payment holds (being charged)
+ * is that payment's: another sale's redemption of it is a double.
  */
 export async function recordRedemptions(
   q: Queryable,
@@ -25,6 +26,14 @@ export async function recordRedemptions(
       const same = existing.saleId === r.saleId;
       if (!same) await repo.insertDouble(r, recordedAt);
       out.push({ couponId: r.couponId, first: same });
+      continue;
+    }
+    // A Scan & Go payment holds it while the customer's card is charged: the coupon is theirs (an order placed
+    // meanwhile is refused; a lane that took it offline is a double), unless this is that payment.
+    const holder = await repo.holder(r.couponId);
+    if (holder !== undefined && holder !== r.saleId) {
+      await repo.insertDouble(r, recordedAt);
+      out.push({ couponId: r.couponId, first: false });
       continue;
     }
     revision ??= await nextRevision(q);

@@ -119,6 +119,15 @@ export class CouponsRepository {
   }
 
   /** The first redemption of a coupon, if any (a released one is none: the coupon may be used again). */
+  /** The sale of the Scan & Go payment holding the coupon while it is being charged (scan_go_coupon_holds), if any. */
+  async holder(couponId: string): Promise<string | undefined> {
+    const { rows } = await this.q.query<{ sale_id: string }>(
+      'SELECT sale_id FROM scan_go_coupon_holds WHERE coupon_id = $1',
+      [couponId],
+    );
+    return rows[0]?.sale_id;
+  }
+
   async redemption(couponId: string): Promise<{ saleId: string; storeId: string | null; at: number } | undefined> {
     const { rows } = await this.q.query<{ sale_id: string; store_id: string | null; at: number }>(
       'SELECT sale_id, store_id, at FROM pricing_coupon_redemptions WHERE coupon_id = $1 AND NOT released',

@@ -65,6 +65,7 @@ export class ScanGoCheckout {
         { status: s.status },
       );
     const payments = this.#payments();
+    this.keys.assertCanSign(); // before anything is charged: a hub that cannot sign the exit token takes no money
     const cart = await this.scanGo.cartLines(s.customerId);
     if (cart.overBounds) throw new ConflictError(cart.overBounds);
     if (!cart.lines.length) throw new UnprocessableError(`scan & go session ${id} has nothing scanned to pay for`);
@@ -78,9 +79,11 @@ export class ScanGoCheckout {
     });
     const refused = basket.coupons.filter((c) => c.status === 'REFUSED');
     if (refused.length)
-      throw new UnprocessableError(`coupon refused: ${refused.map((c) => `${c.code} (${c.message})`).join('; ')}`, {
-        coupons: refused.map((c) => ({ code: c.code, refusal: c.refusal ?? null, message: c.message })),
-      });
+      // named by coupon id (or the code's last 6), never the whole code: an answer may be kept and shown again
+      throw new UnprocessableError(
+        `coupon refused: ${refused.map((c) => `${couponName(c)} (${c.message})`).join('; ')}`,
+        { coupons: refused.map((c) => ({ coupon: couponName(c), refusal: c.refusal ?? null, message: c.message })) },
+      );
     const repo = this.scanGo.repo();
     const started = await this.#startCharging(id, basket);
     if (!started) return this.checkout(id, coupons); // another checkout won meanwhile: answer as it stands
@@ -312,3 +315,7 @@ function paidEntry(
       : {}),
   };
 }
+
+/** A coupon as an answer may name it: its id (`<promotion>:<serial>`), else the code's last 6 characters. */
+const couponName = (c: { readonly couponId: string | null; readonly code: string }): string =>
+  c.couponId ?? `…${c.code.slice(-6)}`;

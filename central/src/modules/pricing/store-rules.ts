@@ -8,8 +8,8 @@ import {
   UnprocessableError,
 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
+import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import type { HubContext, SnapshotSource } from '../../kernel/module-contract.js';
-import { CHAIN_CURRENCY } from './hub-pricer.js';
 import { pricingParts } from './index.js';
 import { PricingRulesRepository } from './rules-repository.js';
 
@@ -69,7 +69,7 @@ export class StoreRules {
     const revision = more ? taken.at(-1)!.revision : Math.max(newest, after);
     return {
       regionId,
-      currency: CHAIN_CURRENCY,
+      currency: await this.ctx.services.get(CATALOG_PRODUCTS).currency(q),
       prices: taken.flatMap((i) => (i.kind === 'price' ? [i.row] : [])),
       promotions: taken.flatMap((i) => (i.kind === 'promotion' ? [i.row] : [])),
       keys: taken.flatMap((i) => (i.kind === 'key' ? [i.row] : [])),
@@ -85,7 +85,9 @@ export class StoreRules {
    * kept): on every page, so a store that held the keys before door keys existed gets it on its next pull.
    */
   async #doorKeys(storeId: string): Promise<{ keyId: string; key: string }[]> {
-    const signer = await pricingParts(this.ctx).keys.current();
+    const keys = pricingParts(this.ctx).keys;
+    if (keys.refusal) return []; // a production hub without its keys file signs nothing: the stores' pull goes on
+    const signer = await keys.current();
     return [{ keyId: signer.keyId, key: exitDoorKey(signer.privateKey, storeId) }];
   }
 
