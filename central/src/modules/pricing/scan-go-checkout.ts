@@ -62,7 +62,7 @@ export class ScanGoCheckout {
         s.status === 'CHARGING'
           ? `scan & go session ${id} is being paid for: ask for the session again in a moment`
           : `scan & go session ${id} was cancelled`,
-        { status: s.status },
+        { sessionStatus: s.status },
       );
     const payments = this.#payments();
     this.keys.assertCanSign(); // before anything is charged: a hub that cannot sign the exit token takes no money

@@ -217,7 +217,7 @@ export class ScanGo {
     if (s.status === 'CANCELLED') return this.view(s, false);
     if (!(await this.repo().cancel(id, this.ctx.now())))
       throw new ConflictError(`scan & go session ${id} is ${s.status.toLowerCase()}: it can no longer be cancelled`, {
-        status: s.status,
+        sessionStatus: s.status,
       });
     return this.view((await this.repo().get(id))!, false);
   }
@@ -271,7 +271,7 @@ export class ScanGo {
       throw new ConflictError(
         `scan & go session ${s.id} is ${s.status.toLowerCase()}: its basket can no longer change`,
         {
-          status: s.status,
+          sessionStatus: s.status,
         },
       );
     return s;
