@@ -74,9 +74,7 @@ describe(`the store and the hub price a basket alike (${target.name})`, () => {
       return { status: res.status, body: (await res.json().catch(() => null)) as any };
     };
     const ok = async (method: string, path: string, body?: unknown) => {
-      if (process.env.EDGE_DEBUG) console.error('>>', method, path);
       const r = await hub(method, path, body);
-      if (process.env.EDGE_DEBUG) console.error('<<', r.status);
       if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
     };
@@ -286,15 +284,12 @@ describe(`the store and the hub price a basket alike (${target.name})`, () => {
       },
       120_000,
     );
-    if (process.env.EDGE_DEBUG) console.error('catalog ok');
     const revision = await new PricingRulesRepository(f.hub.db).newest();
-    if (process.env.EDGE_DEBUG) console.error('newest', revision);
     await waitFor(
       `the store's pricing copy at the hub's revision ${revision}`,
       async () => {
         const res = await fetch(`${store.url}/api/pricing/status`, { signal: AbortSignal.timeout(CALL_MS) });
         const s = (await res.json()) as { revision: number; regionId: string | null };
-        if (process.env.EDGE_DEBUG) console.error('status', JSON.stringify(s));
         return s.revision >= revision && s.regionId === 'NORTH' ? s : null;
       },
       120_000,
@@ -339,7 +334,6 @@ describe(`the store and the hub price a basket alike (${target.name})`, () => {
     );
     // not vacuous: the baskets met the promotions
     const why = JSON.stringify({ kinds: [...discounted], ...seen });
-    if (process.env.EDGE_DEBUG) console.error('coverage', why);
     expect(
       [...discounted].filter((k) => k.startsWith('unknown')),
       why,
