@@ -8,7 +8,7 @@ import { TestHub } from './support/test-hub.js';
 import { discoverRoutes } from './support/express-routes.js';
 import { rawCall } from './support/raw-http.js';
 import { describeRequest, Findings, FUZZ_RUNS, fuzzedRequest, ODD_STRINGS } from './support/fuzz-requests.js';
-import { hubFingerprint } from './support/db-fingerprint.js';
+import { changedTables, hubFingerprint } from './support/db-fingerprint.js';
 import { hubAccessFixture, type HubAccessFixture } from './support/hub-access-fixture.js';
 import { registryHostileRequest } from './support/registry-fuzz.js';
 import { modulesKeepingRegistry, registryFolderFingerprint, registrySettled } from './support/registry-access.js';
@@ -118,7 +118,10 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
           );
         const after = await hubFingerprint(t.hub.db);
         if (after !== before && res.status < 500)
-          findings.add(`${req.method} on ${req.route} → ${res.status} changed the database`, describeRequest(req));
+          findings.add(
+            `${req.method} on ${req.route} → ${res.status} changed the database (${changedTables(before, after).join(', ')})`,
+            describeRequest(req),
+          );
         before = after;
       }),
       { numRuns: FUZZ_RUNS },
@@ -171,7 +174,10 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
           findings.add(`${req.route} → ${res.status} without the OCI errors array`, describeRequest(req));
         const after = await state();
         if (after.db !== before.db && res.status < 500)
-          findings.add(`${req.route} → ${res.status} changed the database`, describeRequest(req));
+          findings.add(
+            `${req.route} → ${res.status} changed the database (${changedTables(before.db, after.db).join(', ')})`,
+            describeRequest(req),
+          );
         if (after.files !== before.files && res.status < 500)
           findings.add(`${req.route} → ${res.status} changed the registry's files`, describeRequest(req));
         before = after;

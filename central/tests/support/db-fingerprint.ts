@@ -42,3 +42,11 @@ export async function hubFingerprint(db: Db): Promise<string> {
     .sort()
     .join('\n');
 }
+
+/** The tables whose row count or rows differ between two fingerprints (to name what a request changed). */
+export function changedTables(before: string, after: string): string[] {
+  const rows = (f: string) => new Map(f.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l]));
+  const a = rows(before);
+  const b = rows(after);
+  return [...new Set([...a.keys(), ...b.keys()])].filter((t) => a.get(t) !== b.get(t)).sort();
+}
