@@ -114,9 +114,10 @@ export class RegistryManifests {
 
   /** The manifest a tag or digest names in `repository`, or null. */
   get(repository: string, reference: string): Promise<StoredManifest | null> {
-    return OCI_DIGEST.test(reference)
-      ? repo.byDigest(this.ctx.db, repository, reference)
-      : repo.byTag(this.ctx.db, repository, reference);
+    if (OCI_DIGEST.test(reference)) return repo.byDigest(this.ctx.db, repository, reference);
+    // a reference that is neither a digest nor a tag (a NUL, which the database cannot even take) names nothing
+    if (!OCI_TAG.test(reference)) return Promise.resolve(null);
+    return repo.byTag(this.ctx.db, repository, reference);
   }
 
   /**
@@ -139,7 +140,7 @@ export class RegistryManifests {
    */
   async delete(repository: string, reference: string): Promise<void> {
     if (!OCI_DIGEST.test(reference)) {
-      if (!(await repo.deleteTag(this.ctx.db, repository, reference)))
+      if (!OCI_TAG.test(reference) || !(await repo.deleteTag(this.ctx.db, repository, reference)))
         throw await this.#unknown(repository, `manifest ${reference} is not in repository ${repository}`);
       return;
     }

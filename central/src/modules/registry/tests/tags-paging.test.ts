@@ -81,4 +81,20 @@ describe.each(dbTargets)('registry tags/list ($name)', (target) => {
     const all = await v2(h.t, 'GET', `/v2/${repo}/tags/list`, { cookie: h.admin });
     expect(all.json).toEqual({ name: repo, tags: TAGS });
   });
+
+  // found by the fuzz run on Postgres: DELETE /v2/<name>/manifests/%00 answered 500 (the NUL reached the database)
+  it('answers a manifest reference that is neither a tag nor a digest (a NUL) as unknown, never a 500', async () => {
+    for (const method of ['GET', 'HEAD', 'DELETE'] as const)
+      for (const path of [
+        `/v2/${repo}/manifests/%00`,
+        `/v2/${repo}/manifests/beta%00`,
+        '/v2/team/unknown/manifests/%00',
+      ]) {
+        const res = await v2(h.t, method, path, { cookie: h.admin });
+        expect(res.status, `${method} ${path}`).toBe(404);
+        if (method !== 'HEAD') expect(res.json.errors?.[0]?.code, path).toMatch(/^(MANIFEST_UNKNOWN|NAME_UNKNOWN)$/);
+      }
+    const all = await v2(h.t, 'GET', `/v2/${repo}/tags/list`, { cookie: h.admin });
+    expect(all.json).toEqual({ name: repo, tags: TAGS });
+  });
 });
