@@ -11,6 +11,7 @@ import type { HubSettings, HubTestHooks } from './hub-settings.js';
 import type { PortDeclarations, Provision, Services } from './ports.js';
 import type { HubCredentials } from './credentials.js';
 import type { Jobs } from './jobs/types.js';
+import type { GraphqlContribution } from './graphql/types.js';
 
 /**
  * The contract between the hub and its modules, in one place: what the hub hands a module (`HubContext`), what a
@@ -27,6 +28,7 @@ export type {
   EnqueueOptions,
 } from './jobs/types.js';
 export { LeaseLostError } from './jobs/types.js';
+export type { GraphqlContext, GraphqlContribution, GraphqlErrorCode } from './graphql/types.js';
 
 /** Who may open console pages: head office, or a store's manager (who sees their own store only). */
 export type ConsoleRole = 'ADMIN' | 'STORE_MANAGER';
@@ -132,6 +134,11 @@ export interface HubModule extends PortDeclarations {
   bootstrap?(ctx: HubContext): Record<string, SnapshotSource>;
   /** WebSocket endpoints by path prefix under `/api/` (`/api/carts/` → live cart updates); authenticated like the API. */
   sockets?(ctx: HubContext): Record<string, SocketHandler>;
+  /**
+   * What this module adds to the hub's GraphQL schema at `/graphql` (issue #26): its types, the fields it adds to
+   * others' (`extend type Product`), its resolvers. See `kernel/graphql/types.ts`.
+   */
+  graphql?(ctx: HubContext): GraphqlContribution;
   /** Pages this module adds to the admin console (browser ES modules in its `console/` folder). */
   readonly console?: ModuleConsole;
   /** Background work: define and schedule its jobs (`ctx.jobs`), subscriptions; called once after migrations. */

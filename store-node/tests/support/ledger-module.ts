@@ -10,7 +10,7 @@ export const ledgerModule: HubModule = {
   migrations: new URL('./ledger-schema/', import.meta.url),
   docAccess: {
     // every store and admins may edit `shared:*`; `tasks:<storeId>` belongs to that store (and admins)
-    shared: (p) => (p.kind === 'store' || p.role === 'ADMIN' ? 'write' : 'none'),
+    shared: (p) => (p.kind === 'store' || (p.kind === 'user' && p.role === 'ADMIN') ? 'write' : 'none'),
     tasks: (p, key) =>
       (p.kind === 'store' && p.storeId === key) || (p.kind === 'user' && p.role === 'ADMIN') ? 'write' : 'none',
   },

@@ -59,7 +59,11 @@ export const hubModule: HubModule = {
   // this API, that would break it (a NUL in a name, a price that is not whole minor units, a 101st line…).
   docAccess: {
     cart: {
-      access: (p, key) => (isUuid(key) && (p.kind === 'store' || p.kind === 'user') ? 'write' : 'none'),
+      // A signed-in customer (issue #26) writes their own cart only; staff and stores any customer's, as above.
+      access: (p, key) =>
+        isUuid(key) && (p.kind === 'store' || p.kind === 'user' || (p.kind === 'customer' && p.customerId === key))
+          ? 'write'
+          : 'none',
       validate: cartDocProblems,
       genesis: CART_GENESIS,
     },
@@ -73,11 +77,15 @@ export const hubModule: HubModule = {
     unhooks.set(ctx, [
       ctx.docs.access.onGranted(
         'cart',
-        (principal, customerId, used) => used === 'write' && l.changedInBackground(principal, customerId),
+        (principal, customerId, used) =>
+          used === 'write' && principal.kind !== 'customer' && l.changedInBackground(principal, customerId),
       ),
       ctx.docs.access.gateReads(
         'cart',
-        (principal, customerId, doc) => l.mayRead(principal, customerId, cartView(doc as CartDoc).fulfilment.storeId),
+        (principal, customerId, doc) =>
+          principal.kind === 'customer'
+            ? principal.customerId === customerId
+            : l.mayRead(principal, customerId, cartView(doc as CartDoc).fulfilment.storeId),
         'not linked to this customer; a change links it',
       ),
     ]);

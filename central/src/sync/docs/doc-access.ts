@@ -1,13 +1,13 @@
 import { findBadText, ForbiddenError, ValidationError, type FieldIssue } from '@storefleet/shared';
 import { docNamespace, newProblemsCheck, type DocContentCheck } from '@storefleet/sync';
-import type { Principal } from '../../kernel/principal.js';
+import type { Caller } from '../../kernel/principal.js';
 
 export type DocRight = 'write' | 'read' | 'none';
 
 const DEFAULT_REFUSAL = 'not readable by this caller now';
 
 /** Decides what a caller may do with a document of one namespace (`cart:…`, `tasks:…`). */
-export type DocAccessRule = (principal: Principal, key: string) => DocRight;
+export type DocAccessRule = (principal: Caller, key: string) => DocRight;
 
 /**
  * What a namespace's documents may hold: everything wrong with `doc` (a dotted path and what), empty when it is
@@ -20,7 +20,7 @@ export type DocContentRule = (doc: unknown) => readonly FieldIssue[];
  * sync frame from a peer; a caller it refuses may still write, and a write may change its answer (a store that changed
  * a customer's cart is linked to the customer). May look things up; a throw refuses the frame.
  */
-export type DocReadGate = (principal: Principal, key: string, doc: unknown) => boolean | Promise<boolean>;
+export type DocReadGate = (principal: Caller, key: string, doc: unknown) => boolean | Promise<boolean>;
 
 /** A namespace as a module declares it: who may do what, and (optionally) what its documents may hold. */
 export interface DocNamespaceRules {
@@ -35,7 +35,7 @@ export interface DocNamespaceRules {
 }
 
 /** Told of every access `check` grants in one namespace (see `DocAccess.onGranted`); `used` is the access checked. */
-export type DocGrantListener = (principal: Principal, key: string, used: 'read' | 'write') => void;
+export type DocGrantListener = (principal: Caller, key: string, used: 'read' | 'write') => void;
 
 /**
  * Who may read or write which document, and what it may hold. Modules declare rules per namespace; a namespace nobody
@@ -73,7 +73,7 @@ export class DocAccess {
   }
 
   /** Whether `principal` (who has read access) may be sent the content of `docId` as it is (`doc`); true with no gate. */
-  async mayRead(principal: Principal, docId: string, doc: unknown): Promise<boolean> {
+  async mayRead(principal: Caller, docId: string, doc: unknown): Promise<boolean> {
     const ns = docNamespace(docId);
     const entry = ns ? this.#gates.get(ns) : undefined;
     return entry ? entry.gate(principal, docId.slice(ns!.length + 1), doc) : true;
@@ -107,7 +107,7 @@ export class DocAccess {
     return newProblemsCheck((doc) => this.problems(docId, doc));
   }
 
-  right(principal: Principal, docId: string): DocRight {
+  right(principal: Caller, docId: string): DocRight {
     const ns = docNamespace(docId);
     if (!ns) throw new ValidationError(`not a document id: ${docId} (expected namespace:key)`);
     const rule = this.#rules.get(ns);
@@ -115,7 +115,7 @@ export class DocAccess {
   }
 
   /** Throws ForbiddenError unless `principal` has at least `needed` on the document; tells no listener. */
-  check(principal: Principal, docId: string, needed: 'read' | 'write'): DocRight {
+  check(principal: Caller, docId: string, needed: 'read' | 'write'): DocRight {
     const right = this.right(principal, docId);
     if (right === 'none' || (needed === 'write' && right === 'read'))
       throw new ForbiddenError(`no ${needed} access to document ${docId}`);
@@ -123,7 +123,7 @@ export class DocAccess {
   }
 
   /** Tells the namespace's listeners (see `onGranted`) that `principal` used `used` on `docId`. */
-  used(principal: Principal, docId: string, used: 'read' | 'write'): void {
+  used(principal: Caller, docId: string, used: 'read' | 'write'): void {
     const ns = docNamespace(docId)!;
     for (const listener of this.#granted.get(ns) ?? []) listener(principal, docId.slice(ns.length + 1), used);
   }

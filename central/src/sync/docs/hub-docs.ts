@@ -3,7 +3,7 @@ import type { ChangeFn, Doc } from '@automerge/automerge';
 import { DocContentError, DocReplica, fromBase64, toBase64 } from '@storefleet/sync';
 import type { Logger } from 'pino';
 import { AppError, ForbiddenError, ValidationError } from '@storefleet/shared';
-import type { Principal } from '../../kernel/principal.js';
+import type { Caller } from '../../kernel/principal.js';
 import type { DocAccess } from './doc-access.js';
 import type { DocRepository } from './doc-repository.js';
 
@@ -77,7 +77,7 @@ export class HubDocs {
    * ValidationError naming each problem) for changes that would make the document invalid, or for any frame on a
    * document refused to this peer before on this connection; nothing of a refused frame is applied.
    */
-  async fromPeer(peer: string, principal: Principal, send: PeerSender, docId: string, data: string): Promise<void> {
+  async fromPeer(peer: string, principal: Caller, send: PeerSender, docId: string, data: string): Promise<void> {
     const right = this.access.check(principal, docId, 'read');
     this.#peers.set(peer, send);
     await this.#serial(docId, async (e) => {
@@ -104,7 +104,7 @@ export class HubDocs {
   /** A frame from a peer that may not read the document (see Blind); inside the document's queue. */
   async #fromBlindPeer(
     peer: string,
-    principal: Principal,
+    principal: Caller,
     send: PeerSender,
     e: Entry,
     data: string,
@@ -173,7 +173,7 @@ export class HubDocs {
   }
 
   /** The document, to a caller with read access (a module applies its read gate itself, as its API answers differ). */
-  async read<T>(principal: Principal, docId: string): Promise<Doc<T>> {
+  async read<T>(principal: Caller, docId: string): Promise<Doc<T>> {
     this.access.check(principal, docId, 'read');
     return this.#serial(docId, async (e) => {
       this.access.used(principal, docId, 'read');
@@ -186,7 +186,7 @@ export class HubDocs {
    * changed nothing (listeners then hear no write). Throws DocContentError (a ValidationError, 400) when the change
    * would make the document invalid; nothing is kept then.
    */
-  async update<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<{ doc: Doc<T>; changed: boolean }> {
+  async update<T>(principal: Caller, docId: string, fn: ChangeFn<T>): Promise<{ doc: Doc<T>; changed: boolean }> {
     this.access.check(principal, docId, 'write');
     return this.#serial(docId, async (e) => {
       const changed = e.replica.change(fn as ChangeFn<unknown>, this.access.contentCheck(docId));
@@ -199,7 +199,7 @@ export class HubDocs {
   }
 
   /** `update`, for callers that need only the document. */
-  async change<T>(principal: Principal, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
+  async change<T>(principal: Caller, docId: string, fn: ChangeFn<T>): Promise<Doc<T>> {
     return (await this.update(principal, docId, fn)).doc;
   }
 
