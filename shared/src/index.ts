@@ -40,3 +40,4 @@ export * from './protocol/reviews.js';
 export * from './protocol/pricing.js';
 export * from './pricing/index.js';
 export * from './tag-query/index.js';
+export * from './automerge-url.js';
