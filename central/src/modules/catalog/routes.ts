@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  apiDoc,
   featuredRankSchema,
   isValidGtin,
   minorUnitsSchema,
@@ -48,24 +49,81 @@ const skuParam = z.object({ sku: skuSchema });
 
 export function catalogRoutes(catalog: CatalogService): Router {
   const r = Router();
-  r.get('/catalog/products', requireAuth, async (req, res) => {
-    const q = parseOrThrow(listQuery, req.query, 'query');
-    const items = await catalog.list(q);
-    res.json({ items, next: items.length === q.limit ? items.at(-1)?.sku : null });
-  });
-  r.get('/catalog/categories', requireAuth, async (_req, res) => {
-    res.json({ items: await catalog.categories() });
-  });
-  r.get('/catalog/products/:sku', requireAuth, async (req, res) => {
-    res.json(await catalog.get(parseOrThrow(skuParam, req.params, 'sku').sku));
-  });
-  r.put('/catalog/products/:sku', requireRole('ADMIN'), async (req, res) => {
-    const { sku } = parseOrThrow(skuParam, req.params, 'sku');
-    await catalog.upsert([{ sku, ...parseOrThrow(productBody, req.body, 'product') }]);
-    res.json(await catalog.get(sku));
-  });
-  r.post('/catalog/products/import', requireRole('ADMIN'), async (req, res) => {
-    res.json(await catalog.upsert(parseOrThrow(importBody, req.body, 'catalog import').items));
-  });
+  r.get(
+    '/catalog/products',
+    apiDoc({
+      summary: 'List the catalog’s products',
+      description:
+        'By sku, a page at a time: `next` is the last sku of a full page (pass it as `after`), null on the last. ' +
+        '`q` matches part of a name or brand, a barcode as printed, or an exact sku; `category` narrows to one.',
+      query: listQuery,
+      responses: { 200: 'a page of products: `{ items, next }`' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const q = parseOrThrow(listQuery, req.query, 'query');
+      const items = await catalog.list(q);
+      res.json({ items, next: items.length === q.limit ? items.at(-1)?.sku : null });
+    },
+  );
+  r.get(
+    '/catalog/categories',
+    apiDoc({
+      summary: 'List the catalog’s categories',
+      responses: { 200: 'the categories with products: `{ items }`' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (_req, res) => {
+      res.json({ items: await catalog.categories() });
+    },
+  );
+  r.get(
+    '/catalog/products/:sku',
+    apiDoc({
+      summary: 'Read a product',
+      params: skuParam,
+      responses: { 200: 'the product', 404: 'no product has that sku' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      res.json(await catalog.get(parseOrThrow(skuParam, req.params, 'sku').sku));
+    },
+  );
+  r.put(
+    '/catalog/products/:sku',
+    apiDoc({
+      summary: 'Create or replace a product',
+      description: 'Head office owns the catalog. The change reaches every store through its feed.',
+      params: skuParam,
+      body: productBody,
+      responses: { 200: 'the product as stored', 409: 'the GTIN already belongs to another sku' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const { sku } = parseOrThrow(skuParam, req.params, 'sku');
+      await catalog.upsert([{ sku, ...parseOrThrow(productBody, req.body, 'product') }]);
+      res.json(await catalog.get(sku));
+    },
+  );
+  r.post(
+    '/catalog/products/import',
+    apiDoc({
+      summary: 'Create or replace up to 5,000 products at once',
+      description:
+        'Head office owns the catalog. All or none: one bad item refuses the whole import (400), a GTIN given to two ' +
+        'skus refuses it too (409).',
+      body: importBody,
+      responses: { 200: 'how many products were written: `{ upserted }`', 409: 'a GTIN given to two skus' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      res.json(await catalog.upsert(parseOrThrow(importBody, req.body, 'catalog import').items));
+    },
+  );
   return r;
 }

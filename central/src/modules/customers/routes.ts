@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
+  apiDoc,
   AppError,
   ConflictError,
   ForbiddenError,
@@ -47,6 +48,18 @@ const lookupBody = z.union([
   z.strictObject({ phone: fields.phone.unwrap() }),
   z.strictObject({ email }),
 ]);
+const findQuery = z.object({
+  email: email.optional(),
+  name: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const searchQuery = z.object({
+  q: z.string().trim().min(2).max(100),
+  after: uuidSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+/** What a store may be told of a customer (their id and first name, for the cart and the greeting). */
+const lookupAnswer = z.strictObject({ customerId: z.string(), firstName: z.string() });
 
 /** The look-up as the repository compares it; a card that fails its check digit or too short a number is a 400. */
 function lookupOf(body: z.infer<typeof lookupBody>): CustomerLookup {
@@ -107,12 +120,29 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
       throw new ConflictError(EMAIL_TAKEN_AT_STORE, { field: 'email' });
     }
   };
-  r.post('/customers', async (req, res) => {
-    const p = principalOf(req);
-    const body = parseOrThrow(createBody, req.body, 'customer');
-    // A sign-up at a lane: the store that signs the customer up may see them from now on.
-    res.status(201).json(shown(req, await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p)))));
-  });
+  r.post(
+    '/customers',
+    apiDoc({
+      summary: 'Sign a customer up',
+      description:
+        'From the console, a lane or an app backend. The store that signs the customer up may read and edit them from ' +
+        'then on. An email another customer has: head office is told whose; a store gets a 409 without it, at most ' +
+        '`STORE_EMAIL_REFUSALS` times an hour, then 429.',
+      body: createBody,
+      responses: {
+        201: 'the customer (to a store, the loyalty card masked to its last four digits)',
+        409: 'the email belongs to another customer',
+        429: 'a store was refused too many emails this hour',
+      },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const p = principalOf(req);
+      const body = parseOrThrow(createBody, req.body, 'customer');
+      // A sign-up at a lane: the store that signs the customer up may see them from now on.
+      res.status(201).json(shown(req, await withEmail(req, body.email, () => repo().create(body, now(), storeOf(p)))));
+    },
+  );
   /**
    * A customer opening their cart at a store's kiosk or lane: their loyalty card, phone number or email -> their id
    * (for the cart) and first name (for the greeting), nothing else. Found, the store is linked to the customer's cart
@@ -121,66 +151,114 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
    * nobody (or a phone number two customers share) is counted per store, cards apart from phone numbers and e-mails:
    * past STORE_LOOKUP_MISSES (or STORE_CARD_LOOKUP_MISSES) an hour, that kind of look-up from the store is refused (429).
    */
-  r.post('/customers/lookup', async (req, res) => {
-    const p = principalOf(req);
-    if (p.kind !== 'store')
-      throw new ForbiddenError('a customer look-up is for a store node (its kiosk), by its token');
-    const store = p.storeId;
-    const by = lookupOf(parseOrThrow(lookupBody, req.body, 'customer look-up'));
-    const budget = 'card' in by ? 'card' : 'contact';
-    const wait = await repo().lookupMissWait(store, now(), budget);
-    if (wait) throw tooManyLookupMisses(wait);
-    const found = await repo().lookup(by);
-    if (found.length !== 1) {
-      // Recorded under the row's lock: of a concurrent burst, only the cap's worth are answered.
-      if (!(await repo().recordLookupMiss(store, now(), budget)))
-        throw tooManyLookupMisses(Math.max(1, await repo().lookupMissWait(store, now(), budget)));
-      throw new AppError('not-found', NO_SUCH_CUSTOMER);
-    }
-    const { id, name } = found[0]!;
-    // For the cart only: the profile stays hidden from a store that only looked the customer up.
-    await repo().link(id, store, 'lookup', now());
-    res.json({ customerId: id, firstName: name.trim().split(/\s+/)[0] ?? name });
-  });
-  r.get('/customers', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(
-      z.object({
-        email: email.optional(),
-        name: z.string().trim().min(1).max(100).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      }),
-      req.query,
-      'query',
-    );
-    res.json({ items: await repo().find(q) });
-  });
+  r.post(
+    '/customers/lookup',
+    apiDoc({
+      summary: 'Find a customer at a kiosk by loyalty card, phone number or email',
+      description:
+        'A store node’s own token only (for its kiosks): answers the customer’s id and first name, nothing else, and ' +
+        'links the store to the customer’s cart. A look-up that finds nobody (or a phone two customers share) is 404 ' +
+        'and counted per store; past the hour’s cap that kind of look-up from the store is 429.',
+      body: lookupBody,
+      responses: { 200: lookupAnswer, 404: 'no one customer matches', 429: 'too many misses from this store' },
+      access: ['store'],
+    }),
+    async (req, res) => {
+      const p = principalOf(req);
+      if (p.kind !== 'store')
+        throw new ForbiddenError('a customer look-up is for a store node (its kiosk), by its token');
+      const store = p.storeId;
+      const by = lookupOf(parseOrThrow(lookupBody, req.body, 'customer look-up'));
+      const budget = 'card' in by ? 'card' : 'contact';
+      const wait = await repo().lookupMissWait(store, now(), budget);
+      if (wait) throw tooManyLookupMisses(wait);
+      const found = await repo().lookup(by);
+      if (found.length !== 1) {
+        // Recorded under the row's lock: of a concurrent burst, only the cap's worth are answered.
+        if (!(await repo().recordLookupMiss(store, now(), budget)))
+          throw tooManyLookupMisses(Math.max(1, await repo().lookupMissWait(store, now(), budget)));
+        throw new AppError('not-found', NO_SUCH_CUSTOMER);
+      }
+      const { id, name } = found[0]!;
+      // For the cart only: the profile stays hidden from a store that only looked the customer up.
+      await repo().link(id, store, 'lookup', now());
+      res.json({ customerId: id, firstName: name.trim().split(/\s+/)[0] ?? name });
+    },
+  );
+  r.get(
+    '/customers',
+    apiDoc({
+      summary: 'Find customers by email or name',
+      description: 'Head office only: a store never searches customers.',
+      query: findQuery,
+      responses: { 200: 'the customers found: `{ items }`' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const q = parseOrThrow(findQuery, req.query, 'query');
+      res.json({ items: await repo().find(q) });
+    },
+  );
   // The console's customer list: name, e-mail or phone, paged, contacts masked (the detail page shows them).
-  r.get('/customers/search', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(
-      z.object({
-        q: z.string().trim().min(2).max(100),
-        after: uuidSchema.optional(),
-        limit: z.coerce.number().int().min(1).max(100).default(25),
-      }),
-      req.query,
-      'query',
-    );
-    res.json(await new CustomerSearch(repo().db).find({ text: q.q, after: q.after ?? null, limit: q.limit }));
-  });
-  r.get('/customers/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'customer id');
-    await assertVisible(req, id);
-    const c = await repo().get(id);
-    if (!c) throw new NotFoundError('customer', id);
-    res.json(shown(req, c));
-  });
-  r.patch('/customers/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'customer id');
-    await assertVisible(req, id);
-    const body = parseOrThrow(patchBody, req.body, 'customer');
-    const c = await withEmail(req, body.email, () => repo().update(id, body, now()));
-    if (!c) throw new NotFoundError('customer', id);
-    res.json(shown(req, c));
-  });
+  r.get(
+    '/customers/search',
+    apiDoc({
+      summary: 'Search customers by name, email or phone (the console’s list)',
+      description: 'Head office only. Paged (`after` is the last id of the page); contacts are masked.',
+      query: searchQuery,
+      responses: { 200: 'a page of customers, contacts masked' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const q = parseOrThrow(searchQuery, req.query, 'query');
+      res.json(await new CustomerSearch(repo().db).find({ text: q.q, after: q.after ?? null, limit: q.limit }));
+    },
+  );
+  r.get(
+    '/customers/:id',
+    apiDoc({
+      summary: 'Read a customer',
+      description:
+        'Head office reads every customer; a store only those linked to it (signed up there, an order or cart ' +
+        'there). Any other customer is a 404, exactly like an id that does not exist.',
+      params: idParam,
+      responses: { 200: 'the customer (to a store, the loyalty card masked)', 404: 'no such customer, or not yours' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'customer id');
+      await assertVisible(req, id);
+      const c = await repo().get(id);
+      if (!c) throw new NotFoundError('customer', id);
+      res.json(shown(req, c));
+    },
+  );
+  r.patch(
+    '/customers/:id',
+    apiDoc({
+      summary: 'Change a customer’s name, email, phone or preferred store',
+      description:
+        'Who may: as for reading the customer (another store’s is a 404). A taken email is answered as at sign-up.',
+      params: idParam,
+      body: patchBody,
+      responses: {
+        200: 'the customer as changed',
+        404: 'no such customer, or not yours',
+        409: 'the email belongs to another customer',
+        429: 'a store was refused too many emails this hour',
+      },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'customer id');
+      await assertVisible(req, id);
+      const body = parseOrThrow(patchBody, req.body, 'customer');
+      const c = await withEmail(req, body.email, () => repo().update(id, body, now()));
+      if (!c) throw new NotFoundError('customer', id);
+      res.json(shown(req, c));
+    },
+  );
   return r;
 }

@@ -1,6 +1,14 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { formatTypedCode, keepAnswerAs, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
+import {
+  apiDoc,
+  formatTypedCode,
+  keepAnswerAs,
+  parseOrThrow,
+  quantitySchema,
+  skuSchema,
+  uuidSchema,
+} from '@storefleet/shared';
 import { assertStoreAccess, principalOf, requireAuth } from '../../kernel/access.js';
 import { typedCodeOf, type PickupCodes, type TypedCodes } from './pickup-codes.js';
 import type { ReservationService } from './service.js';
@@ -23,6 +31,7 @@ const newReservation = z.strictObject({
     .optional(),
 });
 const idParam = z.object({ id: uuidSchema });
+const storeParam = z.object({ storeId: uuidSchema });
 const storeQuery = z.object({
   status: z.enum(RESERVATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -72,45 +81,107 @@ export function reservationRoutes(
     return hold;
   };
   // A store's own token also gets the key it hashes typed pickup codes with (its hold entries carry the hashes).
-  r.get('/reservations/pickup-key', async (req, res) => {
-    const p = principalOf(req);
-    res.json({
-      algorithm: 'Ed25519',
-      publicKey: (await codes).publicKey,
-      format: 'spki-der-base64url',
-      ...(p.kind === 'store' ? { typedCodeKey: (await typed).storeKey(p.storeId) } : {}),
-    });
-  });
-  r.post('/reservations', async (req, res) => {
-    const body = parseOrThrow(newReservation, req.body, 'reservation');
-    assertStoreAccess(req, body.storeId);
-    const created = await reservations.reserve({
-      ...body,
-      ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000,
-    });
-    const answer = await withCode(created);
-    // The Idempotency-Key store keeps the answer without the codes (24 h of codes in clear): a retry gets the hold,
-    // and GET /api/reservations/:id derives its codes again from the hub's keys.
-    const { typedCode: _typed, pickupCode: _code, ...kept } = answer as typeof answer & { typedCode?: string };
-    keepAnswerAs(res, kept);
-    res.status(201).json(answer);
-  });
-  r.get('/reservations/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'reservation id');
-    res.json(await withCode(await visible(req, id)));
-  });
-  for (const action of ['confirm', 'release'] as const) {
-    r.post(`/reservations/:id/${action}`, async (req, res) => {
+  r.get(
+    '/reservations/pickup-key',
+    apiDoc({
+      summary: 'The public key pickup codes are verified with',
+      description:
+        'Every store verifies the signed pickup code (the QR) offline with it. A store’s own token also gets ' +
+        '`typedCodeKey`, the key it hashes typed pickup codes with.',
+      responses: { 200: '`{ algorithm, publicKey, format }` (and `typedCodeKey` to a store’s token)' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const p = principalOf(req);
+      res.json({
+        algorithm: 'Ed25519',
+        publicKey: (await codes).publicKey,
+        format: 'spki-der-base64url',
+        ...(p.kind === 'store' ? { typedCodeKey: (await typed).storeKey(p.storeId) } : {}),
+      });
+    },
+  );
+  r.post(
+    '/reservations',
+    apiDoc({
+      summary: 'Hold stock at a store for a customer',
+      description:
+        'The store’s own people and token, or head office. Answers the hold with its signed pickup code and the short ' +
+        'code the customer can read out; a retry with the same Idempotency-Key gets the hold without the codes ' +
+        '(read it again for them).',
+      body: newReservation,
+      responses: { 201: 'the hold with `pickupCode` and `typedCode`', 409: 'not enough stock available' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const body = parseOrThrow(newReservation, req.body, 'reservation');
+      assertStoreAccess(req, body.storeId);
+      const created = await reservations.reserve({
+        ...body,
+        ttlMs: body.ttlMinutes === undefined ? undefined : body.ttlMinutes * 60_000,
+      });
+      const answer = await withCode(created);
+      // The Idempotency-Key store keeps the answer without the codes (24 h of codes in clear): a retry gets the hold,
+      // and GET /api/reservations/:id derives its codes again from the hub's keys.
+      const { typedCode: _typed, pickupCode: _code, ...kept } = answer as typeof answer & { typedCode?: string };
+      keepAnswerAs(res, kept);
+      res.status(201).json(answer);
+    },
+  );
+  r.get(
+    '/reservations/:id',
+    apiDoc({
+      summary: 'Read a hold with its pickup codes',
+      description: 'Another store’s hold is a 404, exactly like an id that never was.',
+      params: idParam,
+      responses: { 200: 'the hold with `pickupCode` and `typedCode`', 404: 'no such hold, or not yours' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
       const { id } = parseOrThrow(idParam, req.params, 'reservation id');
-      await visible(req, id);
-      res.json(withoutHash(await reservations[action](id)));
-    });
+      res.json(await withCode(await visible(req, id)));
+    },
+  );
+  for (const action of ['confirm', 'release'] as const) {
+    r.post(
+      `/reservations/:id/${action}`,
+      apiDoc({
+        summary:
+          action === 'confirm'
+            ? 'Confirm a hold after payment (it stays for the pickup window)'
+            : 'Release a hold (its stock is available again)',
+        description: 'Another store’s hold is a 404, exactly like an id that never was.',
+        params: idParam,
+        responses: {
+          200: 'the hold as changed',
+          404: 'no such hold, or not yours',
+          409: 'the hold has ended, expired or was picked up',
+        },
+        access: ['staff'],
+      }),
+      async (req, res) => {
+        const { id } = parseOrThrow(idParam, req.params, 'reservation id');
+        await visible(req, id);
+        res.json(withoutHash(await reservations[action](id)));
+      },
+    );
   }
-  r.get('/stores/:storeId/reservations', async (req, res) => {
-    const { storeId } = parseOrThrow(z.object({ storeId: uuidSchema }), req.params, 'store id');
-    assertStoreAccess(req, storeId);
-    const q = parseOrThrow(storeQuery, req.query, 'query');
-    res.json({ items: (await reservations.byStore(storeId, q.status, q.limit, q.order)).map(withoutHash) });
-  });
+  r.get(
+    '/stores/:storeId/reservations',
+    apiDoc({
+      summary: 'List a store’s holds',
+      description: 'The store’s own people and token, or head office. `order` finds holds by part of an order number.',
+      params: storeParam,
+      query: storeQuery,
+      responses: { 200: 'the holds (without their codes): `{ items }`' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const { storeId } = parseOrThrow(storeParam, req.params, 'store id');
+      assertStoreAccess(req, storeId);
+      const q = parseOrThrow(storeQuery, req.query, 'query');
+      res.json({ items: (await reservations.byStore(storeId, q.status, q.limit, q.order)).map(withoutHash) });
+    },
+  );
   return r;
 }
