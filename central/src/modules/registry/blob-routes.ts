@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { byteRange, OCI_DIGEST } from '@storefleet/shared';
+import { apiDoc, byteRange, OCI_DIGEST } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { OciError } from './errors.js';
 import type { RegistryParts } from './index.js';
@@ -22,105 +22,209 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
   const { auth, blobs } = parts;
   const uploads = blobs.uploads;
 
-  r.post('/*name/blobs/uploads', auth.require('push'), async (req, res) => {
-    const name = nameOf(req);
-    const caller = auth.callerOf(res);
-    const digest = queryOf(req, 'digest');
-    const mount = queryOf(req, 'mount');
-    if (digest !== undefined) {
-      const d = digestOf(digest);
-      if (await clientGone(req, () => blobs.importBlob(name, d, req, contentLength(req)))) return;
-      return created(res, name, d);
-    }
-    if (mount !== undefined) {
-      const d = digestOf(mount);
-      const from = queryOf(req, 'from');
-      // auth.require('push') checked the name `from` and the caller's pull right on it; a blob `from` does not link
-      // gets a session, as the spec says
-      if (from !== undefined && (await blobs.mount(name, from, d))) return created(res, name, d);
-    }
-    const state = await blobs.startUpload(name, caller, req.get('idempotency-key'));
-    sessionHeaders(res, state);
-    res.status(202).end();
-  });
-
-  r.get('/*name/blobs/uploads/:uuid', auth.require('push'), async (req, res) => {
-    const state = await uploads.status(nameOf(req), auth.callerOf(res), uuidOf(req));
-    sessionHeaders(res, state);
-    res.status(204).end();
-  });
-
-  r.patch('/*name/blobs/uploads/:uuid', auth.require('push'), async (req, res) => {
-    const name = nameOf(req);
-    const id = uuidOf(req);
-    const range = contentRangeOf(req);
-    let state: UploadState | undefined;
-    const gone = await clientGone(req, async () => {
-      state = await answeringRange(res, () => uploads.append(name, auth.callerOf(res), id, req, range));
-    });
-    if (gone || !state) return;
-    sessionHeaders(res, state);
-    res.status(202).end();
-  });
-
-  r.put('/*name/blobs/uploads/:uuid', auth.require('push'), async (req, res) => {
-    const name = nameOf(req);
-    const id = uuidOf(req);
-    const raw = queryOf(req, 'digest');
-    if (raw === undefined)
-      throw new OciError('DIGEST_INVALID', 'a PUT that completes an upload names the blob: ?digest=sha256:<hex>');
-    const digest = digestOf(raw);
-    let stored: { digest: string } | undefined;
-    const gone = await clientGone(req, async () => {
-      stored = await answeringRange(res, () =>
-        uploads.complete(name, auth.callerOf(res), id, digest, hasBody(req) ? req : undefined),
-      );
-    });
-    if (gone || !stored) return;
-    created(res, name, stored.digest);
-  });
-
-  r.delete('/*name/blobs/uploads/:uuid', auth.require('push'), async (req, res) => {
-    await uploads.cancel(nameOf(req), auth.callerOf(res), uuidOf(req));
-    res.setHeader('Content-Length', '0');
-    res.status(204).end();
-  });
-
-  r.head('/*name/blobs/:digest', auth.require('pull'), async (req, res) => {
-    const name = nameOf(req);
-    const digest = digestOf(req.params.digest);
-    // a row whose file is gone answers 404 too: the client uploads the blob again
-    const blob = await blobs.present(name, digest);
-    if (!blob) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { digest });
-    blobHeaders(res, digest, blob.size);
-    res.status(200).end();
-  });
-
-  r.get('/*name/blobs/:digest', auth.require('pull'), async (req, res) => {
-    const name = nameOf(req);
-    const digest = digestOf(req.params.digest);
-    // one link check (and touch) for the answer: the size, the range within it, then the bytes
-    const { size, range, stream } = await blobs.read(name, digest, (n) => rangeOf(req, res, n));
-    blobHeaders(res, digest, range ? range.end - range.start + 1 : size);
-    if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-    res.status(range ? 206 : 200);
-    try {
-      await pipeline(stream, res);
-    } catch (err) {
-      // the client went away mid-blob (or the disk failed mid-read): nothing more can be said on this answer
-      if (res.headersSent) {
-        req.socket.destroy();
-        return;
+  r.post(
+    '/*name/blobs/uploads',
+    apiDoc({
+      summary: 'Upload a blob: in one request, by mount, or by starting a session',
+      description:
+        'With `?digest=` the body is the whole blob (201); with `?mount=<digest>&from=<repository>` a blob the caller may pull there is linked (201), else a session starts; without either a session starts (202, `Location` and `Docker-Upload-UUID`). Bodies are streamed. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      rawBody: ['application/octet-stream'],
+      responses: {
+        201: 'the blob is stored (`Location`, `Docker-Content-Digest`)',
+        202: 'an upload session (`Location`, `Range`)',
+      },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const caller = auth.callerOf(res);
+      const digest = queryOf(req, 'digest');
+      const mount = queryOf(req, 'mount');
+      if (digest !== undefined) {
+        const d = digestOf(digest);
+        if (await clientGone(req, () => blobs.importBlob(name, d, req, contentLength(req)))) return;
+        return created(res, name, d);
       }
-      throw err;
-    }
-  });
+      if (mount !== undefined) {
+        const d = digestOf(mount);
+        const from = queryOf(req, 'from');
+        // auth.require('push') checked the name `from` and the caller's pull right on it; a blob `from` does not link
+        // gets a session, as the spec says
+        if (from !== undefined && (await blobs.mount(name, from, d))) return created(res, name, d);
+      }
+      const state = await blobs.startUpload(name, caller, req.get('idempotency-key'));
+      sessionHeaders(res, state);
+      res.status(202).end();
+    },
+  );
 
-  r.delete('/*name/blobs/:digest', auth.require('delete'), async (req, res) => {
-    await blobs.unlink(nameOf(req), digestOf(req.params.digest));
-    res.setHeader('Content-Length', '0');
-    res.status(202).end();
-  });
+  r.get(
+    '/*name/blobs/uploads/:uuid',
+    apiDoc({
+      summary: 'Read an upload session’s progress',
+      description:
+        'The `Range` received so far. Another caller’s session is BLOB_UPLOAD_UNKNOWN. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 204: 'the session (`Location`, `Range`)' },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      const state = await uploads.status(nameOf(req), auth.callerOf(res), uuidOf(req));
+      sessionHeaders(res, state);
+      res.status(204).end();
+    },
+  );
+
+  r.patch(
+    '/*name/blobs/uploads/:uuid',
+    apiDoc({
+      summary: 'Send the next chunk of an upload',
+      description:
+        'The body is streamed; `Content-Range` (optional) must start where the session is, else 416 with the session’s `Range`. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      rawBody: ['application/octet-stream'],
+      responses: { 202: 'the chunk is taken (`Location`, `Range`)', 416: 'the chunk is out of order' },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const id = uuidOf(req);
+      const range = contentRangeOf(req);
+      let state: UploadState | undefined;
+      const gone = await clientGone(req, async () => {
+        state = await answeringRange(res, () => uploads.append(name, auth.callerOf(res), id, req, range));
+      });
+      if (gone || !state) return;
+      sessionHeaders(res, state);
+      res.status(202).end();
+    },
+  );
+
+  r.put(
+    '/*name/blobs/uploads/:uuid',
+    apiDoc({
+      summary: 'Complete an upload',
+      description:
+        'Names the blob with `?digest=sha256:<hex>` and may carry the last chunk; the content must hash to the digest (DIGEST_INVALID otherwise). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      rawBody: ['application/octet-stream'],
+      responses: { 201: 'the blob is stored (`Location`, `Docker-Content-Digest`)' },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const id = uuidOf(req);
+      const raw = queryOf(req, 'digest');
+      if (raw === undefined)
+        throw new OciError('DIGEST_INVALID', 'a PUT that completes an upload names the blob: ?digest=sha256:<hex>');
+      const digest = digestOf(raw);
+      let stored: { digest: string } | undefined;
+      const gone = await clientGone(req, async () => {
+        stored = await answeringRange(res, () =>
+          uploads.complete(name, auth.callerOf(res), id, digest, hasBody(req) ? req : undefined),
+        );
+      });
+      if (gone || !stored) return;
+      created(res, name, stored.digest);
+    },
+  );
+
+  r.delete(
+    '/*name/blobs/uploads/:uuid',
+    apiDoc({
+      summary: 'Cancel an upload session',
+      description: 'Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 204: 'cancelled' },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      await uploads.cancel(nameOf(req), auth.callerOf(res), uuidOf(req));
+      res.setHeader('Content-Length', '0');
+      res.status(204).end();
+    },
+  );
+
+  r.head(
+    '/*name/blobs/:digest',
+    apiDoc({
+      summary: 'Check that a repository holds a blob',
+      description:
+        'Its size and digest in the headers. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 200: 'present (`Content-Length`, `Docker-Content-Digest`)' },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const digest = digestOf(req.params.digest);
+      // a row whose file is gone answers 404 too: the client uploads the blob again
+      const blob = await blobs.present(name, digest);
+      if (!blob) throw new OciError('BLOB_UNKNOWN', `blob ${digest} is not in repository ${name}`, { digest });
+      blobHeaders(res, digest, blob.size);
+      res.status(200).end();
+    },
+  );
+
+  r.get(
+    '/*name/blobs/:digest',
+    apiDoc({
+      summary: 'Download a blob',
+      description:
+        'Streamed; a `Range` request answers 206 (416 when outside the blob). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: {
+        200: { description: 'the blob', mediaType: 'application/octet-stream' },
+        206: { description: 'the range asked for', mediaType: 'application/octet-stream' },
+      },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const digest = digestOf(req.params.digest);
+      // one link check (and touch) for the answer: the size, the range within it, then the bytes
+      const { size, range, stream } = await blobs.read(name, digest, (n) => rangeOf(req, res, n));
+      blobHeaders(res, digest, range ? range.end - range.start + 1 : size);
+      if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      res.status(range ? 206 : 200);
+      try {
+        await pipeline(stream, res);
+      } catch (err) {
+        // the client went away mid-blob (or the disk failed mid-read): nothing more can be said on this answer
+        if (res.headersSent) {
+          req.socket.destroy();
+          return;
+        }
+        throw err;
+      }
+    },
+  );
+
+  r.delete(
+    '/*name/blobs/:digest',
+    apiDoc({
+      summary: 'Unlink a blob from a repository',
+      description:
+        'The bytes go at the next garbage collection when no repository links them. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 202: 'unlinked' },
+      access: ['admin'],
+    }),
+    auth.require('delete'),
+    async (req, res) => {
+      await blobs.unlink(nameOf(req), digestOf(req.params.digest));
+      res.setHeader('Content-Length', '0');
+      res.status(202).end();
+    },
+  );
 
   return r;
 }

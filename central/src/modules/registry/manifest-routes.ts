@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { OCI_DIGEST, OCI_MEDIA_TYPES } from '@storefleet/shared';
+import { apiDoc, OCI_DIGEST, OCI_MEDIA_TYPES } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { OciError } from './errors.js';
 import type { RegistryParts } from './index.js';
@@ -99,12 +99,24 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
   const r = Router({ caseSensitive: true });
   const { auth, manifests } = parts;
 
-  r.get('/_catalog', auth.requireCatalog, async (req, res) => {
-    const { n, last } = pageQuery(req);
-    const page = await manifests.catalog(last, n);
-    linkNext(res, '/v2/_catalog', n, page);
-    res.json({ repositories: page.items });
-  });
+  r.get(
+    '/_catalog',
+    apiDoc({
+      summary: 'List repositories',
+      description:
+        'Paged with `n` and `last`; a `Link` header names the next page. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 200: '`{ repositories }`' },
+      access: ['admin'],
+    }),
+    auth.requireCatalog,
+    async (req, res) => {
+      const { n, last } = pageQuery(req);
+      const page = await manifests.catalog(last, n);
+      linkNext(res, '/v2/_catalog', n, page);
+      res.json({ repositories: page.items });
+    },
+  );
 
   const pull = async (req: Request, res: Response) => {
     const m = await manifests.pull(nameOf(req), String(req.params.reference));
@@ -116,61 +128,140 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     if (req.method === 'HEAD') res.end();
     else res.end(m.body);
   };
-  r.head('/*name/manifests/:reference', auth.require('pull'), pull);
-  r.get('/*name/manifests/:reference', auth.require('pull'), pull);
+  r.head(
+    '/*name/manifests/:reference',
+    apiDoc({
+      summary: 'Check a manifest by tag or digest',
+      description:
+        'Its media type, size and digest in the headers. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 200: 'present (`Content-Type`, `Docker-Content-Digest`)' },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    pull,
+  );
+  r.get(
+    '/*name/manifests/:reference',
+    apiDoc({
+      summary: 'Download a manifest by tag or digest',
+      description:
+        'Answered in its own media type (an OCI image manifest or index, or a Docker one). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 200: { description: 'the manifest', mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    pull,
+  );
 
-  r.put('/*name/manifests/:reference', auth.require('push'), async (req, res) => {
-    const name = nameOf(req);
-    const caller = auth.callerOf(res);
-    const body = await readManifestBody(req, res);
-    const { digest, subject } = await manifests.put(
-      name,
-      String(req.params.reference),
-      body,
-      req.get('content-type') ?? '',
-      caller,
-    );
-    res.status(201);
-    res.setHeader('Location', `/v2/${name}/manifests/${digest}`);
-    res.setHeader('Docker-Content-Digest', digest);
-    if (subject) res.setHeader('OCI-Subject', subject);
-    res.setHeader('Content-Length', '0');
-    res.end();
-  });
-
-  r.delete('/*name/manifests/:reference', auth.require('delete'), async (req, res) => {
-    await manifests.delete(nameOf(req), String(req.params.reference));
-    res.status(202).setHeader('Content-Length', '0');
-    res.end();
-  });
-
-  r.get('/*name/tags/list', auth.require('pull'), async (req, res) => {
-    const name = nameOf(req);
-    const { n, last } = pageQuery(req);
-    const page = await manifests.tags(name, last, n);
-    linkNext(res, `/v2/${name}/tags/list`, n, page);
-    res.json({ name, tags: page.items });
-  });
-
-  r.get('/*name/referrers/:digest', auth.require('pull'), async (req, res) => {
-    const digest = String(req.params.digest);
-    if (!OCI_DIGEST.test(digest))
-      throw new OciError('DIGEST_INVALID', `${digest} is not a sha256 digest (sha256:<64 hex>)`);
-    const { artifactType } = req.query;
-    if (artifactType !== undefined && (typeof artifactType !== 'string' || artifactType.length > 255))
-      throw new OciError('MANIFEST_INVALID', 'artifactType must be given once, as one media type');
-    if (typeof artifactType === 'string' && CONTROL.test(artifactType))
-      throw new OciError(
-        'MANIFEST_INVALID',
-        'artifactType must be one media type: it holds a control character (NUL …)',
+  r.put(
+    '/*name/manifests/:reference',
+    apiDoc({
+      summary: 'Push a manifest under a tag or its digest',
+      description:
+        'Every blob and manifest it names must be in the repository first (MANIFEST_BLOB_UNKNOWN otherwise); a manifest with a `subject` answers `OCI-Subject`. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      rawBody: [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+      ],
+      responses: { 201: 'stored (`Location`, `Docker-Content-Digest`)' },
+      access: ['admin'],
+    }),
+    auth.require('push'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const caller = auth.callerOf(res);
+      const body = await readManifestBody(req, res);
+      const { digest, subject } = await manifests.put(
+        name,
+        String(req.params.reference),
+        body,
+        req.get('content-type') ?? '',
+        caller,
       );
-    const filter = typeof artifactType === 'string' && artifactType !== '' ? artifactType : undefined;
-    const descriptors = await manifests.referrers(nameOf(req), digest, filter);
-    if (filter !== undefined) res.setHeader('OCI-Filters-Applied', 'artifactType');
-    res.status(200);
-    res.setHeader('Content-Type', OCI_MEDIA_TYPES.imageIndex);
-    res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA_TYPES.imageIndex, manifests: descriptors }));
-  });
+      res.status(201);
+      res.setHeader('Location', `/v2/${name}/manifests/${digest}`);
+      res.setHeader('Docker-Content-Digest', digest);
+      if (subject) res.setHeader('OCI-Subject', subject);
+      res.setHeader('Content-Length', '0');
+      res.end();
+    },
+  );
+
+  r.delete(
+    '/*name/manifests/:reference',
+    apiDoc({
+      summary: 'Delete a manifest, or untag it',
+      description: 'Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 202: 'deleted' },
+      access: ['admin'],
+    }),
+    auth.require('delete'),
+    async (req, res) => {
+      await manifests.delete(nameOf(req), String(req.params.reference));
+      res.status(202).setHeader('Content-Length', '0');
+      res.end();
+    },
+  );
+
+  r.get(
+    '/*name/tags/list',
+    apiDoc({
+      summary: 'List a repository’s tags',
+      description:
+        'Paged with `n` and `last`; a `Link` header names the next page. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: { 200: '`{ name, tags }`' },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    async (req, res) => {
+      const name = nameOf(req);
+      const { n, last } = pageQuery(req);
+      const page = await manifests.tags(name, last, n);
+      linkNext(res, `/v2/${name}/tags/list`, n, page);
+      res.json({ name, tags: page.items });
+    },
+  );
+
+  r.get(
+    '/*name/referrers/:digest',
+    apiDoc({
+      summary: 'List the manifests that refer to a manifest',
+      description:
+        'Signatures, SBOMs and the like, as an image index; `artifactType` filters them (`OCI-Filters-Applied`). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      tags: ['registry'],
+      responses: {
+        200: { description: 'an image index of descriptors', mediaType: 'application/vnd.oci.image.index.v1+json' },
+      },
+      access: ['staff'],
+    }),
+    auth.require('pull'),
+    async (req, res) => {
+      const digest = String(req.params.digest);
+      if (!OCI_DIGEST.test(digest))
+        throw new OciError('DIGEST_INVALID', `${digest} is not a sha256 digest (sha256:<64 hex>)`);
+      const { artifactType } = req.query;
+      if (artifactType !== undefined && (typeof artifactType !== 'string' || artifactType.length > 255))
+        throw new OciError('MANIFEST_INVALID', 'artifactType must be given once, as one media type');
+      if (typeof artifactType === 'string' && CONTROL.test(artifactType))
+        throw new OciError(
+          'MANIFEST_INVALID',
+          'artifactType must be one media type: it holds a control character (NUL …)',
+        );
+      const filter = typeof artifactType === 'string' && artifactType !== '' ? artifactType : undefined;
+      const descriptors = await manifests.referrers(nameOf(req), digest, filter);
+      if (filter !== undefined) res.setHeader('OCI-Filters-Applied', 'artifactType');
+      res.status(200);
+      res.setHeader('Content-Type', OCI_MEDIA_TYPES.imageIndex);
+      res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA_TYPES.imageIndex, manifests: descriptors }));
+    },
+  );
 
   return r;
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { OCI_NAME, UnauthorizedError, ValidationError } from '@storefleet/shared';
+import { apiDoc, OCI_NAME, UnauthorizedError, ValidationError } from '@storefleet/shared';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { VouchedPrincipal } from '../../kernel/credentials.js';
 import { REGISTRY_SERVICE } from './auth.js';
@@ -67,31 +67,41 @@ function basicCredential(header: string | undefined): { name: string; secret: st
  */
 export function tokenRoutes(parts: RegistryParts, ctx: HubContext): Router {
   const r = Router();
-  r.get('/registry/token', async (req, res) => {
-    const service = req.query.service;
-    if (service !== undefined && service !== REGISTRY_SERVICE)
-      throw new ValidationError(`service must be ${REGISTRY_SERVICE}`);
-    const requested = parseScopes(req.query.scope);
-    let vouched: VouchedPrincipal | undefined;
-    try {
-      const basic = basicCredential(req.get('authorization'));
-      // a hub credential's principal is read again for what the token must carry (a store's credential version)
-      vouched = basic
-        ? await ctx.credentials.check(basic.name, basic.secret, req.ip ?? '')
-        : req.principal && (await ctx.credentials.current(req.principal));
-      if (!vouched) throw new UnauthorizedError('sign in: HTTP Basic (e-mail and password, or store id and secret)');
-    } catch (err) {
-      if (err instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', `Basic realm="${REGISTRY_SERVICE}"`);
-      throw err;
-    }
-    const issued = await parts.auth.issue(vouched, requested);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      token: issued.token,
-      access_token: issued.token,
-      expires_in: issued.expiresIn,
-      issued_at: new Date(issued.issuedAt).toISOString(),
-    });
-  });
+  r.get(
+    '/registry/token',
+    apiDoc({
+      summary: 'Get a registry token (the Docker token realm)',
+      description:
+        'Prove who you are with HTTP Basic (an e-mail and password, or a store’s id and secret) or a hub credential; `scope` (repeatable, space-separated: `repository:<name>:<actions>` or `registry:catalog:*`) asks for access, and the token grants what the policy allows (what it does not is left out). No credential is a 401 with a Basic challenge.',
+      responses: { 200: '`{ token, access_token, expires_in, issued_at }`' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const service = req.query.service;
+      if (service !== undefined && service !== REGISTRY_SERVICE)
+        throw new ValidationError(`service must be ${REGISTRY_SERVICE}`);
+      const requested = parseScopes(req.query.scope);
+      let vouched: VouchedPrincipal | undefined;
+      try {
+        const basic = basicCredential(req.get('authorization'));
+        // a hub credential's principal is read again for what the token must carry (a store's credential version)
+        vouched = basic
+          ? await ctx.credentials.check(basic.name, basic.secret, req.ip ?? '')
+          : req.principal && (await ctx.credentials.current(req.principal));
+        if (!vouched) throw new UnauthorizedError('sign in: HTTP Basic (e-mail and password, or store id and secret)');
+      } catch (err) {
+        if (err instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', `Basic realm="${REGISTRY_SERVICE}"`);
+        throw err;
+      }
+      const issued = await parts.auth.issue(vouched, requested);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({
+        token: issued.token,
+        access_token: issued.token,
+        expires_in: issued.expiresIn,
+        issued_at: new Date(issued.issuedAt).toISOString(),
+      });
+    },
+  );
   return r;
 }

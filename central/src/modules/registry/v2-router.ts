@@ -1,3 +1,4 @@
+import { apiDoc } from '@storefleet/shared';
 import { Router } from 'express';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { blobRoutes } from './blob-routes.js';
@@ -17,7 +18,18 @@ export function v2Router(parts: RegistryParts, ctx: HubContext): Router {
     next();
   });
   r.use(parts.auth.authenticate);
-  r.get('/', parts.auth.base);
+  r.get(
+    '/',
+    apiDoc({
+      summary: 'Check the OCI distribution API version',
+      description:
+        'Answers 200 to any caller with a credential (a registry token, a session cookie or a store’s bearer token), else 401 with the `WWW-Authenticate` challenge naming the token realm (`GET /api/registry/token`). Every `/v2/` answer carries `Docker-Distribution-API-Version: registry/2.0`.',
+      tags: ['registry'],
+      responses: { 200: '`{}`', 401: 'no credential: the Bearer challenge' },
+      access: ['staff'],
+    }),
+    parts.auth.base,
+  );
   r.use(blobRoutes(parts, ctx));
   r.use(manifestRoutes(parts, ctx));
   r.use(ociNotFound);

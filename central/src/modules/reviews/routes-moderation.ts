@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decimalCountParam, parseOrThrow } from '@storefleet/shared';
+import { apiDoc, decimalCountParam, parseOrThrow } from '@storefleet/shared';
 import { principalOf, requireRole } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { ReviewsParts } from './index.js';
@@ -49,36 +49,71 @@ export function moderationRoutes(parts: ReviewsParts, _ctx: HubContext): Router 
   const r = Router();
   const admin = requireRole('ADMIN');
 
-  r.get('/reviews/moderation', admin, async (req, res) => {
-    const q = parseOrThrow(queueQuery, req.query, 'query');
-    res.json(await parts.moderation.queue(principalOf(req), q.kind, q.limit, q.after ?? null));
-  });
+  r.get(
+    '/reviews/moderation',
+    apiDoc({
+      summary: 'Read the moderation queue',
+      description:
+        'Reviews waiting for a person (`MANUAL_REVIEW`), rejected or reported, each with its reasons; paged by `after`.',
+      query: queueQuery,
+      responses: { 200: 'a page of the queue' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(queueQuery, req.query, 'query');
+      res.json(await parts.moderation.queue(principalOf(req), q.kind, q.limit, q.after ?? null));
+    },
+  );
 
-  r.post('/reviews/:reviewId/moderation', admin, async (req, res) => {
-    const b = parseOrThrow(decisionBody, req.body, 'decision');
-    res.json(
-      await parts.moderation.decide(
-        principalOf(req),
-        String(req.params.reviewId),
-        b.decision,
-        b.note,
-        b.seen ?? null,
-        b.reason ?? null,
-      ),
-    );
-  });
+  r.post(
+    '/reviews/:reviewId/moderation',
+    apiDoc({
+      summary: 'Approve or reject a review',
+      description:
+        'With a note (and a reason to reject); `seen` is the status the moderator saw, so a decision on a review that changed meanwhile is a 409.',
+      body: decisionBody,
+      responses: { 200: 'the review with its new status' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const b = parseOrThrow(decisionBody, req.body, 'decision');
+      res.json(
+        await parts.moderation.decide(
+          principalOf(req),
+          String(req.params.reviewId),
+          b.decision,
+          b.note,
+          b.seen ?? null,
+          b.reason ?? null,
+        ),
+      );
+    },
+  );
 
-  r.post('/reviews/:reviewId/reports/resolve', admin, async (req, res) => {
-    const b = parseOrThrow(resolveBody, req.body, 'resolution');
-    res.json(
-      await parts.moderation.resolveReports(
-        principalOf(req),
-        String(req.params.reviewId),
-        b.remove,
-        b.note,
-        b.reason ?? null,
-      ),
-    );
-  });
+  r.post(
+    '/reviews/:reviewId/reports/resolve',
+    apiDoc({
+      summary: 'Close a review’s reports',
+      description: 'Keeps it, or removes it (`remove: true`, with a reason).',
+      body: resolveBody,
+      responses: { 200: 'the review' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const b = parseOrThrow(resolveBody, req.body, 'resolution');
+      res.json(
+        await parts.moderation.resolveReports(
+          principalOf(req),
+          String(req.params.reviewId),
+          b.remove,
+          b.note,
+          b.reason ?? null,
+        ),
+      );
+    },
+  );
   return r;
 }

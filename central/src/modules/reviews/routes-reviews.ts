@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import {
+  apiDoc,
   decimalCountParam,
   isUuid,
   NotFoundError,
@@ -115,73 +116,165 @@ export function reviewRoutes(parts: ReviewsParts, _ctx: HubContext): Router {
   const r = Router();
   const reviews = parts.reviews;
 
-  r.post('/reviews', requireAuth, async (req, res) => {
-    const p = principalOf(req);
-    reviews.access.assertMayActForCustomers(p);
-    const b = parseOrThrow(submitBody, req.body, 'review');
-    const draft: ReviewDraft = { ...b, client: clientOf(req, p, b.client) };
-    res.status(201).json(await limited(res, () => reviews.submit(p, b.sku, draft)));
-  });
+  r.post(
+    '/reviews',
+    apiDoc({
+      summary: 'Submit a customer’s review of a product',
+      description:
+        'Scored for fraud and routed (approved, to manual review, or rejected); rate-limited per customer, address and device (429 with `Retry-After`). Head office (a web or app backend acting for its signed-in customer) or a store’s own credential (its kiosk) for a customer that store deals with; another store’s customer is missing (404). People at a store write no review for a customer.',
+      body: submitBody,
+      responses: { 201: 'the review with its status' },
+      access: ['admin', 'store'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const p = principalOf(req);
+      reviews.access.assertMayActForCustomers(p);
+      const b = parseOrThrow(submitBody, req.body, 'review');
+      const draft: ReviewDraft = { ...b, client: clientOf(req, p, b.client) };
+      res.status(201).json(await limited(res, () => reviews.submit(p, b.sku, draft)));
+    },
+  );
 
-  r.get('/reviews/products/:sku', requireAuth, async (req, res) => {
-    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
-    const q = parseOrThrow(listQuery, req.query, 'query');
-    res.json(
-      await reviews.list({
-        sku,
-        sort: q.sort,
-        verifiedOnly: q.verified,
-        withPhotos: q.photos,
-        rating: q.rating ?? null,
-        limit: q.limit,
-        after: q.after ?? null,
-      }),
-    );
-  });
+  r.get(
+    '/reviews/products/:sku',
+    apiDoc({
+      summary: 'List a product’s approved reviews',
+      description:
+        'Sorted (`helpful` by default), filtered by verified purchase, photos or stars, paged by `after`; with the product’s summary.',
+      query: listQuery,
+      responses: { 200: 'a page of reviews and the summary' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
+      const q = parseOrThrow(listQuery, req.query, 'query');
+      res.json(
+        await reviews.list({
+          sku,
+          sort: q.sort,
+          verifiedOnly: q.verified,
+          withPhotos: q.photos,
+          rating: q.rating ?? null,
+          limit: q.limit,
+          after: q.after ?? null,
+        }),
+      );
+    },
+  );
 
-  r.get('/reviews/products/:sku/summary', requireAuth, async (req, res) => {
-    const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
-    parseOrThrow(noQuery, req.query, 'query');
-    res.json(await reviews.summary(sku));
-  });
+  r.get(
+    '/reviews/products/:sku/summary',
+    apiDoc({
+      summary: 'Read a product’s rating summary',
+      query: noQuery,
+      responses: { 200: 'the average, the count and the count per star' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const sku = parseOrThrow(skuSchema, req.params.sku, 'sku');
+      parseOrThrow(noQuery, req.query, 'query');
+      res.json(await reviews.summary(sku));
+    },
+  );
 
-  r.get('/reviews/customers/:customerId', requireAuth, async (req, res) => {
-    parseOrThrow(noQuery, req.query, 'query');
-    const p = principalOf(req);
-    reviews.access.assertMayActForCustomers(p);
-    const raw: unknown = req.params.customerId;
-    const customerId = typeof raw === 'string' ? raw : '';
-    if (!isUuid(customerId)) throw new NotFoundError('customer', customerId.slice(0, 64) || '?');
-    res.json({ reviews: await reviews.ofCustomer(p, customerId.toLowerCase()) });
-  });
+  r.get(
+    '/reviews/customers/:customerId',
+    apiDoc({
+      summary: 'List a customer’s own reviews, whatever their status',
+      description:
+        'Head office (a web or app backend acting for its signed-in customer) or a store’s own credential (its kiosk) for a customer that store deals with; another store’s customer is missing (404). People at a store write no review for a customer.',
+      query: noQuery,
+      responses: { 200: '`{ reviews }`' },
+      access: ['admin', 'store'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      parseOrThrow(noQuery, req.query, 'query');
+      const p = principalOf(req);
+      reviews.access.assertMayActForCustomers(p);
+      const raw: unknown = req.params.customerId;
+      const customerId = typeof raw === 'string' ? raw : '';
+      if (!isUuid(customerId)) throw new NotFoundError('customer', customerId.slice(0, 64) || '?');
+      res.json({ reviews: await reviews.ofCustomer(p, customerId.toLowerCase()) });
+    },
+  );
 
-  r.get('/reviews/:reviewId', requireAuth, async (req, res) => {
-    parseOrThrow(noQuery, req.query, 'query');
-    res.json(await reviews.get(principalOf(req), reviewId(req.params.reviewId)));
-  });
+  r.get(
+    '/reviews/:reviewId',
+    apiDoc({
+      summary: 'Read a review',
+      description: 'An approved one to anyone signed in; any status to head office or its author.',
+      query: noQuery,
+      responses: { 200: 'the review' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      parseOrThrow(noQuery, req.query, 'query');
+      res.json(await reviews.get(principalOf(req), reviewId(req.params.reviewId)));
+    },
+  );
 
-  r.put('/reviews/:reviewId', requireAuth, async (req, res) => {
-    const p = principalOf(req);
-    reviews.access.assertMayActForCustomers(p);
-    const id = reviewId(req.params.reviewId);
-    const b = parseOrThrow(editBody, req.body, 'review');
-    const draft: ReviewDraft = { ...b, client: clientOf(req, p, b.client) };
-    res.json(await limited(res, () => reviews.edit(p, id, draft)));
-  });
+  r.put(
+    '/reviews/:reviewId',
+    apiDoc({
+      summary: 'Edit a review (its author)',
+      description:
+        'The old text is kept as a revision; the new one is scored again. Head office (a web or app backend acting for its signed-in customer) or a store’s own credential (its kiosk) for a customer that store deals with; another store’s customer is missing (404). People at a store write no review for a customer.',
+      body: editBody,
+      responses: { 200: 'the review with its status' },
+      access: ['admin', 'store'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const p = principalOf(req);
+      reviews.access.assertMayActForCustomers(p);
+      const id = reviewId(req.params.reviewId);
+      const b = parseOrThrow(editBody, req.body, 'review');
+      const draft: ReviewDraft = { ...b, client: clientOf(req, p, b.client) };
+      res.json(await limited(res, () => reviews.edit(p, id, draft)));
+    },
+  );
 
-  r.delete('/reviews/:reviewId', requireAuth, async (req, res) => {
-    const p = principalOf(req);
-    reviews.access.assertMayActForCustomers(p);
-    const id = reviewId(req.params.reviewId);
-    const q = parseOrThrow(deleteQuery, req.query, 'query');
-    await reviews.remove(p, id, q.customerId);
-    res.status(204).end();
-  });
+  r.delete(
+    '/reviews/:reviewId',
+    apiDoc({
+      summary: 'Delete a review (its author)',
+      description:
+        '`customerId` names the author. Head office (a web or app backend acting for its signed-in customer) or a store’s own credential (its kiosk) for a customer that store deals with; another store’s customer is missing (404). People at a store write no review for a customer.',
+      query: deleteQuery,
+      responses: { 204: 'deleted' },
+      access: ['admin', 'store'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const p = principalOf(req);
+      reviews.access.assertMayActForCustomers(p);
+      const id = reviewId(req.params.reviewId);
+      const q = parseOrThrow(deleteQuery, req.query, 'query');
+      await reviews.remove(p, id, q.customerId);
+      res.status(204).end();
+    },
+  );
 
-  r.get('/reviews/:reviewId/revisions', requireAuth, async (req, res) => {
-    parseOrThrow(noQuery, req.query, 'query');
-    res.json({ revisions: await reviews.revisions(principalOf(req), reviewId(req.params.reviewId)) });
-  });
+  r.get(
+    '/reviews/:reviewId/revisions',
+    apiDoc({
+      summary: 'List a review’s earlier texts',
+      description: 'For its author or head office; missing (404) to anyone else.',
+      query: noQuery,
+      responses: { 200: '`{ revisions }`' },
+      access: ['admin', 'store'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      parseOrThrow(noQuery, req.query, 'query');
+      res.json({ revisions: await reviews.revisions(principalOf(req), reviewId(req.params.reviewId)) });
+    },
+  );
 
   return r;
 }

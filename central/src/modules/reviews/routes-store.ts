@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, parseOrThrow, REVIEWS_FEED_PRODUCTS } from '@storefleet/shared';
+import { apiDoc, ForbiddenError, parseOrThrow, REVIEWS_FEED_PRODUCTS } from '@storefleet/shared';
 import { isHeadOffice, principalOf } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import type { ReviewsParts } from './index.js';
@@ -22,13 +22,24 @@ const pullQuery = z.strictObject({
  */
 export function storeRoutes(parts: ReviewsParts, ctx: HubContext): Router {
   const r = Router();
-  r.get('/reviews/store-products', async (req, res) => {
-    const p = principalOf(req);
-    if (p.kind !== 'store' && !isHeadOffice(p))
-      throw new ForbiddenError("the stores' copy of reviews is pulled by a store's own credential or head office");
-    const q = parseOrThrow(pullQuery, req.query, 'query');
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await parts.storeFeed.page(ctx.db, q.after, q.limit));
-  });
+  r.get(
+    '/reviews/store-products',
+    apiDoc({
+      summary: 'Pull the stores’ copy of reviews',
+      description:
+        'Products’ summaries and top reviews changed after a revision (`after=0` for everything); every store pulls with its own credential, head office too. Not cached.',
+      query: pullQuery,
+      responses: { 200: 'a page of products and the revision to ask `after` next' },
+      access: ['store', 'admin'],
+    }),
+    async (req, res) => {
+      const p = principalOf(req);
+      if (p.kind !== 'store' && !isHeadOffice(p))
+        throw new ForbiddenError("the stores' copy of reviews is pulled by a store's own credential or head office");
+      const q = parseOrThrow(pullQuery, req.query, 'query');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await parts.storeFeed.page(ctx.db, q.after, q.limit));
+    },
+  );
   return r;
 }

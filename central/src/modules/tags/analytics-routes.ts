@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import { AppError, parseOrThrow } from '@storefleet/shared';
+import { apiDoc, AppError, parseOrThrow } from '@storefleet/shared';
 import { z } from 'zod';
 import { requireRole } from '../../kernel/access.js';
 import type { TagAnalytics } from './analytics.js';
@@ -46,25 +46,70 @@ export function analyticsRoutes(analytics: TagAnalytics): Router {
   const r = Router();
   const admin = requireRole('ADMIN');
 
-  r.get('/tags/analytics/most-used', admin, async (req, res) => {
-    const q = parseOrThrow(limitQuery, req.query, 'most-used query');
-    await answer(res, () => analytics.mostUsed(q.limit ?? 20));
-  });
+  r.get(
+    '/tags/analytics/most-used',
+    apiDoc({
+      summary: 'Tags by products carrying them',
+      description: 'From the search index; 503 with `Retry-After` while it is not ready.',
+      query: limitQuery,
+      responses: { 200: 'the tags with their counts' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(limitQuery, req.query, 'most-used query');
+      await answer(res, () => analytics.mostUsed(q.limit ?? 20));
+    },
+  );
 
-  r.get('/tags/analytics/trending', admin, async (req, res) => {
-    const q = parseOrThrow(limitQuery, req.query, 'trending query');
-    await answer(res, () => analytics.trending(q.limit ?? 20));
-  });
+  r.get(
+    '/tags/analytics/trending',
+    apiDoc({
+      summary: 'Tags trending week over week',
+      description: 'Products given a tag and searches for it, every store’s counted together.',
+      query: limitQuery,
+      responses: { 200: 'the tags with their trend' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(limitQuery, req.query, 'trending query');
+      await answer(res, () => analytics.trending(q.limit ?? 20));
+    },
+  );
 
-  r.get('/tags/analytics/unused', admin, async (req, res) => {
-    const q = parseOrThrow(unusedQuery, req.query, 'unused query');
-    await answer(res, () => analytics.unused(q.limit ?? 200));
-  });
+  r.get(
+    '/tags/analytics/unused',
+    apiDoc({
+      summary: 'Tags no product carries',
+      description: 'For head office to tidy the tree; 503 with `Retry-After` while the index is not ready.',
+      query: unusedQuery,
+      responses: { 200: 'the unused tags' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(unusedQuery, req.query, 'unused query');
+      await answer(res, () => analytics.unused(q.limit ?? 200));
+    },
+  );
 
-  r.get('/tags/analytics/co-occurrence', admin, async (req, res) => {
-    const q = parseOrThrow(coOccurrenceQuery, req.query, 'co-occurrence query');
-    await answer(res, () => analytics.coOccurrence(q.tag, q.limit ?? 20, q.family === 'true'));
-  });
+  r.get(
+    '/tags/analytics/co-occurrence',
+    apiDoc({
+      summary: 'Tags found together with a tag',
+      description:
+        'The tag’s own ancestors and descendants are left out unless `family=true`; 503 with `Retry-After` while the index is not ready.',
+      query: coOccurrenceQuery,
+      responses: { 200: 'the tags with how often they occur together' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(coOccurrenceQuery, req.query, 'co-occurrence query');
+      await answer(res, () => analytics.coOccurrence(q.tag, q.limit ?? 20, q.family === 'true'));
+    },
+  );
 
   return r;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseOrThrow, skuSchema, TAG_QUERY_LIMITS } from '@storefleet/shared';
+import { apiDoc, parseOrThrow, skuSchema, TAG_QUERY_LIMITS } from '@storefleet/shared';
 import { principalOf, requireRole } from '../../kernel/access.js';
 import { MAX_BULK_SKUS, type TagBulkJobs } from './bulk.js';
 
@@ -39,45 +39,135 @@ export function bulkRoutes(bulk: TagBulkJobs): Router {
   const r = Router();
   const admin = requireRole('ADMIN');
 
-  r.post('/tags/bulk-jobs', admin, async (req, res) => {
-    const body = parseOrThrow(newJob, req.body, 'bulk job');
-    const p = principalOf(req);
-    const by = p.kind === 'user' ? `user:${p.userId}` : `store:${p.storeId}`;
-    res.status(202).json(await bulk.create(body, by));
-  });
-  r.get('/tags/bulk-jobs', admin, async (req, res) => {
-    const q = parseOrThrow(listQuery, req.query, 'query');
-    res.json({ items: await bulk.recent(q.limit ?? 50) });
-  });
-  r.get('/tags/bulk-jobs/:id', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    parseOrThrow(noQuery, req.query, 'query');
-    res.json(await bulk.view(id));
-  });
-  r.get('/tags/bulk-jobs/:id/failures', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    const q = parseOrThrow(failuresQuery, req.query, 'query');
-    res.json(await bulk.failures(id, q.after ?? '', q.limit ?? 100));
-  });
-  r.post('/tags/bulk-jobs/:id/skus', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    const body = parseOrThrow(appendBody, req.body, 'skus');
-    res.json(await bulk.appendSkus(id, body.skus));
-  });
-  r.post('/tags/bulk-jobs/:id/start', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    parseOrThrow(emptyBody, bodyOrNone(req.body), 'start');
-    res.status(202).json(await bulk.startJob(id));
-  });
-  r.post('/tags/bulk-jobs/:id/cancel', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    parseOrThrow(emptyBody, bodyOrNone(req.body), 'cancel');
-    res.json(await bulk.cancel(id));
-  });
-  r.post('/tags/bulk-jobs/:id/retry', admin, async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'job id');
-    parseOrThrow(emptyBody, bodyOrNone(req.body), 'retry');
-    res.status(202).json(await bulk.retry(id));
-  });
+  r.post(
+    '/tags/bulk-jobs',
+    apiDoc({
+      summary: 'Start a bulk job changing tags on many products',
+      description:
+        'The products by a tag `query` or by `skus`; with `more: true` the job waits for more skus (`POST …/skus`) and `…/start`.',
+      body: newJob,
+      responses: { 202: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const body = parseOrThrow(newJob, req.body, 'bulk job');
+      const p = principalOf(req);
+      const by = p.kind === 'user' ? `user:${p.userId}` : `store:${p.storeId}`;
+      res.status(202).json(await bulk.create(body, by));
+    },
+  );
+  r.get(
+    '/tags/bulk-jobs',
+    apiDoc({
+      summary: 'List the recent bulk jobs',
+      query: listQuery,
+      responses: { 200: '`{ items }`' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(listQuery, req.query, 'query');
+      res.json({ items: await bulk.recent(q.limit ?? 50) });
+    },
+  );
+  r.get(
+    '/tags/bulk-jobs/:id',
+    apiDoc({
+      summary: 'Read a bulk job’s progress',
+      params: idParam,
+      query: noQuery,
+      responses: { 200: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      parseOrThrow(noQuery, req.query, 'query');
+      res.json(await bulk.view(id));
+    },
+  );
+  r.get(
+    '/tags/bulk-jobs/:id/failures',
+    apiDoc({
+      summary: 'List the products a bulk job could not change, and why',
+      params: idParam,
+      query: failuresQuery,
+      responses: { 200: 'a page of failures' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      const q = parseOrThrow(failuresQuery, req.query, 'query');
+      res.json(await bulk.failures(id, q.after ?? '', q.limit ?? 100));
+    },
+  );
+  r.post(
+    '/tags/bulk-jobs/:id/skus',
+    apiDoc({
+      summary: 'Add skus to a job still being prepared',
+      params: idParam,
+      body: appendBody,
+      responses: { 200: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      const body = parseOrThrow(appendBody, req.body, 'skus');
+      res.json(await bulk.appendSkus(id, body.skus));
+    },
+  );
+  r.post(
+    '/tags/bulk-jobs/:id/start',
+    apiDoc({
+      summary: 'Queue a prepared bulk job',
+      description: 'A repeat answers the job as it is.',
+      params: idParam,
+      body: emptyBody,
+      responses: { 202: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      parseOrThrow(emptyBody, bodyOrNone(req.body), 'start');
+      res.status(202).json(await bulk.startJob(id));
+    },
+  );
+  r.post(
+    '/tags/bulk-jobs/:id/cancel',
+    apiDoc({
+      summary: 'Cancel a bulk job',
+      description: 'What it changed stays changed; `…/retry` carries it on.',
+      params: idParam,
+      body: emptyBody,
+      responses: { 200: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      parseOrThrow(emptyBody, bodyOrNone(req.body), 'cancel');
+      res.json(await bulk.cancel(id));
+    },
+  );
+  r.post(
+    '/tags/bulk-jobs/:id/retry',
+    apiDoc({
+      summary: 'Carry a failed or cancelled bulk job on from where it stopped',
+      params: idParam,
+      body: emptyBody,
+      responses: { 202: 'the job' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'job id');
+      parseOrThrow(emptyBody, bodyOrNone(req.body), 'retry');
+      res.status(202).json(await bulk.retry(id));
+    },
+  );
   return r;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decimalCountParam, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { apiDoc, decimalCountParam, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../../kernel/access.js';
 import type { HubContext } from '../../kernel/module-contract.js';
 import { auditRepository } from './audit-repository.js';
@@ -32,34 +32,56 @@ export function vaultAuditRoutes(parts: VaultParts, ctx: HubContext): Router {
   const r = Router();
   const admin = requireRole('ADMIN');
 
-  r.get('/vault/audit', admin, async (req, res) => {
-    const f = parseOrThrow(listQuery, req.query, 'audit query');
-    const page = await parts.audit.list(ctx.db, f);
-    const ids = [...new Set(page.items.flatMap((i) => (i.nodeId ? [i.nodeId] : [])))];
-    const names = await auditRepository.nodeNames(ctx.db, ids);
-    res.json({
-      items: page.items.map((i) => {
-        const node = i.nodeId ? names.get(i.nodeId) : undefined;
-        return { ...i, nodeName: node?.name ?? null, nodeKind: node?.kind ?? null };
-      }),
-      next: page.next,
-    });
-  });
+  r.get(
+    '/vault/audit',
+    apiDoc({
+      summary: 'Read the audit trail, newest first',
+      description: 'Each line names its node where the vault still has it; `next` pages to older lines (`before`).',
+      query: listQuery,
+      responses: { 200: '`{ items, next }`: a page of audit lines' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const f = parseOrThrow(listQuery, req.query, 'audit query');
+      const page = await parts.audit.list(ctx.db, f);
+      const ids = [...new Set(page.items.flatMap((i) => (i.nodeId ? [i.nodeId] : [])))];
+      const names = await auditRepository.nodeNames(ctx.db, ids);
+      res.json({
+        items: page.items.map((i) => {
+          const node = i.nodeId ? names.get(i.nodeId) : undefined;
+          return { ...i, nodeName: node?.name ?? null, nodeKind: node?.kind ?? null };
+        }),
+        next: page.next,
+      });
+    },
+  );
 
-  r.post('/vault/audit/verify', admin, async (req, res) => {
-    parseOrThrow(emptyBody, req.body, 'verify request');
-    const verdict = await parts.audit.verify(ctx.db);
-    // the check itself is on the trail, with what it found (a later reader sees who looked and when it was whole)
-    await ctx.db.transaction((tx) =>
-      parts.audit.append(tx, {
-        actor: actorOf(principalOf(req)),
-        action: 'AUDIT_VERIFY',
-        detail: { ok: verdict.ok, checked: verdict.checked, firstBroken: verdict.firstBroken },
-        origin: req.ip ?? null,
-      }),
-    );
-    res.json(verdict);
-  });
+  r.post(
+    '/vault/audit/verify',
+    apiDoc({
+      summary: 'Verify the audit trail’s hash chain',
+      description: 'Checks the whole chain; the check itself is put on the trail with its verdict.',
+      body: emptyBody,
+      responses: { 200: 'the verdict: `{ ok, checked, firstBroken }`' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      parseOrThrow(emptyBody, req.body, 'verify request');
+      const verdict = await parts.audit.verify(ctx.db);
+      // the check itself is on the trail, with what it found (a later reader sees who looked and when it was whole)
+      await ctx.db.transaction((tx) =>
+        parts.audit.append(tx, {
+          actor: actorOf(principalOf(req)),
+          action: 'AUDIT_VERIFY',
+          detail: { ok: verdict.ok, checked: verdict.checked, firstBroken: verdict.firstBroken },
+          origin: req.ip ?? null,
+        }),
+      );
+      res.json(verdict);
+    },
+  );
 
   return r;
 }
