@@ -117,6 +117,7 @@ import {
 import { ReviewsPuller, registerReviewsFeed, reviewsMigrations, reviewsRoutes, reviewsSink } from './reviews/index.js';
 import { pricingMigrations, pricingRoutes, pricingSink, registerPricingFeed, StorePricing } from './pricing/index.js';
 import { registerScanGoFeed, ScanGoDoor, scanGoMigrations, scanGoRoutes } from './scan-go/index.js';
+import { FAVICON_DOC, HEALTH_DOC, KIOSK_PAGE_DOC, METRICS_DOC, storeApiDoc, SYNC_STATUS_DOC } from './api-doc.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
 /** The store node's schema folders, in the order they apply. */
@@ -427,7 +428,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   app.use(siteGuard(config.hostnames));
   // Decides once who calls (lane, kiosk, handheld, unpaired device) and refuses what that role may not reach.
   app.use(screenGuard(pairing, trusted, config.loopbackRole ?? 'lane', till.lane));
-  app.get('/healthz', (_req, res) => {
+  app.get('/healthz', storeApiDoc(HEALTH_DOC), (_req, res) => {
     db.prepare('SELECT 1').get();
     // While the last write failed for lack of space the node cannot record a sale: not ok, and why (until one succeeds).
     const disk = sync.disk.current;
@@ -451,7 +452,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
       ...(card.warning ? { warning: card.warning } : {}),
     });
   });
-  app.get('/metrics', metricsRoute(metrics));
+  app.get('/metrics', storeApiDoc(METRICS_DOC), metricsRoute(metrics));
   const api = express.Router();
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
@@ -459,7 +460,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   api.use(refuseBadText);
   api.use(idempotency(idempotencyKeys, (res) => callerOf(res).scope, log, now));
   api.use(pairingRoutes(pairing));
-  api.get('/sync/status', (_req, res) => {
+  api.get('/sync/status', storeApiDoc(SYNC_STATUS_DOC), (_req, res) => {
     res.json({
       storeId,
       ...sync.status(),
@@ -511,7 +512,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   // turn a lane's browser into a kiosk (a top-level navigation still gets a SameSite=Strict cookie set). For the
   // browser's session only: a link is not a decision (the start page's confirmed GET /screens/kiosk keeps it 400
   // days), and a screen already marked is left as it is, so a kept marker is never shortened to a session one.
-  app.get('/kiosk.html', (req, res, next) => {
+  app.get('/kiosk.html', storeApiDoc(KIOSK_PAGE_DOC), (req, res, next) => {
     if (fromOwnPages(req) && callerOf(res).role === 'lane')
       res.cookie(SCREEN_COOKIE, 'kiosk', sessionMarkerCookie(req));
     next();
@@ -520,7 +521,9 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   app.use(screenMarkerRoutes());
   // Browsers ask every site for /favicon.ico: the node's icon is an SVG (also at /favicon.svg, from the static files).
   const favicon = fileURLToPath(new URL('./ui/static/favicon.svg', import.meta.url));
-  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));
+  app.get('/favicon.ico', storeApiDoc(FAVICON_DOC), (_req, res) =>
+    res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }),
+  );
   app.use(express.static(fileURLToPath(new URL('./ui/static/', import.meta.url))));
   app.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   app.use(notFoundHandler);

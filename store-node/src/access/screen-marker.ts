@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared'
 import { callerOf, LANE_COOKIE, SCREEN_COOKIE } from './screen-guard.js';
 import { fromOwnPages } from './site-guard.js';
 import { HOME_PAGE } from './screen-policy.js';
+import { storeApiDoc } from '../api-doc.js';
 
 export const MARK_FROM_BACK_OFFICE = 'only the back-office screen can set a screen to one job';
 export const MARK_FROM_OWN_PAGES = 'a screen is set to one job from the store’s own start page, not from another site';
@@ -48,15 +49,26 @@ const posLane = z.object({
  */
 export function screenMarkerRoutes(): Router {
   const r = Router();
-  r.get('/screens/:role', (req, res) => {
-    const role = req.params.role;
-    if (role !== 'pos' && role !== 'pickup' && role !== 'kiosk') throw new NotFoundError('screen role', role);
-    if (callerOf(res).role !== 'lane') throw new ForbiddenError(MARK_FROM_BACK_OFFICE);
-    if (!fromOwnPages(req)) throw new ForbiddenError(MARK_FROM_OWN_PAGES);
-    const cookie = markerCookie(req);
-    if (role === 'pos') res.cookie(LANE_COOKIE, parseOrThrow(posLane, req.query, 'POS lane').lane, cookie);
-    res.cookie(SCREEN_COOKIE, role, cookie);
-    res.redirect(303, HOME_PAGE[role]);
-  });
+  r.get(
+    '/screens/:role',
+    storeApiDoc({
+      audience: 'backOffice',
+      tag: 'Screens',
+      summary: 'Use this browser as a POS lane, the pickup desk or a kiosk',
+      description:
+        'The start page’s “Use this screen as …” after its confirmation: `role` is pos, pickup or kiosk (another is 404). Sets the `sf_screen` cookie (400 days) and answers 303 to that screen’s page; from then on the browser reaches only that page and the API it calls. A POS lane needs `?lane=` 1–99 (400 without it: nothing is marked). Only from the node’s own pages or an address typed by a person (403 from another site).',
+      responses: { 303: 'to the screen’s page' },
+    }),
+    (req, res) => {
+      const role = req.params.role;
+      if (role !== 'pos' && role !== 'pickup' && role !== 'kiosk') throw new NotFoundError('screen role', role);
+      if (callerOf(res).role !== 'lane') throw new ForbiddenError(MARK_FROM_BACK_OFFICE);
+      if (!fromOwnPages(req)) throw new ForbiddenError(MARK_FROM_OWN_PAGES);
+      const cookie = markerCookie(req);
+      if (role === 'pos') res.cookie(LANE_COOKIE, parseOrThrow(posLane, req.query, 'POS lane').lane, cookie);
+      res.cookie(SCREEN_COOKIE, role, cookie);
+      res.redirect(303, HOME_PAGE[role]);
+    },
+  );
   return r;
 }

@@ -2,6 +2,7 @@ import { NotFoundError, parseOrThrow, skuSchema, UnprocessableError } from '@sto
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { StorePricing } from './pricing-service.js';
+import { storeApiDoc } from '../api-doc.js';
 
 /** Lines a priced basket holds at most (the hub's `POST /api/pricing/price` too). */
 export const PRICE_LINES_MAX = 100;
@@ -18,6 +19,10 @@ const priceBodySchema = z.strictObject({
   coupons: z.array(codeSchema).max(COUPONS_MAX).optional(),
 });
 
+const skuParam = z.strictObject({ sku: skuSchema });
+const couponBody = z.strictObject({ code: codeSchema });
+const TAG = 'Pricing';
+
 /**
  * `/api/pricing/*` on the store node, all from the store's own copy (offline too):
  * - `GET /pricing/status`: the copy's revision, last pull, counts, whether the hub answers;
@@ -29,39 +34,91 @@ export function pricingRoutes(pricing: StorePricing): Router {
   const r = Router();
   const fresh = (res: Response) => res.setHeader('Cache-Control', 'no-store'); // the next pull or scan may change it
 
-  r.get('/pricing/status', (_req, res) => {
-    fresh(res);
-    res.json(pricing.status());
-  });
+  r.get(
+    '/pricing/status',
+    storeApiDoc({
+      audience: 'staff',
+      screen: 'pos',
+      tag: TAG,
+      summary: 'How current the store’s copy of prices is',
+      description: 'Every staff screen’s basics, the pickup desk’s too.',
+      responses: {
+        200: 'the copy’s revision, last pull, counts of books, promotions and keys, and whether the hub answers',
+      },
+    }),
+    (_req, res) => {
+      fresh(res);
+      res.json(pricing.status());
+    },
+  );
 
-  r.post('/pricing/price', (req: Request, res) => {
-    const body = parseOrThrow(priceBodySchema, req.body, 'basket');
-    const lines = body.lines.map((l) => {
-      const p = pricing.product(l.sku);
-      if (!p) throw new NotFoundError('product', l.sku);
-      return pricing.line(p, l.qty);
-    });
-    const priced = engine(() =>
-      pricing.price(lines, { member: body.member ?? false, ...(body.coupons ? { coupons: body.coupons } : {}) }),
-    );
-    fresh(res);
-    res.json(priced);
-  });
+  r.post(
+    '/pricing/price',
+    storeApiDoc({
+      audience: 'screens',
+      screen: 'pos',
+      tag: TAG,
+      summary: 'Price a basket from the store’s copy',
+      description:
+        'Each line a sku or a GTIN; `member` for members’ prices; `coupons` verified offline. Offline too. An unknown product is 404; a product whose tax class has no rate here is 422.',
+      body: priceBodySchema,
+      responses: { 200: 'the priced basket: lines, promotions applied, coupons and their verdicts, totals and tax' },
+    }),
+    (req: Request, res) => {
+      const body = parseOrThrow(priceBodySchema, req.body, 'basket');
+      const lines = body.lines.map((l) => {
+        const p = pricing.product(l.sku);
+        if (!p) throw new NotFoundError('product', l.sku);
+        return pricing.line(p, l.qty);
+      });
+      const priced = engine(() =>
+        pricing.price(lines, { member: body.member ?? false, ...(body.coupons ? { coupons: body.coupons } : {}) }),
+      );
+      fresh(res);
+      res.json(priced);
+    },
+  );
 
-  r.get('/pricing/skus/:sku', (req, res) => {
-    const { sku } = parseOrThrow(z.strictObject({ sku: skuSchema }), req.params, 'sku');
-    const p = pricing.product(sku);
-    if (!p) throw new NotFoundError('product', sku);
-    const view = engine(() => pricing.skuPrice(p));
-    fresh(res);
-    res.json(view);
-  });
+  r.get(
+    '/pricing/skus/:sku',
+    storeApiDoc({
+      audience: 'screens',
+      screen: 'pos',
+      tag: TAG,
+      summary: 'A product’s price here now',
+      description:
+        'By sku or GTIN: the effective price, the member price and the promotions naming it; 404 unless the catalog holds it.',
+      params: skuParam,
+      responses: { 200: 'the price here now, the member price and the promotions naming the product' },
+    }),
+    (req, res) => {
+      const { sku } = parseOrThrow(skuParam, req.params, 'sku');
+      const p = pricing.product(sku);
+      if (!p) throw new NotFoundError('product', sku);
+      const view = engine(() => pricing.skuPrice(p));
+      fresh(res);
+      res.json(view);
+    },
+  );
 
-  r.post('/pricing/coupons/check', (req, res) => {
-    const { code } = parseOrThrow(z.strictObject({ code: codeSchema }), req.body, 'coupon');
-    fresh(res);
-    res.json(pricing.checkCoupon(code));
-  });
+  r.post(
+    '/pricing/coupons/check',
+    storeApiDoc({
+      audience: 'staff',
+      screen: 'pos',
+      tag: TAG,
+      summary: 'Check a coupon',
+      description:
+        'The verdict offline, from the store’s keys and what the store knows was redeemed; nothing is redeemed.',
+      body: couponBody,
+      responses: { 200: 'the coupon’s verdict and why' },
+    }),
+    (req, res) => {
+      const { code } = parseOrThrow(couponBody, req.body, 'coupon');
+      fresh(res);
+      res.json(pricing.checkCoupon(code));
+    },
+  );
   return r;
 }
 

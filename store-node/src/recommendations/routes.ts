@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { decimalCountParam, parseOrThrow, skuSchema } from '@storefleet/shared';
 import { callerOf } from '../access/screen-guard.js';
+import { storeApiDoc } from '../api-doc.js';
 import type { StoreRecsService } from './store-recs-service.js';
 
 /** The kiosk page's session token: random, drawn by the page for each customer at the screen. */
@@ -29,16 +30,42 @@ const viewBody = z.strictObject({ sku: skuSchema, session: browsingSessionSchema
  */
 export function recsRoutes(recs: StoreRecsService, customerOf: (req: Request, res: Response) => string | null): Router {
   const r = Router();
-  r.get('/recommendations', (req, res) => {
-    const q = parseOrThrow(recsQuery, req.query, 'query');
-    res.setHeader('Cache-Control', 'no-store'); // a session's list changes with each view
-    res.json(
-      recs.recommend({ sku: q.sku ?? null, session: q.session ?? null, screen: callerOf(res).scope, limit: q.limit }),
-    );
-  });
-  r.post('/kiosk/views', (req, res) => {
-    const body = parseOrThrow(viewBody, req.body, 'product view');
-    res.json(recs.recordView({ screen: callerOf(res).scope, ...body, customerId: customerOf(req, res) }));
-  });
+  r.get(
+    '/recommendations',
+    storeApiDoc({
+      audience: 'screens',
+      tag: 'Recommendations',
+      summary: 'Products to suggest on the kiosk',
+      description:
+        'What is bought with `sku`, then what is popular here, in stock here, re-ranked by the session’s views; from the store’s copy, offline too.',
+      query: recsQuery,
+      responses: {
+        200: '{ modelVersion, items }: the hub’s model the list came from (null before the first), each product’s card fields and why it is suggested',
+      },
+    }),
+    (req, res) => {
+      const q = parseOrThrow(recsQuery, req.query, 'query');
+      res.setHeader('Cache-Control', 'no-store'); // a session's list changes with each view
+      res.json(
+        recs.recommend({ sku: q.sku ?? null, session: q.session ?? null, screen: callerOf(res).scope, limit: q.limit }),
+      );
+    },
+  );
+  r.post(
+    '/kiosk/views',
+    storeApiDoc({
+      audience: 'screens',
+      tag: 'Recommendations',
+      summary: 'Tell the node the kiosk showed a product',
+      description:
+        'Remembered for the session; the hub hears of it at most once a minute per session and product (`recorded` says whether it will). Under /api/kiosk so the kiosk cart’s cookie comes with it: the view is the signed-in customer’s.',
+      body: viewBody,
+      responses: { 200: '{ recorded }' },
+    }),
+    (req, res) => {
+      const body = parseOrThrow(viewBody, req.body, 'product view');
+      res.json(recs.recordView({ screen: callerOf(res).scope, ...body, customerId: customerOf(req, res) }));
+    },
+  );
   return r;
 }

@@ -3,9 +3,14 @@ import { type ErrorRequestHandler, type Request, type Response, Router } from 'e
 import { byteRange, OCI_DIGEST, OCI_NAME, OCI_TAG, PROBLEM_CONTENT_TYPE } from '@storefleet/shared';
 import type { Logger } from 'pino';
 import { callerOf } from '../access/screen-guard.js';
+import { storeApiDoc } from '../api-doc.js';
 import { BlobDigestError } from './blob-cache.js';
 import { HubRefusal, HubRegistryUnreachable } from './hub-registry.js';
 import { isReleaseRepository, type StoreReleases } from './store-releases.js';
+
+const TAG = 'Releases (OCI)';
+const V2 =
+  'A pull-through cache of the hub’s release repositories (`releases/…` only) for the store’s devices, from the node’s copy, fetched from the hub on a miss and kept (checked against its digest first); offline a miss is 404. Errors are the OCI spec’s `{ errors: [{ code, message }] }` inside a problem. A paired handheld sends its device token as `Authorization: Bearer`; an unpaired device gets 401 with a Basic challenge.';
 
 /** An error of the node's OCI API: the spec's code, its status, and words for people. */
 class OciAnswer extends Error {
@@ -41,51 +46,89 @@ export function registryV2Routes(releases: StoreReleases, log: Logger): Router {
     }
     next();
   });
-  r.get('/', (_req, res) => {
-    res.json({});
-  });
-  r.get('/*name/manifests/:reference', async (req, res) => {
-    const name = nameOf(req);
-    const reference = req.params.reference as string;
-    if (!OCI_DIGEST.test(reference) && !OCI_TAG.test(reference))
-      throw new OciAnswer(404, 'MANIFEST_UNKNOWN', `${reference} is neither a tag nor a sha256 digest`);
-    const found = await fromHub(
-      () => releases.resolveManifest(name, reference),
-      'MANIFEST_UNKNOWN',
-      `${name}:${reference}`,
-    );
-    res.setHeader('Docker-Content-Digest', found.digest);
-    res.setHeader('Content-Type', found.mediaType);
-    res.setHeader('Content-Length', String(found.size));
-    if (req.method === 'HEAD') return void res.end();
-    res.end(releases.cache.read(found.digest));
-  });
-  r.get('/*name/blobs/:digest', async (req, res) => {
-    const name = nameOf(req);
-    const digest = req.params.digest as string;
-    if (!OCI_DIGEST.test(digest)) throw new OciAnswer(404, 'BLOB_UNKNOWN', `${digest} is not a sha256 digest`);
-    // a blob here is served under any release repository's name, whether or not that repository names it: every
-    // store may pull every release, and the bytes are the digest's whoever asks
-    let size = releases.cache.size(digest);
-    if (size === null)
-      size = await fromHub(() => releases.fetchBlob(name, digest), 'BLOB_UNKNOWN', `blob ${digest} of ${name}`);
-    res.setHeader('Docker-Content-Digest', digest);
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.type('application/octet-stream');
-    const { start, end } = rangeOf(req.get('range'), size, res);
-    if (req.get('range') !== undefined) res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
-    res.setHeader('Content-Length', String(end - start + 1));
-    if (req.method === 'HEAD' || size === 0) return void res.end();
-    try {
-      // pipeline closes the file however the answer ends (a client gone mid-blob included)
-      await pipeline(releases.cache.open(digest, { start, end }), res);
-    } catch (err) {
-      if (req.destroyed || res.destroyed || (err as { code?: string })?.code === 'ERR_STREAM_PREMATURE_CLOSE')
-        log.debug({ digest }, 'a device left mid-blob');
-      else log.warn({ err, digest }, 'reading a cached blob failed mid-answer');
-      res.destroy();
-    }
-  });
+  r.get(
+    '/',
+    storeApiDoc({
+      audience: 'staff',
+      tag: TAG,
+      summary: 'OCI API version check',
+      description: V2,
+      responses: { 200: '{}' },
+    }),
+    (_req, res) => {
+      res.json({});
+    },
+  );
+  r.get(
+    '/*name/manifests/:reference',
+    storeApiDoc({
+      audience: 'staff',
+      tag: TAG,
+      summary: 'A release manifest by tag or digest (HEAD too)',
+      description: `${V2} Not a tag or a sha256 digest: 404 MANIFEST_UNKNOWN.`,
+      responses: {
+        200: {
+          description: 'the manifest, with Docker-Content-Digest',
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        },
+      },
+    }),
+    async (req, res) => {
+      const name = nameOf(req);
+      const reference = req.params.reference as string;
+      if (!OCI_DIGEST.test(reference) && !OCI_TAG.test(reference))
+        throw new OciAnswer(404, 'MANIFEST_UNKNOWN', `${reference} is neither a tag nor a sha256 digest`);
+      const found = await fromHub(
+        () => releases.resolveManifest(name, reference),
+        'MANIFEST_UNKNOWN',
+        `${name}:${reference}`,
+      );
+      res.setHeader('Docker-Content-Digest', found.digest);
+      res.setHeader('Content-Type', found.mediaType);
+      res.setHeader('Content-Length', String(found.size));
+      if (req.method === 'HEAD') return void res.end();
+      res.end(releases.cache.read(found.digest));
+    },
+  );
+  r.get(
+    '/*name/blobs/:digest',
+    storeApiDoc({
+      audience: 'staff',
+      tag: TAG,
+      summary: 'A release blob by digest (HEAD and Range too)',
+      description: `${V2} A blob is served under any release repository’s name: every store may pull every release. A Range outside the blob is 416.`,
+      responses: {
+        200: { description: 'the blob', mediaType: 'application/octet-stream' },
+        206: { description: 'the range asked for', mediaType: 'application/octet-stream' },
+      },
+    }),
+    async (req, res) => {
+      const name = nameOf(req);
+      const digest = req.params.digest as string;
+      if (!OCI_DIGEST.test(digest)) throw new OciAnswer(404, 'BLOB_UNKNOWN', `${digest} is not a sha256 digest`);
+      // a blob here is served under any release repository's name, whether or not that repository names it: every
+      // store may pull every release, and the bytes are the digest's whoever asks
+      let size = releases.cache.size(digest);
+      if (size === null)
+        size = await fromHub(() => releases.fetchBlob(name, digest), 'BLOB_UNKNOWN', `blob ${digest} of ${name}`);
+      res.setHeader('Docker-Content-Digest', digest);
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.type('application/octet-stream');
+      const { start, end } = rangeOf(req.get('range'), size, res);
+      if (req.get('range') !== undefined) res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+      res.setHeader('Content-Length', String(end - start + 1));
+      if (req.method === 'HEAD' || size === 0) return void res.end();
+      try {
+        // pipeline closes the file however the answer ends (a client gone mid-blob included)
+        await pipeline(releases.cache.open(digest, { start, end }), res);
+      } catch (err) {
+        if (req.destroyed || res.destroyed || (err as { code?: string })?.code === 'ERR_STREAM_PREMATURE_CLOSE')
+          log.debug({ digest }, 'a device left mid-blob');
+        else log.warn({ err, digest }, 'reading a cached blob failed mid-answer');
+        res.destroy();
+      }
+    },
+  );
   const answer: ErrorRequestHandler = (err, _req, res, next) => {
     if (res.headersSent) return next(err);
     if (!(err instanceof OciAnswer)) log.error({ err }, 'store registry request failed');

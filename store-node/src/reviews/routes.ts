@@ -2,6 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, parseOrThrow, skuSchema } from '@storefleet/shared';
 import type { StoreReviewsRepository } from './store-reviews-repository.js';
+import { storeApiDoc } from '../api-doc.js';
+
+const skuParam = z.strictObject({ sku: skuSchema });
 
 /**
  * `GET /api/reviews/:sku`: the product's rating summary and top reviews from the store's own copy (offline too), as
@@ -9,12 +12,24 @@ import type { StoreReviewsRepository } from './store-reviews-repository.js';
  */
 export function reviewsRoutes(repo: StoreReviewsRepository): Router {
   const r = Router();
-  r.get('/reviews/:sku', (req, res) => {
-    const { sku } = parseOrThrow(z.strictObject({ sku: skuSchema }), req.params, 'sku');
-    const p = repo.get(sku);
-    if (!p) throw new NotFoundError('reviews of product', sku);
-    res.setHeader('Cache-Control', 'no-store'); // the next feed entry may change it
-    res.json(p);
-  });
+  r.get(
+    '/reviews/:sku',
+    storeApiDoc({
+      audience: 'screens',
+      tag: 'Reviews',
+      summary: 'A product’s rating and top reviews',
+      description:
+        'From the store’s copy of the hub’s feed, offline too; 404 when the store holds none for the product.',
+      params: skuParam,
+      responses: { 200: 'the rating summary and the top reviews, as the hub sent them' },
+    }),
+    (req, res) => {
+      const { sku } = parseOrThrow(skuParam, req.params, 'sku');
+      const p = repo.get(sku);
+      if (!p) throw new NotFoundError('reviews of product', sku);
+      res.setHeader('Cache-Control', 'no-store'); // the next feed entry may change it
+      res.json(p);
+    },
+  );
   return r;
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseOrThrow, TAG_QUERY_LIMITS } from '@storefleet/shared';
 import type { TagFilter } from './tag-filter.js';
+import { storeApiDoc } from '../api-doc.js';
 
 const tagId = z.coerce.number().int().min(1).max(2_147_483_647);
 const productsQuery = z.object({
@@ -24,13 +25,40 @@ const productsQuery = z.object({
  */
 export function tagsRoutes(filter: TagFilter): Router {
   const r = Router();
-  r.get('/tags', async (_req, res) => {
-    res.json(await filter.list());
-  });
-  r.get('/tags/products', async (req, res) => {
-    const q = parseOrThrow(productsQuery, req.query, 'query');
-    const tagIds = q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag];
-    res.json(await filter.products({ q: q.q, tagIds, after: q.after, limit: q.limit }));
-  });
+  r.get(
+    '/tags',
+    storeApiDoc({
+      audience: 'screens',
+      tag: 'Tags',
+      summary: 'The tag tree with this store’s product counts',
+      description:
+        'Every live tag with how many of this store’s products carry it (or a descendant), and how current the store’s copy is; offline too.',
+      responses: {
+        200: '{ tags, version, sync, current }: each tag with its product count here, and whether the counts are current',
+      },
+    }),
+    async (_req, res) => {
+      res.json(await filter.list());
+    },
+  );
+  r.get(
+    '/tags/products',
+    storeApiDoc({
+      audience: 'screens',
+      tag: 'Tags',
+      summary: 'Products by tag query and chosen tags',
+      description:
+        'Products matching the tag query `q` and every chosen `tag`, a page at a time (`after`), with facet counts; a query that does not parse is a 422 saying where.',
+      query: productsQuery,
+      responses: {
+        200: '{ query, total, items, next, facets }: the query as read, a page of products, `next` for the following page (null on the last) and the chosen tag’s children with counts',
+      },
+    }),
+    async (req, res) => {
+      const q = parseOrThrow(productsQuery, req.query, 'query');
+      const tagIds = q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag];
+      res.json(await filter.products({ q: q.q, tagIds, after: q.after, limit: q.limit }));
+    },
+  );
   return r;
 }
