@@ -25,6 +25,7 @@ export * from './http/raw-answers.js';
 export * from './http/refuse-bad-text.js';
 export * from './http/byte-range.js';
 export * from './http/route-doc.js';
+export * from './http/openapi.js';
 export * from './protocol/events.js';
 export * from './protocol/feed-entries.js';
 export * from './protocol/delivery.js';
