@@ -15,6 +15,7 @@ import {
   type RegistryScannerChoice,
   type RegistrySettings,
   type VaultScannerChoice,
+  type CustomerEmailChoice,
   type WarehouseChoice,
 } from './kernel/hub-settings.js';
 
@@ -77,6 +78,8 @@ export interface HubConfig {
    * optionally NOTIFICATIONS_SENDER_TOKEN, a secret sent as a bearer token and never logged).
    */
   readonly notificationsSender?: NotificationSenderChoice | undefined;
+  /** Who sends customers' sign-in codes and reset links (CUSTOMER_EMAIL = simulator; see HubSettings.customerEmail). */
+  readonly customerEmail?: CustomerEmailChoice | undefined;
   /** The vault's virus scanner (VAULT_SCANNER = simulator). */
   readonly vaultScanner?: VaultScannerChoice | undefined;
   /** Where files stored by content live (HUB_BLOB_DIR; see BlobSettings in kernel/hub-settings.ts). */
@@ -173,6 +176,11 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
       env,
       read,
       problems,
+    ),
+    customerEmail: read(
+      'CUSTOMER_EMAIL',
+      z.literal('simulator').transform(() => ({ adapter: 'simulator' as const })),
+      'must be simulator (the only customer e-mail sender so far)',
     ),
     vaultScanner: read(
       'VAULT_SCANNER',

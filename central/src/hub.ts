@@ -37,6 +37,7 @@ import { Retention } from './sync/retention.js';
 import { retentionRoutes } from './sync/retention-routes.js';
 import { retentionSettings } from './sync/retention-settings.js';
 import { resolveSettings } from './kernel/hub-settings.js';
+import { CUSTOMER_SESSIONS, type CustomerSessions } from './kernel/ports/accounts.js';
 import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
@@ -352,7 +353,7 @@ async function assembleHub(
   api.use(unlessStreamed(requireJsonBody));
   api.use(unlessStreamed(express.json({ limit: config.bodyLimit ?? '1mb' })));
   api.use(refuseBadText);
-  api.use(authenticate(auth));
+  api.use(authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined));
   api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
   api.use(authRoutes(auth));
   api.use(fleetRoutes(fleet));

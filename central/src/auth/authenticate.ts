@@ -1,6 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { presentedCredential, readCookie, UnauthorizedError, ValidationError } from '@storefleet/shared';
 import type { AuthService } from './auth-service.js';
+import { CUSTOMER_COOKIE, CUSTOMER_TOKEN_PREFIX } from '../kernel/principal.js';
+import type { CustomerSessions } from '../kernel/ports/accounts.js';
 
 export const SESSION_COOKIE = 'sf_session';
 
@@ -50,11 +52,13 @@ export function sessionCookieOf(req: Request): string | undefined {
  * (a session ended by a password reset, say) is ignored and, when it came as the cookie, cleared — otherwise the old
  * cookie would keep its owner from signing in again. A bearer token is never cleared: the browser did not set it.
  */
-export function authenticate(auth: AuthService): RequestHandler {
+export function authenticate(auth: AuthService, customers?: () => CustomerSessions | undefined): RequestHandler {
+  const customer = customerAuthentication(customers);
   return async (req, res, next) => {
+    await customer(req, res);
     let credential: string | undefined;
     try {
-      credential = presentedCredential(req.get('Authorization'), req.get('Cookie'), SESSION_COOKIE);
+      credential = staffCredential(req);
     } catch (err) {
       if (!unreadable(err)) throw err;
       // Only the cookie is decoded (a bearer is taken as sent), so this is the session cookie.
@@ -69,5 +73,58 @@ export function authenticate(auth: AuthService): RequestHandler {
       if (!presentsBearer(req)) clearSessionCookie(res);
     }
     next();
+  };
+}
+
+/** The staff credential: a bearer that is not a customer's token, else the staff session cookie. */
+function staffCredential(req: Request): string | undefined {
+  const authorization = req.get('Authorization');
+  if (authorization?.startsWith(`Bearer ${CUSTOMER_TOKEN_PREFIX}`))
+    return presentedCredential(undefined, req.get('Cookie'), SESSION_COOKIE);
+  return presentedCredential(authorization, req.get('Cookie'), SESSION_COOKIE);
+}
+
+/** A customer's own routes (issue #26): where a stale customer token is refused rather than taken as nobody. */
+const onCustomerRoute = (req: Request) => /^\/account(\/|$)/.test(req.path.toLowerCase());
+/** The customer routes a stale customer token must not stand in the way of: signing in, up, or as a guest. */
+const CUSTOMER_SIGN_IN = /^\/account\/(sign-up|sign-in(\/code(\/verify)?)?|password-reset(\/confirm)?|guest)\/?$/;
+
+/** Expires the customer's cookie (the attributes it is set with, modules/accounts). */
+function clearCustomerCookie(req: Request, res: Response): void {
+  res.clearCookie(CUSTOMER_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+}
+
+/**
+ * Sets `req.customer` from a customer's token (`Bearer sfc_…`) or the `sf_customer` cookie, through the accounts
+ * module's CUSTOMER_SESSIONS; never `req.principal`, so staff routes see a customer as nobody. A staff cookie beside a
+ * customer's sets both. A customer token that is unknown, ended or expired is a 401 on the customer's own routes
+ * (`/account…`, except signing in), and nobody anywhere else (a shop's public pages still answer). An unreadable cookie
+ * header is the staff check's to refuse; here it only means no customer cookie.
+ */
+function customerAuthentication(customers?: () => CustomerSessions | undefined) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const sessions = customers?.();
+    if (!sessions) return;
+    const authorization = req.get('Authorization');
+    const bearer = authorization?.startsWith(`Bearer ${CUSTOMER_TOKEN_PREFIX}`)
+      ? authorization.slice(7).trim()
+      : undefined;
+    let token = bearer;
+    if (!token) {
+      try {
+        token = readCookie(req.get('Cookie'), CUSTOMER_COOKIE);
+      } catch (err) {
+        if (!unreadable(err)) throw err;
+      }
+    }
+    if (!token) return;
+    const found = await sessions.customerFor(token);
+    if (found) {
+      req.customer = found;
+      return;
+    }
+    if (!bearer) clearCustomerCookie(req, res);
+    if (onCustomerRoute(req) && !CUSTOMER_SIGN_IN.test(req.path.toLowerCase()))
+      throw new UnauthorizedError('the customer session has ended or expired; sign in again');
   };
 }

@@ -1,10 +1,20 @@
 import type { Request, RequestHandler } from 'express';
 import { ForbiddenError, NotFoundError, UnauthorizedError, type StoreId } from '@storefleet/shared';
-import type { Principal, Role } from './principal.js';
+import type { CustomerPrincipal, Principal, Role } from './principal.js';
 
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw new UnauthorizedError();
   return req.principal;
+}
+
+/**
+ * The signed-in customer (issue #26): their session token (`sfc_…` bearer) or the `sf_customer` cookie. Staff and
+ * stores are not customers here: 401 for them too.
+ */
+export function customerOf(req: Request): CustomerPrincipal {
+  if (!req.customer)
+    throw new UnauthorizedError('sign in as a customer: a customer session token or cookie is required');
+  return req.customer;
 }
 
 /** Throws unless the caller is a console user with one of `roles`. Store credentials never pass. */

@@ -51,3 +51,30 @@ export const CUSTOMER_DIRECTORY = definePort<CustomerDirectory>(
   'customers.directory',
   'the customer profiles carts and orders name and link stores to',
 );
+
+/** What a customer's own account may set on their profile (issue #26): the e-mail is the account's sign-in name. */
+export interface OwnProfileChange {
+  readonly name?: string;
+  readonly phone?: string | null;
+  readonly preferredStoreId?: string | null;
+}
+
+/**
+ * Profiles for customers' own accounts (issue #26, the accounts module): a sign-up or a guest session makes the
+ * profile here, so one customer id owns the cart and orders whether the customer came by web, app or store.
+ */
+export interface CustomerProfiles {
+  /** A new profile (a guest's has no e-mail); throws a ConflictError when the e-mail is another customer's. */
+  create(input: { readonly name: string; readonly email: string | null }, q?: Queryable): Promise<Customer>;
+  /** The profile with this e-mail (trimmed, lower-cased as profiles keep it), or undefined. */
+  findByEmail(email: string, q?: Queryable): Promise<Customer | undefined>;
+  /** Sets the fields given; undefined when there is no such customer. */
+  update(id: string, change: OwnProfileChange, q?: Queryable): Promise<Customer | undefined>;
+  /** Sets the e-mail of a profile that has none (a guest who signed up); throws a ConflictError when it is taken. */
+  setEmail(id: string, email: string, q?: Queryable): Promise<Customer | undefined>;
+}
+
+export const CUSTOMER_PROFILES = definePort<CustomerProfiles>(
+  'customers.profiles',
+  'customer profiles the customers’ own accounts make and edit (web and app sign-up)',
+);

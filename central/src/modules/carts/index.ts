@@ -10,6 +10,9 @@ import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { PRICING } from '../../kernel/ports/pricing.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
 import { cartAddRecorder } from './cart-adds.js';
+import { cartMerge } from './cart-merge.js';
+import { provide } from '../../kernel/ports.js';
+import { CART_MERGE } from '../../kernel/ports/carts.js';
 
 const links = new WeakMap<HubContext, StoreCartLinks>();
 const unhooks = new WeakMap<HubContext, (() => void)[]>();
@@ -68,6 +71,8 @@ export const hubModule: HubModule = {
       genesis: CART_GENESIS,
     },
   },
+  // A guest's cart folded into the account's at sign-in (issue #26; the accounts module asks).
+  provides: (ctx) => [provide(CART_MERGE, cartMerge(ctx.docs))],
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
   sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(serviceOf(ctx), ctx.docs) }),
   start(ctx) {

@@ -3,7 +3,7 @@ import type { HubModule } from '../../kernel/module-contract.js';
 import { CustomerRepository } from './repository.js';
 import { customerRoutes } from './routes.js';
 import { provide } from '../../kernel/ports.js';
-import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
+import { CUSTOMER_DIRECTORY, CUSTOMER_PROFILES } from '../../kernel/ports/customers.js';
 
 export type { Customer, CustomerDirectory, StoreLinkVia } from './types.js';
 
@@ -29,6 +29,14 @@ export const hubModule: HubModule = {
         new CustomerRepository(q ?? ctx.db).profileVisibleTo(customerId, storeId),
       idByCard: async (card, q) => (await new CustomerRepository(q ?? ctx.db).idsByCards([card])).get(card) ?? null,
       idsByCards: (cards, q) => new CustomerRepository(q ?? ctx.db).idsByCards(cards),
+    }),
+    provide(CUSTOMER_PROFILES, {
+      create: (input, q) => new CustomerRepository(q ?? ctx.db).create(input, ctx.now()),
+      findByEmail: async (email, q) =>
+        (await new CustomerRepository(q ?? ctx.db).find({ email: email.trim().toLowerCase(), limit: 1 }))[0],
+      update: (id, change, q) => new CustomerRepository(q ?? ctx.db).update(id, change, ctx.now()),
+      setEmail: (id, email, q) =>
+        new CustomerRepository(q ?? ctx.db).update(id, { email: email.trim().toLowerCase() }, ctx.now()),
     }),
   ],
 };
