@@ -27,7 +27,7 @@ const WHO: Record<StoreAudience, string> = {
     'For the kiosk (the customers’ screen) and staff screens (the node’s own screens, paired handhelds); an unpaired device gets 401.',
   staff: 'For staff screens (the node’s own screens, paired handhelds); a kiosk gets 403, an unpaired device 401.',
   backOffice:
-    'Only the node’s own back-office screens (a trusted address, no screen marker); a paired handheld, a kiosk or a single-job screen gets 403.',
+    'Only the node’s own back-office screens (a trusted address, no screen marker); a kiosk gets 403, and so do a paired handheld and a screen marked for one job.',
 };
 
 const SCREEN: Record<'pos' | 'pickup', string> = {
