@@ -188,7 +188,7 @@ export function posRoutes(
       ...posDoc,
       summary: 'Pay for an open sale (cash or card)',
       description:
-        'Cash names what was given (`givenMinor`), the answer the change; a card goes to the lane’s terminal. The receipt goes to the lane’s printer if one is connected (`printed`).',
+        'Cash names what was given (`givenMinor`; less than the total is refused), the answer the change; a card goes to the lane’s terminal. The receipt goes to the lane’s printer if one is connected (`printed`).',
       params: saleParam,
       body: tender,
       responses: { 200: `${SALE}, with its receipt and whether it was printed` },
