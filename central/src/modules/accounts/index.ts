@@ -4,6 +4,7 @@ import { CUSTOMER_SESSIONS } from '../../kernel/ports/accounts.js';
 import { CART_MERGE } from '../../kernel/ports/carts.js';
 import { CUSTOMER_DIRECTORY, CUSTOMER_PROFILES } from '../../kernel/ports/customers.js';
 import { emailSimulator } from './email.js';
+import { accountsGraphql } from './graphql.js';
 import { accountRoutes } from './routes.js';
 import { AccountService } from './service.js';
 
@@ -51,6 +52,7 @@ export const hubModule: HubModule = {
   },
   provides: (ctx) => [provide(CUSTOMER_SESSIONS, { customerFor: (token) => serviceOf(ctx).customerFor(token) })],
   routes: (ctx) => accountRoutes(serviceOf(ctx)),
+  graphql: (ctx) => accountsGraphql(serviceOf(ctx)),
   async start(ctx) {
     const drain: Parameters<typeof ctx.jobs.define>[0]['run'] = async (job) =>
       void (await serviceOf(ctx).drainOutbox(job.signal));
