@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
+  apiDoc,
   CARRIER_KINDS,
   DELIVERY_STATUSES,
   ForbiddenError,
@@ -163,65 +164,141 @@ export function deliveryRoutes(deliveries: DeliveryService, carriers: CarrierDes
   r.use('/delivery/carriers', requireRole('ADMIN'));
   r.use('/delivery/deliveries', requireAuth);
 
-  r.post('/delivery/carriers', async (req, res) => {
-    const body = parseOrThrow(newCarrierSchema, req.body, 'carrier');
-    const { carrier, driverToken } = await carriers.create(body);
-    // The token is answered once: a retry with the same Idempotency-Key gets the carrier without it.
-    keepAnswerAs(res, { ...carrier, driverToken: null });
-    res.status(201).json({ ...carrier, driverToken });
-  });
-  r.get('/delivery/carriers', async (req, res) => {
-    const q = parseOrThrow(carriersQuery, req.query, 'query');
-    res.json(
-      await carriers.list({
-        kind: q.kind,
-        active: q.active === undefined ? undefined : q.active === 'true',
-        depotId: q.depotId,
-        afterCode: q.after,
-        limit: q.limit,
-      }),
-    );
-  });
-  r.get('/delivery/carriers/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'carrier id');
-    res.json(await carriers.get(id));
-  });
-  r.patch('/delivery/carriers/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'carrier id');
-    const patch = parseOrThrow(carrierPatchSchema, req.body, 'carrier change');
-    res.json(await carriers.update(id, patch));
-  });
-  r.post('/delivery/carriers/:id/driver-token', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'carrier id');
-    const answer = await carriers.rotateToken(id);
-    keepAnswerAs(res, { driverToken: null });
-    res.json(answer);
-  });
+  r.post(
+    '/delivery/carriers',
+    apiDoc({
+      summary: 'Add a carrier (a gig driver, a van, a drone or a courier)',
+      description:
+        'Head office only. A van or drone starts from a depot (a store or distribution centre); any other carrier ' +
+        'names the centre of its area (`lat`, `lon`). Answers the driver app’s token once: a retry with the same ' +
+        'Idempotency-Key gets the carrier without it.',
+      body: newCarrierSchema,
+      responses: { 201: 'the carrier with its `driverToken` (shown once)', 409: 'a carrier has that code already' },
+      access: ['admin'],
+    }),
+    async (req, res) => {
+      const body = parseOrThrow(newCarrierSchema, req.body, 'carrier');
+      const { carrier, driverToken } = await carriers.create(body);
+      // The token is answered once: a retry with the same Idempotency-Key gets the carrier without it.
+      keepAnswerAs(res, { ...carrier, driverToken: null });
+      res.status(201).json({ ...carrier, driverToken });
+    },
+  );
+  r.get(
+    '/delivery/carriers',
+    apiDoc({
+      summary: 'List carriers with their last 30 days',
+      description: 'Head office only. Paged by code (`after`).',
+      query: carriersQuery,
+      responses: { 200: 'a page of carriers' },
+      access: ['admin'],
+    }),
+    async (req, res) => {
+      const q = parseOrThrow(carriersQuery, req.query, 'query');
+      res.json(
+        await carriers.list({
+          kind: q.kind,
+          active: q.active === undefined ? undefined : q.active === 'true',
+          depotId: q.depotId,
+          afterCode: q.after,
+          limit: q.limit,
+        }),
+      );
+    },
+  );
+  r.get(
+    '/delivery/carriers/:id',
+    apiDoc({
+      summary: 'Read a carrier',
+      params: idParam,
+      responses: { 200: 'the carrier', 404: 'no such carrier' },
+      access: ['admin'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'carrier id');
+      res.json(await carriers.get(id));
+    },
+  );
+  r.patch(
+    '/delivery/carriers/:id',
+    apiDoc({
+      summary: 'Change a carrier (active, grounded, shift, capacity, area, costs, simulator)',
+      params: idParam,
+      body: carrierPatchSchema,
+      responses: { 200: 'the carrier as changed', 404: 'no such carrier' },
+      access: ['admin'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'carrier id');
+      const patch = parseOrThrow(carrierPatchSchema, req.body, 'carrier change');
+      res.json(await carriers.update(id, patch));
+    },
+  );
+  r.post(
+    '/delivery/carriers/:id/driver-token',
+    apiDoc({
+      summary: 'Give a carrier a new driver token',
+      description: 'The old token stops working. Answered once: a retry with the same Idempotency-Key gets no token.',
+      params: idParam,
+      responses: { 200: '`{ driverToken }` (shown once)', 404: 'no such carrier' },
+      access: ['admin'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'carrier id');
+      const answer = await carriers.rotateToken(id);
+      keepAnswerAs(res, { driverToken: null });
+      res.json(answer);
+    },
+  );
 
-  r.get('/delivery/deliveries', async (req, res) => {
-    const q = parseOrThrow(deliveriesQuery, req.query, 'query');
-    const p = principalOf(req);
-    let storeId = q.storeId;
-    if (storeId) assertStoreAccess(req, storeId);
-    else if (!isHeadOffice(p)) {
-      storeId = storeOf(p) ?? undefined;
-      if (!storeId) throw new ForbiddenError('name a store (?storeId=): you belong to none');
-    }
-    const page = await deliveries.list({
-      storeId,
-      statuses: q.status,
-      carrierId: q.carrierId,
-      before: q.before,
-      limit: q.limit,
-    });
-    res.json(isHeadOffice(p) ? page : { ...page, items: page.items.map((d) => ({ ...d, ...forStore(d) })) });
-  });
-  r.get('/delivery/deliveries/:id', async (req, res) => {
-    const { id } = parseOrThrow(idParam, req.params, 'delivery id');
-    await visible(req, id);
-    const detail: DeliveryDetail = await deliveries.get(id);
-    res.json(isHeadOffice(principalOf(req)) ? detail : { ...detail, delivery: forStore(detail.delivery) });
-  });
+  r.get(
+    '/delivery/deliveries',
+    apiDoc({
+      summary: 'List deliveries',
+      description:
+        'Head office sees every store’s; a store’s people and token their own (the default without `storeId`), with ' +
+        'the area (postcode and city) instead of the full address and no phone. `status` is one or several, ' +
+        'comma-separated. Paged: `before` is the last id of the page.',
+      query: deliveriesQuery,
+      responses: { 200: 'a page of deliveries' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const q = parseOrThrow(deliveriesQuery, req.query, 'query');
+      const p = principalOf(req);
+      let storeId = q.storeId;
+      if (storeId) assertStoreAccess(req, storeId);
+      else if (!isHeadOffice(p)) {
+        storeId = storeOf(p) ?? undefined;
+        if (!storeId) throw new ForbiddenError('name a store (?storeId=): you belong to none');
+      }
+      const page = await deliveries.list({
+        storeId,
+        statuses: q.status,
+        carrierId: q.carrierId,
+        before: q.before,
+        limit: q.limit,
+      });
+      res.json(isHeadOffice(p) ? page : { ...page, items: page.items.map((d) => ({ ...d, ...forStore(d) })) });
+    },
+  );
+  r.get(
+    '/delivery/deliveries/:id',
+    apiDoc({
+      summary: 'Read a delivery with its carrier, offers and timeline',
+      description:
+        'Another store’s delivery is a 404, like an id that never was; a store sees the area, not the full address.',
+      params: idParam,
+      responses: { 200: 'the delivery in detail', 404: 'no such delivery, or not yours' },
+      access: ['staff'],
+    }),
+    async (req, res) => {
+      const { id } = parseOrThrow(idParam, req.params, 'delivery id');
+      await visible(req, id);
+      const detail: DeliveryDetail = await deliveries.get(id);
+      res.json(isHeadOffice(principalOf(req)) ? detail : { ...detail, delivery: forStore(detail.delivery) });
+    },
+  );
 
   /** Another store's delivery is missing to the caller, exactly like an id that never was. */
   const visible = async (req: Request, id: string) => {

@@ -1,4 +1,10 @@
-import { ForbiddenError, parseOrThrow, PRICING_STORE_PAGE_MAX } from '@storefleet/shared';
+import {
+  apiDoc,
+  ForbiddenError,
+  parseOrThrow,
+  PRICING_STORE_PAGE_MAX,
+  pricingStorePageSchema,
+} from '@storefleet/shared';
 import { Router } from 'express';
 import { z } from 'zod';
 import { principalOf } from '../../kernel/access.js';
@@ -20,12 +26,24 @@ const pullQuery = z.strictObject({
  */
 export function storeRoutes(parts: PricingParts, ctx: HubContext): Router {
   const r = Router();
-  r.get('/pricing/store-rules', async (req, res) => {
-    const p = principalOf(req);
-    if (p.kind !== 'store') throw new ForbiddenError("a store's pricing rules are pulled with its own credential");
-    const q = parseOrThrow(pullQuery, req.query, 'query');
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await parts.storeRules.page(ctx.db, p.storeId, q.after, q.limit));
-  });
+  r.get(
+    '/pricing/store-rules',
+    apiDoc({
+      summary: 'A store’s pricing rules changed after a revision (the stores’ pull)',
+      description:
+        'A store’s own token only: its books (its own, its region’s, the chain’s), promotions, signing keys, used ' +
+        'coupons and door keys changed after `after`. Pass the page’s `next` as `after` until it is null.',
+      query: pullQuery,
+      responses: { 200: pricingStorePageSchema },
+      access: ['store'],
+    }),
+    async (req, res) => {
+      const p = principalOf(req);
+      if (p.kind !== 'store') throw new ForbiddenError("a store's pricing rules are pulled with its own credential");
+      const q = parseOrThrow(pullQuery, req.query, 'query');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await parts.storeRules.page(ctx.db, p.storeId, q.after, q.limit));
+    },
+  );
   return r;
 }

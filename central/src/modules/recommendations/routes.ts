@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  apiDoc,
   decimalCountParam,
   NotFoundError,
   parseOrThrow,
   RateLimitedError,
   RECS_SURFACES,
+  recsStoreTopSchema,
   skuSchema,
   UnprocessableError,
   uuidSchema,
@@ -101,96 +103,213 @@ export function recommendationsRoutes(parts: RecsParts, ctx: HubContext): Router
   const customers = new CustomerAccess(() => ctx.services.find(CUSTOMER_DIRECTORY));
   const budget = new EventBudget();
 
-  r.get('/recommendations', requireAuth, async (req, res) => {
-    const q = parseOrThrow(listQuery, req.query, 'query');
-    const p = principalOf(req);
-    // another store's popular list and stock are that store's, as its top list is (403)
-    if (q.storeId !== undefined) assertStoreAccess(req, q.storeId);
-    if (q.customerId !== undefined) await customers.check(p, q.customerId);
-    res.json(
-      await parts.serving.recommend({
-        surface: q.surface,
-        customerId: q.customerId ?? null,
-        sessionId: q.sessionId === undefined ? null : callersSession(p, q.sessionId),
-        skus: q.sku ?? [],
-        storeId: q.storeId ?? null,
-        limit: q.limit,
-        askingStoreId: isHeadOffice(p) ? null : storeOf(p),
-        servedTo: callerKey(p),
-      }),
-    );
-  });
+  r.get(
+    '/recommendations',
+    apiDoc({
+      summary: 'Recommendations for a surface (home, product, cart, kiosk)',
+      description:
+        'For web and app backends, kiosks and associates. `sku` (repeatable) anchors the list (the product shown, the ' +
+        'cart’s lines); `sessionId` re-ranks by the session’s recent views and cart adds. With `customerId`: head ' +
+        'office, or a store linked to the customer (another is a 404, as if the customer did not exist). With ' +
+        '`storeId`: only that store’s own callers, or head office (403).',
+      query: listQuery,
+      responses: { 200: 'the products with why each is there, and the impression id clicks name' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const q = parseOrThrow(listQuery, req.query, 'query');
+      const p = principalOf(req);
+      // another store's popular list and stock are that store's, as its top list is (403)
+      if (q.storeId !== undefined) assertStoreAccess(req, q.storeId);
+      if (q.customerId !== undefined) await customers.check(p, q.customerId);
+      res.json(
+        await parts.serving.recommend({
+          surface: q.surface,
+          customerId: q.customerId ?? null,
+          sessionId: q.sessionId === undefined ? null : callersSession(p, q.sessionId),
+          skus: q.sku ?? [],
+          storeId: q.storeId ?? null,
+          limit: q.limit,
+          askingStoreId: isHeadOffice(p) ? null : storeOf(p),
+          servedTo: callerKey(p),
+        }),
+      );
+    },
+  );
 
-  r.post('/recommendations/events', requireAuth, async (req, res) => {
-    const p = principalOf(req);
-    const wait = budget.take(callerKey(p), ctx.now());
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      throw new RateLimitedError(`at most ${budget.perMinute} session events a minute; try again later`, wait);
-    }
-    const e = parseOrThrow(eventBody, req.body, 'session event');
-    if (e.customerId) await customers.check(p, e.customerId, { mustExist: true });
-    // a store tells of its own shop floor only; head office names any store
-    const storeId = e.storeId ?? storeOf(p);
-    if (storeId) assertStoreAccess(req, storeId);
-    const known = await parts.serving.catalog.many([e.sku]);
-    if (!known.has(e.sku)) throw new UnprocessableError(`product ${e.sku} is not in the catalog`, { sku: e.sku });
-    await recordSessionEvent(
-      ctx.db,
-      {
-        ...e,
-        // the session and the event id are the caller's own: another caller naming the same ids reaches neither
-        sessionId: callersSession(p, e.sessionId),
-        eventId: callersSession(p, e.eventId),
-        customerId: e.customerId ?? null,
-        storeId: storeId ?? null,
+  r.post(
+    '/recommendations/events',
+    apiDoc({
+      summary: 'Tell of a session’s view or cart add',
+      description:
+        'Re-ranks the session’s next lists. The session and event ids are the caller’s own: another caller naming ' +
+        'the same ids reaches neither. At most a budget of events a minute per caller (429 with Retry-After).',
+      body: eventBody,
+      responses: { 202: '`{ recorded: true }`', 422: 'the sku is not in the catalog', 429: 'over the minute’s budget' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const p = principalOf(req);
+      const wait = budget.take(callerKey(p), ctx.now());
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        throw new RateLimitedError(`at most ${budget.perMinute} session events a minute; try again later`, wait);
+      }
+      const e = parseOrThrow(eventBody, req.body, 'session event');
+      if (e.customerId) await customers.check(p, e.customerId, { mustExist: true });
+      // a store tells of its own shop floor only; head office names any store
+      const storeId = e.storeId ?? storeOf(p);
+      if (storeId) assertStoreAccess(req, storeId);
+      const known = await parts.serving.catalog.many([e.sku]);
+      if (!known.has(e.sku)) throw new UnprocessableError(`product ${e.sku} is not in the catalog`, { sku: e.sku });
+      await recordSessionEvent(
+        ctx.db,
+        {
+          ...e,
+          // the session and the event id are the caller's own: another caller naming the same ids reaches neither
+          sessionId: callersSession(p, e.sessionId),
+          eventId: callersSession(p, e.eventId),
+          customerId: e.customerId ?? null,
+          storeId: storeId ?? null,
+        },
+        ctx.now(),
+      );
+      res.status(202).json({ recorded: true });
+    },
+  );
+
+  r.post(
+    '/recommendations/clicks',
+    apiDoc({
+      summary: 'Count a click on a served list (for the A/B test)',
+      description: 'Only by the caller the list was served to, within a day; counted once.',
+      body: clickBody,
+      responses: {
+        200: '`{ counted }`: false when it was counted already',
+        404: 'no such list served to you',
+        422: 'the sku was not in that list',
       },
-      ctx.now(),
-    );
-    res.status(202).json({ recorded: true });
-  });
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const c = parseOrThrow(clickBody, req.body, 'click');
+      // only the caller the list was served to, within a day: any other click is on a list unknown to them (404)
+      res.json({ counted: await parts.experiments.click(c.impressionId, c.sku, callerKey(principalOf(req))) });
+    },
+  );
 
-  r.post('/recommendations/clicks', requireAuth, async (req, res) => {
-    const c = parseOrThrow(clickBody, req.body, 'click');
-    // only the caller the list was served to, within a day: any other click is on a list unknown to them (404)
-    res.json({ counted: await parts.experiments.click(c.impressionId, c.sku, callerKey(principalOf(req))) });
-  });
+  r.get(
+    '/recommendations/variants',
+    apiDoc({
+      summary: 'The A/B variants with their click-through rates and credible intervals',
+      responses: { 200: '`{ variants }`' },
+      access: ['admin'],
+    }),
+    admin,
+    async (_req, res) => {
+      res.json({ variants: await parts.experiments.report() });
+    },
+  );
+  r.post(
+    '/recommendations/variants',
+    apiDoc({
+      summary: 'Create an A/B variant (per-surface weights of the sources)',
+      body: variantBody,
+      responses: { 201: 'the variant', 409: 'a variant has that name already' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      res.status(201).json(await parts.experiments.create(parseOrThrow(variantBody, req.body, 'variant')));
+    },
+  );
+  r.post(
+    '/recommendations/variants/:name/stop',
+    apiDoc({
+      summary: 'Stop serving a variant',
+      description: 'A name no variant could have is a 404, not a 400.',
+      body: emptyBody,
+      responses: { 200: 'the variant, stopped', 409: 'it is the last variant running: start another first' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const name = variantName(req.params.name);
+      parseOrThrow(emptyBody, req.body, 'stop');
+      const p = principalOf(req);
+      res.json(await parts.experiments.stopVariant(name, p.kind === 'user' ? p.userId : null));
+    },
+  );
+  r.post(
+    '/recommendations/variants/:name/start',
+    apiDoc({
+      summary: 'Serve a stopped variant again',
+      description: 'A name no variant could have is a 404, not a 400.',
+      body: emptyBody,
+      responses: { 200: 'the variant, serving' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const name = variantName(req.params.name);
+      parseOrThrow(emptyBody, req.body, 'start');
+      res.json(await parts.experiments.startVariant(name));
+    },
+  );
 
-  r.get('/recommendations/variants', admin, async (_req, res) => {
-    res.json({ variants: await parts.experiments.report() });
-  });
-  r.post('/recommendations/variants', admin, async (req, res) => {
-    res.status(201).json(await parts.experiments.create(parseOrThrow(variantBody, req.body, 'variant')));
-  });
-  r.post('/recommendations/variants/:name/stop', admin, async (req, res) => {
-    const name = variantName(req.params.name);
-    parseOrThrow(emptyBody, req.body, 'stop');
-    const p = principalOf(req);
-    res.json(await parts.experiments.stopVariant(name, p.kind === 'user' ? p.userId : null));
-  });
-  r.post('/recommendations/variants/:name/start', admin, async (req, res) => {
-    const name = variantName(req.params.name);
-    parseOrThrow(emptyBody, req.body, 'start');
-    res.json(await parts.experiments.startVariant(name));
-  });
+  r.get(
+    '/recommendations/models',
+    apiDoc({
+      summary: 'The training runs and their evaluation figures',
+      query: runsQuery,
+      responses: { 200: '`{ runs }`, newest first' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      const q = parseOrThrow(runsQuery, req.query, 'query');
+      res.json({ runs: await parts.training.runs(q.limit) });
+    },
+  );
+  r.post(
+    '/recommendations/models/train',
+    apiDoc({
+      summary: 'Start a training run',
+      description: 'Runs in the background; follow it at `GET /api/recommendations/models`.',
+      body: emptyBody,
+      responses: { 202: 'the run requested' },
+      access: ['admin'],
+    }),
+    admin,
+    async (req, res) => {
+      parseOrThrow(emptyBody, req.body, 'training request');
+      res.status(202).json(await parts.training.requestTraining());
+    },
+  );
 
-  r.get('/recommendations/models', admin, async (req, res) => {
-    const q = parseOrThrow(runsQuery, req.query, 'query');
-    res.json({ runs: await parts.training.runs(q.limit) });
-  });
-  r.post('/recommendations/models/train', admin, async (req, res) => {
-    parseOrThrow(emptyBody, req.body, 'training request');
-    res.status(202).json(await parts.training.requestTraining());
-  });
-
-  r.get('/recommendations/stores/:storeId/top', requireAuth, async (req, res) => {
-    const storeId = String(req.params.storeId);
-    // another store's list is refused (403), as every store-scoped route of the hub; an id no store could have is
-    // a list that does not exist
-    assertStoreAccess(req, storeId);
-    const top = uuidSchema.safeParse(storeId).success ? await parts.training.storeTop(storeId) : null;
-    if (!top) throw new NotFoundError('store top list', storeId.slice(0, 64));
-    res.json(top);
-  });
+  r.get(
+    '/recommendations/stores/:storeId/top',
+    apiDoc({
+      summary: 'The top list a store gets through its feed',
+      description:
+        'The store’s own people and token, or head office (another store: 403). Before the first model, or for an id ' +
+        'no store has: 404.',
+      responses: { 200: recsStoreTopSchema, 404: 'no list yet, or no such store' },
+      access: ['staff'],
+    }),
+    requireAuth,
+    async (req, res) => {
+      const storeId = String(req.params.storeId);
+      // another store's list is refused (403), as every store-scoped route of the hub; an id no store could have is
+      // a list that does not exist
+      assertStoreAccess(req, storeId);
+      const top = uuidSchema.safeParse(storeId).success ? await parts.training.storeTop(storeId) : null;
+      if (!top) throw new NotFoundError('store top list', storeId.slice(0, 64));
+      res.json(top);
+    },
+  );
   return r;
 }
