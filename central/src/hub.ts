@@ -42,6 +42,8 @@ import { syncRetentionTargets } from './sync/retention-sync-targets.js';
 import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
+import { graphqlGateway, graphqlRouter } from './kernel/graphql/gateway.js';
+import { hubStores } from './kernel/graphql/hub-stores.js';
 import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
 import { createWorkflows, workflowMigrations, workflowPorts, workflowRoutes } from './workflows/index.js';
@@ -320,7 +322,7 @@ async function assembleHub(
     for (const [prefix, router] of Object.entries(m.rootRoutes?.(ctxOf(m)) ?? {})) {
       if (
         !/^\/[a-z0-9][a-z0-9-]*$/.test(prefix) ||
-        ['/api', '/console', '/shared', '/healthz', '/metrics'].includes(prefix)
+        ['/api', '/console', '/shared', '/healthz', '/metrics', '/graphql'].includes(prefix)
       )
         throw new Error(`module ${m.name}: ${prefix} cannot be a root route prefix`);
       if (rootPrefixes.has(prefix))
@@ -365,6 +367,24 @@ async function assembleHub(
   api.use(workflowRoutes(db, now, workflows.orders));
   api.use(jobRoutes(jobs.repo));
   app.use('/api', api);
+  // GraphQL (issue #26): the same parsing, checks, authentication and Idempotency-Key handling as /api.
+  const graphql = graphqlGateway({
+    contributions: [hubStores(db), ...modules.flatMap((m) => m.graphql?.(ctxOf(m)) ?? [])],
+    log,
+    metrics,
+    now,
+    maxDepth: settings.tuning.graphqlMaxDepth,
+    maxCost: settings.tuning.graphqlMaxCost,
+  });
+  app.use(
+    '/graphql',
+    graphqlRouter(graphql, {
+      requireJson: requireJsonBody,
+      text: refuseBadText,
+      auth: authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined),
+      idempotency: idempotency(idempotencyRepo, fingerprintKey, log, now),
+    }),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler(log));
 

@@ -154,6 +154,10 @@ export interface HubTuning {
   readonly registryScanPollMs: number;
   /** How often a mirror hub pulls what is new from the registry it mirrors, in ms (modules/registry/mirror.ts). */
   readonly registryMirrorEveryMs: number;
+  /** The deepest selection `/graphql` runs (kernel/graphql/limits.ts); deeper is refused before anything runs. */
+  readonly graphqlMaxDepth: number;
+  /** The most a `/graphql` operation may cost (a list field costs its `first` × its selection); more is refused. */
+  readonly graphqlMaxCost: number;
 }
 
 export const TUNING_DEFAULTS: HubTuning = {
@@ -183,6 +187,8 @@ export const TUNING_DEFAULTS: HubTuning = {
   registryTokenTtlSeconds: 300,
   registryScanPollMs: 2_000,
   registryMirrorEveryMs: 60_000,
+  graphqlMaxDepth: 10,
+  graphqlMaxCost: 5_000,
 };
 
 /** Each numeric tuning setting's variable, its old name (still read) if it had one, and the range that makes sense. */
@@ -340,6 +346,8 @@ export const TUNING_ENV = {
     max: 86_400_000,
     what: 'milliseconds between pulls of what is new from the mirrored registry',
   },
+  graphqlMaxDepth: { env: 'GRAPHQL_MAX_DEPTH', min: 2, max: 100, what: 'the deepest selection /graphql runs' },
+  graphqlMaxCost: { env: 'GRAPHQL_MAX_COST', min: 10, max: 10_000_000, what: 'the most a /graphql operation may cost' },
 } as const satisfies Partial<
   Record<keyof HubTuning, { env: string; old?: string; min: number; max: number; what: string }>
 >;

@@ -5,6 +5,7 @@ import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CatalogRepository } from './repository.js';
 import { catalogRoutes } from './routes.js';
 import { CatalogService } from './service.js';
+import { catalogGraphql } from './graphql.js';
 
 export type { Product, ProductInput, TaxClass } from './types.js';
 export { CATALOG_CHANGED, CatalogService } from './service.js';
@@ -17,6 +18,7 @@ export const hubModule: HubModule = {
     // `#/product` searches; `#/product?sku=` is a product's page (name, barcode, price, stock across stores, movements)
     pages: [{ path: 'product', title: 'Products', script: 'product.js', roles: ['ADMIN', 'STORE_MANAGER'] }],
   },
+  graphql: (ctx) => catalogGraphql(ctx),
   routes: (ctx) => catalogRoutes(new CatalogService(ctx.db, ctx.feed, ctx.now)),
   provides: (ctx) => [
     provide(CATALOG_PRODUCTS, {

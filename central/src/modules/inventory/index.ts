@@ -9,6 +9,7 @@ import { applyCountEvents, RFID_COUNTS_KEPT_DAYS, RfidCountsRepository } from '.
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { INVENTORY_AVAILABILITY, INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
+import { inventoryGraphql } from './graphql.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
@@ -41,6 +42,7 @@ export const hubModule: HubModule = {
       dcsCovering: (lines) => new InventoryRepository(ctx.db).dcsCovering(lines),
     }),
   ],
+  graphql: (ctx) => inventoryGraphql(ctx),
   routes: (ctx) =>
     inventoryRoutes(
       new InventoryService(() => new InventoryRepository(ctx.db), ctx.now, ctx.services.get(CATALOG_PRODUCTS)),

@@ -14,6 +14,7 @@ import { pricingRoutes } from './routes.js';
 import { ScanGo } from './scan-go.js';
 import { SigningKeys } from './signing-keys.js';
 import { StoreRules } from './store-rules.js';
+import { pricingGraphql } from './graphql.js';
 
 export type * from './types.js';
 
@@ -71,6 +72,7 @@ export const hubModule: HubModule = {
       { path: 'promotions', title: 'Promotions', script: 'promotions.js', roles: ['ADMIN'] },
     ],
   },
+  graphql: (ctx) => pricingGraphql(ctx, pricingParts(ctx).pricer),
   routes(ctx) {
     const r = Router();
     r.use(pricingRoutes(pricingParts(ctx), ctx));

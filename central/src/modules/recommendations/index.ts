@@ -13,6 +13,7 @@ import { recommendationsRoutes } from './routes.js';
 import { RecsServing } from './serving.js';
 import { RecsTraining } from './training.js';
 import { recsViewedHandler } from './viewed-handler.js';
+import { recommendationsGraphql } from './graphql.js';
 
 export type { RecsAnswer, RecsItem, RecsRequest, Variant, ModelRun } from './types.js';
 
@@ -53,6 +54,7 @@ export const hubModule: HubModule = {
     pages: [{ path: 'recommendations', title: 'Recommendations', script: 'recommendations.js', roles: ['ADMIN'] }],
   },
   provides: () => [provide(RECS_INTERACTIONS, { record: (q, list) => new InteractionsRepository(q).record(list) })],
+  graphql: (ctx) => recommendationsGraphql(ctx, recsParts(ctx).serving),
   routes(ctx) {
     const r = Router();
     r.use(recommendationsRoutes(recsParts(ctx), ctx));

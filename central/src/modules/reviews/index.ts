@@ -18,6 +18,7 @@ import { reviewPurchaseSink } from './purchases.js';
 import { ReviewsService } from './reviews.js';
 import { reviewsRoutes } from './routes.js';
 import { ReviewsStoreFeed } from './store-feed.js';
+import { reviewsGraphql } from './graphql.js';
 
 export type * from './types.js';
 
@@ -79,6 +80,7 @@ export const hubModule: HubModule = {
   },
   provides: () => [provide(REVIEW_PURCHASES, reviewPurchaseSink)],
   streamedBodies: [{ method: 'POST', path: /^\/reviews\/photos$/ }],
+  graphql: (ctx) => reviewsGraphql(ctx),
   routes(ctx) {
     const r = Router();
     r.use(reviewsRoutes(reviewsParts(ctx), ctx));

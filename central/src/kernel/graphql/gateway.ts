@@ -1,0 +1,174 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import DataLoader from 'dataloader';
+import { type DocumentNode, GraphQLError, isTypeDefinitionNode, isTypeExtensionNode } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { maskError } from './errors.js';
+import { queryLimits } from './limits.js';
+import type { GraphqlContext, GraphqlContribution } from './types.js';
+
+/** The root types every contribution extends (`extend type Query { … }`), so no module owns them. */
+const ROOTS = /* GraphQL */ `
+  "What anyone may read; each field authorizes its caller."
+  type Query { _hub: String }
+  type Mutation { _hub: String }
+`;
+
+export interface GatewayOptions {
+  /** What the hub core and each module add (HubModule.graphql), in the hub's module order. */
+  readonly contributions: readonly GraphqlContribution[];
+  readonly log: Logger;
+  readonly metrics: Registry;
+  readonly now: () => number;
+  /** Deepest selection run (GRAPHQL_MAX_DEPTH) and most cost run (GRAPHQL_MAX_COST): kernel/graphql/limits.ts. */
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  /** The largest JSON body /graphql reads (a query and its variables); more is a 413 before anything is parsed. */
+  readonly bodyLimit?: string;
+}
+
+/**
+ * The hub's GraphQL endpoint (issue #26): one schema stitched from what the hub core and each module contribute,
+ * served by graphql-yoga as an express handler. The caller is whoever the hub's authentication made of the request
+ * (`req.principal` staff, `req.customer` a customer, else nobody), so GraphQL and REST agree on who asks; resolvers
+ * authorize. Mount it after the JSON parser, the text checks, authentication and idempotency (`graphqlRouter`).
+ *
+ * What it refuses before anything runs: a batch (one operation a request), an operation too deep or too costly
+ * (limits.ts), a query that does not parse or validate. GraphiQL is off (it loads from a CDN; the docs page is
+ * /api-docs/); introspection is on (the schema is the documentation, and holds no data).
+ */
+export function graphqlGateway(o: GatewayOptions): RequestHandler {
+  const schema = makeExecutableSchema({
+    typeDefs: withoutOrphanExtensions(mergeTypeDefs([ROOTS, ...o.contributions.map((c) => c.typeDefs)])),
+    resolvers: mergeResolvers(o.contributions.map((c) => c.resolvers)),
+    // the resolvers of a dropped extension (CartLine.product without the carts module) have no field to serve
+    resolverValidationOptions: { requireResolversToMatchSchema: 'ignore' },
+  });
+  const operations = new Counter({
+    name: 'storefleet_hub_graphql_operations_total',
+    help: 'GraphQL operations at /graphql by outcome: ok, error (a resolver failed), refused (too deep or costly), invalid',
+    labelNames: ['outcome'],
+    registers: [o.metrics],
+  });
+  const limits = queryLimits(o.maxDepth, o.maxCost);
+  const plugins: Plugin[] = [
+    { onValidate: ({ addValidationRule }) => addValidationRule(limits) },
+    {
+      onResultProcess: ({ result }) => {
+        for (const r of Array.isArray(result) ? result : [result]) {
+          if (!r || typeof r !== 'object' || !('errors' in r || 'data' in r)) continue;
+          // nothing ran (no parse, not valid, refused): the request was bad, whatever the client accepts (yoga would
+          // answer 200 to an `Accept: application/json` client); the http extension is yoga's and never sent
+          if (!('data' in r) && (r as { errors?: unknown[] }).errors?.length) {
+            const bad = r as { errors: GraphQLError[]; extensions?: Record<string, unknown> };
+            bad.extensions = { ...bad.extensions, http: { status: 400 } };
+            bad.errors = bad.errors.map(asBadInput);
+          }
+          const errors = (r as { errors?: readonly { extensions?: { code?: unknown } }[] }).errors ?? [];
+          const codes = errors.map((e) => e.extensions?.code);
+          const outcome =
+            errors.length === 0
+              ? 'ok'
+              : codes.some((c) => c === 'QUERY_TOO_DEEP' || c === 'QUERY_TOO_COSTLY')
+                ? 'refused'
+                : (r as { data?: unknown }).data === undefined
+                  ? 'invalid'
+                  : 'error';
+          operations.inc({ outcome });
+        }
+      },
+    },
+  ];
+  const yoga = createYoga<{ req: Request; res: Response }, GraphqlContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: false,
+    landingPage: false,
+    batching: false,
+    logging: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (...args: unknown[]) => o.log.warn({ args }, 'graphql'),
+      error: (...args: unknown[]) => o.log.error({ args }, 'graphql'),
+    },
+    maskedErrors: { maskError: maskError(o.log) },
+    plugins,
+    context: ({ req, res }) => contextFor(req, res, o.now),
+  });
+  return (req, res) => void yoga(req, res);
+}
+
+/** Yoga's own codes for a query that does not parse or validate (GRAPHQL_PARSE_FAILED…) are ours: BAD_USER_INPUT. */
+function asBadInput(e: GraphQLError): GraphQLError {
+  const code = e.extensions?.code;
+  if (code === 'QUERY_TOO_DEEP' || code === 'QUERY_TOO_COSTLY' || code === 'BAD_USER_INPUT') return e;
+  return new GraphQLError(e.message, {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    path: e.path,
+    extensions: { ...e.extensions, code: 'BAD_USER_INPUT' },
+  });
+}
+
+/**
+ * Drops `extend type X` where no contribution defines X: a module extends another's type by name (catalog adds
+ * `CartLine.product`), and a hub started without that other module must still start.
+ */
+function withoutOrphanExtensions(doc: DocumentNode): DocumentNode {
+  const defined = new Set(doc.definitions.flatMap((d) => (isTypeDefinitionNode(d) ? [d.name.value] : [])));
+  return {
+    ...doc,
+    definitions: doc.definitions.filter((d) => !isTypeExtensionNode(d) || defined.has(d.name.value)),
+  };
+}
+
+/** The per-request context: who asks, and the request's loaders (none outlives the request). */
+export function contextFor(req: Request | undefined, res: Response | undefined, now: () => number): GraphqlContext {
+  const loaders = new Map<string, DataLoader<unknown, unknown>>();
+  return {
+    principal: req?.principal,
+    customer: req?.customer,
+    req,
+    res,
+    now,
+    loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>): DataLoader<K, V> {
+      let l = loaders.get(name);
+      if (!l) {
+        l = new DataLoader<unknown, unknown>(batch as (keys: readonly unknown[]) => Promise<unknown[]>, {
+          maxBatchSize: 1_000,
+        });
+        loaders.set(name, l);
+      }
+      return l as DataLoader<K, V>;
+    },
+  };
+}
+
+/**
+ * `/graphql` as the hub mounts it: a JSON body (bounded; bad JSON is a 400 problem, not yoga's), the hub's text
+ * checks (NUL bytes), its authentication and its `Idempotency-Key` handling (a retried mutation answers what the
+ * first one did), then the gateway. GET carries the query in the URL (reads only: yoga refuses mutations over GET).
+ */
+export function graphqlRouter(
+  gateway: RequestHandler,
+  before: {
+    readonly requireJson: RequestHandler;
+    readonly text: RequestHandler;
+    readonly auth: RequestHandler;
+    readonly idempotency: RequestHandler;
+  },
+  bodyLimit = '256kb',
+): express.Router {
+  const r = express.Router();
+  r.use(before.requireJson);
+  r.use(express.json({ limit: bodyLimit }));
+  r.use(before.text);
+  r.use(before.auth);
+  r.use(before.idempotency);
+  r.all('/', gateway);
+  return r;
+}

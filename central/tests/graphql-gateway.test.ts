@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from './support/db-targets.js';
+import { TestHub } from './support/test-hub.js';
+
+/**
+ * The GraphQL gateway at /graphql (issue #26): anonymous reads of the catalog with prices, stock and ratings; the
+ * number of SQL statements a product list costs (bounded: it must not grow with the list); depth and cost refusals
+ * before anything runs; error codes; bad input answered 4xx, never 500.
+ */
+describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
+  let t: TestHub;
+  let stores: { a: string; b: string; c: string };
+  const skus = Array.from({ length: 60 }, (_, i) => `GQ-${String(i).padStart(3, '0')}`);
+
+  beforeAll(async () => {
+    t = await TestHub.start(target);
+    const admin = await t.login();
+    const place = async (code: string, lat: number, lon: number) => {
+      const reg = await t.call(
+        'POST',
+        '/api/locations',
+        { code, name: `Store ${code}`, kind: 'STORE', lat, lon },
+        {
+          cookie: admin,
+        },
+      );
+      return reg.body.credential.storeId as string;
+    };
+    // A in Manhattan, B in Brooklyn (about 8 km), C in Boston (about 300 km)
+    stores = {
+      a: await place('GQA', 40.758, -73.9855),
+      b: await place('GQB', 40.6782, -73.9442),
+      c: await place('GQC', 42.3601, -71.0589),
+    };
+    await t.hub.db.query(
+      `INSERT INTO catalog_products (sku, name, category, price_minor, currency, tax_class, updated_at)
+       SELECT s, 'Product ' || s, 'Pantry', 1000 + i, 'USD', 'ZERO', 1 FROM unnest($1::text[]) WITH ORDINALITY AS x(s, i)`,
+      [skus],
+    );
+    // stock: A has 3 of each (LOW), B 40 (IN_STOCK), C 7; nothing of the last sku anywhere
+    for (const [store, qty] of [
+      [stores.a, 3],
+      [stores.b, 40],
+      [stores.c, 7],
+    ] as const) {
+      await t.hub.db.query(
+        `INSERT INTO inventory_stock (store_id, sku, on_hand, updated_at) SELECT $1::uuid, s, $2, 1 FROM unnest($3::text[]) AS s`,
+        [store, qty, skus.slice(0, -1)],
+      );
+    }
+    // GQ-000 has two published ratings (5 and 3) and one held for moderation (1), which must not count or show
+    await t.hub.db.query(`INSERT INTO review_summaries (sku, n3, n5, updated_at) VALUES ('GQ-000', 1, 1, 1)`);
+    const review = (id: string, rating: number, status: string, at: number) =>
+      t.hub.db.query(
+        `INSERT INTO reviews (id, sku, customer_id, rating, title, body, author_name, status, created_at, updated_at)
+         VALUES ($1, 'GQ-000', gen_random_uuid(), $2::int, 'T' || $2::text, 'Body ' || $2::text, 'Ana P.', $3, $4, $4)`,
+        [id, rating, status, at],
+      );
+    await review('00000000-0000-4000-8000-000000000001', 5, 'APPROVED', 1_700_000_000_000);
+    await review('00000000-0000-4000-8000-000000000002', 3, 'APPROVED', 1_700_000_100_000);
+    await review('00000000-0000-4000-8000-000000000003', 1, 'MANUAL_REVIEW', 1_700_000_200_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const gql = (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    }).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as any,
+      type: res.headers.get('content-type'),
+    }));
+
+  /** Runs `fn` counting the SQL statements the hub's database is asked to run meanwhile. */
+  async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
+    const db = t.hub.db as { query: (...args: unknown[]) => Promise<unknown> };
+    const original = db.query;
+    let statements = 0;
+    db.query = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      return original.apply(this, args);
+    };
+    try {
+      return { result: await fn(), statements };
+    } finally {
+      db.query = original;
+    }
+  }
+
+  const listQuery = `query List($first: Int, $store: ID!) {
+    products(first: $first) { next items { sku name price { amountMinor currency formatted memberAmountMinor }
+      availability(storeId: $store) { available level store { code } } rating { average count } } } }`;
+
+  it('lets anybody read products with their price, stock at a store and rating', async () => {
+    const { status, body } = await gql(listQuery, { first: 2, store: stores.a });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.products).toEqual({
+      next: 'GQ-001',
+      items: [
+        {
+          sku: 'GQ-000',
+          name: 'Product GQ-000',
+          price: { amountMinor: 1001, currency: 'USD', formatted: '$10.01', memberAmountMinor: 1001 },
+          availability: { available: 3, level: 'LOW', store: { code: 'GQA' } },
+          rating: { average: 4, count: 2 },
+        },
+        {
+          sku: 'GQ-001',
+          name: 'Product GQ-001',
+          price: { amountMinor: 1002, currency: 'USD', formatted: '$10.02', memberAmountMinor: 1002 },
+          availability: { available: 3, level: 'LOW', store: { code: 'GQA' } },
+          rating: null,
+        },
+      ],
+    });
+  });
+
+  it('shows published reviews only, newest first, and stock at the nearest other stores', async () => {
+    const { body } = await gql(`{ product(sku: "GQ-000") { reviews { rating title author createdAt }
+      nearby(storeId: "${stores.a}", first: 5) { available level store { code } } } missing: product(sku: "NOPE") { sku } }`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.product.reviews).toEqual([
+      { rating: 3, title: 'T3', author: 'Ana P.', createdAt: new Date(1_700_000_100_000).toISOString() },
+      { rating: 5, title: 'T5', author: 'Ana P.', createdAt: new Date(1_700_000_000_000).toISOString() },
+    ]);
+    expect(body.data.product.nearby).toEqual([
+      { available: 40, level: 'IN_STOCK', store: { code: 'GQB' } },
+      { available: 7, level: 'IN_STOCK', store: { code: 'GQC' } },
+    ]);
+    expect(body.data.missing).toBeNull();
+  });
+
+  it('lists stores nearest a store first, with their distance', async () => {
+    const { body } = await gql(
+      `{ stores(nearStoreId: "${stores.c}") { code distanceKm } all: stores { code distanceKm } }`,
+    );
+    expect(body.data.stores.map((s: any) => s.code)).toEqual(['GQC', 'GQA', 'GQB']);
+    expect(body.data.stores[0].distanceKm).toBe(0);
+    expect(body.data.stores[1].distanceKm).toBeGreaterThan(250);
+    expect(body.data.all).toEqual([
+      { code: 'GQA', distanceKm: null },
+      { code: 'GQB', distanceKm: null },
+      { code: 'GQC', distanceKm: null },
+    ]);
+  });
+
+  it('reads 50 products with price, stock, nearby stock and rating in as many statements as 10', async () => {
+    const q = `query List($first: Int, $store: ID!) { products(first: $first) { items { sku
+      price { amountMinor } availability(storeId: $store) { available store { name } }
+      nearby(storeId: $store, first: 2) { available } rating { average } reviews(first: 2) { rating } } } }`;
+    // the hub's background jobs share the database: stopped, so what is counted is this request's
+    await t.hub.jobs.stop();
+    await gql(q, { first: 5, store: stores.a }); // the pricer's rules cache and the like, filled once per hub
+    const ten = await counting(() => gql(q, { first: 10, store: stores.a }));
+    const fifty = await counting(() => gql(q, { first: 50, store: stores.a }));
+    expect(ten.result.body.data.products.items).toHaveLength(10);
+    expect(fifty.result.body.data.products.items).toHaveLength(50);
+    expect(fifty.result.body.errors).toBeUndefined();
+    expect(fifty.statements).toBe(ten.statements);
+    expect(fifty.statements).toBeLessThanOrEqual(20);
+  });
+
+  it('refuses a query nested too deep before running anything (QUERY_TOO_DEEP, 400)', async () => {
+    let nested = 'sku';
+    for (let i = 0; i < 10; i++) nested = `recommendations(first: 1) { ${nested} }`;
+    const { result, statements } = await counting(() => gql(`{ product(sku: "GQ-000") { ${nested} } }`));
+    expect(result.status).toBe(400);
+    expect(result.body.data).toBeUndefined();
+    expect(result.body.errors.map((e: any) => e.extensions.code)).toEqual(['QUERY_TOO_DEEP']);
+    expect(statements).toBe(0);
+  });
+
+  it('refuses a query that would cost too much before running anything (QUERY_TOO_COSTLY, 400)', async () => {
+    const q = `query Big($n: Int) { products(first: 100) { items { reviews(first: 50) { id body } nearby(storeId: "${stores.a}", first: $n) { available } } } }`;
+    const { result, statements } = await counting(() => gql(q, { n: 1 }));
+    expect(result.status).toBe(400);
+    expect(result.body.errors.map((e: any) => e.extensions.code)).toEqual(['QUERY_TOO_COSTLY']);
+    expect(result.body.errors[0].message).toMatch(/operation Big costs \d+/);
+    expect(statements).toBe(0);
+  });
+
+  it('codes errors: bad arguments BAD_USER_INPUT, an unknown field refused as invalid', async () => {
+    const bad = await gql('{ products(first: 0) { next } }');
+    expect(bad.status).toBe(200);
+    expect(bad.body.errors.map((e: any) => [e.extensions.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'first must be 1 to 100, not 0'],
+    ]);
+    const unknown = await gql('{ products { nope } }');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(unknown.body.errors[0].message).toMatch(/Cannot query field "nope"/);
+  });
+
+  it('answers bad requests with 4xx and never 500', async () => {
+    const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(`${t.url}/graphql`, { method: 'POST', headers, body }).then(async (r) => ({
+        status: r.status,
+        type: r.headers.get('content-type') ?? '',
+        text: await r.text(),
+      }));
+    const malformed = await raw('{"query": "{ categories }"');
+    expect(malformed.status).toBe(400);
+    expect(malformed.type).toContain('application/problem+json');
+    const notString = await raw(JSON.stringify({ query: 42 }));
+    expect(notString.status).toBeGreaterThanOrEqual(400);
+    expect(notString.status).toBeLessThan(500);
+    const huge = await raw(JSON.stringify({ query: `{ categories ${' '.repeat(1_000_000)}}` }));
+    expect(huge.status).toBe(413);
+    const nul = await raw(JSON.stringify({ query: '{ product(sku: "a\u0000b") { sku } }' }));
+    expect(nul.status).toBe(400);
+    const batch = await raw(JSON.stringify([{ query: '{ categories }' }, { query: '{ categories }' }]));
+    expect(batch.status).toBeGreaterThanOrEqual(400);
+    expect(batch.status).toBeLessThan(500);
+    const notJson = await raw('{ categories }', { 'content-type': 'text/plain' });
+    expect(notJson.status).toBe(415);
+    const garbage = await raw(JSON.stringify({ query: '{{{{' }));
+    expect(garbage.status).toBe(400);
+    const getMutation = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { _hub }')}`);
+    expect(getMutation.status).toBeGreaterThanOrEqual(400);
+    expect(getMutation.status).toBeLessThan(500);
+  });
+
+  it('answers a GET query (reads) and counts operations by outcome', async () => {
+    const res = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ categories }')}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { categories: ['Pantry'] } });
+    const metrics = await t.hub.metrics.getSingleMetricAsString('storefleet_hub_graphql_operations_total');
+    expect(metrics).toMatch(/outcome="ok"} [1-9]/);
+    expect(metrics).toMatch(/outcome="refused"} [1-9]/);
+  });
+});
