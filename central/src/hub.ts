@@ -19,6 +19,7 @@ import {
   requireJsonBody,
   answerClientError,
   AppError,
+  type OpenApiGroup,
 } from '@storefleet/shared';
 import { newSecret } from './auth/passwords.js';
 import { LONGEST_WINDOW_MS } from './auth/rate-limit.js';
@@ -46,6 +47,8 @@ import { graphqlGateway, graphqlRouter } from './kernel/graphql/gateway.js';
 import { hubStores } from './kernel/graphql/hub-stores.js';
 import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
+import { hubOpenApi } from './kernel/openapi/hub-openapi.js';
+import { openApiRoutes } from './kernel/openapi/openapi-routes.js';
 import { createWorkflows, workflowMigrations, workflowPorts, workflowRoutes } from './workflows/index.js';
 import type { HubContext, HubModule } from './kernel/module-contract.js';
 import { ServiceRegistry } from './kernel/ports.js';
@@ -290,6 +293,19 @@ async function assembleHub(
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
   app.get('/healthz', async (_req, res) => {
     // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
+  // What /openapi.json lists: every router as it is mounted below, each under its module's (or hub part's) name.
+  const openApiGroups: OpenApiGroup[] = [{ prefix: '', router: app, tag: 'hub', ownRoutesOnly: true }];
+  const documented = <R extends express.Router>(prefix: string, tag: string, router: R): R => {
+    openApiGroups.push({ prefix, router, tag });
+    return router;
+  };
+  app.use(
+    documented(
+      '',
+      'docs',
+      openApiRoutes(() => hubOpenApi(openApiGroups)),
+    ),
+  );
     const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
     try {
       await db.ping(healthTimeoutMs);
@@ -338,11 +354,11 @@ async function assembleHub(
           req.originalUrl.startsWith(prefix) && (after === '' || after === '/' || after === '?') ? undefined : 'router',
         );
       });
-      exact.use(router);
+      exact.use(documented(prefix, m.name, router));
       app.use(prefix, exact);
     }
   }
-  app.use(consoleStatic(modules));
+  app.use(documented('', 'console', consoleStatic(modules)));
 
   const api = express.Router();
   api.use(markRoutePrefix);
@@ -357,15 +373,15 @@ async function assembleHub(
   api.use(refuseBadText);
   api.use(authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined));
   api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
-  api.use(authRoutes(auth));
-  api.use(fleetRoutes(fleet));
-  api.use(syncRoutes(syncStatus, lagHistory, now, syncRepo.replay));
-  api.use(retentionRoutes(retention));
-  api.use(consolePagesRoute(modules));
-  api.use(bootstrapRoutes(db, snapshots));
-  for (const m of modules) if (m.routes) api.use(m.routes(ctxOf(m)));
-  api.use(workflowRoutes(db, now, workflows.orders));
-  api.use(jobRoutes(jobs.repo));
+  api.use(documented('/api', 'auth', authRoutes(auth)));
+  api.use(documented('/api', 'fleet', fleetRoutes(fleet)));
+  api.use(documented('/api', 'sync', syncRoutes(syncStatus, lagHistory, now, syncRepo.replay)));
+  api.use(documented('/api', 'sync', retentionRoutes(retention)));
+  api.use(documented('/api', 'console', consolePagesRoute(modules)));
+  api.use(documented('/api', 'sync', bootstrapRoutes(db, snapshots)));
+  for (const m of modules) if (m.routes) api.use(documented('/api', m.name, m.routes(ctxOf(m))));
+  api.use(documented('/api', 'workflows', workflowRoutes(db, now, workflows.orders)));
+  api.use(documented('/api', 'jobs', jobRoutes(jobs.repo)));
   app.use('/api', api);
   // GraphQL (issue #26): the same parsing, checks, authentication and Idempotency-Key handling as /api.
   const graphql = graphqlGateway({

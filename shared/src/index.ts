@@ -26,6 +26,7 @@ export * from './http/refuse-bad-text.js';
 export * from './http/byte-range.js';
 export * from './http/route-doc.js';
 export * from './http/openapi.js';
+export * from './http/api-docs-page.js';
 export * from './protocol/events.js';
 export * from './protocol/feed-entries.js';
 export * from './protocol/delivery.js';

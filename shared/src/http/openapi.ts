@@ -57,7 +57,11 @@ function stackOf(router: RouterLike): readonly LayerLike[] {
  * declared twice for one path is listed once (express answers with the first). Routes with a non-string path (a
  * RegExp, an array) cannot be documented and are left out; the coverage tests find them through their own walk.
  */
-export function collectRoutes(router: RouterLike, prefix = ''): CollectedRoute[] {
+export function collectRoutes(
+  router: RouterLike,
+  prefix = '',
+  options: { readonly ownRoutesOnly?: boolean } = {},
+): CollectedRoute[] {
   const routes: CollectedRoute[] = [];
   const seen = new Set<string>();
   const walk = (stack: readonly LayerLike[], at: string) => {
@@ -76,7 +80,7 @@ export function collectRoutes(router: RouterLike, prefix = ''): CollectedRoute[]
             .find((d) => d !== undefined);
           routes.push({ method: method.toUpperCase(), path, ...(doc ? { doc } : {}) });
         }
-      } else if (Array.isArray(layer.handle?.stack)) {
+      } else if (!options.ownRoutesOnly && Array.isArray(layer.handle?.stack)) {
         const mount = layer.rawPath === undefined || layer.rawPath === null ? '/' : layer.rawPath;
         if (typeof mount === 'string') walk(layer.handle.stack, joinPath(at, mount));
       }
@@ -124,6 +128,11 @@ export interface OpenApiGroup {
   readonly router: RouterLike;
   /** The module's name (or the hub part's); the docs page groups by it. */
   readonly tag: string;
+  /**
+   * Only the routes declared on `router` itself, not those of the routers mounted in it: an app's own few routes
+   * (`/healthz`) when its routers are groups of their own.
+   */
+  readonly ownRoutesOnly?: boolean;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -363,7 +372,7 @@ export function buildOpenApi(options: OpenApiOptions): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
   const tags = new Set<string>();
   for (const group of options.groups) {
-    for (const route of collectRoutes(group.router, group.prefix)) {
+    for (const route of collectRoutes(group.router, group.prefix, group)) {
       for (const expressPath of expandOptionalGroups(route.path)) {
         const path = openApiPath(expressPath);
         paths[path] ??= {};
