@@ -291,21 +291,15 @@ async function assembleHub(
     }),
   );
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
-  app.get('/healthz', async (_req, res) => {
-    // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
   // What /openapi.json lists: every router as it is mounted below, each under its module's (or hub part's) name.
   const openApiGroups: OpenApiGroup[] = [{ prefix: '', router: app, tag: 'hub', ownRoutesOnly: true }];
   const documented = <R extends express.Router>(prefix: string, tag: string, router: R): R => {
     openApiGroups.push({ prefix, router, tag });
     return router;
   };
-  app.use(
-    documented(
-      '',
-      'docs',
-      openApiRoutes(() => hubOpenApi(openApiGroups)),
-    ),
-  );
+  app.use(documented('', 'docs', openApiRoutes(() => hubOpenApi(openApiGroups))));
+  app.get('/healthz', async (_req, res) => {
+    // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
     const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
     try {
       await db.ping(healthTimeoutMs);
