@@ -38,6 +38,7 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'fleet',
       'users',
       'workflow-incidents',
+      'accounts',
       'booking',
       'product',
       'customers',

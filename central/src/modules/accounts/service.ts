@@ -37,11 +37,15 @@ const PER_ADDRESS: RateLimitPolicy = { maxAttempts: 50, windowMs: WINDOW_MS };
 /** Codes and reset links sent to one e-mail: each is a mail someone receives. */
 const MAIL_PER_EMAIL: RateLimitPolicy = { maxAttempts: 5, windowMs: WINDOW_MS };
 /** New guest sessions and sign-ups from one client address an hour: each makes a customer row. */
-const NEW_PER_ADDRESS: RateLimitPolicy = { maxAttempts: 30, windowMs: 60 * 60_000 };
+const NEW_PER_ADDRESS: RateLimitPolicy = { maxAttempts: 60, windowMs: 60 * 60_000 };
 export const LONGEST_WINDOW_MS = 60 * 60_000;
 
 /** The one answer to every failed password sign-in, so it never tells an unknown e-mail from a wrong password. */
 export const SIGN_IN_FAILED = 'the e-mail or the password is wrong';
+/**
+ * A wrong, used or expired code is a 400 (as OAuth's invalid_grant), not a 401: the call needs no credential, the
+ * code in it is what is wrong.
+ */
 export const CODE_FAILED = 'the code is wrong or has expired; ask for a new one';
 
 export const newCustomerToken = () => `${CUSTOMER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -240,17 +244,17 @@ export class AccountService {
     await this.#limit(this.#signInLimits(input.email, address));
     const now = this.deps.now();
     const row = await this.#repo().latestCode(input.email, now);
-    if (!row || row.attempts >= CODE_TRIES) throw new UnauthorizedError(CODE_FAILED);
+    if (!row || row.attempts >= CODE_TRIES) throw new ValidationError(CODE_FAILED);
     if (!sameHash(row.hash, codeHash(input.email, input.code))) {
       await this.#repo().countTry(row.id);
-      throw new UnauthorizedError(CODE_FAILED);
+      throw new ValidationError(CODE_FAILED);
     }
     const signedIn = await this.deps.db.transaction(async (tx) => {
       if (!(await this.#repo(tx).useOneTime(row.id, now))) return undefined;
       const customerId = await this.#accountOfProvenEmail(input.email, tx);
       return customerId && { customerId, session: await this.#startSession(customerId, tx) };
     });
-    if (!signedIn) throw new UnauthorizedError(CODE_FAILED);
+    if (!signedIn) throw new ValidationError(CODE_FAILED);
     await this.#repo().forgetAttempts(`email:${accountKey(input.email)}`);
     await this.#mergeGuest(signedIn.customerId, input.guestToken, current);
     return { account: await this.view(signedIn.customerId), ...signedIn.session };

@@ -112,12 +112,12 @@ describe.each(dbTargets)('customer accounts, on $name', (target) => {
     );
     const wrongCode = code === '000000' ? '000001' : '000000';
     const bad = await t.call('POST', '/api/account/sign-in/code/verify', { email: a.email, code: wrongCode });
-    expect(bad.status).toBe(401);
+    expect(bad.status).toBe(400);
     const ok = await t.call('POST', '/api/account/sign-in/code/verify', { email: a.email, code });
     expect(ok.status).toBe(200);
     expect(ok.body.account.customerId).toBe(a.customerId);
     const again = await t.call('POST', '/api/account/sign-in/code/verify', { email: a.email, code });
-    expect(again.status).toBe(401);
+    expect(again.status).toBe(400);
   });
 
   it('a password reset sets the new password and ends every session', async () => {
