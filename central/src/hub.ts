@@ -56,6 +56,7 @@ import { IdempotencyRepository } from './core/idempotency/idempotency-repository
 import { FINGERPRINT_SECRET, idempotency } from './core/idempotency/idempotency-middleware.js';
 import { FleetRepository, FleetService, fleetMigrations, fleetRoutes } from './fleet/index.js';
 import { ModuleSockets, type SocketHandler } from './kernel/module-sockets.js';
+import { AutomergeSockets } from './sync/automerge-repo/index.js';
 import { ConsoleLive } from './console/console-live.js';
 import { consolePagesRoute, consoleStatic } from './console/console-pages.js';
 import { AuthRepository, AuthService, StoreTokens, authMigrations, authRoutes, authenticate } from './auth/index.js';
@@ -273,6 +274,7 @@ async function assembleHub(
   const retention = new Retention(db, retentionTargets, retentionConfig, now, log, replica);
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
+  let automergeSockets: AutomergeSockets | undefined;
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
@@ -490,6 +492,16 @@ async function assembleHub(
       });
       syncServer.attach(server);
       moduleSockets.attach(server);
+      // automerge-repo clients (web and app carts) sync through the same documents as the stores (issue #26).
+      automergeSockets = new AutomergeSockets(
+        docs,
+        auth,
+        () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined,
+        log,
+        now,
+        `storefleet-hub-${replica}`,
+      );
+      automergeSockets.attach(server);
       const fanOut = syncServer;
       const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => {
         fanOut.feedChanged(storeId);
@@ -523,6 +535,7 @@ async function assembleHub(
       consoleLive.close();
       await syncServer?.close();
       await moduleSockets.close();
+      await automergeSockets?.close();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

@@ -17,6 +17,7 @@ import {
 } from '@storefleet/shared';
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { SYNC_PATH } from '../sync/sync-server.js';
+import { AUTOMERGE_PATH } from '../sync/automerge-repo/index.js';
 import { pathOf } from '../http/path-of.js';
 import type { Principal } from './principal.js';
 
@@ -135,7 +136,7 @@ export class ModuleSockets {
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const pathname = pathOf(req.url);
-    if (pathname === SYNC_PATH) return; // the stores' sync server owns it
+    if (pathname === SYNC_PATH || pathname === AUTOMERGE_PATH) return; // the stores' sync and automerge-repo's own
     guardSocket(socket, (err) => this.log?.debug({ err }, 'module socket failed before the handshake'));
     let path: string;
     let serve: (ws: WebSocket) => void;

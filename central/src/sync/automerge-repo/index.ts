@@ -1,0 +1,1 @@
+export { AUTOMERGE_PATH, AutomergeSockets, type AutomergeSocketOptions } from './automerge-sockets.js';
