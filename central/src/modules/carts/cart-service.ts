@@ -18,13 +18,22 @@ import {
 import type { Logger } from 'pino';
 import type { HubPricer } from '../../kernel/ports/pricing.js';
 import { storeOf } from '../../kernel/access.js';
-import type { Principal } from '../../kernel/principal.js';
+import type { Caller } from '../../kernel/principal.js';
 import type { CartAdds } from './cart-adds.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { StoreCartLinks } from './store-links.js';
 import type { Availability, CatalogProducts, CustomerDirectory } from './types.js';
 
-const actorOf = (p: Principal) => (p.kind === 'store' ? `store:${p.storeId}` : `user:${p.userId}`);
+const actorOf = (p: Caller) =>
+  p.kind === 'store' ? `store:${p.storeId}` : p.kind === 'user' ? `user:${p.userId}` : `customer:${p.customerId}`;
+
+/**
+ * A signed-in customer (issue #26) reads and changes only their own cart: any other customer's id is missing to them,
+ * exactly as one that never was (staff and stores pass, by the rules below).
+ */
+function assertOwnCart(caller: Caller, customerId: string): void {
+  if (caller.kind === 'customer' && caller.customerId !== customerId) throw new NotFoundError('customer', customerId);
+}
 
 /**
  * The cart through the hub's API (web and app). The document itself is the one the stores edit; this adds what
@@ -45,7 +54,7 @@ export class CartService {
     readonly log?: Logger,
   ) {}
 
-  async view(principal: Principal, customerId: string): Promise<CartView & { customerId: string }> {
+  async view(principal: Caller, customerId: string): Promise<CartView & { customerId: string }> {
     return { customerId, ...cartView(await this.readable(principal, customerId)) };
   }
 
@@ -55,7 +64,7 @@ export class CartService {
    * `pricedProblem` saying why when it cannot be priced (a product gone from the catalog): the cart is read anyway.
    */
   async pricedView(
-    principal: Principal,
+    principal: Caller,
     customerId: string,
   ): Promise<CartView & { customerId: string; priced: PricedBasket | null; pricedProblem?: string }> {
     const cart = await this.view(principal, customerId);
@@ -80,20 +89,25 @@ export class CartService {
    * The cart, to a caller that may read it: head office, or a store that works on the customer's cart or fulfils it
    * (see StoreCartLinks.mayRead). To any other store the customer is missing, exactly as an id that does not exist.
    */
-  async readable(principal: Principal, customerId: string): Promise<CartDoc> {
+  async readable(principal: Caller, customerId: string): Promise<CartDoc> {
+    assertOwnCart(principal, customerId);
     await this.#customer(customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
-    if (!(await this.links.mayRead(principal, customerId, cartView(doc).fulfilment.storeId)))
+    if (
+      principal.kind !== 'customer' &&
+      !(await this.links.mayRead(principal, customerId, cartView(doc).fulfilment.storeId))
+    )
       throw new NotFoundError('customer', customerId);
     return doc;
   }
 
   async add(
-    principal: Principal,
+    principal: Caller,
     customerId: string,
     sku: string,
     qty: number,
   ): Promise<CartView & { customerId: string }> {
+    assertOwnCart(principal, customerId);
     await this.#customer(customerId);
     const product = await this.catalog.get(sku);
     if (!product) throw new NotFoundError('product', sku);
@@ -117,11 +131,12 @@ export class CartService {
   }
 
   async setQty(
-    principal: Principal,
+    principal: Caller,
     customerId: string,
     sku: string,
     qty: number,
   ): Promise<CartView & { customerId: string }> {
+    assertOwnCart(principal, customerId);
     const doc = await this.docs.read<CartDoc>(principal, cartDocId(customerId));
     if (!doc.lines?.[sku] || cartQty(doc, sku) === 0) throw new NotFoundError('cart line', sku);
     const raised = qty > cartQty(doc, sku);
@@ -133,10 +148,11 @@ export class CartService {
 
   /** Changes how the order will be fulfilled; every line must be available that way. */
   async setFulfilment(
-    principal: Principal,
+    principal: Caller,
     customerId: string,
     f: Fulfilment,
   ): Promise<CartView & { customerId: string }> {
+    assertOwnCart(principal, customerId);
     if (f.type !== 'SHIP' && !f.storeId) throw new ValidationError(`${f.type} needs a storeId`);
     if (f.type === 'SHIP' && f.storeId)
       throw new ValidationError('SHIP is from a distribution centre: leave storeId out');
@@ -150,18 +166,23 @@ export class CartService {
    * changed nothing (the fulfilment the cart already has), links nothing.
    */
   async #change(
-    principal: Principal,
+    principal: Caller,
     customerId: string,
     fn: (d: CartDoc) => void,
   ): Promise<CartView & { customerId: string }> {
     const { doc, changed } = await this.docs.update<CartDoc>(principal, cartDocId(customerId), fn);
-    if (changed) await this.links.changed(principal, customerId);
+    // A customer's own change links no store (a customer is no store).
+    if (changed && principal.kind !== 'customer') await this.links.changed(principal, customerId);
     return { customerId, ...cartView(doc) };
   }
 
   /** A line went in (or up): told at the store that changed the cart, else at the cart's fulfilment store. */
-  async #added(principal: Principal, cart: CartView & { customerId: string }, sku: string): Promise<void> {
-    await this.adds?.({ customerId: cart.customerId, sku, storeId: storeOf(principal) ?? cart.fulfilment.storeId });
+  async #added(principal: Caller, cart: CartView & { customerId: string }, sku: string): Promise<void> {
+    await this.adds?.({
+      customerId: cart.customerId,
+      sku,
+      storeId: (principal.kind === 'customer' ? null : storeOf(principal)) ?? cart.fulfilment.storeId,
+    });
   }
 
   async #customer(id: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { CartService } from './cart-service.js';
 import { cartLiveSocket } from './live-socket.js';
 import { cartRoutes } from './routes.js';
+import { cartsGraphql } from './graphql.js';
 import { StoreCartLinks } from './store-links.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { CUSTOMER_DIRECTORY } from '../../kernel/ports/customers.js';
@@ -74,6 +75,7 @@ export const hubModule: HubModule = {
   // A guest's cart folded into the account's at sign-in (issue #26; the accounts module asks).
   provides: (ctx) => [provide(CART_MERGE, cartMerge(ctx.docs))],
   routes: (ctx) => cartRoutes(serviceOf(ctx)),
+  graphql: (ctx) => cartsGraphql(serviceOf(ctx), ctx.docs),
   sockets: (ctx) => ({ '/api/carts/': cartLiveSocket(serviceOf(ctx), ctx.docs) }),
   start(ctx) {
     // Every change a store makes to a cart (a kiosk's sync frame carrying changes, the API) links it to the customer;

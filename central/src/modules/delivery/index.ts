@@ -12,6 +12,7 @@ import { DriverApps } from './carriers/driver-app.js';
 import { routePlanner, type RoutePlanner } from './planning/index.js';
 import { DELIVERY_HOOKS } from './ports.js';
 import { deliveryRoutes } from './routes.js';
+import { deliveryGraphql } from './graphql.js';
 import { DeliveryService } from './service.js';
 import { trackingParts, type TrackingParts } from './tracking/index.js';
 
@@ -117,6 +118,7 @@ export const hubModule: HubModule = {
   // the holds (sections come in module name order): the pickup desk then knows which holds leave by delivery.
   bootstrap: (ctx) => ({ deliveries: deliveryBootstrap(ctx.now) }),
   sockets: (ctx) => partsOf(ctx).tracking.sockets,
+  graphql: (ctx) => deliveryGraphql(ctx.db),
   eventHandlers: (ctx) => partsOf(ctx).tracking.eventHandlers,
   async start(ctx) {
     // A store's feed rebased after a hub restore gets its deliveries as the hub has them now.

@@ -8,6 +8,7 @@ import { SimulatedPaymentProvider } from './payments.js';
 import { retryRefunds } from './refund-retry.js';
 import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
+import { ordersGraphql } from './graphql.js';
 import { storesOf } from './order-owners.js';
 import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
@@ -154,6 +155,17 @@ export const hubModule: HubModule = {
       })
       .use(routes);
   },
+  graphql: (ctx) =>
+    ordersGraphql({
+      saga: sagaOf(ctx),
+      db: ctx.db,
+      docs: ctx.docs,
+      catalog: () => ctx.services.get(CATALOG_PRODUCTS),
+      customers: () => ctx.services.get(CUSTOMER_DIRECTORY),
+      cancellation: () => ctx.services.get(ORDER_CANCELLATION),
+      delivery: () => ctx.services.find(DELIVERY_DESK),
+      pricing: () => ctx.services.find(PRICING),
+    }),
   async start(ctx) {
     sagaOf(ctx); // makes this hub's saga if routes did not
     const entry = sagas.get(ctx)!;

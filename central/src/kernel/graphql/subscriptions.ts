@@ -1,0 +1,212 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import { CUSTOMER_TOKEN_PREFIX, type CustomerPrincipal, type Principal } from '../principal.js';
+import { contextFor } from './gateway.js';
+import { maskError } from './errors.js';
+import { queryLimits } from './limits.js';
+import type { GraphqlContext } from './types.js';
+
+/** Where graphql-ws clients connect: the same path as the HTTP endpoint. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** Who a socket is, from its upgrade's cookies or its `connectionParams.token`. */
+export interface SocketCaller {
+  readonly principal?: Principal | undefined;
+  readonly customer?: CustomerPrincipal | undefined;
+}
+
+export interface GraphqlSubscriptionsOptions {
+  readonly schema: GraphQLSchema;
+  /**
+   * Who the socket is: `token` (from `connectionParams.token`, a customer's `sfc_…` or a staff token) when given, else
+   * the upgrade's cookies (`sf_customer`, `sf_session`). A token that names nobody throws (the socket is closed);
+   * no credential at all is nobody, and each operation authorizes as over HTTP.
+   */
+  readonly authenticate: (req: IncomingMessage, token: string | undefined) => Promise<SocketCaller>;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  /** Operations one socket may have running at once; one more is refused (RATE_LIMITED), the others go on. */
+  readonly maxPerSocket?: number;
+  /** The largest frame a client may send; a bigger one closes that socket (1009), never another. */
+  readonly maxPayload?: number;
+}
+
+/** A socket's subscriptions: a handful for a shop page (the cart, an order or two). */
+export const DEFAULT_SUBSCRIPTIONS_PER_SOCKET = 10;
+/** A subscribe frame is a query and its variables: a few KiB; 64 KiB is generous. */
+export const DEFAULT_GRAPHQL_FRAME_BYTES = 64 * 1024;
+
+/**
+ * GraphQL subscriptions over graphql-ws on the hub's `/graphql` upgrade (issue #26): the schema the HTTP endpoint
+ * serves, one context per operation made as the HTTP one is (the staff principal or the customer, never both mixed up
+ * by the operation), the same depth and cost limits, the same error codes. The upgrade itself is public — like the
+ * HTTP endpoint, nobody signed in may open it and each field authorizes its caller — so an anonymous socket can
+ * subscribe only to what an anonymous query could read (nothing of carts or orders).
+ *
+ * Bounded: `maxPerSocket` operations at once per socket, `maxPayload` bytes a frame; graphql-ws closes a socket that
+ * sends a frame it cannot read (4400) and that socket alone.
+ */
+export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
+  /** Takes the upgrade when it is for `/graphql` (true), else leaves it to the hub's other sockets (false). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  attach(server: Server): void;
+  close(): Promise<void>;
+} {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload ?? DEFAULT_GRAPHQL_FRAME_BYTES });
+  const maxPerSocket = o.maxPerSocket ?? DEFAULT_SUBSCRIPTIONS_PER_SOCKET;
+  const rules = [...specifiedRules, queryLimits(o.maxDepth, o.maxCost)];
+  const mask = maskError(o.log);
+  const callers = new WeakMap<object, SocketCaller>();
+  const disposable = useServer<Record<string, unknown> | undefined>(
+    {
+      schema: o.schema,
+      validate: (schema, doc) => validate(schema, doc, rules),
+      onConnect: async (ctx) => {
+        const token = ctx.connectionParams?.token;
+        if (token !== undefined && typeof token !== 'string') return false;
+        try {
+          callers.set(ctx.extra.socket, await o.authenticate(ctx.extra.request, token));
+          return true;
+        } catch {
+          return false; // a token that names nobody: 4403, this socket only
+        }
+      },
+      onSubscribe: (ctx) => {
+        const running = Object.values(ctx.subscriptions).filter(Boolean).length;
+        if (running >= maxPerSocket)
+          return [
+            new GraphQLError(`at most ${maxPerSocket} operations at once on one socket: complete one first`, {
+              extensions: { code: 'RATE_LIMITED' },
+            }),
+          ];
+      },
+      context: (ctx): GraphqlContext => {
+        const caller = callers.get(ctx.extra.socket) ?? {};
+        return { ...contextFor(undefined, undefined, o.now), principal: caller.principal, customer: caller.customer };
+      },
+      // Resolvers' errors leave as over HTTP: the hub's own with their code and message, anything else INTERNAL.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((e) => (mask(e) as GraphQLError).toJSON()) } as never;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => (mask(e) as GraphQLError).toJSON()),
+    },
+    wss,
+  );
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    if (pathOf(req.url) !== GRAPHQL_PATH) return false;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // a frame ws cannot read (too big, not UTF-8) closes this socket; unheard, its error would end the process
+      ws.on('error', (err) => o.log.debug({ err }, 'graphql socket closed on an invalid frame'));
+      wss.emit('connection', ws, req);
+    });
+    return true;
+  };
+  return {
+    handleUpgrade,
+    attach(server) {
+      server.on('upgrade', (req, socket, head) => {
+        try {
+          handleUpgrade(req, socket, head);
+        } catch (err) {
+          o.log.warn({ err }, 'graphql socket upgrade failed');
+          socket.destroy();
+        }
+      });
+    },
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function pathOf(url: string | undefined): string | undefined {
+  try {
+    return new URL(url ?? '/', 'http://hub').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a `connectionParams.token` is a customer's (else it is a staff or store token). */
+export const isCustomerToken = (token: string) => token.startsWith(CUSTOMER_TOKEN_PREFIX);
+
+/**
+ * An async iterator of what `attach` pushes, for a subscription resolver: `attach` starts listening and answers how to
+ * stop; at most `max` values wait for a slow client (the oldest are dropped: for a cart or an order only the newest
+ * state matters); `fail` ends the iteration with that error. Stopping (the client completes, the socket closes) stops
+ * the listening at once.
+ */
+export function latestOf<T>(
+  attach: (push: (value: T) => void, fail: (err: unknown) => void) => () => void,
+  max: number,
+): AsyncIterableIterator<T> {
+  const queue: T[] = [];
+  let waiting: ((r: IteratorResult<T>) => void) | undefined;
+  let rejecting: ((err: unknown) => void) | undefined;
+  let failed: { err: unknown } | undefined;
+  let done = false;
+  const push = (value: T) => {
+    if (done) return;
+    if (waiting) {
+      const w = waiting;
+      waiting = rejecting = undefined;
+      return w({ value, done: false });
+    }
+    queue.push(value);
+    while (queue.length > max) queue.shift();
+  };
+  const fail = (err: unknown) => {
+    if (done) return;
+    failed = { err };
+    if (rejecting) {
+      const r = rejecting;
+      waiting = rejecting = undefined;
+      stop();
+      r(err);
+    }
+  };
+  let detach: () => void = () => undefined;
+  const stop = () => {
+    if (done) return;
+    done = true;
+    queue.length = 0;
+    detach();
+    waiting?.({ value: undefined, done: true });
+    waiting = rejecting = undefined;
+  };
+  detach = attach(push, fail);
+  return {
+    next() {
+      if (queue.length) return Promise.resolve({ value: queue.shift()!, done: false });
+      if (failed) {
+        stop();
+        return Promise.reject(failed.err);
+      }
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve, reject) => {
+        waiting = resolve;
+        rejecting = reject;
+      });
+    },
+    return() {
+      stop();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(err: unknown) {
+      stop();
+      return Promise.reject(err);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
