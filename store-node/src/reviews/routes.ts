@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError, parseOrThrow, skuSchema } from '@storefleet/shared';
+import { NotFoundError, parseOrThrow, reviewStoreProductSchema, skuSchema } from '@storefleet/shared';
 import type { StoreReviewsRepository } from './store-reviews-repository.js';
 import { storeApiDoc } from '../api-doc.js';
 
@@ -21,7 +21,13 @@ export function reviewsRoutes(repo: StoreReviewsRepository): Router {
       description:
         'From the store’s copy of the hub’s feed, offline too; 404 when the store holds none for the product.',
       params: skuParam,
-      responses: { 200: 'the rating summary and the top reviews, as the hub sent them' },
+      responses: {
+        200: {
+          description:
+            'the rating summary and the top reviews, as the hub sent them (checked with this schema as they arrive)',
+          schema: reviewStoreProductSchema,
+        },
+      },
     }),
     (req, res) => {
       const { sku } = parseOrThrow(skuParam, req.params, 'sku');
