@@ -45,6 +45,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/', PUBLIC, 'answers 302: a redirect to the console'],
   ['GET', '/favicon.ico', PUBLIC, 'the hub’s icon (an SVG), asked for by every browser'],
   ['GET', '/favicon.svg', PUBLIC],
+  ['GET', '/graphql', PUBLIC, 'GraphQL (issue #26): each field authorizes its caller as its REST route does'],
+  ['POST', '/graphql', PUBLIC, 'GraphQL: a field refused answers an error coded for it, never its data'],
   ['GET', '/console/*', PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
   ['GET', '/shared/*', PUBLIC, 'browser helpers shared by the console and the store pages'],
   ['POST', '/api/auth/login', PUBLIC, 'a stale or foreign credential must not stop a sign-in'],

@@ -78,6 +78,7 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/reservations/:id/confirm': () => ({}),
     'POST /api/reservations/:id/release': () => ({}),
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
+    'POST /graphql': () => ({ query: '{ categories }' }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
     'POST /api/workflows/incidents/:id/resolve': () => ({ note: `looked into by ${role}` }),
@@ -189,6 +190,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   if (path.includes(':'))
     throw new Error(`no fixture for the parameters of ${m} ${p}: add one to hub-access-probes.ts`);
   const query: Record<string, string> = {
+    '/graphql': `?query=${encodeURIComponent('{ categories }')}`,
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
     '/api/sync/lag-targets': `?storeId=${fx.a.id}`,
     '/api/inventory/accuracy': `?storeIds=${fx.a.id}`,

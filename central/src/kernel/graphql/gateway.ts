@@ -1,6 +1,8 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import { apiDoc, parseOrThrow } from '@storefleet/shared';
+import { z } from 'zod';
 import DataLoader from 'dataloader';
-import { type DocumentNode, GraphQLError, isTypeDefinitionNode, isTypeExtensionNode } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, isTypeDefinitionNode, isTypeExtensionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
@@ -40,7 +42,7 @@ export interface GatewayOptions {
  * (limits.ts), a query that does not parse or validate. GraphiQL is off (it loads from a CDN; the docs page is
  * /api-docs/); introspection is on (the schema is the documentation, and holds no data).
  */
-export function graphqlGateway(o: GatewayOptions): RequestHandler {
+export function graphqlGateway(o: GatewayOptions): RequestHandler & { readonly schema: GraphQLSchema } {
   const schema = makeExecutableSchema({
     typeDefs: withoutOrphanExtensions(mergeTypeDefs([ROOTS, ...o.contributions.map((c) => c.typeDefs)])),
     resolvers: mergeResolvers(o.contributions.map((c) => c.resolvers)),
@@ -98,7 +100,24 @@ export function graphqlGateway(o: GatewayOptions): RequestHandler {
     plugins,
     context: ({ req, res }) => contextFor(req, res, o.now),
   });
-  return (req, res) => void yoga(req, res);
+  // yoga answers with a Response, which goes out through express's `res.send`: the hub's Idempotency-Key handling
+  // keeps what is sent that way, so a retried mutation with the same key gets the first answer, not a second run
+  // the schema is handed out with the handler: the subscriptions socket (subscriptions.ts) serves this very instance
+  const handler: RequestHandler = async (req, res, next) => {
+    try {
+      const answer = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+      res.status(answer.status);
+      answer.headers.forEach((value, name) => {
+        if (name !== 'content-length' && name !== 'set-cookie') res.setHeader(name, value);
+      });
+      const cookies = answer.headers.getSetCookie();
+      if (cookies.length) res.append('Set-Cookie', cookies);
+      res.send(Buffer.from(await answer.arrayBuffer()));
+    } catch (err) {
+      next(err);
+    }
+  };
+  return Object.assign(handler, { schema });
 }
 
 /** Yoga's own codes for a query that does not parse or validate (GRAPHQL_PARSE_FAILED…) are ours: BAD_USER_INPUT. */
@@ -148,10 +167,32 @@ export function contextFor(req: Request | undefined, res: Response | undefined, 
   };
 }
 
+/** A GraphQL request over POST: one operation (a batch, an array, is refused), its variables, which to run. */
+export const graphqlPostBody = z.strictObject({
+  query: z.string().max(100_000),
+  variables: z.record(z.string(), z.unknown()).nullish(),
+  operationName: z.string().max(200).nullish(),
+  extensions: z.record(z.string(), z.unknown()).nullish(),
+});
+/** The same over GET, in the query string (variables as JSON text); reads only: yoga refuses a mutation over GET. */
+export const graphqlGetQuery = z.strictObject({
+  query: z.string().max(100_000),
+  variables: z.string().max(100_000).optional(),
+  operationName: z.string().max(200).optional(),
+  extensions: z.string().max(10_000).optional(),
+});
+
+const answers = {
+  200: 'a GraphQL answer `{ data, errors }`: a field that failed has an error coded in `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, CONFLICT, RATE_LIMITED, UNAVAILABLE, INTERNAL) beside the data that did not',
+  400: 'nothing ran: the body is not one operation, the query does not parse or validate (BAD_USER_INPUT), or it is too deep (QUERY_TOO_DEEP) or costs too much (QUERY_TOO_COSTLY)',
+} as const;
+const about =
+  'The hub’s GraphQL schema (introspection is on; the SDL is the reference). Anybody may call it: each field authorizes its caller — a staff session or store token as on /api, a customer’s `sfc_` token or `sf_customer` cookie, or nobody. An operation deeper than GRAPHQL_MAX_DEPTH (default 10) or costlier than GRAPHQL_MAX_COST (default 5,000; a list field costs its `first` × what it selects) is refused before it runs.';
+
 /**
  * `/graphql` as the hub mounts it: a JSON body (bounded; bad JSON is a 400 problem, not yoga's), the hub's text
  * checks (NUL bytes), its authentication and its `Idempotency-Key` handling (a retried mutation answers what the
- * first one did), then the gateway. GET carries the query in the URL (reads only: yoga refuses mutations over GET).
+ * first one did), the request's shape checked (one operation, a string query), then the gateway.
  */
 export function graphqlRouter(
   gateway: RequestHandler,
@@ -169,6 +210,35 @@ export function graphqlRouter(
   r.use(before.text);
   r.use(before.auth);
   r.use(before.idempotency);
-  r.all('/', gateway);
+  r.get(
+    '/',
+    apiDoc({
+      summary: 'Run a GraphQL query (reads)',
+      description: about,
+      query: graphqlGetQuery,
+      responses: answers,
+      access: ['public'],
+      tags: ['graphql'],
+    }),
+    (req, res, next) => {
+      parseOrThrow(graphqlGetQuery, req.query, 'query');
+      gateway(req, res, next);
+    },
+  );
+  r.post(
+    '/',
+    apiDoc({
+      summary: 'Run a GraphQL query or mutation',
+      description: about,
+      body: graphqlPostBody,
+      responses: answers,
+      access: ['public'],
+      tags: ['graphql'],
+    }),
+    (req, res, next) => {
+      parseOrThrow(graphqlPostBody, req.body, 'body');
+      gateway(req, res, next);
+    },
+  );
   return r;
 }
