@@ -19,6 +19,7 @@ import {
   requireJsonBody,
   answerClientError,
   AppError,
+  apiDoc,
   type OpenApiGroup,
 } from '@storefleet/shared';
 import { newSecret } from './auth/passwords.js';
@@ -299,35 +300,71 @@ async function assembleHub(
     openApiGroups.push({ prefix, router, tag });
     return router;
   };
-  app.use(documented('', 'docs', openApiRoutes(() => hubOpenApi(openApiGroups))));
-  app.get('/healthz', async (_req, res) => {
-    // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
-    const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
-    try {
-      await db.ping(healthTimeoutMs);
-    } catch (err) {
-      const reason = err instanceof DatabaseUnreachableError ? err.reason : 'the database check failed';
-      log.warn({ err }, 'health check: database unreachable');
-      res
-        .status(503)
-        .json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
-      return;
-    }
-    res.json({
-      status: 'ok',
-      db: db.dialect,
-      changeBus: bus.kind,
-      modules: modules.map((m) => m.name),
-      mode: settings.mode,
-      externalParties: parties,
-      warnings,
-    });
-  });
-  app.get('/metrics', metricsAccess(auth, config.metricsToken), metricsRoute(metrics));
+  app.use(
+    documented(
+      '',
+      'docs',
+      openApiRoutes(() => hubOpenApi(openApiGroups)),
+    ),
+  );
+  app.get(
+    '/healthz',
+    apiDoc({
+      summary: 'Is the hub up and its database reachable (for load balancers)',
+      description:
+        'Answers within the health timeout whatever the database does: 503 with the reason when unreachable.',
+      tags: ['hub'],
+      access: ['public'],
+      responses: { 200: 'Up: the database kind, change bus, modules and mode', 503: 'the database is unreachable' },
+    }),
+    async (_req, res) => {
+      // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
+      const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
+      try {
+        await db.ping(healthTimeoutMs);
+      } catch (err) {
+        const reason = err instanceof DatabaseUnreachableError ? err.reason : 'the database check failed';
+        log.warn({ err }, 'health check: database unreachable');
+        res
+          .status(503)
+          .json({ status: 'unavailable', db: db.dialect, reason: `the hub's database is unreachable: ${reason}` });
+        return;
+      }
+      res.json({
+        status: 'ok',
+        db: db.dialect,
+        changeBus: bus.kind,
+        modules: modules.map((m) => m.name),
+        mode: settings.mode,
+        externalParties: parties,
+        warnings,
+      });
+    },
+  );
+  app.get(
+    '/metrics',
+    apiDoc({
+      summary: 'Prometheus metrics (an ADMIN, or the monitoring’s metrics token)',
+      tags: ['hub'],
+      access: ['admin'],
+      responses: { 200: 'text/plain' },
+    }),
+    metricsAccess(auth, config.metricsToken),
+    metricsRoute(metrics),
+  );
   // Browsers ask every site for /favicon.ico; the console's pages name none, so both paths give the hub's SVG icon.
   const favicon = fileURLToPath(new URL('./favicon.svg', import.meta.url));
   for (const path of ['/favicon.ico', '/favicon.svg'])
-    app.get(path, (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }));
+    app.get(
+      path,
+      apiDoc({
+        summary: 'The hub’s icon (an SVG)',
+        tags: ['hub'],
+        access: ['public'],
+        responses: { 200: 'image/svg+xml' },
+      }),
+      (_req, res) => res.type('image/svg+xml').sendFile(favicon, { maxAge: '1d' }),
+    );
   // Routes a module serves at the hub's root with its own authentication and bodies (the registry's `/v2/`).
   const rootPrefixes = new Map<string, string>();
   for (const m of modules) {

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { apiDoc, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../kernel/access.js';
 import { ROLES, type Role } from '../kernel/principal.js';
 import type { AuthService } from './auth-service.js';
@@ -22,6 +22,33 @@ const userChange = z.strictObject({
   password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
 });
 
+const userIdParam = z.object({ id: uuidSchema });
+
+/** A console user as the hub answers it (never with a password hash). */
+const userAnswer = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES as [Role, ...Role[]]),
+  storeId: z.string().nullable(),
+  disabled: z.boolean(),
+  createdAt: z.number(),
+});
+
+/** `GET /api/auth/me`: a store's token says which store; a person's session who they are and their store. */
+const meAnswer = z.union([
+  z.object({ kind: z.literal('store'), storeId: z.string() }),
+  z.object({
+    kind: z.literal('user'),
+    userId: z.string(),
+    role: z.enum(ROLES as [Role, ...Role[]]),
+    storeId: z.string().nullable(),
+    email: z.string(),
+    name: z.string(),
+    store: z.object({ storeId: z.string(), code: z.string(), name: z.string() }).nullable(),
+  }),
+]);
+
 const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /** Drops any Set-Cookie for the session set earlier in this answer (a stale cookie being cleared), keeping others. */
@@ -35,52 +62,122 @@ function dropSessionSetCookie(res: Response): void {
 
 export function authRoutes(auth: AuthService): Router {
   const r = Router();
-  r.post('/auth/login', async (req, res) => {
-    const { email, password } = parseOrThrow(loginSchema, req.body, 'sign-in');
-    const { user, sessionToken, expiresAt } = await auth.login(email, password, address(req));
-    markSecretAnswer(res); // the answer sets a session cookie: a retry must not be told it succeeded without one
-    dropSessionSetCookie(res);
-    res.cookie(SESSION_COOKIE, sessionToken, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: req.secure,
-      path: '/',
-      expires: new Date(expiresAt),
-    });
-    res.json({ user, expiresAt });
-  });
-  r.post('/auth/logout', async (req, res) => {
-    const token = sessionCookieOf(req);
-    if (token) await auth.logout(token);
-    dropSessionSetCookie(res);
-    clearSessionCookie(res);
-    res.status(204).end();
-  });
-  r.get('/auth/me', async (req, res) => {
-    res.json(await auth.me(principalOf(req)));
-  });
-  r.post('/auth/store-token', async (req, res) => {
-    const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
-    const token = await auth.storeToken(storeId, secret).catch((err: unknown) => {
-      if (err instanceof StoreVerifyBusyError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    });
-    markSecretAnswer(res);
-    // The hub's clock, so a store whose own clock is off judges the token's expiry by the time that counts here.
-    res.json({ ...token, serverTime: auth.now() });
-  });
-  r.post('/users', requireRole('ADMIN'), async (req, res) => {
-    res.status(201).json(await auth.createUser(parseOrThrow(newUserSchema, req.body, 'user')));
-  });
-  r.patch('/users/:id', requireRole('ADMIN'), async (req, res) => {
-    const { id } = parseOrThrow(z.object({ id: uuidSchema }), req.params, 'user id');
-    const change = parseOrThrow(userChange, req.body, 'user change');
-    const by = principalOf(req);
-    res.json(await auth.updateUser(id, change, by.kind === 'user' ? by.userId : null));
-  });
+  r.post(
+    '/auth/login',
+    apiDoc({
+      summary: 'Sign in to the console (sets the session cookie)',
+      description:
+        'Limited per account and per address; a wrong email or password is one answer (401) so accounts cannot ' +
+        'be told apart. A stale or foreign credential sent along does not stop a sign-in.',
+      tags: ['auth'],
+      body: loginSchema,
+      responses: { 200: z.object({ user: userAnswer, expiresAt: z.number() }), 429: 'too many attempts; wait' },
+      access: ['public'],
+    }),
+    async (req, res) => {
+      const { email, password } = parseOrThrow(loginSchema, req.body, 'sign-in');
+      const { user, sessionToken, expiresAt } = await auth.login(email, password, address(req));
+      markSecretAnswer(res); // the answer sets a session cookie: a retry must not be told it succeeded without one
+      dropSessionSetCookie(res);
+      res.cookie(SESSION_COOKIE, sessionToken, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: req.secure,
+        path: '/',
+        expires: new Date(expiresAt),
+      });
+      res.json({ user, expiresAt });
+    },
+  );
+  r.post(
+    '/auth/logout',
+    apiDoc({
+      summary: 'Sign out (ends the session and clears its cookie)',
+      access: ['public'],
+      responses: { 204: 'Signed out' },
+    }),
+    async (req, res) => {
+      const token = sessionCookieOf(req);
+      if (token) await auth.logout(token);
+      dropSessionSetCookie(res);
+      clearSessionCookie(res);
+      res.status(204).end();
+    },
+  );
+  r.get(
+    '/auth/me',
+    apiDoc({
+      summary: 'Who is signed in: the person and their store, or the store a token is for',
+      responses: { 200: meAnswer },
+    }),
+    async (req, res) => {
+      res.json(await auth.me(principalOf(req)));
+    },
+  );
+  r.post(
+    '/auth/store-token',
+    apiDoc({
+      summary: 'A store node trades its secret for a short-lived store token',
+      description:
+        'The answer carries the hub’s clock (`serverTime`) so a store with a wrong clock judges expiry right.',
+      body: storeTokenSchema,
+      responses: { 200: 'The token, its expiry and the hub’s time', 429: 'too many attempts; Retry-After says when' },
+      access: ['public'],
+    }),
+    async (req, res) => {
+      const { storeId, secret } = parseOrThrow(storeTokenSchema, req.body, 'store credential');
+      const token = await auth.storeToken(storeId, secret).catch((err: unknown) => {
+        if (err instanceof StoreVerifyBusyError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        throw err;
+      });
+      markSecretAnswer(res);
+      // The hub's clock, so a store whose own clock is off judges the token's expiry by the time that counts here.
+      res.json({ ...token, serverTime: auth.now() });
+    },
+  );
+  r.post(
+    '/users',
+    apiDoc({
+      summary: 'Create a console user',
+      tags: ['auth'],
+      body: newUserSchema,
+      responses: { 201: userAnswer },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      res.status(201).json(await auth.createUser(parseOrThrow(newUserSchema, req.body, 'user')));
+    },
+  );
+  r.patch(
+    '/users/:id',
+    apiDoc({
+      summary: 'Disable a console user or set their password',
+      params: userIdParam,
+      body: userChange,
+      responses: { 200: userAnswer },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const { id } = parseOrThrow(userIdParam, req.params, 'user id');
+      const change = parseOrThrow(userChange, req.body, 'user change');
+      const by = principalOf(req);
+      res.json(await auth.updateUser(id, change, by.kind === 'user' ? by.userId : null));
+    },
+  );
   // head office lists every account; a store's manager their own store's associates (the console's "Staff")
-  r.get('/users', requireRole('ADMIN', 'STORE_MANAGER'), async (req, res) => {
-    res.json({ items: await auth.listUsers(principalOf(req)) });
-  });
+  r.get(
+    '/users',
+    apiDoc({
+      summary: 'List console users (a store manager: their own store’s associates)',
+      responses: { 200: z.object({ items: z.array(userAnswer) }) },
+      access: ['admin', 'staff'],
+    }),
+    requireRole('ADMIN', 'STORE_MANAGER'),
+    async (req, res) => {
+      res.json({ items: await auth.listUsers(principalOf(req)) });
+    },
+  );
   return r;
 }

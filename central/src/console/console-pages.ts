@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
-import { browserAssetsDir } from '@storefleet/shared';
+import { browserAssetsDir, apiDoc } from '@storefleet/shared';
 import { principalOf, requireRole } from '../kernel/access.js';
 import type { ConsoleRole, HubModule } from '../kernel/module-contract.js';
 
@@ -47,7 +47,16 @@ const CORE_PAGES: readonly ListedPage[] = [
  */
 export function consoleStatic(modules: readonly HubModule[]): Router {
   const r = Router();
-  r.get('/', (_req, res) => res.redirect('/console/'));
+  r.get(
+    '/',
+    apiDoc({
+      summary: 'The hub’s root: a redirect to the console',
+      tags: ['console'],
+      access: ['public'],
+      responses: { 302: 'To /console/' },
+    }),
+    (_req, res) => res.redirect('/console/'),
+  );
   r.use('/console', express.static(SHELL_DIR, { index: 'index.html', fallthrough: true }));
   r.use('/shared', express.static(fileURLToPath(browserAssetsDir), { index: false }));
   for (const m of modules) {
@@ -80,16 +89,26 @@ export function consolePagesRoute(modules: readonly HubModule[]): Router {
     seen.add(p.path);
   }
   const r = Router();
-  r.get('/console/pages', requireRole('ADMIN', 'STORE_MANAGER'), (req, res) => {
-    const p = principalOf(req);
-    const role = p.kind === 'user' && p.role === 'STORE_MANAGER' ? 'STORE_MANAGER' : 'ADMIN';
-    const items = pages
-      .filter((page) => page.roles.includes(role))
-      .map(({ managerTitle, ...page }) => ({
-        ...page,
-        title: role === 'STORE_MANAGER' && managerTitle ? managerTitle : page.title,
-      }));
-    res.json({ items });
-  });
+  r.get(
+    '/console/pages',
+    apiDoc({
+      summary: 'The console pages the signed-in person’s role may open',
+      tags: ['console'],
+      responses: { 200: 'Pages with their path, title, script and module' },
+      access: ['admin', 'staff'],
+    }),
+    requireRole('ADMIN', 'STORE_MANAGER'),
+    (req, res) => {
+      const p = principalOf(req);
+      const role = p.kind === 'user' && p.role === 'STORE_MANAGER' ? 'STORE_MANAGER' : 'ADMIN';
+      const items = pages
+        .filter((page) => page.roles.includes(role))
+        .map(({ managerTitle, ...page }) => ({
+          ...page,
+          title: role === 'STORE_MANAGER' && managerTitle ? managerTitle : page.title,
+        }));
+      res.json({ items });
+    },
+  );
   return r;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError, parseOrThrow } from '@storefleet/shared';
+import { ForbiddenError, NotFoundError, parseOrThrow, apiDoc } from '@storefleet/shared';
 import type { Db } from '../db/db.js';
 import { principalOf } from '../kernel/access.js';
 import type { SnapshotSource } from '../kernel/module-contract.js';
@@ -45,18 +45,37 @@ export function bootstrapRoutes(db: Db, sources: ReadonlyMap<string, SnapshotSou
     return p.storeId;
   };
   const r = Router();
-  r.get('/sync/bootstrap', async (req, res) => {
-    const storeId = storeOf(req);
-    const sections = [];
-    for (const [name, source] of sources) sections.push({ name, total: await source.count(db, storeId) });
-    res.json({ sections });
-  });
-  r.get('/sync/bootstrap/:section', async (req, res) => {
-    const storeId = storeOf(req);
-    const source = sources.get(String(req.params.section));
-    if (!source) throw new NotFoundError('bootstrap section', String(req.params.section));
-    const q = parseOrThrow(pageQuery, req.query, 'query');
-    res.json(await source.page(db, storeId, q.after ?? null, q.limit));
-  });
+  r.get(
+    '/sync/bootstrap',
+    apiDoc({
+      summary: 'A new or restored store’s first download: the sections and their sizes',
+      tags: ['sync'],
+      responses: { 200: 'Sections with their totals' },
+      access: ['store'],
+    }),
+    async (req, res) => {
+      const storeId = storeOf(req);
+      const sections = [];
+      for (const [name, source] of sources) sections.push({ name, total: await source.count(db, storeId) });
+      res.json({ sections });
+    },
+  );
+  r.get(
+    '/sync/bootstrap/:section',
+    apiDoc({
+      summary: 'A page of one bootstrap section for the calling store',
+      tags: ['sync'],
+      query: pageQuery,
+      responses: { 200: 'A page of rows and where to continue' },
+      access: ['store'],
+    }),
+    async (req, res) => {
+      const storeId = storeOf(req);
+      const source = sources.get(String(req.params.section));
+      if (!source) throw new NotFoundError('bootstrap section', String(req.params.section));
+      const q = parseOrThrow(pageQuery, req.query, 'query');
+      res.json(await source.page(db, storeId, q.after ?? null, q.limit));
+    },
+  );
   return r;
 }

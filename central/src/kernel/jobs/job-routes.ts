@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { NotFoundError, parseOrThrow, uuidSchema, apiDoc } from '@storefleet/shared';
 import { requireRole } from '../access.js';
 import type { JobRepository } from './job-repository.js';
 
@@ -22,24 +22,46 @@ const runParams = z.object({ id: uuidSchema });
  */
 export function jobRoutes(repo: JobRepository): Router {
   const r = Router();
-  r.get('/jobs', requireRole('ADMIN'), async (req, res) => {
-    const q = parseOrThrow(listQuery, req.query, 'query');
-    const [schedules, last, runs] = await Promise.all([
-      repo.schedules(),
-      repo.lastOfSchedules(),
-      repo.recent({ name: q.name, state: q.state, before: q.before, limit: q.limit }),
-    ]);
-    res.json({
-      schedules: schedules.map((s) => ({ ...s, lastRun: last.get(s.name) ?? null })),
-      runs,
-      next: runs.length === q.limit ? runs.at(-1)!.id : null,
-    });
-  });
-  r.get('/jobs/:id', requireRole('ADMIN'), async (req, res) => {
-    const { id } = parseOrThrow(runParams, req.params, 'job run id');
-    const run = await repo.get(id);
-    if (!run) throw new NotFoundError('job run', id);
-    res.json(run);
-  });
+  r.get(
+    '/jobs',
+    apiDoc({
+      summary: 'The job runner: every schedule and a page of runs, newest first',
+      tags: ['jobs'],
+      query: listQuery,
+      responses: { 200: 'Schedules and runs' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const q = parseOrThrow(listQuery, req.query, 'query');
+      const [schedules, last, runs] = await Promise.all([
+        repo.schedules(),
+        repo.lastOfSchedules(),
+        repo.recent({ name: q.name, state: q.state, before: q.before, limit: q.limit }),
+      ]);
+      res.json({
+        schedules: schedules.map((s) => ({ ...s, lastRun: last.get(s.name) ?? null })),
+        runs,
+        next: runs.length === q.limit ? runs.at(-1)!.id : null,
+      });
+    },
+  );
+  r.get(
+    '/jobs/:id',
+    apiDoc({
+      summary: 'One job run: state, progress, attempts, last error',
+      tags: ['jobs'],
+      params: runParams,
+      responses: { 200: 'The run' },
+      access: ['admin'],
+    }),
+    requireRole('ADMIN'),
+    async (req, res) => {
+      const { id } = parseOrThrow(runParams, req.params, 'job run id');
+      const run = await repo.get(id);
+      if (!run) throw new NotFoundError('job run', id);
+      res.json(run);
+    },
+  );
   return r;
 }
