@@ -48,6 +48,8 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['GET', '/openapi.json', PUBLIC, 'the OpenAPI document describes routes and holds no data'],
   ['GET', '/api-docs', PUBLIC, 'the docs page (Swagger UI served from the hub, on /openapi.json)'],
   ['GET', '/api-docs/:file', PUBLIC, 'the docs page’s script, style sheet and icon; any other name is 404'],
+  ['GET', '/graphql', PUBLIC, 'GraphQL (issue #26): each field authorizes its caller as its REST route does'],
+  ['POST', '/graphql', PUBLIC, 'GraphQL: a field refused answers an error coded for it, never its data'],
   ['GET', '/console/*', PUBLIC, 'the console’s files hold no data; every call they make needs a sign-in'],
   ['GET', '/shared/*', PUBLIC, 'browser helpers shared by the console and the store pages'],
   ['POST', '/api/auth/login', PUBLIC, 'a stale or foreign credential must not stop a sign-in'],
