@@ -17,7 +17,7 @@ export interface HandshakeOptions {
   /** After a 101, wait for the server's first frame (or its close) before hanging up. */
   readonly waitForFrame?: boolean;
   /** Sent right after a 101 (the `/sync` hello, say), so the server has something to answer. */
-  readonly send?: string;
+  readonly send?: string | Uint8Array;
   /** How long to wait for each step before failing with what was seen so far. */
   readonly timeoutMs?: number;
 }
