@@ -136,6 +136,44 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
     expect(body.data.missing).toBeNull();
   });
 
+  it('prices for the caller: a customer holding a loyalty card sees the member price', async () => {
+    const admin = await t.login();
+    const book = await t.call(
+      'POST',
+      '/api/pricing/books',
+      { name: 'GraphQL chain', scope: 'CHAIN' },
+      { cookie: admin },
+    );
+    expect(book.status).toBe(201);
+    const entries = await t.call(
+      'POST',
+      `/api/pricing/books/${book.body.id}/entries`,
+      { entries: [{ sku: 'GQ-002', priceMinor: 1_250, memberPriceMinor: 990 }] },
+      { cookie: admin },
+    );
+    expect(entries.status).toBeLessThan(300);
+    const signUp = await t.call('POST', '/api/account/sign-up', {
+      email: 'gql-member@example.test',
+      password: 'long enough password',
+      name: 'Mia Member',
+    });
+    expect(signUp.status).toBe(201);
+    const customer = { authorization: `Bearer ${signUp.body.token}` };
+    const q = '{ product(sku: "GQ-002") { price { amountMinor formatted memberAmountMinor } } }';
+    const regular = { amountMinor: 1_250, formatted: '$12.50', memberAmountMinor: 990 };
+    const card = (value: string | null) =>
+      t.hub.db.query('UPDATE customers SET loyalty_card = $2 WHERE id = $1', [signUp.body.account.customerId, value]);
+    expect((await gql(q)).body.data.product.price).toEqual(regular);
+    await card(null); // a customer without a card pays what anybody pays
+    expect((await gql(q, undefined, customer)).body.data.product.price).toEqual(regular);
+    await card('6000000000000017');
+    expect((await gql(q, undefined, customer)).body.data.product.price).toEqual({
+      amountMinor: 990,
+      formatted: '$9.90',
+      memberAmountMinor: 990,
+    });
+  });
+
   it('lists stores nearest a store first, with their distance', async () => {
     const { body } = await gql(
       `{ stores(nearStoreId: "${stores.c}") { code distanceKm } all: stores { code distanceKm } }`,
