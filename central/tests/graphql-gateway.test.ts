@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
@@ -261,6 +262,34 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
     const getMutation = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { _hub }')}`);
     expect(getMutation.status).toBeGreaterThanOrEqual(400);
     expect(getMutation.status).toBeLessThan(500);
+  });
+
+  it('answers random requests with 4xx or a GraphQL answer, never 5xx (seeded)', async () => {
+    const fields = ['products', 'product(sku: "GQ-000")', 'categories', 'stores', 'items', 'price', '__schema', '...'];
+    const query = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc
+        .array(fc.oneof(fc.constantFrom(...fields, '{', '}', '(', ')', ':', '$x', 'first: -1', 'first: 99999999999')), {
+          maxLength: 30,
+        })
+        .map((parts) => parts.join(' ')),
+    );
+    const body = fc.oneof(
+      fc.record({ query, variables: fc.option(fc.dictionary(fc.string(), fc.jsonValue())) }),
+      fc.jsonValue(),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await fetch(`${t.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(b),
+        });
+        await res.text();
+        expect(res.status, JSON.stringify(b)).toBeLessThan(500);
+      }),
+      { seed: 2026, numRuns: 150 },
+    );
   });
 
   it('answers a retried mutation with the same Idempotency-Key as the first time, without running it again', async () => {
