@@ -117,6 +117,7 @@ import {
 import { ReviewsPuller, registerReviewsFeed, reviewsMigrations, reviewsRoutes, reviewsSink } from './reviews/index.js';
 import { pricingMigrations, pricingRoutes, pricingSink, registerPricingFeed, StorePricing } from './pricing/index.js';
 import { registerScanGoFeed, ScanGoDoor, scanGoMigrations, scanGoRoutes } from './scan-go/index.js';
+import { storeOpenApiRoutes } from './api-docs.js';
 import { FAVICON_DOC, HEALTH_DOC, KIOSK_PAGE_DOC, METRICS_DOC, storeApiDoc, SYNC_STATUS_DOC } from './api-doc.js';
 
 export const coreMigrations = new URL('./core/schema/', import.meta.url);
@@ -453,6 +454,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     });
   });
   app.get('/metrics', storeApiDoc(METRICS_DOC), metricsRoute(metrics));
+  // The node's OpenAPI document and docs page (issue #26), built from the routes declared here.
+  app.use(storeOpenApiRoutes(app));
   const api = express.Router();
   api.use(markRoutePrefix);
   api.use(requireJsonBody);
