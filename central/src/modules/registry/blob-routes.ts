@@ -27,7 +27,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Upload a blob: in one request, by mount, or by starting a session',
       description:
-        'With `?digest=` the body is the whole blob (201); with `?mount=<digest>&from=<repository>` a blob the caller may pull there is linked (201), else a session starts; without either a session starts (202, `Location` and `Docker-Upload-UUID`). Bodies are streamed. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'With `?digest=` the body is the whole blob (201); with `?mount=<digest>&from=<repository>` a blob the caller may pull there is linked (201), else a session starts; without either a session starts (202, `Location` and `Docker-Upload-UUID`). Bodies are streamed. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       rawBody: ['application/octet-stream'],
       responses: {
@@ -65,7 +65,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Read an upload session’s progress',
       description:
-        'The `Range` received so far. Another caller’s session is BLOB_UPLOAD_UNKNOWN. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'The `Range` received so far. Another caller’s session is BLOB_UPLOAD_UNKNOWN. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 204: 'the session (`Location`, `Range`)' },
       access: ['admin'],
@@ -83,7 +83,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Send the next chunk of an upload',
       description:
-        'The body is streamed; `Content-Range` (optional) must start where the session is, else 416 with the session’s `Range`. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'The body is streamed; `Content-Range` (optional) must start where the session is, else 416 with the session’s `Range`. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       rawBody: ['application/octet-stream'],
       responses: { 202: 'the chunk is taken (`Location`, `Range`)', 416: 'the chunk is out of order' },
@@ -109,7 +109,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Complete an upload',
       description:
-        'Names the blob with `?digest=sha256:<hex>` and may carry the last chunk; the content must hash to the digest (DIGEST_INVALID otherwise). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Names the blob with `?digest=sha256:<hex>` and may carry the last chunk; the content must hash to the digest (DIGEST_INVALID otherwise). Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       rawBody: ['application/octet-stream'],
       responses: { 201: 'the blob is stored (`Location`, `Docker-Content-Digest`)' },
@@ -138,7 +138,8 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     '/*name/blobs/uploads/:uuid',
     apiDoc({
       summary: 'Cancel an upload session',
-      description: 'Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      description:
+        'Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 204: 'cancelled' },
       access: ['admin'],
@@ -156,7 +157,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Check that a repository holds a blob',
       description:
-        'Its size and digest in the headers. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Its size and digest in the headers. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 200: 'present (`Content-Length`, `Docker-Content-Digest`)' },
       access: ['staff'],
@@ -178,7 +179,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Download a blob',
       description:
-        'Streamed; a `Range` request answers 206 (416 when outside the blob). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Streamed; a `Range` request answers 206 (416 when outside the blob). Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: {
         200: { description: 'the blob', mediaType: 'application/octet-stream' },
@@ -213,7 +214,7 @@ export function blobRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Unlink a blob from a repository',
       description:
-        'The bytes go at the next garbage collection when no repository links them. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'The bytes go at the next garbage collection when no repository links them. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 202: 'unlinked' },
       access: ['admin'],

@@ -104,7 +104,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'List repositories',
       description:
-        'Paged with `n` and `last`; a `Link` header names the next page. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Paged with `n` and `last`; a `Link` header names the next page. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 200: '`{ repositories }`' },
       access: ['admin'],
@@ -133,7 +133,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Check a manifest by tag or digest',
       description:
-        'Its media type, size and digest in the headers. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Its media type, size and digest in the headers. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 200: 'present (`Content-Type`, `Docker-Content-Digest`)' },
       access: ['staff'],
@@ -146,7 +146,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Download a manifest by tag or digest',
       description:
-        'Answered in its own media type (an OCI image manifest or index, or a Docker one). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Answered in its own media type (an OCI image manifest or index, or a Docker one). Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 200: { description: 'the manifest', mediaType: 'application/vnd.oci.image.manifest.v1+json' } },
       access: ['staff'],
@@ -160,7 +160,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'Push a manifest under a tag or its digest',
       description:
-        'Every blob and manifest it names must be in the repository first (MANIFEST_BLOB_UNKNOWN otherwise); a manifest with a `subject` answers `OCI-Subject`. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Every blob and manifest it names must be in the repository first (MANIFEST_BLOB_UNKNOWN otherwise); a manifest with a `subject` answers `OCI-Subject`. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       rawBody: [
         'application/vnd.oci.image.manifest.v1+json',
@@ -196,7 +196,8 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     '/*name/manifests/:reference',
     apiDoc({
       summary: 'Delete a manifest, or untag it',
-      description: 'Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+      description:
+        'Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 202: 'deleted' },
       access: ['admin'],
@@ -214,7 +215,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'List a repository’s tags',
       description:
-        'Paged with `n` and `last`; a `Link` header names the next page. Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Paged with `n` and `last`; a `Link` header names the next page. Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: { 200: '`{ name, tags }`' },
       access: ['staff'],
@@ -234,7 +235,7 @@ export function manifestRoutes(parts: RegistryParts, _ctx: HubContext): Router {
     apiDoc({
       summary: 'List the manifests that refer to a manifest',
       description:
-        'Signatures, SBOMs and the like, as an image index; `artifactType` filters them (`OCI-Filters-Applied`). Errors are OCI error bodies (`{ errors: [{ code, message, detail }] }`), not problem+json.',
+        'Signatures, SBOMs and the like, as an image index; `artifactType` filters them (`OCI-Filters-Applied`). Errors are problem+json that also carry the OCI `errors` array (`[{ code, message, detail }]`) registry clients read.',
       tags: ['registry'],
       responses: {
         200: { description: 'an image index of descriptors', mediaType: 'application/vnd.oci.image.index.v1+json' },
