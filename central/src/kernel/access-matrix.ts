@@ -17,7 +17,20 @@ import { accessTable, type AccessLine, type AccessRow } from '@storefleet/shared
  * - store-scoped data (a location, its stock, its reservations, its sync state) is store A's and its users' only;
  * - routes that need ADMIN or a manager stay as they are.
  */
-export type HubAccessRole = 'anonymous' | 'admin' | 'managerA' | 'associateA' | 'storeA' | 'storeB' | 'associateB';
+export type HubAccessRole =
+  | 'anonymous'
+  | 'admin'
+  | 'managerA'
+  | 'associateA'
+  | 'storeA'
+  | 'storeB'
+  | 'associateB'
+  | 'customerA'
+  | 'customerB';
+/**
+ * The two customer columns (issue #26): `customerA` is the fixture's customer whose cart is a pickup at store A,
+ * signed in on the web; `customerB` another signed-in customer. Staff routes see a customer as nobody signed in.
+ */
 export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = [
   'anonymous',
   'admin',
@@ -26,11 +39,27 @@ export const HUB_ACCESS_ROLES: readonly HubAccessRole[] = [
   'storeA',
   'storeB',
   'associateB',
+  'customerA',
+  'customerB',
 ];
 export type HubAccessRow = AccessRow<HubAccessRole>;
 
-/** A table of hub rows; columns in `HUB_ACCESS_ROLES` order. */
-export const hubAccessTable = (lines: readonly AccessLine[]): HubAccessRow[] => accessTable(HUB_ACCESS_ROLES, lines);
+/** The columns before customers had sessions: a line with only these gives both customers anonymous's cell. */
+const STAFF_COLUMNS = 7;
+
+/**
+ * A table of hub rows; columns in `HUB_ACCESS_ROLES` order. A 7-cell line (every table before issue #26) gives the
+ * customers what `anonymous` gets, since a customer's session is nobody to a staff route; a 9-cell line sets them.
+ */
+export const hubAccessTable = (lines: readonly AccessLine[]): HubAccessRow[] =>
+  accessTable(
+    HUB_ACCESS_ROLES,
+    lines.map(([method, path, cells, note]): AccessLine => {
+      const words = cells.trim().split(/\s+/);
+      const full = words.length === STAFF_COLUMNS ? `${cells} ${words[0]} ${words[0]}` : cells;
+      return note === undefined ? [method, path, full] : [method, path, full, note];
+    }),
+  );
 
 const PUBLIC = 'allow allow allow allow allow allow allow';
 const SIGNED_IN = 'deny  allow allow allow allow allow allow';
