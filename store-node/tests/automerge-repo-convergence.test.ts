@@ -166,6 +166,28 @@ describe.each(dbTargets)('an automerge-repo client’s cart at the hub on $name'
     }
   });
 
+  it('staff and stores connect as for the API; a cookie sent from another site’s page is refused (403)', async () => {
+    const cred = f.credentials.get('A')!;
+    const storeToken = (await f.hub.auth.storeToken(cred.storeId, cred.secret)).token;
+    for (const headers of [{ cookie: admin }, { authorization: `Bearer ${storeToken}` }]) {
+      const raw = new WebSocket(`${ws}/automerge`, { headers });
+      const frames: any[] = [];
+      raw.on('message', (data) => frames.push(decode(data as Buffer)));
+      await new Promise((resolve, reject) => raw.once('open', resolve).once('error', reject));
+      raw.send(join('staff-raw'));
+      await waitFor('the hub’s peer frame', () => frames[0]);
+      expect(frames[0]).toMatchObject({ type: 'peer', targetId: 'staff-raw', selectedProtocolVersion: '1' });
+      raw.close();
+    }
+    const status = await new Promise<number>((resolve) => {
+      const s = new WebSocket(`${ws}/automerge`, { headers: { cookie: admin, origin: 'https://evil.example' } });
+      s.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      s.on('open', () => resolve(101));
+      s.on('error', () => undefined);
+    });
+    expect(status).toBe(403);
+  });
+
   it('malformed frames close only that socket, with an error frame; the hub and other clients go on', async () => {
     const ana = customers[0]!;
     const bad: [string, Uint8Array | string][] = [
