@@ -174,6 +174,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
       .replace(':customerId', m === 'GET' || m === 'WS' ? fx.cartCustomer.id : fx.writeCart.id)
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
+      .replace('/api-docs/:file', '/api-docs/swagger-ui.css')
       .replace(':seq', String(fx.parked.seq))
       .replace(':number', fx.order.orderNumber)
       .replace(':saleId', fx.sale.saleId)
