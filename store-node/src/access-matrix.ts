@@ -108,9 +108,9 @@ export const accessMatrix: StoreAccessRow[] = table([
   //                                                  lane  kiosk hand  unpaired
   ['GET', '/healthz', EVERYONE],
   ['GET', '/metrics', STAFF],
-  ['GET', '/openapi.json', STAFF, 'the node’s OpenAPI document: for its staff screens and paired handhelds'],
-  ['GET', '/api-docs', STAFF, 'the docs page (Swagger UI served from the node, on /openapi.json)'],
-  ['GET', '/api-docs/:file', STAFF, 'the docs page’s script, style sheet and icon; any other name is 404'],
+  ['GET', '/openapi.json', EVERYONE, 'the node’s OpenAPI document: it describes routes and holds no data'],
+  ['GET', '/api-docs', EVERYONE, 'the docs page (Swagger UI served from the node, on /openapi.json)'],
+  ['GET', '/api-docs/:file', EVERYONE, 'the docs page’s script, style sheet and icon; any other name is 404'],
   // pages: static files with no data in them; a kiosk gets only its own (and pairing's)
   ['GET', '/', STAFF_PAGE, 'the staff start page'],
   [

@@ -43,7 +43,7 @@ export function storeOpenApiRoutes(app: Express): Router {
   r.get(
     '/openapi.json',
     storeApiDoc({
-      audience: 'staff',
+      audience: 'everyone',
       tag: 'Docs',
       summary: 'The OpenAPI 3.1 document of this node’s API',
       description: 'Built from the routes themselves: every route and the schemas its handler validates with.',
@@ -68,7 +68,7 @@ export function storeOpenApiRoutes(app: Express): Router {
   r.get(
     '/api-docs',
     storeApiDoc({
-      audience: 'staff',
+      audience: 'everyone',
       tag: 'Docs',
       summary: 'The API docs page (Swagger UI on /openapi.json)',
       responses: { 200: 'text/html' },
@@ -78,7 +78,7 @@ export function storeOpenApiRoutes(app: Express): Router {
   r.get(
     '/api-docs/:file',
     storeApiDoc({
-      audience: 'staff',
+      audience: 'everyone',
       tag: 'Docs',
       summary: 'A file of the API docs page (its script, style sheet and icon)',
       responses: { 200: 'text/javascript', 404: 'the docs page has no such file' },

@@ -36,6 +36,7 @@ function pathFor(path: string, fx: StoreAccessFixture): string {
   return path
     .replace('/screens/:role', '/screens/pos?lane=2')
     .replace('/devices/:name', '/devices/matrix-scanner')
+    .replace('/api-docs/:file', '/api-docs/swagger-ui.css')
     .replace(':customerId', fx.customerId)
     .replace(':sku', 'MUG')
     .replace('/pos/sales/:id', `/pos/sales/${saleFor[path] ?? fx.sales.open}`)

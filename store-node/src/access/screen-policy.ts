@@ -55,6 +55,8 @@ export const KIOSK_ALLOWED: readonly Rule[] = [
     path: /^\/(?:kiosk\.html|kiosk\.js|booking\.html|booking\.js|store\.css|store\.js|tag-filter\.js|pair\.html|pair\.js|favicon\.ico|favicon\.svg)$/,
   },
   { methods: READ, path: /^\/shared\/[\w-]+(?:\.[\w-]+)*$/ }, // no `..`, no encoded characters
+  // The API's description and its docs page (issue #26): no data, as public as the node's static pages.
+  { methods: READ, path: /^\/(?:openapi\.json|api-docs|api-docs\/[\w-]+(?:\.[\w-]+)*)$/ },
   { methods: READ, path: /^\/api\/catalog\/products$/ },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}$`) },
   { methods: READ, path: new RegExp(`^/api/catalog/products/${SEGMENT}/nearby$`) },
