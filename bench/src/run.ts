@@ -32,6 +32,7 @@ import { pricingBench } from './benches/pricing.js';
 import { vaultCheckBench } from './benches/vault-check.js';
 import { vaultIoBench } from './benches/vault-io.js';
 import { registryBench } from './benches/registry.js';
+import { graphqlBench } from './benches/graphql.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -64,6 +65,7 @@ const ALL: readonly Benchmark[] = [
   vaultCheckBench,
   vaultIoBench,
   registryBench,
+  graphqlBench,
   hubDisk,
 ];
 
