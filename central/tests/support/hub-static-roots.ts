@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserAssetsDir } from '@storefleet/shared';
 import type { HubModule } from '../../src/kernel/module-contract.js';
+import { SHOP_DIR } from '../../src/modules/accounts/shop/route.js';
 
 /** Where each of the hub's static mounts reads its files from (the console shell, shared helpers, module pages). */
 export function hubStaticRoots(modules: readonly HubModule[]): Map<string, string> {
@@ -10,6 +11,7 @@ export function hubStaticRoots(modules: readonly HubModule[]): Map<string, strin
     ['/console', fileURLToPath(new URL('../../src/console/static/', import.meta.url))],
     ['/shared', fileURLToPath(browserAssetsDir)],
   ]);
+  if (modules.some((m) => m.name === 'accounts')) roots.set('/shop', SHOP_DIR);
   for (const m of modules) if (m.console) roots.set(`/console/modules/${m.name}`, fileURLToPath(m.console.dir));
   return roots;
 }

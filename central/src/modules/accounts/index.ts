@@ -7,6 +7,7 @@ import { emailSimulator } from './email.js';
 import { accountsGraphql } from './graphql.js';
 import { accountRoutes } from './routes.js';
 import { AccountService } from './service.js';
+import { shopRoutes } from './shop/route.js';
 
 export { emailSimulator } from './email.js';
 
@@ -53,6 +54,8 @@ export const hubModule: HubModule = {
   provides: (ctx) => [provide(CUSTOMER_SESSIONS, { customerFor: (token) => serviceOf(ctx).customerFor(token) })],
   routes: (ctx) => accountRoutes(serviceOf(ctx)),
   graphql: (ctx) => accountsGraphql(serviceOf(ctx)),
+  // The customers' shop page (its files only: it calls /graphql like any app).
+  rootRoutes: () => ({ '/shop': shopRoutes() }),
   async start(ctx) {
     const drain: Parameters<typeof ctx.jobs.define>[0]['run'] = async (job) =>
       void (await serviceOf(ctx).drainOutbox(job.signal));
