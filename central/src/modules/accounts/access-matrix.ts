@@ -12,6 +12,8 @@ const ADMIN_ONLY = 'deny  allow deny  deny  deny  deny  deny  deny  deny';
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                      anon  admin mgrA  asocA tokA  tokB  asocB custA custB
   ['GET', '/console/modules/accounts/*', EVERYONE, 'console files hold no data'],
+  ['GET', '/shop', EVERYONE, 'the shop page: it holds no data, everything it shows it asks /graphql for'],
+  ['GET', '/shop/*', EVERYONE, 'the shop page’s scripts and style: no data'],
   ['POST', '/api/account/sign-up', EVERYONE, 'a new e-mail for each call'],
   ['POST', '/api/account/sign-in', EVERYONE, 'customer B’s e-mail and password'],
   ['POST', '/api/account/sign-in/code', EVERYONE, 'answers 202 whether or not the e-mail is a customer’s'],
