@@ -81,12 +81,13 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
       ...fx.reviews.ids,
       ...fx.pricing.ids,
     ];
-    const { admin, managerA, storeA, storeB } = fx.credentials;
+    const { admin, managerA, storeA, storeB, customerA } = fx.credentials;
     const ctx = {
       routes,
       ids,
-      callers: [admin, managerA, storeA, storeB],
-      cookieNames: ['sf_session'],
+      // customer A's session reaches the customer's own routes (issue #26) past their 401
+      callers: [admin, managerA, storeA, storeB, customerA],
+      cookieNames: ['sf_session', 'sf_customer'],
       pricing: { sku: fx.pricing.sku, storeAId: fx.a.id },
     };
     const findings = new Findings();

@@ -8,6 +8,7 @@ export const BOOKKEEPING_TABLES = new Set([
   'idempotency_keys',
   'sessions',
   'sign_in_attempts',
+  'customer_sign_in_attempts', // a refused customer sign-in counts against its limits, as a staff one does
   'sign_in_known_addresses',
   'customer_email_refusals',
   'schema_migrations',

@@ -12,9 +12,27 @@ import { registryAccessFixture, registrySettled } from './registry-access.js';
 import { reviewsAccessFixture, reviewsSettled } from './reviews-access.js';
 import { pricingAccessFixture, pricingSettled } from './pricing-access.js';
 import { waitFor } from './wait-for.js';
+import { emailSimulator } from '../../src/modules/accounts/email.js';
 
 export const PASSWORD = 'a long enough password 123';
 export const SKU = 'MATRIX-MUG';
+/** The customer columns' people (issue #26): A owns the fixture's cart at store A, B is someone else. */
+export const CUSTOMER_A_EMAIL = 'cart-owner@example.test';
+export const CUSTOMER_B = { email: 'customer-b@example.test', password: 'customer b long password' };
+
+/** A customer's session token, signed in by the code the hub e-mails (the simulator keeps it). */
+export async function customerSession(t: TestHub, email: string): Promise<string> {
+  const asked = await t.call('POST', '/api/account/sign-in/code', { email });
+  if (asked.status !== 202) throw new Error(`fixture: sign-in code for ${email}: ${asked.status}`);
+  let code: string | undefined;
+  await waitFor(`the sign-in code mailed to ${email}`, async () => {
+    code = /(\d{6})/.exec(emailSimulator.sentTo(email).at(-1)?.body ?? '')?.[1];
+    return !!code;
+  });
+  const res = await t.call('POST', '/api/account/sign-in/code/verify', { email, code });
+  if (res.status !== 200) throw new Error(`fixture: sign-in with a code for ${email}: ${res.status}`);
+  return res.body.token as string;
+}
 
 /** How a role presents itself: a session cookie (people) or a bearer token (store nodes); nothing for anonymous. */
 export type Credentials = Record<HubAccessRole, Record<string, string>>;
@@ -186,7 +204,7 @@ export async function hubAccessFixture(t: TestHub) {
   const jobRun = await t.hub.jobs.enqueue('matrix.noop', { by: 'the access matrix' });
   const cartCustomer = await must(
     'cart customer',
-    t.call('POST', '/api/customers', { name: 'Cart owner' }, { cookie: admin }),
+    t.call('POST', '/api/customers', { name: 'Cart owner', email: CUSTOMER_A_EMAIL }, { cookie: admin }),
   );
   await must(
     'cart fulfilment',
@@ -264,6 +282,20 @@ export async function hubAccessFixture(t: TestHub) {
     customerId: customer.id,
     sku: SKU,
   });
+  // the customer columns (issue #26): A is the cart's owner (a pickup at store A), signed in on the web by a code
+  // sent to the e-mail store staff recorded; B signs up on their own
+  const customerA = await customerSession(t, CUSTOMER_A_EMAIL);
+  const customerB = await must(
+    'customer B',
+    t.call('POST', '/api/account/sign-up', { email: CUSTOMER_B.email, password: CUSTOMER_B.password, name: 'B' }),
+  );
+  // an account head office signs out everywhere (not A's or B's: their sessions serve every other row)
+  const spareAccount = (
+    await must(
+      'spare account',
+      t.call('POST', '/api/account/sign-up', { email: 'spare-account@example.test', password: PASSWORD, name: 'S' }),
+    )
+  ).account.customerId as string;
   const credentials: Credentials = {
     anonymous: {},
     admin: { cookie: admin },
@@ -272,6 +304,8 @@ export async function hubAccessFixture(t: TestHub) {
     storeA: { authorization: `Bearer ${a.token}` },
     storeB: { authorization: `Bearer ${b.token}` },
     associateB: { cookie: cookies.associateB },
+    customerA: { authorization: `Bearer ${customerA}` },
+    customerB: { authorization: `Bearer ${customerB.token}` },
   };
   return {
     a,
@@ -291,6 +325,7 @@ export async function hubAccessFixture(t: TestHub) {
     jobRun,
     cartCustomer,
     writeCart,
+    spareAccount,
     delivery,
     tracking,
     booking,

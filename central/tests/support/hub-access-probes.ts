@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { bookingSalesBodies, bookingSalesPath } from './booking-sales-access.js';
-import { PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
+import { CUSTOMER_B, PASSWORD, SKU, type HubAccessFixture } from './hub-access-fixture.js';
 import { recsBodies, recsPath } from './recs-access.js';
 import { registryProbe } from './registry-access.js';
 import { reviewsProbe } from './reviews-access.js';
@@ -26,6 +26,8 @@ export interface Probe {
  */
 function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknown {
   const unique = `${role}-${randomUUID().slice(0, 8)}`;
+  // the modules' per-role targets are staff roles' (see hubProbe): a customer uses anonymous's
+  const staffRole: HubAccessRole = role === 'customerA' || role === 'customerB' ? 'anonymous' : role;
   const bodies: Record<string, () => unknown> = {
     'POST /api/auth/login': () => ({ email: 'associate-a@example.test', password: PASSWORD }),
     'POST /api/auth/logout': () => ({}),
@@ -78,6 +80,18 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /api/reservations/:id/confirm': () => ({}),
     'POST /api/reservations/:id/release': () => ({}),
     'POST /api/sync/parked/replay': () => ({ type: 'stock.moved', storeId: fx.a.id }),
+    // customers' accounts (issue #26): e-mails nobody has where an answer must not depend on one
+    'POST /api/account/sign-up': () => ({ email: `matrix-${unique}@example.test`, password: PASSWORD, name: role }),
+    'POST /api/account/sign-in': () => ({ email: CUSTOMER_B.email, password: CUSTOMER_B.password }),
+    'POST /api/account/sign-in/code': () => ({ email: `nobody-${unique}@example.test` }),
+    'POST /api/account/sign-in/code/verify': () => ({ email: `nobody-${unique}@example.test`, code: '000000' }),
+    'POST /api/account/password-reset': () => ({ email: `nobody-${unique}@example.test` }),
+    'POST /api/account/password-reset/confirm': () => ({ token: `made-up-${unique}`, password: PASSWORD }),
+    'POST /api/account/guest': () => undefined,
+    'POST /api/account/sign-out': () => undefined,
+    'POST /api/account/sign-out-everywhere': () => undefined,
+    'PATCH /api/account': () => ({ phone: '+1 555 0100' }),
+    'POST /api/accounts/:customerId/sign-out-everywhere': () => undefined,
     'POST /graphql': () => ({ query: '{ categories }' }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
@@ -122,9 +136,9 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'PUT /api/tags/products/:sku': () => ({ tagIds: [Number(fx.tagsCore.tagId)] }),
     'POST /api/tags/products': () => ({ action: 'ADD', tagIds: [Number(fx.tagsCore.tagId)], skus: [SKU] }),
     'POST /api/tags/index/rebuild': () => ({}),
-    ...bookingSalesBodies(fx.booking.sales, role),
-    ...tagsBulkBodies(fx.tagsBulk, SKU, role),
-    ...recsBodies(fx.recs, SKU, role),
+    ...bookingSalesBodies(fx.booking.sales, staffRole),
+    ...tagsBulkBodies(fx.tagsBulk, SKU, staffRole),
+    ...recsBodies(fx.recs, SKU, staffRole),
   };
   const make = bodies[key];
   if (!make) throw new Error(`no valid body for ${key}: add one to hub-access-probes.ts`);
@@ -137,7 +151,11 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
  * allowed caller gets a 2xx. A route whose `:id` this does not know throws, so a new route gets a probe here along
  * with its row.
  */
-export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFixture): Probe {
+export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAccessFixture): Probe {
+  // The modules' fixtures keep a target per staff role; a customer (issue #26) uses anonymous's, as a staff route
+  // sees a customer as nobody signed in. Bodies still name the customer (unique e-mails per caller).
+  const customer = signedInAs === 'customerA' || signedInAs === 'customerB';
+  const role: HubAccessRole = customer ? 'anonymous' : signedInAs;
   const vault = vaultProbe(fx.vault, row, role);
   if (vault) return vault;
   const registry = registryProbe(fx.registry, row, role, fx.a.id);
@@ -171,8 +189,16 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
   const fill = (id: string) =>
     p
       .replace(':storeId', fx.a.id)
-      .replace(':customerId', m === 'GET' || m === 'WS' ? fx.cartCustomer.id : fx.writeCart.id)
+      .replace(
+        ':customerId',
+        p.startsWith('/api/accounts/')
+          ? fx.spareAccount
+          : m === 'GET' || m === 'WS'
+            ? fx.cartCustomer.id
+            : fx.writeCart.id,
+      )
       .replace(':sku', SKU)
+      .replace(':file', 'swagger-ui.css')
       .replace(':section', 'catalog')
       .replace('/api-docs/:file', '/api-docs/swagger-ui.css')
       .replace(':seq', String(fx.parked.seq))
@@ -200,6 +226,7 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/inventory/nearby': `?sku=${SKU}&lat=40.7&lon=-74`,
     '/api/customers': '?name=Signed',
     '/api/customers/search': '?q=Signed',
+    '/api/accounts': `?q=${encodeURIComponent(CUSTOMER_B.email)}`,
     '/api/sales/daily': `?store=${fx.a.id}`,
     '/api/delivery/deliveries': `?storeId=${fx.a.id}`,
     '/api/delivery/positions': `?storeId=${fx.a.id}`,
@@ -207,6 +234,6 @@ export function hubProbe(row: HubAccessRow, role: HubAccessRole, fx: HubAccessFi
     '/api/tags/analytics/co-occurrence': `?tag=${fx.tagsCore.tagId}`,
   };
   const q = m === 'GET' ? (query[p] ?? '') : '';
-  const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, role, fx);
+  const body = m === 'GET' || m === 'WS' ? undefined : bodyFor(`${m} ${p}`, signedInAs, fx);
   return { path: path + q, body, ...(hasId && row.hidesExistence ? { missing: fill(randomUUID()) + q } : {}) };
 }

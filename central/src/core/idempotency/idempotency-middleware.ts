@@ -26,7 +26,7 @@ export function idempotency(
   return idempotencyMiddleware<Request, Response>({
     store: repo,
     scopeOf: (req) =>
-      principalKey(req.principal, {
+      principalKey(req.principal ?? req.customer, {
         address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         route: `${req.method} ${req.originalUrl.split('?')[0]}`,
       }),
