@@ -82,6 +82,9 @@ describe.each(dbTargets)('customer accounts, on $name', (target) => {
     const third = (await t.call('POST', '/api/account/sign-in', { email: a.email, password })).body.token as string;
     expect((await t.call('POST', '/api/account/sign-out', undefined, { bearer: a.token })).status).toBe(204);
     expect((await t.call('GET', '/api/account', undefined, { bearer: a.token })).status).toBe(401);
+    // an ended session stands in the way of nothing else: signing in again, or a guest session, still work
+    const again = await t.call('POST', '/api/account/sign-in', { email: a.email, password }, { bearer: a.token });
+    expect(again.status).toBe(200);
     expect((await t.call('GET', '/api/account', undefined, { bearer: second })).status).toBe(200);
     expect((await t.call('POST', '/api/account/sign-out-everywhere', undefined, { bearer: second })).status).toBe(204);
     for (const token of [second, third])
