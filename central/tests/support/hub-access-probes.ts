@@ -198,7 +198,6 @@ export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAc
             : fx.writeCart.id,
       )
       .replace(':sku', SKU)
-      .replace(':file', 'swagger-ui.css')
       .replace(':section', 'catalog')
       .replace('/api-docs/:file', '/api-docs/swagger-ui.css')
       .replace(':seq', String(fx.parked.seq))
