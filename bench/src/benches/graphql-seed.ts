@@ -11,6 +11,9 @@ const STORES = [
   { code: 'GQ-D', lat: 40.78, lon: -73.97 },
 ] as const;
 
+/** Products (sku order) among which every third gets a safety stock of 2 at store A. */
+const SAFETY_OVER = 200;
+
 /**
  * What store `s` holds of the `i`-th product (sku order): 0 to 40, spread so a page shows every stock level (0 is
  * out of stock, 1–5 LOW); a 0 is a receipt sold again, so the store has a stock row for every product.
@@ -77,6 +80,11 @@ export async function seedShop(
     });
     for (let i = 0; i < events.length; i += 1000) await hub.sync.repo.applyBatch(storeId, events.slice(i, i + 1000), 0);
   }
+  // Safety stock on some of store A's first pages: what both sides answer as available is on hand less it (GraphQL's
+  // loader and REST's stock read each compute that), so the bench's comparison of the two can catch them disagreeing.
+  for (const [i, p] of products.slice(0, SAFETY_OVER).entries())
+    if (i % 3 === 0 && onHandAt(0, i) > 0)
+      await api.expect(200, 'PUT', `/api/inventory/stores/${storeIds[0]}/stock/${p.sku}/safety`, { safety: 2 }, who);
   // Cart lines: products store A has at least 5 of, a different run of them per cart.
   const pickable = products.filter((_, i) => onHandAt(0, i) >= 5).map((p) => p.sku);
   const customerIds: string[] = [];

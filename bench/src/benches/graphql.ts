@@ -205,12 +205,13 @@ export const graphqlBench: Benchmark = {
       const baseUrl = await hub.start();
       const api = new HubApi(baseUrl);
       try {
+        const seedStarted = Date.now();
         const admin = await adminSession(hub, api);
         const shop = await seedShop(hub, api, admin, CARTS, LINES_PER_CART);
         const cursors = await pageCursors(api, admin, PAGES);
         const storeId = shop.storeIds[0]!;
         console.error(
-          `  seeded ${shop.products} products, ${shop.storeIds.length} stores, ${CARTS} carts of ${LINES_PER_CART} lines; ${cursors.length} pages timed`,
+          `  seeded ${shop.products} products, ${shop.storeIds.length} stores, ${CARTS} carts of ${LINES_PER_CART} lines; ${cursors.length} pages timed (seeding took ${((Date.now() - seedStarted) / 1000).toFixed(1)} s)`,
         );
 
         const check = await compareAnswers(api, admin, shop, cursors);
