@@ -21,6 +21,7 @@ import { seedDemoRecommendations } from './demo-recommendations.js';
 import { seedDemoVault } from './demo-vault.js';
 import { seedDemoReviews } from './demo-reviews.js';
 import { seedDemoPricing } from './demo-pricing.js';
+import { seedDemoShopper } from './demo-shop.js';
 import {
   adminApi,
   catalogRows,
@@ -243,8 +244,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       `pricing: ${(await seedDemoPricing({ api, stores, catalog: catalogRows(), say }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }))).summary}`,
     );
 
+    const shopper = await seedDemoShopper(hubUrl).catch(
+      (err: unknown) => `not seeded: ${(err as Error).message.slice(0, 200)}`,
+    );
+
     const banner = bannerOf({
       hubUrl,
+      shopper,
       reviews: reviews.summary,
       vault: vault.summary,
       recommendations: recommendations.summary,
@@ -302,6 +308,7 @@ async function answers(url: string): Promise<boolean> {
 
 function bannerOf(d: {
   hubUrl: string;
+  shopper: string;
   dataDir: string;
   secretsFile: string;
   admin: { email: string; password: string };
@@ -327,6 +334,7 @@ Storefleet is running.
   Sign in as:           ${d.admin.email} / ${d.admin.password}
                         (kept in ${d.secretsFile}; also: curl -c jar -H 'content-type: application/json' \\
                          -d '{"email":"${d.admin.email}","password":"…"}' ${d.hubUrl}/api/auth/login)
+  Shop (customers):     ${d.hubUrl}/shop/   sign in as ${d.shopper}, or shop as a guest
   Store nodes:
 ${d.stores
   .map(
