@@ -54,3 +54,24 @@ export const RESERVATIONS = definePort<Reservations>(
   'reservations.service',
   'the holds orders reserve, confirm and release',
 );
+
+/** What the customer shows at a store's pickup desk for a hold (the same codes `GET /api/reservations/{id}` answers). */
+export interface PickupCode {
+  /** The store that holds the goods (and checks the code). */
+  readonly storeId: string;
+  /** The signed code the QR carries, valid for the pickup window from the hold's creation. */
+  readonly code: string;
+  /** The short code the customer reads out (`K7M-4QH`); absent for holds granted before typed codes. */
+  readonly typedCode?: string | undefined;
+}
+
+/** How the orders module's GraphQL answers `Order.pickupCode` without reaching into the reservations module. */
+export interface PickupCodeLookup {
+  /** The hold's codes while it still waits for its customer (held or confirmed); undefined once it ended or if missing. */
+  pickupCodeOf(reservationId: string): Promise<PickupCode | undefined>;
+}
+
+export const PICKUP_CODES = definePort<PickupCodeLookup>(
+  'reservations.pickup-codes',
+  'the codes a customer shows at pickup, for an order’s page',
+);

@@ -6,6 +6,7 @@ import { callerOf } from '../../kernel/graphql/caller.js';
 import { latestOf } from '../../kernel/graphql/subscriptions.js';
 import type { GraphqlContext, GraphqlContribution } from '../../kernel/graphql/types.js';
 import type { Caller } from '../../kernel/principal.js';
+import type { PickupCodeLookup } from '../../kernel/ports/reservations.js';
 import { NoPaymentProvider, NoPaymentProviderError } from './external-parties.js';
 import { storesOf } from './order-owners.js';
 import { placeBody, placeOrder, type OrderPlacementDeps } from './place-order.js';
@@ -29,7 +30,11 @@ const typeDefs = /* GraphQL */ `
     placedAt: String!
     "What happened to it, oldest first (the saga's steps, check-in, cancellation)."
     timeline: [OrderEvent!]!
-    "The code shown at the store's pickup desk; not served through GraphQL yet (null): GET /api/reservations/{id}."
+    """
+    The signed code (the QR) the customer shows at the store's pickup desk, as GET /api/reservations/{id} answers it:
+    to the order's customer and to staff of the store holding the goods (or head office); null for an order with no
+    open hold (shipped, delivered, picked up, cancelled).
+    """
     pickupCode: String
   }
   type OrderLine { sku: ID!  name: String!  qty: Int!  unitPriceMinor: Int! }
@@ -72,6 +77,8 @@ const pageArgs = z.object({
 export interface OrdersGraphqlDeps extends OrderPlacementDeps {
   readonly db: Db;
   readonly cancellation: () => OrderCancellation;
+  /** The reservations module's pickup codes (`Order.pickupCode`); absent in a hub without it (then null). */
+  readonly pickupCodes?: () => PickupCodeLookup | undefined;
 }
 
 /** Whether `caller` may see `order`: its customer, a store that owns it, head office. */
@@ -81,7 +88,12 @@ function mayRead(caller: Caller, order: Order): boolean {
 }
 
 /** GraphQL's `Order` from the stored order, cut as REST cuts it for a store (a DELIVERY order's area only). */
-function orderObject(caller: Caller, o: Order, events?: () => Promise<OrderEvent[]>) {
+function orderObject(
+  caller: Caller,
+  o: Order,
+  events?: () => Promise<OrderEvent[]>,
+  pickupCodes?: () => PickupCodeLookup | undefined,
+) {
   const shown = caller.kind === 'customer' ? o : orderFor(caller, o);
   return {
     id: o.id,
@@ -98,7 +110,14 @@ function orderObject(caller: Caller, o: Order, events?: () => Promise<OrderEvent
       const seen = caller.kind === 'customer' ? all : timelineFor(caller, o, all);
       return seen.map((e) => ({ at: new Date(e.at).toISOString(), status: e.kind, note: noteOf(e.detail) }));
     },
-    pickupCode: null,
+    pickupCode: async () => {
+      const lookup = o.reservationId ? pickupCodes?.() : undefined;
+      const code = lookup && o.reservationId ? await lookup.pickupCodeOf(o.reservationId) : undefined;
+      if (!code) return null;
+      // the order's customer; staff as REST shows the hold: the store holding the goods, or head office
+      const allowed = caller.kind === 'customer' ? caller.customerId === o.customerId : ownsAny(caller, [code.storeId]);
+      return allowed ? code.code : null;
+    },
   };
 }
 
@@ -122,7 +141,7 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
     if (!o || !mayRead(caller, o)) throw new NotFoundError('order', id);
     return o;
   };
-  const shown = (caller: Caller, o: Order) => orderObject(caller, o, () => repo().events(o.id));
+  const shown = (caller: Caller, o: Order) => orderObject(caller, o, () => repo().events(o.id), d.pickupCodes);
   const watch = statusWatch(d.db);
   return {
     typeDefs,

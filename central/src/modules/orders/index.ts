@@ -19,7 +19,7 @@ import { DELIVERY_DESK } from '../../kernel/ports/delivery.js';
 import { INVENTORY_AVAILABILITY } from '../../kernel/ports/inventory.js';
 import { RECS_INTERACTIONS } from '../../kernel/ports/recommendations.js';
 import { everySink, REVIEW_PURCHASES } from '../../kernel/ports/reviews.js';
-import { RESERVATIONS } from '../../kernel/ports/reservations.js';
+import { PICKUP_CODES, RESERVATIONS } from '../../kernel/ports/reservations.js';
 import {
   ORDER_CANCELLATION,
   ORDER_FLOWS,
@@ -115,7 +115,16 @@ export const hubModule: HubModule = {
   // The delivery desk is optional: a hub assembled without the delivery module refuses DELIVERY orders (routes.ts).
   // Recommendations and reviews are optional too: without them a confirmed order's purchases are recorded nowhere.
   // Pricing too (issue #25): without it orders take the catalog's prices and refuse coupons.
-  uses: [PAYMENTS_PROVIDER, WAREHOUSE, REFUND_INCIDENTS, DELIVERY_DESK, RECS_INTERACTIONS, REVIEW_PURCHASES, PRICING],
+  uses: [
+    PAYMENTS_PROVIDER,
+    WAREHOUSE,
+    REFUND_INCIDENTS,
+    DELIVERY_DESK,
+    RECS_INTERACTIONS,
+    REVIEW_PURCHASES,
+    PRICING,
+    PICKUP_CODES,
+  ],
   provides: (ctx) => [
     // The provider orders take money with, for the other modules that charge customers (booking): one configuration.
     provide(PAYMENTS, sagaOf(ctx).deps.payments),
@@ -165,6 +174,7 @@ export const hubModule: HubModule = {
       cancellation: () => ctx.services.get(ORDER_CANCELLATION),
       delivery: () => ctx.services.find(DELIVERY_DESK),
       pricing: () => ctx.services.find(PRICING),
+      pickupCodes: () => ctx.services.find(PICKUP_CODES),
     }),
   async start(ctx) {
     sagaOf(ctx); // makes this hub's saga if routes did not

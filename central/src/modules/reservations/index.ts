@@ -7,7 +7,8 @@ import { reservationRoutes } from './routes.js';
 import { ReservationService } from './service.js';
 import { provide } from '../../kernel/ports.js';
 import { INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
-import { RESERVATIONS } from '../../kernel/ports/reservations.js';
+import { PICKUP_CODES, RESERVATIONS } from '../../kernel/ports/reservations.js';
+import { pickupCodeLookup } from './pickup-code-lookup.js';
 import { HOLD_HOOKS } from './types.js';
 import { OversellRepair } from './oversell-repair.js';
 import { holdSnapshot } from './hold-snapshot.js';
@@ -76,7 +77,10 @@ export const hubModule: HubModule = {
   },
   needs: [INVENTORY_HOLDS, INVENTORY_INCIDENTS],
   uses: [HOLD_HOOKS],
-  provides: (ctx) => [provide(RESERVATIONS, serviceOf(ctx))],
+  provides: (ctx) => [
+    provide(RESERVATIONS, serviceOf(ctx)),
+    provide(PICKUP_CODES, pickupCodeLookup(ctx.db, serviceOf(ctx), ctx.now)),
+  ],
   routes: (ctx) => {
     const codes = PickupCodes.load(ctx.db, ctx.now());
     codes.catch((err: unknown) => ctx.log.error({ err }, 'could not load the pickup signing key'));
