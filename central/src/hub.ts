@@ -45,6 +45,7 @@ import type { RetentionTarget } from './kernel/retention-target.js';
 import { FeedRebase } from './sync/feed-rebase.js';
 import { discoverModules } from './kernel/discover-modules.js';
 import { graphqlGateway, graphqlRouter } from './kernel/graphql/gateway.js';
+import { graphqlSubscriptions, socketAuthentication } from './kernel/graphql/subscriptions.js';
 import { hubStores } from './kernel/graphql/hub-stores.js';
 import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
@@ -276,6 +277,7 @@ async function assembleHub(
   const storeFeedParked = new StoreFeedParked(db, now);
   let syncServer: SyncServer | undefined;
   let automergeSockets: AutomergeSockets | undefined;
+  let graphqlSockets: ReturnType<typeof graphqlSubscriptions> | undefined;
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
@@ -539,6 +541,20 @@ async function assembleHub(
         `storefleet-hub-${replica}`,
       );
       automergeSockets.attach(server);
+      // GraphQL subscriptions (graphql-ws) on /graphql's upgrade: the HTTP endpoint's schema, limits and callers.
+      graphqlSockets = graphqlSubscriptions({
+        schema: graphql.schema,
+        authenticate: socketAuthentication({
+          principalFor: (credential) => auth.principalFor(credential),
+          customers: () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined,
+          sessionCookie: SESSION_COOKIE,
+        }),
+        log,
+        now,
+        maxDepth: settings.tuning.graphqlMaxDepth,
+        maxCost: settings.tuning.graphqlMaxCost,
+      });
+      graphqlSockets.attach(server);
       const fanOut = syncServer;
       const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => {
         fanOut.feedChanged(storeId);
@@ -573,6 +589,7 @@ async function assembleHub(
       await syncServer?.close();
       await moduleSockets.close();
       await automergeSockets?.close();
+      await graphqlSockets?.close();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

@@ -18,6 +18,7 @@ import { discoverRoutes } from './support/express-routes.js';
 import { rawCall, inBatches } from './support/raw-http.js';
 import { accessMismatch, successMismatch } from './support/access-verdict.js';
 import { handshake } from './support/ws-handshake.js';
+import { GRAPHQL_PATH } from '../src/kernel/graphql/subscriptions.js';
 import { filesUnder, hubStaticRoots } from './support/hub-static-roots.js';
 import { hubAccessFixture, PASSWORD, type HubAccessFixture } from './support/hub-access-fixture.js';
 import { hubProbe } from './support/hub-access-probes.js';
@@ -47,7 +48,7 @@ async function moduleRows(modules: readonly HubModule[]): Promise<Map<string, Hu
 const key = (method: string, path: string) => `${method} ${path}`;
 
 /** The WebSocket endpoints the hub serves itself, beside those its modules declare. */
-const HUB_SOCKETS = [SYNC_PATH, '/api/console/live'];
+const HUB_SOCKETS = [SYNC_PATH, '/api/console/live', GRAPHQL_PATH];
 
 /** Roles from the most to the least privileged: the first allowed one of a row must get a real answer (2xx). */
 const BY_PRIVILEGE: readonly HubAccessRole[] = [...HUB_ACCESS_ROLES.filter((r) => r !== 'anonymous'), 'anonymous'];
@@ -187,6 +188,10 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
               // the privileged caller must be served, not just upgraded: a first frame, not a close
               waitForFrame: role === privileged,
               ...(isSync && role === privileged ? { send: hello } : {}),
+              // graphql-ws: its subprotocol, and the client's connection_init, answered by connection_ack
+              ...(row.path === GRAPHQL_PATH
+                ? { protocols: ['graphql-transport-ws'], send: JSON.stringify({ type: 'connection_init' }) }
+                : {}),
             });
             if (role === privileged && ans.status === 101 && ans.firstFrame === undefined) {
               return `${role.padEnd(10)} WS ${row.path} → 101, then closed with ${ans.closedWith} before any frame; the table says allow`;

@@ -158,4 +158,10 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
     'store nodes only, each syncing its own data; a person gets 403',
   ],
   ['WS', '/api/console/live', MANAGER_A, 'the console’s live view: a manager hears only their own store'],
+  [
+    'WS',
+    '/graphql',
+    PUBLIC,
+    'GraphQL subscriptions (graphql-ws, issue #26): anyone may connect, as to POST /graphql; each subscription authorizes its caller (a customer: their own cart and orders)',
+  ],
 ]);

@@ -18,6 +18,7 @@ import {
 import { SESSION_COOKIE } from '../auth/authenticate.js';
 import { SYNC_PATH } from '../sync/sync-server.js';
 import { AUTOMERGE_PATH } from '../sync/automerge-repo/index.js';
+import { GRAPHQL_PATH } from './graphql/subscriptions.js';
 import { pathOf } from '../http/path-of.js';
 import type { Principal } from './principal.js';
 
@@ -136,7 +137,8 @@ export class ModuleSockets {
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const pathname = pathOf(req.url);
-    if (pathname === SYNC_PATH || pathname === AUTOMERGE_PATH) return; // the stores' sync and automerge-repo's own
+    // the stores' sync, automerge-repo's and GraphQL subscriptions' (graphql-ws) sockets answer their own upgrades
+    if (pathname === SYNC_PATH || pathname === AUTOMERGE_PATH || pathname === GRAPHQL_PATH) return;
     guardSocket(socket, (err) => this.log?.debug({ err }, 'module socket failed before the handshake'));
     let path: string;
     let serve: (ws: WebSocket) => void;

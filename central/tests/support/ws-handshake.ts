@@ -20,6 +20,8 @@ export interface HandshakeOptions {
   readonly send?: string | Uint8Array;
   /** How long to wait for each step before failing with what was seen so far. */
   readonly timeoutMs?: number;
+  /** Subprotocols the client offers (`graphql-transport-ws` for /graphql's graphql-ws socket). */
+  readonly protocols?: string[];
 }
 
 /**
@@ -29,7 +31,7 @@ export interface HandshakeOptions {
 export function handshake(url: string, o: HandshakeOptions = {}): Promise<HandshakeAnswer> {
   const timeoutMs = o.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: o.headers ?? {} });
+    const ws = new WebSocket(url, o.protocols ?? [], { headers: o.headers ?? {} });
     let stage = 'the upgrade answer';
     let settled = false;
     const done = (err: Error | undefined, answer?: HandshakeAnswer) => {

@@ -4,7 +4,9 @@ import { GraphQLError, specifiedRules, validate, type GraphQLSchema } from 'grap
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { CUSTOMER_TOKEN_PREFIX, type CustomerPrincipal, type Principal } from '../principal.js';
+import { presentedCredential, readCookie, UnauthorizedError } from '@storefleet/shared';
+import { CUSTOMER_COOKIE, CUSTOMER_TOKEN_PREFIX, type CustomerPrincipal, type Principal } from '../principal.js';
+import type { CustomerSessions } from '../ports/accounts.js';
 import { contextFor } from './gateway.js';
 import { maskError } from './errors.js';
 import { queryLimits } from './limits.js';
@@ -78,8 +80,10 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
         }
       },
       onSubscribe: (ctx) => {
-        const running = Object.values(ctx.subscriptions).filter(Boolean).length;
-        if (running >= maxPerSocket)
+        // graphql-ws lists an operation from its subscribe frame on (this one included), before its resolver has
+        // answered: counting only those already streaming would let a burst of frames past the bound
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > maxPerSocket)
           return [
             new GraphQLError(`at most ${maxPerSocket} operations at once on one socket: complete one first`, {
               extensions: { code: 'RATE_LIMITED' },
@@ -104,7 +108,11 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
     wss.handleUpgrade(req, socket, head, (ws) => {
       // a frame ws cannot read (too big, not UTF-8) closes this socket; unheard, its error would end the process
       ws.on('error', (err) => o.log.debug({ err }, 'graphql socket closed on an invalid frame'));
+      const ours = ws.listeners('error');
       wss.emit('connection', ws, req);
+      // graphql-ws writes such an error to stderr (console.error) and closes the socket again: ws has already closed it
+      // with the frame's code (1009, 1007), and a client sending oversized frames must not fill the hub's stderr
+      for (const l of ws.listeners('error')) if (!ours.includes(l)) ws.off('error', l as (err: Error) => void);
     });
     return true;
   };
@@ -138,6 +146,52 @@ function pathOf(url: string | undefined): string | undefined {
 
 /** Whether a `connectionParams.token` is a customer's (else it is a staff or store token). */
 export const isCustomerToken = (token: string) => token.startsWith(CUSTOMER_TOKEN_PREFIX);
+
+/**
+ * Who a `/graphql` socket is, as the HTTP endpoint decides it (`authenticate` in graphqlSubscriptions' options): the
+ * `connectionParams.token` when the client sends one (browsers cannot set headers on a WebSocket), else an
+ * `Authorization: Bearer` header, else the cookies — `sf_customer` for a customer, the staff session cookie for staff.
+ * A credential that names nobody throws, so the socket is closed (4403) rather than quietly anonymous and puzzling.
+ * A cookie rides along with any page's WebSocket, so cookies count only on a socket opened from the hub's own pages
+ * (no Origin, or the Origin's host is the Host): another site's page gets nobody, and nobody reads no cart or order.
+ */
+export function socketAuthentication(o: {
+  readonly principalFor: (credential: string) => Promise<Principal>;
+  readonly customers: () => CustomerSessions | undefined;
+  readonly sessionCookie: string;
+}): (req: IncomingMessage, token: string | undefined) => Promise<SocketCaller> {
+  const customerFor = async (credential: string) => {
+    const customer = await o.customers()?.customerFor(credential);
+    if (!customer) throw new UnauthorizedError('the customer session is unknown, ended or expired; sign in again');
+    return customer;
+  };
+  return async (req, token) => {
+    const bearer = presentedCredential(req.headers.authorization, undefined, '') || undefined;
+    const presented = token ?? bearer;
+    if (presented !== undefined)
+      return isCustomerToken(presented)
+        ? { customer: await customerFor(presented) }
+        : { principal: await o.principalFor(presented) };
+    if (!sameSite(req)) return {};
+    const customerCookie = readCookie(req.headers.cookie, CUSTOMER_COOKIE);
+    const staffCookie = readCookie(req.headers.cookie, o.sessionCookie);
+    return {
+      customer: customerCookie ? await customerFor(customerCookie) : undefined,
+      principal: staffCookie ? await o.principalFor(staffCookie) : undefined,
+    };
+  };
+}
+
+/** No Origin (not a browser), or an Origin naming the host the upgrade was sent to. */
+function sameSite(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * An async iterator of what `attach` pushes, for a subscription resolver: `attach` starts listening and answers how to
