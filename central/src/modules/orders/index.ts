@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { apiDoc } from '@storefleet/shared';
 import type { HubContext, HubModule } from '../../kernel/module-contract.js';
 import { requireAuth } from '../../kernel/access.js';
 import { OrderSaga } from './order-saga.js';
@@ -8,6 +9,7 @@ import { SimulatedPaymentProvider } from './payments.js';
 import { retryRefunds } from './refund-retry.js';
 import { NoPaymentProvider, NoPaymentProviderError, paymentProviderFor, warehouseFor } from './external-parties.js';
 import { orderRoutes } from './routes.js';
+import { placeBody } from './place-order.js';
 import { ordersGraphql } from './graphql.js';
 import { storesOf } from './order-owners.js';
 import { provide } from '../../kernel/ports.js';
@@ -159,9 +161,20 @@ export const hubModule: HubModule = {
     if (!(saga.deps.payments instanceof NoPaymentProvider)) return routes;
     // No payment provider (a production hub nobody configured): refused before anything is held, never approved.
     return Router()
-      .post('/orders', requireAuth, () => {
-        throw new NoPaymentProviderError();
-      })
+      .post(
+        '/orders',
+        apiDoc({
+          summary: 'Place an order: refused (503) while the hub has no payment provider',
+          description: 'Set PAYMENT_PROVIDER; until then nothing is held and no order is made.',
+          body: placeBody,
+          responses: { 503: 'no payment provider is configured' },
+          access: ['staff'],
+        }),
+        requireAuth,
+        () => {
+          throw new NoPaymentProviderError();
+        },
+      )
       .use(routes);
   },
   graphql: (ctx) =>
