@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { latSchema, lonSchema, markSecretAnswer, parseOrThrow, uuidSchema, apiDoc } from '@storefleet/shared';
 import { assertStoreAccess, requireRole } from '../kernel/access.js';
 import type { FleetService } from './fleet-service.js';
+import { locationAnswer } from './location-answers.js';
 
 const newLocationSchema = z.strictObject({
   code: z
@@ -62,7 +63,7 @@ export function fleetRoutes(fleet: FleetService): Router {
     apiDoc({
       summary: 'A location (a store’s own people and token: their store only)',
       params: idParam,
-      responses: { 200: 'The location' },
+      responses: { 200: { description: 'The location', schema: locationAnswer } },
       access: ['admin', 'staff', 'store'],
     }),
     async (req, res) => {
@@ -77,7 +78,7 @@ export function fleetRoutes(fleet: FleetService): Router {
       summary: 'Rename or move a location, or set its time zone',
       params: idParam,
       body: patchSchema,
-      responses: { 200: 'The location' },
+      responses: { 200: { description: 'The location', schema: locationAnswer } },
       access: ['admin'],
     }),
     requireRole('ADMIN'),

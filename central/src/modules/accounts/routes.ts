@@ -5,6 +5,7 @@ import { customerOf, requireRole } from '../../kernel/access.js';
 import { CUSTOMER_COOKIE } from '../../kernel/principal.js';
 import { SESSION_MS, type AccountService } from './service.js';
 import type { SignedIn } from './types.js';
+import { accountSearchAnswer, outboxAnswer } from './account-answers.js';
 
 /** Control characters (NUL included) are refused in a password: a client that sends one has a bug, not a secret. */
 const password = z
@@ -223,7 +224,7 @@ export function accountRoutes(accounts: AccountService): Router {
       summary: 'Find customer accounts by e-mail',
       description: 'Head office only. Each with its live sessions and last sign-in.',
       query: searchQuery,
-      responses: { 200: 'accounts (`items`)' },
+      responses: { 200: { description: 'accounts (`items`)', schema: accountSearchAnswer } },
       access: ['admin'],
     }),
     requireRole('ADMIN'),
@@ -236,7 +237,7 @@ export function accountRoutes(accounts: AccountService): Router {
     '/accounts/outbox',
     apiDoc({
       summary: 'The customer e-mail outbox: counts by state and the latest messages (no bodies)',
-      responses: { 200: 'counts and recent mail' },
+      responses: { 200: { description: 'counts and recent mail', schema: outboxAnswer } },
       access: ['admin'],
     }),
     requireRole('ADMIN'),

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { apiDoc, FULFILMENT_TYPES, parseOrThrow, quantitySchema, skuSchema, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireAuth } from '../../kernel/access.js';
+import { cartAnswer, pricedCartAnswer } from './cart-answers.js';
 import type { CartService } from './cart-service.js';
 
 export const customerParam = z.object({ customerId: uuidSchema });
@@ -31,7 +32,10 @@ export function cartRoutes(carts: CartService): Router {
       summary: 'Read a customer’s cart, priced',
       description: `${WHO} \`priced\` is the basket as pricing prices it at the fulfilment store (null without a pricing module).`,
       params: customerParam,
-      responses: { 200: `${CART}, and \`priced\``, 404: 'no such customer, or not a cart this store may read' },
+      responses: {
+        200: { description: `${CART}, and \`priced\``, schema: pricedCartAnswer },
+        404: 'no such customer, or not a cart this store may read',
+      },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -47,7 +51,7 @@ export function cartRoutes(carts: CartService): Router {
       description: `${WHO} The product must exist and be available for the cart’s fulfilment.`,
       params: customerParam,
       body: cartLineBody,
-      responses: { 200: CART, 404: 'no such customer or product', 409: AVAILABLE },
+      responses: { 200: { description: CART, schema: cartAnswer }, 404: 'no such customer or product', 409: AVAILABLE },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -63,7 +67,7 @@ export function cartRoutes(carts: CartService): Router {
       description: WHO,
       params: lineParam,
       body: quantityBody,
-      responses: { 200: CART, 404: 'no such line in the cart', 409: AVAILABLE },
+      responses: { 200: { description: CART, schema: cartAnswer }, 404: 'no such line in the cart', 409: AVAILABLE },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -78,7 +82,7 @@ export function cartRoutes(carts: CartService): Router {
       summary: 'Remove a line from a customer’s cart',
       description: WHO,
       params: lineParam,
-      responses: { 200: CART, 404: 'no such line in the cart' },
+      responses: { 200: { description: CART, schema: cartAnswer }, 404: 'no such line in the cart' },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -93,7 +97,7 @@ export function cartRoutes(carts: CartService): Router {
       description: `${WHO} Every line must be available that way; SHIP takes no storeId, the others need one.`,
       params: customerParam,
       body: fulfilmentBody,
-      responses: { 200: CART, 409: 'a line is not available that way' },
+      responses: { 200: { description: CART, schema: cartAnswer }, 409: 'a line is not available that way' },
       access: ['staff'],
     }),
     async (req, res) => {

@@ -10,6 +10,7 @@ import {
   toGtin14,
 } from '@storefleet/shared';
 import { requireAuth, requireRole } from '../../kernel/access.js';
+import { categoriesAnswer, productAnswer, productPageAnswer } from './catalog-answers.js';
 import type { CatalogService } from './service.js';
 import { TAX_CLASSES } from './types.js';
 
@@ -57,7 +58,7 @@ export function catalogRoutes(catalog: CatalogService): Router {
         'By sku, a page at a time: `next` is the last sku of a full page (pass it as `after`), null on the last. ' +
         '`q` matches part of a name or brand, a barcode as printed, or an exact sku; `category` narrows to one.',
       query: listQuery,
-      responses: { 200: 'a page of products: `{ items, next }`' },
+      responses: { 200: { description: 'a page of products: `{ items, next }`', schema: productPageAnswer } },
       access: ['staff'],
     }),
     requireAuth,
@@ -71,7 +72,7 @@ export function catalogRoutes(catalog: CatalogService): Router {
     '/catalog/categories',
     apiDoc({
       summary: 'List the catalog’s categories',
-      responses: { 200: 'the categories with products: `{ items }`' },
+      responses: { 200: { description: 'the categories with products: `{ items }`', schema: categoriesAnswer } },
       access: ['staff'],
     }),
     requireAuth,
@@ -84,7 +85,7 @@ export function catalogRoutes(catalog: CatalogService): Router {
     apiDoc({
       summary: 'Read a product',
       params: skuParam,
-      responses: { 200: 'the product', 404: 'no product has that sku' },
+      responses: { 200: { description: 'the product', schema: productAnswer }, 404: 'no product has that sku' },
       access: ['staff'],
     }),
     requireAuth,
@@ -99,7 +100,10 @@ export function catalogRoutes(catalog: CatalogService): Router {
       description: 'Head office owns the catalog. The change reaches every store through its feed.',
       params: skuParam,
       body: productBody,
-      responses: { 200: 'the product as stored', 409: 'the GTIN already belongs to another sku' },
+      responses: {
+        200: { description: 'the product as stored', schema: productAnswer },
+        409: 'the GTIN already belongs to another sku',
+      },
       access: ['admin'],
     }),
     requireRole('ADMIN'),

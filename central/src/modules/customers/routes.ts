@@ -23,6 +23,7 @@ import {
 } from './loyalty-card.js';
 import type { CustomerLookup, CustomerProfile } from './types.js';
 import { CustomerSearch } from './customer-search.js';
+import { customerAnswer } from './customer-answers.js';
 
 const email = z.string().trim().toLowerCase().email().max(200);
 const fields = {
@@ -130,7 +131,10 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
         '`STORE_EMAIL_REFUSALS` times an hour, then 429.',
       body: createBody,
       responses: {
-        201: 'the customer (to a store, the loyalty card masked to its last four digits)',
+        201: {
+          description: 'the customer (to a store, the loyalty card masked to its last four digits)',
+          schema: customerAnswer,
+        },
         409: 'the email belongs to another customer',
         429: 'a store was refused too many emails this hour',
       },
@@ -224,7 +228,10 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
         'Head office reads every customer; a store only those linked to it (signed up there, an order or cart ' +
         'there). Any other customer is a 404, exactly like an id that does not exist.',
       params: idParam,
-      responses: { 200: 'the customer (to a store, the loyalty card masked)', 404: 'no such customer, or not yours' },
+      responses: {
+        200: { description: 'the customer (to a store, the loyalty card masked)', schema: customerAnswer },
+        404: 'no such customer, or not yours',
+      },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -244,7 +251,7 @@ export function customerRoutes(repo: () => CustomerRepository, now: () => number
       params: idParam,
       body: patchBody,
       responses: {
-        200: 'the customer as changed',
+        200: { description: 'the customer as changed', schema: customerAnswer },
         404: 'no such customer, or not yours',
         409: 'the email belongs to another customer',
         429: 'a store was refused too many emails this hour',

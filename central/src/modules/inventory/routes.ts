@@ -10,6 +10,7 @@ import {
   skuSchema,
   uuidSchema,
 } from '@storefleet/shared';
+import { nearbyStoresAnswer, stockLevelAnswer } from './stock-answers.js';
 import { assertStoreAccess, isHeadOffice, principalOf, requireAuth, storeOf } from '../../kernel/access.js';
 import type { InventoryService } from './service.js';
 import { incidents } from './incidents.js';
@@ -111,7 +112,12 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
       summary: 'Read one sku’s stock level at a store',
       description: 'The store’s own people and token, or head office.',
       params: stockParams,
-      responses: { 200: 'on hand, reserved, safety stock and available, with the product’s name' },
+      responses: {
+        200: {
+          description: 'on hand, reserved, safety stock and available, with the product’s name',
+          schema: stockLevelAnswer,
+        },
+      },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -243,7 +249,9 @@ export function inventoryRoutes(inventory: InventoryService, db: Db): Router {
       summary: 'Which stores near a point have a sku in stock',
       description: 'For every lane and kiosk: stores within `radiusKm` with at least `qty` available.',
       query: nearbyQuery,
-      responses: { 200: 'the stores with their distance and stock: `{ items }`' },
+      responses: {
+        200: { description: 'the stores with their distance and stock: `{ items }`', schema: nearbyStoresAnswer },
+      },
       access: ['staff'],
     }),
     requireAuth,
