@@ -11,6 +11,8 @@ import {
 import type { HubModule } from '../src/kernel/module-contract.js';
 import type { Services } from '../src/kernel/ports.js';
 import { SYNC_PATH } from '../src/sync/sync-server.js';
+import { AUTOMERGE_PATH } from '../src/sync/automerge-repo/index.js';
+import { encode as cbor } from 'cbor-x';
 import { PROTOCOL_VERSION } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
 import { TestHub } from './support/test-hub.js';
@@ -48,7 +50,7 @@ async function moduleRows(modules: readonly HubModule[]): Promise<Map<string, Hu
 const key = (method: string, path: string) => `${method} ${path}`;
 
 /** The WebSocket endpoints the hub serves itself, beside those its modules declare. */
-const HUB_SOCKETS = [SYNC_PATH, '/api/console/live', GRAPHQL_PATH];
+const HUB_SOCKETS = [SYNC_PATH, '/api/console/live', AUTOMERGE_PATH, GRAPHQL_PATH];
 
 /** Roles from the most to the least privileged: the first allowed one of a row must get a real answer (2xx). */
 const BY_PRIVILEGE: readonly HubAccessRole[] = [...HUB_ACCESS_ROLES.filter((r) => r !== 'anonymous'), 'anonymous'];
@@ -136,9 +138,6 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
         associateA: 'associate-a@example.test',
         associateB: 'associate-b@example.test',
       } as Record<string, string | undefined>;
-      if (!(role in who)) return fx.credentials[role];
-      return { cookie: role === 'admin' ? await t.login() : await t.login(who[role], PASSWORD) };
-    };
       // a customer signs out (here or everywhere) a throwaway account's session, so A's and B's serve every other row
       if (role === 'customerA' || role === 'customerB') {
         const res = await t.call('POST', '/api/account/sign-up', {
@@ -148,6 +147,9 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
         });
         return { authorization: `Bearer ${res.body.token}` };
       }
+      if (!(role in who)) return fx.credentials[role];
+      return { cookie: role === 'admin' ? await t.login() : await t.login(who[role], PASSWORD) };
+    };
     // The most privileged allowed caller of each row goes first, one row at a time, with a valid call on the fixture
     // (it must succeed); every other call runs after, so a call that uses its target up cannot starve that check.
     const first: (() => Promise<string | undefined>)[] = [];
@@ -188,6 +190,17 @@ describe.each(dbTargets)('the hub’s authorization matrix, on $name', (target) 
               // the privileged caller must be served, not just upgraded: a first frame, not a close
               waitForFrame: role === privileged,
               ...(isSync && role === privileged ? { send: hello } : {}),
+              // automerge-repo's handshake: the client's join, answered by the hub's peer frame
+              ...(row.path === AUTOMERGE_PATH && role === privileged
+                ? {
+                    send: cbor({
+                      type: 'join',
+                      senderId: 'matrix',
+                      peerMetadata: {},
+                      supportedProtocolVersions: ['1'],
+                    }),
+                  }
+                : {}),
               // graphql-ws: its subprotocol, and the client's connection_init, answered by connection_ack
               ...(row.path === GRAPHQL_PATH
                 ? { protocols: ['graphql-transport-ws'], send: JSON.stringify({ type: 'connection_init' }) }

@@ -160,6 +160,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['WS', '/api/console/live', MANAGER_A, 'the console’s live view: a manager hears only their own store'],
   [
     'WS',
+    '/automerge',
+    'deny  allow allow allow allow allow allow allow allow',
+    'automerge-repo clients (issue #26): anyone signed in may connect; each document is then the document rules’ (a customer: their own cart)',
+  ],
+  [
+    'WS',
     '/graphql',
     PUBLIC,
     'GraphQL subscriptions (graphql-ws, issue #26): anyone may connect, as to POST /graphql; each subscription authorizes its caller (a customer: their own cart and orders)',

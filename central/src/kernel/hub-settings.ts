@@ -374,7 +374,16 @@ export interface HubSettings {
   readonly registry: RegistrySettings;
   readonly reviews: ReviewsSettings;
   readonly pricing: PricingSettings;
+  /**
+   * Who sends customers' sign-in codes and password-reset links (modules/accounts, issue #26): the simulator (keeps
+   * what it "sent" in memory, for tests and the demo), or undefined — then those routes answer 503 and say so, never
+   * pretend. CUSTOMER_EMAIL=simulator names it; a demo or test hub runs it when nothing is named.
+   */
+  readonly customerEmail: CustomerEmailChoice | undefined;
 }
+
+/** The customers' e-mail sender: only the simulator exists so far. */
+export type CustomerEmailChoice = { readonly adapter: 'simulator' };
 
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -382,17 +391,8 @@ const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 export function tuningSettings(given: Partial<HubTuning> = {}): HubTuning {
   const tuning = { ...TUNING_DEFAULTS, ...given };
   for (const [key, rule] of Object.entries(TUNING_ENV)) {
-  /**
-   * Who sends customers' sign-in codes and password-reset links (modules/accounts, issue #26): the simulator (keeps
-   * what it "sent" in memory, for tests and the demo), or undefined — then those routes answer 503 and say so, never
-   * pretend. CUSTOMER_EMAIL=simulator names it; a demo or test hub runs it when nothing is named.
-   */
-  readonly customerEmail: CustomerEmailChoice | undefined;
     const v = tuning[key as keyof typeof TUNING_ENV];
     if (!whole(rule.min, rule.max).safeParse(v).success)
-/** The customers' e-mail sender: only the simulator exists so far. */
-export type CustomerEmailChoice = { readonly adapter: 'simulator' };
-
       throw new Error(`${rule.env} (tuning.${key}) ${allowed(rule)}; got ${String(v)}`);
   }
   if (typeof tuning.pgPreparedStatements !== 'boolean')
@@ -481,6 +481,7 @@ export function resolveSettings(config: {
   readonly registry?: Partial<Omit<RegistrySettings, 'scanner'>> | undefined;
   readonly reviewsTrainingCsv?: string | undefined;
   readonly pricingKeysFile?: string | undefined;
+  readonly customerEmail?: CustomerEmailChoice | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode))
@@ -489,7 +490,6 @@ export function resolveSettings(config: {
   const warnings: string[] = [];
   const party = <C extends { adapter: string }>(named: C | undefined, p: (typeof PARTIES)[keyof typeof PARTIES]) => {
     if (config.externals?.some((e) => e.port.name === p.service)) return { inUse: 'supplied' as const, choice: named };
-  readonly customerEmail?: CustomerEmailChoice | undefined;
     const choice = named ?? (simulate ? ({ adapter: 'simulator' } as C) : undefined);
     if (!choice) warnings.push(`no ${p.name} is configured: set ${p.env}. ${p.without}`);
     else if (choice.adapter === 'simulator' && !simulate)
@@ -512,6 +512,12 @@ export function resolveSettings(config: {
     warnings.push(
       'VAULT_KEYS_FILE is not set: the vault stays closed (503) until it names a file outside the data and blob folders.',
     );
+  if (mode === 'production' && !config.customerEmail)
+    warnings.push(
+      'CUSTOMER_EMAIL is not set: customers cannot get sign-in codes or password-reset links (503) until it names a sender.',
+    );
+  else if (mode === 'production' && config.customerEmail?.adapter === 'simulator')
+    warnings.push('CUSTOMER_EMAIL=simulator in production: no sign-in code or reset link reaches a customer');
   if (mode === 'production' && !config.pricingKeysFile)
     warnings.push(
       'PRICING_KEYS_FILE is not set: coupon batches and Scan & Go checkouts are refused (503) until it names a file outside the data and blob folders.',
@@ -520,12 +526,6 @@ export function resolveSettings(config: {
     warnings.push(
       `PRICING_KEYS_FILE (${config.pricingKeysFile}) is inside the blob folder: coupon batches and Scan & Go checkouts are refused (503) until it names a file outside the data and blob folders.`,
     );
-  if (mode === 'production' && !config.customerEmail)
-    warnings.push(
-      'CUSTOMER_EMAIL is not set: customers cannot get sign-in codes or password-reset links (503) until it names a sender.',
-    );
-  else if (mode === 'production' && config.customerEmail?.adapter === 'simulator')
-    warnings.push('CUSTOMER_EMAIL=simulator in production: no sign-in code or reset link reaches a customer');
   return {
     settings: {
       mode,
@@ -543,6 +543,7 @@ export function resolveSettings(config: {
       },
       reviews: { trainingCsv: config.reviewsTrainingCsv ?? null },
       pricing: { keysFile: config.pricingKeysFile ?? null },
+      customerEmail: config.customerEmail ?? (simulate ? { adapter: 'simulator' } : undefined),
     },
     parties: {
       payments: payments.inUse,
@@ -551,7 +552,6 @@ export function resolveSettings(config: {
       vaultScanner: vaultScanner.inUse,
       registryScanner: registryScanner.inUse,
     },
-      customerEmail: config.customerEmail ?? (simulate ? { adapter: 'simulator' } : undefined),
     warnings,
   };
 }
