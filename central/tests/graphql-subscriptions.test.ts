@@ -305,6 +305,52 @@ describe.each(dbTargets)('GraphQL subscriptions on /graphql, on $name', (target)
     steady.stop();
   });
 
+  it('a socket is who its credential says: the customer cookie from the hub’s own pages, not from another site’s; a store token as staff; a token naming nobody closes it', async () => {
+    const gus = await signUp('gus');
+    await pickupAtA(gus);
+    await addToCart(gus, 'TEA', 2);
+    /** A graphql-ws client whose upgrade carries these headers (as a browser sends the cookie and its page's Origin). */
+    const connectWith = (headers: Record<string, string>) => {
+      class WithHeaders extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { headers });
+        }
+      }
+      const c = createClient({ url: wsUrl(), webSocketImpl: WithHeaders, retryAttempts: 0 });
+      clients.push(c);
+      return c;
+    };
+    const cookie = `sf_customer=${encodeURIComponent(gus.token)}`;
+    const host = new URL(t.url).host;
+    const own = watch(connectWith({ cookie, origin: `http://${host}` }), CART_CHANGED);
+    await own.next('the cart, to the cookie from the hub’s own page', (a) => qtyOf(a, 'TEA') === 2);
+    const foreign = watch(connectWith({ cookie, origin: 'http://shop.example.net' }), CART_CHANGED);
+    expect((await foreign.failure('the cookie from another site’s page'))?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(JSON.stringify(foreign.seen)).not.toMatch(/TEA|lines/);
+
+    // a line store A adds through REST links it to Gus, so as staff it may read his cart, as GET /api/carts/{id} does
+    await t.call('POST', `/api/carts/${gus.id}/lines`, { sku: 'MUG', qty: 1 }, { bearer: storeA.token });
+    const store = watch(connect(storeA.token), CART_CHANGED, { c: gus.id });
+    await store.next('the cart, to store A', (a) => qtyOf(a, 'MUG') === 1);
+
+    const closed = await new Promise<number>((resolve) => {
+      const c = createClient({
+        url: wsUrl(),
+        webSocketImpl: WebSocket,
+        connectionParams: { token: 'sfc_not-a-session-anyone-has' },
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => undefined,
+        on: { closed: (e) => resolve((e as { code: number }).code) },
+      });
+      clients.push(c);
+    });
+    expect(closed).toBe(4403);
+    for (const w of [own, foreign, store]) w.stop();
+  });
+
   it('one socket runs at most 10 operations at once: the 11th is refused RATE_LIMITED and the 10 go on', async () => {
     const fay = await signUp('fay');
     await pickupAtA(fay);
