@@ -19,7 +19,7 @@ describe.each(dbTargets)('carts and orders over GraphQL, on $name', (target) => 
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
-    // biome-ignore lint/suspicious/noExplicitAny: GraphQL answers are checked field by field
+    // data is any: GraphQL answers are checked field by field
     return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
   };
   const signUp = async (name: string) => {

@@ -2,7 +2,13 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { apiDoc, parseOrThrow } from '@storefleet/shared';
 import { z } from 'zod';
 import DataLoader from 'dataloader';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, isTypeDefinitionNode, isTypeExtensionNode } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  isTypeDefinitionNode,
+  isTypeExtensionNode,
+} from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
