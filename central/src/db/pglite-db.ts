@@ -26,7 +26,8 @@ async function freshImage(): Promise<Blob> {
   // only an image this user wrote and nobody else may change (the temp folder is shared): not a link, not writable
   // by group or others — another user's file there is never loaded (it could hold any data)
   const kept = await readOurs(file);
-  if (kept) return new Blob([kept]);
+  // the bytes copied into a plain Uint8Array: Blob's type refuses a Buffer, which may sit on a shared buffer
+  if (kept) return new Blob([new Uint8Array(kept)]);
   const fresh = await PGlite.create();
   try {
     const image = await fresh.dumpDataDir('none');

@@ -95,7 +95,7 @@ export async function vaultAccessFixture(t: TestHub, o: { admin: string; storeAI
   const pngRes = await fetch(`${t.url}/api/vault/folders/${folder.id}/documents?name=Shelf%20photo.png`, {
     method: 'POST',
     headers: { cookie: o.admin, 'content-type': 'image/png' },
-    body: smallPng(),
+    body: new Uint8Array(smallPng()),
   });
   if (pngRes.status !== 201) throw new Error(`fixture: vault image answered ${pngRes.status} ${await pngRes.text()}`);
   const image = ((await pngRes.json()) as { node: { id: string } }).node;

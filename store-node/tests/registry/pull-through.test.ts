@@ -113,7 +113,7 @@ describe('the store node’s pull-through cache', () => {
         const bytes = digest ? manifests.get(digest) : undefined;
         if (!digest || !bytes) return ociError(404, 'MANIFEST_UNKNOWN', `no manifest ${ref}`);
         const headers = { 'content-type': OCI_MEDIA_TYPES.imageManifest, 'docker-content-digest': digest };
-        return new Response(method === 'HEAD' ? null : bytes, { status: 200, headers });
+        return new Response(method === 'HEAD' ? null : new Uint8Array(bytes), { status: 200, headers });
       },
       log,
       Date.now,

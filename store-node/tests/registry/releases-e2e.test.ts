@@ -55,7 +55,7 @@ describe(`releases to stores (${target.name})`, () => {
     const res = await fetch(f.hubUrl + path, {
       method: path.includes('/manifests/') ? 'PUT' : 'POST',
       headers: { cookie: admin, 'content-type': contentType },
-      body,
+      body: new Uint8Array(body),
     });
     if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
   };

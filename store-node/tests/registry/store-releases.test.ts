@@ -92,7 +92,7 @@ describe('a store’s release pull', () => {
         const digest = path.split('/').at(-1)!;
         const bytes = files.get(digest);
         if (!bytes) return new Response('{"errors":[{"code":"BLOB_UNKNOWN","message":"no"}]}', { status: 404 });
-        return new Response(bytes, {
+        return new Response(new Uint8Array(bytes), {
           status: 200,
           headers: {
             'content-type': path.includes('/manifests/') ? OCI_MEDIA_TYPES.imageManifest : 'application/octet-stream',

@@ -70,7 +70,9 @@ export async function v2(t: TestHub, method: string, path: string, req: V2Reques
   if (req.cookie) headers.cookie = req.cookie;
   if (req.bearer) headers.authorization = `Bearer ${req.bearer}`;
   if (req.contentType) headers['content-type'] = req.contentType;
-  const res = await fetchRetryingReset(t.url + path, { method, headers, body: req.body });
+  // a Buffer goes as a plain Uint8Array copy: fetch's body type refuses a Buffer, which may sit on a shared buffer
+  const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : req.body;
+  const res = await fetchRetryingReset(t.url + path, { method, headers, body });
   const bytes = Buffer.from(await res.arrayBuffer());
   let json: unknown;
   if ((res.headers.get('content-type') ?? '').includes('json') && bytes.length > 0) {

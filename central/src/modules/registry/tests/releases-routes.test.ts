@@ -26,7 +26,7 @@ describe.each(dbTargets)('registry releases ($name)', (target) => {
     const res = await fetch(t.url + path, {
       method: path.includes('/manifests/') ? 'PUT' : 'POST',
       headers: { cookie: admin, 'content-type': contentType },
-      body,
+      body: new Uint8Array(body),
     });
     if (res.status !== 201) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
     return res.headers.get('docker-content-digest');

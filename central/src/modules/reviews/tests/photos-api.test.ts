@@ -67,7 +67,11 @@ describe.each(dbTargets)('review photos on $name', (target) => {
     if (opts.type) headers['content-type'] = opts.type;
     if (opts.key) headers['idempotency-key'] = opts.key;
     const query = opts.query ?? `customerId=${opts.customerId ?? customer}`;
-    const res = await fetch(`${t.url}/api/reviews/photos?${query}`, { method: 'POST', headers, body: bytes });
+    const res = await fetch(`${t.url}/api/reviews/photos?${query}`, {
+      method: 'POST',
+      headers,
+      body: typeof bytes === 'string' ? bytes : new Uint8Array(bytes),
+    });
     const text = await res.text();
     return {
       status: res.status,

@@ -119,7 +119,7 @@ describe.each(pageTargets)('the tags console: bulk jobs and analytics on $name',
         const box = form.getByLabel('Skus', { exact: true });
         await box.focus();
         await box.evaluate((el, text) => {
-          (el as { value: string }).value = text;
+          (el as unknown as { value: string }).value = text; // the Skus textarea
           el.dispatchEvent(new Event('input', { bubbles: true }));
         }, pasted.join('\n'));
         await form.getByRole('button', { name: 'Add autumn to 10,050 products' }).click();

@@ -35,7 +35,11 @@ describe.each(dbTargets)('documents append their audit line last ($name)', (targ
   const send = async (method: string, path: string, body?: Buffer | string, type?: string) => {
     const headers: Record<string, string> = { cookie: admin };
     if (type) headers['content-type'] = type;
-    const res = await fetch(t.url + path, { method, headers, ...(body === undefined ? {} : { body }) });
+    const res = await fetch(t.url + path, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : new Uint8Array(body) }),
+    });
     const bytes = Buffer.from(await res.arrayBuffer());
     const json =
       (res.headers.get('content-type') ?? '').includes('json') && bytes.length ? JSON.parse(`${bytes}`) : null;
