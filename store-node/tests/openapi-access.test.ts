@@ -21,8 +21,11 @@ function expectedAccess(row: StoreAccessRow): readonly RouteAccess[] {
   return ['admin']; // the node's own back-office screens only
 }
 
-/** The files the node serves with a route of its own (it marks a kiosk; it answers the SVG icon), not express.static's. */
-const FILE_ROUTES = new Set(['/kiosk.html', '/favicon.ico']);
+/**
+ * The paths with a file's ending that the node answers with a route of its own, not express.static's: it marks a
+ * kiosk, it answers the SVG icon, it builds its OpenAPI document from the routes' docs.
+ */
+const FILE_ROUTES = new Set(['/kiosk.html', '/favicon.ico', '/openapi.json']);
 /** Rows without a route of their own: the static pages and assets `express.static` serves (lane A documents those). */
 const isStaticFile = (row: StoreAccessRow) =>
   row.path === '/' || row.path === '/shared/*' || (/\.[a-z]+$/.test(row.path) && !FILE_ROUTES.has(row.path));
