@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
+import { HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { reviewPurchaseSink } from '../../src/modules/reviews/purchases.js';
 import type { TestHub } from './test-hub.js';
 import { smallPng } from './vault-access.js';
 import { waitFor } from './wait-for.js';
 
-const ROLES: readonly HubAccessRole[] = [
-  'anonymous',
-  'admin',
-  'managerA',
-  'associateA',
-  'storeA',
-  'storeB',
-  'associateB',
-];
+/** Every column of the matrix, the customers' too (issue #26): each role has its own review to delete and to report. */
+const ROLES = HUB_ACCESS_ROLES;
 
-/** The products the reviews fixture reviews beside the hub fixture's mug: one per role for the submits, and spares. */
-export const REVIEW_SKUS = Array.from({ length: 8 }, (_, i) => `MATRIX-REVIEW-${i + 1}`);
+/** The products the reviews fixture reviews beside the hub fixture's mug: one per role for the submits. */
+export const REVIEW_SKUS = Array.from({ length: ROLES.length }, (_, i) => `MATRIX-REVIEW-${i + 1}`);
 /** The sku each role's valid submit names (a customer has one standing review per product: each call its own). */
 export const SUBMIT_SKU: Record<HubAccessRole, string> = Object.fromEntries(
   ROLES.map((role, i) => [role, REVIEW_SKUS[i]!]),
@@ -147,7 +140,7 @@ export async function reviewsAccessFixture(
     const res = await fetch(`${t.url}/api/reviews/photos?customerId=${customerId}`, {
       method: 'POST',
       headers: { cookie: o.admin, 'content-type': 'image/png' },
-      body: smallPng(),
+      body: new Uint8Array(smallPng()),
     });
     if (res.status !== 201) throw new Error(`fixture: reviews photo answered ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
@@ -180,7 +173,7 @@ export async function reviewsAccessFixture(
 
   const voter = await customerAtA('Matrix voter');
   const submitter = await customerAtA('Matrix submitter');
-  // authors of the targets: each reviews up to 7 products (the daily limit is 10 new reviews a customer)
+  // authors of the targets: each reviews up to 9 products (the daily limit is 10 new reviews a customer)
   const authors = [
     await customerAtA('Matrix author one'),
     await customerAtA('Matrix author two'),

@@ -27,6 +27,12 @@ describe.each(dbTargets)('the booking sales routes, on $name', (target) => {
       await h.t.hub.auth.createUser({ email, name: email, role, storeId: storeId as never, password: PASSWORD });
       return h.t.login(email, PASSWORD);
     };
+    // a customer signed in on the web (issue #26): the sales routes are staff's, so a customer is refused as nobody is
+    const customer = async (email: string) => {
+      const res = await h.t.call('POST', '/api/account/sign-up', { email, password: PASSWORD, name: email });
+      if (res.status !== 201) throw new Error(`fixture: customer sign-up answered ${res.status}`);
+      return res.body.token as string;
+    };
     who = {
       anonymous: {},
       admin: { cookie: h.admin },
@@ -35,6 +41,8 @@ describe.each(dbTargets)('the booking sales routes, on $name', (target) => {
       storeA: { bearer: a.token },
       storeB: { bearer: b.token },
       associateB: { cookie: await user('associate-b@sales.test', 'ASSOCIATE', b.id) },
+      customerA: { bearer: await customer('customer-a@sales.test') },
+      customerB: { bearer: await customer('customer-b@sales.test') },
     };
     const venue = await h.t.call(
       'POST',
@@ -66,7 +74,17 @@ describe.each(dbTargets)('the booking sales routes, on $name', (target) => {
 
   it('answers every role as its rows in the authorization matrix say (the privileged caller first, succeeding)', async () => {
     const rows = hubAccessTable(salesAccessLines);
-    const order: HubAccessRole[] = ['admin', 'managerA', 'storeA', 'associateA', 'associateB', 'storeB', 'anonymous'];
+    const order: HubAccessRole[] = [
+      'admin',
+      'managerA',
+      'storeA',
+      'associateA',
+      'associateB',
+      'storeB',
+      'customerA',
+      'customerB',
+      'anonymous',
+    ];
     const mismatches: string[] = [];
     for (const row of rows) {
       const path = bookingSalesPath(fx, row.path) ?? row.path;

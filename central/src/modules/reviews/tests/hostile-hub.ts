@@ -18,8 +18,9 @@ export interface ReviewsHub {
 
 /**
  * A hub with only what the reviews routes need to be called by every role of the matrix (store A and store B, a
- * manager and an associate of store A, an associate of store B, the mug in the catalog, a customer store A signed
- * up) and the reviews fixture of the authorization matrix (tests/support/reviews-access.ts) on top.
+ * manager and an associate of store A, an associate of store B, two customers signed in on the web, the mug in the
+ * catalog, a customer store A signed up) and the reviews fixture of the authorization matrix
+ * (tests/support/reviews-access.ts) on top.
  */
 export async function startReviewsHub(target: DbTarget): Promise<ReviewsHub> {
   const t = await TestHub.start(target);
@@ -41,6 +42,12 @@ export async function startReviewsHub(target: DbTarget): Promise<ReviewsHub> {
     if (imported.status >= 300) throw new Error(`catalog: ${imported.status} ${JSON.stringify(imported.body)}`);
     const customer = await t.call('POST', '/api/customers', { name: 'Signed up at A' }, { bearer: a.token });
     if (customer.status !== 201) throw new Error(`customer: ${customer.status} ${JSON.stringify(customer.body)}`);
+    // customers signed in on the web (issue #26): the reviews routes are head office's and stores', a customer nobody
+    const customerSignedUp = async (email: string) => {
+      const res = await t.call('POST', '/api/account/sign-up', { email, password: PASSWORD, name: email });
+      if (res.status !== 201) throw new Error(`customer sign-up: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    };
     const fx = await reviewsAccessFixture(t, { admin, storeAToken: a.token, customerId: customer.body.id, sku: SKU });
     const credentials: Record<HubAccessRole, Record<string, string>> = {
       anonymous: {},
@@ -50,6 +57,8 @@ export async function startReviewsHub(target: DbTarget): Promise<ReviewsHub> {
       storeA: { authorization: `Bearer ${a.token}` },
       storeB: { authorization: `Bearer ${b.token}` },
       associateB: { cookie: await t.login('associate-b@example.test', PASSWORD) },
+      customerA: { authorization: `Bearer ${await customerSignedUp('customer-a@example.test')}` },
+      customerB: { authorization: `Bearer ${await customerSignedUp('customer-b@example.test')}` },
     };
     return { t, admin, storeA: a, storeB: b, fx, credentials };
   } catch (err) {
