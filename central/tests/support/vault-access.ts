@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import { VAULT_ROOT_ID } from '@storefleet/shared';
-import type { HubAccessRole, HubAccessRow } from '../../src/kernel/access-matrix.js';
+import { HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
 import { waitFor } from './wait-for.js';
 
-const ROLES: readonly HubAccessRole[] = [
-  'anonymous',
-  'admin',
-  'managerA',
-  'associateA',
-  'storeA',
-  'storeB',
-  'associateB',
-];
+/** Every column of the matrix, the customers' too (issue #26): each role's write has a live target of its own. */
+const ROLES = HUB_ACCESS_ROLES;
 
 /** A small RGB PNG (a grey-blue gradient), built by hand so the fixture needs no image library. */
 export function smallPng(width = 16, height = 16): Buffer {
