@@ -292,21 +292,47 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
     );
   });
 
-  it('answers a retried mutation with the same Idempotency-Key as the first time, without running it again', async () => {
+  it('never keeps a sign-in token for a retried mutation: the retry is told the first succeeded, as REST tells it', async () => {
     const guest = '{"query":"mutation { startGuestSession { token account { customerId guest } } }"}';
     const send = (key: string) =>
       fetch(`${t.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         body: guest,
-      }).then(async (r) => ({ replayed: r.headers.get('idempotent-replayed'), body: (await r.json()) as any }));
+      }).then(async (r) => ({
+        status: r.status,
+        type: r.headers.get('content-type'),
+        replayed: r.headers.get('idempotent-replayed'),
+        text: await r.text(),
+      }));
     const first = await send('gql-guest-1');
     const again = await send('gql-guest-1');
     const other = await send('gql-guest-2');
-    expect(first.body.data.startGuestSession.account.guest).toBe(true);
+    const token = JSON.parse(first.text).data.startGuestSession.token as string;
+    expect(token).toMatch(/^sfc_/);
+    // The retry does not run the mutation again and never sees the token: a problem saying it was shown once.
     expect(again.replayed).toBe('true');
-    expect(again.body).toEqual(first.body);
-    expect(other.body.data.startGuestSession.token).not.toBe(first.body.data.startGuestSession.token);
+    expect(again.status).toBe(409);
+    expect(again.type).toContain('application/problem+json');
+    expect(JSON.parse(again.text).detail).toMatch(/gql-guest-1 succeeded \(200\).*one-time secret/);
+    expect(again.text).not.toContain('sfc_');
+    expect(JSON.parse(other.text).data.startGuestSession.token).not.toBe(token);
+    // REST's sign-in retry answers the same way: one behaviour for one secret, whichever door it came through.
+    const rest = (key: string) =>
+      fetch(`${t.url}/api/account/guest`, { method: 'POST', headers: { 'idempotency-key': key } });
+    await rest('rest-guest-1');
+    const restAgain = await rest('rest-guest-1');
+    expect(restAgain.status).toBe(again.status);
+    expect(restAgain.headers.get('idempotent-replayed')).toBe('true');
+    // Nothing kept for any Idempotency-Key holds a live customer token.
+    const { rows } = await t.hub.db.query<{ n: number | string }>(
+      "SELECT count(*) AS n FROM idempotency_keys WHERE strpos(body, 'sfc_') > 0",
+    );
+    expect(Number(rows[0]!.n)).toBe(0);
+    const kept = await t.hub.db.query<{ n: number | string }>(
+      "SELECT count(*) AS n FROM idempotency_keys WHERE key IN ('gql-guest-1', 'gql-guest-2', 'rest-guest-1')",
+    );
+    expect(Number(kept.rows[0]!.n)).toBe(3);
   });
 
   it('answers a GET query (reads) and counts operations by outcome', async () => {

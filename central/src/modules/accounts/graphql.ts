@@ -1,4 +1,4 @@
-import { parseOrThrow, UnauthorizedError } from '@storefleet/shared';
+import { markSecretAnswer, parseOrThrow, UnauthorizedError } from '@storefleet/shared';
 import type { GraphqlContext, GraphqlContribution } from '../../kernel/module-contract.js';
 import {
   clearCustomerCookie,
@@ -60,10 +60,14 @@ const customer = (ctx: GraphqlContext) => {
   return ctx.customer;
 };
 
-/** A sign-in's answer: the token (apps) and, over HTTP, the same cookie REST sets (the web page). */
+/**
+ * A sign-in's answer: the token (apps) and, over HTTP, the same cookie REST sets (the web page). Marked secret as REST's
+ * is, so an Idempotency-Key never keeps the live `sfc_` token in `idempotency_keys`: a retry is told the first request
+ * succeeded and its token was shown once (409), as a REST sign-in's retry is.
+ */
 function signedIn(ctx: GraphqlContext, s: SignedIn): SignedIn {
   if (ctx.res) {
-    ctx.res.setHeader('Cache-Control', 'no-store');
+    markSecretAnswer(ctx.res);
     setCustomerCookie(ctx.res, ctx.req?.secure ?? false, s);
   }
   return s;
