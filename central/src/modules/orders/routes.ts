@@ -24,6 +24,7 @@ import { placeBody, placeOrder, type OrderPlacementDeps } from './place-order.js
 import { storesOf } from './order-owners.js';
 import { orderFor, timelineFor } from './store-view.js';
 import { OrderRepository } from './repository.js';
+import { orderAnswer, orderListAnswer, orderWithTimelineAnswer } from './order-answers.js';
 import type { Order, OrderCancellation } from './types.js';
 
 const idParam = z.object({ id: uuidSchema });
@@ -105,8 +106,11 @@ export function orderRoutes(d: OrderRouteDeps): Router {
         'provider configured the hub refuses every order (503) before anything is held.',
       body: placeBody,
       responses: {
-        201: `${ORDER}; its \`status\` says how the saga ended (CONFIRMED, or FAILED when stock or payment was refused)`,
-        200: `${ORDER} (the one placed before with this placeKey)`,
+        201: {
+          description: `${ORDER}; its \`status\` says how the saga ended (CONFIRMED, or FAILED when stock or payment was refused)`,
+          schema: orderAnswer,
+        },
+        200: { description: `${ORDER} (the one placed before with this placeKey)`, schema: orderAnswer },
         400: 'an empty cart, a fulfilment that names a store where none belongs (or none where one must), a repeated sku',
         403: 'a store placing an order fulfilled at another store',
         404: 'no such customer or product',
@@ -129,7 +133,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       description:
         '`q` takes an order number as people type it (`SF-10482`, `sf10482`): the one order with it, or none.',
       query: orderListQuery,
-      responses: { 200: `\`{ items }\`: ${ORDER}` },
+      responses: { 200: { description: `\`{ items }\`: ${ORDER}`, schema: orderListAnswer } },
       access: ['admin'],
     }),
     requireRole('ADMIN'),
@@ -150,7 +154,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       summary: 'Read an order by the number people type (SF-10482)',
       description: `${OWNERS_ONLY} \`SF-10482\`, \`sf10482\` and \` SF 10482 \` name the same order.`,
       params: orderNumberParam,
-      responses: { 200: WITH_TIMELINE, 404: HIDDEN },
+      responses: { 200: { description: WITH_TIMELINE, schema: orderWithTimelineAnswer }, 404: HIDDEN },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -167,7 +171,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       summary: 'Read an order with its timeline',
       description: OWNERS_ONLY,
       params: idParam,
-      responses: { 200: WITH_TIMELINE, 404: HIDDEN },
+      responses: { 200: { description: WITH_TIMELINE, schema: orderWithTimelineAnswer }, 404: HIDDEN },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -185,7 +189,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       description:
         'Head office every order of the customer; a store only those it owns (none, to a store that has none).',
       params: idParam,
-      responses: { 200: `\`{ items }\`: ${ORDER}` },
+      responses: { 200: { description: `\`{ items }\`: ${ORDER}`, schema: orderListAnswer } },
       access: ['staff'],
     }),
     requireAuth,
@@ -206,7 +210,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       description: 'The store’s people, its node, and head office; another store gets 403.',
       params: storeParam,
       query: storeOrdersQuery,
-      responses: { 200: `\`{ items }\`: ${ORDER}` },
+      responses: { 200: { description: `\`{ items }\`: ${ORDER}`, schema: orderListAnswer } },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -223,7 +227,11 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       summary: 'Cancel an order not yet handed over',
       description: `${OWNERS_ONLY} Its hold is released and its payment voided (or refunded once captured).`,
       params: idParam,
-      responses: { 200: ORDER, 404: HIDDEN, 409: 'not a confirmed order (only confirmed orders can be cancelled)' },
+      responses: {
+        200: { description: ORDER, schema: orderAnswer },
+        404: HIDDEN,
+        409: 'not a confirmed order (only confirmed orders can be cancelled)',
+      },
       access: ['staff'],
     }),
     async (req, res) => {
@@ -240,7 +248,7 @@ export function orderRoutes(d: OrderRouteDeps): Router {
       params: idParam,
       body: checkInBody,
       responses: {
-        200: ORDER,
+        200: { description: ORDER, schema: orderAnswer },
         400: 'not a confirmed curbside order',
         404: HIDDEN,
         409: 'the order has no hold at its store to check in against',
