@@ -1,5 +1,6 @@
 import { isUuid } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
+import { distanceKmSql } from '../geo-sql.js';
 import type { GraphqlContext, GraphqlContribution } from './types.js';
 import { MAX_FIRST } from './limits.js';
 
@@ -56,9 +57,7 @@ export function hubStores(db: Queryable): GraphqlContribution {
           if (args.nearStoreId != null) {
             if (!isUuid(args.nearStoreId)) return [];
             const { rows } = await db.query<{ id: string; code: string; name: string; km: number }>(
-              `SELECT l.id, l.code, l.name,
-                      2 * 6371.0088 * asin(sqrt(power(sin(radians(l.lat - o.lat) / 2), 2)
-                        + cos(radians(o.lat)) * cos(radians(l.lat)) * power(sin(radians(l.lon - o.lon) / 2), 2))) AS km
+              `SELECT l.id, l.code, l.name, ${distanceKmSql('o.lat', 'o.lon', 'l.lat', 'l.lon')} AS km
                  FROM locations o JOIN locations l ON l.kind = 'STORE'
                 WHERE o.id = $1::uuid
                 ORDER BY km, l.code LIMIT $2`,
