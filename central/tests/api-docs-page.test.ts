@@ -99,6 +99,8 @@ describe.skipIf(skipWithoutChromium)('the API docs page in Chromium', () => {
         await productAnswers.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
         await expect.poll(() => productAnswers.innerText(), { timeout: UI_WAIT_MS }).toMatch(/priceMinor/);
         await shot(page, 'api-docs-hub');
+        // Swagger UI's stand-in for a part it failed to draw
+        expect(await page.getByText('Could not render').count()).toBe(0);
         expect(seen.requests.some((u) => u === `${origin}/openapi.json`)).toBe(true);
         expect(elsewhere(seen.requests, origin)).toEqual([]);
         expect(seen.errors).toEqual([]);
@@ -129,6 +131,7 @@ describe.skipIf(skipWithoutChromium)('the API docs page in Chromium', () => {
       const { context, page, seen } = await openDocs(browser, origin, 'GET', path!);
       try {
         await shot(page, 'api-docs-store-node');
+        expect(await page.getByText('Could not render').count()).toBe(0);
         expect(elsewhere(seen.requests, origin)).toEqual([]);
         expect(seen.errors).toEqual([]);
       } finally {
