@@ -393,7 +393,8 @@ export function buildOpenApi(options: OpenApiOptions): JsonObject {
       version: options.version,
       ...(options.description ? { description: options.description } : {}),
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No `jsonSchemaDialect`: OpenAPI 3.1's default (its base vocabulary over JSON Schema 2020-12) is what zod writes,
+    // and naming the plain 2020-12 meta-schema makes Swagger UI warn on every page that it does not support it.
     tags: [...tags].sort().map((name) => ({ name })),
     paths,
     components: {
