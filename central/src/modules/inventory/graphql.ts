@@ -1,6 +1,8 @@
 import { isUuid, ValidationError } from '@storefleet/shared';
+import { distanceKmSql, withinBoxSql } from '../../kernel/geo-sql.js';
 import { storeLoader } from '../../kernel/graphql/hub-stores.js';
 import type { GraphqlContext, GraphqlContribution, HubContext } from '../../kernel/module-contract.js';
+import { NEARBY_MAX_KM } from './repository.js';
 
 /** At or below this many available, a product shows as LOW (a shopper's "only a few left"). */
 export const LOW_STOCK_AT = 5;
@@ -19,8 +21,11 @@ const typeDefs = /* GraphQL */ `
   extend type Product {
     "Stock at one store; null when storeId names no store."
     availability(storeId: ID!): StoreStock
-    "The stores nearest the given one (by their coordinates, that store left out) that have it, nearest first."
-    nearby(storeId: ID!, first: Int = 5): [StoreStock!]!
+    """
+    The stores within radiusKm of the given one (by their coordinates, that store left out) that have it, nearest
+    first; at most ${NEARBY_MAX_KM} km, as REST's GET /api/inventory/nearby.
+    """
+    nearby(storeId: ID!, first: Int = 5, radiusKm: Float = ${NEARBY_MAX_KM}): [StoreStock!]!
   }
 `;
 
@@ -41,7 +46,9 @@ const node = (storeId: string, available: number): StoreStockNode => ({
 /**
  * The inventory's part of `/graphql`: a product's stock at a store and at the stores nearest it. However many
  * products a request lists, `availability` is one read (loader `inventory.stock`, keys `storeId|sku`) and `nearby`
- * one read per (store, first) asked (a window over the stores with stock, ranked by haversine distance).
+ * one read per (store, first, radius) asked. That read is bounded as REST's nearby is: only the stores inside the
+ * radius (a lat/lon box first, then the great circle, kernel/geo-sql's fragments) are joined with the stock, and
+ * each product keeps its nearest `first` of them, so a fleet of thousands of stores costs what its neighbours cost.
  */
 export function inventoryGraphql(ctx: HubContext): GraphqlContribution {
   const stock = (gql: GraphqlContext) =>
@@ -66,22 +73,25 @@ export function inventoryGraphql(ctx: HubContext): GraphqlContribution {
         return available === undefined ? null : node(p.storeId, available);
       });
     });
-  const nearby = (gql: GraphqlContext, storeId: string, first: number) =>
-    gql.loader<string, StoreStockNode[]>(`inventory.nearby:${storeId}:${first}`, async (skus) => {
+  const nearby = (gql: GraphqlContext, storeId: string, first: number, radiusKm: number) =>
+    gql.loader<string, StoreStockNode[]>(`inventory.nearby:${storeId}:${first}:${radiusKm}`, async (skus) => {
       const { rows } = isUuid(storeId)
         ? await ctx.db.query<{ sku: string; store_id: string; available: number }>(
-            `SELECT sku, store_id, available FROM (
-               SELECT s.sku, l.id AS store_id, s.on_hand - s.reserved - s.safety AS available,
-                      row_number() OVER (PARTITION BY s.sku ORDER BY
-                        2 * 6371.0088 * asin(sqrt(power(sin(radians(l.lat - o.lat) / 2), 2)
-                          + cos(radians(o.lat)) * cos(radians(l.lat)) * power(sin(radians(l.lon - o.lon) / 2), 2))),
-                        l.code) AS rank
+            `WITH near AS (
+               SELECT l.id, l.code, ${distanceKmSql('o.lat', 'o.lon', 'l.lat', 'l.lon')} AS km
                  FROM locations o
-                 JOIN inventory_stock s ON s.sku = ANY($2::text[]) AND s.store_id <> o.id
-                 JOIN locations l ON l.id = s.store_id AND l.kind = 'STORE'
-                WHERE o.id = $1::uuid AND s.on_hand - s.reserved - s.safety > 0
+                 JOIN locations l ON l.kind = 'STORE' AND l.id <> o.id
+                  AND ${withinBoxSql('l.lat', 'l.lon', 'o.lat', 'o.lon', '$4::float8')}
+                WHERE o.id = $1::uuid
+             )
+             SELECT sku, store_id, available FROM (
+               SELECT s.sku, n.id AS store_id, s.on_hand - s.reserved - s.safety AS available,
+                      row_number() OVER (PARTITION BY s.sku ORDER BY n.km, n.code) AS rank
+                 FROM near n
+                 JOIN inventory_stock s ON s.store_id = n.id AND s.sku = ANY($2::text[])
+                WHERE n.km <= $4::float8 AND s.on_hand - s.reserved - s.safety > 0
              ) ranked WHERE rank <= $3 ORDER BY sku, rank`,
-            [storeId, skus, first],
+            [storeId, skus, first, radiusKm],
           )
         : { rows: [] };
       const bySku = new Map<string, StoreStockNode[]>(skus.map((s) => [s, []]));
@@ -94,11 +104,18 @@ export function inventoryGraphql(ctx: HubContext): GraphqlContribution {
       Product: {
         availability: (p: { sku: string }, args: { storeId: string }, gql: GraphqlContext) =>
           stock(gql).load(`${args.storeId}|${p.sku}`),
-        nearby: (p: { sku: string }, args: { storeId: string; first?: number | null }, gql: GraphqlContext) => {
+        nearby: (
+          p: { sku: string },
+          args: { storeId: string; first?: number | null; radiusKm?: number | null },
+          gql: GraphqlContext,
+        ) => {
           const first = args.first ?? 5;
           if (first < 1 || first > MAX_NEARBY)
             throw new ValidationError(`first must be 1 to ${MAX_NEARBY}, not ${first}`);
-          return nearby(gql, args.storeId, first).load(p.sku);
+          const radiusKm = args.radiusKm ?? NEARBY_MAX_KM;
+          if (!(radiusKm > 0 && radiusKm <= NEARBY_MAX_KM))
+            throw new ValidationError(`radiusKm must be above 0 and at most ${NEARBY_MAX_KM}, not ${radiusKm}`);
+          return nearby(gql, args.storeId, first, radiusKm).load(p.sku);
         },
       },
       StoreStock: {

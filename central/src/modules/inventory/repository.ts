@@ -1,8 +1,12 @@
 import type { Db, Queryable } from '../../db/db.js';
+import { distanceKmSql, withinBoxSql } from '../../kernel/geo-sql.js';
 import { available, monthPartition, netBySku } from './stock-rules.js';
 import type { Movement, MovementKind, MovementSource, NearbyStore, StockLevel } from './types.js';
 
 export type NewMovement = Movement;
+
+/** The farthest "nearby" reaches (REST's radiusKm and GraphQL's): past it, a shopper would not go for the goods. */
+export const NEARBY_MAX_KM = 500;
 
 interface StockRow {
   store_id: string;
@@ -163,7 +167,8 @@ export class InventoryRepository {
 
   /**
    * Stores (kind STORE) within `radiusKm` of a point with at least `qty` available, nearest first. Distance is the
-   * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry.
+   * haversine great-circle distance; a bounding box on lat/lon lets the planner skip far rows before the trigonometry
+   * (both from kernel/geo-sql, the fragments GraphQL's `nearby` uses too).
    */
   async nearby(
     sku: string,
@@ -173,8 +178,6 @@ export class InventoryRepository {
     qty: number,
     limit: number,
   ): Promise<NearbyStore[]> {
-    const dLat = radiusKm / 111.2;
-    const dLon = radiusKm / (111.2 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
     const { rows } = await this.db.query<{
       store_id: string;
       code: string;
@@ -183,15 +186,13 @@ export class InventoryRepository {
       available: number;
     }>(
       `SELECT * FROM (
-         SELECT l.id AS store_id, l.code, l.name,
-                2 * 6371.0088 * asin(sqrt(power(sin(radians(l.lat - $2) / 2), 2)
-                  + cos(radians($2)) * cos(radians(l.lat)) * power(sin(radians(l.lon - $3) / 2), 2))) AS km,
+         SELECT l.id AS store_id, l.code, l.name, ${distanceKmSql('$2::float8', '$3::float8', 'l.lat', 'l.lon')} AS km,
                 GREATEST(s.on_hand - s.reserved - s.safety, 0) AS available
          FROM inventory_stock s JOIN locations l ON l.id = s.store_id
          WHERE s.sku = $1 AND l.kind = 'STORE' AND s.on_hand - s.reserved - s.safety >= $5
-           AND l.lat BETWEEN $2 - $6 AND $2 + $6 AND l.lon BETWEEN $3 - $7 AND $3 + $7
-       ) near WHERE km <= $4 ORDER BY km LIMIT $8`,
-      [sku, lat, lon, radiusKm, qty, dLat, dLon, limit],
+           AND ${withinBoxSql('l.lat', 'l.lon', '$2::float8', '$3::float8', '$4::float8')}
+       ) near WHERE km <= $4::float8 ORDER BY km, code LIMIT $6`,
+      [sku, lat, lon, radiusKm, qty, limit],
     );
     return rows.map((r) => ({
       storeId: r.store_id,

@@ -17,6 +17,7 @@ import { incidents } from './incidents.js';
 import { listAlerts } from './replenishment.js';
 import type { Db } from '../../db/db.js';
 import { StockOverviewRepository } from './stock-overview.js';
+import { NEARBY_MAX_KM } from './repository.js';
 import { RFID_COUNTS_KEPT_DAYS, RfidCountsRepository } from './rfid-counts.js';
 
 const stockParams = z.object({ storeId: uuidSchema, sku: skuSchema });
@@ -24,7 +25,7 @@ const nearbyQuery = z.object({
   sku: skuSchema,
   lat: z.coerce.number().pipe(latSchema),
   lon: z.coerce.number().pipe(lonSchema),
-  radiusKm: z.coerce.number().positive().max(500).default(25),
+  radiusKm: z.coerce.number().positive().max(NEARBY_MAX_KM).default(25),
   qty: z.coerce.number().pipe(quantitySchema).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
