@@ -205,6 +205,102 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
     expect(fifty.statements).toBeLessThanOrEqual(20);
   });
 
+  /** A customer signed up on the web, for the reads of their own orders and cart. */
+  async function customer(email: string): Promise<{ id: string; auth: Record<string, string> }> {
+    const up = await t.call('POST', '/api/account/sign-up', {
+      email,
+      password: 'long enough password',
+      name: 'Ana P.',
+    });
+    expect(up.status).toBe(201);
+    return { id: up.body.account.customerId, auth: { authorization: `Bearer ${up.body.token}` } };
+  }
+
+  /** `n` confirmed pickup orders of `customerId` at store A, each with a three-step timeline and two catalog lines. */
+  async function seedOrders(customerId: string, n: number): Promise<void> {
+    await t.hub.db.query(
+      `INSERT INTO orders (id, customer_id, place_key, status, step, fulfilment, lines, from_cart, subtotal_minor,
+                           tax_minor, total_minor, currency, created_at, updated_at, event_seq)
+       SELECT gen_random_uuid(), $1::uuid, $1::text || '-' || i, 'CONFIRMED', 'DONE',
+              jsonb_build_object('type', 'PICKUP', 'storeId', $2::text),
+              jsonb_build_array(
+                jsonb_build_object('sku', ($3::text[])[1 + i % 50], 'name', 'x', 'qty', 1, 'unitPriceMinor', 100, 'taxClass', 'ZERO'),
+                jsonb_build_object('sku', ($3::text[])[1 + (i + 7) % 50], 'name', 'y', 'qty', 2, 'unitPriceMinor', 100, 'taxClass', 'ZERO')),
+              true, 300, 0, 300, 'USD', 1700000000000 + i, 1700000000000 + i, 3
+         FROM generate_series(1, $4::int) AS i`,
+      [customerId, stores.a, skus, n],
+    );
+    await t.hub.db.query(
+      `INSERT INTO order_events (order_id, seq, at, kind, detail)
+       SELECT o.id, k.seq, o.created_at + k.seq, k.kind, NULL
+         FROM orders o CROSS JOIN (VALUES (1, 'PLACED'), (2, 'RESERVED'), (3, 'CONFIRMED')) AS k(seq, kind)
+        WHERE o.customer_id = $1::uuid`,
+      [customerId],
+    );
+  }
+
+  it('reads 50 orders with their timelines and products, and a 50-line priced cart, in as many statements as 10', async () => {
+    const few = await customer('gql-ten@example.test');
+    const many = await customer('gql-fifty@example.test');
+    await seedOrders(few.id, 10);
+    await seedOrders(many.id, 50);
+    for (const [who, lines] of [
+      [few, 10],
+      [many, 50],
+    ] as const) {
+      const pickup = await gql(
+        'mutation($store: ID!) { setFulfilment(type: PICKUP, storeId: $store) { customerId } }',
+        { store: stores.a },
+        who.auth,
+      );
+      expect(pickup.body.errors).toBeUndefined();
+      for (const sku of skus.slice(0, lines)) {
+        const added = await gql(
+          'mutation($sku: ID!) { addToCart(sku: $sku, qty: 2) { customerId } }',
+          { sku },
+          who.auth,
+        );
+        expect(added.body.errors).toBeUndefined();
+      }
+    }
+    // `first` literal, as an app writes it: a variable costs the largest page (100) in the cost limit
+    const ordersQ = (first: number) => `query Mine { orders(first: ${first}) { items { number
+      timeline { status } lines { product { name } } } } }`;
+    const cartQ = '{ cart { lines { qty product { name price { amountMinor } } } } }';
+    await t.hub.jobs.stop();
+    await gql(ordersQ(5), undefined, few.auth);
+    await gql(cartQ, undefined, few.auth);
+    const tenOrders = await counting(() => gql(ordersQ(10), undefined, few.auth));
+    const fiftyOrders = await counting(() => gql(ordersQ(50), undefined, many.auth));
+    const tenLines = await counting(() => gql(cartQ, undefined, few.auth));
+    const fiftyLines = await counting(() => gql(cartQ, undefined, many.auth));
+
+    const fifty = fiftyOrders.result.body;
+    expect(fifty.errors).toBeUndefined();
+    expect(tenOrders.result.body.data.orders.items).toHaveLength(10);
+    expect(fifty.data.orders.items).toHaveLength(50);
+    // each order its own timeline, oldest first, and its lines' products (not another order's)
+    for (const order of fifty.data.orders.items) {
+      expect(order.timeline).toEqual([{ status: 'PLACED' }, { status: 'RESERVED' }, { status: 'CONFIRMED' }]);
+      expect(order.lines.map((l: any) => l.product.name)).toHaveLength(2);
+    }
+    const newest = fifty.data.orders.items[0].lines.map((l: any) => l.product.name);
+    expect(newest).toEqual([`Product ${skus[50 % 50]}`, `Product ${skus[57 % 50]}`]);
+    expect(fiftyOrders.statements).toBe(tenOrders.statements);
+    expect(fiftyOrders.statements).toBeLessThanOrEqual(12);
+
+    const cart = fiftyLines.result.body;
+    expect(cart.errors).toBeUndefined();
+    expect(tenLines.result.body.data.cart.lines).toHaveLength(10);
+    expect(cart.data.cart.lines).toHaveLength(50);
+    expect(cart.data.cart.lines[0]).toEqual({
+      qty: 2,
+      product: { name: 'Product GQ-000', price: { amountMinor: 1001 } },
+    });
+    expect(fiftyLines.statements).toBe(tenLines.statements);
+    expect(fiftyLines.statements).toBeLessThanOrEqual(20);
+  });
+
   it('refuses a query nested too deep before running anything (QUERY_TOO_DEEP, 400)', async () => {
     let nested = 'sku';
     for (let i = 0; i < 10; i++) nested = `recommendations(first: 1) { ${nested} }`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Logger } from 'pino';
 import { NotFoundError, parseOrThrow, uuidSchema, ValidationError } from '@storefleet/shared';
 import { isHeadOffice, ownsAny, storeOf } from '../../kernel/access.js';
 import type { Db } from '../../db/db.js';
@@ -87,13 +88,11 @@ function mayRead(caller: Caller, order: Order): boolean {
   return ownsAny(caller, storesOf(order));
 }
 
+/** Reads an order's timeline: through the request's loader (one read for a whole list), or straight for a push. */
+type TimelineOf = (orderId: string) => Promise<OrderEvent[]>;
+
 /** GraphQL's `Order` from the stored order, cut as REST cuts it for a store (a DELIVERY order's area only). */
-function orderObject(
-  caller: Caller,
-  o: Order,
-  events?: () => Promise<OrderEvent[]>,
-  pickupCodes?: () => PickupCodeLookup | undefined,
-) {
+function orderObject(caller: Caller, o: Order, events: TimelineOf, pickupCodes?: () => PickupCodeLookup | undefined) {
   const shown = caller.kind === 'customer' ? o : orderFor(caller, o);
   return {
     id: o.id,
@@ -106,7 +105,7 @@ function orderObject(
     currency: o.currency,
     placedAt: new Date(o.createdAt).toISOString(),
     timeline: async () => {
-      const all = events ? await events() : [];
+      const all = await events(o.id);
       const seen = caller.kind === 'customer' ? all : timelineFor(caller, o, all);
       return seen.map((e) => ({ at: new Date(e.at).toISOString(), status: e.kind, note: noteOf(e.detail) }));
     },
@@ -141,8 +140,21 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
     if (!o || !mayRead(caller, o)) throw new NotFoundError('order', id);
     return o;
   };
-  const shown = (caller: Caller, o: Order) => orderObject(caller, o, () => repo().events(o.id), d.pickupCodes);
-  const watch = statusWatch(d.db);
+  /**
+   * Timelines for this request, read together: `orders(first: 50) { items { timeline } }` is one statement. Only for
+   * queries and mutations; a subscription's context lives as long as the socket, so a loader there would answer the
+   * first timeline for ever: its pushes read their one order's timeline afresh.
+   */
+  const timelines = (ctx: GraphqlContext): TimelineOf => {
+    const loader = ctx.loader<string, OrderEvent[]>('orders.events', async (ids) => {
+      const byOrder = await repo().eventsOf(ids);
+      return ids.map((id) => byOrder.get(id) ?? []);
+    });
+    return (id) => loader.load(id);
+  };
+  const fresh: TimelineOf = (id) => repo().events(id);
+  const shown = (caller: Caller, o: Order, events: TimelineOf) => orderObject(caller, o, events, d.pickupCodes);
+  const watch = statusWatch(d.db, d.saga.deps.log);
   return {
     typeDefs,
     resolvers: {
@@ -150,7 +162,7 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
         order: async (_: unknown, a: unknown, ctx: GraphqlContext) => {
           const caller = callerOf(ctx);
           const { id } = parseOrThrow(idArgs, a, 'order id');
-          return shown(caller, await visible(caller, id));
+          return shown(caller, await visible(caller, id), timelines(ctx));
         },
         orders: async (_: unknown, a: unknown, ctx: GraphqlContext) => {
           const caller = callerOf(ctx);
@@ -173,7 +185,8 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
           const page = found.slice(offset, offset + q.first);
           const next =
             found.length > offset + q.first && offset + q.first < MAX_LISTED ? String(offset + q.first) : null;
-          return { items: page.map((o) => shown(caller, o)), next };
+          const events = timelines(ctx);
+          return { items: page.map((o) => shown(caller, o, events)), next };
         },
       },
       Mutation: {
@@ -192,13 +205,13 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
             'order',
           );
           const { order } = await placeOrder(d, caller, body);
-          return shown(caller, order);
+          return shown(caller, order, fresh);
         },
         cancelOrder: async (_: unknown, a: unknown, ctx: GraphqlContext) => {
           const caller = callerOf(ctx);
           const { id } = parseOrThrow(idArgs, a, 'order id');
           await visible(caller, id);
-          return shown(caller, await d.cancellation().cancel(id));
+          return shown(caller, await d.cancellation().cancel(id), fresh);
         },
       },
       Subscription: {
@@ -209,8 +222,8 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
             const { id } = parseOrThrow(idArgs, a, 'order id');
             const first = await visible(caller, id);
             return latestOf<ReturnType<typeof shown>>((push) => {
-              push(shown(caller, first));
-              return watch(id, first.status, (o) => push(shown(caller, o)));
+              push(shown(caller, first, fresh));
+              return watch(id, first.status, (o) => push(shown(caller, o, fresh)));
             }, 4);
           },
           resolve: (order: unknown) => order,
@@ -222,10 +235,10 @@ export function ordersGraphql(d: OrdersGraphqlDeps): GraphqlContribution {
 
 /**
  * Status changes of the orders someone subscribed to, looked up together every `STATUS_POLL_MS` while any is
- * watched (nothing runs while none is): an order changes status in its saga, a store's hand-over, a cancellation —
- * on any replica — and no one bus carries all of them.
+ * watched (nothing runs while none is): one `id = ANY(…)` read per round however many orders are watched. An order
+ * changes status in its saga, a store's hand-over, a cancellation — on any replica — and no one bus carries all of them.
  */
-function statusWatch(db: Db) {
+function statusWatch(db: Db, log: Logger) {
   const watchers = new Map<string, Set<{ status: string; tell: (o: Order) => void }>>();
   let timer: NodeJS.Timeout | undefined;
   let busy = false;
@@ -233,18 +246,16 @@ function statusWatch(db: Db) {
     if (busy) return;
     busy = true;
     try {
-      const repo = new OrderRepository(db);
-      for (const [id, set] of watchers) {
-        const o = await repo.get(id);
-        if (!o) continue;
-        for (const w of set)
+      const found = await new OrderRepository(db).getMany([...watchers.keys()]);
+      for (const o of found)
+        for (const w of watchers.get(o.id) ?? [])
           if (w.status !== o.status) {
             w.status = o.status;
             w.tell(o);
           }
-      }
-    } catch {
-      // the next round looks again
+    } catch (err) {
+      // subscribers hear nothing this round; the next round (STATUS_POLL_MS on) looks again
+      log.warn({ err, watched: watchers.size }, 'the watched orders could not be read for their status; trying again');
     } finally {
       busy = false;
     }

@@ -484,6 +484,30 @@ export class OrderRepository {
     return rows;
   }
 
+  /**
+   * The timelines of many orders in one statement (GraphQL lists orders with theirs: one read, not one per order),
+   * hot or archived as `events` reads them; an order with none (or an id that is no order) maps to an empty list.
+   */
+  async eventsOf(orderIds: readonly string[]): Promise<Map<string, OrderEvent[]>> {
+    const byOrder = new Map<string, OrderEvent[]>(orderIds.map((id) => [id, []]));
+    if (!orderIds.length) return byOrder;
+    const { rows } = await this.db.query<OrderEvent & { order_id: string }>(
+      `SELECT order_id, seq, at, kind, detail FROM order_events WHERE order_id = ANY($1::uuid[])
+       UNION ALL SELECT order_id, seq, at, kind, detail FROM order_events_archive WHERE order_id = ANY($1::uuid[])
+       ORDER BY order_id, seq`,
+      [orderIds],
+    );
+    for (const { order_id, ...event } of rows) byOrder.get(order_id)?.push(event);
+    return byOrder;
+  }
+
+  /** Many orders by id in one statement (those that exist; the caller matches them up by id). */
+  async getMany(ids: readonly string[]): Promise<Order[]> {
+    if (!ids.length) return [];
+    const { rows } = await this.db.query<Row>('SELECT * FROM orders WHERE id = ANY($1::uuid[])', [ids]);
+    return rows.map(toOrder);
+  }
+
   async stale(now: number, limit: number): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT id FROM orders WHERE status IN ('PENDING', 'COMPENSATING') AND lease_until < $1 ORDER BY created_at LIMIT $2`,
