@@ -1,5 +1,7 @@
 import { uuidv7 } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
+import { announceSessionsEnded } from '../../kernel/live-sessions.js';
+import type { RateLimitPolicy } from '../../kernel/rate-limit.js';
 import type { AccountRow, AccountSummary, OneTimePurpose, OutboxMail, OutboxState } from './types.js';
 
 interface AccountDbRow {
@@ -19,6 +21,22 @@ const toAccount = (r: AccountDbRow): AccountRow => ({
   createdAt: Number(r.created_at),
   lastSignInAt: r.last_sign_in_at === null ? null : Number(r.last_sign_in_at),
 });
+
+/**
+ * One attempt reserved under a key, or nothing: the row keeps the attempts inside the window (older ones dropped as it
+ * is written) plus this one, only while fewer than the limit are inside it. ON CONFLICT takes the row's lock, so a
+ * concurrent attempt on the same key waits and then sees this one. The SELECT reads the full row for Retry-After.
+ */
+const RESERVE = `
+  WITH kept AS (
+    INSERT INTO customer_sign_in_attempts AS a (key, attempts) VALUES ($1, ARRAY[$2::bigint])
+    ON CONFLICT (key) DO UPDATE
+      SET attempts = ARRAY(SELECT t FROM unnest(a.attempts) t WHERE t > $3::bigint ORDER BY t) || $2::bigint
+      WHERE (SELECT count(*) FROM unnest(a.attempts) t WHERE t > $3::bigint) < $4::int
+    RETURNING key
+  )
+  SELECT EXISTS (SELECT 1 FROM kept) AS granted,
+         (SELECT attempts FROM customer_sign_in_attempts WHERE key = $1) AS attempts`;
 
 const iso = (ms: number | string | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -107,6 +125,8 @@ export class AccountRepository {
       sessionId,
       now,
     ]);
+    // its live sockets (graphql-ws, /automerge) close on every hub process, at commit
+    await announceSessionsEnded(this.db, { sessionId });
   }
 
   /** Ends every session of the customer; resolves how many were live. */
@@ -115,6 +135,7 @@ export class AccountRepository {
       'UPDATE customer_sessions SET ended_at = $2 WHERE customer_id = $1 AND ended_at IS NULL AND expires_at > $2',
       [customerId, now],
     );
+    await announceSessionsEnded(this.db, { customerId });
     return rowCount ?? 0;
   }
 
@@ -126,19 +147,29 @@ export class AccountRepository {
     );
   }
 
-  /** The newest unused, unexpired sign-in code sent to the e-mail, with its tries so far. */
-  async latestCode(email: string, now: number): Promise<{ id: string; hash: string; attempts: number } | undefined> {
-    const { rows } = await this.db.query<{ id: string; secret_hash: string; attempts: number }>(
-      `SELECT id, secret_hash, attempts FROM customer_one_time_secrets
+  /** The newest unused, unexpired sign-in code sent to the e-mail (its tries are claimed with `claimTry`). */
+  async latestCode(email: string, now: number): Promise<{ id: string } | undefined> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM customer_one_time_secrets
         WHERE purpose = 'sign-in' AND email = $1 AND used_at IS NULL AND expires_at > $2
         ORDER BY created_at DESC, id DESC LIMIT 1`,
       [email, now],
     );
-    return rows[0] && { id: rows[0].id, hash: rows[0].secret_hash, attempts: rows[0].attempts };
+    return rows[0] && { id: rows[0].id };
   }
 
-  async countTry(id: string): Promise<void> {
-    await this.db.query('UPDATE customer_one_time_secrets SET attempts = attempts + 1 WHERE id = $1', [id]);
+  /**
+   * Claims one try of a sign-in code before it is compared: one conditional UPDATE, so concurrent guesses take the
+   * tries in turn and a code is compared at most `maxTries` times, whoever sends them. Undefined when the code is used
+   * or out of tries.
+   */
+  async claimTry(id: string, maxTries: number): Promise<{ hash: string } | undefined> {
+    const { rows } = await this.db.query<{ secret_hash: string }>(
+      `UPDATE customer_one_time_secrets SET attempts = attempts + 1
+        WHERE id = $1 AND attempts < $2 AND used_at IS NULL RETURNING secret_hash`,
+      [id, maxTries],
+    );
+    return rows[0] && { hash: rows[0].secret_hash };
   }
 
   /** Uses a one-time secret once: true for the one caller that marked it used (a second use finds it gone). */
@@ -244,16 +275,22 @@ export class AccountRepository {
     }));
   }
 
-  async attemptTimes(key: string, since: number): Promise<number[]> {
-    const { rows } = await this.db.query<{ at: number | string }>(
-      'SELECT at FROM customer_sign_in_attempts WHERE key = $1 AND at > $2',
-      [key, since],
-    );
-    return rows.map((r) => Number(r.at));
-  }
-
-  async recordAttempt(key: string, at: number): Promise<void> {
-    await this.db.query('INSERT INTO customer_sign_in_attempts (key, at) VALUES ($1, $2)', [key, at]);
+  /**
+   * Reserves one attempt at `at` under `key` unless `policy` is full: true when reserved; otherwise the key's attempts
+   * (for Retry-After), and nothing is kept. Run every key of one request in one transaction (all or none).
+   */
+  async reserveAttempt(
+    key: string,
+    policy: RateLimitPolicy,
+    at: number,
+  ): Promise<{ granted: boolean; attempts: number[] }> {
+    const { rows } = await this.db.query<{ granted: boolean; attempts: (number | string)[] | null }>(RESERVE, [
+      key,
+      at,
+      at - policy.windowMs,
+      policy.maxAttempts,
+    ]);
+    return { granted: rows[0]!.granted, attempts: (rows[0]!.attempts ?? []).map(Number) };
   }
 
   async forgetAttempts(key: string): Promise<void> {
@@ -262,7 +299,11 @@ export class AccountRepository {
 
   /** Housekeeping: attempts past the longest window, secrets and sessions long over, mail sent long ago. */
   async purge(now: number, attemptsBefore: number): Promise<void> {
-    await this.db.query('DELETE FROM customer_sign_in_attempts WHERE at <= $1', [attemptsBefore]);
+    // The newest attempt is the array's last: a key whose newest is past the longest window holds nothing that counts.
+    await this.db.query(
+      'DELETE FROM customer_sign_in_attempts WHERE coalesce(attempts[array_upper(attempts, 1)], 0) <= $1',
+      [attemptsBefore],
+    );
     await this.db.query('DELETE FROM customer_one_time_secrets WHERE expires_at <= $1', [now - 86_400_000]);
     await this.db.query('DELETE FROM customer_sessions WHERE expires_at <= $1 OR ended_at <= $1', [now - 86_400_000]);
     await this.db.query(`DELETE FROM customer_email_outbox WHERE state <> 'queued' AND created_at <= $1`, [

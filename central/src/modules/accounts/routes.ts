@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { apiDoc, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { customerOf, requireRole } from '../../kernel/access.js';
 import { CUSTOMER_COOKIE } from '../../kernel/principal.js';
-import { SESSION_MS, type AccountService } from './service.js';
+import { CODE_MS, CODE_TRIES, RESET_MS, SESSION_MS, type AccountService } from './service.js';
 import type { SignedIn } from './types.js';
 import { accountSearchAnswer, outboxAnswer } from './account-answers.js';
 
@@ -75,81 +75,90 @@ function signedIn(req: Request, res: Response, status: number, s: SignedIn): voi
  */
 export function accountRoutes(accounts: AccountService): Router {
   const r = Router();
-  r.post(
+  /** A route that signs a customer in (password, code, sign-up): validated body in, token and cookie out. */
+  const signInRoute = <S extends z.ZodType>(
+    path: string,
+    status: 200 | 201,
+    doc: { summary: string; description: string },
+    body: S,
+    what: string,
+    run: (input: z.output<S>, req: Request) => Promise<SignedIn>,
+  ) =>
+    r.post(
+      path,
+      apiDoc({ ...doc, body, responses: { [status]: signedInSchema }, access: ['public', 'customer'] }),
+      async (req, res) => {
+        signedIn(req, res, status, await run(parseOrThrow(body, req.body, what), req));
+      },
+    );
+  /** A route that mails a secret (a code, a reset link) to an e-mail: 202 whether or not it is a customer's. */
+  const mailRoute = (
+    path: string,
+    doc: { summary: string; description: string },
+    what: string,
+    send: (email: string, address: string) => Promise<void>,
+  ) =>
+    r.post(
+      path,
+      apiDoc({ ...doc, body: emailBody, responses: { 202: accepted }, access: ['public', 'customer'] }),
+      async (req, res) => {
+        await send(parseOrThrow(emailBody, req.body, what).email, address(req));
+        res.status(202).json({ accepted: true });
+      },
+    );
+
+  signInRoute(
     '/account/sign-up',
-    apiDoc({
+    201,
+    {
       summary: 'Create a customer account and sign in',
       description:
         'A password of 10 to 200 characters. With `guestToken` (or a guest’s cookie) the guest’s cart moves into the new account’s. 409 when the e-mail has an account or a shop’s customer profile (claim it with a sign-in code).',
-      body: signUpBody,
-      responses: { 201: signedInSchema },
-      access: ['public', 'customer'],
-    }),
-    async (req, res) => {
-      const body = parseOrThrow(signUpBody, req.body, 'sign-up');
-      signedIn(req, res, 201, await accounts.signUp(body, address(req), req.customer));
     },
+    signUpBody,
+    'sign-up',
+    (input, req) => accounts.signUp(input, address(req), req.customer),
   );
-  r.post(
+  signInRoute(
     '/account/sign-in',
-    apiDoc({
+    200,
+    {
       summary: 'Sign in with e-mail and password',
       description:
         'One answer (401) for an unknown e-mail and a wrong password; limited per e-mail and per client address (429). A guest’s cart (`guestToken` or the guest’s cookie) merges into the account’s.',
-      body: signInBody,
-      responses: { 200: signedInSchema },
-      access: ['public', 'customer'],
-    }),
-    async (req, res) => {
-      const body = parseOrThrow(signInBody, req.body, 'sign-in');
-      signedIn(req, res, 200, await accounts.signIn(body, address(req), req.customer));
     },
+    signInBody,
+    'sign-in',
+    (input, req) => accounts.signIn(input, address(req), req.customer),
   );
-  r.post(
+  mailRoute(
     '/account/sign-in/code',
-    apiDoc({
+    {
       summary: 'E-mail a one-time sign-in code',
-      description:
-        '202 whether or not the e-mail is a customer’s. A code is 6 digits, good for 10 minutes and 5 tries. 503 when the hub sends no e-mail.',
-      body: emailBody,
-      responses: { 202: accepted },
-      access: ['public', 'customer'],
-    }),
-    async (req, res) => {
-      const { email } = parseOrThrow(emailBody, req.body, 'sign-in code request');
-      await accounts.requestCode(email, address(req));
-      res.status(202).json({ accepted: true });
+      description: `202 whether or not the e-mail is a customer’s. A code is 6 digits, good for ${CODE_MS / 60_000} minutes and ${CODE_TRIES} tries (a right code after them is refused too); wrong codes count against the e-mail’s sign-in limit (429). 503 when the hub sends no e-mail.`,
     },
+    'sign-in code request',
+    (email, from) => accounts.requestCode(email, from),
   );
-  r.post(
+  signInRoute(
     '/account/sign-in/code/verify',
-    apiDoc({
+    200,
+    {
       summary: 'Sign in with an e-mailed code',
       description: 'A shop’s customer profile with this e-mail becomes an account (no password yet) on first use.',
-      body: codeBody,
-      responses: { 200: signedInSchema },
-      access: ['public', 'customer'],
-    }),
-    async (req, res) => {
-      const body = parseOrThrow(codeBody, req.body, 'sign-in code');
-      signedIn(req, res, 200, await accounts.verifyCode(body, address(req), req.customer));
     },
+    codeBody,
+    'sign-in code',
+    (input, req) => accounts.verifyCode(input, address(req), req.customer),
   );
-  r.post(
+  mailRoute(
     '/account/password-reset',
-    apiDoc({
+    {
       summary: 'E-mail a password-reset link',
-      description:
-        '202 whether or not the e-mail is a customer’s; the link works once, for an hour. 503 without e-mail.',
-      body: emailBody,
-      responses: { 202: accepted },
-      access: ['public', 'customer'],
-    }),
-    async (req, res) => {
-      const { email } = parseOrThrow(emailBody, req.body, 'password reset request');
-      await accounts.requestReset(email, address(req));
-      res.status(202).json({ accepted: true });
+      description: `202 whether or not the e-mail is a customer’s; the link works once, for ${RESET_MS / 60_000} minutes. 503 without e-mail.`,
     },
+    'password reset request',
+    (email, from) => accounts.requestReset(email, from),
   );
   r.post(
     '/account/password-reset/confirm',

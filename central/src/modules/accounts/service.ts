@@ -21,7 +21,10 @@ import type { AccountSummary, AccountView, SignedIn } from './types.js';
 const DAY_MS = 86_400_000;
 /** A customer's session lasts 30 days from sign-in; signing in again starts another. */
 export const SESSION_MS = 30 * DAY_MS;
-/** A one-time sign-in code: 6 digits, good for 10 minutes and 5 tries (10^6 / 5: a guess in 200,000 per code). */
+/**
+ * A one-time sign-in code: 6 digits, good for 10 minutes and 5 tries (10^6 / 5: a guess in 200,000 per code). The
+ * routes' docs and the mail read these constants, so they cannot drift from them.
+ */
 export const CODE_MS = 10 * 60_000;
 export const CODE_TRIES = 5;
 /** A password-reset link is good for an hour, once. */
@@ -61,6 +64,13 @@ export class NoEmailSenderError extends AppError {
       'unavailable',
       'this hub sends no e-mail to customers (CUSTOMER_EMAIL is not set): sign in with a password, or ask the shop',
     );
+  }
+}
+
+/** Thrown inside a reservation's transaction to roll back the keys it already took. */
+class LimitFull extends Error {
+  constructor(readonly wait: number) {
+    super('a limit is full');
   }
 }
 
@@ -119,17 +129,27 @@ export class AccountService {
     return { token, expiresAt: new Date(now + SESSION_MS).toISOString() };
   }
 
-  /** Reserves one attempt under each limit, or throws 429 with the longest wait; nothing is recorded then. */
+  /**
+   * Reserves one attempt under each limit, all or none, or throws 429 with the wait of the full one; nothing is kept
+   * then. Each key's row is taken by one conditional upsert (see AccountRepository.reserveAttempt), so a concurrent
+   * burst gets exactly a limit's attempts through, on Postgres as on PGlite, however many hubs share the database. The
+   * keys are taken in sorted order, so two requests sharing keys never wait on each other crosswise.
+   */
   async #limit(limits: readonly { key: string; policy: RateLimitPolicy }[]): Promise<void> {
     const now = this.deps.now();
-    let wait = 0;
-    for (const { key, policy } of limits)
-      wait = Math.max(
-        wait,
-        retryAfterSeconds(await this.#repo().attemptTimes(key, now - policy.windowMs), now, policy),
-      );
-    if (wait > 0) throw new RateLimitedError(`too many attempts; try again in ${wait} s`, wait);
-    for (const { key } of limits) await this.#repo().recordAttempt(key, now);
+    const sorted = [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        for (const { key, policy } of sorted) {
+          const { granted, attempts } = await this.#repo(tx).reserveAttempt(key, policy, now);
+          if (!granted) throw new LimitFull(Math.max(1, retryAfterSeconds(attempts, now, policy)));
+        }
+      });
+    } catch (err) {
+      if (err instanceof LimitFull)
+        throw new RateLimitedError(`too many attempts; try again in ${err.wait} s`, err.wait);
+      throw err;
+    }
   }
 
   #signInLimits(email: string, address: string) {
@@ -213,7 +233,7 @@ export class AccountService {
       await this.#repo(tx).queueMail(
         email,
         'Your sign-in code',
-        `Your sign-in code is ${code}. It works once, for 10 minutes. If you did not ask for it, ignore this mail.`,
+        `Your sign-in code is ${code}. It works once, for ${CODE_MS / 60_000} minutes. If you did not ask for it, ignore this mail.`,
         now,
       );
     });
@@ -244,11 +264,10 @@ export class AccountService {
     await this.#limit(this.#signInLimits(input.email, address));
     const now = this.deps.now();
     const row = await this.#repo().latestCode(input.email, now);
-    if (!row || row.attempts >= CODE_TRIES) throw new ValidationError(CODE_FAILED);
-    if (!sameHash(row.hash, codeHash(input.email, input.code))) {
-      await this.#repo().countTry(row.id);
+    // The try is claimed before the code is compared, so concurrent guesses never compare it more than CODE_TRIES times.
+    const claimed = row && (await this.#repo().claimTry(row.id, CODE_TRIES));
+    if (!row || !claimed || !sameHash(claimed.hash, codeHash(input.email, input.code)))
       throw new ValidationError(CODE_FAILED);
-    }
     const signedIn = await this.deps.db.transaction(async (tx) => {
       if (!(await this.#repo(tx).useOneTime(row.id, now))) return undefined;
       const customerId = await this.#accountOfProvenEmail(input.email, tx);
@@ -274,7 +293,7 @@ export class AccountService {
       await this.#repo(tx).queueMail(
         email,
         'Reset your password',
-        `Choose a new password here (the link works once, for an hour): ${this.deps.resetLinkBase}?token=${token}\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
+        `Choose a new password here (the link works once, for ${RESET_MS / 60_000} minutes): ${this.deps.resetLinkBase}?token=${token}\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
         now,
       );
     });

@@ -1,12 +1,4 @@
-import {
-  addToCart,
-  cartDocId,
-  cartQty,
-  cartView,
-  clearCart,
-  DEFAULT_FULFILMENT,
-  type CartDoc,
-} from '@storefleet/shared';
+import { addToCart, cartDocId, cartQty, cartView, DEFAULT_FULFILMENT, type CartDoc } from '@storefleet/shared';
 import type { CustomerPrincipal } from '../../kernel/principal.js';
 import type { HubDocs } from '../../kernel/module-contract.js';
 import type { CartMerge } from '../../kernel/ports/carts.js';
@@ -24,8 +16,11 @@ const asCustomer = (customerId: string): CustomerPrincipal => ({
  * meanwhile merge with it as with any change). It is not a merge of the guest document's history into the account's:
  * a sku both carts hold would then be two concurrent puts of one map key, and Automerge would keep one of them by
  * actor id, dropping the other's quantity at random. Here a shared sku keeps the larger quantity — the same product
- * added on the phone as a guest and on the laptop signed in is one wish, not two — and the guest's cart is emptied
- * after, so a second sign-in with the same guest token moves nothing twice.
+ * added on the phone as a guest and on the laptop signed in is one wish, not two. Afterwards the guest's cart gives up
+ * exactly what was read and folded in: each line read is lowered by the quantity read (a counter decrement, never a
+ * delete), so a second sign-in with the same guest token moves nothing twice, while a line the guest added meanwhile
+ * (another tab, an automerge-repo client, before or after this change reaches it) stays in the guest's cart, and so
+ * does an increment of a line made meanwhile. A line lowered to 0 is not shown (cartView leaves it out).
  */
 export function cartMerge(docs: HubDocs): CartMerge {
   return {
@@ -57,7 +52,9 @@ export function cartMerge(docs: HubDocs): CartMerge {
         if (isDefault && guestFulfilment && guestFulfilment.type !== DEFAULT_FULFILMENT.type)
           doc.fulfilment = { type: guestFulfilment.type, storeId: guestFulfilment.storeId };
       });
-      await docs.update<CartDoc>(asCustomer(fromCustomerId), cartDocId(fromCustomerId), (doc) => clearCart(doc));
+      await docs.update<CartDoc>(asCustomer(fromCustomerId), cartDocId(fromCustomerId), (doc) => {
+        for (const line of lines) doc.lines?.[line.sku]?.qty.increment(-line.qty);
+      });
       return { linesMoved };
     },
   };

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addToCart, cartDocId, cartView, type CartDoc } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
+import type { HubDocs } from '../../../kernel/module-contract.js';
+import { cartMerge } from '../../carts/cart-merge.js';
 import { emailSimulator } from '../email.js';
+import { CODE_TRIES } from '../service.js';
 
 /**
  * Issue #26: a customer's own account. Sign-up, sign-in (password, e-mailed code), sign-out here and everywhere, a
@@ -91,7 +94,7 @@ describe.each(dbTargets)('customer accounts, on $name', (target) => {
       expect((await t.call('GET', '/api/account', undefined, { bearer: token })).status).toBe(401);
   });
 
-  it('signs in with an e-mailed code (hashed at rest, 5 tries) and never tells whether the e-mail is known', async () => {
+  it('signs in with an e-mailed code (hashed at rest) and never tells whether the e-mail is known', async () => {
     const a = await signUp();
     const unknownEmail = newEmail();
     expect((await t.call('POST', '/api/account/sign-in/code', { email: unknownEmail })).status).toBe(202);
@@ -165,6 +168,97 @@ describe.each(dbTargets)('customer accounts, on $name', (target) => {
     expect(Object.fromEntries(cart.lines.map((l) => [l.sku, l.qty]))).toEqual({ A: 1, B: 3, C: 2 });
     expect(cartView(await docs.read<CartDoc>(as(guestId), cartDocId(guestId))).lines).toEqual([]);
     expect((await t.call('GET', '/api/account', undefined, { bearer: guest.body.token })).status).toBe(401);
+  });
+
+  it("takes off a guest's cart only what it moved: a line added there meanwhile stays", async () => {
+    const a = await signUp();
+    const guestId = (await t.call('POST', '/api/account/guest')).body.account.customerId as string;
+    const line = (sku: string) => ({ sku, name: sku, unitPriceMinor: 100, currency: 'EUR', taxClass: 'STANDARD' });
+    const as = (customerId: string) => ({ kind: 'customer' as const, customerId, sessionId: 'test' });
+    const docs = t.hub.sync.docs;
+    await docs.change<CartDoc>(as(guestId), cartDocId(guestId), (d) => {
+      addToCart(d, line('A'), 1, 'web', 1);
+      addToCart(d, line('B'), 3, 'web', 1);
+    });
+    // Another tab edits the guest's cart after the merge read it and before it takes the moved lines off: one more A
+    // and a new line D. Neither was moved, so both must stay with the guest.
+    const racing = {
+      read: docs.read.bind(docs),
+      update: async (...args: Parameters<HubDocs['update']>) => {
+        if (args[1] === cartDocId(a.customerId))
+          await docs.change<CartDoc>(as(guestId), cartDocId(guestId), (d) => {
+            addToCart(d, line('A'), 2, 'other tab', 2);
+            addToCart(d, line('D'), 1, 'other tab', 2);
+          });
+        return docs.update(...args);
+      },
+    } as unknown as HubDocs;
+    expect(await cartMerge(racing).merge(guestId, a.customerId)).toEqual({ linesMoved: 2 });
+    const qty = async (id: string) =>
+      Object.fromEntries(cartView(await docs.read<CartDoc>(as(id), cartDocId(id))).lines.map((l) => [l.sku, l.qty]));
+    expect(await qty(a.customerId)).toEqual({ A: 1, B: 3 });
+    expect(await qty(guestId)).toEqual({ A: 2, D: 1 });
+    // A second merge moves what was left, and nothing twice: the larger quantity wins for a sku both carts hold.
+    expect(await cartMerge(docs).merge(guestId, a.customerId)).toEqual({ linesMoved: 2 });
+    expect(await qty(a.customerId)).toEqual({ A: 2, B: 3, D: 1 });
+    expect(await qty(guestId)).toEqual({});
+  });
+
+  it(`refuses a code after ${CODE_TRIES} wrong tries, the right one too, and answers 429 past 10 tries per e-mail`, async () => {
+    t.clock.offsetMs += 16 * 60_000; // earlier tests' attempts from this address leave the window
+    const a = await signUp();
+    expect((await t.call('POST', '/api/account/sign-in/code', { email: a.email })).status).toBe(202);
+    const code = /(\d{6})/.exec((await mailTo(a.email)).body)![1]!;
+    const wrong = code === '000000' ? '000001' : '000000';
+    const verify = (c: string) => t.call('POST', '/api/account/sign-in/code/verify', { email: a.email, code: c });
+    for (let i = 0; i < CODE_TRIES; i++) expect((await verify(wrong)).status).toBe(400);
+    const sixth = await verify(code);
+    expect(sixth.status).toBe(400);
+    expect(sixth.body.detail).toMatch(/wrong or has expired/);
+    for (let i = CODE_TRIES + 1; i < 10; i++) expect((await verify(wrong)).status).toBe(400);
+    const eleventh = await verify(wrong);
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A password sign-in for the e-mail is under the same per-e-mail limit.
+    expect((await t.call('POST', '/api/account/sign-in', { email: a.email, password })).status).toBe(429);
+  });
+
+  it('holds every limit under a concurrent burst: a code is compared 5 times, an e-mail gets 10 tries', async () => {
+    t.clock.offsetMs += 16 * 60_000;
+    const a = await signUp();
+    expect((await t.call('POST', '/api/account/sign-in/code', { email: a.email })).status).toBe(202);
+    const code = /(\d{6})/.exec((await mailTo(a.email)).body)![1]!;
+    const wrong = code === '000000' ? '000001' : '000000';
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        t.call('POST', '/api/account/sign-in/code/verify', { email: a.email, code: wrong }),
+      ),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 400)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    expect(
+      await tableCount(`SELECT max(attempts) AS n FROM customer_one_time_secrets WHERE email = $1`, [a.email]),
+    ).toBe(CODE_TRIES);
+
+    // Wrong passwords for another e-mail, all at once: 10 are checked, the other 30 refused before any is.
+    t.clock.offsetMs += 16 * 60_000;
+    const b = await signUp();
+    const passwords = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        t.call('POST', '/api/account/sign-in', { email: b.email, password: 'not the password' }),
+      ),
+    );
+    expect(passwords.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(passwords.filter((r) => r.status === 429)).toHaveLength(30);
+
+    // New guests from one address: 60 an hour, however many ask at once.
+    t.clock.offsetMs += 61 * 60_000;
+    const guests = await Promise.all(Array.from({ length: 70 }, () => t.call('POST', '/api/account/guest')));
+    expect(guests.filter((r) => r.status === 201)).toHaveLength(60);
+    expect(guests.filter((r) => r.status === 429)).toHaveLength(10);
+    t.clock.offsetMs += 61 * 60_000; // the tests after this one sign up from the same address
   });
 
   it('refuses bad input with problem+json and changes nothing', async () => {
