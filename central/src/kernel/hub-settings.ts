@@ -517,7 +517,9 @@ export function resolveSettings(config: {
       'CUSTOMER_EMAIL is not set: customers cannot get sign-in codes or password-reset links (503) until it names a sender.',
     );
   else if (mode === 'production' && config.customerEmail?.adapter === 'simulator')
-    warnings.push('CUSTOMER_EMAIL=simulator in production: no sign-in code or reset link reaches a customer');
+    warnings.push(
+      'CUSTOMER_EMAIL=simulator in production: NO E-MAIL LEAVES THIS HUB. Sign-in codes and reset links stay in this process’s memory while customers are told 202 (sent); name a real sender, or keep this for a demo.',
+    );
   if (mode === 'production' && !config.pricingKeysFile)
     warnings.push(
       'PRICING_KEYS_FILE is not set: coupon batches and Scan & Go checkouts are refused (503) until it names a file outside the data and blob folders.',
