@@ -56,6 +56,8 @@ export interface HubConfig {
   readonly syncProtocol?: number;
   /** How often sync lag is sampled for the console's chart (default 15 s). */
   readonly syncLagSampleMs?: number;
+  /** How often customers' live sockets re-check their session (default 30 s; kernel/live-sessions.ts). */
+  readonly sessionRecheckMs?: number;
   readonly syncHeartbeatMs?: number;
   /**
    * How often each replica re-reads the feed heads of its connected stores, the safety net under a lost change

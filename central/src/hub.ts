@@ -47,6 +47,7 @@ import { discoverModules } from './kernel/discover-modules.js';
 import { graphqlGateway, graphqlRouter } from './kernel/graphql/gateway.js';
 import { graphqlSubscriptions, socketAuthentication } from './kernel/graphql/subscriptions.js';
 import { hubStores } from './kernel/graphql/hub-stores.js';
+import { LiveSessions, SESSIONS_ENDED_CHANNEL } from './kernel/live-sessions.js';
 import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
 import { hubOpenApi } from './kernel/openapi/hub-openapi.js';
@@ -278,6 +279,8 @@ async function assembleHub(
   let syncServer: SyncServer | undefined;
   let automergeSockets: AutomergeSockets | undefined;
   let graphqlSockets: ReturnType<typeof graphqlSubscriptions> | undefined;
+  // customers' live sockets (graphql-ws, /automerge), closed when their session ends (a sign-out, a password reset)
+  const liveSessions = new LiveSessions(log);
   const lagHistory = new LagHistory(db, now, config.syncLagSampleMs ?? 15_000, log);
   const consoleLive = new ConsoleLive(() => syncStatus.list(), log);
   socketHandlers.set('/api/console/live', consoleLive.handler);
@@ -406,8 +409,14 @@ async function assembleHub(
   api.use(unlessStreamed(requireJsonBody));
   api.use(unlessStreamed(express.json({ limit: config.bodyLimit ?? '1mb' })));
   api.use(refuseBadText);
-  api.use(authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined));
-  api.use(idempotency(idempotencyRepo, fingerprintKey, log, now));
+  // one authentication and one Idempotency-Key handling for /api and /graphql, so both answer a request alike
+  const authenticateRequest = authenticate(
+    auth,
+    () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined,
+  );
+  const idempotentWrites = idempotency(idempotencyRepo, fingerprintKey, log, now);
+  api.use(authenticateRequest);
+  api.use(idempotentWrites);
   api.use(documented('/api', 'auth', authRoutes(auth)));
   api.use(documented('/api', 'fleet', fleetRoutes(fleet)));
   api.use(documented('/api', 'sync', syncRoutes(syncStatus, lagHistory, now, syncRepo.replay)));
@@ -429,12 +438,16 @@ async function assembleHub(
   });
   app.use(
     '/graphql',
-    graphqlRouter(graphql, {
-      requireJson: requireJsonBody,
-      text: refuseBadText,
-      auth: authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined),
-      idempotency: idempotency(idempotencyRepo, fingerprintKey, log, now),
-    }),
+    documented(
+      '/graphql',
+      'graphql',
+      graphqlRouter(graphql, {
+        requireJson: requireJsonBody,
+        text: refuseBadText,
+        auth: authenticateRequest,
+        idempotency: idempotentWrites,
+      }),
+    ),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(log));
@@ -539,6 +552,7 @@ async function assembleHub(
         log,
         now,
         `storefleet-hub-${replica}`,
+        { live: liveSessions },
       );
       automergeSockets.attach(server);
       // GraphQL subscriptions (graphql-ws) on /graphql's upgrade: the HTTP endpoint's schema, limits and callers.
@@ -553,8 +567,12 @@ async function assembleHub(
         now,
         maxDepth: settings.tuning.graphqlMaxDepth,
         maxCost: settings.tuning.graphqlMaxCost,
+        live: liveSessions,
       });
       graphqlSockets.attach(server);
+      // an ended session's announcement (modules/accounts) closes its sockets at once; the timer catches one unheard
+      const unlistenSessions = await db.listen(SESSIONS_ENDED_CHANNEL, (payload) => liveSessions.heard(payload));
+      liveSessions.start(config.sessionRecheckMs);
       const fanOut = syncServer;
       const unlistenFeed = await bus.subscribe(FEED_CHANNEL, (storeId) => {
         fanOut.feedChanged(storeId);
@@ -567,6 +585,7 @@ async function assembleHub(
       unlisten = async () => {
         await unlistenFeed();
         await unlistenDocs();
+        await unlistenSessions();
       };
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -584,6 +603,7 @@ async function assembleHub(
       await workflows.stop();
       await retention.stop();
       await unlisten?.();
+      liveSessions.stop();
       lagHistory.stop();
       consoleLive.close();
       await syncServer?.close();

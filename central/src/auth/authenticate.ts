@@ -76,11 +76,13 @@ export function authenticate(auth: AuthService, customers?: () => CustomerSessio
   };
 }
 
-/** The staff credential: a bearer that is not a customer's token, else the staff session cookie. */
+/**
+ * The staff credential: a bearer that is not a customer's token, else the staff session cookie. A customer's bearer
+ * is the caller and no cookie is read beside it (an explicit credential wins: kernel/two-credentials.ts).
+ */
 function staffCredential(req: Request): string | undefined {
   const authorization = req.get('Authorization');
-  if (authorization?.startsWith(`Bearer ${CUSTOMER_TOKEN_PREFIX}`))
-    return presentedCredential(undefined, req.get('Cookie'), SESSION_COOKIE);
+  if (authorization?.startsWith(`Bearer ${CUSTOMER_TOKEN_PREFIX}`)) return undefined;
   return presentedCredential(authorization, req.get('Cookie'), SESSION_COOKIE);
 }
 
@@ -97,7 +99,8 @@ function clearCustomerCookie(req: Request, res: Response): void {
 /**
  * Sets `req.customer` from a customer's token (`Bearer sfc_…`) or the `sf_customer` cookie, through the accounts
  * module's CUSTOMER_SESSIONS; never `req.principal`, so staff routes see a customer as nobody. A staff cookie beside a
- * customer's sets both. A customer token that is unknown, ended or expired is a 401 on the customer's own routes
+ * customer's sets both (each route reads its own kind; GraphQL's fields for both refuse the pair); a bearer of either
+ * kind is the only caller, no cookie read beside it. A customer token that is unknown, ended or expired is a 401 on the customer's own routes
  * (`/account…`, except signing in), and nobody anywhere else (a shop's public pages still answer). An unreadable cookie
  * header is the staff check's to refuse; here it only means no customer cookie.
  */
@@ -110,7 +113,8 @@ function customerAuthentication(customers?: () => CustomerSessions | undefined) 
       ? authorization.slice(7).trim()
       : undefined;
     let token = bearer;
-    if (!token) {
+    // a staff bearer is the caller: the customer's cookie beside it is not read (kernel/two-credentials.ts)
+    if (!token && !presentsBearer(req)) {
       try {
         token = readCookie(req.get('Cookie'), CUSTOMER_COOKIE);
       } catch (err) {

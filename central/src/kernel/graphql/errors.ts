@@ -18,10 +18,14 @@ const CODES: Partial<Record<ErrorType, GraphqlErrorCode>> = {
 };
 
 /**
- * What a caller sees of an error a resolver threw: the hub's own errors keep their message (they name the entity and
- * are meant for callers) and get their code; graphql's own (a parse or validation error, a refused query) pass as
- * they are, coded BAD_USER_INPUT when they carry no code; anything else is logged with its path and answered as
- * INTERNAL with a message that gives nothing of the hub's inside away.
+ * What a caller sees of an error, so that every error leaves with a code:
+ * - the hub's own errors (AppError) keep their message (they name the entity and are meant for callers) and get their
+ *   code;
+ * - a GraphQLError that already has a code (a refusal, RATE_LIMITED on a socket) passes as it is;
+ * - graphql's own errors without one — a query that does not parse or validate, variables that do not fit (no path, or
+ *   an argument of the query named in `nodes`) — are the caller's: BAD_USER_INPUT, with graphql's message;
+ * - anything else, a resolver's GraphQLError without a code included (it says nothing a caller could act on, and may
+ *   say what it should not), is logged with its path and answered INTERNAL with a message that gives nothing away.
  */
 export function maskError(log: Logger) {
   return (error: unknown): Error => {
@@ -34,12 +38,13 @@ export function maskError(log: Logger) {
       const message = code === 'INTERNAL' ? 'internal error' : original.message;
       return new GraphQLError(message, { ...base, extensions: { code, ...safeExtra(original) } });
     }
-    if (original instanceof GraphQLError) return original;
-    if (gql && !original) {
-      return gql.extensions?.code
-        ? gql
-        : new GraphQLError(gql.message, { ...base, extensions: { ...gql.extensions, code: 'BAD_USER_INPUT' } });
-    }
+    const coded = original instanceof GraphQLError ? original : gql && !original ? gql : undefined;
+    if (coded?.extensions?.code) return coded;
+    // graphql's own: before execution (no original error), or an argument its variables could not fill (in the query)
+    const graphqlOwn =
+      !original || (original instanceof GraphQLError && !original.originalError && (original.nodes?.length ?? 0) > 0);
+    if (gql && graphqlOwn)
+      return new GraphQLError(gql.message, { ...base, extensions: { ...gql.extensions, code: 'BAD_USER_INPUT' } });
     log.error({ err: original, path: gql?.path }, 'graphql resolver failed');
     return new GraphQLError('internal error', { ...base, extensions: { code: 'INTERNAL' } });
   };

@@ -15,7 +15,7 @@ import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { maskError } from './errors.js';
-import { queryLimits } from './limits.js';
+import { MAX_FIRST, queryLimits } from './limits.js';
 import type { GraphqlContext, GraphqlContribution } from './types.js';
 
 /** The root types every contribution extends (`extend type Query { … }`), so no module owns them. */
@@ -48,7 +48,7 @@ export interface GatewayOptions {
  * (limits.ts), a query that does not parse or validate. GraphiQL is off (it loads from a CDN; the docs page is
  * /api-docs/); introspection is on (the schema is the documentation, and holds no data).
  */
-export function graphqlGateway(o: GatewayOptions): RequestHandler & { readonly schema: GraphQLSchema } {
+export function graphqlGateway(o: GatewayOptions): GraphqlGateway {
   const schema = makeExecutableSchema({
     typeDefs: withoutOrphanExtensions(mergeTypeDefs([ROOTS, ...o.contributions.map((c) => c.typeDefs)])),
     resolvers: mergeResolvers(o.contributions.map((c) => c.resolvers)),
@@ -123,8 +123,15 @@ export function graphqlGateway(o: GatewayOptions): RequestHandler & { readonly s
       next(err);
     }
   };
-  return Object.assign(handler, { schema });
+  return Object.assign(handler, { schema, maxDepth: o.maxDepth, maxCost: o.maxCost });
 }
+
+/** The gateway's handler, with the schema and limits it serves (the socket serves the same; the docs name them). */
+export type GraphqlGateway = RequestHandler & {
+  readonly schema: GraphQLSchema;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+};
 
 /** Yoga's own codes for a query that does not parse or validate (GRAPHQL_PARSE_FAILED…) are ours: BAD_USER_INPUT. */
 function asBadInput(e: GraphQLError): GraphQLError {
@@ -192,8 +199,16 @@ const answers = {
   200: 'a GraphQL answer `{ data, errors }`: a field that failed has an error coded in `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, CONFLICT, RATE_LIMITED, UNAVAILABLE, INTERNAL) beside the data that did not',
   400: 'nothing ran: the body is not one operation, the query does not parse or validate (BAD_USER_INPUT), or it is too deep (QUERY_TOO_DEEP) or costs too much (QUERY_TOO_COSTLY)',
 } as const;
-const about =
-  'The hub’s GraphQL schema (introspection is on; the SDL is the reference). Anybody may call it: each field authorizes its caller — a staff session or store token as on /api, a customer’s `sfc_` token or `sf_customer` cookie, or nobody. An operation deeper than GRAPHQL_MAX_DEPTH (default 10) or costlier than GRAPHQL_MAX_COST (default 5,000; a list field costs its `first` × what it selects) is refused before it runs.';
+/** What /graphql's documentation says of it, with the limits this hub runs (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST). */
+const about = (g: GraphqlGateway) =>
+  'The hub’s GraphQL schema (introspection is on; the SDL is the reference). Anybody may call it: each field ' +
+  'authorizes its caller — a staff session or store token as on /api, a customer’s `sfc_` token or `sf_customer` ' +
+  'cookie, or nobody. An explicit `Authorization: Bearer` is the caller and no cookie is read beside it; with both a ' +
+  'staff session cookie and a customer’s, a field that serves both kinds (a cart, orders) is UNAUTHENTICATED until ' +
+  `one is dropped. This hub refuses, before it runs, an operation nesting more than ${g.maxDepth} fields ` +
+  `(GRAPHQL_MAX_DEPTH) or costing more than ${g.maxCost.toLocaleString('en')} (GRAPHQL_MAX_COST; a field costs 1, a ` +
+  `list field its \`first\` × what it selects per item; \`first\` is 1 to ${MAX_FIRST}). Subscriptions ` +
+  '(cartChanged, orderStatus) use graphql-ws on the same path; a socket closes (4403) when its session ends.';
 
 /**
  * `/graphql` as the hub mounts it: a JSON body (bounded; bad JSON is a 400 problem, not yoga's), the hub's text
@@ -201,7 +216,7 @@ const about =
  * first one did), the request's shape checked (one operation, a string query), then the gateway.
  */
 export function graphqlRouter(
-  gateway: RequestHandler,
+  gateway: GraphqlGateway,
   before: {
     readonly requireJson: RequestHandler;
     readonly text: RequestHandler;
@@ -220,10 +235,10 @@ export function graphqlRouter(
     '/',
     apiDoc({
       summary: 'Run a GraphQL query (reads)',
-      description: about,
+      description: about(gateway),
       query: graphqlGetQuery,
       responses: answers,
-      access: ['public'],
+      access: ['public', 'customer', 'staff', 'store'],
       tags: ['graphql'],
     }),
     (req, res, next) => {
@@ -235,10 +250,10 @@ export function graphqlRouter(
     '/',
     apiDoc({
       summary: 'Run a GraphQL query or mutation',
-      description: about,
+      description: about(gateway),
       body: graphqlPostBody,
       responses: answers,
-      access: ['public'],
+      access: ['public', 'customer', 'staff', 'store'],
       tags: ['graphql'],
     }),
     (req, res, next) => {

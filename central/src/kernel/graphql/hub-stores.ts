@@ -2,7 +2,7 @@ import { isUuid } from '@storefleet/shared';
 import type { Queryable } from '../../db/db.js';
 import { distanceKmSql } from '../geo-sql.js';
 import type { GraphqlContext, GraphqlContribution } from './types.js';
-import { MAX_FIRST } from './limits.js';
+import { MAX_FIRST, pageFirst } from './limits.js';
 
 /** A store as GraphQL shows it; `distanceKm` only when asked from another store. */
 export interface StoreNode {
@@ -22,7 +22,7 @@ const typeDefs = /* GraphQL */ `
     distanceKm: Float
   }
   extend type Query {
-    "Stores, nearest the given store first (that store included, at 0 km), else by code."
+    "Stores, nearest the given store first (that store included, at 0 km), else by code; first is 1 to ${MAX_FIRST}."
     stores(nearStoreId: ID, first: Int = 20): [Store!]!
   }
 `;
@@ -53,7 +53,7 @@ export function hubStores(db: Queryable): GraphqlContribution {
     resolvers: {
       Query: {
         stores: async (_: unknown, args: { nearStoreId?: string | null; first?: number | null }) => {
-          const first = Math.max(0, Math.min(MAX_FIRST, args.first ?? 20));
+          const first = pageFirst(args.first, 20, MAX_FIRST);
           if (args.nearStoreId != null) {
             if (!isUuid(args.nearStoreId)) return [];
             const { rows } = await db.query<{ id: string; code: string; name: string; km: number }>(

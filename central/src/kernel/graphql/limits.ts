@@ -1,3 +1,4 @@
+import { ValidationError } from '@storefleet/shared';
 import {
   GraphQLError,
   type ASTVisitor,
@@ -21,6 +22,16 @@ export const DEFAULT_FIRST = 20;
  * read, so the largest page any resolver answers (resolvers clamp `first` to it) stands in for the value.
  */
 export const MAX_FIRST = 100;
+
+/**
+ * A list field's `first`, checked as every list field checks it: left out, `fallback`; below 1 or over `max` a
+ * BAD_USER_INPUT naming the allowed range (never clamped in silence: a client asking for 0 or 500 has a bug to see).
+ */
+export function pageFirst(first: number | null | undefined, fallback: number, max: number = MAX_FIRST): number {
+  const n = first ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ValidationError(`first must be 1 to ${max}, not ${n}`);
+  return n;
+}
 
 const refusal = (code: 'QUERY_TOO_DEEP' | 'QUERY_TOO_COSTLY', message: string) =>
   new GraphQLError(message, { extensions: { code, http: { status: 400 } } });

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { presentedCredential, readCookie, UnauthorizedError } from '@storefleet/shared';
 import { CUSTOMER_COOKIE, CUSTOMER_TOKEN_PREFIX, type CustomerPrincipal, type Principal } from '../principal.js';
 import type { CustomerSessions } from '../ports/accounts.js';
+import type { LiveSessions } from '../live-sessions.js';
+import { sameSiteUpgrade } from '../two-credentials.js';
 import { contextFor } from './gateway.js';
 import { maskError } from './errors.js';
 import { queryLimits } from './limits.js';
@@ -19,6 +21,8 @@ export const GRAPHQL_PATH = '/graphql';
 export interface SocketCaller {
   readonly principal?: Principal | undefined;
   readonly customer?: CustomerPrincipal | undefined;
+  /** Asks the credentials again (a customer's session may end elsewhere); absent for nobody, who has none to lose. */
+  readonly stillSignedIn?: () => Promise<boolean>;
 }
 
 export interface GraphqlSubscriptionsOptions {
@@ -37,6 +41,12 @@ export interface GraphqlSubscriptionsOptions {
   readonly maxPerSocket?: number;
   /** The largest frame a client may send; a bigger one closes that socket (1009), never another. */
   readonly maxPayload?: number;
+  /**
+   * The hub's live sockets: a signed-in socket is kept there, so a customer's sign-out, sign-out everywhere or password
+   * reset closes it (4403) and its subscriptions stop at once, and a periodic re-check closes one whose session ended
+   * where no announcement reached.
+   */
+  readonly live?: LiveSessions;
 }
 
 /** A socket's subscriptions: a handful for a shop page (the cart, an order or two). */
@@ -73,7 +83,20 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
         const token = ctx.connectionParams?.token;
         if (token !== undefined && typeof token !== 'string') return false;
         try {
-          callers.set(ctx.extra.socket, await o.authenticate(ctx.extra.request, token));
+          const caller = await o.authenticate(ctx.extra.request, token);
+          const socket = ctx.extra.socket;
+          if (socket.readyState !== socket.OPEN) return false;
+          callers.set(socket, caller);
+          if (o.live && caller.stillSignedIn) {
+            const forget = o.live.add({
+              customerId: caller.customer?.customerId,
+              sessionId: caller.customer?.sessionId,
+              stillSignedIn: caller.stillSignedIn,
+              // graphql-ws completes the socket's subscriptions on close: no further `next` is sent on it
+              close: (reason) => socket.close(SESSION_ENDED_CLOSE, closeReasonOf(reason)),
+            });
+            socket.once('close', forget);
+          }
           return true;
         } catch {
           return false; // a token that names nobody: 4403, this socket only
@@ -136,6 +159,20 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
   };
 }
 
+/** graphql-ws' Forbidden: the socket's session ended (sign-out, reset); the client must sign in again. */
+export const SESSION_ENDED_CLOSE = 4403;
+
+/** A close frame's reason holds at most 123 bytes. */
+function closeReasonOf(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123
+    ? reason
+    : `${bytes
+        .subarray(0, 120)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '')}…`;
+}
+
 function pathOf(url: string | undefined): string | undefined {
   try {
     return new URL(url ?? '/', 'http://hub').pathname;
@@ -165,32 +202,38 @@ export function socketAuthentication(o: {
     if (!customer) throw new UnauthorizedError('the customer session is unknown, ended or expired; sign in again');
     return customer;
   };
+  /** Whether the credentials still name the same callers (a customer's session, a staff session or store token). */
+  const still = (customer: string | undefined, staff: string | undefined, was: SocketCaller) => async () => {
+    if (customer && (await o.customers()?.customerFor(customer))?.sessionId !== was.customer?.sessionId) return false;
+    if (staff)
+      return o.principalFor(staff).then(
+        () => true,
+        () => false,
+      );
+    return true;
+  };
   return async (req, token) => {
+    // kernel/two-credentials.ts: an explicit token wins over cookies, and no cookie is read beside it
     const bearer = presentedCredential(req.headers.authorization, undefined, '') || undefined;
     const presented = token ?? bearer;
-    if (presented !== undefined)
-      return isCustomerToken(presented)
+    if (presented !== undefined) {
+      const who: SocketCaller = isCustomerToken(presented)
         ? { customer: await customerFor(presented) }
         : { principal: await o.principalFor(presented) };
-    if (!sameSite(req)) return {};
+      const customer = who.customer ? presented : undefined;
+      return { ...who, stillSignedIn: still(customer, customer ? undefined : presented, who) };
+    }
+    if (!sameSiteUpgrade(req)) return {};
     const customerCookie = readCookie(req.headers.cookie, CUSTOMER_COOKIE);
     const staffCookie = readCookie(req.headers.cookie, o.sessionCookie);
-    return {
+    if (!customerCookie && !staffCookie) return {};
+    // both cookies: both callers are kept, and a field serving both kinds refuses the pair (callerOf), as over HTTP
+    const who: SocketCaller = {
       customer: customerCookie ? await customerFor(customerCookie) : undefined,
       principal: staffCookie ? await o.principalFor(staffCookie) : undefined,
     };
+    return { ...who, stillSignedIn: still(customerCookie, staffCookie, who) };
   };
-}
-
-/** No Origin (not a browser), or an Origin naming the host the upgrade was sent to. */
-function sameSite(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -141,6 +141,11 @@ export class AutomergeConnection {
     return false;
   }
 
+  /** Ends this socket from outside (its session ended elsewhere): an `error` frame saying why, then close 1008. */
+  end(reason: string): void {
+    this.#fail(reason);
+  }
+
   #unavailable(documentId: string): void {
     this.#send({ type: 'doc-unavailable', senderId: this.hubPeerId, targetId: this.#clientPeer!, documentId });
   }

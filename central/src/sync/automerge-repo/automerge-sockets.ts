@@ -15,6 +15,8 @@ import { SESSION_COOKIE } from '../../auth/authenticate.js';
 import { pathOf } from '../../http/path-of.js';
 import type { CustomerSessions } from '../../kernel/ports/accounts.js';
 import { type Caller, CUSTOMER_COOKIE, CUSTOMER_TOKEN_PREFIX } from '../../kernel/principal.js';
+import type { LiveSessions } from '../../kernel/live-sessions.js';
+import { sameSiteUpgrade, TWO_CALLERS } from '../../kernel/two-credentials.js';
 import type { HubDocs } from '../docs/hub-docs.js';
 import { AutomergeConnection, type AutomergeConnectionLimits } from './automerge-connection.js';
 
@@ -24,6 +26,8 @@ export const AUTOMERGE_PATH = '/automerge';
 export interface AutomergeSocketOptions extends Partial<AutomergeConnectionLimits> {
   /** Largest frame a client may send; a larger one closes its socket (1009). A cart's whole history fits many times. */
   readonly maxFrameBytes?: number;
+  /** The hub's live sockets: a customer's socket is closed when their session ends (sign-out, reset) elsewhere. */
+  readonly live?: LiveSessions;
 }
 
 const DEFAULTS = { maxFrameBytes: 1024 * 1024, documentsPerSocket: 32, recheckSessionMs: 30_000 };
@@ -31,6 +35,8 @@ const DEFAULTS = { maxFrameBytes: 1024 * 1024, documentsPerSocket: 32, recheckSe
 /** Who opened a socket, and how to ask again whether they still may. */
 interface Authenticated {
   readonly caller: Caller;
+  /** The customer's session (absent for staff and stores), by which an ended session finds this socket. */
+  readonly session?: { readonly customerId: string; readonly sessionId: string };
   readonly stillSignedIn: () => Promise<boolean>;
 }
 
@@ -45,6 +51,7 @@ interface Authenticated {
 export class AutomergeSockets {
   readonly #wss: WebSocketServer;
   readonly #limits: AutomergeConnectionLimits;
+  readonly #live: LiveSessions | undefined;
   #serial = 0;
 
   constructor(
@@ -60,6 +67,7 @@ export class AutomergeSockets {
     const o = { ...DEFAULTS, ...options };
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes });
     this.#limits = { documentsPerSocket: o.documentsPerSocket, recheckSessionMs: o.recheckSessionMs };
+    this.#live = options.live;
   }
 
   attach(server: Server): void {
@@ -72,7 +80,7 @@ export class AutomergeSockets {
           this.#wss.handleUpgrade(req, socket, head, (ws) => {
             ws.on('error', (err) => this.log.debug({ err }, 'automerge socket closed on an invalid frame'));
             const peer = `automerge:${++this.#serial}`;
-            new AutomergeConnection(
+            const connection = new AutomergeConnection(
               ws,
               peer,
               who.caller,
@@ -83,6 +91,12 @@ export class AutomergeSockets {
               this.now,
               this.hubPeerId,
             );
+            const forget = this.#live?.add({
+              ...who.session,
+              stillSignedIn: who.stillSignedIn,
+              close: (reason) => connection.end(reason),
+            });
+            if (forget) ws.once('close', forget);
           });
         },
         (err: unknown) => {
@@ -96,15 +110,17 @@ export class AutomergeSockets {
 
   async #authenticate(req: IncomingMessage): Promise<Authenticated> {
     const query = new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? undefined;
-    const customerCookie = readCookie(req.headers.cookie, CUSTOMER_COOKIE);
-    const presented =
-      query || presentedCredential(req.headers.authorization, undefined, '') || customerCookie || undefined;
-    const staffCookie = presented ? undefined : readCookie(req.headers.cookie, SESSION_COOKIE);
-    const credential = presented ?? staffCookie;
+    // The hub's one rule for two kinds of credential (kernel/two-credentials.ts): an explicit token (the query's or a
+    // bearer) wins over cookies; two cookies, a customer's and a staff session's, name two callers and are refused.
+    const explicit = query || presentedCredential(req.headers.authorization, undefined, '') || undefined;
+    const customerCookie = explicit ? undefined : readCookie(req.headers.cookie, CUSTOMER_COOKIE);
+    const staffCookie = explicit ? undefined : readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (customerCookie && staffCookie) throw new UnauthorizedError(TWO_CALLERS);
+    const credential = explicit ?? customerCookie ?? staffCookie;
     if (!credential)
       throw new UnauthorizedError('sign in first (?token=sfc_…, Authorization: Bearer …, or the sf_customer cookie)');
     // A cookie rides along with any page's WebSocket: one opened from another site's page is refused.
-    if (!query && !req.headers.authorization && !sameSite(req))
+    if (!explicit && !sameSiteUpgrade(req))
       throw new ForbiddenError('a cookie-signed socket must be opened from the hub’s own pages');
     if (credential.startsWith(CUSTOMER_TOKEN_PREFIX)) {
       const sessions = this.customers();
@@ -112,6 +128,7 @@ export class AutomergeSockets {
       if (!customer) throw new UnauthorizedError('the customer session is unknown, ended or expired; sign in again');
       return {
         caller: customer,
+        session: { customerId: customer.customerId, sessionId: customer.sessionId },
         stillSignedIn: async () => (await sessions!.customerFor(credential))?.customerId === customer.customerId,
       };
     }
@@ -129,16 +146,5 @@ export class AutomergeSockets {
   async close(): Promise<void> {
     for (const ws of this.#wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-  }
-}
-
-/** No Origin (not a browser), or an Origin naming the host the request was sent to. */
-function sameSite(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
   }
 }
