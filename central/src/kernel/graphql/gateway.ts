@@ -96,6 +96,11 @@ export function graphqlGateway(o: GatewayOptions): GraphqlGateway {
     graphiql: false,
     landingPage: false,
     batching: false,
+    // /graphql answers its own site only, as /api does: yoga's default CORS would answer any Origin with credentials
+    // allowed (a sibling site could read a signed-in caller's answers), and costs a header pass every request.
+    // JSON only (graphqlRouter refuses other bodies before yoga), so yoga's multipart parser never has work.
+    cors: false,
+    multipart: false,
     logging: {
       debug: () => undefined,
       info: () => undefined,
