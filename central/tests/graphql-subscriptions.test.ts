@@ -351,6 +351,45 @@ describe.each(dbTargets)('GraphQL subscriptions on /graphql, on $name', (target)
     for (const w of [own, foreign, store]) w.stop();
   });
 
+  it('one customer keeps at most 8 sockets open: the 9th is closed 4429 saying why, another customer is not counted, and a closed one frees its place', async () => {
+    const hal = await signUp('hal');
+    const ida = await signUp('ida');
+    /** A raw graphql-ws socket for `token`: 'acked' when the hub accepted it, else the close code and reason. */
+    const open = async (token: string) => {
+      const ws = new WebSocket(wsUrl(), 'graphql-transport-ws');
+      sockets.push(ws);
+      ws.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const outcome = new Promise<string>((resolve) => {
+        ws.once('message', (m) => resolve(JSON.parse(String(m)).type === 'connection_ack' ? 'acked' : String(m)));
+        ws.once('close', (code, reason) => resolve(`${code} ${String(reason)}`));
+      });
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { token } }));
+      return { ws, outcome: await outcome };
+    };
+    const eight = [];
+    for (let i = 0; i < 8; i++) eight.push(await open(hal.token));
+    expect(eight.map((s) => s.outcome)).toEqual(Array(8).fill('acked'));
+    const ninth = await open(hal.token);
+    expect(ninth.outcome).toBe('4429 too many sockets for this customer: close one first');
+    expect((await open(ida.token)).outcome).toBe('acked');
+
+    const closed = new Promise((resolve) => eight[0]!.ws.once('close', resolve));
+    eight[0]!.ws.close();
+    await closed;
+    // the hub hears the close a moment after the client does: a new socket is accepted once it has
+    let again = await open(hal.token);
+    for (let i = 0; i < 50 && again.outcome !== 'acked'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await open(hal.token);
+    }
+    expect(again.outcome).toBe('acked');
+    for (const s of eight) s.ws.terminate();
+  });
+
   it('one socket runs at most 10 operations at once: the 11th is refused RATE_LIMITED and the 10 go on', async () => {
     const fay = await signUp('fay');
     await pickupAtA(fay);

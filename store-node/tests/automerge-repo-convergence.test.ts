@@ -188,6 +188,28 @@ describe.each(dbTargets)('an automerge-repo client’s cart at the hub on $name'
     expect(status).toBe(403);
   });
 
+  it('one customer keeps at most 8 sockets open: the 9th gets an error frame saying why and 1008; another customer is not counted', async () => {
+    const cy = await signUp('Cy');
+    const dee = await signUp('Dee');
+    const eight = [];
+    for (let i = 0; i < 8; i++) eight.push(await rawSocket(`${ws}/automerge?token=${cy.token}`));
+    const ninth = await rawSocket(`${ws}/automerge?token=${cy.token}`);
+    expect(await ninth.closed).toBe(1008);
+    expect(ninth.frames.at(-1)).toMatchObject({
+      type: 'error',
+      message: 'too many sockets for this customer: close one first',
+    });
+    // the eight are still served: each is answered as a peer when it joins
+    for (const [i, raw] of eight.entries()) raw.ws.send(join(`cy-${i}`));
+    await waitFor('each of the eight answered as a peer', () =>
+      eight.every((r) => r.frames.some((f) => f.type === 'peer')),
+    );
+    const other = await rawSocket(`${ws}/automerge?token=${dee.token}`);
+    other.ws.send(join('dee'));
+    await waitFor('another customer’s socket answered as a peer', () => other.frames.some((f) => f.type === 'peer'));
+    for (const r of [...eight, other]) r.ws.close();
+  });
+
   it('malformed frames close only that socket, with an error frame; the hub and other clients go on', async () => {
     const ana = customers[0]!;
     const bad: [string, Uint8Array | string][] = [

@@ -11,6 +11,7 @@ import type { LiveSessions } from '../live-sessions.js';
 import { sameSiteUpgrade } from '../two-credentials.js';
 import { contextFor } from './gateway.js';
 import { maskError } from './errors.js';
+import { badTextInVariables, refuseBadTextLiterals } from './bad-text.js';
 import { queryLimits } from './limits.js';
 import type { GraphqlContext } from './types.js';
 
@@ -41,6 +42,8 @@ export interface GraphqlSubscriptionsOptions {
   readonly maxPerSocket?: number;
   /** The largest frame a client may send; a bigger one closes that socket (1009), never another. */
   readonly maxPayload?: number;
+  /** Sockets one customer may have open at once (in this hub process); one more is closed (4429) as it connects. */
+  readonly maxSocketsPerCustomer?: number;
   /**
    * The hub's live sockets: a signed-in socket is kept there, so a customer's sign-out, sign-out everywhere or password
    * reset closes it (4403) and its subscriptions stop at once, and a periodic re-check closes one whose session ended
@@ -51,6 +54,14 @@ export interface GraphqlSubscriptionsOptions {
 
 /** A socket's subscriptions: a handful for a shop page (the cart, an order or two). */
 export const DEFAULT_SUBSCRIPTIONS_PER_SOCKET = 10;
+/**
+ * A customer's open sockets: a shop page keeps one, a few tabs and devices a few more. Without a bound one session's
+ * hundred sockets of ten subscriptions each re-price its cart a thousand times on every change.
+ */
+export const DEFAULT_SOCKETS_PER_CUSTOMER = 8;
+/** graphql-ws' close code for a socket refused because its customer has too many open (4000-4999 are the app's). */
+export const TOO_MANY_SOCKETS_CLOSE = 4429;
+export const TOO_MANY_SOCKETS = 'too many sockets for this customer: close one first';
 /** A subscribe frame is a query and its variables: a few KiB; 64 KiB is generous. */
 export const DEFAULT_GRAPHQL_FRAME_BYTES = 64 * 1024;
 
@@ -61,7 +72,8 @@ export const DEFAULT_GRAPHQL_FRAME_BYTES = 64 * 1024;
  * HTTP endpoint, nobody signed in may open it and each field authorizes its caller — so an anonymous socket can
  * subscribe only to what an anonymous query could read (nothing of carts or orders).
  *
- * Bounded: `maxPerSocket` operations at once per socket, `maxPayload` bytes a frame; graphql-ws closes a socket that
+ * Bounded: `maxSocketsPerCustomer` sockets per customer (staff and anonymous sockets are not counted here),
+ * `maxPerSocket` operations at once per socket, `maxPayload` bytes a frame; graphql-ws closes a socket that
  * sends a frame it cannot read (4400) and that socket alone.
  */
 export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
@@ -72,7 +84,10 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
 } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload ?? DEFAULT_GRAPHQL_FRAME_BYTES });
   const maxPerSocket = o.maxPerSocket ?? DEFAULT_SUBSCRIPTIONS_PER_SOCKET;
-  const rules = [...specifiedRules, queryLimits(o.maxDepth, o.maxCost)];
+  const maxPerCustomer = o.maxSocketsPerCustomer ?? DEFAULT_SOCKETS_PER_CUSTOMER;
+  /** Open sockets by customer id, counted from a socket's accepted connection to its close. */
+  const perCustomer = new Map<string, number>();
+  const rules = [...specifiedRules, queryLimits(o.maxDepth, o.maxCost), refuseBadTextLiterals];
   const mask = maskError(o.log);
   const callers = new WeakMap<object, SocketCaller>();
   const disposable = useServer<Record<string, unknown> | undefined>(
@@ -86,6 +101,21 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
           const caller = await o.authenticate(ctx.extra.request, token);
           const socket = ctx.extra.socket;
           if (socket.readyState !== socket.OPEN) return false;
+          const customerId = caller.customer?.customerId;
+          if (customerId) {
+            // counted here, with no await between the check and the count, so a burst of sockets stops at the bound
+            const open = perCustomer.get(customerId) ?? 0;
+            if (open >= maxPerCustomer) {
+              socket.close(TOO_MANY_SOCKETS_CLOSE, TOO_MANY_SOCKETS);
+              return false;
+            }
+            perCustomer.set(customerId, open + 1);
+            socket.once('close', () => {
+              const left = (perCustomer.get(customerId) ?? 1) - 1;
+              if (left > 0) perCustomer.set(customerId, left);
+              else perCustomer.delete(customerId);
+            });
+          }
           callers.set(socket, caller);
           if (o.live && caller.stillSignedIn) {
             const forget = o.live.add({
@@ -102,7 +132,10 @@ export function graphqlSubscriptions(o: GraphqlSubscriptionsOptions): {
           return false; // a token that names nobody: 4403, this socket only
         }
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: (ctx, _id, payload) => {
+        // a frame's variables are JSON no edge check has read: text our databases cannot keep stops here
+        const bad = badTextInVariables(payload.variables);
+        if (bad) return [bad];
         // graphql-ws lists an operation from its subscribe frame on (this one included), before its resolver has
         // answered: counting only those already streaming would let a burst of frames past the bound
         const running = Object.keys(ctx.subscriptions).length;

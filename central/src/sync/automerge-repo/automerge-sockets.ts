@@ -28,9 +28,20 @@ export interface AutomergeSocketOptions extends Partial<AutomergeConnectionLimit
   readonly maxFrameBytes?: number;
   /** The hub's live sockets: a customer's socket is closed when their session ends (sign-out, reset) elsewhere. */
   readonly live?: LiveSessions;
+  /** Sockets one customer may have open at once (in this hub process); one more is closed (1008) as it opens. */
+  readonly maxSocketsPerCustomer?: number;
 }
 
-const DEFAULTS = { maxFrameBytes: 1024 * 1024, documentsPerSocket: 32, recheckSessionMs: 30_000 };
+/** Why a customer's socket past `maxSocketsPerCustomer` is closed (the `error` frame's message and the close reason). */
+export const TOO_MANY_SOCKETS = 'too many sockets for this customer: close one first';
+
+/** A customer's sockets: a page or app keeps one, a few tabs and devices a few more. */
+const DEFAULTS = {
+  maxFrameBytes: 1024 * 1024,
+  documentsPerSocket: 32,
+  recheckSessionMs: 30_000,
+  maxSocketsPerCustomer: 8,
+};
 
 /** Who opened a socket, and how to ask again whether they still may. */
 interface Authenticated {
@@ -52,6 +63,9 @@ export class AutomergeSockets {
   readonly #wss: WebSocketServer;
   readonly #limits: AutomergeConnectionLimits;
   readonly #live: LiveSessions | undefined;
+  readonly #maxPerCustomer: number;
+  /** Open sockets by customer id, counted from the upgrade to the close. */
+  readonly #perCustomer = new Map<string, number>();
   #serial = 0;
 
   constructor(
@@ -68,6 +82,20 @@ export class AutomergeSockets {
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: o.maxFrameBytes });
     this.#limits = { documentsPerSocket: o.documentsPerSocket, recheckSessionMs: o.recheckSessionMs };
     this.#live = options.live;
+    this.#maxPerCustomer = o.maxSocketsPerCustomer;
+  }
+
+  /** Counts a customer's socket until it closes; false (nothing counted) when they already have the most allowed. */
+  #countIn(customerId: string, ws: { once(event: 'close', f: () => void): unknown }): boolean {
+    const open = this.#perCustomer.get(customerId) ?? 0;
+    if (open >= this.#maxPerCustomer) return false;
+    this.#perCustomer.set(customerId, open + 1);
+    ws.once('close', () => {
+      const left = (this.#perCustomer.get(customerId) ?? 1) - 1;
+      if (left > 0) this.#perCustomer.set(customerId, left);
+      else this.#perCustomer.delete(customerId);
+    });
+    return true;
   }
 
   attach(server: Server): void {
@@ -91,6 +119,8 @@ export class AutomergeSockets {
               this.now,
               this.hubPeerId,
             );
+            // the automerge protocol's way to refuse: an `error` frame saying why, then close 1008
+            if (who.session && !this.#countIn(who.session.customerId, ws)) return connection.end(TOO_MANY_SOCKETS);
             const forget = this.#live?.add({
               ...who.session,
               stillSignedIn: who.stillSignedIn,
