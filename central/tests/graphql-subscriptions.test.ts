@@ -370,7 +370,7 @@ describe.each(dbTargets)('GraphQL subscriptions on /graphql, on $name', (target)
       ws.send(JSON.stringify({ type: 'connection_init', payload: { token } }));
       return { ws, outcome: await outcome };
     };
-    const eight = [];
+    const eight: Awaited<ReturnType<typeof open>>[] = [];
     for (let i = 0; i < 8; i++) eight.push(await open(hal.token));
     expect(eight.map((s) => s.outcome)).toEqual(Array(8).fill('acked'));
     const ninth = await open(hal.token);

@@ -191,7 +191,7 @@ describe.each(dbTargets)('an automerge-repo client’s cart at the hub on $name'
   it('one customer keeps at most 8 sockets open: the 9th gets an error frame saying why and 1008; another customer is not counted', async () => {
     const cy = await signUp('Cy');
     const dee = await signUp('Dee');
-    const eight = [];
+    const eight: Awaited<ReturnType<typeof rawSocket>>[] = [];
     for (let i = 0; i < 8; i++) eight.push(await rawSocket(`${ws}/automerge?token=${cy.token}`));
     const ninth = await rawSocket(`${ws}/automerge?token=${cy.token}`);
     expect(await ninth.closed).toBe(1008);
