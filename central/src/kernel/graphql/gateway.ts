@@ -8,6 +8,8 @@ import {
   type GraphQLSchema,
   isTypeDefinitionNode,
   isTypeExtensionNode,
+  Kind,
+  parse,
 } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -15,6 +17,7 @@ import { mergeResolvers, mergeTypeDefs } from '@graphql-tools/merge';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { maskError } from './errors.js';
+import { badTextInVariables, refuseBadTextLiterals } from './bad-text.js';
 import { MAX_FIRST, queryLimits } from './limits.js';
 import type { GraphqlContext, GraphqlContribution } from './types.js';
 
@@ -63,7 +66,12 @@ export function graphqlGateway(o: GatewayOptions): GraphqlGateway {
   });
   const limits = queryLimits(o.maxDepth, o.maxCost);
   const plugins: Plugin[] = [
-    { onValidate: ({ addValidationRule }) => addValidationRule(limits) },
+    {
+      onValidate: ({ addValidationRule }) => {
+        addValidationRule(limits);
+        addValidationRule(refuseBadTextLiterals);
+      },
+    },
     {
       onResultProcess: ({ result }) => {
         for (const r of Array.isArray(result) ? result : [result]) {
@@ -116,6 +124,14 @@ export function graphqlGateway(o: GatewayOptions): GraphqlGateway {
   // the schema is handed out with the handler: the subscriptions socket (subscriptions.ts) serves this very instance
   const handler: RequestHandler = async (req, res, next) => {
     try {
+      const refused = refusedBeforeYoga(req);
+      if (refused) {
+        operations.inc({ outcome: 'invalid' });
+        // as yoga answers a refusal: the `http` extension says the status and is not sent
+        const { http: _status, ...extensions } = refused.extensions;
+        res.status(400).json({ errors: [{ message: refused.message, extensions }] });
+        return;
+      }
       const answer = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
       res.status(answer.status);
       answer.headers.forEach((value, name) => {
@@ -137,6 +153,44 @@ export type GraphqlGateway = RequestHandler & {
   readonly maxDepth: number;
   readonly maxCost: number;
 };
+
+/** Where graphql-ws clients subscribe: what an HTTP subscription is told. */
+export const SUBSCRIPTIONS_OVER_HTTP = 'subscriptions run over the graphql-ws socket at /graphql';
+
+/**
+ * What is refused before yoga sees the request (BAD_USER_INPUT, 400):
+ * - a subscription: yoga would subscribe over HTTP (server-sent events, or a 406 after subscribing) a stream no client
+ *   abort reaches, outside the socket's per-connection bound, each one re-pricing the cart on every change, forever;
+ * - variables holding text our databases cannot keep: GET's `variables` is JSON text the edge check cannot read.
+ * The query is parsed here only when it names a subscription at all, so an ordinary query is parsed once, by yoga.
+ */
+function refusedBeforeYoga(req: Request): GraphQLError | undefined {
+  const params = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | undefined;
+  const query = params?.query;
+  if (typeof query !== 'string') return undefined;
+  let variables = params?.variables;
+  if (typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      variables = undefined; // yoga answers JSON it cannot read
+    }
+  }
+  const bad = badTextInVariables(variables);
+  if (bad) return bad;
+  if (!/\bsubscription\b/.test(query)) return undefined;
+  let doc: DocumentNode;
+  try {
+    doc = parse(query, { noLocation: true });
+  } catch {
+    return undefined; // yoga answers a query that does not parse
+  }
+  const name = typeof params?.operationName === 'string' ? params.operationName : undefined;
+  const runs = doc.definitions.some(
+    (d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription' && (!name || d.name?.value === name),
+  );
+  return runs ? new GraphQLError(SUBSCRIPTIONS_OVER_HTTP, { extensions: { code: 'BAD_USER_INPUT' } }) : undefined;
+}
 
 /** Yoga's own codes for a query that does not parse or validate (GRAPHQL_PARSE_FAILED…) are ours: BAD_USER_INPUT. */
 function asBadInput(e: GraphQLError): GraphQLError {
