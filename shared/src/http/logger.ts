@@ -24,9 +24,11 @@ export function createLogger(
 
 /**
  * Query parameters a request log never shows, compared in lower case: `q` carries what was searched (a pickup code, a
- * customer's name); `email`, `phone`, `name` and `card` are a customer's details (`GET /api/customers?email=…&name=…`).
+ * customer's name); `email`, `phone`, `name` and `card` are a customer's details (`GET /api/customers?email=…&name=…`);
+ * `token` and `code` are one-time secrets (an old or hand-made password-reset link, a sign-in code) that a log must
+ * not hand to whoever reads it, whatever route they were sent to.
  */
-export const REDACTED_QUERY_PARAMS: readonly string[] = ['q', 'email', 'phone', 'name', 'card'];
+export const REDACTED_QUERY_PARAMS: readonly string[] = ['q', 'email', 'phone', 'name', 'card', 'token', 'code'];
 const redacted = (name: string) => REDACTED_QUERY_PARAMS.includes(name.toLowerCase());
 
 /** `/api/bopis/pickups?q=188-J3D&limit=5` → `/api/bopis/pickups?q=[redacted]&limit=5`; other parameters kept. */
@@ -57,11 +59,11 @@ export function redactQuery(url: string): string {
 export const REDACTED_PATH_PREFIXES: readonly string[] = ['/api/delivery/track/'];
 
 /**
- * A credential-shaped piece of a URL wherever it stands, whatever the route: a tracking link's token (`trk_…`) or a
- * driver app's token (`drv_…`). Odd spellings of a route (`/api//delivery/track/…`, `/api/delivery/%74rack/…`) miss
+ * A credential-shaped piece of a URL wherever it stands, whatever the route: a tracking link's token (`trk_…`), a
+ * driver app's token (`drv_…`) or a customer's session token (`sfc_…`). Odd spellings of a route (`/api//delivery/track/…`, `/api/delivery/%74rack/…`) miss
  * the prefixes above but still carry the token, so each piece is also read percent-decoded.
  */
-const CREDENTIAL_SHAPED = /(?:^|[^A-Za-z0-9])(?:trk|drv)_[A-Za-z0-9_-]{6,}/i;
+const CREDENTIAL_SHAPED = /(?:^|[^A-Za-z0-9])(?:trk|drv|sfc)_[A-Za-z0-9_-]{6,}/i;
 
 function decodedPiece(piece: string): string {
   let s = piece;
@@ -77,7 +79,7 @@ function decodedPiece(piece: string): string {
 
 /**
  * `/api/delivery/track/trk_abc?x=1` → `/api/delivery/track/[redacted]?x=1`; any path segment or query value holding a
- * `trk_…`/`drv_…`-shaped token (as sent or percent-decoded) → `[redacted]`; other paths as they are.
+ * `trk_…`/`drv_…`/`sfc_…`-shaped token (as sent or percent-decoded) → `[redacted]`; other paths as they are.
  */
 export function redactPath(url: string): string {
   const lower = url.toLowerCase();

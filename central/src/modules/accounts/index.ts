@@ -29,7 +29,9 @@ function serviceOf(ctx: HubContext): AccountService {
         void ctx.jobs
           .enqueue('accounts.send-email', {})
           .catch((err: unknown) => ctx.log.warn({ err }, 'could not queue the customer e-mail drain')),
-      resetLinkBase: '/account/reset',
+      // The shop page's reset view; absolute when the hub knows the address clients reach it at (REGISTRY_PUBLIC_URL,
+      // the hub's one such setting), else a path from the hub's root.
+      resetLinkBase: `${(ctx.settings.registry.publicUrl ?? '').replace(/\/+$/, '')}/shop/#/reset/`,
     });
     services.set(ctx, s);
   }

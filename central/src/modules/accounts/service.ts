@@ -33,7 +33,11 @@ export const RESET_MS = 60 * 60_000;
 export const MAIL_TRIES = 5;
 
 const WINDOW_MS = 15 * 60_000;
-/** Wrong passwords or codes for one e-mail (from anywhere): enough for typos, far too few for guessing. */
+/**
+ * Wrong passwords for one e-mail (from anywhere): enough for typos, far too few for guessing. Codes have a budget of
+ * their own (the same size, key `code:`), so someone who spends an e-mail's password budget on purpose does not also
+ * take away its sign-in code: the customer can still get in by the mailbox.
+ */
 const PER_EMAIL: RateLimitPolicy = { maxAttempts: 10, windowMs: WINDOW_MS };
 /** Sign-in tries from one client address, whatever the e-mail (a shop's Wi-Fi has many customers). */
 const PER_ADDRESS: RateLimitPolicy = { maxAttempts: 50, windowMs: WINDOW_MS };
@@ -84,7 +88,10 @@ export interface AccountDeps {
   readonly sender: EmailSender | undefined;
   /** Asks for the outbox to be drained soon (a job), after a transaction that queued mail committed. */
   readonly mailQueued: () => void;
-  /** The address reset links point at (the customer web page's reset form). */
+  /**
+   * What a reset link is made of, the token appended: the shop page's reset view, `…/shop/#/reset/`. The token goes
+   * in the fragment, which a browser never sends, so no server or proxy log between the mail and the page sees it.
+   */
   readonly resetLinkBase: string;
 }
 
@@ -152,9 +159,10 @@ export class AccountService {
     }
   }
 
-  #signInLimits(email: string, address: string) {
+  /** A password sign-in counts under `email:`, a code under `code:`: one way's budget spent leaves the other's. */
+  #signInLimits(way: 'email' | 'code', email: string, address: string) {
     return [
-      { key: `email:${accountKey(email)}`, policy: PER_EMAIL },
+      { key: `${way}:${accountKey(email)}`, policy: PER_EMAIL },
       { key: `ip:${addressKey(address)}`, policy: PER_ADDRESS },
     ];
   }
@@ -175,6 +183,9 @@ export class AccountService {
     current?: CustomerPrincipal,
   ): Promise<SignedIn> {
     await this.#limit([{ key: `new:${addressKey(address)}`, policy: NEW_PER_ADDRESS }]);
+    // A known e-mail is said so (409), as most shops do, so the customer goes to sign-in or a reset at once. It is
+    // a known way to learn whether an address has an account or a shop-made profile here, bounded by NEW_PER_ADDRESS
+    // (60 asks an hour from one address); the code and reset requests tell nothing (202 either way).
     const taken = () =>
       new ConflictError('an account with this e-mail exists: sign in, or ask for a sign-in code or a password reset');
     if (await this.#repo().byEmail(input.email)) throw taken();
@@ -202,7 +213,7 @@ export class AccountService {
     address: string,
     current?: CustomerPrincipal,
   ): Promise<SignedIn> {
-    await this.#limit(this.#signInLimits(input.email, address));
+    await this.#limit(this.#signInLimits('email', input.email, address));
     const account = await this.#repo().byEmail(input.email);
     this.#dummyHash ??= hashSecret(newCustomerToken());
     // An unknown e-mail costs the same scrypt as a wrong password, so the time of the answer tells nothing either.
@@ -261,7 +272,7 @@ export class AccountService {
     address: string,
     current?: CustomerPrincipal,
   ): Promise<SignedIn> {
-    await this.#limit(this.#signInLimits(input.email, address));
+    await this.#limit(this.#signInLimits('code', input.email, address));
     const now = this.deps.now();
     const row = await this.#repo().latestCode(input.email, now);
     // The try is claimed before the code is compared, so concurrent guesses never compare it more than CODE_TRIES times.
@@ -274,7 +285,7 @@ export class AccountService {
       return customerId && { customerId, session: await this.#startSession(customerId, tx) };
     });
     if (!signedIn) throw new ValidationError(CODE_FAILED);
-    await this.#repo().forgetAttempts(`email:${accountKey(input.email)}`);
+    await this.#repo().forgetAttempts(`code:${accountKey(input.email)}`);
     await this.#mergeGuest(signedIn.customerId, input.guestToken, current);
     return { account: await this.view(signedIn.customerId), ...signedIn.session };
   }
@@ -293,7 +304,7 @@ export class AccountService {
       await this.#repo(tx).queueMail(
         email,
         'Reset your password',
-        `Choose a new password here (the link works once, for ${RESET_MS / 60_000} minutes): ${this.deps.resetLinkBase}?token=${token}\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
+        `Choose a new password here (the link works once, for ${RESET_MS / 60_000} minutes): ${this.deps.resetLinkBase}${token}\nIf you did not ask for it, ignore this mail: your password stays as it is.`,
         now,
       );
     });

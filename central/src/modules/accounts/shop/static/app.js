@@ -151,6 +151,7 @@ function route() {
   if (parts[0] === 'product' && parts[1]) return { name: 'product', sku: parts[1] };
   if (parts[0] === 'cart') return { name: 'cart' };
   if (parts[0] === 'account') return { name: 'account' };
+  if (parts[0] === 'reset' && parts[1]) return { name: 'reset', token: parts[1] };
   if (parts[0] === 'orders' && parts[1]) return { name: 'order', id: parts[1] };
   return { name: 'products', search: params.get('q') ?? '' };
 }
@@ -518,6 +519,40 @@ async function renderAccount() {
   );
 }
 
+/**
+ * The mailed reset link's page (`/shop/#/reset/<token>`): the token rides in the fragment, which the browser never
+ * sends, and leaves only in the resetPassword call's body. Every session ends then, so the shopper signs in anew.
+ */
+function renderReset(token) {
+  const button = h('button', { type: 'submit' }, 'Set the new password');
+  const form = h(
+    'form',
+    { 'aria-label': 'Choose a new password' },
+    field('reset-password', 'New password (at least 10 characters)', {
+      type: 'password',
+      autocomplete: 'new-password',
+      minlength: '10',
+    }),
+    button,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(button, async () => {
+      await gql(
+        'mutation Reset($token: String!, $password: String!) { resetPassword(token: $token, password: $password) }',
+        {
+          token,
+          password: new FormData(form).get('reset-password'),
+        },
+      );
+      await setMe(null);
+      tell('Your password is changed and every session is signed out. Sign in with the new password.');
+      location.hash = '#/account';
+    });
+  });
+  view('Choose a new password', h('p', {}, 'The link works once. Choosing a password signs you out everywhere.'), form);
+}
+
 async function renderOrder(id) {
   const d = await gql(`query Order($id: ID!) { order(id: $id) { ${ORDER} } }`, { id });
   const status = h('p', { class: 'order-status', role: 'status', id: 'order-status' });
@@ -579,6 +614,7 @@ async function render() {
     else if (r.name === 'cart') await renderCart();
     else if (r.name === 'account') await renderAccount();
     else if (r.name === 'order') await renderOrder(r.id);
+    else if (r.name === 'reset') renderReset(r.token);
     if (mine === rendering && r.name !== 'order' && r.name !== 'cart') main.querySelector('h1')?.focus();
   } catch (err) {
     if (mine !== rendering) return;
