@@ -135,7 +135,7 @@ export function accountRoutes(accounts: AccountService): Router {
     '/account/sign-in/code',
     {
       summary: 'E-mail a one-time sign-in code',
-      description: `202 whether or not the e-mail is a customer’s. A code is 6 digits, good for ${CODE_MS / 60_000} minutes and ${CODE_TRIES} tries (a right code after them is refused too); wrong codes count against the e-mail’s sign-in limit (429). 503 when the hub sends no e-mail.`,
+      description: `202 whether or not the e-mail is a customer’s. A code is 6 digits, good for ${CODE_MS / 60_000} minutes and ${CODE_TRIES} tries (a right code after them is refused too); wrong codes count against the e-mail’s code limit, 10 per 15 minutes (429), kept apart from its password limit so spending one leaves the other. 503 when the hub sends no e-mail.`,
     },
     'sign-in code request',
     (email, from) => accounts.requestCode(email, from),
