@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { maskError } from './errors.js';
 import { badTextInVariables, refuseBadTextLiterals } from './bad-text.js';
-import { MAX_FIRST, queryLimits } from './limits.js';
+import { INTROSPECTION_COST, MAX_FIELDS, MAX_FIRST, queryLimits } from './limits.js';
 import type { GraphqlContext, GraphqlContribution } from './types.js';
 
 /** The root types every contribution extends (`extend type Query { … }`), so no module owns them. */
@@ -256,7 +256,7 @@ export const graphqlGetQuery = z.strictObject({
 
 const answers = {
   200: 'a GraphQL answer `{ data, errors }`: a field that failed has an error coded in `extensions.code` (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, CONFLICT, RATE_LIMITED, UNAVAILABLE, INTERNAL) beside the data that did not',
-  400: 'nothing ran: the body is not one operation, the query does not parse or validate (BAD_USER_INPUT), or it is too deep (QUERY_TOO_DEEP) or costs too much (QUERY_TOO_COSTLY)',
+  400: 'nothing ran: the body is not one operation, the query does not parse or validate or is a subscription (BAD_USER_INPUT), or it is too deep (QUERY_TOO_DEEP) or costs or selects too much (QUERY_TOO_COSTLY)',
 } as const;
 /** What /graphql's documentation says of it, with the limits this hub runs (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COST). */
 const about = (g: GraphqlGateway) =>
@@ -266,8 +266,10 @@ const about = (g: GraphqlGateway) =>
   'staff session cookie and a customer’s, a field that serves both kinds (a cart, orders) is UNAUTHENTICATED until ' +
   `one is dropped. This hub refuses, before it runs, an operation nesting more than ${g.maxDepth} fields ` +
   `(GRAPHQL_MAX_DEPTH) or costing more than ${g.maxCost.toLocaleString('en')} (GRAPHQL_MAX_COST; a field costs 1, a ` +
-  `list field its \`first\` × what it selects per item; \`first\` is 1 to ${MAX_FIRST}). Subscriptions ` +
-  '(cartChanged, orderStatus) use graphql-ws on the same path; a socket closes (4403) when its session ends.';
+  `list field its \`first\` × what it selects per item, \`__schema\` and \`__type\` ${INTROSPECTION_COST} each; ` +
+  `\`first\` is 1 to ${MAX_FIRST}) or selecting more than ${MAX_FIELDS.toLocaleString('en')} fields (aliases counted). ` +
+  'Subscriptions (cartChanged, orderStatus) use graphql-ws on the same path (over HTTP one is refused, 400); a ' +
+  'socket closes (4403) when its session ends. Text holding U+0000 or a lone surrogate is BAD_USER_INPUT.';
 
 /**
  * `/graphql` as the hub mounts it: a JSON body (bounded; bad JSON is a 400 problem, not yoga's), the hub's text
