@@ -11,6 +11,7 @@ import { describeRequest, Findings, FUZZ_RUNS, fuzzedRequest, ODD_STRINGS } from
 import { changedTables, hubFingerprint } from './support/db-fingerprint.js';
 import { hubAccessFixture, type HubAccessFixture } from './support/hub-access-fixture.js';
 import { registryHostileRequest } from './support/registry-fuzz.js';
+import { reviewsFirstModelNow } from './support/reviews-access.js';
 import { modulesKeepingRegistry, registryFolderFingerprint, registrySettled } from './support/registry-access.js';
 
 /**
@@ -29,6 +30,7 @@ describe.each(dbTargets)('fuzzing the hub, on $name', (target) => {
     registryDir = kept.registryDir;
     t = await TestHub.start(target, { modules: kept.modules });
     fx = await hubAccessFixture(t);
+    await reviewsFirstModelNow(t);
   }, 300_000); // every module's fixture over HTTP: minutes on a loaded machine
   // A socket the hub leaves hanging also holds its graceful stop: say so instead of waiting out the hook's timeout.
   afterAll(async () => {

@@ -34,7 +34,21 @@ const agentFor = (localAddress: string | undefined) => {
  * A plain node:http call to `base` (`http://127.0.0.1:port`): no fetch, because fetch normalises paths and refuses
  * some headers. Rejects only when the connection fails (a server that died, or hung up without an answer).
  */
-export function rawCall(base: string, r: RawRequest): Promise<RawAnswer> {
+export async function rawCall(base: string, r: RawRequest): Promise<RawAnswer> {
+  try {
+    return await rawCallOnce(base, r);
+  } catch (err) {
+    // A kept-alive socket the server closed as idle just as this request went out on it: the request never reached
+    // the server (Node's documented race, `req.reusedSocket`), so it is sent once more on a fresh connection. A
+    // request that hung up on a fresh connection is the server's doing and still rejects.
+    if (!(err instanceof ReusedSocketReset)) throw err;
+    return rawCallOnce(base, r);
+  }
+}
+
+class ReusedSocketReset extends Error {}
+
+function rawCallOnce(base: string, r: RawRequest): Promise<RawAnswer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...r.headers };
@@ -60,7 +74,13 @@ export function rawCall(base: string, r: RawRequest): Promise<RawAnswer> {
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up')
+          ? new ReusedSocketReset(err.message)
+          : err,
+      ),
+    );
     if (r.body !== undefined) req.write(r.body);
     req.end();
   });
