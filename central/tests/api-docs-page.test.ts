@@ -82,13 +82,13 @@ describe.skipIf(skipWithoutChromium)('the API docs page in Chromium', () => {
       const { context, page, seen, operation } = await openDocs(browser, origin, 'POST', '/api/account/sign-in');
       try {
         await expect.poll(() => operation.count()).toBe(1);
-        await expect.poll(() => operation.locator('.opblock-summary-method').innerText()).toBe('POST');
+        await expect.poll(() => operation.locator('.opblock-summary-method').textContent()).toBe('POST');
         // open the sign-in: its 200 answer names the fields the document promises (the account, the token, its expiry)
         await operation.locator('.opblock-summary').first().click();
         const answers = operation.locator('.responses-wrapper');
         await answers.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
-        await expect.poll(() => answers.innerText(), { timeout: UI_WAIT_MS }).toMatch(/expiresAt/);
-        expect(await answers.innerText()).toMatch(/customerId/);
+        await expect.poll(() => answers.textContent(), { timeout: UI_WAIT_MS }).toMatch(/expiresAt/);
+        expect(await answers.textContent()).toMatch(/customerId/);
         // far down the list, under its module's tag: a product's read, whose answer names its price
         const product = page
           .locator('.opblock-get')
@@ -97,7 +97,7 @@ describe.skipIf(skipWithoutChromium)('the API docs page in Chromium', () => {
         await product.locator('.opblock-summary').first().click();
         const productAnswers = product.locator('.responses-wrapper');
         await productAnswers.waitFor({ state: 'visible', timeout: UI_WAIT_MS });
-        await expect.poll(() => productAnswers.innerText(), { timeout: UI_WAIT_MS }).toMatch(/priceMinor/);
+        await expect.poll(() => productAnswers.textContent(), { timeout: UI_WAIT_MS }).toMatch(/priceMinor/);
         await shot(page, 'api-docs-hub');
         // Swagger UI's stand-in for a part it failed to draw
         expect(await page.getByText('Could not render').count()).toBe(0);
