@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addToCart, cartDocId, cartView, type CartDoc } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
-import type { HubDocs } from '../../../kernel/module-contract.js';
-import { cartMerge } from '../../carts/cart-merge.js';
 import { emailSimulator } from '../email.js';
 import { CODE_TRIES } from '../service.js';
 
@@ -169,40 +167,6 @@ describe.each(dbTargets)('customer accounts, on $name', (target) => {
     expect(Object.fromEntries(cart.lines.map((l) => [l.sku, l.qty]))).toEqual({ A: 1, B: 3, C: 2 });
     expect(cartView(await docs.read<CartDoc>(as(guestId), cartDocId(guestId))).lines).toEqual([]);
     expect((await t.call('GET', '/api/account', undefined, { bearer: guest.body.token })).status).toBe(401);
-  });
-
-  it("takes off a guest's cart only what it moved: a line added there meanwhile stays", async () => {
-    const a = await signUp();
-    const guestId = (await t.call('POST', '/api/account/guest')).body.account.customerId as string;
-    const line = (sku: string) => ({ sku, name: sku, unitPriceMinor: 100, currency: 'EUR', taxClass: 'STANDARD' });
-    const as = (customerId: string) => ({ kind: 'customer' as const, customerId, sessionId: 'test' });
-    const docs = t.hub.sync.docs;
-    await docs.change<CartDoc>(as(guestId), cartDocId(guestId), (d) => {
-      addToCart(d, line('A'), 1, 'web', 1);
-      addToCart(d, line('B'), 3, 'web', 1);
-    });
-    // Another tab edits the guest's cart after the merge read it and before it takes the moved lines off: one more A
-    // and a new line D. Neither was moved, so both must stay with the guest.
-    const racing = {
-      read: docs.read.bind(docs),
-      update: async (...args: Parameters<HubDocs['update']>) => {
-        if (args[1] === cartDocId(a.customerId))
-          await docs.change<CartDoc>(as(guestId), cartDocId(guestId), (d) => {
-            addToCart(d, line('A'), 2, 'other tab', 2);
-            addToCart(d, line('D'), 1, 'other tab', 2);
-          });
-        return docs.update(...args);
-      },
-    } as unknown as HubDocs;
-    expect(await cartMerge(racing).merge(guestId, a.customerId)).toEqual({ linesMoved: 2 });
-    const qty = async (id: string) =>
-      Object.fromEntries(cartView(await docs.read<CartDoc>(as(id), cartDocId(id))).lines.map((l) => [l.sku, l.qty]));
-    expect(await qty(a.customerId)).toEqual({ A: 1, B: 3 });
-    expect(await qty(guestId)).toEqual({ A: 2, D: 1 });
-    // A second merge moves what was left, and nothing twice: the larger quantity wins for a sku both carts hold.
-    expect(await cartMerge(docs).merge(guestId, a.customerId)).toEqual({ linesMoved: 2 });
-    expect(await qty(a.customerId)).toEqual({ A: 2, B: 3, D: 1 });
-    expect(await qty(guestId)).toEqual({});
   });
 
   it(`refuses a code after ${CODE_TRIES} wrong tries, the right one too, and answers 429 past 10 tries per e-mail`, async () => {
