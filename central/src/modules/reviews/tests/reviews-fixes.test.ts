@@ -344,12 +344,16 @@ describe.each(dbTargets)('reviews fixes on $name', (target) => {
 
   it('D11: a submit moves the summaries (the fleet-wide totals row with them) in its transaction’s last statement', async () => {
     const c = await customerAtA(h, 'Totals Last');
-    const statements: string[] = [];
+    // Each transaction's statements apart: a background job starting meanwhile (the job runner's own transaction)
+    // must not be read as part of the submit's.
+    const transactions: string[][] = [];
     const db = h.ctx.db;
     const original = db.transaction.bind(db);
     const spy = <T>(fn: (tx: Queryable) => Promise<T>) =>
-      original((tx) =>
-        fn(
+      original((tx) => {
+        const statements: string[] = [];
+        transactions.push(statements);
+        return fn(
           new Proxy(tx, {
             get(target, key) {
               const v: unknown = Reflect.get(target, key);
@@ -360,8 +364,8 @@ describe.each(dbTargets)('reviews fixes on $name', (target) => {
               };
             },
           }),
-        ),
-      );
+        );
+      });
     Object.assign(db, { transaction: spy });
     let made: Awaited<ReturnType<typeof h.t.call>>;
     try {
@@ -370,6 +374,7 @@ describe.each(dbTargets)('reviews fixes on $name', (target) => {
       delete (db as { transaction?: unknown }).transaction;
     }
     expect(made.status).toBe(201);
+    const statements = transactions.find((t) => t.some((q) => q.includes('INSERT INTO review_summaries'))) ?? [];
     const touching = statements.filter((q) => q.includes('review_summaries'));
     expect(touching).toHaveLength(1);
     expect(statements.at(-1)).toBe(touching[0]);
