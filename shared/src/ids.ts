@@ -1,6 +1,7 @@
 /**
  * UUIDv7 (RFC 9562 §5.7): 48-bit Unix ms timestamp, version, 12 bits of sub-ms sequence, variant, 62 random bits.
- * Ids made in one process are strictly increasing, even within one millisecond, so they sort by creation.
+ * Ids made in one process are strictly increasing, even within one millisecond, so they sort by creation (a test
+ * runner that runs file after file in one process starts each file's from a fresh clock: resetUuidv7ClockForTests).
  */
 export type Brand<T, B extends string> = T & { readonly __brand: B };
 export type StoreId = Brand<string, 'StoreId'>;
@@ -11,6 +12,16 @@ const UUID_V7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 let lastMs = -1;
 let seq = 0;
+
+/**
+ * Forgets the last timestamp, as a new process starts. Never in production code (ids would stop increasing). For a test
+ * runner that runs file after file in one process: a
+ * file whose hub clock ran years ahead would otherwise leave every later file's ids on that millisecond.
+ */
+export function resetUuidv7ClockForTests(): void {
+  lastMs = -1;
+  seq = 0;
+}
 
 // Random bytes drawn 4 KiB at a time: one getRandomValues call per id costs more than the rest of the id.
 const pool = new Uint8Array(4096);
