@@ -1,8 +1,7 @@
 import type { HubContext } from '../../../kernel/module-contract.js';
 import { DELIVERY_HOOKS } from '../ports.js';
-import { shiftsFrom } from '../promise.js';
 import { solveInWorker } from '../solver/worker.js';
-import { type ReplanDeps, replanDepot } from './replan.js';
+import { inputsKey, type ReplanDeps, replanDepot } from './replan.js';
 import { RouteRepository } from './route-repository.js';
 
 /**
@@ -53,19 +52,20 @@ export function routePlanner(ctx: HubContext, options: PlannerOptions = {}): Rou
   const keyOf = async (depotId: string): Promise<string | null> => {
     const now = ctx.now();
     const snap = await new RouteRepository(ctx.db).snapshot(depotId, now);
-    if (!snap) return null;
-    const shifts = snap.inputs.vans.filter((v) => v.active).map((v) => shiftsFrom(v, now, 1)[0]!.from);
-    return `${snap.fingerprint}|${JSON.stringify(shifts)}`;
+    return snap ? inputsKey(snap, now) : null;
   };
 
   const plan = (depotId: string, signal: AbortSignal | undefined): Promise<unknown> => {
     const run = (running.get(depotId) ?? Promise.resolve())
       .catch(() => {})
       .then(async () => {
-        const result = await replanDepot(deps, depotId, signal);
-        const key = await keyOf(depotId);
-        if (key) planned.set(depotId, key);
-        if (result) ctx.log.debug({ depotId, ...result }, 'van routes re-planned');
+        const result = await replanDepot(deps, depotId, signal); // its key as its own transaction left the depot
+        if (result?.inputsKey) planned.set(depotId, result.inputsKey);
+        else planned.delete(depotId);
+        if (result) {
+          const { routes, planned: count, unfit, later } = result;
+          ctx.log.debug({ depotId, routes, planned: count, unfit, later }, 'van routes re-planned');
+        }
       });
     running.set(depotId, run);
     const forget = () => {

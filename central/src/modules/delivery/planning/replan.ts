@@ -4,10 +4,11 @@ import type { Db, Queryable } from '../../../db/db.js';
 import type { FeedWriter } from '../../../kernel/feed-writer.js';
 import { storeCopy } from '../feed-copy.js';
 import type { DeliveryHooks } from '../ports.js';
+import { shiftsFrom } from '../promise.js';
 import { DeliveryRepository } from '../repository.js';
 import type { VrptwProblem, VrptwSolution } from '../solver/types.js';
 import { depotPlan, depotProblem, type DepotPlan, type StoredStop } from './depot-plan.js';
-import { type DepotSnapshot, RouteRepository } from './route-repository.js';
+import { type DepotSnapshot, onlyThePlanChanged, RouteRepository } from './route-repository.js';
 
 /**
  * One depot's re-plan: read what its vans carry, solve off the request path, write the routes and the deliveries'
@@ -34,6 +35,11 @@ export interface ReplanDeps {
 }
 
 export interface ReplanResult {
+  /**
+   * The depot's inputs as this plan left them (`inputsKey`), or null when something else changed while it was written:
+   * the sweep skips a depot while its inputs are still these, and re-plans one it has no key for.
+   */
+  readonly inputsKey: string | null;
   readonly routes: number;
   readonly planned: number;
   readonly unfit: number;
@@ -51,6 +57,15 @@ const NO_SOLUTION: VrptwSolution = {
   stats: { iterations: 0, elapsedMs: 0, construction: { distance: 0, vehicles: 0 } },
 };
 
+/**
+ * What a depot's plan depends on: its snapshot's fingerprint and when each van on duty next starts a shift (a shift
+ * that begins changes the plan though no row did).
+ */
+export function inputsKey(snap: DepotSnapshot, now: number): string {
+  const shifts = snap.inputs.vans.filter((v) => v.active).map((v) => shiftsFrom(v, now, 1)[0]!.from);
+  return `${snap.fingerprint}|${JSON.stringify(shifts)}`;
+}
+
 export async function replanDepot(
   deps: ReplanDeps,
   depotId: string,
@@ -66,6 +81,7 @@ export async function replanDepot(
     const solution = n ? await deps.solve(built.problem, deps.budgetMs, signal, 1000 + 300 * n) : NO_SOLUTION;
     const plan = depotPlan(snap.inputs, built, solution);
     const reoffers: { deliveryId: string; vanId: string; reason: string }[] = [];
+    let inputsKeyAfter: string | null = null;
     try {
       await deps.db.transaction(async (tx) => {
         const repo = new RouteRepository(tx);
@@ -85,6 +101,11 @@ export async function replanDepot(
           }
           reoffers.push(u);
         }
+        // Read inside the transaction, after the writes: a delivery another caller committed since the plan's read
+        // shows here too (read committed), and must not be taken as planned.
+        const after = await repo.snapshot(depotId, now);
+        const wrote = new Set(plan.planned.map((p) => p.deliveryId)); // unfit ones get an event, not a write
+        if (after && onlyThePlanChanged(again, after, wrote)) inputsKeyAfter = inputsKey(after, now);
       });
     } catch (err) {
       if (err instanceof StalePlan) {
@@ -100,6 +121,7 @@ export async function replanDepot(
           deps.log.warn({ err, deliveryId: u.deliveryId }, 'a delivery no van can fit could not be offered again'),
         );
     return {
+      inputsKey: inputsKeyAfter,
       routes: plan.routes.length,
       planned: plan.planned.length,
       unfit: plan.unfit.length,

@@ -24,6 +24,8 @@ export interface DepotSnapshot {
   readonly routes: readonly LiveRoute[];
   /** Every open delivery's version (and each van's row and route), so a write can tell whether anything moved. */
   readonly fingerprint: string;
+  /** Each van's row as the fingerprint has it (id, last update, on duty). */
+  readonly vansKey: string;
   /** The version of each delivery read (open ones and the live routes' others). */
   readonly versions: ReadonlyMap<string, number>;
   /** The state each stop of the live routes has now, from its delivery's status (null: cancelled, or gone). */
@@ -179,8 +181,10 @@ export class RouteRepository {
       position: v.p_lat === null || v.p_lon === null ? null : { lat: v.p_lat, lon: v.p_lon, at: Number(v.p_at) },
       liveRoute: routeOf.get(v.id) ?? null,
     }));
+    const vanRows = vans.rows.map((v) => [v.id, v.updated_at, v.active]);
+    const vansKey = JSON.stringify(vanRows);
     const fingerprint = JSON.stringify([
-      vans.rows.map((v) => [v.id, v.updated_at, v.active]),
+      vanRows,
       open.map((d) => [d.id, d.version]),
       closed.map((d) => [d.id, d.version]),
       routes.map((r) => [r.id, r.planVersion]),
@@ -189,6 +193,7 @@ export class RouteRepository {
       inputs: { now, timezone: zoneOrUtc(place.rows[0].timezone), vans: vanInputs, deliveries },
       routes,
       fingerprint,
+      vansKey,
       versions: new Map([...open, ...closed].map((d) => [d.id, d.version])),
       stopStates,
       before: new Map(open.map((d) => [d.id, { carrierId: d.carrier_id, collectBy: d.collect_by }])),
@@ -277,4 +282,22 @@ export class RouteRepository {
     );
     return rows[0];
   }
+}
+
+/**
+ * Whether `written` (read inside a plan's transaction, after its writes) differs from `locked` (read under the lock,
+ * before them) only by what the plan wrote: the same vans, the same open deliveries, no delivery that was not there,
+ * and the same version of every delivery the plan did not write (`wrote`: the rows its updates hold locked until
+ * commit). A finished delivery the plan took off a route may be gone. Read committed lets `written` see what others
+ * committed meanwhile.
+ */
+export function onlyThePlanChanged(locked: DepotSnapshot, written: DepotSnapshot, wrote: ReadonlySet<string>): boolean {
+  if (locked.vansKey !== written.vansKey) return false;
+  if (locked.before.size !== written.before.size) return false;
+  for (const id of locked.before.keys()) if (!written.before.has(id)) return false;
+  for (const [id, version] of written.versions) {
+    const was = locked.versions.get(id);
+    if (was === undefined || (was !== version && !wrote.has(id))) return false;
+  }
+  return true;
 }

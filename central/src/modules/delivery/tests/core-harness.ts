@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, type DeliveryRequest } from '@storefleet/shared';
-import type { DbTarget } from '../../../../tests/support/db-targets.js';
+import { type DbTarget, placeForHub } from '../../../../tests/support/db-targets.js';
 import { ADMIN, TestHub } from '../../../../tests/support/test-hub.js';
 import { createHub, type HubConfig } from '../../../index.js';
 import { discoverModules } from '../../../kernel/discover-modules.js';
@@ -101,7 +101,8 @@ export async function deliveryHub(
 
 /**
  * One database that several hubs open in turn or at once (a restart, two replicas): a folder for PGlite (one hub at a
- * time), a fresh database on Postgres. `drop()` removes it at the end.
+ * time), on Postgres a fresh database already migrated for the hub's own modules (`placeForHub`). `drop()` removes it
+ * at the end.
  */
 export async function sharedDatabase(target: DbTarget): Promise<{ readonly target: DbTarget; drop(): Promise<void> }> {
   if (target.name === 'pglite') {
@@ -111,7 +112,7 @@ export async function sharedDatabase(target: DbTarget): Promise<{ readonly targe
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const place = await target.open();
+  const place = await placeForHub(target);
   return {
     target: { name: 'postgres', open: async () => ({ ...place, drop: async () => {} }) },
     drop: () => place.drop(),
