@@ -61,6 +61,22 @@ export function renderReceipt(text: string, options: ReceiptOptions = {}): Buffe
 }
 
 /**
+ * ESC p m t1 t2: a pulse on the cash drawer's kick connector (pin 2 when m = 0), on for t1 × 2 ms and off for
+ * t2 × 2 ms. The drawer wired to the receipt printer opens; nothing prints and nothing is cut.
+ */
+export const DRAWER_KICK = { pin: 0, onUnits: 25, offUnits: 250 } as const;
+export function renderDrawerKick(kick: { pin: number; onUnits: number; offUnits: number } = DRAWER_KICK): Buffer {
+  return Buffer.from([ESC, 0x70, kick.pin, kick.onUnits, kick.offUnits]);
+}
+
+/** A drawer kick as the printer received it: the connector pin (0: pin 2, 1: pin 5) and the pulse in milliseconds. */
+export interface DrawerKick {
+  readonly pin: number;
+  readonly onMs: number;
+  readonly offMs: number;
+}
+
+/**
  * The data bytes of GS k 73 for `text`: the code sets `code128Values` chose, each announced by `{B` or `{C`, set B
  * as its characters (a `{` doubled), set C as one byte (0–99) per digit pair. The printer adds the check symbol and
  * the stop itself.
@@ -113,6 +129,8 @@ const MAX_NUL_DATA = 255;
  */
 export class EscPosReader {
   readonly receipts: PrintedReceipt[] = [];
+  /** Every ESC p (cash drawer kick) received, in order. */
+  readonly drawerKicks: DrawerKick[] = [];
   unknownCommands = 0;
   #lines: string[] = [];
   #barcodes: PrintedBarcode[] = [];
@@ -154,6 +172,8 @@ export class EscPosReader {
     const code = b[i + 1];
     const arg = b[i + 2]!;
     if (need < 0) this.unknownCommands++;
+    else if (prefix === ESC && code === 0x70)
+      this.drawerKicks.push({ pin: arg & 1, onMs: b[i + 3]! * 2, offMs: b[i + 4]! * 2 });
     else if (prefix === ESC) return;
     else if (code === 0x56) this.#cut();
     else if (code === 0x68) this.#height = arg;
@@ -225,7 +245,8 @@ function readCode128Data(data: number[]): { text: string; values: number[] } {
 /** Argument bytes after the code byte of the fixed-length commands this module writes; -1 = unknown (skip the code byte only). */
 function argBytes(prefix: number, code: number | undefined): number | null {
   if (code === undefined) return 0;
-  if (prefix === ESC) return code === 0x40 ? 0 : [0x61, 0x45, 0x64, 0x21, 0x2d].includes(code) ? 1 : -1;
+  if (prefix === ESC)
+    return code === 0x40 ? 0 : code === 0x70 ? 3 : [0x61, 0x45, 0x64, 0x21, 0x2d].includes(code) ? 1 : -1;
   if (code === 0x56) return 2;
   return [0x68, 0x77, 0x48].includes(code) ? 1 : -1;
 }

@@ -1,10 +1,11 @@
 import type { ByteSink, DeviceDriver } from '../serial/serial-link.js';
-import { renderReceipt } from './escpos.js';
+import { renderDrawerKick, renderReceipt } from './escpos.js';
 
 /** A receipt printer: write-only; a receipt sent while the port is down is refused (the till shows it on screen). */
 export class PrinterDriver implements DeviceDriver {
   readonly kind = 'printer';
   printed = 0;
+  drawerKicks = 0;
   #sink: ByteSink | undefined;
 
   onOpen(sink: ByteSink): void {
@@ -31,7 +32,18 @@ export class PrinterDriver implements DeviceDriver {
     return true;
   }
 
+  /**
+   * Kicks the cash drawer wired to this printer (ESC p 0 25 250: pin 2, 50 ms on, 500 ms off); false while the port is
+   * down. The printer cannot say whether a drawer is wired to it or opened: true means the kick was sent.
+   */
+  openDrawer(): boolean {
+    if (!this.#sink) return false;
+    this.#sink.write(renderDrawerKick());
+    this.drawerKicks++;
+    return true;
+  }
+
   stats(): Record<string, number> {
-    return { printed: this.printed };
+    return { printed: this.printed, drawerKicks: this.drawerKicks };
   }
 }

@@ -34,6 +34,8 @@ export const PICKUP_REFUSAL =
 export const LANE_ONLY_REFUSAL = 'only the store node’s own screens can pair or unpair devices';
 export const REPLAY_LANE_ONLY = 'only the store node’s own screens (the back office) can replay parked feed entries';
 export const NOT_PAIRED = 'this device is not paired with the store node: open /pair.html and enter a pairing code';
+export const STAFF_LANES_ONLY =
+  'staff sign in with a PIN at a POS lane or the back office (the store node’s own screens), not on a handheld';
 export const PAIRING_REVOKED = 'this device’s pairing was revoked or is unknown: pair it again';
 
 interface Rule {
@@ -102,7 +104,10 @@ const STAFF_SCREEN_BASICS: readonly Rule[] = [
  */
 export const POS_ALLOWED: readonly Rule[] = [
   ...STAFF_SCREEN_BASICS,
-  { methods: READ, path: /^\/(?:pos\.html|pos\.js)$/ },
+  { methods: READ, path: /^\/(?:pos\.html|pos\.js|staff-lane\.js|staff-lane\.css)$/ },
+  // the lane's sign-in with a PIN and a manager's approval (#27); the day's audit is the back office's
+  { methods: READ, path: /^\/api\/staff\/me$/ },
+  { methods: ['POST'], path: /^\/api\/staff\/(?:sign-in|sign-out|approvals)$/ },
   { methods: READ, path: /^\/api\/pos\/lane$/ },
   { methods: ['POST'], path: /^\/api\/pos\/sales$/ },
   { methods: READ, path: new RegExp(`^/api/pos/sales/${SEGMENT}$`) },
@@ -110,6 +115,8 @@ export const POS_ALLOWED: readonly Rule[] = [
   { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/lines/${SEGMENT}$`) },
   { methods: ['PUT', 'DELETE'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/customer-card$`) }, // #21
   { methods: ['PUT'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/coupons$`) }, // #25
+  { methods: ['POST'], path: new RegExp(`^/api/pos/sales/${SEGMENT}/lines/${SEGMENT}/price-override$`) }, // #27
+  { methods: ['POST'], path: /^\/api\/pos\/drawer\/open$/ }, // #27: a no-sale
   // prices from the store's copy (#25): the basket, a product's price, a coupon's verdict
   { methods: ['POST'], path: /^\/api\/pricing\/(?:price|coupons\/check)$/ },
   { methods: READ, path: new RegExp(`^/api/pricing/skus/${SEGMENT}$`) },
@@ -165,6 +172,12 @@ const LANE_ONLY: readonly (Rule & { readonly detail: string })[] = [
   { methods: ['POST'], path: /^\/api\/pairing\/codes$/, detail: LANE_ONLY_REFUSAL },
   { methods: ['DELETE'], path: new RegExp(`^/api/pairing/devices/${SEGMENT}$`), detail: LANE_ONLY_REFUSAL },
   { methods: ['POST'], path: /^\/api\/sync\/parked-feed\/replay$/, detail: REPLAY_LANE_ONLY },
+  // #27: a lane's sign-in, approvals and the audit are on the node's own screens (a POS screen's are in POS_ALLOWED)
+  {
+    methods: [...READ, 'POST'],
+    path: /^\/api\/staff\/(?:me|sign-in|sign-out|approvals|audit)$/,
+    detail: STAFF_LANES_ONLY,
+  },
 ];
 
 const matches = (rules: readonly Rule[], method: string, path: string) =>

@@ -1,5 +1,6 @@
-import type { BasketLine, CouponOutcome, LinePromotion, PricedBasket } from '@storefleet/shared';
-import type { StorePricing } from '../pricing/index.js';
+import type { BasketLine, CouponOutcome, LinePromotion, PricedBasket, PricedLine } from '@storefleet/shared';
+import type { StorePriceRequest, StorePricing } from '../pricing/index.js';
+import { lineTotals, type TaxRates } from './basket-rules.js';
 import type { LineRow } from './pos-repository.js';
 
 /**
@@ -25,6 +26,65 @@ export function basketLines(lines: readonly LineRow[], categoryOf: (sku: string)
       ...(category ? { category } : {}),
     };
   });
+}
+
+/**
+ * Prices a basket whose lines may carry a manager's price override (issue #27): the other lines go through the store's
+ * pricing as usual; an overridden line is charged its override per unit, with no price book, member price or promotion
+ * touching it (it takes no part in them either: it counts toward no spend threshold or multi-buy), and tax at its
+ * class's rate on unit × qty, as every line before promotions was. The result is one priced basket, lines by sku.
+ */
+export function priceBasket(
+  pricer: BasketPricer,
+  lines: readonly LineRow[],
+  categoryOf: (sku: string) => string | undefined,
+  req: StorePriceRequest,
+  rates: TaxRates,
+): PricedBasket {
+  const fixed = lines.filter((l) => l.override_price_minor != null);
+  if (!fixed.length) return pricer.price(basketLines(lines, categoryOf), req);
+  const priced = pricer.price(
+    basketLines(
+      lines.filter((l) => l.override_price_minor == null),
+      categoryOf,
+    ),
+    req,
+  );
+  const overridden: PricedLine[] = fixed.map((l) => {
+    const unit = l.override_price_minor!;
+    const t = lineTotals(
+      { sku: l.sku, unitPriceMinor: unit, qty: l.qty, taxClass: l.tax_class },
+      rates,
+      priced.currency,
+    );
+    return {
+      sku: l.sku,
+      name: l.name,
+      qty: l.qty,
+      unitPriceMinor: unit,
+      priceBookId: null,
+      member: false,
+      taxClass: l.tax_class,
+      grossMinor: t.subtotal.minor,
+      discountMinor: 0,
+      netMinor: t.subtotal.minor,
+      taxMinor: t.tax.minor,
+      totalMinor: t.total.minor,
+      promotions: [],
+    };
+  });
+  const add = (f: (l: PricedLine) => number) => overridden.reduce((n, l) => n + f(l), 0);
+  const subtotal = priced.subtotalMinor + add((l) => l.netMinor);
+  const tax = priced.taxMinor + add((l) => l.taxMinor);
+  return {
+    ...priced,
+    lines: [...priced.lines, ...overridden].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)),
+    grossMinor: priced.grossMinor + add((l) => l.grossMinor),
+    subtotalMinor: subtotal,
+    taxMinor: tax,
+    totalMinor: subtotal + tax,
+    itemCount: priced.itemCount + add((l) => l.qty),
+  };
 }
 
 /** The codes kept on a basket (a JSON array); anything else reads as none. */
@@ -89,6 +149,7 @@ export function chargedLines(lines: readonly LineRow[], priced: PricedBasket): L
       discount_minor: p.discountMinor,
       tax_minor: p.taxMinor,
       promotions: promotions.length ? JSON.stringify(promotions) : null,
+      override_reason: l.override_price_minor != null ? (l.override_reason ?? '') : null,
     };
   });
 }

@@ -22,6 +22,9 @@ export interface BasketRow {
   coupons: string;
   /** While AUTHORISING: the basket as priced when the card tender began (schema/007), JSON; the sale completes with it. */
   tender_priced: string | null;
+  /** Who is serving the customer (schema/008): the person signed in at the lane when it opened or last paid; else null. */
+  cashier_user_id: string | null;
+  cashier_name: string | null;
 }
 
 /**
@@ -51,31 +54,40 @@ export class BasketRepository {
   readonly #hold;
   readonly #release;
   readonly #heldBy;
+  readonly #override;
+  readonly #cashier;
   /** Runs a removal's statements as one commit (the line and the basket's touched_at). */
   readonly #together: (write: () => unknown) => unknown;
 
   constructor(readonly db: SqliteDb) {
     this.#insert = db.prepare(
-      'INSERT INTO pos_baskets (sale_id, opened_at, touched_at, lane, number) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO pos_baskets (sale_id, opened_at, touched_at, lane, number, cashier_user_id, cashier_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#onLane = db
       .prepare('SELECT sale_id FROM pos_baskets WHERE lane = ? ORDER BY opened_at DESC, sale_id DESC LIMIT 1')
       .pluck();
     this.#get = db.prepare('SELECT * FROM pos_baskets WHERE sale_id = ?');
     this.#lines = db.prepare(
-      'SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid',
+      'SELECT sku, name, tax_class, unit_price_minor, qty, override_price_minor, override_reason FROM pos_basket_lines WHERE sale_id = ? ORDER BY rowid',
     );
     this.#line = db.prepare(
-      'SELECT sku, name, tax_class, unit_price_minor, qty FROM pos_basket_lines WHERE sale_id = ? AND sku = ?',
+      'SELECT sku, name, tax_class, unit_price_minor, qty, override_price_minor, override_reason FROM pos_basket_lines WHERE sale_id = ? AND sku = ?',
     );
-    // An upsert keeps the line's rowid, so the basket keeps the order in which items were first scanned.
+    // An upsert keeps the line's rowid, so the basket keeps the order in which items were first scanned. A manager's
+    // price override was approved for the line's quantity then: another quantity takes it off (hostile review #4).
     this.#upsertLine = db.prepare(
       `INSERT INTO pos_basket_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, changed_at)
        VALUES (@sale_id, @sku, @name, @tax_class, @unit_price_minor, @qty, @changed_at)
        ON CONFLICT (sale_id, sku) DO UPDATE SET name = excluded.name, tax_class = excluded.tax_class, unit_price_minor = excluded.unit_price_minor,
-         qty = excluded.qty, changed_at = excluded.changed_at`,
+         qty = excluded.qty, changed_at = excluded.changed_at,
+         override_price_minor = CASE WHEN pos_basket_lines.qty = excluded.qty THEN pos_basket_lines.override_price_minor END,
+         override_reason = CASE WHEN pos_basket_lines.qty = excluded.qty THEN pos_basket_lines.override_reason END`,
     );
     this.#deleteLine = db.prepare('DELETE FROM pos_basket_lines WHERE sale_id = ? AND sku = ?');
+    this.#override = db.prepare(
+      'UPDATE pos_basket_lines SET override_price_minor = ?, override_reason = ?, changed_at = ? WHERE sale_id = ? AND sku = ?',
+    );
+    this.#cashier = db.prepare('UPDATE pos_baskets SET cashier_user_id = ?, cashier_name = ? WHERE sale_id = ?');
     this.#tender = db.prepare(
       'UPDATE pos_baskets SET tender_state = ?, tender_amount_minor = ?, tender_started_at = ?, tender_priced = ?, note = ?, tender_ref = NULL, touched_at = MAX(touched_at, ?) WHERE sale_id = ?',
     );
@@ -113,8 +125,27 @@ export class BasketRepository {
   }
 
   /** Opens a basket with its sale number; call inside the transaction that took the number (lane-numbers.ts). */
-  open(saleId: string, openedAt: number, lane: number, number: string): void {
-    this.#insert.run(saleId, openedAt, openedAt, lane, number);
+  open(
+    saleId: string,
+    openedAt: number,
+    lane: number,
+    number: string,
+    cashier: { userId: string; name: string } | null = null,
+  ): void {
+    this.#insert.run(saleId, openedAt, openedAt, lane, number, cashier?.userId ?? null, cashier?.name ?? null);
+  }
+
+  /** Who serves the customer from now on (the person who takes the payment); in the caller's transaction. */
+  setCashier(saleId: string, cashier: { userId: string; name: string }): void {
+    this.#cashier.run(cashier.userId, cashier.name, saleId);
+  }
+
+  /**
+   * Gives a line its unit price from now on, whatever the price books and promotions say (a manager's override, with
+   * why); another override replaces it. False when the basket has no such line. Call inside the write that audits it.
+   */
+  overridePrice(saleId: string, sku: string, unitPriceMinor: number, reason: string, at: number): boolean {
+    return this.#override.run(unitPriceMinor, reason, at, saleId, sku).changes === 1;
   }
 
   /** The lane's open basket (its latest, should it have more), if it has one. */
@@ -139,7 +170,10 @@ export class BasketRepository {
   }
 
   putLine(saleId: string, line: LineRow, at: number): void {
-    this.#scan(() => this.#upsertLine.run({ sale_id: saleId, ...line, changed_at: at }));
+    const { sku, name, tax_class, unit_price_minor, qty } = line; // an override stays only at the same quantity
+    this.#scan(() =>
+      this.#upsertLine.run({ sale_id: saleId, sku, name, tax_class, unit_price_minor, qty, changed_at: at }),
+    );
   }
 
   deleteLine(saleId: string, sku: string, at: number): void {

@@ -24,6 +24,9 @@ export interface SaleRow {
   promotions?: string | null;
   coupons?: string | null;
   rules_revision?: number | null;
+  /** Who served it (schema/008): the person signed in at the lane who took the payment, else who opened it; null without sign-in. */
+  cashier_user_id?: string | null;
+  cashier_name?: string | null;
 }
 
 export interface LineRow {
@@ -40,6 +43,12 @@ export interface LineRow {
   discount_minor?: number;
   tax_minor?: number | null;
   promotions?: string | null;
+  /**
+   * A manager's price override (schema/008): on an open basket's line the unit price it has from now on (promotions
+   * and price books leave it alone) and why; on a completed sale's line only the reason (its unit price is the override).
+   */
+  override_price_minor?: number | null;
+  override_reason?: string | null;
 }
 
 export interface ProductRow {
@@ -68,17 +77,17 @@ export class PosRepository {
       'SELECT sku, name, price_minor, tax_class, currency FROM catalog_products WHERE gtin = ? LIMIT 1',
     );
     this.#insertSale = db.prepare(
-      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number, customer_card_last4, promotions, coupons, rules_revision)
-       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number, @customer_card_last4, @promotions, @coupons, @rules_revision)`,
+      `INSERT INTO sales (id, status, currency, subtotal_minor, tax_minor, total_minor, tender_kind, tender_ref, cash_given_minor, opened_at, closed_at, void_reason, lane, number, customer_card_last4, promotions, coupons, rules_revision, cashier_user_id, cashier_name)
+       VALUES (@id, @status, @currency, @subtotal_minor, @tax_minor, @total_minor, @tender_kind, @tender_ref, @cash_given_minor, @opened_at, @closed_at, @void_reason, @lane, @number, @customer_card_last4, @promotions, @coupons, @rules_revision, @cashier_user_id, @cashier_name)`,
     );
     this.#insertLines = new MultiRowInsert(
       db,
-      'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions) VALUES',
-      '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sale_lines (sale_id, sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions, override_reason) VALUES',
+      '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#sale = db.prepare('SELECT * FROM sales WHERE id = ?');
     this.#lines = db.prepare(
-      'SELECT sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
+      'SELECT sku, name, tax_class, unit_price_minor, qty, discount_minor, tax_minor, promotions, override_reason FROM sale_lines WHERE sale_id = ? ORDER BY rowid',
     );
     this.#category = db.prepare('SELECT category FROM catalog_products WHERE sku = ?').pluck();
     this.#byNumber = db
@@ -111,6 +120,8 @@ export class PosRepository {
       promotions: s.promotions ?? null,
       coupons: s.coupons ?? null,
       rules_revision: s.rules_revision ?? null,
+      cashier_user_id: s.cashier_user_id ?? null,
+      cashier_name: s.cashier_name ?? null,
     });
     this.#insertLines.run(
       lines.map((l) => [
@@ -123,6 +134,7 @@ export class PosRepository {
         l.discount_minor ?? 0,
         l.tax_minor ?? null,
         l.promotions ?? null,
+        l.override_reason ?? null,
       ]),
     );
   }

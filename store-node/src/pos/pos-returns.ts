@@ -47,6 +47,13 @@ export interface SlipHeader {
 type NewReturn = Omit<ReturnRow, 'refundMinor'>;
 
 /**
+ * Called inside the write that records a return, once its refund is priced (issue #27), with what the sale's earlier
+ * returns refunded already (`refundedBeforeMinor`): refunds over the store's limit need a manager's approval, checked
+ * and audited here, so a refusal (it throws) records nothing and an approval is used up only by the return it approved.
+ */
+export type RefundCheck = (emit: Emit, refundMinor: number, refundedBeforeMinor: number) => void;
+
+/**
  * Returns at the till: never more than was sold (less what came back before), refunded at the sale's prices and never
  * more than was paid, the money going back the way it came.
  *
@@ -84,6 +91,7 @@ export class PosReturns {
     saleId: string,
     items: readonly { sku: string; qty: number }[],
     lane?: number,
+    check?: RefundCheck,
   ): Promise<ReturnAnswer> {
     const sale = this.sales.sale(saleId);
     if (!sale) throw new NotFoundError('sale', saleId);
@@ -112,6 +120,13 @@ export class PosReturns {
     const returnId = uuidv7(this.now());
     const recorded = this.sync.write((emit) => {
       const lines = this.#priced(sale, items);
+      // What the sale's other returns refunded (or are refunding) counts too: read in this write, so two returns of
+      // one sale at two lanes cannot both pass under the limit.
+      check?.(
+        emit,
+        lines.reduce((n, l) => n + l.refund, 0),
+        this.repo.refundedMinor(saleId),
+      );
       const byCard = sale.tender_kind === 'CARD' && lines.some((l) => l.refund > 0); // nothing to send back: no terminal
       const r: NewReturn = {
         id: returnId,

@@ -17,14 +17,14 @@ import {
 } from '@storefleet/shared';
 import type { SqliteDb } from '../db/open-sqlite.js';
 import { StockLedger } from '../stock/stock-ledger.js';
-import type { StoreSync } from '../sync/store-sync.js';
+import type { Emit, StoreSync } from '../sync/store-sync.js';
 import {
   appliedCoupons,
-  basketLines,
   type BasketPricer,
   chargedLines,
   couponCodes,
   MAX_BASKET_COUPONS,
+  priceBasket,
 } from './basket-pricing.js';
 import { BASKET_LIMITS, type TaxRates } from './basket-rules.js';
 import { CouponUsedError } from '../pricing/pricing-service.js';
@@ -34,7 +34,7 @@ import { parseCustomerCard } from './customer-card.js';
 import { LaneNumbers } from './lane-numbers.js';
 import type { Authorisation, PaymentTerminal } from './payment-terminal.js';
 import { PosRepository, type LineRow, type SaleRow } from './pos-repository.js';
-import { PosReturns, type ReturnAnswer } from './pos-returns.js';
+import { PosReturns, type RefundCheck, type ReturnAnswer } from './pos-returns.js';
 import { emitSaleEvent, saleCompletedPayload, saleVoidedPayload } from './sale-events.js';
 import { saleView, type SaleView } from './sale-view.js';
 import { noSuchSale } from './sale-lookup-words.js';
@@ -72,7 +72,30 @@ export interface LaneState {
   readonly open: SaleView | null;
 }
 
-type Opened = Pick<BasketRow, 'sale_id' | 'opened_at' | 'lane' | 'number' | 'customer_card' | 'coupons'>;
+type Opened = Pick<BasketRow, 'sale_id' | 'opened_at' | 'lane' | 'number' | 'customer_card' | 'coupons'> &
+  Partial<Pick<BasketRow, 'cashier_user_id' | 'cashier_name'>>;
+
+/** The person signed in at the lane (issue #27; staff/staff-gate.ts), as a sale records who served it. */
+export interface Cashier {
+  readonly userId: string;
+  readonly name: string;
+}
+
+/**
+ * Records a manager-approved action's audit row inside the action's own write (the gate's `audit`, which uses the
+ * approval up): an action whose write fails leaves no row and its approval unused, and an approval used meanwhile
+ * throws, which rolls the action back.
+ */
+export type AuditInWrite = (emit: Emit) => void;
+
+/**
+ * The basket after a scan or a quantity change. A manager approved a price override for the quantity the line had
+ * then (hostile review #4: "1 × at 0" must not become "999 × at 0"), so a change of that quantity takes the override
+ * off and the line is priced as usual again; `priceOverrideRemoved` says so, for the cashier to ask a manager again.
+ */
+export type LineChange = SaleView & {
+  readonly priceOverrideRemoved?: { readonly sku: string; readonly message: string };
+};
 
 /** What this process is doing with a sale right now: tendering it, settling a tender a previous process left, voiding it. */
 interface Busy {
@@ -142,9 +165,9 @@ export class PosService {
   }
 
   /** Opens a basket on the caller's lane with that lane's next sale number (one FULL-synced transaction: never given twice). */
-  open(by: LaneCaller = this.backOffice): SaleView {
+  open(by: LaneCaller = this.backOffice, cashier: Cashier | null = null): SaleView {
     const id = uuidv7(this.now());
-    this.db.transaction(() => this.baskets.open(id, this.now(), by.lane, this.numbers.nextSale(by.lane)))();
+    this.db.transaction(() => this.baskets.open(id, this.now(), by.lane, this.numbers.nextSale(by.lane), cashier))();
     return this.view(id);
   }
 
@@ -173,7 +196,7 @@ export class PosService {
   }
 
   /** Adds a scanned barcode (GTIN-8/12/13/14) or a typed sku. */
-  add(saleId: string, code: string, qty: number, by: LaneCaller = this.backOffice): SaleView {
+  add(saleId: string, code: string, qty: number, by: LaneCaller = this.backOffice): LineChange {
     this.#ownedBy(saleId, by);
     this.#editable(saleId);
     const p = this.repo.product(code, isValidGtin(code) ? toGtin14(code) : undefined);
@@ -191,17 +214,32 @@ export class PosService {
       unit_price_minor: p.price_minor,
       qty: (line?.qty ?? 0) + qty,
     });
-    return this.view(saleId);
+    return this.#changed(saleId, line);
   }
 
-  setQty(saleId: string, sku: string, qty: number, by: LaneCaller = this.backOffice): SaleView {
+  /** Quantity 0 takes the line off; another quantity drops a price override the line had (see `LineChange`). */
+  setQty(saleId: string, sku: string, qty: number, by: LaneCaller = this.backOffice): LineChange {
     this.#ownedBy(saleId, by);
     this.#editable(saleId);
     const line = this.baskets.line(saleId, sku);
     if (!line) throw new NotFoundError('basket line', sku);
     if (qty === 0) this.baskets.deleteLine(saleId, sku, this.now());
     else this.#putLine(saleId, { ...line, qty });
-    return this.view(saleId);
+    return qty === 0 ? this.view(saleId) : this.#changed(saleId, line);
+  }
+
+  /** The basket after a line's quantity changed, saying so when that took off the override the line had before. */
+  #changed(saleId: string, before: LineRow | undefined): LineChange {
+    const view = this.view(saleId);
+    if (before?.override_price_minor == null) return view;
+    if (this.baskets.line(saleId, before.sku)?.override_price_minor != null) return view; // same quantity: kept
+    return {
+      ...view,
+      priceOverrideRemoved: {
+        sku: before.sku,
+        message: `${before.name}: price override removed: quantity changed; ask a manager again`,
+      },
+    };
   }
 
   /**
@@ -239,8 +277,17 @@ export class PosService {
     return this.view(saleId);
   }
 
-  async tender(saleId: string, tender: Tender, by: LaneCaller = this.backOffice): Promise<SaleView> {
+  async tender(
+    saleId: string,
+    tender: Tender,
+    by: LaneCaller = this.backOffice,
+    cashier: Cashier | null = null,
+  ): Promise<SaleView> {
     this.#ownedBy(saleId, by);
+    // Who takes the payment serves the customer (the receipt's "Served by"); a basket waiting for the terminal keeps its own.
+    const basket = this.baskets.basket(saleId);
+    if (cashier && basket && basket.tender_state === 'NONE' && !this.#busy.has(saleId))
+      this.baskets.setCashier(saleId, cashier);
     // A restart's settling of this sale: its outcome decides below. Otherwise the tender starts now, in this turn, so
     // a scan that follows it is refused.
     if (this.#busy.has(saleId)) await this.#awaitSettle(saleId);
@@ -265,10 +312,12 @@ export class PosService {
     by: LaneCaller = this.backOffice,
     reason = 'Voided at the lane.',
     untouchedSince?: number,
+    /** A manager's approval's audit row (issue #27), written in the void's own transaction. */
+    audit?: AuditInWrite,
   ): Promise<SaleView> {
     this.#ownedBy(saleId, by);
     if (this.#busy.has(saleId)) await this.#awaitSettle(saleId);
-    return this.#run(saleId, 'void', () => this.#void(saleId, reason, untouchedSince));
+    return this.#run(saleId, 'void', () => this.#void(saleId, reason, untouchedSince, audit));
   }
 
   /**
@@ -308,9 +357,54 @@ export class PosService {
     saleId: string,
     items: { sku: string; qty: number }[],
     by: LaneCaller = this.backOffice,
+    /** Checks the refund (a manager's approval over the store's limit, issue #27) inside the return's first write. */
+    check?: RefundCheck,
   ): Promise<ReturnAnswer & { sale: SaleView }> {
-    const answer = await this.returns.returnItems(saleId, items, by.lane);
+    const answer = await this.returns.returnItems(saleId, items, by.lane, check);
     return { ...answer, sale: this.view(saleId) };
+  }
+
+  /**
+   * A manager's price override (issue #27): the line's unit price from now on is `unitPriceMinor` (below or above what
+   * it was priced at), whatever the price books and promotions say, for as long as its quantity stays what it is now
+   * (a scan or a new quantity takes it off: `LineChange`); another override replaces it. `audit` records it
+   * in the same write. Returns the basket priced again, with the price the line had before.
+   */
+  overridePrice(
+    saleId: string,
+    sku: string,
+    unitPriceMinor: number,
+    reason: string,
+    by: LaneCaller = this.backOffice,
+    audit?: (emit: Emit, before: { unitPriceMinor: number; name: string; qty: number }) => void,
+  ): SaleView {
+    this.#ownedBy(saleId, by);
+    this.#editable(saleId);
+    const line = this.baskets.line(saleId, sku);
+    if (!line) throw new NotFoundError('basket line', sku);
+    const shown = this.view(saleId).lines.find((l) => l.sku === sku);
+    // The quantity goes on the audit: the override holds for it only (another quantity takes it off, `LineChange`).
+    const before = { unitPriceMinor: shown?.unitPriceMinor ?? unitPriceMinor, name: shown?.name ?? sku, qty: line.qty };
+    this.sync.write((emit) => {
+      if (!this.baskets.overridePrice(saleId, sku, unitPriceMinor, reason, this.now()))
+        throw new NotFoundError('basket line', sku);
+      audit?.(emit, before);
+    });
+    return this.view(saleId);
+  }
+
+  /**
+   * The total an open sale shows now (what a manager approves a void of), or null when it is not open. Unlike `view`
+   * it starts nothing: a basket waiting for the card terminal is not settled from here (the void decides what
+   * becomes of its card), and its total is what the terminal was asked for.
+   */
+  openTotal(saleId: string): number | null {
+    const basket = this.baskets.basket(saleId);
+    if (!basket) return null;
+    const lines = this.baskets.lines(saleId);
+    if (basket.tender_state === 'AUTHORISING')
+      return basket.tender_amount_minor ?? this.#tendered(basket, lines).totalMinor;
+    return this.#price(basket, lines).totalMinor;
   }
 
   view(saleId: string): SaleView {
@@ -355,13 +449,16 @@ export class PosService {
         });
     }
     const coupons = codes.filter((c) => !held.has(c));
-    const priced = this.pricing.price(
-      basketLines(lines, (sku) => this.repo.category(sku)),
+    const priced = priceBasket(
+      this.pricing,
+      lines,
+      (sku) => this.repo.category(sku),
       {
         member: basket.customer_card !== null,
         ...(coupons.length ? { coupons } : {}),
         ...(at !== undefined ? { at } : {}),
       },
+      this.rates,
     );
     if (!held.size) return priced;
     const engine = [...priced.coupons];
@@ -409,6 +506,8 @@ export class PosService {
       void_reason: null,
       lane: opened.lane,
       number: opened.number,
+      cashier_user_id: opened.cashier_user_id ?? null,
+      cashier_name: opened.cashier_name ?? null,
     };
   }
 
@@ -605,7 +704,12 @@ export class PosService {
     });
   }
 
-  async #void(saleId: string, reason: string, untouchedSince: number | undefined): Promise<SaleView> {
+  async #void(
+    saleId: string,
+    reason: string,
+    untouchedSince: number | undefined,
+    audit: AuditInWrite | undefined,
+  ): Promise<SaleView> {
     let basket = this.baskets.basket(saleId);
     if (!basket) throw this.#notOpen(saleId);
     if (untouchedSince !== undefined && (this.baskets.lastTouched(saleId) ?? 0) >= untouchedSince)
@@ -633,6 +737,7 @@ export class PosService {
     this.sync.write((emit) => {
       this.repo.insertSale(row, lines);
       emitSaleEvent(emit, 'sale.voided', saleVoidedPayload(row, lines, card));
+      audit?.(emit);
       this.baskets.remove(saleId);
     });
     this.cards.forget(saleId);

@@ -69,6 +69,8 @@ export interface ReceiptInput {
     unitPriceMinor: number;
     /** The line's promotions (issue #25), each printed under it with the amount off. */
     promotions?: readonly { name: string; discountMinor: number }[];
+    /** A manager's price override (issue #27): marked under the line. */
+    priceOverride?: boolean;
   }[];
   /** The coupons the sale took (`<promotionId>:<serial>` and what it did, in words). */
   readonly coupons?: readonly { couponId: string; message: string }[];
@@ -81,6 +83,8 @@ export interface ReceiptInput {
   readonly returnWindowDays: number;
   /** The last four digits of the customer's loyalty card, if one was shown: the receipt never prints more. */
   readonly customerCardLastFour?: string | null;
+  /** The name of the person who served the customer (issue #27): "Served by Jo" (the first name only). */
+  readonly servedBy?: string | null;
 }
 
 export function saleReceipt(r: ReceiptInput): string {
@@ -94,6 +98,7 @@ export function saleReceipt(r: ReceiptInput): string {
     ...r.lines.flatMap((l) => [
       ...row(`${l.qty} x ${l.name}`, m(l.unitPriceMinor * l.qty)),
       ...(l.qty > 1 ? [`    @ ${m(l.unitPriceMinor)} each`] : []),
+      ...(l.priceOverride ? ['    (price override)'] : []),
       ...(l.promotions ?? []).flatMap((p) => row(ascii(p.name), `-${m(p.discountMinor)}`, 2)),
     ]),
     ...(r.coupons ?? []).flatMap((c) => wrap(`Coupon ${couponSerial(c.couponId)}: ${ascii(c.message)}`)),
@@ -106,6 +111,7 @@ export function saleReceipt(r: ReceiptInput): string {
       : row('Cash', m(r.tender.givenMinor ?? r.totalMinor))),
     ...(r.tender.changeMinor !== null ? row('Change', m(r.tender.changeMinor)) : []),
     ...(r.customerCardLastFour ? [`Customer card ending ${r.customerCardLastFour}`] : []),
+    ...(r.servedBy?.trim() ? wrap(`Served by ${ascii(r.servedBy.trim().split(/\s+/)[0]!)}`) : []),
     ...(r.savedMinor ? center(`You saved ${m(r.savedMinor)}`) : []),
     rule,
     ...wrap(

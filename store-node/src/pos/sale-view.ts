@@ -30,6 +30,8 @@ export interface SaleView {
     promotions: readonly LinePromotion[];
     /** On a completed sale, how many came back so far (returns in progress included). */
     returnedQty?: number;
+    /** A manager's price override (issue #27): its unit price is the override, and why; null when priced as usual. */
+    priceOverride: { reason: string } | null;
   }[];
   readonly subtotalMinor: number;
   readonly taxMinor: number;
@@ -65,6 +67,8 @@ export interface SaleView {
    * back. Null when none was shown.
    */
   readonly customerCard: string | null;
+  /** Who served the customer (issue #27): the name of the person signed in at the lane; null without staff sign-in. */
+  readonly servedBy: string | null;
 }
 
 export const pricedLine = (l: LineRow): PricedLine => ({
@@ -118,6 +122,7 @@ export function saleView(
       discountMinor: discount,
       totalMinor: gross - discount,
       promotions: keptList<LinePromotion>(l.promotions),
+      priceOverride: l.override_reason != null ? { reason: l.override_reason } : null,
       ...(done ? { returnedQty: ctx.returned?.get(l.sku) ?? 0 } : {}),
     };
   });
@@ -161,6 +166,7 @@ export function saleView(
             qty: l.qty,
             unitPriceMinor: l.unitPriceMinor,
             promotions: l.promotions,
+            priceOverride: l.priceOverride !== null,
           })),
           coupons: coupons.map((c) => ({ couponId: c.couponId ?? '', message: c.message })),
           savedMinor: saved,
@@ -175,6 +181,7 @@ export function saleView(
           },
           returnWindowDays: ctx.returnWindowDays,
           customerCardLastFour: cardLastFour,
+          servedBy: s.cashier_name ?? null,
         })
       : null,
     closedAt: s.closed_at,
@@ -182,5 +189,6 @@ export function saleView(
     payment: ctx.basket?.tender_state === 'AUTHORISING' ? 'AUTHORISING' : null,
     note: ctx.basket ? (ctx.note ?? ctx.basket.note) : s.status === 'VOIDED' ? s.void_reason : null,
     customerCard: cardLastFour ? maskedCard(cardLastFour) : null,
+    servedBy: s.cashier_name ?? ctx.basket?.cashier_name ?? null,
   };
 }

@@ -2,6 +2,9 @@
 // Keys: Enter adds (or opens a scanned sale number for a return), ↓ picks from the product list, F2 cash, F4 card,
 // F6 the customer's card, F8 new sale, Esc cancels what is in progress (a quantity being edited, the product list, a
 // void, a return). A customer card (16 digits starting 29) scanned into the scan field goes on the sale, not the basket.
+// Staff at the lane (issue #27): where the store asks for it, a person signs in at the lane (staff-lane.js draws that)
+// and a void, a refund over the store's limit, a price override and a no-sale drawer open need a manager's PIN
+// (`window.storefleetStaff.approve`), whose approval goes with the call as its `Manager-Approval` header.
 import { api, h, idTail, money, placeholder, say, statusBar } from '/store.js';
 
 statusBar('POS lane');
@@ -18,6 +21,135 @@ const SALE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}-\d{2}-\d{5,9}$/;
 const CUSTOMER_CARD = /^29\d{14}$/;
 const isCustomerCard = (code) => CUSTOMER_CARD.test(code.replace(/[\s-]/g, ''));
 let polling = false;
+
+const UNREACHABLE = 'This screen cannot reach the store node. Check the cable or Wi-Fi.';
+const newKey = () =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+/** The Idempotency-Key of each POS write that got no answer, by what it asked: sent again, it reuses the key. */
+const unanswered = new Map();
+
+/**
+ * A write at the lane: like store.js's `api` (an Idempotency-Key reused when the same write is sent again after no
+ * answer), with a manager's approval as the `Manager-Approval` header when given. A 401 here is the lane asking for a
+ * person (staff sign-in), not an unpaired screen: the sign-in overlay comes back instead of the pairing page. The
+ * error carries the problem (`err.problem`), whose `managerApproval` says what a manager would have to approve.
+ */
+async function posApi(method, path, body, approval) {
+  const what = `${method} ${path} ${JSON.stringify(body ?? null)} ${approval ?? ''}`;
+  const key = unanswered.get(what) ?? newKey();
+  unanswered.delete(what);
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        'Idempotency-Key': key,
+        ...(approval ? { 'Manager-Approval': approval } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    unanswered.set(what, key);
+    throw new Error(UNREACHABLE);
+  }
+  const data = res.status === 204 ? null : await res.json().catch(() => ({}));
+  if (res.ok) return data;
+  const err = new Error(data?.detail || data?.title || `${method} ${path} failed (${res.status})`);
+  err.status = res.status;
+  err.problem = data ?? {};
+  if (res.headers.has('retry-after')) err.retryAfter = res.headers.get('retry-after');
+  if (res.status >= 500 || (res.status === 409 && err.retryAfter !== undefined)) unanswered.set(what, key);
+  if (res.status === 401) {
+    if (window.storefleetStaff?.signIn) window.storefleetStaff.signIn();
+    else location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`; // an unpaired screen
+  }
+  throw err;
+}
+
+/**
+ * A manager's approval for `action` on `target`, asked before the call where the store asks for one: undefined when
+ * it does not (the call goes without), null when the manager's PIN was not given (the action is cancelled).
+ */
+async function askManager(action, target) {
+  if (!lane?.staffSignIn || !window.storefleetStaff?.approve) return undefined;
+  return (await window.storefleetStaff.approve(action, target)) ?? null;
+}
+
+/**
+ * Sends a manager-gated call: with an approval asked first when `target` is known (a void, an override, a no-sale),
+ * and once more when the node says exactly what it needs (`managerApproval` in a 403: a refund's amount, which only
+ * the node prices, or a total changed meanwhile). Resolves to null when the manager's PIN was not given.
+ */
+async function gated(action, target, send) {
+  const first = target ? await askManager(action, target) : undefined;
+  if (first === null) return null;
+  try {
+    return await send(first);
+  } catch (err) {
+    const want = err.status === 403 ? err.problem?.managerApproval : undefined;
+    if (!want || !window.storefleetStaff?.approve) throw err; // a 403 for anything else: its detail is shown
+    const { action: asked, ...exactly } = want;
+    const again = await window.storefleetStaff.approve(asked, exactly);
+    if (!again) return null;
+    return send(again);
+  }
+}
+
+const CANCELLED = 'Cancelled: no manager’s PIN was given, nothing was done.';
+
+/** The header's strip: who is signed in at this lane, and the No sale button (pos.html stays staff-lane.js's). */
+const staffStrip = h(
+  'div',
+  { class: 'row pos-staff', id: 'pos-staff' },
+  h('span', { id: 'staff-name', class: 'grow muted' }),
+  h('button', { type: 'button', id: 'no-sale', class: 'secondary' }, 'No sale'),
+);
+const noSaleForm = h(
+  'form',
+  { id: 'no-sale-form', class: 'row', autocomplete: 'off', hidden: true },
+  h(
+    'div',
+    { class: 'grow' },
+    h('label', { for: 'no-sale-reason' }, 'Why open the drawer without a sale?'),
+    h('input', { id: 'no-sale-reason', minlength: 3, maxlength: 200, required: true }),
+  ),
+  h('button', { type: 'submit' }, 'Open drawer'),
+  h('button', { type: 'button', id: 'no-sale-cancel', class: 'secondary' }, 'Cancel'),
+);
+const noSaleMsg = h('div', { id: 'no-sale-msg' });
+document.querySelector('main h1')?.after(staffStrip, noSaleForm, noSaleMsg);
+const overrideForm = h(
+  'form',
+  { id: 'override-form', autocomplete: 'off', hidden: true },
+  h('p', { id: 'override-what', class: 'small' }),
+  h(
+    'div',
+    { class: 'row' },
+    h(
+      'div',
+      {},
+      h('label', { for: 'override-price' }, 'New unit price'),
+      h('input', { id: 'override-price', inputmode: 'decimal', required: true }),
+    ),
+    h(
+      'div',
+      { class: 'grow' },
+      h('label', { for: 'override-reason' }, 'Reason'),
+      h('input', { id: 'override-reason', minlength: 3, maxlength: 200, required: true }),
+    ),
+    h('button', { type: 'submit' }, 'Override price'),
+    h('button', { type: 'button', id: 'override-cancel', class: 'secondary' }, 'Cancel'),
+  ),
+);
+document.getElementById('basket-msg')?.before(overrideForm);
+
+/** Who is at the till: the sign-in overlay's word when it has one, else what the node said on load. */
+function renderStaff() {
+  const person = window.storefleetStaff?.current?.() ?? lane?.staff ?? null;
+  $('staff-name').textContent = person ? `Signed in: ${person.name}` : lane?.staffSignIn ? 'Nobody signed in' : '';
+}
 
 function keep(s) {
   sale = s;
@@ -59,6 +191,9 @@ function render() {
                   p.explanation ? h('span', { class: 'muted' }, ` (${p.explanation})`) : '',
                 ),
               ),
+              l.priceOverride
+                ? h('div', { class: 'small price-override' }, `Price override: ${l.priceOverride.reason}`)
+                : '',
             ),
             h('td', { class: 'n' }, editable ? qtyInput(l) : String(l.qty)),
             h('td', { class: 'n' }, money(l.unitPriceMinor, sale.currency)),
@@ -67,17 +202,30 @@ function render() {
               'td',
               {},
               editable
-                ? h(
-                    'button',
-                    {
-                      type: 'button',
-                      class: 'secondary remove',
-                      'aria-label': `Remove ${l.name}`,
-                      'data-focus-key': `remove:${l.sku}`,
-                      onclick: () => setQty(l.sku, 0),
-                    },
-                    '✕',
-                  )
+                ? [
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary remove',
+                        'aria-label': `Remove ${l.name}`,
+                        'data-focus-key': `remove:${l.sku}`,
+                        onclick: () => setQty(l.sku, 0),
+                      },
+                      '✕',
+                    ),
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary override',
+                        'aria-label': `Override price of ${l.name}`,
+                        'data-focus-key': `override:${l.sku}`,
+                        onclick: () => openOverride(l),
+                      },
+                      'Override price',
+                    ),
+                  ]
                 : '',
             ),
           ),
@@ -105,6 +253,7 @@ function render() {
   $('card-masked').textContent = card ?? '';
   $('card-remove').hidden = !(card && editable);
   $('card-open').disabled = sale?.payment === 'AUTHORISING';
+  renderStaff();
   if (focused) document.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
 }
 
@@ -269,6 +418,7 @@ async function resume() {
     lane = await api('GET', '/api/pos/lane');
     $('lane-label').textContent = `${lane.lane} · store ${lane.storeCode}`;
     document.title = `POS lane ${lane.lane} — Storefleet`;
+    renderStaff();
     if (lane.open) {
       keep(lane.open);
       sayResumed();
@@ -295,7 +445,7 @@ let opening = null;
 async function ensureSale() {
   await resumed; // a scan right after a reload goes to the basket being picked up
   if (sale?.status === 'OPEN') return sale;
-  opening ??= api('POST', '/api/pos/sales')
+  opening ??= posApi('POST', '/api/pos/sales')
     .then((s) => {
       keep(s);
       $('receipt-area').replaceChildren();
@@ -318,8 +468,7 @@ async function add(code, qty) {
   if (looksLikeName(code)) return findByName(code);
   try {
     const s = await ensureSale();
-    keep(await api('POST', `/api/pos/sales/${s.id}/lines`, { code, qty }));
-    say($('basket-msg'));
+    sayLineChange(keep(await posApi('POST', `/api/pos/sales/${s.id}/lines`, { code, qty })));
   } catch (err) {
     if (err.status === 404 && !/^\d+$/.test(code)) return findByName(code); // not a sku: perhaps a name in capitals
     say($('basket-msg'), err.status === 404 ? new Error(`No item has the barcode ${code}.`) : err);
@@ -372,7 +521,7 @@ const couponCodes = () => (sale?.status === 'OPEN' ? (sale.coupons ?? []).map((c
 async function setCoupons(codes) {
   try {
     const s = await ensureSale();
-    keep(await api('PUT', `/api/pos/sales/${s.id}/coupons`, { codes }));
+    keep(await posApi('PUT', `/api/pos/sales/${s.id}/coupons`, { codes }));
     const refused = (sale.coupons ?? []).filter((c) => c.status !== 'APPLIED');
     say(
       $('basket-msg'),
@@ -415,7 +564,7 @@ function closeCardForm() {
 async function setCard(typed) {
   try {
     const s = await ensureSale();
-    keep(await api('PUT', `/api/pos/sales/${s.id}/customer-card`, { card: typed }));
+    keep(await posApi('PUT', `/api/pos/sales/${s.id}/customer-card`, { card: typed }));
     say($('basket-msg'), null, `Customer card ${sale.customerCard} is on this sale.`);
     closeCardForm();
   } catch (err) {
@@ -429,7 +578,7 @@ async function setCard(typed) {
 async function removeCard() {
   if (sale?.status !== 'OPEN') return;
   try {
-    keep(await api('DELETE', `/api/pos/sales/${sale.id}/customer-card`));
+    keep(await posApi('DELETE', `/api/pos/sales/${sale.id}/customer-card`));
     say($('basket-msg'), null, 'Customer card removed: this sale goes without one.');
   } catch (err) {
     say($('basket-msg'), err);
@@ -453,10 +602,18 @@ $('card-form').addEventListener('submit', (e) => {
   if (typed) void setCard(typed);
 });
 
+/**
+ * After a scan or a quantity change: a line's price override holds for the quantity a manager approved it at, so
+ * another quantity took it off (the line is priced as usual again) and the cashier is told to ask again.
+ */
+function sayLineChange(s) {
+  if (s?.priceOverrideRemoved) say($('basket-msg'), new Error(s.priceOverrideRemoved.message));
+  else say($('basket-msg'));
+}
+
 async function setQty(sku, qty, andScan = true) {
   try {
-    keep(await api('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty }));
-    say($('basket-msg'));
+    sayLineChange(keep(await posApi('PUT', `/api/pos/sales/${sale.id}/lines/${encodeURIComponent(sku)}`, { qty })));
   } catch (err) {
     say($('basket-msg'), err);
   }
@@ -555,7 +712,7 @@ async function tender(body) {
   if (sale?.status !== 'OPEN') return;
   try {
     say($('pay-msg'), null, 'Paying…');
-    keep(await api('POST', `/api/pos/sales/${sale.id}/tender`, body));
+    keep(await posApi('POST', `/api/pos/sales/${sale.id}/tender`, body));
     const change = sale.tender?.changeMinor ? ` Change due: ${money(sale.tender.changeMinor, sale.currency)}.` : '';
     say($('pay-msg'), null, `Paid.${change}`);
     $('cash-given').value = '';
@@ -642,7 +799,16 @@ $('void').addEventListener('click', async () => {
     return;
   }
   try {
-    const voided = await api('POST', `/api/pos/sales/${sale.id}/void`);
+    const id = sale.id;
+    const voided = await gated('VOID', { saleId: id, amountMinor: sale.totalMinor }, (approval) =>
+      posApi('POST', `/api/pos/sales/${id}/void`, undefined, approval),
+    );
+    if (!voided) {
+      say($('pay-msg'), null, CANCELLED);
+      resetVoid();
+      render();
+      return scan.focus();
+    }
     const what =
       `Sale ${voided.number ?? ''} voided — ${plural(items(voided.lines), 'item', 'items')}, ${money(voided.totalMinor, voided.currency)}.`.replace(
         'Sale  ',
@@ -763,7 +929,12 @@ $('return-form').addEventListener('submit', async (e) => {
     return;
   }
   try {
-    const r = await api('POST', `/api/pos/sales/${returning.id}/returns`, { items: wanted });
+    // A refund over the store's limit needs a manager: the node prices it and says so (403), then the PIN is asked.
+    const id = returning.id;
+    const r = await gated('REFUND_OVER_LIMIT', null, (approval) =>
+      posApi('POST', `/api/pos/sales/${id}/returns`, { items: wanted }, approval),
+    );
+    if (!r) return say($('return-msg'), null, CANCELLED);
     const amount = money(r.refundMinor, r.sale.currency);
     const how =
       r.refund?.kind === 'CARD'
@@ -777,6 +948,86 @@ $('return-form').addEventListener('submit', async (e) => {
     say($('return-msg'), err);
     if (err.status === 409 && returning) void openReturn(returning.number ?? returning.id); // what is left now
   }
+});
+
+// ---- a manager's price override on a line, and a no-sale drawer open (issue #27) ----
+
+let overriding = null;
+function closeOverride() {
+  overriding = null;
+  overrideForm.hidden = true;
+  $('override-price').value = '';
+  $('override-reason').value = '';
+}
+function openOverride(l) {
+  overriding = l.sku;
+  $('override-what').textContent = `${l.name} (${l.sku}), now ${money(l.unitPriceMinor, sale.currency)} each`;
+  $('override-price').value = (l.unitPriceMinor / 100).toFixed(2);
+  overrideForm.hidden = false;
+  $('override-price').select();
+}
+overrideForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (!overriding || sale?.status !== 'OPEN') return closeOverride();
+  const text = $('override-price').value.trim();
+  const unitPriceMinor = Math.round(Number(text.replace(',', '.')) * 100);
+  const reason = $('override-reason').value.trim();
+  if (!text || !Number.isFinite(unitPriceMinor) || unitPriceMinor < 0)
+    return say($('basket-msg'), new Error(`"${text}" is not a price`));
+  const id = sale.id;
+  const sku = overriding;
+  try {
+    const s = await gated('PRICE_OVERRIDE', { saleId: id, sku, amountMinor: unitPriceMinor }, (approval) =>
+      posApi(
+        'POST',
+        `/api/pos/sales/${id}/lines/${encodeURIComponent(sku)}/price-override`,
+        { unitPriceMinor, reason },
+        approval,
+      ),
+    );
+    if (!s) say($('basket-msg'), null, CANCELLED);
+    else {
+      keep(s);
+      say($('basket-msg'), null, `Price of ${sku} overridden: ${money(unitPriceMinor, s.currency)} each.`);
+      closeOverride();
+    }
+  } catch (err) {
+    say($('basket-msg'), err);
+  }
+  render();
+  if (overrideForm.hidden) scan.focus();
+});
+$('override-cancel').addEventListener('click', () => {
+  closeOverride();
+  scan.focus();
+});
+
+$('no-sale').addEventListener('click', () => {
+  noSaleForm.hidden = false;
+  $('no-sale-reason').focus();
+});
+$('no-sale-cancel').addEventListener('click', () => {
+  noSaleForm.hidden = true;
+  scan.focus();
+});
+noSaleForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const reason = $('no-sale-reason').value.trim();
+  try {
+    const answer = await gated('NO_SALE', {}, (approval) =>
+      posApi('POST', '/api/pos/drawer/open', { reason }, approval),
+    );
+    if (!answer) say(noSaleMsg, null, CANCELLED);
+    else if (answer.opened) say(noSaleMsg, null, 'Drawer opened (no sale).');
+    else say(noSaleMsg, new Error(`The drawer did not open: ${answer.reason}.`));
+    if (answer) {
+      noSaleForm.hidden = true;
+      $('no-sale-reason').value = '';
+    }
+  } catch (err) {
+    say(noSaleMsg, err);
+  }
+  if (noSaleForm.hidden) scan.focus();
 });
 
 document.addEventListener('keydown', (e) => {
@@ -796,6 +1047,8 @@ document.addEventListener('keydown', (e) => {
     // Cancels what is in progress, innermost first: the product list, the card being typed, a void waiting for its
     // second press, a return, cash being typed.
     if (!$('search-area').hidden) closeSearch();
+    else if (!overrideForm.hidden) closeOverride();
+    else if (!noSaleForm.hidden) noSaleForm.hidden = true;
     else if (!$('card-form').hidden) closeCardForm();
     else if ($('void').dataset.confirm === 'yes') resetVoid();
     else if (returning) {

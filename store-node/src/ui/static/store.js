@@ -38,7 +38,9 @@ export async function api(method, path, body, { keyed = true } = {}) {
   } catch (err) {
     err.retried = retried;
     if (write && noAnswer(err)) unanswered.set(what, key);
-    if (err.status === 401 && location.pathname !== '/pair.html')
+    // a lane asking for a person's PIN (issue #27) is not an unpaired device: the PIN pad comes back, no pairing page
+    if (err.status === 401 && err.problem?.staffSignIn) window.storefleetStaff?.refresh?.();
+    else if (err.status === 401 && location.pathname !== '/pair.html')
       location.href = `/pair.html?then=${encodeURIComponent(location.pathname)}`;
     throw err;
   }
