@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { HubCredential } from './hub-link/hub-link.js';
 import type { StoreSyncOptions } from './sync/store-sync.js';
@@ -75,7 +76,20 @@ export interface StoreNodeConfig {
    * own name to this node's address (DNS rebinding) reaches nothing.
    */
   readonly hostnames?: readonly string[];
+  /**
+   * Staff sign-in at the lanes (issue #27; `STAFF_SIGN_IN`): `auto` (the default) asks for a person's PIN at the POS,
+   * and a manager's PIN for voids, refunds over the limit, price overrides and no-sale drawer opens, once the store has
+   * a staff roster from its hub with anyone on it; `required` asks always (no roster yet: the POS says so and sells
+   * nothing); `off` asks never (a demo screen).
+   */
+  readonly staffSignIn?: StaffSignIn;
+  /** A refund above this many minor units needs a manager's PIN (`STORE_REFUND_APPROVAL_OVER`, default 5000). */
+  readonly refundApprovalOverMinor?: number;
 }
+
+export type StaffSignIn = 'auto' | 'required' | 'off';
+export const STAFF_SIGN_IN_MODES: readonly StaffSignIn[] = ['auto', 'required', 'off'];
+export const DEFAULT_REFUND_APPROVAL_OVER_MINOR = 5000;
 
 export type StoreMode = 'production' | 'demo' | 'test';
 export const STORE_MODES: readonly StoreMode[] = ['production', 'demo', 'test'];
@@ -87,7 +101,12 @@ export const LOOPBACK_ROLES: readonly LoopbackRole[] = ['lane', 'kiosk', 'pos', 
 export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreNodeConfig {
   const hub =
     env.HUB_URL && env.STORE_ID && env.STORE_SECRET
-      ? { url: env.HUB_URL, storeId: env.STORE_ID, secret: env.STORE_SECRET }
+      ? {
+          url: env.HUB_URL,
+          storeId: env.STORE_ID,
+          secret: env.STORE_SECRET,
+          ...hubTlsFromEnv(env),
+        }
       : undefined;
   return {
     dbPath: env.STORE_DB ?? './data/store/store.sqlite',
@@ -126,7 +145,52 @@ export function storeNodeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): St
     ...(env.STORE_BASKET_EXPIRY_MINUTES !== undefined
       ? { basketExpiryMinutes: basketExpiryMinutes(env.STORE_BASKET_EXPIRY_MINUTES) }
       : {}),
+    ...(env.STAFF_SIGN_IN?.trim()
+      ? {
+          staffSignIn: checked(
+            'STAFF_SIGN_IN',
+            env.STAFF_SIGN_IN.trim(),
+            z.enum(STAFF_SIGN_IN_MODES),
+            `one of ${STAFF_SIGN_IN_MODES.join(', ')}`,
+          ),
+        }
+      : {}),
+    ...(env.STORE_REFUND_APPROVAL_OVER?.trim()
+      ? {
+          refundApprovalOverMinor: checked(
+            'STORE_REFUND_APPROVAL_OVER',
+            env.STORE_REFUND_APPROVAL_OVER.trim(),
+            z
+              .string()
+              .regex(/^\d{1,12}$/)
+              .transform(Number),
+            'a whole number of minor units (cents), e.g. 5000 for 50.00',
+          ),
+        }
+      : {}),
   };
+}
+
+/**
+ * The hub link's TLS (issue #27): `HUB_CA_FILE`, the CA the store pins (the hub's certificate must chain to it; the
+ * system's CAs are not used), and `STORE_CLIENT_CERT_FILE` + `STORE_CLIENT_KEY_FILE`, the store's client certificate
+ * for mutual TLS. Files are read once at start; a missing file stops the node naming it.
+ */
+function hubTlsFromEnv(env: NodeJS.ProcessEnv): Pick<HubCredential, 'ca' | 'clientCert'> {
+  const read = (name: string): string | undefined => {
+    const path = env[name]?.trim();
+    if (!path) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`${name} names ${path}, which cannot be read: ${(err as Error).message}`);
+    }
+  };
+  const ca = read('HUB_CA_FILE');
+  const cert = read('STORE_CLIENT_CERT_FILE');
+  const key = read('STORE_CLIENT_KEY_FILE');
+  if (!!cert !== !!key) throw new Error('STORE_CLIENT_CERT_FILE and STORE_CLIENT_KEY_FILE are set together');
+  return { ...(ca ? { ca } : {}), ...(cert && key ? { clientCert: { cert, key } } : {}) };
 }
 
 export const DEFAULT_BASKET_EXPIRY_MINUTES = 240;

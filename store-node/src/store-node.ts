@@ -117,6 +117,14 @@ import {
 import { ReviewsPuller, registerReviewsFeed, reviewsMigrations, reviewsRoutes, reviewsSink } from './reviews/index.js';
 import { pricingMigrations, pricingRoutes, pricingSink, registerPricingFeed, StorePricing } from './pricing/index.js';
 import { registerScanGoFeed, ScanGoDoor, scanGoMigrations, scanGoRoutes } from './scan-go/index.js';
+import {
+  registerStaffFeed,
+  StaffDesk,
+  staffMigrations,
+  staffRoutes,
+  staffSink,
+  StoreStaffRoster,
+} from './staff/index.js';
 import { storeOpenApiRoutes } from './api-docs.js';
 import { FAVICON_DOC, HEALTH_DOC, KIOSK_PAGE_DOC, METRICS_DOC, storeApiDoc, SYNC_STATUS_DOC } from './api-doc.js';
 
@@ -141,6 +149,7 @@ export const storeMigrationSources = [
   { module: 'reviews', dir: reviewsMigrations },
   { module: 'pricing', dir: pricingMigrations },
   { module: 'scan-go', dir: scanGoMigrations },
+  { module: 'staff', dir: staffMigrations },
 ];
 
 /**
@@ -187,6 +196,8 @@ export interface StoreNode {
   /** The releases this store runs (issue #23), pulled from the hub's registry and checked; a cache for its devices. */
   readonly releases: StoreReleases;
   readonly terminal: PaymentTerminal;
+  /** Staff sign-in at the lanes and managers' approvals (issue #27), offline on the roster from the feed. */
+  readonly staff: StaffDesk;
   readonly devices: DeviceManager;
   /** Heavy work off the event loop (RFID reconciliation, reports), started on first use. */
   readonly executor: StoreExecutor;
@@ -251,6 +262,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
         () => hubLink.token(),
         10_000,
         (t, why) => hubLink.refused(t, why),
+        hubLink.fetch, // pinned to the hub's CA when HUB_CA_FILE is set (issue #27)
       )
     : undefined;
   const catalog = hubGet ? new CatalogPuller(db, hubGet, log) : undefined;
@@ -279,6 +291,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
           config.hub.url,
           () => hubLink.token(),
           (t, why) => hubLink.refused(t, why),
+          undefined,
+          hubLink.fetch,
         )
       : undefined,
     log,
@@ -295,6 +309,8 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
           config.hub.url,
           () => hubLink.token(),
           (t, why) => hubLink.refused(t, why),
+          undefined,
+          hubLink.fetch,
         )
       : undefined,
     log,
@@ -323,6 +339,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
           () => hubLink.token(),
           10_000,
           (t, why) => hubLink.refused(t, why),
+          hubLink.fetch,
         )
       : undefined,
     now,
@@ -362,6 +379,12 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   sync.bootstrap?.sinks.set('pricing', pricingSink(pricing));
   const scanGo = new ScanGoDoor(db, sync, pricing, stock, log, now, storeId ?? null);
   registerScanGoFeed(sync.feedHandlers, scanGo);
+  // Staff at the lanes (issue #27): the roster from the hub's feed (a cold start's `staff` section too), PINs checked
+  // here offline; the gate the POS routes ask for a person and for a manager's approval.
+  const staffRoster = new StoreStaffRoster(db, now);
+  registerStaffFeed(sync.feedHandlers, staffRoster);
+  sync.bootstrap?.sinks.set('staff', staffSink(staffRoster));
+  const staffGate = new StaffDesk(db, sync, staffRoster, config.staffSignIn ?? 'auto', now);
   const suggestions = new ReorderSuggestions(db);
   suggestions.register(sync.feedHandlers);
   const pos = new PosService(
@@ -474,9 +497,15 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
   });
   api.use(parkedFeedRoutes(sync, (res) => callerOf(res).scope));
   api.use(bopisRoutes(bopis));
+  api.use(staffRoutes(staffGate, () => profile.timeZone));
   api.use(deliveryRoutes(delivery));
   api.use(bookingRoutes(booking));
-  api.use(posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode)));
+  api.use(
+    posRoutes(pos, (receipt, barcode) => devices.print(receipt, barcode), staffGate, {
+      refundApprovalOverMinor: config.refundApprovalOverMinor,
+      openDrawer: () => devices.openDrawer(),
+    }),
+  );
   api.use(deviceRoutes(devices, new DeviceLabels(db, now), (sku) => pos.repo.product(sku, undefined)?.name));
   api.use(reportRoutes(executor, dbPath, now));
   const kioskCarts = new KioskCarts(sync, pos.repo, stock, storeId ?? 'unregistered', now, pricing);
@@ -487,6 +516,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
         () => hubLink.token(),
         5000,
         (t, why) => hubLink.refused(t, why),
+        { fetch: hubLink.fetch },
       )
     : undefined;
   const productName = (sku: string) => pos.repo.product(sku, undefined)?.name ?? sku;
@@ -592,6 +622,7 @@ export function createStoreNode(config: StoreNodeConfig = {}): StoreNode {
     vault,
     releases,
     terminal,
+    staff: staffGate,
     devices,
     executor,
     pairing,

@@ -16,6 +16,10 @@ export function bookingHubCaller(
   token: () => Promise<string>,
   timeoutMs = 10_000,
   onRefused?: (token: string, detail: string) => void,
+  fetchImpl?: (url: string, init?: RequestInit) => Promise<Response>,
 ): BookingHubCall {
-  return hubCaller(hubUrl, token, timeoutMs, onRefused, { serverProblems: true });
+  return hubCaller(hubUrl, token, timeoutMs, onRefused, {
+    serverProblems: true,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
 }

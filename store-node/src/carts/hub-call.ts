@@ -29,14 +29,21 @@ export function hubCaller(
   token: () => Promise<string>,
   timeoutMs = 5000,
   onRefused?: (token: string, detail: string) => void,
-  { serverProblems = false }: { readonly serverProblems?: boolean } = {},
+  {
+    serverProblems = false,
+    fetch: fetchImpl = (url, init) => fetch(url, init),
+  }: {
+    readonly serverProblems?: boolean;
+    /** The hub link's `fetch`, pinned to the hub's CA (issue #27); node's own by default. */
+    readonly fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+  } = {},
 ): HubCall {
   return async (method, path, body, idempotencyKey) => {
     let res: Response;
     let bearer: string;
     try {
       bearer = await token();
-      res = await fetch(hubUrl + path, {
+      res = await fetchImpl(hubUrl + path, {
         method,
         headers: {
           authorization: `Bearer ${bearer}`,

@@ -83,6 +83,13 @@ export class DeviceManager {
     return false;
   }
 
+  /** Kicks the cash drawer through the first connected printer (issue #27, a no-sale open); false when there is none. */
+  openDrawer(): boolean {
+    for (const { driver } of this.#links.values())
+      if (driver instanceof PrinterDriver && driver.openDrawer()) return true;
+    return false;
+  }
+
   latestWeight(): ScaleDriver['latestStable'] {
     for (const { driver } of this.#links.values())
       if (driver instanceof ScaleDriver && driver.latestStable) return driver.latestStable;

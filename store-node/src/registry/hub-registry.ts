@@ -29,13 +29,15 @@ export function hubRegistryGetter(
   token: () => Promise<string>,
   onRefused?: (token: string, detail: string) => void,
   timeoutMs = 120_000,
+  /** The hub link's `fetch`, pinned to the hub's CA (issue #27); node's own by default. */
+  fetchImpl: (url: string, init?: RequestInit) => Promise<Response> = (url, init) => fetch(url, init),
 ): HubRegistryGet {
   return async (path, accept, signal, method = 'GET') => {
     let bearer: string;
     let res: Response;
     try {
       bearer = await (signal ? untilAborted(token(), signal) : token());
-      res = await fetch(`${hubUrl}${path}`, {
+      res = await fetchImpl(`${hubUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${bearer}`, ...(accept ? { accept } : {}) },
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),

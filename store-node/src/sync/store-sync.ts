@@ -80,6 +80,7 @@ export class StoreSync {
             () => hub.link.token(),
             undefined,
             (t, why) => hub.link.refused(t, why),
+            hub.link.fetch,
           ),
           log,
           now,
@@ -92,6 +93,7 @@ export class StoreSync {
           new WsConnector(hub.url, () => hub.link.token(), {
             silenceMs: options.silenceMs,
             onTokenRefused: (t, why) => hub.link.refused(t, why),
+            tls: hub.link.tls,
           }),
           log,
           {

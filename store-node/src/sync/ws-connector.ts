@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { LIMITS } from '@storefleet/shared';
 import type { ClientTransport, ConnectionHandlers, Connector } from '@storefleet/sync';
+import type { HubTls } from '../hub-link/pinned-fetch.js';
 
 export interface WsConnectorOptions {
   /** No frame or ping from the hub for this long → the connection is taken for dead. */
@@ -11,6 +12,11 @@ export interface WsConnectorOptions {
    * link drops it so the next attempt, after the sync client's backoff, exchanges the credential again.
    */
   readonly onTokenRefused?: (token: string, detail: string) => void;
+  /**
+   * The hub link's TLS (issue #27): the pinned CA the hub's certificate must chain to (the system's CAs are not used)
+   * and the store's client certificate. Undefined: node's defaults.
+   */
+  readonly tls?: HubTls | undefined;
 }
 
 /** The hub's words on a refused handshake (its problem+json `detail`), read briefly; '' when there are none. */
@@ -34,6 +40,14 @@ async function refusalDetail(res: IncomingMessage): Promise<string> {
   }
 }
 
+/** `ws`'s TLS options: only the CA given is trusted, and the client certificate is presented when there is one. */
+function tlsOptions(tls: HubTls): { ca?: string; cert?: string; key?: string } {
+  return {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+  };
+}
+
 /** Opens the store's WebSocket to the hub's `/sync` with a fresh token (from the hub link, in a store node). */
 export class WsConnector implements Connector {
   constructor(
@@ -49,6 +63,7 @@ export class WsConnector implements Connector {
       headers: { authorization: `Bearer ${token}` },
       maxPayload: LIMITS.maxFrameBytes,
       perMessageDeflate: false,
+      ...(this.options.tls ? tlsOptions(this.options.tls) : {}),
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);

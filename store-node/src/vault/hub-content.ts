@@ -12,6 +12,8 @@ export function vaultHubFetcher(
   token: () => Promise<string>,
   onRefused?: (token: string, detail: string) => void,
   timeoutMs = 120_000,
+  /** The hub link's `fetch`, pinned to the hub's CA (issue #27); node's own by default. */
+  fetchImpl: (url: string, init?: RequestInit) => Promise<Response> = (url, init) => fetch(url, init),
 ): VaultHubFetch {
   return async (documentId, versionNo, signal) => {
     let bearer: string;
@@ -19,7 +21,7 @@ export function vaultHubFetcher(
     try {
       bearer = await token();
       const timeout = AbortSignal.timeout(timeoutMs);
-      res = await fetch(
+      res = await fetchImpl(
         `${hubUrl}/api/vault/documents/${encodeURIComponent(documentId)}/content?version=${versionNo}`,
         {
           headers: { authorization: `Bearer ${bearer}` },

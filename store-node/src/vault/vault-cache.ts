@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,12 +54,9 @@ export class VaultCache {
         done(null, chunk);
       },
     });
+    const out = createWriteStream(temp, { mode: 0o600 });
     try {
-      await pipeline(
-        Readable.fromWeb(body as import('node:stream/web').ReadableStream),
-        count,
-        createWriteStream(temp, { mode: 0o600 }),
-      );
+      await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream), count, out);
       const digest = hash.digest('hex');
       if (size !== expected.size || digest !== expected.sha256)
         throw new DigestMismatchError(
@@ -66,6 +64,9 @@ export class VaultCache {
         );
       renameSync(temp, target);
     } catch (err) {
+      // The file is opened asynchronously: a download refused before the open finished would find nothing to remove
+      // and the open would then leave an empty part file behind. Wait for the stream to close first.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       rmSync(temp, { force: true });
       throw err;
     }

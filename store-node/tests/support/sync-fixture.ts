@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, discoverModules, type Hub, type HubConfig } from '@storefleet/central';
-import type { DbTarget } from '@storefleet/central/testing';
+import { type DbTarget, placeForHub } from '@storefleet/central/testing';
 import { createStoreNode, type StoreNode, type StoreNodeConfig } from '../../src/index.js';
 import { ledgerModule } from './ledger-module.js';
 
@@ -18,8 +18,9 @@ export class SyncFixture {
   private constructor(readonly hubConfig: HubConfig) {}
 
   static async start(target: DbTarget, hubConfig: HubConfig = {}): Promise<SyncFixture> {
-    const place = await target.open();
-    const f = new SyncFixture({ databaseUrl: place.databaseUrl, dataDir: place.dataDir, ...hubConfig });
+    const modules = hubConfig.modules ?? [...(await discoverModules()), ledgerModule];
+    const place = await placeForHub(target, modules);
+    const f = new SyncFixture({ databaseUrl: place.databaseUrl, dataDir: place.dataDir, ...hubConfig, modules });
     f.#drop = place.drop;
     await f.startHub();
     return f;
@@ -30,7 +31,6 @@ export class SyncFixture {
       logLevel: 'silent',
       mode: 'test',
       syncHeartbeatMs: 2000,
-      modules: [...(await discoverModules()), ledgerModule],
       ...this.hubConfig,
       port,
     });
