@@ -1,6 +1,7 @@
 import { AppError, exitOnFatalErrors, stopOnSignals } from '@storefleet/shared';
 import { createHub, type Hub } from './hub.js';
 import { HubConfigError, hubConfigFromEnv, type HubConfig } from './config.js';
+import { defaultReplaySources, describeReplay, runReplay } from './workflows/replay/replay-sources.js';
 
 /**
  * Runs one hub from environment variables (README). With HUB_ADMIN_EMAIL and HUB_ADMIN_PASSWORD set and no user in
@@ -17,6 +18,14 @@ try {
 }
 const hub = await createHub(config);
 exitOnFatalErrors(hub.log);
+// `replay-check` (issue #27): rebuilds stock, holds and orders from the event log, compares them with the live state,
+// prints what differs and exits 1 when anything does (0 when nothing); the hub is opened, not started.
+if (process.argv[2] === 'replay-check') {
+  const report = await runReplay(hub.db, defaultReplaySources());
+  console.log(describeReplay(report));
+  await hub.stop();
+  process.exit(report.differenceCount ? 1 : 0);
+}
 const { HUB_ADMIN_EMAIL: email, HUB_ADMIN_PASSWORD: password } = process.env;
 if (email && password) await ensureFirstAdmin(hub, email, password);
 await hub.start();
