@@ -50,6 +50,8 @@ describe.each(dbTargets)('sync lag history through a store outage on $name', (ta
     await repo.open(store.id, session);
     await sampleAt(200);
     await sampleAt(270);
+    // signed in again on the test's clock, an hour on: a console session ends after 30 idle minutes (#27)
+    admin = await t.login();
   });
   afterAll(() => t?.stop());
 

@@ -23,6 +23,8 @@ export interface HubSessionOptions {
   readonly protocol?: number;
   readonly minProtocol?: number;
   readonly now?: () => number;
+  /** The jitter of a failed feed read's retry (default Math.random; tests seed it). */
+  readonly random?: () => number;
   /** Feed pages in flight before waiting for the store's `feed-ack`. */
   readonly feedWindow?: number;
   /** Stop sending feed pages while more than this many bytes wait in the socket. */
@@ -50,6 +52,19 @@ type SessionPhase = 'awaiting-hello' | 'open' | 'closed';
  * claim on another store's origin, or an unsupported protocol is refused, logged, and closes the connection with
  * nothing applied. Feed pages go out within a window and only while the socket drains (backpressure).
  */
+/** A failed feed read's retry: the first pause, the longest, and the jitter (±50 %). */
+export const FEED_RETRY = { firstMs: 1_000, capMs: 30_000, jitter: 0.5 } as const;
+
+/**
+ * The pause before trying a failed feed read again, after `failures` failures in a row before this one (0 for the
+ * first): 1 s doubling to 30 s, each drawn within ±50 % so thousands of sessions that failed together spread out.
+ * `random` is injected for tests.
+ */
+export function feedRetryDelayMs(failures: number, random: () => number = Math.random): number {
+  const nominal = Math.min(FEED_RETRY.capMs, FEED_RETRY.firstMs * 2 ** Math.min(Math.max(0, failures), 30));
+  return Math.round(nominal * (1 - FEED_RETRY.jitter + 2 * FEED_RETRY.jitter * random()));
+}
+
 export class HubSyncSession {
   #phase: SessionPhase = 'awaiting-hello';
   #queue: Promise<void> = Promise.resolve();
@@ -73,6 +88,10 @@ export class HubSyncSession {
   #heldBack = false;
   /** The store's last parked-feed report on this connection. */
   #parked: { count: number; reason: string | null } | undefined;
+  /** Feed reads failed in a row (0 after one that worked); the next retry waits `feedRetryDelayMs` of it. */
+  #readFailures = 0;
+  /** The pending retry of a failed feed read: while it waits, nothing else reads the feed (it pumps when it fires). */
+  #readRetry: NodeJS.Timeout | undefined;
   protocol = 0;
   readonly openedAt: number;
 
@@ -116,6 +135,8 @@ export class HubSyncSession {
     if (this.#phase === 'closed') return;
     const wasOpen = this.#phase === 'open';
     this.#phase = 'closed';
+    clearTimeout(this.#readRetry);
+    this.#readRetry = undefined;
     if (wasOpen) {
       this.#queue = this.#queue.then(() =>
         this.storage
@@ -396,16 +417,32 @@ export class HubSyncSession {
 
   /**
    * Sends what the store's feed holds, never throwing: a read that fails (the database unreachable, its pool out of
-   * connections) is logged and tried again a second later while the session is open; it used to go unhandled and end
-   * the hub process.
+   * connections) is logged and tried again while the session is open, after a pause that doubles from 1 s to 30 s with
+   * ±50 % jitter (`feedRetryDelayMs`) and starts over after a read that works. It used to retry every second on the
+   * dot: 5,000 sessions whose reads timed out in a full pool kept that pool full (the fleet trial logged 183,615 such
+   * retries). While a retry waits, a feed change or an ack does not read early; the store's batches and their acks go
+   * on meanwhile (they do not wait for the feed).
    */
   #pump(): void {
-    this.#pumpFeed().catch((err: unknown) => {
-      this.log.warn({ err, storeId: this.storeId }, 'could not read the store’s feed; trying again in 1 s');
-      setTimeout(() => {
-        if (this.#phase === 'open') this.#pump();
-      }, 1000).unref();
-    });
+    if (this.#readRetry !== undefined) return;
+    this.#pumpFeed().then(
+      () => {
+        this.#readFailures = 0;
+      },
+      (err: unknown) => {
+        const delayMs = feedRetryDelayMs(this.#readFailures++, this.options.random);
+        const seconds = Math.round(delayMs / 100) / 10;
+        const note = `could not read the store’s feed; trying again in ${seconds} s`;
+        // the 1st, 2nd, 4th, 8th… failure in a row is logged: every one would flood the log at fleet scale
+        const failures = this.#readFailures;
+        if ((failures & (failures - 1)) === 0) this.log.warn({ err, storeId: this.storeId, failures }, note);
+        this.#readRetry = setTimeout(() => {
+          this.#readRetry = undefined;
+          if (this.#phase === 'open') this.#pump();
+        }, delayMs);
+        this.#readRetry.unref();
+      },
+    );
   }
 
   async #pumpFeed(): Promise<void> {

@@ -68,8 +68,9 @@ export interface PgDbOptions {
   readonly max?: number | undefined;
   readonly applicationName?: string | undefined;
   /**
-   * How long getting a connection may take before the call fails with DatabaseUnreachableError (default 5 s): a
-   * black-holed database must not hold requests for minutes.
+   * How long getting a connection may take before the call fails (default 5 s): a black-holed database must not hold
+   * requests for minutes. A new connection not made in time fails with DatabaseUnreachableError; a wait for one of
+   * the pool's connections (all in use) that runs out fails with DatabaseBusyError (overload, not an outage).
    */
   readonly connectTimeoutMs?: number | undefined;
   /**
@@ -85,6 +86,12 @@ export interface PgDbOptions {
 export class PgDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
+  /**
+   * The ping's own connection, outside the pool: with every pooled connection in use (a spike, thousands of store
+   * sessions) a ping that queued behind them timed out and the degraded mode called a database that answers
+   * "unreachable". Its connection is kept while pings come (the degraded mode checks every 10 s).
+   */
+  readonly #probePool: pg.Pool;
   readonly #q: Queryable;
   readonly #connectionString: string;
   readonly #listeners = new Set<() => Promise<void>>();
@@ -102,6 +109,15 @@ export class PgDb implements Db {
     });
     // An idle client that loses its connection emits here; without a listener it would crash the process.
     this.#pool.on('error', () => {});
+    this.#probePool = new pg.Pool({
+      connectionString,
+      max: 2, // the degraded mode's check and a /healthz at once
+      application_name: 'storefleet-hub-probe',
+      idleTimeoutMillis: 60_000,
+      keepAlive: true,
+      types,
+    });
+    this.#probePool.on('error', () => {});
     this.#prepare = options.preparedStatements ?? true;
     this.#q = wrap(this.#pool, this.#prepare);
     this.#connectionString = connectionString;
@@ -146,8 +162,9 @@ export class PgDb implements Db {
         timeoutMs,
       );
     });
-    // The probe's own statement gives up at the same bound, so a silent database does not keep its connection.
-    const probe = this.#pool
+    // The probe's own statement gives up at the same bound, so a silent database does not keep its connection. It runs
+    // on its own connection: a full pool is overload (DatabaseBusyError), not an unreachable database.
+    const probe = this.#probePool
       .query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig)
       .catch((err: unknown) => {
         throw asUnreachable(err);
@@ -251,7 +268,7 @@ export class PgDb implements Db {
 
   async close(): Promise<void> {
     for (const unlisten of [...this.#listeners]) await unlisten();
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#probePool.end()]);
   }
 }
 

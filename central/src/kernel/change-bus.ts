@@ -6,7 +6,12 @@ import type { Db, Queryable } from '../db/db.js';
  * `subscribe` may call back with `*` after a gap in delivery: re-check everything then.
  */
 export interface ChangeBus {
-  readonly kind: 'postgres-notify' | 'nats-jetstream';
+  /**
+   * What carries the changes now, for `/healthz`: `postgres-notify`, `nats-jetstream`, or while NATS is named but away
+   * `postgres-notify (NATS unreachable since <iso>: <reason>)` (sync/fallback-change-bus.ts). Only the plain
+   * `postgres-notify` lets the feed writer send its notices inside its own statement.
+   */
+  readonly kind: 'postgres-notify' | 'nats-jetstream' | `postgres-notify (${string})`;
   publish(tx: Queryable, channel: string, payload: string): Promise<void>;
   publishMany(tx: Queryable, channel: string, payloads: readonly string[]): Promise<void>;
   subscribe(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;

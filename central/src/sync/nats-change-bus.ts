@@ -23,9 +23,30 @@ export class NatsChangeBus implements ChangeBus {
     readonly log: Logger,
   ) {}
 
-  static async connect(url: string, log: Logger): Promise<NatsChangeBus> {
-    const nc = await connect({ servers: url, name: 'storefleet-hub', maxReconnectAttempts: -1 });
-    const jsm = await nc.jetstreamManager();
+  /**
+   * Connects (giving up after `timeoutMs`, default 20 s, when nothing answers) and makes sure the stream exists. The
+   * client reconnects by itself after a lost connection; `nc.status()` tells when (the fallback bus listens).
+   */
+  static async connect(url: string, log: Logger, timeoutMs?: number): Promise<NatsChangeBus> {
+    const nc = await connect({
+      servers: url,
+      name: 'storefleet-hub',
+      maxReconnectAttempts: -1,
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    });
+    const bus = new NatsChangeBus(nc, nc.jetstream(), log);
+    try {
+      await bus.ensureStream();
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      throw err;
+    }
+    return bus;
+  }
+
+  /** The stream the changes go through (memory, five minutes): made if missing (a restarted NATS server lost it). */
+  async ensureStream(): Promise<void> {
+    const jsm = await this.nc.jetstreamManager();
     try {
       await jsm.streams.info(STREAM);
     } catch {
@@ -36,7 +57,6 @@ export class NatsChangeBus implements ChangeBus {
         max_age: 5 * 60 * 1e9,
       });
     }
-    return new NatsChangeBus(nc, nc.jetstream(), log);
   }
 
   async publish(tx: Queryable, channel: string, payload: string): Promise<void> {
@@ -66,6 +86,8 @@ export class NatsChangeBus implements ChangeBus {
     })().catch((err: unknown) => this.log.error({ err, channel }, 'NATS subscription ended'));
     const stop = async () => {
       stopped = true;
+      const at = this.#stops.indexOf(stop);
+      if (at >= 0) this.#stops.splice(at, 1);
       sub.unsubscribe();
     };
     this.#stops.push(stop);
@@ -73,7 +95,15 @@ export class NatsChangeBus implements ChangeBus {
   }
 
   async close(): Promise<void> {
-    for (const stop of this.#stops.splice(0)) await stop().catch(() => undefined);
-    await this.nc.drain();
+    for (const stop of [...this.#stops]) await stop().catch(() => undefined);
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    // Draining needs the server: a connection that is away (or stays silent 2 s) is closed instead.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    });
+    await Promise.race([this.nc.drain().catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 }

@@ -11,10 +11,12 @@ import {
   rejectUpgrade,
   UnauthorizedError,
 } from '@storefleet/shared';
-import { HubSyncSession, type HubSessionOptions } from '@storefleet/sync';
+import { HubSyncSession, type HubSessionOptions, type HubSyncStorage } from '@storefleet/sync';
 import type { AuthService } from '../auth/auth-service.js';
+import { DatabaseBusyError, isConnectionError } from '../db/db-unreachable.js';
 import { pathOf } from '../http/path-of.js';
 import type { SyncRepository } from './sync-repository.js';
+import { isTransientDbError } from './transient-errors.js';
 
 export const SYNC_PATH = '/sync';
 
@@ -146,7 +148,7 @@ export class SyncServer {
     const session = new HubSyncSession(
       storeId,
       { send: (t) => ws.send(t), close: (c, r) => ws.close(c, r), bufferedAmount: () => ws.bufferedAmount },
-      this.repo,
+      outlastingOutages(this.repo, () => this.#sessions.get(storeId)?.ws === ws, this.log, storeId),
       this.log,
       this.options,
     );
@@ -186,4 +188,55 @@ export class SyncServer {
       .touch(seen, this.options.replica)
       .catch((err: unknown) => this.log.warn({ err }, 'could not record heartbeats'));
   }
+}
+
+/** The pause before trying a store's write again while the database is away: doubling from 0.5 s up to 5 s. */
+const OUTAGE_PAUSES_MS = [500, 1000, 2000, 5000] as const;
+
+/**
+ * The store's writes (a batch, a feed ack, a rebase, a gap skip, a loss report) wait out a database outage instead of
+ * failing the frame, which closed the store's connection (issue #27): while the connection stays this store's, a
+ * write that fails because the database is unreachable is tried again, so the store gets no ack meanwhile (it keeps
+ * its queue, and stops at its upload window), the heartbeat goes on, and the ack follows once the database answers.
+ * A batch applied twice is applied once (the origin's acked seq decides), so a commit whose answer was lost is safe.
+ * A pool that stayed full (DatabaseBusyError, transient) is waited out the same way, logged as such. Reads are not
+ * held: the feed's pump tries again itself, backing off (1 s doubling to 30 s, jittered).
+ */
+function outlastingOutages(repo: SyncRepository, current: () => boolean, log: Logger, storeId: string): HubSyncStorage {
+  const patient =
+    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await fn(...args);
+          if (attempt > 0)
+            log.info({ storeId, attempts: attempt + 1 }, `the store's ${what} went through after an outage`);
+          return result;
+        } catch (err) {
+          if (!current() || !(isConnectionError(err) || isTransientDbError(err))) throw err;
+          if (attempt === 0)
+            log.warn(
+              { err, storeId },
+              err instanceof DatabaseBusyError
+                ? `the hub's database connections are all in use: the store's ${what} waits for one (its connection stays open)`
+                : `database unreachable: the store's ${what} waits for it (its connection stays open)`,
+            );
+          const pause = OUTAGE_PAUSES_MS[Math.min(attempt, OUTAGE_PAUSES_MS.length - 1)]!;
+          await new Promise((resolve) => setTimeout(resolve, pause).unref());
+        }
+      }
+    };
+  return {
+    open: (id, info) => repo.open(id, info),
+    applyBatch: patient('batch', (id, events, pending) => repo.applyBatch(id, events, pending)),
+    readFeed: (id, after, limit) => repo.readFeed(id, after, limit),
+    feedHead: (id) => repo.feedHead(id),
+    ackFeed: patient('feed ack', (id, seq) => repo.ackFeed(id, seq)),
+    closed: (id, replica) => repo.closed(id, replica),
+    ...(repo.rebaseFeed ? { rebaseFeed: patient('feed rebase', repo.rebaseFeed.bind(repo)) } : {}),
+    ...(repo.skipFeedGap ? { skipFeedGap: patient('feed gap skip', repo.skipFeedGap.bind(repo)) } : {}),
+    ...(repo.recordLostEvents
+      ? { recordLostEvents: patient('report of lost events', repo.recordLostEvents.bind(repo)) }
+      : {}),
+  };
 }

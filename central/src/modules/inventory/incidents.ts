@@ -64,13 +64,23 @@ export const incidents = {
     return made;
   },
 
-  /** Open incidents to repair, locked; another repairer skips them. */
+  /**
+   * Open incidents to repair, locked (their stock rows are not); another repairer skips them. Each one's `short` is
+   * what is short now, if more than when it was detected: a later sale of the sku at the store while it was open was
+   * folded into it (`detect` leaves an open incident as it is). A repairer that has since locked the stock rows calls
+   * this again for figures no sale can change before it commits.
+   */
   async lockOpen(tx: Queryable, limit: number): Promise<Incident[]> {
-    const { rows } = await tx.query<Row>(
-      `SELECT * FROM inventory_incidents WHERE status = 'OPEN' ORDER BY detected_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    const { rows } = await tx.query<Row & { short_now: number | null }>(
+      `SELECT i.*, (SELECT s.reserved - s.on_hand FROM inventory_stock s WHERE s.store_id = i.store_id AND s.sku = i.sku)
+         AS short_now
+       FROM inventory_incidents i WHERE i.status = 'OPEN' ORDER BY i.detected_at LIMIT $1 FOR UPDATE OF i SKIP LOCKED`,
       [limit],
     );
-    return rows.map(toIncident);
+    return rows.map((r) => {
+      const incident = toIncident(r);
+      return { ...incident, short: Math.max(incident.short, Number(r.short_now ?? 0)) };
+    });
   },
 
   async resolve(tx: Queryable, id: string, resolution: unknown, now: number): Promise<void> {

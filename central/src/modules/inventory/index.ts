@@ -10,10 +10,13 @@ import { provide } from '../../kernel/ports.js';
 import { CATALOG_PRODUCTS } from '../../kernel/ports/catalog.js';
 import { INVENTORY_AVAILABILITY, INVENTORY_HOLDS, INVENTORY_INCIDENTS } from '../../kernel/ports/inventory.js';
 import { inventoryGraphql } from './graphql.js';
+import { STOCK_REPLAY } from '../../kernel/ports/replay.js';
+import { stockReplay } from './replay.js';
 
 export type { StockLevel, Movement, MovementKind, NearbyStore } from './types.js';
 export type { StockHolds, StockKey } from './stock-holds.js';
 export type { Incident, Incidents } from './incidents.js';
+export { stockReplay } from './replay.js';
 export type { StockAlert } from './replenishment.js';
 
 /**
@@ -36,6 +39,7 @@ export const hubModule: HubModule = {
   provides: (ctx) => [
     provide(INVENTORY_HOLDS, stockHolds),
     provide(INVENTORY_INCIDENTS, incidents),
+    provide(STOCK_REPLAY, stockReplay), // issue #27: on-hand rebuilt from the movement history
     provide(INVENTORY_AVAILABILITY, {
       atLocation: (locationId, sku) => new InventoryRepository(ctx.db).availableAt(locationId, sku),
       manyAt: (locationId, skus) => new InventoryRepository(ctx.db).availableManyAt(locationId, skus),

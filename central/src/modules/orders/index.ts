@@ -32,6 +32,8 @@ import {
 } from './ports.js';
 import { timelineRetention } from './timeline-archive.js';
 import { recordPurchases } from './purchases.js';
+import { ORDERS_REPLAY } from '../../kernel/ports/replay.js';
+import { ordersReplay } from './replay.js';
 
 export {
   SimulatedPaymentProvider,
@@ -41,6 +43,7 @@ export {
 } from './payments.js';
 export { SimulatedWarehouse } from './warehouse.js';
 export type { Order, OrderCancellation, RefundGivenUp, RefundIncidents } from './types.js';
+export { ordersReplay, statusFromTimeline } from './replay.js';
 export type { OrderFlows } from './order-flows.js';
 export { storesOf } from './order-owners.js';
 export { ORDER_CANCELLATION, ORDER_FLOWS, PAYMENTS_PROVIDER, REFUND_INCIDENTS, WAREHOUSE } from './ports.js';
@@ -132,6 +135,7 @@ export const hubModule: HubModule = {
     provide(PAYMENTS, sagaOf(ctx).deps.payments),
     // The hub's retention sweep archives the timelines of orders that ended long ago (issue #14).
     provide(ORDERS_RETENTION, timelineRetention),
+    provide(ORDERS_REPLAY, ordersReplay), // issue #27: status rebuilt from the timelines
     // What the hub's cross-module flows (central/src/workflows/) may do to an order: follow its hold when oversell
     // repair moves it, complete it when the store hands it over, cancel it when its hold ends another way.
     provide(

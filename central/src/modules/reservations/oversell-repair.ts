@@ -34,7 +34,11 @@ export class OversellRepair {
     return this.db.transaction(async (tx) => {
       const open = await this.desk.lockOpen(tx, limit);
       await this.#lockEveryRowAMoveMayTouch(tx, open);
-      for (const incident of open) {
+      // Read again under the stock rows' locks: a sale that landed since the first read (or while the incident was
+      // open, folded into it) counts, so no hold-covered shortfall outlives its incident.
+      const fresh = new Map((await this.desk.lockOpen(tx, limit)).map((i) => [i.id, i.short]));
+      for (const first of open) {
+        const incident = { ...first, short: Math.max(first.short, fresh.get(first.id) ?? 0) };
         const actions = await this.#repair(tx, incident);
         await this.desk.resolve(tx, incident.id, { short: incident.short, actions }, this.now());
       }
