@@ -3,6 +3,7 @@ import type { HubModule } from './kernel/module-contract.js';
 import type { Provision } from './kernel/ports.js';
 import { retentionFromEnv, type RetentionSettings } from './sync/retention-settings.js';
 import { redactUrls, urlHasCredentials } from './kernel/redact-url.js';
+import { edgeFromEnv, type EdgeSettings } from './kernel/edge/edge-settings.js';
 import {
   allowed,
   HUB_MODES,
@@ -27,7 +28,12 @@ export interface HubConfig {
   readonly databaseUrl?: string | undefined;
   /** PGlite's folder (default `./data/hub`), or `memory`. */
   readonly dataDir?: string | undefined;
-  readonly poolSize?: number;
+  /**
+   * Postgres: connections in this replica's pool (DB_POOL_SIZE, default 16). Size it for the stores a replica carries
+   * (each session reads its feed through it) within the server's max_connections shared by all replicas; a request
+   * that waits longer than DB_CONNECT_TIMEOUT_MS for one gets 503 "the hub is busy" with Retry-After.
+   */
+  readonly poolSize?: number | undefined;
   /** Postgres: how long getting a connection may take before a request gets 503 (DB_CONNECT_TIMEOUT_MS, default 5 s). */
   readonly dbConnectTimeoutMs?: number | undefined;
   /**
@@ -45,6 +51,11 @@ export interface HubConfig {
   /** Defaults to the folders found under `central/src/modules/`. */
   readonly modules?: readonly HubModule[];
   readonly sessionTtlSeconds?: number;
+  /**
+   * A console session's idle limit in seconds, beyond SESSION_IDLE_MINUTES' range. Programmatic only: tests that move
+   * the hub's clock by hours or days set it far beyond a session's absolute life so their admin stays signed in.
+   */
+  readonly sessionIdleSeconds?: number;
   readonly storeTokenTtlSeconds?: number;
   /** Express `trust proxy`, for the client address behind a load balancer (rate limits use it). */
   readonly trustProxy?: boolean | string | number;
@@ -123,6 +134,11 @@ export interface HubConfig {
    * sync/retention-settings.ts). A value out of range stops the hub at start, naming the variable.
    */
   readonly retention?: Partial<RetentionSettings>;
+  /**
+   * TLS, console session expiry, CSRF, request limits and the degraded mode (TLS_*, SESSION_*, CSRF, RATE_LIMIT_*,
+   * DEGRADED_*; kernel/edge/edge-settings.ts). A value out of range stops the hub at start.
+   */
+  readonly edge?: Partial<EdgeSettings>;
 }
 
 /**
@@ -157,6 +173,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     trustProxy: env.TRUST_PROXY ?? false,
     natsUrl: env.NATS_URL || undefined,
     metricsToken: env.HUB_METRICS_TOKEN || undefined,
+    poolSize: read('DB_POOL_SIZE', wholeText(1, 10_000), 'must be a whole number of connections from 1 to 10000'),
     dbConnectTimeoutMs: guard(() => positive('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS)),
     dbQueryTimeoutMs: guard(() => positive('DB_QUERY_TIMEOUT_MS', env.DB_QUERY_TIMEOUT_MS)),
     retention: guard(() => retentionFromEnv(env)) ?? {},
@@ -196,6 +213,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     reviewsTrainingCsv: env.REVIEWS_TRAINING_CSV || undefined,
     pricingKeysFile: env.PRICING_KEYS_FILE || undefined,
     tuning: tuningFromEnv(read, problems),
+    edge: edgeFromEnv(env, problems),
   };
   if (problems.length) throw new HubConfigError(problems);
   return config;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,17 @@ import { JobRunner } from './kernel/jobs/job-runner.js';
 import { jobRoutes } from './kernel/jobs/job-routes.js';
 import { hubOpenApi } from './kernel/openapi/hub-openapi.js';
 import { openApiRoutes } from './kernel/openapi/openapi-routes.js';
+import { createHubServer, tlsRoutes, tlsWarning } from './kernel/edge/tls.js';
+import { secretRefusedByCertificatePolicy, StoreCertificates } from './auth/store-certificates.js';
+import { storeCertificateRoutes } from './auth/store-certificates-routes.js';
+import { csrfGuard } from './kernel/edge/csrf.js';
+import { RequestLimits } from './kernel/edge/request-limits.js';
+import { DegradedMode } from './kernel/edge/degraded.js';
+import { adminAuditTrail } from './kernel/edge/admin-audit.js';
+import { ADMIN_AUDIT, STAFF_DIRECTORY, STAFF_ROSTER_HOOKS, type AdminAudit } from './kernel/ports/staff.js';
+import { staffDirectory } from './auth/staff-directory.js';
+import { connectChangeBus } from './sync/fallback-change-bus.js';
+import { provide } from './kernel/ports.js';
 import { createWorkflows, workflowMigrations, workflowPorts, workflowRoutes } from './workflows/index.js';
 import type { HubContext, HubModule } from './kernel/module-contract.js';
 import { ServiceRegistry } from './kernel/ports.js';
@@ -77,8 +88,6 @@ import {
   DocRepository,
   DOC_CHANNEL,
   HubDocs,
-  NatsChangeBus,
-  PgChangeBus,
   type ChangeBus,
   bootstrapRoutes,
   historySource,
@@ -134,9 +143,14 @@ export function hubMigrationSources(modules: readonly HubModule[]): MigrationSou
 export async function createHub(config: HubConfig = {}): Promise<Hub> {
   const now = config.now ?? Date.now;
   const retentionConfig = retentionSettings(config.retention); // bad values stop the hub before it opens anything
-  const { settings, parties, warnings } = resolveSettings(config); // so do these
+  const resolved = resolveSettings(config); // so do these
+  const { settings, parties } = resolved;
   const log = createLogger('hub', config.logLevel, config.logDestination);
-  for (const warning of warnings) log.warn({ mode: settings.mode, parties }, `EXTERNAL PARTY: ${warning}`);
+  for (const warning of resolved.warnings) log.warn({ mode: settings.mode, parties }, `EXTERNAL PARTY: ${warning}`);
+  // a production hub off the loopback without TLS, or on the demo CA (issue #27), says so at start and in /healthz
+  const tlsWarn = tlsWarning(settings.edge, config.host ?? '127.0.0.1', settings.mode);
+  if (tlsWarn) log.warn({ mode: settings.mode }, tlsWarn);
+  const warnings = tlsWarn ? [...resolved.warnings, tlsWarn] : resolved.warnings;
   const metrics = createRegistry('storefleet_hub_');
   const modules = config.modules ?? (await discoverModules());
   const db = await openDb(config);
@@ -175,6 +189,9 @@ async function assembleHub(
   if (report.applied.length) log.info({ applied: report.applied }, 'migrations applied');
 
   const authRepo = new AuthRepository(db);
+  const sessionIdleSeconds = config.sessionIdleSeconds ?? settings.edge.sessionIdleMinutes * 60;
+  if (!(Number.isFinite(sessionIdleSeconds) && sessionIdleSeconds >= 1))
+    throw new Error(`sessionIdleSeconds must be a number of seconds, 1 or more; got ${sessionIdleSeconds}`);
   const fleet = new FleetService(new FleetRepository(db), now);
   const tokens = new StoreTokens(await authRepo.secret('store-token-key', newSecret(), now()));
   const auth = new AuthService(
@@ -182,20 +199,17 @@ async function assembleHub(
     fleet,
     tokens,
     {
-      sessionTtlSeconds: config.sessionTtlSeconds ?? 8 * 3600,
+      sessionTtlSeconds: config.sessionTtlSeconds ?? settings.edge.sessionAbsoluteHours * 3600,
       storeTokenTtlSeconds: config.storeTokenTtlSeconds ?? 3600,
+      sessionIdleSeconds,
     },
     now,
   );
   const idempotencyRepo = new IdempotencyRepository(db);
   const fingerprintKey = await authRepo.secret(FINGERPRINT_SECRET, newSecret(), now());
-  let bus: ChangeBus;
-  try {
-    bus = config.natsUrl ? await NatsChangeBus.connect(config.natsUrl, log) : new PgChangeBus(db);
-    opened.bus = bus;
-  } catch (err) {
-    throw new Error(`cannot reach NATS at ${config.natsUrl}: ${(err as Error).message}`, { cause: err });
-  }
+  // NATS when named, Postgres NOTIFY while NATS is away (issue #27: sync/fallback-change-bus.ts)
+  const bus: ChangeBus = await connectChangeBus(config.natsUrl, db, log);
+  opened.bus = bus;
   const feed = new FeedWriter(now, bus);
   const docAccess = new DocAccess();
   for (const m of modules) for (const [ns, rule] of Object.entries(m.docAccess ?? {})) docAccess.register(ns, rule);
@@ -203,6 +217,7 @@ async function assembleHub(
   // Ports (kernel/ports.ts): each module sees only the ports it declared; every need has one provider, or no start.
   const services = new ServiceRegistry();
   services.provide("the hub's externals", config.externals ?? []);
+  services.provide('the hub core', [provide(STAFF_DIRECTORY, staffDirectory(authRepo))]);
   const replica = config.replica ?? `${hostname()}-${process.pid}`;
   const jobs = new JobRunner({ db, now, log, owner: `${replica}-${newSecret().slice(0, 8)}` });
   // The hub's own credentials for modules that authenticate outside `/api` (the registry's `/v2/`, HTTP Basic).
@@ -236,6 +251,13 @@ async function assembleHub(
   });
   services.provide('the workflows', workflows.provisions);
   services.check();
+  auth.hooks.secretRefused = secretRefusedByCertificatePolicy(db, auth, settings.edge); // issue #27: mutual TLS
+  // issue #27: a changed console account re-sends its store's roster (modules/staff), when that module is there
+  auth.hooks.personChanged = async (userId) => {
+    await (
+      services.byName(STAFF_ROSTER_HOOKS.name) as { personChanged(id: string): Promise<void> } | undefined
+    )?.personChanged(userId);
+  };
   const handlers = new EventHandlerRegistry();
   for (const m of modules) {
     for (const [type, handle] of Object.entries(m.eventHandlers?.(ctxOf(m)) ?? {}))
@@ -288,6 +310,12 @@ async function assembleHub(
   const moduleSockets = new ModuleSockets(auth, socketHandlers, log, (a, i) => app.get('trust proxy fn')(a, i));
   registerSyncMetrics(metrics, syncStatus, syncRepo, () => syncServer);
 
+  // issue #27: the API edge — the degraded mode, request limits, CSRF and the audit of people's writes
+  const degraded = new DegradedMode({ db, edge: settings.edge, now, log });
+  const requestLimits = new RequestLimits({ db, edge: settings.edge, now, log, replica, metrics });
+  const csrf = csrfGuard(settings.edge);
+  const auditTrail = adminAuditTrail(() => services.byName(ADMIN_AUDIT.name) as AdminAudit | undefined, log, now);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy ?? false);
@@ -295,7 +323,7 @@ async function assembleHub(
     pinoHttp({
       logger: log,
       serializers: REQUEST_LOG_SERIALIZERS,
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/livez' || req.url === '/metrics' },
     }),
   );
   app.use(httpMetrics(metrics, 'storefleet_hub_'));
@@ -326,7 +354,7 @@ async function assembleHub(
       // Answers within the bound whatever the database does: a load balancer must hear 503 and why, not wait.
       const healthTimeoutMs = config.healthTimeoutMs ?? 2_000;
       try {
-        await db.ping(healthTimeoutMs);
+        await degraded.probe(healthTimeoutMs); // the same check the degraded mode leaves by (issue #27)
       } catch (err) {
         const reason = err instanceof DatabaseUnreachableError ? err.reason : 'the database check failed';
         log.warn({ err }, 'health check: database unreachable');
@@ -341,9 +369,26 @@ async function assembleHub(
         changeBus: bus.kind,
         modules: modules.map((m) => m.name),
         mode: settings.mode,
+        degraded: degraded.status(),
         externalParties: parties,
         warnings,
       });
+    },
+  );
+  // A load balancer that should keep sending reads to a hub whose database is away (its stale availability answers,
+  // its store sockets: issue #27) checks this one; /healthz stays 503 then, for alerting and for draining a replica
+  // that alone lost the database.
+  app.get(
+    '/livez',
+    apiDoc({
+      summary: 'Is the hub serving (200 also while degraded: stale reads, store sockets kept, writes refused)',
+      tags: ['hub'],
+      access: ['public'],
+      responses: { 200: 'Serving: ok, or degraded with since when' },
+    }),
+    (_req, res) => {
+      const degradedNow = degraded.status();
+      res.json({ status: degradedNow.degraded ? 'degraded' : 'ok', degraded: degradedNow, changeBus: bus.kind });
     },
   );
   app.get(
@@ -397,9 +442,11 @@ async function assembleHub(
     }
   }
   app.use(documented('', 'console', consoleStatic(modules)));
+  app.use(documented('', 'hub', tlsRoutes(settings.edge)));
 
   const api = express.Router();
   api.use(markRoutePrefix);
+  api.use(degraded.before); // while the database is away: stale reads or 503, before anything touches it
   // A module's file uploads (HubModule.streamedBodies) reach their route as a stream: no JSON parser, no type check.
   const streamed = modules.flatMap((m) => m.streamedBodies ?? []);
   const unlessStreamed =
@@ -410,14 +457,18 @@ async function assembleHub(
   api.use(unlessStreamed(express.json({ limit: config.bodyLimit ?? '1mb' })));
   api.use(refuseBadText);
   // one authentication and one Idempotency-Key handling for /api and /graphql, so both answer a request alike
-  const authenticateRequest = authenticate(
-    auth,
-    () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined,
+  // refused credentials count against the address's budget, and past it are refused 429 before authentication
+  const authenticateRequest = requestLimits.guardAuthentication(
+    authenticate(auth, () => services.byName(CUSTOMER_SESSIONS.name) as CustomerSessions | undefined),
   );
   const idempotentWrites = idempotency(idempotencyRepo, fingerprintKey, log, now);
+  // after authentication, in this order: the caller's request limit, CSRF, the audit trail, the stale-read memory
+  const edgeChecks: express.RequestHandler[] = [requestLimits.middleware, csrf, auditTrail, degraded.remember];
   api.use(authenticateRequest);
+  api.use(...edgeChecks);
   api.use(idempotentWrites);
   api.use(documented('/api', 'auth', authRoutes(auth)));
+  api.use(documented('/api', 'auth', storeCertificateRoutes(new StoreCertificates(db, auth, settings.edge))));
   api.use(documented('/api', 'fleet', fleetRoutes(fleet)));
   api.use(documented('/api', 'sync', syncRoutes(syncStatus, lagHistory, now, syncRepo.replay)));
   api.use(documented('/api', 'sync', retentionRoutes(retention)));
@@ -444,12 +495,14 @@ async function assembleHub(
       graphqlRouter(graphql, {
         requireJson: requireJsonBody,
         text: refuseBadText,
-        auth: authenticateRequest,
+        // one handler running the degraded mode's check, authentication and the edge's checks in order
+        auth: express.Router().use(degraded.graphqlBefore, authenticateRequest, ...edgeChecks),
         idempotency: idempotentWrites,
       }),
     ),
   );
   app.use(notFoundHandler);
+  app.use(degraded.noticeErrors); // a database error on any request makes the degraded mode check at once
   app.use(errorHandler(log));
 
   let server: Server | undefined;
@@ -462,7 +515,7 @@ async function assembleHub(
     name: 'hub.housekeeping',
     run: async () => {
       await idempotencyRepo.purgeOlderThan(now() - DAY_MS);
-      await authRepo.purgeExpired(now(), now() - LONGEST_WINDOW_MS);
+      await authRepo.purgeExpired(now(), now() - LONGEST_WINDOW_MS, sessionIdleSeconds * 1000);
     },
   });
   jobs.define({
@@ -512,7 +565,10 @@ async function assembleHub(
       await workflows.start();
       await scheduleHubJobs();
       jobs.start();
-      server = createServer(app);
+      requestLimits.start();
+      degraded.start();
+      const listener = await createHubServer(app, settings.edge, { mode: settings.mode, log });
+      server = listener.server;
       // A whole request may take up to an hour to arrive (node's default cuts at 5 min): a vault upload of 1 GB over a
       // store's slow link. Headers still have to arrive within node's 60 s, so a slow-header client is cut as before.
       server.requestTimeout = 3_600_000;
@@ -592,7 +648,7 @@ async function assembleHub(
         server!.listen(config.port ?? 8080, config.host ?? '127.0.0.1', resolve);
       });
       const addr = server.address() as AddressInfo;
-      url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      url = `${listener.scheme}://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
       log.info({ url, db: db.dialect }, 'hub listening');
       return url;
     },
@@ -600,6 +656,8 @@ async function assembleHub(
       if (stopped) return;
       stopped = true;
       await jobs.stop();
+      await requestLimits.stop();
+      degraded.stop();
       await workflows.stop();
       await retention.stop();
       await unlisten?.();

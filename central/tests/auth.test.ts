@@ -186,7 +186,9 @@ describe.each(dbTargets)('auth on $name', (target) => {
     expect(signIn.status).toBe(200);
     expect(signIn.body.user).toMatchObject({ email: 'sam@example.test' });
     const cookies = signIn.headers.getSetCookie();
-    expect(cookies).toHaveLength(1); // only the new session, no clearing after it
+    // only the new session and its CSRF token (issue #27), no clearing after them
+    expect(cookies.map((c) => c.split('=')[0])).toEqual(['sf_session', 'sf_csrf']);
+    expect(cookies.every((c) => !c.includes('Expires=Thu, 01 Jan 1970'))).toBe(true);
     const fresh = cookies[0]!.split(';')[0]!;
     expect(fresh).not.toBe(stale);
     expect((await t.call('GET', '/api/auth/me', undefined, { cookie: fresh })).body).toMatchObject({
@@ -208,10 +210,13 @@ describe.each(dbTargets)('auth on $name', (target) => {
       { cookie: broken },
     );
     expect(signIn.status).toBe(200);
-    expect(signIn.headers.getSetCookie()).toHaveLength(1);
+    expect(signIn.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['sf_session', 'sf_csrf']);
     const out = await t.call('POST', '/api/auth/logout', undefined, { cookie: broken });
     expect(out.status).toBe(204);
-    expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/)]);
+    expect(out.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/),
+      expect.stringMatching(/^sf_csrf=; .*Expires=Thu, 01 Jan 1970/),
+    ]);
   });
 
   it('recognises sign-in as the router does (any case, a trailing slash) and gets past an unreadable cookie there', async () => {
@@ -235,7 +240,10 @@ describe.each(dbTargets)('auth on $name', (target) => {
       expect(me.status).toBe(401);
       expect(me.headers.get('content-type')).toContain('application/problem+json');
       expect(me.body.detail).toBe('session cookie unreadable; sign in again');
-      expect(me.headers.getSetCookie()).toEqual([expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/)]);
+      expect(me.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^sf_session=; .*Expires=Thu, 01 Jan 1970/),
+        expect.stringMatching(/^sf_csrf=; .*Expires=Thu, 01 Jan 1970/),
+      ]);
     }
     // A bearer token that is garbage is a 401 too, but the browser's cookie is not touched: it did not send one.
     const bearer = await t.call('GET', '/api/auth/me', undefined, { bearer: '%E0%A4%A' });

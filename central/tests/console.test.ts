@@ -55,6 +55,8 @@ describe.each(dbTargets)('the admin console’s server side on $name', (target) 
       'reviews',
       'sales-overview',
       'sales',
+      'staff-audit',
+      'staff-pins',
       'tags',
       'vault',
       'vault-audit',

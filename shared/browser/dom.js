@@ -36,6 +36,7 @@ export async function callJson(method, path, body, unreachable = 'The server can
   if (!res.ok) {
     const err = new Error(data.detail || data.title || `${method} ${path} failed (${res.status})`);
     err.status = res.status;
+    err.problem = data; // the whole problem, for pages that act on its extras (a lane's staffSignIn, say)
     if (res.headers.has('retry-after')) err.retryAfter = res.headers.get('retry-after');
     throw err;
   }

@@ -34,6 +34,14 @@ const toUser = (r: UserRow): User => ({
   createdAt: r.created_at,
 });
 
+/** A console session as the hub keeps it: its person and its times (epoch ms). */
+export interface SessionWithUser {
+  readonly user: User;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly lastSeenAt: number;
+}
+
 /** The answer to a reservation: granted, or refused by `limit`, whose attempts in the window were `attempts`. */
 export type Reservation =
   | { readonly granted: true }
@@ -106,21 +114,41 @@ export class AuthRepository {
   }
 
   async insertSession(tokenHash: string, userId: string, now: number, expiresAt: number): Promise<void> {
-    await this.db.query('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
-      tokenHash,
-      userId,
-      now,
-      expiresAt,
-    ]);
+    await this.db.query(
+      'INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)',
+      [tokenHash, userId, now, expiresAt],
+    );
   }
 
-  async userBySession(tokenHash: string, now: number): Promise<User | undefined> {
-    const { rows } = await this.db.query<UserRow>(
-      `SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`,
-      [tokenHash, now],
+  /**
+   * The session under `tokenHash` with its user (whatever its expiry: the caller says which limit ended it), or
+   * undefined when there is none or its user is disabled.
+   */
+  async sessionOf(tokenHash: string): Promise<SessionWithUser | undefined> {
+    const { rows } = await this.db.query<UserRow & { s_created_at: number; expires_at: number; last_seen_at: number }>(
+      `SELECT u.*, s.created_at AS s_created_at, s.expires_at, s.last_seen_at
+       FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.token_hash = $1 AND NOT u.disabled`,
+      [tokenHash],
     );
-    return rows[0] && toUser(rows[0]);
+    const r = rows[0];
+    return (
+      r && {
+        user: toUser(r),
+        createdAt: Number(r.s_created_at),
+        expiresAt: Number(r.expires_at),
+        lastSeenAt: Number(r.last_seen_at),
+      }
+    );
+  }
+
+  /** Records that the session was used at `now`, unless that was already said within `everyMs` (one write a minute). */
+  async touchSession(tokenHash: string, now: number, everyMs: number): Promise<void> {
+    await this.db.query('UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at <= $3', [
+      tokenHash,
+      now,
+      now - everyMs,
+    ]);
   }
 
   async deleteSession(tokenHash: string): Promise<void> {
@@ -196,11 +224,14 @@ export class AuthRepository {
   }
 
   /**
-   * Drops ended sessions, limit rows whose attempts are all at or before `attemptsBefore`, and known sign-in
+   * Drops ended sessions (past their absolute expiry, or unused for `idleMs`), limit rows whose attempts are all at or before `attemptsBefore`, and known sign-in
    * addresses not used for KNOWN_ADDRESS_MS.
    */
-  async purgeExpired(now: number, attemptsBefore: number): Promise<void> {
-    await this.db.query('DELETE FROM sessions WHERE expires_at <= $1', [now]);
+  async purgeExpired(now: number, attemptsBefore: number, idleMs = Number.POSITIVE_INFINITY): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2', [
+      now,
+      Number.isFinite(idleMs) ? now - idleMs : 0,
+    ]);
     await this.db.query('DELETE FROM sign_in_known_addresses WHERE last_success_at < $1', [now - KNOWN_ADDRESS_MS]);
     await this.db.query(
       'DELETE FROM sign_in_attempts WHERE NOT EXISTS (SELECT 1 FROM unnest(attempts) t WHERE t > $1::bigint)',

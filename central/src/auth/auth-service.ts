@@ -25,8 +25,22 @@ import {
 import type { StoreTokens } from './store-tokens.js';
 
 export interface AuthSettings {
+  /** A console session's absolute life from sign-in (issue #27: `edge.sessionAbsoluteHours`, 12 h). */
   readonly sessionTtlSeconds: number;
   readonly storeTokenTtlSeconds: number;
+  /** A console session ends after this long without a request (`edge.sessionIdleMinutes`; 30 min when not given). */
+  readonly sessionIdleSeconds?: number | undefined;
+}
+
+/** The default idle limit of a console session (SESSION_IDLE_MINUTES' default). */
+export const DEFAULT_SESSION_IDLE_SECONDS = 30 * 60;
+/** A session's last use is written at most this often (no write per request). */
+export const SESSION_TOUCH_EVERY_MS = 60_000;
+
+/** "12 hours", "30 minutes", "1 hour": a session limit as its message says it. */
+function spell(ms: number): string {
+  const [n, unit] = ms % 3_600_000 === 0 ? [ms / 3_600_000, 'hour'] : [Math.round(ms / 60_000), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 export interface NewUser {
@@ -49,7 +63,21 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 // Verifying against a real hash when the account does not exist keeps the answer time the same either way.
 const DUMMY_HASH = hashSecret('storefleet-timing-equaliser');
 
+/** What the hub wires in after the modules are up (issue #27): roster changes, stores that must use a certificate. */
+export interface AuthHooks {
+  /** A console account was created or changed: its store's staff roster is sent again (modules/staff). */
+  personChanged?: (userId: string) => Promise<void>;
+  /**
+   * Why a store may not trade its secret for a token (it must present its client certificate: kernel/edge/tls), or
+   * undefined when it may.
+   */
+  secretRefused?: (storeId: string) => Promise<string | undefined>;
+}
+
 export class AuthService {
+  /** Set by the hub once its parts exist; each is optional. */
+  hooks: AuthHooks = {};
+
   constructor(
     readonly repo: AuthRepository,
     readonly fleet: FleetService,
@@ -74,6 +102,7 @@ export class AuthService {
       await hashSecret(input.password),
     );
     if (!user) throw new ConflictError(`a user with email ${input.email.toLowerCase()} already exists`);
+    await this.#personChanged(user.id);
     return user;
   }
 
@@ -94,7 +123,13 @@ export class AuthService {
       passwordHash: change.password === undefined ? undefined : await hashSecret(change.password),
     });
     if (!user) throw new NotFoundError('user', id);
+    await this.#personChanged(user.id);
     return user;
+  }
+
+  /** Tells the roster of the person's store; a failure there does not undo the change (the roster job catches up). */
+  async #personChanged(userId: string): Promise<void> {
+    await this.hooks.personChanged?.(userId).catch(() => undefined);
   }
 
   /**
@@ -148,8 +183,10 @@ export class AuthService {
     if (!found) throw new UnauthorizedError('email or password is wrong');
     await this.repo.rememberAddress(account, at, this.now());
     const sessionToken = newSecret();
-    const expiresAt = this.now() + this.settings.sessionTtlSeconds * 1000;
-    await this.repo.insertSession(sha256(sessionToken), found.user.id, this.now(), expiresAt);
+    // one reading of the clock: the session's life is exactly the setting (and "ended after 12 hours" says so)
+    const openedAt = this.now();
+    const expiresAt = openedAt + this.settings.sessionTtlSeconds * 1000;
+    await this.repo.insertSession(sha256(sessionToken), found.user.id, openedAt, expiresAt);
     return { user: found.user, sessionToken, expiresAt };
   }
 
@@ -164,6 +201,10 @@ export class AuthService {
       const id = name.toLowerCase();
       const version = STORE_ID.test(id) ? await this.fleet.verifyCredential(id, secret) : undefined;
       if (version === undefined) throw new UnauthorizedError('store id or secret is wrong');
+      // a store that must present its client certificate is refused its secret here as at the token exchange (once
+      // the secret is proved, so a wrong one learns nothing of the store's policy)
+      const refused = await this.hooks.secretRefused?.(id);
+      if (refused) throw new UnauthorizedError(refused);
       return { principal: { kind: 'store', storeId: id as StoreId }, storeCredentialVersion: version };
     }
     const account = accountKey(name);
@@ -210,6 +251,9 @@ export class AuthService {
     const id = storeId.toLowerCase();
     const version = await this.fleet.verifyCredential(id, secret);
     if (version === undefined) throw new UnauthorizedError('store id or secret is wrong');
+    // only once the secret is proved: otherwise the refusal would tell anyone the store exists and must use a certificate
+    const refused = await this.hooks.secretRefused?.(id);
+    if (refused) throw new UnauthorizedError(refused);
     return this.tokens.issue(id, version, this.now(), this.settings.storeTokenTtlSeconds);
   }
 
@@ -222,8 +266,30 @@ export class AuthService {
       }
       return { kind: 'store', storeId: claims.storeId };
     }
-    const user = await this.repo.userBySession(sha256(credential), this.now());
-    if (!user) throw new UnauthorizedError('session expired or signed out; sign in again');
+    return this.#sessionPrincipal(sha256(credential));
+  }
+
+  /**
+   * A console session's person, if the session is open now: not past its absolute expiry (from sign-in) and used
+   * within the idle limit. A session ended by either is deleted and refused saying which ended it; its last use is
+   * written at most once a minute.
+   */
+  async #sessionPrincipal(tokenHash: string): Promise<Principal> {
+    const s = await this.repo.sessionOf(tokenHash);
+    if (!s) throw new UnauthorizedError('session expired or signed out; sign in again');
+    const now = this.now();
+    const idleMs = (this.settings.sessionIdleSeconds ?? DEFAULT_SESSION_IDLE_SECONDS) * 1000;
+    let ended: string | undefined;
+    if (s.expiresAt <= now) ended = `your session ended after ${spell(s.expiresAt - s.createdAt)}; sign in again`;
+    else if (now - s.lastSeenAt >= idleMs)
+      ended = `your session ended after ${spell(idleMs)} without use; sign in again`;
+    if (ended) {
+      await this.repo.deleteSession(tokenHash);
+      throw new UnauthorizedError(ended);
+    }
+    if (now - s.lastSeenAt >= SESSION_TOUCH_EVERY_MS)
+      await this.repo.touchSession(tokenHash, now, SESSION_TOUCH_EVERY_MS);
+    const user = s.user;
     return { kind: 'user', userId: user.id, role: user.role, storeId: user.storeId };
   }
 

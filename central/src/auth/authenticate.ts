@@ -3,6 +3,7 @@ import { presentedCredential, readCookie, UnauthorizedError, ValidationError } f
 import type { AuthService } from './auth-service.js';
 import { CUSTOMER_COOKIE, CUSTOMER_TOKEN_PREFIX } from '../kernel/principal.js';
 import type { CustomerSessions } from '../kernel/ports/accounts.js';
+import { clearCsrfCookie } from '../kernel/edge/csrf.js';
 
 export const SESSION_COOKIE = 'sf_session';
 
@@ -25,9 +26,13 @@ const presentsBearer = (req: Request) => {
   return authorization?.startsWith('Bearer ') === true && authorization.slice(7).trim() !== '';
 };
 
-/** Expires the session cookie in the browser (the same attributes it was set with). */
-export function clearSessionCookie(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' });
+/**
+ * Expires the session cookie in the browser (the same attributes it was set with), and its CSRF token's (issue #27).
+ * A Secure cookie is cleared by a Set-Cookie that is Secure too: pass the request's `secure`.
+ */
+export function clearSessionCookie(res: Response, secure = false): void {
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure, path: '/' });
+  clearCsrfCookie(res, secure);
 }
 
 /** A cookie that cannot be decoded (a 400 from the shared reader, or the URIError of a reader that lets it out). */
@@ -51,6 +56,8 @@ export function sessionCookieOf(req: Request): string | undefined {
  * browser (the console) drops it and shows the sign-in form. On the sign-in routes a stale or unreadable credential
  * (a session ended by a password reset, say) is ignored and, when it came as the cookie, cleared — otherwise the old
  * cookie would keep its owner from signing in again. A bearer token is never cleared: the browser did not set it.
+ * A session cookie refused anywhere else (ended by the idle or absolute limit, signed out elsewhere) is cleared too,
+ * with its CSRF cookie, so the browser forgets it as the 401 says why (issue #27).
  */
 export function authenticate(auth: AuthService, customers?: () => CustomerSessions | undefined): RequestHandler {
   const customer = customerAuthentication(customers);
@@ -62,15 +69,16 @@ export function authenticate(auth: AuthService, customers?: () => CustomerSessio
     } catch (err) {
       if (!unreadable(err)) throw err;
       // Only the cookie is decoded (a bearer is taken as sent), so this is the session cookie.
-      clearSessionCookie(res);
+      clearSessionCookie(res, req.secure);
       if (onSignInRoute(req)) return next();
       throw new UnauthorizedError('session cookie unreadable; sign in again');
     }
     try {
       if (credential) req.principal = await auth.principalFor(credential);
     } catch (err) {
-      if (!(err instanceof UnauthorizedError) || !onSignInRoute(req)) throw err;
-      if (!presentsBearer(req)) clearSessionCookie(res);
+      if (!(err instanceof UnauthorizedError)) throw err;
+      if (!presentsBearer(req)) clearSessionCookie(res, req.secure);
+      if (!onSignInRoute(req)) throw err;
     }
     next();
   };
@@ -94,6 +102,7 @@ const CUSTOMER_SIGN_IN = /^\/account\/(sign-up|sign-in(\/code(\/verify)?)?|passw
 /** Expires the customer's cookie (the attributes it is set with, modules/accounts). */
 function clearCustomerCookie(req: Request, res: Response): void {
   res.clearCookie(CUSTOMER_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+  clearCsrfCookie(res, req.secure);
 }
 
 /**

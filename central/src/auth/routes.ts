@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { apiDoc, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
+import { apiDoc, markSecretAnswer, parseOrThrow, UnauthorizedError, uuidSchema } from '@storefleet/shared';
 import { principalOf, requireRole } from '../kernel/access.js';
 import { ROLES, type Role } from '../kernel/principal.js';
 import type { AuthService } from './auth-service.js';
 import { StoreVerifyBusyError } from './passwords.js';
 import { clearSessionCookie, SESSION_COOKIE, sessionCookieOf } from './authenticate.js';
+import { CSRF_COOKIE, expectedCsrfTokens, setCsrfCookie } from '../kernel/edge/csrf.js';
 
 const loginSchema = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
 const storeTokenSchema = z.strictObject({ storeId: uuidSchema, secret: z.string().min(1).max(256) });
@@ -51,11 +52,16 @@ const meAnswer = z.union([
 
 const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
-/** Drops any Set-Cookie for the session set earlier in this answer (a stale cookie being cleared), keeping others. */
+/**
+ * Drops any Set-Cookie for the session (and its CSRF token) set earlier in this answer (a stale cookie being
+ * cleared), keeping others.
+ */
 function dropSessionSetCookie(res: Response): void {
   const prior = res.getHeader('Set-Cookie');
   if (prior === undefined) return;
-  const kept = (Array.isArray(prior) ? prior : [String(prior)]).filter((c) => !c.startsWith(`${SESSION_COOKIE}=`));
+  const kept = (Array.isArray(prior) ? prior : [String(prior)]).filter(
+    (c) => !c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith(`${CSRF_COOKIE}=`),
+  );
   if (kept.length) res.setHeader('Set-Cookie', kept);
   else res.removeHeader('Set-Cookie');
 }
@@ -86,6 +92,8 @@ export function authRoutes(auth: AuthService): Router {
         path: '/',
         expires: new Date(expiresAt),
       });
+      // the double-submit token the console copies into X-CSRF-Token on every write (kernel/edge/csrf.ts)
+      setCsrfCookie(res, sessionToken, req.secure, { expires: new Date(expiresAt) });
       res.json({ user, expiresAt });
     },
   );
@@ -100,8 +108,27 @@ export function authRoutes(auth: AuthService): Router {
       const token = sessionCookieOf(req);
       if (token) await auth.logout(token);
       dropSessionSetCookie(res);
-      clearSessionCookie(res);
+      clearSessionCookie(res, req.secure);
       res.status(204).end();
+    },
+  );
+  r.get(
+    '/auth/csrf',
+    apiDoc({
+      summary: 'The CSRF token of the session cookie this request came with (and its sf_csrf cookie set again)',
+      description:
+        'For a page that lost its `sf_csrf` cookie: every write that a session cookie (staff or customer) ' +
+        'authenticates must carry this token in `X-CSRF-Token`, or it is refused 403. 401 without a session cookie ' +
+        '(a bearer token needs no CSRF token).',
+      tags: ['auth'],
+      responses: { 200: z.object({ token: z.string() }), 401: 'no session cookie came with the request' },
+      access: ['admin', 'staff', 'customer'],
+    }),
+    (req, res) => {
+      const [token] = expectedCsrfTokens(req);
+      if (!token) throw new UnauthorizedError('no session cookie came with the request; sign in');
+      res.cookie(CSRF_COOKIE, token, { httpOnly: false, sameSite: 'strict', secure: req.secure, path: '/' });
+      res.json({ token });
     },
   );
   r.get(

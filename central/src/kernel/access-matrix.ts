@@ -70,6 +70,8 @@ const MANAGER_A = 'deny  allow allow deny  deny  deny  deny';
 export const accessMatrix: HubAccessRow[] = hubAccessTable([
   //                                                 anon  admin mgrA  asocA tokA  tokB  asocB
   ['GET', '/healthz', PUBLIC],
+  ['GET', '/livez', PUBLIC, 'serving, or serving degraded while the database is away (#27): for a load balancer'],
+  ['GET', '/tls/ca.pem', PUBLIC, 'the CA stores pin (#27); answers 404: the matrix’s hub serves no TLS'],
   ['GET', '/metrics', ADMIN_ONLY, 'an ADMIN, or the monitoring with the metrics token (config, not a role here)'],
   ['GET', '/', PUBLIC, 'answers 302: a redirect to the console'],
   ['GET', '/favicon.ico', PUBLIC, 'the hub’s icon (an SVG), asked for by every browser'],
@@ -85,6 +87,37 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ['POST', '/api/auth/logout', PUBLIC],
   ['POST', '/api/auth/store-token', PUBLIC, 'the store’s secret is the credential'],
   ['GET', '/api/auth/me', SIGNED_IN],
+  [
+    'GET',
+    '/api/auth/csrf',
+    'deny  allow allow allow deny  deny  allow deny  deny',
+    'the CSRF token of the session cookie the request came with (#27); a bearer (store, app) needs none: 401',
+  ],
+  [
+    'POST',
+    '/api/auth/store-token/certificate',
+    PUBLIC,
+    'the TLS client certificate is the credential (#27); answers 404: the matrix’s hub has no client CA',
+  ],
+  [
+    'POST',
+    '/api/stores/:id/certificates',
+    ADMIN_ONLY,
+    'registers a store’s client certificate (#27); answers 404: the matrix’s hub has no client CA (tls-store-certificates.test.ts registers for real)',
+  ],
+  ['GET', '/api/stores/:id/certificates', ADMIN_ONLY, 'a store’s client certificates and whether it must use one'],
+  [
+    'DELETE',
+    '/api/stores/:id/certificates/:fingerprint',
+    ADMIN_ONLY,
+    'answers 404: no certificate is registered in the fixture',
+  ],
+  [
+    'PATCH',
+    '/api/stores/:id/certificate-policy',
+    ADMIN_ONLY,
+    'whether the store must present its client certificate (#27)',
+  ],
   ['POST', '/api/users', ADMIN_ONLY],
   ['GET', '/api/users', MANAGER_A, 'a manager lists their own store’s associates only (the console’s Staff page)'],
   ['PATCH', '/api/users/:id', ADMIN_ONLY],
@@ -138,6 +171,12 @@ export const accessMatrix: HubAccessRow[] = hubAccessTable([
   ],
   ['GET', '/api/jobs', ADMIN_ONLY, 'the job runner: schedules with their next and latest run, recent runs'],
   ['GET', '/api/jobs/:id', ADMIN_ONLY, 'one job run: state, progress, attempts, last error'],
+  [
+    'POST',
+    '/api/replay/check',
+    ADMIN_ONLY,
+    'head office runs the replay check (issue #27): 202 with the job that rebuilds stock, holds and orders from their logs',
+  ],
   [
     'GET',
     '/api/sync/bootstrap',

@@ -1,6 +1,7 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { Provision } from './ports.js';
+import { edgeSettings, type EdgeSettings } from './edge/edge-settings.js';
 
 /**
  * How the hub was started. `production` (the default) runs no simulator it was not told to: with no payment provider
@@ -380,6 +381,11 @@ export interface HubSettings {
    * pretend. CUSTOMER_EMAIL=simulator names it; a demo or test hub runs it when nothing is named.
    */
   readonly customerEmail: CustomerEmailChoice | undefined;
+  /**
+   * TLS, console sessions, CSRF, request limits and the degraded mode (issue #27; kernel/edge/edge-settings.ts). In
+   * `test` mode the request limits default to 0 (none) unless given: a test hub is called by one address at speed.
+   */
+  readonly edge: EdgeSettings;
 }
 
 /** The customers' e-mail sender: only the simulator exists so far. */
@@ -482,6 +488,7 @@ export function resolveSettings(config: {
   readonly reviewsTrainingCsv?: string | undefined;
   readonly pricingKeysFile?: string | undefined;
   readonly customerEmail?: CustomerEmailChoice | undefined;
+  readonly edge?: Partial<EdgeSettings> | undefined;
 }): ResolvedSettings {
   const mode = config.mode ?? 'production';
   if (!HUB_MODES.includes(mode))
@@ -546,6 +553,21 @@ export function resolveSettings(config: {
       reviews: { trainingCsv: config.reviewsTrainingCsv ?? null },
       pricing: { keysFile: config.pricingKeysFile ?? null },
       customerEmail: config.customerEmail ?? (simulate ? { adapter: 'simulator' } : undefined),
+      edge: edgeSettings({
+        ...(config.edge ?? {}),
+        // a test hub names the limits it tests; the others stay off (not back at their defaults)
+        ...(mode === 'test'
+          ? {
+              rateLimits: {
+                userPerSecond: 0,
+                storePerSecond: 0,
+                customerPerSecond: 0,
+                anonymousPerSecond: 0,
+                ...(config.edge?.rateLimits ?? {}),
+              },
+            }
+          : {}),
+      }),
     },
     parties: {
       payments: payments.inUse,

@@ -4,6 +4,10 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  // issue #27: a session's CSRF token, an approval a manager's PIN granted, and the key a write's answer is kept under
+  'req.headers["x-csrf-token"]',
+  'req.headers["manager-approval"]',
+  'req.headers["idempotency-key"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.secret',

@@ -1,9 +1,26 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** One registry per hub instance, so several hubs in one process (tests) keep separate figures. */
+/**
+ * The process's own figures (CPU, memory, GC, event-loop delay) per metric prefix: one collector for the process, not
+ * one per registry — each collector keeps a GC observer and an event-loop histogram for as long as the process runs,
+ * so a process that starts hub after hub (a test worker) would otherwise pile them up.
+ */
+const processRegistries = new Map<string, Registry>();
+const processOf = new WeakMap<Registry, Registry>();
+
+/**
+ * One registry per hub instance, so several hubs in one process (tests) keep separate figures; `metricsRoute` serves
+ * it with the process's figures under the same prefix.
+ */
 export function createRegistry(prefix: string): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix });
+  let proc = processRegistries.get(prefix);
+  if (!proc) {
+    proc = new Registry();
+    collectDefaultMetrics({ register: proc, prefix });
+    processRegistries.set(prefix, proc);
+  }
+  processOf.set(registry, proc);
   return registry;
 }
 
@@ -48,7 +65,8 @@ export function httpMetrics(registry: Registry, prefix: string) {
 
 export function metricsRoute(registry: Registry) {
   return async (_req: unknown, res: { type(t: string): { send(body: string): unknown } }): Promise<void> => {
-    res.type(registry.contentType).send(await registry.metrics());
+    const proc = processOf.get(registry);
+    res.type(registry.contentType).send((await registry.metrics()) + (proc ? await proc.metrics() : ''));
   };
 }
 

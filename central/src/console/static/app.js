@@ -130,12 +130,26 @@ function showWho(who) {
     );
 }
 
+/** The hub's reason a session ended, worth showing on the sign-in form ("…after 30 minutes without use…"). */
+const endedBecause = (message) => (/^your session ended/i.test(message ?? '') ? message : undefined);
+
+// A page's call that finds the session ended (issue #27: idle or absolute expiry) puts the sign-in form up, saying why.
+let signedOutShown = false;
+window.addEventListener('storefleet:signed-out', (e) => {
+  if (signedOutShown || !me) return;
+  signedOutShown = true;
+  cleanup?.();
+  cleanup = undefined;
+  document.getElementById('signout').hidden = true;
+  loginForm(endedBecause(e.detail) ?? 'Your session has ended; sign in again.');
+});
+
 async function boot() {
   let principal;
   try {
     principal = await api('GET', '/api/auth/me');
   } catch (err) {
-    if (err.status === 401) return loginForm();
+    if (err.status === 401) return loginForm(endedBecause(err.message));
     return showError(main, err);
   }
   if (principal.kind !== 'user' || !CONSOLE_ROLES.includes(principal.role))

@@ -4,11 +4,44 @@ import { callJson, h, money, say } from '/shared/dom.js';
 
 export { h, money, say };
 
+/** The session's CSRF token, from the readable `sf_csrf` cookie the hub sets at sign-in (issue #27). */
+export function csrfToken() {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'sf_csrf') return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const CSRF_REFUSED = 'missing or wrong CSRF token';
+
+/** The headers a write adds: `X-CSRF-Token` from the cookie (none when there is no cookie, or for a read). */
+export const csrfHeaders = (method) => {
+  const token = WRITES.has(method.toUpperCase()) ? csrfToken() : undefined;
+  return token ? { 'X-CSRF-Token': token } : {};
+};
+
 /**
  * Calls the hub's API with the session cookie; throws an Error carrying the problem+json detail on failure. `headers`
- * are added (an Idempotency-Key for a write that must not happen twice).
+ * are added (an Idempotency-Key for a write that must not happen twice). A write carries the session's CSRF token; if
+ * the hub refuses it for a missing or stale token (the cookie was lost), the token is asked for again once
+ * (`GET /api/auth/csrf`, which sets the cookie again) and the write sent again. A 401 (the session ended) is told to
+ * the console's shell as a `storefleet:signed-out` event whose detail is the hub's reason, before it is thrown.
  */
-export const api = (method, path, body, headers) => callJson(method, path, body, 'The hub cannot be reached.', headers);
+export async function api(method, path, body, headers = {}) {
+  const send = () => callJson(method, path, body, 'The hub cannot be reached.', { ...csrfHeaders(method), ...headers });
+  try {
+    return await send();
+  } catch (err) {
+    // the session ended (idle or absolute limit, signed out elsewhere): the shell shows the sign-in form and why
+    if (err.status === 401 && path !== '/api/auth/login')
+      window.dispatchEvent(new CustomEvent('storefleet:signed-out', { detail: err.message }));
+    if (err.status !== 403 || !String(err.message).startsWith(CSRF_REFUSED)) throw err;
+    await callJson('GET', '/api/auth/csrf', undefined, 'The hub cannot be reached.');
+    return send();
+  }
+}
 
 export const time = (ms) => (ms ? new Date(ms).toLocaleString() : '—');
 export const ago = (ms, now = Date.now()) => {
