@@ -33,6 +33,7 @@ import { vaultCheckBench } from './benches/vault-check.js';
 import { vaultIoBench } from './benches/vault-io.js';
 import { registryBench } from './benches/registry.js';
 import { graphqlBench } from './benches/graphql.js';
+import { fleetBlackFriday } from './benches/fleet-black-friday.js';
 import type { Benchmark } from './figure.js';
 
 const ALL: readonly Benchmark[] = [
@@ -66,6 +67,7 @@ const ALL: readonly Benchmark[] = [
   vaultIoBench,
   registryBench,
   graphqlBench,
+  fleetBlackFriday,
   hubDisk,
 ];
 
