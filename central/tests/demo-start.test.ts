@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../src/demo/run-demo.js';
+import { sessionHeaders } from '../src/demo/demo-https.js';
 import { waitFor } from './support/wait-for.js';
 
 const METRICS_TOKEN = 'demo-test-metrics-token-0123456789';
@@ -16,20 +17,21 @@ describe('npm start (the demo)', () => {
   let demo: RunningDemo;
   const progress: string[] = [];
   let fetchedAtOnce: { url: string; status: number }[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'sf-demo-'));
 
   beforeAll(async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     demo = await startDemo({
       stores: 2,
       port,
-      dataDir: mkdtempSync(join(tmpdir(), 'sf-demo-')),
+      dataDir,
       logLevel: 'silent',
       metricsToken: METRICS_TOKEN,
       childOutput: 'ignore',
       progress: (line) => progress.push(line),
     });
-    // What a person does the moment the banner appears: open every address it printed.
-    const urls = [...new Set(demo.banner.match(/http:\/\/127\.0\.0\.1:\d+[^\s)]*/g) ?? [])].filter(
+    // What a person does the moment the banner appears: open every address it printed (the hub's trusting its CA).
+    const urls = [...new Set(demo.banner.match(/https?:\/\/127\.0\.0\.1:\d+[^\s)]*/g) ?? [])].filter(
       (u) => !u.endsWith('/api/auth/login'), // the sign-in is a POST (the curl line shows how)
     );
     const storePages = demo.stores.flatMap((s) =>
@@ -39,7 +41,7 @@ describe('npm start (the demo)', () => {
     );
     fetchedAtOnce = await Promise.all(
       [...urls, ...storePages, `${demo.hubUrl}/favicon.ico`].map(async (url) => {
-        const res = await fetch(url, {
+        const res = await (url.startsWith(demo.hubUrl) ? demo.hubFetch : fetch)(url, {
           headers: url.endsWith('/metrics') ? { authorization: `Bearer ${METRICS_TOKEN}` } : {},
         });
         await res.arrayBuffer();
@@ -48,6 +50,79 @@ describe('npm start (the demo)', () => {
     );
   }, 300_000);
   afterAll(() => demo?.stop(), 60_000);
+
+  it('serves the hub over HTTPS with its own private CA, which the banner names and the store nodes pin', async () => {
+    expect(demo.hubUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(demo.banner).toContain(`Admin console:        ${demo.hubUrl}/console/`);
+    expect(demo.caFile).toBe(join(dataDir, 'tls', 'ca.pem'));
+    expect(demo.banner).toContain(`trust ${demo.caFile}`);
+    expect(demo.banner).toMatch(/browser warns/);
+    // a caller that does not trust the demo's CA is refused at the handshake: the CA is nobody else's
+    const untrusted = await fetch(`${demo.hubUrl}/healthz`).then(
+      () => 'answered',
+      (err: Error) => String((err.cause as { code?: string } | undefined)?.code ?? err.message),
+    );
+    expect(untrusted).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
+    // the CA the hub gives at /tls/ca.pem is the file the banner names
+    const served = await demo.hubFetch(`${demo.hubUrl}/tls/ca.pem`);
+    expect(await served.text()).toBe(readFileSync(demo.caFile, 'utf8'));
+    // the store nodes stay on plain HTTP on the loopback; their link to the hub is over TLS (they stocked through it)
+    for (const s of demo.stores) expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const link = (await (await fetch(`${demo.stores[0]!.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(link)).not.toMatch(/untrusted-certificate/);
+  });
+
+  it('gives each store a manager and two associates with lane PINs: the POS asks for one, and the printed PIN signs in', async () => {
+    const s = demo.stores[0]!;
+    const line = new RegExp(`^ {4}${s.code} {2}(.+)$`, 'm').exec(demo.banner)?.[1];
+    expect(line, demo.banner).toBeDefined();
+    const people = [...line!.matchAll(/([A-Z][a-z]+ [A-Z][a-z]+)( \(manager\))? (\d{4,6})/g)].map((m) => ({
+      name: m[1]!,
+      manager: !!m[2],
+      pin: m[3]!,
+    }));
+    expect(people.map((p) => p.manager)).toEqual([true, false, false]);
+    // the PINs are kept in the credentials file, owner-only
+    expect(statSync(demo.secretsFile).mode & 0o777).toBe(0o600);
+    const kept = JSON.parse(readFileSync(demo.secretsFile, 'utf8')) as { staff: Record<string, { pin: string }[]> };
+    expect(kept.staff[s.code]!.map((m) => m.pin)).toEqual(people.map((p) => p.pin));
+    // the hub keeps hashes only
+    const { rows } = await demo.hub.db.query('SELECT * FROM staff_pins');
+    for (const p of people) expect(JSON.stringify(rows)).not.toContain(`"${p.pin}"`);
+
+    const lane = 'sf_screen=pos; sf_lane=1';
+    const call = async (method: string, path: string, body: unknown, cookie: string) => {
+      const res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', cookie },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as any, setCookie: res.headers.get('set-cookie') ?? '' };
+    };
+    // the roster reaches the node through its feed; from then on the lane asks for a PIN
+    await waitFor(
+      'the roster at the store',
+      async () => ((await call('GET', '/api/staff/me', undefined, lane)).body.enforced ? true : undefined),
+      60_000,
+    );
+    const refused = await call('POST', '/api/pos/sales', undefined, lane);
+    expect(refused.status).toBe(401);
+    expect(refused.body.detail).toMatch(/PIN/);
+    const signedIn = await call('POST', '/api/staff/sign-in', { pin: people[0]!.pin }, lane);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.person).toMatchObject({ name: people[0]!.name, role: 'STORE_MANAGER' });
+    const staff = /sf_staff=[^;]+/.exec(signedIn.setCookie)![0];
+    const sale = await call('POST', '/api/pos/sales', undefined, `${lane}; ${staff}`);
+    expect(sale.status).toBe(201);
+    // another store's person's PIN does not sign in here
+    const other = new RegExp(`^ {4}${demo.stores[1]!.code} {2}.*? (\\d{4,6})(?: |$)`, 'm').exec(demo.banner)![1]!;
+    // (a wrong PIN is answered 200 with signedIn false and the tries left: the pin pad shows them; store-node's routes)
+    if (!people.some((p) => p.pin === other)) {
+      const wrong = await call('POST', '/api/staff/sign-in', { pin: other }, 'sf_screen=pos; sf_lane=2');
+      expect(wrong.status).toBe(200);
+      expect(wrong.body).toMatchObject({ signedIn: false, reason: 'wrong-pin' });
+    }
+  });
 
   it('says what it waits for, and every URL it prints answers the moment it prints them', () => {
     expect(progress).toContain('starting 2 store nodes… 2 of 2 ready');
@@ -132,16 +207,17 @@ describe('npm start (the demo)', () => {
   });
 
   it('ships an order from the distribution centre: a new SHIP order is held there and completes', async () => {
-    const admin = await fetch(`${demo.hubUrl}/api/auth/login`, {
+    const admin = await demo.hubFetch(`${demo.hubUrl}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(demo.admin),
     });
-    const cookie = (admin.headers.get('set-cookie') ?? '').split(';')[0]!;
+    await admin.arrayBuffer();
+    const session = sessionHeaders(admin); // the session cookie and its CSRF token, as the console sends them
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(demo.hubUrl + path, {
+      const res = await demo.hubFetch(demo.hubUrl + path, {
         method,
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { ...session, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as any };

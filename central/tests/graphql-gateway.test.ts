@@ -77,7 +77,12 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
       type: res.headers.get('content-type'),
     }));
 
-  /** Runs `fn` counting the SQL statements the hub's database is asked to run meanwhile. */
+  /**
+   * Runs `fn` (a read) counting the SQL statements the hub's database is asked to run meanwhile. The hub has work of its
+   * own on timers (housekeeping, the edge's shared counts, audit writes), and on a loaded machine one of them can fall
+   * inside a slow request: the read runs three times and the fewest statements seen is its count. (This holds while
+   * the gateway's loaders live for one request; a cache kept across requests would hide a query that grows here.)
+   */
   async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
     const db = t.hub.db as { query: (...args: unknown[]) => Promise<unknown> };
     const original = db.query;
@@ -87,7 +92,14 @@ describe.each(dbTargets)('GraphQL gateway on $name', (target) => {
       return original.apply(this, args);
     };
     try {
-      return { result: await fn(), statements };
+      const result = await fn();
+      let fewest = statements;
+      for (let i = 0; i < 2; i++) {
+        statements = 0;
+        await fn();
+        fewest = Math.min(fewest, statements);
+      }
+      return { result, statements: fewest };
     } finally {
       db.query = original;
     }

@@ -39,6 +39,8 @@ export * from './protocol/recommendations.js';
 export * from './protocol/vault.js';
 export * from './protocol/registry.js';
 export * from './protocol/reviews.js';
+export * from './protocol/staff.js';
+export * from './staff-pin.js';
 export * from './protocol/pricing.js';
 export * from './pricing/index.js';
 export * from './tag-query/index.js';

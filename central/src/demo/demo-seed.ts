@@ -6,10 +6,14 @@ import type { DemoStore } from './demo-stores.js';
 import { DEMO_CUSTOMERS } from './demo-customers.js';
 import { DEMO_DC, dcQuantity, demoOrders } from './demo-stock.js';
 import { demoFeatured } from './demo-featured.js';
+import { type HubFetch, sessionHeaders } from './demo-https.js';
+import type { DemoStaffSecrets } from './demo-staff.js';
 
 export interface DemoSecrets {
   admin: { email: string; password: string };
   stores: Record<string, { storeId: string; secret: string }>;
+  /** Each store's demo people (by store code): their console passwords and lane PINs (absent in older files). */
+  staff?: DemoStaffSecrets;
 }
 
 /** A start that failed for a reason a person can act on (a port in use): the message says what to do. */
@@ -21,30 +25,35 @@ export class DemoStartError extends Error {}
  */
 export type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/** Signs in as the demo admin (created on first run) and returns a caller of the hub's API with that session. */
+/**
+ * Signs in as the demo admin (created on first run) and returns a caller of the hub's API with that session, sending
+ * its CSRF token on writes as the console does. `hubFetch` trusts the demo's CA when the hub is on https.
+ */
 export async function adminApi(
   hub: Hub,
   hubUrl: string,
   secrets: DemoSecrets,
   saveSecrets: () => void,
   dataDir: string,
+  hubFetch: HubFetch = (url, init) => fetch(url, init),
 ): Promise<Api> {
   if (!(await hub.db.query('SELECT 1 FROM users LIMIT 1')).rowCount) {
     await hub.auth.createUser({ ...secrets.admin, name: 'Demo Admin', role: 'ADMIN' });
     saveSecrets();
   }
-  const login = await fetch(`${hubUrl}/api/auth/login`, {
+  const login = await hubFetch(`${hubUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(secrets.admin),
   });
+  await login.arrayBuffer();
   if (!login.ok)
     throw new DemoStartError(`the demo admin could not sign in (${login.status}); delete ${dataDir} to start over`);
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const session = sessionHeaders(login);
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(hubUrl + path, {
+    const res = await hubFetch(hubUrl + path, {
       method,
-      headers: { cookie, 'content-type': 'application/json' },
+      headers: { ...session, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);

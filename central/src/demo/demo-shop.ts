@@ -1,3 +1,5 @@
+import type { HubFetch } from './demo-https.js';
+
 /**
  * The demo's shop account (issue #26): one customer who can sign in at `/shop/` straight away, with a password the
  * banner prints. Only the demo makes it; a real hub's customers sign up themselves.
@@ -12,9 +14,12 @@ export const DEMO_SHOPPER = {
  * Signs the demo shopper up through the hub's own sign-up (the same route the shop page's GraphQL sign-up calls), or
  * checks the password still works on a demo started again on the same data folder. Answers a line for the banner.
  */
-export async function seedDemoShopper(hubUrl: string): Promise<string> {
+export async function seedDemoShopper(
+  hubUrl: string,
+  hubFetch: HubFetch = (url, init) => fetch(url, init),
+): Promise<string> {
   const post = (path: string, body: unknown) =>
-    fetch(`${hubUrl}${path}`, {
+    hubFetch(`${hubUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

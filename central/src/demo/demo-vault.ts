@@ -8,6 +8,7 @@
  */
 import { VAULT_ROOT_ID } from '@storefleet/shared';
 import { attempts } from './demo-attempt.js';
+import { type HubFetch, sessionHeaders } from './demo-https.js';
 import type { DemoStore } from './demo-stores.js';
 
 type Api = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -144,7 +145,10 @@ export async function seedDemoVault(o: {
   admin: { readonly email: string; readonly password: string };
   stores: readonly (DemoStore & { readonly storeId: string })[];
   say: (line: string) => void;
+  /** How the hub is called (trusting the demo's CA on https); node's own fetch by default. */
+  hubFetch?: HubFetch;
 }): Promise<DemoVault> {
+  const hubFetch = o.hubFetch ?? ((url: string, init?: RequestInit) => fetch(url, init));
   const { api } = o;
   const { attempt, refused } = attempts();
   o.say('filing the demo documents…');
@@ -177,18 +181,19 @@ export async function seedDemoVault(o: {
     );
 
   // uploads stream the file as the body: a session of their own, as the JSON caller sends JSON only
-  const login = await fetch(`${o.hubUrl}/api/auth/login`, {
+  const login = await hubFetch(`${o.hubUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(o.admin),
   });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  await login.arrayBuffer();
+  const session = sessionHeaders(login); // its cookies and CSRF token, as the console's upload sends them
   let documentsMade = 0;
   const upload = async (folderId: string, d: Omit<DemoDocument, 'folder'>) => {
     const q = new URLSearchParams({ name: d.name, tags: d.tags.join(','), offline: String(!!d.offline) });
-    const res = await fetch(`${o.hubUrl}/api/vault/folders/${folderId}/documents?${q}`, {
+    const res = await hubFetch(`${o.hubUrl}/api/vault/folders/${folderId}/documents?${q}`, {
       method: 'POST',
-      headers: { cookie, 'content-type': d.mediaType },
+      headers: { ...session, 'content-type': d.mediaType },
       body: d.text,
     });
     if (res.status === 409) return; // filed by an earlier start (the name is taken in the folder)

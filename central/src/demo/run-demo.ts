@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createHub, type Hub } from '../hub.js';
@@ -22,6 +22,8 @@ import { seedDemoVault } from './demo-vault.js';
 import { seedDemoReviews } from './demo-reviews.js';
 import { seedDemoPricing } from './demo-pricing.js';
 import { seedDemoShopper } from './demo-shop.js';
+import { type HubFetch, hubFetchFor } from './demo-https.js';
+import { seedDemoStaff, staffBannerLines } from './demo-staff.js';
 import {
   adminApi,
   catalogRows,
@@ -51,7 +53,12 @@ export interface DemoOptions {
 
 export interface RunningDemo {
   readonly hub: Hub;
+  /** https://127.0.0.1:<port> (the demo CA's certificate). */
   readonly hubUrl: string;
+  /** The demo's private CA (`<dataDir>/tls/ca.pem`): what the store nodes pin and a browser is told to trust. */
+  readonly caFile: string;
+  /** A fetch that trusts that CA, for calling the hub. */
+  readonly hubFetch: HubFetch;
   readonly stores: readonly (DemoStore & { readonly url: string; readonly storeId: string })[];
   readonly dcId: string;
   readonly admin: { readonly email: string; readonly password: string };
@@ -68,6 +75,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const say = o.progress ?? (() => {});
   const dataDir = resolve(o.dataDir);
   const secretsFile = join(dataDir, 'demo-credentials.json');
+  const tlsDir = join(dataDir, 'tls'); // the hub makes its private CA and certificate here at first start
+  const caFile = join(tlsDir, 'ca.pem');
   mkdirSync(join(dataDir, 'stores'), { recursive: true });
   const secrets: DemoSecrets = existsSync(secretsFile)
     ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as DemoSecrets)
@@ -85,6 +94,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     host: '127.0.0.1',
     logLevel: o.logLevel ?? 'warn',
     metricsToken: o.metricsToken,
+    edge: { demoCaDir: tlsDir }, // HTTPS and WSS with a private CA (issue #27); the stores pin its ca.pem
   });
   const children: ChildProcess[] = [];
   let deliveries: DemoDeliveries | undefined;
@@ -108,8 +118,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   };
 
   let hubUrl: string;
+  let hubFetch: HubFetch;
   try {
     hubUrl = await hub.start();
+    hubFetch = hubFetchFor(hubUrl, caFile);
   } catch (err) {
     await hub.stop();
     throw (err as { code?: string }).code === 'EADDRINUSE'
@@ -119,7 +131,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       : new DemoStartError(`The hub could not start: ${(err as Error).message}`);
   }
   try {
-    const api = await adminApi(hub, hubUrl, secrets, saveSecrets, dataDir);
+    const api = await adminApi(hub, hubUrl, secrets, saveSecrets, dataDir, hubFetch);
     say('seeding the catalog, stores, distribution centre and shoppers…');
     await seedCatalog(api, say);
     for (let i = 0; i < o.stores; i++) {
@@ -140,6 +152,12 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       const s = demoStore(i);
       return { ...s, url: `http://127.0.0.1:${o.port + 1 + i}`, storeId: secrets.stores[s.code]!.storeId };
     });
+    // before the nodes start, so each one's first roster already has its people (its POS asks for a PIN at once)
+    secrets.staff ??= {};
+    const staff = await seedDemoStaff({ api, stores, staff: secrets.staff, save: saveSecrets, say }).catch(
+      (err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }),
+    );
+
     const exited = new Map<string, string>();
     for (const s of stores) {
       const child = spawn(process.execPath, ['--import', 'tsx', cli], {
@@ -150,6 +168,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           STORE_DB: join(dataDir, 'stores', `${s.code}.sqlite`),
           STORE_NAME: s.name,
           HUB_URL: hubUrl,
+          HUB_CA_FILE: hubUrl.startsWith('https:') ? caFile : '', // the store trusts this CA only
           STORE_ID: s.storeId,
           STORE_SECRET: secrets.stores[s.code]!.secret,
           LOG_LEVEL: o.logLevel ?? 'warn',
@@ -199,6 +218,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     deliveries = await startDemoDeliveries({
       api,
       hubUrl,
+      hubCa: hubUrl.startsWith('https:') ? readFileSync(caFile, 'utf8') : undefined,
       dataDir,
       stores,
       dcId,
@@ -228,9 +248,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       say,
     }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }));
 
-    const vault = await seedDemoVault({ api, hubUrl, admin: secrets.admin, stores, say }).catch((err: unknown) => ({
-      summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
-    }));
+    const vault = await seedDemoVault({ api, hubUrl, hubFetch, admin: secrets.admin, stores, say }).catch(
+      (err: unknown) => ({
+        summary: `not seeded: ${(err as Error).message.slice(0, 200)}`,
+      }),
+    );
 
     const reviews = await seedDemoReviews({
       hub,
@@ -244,12 +266,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       `pricing: ${(await seedDemoPricing({ api, stores, catalog: catalogRows(), say }).catch((err: unknown) => ({ summary: `not seeded: ${(err as Error).message.slice(0, 200)}` }))).summary}`,
     );
 
-    const shopper = await seedDemoShopper(hubUrl).catch(
+    const shopper = await seedDemoShopper(hubUrl, hubFetch).catch(
       (err: unknown) => `not seeded: ${(err as Error).message.slice(0, 200)}`,
     );
 
     const banner = bannerOf({
       hubUrl,
+      caFile,
+      staff: staff.summary,
+      staffLines: staffBannerLines(stores, secrets.staff, '    '),
       shopper,
       reviews: reviews.summary,
       vault: vault.summary,
@@ -264,7 +289,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       customers,
       deliveries,
     });
-    return { hub, hubUrl, stores, dcId, admin: secrets.admin, secretsFile, banner, stop };
+    return { hub, hubUrl, caFile, hubFetch, stores, dcId, admin: secrets.admin, secretsFile, banner, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -308,6 +333,9 @@ async function answers(url: string): Promise<boolean> {
 
 function bannerOf(d: {
   hubUrl: string;
+  caFile: string;
+  staff: string;
+  staffLines: string;
   shopper: string;
   dataDir: string;
   secretsFile: string;
@@ -330,6 +358,8 @@ function bannerOf(d: {
   return `
 Storefleet is running.
   Admin console:        ${d.hubUrl}/console/   health: ${d.hubUrl}/healthz
+  HTTPS:                the hub's certificate is signed by this demo's own private CA, so a browser warns at first:
+                        trust ${relativeToCwd(d.caFile)} (or accept the warning once); the stores pin it (HUB_CA_FILE)
   Metrics:              ${d.hubUrl}/metrics (signed in as the admin, or Authorization: Bearer $HUB_METRICS_TOKEN)
   Sign in as:           ${d.admin.email} / ${d.admin.password}
                         (kept in ${d.secretsFile}; also: curl -c jar -H 'content-type: application/json' \\
@@ -342,6 +372,10 @@ ${d.stores
       `  ${s.code} ${s.name.padEnd(24)} ${s.url}/  (POS /pos.html · kiosk /kiosk.html · pickups /pickup.html · deliveries /delivery.html · handheld /handheld.html)`,
   )
   .join('\n')}
+  Lane PINs (demo only; also in ${relativeToCwd(d.secretsFile)}): ${d.staff}
+                        a lane's POS asks for a PIN before it sells; a manager's PIN approves a void, a refund over
+                        $50.00, a price override and a no-sale
+${d.staffLines}
   Distribution centre:  ${DEMO_DC.code} ${DEMO_DC.name} (ships SHIP orders; holds every product)
   Demo shoppers (find them at a kiosk or lane by card, phone or e-mail):
 ${shoppers}
@@ -367,4 +401,10 @@ ${shoppers}
   Reviews:              ${d.hubUrl}/console/#/reviews  ${d.reviews}
                         (each store's handheld reads them on its Documents page, the offline ones without the hub)
 Press Ctrl-C to stop.`;
+}
+
+/** `data/demo/tls/ca.pem` when under the working folder (as `npm start` prints it), else the absolute path. */
+function relativeToCwd(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }

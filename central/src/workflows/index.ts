@@ -14,6 +14,7 @@ import { NOTIFICATIONS_SENDER, NotificationOutbox } from './notifications.js';
 import { PickupToOrder } from './pickup-to-order.js';
 import { RepairToOrder } from './repair-to-order.js';
 import { refundIncidents } from './refund-incidents.js';
+import { defineReplayJob, REPLAY_PORTS } from './replay/replay-job.js';
 
 export {
   NOTIFICATIONS_SENDER,
@@ -26,6 +27,8 @@ export { HttpCustomerNotifier, notifierFor } from './notice-senders.js';
 export { WorkflowRepository, type CustomerNotification, type WorkflowIncident } from './repository.js';
 export { workflowRoutes } from './routes.js';
 export { IncidentDesk, type IncidentView } from './incidents.js';
+export { REPLAY_JOB, replaySources, runReplay } from './replay/replay-job.js';
+export { describeReplay, replayCheck, type ReplayReport } from './replay/replay-check.js';
 
 /**
  * The hub's cross-module flows (issue #15): what must happen to an order when its hold changes, and the cancel that
@@ -82,7 +85,7 @@ export interface Workflows {
 
 /** What the flows ask for: all optional (found lazily: absent modules make the flows do nothing). */
 export const workflowPorts: PortDeclarations = {
-  uses: [ORDER_FLOWS, RESERVATIONS, NOTIFICATIONS_SENDER, DELIVERY_DESK],
+  uses: [ORDER_FLOWS, RESERVATIONS, NOTIFICATIONS_SENDER, DELIVERY_DESK, ...REPLAY_PORTS],
 };
 
 /** Builds the flows over the hub's modules; `ctx.services` is the layer's own (`workflowPorts`). */
@@ -135,6 +138,8 @@ export function createWorkflows(ctx: HubContext): Workflows {
         run: async (job) => void (await outbox.drain({ signal: job.signal })),
       });
       await ctx.jobs.schedule('workflows.send-notices', { everyMs: NOTICE_SWEEP_MS });
+      // issue #27: the replay check, a one-off job `POST /api/replay/check` enqueues (replay/replay-job.ts)
+      defineReplayJob(ctx);
     },
     stop: () => outbox.stop(),
   };

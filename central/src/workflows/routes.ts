@@ -5,6 +5,7 @@ import { assertOwner, isHeadOffice, principalOf, requireRole, storeOf } from '..
 import type { Db } from '../db/db.js';
 import { storesOf, type OrderFlows } from '../modules/orders/index.js';
 import { IncidentDesk } from './incidents.js';
+import { addReplayRoutes } from './replay/replay-job.js';
 
 const listQuery = z
   .object({
@@ -109,5 +110,7 @@ export function workflowRoutes(
       res.json(refunded);
     },
   );
+  // issue #27: the replay check (replay/replay-job.ts), ADMIN, as a job
+  addReplayRoutes(r, db);
   return r;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hlcEncode } from '@storefleet/shared';
 import type { HubAccessRole } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { cookieHeaders } from './csrf-headers.js';
 import { bookingAccessFixture } from './booking-access.js';
 import { tagsBulkAccessFixture } from './tags-bulk-access.js';
 import { deliveryAccessFixture } from './delivery-access.js';
@@ -22,11 +23,13 @@ export const CUSTOMER_B = { email: 'customer-b@example.test', password: 'custome
 
 /** A customer's session token, signed in by the code the hub e-mails (the simulator keeps it). */
 export async function customerSession(t: TestHub, email: string): Promise<string> {
+  // The simulator keeps one list for the process, which other hubs (an earlier test file in this worker) wrote to as well.
+  const mark = emailSimulator.mark();
   const asked = await t.call('POST', '/api/account/sign-in/code', { email });
   if (asked.status !== 202) throw new Error(`fixture: sign-in code for ${email}: ${asked.status}`);
   let code: string | undefined;
   await waitFor(`the sign-in code mailed to ${email}`, async () => {
-    code = /(\d{6})/.exec(emailSimulator.sentTo(email).at(-1)?.body ?? '')?.[1];
+    code = /(\d{6})/.exec(emailSimulator.sentTo(email, mark)[0]?.body ?? '')?.[1];
     return !!code;
   });
   const res = await t.call('POST', '/api/account/sign-in/code/verify', { email, code });
@@ -55,7 +58,7 @@ export async function hubAccessFixture(t: TestHub) {
   const user = async (email: string, role: 'STORE_MANAGER' | 'ASSOCIATE', storeId = a.id) =>
     t.hub.auth.createUser({ email, name: email, role, storeId: storeId as never, password: PASSWORD });
   await user('manager-a@example.test', 'STORE_MANAGER');
-  await user('associate-a@example.test', 'ASSOCIATE');
+  const associateA = await user('associate-a@example.test', 'ASSOCIATE');
   await user('associate-b@example.test', 'ASSOCIATE', b.id);
   const spare = await user('spare-a@example.test', 'ASSOCIATE');
   const cookies = {
@@ -69,6 +72,8 @@ export async function hubAccessFixture(t: TestHub) {
     if (r.status >= 300) throw new Error(`fixture: ${what} answered ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
+  // the staff module (issue #27): store A's associate has a lane PIN (the PIN rows' writes target the spare associate)
+  await must('staff PIN', t.call('POST', `/api/staff/people/${associateA.id}/pin`, undefined, { cookie: admin }));
   await must(
     'catalog',
     t.call(
@@ -298,12 +303,13 @@ export async function hubAccessFixture(t: TestHub) {
   ).account.customerId as string;
   const credentials: Credentials = {
     anonymous: {},
-    admin: { cookie: admin },
-    managerA: { cookie: cookies.managerA },
-    associateA: { cookie: cookies.associateA },
+    // a person's cookie with its CSRF token, as the console sends it (issue #27)
+    admin: cookieHeaders(admin),
+    managerA: cookieHeaders(cookies.managerA),
+    associateA: cookieHeaders(cookies.associateA),
     storeA: { authorization: `Bearer ${a.token}` },
     storeB: { authorization: `Bearer ${b.token}` },
-    associateB: { cookie: cookies.associateB },
+    associateB: cookieHeaders(cookies.associateB),
     customerA: { authorization: `Bearer ${customerA}` },
     customerB: { authorization: `Bearer ${customerB.token}` },
   };

@@ -95,6 +95,16 @@ function bodyFor(key: string, role: HubAccessRole, fx: HubAccessFixture): unknow
     'POST /graphql': () => ({ query: '{ categories }' }),
     'POST /api/sync/parked/:storeId/:seq/replay': () => ({}),
     'POST /api/sync/retention/run': () => ({}),
+    // issue #27: the replay check, lane PINs, stores' client certificates
+    'POST /api/replay/check': () => ({}),
+    'POST /api/staff/people/:userId/pin': () => undefined,
+    'DELETE /api/staff/people/:userId/pin': () => undefined,
+    'POST /api/auth/store-token/certificate': () => ({ storeId: fx.a.id }),
+    'POST /api/stores/:id/certificates': () => ({
+      pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+    }),
+    'DELETE /api/stores/:id/certificates/:fingerprint': () => undefined,
+    'PATCH /api/stores/:id/certificate-policy': () => ({ required: false }),
     'POST /api/workflows/incidents/:id/resolve': () => ({ note: `looked into by ${role}` }),
     'POST /api/delivery/carriers': () => ({
       code: `M-${unique.toUpperCase()}`.slice(0, 32),
@@ -168,8 +178,10 @@ export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAc
   const p = row.path;
   const idFor = (): string => {
     if (p.startsWith('/api/users/')) return fx.spare.id;
+    if (p.startsWith('/api/staff/people/')) return fx.spare.id; // their lane PIN (#27)
     if (p.startsWith('/api/locations/')) return m === 'GET' ? fx.a.id : fx.c.id; // edits and rotations on a spare store
     if (p.startsWith('/api/sync/stores/')) return fx.a.id;
+    if (p.startsWith('/api/stores/')) return fx.a.id; // its client certificates (issue #27)
     if (p.startsWith('/api/customers/')) return fx.customer.id;
     if (p === '/api/orders/:id/cancel') return fx.cancellable.id;
     if (p === '/api/orders/:id/check-in') return fx.curbside.id;
@@ -197,6 +209,8 @@ export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAc
             ? fx.cartCustomer.id
             : fx.writeCart.id,
       )
+      .replace(':userId', id)
+      .replace(':fingerprint', '0'.repeat(64))
       .replace(':sku', SKU)
       .replace(':section', 'catalog')
       .replace('/api-docs/:file', '/api-docs/swagger-ui.css')
@@ -208,7 +222,7 @@ export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAc
       .replace(':showId', fx.booking.showId)
       .replace(':holdId', m === 'DELETE' ? fx.booking.releasable[role] : fx.booking.holdId)
       .replace(':id', id);
-  const hasId = p.includes(':id');
+  const hasId = p.includes(':id') || p.includes(':userId');
   const path =
     bookingSalesPath(fx.booking.sales, p) ??
     recsPath(fx.recs, p, fx.a.id, fx.customer.id, SKU) ??
@@ -218,6 +232,8 @@ export function hubProbe(row: HubAccessRow, signedInAs: HubAccessRole, fx: HubAc
   const query: Record<string, string> = {
     '/graphql': `?query=${encodeURIComponent('{ categories }')}`,
     '/api/sync/lag-history': `?storeId=${fx.a.id}`,
+    '/api/staff/people': `?storeId=${fx.a.id}`,
+    '/api/staff/audit': `?storeId=${fx.a.id}`,
     '/api/sync/lag-targets': `?storeId=${fx.a.id}`,
     '/api/inventory/accuracy': `?storeIds=${fx.a.id}`,
     '/api/inventory/alerts': `?storeId=${fx.a.id}`,

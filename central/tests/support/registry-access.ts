@@ -8,6 +8,7 @@ import type { HubModule } from '../../src/kernel/module-contract.js';
 import { registryParts } from '../../src/modules/registry/index.js';
 import { rawCall } from './raw-http.js';
 import type { TestHub } from './test-hub.js';
+import { csrfHeaderFor } from './csrf-headers.js';
 import { waitFor } from './wait-for.js';
 
 /** A release repository every store pulls, and an image repository only head office writes. */
@@ -30,7 +31,7 @@ async function v2(
   const res = await rawCall(t.url, {
     method,
     path,
-    headers: { cookie: admin, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    headers: { cookie: admin, ...csrfHeaderFor(admin), ...(body === undefined ? {} : { 'content-type': contentType }) },
     ...(body === undefined ? {} : { body }),
   });
   if (res.status !== want) throw new Error(`registry fixture: ${method} ${path} → ${res.status} ${res.text}`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../../src/kernel/access-matrix.js';
 import { reviewPurchaseSink } from '../../src/modules/reviews/purchases.js';
 import type { TestHub } from './test-hub.js';
+import { csrfHeaderFor } from './csrf-headers.js';
 import { smallPng } from './vault-access.js';
 import { waitFor } from './wait-for.js';
 
@@ -139,7 +140,7 @@ export async function reviewsAccessFixture(
   const photo = async (customerId: string) => {
     const res = await fetch(`${t.url}/api/reviews/photos?customerId=${customerId}`, {
       method: 'POST',
-      headers: { cookie: o.admin, 'content-type': 'image/png' },
+      headers: { cookie: o.admin, ...csrfHeaderFor(o.admin), 'content-type': 'image/png' },
       body: new Uint8Array(smallPng()),
     });
     if (res.status !== 201) throw new Error(`fixture: reviews photo answered ${res.status} ${await res.text()}`);

@@ -1,6 +1,7 @@
 import { createHub, type Hub } from '../../src/index.js';
 import type { HubConfig } from '../../src/config.js';
-import type { DbTarget } from './db-targets.js';
+import { type DbTarget, placeForHub } from './db-targets.js';
+import { csrfHeaderFor } from './csrf-headers.js';
 
 export const ADMIN = { email: 'admin@example.test', password: 'correct horse battery staple' };
 
@@ -13,6 +14,11 @@ export interface ApiAnswer<T = any> {
 export interface Caller {
   readonly bearer?: string;
   readonly cookie?: string;
+  /**
+   * The `X-CSRF-Token` a page sends beside `cookie` (issue #27): by default the cookie's own token (as the console
+   * and the shop page send it); false sends none, a string sends that.
+   */
+  readonly csrf?: string | false;
   readonly idempotencyKey?: string;
   readonly contentType?: string;
   readonly rawBody?: string;
@@ -28,7 +34,7 @@ export class TestHub {
   ) {}
 
   static async start(target: DbTarget, overrides: Partial<HubConfig> = {}): Promise<TestHub> {
-    const db = await target.open();
+    const db = await placeForHub(target, overrides.modules);
     const clock = { offsetMs: 0 };
     const hub = await createHub({
       port: 0,
@@ -37,6 +43,11 @@ export class TestHub {
       databaseUrl: db.databaseUrl,
       dataDir: db.dataDir,
       now: () => Date.now() + clock.offsetMs,
+      // Tests move the clock by hours and days; the admin's session should not end for idling while they do. The idle
+      // limit is tested where a test names it (edge.sessionIdleMinutes, or sessionIdleSeconds: undefined for the hub's own default: edge-sessions.test.ts).
+      ...('sessionIdleSeconds' in overrides || overrides.edge?.sessionIdleMinutes !== undefined
+        ? {}
+        : { sessionIdleSeconds: 400 * 86_400 }),
       ...overrides,
     });
     await hub.auth.createUser({ ...ADMIN, name: 'Test Admin', role: 'ADMIN' });
@@ -48,6 +59,8 @@ export class TestHub {
     const headers: Record<string, string> = {};
     if (who.bearer) headers.authorization = `Bearer ${who.bearer}`;
     if (who.cookie) headers.cookie = who.cookie;
+    if (typeof who.csrf === 'string') headers['x-csrf-token'] = who.csrf;
+    else if (who.csrf !== false && !who.bearer) Object.assign(headers, csrfHeaderFor(who.cookie));
     if (who.idempotencyKey) headers['idempotency-key'] = who.idempotencyKey;
     let payload: string | undefined = who.rawBody;
     if (body !== undefined) payload = JSON.stringify(body);

@@ -3,6 +3,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { VAULT_ROOT_ID } from '@storefleet/shared';
 import { HUB_ACCESS_ROLES, type HubAccessRole, type HubAccessRow } from '../../src/kernel/access-matrix.js';
 import type { TestHub } from './test-hub.js';
+import { csrfHeaderFor } from './csrf-headers.js';
 import { waitFor } from './wait-for.js';
 
 /** Every column of the matrix, the customers' too (issue #26): each role's write has a live target of its own. */
@@ -87,7 +88,7 @@ export async function vaultAccessFixture(t: TestHub, o: { admin: string; storeAI
   const patched = await upload('Fire drill.txt', 'Meet at the car park, by the trolley bay.\n');
   const pngRes = await fetch(`${t.url}/api/vault/folders/${folder.id}/documents?name=Shelf%20photo.png`, {
     method: 'POST',
-    headers: { cookie: o.admin, 'content-type': 'image/png' },
+    headers: { cookie: o.admin, ...csrfHeaderFor(o.admin), 'content-type': 'image/png' },
     body: new Uint8Array(smallPng()),
   });
   if (pngRes.status !== 201) throw new Error(`fixture: vault image answered ${pngRes.status} ${await pngRes.text()}`);

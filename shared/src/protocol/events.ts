@@ -9,6 +9,7 @@ import { vaultEventSchemas } from './vault.js';
 import { registryEventSchemas } from './registry.js';
 import { pricingEventSchemas } from './pricing.js';
 import { reviewsEventSchemas } from './reviews.js';
+import { staffEventSchemas } from './staff.js';
 
 /**
  * Payloads of the events stores send up and the feed entries the hub sends down, defined once: the sending end builds
@@ -255,6 +256,7 @@ export const eventPayloadSchemas = {
   ...vaultEventSchemas,
   ...registryEventSchemas,
   ...reviewsEventSchemas,
+  ...staffEventSchemas,
   ...pricingEventSchemas,
   ...feedPayloadSchemas,
 } as const;

@@ -9,6 +9,7 @@ import { vaultFeedSchemas } from './vault.js';
 import { registryFeedSchemas } from './registry.js';
 import { pricingFeedSchemas } from './pricing.js';
 import { reviewsFeedSchemas } from './reviews.js';
+import { staffFeedSchemas } from './staff.js';
 
 /**
  * Payloads of the feed entries the hub sends a store, defined once (see `eventPayloadSchemas` in `events.ts`): the hub
@@ -104,6 +105,7 @@ export const feedPayloadSchemas = {
   ...vaultFeedSchemas,
   ...registryFeedSchemas,
   ...reviewsFeedSchemas,
+  ...staffFeedSchemas,
   ...pricingFeedSchemas,
 } as const;
 export type FeedType = keyof typeof feedPayloadSchemas;

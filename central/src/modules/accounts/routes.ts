@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { apiDoc, markSecretAnswer, parseOrThrow, uuidSchema } from '@storefleet/shared';
 import { customerOf, requireRole } from '../../kernel/access.js';
 import { CUSTOMER_COOKIE } from '../../kernel/principal.js';
+import { clearCsrfCookie, setCsrfCookie } from '../../kernel/edge/csrf.js';
 import { CODE_MS, CODE_TRIES, RESET_MS, SESSION_MS, type AccountService } from './service.js';
 import type { SignedIn } from './types.js';
 import { accountSearchAnswer, outboxAnswer } from './account-answers.js';
@@ -54,12 +55,17 @@ const accepted = z.object({ accepted: z.literal(true) });
 
 const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
-/** The customer's cookie: httpOnly, SameSite=Lax (a link from a mail keeps the session), Secure behind TLS. */
+/**
+ * The customer's cookie: httpOnly, SameSite=Lax (a link from a mail keeps the session), Secure behind TLS; and its
+ * CSRF token's, which the shop page sends back on every write (issue #27, kernel/edge/csrf.ts).
+ */
 export function setCustomerCookie(res: Response, secure: boolean, s: SignedIn): void {
   res.cookie(CUSTOMER_COOKIE, s.token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_MS });
+  setCsrfCookie(res, s.token, secure, { maxAge: SESSION_MS });
 }
 export function clearCustomerCookie(res: Response, secure: boolean): void {
   res.clearCookie(CUSTOMER_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  clearCsrfCookie(res, secure);
 }
 
 /** A sign-in's answer: the token in the body (apps) and the cookie (the web page); never kept for a retry. */

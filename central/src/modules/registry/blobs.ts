@@ -76,11 +76,12 @@ export class RegistryBlobs {
     readonly range: { readonly start: number; readonly end: number } | undefined;
     readonly stream: Readable;
   }> {
-    const blob = await this.linked(repository, digest);
-    if (!blob) throw blobUnknown(repository, digest);
-    const range = rangeOf(blob.size);
+    const size = await sql.linkedSize(this.ctx.db, repository, digest);
+    if (size === undefined) throw blobUnknown(repository, digest);
+    const range = rangeOf(size); // a range outside the blob is refused (416) before the blob is touched: it changes nothing
+    await sql.touch(this.ctx.db, digest, this.ctx.now());
     try {
-      return { size: blob.size, range, stream: await this.storage.get(digest, range) };
+      return { size, range, stream: await this.storage.get(digest, range) };
     } catch (err) {
       if (err instanceof BlobNotFoundError) throw blobUnknown(repository, digest);
       throw err;

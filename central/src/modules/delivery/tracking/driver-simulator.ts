@@ -52,10 +52,15 @@ export class DriverLink {
   }
 
   /** Opens the socket with the carrier's driver token; resolves once the hub's `welcome` arrives. */
-  static connect(hubUrl: string, token: string, timeoutMs = 15_000): Promise<DriverLink> {
+  static connect(
+    hubUrl: string,
+    token: string,
+    timeoutMs = 15_000,
+    tls: { readonly ca?: string } = {},
+  ): Promise<DriverLink> {
     const url = `${hubUrl.replace(/^http/, 'ws')}/api/delivery/drivers`;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, ...tls });
       const timer = setTimeout(() => {
         ws.terminate();
         reject(new Error(`no welcome from ${url} within ${timeoutMs} ms`));
@@ -160,6 +165,8 @@ export interface DriverSimulatorOptions {
   /** The device's clock (positions' `at`); the hub's clock in tests that move it. */
   readonly clock?: () => number;
   readonly onError?: (err: unknown) => void;
+  /** The CA the hub's certificate must chain to (the demo's private CA over wss). */
+  readonly tls?: { readonly ca?: string };
 }
 
 /** What one step did, for tests and logs: `at-store`, `delivered SF-10482`, `failed SF-10483`… */
@@ -194,7 +201,7 @@ export class DriverSimulator {
   }
 
   static async connect(hubUrl: string, token: string, options: DriverSimulatorOptions = {}): Promise<DriverSimulator> {
-    return new DriverSimulator(await DriverLink.connect(hubUrl, token), hubUrl, token, options);
+    return new DriverSimulator(await DriverLink.connect(hubUrl, token, undefined, options.tls), hubUrl, token, options);
   }
 
   get link(): DriverLink {
@@ -237,7 +244,7 @@ export class DriverSimulator {
     const tick = async () => {
       try {
         if (this.#link.closed) {
-          this.#link = await DriverLink.connect(this.hubUrl, this.token);
+          this.#link = await DriverLink.connect(this.hubUrl, this.token, undefined, this.options.tls);
           if (!this.#running) await this.#link.close(); // stopped while it connected
         }
         if (this.#running) await this.step((tickMs / 1000) * speedUp);

@@ -30,7 +30,10 @@ describe.each(cases)(
     const h = registryHub(target, {
       tuning: { registryGcGraceMs: grace, registryGcEveryMs: 7 * DAY, registryScanPollMs: 60_000 },
     });
-    const admin = () => ({ cookie: h.admin });
+    // the admin signs in again after the clock jumps two hours (a console session ends after 30 idle minutes, #27)
+    let fresh: string | undefined;
+    const adminCookie = () => fresh ?? h.admin;
+    const admin = () => ({ cookie: adminCookie() });
     const blobPath = (digest: string) => {
       const hex = digest.slice('sha256:'.length);
       return join(h.parts.dir.path, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
@@ -56,7 +59,7 @@ describe.each(cases)(
           const head = await v2(h.t, 'HEAD', `/v2/${repo}/blobs/${digestOf(b)}`, admin());
           if (head.status === 200) continue;
           expect(head.status).toBe(404);
-          await pushBlob(h.t, h.admin, repo, b);
+          await pushBlob(h.t, adminCookie(), repo, b);
         }
         const put = await v2(h.t, 'PUT', `/v2/${repo}/manifests/${tag}`, {
           ...admin(),
@@ -76,9 +79,9 @@ describe.each(cases)(
       const imagesEach = 3;
       // before: blobs no manifest names (some of them the pushers will re-use), an image that stays, a session
       const unreferenced = Array.from({ length: 6 }, () => randomBytes(1024 + Math.floor(Math.random() * 4096)));
-      for (const b of unreferenced) await pushBlob(h.t, h.admin, 'gc/leftovers', b);
+      for (const b of unreferenced) await pushBlob(h.t, adminCookie(), 'gc/leftovers', b);
       const reused = Array.from({ length: pushers }, () => randomBytes(2048));
-      for (let p = 0; p < pushers; p++) await pushBlob(h.t, h.admin, `gc/app-${p}`, reused[p]!);
+      for (let p = 0; p < pushers; p++) await pushBlob(h.t, adminCookie(), `gc/app-${p}`, reused[p]!);
       const keptImage = await pushLikeAClient('gc/base', 'v1', [Buffer.from('{"os":"linux"}'), randomBytes(3000)]);
 
       const wipBytes = randomBytes(300_000);
@@ -104,6 +107,7 @@ describe.each(cases)(
 
       // two hours on: everything above is past the grace
       h.t.clock.offsetMs += 2 * HOUR;
+      fresh = await h.t.login();
 
       let pushing = true;
       const runs: string[] = [];
@@ -235,7 +239,7 @@ describe.each(cases)(
 
         expect((await h.t.call('GET', '/api/registry/gc/runs?limit=0', undefined, admin())).status).toBe(400);
         expect((await h.t.call('POST', '/api/registry/gc/runs', { now: true }, admin())).status).toBe(400);
-        const store = await h.t.store('GC01', h.admin);
+        const store = await h.t.store('GC01', adminCookie());
         expect((await h.t.call('POST', '/api/registry/gc/runs', undefined, { bearer: store.token })).status).toBe(403);
       },
       120_000,

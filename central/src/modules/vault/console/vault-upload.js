@@ -2,7 +2,7 @@
 // is the File itself, which the browser streams from disk — fetch() reports no upload progress), with a progress bar
 // per file, a cancel button, and the hub's refusal in words. A name already taken in the folder offers "add as a new
 // version" of the document the hub names.
-import { h } from '/console/lib.js';
+import { csrfHeaders, h } from '/console/lib.js';
 import { bytes, enc, idempotencyKey, percent } from './vault-words.js';
 
 /** The hub's answer to an upload as an Error with its status and problem fields (`existingId` on a taken name). */
@@ -40,6 +40,7 @@ function send(method, url, file, onProgress, handle) {
     xhr.open(method, url);
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('Idempotency-Key', idempotencyKey());
+    for (const [k, v] of Object.entries(csrfHeaders(method))) xhr.setRequestHeader(k, v); // issue #27
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {

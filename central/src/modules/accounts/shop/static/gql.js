@@ -9,16 +9,50 @@ export class HubError extends Error {
   }
 }
 
-/** Runs one operation; answers its `data`, or throws a HubError with the first error's message as the hub wrote it. */
+/** The session's CSRF token, from the readable `sf_csrf` cookie the hub sets at sign-in (issue #27). */
+function csrfToken() {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'sf_csrf') return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+async function post(query, variables) {
+  const token = csrfToken();
+  return fetch('/graphql', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(token ? { 'X-CSRF-Token': token } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+}
+
+/**
+ * Runs one operation; answers its `data`, or throws a HubError with the first error's message as the hub wrote it.
+ * Every call carries the session's CSRF token (a POST with the session cookie needs it); a refusal for a missing or
+ * stale token (the cookie was lost) asks the hub for it again once and sends the operation again.
+ */
 export async function gql(query, variables = {}) {
   let res;
   try {
-    res = await fetch('/graphql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
+    res = await post(query, variables);
+    if (
+      res.status === 403 &&
+      (
+        await res
+          .clone()
+          .json()
+          .catch(() => ({}))
+      )?.detail?.startsWith('missing or wrong CSRF')
+    ) {
+      await fetch('/api/auth/csrf', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      res = await post(query, variables);
+    }
   } catch {
     throw new HubError('The shop cannot be reached. Check your connection and try again.');
   }
