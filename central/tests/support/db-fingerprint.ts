@@ -50,8 +50,8 @@ export async function hubFingerprint(db: Db): Promise<string> {
       )
       .join(' UNION ALL '),
   );
-  let known = contentByDb.get(db);
-  if (!known) contentByDb.set(db, (known = new Map()));
+  const known = contentByDb.get(db) ?? new Map<string, { versions: string; content: string }>();
+  contentByDb.set(db, known);
   const stale = versions.filter((r) => known.get(r.t)?.versions !== r.v).map((r) => r.t);
   if (stale.length) {
     const { rows } = await db.query<{ t: string; n: number; h: string }>(
