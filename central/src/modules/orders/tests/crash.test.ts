@@ -119,8 +119,12 @@ describe.each(targets)('orders survive a hub killed between any two saga steps (
     { crashAfter: 'AUTHORISE_FAILED', pay: 'decline', ends: 'FAILED' },
     { crashAfter: 'VOID_PAYMENT', pay: 'decline', ends: 'FAILED' },
   ];
+  // Where Postgres runs every crash point, the PGlite folder on disk (what a hub without DATABASE_URL keeps) is killed
+  // at one point of each ending: what it adds is durability of its files across a kill, not the saga's steps again.
+  const onDiskBesidePostgres = target === pgliteOnDisk && targets.length > 1;
+  const these = onDiskBesidePostgres ? trials.filter((t) => ['FULFIL', 'VOID_PAYMENT'].includes(t.crashAfter)) : trials;
 
-  it.for(trials)(
+  it.for(these)(
     'killed after $crashAfter → $ends, with nothing held or charged that should not be',
     { timeout: 150_000 },
     async ({ crashAfter, pay, ends }, { signal }) => {
