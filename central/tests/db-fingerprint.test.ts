@@ -23,6 +23,16 @@ for (const target of bothDbTargets) {
       await drop?.();
     });
 
+    it('sees an insert that a delete took back between two calls as no change, and a delete alone as one', async () => {
+      const before = await hubFingerprint(db);
+      await db.query("INSERT INTO shelf (sku, qty) VALUES ('JUG', 1)");
+      const withJug = await hubFingerprint(db);
+      expect(withJug).not.toBe(before);
+      await db.query("DELETE FROM shelf WHERE sku = 'JUG'");
+      expect(await hubFingerprint(db)).toBe(before);
+      expect(await hubFingerprint(db)).not.toBe(withJug);
+    });
+
     it('stays the same for reads, rolled-back writes, same-value updates and bookkeeping rows', async () => {
       const first = await hubFingerprint(db);
       expect(await hubFingerprint(db)).toBe(first);
@@ -46,6 +56,7 @@ for (const target of bothDbTargets) {
         "INSERT INTO shelf VALUES ('BOWL', 2, NULL)",
         "DELETE FROM shelf WHERE sku = 'CUP'",
         "UPDATE shelf SET note = overlay(note placing 'y' from 100000) WHERE sku = 'MUG'",
+        'ALTER TABLE shelf ADD COLUMN aisle int DEFAULT 7', // every row's text changes, no row is rewritten
       ]) {
         await db.query(write);
         const after = await hubFingerprint(db);

@@ -32,40 +32,39 @@ export const BOOKKEEPING_TABLES = new Set([
 /**
  * Row count and an md5 of the rows of every other table of the hub: equal strings, same data. Hashing every row's text
  * is slow where a row is big (a trained review model is ~200 ms of one call), and the fuzz test takes a fingerprint
- * per request; so a first query reads each table's row versions (`ctid` and `xmin`: any insert, update or delete makes
- * a new one, a rolled-back write leaves none) and the rows' text is hashed again only for a table whose versions moved
- * since this Db's last fingerprint. What is compared is still the rows' content: a write that put back the same values
- * leaves the fingerprint as it was.
+ * per request; so each table's row versions are read too (`ctid` and `xmin`: any insert, update or delete makes a new
+ * one, a rolled-back write leaves none; with its columns, for a column added without a rewrite), and its rows' text is
+ * hashed again only when those moved since this Db's last fingerprint. Versions and content come from one statement,
+ * so one snapshot: a content hash is never kept under versions read before or after it. What is compared is still the
+ * rows' content: a write that put back the same values leaves the fingerprint as it was.
  */
 export async function hubFingerprint(db: Db): Promise<string> {
   const { rows: tables } = await db.query<{ t: string }>(
     "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
   );
   const names = tables.map((r) => r.t).filter((t) => !BOOKKEEPING_TABLES.has(t));
-  const { rows: versions } = await db.query<{ t: string; v: string }>(
+  const known = contentByDb.get(db) ?? new Map<string, { versions: string; content: string }>();
+  contentByDb.set(db, known);
+  const versionsOf = (t: string) =>
+    `SELECT count(*) || ':' || coalesce(md5(string_agg(x.ctid::text || x.xmin::text, ',' ORDER BY x.ctid)), '') || ':' ||
+       coalesce((SELECT md5(string_agg(a.attname::text || a.atttypid::text || a.attisdropped::text, ',' ORDER BY a.attnum))
+         FROM pg_attribute a WHERE a.attrelid = '"${t}"'::regclass AND a.attnum > 0), '') AS v FROM "${t}" x`;
+  const contentOf = (t: string) =>
+    `SELECT count(*)::int || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM "${t}" x`;
+  // the versions last seen are hex digits, digits and colons (checked), so they go into the SQL as a literal
+  const last = (t: string) => {
+    const v = known.get(t)?.versions;
+    return v && /^[0-9a-f:]+$/.test(v) ? `'${v}'` : 'NULL';
+  };
+  const { rows } = await db.query<{ t: string; v: string; c: string | null }>(
     names
       .map(
         (t) =>
-          `SELECT '${t}' AS t, count(*) || ':' || coalesce(md5(string_agg(x.ctid::text || x.xmin::text, ',' ORDER BY x.ctid)), '') AS v FROM "${t}" x`,
+          `SELECT '${t}' AS t, s.v, CASE WHEN s.v IS DISTINCT FROM ${last(t)} THEN (${contentOf(t)}) END AS c FROM (${versionsOf(t)}) s`,
       )
       .join(' UNION ALL '),
   );
-  const known = contentByDb.get(db) ?? new Map<string, { versions: string; content: string }>();
-  contentByDb.set(db, known);
-  const stale = versions.filter((r) => known.get(r.t)?.versions !== r.v).map((r) => r.t);
-  if (stale.length) {
-    const { rows } = await db.query<{ t: string; n: number; h: string }>(
-      stale
-        .map(
-          (t) =>
-            `SELECT '${t}' AS t, count(*)::int AS n, coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM "${t}" x`,
-        )
-        .join(' UNION ALL '),
-    );
-    const byTable = new Map(rows.map((r) => [r.t, `${r.t}:${r.n}:${r.h}`]));
-    // versions read before the content: a write in between only makes the next call hash that table again
-    for (const r of versions) if (byTable.has(r.t)) known.set(r.t, { versions: r.v, content: byTable.get(r.t)! });
-  }
+  for (const r of rows) if (r.c !== null) known.set(r.t, { versions: r.v, content: `${r.t}:${r.c}` });
   return names
     .map((t) => known.get(t)!.content)
     .sort()
