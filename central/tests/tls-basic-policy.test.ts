@@ -23,14 +23,7 @@ describe.each(dbTargets)('HTTP Basic and the certificate policy on $name', { tim
   beforeAll(async () => {
     pki = await makeTestPki(dir, { stores: ['storeA'] });
     t = await TestHub.start(target, {
-      edge: {
-        tls: {
-          certFile: pki.server.certFile,
-          keyFile: pki.server.keyFile,
-          caFile: pki.ca.certFile,
-          clientCaFile: pki.clientCa.certFile,
-        },
-      },
+      edge: { tls: pki.hubTls },
     });
     admin = (await t.hub.auth.login(ADMIN.email, ADMIN.password, '127.0.0.1')).sessionToken;
     storeA = (await t.hub.fleet.register({ code: 'BSCA', name: 'A', kind: 'STORE', lat: 40, lon: -74 })).credential!;

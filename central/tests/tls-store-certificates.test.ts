@@ -24,14 +24,7 @@ describe.each(dbTargets)('mutual TLS per store on $name', { timeout: 60_000 }, (
     expired = await pki.issue('expired', { use: 'client', commonName: 'storeA', days: 0 });
     foreign = await pki.issue('foreign', { use: 'client', commonName: 'storeA', from: 'other' });
     t = await TestHub.start(target, {
-      edge: {
-        tls: {
-          certFile: pki.server.certFile,
-          keyFile: pki.server.keyFile,
-          caFile: pki.ca.certFile,
-          clientCaFile: pki.clientCa.certFile,
-        },
-      },
+      edge: { tls: pki.hubTls },
     });
     admin = (await t.hub.auth.login(ADMIN.email, ADMIN.password, '127.0.0.1')).sessionToken;
     storeA = (await t.hub.fleet.register({ code: 'TLSA', name: 'A', kind: 'STORE', lat: 40, lon: -74 })).credential!;

@@ -20,14 +20,7 @@ describe.each(dbTargets)('a store node and its hub over TLS on $name', { timeout
   beforeAll(async () => {
     pki = await makeTestPki(dir, { stores: ['TLSC'] });
     f = await SyncFixture.start(target, {
-      edge: {
-        tls: {
-          certFile: pki.server.certFile,
-          keyFile: pki.server.keyFile,
-          caFile: pki.ca.certFile,
-          clientCaFile: pki.clientCa.certFile,
-        },
-      },
+      edge: { tls: pki.hubTls },
     });
   }, 240_000);
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TlsSettings } from '../edge-settings.js';
 
 const run = promisify(execFile);
 
@@ -184,6 +185,8 @@ export interface TestPki {
   readonly clientCa: CertFiles & { readonly pem: string };
   /** Per name given in `stores`: a valid client certificate signed by the client CA (PEM text of both). */
   readonly clients: Readonly<Record<string, { readonly cert: string; readonly key: string } & CertFiles>>;
+  /** The hub's TLS settings over these files, mutual TLS on (the server certificate, its CA, the client CA). */
+  readonly hubTls: TlsSettings;
   /** Issues one more: a client certificate (`clientCa`, or `otherCa` with `from: 'other'`), a server one, … */
   issue(name: string, o: IssueOptions & { readonly from?: 'ca' | 'client' | 'other' }): Promise<PemPair>;
 }
@@ -214,5 +217,20 @@ export async function makeTestPki(dir: string, o: { readonly stores?: readonly s
   const clients: Record<string, PemPair> = {};
   for (const store of o.stores ?? []) clients[store] = await issue(store, { use: 'client', commonName: store });
   const pem = async (c: CertFiles) => ({ ...c, pem: await readFile(c.certFile, 'utf8') });
-  return { dir, ca: await pem(ca), server, otherCa: await pem(otherCa), clientCa: await pem(clientCa), clients, issue };
+  const hubTls = {
+    certFile: server.certFile,
+    keyFile: server.keyFile,
+    caFile: ca.certFile,
+    clientCaFile: clientCa.certFile,
+  };
+  return {
+    dir,
+    ca: await pem(ca),
+    server,
+    otherCa: await pem(otherCa),
+    clientCa: await pem(clientCa),
+    clients,
+    hubTls,
+    issue,
+  };
 }
