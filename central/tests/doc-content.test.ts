@@ -1,9 +1,10 @@
 import * as A from '@automerge/automerge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CART_GENESIS, hlcEncode, type CartDoc } from '@storefleet/shared';
+import { CART_GENESIS, type CartDoc } from '@storefleet/shared';
 import { dbTargets } from './support/db-targets.js';
 import { signedInHub } from './support/signed-in-hub.js';
+import { stockMover } from './support/stock-moves.js';
 
 /** Polls `probe` until it returns something (a generous bound: 10 s). */
 async function waitFor<T>(
@@ -143,25 +144,8 @@ describe.each(dbTargets)('document content from peers, on $name', (target) => {
   let admin: string;
   let storeA: { id: string; secret: string; token: string };
   let storeB: { id: string; secret: string; token: string };
-  const seqs = new Map<string, number>();
 
-  const stock = (location: string, sku: string, delta: number) => {
-    const seq = (seqs.get(location) ?? 0) + 1;
-    seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(
-      location,
-      [
-        {
-          origin: location,
-          seq,
-          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
-          type: 'stock.moved',
-          payload: { sku, delta, kind: 'RECEIVE' },
-        },
-      ],
-      0,
-    );
-  };
+  const stock = stockMover(() => t);
   const newCustomer = async (name: string) =>
     (await t.call('POST', '/api/customers', { name }, { cookie: admin })).body.id as string;
   const chunks = async (docId: string) =>

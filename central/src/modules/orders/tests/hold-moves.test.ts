@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlcEncode } from '@storefleet/shared';
 import { bothDbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
+import { stockMover } from '../../../../tests/support/stock-moves.js';
 
 /**
  * Oversell repair moves an ordered hold to another store: the order follows it (its pickup store), so that store reads
@@ -12,25 +12,8 @@ describe.each(bothDbTargets)('an order whose hold oversell repair moves, on $nam
   let admin: Caller;
   let storeA: { id: string; token: string };
   let storeB: { id: string; token: string };
-  const seqs = new Map<string, number>();
 
-  const stock = (location: string, sku: string, delta: number, kind: string) => {
-    const seq = (seqs.get(location) ?? 0) + 1;
-    seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(
-      location,
-      [
-        {
-          origin: location,
-          seq,
-          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
-          type: 'stock.moved',
-          payload: { sku, delta, kind },
-        },
-      ],
-      0,
-    );
-  };
+  const stock = stockMover(() => t);
 
   beforeAll(async () => {
     t = await TestHub.start(target, { logLevel: 'silent' });

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlcEncode } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type ApiAnswer, type Caller } from '../../../../tests/support/test-hub.js';
 import { SimulatedPaymentProvider } from '../payments.js';
 import { SimulatedWarehouse } from '../warehouse.js';
 import { provide } from '../../../kernel/ports.js';
 import { PAYMENTS_PROVIDER, WAREHOUSE } from '../ports.js';
+import { stockMover } from '../../../../tests/support/stock-moves.js';
 
 /** Issue #13: an order belongs to its customer and to the stores that fulfil or placed it, and to no other store. */
 describe.each(dbTargets)('who reaches an order, on $name', (target) => {
@@ -19,27 +19,10 @@ describe.each(dbTargets)('who reaches an order, on $name', (target) => {
   let dc: string;
   let customer: string;
   const payments = new SimulatedPaymentProvider(150);
-  const seqs = new Map<string, number>();
   let key = 0;
   const missingId = '0190f0f0-0000-7000-8000-00000000dead';
 
-  const stock = (location: string, sku: string, delta: number) => {
-    const seq = (seqs.get(location) ?? 0) + 1;
-    seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(
-      location,
-      [
-        {
-          origin: location,
-          seq,
-          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
-          type: 'stock.moved',
-          payload: { sku, delta, kind: 'RECEIVE' },
-        },
-      ],
-      0,
-    );
-  };
+  const stock = stockMover(() => t);
   const reserved = async (location: string, sku: string) =>
     Number(
       (

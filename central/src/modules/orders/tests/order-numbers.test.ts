@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  hlcEncode,
-  normaliseTypedCode,
-  TYPED_CODE_ALPHABET,
-  typedCodeHash,
-  reservationChangedSchema,
-} from '@storefleet/shared';
+import { normaliseTypedCode, TYPED_CODE_ALPHABET, typedCodeHash, reservationChangedSchema } from '@storefleet/shared';
 import { dbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
 import { SimulatedPaymentProvider } from '../payments.js';
 import { SimulatedWarehouse } from '../warehouse.js';
 import { provide } from '../../../kernel/ports.js';
 import { PAYMENTS_PROVIDER, WAREHOUSE } from '../ports.js';
+import { stockMover } from '../../../../tests/support/stock-moves.js';
 
 /**
  * Issue #17: an order has a number people read and type (`SF-10482`), found by its number by those who may see the
@@ -26,25 +21,8 @@ describe.each(dbTargets)('order numbers and typed pickup codes, on $name', (targ
   let b: Caller;
   let customer: string;
   let key = 0;
-  const seqs = new Map<string, number>();
 
-  const stock = (location: string, sku: string, delta: number) => {
-    const seq = (seqs.get(location) ?? 0) + 1;
-    seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(
-      location,
-      [
-        {
-          origin: location,
-          seq,
-          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
-          type: 'stock.moved',
-          payload: { sku, delta, kind: 'RECEIVE' },
-        },
-      ],
-      0,
-    );
-  };
+  const stock = stockMover(() => t);
   const place = (who: Caller) =>
     t.call(
       'POST',

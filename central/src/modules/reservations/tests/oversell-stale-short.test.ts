@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hlcEncode } from '@storefleet/shared';
 import { bothDbTargets } from '../../../../tests/support/db-targets.js';
 import { TestHub, type Caller } from '../../../../tests/support/test-hub.js';
 import { waitFor } from '../../../../tests/support/wait-for.js';
+import { stockMover } from '../../../../tests/support/stock-moves.js';
 
 const REPAIR = 'reservations.repair-oversells';
 
@@ -16,25 +16,8 @@ describe.each(bothDbTargets)('oversell repair after two sales of the same held s
   let admin: Caller;
   let storeA: { id: string; token: string };
   let storeB: { id: string; token: string };
-  const seqs = new Map<string, number>();
 
-  const stock = (location: string, sku: string, delta: number, kind: string) => {
-    const seq = (seqs.get(location) ?? 0) + 1;
-    seqs.set(location, seq);
-    return t.hub.sync.repo.applyBatch(
-      location,
-      [
-        {
-          origin: location,
-          seq,
-          hlc: hlcEncode({ wallMs: Date.now(), counter: seq, node: location }),
-          type: 'stock.moved',
-          payload: { sku, delta, kind },
-        },
-      ],
-      0,
-    );
-  };
+  const stock = stockMover(() => t);
   const level = async (storeId: string, sku: string) => {
     const { rows } = await t.hub.db.query<{ on_hand: number; reserved: number }>(
       'SELECT on_hand, reserved FROM inventory_stock WHERE store_id = $1 AND sku = $2',
