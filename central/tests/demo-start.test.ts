@@ -20,7 +20,9 @@ describe('npm start (the demo)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sf-demo-'));
 
   beforeAll(async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // The demo takes a port and the next ones for its stores. Below Linux's ephemeral range (32768–60999): a port
+    // there can be any outgoing connection's own end (the other test worker's Postgres and hub clients), in use.
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     demo = await startDemo({
       stores: 2,
       port,
